@@ -1,0 +1,27 @@
+// What every command receives: where state lives, output sinks, and the --debug flag.
+// Commands write through ctx.out/ctx.err so tests can run them in-process.
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export interface CommandContext {
+  /** Directory holding the simulated host's state (--state DIR, IOVSIM_STATE, or the default). */
+  stateDir: string;
+  debug: boolean;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** True when stdout is a terminal (progress bars, colours). */
+  isTTY: boolean;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Returns the process exit status. */
+  run(args: string[], ctx: CommandContext): Promise<number>;
+}
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.IOVSIM_STATE) return env.IOVSIM_STATE;
+  const base = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
+  return join(base, "iovsim");
+}

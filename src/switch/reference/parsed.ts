@@ -1,0 +1,57 @@
+// What the frame parser reports (reference parser, Wasm parser summary, and `decode --json`).
+// Offsets are byte offsets from the start of the frame. Absent layers are undefined.
+
+export type TunnelType = "vxlan" | "geneve" | "gre" | "nvgre" | "gtpu" | "mpls" | "ipip";
+
+export interface VlanTag {
+  tpid: number; // 0x8100, 0x88a8, 0x9100, ...
+  vid: number;
+  pcp: number;
+  dei: number;
+}
+
+export interface L3Info {
+  proto: "ipv4" | "ipv6";
+  offset: number;
+  src: string;
+  dst: string;
+  /** IPv4: MF set or offset != 0; IPv6: a Fragment header was present. */
+  fragment: boolean;
+  /** IP protocol / final next-header after skipping extension headers. */
+  nextProto: number;
+}
+
+export interface L4Info {
+  proto: "tcp" | "udp" | "icmp" | "icmpv6" | "sctp" | "gre" | "esp" | "other";
+  offset: number;
+  sport?: number;
+  dport?: number;
+}
+
+export interface TunnelInfo {
+  type: TunnelType;
+  /** VNI, TEID, GRE key or VSID; absent when the header has none. */
+  id?: number;
+  /** MPLS label stack, outermost first. */
+  labels?: number[];
+  /** Offset where the encapsulated packet starts. */
+  innerOffset: number;
+}
+
+/** One parsed layer set (outer packet, or the packet inside a tunnel). */
+export interface ParsedLayers {
+  eth?: { dst: string; src: string; type: number; offset: number };
+  vlans: VlanTag[];
+  l3?: L3Info;
+  l4?: L4Info;
+}
+
+export interface ParsedFrame extends ParsedLayers {
+  len: number;
+  tunnel?: TunnelInfo;
+  inner?: ParsedLayers;
+  /** Name of the layer that was cut short ("eth", "vlan", "ipv4", "ipv6", "ipv6-ext", "tcp", "udp", "vxlan", "geneve", "gre", "gtpu", "mpls", ...). */
+  truncated?: string;
+  /** RSS hashes with the Microsoft key, outer and tunnel-aware inner (0 when not hashable). */
+  rss: { outer: number; inner: number };
+}
