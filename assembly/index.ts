@@ -1,4 +1,11 @@
-// Kernel entry point: re-exports every kernel. Filled in by the data-plane work.
-export function version(): u32 {
-  return 1;
-}
+// Kernel entry point: one `export *` line per kernel module (keep it a plain list).
+export * from "./mem";
+export * from "./toeplitz";
+export * from "./parse";
+export * from "./rss";
+export * from "./veb";
+export * from "./gen";
+export * from "./sink";
+export * from "./hop";
+export * from "./bridge";
+export * from "./virtio";

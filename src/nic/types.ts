@@ -48,6 +48,21 @@ export interface VfRecord {
   config: VfConfig;
   /** Name of the VM a passthrough VF is attached to (bhyve), if any. */
   attachedVm: string | null;
+  /**
+   * False only after a failed IOV_DELETE detached this VF's driver (FreeBSD leaves such VFs
+   * driverless until the next successful -D); absent or true = a driver is attached.
+   */
+  attached?: boolean;
+}
+
+/** RSS facts of a NIC profile that the data plane needs. */
+export interface RssFacts {
+  /** Redirection-table entries a VF hashes into (X710 VF 64; 82599/82576 128). */
+  vfRetaSize: number;
+  /** True when one table and key are shared by the PF and all VFs (82599, 82576). */
+  retaShared: boolean;
+  /** RSS hash key length in bytes (X710 52, 82599/82576 40). */
+  keyBytes: number;
 }
 
 /** One PF and its SR-IOV state. */
@@ -66,6 +81,13 @@ export interface PfRecord {
   mac: string;
   sriovEnabled: boolean;
   vfs: VfRecord[];
+  /** PF driver name ("ixl", "ix", "igb"). */
+  driver?: string;
+  /** Driver host VFs attach to when not passthrough ("iavf", "ixv", "igbvf"). */
+  vfDriver?: string;
+  /** SR-IOV capability's VF Device ID. */
+  vfDeviceId?: number;
+  rss?: RssFacts;
 }
 
 /** One parameter of a driver/infrastructure schema (what IOV_GET_SCHEMA returns, plus our docs). */

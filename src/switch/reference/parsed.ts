@@ -19,6 +19,16 @@ export interface L3Info {
   fragment: boolean;
   /** IP protocol / final next-header after skipping extension headers. */
   nextProto: number;
+  /** IPv4 fragment offset in 8-byte units (IPv6: from the Fragment header); 0 when not a fragment. */
+  fragOffset?: number;
+  /** IPv4: the fixed 20 bytes are present (addresses shown) but IHL × 4 runs past the frame: no hash. */
+  headerTruncated?: boolean;
+  /** The packet's length field says more bytes than the frame holds (L4 not decodable for RSS). */
+  truncated?: boolean;
+  /** IPv6: offset of the Home Address option's address (Destination Options, type 0xC9), for RSS "EX". */
+  homeAddrOffset?: number;
+  /** IPv6: offset of the address in a type-2 Routing header with segments-left 1, for RSS "EX". */
+  rt2DstOffset?: number;
 }
 
 export interface L4Info {
@@ -26,6 +36,8 @@ export interface L4Info {
   offset: number;
   sport?: number;
   dport?: number;
+  /** The fixed L4 header (TCP 20, UDP 8, SCTP 12 bytes) is entirely inside the packet. */
+  complete?: boolean;
 }
 
 export interface TunnelInfo {
@@ -44,6 +56,8 @@ export interface ParsedLayers {
   vlans: VlanTag[];
   l3?: L3Info;
   l4?: L4Info;
+  /** EtherType after the VLAN tags (eth.type is the field at offset 12, as Wireshark shows it). */
+  etherType?: number;
 }
 
 export interface ParsedFrame extends ParsedLayers {
@@ -52,6 +66,8 @@ export interface ParsedFrame extends ParsedLayers {
   inner?: ParsedLayers;
   /** Name of the layer that was cut short ("eth", "vlan", "ipv4", "ipv6", "ipv6-ext", "tcp", "udp", "vxlan", "geneve", "gre", "gtpu", "mpls", ...). */
   truncated?: string;
+  /** Name of a layer whose header failed a sanity check (bad IPv4 version or IHL, GRE version, ...). */
+  invalid?: string;
   /** RSS hashes with the Microsoft key, outer and tunnel-aware inner (0 when not hashable). */
   rss: { outer: number; inner: number };
 }

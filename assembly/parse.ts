@@ -1,0 +1,543 @@
+// Bounds-safe frame parser: the same rules as src/switch/reference/parse.ts, written without
+// allocation. Every read is preceded by has(off, n, end); a header cut short is recorded as a
+// TR_* code in the summary, never a trap. Loops are bounded (8 tags, 8 IPv6 extension headers,
+// 8 MPLS labels, 8 GTP-U extension headers); one level of tunnel is decoded.
+import {
+  PS_LEN, PS_TRUNC, PS_INVALID, PS_TUN, PS_TUN_FLAGS, PS_TUN_ID, PS_TUN_OFF, PS_NLABEL, PS_LABELS,
+  PS_OUTER, PS_INNER, PARSE_BYTES, TF_ID, TF_INNER,
+  LS_FLAGS, LS_ETH_OFF, LS_ETH_TYPE, LS_ETHERTYPE, LS_NVLAN, LS_VLANS, LS_L3, LS_L3_OFF, LS_NEXT,
+  LS_FRAG_OFF, LS_HOME, LS_RT2, LS_L4, LS_L4_OFF, LS_PORTS,
+  LF_ETH, LF_ETHERTYPE, LF_L3, LF_FRAG, LF_L3_TRUNC, LF_HOME, LF_RT2, LF_L4, LF_PORTS, LF_COMPLETE, LF_HDR_TRUNC,
+  L4_TCP, L4_UDP, L4_SCTP, L4_ICMP, L4_ICMPV6, L4_GRE, L4_ESP,
+  TUN_NONE, TUN_VXLAN, TUN_GENEVE, TUN_GRE, TUN_NVGRE, TUN_GTPU, TUN_MPLS, TUN_IPIP,
+  TR_ETH, TR_VLAN, TR_IPV4, TR_IPV6, TR_IPV6_EXT, TR_AH, TR_TCP, TR_UDP, TR_SCTP, TR_ICMP, TR_ICMPV6,
+  TR_VXLAN, TR_GENEVE, TR_GRE, TR_GTPU, TR_MPLS, TR_INNER,
+} from "./abi";
+import { gTunnelPorts } from "./mem";
+
+const K_NONE: u32 = 0;
+const K_ETH: u32 = 1;
+const K_V4: u32 = 4;
+const K_V6: u32 = 6;
+const K_MPLS: u32 = 7;
+const K_OTHER: u32 = 8;
+
+// Per-call state (per instance; the parser is re-entrant only per thread, which is all we need).
+let pF: usize = 0;
+let pLen: u32 = 0;
+let pOut: usize = 0;
+let pLs: i32 = 0; // word index of the current layer set
+let gPay: u32 = 0;
+let gEnd: u32 = 0;
+let gIAt: u32 = 0;
+let gIKind: u32 = K_NONE;
+let gIEnd: u32 = 0; // where the carrier of the inner packet ends
+
+@inline function has(off: u32, n: u32, end: u32): bool {
+  return <u64>off + <u64>n <= <u64>min(end, pLen);
+}
+@inline function b8(o: u32): u32 {
+  return <u32>load<u8>(pF + o);
+}
+@inline function b16(o: u32): u32 {
+  return <u32>bswap<u16>(load<u16>(pF + o));
+}
+@inline function b24(o: u32): u32 {
+  return (b8(o) << 16) | b16(o + 1);
+}
+@inline function b32(o: u32): u32 {
+  return bswap<u32>(load<u32>(pF + o));
+}
+@inline function getw(i: i32): u32 {
+  return load<u32>(pOut + (<usize>i << 2));
+}
+@inline function setw(i: i32, v: u32): void {
+  store<u32>(pOut + (<usize>i << 2), v);
+}
+@inline function lsget(i: i32): u32 {
+  return getw(pLs + i);
+}
+@inline function lsset(i: i32, v: u32): void {
+  setw(pLs + i, v);
+}
+@inline function lsflag(f: u32): void {
+  setw(pLs + LS_FLAGS, getw(pLs + LS_FLAGS) | f);
+}
+/** The deepest cut wins (reference: a snaplen cut makes every outer length overrun). */
+function cut(code: u32, inner: bool): void {
+  setw(PS_TRUNC, code | (inner ? <u32>TR_INNER : 0));
+}
+function bad(code: u32, inner: bool): void {
+  if (getw(PS_INVALID) == 0) setw(PS_INVALID, code | (inner ? <u32>TR_INNER : 0));
+}
+
+@inline function isTpid(t: u32): bool {
+  return t == 0x8100 || t == 0x88a8 || t == 0x9100 || t == 0x9200 || t == 0x9300;
+}
+
+/** Is `port` a VXLAN UDP port (4789 or one of the configured extra ports)? */
+export function isVxlanPort(port: u32): bool {
+  if (port == 4789) return true;
+  if (gTunnelPorts == 0) return false;
+  for (let i = 0; i < 16; i++) {
+    const p = <u32>load<u16>(gTunnelPorts + (<usize>i << 1));
+    if (p == 0) return false;
+    if (p == port) return true;
+  }
+  return false;
+}
+
+function layers(at: u32, startKind: u32, inner: bool, limitIn: u32): void {
+  pLs = inner ? PS_INNER : PS_OUTER;
+  const limit = min(limitIn, pLen);
+  let off = at;
+  let kind = startKind == K_ETH ? K_OTHER : startKind;
+  if (startKind == K_ETH) {
+    if (!has(off, 14, limit)) {
+      cut(TR_ETH, inner);
+      return;
+    }
+    const type = b16(off + 12);
+    lsflag(LF_ETH);
+    lsset(LS_ETH_OFF, off);
+    lsset(LS_ETH_TYPE, type);
+    off += 14;
+    let et = type;
+    let n: u32 = 0;
+    while (isTpid(et) && n < 8) {
+      if (!has(off, 4, limit)) {
+        cut(TR_VLAN, inner);
+        return;
+      }
+      lsset(LS_VLANS + <i32>n, (et << 16) | b16(off));
+      n++;
+      lsset(LS_NVLAN, n);
+      et = b16(off + 2);
+      off += 4;
+    }
+    lsflag(LF_ETHERTYPE);
+    lsset(LS_ETHERTYPE, et);
+    if (et == 0x0800) kind = K_V4;
+    else if (et == 0x86dd) kind = K_V6;
+    else if ((et == 0x8847 || et == 0x8848) && !inner) kind = K_MPLS;
+    else return;
+  }
+  if (kind == K_MPLS) {
+    mpls(off, limit, inner);
+    return;
+  }
+  const ok = kind == K_V4 ? ipv4(off, inner, limit) : ipv6(off, inner, limit);
+  if (!ok) return;
+  if ((lsget(LS_FLAGS) & LF_HDR_TRUNC) != 0) return;
+  const frag = (lsget(LS_FLAGS) & LF_FRAG) != 0;
+  if (frag && lsget(LS_FRAG_OFF) != 0) return;
+  const pay = gPay;
+  const end = gEnd;
+  l4(pay, end, inner);
+  if (inner || frag) return;
+  tunnel(pay, end);
+}
+
+function ipv4(off: u32, inner: bool, limit: u32): bool {
+  if (!has(off, 20, limit)) {
+    cut(TR_IPV4, inner);
+    return false;
+  }
+  const vihl = b8(off);
+  const ihl = (vihl & 0x0f) * 4;
+  if (vihl >> 4 != 4 || ihl < 20) {
+    bad(TR_IPV4, inner);
+    return false;
+  }
+  if (!has(off, ihl, limit)) {
+    // Options cut short: the addresses are known, nothing behind them is (RSS gives 0).
+    cut(TR_IPV4, inner);
+    const fr = b16(off + 6);
+    lsflag(LF_L3 | LF_L3_TRUNC | LF_HDR_TRUNC | (((fr & 0x2000) != 0 || (fr & 0x1fff) != 0) ? LF_FRAG : 0));
+    lsset(LS_L3, 4);
+    lsset(LS_L3_OFF, off);
+    lsset(LS_NEXT, b8(off + 9));
+    lsset(LS_FRAG_OFF, fr & 0x1fff);
+    gPay = limit;
+    gEnd = limit;
+    return true;
+  }
+  const total = b16(off + 2);
+  if (total < ihl) {
+    bad(TR_IPV4, inner);
+    return false;
+  }
+  const frag = b16(off + 6);
+  const fo = frag & 0x1fff;
+  const fragment = (frag & 0x2000) != 0 || fo != 0;
+  lsflag(LF_L3 | (fragment ? LF_FRAG : 0));
+  lsset(LS_L3, 4);
+  lsset(LS_L3_OFF, off);
+  lsset(LS_NEXT, b8(off + 9));
+  lsset(LS_FRAG_OFF, fo);
+  let end = off + total;
+  if (end > limit) {
+    end = limit;
+    lsflag(LF_L3_TRUNC);
+    cut(TR_IPV4, inner);
+  }
+  let payload = off + ihl;
+  if (lsget(LS_NEXT) == 51 && !(fragment && fo != 0)) {
+    if (!has(payload, 2, end)) {
+      cut(TR_AH, inner);
+      gPay = end;
+      gEnd = end;
+      return true;
+    }
+    const ahLen = (b8(payload + 1) + 2) * 4;
+    if (!has(payload, ahLen, end)) {
+      cut(TR_AH, inner);
+      gPay = end;
+      gEnd = end;
+      return true;
+    }
+    lsset(LS_NEXT, b8(payload));
+    payload += ahLen;
+  }
+  gPay = payload;
+  gEnd = end;
+  return true;
+}
+
+function ipv6(off: u32, inner: bool, limit: u32): bool {
+  if (!has(off, 40, limit)) {
+    cut(TR_IPV6, inner);
+    return false;
+  }
+  if (b8(off) >> 4 != 6) {
+    bad(TR_IPV6, inner);
+    return false;
+  }
+  const plen = b16(off + 4);
+  let next = b8(off + 6);
+  lsflag(LF_L3);
+  lsset(LS_L3, 6);
+  lsset(LS_L3_OFF, off);
+  lsset(LS_NEXT, next);
+  lsset(LS_FRAG_OFF, 0);
+  let end = plen == 0 && next == 0 ? limit : off + 40 + plen;
+  if (end > limit) {
+    end = limit;
+    lsflag(LF_L3_TRUNC);
+    cut(TR_IPV6, inner);
+  }
+  let p = off + 40;
+  for (let n = 0; n < 8; n++) {
+    if (next == 0 || next == 43 || next == 60 || next == 135) {
+      if (!has(p, 2, end)) return extCut(next, end, inner);
+      const len = (b8(p + 1) + 1) * 8;
+      if (!has(p, len, end)) return extCut(next, end, inner);
+      if (next == 43 && b8(p + 2) == 2 && b8(p + 3) == 1 && len >= 24) {
+        lsflag(LF_RT2);
+        lsset(LS_RT2, p + 8);
+      }
+      if (next == 60) homeAddress(p + 2, p + len);
+      next = b8(p);
+      p += len;
+    } else if (next == 44) {
+      if (!has(p, 8, end)) return extCut(next, end, inner);
+      lsflag(LF_FRAG);
+      lsset(LS_FRAG_OFF, b16(p + 2) >> 3);
+      next = b8(p);
+      p += 8;
+    } else if (next == 51) {
+      if (!has(p, 2, end)) return extCut(next, end, inner);
+      const len = (b8(p + 1) + 2) * 4;
+      if (!has(p, len, end)) return extCut(next, end, inner);
+      next = b8(p);
+      p += len;
+    } else {
+      break;
+    }
+  }
+  lsset(LS_NEXT, next);
+  gPay = p;
+  gEnd = end;
+  return true;
+}
+
+function extCut(next: u32, end: u32, inner: bool): bool {
+  cut(TR_IPV6_EXT, inner);
+  lsset(LS_NEXT, next);
+  gPay = end;
+  gEnd = end;
+  return true;
+}
+
+function homeAddress(start: u32, end: u32): void {
+  let p = start;
+  while (has(p, 1, end)) {
+    const type = b8(p);
+    if (type == 0) {
+      p += 1;
+      continue;
+    }
+    if (!has(p, 2, end)) return;
+    const len = b8(p + 1);
+    if (!has(p + 2, len, end)) return;
+    if (type == 0xc9 && len == 16) {
+      lsflag(LF_HOME);
+      lsset(LS_HOME, p + 2);
+    }
+    p += 2 + len;
+  }
+}
+
+function ports(kind: u32, off: u32, end: u32, fixed: u32, name: u32, inner: bool): bool {
+  lsflag(LF_L4);
+  lsset(LS_L4, kind);
+  lsset(LS_L4_OFF, off);
+  if (has(off, 4, end)) {
+    lsflag(LF_PORTS);
+    lsset(LS_PORTS, (b16(off) << 16) | b16(off + 2));
+  }
+  const avail = end > off ? end - off : 0;
+  const complete = avail >= fixed;
+  if (complete) lsflag(LF_COMPLETE);
+  else cut(name, inner);
+  return complete;
+}
+
+function simpleL4(kind: u32, off: u32, complete: bool): void {
+  lsflag(LF_L4 | (complete ? LF_COMPLETE : 0));
+  lsset(LS_L4, kind);
+  lsset(LS_L4_OFF, off);
+}
+
+function l4(off: u32, end: u32, inner: bool): void {
+  const avail = end > off ? end - off : 0;
+  const next = lsget(LS_NEXT);
+  if (next == 6) {
+    if (ports(L4_TCP, off, end, 20, TR_TCP, inner)) {
+      const hl = (b8(off + 12) >> 4) * 4;
+      if (hl < 20) {
+        lsset(LS_FLAGS, lsget(LS_FLAGS) & ~LF_COMPLETE);
+        bad(TR_TCP, inner);
+      } else if (!has(off, hl, end)) {
+        cut(TR_TCP, inner);
+      }
+    }
+  } else if (next == 17) {
+    ports(L4_UDP, off, end, 8, TR_UDP, inner);
+  } else if (next == 132) {
+    ports(L4_SCTP, off, end, 12, TR_SCTP, inner);
+  } else if (next == 1 || next == 58) {
+    if (avail < 4) cut(next == 1 ? TR_ICMP : TR_ICMPV6, inner);
+    simpleL4(next == 1 ? L4_ICMP : L4_ICMPV6, off, avail >= 4);
+  } else if (next == 47) {
+    simpleL4(L4_GRE, off, avail >= 4);
+  } else if (next == 50) {
+    simpleL4(L4_ESP, off, avail >= 8);
+  }
+}
+
+@inline function setTunnel(type: u32, innerOff: u32): void {
+  setw(PS_TUN, type);
+  setw(PS_TUN_OFF, innerOff);
+}
+@inline function setTunnelId(id: u32): void {
+  setw(PS_TUN_ID, id);
+  setw(PS_TUN_FLAGS, getw(PS_TUN_FLAGS) | TF_ID);
+}
+@inline function innerAt(at: u32, kind: u32, end: u32): void {
+  gIAt = at;
+  gIKind = kind;
+  gIEnd = end;
+}
+function byProtocol(protocol: u32, at: u32, end: u32): void {
+  if (protocol == 0x6558) innerAt(at, K_ETH, end);
+  else if (protocol == 0x0800) innerAt(at, K_V4, end);
+  else if (protocol == 0x86dd) innerAt(at, K_V6, end);
+}
+function byNibble(nibble: u32, at: u32, end: u32): void {
+  if (nibble == 4) innerAt(at, K_V4, end);
+  else if (nibble == 6) innerAt(at, K_V6, end);
+}
+
+function tunnel(payload: u32, endIn: u32): void {
+  let end = endIn;
+  const next = lsget(LS_NEXT);
+  if (next == 4 || next == 41) {
+    setTunnel(TUN_IPIP, payload);
+    innerAt(payload, next == 4 ? K_V4 : K_V6, end);
+    return;
+  }
+  const f = lsget(LS_FLAGS);
+  if ((f & LF_L4) == 0) return;
+  const kind = lsget(LS_L4);
+  if (kind == L4_GRE) {
+    gre(payload, end);
+    return;
+  }
+  if (kind != L4_UDP || (f & LF_COMPLETE) == 0) return;
+  const l4off = lsget(LS_L4_OFF);
+  const body = l4off + 8;
+  const dport = lsget(LS_PORTS) & 0xffff;
+  // The UDP length bounds the tunnel payload; a length past the packet is a cut, < 8 is bad.
+  const udpLen = b16(l4off + 4);
+  if (udpLen < 8) {
+    bad(TR_UDP, false);
+    return;
+  }
+  if (l4off + udpLen > end) cut(TR_UDP, false);
+  else end = l4off + udpLen;
+  if (isVxlanPort(dport)) vxlan(body, end);
+  else if (dport == 6081) geneve(body, end);
+  else if (dport == 2152) gtpu(body, end);
+  else if (dport == 6635) mpls(body, end, false);
+}
+
+function vxlan(off: u32, end: u32): void {
+  if (!has(off, 8, end)) {
+    cut(TR_VXLAN, false);
+    return;
+  }
+  setTunnel(TUN_VXLAN, off + 8);
+  setTunnelId(b24(off + 4));
+  innerAt(off + 8, K_ETH, end);
+}
+
+function geneve(off: u32, end: u32): void {
+  if (!has(off, 8, end)) {
+    cut(TR_GENEVE, false);
+    return;
+  }
+  if (b8(off) >> 6 != 0) {
+    bad(TR_GENEVE, false);
+    return;
+  }
+  const hlen = 8 + (b8(off) & 0x3f) * 4;
+  setTunnel(TUN_GENEVE, off + hlen);
+  setTunnelId(b24(off + 4));
+  if (!has(off, hlen, end)) {
+    cut(TR_GENEVE, false);
+    setw(PS_TUN_OFF, end); // options cut short: nothing inside is visible
+    return;
+  }
+  byProtocol(b16(off + 2), off + hlen, end);
+}
+
+function gre(off: u32, end: u32): void {
+  if (!has(off, 4, end)) {
+    cut(TR_GRE, false);
+    return;
+  }
+  const flags = b16(off);
+  if ((flags & 0x7) != 0 || (flags & 0x4000) != 0) return;
+  const hasC = (flags & 0x8000) != 0;
+  const hasK = (flags & 0x2000) != 0;
+  const hasS = (flags & 0x1000) != 0;
+  const hlen: u32 = 4 + (hasC ? 4 : 0) + (hasK ? 4 : 0) + (hasS ? 4 : 0);
+  const protocol = b16(off + 2);
+  if (!has(off, hlen, end)) {
+    cut(TR_GRE, false);
+    setTunnel(TUN_GRE, end); // optional fields cut short
+    return;
+  }
+  const nvgre = protocol == 0x6558 && hasK;
+  setTunnel(nvgre ? TUN_NVGRE : TUN_GRE, off + hlen);
+  if (hasK) {
+    const key = b32(off + 4 + (hasC ? 4 : 0));
+    setTunnelId(nvgre ? key >>> 8 : key);
+  }
+  byProtocol(protocol, off + hlen, end);
+}
+
+function gtpu(off: u32, end: u32): void {
+  if (!has(off, 8, end)) {
+    cut(TR_GTPU, false);
+    return;
+  }
+  const flags = b8(off);
+  if (flags >> 5 != 1 || (flags & 0x10) == 0) {
+    bad(TR_GTPU, false);
+    return;
+  }
+  const msgType = b8(off + 1);
+  setTunnel(TUN_GTPU, off + 8);
+  setTunnelId(b32(off + 4));
+  let p = off + 8;
+  if (flags & 0x07) {
+    if (!has(off, 12, end)) {
+      cut(TR_GTPU, false);
+      return;
+    }
+    let nextExt = b8(off + 11);
+    p = off + 12;
+    let n = 0;
+    while ((flags & 0x04) != 0 && nextExt != 0) {
+      if (n++ >= 8) return;
+      if (!has(p, 1, end)) {
+        cut(TR_GTPU, false);
+        return;
+      }
+      const len = b8(p) * 4;
+      if (len == 0) {
+        bad(TR_GTPU, false);
+        return;
+      }
+      if (!has(p, len, end)) {
+        cut(TR_GTPU, false);
+        return;
+      }
+      nextExt = b8(p + len - 1);
+      p += len;
+    }
+  }
+  setw(PS_TUN_OFF, p);
+  if (msgType != 0xff || !has(p, 1, end)) return;
+  byNibble(b8(p) >> 4, p, end);
+}
+
+function mpls(off: u32, end: u32, inner: bool): void {
+  let labels: u32 = 0;
+  let p = off;
+  for (;;) {
+    if (labels >= 8) {
+      setTunnel(TUN_MPLS, p);
+      setw(PS_NLABEL, labels);
+      return;
+    }
+    if (!has(p, 4, end)) {
+      cut(TR_MPLS, inner);
+      if (labels > 0) {
+        setTunnel(TUN_MPLS, p);
+        setw(PS_NLABEL, labels);
+      }
+      return;
+    }
+    const w = b32(p);
+    setw(PS_LABELS + <i32>labels, w >>> 12);
+    labels++;
+    p += 4;
+    if (w & 0x100) break;
+  }
+  setTunnel(TUN_MPLS, p);
+  setw(PS_NLABEL, labels);
+  if (!has(p, 1, end)) return;
+  byNibble(b8(p) >> 4, p, end);
+}
+
+/**
+ * Parses the frame of `len` bytes at `frame` into the summary record at `out` (PARSE_BYTES).
+ * Returns the PS_TRUNC code (0 when nothing was cut).
+ */
+export function parse(frame: usize, len: u32, out: usize): u32 {
+  memory.fill(out, 0, PARSE_BYTES);
+  pF = frame;
+  pLen = len;
+  pOut = out;
+  gIKind = K_NONE;
+  setw(PS_LEN, len);
+  layers(0, K_ETH, false, len);
+  if (getw(PS_TUN) != TUN_NONE && gIKind != K_NONE) {
+    setw(PS_TUN_FLAGS, getw(PS_TUN_FLAGS) | TF_INNER);
+    layers(gIAt, gIKind, true, gIEnd);
+  }
+  return getw(PS_TRUNC);
+}

@@ -1,0 +1,116 @@
+// Context-block layouts of the packet-path elements (gen, sink, hop, bridge, virtio).
+// Plain constants, compiled both as AssemblyScript and TypeScript (src/paths/elements.ts).
+// Every element context is a region TypeScript allocates; the first 64 bytes hold u32
+// configuration words, counters are u64 words written only by the element's thread.
+
+// ---- common ------------------------------------------------------------------------------
+export const X_HDR = 0; // u32: layout header address (for H_BUF_BASE / H_BUF_SIZE)
+
+// ---- generator ---------------------------------------------------------------------------
+export const G_OUT = 4; // out ring address
+export const G_FREE = 8; // free stack address [count u32][cap u32][pad..64][u32 idx...]
+export const G_RET0 = 12; // return rings (0 = none), up to 4
+export const G_NRET = 28;
+export const G_TPL = 32; // template table address (TPL_BYTES per entry)
+export const G_NTPL = 36;
+export const G_SEQ = 40; // u8 template-index sequence (size list / IMIX)
+export const G_NSEQ = 44;
+export const G_FLOWS = 48; // u16 flow-id table (popularity), power-of-two length
+export const G_FLOW_MASK = 52;
+export const G_PS_PER_BYTE = 56; // wire picoseconds per byte at the target rate (0 = no clock)
+export const G_FLAGS = 60; // GF_*
+export const G_LIMIT = 64; // u64: frames to send (0 = unlimited)
+export const G_RNG = 72; // u32 xorshift state
+export const G_SENT = 128; // u64 frames sent (= next sequence number)
+export const G_BYTES = 136; // u64
+export const G_CLOCK_PS = 144; // u64 simulator clock (ps)
+export const G_NOBUF = 152; // u64 bursts cut short for lack of buffers
+export const G_RINGFULL = 160; // u64 bursts cut short by a full ring
+export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
+export const GEN_CTX_BYTES = 256;
+export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)
+
+// Template entry: addr u32, len u16, payOff u16 (stamp offset), flowOff u16 (u16 BE field
+// to carry the flow id, 0xffff none), csumOff u16 (L4 checksum, 0xffff none), csumKind u8
+// (0 none, 1 UDP (0 means absent), 2 TCP/ICMP), pad
+export const T_ADDR = 0;
+export const T_LEN = 4;
+export const T_PAY = 6;
+export const T_FLOW = 8;
+export const T_CSUM = 10;
+export const T_CSUM_KIND = 12;
+export const TPL_BYTES = 16;
+export const STAMP_BYTES = 16; // [magic u16 | template u16][seq u32][timestamp ns u64], little-endian
+export const STAMP_MAGIC = 0x5053;
+
+// ---- sink ----------------------------------------------------------------------------------
+export const S_IN = 4; // in ring
+export const S_RET = 8; // ring the buffers go back on (0 = keep)
+export const S_TPL = 12;
+export const S_NTPL = 16;
+export const S_CLOCK = 20; // address of the generator's published clock (u64 ns)
+export const S_ITR_NS = 24; // interrupt moderation interval in simulator ns (0: one per burst)
+export const S_IOTLB = 28; // IOTLB look-ups per frame (assigned devices: descriptor + buffer)
+export const S_FLOWS = 32; // number of flows (for the flow-id check)
+export const S_PACKETS = 64; // u64 counters from here
+export const S_BYTES = 72;
+export const S_BAD = 80; // integrity failures (stamp or payload pattern)
+export const S_REORDER = 88;
+export const S_GAP = 96; // sequence numbers skipped (frames lost upstream)
+export const S_DOORBELLS = 104;
+export const S_INTERRUPTS = 112;
+export const S_IOTLB_LOOKUPS = 120;
+export const S_LAST_IRQ = 128; // simulator ns of the last interrupt
+export const S_EXPECT = 136; // next expected sequence number
+export const S_LAT_SUM = 144; // sum of latencies (ns)
+export const S_LAT_MAX = 152;
+export const S_HIST = 256; // HIST_BUCKETS u64
+export const HIST_BUCKETS = 128;
+export const SINK_CTX_BYTES = 256 + HIST_BUCKETS * 8;
+
+// ---- hop (tap, epair, queue hand-off) -------------------------------------------------------
+export const H_IN = 4;
+export const H_OUT = 8;
+export const H_IRQ = 12; // sink-shaped context counting the driver's interrupts and doorbells (0 none)
+export const H_FRAMES = 64; // u64 frames moved (= hops)
+export const HOP_CTX_BYTES = 128;
+
+// ---- learning bridge ---------------------------------------------------------------------
+export const B_TABLE = 4; // entries of 16 bytes: [mac lo u32][mac hi u16][port u16][valid u32][pad]
+export const B_MASK = 8; // slots - 1
+export const B_NPORTS = 12;
+export const B_RET = 16; // return ring for filtered frames
+export const B_OUT0 = 20; // out ring per port (up to 4)
+export const B_LOOKUPS = 64; // u64
+export const B_LEARNED = 72;
+export const B_FLOODED = 80;
+export const B_FILTERED = 88; // dst on the ingress port: dropped
+export const B_FORWARDED = 96;
+export const BRIDGE_CTX_BYTES = 128;
+export const BRIDGE_ENTRY_BYTES = 16;
+
+// ---- virtqueue (split ring) + vhost-copy backend -----------------------------------------
+export const V_SIZE = 4; // queue size N (power of two <= 32768)
+export const V_DESC = 8; // desc table: N x 16 [addr u64][len u32][flags u16][next u16]
+export const V_AVAIL = 12; // [flags u16][idx u16][ring u16 x N][used_event u16]
+export const V_USED = 16; // [flags u16][idx u16][ring {id u32, len u32} x N][avail_event u16]
+export const V_GBUF = 20; // guest buffers: N x V_GBUF_BYTES
+export const V_IN = 24; // backend's input ring (from the tap)
+export const V_RET = 28; // backend returns host buffers here
+export const V_SINK = 32; // sink context the guest driver checks frames with
+export const V_EVENT_IDX = 36; // 1: VIRTIO_RING_F_EVENT_IDX negotiated
+// backend-owned
+export const V_LAST_AVAIL = 64; // u32
+export const V_COPIES = 72; // u64
+export const V_BYTES_COPIED = 80;
+export const V_USED_NOTIFY = 88;
+export const V_USED_SUPPRESSED = 96;
+export const V_NO_AVAIL = 104; // bursts that found no guest buffer (backpressure)
+// guest-owned (own cache lines)
+export const V_LAST_USED = 128; // u32
+export const V_KICKS = 136; // u64
+export const V_KICKS_SUPPRESSED = 144;
+export const V_REFILLED = 152;
+export const VIRTIO_CTX_BYTES = 192;
+export const V_GBUF_BYTES = 2048;
+export const VNET_HDR_BYTES = 12; // struct virtio_net_hdr_mrg_rxbuf

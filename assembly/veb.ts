@@ -1,0 +1,739 @@
+// The embedded switch (VEB/VEPA) on descriptor rings: the semantics of
+// src/switch/reference/veb.ts (spec §2, §3, §5, §6), processing bursts. One thread runs these
+// kernels for a switch: it is the only consumer of the Tx and wire-in rings, the only producer
+// of the Rx and wire-out rings, the only writer of the switch counters and of its free stack.
+// Ring tails are published once per burst (shadow tails, atomic store-release).
+import {
+  R_HEAD, R_TAIL, R_MASK, R_DESC, R_LIMIT, R_DROPS,
+  D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DESC_BYTES,
+  DF_DD, DF_EOP, DF_VP, DF_LB, DF_VLE, DF_BCAST, DF_MCAST, DF_TCI,
+  SC_FLAGS, SC_DEF_POOL, SC_MO, SC_VET, SC_VET_EXT, SC_PORT_MAX, SC_TX_MAX, SC_WIRE_IN, SC_WIRE_OUT,
+  SC_MASKS, SC_RX_BUF,
+  SF_LOOPBACK, SF_VLAN_FILTER, SF_DOUBLE_VLAN, SF_DIS_DEF_POOL, SF_QEMU_DEF_POOL, SF_RSS_ON_LB,
+  SF_PORT_LPE, SF_TX_PAD, SF_PORT_UPE, SF_PORT_MPE, SF_PORT_BAM,
+  M_VFRE, M_VFTE, M_BAM, M_AUPE, M_ROMPE, M_ROPE, M_MPE, M_UPE, M_VPE, M_LLE, M_FLP, M_MACAS, M_VLANAS,
+  PC_FLAGS, PC_RLPML, PC_VLAN_ACTION, PC_DEFAULT_TCI, PC_INSERT_TPID, PC_RXQ, PC_RXRING, PC_TXQ, PC_TXRING,
+  PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, POOL_CFG_BYTES, PF_LPE, PF_STRIP, PF_RSS_INNER, PF_HIDE_VLAN,
+  VA_USE_DESC, MAC_SLOT_BYTES,
+  SS_FREE_STACK, SS_RETURN_RING, SS_LAST_DROP, SS_TRACE, SS_TRACE_CAP, SS_TRACE_COUNT, TRACE_BYTES,
+  FS_COUNT, FS_ENTRIES, SH_TAIL, SH_HEAD, SH_DIRTY, SH_BYTES, SCR_PLAN, PLAN_BYTES, SCR_DIRTY,
+  CP_RX_PACKETS, CP_RX_BYTES, CP_RX_UNICAST, CP_RX_MULTICAST, CP_RX_BROADCAST, CP_RX_LB_PACKETS, CP_RX_LB_BYTES,
+  CP_RX_DROPPED, CP_RX_OVERSIZE, CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_MULTICAST, CP_TX_BROADCAST,
+  CP_TX_LB_PACKETS, CP_TX_LB_BYTES, CP_TX_DROPPED, CP_TX_ERRORS, CP_TX_SPOOFED, CP_MDD_EVENTS, POOL_CNT_WORDS,
+  CQ_RX_PACKETS, CQ_RX_BYTES, CQ_RX_NO_DESC, CQ_RX_DESCRIPTORS, QUEUE_CNT_WORDS,
+  CT_RX_PACKETS, CT_RX_BYTES, CT_TX_PACKETS, CT_TX_BYTES, CT_RUC, CT_RX_RUNT_DROPPED, CT_ROC, CT_RX_L2_FILTERED,
+  CT_RX_VLAN_FILTERED, CT_RX_NO_POOL, CT_RX_ERRORS, CT_TX_SPOOFED, CT_TX_NO_DESTINATION, CT_RX_SIZE, CT_TX_SIZE,
+  CT_NO_BUFFER, CT_WIRE_OUT_FULL,
+  DR_NONE, DR_RUNT, DR_TAG_TRUNCATED, DR_OVERSIZE, DR_L2_FILTER, DR_VLAN_FILTER, DR_NO_POOL, DR_ALL_COPIES,
+  DR_MDD_SHORT, DR_MDD_VLAN, DR_TX_OVERSIZE, DR_MAC_SPOOF, DR_VLAN_SPOOF, DR_NO_DESTINATION,
+  RSS_NONE,
+} from "./abi";
+import {
+  gSwitchCfg, gPoolCfg, gMacTable, gMacMask, gMta, gUta, gVfta, gVlanPools, gCntPool, gCntQueue, gCntPort,
+  gSwitchState, gScratch, gShadow, gHeadroom, gBufSize, bufAddr, ringAt,
+} from "./mem";
+import { parse } from "./parse";
+import { rssSummary, gRssHash } from "./rss";
+
+const NONE: u32 = 0xffffffff;
+
+// ---- per-burst cached configuration ------------------------------------------------------
+let cFlags: u32 = 0;
+let cDefPool: u32 = 0;
+let cMoShift: u32 = 4;
+let cVet: u32 = 0x8100;
+let cVetExt: u32 = 0x88a8;
+let cPortMax: u32 = 9728;
+let cTxMax: u32 = 9728;
+let cRxBuf: u32 = 2048;
+let mVfre: u64 = 0;
+let mBam: u64 = 0;
+let mAupe: u64 = 0;
+let mRompe: u64 = 0;
+let mRope: u64 = 0;
+let mMpe: u64 = 0;
+let mUpe: u64 = 0;
+let mVpe: u64 = 0;
+let mLle: u64 = 0;
+let mFlp: u64 = 0;
+let mMacas: u64 = 0;
+let mVlanas: u64 = 0;
+let mVfte: u64 = 0;
+let nDirty: u32 = 0;
+
+@inline function mask(i: i32): u64 {
+  return load<u64>(gSwitchCfg + SC_MASKS + (<usize>i << 3));
+}
+@inline function scfg(off: i32): u32 {
+  return load<u32>(gSwitchCfg + <usize>off);
+}
+
+function loadConfig(): void {
+  cFlags = scfg(SC_FLAGS);
+  cDefPool = scfg(SC_DEF_POOL);
+  const mo = scfg(SC_MO) & 3;
+  cMoShift = mo == 0 ? 4 : mo == 1 ? 3 : mo == 2 ? 2 : 0;
+  cVet = scfg(SC_VET);
+  cVetExt = scfg(SC_VET_EXT);
+  cPortMax = scfg(SC_PORT_MAX);
+  cTxMax = scfg(SC_TX_MAX);
+  cRxBuf = scfg(SC_RX_BUF);
+  if (cRxBuf == 0) cRxBuf = 2048;
+  mVfre = mask(M_VFRE);
+  mVfte = mask(M_VFTE);
+  mBam = mask(M_BAM);
+  mAupe = mask(M_AUPE);
+  mRompe = mask(M_ROMPE);
+  mRope = mask(M_ROPE);
+  mMpe = mask(M_MPE);
+  mUpe = mask(M_UPE);
+  mVpe = mask(M_VPE);
+  mLle = mask(M_LLE);
+  mFlp = mask(M_FLP);
+  mMacas = mask(M_MACAS);
+  mVlanas = mask(M_VLANAS);
+}
+
+// ---- counters (plain u64 words, single writer) ----------------------------------------------
+@inline function cntPool(pool: u32, idx: i32, v: u64): void {
+  const p = gCntPool + ((<usize>pool * POOL_CNT_WORDS + <usize>idx) << 3);
+  store<u64>(p, load<u64>(p) + v);
+}
+@inline function cntQueue(ring: u32, idx: i32, v: u64): void {
+  const p = gCntQueue + ((<usize>ring * QUEUE_CNT_WORDS + <usize>idx) << 3);
+  store<u64>(p, load<u64>(p) + v);
+}
+@inline function cntPort(idx: i32, v: u64): void {
+  const p = gCntPort + (<usize>idx << 3);
+  store<u64>(p, load<u64>(p) + v);
+}
+function bucket(base: i32, lenNoFcs: u32): void {
+  const l = lenNoFcs + 4;
+  if (l < 64) return;
+  let b: i32 = 5;
+  if (l == 64) b = 0;
+  else if (l <= 127) b = 1;
+  else if (l <= 255) b = 2;
+  else if (l <= 511) b = 3;
+  else if (l <= 1023) b = 4;
+  cntPort(base + b, 1);
+}
+
+// ---- pool config ------------------------------------------------------------------------------
+@inline function pcfg(pool: u32, off: i32): u32 {
+  return load<u32>(gPoolCfg + <usize>pool * POOL_CFG_BYTES + <usize>off);
+}
+
+// ---- tables -----------------------------------------------------------------------------------
+@inline function macAt(p: usize): u64 {
+  return <u64>load<u32>(p) | (<u64>load<u16>(p + 4) << 32);
+}
+
+/** Pools of the exact filters for `mac` (0 when none). */
+export function macLookup(mac: u64): u64 {
+  const key = mac | (<u64>1 << 48);
+  let i = <u32>((mac * 0x9e3779b97f4a7c15) >> 40) & gMacMask;
+  for (let n: u32 = 0; n <= gMacMask; n++) {
+    const slot = gMacTable + <usize>i * MAC_SLOT_BYTES;
+    const k = load<u64>(slot);
+    if (k == key) return load<u64>(slot + 8);
+    if (k == 0) return 0;
+    i = (i + 1) & gMacMask;
+  }
+  return 0;
+}
+
+@inline function bitTest(table: usize, idx: u32): bool {
+  return ((load<u32>(table + (<usize>(idx >> 5) << 2)) >> (idx & 31)) & 1) != 0;
+}
+@inline function hashIdx(mac: u64): u32 {
+  const w = <u32>((mac >> 32) & 0xffff); // DA[4] | DA[5] << 8
+  return (w >> cMoShift) & 0xfff;
+}
+
+// ---- L2 recognition (reference/l2.ts parseSwitchL2) ------------------------------------------
+let lTags: u32 = 0;
+let lTagOff: u32 = 0;
+let lTci: u32 = 0;
+let lVid: i32 = -1;
+let lTrunc: bool = false;
+
+function switchL2(f: usize, len: u32): void {
+  lTags = 0;
+  lVid = -1;
+  lTrunc = false;
+  const first = <u32>bswap<u16>(load<u16>(f + 12));
+  if ((cFlags & SF_DOUBLE_VLAN) != 0 && first == cVetExt) {
+    if (len >= 18 && <u32>bswap<u16>(load<u16>(f + 16)) == cVet) {
+      if (len < 20) {
+        lTrunc = true;
+      } else {
+        lTags = 2;
+        lTagOff = 16;
+        lTci = <u32>bswap<u16>(load<u16>(f + 18));
+        lVid = <i32>(lTci & 0xfff);
+      }
+    } else if (len < 18) {
+      lTrunc = true;
+    }
+  } else if (first == cVet) {
+    if (len < 16) {
+      lTrunc = true;
+    } else {
+      lTags = 1;
+      lTagOff = 12;
+      lTci = <u32>bswap<u16>(load<u16>(f + 14));
+      lVid = <i32>(lTci & 0xfff);
+    }
+  }
+}
+
+/** 0 unicast, 1 multicast, 2 broadcast. */
+@inline function addrClass(da: u64): u32 {
+  if (da == 0xffffffffffff) return 2;
+  return <u32>(da & 1);
+}
+
+@inline function vlanStep(P: u64, vid: i32): u64 {
+  if ((cFlags & SF_VLAN_FILTER) == 0) return P;
+  if (vid < 0) return P & mAupe;
+  return P & (load<u64>(gVlanPools + (<usize>vid << 3)) | mVpe);
+}
+
+function passesPortFilter(da: u64, cls: u32, exact: u64): bool {
+  if (exact != 0) return true;
+  if (cls == 2) return (cFlags & SF_PORT_BAM) != 0;
+  if (cls == 1) return (cFlags & SF_PORT_MPE) != 0 || bitTest(gMta, hashIdx(da));
+  return (cFlags & SF_PORT_UPE) != 0 || bitTest(gUta, hashIdx(da));
+}
+
+function selectRx(da: u64, sa: u64, cls: u32, exact: u64, vid: i32): u64 {
+  let P = exact & mVfre;
+  if (cls == 2) P |= mBam;
+  if (cls == 0 && P == 0 && bitTest(gUta, hashIdx(da))) P |= mRope;
+  if (cls == 1 && P == 0 && bitTest(gMta, hashIdx(da))) P |= mRompe;
+  if (cls == 1) P |= mMpe;
+  if (cls == 0) P |= mUpe;
+  P = vlanStep(P, vid);
+  const defaultApplies = (cFlags & SF_QEMU_DEF_POOL) == 0 || cls == 0;
+  if (P == 0 && (cFlags & SF_DIS_DEF_POOL) == 0 && defaultApplies) P = <u64>1 << cDefPool;
+  if (mFlp != 0) P &= ~(macLookup(sa) & mFlp);
+  return P & mVfre;
+}
+
+let tToWire: bool = false;
+
+function selectTx(da: u64, cls: u32, src: u32, vid: i32): u64 {
+  let P = macLookup(da) & mVfre;
+  const exactHit = P != 0;
+  if (cls == 2) P |= mBam;
+  if (cls == 0 && P == 0 && bitTest(gUta, hashIdx(da))) P |= mRope;
+  if (cls == 1 && P == 0 && bitTest(gMta, hashIdx(da))) P |= mRompe;
+  if (cls == 0) P |= mUpe;
+  if (cls == 1) P |= mMpe;
+  const srcBit = <u64>1 << src;
+  const lle = (mLle & srcBit) != 0;
+  if (!lle) P &= ~srcBit;
+  P = vlanStep(P, vid);
+  if (P == 0 && cls != 0 && (cFlags & (SF_DIS_DEF_POOL | SF_QEMU_DEF_POOL)) == 0) {
+    if (cDefPool != src || lle) P = <u64>1 << cDefPool;
+  }
+  tToWire = cls != 0 || !exactHit;
+  return P & mVfre;
+}
+
+// ---- rings: shadow producer state, published once per burst ----------------------------------
+@inline function shadow(ring: u32): usize {
+  return gShadow + <usize>ring * SH_BYTES;
+}
+
+/** Free descriptors of Rx/wire-out ring `id` as the producer sees it in this burst. */
+function ringFree(id: u32): u32 {
+  const sh = shadow(id);
+  const r = ringAt(id);
+  if (load<u32>(sh + SH_DIRTY) == 0) {
+    store<u32>(sh + SH_TAIL, load<u32>(r + R_TAIL));
+    store<u32>(sh + SH_HEAD, atomic.load<u32>(r + R_HEAD));
+    store<u32>(sh + SH_DIRTY, 1);
+    store<u32>(gScratch + SCR_DIRTY + (<usize>nDirty << 2), id);
+    nDirty++;
+  }
+  const used = load<u32>(sh + SH_TAIL) - load<u32>(sh + SH_HEAD);
+  const limit = load<u32>(r + R_LIMIT);
+  return used >= limit ? 0 : limit - used;
+}
+
+@inline function writeDesc(id: u32, buf: u32, off: u32, len: u32, hash: u32, tci: u32, flags: u32, info: u32): void {
+  const sh = shadow(id);
+  const r = ringAt(id);
+  const t = load<u32>(sh + SH_TAIL);
+  const d = <usize>load<u32>(r + R_DESC) + ((<usize>(t & load<u32>(r + R_MASK))) << 4);
+  store<u32>(d + D_BUF, buf);
+  store<u16>(d + D_OFF, <u16>off);
+  store<u16>(d + D_LEN, <u16>len);
+  store<u32>(d + D_HASH, hash);
+  store<u16>(d + D_TCI, <u16>tci);
+  store<u8>(d + D_FLAGS, <u8>flags);
+  store<u8>(d + D_INFO, <u8>info);
+  store<u32>(sh + SH_TAIL, t + 1);
+}
+
+function publish(): void {
+  for (let i: u32 = 0; i < nDirty; i++) {
+    const id = load<u32>(gScratch + SCR_DIRTY + (<usize>i << 2));
+    const sh = shadow(id);
+    atomic.store<u32>(ringAt(id) + R_TAIL, load<u32>(sh + SH_TAIL));
+    store<u32>(sh + SH_DIRTY, 0);
+  }
+  nDirty = 0;
+}
+
+// ---- buffers ------------------------------------------------------------------------------------
+@inline function freeStack(): usize {
+  return <usize>load<u32>(gSwitchState + SS_FREE_STACK);
+}
+export function bufAlloc(): u32 {
+  const s = freeStack();
+  const c = load<u32>(s + FS_COUNT);
+  if (c == 0) return NONE;
+  store<u32>(s + FS_COUNT, c - 1);
+  return load<u32>(s + FS_ENTRIES + (<usize>(c - 1) << 2));
+}
+export function bufFree(idx: u32): void {
+  const s = freeStack();
+  const c = load<u32>(s + FS_COUNT);
+  store<u32>(s + FS_ENTRIES + (<usize>c << 2), idx);
+  store<u32>(s + FS_COUNT, c + 1);
+}
+
+/** Moves every buffer index waiting in the return ring (if any) onto the free stack. */
+function drainReturns(): void {
+  const id = load<u32>(gSwitchState + SS_RETURN_RING);
+  if (id == NONE) return;
+  const r = ringAt(id);
+  const head = load<u32>(r + R_HEAD);
+  const tail = atomic.load<u32>(r + R_TAIL);
+  const m = load<u32>(r + R_MASK);
+  const desc = <usize>load<u32>(r + R_DESC);
+  for (let i = head; i != tail; i++) bufFree(load<u32>(desc + (<usize>(i & m) << 4)));
+  atomic.store<u32>(r + R_HEAD, tail);
+}
+
+// ---- trace (tests) ----------------------------------------------------------------------------
+let trDelivered: u64 = 0;
+let trOversize: u64 = 0;
+let trNoDesc: u64 = 0;
+
+function trace(src: u32, drop: u32, toWire: bool, padded: bool): void {
+  store<u32>(gSwitchState + SS_LAST_DROP, drop);
+  const base = <usize>load<u32>(gSwitchState + SS_TRACE);
+  if (base == 0) return;
+  const n = load<u32>(gSwitchState + SS_TRACE_COUNT);
+  if (n >= load<u32>(gSwitchState + SS_TRACE_CAP)) return;
+  const r = base + <usize>n * TRACE_BYTES;
+  store<u32>(r, n);
+  store<u8>(r + 4, <u8>src);
+  store<u8>(r + 5, <u8>drop);
+  store<u8>(r + 6, toWire ? 1 : 0);
+  store<u8>(r + 7, padded ? 1 : 0);
+  store<u64>(r + 8, trDelivered);
+  store<u64>(r + 16, trOversize);
+  store<u64>(r + 24, trNoDesc);
+  store<u32>(gSwitchState + SS_TRACE_COUNT, n + 1);
+}
+
+// ---- copies into pools (reference deliverCopies) ----------------------------------------------
+let dOversize: u32 = 0;
+let dDelivered: u32 = 0;
+let dOriginalUsed: bool = false;
+
+@inline function isOversized(len: u32, tags: u32, longPacket: bool, rlpml: u32): bool {
+  return longPacket ? len + 4 > rlpml : len > 1514 + 4 * tags;
+}
+
+/**
+ * Delivers the frame (buffer `buf`, data at `off`, `len` bytes) to every pool in P. When
+ * `mayUseOriginal`, the last copy takes the original buffer (zero copy); otherwise every copy is
+ * a fresh buffer. Counters as the reference; dOversize / dDelivered / dOriginalUsed report back.
+ */
+function deliver(buf: u32, off: u32, len: u32, P: u64, cls: u32, loopback: bool, mayUseOriginal: bool): void {
+  const f = bufAddr(buf) + off;
+  const plan = gScratch + SCR_PLAN;
+  let n: u32 = 0;
+  let parsed = false;
+  dOversize = 0;
+  dDelivered = 0;
+  dOriginalUsed = false;
+  const rssOnLb = (cFlags & SF_RSS_ON_LB) != 0;
+  // Pass 1: size check, queue choice, descriptor check (ascending pool order).
+  while (P != 0) {
+    const p = <u32>ctz(P);
+    P &= P - 1;
+    const pflags = pcfg(p, PC_FLAGS);
+    if (isOversized(len, lTags, (pflags & PF_LPE) != 0, pcfg(p, PC_RLPML))) {
+      dOversize++;
+      cntPool(p, CP_RX_DROPPED, 1);
+      cntPool(p, CP_RX_OVERSIZE, 1);
+      trOversize |= <u64>1 << p;
+      continue;
+    }
+    const strip = (pflags & PF_STRIP) != 0 && lTags != 0;
+    const blen = strip ? len - 4 : len;
+    let queue: u32 = 0;
+    let hash: u32 = 0;
+    let rtype: u32 = RSS_NONE;
+    if (!loopback || rssOnLb) {
+      if (!parsed) {
+        parse(f, len, gScratch);
+        parsed = true;
+      }
+      rtype = rssSummary(gScratch, f, <usize>pcfg(p, PC_TOEPLITZ), pcfg(p, PC_RSS_TYPES), (pflags & PF_RSS_INNER) != 0);
+      hash = rtype == RSS_NONE ? 0 : gRssHash;
+      queue = <u32>load<u8>(<usize>pcfg(p, PC_RETA) + <usize>(hash & pcfg(p, PC_RETA_MASK)));
+    }
+    const ring = pcfg(p, PC_RXRING) + queue;
+    const k: u32 = blen == 0 ? 1 : (blen + cRxBuf - 1) / cRxBuf;
+    if (ringFree(ring) < k) {
+      cntQueue(ring, CQ_RX_NO_DESC, 1);
+      cntPool(p, CP_RX_DROPPED, 1);
+      trNoDesc |= <u64>1 << p;
+      continue;
+    }
+    const e = plan + <usize>n * PLAN_BYTES;
+    store<u32>(e, p);
+    store<u32>(e + 4, ring);
+    store<u32>(e + 8, hash);
+    store<u32>(e + 12, rtype);
+    store<u32>(e + 16, k);
+    store<u32>(e + 20, strip ? 1 : 0);
+    store<u32>(e + 24, pflags);
+    n++;
+  }
+  // Pass 2: copies first (from the untouched original), the original buffer last.
+  const classFlag: u32 = cls == 2 ? DF_BCAST : cls == 1 ? DF_MCAST : 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const e = plan + <usize>i * PLAN_BYTES;
+    const p = load<u32>(e);
+    const ring = load<u32>(e + 4);
+    const strip = load<u32>(e + 20) != 0;
+    const pflags = load<u32>(e + 24);
+    let b: u32;
+    let o: u32;
+    let l = len;
+    if (mayUseOriginal && i == n - 1) {
+      b = buf;
+      o = off;
+      if (strip) {
+        memory.copy(f + 4, f, lTagOff); // move DA/SA (and an outer tag) over the stripped tag
+        o += 4;
+        l -= 4;
+      }
+      dOriginalUsed = true;
+    } else {
+      b = bufAlloc();
+      if (b == NONE) {
+        cntPort(CT_NO_BUFFER, 1);
+        cntPool(p, CP_RX_DROPPED, 1);
+        trNoDesc |= <u64>1 << p;
+        continue;
+      }
+      o = gHeadroom;
+      const dst = bufAddr(b) + o;
+      if (strip) {
+        memory.copy(dst, f, lTagOff);
+        memory.copy(dst + lTagOff, f + lTagOff + 4, len - lTagOff - 4);
+        l -= 4;
+      } else {
+        memory.copy(dst, f, len);
+      }
+    }
+    const k = load<u32>(e + 16);
+    const hash = load<u32>(e + 8);
+    const rtype = load<u32>(e + 12);
+    let flags = DF_DD | classFlag | (loopback ? DF_LB : 0);
+    let tci: u32 = 0;
+    if (strip) {
+      flags |= DF_VP;
+      if ((pflags & PF_HIDE_VLAN) == 0) {
+        flags |= DF_TCI;
+        tci = lTci;
+      }
+    }
+    for (let j: u32 = 0; j < k; j++) {
+      const chunkOff = j * cRxBuf;
+      const chunk = j == k - 1 ? l - chunkOff : cRxBuf;
+      writeDesc(ring, b, o + chunkOff, chunk, hash, tci, j == k - 1 ? flags | DF_EOP : flags, rtype);
+    }
+    dDelivered++;
+    trDelivered |= <u64>1 << p;
+    cntQueue(ring, CQ_RX_PACKETS, 1);
+    cntQueue(ring, CQ_RX_BYTES, <u64>(l + 4));
+    cntQueue(ring, CQ_RX_DESCRIPTORS, <u64>k);
+    cntPool(p, CP_RX_PACKETS, 1);
+    cntPool(p, CP_RX_BYTES, <u64>(l + 4));
+    cntPool(p, cls == 0 ? CP_RX_UNICAST : cls == 1 ? CP_RX_MULTICAST : CP_RX_BROADCAST, 1);
+    if (loopback) {
+      cntPool(p, CP_RX_LB_PACKETS, 1);
+      cntPool(p, CP_RX_LB_BYTES, <u64>(l + 4));
+    }
+  }
+}
+
+// ---- receive from the wire (reference receiveFromWire) -----------------------------------------
+function rxOne(buf: u32, off: u32, len: u32): void {
+  trDelivered = 0;
+  trOversize = 0;
+  trNoDesc = 0;
+  if (len < 14) {
+    cntPort(CT_RX_RUNT_DROPPED, 1);
+    bufFree(buf);
+    trace(0xff, DR_RUNT, false, false);
+    return;
+  }
+  const f = bufAddr(buf) + off;
+  let padded = false;
+  if (len < 60) {
+    memory.fill(f + len, 0, 60 - len);
+    len = 60;
+    padded = true;
+    cntPort(CT_RUC, 1);
+  }
+  cntPort(CT_RX_PACKETS, 1);
+  cntPort(CT_RX_BYTES, <u64>(len + 4));
+  bucket(CT_RX_SIZE, len);
+  switchL2(f, len);
+  let drop = DR_NONE;
+  if (lTrunc) {
+    cntPort(CT_RX_ERRORS, 1);
+    drop = DR_TAG_TRUNCATED;
+  } else if (isOversized(len, lTags, (cFlags & SF_PORT_LPE) != 0, cPortMax)) {
+    cntPort(CT_ROC, 1);
+    drop = DR_OVERSIZE;
+  }
+  const da = macAt(f);
+  const cls = addrClass(da);
+  let exact: u64 = 0;
+  if (drop == DR_NONE) {
+    exact = macLookup(da);
+    if ((cFlags & SF_QEMU_DEF_POOL) == 0 && !passesPortFilter(da, cls, exact)) {
+      cntPort(CT_RX_L2_FILTERED, 1);
+      drop = DR_L2_FILTER;
+    } else if ((cFlags & SF_VLAN_FILTER) != 0 && lVid >= 0 && !bitTest(gVfta, <u32>lVid)) {
+      cntPort(CT_RX_VLAN_FILTERED, 1);
+      drop = DR_VLAN_FILTER;
+    }
+  }
+  let P: u64 = 0;
+  if (drop == DR_NONE) {
+    P = selectRx(da, macAt(f + 6), cls, exact, lVid);
+    if (P == 0) {
+      cntPort(CT_RX_NO_POOL, 1);
+      drop = DR_NO_POOL;
+    }
+  }
+  if (drop != DR_NONE) {
+    bufFree(buf);
+    trace(0xff, drop, false, padded);
+    return;
+  }
+  const selected = <u32>popcnt(P);
+  deliver(buf, off, len, P, cls, false, true);
+  if (!dOriginalUsed) bufFree(buf);
+  if (dOversize == selected) cntPort(CT_ROC, 1);
+  if (dDelivered == 0) drop = dOversize == selected ? DR_OVERSIZE : DR_ALL_COPIES;
+  trace(0xff, drop, false, padded);
+}
+
+/** Processes up to `budget` frames from the wire-in ring. Returns frames consumed. */
+export function wireRxBurst(budget: u32): u32 {
+  loadConfig();
+  drainReturns();
+  const id = scfg(SC_WIRE_IN);
+  const r = ringAt(id);
+  const head = load<u32>(r + R_HEAD);
+  const avail = atomic.load<u32>(r + R_TAIL) - head;
+  const n = avail < budget ? avail : budget;
+  const m = load<u32>(r + R_MASK);
+  const desc = <usize>load<u32>(r + R_DESC);
+  for (let i: u32 = 0; i < n; i++) {
+    const d = desc + (<usize>((head + i) & m) << 4);
+    rxOne(load<u32>(d + D_BUF), <u32>load<u16>(d + D_OFF), <u32>load<u16>(d + D_LEN));
+  }
+  atomic.store<u32>(r + R_HEAD, head + n);
+  publish();
+  return n;
+}
+
+// ---- transmit from a pool (reference processTx) ---------------------------------------------
+function txDrop(pool: u32, buf: u32, drop: u32, mdd: bool, padded: bool): void {
+  cntPool(pool, CP_TX_ERRORS, 1);
+  cntPool(pool, CP_TX_DROPPED, 1);
+  if (mdd) cntPool(pool, CP_MDD_EVENTS, 1);
+  bufFree(buf);
+  trace(pool, drop, false, padded);
+}
+
+function txOne(pool: u32, buf: u32, off: u32, len: u32, dflags: u32, dtci: u32): void {
+  trDelivered = 0;
+  trOversize = 0;
+  trNoDesc = 0;
+  if (len < 14) {
+    txDrop(pool, buf, DR_MDD_SHORT, false, false);
+    return;
+  }
+  let f = bufAddr(buf) + off;
+  let padded = false;
+  if ((cFlags & SF_TX_PAD) != 0 && len < 60) {
+    memory.fill(f + len, 0, 60 - len);
+    len = 60;
+    padded = true;
+  }
+  switchL2(f, len);
+  if (lTrunc) {
+    txDrop(pool, buf, DR_TAG_TRUNCATED, false, padded);
+    return;
+  }
+  // VLAN insertion policy (VMVIR).
+  const action = pcfg(pool, PC_VLAN_ACTION);
+  let insTpid: u32 = 0;
+  let insTci: u32 = 0;
+  let insert = false;
+  if (action != VA_USE_DESC) {
+    const pvTpid = pcfg(pool, PC_INSERT_TPID);
+    const outerType = <u32>bswap<u16>(load<u16>(f + 12));
+    const qinq = pvTpid != cVet && outerType == cVet;
+    if (!qinq && (lTags > 0 || outerType == pvTpid)) {
+      txDrop(pool, buf, DR_MDD_VLAN, true, padded);
+      return;
+    }
+    if (action == 1) {
+      insert = true;
+      insTpid = pvTpid;
+      insTci = pcfg(pool, PC_DEFAULT_TCI) & 0xffff;
+    }
+  } else if ((dflags & DF_VLE) != 0) {
+    insert = true;
+    insTpid = cVet;
+    insTci = dtci & 0xffff;
+  }
+  if (insert) {
+    if (off >= 4) {
+      memory.copy(f - 4, f, 12);
+      f -= 4;
+      off -= 4;
+    } else {
+      memory.copy(f + 16, f + 12, len - 12);
+    }
+    store<u16>(f + 12, bswap<u16>(<u16>insTpid));
+    store<u16>(f + 14, bswap<u16>(<u16>insTci));
+    len += 4;
+    switchL2(f, len);
+  }
+  if (len + 4 > cTxMax) {
+    txDrop(pool, buf, DR_TX_OVERSIZE, false, padded);
+    return;
+  }
+  const srcBit = <u64>1 << pool;
+  const sa = macAt(f + 6);
+  if ((mMacas & srcBit) != 0) {
+    let spoof = DR_NONE;
+    if ((macLookup(sa) & srcBit) == 0) spoof = DR_MAC_SPOOF;
+    else if ((mVlanas & srcBit) != 0 && lVid >= 0 && (load<u64>(gVlanPools + (<usize>lVid << 3)) & srcBit) == 0) {
+      spoof = DR_VLAN_SPOOF;
+    }
+    if (spoof != DR_NONE) {
+      cntPool(pool, CP_TX_SPOOFED, 1);
+      cntPool(pool, CP_TX_DROPPED, 1);
+      cntPort(CT_TX_SPOOFED, 1);
+      bufFree(buf);
+      trace(pool, spoof, false, padded);
+      return;
+    }
+  }
+  const da = macAt(f);
+  const cls = addrClass(da);
+  cntPool(pool, CP_TX_PACKETS, 1);
+  cntPool(pool, CP_TX_BYTES, <u64>(len + 4));
+  cntPool(pool, cls == 0 ? CP_TX_UNICAST : cls == 1 ? CP_TX_MULTICAST : CP_TX_BROADCAST, 1);
+  let P: u64 = 0;
+  let toWire = true;
+  if ((cFlags & SF_LOOPBACK) != 0) {
+    P = selectTx(da, cls, pool, lVid);
+    toWire = tToWire;
+  }
+  let drop = DR_NONE;
+  if (P != 0) {
+    cntPool(pool, CP_TX_LB_PACKETS, 1);
+    cntPool(pool, CP_TX_LB_BYTES, <u64>(len + 4));
+    deliver(buf, off, len, P, cls, true, !toWire);
+  }
+  if (toWire) {
+    cntPort(CT_TX_PACKETS, 1);
+    cntPort(CT_TX_BYTES, <u64>(len + 4));
+    bucket(CT_TX_SIZE, len);
+    const w = scfg(SC_WIRE_OUT);
+    if (ringFree(w) == 0) {
+      cntPort(CT_WIRE_OUT_FULL, 1);
+      const r = ringAt(w);
+      store<u32>(r + R_DROPS, load<u32>(r + R_DROPS) + 1);
+      bufFree(buf);
+    } else {
+      writeDesc(w, buf, off, len, 0, 0, DF_DD | DF_EOP, 0);
+    }
+  } else {
+    if (P == 0) {
+      cntPort(CT_TX_NO_DESTINATION, 1);
+      drop = DR_NO_DESTINATION;
+    } else if (dDelivered == 0) {
+      drop = DR_ALL_COPIES;
+    }
+    if (P == 0 || !dOriginalUsed) bufFree(buf);
+  }
+  trace(pool, drop, toWire, padded);
+}
+
+/** Processes up to `budget` frames from Tx queue `queue` of `pool`. Returns frames consumed. */
+export function vebTxBurst(pool: u32, queue: u32, budget: u32): u32 {
+  loadConfig();
+  if ((mVfte & (<u64>1 << pool)) == 0) return 0; // VFTE off: the ring is not serviced
+  if (queue >= pcfg(pool, PC_TXQ)) return 0;
+  drainReturns();
+  const r = ringAt(pcfg(pool, PC_TXRING) + queue);
+  const head = load<u32>(r + R_HEAD);
+  const avail = atomic.load<u32>(r + R_TAIL) - head;
+  const n = avail < budget ? avail : budget;
+  const m = load<u32>(r + R_MASK);
+  const desc = <usize>load<u32>(r + R_DESC);
+  for (let i: u32 = 0; i < n; i++) {
+    const d = desc + (<usize>((head + i) & m) << 4);
+    txOne(pool, load<u32>(d + D_BUF), <u32>load<u16>(d + D_OFF), <u32>load<u16>(d + D_LEN),
+      <u32>load<u8>(d + D_FLAGS), <u32>load<u16>(d + D_TCI));
+  }
+  atomic.store<u32>(r + R_HEAD, head + n);
+  publish();
+  return n;
+}
+
+/** One pass over every pool's Tx queues (pool order, queue order), then the wire. */
+export function vebRunAll(budget: u32): u32 {
+  loadConfig();
+  let total: u32 = 0;
+  const pools = <u32>load<u32>(gSwitchCfg + 8);
+  for (let p: u32 = 0; p < pools; p++) {
+    const nq = pcfg(p, PC_TXQ);
+    for (let q: u32 = 0; q < nq; q++) total += vebTxBurst(p, q, budget);
+  }
+  total += wireRxBurst(budget);
+  return total;
+}
+
+/** Frames waiting in ring `id` (consumer view). */
+export function ringCount(id: u32): u32 {
+  const r = ringAt(id);
+  return atomic.load<u32>(r + R_TAIL) - atomic.load<u32>(r + R_HEAD);
+}
+
+/** Kept for callers that want the buffer size the kernels see. */
+export function bufferSize(): u32 {
+  return gBufSize;
+}

@@ -1,0 +1,117 @@
+// Split virtqueue (virtio 1.x §2.7) in shared memory, receive direction: the guest driver posts
+// buffers on the avail ring, the vhost-style backend copies each frame from its input ring (the
+// tap) into the next guest buffer (behind a 12-byte virtio_net_hdr) and publishes it on the used
+// ring. Notifications use VIRTIO_RING_F_EVENT_IDX: used_event / avail_event suppress interrupts
+// and kicks the other side does not need. Counts copies, bytes, kicks and notifications.
+import { R_TAIL, D_BUF } from "./abi";
+import {
+  V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
+  V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
+  S_CLOCK,
+} from "./pathabi";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
+import { sinkCheck } from "./sink";
+
+@inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
+
+/** vring_need_event(): should the side that moved an index from `old` to `now` notify? */
+@inline export function needEvent(event: u32, now: u32, old: u32): bool {
+  return ((now - event - 1) & 0xffff) < ((now - old) & 0xffff);
+}
+
+@inline function usedEventAddr(vq: usize): usize { return <usize>load<u32>(vq + V_AVAIL) + 4 + (<usize>load<u32>(vq + V_SIZE) << 1); }
+@inline function availEventAddr(vq: usize): usize { return <usize>load<u32>(vq + V_USED) + 4 + (<usize>load<u32>(vq + V_SIZE) << 3); }
+
+/** Backend (vhost-copy): up to `budget` frames from the tap ring into guest buffers. */
+export function vhostRxBurst(vq: usize, budget: u32): u32 {
+  const inr = <usize>load<u32>(vq + V_IN);
+  const ret = <usize>load<u32>(vq + V_RET);
+  const size = load<u32>(vq + V_SIZE);
+  const mask = size - 1;
+  const avail = <usize>load<u32>(vq + V_AVAIL);
+  const used = <usize>load<u32>(vq + V_USED);
+  const descT = <usize>load<u32>(vq + V_DESC);
+  let n = rAvail(inr);
+  if (n > budget) n = budget;
+  if (ret != 0) { const s = rSpace(ret); if (s < n) n = s; }
+  if (n == 0) return 0;
+  const lastAvail = load<u32>(vq + V_LAST_AVAIL);
+  const availIdx = <u32>atomic.load<u16>(avail + 2);
+  const bufs = (availIdx - lastAvail) & 0xffff;
+  if (bufs == 0) {
+    // Out of guest buffers: ask for a kick as soon as the guest adds one, and wait.
+    bump(vq, V_NO_AVAIL, 1);
+    atomic.store<u16>(availEventAddr(vq), <u16>lastAvail);
+    return 0;
+  }
+  if (n > bufs) n = bufs;
+  const base = bufBase(vq);
+  const bsize = bufSize(vq);
+  const head = load<u32>(inr);
+  const usedIdx = <u32>load<u16>(used + 2);
+  const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
+  let copied: u64 = 0;
+  for (let k: u32 = 0; k < n; k++) {
+    const d = rDesc(inr, head + k);
+    const len = descLen(d);
+    const id = <u32>load<u16>(avail + 4 + (<usize>((lastAvail + k) & mask) << 1));
+    const de = descT + (<usize>(id & mask) << 4);
+    const gaddr = <usize>load<u64>(de);
+    const cap = load<u32>(de + 8);
+    let l = len;
+    if (l + VNET_HDR_BYTES > cap) l = cap - VNET_HDR_BYTES; // truncated (never with 2 KiB buffers)
+    memory.fill(gaddr, 0, VNET_HDR_BYTES);
+    memory.copy(gaddr + VNET_HDR_BYTES, frameAddr(base, bsize, d), l);
+    const ue = used + 4 + (<usize>((usedIdx + k) & mask) << 3);
+    store<u32>(ue, id);
+    store<u32>(ue + 4, l + VNET_HDR_BYTES);
+    copied += <u64>l;
+    if (ret != 0) store<u32>(rDesc(ret, rtail + k) + D_BUF, load<u32>(d + D_BUF));
+  }
+  rPublishHead(inr, n);
+  if (ret != 0) rPublishTail(ret, n);
+  atomic.store<u16>(used + 2, <u16>(usedIdx + n));
+  store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
+  bump(vq, V_COPIES, n);
+  bump(vq, V_BYTES_COPIED, copied);
+  const now = (usedIdx + n) & 0xffff;
+  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(usedEventAddr(vq)), now, usedIdx)) bump(vq, V_USED_NOTIFY, 1);
+  else bump(vq, V_USED_SUPPRESSED, 1);
+  if (((lastAvail + n) & 0xffff) == availIdx) atomic.store<u16>(availEventAddr(vq), <u16>(lastAvail + n));
+  return n;
+}
+
+/** Guest driver: takes up to `budget` used buffers, checks each frame, re-posts the buffers. */
+export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
+  const size = load<u32>(vq + V_SIZE);
+  const mask = size - 1;
+  const avail = <usize>load<u32>(vq + V_AVAIL);
+  const used = <usize>load<u32>(vq + V_USED);
+  const descT = <usize>load<u32>(vq + V_DESC);
+  const sink = <usize>load<u32>(vq + V_SINK);
+  const lastUsed = load<u32>(vq + V_LAST_USED);
+  const usedIdx = <u32>atomic.load<u16>(used + 2);
+  let n = (usedIdx - lastUsed) & 0xffff;
+  if (n > budget) n = budget;
+  if (n == 0) return 0;
+  const clockAt = <usize>load<u32>(sink + S_CLOCK);
+  const now = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
+  const availIdx = <u32>load<u16>(avail + 2);
+  for (let k: u32 = 0; k < n; k++) {
+    const ue = used + 4 + (<usize>((lastUsed + k) & mask) << 3);
+    const id = load<u32>(ue);
+    const len = load<u32>(ue + 4);
+    const gaddr = <usize>load<u64>(descT + (<usize>(id & mask) << 4));
+    sinkCheck(sink, gaddr + VNET_HDR_BYTES, len > <u32>VNET_HDR_BYTES ? len - <u32>VNET_HDR_BYTES : 0, now);
+    store<u16>(avail + 4 + (<usize>((availIdx + k) & mask) << 1), <u16>id); // refill
+  }
+  atomic.store<u16>(avail + 2, <u16>(availIdx + n));
+  store<u32>(vq + V_LAST_USED, lastUsed + n);
+  bump(vq, V_REFILLED, n);
+  const now16 = (availIdx + n) & 0xffff;
+  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(availEventAddr(vq)), now16, availIdx)) bump(vq, V_KICKS, 1);
+  else bump(vq, V_KICKS_SUPPRESSED, 1);
+  // NAPI-style: when drained, re-enable the interrupt for the next used buffer.
+  if (((lastUsed + n) & 0xffff) == <u32>atomic.load<u16>(used + 2)) atomic.store<u16>(usedEventAddr(vq), <u16>(lastUsed + n));
+  return n;
+}

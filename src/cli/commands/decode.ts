@@ -1,0 +1,123 @@
+// iovsim decode FILE [--json] [--vxlan-port N ...]: what the reference parser finds in each
+// frame of a pcap or pcapng file. Output format: docs/decode-json.md.
+import { readFileSync } from "node:fs";
+import { UserError } from "../../errors.ts";
+import { parseFrame } from "../../switch/reference/parse.ts";
+import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
+import { iterateCapture } from "../../traffic/capture-io.ts";
+import type { Command } from "../context.ts";
+import { decodeJson, decodeLine } from "../decode-format.ts";
+
+const HELP = `usage: iovsim decode FILE [--json] [--vxlan-port N ...]
+
+Decodes every frame of a pcap (µs or ns, either byte order) or pcapng file with the simulator's
+reference parser and prints, per frame, the layers it found, the tunnel, the inner packet and
+the RSS hashes (Microsoft key; outer, and tunnel-aware inner).
+
+  --json            one JSON object per line (fields: docs/decode-json.md)
+  --vxlan-port N    also decode UDP destination port N as VXLAN (repeatable; 4789 always is)
+  -h, --help        this text
+
+Frames whose link type is not Ethernet are listed and skipped. A corrupt file is decoded up to
+the corrupt record, then reported with its byte offset (exit status 1).
+`;
+
+interface DecodeArgs {
+  file: string;
+  json: boolean;
+  vxlanPorts: number[];
+}
+
+function parseArgs(args: string[]): DecodeArgs | "help" {
+  let file: string | undefined;
+  let json = false;
+  const vxlanPorts: number[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-h" || a === "--help") return "help";
+    if (a === "--json") json = true;
+    else if (a === "--vxlan-port" || a.startsWith("--vxlan-port=")) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : args[++i];
+      if (v === undefined) throw new UserError("E_USAGE", "option '--vxlan-port' needs a port number");
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
+        throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
+      }
+      vxlanPorts.push(Number(v));
+    } else if (a.startsWith("-") && a !== "-")
+      throw new UserError("E_USAGE", `decode: unknown option '${a}' (see --help)`);
+    else if (file === undefined) file = a;
+    else throw new UserError("E_USAGE", `decode: one FILE only ('${a}' is extra)`);
+  }
+  if (file === undefined)
+    throw new UserError("E_USAGE", "decode: missing FILE (usage: iovsim decode FILE [--json])");
+  return { file, json, vxlanPorts };
+}
+
+export const command: Command = {
+  name: "decode",
+  summary: "decode FILE [--json]: what the parser finds in each frame of a pcap/pcapng",
+  async run(args, ctx) {
+    const parsedArgs = parseArgs(args);
+    if (parsedArgs === "help") {
+      ctx.out(HELP);
+      return 0;
+    }
+    const { file, json, vxlanPorts } = parsedArgs;
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`;
+      throw new UserError("E_CAPTURE", `${file}: ${why}`);
+    }
+    let frames = 0;
+    let truncated = 0;
+    let skipped = 0;
+    let buf: string[] = [];
+    const flush = () => {
+      if (buf.length) ctx.out(`${buf.join("\n")}\n`);
+      buf = [];
+    };
+    try {
+      for (const rec of iterateCapture(bytes, file)) {
+        frames++;
+        if (rec.linktype !== LINKTYPE_ETHERNET) {
+          skipped++;
+          buf.push(
+            json
+              ? JSON.stringify({
+                  frame: frames,
+                  len: rec.data.length,
+                  linktype: rec.linktype,
+                  skipped: "not Ethernet",
+                })
+              : `${String(frames).padStart(5)}  ${String(rec.data.length).padStart(5)}B  link type ${rec.linktype}: not Ethernet, skipped`,
+          );
+        } else {
+          const p = parseFrame(rec.data, { vxlanPorts });
+          if (p.truncated) truncated++;
+          buf.push(json ? JSON.stringify(decodeJson(frames, p)) : decodeLine(frames, p));
+        }
+        if (buf.length >= 512) flush();
+      }
+    } catch (e) {
+      flush();
+      if (e instanceof CaptureFormatError) {
+        throw new UserError(
+          "E_CAPTURE",
+          frames > 0 ? `${e.message} (after ${frames} good frames)` : e.message,
+        );
+      }
+      throw e;
+    }
+    flush();
+    if (!json) {
+      ctx.out(
+        `${frames} frames${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}\n`,
+      );
+    }
+    return 0;
+  },
+};

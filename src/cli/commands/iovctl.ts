@@ -1,0 +1,371 @@
+// `iovsim iovctl`: FreeBSD iovctl(8) on the simulated host (usr.sbin/iovctl/iovctl.c).
+// Command line, check order, messages, usage and outputs follow FreeBSD byte for byte
+// (control-plane.md §1). Default variant: the 2026 iovctl with -L; IOVSIM_IOVCTL=classic gives
+// FreeBSD 13/14's. Our additions (docs/iovctl.md): -v (with -S: descriptions, ranges, limits),
+// and a located `file:line:column` line after iovctl's own message for UCL syntax errors.
+import { readFile } from "node:fs/promises";
+import { findDevice } from "../../nic/iovctl-parse.ts";
+import { loadIovConfig } from "../../nic/iovctl-validate.ts";
+import { configToNvList, dumpNvList, packedSize } from "../../nic/nvlist.ts";
+import { formatSchema } from "../../nic/schema-format.ts";
+import type { IovConfig } from "../../nic/types.ts";
+import { parseUcl } from "../../nic/ucl.ts";
+import type { Command, CommandContext } from "../context.ts";
+import { type IovHost, loadNicApi, type NicApi } from "../nic-api.ts";
+
+type Action = "NONE" | "CONFIG" | "DELETE" | "PRINT_SCHEMA" | "LIST";
+
+interface Variant {
+  optstring: string;
+  conflict: string;
+  usage: string[];
+}
+
+const CLASSIC: Variant = {
+  optstring: "Cd:Df:nSv",
+  conflict: "Only one of -C, -D or -S may be specified",
+  usage: [
+    "Usage: iovctl -C -f <config file> [-n]",
+    "       iovctl -D [-d <PF device> | -f <config file>] [-n]",
+    "       iovctl -S [-d <PF device> | -f <config file>]",
+  ],
+};
+
+const MODERN: Variant = {
+  optstring: "Cd:Df:LnSv",
+  conflict: "Only one action may be specified",
+  usage: [
+    "Usage: iovctl -C -f <config file> [-n]",
+    "       iovctl -D [-d <PF device> | -f <config file>] [-n]",
+    "       iovctl -L [-d <PF device> | -f <config file>]",
+    "       iovctl -S [-d <PF device> | -f <config file>]",
+  ],
+};
+
+export function variantFromEnv(env: NodeJS.ProcessEnv = process.env): Variant {
+  return env.IOVSIM_IOVCTL === "classic" ? CLASSIC : MODERN;
+}
+
+/** errx/exit(1) as an exception, so every path returns through run(). */
+class Exit {
+  constructor(readonly status: number) {}
+}
+
+type GetoptEvent = { opt: string; arg?: string } | { bad: string; missingArg: boolean };
+
+/**
+ * FreeBSD getopt(3): no permutation (stops at the first non-option), `--` ends the options,
+ * a lone `-` is an operand, clustered flags (`-Cn`), attached (`-fFILE`) or separate arguments.
+ */
+export function* bsdGetopt(argv: string[], optstring: string): Generator<GetoptEvent> {
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i];
+    if (a.length < 2 || a[0] !== "-") return;
+    if (a === "--") return;
+    let j = 1;
+    while (j < a.length) {
+      const c = a[j++];
+      const at = c === ":" ? -1 : optstring.indexOf(c);
+      if (at < 0) {
+        yield { bad: c, missingArg: false };
+        continue;
+      }
+      if (optstring[at + 1] !== ":") {
+        yield { opt: c };
+        continue;
+      }
+      if (j < a.length) {
+        yield { opt: c, arg: a.slice(j) };
+      } else if (i + 1 < argv.length) {
+        i++;
+        yield { opt: c, arg: argv[i] };
+      } else {
+        yield { bad: c, missingArg: true };
+      }
+      j = a.length;
+    }
+    i++;
+  }
+}
+
+/** strerror for the Node fs errors reading a config file can give (FreeBSD wording). */
+function fsStrerror(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case "ENOENT":
+      return "No such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "Permission denied";
+    case "EISDIR":
+      return "Is a directory";
+    case "ENOTDIR":
+      return "Not a directory";
+    case "ENAMETOOLONG":
+      return "File name too long";
+    case "ELOOP":
+      return "Too many levels of symbolic links";
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+export function createIovctlCommand(
+  getApi: () => Promise<NicApi>,
+  env: NodeJS.ProcessEnv = process.env,
+): Command {
+  return {
+    name: "iovctl",
+    summary: "FreeBSD iovctl(8): -C/-D/-S/-L/-n on the simulated host",
+    async run(args: string[], ctx: CommandContext): Promise<number> {
+      try {
+        await iovctlMain(args, ctx, getApi, variantFromEnv(env));
+        return 0;
+      } catch (e) {
+        if (e instanceof Exit) return e.status;
+        throw e;
+      }
+    },
+  };
+}
+
+export const command: Command = createIovctlCommand(loadNicApi);
+
+async function iovctlMain(
+  argv: string[],
+  ctx: CommandContext,
+  getApi: () => Promise<NicApi>,
+  variant: Variant,
+): Promise<void> {
+  const warnx = (msg: string) => ctx.err(`iovctl: ${msg}\n`);
+  const errx = (msg: string): never => {
+    warnx(msg);
+    throw new Exit(1);
+  };
+  const usage = (): never => {
+    for (const line of variant.usage) warnx(line);
+    throw new Exit(1);
+  };
+
+  let device: string | undefined;
+  let filename: string | undefined;
+  let dryrun = false;
+  let verbose = false;
+  let action = "NONE" as Action;
+  const setAction = (a: Action) => {
+    if (action !== "NONE") {
+      warnx(variant.conflict);
+      usage();
+    }
+    action = a;
+  };
+  for (const ev of bsdGetopt(argv, variant.optstring)) {
+    if ("bad" in ev) {
+      warnx(ev.missingArg ? `option requires an argument -- ${ev.bad}` : `illegal option -- ${ev.bad}`);
+      // The format string ends in "\n" and warnx adds another: an empty line follows.
+      warnx(`Unrecognized argument '-${ev.bad}'\n`);
+      usage();
+    } else {
+      switch (ev.opt) {
+        case "C":
+          setAction("CONFIG");
+          break;
+        case "D":
+          setAction("DELETE");
+          break;
+        case "S":
+          setAction("PRINT_SCHEMA");
+          break;
+        case "L":
+          setAction("LIST");
+          break;
+        case "d":
+          device = ev.arg;
+          break;
+        case "f":
+          filename = ev.arg;
+          break;
+        case "n":
+          dryrun = true;
+          break;
+        case "v":
+          verbose = true;
+          break;
+      }
+    }
+  }
+
+  if (device !== undefined && filename !== undefined) {
+    warnx("Only one of the -d and -f flags may be specified");
+    usage();
+  }
+  if (device === undefined && filename === undefined && action !== "CONFIG") {
+    warnx("Either the -d or -f flag must be specified");
+    usage();
+  }
+
+  const io = new IovctlIo(ctx, getApi, errx);
+  switch (action) {
+    case "CONFIG":
+      if (device !== undefined) {
+        warnx("-d flag cannot be used with the -C flag");
+        usage();
+      }
+      if (filename === undefined) {
+        warnx("The -f flag must be specified");
+        usage();
+      }
+      return io.configAction(filename as string, dryrun);
+    case "DELETE":
+      return io.deleteAction(device ?? (await io.findDevice(filename as string)), dryrun);
+    case "PRINT_SCHEMA":
+      if (dryrun) {
+        warnx("-n flag cannot be used with the -S flag");
+        usage();
+      }
+      return io.printSchema(device ?? (await io.findDevice(filename as string)), verbose);
+    case "LIST":
+      if (dryrun) {
+        warnx("-n flag cannot be used with the -L flag");
+        usage();
+      }
+      return io.listStatus(device ?? (await io.findDevice(filename as string)));
+    default:
+      usage();
+  }
+}
+
+/** The actions, each as FreeBSD sequences them; every failure ends in errx (exit 1). */
+class IovctlIo {
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly getApi: () => Promise<NicApi>,
+    private readonly errx: (msg: string) => never,
+  ) {}
+
+  /** Reads the config file; a read failure or a UCL syntax error is "Could not open ... for reading". */
+  private async readConfigText(filename: string): Promise<string> {
+    let text: string;
+    try {
+      text = await readFile(filename, "utf8");
+    } catch (e) {
+      return this.errx(`Could not open '${filename}' for reading: ${fsStrerror(e)}`);
+    }
+    const parsed = parseUcl(text);
+    if (!parsed.ok) {
+      const { line, column, message } = parsed.error;
+      // libucl's add_file fails with errno 0: FreeBSD prints strerror(0). Then our located detail.
+      this.ctx.err(`iovctl: Could not open '${filename}' for reading: No error: 0\n`);
+      this.errx(`${filename}:${line}:${column}: ${message}`);
+    }
+    return text;
+  }
+
+  /** find_device(): "/dev/iov/<PF.device>". */
+  async findDevice(filename: string): Promise<string> {
+    const text = await this.readConfigText(filename);
+    const parsed = parseUcl(text);
+    if (!parsed.ok) return this.errx("unreachable");
+    const found = findDevice(parsed.root);
+    if (!found.ok) return this.errx(found.diagnostic.message);
+    return `/dev/iov/${found.device}`;
+  }
+
+  private static devicePath(devName: string): string {
+    return devName.startsWith("/") ? devName : `/dev/iov/${devName}`;
+  }
+
+  private open(host: IovHost, api: NicApi, path: string): string {
+    try {
+      return host.openIovDevice(path);
+    } catch (e) {
+      const text = api.kernelErrorText(e);
+      if (text === undefined) throw e;
+      return this.errx(`Could not open device '${path}': ${text}`);
+    }
+  }
+
+  async configAction(filename: string, dryrun: boolean): Promise<void> {
+    const dev = await this.findDevice(filename);
+    const api = await this.getApi();
+    const host = await api.loadHost(this.ctx.stateDir);
+    const pf = this.open(host, api, dev);
+    const schema = host.schema(pf);
+    const text = await this.readConfigText(filename);
+    const loaded = loadIovConfig(text, () => schema);
+    const first = loaded.diagnostics.find((d) => d.severity === "error");
+    if (first || !loaded.config) return this.errx(first?.message ?? "Could not parse config");
+    const config: IovConfig = loaded.config;
+    if (dryrun) {
+      const nv = configToNvList(config);
+      this.ctx.out(
+        `Would enable SR-IOV on device '${dev}'.\n` +
+          "The following configuration parameters would be used:\n" +
+          dumpNvList(nv) +
+          `The configuration parameters consume ${packedSize(nv)} bytes when packed.\n`,
+      );
+      return;
+    }
+    await this.underLock(api, dev, (h, name) => h.iovConfig(name, config), "Failed to configure SR-IOV");
+  }
+
+  async deleteAction(devName: string, dryrun: boolean): Promise<void> {
+    const api = await this.getApi();
+    const path = IovctlIo.devicePath(devName);
+    if (dryrun) {
+      this.open(await api.loadHost(this.ctx.stateDir), api, path);
+      this.ctx.out(`Would attempt to delete all VF children of '${devName}'\n`);
+      return;
+    }
+    await this.underLock(api, path, (h, name) => h.iovDelete(name), "Failed to delete VFs");
+  }
+
+  /** Opens the device and runs the ioctl inside withHost, so the change is atomic and locked. */
+  private async underLock(
+    api: NicApi,
+    path: string,
+    ioctl: (h: IovHost, pf: string) => void,
+    failure: string,
+  ): Promise<void> {
+    let message: string | undefined;
+    await api.withHost(this.ctx.stateDir, (h) => {
+      let pf: string;
+      try {
+        pf = h.openIovDevice(path);
+      } catch (e) {
+        const text = api.kernelErrorText(e);
+        if (text === undefined) throw e;
+        message = `Could not open device '${path}': ${text}`;
+        return;
+      }
+      try {
+        ioctl(h, pf);
+      } catch (e) {
+        const text = api.kernelErrorText(e);
+        if (text === undefined) throw e;
+        // The kernel's partial effects (dmesg, VFs left detached) persist, as on FreeBSD.
+        message = `${failure}: ${text}`;
+      }
+    });
+    if (message) this.errx(message);
+  }
+
+  async printSchema(devName: string, verbose: boolean): Promise<void> {
+    const api = await this.getApi();
+    const host = await api.loadHost(this.ctx.stateDir);
+    const path = IovctlIo.devicePath(devName);
+    const pf = this.open(host, api, path);
+    const schema = host.schema(pf);
+    const out = formatSchema(schema, verbose, verbose ? api.pfLimits(host, pf) : undefined);
+    this.ctx.out(out.text);
+    if (out.error) this.errx(out.error);
+  }
+
+  async listStatus(devName: string): Promise<void> {
+    const api = await this.getApi();
+    const host = await api.loadHost(this.ctx.stateDir);
+    const pf = this.open(host, api, IovctlIo.devicePath(devName));
+    this.ctx.out(api.formatStatus(host, pf));
+  }
+}

@@ -1,0 +1,96 @@
+// Option parsing shared by `paths`, `ping` and `demo`.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { UserError } from "../../errors.ts";
+import { loadProfile, type CostProfile } from "../../model/profile.ts";
+import { PATH_NAMES, pathByName, type PathGraph } from "../../paths/graphs.ts";
+import { setupHost, TALK_IOVCTL_CONF, type PathHost } from "../../paths/setup.ts";
+import { ENCAPS, type Encap, type L4, parseSizes } from "../../traffic/profiles.ts";
+
+export interface PathsOptions {
+  paths: PathGraph[];
+  sizes: number[];
+  seconds: number;
+  workers: number;
+  profile: CostProfile;
+  json: boolean;
+  csv: boolean;
+  help: boolean;
+  count: number;
+  pathHost: PathHost;
+  flows: number;
+  l4: L4;
+  encap: Encap;
+}
+
+const OPTIONS = {
+  path: { type: "string", multiple: true },
+  size: { type: "string" },
+  seconds: { type: "string" },
+  workers: { type: "string" },
+  profile: { type: "string" },
+  config: { type: "string", short: "f" },
+  json: { type: "boolean" },
+  csv: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  count: { type: "string", short: "c" },
+  flows: { type: "string" },
+  proto: { type: "string" },
+  encap: { type: "string" },
+} as const;
+
+function num(v: string | undefined, opt: string, def: number, min: number, max: number, integer = false): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new UserError("E_USAGE", `${opt}: '${v}' is not ${integer ? "an integer" : "a number"} in ${min}..${max}`);
+  }
+  return n;
+}
+
+export function parsePathsArgs(args: string[], defaults: { sizes: string; seconds: number }): PathsOptions {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }));
+  } catch (e) {
+    throw new UserError("E_USAGE", `${(e as Error).message.replace(/\. To specify.*$/s, "")} (see --help)`);
+  }
+  const v = values as Record<string, string | string[] | boolean | undefined>;
+  const names = ((v.path as string[] | undefined) ?? []).flatMap((s) => s.split(",")).filter((s) => s !== "");
+  const paths = names.length === 0 ? PATH_NAMES.map((n) => pathByName(n)!) : names.map((n) => {
+    const g = pathByName(n);
+    if (!g) throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
+    return g;
+  });
+  const sizeSpec = parseSizes((v.size as string | undefined) ?? defaults.sizes);
+  const sizes = sizeSpec.kind === "fixed" ? [sizeSpec.size] : sizeSpec.kind === "list" ? sizeSpec.sizes : [];
+  if (sizes.length === 0) throw new UserError("E_USAGE", "--size: give frame sizes (64..1518), e.g. 64,512,1518");
+  const proto = (v.proto as string | undefined) ?? "udp";
+  if (!["udp", "tcp", "icmp"].includes(proto)) throw new UserError("E_USAGE", `--proto: '${proto}' is not udp, tcp or icmp`);
+  const encap = (v.encap as string | undefined) ?? "none";
+  if (!ENCAPS.includes(encap as Encap)) throw new UserError("E_USAGE", `--encap: '${encap}' is not one of ${ENCAPS.join(", ")}`);
+  const config = v.config as string | undefined;
+  let confText = TALK_IOVCTL_CONF;
+  if (config !== undefined) {
+    try {
+      confText = readFileSync(config, "utf8");
+    } catch (e) {
+      throw new UserError("E_USAGE", `--config ${config}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    }
+  }
+  return {
+    paths,
+    sizes,
+    seconds: num(v.seconds as string | undefined, "--seconds", defaults.seconds, 0.01, 600),
+    workers: num(v.workers as string | undefined, "--workers", 1, 1, 8, true),
+    profile: loadProfile((v.profile as string | undefined) ?? "bhyve"),
+    json: Boolean(v.json),
+    csv: Boolean(v.csv),
+    help: Boolean(v.help),
+    count: num(v.count as string | undefined, "-c", 5, 1, 1_000_000, true),
+    pathHost: setupHost(confText, config ?? "embedded iovctl.conf"),
+    flows: num(v.flows as string | undefined, "--flows", 64, 1, 65535, true),
+    l4: proto as L4,
+    encap: encap as Encap,
+  };
+}

@@ -1,0 +1,107 @@
+// `iovsim pciconf -l [-cv] [device|selector]`: FreeBSD pciconf(8)'s listing of the simulated PCI bus.
+// Option handling follows pciconf.c (getopt "aBbcDehlrwVvx", usage text, getdevice/parsesel errors).
+import { loadHost } from "../../nic/index.ts";
+import { parseSelector } from "../../nic/pci.ts";
+import { deviceExists, formatPciconf, type PciconfFilter } from "../../nic/pciconf-format.ts";
+import type { Command, CommandContext } from "../context.ts";
+
+const USAGE =
+  "usage: pciconf -l [-BbcevV] [device]\n" +
+  "       pciconf -a device\n" +
+  "       pciconf -r [-b | -h] device addr[:addr2]\n" +
+  "       pciconf -w [-b | -h] device addr value\n" +
+  "       pciconf -D [-b | -h | -x] device bar [start [count]]\n";
+
+const HELP = `usage: iovsim pciconf -l [-cv] [device|selector]
+
+FreeBSD pciconf(8) on the simulated host: one line per PCI device in pciconf's exact format
+(name@pciD:B:S:F, class, rev, hdr, vendor, device, subvendor, subdevice). VFs appear on their
+PF's bus after 'iovsim iovctl -C' with the driver that attached (iavfN, ixvN, igbvfN, pptN).
+
+  -l          list devices (the only mode simulated)
+  -v          add vendor/device names and class/subclass
+  -c          add the capability lists, including the SR-IOV extended capability
+              (IOV enabled, NumVFs/TotalVFs, First VF RID Offset, VF RID Stride, VF Device ID,
+              page sizes, iov bar lines while VFs exist)
+  device      a device name (ixl0, iavf1) or a selector (pci0:1:0:16, pci1:0:16)
+
+Divergences: -a, -r, -w, -D, -B, -b, -e, -V and -x are not simulated (they fail with a clear
+message); the non-SR-IOV capability lines are representative of the real cards, not read
+from hardware; vendor/device names come from the NIC profiles (pci.ids spelling).
+`;
+
+export const command: Command = {
+  name: "pciconf",
+  summary: "pciconf -l [-v] [-c]: the simulated PCI bus",
+  async run(args: string[], ctx: CommandContext): Promise<number> {
+    if (args.includes("--help")) {
+      ctx.out(HELP);
+      return 0;
+    }
+    const flags = new Set<string>();
+    let i = 0;
+    for (; i < args.length; i++) {
+      const a = args[i];
+      if (a === "--") {
+        i++;
+        break;
+      }
+      if (!a.startsWith("-") || a === "-") break;
+      for (const c of a.slice(1)) {
+        if (!"aBbcDehlrwVvx".includes(c)) {
+          ctx.err(`pciconf: illegal option -- ${c}\n${USAGE}`);
+          return 1;
+        }
+        flags.add(c);
+      }
+    }
+    const operands = args.slice(i);
+    if (!flags.has("l")) {
+      const mode = ["a", "r", "w", "D"].find((m) => flags.has(m));
+      if (mode) {
+        ctx.err(`iovsim: pciconf -${mode} is not simulated (only pciconf -l [-cv] [device])\n`);
+        return 1;
+      }
+      ctx.err(USAGE);
+      return 1;
+    }
+    if (flags.has("x")) {
+      ctx.err(USAGE);
+      return 1;
+    }
+    const unsupported = ["B", "b", "e", "V"].filter((f) => flags.has(f));
+    if (unsupported.length) {
+      ctx.err(`iovsim: pciconf -l -${unsupported.join("")} is not simulated (only -c and -v)\n`);
+      return 1;
+    }
+    const host = await loadHost(ctx.stateDir);
+    let filter: PciconfFilter | undefined;
+    const name = operands[0];
+    if (name !== undefined) {
+      if (name.includes(":")) {
+        const sel = parseSelector(name);
+        if (!sel) {
+          ctx.err(`pciconf: cannot parse selector ${name}\n`);
+          return 1;
+        }
+        filter = { selector: sel };
+      } else {
+        if (name === "") {
+          ctx.err("pciconf: Empty device name\n");
+          return 1;
+        }
+        if (!/^[^0-9]+[0-9]+$/.test(name)) {
+          ctx.err("pciconf: Invalid device name\n");
+          return 1;
+        }
+        if (!deviceExists(host, name)) {
+          ctx.err("pciconf: Device not found\n");
+          return 1;
+        }
+        filter = { device: name };
+      }
+    }
+    ctx.out(formatPciconf(host, { verbose: flags.has("v"), caps: flags.has("c") }, filter));
+    return 0;
+  },
+};

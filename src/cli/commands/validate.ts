@@ -1,0 +1,193 @@
+// `iovsim validate -f FILE [--json]`: the offline check FreeBSD lacks (control-plane.md §7 gap 1).
+// Runs iovctl's parse and validate rules without stopping at the first error, then asks the
+// simulated kernel and driver what IOV_CONFIG would do (TotalVFs, driver VF limits, queue
+// budget, per-VF ADD_VF failures), and prints every problem as FILE:LINE:COL: severity: message.
+import { readFile } from "node:fs/promises";
+import { UserError } from "../../errors.ts";
+import { type Diagnostic, findDevice, parseSections } from "../../nic/iovctl-parse.ts";
+import { type ConfigSource, validateSections } from "../../nic/iovctl-validate.ts";
+import type { Pos } from "../../nic/ucl.ts";
+import { parseUcl } from "../../nic/ucl.ts";
+import type { Command, CommandContext } from "../context.ts";
+import { loadNicApi, type NicApi } from "../nic-api.ts";
+
+const HELP = `usage: iovsim validate -f FILE [--json]
+
+Checks an iovctl.conf(5) file offline against everything iovctl -C would hit, and reports
+every problem at once (FreeBSD's iovctl stops at the first and skips kernel/driver checks):
+
+  1. UCL syntax (located; iovctl itself only says "Could not open ... for reading")
+  2. iovctl's parse and validate rules (same messages as iovctl: unknown sections and keys,
+     value types, multicast MACs, DEFAULT placement, required parameters, VF numbers)
+  3. what the simulated kernel and driver would do on the current host (--state):
+     num_vfs above TotalVFs, driver VF limits (ix: 63), the ixl queue-pair budget and
+     num-queues clamping, per-VF ADD_VF failures (e.g. ix vlan 0), VFs that already exist
+
+Each problem is printed as  FILE:LINE:COL: error: message  (or warning:), pointing at the key
+or value at fault. Exit status 0 when there are no errors (warnings allowed), 1 otherwise.
+
+options:
+  -f FILE    the configuration file (also --file FILE, -fFILE)
+  --json     print one JSON document instead of text
+  --help     this text
+`;
+
+interface Problem {
+  severity: "error" | "warning";
+  line: number;
+  column: number;
+  message: string;
+  /** Which layer found it: iovctl's userland rules or the simulated kernel/driver. */
+  source: "syntax" | "iovctl" | "kernel";
+}
+
+function parseArgs(args: string[]): { file: string; json: boolean; help: boolean } {
+  let file: string | undefined;
+  let json = false;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--help" || a === "-h") help = true;
+    else if (a === "--json") json = true;
+    else if (a === "-f" || a === "--file") {
+      if (i + 1 >= args.length) throw new UserError("E_USAGE", `option '${a}' needs a file name`);
+      file = args[++i];
+    } else if (a.startsWith("--file=")) file = a.slice("--file=".length);
+    else if (a.startsWith("-f") && a.length > 2) file = a.slice(2);
+    else throw new UserError("E_USAGE", `validate: unknown argument '${a}' (see iovsim validate --help)`);
+  }
+  if (help) return { file: "", json, help };
+  if (file === undefined)
+    throw new UserError("E_USAGE", "validate: the -f FILE option is required (see iovsim validate --help)");
+  return { file, json, help };
+}
+
+function fromDiagnostic(d: Diagnostic): Problem {
+  return {
+    severity: d.severity,
+    line: d.line,
+    column: d.column,
+    message: d.message,
+    source: d.phase === "syntax" ? "syntax" : "iovctl",
+  };
+}
+
+export function createValidateCommand(getApi: () => Promise<NicApi>): Command {
+  return {
+    name: "validate",
+    summary: "validate -f FILE: offline check of an iovctl.conf against every limit",
+    async run(args: string[], ctx: CommandContext): Promise<number> {
+      const opts = parseArgs(args);
+      if (opts.help) {
+        ctx.out(HELP);
+        return 0;
+      }
+      let text: string;
+      try {
+        text = await readFile(opts.file, "utf8");
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        throw new UserError(
+          "E_READ",
+          `validate: cannot read '${opts.file}': ${code === "ENOENT" ? "No such file or directory" : (e as Error).message}`,
+        );
+      }
+      const result = await check(text, getApi, ctx.stateDir);
+      report(opts.file, opts.json, result, ctx);
+      return result.problems.some((p) => p.severity === "error") ? 1 : 0;
+    },
+  };
+}
+
+export const command: Command = createValidateCommand(loadNicApi);
+
+interface CheckResult {
+  device?: string;
+  problems: Problem[];
+  /** VFs the kernel would create (names), when the config reached the kernel check. */
+  vfs?: string[];
+}
+
+async function check(text: string, getApi: () => Promise<NicApi>, stateDir: string): Promise<CheckResult> {
+  const parsed = parseUcl(text);
+  if (!parsed.ok) return { problems: [{ severity: "error", ...parsed.error, source: "syntax" }] };
+  const dev = findDevice(parsed.root);
+  if (!dev.ok) return { problems: [fromDiagnostic(dev.diagnostic)] };
+  const api = await getApi();
+  const host = await api.loadHost(stateDir);
+  const path = `/dev/iov/${dev.device}`;
+  let pf: string;
+  try {
+    pf = host.openIovDevice(path);
+  } catch (e) {
+    const why = api.kernelErrorText(e);
+    if (why === undefined) throw e;
+    const names = host.pfs().map((p) => p.name);
+    return {
+      device: dev.device,
+      problems: [
+        {
+          severity: "error",
+          ...dev.pos,
+          message: `Could not open device '${path}': ${why} (this host's PFs: ${names.join(", ") || "none"})`,
+          source: "kernel",
+        },
+      ],
+    };
+  }
+  const schema = host.schema(pf);
+  const validated = validateSections(parseSections(parsed.root, schema), schema);
+  const problems = validated.diagnostics.map(fromDiagnostic);
+  // With userland errors, still ask the kernel about the valid parts (num_vfs limits, queues...).
+  const config = validated.config ?? validated.partialConfig;
+  if (!config) return { device: dev.device, problems };
+  const prediction = api.predictConfig(host, pf, config);
+  for (const p of prediction.problems) {
+    const at = locate(validated.source, p.vf, p.key);
+    problems.push({
+      severity: p.severity,
+      line: at.line,
+      column: at.column,
+      message: p.message,
+      source: "kernel",
+    });
+  }
+  if (prediction.errno && !prediction.problems.some((p) => p.severity === "error")) {
+    const at = validated.source.locatePf("num_vfs");
+    problems.push({
+      severity: "error",
+      ...at,
+      message: `iovctl -C would fail: ${prediction.errno}`,
+      source: "kernel",
+    });
+  }
+  return {
+    device: dev.device,
+    problems,
+    vfs: validated.config ? prediction.vfs.map((v) => v.name) : undefined,
+  };
+}
+
+function locate(source: ConfigSource, vf: number | undefined, key: string | undefined): Pos {
+  if (vf !== undefined) return source.locateVf(vf, key);
+  return source.locatePf(key ?? "num_vfs");
+}
+
+function report(file: string, json: boolean, result: CheckResult, ctx: CommandContext): void {
+  const problems = [...result.problems].sort((a, b) => a.line - b.line || a.column - b.column);
+  const errors = problems.filter((p) => p.severity === "error").length;
+  const warnings = problems.length - errors;
+  if (json) {
+    ctx.out(
+      `${JSON.stringify({ file, device: result.device ?? null, ok: errors === 0, errors, warnings, problems, vfs: result.vfs ?? null }, null, 2)}\n`,
+    );
+    return;
+  }
+  for (const p of problems) ctx.out(`${file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+  const counts = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+  if (errors === 0 && result.vfs) {
+    ctx.out(
+      `${file}: ok (${counts}): ${result.device} would get ${result.vfs.length} VF${result.vfs.length === 1 ? "" : "s"}${result.vfs.length ? `: ${result.vfs.join(" ")}` : ""}\n`,
+    );
+  } else ctx.out(`${file}: ${counts}\n`);
+}

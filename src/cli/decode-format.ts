@@ -1,0 +1,94 @@
+// How `iovsim decode` prints a parsed frame: the JSON object of docs/decode-json.md, and a
+// one-line human summary.
+import type { ParsedFrame, ParsedLayers } from "../switch/reference/parsed.ts";
+
+const hex16 = (v: number) => `0x${v.toString(16).padStart(4, "0")}`;
+const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
+
+export interface DecodeJsonLayers {
+  /** `type` for Ethernet II; `length` instead for an IEEE 802.3 frame (field ≤ 1500). */
+  eth?: { dst: string; src: string; type?: string; length?: number };
+  vlans: Array<{ tpid: string; vid: number; pcp: number }>;
+  l3?: { proto: string; src: string; dst: string; fragment: boolean };
+  l4?: { proto: string; sport?: number; dport?: number };
+}
+
+export interface DecodeJson extends DecodeJsonLayers {
+  frame: number;
+  len: number;
+  tunnel?: { type: string; id?: number; labels?: number[] };
+  inner?: DecodeJsonLayers;
+  rss: { outer: string; inner: string };
+  truncated?: string;
+  invalid?: string;
+}
+
+function layersJson(l: ParsedLayers): DecodeJsonLayers {
+  const out: DecodeJsonLayers = {
+    vlans: l.vlans.map((v) => ({ tpid: hex16(v.tpid), vid: v.vid, pcp: v.pcp })),
+  };
+  if (l.eth) {
+    out.eth =
+      l.eth.type <= 1500
+        ? { dst: l.eth.dst, src: l.eth.src, length: l.eth.type }
+        : { dst: l.eth.dst, src: l.eth.src, type: hex16(l.eth.type) };
+  }
+  if (l.l3) out.l3 = { proto: l.l3.proto, src: l.l3.src, dst: l.l3.dst, fragment: l.l3.fragment };
+  if (l.l4) {
+    out.l4 = { proto: l.l4.proto };
+    if (l.l4.sport !== undefined) out.l4.sport = l.l4.sport;
+    if (l.l4.dport !== undefined) out.l4.dport = l.l4.dport;
+  }
+  // Key order: eth, vlans, l3, l4 (as documented).
+  return {
+    ...(out.eth && { eth: out.eth }),
+    vlans: out.vlans,
+    ...(out.l3 && { l3: out.l3 }),
+    ...(out.l4 && { l4: out.l4 }),
+  };
+}
+
+export function decodeJson(frameNo: number, p: ParsedFrame): DecodeJson {
+  const out: DecodeJson = { frame: frameNo, len: p.len, ...layersJson(p), rss: { outer: "", inner: "" } };
+  delete (out as Partial<DecodeJson>).rss; // keep "rss" after the tunnel fields
+  if (p.tunnel) {
+    out.tunnel = { type: p.tunnel.type };
+    if (p.tunnel.id !== undefined) out.tunnel.id = p.tunnel.id;
+    if (p.tunnel.labels) out.tunnel.labels = [...p.tunnel.labels];
+  }
+  if (p.inner) out.inner = layersJson(p.inner);
+  out.rss = { outer: hex32(p.rss.outer), inner: hex32(p.rss.inner) };
+  if (p.truncated) out.truncated = p.truncated;
+  if (p.invalid) out.invalid = p.invalid;
+  return out;
+}
+
+function layersText(l: ParsedLayers): string[] {
+  const parts: string[] = [];
+  if (l.eth) parts.push(`${l.eth.src} > ${l.eth.dst}`);
+  for (const v of l.vlans)
+    parts.push(
+      `${v.tpid === 0x8100 ? "vlan" : `tag ${hex16(v.tpid)}`} ${v.vid}${v.pcp ? ` pcp ${v.pcp}` : ""}`,
+    );
+  if (l.l3) parts.push(`${l.l3.proto} ${l.l3.src} > ${l.l3.dst}${l.l3.fragment ? " frag" : ""}`);
+  else if (l.etherType !== undefined) parts.push(`ethertype ${hex16(l.etherType)}`);
+  if (l.l4) parts.push(l.l4.sport !== undefined ? `${l.l4.proto} ${l.l4.sport} > ${l.l4.dport}` : l.l4.proto);
+  return parts;
+}
+
+export function decodeLine(frameNo: number, p: ParsedFrame): string {
+  const parts = [`${String(frameNo).padStart(5)}  ${String(p.len).padStart(5)}B`, ...layersText(p)];
+  if (p.tunnel) {
+    const id = p.tunnel.labels
+      ? ` labels ${p.tunnel.labels.join("/")}`
+      : p.tunnel.id !== undefined
+        ? ` ${p.tunnel.id}`
+        : "";
+    parts.push(`[${p.tunnel.type}${id}]`);
+    if (p.inner) parts.push(...layersText(p.inner));
+  }
+  parts.push(`rss ${hex32(p.rss.outer)}/${hex32(p.rss.inner)}`);
+  if (p.truncated) parts.push(`TRUNCATED ${p.truncated}`);
+  if (p.invalid) parts.push(`INVALID ${p.invalid}`);
+  return parts.join("  ");
+}

@@ -1,0 +1,291 @@
+// The work behind `iovsim switch`: build a private host from the user's host description, apply
+// an iovctl.conf to it in memory (the user's state is never written), program the embedded
+// switch from the PF's VFs, replay capture files into it (the wire and/or VF/PF Tx rings) and
+// collect what each function received and what left on the wire.
+import { readFileSync } from "node:fs";
+import { UserError } from "../errors.ts";
+import { Host, KernelError, loadHost } from "../nic/index.ts";
+import { loadIovConfig } from "../nic/iovctl-validate.ts";
+import type { PfRecord } from "../nic/types.ts";
+import type { CopyDrop, FrameDropReason, SwitchConfig, SwitchCounters, SwitchDecision } from "../switch/config.ts";
+import { WasmSwitch } from "../switch/nic.ts";
+import { programSwitch } from "../switch/program.ts";
+import { ReferenceSwitch } from "../switch/reference/veb.ts";
+import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
+import { readCaptureFile } from "../traffic/capture-io.ts";
+
+/** One switch implementation behind the runner (the Wasm kernels, or the TypeScript reference). */
+export interface SwitchEngine {
+  readonly name: string;
+  receiveFromWire(frame: Uint8Array): SwitchDecision;
+  transmitFromPool(pool: number, frame: Uint8Array): SwitchDecision;
+  /** The functions' drivers take every received frame (rings never fill in this replay). */
+  drainAll(): void;
+  counters(): SwitchCounters;
+  conservation(): string[];
+}
+
+export function referenceEngine(config: SwitchConfig): SwitchEngine {
+  const sw = new ReferenceSwitch(config);
+  return {
+    name: "reference (TypeScript, src/switch/reference)",
+    receiveFromWire: (f) => sw.receiveFromWire(f),
+    transmitFromPool: (p, f) => sw.transmitFromPool(p, f),
+    drainAll: () => {
+      sw.drainAll();
+    },
+    counters: () => structuredClone(sw.counters),
+    conservation: () => sw.conservation(),
+  };
+}
+
+/**
+ * The Wasm switch (src/switch/nic.ts), stepped one frame at a time so every output keeps its
+ * input's timestamp and every frame gets its own decision: inject, run the kernels, read the
+ * kernel's trace record for that frame, drain the Rx rings and the wire-out ring.
+ */
+export async function wasmEngine(config: SwitchConfig): Promise<SwitchEngine> {
+  const sw = await WasmSwitch.create(config, { traceCapacity: 64 });
+  const violations: string[] = [];
+  let offered = 0;
+  let traced = 0;
+  let copiesTraced = 0;
+  let copiesDrained = 0;
+  const step = (source: SwitchDecision["source"], inject: () => void): SwitchDecision => {
+    offered++;
+    inject();
+    sw.run();
+    const trace = sw.takeTrace();
+    const deliveries = sw.drainAll();
+    const wire = sw.wireOut();
+    copiesDrained += deliveries.length;
+    const d: SwitchDecision = { source, dropped: null, deliveries, copyDrops: [], toWire: false, wireBytes: null, padded: false };
+    if (trace.length === 0) {
+      // Not processed: the frame waits in its Tx ring (transmit disabled) - in flight, not lost.
+      d.dropped = "tx-disabled";
+      return d;
+    }
+    if (trace.length !== 1) violations.push(`frame ${offered}: ${trace.length} trace records for one frame`);
+    traced += trace.length;
+    const t = trace[0];
+    copiesTraced += t.delivered.length;
+    d.dropped = t.dropped as FrameDropReason | null;
+    d.toWire = t.toWire;
+    d.wireBytes = wire[0] ?? null;
+    d.padded = t.padded;
+    const drops: CopyDrop[] = [
+      ...t.oversizeDropped.map((pool) => ({ pool, queue: null, reason: "oversize" as const })),
+      ...t.noDescDropped.map((pool) => ({ pool, queue: null, reason: "no-desc" as const })),
+    ];
+    d.copyDrops = drops.sort((a, b) => a.pool - b.pool);
+    if (t.toWire !== (wire.length === 1)) violations.push(`frame ${offered}: trace says toWire=${t.toWire}, wire got ${wire.length}`);
+    return d;
+  };
+  return {
+    name: "wasm (AssemblyScript kernels, src/switch/nic.ts)",
+    receiveFromWire: (f) => step({ kind: "wire" }, () => sw.injectWire([f])),
+    transmitFromPool: (p, f) => step({ kind: "pool", pool: p }, () => sw.injectTx(p, [f])),
+    drainAll: () => {
+      copiesDrained += sw.drainAll().length;
+    },
+    counters: () => sw.counters(),
+    conservation: () => {
+      const out = [...violations];
+      const held = sw.inFlight();
+      if (offered !== traced + held) out.push(`frames offered ${offered} != switched ${traced} + in flight ${held}`);
+      if (copiesTraced !== copiesDrained) out.push(`copies delivered ${copiesTraced} != drained ${copiesDrained}`);
+      const res = sw.resourceDrops();
+      if (res.noBuffer || res.wireOutFull) out.push(`simulator resource drops: no-buffer ${res.noBuffer}, wire-full ${res.wireOutFull}`);
+      return out;
+    },
+  };
+}
+
+export interface SwitchInput {
+  /** "wire", "PF" or "VF-<n>". */
+  port: string;
+  file: string;
+}
+
+export interface RunOptions {
+  confFile: string;
+  stateDir: string;
+  inputs: SwitchInput[];
+  rssLevel?: "outer" | "inner";
+  makeEngine?: (config: SwitchConfig) => SwitchEngine | Promise<SwitchEngine>;
+}
+
+export interface FunctionTally {
+  name: string;
+  /** Frames replayed from this function's input file (Tx for PF/VF, Rx for the wire). */
+  offered: number;
+  /** Frames received into this function's queues (copies). */
+  received: number;
+  /** Frames this function sent that left through the wire port / frames the wire received. */
+  toWire: number;
+  dropped: number;
+}
+
+export interface RunResult {
+  engine: string;
+  pf: PfRecord;
+  config: SwitchConfig;
+  /** Received frames per function name ("PF", "VF-0", ...), per queue. */
+  received: Map<string, Array<{ queue: number; rec: PacketRecord }>>;
+  wire: PacketRecord[];
+  tallies: FunctionTally[];
+  dropReasons: Record<string, number>;
+  copyDropReasons: Record<string, number>;
+  counters: SwitchCounters;
+  conservation: string[];
+  skippedNonEthernet: number;
+}
+
+/** Applies the configuration on a private copy of the user's host and returns the PF. */
+export async function configureHost(confFile: string, stateDir: string): Promise<PfRecord> {
+  let text: string;
+  try {
+    text = readFileSync(confFile, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      "E_READ",
+      `${confFile}: ${code === "ENOENT" ? "no such file" : `cannot read (${code})`}`,
+    );
+  }
+  // The user's host description (PFs, NICs), but none of its VFs: a private, in-memory host.
+  const userHost = await loadHost(stateDir);
+  const host = Host.fresh(structuredClone(userHost.state.spec), userHost.state.hostSource);
+  const loaded = loadIovConfig(text, (device) => {
+    try {
+      return host.schema(host.openIovDevice(`/dev/iov/${device}`));
+    } catch {
+      return undefined;
+    }
+  });
+  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    const d = errors[0];
+    throw new UserError("E_CONFIG", `${confFile}:${d.line}:${d.column}: ${d.message}`);
+  }
+  if (!loaded.device) throw new UserError("E_CONFIG", `${confFile}: no PF device`);
+  let pfName: string;
+  try {
+    pfName = host.openIovDevice(`/dev/iov/${loaded.device}`);
+  } catch {
+    const names = host.pfs().map((p) => p.name);
+    throw new UserError(
+      "E_CONFIG",
+      `${confFile}: no SR-IOV device '${loaded.device}' on this host (PFs: ${names.join(", ") || "none"})`,
+    );
+  }
+  if (!loaded.config) throw new UserError("E_CONFIG", `${confFile}: the configuration is incomplete`);
+  try {
+    host.iovConfig(pfName, loaded.config);
+  } catch (e) {
+    if (e instanceof KernelError) {
+      throw new UserError(
+        "E_CONFIG",
+        `${confFile}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
+      );
+    }
+    throw e;
+  }
+  const pf = host.pf(pfName);
+  if (!pf) throw new Error(`internal: PF ${pfName} vanished`);
+  return pf;
+}
+
+/** Maps a --in port name to a pool index (PF = number of VFs) or "wire". */
+export function resolvePort(port: string, pf: PfRecord): number | "wire" {
+  if (port === "wire") return "wire";
+  if (port === "PF") return pf.vfs.length;
+  const m = /^VF-(\d+)$/.exec(port);
+  if (m && pf.vfs.some((v) => v.index === Number(m[1]))) return Number(m[1]);
+  const names = ["wire", "PF", ...pf.vfs.map((v) => `VF-${v.index}`)];
+  throw new UserError(
+    "E_USAGE",
+    `option '--in': no port '${port}' (this configuration has: ${names.join(", ")})`,
+  );
+}
+
+export function functionName(pool: number, pf: PfRecord): string {
+  return pool === pf.vfs.length ? "PF" : `VF-${pool}`;
+}
+
+export async function runSwitch(opts: RunOptions): Promise<RunResult> {
+  const pf = await configureHost(opts.confFile, opts.stateDir);
+  const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
+  const engine = await (opts.makeEngine ?? referenceEngine)(config);
+
+  // Read every input first (errors before any work), then replay them merged by timestamp;
+  // ties keep the order of the --in options, then file order: deterministic.
+  type Ev = { ts: bigint; src: number | "wire"; port: string; rec: PacketRecord; order: number; seq: number };
+  const events: Ev[] = [];
+  let skippedNonEthernet = 0;
+  opts.inputs.forEach((input, order) => {
+    const src = resolvePort(input.port, pf);
+    let contents: ReturnType<typeof readCaptureFile>;
+    try {
+      contents = readCaptureFile(input.file);
+    } catch (e) {
+      if (e instanceof CaptureFormatError) throw new UserError("E_CAPTURE", e.message);
+      throw e;
+    }
+    if (contents.error) throw new UserError("E_CAPTURE", contents.error.message);
+    contents.records.forEach((rec, seq) => {
+      if (rec.linktype !== LINKTYPE_ETHERNET) skippedNonEthernet++;
+      else events.push({ ts: rec.ts, src, port: input.port, rec, order, seq });
+    });
+  });
+  events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.order - b.order || a.seq - b.seq));
+
+  const names = [...pf.vfs.map((v) => `VF-${v.index}`), "PF"];
+  const received = new Map<string, Array<{ queue: number; rec: PacketRecord }>>(names.map((n) => [n, []]));
+  const tallies = new Map<string, FunctionTally>(
+    ["wire", ...names].map((n) => [n, { name: n, offered: 0, received: 0, toWire: 0, dropped: 0 }]),
+  );
+  const wire: PacketRecord[] = [];
+  const dropReasons: Record<string, number> = {};
+  const copyDropReasons: Record<string, number> = {};
+
+  for (const ev of events) {
+    const d =
+      ev.src === "wire" ? engine.receiveFromWire(ev.rec.data) : engine.transmitFromPool(ev.src, ev.rec.data);
+    const t = tallies.get(ev.port)!;
+    t.offered++;
+    for (const del of d.deliveries) {
+      const name = functionName(del.pool, pf);
+      received.get(name)!.push({
+        queue: del.queue,
+        rec: { ts: ev.ts, data: del.bytes, origLen: del.bytes.length, iface: 0, linktype: 1 },
+      });
+      tallies.get(name)!.received++;
+    }
+    for (const cd of d.copyDrops) copyDropReasons[cd.reason] = (copyDropReasons[cd.reason] ?? 0) + 1;
+    if (d.toWire && d.wireBytes) {
+      wire.push({ ts: ev.ts, data: d.wireBytes, origLen: d.wireBytes.length, iface: 0, linktype: 1 });
+      t.toWire++;
+    }
+    if (d.dropped) {
+      t.dropped++;
+      dropReasons[d.dropped] = (dropReasons[d.dropped] ?? 0) + 1;
+    }
+    engine.drainAll();
+  }
+
+  tallies.get("wire")!.received = wire.length;
+  return {
+    engine: engine.name,
+    pf,
+    config,
+    received,
+    wire,
+    tallies: [...tallies.values()],
+    dropReasons,
+    copyDropReasons,
+    counters: engine.counters(),
+    conservation: engine.conservation(),
+    skippedNonEthernet,
+  };
+}

@@ -1,0 +1,60 @@
+// ixl(4) (Intel 700 series) SR-IOV: num-queues clamped to 1..16 with log lines, queue pairs
+// taken from a PF-wide budget (768, the PF keeps 4); a VF that does not fit is dropped (ENOSPC).
+// Source: sys/dev/ixl/ixl_pf_iov.c (ixl_if_iov_init, ixl_if_iov_vf_add, queue manager).
+import type { DriverContext, PfDriver, VfParams } from "./driver.ts";
+
+function budget(ctx: DriverContext): { total: number; pf: number; min: number; max: number } {
+  const l = ctx.profile.limits;
+  return {
+    total: l.queueBudget ?? 768,
+    pf: l.pfQueuePairs ?? 4,
+    min: l.minQueuesPerVf ?? 1,
+    max: l.maxQueuesPerVf ?? 16,
+  };
+}
+
+export const ixlDriver: PfDriver = {
+  init(ctx, numVfs) {
+    // ixl_if_iov_init does not check num_vfs beyond TotalVFs; it sets up the VEB.
+    if (numVfs > ctx.profile.limits.driverMaxVfs)
+      return {
+        errno: "ENOSPC",
+        reason: `the ixl driver supports at most ${ctx.profile.limits.driverMaxVfs} VFs`,
+      };
+    ctx.state.queuesUsed = budget(ctx).pf;
+    return undefined;
+  },
+  addVf(ctx, index, params: VfParams) {
+    const b = budget(ctx);
+    let queues = Number(params.get("num-queues") ?? 4);
+    if (queues < b.min || queues > b.max) {
+      ctx.log(`Invalid num-queues (${queues}) for VF ${index}`);
+      queues = queues < b.min ? b.min : b.max;
+      ctx.log(`Setting VF ${index} num-queues to ${queues}`);
+    }
+    const used = ctx.state.queuesUsed ?? b.pf;
+    if (used + queues > b.total) {
+      ctx.log(`Error allocating ${queues} queues for VF ${index}'s VSI`);
+      return {
+        errno: "ENOSPC",
+        reason: `needs ${queues} queue pairs but only ${b.total - used} of the PF's ${b.total} are left`,
+      };
+    }
+    ctx.state.queuesUsed = used + queues;
+    return { numQueues: queues };
+  },
+  uninit(ctx) {
+    delete ctx.state.queuesUsed;
+  },
+  limits(profile) {
+    const l = profile.limits;
+    return {
+      driverMaxVfs: l.driverMaxVfs,
+      notes: [
+        `queue-pair budget ${l.queueBudget ?? 768}, of which the PF keeps ${l.pfQueuePairs ?? 4}: the sum of the VFs' num-queues must fit in the rest, VFs that do not fit are dropped one by one (ENOSPC, "Failed to add VF <i>")`,
+        `num-queues outside ${l.minQueuesPerVf ?? 1}..${l.maxQueuesPerVf ?? 16} is clamped by the driver (logged)`,
+        `VF RSS: ${profile.rss.vfRetaSize}-entry redirection table per VF, ${profile.rss.keyBytes}-byte key`,
+      ],
+    };
+  },
+};

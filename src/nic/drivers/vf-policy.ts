@@ -1,0 +1,17 @@
+// Per-VF checks shared by the ixgbe-style drivers (ix, igb): vlan 0 refused, all-zero MAC
+// refused, a MAC already used by the PF or another VF refused (newest sys/dev/ixgbe/if_sriov.c).
+import type { DriverFailure, VfParams } from "./driver.ts";
+
+export function checkVfMacAndVlan(params: VfParams, macsInUse: Set<string>): DriverFailure | undefined {
+  const vlan = params.get("vlan");
+  if (vlan === 0)
+    return { errno: "EOPNOTSUPP", reason: "vlan 0 is not supported by the driver (use 1..4095 or trunk)" };
+  const mac = params.get("mac-addr");
+  if (typeof mac === "string") {
+    if (mac === "00:00:00:00:00:00")
+      return { errno: "EINVAL", reason: "the all-zero MAC address is invalid" };
+    if (macsInUse.has(mac))
+      return { errno: "EADDRINUSE", reason: `MAC ${mac} is already used by the PF or another VF` };
+  }
+  return undefined;
+}

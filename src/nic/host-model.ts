@@ -1,0 +1,177 @@
+// The simulated host's persistent data (what state.json holds) and the read-only views over it:
+// resolved PF facts (profile + host-file overrides), PfRecords, device units, boot messages.
+import type { DriverState } from "./drivers/driver.ts";
+import { type HostSpec, isPfSpec, type PfDeviceSpec } from "./host-spec.ts";
+import { addressOfRid, formatSelector, type PciAddress, parseSelector, ridOf } from "./pci.ts";
+import { getProfile, type NicProfile } from "./profile.ts";
+import type { PfRecord, VfRecord } from "./types.ts";
+
+export const STATE_VERSION = 1;
+/** dmesg keeps the newest lines only, like the kernel's message buffer. */
+export const DMESG_MAX_LINES = 10_000;
+
+export interface PfRuntime {
+  sriovEnabled: boolean;
+  /** NumVFs register: what IOV_CONFIG asked for (VFs dropped by ADD_VF still count). */
+  numVfs?: number;
+  vfs: VfRecord[];
+  driverState: DriverState;
+}
+
+export interface HostState {
+  version: number;
+  /** "embedded default host" or the host file it was reset from. */
+  hostSource: string;
+  spec: HostSpec;
+  pfs: Record<string, PfRuntime>;
+  dmesg: string[];
+}
+
+/** Everything about one PF that does not change: spec, profile, address, capability. */
+export interface PfInfo {
+  name: string;
+  spec: PfDeviceSpec;
+  profile: NicProfile;
+  address: PciAddress;
+  rid: number;
+  totalVfs: number;
+  firstVfOffset: number;
+  vfStride: number;
+  ari: boolean;
+  mac: string;
+}
+
+export function pfSpecs(state: HostState): PfDeviceSpec[] {
+  return state.spec.devices.filter(isPfSpec);
+}
+
+export function pfInfo(state: HostState, name: string): PfInfo | undefined {
+  const spec = pfSpecs(state).find((d) => d.name === name);
+  if (!spec) return undefined;
+  const profile = getProfile(spec.profile);
+  if (!profile) throw new Error(`host device ${name}: unknown NIC profile '${spec.profile}'`);
+  const address = parseSelector(spec.selector)!;
+  const ari = spec.sriov?.ari ?? profile.sriov.ari;
+  return {
+    name,
+    spec,
+    profile,
+    address,
+    rid: ridOf(address, false),
+    totalVfs: spec.sriov?.totalVfs ?? profile.sriov.totalVfs,
+    firstVfOffset: spec.sriov?.firstVfOffset ?? profile.sriov.firstVfOffset,
+    vfStride: spec.sriov?.vfStride ?? profile.sriov.vfStride,
+    ari,
+    mac: spec.mac ?? derivedPfMac(profile.pf.macOui, name),
+  };
+}
+
+export function runtimeOf(state: HostState, name: string): PfRuntime {
+  let rt = state.pfs[name];
+  if (!rt) {
+    rt = { sriovEnabled: false, vfs: [], driverState: {} };
+    state.pfs[name] = rt;
+  }
+  return rt;
+}
+
+export function pfRecord(state: HostState, name: string): PfRecord | undefined {
+  const info = pfInfo(state, name);
+  if (!info) return undefined;
+  const rt = state.pfs[name] ?? { sriovEnabled: false, vfs: [], driverState: {} };
+  return {
+    name,
+    profile: info.profile.id,
+    selector: formatSelector(info.address),
+    rid: info.rid,
+    totalVfs: info.totalVfs,
+    firstVfOffset: info.firstVfOffset,
+    vfStride: info.vfStride,
+    ari: info.ari,
+    mac: info.mac,
+    sriovEnabled: rt.sriovEnabled,
+    vfs: rt.vfs.map((v) => structuredClone(v)),
+    driver: info.profile.pf.driver,
+    vfDriver: info.profile.vf.driver,
+    vfDeviceId: info.profile.sriov.vfDeviceId,
+    rss: { ...info.profile.rss },
+  };
+}
+
+/** Device names in use right now (PFs, ordinary devices, attached VFs). */
+export function namesInUse(state: HostState): Set<string> {
+  const names = new Set(state.spec.devices.map((d) => d.name));
+  for (const rt of Object.values(state.pfs))
+    for (const vf of rt.vfs) if (vf.attached !== false) names.add(vf.name);
+  return names;
+}
+
+/** FreeBSD's devclass gives a new device the lowest free unit of its driver, host-wide. */
+export function lowestFreeUnit(used: Set<string>, driver: string): number {
+  let unit = 0;
+  while (used.has(`${driver}${unit}`)) unit++;
+  return unit;
+}
+
+/** Deterministic locally administered MAC for a VF without mac-addr: 02:<3 bytes of PF hash>:<index>. */
+export function derivedVfMac(pfMac: string, pfName: string, index: number): string {
+  const h = fnv1a(`${pfName}/${pfMac}`);
+  const bytes = [0x02, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff, (index >> 8) & 0xff, index & 0xff];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+function derivedPfMac(oui: string, name: string): string {
+  const h = fnv1a(name);
+  return `${oui}:${[(h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Representative memory addresses (deterministic, per bus) for boot lines and iov bar lines. */
+export function pfBar0(info: PfInfo): { base: number; end: number } {
+  const base = 0xe0000000 + info.address.bus * 0x01000000;
+  return { base, end: base + 0x7fffff };
+}
+
+export function vfBarBase(info: PfInfo, bar: number): bigint {
+  return 0x38000000000n + BigInt(info.address.bus) * 0x10000000n + BigInt(bar) * 0x01000000n;
+}
+
+/** "at device S.F on pciB": how FreeBSD's pci bus prints a child's location. */
+export function locationWords(a: PciAddress): string {
+  return `at device ${a.slot}.${a.function} on pci${a.bus}`;
+}
+
+export function vfAddress(info: PfInfo, rid: number): PciAddress {
+  return addressOfRid(rid, info.ari, info.address.domain);
+}
+
+/** A fresh host: no VFs, the boot messages of each PF driver in dmesg. */
+export function freshState(spec: HostSpec, hostSource: string): HostState {
+  const state: HostState = { version: STATE_VERSION, hostSource, spec, pfs: {}, dmesg: [] };
+  for (const d of pfSpecs(state)) {
+    const info = pfInfo(state, d.name)!;
+    const bar = pfBar0(info);
+    const vars: Record<string, string> = {
+      name: info.name,
+      description: info.profile.pf.description,
+      slot: String(info.address.slot),
+      function: String(info.address.function),
+      bus: String(info.address.bus),
+      mac: info.mac,
+      totalVfs: String(info.totalVfs),
+      bar0: bar.base.toString(16),
+      bar0end: bar.end.toString(16),
+    };
+    for (const t of info.profile.pf.bootLog)
+      state.dmesg.push(t.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? `{${k}}`));
+  }
+  return state;
+}

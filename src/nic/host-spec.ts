@@ -1,0 +1,228 @@
+// The description of a simulated host: its PCI devices (SR-IOV PFs that use a NIC profile,
+// and ordinary devices such as bridges so pciconf looks real). The embedded default host is
+// here; `iovsim reset --host FILE` loads a user's file, validated with zod, errors naming the
+// file and the JSON path.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { UserError } from "../errors.ts";
+import { jsonErrorOffset, lineColumn } from "./json-locate.ts";
+import { parseSelector } from "./pci.ts";
+import { getProfile } from "./profile.ts";
+
+const mac = z
+  .string()
+  .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "expected a MAC like 3c:fd:fe:9e:a1:00")
+  .refine((m) => (Number.parseInt(m.slice(0, 2), 16) & 1) === 0, "a PF MAC must be unicast")
+  .transform((m) => m.toLowerCase());
+const selector = z.string().refine((s) => parseSelector(s) !== undefined && s.startsWith("pci"), {
+  message: "expected a selector like pci0:1:0:0",
+});
+const deviceName = z
+  .string()
+  .regex(/^[a-z][a-z_]*[0-9]+$/, "expected a device name like ixl0 (driver + unit)");
+const hex = (digits: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^0x[0-9a-fA-F]{1,${digits}}$`), `expected a hex string of at most ${digits} digits`);
+
+const PfDeviceSchema = z
+  .object({
+    name: deviceName,
+    selector,
+    profile: z.string(),
+    mac: mac.optional(),
+    /** Overrides of the profile's SR-IOV capability (e.g. a card whose two PFs share 128 VFs). */
+    sriov: z
+      .object({
+        totalVfs: z.number().int().min(1).max(65535).optional(),
+        firstVfOffset: z.number().int().min(1).max(65535).optional(),
+        vfStride: z.number().int().min(1).max(65535).optional(),
+        ari: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type PfDeviceSpec = z.output<typeof PfDeviceSchema>;
+
+const PlainDeviceSchema = z
+  .object({
+    name: deviceName,
+    selector,
+    class: hex(6),
+    vendor: hex(4),
+    device: hex(4),
+    subvendor: hex(4).optional(),
+    subdevice: hex(4).optional(),
+    revision: hex(2).optional(),
+    hdr: hex(2).optional(),
+    vendorName: z.string().optional(),
+    deviceName: z.string().optional(),
+  })
+  .strict();
+
+/** A device with a "profile" key is an SR-IOV PF, anything else an ordinary device (clear errors, no union noise). */
+const DeviceSchema = z.unknown().transform((v, ctx): PfDeviceSpec | PlainDeviceSpec => {
+  const schema = v !== null && typeof v === "object" && "profile" in v ? PfDeviceSchema : PlainDeviceSchema;
+  const r = schema.safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues)
+    ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
+export type PlainDeviceSpec = z.output<typeof PlainDeviceSchema>;
+
+export const HostSpecSchema = z
+  .object({
+    description: z.string().optional(),
+    kernel: z
+      .object({
+        /** Newer pci_iov.c: without ARI, VFs beyond slot 0 → ENOSPC. Off by default (see docs). */
+        strictAriSlotCheck: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    devices: z.array(DeviceSchema).min(1),
+  })
+  .strict()
+  .superRefine((host, ctx) => {
+    const names = new Map<string, number>();
+    const sels = new Map<string, number>();
+    host.devices.forEach((d, i) => {
+      if (names.has(d.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["devices", i, "name"],
+          message: `duplicate device name '${d.name}'`,
+        });
+      names.set(d.name, i);
+      const a = parseSelector(d.selector);
+      const key = a ? `${a.domain}:${a.bus}:${a.slot}:${a.function}` : d.selector;
+      if (sels.has(key))
+        ctx.addIssue({
+          code: "custom",
+          path: ["devices", i, "selector"],
+          message: `duplicate selector ${d.selector}`,
+        });
+      sels.set(key, i);
+      if ("profile" in d) {
+        const p = getProfile(d.profile);
+        if (!p) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["devices", i, "profile"],
+            message: `unknown NIC profile '${d.profile}'`,
+          });
+        } else if (d.name.replace(/[0-9]+$/, "") !== p.pf.driver) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["devices", i, "name"],
+            message: `a '${d.profile}' PF is named after its driver: expected ${p.pf.driver}<unit>, got '${d.name}'`,
+          });
+        }
+      }
+    });
+  });
+
+export type HostSpec = z.output<typeof HostSpecSchema>;
+
+export function isPfSpec(d: PfDeviceSpec | PlainDeviceSpec): d is PfDeviceSpec {
+  return "profile" in d;
+}
+
+/** The embedded default host: §9 reference profiles (ixl0, ix0) plus igb0, behind Xeon root ports. */
+export const DEFAULT_HOST: HostSpec = {
+  description: "iovsim default host: X710 (ixl0), 82599 (ix0), 82576 (igb0)",
+  devices: [
+    {
+      name: "hostb0",
+      selector: "pci0:0:0:0",
+      class: "0x060000",
+      vendor: "0x8086",
+      device: "0x6f00",
+      revision: "0x01",
+      vendorName: "Intel Corporation",
+      deviceName: "Xeon E7 v4/Xeon E5 v4/Xeon E3 v4/Xeon D DMI2",
+    },
+    {
+      name: "pcib1",
+      selector: "pci0:0:1:0",
+      class: "0x060400",
+      vendor: "0x8086",
+      device: "0x6f02",
+      revision: "0x01",
+      hdr: "0x01",
+      vendorName: "Intel Corporation",
+      deviceName: "Xeon E7 v4/Xeon E5 v4/Xeon E3 v4/Xeon D PCI Express Root Port 1",
+    },
+    {
+      name: "pcib2",
+      selector: "pci0:0:2:0",
+      class: "0x060400",
+      vendor: "0x8086",
+      device: "0x6f04",
+      revision: "0x01",
+      hdr: "0x01",
+      vendorName: "Intel Corporation",
+      deviceName: "Xeon E7 v4/Xeon E5 v4/Xeon E3 v4/Xeon D PCI Express Root Port 2",
+    },
+    {
+      name: "pcib3",
+      selector: "pci0:0:3:0",
+      class: "0x060400",
+      vendor: "0x8086",
+      device: "0x6f08",
+      revision: "0x01",
+      hdr: "0x01",
+      vendorName: "Intel Corporation",
+      deviceName: "Xeon E7 v4/Xeon E5 v4/Xeon E3 v4/Xeon D PCI Express Root Port 3",
+    },
+    { name: "ixl0", selector: "pci0:1:0:0", profile: "ixl", mac: "3c:fd:fe:9e:a1:00" },
+    { name: "ix0", selector: "pci0:3:0:0", profile: "ix", mac: "90:e2:ba:4c:12:30" },
+    { name: "igb0", selector: "pci0:5:0:0", profile: "igb", mac: "00:1b:21:5a:7c:40" },
+  ],
+};
+
+/** Loads and validates a user's host file; every mistake is a UserError naming file and JSON path. */
+export function loadHostSpecFile(file: string): HostSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UserError(
+      "E_HOST_FILE",
+      `cannot read host file '${file}': ${(e as NodeJS.ErrnoException).code ?? e}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message
+      .replace(/\s*\(line \d+ column \d+\)$/, "")
+      .replace(/ in JSON at position \d+$/, "");
+    const at = jsonErrorOffset(text);
+    if (at >= 0) {
+      const { line, column } = lineColumn(text, at);
+      const what = at < text.length ? `unexpected ${JSON.stringify(text[at])}` : "unexpected end of file";
+      throw new UserError("E_HOST_FILE", `${file}:${line}:${column}: invalid JSON: ${what}`);
+    }
+    throw new UserError("E_HOST_FILE", `${file}: invalid JSON: ${msg}`);
+  }
+  return validateHostSpec(json, file);
+}
+
+export function validateHostSpec(json: unknown, file: string): HostSpec {
+  const r = HostSpecSchema.safeParse(json);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `${file}: ${formatJsonPath(i.path)}: ${i.message}`);
+  throw new UserError("E_HOST_FILE", `invalid host file:\n  ${lines.join("\n  ")}`);
+}
+
+export function formatJsonPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "$";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+  return out;
+}

@@ -1,0 +1,277 @@
+// The kernel's pci_iov: IOV_GET_SCHEMA, IOV_CONFIG (control-plane.md §4.2) and IOV_DELETE (§4.5)
+// over the host's data, calling the PF driver models. Errors are KernelError(errno); kernel and
+// driver messages go to dmesg in FreeBSD's "<device>: <text>" style.
+import { type CheckedConfig, checkIovConfig } from "./config-check.ts";
+import { type DriverContext, type DriverState, isFailure } from "./drivers/driver.ts";
+import { pfDriver } from "./drivers/index.ts";
+import { type Errno, KernelError } from "./errno.ts";
+import {
+  DMESG_MAX_LINES,
+  derivedVfMac,
+  type HostState,
+  locationWords,
+  lowestFreeUnit,
+  namesInUse,
+  type PfInfo,
+  pfInfo,
+  runtimeOf,
+  vfAddress,
+} from "./host-model.ts";
+import { formatSelector, planVfRids, vfsFitOnBus } from "./pci.ts";
+import { IOV_PF_PARAMS, IOV_VF_PARAMS } from "./profile.ts";
+import type { IovConfig, PfSchema, VfConfig, VfRecord } from "./types.ts";
+
+export interface KernelProblem {
+  severity: "error" | "warning";
+  errno?: Errno;
+  vf?: number;
+  key?: string;
+  message: string;
+}
+
+export function pfSchemaOf(info: PfInfo): PfSchema {
+  const clone = <T>(x: T): T => structuredClone(x);
+  return {
+    pf: { iov: clone(IOV_PF_PARAMS), driver: clone(info.profile.schema.pf) },
+    vf: { iov: clone(IOV_VF_PARAMS), driver: clone(info.profile.schema.vf) },
+  };
+}
+
+export function requirePf(state: HostState, name: string): PfInfo {
+  const info = pfInfo(state, name);
+  if (!info) throw new KernelError("ENXIO", `no SR-IOV PF named '${name}' on this host`);
+  return info;
+}
+
+export function appendDmesg(state: HostState, lines: string[]): void {
+  state.dmesg.push(...lines);
+  if (state.dmesg.length > DMESG_MAX_LINES) state.dmesg.splice(0, state.dmesg.length - DMESG_MAX_LINES);
+}
+
+function driverContext(info: PfInfo, driverState: DriverState, log: string[]): DriverContext {
+  return {
+    pfName: info.name,
+    pfMac: info.mac,
+    profile: info.profile,
+    state: driverState,
+    log: (text) => log.push(`${info.name}: ${text}`),
+  };
+}
+
+/**
+ * Every reason IOV_CONFIG would fail before creating VFs, in the kernel's order (the first one
+ * is the errno the ioctl returns): busy, schema (§3.5), TotalVFs, driver INIT, bus numbers.
+ */
+export function preflight(
+  state: HostState,
+  info: PfInfo,
+  config: IovConfig,
+): { errors: KernelProblem[]; checked: CheckedConfig } {
+  const errors: KernelProblem[] = [];
+  const rt = state.pfs[info.name];
+  if (rt?.sriovEnabled)
+    errors.push({
+      severity: "error",
+      errno: "EBUSY",
+      message: `${info.name} already has SR-IOV enabled with ${rt.vfs.length} VF(s); destroy them first (iovctl -D), the kernel accepts one configuration at a time`,
+    });
+  const checked = checkIovConfig(pfSchemaOf(info), config);
+  for (const p of checked.problems) errors.push({ severity: "error", errno: "EINVAL", ...p });
+  const n = checked.numVfs;
+  if (n > info.totalVfs)
+    errors.push({
+      severity: "error",
+      errno: "EINVAL",
+      key: "num_vfs",
+      message: `num_vfs ${n} exceeds TotalVFs ${info.totalVfs} of ${info.name}'s SR-IOV capability`,
+    });
+  if (n >= 1) {
+    const init = pfDriver(info.profile.pf.driver).init(driverContext(info, {}, []), n);
+    if (init)
+      errors.push({
+        severity: "error",
+        errno: init.errno,
+        key: "num_vfs",
+        message: `num_vfs ${n}: ${init.reason}`,
+      });
+    const plan = planVfRids(info.rid, info.firstVfOffset, info.vfStride, Math.min(n, 65535));
+    if (!vfsFitOnBus(info.rid, plan))
+      errors.push({
+        severity: "error",
+        errno: "ENOSPC",
+        key: "num_vfs",
+        message: `num_vfs ${n}: the last VF's RID 0x${plan.lastRid.toString(16)} is not on ${info.name}'s bus ${info.address.bus} (not enough PCIe bus numbers for VFs)`,
+      });
+    else if (state.spec.kernel?.strictAriSlotCheck && !info.ari && vfAddress(info, plan.lastRid).slot !== 0)
+      errors.push({
+        severity: "error",
+        errno: "ENOSPC",
+        key: "num_vfs",
+        message: `num_vfs ${n}: without ARI only slot 0 is addressable, but the last VF would be at ${formatSelector(vfAddress(info, plan.lastRid))}`,
+      });
+  }
+  return { errors, checked };
+}
+
+function vfConfigFrom(
+  params: Map<string, boolean | number | string>,
+  numQueues: number,
+  hasVlan: boolean,
+): VfConfig {
+  const known = new Set([
+    "passthrough",
+    "mac-addr",
+    "mac-anti-spoof",
+    "allow-set-mac",
+    "allow-promisc",
+    "num-queues",
+    "vlan",
+  ]);
+  const extra: Record<string, boolean | number | string> = {};
+  for (const [k, v] of params) if (!known.has(k)) extra[k] = v;
+  const mac = params.get("mac-addr");
+  const vlan = params.get("vlan");
+  return {
+    passthrough: params.get("passthrough") === true,
+    macAddr: typeof mac === "string" ? mac : null,
+    // Secure defaults when a driver's schema lacks the key: anti-spoof on, nothing else allowed.
+    macAntiSpoof: params.get("mac-anti-spoof") !== false,
+    allowSetMac: params.get("allow-set-mac") === true,
+    allowPromisc: params.get("allow-promisc") === true,
+    numQueues,
+    vlan: hasVlan && typeof vlan === "number" ? vlan : null,
+    extra,
+  };
+}
+
+export interface ConfigOutcome {
+  dropped: Array<{ index: number; errno: Errno; reason: string }>;
+  /** The dmesg lines this call produced. */
+  log: string[];
+}
+
+/** IOV_CONFIG. Throws KernelError; on success VFs exist (some may have been dropped by ADD_VF). */
+export function iovConfig(state: HostState, pfName: string, config: IovConfig): ConfigOutcome {
+  const info = requirePf(state, pfName);
+  const { errors, checked } = preflight(state, info, config);
+  if (errors.length > 0) throw new KernelError(errors[0].errno!, errors[0].message);
+
+  const log: string[] = [];
+  const rt = runtimeOf(state, pfName);
+  const driver = pfDriver(info.profile.pf.driver);
+  rt.driverState = {};
+  const ctx = driverContext(info, rt.driverState, log);
+  const initFailure = driver.init(ctx, checked.numVfs);
+  if (initFailure) throw new KernelError(initFailure.errno, initFailure.reason);
+
+  const plan = planVfRids(info.rid, info.firstVfOffset, info.vfStride, checked.numVfs);
+  const hasVlan = info.profile.schema.vf.some((p) => p.type === "vlan");
+  const macsInUse = new Set([info.mac]);
+  const created: VfRecord[] = [];
+  const outcome: ConfigOutcome = { dropped: [], log };
+  for (let i = 0; i < checked.numVfs; i++) {
+    const params = checked.vfParams[i];
+    const r = driver.addVf(ctx, i, params, macsInUse);
+    if (isFailure(r)) {
+      log.push(`${pfName}: Failed to add VF ${i}`);
+      outcome.dropped.push({ index: i, errno: r.errno, reason: r.reason });
+      continue;
+    }
+    const cfg = vfConfigFrom(params, r.numQueues, hasVlan);
+    if (cfg.macAddr) macsInUse.add(cfg.macAddr);
+    const rid = plan.rid(i);
+    created.push({
+      index: i,
+      name: "",
+      driver: cfg.passthrough ? "ppt" : info.profile.vf.driver,
+      rid,
+      selector: formatSelector(vfAddress(info, rid)),
+      effectiveMac: cfg.macAddr ?? derivedVfMac(info.mac, pfName, i),
+      config: cfg,
+      attachedVm: null,
+      attached: true,
+    });
+  }
+  // bus_generic_attach: the new children probe and attach after every ADD_VF.
+  const used = namesInUse(state);
+  for (const vf of created) {
+    vf.name = `${vf.driver}${lowestFreeUnit(used, vf.driver)}`;
+    used.add(vf.name);
+    const where = locationWords(vfAddress(info, vf.rid));
+    if (vf.driver === "ppt") log.push(`${vf.name} ${where}`);
+    else {
+      log.push(`${vf.name}: <${info.profile.vf.description}> ${where}`);
+      log.push(`${vf.name}: Ethernet address: ${vf.effectiveMac}`);
+    }
+  }
+  rt.sriovEnabled = true;
+  rt.numVfs = checked.numVfs;
+  rt.vfs = created;
+  appendDmesg(state, log);
+  return outcome;
+}
+
+/** IOV_DELETE. ECHILD without VFs; EBUSY (partial detach kept) when a ppt VF belongs to a VM. */
+export function iovDelete(state: HostState, pfName: string): void {
+  const info = requirePf(state, pfName);
+  const rt = state.pfs[pfName];
+  if (!rt?.sriovEnabled) throw new KernelError("ECHILD", `${pfName} has no VFs`);
+  for (const vf of rt.vfs) {
+    if (vf.attached === false) continue;
+    if (vf.driver === "ppt" && vf.attachedVm) {
+      appendDmesg(state, [`${pfName}: Could not disable SR-IOV: failed to detach VF ${vf.name}`]);
+      throw new KernelError("EBUSY", `${vf.name} is assigned to VM '${vf.attachedVm}'`);
+    }
+    vf.attached = false;
+  }
+  pfDriver(info.profile.pf.driver).uninit(driverContext(info, rt.driverState, []));
+  rt.vfs = [];
+  rt.sriovEnabled = false;
+  rt.numVfs = 0;
+  rt.driverState = {};
+}
+
+export interface Prediction {
+  errno?: Errno;
+  problems: Array<{ severity: "error" | "warning"; vf?: number; key?: string; message: string }>;
+  vfs: VfRecord[];
+  log: string[];
+}
+
+/** What IOV_CONFIG would do, on a copy of the state: every problem, the VFs and the log lines. */
+export function predict(state: HostState, pfName: string, config: IovConfig): Prediction {
+  const info = requirePf(state, pfName);
+  const { errors } = preflight(state, info, config);
+  const problems: Prediction["problems"] = errors.map(({ severity, vf, key, message }) => ({
+    severity,
+    vf,
+    key,
+    message,
+  }));
+  const errno = errors[0]?.errno;
+  if (errors.some((e) => e.errno !== "EBUSY")) return { errno, problems, vfs: [], log: [] };
+
+  // Only "busy" (or nothing): show what -D followed by -C would give.
+  const copy: HostState = structuredClone(state);
+  delete copy.pfs[pfName];
+  const outcome = iovConfig(copy, pfName, config);
+  const log = outcome.log;
+  const vfs = copy.pfs[pfName].vfs;
+  for (const vf of vfs) {
+    const asked = config.vfs[vf.index].driver.find(([k]) => k.toLowerCase() === "num-queues")?.[1];
+    if (asked !== undefined && Number(asked) !== vf.config.numQueues)
+      problems.push({
+        severity: "warning",
+        vf: vf.index,
+        key: "num-queues",
+        message: `VF-${vf.index}: num-queues ${String(asked)} is outside the driver's range; it will use ${vf.config.numQueues}`,
+      });
+  }
+  for (const d of outcome.dropped)
+    problems.push({
+      severity: "warning",
+      vf: d.index,
+      message: `VF-${d.index}: the ${info.profile.pf.driver} driver refuses this VF (${d.errno}: ${d.reason}); it is dropped and iovctl -C still exits 0`,
+    });
+  return { errno, problems, vfs, log };
+}

@@ -1,0 +1,174 @@
+// `pciconf -l [-v] [-c] [device]` output, byte for byte in FreeBSD's format
+// (usr.sbin/pciconf/pciconf.c list_devs/list_verbose, cap.c list_caps/ecap_sriov/print_bar).
+
+import type { Host } from "./host.ts";
+import { type HostState, type PfInfo, pfInfo, pfSpecs, vfAddress, vfBarBase } from "./host-model.ts";
+import { isPfSpec } from "./host-spec.ts";
+import { compareAddress, type PciAddress, parseSelector } from "./pci.ts";
+
+export interface PciconfOptions {
+  verbose?: boolean;
+  caps?: boolean;
+}
+
+interface PciEntry {
+  /** Attached driver instance, or undefined for "none". */
+  name?: string;
+  address: PciAddress;
+  cls: number;
+  rev: number;
+  hdr: number;
+  vendor: number;
+  device: number;
+  subvendor: number;
+  subdevice: number;
+  vendorName?: string;
+  deviceName?: string;
+  capLines: string[];
+}
+
+/** pci_nomatch_tab (sys/dev/pci/pci.c), the classes a host like ours shows. */
+const CLASSES: Array<[number, number, string]> = [
+  [0x01, -1, "mass storage"],
+  [0x01, 0x06, "SATA"],
+  [0x01, 0x08, "NVM"],
+  [0x02, -1, "network"],
+  [0x02, 0x00, "ethernet"],
+  [0x03, -1, "display"],
+  [0x03, 0x00, "VGA"],
+  [0x06, -1, "bridge"],
+  [0x06, 0x00, "HOST-PCI"],
+  [0x06, 0x01, "PCI-ISA"],
+  [0x06, 0x04, "PCI-PCI"],
+  [0x08, -1, "base peripheral"],
+  [0x0c, -1, "serial bus"],
+  [0x0c, 0x03, "USB"],
+  [0x0c, 0x05, "SMBus"],
+];
+
+const hex = (n: number, digits: number) => n.toString(16).padStart(digits, "0");
+
+function sriovCapLines(state: HostState, info: PfInfo): string[] {
+  const rt = state.pfs[info.name];
+  const on = rt?.sriovEnabled === true;
+  const en = (b: boolean) => (b ? "enabled" : "disabled");
+  const s = info.profile.sriov;
+  const pad = " ".repeat(21);
+  const sizes: string[] = [];
+  for (let bit = 0; bit < 32; bit++)
+    if (s.supportedPageSizes & (1 << bit)) sizes.push(`${2 ** (bit + 12)}${bit === 0 ? " (enabled)" : ""}`);
+  const lines = [
+    `ecap 0010[${hex(s.capOffset, 3)}] = SR-IOV ${s.version} IOV ${en(on)}, Memory Space ${en(on)}, ARI ${en(on && info.ari)}\n` +
+      `${pad}${on ? (rt.numVfs ?? rt.vfs.length) : 0} VFs configured out of ${info.totalVfs} supported\n` +
+      `${pad}First VF RID Offset 0x${hex(info.firstVfOffset, 4)}, VF RID Stride 0x${hex(info.vfStride, 4)}\n` +
+      `${pad}VF Device ID 0x${hex(s.vfDeviceId, 4)}\n` +
+      `${pad}Page Sizes: ${sizes.join(", ")}`,
+  ];
+  // VF BARs exist only while VFs are enabled (PCIOCGETBAR fails otherwise, so nothing is printed).
+  if (on) {
+    const n = rt.numVfs ?? rt.vfs.length;
+    for (const b of s.vfBars) {
+      const reg = s.capOffset + 0x24 + 4 * b.bar;
+      lines.push(
+        `iov bar  [${hex(reg, 2)}] = type ${b.type}, range ${String(b.range).padStart(2, " ")}, base 0x${vfBarBase(info, b.bar).toString(16)}, size ${b.perVfSize * n}, enabled`,
+      );
+    }
+  }
+  return lines;
+}
+
+function entries(host: Host): PciEntry[] {
+  const state = host.state;
+  const out: PciEntry[] = [];
+  for (const d of state.spec.devices) {
+    if (isPfSpec(d)) continue;
+    out.push({
+      name: d.name,
+      address: parseSelector(d.selector)!,
+      cls: Number.parseInt(d.class, 16),
+      rev: Number.parseInt(d.revision ?? "0x00", 16),
+      hdr: Number.parseInt(d.hdr ?? "0x00", 16),
+      vendor: Number.parseInt(d.vendor, 16),
+      device: Number.parseInt(d.device, 16),
+      subvendor: Number.parseInt(d.subvendor ?? "0x0000", 16),
+      subdevice: Number.parseInt(d.subdevice ?? "0x0000", 16),
+      vendorName: d.vendorName,
+      deviceName: d.deviceName,
+      capLines: [],
+    });
+  }
+  for (const d of pfSpecs(state)) {
+    const info = pfInfo(state, d.name)!;
+    const p = info.profile;
+    out.push({
+      name: d.name,
+      address: info.address,
+      cls: p.pf.class,
+      rev: p.pf.revision,
+      hdr: 0,
+      vendor: p.pf.vendor,
+      device: p.pf.device,
+      subvendor: p.pf.subvendor,
+      subdevice: p.pf.subdevice,
+      vendorName: p.pf.vendorName,
+      deviceName: p.pf.deviceName,
+      capLines: [
+        ...p.pf.caps,
+        ...p.pf.ecapsBeforeSriov,
+        ...sriovCapLines(state, info),
+        ...p.pf.ecapsAfterSriov,
+      ],
+    });
+    for (const vf of state.pfs[d.name]?.vfs ?? []) {
+      out.push({
+        name: vf.attached === false ? undefined : vf.name,
+        address: vfAddress(info, vf.rid),
+        cls: p.pf.class,
+        rev: p.vf.revision,
+        hdr: 0,
+        vendor: p.pf.vendor,
+        device: p.sriov.vfDeviceId,
+        subvendor: p.pf.subvendor,
+        subdevice: p.vf.subdevice,
+        vendorName: p.pf.vendorName,
+        deviceName: p.vf.deviceName,
+        capLines: [...p.vf.caps, ...p.vf.ecaps],
+      });
+    }
+  }
+  return out.sort((a, b) => compareAddress(a.address, b.address));
+}
+
+/** Finds the entries `pciconf -l DEVICE` lists: a selector matches by address, a name by driver+unit. */
+export type PciconfFilter = { selector: PciAddress } | { device: string };
+
+export function formatPciconf(host: Host, opts: PciconfOptions = {}, filter?: PciconfFilter): string {
+  let none = 0;
+  const lines: string[] = [];
+  let list = entries(host);
+  if (filter && "selector" in filter)
+    list = list.filter((e) => compareAddress(e.address, filter.selector) === 0);
+  if (filter && "device" in filter) list = list.filter((e) => e.name === filter.device);
+  for (const e of list) {
+    const a = e.address;
+    const name = e.name ?? `none${none++}`;
+    lines.push(
+      `${name}@pci${a.domain}:${a.bus}:${a.slot}:${a.function}:\tclass=0x${hex(e.cls, 6)} rev=0x${hex(e.rev, 2)} hdr=0x${hex(e.hdr, 2)} vendor=0x${hex(e.vendor, 4)} device=0x${hex(e.device, 4)} subvendor=0x${hex(e.subvendor, 4)} subdevice=0x${hex(e.subdevice, 4)}`,
+    );
+    if (opts.verbose) {
+      if (e.vendorName) lines.push(`    vendor     = '${e.vendorName}'`);
+      if (e.vendorName && e.deviceName) lines.push(`    device     = '${e.deviceName}'`);
+      const cls = CLASSES.find(([c, s]) => c === e.cls >> 16 && s === -1);
+      const sub = CLASSES.find(([c, s]) => c === e.cls >> 16 && s === ((e.cls >> 8) & 0xff));
+      if (cls) lines.push(`    class      = ${cls[2]}`);
+      if (sub) lines.push(`    subclass   = ${sub[2]}`);
+    }
+    if (opts.caps) for (const c of e.capLines) lines.push(`    ${c}`);
+  }
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+/** True when some device (attached or not) has this driver+unit name. */
+export function deviceExists(host: Host, name: string): boolean {
+  return entries(host).some((e) => e.name === name);
+}

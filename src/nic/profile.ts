@@ -1,0 +1,193 @@
+// NIC profiles as data: one JSON file per NIC under ./profiles/ (so a new NIC is one new
+// file). This module validates them with zod and turns hex strings into numbers.
+import { readdirSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import type { ParamSpec } from "./types.ts";
+
+const hex16 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{1,4}$/, "expected a hex string like 0x1572")
+  .transform((s) => Number.parseInt(s, 16));
+const hex24 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{1,6}$/, "expected a hex string like 0x020000")
+  .transform((s) => Number.parseInt(s, 16));
+const hex8 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{1,2}$/, "expected a hex string like 0x02")
+  .transform((s) => Number.parseInt(s, 16));
+const hex32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{1,8}$/, "expected a hex string like 0x553")
+  .transform((s) => Number.parseInt(s, 16));
+
+const schemaType = z.enum([
+  "bool",
+  "string",
+  "uint8_t",
+  "uint16_t",
+  "uint32_t",
+  "uint64_t",
+  "unicast-mac",
+  "vlan",
+]);
+
+const paramSpec = z
+  .object({
+    name: z.string().min(1),
+    type: schemaType,
+    required: z.boolean().optional(),
+    default: z.union([z.boolean(), z.number(), z.string()]).optional(),
+    description: z.string().optional(),
+    range: z.string().optional(),
+  })
+  .strict()
+  .refine(
+    (p) => !(p.required && p.default !== undefined),
+    "a parameter cannot be both required and defaulted",
+  );
+
+const vfBar = z
+  .object({
+    bar: z.number().int().min(0).max(5),
+    type: z.enum(["Memory", "Prefetchable Memory"]),
+    range: z.union([z.literal(32), z.literal(64)]),
+    perVfSize: z.number().int().positive(),
+  })
+  .strict();
+
+export const NicProfileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9_-]*$/),
+    title: z.string(),
+    sources: z.array(z.string()),
+    pf: z
+      .object({
+        driver: z.string().regex(/^[a-z]+$/),
+        vendor: hex16,
+        device: hex16,
+        subvendor: hex16,
+        subdevice: hex16,
+        revision: hex8,
+        class: hex24,
+        vendorName: z.string(),
+        deviceName: z.string(),
+        description: z.string(),
+        macOui: z.string().regex(/^[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/),
+        bootLog: z.array(z.string()),
+        caps: z.array(z.string()),
+        ecapsBeforeSriov: z.array(z.string()),
+        ecapsAfterSriov: z.array(z.string()),
+      })
+      .strict(),
+    sriov: z
+      .object({
+        capOffset: hex16,
+        version: z.number().int(),
+        totalVfs: z.number().int().min(1).max(65535),
+        firstVfOffset: z.number().int().min(1).max(65535),
+        vfStride: z.number().int().min(1).max(65535),
+        vfDeviceId: hex16,
+        supportedPageSizes: hex32,
+        ari: z.boolean(),
+        vfBars: z.array(vfBar),
+      })
+      .strict(),
+    vf: z
+      .object({
+        driver: z.string().regex(/^[a-z]+$/),
+        revision: hex8,
+        subdevice: hex16,
+        deviceName: z.string(),
+        description: z.string(),
+        caps: z.array(z.string()),
+        ecaps: z.array(z.string()),
+      })
+      .strict(),
+    schema: z.object({ pf: z.array(paramSpec), vf: z.array(paramSpec) }).strict(),
+    limits: z
+      .object({
+        driverMaxVfs: z.number().int().min(1),
+        queueBudget: z.number().int().positive().optional(),
+        pfQueuePairs: z.number().int().min(0).optional(),
+        minQueuesPerVf: z.number().int().min(1).optional(),
+        maxQueuesPerVf: z.number().int().min(1).optional(),
+        queuesPerVf: z.number().int().min(1).optional(),
+        poolModes: z
+          .array(
+            z
+              .object({
+                minVfs: z.number().int().min(1),
+                pools: z.number().int().min(2),
+                queuesPerVf: z.number().int().min(1),
+              })
+              .strict(),
+          )
+          .optional(),
+      })
+      .strict(),
+    rss: z
+      .object({
+        vfRetaSize: z.number().int().positive(),
+        retaShared: z.boolean(),
+        keyBytes: z.number().int().positive(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type NicProfile = z.output<typeof NicProfileSchema>;
+
+const PROFILE_DIR = new URL("./profiles/", import.meta.url);
+let cache: Map<string, NicProfile> | undefined;
+
+/** Every profile under src/nic/profiles/, validated; a broken file is an internal error naming it. */
+export function allProfiles(): Map<string, NicProfile> {
+  if (cache) return cache;
+  const out = new Map<string, NicProfile>();
+  for (const file of readdirSync(PROFILE_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
+    const text = readFileSync(new URL(file, PROFILE_DIR), "utf8");
+    const parsed = NicProfileSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`NIC profile ${file}: ${issue.path.join(".")}: ${issue.message}`);
+    }
+    if (`${parsed.data.id}.json` !== file)
+      throw new Error(`NIC profile ${file}: id must be '${file.slice(0, -5)}'`);
+    out.set(parsed.data.id, parsed.data);
+  }
+  cache = out;
+  return out;
+}
+
+export function getProfile(id: string): NicProfile | undefined {
+  return allProfiles().get(id);
+}
+
+/** The infrastructure (IOV) schema every PF gets from pci_iov, in the kernel's insertion order. */
+export const IOV_PF_PARAMS: ParamSpec[] = [
+  {
+    name: "num_vfs",
+    type: "uint16_t",
+    required: true,
+    description: "Number of VFs to create (at least 1, at most TotalVFs and the driver's own limit).",
+  },
+  {
+    name: "device",
+    type: "string",
+    required: true,
+    description: "PF device name, e.g. ixl0 (/dev/iov/<device>).",
+  },
+];
+
+export const IOV_VF_PARAMS: ParamSpec[] = [
+  {
+    name: "passthrough",
+    type: "bool",
+    default: false,
+    description: "Reserve the VF for bhyve PCI passthrough: ppt(4) claims it instead of the host VF driver.",
+    range: "true | false",
+  },
+];

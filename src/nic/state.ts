@@ -1,0 +1,223 @@
+// Persistence of the simulated host between commands: <stateDir>/state.json, written atomically
+// (temp file + fsync + rename + directory fsync), guarded by an O_EXCL lock file holding the
+// owner's pid (stale locks of dead processes are taken over; waiting is bounded). A corrupt or
+// unknown-version state file is reported, never silently replaced.
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { UserError } from "../errors.ts";
+import { type HostState, STATE_VERSION } from "./host-model.ts";
+import { HostSpecSchema } from "./host-spec.ts";
+
+export const STATE_FILE = "state.json";
+export const LOCK_FILE = "state.lock";
+/** How long a command waits for another one to finish before giving up. */
+export const LOCK_WAIT_MS = 15_000;
+/** A lock file that cannot be read (torn write) is considered stale after this long. */
+const UNREADABLE_LOCK_STALE_MS = 30_000;
+
+const vfConfigSchema = z.object({
+  passthrough: z.boolean(),
+  macAddr: z.string().nullable(),
+  macAntiSpoof: z.boolean(),
+  allowSetMac: z.boolean(),
+  allowPromisc: z.boolean(),
+  numQueues: z.number().int(),
+  vlan: z.number().int().nullable(),
+  extra: z.record(z.string(), z.union([z.boolean(), z.number(), z.string()])),
+});
+
+const vfRecordSchema = z.object({
+  index: z.number().int().min(0),
+  name: z.string(),
+  driver: z.string(),
+  rid: z.number().int().min(0).max(0xffff),
+  selector: z.string(),
+  effectiveMac: z.string(),
+  config: vfConfigSchema,
+  attachedVm: z.string().nullable(),
+  attached: z.boolean().optional(),
+});
+
+const stateSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  hostSource: z.string(),
+  spec: HostSpecSchema,
+  pfs: z.record(
+    z.string(),
+    z.object({
+      sriovEnabled: z.boolean(),
+      numVfs: z.number().int().min(0).optional(),
+      vfs: z.array(vfRecordSchema),
+      driverState: z.record(z.string(), z.number()),
+    }),
+  ),
+  dmesg: z.array(z.string()),
+});
+
+export function statePath(dir: string): string {
+  return join(dir, STATE_FILE);
+}
+
+function corrupt(path: string, reason: string): UserError {
+  return new UserError(
+    "E_STATE_CORRUPT",
+    `state file ${path} is corrupt: ${reason}; run 'iovsim reset' to start from a clean host`,
+  );
+}
+
+/** The saved host, or undefined when none was saved yet (the caller uses the default host). */
+export async function readState(dir: string): Promise<HostState | undefined> {
+  const path = statePath(dir);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new UserError("E_STATE_READ", `cannot read state file ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw corrupt(path, `not valid JSON (${(e as Error).message})`);
+  }
+  const v = (json as { version?: unknown } | null)?.version;
+  if (json === null || typeof json !== "object") throw corrupt(path, "not a JSON object");
+  if (v !== STATE_VERSION)
+    throw corrupt(path, `unknown version ${JSON.stringify(v)} (this iovsim reads version ${STATE_VERSION})`);
+  const r = stateSchema.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw corrupt(
+      path,
+      `${["$", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${i.message}`,
+    );
+  }
+  return r.data as HostState;
+}
+
+/** Writes state.json atomically: a reader sees the old or the new file, never a torn one. */
+export async function writeStateAtomic(dir: string, state: HostState): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const final = statePath(dir);
+  const tmp = join(dir, `.${STATE_FILE}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  try {
+    await fh.writeFile(`${JSON.stringify(state, null, 1)}\n`, "utf8");
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, final);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  // Make the rename itself durable (not supported everywhere; best effort).
+  try {
+    const d = await open(dir, constants.O_RDONLY);
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    /* directories cannot be fsync'd on some platforms */
+  }
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
+  try {
+    const o = JSON.parse(await readFile(lockPath, "utf8"));
+    if (typeof o?.pid === "number" && typeof o?.host === "string") return o as LockOwner;
+  } catch {
+    /* torn or vanished */
+  }
+  return undefined;
+}
+
+/** True when the lock's owner is gone (dead pid on this machine, or an unreadable old file). */
+async function isStale(lockPath: string): Promise<boolean> {
+  const owner = await readOwner(lockPath);
+  if (owner) return owner.host === hostname() && !processAlive(owner.pid);
+  try {
+    const st = await stat(lockPath);
+    return Date.now() - st.mtimeMs > UNREADABLE_LOCK_STALE_MS;
+  } catch {
+    return false; // vanished: simply retry
+  }
+}
+
+/** Runs fn while holding <dir>/state.lock (created with O_EXCL). */
+export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
+  await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${e.code ?? e.message}`);
+  });
+  const lockPath = join(dir, LOCK_FILE);
+  const deadline = Date.now() + waitMs;
+  let delay = 5;
+  for (;;) {
+    try {
+      const fh = await open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+      try {
+        const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+        await fh.writeFile(JSON.stringify(me));
+      } finally {
+        await fh.close();
+      }
+      break;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST")
+        throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${code ?? e}`);
+    }
+    if (await isStale(lockPath)) {
+      // Move it aside atomically: of several takers only one rename succeeds.
+      await rename(lockPath, `${lockPath}.stale.${process.pid}.${randomBytes(3).toString("hex")}`).catch(
+        () => {},
+      );
+      await unlinkStaleCopies(dir);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const owner = await readOwner(lockPath);
+      throw new UserError(
+        "E_STATE_LOCKED",
+        `state directory ${dir} is locked by ${owner ? `process ${owner.pid} on ${owner.host} since ${owner.since}` : "another process"} (${lockPath}); if no iovsim command is running, remove that file`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 100);
+  }
+  try {
+    return await fn();
+  } finally {
+    await unlink(lockPath).catch(() => {});
+  }
+}
+
+async function unlinkStaleCopies(dir: string): Promise<void> {
+  const { readdir } = await import("node:fs/promises");
+  for (const f of await readdir(dir).catch(() => [] as string[]))
+    if (f.startsWith(`${LOCK_FILE}.stale.`)) await unlink(join(dir, f)).catch(() => {});
+}

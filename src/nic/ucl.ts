@@ -1,0 +1,541 @@
+// A hand-written parser for the subset of UCL (libucl) that iovctl.conf(5) files use.
+// Every key and value keeps its 1-based line and column so later phases can point at it.
+// It never throws: bad input yields a located syntax error.
+//
+// Supported: objects `NAME { ... }` / `NAME : {` / `NAME = {` (also a whole-file `{ ... }`),
+// arrays `[a, b]`, entries `key (:|=)? value` ended by `;`, `,`, a newline or the closing `}`,
+// double-quoted strings (JSON escapes), single-quoted strings (only \' is an escape),
+// bare words, numbers as libucl lexes them (decimal, 0x hex, floats, k/kb/m/mb/g/gb
+// multipliers, ms/s/min/h/d/w/y time suffixes), true/false/yes/no/on/off (any case), null,
+// and comments `#`, `//` and nested `/* */`.
+// Not supported (reported as syntax errors): macros (`.include`), heredoc strings (`<<EOD`).
+
+export interface Pos {
+  line: number;
+  column: number;
+}
+
+export interface UclEntry {
+  /** The key exactly as written (without quotes). */
+  key: string;
+  keyPos: Pos;
+  value: UclValue;
+}
+
+export interface UclObject {
+  kind: "object";
+  /** Entries in file order; duplicate keys are kept (libucl turns them into an implicit array). */
+  entries: UclEntry[];
+  pos: Pos;
+}
+
+export interface UclArray {
+  kind: "array";
+  items: UclValue[];
+  pos: Pos;
+}
+
+/** A UCL_STRING: quoted or bare. `quoted` keeps the distinction ("true" is a string, true is not). */
+export interface UclString {
+  kind: "string";
+  value: string;
+  quoted: boolean;
+  pos: Pos;
+}
+
+/** UCL_INT (int64). */
+export interface UclInt {
+  kind: "int";
+  value: bigint;
+  text: string;
+  pos: Pos;
+}
+
+/** UCL_FLOAT or UCL_TIME (time values are in seconds, as libucl stores them). */
+export interface UclFloat {
+  kind: "float" | "time";
+  value: number;
+  text: string;
+  pos: Pos;
+}
+
+export interface UclBool {
+  kind: "bool";
+  value: boolean;
+  text: string;
+  pos: Pos;
+}
+
+export interface UclNull {
+  kind: "null";
+  text: string;
+  pos: Pos;
+}
+
+export type UclScalar = UclString | UclInt | UclFloat | UclBool | UclNull;
+export type UclValue = UclObject | UclArray | UclScalar;
+
+export interface UclSyntaxError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export type UclParseResult = { ok: true; root: UclObject } | { ok: false; error: UclSyntaxError };
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+/** Deeper nesting than any iovctl.conf needs; keeps recursion bounded on hostile input. */
+const MAX_DEPTH = 64;
+
+class SyntaxFailure {
+  constructor(
+    readonly pos: Pos,
+    readonly message: string,
+  ) {}
+}
+
+/** Parses UCL text. Never throws. */
+export function parseUcl(text: string): UclParseResult {
+  try {
+    return { ok: true, root: new Parser(text).parseDocument() };
+  } catch (e) {
+    if (e instanceof SyntaxFailure) {
+      return { ok: false, error: { line: e.pos.line, column: e.pos.column, message: e.message } };
+    }
+    if (e instanceof RangeError) {
+      // Defensive: a stack overflow is not a crash for the caller either.
+      return { ok: false, error: { line: 1, column: 1, message: "input is nested too deeply" } };
+    }
+    throw e;
+  }
+}
+
+/** True for the characters that end a bare value (besides comments). */
+function endsAtom(c: string): boolean {
+  return c === "\n" || c === ";" || c === "," || c === "}" || c === "]";
+}
+
+function isKeyStart(c: string): boolean {
+  return /^[A-Za-z0-9_]$/.test(c);
+}
+
+function isKeyChar(c: string): boolean {
+  return /^[A-Za-z0-9_\-.+/@$]$/.test(c);
+}
+
+const BOOLEANS: Record<string, boolean> = {
+  true: true,
+  yes: true,
+  on: true,
+  false: false,
+  no: false,
+  off: false,
+};
+
+/** Describes a character for messages: printable as-is, others as U+XXXX. */
+function show(c: string): string {
+  if (c === "") return "end of file";
+  if (c === "\n") return "newline";
+  const code = c.codePointAt(0) ?? 0;
+  if (code < 0x20 || code === 0x7f) return `control character 0x${code.toString(16).padStart(2, "0")}`;
+  return `'${c}'`;
+}
+
+class Parser {
+  private i = 0;
+  private line = 1;
+  private lineStart = 0;
+
+  constructor(private readonly s: string) {
+    if (s.charCodeAt(0) === 0xfeff) {
+      this.i = 1;
+      this.lineStart = 1;
+    }
+  }
+
+  private pos(): Pos {
+    return { line: this.line, column: this.i - this.lineStart + 1 };
+  }
+
+  private peek(k = 0): string {
+    return this.s[this.i + k] ?? "";
+  }
+
+  private advance(): string {
+    const c = this.s[this.i++];
+    if (c === "\n") {
+      this.line++;
+      this.lineStart = this.i;
+    }
+    return c;
+  }
+
+  private fail(message: string, at: Pos = this.pos()): never {
+    throw new SyntaxFailure(at, message);
+  }
+
+  /** Skips a comment starting here, if any. Returns true when one was skipped. */
+  private skipComment(): boolean {
+    const c = this.peek();
+    if (c === "#" || (c === "/" && this.peek(1) === "/")) {
+      while (this.i < this.s.length && this.peek() !== "\n") this.advance();
+      return true;
+    }
+    if (c === "/" && this.peek(1) === "*") {
+      const start = this.pos();
+      let depth = 0;
+      while (this.i < this.s.length) {
+        if (this.peek() === "/" && this.peek(1) === "*") {
+          depth++;
+          this.advance();
+          this.advance();
+        } else if (this.peek() === "*" && this.peek(1) === "/") {
+          depth--;
+          this.advance();
+          this.advance();
+          if (depth === 0) return true;
+        } else this.advance();
+      }
+      this.fail("unterminated '/*' comment", start);
+    }
+    return false;
+  }
+
+  /** Skips whitespace and comments; newlines too when `newlines`. */
+  private skipSpace(newlines: boolean): void {
+    for (;;) {
+      const c = this.peek();
+      if (c === " " || c === "\t" || c === "\r" || c === "\v" || c === "\f" || (newlines && c === "\n")) {
+        this.advance();
+      } else if (!this.skipComment()) return;
+    }
+  }
+
+  parseDocument(): UclObject {
+    this.skipSpace(true);
+    const start = this.pos();
+    let root: UclObject;
+    if (this.peek() === "{") {
+      this.advance();
+      root = this.parseObjectBody(start, 1, true);
+      this.skipSpace(true);
+      // libucl tolerates a separator after the outer braces.
+      while (this.peek() === ";" || this.peek() === ",") {
+        this.advance();
+        this.skipSpace(true);
+      }
+      if (this.i < this.s.length)
+        this.fail(`unexpected ${show(this.peek())} after the closing '}' of the top-level object`);
+    } else if (this.peek() === "[") {
+      this.fail("the top level must be an object, not an array");
+    } else {
+      root = this.parseObjectBody({ line: 1, column: 1 }, 0, false);
+    }
+    return root;
+  }
+
+  /** Parses entries up to the matching `}` (braced) or end of file (top level). */
+  private parseObjectBody(open: Pos, depth: number, braced: boolean): UclObject {
+    if (depth > MAX_DEPTH) this.fail(`objects nested deeper than ${MAX_DEPTH} levels`, open);
+    const obj: UclObject = { kind: "object", entries: [], pos: open };
+    for (;;) {
+      this.skipSpace(true);
+      const c = this.peek();
+      if (c === "") {
+        if (braced)
+          this.fail(
+            `expected '}' before end of file (to close '{' at line ${open.line}, column ${open.column})`,
+          );
+        return obj;
+      }
+      if (c === "}") {
+        if (!braced) this.fail("unexpected '}' without a matching '{'");
+        this.advance();
+        return obj;
+      }
+      if (c === ";" || c === ",") {
+        // Stray separators (e.g. `};`) are harmless in libucl.
+        this.advance();
+        continue;
+      }
+      obj.entries.push(this.parseEntry(depth));
+      this.endEntry(obj.entries[obj.entries.length - 1].value, braced);
+    }
+  }
+
+  private parseKey(): { key: string; keyPos: Pos } {
+    const keyPos = this.pos();
+    const c = this.peek();
+    if (c === '"' || c === "'") {
+      const key = c === '"' ? this.readDoubleQuoted() : this.readSingleQuoted();
+      if (key === "") this.fail("empty key", keyPos);
+      return { key, keyPos };
+    }
+    if (c === ".") this.fail("macros (.include, .priority, ...) are not supported in iovctl.conf", keyPos);
+    if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
+    let key = "";
+    while (isKeyChar(this.peek())) key += this.advance();
+    return { key, keyPos };
+  }
+
+  private parseEntry(depth: number): UclEntry {
+    const { key, keyPos } = this.parseKey();
+    // Whitespace (not newlines) may separate the key from `:`/`=`, or from the value itself.
+    this.skipSpace(false);
+    let c = this.peek();
+    if (c === ":" || c === "=") {
+      this.advance();
+      this.skipSpace(true);
+      c = this.peek();
+    } else if (c === "\n") {
+      // `NAME` newline `{` is accepted (brace on the next line); anything else is a missing value.
+      this.skipSpace(true);
+      c = this.peek();
+      if (c !== "{") this.fail(`missing value for key '${key}'`, keyPos);
+    }
+    if (c === "" || c === ";" || c === "," || c === "}" || c === "]") {
+      this.fail(`missing value for key '${key}'`, c === "" ? keyPos : this.pos());
+    }
+    const value = this.parseValue(depth);
+    return { key, keyPos, value };
+  }
+
+  /** After a value: a terminator, or the end of the enclosing object. */
+  private endEntry(value: UclValue, braced: boolean): void {
+    const composite = value.kind === "object" || value.kind === "array";
+    this.skipSpace(false);
+    const c = this.peek();
+    if (c === ";" || c === "," || c === "\n") {
+      this.advance();
+      return;
+    }
+    if (c === "" || (c === "}" && braced)) return;
+    if (composite) return; // `PF { } VF-0 { }` on one line is fine
+    this.fail(`expected ';', ',' or a newline after the value, found ${show(c)}`);
+  }
+
+  private parseValue(depth: number): UclValue {
+    const start = this.pos();
+    const c = this.peek();
+    if (c === "{") {
+      this.advance();
+      return this.parseObjectBody(start, depth + 1, true);
+    }
+    if (c === "[") {
+      this.advance();
+      return this.parseArray(start, depth + 1);
+    }
+    if (c === '"') return { kind: "string", value: this.readDoubleQuoted(), quoted: true, pos: start };
+    if (c === "'") return { kind: "string", value: this.readSingleQuoted(), quoted: true, pos: start };
+    if (c === "<" && this.peek(1) === "<")
+      this.fail("heredoc strings (<<EOD) are not supported in iovctl.conf");
+    return this.parseAtom(start, false);
+  }
+
+  private parseArray(open: Pos, depth: number): UclArray {
+    if (depth > MAX_DEPTH) this.fail(`arrays nested deeper than ${MAX_DEPTH} levels`, open);
+    const arr: UclArray = { kind: "array", items: [], pos: open };
+    for (;;) {
+      this.skipSpace(true);
+      const c = this.peek();
+      if (c === "")
+        this.fail(
+          `expected ']' before end of file (to close '[' at line ${open.line}, column ${open.column})`,
+        );
+      if (c === "]") {
+        this.advance();
+        return arr;
+      }
+      if (c === "," || c === ";") {
+        this.advance();
+        continue;
+      }
+      if (c === "}") this.fail("unexpected '}' inside an array");
+      const start = this.pos();
+      let item: UclValue;
+      if (c === "{") {
+        this.advance();
+        item = this.parseObjectBody(start, depth + 1, true);
+      } else if (c === "[") {
+        this.advance();
+        item = this.parseArray(start, depth + 1);
+      } else if (c === '"')
+        item = { kind: "string", value: this.readDoubleQuoted(), quoted: true, pos: start };
+      else if (c === "'") item = { kind: "string", value: this.readSingleQuoted(), quoted: true, pos: start };
+      else item = this.parseAtom(start, true);
+      arr.items.push(item);
+      this.skipSpace(true);
+      const n = this.peek();
+      if (n !== "," && n !== ";" && n !== "]" && n !== "") {
+        this.fail(`expected ',' or ']' in array, found ${show(n)}`);
+      }
+    }
+  }
+
+  /** A bare value: runs to the end of line / separator / comment, trailing blanks trimmed. */
+  private parseAtom(start: Pos, inArray: boolean): UclScalar {
+    let raw = "";
+    for (;;) {
+      const c = this.peek();
+      if (c === "" || endsAtom(c)) break;
+      if (c === "#" || (c === "/" && (this.peek(1) === "/" || this.peek(1) === "*"))) break;
+      if (inArray && (c === " " || c === "\t")) break;
+      if (c === "{" || c === "[" || c === '"' || c === "'") {
+        this.fail(`unexpected ${show(c)} inside an unquoted value (quote the value)`);
+      }
+      const code = c.charCodeAt(0);
+      if ((code < 0x20 && c !== "\t" && c !== "\r") || code === 0x7f)
+        this.fail(`unexpected ${show(c)} in a value`);
+      raw += this.advance();
+    }
+    const text = raw.replace(/[ \t\r\v\f]+$/, "");
+    if (text === "") this.fail("missing value", start);
+    const lower = text.toLowerCase();
+    if (lower in BOOLEANS) return { kind: "bool", value: BOOLEANS[lower], text, pos: start };
+    if (lower === "null") return { kind: "null", text, pos: start };
+    const num = lexNumber(text);
+    if (num === "range") this.fail(`numeric value out of range: ${text}`, start);
+    if (num) return { ...num, text, pos: start };
+    return { kind: "string", value: text, quoted: false, pos: start };
+  }
+
+  private readDoubleQuoted(): string {
+    const open = this.pos();
+    this.advance();
+    let out = "";
+    for (;;) {
+      const c = this.peek();
+      if (c === "")
+        this.fail(`unterminated string (opened at line ${open.line}, column ${open.column})`, open);
+      if (c === "\n") this.fail("unexpected newline inside a double-quoted string");
+      const escPos = this.pos();
+      this.advance();
+      if (c === '"') return out;
+      if (c !== "\\") {
+        out += c;
+        continue;
+      }
+      const e = this.peek();
+      if (e === "")
+        this.fail(`unterminated string (opened at line ${open.line}, column ${open.column})`, open);
+      this.advance();
+      switch (e) {
+        case "n":
+          out += "\n";
+          break;
+        case "t":
+          out += "\t";
+          break;
+        case "r":
+          out += "\r";
+          break;
+        case "b":
+          out += "\b";
+          break;
+        case "f":
+          out += "\f";
+          break;
+        case "\\":
+        case '"':
+        case "/":
+          out += e;
+          break;
+        case "u": {
+          const hex = this.s.slice(this.i, this.i + 4);
+          if (!/^[0-9A-Fa-f]{4}$/.test(hex)) this.fail("invalid \\u escape (need 4 hex digits)", escPos);
+          for (let k = 0; k < 4; k++) this.advance();
+          out += String.fromCharCode(Number.parseInt(hex, 16));
+          break;
+        }
+        default:
+          this.fail(`invalid escape sequence '\\${e === "\n" ? "n" : e}' in string`, escPos);
+      }
+    }
+  }
+
+  private readSingleQuoted(): string {
+    const open = this.pos();
+    this.advance();
+    let out = "";
+    for (;;) {
+      const c = this.peek();
+      if (c === "")
+        this.fail(`unterminated string (opened at line ${open.line}, column ${open.column})`, open);
+      this.advance();
+      if (c === "'") return out;
+      if (c === "\\" && this.peek() === "'") {
+        this.advance();
+        out += "'";
+      } else out += c;
+    }
+  }
+}
+
+type LexedNumber = { kind: "int"; value: bigint } | { kind: "float" | "time"; value: number };
+
+const TIME_SUFFIX: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  min: 60,
+  h: 3600,
+  d: 86400,
+  w: 604800,
+  y: 31536000,
+};
+const MULT_SUFFIX: Record<string, bigint> = {
+  k: 1000n,
+  kb: 1024n,
+  m: 1000n ** 2n,
+  mb: 1024n ** 2n,
+  g: 1000n ** 3n,
+  gb: 1024n ** 3n,
+};
+
+/**
+ * Lexes a bare atom as a libucl number, or returns null when it is not one (then it is a
+ * string, as in libucl) or "range" when it overflows int64 (a libucl syntax error).
+ */
+export function lexNumber(text: string): LexedNumber | null | "range" {
+  const m = /^(-?)(0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)([A-Za-z]*)$/.exec(text);
+  if (!m) return null;
+  const [, sign, body, suffixRaw] = m;
+  const suffix = suffixRaw.toLowerCase();
+  const isHex = /^0x/i.test(body);
+  const isFloat = !isHex && /[.eE]/.test(body);
+  if (isHex && suffix !== "" && !(suffix in MULT_SUFFIX)) return null;
+  if (suffix in TIME_SUFFIX && !isHex) {
+    const v = Number(sign + body) * TIME_SUFFIX[suffix];
+    return Number.isFinite(v) ? { kind: "time", value: v } : "range";
+  }
+  if (suffix !== "" && !(suffix in MULT_SUFFIX)) return null;
+  const mult = suffix === "" ? 1n : MULT_SUFFIX[suffix];
+  if (isFloat) {
+    const v = Number(sign + body) * Number(mult);
+    return Number.isFinite(v) ? { kind: "float", value: v } : "range";
+  }
+  let v = BigInt(body) * mult;
+  if (sign) v = -v;
+  if (v > INT64_MAX || v < INT64_MIN) return "range";
+  return { kind: "int", value: v };
+}
+
+/**
+ * The order in which libucl's `ucl_iterate_object(obj, &it, true)` visits entries: each
+ * distinct key (exact spelling) at its first occurrence, followed immediately by its later
+ * duplicates (libucl appends duplicates to an implicit array at the first key's slot).
+ */
+export function libuclOrder(entries: UclEntry[]): UclEntry[] {
+  const groups = new Map<string, UclEntry[]>();
+  for (const e of entries) {
+    const g = groups.get(e.key);
+    if (g) g.push(e);
+    else groups.set(e.key, [e]);
+  }
+  return [...groups.values()].flat();
+}
+
+/** libucl's ucl_object_tostring: the text of a UCL string, null for anything else. */
+export function uclToString(v: UclValue): string | null {
+  return v.kind === "string" ? v.value : null;
+}

@@ -1,0 +1,91 @@
+// Runs paths x frame sizes on the engine and pairs each measured run with the cost model.
+import { type ModelResult, modelRun, pingRttUs } from "../model/cost.ts";
+import type { CostProfile } from "../model/profile.ts";
+import { defaultProfile, type Encap, type L4 } from "../traffic/profiles.ts";
+import { PathEngine } from "./engine.ts";
+import { type PathGraph, pathByName } from "./graphs.ts";
+import { type RunResult, runPath } from "./run.ts";
+import { PfAssignments, type PathHost } from "./setup.ts";
+
+export interface CompareOptions {
+  paths: PathGraph[];
+  sizes: number[];
+  seconds: number;
+  workers: number;
+  profile: CostProfile;
+  pathHost: PathHost;
+  flows?: number;
+  l4?: L4;
+  encap?: Encap;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+export interface PathRow {
+  name: string;
+  size: number;
+  run: RunResult;
+  model: ModelResult;
+}
+
+export interface PingRow {
+  path: string;
+  modeledRttUs: number;
+  ratioToNative: number;
+}
+
+/** The consumer's MAC on each path: the VF's, the PF's, or the VM's virtio / jail epair MAC. */
+export function consumerMac(graph: PathGraph, ph: PathHost): string {
+  if (graph.name === "jail-vf") return ph.jailVf?.effectiveMac ?? missing("a non-passthrough VF for the jail");
+  if (graph.name === "vm-vf") return ph.vmVf?.effectiveMac ?? missing("a passthrough VF for the VM");
+  if (graph.name === "virtio") return "58:9c:fc:00:00:01"; // bhyve's virtio-net OUI
+  if (graph.name === "jail-epair") return "02:e0:00:00:00:0b"; // epair0b in the jail
+  return ph.pfMac;
+}
+
+function missing(what: string): never {
+  throw new Error(`the iovctl.conf creates no ${what}`);
+}
+
+export async function comparePaths(o: CompareOptions): Promise<{ rows: PathRow[]; ping: PingRow[] }> {
+  const engine = await PathEngine.create(Math.max(1, o.workers));
+  const rows: PathRow[] = [];
+  const total = o.paths.length * o.sizes.length;
+  const assignments = new PfAssignments();
+  try {
+    for (const graph of o.paths) {
+      if (graph.name === "passthrough") assignments.assign(o.pathHost.host, "ix0", "vm1");
+      for (const size of o.sizes) {
+        o.onProgress?.(rows.length, total, `${graph.name} ${size} B`);
+        const traffic = defaultProfile({
+          sizes: { kind: "fixed", size },
+          dstMac: consumerMac(graph, o.pathHost),
+          rateGbps: o.pathHost.linkGbps,
+          flows: o.flows ?? 64,
+          l4: o.l4 ?? "udp",
+          encap: o.encap ?? "none",
+        });
+        const run = await runPath(engine, graph, { traffic, workers: o.workers, seconds: o.seconds, itrUs: o.profile.c.itr_us });
+        const model = modelRun(o.profile, { context: graph.context, counts: run.counts, frameBytes: size, linkGbps: o.pathHost.linkGbps });
+        rows.push({ name: graph.name, size, run, model });
+      }
+    }
+    o.onProgress?.(total, total, "done");
+  } finally {
+    await engine.close();
+  }
+  return { rows, ping: pingRows(o.profile, rows, o.pathHost.linkGbps) };
+}
+
+/** Modeled ping RTT per path, from each path's own event counts (its smallest-size run). */
+export function pingRows(profile: CostProfile, rows: PathRow[], linkGbps: number): PingRow[] {
+  const seen = new Map<string, PathRow>();
+  for (const r of rows) if (!seen.has(r.name) || r.size < seen.get(r.name)!.size) seen.set(r.name, r);
+  const out = [...seen.values()].map((r) => ({
+    path: r.name,
+    modeledRttUs: pingRttUs(profile, pathByName(r.name)!.context, r.run.counts, linkGbps),
+    ratioToNative: 0,
+  }));
+  const native = out.find((p) => p.path === "native")?.modeledRttUs ?? pingRttUs(profile, "host", rows[0]?.run.counts ?? { packets: 1 } as never, linkGbps);
+  for (const p of out) p.ratioToNative = p.modeledRttUs / native;
+  return out;
+}

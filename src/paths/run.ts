@@ -1,0 +1,257 @@
+// Runs one path: builds it in the engine's shared memory, hands element schedules to workers
+// (run-to-completion on one thread, or a pipeline over several), stops them through a flag in
+// shared memory, then reads every counter: delivery, drops with reasons, frames in flight
+// (conservation), event counts for the cost model, latency in simulator time, measured rate.
+import * as P from "../../assembly/pathabi.ts";
+import { type EventCounts, zeroCounts } from "../model/events.ts";
+import { averageSize, buildTemplates, type TrafficProfile } from "../traffic/profiles.ts";
+import type { WorkerResult } from "../workers/path-worker.ts";
+import { type BuiltPath, buildPath, CTL_GO, CTL_READY, CTL_STOP, type PlanStep } from "./build.ts";
+import type { PathEngine } from "./engine.ts";
+import type { PathGraph } from "./graphs.ts";
+
+export interface RunOptions {
+  traffic: TrafficProfile;
+  /** Worker threads: 1 = run-to-completion, more = pipeline. */
+  workers: number;
+  /** Wall-clock limit of the run (seconds). */
+  seconds: number;
+  /** Interrupt moderation interval in simulator µs (from the cost profile). */
+  itrUs: number;
+  burst?: number;
+  eventIdx?: boolean;
+  /** Test hook: worker index that dies after that many frames. */
+  crash?: { worker: number; afterFrames: number };
+}
+
+export interface Conservation {
+  sent: number;
+  delivered: number;
+  dropped: Record<string, number>;
+  inFlight: number;
+  ok: boolean;
+}
+
+export interface RunResult {
+  path: string;
+  workers: number;
+  schedule: string[][];
+  wallSeconds: number;
+  /** Frames delivered per wall-clock second by the simulator itself. */
+  measuredMpps: number;
+  measuredGbps: number;
+  counts: EventCounts;
+  conservation: Conservation;
+  integrity: { bad: number; reordered: number; gaps: number };
+  /** Latency in simulator time (ns): generator clock at delivery minus the frame's stamp. */
+  simLatencyNs: { p50: number; p99: number; max: number; mean: number };
+  generator: { sent: number; noBufferBursts: number; ringFullBursts: number };
+  failures: string[];
+  notes: string[];
+}
+
+/** Splits the elements over `workers` threads: the generator alone first, the rest in order. */
+export function schedule(steps: PlanStep[], workers: number): PlanStep[][] {
+  if (workers <= 1) return [steps];
+  const out: PlanStep[][] = Array.from({ length: workers }, () => []);
+  out[0].push(steps[0]);
+  const rest = steps.slice(1);
+  const per = Math.ceil(rest.length / (workers - 1));
+  rest.forEach((s, i) => out[1 + Math.min(workers - 2, Math.floor(i / per))].push(s));
+  return out.filter((w) => w.length > 0);
+}
+
+function percentile(hist: bigint[], q: number): number {
+  const total = hist.reduce((a, b) => a + b, 0n);
+  if (total === 0n) return 0;
+  const want = BigInt(Math.ceil(Number(total) * q));
+  let acc = 0n;
+  for (let b = 0; b < hist.length; b++) {
+    acc += hist[b];
+    if (acc >= want) return bucketUpper(b);
+  }
+  return bucketUpper(hist.length - 1);
+}
+
+/** Upper bound (ns) of a histogram bucket (mirror of assembly/sink.ts latBucket). */
+export function bucketUpper(b: number): number {
+  if (b < 8) return b;
+  const e = Math.floor(b / 4) + 1;
+  const sub = b % 4;
+  return 2 ** e + (sub + 1) * 2 ** (e - 2) - 1;
+}
+
+export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOptions): Promise<RunResult> {
+  const templates = buildTemplates(o.traffic);
+  const psPerByte = 8000 / o.traffic.rateGbps;
+  const built = buildPath(engine.memory, engine.heapBase, graph, {
+    templates,
+    psPerByte,
+    count: o.traffic.count,
+    seed: o.traffic.seed,
+    itrNs: Math.round(o.itrUs * 1000),
+    consumerMac: o.traffic.dstMac,
+    eventIdx: o.eventIdx ?? true,
+  });
+  const workers = Math.max(1, Math.min(o.workers, engine.threads));
+  const plan = schedule(built.steps, workers);
+  const i32 = new Int32Array(engine.memory.buffer);
+  const ctl = built.control >>> 2;
+  const failures: string[] = [];
+  const tasks = plan.map((steps, w) =>
+    engine
+      .run({
+        worker: w,
+        steps,
+        control: built.control,
+        burst: o.burst ?? 64,
+        crashAfterFrames: o.crash && o.crash.worker === w ? o.crash.afterFrames : undefined,
+      })
+      .catch((e: unknown) => {
+        failures.push(`worker ${w} (${steps.map((s) => s.name).join(", ")}) died: ${(e as Error).message}`);
+        Atomics.store(i32, ctl + CTL_STOP, 1);
+        return undefined;
+      }),
+  );
+  // Start the clock only when every worker has loaded (thread start-up is not simulator work).
+  const readyBy = Date.now() + 60_000;
+  while (Atomics.load(i32, ctl + CTL_READY) < plan.length && failures.length === 0 && Date.now() < readyBy) {
+    await sleep(2);
+  }
+  const t0 = process.hrtime.bigint();
+  Atomics.store(i32, ctl + CTL_GO, 1);
+  Atomics.notify(i32, ctl + CTL_GO);
+  const deadline = Date.now() + o.seconds * 1000;
+  while (Date.now() < deadline && failures.length === 0) {
+    await sleep(5);
+    if (o.traffic.count > 0) {
+      const c = conservation(built);
+      if (c.sent >= o.traffic.count && c.inFlight === 0) break;
+    }
+  }
+  Atomics.store(i32, ctl + CTL_STOP, 1);
+  Atomics.notify(i32, ctl + CTL_GO);
+  const results = (await Promise.all(tasks)).filter((r): r is WorkerResult => r !== undefined);
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (results.length < plan.length && failures.length === 0) failures.push("a worker ended without a result");
+  return collect(built, graph, plan, wallSeconds, failures, averageSize(templates), templates.notes);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function readers(built: BuiltPath) {
+  const dv = built.layout.dv();
+  const u64 = (addr: number) => Number(dv.getBigUint64(addr, true));
+  const u32 = (addr: number) => dv.getUint32(addr, true);
+  const u16 = (addr: number) => dv.getUint16(addr, true);
+  return { dv, u64, u32, u16 };
+}
+
+/** Frames offered, delivered, dropped (by reason) and still in flight. */
+export function conservation(built: BuiltPath): Conservation {
+  const { u64, u32, u16 } = readers(built);
+  const gen = built.ctx.get("gen")!;
+  const sent = u64(gen + P.G_SENT);
+  let delivered = 0;
+  for (const s of built.sinks) delivered += u64(built.ctx.get(s)! + P.S_PACKETS);
+  const dropped: Record<string, number> = {};
+  let inFlight = 0;
+  for (const el of built.graph.elements) {
+    if (el.kind === "veb" || el.kind === "bridge") {
+      const f = u64(built.ctx.get(el.name)! + P.B_FILTERED);
+      if (f > 0) dropped[`${el.name}: destination on the ingress port`] = f;
+    }
+    if (el.kind === "vhost") {
+      const vq = built.ctx.get(el.vq)!;
+      const used = u16(u32(vq + P.V_USED) + 2);
+      inFlight += (used - (u32(vq + P.V_LAST_USED) & 0xffff)) & 0xffff;
+    }
+  }
+  for (const [name, r] of built.links) {
+    const n = (u32(r + 64) - u32(r)) >>> 0;
+    // Frames on a ring nobody consumes (the uplink toward the wire) left the path: count them.
+    if (name === "wire.out" || name === "uplink.out") {
+      if (n > 0) dropped[`${name}: sent back toward the wire (flooded/unknown)`] = n;
+    } else inFlight += n;
+  }
+  const dropTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
+  return { sent, delivered, dropped, inFlight, ok: sent === delivered + dropTotal + inFlight };
+}
+
+function collect(
+  built: BuiltPath,
+  graph: PathGraph,
+  plan: PlanStep[][],
+  wallSeconds: number,
+  failures: string[],
+  avgSize: number,
+  notes: string[],
+): RunResult {
+  const { u64 } = readers(built);
+  const counts = zeroCounts();
+  let bad = 0;
+  let reordered = 0;
+  let gaps = 0;
+  const hist: bigint[] = new Array(P.HIST_BUCKETS).fill(0n);
+  let latSum = 0;
+  let latMax = 0;
+  const dv = built.layout.dv();
+  for (const s of built.sinks) {
+    const c = built.ctx.get(s)!;
+    counts.packets += u64(c + P.S_PACKETS);
+    counts.bytes += u64(c + P.S_BYTES);
+    counts.doorbells += u64(c + P.S_DOORBELLS);
+    counts.interrupts += u64(c + P.S_INTERRUPTS);
+    counts.iotlbLookups += u64(c + P.S_IOTLB_LOOKUPS);
+    bad += u64(c + P.S_BAD);
+    reordered += u64(c + P.S_REORDER);
+    gaps += u64(c + P.S_GAP);
+    latSum += u64(c + P.S_LAT_SUM);
+    latMax = Math.max(latMax, u64(c + P.S_LAT_MAX));
+    for (let b = 0; b < P.HIST_BUCKETS; b++) hist[b] += dv.getBigUint64(c + P.S_HIST + 8 * b, true);
+  }
+  for (const c of built.irqCounters) {
+    counts.doorbells += u64(c + P.S_DOORBELLS);
+    counts.interrupts += u64(c + P.S_INTERRUPTS);
+  }
+  for (const el of graph.elements) {
+    const c = built.ctx.get(el.name);
+    if (c === undefined) continue;
+    if (el.kind === "veb") counts.switchLookups += u64(c + P.B_LOOKUPS);
+    if (el.kind === "bridge") counts.bridgeLookups += u64(c + P.B_LOOKUPS);
+    if (el.kind === "hop" && el.role === "epair") counts.epairHops += u64(c + P.H_FRAMES);
+    if (el.kind === "vhost") {
+      counts.copies += u64(c + P.V_COPIES);
+      counts.bytesCopied += u64(c + P.V_BYTES_COPIED);
+      counts.usedNotifications += u64(c + P.V_USED_NOTIFY);
+      counts.usedSuppressed += u64(c + P.V_USED_SUPPRESSED);
+      counts.kicks += u64(c + P.V_KICKS);
+      counts.kicksSuppressed += u64(c + P.V_KICKS_SUPPRESSED);
+    }
+  }
+  const gen = built.ctx.get("gen")!;
+  const cons = conservation(built);
+  const measuredMpps = wallSeconds > 0 ? counts.packets / wallSeconds / 1e6 : 0;
+  return {
+    path: graph.name,
+    workers: plan.length,
+    schedule: plan.map((w) => w.map((s) => s.name)),
+    wallSeconds,
+    measuredMpps,
+    measuredGbps: (measuredMpps * (avgSize + 20) * 8) / 1e3,
+    counts,
+    conservation: cons,
+    integrity: { bad, reordered, gaps },
+    simLatencyNs: {
+      p50: percentile(hist, 0.5),
+      p99: percentile(hist, 0.99),
+      max: latMax,
+      mean: counts.packets > 0 ? latSum / counts.packets : 0,
+    },
+    generator: { sent: u64(gen + P.G_SENT), noBufferBursts: u64(gen + P.G_NOBUF), ringFullBursts: u64(gen + P.G_RINGFULL) },
+    failures,
+    notes,
+  };
+}

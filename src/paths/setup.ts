@@ -1,0 +1,96 @@
+// The simulated host a path run uses: a fresh in-memory host (the user's saved state is never
+// touched), VFs created through the control plane's API from an iovctl.conf, and the rule that
+// a whole PF passed through can belong to one VM only.
+import { UserError } from "../errors.ts";
+import { Host, type VfRecord } from "../nic/index.ts";
+import { loadIovConfig } from "../nic/iovctl-validate.ts";
+
+/** Like the talk: ixl0 with a host VF (for the vnet jail) and passthrough VFs for VMs. */
+export const TALK_IOVCTL_CONF = `# iovctl.conf as in the talk: one VF stays in the host (for a vnet jail),
+# two are passed through (ppt) to bhyve VMs.
+PF {
+	device : "ixl0";
+	num_vfs : 3;
+}
+
+DEFAULT {
+	passthrough : true;
+}
+
+VF-0 {
+	passthrough : false;
+	mac-addr : "02:01:00:00:00:10";
+}
+
+VF-1 {
+	mac-addr : "02:01:00:00:00:11";
+}
+
+VF-2 {
+	mac-addr : "02:01:00:00:00:12";
+}
+`;
+
+export interface PathHost {
+  host: Host;
+  pf: string;
+  vfs: VfRecord[];
+  /** VF (non-passthrough) the jail gets, and the ppt VF given to the VM. */
+  jailVf?: VfRecord;
+  vmVf?: VfRecord;
+  pfMac: string;
+  /** Link speed of the PF in Gbit/s. */
+  linkGbps: number;
+}
+
+const LINK_GBPS: Record<string, number> = { ixl: 10, ix: 10, igb: 1 };
+
+/** Creates the VFs of `confText` on a fresh host. Config errors name file:line:column. */
+export function setupHost(confText: string, file = "iovctl.conf"): PathHost {
+  const host = Host.fresh();
+  const loaded = loadIovConfig(confText, (dev) => {
+    const name = dev.replace(/^\/dev\/iov\//, "");
+    return host.pf(name) ? host.schema(name) : undefined;
+  });
+  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0 || !loaded.config || !loaded.device) {
+    const d = errors[0];
+    const where = d ? `${file}:${d.line ?? 1}:${d.column ?? 1}: ${d.message}` : `${file}: no PF device found`;
+    throw new UserError("E_CONFIG", `invalid iovctl.conf: ${where}`);
+  }
+  const pf = loaded.device.replace(/^\/dev\/iov\//, "");
+  const rec = host.pf(pf);
+  if (!rec) throw new UserError("E_CONFIG", `${file}: no PF '${pf}' on the simulated host`);
+  host.iovConfig(pf, loaded.config);
+  const vfs = host.listVfs(pf);
+  const jailVf = vfs.find((v) => !v.config.passthrough);
+  const vmVf = vfs.find((v) => v.config.passthrough);
+  if (vmVf) host.attachVm("vm0", vmVf.name);
+  const after = host.listVfs(pf);
+  return { host, pf, vfs: after, jailVf, vmVf: after.find((v) => v.index === vmVf?.index), pfMac: host.pf(pf)!.mac, linkGbps: LINK_GBPS[rec.profile] ?? 10 };
+}
+
+/** Whole-device passthrough: one VM per PF, and never a PF that has VFs. */
+export class PfAssignments {
+  private owner = new Map<string, string>();
+
+  assign(host: Host, pf: string, vm: string): void {
+    const rec = host.pf(pf);
+    if (!rec) throw new UserError("E_PASSTHROUGH", `no PF '${pf}' on the simulated host`);
+    if (rec.vfs.length > 0) {
+      throw new UserError("E_PASSTHROUGH", `${pf}: SR-IOV is enabled (${rec.vfs.length} VFs): the PF cannot be passed through whole`);
+    }
+    const cur = this.owner.get(pf);
+    if (cur !== undefined && cur !== vm) {
+      throw new UserError(
+        "E_PASSTHROUGH",
+        `${pf} is already passed through to VM '${cur}': a whole PF can be given to one VM only (use SR-IOV VFs to share it)`,
+      );
+    }
+    this.owner.set(pf, vm);
+  }
+
+  ownerOf(pf: string): string | undefined {
+    return this.owner.get(pf);
+  }
+}

@@ -1,0 +1,428 @@
+// Programming the embedded switch from the control plane's records (what the PF driver does
+// when VFs are created): one pool per VF plus the PF's pool, RAR entries, VLAN membership,
+// port VLANs, anti-spoofing, queues and RSS. Also the run-time requests a VF driver makes
+// through the mailbox (promiscuous modes, multicast groups, MAC change, trunk VLANs), with
+// the per-NIC answers of spec §2.7, and configuration "T" of spec §10.2.
+import type { PfRecord, VfRecord } from "../nic/types.ts";
+import { VF_VLAN_TRUNK } from "../nic/types.ts";
+import {
+  allHashTypes,
+  hashTableIndex,
+  MS_RSS_KEY,
+  macToBytes,
+  type PoolConfig,
+  type PoolFlags,
+  type RssHashTypes,
+  type RssLevel,
+  type SwitchConfig,
+  type SwitchMode,
+} from "./config.ts";
+
+/** Jumbo ceiling used by Intel drivers, bytes including FCS (§2.1). */
+export const MAX_JUMBO_FRAME = 9728;
+export const DEFAULT_RING_SIZE = 512;
+export const DEFAULT_RX_BUFFER_SIZE = 2048;
+
+/** Redirection-table sizes per NIC profile (§4.6): VF pools and the PF pool. */
+const RETA_SIZE: Record<string, { vf: number; pf: number }> = {
+  ixl: { vf: 64, pf: 512 }, // X710 VFQF_HLUT 64 entries; PF LUT 512
+  ix: { vf: 128, pf: 128 }, // 82599 128-entry RETA
+  igb: { vf: 128, pf: 128 }, // 82576 128 x 8 bits
+};
+const FALLBACK_RETA_SIZE = 128;
+
+export function retaSizeFor(profile: string, kind: "pf" | "vf"): number {
+  return RETA_SIZE[profile]?.[kind] ?? FALLBACK_RETA_SIZE;
+}
+
+/** Queues of the PF's pool when not given: ix pool mode (4, or 2 with >= 32 VFs), igb 2, else 4. */
+function defaultPfQueues(profile: string, numVfs: number): number {
+  if (profile === "ix") return numVfs >= 32 ? 2 : 4;
+  if (profile === "igb") return 2;
+  return 4;
+}
+
+export interface ProgramOptions {
+  /** VEB (default) or VEPA. */
+  mode?: SwitchMode;
+  /** Queues of the PF pool (default per profile). */
+  pfQueues?: number;
+  ringSize?: number;
+  rxBufferSize?: number;
+  rssLevel?: RssLevel;
+  /** Port RSS key (default Microsoft key). */
+  rssKey?: number[];
+  /** Hash types; default all on (spec configuration T). */
+  hashTypes?: Partial<RssHashTypes>;
+  rssOnLoopback?: boolean;
+  qemuDefaultPool?: boolean;
+  doubleVlan?: boolean;
+  /** Per-pool long packets (LPE + RLPML 9728) for every pool; default off (1514 + tags). */
+  jumbo?: boolean;
+  /** VLAN filtering (default on, as the PF driver programs VLVF/VFTA). */
+  vlanFilter?: boolean;
+}
+
+/** RETA filled the way Linux does by default: entry[i] = i mod nqueues. */
+export function defaultReta(size: number, numQueues: number): number[] {
+  const n = Math.max(1, numQueues);
+  return Array.from({ length: size }, (_, i) => i % n);
+}
+
+function baseFlags(): PoolFlags {
+  return {
+    bam: true,
+    aupe: true,
+    rompe: false,
+    rope: false,
+    mpe: false,
+    upe: false,
+    vpe: false,
+    lle: false,
+    strvlan: false,
+    hideVlan: false,
+    lpe: false,
+    flp: false,
+  };
+}
+
+function addToSet(list: number[], value: number): void {
+  if (!list.includes(value)) {
+    list.push(value);
+    list.sort((a, b) => a - b);
+  }
+}
+
+/** Make `pool` a member of VLAN `vid` (VLVF) and let the VID through the VFTA. */
+export function addVlanMember(config: SwitchConfig, pool: number, vid: number): void {
+  if (!Number.isInteger(vid) || vid < 0 || vid > 4095) throw new Error(`VLAN ID ${vid} out of range 0..4095`);
+  let entry = config.vlvf.find((e) => e.vid === vid);
+  if (!entry) {
+    entry = { vid, pools: [] };
+    config.vlvf.push(entry);
+    config.vlvf.sort((a, b) => a.vid - b.vid);
+  }
+  addToSet(entry.pools, pool);
+  addToSet(config.port.vfta, vid);
+}
+
+/** Remove `pool` from VLAN `vid`; drops the VLVF entry (and the VFTA bit) when it empties. */
+export function removeVlanMember(config: SwitchConfig, pool: number, vid: number): void {
+  const entry = config.vlvf.find((e) => e.vid === vid);
+  if (!entry) return;
+  entry.pools = entry.pools.filter((p) => p !== pool);
+  if (entry.pools.length === 0) {
+    config.vlvf = config.vlvf.filter((e) => e !== entry);
+    config.port.vfta = config.port.vfta.filter((v) => v !== vid);
+  }
+}
+
+function vfPool(vf: VfRecord, profile: string, jumbo: boolean): PoolConfig {
+  const c = vf.config;
+  const flags = baseFlags();
+  if (jumbo) flags.lpe = true;
+  return {
+    kind: "vf",
+    index: vf.index,
+    vf: vf.index,
+    name: `VF-${vf.index}`,
+    rxEnable: true,
+    txEnable: true,
+    flags,
+    rlpml: MAX_JUMBO_FRAME,
+    macAntiSpoof: c.macAntiSpoof,
+    // Hardware requires MAC anti-spoof for VLAN anti-spoof (§3.3); the driver sets both.
+    vlanAntiSpoof: c.macAntiSpoof,
+    portVlan: { action: "descriptor", tci: 0, tpid: 0x8100 },
+    numRxQueues: Math.max(1, c.numQueues),
+    reta: defaultReta(retaSizeFor(profile, "vf"), c.numQueues),
+    rssKey: null,
+    rssLevel: null,
+    trusted: c.allowPromisc,
+    // No configured MAC: the VF picks its own and may always change it (ixl(4), §5.1).
+    allowSetMac: c.macAddr === null || c.allowSetMac,
+  };
+}
+
+/** Turn an access VLAN on for `pool`: VLVF membership, insert-default, AUPE off, strip + hide on Rx. */
+export function setPortVlan(config: SwitchConfig, pool: number, vid: number, qos = 0): void {
+  if (!Number.isInteger(qos) || qos < 0 || qos > 7) throw new Error(`VLAN QoS ${qos} out of range 0..7`);
+  const p = config.pools[pool]!;
+  removeVlanMember(config, pool, 0);
+  addVlanMember(config, pool, vid);
+  p.portVlan = { action: "default", tci: (vid & 0xfff) | (qos << 13), tpid: config.port.vlanTpid };
+  p.flags.aupe = false;
+  p.flags.strvlan = true;
+  p.flags.hideVlan = true;
+}
+
+/**
+ * Build the switch configuration from a PF record: pools 0..n-1 for VF-0..VF-(n-1), pool n for
+ * the PF (the default pool). Untrusted by default: anti-spoof per mac-anti-spoof, BAM + AUPE only.
+ */
+export function programSwitch(pf: PfRecord, options: ProgramOptions = {}): SwitchConfig {
+  const vfs = [...pf.vfs].sort((a, b) => a.index - b.index);
+  const numVfs = vfs.length;
+  vfs.forEach((vf, i) => {
+    if (vf.index !== i)
+      throw new Error(`${pf.name}: VF indices must be 0..${numVfs - 1} (found VF-${vf.index})`);
+  });
+  const mode = options.mode ?? "veb";
+  const jumbo = options.jumbo ?? false;
+  const pfQueues = options.pfQueues ?? defaultPfQueues(pf.profile, numVfs);
+  const pfPool = numVfs;
+  const config: SwitchConfig = {
+    version: 1,
+    profile: pf.profile,
+    port: {
+      mode,
+      replication: true,
+      txLoopback: mode === "veb",
+      vlanFilter: options.vlanFilter ?? true,
+      vfta: [],
+      defaultPool: pfPool,
+      disableDefaultPool: false,
+      unicastPromisc: false,
+      multicastPromisc: false,
+      broadcastAccept: true,
+      doubleVlan: options.doubleVlan ?? false,
+      sTpid: 0x88a8,
+      vlanTpid: 0x8100,
+      longPacket: true,
+      maxFrame: MAX_JUMBO_FRAME,
+      txMaxFrame: MAX_JUMBO_FRAME,
+      txPadShort: true,
+      rss: {
+        key: [...(options.rssKey ?? MS_RSS_KEY)],
+        hashTypes: { ...allHashTypes(), ...options.hashTypes },
+        level: options.rssLevel ?? "outer",
+        onLoopback: options.rssOnLoopback ?? false,
+      },
+      multicastOffset: 0,
+      qemuDefaultPool: options.qemuDefaultPool ?? false,
+      ringSize: options.ringSize ?? DEFAULT_RING_SIZE,
+      rxBufferSize: options.rxBufferSize ?? DEFAULT_RX_BUFFER_SIZE,
+    },
+    rar: [],
+    uta: [],
+    mta: [],
+    vlvf: [],
+    pools: [],
+  };
+
+  for (const vf of vfs) config.pools.push(vfPool(vf, pf.profile, jumbo));
+  const pfFlags = baseFlags();
+  if (jumbo) pfFlags.lpe = true;
+  config.pools.push({
+    kind: "pf",
+    index: pfPool,
+    vf: null,
+    name: "PF",
+    rxEnable: true,
+    txEnable: true,
+    flags: pfFlags,
+    rlpml: MAX_JUMBO_FRAME,
+    macAntiSpoof: false,
+    vlanAntiSpoof: false,
+    portVlan: { action: "descriptor", tci: 0, tpid: 0x8100 },
+    numRxQueues: Math.max(1, pfQueues),
+    reta: defaultReta(retaSizeFor(pf.profile, "pf"), pfQueues),
+    rssKey: null,
+    rssLevel: null,
+    trusted: true,
+    allowSetMac: true,
+  });
+
+  // RAR 0 is the PF's own address, then one per VF (classic ixgbe uses RAR vf+1).
+  config.rar.push({ mac: pf.mac.toLowerCase(), pools: [pfPool] });
+  for (const vf of vfs) {
+    macToBytes(vf.effectiveMac); // validates
+    config.rar.push({ mac: vf.effectiveMac.toLowerCase(), pools: [vf.index] });
+  }
+
+  // VLAN 0 for everyone (untagged + priority tagged); access VLANs replace it (§2.8).
+  addVlanMember(config, pfPool, 0);
+  for (const vf of vfs) {
+    const vlan = vf.config.vlan;
+    if (vlan === null || vlan === VF_VLAN_TRUNK || vlan > 4095) {
+      addVlanMember(config, vf.index, 0);
+    } else {
+      addVlanMember(config, vf.index, 0);
+      setPortVlan(config, vf.index, vlan);
+    }
+  }
+
+  if (mode === "vepa") {
+    // Linux ixgbe VEPA: Tx loopback off, Rx source-address pruning for every pool (§3.6).
+    for (const p of config.pools) p.flags.flp = true;
+  }
+  return config;
+}
+
+// ---------------------------------------------------------------------------------------
+// Mailbox requests from a VF driver.
+
+export type XcastMode = "none" | "multi" | "allmulti" | "promisc";
+const XCAST_ORDER: XcastMode[] = ["none", "multi", "allmulti", "promisc"];
+
+export interface PromiscReply {
+  requested: XcastMode;
+  /** What the pool flags now implement. */
+  applied: XcastMode;
+  /** What the VF is told (i40e/ice lie: they report the request as done). */
+  reported: XcastMode;
+  /** True when the request was applied as asked. */
+  honoured: boolean;
+  /** PF log line, when the driver logs one. */
+  log: string | null;
+}
+
+function vfPoolOf(config: SwitchConfig, vf: number): PoolConfig {
+  const p = config.pools[vf];
+  if (p === undefined || p.kind !== "vf") throw new Error(`no VF pool ${vf}`);
+  return p;
+}
+
+function currentXcast(p: PoolConfig): XcastMode {
+  if (p.flags.upe) return "promisc";
+  if (p.flags.mpe) return "allmulti";
+  if (p.flags.rompe) return "multi";
+  return "none";
+}
+
+function applyXcast(config: SwitchConfig, p: PoolConfig, mode: XcastMode): void {
+  const level = XCAST_ORDER.indexOf(mode);
+  p.flags.bam = true;
+  p.flags.rompe = level >= 1;
+  p.flags.mpe = level >= 2;
+  p.flags.upe = level >= 3;
+  // The port itself must pass what the pools want (stage 0 of §2.3); these port bits follow
+  // the pools so lowering the last promiscuous pool turns them back off.
+  config.port.unicastPromisc = config.pools.some((q) => q.flags.upe);
+  config.port.multicastPromisc = config.pools.some((q) => q.flags.mpe);
+}
+
+/**
+ * A VF asks for a receive mode (Linux "xcast" / iavf promiscuous message). Per-NIC answer (§2.7):
+ * - ix (ixgbe): untrusted VFs are capped to MULTI and told the capped mode;
+ * - ixl / ice (i40e/ice): an untrusted request beyond MULTI is logged and not applied, yet the
+ *   VF is told it succeeded;
+ * - igb (82576): capped like ixgbe; no unicast promiscuous in hardware (PROMISC -> ALLMULTI).
+ * Trusted = allow-promisc. The PF pool is always trusted.
+ */
+export function requestPromisc(config: SwitchConfig, vf: number, mode: XcastMode): PromiscReply {
+  const p = vfPoolOf(config, vf);
+  const profile = config.profile;
+  let target = mode;
+  if (profile === "igb" && target === "promisc") target = "allmulti";
+  const wantsMore = XCAST_ORDER.indexOf(target) > XCAST_ORDER.indexOf("multi");
+  if (!p.trusted && wantsMore) {
+    if (profile === "ixl" || profile === "ice") {
+      const applied = currentXcast(p);
+      return {
+        requested: mode,
+        applied,
+        reported: mode,
+        honoured: false,
+        log: `VF-${vf}: attempted to configure promiscuous mode`,
+      };
+    }
+    target = "multi";
+  }
+  applyXcast(config, p, target);
+  return { requested: mode, applied: target, reported: target, honoured: target === mode, log: null };
+}
+
+/** A VF joins a multicast group: its hash bit goes into the shared MTA and ROMPE is set. */
+export function joinMulticast(config: SwitchConfig, pool: number, mac: string): void {
+  const b = macToBytes(mac);
+  if ((b[0]! & 1) === 0) throw new Error(`${mac} is not a multicast address`);
+  const p = config.pools[pool];
+  if (!p) throw new Error(`no pool ${pool}`);
+  addToSet(config.mta, hashTableIndex(b, config.port.multicastOffset));
+  p.flags.rompe = true;
+}
+
+/** A VF asks to change its MAC: honoured when allowed (allow-set-mac or no mac-addr configured). */
+export function requestSetMac(config: SwitchConfig, vf: number, mac: string): boolean {
+  const p = vfPoolOf(config, vf);
+  const b = macToBytes(mac);
+  if ((b[0]! & 1) !== 0 || b.every((x) => x === 0)) return false;
+  if (!p.allowSetMac) return false;
+  const lower = mac.toLowerCase();
+  if (config.rar.some((r) => r.mac === lower && !r.pools.includes(vf))) return false; // in use
+  const own = config.rar.find((r) => r.pools.length === 1 && r.pools[0] === vf);
+  if (own) own.mac = lower;
+  else config.rar.push({ mac: lower, pools: [vf] });
+  return true;
+}
+
+/** A trunk VF joins a VLAN; refused for a VF with a port (access) VLAN. */
+export function requestVlan(config: SwitchConfig, vf: number, vid: number): boolean {
+  const p = vfPoolOf(config, vf);
+  if (p.portVlan.action !== "descriptor") return false;
+  addVlanMember(config, vf, vid);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Configuration "T" (spec §10.2).
+
+export const T_MACS = {
+  vf0: "02:00:00:00:00:10",
+  vf1: "02:00:00:00:00:11",
+  vf2: "02:00:00:00:00:12",
+  vf3: "02:00:00:00:00:13",
+  pf: "02:00:00:00:00:01",
+} as const;
+
+function tVf(index: number, mac: string, opts: { vlan?: number; trusted?: boolean }): VfRecord {
+  return {
+    index,
+    name: `ixv${index}`,
+    driver: "ixv",
+    rid: 0x100 + 0x80 + index,
+    selector: `pci0:1:0:${128 + index}`,
+    effectiveMac: mac,
+    config: {
+      passthrough: false,
+      macAddr: mac,
+      macAntiSpoof: true,
+      allowSetMac: false,
+      allowPromisc: opts.trusted ?? false,
+      numQueues: 4,
+      vlan: opts.vlan ?? VF_VLAN_TRUNK,
+      extra: {},
+    },
+    attachedVm: null,
+  };
+}
+
+/** The PF record behind configuration T (an ix PF with four VFs). */
+export function testPfRecordT(): PfRecord {
+  return {
+    name: "ix0",
+    profile: "ix",
+    selector: "pci0:1:0:0",
+    rid: 0x100,
+    totalVfs: 64,
+    firstVfOffset: 128,
+    vfStride: 1,
+    ari: false,
+    mac: T_MACS.pf,
+    sriovEnabled: true,
+    vfs: [
+      tVf(0, T_MACS.vf0, {}),
+      tVf(1, T_MACS.vf1, {}),
+      tVf(2, T_MACS.vf2, { vlan: 100 }),
+      tVf(3, T_MACS.vf3, { trusted: true }),
+    ],
+  };
+}
+
+/** Configuration T of spec §10.2, built through programSwitch like a real setup. */
+export function testConfigT(): SwitchConfig {
+  const config = programSwitch(testPfRecordT(), { pfQueues: 4 });
+  joinMulticast(config, 0, "01:00:5e:00:00:fb");
+  return config;
+}

@@ -1,0 +1,55 @@
+// Types shared by the pcap and pcapng readers/writers, plus format detection.
+// A PacketRecord's data is a view into the file's bytes (no copy) when read.
+
+export interface PacketRecord {
+  /** Timestamp in nanoseconds since the Unix epoch. */
+  ts: bigint;
+  /** The captured bytes (caplen = data.length). */
+  data: Uint8Array;
+  /** Length of the frame on the wire (>= data.length when the capture was cut by a snaplen). */
+  origLen: number;
+  /** Interface index: 0 for classic pcap; the IDB index within its section for pcapng. */
+  iface: number;
+  /** LINKTYPE_* of the interface (1 = Ethernet). */
+  linktype: number;
+}
+
+export const LINKTYPE_ETHERNET = 1;
+
+export type CaptureFormat = "pcap" | "pcapng";
+
+/** A corrupt or unsupported capture file: names the file and the byte offset at fault (-1: none, e.g. unreadable). */
+export class CaptureFormatError extends Error {
+  readonly file: string;
+  readonly offset: number;
+  constructor(file: string, offset: number, what: string) {
+    super(offset < 0 ? `${file}: ${what}` : `${file}: ${what} at byte ${offset}`);
+    this.name = "CaptureFormatError";
+    this.file = file;
+    this.offset = offset;
+  }
+}
+
+export type ByteOrder = "le" | "be";
+
+/** Reads unsigned integers in one byte order; bounds are checked by the callers. */
+export function u16(view: DataView, off: number, order: ByteOrder): number {
+  return view.getUint16(off, order === "le");
+}
+export function u32(view: DataView, off: number, order: ByteOrder): number {
+  return view.getUint32(off, order === "le");
+}
+
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Which container a file is, from its first four bytes; undefined when neither. */
+export function detectFormat(bytes: Uint8Array): CaptureFormat | undefined {
+  if (bytes.length < 4) return undefined;
+  const be = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+  if (be === 0x0a0d0d0a) return "pcapng";
+  const magics = [0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1];
+  if (magics.includes(be)) return "pcap";
+  return undefined;
+}

@@ -1,0 +1,124 @@
+// Classic libpcap files: read and write, microsecond and nanosecond timestamps, both byte orders.
+// Magic a1b2c3d4 = microseconds, a1b23c4d = nanoseconds; stored in the writer's byte order, so a
+// reader seeing d4c3b2a1 / 4d3cb2a1 knows the file is in the other order.
+import {
+  type ByteOrder,
+  CaptureFormatError,
+  LINKTYPE_ETHERNET,
+  type PacketRecord,
+  u16,
+  u32,
+  viewOf,
+} from "./capture.ts";
+
+const MAGIC_US = 0xa1b2c3d4;
+const MAGIC_NS = 0xa1b23c4d;
+const FILE_HEADER_LEN = 24;
+const RECORD_HEADER_LEN = 16;
+
+export interface PcapHeader {
+  order: ByteOrder;
+  nanosecond: boolean;
+  versionMajor: number;
+  versionMinor: number;
+  snaplen: number;
+  linktype: number;
+}
+
+export function readPcapHeader(bytes: Uint8Array, file: string): PcapHeader {
+  if (bytes.length < FILE_HEADER_LEN)
+    throw new CaptureFormatError(file, bytes.length, "truncated pcap file header");
+  const view = viewOf(bytes);
+  const be = view.getUint32(0, false);
+  const le = view.getUint32(0, true);
+  let order: ByteOrder;
+  let nanosecond: boolean;
+  if (be === MAGIC_US || be === MAGIC_NS) {
+    order = "be";
+    nanosecond = be === MAGIC_NS;
+  } else if (le === MAGIC_US || le === MAGIC_NS) {
+    order = "le";
+    nanosecond = le === MAGIC_NS;
+  } else {
+    throw new CaptureFormatError(file, 0, `not a pcap file (magic 0x${be.toString(16).padStart(8, "0")})`);
+  }
+  const versionMajor = u16(view, 4, order);
+  const versionMinor = u16(view, 6, order);
+  if (versionMajor !== 2)
+    throw new CaptureFormatError(file, 4, `unsupported pcap version ${versionMajor}.${versionMinor}`);
+  // The link type is the low 16 bits; bits 26..31 may carry FCS information (pcap-linktype(7)).
+  const linktype = u32(view, 20, order) & 0xffff;
+  return { order, nanosecond, versionMajor, versionMinor, snaplen: u32(view, 16, order), linktype };
+}
+
+/**
+ * Yields every record of a classic pcap file. Throws CaptureFormatError at the first corrupt
+ * record; the records yielded before it remain valid.
+ */
+export function* readPcap(bytes: Uint8Array, file: string): Generator<PacketRecord> {
+  const hdr = readPcapHeader(bytes, file);
+  const view = viewOf(bytes);
+  const unit = hdr.nanosecond ? 1n : 1000n;
+  let off = FILE_HEADER_LEN;
+  while (off < bytes.length) {
+    if (off + RECORD_HEADER_LEN > bytes.length)
+      throw new CaptureFormatError(file, off, "truncated record header");
+    const sec = u32(view, off, hdr.order);
+    const frac = u32(view, off + 4, hdr.order);
+    const caplen = u32(view, off + 8, hdr.order);
+    const origLen = u32(view, off + 12, hdr.order);
+    const dataOff = off + RECORD_HEADER_LEN;
+    if (caplen > bytes.length - dataOff) {
+      throw new CaptureFormatError(
+        file,
+        off,
+        `record caplen ${caplen} exceeds the ${bytes.length - dataOff} bytes left in the file`,
+      );
+    }
+    yield {
+      ts: BigInt(sec) * 1_000_000_000n + BigInt(frac) * unit,
+      data: bytes.subarray(dataOff, dataOff + caplen),
+      origLen,
+      iface: 0,
+      linktype: hdr.linktype,
+    };
+    off = dataOff + caplen;
+  }
+}
+
+export interface PcapWriteOptions {
+  nanosecond?: boolean;
+  order?: ByteOrder;
+  linktype?: number;
+  snaplen?: number;
+}
+
+/** Serialises records as one classic pcap file (all records share the file's link type). */
+export function writePcap(records: Iterable<PacketRecord>, opts: PcapWriteOptions = {}): Uint8Array {
+  const order = opts.order ?? "le";
+  const ns = opts.nanosecond ?? false;
+  const list = [...records];
+  const total = FILE_HEADER_LEN + list.reduce((n, r) => n + RECORD_HEADER_LEN + r.data.length, 0);
+  const out = new Uint8Array(total);
+  const view = viewOf(out);
+  const le = order === "le";
+  view.setUint32(0, ns ? MAGIC_NS : MAGIC_US, le);
+  view.setUint16(4, 2, le);
+  view.setUint16(6, 4, le);
+  view.setInt32(8, 0, le);
+  view.setUint32(12, 0, le);
+  view.setUint32(16, opts.snaplen ?? 262144, le);
+  view.setUint32(20, opts.linktype ?? list[0]?.linktype ?? LINKTYPE_ETHERNET, le);
+  let off = FILE_HEADER_LEN;
+  for (const r of list) {
+    const sec = r.ts / 1_000_000_000n;
+    const rem = r.ts % 1_000_000_000n;
+    view.setUint32(off, Number(sec & 0xffffffffn), le);
+    view.setUint32(off + 4, Number(ns ? rem : rem / 1000n), le);
+    view.setUint32(off + 8, r.data.length, le);
+    view.setUint32(off + 12, Math.max(r.origLen, r.data.length), le);
+    out.set(r.data, off + RECORD_HEADER_LEN);
+    off += RECORD_HEADER_LEN + r.data.length;
+  }
+  return out;
+}

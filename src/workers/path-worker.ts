@@ -1,0 +1,75 @@
+// piscina worker: runs a schedule of path elements (Wasm kernels) over the shared rings until
+// the stop flag is set. The shared WebAssembly.Memory and the compiled Module arrive once, in
+// workerData; the module is instantiated once per worker at load time and reused by every task.
+import { workerData } from "node:worker_threads";
+import { instantiatePathKernels } from "../paths/kernels.ts";
+import type { PlanStep } from "../paths/build.ts";
+
+export interface WorkerTask {
+  worker: number;
+  steps: PlanStep[];
+  control: number;
+  /** Frames per kernel call. */
+  burst: number;
+  /** Test hook: this worker dies (exits its thread) after moving this many frames. */
+  crashAfterFrames?: number;
+}
+
+export interface WorkerResult {
+  worker: number;
+  frames: number;
+  calls: number;
+  idleRounds: number;
+}
+
+const { memory, module } = workerData as { memory: WebAssembly.Memory; module: WebAssembly.Module };
+const { k } = instantiatePathKernels(module, memory);
+const i32 = new Int32Array(memory.buffer);
+
+export default function runSchedule(task: WorkerTask): WorkerResult {
+  const ctl = task.control >>> 2;
+  const STOP = ctl;
+  const GO = ctl + 1;
+  const READY = ctl + 2;
+  // Views must follow memory.grow: the main thread sized the memory before starting us.
+  const view = i32.buffer === memory.buffer ? i32 : new Int32Array(memory.buffer);
+  Atomics.add(view, READY, 1);
+  while (Atomics.load(view, GO) === 0 && Atomics.load(view, STOP) === 0) Atomics.wait(view, GO, 0, 5);
+  const calls = task.steps.map((s) => {
+    switch (s.kind) {
+      case "gen":
+        return () => k.genBurst(s.ctx, task.burst);
+      case "sink":
+        return () => k.sinkBurst(s.ctx, task.burst);
+      case "hop":
+        return () => k.hopBurst(s.ctx, task.burst);
+      case "bridge":
+        return () => k.bridgeBurst(s.ctx, s.inRing ?? 0, s.inPort ?? 0, task.burst);
+      case "vhost":
+        return () => k.vhostRxBurst(s.ctx, task.burst);
+      case "guest-rx":
+        return () => k.vqGuestRxBurst(s.ctx, task.burst);
+      default:
+        throw new Error(`worker ${task.worker}: no kernel for element kind ${s.kind}`);
+    }
+  });
+  let frames = 0;
+  let n = 0;
+  let idle = 0;
+  let idleStreak = 0;
+  while (Atomics.load(view, STOP) === 0) {
+    let moved = 0;
+    for (const call of calls) moved += call();
+    n += calls.length;
+    frames += moved;
+    if (task.crashAfterFrames !== undefined && frames >= task.crashAfterFrames) {
+      process.exit(86); // simulated crash: the worker thread dies mid-run
+    }
+    if (moved === 0) {
+      idle++;
+      // Nothing to do: back off briefly so a 2-core machine's other worker gets the CPU.
+      if (++idleStreak > 20_000) Atomics.wait(view, STOP, 0, 0.5);
+    } else idleStreak = 0;
+  }
+  return { worker: task.worker, frames, calls: n, idleRounds: idle };
+}

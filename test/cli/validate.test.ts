@@ -1,0 +1,108 @@
+// `iovsim validate -f FILE [--json]` against the real simulated host (spec §7 gap 1).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+const FIX = join(import.meta.dirname, "..", "fixtures", "iovctl");
+const fx = (name: string) => join(FIX, name);
+let state: string;
+beforeEach(() => {
+  state = mkdtempSync(join(tmpdir(), "iovsim-validate-"));
+});
+afterEach(() => rmSync(state, { recursive: true, force: true }));
+
+async function cli(...args: string[]) {
+  let out = "";
+  let err = "";
+  const status = await runCli(["--state", state, ...args], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  return { status, out, err };
+}
+
+describe("iovsim validate", () => {
+  it("reports every problem at once, located, iovctl's and the kernel's", async () => {
+    const f = fx("X01-many-problems.conf");
+    const r = await cli("validate", "-f", f);
+    expect(r.status).toBe(1);
+    const lines = r.out.trimEnd().split("\n");
+    expect(lines).toContain(`${f}:5:3: error: PF: Invalid config key 'bogus'`);
+    expect(lines).toContain(`${f}:8:3: error: VF-0: Invalid config key 'mtu'`);
+    expect(lines).toContain(`${f}:9:16: error: Value 'yes' of key 'passthrough' is not of type bool`);
+    expect(lines).toContain(`${f}:11:1: error: VF number 80 is out of bounds (num_vfs=70)`);
+    // num_vfs 70 > TotalVFs 64: a kernel check, pointed at the value
+    expect(lines.some((l) => l.startsWith(`${f}:4:12: error: `) && l.includes("64"))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^.*: \d+ errors, 0 warnings$/);
+  });
+
+  it("valid file: exit 0 with the VFs it would create", async () => {
+    const r = await cli("validate", "-f", fx("V02-default-override.conf"));
+    expect(r.status).toBe(0);
+    expect(r.out).toBe(
+      `${fx("V02-default-override.conf")}: ok (0 errors, 0 warnings): ixl0 would get 3 VFs: ppt0 ppt1 iavf0\n`,
+    );
+  });
+
+  it("driver limits: ix 64 VFs is an error at num_vfs; num-queues clamping is a warning", async () => {
+    const ix = await cli("validate", "-f", fx("K04-ix-64.conf"));
+    expect(ix.status).toBe(1);
+    expect(ix.out).toMatch(new RegExp(`^${fx("K04-ix-64.conf")}:1:30: error: .*63`, "m"));
+    const q = await cli("validate", "-f", fx("K07-num-queues.conf"));
+    expect(q.status).toBe(0);
+    expect(q.out).toMatch(
+      new RegExp(`^${fx("K07-num-queues.conf")}:2:20: warning: .*num-queues 40.*16`, "m"),
+    );
+  });
+
+  it("per-VF ADD_VF failure (ix vlan 0) is a warning on VF-1", async () => {
+    const r = await cli("validate", "-f", fx("K08-ix-vlan0.conf"));
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/:2:\d+: warning: VF-1: .*vlan 0/);
+  });
+
+  it("knows the current host state: VFs already there → Device busy", async () => {
+    expect((await cli("iovctl", "-C", "-f", fx("V01-minimal.conf"))).status).toBe(0);
+    const r = await cli("validate", "-f", fx("V01-minimal.conf"));
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/error: .*(busy|already)/i);
+  });
+
+  it("syntax errors and unknown devices are located", async () => {
+    const e20 = await cli("validate", "-f", fx("E20.conf"));
+    expect(e20.status).toBe(1);
+    expect(e20.out.split("\n")[0]).toBe(
+      `${fx("E20.conf")}:1:33: error: expected '}' before end of file (to close '{' at line 1, column 4)`,
+    );
+    const nodev = await cli("validate", "-f", fx("X02-no-device.conf"));
+    expect(nodev.out.split("\n")[0]).toBe(
+      `${fx("X02-no-device.conf")}:1:14: error: Could not open device '/dev/iov/nope0': No such file or directory (this host's PFs: ixl0, ix0, igb0)`,
+    );
+    const e01 = await cli("validate", "-f", fx("E01.conf"));
+    expect(e01.out.split("\n")[0]).toBe(`${fx("E01.conf")}:1:1: error: Config file does not specify device`);
+  });
+
+  it("--json gives one document", async () => {
+    const r = await cli("validate", "--json", "-f", fx("K07-num-queues.conf"));
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ device: "ixl0", ok: true, errors: 0, warnings: 1, vfs: ["iavf0"] });
+    expect(doc.problems[0]).toMatchObject({ severity: "warning", line: 2, column: 20, source: "kernel" });
+  });
+
+  it("--help documents it; bad usage is a clear error", async () => {
+    const h = await cli("validate", "--help");
+    expect(h.status).toBe(0);
+    expect(h.out).toContain("usage: iovsim validate -f FILE [--json]");
+    expect(await cli("validate")).toMatchObject({
+      status: 1,
+      err: "iovsim: validate: the -f FILE option is required (see iovsim validate --help)\n",
+    });
+    expect((await cli("validate", "-f", fx("nope.conf"))).err).toBe(
+      `iovsim: validate: cannot read '${fx("nope.conf")}': No such file or directory\n`,
+    );
+    expect((await cli("validate", "--frob")).status).toBe(1);
+  });
+});

@@ -1,0 +1,162 @@
+// `iovsim decode`: human and JSON output, options, and errors for bad files.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { encodeCapture } from "../../src/traffic/capture-io.ts";
+import { eth } from "../../src/traffic/frames.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const tmp = mkdtempSync(join(tmpdir(), "iovsim-decode-"));
+
+async function run(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const rc = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), stateDir: tmp });
+  return { rc, out, err };
+}
+
+function capture(name: string, frames: Uint8Array[], format: "pcap" | "pcap-ns" | "pcapng" = "pcap"): string {
+  const p = join(tmp, name);
+  writeFileSync(
+    p,
+    encodeCapture(
+      frames.map((data, i) => ({ ts: BigInt(i) * 1000n, data, origLen: data.length, iface: 0, linktype: 1 })),
+      { format },
+    ),
+  );
+  return p;
+}
+
+const vx = eth({ dst: "02:00:00:00:00:11", src: "02:00:00:00:00:10" })
+  .vlan(100, { pcp: 3 })
+  .ipv4({ src: "10.1.0.1", dst: "10.1.0.2" })
+  .udp({ sport: 50000 })
+  .vxlan(4242)
+  .eth({ dst: "02:aa:00:00:00:02", src: "02:aa:00:00:00:01" })
+  .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
+  .tcp({ sport: 2794, dport: 1766 })
+  .build();
+
+describe("decode --json", () => {
+  it("prints exactly one documented JSON object per frame", async () => {
+    const f = capture("one.pcapng", [vx, eth().arp().build({ padTo: 60 })], "pcapng");
+    const r = await run("decode", f, "--json");
+    expect(r.rc).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0])).toEqual({
+      frame: 1,
+      len: vx.length,
+      eth: { dst: "02:00:00:00:00:11", src: "02:00:00:00:00:10", type: "0x8100" },
+      vlans: [{ tpid: "0x8100", vid: 100, pcp: 3 }],
+      l3: { proto: "ipv4", src: "10.1.0.1", dst: "10.1.0.2", fragment: false },
+      l4: { proto: "udp", sport: 50000, dport: 4789 },
+      tunnel: { type: "vxlan", id: 4242 },
+      inner: {
+        eth: { dst: "02:aa:00:00:00:02", src: "02:aa:00:00:00:01", type: "0x0800" },
+        vlans: [],
+        l3: { proto: "ipv4", src: "66.9.149.187", dst: "161.142.100.80", fragment: false },
+        l4: { proto: "tcp", sport: 2794, dport: 1766 },
+      },
+      rss: { outer: expect.stringMatching(/^0x[0-9a-f]{8}$/), inner: "0x51ccc178" },
+    });
+    expect(JSON.parse(lines[1])).toMatchObject({
+      frame: 2,
+      len: 60,
+      eth: { type: "0x0806" },
+      vlans: [],
+      rss: { outer: "0x00000000" },
+    });
+    expect(JSON.parse(lines[1]).l3).toBeUndefined();
+  });
+  it("truncated names the cut layer; MPLS lists labels", async () => {
+    const mpls = eth().mpls([100, 200]).ipv4().udp().build();
+    const f = capture("t.pcap", [vx.subarray(0, 30), mpls]);
+    const [a, b] = (await run("decode", f, "--json")).out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(a.truncated).toBe("ipv4");
+    expect(b.tunnel).toEqual({ type: "mpls", labels: [100, 200] });
+    expect(b.inner.l3.proto).toBe("ipv4");
+  });
+  it("--vxlan-port decodes extra VXLAN ports", async () => {
+    const f8472 = eth().ipv4().udp({ dport: 8472 }).vxlan(9).eth().ipv4().build();
+    const f = capture("v.pcap", [f8472]);
+    expect(JSON.parse((await run("decode", f, "--json")).out).tunnel).toBeUndefined();
+    expect(JSON.parse((await run("decode", f, "--json", "--vxlan-port", "8472")).out).tunnel).toEqual({
+      type: "vxlan",
+      id: 9,
+    });
+    expect(JSON.parse((await run("decode", f, "--json", "--vxlan-port=8472")).out).tunnel.id).toBe(9);
+  });
+});
+
+describe("decode (human output)", () => {
+  it("one line per frame plus a summary", async () => {
+    const f = capture("h.pcap", [vx, vx.subarray(0, 20)], "pcap-ns");
+    const r = await run("decode", f);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain("02:00:00:00:00:10 > 02:00:00:00:00:11");
+    expect(lines[0]).toContain("vlan 100 pcp 3");
+    expect(lines[0]).toContain("[vxlan 4242]");
+    expect(lines[0]).toContain("tcp 2794 > 1766");
+    expect(lines[1]).toContain("TRUNCATED ipv4");
+    expect(lines[2]).toBe("2 frames, 1 truncated");
+  });
+  it("--help documents the options", async () => {
+    const r = await run("decode", "--help");
+    expect(r.rc).toBe(0);
+    expect(r.out).toContain("--vxlan-port N");
+  });
+});
+
+describe("decode errors", () => {
+  it("missing file, not a capture, bad options: iovsim: message, exit 1, no stack", async () => {
+    const missing = await run("decode", join(tmp, "nope.pcap"));
+    expect(missing).toMatchObject({ rc: 1, out: "" });
+    expect(missing.err).toBe(`iovsim: ${join(tmp, "nope.pcap")}: no such file\n`);
+    const junk = join(tmp, "junk.txt");
+    writeFileSync(junk, "hello world");
+    expect((await run("decode", junk)).err).toBe(
+      `iovsim: ${junk}: not a pcap or pcapng file (magic 0x68656c6c) at byte 0\n`,
+    );
+    expect((await run("decode")).err).toMatch(/^iovsim: decode: missing FILE/);
+    expect((await run("decode", junk, "--vxlan-port", "70000")).err).toBe(
+      "iovsim: option '--vxlan-port': '70000' is not a UDP port (1..65535)\n",
+    );
+    expect((await run("decode", junk, "--bogus")).err).toMatch(/unknown option '--bogus'/);
+  });
+  it("a corrupt record: earlier frames printed, then the error with the byte offset", async () => {
+    const p = join(tmp, "capture.pcap");
+    const bytes = encodeCapture(
+      [vx, vx].map((data) => ({ ts: 0n, data, origLen: data.length, iface: 0, linktype: 1 })),
+    );
+    writeFileSync(p, bytes.subarray(0, bytes.length - 3));
+    const r = await run("decode", p, "--json");
+    expect(r.rc).toBe(1);
+    expect(r.out.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toBe(
+      `iovsim: ${p}: record caplen ${vx.length} exceeds the ${vx.length - 3} bytes left in the file at byte ${24 + 16 + vx.length} (after 1 good frames)\n`,
+    );
+  });
+  it("end to end through bin/iovsim.js", () => {
+    const f = capture("e2e.pcap", [vx]);
+    const r = spawnSync(process.execPath, [join(ROOT, "bin", "iovsim.js"), "decode", f, "--json"], {
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).tunnel).toEqual({ type: "vxlan", id: 4242 });
+    const bad = spawnSync(
+      process.execPath,
+      [join(ROOT, "bin", "iovsim.js"), "decode", join(tmp, "missing.pcap")],
+      { encoding: "utf8" },
+    );
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});

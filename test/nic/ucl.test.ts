@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest";
+import { lexNumber, libuclOrder, parseUcl, type UclObject, type UclValue } from "../../src/nic/ucl.ts";
+
+function root(text: string): UclObject {
+  const r = parseUcl(text);
+  if (!r.ok) throw new Error(`unexpected syntax error ${JSON.stringify(r.error)}`);
+  return r.root;
+}
+
+function value(text: string): UclValue {
+  return root(`k = ${text}\n`).entries[0].value;
+}
+
+function syntaxError(text: string) {
+  const r = parseUcl(text);
+  if (r.ok) throw new Error("expected a syntax error");
+  return r.error;
+}
+
+describe("UCL structure", () => {
+  it("parses sections with {, : { and = {, keeping positions", () => {
+    const r = root('PF { device: "ixl0"; num_vfs: 2; }\nDEFAULT : {\n  passthrough = true\n}\nVF-0 = { }\n');
+    expect(r.entries.map((e) => e.key)).toEqual(["PF", "DEFAULT", "VF-0"]);
+    expect(r.entries[0].keyPos).toEqual({ line: 1, column: 1 });
+    const pf = r.entries[0].value as UclObject;
+    expect(pf.entries.map((e) => [e.key, e.keyPos, e.value.pos])).toEqual([
+      ["device", { line: 1, column: 6 }, { line: 1, column: 14 }],
+      ["num_vfs", { line: 1, column: 22 }, { line: 1, column: 31 }],
+    ]);
+    const def = r.entries[1].value as UclObject;
+    expect(def.entries[0].keyPos).toEqual({ line: 3, column: 3 });
+    expect(def.entries[0].value).toMatchObject({ kind: "bool", value: true, pos: { line: 3, column: 17 } });
+  });
+
+  it("ends entries with ;, , or a newline, and accepts sections back to back", () => {
+    const r = root("PF { a = 1, b = 2; c = 3\n d = 4 } VF-2 { }");
+    const pf = r.entries[0].value as UclObject;
+    expect(pf.entries.map((e) => e.key)).toEqual(["a", "b", "c", "d"]);
+    expect(r.entries[1].key).toBe("VF-2");
+  });
+
+  it("accepts a whole-file object in braces and quoted keys", () => {
+    const r = root('{ "PF": { "device": "ixl0" } }');
+    expect(r.entries[0].key).toBe("PF");
+  });
+
+  it("accepts a brace on the next line and `key value` without separator", () => {
+    const r = root("PF\n{\n device ixl0\n}\n");
+    expect((r.entries[0].value as UclObject).entries[0].value).toMatchObject({
+      kind: "string",
+      value: "ixl0",
+      quoted: false,
+    });
+  });
+
+  it("keeps duplicate keys in file order and iterates them like libucl", () => {
+    const r = root("A { }\nB { }\nA { x = 1 }\n");
+    expect(r.entries.map((e) => e.key)).toEqual(["A", "B", "A"]);
+    expect(libuclOrder(r.entries).map((e) => `${e.key}@${e.keyPos.line}`)).toEqual(["A@1", "A@3", "B@2"]);
+  });
+
+  it("skips #, // and nested /* */ comments", () => {
+    const r = root("# top\nPF { // trailing\n  /* outer /* inner */ still comment */ device: ixl0 # c\n}\n");
+    const pf = r.entries[0].value as UclObject;
+    expect(pf.entries[0].value).toMatchObject({ kind: "string", value: "ixl0" });
+  });
+
+  it("parses arrays", () => {
+    expect(value('[1, two, "3"]')).toMatchObject({
+      kind: "array",
+      items: [{ kind: "int" }, { kind: "string" }, { kind: "string", quoted: true }],
+    });
+  });
+});
+
+describe("UCL literals", () => {
+  it("double-quoted strings with escapes, single-quoted strings", () => {
+    expect(value('"a\\tb\\n\\"q\\" \\u0041 \\/"')).toMatchObject({
+      kind: "string",
+      value: 'a\tb\n"q" A /',
+      quoted: true,
+    });
+    expect(value("'it\\'s \\n raw'")).toMatchObject({ kind: "string", value: "it's \\n raw", quoted: true });
+  });
+
+  it("bare words are strings with trailing blanks trimmed", () => {
+    expect(value("ixl0   ")).toMatchObject({ kind: "string", value: "ixl0", quoted: false });
+    expect(value("02:aa:00:00:00:02")).toMatchObject({ kind: "string", value: "02:aa:00:00:00:02" });
+    expect(value("yes please")).toMatchObject({ kind: "string", value: "yes please" });
+  });
+
+  it("booleans in every spelling and case; quoted booleans stay strings", () => {
+    for (const [t, v] of [
+      ["true", true],
+      ["YES", true],
+      ["On", true],
+      ["false", false],
+      ["no", false],
+      ["OFF", false],
+    ] as const) {
+      expect(value(t)).toMatchObject({ kind: "bool", value: v });
+    }
+    expect(value('"true"')).toMatchObject({ kind: "string", value: "true", quoted: true });
+    expect(value("null")).toMatchObject({ kind: "null" });
+  });
+
+  it("integers: decimal, hex, negative, k/kb/m/mb/g/gb multipliers", () => {
+    const int = (t: string) => (value(t) as { value: bigint }).value;
+    expect(int("42")).toBe(42n);
+    expect(int("0x1f")).toBe(31n);
+    expect(int("0X4")).toBe(4n);
+    expect(int("-1")).toBe(-1n);
+    expect(int("2k")).toBe(2000n);
+    expect(int("2kb")).toBe(2048n);
+    expect(int("3M")).toBe(3000000n);
+    expect(int("1mb")).toBe(1048576n);
+    expect(int("1g")).toBe(1000000000n);
+    expect(int("1GB")).toBe(1073741824n);
+    expect(value('"4"')).toMatchObject({ kind: "string", value: "4" });
+  });
+
+  it("floats and times", () => {
+    expect(value("2.9")).toMatchObject({ kind: "float", value: 2.9 });
+    expect(value("1e3")).toMatchObject({ kind: "float", value: 1000 });
+    expect(value("1min")).toMatchObject({ kind: "time", value: 60 });
+    expect(value("2h")).toMatchObject({ kind: "time", value: 7200 });
+    expect(value("500ms")).toMatchObject({ kind: "time", value: 0.5 });
+    expect(value("10s")).toMatchObject({ kind: "time", value: 10 });
+    expect(value("1.5k")).toMatchObject({ kind: "float", value: 1500 });
+  });
+
+  it("things that look numeric but are not are strings", () => {
+    expect(value("12abc")).toMatchObject({ kind: "string" });
+    expect(value("+5")).toMatchObject({ kind: "string" });
+    expect(value("1.2.3")).toMatchObject({ kind: "string" });
+    expect(lexNumber("0x")).toBeNull();
+  });
+
+  it("int64 overflow is a located syntax error, as in libucl", () => {
+    expect(syntaxError("k = 9223372036854775808\n")).toMatchObject({
+      line: 1,
+      column: 5,
+      message: expect.stringContaining("out of range"),
+    });
+    expect(value("9223372036854775807")).toMatchObject({ kind: "int", value: 9223372036854775807n });
+  });
+});
+
+describe("UCL syntax errors are located", () => {
+  it("unterminated object (E20)", () => {
+    const e = syntaxError('PF { device: "ixl0"; num_vfs: 2 ');
+    expect(e.message).toBe("expected '}' before end of file (to close '{' at line 1, column 4)");
+    expect(e.line).toBe(1);
+    expect(e.column).toBe(33);
+  });
+
+  it("unterminated string, bad escape, newline in string", () => {
+    expect(syntaxError('PF { device: "ixl0 }')).toMatchObject({
+      line: 1,
+      column: 14,
+      message: expect.stringContaining("unterminated string"),
+    });
+    expect(syntaxError('k = "a\\qb"')).toMatchObject({
+      line: 1,
+      column: 7,
+      message: expect.stringContaining("invalid escape"),
+    });
+    expect(syntaxError('k = "a\nb"')).toMatchObject({
+      line: 1,
+      column: 7,
+      message: expect.stringContaining("newline"),
+    });
+  });
+
+  it("unterminated comment, stray brace, missing value, missing separator", () => {
+    expect(syntaxError("PF { /* open\n")).toMatchObject({
+      line: 1,
+      column: 6,
+      message: "unterminated '/*' comment",
+    });
+    expect(syntaxError("}\n")).toMatchObject({
+      line: 1,
+      column: 1,
+      message: "unexpected '}' without a matching '{'",
+    });
+    expect(syntaxError("PF { device: ; }")).toMatchObject({
+      line: 1,
+      column: 14,
+      message: "missing value for key 'device'",
+    });
+    expect(syntaxError('PF { a = "x" b = 2 }')).toMatchObject({
+      line: 1,
+      column: 14,
+      message: expect.stringContaining("expected ';'"),
+    });
+  });
+
+  it("macros and heredocs are rejected clearly", () => {
+    expect(syntaxError('.include "x.conf"\n').message).toContain("macros");
+    expect(syntaxError("k = <<EOD\nx\nEOD\n").message).toContain("heredoc");
+  });
+
+  it("deep nesting is an error, not a stack overflow", () => {
+    const e = syntaxError(`${"a { ".repeat(200)}${"} ".repeat(200)}`);
+    expect(e.message).toContain("nested deeper");
+  });
+});

@@ -1,0 +1,236 @@
+// Seeded generators for the differential tests: random switch configurations (built through
+// programSwitch like a real setup, then perturbed) and random frames (builder frames aimed at
+// the configuration's addresses, plus random bytes and mutations).
+import type { SwitchConfig } from "../../src/switch/config.ts";
+import { hashTableIndex, macToBytes } from "../../src/switch/config.ts";
+import type { PfRecord, VfRecord } from "../../src/nic/types.ts";
+import { VF_VLAN_TRUNK } from "../../src/nic/types.ts";
+import { addVlanMember, joinMulticast, programSwitch } from "../../src/switch/program.ts";
+import { eth, type FrameBuilder } from "../../src/traffic/frames.ts";
+import type { SwitchEvent } from "./diff-harness.ts";
+
+/** mulberry32: small, fast, deterministic. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    bool: (p = 0.5) => next() < p,
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+    bytes: (n: number) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256)),
+  };
+}
+export type Rng = ReturnType<typeof rng>;
+
+const hex2 = (n: number) => n.toString(16).padStart(2, "0");
+const VIDS = [0, 5, 100, 200, 300, 4095];
+
+function vfRecord(r: Rng, index: number): VfRecord {
+  const mac = `02:00:00:00:01:${hex2(index)}`;
+  const vlan = r.pick([null, VF_VLAN_TRUNK, VF_VLAN_TRUNK, 100, 200]);
+  return {
+    index,
+    name: `vf${index}`,
+    driver: "ixv",
+    rid: 0x180 + index,
+    selector: `pci0:1:0:${128 + index}`,
+    effectiveMac: mac,
+    config: {
+      passthrough: false,
+      macAddr: mac,
+      macAntiSpoof: r.bool(0.7),
+      allowSetMac: r.bool(0.3),
+      allowPromisc: r.bool(0.3),
+      numQueues: r.pick([1, 2, 4]),
+      vlan,
+      extra: {},
+    },
+    attachedVm: null,
+  };
+}
+
+export function randomConfig(r: Rng): SwitchConfig {
+  const nVfs = r.int(0, 5);
+  const pf: PfRecord = {
+    name: "ix0",
+    profile: r.pick(["ix", "ixl", "igb"]),
+    selector: "pci0:1:0:0",
+    rid: 0x100,
+    totalVfs: 64,
+    firstVfOffset: 128,
+    vfStride: 1,
+    ari: false,
+    mac: "02:00:00:00:00:01",
+    sriovEnabled: true,
+    vfs: Array.from({ length: nVfs }, (_, i) => vfRecord(r, i)),
+  };
+  const cfg = programSwitch(pf, {
+    mode: r.bool(0.8) ? "veb" : "vepa",
+    pfQueues: r.pick([1, 2, 4]),
+    ringSize: r.pick([2, 8, 32, 64, 512]),
+    rxBufferSize: r.pick([64, 256, 1024, 2048]),
+    rssLevel: r.pick(["outer", "inner"] as const),
+    rssOnLoopback: r.bool(0.3),
+    qemuDefaultPool: r.bool(0.15),
+    doubleVlan: r.bool(0.2),
+    jumbo: r.bool(0.2),
+    vlanFilter: r.bool(0.8),
+    hashTypes: {
+      tcpIpv4: r.bool(0.8),
+      ipv4: r.bool(0.8),
+      udpIpv4: r.bool(0.5),
+      tcpIpv6: r.bool(0.8),
+      ipv6: r.bool(0.8),
+      udpIpv6: r.bool(0.5),
+      tcpIpv6Ex: r.bool(0.5),
+      ipv6Ex: r.bool(0.5),
+      udpIpv6Ex: r.bool(0.5),
+    },
+  });
+  const port = cfg.port;
+  port.unicastPromisc = r.bool(0.2);
+  port.multicastPromisc = r.bool(0.2);
+  port.broadcastAccept = r.bool(0.9);
+  port.disableDefaultPool = r.bool(0.2);
+  port.multicastOffset = r.pick([0, 1, 2, 3] as const);
+  port.longPacket = r.bool(0.7);
+  port.maxFrame = r.pick([1518, 1522, 2000, 9728]);
+  port.txMaxFrame = r.pick([1518, 1600, 9728]);
+  port.txPadShort = r.bool(0.8);
+  if (r.bool(0.2)) port.sTpid = 0x9100;
+  if (r.bool(0.2)) port.rss.key = Array.from(r.bytes(r.pick([40, 52])));
+  for (const p of cfg.pools) {
+    const f = p.flags;
+    for (const k of ["bam", "aupe", "rompe", "rope", "mpe", "upe", "vpe", "lle", "strvlan", "hideVlan", "lpe", "flp"] as const) {
+      if (r.bool(0.15)) f[k] = !f[k];
+    }
+    p.rxEnable = r.bool(0.9);
+    p.txEnable = r.bool(0.9);
+    if (r.bool(0.2)) p.rlpml = r.pick([1600, 4000, 9728]);
+    if (r.bool(0.2)) p.rssKey = Array.from(r.bytes(40));
+    if (r.bool(0.2)) p.rssLevel = r.pick(["outer", "inner"] as const);
+    if (r.bool(0.2)) p.reta = Array.from({ length: r.pick([1, 8, 64]) }, () => r.int(0, p.numRxQueues - 1));
+    if (r.bool(0.1)) p.vlanAntiSpoof = !p.vlanAntiSpoof;
+    if (r.bool(0.1)) p.portVlan = { action: r.pick(["descriptor", "default", "never"] as const), tci: r.int(0, 0xffff), tpid: r.pick([0x8100, 0x88a8]) };
+  }
+  // Extra filters: multicast groups, shared multicast RARs, UTA bits, VLAN membership.
+  for (let i = 0; i < r.int(0, 3); i++) {
+    const pool = r.int(0, cfg.pools.length - 1);
+    joinMulticast(cfg, pool, `01:00:5e:00:00:${hex2(r.int(0, 255))}`);
+  }
+  if (r.bool(0.3)) {
+    const pools = cfg.pools.filter(() => r.bool(0.5)).map((p) => p.index);
+    cfg.rar.push({ mac: "01:80:c2:00:00:0e", pools });
+  }
+  if (r.bool(0.3)) cfg.rar.push({ mac: `02:00:00:00:02:${hex2(r.int(0, 3))}`, pools: [r.int(0, cfg.pools.length - 1)] });
+  for (let i = 0; i < r.int(0, 4); i++) {
+    const mac = r.pick(knownMacs(cfg).concat(["02:00:00:00:00:99"]));
+    cfg.uta.push(hashTableIndex(macToBytes(mac), port.multicastOffset));
+  }
+  cfg.uta = [...new Set(cfg.uta)].sort((a, b) => a - b);
+  for (let i = 0; i < r.int(0, 4); i++) addVlanMember(cfg, r.int(0, cfg.pools.length - 1), r.pick(VIDS));
+  if (r.bool(0.2)) port.vfta = port.vfta.filter(() => r.bool(0.7));
+  return cfg;
+}
+
+function knownMacs(cfg: SwitchConfig): string[] {
+  return cfg.rar.map((x) => x.mac);
+}
+
+const IPS4 = ["10.0.0.1", "10.0.0.2", "66.9.149.187", "161.142.100.80", "224.0.0.251", "192.168.1.1"];
+const IPS6 = ["3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", "fe80::1", "ff02::1", "2001:db8::5"];
+
+function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
+  const sport = r.int(0, 65535);
+  const dport = r.pick([80, 443, 4789, 6081, 2152, 6635, 53, r.int(0, 65535)]);
+  let x: FrameBuilder;
+  if (r.bool(0.65)) {
+    x = b.ipv4({
+      src: r.pick(IPS4),
+      dst: r.pick(IPS4),
+      mf: r.bool(0.08),
+      fragOffset: r.bool(0.05) ? r.int(1, 100) : 0,
+      options: r.bool(0.1) ? [1, 1, 1, 1] : undefined,
+      proto: r.bool(0.05) ? r.pick([50, 51, 132, 89]) : undefined,
+    });
+  } else {
+    const ext = [] as Array<{ type: "hbh" | "dstopts" } | { type: "fragment"; offset?: number } | { type: "ah" } | { type: "routing"; routingType?: number; segmentsLeft?: number; addresses?: string[] }>;
+    if (r.bool(0.2)) ext.push({ type: "hbh" });
+    if (r.bool(0.1)) ext.push({ type: "routing", routingType: 2, segmentsLeft: 1, addresses: ["2001:db8::9"] });
+    if (r.bool(0.1)) ext.push({ type: "dstopts" });
+    if (r.bool(0.1)) ext.push({ type: "ah" });
+    if (r.bool(0.08)) ext.push({ type: "fragment", offset: r.bool(0.5) ? 0 : 3 });
+    x = b.ipv6({ src: r.pick(IPS6), dst: r.pick(IPS6), ext });
+  }
+  const k = r.int(0, 9);
+  if (k <= 3) return x.tcp({ sport, dport }).payload(r.int(0, 64));
+  if (k <= 5) {
+    const u = x.udp({ sport, dport });
+    if (depth > 0) return u.payload(r.int(0, 40));
+    const t = r.int(0, 5);
+    if (t === 0) return randomL3(r, u.vxlan(r.int(0, 0xffffff)).eth({ dst: "02:aa:00:00:00:01", src: "02:aa:00:00:00:02" }), 1);
+    if (t === 1) return randomL3(r, u.geneve(r.int(0, 0xffffff)).eth({}), 1);
+    if (t === 2) return randomL3(r, u.gtpu(r.int(0, 0xffffffff)), 1);
+    if (t === 3) return randomL3(r, u.mpls([r.int(16, 1000)]), 1);
+    return u.payload(r.int(0, 40));
+  }
+  if (k === 6 && depth === 0) return randomL3(r, x.gre({ key: r.bool(0.5) ? r.int(0, 0xffff) : undefined }), 1);
+  if (k === 7 && depth === 0) return randomL3(r, x.nvgre(r.int(0, 0xffffff)).eth({}), 1);
+  if (k === 8) return x.icmp({});
+  return x.payload(r.int(0, 30));
+}
+
+/** One random frame aimed at `cfg` (or `src` when it is a transmit). */
+export function randomFrame(r: Rng, cfg: SwitchConfig, src?: string): Uint8Array {
+  if (r.bool(0.04)) return r.bytes(r.int(0, 80));
+  const macs = knownMacs(cfg);
+  const dst = r.pick([...macs, ...macs, "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:fb", "01:00:5e:00:00:07", "33:33:00:00:00:01", "02:00:00:00:00:99"]);
+  const sa = src ?? r.pick([...macs, "00:11:22:33:44:55"]);
+  let b = eth({ dst, src: r.bool(0.1) ? r.pick(macs) : sa });
+  const tags = r.int(0, 10);
+  if (tags >= 7) b = b.vlan(r.pick(VIDS), { pcp: r.int(0, 7) });
+  if (tags === 9) b = b.vlan(r.pick(VIDS));
+  if (tags === 6) b = b.qinq(r.pick(VIDS), r.pick(VIDS), r.pick([0x88a8, 0x9100]));
+  let f: Uint8Array;
+  const kind = r.int(0, 9);
+  if (kind === 0) f = b.arp({}).build();
+  else if (kind === 1) f = b.mpls([r.int(16, 999), r.int(16, 999)]).ipv4({}).udp({}).build();
+  else if (kind === 2) f = b.payload(r.int(0, 60)).build();
+  else f = randomL3(r, b, 0).build();
+  if (r.bool(0.05)) {
+    const big = new Uint8Array(r.pick([1515, 1519, 1600, 2100, 9000, 9800]));
+    big.set(f.subarray(0, Math.min(f.length, big.length)));
+    f = big;
+  }
+  // Mutations: truncation and byte flips (malformed frames must be handled like the reference).
+  if (r.bool(0.1)) f = f.subarray(0, r.int(0, f.length));
+  if (r.bool(0.1)) {
+    f = f.slice();
+    for (let i = 0; i < r.int(1, 4) && f.length > 0; i++) f[r.int(0, f.length - 1)] = r.int(0, 255);
+  }
+  return f;
+}
+
+export function randomEvents(r: Rng, cfg: SwitchConfig, count: number): SwitchEvent[] {
+  const events: SwitchEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = r.next();
+    if (k < 0.08) events.push({ kind: "drain" });
+    else if (k < 0.5) events.push({ kind: "wire", frame: randomFrame(r, cfg) });
+    else {
+      const pool = r.int(0, cfg.pools.length - 1);
+      const own = cfg.rar.find((x) => x.pools.includes(pool))?.mac;
+      const ev: SwitchEvent = { kind: "tx", pool, frame: randomFrame(r, cfg, r.bool(0.85) ? own : undefined) };
+      if (r.bool(0.1)) ev.vlanTci = r.int(0, 0xffff);
+      events.push(ev);
+    }
+  }
+  return events;
+}
