@@ -104,6 +104,7 @@ export const SF_TX_PAD = 1 << 10; // pad short transmit frames to 60
 export const SF_RX_ENABLE = 1 << 11; // port receiver on (link up)
 export const SF_TX_ENABLE = 1 << 12; // port transmitter on
 export const SF_PORT_BAM = 1 << 13; // port broadcast accept
+export const SF_ALWAYS_COPY = 1 << 14; // DMA every copy into a fresh Rx buffer (no zero-copy hand-over)
 
 // Pool bitmaps (u64) in the switch config at SC_MASKS + 8*M_*
 export const M_VFRE = 0;

@@ -9,3 +9,4 @@ export * from "./sink";
 export * from "./hop";
 export * from "./bridge";
 export * from "./virtio";
+export * from "./ring";

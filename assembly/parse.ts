@@ -541,3 +541,4 @@ export function parse(frame: usize, len: u32, out: usize): u32 {
   }
   return getw(PS_TRUNC);
 }
+

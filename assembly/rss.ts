@@ -8,6 +8,7 @@ import {
   RSS_NONE, RSS_TCP4, RSS_IPV4, RSS_TCP6, RSS_IPV6_EX, RSS_IPV6, RSS_TCP6_EX, RSS_UDP4, RSS_UDP6, RSS_UDP6_EX,
 } from "./abi";
 import { hashV4, hashV6 } from "./toeplitz";
+import { parse } from "./parse";
 
 /** Hash of the last rssLayers/rssSummary call (the return value is the RSS type). */
 export let gRssHash: u32 = 0;
@@ -111,4 +112,76 @@ export function parseRss(rec: usize, frame: usize, table: usize, enabled: u32): 
 /** Hash of the last rssSummary call (for JS callers). */
 export function lastRssHash(): u32 {
   return gRssHash;
+}
+
+/**
+ * Parses `count` frames laid out `stride` bytes apart from `base` (lengths: u16 array at
+ * `lens`) into the record at `out`, plus the outer/inner RSS hashes when `table` != 0
+ * (benchmarks, batch decode). Returns an XOR of the results so nothing is optimised away.
+ */
+export function parseBurst(base: usize, stride: u32, lens: usize, count: u32, out: usize, table: usize, enabled: u32): u32 {
+  let x: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const f = base + <usize>i * stride;
+    x ^= parse(f, <u32>load<u16>(lens + (<usize>i << 1)), out);
+    if (table != 0) {
+      parseRss(out, f, table, enabled);
+      x ^= load<u32>(out + (<usize>PS_RSS_INNER << 2));
+    }
+  }
+  return x;
+}
+
+export const RSS_BAIL: u32 = 0xffffffff;
+
+/**
+ * Fast path for the common frame: untagged (or one 0x8100 tag) IPv4 without options, not a
+ * fragment, complete TCP or UDP inside the frame. Gives exactly what parse() + rssSummary()
+ * give for such frames; returns RSS_BAIL for anything else (the caller then parses fully).
+ */
+export function fastRss(f: usize, len: u32, table: usize, enabled: u32, inner: bool): u32 {
+  if (len < 34) return RSS_BAIL;
+  let l3: u32 = 14;
+  let et = <u32>load<u16>(f + 12);
+  if (et == 0x0081) {
+    // 802.1Q (bytes 81 00 read little-endian): one tag, then the EtherType
+    et = <u32>load<u16>(f + 16);
+    l3 = 18;
+    if (len < 38) return RSS_BAIL;
+  }
+  if (et != 0x0008 || load<u8>(f + l3) != 0x45) return RSS_BAIL;
+  const total = <u32>bswap<u16>(load<u16>(f + l3 + 2));
+  if (total < 20 || l3 + total > len) return RSS_BAIL;
+  if ((load<u16>(f + l3 + 6) & 0xff3f) != 0) return RSS_BAIL; // MF or offset (big-endian 0x3fff)
+  const proto = <u32>load<u8>(f + l3 + 9);
+  const l4 = f + l3 + 20;
+  const avail = total - 20;
+  let isTcp = false;
+  let isUdp = false;
+  if (proto == 6) {
+    if (avail < 20) return RSS_BAIL;
+    if ((<u32>load<u8>(l4 + 12) >> 4) < 5) return RSS_BAIL;
+    isTcp = true;
+  } else if (proto == 17) {
+    if (avail < 8) return RSS_BAIL;
+    if (inner) return RSS_BAIL; // a UDP tunnel could supply an inner hash
+    isUdp = true;
+  } else if (proto == 4 || proto == 41 || proto == 47 || proto == 51) {
+    return RSS_BAIL; // tunnels and AH change what is hashed
+  }
+  const addrs = f + l3 + 12;
+  if (isTcp && (enabled & RT_TCP4)) {
+    gRssHash = hashV4(table, addrs, l4);
+    return RSS_TCP4;
+  }
+  if (isUdp && (enabled & RT_UDP4)) {
+    gRssHash = hashV4(table, addrs, l4);
+    return RSS_UDP4;
+  }
+  if (enabled & RT_IPV4) {
+    gRssHash = hashV4(table, addrs, 0);
+    return RSS_IPV4;
+  }
+  gRssHash = 0;
+  return RSS_NONE;
 }

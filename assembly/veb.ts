@@ -10,7 +10,7 @@ import {
   SC_FLAGS, SC_DEF_POOL, SC_MO, SC_VET, SC_VET_EXT, SC_PORT_MAX, SC_TX_MAX, SC_WIRE_IN, SC_WIRE_OUT,
   SC_MASKS, SC_RX_BUF,
   SF_LOOPBACK, SF_VLAN_FILTER, SF_DOUBLE_VLAN, SF_DIS_DEF_POOL, SF_QEMU_DEF_POOL, SF_RSS_ON_LB,
-  SF_PORT_LPE, SF_TX_PAD, SF_PORT_UPE, SF_PORT_MPE, SF_PORT_BAM,
+  SF_PORT_LPE, SF_TX_PAD, SF_PORT_UPE, SF_PORT_MPE, SF_PORT_BAM, SF_ALWAYS_COPY,
   M_VFRE, M_VFTE, M_BAM, M_AUPE, M_ROMPE, M_ROPE, M_MPE, M_UPE, M_VPE, M_LLE, M_FLP, M_MACAS, M_VLANAS,
   PC_FLAGS, PC_RLPML, PC_VLAN_ACTION, PC_DEFAULT_TCI, PC_INSERT_TPID, PC_RXQ, PC_RXRING, PC_TXQ, PC_TXRING,
   PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, POOL_CFG_BYTES, PF_LPE, PF_STRIP, PF_RSS_INNER, PF_HIDE_VLAN,
@@ -33,7 +33,7 @@ import {
   gSwitchState, gScratch, gShadow, gHeadroom, gBufSize, bufAddr, ringAt,
 } from "./mem";
 import { parse } from "./parse";
-import { rssSummary, gRssHash } from "./rss";
+import { rssSummary, gRssHash, fastRss, RSS_BAIL } from "./rss";
 
 const NONE: u32 = 0xffffffff;
 
@@ -383,11 +383,17 @@ function deliver(buf: u32, off: u32, len: u32, P: u64, cls: u32, loopback: bool,
     let hash: u32 = 0;
     let rtype: u32 = RSS_NONE;
     if (!loopback || rssOnLb) {
-      if (!parsed) {
-        parse(f, len, gScratch);
-        parsed = true;
+      const table = <usize>pcfg(p, PC_TOEPLITZ);
+      const types = pcfg(p, PC_RSS_TYPES);
+      const inner = (pflags & PF_RSS_INNER) != 0;
+      rtype = parsed ? RSS_BAIL : fastRss(f, len, table, types, inner);
+      if (rtype == RSS_BAIL) {
+        if (!parsed) {
+          parse(f, len, gScratch);
+          parsed = true;
+        }
+        rtype = rssSummary(gScratch, f, table, types, inner);
       }
-      rtype = rssSummary(gScratch, f, <usize>pcfg(p, PC_TOEPLITZ), pcfg(p, PC_RSS_TYPES), (pflags & PF_RSS_INNER) != 0);
       hash = rtype == RSS_NONE ? 0 : gRssHash;
       queue = <u32>load<u8>(<usize>pcfg(p, PC_RETA) + <usize>(hash & pcfg(p, PC_RETA_MASK)));
     }
@@ -420,7 +426,7 @@ function deliver(buf: u32, off: u32, len: u32, P: u64, cls: u32, loopback: bool,
     let b: u32;
     let o: u32;
     let l = len;
-    if (mayUseOriginal && i == n - 1) {
+    if (mayUseOriginal && i == n - 1 && (cFlags & SF_ALWAYS_COPY) == 0) {
       b = buf;
       o = off;
       if (strip) {

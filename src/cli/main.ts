@@ -112,6 +112,11 @@ export async function version(): Promise<string> {
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
 if (isMain) {
+  // `iovsim decode big.pcap | head` closes the pipe early: that is not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

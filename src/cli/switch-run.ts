@@ -7,7 +7,13 @@ import { UserError } from "../errors.ts";
 import { Host, KernelError, loadHost } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import type { PfRecord } from "../nic/types.ts";
-import type { CopyDrop, FrameDropReason, SwitchConfig, SwitchCounters, SwitchDecision } from "../switch/config.ts";
+import type {
+  CopyDrop,
+  FrameDropReason,
+  SwitchConfig,
+  SwitchCounters,
+  SwitchDecision,
+} from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
@@ -59,7 +65,15 @@ export async function wasmEngine(config: SwitchConfig): Promise<SwitchEngine> {
     const deliveries = sw.drainAll();
     const wire = sw.wireOut();
     copiesDrained += deliveries.length;
-    const d: SwitchDecision = { source, dropped: null, deliveries, copyDrops: [], toWire: false, wireBytes: null, padded: false };
+    const d: SwitchDecision = {
+      source,
+      dropped: null,
+      deliveries,
+      copyDrops: [],
+      toWire: false,
+      wireBytes: null,
+      padded: false,
+    };
     if (trace.length === 0) {
       // Not processed: the frame waits in its Tx ring (transmit disabled) - in flight, not lost.
       d.dropped = "tx-disabled";
@@ -78,7 +92,8 @@ export async function wasmEngine(config: SwitchConfig): Promise<SwitchEngine> {
       ...t.noDescDropped.map((pool) => ({ pool, queue: null, reason: "no-desc" as const })),
     ];
     d.copyDrops = drops.sort((a, b) => a.pool - b.pool);
-    if (t.toWire !== (wire.length === 1)) violations.push(`frame ${offered}: trace says toWire=${t.toWire}, wire got ${wire.length}`);
+    if (t.toWire !== (wire.length === 1))
+      violations.push(`frame ${offered}: trace says toWire=${t.toWire}, wire got ${wire.length}`);
     return d;
   };
   return {
@@ -92,10 +107,13 @@ export async function wasmEngine(config: SwitchConfig): Promise<SwitchEngine> {
     conservation: () => {
       const out = [...violations];
       const held = sw.inFlight();
-      if (offered !== traced + held) out.push(`frames offered ${offered} != switched ${traced} + in flight ${held}`);
-      if (copiesTraced !== copiesDrained) out.push(`copies delivered ${copiesTraced} != drained ${copiesDrained}`);
+      if (offered !== traced + held)
+        out.push(`frames offered ${offered} != switched ${traced} + in flight ${held}`);
+      if (copiesTraced !== copiesDrained)
+        out.push(`copies delivered ${copiesTraced} != drained ${copiesDrained}`);
       const res = sw.resourceDrops();
-      if (res.noBuffer || res.wireOutFull) out.push(`simulator resource drops: no-buffer ${res.noBuffer}, wire-full ${res.wireOutFull}`);
+      if (res.noBuffer || res.wireOutFull)
+        out.push(`simulator resource drops: no-buffer ${res.noBuffer}, wire-full ${res.wireOutFull}`);
       return out;
     },
   };

@@ -54,7 +54,12 @@ export function exitCycles(p: CostProfile): number {
 }
 
 /** Where one device interrupt to an assigned device costs, per profile. */
-export function deviceInterruptCost(p: CostProfile): { guest: number; host: number; exits: number; injections: number } {
+export function deviceInterruptCost(p: CostProfile): {
+  guest: number;
+  host: number;
+  exits: number;
+  injections: number;
+} {
   const c = p.c;
   let guest = c.irq_cycles; // the guest's own handler, as on bare metal
   let host = 0;
@@ -89,7 +94,11 @@ export function virtualInterruptCost(p: CostProfile): { guest: number; backend: 
 }
 
 /** Backend thread cycles for one packet of `bytes`: tap read, vring cache lines, one copy. */
-export function backendCyclesPerPacket(p: CostProfile, bytesPerCopy: number, copiesPerPacket: number): number {
+export function backendCyclesPerPacket(
+  p: CostProfile,
+  bytesPerCopy: number,
+  copiesPerPacket: number,
+): number {
   const c = p.c;
   const copyNs = copiesPerPacket * (c.copy_fixed_ns + bytesPerCopy / c.copy_gbytes_per_s);
   return cyc(p, c.tap_ns + c.vring_lines_per_packet * c.cacheline_transfer_ns + copyNs);
@@ -122,9 +131,12 @@ export function cpuCosts(p: CostProfile, input: ModelInput): { cpus: CpuCost[]; 
   const c = p.c;
   const k = perPacket(input.counts);
   const stackAndDoorbell = c.stack_cycles + k.doorbells * c.doorbell_cycles;
-  const mk = (cpu: CpuName, cycles: number): CpuCost => ({ cpu, cyclesPerPacket: cycles, mpps: (c.cpu_ghz * 1e3) / cycles });
+  const mk = (cpu: CpuName, cycles: number): CpuCost => ({
+    cpu,
+    cyclesPerPacket: cycles,
+    mpps: (c.cpu_ghz * 1e3) / cycles,
+  });
   const softSwitch = k.bridge * c.bridge_lookup_cycles + k.epair * c.epair_hop_cycles;
-  const n = input.counts.packets;
   if (input.context === "host") {
     const host = stackAndDoorbell + k.interrupts * c.irq_cycles + softSwitch;
     return { cpus: [mk("host", host)], derived: { vmExits: 0, injections: 0, wakeups: 0 } };
@@ -136,7 +148,11 @@ export function cpuCosts(p: CostProfile, input: ModelInput): { cpus: CpuCost[]; 
     if (irq.host > 0 && k.interrupts > 0) cpus.push(mk("host", k.interrupts * irq.host));
     return {
       cpus,
-      derived: { vmExits: input.counts.interrupts * irq.exits, injections: input.counts.interrupts * irq.injections, wakeups: 0 },
+      derived: {
+        vmExits: input.counts.interrupts * irq.exits,
+        injections: input.counts.interrupts * irq.injections,
+        wakeups: 0,
+      },
     };
   }
   // virtio: the PF is in the host (driver + stack + bridge + tap enqueue), a backend thread
@@ -156,7 +172,12 @@ export function cpuCosts(p: CostProfile, input: ModelInput): { cpus: CpuCost[]; 
 }
 
 /** One-way receive latency (ns) from the wire to the consumer, without moderation delay. */
-export function receiveLatencyNs(p: CostProfile, context: PathContext, counts: EventCounts, idle: boolean): number {
+export function receiveLatencyNs(
+  p: CostProfile,
+  context: PathContext,
+  counts: EventCounts,
+  idle: boolean,
+): number {
   const c = p.c;
   const k = perPacket(counts);
   const softSwitch = ns(p, k.bridge * c.bridge_lookup_cycles + k.epair * c.epair_hop_cycles);
@@ -182,7 +203,12 @@ export function receiveLatencyNs(p: CostProfile, context: PathContext, counts: E
 }
 
 /** One-way transmit latency (ns) from the consumer's send to the frame on the wire. */
-export function transmitLatencyNs(p: CostProfile, context: PathContext, counts: EventCounts, idle: boolean): number {
+export function transmitLatencyNs(
+  p: CostProfile,
+  context: PathContext,
+  counts: EventCounts,
+  idle: boolean,
+): number {
   const c = p.c;
   const k = perPacket(counts);
   const softSwitch = ns(p, k.bridge * c.bridge_lookup_cycles + k.epair * c.epair_hop_cycles);
@@ -228,9 +254,16 @@ export function modelRun(p: CostProfile, input: ModelInput): ModelResult {
  * on the wire answers, the reply comes back through the path to an idle receiver (the pinger
  * sleeps between packets: idle vCPUs and idle backend threads must be woken).
  */
-export function pingRttUs(p: CostProfile, context: PathContext, counts: EventCounts, linkGbps: number, frameBytes = 98): number {
-  const wire = (wireBits(frameBytes) / linkGbps); // ns
-  const peer = receiveLatencyNs(p, "host", emptyCounts, true) + transmitLatencyNs(p, "host", emptyCounts, true);
+export function pingRttUs(
+  p: CostProfile,
+  context: PathContext,
+  counts: EventCounts,
+  linkGbps: number,
+  frameBytes = 98,
+): number {
+  const wire = wireBits(frameBytes) / linkGbps; // ns
+  const peer =
+    receiveLatencyNs(p, "host", emptyCounts, true) + transmitLatencyNs(p, "host", emptyCounts, true);
   const ours = transmitLatencyNs(p, context, counts, true) + receiveLatencyNs(p, context, counts, true);
   return (ours + peer + 2 * wire) / 1e3;
 }
@@ -257,7 +290,12 @@ const emptyCounts: EventCounts = {
  * device interrupts at the workload's rate; throughput is what the per-packet stack work leaves
  * after interrupt (and exit) work. Returns VM throughput / bare-metal throughput.
  */
-export function ioBoundThroughputRatio(p: CostProfile): { ratio: number; bareMetalMpps: number; vmMpps: number; exitsPerSec: number } {
+export function ioBoundThroughputRatio(p: CostProfile): {
+  ratio: number;
+  bareMetalMpps: number;
+  vmMpps: number;
+  exitsPerSec: number;
+} {
   const c = p.c;
   const hz = c.cpu_ghz * 1e9;
   const r = c.workload_interrupts_per_sec;

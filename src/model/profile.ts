@@ -1,7 +1,6 @@
 // Cost profiles: data files in ./profiles/ (or a user's file) validated with zod.
 // Every constant carries a value, a unit and a `source` citing performance-anchors.md.
-import { readFileSync } from "node:fs";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -18,9 +17,15 @@ const constant = z
   })
   .strict();
 
-const flag = constant.refine((c) => c.value === 0 || c.value === 1, { message: "a flag is 0 or 1", path: ["value"] });
+const flag = constant.refine((c) => c.value === 0 || c.value === 1, {
+  message: "a flag is 0 or 1",
+  path: ["value"],
+});
 const positive = constant.refine((c) => c.value > 0, { message: "must be greater than 0", path: ["value"] });
-const fraction = constant.refine((c) => c.value <= 1, { message: "a fraction is between 0 and 1", path: ["value"] });
+const fraction = constant.refine((c) => c.value <= 1, {
+  message: "a fraction is between 0 and 1",
+  path: ["value"],
+});
 
 export const CONSTANT_NAMES = [
   "cpu_ghz",

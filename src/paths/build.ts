@@ -4,6 +4,7 @@
 import * as A from "../../assembly/abi.ts";
 import * as P from "../../assembly/pathabi.ts";
 import { Layout } from "../switch/layout.ts";
+import type { WasmSwitch } from "../switch/nic.ts";
 import type { TemplateSet } from "../traffic/profiles.ts";
 import type { ElementSpec, PathGraph } from "./graphs.ts";
 
@@ -15,9 +16,9 @@ export const VQ_SIZE = 256;
 /** One element as a worker runs it: which kernel, on which context. */
 export interface PlanStep {
   name: string;
-  kind: ElementSpec["kind"];
+  kind: ElementSpec["kind"] | "veb-wasm";
   ctx: number;
-  /** bridge: the input ring and port. */
+  /** veb-wasm: the layout header the switch kernels init() from. bridge: the input ring and port. */
   inRing?: number;
   inPort?: number;
 }
@@ -41,6 +42,9 @@ export interface BuiltPath {
   /** Interrupt/doorbell counters of host drivers inside the path (sink-shaped contexts). */
   irqCounters: number[];
   buffers: number;
+  /** Switch receive rings of pools other than the consumer's (frames there left the path). */
+  otherRx: Map<string, number>;
+  nic?: { sw: WasmSwitch; pool: number };
 }
 
 export interface BuildOptions {
@@ -55,28 +59,58 @@ export interface BuildOptions {
   consumerMac: string;
   eventIdx: boolean;
   buffers?: number;
+  /** The NIC's embedded switch (src/switch, Wasm) for the veb-rx element, already laid out in
+   *  this memory and programmed; the consumer's pool receives on its queue 0. */
+  nic?: { sw: WasmSwitch; pool: number };
 }
 
 const highWater = new WeakMap<WebAssembly.Memory, number>();
+
+/** Runs reuse one memory: clears what the previous run used (Layout does not zero regions). */
+export function clearPathMemory(memory: WebAssembly.Memory, heapBase: number): void {
+  const base = Math.ceil(heapBase / 4096) * 4096;
+  const used = highWater.get(memory) ?? base;
+  if (used > base) new Uint8Array(memory.buffer, base, used - base).fill(0);
+  highWater.set(memory, base);
+}
+
+/** Records how far a layout built outside buildPath (the switch's) reached. */
+export function notePathMemory(memory: WebAssembly.Memory, end: number): void {
+  highWater.set(memory, Math.max(highWater.get(memory) ?? 0, end));
+}
 
 function macWords(mac: string): [number, number] {
   const b = mac.split(":").map((x) => Number.parseInt(x, 16));
   return [(b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0, b[4] | (b[5] << 8)];
 }
 
-export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: PathGraph, o: BuildOptions): BuiltPath {
-  // Runs reuse one memory: clear what the previous run used (Layout hands out fresh regions
-  // without zeroing them), then lay out again from the same base.
-  const base = Math.ceil(heapBase / 4096) * 4096;
-  const used = highWater.get(memory) ?? base;
-  if (used > base) new Uint8Array(memory.buffer, base, used - base).fill(0);
-  const layout = new Layout(memory, heapBase, { maxRings: 64 });
-  const nbuf = o.buffers ?? 8192;
-  const bufs = layout.addRegion("buffers", nbuf * BUF_SIZE, 4096);
-  layout.setHeader(A.H_BUF_BASE, bufs.offset);
-  layout.setHeader(A.H_BUF_SIZE, BUF_SIZE);
-  layout.setHeader(A.H_BUF_COUNT, nbuf);
-  layout.setHeader(A.H_BUF_HEADROOM, BUF_HEADROOM);
+export function buildPath(
+  memory: WebAssembly.Memory,
+  heapBase: number,
+  graph: PathGraph,
+  o: BuildOptions,
+): BuiltPath {
+  let layout: Layout;
+  let nbuf: number;
+  const genBuffers: number[] = [];
+  if (o.nic) {
+    // Continue the switch's layout; the generator takes its buffers from the switch's pool
+    // (leaving some for the switch's own replication copies).
+    layout = o.nic.sw.layout;
+    const take = Math.min(o.buffers ?? 8192, o.nic.sw.free.count() - 1024);
+    for (let i = 0; i < take; i++) genBuffers.push(o.nic.sw.free.alloc()!);
+    nbuf = genBuffers.length;
+  } else {
+    clearPathMemory(memory, heapBase);
+    layout = new Layout(memory, heapBase, { maxRings: 64 });
+    nbuf = o.buffers ?? 8192;
+    const bufs = layout.addRegion("buffers", nbuf * BUF_SIZE, 4096);
+    layout.setHeader(A.H_BUF_BASE, bufs.offset);
+    layout.setHeader(A.H_BUF_SIZE, BUF_SIZE);
+    layout.setHeader(A.H_BUF_COUNT, nbuf);
+    layout.setHeader(A.H_BUF_HEADROOM, BUF_HEADROOM);
+    for (let i = 0; i < nbuf; i++) genBuffers.push(nbuf - 1 - i);
+  }
   const control = layout.addRegion("paths:control", 64, 64).offset;
   const hdr = layout.header;
   const u32 = () => layout.u32();
@@ -99,7 +133,9 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
   const returns: number[] = [];
   const newReturn = (name: string): number => {
     // Sized like the pool so a buffer always fits on its way home.
-    const r = layout.addRing(`ret:${name}`, nbuf, A.RING_KIND_FREE).offset;
+    let cap = 2;
+    while (cap < nbuf) cap *= 2;
+    const r = layout.addRing(`ret:${name}`, cap, A.RING_KIND_FREE).offset;
     returns.push(r);
     return r;
   };
@@ -127,6 +163,7 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
   const ctx = new Map<string, number>();
   const steps: PlanStep[] = [];
   const sinks: string[] = [];
+  const otherRx = new Map<string, number>();
   const irqCounters: number[] = [];
   let genCtx = 0;
   const genReturns: number[] = [];
@@ -136,7 +173,7 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
     set32(c + P.X_HDR, hdr);
     set32(c + P.S_IN, inRing);
     set32(c + P.S_TPL, tplTab);
-    set32(c + P.S_NTPL, ts.templates.length);
+    set32(c + P.S_NTPL, ts.replay ? 0 : ts.templates.length); // replayed frames carry no stamp
     set32(c + P.S_ITR_NS, interrupts ? o.itrNs : 0);
     set32(c + P.S_IOTLB, iotlb);
     ctx.set(name, c);
@@ -144,6 +181,10 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
     return c;
   };
 
+  if (o.nic) {
+    const veb = graph.elements.find((e) => e.kind === "veb");
+    if (veb?.kind === "veb") links.set(veb.in, o.nic.sw.sl.wireIn.offset); // the generator feeds the wire
+  }
   for (const el of graph.elements) {
     switch (el.kind) {
       case "gen": {
@@ -151,8 +192,7 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
         const free = layout.addRegion("gen:free", 64 + nbuf * 4, 64).offset;
         set32(free, nbuf);
         set32(free + 4, nbuf);
-        const fs = new Uint32Array(memory.buffer, free + 64, nbuf);
-        for (let i = 0; i < nbuf; i++) fs[i] = nbuf - 1 - i;
+        new Uint32Array(memory.buffer, free + 64, nbuf).set(genBuffers);
         set32(c + P.X_HDR, hdr);
         set32(c + P.G_OUT, ring(el.out));
         set32(c + P.G_FREE, free);
@@ -163,7 +203,7 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
         set32(c + P.G_FLOWS, flowTab);
         set32(c + P.G_FLOW_MASK, ts.flowTable.length - 1);
         set32(c + P.G_PS_PER_BYTE, Math.round(o.psPerByte));
-        set32(c + P.G_FLAGS, P.GF_PATCH);
+        set32(c + P.G_FLAGS, ts.replay ? 0 : P.GF_PATCH);
         set64(c + P.G_LIMIT, BigInt(o.count));
         set32(c + P.G_RNG, (o.seed * 2654435761) >>> 0 || 1);
         genCtx = c;
@@ -172,6 +212,20 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
         break;
       }
       case "veb": {
+        if (o.nic) {
+          // The real embedded switch: wire-in ring -> parse, pool select, RSS -> pool Rx rings.
+          const sl = o.nic.sw.sl;
+          links.set(el.in, sl.wireIn.offset);
+          links.set(el.out, sl.rxRings[o.nic.pool][0].offset);
+          for (const [p, qs] of sl.rxRings.entries()) {
+            for (const [q, r] of qs.entries()) {
+              if (p !== o.nic.pool || q !== 0) otherRx.set(`switch pool ${p} queue ${q}`, r.offset);
+            }
+          }
+          steps.push({ name: el.name, kind: "veb-wasm", ctx: layout.header });
+          ctx.set(el.name, layout.header);
+          break;
+        }
         // The receive side of the NIC's embedded switch: a MAC look-up that steers the frame
         // to the consumer's pool (unknown unicast goes to the default pool, here the same one).
         const c = bridgeCtx(el.name, ring(el.in), [ring("wire.out"), ring(el.out)], true);
@@ -260,7 +314,7 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
     set32(c + P.B_TABLE, table);
     set32(c + P.B_MASK, slots - 1);
     set32(c + P.B_NPORTS, outs.length);
-    outs.forEach((r, i) => set32(c + P.B_OUT0 + 4 * i, r));
+    for (const [i, r] of outs.entries()) set32(c + P.B_OUT0 + 4 * i, r);
     const ret = newReturn(name);
     genReturns.push(ret);
     set32(c + P.B_RET, ret);
@@ -286,11 +340,24 @@ export function buildPath(memory: WebAssembly.Memory, heapBase: number, graph: P
 
   // The generator drains every return ring (at most 4).
   if (genReturns.length > 4) throw new Error(`path ${graph.name}: more than 4 return rings`);
-  genReturns.forEach((r, i) => set32(genCtx + P.G_RET0 + 4 * i, r));
+  for (const [i, r] of genReturns.entries()) set32(genCtx + P.G_RET0 + 4 * i, r);
   set32(genCtx + P.G_NRET, genReturns.length);
   for (const s of sinks) set32(ctx.get(s)! + P.S_CLOCK, genCtx + P.G_CLOCK_NS);
   for (const s of irqCounters) set32(s + P.S_CLOCK, genCtx + P.G_CLOCK_NS);
   // The wire-side uplink/flood rings have no consumer in a receive-only path.
   highWater.set(memory, layout.end);
-  return { graph, layout, control, steps, links, returns, ctx, sinks, irqCounters, buffers: nbuf };
+  return {
+    graph,
+    layout,
+    control,
+    steps,
+    links,
+    returns,
+    ctx,
+    sinks,
+    irqCounters,
+    buffers: nbuf,
+    otherRx,
+    nic: o.nic,
+  };
 }

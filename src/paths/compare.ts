@@ -1,11 +1,11 @@
 // Runs paths x frame sizes on the engine and pairs each measured run with the cost model.
 import { type ModelResult, modelRun, pingRttUs } from "../model/cost.ts";
 import type { CostProfile } from "../model/profile.ts";
-import { defaultProfile, type Encap, type L4 } from "../traffic/profiles.ts";
+import { averageSize, defaultProfile, type Encap, type L4, type TemplateSet } from "../traffic/profiles.ts";
 import { PathEngine } from "./engine.ts";
 import { type PathGraph, pathByName } from "./graphs.ts";
-import { type RunResult, runPath } from "./run.ts";
-import { PfAssignments, type PathHost } from "./setup.ts";
+import { type RunOptions, type RunResult, runPath } from "./run.ts";
+import { type PathHost, PfAssignments } from "./setup.ts";
 
 export interface CompareOptions {
   paths: PathGraph[];
@@ -18,6 +18,8 @@ export interface CompareOptions {
   l4?: L4;
   encap?: Encap;
   onProgress?: (done: number, total: number, label: string) => void;
+  /** pcap replay: these frames instead of generated ones (sizes then come from the capture). */
+  replay?: TemplateSet;
 }
 
 export interface PathRow {
@@ -35,12 +37,28 @@ export interface PingRow {
 
 /** The consumer's MAC on each path: the VF's, the PF's, or the VM's virtio / jail epair MAC. */
 export function consumerMac(graph: PathGraph, ph: PathHost): string {
-  if (graph.name === "jail-vf") return ph.jailVf?.effectiveMac ?? missing("a non-passthrough VF for the jail");
+  if (graph.name === "jail-vf")
+    return ph.jailVf?.effectiveMac ?? missing("a non-passthrough VF for the jail");
   if (graph.name === "vm-vf") return ph.vmVf?.effectiveMac ?? missing("a passthrough VF for the VM");
   if (graph.name === "virtio") return "58:9c:fc:00:00:01"; // bhyve's virtio-net OUI
   if (graph.name === "jail-epair") return "02:e0:00:00:00:0b"; // epair0b in the jail
+  if (graph.name === "passthrough") return ph.host.pf(PASSTHROUGH_PF)?.mac ?? ph.pfMac;
   return ph.pfMac;
 }
+
+/** The whole-PF passthrough path uses a second NIC without SR-IOV. */
+export const PASSTHROUGH_PF = "ix0";
+
+/** Which PF's switch and which pool a path's frames go through. */
+export function nicFor(graph: PathGraph, ph: PathHost): RunOptionsNic {
+  if (graph.name === "passthrough") return { pf: ph.host.pf(PASSTHROUGH_PF)!, consumer: "pf" };
+  const pf = ph.host.pf(ph.pf)!;
+  if (graph.name === "jail-vf") return { pf, consumer: ph.jailVf!.index };
+  if (graph.name === "vm-vf") return { pf, consumer: ph.vmVf!.index };
+  return { pf, consumer: "pf", promiscuous: graph.elements.some((e) => e.kind === "bridge") };
+}
+
+type RunOptionsNic = NonNullable<RunOptions["nic"]>;
 
 function missing(what: string): never {
   throw new Error(`the iovctl.conf creates no ${what}`);
@@ -49,12 +67,13 @@ function missing(what: string): never {
 export async function comparePaths(o: CompareOptions): Promise<{ rows: PathRow[]; ping: PingRow[] }> {
   const engine = await PathEngine.create(Math.max(1, o.workers));
   const rows: PathRow[] = [];
-  const total = o.paths.length * o.sizes.length;
+  const total = o.paths.length * (o.replay ? 1 : o.sizes.length);
   const assignments = new PfAssignments();
   try {
     for (const graph of o.paths) {
-      if (graph.name === "passthrough") assignments.assign(o.pathHost.host, "ix0", "vm1");
-      for (const size of o.sizes) {
+      if (graph.name === "passthrough") assignments.assign(o.pathHost.host, PASSTHROUGH_PF, "vm1");
+      const sizes = o.replay ? [Math.round(averageSize(o.replay))] : o.sizes;
+      for (const size of sizes) {
         o.onProgress?.(rows.length, total, `${graph.name} ${size} B`);
         const traffic = defaultProfile({
           sizes: { kind: "fixed", size },
@@ -64,8 +83,20 @@ export async function comparePaths(o: CompareOptions): Promise<{ rows: PathRow[]
           l4: o.l4 ?? "udp",
           encap: o.encap ?? "none",
         });
-        const run = await runPath(engine, graph, { traffic, workers: o.workers, seconds: o.seconds, itrUs: o.profile.c.itr_us });
-        const model = modelRun(o.profile, { context: graph.context, counts: run.counts, frameBytes: size, linkGbps: o.pathHost.linkGbps });
+        const run = await runPath(engine, graph, {
+          traffic,
+          templates: o.replay,
+          workers: o.workers,
+          seconds: o.seconds,
+          itrUs: o.profile.c.itr_us,
+          nic: nicFor(graph, o.pathHost),
+        });
+        const model = modelRun(o.profile, {
+          context: graph.context,
+          counts: run.counts,
+          frameBytes: size,
+          linkGbps: o.pathHost.linkGbps,
+        });
         rows.push({ name: graph.name, size, run, model });
       }
     }
@@ -85,7 +116,9 @@ export function pingRows(profile: CostProfile, rows: PathRow[], linkGbps: number
     modeledRttUs: pingRttUs(profile, pathByName(r.name)!.context, r.run.counts, linkGbps),
     ratioToNative: 0,
   }));
-  const native = out.find((p) => p.path === "native")?.modeledRttUs ?? pingRttUs(profile, "host", rows[0]?.run.counts ?? { packets: 1 } as never, linkGbps);
+  const native =
+    out.find((p) => p.path === "native")?.modeledRttUs ??
+    pingRttUs(profile, "host", rows[0]?.run.counts ?? ({ packets: 1 } as never), linkGbps);
   for (const p of out) p.ratioToNative = p.modeledRttUs / native;
   return out;
 }

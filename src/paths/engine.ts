@@ -4,15 +4,16 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { createMemory, loadModule } from "../switch/wasm.ts";
-import { instantiatePathKernels } from "./kernels.ts";
 import type { WorkerResult, WorkerTask } from "../workers/path-worker.ts";
+import { instantiatePathKernels } from "./kernels.ts";
 
 const WORKER_FILE = fileURLToPath(new URL("../workers/path-worker.ts", import.meta.url));
 
 /** execArgv for workers: the parent's, plus tsx's loader when it is not already there. */
 export function workerExecArgv(): string[] {
   const argv = [...process.execArgv];
-  const hasTsx = argv.some((a, i) => (a === "--import" || a === "--loader") && /tsx/.test(argv[i + 1] ?? "")) ||
+  const hasTsx =
+    argv.some((a, i) => (a === "--import" || a === "--loader") && /tsx/.test(argv[i + 1] ?? "")) ||
     argv.some((a) => /^--(import|loader)=.*tsx/.test(a));
   if (!hasTsx) argv.push("--import", createRequire(import.meta.url).resolve("tsx"));
   return argv;

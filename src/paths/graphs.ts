@@ -7,11 +7,25 @@ import type { PathContext } from "../model/cost.ts";
 export type ElementSpec =
   | { kind: "gen"; name: string; out: string }
   | { kind: "veb"; name: string; in: string; out: string; pool: "pf" | "vf" }
-  | { kind: "hop"; name: string; in: string; out: string; role: "pf-rx" | "epair" | "tap"; interrupts: boolean }
+  | {
+      kind: "hop";
+      name: string;
+      in: string;
+      out: string;
+      role: "pf-rx" | "epair" | "tap";
+      interrupts: boolean;
+    }
   | { kind: "bridge"; name: string; in: string; uplink: string; port: string }
   | { kind: "vhost"; name: string; in: string; vq: string }
   | { kind: "guest-rx"; name: string; vq: string; sink: string }
-  | { kind: "sink"; name: string; in: string | null; role: string; iotlbPerFrame: number; interrupts: boolean };
+  | {
+      kind: "sink";
+      name: string;
+      in: string | null;
+      role: string;
+      iotlbPerFrame: number;
+      interrupts: boolean;
+    };
 
 export interface PathGraph {
   name: string;
@@ -37,7 +51,14 @@ export const PATHS: readonly PathGraph[] = [
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "pf.rx0", pool: "pf" },
-      { kind: "sink", name: "host-stack", in: "pf.rx0", role: "host stack (PF driver)", iotlbPerFrame: 0, interrupts: true },
+      {
+        kind: "sink",
+        name: "host-stack",
+        in: "pf.rx0",
+        role: "host stack (PF driver)",
+        iotlbPerFrame: 0,
+        interrupts: true,
+      },
     ],
   },
   {
@@ -49,7 +70,14 @@ export const PATHS: readonly PathGraph[] = [
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "vf.rx0", pool: "vf" },
-      { kind: "sink", name: "jail-stack", in: "vf.rx0", role: "jail stack (iavf)", iotlbPerFrame: 0, interrupts: true },
+      {
+        kind: "sink",
+        name: "jail-stack",
+        in: "vf.rx0",
+        role: "jail stack (iavf)",
+        iotlbPerFrame: 0,
+        interrupts: true,
+      },
     ],
   },
   {
@@ -61,7 +89,14 @@ export const PATHS: readonly PathGraph[] = [
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "vf.rx0", pool: "vf" },
-      { kind: "sink", name: "guest-iavf", in: "vf.rx0", role: "guest stack (iavf in the VM)", iotlbPerFrame: 2, interrupts: true },
+      {
+        kind: "sink",
+        name: "guest-iavf",
+        in: "vf.rx0",
+        role: "guest stack (iavf in the VM)",
+        iotlbPerFrame: 2,
+        interrupts: true,
+      },
     ],
   },
   {
@@ -73,7 +108,14 @@ export const PATHS: readonly PathGraph[] = [
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "pf.rx0", pool: "pf" },
-      { kind: "sink", name: "guest-pf", in: "pf.rx0", role: "guest stack (PF driver in the VM)", iotlbPerFrame: 2, interrupts: true },
+      {
+        kind: "sink",
+        name: "guest-pf",
+        in: "pf.rx0",
+        role: "guest stack (PF driver in the VM)",
+        iotlbPerFrame: 2,
+        interrupts: true,
+      },
     ],
   },
   {
@@ -86,7 +128,8 @@ export const PATHS: readonly PathGraph[] = [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "pf.rx0", pool: "pf" },
       { kind: "hop", name: "pf-rx", in: "pf.rx0", out: "bridge.in", role: "pf-rx", interrupts: true },
-      { kind: "bridge", name: "bridge", in: "bridge.in", uplink: "uplink.out", port: "tap.q" },
+      { kind: "bridge", name: "bridge", in: "bridge.in", uplink: "uplink.out", port: "tap.in" },
+      { kind: "hop", name: "tap", in: "tap.in", out: "tap.q", role: "tap", interrupts: false },
       { kind: "vhost", name: "vhost-copy", in: "tap.q", vq: "vq0" },
       { kind: "guest-rx", name: "virtio-net", vq: "vq0", sink: "guest-virtio" },
     ],
@@ -103,7 +146,14 @@ export const PATHS: readonly PathGraph[] = [
       { kind: "hop", name: "pf-rx", in: "pf.rx0", out: "bridge.in", role: "pf-rx", interrupts: true },
       { kind: "bridge", name: "bridge", in: "bridge.in", uplink: "uplink.out", port: "epair.a" },
       { kind: "hop", name: "epair", in: "epair.a", out: "epair.b", role: "epair", interrupts: false },
-      { kind: "sink", name: "jail-stack", in: "epair.b", role: "jail stack (epair b)", iotlbPerFrame: 0, interrupts: false },
+      {
+        kind: "sink",
+        name: "jail-stack",
+        in: "epair.b",
+        role: "jail stack (epair b)",
+        iotlbPerFrame: 0,
+        interrupts: false,
+      },
     ],
   },
 ];

@@ -4,14 +4,29 @@
 // (conservation), event counts for the cost model, latency in simulator time, measured rate.
 import * as P from "../../assembly/pathabi.ts";
 import { type EventCounts, zeroCounts } from "../model/events.ts";
-import { averageSize, buildTemplates, type TrafficProfile } from "../traffic/profiles.ts";
+import type { PfRecord } from "../nic/types.ts";
+import { readCounters, readResourceCounters } from "../switch/counters-view.ts";
+import { WasmSwitch } from "../switch/nic.ts";
+import { programSwitch } from "../switch/program.ts";
+import { averageSize, buildTemplates, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
 import type { WorkerResult } from "../workers/path-worker.ts";
-import { type BuiltPath, buildPath, CTL_GO, CTL_READY, CTL_STOP, type PlanStep } from "./build.ts";
+import {
+  type BuiltPath,
+  buildPath,
+  CTL_GO,
+  CTL_READY,
+  CTL_STOP,
+  clearPathMemory,
+  notePathMemory,
+  type PlanStep,
+} from "./build.ts";
 import type { PathEngine } from "./engine.ts";
 import type { PathGraph } from "./graphs.ts";
 
 export interface RunOptions {
   traffic: TrafficProfile;
+  /** Replay these templates instead of building them from `traffic` (pcap replay). */
+  templates?: TemplateSet;
   /** Worker threads: 1 = run-to-completion, more = pipeline. */
   workers: number;
   /** Wall-clock limit of the run (seconds). */
@@ -20,6 +35,9 @@ export interface RunOptions {
   itrUs: number;
   burst?: number;
   eventIdx?: boolean;
+  /** Use the NIC's embedded switch programmed from this PF's VFs; the consumer's pool is the
+   *  VF with this index, or the PF pool ("pf"). Without it, a MAC-table demultiplexer stands in. */
+  nic?: { pf: PfRecord; consumer: number | "pf"; promiscuous?: boolean };
   /** Test hook: worker index that dies after that many frames. */
   crash?: { worker: number; afterFrames: number };
 }
@@ -57,7 +75,7 @@ export function schedule(steps: PlanStep[], workers: number): PlanStep[][] {
   out[0].push(steps[0]);
   const rest = steps.slice(1);
   const per = Math.ceil(rest.length / (workers - 1));
-  rest.forEach((s, i) => out[1 + Math.min(workers - 2, Math.floor(i / per))].push(s));
+  for (const [i, s] of rest.entries()) out[1 + Math.min(workers - 2, Math.floor(i / per))].push(s);
   return out.filter((w) => w.length > 0);
 }
 
@@ -82,9 +100,34 @@ export function bucketUpper(b: number): number {
 }
 
 export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOptions): Promise<RunResult> {
-  const templates = buildTemplates(o.traffic);
+  const templates = o.templates ?? buildTemplates(o.traffic);
   const psPerByte = 8000 / o.traffic.rateGbps;
+  let nic: { sw: WasmSwitch; pool: number } | undefined;
+  if (o.nic) {
+    clearPathMemory(engine.memory, engine.heapBase);
+    const config = programSwitch(o.nic.pf);
+    const pool = config.pools.findIndex((p) =>
+      o.nic!.consumer === "pf" ? p.kind === "pf" : p.vf === o.nic!.consumer,
+    );
+    if (pool < 0) throw new Error(`paths: no switch pool for consumer ${o.nic.consumer} on ${o.nic.pf.name}`);
+    // RLPML only matters with long-packet enable; without it, keep buffers at 2 KiB (a 16 KiB
+    // stride puts every frame in the same cache sets).
+    for (const p of config.pools) if (!p.flags.lpe) p.rlpml = Math.min(p.rlpml, 1522);
+    // The consumer's driver uses one queue pair, so one receive ring carries the whole path.
+    config.pools[pool].numRxQueues = 1;
+    config.pools[pool].reta = config.pools[pool].reta.map(() => 0);
+    if (o.nic.promiscuous) {
+      // if_bridge puts its member interfaces in promiscuous mode: frames for MACs behind the
+      // bridge (the VM's virtio NIC, the jail's epair) reach the PF's pool.
+      config.port.unicastPromisc = true;
+      config.pools[pool].flags.upe = true;
+    }
+    const sw = new WasmSwitch(config, { memory: engine.memory, module: engine.module });
+    notePathMemory(engine.memory, sw.layout.end);
+    nic = { sw, pool };
+  }
   const built = buildPath(engine.memory, engine.heapBase, graph, {
+    nic,
     templates,
     psPerByte,
     count: o.traffic.count,
@@ -159,7 +202,7 @@ export function conservation(built: BuiltPath): Conservation {
   const dropped: Record<string, number> = {};
   let inFlight = 0;
   for (const el of built.graph.elements) {
-    if (el.kind === "veb" || el.kind === "bridge") {
+    if ((el.kind === "veb" && !built.nic) || el.kind === "bridge") {
       const f = u64(built.ctx.get(el.name)! + P.B_FILTERED);
       if (f > 0) dropped[`${el.name}: destination on the ingress port`] = f;
     }
@@ -168,6 +211,25 @@ export function conservation(built: BuiltPath): Conservation {
       const used = u16(u32(vq + P.V_USED) + 2);
       inFlight += (used - (u32(vq + P.V_LAST_USED) & 0xffff)) & 0xffff;
     }
+  }
+  for (const [name, r] of built.otherRx) {
+    const n = (u32(r + 64) - u32(r)) >>> 0;
+    if (n > 0) dropped[`veb-rx: steered to ${name}`] = n;
+  }
+  if (built.nic) {
+    const sc = readCounters(built.nic.sw.sl, built.nic.sw.config);
+    const port = sc.port;
+    const reasons: Array<[string, number]> = [
+      ["runt", port.rx_runt_dropped],
+      ["oversize", port.roc],
+      ["L2 filter", port.rx_l2_filtered],
+      ["VLAN filter", port.rx_vlan_filtered],
+      ["no pool", port.rx_no_pool],
+      ["malformed", port.rx_errors],
+      ["no descriptor", sc.queues.flat().reduce((a, q) => a + q.rx_no_desc, 0)],
+      ["no buffer", readResourceCounters(built.nic.sw.sl).noBuffer],
+    ];
+    for (const [why, n] of reasons) if (n > 0) dropped[`veb-rx (NIC switch): ${why}`] = n;
   }
   for (const [name, r] of built.links) {
     const n = (u32(r + 64) - u32(r)) >>> 0;
@@ -219,7 +281,11 @@ function collect(
   for (const el of graph.elements) {
     const c = built.ctx.get(el.name);
     if (c === undefined) continue;
-    if (el.kind === "veb") counts.switchLookups += u64(c + P.B_LOOKUPS);
+    if (el.kind === "veb") {
+      counts.switchLookups += built.nic
+        ? readCounters(built.nic.sw.sl, built.nic.sw.config).port.rx_packets
+        : u64(c + P.B_LOOKUPS);
+    }
     if (el.kind === "bridge") counts.bridgeLookups += u64(c + P.B_LOOKUPS);
     if (el.kind === "hop" && el.role === "epair") counts.epairHops += u64(c + P.H_FRAMES);
     if (el.kind === "vhost") {
@@ -250,7 +316,11 @@ function collect(
       max: latMax,
       mean: counts.packets > 0 ? latSum / counts.packets : 0,
     },
-    generator: { sent: u64(gen + P.G_SENT), noBufferBursts: u64(gen + P.G_NOBUF), ringFullBursts: u64(gen + P.G_RINGFULL) },
+    generator: {
+      sent: u64(gen + P.G_SENT),
+      noBufferBursts: u64(gen + P.G_NOBUF),
+      ringFullBursts: u64(gen + P.G_RINGFULL),
+    },
     failures,
     notes,
   };

@@ -67,7 +67,15 @@ export function setupHost(confText: string, file = "iovctl.conf"): PathHost {
   const vmVf = vfs.find((v) => v.config.passthrough);
   if (vmVf) host.attachVm("vm0", vmVf.name);
   const after = host.listVfs(pf);
-  return { host, pf, vfs: after, jailVf, vmVf: after.find((v) => v.index === vmVf?.index), pfMac: host.pf(pf)!.mac, linkGbps: LINK_GBPS[rec.profile] ?? 10 };
+  return {
+    host,
+    pf,
+    vfs: after,
+    jailVf,
+    vmVf: after.find((v) => v.index === vmVf?.index),
+    pfMac: host.pf(pf)!.mac,
+    linkGbps: LINK_GBPS[rec.profile] ?? 10,
+  };
 }
 
 /** Whole-device passthrough: one VM per PF, and never a PF that has VFs. */
@@ -78,7 +86,10 @@ export class PfAssignments {
     const rec = host.pf(pf);
     if (!rec) throw new UserError("E_PASSTHROUGH", `no PF '${pf}' on the simulated host`);
     if (rec.vfs.length > 0) {
-      throw new UserError("E_PASSTHROUGH", `${pf}: SR-IOV is enabled (${rec.vfs.length} VFs): the PF cannot be passed through whole`);
+      throw new UserError(
+        "E_PASSTHROUGH",
+        `${pf}: SR-IOV is enabled (${rec.vfs.length} VFs): the PF cannot be passed through whole`,
+      );
     }
     const cur = this.owner.get(pf);
     if (cur !== undefined && cur !== vm) {

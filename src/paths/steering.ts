@@ -6,8 +6,19 @@ import { parseFrame } from "../switch/reference/parse.ts";
 import { DEFAULT_RSS, defaultReta, retaQueue, rssHash } from "../switch/reference/rss.ts";
 import { buildTemplate, defaultProfile, type Encap } from "../traffic/profiles.ts";
 
-export type Strategy = "single queue" | "outer RSS" | "inner RSS" | "MAC-based VF steering" | "software dispatch";
-export const STRATEGIES: readonly Strategy[] = ["single queue", "outer RSS", "inner RSS", "MAC-based VF steering", "software dispatch"];
+export type Strategy =
+  | "single queue"
+  | "outer RSS"
+  | "inner RSS"
+  | "MAC-based VF steering"
+  | "software dispatch";
+export const STRATEGIES: readonly Strategy[] = [
+  "single queue",
+  "outer RSS",
+  "inner RSS",
+  "MAC-based VF steering",
+  "software dispatch",
+];
 
 export interface SteeringRow {
   encap: Encap;
@@ -48,7 +59,12 @@ function softwareHash(frame: Uint8Array, tupleStart: number, tupleLen: number): 
   return h;
 }
 
-export function steeringComparison(encaps: Encap[] = ["vxlan", "gtpu"], queues = 4, flows = 256, frames = 4096): SteeringRow[] {
+export function steeringComparison(
+  encaps: Encap[] = ["vxlan", "gtpu"],
+  queues = 4,
+  flows = 256,
+  frames = 4096,
+): SteeringRow[] {
   const rows: SteeringRow[] = [];
   const reta = defaultReta(queues);
   for (const encap of encaps) {
@@ -64,7 +80,10 @@ export function steeringComparison(encaps: Encap[] = ["vxlan", "gtpu"], queues =
         let q = 0;
         if (strategy === "outer RSS" || strategy === "inner RSS") {
           const parsed = parseFrame(f);
-          const { hash } = rssHash(f, parsed, { ...DEFAULT_RSS, level: strategy === "inner RSS" ? "inner" : "outer" });
+          const { hash } = rssHash(f, parsed, {
+            ...DEFAULT_RSS,
+            level: strategy === "inner RSS" ? "inner" : "outer",
+          });
           q = retaQueue(hash, reta);
         } else if (strategy === "MAC-based VF steering") {
           // One VF per MAC (the NIC's exact-MAC filter): the tunnel's frames all carry the

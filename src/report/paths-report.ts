@@ -19,7 +19,13 @@ export interface PathsReport {
       frames_delivered: number;
       wall_seconds: number;
       sim_latency_ns: { p50: number; p99: number };
-      conservation: { sent: number; delivered: number; dropped: Record<string, number>; in_flight: number; ok: boolean };
+      conservation: {
+        sent: number;
+        delivered: number;
+        dropped: Record<string, number>;
+        in_flight: number;
+        ok: boolean;
+      };
       integrity: { bad: number; reordered: number; gaps: number };
       events: Record<string, number>;
       workers: string[][];
@@ -45,7 +51,13 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 export function buildReport(
   rows: PathRow[],
   ping: PingRow[],
-  meta: { version: string; profile: { name: string; origin: string }; linkGbps: number; workers: number; seconds: number },
+  meta: {
+    version: string;
+    profile: { name: string; origin: string };
+    linkGbps: number;
+    workers: number;
+    seconds: number;
+  },
 ): PathsReport {
   return {
     tool: "iovsim",
@@ -81,7 +93,11 @@ export function buildReport(
           mpps: r3(r.model.mpps),
           gbps: r3(r.model.gbps),
           cycles_per_packet: Math.round(r.model.cyclesPerPacket),
-          per_cpu: r.model.cpus.map((c) => ({ cpu: c.cpu, cycles_per_packet: Math.round(c.cyclesPerPacket), mpps: r3(c.mpps) })),
+          per_cpu: r.model.cpus.map((c) => ({
+            cpu: c.cpu,
+            cycles_per_packet: Math.round(c.cyclesPerPacket),
+            mpps: r3(c.mpps),
+          })),
           bottleneck: r.model.bottleneck,
           line_rate_mpps: r3(r.model.lineRateMpps),
           latency_us: { p50: r3(r.model.latencyUs.p50), p99: r3(r.model.latencyUs.p99) },
@@ -90,7 +106,11 @@ export function buildReport(
         },
       };
     }),
-    ping: ping.map((p) => ({ path: p.path, modeled_rtt_us: r3(p.modeledRttUs), ratio_to_native: r3(p.ratioToNative) })),
+    ping: ping.map((p) => ({
+      path: p.path,
+      modeled_rtt_us: r3(p.modeledRttUs),
+      ratio_to_native: r3(p.ratioToNative),
+    })),
   };
 }
 
@@ -130,7 +150,10 @@ export function pathsTable(rep: PathsReport): string {
 }
 
 export function pingTable(rep: PathsReport): string {
-  const t = new Table({ head: ["path", "modeled ping RTT µs", "× native (modeled)"], style: { head: [], border: [], compact: true } });
+  const t = new Table({
+    head: ["path", "modeled ping RTT µs", "× native (modeled)"],
+    style: { head: [], border: [], compact: true },
+  });
   for (const p of rep.ping) t.push([p.path, f(p.modeled_rtt_us, 1), `${f(p.ratio_to_native, 2)}×`]);
   return `${t.toString()}\n`;
 }
@@ -182,9 +205,12 @@ export function problems(rep: PathsReport): string[] {
     const c = p.measured.conservation;
     const dropped = Object.values(c.dropped).reduce((a, b) => a + b, 0);
     if (!c.ok) {
-      out.push(`CONSERVATION VIOLATED on ${p.name} ${p.size} B: sent ${c.sent} != delivered ${c.delivered} + dropped ${dropped} + in flight ${c.in_flight}`);
+      out.push(
+        `CONSERVATION VIOLATED on ${p.name} ${p.size} B: sent ${c.sent} != delivered ${c.delivered} + dropped ${dropped} + in flight ${c.in_flight}`,
+      );
     }
-    if (p.measured.integrity.bad > 0) out.push(`INTEGRITY: ${p.name} ${p.size} B delivered ${p.measured.integrity.bad} corrupted frames`);
+    if (p.measured.integrity.bad > 0)
+      out.push(`INTEGRITY: ${p.name} ${p.size} B delivered ${p.measured.integrity.bad} corrupted frames`);
     for (const w of p.measured.failures) out.push(`WORKER FAILURE on ${p.name} ${p.size} B: ${w}`);
   }
   return out;

@@ -49,15 +49,17 @@ export class Layout {
     this.setHeader(A.H_RING_DIR, this.ringDir);
   }
 
-  /** Reserves `bytes` (zeroed) aligned to `align`; grows the memory when needed. */
-  addRegion(name: string, bytes: number, alignment = 64): Region {
+  /**
+   * Reserves `bytes` aligned to `alignment`; grows the memory when needed. Zeroed unless `zero`
+   * is false (the memory may be reused between runs; large buffer areas need no clearing).
+   */
+  addRegion(name: string, bytes: number, alignment = 64, zero = true): Region {
     if (this.regions.has(name)) throw new Error(`layout: region "${name}" already exists`);
     if (!Number.isInteger(bytes) || bytes < 0) throw new Error(`layout: bad size for "${name}": ${bytes}`);
     const offset = align(this.next, alignment);
     const end = offset + bytes;
     this.ensure(end);
-    // Bump allocation only ever hands out memory never used before, which Wasm gives zeroed;
-    // not touching it keeps untouched buffer pages uncommitted.
+    if (zero) new Uint8Array(this.memory.buffer, offset, bytes).fill(0);
     this.next = end;
     const r = { name, offset, bytes };
     this.regions.set(name, r);
@@ -235,12 +237,14 @@ export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): S
   const cntQueue = L.addRegion("counters-queue", L.rings.length * A.QUEUE_CNT_WORDS * 8 + 64).offset;
   const shadow = L.addRegion("ring-shadow", L.rings.length * A.SH_BYTES + 64).offset;
   const freeStack = L.addRegion("free-stack", A.FS_ENTRIES + params.bufCount * 4).offset;
-  const bufBase = L.addRegion("buffers", params.bufCount * bufSize, 4096).offset;
+  // Not zeroed: frames are always written before they are read, and untouched pages stay uncommitted.
+  const bufBase = L.addRegion("buffers", params.bufCount * bufSize, 4096, false).offset;
 
   const u32 = L.u32();
   u32[(freeStack + A.FS_CAP) >>> 2] = params.bufCount;
   // All buffers start free, lowest index on top.
-  for (let i = 0; i < params.bufCount; i++) u32[((freeStack + A.FS_ENTRIES) >>> 2) + i] = params.bufCount - 1 - i;
+  for (let i = 0; i < params.bufCount; i++)
+    u32[((freeStack + A.FS_ENTRIES) >>> 2) + i] = params.bufCount - 1 - i;
   u32[(freeStack + A.FS_COUNT) >>> 2] = params.bufCount;
   u32[(switchState + A.SS_FREE_STACK) >>> 2] = freeStack;
   u32[(switchState + A.SS_RETURN_RING) >>> 2] = 0xffffffff;

@@ -68,6 +68,8 @@ export interface WasmSwitchOptions {
   traceCapacity?: number;
   /** UDP ports decoded as VXLAN in addition to 4789. */
   vxlanPorts?: number[];
+  /** Copy every delivered frame into a fresh Rx buffer, as a NIC's DMA does (default: zero-copy hand-over of the last copy). */
+  alwaysCopy?: boolean;
   module?: WebAssembly.Module;
   memory?: WebAssembly.Memory;
 }
@@ -134,6 +136,7 @@ export class WasmSwitch {
   private readonly wireFrames: Uint8Array[] = [];
   private readonly pendingTx: Array<Array<{ frame: Uint8Array; opts: TxOptions }>>;
   private readonly trace: { offset: number; capacity: number } | null;
+  private readonly alwaysCopy: boolean;
 
   /** Compiles (building the wasm if needed) and creates a switch programmed from `config`. */
   static async create(config: SwitchConfig, opts: WasmSwitchOptions = {}): Promise<WasmSwitch> {
@@ -152,7 +155,9 @@ export class WasmSwitch {
     const rxCap = nextPow2(ringSize);
     const txRing = opts.txRingSize ?? 512;
     const wireRing = opts.wireRingSize ?? 1024;
-    const largest = Math.max(port.maxFrame, port.txMaxFrame, ...config.pools.map((p) => p.rlpml), 1522);
+    // The largest frame that is ever read past its header: a Tx frame within txMaxFrame, or a
+    // delivered copy (within a pool's limit). Longer Rx frames are dropped on their header alone.
+    const largest = Math.max(port.txMaxFrame, 1522, ...config.pools.map((p) => (p.flags.lpe ? p.rlpml : 0)));
     const bufSize = nextPow2(largest + HEADROOM + 16);
     const pools = config.pools.map((p) => ({ rxQueues: p.numRxQueues, txQueues: p.numRxQueues }));
     const ringFrames =
@@ -169,16 +174,19 @@ export class WasmSwitch {
     });
     // Rx rings hold at most N-1 descriptors (spec §5.1); Tx/wire rings use their capacity.
     const u32 = this.layout.u32();
-    for (const qs of this.sl.rxRings) for (const r of qs) {
-      r.limit = ringSize - 1;
-      u32[(r.offset + A.R_LIMIT) >>> 2] = ringSize - 1;
-    }
+    for (const qs of this.sl.rxRings)
+      for (const r of qs) {
+        r.limit = ringSize - 1;
+        u32[(r.offset + A.R_LIMIT) >>> 2] = ringSize - 1;
+      }
     // Tx rings were allocated with the Rx ring size; cap their limit at txRing.
-    for (const qs of this.sl.txRings) for (const r of qs) {
-      r.limit = Math.min(r.capacity, txRing);
-      u32[(r.offset + A.R_LIMIT) >>> 2] = r.limit;
-    }
+    for (const qs of this.sl.txRings)
+      for (const r of qs) {
+        r.limit = Math.min(r.capacity, txRing);
+        u32[(r.offset + A.R_LIMIT) >>> 2] = r.limit;
+      }
     this.frameCap = bufSize - HEADROOM - 8;
+    this.alwaysCopy = opts.alwaysCopy ?? false;
     this.rx = this.sl.rxRings.map((qs) => qs.map((r) => new RingView(this.layout, r)));
     this.tx = this.sl.txRings.map((qs) => qs.map((r) => new RingView(this.layout, r)));
     this.wireIn = new RingView(this.layout, this.sl.wireIn);
@@ -203,8 +211,12 @@ export class WasmSwitch {
   /** Writes the switch tables from `config` (same pool and queue shape as at creation). */
   program(config: SwitchConfig, vxlanPorts: number[] = []): void {
     if (config.pools.length !== this.sl.rxRings.length) throw new Error("program: pool count changed");
-    this.config = structuredClone(config);
     const { port, pools } = config;
+    const need = Math.max(port.txMaxFrame, 1522, ...pools.map((p) => (p.flags.lpe ? p.rlpml : 0)));
+    if (this.frameCap !== undefined && need > this.frameCap) {
+      throw new Error(`program: frames up to ${need} bytes need larger buffers than this switch has (${this.frameCap})`);
+    }
+    this.config = structuredClone(config);
     const L = this.layout;
     const u8 = L.u8();
     const u32 = L.u32();
@@ -225,6 +237,7 @@ export class WasmSwitch {
     if (port.longPacket) flags |= A.SF_PORT_LPE;
     if (port.txPadShort) flags |= A.SF_TX_PAD;
     flags |= A.SF_RX_ENABLE | A.SF_TX_ENABLE;
+    if (this.alwaysCopy) flags |= A.SF_ALWAYS_COPY;
     const w = (off: number, v: number) => {
       u32[(sc + off) >>> 2] = v >>> 0;
     };
@@ -236,7 +249,10 @@ export class WasmSwitch {
     w(A.SC_PORT_MAX, port.maxFrame);
     w(A.SC_TX_MAX, port.txMaxFrame);
     w(A.SC_RX_BUF, port.rxBufferSize);
-    w(A.SC_PF_POOL, pools.findIndex((p) => p.kind === "pf"));
+    w(
+      A.SC_PF_POOL,
+      pools.findIndex((p) => p.kind === "pf"),
+    );
     const masks = new Array<bigint>(A.M_COUNT).fill(0n);
     const set = (m: number, on: boolean, p: number) => {
       if (on) masks[m] |= 1n << BigInt(p);
@@ -379,7 +395,15 @@ export class WasmSwitch {
         if (!b) break;
         const vle = opts.vlanTci !== undefined;
         ring.enqueue([
-          { buf: b.buf, off: HEADROOM, len: b.len, hash: 0, tci: vle ? opts.vlanTci! & 0xffff : 0, flags: vle ? A.DF_VLE : 0, info: 0 },
+          {
+            buf: b.buf,
+            off: HEADROOM,
+            len: b.len,
+            hash: 0,
+            tci: vle ? opts.vlanTci! & 0xffff : 0,
+            flags: vle ? A.DF_VLE : 0,
+            info: 0,
+          },
         ]);
         pending.shift();
       }

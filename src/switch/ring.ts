@@ -116,7 +116,8 @@ export class FreeStack {
   free(idx: number): void {
     const u32 = this.layout.u32();
     const c = u32[(this.offset + A.FS_COUNT) >>> 2];
-    if (c >= u32[(this.offset + A.FS_CAP) >>> 2]) throw new Error("free stack overflow (buffer freed twice?)");
+    if (c >= u32[(this.offset + A.FS_CAP) >>> 2])
+      throw new Error("free stack overflow (buffer freed twice?)");
     u32[((this.offset + A.FS_ENTRIES) >>> 2) + c] = idx;
     u32[(this.offset + A.FS_COUNT) >>> 2] = c + 1;
   }

@@ -5,8 +5,8 @@ import * as A from "../../assembly/abi.ts";
 import { MS_RSS_KEY } from "./config.ts";
 import { Layout } from "./layout.ts";
 import { toeplitzTable } from "./nic.ts";
-import { formatIpv6 } from "./reference/reader.ts";
 import type { L3Info, L4Info, ParsedFrame, ParsedLayers, TunnelType } from "./reference/parsed.ts";
+import { formatIpv6 } from "./reference/reader.ts";
 import { createMemory, instantiateKernels, type Kernels, loadModuleSync } from "./wasm.ts";
 
 const TR_NAMES: Record<number, string> = {
@@ -79,8 +79,12 @@ function layersFrom(w: Uint32Array, base: number, frame: Uint8Array): ParsedLaye
     const l3: L3Info = {
       proto: v4 ? "ipv4" : "ipv6",
       offset: o,
-      src: v4 ? Array.from(frame.subarray(o + 12, o + 16)).join(".") : formatIpv6(frame.subarray(o + 8, o + 24)),
-      dst: v4 ? Array.from(frame.subarray(o + 16, o + 20)).join(".") : formatIpv6(frame.subarray(o + 24, o + 40)),
+      src: v4
+        ? Array.from(frame.subarray(o + 12, o + 16)).join(".")
+        : formatIpv6(frame.subarray(o + 8, o + 24)),
+      dst: v4
+        ? Array.from(frame.subarray(o + 16, o + 20)).join(".")
+        : formatIpv6(frame.subarray(o + 24, o + 40)),
       fragment: (f & A.LF_FRAG) !== 0,
       nextProto: g(A.LS_NEXT),
       fragOffset: g(A.LS_FRAG_OFF),
@@ -156,7 +160,8 @@ export class WasmParser {
 
   /** Raw summary words (for tests and tools); copies the frame into Wasm memory first. */
   summary(frame: Uint8Array, withRss = true): Uint32Array {
-    if (frame.length > MAX_PARSE_FRAME) throw new RangeError(`frame of ${frame.length} bytes exceeds ${MAX_PARSE_FRAME}`);
+    if (frame.length > MAX_PARSE_FRAME)
+      throw new RangeError(`frame of ${frame.length} bytes exceeds ${MAX_PARSE_FRAME}`);
     this.layout.u8().set(frame, this.frameAt);
     const k = this.kernels as unknown as {
       parse(f: number, len: number, out: number): number;

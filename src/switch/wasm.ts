@@ -81,3 +81,14 @@ export function instantiateKernels(module: WebAssembly.Module, memory: WebAssemb
 export async function loadKernels(memory: WebAssembly.Memory = createMemory()): Promise<KernelInstance> {
   return instantiateKernels(await loadModule(), memory);
 }
+
+/**
+ * In a worker: instantiate the shared Module on the shared Memory (both from workerData) and
+ * point the kernels at an existing layout's header. The instance's globals are its own.
+ */
+export function attachKernels(module: WebAssembly.Module, memory: WebAssembly.Memory, header: number): KernelInstance {
+  const k = instantiateKernels(module, memory);
+  const rc = k.exports.init(header);
+  if (rc !== 0) throw new Error(`wasm init: header at ${header} is not a valid layout (code ${rc})`);
+  return k;
+}

@@ -2,8 +2,8 @@
 // the stop flag is set. The shared WebAssembly.Memory and the compiled Module arrive once, in
 // workerData; the module is instantiated once per worker at load time and reused by every task.
 import { workerData } from "node:worker_threads";
-import { instantiatePathKernels } from "../paths/kernels.ts";
 import type { PlanStep } from "../paths/build.ts";
+import { instantiatePathKernels } from "../paths/kernels.ts";
 
 export interface WorkerTask {
   worker: number;
@@ -37,6 +37,10 @@ export default function runSchedule(task: WorkerTask): WorkerResult {
   while (Atomics.load(view, GO) === 0 && Atomics.load(view, STOP) === 0) Atomics.wait(view, GO, 0, 5);
   const calls = task.steps.map((s) => {
     switch (s.kind) {
+      case "veb-wasm":
+        if (k.init(s.ctx) !== 0)
+          throw new Error(`worker ${task.worker}: switch kernels refused the layout header`);
+        return () => k.wireRxBurst(task.burst);
       case "gen":
         return () => k.genBurst(s.ctx, task.burst);
       case "sink":
@@ -68,7 +72,7 @@ export default function runSchedule(task: WorkerTask): WorkerResult {
     if (moved === 0) {
       idle++;
       // Nothing to do: back off briefly so a 2-core machine's other worker gets the CPU.
-      if (++idleStreak > 20_000) Atomics.wait(view, STOP, 0, 0.5);
+      if (++idleStreak > 256) Atomics.wait(view, STOP, 0, 0.05);
     } else idleStreak = 0;
   }
   return { worker: task.worker, frames, calls: n, idleRounds: idle };

@@ -1,6 +1,6 @@
 // `iovsim switch`: an iovctl.conf on a private host, captures replayed through the switch,
-// per-function / per-queue captures, counters.json, and errors. Runs the reference engine so
-// it does not depend on the Wasm build; the engine name is checked in the output.
+// per-function / per-queue captures, counters.json, and errors. Both engines (the Wasm kernels
+// and the TypeScript reference) run, and must write identical captures and counters.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -73,50 +73,42 @@ describe("iovsim switch", () => {
     500n,
   );
 
-  it("replays wire and VF Tx frames and writes one capture per function, per queue, and counters", async () => {
-    const out = join(tmp, "out1");
-    const r = await run(
-      "-f",
-      conf,
-      "--in",
-      `wire=${wire}`,
-      "--in",
-      `VF-0=${tx}`,
-      "--out",
-      out,
-      "--per-queue",
-      "--engine",
-      "reference",
-    );
-    expect(r.err).toBe("");
-    expect(r.rc).toBe(0);
-    expect(r.out).toContain("engine: reference");
-    expect(r.out).toMatch(/│ VF-1\s+│ 0\s+│ 3\s+│ 0\s+│ 0\s+│/);
-    expect(r.out).toContain("frame drops: mac-spoof 1, l2-filter 1");
+  it.each(["reference", "wasm"])(
+    "%s engine: one capture per function and per queue, and counters",
+    async (engine) => {
+      const out = join(tmp, `out-${engine}`);
+      const args = ["-f", conf, "--in", `wire=${wire}`, "--in", `VF-0=${tx}`, "--out", out, "--per-queue"];
+      const r = await run(...args, "--engine", engine);
+      expect(r.err).toBe("");
+      expect(r.rc).toBe(0);
+      expect(r.out).toContain(`engine: ${engine}`);
+      expect(r.out).toMatch(/│ VF-1\s+│ 0\s+│ 3\s+│ 0\s+│ 0\s+│/);
+      expect(r.out).toContain("frame drops: mac-spoof 1, l2-filter 1");
 
-    // VF-1: the R2 frame (queue 2 of 4 by RSS), the broadcast, VF-0's loopback frame.
-    const vf1 = frames(join(out, "VF-1.pcap"));
-    expect(vf1).toHaveLength(3);
-    expect(frames(join(out, "VF-1.q2.pcap")).map((f) => parseFrame(f).l4?.sport)).toEqual([1234]);
-    // VF-2 received its VLAN-100 frame with the tag stripped, not the untagged broadcast.
-    const vf2 = frames(join(out, "VF-2.pcap"));
-    expect(vf2).toHaveLength(1);
-    expect(parseFrame(vf2[0]).vlans).toEqual([]);
-    // The wire got only VF-0's external frame (loopback and spoofed frames stay inside).
-    const w = frames(join(out, "wire.pcap"));
-    expect(w.map((f) => parseFrame(f).eth?.dst)).toEqual(["02:88:00:00:00:11"]);
-    // The PF got the broadcast (and VF-0 too: it has AUPE and is not the sender on Rx).
-    expect(frames(join(out, "PF.pcap"))).toHaveLength(1);
-    expect(frames(join(out, "VF-0.pcap"))).toHaveLength(1);
+      // VF-1: the R2 frame (queue 2 of 4 by RSS), the broadcast, VF-0's loopback frame.
+      const vf1 = frames(join(out, "VF-1.pcap"));
+      expect(vf1).toHaveLength(3);
+      expect(frames(join(out, "VF-1.q2.pcap")).map((f) => parseFrame(f).l4?.sport)).toEqual([1234]);
+      // VF-2 received its VLAN-100 frame with the tag stripped, not the untagged broadcast.
+      const vf2 = frames(join(out, "VF-2.pcap"));
+      expect(vf2).toHaveLength(1);
+      expect(parseFrame(vf2[0]).vlans).toEqual([]);
+      // The wire got only VF-0's external frame (loopback and spoofed frames stay inside).
+      const w = frames(join(out, "wire.pcap"));
+      expect(w.map((f) => parseFrame(f).eth?.dst)).toEqual(["02:88:00:00:00:11"]);
+      // The PF got the broadcast (and VF-0 too: it has AUPE and is not the sender on Rx).
+      expect(frames(join(out, "PF.pcap"))).toHaveLength(1);
+      expect(frames(join(out, "VF-0.pcap"))).toHaveLength(1);
 
-    const c = JSON.parse(readFileSync(join(out, "counters.json"), "utf8"));
-    expect(c.conservation).toBe("ok");
-    expect(c.frameDrops).toEqual({ "mac-spoof": 1, "l2-filter": 1 });
-    expect(c.counters.pools["VF-1"].rx_packets).toBe(3);
-    expect(c.counters.pools["VF-0"].tx_spoofed).toBe(1);
-    expect(c.counters.pools["VF-0"].tx_packets).toBe(2);
-    expect(existsSync(state)).toBe(false);
-  });
+      const c = JSON.parse(readFileSync(join(out, "counters.json"), "utf8"));
+      expect(c.conservation).toBe("ok");
+      expect(c.frameDrops).toEqual({ "mac-spoof": 1, "l2-filter": 1 });
+      expect(c.counters.pools["VF-1"].rx_packets).toBe(3);
+      expect(c.counters.pools["VF-0"].tx_spoofed).toBe(1);
+      expect(c.counters.pools["VF-0"].tx_packets).toBe(2);
+      expect(existsSync(state)).toBe(false);
+    },
+  );
 
   it("--rss inner hashes the encapsulated packet", async () => {
     const inner = (b: ReturnType<typeof eth>) =>
@@ -200,16 +192,48 @@ describe("iovsim switch", () => {
     });
     const rnd = pcap("random.pcap", noise);
     const expected = files.reduce((n, f) => n + readCaptureFile(join(dir, f)).records.length, 0);
-    const out = join(tmp, "fuzz");
-    const args = ["-f", conf, "--out", out, "--engine", "reference", "--in", `wire=${rnd}`, "--in", `VF-0=${rnd}`];
-    for (const f of files) args.push("--in", `wire=${join(dir, f)}`);
-    const r = await run(...args);
-    expect(r.err).toBe("");
-    expect(r.rc).toBe(0);
-    const c = JSON.parse(readFileSync(join(out, "counters.json"), "utf8"));
-    expect(c.conservation).toBe("ok");
-    const offered = Object.fromEntries(c.functions.map((f: { name: string; offered: number }) => [f.name, f.offered]));
-    expect(offered.wire).toBe(expected + noise.length);
-    expect(offered["VF-0"]).toBe(noise.length);
+    const results: Record<string, { counters: unknown; files: Record<string, string> }> = {};
+    for (const engine of ["reference", "wasm"]) {
+      const out = join(tmp, `fuzz-${engine}`);
+      const args = [
+        "-f",
+        conf,
+        "--out",
+        out,
+        "--per-queue",
+        "--engine",
+        engine,
+        "--in",
+        `wire=${rnd}`,
+        "--in",
+        `VF-0=${rnd}`,
+      ];
+      for (const f of files) args.push("--in", `wire=${join(dir, f)}`);
+      const r = await run(...args);
+      expect(r.err).toBe("");
+      expect(r.rc).toBe(0);
+      const c = JSON.parse(readFileSync(join(out, "counters.json"), "utf8"));
+      expect(c.conservation).toBe("ok");
+      const offered = Object.fromEntries(
+        c.functions.map((f: { name: string; offered: number }) => [f.name, f.offered]),
+      );
+      expect(offered.wire).toBe(expected + noise.length);
+      expect(offered["VF-0"]).toBe(noise.length);
+      const names = readdirSync(out).filter((n) => n.endsWith(".pcap"));
+      results[engine] = {
+        counters: {
+          functions: c.functions,
+          frameDrops: c.frameDrops,
+          copyDrops: c.copyDrops,
+          counters: c.counters,
+        },
+        files: Object.fromEntries(names.map((n) => [n, readFileSync(join(out, n)).toString("base64")])),
+      };
+    }
+    // Differential: the Wasm kernels and the reference produce the same bytes and counters.
+    expect(results.wasm.counters).toEqual(results.reference.counters);
+    expect(Object.keys(results.wasm.files).sort()).toEqual(Object.keys(results.reference.files).sort());
+    for (const [name, b64] of Object.entries(results.reference.files))
+      expect(results.wasm.files[name], name).toBe(b64);
   });
 });

@@ -178,6 +178,11 @@ describe("IPv6", () => {
     expect(formatIpv6(ipv6Addr("::"))).toBe("::");
     expect(formatIpv6(ipv6Addr("fe80::1"))).toBe("fe80::1");
     expect(formatIpv6(ipv6Addr("1:0:2:0:3:0:4:0"))).toBe("1:0:2:0:3:0:4:0");
+    expect(formatIpv6(ipv6Addr("::ffff:102:304"))).toBe("::ffff:1.2.3.4");
+    expect(formatIpv6(ipv6Addr("::102:304"))).toBe("::1.2.3.4");
+    expect(formatIpv6(ipv6Addr("::1"))).toBe("::1");
+    expect(formatIpv6(ipv6Addr("::ffff:0:102:304"))).toBe("::ffff:0:102:304");
+    expect(formatIpv6(ipv6Addr("1:0:0:1::"))).toBe("1:0:0:1::");
   });
 });
 

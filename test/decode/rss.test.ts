@@ -187,7 +187,11 @@ describe("RSS on parsed frames", () => {
     expect(p.truncated).toBe("tcp");
     expect(p.l3?.truncated).toBe(true);
     expect(rssHash(cut, p)).toEqual({ hash: 0x323e8fc2, type: RssType.IPV4 });
-    const withData = eth().ipv4({ src: "66.9.149.187", dst: "161.142.100.80" }).tcp({ sport: 2794, dport: 1766 }).payload(8).build();
+    const withData = eth()
+      .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
+      .tcp({ sport: 2794, dport: 1766 })
+      .payload(8)
+      .build();
     const payloadCut = withData.subarray(0, withData.length - 1); // TCP header whole, IP length overruns
     const pc = parseFrame(payloadCut);
     expect(pc.truncated).toBe("ipv4");

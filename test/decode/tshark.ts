@@ -163,32 +163,73 @@ export function compareFrame(ours: DecodeJson, tshark: TsharkFrame): string[] {
   const diffs: string[] = [];
   const protos = (tshark["frame.protocols"] ?? [""])[0];
   const deeper = /icmp/.test(protos) || countTunnels(protos) > 1;
+  const depthLimit = deeper ? valuesBeforeCut(protos) : undefined;
   const cutLayer = ours.truncated?.replace(/^inner-/, "");
   const cutFields = new Set(cutLayer ? (CUT_LAYER_FIELDS[cutLayer] ?? []) : []);
   for (const k of COMPARED) {
     const ov = o[k] ?? [];
-    const tv = t[k] ?? [];
+    // Where tshark went deeper than we decode, keep only its values from before that point.
+    const all = t[k] ?? [];
+    const tv = depthLimit ? all.slice(0, depthLimit(k, all.length)) : all;
     const n = Math.min(ov.length, tv.length);
     const commonOk = ov.slice(0, n).every((v, i) => tv[i] === v);
-    const lengthOk = ov.length === tv.length || (deeper && ov.length < tv.length) || cutFields.has(k);
+    const lengthOk = ov.length === tv.length || cutFields.has(k);
     if (!commonOk || !lengthOk) diffs.push(`${k}: ours [${ov.join(", ")}] tshark [${tv.join(", ")}]`);
   }
   // GRE: tshark shows the whole 32-bit key; NVGRE's VSID is its top 24 bits.
   if (ours.tunnel?.type === "gre" || ours.tunnel?.type === "nvgre") {
     const key = t["gre.key"]?.[0];
     const want = ours.tunnel.id;
-    const got = key === undefined ? undefined : ours.tunnel.type === "nvgre" ? Number(key) >>> 8 : Number(key);
+    const got =
+      key === undefined ? undefined : ours.tunnel.type === "nvgre" ? Number(key) >>> 8 : Number(key);
     if (want !== got && cutLayer !== "gre") diffs.push(`gre key: ours ${want} tshark ${key}`);
-  } else if (t["gre.key"] && !deeper && cutLayer !== "gre") diffs.push(`gre.key ${t["gre.key"]} but no GRE tunnel decoded`);
+  } else if (t["gre.key"] && !deeper && cutLayer !== "gre")
+    diffs.push(`gre.key ${t["gre.key"]} but no GRE tunnel decoded`);
   // Fragment flag of the outer packet.
   if (ours.l3 && !deeper) {
     const mf = t["ip.flags.mf"]?.[0];
     const off = t["ip.frag_offset"]?.[0];
     const frag6 = t["ipv6.fraghdr.offset"]?.[0];
-    const theirs = ours.l3.proto === "ipv4" ? mf === "1" || (off !== undefined && off !== "0") : frag6 !== undefined;
+    const theirs =
+      ours.l3.proto === "ipv4" ? mf === "1" || (off !== undefined && off !== "0") : frag6 !== undefined;
     if (theirs !== ours.l3.fragment) diffs.push(`fragment: ours ${ours.l3.fragment} tshark ${theirs}`);
   }
   return diffs;
+}
+
+const FIELD_PROTO: Record<string, string> = {
+  eth: "eth",
+  vlan: "vlan",
+  ieee8021ad: "ieee8021ad",
+  ip: "ip",
+  ipv6: "ipv6",
+  tcp: "tcp",
+  udp: "udp",
+  vxlan: "vxlan",
+  geneve: "geneve",
+  gtp: "gtp",
+  mpls: "mpls",
+};
+
+/**
+ * For a frame tshark decoded deeper than we do (an ICMP error quoting a packet, a tunnel inside
+ * the tunnel), how many of a field's values belong to the layers before that point, counted
+ * from tshark's own protocol list (frame.protocols).
+ */
+function valuesBeforeCut(protos: string): (field: string, available: number) => number {
+  const list = protos.split(":");
+  let cut = list.findIndex((p) => p === "icmp" || p === "icmpv6");
+  let tunnels = 0;
+  list.forEach((p, i) => {
+    if (["vxlan", "geneve", "gtp", "gre", "mpls"].includes(p) && ++tunnels === 2 && (cut < 0 || i < cut))
+      cut = i;
+  });
+  const prefix = cut < 0 ? list : list.slice(0, cut);
+  return (field, available) => {
+    const proto = FIELD_PROTO[field.split(".")[0]];
+    if (proto === "mpls") return prefix.includes("mpls") ? available : 0; // one layer, all labels
+    return prefix.filter((p) => p === proto).length;
+  };
 }
 
 function countTunnels(protos: string): number {

@@ -80,6 +80,10 @@ export const TUNNEL_CASES: Array<[string, FrameBuilder]> = [
       .payload(16),
   ],
   ["ipv6-icmpv6", eth(A).ipv6(v6).icmpv6().payload(8)],
+  [
+    "ipv6-v4mapped-addrs",
+    eth(A).ipv6({ src: "::ffff:102:304", dst: "::102:304" }).udp({ sport: 1, dport: 2 }),
+  ],
   ["vxlan", innerTcp(eth(A).ipv4(v4).udp({ sport: 51000 }).vxlan(100).eth(B))],
   [
     "vxlan-vlan-inner-vlan",

@@ -12,10 +12,17 @@ import {
   pingRttUs,
 } from "../../src/model/cost.ts";
 import { zeroCounts } from "../../src/model/events.ts";
-import { CONSTANT_NAMES, builtinProfileNames, loadProfile, withConstants } from "../../src/model/profile.ts";
+import { builtinProfileNames, CONSTANT_NAMES, loadProfile, withConstants } from "../../src/model/profile.ts";
 
 /** Event counts of a typical run: bursts of 64, interrupts under a 50 µs ITR at line rate. */
-const assigned = { ...zeroCounts(), packets: 1_000_000, bytes: 60_000_000, doorbells: 15_625, interrupts: 1_344, iotlbLookups: 2_000_000 };
+const assigned = {
+  ...zeroCounts(),
+  packets: 1_000_000,
+  bytes: 60_000_000,
+  doorbells: 15_625,
+  interrupts: 1_344,
+  iotlbLookups: 2_000_000,
+};
 const host = { ...assigned, iotlbLookups: 0 };
 
 describe("cost profiles", () => {
@@ -23,7 +30,8 @@ describe("cost profiles", () => {
     expect(builtinProfileNames()).toEqual(["bhyve", "kvm-exits", "kvm-posted"]);
     for (const n of builtinProfileNames()) {
       const p = loadProfile(n);
-      for (const k of CONSTANT_NAMES) expect(p.file.constants[k].source).toMatch(/performance-anchors\.md §\d/);
+      for (const k of CONSTANT_NAMES)
+        expect(p.file.constants[k].source).toMatch(/performance-anchors\.md §\d/);
     }
   });
 
@@ -79,8 +87,12 @@ describe("device assignment throughput, ELI's I/O-bound workload (anchors §2.1)
   });
   it("fails when a cost moves (the property is not a constant)", () => {
     const p = loadProfile("kvm-exits");
-    expect(ioBoundThroughputRatio(withConstants(p, { exit_indirect_cycles: 20_000 })).ratio).toBeLessThan(0.6);
-    expect(ioBoundThroughputRatio(withConstants(p, { eoi_exits: 0, device_irq_exits: 0 })).ratio).toBeGreaterThan(0.65);
+    expect(ioBoundThroughputRatio(withConstants(p, { exit_indirect_cycles: 20_000 })).ratio).toBeLessThan(
+      0.6,
+    );
+    expect(
+      ioBoundThroughputRatio(withConstants(p, { eoi_exits: 0, device_irq_exits: 0 })).ratio,
+    ).toBeGreaterThan(0.65);
   });
 });
 
@@ -88,11 +100,22 @@ describe("vhost-style paravirtual backend (anchors §3.3)", () => {
   it("one backend thread moves 1-1.5 Mpps of 64-byte frames", () => {
     for (const n of builtinProfileNames()) {
       const p = loadProfile(n);
-      const counts = { ...zeroCounts(), packets: 1e6, copies: 1e6, bytesCopied: 60e6, usedNotifications: 1e6 / 64, kicks: 100 };
-      const backend = modelRun(p, { context: "virtio", counts, frameBytes: 64, linkGbps: 10 }).cpus.find((c) => c.cpu === "backend thread");
+      const counts = {
+        ...zeroCounts(),
+        packets: 1e6,
+        copies: 1e6,
+        bytesCopied: 60e6,
+        usedNotifications: 1e6 / 64,
+        kicks: 100,
+      };
+      const backend = modelRun(p, { context: "virtio", counts, frameBytes: 64, linkGbps: 10 }).cpus.find(
+        (c) => c.cpu === "backend thread",
+      );
       expect(backend!.mpps).toBeGreaterThanOrEqual(1.0);
       expect(backend!.mpps).toBeLessThanOrEqual(1.5);
-      expect((p.c.cpu_ghz * 1e3) / backendCyclesPerPacket(withConstants(p, { tap_ns: 1000 }), 60, 1)).toBeLessThan(1);
+      expect(
+        (p.c.cpu_ghz * 1e3) / backendCyclesPerPacket(withConstants(p, { tap_ns: 1000 }), 60, 1),
+      ).toBeLessThan(1);
     }
   });
 });

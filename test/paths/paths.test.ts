@@ -1,7 +1,7 @@
 // Every path delivers and conserves frames, run-to-completion and as a pipeline; a worker that
 // dies is reported and the run still ends with a result; the stop flag ends unbounded runs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consumerMac } from "../../src/paths/compare.ts";
+import { consumerMac, nicFor } from "../../src/paths/compare.ts";
 import { PathEngine, workerExecArgv } from "../../src/paths/engine.ts";
 import { PATHS, pathByName } from "../../src/paths/graphs.ts";
 import { runPath, schedule } from "../../src/paths/run.ts";
@@ -26,7 +26,13 @@ describe("paths: delivery and conservation", () => {
   for (const g of PATHS) {
     for (const workers of [1, 2]) {
       it(`${g.name} delivers every frame, intact and in order (${workers} worker${workers > 1 ? "s" : ""})`, async () => {
-        const r = await runPath(engine, g, { traffic: traffic(g.name, { sizes: { kind: "imix" } }), workers, seconds: 20, itrUs: 50 });
+        const r = await runPath(engine, g, {
+          traffic: traffic(g.name, { sizes: { kind: "imix" } }),
+          workers,
+          seconds: 20,
+          itrUs: 50,
+          nic: nicFor(g, ph),
+        });
         expect(r.failures).toEqual([]);
         expect(r.conservation.ok).toBe(true);
         expect(r.conservation.sent).toBe(5000);
@@ -36,24 +42,54 @@ describe("paths: delivery and conservation", () => {
         expect(r.counts.packets).toBe(5000);
         expect(r.schedule.length).toBe(workers);
         expect(r.simLatencyNs.p99).toBeGreaterThanOrEqual(r.simLatencyNs.p50);
+        expect(r.counts.switchLookups).toBe(5000); // every frame went through the NIC's switch
       });
     }
   }
 
   it("counts the events each path is made of", async () => {
-    const virtio = await runPath(engine, pathByName("virtio")!, { traffic: traffic("virtio"), workers: 1, seconds: 20, itrUs: 50 });
+    const virtio = await runPath(engine, pathByName("virtio")!, {
+      traffic: traffic("virtio"),
+      workers: 1,
+      seconds: 20,
+      itrUs: 50,
+    });
     expect(virtio.counts.copies).toBe(5000);
     expect(virtio.counts.bytesCopied).toBe(5000 * 60);
     expect(virtio.counts.bridgeLookups).toBe(5000);
     // event-index suppression: far fewer notifications than frames
     expect(virtio.counts.usedNotifications + virtio.counts.usedSuppressed).toBeGreaterThan(0);
     expect(virtio.counts.usedNotifications).toBeLessThan(5000);
-    const vm = await runPath(engine, pathByName("vm-vf")!, { traffic: traffic("vm-vf"), workers: 1, seconds: 20, itrUs: 50 });
+    const vm = await runPath(engine, pathByName("vm-vf")!, {
+      traffic: traffic("vm-vf"),
+      workers: 1,
+      seconds: 20,
+      itrUs: 50,
+    });
     expect(vm.counts.iotlbLookups).toBe(10000);
     expect(vm.counts.interrupts).toBeGreaterThan(0);
     expect(vm.counts.interrupts).toBeLessThan(5000);
-    const epair = await runPath(engine, pathByName("jail-epair")!, { traffic: traffic("jail-epair"), workers: 1, seconds: 20, itrUs: 50 });
+    const epair = await runPath(engine, pathByName("jail-epair")!, {
+      traffic: traffic("jail-epair"),
+      workers: 1,
+      seconds: 20,
+      itrUs: 50,
+    });
     expect(epair.counts.epairHops).toBe(5000);
+  });
+
+  it("the NIC switch steers a frame for another VF's MAC away from the path, counted with a reason", async () => {
+    const g = pathByName("jail-vf")!;
+    const r = await runPath(engine, g, {
+      traffic: defaultProfile({ count: 3000, dstMac: ph.vmVf!.effectiveMac }), // the VM's VF, not the jail's
+      workers: 1,
+      seconds: 20,
+      itrUs: 50,
+      nic: nicFor(g, ph),
+    });
+    expect(r.conservation.ok).toBe(true);
+    expect(r.conservation.delivered).toBe(0);
+    expect(Object.keys(r.conservation.dropped).join()).toMatch(/steered to switch pool/);
   });
 
   it("drops a frame for a MAC nobody owns with a reason (the bridge floods back toward the wire)", async () => {
@@ -83,12 +119,22 @@ describe("paths: delivery and conservation", () => {
     expect(r.conservation.ok).toBe(true); // counters still add up: frames left are in flight
     expect(r.generator.sent).toBeGreaterThan(0);
     // and the engine keeps working afterwards
-    const again = await runPath(engine, pathByName("native")!, { traffic: traffic("native"), workers: 2, seconds: 20, itrUs: 50 });
+    const again = await runPath(engine, pathByName("native")!, {
+      traffic: traffic("native"),
+      workers: 2,
+      seconds: 20,
+      itrUs: 50,
+    });
     expect(again.conservation.delivered).toBe(5000);
   });
 
   it("an unbounded run stops cleanly on the stop flag", async () => {
-    const r = await runPath(engine, pathByName("virtio")!, { traffic: traffic("virtio", { count: 0 }), workers: 2, seconds: 0.2, itrUs: 50 });
+    const r = await runPath(engine, pathByName("virtio")!, {
+      traffic: traffic("virtio", { count: 0 }),
+      workers: 2,
+      seconds: 0.2,
+      itrUs: 50,
+    });
     expect(r.failures).toEqual([]);
     expect(r.conservation.ok).toBe(true);
     expect(r.counts.packets).toBeGreaterThan(0);
@@ -120,6 +166,8 @@ describe("host setup through the control plane", () => {
     expect(() => a.assign(ph.host, "ixl0", "vm3")).toThrow(/SR-IOV is enabled/);
   });
   it("reports a bad iovctl.conf with file:line:column", () => {
-    expect(() => setupHost('PF { device: "ixl0"; num_vfs: 2 }\nVF-5 { }\n', "bad.conf")).toThrow(/bad\.conf:2:\d+: VF number 5/);
+    expect(() => setupHost('PF { device: "ixl0"; num_vfs: 2 }\nVF-5 { }\n', "bad.conf")).toThrow(
+      /bad\.conf:2:\d+: VF number 5/,
+    );
   });
 });

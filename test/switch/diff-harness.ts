@@ -74,18 +74,17 @@ export function runBoth(config: SwitchConfig, events: SwitchEvent[], wasm?: Wasm
     let j = i;
     while (j < events.length && sameSource(events[j]!, e)) j++;
     for (let k = i; k < j; k++) {
-      const ev = events[k]!;
+      const ev = events[k] as Exclude<SwitchEvent, { kind: "drain" }>;
       frames++;
       const d =
         ev.kind === "wire"
           ? ref.receiveFromWire(ev.frame)
-          : ref.transmitFromPool((ev as { pool: number }).pool, ev.frame, {
-              vlanTci: (ev as { vlanTci?: number }).vlanTci,
-            });
+          : ref.transmitFromPool(ev.pool, ev.frame, { vlanTci: ev.vlanTci });
       if (d.dropped !== "tx-disabled") refOutcomes.push(decisionOutcome(d));
       if (d.wireBytes) refWire.push(hex(d.wireBytes));
     }
-    if (e.kind === "wire") w.injectWire(events.slice(i, j).map((x) => (x as { frame: Uint8Array }).frame));
+    if (e.kind === "wire")
+      w.injectWire(events.slice(i, j).map((x) => (x as unknown as { frame: Uint8Array }).frame));
     else {
       for (let k = i; k < j; k++) {
         const ev = events[k] as { pool: number; frame: Uint8Array; vlanTci?: number };
@@ -109,7 +108,9 @@ export function runBoth(config: SwitchConfig, events: SwitchEvent[], wasm?: Wasm
   const wasmWire = w.wireOut().map(hex);
   if (JSON.stringify(wasmWire) !== JSON.stringify(refWire)) {
     const at = wasmWire.findIndex((x, k) => x !== refWire[k]);
-    problems.push(`wire output differs (wasm ${wasmWire.length}, ref ${refWire.length} frames; first at ${at})`);
+    problems.push(
+      `wire output differs (wasm ${wasmWire.length}, ref ${refWire.length} frames; first at ${at})`,
+    );
   }
   const held = ref.config.pools.reduce((s, _, p) => s + ref.heldTxCount(p), 0);
   if (w.inFlight() !== held) problems.push(`in flight: wasm ${w.inFlight()}, reference held ${held}`);

@@ -37,19 +37,46 @@ function captureFiles(dir: string): string[] {
 
 describe("Wasm parser vs reference parser", () => {
   it("spec vectors: MS TCP hash and tunnels", () => {
-    const f = eth({}).ipv4({ src: "66.9.149.187", dst: "161.142.100.80" }).tcp({ sport: 2794, dport: 1766 }).build();
+    const f = eth({})
+      .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
+      .tcp({ sport: 2794, dport: 1766 })
+      .build();
     expect(parser.parse(f).rss.outer).toBe(0x51ccc178);
     agree(f);
     agree(eth({}).ipv4({}).udp({}).vxlan(42).eth({}).ipv4({}).tcp({}).build());
-    agree(eth({}).ipv6({}).udp({}).geneve(7, { options: [{ cls: 1, type: 2, data: [1, 2, 3, 4] }] }).eth({}).ipv6({}).udp({}).build());
+    agree(
+      eth({})
+        .ipv6({})
+        .udp({})
+        .geneve(7, { options: [{ cls: 1, type: 2, data: [1, 2, 3, 4] }] })
+        .eth({})
+        .ipv6({})
+        .udp({})
+        .build(),
+    );
     agree(eth({}).ipv4({}).gre({ key: 5, seq: 1, checksum: true }).ipv4({}).tcp({}).build());
     agree(eth({}).ipv4({}).nvgre(0x123456).eth({}).ipv4({}).udp({}).build());
-    agree(eth({}).ipv4({}).udp({}).gtpu(0xdeadbeef, { ext: [{ type: 0x85, content: [1, 2] }] }).ipv4({}).tcp({}).build());
+    agree(
+      eth({})
+        .ipv4({})
+        .udp({})
+        .gtpu(0xdeadbeef, { ext: [{ type: 0x85, content: [1, 2] }] })
+        .ipv4({})
+        .tcp({})
+        .build(),
+    );
     agree(eth({}).mpls([100, 200, 300]).ipv6({}).tcp({}).build());
     agree(eth({}).ipv4({}).udp({}).mpls([16]).ipv4({}).udp({}).build());
     agree(eth({}).ipv4({}).ipv6({}).tcp({}).build());
     agree(eth({}).qinq(10, 20).ipv4({}).tcp({}).build());
-    agree(eth({}).vlan(1, { tpid: 0x9100 }).vlan(2).ipv6({ ext: [{ type: "hbh" }, { type: "ah" }, { type: "fragment" }] }).udp({}).build());
+    agree(
+      eth({})
+        .vlan(1, { tpid: 0x9100 })
+        .vlan(2)
+        .ipv6({ ext: [{ type: "hbh" }, { type: "ah" }, { type: "fragment" }] })
+        .udp({})
+        .build(),
+    );
   });
 
   it("configurable VXLAN port (8472)", () => {

@@ -1,10 +1,11 @@
 // Seeded generators for the differential tests: random switch configurations (built through
 // programSwitch like a real setup, then perturbed) and random frames (builder frames aimed at
 // the configuration's addresses, plus random bytes and mutations).
-import type { SwitchConfig } from "../../src/switch/config.ts";
-import { hashTableIndex, macToBytes } from "../../src/switch/config.ts";
+
 import type { PfRecord, VfRecord } from "../../src/nic/types.ts";
 import { VF_VLAN_TRUNK } from "../../src/nic/types.ts";
+import type { SwitchConfig } from "../../src/switch/config.ts";
+import { hashTableIndex, macToBytes } from "../../src/switch/config.ts";
 import { addVlanMember, joinMulticast, programSwitch } from "../../src/switch/program.ts";
 import { eth, type FrameBuilder } from "../../src/traffic/frames.ts";
 import type { SwitchEvent } from "./diff-harness.ts";
@@ -108,7 +109,20 @@ export function randomConfig(r: Rng): SwitchConfig {
   if (r.bool(0.2)) port.rss.key = Array.from(r.bytes(r.pick([40, 52])));
   for (const p of cfg.pools) {
     const f = p.flags;
-    for (const k of ["bam", "aupe", "rompe", "rope", "mpe", "upe", "vpe", "lle", "strvlan", "hideVlan", "lpe", "flp"] as const) {
+    for (const k of [
+      "bam",
+      "aupe",
+      "rompe",
+      "rope",
+      "mpe",
+      "upe",
+      "vpe",
+      "lle",
+      "strvlan",
+      "hideVlan",
+      "lpe",
+      "flp",
+    ] as const) {
       if (r.bool(0.15)) f[k] = !f[k];
     }
     p.rxEnable = r.bool(0.9);
@@ -118,7 +132,12 @@ export function randomConfig(r: Rng): SwitchConfig {
     if (r.bool(0.2)) p.rssLevel = r.pick(["outer", "inner"] as const);
     if (r.bool(0.2)) p.reta = Array.from({ length: r.pick([1, 8, 64]) }, () => r.int(0, p.numRxQueues - 1));
     if (r.bool(0.1)) p.vlanAntiSpoof = !p.vlanAntiSpoof;
-    if (r.bool(0.1)) p.portVlan = { action: r.pick(["descriptor", "default", "never"] as const), tci: r.int(0, 0xffff), tpid: r.pick([0x8100, 0x88a8]) };
+    if (r.bool(0.1))
+      p.portVlan = {
+        action: r.pick(["descriptor", "default", "never"] as const),
+        tci: r.int(0, 0xffff),
+        tpid: r.pick([0x8100, 0x88a8]),
+      };
   }
   // Extra filters: multicast groups, shared multicast RARs, UTA bits, VLAN membership.
   for (let i = 0; i < r.int(0, 3); i++) {
@@ -129,7 +148,8 @@ export function randomConfig(r: Rng): SwitchConfig {
     const pools = cfg.pools.filter(() => r.bool(0.5)).map((p) => p.index);
     cfg.rar.push({ mac: "01:80:c2:00:00:0e", pools });
   }
-  if (r.bool(0.3)) cfg.rar.push({ mac: `02:00:00:00:02:${hex2(r.int(0, 3))}`, pools: [r.int(0, cfg.pools.length - 1)] });
+  if (r.bool(0.3))
+    cfg.rar.push({ mac: `02:00:00:00:02:${hex2(r.int(0, 3))}`, pools: [r.int(0, cfg.pools.length - 1)] });
   for (let i = 0; i < r.int(0, 4); i++) {
     const mac = r.pick(knownMacs(cfg).concat(["02:00:00:00:00:99"]));
     cfg.uta.push(hashTableIndex(macToBytes(mac), port.multicastOffset));
@@ -161,9 +181,15 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
       proto: r.bool(0.05) ? r.pick([50, 51, 132, 89]) : undefined,
     });
   } else {
-    const ext = [] as Array<{ type: "hbh" | "dstopts" } | { type: "fragment"; offset?: number } | { type: "ah" } | { type: "routing"; routingType?: number; segmentsLeft?: number; addresses?: string[] }>;
+    const ext = [] as Array<
+      | { type: "hbh" | "dstopts" }
+      | { type: "fragment"; offset?: number }
+      | { type: "ah" }
+      | { type: "routing"; routingType?: number; segmentsLeft?: number; addresses?: string[] }
+    >;
     if (r.bool(0.2)) ext.push({ type: "hbh" });
-    if (r.bool(0.1)) ext.push({ type: "routing", routingType: 2, segmentsLeft: 1, addresses: ["2001:db8::9"] });
+    if (r.bool(0.1))
+      ext.push({ type: "routing", routingType: 2, segmentsLeft: 1, addresses: ["2001:db8::9"] });
     if (r.bool(0.1)) ext.push({ type: "dstopts" });
     if (r.bool(0.1)) ext.push({ type: "ah" });
     if (r.bool(0.08)) ext.push({ type: "fragment", offset: r.bool(0.5) ? 0 : 3 });
@@ -175,13 +201,19 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
     const u = x.udp({ sport, dport });
     if (depth > 0) return u.payload(r.int(0, 40));
     const t = r.int(0, 5);
-    if (t === 0) return randomL3(r, u.vxlan(r.int(0, 0xffffff)).eth({ dst: "02:aa:00:00:00:01", src: "02:aa:00:00:00:02" }), 1);
+    if (t === 0)
+      return randomL3(
+        r,
+        u.vxlan(r.int(0, 0xffffff)).eth({ dst: "02:aa:00:00:00:01", src: "02:aa:00:00:00:02" }),
+        1,
+      );
     if (t === 1) return randomL3(r, u.geneve(r.int(0, 0xffffff)).eth({}), 1);
     if (t === 2) return randomL3(r, u.gtpu(r.int(0, 0xffffffff)), 1);
     if (t === 3) return randomL3(r, u.mpls([r.int(16, 1000)]), 1);
     return u.payload(r.int(0, 40));
   }
-  if (k === 6 && depth === 0) return randomL3(r, x.gre({ key: r.bool(0.5) ? r.int(0, 0xffff) : undefined }), 1);
+  if (k === 6 && depth === 0)
+    return randomL3(r, x.gre({ key: r.bool(0.5) ? r.int(0, 0xffff) : undefined }), 1);
   if (k === 7 && depth === 0) return randomL3(r, x.nvgre(r.int(0, 0xffffff)).eth({}), 1);
   if (k === 8) return x.icmp({});
   return x.payload(r.int(0, 30));
@@ -191,7 +223,15 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
 export function randomFrame(r: Rng, cfg: SwitchConfig, src?: string): Uint8Array {
   if (r.bool(0.04)) return r.bytes(r.int(0, 80));
   const macs = knownMacs(cfg);
-  const dst = r.pick([...macs, ...macs, "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:fb", "01:00:5e:00:00:07", "33:33:00:00:00:01", "02:00:00:00:00:99"]);
+  const dst = r.pick([
+    ...macs,
+    ...macs,
+    "ff:ff:ff:ff:ff:ff",
+    "01:00:5e:00:00:fb",
+    "01:00:5e:00:00:07",
+    "33:33:00:00:00:01",
+    "02:00:00:00:00:99",
+  ]);
   const sa = src ?? r.pick([...macs, "00:11:22:33:44:55"]);
   let b = eth({ dst, src: r.bool(0.1) ? r.pick(macs) : sa });
   const tags = r.int(0, 10);
@@ -201,7 +241,12 @@ export function randomFrame(r: Rng, cfg: SwitchConfig, src?: string): Uint8Array
   let f: Uint8Array;
   const kind = r.int(0, 9);
   if (kind === 0) f = b.arp({}).build();
-  else if (kind === 1) f = b.mpls([r.int(16, 999), r.int(16, 999)]).ipv4({}).udp({}).build();
+  else if (kind === 1)
+    f = b
+      .mpls([r.int(16, 999), r.int(16, 999)])
+      .ipv4({})
+      .udp({})
+      .build();
   else if (kind === 2) f = b.payload(r.int(0, 60)).build();
   else f = randomL3(r, b, 0).build();
   if (r.bool(0.05)) {
@@ -227,7 +272,11 @@ export function randomEvents(r: Rng, cfg: SwitchConfig, count: number): SwitchEv
     else {
       const pool = r.int(0, cfg.pools.length - 1);
       const own = cfg.rar.find((x) => x.pools.includes(pool))?.mac;
-      const ev: SwitchEvent = { kind: "tx", pool, frame: randomFrame(r, cfg, r.bool(0.85) ? own : undefined) };
+      const ev: SwitchEvent = {
+        kind: "tx",
+        pool,
+        frame: randomFrame(r, cfg, r.bool(0.85) ? own : undefined),
+      };
       if (r.bool(0.1)) ev.vlanTci = r.int(0, 0xffff);
       events.push(ev);
     }

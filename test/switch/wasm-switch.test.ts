@@ -32,7 +32,9 @@ function tx(w: WasmSwitch, pool: number, frame: Uint8Array, vlanTci?: number) {
 }
 
 const tcpMs = (dst: string) =>
-  eth({ dst, src: EXT }).ipv4({ src: "66.9.149.187", dst: "161.142.100.80" }).tcp({ sport: 2794, dport: 1766 });
+  eth({ dst, src: EXT })
+    .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
+    .tcp({ sport: 2794, dport: 1766 });
 const arp = (dst: string, src = EXT) => eth({ dst, src }).arp({});
 
 beforeAll(async () => {
@@ -49,7 +51,10 @@ describe("Wasm switch: spec frame cases on configuration T (§10.3)", () => {
   });
 
   it("R2: UDP to VF1 -> queue 2 (0xe7c0c84a); UDP hashing off -> queue 1 (0x02b7c9b1)", () => {
-    const f = eth({ dst: T_MACS.vf1, src: EXT }).ipv4({ src: "10.0.0.1", dst: "10.0.0.2" }).udp({ sport: 1234, dport: 80 }).build();
+    const f = eth({ dst: T_MACS.vf1, src: EXT })
+      .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+      .udp({ sport: 1234, dport: 80 })
+      .build();
     const r = wire(sw(), f);
     expect(r.deliveries[0]).toMatchObject({ pool: VF1, queue: 2, hash: 0xe7c0c84a, rssType: "udp-ipv4" });
     const cfg = testConfigT();
@@ -63,7 +68,12 @@ describe("Wasm switch: spec frame cases on configuration T (§10.3)", () => {
       .ipv4({ src: "66.9.149.187", dst: "161.142.100.80", mf: true })
       .tcp({ sport: 2794, dport: 1766 })
       .build();
-    expect(wire(sw(), f).deliveries[0]).toMatchObject({ pool: VF1, queue: 2, hash: 0x323e8fc2, rssType: "ipv4" });
+    expect(wire(sw(), f).deliveries[0]).toMatchObject({
+      pool: VF1,
+      queue: 2,
+      hash: 0x323e8fc2,
+      rssType: "ipv4",
+    });
   });
 
   it("R4: ARP -> queue 0, hash 0, type none", () => {
@@ -96,7 +106,10 @@ describe("Wasm switch: spec frame cases on configuration T (§10.3)", () => {
 
   it("R7: MTA hit -> VF0 only (ROMPE), queue 2, 0x5d0e850e, rx_multicast", () => {
     const w = sw();
-    const f = eth({ dst: "01:00:5e:00:00:fb", src: EXT }).ipv4({ src: "10.0.0.5", dst: "224.0.0.251" }).udp({ sport: 5353, dport: 5353 }).build();
+    const f = eth({ dst: "01:00:5e:00:00:fb", src: EXT })
+      .ipv4({ src: "10.0.0.5", dst: "224.0.0.251" })
+      .udp({ sport: 5353, dport: 5353 })
+      .build();
     const r = wire(w, f);
     expect(r.deliveries.map((d) => [d.pool, d.queue, d.hash])).toEqual([[VF0, 2, 0x5d0e850e]]);
     expect(w.counters().pools[VF0]!.rx_multicast).toBe(1);
@@ -115,7 +128,9 @@ describe("Wasm switch: spec frame cases on configuration T (§10.3)", () => {
 
   it("R9: VID 200 not in the VFTA -> dropped", () => {
     const w = sw();
-    expect(wire(w, eth({ dst: T_MACS.vf0, src: EXT }).vlan(200).arp({}).build()).trace.dropped).toBe("vlan-filter");
+    expect(wire(w, eth({ dst: T_MACS.vf0, src: EXT }).vlan(200).arp({}).build()).trace.dropped).toBe(
+      "vlan-filter",
+    );
     expect(w.counters().port.rx_vlan_filtered).toBe(1);
   });
 
@@ -129,7 +144,11 @@ describe("Wasm switch: spec frame cases on configuration T (§10.3)", () => {
 
   it("R11: 1515 bytes to VF1 -> oversize, ROC +1", () => {
     const w = sw();
-    const f = eth({ dst: T_MACS.vf1, src: EXT }).ipv4({}).udp({}).payload(1515 - 42).build();
+    const f = eth({ dst: T_MACS.vf1, src: EXT })
+      .ipv4({})
+      .udp({})
+      .payload(1515 - 42)
+      .build();
     expect(f.length).toBe(1515);
     const r = wire(w, f);
     expect(r.deliveries).toHaveLength(0);

@@ -25,7 +25,11 @@ describe("frame builder", () => {
     expect(u16(eth().qinq(1, 2, 0x9100).arp().build(), 12)).toBe(0x9100);
   });
   it("IPv4 header, TCP and UDP checksums verify (sum over data + pseudo-header = 0)", () => {
-    const f = eth().ipv4({ src: "192.0.2.1", dst: "198.51.100.7", options: [1, 1, 1, 1] }).tcp({ sport: 5, dport: 6 }).payload(7).build();
+    const f = eth()
+      .ipv4({ src: "192.0.2.1", dst: "198.51.100.7", options: [1, 1, 1, 1] })
+      .tcp({ sport: 5, dport: 6 })
+      .payload(7)
+      .build();
     const ip = f.subarray(14, 14 + 24);
     expect(checksum(ip)).toBe(0);
     const seg = f.subarray(14 + 24);
@@ -43,7 +47,12 @@ describe("frame builder", () => {
     const gre = eth().ipv4().gre({ key: 7, seq: 9, checksum: true }).ipv4().build();
     expect(u16(gre, 34)).toBe(0xb000);
     expect(checksum(gre.subarray(34))).toBe(0);
-    const gtp = eth().ipv4().udp().gtpu(0xabcdef01, { seq: 1, ext: [{ type: 0x85, content: [1, 2] }] }).ipv4().build();
+    const gtp = eth()
+      .ipv4()
+      .udp()
+      .gtpu(0xabcdef01, { seq: 1, ext: [{ type: 0x85, content: [1, 2] }] })
+      .ipv4()
+      .build();
     expect(gtp[42]).toBe(0x30 | 0x04 | 0x02);
     expect(u16(gtp, 36)).toBe(2152);
     const mpls = eth().mpls([1, 2]).ipv4().build();

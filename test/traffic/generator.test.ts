@@ -8,7 +8,14 @@ import { pathByName } from "../../src/paths/graphs.ts";
 import { instantiatePathKernels } from "../../src/paths/kernels.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { createMemory, loadModule } from "../../src/switch/wasm.ts";
-import { buildTemplates, defaultProfile, ENCAPS, flowTable, parseSizes, type TrafficProfile } from "../../src/traffic/profiles.ts";
+import {
+  buildTemplates,
+  defaultProfile,
+  ENCAPS,
+  flowTable,
+  parseSizes,
+  type TrafficProfile,
+} from "../../src/traffic/profiles.ts";
 
 function ones(b: Uint8Array, start: number, end: number, init = 0): number {
   let s = init;
@@ -22,7 +29,13 @@ async function generate(p: TrafficProfile, n: number): Promise<Uint8Array[]> {
   const { k, heapBase } = instantiatePathKernels(await loadModule(), memory);
   const ts = buildTemplates(p);
   const b = buildPath(memory, heapBase, pathByName("native")!, {
-    templates: ts, psPerByte: 800, count: n, seed: p.seed, itrNs: 50_000, consumerMac: p.dstMac, eventIdx: true,
+    templates: ts,
+    psPerByte: 800,
+    count: n,
+    seed: p.seed,
+    itrNs: 50_000,
+    consumerMac: p.dstMac,
+    eventIdx: true,
   });
   const gen = b.ctx.get("gen")!;
   expect(k.genBurst(gen, n)).toBe(n);

@@ -187,9 +187,47 @@ describe("pcapng blocks", () => {
   });
   it("if_tsoffset and the obsolete Packet Block", () => {
     const le = true;
-    const idbOff = block(1, [...u16(1, le), 0, 0, ...u32(0, le), ...u16(14, le), ...u16(8, le), 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], le);
-    const pb = block(2, [...u16(0, le), ...u16(0, le), ...u32(0, le), ...u32(5, le), ...u32(frame.length, le), ...u32(frame.length, le), ...frame], le);
-    const r = readCapture(Uint8Array.from([...shb(le), ...idbOff, ...epb(le, 0, 7n, frame), ...pb]), "o.pcapng");
+    const idbOff = block(
+      1,
+      [
+        ...u16(1, le),
+        0,
+        0,
+        ...u32(0, le),
+        ...u16(14, le),
+        ...u16(8, le),
+        100,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+      ],
+      le,
+    );
+    const pb = block(
+      2,
+      [
+        ...u16(0, le),
+        ...u16(0, le),
+        ...u32(0, le),
+        ...u32(5, le),
+        ...u32(frame.length, le),
+        ...u32(frame.length, le),
+        ...frame,
+      ],
+      le,
+    );
+    const r = readCapture(
+      Uint8Array.from([...shb(le), ...idbOff, ...epb(le, 0, 7n, frame), ...pb]),
+      "o.pcapng",
+    );
     expect(r.error).toBeUndefined();
     expect(r.records.map((x) => x.ts)).toEqual([100_000_007_000n, 100_000_005_000n]); // µs units + 100 s
   });
@@ -235,6 +273,36 @@ describe("corrupt files", () => {
     expect(it.next().done).toBe(false);
     expect(it.next().done).toBe(false);
     expect(() => it.next()).toThrow(CaptureFormatError);
+  });
+  it("20,000 mutated and cut files: only CaptureFormatError, never another exception", () => {
+    let x = 0x9e3779b9;
+    const rnd = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return x >>> 0;
+    };
+    const seeds = [
+      encodeCapture(records(4), { format: "pcap" }),
+      encodeCapture(records(4), { format: "pcap-ns", order: "be" }),
+      writePcapng([...records(2, 0), ...records(2, 1)], { tsresol: [6, 0x80 | 30] }),
+      writePcapng(records(3), { order: "be" }),
+    ];
+    let errors = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const seed = seeds[i % seeds.length];
+      const f = seed.slice(0, rnd() % (seed.length + 1));
+      for (let k = rnd() % 6; k > 0 && f.length > 0; k--) f[rnd() % f.length] = rnd() & 0xff;
+      try {
+        const r = readCapture(f, "fuzz.cap");
+        if (r.error) errors++;
+        for (const rec of r.records) expect(rec.data.length).toBeLessThanOrEqual(f.length);
+      } catch (e) {
+        expect(e).toBeInstanceOf(CaptureFormatError);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(10_000); // most mutations are caught as corrupt
   });
   it("every real capture reads without error", () => {
     for (const dir of [CAPTURES, join(CAPTURES, "malformed")]) {

@@ -1,10 +1,10 @@
 // `iovsim demo` (what `npm start` runs): the talk's setup end to end, on a fresh in-memory host.
 import Table from "cli-table3";
-import type { Command } from "../context.ts";
 import { formatPciconf } from "../../nic/index.ts";
-import { STRATEGIES, steeringComparison } from "../../paths/steering.ts";
 import { TALK_IOVCTL_CONF } from "../../paths/setup.ts";
+import { STRATEGIES, steeringComparison } from "../../paths/steering.ts";
 import { problems } from "../../report/paths-report.ts";
+import type { Command } from "../context.ts";
 import { printHuman, runPathsReport } from "./paths.ts";
 import { parsePathsArgs } from "./paths-options.ts";
 
@@ -34,7 +34,9 @@ export const command: Command = {
       if ([...names].some((n) => line.startsWith(`${n}@`))) ctx.out(`    ${line}\n`);
     }
     for (const v of o.pathHost.vfs) {
-      ctx.out(`    VF-${v.index} ${v.name} ${v.effectiveMac} ${v.attachedVm ? `-> bhyve VM '${v.attachedVm}'` : v.driver === "ppt" ? "(passthrough, unattached)" : "-> vnet jail"}\n`);
+      ctx.out(
+        `    VF-${v.index} ${v.name} ${v.effectiveMac} ${v.attachedVm ? `-> bhyve VM '${v.attachedVm}'` : v.driver === "ppt" ? "(passthrough, unattached)" : "-> vnet jail"}\n`,
+      );
     }
     ctx.out("\n== 3. packet paths ==\n");
     const rep = await runPathsReport(o, ctx);
@@ -47,10 +49,18 @@ export const command: Command = {
           "(the VM pays a host interrupt, an injection and an idle-vCPU wake-up per received packet).\n",
       );
     }
-    ctx.out("\n== 4. steering tunnelled traffic over 4 queues (one VTEP pair, 256 inner flows, 4096 frames) ==\n");
-    ctx.out("computed by the switch's RSS code (Toeplitz, Microsoft key, 128-entry RETA); counts are frames per queue\n");
-    const t = new Table({ head: ["traffic", "strategy", "per-queue frames", "Jain's index"], style: { head: [], border: [], compact: true } });
-    for (const r of steeringComparison()) t.push([r.encap, r.strategy, r.perQueue.join(" / "), r.jain.toFixed(3)]);
+    ctx.out(
+      "\n== 4. steering tunnelled traffic over 4 queues (one VTEP pair, 256 inner flows, 4096 frames) ==\n",
+    );
+    ctx.out(
+      "computed by the switch's RSS code (Toeplitz, Microsoft key, 128-entry RETA); counts are frames per queue\n",
+    );
+    const t = new Table({
+      head: ["traffic", "strategy", "per-queue frames", "Jain's index"],
+      style: { head: [], border: [], compact: true },
+    });
+    for (const r of steeringComparison())
+      t.push([r.encap, r.strategy, r.perQueue.join(" / "), r.jain.toFixed(3)]);
     ctx.out(`${t.toString()}\n`);
     ctx.out(
       `(${STRATEGIES.length} strategies; software dispatch balances like inner RSS but runs on one dispatcher thread, a serial bottleneck.)\n`,

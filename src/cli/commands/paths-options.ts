@@ -2,10 +2,18 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UserError } from "../../errors.ts";
-import { loadProfile, type CostProfile } from "../../model/profile.ts";
-import { PATH_NAMES, pathByName, type PathGraph } from "../../paths/graphs.ts";
-import { setupHost, TALK_IOVCTL_CONF, type PathHost } from "../../paths/setup.ts";
-import { ENCAPS, type Encap, type L4, parseSizes } from "../../traffic/profiles.ts";
+import { type CostProfile, loadProfile } from "../../model/profile.ts";
+import { PATH_NAMES, type PathGraph, pathByName } from "../../paths/graphs.ts";
+import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
+import { readCaptureFile } from "../../traffic/capture-io.ts";
+import {
+  ENCAPS,
+  type Encap,
+  type L4,
+  parseSizes,
+  type TemplateSet,
+  templatesFromCapture,
+} from "../../traffic/profiles.ts";
 
 export interface PathsOptions {
   paths: PathGraph[];
@@ -21,6 +29,7 @@ export interface PathsOptions {
   flows: number;
   l4: L4;
   encap: Encap;
+  replay?: TemplateSet;
 }
 
 const OPTIONS = {
@@ -37,13 +46,24 @@ const OPTIONS = {
   flows: { type: "string" },
   proto: { type: "string" },
   encap: { type: "string" },
+  pcap: { type: "string" },
 } as const;
 
-function num(v: string | undefined, opt: string, def: number, min: number, max: number, integer = false): number {
+function num(
+  v: string | undefined,
+  opt: string,
+  def: number,
+  min: number,
+  max: number,
+  integer = false,
+): number {
   if (v === undefined) return def;
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new UserError("E_USAGE", `${opt}: '${v}' is not ${integer ? "an integer" : "a number"} in ${min}..${max}`);
+    throw new UserError(
+      "E_USAGE",
+      `${opt}: '${v}' is not ${integer ? "an integer" : "a number"} in ${min}..${max}`,
+    );
   }
   return n;
 }
@@ -57,28 +77,53 @@ export function parsePathsArgs(args: string[], defaults: { sizes: string; second
   }
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const names = ((v.path as string[] | undefined) ?? []).flatMap((s) => s.split(",")).filter((s) => s !== "");
-  const paths = names.length === 0 ? PATH_NAMES.map((n) => pathByName(n)!) : names.map((n) => {
-    const g = pathByName(n);
-    if (!g) throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
-    return g;
-  });
+  const paths =
+    names.length === 0
+      ? PATH_NAMES.map((n) => pathByName(n)!)
+      : names.map((n) => {
+          const g = pathByName(n);
+          if (!g)
+            throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
+          return g;
+        });
   const sizeSpec = parseSizes((v.size as string | undefined) ?? defaults.sizes);
   const sizes = sizeSpec.kind === "fixed" ? [sizeSpec.size] : sizeSpec.kind === "list" ? sizeSpec.sizes : [];
-  if (sizes.length === 0) throw new UserError("E_USAGE", "--size: give frame sizes (64..1518), e.g. 64,512,1518");
+  if (sizes.length === 0)
+    throw new UserError("E_USAGE", "--size: give frame sizes (64..1518), e.g. 64,512,1518");
   const proto = (v.proto as string | undefined) ?? "udp";
-  if (!["udp", "tcp", "icmp"].includes(proto)) throw new UserError("E_USAGE", `--proto: '${proto}' is not udp, tcp or icmp`);
+  if (!["udp", "tcp", "icmp"].includes(proto))
+    throw new UserError("E_USAGE", `--proto: '${proto}' is not udp, tcp or icmp`);
   const encap = (v.encap as string | undefined) ?? "none";
-  if (!ENCAPS.includes(encap as Encap)) throw new UserError("E_USAGE", `--encap: '${encap}' is not one of ${ENCAPS.join(", ")}`);
+  if (!ENCAPS.includes(encap as Encap))
+    throw new UserError("E_USAGE", `--encap: '${encap}' is not one of ${ENCAPS.join(", ")}`);
   const config = v.config as string | undefined;
   let confText = TALK_IOVCTL_CONF;
   if (config !== undefined) {
     try {
       confText = readFileSync(config, "utf8");
     } catch (e) {
-      throw new UserError("E_USAGE", `--config ${config}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+      throw new UserError(
+        "E_USAGE",
+        `--config ${config}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+      );
+    }
+  }
+  const pcap = v.pcap as string | undefined;
+  let replay: TemplateSet | undefined;
+  if (pcap !== undefined) {
+    try {
+      const cap = readCaptureFile(pcap);
+      replay = templatesFromCapture(
+        cap.records.filter((r) => r.linktype === 1).map((r) => r.data.slice()),
+        pcap,
+      );
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError("E_USAGE", `--pcap ${(e as Error).message}`);
     }
   }
   return {
+    replay,
     paths,
     sizes,
     seconds: num(v.seconds as string | undefined, "--seconds", defaults.seconds, 0.01, 600),

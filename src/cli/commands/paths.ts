@@ -1,16 +1,24 @@
 // `iovsim paths`: every packet path measured in the simulator and modeled with a cost profile.
-import { type Command, type CommandContext } from "../context.ts";
-import { version } from "../main.ts";
+
+import { builtinProfileNames } from "../../model/profile.ts";
 import { comparePaths } from "../../paths/compare.ts";
 import { PATH_NAMES } from "../../paths/graphs.ts";
-import { builtinProfileNames } from "../../model/profile.ts";
-import { buildReport, pathsCsv, pathsTable, pingTable, problems, type PathsReport } from "../../report/paths-report.ts";
-import { parsePathsArgs, type PathsOptions } from "./paths-options.ts";
+import {
+  buildReport,
+  type PathsReport,
+  pathsCsv,
+  pathsTable,
+  pingTable,
+  problems,
+} from "../../report/paths-report.ts";
+import type { Command, CommandContext } from "../context.ts";
+import { version } from "../main.ts";
+import { type PathsOptions, parsePathsArgs } from "./paths-options.ts";
 import { withProgress } from "./progress.ts";
 
 export const HELP = `usage: iovsim paths [--path NAME[,NAME]] [--size 64,512,1518] [--seconds S] [--workers N]
                     [--profile NAME|FILE] [-f iovctl.conf] [--flows N] [--proto udp|tcp|icmp]
-                    [--encap none|vxlan|geneve|gre|nvgre|gtpu|mpls|qinq] [--json | --csv]
+                    [--encap none|vxlan|geneve|gre|nvgre|gtpu|mpls|qinq] [--pcap FILE] [--json | --csv]
 
 Runs each packet path (receive direction: the wire sends to a consumer on this host) in the
 simulator and prints two kinds of numbers, always labelled:
@@ -26,12 +34,16 @@ profiles:  ${builtinProfileNames().join(", ")} (default bhyve), or a JSON file o
 --workers  1 = run-to-completion on one thread (default); N = pipeline over N worker threads
 -f FILE    iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
            the VFs are created on a fresh in-memory host: your saved state is not touched
+--pcap F   replay the frames of a pcap/pcapng (first 256, in order, unpatched; sinks count them,
+           frames for MACs the path does not own are steered away and counted as drops)
 --json     machine-readable report (docs/paths-json.md); --csv one line per run
 `;
 
 export async function runPathsReport(o: PathsOptions, ctx: CommandContext): Promise<PathsReport> {
-  const { rows, ping } = await withProgress(ctx, o.paths.length * o.sizes.length, (onProgress) =>
-    comparePaths({ ...o, onProgress }),
+  const { rows, ping } = await withProgress(
+    ctx,
+    o.paths.length * (o.replay ? 1 : o.sizes.length),
+    (onProgress) => comparePaths({ ...o, onProgress }),
   );
   return buildReport(rows, ping, {
     version: (await version()).replace(/^iovsim /, ""),
@@ -47,7 +59,9 @@ export function printHuman(rep: PathsReport, ctx: CommandContext): void {
     `Packet paths, ${rep.link_gbps} GbE link, cost profile '${rep.profile.name}'; ` +
       `${rep.workers === 1 ? "run-to-completion on 1 worker" : `pipeline over ${rep.workers} workers`}, ${rep.seconds_per_run} s per run\n`,
   );
-  ctx.out("measured (simulator) = frames/s the simulator moved on this machine; modeled = cost model (docs/paths.md)\n");
+  ctx.out(
+    "measured (simulator) = frames/s the simulator moved on this machine; modeled = cost model (docs/paths.md)\n",
+  );
   ctx.out(pathsTable(rep));
   ctx.out("\nPing (modeled RTT, idle receiver, native peer):\n");
   ctx.out(pingTable(rep));

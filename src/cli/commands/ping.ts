@@ -1,10 +1,11 @@
 // `iovsim ping --path NAME [-c N]`: ping-style output with the modeled round trip of a path.
 // The RTT comes from the cost model (an idle receiver: interrupt, injection, vCPU wake-up...),
 // fed with the event counts of a short simulator run of that path; it is labelled modeled.
-import type { Command } from "../context.ts";
+
 import { UserError } from "../../errors.ts";
 import { comparePaths } from "../../paths/compare.ts";
 import { PATH_NAMES } from "../../paths/graphs.ts";
+import type { Command } from "../context.ts";
 import { parsePathsArgs } from "./paths-options.ts";
 
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--profile NAME|FILE] [-f iovctl.conf]
@@ -23,7 +24,8 @@ export const command: Command = {
       return 0;
     }
     const o = parsePathsArgs(args, { sizes: "98", seconds: 0.05 });
-    if (!args.some((a) => a === "--path" || a.startsWith("--path="))) throw new UserError("E_USAGE", "ping: --path NAME is required (see --help)");
+    if (!args.some((a) => a === "--path" || a.startsWith("--path=")))
+      throw new UserError("E_USAGE", "ping: --path NAME is required (see --help)");
     if (o.paths.length !== 1) throw new UserError("E_USAGE", "ping: give exactly one --path");
     const { ping, rows } = await comparePaths({ ...o, paths: [...new Set([o.paths[0]])] });
     const p = ping[0];
@@ -42,7 +44,9 @@ export const command: Command = {
     const avg = times.reduce((a, b) => a + b, 0) / times.length;
     ctx.out(`\n--- ${target} ping statistics (modeled) ---\n`);
     ctx.out(`${o.count} packets transmitted, ${o.count} packets received, 0.0% packet loss\n`);
-    ctx.out(`round-trip min/avg/max/stddev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/0.000 ms (modeled, ${p.ratioToNative.toFixed(2)}× native)\n`);
+    ctx.out(
+      `round-trip min/avg/max/stddev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/0.000 ms (modeled, ${p.ratioToNative.toFixed(2)}× native)\n`,
+    );
     ctx.out(
       `simulator run behind it: ${run.counts.packets} frames, conservation ${run.conservation.ok ? "ok" : "VIOLATED"}, measured (simulator) ${run.measuredMpps.toFixed(2)} Mpps\n`,
     );

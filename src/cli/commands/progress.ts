@@ -9,7 +9,12 @@ export async function withProgress<T>(
 ): Promise<T> {
   if (!ctx.isTTY || process.env.CI) return fn(() => {});
   const bar = new cliProgress.SingleBar(
-    { format: "  {bar} {value}/{total} runs  {label}", hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    {
+      format: "  {bar} {value}/{total} runs  {label}",
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { label: "" });

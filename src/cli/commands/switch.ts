@@ -15,6 +15,7 @@ import {
   runSwitch,
   type SwitchEngine,
   type SwitchInput,
+  wasmEngine,
 } from "../switch-run.ts";
 
 const HELP = `usage: iovsim switch -f iov.conf --in PORT=FILE [--in PORT=FILE ...] --out DIR
@@ -142,16 +143,19 @@ function chooseEngine(kind: SwitchArgs["engine"]): EngineFactory {
   return kind === "reference" ? referenceEngine : wasmEngine;
 }
 
-function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
+/** Creates the output directory up front, so a bad --out fails before any work. */
+function ensureOutDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
   } catch (e) {
-    throw new UserError(
-      "E_OUT",
-      `option '--out': cannot use '${dir}' as a directory (${(e as Error).message})`,
-    );
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : (e as Error).message;
+    throw new UserError("E_OUT", `option '--out': cannot use '${dir}' as a directory (${why})`);
   }
+}
+
+function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
   const written: string[] = [];
   const ext = opts.format === "pcapng" ? "pcapng" : "pcap";
   const write = (name: string, recs: Parameters<typeof writeCaptureFile>[1]) => {
@@ -212,6 +216,7 @@ export const command: Command = {
       ctx.out(HELP);
       return 0;
     }
+    ensureOutDir(opts.out);
     const result = await runSwitch({
       confFile: opts.conf,
       stateDir: ctx.stateDir,

@@ -51,7 +51,7 @@ export class FrameReader {
   }
 }
 
-/** RFC 5952 text form: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::". */
+/** RFC 5952 text form: lower case, no leading zeros, the longest (first) run of ≥ 2 zero groups as "::". */
 export function formatIpv6(b: Uint8Array): string {
   const g: number[] = [];
   for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
@@ -71,6 +71,11 @@ export function formatIpv6(b: Uint8Array): string {
     i = j;
   }
   const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(":");
+  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) keep the dotted quad, as
+  // RFC 5952 §5 and inet_ntop (so tshark) write them.
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    return `::${bestLen === 5 ? "ffff:" : ""}${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  }
   if (bestStart < 0) return hex(g);
   return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
 }

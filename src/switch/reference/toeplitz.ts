@@ -9,7 +9,7 @@ export const MS_RSS_KEY: Uint8Array = Uint8Array.from([
   0xbe, 0xac, 0x01, 0xfa,
 ]);
 
-export function toeplitzHash(input: Uint8Array, key: Uint8Array = MS_RSS_KEY): number {
+export function toeplitzHash(input: ArrayLike<number>, key: ArrayLike<number> = MS_RSS_KEY): number {
   const keyByte = (i: number) => (i < key.length ? key[i] : 0);
   let window = ((keyByte(0) << 24) | (keyByte(1) << 16) | (keyByte(2) << 8) | keyByte(3)) >>> 0;
   let result = 0;

@@ -1,0 +1,135 @@
+// `npm run bench`: loads every bench/*.bench.ts suite, times its cases with tinybench 6 and
+// prints measured rates (items/s of the simulator on this machine: "measured (simulator)"),
+// the issue's targets beside them, and the ratio Wasm ÷ TypeScript reference per group.
+//   tsx bench/run.ts [--quick] [--filter TEXT] [--json FILE]
+import { readdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import Table from "cli-table3";
+import { Bench } from "tinybench";
+import { type BenchCase, type Suite, TARGET_RATIO } from "./types.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+interface Row {
+  c: BenchCase;
+  rate: number; // items per second (NaN when the case failed)
+  rme: number;
+  samples: number;
+  error?: string;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function fmtRate(c: BenchCase, rate: number): string {
+  return `${(rate / 1e6).toFixed(rate >= 1e7 ? 1 : 3)} ${c.unit}`;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes("--quick");
+  const filter = arg("--filter");
+  const files = readdirSync(here)
+    .filter((f) => f.endsWith(".bench.ts"))
+    .sort();
+  const cases: BenchCase[] = [];
+  // Suites may also return lines they measured themselves (end-to-end runs): printed as given.
+  const measured: Array<{ file: string; line: Record<string, unknown> }> = [];
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(here, f)).href)) as { suite?: Suite };
+    if (typeof mod.suite !== "function") throw new Error(`bench/${f} does not export suite(ctx)`);
+    const out = (await mod.suite({ quick })) as unknown[];
+    for (const c of out) {
+      if (typeof (c as BenchCase).fn === "function") {
+        const bc = c as BenchCase;
+        if (!filter || `${bc.group} ${bc.name}`.includes(filter)) cases.push(bc);
+      } else if (!filter || JSON.stringify(c).includes(filter)) {
+        measured.push({ file: f, line: c as Record<string, unknown> });
+      }
+    }
+  }
+  const bench = new Bench({ time: quick ? 150 : 1000, warmupTime: quick ? 50 : 200 });
+  for (const [i, c] of cases.entries()) bench.add(`${i} ${c.group} :: ${c.name} [${c.variant}]`, c.fn);
+  process.stderr.write(`running ${cases.length} cases (${quick ? "quick" : "full"})...\n`);
+  await bench.run();
+  const rows: Row[] = cases.map((c, i) => {
+    const r = bench.tasks[i]!.result as unknown as {
+      state: string;
+      latency?: { mean: number; rme: number; samplesCount?: number };
+      error?: unknown;
+    };
+    if (!r.latency)
+      return { c, rate: Number.NaN, rme: 0, samples: 0, error: `${r.state}: ${String(r.error)}` };
+    return {
+      c,
+      rate: (c.items * 1000) / r.latency.mean,
+      rme: r.latency.rme,
+      samples: r.latency.samplesCount ?? 0,
+    };
+  });
+
+  const table = new Table({
+    head: ["group", "case", "variant", "measured (simulator)", "±rme", "target", "wasm ÷ ref"],
+    style: { head: [], border: [] },
+  });
+  for (const row of rows) {
+    const { c } = row;
+    if (row.error) {
+      table.push([c.group, c.name, c.variant, `FAILED (${row.error})`, "", "", ""]);
+      continue;
+    }
+    const ref = rows.find((x) => x.c.group === c.group && x.c.variant === "reference");
+    const ratio = c.variant === "wasm" && ref ? row.rate / ref.rate : undefined;
+    const target = c.target !== undefined ? `≥ ${c.target} ${c.unit}` : "";
+    const met = c.target !== undefined ? (row.rate / 1e6 >= c.target ? " (met)" : " (NOT met)") : "";
+    table.push([
+      c.group,
+      c.name,
+      c.variant,
+      fmtRate(c, row.rate),
+      `${row.rme.toFixed(1)}%`,
+      target + met,
+      ratio !== undefined
+        ? `${ratio.toFixed(1)}× (target ≥ ${TARGET_RATIO}×${ratio >= TARGET_RATIO ? ", met" : ", NOT met"})`
+        : "",
+    ]);
+  }
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  process.stdout.write(
+    `iovsim benchmarks — measured (simulator), single thread, ${cpu}, ${cpus().length} cores, Node ${process.version}\n`,
+  );
+  process.stdout.write(`${table.toString()}\n`);
+  failed = rows.some((r) => r.error !== undefined);
+  if (measured.length > 0) {
+    process.stdout.write("measured by the suites themselves (end-to-end, simulator):\n");
+    for (const m of measured) process.stdout.write(`  ${m.file}: ${JSON.stringify(m.line)}\n`);
+  }
+  for (const row of rows)
+    if (row.c.note) process.stdout.write(`  ${row.c.group} / ${row.c.name}: ${row.c.note}\n`);
+  const json = arg("--json");
+  if (json) {
+    const out = rows.map((r) => ({
+      group: r.c.group,
+      name: r.c.name,
+      variant: r.c.variant,
+      unit: r.c.unit,
+      ratePerSecond: r.rate,
+      rmePercent: r.rme,
+      target: r.c.target ?? null,
+    }));
+    writeFileSync(json, `${JSON.stringify({ cpu, node: process.version, quick, results: out }, null, 2)}\n`);
+  }
+}
+
+process.on("exit", () => {
+  if (failed) process.exitCode = 1;
+});
+let failed = false;
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
