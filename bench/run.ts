@@ -1,7 +1,8 @@
 // `npm run bench`: loads every bench/*.bench.ts suite, times its cases with tinybench 6 and
 // prints measured rates (items/s of the simulator on this machine: "measured (simulator)"),
 // the issue's targets beside them, and the ratio Wasm ÷ TypeScript reference per group.
-//   tsx bench/run.ts [--quick] [--filter TEXT] [--json FILE]
+//   tsx bench/run.ts [--quick] [--only a,b] [--filter TEXT] [--json FILE]
+// --only toeplitz,switch runs just bench/toeplitz.bench.ts and bench/switch.bench.ts.
 import { readdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
@@ -32,8 +33,10 @@ function fmtRate(c: BenchCase, rate: number): string {
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const filter = arg("--filter");
+  const only = arg("--only")?.split(",");
   const files = readdirSync(here)
     .filter((f) => f.endsWith(".bench.ts"))
+    .filter((f) => !only || only.includes(f.replace(/\.bench\.ts$/, "")))
     .sort();
   const cases: BenchCase[] = [];
   // Suites may also return lines they measured themselves (end-to-end runs): printed as given.

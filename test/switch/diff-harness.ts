@@ -117,6 +117,12 @@ export function runBoth(config: SwitchConfig, events: SwitchEvent[], wasm?: Wasm
   const a = JSON.stringify(w.counters());
   const b = JSON.stringify(ref.counters);
   if (a !== b) problems.push(`counters differ:\n wasm ${a}\n ref  ${b}`);
+  // Buffer conservation: after the final drain every buffer is free except those of frames
+  // still waiting in Tx / wire-in rings.
+  const inRings = w.tx.flat().reduce((n, r) => n + r.count(), 0) + w.wireIn.count();
+  if (w.free.count() + inRings !== w.sl.params.bufCount) {
+    problems.push(`buffer leak: ${w.free.count()} free + ${inRings} in rings != ${w.sl.params.bufCount}`);
+  }
   const res = w.resourceDrops();
   if (res.noBuffer !== 0 || res.wireOutFull !== 0) problems.push(`resource drops ${JSON.stringify(res)}`);
   const cons = ref.conservation();

@@ -284,4 +284,31 @@ describe("Wasm switch: §9 behaviours beyond the table", () => {
     const res = runBoth(cfg, events);
     expect(res.problems).toEqual([]);
   });
+
+  it("re-programming: VFRE off removes the pool from every list, including broadcast", () => {
+    const cfg = testConfigT();
+    const w = sw(cfg);
+    cfg.pools[VF1]!.rxEnable = false;
+    w.program(cfg);
+    expect(wire(w, arp("ff:ff:ff:ff:ff:ff").build()).deliveries.map((d) => d.pool)).toEqual([VF0, VF3, PF]);
+  });
+
+  it("a frame longer than a buffer is dropped as oversize without reading past the buffer", () => {
+    const w = sw();
+    const huge = new Uint8Array(40000);
+    huge.set(tcpMs(T_MACS.vf0).build());
+    const r = wire(w, huge);
+    expect(r.trace.dropped).toBe("oversize");
+    expect(w.counters().port.roc).toBe(1);
+    expect(w.free.count()).toBe(4096);
+  });
+
+  it("rejects a re-programming that needs bigger buffers than allocated", () => {
+    const cfg = testConfigT();
+    cfg.port.txMaxFrame = 1522;
+    const w = sw(cfg);
+    cfg.port.txMaxFrame = 9728;
+    expect(() => w.program(cfg)).toThrow(/larger buffers/);
+  });
 });
+
