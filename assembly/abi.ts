@@ -252,6 +252,7 @@ export const CT_TX_SPOOFED = 11;
 export const CT_TX_NO_DESTINATION = 12;
 export const CT_RX_SIZE = 16; // 6 words
 export const CT_TX_SIZE = 24; // 6 words
+export const CT_BAD_DESC = 29; // descriptor naming no buffer of the pool (skipped, never dereferenced)
 export const CT_NO_BUFFER = 30; // replication found no free buffer (simulator resource, not a NIC counter)
 export const CT_WIRE_OUT_FULL = 31; // wire-out ring full (simulator resource)
 export const PORT_CNT_WORDS = 32;

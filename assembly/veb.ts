@@ -23,14 +23,14 @@ import {
   CQ_RX_PACKETS, CQ_RX_BYTES, CQ_RX_NO_DESC, CQ_RX_DESCRIPTORS, QUEUE_CNT_WORDS,
   CT_RX_PACKETS, CT_RX_BYTES, CT_TX_PACKETS, CT_TX_BYTES, CT_RUC, CT_RX_RUNT_DROPPED, CT_ROC, CT_RX_L2_FILTERED,
   CT_RX_VLAN_FILTERED, CT_RX_NO_POOL, CT_RX_ERRORS, CT_TX_SPOOFED, CT_TX_NO_DESTINATION, CT_RX_SIZE, CT_TX_SIZE,
-  CT_NO_BUFFER, CT_WIRE_OUT_FULL,
+  CT_NO_BUFFER, CT_WIRE_OUT_FULL, CT_BAD_DESC,
   DR_NONE, DR_RUNT, DR_TAG_TRUNCATED, DR_OVERSIZE, DR_L2_FILTER, DR_VLAN_FILTER, DR_NO_POOL, DR_ALL_COPIES,
   DR_MDD_SHORT, DR_MDD_VLAN, DR_TX_OVERSIZE, DR_MAC_SPOOF, DR_VLAN_SPOOF, DR_NO_DESTINATION,
   RSS_NONE,
 } from "./abi";
 import {
   gSwitchCfg, gPoolCfg, gMacTable, gMacMask, gMta, gUta, gVfta, gVlanPools, gCntPool, gCntQueue, gCntPort,
-  gSwitchState, gScratch, gShadow, gHeadroom, gBufSize, bufAddr, ringAt,
+  gSwitchState, gScratch, gShadow, gHeadroom, gBufSize, gBufCount, bufAddr, ringAt,
 } from "./mem";
 import { parse } from "./parse";
 import { rssSummary, gRssHash, fastRss, RSS_BAIL } from "./rss";
@@ -563,7 +563,13 @@ export function wireRxBurst(budget: u32): u32 {
   const desc = <usize>load<u32>(r + R_DESC);
   for (let i: u32 = 0; i < n; i++) {
     const d = desc + (<usize>((head + i) & m) << 4);
-    rxOne(load<u32>(d + D_BUF), <u32>load<u16>(d + D_OFF), <u32>load<u16>(d + D_LEN));
+    const buf = load<u32>(d + D_BUF);
+    const off = <u32>load<u16>(d + D_OFF);
+    if (buf >= gBufCount || off + 64 > gBufSize) {
+      cntPort(CT_BAD_DESC, 1); // not a buffer of this pool: never dereference it
+      continue;
+    }
+    rxOne(buf, off, <u32>load<u16>(d + D_LEN));
   }
   atomic.store<u32>(r + R_HEAD, head + n);
   publish();
@@ -712,8 +718,13 @@ export function vebTxBurst(pool: u32, queue: u32, budget: u32): u32 {
   const desc = <usize>load<u32>(r + R_DESC);
   for (let i: u32 = 0; i < n; i++) {
     const d = desc + (<usize>((head + i) & m) << 4);
-    txOne(pool, load<u32>(d + D_BUF), <u32>load<u16>(d + D_OFF), <u32>load<u16>(d + D_LEN),
-      <u32>load<u8>(d + D_FLAGS), <u32>load<u16>(d + D_TCI));
+    const buf = load<u32>(d + D_BUF);
+    const off = <u32>load<u16>(d + D_OFF);
+    if (buf >= gBufCount || off + 64 > gBufSize) {
+      cntPort(CT_BAD_DESC, 1);
+      continue;
+    }
+    txOne(pool, buf, off, <u32>load<u16>(d + D_LEN), <u32>load<u8>(d + D_FLAGS), <u32>load<u16>(d + D_TCI));
   }
   atomic.store<u32>(r + R_HEAD, head + n);
   publish();

@@ -87,8 +87,12 @@ export function readCounters(sl: SwitchLayout, config: SwitchConfig): SwitchCoun
 }
 
 /** Simulator-resource counters that have no NIC equivalent (kept apart from SwitchCounters). */
-export function readResourceCounters(sl: SwitchLayout): { noBuffer: number; wireOutFull: number } {
+export function readResourceCounters(sl: SwitchLayout): { noBuffer: number; wireOutFull: number; badDescriptor: number } {
   const u64 = sl.layout.u64();
   const pb = sl.cntPort >>> 3;
-  return { noBuffer: Number(u64[pb + A.CT_NO_BUFFER]), wireOutFull: Number(u64[pb + A.CT_WIRE_OUT_FULL]) };
+  return {
+    noBuffer: Number(u64[pb + A.CT_NO_BUFFER]),
+    wireOutFull: Number(u64[pb + A.CT_WIRE_OUT_FULL]),
+    badDescriptor: Number(u64[pb + A.CT_BAD_DESC]),
+  };
 }

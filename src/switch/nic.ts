@@ -495,7 +495,7 @@ export class WasmSwitch {
   }
 
   /** Simulator resource drops (no free buffer, wire-out ring full): zero in a well-sized run. */
-  resourceDrops(): { noBuffer: number; wireOutFull: number } {
+  resourceDrops(): { noBuffer: number; wireOutFull: number; badDescriptor: number } {
     return readResourceCounters(this.sl);
   }
 

@@ -310,5 +310,13 @@ describe("Wasm switch: §9 behaviours beyond the table", () => {
     cfg.port.txMaxFrame = 9728;
     expect(() => w.program(cfg)).toThrow(/larger buffers/);
   });
+
+  it("a descriptor naming no buffer of the pool is skipped and counted, never dereferenced", () => {
+    const w = sw();
+    w.wireIn.enqueue([{ buf: 0xffffffff, off: 64, len: 60, hash: 0, tci: 0, flags: 0, info: 0 }]);
+    w.tx[VF0]![0]!.enqueue([{ buf: 1 << 30, off: 64, len: 60, hash: 0, tci: 0, flags: 0, info: 0 }]);
+    expect(w.run()).toBe(2);
+    expect(w.resourceDrops().badDescriptor).toBe(2);
+  });
 });
 
