@@ -191,7 +191,9 @@ export const SWITCH_STATE_BYTES = 64;
 export const SH_TAIL = 0;
 export const SH_HEAD = 4;
 export const SH_DIRTY = 8;
-export const SH_BYTES = 16;
+export const SH_DESC = 12; // copy of the ring's descriptor base (set at first touch)
+export const SH_MASK = 16; // copy of the ring's mask
+export const SH_BYTES = 32;
 
 // Scratch (switch thread): parse record at 0, copy plan at SCR_PLAN (64 entries x PLAN_BYTES).
 export const SCR_PLAN = 512;
@@ -252,10 +254,10 @@ export const CT_TX_SPOOFED = 11;
 export const CT_TX_NO_DESTINATION = 12;
 export const CT_RX_SIZE = 16; // 6 words
 export const CT_TX_SIZE = 24; // 6 words
-export const CT_BAD_DESC = 29; // descriptor naming no buffer of the pool (skipped, never dereferenced)
+export const CT_BAD_DESC = 32; // descriptor naming no buffer of the pool (skipped, never dereferenced)
 export const CT_NO_BUFFER = 30; // replication found no free buffer (simulator resource, not a NIC counter)
 export const CT_WIRE_OUT_FULL = 31; // wire-out ring full (simulator resource)
-export const PORT_CNT_WORDS = 32;
+export const PORT_CNT_WORDS = 40;
 
 // ---- Parse summary: what parse() writes (mirrors reference/parsed.ts ParsedFrame) ----------
 // A record of PARSE_BYTES: frame words PS_* at word 0, the outer layer set at word PS_OUTER,

@@ -16,7 +16,7 @@ import {
   PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, POOL_CFG_BYTES, PF_LPE, PF_STRIP, PF_RSS_INNER, PF_HIDE_VLAN,
   VA_USE_DESC, MAC_SLOT_BYTES,
   SS_FREE_STACK, SS_RETURN_RING, SS_LAST_DROP, SS_TRACE, SS_TRACE_CAP, SS_TRACE_COUNT, TRACE_BYTES,
-  FS_COUNT, FS_ENTRIES, SH_TAIL, SH_HEAD, SH_DIRTY, SH_BYTES, SCR_PLAN, PLAN_BYTES, SCR_DIRTY,
+  FS_COUNT, FS_ENTRIES, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_BYTES, SCR_PLAN, PLAN_BYTES, SCR_DIRTY,
   CP_RX_PACKETS, CP_RX_BYTES, CP_RX_UNICAST, CP_RX_MULTICAST, CP_RX_BROADCAST, CP_RX_LB_PACKETS, CP_RX_LB_BYTES,
   CP_RX_DROPPED, CP_RX_OVERSIZE, CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_MULTICAST, CP_TX_BROADCAST,
   CP_TX_LB_PACKETS, CP_TX_LB_BYTES, CP_TX_DROPPED, CP_TX_ERRORS, CP_TX_SPOOFED, CP_MDD_EVENTS, POOL_CNT_WORDS,
@@ -254,6 +254,8 @@ function ringFree(id: u32): u32 {
   if (load<u32>(sh + SH_DIRTY) == 0) {
     store<u32>(sh + SH_TAIL, load<u32>(r + R_TAIL));
     store<u32>(sh + SH_HEAD, atomic.load<u32>(r + R_HEAD));
+    store<u32>(sh + SH_DESC, load<u32>(r + R_DESC));
+    store<u32>(sh + SH_MASK, load<u32>(r + R_MASK));
     store<u32>(sh + SH_DIRTY, 1);
     store<u32>(gScratch + SCR_DIRTY + (<usize>nDirty << 2), id);
     nDirty++;
@@ -263,18 +265,13 @@ function ringFree(id: u32): u32 {
   return used >= limit ? 0 : limit - used;
 }
 
+/** Writes one descriptor at the shadow tail of ring `id` (ringFree(id) must have been called). */
 @inline function writeDesc(id: u32, buf: u32, off: u32, len: u32, hash: u32, tci: u32, flags: u32, info: u32): void {
   const sh = shadow(id);
-  const r = ringAt(id);
   const t = load<u32>(sh + SH_TAIL);
-  const d = <usize>load<u32>(r + R_DESC) + ((<usize>(t & load<u32>(r + R_MASK))) << 4);
-  store<u32>(d + D_BUF, buf);
-  store<u16>(d + D_OFF, <u16>off);
-  store<u16>(d + D_LEN, <u16>len);
-  store<u32>(d + D_HASH, hash);
-  store<u16>(d + D_TCI, <u16>tci);
-  store<u8>(d + D_FLAGS, <u8>flags);
-  store<u8>(d + D_INFO, <u8>info);
+  const d = <usize>load<u32>(sh + SH_DESC) + ((<usize>(t & load<u32>(sh + SH_MASK))) << 4);
+  store<u64>(d, <u64>buf | (<u64>(off & 0xffff) << 32) | (<u64>(len & 0xffff) << 48));
+  store<u64>(d + 8, <u64>hash | (<u64>(tci & 0xffff) << 32) | (<u64>(flags & 0xff) << 48) | (<u64>(info & 0xff) << 56));
   store<u32>(sh + SH_TAIL, t + 1);
 }
 

@@ -87,7 +87,11 @@ export function readCounters(sl: SwitchLayout, config: SwitchConfig): SwitchCoun
 }
 
 /** Simulator-resource counters that have no NIC equivalent (kept apart from SwitchCounters). */
-export function readResourceCounters(sl: SwitchLayout): { noBuffer: number; wireOutFull: number; badDescriptor: number } {
+export function readResourceCounters(sl: SwitchLayout): {
+  noBuffer: number;
+  wireOutFull: number;
+  badDescriptor: number;
+} {
   const u64 = sl.layout.u64();
   const pb = sl.cntPort >>> 3;
   return {

@@ -214,7 +214,9 @@ export class WasmSwitch {
     const { port, pools } = config;
     const need = Math.max(port.txMaxFrame, 1522, ...pools.map((p) => (p.flags.lpe ? p.rlpml : 0)));
     if (this.frameCap !== undefined && need > this.frameCap) {
-      throw new Error(`program: frames up to ${need} bytes need larger buffers than this switch has (${this.frameCap})`);
+      throw new Error(
+        `program: frames up to ${need} bytes need larger buffers than this switch has (${this.frameCap})`,
+      );
     }
     this.config = structuredClone(config);
     const L = this.layout;

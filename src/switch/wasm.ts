@@ -86,7 +86,11 @@ export async function loadKernels(memory: WebAssembly.Memory = createMemory()): 
  * In a worker: instantiate the shared Module on the shared Memory (both from workerData) and
  * point the kernels at an existing layout's header. The instance's globals are its own.
  */
-export function attachKernels(module: WebAssembly.Module, memory: WebAssembly.Memory, header: number): KernelInstance {
+export function attachKernels(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  header: number,
+): KernelInstance {
   const k = instantiateKernels(module, memory);
   const rc = k.exports.init(header);
   if (rc !== 0) throw new Error(`wasm init: header at ${header} is not a valid layout (code ${rc})`);

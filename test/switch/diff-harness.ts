@@ -124,7 +124,8 @@ export function runBoth(config: SwitchConfig, events: SwitchEvent[], wasm?: Wasm
     problems.push(`buffer leak: ${w.free.count()} free + ${inRings} in rings != ${w.sl.params.bufCount}`);
   }
   const res = w.resourceDrops();
-  if (res.noBuffer !== 0 || res.wireOutFull !== 0 || res.badDescriptor !== 0) problems.push(`resource drops ${JSON.stringify(res)}`);
+  if (res.noBuffer !== 0 || res.wireOutFull !== 0 || res.badDescriptor !== 0)
+    problems.push(`resource drops ${JSON.stringify(res)}`);
   const cons = ref.conservation();
   if (cons.length > 0) problems.push(`reference conservation: ${cons.join("; ")}`);
   return { problems, frames };

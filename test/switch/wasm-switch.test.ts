@@ -319,4 +319,3 @@ describe("Wasm switch: §9 behaviours beyond the table", () => {
     expect(w.resourceDrops().badDescriptor).toBe(2);
   });
 });
-
