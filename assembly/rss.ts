@@ -1,7 +1,8 @@
 // RSS from a parse summary: hash type choice (spec §4.4, same order as reference/rss.ts),
 // Toeplitz input selection, outer or tunnel-aware inner level with fallback to the outer packet.
 import {
-  PS_TUN, PS_TUN_FLAGS, TF_INNER, PS_OUTER, PS_INNER, PS_RSS_OUTER, PS_RSS_INNER,
+  PS_TRUNC, PS_TUN, PS_TUN_FLAGS, TF_INNER, PS_OUTER, PS_INNER, PS_RSS_OUTER, PS_RSS_INNER,
+  TR_IPV6_EXT, TR_AH, TR_INNER,
   LS_FLAGS, LS_L3, LS_L3_OFF, LS_HOME, LS_RT2, LS_L4, LS_L4_OFF,
   LF_L3, LF_FRAG, LF_L3_TRUNC, LF_HDR_TRUNC, LF_HOME, LF_RT2, LF_L4, LF_PORTS, LF_COMPLETE, L4_TCP, L4_UDP,
   RT_TCP4, RT_IPV4, RT_TCP6_EX, RT_IPV6_EX, RT_IPV6, RT_TCP6, RT_UDP4, RT_UDP6, RT_UDP6_EX,
@@ -17,13 +18,27 @@ export let gRssHash: u32 = 0;
   return load<u32>(rec + (<usize>i << 2));
 }
 
+/**
+ * Is the IP packet of layer set `ls` truncated (header cut, length field past the bytes present,
+ * or an extension / AH chain running past its end)? Then no hash (spec §7.5 rule 4, §10.3). The
+ * deepest cut is in PS_TRUNC and nothing is parsed behind a chain cut (reference ipTruncated).
+ */
+@inline function ipTruncated(rec: usize, ls: i32): bool {
+  const f = w(rec, ls + LS_FLAGS);
+  if ((f & LF_L3) == 0) return false;
+  if ((f & (LF_L3_TRUNC | LF_HDR_TRUNC)) != 0) return true;
+  const t = w(rec, PS_TRUNC) ^ (ls == PS_INNER ? <u32>TR_INNER : 0);
+  return t == <u32>TR_IPV6_EXT || t == <u32>TR_AH;
+}
+
 /** RSS for one layer set (word `ls` of the summary at `rec`); returns the RSS type, hash in gRssHash. */
 export function rssLayers(rec: usize, ls: i32, frame: usize, table: usize, enabled: u32): u32 {
   gRssHash = 0;
   const f = w(rec, ls + LS_FLAGS);
-  if ((f & LF_L3) == 0 || (f & LF_HDR_TRUNC) != 0) return RSS_NONE;
+  if ((f & LF_L3) == 0 || (f & (LF_HDR_TRUNC | LF_L3_TRUNC)) != 0) return RSS_NONE;
+  // An incomplete L4 header inside a complete IP packet falls back to the 2-tuple (QEMU, §4.4).
   const l4ok = (f & (LF_L4 | LF_COMPLETE | LF_PORTS)) == (LF_L4 | LF_COMPLETE | LF_PORTS) &&
-    (f & (LF_FRAG | LF_L3_TRUNC)) == 0;
+    (f & LF_FRAG) == 0;
   const kind = w(rec, ls + LS_L4);
   const isTcp = l4ok && kind == L4_TCP;
   const isUdp = l4ok && kind == L4_UDP;
@@ -92,9 +107,16 @@ export function rssLayers(rec: usize, ls: i32, frame: usize, table: usize, enabl
   return RSS_NONE;
 }
 
-/** RSS of a parsed frame at the given level (inner falls back to outer when it gives no hash). */
+/**
+ * RSS of a parsed frame at the given level: inner falls back to outer when it gives no hash
+ * (truncated included); a truncated outer packet gives none at either level.
+ */
 export function rssSummary(rec: usize, frame: usize, table: usize, enabled: u32, inner: bool): u32 {
-  if (inner && w(rec, PS_TUN) != 0 && (w(rec, PS_TUN_FLAGS) & TF_INNER) != 0) {
+  if (ipTruncated(rec, PS_OUTER)) {
+    gRssHash = 0;
+    return RSS_NONE;
+  }
+  if (inner && w(rec, PS_TUN) != 0 && (w(rec, PS_TUN_FLAGS) & TF_INNER) != 0 && !ipTruncated(rec, PS_INNER)) {
     const t = rssLayers(rec, PS_INNER, frame, table, enabled);
     if (t != RSS_NONE) return t;
   }

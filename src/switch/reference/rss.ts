@@ -60,14 +60,31 @@ export interface RssInput {
 
 const NONE: RssInput = { type: RssType.NONE, bytes: new Uint8Array(0) };
 
+/**
+ * Is the IP packet of this layer set truncated: header cut, a length field (IPv4 total length,
+ * IPv6 payload length) past the bytes present, or an extension-header / AH chain running past
+ * the packet's end? Such a packet gets hash 0, RSS type none (spec §7.5 rule 4, §10.3): unlike
+ * QEMU, which falls back to the 2-tuple. The parser names the deepest cut layer in
+ * `parsed.truncated`, and nothing is parsed behind an extension-chain cut, so a cut "ipv6-ext" /
+ * "ah" (with "inner-" inside a tunnel) is the chain cut of exactly that level.
+ */
+export function ipTruncated(parsed: ParsedFrame, level: RssLevel): boolean {
+  const layers = level === "inner" ? parsed.inner : parsed;
+  const l3 = layers?.l3;
+  if (!l3) return false;
+  if (l3.headerTruncated || l3.truncated) return true;
+  const prefix = level === "inner" ? "inner-" : "";
+  return parsed.truncated === `${prefix}ipv6-ext` || parsed.truncated === `${prefix}ah`;
+}
+
 /** Picks the hash type and input bytes for one layer set (spec §4.3–§4.5). */
 export function rssInputForLayers(frame: Uint8Array, layers: ParsedLayers, enabled: number): RssInput {
   const l3 = layers.l3;
-  if (!l3 || l3.headerTruncated) return NONE; // non-IP or undecodable IP: no hash (§4.5)
+  if (!l3 || l3.headerTruncated || l3.truncated) return NONE; // non-IP or truncated IP: no hash (§4.5, §7.5)
   const l4 = layers.l4;
   // 4-tuple only with the whole fixed L4 header present, IP not cut and not a fragment (§4.4).
-  const l4ok =
-    l4 !== undefined && l4.complete === true && !l3.fragment && !l3.truncated && l4.sport !== undefined;
+  // An incomplete L4 header inside a complete IP packet falls back to the 2-tuple (QEMU, §4.4).
+  const l4ok = l4 !== undefined && l4.complete === true && !l3.fragment && l4.sport !== undefined;
   const isTcp = l4ok && l4!.proto === "tcp";
   const isUdp = l4ok && l4!.proto === "udp";
   const on = (bit: number) => (enabled & bit) !== 0;
@@ -108,10 +125,12 @@ export function rssInputForLayers(frame: Uint8Array, layers: ParsedLayers, enabl
 
 /**
  * The layer set RSS hashes (spec §4.7): the outer packet, or with level "inner" the packet
- * inside a recognised tunnel, falling back to the outer packet when the inner one gives no hash.
+ * inside a recognised tunnel, falling back to the outer packet when the inner one gives no hash
+ * (truncated included). A truncated outer packet gives no hash at either level (§7.5 rule 4).
  */
 export function rssInput(frame: Uint8Array, parsed: ParsedFrame, cfg: RssConfig = DEFAULT_RSS): RssInput {
-  if (cfg.level === "inner" && parsed.tunnel && parsed.inner) {
+  if (ipTruncated(parsed, "outer")) return NONE;
+  if (cfg.level === "inner" && parsed.tunnel && parsed.inner && !ipTruncated(parsed, "inner")) {
     const inner = rssInputForLayers(frame, parsed.inner, cfg.enabled);
     if (inner.type !== RssType.NONE) return inner;
   }
