@@ -193,7 +193,10 @@ export const SH_HEAD = 4;
 export const SH_DIRTY = 8;
 export const SH_DESC = 12; // copy of the ring's descriptor base (set at first touch)
 export const SH_MASK = 16; // copy of the ring's mask
-export const SH_BYTES = 32;
+export const SH_LIMIT = 20; // copy of the ring's limit
+export const SH_FPKTS = 24; // u32 frames the fast path enqueued this burst (counted at publication)
+export const SH_FBYTES = 32; // u64 their bytes incl. FCS
+export const SH_BYTES = 64;
 
 // Scratch (switch thread): parse record at 0, copy plan at SCR_PLAN (64 entries x PLAN_BYTES).
 export const SCR_PLAN = 512;
@@ -376,3 +379,4 @@ export const TRACE_BYTES = 32;
 export const SS_TRACE = 12; // absolute offset of the trace array (0 = tracing off)
 export const SS_TRACE_CAP = 16; // records
 export const SS_TRACE_COUNT = 20; // records written (kernel increments; JS resets)
+export const SS_FAST_FRAMES = 24; // u32 frames switched by the Tx fast path (statistics, tests; wraps)

@@ -10,3 +10,4 @@ export * from "./hop";
 export * from "./bridge";
 export * from "./virtio";
 export * from "./ring";
+export * from "./echo";

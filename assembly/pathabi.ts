@@ -52,6 +52,8 @@ export const S_CLOCK = 20; // address of the generator's published clock (u64 ns
 export const S_ITR_NS = 24; // interrupt moderation interval in simulator ns (0: one per burst)
 export const S_IOTLB = 28; // IOTLB look-ups per frame (assigned devices: descriptor + buffer)
 export const S_FLOWS = 32; // number of flows (for the flow-id check)
+export const S_FLAGS = 36; // SF_*
+export const SF_NO_SEQ = 1; // one queue of several (RSS splits the stream): no sequence check
 export const S_PACKETS = 64; // u64 counters from here
 export const S_BYTES = 72;
 export const S_BAD = 80; // integrity failures (stamp or payload pattern)
@@ -72,8 +74,19 @@ export const SINK_CTX_BYTES = 256 + HIST_BUCKETS * 8;
 export const H_IN = 4;
 export const H_OUT = 8;
 export const H_IRQ = 12; // sink-shaped context counting the driver's interrupts and doorbells (0 none)
+export const H_IOTLB = 16; // txdrv: IOTLB look-ups per frame (assigned devices: descriptor + buffer)
 export const H_FRAMES = 64; // u64 frames moved (= hops)
+export const H_DONE = 72; // txdrv: u64 Tx completions reaped (descriptors the NIC consumed)
+export const H_LAST_HEAD = 80; // txdrv: u32 NIC Tx ring head seen at the last reap
 export const HOP_CTX_BYTES = 128;
+
+// ---- echo responder (the ping peer on the wire) -------------------------------------------------
+export const E_IN = 4; // frames from the wire (the switch's wire-out ring)
+export const E_OUT = 8; // replies toward us (the switch's wire-in ring)
+export const E_RET = 12; // return ring for frames that are not echo requests
+export const E_ECHOED = 64; // u64 echo replies sent
+export const E_DROPPED = 72; // u64 frames that were not ICMP echo requests (dropped)
+export const ECHO_CTX_BYTES = 128;
 
 // ---- learning bridge ---------------------------------------------------------------------
 export const B_TABLE = 4; // entries of 16 bytes: [mac lo u32][mac hi u16][port u16][valid u32][pad]
@@ -99,6 +112,8 @@ export const V_IN = 24; // backend's input ring (from the tap)
 export const V_RET = 28; // backend returns host buffers here
 export const V_SINK = 32; // sink context the guest driver checks frames with
 export const V_EVENT_IDX = 36; // 1: VIRTIO_RING_F_EVENT_IDX negotiated
+export const V_OUT = 40; // tx virtqueue: the backend's output ring (toward the tap)
+export const V_SIDE = 44; // tx virtqueue: u32[N] backend (tap) buffer paired with each descriptor
 // backend-owned
 export const V_LAST_AVAIL = 64; // u32
 export const V_COPIES = 72; // u64

@@ -23,8 +23,16 @@ export function ringMove(src: u32, dst: u32, max: u32): u32 {
   const dm = load<u32>(d + R_MASK);
   const sd = <usize>load<u32>(s + R_DESC);
   const dd = <usize>load<u32>(d + R_DESC);
-  for (let i: u32 = 0; i < n; i++) {
-    v128.store(dd + (<usize>((dt + i) & dm) << 4), v128.load(sd + (<usize>((sh + i) & sm) << 4)));
+  // Contiguous runs (at most three, where either ring wraps) copied as blocks.
+  let i: u32 = 0;
+  while (i < n) {
+    const si = (sh + i) & sm;
+    const di = (dt + i) & dm;
+    let run = n - i;
+    if (run > sm + 1 - si) run = sm + 1 - si;
+    if (run > dm + 1 - di) run = dm + 1 - di;
+    memory.copy(dd + (<usize>di << 4), sd + (<usize>si << 4), <usize>run << 4);
+    i += run;
   }
   atomic.store<u32>(s + R_HEAD, sh + n);
   atomic.store<u32>(d + R_TAIL, dt + n);

@@ -162,6 +162,11 @@ export const RSS_BAIL: u32 = 0xffffffff;
  * give for such frames; returns RSS_BAIL for anything else (the caller then parses fully).
  */
 export function fastRss(f: usize, len: u32, table: usize, enabled: u32, inner: bool): u32 {
+  return fastRssInline(f, len, table, enabled, inner);
+}
+
+/** fastRss, inlined into the switch's fast path. */
+@inline export function fastRssInline(f: usize, len: u32, table: usize, enabled: u32, inner: bool): u32 {
   if (len < 34) return RSS_BAIL;
   let l3: u32 = 14;
   let et = <u32>load<u16>(f + 12);

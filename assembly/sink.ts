@@ -5,7 +5,7 @@
 // and returns the buffers to their owner.
 import { R_TAIL, D_BUF } from "./abi";
 import {
-  S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
+  S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
   S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
   T_ADDR, T_LEN, T_PAY, TPL_BYTES, STAMP_MAGIC, STAMP_BYTES,
 } from "./pathabi";
@@ -21,10 +21,43 @@ import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, fr
   return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
 }
 
+/** Frames per doorbell: a driver refills (Rx) or posts (Tx) descriptors and writes the tail once
+ *  per batch of this many, so the count does not depend on how threads interleave. */
+export const DOORBELL_BATCH: u64 = 32;
+
+/** Simulator time (ns) stamped in the frame by the generator, or u64.MAX_VALUE when none. */
+export function frameStamp(tplTab: usize, ntpl: u32, frame: usize, len: u32): u64 {
+  for (let i: u32 = 0; i < ntpl; i++) {
+    const t = tplTab + <usize>(i * TPL_BYTES);
+    const tail = <u32>load<u16>(t + T_LEN) - <u32>load<u16>(t + T_PAY);
+    if (tail > len || tail < <u32>STAMP_BYTES) continue;
+    const w = load<u32>(frame + <usize>(len - tail));
+    if ((w >> 16) == STAMP_MAGIC && (w & 0xffff) == i) return load<u64>(frame + <usize>(len - tail) + 8);
+  }
+  return u64.MAX_VALUE;
+}
+
+/** Counts `n` more frames through a driver (S_PACKETS) and the doorbells their batches ring. */
+export function driverFrames(ctx: usize, n: u64): void {
+  const before = load<u64>(ctx + S_PACKETS);
+  const after = before + n;
+  store<u64>(ctx + S_PACKETS, after);
+  bump(ctx, S_DOORBELLS, (after + DOORBELL_BATCH - 1) / DOORBELL_BATCH - (before + DOORBELL_BATCH - 1) / DOORBELL_BATCH);
+}
+
+/** Interrupt moderation for one frame handled at simulator time `t` (its stamp when it has one). */
+export function frameInterrupt(ctx: usize, t: u64): void {
+  if (t == u64.MAX_VALUE) return;
+  sinkInterrupt(ctx, t);
+}
+
+let lastStamp: u64 = u64.MAX_VALUE;
+
 /** Checks one frame against its stamp and template; records counters. Returns false when bad. */
 export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
   bump(ctx, S_PACKETS, 1);
   bump(ctx, S_BYTES, len);
+  lastStamp = u64.MAX_VALUE;
   const tplTab = <usize>load<u32>(ctx + S_TPL);
   const ntpl = load<u32>(ctx + S_NTPL);
   if (ntpl == 0) return true; // replayed capture without stamps: count only
@@ -55,15 +88,18 @@ export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
     if (ok) for (; j < tlen; j++) if (load<u8>(pay + j) != load<u8>(tpl + j)) { ok = false; break; }
   }
   if (!ok) { bump(ctx, S_BAD, 1); return false; }
-  const seq = <u64>load<u32>(pay + 4);
-  const expect = load<u64>(ctx + S_EXPECT);
-  const e32 = expect & 0xffffffff;
-  if (seq < e32) bump(ctx, S_REORDER, 1);
-  else {
-    if (seq > e32) bump(ctx, S_GAP, seq - e32);
-    store<u64>(ctx + S_EXPECT, (expect & ~(<u64>0xffffffff)) + seq + 1);
+  if ((load<u32>(ctx + S_FLAGS) & SF_NO_SEQ) == 0) {
+    const seq = <u64>load<u32>(pay + 4);
+    const expect = load<u64>(ctx + S_EXPECT);
+    const e32 = expect & 0xffffffff;
+    if (seq < e32) bump(ctx, S_REORDER, 1);
+    else {
+      if (seq > e32) bump(ctx, S_GAP, seq - e32);
+      store<u64>(ctx + S_EXPECT, (expect & ~(<u64>0xffffffff)) + seq + 1);
+    }
   }
   const ts = load<u64>(pay + 8);
+  lastStamp = ts;
   const lat = now > ts ? now - ts : 0;
   bump(ctx, S_LAT_SUM, lat);
   if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
@@ -71,11 +107,14 @@ export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
   return true;
 }
 
-/** Interrupt moderation: at most one interrupt per ITR interval of simulator time. */
+/** Interrupt moderation: at most one interrupt per ITR interval of simulator time (ITR 0: one
+ *  per frame; S_ITR_NS = 0xffffffff: this element raises no interrupts). */
 export function sinkInterrupt(ctx: usize, now: u64): void {
-  const itr = <u64>load<u32>(ctx + S_ITR_NS);
+  const itr32 = load<u32>(ctx + S_ITR_NS);
+  if (itr32 == 0xffffffff) return;
+  const itr = <u64>itr32;
   const last = load<u64>(ctx + S_LAST_IRQ);
-  if (itr == 0 || now >= last + itr || load<u64>(ctx + S_INTERRUPTS) == 0) {
+  if (load<u64>(ctx + S_INTERRUPTS) == 0 || now >= last + itr) {
     bump(ctx, S_INTERRUPTS, 1);
     store<u64>(ctx + S_LAST_IRQ, now);
   }
@@ -95,15 +134,19 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   const size = bufSize(ctx);
   const head = load<u32>(inr);
   const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
+  const before = load<u64>(ctx + S_PACKETS);
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inr, head + k);
     sinkCheck(ctx, frameAddr(base, size, d), descLen(d), now);
+    // Moderation keyed on the frame's own stamp (deterministic); unstamped frames use the clock.
+    sinkInterrupt(ctx, lastStamp != u64.MAX_VALUE ? lastStamp : now);
     if (ret != 0) store<u32>(rDesc(ret, rtail + k) + D_BUF, load<u32>(d + D_BUF));
   }
   rPublishHead(inr, n);
   if (ret != 0) rPublishTail(ret, n);
-  bump(ctx, S_DOORBELLS, 1); // the driver refills n descriptors and writes the tail once
+  // The driver refills descriptors and writes the tail once per DOORBELL_BATCH frames.
+  const after = before + <u64>n;
+  bump(ctx, S_DOORBELLS, (after + DOORBELL_BATCH - 1) / DOORBELL_BATCH - (before + DOORBELL_BATCH - 1) / DOORBELL_BATCH);
   bump(ctx, S_IOTLB_LOOKUPS, <u64>n * <u64>load<u32>(ctx + S_IOTLB));
-  sinkInterrupt(ctx, now);
   return n;
 }

@@ -22,10 +22,35 @@ export function toeplitz(table: usize, data: usize, n: u32): u32 {
     tz(table, pos + 2, (w >> 16) & 0xff) ^ tz(table, pos + 3, w >> 24);
 }
 
+// Byte k of a little-endian word w, pre-scaled to a table index (4-byte entries): the input
+// position goes into the load's constant offset (position << 10), so each byte costs a shift,
+// a mask, an add and a load.
+@inline function b0(w: u32): usize {
+  return <usize>((w << 2) & 0x3fc);
+}
+@inline function b1(w: u32): usize {
+  return <usize>((w >> 6) & 0x3fc);
+}
+@inline function b2(w: u32): usize {
+  return <usize>((w >> 14) & 0x3fc);
+}
+@inline function b3(w: u32): usize {
+  return <usize>((w >> 22) & 0x3fc);
+}
+
 /** IPv4 2-tuple (addrs = 8 bytes src, dst) plus, when ports != 0, the 4 port bytes at `ports`. */
 @inline export function hashV4(table: usize, addrs: usize, ports: usize): u32 {
-  let h = tzWord(table, 0, load<u32>(addrs)) ^ tzWord(table, 4, load<u32>(addrs + 4));
-  if (ports) h ^= tzWord(table, 8, load<u32>(ports));
+  const a = load<u32>(addrs);
+  const b = load<u32>(addrs, 4);
+  let h = load<u32>(table + b0(a)) ^ load<u32>(table + b1(a), 1024) ^
+    load<u32>(table + b2(a), 2048) ^ load<u32>(table + b3(a), 3072) ^
+    load<u32>(table + b0(b), 4096) ^ load<u32>(table + b1(b), 5120) ^
+    load<u32>(table + b2(b), 6144) ^ load<u32>(table + b3(b), 7168);
+  if (ports) {
+    const c = load<u32>(ports);
+    h ^= load<u32>(table + b0(c), 8192) ^ load<u32>(table + b1(c), 9216) ^
+      load<u32>(table + b2(c), 10240) ^ load<u32>(table + b3(c), 11264);
+  }
   return h;
 }
 

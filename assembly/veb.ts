@@ -4,7 +4,7 @@
 // of the Rx and wire-out rings, the only writer of the switch counters and of its free stack.
 // Ring tails are published once per burst (shadow tails, atomic store-release).
 import {
-  R_HEAD, R_TAIL, R_MASK, R_DESC, R_LIMIT, R_DROPS,
+  R_HEAD, R_TAIL, R_MASK, R_DESC, R_LIMIT, R_DROPS, R_OWNER,
   D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DESC_BYTES,
   DF_DD, DF_EOP, DF_VP, DF_LB, DF_VLE, DF_BCAST, DF_MCAST, DF_TCI,
   SC_FLAGS, SC_DEF_POOL, SC_MO, SC_VET, SC_VET_EXT, SC_PORT_MAX, SC_TX_MAX, SC_WIRE_IN, SC_WIRE_OUT,
@@ -15,8 +15,8 @@ import {
   PC_FLAGS, PC_RLPML, PC_VLAN_ACTION, PC_DEFAULT_TCI, PC_INSERT_TPID, PC_RXQ, PC_RXRING, PC_TXQ, PC_TXRING,
   PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, POOL_CFG_BYTES, PF_LPE, PF_STRIP, PF_RSS_INNER, PF_HIDE_VLAN,
   VA_USE_DESC, MAC_SLOT_BYTES,
-  SS_FREE_STACK, SS_RETURN_RING, SS_LAST_DROP, SS_TRACE, SS_TRACE_CAP, SS_TRACE_COUNT, TRACE_BYTES,
-  FS_COUNT, FS_ENTRIES, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_BYTES, SCR_PLAN, PLAN_BYTES, SCR_DIRTY,
+  SS_FREE_STACK, SS_RETURN_RING, SS_LAST_DROP, SS_FAST_FRAMES, SS_TRACE, SS_TRACE_CAP, SS_TRACE_COUNT, TRACE_BYTES,
+  FS_COUNT, FS_ENTRIES, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT, SH_FPKTS, SH_FBYTES, SH_BYTES, SCR_PLAN, PLAN_BYTES, SCR_DIRTY,
   CP_RX_PACKETS, CP_RX_BYTES, CP_RX_UNICAST, CP_RX_MULTICAST, CP_RX_BROADCAST, CP_RX_LB_PACKETS, CP_RX_LB_BYTES,
   CP_RX_DROPPED, CP_RX_OVERSIZE, CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_MULTICAST, CP_TX_BROADCAST,
   CP_TX_LB_PACKETS, CP_TX_LB_BYTES, CP_TX_DROPPED, CP_TX_ERRORS, CP_TX_SPOOFED, CP_MDD_EVENTS, POOL_CNT_WORDS,
@@ -33,7 +33,7 @@ import {
   gSwitchState, gScratch, gShadow, gHeadroom, gBufSize, gBufCount, bufAddr, ringAt,
 } from "./mem";
 import { parse } from "./parse";
-import { rssSummary, gRssHash, fastRss, RSS_BAIL } from "./rss";
+import { rssSummary, gRssHash, fastRss, fastRssInline, RSS_BAIL } from "./rss";
 
 const NONE: u32 = 0xffffffff;
 
@@ -131,6 +131,10 @@ function bucket(base: i32, lenNoFcs: u32): void {
 
 /** Pools of the exact filters for `mac` (0 when none). */
 export function macLookup(mac: u64): u64 {
+  return macFind(mac);
+}
+
+@inline function macFind(mac: u64): u64 {
   const key = mac | (<u64>1 << 48);
   let i = <u32>((mac * 0x9e3779b97f4a7c15) >> 40) & gMacMask;
   for (let n: u32 = 0; n <= gMacMask; n++) {
@@ -256,6 +260,7 @@ function ringFree(id: u32): u32 {
     store<u32>(sh + SH_HEAD, atomic.load<u32>(r + R_HEAD));
     store<u32>(sh + SH_DESC, load<u32>(r + R_DESC));
     store<u32>(sh + SH_MASK, load<u32>(r + R_MASK));
+    store<u32>(sh + SH_LIMIT, load<u32>(r + R_LIMIT));
     store<u32>(sh + SH_DIRTY, 1);
     store<u32>(gScratch + SCR_DIRTY + (<usize>nDirty << 2), id);
     nDirty++;
@@ -279,8 +284,26 @@ function publish(): void {
   for (let i: u32 = 0; i < nDirty; i++) {
     const id = load<u32>(gScratch + SCR_DIRTY + (<usize>i << 2));
     const sh = shadow(id);
-    atomic.store<u32>(ringAt(id) + R_TAIL, load<u32>(sh + SH_TAIL));
+    const r = ringAt(id);
+    atomic.store<u32>(r + R_TAIL, load<u32>(sh + SH_TAIL));
     store<u32>(sh + SH_DIRTY, 0);
+    const fp = load<u32>(sh + SH_FPKTS);
+    if (fp != 0) {
+      // Frames the fast path enqueued: all unicast loopback copies of one descriptor each.
+      const fb = load<u64>(sh + SH_FBYTES);
+      const n = <u64>fp;
+      const pool = load<u32>(r + R_OWNER);
+      cntQueue(id, CQ_RX_PACKETS, n);
+      cntQueue(id, CQ_RX_BYTES, fb);
+      cntQueue(id, CQ_RX_DESCRIPTORS, n);
+      cntPool(pool, CP_RX_PACKETS, n);
+      cntPool(pool, CP_RX_BYTES, fb);
+      cntPool(pool, CP_RX_UNICAST, n);
+      cntPool(pool, CP_RX_LB_PACKETS, n);
+      cntPool(pool, CP_RX_LB_BYTES, fb);
+      store<u32>(sh + SH_FPKTS, 0);
+      store<u64>(sh + SH_FBYTES, 0);
+    }
   }
   nDirty = 0;
 }
@@ -701,6 +724,152 @@ function txOne(pool: u32, buf: u32, off: u32, len: u32, dflags: u32, dtci: u32):
   trace(pool, drop, toWire, padded);
 }
 
+/** Copies a frame of `len` bytes into a fresh buffer: 16-byte vectors when both buffers have room. */
+@inline function copyFrame(dst: usize, dstOff: u32, src: usize, srcOff: u32, len: u32): void {
+  const rounded = (len + 15) & ~15;
+  if (srcOff + rounded <= gBufSize && dstOff + rounded <= gBufSize) {
+    for (let i: u32 = 0; i < rounded; i += 16) v128.store(dst + i, v128.load(src + i));
+  } else {
+    memory.copy(dst, src, len);
+  }
+}
+
+/**
+ * The Tx loop of one burst with a fast path for the common VF-to-VF frame: untagged (for the
+ * switch), unicast, no VLAN insertion, 60 bytes up to the size limits, an exact-MAC hit that
+ * selects exactly one pool by loopback, one Rx buffer, and an RSS answer from fastRss (or RSS
+ * off on loopback). For such a frame the result of txOne is known from per-burst configuration
+ * plus the per-frame anti-spoof look-up, DA look-up, Toeplitz hash and ring room, so it is
+ * switched inline; its counters are summed per burst (Tx in locals, Rx per ring in the shadow,
+ * written by publish). Any other frame, or a fast candidate that fails a check, goes through
+ * txOne from the start: the fast path changes no state before it commits.
+ */
+function txLoop(pool: u32, desc: usize, m: u32, head: u32, n: u32): void {
+  const srcBit = <u64>1 << pool;
+  // Per-burst feature bits: which checks can apply to a fast-path frame at all.
+  const fastOn = (cFlags & SF_LOOPBACK) != 0 && pcfg(pool, PC_VLAN_ACTION) == VA_USE_DESC;
+  const spoofCheck = (mMacas & srcBit) != 0;
+  const rssOn = (cFlags & SF_RSS_ON_LB) != 0;
+  const copy = (cFlags & SF_ALWAYS_COPY) != 0;
+  const traceOn = load<u32>(gSwitchState + SS_TRACE) != 0;
+  const txLimit: u32 = cTxMax >= 4 ? cTxMax - 4 : 0; // len + 4 > SC_TX_MAX is a Tx drop
+  const vetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
+  const vetExtLe = <u32>bswap<u16>(<u16>cVetExt);
+  // selectTx for an untagged unicast frame with an exact hit, as masks.
+  const addMask = mUpe;
+  const keepMask = ((mLle & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
+    ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(<u64>0)) & mVfre;
+  // Destination pool configuration, reloaded when the pool changes.
+  let dPool: u32 = NONE;
+  let dMax: u32 = 0;
+  let dTable: usize = 0;
+  let dTypes: u32 = 0;
+  let dInner = false;
+  let dReta: usize = 0;
+  let dRetaMask: u32 = 0;
+  let dRxRing: u32 = 0;
+  let txN: u32 = 0;
+  let txBytes: u64 = 0;
+  let lastFast = false;
+  for (let i: u32 = 0; i < n; i++) {
+    const d = desc + (<usize>((head + i) & m) << 4);
+    const lo = load<u64>(d);
+    const buf = <u32>lo;
+    const off = <u32>(lo >> 32) & 0xffff;
+    const len = <u32>(lo >> 48);
+    if (buf >= gBufCount || off + 64 > gBufSize) {
+      cntPort(CT_BAD_DESC, 1);
+      continue;
+    }
+    const dflags = <u32>load<u8>(d + D_FLAGS);
+    if (fastOn && (dflags & DF_VLE) == 0 && len >= 60 && len <= txLimit) {
+      const f = bufAddr(buf) + off;
+      const et = <u32>load<u16>(f + 12);
+      const da = macAt(f);
+      if (et != vetLe && et != vetExtLe && (da & 1) == 0) {
+        let P = macFind(da) & mVfre;
+        if (P != 0) P = (P | addMask) & keepMask;
+        const spoofOk = !spoofCheck || (macFind(macAt(f + 6)) & srcBit) != 0;
+        if (P != 0 && (P & (P - 1)) == 0 && spoofOk) {
+          const p = <u32>ctz(P);
+          if (p != dPool) {
+            dPool = p;
+            const pflags = pcfg(p, PC_FLAGS);
+            const rlpml = pcfg(p, PC_RLPML);
+            let lim: u32 = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
+            if (lim > cRxBuf) lim = cRxBuf; // one descriptor
+            dMax = lim;
+            dTable = <usize>pcfg(p, PC_TOEPLITZ);
+            dTypes = pcfg(p, PC_RSS_TYPES);
+            dInner = (pflags & PF_RSS_INNER) != 0;
+            dReta = <usize>pcfg(p, PC_RETA);
+            dRetaMask = pcfg(p, PC_RETA_MASK);
+            dRxRing = pcfg(p, PC_RXRING);
+          }
+          let rtype: u32 = RSS_NONE;
+          let hash: u32 = 0;
+          let queue: u32 = 0;
+          if (rssOn) {
+            rtype = fastRssInline(f, len, dTable, dTypes, dInner);
+            if (rtype != RSS_NONE) hash = gRssHash;
+            queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
+          }
+          if (len <= dMax && rtype != RSS_BAIL) {
+            const ring = dRxRing + queue;
+            const sh = shadow(ring);
+            if (load<u32>(sh + SH_DIRTY) == 0) ringFree(ring);
+            const tail = load<u32>(sh + SH_TAIL);
+            if (tail - load<u32>(sh + SH_HEAD) < load<u32>(sh + SH_LIMIT) &&
+              (!copy || load<u32>(freeStack() + FS_COUNT) != 0)) {
+              // Commit: the frame is delivered to pool p, queue `queue`, not to the wire.
+              let b = buf;
+              let o = off;
+              if (copy) {
+                b = bufAlloc();
+                o = gHeadroom;
+                copyFrame(bufAddr(b) + o, o, f, off, len);
+                bufFree(buf);
+              }
+              // The descriptor (writeDesc's layout) in one 16-byte store at the shadow tail.
+              const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
+              v128.store(slot, i64x2(
+                <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>len << 48)),
+                <i64>(<u64>hash | (<u64>(DF_DD | DF_LB | DF_EOP) << 48) | (<u64>(rtype & 0xff) << 56)),
+              ));
+              store<u32>(sh + SH_TAIL, tail + 1);
+              const bytes = <u64>(len + 4);
+              store<u32>(sh + SH_FPKTS, load<u32>(sh + SH_FPKTS) + 1);
+              store<u64>(sh + SH_FBYTES, load<u64>(sh + SH_FBYTES) + bytes);
+              txN++;
+              txBytes += bytes;
+              lastFast = true;
+              if (traceOn) {
+                trDelivered = P;
+                trOversize = 0;
+                trNoDesc = 0;
+                trace(pool, DR_NONE, false, false);
+              }
+              continue;
+            }
+          }
+        }
+      }
+    }
+    txOne(pool, buf, off, len, dflags, <u32>load<u16>(d + D_TCI));
+    lastFast = false;
+  }
+  if (txN != 0) {
+    const tn = <u64>txN;
+    cntPool(pool, CP_TX_PACKETS, tn);
+    cntPool(pool, CP_TX_BYTES, txBytes);
+    cntPool(pool, CP_TX_UNICAST, tn);
+    cntPool(pool, CP_TX_LB_PACKETS, tn);
+    cntPool(pool, CP_TX_LB_BYTES, txBytes);
+    store<u32>(gSwitchState + SS_FAST_FRAMES, load<u32>(gSwitchState + SS_FAST_FRAMES) + txN);
+  }
+  if (lastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
+}
+
 /** Processes up to `budget` frames from Tx queue `queue` of `pool`. Returns frames consumed. */
 export function vebTxBurst(pool: u32, queue: u32, budget: u32): u32 {
   loadConfig();
@@ -711,18 +880,7 @@ export function vebTxBurst(pool: u32, queue: u32, budget: u32): u32 {
   const head = load<u32>(r + R_HEAD);
   const avail = atomic.load<u32>(r + R_TAIL) - head;
   const n = avail < budget ? avail : budget;
-  const m = load<u32>(r + R_MASK);
-  const desc = <usize>load<u32>(r + R_DESC);
-  for (let i: u32 = 0; i < n; i++) {
-    const d = desc + (<usize>((head + i) & m) << 4);
-    const buf = load<u32>(d + D_BUF);
-    const off = <u32>load<u16>(d + D_OFF);
-    if (buf >= gBufCount || off + 64 > gBufSize) {
-      cntPort(CT_BAD_DESC, 1);
-      continue;
-    }
-    txOne(pool, buf, off, <u32>load<u16>(d + D_LEN), <u32>load<u8>(d + D_FLAGS), <u32>load<u16>(d + D_TCI));
-  }
+  txLoop(pool, <usize>load<u32>(r + R_DESC), load<u32>(r + R_MASK), head, n);
   atomic.store<u32>(r + R_HEAD, head + n);
   publish();
   return n;

@@ -3,11 +3,11 @@
 // tap) into the next guest buffer (behind a 12-byte virtio_net_hdr) and publishes it on the used
 // ring. Notifications use VIRTIO_RING_F_EVENT_IDX: used_event / avail_event suppress interrupts
 // and kicks the other side does not need. Counts copies, bytes, kicks and notifications.
-import { R_TAIL, D_BUF } from "./abi";
+import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_BUF_HEADROOM } from "./abi";
 import {
   V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
   V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
-  S_CLOCK,
+  S_CLOCK, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES,
 } from "./pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
 import { sinkCheck } from "./sink";
@@ -113,5 +113,121 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
   else bump(vq, V_KICKS_SUPPRESSED, 1);
   // NAPI-style: when drained, re-enable the interrupt for the next used buffer.
   if (((lastUsed + n) & 0xffff) == <u32>atomic.load<u16>(used + 2)) atomic.store<u16>(usedEventAddr(vq), <u16>(lastUsed + n));
+  return n;
+}
+
+// ---- transmit direction --------------------------------------------------------------------
+// The guest driver copies each frame of its stack's ring into its next transmit buffer (behind
+// a 12-byte virtio_net_hdr), posts it on the avail ring and kicks under avail_event; the
+// backend copies each posted buffer into a tap buffer (the host buffer paired with the
+// descriptor in V_SIDE: nothing is allocated), publishes the used entry (the Tx completion) and
+// notifies under used_event. Descriptors complete in order, so the guest reuses them in order.
+
+/** Guest driver, transmit: reaps completions, then posts up to `budget` frames. */
+export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
+  const size = load<u32>(vq + V_SIZE);
+  const mask = size - 1;
+  const avail = <usize>load<u32>(vq + V_AVAIL);
+  const used = <usize>load<u32>(vq + V_USED);
+  const descT = <usize>load<u32>(vq + V_DESC);
+  const side = <usize>load<u32>(vq + V_SIDE);
+  const inr = <usize>load<u32>(vq + V_IN);
+  const usedIdx = <u32>atomic.load<u16>(used + 2);
+  const lastUsed = load<u32>(vq + V_LAST_USED);
+  const reaped = (usedIdx - lastUsed) & 0xffff;
+  const nowUsed = lastUsed + reaped;
+  if (reaped != 0) {
+    store<u32>(vq + V_LAST_USED, nowUsed);
+    bump(vq, V_REFILLED, reaped);
+    // Ask for an interrupt at the next completion (the driver frees its skbs from it).
+    atomic.store<u16>(usedEventAddr(vq), <u16>nowUsed);
+  }
+  const availIdx = <u32>load<u16>(avail + 2);
+  const free = size - ((availIdx - nowUsed) & 0xffff);
+  let n = rAvail(inr);
+  if (n > budget) n = budget;
+  if (n > free) n = free;
+  if (n == 0) return reaped;
+  const base = bufBase(vq);
+  const bsize = bufSize(vq);
+  const head = load<u32>(inr);
+  for (let k: u32 = 0; k < n; k++) {
+    const d = rDesc(inr, head + k);
+    const id = (availIdx + k) & mask;
+    const de = descT + (<usize>id << 4);
+    const gaddr = <usize>load<u64>(de);
+    let len = descLen(d);
+    const cap = <u32>V_GBUF_BYTES - <u32>VNET_HDR_BYTES;
+    if (len > cap) len = cap;
+    memory.fill(gaddr, 0, VNET_HDR_BYTES);
+    memory.copy(gaddr + VNET_HDR_BYTES, frameAddr(base, bsize, d), len);
+    store<u32>(de + 8, len + VNET_HDR_BYTES);
+    store<u16>(de + 12, 0); // device-readable
+    store<u32>(side + (<usize>id << 2), load<u32>(d + D_BUF));
+    store<u16>(avail + 4 + (<usize>id << 1), <u16>id);
+  }
+  rPublishHead(inr, n);
+  atomic.store<u16>(avail + 2, <u16>(availIdx + n));
+  const now16 = (availIdx + n) & 0xffff;
+  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(availEventAddr(vq)), now16, availIdx)) bump(vq, V_KICKS, 1);
+  else bump(vq, V_KICKS_SUPPRESSED, 1);
+  return n;
+}
+
+/** Backend (vhost-copy), transmit: up to `budget` guest buffers copied into tap buffers. */
+export function vhostTxBurst(vq: usize, budget: u32): u32 {
+  const size = load<u32>(vq + V_SIZE);
+  const mask = size - 1;
+  const avail = <usize>load<u32>(vq + V_AVAIL);
+  const used = <usize>load<u32>(vq + V_USED);
+  const descT = <usize>load<u32>(vq + V_DESC);
+  const side = <usize>load<u32>(vq + V_SIDE);
+  const out = <usize>load<u32>(vq + V_OUT);
+  const lastAvail = load<u32>(vq + V_LAST_AVAIL);
+  const availIdx = <u32>atomic.load<u16>(avail + 2);
+  let n = (availIdx - lastAvail) & 0xffff;
+  if (n > budget) n = budget;
+  const s = rSpace(out);
+  if (n > s) n = s;
+  if (n == 0) {
+    atomic.store<u16>(availEventAddr(vq), <u16>lastAvail); // kick me when the guest posts
+    return 0;
+  }
+  const base = bufBase(vq);
+  const bsize = bufSize(vq);
+  const headroom = load<u32>(<usize>load<u32>(vq + X_HDR) + (H_BUF_HEADROOM << 2));
+  const usedIdx = <u32>load<u16>(used + 2);
+  const tail = load<u32>(out + R_TAIL);
+  let copied: u64 = 0;
+  for (let k: u32 = 0; k < n; k++) {
+    const id = <u32>load<u16>(avail + 4 + (<usize>((lastAvail + k) & mask) << 1)) & mask;
+    const de = descT + (<usize>id << 4);
+    const gaddr = <usize>load<u64>(de);
+    const glen = load<u32>(de + 8);
+    const len = glen > <u32>VNET_HDR_BYTES ? glen - <u32>VNET_HDR_BYTES : 0;
+    const buf = load<u32>(side + (<usize>id << 2));
+    memory.copy(base + <usize>(buf * bsize) + <usize>headroom, gaddr + VNET_HDR_BYTES, len);
+    const o = rDesc(out, tail + k);
+    store<u32>(o + D_BUF, buf);
+    store<u16>(o + D_OFF, <u16>headroom);
+    store<u16>(o + D_LEN, <u16>len);
+    store<u32>(o + D_HASH, 0);
+    store<u16>(o + D_TCI, 0);
+    store<u8>(o + D_FLAGS, DF_EOP);
+    store<u8>(o + D_INFO, 0);
+    const ue = used + 4 + (<usize>((usedIdx + k) & mask) << 3);
+    store<u32>(ue, id);
+    store<u32>(ue + 4, 0);
+    copied += <u64>len;
+  }
+  rPublishTail(out, n);
+  atomic.store<u16>(used + 2, <u16>(usedIdx + n));
+  store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
+  bump(vq, V_COPIES, n);
+  bump(vq, V_BYTES_COPIED, copied);
+  const now = (usedIdx + n) & 0xffff;
+  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(usedEventAddr(vq)), now, usedIdx)) bump(vq, V_USED_NOTIFY, 1);
+  else bump(vq, V_USED_SUPPRESSED, 1);
+  if (((lastAvail + n) & 0xffff) == availIdx) atomic.store<u16>(availEventAddr(vq), <u16>(lastAvail + n));
   return n;
 }

@@ -26,6 +26,83 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** A line of bench/paths.bench.ts (end-to-end path rate measured by the suite itself). */
+interface PathLine {
+  name: string;
+  workers: number;
+  mppsMedian: number;
+  mppsMin: number;
+  mppsMax: number;
+  runs: number;
+}
+interface PathLevels {
+  floor: number;
+  target: number;
+  moonshot: number;
+}
+type SuiteModule = {
+  suite?: Suite;
+  FLOOR_MPPS?: number;
+  TARGET_MPPS?: number;
+  MOONSHOT_MPPS?: number;
+};
+/** Floor 10 GbE line rate, target, moonshot 40 GbE line rate (Mpps, 64-byte frames). */
+const DEFAULT_PATH_LEVELS: PathLevels = { floor: 14.88, target: 40, moonshot: 59.52 };
+
+function isPathLine(x: unknown): x is PathLine {
+  const l = x as Partial<PathLine>;
+  return (
+    typeof l === "object" &&
+    l !== null &&
+    typeof l.name === "string" &&
+    typeof l.workers === "number" &&
+    typeof l.mppsMedian === "number" &&
+    typeof l.mppsMin === "number" &&
+    typeof l.mppsMax === "number"
+  );
+}
+
+function pathLevels(mod: SuiteModule): PathLevels {
+  return {
+    floor: mod.FLOOR_MPPS ?? DEFAULT_PATH_LEVELS.floor,
+    target: mod.TARGET_MPPS ?? DEFAULT_PATH_LEVELS.target,
+    moonshot: mod.MOONSHOT_MPPS ?? DEFAULT_PATH_LEVELS.moonshot,
+  };
+}
+
+/** End-to-end path rates as table rows; the levels apply to the native path (paths.bench.ts). */
+function pathTable(lines: PathLine[], lv: PathLevels): string {
+  const table = new Table({
+    head: [
+      "path",
+      "workers",
+      "measured (simulator), median",
+      "min – max (runs)",
+      `floor ${lv.floor} Mpps`,
+      `target ${lv.target} Mpps`,
+      `moonshot ${lv.moonshot} Mpps`,
+    ],
+    style: { head: [], border: [] },
+  });
+  const verdict = (l: PathLine, level: number) =>
+    l.name !== "native" ? "n/a" : l.mppsMedian >= level ? "met" : "not met";
+  for (const l of lines) {
+    table.push([
+      l.name,
+      String(l.workers),
+      `${l.mppsMedian.toFixed(2)} Mpps`,
+      `${l.mppsMin.toFixed(2)} – ${l.mppsMax.toFixed(2)} (${l.runs})`,
+      verdict(l, lv.floor),
+      verdict(l, lv.target),
+      verdict(l, lv.moonshot),
+    ]);
+  }
+  return [
+    "end-to-end paths (bench/paths.bench.ts, worker threads, 64-byte frames; levels apply to the native path):",
+    table.toString(),
+  ].join("\n");
+}
+
 function fmtRate(c: BenchCase, rate: number): string {
   return `${(rate / 1e6).toFixed(rate >= 1e7 ? 1 : 3)} ${c.unit}`;
 }
@@ -41,8 +118,10 @@ async function main(): Promise<void> {
   const cases: BenchCase[] = [];
   // Suites may also return lines they measured themselves (end-to-end runs): printed as given.
   const measured: Array<{ file: string; line: Record<string, unknown> }> = [];
+  const pathLines: PathLine[] = [];
+  let levels = DEFAULT_PATH_LEVELS;
   for (const f of files) {
-    const mod = (await import(pathToFileURL(join(here, f)).href)) as { suite?: Suite };
+    const mod = (await import(pathToFileURL(join(here, f)).href)) as SuiteModule;
     if (typeof mod.suite !== "function") throw new Error(`bench/${f} does not export suite(ctx)`);
     const out = (await mod.suite({ quick })) as unknown[];
     for (const c of out) {
@@ -50,7 +129,12 @@ async function main(): Promise<void> {
         const bc = c as BenchCase;
         if (!filter || `${bc.group} ${bc.name}`.includes(filter)) cases.push(bc);
       } else if (!filter || JSON.stringify(c).includes(filter)) {
-        measured.push({ file: f, line: c as Record<string, unknown> });
+        if (isPathLine(c)) {
+          pathLines.push(c);
+          levels = pathLevels(mod);
+        } else {
+          measured.push({ file: f, line: c as Record<string, unknown> });
+        }
       }
     }
   }
@@ -104,8 +188,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `iovsim benchmarks — measured (simulator), single thread, ${cpu}, ${cpus().length} cores, Node ${process.version}\n`,
   );
-  process.stdout.write(`${table.toString()}\n`);
+  if (rows.length > 0) process.stdout.write(`${table.toString()}\n`);
   failed = rows.some((r) => r.error !== undefined);
+  if (pathLines.length > 0) process.stdout.write(`${pathTable(pathLines, levels)}\n`);
   if (measured.length > 0) {
     process.stdout.write("measured by the suites themselves (end-to-end, simulator):\n");
     for (const m of measured) process.stdout.write(`  ${m.file}: ${JSON.stringify(m.line)}\n`);
@@ -123,7 +208,10 @@ async function main(): Promise<void> {
       rmePercent: r.rme,
       target: r.c.target ?? null,
     }));
-    writeFileSync(json, `${JSON.stringify({ cpu, node: process.version, quick, results: out }, null, 2)}\n`);
+    writeFileSync(
+      json,
+      `${JSON.stringify({ cpu, node: process.version, quick, results: out, paths: pathLines }, null, 2)}\n`,
+    );
   }
 }
 

@@ -17,6 +17,10 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   paths: () => import("./commands/paths.ts"),
   ping: () => import("./commands/ping.ts"),
   demo: () => import("./commands/demo.ts"),
+  sysfs: () => import("./commands/sysfs.ts"),
+  ip: () => import("./commands/ip.ts"),
+  devlink: () => import("./commands/devlink.ts"),
+  steering: () => import("./commands/steering.ts"),
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -31,6 +35,10 @@ const SUMMARIES: Record<string, string> = {
   paths: "compare packet paths: measured (simulator) and modeled throughput/latency",
   ping: "ping --path NAME: modeled ping round trip through a path",
   demo: "the talk's setup end to end (what `npm start` runs)",
+  sysfs: "sysfs read|write|ls PATH: the Linux view (sriov_numvfs, netdevsim)",
+  ip: "ip link set DEV vf N ... / ip link show: Linux VF settings",
+  devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode",
+  steering: "steering strategies on encapsulated traffic: per-queue counts, Jain's index, Mpps",
 };
 
 export function usage(): string {

@@ -124,6 +124,8 @@ export interface ModelInput {
   counts: EventCounts;
   frameBytes: number;
   linkGbps: number;
+  /** Which way the counted frames went: rx (default; latency wire -> consumer) or tx. */
+  direction?: "rx" | "tx";
 }
 
 /** Per-CPU cycles per packet for a run. */
@@ -234,7 +236,10 @@ export function modelRun(p: CostProfile, input: ModelInput): ModelResult {
       bottleneck = cpu.cpu;
     }
   }
-  const base = receiveLatencyNs(p, input.context, input.counts, false);
+  const base =
+    input.direction === "tx"
+      ? transmitLatencyNs(p, input.context, input.counts, false)
+      : receiveLatencyNs(p, input.context, input.counts, false);
   // Under load the interrupt fires once per ITR interval: the wait is uniform over [0, ITR].
   const itrNs = p.c.itr_us * 1e3;
   return {
@@ -260,11 +265,14 @@ export function pingRttUs(
   counts: EventCounts,
   linkGbps: number,
   frameBytes = 98,
+  /** Events of the transmit side when it was simulated (else `counts` stand for both sides). */
+  txCounts?: EventCounts,
 ): number {
   const wire = wireBits(frameBytes) / linkGbps; // ns
   const peer =
     receiveLatencyNs(p, "host", emptyCounts, true) + transmitLatencyNs(p, "host", emptyCounts, true);
-  const ours = transmitLatencyNs(p, context, counts, true) + receiveLatencyNs(p, context, counts, true);
+  const ours =
+    transmitLatencyNs(p, context, txCounts ?? counts, true) + receiveLatencyNs(p, context, counts, true);
   return (ours + peer + 2 * wire) / 1e3;
 }
 

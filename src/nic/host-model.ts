@@ -16,6 +16,8 @@ export interface PfRuntime {
   numVfs?: number;
   vfs: VfRecord[];
   driverState: DriverState;
+  /** Which interface enabled SR-IOV: absent/"iovctl" = FreeBSD iovctl, "sysfs" = the Linux view (src/nic/linux). */
+  configuredBy?: "iovctl" | "sysfs";
 }
 
 export interface HostState {
@@ -25,6 +27,8 @@ export interface HostState {
   spec: HostSpec;
   pfs: Record<string, PfRuntime>;
   dmesg: string[];
+  /** The Linux view's own data (netdevsim devices, per-VF ip-link settings); validated by src/nic/linux/state.ts. */
+  linux?: unknown;
 }
 
 /** Everything about one PF that does not change: spec, profile, address, capability. */

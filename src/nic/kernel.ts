@@ -216,6 +216,12 @@ export function iovDelete(state: HostState, pfName: string): void {
   const info = requirePf(state, pfName);
   const rt = state.pfs[pfName];
   if (!rt?.sriovEnabled) throw new KernelError("ECHILD", `${pfName} has no VFs`);
+  // Shared host: VFs enabled through the Linux view (sysfs sriov_numvfs) belong to it.
+  if (rt.configuredBy === "sysfs")
+    throw new KernelError(
+      "EBUSY",
+      `${pfName}'s VFs were enabled through Linux sysfs (sriov_numvfs); write 0 there to remove them`,
+    );
   for (const vf of rt.vfs) {
     if (vf.attached === false) continue;
     if (vf.driver === "ppt" && vf.attachedVm) {

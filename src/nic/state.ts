@@ -53,9 +53,12 @@ const stateSchema = z.object({
       numVfs: z.number().int().min(0).optional(),
       vfs: z.array(vfRecordSchema),
       driverState: z.record(z.string(), z.number()),
+      configuredBy: z.enum(["iovctl", "sysfs"]).optional(),
     }),
   ),
   dmesg: z.array(z.string()),
+  // Validated in detail by src/nic/linux/state.ts when the Linux view reads it.
+  linux: z.unknown().optional(),
 });
 
 export function statePath(dir: string): string {

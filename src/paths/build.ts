@@ -6,7 +6,9 @@ import * as P from "../../assembly/pathabi.ts";
 import { Layout } from "../switch/layout.ts";
 import type { WasmSwitch } from "../switch/nic.ts";
 import type { TemplateSet } from "../traffic/profiles.ts";
-import type { ElementSpec, PathGraph } from "./graphs.ts";
+import { type ElementSpec, elementsFor, type PathGraph } from "./graphs.ts";
+
+export type Dir = "rx" | "tx";
 
 export const BUF_SIZE = 2048;
 export const BUF_HEADROOM = 64;
@@ -21,6 +23,11 @@ export interface PlanStep {
   /** veb-wasm: the layout header the switch kernels init() from. bridge: the input ring and port. */
   inRing?: number;
   inPort?: number;
+  /** veb-wasm: run the receive side (wire-in ring) and the transmit side of these pools (queue 0). */
+  wireRx?: boolean;
+  txPools?: number[];
+  /** sink: one context per receive queue of the pool (one thread drains them all). */
+  ctxs?: number[];
 }
 
 /** The control block: stop flag, go flag, ready count (i32 words for Atomics). */
@@ -39,16 +46,25 @@ export interface BuiltPath {
   returns: number[];
   ctx: Map<string, number>;
   sinks: string[];
+  /** Direction of each element (by name) and the generators' names. */
+  dirOf: Map<string, Dir>;
+  gens: string[];
+  /** Elements as run (direction-tagged). */
+  elements: Array<{ dir: Dir; el: ElementSpec }>;
   /** Interrupt/doorbell counters of host drivers inside the path (sink-shaped contexts). */
   irqCounters: number[];
   buffers: number;
   /** Switch receive rings of pools other than the consumer's (frames there left the path). */
   otherRx: Map<string, number>;
-  nic?: { sw: WasmSwitch; pool: number };
+  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
 }
 
 export interface BuildOptions {
+  /** The elements to lay out, direction-tagged (default: the graph's receive direction). */
+  elements?: Array<{ dir: Dir; el: ElementSpec }>;
   templates: TemplateSet;
+  /** Templates of the transmit direction's generator (frames the consumer sends). */
+  txTemplates?: TemplateSet;
   /** Simulator picoseconds per wire byte (from the target rate). */
   psPerByte: number;
   count: number;
@@ -61,7 +77,7 @@ export interface BuildOptions {
   buffers?: number;
   /** The NIC's embedded switch (src/switch, Wasm) for the veb-rx element, already laid out in
    *  this memory and programmed; the consumer's pool receives on its queue 0. */
-  nic?: { sw: WasmSwitch; pool: number };
+  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
 }
 
 const highWater = new WeakMap<WebAssembly.Memory, number>();
@@ -90,15 +106,17 @@ export function buildPath(
   graph: PathGraph,
   o: BuildOptions,
 ): BuiltPath {
+  const parts = o.elements ?? elementsFor(graph, "rx");
+  const genNames = parts.filter((p) => p.el.kind === "gen").map((p) => p.el.name);
   let layout: Layout;
   let nbuf: number;
   const genBuffers: number[] = [];
   if (o.nic) {
-    // Continue the switch's layout; the generator takes its buffers from the switch's pool
+    // Continue the switch's layout; the generators take their buffers from the switch's pool
     // (leaving some for the switch's own replication copies).
     layout = o.nic.sw.layout;
-    const take = Math.min(o.buffers ?? 8192, o.nic.sw.free.count() - 1024);
-    for (let i = 0; i < take; i++) genBuffers.push(o.nic.sw.free.alloc()!);
+    const perGen = Math.floor(Math.min(o.buffers ?? 8192, o.nic.sw.free.count() - 1024) / genNames.length);
+    for (let i = 0; i < perGen * genNames.length; i++) genBuffers.push(o.nic.sw.free.alloc()!);
     nbuf = genBuffers.length;
   } else {
     clearPathMemory(memory, heapBase);
@@ -131,82 +149,165 @@ export function buildPath(
     return r;
   };
   const returns: number[] = [];
-  const newReturn = (name: string): number => {
+  const genReturns: Record<Dir, number[]> = { rx: [], tx: [] };
+  const newReturn = (name: string, dir: Dir): number => {
     // Sized like the pool so a buffer always fits on its way home.
     let cap = 2;
     while (cap < nbuf) cap *= 2;
     const r = layout.addRing(`ret:${name}`, cap, A.RING_KIND_FREE).offset;
     returns.push(r);
+    genReturns[dir].push(r);
     return r;
   };
 
-  // Templates, size sequence and flow table (read-only after setup).
-  const ts = o.templates;
-  const tplTab = layout.addRegion("gen:templates", ts.templates.length * P.TPL_BYTES, 64).offset;
-  ts.templates.forEach((t, i) => {
-    const at = layout.addRegion(`gen:template:${i}`, t.bytes.length + 8, 64).offset;
-    layout.u8().set(t.bytes, at);
-    const e = tplTab + i * P.TPL_BYTES;
-    const dv = layout.dv();
-    dv.setUint32(e + P.T_ADDR, at, true);
-    dv.setUint16(e + P.T_LEN, t.bytes.length, true);
-    dv.setUint16(e + P.T_PAY, t.stampOff, true);
-    dv.setUint16(e + P.T_FLOW, t.flowOff, true);
-    dv.setUint16(e + P.T_CSUM, t.csumOff, true);
-    dv.setUint8(e + P.T_CSUM_KIND, t.csumKind);
-  });
-  const seqTab = layout.addRegion("gen:sequence", ts.sequence.length, 64).offset;
-  layout.u8().set(ts.sequence, seqTab);
-  const flowTab = layout.addRegion("gen:flows", ts.flowTable.length * 2, 64).offset;
-  new Uint16Array(memory.buffer, flowTab, ts.flowTable.length).set(ts.flowTable);
+  // Templates, size sequence and flow table per direction (read-only after setup).
+  const tplTabs = {} as Record<Dir, { tab: number; seq: number; flows: number; ts: TemplateSet }>;
+  for (const dir of ["rx", "tx"] as const) {
+    const ts = dir === "tx" ? (o.txTemplates ?? o.templates) : o.templates;
+    const tab = layout.addRegion(`gen:${dir}:templates`, ts.templates.length * P.TPL_BYTES, 64).offset;
+    ts.templates.forEach((t, i) => {
+      const at = layout.addRegion(`gen:${dir}:template:${i}`, t.bytes.length + 8, 64).offset;
+      layout.u8().set(t.bytes, at);
+      const e = tab + i * P.TPL_BYTES;
+      const dv = layout.dv();
+      dv.setUint32(e + P.T_ADDR, at, true);
+      dv.setUint16(e + P.T_LEN, t.bytes.length, true);
+      dv.setUint16(e + P.T_PAY, t.stampOff, true);
+      dv.setUint16(e + P.T_FLOW, t.flowOff, true);
+      dv.setUint16(e + P.T_CSUM, t.csumOff, true);
+      dv.setUint8(e + P.T_CSUM_KIND, t.csumKind);
+    });
+    const seq = layout.addRegion(`gen:${dir}:sequence`, ts.sequence.length, 64).offset;
+    layout.u8().set(ts.sequence, seq);
+    const flows = layout.addRegion(`gen:${dir}:flows`, ts.flowTable.length * 2, 64).offset;
+    new Uint16Array(memory.buffer, flows, ts.flowTable.length).set(ts.flowTable);
+    tplTabs[dir] = { tab, seq, flows, ts };
+  }
 
   const ctx = new Map<string, number>();
+  const dirOf = new Map<string, Dir>();
   const steps: PlanStep[] = [];
   const sinks: string[] = [];
   const otherRx = new Map<string, number>();
   const irqCounters: number[] = [];
-  let genCtx = 0;
-  const genReturns: number[] = [];
+  const genCtx: Partial<Record<Dir, number>> = {};
+  let vebStep: PlanStep | undefined;
+  const NO_IRQ = 0xffffffff;
 
-  const newSink = (name: string, inRing: number, iotlb: number, interrupts: boolean): number => {
+  const newSink = (name: string, dir: Dir, inRing: number, iotlb: number, interrupts: boolean): number => {
     const c = layout.addRegion(`sink:${name}`, P.SINK_CTX_BYTES, 64).offset;
+    const t = tplTabs[dir];
     set32(c + P.X_HDR, hdr);
     set32(c + P.S_IN, inRing);
-    set32(c + P.S_TPL, tplTab);
-    set32(c + P.S_NTPL, ts.replay ? 0 : ts.templates.length); // replayed frames carry no stamp
-    set32(c + P.S_ITR_NS, interrupts ? o.itrNs : 0);
+    set32(c + P.S_TPL, t.tab);
+    set32(c + P.S_NTPL, t.ts.replay ? 0 : t.ts.templates.length); // replayed frames carry no stamp
+    set32(c + P.S_ITR_NS, interrupts ? o.itrNs : NO_IRQ);
     set32(c + P.S_IOTLB, iotlb);
     ctx.set(name, c);
     sinks.push(name);
     return c;
   };
+  /** Counters of a host driver inside the path (doorbells, interrupts): a sink-shaped context. */
+  const newIrq = (name: string, dir: Dir): number => {
+    const s = layout.addRegion(`irq:${name}`, P.SINK_CTX_BYTES, 64).offset;
+    const t = tplTabs[dir];
+    set32(s + P.X_HDR, hdr);
+    set32(s + P.S_ITR_NS, o.itrNs);
+    set32(s + P.S_TPL, t.tab);
+    set32(s + P.S_NTPL, t.ts.replay ? 0 : t.ts.templates.length);
+    irqCounters.push(s);
+    ctx.set(`irq:${name}`, s);
+    return s;
+  };
+  const nicStep = (name: string): PlanStep => {
+    if (!vebStep) {
+      vebStep = { name, kind: "veb-wasm", ctx: layout.header, wireRx: false, txPools: [] };
+      steps.push(vebStep);
+      ctx.set(name, layout.header);
+      if (o.nic) {
+        const sl = o.nic.sw.sl;
+        const used = new Set([
+          ...Array.from({ length: o.nic.rxQueues ?? 1 }, (_, q) => `${o.nic!.pool}:${q}`),
+          ...(o.nic.peerPool !== undefined ? [`${o.nic.peerPool}:0`] : []),
+        ]);
+        for (const [p, qs] of sl.rxRings.entries()) {
+          for (const [q, r] of qs.entries()) {
+            if (!used.has(`${p}:${q}`)) otherRx.set(`switch pool ${p} queue ${q}`, r.offset);
+          }
+        }
+      }
+    } else ctx.set(name, layout.header);
+    return vebStep;
+  };
+  const vq = (name: string, dir: Dir): number => {
+    const n = VQ_SIZE;
+    const c = layout.addRegion(`ctx:${name}`, P.VIRTIO_CTX_BYTES, 64).offset;
+    const desc = layout.addRegion(`${name}:desc`, n * 16, 4096).offset;
+    const avail = layout.addRegion(`${name}:avail`, 6 + 2 * n, 64).offset;
+    const used = layout.addRegion(`${name}:used`, 6 + 8 * n, 4096).offset;
+    const gbuf = layout.addRegion(`${name}:guest-buffers`, n * P.V_GBUF_BYTES, 4096).offset;
+    const dv = layout.dv();
+    for (let i = 0; i < n; i++) {
+      dv.setBigUint64(desc + i * 16, BigInt(gbuf + i * P.V_GBUF_BYTES), true);
+      dv.setUint32(desc + i * 16 + 8, P.V_GBUF_BYTES, true);
+      if (dir === "rx") {
+        // The guest posts every receive buffer up front (device-writable, 2 KiB each).
+        dv.setUint16(desc + i * 16 + 12, 2, true); // VRING_DESC_F_WRITE
+        dv.setUint16(avail + 4 + 2 * i, i, true);
+      }
+    }
+    if (dir === "rx") dv.setUint16(avail + 2, n, true);
+    else set32(c + P.V_SIDE, layout.addRegion(`${name}:side`, n * 4, 64).offset);
+    set32(c + P.X_HDR, hdr);
+    set32(c + P.V_SIZE, n);
+    set32(c + P.V_DESC, desc);
+    set32(c + P.V_AVAIL, avail);
+    set32(c + P.V_USED, used);
+    set32(c + P.V_GBUF, gbuf);
+    set32(c + P.V_EVENT_IDX, o.eventIdx ? 1 : 0);
+    ctx.set(name, c);
+    return c;
+  };
 
   if (o.nic) {
-    const veb = graph.elements.find((e) => e.kind === "veb");
-    if (veb?.kind === "veb") links.set(veb.in, o.nic.sw.sl.wireIn.offset); // the generator feeds the wire
+    // The NIC switch's rings stand for the links that touch it.
+    const sl = o.nic.sw.sl;
+    links.set("nic.tx", sl.txRings[o.nic.pool][0].offset);
+    links.set("wire.out", sl.wireOut.offset);
+    if (o.nic.peerPool !== undefined) links.set("peer.rx", sl.rxRings[o.nic.peerPool][0].offset);
+    for (const { el } of parts) {
+      if (el.kind === "veb") {
+        links.set(el.in, sl.wireIn.offset); // the generator (or the echo peer) feeds the wire
+        links.set(el.out, sl.rxRings[o.nic.pool][0].offset);
+      }
+    }
   }
-  for (const el of graph.elements) {
+  for (const { dir, el } of parts) {
+    dirOf.set(el.name, dir);
     switch (el.kind) {
       case "gen": {
-        const c = layout.addRegion("ctx:gen", P.GEN_CTX_BYTES, 64).offset;
-        const free = layout.addRegion("gen:free", 64 + nbuf * 4, 64).offset;
-        set32(free, nbuf);
+        const t = tplTabs[dir];
+        const ts = t.ts;
+        const c = layout.addRegion(`ctx:${el.name}`, P.GEN_CTX_BYTES, 64).offset;
+        const mine = genBuffers.splice(0, Math.floor(nbuf / genNames.length));
+        const free = layout.addRegion(`${el.name}:free`, 64 + nbuf * 4, 64).offset;
+        set32(free, mine.length);
         set32(free + 4, nbuf);
-        new Uint32Array(memory.buffer, free + 64, nbuf).set(genBuffers);
+        new Uint32Array(memory.buffer, free + 64, mine.length).set(mine);
         set32(c + P.X_HDR, hdr);
         set32(c + P.G_OUT, ring(el.out));
         set32(c + P.G_FREE, free);
-        set32(c + P.G_TPL, tplTab);
+        set32(c + P.G_TPL, t.tab);
         set32(c + P.G_NTPL, ts.templates.length);
-        set32(c + P.G_SEQ, seqTab);
+        set32(c + P.G_SEQ, t.seq);
         set32(c + P.G_NSEQ, ts.sequence.length);
-        set32(c + P.G_FLOWS, flowTab);
+        set32(c + P.G_FLOWS, t.flows);
         set32(c + P.G_FLOW_MASK, ts.flowTable.length - 1);
         set32(c + P.G_PS_PER_BYTE, Math.round(o.psPerByte));
         set32(c + P.G_FLAGS, ts.replay ? 0 : P.GF_PATCH);
         set64(c + P.G_LIMIT, BigInt(o.count));
-        set32(c + P.G_RNG, (o.seed * 2654435761) >>> 0 || 1);
-        genCtx = c;
+        set32(c + P.G_RNG, ((o.seed + (dir === "tx" ? 0x9e37 : 0)) * 2654435761) >>> 0 || 1);
+        genCtx[dir] = c;
         ctx.set(el.name, c);
         steps.push({ name: el.name, kind: "gen", ctx: c });
         break;
@@ -214,22 +315,20 @@ export function buildPath(
       case "veb": {
         if (o.nic) {
           // The real embedded switch: wire-in ring -> parse, pool select, RSS -> pool Rx rings.
-          const sl = o.nic.sw.sl;
-          links.set(el.in, sl.wireIn.offset);
-          links.set(el.out, sl.rxRings[o.nic.pool][0].offset);
-          for (const [p, qs] of sl.rxRings.entries()) {
-            for (const [q, r] of qs.entries()) {
-              if (p !== o.nic.pool || q !== 0) otherRx.set(`switch pool ${p} queue ${q}`, r.offset);
-            }
-          }
-          steps.push({ name: el.name, kind: "veb-wasm", ctx: layout.header });
-          ctx.set(el.name, layout.header);
+          nicStep(el.name).wireRx = true;
           break;
         }
         // The receive side of the NIC's embedded switch: a MAC look-up that steers the frame
         // to the consumer's pool (unknown unicast goes to the default pool, here the same one).
-        const c = bridgeCtx(el.name, ring(el.in), [ring("wire.out"), ring(el.out)], true);
+        const c = bridgeCtx(el.name, dir, [ring("wire.out"), ring(el.out)], true);
         steps.push({ name: el.name, kind: "bridge", ctx: c, inRing: ring(el.in), inPort: 0 });
+        break;
+      }
+      case "veb-tx": {
+        if (!o.nic) throw new Error(`path ${graph.name}: the transmit direction needs the NIC switch`);
+        if (el.out === "peer.rx" && o.nic.peerPool === undefined)
+          throw new Error(`path ${graph.name}: loopback needs a peer pool`);
+        nicStep(el.name).txPools!.push(o.nic.pool);
         break;
       }
       case "hop": {
@@ -239,74 +338,100 @@ export function buildPath(
         set32(c + P.H_OUT, ring(el.out));
         ctx.set(el.name, c);
         steps.push({ name: el.name, kind: "hop", ctx: c });
-        if (el.interrupts) {
-          // The host driver's receive interrupt (ITR) and refill doorbell: counted on a sink
-          // context that only holds those counters.
-          const s = layout.addRegion(`irq:${el.name}`, P.SINK_CTX_BYTES, 64).offset;
-          set32(s + P.X_HDR, hdr);
-          set32(s + P.S_ITR_NS, o.itrNs);
-          set32(c + P.H_IRQ, s);
-          irqCounters.push(s);
-        }
+        // The host driver's receive interrupt (ITR) and refill doorbell.
+        if (el.interrupts) set32(c + P.H_IRQ, newIrq(el.name, dir));
+        break;
+      }
+      case "txdrv": {
+        const c = layout.addRegion(`ctx:${el.name}`, P.HOP_CTX_BYTES, 64).offset;
+        set32(c + P.X_HDR, hdr);
+        set32(c + P.H_IN, ring(el.in));
+        set32(c + P.H_OUT, ring(el.out));
+        set32(c + P.H_IOTLB, el.iotlbPerFrame);
+        set32(c + P.H_IRQ, newIrq(el.name, dir));
+        ctx.set(el.name, c);
+        steps.push({ name: el.name, kind: "txdrv", ctx: c });
         break;
       }
       case "bridge": {
-        const c = bridgeCtx(el.name, ring(el.in), [ring(el.uplink), ring(el.port)], true);
-        steps.push({ name: el.name, kind: "bridge", ctx: c, inRing: ring(el.in), inPort: 0 });
+        const inPort = el.inPort ?? 0;
+        const c = bridgeCtx(el.name, dir, [ring(el.uplink), ring(el.port)], inPort === 0);
+        steps.push({ name: el.name, kind: "bridge", ctx: c, inRing: ring(el.in), inPort });
         break;
       }
       case "vhost": {
-        const n = VQ_SIZE;
-        const c = layout.addRegion(`ctx:${el.vq}`, P.VIRTIO_CTX_BYTES, 64).offset;
-        const desc = layout.addRegion(`${el.vq}:desc`, n * 16, 4096).offset;
-        const avail = layout.addRegion(`${el.vq}:avail`, 6 + 2 * n, 64).offset;
-        const used = layout.addRegion(`${el.vq}:used`, 6 + 8 * n, 4096).offset;
-        const gbuf = layout.addRegion(`${el.vq}:guest-buffers`, n * P.V_GBUF_BYTES, 4096).offset;
-        const dv = layout.dv();
-        for (let i = 0; i < n; i++) {
-          // The guest posts every receive buffer up front (device-writable, 2 KiB each).
-          dv.setBigUint64(desc + i * 16, BigInt(gbuf + i * P.V_GBUF_BYTES), true);
-          dv.setUint32(desc + i * 16 + 8, P.V_GBUF_BYTES, true);
-          dv.setUint16(desc + i * 16 + 12, 2, true); // VRING_DESC_F_WRITE
-          dv.setUint16(avail + 4 + 2 * i, i, true);
-        }
-        dv.setUint16(avail + 2, n, true);
-        set32(c + P.X_HDR, hdr);
-        set32(c + P.V_SIZE, n);
-        set32(c + P.V_DESC, desc);
-        set32(c + P.V_AVAIL, avail);
-        set32(c + P.V_USED, used);
-        set32(c + P.V_GBUF, gbuf);
+        const c = vq(el.vq, "rx");
         set32(c + P.V_IN, ring(el.in));
-        set32(c + P.V_RET, newReturn(el.name));
-        genReturns.push(u32()[(c + P.V_RET) >>> 2]);
-        set32(c + P.V_EVENT_IDX, o.eventIdx ? 1 : 0);
-        ctx.set(el.vq, c);
+        set32(c + P.V_RET, newReturn(el.name, dir));
         ctx.set(el.name, c);
         steps.push({ name: el.name, kind: "vhost", ctx: c });
         break;
       }
       case "guest-rx": {
-        const vq = ctx.get(el.vq);
-        if (vq === undefined) throw new Error(`path ${graph.name}: guest-rx before its virtqueue`);
-        const s = newSink(el.sink, 0, 0, false);
-        set32(vq + P.V_SINK, s);
-        ctx.set(el.name, vq);
-        steps.push({ name: el.name, kind: "guest-rx", ctx: vq });
+        const q = ctx.get(el.vq);
+        if (q === undefined) throw new Error(`path ${graph.name}: guest-rx before its virtqueue`);
+        const s = newSink(el.sink, dir, 0, 0, false);
+        set32(q + P.V_SINK, s);
+        ctx.set(el.name, q);
+        dirOf.set(el.sink, dir);
+        steps.push({ name: el.name, kind: "guest-rx", ctx: q });
+        break;
+      }
+      case "guest-tx": {
+        const c = vq(el.vq, "tx");
+        set32(c + P.V_IN, ring(el.in));
+        ctx.set(el.name, c);
+        steps.push({ name: el.name, kind: "guest-tx", ctx: c });
+        break;
+      }
+      case "vhost-tx": {
+        const q = ctx.get(el.vq);
+        if (q === undefined) throw new Error(`path ${graph.name}: vhost-tx before its virtqueue`);
+        set32(q + P.V_OUT, ring(el.out));
+        ctx.set(el.name, q);
+        steps.push({ name: el.name, kind: "vhost-tx", ctx: q });
+        break;
+      }
+      case "echo": {
+        const c = layout.addRegion(`ctx:${el.name}`, P.ECHO_CTX_BYTES, 64).offset;
+        set32(c + P.X_HDR, hdr);
+        set32(c + P.E_IN, ring(el.in));
+        set32(c + P.E_OUT, ring(el.out));
+        set32(c + P.E_RET, newReturn(el.name, dir));
+        ctx.set(el.name, c);
+        steps.push({ name: el.name, kind: "echo", ctx: c });
         break;
       }
       case "sink": {
-        const ret = newReturn(el.name);
-        genReturns.push(ret);
-        const c = newSink(el.name, el.in ? ring(el.in) : 0, el.iotlbPerFrame, el.interrupts);
+        const ret = newReturn(el.name, dir);
+        const c = newSink(el.name, dir, el.in ? ring(el.in) : 0, el.iotlbPerFrame, el.interrupts);
         set32(c + P.S_RET, ret);
-        steps.push({ name: el.name, kind: "sink", ctx: c });
+        const step: PlanStep = { name: el.name, kind: "sink", ctx: c };
+        // The consumer's pool has several receive queues (num-queues, RSS over its RETA): one
+        // sink context per queue (its own interrupt moderation, as one MSI-X vector per queue),
+        // drained by one element on one thread, sharing the return ring. RSS splits the stream,
+        // so the sequence check is per flow-agnostic and off; stamps and payloads are checked.
+        const queues = o.nic?.rxQueues ?? 1;
+        const vebOut = parts.find((p) => p.el.kind === "veb")?.el;
+        if (o.nic && queues > 1 && vebOut?.kind === "veb" && el.in === vebOut.out) {
+          step.ctxs = [c];
+          set32(c + P.S_FLAGS, P.SF_NO_SEQ);
+          for (let q = 1; q < queues; q++) {
+            const name = `${el.name}/q${q}`;
+            const cq = newSink(name, dir, o.nic.sw.sl.rxRings[o.nic.pool][q].offset, el.iotlbPerFrame, el.interrupts);
+            set32(cq + P.S_RET, ret);
+            set32(cq + P.S_FLAGS, P.SF_NO_SEQ);
+            dirOf.set(name, dir);
+            step.ctxs.push(cq);
+          }
+        }
+        steps.push(step);
         break;
       }
     }
   }
 
-  function bridgeCtx(name: string, _in: number, outs: number[], staticVeb: boolean): number {
+  function bridgeCtx(name: string, dir: Dir, outs: number[], staticVeb: boolean): number {
     const slots = 1024;
     const c = layout.addRegion(`ctx:${name}`, P.BRIDGE_CTX_BYTES, 64).offset;
     const table = layout.addRegion(`${name}:fdb`, slots * P.BRIDGE_ENTRY_BYTES, 64).offset;
@@ -315,9 +440,7 @@ export function buildPath(
     set32(c + P.B_MASK, slots - 1);
     set32(c + P.B_NPORTS, outs.length);
     for (const [i, r] of outs.entries()) set32(c + P.B_OUT0 + 4 * i, r);
-    const ret = newReturn(name);
-    genReturns.push(ret);
-    set32(c + P.B_RET, ret);
+    set32(c + P.B_RET, newReturn(name, dir));
     if (staticVeb) programMac(table, slots, o.consumerMac, 1);
     ctx.set(name, c);
     return c;
@@ -338,13 +461,26 @@ export function buildPath(
     dv.setUint32(e + 8, 1, true);
   }
 
-  // The generator drains every return ring (at most 4).
-  if (genReturns.length > 4) throw new Error(`path ${graph.name}: more than 4 return rings`);
-  for (const [i, r] of genReturns.entries()) set32(genCtx + P.G_RET0 + 4 * i, r);
-  set32(genCtx + P.G_NRET, genReturns.length);
-  for (const s of sinks) set32(ctx.get(s)! + P.S_CLOCK, genCtx + P.G_CLOCK_NS);
-  for (const s of irqCounters) set32(s + P.S_CLOCK, genCtx + P.G_CLOCK_NS);
-  // The wire-side uplink/flood rings have no consumer in a receive-only path.
+  // Each generator drains the return rings of its direction (at most 4); with one generator
+  // (ping: requests out, replies back), it takes every buffer home.
+  const only = genCtx.rx === undefined ? "tx" : genCtx.tx === undefined ? "rx" : undefined;
+  if (only) genReturns[only].push(...genReturns[only === "rx" ? "tx" : "rx"].splice(0));
+  for (const dir of ["rx", "tx"] as const) {
+    const g = genCtx[dir];
+    const rets = genReturns[dir];
+    if (g === undefined) continue;
+    if (rets.length > 4) throw new Error(`path ${graph.name}: more than 4 return rings (${dir})`);
+    for (const [i, r] of rets.entries()) set32(g + P.G_RET0 + 4 * i, r);
+    set32(g + P.G_NRET, rets.length);
+  }
+  // Sinks and drivers read the clock of their direction's generator (the other one if absent).
+  const clockOf = (name: string) => {
+    const dir = dirOf.get(name) ?? "rx";
+    const g = genCtx[dir] ?? genCtx.rx ?? genCtx.tx;
+    return g === undefined ? 0 : g + P.G_CLOCK_NS;
+  };
+  for (const s of sinks) set32(ctx.get(s)! + P.S_CLOCK, clockOf(s));
+  for (const [name, c] of ctx) if (name.startsWith("irq:")) set32(c + P.S_CLOCK, clockOf(name.slice(4)));
   highWater.set(memory, layout.end);
   return {
     graph,
@@ -355,6 +491,9 @@ export function buildPath(
     returns,
     ctx,
     sinks,
+    dirOf,
+    gens: genNames,
+    elements: parts,
     irqCounters,
     buffers: nbuf,
     otherRx,

@@ -1,11 +1,23 @@
 // The packet paths as data (Snabb-style configurations, not code): each is a list of elements
-// joined by named links (SPSC rings). The direction modeled is receive: the wire (a peer, played
-// by the generator) sends to a consumer on this host. src/paths/build.ts turns a graph into rings
-// and element contexts in shared memory.
+// joined by named links (SPSC rings), per direction. Receive (`elements`): the wire (a peer,
+// played by a generator) sends to a consumer on this host. Transmit (`tx`): the consumer (a
+// generator playing its stack) sends through its driver, the NIC's Tx ring and the switch's
+// transmit side (vebTxBurst) to the wire (a peer sink) or, looped back, to another pool.
+// src/paths/build.ts turns a graph into rings and element contexts in shared memory.
+// Link names with a meaning to the NIC switch: `nic.tx` (the consumer pool's Tx ring 0),
+// `peer.rx` (the peer pool's Rx ring 0), `wire.out` (the switch's wire-out ring).
 import type { PathContext } from "../model/cost.ts";
 
 export type ElementSpec =
   | { kind: "gen"; name: string; out: string }
+  /** Driver Tx side: posts on a NIC Tx ring (doorbells), reaps completions (interrupts, ITR). */
+  | { kind: "txdrv"; name: string; in: string; out: string; iotlbPerFrame: number }
+  /** The NIC switch's transmit side for the consumer's pool (Tx gates, anti-spoof, loopback). */
+  | { kind: "veb-tx"; name: string; in: "nic.tx"; out: "wire.out" | "peer.rx" }
+  | { kind: "guest-tx"; name: string; in: string; vq: string }
+  | { kind: "vhost-tx"; name: string; vq: string; out: string }
+  /** The ping peer: answers ICMP echo requests from the wire back onto the wire. */
+  | { kind: "echo"; name: string; in: string; out: string }
   | { kind: "veb"; name: string; in: string; out: string; pool: "pf" | "vf" }
   | {
       kind: "hop";
@@ -15,7 +27,7 @@ export type ElementSpec =
       role: "pf-rx" | "epair" | "tap";
       interrupts: boolean;
     }
-  | { kind: "bridge"; name: string; in: string; uplink: string; port: string }
+  | { kind: "bridge"; name: string; in: string; uplink: string; port: string; inPort?: 0 | 1 }
   | { kind: "vhost"; name: string; in: string; vq: string }
   | { kind: "guest-rx"; name: string; vq: string; sink: string }
   | {
@@ -36,7 +48,33 @@ export interface PathGraph {
   consumer: "host" | "jail" | "vm";
   /** Uses a VF created through the control plane (else the PF). */
   usesVf: boolean;
-  elements: ElementSpec[];
+  /** Receive direction (null: the path only transmits). */
+  elements: ElementSpec[] | null;
+  /** Transmit direction. */
+  tx: ElementSpec[];
+}
+
+export type Direction = "rx" | "tx" | "both";
+
+const genTx = (out: string) => ({ kind: "gen", name: "gen-tx", out }) as const;
+const vebTx = { kind: "veb-tx", name: "veb-tx", in: "nic.tx", out: "wire.out" } as const;
+const wirePeer = {
+  kind: "sink",
+  name: "wire-peer",
+  in: "wire.out",
+  role: "peer on the wire",
+  iotlbPerFrame: 0,
+  interrupts: false,
+} as const;
+
+/** Transmit through a driver that owns a NIC queue pair (PF or VF). */
+function driverTx(driver: string, iotlb: number): ElementSpec[] {
+  return [
+    genTx("stack.tx"),
+    { kind: "txdrv", name: driver, in: "stack.tx", out: "nic.tx", iotlbPerFrame: iotlb },
+    vebTx,
+    wirePeer,
+  ];
 }
 
 const gen = { kind: "gen", name: "gen", out: "wire" } as const;
@@ -48,6 +86,7 @@ export const PATHS: readonly PathGraph[] = [
     context: "host",
     consumer: "host",
     usesVf: false,
+    tx: driverTx("pf-tx", 0),
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "pf.rx0", pool: "pf" },
@@ -67,6 +106,7 @@ export const PATHS: readonly PathGraph[] = [
     context: "host",
     consumer: "jail",
     usesVf: true,
+    tx: driverTx("iavf-tx", 0),
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "vf.rx0", pool: "vf" },
@@ -86,6 +126,7 @@ export const PATHS: readonly PathGraph[] = [
     context: "vm-assigned",
     consumer: "vm",
     usesVf: true,
+    tx: driverTx("guest-iavf-tx", 2),
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "vf.rx0", pool: "vf" },
@@ -105,6 +146,7 @@ export const PATHS: readonly PathGraph[] = [
     context: "vm-assigned",
     consumer: "vm",
     usesVf: false,
+    tx: driverTx("guest-pf-tx", 2),
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "pf.rx0", pool: "pf" },
@@ -124,6 +166,16 @@ export const PATHS: readonly PathGraph[] = [
     context: "virtio",
     consumer: "vm",
     usesVf: false,
+    tx: [
+      genTx("guest.tx"),
+      { kind: "guest-tx", name: "virtio-net-tx", in: "guest.tx", vq: "vq1" },
+      { kind: "vhost-tx", name: "vhost-copy-tx", vq: "vq1", out: "tap.tx" },
+      { kind: "hop", name: "tap-tx", in: "tap.tx", out: "bridge.tx", role: "tap", interrupts: false },
+      { kind: "bridge", name: "bridge-tx", in: "bridge.tx", uplink: "uplink.tx", port: "tap.back", inPort: 1 },
+      { kind: "txdrv", name: "pf-tx", in: "uplink.tx", out: "nic.tx", iotlbPerFrame: 0 },
+      vebTx,
+      wirePeer,
+    ],
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "pf.rx0", pool: "pf" },
@@ -140,6 +192,14 @@ export const PATHS: readonly PathGraph[] = [
     context: "host",
     consumer: "jail",
     usesVf: false,
+    tx: [
+      genTx("jail.tx"),
+      { kind: "hop", name: "epair-tx", in: "jail.tx", out: "bridge.tx", role: "epair", interrupts: false },
+      { kind: "bridge", name: "bridge-tx", in: "bridge.tx", uplink: "uplink.tx", port: "epair.back", inPort: 1 },
+      { kind: "txdrv", name: "pf-tx", in: "uplink.tx", out: "nic.tx", iotlbPerFrame: 0 },
+      vebTx,
+      wirePeer,
+    ],
     elements: [
       gen,
       { kind: "veb", name: "veb-rx", in: "wire", out: "pf.rx0", pool: "pf" },
@@ -156,7 +216,44 @@ export const PATHS: readonly PathGraph[] = [
       },
     ],
   },
+  {
+    name: "vf-loopback",
+    summary: "VF to VF inside the NIC: the jail's VF sends to the VM's VF (VEB loopback, never on the wire)",
+    context: "host",
+    consumer: "jail",
+    usesVf: true,
+    elements: null,
+    tx: [
+      genTx("stack.tx"),
+      { kind: "txdrv", name: "iavf-tx", in: "stack.tx", out: "nic.tx", iotlbPerFrame: 0 },
+      { kind: "veb-tx", name: "veb-tx", in: "nic.tx", out: "peer.rx" },
+      {
+        kind: "sink",
+        name: "guest-iavf",
+        in: "peer.rx",
+        role: "guest stack (iavf in the VM, looped back)",
+        iotlbPerFrame: 2,
+        interrupts: true,
+      },
+    ],
+  },
 ];
+
+/** The elements a run executes: receive, transmit or both (generators first). */
+export function elementsFor(g: PathGraph, dir: Direction): Array<{ dir: "rx" | "tx"; el: ElementSpec }> {
+  const out: Array<{ dir: "rx" | "tx"; el: ElementSpec }> = [];
+  if (dir !== "tx") {
+    if (!g.elements) throw new Error(`path ${g.name} has no receive direction (it only transmits)`);
+    for (const el of g.elements) out.push({ dir: "rx", el });
+  }
+  if (dir !== "rx") for (const el of g.tx) out.push({ dir: "tx", el });
+  return out.sort((a, b) => (a.el.kind === "gen" ? 0 : 1) - (b.el.kind === "gen" ? 0 : 1));
+}
+
+/** Directions a path can run. */
+export function directionsOf(g: PathGraph): Direction[] {
+  return g.elements ? ["rx", "tx", "both"] : ["tx"];
+}
 
 export const PATH_NAMES = PATHS.map((p) => p.name);
 

@@ -21,10 +21,17 @@ import {
   type PlanStep,
 } from "./build.ts";
 import type { PathEngine } from "./engine.ts";
-import type { PathGraph } from "./graphs.ts";
+import { type Direction, elementsFor, type ElementSpec, type PathGraph } from "./graphs.ts";
+import type { Dir } from "./build.ts";
 
 export interface RunOptions {
   traffic: TrafficProfile;
+  /** rx (default): the wire sends to the consumer; tx: the consumer sends; both at once. */
+  direction?: Direction;
+  /** The transmit direction's traffic (source: the consumer's MAC; destination: the peer's). */
+  txTraffic?: TrafficProfile;
+  /** Run these direction-tagged elements instead of the graph's (ping composes its own). */
+  elements?: Array<{ dir: Dir; el: ElementSpec }>;
   /** Replay these templates instead of building them from `traffic` (pcap replay). */
   templates?: TemplateSet;
   /** Worker threads: 1 = run-to-completion, more = pipeline. */
@@ -37,7 +44,9 @@ export interface RunOptions {
   eventIdx?: boolean;
   /** Use the NIC's embedded switch programmed from this PF's VFs; the consumer's pool is the
    *  VF with this index, or the PF pool ("pf"). Without it, a MAC-table demultiplexer stands in. */
-  nic?: { pf: PfRecord; consumer: number | "pf"; promiscuous?: boolean };
+  nic?: { pf: PfRecord; consumer: number | "pf"; promiscuous?: boolean; peer?: number | "pf" };
+  /** Force one receive queue on the consumer's pool (ping: one exchange, one queue). */
+  singleQueue?: boolean;
   /** Test hook: worker index that dies after that many frames. */
   crash?: { worker: number; afterFrames: number };
 }
@@ -58,12 +67,20 @@ export interface RunResult {
   /** Frames delivered per wall-clock second by the simulator itself. */
   measuredMpps: number;
   measuredGbps: number;
+  direction: Direction;
+  /** Receive-direction events (the consumer receiving). */
   counts: EventCounts;
+  /** Transmit-direction events (the consumer sending); `packets` = frames that reached the far end. */
+  txCounts: EventCounts;
+  /** Measured rate of the transmit direction (frames the far end received per wall-clock second). */
+  txMeasuredMpps: number;
   conservation: Conservation;
   integrity: { bad: number; reordered: number; gaps: number };
   /** Latency in simulator time (ns): generator clock at delivery minus the frame's stamp. */
   simLatencyNs: { p50: number; p99: number; max: number; mean: number };
   generator: { sent: number; noBufferBursts: number; ringFullBursts: number };
+  /** The NIC switch's counters after the run (for determinism checks and reports). */
+  switchCounters?: unknown;
   failures: string[];
   notes: string[];
 }
@@ -72,8 +89,9 @@ export interface RunResult {
 export function schedule(steps: PlanStep[], workers: number): PlanStep[][] {
   if (workers <= 1) return [steps];
   const out: PlanStep[][] = Array.from({ length: workers }, () => []);
-  out[0].push(steps[0]);
-  const rest = steps.slice(1);
+  const gens = steps.filter((s) => s.kind === "gen");
+  out[0].push(...gens);
+  const rest = steps.filter((s) => s.kind !== "gen");
   const per = Math.ceil(rest.length / (workers - 1));
   for (const [i, s] of rest.entries()) out[1 + Math.min(workers - 2, Math.floor(i / per))].push(s);
   return out.filter((w) => w.length > 0);
@@ -99,10 +117,19 @@ export function bucketUpper(b: number): number {
   return 2 ** e + (sub + 1) * 2 ** (e - 2) - 1;
 }
 
-export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOptions): Promise<RunResult> {
+/** Lays out a path (the NIC switch programmed from the PF, rings, element contexts). */
+export function preparePath(
+  engine: PathEngine,
+  graph: PathGraph,
+  o: Omit<RunOptions, "workers" | "seconds">,
+): { built: BuiltPath; templates: TemplateSet; direction: Direction } {
+  const direction = o.direction ?? "rx";
   const templates = o.templates ?? buildTemplates(o.traffic);
+  const txTemplates = o.txTraffic ? buildTemplates(o.txTraffic) : undefined;
+  const elements = o.elements ?? elementsFor(graph, direction);
   const psPerByte = 8000 / o.traffic.rateGbps;
-  let nic: { sw: WasmSwitch; pool: number } | undefined;
+  let nic: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number } | undefined;
+  let rxQueues = 1;
   if (o.nic) {
     clearPathMemory(engine.memory, engine.heapBase);
     const config = programSwitch(o.nic.pf);
@@ -110,12 +137,30 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
       o.nic!.consumer === "pf" ? p.kind === "pf" : p.vf === o.nic!.consumer,
     );
     if (pool < 0) throw new Error(`paths: no switch pool for consumer ${o.nic.consumer} on ${o.nic.pf.name}`);
+    const peer = o.nic.peer;
+    const peerPool =
+      peer === undefined
+        ? undefined
+        : config.pools.findIndex((p) => (peer === "pf" ? p.kind === "pf" : p.vf === peer));
+    if (peerPool !== undefined && peerPool < 0) throw new Error(`paths: no switch pool for peer ${peer}`);
     // RLPML only matters with long-packet enable; without it, keep buffers at 2 KiB (a 16 KiB
     // stride puts every frame in the same cache sets).
     for (const p of config.pools) if (!p.flags.lpe) p.rlpml = Math.min(p.rlpml, 1522);
     // The consumer's driver uses one queue pair, so one receive ring carries the whole path.
-    config.pools[pool].numRxQueues = 1;
-    config.pools[pool].reta = config.pools[pool].reta.map(() => 0);
+    // num-queues: where the switch hands frames straight to the consumer's driver (native,
+    // jail-vf, vm-vf, passthrough), RSS spreads them over the pool's queues as configured and one
+    // sink per queue drains them. Where a host driver hands them on to a bridge (virtio,
+    // jail-epair) and for a loopback peer, one queue pair carries the path (docs/paths.md).
+    const rx = elements.filter((e) => e.dir === "rx").map((e) => e.el);
+    const veb = rx.find((e) => e.kind === "veb");
+    const direct = veb?.kind === "veb" && rx.some((e) => e.kind === "sink" && e.in === veb.out);
+    const keep = direct && !o.singleQueue ? [pool] : [];
+    for (const p of [pool, ...(peerPool !== undefined ? [peerPool] : [])]) {
+      if (keep.includes(p)) continue;
+      config.pools[p].numRxQueues = 1;
+      config.pools[p].reta = config.pools[p].reta.map(() => 0);
+    }
+    rxQueues = config.pools[pool].numRxQueues;
     if (o.nic.promiscuous) {
       // if_bridge puts its member interfaces in promiscuous mode: frames for MACs behind the
       // bridge (the VM's virtio NIC, the jail's epair) reach the PF's pool.
@@ -124,11 +169,13 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
     }
     const sw = new WasmSwitch(config, { memory: engine.memory, module: engine.module });
     notePathMemory(engine.memory, sw.layout.end);
-    nic = { sw, pool };
+    nic = { sw, pool, peerPool, rxQueues };
   }
   const built = buildPath(engine.memory, engine.heapBase, graph, {
+    elements,
     nic,
     templates,
+    txTemplates,
     psPerByte,
     count: o.traffic.count,
     seed: o.traffic.seed,
@@ -136,6 +183,11 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
     consumerMac: o.traffic.dstMac,
     eventIdx: o.eventIdx ?? true,
   });
+  return { built, templates, direction };
+}
+
+export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOptions): Promise<RunResult> {
+  const { built, templates, direction } = preparePath(engine, graph, o);
   const workers = Math.max(1, Math.min(o.workers, engine.threads));
   const plan = schedule(built.steps, workers);
   const i32 = new Int32Array(engine.memory.buffer);
@@ -169,7 +221,7 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
     await sleep(5);
     if (o.traffic.count > 0) {
       const c = conservation(built);
-      if (c.sent >= o.traffic.count && c.inFlight === 0) break;
+      if (c.sent >= o.traffic.count * built.gens.length && c.inFlight === 0) break;
     }
   }
   Atomics.store(i32, ctl + CTL_STOP, 1);
@@ -177,7 +229,7 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
   const results = (await Promise.all(tasks)).filter((r): r is WorkerResult => r !== undefined);
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (results.length < plan.length && failures.length === 0) failures.push("a worker ended without a result");
-  return collect(built, graph, plan, wallSeconds, failures, averageSize(templates), templates.notes);
+  return collect(built, graph, direction, plan, wallSeconds, failures, averageSize(templates), templates.notes);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -192,33 +244,41 @@ function readers(built: BuiltPath) {
   return { dv, u64, u32, u16 };
 }
 
-/** Frames offered, delivered, dropped (by reason) and still in flight. */
+/** Frames offered, delivered, dropped (by reason) and still in flight (both directions). */
 export function conservation(built: BuiltPath): Conservation {
   const { u64, u32, u16 } = readers(built);
-  const gen = built.ctx.get("gen")!;
-  const sent = u64(gen + P.G_SENT);
+  let sent = 0;
+  for (const g of built.gens) sent += u64(built.ctx.get(g)! + P.G_SENT);
   let delivered = 0;
   for (const s of built.sinks) delivered += u64(built.ctx.get(s)! + P.S_PACKETS);
   const dropped: Record<string, number> = {};
+  const add = (why: string, n: number) => {
+    if (n > 0) dropped[why] = (dropped[why] ?? 0) + n;
+  };
   let inFlight = 0;
-  for (const el of built.graph.elements) {
-    if ((el.kind === "veb" && !built.nic) || el.kind === "bridge") {
-      const f = u64(built.ctx.get(el.name)! + P.B_FILTERED);
-      if (f > 0) dropped[`${el.name}: destination on the ingress port`] = f;
-    }
+  const consumed = new Set<string>();
+  for (const { el } of built.elements) {
+    if ("in" in el && el.in) consumed.add(el.in);
+    if (el.kind === "veb" && !built.nic) add(`${el.name}: destination on the ingress port`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
+    if (el.kind === "bridge") add(`${el.name}: destination on the ingress port`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
+    if (el.kind === "echo") add(`${el.name}: not an ICMP echo request`, u64(built.ctx.get(el.name)! + P.E_DROPPED));
     if (el.kind === "vhost") {
       const vq = built.ctx.get(el.vq)!;
       const used = u16(u32(vq + P.V_USED) + 2);
       inFlight += (used - (u32(vq + P.V_LAST_USED) & 0xffff)) & 0xffff;
     }
+    if (el.kind === "guest-tx") {
+      // Posted by the guest, not yet copied out by the backend.
+      const vq = built.ctx.get(el.vq)!;
+      const avail = u16(u32(vq + P.V_AVAIL) + 2);
+      inFlight += (avail - (u32(vq + P.V_LAST_AVAIL) & 0xffff)) & 0xffff;
+    }
   }
-  for (const [name, r] of built.otherRx) {
-    const n = (u32(r + 64) - u32(r)) >>> 0;
-    if (n > 0) dropped[`veb-rx: steered to ${name}`] = n;
-  }
+  for (const [name, r] of built.otherRx) add(`veb-rx: steered to ${name}`, (u32(r + 64) - u32(r)) >>> 0);
   if (built.nic) {
     const sc = readCounters(built.nic.sw.sl, built.nic.sw.config);
     const port = sc.port;
+    const res = readResourceCounters(built.nic.sw.sl);
     const reasons: Array<[string, number]> = [
       ["runt", port.rx_runt_dropped],
       ["oversize", port.roc],
@@ -227,68 +287,74 @@ export function conservation(built: BuiltPath): Conservation {
       ["no pool", port.rx_no_pool],
       ["malformed", port.rx_errors],
       ["no descriptor", sc.queues.flat().reduce((a, q) => a + q.rx_no_desc, 0)],
-      ["no buffer", readResourceCounters(built.nic.sw.sl).noBuffer],
+      ["no buffer", res.noBuffer],
+      ["tx dropped (MDD, oversize or anti-spoof)", sc.pools.reduce((a, p) => a + p.tx_dropped, 0)],
+      ["tx no destination", port.tx_no_destination],
+      ["wire-out ring full", res.wireOutFull],
     ];
-    for (const [why, n] of reasons) if (n > 0) dropped[`veb-rx (NIC switch): ${why}`] = n;
+    for (const [why, n] of reasons) add(`NIC switch: ${why}`, n);
   }
   for (const [name, r] of built.links) {
     const n = (u32(r + 64) - u32(r)) >>> 0;
-    // Frames on a ring nobody consumes (the uplink toward the wire) left the path: count them.
-    if (name === "wire.out" || name === "uplink.out") {
-      if (n > 0) dropped[`${name}: sent back toward the wire (flooded/unknown)`] = n;
-    } else inFlight += n;
+    // Frames on a ring nobody consumes in this run (the uplink toward the wire, a bridge port
+    // back toward the sender) left the path: count them with that reason.
+    if (!consumed.has(name)) add(`${name}: sent back toward the wire (flooded/unknown)`, n);
+    else inFlight += n;
   }
   const dropTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
   return { sent, delivered, dropped, inFlight, ok: sent === delivered + dropTotal + inFlight };
 }
 
-function collect(
-  built: BuiltPath,
-  graph: PathGraph,
-  plan: PlanStep[][],
-  wallSeconds: number,
-  failures: string[],
-  avgSize: number,
-  notes: string[],
-): RunResult {
+/** Every counter the run's elements and the switch wrote, by direction. */
+export function readEvents(built: BuiltPath) {
   const { u64 } = readers(built);
-  const counts = zeroCounts();
+  const byDir = { rx: zeroCounts(), tx: zeroCounts() };
+  const dirOf = (name: string) => built.dirOf.get(name) ?? "rx";
   let bad = 0;
   let reordered = 0;
   let gaps = 0;
   const hist: bigint[] = new Array(P.HIST_BUCKETS).fill(0n);
   let latSum = 0;
   let latMax = 0;
+  let latN = 0;
   const dv = built.layout.dv();
   for (const s of built.sinks) {
     const c = built.ctx.get(s)!;
+    const counts = byDir[dirOf(s)];
     counts.packets += u64(c + P.S_PACKETS);
     counts.bytes += u64(c + P.S_BYTES);
-    counts.doorbells += u64(c + P.S_DOORBELLS);
-    counts.interrupts += u64(c + P.S_INTERRUPTS);
-    counts.iotlbLookups += u64(c + P.S_IOTLB_LOOKUPS);
+    if (s !== "wire-peer") {
+      // The peer on the wire is not ours: its driver's work is not in our cost.
+      counts.doorbells += u64(c + P.S_DOORBELLS);
+      counts.interrupts += u64(c + P.S_INTERRUPTS);
+      counts.iotlbLookups += u64(c + P.S_IOTLB_LOOKUPS);
+    }
     bad += u64(c + P.S_BAD);
     reordered += u64(c + P.S_REORDER);
     gaps += u64(c + P.S_GAP);
     latSum += u64(c + P.S_LAT_SUM);
+    latN += u64(c + P.S_PACKETS);
     latMax = Math.max(latMax, u64(c + P.S_LAT_MAX));
     for (let b = 0; b < P.HIST_BUCKETS; b++) hist[b] += dv.getBigUint64(c + P.S_HIST + 8 * b, true);
   }
-  for (const c of built.irqCounters) {
+  for (const [name, c] of built.ctx) {
+    if (!name.startsWith("irq:")) continue;
+    const counts = byDir[dirOf(name.slice(4))];
     counts.doorbells += u64(c + P.S_DOORBELLS);
     counts.interrupts += u64(c + P.S_INTERRUPTS);
+    counts.iotlbLookups += u64(c + P.S_IOTLB_LOOKUPS);
   }
-  for (const el of graph.elements) {
+  const sc = built.nic ? readCounters(built.nic.sw.sl, built.nic.sw.config) : undefined;
+  for (const { dir, el } of built.elements) {
     const c = built.ctx.get(el.name);
     if (c === undefined) continue;
-    if (el.kind === "veb") {
-      counts.switchLookups += built.nic
-        ? readCounters(built.nic.sw.sl, built.nic.sw.config).port.rx_packets
-        : u64(c + P.B_LOOKUPS);
-    }
+    const counts = byDir[dir];
+    if (el.kind === "veb") counts.switchLookups += sc ? sc.port.rx_packets : u64(c + P.B_LOOKUPS);
+    if (el.kind === "veb-tx" && sc) counts.switchLookups += sc.pools[built.nic!.pool].tx_packets;
     if (el.kind === "bridge") counts.bridgeLookups += u64(c + P.B_LOOKUPS);
     if (el.kind === "hop" && el.role === "epair") counts.epairHops += u64(c + P.H_FRAMES);
-    if (el.kind === "vhost") {
+    if (el.kind === "vhost" || el.kind === "guest-tx") {
+      // One context per virtqueue: count it once (the guest-side element of each queue).
       counts.copies += u64(c + P.V_COPIES);
       counts.bytesCopied += u64(c + P.V_BYTES_COPIED);
       counts.usedNotifications += u64(c + P.V_USED_NOTIFY);
@@ -297,30 +363,55 @@ function collect(
       counts.kicksSuppressed += u64(c + P.V_KICKS_SUPPRESSED);
     }
   }
-  const gen = built.ctx.get("gen")!;
+  return { rx: byDir.rx, tx: byDir.tx, bad, reordered, gaps, hist, latSum, latMax, latN, sc };
+}
+
+function collect(
+  built: BuiltPath,
+  graph: PathGraph,
+  direction: Direction,
+  plan: PlanStep[][],
+  wallSeconds: number,
+  failures: string[],
+  avgSize: number,
+  notes: string[],
+): RunResult {
+  const { u64 } = readers(built);
+  const { rx: rxCounts, tx: txCounts, bad, reordered, gaps, hist, latSum, latMax, latN, sc } = readEvents(built);
+  const byDir = { rx: rxCounts, tx: txCounts };
   const cons = conservation(built);
-  const measuredMpps = wallSeconds > 0 ? counts.packets / wallSeconds / 1e6 : 0;
+  const measuredMpps = wallSeconds > 0 ? byDir.rx.packets / wallSeconds / 1e6 : 0;
+  const txMeasuredMpps = wallSeconds > 0 ? byDir.tx.packets / wallSeconds / 1e6 : 0;
+  let sent = 0;
+  let noBuf = 0;
+  let full = 0;
+  for (const g of built.gens) {
+    const c = built.ctx.get(g)!;
+    sent += u64(c + P.G_SENT);
+    noBuf += u64(c + P.G_NOBUF);
+    full += u64(c + P.G_RINGFULL);
+  }
   return {
     path: graph.name,
     workers: plan.length,
     schedule: plan.map((w) => w.map((s) => s.name)),
     wallSeconds,
+    direction,
     measuredMpps,
     measuredGbps: (measuredMpps * (avgSize + 20) * 8) / 1e3,
-    counts,
+    counts: byDir.rx,
+    txCounts: byDir.tx,
+    txMeasuredMpps,
     conservation: cons,
     integrity: { bad, reordered, gaps },
     simLatencyNs: {
       p50: percentile(hist, 0.5),
       p99: percentile(hist, 0.99),
       max: latMax,
-      mean: counts.packets > 0 ? latSum / counts.packets : 0,
+      mean: latN > 0 ? latSum / latN : 0,
     },
-    generator: {
-      sent: u64(gen + P.G_SENT),
-      noBufferBursts: u64(gen + P.G_NOBUF),
-      ringFullBursts: u64(gen + P.G_RINGFULL),
-    },
+    generator: { sent, noBufferBursts: noBuf, ringFullBursts: full },
+    switchCounters: sc,
     failures,
     notes,
   };

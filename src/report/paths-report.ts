@@ -10,8 +10,13 @@ export interface PathsReport {
   link_gbps: number;
   workers: number;
   seconds_per_run: number;
+  /** rx: the wire sends to the consumer; tx: the consumer sends; both: one run, two rows. */
+  direction: string;
+  /** Warnings about numbers that cannot mean much (no frame delivered, unchecked replay). */
+  warnings: string[];
   paths: Array<{
     name: string;
+    direction: "rx" | "tx";
     size: number;
     measured: {
       mpps: number;
@@ -28,6 +33,8 @@ export interface PathsReport {
       };
       integrity: { bad: number; reordered: number; gaps: number };
       events: Record<string, number>;
+      /** false for pcap replay: frames carry no stamp, sinks only count them. */
+      integrity_checked: boolean;
       workers: string[][];
       failures: string[];
     };
@@ -57,8 +64,22 @@ export function buildReport(
     linkGbps: number;
     workers: number;
     seconds: number;
+    direction?: string;
+    replay?: boolean;
   },
 ): PathsReport {
+  const warnings: string[] = [];
+  if (meta.replay)
+    warnings.push(
+      "pcap replay: replayed frames carry no stamp, so sinks count them but cannot check sequence or integrity (integrity_checked: false)",
+    );
+  for (const r of rows) {
+    const got = r.direction === "tx" ? r.run.txCounts.packets : r.run.counts.packets;
+    if (got === 0)
+      warnings.push(
+        `${r.name} ${r.direction} ${r.size} B: no frame reached the far end, so the modeled columns have no event counts to work from (shown as n/a); see the conservation drops`,
+      );
+  }
   return {
     tool: "iovsim",
     version: meta.version,
@@ -66,15 +87,20 @@ export function buildReport(
     link_gbps: meta.linkGbps,
     workers: meta.workers,
     seconds_per_run: meta.seconds,
+    direction: meta.direction ?? "rx",
+    warnings,
     paths: rows.map((r) => {
-      const n = Math.max(1, r.run.counts.packets);
+      const counts = r.direction === "tx" ? r.run.txCounts : r.run.counts;
+      const n = Math.max(1, counts.packets);
+      const mpps = r.direction === "tx" ? r.run.txMeasuredMpps : r.run.measuredMpps;
       return {
         name: r.name,
+        direction: r.direction,
         size: r.size,
         measured: {
-          mpps: r3(r.run.measuredMpps),
-          gbps: r3(r.run.measuredGbps),
-          frames_delivered: r.run.counts.packets,
+          mpps: r3(mpps),
+          gbps: r3((mpps * (r.size + 20) * 8) / 1e3),
+          frames_delivered: counts.packets,
           wall_seconds: r3(r.run.wallSeconds),
           sim_latency_ns: { p50: r.run.simLatencyNs.p50, p99: r.run.simLatencyNs.p99 },
           conservation: {
@@ -85,7 +111,8 @@ export function buildReport(
             ok: r.run.conservation.ok,
           },
           integrity: r.run.integrity,
-          events: { ...r.run.counts },
+          events: { ...counts },
+          integrity_checked: !meta.replay,
           workers: r.run.schedule,
           failures: r.run.failures,
         },
@@ -120,6 +147,7 @@ export function pathsTable(rep: PathsReport): string {
   const t = new Table({
     head: [
       "path",
+      "dir",
       "size",
       "measured\n(simulator)\nMpps",
       "modeled\nMpps",
@@ -134,15 +162,18 @@ export function pathsTable(rep: PathsReport): string {
   for (const p of rep.paths) {
     const c = p.measured.conservation;
     const cons = c.ok ? `ok (${c.in_flight} in flight)` : "VIOLATED";
+    const none = p.measured.frames_delivered === 0; // nothing for the model to work from
+    const na = "n/a";
     t.push([
       p.name,
+      p.direction,
       `${p.size} B`,
       f(p.measured.mpps),
-      f(p.modeled.mpps),
-      f(p.modeled.gbps),
-      String(p.modeled.cycles_per_packet),
-      p.modeled.bottleneck,
-      `${f(p.modeled.latency_us.p50, 1)} / ${f(p.modeled.latency_us.p99, 1)}`,
+      none ? na : f(p.modeled.mpps),
+      none ? na : f(p.modeled.gbps),
+      none ? na : String(p.modeled.cycles_per_packet),
+      none ? na : p.modeled.bottleneck,
+      none ? na : `${f(p.modeled.latency_us.p50, 1)} / ${f(p.modeled.latency_us.p99, 1)}`,
       cons,
     ]);
   }
@@ -161,6 +192,7 @@ export function pingTable(rep: PathsReport): string {
 export function pathsCsv(rep: PathsReport): string {
   const head = [
     "path",
+    "direction",
     "size",
     "measured_mpps",
     "measured_gbps",
@@ -180,6 +212,7 @@ export function pathsCsv(rep: PathsReport): string {
     lines.push(
       [
         p.name,
+        p.direction,
         p.size,
         p.measured.mpps,
         p.measured.gbps,

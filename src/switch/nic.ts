@@ -501,6 +501,11 @@ export class WasmSwitch {
     return readResourceCounters(this.sl);
   }
 
+  /** Frames the Tx fast path switched since creation (u32, wraps): tests check it is exercised. */
+  fastPathFrames(): number {
+    return this.layout.u32()[(this.sl.switchState + A.SS_FAST_FRAMES) >>> 2]!;
+  }
+
   /** Per-frame trace since the last call (needs traceCapacity). */
   takeTrace(): TraceRecord[] {
     if (!this.trace) throw new Error("tracing is off (traceCapacity: 0)");

@@ -3,7 +3,7 @@
 // workerData; the module is instantiated once per worker at load time and reused by every task.
 import { workerData } from "node:worker_threads";
 import type { PlanStep } from "../paths/build.ts";
-import { instantiatePathKernels } from "../paths/kernels.ts";
+import { elementCall, instantiatePathKernels } from "../paths/kernels.ts";
 
 export interface WorkerTask {
   worker: number;
@@ -35,28 +35,7 @@ export default function runSchedule(task: WorkerTask): WorkerResult {
   const view = i32.buffer === memory.buffer ? i32 : new Int32Array(memory.buffer);
   Atomics.add(view, READY, 1);
   while (Atomics.load(view, GO) === 0 && Atomics.load(view, STOP) === 0) Atomics.wait(view, GO, 0, 5);
-  const calls = task.steps.map((s) => {
-    switch (s.kind) {
-      case "veb-wasm":
-        if (k.init(s.ctx) !== 0)
-          throw new Error(`worker ${task.worker}: switch kernels refused the layout header`);
-        return () => k.wireRxBurst(task.burst);
-      case "gen":
-        return () => k.genBurst(s.ctx, task.burst);
-      case "sink":
-        return () => k.sinkBurst(s.ctx, task.burst);
-      case "hop":
-        return () => k.hopBurst(s.ctx, task.burst);
-      case "bridge":
-        return () => k.bridgeBurst(s.ctx, s.inRing ?? 0, s.inPort ?? 0, task.burst);
-      case "vhost":
-        return () => k.vhostRxBurst(s.ctx, task.burst);
-      case "guest-rx":
-        return () => k.vqGuestRxBurst(s.ctx, task.burst);
-      default:
-        throw new Error(`worker ${task.worker}: no kernel for element kind ${s.kind}`);
-    }
-  });
+  const calls = task.steps.map((s) => elementCall(k, s, task.burst, task.worker));
   let frames = 0;
   let n = 0;
   let idle = 0;

@@ -51,8 +51,8 @@ describe("iovsim paths", () => {
     expect(t.out).toMatch(/modeled/);
     expect(t.out).toMatch(/modeled ping RTT/);
     const c = await cli(["paths", "--path", "native", "--size", "64", "--seconds", "0.05", "--csv"]);
-    expect(c.out.split("\n")[0]).toMatch(/^path,size,measured_mpps,measured_gbps,modeled_mpps/);
-    expect(c.out.split("\n")[1]).toMatch(/^native,64,/);
+    expect(c.out.split("\n")[0]).toMatch(/^path,direction,size,measured_mpps,measured_gbps,modeled_mpps/);
+    expect(c.out.split("\n")[1]).toMatch(/^native,rx,64,/);
   });
 
   it("a user's profile changes the modeled numbers, not the measured ones", async () => {
@@ -98,12 +98,23 @@ describe("iovsim paths", () => {
 });
 
 describe("iovsim ping and demo", () => {
-  it("ping prints ping-style lines labelled modeled", async () => {
+  it("ping sends real echoes through the path: ping-style lines, modeled and measured labelled", async () => {
     const r = await cli(["ping", "--path", "vm-vf", "-c", "2"]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^PING vm-vf \(modeled/);
-    expect(r.out.match(/icmp_seq=\d+ ttl=64 time=[\d.]+ ms \(modeled\)/g)).toHaveLength(2);
-    expect(r.out).toMatch(/round-trip min\/avg\/max\/stddev = .* \(modeled/);
+    expect(r.out).toMatch(/^PING vm-vf peer \(10\.2\.0\.1\) via vm-vf/);
+    expect(
+      r.out.match(/64 bytes from 10\.2\.0\.1: icmp_seq=\d+ ttl=64 time=[\d.]+ ms \(modeled\); measured \(simulator\) [\d.]+ µs/g),
+    ).toHaveLength(2);
+    expect(r.out).toMatch(/2 packets transmitted, 2 packets received, 0\.0% packet loss/);
+    expect(r.out).toMatch(/round-trip min\/avg\/max\/stddev = .* ms \(modeled\)/);
+    // Same model, same events: the modeled RTT matches `paths --json`'s ping entry (22.8 µs).
+    expect(r.out).toMatch(/time=0\.023 ms/);
+  });
+
+  it("ping refuses a transmit-only path", async () => {
+    const r = await cli(["ping", "--path", "vf-loopback"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/only transmits/);
   });
 
   it("demo shows the config, the VFs, the paths, the ping and the steering comparison", async () => {
@@ -129,5 +140,68 @@ describe("iovsim paths --pcap", () => {
     const bad = await cli(["paths", "--pcap", "/no/such.pcap"]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/--pcap .*no such file/);
+  });
+});
+
+describe("iovsim paths --direction / --count", () => {
+  it("runs the transmit direction through the switch, one row per direction, JSON says which", async () => {
+    const { runCli } = await import("../../src/cli/main.ts");
+    let out = "";
+    let err = "";
+    const code = await runCli(
+      ["paths", "--path", "vm-vf,vf-loopback", "--direction", "tx", "--size", "64", "--count", "2000", "--json"],
+      { stateDir: "/nonexistent-iovsim-state", out: (s: string) => (out += s), err: (s: string) => (err += s) },
+    );
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const rep = JSON.parse(out);
+    expect(rep.direction).toBe("tx");
+    expect(rep.paths.map((p: { name: string; direction: string }) => `${p.name}/${p.direction}`)).toEqual([
+      "vm-vf/tx",
+      "vf-loopback/tx",
+    ]);
+    expect(rep.paths[0].measured.frames_delivered).toBe(2000);
+    expect(rep.paths[0].measured.events.iotlbLookups).toBe(4000);
+  });
+
+  it("refuses a direction a path does not have, naming the option", async () => {
+    const { runCli } = await import("../../src/cli/main.ts");
+    let err = "";
+    const code = await runCli(["paths", "--path", "vf-loopback", "--direction", "rx"], {
+      stateDir: "/nonexistent-iovsim-state",
+      out: () => {},
+      err: (s: string) => (err += s),
+    });
+    expect(code).toBe(1);
+    expect(err).toMatch(/--direction rx: path 'vf-loopback' runs only tx/);
+  });
+
+  it("pcap replay: warns that sinks cannot check integrity, and n/a instead of modeled numbers when nothing arrives", async () => {
+    const { runCli } = await import("../../src/cli/main.ts");
+    // A classic pcap (LINKTYPE_ETHERNET) with one 60-byte frame for a MAC nobody owns.
+    const hdr = Buffer.alloc(24);
+    hdr.writeUInt32LE(0xa1b2c3d4, 0);
+    hdr.writeUInt16LE(2, 4);
+    hdr.writeUInt16LE(4, 6);
+    hdr.writeUInt32LE(65535, 16);
+    hdr.writeUInt32LE(1, 20);
+    const frame = Buffer.alloc(60);
+    Buffer.from([0x02, 0x77, 0, 0, 0, 1, 0x02, 0, 0, 0, 0xff, 1, 0x08, 0x00]).copy(frame);
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(60, 8);
+    rec.writeUInt32LE(60, 12);
+    const dir = mkdtempSync(join(tmpdir(), "iovsim-pcap-"));
+    const pcap = "one.pcap";
+    writeFileSync(join(dir, pcap), Buffer.concat([hdr, rec, frame]));
+    let out = "";
+    await runCli(["paths", "--path", "jail-vf", "--pcap", join(dir, pcap), "--seconds", "0.05"], {
+      stateDir: "/nonexistent-iovsim-state",
+      out: (s: string) => (out += s),
+      err: () => {},
+    });
+    expect(out).toMatch(/warning: pcap replay: .*cannot check sequence or integrity/);
+    // The capture's frames are for MACs the jail's VF does not own: nothing reaches it.
+    expect(out).toMatch(/warning: jail-vf rx .*no frame reached the far end/);
+    expect(out).toMatch(/jail-vf .*n\/a/);
   });
 });

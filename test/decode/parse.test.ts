@@ -232,7 +232,7 @@ describe("tunnels", () => {
     const p = parseFrame(f);
     expect(p.truncated).toBe("gre"); // the deepest header cut (the IP length is past the end too)
     expect(p.inner).toBeUndefined();
-    expect(p.rss.outer).not.toBe(0); // outer 2-tuple still hashes
+    expect(p.rss).toEqual({ outer: 0, inner: 0 }); // the IP length is past the end: no hash (§7.5 rule 4, §10.3)
   });
   it("GTP-U: E/S/PN optional fields and chained extension headers; G-PDU carries inner IP", () => {
     const p = parseFrame(

@@ -177,7 +177,8 @@ describe("RSS on parsed frames", () => {
       RssType.NONE,
     );
   });
-  it("truncated TCP header or IP total length past the frame falls back to the 2-tuple", () => {
+  it("a truncated IP packet (length past the frame, header or extension chain cut) gets hash 0 (§7.5 rule 4, §10.3)", () => {
+    const none = { hash: 0, type: RssType.NONE };
     const full = eth()
       .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
       .tcp({ sport: 2794, dport: 1766 })
@@ -186,7 +187,7 @@ describe("RSS on parsed frames", () => {
     const p = parseFrame(cut);
     expect(p.truncated).toBe("tcp");
     expect(p.l3?.truncated).toBe(true);
-    expect(rssHash(cut, p)).toEqual({ hash: 0x323e8fc2, type: RssType.IPV4 });
+    expect(rssHash(cut, p)).toEqual(none);
     const withData = eth()
       .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
       .tcp({ sport: 2794, dport: 1766 })
@@ -195,7 +196,71 @@ describe("RSS on parsed frames", () => {
     const payloadCut = withData.subarray(0, withData.length - 1); // TCP header whole, IP length overruns
     const pc = parseFrame(payloadCut);
     expect(pc.truncated).toBe("ipv4");
-    expect(rssHash(payloadCut, pc)).toEqual({ hash: 0x323e8fc2, type: RssType.IPV4 });
+    expect(rssHash(payloadCut, pc)).toEqual(none);
+    expect(pc.rss).toEqual({ outer: 0, inner: 0 });
+    // IPv6 payload length past the frame.
+    const v6 = eth().ipv6({ src: V6[0].src, dst: V6[0].dst }).tcp({}).payload(8).build();
+    const v6cut = v6.subarray(0, v6.length - 4);
+    expect(rssHash(v6cut, parseFrame(v6cut))).toEqual(none);
+    // AH with payload-len 0xff inside a complete IPv6 packet: the chain runs past the end.
+    const ah = eth()
+      .ipv6({ src: V6[0].src, dst: V6[0].dst, ext: [{ type: "ah" }] })
+      .tcp({})
+      .build();
+    ah[14 + 40 + 1] = 0xff;
+    const pah = parseFrame(ah);
+    expect(pah.l3?.truncated).toBeFalsy();
+    expect(pah.truncated).toBe("ipv6-ext");
+    expect(rssHash(ah, pah)).toEqual(none);
+    // The same in IPv4 (AH skipped like in IPv6).
+    const ah4 = eth().ipv4({ proto: 51 }).payload(24).build();
+    ah4[14 + 20 + 1] = 0xff;
+    const pah4 = parseFrame(ah4);
+    expect(pah4.truncated).toBe("ah");
+    expect(rssHash(ah4, pah4)).toEqual(none);
+  });
+  it("an incomplete L4 header inside a complete IP packet falls back to the 2-tuple (§4.4, QEMU)", () => {
+    const f = eth()
+      .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
+      .tcp({ sport: 2794, dport: 1766 })
+      .build();
+    // IP total length 30: a 10-byte TCP header inside the packet, the rest is padding.
+    f[14 + 2] = 0;
+    f[14 + 3] = 30;
+    f[14 + 10] = 0; // checksum is not checked; keep the frame otherwise as built
+    const p = parseFrame(f);
+    expect(p.l3?.truncated).toBeFalsy();
+    expect(p.truncated).toBe("tcp");
+    expect(rssHash(f, p)).toEqual({ hash: 0x323e8fc2, type: RssType.IPV4 });
+  });
+  it("inner level: a truncated inner packet falls back to the outer hash; a truncated outer gives 0", () => {
+    const build = () =>
+      eth()
+        .ipv4({ src: "199.92.111.2", dst: "65.69.140.83" })
+        .gre({ key: 5 })
+        .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
+        .tcp({ sport: 2794, dport: 1766 })
+        .payload(8)
+        .build();
+    const inner = { ...DEFAULT_RSS, level: "inner" as const };
+    const ok = build();
+    const outerHash = rssHash(ok, parseFrame(ok)).hash;
+    expect(outerHash).not.toBe(0);
+    expect(rssHash(ok, parseFrame(ok), inner).hash).toBe(0x51ccc178);
+    // Inner total length raised past the outer packet's end: inner truncated, outer intact.
+    const innerCut = build();
+    const innerIp = 14 + 20 + 8;
+    innerCut[innerIp + 2] = 0x05;
+    const pi = parseFrame(innerCut);
+    expect(pi.inner?.l3?.truncated).toBe(true);
+    expect(pi.l3?.truncated).toBeFalsy();
+    expect(rssHash(innerCut, pi, inner)).toEqual(rssHash(innerCut, pi));
+    expect(rssHash(innerCut, pi, inner).hash).toBe(outerHash);
+    // The frame cut short: the outer packet is truncated, no hash at either level.
+    const outerCut = ok.subarray(0, ok.length - 2);
+    const po = parseFrame(outerCut);
+    expect(rssHash(outerCut, po, inner)).toEqual({ hash: 0, type: RssType.NONE });
+    expect(po.rss).toEqual({ outer: 0, inner: 0 });
   });
   it("IPv6 extension headers are skipped to find TCP; ESP stops at the 2-tuple", () => {
     const v = V6[0];

@@ -51,12 +51,21 @@ function traceOutcome(t: TraceRecord) {
 export interface DiffResult {
   problems: string[];
   frames: number;
+  /** Frames the Wasm Tx fast path switched (the rest went through the general path). */
+  fastFrames: number;
 }
 
 /** A fresh Wasm switch per call unless one is given (it must have been created from `config`). */
-export function runBoth(config: SwitchConfig, events: SwitchEvent[], wasm?: WasmSwitch): DiffResult {
+export function runBoth(
+  config: SwitchConfig,
+  events: SwitchEvent[],
+  wasm?: WasmSwitch,
+  opts: { alwaysCopy?: boolean } = {},
+): DiffResult {
   const ref = new ReferenceSwitch(config);
-  const w = wasm ?? new WasmSwitch(config, { traceCapacity: events.length + 16 });
+  const w =
+    wasm ?? new WasmSwitch(config, { traceCapacity: events.length + 16, alwaysCopy: opts.alwaysCopy });
+  const fastBefore = w.fastPathFrames();
   const problems: string[] = [];
   const refWire: string[] = [];
   const refOutcomes: Array<ReturnType<typeof decisionOutcome>> = [];
@@ -128,7 +137,7 @@ export function runBoth(config: SwitchConfig, events: SwitchEvent[], wasm?: Wasm
     problems.push(`resource drops ${JSON.stringify(res)}`);
   const cons = ref.conservation();
   if (cons.length > 0) problems.push(`reference conservation: ${cons.join("; ")}`);
-  return { problems, frames };
+  return { problems, frames, fastFrames: (w.fastPathFrames() - fastBefore) >>> 0 };
 }
 
 function sameSource(a: SwitchEvent, b: SwitchEvent): boolean {

@@ -17,16 +17,23 @@ beforeAll(async () => {
 describe("Wasm switch vs reference switch on random frames and configurations", () => {
   it(`agrees on ${CONFIGS} configurations x ${EVENTS_PER_CONFIG} events`, () => {
     let frames = 0;
+    // Both delivery modes (zero-copy hand-over and DMA-like copies), and the Tx fast path
+    // (assembly/veb.ts txLoop) must be exercised in each, not only the general path.
+    const fast = { zeroCopy: 0, copy: 0 };
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 0x7fffffff }), (seed) => {
         const r = rng(seed);
         const cfg = randomConfig(r);
-        const res = runBoth(cfg, randomEvents(r, cfg, EVENTS_PER_CONFIG));
+        const alwaysCopy = (seed & 1) === 1;
+        const res = runBoth(cfg, randomEvents(r, cfg, EVENTS_PER_CONFIG), undefined, { alwaysCopy });
         frames += res.frames;
+        fast[alwaysCopy ? "copy" : "zeroCopy"] += res.fastFrames;
         if (res.problems.length > 0) throw new Error(`seed ${seed}:\n${res.problems.join("\n")}`);
       }),
       { numRuns: CONFIGS, seed: 0x10f5, endOnFailure: true },
     );
     expect(frames).toBeGreaterThanOrEqual(100_000);
+    expect(fast.zeroCopy).toBeGreaterThan(100); // heavier coverage: differential-fastpath.test.ts
+    expect(fast.copy).toBeGreaterThan(100);
   });
 });

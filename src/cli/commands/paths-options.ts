@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UserError } from "../../errors.ts";
 import { type CostProfile, loadProfile } from "../../model/profile.ts";
-import { PATH_NAMES, type PathGraph, pathByName } from "../../paths/graphs.ts";
+import { type Direction, directionsOf, PATH_NAMES, type PathGraph, pathByName } from "../../paths/graphs.ts";
 import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
 import {
@@ -30,6 +30,10 @@ export interface PathsOptions {
   l4: L4;
   encap: Encap;
   replay?: TemplateSet;
+  direction: Direction;
+  /** -c/--count as given (paths: frames per run, count-bounded; ping: echoes); undefined if absent. */
+  countGiven?: number;
+  seed: number;
 }
 
 const OPTIONS = {
@@ -47,6 +51,8 @@ const OPTIONS = {
   proto: { type: "string" },
   encap: { type: "string" },
   pcap: { type: "string" },
+  direction: { type: "string" },
+  seed: { type: "string" },
 } as const;
 
 function num(
@@ -77,13 +83,21 @@ export function parsePathsArgs(args: string[], defaults: { sizes: string; second
   }
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const names = ((v.path as string[] | undefined) ?? []).flatMap((s) => s.split(",")).filter((s) => s !== "");
+  const direction = ((v.direction as string | undefined) ?? "rx") as Direction;
+  if (!["rx", "tx", "both"].includes(direction))
+    throw new UserError("E_USAGE", `--direction: '${direction}' is not rx, tx or both`);
   const paths =
     names.length === 0
-      ? PATH_NAMES.map((n) => pathByName(n)!)
+      ? PATH_NAMES.map((n) => pathByName(n)!).filter((g) => directionsOf(g).includes(direction))
       : names.map((n) => {
           const g = pathByName(n);
           if (!g)
             throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
+          if (!directionsOf(g).includes(direction))
+            throw new UserError(
+              "E_USAGE",
+              `--direction ${direction}: path '${n}' runs only ${directionsOf(g).join(", ")}`,
+            );
           return g;
         });
   const sizeSpec = parseSizes((v.size as string | undefined) ?? defaults.sizes);
@@ -133,6 +147,10 @@ export function parsePathsArgs(args: string[], defaults: { sizes: string; second
     csv: Boolean(v.csv),
     help: Boolean(v.help),
     count: num(v.count as string | undefined, "-c", 5, 1, 1_000_000, true),
+    countGiven:
+      v.count === undefined ? undefined : num(v.count as string, "--count", 5, 1, 100_000_000, true),
+    direction,
+    seed: num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true),
     pathHost: setupHost(confText, config ?? "embedded iovctl.conf"),
     flows: num(v.flows as string | undefined, "--flows", 64, 1, 65535, true),
     l4: proto as L4,

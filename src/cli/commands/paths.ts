@@ -16,12 +16,15 @@ import { version } from "../main.ts";
 import { type PathsOptions, parsePathsArgs } from "./paths-options.ts";
 import { withProgress } from "./progress.ts";
 
-export const HELP = `usage: iovsim paths [--path NAME[,NAME]] [--size 64,512,1518] [--seconds S] [--workers N]
+export const HELP = `usage: iovsim paths [--path NAME[,NAME]] [--direction rx|tx|both] [--size 64,512,1518]
+                    [--seconds S | --count N] [--seed N] [--workers N]
                     [--profile NAME|FILE] [-f iovctl.conf] [--flows N] [--proto udp|tcp|icmp]
                     [--encap none|vxlan|geneve|gre|nvgre|gtpu|mpls|qinq] [--pcap FILE] [--json | --csv]
 
-Runs each packet path (receive direction: the wire sends to a consumer on this host) in the
-simulator and prints two kinds of numbers, always labelled:
+Runs each packet path in the simulator (--direction rx, the default: the wire sends to a
+consumer on this host; tx: the consumer sends through its driver, the NIC's Tx ring and the
+switch's transmit side to the wire, or looped back inside the NIC (vf-loopback: jail -> VM);
+both: the two at once, one row each) and prints two kinds of numbers, always labelled:
   measured (simulator)  frames per wall-clock second the simulator itself moved (Wasm kernels
                         on worker threads); says how fast iovsim is, not how fast a NIC is
   modeled               throughput, cycles per packet, bottleneck CPU, latency and ping RTT from
@@ -31,6 +34,8 @@ simulator and prints two kinds of numbers, always labelled:
 paths:     ${PATH_NAMES.join(", ")}
 profiles:  ${builtinProfileNames().join(", ")} (default bhyve), or a JSON file of your own
 --seconds  wall-clock seconds per run (default 0.25)
+--count N  send N frames per direction and stop when all are accounted for (deterministic: the
+           same --seed gives the same counters with 1 or N workers; see docs/paths.md)
 --workers  1 = run-to-completion on one thread (default); N = pipeline over N worker threads
 -f FILE    iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
            the VFs are created on a fresh in-memory host: your saved state is not touched
@@ -43,7 +48,7 @@ export async function runPathsReport(o: PathsOptions, ctx: CommandContext): Prom
   const { rows, ping } = await withProgress(
     ctx,
     o.paths.length * (o.replay ? 1 : o.sizes.length),
-    (onProgress) => comparePaths({ ...o, onProgress }),
+    (onProgress) => comparePaths({ ...o, onProgress, count: o.countGiven ?? 0 }),
   );
   return buildReport(rows, ping, {
     version: (await version()).replace(/^iovsim /, ""),
@@ -51,6 +56,8 @@ export async function runPathsReport(o: PathsOptions, ctx: CommandContext): Prom
     linkGbps: o.pathHost.linkGbps,
     workers: o.workers,
     seconds: o.seconds,
+    direction: o.direction,
+    replay: o.replay !== undefined,
   });
 }
 
@@ -63,6 +70,7 @@ export function printHuman(rep: PathsReport, ctx: CommandContext): void {
     "measured (simulator) = frames/s the simulator moved on this machine; modeled = cost model (docs/paths.md)\n",
   );
   ctx.out(pathsTable(rep));
+  for (const w of rep.warnings) ctx.out(`warning: ${w}\n`);
   ctx.out("\nPing (modeled RTT, idle receiver, native peer):\n");
   ctx.out(pingTable(rep));
 }
@@ -81,6 +89,7 @@ export const command: Command = {
       return 1;
     }
     const rep = await runPathsReport(o, ctx);
+    if (o.json || o.csv) for (const w of rep.warnings) ctx.err(`iovsim: warning: ${w}\n`);
     if (o.json) ctx.out(`${JSON.stringify(rep, null, 2)}\n`);
     else if (o.csv) ctx.out(pathsCsv(rep));
     else printHuman(rep, ctx);

@@ -1,0 +1,62 @@
+// `iovsim devlink dev eswitch set|show netdevsim/netdevsim<ID> [mode legacy|switchdev]`: the one
+// devlink knob the Linux view needs (netdevsim refuses VF rates in switchdev mode).
+import { UserError } from "../../errors.ts";
+import { loadHost, withHost } from "../../nic/index.ts";
+import { findNsim, setEswitchMode } from "../../nic/linux/index.ts";
+import type { Command, CommandContext } from "../context.ts";
+
+const HELP = `usage: iovsim devlink dev eswitch show netdevsim/netdevsim<ID>
+       iovsim devlink dev eswitch set netdevsim/netdevsim<ID> mode legacy|switchdev
+
+The eswitch mode of a netdevsim device (created with
+'iovsim sysfs write /sys/bus/netdevsim/new_device "ID"'). In switchdev mode netdevsim refuses
+'ip link set DEV vf N rate|max_tx_rate|min_tx_rate' with EOPNOTSUPP.
+Divergence: only 'dev eswitch show|set ... mode' is simulated, for netdevsim devices only.
+`;
+
+function handle(word: string | undefined): number | undefined {
+  const m = /^netdevsim\/netdevsim(\d+)$/.exec(word ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+export const command: Command = {
+  name: "devlink",
+  summary: "devlink dev eswitch show|set: netdevsim's eswitch mode",
+  async run(args: string[], ctx: CommandContext): Promise<number> {
+    if (args.length === 0 || args.includes("--help") || args.includes("help")) {
+      (args.length === 0 ? ctx.err : ctx.out)(HELP);
+      return args.length === 0 ? 1 : 0;
+    }
+    const [obj, sub, verb, dev, ...rest] = args;
+    if (obj !== "dev" || sub !== "eswitch" || (verb !== "show" && verb !== "set"))
+      throw new UserError("E_USAGE", `devlink: only 'dev eswitch show|set' is simulated\n${HELP}`);
+    const id = handle(dev);
+    if (id === undefined) {
+      ctx.err(`devlink answers: No such device\n`);
+      return 1;
+    }
+    if (verb === "show") {
+      const nsim = findNsim((await loadHost(ctx.stateDir)).state, id);
+      if (!nsim) {
+        ctx.err("devlink answers: No such device\n");
+        return 1;
+      }
+      ctx.out(`${dev}: mode ${nsim.eswitch}\n`);
+      return 0;
+    }
+    if (rest[0] !== "mode" || (rest[1] !== "legacy" && rest[1] !== "switchdev"))
+      throw new UserError("E_USAGE", "devlink dev eswitch set: expected 'mode legacy' or 'mode switchdev'");
+    const mode = rest[1];
+    const found = await withHost(ctx.stateDir, (host) => {
+      const nsim = findNsim(host.state, id);
+      if (!nsim) return false;
+      setEswitchMode(nsim, mode);
+      return true;
+    });
+    if (!found) {
+      ctx.err("devlink answers: No such device\n");
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,125 @@
+// `iovsim ip link set DEV vf N ...` / `iovsim ip link show [DEV]`: iproute2's ip(8) for SR-IOV VF
+// settings on the Linux view of the simulated host, with ip's messages and exit statuses
+// (kernel refusals: "RTNETLINK answers: <strerror>", exit 2). See docs/linux-mode.md.
+import { UserError } from "../../errors.ts";
+import { loadHost, withHost } from "../../nic/index.ts";
+import {
+  findNetdev,
+  formatLinkShow,
+  IpUsageError,
+  linuxStrerror,
+  netdevs,
+  parseVfArgs,
+  setVf,
+} from "../../nic/linux/index.ts";
+import type { Command, CommandContext } from "../context.ts";
+
+const HELP = `usage: iovsim ip link set [dev] DEV vf N [mac LLADDR]
+                                 [vlan VLANID [qos VLAN-QOS] [proto 802.1Q|802.1ad]]
+                                 [rate TXRATE] [max_tx_rate TXRATE] [min_tx_rate TXRATE]
+                                 [spoofchk on|off] [state auto|enable|disable]
+                                 [trust on|off] [query_rss on|off]
+       iovsim ip link show [[dev] DEV]
+
+iproute2's VF settings on the Linux view of the simulated host (docs/linux-mode.md). DEV is a
+PCI PF by its host name or systemd name (ixl0 = enp1s0f0) or a netdevsim port (sim<ID>, also
+eni<ID>np1). Settings can change at any time while the VFs exist (FreeBSD: only at -C).
+
+On a PCI PF they reach the data plane: mac -> the VF's MAC filter and anti-spoof address,
+spoofchk -> MAC anti-spoofing, trust -> may change its MAC and go promiscuous, vlan -> port
+VLAN. New VFs start with anti-spoof on, trust off, no admin MAC (00:00:00:00:00:00).
+
+Refusals, as ip(8) prints them:
+  VF index >= num_vfs, multicast MAC, vlan > 4095, qos > 7, a numeric state other than
+  0/1/2, min_tx_rate on a PCI PF, max_tx_rate above link speed
+                               RTNETLINK answers: Invalid argument          exit 2
+  rate while netdevsim is in switchdev mode (dmesg: Not supported in switchdev mode. Please
+  use devlink API.)            RTNETLINK answers: Operation not supported   exit 2
+  proto 802.1ad on i40e/ixgbe/igb   RTNETLINK answers: Protocol not supported  exit 2
+  query_rss on i40e/igb        RTNETLINK answers: Operation not supported   exit 2
+  VFs created by iovctl -C (the FreeBSD view owns them)
+                               RTNETLINK answers: Device or resource busy   exit 2
+  a bad word ("vlan x", "state foo")   Error: argument "x" is wrong: ...      exit 255
+  no such device               Cannot find device "DEV"                     exit 1
+The zero MAC is accepted and means "unset". Like the kernel, settings before a refused one
+in the same command stay applied.
+
+Divergences: only "link set ... vf" and "link show" are simulated; the interface lines of
+'show' (flags, qdisc, ifindex) are representative; "state" also takes a number (iovsim
+extension, to reach the kernel's EINVAL for an unknown link state).
+`;
+
+function devArg(words: string[]): { dev: string | undefined; rest: string[] } {
+  if (words[0] === "dev") return { dev: words[1], rest: words.slice(2) };
+  return { dev: words[0], rest: words.slice(1) };
+}
+
+async function show(words: string[], ctx: CommandContext): Promise<number> {
+  const state = (await loadHost(ctx.stateDir)).state;
+  const { dev, rest } = devArg(words);
+  if (rest.length > 0) throw new UserError("E_USAGE", `ip link show: unexpected '${rest[0]}'`);
+  if (dev === undefined) {
+    for (const nd of netdevs(state)) ctx.out(formatLinkShow(state, nd));
+    return 0;
+  }
+  const nd = findNetdev(state, dev);
+  if (!nd) {
+    ctx.err(`Device "${dev}" does not exist.\n`);
+    return 1;
+  }
+  ctx.out(formatLinkShow(state, nd));
+  return 0;
+}
+
+async function set(words: string[], ctx: CommandContext): Promise<number> {
+  const { dev, rest } = devArg(words);
+  if (dev === undefined) {
+    ctx.err('Not enough information: "dev" argument is required.\n');
+    return 255;
+  }
+  if (rest[0] !== "vf")
+    throw new UserError(
+      "E_USAGE",
+      `ip link set: only 'vf N ...' settings are simulated (got '${rest[0] ?? ""}')`,
+    );
+  let req: ReturnType<typeof parseVfArgs>;
+  try {
+    req = parseVfArgs(rest.slice(1));
+  } catch (e) {
+    if (e instanceof IpUsageError) {
+      ctx.err(e.message);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  const outcome = await withHost(ctx.stateDir, (host) => {
+    const nd = findNetdev(host.state, dev);
+    if (!nd) return { missing: true as const };
+    return { missing: false as const, result: setVf(host.state, nd, req) };
+  });
+  if (outcome.missing) {
+    ctx.err(`Cannot find device "${dev}"\n`);
+    return 1;
+  }
+  if (outcome.result.ok) return 0;
+  ctx.err(`RTNETLINK answers: ${linuxStrerror(outcome.result.errno)}\n`);
+  return 2;
+}
+
+export const command: Command = {
+  name: "ip",
+  summary: "ip link set DEV vf N ... / ip link show: Linux VF settings (iproute2)",
+  async run(args: string[], ctx: CommandContext): Promise<number> {
+    if (args.length === 0 || args.includes("--help") || args.includes("help")) {
+      (args.length === 0 ? ctx.err : ctx.out)(HELP);
+      return args.length === 0 ? 1 : 0;
+    }
+    const [obj, verb, ...rest] = args;
+    if (!obj || !"link".startsWith(obj))
+      throw new UserError("E_USAGE", `ip: only the 'link' object is simulated (got '${obj}')`);
+    if (verb === undefined || (verb.length > 0 && "show".startsWith(verb)) || verb === "list")
+      return show(rest, ctx);
+    if (verb === "set") return set(rest, ctx);
+    throw new UserError("E_USAGE", `ip link: only 'set' and 'show' are simulated (got '${verb}')`);
+  },
+};

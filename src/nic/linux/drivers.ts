@@ -1,0 +1,44 @@
+// What the Linux view needs to know about each NIC profile's Linux drivers: the names (i40e for
+// the X710, ixgbe for the 82599, igb for the 82576), which VLAN protocols their ndo_set_vf_vlan
+// accepts, and whether get_vf_config reports query_rss. Unknown profiles fall back to the
+// FreeBSD driver names with the common behaviour.
+export interface LinuxDriverFacts {
+  pfDriver: string;
+  vfDriver: string;
+  /** i40e/ixgbe/igb refuse 802.1ad port VLANs (EPROTONOSUPPORT); netdevsim accepts them. */
+  qinq: boolean;
+  /** ixgbe reports rss_query_en; i40e and igb leave it unset (ip link prints no query_rss). */
+  reportsQueryRss: boolean;
+  /** Link speed in Mb/s: max_tx_rate above it is refused (EINVAL); 0 = no check (netdevsim). */
+  linkSpeedMbps: number;
+}
+
+const FACTS: Record<string, LinuxDriverFacts> = {
+  ixl: { pfDriver: "i40e", vfDriver: "iavf", qinq: false, reportsQueryRss: false, linkSpeedMbps: 10000 },
+  ix: { pfDriver: "ixgbe", vfDriver: "ixgbevf", qinq: false, reportsQueryRss: true, linkSpeedMbps: 10000 },
+  igb: { pfDriver: "igb", vfDriver: "igbvf", qinq: false, reportsQueryRss: false, linkSpeedMbps: 1000 },
+};
+
+export const NETDEVSIM_FACTS: LinuxDriverFacts = {
+  pfDriver: "netdevsim",
+  vfDriver: "netdevsim",
+  qinq: true,
+  reportsQueryRss: true,
+  linkSpeedMbps: 0,
+};
+
+export function linuxDriverFacts(
+  profileId: string,
+  fallbackPf: string,
+  fallbackVf: string,
+): LinuxDriverFacts {
+  return (
+    FACTS[profileId] ?? {
+      pfDriver: fallbackPf,
+      vfDriver: fallbackVf,
+      qinq: false,
+      reportsQueryRss: false,
+      linkSpeedMbps: 0,
+    }
+  );
+}

@@ -1,0 +1,50 @@
+// The network interfaces of the Linux view: one per PCI PF (named like the host's device,
+// e.g. ixl0, with systemd's enp<b>s<d>f<f> as altname) and one per netdevsim port (sim<ID>,
+// altname eni<ID>np<P+1>). Each resolves to the SR-IOV owner its VF settings go to.
+import { derivedVfMac, type HostState } from "../host-model.ts";
+import { predictableName } from "./bdf.ts";
+import { type LinuxDriverFacts, NETDEVSIM_FACTS } from "./drivers.ts";
+import { nsimDevices, nsimPortAltName, nsimPortName } from "./netdevsim.ts";
+import { type LinuxPciPf, linuxPciPfs } from "./pci-sriov.ts";
+import type { NsimDevice } from "./state.ts";
+
+export type NetdevOwner = { kind: "pci"; pf: LinuxPciPf } | { kind: "nsim"; dev: NsimDevice };
+
+export interface Netdev {
+  ifindex: number;
+  name: string;
+  altname: string;
+  mac: string;
+  owner: NetdevOwner;
+  facts: LinuxDriverFacts;
+}
+
+export function netdevs(state: HostState): Netdev[] {
+  const out: Netdev[] = [];
+  linuxPciPfs(state).forEach((pf, i) => {
+    out.push({
+      ifindex: 2 + i,
+      name: pf.info.name,
+      altname: predictableName(pf.info.rid),
+      mac: pf.info.mac,
+      owner: { kind: "pci", pf },
+      facts: pf.facts,
+    });
+  });
+  for (const dev of nsimDevices(state))
+    for (let p = 0; p < dev.ports; p++)
+      out.push({
+        ifindex: dev.ifindex + p,
+        name: nsimPortName(dev, p),
+        altname: nsimPortAltName(dev, p),
+        // eth_hw_addr_random(): locally administered; deterministic here.
+        mac: derivedVfMac("00:00:00:00:00:00", `netdevsim${dev.id}`, 0x8000 + p),
+        owner: { kind: "nsim", dev },
+        facts: NETDEVSIM_FACTS,
+      });
+  return out;
+}
+
+export function findNetdev(state: HostState, name: string): Netdev | undefined {
+  return netdevs(state).find((n) => n.name === name || n.altname === name);
+}

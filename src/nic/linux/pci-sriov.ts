@@ -1,0 +1,288 @@
+// The Linux PCI core and PF drivers behind /sys/bus/pci/devices/<BDF>/sriov_*: the store of
+// sriov_numvfs (drivers/pci/iov.c sriov_numvfs_store, control-plane.md §6.2), sriov_enable's
+// all-or-nothing VF add (§6.3), sriov_drivers_autoprobe, and the iovsim fault-injection knobs.
+// It works on the same HostState as the FreeBSD kernel model: VFs are VfRecords in the PF's
+// runtime, so pciconf, iovctl -L and the data plane see them.
+import type { DriverContext, VfParams } from "../drivers/driver.ts";
+import { isFailure } from "../drivers/driver.ts";
+import { pfDriver } from "../drivers/index.ts";
+import type { Errno } from "../errno.ts";
+import {
+  derivedVfMac,
+  type HostState,
+  lowestFreeUnit,
+  namesInUse,
+  type PfInfo,
+  pfInfo,
+  pfSpecs,
+  runtimeOf,
+  vfAddress,
+} from "../host-model.ts";
+import { appendDmesg } from "../kernel.ts";
+import { formatSelector, planVfRids } from "../pci.ts";
+import { VF_VLAN_TRUNK, type VfRecord } from "../types.ts";
+import { bdfOfRid } from "./bdf.ts";
+import { type LinuxDriverFacts, linuxDriverFacts } from "./drivers.ts";
+import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
+import { kstrtobool, kstrtoul } from "./kstrto.ts";
+import { ETH_P_8021Q, pfLinuxOf, type VfLinuxConfig, ZERO_MAC } from "./state.ts";
+
+/** A PCI PF as the Linux view sees it. */
+export interface LinuxPciPf {
+  info: PfInfo;
+  bdf: string;
+  facts: LinuxDriverFacts;
+}
+
+export function linuxPciPfs(state: HostState): LinuxPciPf[] {
+  return pfSpecs(state).map((d) => {
+    const info = pfInfo(state, d.name)!;
+    return {
+      info,
+      bdf: bdfOfRid(info.rid, info.address.domain),
+      facts: linuxDriverFacts(info.profile.id, info.profile.pf.driver, info.profile.vf.driver),
+    };
+  });
+}
+
+export function findPciPf(state: HostState, name: string): LinuxPciPf | undefined {
+  return linuxPciPfs(state).find((p) => p.info.name === name || p.bdf === name);
+}
+
+/** sriov_totalvfs: TotalVFs, or the lower limit the driver set with pci_sriov_set_totalvfs (ixgbe 63, igb 7). */
+export function sriovTotalVfs(pf: LinuxPciPf): number {
+  const d = pfDriver(pf.info.profile.pf.driver).limits(pf.info.profile);
+  return Math.min(pf.info.totalVfs, d.driverMaxVfs);
+}
+
+/** num_VFs as the PCI core knows it (VFs enabled through either view). */
+export function currentNumVfs(state: HostState, pfName: string): number {
+  const rt = state.pfs[pfName];
+  if (!rt?.sriovEnabled) return 0;
+  return rt.configuredBy === "sysfs" ? rt.vfs.length : (rt.numVfs ?? rt.vfs.length);
+}
+
+function klog(state: HostState, pf: LinuxPciPf, text: string): void {
+  appendDmesg(state, [`${pf.facts.pfDriver} ${pf.bdf}: ${text}`]);
+}
+
+function toLinuxErrno(e: Errno): LinuxErrno {
+  const same: Partial<Record<Errno, LinuxErrno>> = {
+    EINVAL: "EINVAL",
+    EBUSY: "EBUSY",
+    ENOSPC: "ENOSPC",
+    ENOENT: "ENOENT",
+    ENOMEM: "ENOMEM",
+    EACCES: "EACCES",
+    EOPNOTSUPP: "EOPNOTSUPP",
+  };
+  return same[e] ?? "EIO";
+}
+
+/** Per-VF settings a PCI PF driver starts a new VF with: no admin MAC, anti-spoof on, untrusted. */
+export function pciDefaultVfConfig(): VfLinuxConfig {
+  return {
+    mac: ZERO_MAC,
+    vlan: 0,
+    qos: 0,
+    vlanProto: ETH_P_8021Q,
+    minTxRate: 0,
+    maxTxRate: 0,
+    spoofchk: true,
+    trust: false,
+    rssQuery: false,
+    linkState: 0,
+  };
+}
+
+/** True when the PF's VF schema has a `vlan` key (then "no port VLAN" is trunk, else null). */
+function hasVlanKey(info: PfInfo): boolean {
+  return info.profile.schema.vf.some((p) => p.type === "vlan");
+}
+
+/** Mirrors Linux VF settings into the VfRecord the data plane programs the switch from. */
+export function applyToVfRecord(info: PfInfo, vf: VfRecord, cfg: VfLinuxConfig): void {
+  const mac = cfg.mac === ZERO_MAC ? null : cfg.mac;
+  vf.config.macAddr = mac;
+  vf.effectiveMac = mac ?? derivedVfMac(info.mac, info.name, vf.index);
+  vf.config.macAntiSpoof = cfg.spoofchk;
+  // A trusted VF may change its MAC and enter promiscuous modes (i40e/ixgbe "trust on").
+  vf.config.allowSetMac = cfg.trust;
+  vf.config.allowPromisc = cfg.trust;
+  vf.config.vlan = cfg.vlan !== 0 ? cfg.vlan : hasVlanKey(info) ? VF_VLAN_TRUNK : null;
+}
+
+function defaultParams(info: PfInfo): VfParams {
+  const params: VfParams = new Map([["passthrough", false]]);
+  for (const p of info.profile.schema.vf)
+    if (p.default !== undefined) params.set(p.name.toLowerCase(), p.default);
+  return params;
+}
+
+function disable(state: HostState, pf: LinuxPciPf): void {
+  const rt = runtimeOf(state, pf.info.name);
+  const ctx: DriverContext = {
+    pfName: pf.info.name,
+    pfMac: pf.info.mac,
+    profile: pf.info.profile,
+    state: rt.driverState,
+    log: () => {},
+  };
+  pfDriver(pf.info.profile.pf.driver).uninit(ctx);
+  rt.vfs = [];
+  rt.sriovEnabled = false;
+  rt.numVfs = 0;
+  rt.driverState = {};
+  delete rt.configuredBy;
+  pfLinuxOf(state, pf.info.name).vfs = [];
+}
+
+/**
+ * The PF driver's sriov_configure(n) → pci_enable_sriov: returns the number of VFs enabled, or
+ * an errno. All or nothing: a failing VF add removes every VF added so far (§6.3).
+ */
+function sriovConfigure(state: HostState, pf: LinuxPciPf, requested: number): number | LinuxErrno {
+  const { info } = pf;
+  const lin = pfLinuxOf(state, info.name);
+  const rt = runtimeOf(state, info.name);
+  const log: string[] = [];
+  const driverState = {};
+  const ctx: DriverContext = {
+    pfName: info.name,
+    pfMac: info.mac,
+    profile: info.profile,
+    state: driverState,
+    log: (t) => log.push(`${pf.facts.pfDriver} ${pf.bdf}: ${t}`),
+  };
+  // A driver that cannot get resources for all VFs enables fewer (fault-injection knob).
+  const n = lin.vfEnableLimit > 0 ? Math.min(requested, lin.vfEnableLimit) : requested;
+  const driver = pfDriver(info.profile.pf.driver);
+  const initFailure = driver.init(ctx, n);
+  if (initFailure) {
+    appendDmesg(state, log);
+    return toLinuxErrno(initFailure.errno);
+  }
+  const plan = planVfRids(info.rid, info.firstVfOffset, info.vfStride, n);
+  if (plan.lastRid >> 8 !== info.rid >> 8 || plan.lastRid > 0xffff) {
+    // The host's root ports give each PF one bus: VFs past it have no bus number.
+    klog(state, pf, "SR-IOV: bus number out of range");
+    return "ENOMEM";
+  }
+  const params = defaultParams(info);
+  const used = namesInUse(state);
+  const macsInUse = new Set([info.mac]);
+  const added: VfRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const rid = plan.rid(i);
+    const bdf = bdfOfRid(rid, info.address.domain);
+    if (lin.failVfAdd === i) {
+      log.push(`iovsim: fault injection: pci_iov_add_virtfn failed for VF ${i} (${bdf})`);
+      appendDmesg(state, log);
+      return "ENOMEM"; // nothing is kept: `added` is dropped with this call's driver state
+    }
+    const r = driver.addVf(ctx, i, params, macsInUse);
+    if (isFailure(r)) {
+      appendDmesg(state, log);
+      return toLinuxErrno(r.errno);
+    }
+    const vfDriver = info.profile.vf.driver;
+    const name = `${vfDriver}${lowestFreeUnit(used, vfDriver)}`;
+    if (lin.autoprobe) used.add(name);
+    added.push({
+      index: i,
+      name,
+      driver: vfDriver,
+      rid,
+      selector: formatSelector(vfAddress(info, rid)),
+      effectiveMac: derivedVfMac(info.mac, info.name, i),
+      config: {
+        passthrough: false,
+        macAddr: null,
+        macAntiSpoof: true,
+        allowSetMac: false,
+        allowPromisc: false,
+        numQueues: r.numQueues,
+        vlan: hasVlanKey(info) ? VF_VLAN_TRUNK : null,
+        extra: {},
+      },
+      attachedVm: null,
+      attached: lin.autoprobe,
+    });
+    const p = info.profile;
+    log.push(
+      `pci ${bdf}: [${p.pf.vendor.toString(16).padStart(4, "0")}:${p.sriov.vfDeviceId.toString(16).padStart(4, "0")}] type 00 class 0x${p.pf.class.toString(16).padStart(6, "0")} PCIe Endpoint`,
+    );
+  }
+  rt.driverState = driverState;
+  rt.vfs = added;
+  rt.sriovEnabled = true;
+  rt.numVfs = n;
+  rt.configuredBy = "sysfs";
+  lin.vfs = added.map(() => pciDefaultVfConfig());
+  for (const vf of added) applyToVfRecord(info, vf, lin.vfs[vf.index]);
+  appendDmesg(state, log);
+  return n;
+}
+
+/** echo BUF > /sys/bus/pci/devices/<BDF>/sriov_numvfs (sriov_numvfs_store, in its order). */
+export function storeSriovNumvfs(state: HostState, pf: LinuxPciPf, buf: string): SysResult {
+  const parsed = kstrtoul(buf, 0, 0xffff);
+  if (!parsed.ok) return fail(parsed.errno);
+  const n = parsed.value;
+  if (n > sriovTotalVfs(pf)) return fail("ERANGE");
+  const current = currentNumVfs(state, pf.info.name);
+  if (n === current) return OK;
+  const rt = state.pfs[pf.info.name];
+  const ownedByIovctl = rt?.sriovEnabled === true && rt.configuredBy !== "sysfs";
+  if (n === 0) {
+    if (ownedByIovctl) {
+      appendDmesg(state, [
+        `iovsim: ${pf.bdf}: SR-IOV was enabled by iovctl -C (FreeBSD view); remove the VFs with iovctl -D`,
+      ]);
+      return fail("EBUSY");
+    }
+    disable(state, pf);
+    return OK;
+  }
+  if (current !== 0) {
+    klog(state, pf, `${current} VFs already enabled. Disable before enabling ${n} VFs`);
+    return fail("EBUSY");
+  }
+  const r = sriovConfigure(state, pf, n);
+  if (typeof r === "string") return fail(r);
+  if (r !== n) klog(state, pf, `${n} VFs requested; only ${r} enabled`);
+  return OK;
+}
+
+/** echo BUF > sriov_drivers_autoprobe (kstrtobool; applies to VFs enabled later). */
+export function storeAutoprobe(state: HostState, pf: LinuxPciPf, buf: string): SysResult {
+  const b = kstrtobool(buf);
+  if (!b.ok) return fail(b.errno);
+  pfLinuxOf(state, pf.info.name).autoprobe = b.value;
+  return OK;
+}
+
+/** iovsim's debugfs knobs: fail_vf_add (-1 = off, else a VF index), vf_enable_limit (0 = off). */
+export function storeFaultKnob(
+  state: HostState,
+  pf: LinuxPciPf,
+  knob: "fail_vf_add" | "vf_enable_limit",
+  buf: string,
+): SysResult {
+  const lin = pfLinuxOf(state, pf.info.name);
+  const text = buf.replace(/\n$/, "").trim();
+  if (knob === "fail_vf_add") {
+    if (text === "-1") {
+      lin.failVfAdd = -1;
+      return OK;
+    }
+    const v = kstrtoul(buf, 0, 0xffff);
+    if (!v.ok) return fail(v.errno);
+    lin.failVfAdd = v.value;
+    return OK;
+  }
+  const v = kstrtoul(buf, 0, 0xffff);
+  if (!v.ok) return fail(v.errno);
+  lin.vfEnableLimit = v.value;
+  return OK;
+}

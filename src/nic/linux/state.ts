@@ -1,0 +1,152 @@
+// The Linux view's own persistent data, kept in HostState.linux (saved with the rest of the
+// host, atomically, under the same lock): per-PF sysfs settings and ip-link VF settings,
+// netdevsim devices, and the interface index counter. Validated with zod on every read.
+import { z } from "zod";
+import { UserError } from "../../errors.ts";
+import type { HostState } from "../host-model.ts";
+
+/** IFLA_VF_LINK_STATE_*: 0 auto, 1 enable, 2 disable. */
+export type LinkState = 0 | 1 | 2;
+
+/** One VF's settings as netdevsim's struct nsim_vf_config / a PF driver's VF table keeps them. */
+export interface VfLinuxConfig {
+  /** "xx:xx:xx:xx:xx:xx"; all-zero = unset. */
+  mac: string;
+  vlan: number;
+  qos: number;
+  /** 0x8100 (802.1Q) or 0x88a8 (802.1ad). */
+  vlanProto: number;
+  minTxRate: number;
+  maxTxRate: number;
+  spoofchk: boolean;
+  trust: boolean;
+  rssQuery: boolean;
+  linkState: LinkState;
+}
+
+export interface PfLinux {
+  /** sriov_drivers_autoprobe: bind host VF drivers to new VFs. */
+  autoprobe: boolean;
+  /** Per-VF ip-link settings of the VFs enabled through sysfs (index = VF index). */
+  vfs: VfLinuxConfig[];
+  /** Fault injection (debugfs iovsim/<BDF>/fail_vf_add): VF index whose add fails, -1 = off. */
+  failVfAdd: number;
+  /** Fault injection (debugfs iovsim/<BDF>/vf_enable_limit): driver enables at most this many, 0 = no limit. */
+  vfEnableLimit: number;
+}
+
+export interface NsimDevice {
+  id: number;
+  ports: number;
+  maxVfs: number;
+  numVfs: number;
+  eswitch: "legacy" | "switchdev";
+  /**
+   * VF index -> settings (sparse: absent = zero-initialised). Survives 0 -> N; reallocated
+   * (cleared) only when max_vfs is written.
+   */
+  vfconfigs: Record<string, VfLinuxConfig>;
+  /** ifindex of port 0 (port p has ifindex + p). */
+  ifindex: number;
+}
+
+export interface LinuxState {
+  version: 1;
+  pfs: Record<string, PfLinux>;
+  netdevsim: NsimDevice[];
+  nextIfindex: number;
+}
+
+const vfLinuxConfig = z.object({
+  mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/),
+  vlan: z.number().int().min(0).max(4095),
+  qos: z.number().int().min(0).max(7),
+  vlanProto: z.number().int(),
+  minTxRate: z.number().int().min(0),
+  maxTxRate: z.number().int().min(0),
+  spoofchk: z.boolean(),
+  trust: z.boolean(),
+  rssQuery: z.boolean(),
+  linkState: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+});
+
+const linuxStateSchema = z.object({
+  version: z.literal(1),
+  pfs: z.record(
+    z.string(),
+    z.object({
+      autoprobe: z.boolean(),
+      vfs: z.array(vfLinuxConfig),
+      failVfAdd: z.number().int(),
+      vfEnableLimit: z.number().int().min(0),
+    }),
+  ),
+  netdevsim: z.array(
+    z.object({
+      id: z.number().int().min(0),
+      ports: z.number().int().min(0),
+      maxVfs: z.number().int().min(0),
+      numVfs: z.number().int().min(0),
+      eswitch: z.enum(["legacy", "switchdev"]),
+      vfconfigs: z.record(z.string().regex(/^\d+$/), vfLinuxConfig),
+      ifindex: z.number().int().min(1),
+    }),
+  ),
+  nextIfindex: z.number().int().min(0),
+});
+
+/** Objects already validated (linuxOf is called many times per command). */
+const validated = new WeakSet<object>();
+
+export const ZERO_MAC = "00:00:00:00:00:00";
+export const ETH_P_8021Q = 0x8100;
+export const ETH_P_8021AD = 0x88a8;
+
+/** A zero-initialised VF config (kcalloc), as netdevsim starts. */
+export function zeroVfConfig(): VfLinuxConfig {
+  return {
+    mac: ZERO_MAC,
+    vlan: 0,
+    qos: 0,
+    vlanProto: ETH_P_8021Q,
+    minTxRate: 0,
+    maxTxRate: 0,
+    spoofchk: false,
+    trust: false,
+    rssQuery: false,
+    linkState: 0,
+  };
+}
+
+/** The Linux data of a host (created empty on first use), validated when it came from disk. */
+export function linuxOf(state: HostState): LinuxState {
+  if (state.linux === undefined) {
+    const fresh: LinuxState = { version: 1, pfs: {}, netdevsim: [], nextIfindex: 0 };
+    validated.add(fresh);
+    state.linux = fresh;
+    return fresh;
+  }
+  if (typeof state.linux === "object" && state.linux !== null && validated.has(state.linux))
+    return state.linux as LinuxState;
+  const r = linuxStateSchema.safeParse(state.linux);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new UserError(
+      "E_STATE_CORRUPT",
+      `state file is corrupt: $.linux.${i.path.join(".")}: ${i.message}; run 'iovsim reset' to start from a clean host`,
+    );
+  }
+  state.linux = r.data;
+  validated.add(r.data);
+  return r.data as LinuxState;
+}
+
+export function pfLinuxOf(state: HostState, pfName: string): PfLinux {
+  const l = linuxOf(state);
+  let p = l.pfs[pfName];
+  if (!p) {
+    p = { autoprobe: true, vfs: [], failVfAdd: -1, vfEnableLimit: 0 };
+    l.pfs[pfName] = p;
+  }
+  return p;
+}

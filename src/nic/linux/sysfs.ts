@@ -1,0 +1,324 @@
+// A read/write view of /sys (and the debugfs files the SR-IOV tools use) built from the host's
+// state on every call: directories, attribute files with their modes, and symlinks (virtfnN,
+// physfn, driver, device) that path resolution follows like the kernel's VFS does.
+import type { HostState } from "../host-model.ts";
+import { isPfSpec } from "../host-spec.ts";
+import { parseSelector } from "../pci.ts";
+import { bdfOfAddress, bdfOfRid } from "./bdf.ts";
+import type { LinuxErrno, SysResult } from "./errno.ts";
+import { netdevs } from "./netdevs.ts";
+import {
+  nsimDevices,
+  storeDelDevice,
+  storeNewDevice,
+  storeNsimMaxVfs,
+  storeNsimNumvfs,
+} from "./netdevsim.ts";
+import {
+  currentNumVfs,
+  type LinuxPciPf,
+  linuxPciPfs,
+  sriovTotalVfs,
+  storeAutoprobe,
+  storeFaultKnob,
+  storeSriovNumvfs,
+} from "./pci-sriov.ts";
+import { pfLinuxOf } from "./state.ts";
+
+export type SysNode =
+  | { kind: "dir"; entries: () => Map<string, SysNode> }
+  | { kind: "file"; mode: number; read?: () => string; write?: (buf: string) => SysResult }
+  | { kind: "link"; target: string };
+
+const hex = (n: number, w: number) => `0x${n.toString(16).padStart(w, "0")}`;
+const ro = (text: () => string): SysNode => ({ kind: "file", mode: 0o444, read: () => text() });
+const dir = (make: () => Array<[string, SysNode]>): SysNode => ({
+  kind: "dir",
+  entries: () => new Map(make()),
+});
+const link = (target: string): SysNode => ({ kind: "link", target });
+
+function idFiles(id: {
+  vendor: number;
+  device: number;
+  cls: number;
+  subvendor: number;
+  subdevice: number;
+  rev: number;
+}): Array<[string, SysNode]> {
+  return [
+    ["class", ro(() => `${hex(id.cls, 6)}\n`)],
+    ["device", ro(() => `${hex(id.device, 4)}\n`)],
+    ["revision", ro(() => `${hex(id.rev, 2)}\n`)],
+    ["subsystem_device", ro(() => `${hex(id.subdevice, 4)}\n`)],
+    ["subsystem_vendor", ro(() => `${hex(id.subvendor, 4)}\n`)],
+    ["vendor", ro(() => `${hex(id.vendor, 4)}\n`)],
+  ];
+}
+
+function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
+  const { info } = pf;
+  const p = info.profile;
+  return dir(() => {
+    const rt = state.pfs[info.name];
+    const vfs = rt?.sriovEnabled ? rt.vfs : [];
+    const entries: Array<[string, SysNode]> = [
+      ...idFiles({
+        vendor: p.pf.vendor,
+        device: p.pf.device,
+        cls: p.pf.class,
+        subvendor: p.pf.subvendor,
+        subdevice: p.pf.subdevice,
+        rev: p.pf.revision,
+      }),
+      ["driver", link(`../../drivers/${pf.facts.pfDriver}`)],
+      [
+        "sriov_drivers_autoprobe",
+        {
+          kind: "file",
+          mode: 0o644,
+          read: () => `${pfLinuxOf(state, info.name).autoprobe ? 1 : 0}\n`,
+          write: (b) => storeAutoprobe(state, pf, b),
+        },
+      ],
+      [
+        "sriov_numvfs",
+        {
+          kind: "file",
+          mode: 0o664,
+          read: () => `${currentNumVfs(state, info.name)}\n`,
+          write: (b) => storeSriovNumvfs(state, pf, b),
+        },
+      ],
+      ["sriov_offset", ro(() => `${info.firstVfOffset}\n`)],
+      ["sriov_stride", ro(() => `${info.vfStride}\n`)],
+      ["sriov_totalvfs", ro(() => `${sriovTotalVfs(pf)}\n`)],
+      ["sriov_vf_device", ro(() => `${p.sriov.vfDeviceId.toString(16)}\n`)],
+    ];
+    for (const vf of vfs)
+      entries.push([`virtfn${vf.index}`, link(`../${bdfOfRid(vf.rid, info.address.domain)}`)]);
+    return entries;
+  });
+}
+
+function pciDevices(state: HostState): Array<[string, SysNode]> {
+  const out: Array<[string, SysNode]> = [];
+  for (const d of state.spec.devices) {
+    if (isPfSpec(d)) continue;
+    const n = (h: string | undefined, dflt = 0) => (h ? Number.parseInt(h, 16) : dflt);
+    out.push([
+      bdfOfAddress(parseSelector(d.selector)!),
+      dir(() =>
+        idFiles({
+          vendor: n(d.vendor),
+          device: n(d.device),
+          cls: n(d.class),
+          subvendor: n(d.subvendor),
+          subdevice: n(d.subdevice),
+          rev: n(d.revision),
+        }),
+      ),
+    ]);
+  }
+  for (const pf of linuxPciPfs(state)) {
+    out.push([pf.bdf, pfDir(state, pf)]);
+    const rt = state.pfs[pf.info.name];
+    const p = pf.info.profile;
+    for (const vf of rt?.sriovEnabled ? rt.vfs : []) {
+      const entries: Array<[string, SysNode]> = [
+        ...idFiles({
+          vendor: p.pf.vendor,
+          device: p.sriov.vfDeviceId,
+          cls: p.pf.class,
+          subvendor: p.pf.subvendor,
+          subdevice: p.vf.subdevice,
+          rev: p.vf.revision,
+        }),
+        ["physfn", link(`../${pf.bdf}`)],
+      ];
+      if (vf.attached !== false) entries.push(["driver", link(`../../drivers/${pf.facts.vfDriver}`)]);
+      out.push([bdfOfRid(vf.rid, pf.info.address.domain), dir(() => entries)]);
+    }
+  }
+  return out.sort(([a], [b]) => a.localeCompare(b));
+}
+
+function pciDrivers(state: HostState): Array<[string, SysNode]> {
+  const byDriver = new Map<string, string[]>();
+  const add = (drv: string, bdf: string) => byDriver.set(drv, [...(byDriver.get(drv) ?? []), bdf]);
+  for (const pf of linuxPciPfs(state)) {
+    add(pf.facts.pfDriver, pf.bdf);
+    const rt = state.pfs[pf.info.name];
+    for (const vf of rt?.sriovEnabled ? rt.vfs : [])
+      if (vf.attached !== false) add(pf.facts.vfDriver, bdfOfRid(vf.rid, pf.info.address.domain));
+  }
+  return [...byDriver].map(([drv, bdfs]) => [
+    drv,
+    dir(() => bdfs.map((b) => [b, link(`../../devices/${b}`)])),
+  ]);
+}
+
+function netdevsimBus(state: HostState): SysNode {
+  return dir(() => [
+    ["del_device", { kind: "file", mode: 0o200, write: (b) => storeDelDevice(state, b) }],
+    [
+      "devices",
+      dir(() =>
+        nsimDevices(state).map((dev) => [
+          `netdevsim${dev.id}`,
+          dir(() => [
+            [
+              "net",
+              dir(() =>
+                netdevs(state)
+                  .filter((n) => n.owner.kind === "nsim" && n.owner.dev.id === dev.id)
+                  .map((n) => [n.name, link(`../../../../../class/net/${n.name}`)]),
+              ),
+            ],
+            [
+              "sriov_numvfs",
+              {
+                kind: "file",
+                mode: 0o664,
+                read: () => `${dev.numVfs}\n`,
+                write: (b) => storeNsimNumvfs(dev, b),
+              },
+            ],
+          ]),
+        ]),
+      ),
+    ],
+    ["new_device", { kind: "file", mode: 0o200, write: (b) => storeNewDevice(state, b) }],
+  ]);
+}
+
+function classNet(state: HostState): SysNode {
+  return dir(() =>
+    netdevs(state).map((n) => [
+      n.name,
+      dir(() => [
+        ["address", ro(() => `${n.mac}\n`)],
+        [
+          "device",
+          link(
+            n.owner.kind === "pci"
+              ? `../../../bus/pci/devices/${n.owner.pf.bdf}`
+              : `../../../bus/netdevsim/devices/netdevsim${n.owner.dev.id}`,
+          ),
+        ],
+        ["ifindex", ro(() => `${n.ifindex}\n`)],
+      ]),
+    ]),
+  );
+}
+
+function debugfs(state: HostState): SysNode {
+  return dir(() => [
+    [
+      "iovsim",
+      dir(() =>
+        linuxPciPfs(state).map((pf) => [
+          pf.bdf,
+          dir(() => [
+            [
+              "fail_vf_add",
+              {
+                kind: "file",
+                mode: 0o600,
+                read: () => `${pfLinuxOf(state, pf.info.name).failVfAdd}\n`,
+                write: (b) => storeFaultKnob(state, pf, "fail_vf_add", b),
+              },
+            ],
+            [
+              "vf_enable_limit",
+              {
+                kind: "file",
+                mode: 0o600,
+                read: () => `${pfLinuxOf(state, pf.info.name).vfEnableLimit}\n`,
+                write: (b) => storeFaultKnob(state, pf, "vf_enable_limit", b),
+              },
+            ],
+          ]),
+        ]),
+      ),
+    ],
+    [
+      "netdevsim",
+      dir(() =>
+        nsimDevices(state).map((dev) => [
+          `netdevsim${dev.id}`,
+          dir(() => [
+            [
+              "max_vfs",
+              {
+                kind: "file",
+                mode: 0o600,
+                read: () => `${dev.maxVfs}\n`,
+                write: (b) => storeNsimMaxVfs(dev, b),
+              },
+            ],
+          ]),
+        ]),
+      ),
+    ],
+  ]);
+}
+
+export function sysRoot(state: HostState): SysNode {
+  const sys = dir(() => [
+    [
+      "bus",
+      dir(() => [
+        ["netdevsim", netdevsimBus(state)],
+        [
+          "pci",
+          dir(() => [
+            ["devices", dir(() => pciDevices(state))],
+            ["drivers", dir(() => pciDrivers(state))],
+          ]),
+        ],
+      ]),
+    ],
+    ["class", dir(() => [["net", classNet(state)]])],
+    ["kernel", dir(() => [["debug", debugfs(state)]])],
+  ]);
+  return dir(() => [["sys", sys]]);
+}
+
+export type Resolved =
+  | { ok: true; node: SysNode; path: string }
+  /** `parentExists`: only the last component is missing (a write would try to create it). */
+  | { ok: false; errno: LinuxErrno; parentExists?: boolean };
+
+/** Resolves an absolute path, following symlinks (also the last component unless `nofollow`). */
+export function resolve(state: HostState, path: string, nofollow = false): Resolved {
+  if (!path.startsWith("/")) return { ok: false, errno: "ENOENT" };
+  const root = sysRoot(state);
+  let hops = 0;
+  const walk = (parts: string[]): Resolved => {
+    const stack: Array<{ name: string; node: SysNode }> = [];
+    const queue = [...parts];
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (name === "" || name === ".") continue;
+      if (name === "..") {
+        stack.pop();
+        continue;
+      }
+      const cur = stack.length ? stack[stack.length - 1].node : root;
+      if (cur.kind !== "dir") return { ok: false, errno: "ENOTDIR" };
+      const next = cur.entries().get(name);
+      if (!next) return { ok: false, errno: "ENOENT", parentExists: queue.every((q) => q === "") };
+      const last = queue.every((q) => q === "" || q === ".");
+      if (next.kind === "link" && !(last && nofollow)) {
+        if (++hops > 40) return { ok: false, errno: "ENOENT" };
+        queue.unshift(...next.target.split("/"));
+        continue;
+      }
+      stack.push({ name, node: next });
+    }
+    const node = stack.length ? stack[stack.length - 1].node : root;
+    return { ok: true, node, path: `/${stack.map((s) => s.name).join("/")}` };
+  };
+  return walk(path.split("/"));
+}

@@ -1,0 +1,166 @@
+// The PF side of `ip link set DEV vf N ...`: rtnetlink's do_setvfinfo applying the VF
+// attributes in its order (MAC, VLAN, rate, spoofchk, link state, query_rss, trust) through the
+// driver's ndo_set_vf_* (control-plane.md §6.4-§6.5). Like the kernel it is not atomic: the
+// settings before a rejected one stay applied. PCI VFs mirror every change into the VfRecord
+// the data plane programs the switch from.
+import { type HostState, pfInfo } from "../host-model.ts";
+import { appendDmesg } from "../kernel.ts";
+import type { VfRecord } from "../types.ts";
+import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
+import type { Netdev } from "./netdevs.ts";
+import { applyToVfRecord, currentNumVfs } from "./pci-sriov.ts";
+import {
+  ETH_P_8021AD,
+  ETH_P_8021Q,
+  type LinkState,
+  pfLinuxOf,
+  type VfLinuxConfig,
+  ZERO_MAC,
+  zeroVfConfig,
+} from "./state.ts";
+
+export interface VfRequest {
+  vf: number;
+  mac?: string;
+  vlan?: { vlan: number; qos: number; proto: number };
+  /** Legacy `rate` (IFLA_VF_TX_RATE): max rate, min kept. */
+  rate?: number;
+  minTxRate?: number;
+  maxTxRate?: number;
+  spoofchk?: boolean;
+  linkState?: number;
+  rssQuery?: boolean;
+  trust?: boolean;
+}
+
+/** How many VFs the netdev's device has right now. */
+export function vfCount(state: HostState, nd: Netdev): number {
+  return nd.owner.kind === "nsim" ? nd.owner.dev.numVfs : currentNumVfs(state, nd.owner.pf.info.name);
+}
+
+/** True when the PF's VFs were created by iovctl: the Linux view may show them but not change them. */
+export function ownedByIovctl(state: HostState, nd: Netdev): boolean {
+  if (nd.owner.kind !== "pci") return false;
+  const rt = state.pfs[nd.owner.pf.info.name];
+  return rt?.sriovEnabled === true && rt.configuredBy !== "sysfs";
+}
+
+/** What get_vf_config reports for VF i (call only with i < vfCount). */
+export function vfConfigOf(state: HostState, nd: Netdev, i: number): VfLinuxConfig {
+  if (nd.owner.kind === "nsim") return nd.owner.dev.vfconfigs[String(i)] ?? zeroVfConfig();
+  const name = nd.owner.pf.info.name;
+  if (!ownedByIovctl(state, nd)) return pfLinuxOf(state, name).vfs[i];
+  // iovctl-created VFs: translate their FreeBSD configuration.
+  const vf = state.pfs[name].vfs.find((v) => v.index === i);
+  const c = vf?.config;
+  return {
+    ...zeroVfConfig(),
+    mac: c?.macAddr ?? ZERO_MAC,
+    vlan: c?.vlan !== null && c?.vlan !== undefined && c.vlan <= 4095 ? c.vlan : 0,
+    spoofchk: c?.macAntiSpoof ?? true,
+    trust: c ? c.allowSetMac && c.allowPromisc : false,
+  };
+}
+
+function mutableConfig(state: HostState, nd: Netdev, i: number): VfLinuxConfig {
+  if (nd.owner.kind === "nsim") {
+    const key = String(i);
+    nd.owner.dev.vfconfigs[key] ??= zeroVfConfig();
+    return nd.owner.dev.vfconfigs[key];
+  }
+  return pfLinuxOf(state, nd.owner.pf.info.name).vfs[i];
+}
+
+function syncPci(state: HostState, nd: Netdev, i: number): void {
+  if (nd.owner.kind !== "pci") return;
+  const info = pfInfo(state, nd.owner.pf.info.name)!;
+  const vf: VfRecord | undefined = state.pfs[info.name]?.vfs.find((v) => v.index === i);
+  if (vf) applyToVfRecord(info, vf, pfLinuxOf(state, info.name).vfs[i]);
+}
+
+function isMulticast(mac: string): boolean {
+  return (Number.parseInt(mac.slice(0, 2), 16) & 1) === 1;
+}
+
+/** ndo_set_vf_rate: netdevsim refuses it in switchdev mode; PCI drivers have no min rate and cap max at link speed. */
+function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: number): LinuxErrno | undefined {
+  if (nd.owner.kind === "nsim") {
+    if (nd.owner.dev.eswitch === "switchdev") {
+      appendDmesg(state, ["Not supported in switchdev mode. Please use devlink API."]);
+      return "EOPNOTSUPP";
+    }
+    if (vf >= vfCount(state, nd)) return "EINVAL";
+    const c = mutableConfig(state, nd, vf);
+    // struct nsim_vf_config keeps the rates as u16.
+    c.minTxRate = min & 0xffff;
+    c.maxTxRate = max & 0xffff;
+    return undefined;
+  }
+  if (vf >= vfCount(state, nd)) return "EINVAL";
+  if (min !== 0) return "EINVAL";
+  if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) return "EINVAL";
+  const c = mutableConfig(state, nd, vf);
+  c.minTxRate = 0;
+  c.maxTxRate = max;
+  return undefined;
+}
+
+/** Applies one `ip link set DEV vf N ...` request; returns the first error (earlier settings stay). */
+export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
+  if (ownedByIovctl(state, nd)) return fail("EBUSY");
+  const n = vfCount(state, nd);
+  const i = req.vf;
+  const cfg = () => mutableConfig(state, nd, i);
+  // One entry per attribute present, in do_setvfinfo's order; each returns its errno or applies.
+  const steps: Array<() => LinuxErrno | undefined> = [];
+  const { mac, vlan, rate, spoofchk, linkState, rssQuery, trust } = req;
+  if (mac !== undefined)
+    steps.push(() => {
+      // Only multicast is refused: the zero address means "unset".
+      if (i >= n || isMulticast(mac)) return "EINVAL";
+      cfg().mac = mac;
+    });
+  if (vlan !== undefined)
+    steps.push(() => {
+      if (vlan.proto !== ETH_P_8021Q && vlan.proto !== ETH_P_8021AD) return "EPROTONOSUPPORT"; // rtnetlink
+      if (i >= n || vlan.vlan > 4095 || vlan.qos > 7) return "EINVAL";
+      if (vlan.proto === ETH_P_8021AD && !nd.facts.qinq) return "EPROTONOSUPPORT";
+      Object.assign(cfg(), { vlan: vlan.vlan, qos: vlan.qos, vlanProto: vlan.proto });
+    });
+  if (rate !== undefined)
+    // IFLA_VF_TX_RATE: get_vf_config first (EINVAL for a bad index), then keep the min rate.
+    steps.push(() => (i >= n ? "EINVAL" : setRate(state, nd, i, vfConfigOf(state, nd, i).minTxRate, rate)));
+  if (req.minTxRate !== undefined || req.maxTxRate !== undefined)
+    steps.push(() => {
+      const cur = i < n ? vfConfigOf(state, nd, i) : zeroVfConfig();
+      return setRate(state, nd, i, req.minTxRate ?? cur.minTxRate, req.maxTxRate ?? cur.maxTxRate);
+    });
+  if (spoofchk !== undefined)
+    steps.push(() => {
+      if (i >= n) return "EINVAL";
+      cfg().spoofchk = spoofchk;
+    });
+  if (linkState !== undefined)
+    steps.push(() => {
+      if (i >= n || !(linkState === 0 || linkState === 1 || linkState === 2)) return "EINVAL";
+      cfg().linkState = linkState as LinkState;
+    });
+  if (rssQuery !== undefined)
+    steps.push(() => {
+      // i40e and igb have no ndo_set_vf_rss_query_en.
+      if (!nd.facts.reportsQueryRss) return "EOPNOTSUPP";
+      if (i >= n) return "EINVAL";
+      cfg().rssQuery = rssQuery;
+    });
+  if (trust !== undefined)
+    steps.push(() => {
+      if (i >= n) return "EINVAL";
+      cfg().trust = trust;
+    });
+  for (const step of steps) {
+    const e = step();
+    if (e) return fail(e);
+    syncPci(state, nd, i);
+  }
+  return OK;
+}
