@@ -27,6 +27,7 @@ const vfConfigSchema = z.object({
   allowPromisc: z.boolean(),
   numQueues: z.number().int(),
   vlan: z.number().int().nullable(),
+  vlanQos: z.number().int().min(0).max(7).optional(),
   extra: z.record(z.string(), z.union([z.boolean(), z.number(), z.string()])),
 });
 

@@ -27,6 +27,8 @@ export interface VfConfig {
   numQueues: number;
   /** 0..4095 = access (port) VLAN, VF_VLAN_TRUNK = trunk, null = the driver has no vlan key. */
   vlan: number | null;
+  /** 802.1p priority (PCP) of the port VLAN tag the NIC inserts (Linux `ip link ... qos Q`); 0 when absent. */
+  vlanQos?: number;
   /** Every other driver key as configured (name -> value), for display. */
   extra: Record<string, boolean | number | string>;
 }

@@ -140,6 +140,7 @@ export function simulatePing(
     elements: pingElements(graph),
     itrUs: o.profile.c.itr_us,
     nic: o.nic,
+    singleQueue: true, // one flow: one queue anyway; the reply is peeked on queue 0
   });
   const { k } = instantiatePathKernels(engine.module, engine.memory);
   const consumer = built.steps.find((s) => (s.kind === "sink" || s.kind === "guest-rx") && built.dirOf.get(s.name) === "rx");

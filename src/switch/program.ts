@@ -248,7 +248,7 @@ export function programSwitch(pf: PfRecord, options: ProgramOptions = {}): Switc
       addVlanMember(config, vf.index, 0);
     } else {
       addVlanMember(config, vf.index, 0);
-      setPortVlan(config, vf.index, vlan);
+      setPortVlan(config, vf.index, vlan, vf.config.vlanQos ?? 0);
     }
   }
 

@@ -105,3 +105,41 @@ describe("determinism: same seed, same counters, whatever the schedule", () => {
     });
   }
 });
+
+describe("num-queues from iovctl.conf", () => {
+  const queuesOf = (r: Awaited<ReturnType<typeof runPath>>, pool: number) =>
+    (r.switchCounters as { queues: Array<Array<{ rx_packets: number }>> }).queues[pool].map((q) => q.rx_packets);
+
+  it("RSS spreads the consumer's frames over the VF's queues, one sink per queue", async () => {
+    const r = await run("jail-vf", "rx", 2, 4000);
+    const per = queuesOf(r, ph.jailVf!.index);
+    expect(per).toHaveLength(ph.jailVf!.config.numQueues);
+    expect(per.reduce((a, b) => a + b, 0)).toBe(4000);
+    expect(per.filter((n) => n > 0).length).toBeGreaterThan(1); // 64 flows over 4 queues
+    expect(r.conservation.delivered).toBe(4000);
+    expect(r.integrity.bad).toBe(0);
+  });
+
+  it("a VF configured with num-queues 2 uses two", async () => {
+    const conf = TALK_IOVCTL_CONF.replace(
+      'VF-0 {\n\tpassthrough : false;',
+      'VF-0 {\n\tpassthrough : false;\n\tnum-queues : 2;',
+    );
+    expect(conf).toMatch(/num-queues : 2/);
+    const host2 = setupHost(conf);
+    expect(host2.jailVf!.config.numQueues).toBe(2);
+    const g = pathByName("jail-vf")!;
+    const r = await runPath(engine, g, {
+      traffic: defaultProfile({ count: 2000, dstMac: consumerMac(g, host2) }),
+      workers: 1,
+      seconds: 20,
+      itrUs: 50,
+      nic: nicFor(g, host2),
+    });
+    const per = queuesOf(r, host2.jailVf!.index);
+    expect(per).toHaveLength(2);
+    expect(per[0]).toBeGreaterThan(0);
+    expect(per[1]).toBeGreaterThan(0);
+    expect(r.conservation).toMatchObject({ sent: 2000, delivered: 2000, ok: true });
+  });
+});

@@ -108,6 +108,18 @@ describe("programSwitch", () => {
     expect(c.port.rss.hashTypes.tcpIpv4).toBe(true);
   });
 
+  it("an access VLAN with a QoS (Linux `ip link ... vlan V qos Q`) tags transmitted frames with that PCP", () => {
+    const c = programSwitch(pfRecord("ix", [vfRecord(0, A, { vlan: 100, vlanQos: 5 })]));
+    expect(c.pools[0].portVlan).toMatchObject({ action: "default", tci: 100 | (5 << 13) });
+    const sw = new ReferenceSwitch(c);
+    const out = sw.transmitFromPool(0, eth({ dst: "02:00:00:00:99:99", src: A }).arp({}).build());
+    expect(out.toWire).toBe(true);
+    const w = out.wireBytes!;
+    expect((w[12] << 8) | w[13]).toBe(0x8100);
+    expect(((w[14] << 8) | w[15]) >> 13).toBe(5);
+    expect(((w[14] << 8) | w[15]) & 0xfff).toBe(100);
+  });
+
   it("rejects VF indices with holes", () => {
     expect(() => programSwitch(pfRecord("ix", [vfRecord(1, A)]))).toThrow(/VF indices/);
   });

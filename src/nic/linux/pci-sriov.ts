@@ -110,6 +110,7 @@ export function applyToVfRecord(info: PfInfo, vf: VfRecord, cfg: VfLinuxConfig):
   vf.config.allowSetMac = cfg.trust;
   vf.config.allowPromisc = cfg.trust;
   vf.config.vlan = cfg.vlan !== 0 ? cfg.vlan : hasVlanKey(info) ? VF_VLAN_TRUNK : null;
+  vf.config.vlanQos = cfg.vlan !== 0 ? cfg.qos : 0;
 }
 
 function defaultParams(info: PfInfo): VfParams {
