@@ -54,6 +54,9 @@ export const S_IOTLB = 28; // IOTLB look-ups per frame (assigned devices: descri
 export const S_FLOWS = 32; // number of flows (for the flow-id check)
 export const S_FLAGS = 36; // SF_*
 export const SF_NO_SEQ = 1; // one queue of several (RSS splits the stream): no sequence check
+export const S_OWN_LO = 40; // buffers in [S_OWN_LO, S_OWN_HI) belong to a bridge (flood copies):
+export const S_OWN_HI = 44; //   they go home on S_RET2 instead of S_RET
+export const S_RET2 = 48;
 export const S_PACKETS = 64; // u64 counters from here
 export const S_BYTES = 72;
 export const S_BAD = 80; // integrity failures (stamp or payload pattern)
@@ -93,13 +96,24 @@ export const B_TABLE = 4; // entries of 16 bytes: [mac lo u32][mac hi u16][port 
 export const B_MASK = 8; // slots - 1
 export const B_NPORTS = 12;
 export const B_RET = 16; // return ring for filtered frames
-export const B_OUT0 = 20; // out ring per port (up to 4)
+export const B_OUT0 = 20; // (unused since N-port bridges: see B_OUTS)
+export const B_OUTS = 36; // address of u32[B_NPORTS]: out ring per port
+export const B_FREE = 40; // free stack for flood copies [count u32][cap u32][pad..64][u32 idx...] (0: none)
+export const B_COUNTS = 44; // address of u32[B_NPORTS] scratch (per-port enqueue counts of a burst)
+export const B_AGE_NS = 48; // entries older than this (simulator ns) are forgotten (0: never)
+export const B_CLOCK = 52; // address of the generator's published clock (u64 ns), 0: none
+export const B_FRET = 56; // address of u32[B_NFRET]: rings on which consumers return flood copies
+export const B_NFRET = 60;
 export const B_LOOKUPS = 64; // u64
 export const B_LEARNED = 72;
 export const B_FLOODED = 80;
 export const B_FILTERED = 88; // dst on the ingress port: dropped
 export const B_FORWARDED = 96;
+export const B_COPIES = 104; // flood copies made (one frame to several ports)
+export const B_NOBUF = 112; // flood copies not made: no free buffer (dropped, counted)
+export const B_AGED = 120; // entries expired by ageing
 export const BRIDGE_CTX_BYTES = 128;
+// entry: [mac lo u32][mac hi u16][port u16][valid u32][last seen, simulator ns / 1024, u32]
 export const BRIDGE_ENTRY_BYTES = 16;
 
 // ---- virtqueue (split ring) + vhost-copy backend -----------------------------------------

@@ -5,7 +5,7 @@
 // and returns the buffers to their owner.
 import { R_TAIL, D_BUF } from "./abi";
 import {
-  S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
+  S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_OWN_LO, S_OWN_HI, S_RET2, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
   S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
   T_ADDR, T_LEN, T_PAY, TPL_BYTES, STAMP_MAGIC, STAMP_BYTES,
 } from "./pathabi";
@@ -127,7 +127,14 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   if (n > budget) n = budget;
   const ret = <usize>load<u32>(ctx + S_RET);
   if (ret != 0) { const s = rSpace(ret); if (s < n) n = s; }
+  const ret2 = <usize>load<u32>(ctx + S_RET2);
+  if (ret2 != 0) { const s = rSpace(ret2); if (s < n) n = s; }
   if (n == 0) return 0;
+  const ownLo = load<u32>(ctx + S_OWN_LO);
+  const ownHi = load<u32>(ctx + S_OWN_HI);
+  const rtail2 = ret2 != 0 ? load<u32>(ret2 + R_TAIL) : 0;
+  let n2: u32 = 0;
+  let n1: u32 = 0;
   const clockAt = <usize>load<u32>(ctx + S_CLOCK);
   const now = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
   const base = bufBase(ctx);
@@ -140,10 +147,13 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
     sinkCheck(ctx, frameAddr(base, size, d), descLen(d), now);
     // Moderation keyed on the frame's own stamp (deterministic); unstamped frames use the clock.
     sinkInterrupt(ctx, lastStamp != u64.MAX_VALUE ? lastStamp : now);
-    if (ret != 0) store<u32>(rDesc(ret, rtail + k) + D_BUF, load<u32>(d + D_BUF));
+    const b = load<u32>(d + D_BUF);
+    if (ret2 != 0 && b >= ownLo && b < ownHi) { store<u32>(rDesc(ret2, rtail2 + n2) + D_BUF, b); n2++; }
+    else if (ret != 0) { store<u32>(rDesc(ret, rtail + n1) + D_BUF, b); n1++; }
   }
   rPublishHead(inr, n);
-  if (ret != 0) rPublishTail(ret, n);
+  if (ret != 0 && n1 != 0) rPublishTail(ret, n1);
+  if (n2 != 0) rPublishTail(ret2, n2);
   // The driver refills descriptors and writes the tail once per DOORBELL_BATCH frames.
   const after = before + <u64>n;
   bump(ctx, S_DOORBELLS, (after + DOORBELL_BATCH - 1) / DOORBELL_BATCH - (before + DOORBELL_BATCH - 1) / DOORBELL_BATCH);

@@ -734,140 +734,226 @@ function txOne(pool: u32, buf: u32, off: u32, len: u32, dflags: u32, dtci: u32):
   }
 }
 
+// ---- Tx fast path -------------------------------------------------------------------------
+// Per-burst state, set by txLoop and read into locals by txFast (which contains no calls, so
+// its loop keeps them in registers).
+let fPool: u32 = 0;
+let fSrcBit: u64 = 0;
+let fSpoof = false;
+let fRss = false;
+let fCopy = false;
+let fTrace = false;
+let fTxLimit: u32 = 0;
+let fVetLe: u32 = 0;
+let fVetExtLe: u32 = 0;
+let fAdd: u64 = 0;
+let fKeep: u64 = 0;
+let fDPool: u32 = NONE; // destination pool whose configuration is cached below
+let fDMax: u32 = 0;
+let fDTable: usize = 0;
+let fDTypes: u32 = 0;
+let fDInner = false;
+let fDReta: usize = 0;
+let fDRetaMask: u32 = 0;
+let fDRxRing: u32 = 0;
+let fTxN: u32 = 0;
+let fTxBytes: u64 = 0;
+let fLastFast = false;
+
+/** First-touch set-up of ring `id`'s shadow for this burst (ringFree without the room answer). */
+@inline function shadowInit(id: u32): void {
+  const sh = shadow(id);
+  const r = ringAt(id);
+  store<u32>(sh + SH_TAIL, load<u32>(r + R_TAIL));
+  store<u32>(sh + SH_HEAD, atomic.load<u32>(r + R_HEAD));
+  store<u32>(sh + SH_DESC, load<u32>(r + R_DESC));
+  store<u32>(sh + SH_MASK, load<u32>(r + R_MASK));
+  store<u32>(sh + SH_LIMIT, load<u32>(r + R_LIMIT));
+  store<u32>(sh + SH_DIRTY, 1);
+  store<u32>(gScratch + SCR_DIRTY + (<usize>nDirty << 2), id);
+  nDirty++;
+}
+
 /**
- * The Tx loop of one burst with a fast path for the common VF-to-VF frame: untagged (for the
- * switch), unicast, no VLAN insertion, 60 bytes up to the size limits, an exact-MAC hit that
- * selects exactly one pool by loopback, one Rx buffer, and an RSS answer from fastRss (or RSS
- * off on loopback). For such a frame the result of txOne is known from per-burst configuration
- * plus the per-frame anti-spoof look-up, DA look-up, Toeplitz hash and ring room, so it is
- * switched inline; its counters are summed per burst (Tx in locals, Rx per ring in the shadow,
- * written by publish). Any other frame, or a fast candidate that fails a check, goes through
- * txOne from the start: the fast path changes no state before it commits.
+ * Switches frames `start`.. of the burst while they take the fast path; returns the index of
+ * the first one that does not (n when all did). The common VF-to-VF frame: untagged for the
+ * switch, unicast, no VLAN insertion, 60 bytes up to the Tx and pool size limits and one Rx
+ * buffer, an exact-MAC hit that selects exactly one pool by loopback, a ring with room (and a
+ * free buffer when every copy is DMA'd), and an RSS answer from fastRss (or RSS off on
+ * loopback). For such a frame txOne's result follows from the per-burst configuration plus the
+ * per-frame anti-spoof look-up, DA look-up, Toeplitz hash and ring room. Its counters are summed
+ * (Tx in fTxN/fTxBytes, Rx per ring in the shadow; written by txLoop and publish). A frame that
+ * fails any check is left untouched for txOne.
  */
-function txLoop(pool: u32, desc: usize, m: u32, head: u32, n: u32): void {
-  const srcBit = <u64>1 << pool;
-  // Per-burst feature bits: which checks can apply to a fast-path frame at all.
-  const fastOn = (cFlags & SF_LOOPBACK) != 0 && pcfg(pool, PC_VLAN_ACTION) == VA_USE_DESC;
-  const spoofCheck = (mMacas & srcBit) != 0;
-  const rssOn = (cFlags & SF_RSS_ON_LB) != 0;
-  const copy = (cFlags & SF_ALWAYS_COPY) != 0;
-  const traceOn = load<u32>(gSwitchState + SS_TRACE) != 0;
-  const txLimit: u32 = cTxMax >= 4 ? cTxMax - 4 : 0; // len + 4 > SC_TX_MAX is a Tx drop
-  const vetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
-  const vetExtLe = <u32>bswap<u16>(<u16>cVetExt);
-  // selectTx for an untagged unicast frame with an exact hit, as masks.
-  const addMask = mUpe;
-  const keepMask = ((mLle & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
-    ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(<u64>0)) & mVfre;
-  // Destination pool configuration, reloaded when the pool changes.
-  let dPool: u32 = NONE;
-  let dMax: u32 = 0;
-  let dTable: usize = 0;
-  let dTypes: u32 = 0;
-  let dInner = false;
-  let dReta: usize = 0;
-  let dRetaMask: u32 = 0;
-  let dRxRing: u32 = 0;
+function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 {
+  const pool = fPool;
+  const srcBit = fSrcBit;
+  const spoofCheck = fSpoof;
+  const rssOn = fRss;
+  const copy = fCopy;
+  const traceOn = fTrace;
+  const txLimit = fTxLimit;
+  const vetLe = fVetLe;
+  const vetExtLe = fVetExtLe;
+  const addMask = fAdd;
+  const keepMask = fKeep;
+  const vfre = mVfre;
+  const bufCount = gBufCount;
+  const bufSize = gBufSize;
+  let dPool = fDPool;
+  let dMax = fDMax;
+  let dTable = fDTable;
+  let dTypes = fDTypes;
+  let dInner = fDInner;
+  let dReta = fDReta;
+  let dRetaMask = fDRetaMask;
+  let dRxRing = fDRxRing;
   let txN: u32 = 0;
   let txBytes: u64 = 0;
-  let lastFast = false;
-  for (let i: u32 = 0; i < n; i++) {
+  let i = start;
+  for (; i < n; i++) {
     const d = desc + (<usize>((head + i) & m) << 4);
     const lo = load<u64>(d);
     const buf = <u32>lo;
     const off = <u32>(lo >> 32) & 0xffff;
     const len = <u32>(lo >> 48);
+    if (buf >= bufCount || off + 64 > bufSize) break;
+    if ((load<u8>(d + D_FLAGS) & DF_VLE) != 0 || len < 60 || len > txLimit) break;
+    const f = bufAddr(buf) + off;
+    const et = <u32>load<u16>(f + 12);
+    const da = macAt(f);
+    if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
+    let P = macFind(da) & vfre;
+    if (P == 0) break;
+    P = (P | addMask) & keepMask;
+    if (P == 0 || (P & (P - 1)) != 0) break;
+    if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;
+    const p = <u32>ctz(P);
+    if (p != dPool) {
+      dPool = p;
+      const pflags = pcfg(p, PC_FLAGS);
+      const rlpml = pcfg(p, PC_RLPML);
+      let lim: u32 = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
+      if (lim > cRxBuf) lim = cRxBuf; // one descriptor
+      dMax = lim;
+      dTable = <usize>pcfg(p, PC_TOEPLITZ);
+      dTypes = pcfg(p, PC_RSS_TYPES);
+      dInner = (pflags & PF_RSS_INNER) != 0;
+      dReta = <usize>pcfg(p, PC_RETA);
+      dRetaMask = pcfg(p, PC_RETA_MASK);
+      dRxRing = pcfg(p, PC_RXRING);
+    }
+    if (len > dMax) break;
+    let rtype: u32 = RSS_NONE;
+    let hash: u32 = 0;
+    let queue: u32 = 0;
+    if (rssOn) {
+      rtype = fastRssInline(f, len, dTable, dTypes, dInner);
+      if (rtype == RSS_BAIL) break;
+      if (rtype != RSS_NONE) hash = gRssHash;
+      queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
+    }
+    const ring = dRxRing + queue;
+    const sh = shadow(ring);
+    if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
+    const tail = load<u32>(sh + SH_TAIL);
+    if (tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT)) break;
+    // Commit: the frame is delivered to pool p, queue `queue`, not to the wire.
+    let b = buf;
+    let o = off;
+    if (copy) {
+      const stack = freeStack();
+      const c = load<u32>(stack + FS_COUNT);
+      if (c == 0) break;
+      b = load<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2)); // bufAlloc
+      o = gHeadroom;
+      copyFrame(bufAddr(b) + o, o, f, off, len);
+      store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
+    }
+    // The descriptor (writeDesc's layout) in one 16-byte store at the shadow tail.
+    const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
+    v128.store(slot, i64x2(
+      <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>len << 48)),
+      <i64>(<u64>hash | (<u64>(DF_DD | DF_LB | DF_EOP) << 48) | (<u64>(rtype & 0xff) << 56)),
+    ));
+    store<u32>(sh + SH_TAIL, tail + 1);
+    const bytes = <u64>(len + 4);
+    store<u32>(sh + SH_FPKTS, load<u32>(sh + SH_FPKTS) + 1);
+    store<u64>(sh + SH_FBYTES, load<u64>(sh + SH_FBYTES) + bytes);
+    txN++;
+    txBytes += bytes;
+    if (traceOn) {
+      trDelivered = P;
+      trOversize = 0;
+      trNoDesc = 0;
+      trace(pool, DR_NONE, false, false);
+    }
+  }
+  fDPool = dPool;
+  fDMax = dMax;
+  fDTable = dTable;
+  fDTypes = dTypes;
+  fDInner = dInner;
+  fDReta = dReta;
+  fDRetaMask = dRetaMask;
+  fDRxRing = dRxRing;
+  if (txN != 0) {
+    fTxN += txN;
+    fTxBytes += txBytes;
+    fLastFast = true;
+  }
+  return i;
+}
+
+/** The Tx loop of one burst: runs of fast-path frames (txFast), the others through txOne. */
+function txLoop(pool: u32, desc: usize, m: u32, head: u32, n: u32): void {
+  const srcBit = <u64>1 << pool;
+  // Per-burst feature bits: which checks can apply to a fast-path frame at all.
+  const fastOn = (cFlags & SF_LOOPBACK) != 0 && pcfg(pool, PC_VLAN_ACTION) == VA_USE_DESC;
+  fPool = pool;
+  fSrcBit = srcBit;
+  fSpoof = (mMacas & srcBit) != 0;
+  fRss = (cFlags & SF_RSS_ON_LB) != 0;
+  fCopy = (cFlags & SF_ALWAYS_COPY) != 0;
+  fTrace = load<u32>(gSwitchState + SS_TRACE) != 0;
+  fTxLimit = cTxMax >= 4 ? cTxMax - 4 : 0; // len + 4 > SC_TX_MAX is a Tx drop
+  fVetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
+  fVetExtLe = <u32>bswap<u16>(<u16>cVetExt);
+  // selectTx for an untagged unicast frame with an exact hit, as masks.
+  fAdd = mUpe;
+  fKeep = ((mLle & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
+    ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(<u64>0)) & mVfre;
+  fDPool = NONE;
+  fTxN = 0;
+  fTxBytes = 0;
+  fLastFast = false;
+  let i: u32 = 0;
+  while (i < n) {
+    if (fastOn) {
+      i = txFast(desc, m, head, i, n);
+      if (i >= n) break;
+    }
+    const d = desc + (<usize>((head + i) & m) << 4);
+    i++;
+    const buf = load<u32>(d + D_BUF);
+    const off = <u32>load<u16>(d + D_OFF);
     if (buf >= gBufCount || off + 64 > gBufSize) {
       cntPort(CT_BAD_DESC, 1);
       continue;
     }
-    const dflags = <u32>load<u8>(d + D_FLAGS);
-    if (fastOn && (dflags & DF_VLE) == 0 && len >= 60 && len <= txLimit) {
-      const f = bufAddr(buf) + off;
-      const et = <u32>load<u16>(f + 12);
-      const da = macAt(f);
-      if (et != vetLe && et != vetExtLe && (da & 1) == 0) {
-        let P = macFind(da) & mVfre;
-        if (P != 0) P = (P | addMask) & keepMask;
-        const spoofOk = !spoofCheck || (macFind(macAt(f + 6)) & srcBit) != 0;
-        if (P != 0 && (P & (P - 1)) == 0 && spoofOk) {
-          const p = <u32>ctz(P);
-          if (p != dPool) {
-            dPool = p;
-            const pflags = pcfg(p, PC_FLAGS);
-            const rlpml = pcfg(p, PC_RLPML);
-            let lim: u32 = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
-            if (lim > cRxBuf) lim = cRxBuf; // one descriptor
-            dMax = lim;
-            dTable = <usize>pcfg(p, PC_TOEPLITZ);
-            dTypes = pcfg(p, PC_RSS_TYPES);
-            dInner = (pflags & PF_RSS_INNER) != 0;
-            dReta = <usize>pcfg(p, PC_RETA);
-            dRetaMask = pcfg(p, PC_RETA_MASK);
-            dRxRing = pcfg(p, PC_RXRING);
-          }
-          let rtype: u32 = RSS_NONE;
-          let hash: u32 = 0;
-          let queue: u32 = 0;
-          if (rssOn) {
-            rtype = fastRssInline(f, len, dTable, dTypes, dInner);
-            if (rtype != RSS_NONE) hash = gRssHash;
-            queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
-          }
-          if (len <= dMax && rtype != RSS_BAIL) {
-            const ring = dRxRing + queue;
-            const sh = shadow(ring);
-            if (load<u32>(sh + SH_DIRTY) == 0) ringFree(ring);
-            const tail = load<u32>(sh + SH_TAIL);
-            if (tail - load<u32>(sh + SH_HEAD) < load<u32>(sh + SH_LIMIT) &&
-              (!copy || load<u32>(freeStack() + FS_COUNT) != 0)) {
-              // Commit: the frame is delivered to pool p, queue `queue`, not to the wire.
-              let b = buf;
-              let o = off;
-              if (copy) {
-                b = bufAlloc();
-                o = gHeadroom;
-                copyFrame(bufAddr(b) + o, o, f, off, len);
-                bufFree(buf);
-              }
-              // The descriptor (writeDesc's layout) in one 16-byte store at the shadow tail.
-              const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
-              v128.store(slot, i64x2(
-                <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>len << 48)),
-                <i64>(<u64>hash | (<u64>(DF_DD | DF_LB | DF_EOP) << 48) | (<u64>(rtype & 0xff) << 56)),
-              ));
-              store<u32>(sh + SH_TAIL, tail + 1);
-              const bytes = <u64>(len + 4);
-              store<u32>(sh + SH_FPKTS, load<u32>(sh + SH_FPKTS) + 1);
-              store<u64>(sh + SH_FBYTES, load<u64>(sh + SH_FBYTES) + bytes);
-              txN++;
-              txBytes += bytes;
-              lastFast = true;
-              if (traceOn) {
-                trDelivered = P;
-                trOversize = 0;
-                trNoDesc = 0;
-                trace(pool, DR_NONE, false, false);
-              }
-              continue;
-            }
-          }
-        }
-      }
-    }
-    txOne(pool, buf, off, len, dflags, <u32>load<u16>(d + D_TCI));
-    lastFast = false;
+    txOne(pool, buf, off, <u32>load<u16>(d + D_LEN), <u32>load<u8>(d + D_FLAGS), <u32>load<u16>(d + D_TCI));
+    fLastFast = false;
   }
-  if (txN != 0) {
-    const tn = <u64>txN;
+  if (fTxN != 0) {
+    const tn = <u64>fTxN;
     cntPool(pool, CP_TX_PACKETS, tn);
-    cntPool(pool, CP_TX_BYTES, txBytes);
+    cntPool(pool, CP_TX_BYTES, fTxBytes);
     cntPool(pool, CP_TX_UNICAST, tn);
     cntPool(pool, CP_TX_LB_PACKETS, tn);
-    cntPool(pool, CP_TX_LB_BYTES, txBytes);
-    store<u32>(gSwitchState + SS_FAST_FRAMES, load<u32>(gSwitchState + SS_FAST_FRAMES) + txN);
+    cntPool(pool, CP_TX_LB_BYTES, fTxBytes);
+    store<u32>(gSwitchState + SS_FAST_FRAMES, load<u32>(gSwitchState + SS_FAST_FRAMES) + fTxN);
   }
-  if (lastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
+  if (fLastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
 }
 
 /** Processes up to `budget` frames from Tx queue `queue` of `pool`. Returns frames consumed. */

@@ -30,6 +30,8 @@ function arg(name: string): string | undefined {
 interface PathLine {
   name: string;
   workers: number;
+  /** How the elements were spread over the workers, when the suite says. */
+  policy?: string;
   mppsMedian: number;
   mppsMin: number;
   mppsMax: number;
@@ -89,7 +91,7 @@ function pathTable(lines: PathLine[], lv: PathLevels): string {
   for (const l of lines) {
     table.push([
       l.name,
-      String(l.workers),
+      l.policy ? `${l.workers} (${l.policy})` : String(l.workers),
       `${l.mppsMedian.toFixed(2)} Mpps`,
       `${l.mppsMin.toFixed(2)} – ${l.mppsMax.toFixed(2)} (${l.runs})`,
       verdict(l, lv.floor),

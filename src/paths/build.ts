@@ -14,6 +14,8 @@ export const BUF_SIZE = 2048;
 export const BUF_HEADROOM = 64;
 export const RING_CAPACITY = 1024;
 export const VQ_SIZE = 256;
+/** Buffers a bridge with more than two ports keeps for flood copies. */
+export const BRIDGE_FLOOD_BUFFERS = 512;
 
 /** One element as a worker runs it: which kernel, on which context. */
 export interface PlanStep {
@@ -54,6 +56,8 @@ export interface BuiltPath {
   /** Interrupt/doorbell counters of host drivers inside the path (sink-shaped contexts). */
   irqCounters: number[];
   buffers: number;
+  /** The consumer pool's receive rings beyond queue 0 (drained by per-queue sinks). */
+  queueRings: number[];
   /** Switch receive rings of pools other than the consumer's (frames there left the path). */
   otherRx: Map<string, number>;
   nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
@@ -75,6 +79,8 @@ export interface BuildOptions {
   consumerMac: string;
   eventIdx: boolean;
   buffers?: number;
+  /** Bridge ageing: entries not refreshed for this long (simulator ns) are forgotten (0: never). */
+  bridgeAgeNs?: number;
   /** The NIC's embedded switch (src/switch, Wasm) for the veb-rx element, already laid out in
    *  this memory and programmed; the consumer's pool receives on its queue 0. */
   nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
@@ -129,6 +135,10 @@ export function buildPath(
     layout.setHeader(A.H_BUF_HEADROOM, BUF_HEADROOM);
     for (let i = 0; i < nbuf; i++) genBuffers.push(nbuf - 1 - i);
   }
+  // Bridges with more than two ports keep their own buffers for flood copies.
+  const reserved =
+    BRIDGE_FLOOD_BUFFERS * parts.filter((p) => p.el.kind === "bridge" && (p.el.more?.length ?? 0) > 0).length;
+  if (reserved * 2 > nbuf) throw new Error(`path ${graph.name}: not enough buffers for its bridges`);
   const control = layout.addRegion("paths:control", 64, 64).offset;
   const hdr = layout.header;
   const u32 = () => layout.u32();
@@ -193,6 +203,9 @@ export function buildPath(
   const genCtx: Partial<Record<Dir, number>> = {};
   let vebStep: PlanStep | undefined;
   const NO_IRQ = 0xffffffff;
+  const bridges: number[] = [];
+  const queueRings: number[] = [];
+  let floodOwner: { ctx: number; lo: number; hi: number } | undefined;
 
   const newSink = (name: string, dir: Dir, inRing: number, iotlb: number, interrupts: boolean): number => {
     const c = layout.addRegion(`sink:${name}`, P.SINK_CTX_BYTES, 64).offset;
@@ -289,7 +302,7 @@ export function buildPath(
         const t = tplTabs[dir];
         const ts = t.ts;
         const c = layout.addRegion(`ctx:${el.name}`, P.GEN_CTX_BYTES, 64).offset;
-        const mine = genBuffers.splice(0, Math.floor(nbuf / genNames.length));
+        const mine = genBuffers.splice(0, Math.floor((nbuf - reserved) / genNames.length));
         const free = layout.addRegion(`${el.name}:free`, 64 + nbuf * 4, 64).offset;
         set32(free, mine.length);
         set32(free + 4, nbuf);
@@ -355,7 +368,12 @@ export function buildPath(
       }
       case "bridge": {
         const inPort = el.inPort ?? 0;
-        const c = bridgeCtx(el.name, dir, [ring(el.uplink), ring(el.port)], inPort === 0);
+        const c = bridgeCtx(
+          el.name,
+          dir,
+          [ring(el.uplink), ring(el.port), ...(el.more ?? []).map(ring)],
+          inPort === 0,
+        );
         steps.push({ name: el.name, kind: "bridge", ctx: c, inRing: ring(el.in), inPort });
         break;
       }
@@ -418,7 +436,13 @@ export function buildPath(
           set32(c + P.S_FLAGS, P.SF_NO_SEQ);
           for (let q = 1; q < queues; q++) {
             const name = `${el.name}/q${q}`;
-            const cq = newSink(name, dir, o.nic.sw.sl.rxRings[o.nic.pool][q].offset, el.iotlbPerFrame, el.interrupts);
+            const cq = newSink(
+              name,
+              dir,
+              o.nic.sw.sl.rxRings[o.nic.pool][q].offset,
+              el.iotlbPerFrame,
+              el.interrupts,
+            );
             set32(cq + P.S_RET, ret);
             set32(cq + P.S_FLAGS, P.SF_NO_SEQ);
             dirOf.set(name, dir);
@@ -435,14 +459,37 @@ export function buildPath(
     const slots = 1024;
     const c = layout.addRegion(`ctx:${name}`, P.BRIDGE_CTX_BYTES, 64).offset;
     const table = layout.addRegion(`${name}:fdb`, slots * P.BRIDGE_ENTRY_BYTES, 64).offset;
+    const outTab = layout.addRegion(`${name}:ports`, outs.length * 4, 64).offset;
+    const counts = layout.addRegion(`${name}:counts`, outs.length * 4, 64).offset;
     set32(c + P.X_HDR, hdr);
     set32(c + P.B_TABLE, table);
     set32(c + P.B_MASK, slots - 1);
     set32(c + P.B_NPORTS, outs.length);
-    for (const [i, r] of outs.entries()) set32(c + P.B_OUT0 + 4 * i, r);
+    set32(c + P.B_OUTS, outTab);
+    set32(c + P.B_COUNTS, counts);
+    for (const [i, r] of outs.entries()) set32(outTab + 4 * i, r);
+    if (outs.length > 2) {
+      // Flooding to several ports copies the frame: the bridge's own buffers (mbuf clusters).
+      // A contiguous index range, so consumers can tell the bridge's buffers from the
+      // generator's and send them home (S_OWN_LO/HI, S_RET2).
+      genBuffers.sort((a, b) => a - b);
+      const at = genBuffers.findIndex(
+        (b, i) => genBuffers[i + BRIDGE_FLOOD_BUFFERS - 1] === b + BRIDGE_FLOOD_BUFFERS - 1,
+      );
+      if (at < 0 || floodOwner) throw new Error(`path ${graph.name}: no buffer range for bridge ${name}`);
+      const own = genBuffers.splice(at, BRIDGE_FLOOD_BUFFERS);
+      floodOwner = { ctx: c, lo: own[0], hi: own[0] + own.length };
+      const free = layout.addRegion(`${name}:free`, 64 + own.length * 4, 64).offset;
+      set32(free, own.length);
+      set32(free + 4, own.length);
+      new Uint32Array(memory.buffer, free + 64, own.length).set(own);
+      set32(c + P.B_FREE, free);
+    }
+    set32(c + P.B_AGE_NS, o.bridgeAgeNs ?? 0);
     set32(c + P.B_RET, newReturn(name, dir));
     if (staticVeb) programMac(table, slots, o.consumerMac, 1);
     ctx.set(name, c);
+    bridges.push(c);
     return c;
   }
 
@@ -458,7 +505,7 @@ export function buildPath(
     dv.setUint32(e, lo, true);
     dv.setUint16(e + 4, hi, true);
     dv.setUint16(e + 6, port, true);
-    dv.setUint32(e + 8, 1, true);
+    dv.setUint32(e + 8, 1, true); // as if learned from the consumer (2 would make it static)
   }
 
   // Each generator drains the return rings of its direction (at most 4); with one generator
@@ -480,6 +527,22 @@ export function buildPath(
     return g === undefined ? 0 : g + P.G_CLOCK_NS;
   };
   for (const s of sinks) set32(ctx.get(s)! + P.S_CLOCK, clockOf(s));
+  if (floodOwner) {
+    // Each consumer sends the bridge's flood copies home on a ring of its own.
+    const tab = layout.addRegion("bridge:copy-returns", sinks.length * 4, 64).offset;
+    for (const [i, name] of sinks.entries()) {
+      const r = layout.addRing(`fret:${name}`, BRIDGE_FLOOD_BUFFERS, A.RING_KIND_FREE).offset;
+      const c = ctx.get(name)!;
+      set32(c + P.S_OWN_LO, floodOwner.lo);
+      set32(c + P.S_OWN_HI, floodOwner.hi);
+      set32(c + P.S_RET2, r);
+      set32(tab + 4 * i, r);
+    }
+    set32(floodOwner.ctx + P.B_FRET, tab);
+    set32(floodOwner.ctx + P.B_NFRET, sinks.length);
+  }
+  for (const b of bridges)
+    set32(b + P.B_CLOCK, genCtx.rx !== undefined ? genCtx.rx + P.G_CLOCK_NS : clockOf(""));
   for (const [name, c] of ctx) if (name.startsWith("irq:")) set32(c + P.S_CLOCK, clockOf(name.slice(4)));
   highWater.set(memory, layout.end);
   return {
@@ -495,6 +558,7 @@ export function buildPath(
     gens: genNames,
     elements: parts,
     irqCounters,
+    queueRings,
     buffers: nbuf,
     otherRx,
     nic: o.nic,

@@ -27,7 +27,16 @@ export type ElementSpec =
       role: "pf-rx" | "epair" | "tap";
       interrupts: boolean;
     }
-  | { kind: "bridge"; name: string; in: string; uplink: string; port: string; inPort?: 0 | 1 }
+  | {
+      kind: "bridge";
+      name: string;
+      in: string;
+      uplink: string;
+      port: string;
+      /** Ports beyond the two (port 2, 3, ...): floods are copied to each. */
+      more?: string[];
+      inPort?: number;
+    }
   | { kind: "vhost"; name: string; in: string; vq: string }
   | { kind: "guest-rx"; name: string; vq: string; sink: string }
   | {
@@ -171,7 +180,14 @@ export const PATHS: readonly PathGraph[] = [
       { kind: "guest-tx", name: "virtio-net-tx", in: "guest.tx", vq: "vq1" },
       { kind: "vhost-tx", name: "vhost-copy-tx", vq: "vq1", out: "tap.tx" },
       { kind: "hop", name: "tap-tx", in: "tap.tx", out: "bridge.tx", role: "tap", interrupts: false },
-      { kind: "bridge", name: "bridge-tx", in: "bridge.tx", uplink: "uplink.tx", port: "tap.back", inPort: 1 },
+      {
+        kind: "bridge",
+        name: "bridge-tx",
+        in: "bridge.tx",
+        uplink: "uplink.tx",
+        port: "tap.back",
+        inPort: 1,
+      },
       { kind: "txdrv", name: "pf-tx", in: "uplink.tx", out: "nic.tx", iotlbPerFrame: 0 },
       vebTx,
       wirePeer,
@@ -195,7 +211,14 @@ export const PATHS: readonly PathGraph[] = [
     tx: [
       genTx("jail.tx"),
       { kind: "hop", name: "epair-tx", in: "jail.tx", out: "bridge.tx", role: "epair", interrupts: false },
-      { kind: "bridge", name: "bridge-tx", in: "bridge.tx", uplink: "uplink.tx", port: "epair.back", inPort: 1 },
+      {
+        kind: "bridge",
+        name: "bridge-tx",
+        in: "bridge.tx",
+        uplink: "uplink.tx",
+        port: "epair.back",
+        inPort: 1,
+      },
       { kind: "txdrv", name: "pf-tx", in: "uplink.tx", out: "nic.tx", iotlbPerFrame: 0 },
       vebTx,
       wirePeer,

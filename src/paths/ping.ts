@@ -48,7 +48,9 @@ export function pingElements(g: PathGraph): Array<{ dir: Dir; el: ElementSpec }>
     throw new Error(`path ${g.name}: ping needs a path that reaches the wire both ways`);
   const echo: ElementSpec = { kind: "echo", name: "echo-peer", in: "wire.out", out: veb.in };
   return [
-    ...g.tx.filter((e) => !(e.kind === "sink" && e.in === "wire.out")).map((el) => ({ dir: "tx" as const, el })),
+    ...g.tx
+      .filter((e) => !(e.kind === "sink" && e.in === "wire.out"))
+      .map((el) => ({ dir: "tx" as const, el })),
     { dir: "tx", el: echo },
     ...g.elements.filter((e) => e.kind !== "gen").map((el) => ({ dir: "rx" as const, el })),
   ];
@@ -101,7 +103,8 @@ export function checkReply(f: Uint8Array, tpl: Template, seq: number, myMac: str
   const ihl = (f[14] & 15) * 4;
   const icmp = 14 + ihl;
   if (f[23] !== 1) return "not ICMP";
-  if (f[icmp] !== 0 || f[icmp + 1] !== 0) return `ICMP type ${f[icmp]} code ${f[icmp + 1]}, not an echo reply`;
+  if (f[icmp] !== 0 || f[icmp + 1] !== 0)
+    return `ICMP type ${f[icmp]} code ${f[icmp + 1]}, not an echo reply`;
   const id = (f[icmp + 4] << 8) | f[icmp + 5];
   if (id !== ICMP_ID) return `ICMP id ${id}, expected ${ICMP_ID}`;
   if (ones(f.subarray(icmp)) !== 0xffff) return "bad ICMP checksum";
@@ -143,7 +146,9 @@ export function simulatePing(
     singleQueue: true, // one flow: one queue anyway; the reply is peeked on queue 0
   });
   const { k } = instantiatePathKernels(engine.module, engine.memory);
-  const consumer = built.steps.find((s) => (s.kind === "sink" || s.kind === "guest-rx") && built.dirOf.get(s.name) === "rx");
+  const consumer = built.steps.find(
+    (s) => (s.kind === "sink" || s.kind === "guest-rx") && built.dirOf.get(s.name) === "rx",
+  );
   if (!consumer) throw new Error(`path ${graph.name}: no consumer to receive the replies`);
   const upstream = built.steps.filter((s) => s !== consumer).map((s) => elementCall(k, s, 64));
   const take = elementCall(k, consumer, 64);
@@ -167,7 +172,12 @@ export function simulatePing(
     const t1 = process.hrtime.bigint();
     // Checked outside the timed part: the check is the test harness, not the path.
     const problem = reply
-      ? checkReply(new Uint8Array(engine.memory.buffer, reply.addr, reply.len).slice(), tpl, seq, o.consumerMac)
+      ? checkReply(
+          new Uint8Array(engine.memory.buffer, reply.addr, reply.len).slice(),
+          tpl,
+          seq,
+          o.consumerMac,
+        )
       : "no reply (request or reply dropped: see the conservation drops)";
     const t2 = process.hrtime.bigint();
     if (reply) while (take() === 0) {}

@@ -10,6 +10,7 @@ import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
 import { averageSize, buildTemplates, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
 import type { WorkerResult } from "../workers/path-worker.ts";
+import type { Dir } from "./build.ts";
 import {
   type BuiltPath,
   buildPath,
@@ -21,8 +22,7 @@ import {
   type PlanStep,
 } from "./build.ts";
 import type { PathEngine } from "./engine.ts";
-import { type Direction, elementsFor, type ElementSpec, type PathGraph } from "./graphs.ts";
-import type { Dir } from "./build.ts";
+import { type Direction, type ElementSpec, elementsFor, type PathGraph } from "./graphs.ts";
 
 export interface RunOptions {
   traffic: TrafficProfile;
@@ -45,6 +45,8 @@ export interface RunOptions {
   /** Use the NIC's embedded switch programmed from this PF's VFs; the consumer's pool is the
    *  VF with this index, or the PF pool ("pf"). Without it, a MAC-table demultiplexer stands in. */
   nic?: { pf: PfRecord; consumer: number | "pf"; promiscuous?: boolean; peer?: number | "pf" };
+  /** How elements are spread over workers (default "pipeline"). */
+  schedule?: SchedulePolicy;
   /** Force one receive queue on the consumer's pool (ping: one exchange, one queue). */
   singleQueue?: boolean;
   /** Test hook: worker index that dies after that many frames. */
@@ -56,6 +58,8 @@ export interface Conservation {
   delivered: number;
   dropped: Record<string, number>;
   inFlight: number;
+  /** Extra destination copies made (or attempted) by replication (bridge floods to N ports). */
+  copies?: number;
   ok: boolean;
 }
 
@@ -85,9 +89,52 @@ export interface RunResult {
   notes: string[];
 }
 
-/** Splits the elements over `workers` threads: the generator alone first, the rest in order. */
-export function schedule(steps: PlanStep[], workers: number): PlanStep[][] {
+export type SchedulePolicy = "pipeline" | "balanced";
+
+/** Rough per-frame cost of each element kind (ns, measured once on this project's dev machine
+ *  with the main-thread profile in docs/paths.md); only the ratios matter for balancing. */
+const ELEMENT_COST: Record<PlanStep["kind"], number> = {
+  gen: 25,
+  "veb-wasm": 50,
+  veb: 50,
+  "veb-tx": 50,
+  sink: 18,
+  hop: 3,
+  txdrv: 5,
+  bridge: 10,
+  vhost: 10,
+  "guest-rx": 10,
+  "guest-tx": 10,
+  "vhost-tx": 10,
+  echo: 5,
+};
+
+/**
+ * Splits the elements over `workers` threads. "pipeline" (default): the generators alone on the
+ * first worker, the rest in path order over the others. "balanced": each element, heaviest
+ * first, on the least loaded worker (by ELEMENT_COST), so e.g. the generator and the sink can
+ * share a thread while the switch has one of its own. Any split is correct: every ring has one
+ * producer and one consumer whatever thread runs them.
+ */
+export function schedule(
+  steps: PlanStep[],
+  workers: number,
+  policy: SchedulePolicy = "pipeline",
+): PlanStep[][] {
   if (workers <= 1) return [steps];
+  if (policy === "balanced") {
+    const load = new Array(workers).fill(0);
+    const out: PlanStep[][] = Array.from({ length: workers }, () => []);
+    const order = [...steps].sort((a, b) => ELEMENT_COST[b.kind] - ELEMENT_COST[a.kind]);
+    for (const s of order) {
+      const w = load.indexOf(Math.min(...load));
+      out[w].push(s);
+      load[w] += ELEMENT_COST[s.kind];
+    }
+    // Keep path order inside each worker (downstream after upstream within a round).
+    for (const w of out) w.sort((a, b) => steps.indexOf(a) - steps.indexOf(b));
+    return out.filter((w) => w.length > 0);
+  }
   const out: PlanStep[][] = Array.from({ length: workers }, () => []);
   const gens = steps.filter((s) => s.kind === "gen");
   out[0].push(...gens);
@@ -189,7 +236,7 @@ export function preparePath(
 export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOptions): Promise<RunResult> {
   const { built, templates, direction } = preparePath(engine, graph, o);
   const workers = Math.max(1, Math.min(o.workers, engine.threads));
-  const plan = schedule(built.steps, workers);
+  const plan = schedule(built.steps, workers, o.schedule);
   const i32 = new Int32Array(engine.memory.buffer);
   const ctl = built.control >>> 2;
   const failures: string[] = [];
@@ -229,7 +276,16 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
   const results = (await Promise.all(tasks)).filter((r): r is WorkerResult => r !== undefined);
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (results.length < plan.length && failures.length === 0) failures.push("a worker ended without a result");
-  return collect(built, graph, direction, plan, wallSeconds, failures, averageSize(templates), templates.notes);
+  return collect(
+    built,
+    graph,
+    direction,
+    plan,
+    wallSeconds,
+    failures,
+    averageSize(templates),
+    templates.notes,
+  );
 }
 
 function sleep(ms: number): Promise<void> {
@@ -256,12 +312,20 @@ export function conservation(built: BuiltPath): Conservation {
     if (n > 0) dropped[why] = (dropped[why] ?? 0) + n;
   };
   let inFlight = 0;
+  let copies = 0;
   const consumed = new Set<string>();
   for (const { el } of built.elements) {
     if ("in" in el && el.in) consumed.add(el.in);
-    if (el.kind === "veb" && !built.nic) add(`${el.name}: destination on the ingress port`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
-    if (el.kind === "bridge") add(`${el.name}: destination on the ingress port`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
-    if (el.kind === "echo") add(`${el.name}: not an ICMP echo request`, u64(built.ctx.get(el.name)! + P.E_DROPPED));
+    if (el.kind === "veb" && !built.nic)
+      add(`${el.name}: destination on the ingress port`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
+    if (el.kind === "bridge") {
+      const b = built.ctx.get(el.name)!;
+      add(`${el.name}: destination on the ingress port`, u64(b + P.B_FILTERED));
+      add(`${el.name}: no buffer for a flood copy`, u64(b + P.B_NOBUF));
+      copies += u64(b + P.B_COPIES) + u64(b + P.B_NOBUF);
+    }
+    if (el.kind === "echo")
+      add(`${el.name}: not an ICMP echo request`, u64(built.ctx.get(el.name)! + P.E_DROPPED));
     if (el.kind === "vhost") {
       const vq = built.ctx.get(el.vq)!;
       const used = u16(u32(vq + P.V_USED) + 2);
@@ -274,6 +338,7 @@ export function conservation(built: BuiltPath): Conservation {
       inFlight += (avail - (u32(vq + P.V_LAST_AVAIL) & 0xffff)) & 0xffff;
     }
   }
+  for (const r of built.queueRings) inFlight += (u32(r + 64) - u32(r)) >>> 0;
   for (const [name, r] of built.otherRx) add(`veb-rx: steered to ${name}`, (u32(r + 64) - u32(r)) >>> 0);
   if (built.nic) {
     const sc = readCounters(built.nic.sw.sl, built.nic.sw.config);
@@ -302,7 +367,16 @@ export function conservation(built: BuiltPath): Conservation {
     else inFlight += n;
   }
   const dropTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
-  return { sent, delivered, dropped, inFlight, ok: sent === delivered + dropTotal + inFlight };
+  // Every frame offered, plus every extra copy replication made, is delivered (per copy),
+  // dropped with a reason, or in flight.
+  return {
+    sent,
+    delivered,
+    dropped,
+    inFlight,
+    ...(copies > 0 ? { copies } : {}),
+    ok: sent + copies === delivered + dropTotal + inFlight,
+  };
 }
 
 /** Every counter the run's elements and the switch wrote, by direction. */
@@ -377,7 +451,18 @@ function collect(
   notes: string[],
 ): RunResult {
   const { u64 } = readers(built);
-  const { rx: rxCounts, tx: txCounts, bad, reordered, gaps, hist, latSum, latMax, latN, sc } = readEvents(built);
+  const {
+    rx: rxCounts,
+    tx: txCounts,
+    bad,
+    reordered,
+    gaps,
+    hist,
+    latSum,
+    latMax,
+    latN,
+    sc,
+  } = readEvents(built);
   const byDir = { rx: rxCounts, tx: txCounts };
   const cons = conservation(built);
   const measuredMpps = wallSeconds > 0 ? byDir.rx.packets / wallSeconds / 1e6 : 0;

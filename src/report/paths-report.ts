@@ -29,6 +29,8 @@ export interface PathsReport {
         delivered: number;
         dropped: Record<string, number>;
         in_flight: number;
+        /** Extra copies replication made (bridge floods to several ports); absent when none. */
+        copies?: number;
         ok: boolean;
       };
       integrity: { bad: number; reordered: number; gaps: number };
@@ -108,6 +110,7 @@ export function buildReport(
             delivered: r.run.conservation.delivered,
             dropped: r.run.conservation.dropped,
             in_flight: r.run.conservation.inFlight,
+            ...(r.run.conservation.copies ? { copies: r.run.conservation.copies } : {}),
             ok: r.run.conservation.ok,
           },
           integrity: r.run.integrity,

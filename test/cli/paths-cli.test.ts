@@ -103,7 +103,9 @@ describe("iovsim ping and demo", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^PING vm-vf peer \(10\.2\.0\.1\) via vm-vf/);
     expect(
-      r.out.match(/64 bytes from 10\.2\.0\.1: icmp_seq=\d+ ttl=64 time=[\d.]+ ms \(modeled\); measured \(simulator\) [\d.]+ µs/g),
+      r.out.match(
+        /64 bytes from 10\.2\.0\.1: icmp_seq=\d+ ttl=64 time=[\d.]+ ms \(modeled\); measured \(simulator\) [\d.]+ µs/g,
+      ),
     ).toHaveLength(2);
     expect(r.out).toMatch(/2 packets transmitted, 2 packets received, 0\.0% packet loss/);
     expect(r.out).toMatch(/round-trip min\/avg\/max\/stddev = .* ms \(modeled\)/);
@@ -149,8 +151,23 @@ describe("iovsim paths --direction / --count", () => {
     let out = "";
     let err = "";
     const code = await runCli(
-      ["paths", "--path", "vm-vf,vf-loopback", "--direction", "tx", "--size", "64", "--count", "2000", "--json"],
-      { stateDir: "/nonexistent-iovsim-state", out: (s: string) => (out += s), err: (s: string) => (err += s) },
+      [
+        "paths",
+        "--path",
+        "vm-vf,vf-loopback",
+        "--direction",
+        "tx",
+        "--size",
+        "64",
+        "--count",
+        "2000",
+        "--json",
+      ],
+      {
+        stateDir: "/nonexistent-iovsim-state",
+        out: (s: string) => (out += s),
+        err: (s: string) => (err += s),
+      },
     );
     expect(err).toBe("");
     expect(code).toBe(0);

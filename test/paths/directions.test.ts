@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consumerMac, nicFor, txPeerMac } from "../../src/paths/compare.ts";
 import { PathEngine } from "../../src/paths/engine.ts";
-import { type Direction, PATHS, directionsOf, pathByName } from "../../src/paths/graphs.ts";
+import { type Direction, directionsOf, PATHS, pathByName } from "../../src/paths/graphs.ts";
 import { runPath } from "../../src/paths/run.ts";
 import { setupHost, TALK_IOVCTL_CONF } from "../../src/paths/setup.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
@@ -96,7 +96,9 @@ describe("determinism: same seed, same counters, whatever the schedule", () => {
       const strip = (c: typeof a.counts) =>
         // Virtio notifications under event-index suppression depend on how far the other side
         // got (that is what suppression measures): docs/paths.md says so.
-        g.name === "virtio" ? { ...c, kicks: 0, kicksSuppressed: 0, usedNotifications: 0, usedSuppressed: 0 } : c;
+        g.name === "virtio"
+          ? { ...c, kicks: 0, kicksSuppressed: 0, usedNotifications: 0, usedSuppressed: 0 }
+          : c;
       expect(strip(b.counts)).toEqual(strip(a.counts));
       expect(strip(b.txCounts)).toEqual(strip(a.txCounts));
       expect(b.switchCounters).toEqual(a.switchCounters);
@@ -108,7 +110,9 @@ describe("determinism: same seed, same counters, whatever the schedule", () => {
 
 describe("num-queues from iovctl.conf", () => {
   const queuesOf = (r: Awaited<ReturnType<typeof runPath>>, pool: number) =>
-    (r.switchCounters as { queues: Array<Array<{ rx_packets: number }>> }).queues[pool].map((q) => q.rx_packets);
+    (r.switchCounters as { queues: Array<Array<{ rx_packets: number }>> }).queues[pool].map(
+      (q) => q.rx_packets,
+    );
 
   it("RSS spreads the consumer's frames over the VF's queues, one sink per queue", async () => {
     const r = await run("jail-vf", "rx", 2, 4000);
@@ -122,8 +126,8 @@ describe("num-queues from iovctl.conf", () => {
 
   it("a VF configured with num-queues 2 uses two", async () => {
     const conf = TALK_IOVCTL_CONF.replace(
-      'VF-0 {\n\tpassthrough : false;',
-      'VF-0 {\n\tpassthrough : false;\n\tnum-queues : 2;',
+      "VF-0 {\n\tpassthrough : false;",
+      "VF-0 {\n\tpassthrough : false;\n\tnum-queues : 2;",
     );
     expect(conf).toMatch(/num-queues : 2/);
     const host2 = setupHost(conf);

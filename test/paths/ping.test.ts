@@ -80,7 +80,8 @@ describe("simulated ping", () => {
       new DataView(f.buffer).setUint32(tpl.stampOff + 4, 7, true);
       return f;
     };
-    const mac = (b: Uint8Array) => [...b.subarray(0, 6)].map((x) => x.toString(16).padStart(2, "0")).join(":");
+    const mac = (b: Uint8Array) =>
+      [...b.subarray(0, 6)].map((x) => x.toString(16).padStart(2, "0")).join(":");
     const good = reply();
     // The stamp bytes are not in the ICMP checksum of the template: recompute for the test frame.
     const fix = (f: Uint8Array) => {

@@ -1,21 +1,22 @@
 // `iovsim demo` (what `npm start` runs): the talk's setup end to end, on a fresh in-memory host.
 import { formatPciconf } from "../../nic/index.ts";
-import { TALK_IOVCTL_CONF } from "../../paths/setup.ts";
-import { problems } from "../../report/paths-report.ts";
-import { DEFAULT_STEERING, runSteeringMatrix } from "../../steering/compare.ts";
-import { steeringTable } from "../../steering/format.ts";
-import type { Command } from "../context.ts";
-import { printHuman, runPathsReport } from "./paths.ts";
-import { type PathsOptions, parsePathsArgs } from "./paths-options.ts";
 import { consumerMac, nicFor, WIRE_PEER_MAC } from "../../paths/compare.ts";
 import { PathEngine } from "../../paths/engine.ts";
 import { pathByName } from "../../paths/graphs.ts";
 import { simulatePing } from "../../paths/ping.ts";
-import type { CommandContext } from "../context.ts";
+import { TALK_IOVCTL_CONF } from "../../paths/setup.ts";
+import { problems } from "../../report/paths-report.ts";
+import { DEFAULT_STEERING, runSteeringMatrix } from "../../steering/compare.ts";
+import { steeringTable } from "../../steering/format.ts";
+import type { Command, CommandContext } from "../context.ts";
+import { printHuman, runPathsReport } from "./paths.ts";
+import { type PathsOptions, parsePathsArgs } from "./paths-options.ts";
 
 /** Three simulated echoes per path (requests out through Tx, replies back through Rx). */
 async function demoPing(o: PathsOptions, ctx: CommandContext): Promise<void> {
-  ctx.out("\n== ping, simulated: 3 ICMP echoes through each path (out via Tx, back via Rx), replies checked ==\n");
+  ctx.out(
+    "\n== ping, simulated: 3 ICMP echoes through each path (out via Tx, back via Rx), replies checked ==\n",
+  );
   const engine = await PathEngine.create(1);
   try {
     for (const name of ["native", "jail-vf", "vm-vf"]) {
@@ -30,8 +31,10 @@ async function demoPing(o: PathsOptions, ctx: CommandContext): Promise<void> {
       });
       const ok = sim.echoes.filter((e) => e.ok);
       const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+      const median = (xs: number[]) =>
+        xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0;
       ctx.out(
-        `    ${name.padEnd(8)} ${ok.length}/${sim.echoes.length} replies, RTT ${avg(ok.map((e) => e.modeledRttUs)).toFixed(1)} µs (modeled); ${avg(ok.map((e) => e.measuredUs)).toFixed(1)} µs per exchange (measured (simulator))\n`,
+        `    ${name.padEnd(8)} ${ok.length}/${sim.echoes.length} replies, RTT ${avg(ok.map((e) => e.modeledRttUs)).toFixed(1)} µs (modeled); ${median(ok.map((e) => e.measuredUs)).toFixed(1)} µs per exchange, median (measured (simulator))\n`,
       );
     }
   } finally {

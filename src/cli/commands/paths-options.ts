@@ -146,9 +146,9 @@ export function parsePathsArgs(args: string[], defaults: { sizes: string; second
     json: Boolean(v.json),
     csv: Boolean(v.csv),
     help: Boolean(v.help),
-    count: num(v.count as string | undefined, "-c", 5, 1, 1_000_000, true),
+    count: num(v.count as string | undefined, "-c/--count", 5, 1, 100_000_000, true),
     countGiven:
-      v.count === undefined ? undefined : num(v.count as string, "--count", 5, 1, 100_000_000, true),
+      v.count === undefined ? undefined : num(v.count as string, "-c/--count", 5, 1, 100_000_000, true),
     direction,
     seed: num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true),
     pathHost: setupHost(confText, config ?? "embedded iovctl.conf"),

@@ -36,6 +36,10 @@ profiles:  ${builtinProfileNames().join(", ")} (default bhyve), or a JSON file o
 --seconds  wall-clock seconds per run (default 0.25)
 --count N  send N frames per direction and stop when all are accounted for (deterministic: the
            same --seed gives the same counters with 1 or N workers; see docs/paths.md)
+--seed N   generator seed (flow choice), default 1
+num-queues from the iovctl.conf: where the switch feeds the consumer directly (native, jail-vf,
+           vm-vf, passthrough) RSS spreads frames over the pool's queues, one sink per queue;
+           bridged paths (virtio, jail-epair) and the transmit side use queue 0
 --workers  1 = run-to-completion on one thread (default); N = pipeline over N worker threads
 -f FILE    iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
            the VFs are created on a fresh in-memory host: your saved state is not touched
