@@ -1,13 +1,13 @@
 // End-to-end simulator rate (measured, not modeled): generator worker -> switch -> sink worker,
 // 64-byte frames, on this machine's cores; and the virtio path (bridge + vhost copy + virtqueue).
 // Floor 14.88 Mpps (10 GbE line rate), target 40 Mpps, moonshot 59.52 Mpps (40 GbE line rate).
-// Run: `npx tsx bench/paths.bench.ts [--seconds S] [--repeat N] [--burst B] [--no-balanced]` (or
-// through bench/run.ts, which imports `suite`: pipeline schedule only). Reports medians and the spread of N runs; tests never assert these.
+// Run: `npx tsx bench/paths.bench.ts [--seconds S] [--repeat N] [--burst B]` (or through
+// bench/run.ts, which imports `suite`). Reports medians and the spread of N runs; tests never assert these.
 import { cpus } from "node:os";
 import { consumerMac, nicFor } from "../src/paths/compare.ts";
 import { PathEngine } from "../src/paths/engine.ts";
 import { pathByName } from "../src/paths/graphs.ts";
-import { runPath, type SchedulePolicy } from "../src/paths/run.ts";
+import { runPath } from "../src/paths/run.ts";
 import { setupHost, TALK_IOVCTL_CONF } from "../src/paths/setup.ts";
 import { defaultProfile } from "../src/traffic/profiles.ts";
 
@@ -18,8 +18,6 @@ export const MOONSHOT_MPPS = 59.52;
 export interface BenchLine {
   name: string;
   workers: number;
-  /** How elements were spread over the workers (src/paths/run.ts schedule). */
-  policy: SchedulePolicy;
   mppsMedian: number;
   mppsMin: number;
   mppsMax: number;
@@ -32,8 +30,7 @@ function median(x: number[]): number {
 }
 
 export async function suite(
-  /** balanced: also the 2-worker runs with the balanced schedule (gen+sink | switch). */
-  opts: { seconds?: number; repeat?: number; burst?: number; balanced?: boolean } = {},
+  opts: { seconds?: number; repeat?: number; burst?: number } = {},
 ): Promise<BenchLine[]> {
   const seconds = opts.seconds ?? 1;
   const repeat = opts.repeat ?? 3;
@@ -41,15 +38,12 @@ export async function suite(
   const engine = await PathEngine.create(2);
   const lines: BenchLine[] = [];
   try {
-    for (const [name, workers, policy] of [
-      ["native", 2, "pipeline"],
-      ["native", 2, "balanced"],
-      ["native", 1, "pipeline"],
-      ["virtio", 2, "pipeline"],
-      ["virtio", 2, "balanced"],
-      ["virtio", 1, "pipeline"],
+    for (const [name, workers] of [
+      ["native", 2],
+      ["native", 1],
+      ["virtio", 2],
+      ["virtio", 1],
     ] as const) {
-      if (policy === "balanced" && !opts.balanced) continue;
       const g = pathByName(name)!;
       const rates: number[] = [];
       // one warm-up run (JIT, page faults), not reported
@@ -60,7 +54,6 @@ export async function suite(
           seconds,
           itrUs: 50,
           burst: opts.burst ?? 64,
-          schedule: policy,
           nic: nicFor(g, ph),
         });
         if (!r.conservation.ok || r.failures.length > 0)
@@ -70,7 +63,6 @@ export async function suite(
       lines.push({
         name,
         workers,
-        policy,
         mppsMedian: median(rates),
         mppsMin: Math.min(...rates),
         mppsMax: Math.max(...rates),
@@ -99,15 +91,15 @@ export function format(lines: BenchLine[]): string {
               ? "  >= floor"
               : "  BELOW FLOOR (14.88)";
     out.push(
-      `  ${l.name.padEnd(7)} ${l.workers === 1 ? "1 worker (run-to-completion)" : `${l.workers} workers, ${l.policy === "balanced" ? "balanced (gen+sink | switch)" : "pipeline (gen | switch+sink)"}`}`.padEnd(
+      `  ${l.name.padEnd(7)} ${l.workers === 1 ? "1 worker (run-to-completion)" : `${l.workers} workers (gen | switch+sink)`}`.padEnd(
         56,
       ) +
         `median ${l.mppsMedian.toFixed(2)} Mpps (min ${l.mppsMin.toFixed(2)}, max ${l.mppsMax.toFixed(2)}, ${l.runs} runs)${verdict}`,
     );
   }
   for (const w of [1, 2]) {
-    const n = lines.find((l) => l.name === "native" && l.workers === w && l.policy === "pipeline");
-    const v = lines.find((l) => l.name === "virtio" && l.workers === w && l.policy === "pipeline");
+    const n = lines.find((l) => l.name === "native" && l.workers === w);
+    const v = lines.find((l) => l.name === "virtio" && l.workers === w);
     if (n && v)
       out.push(`  ratio virtio / native, ${w} worker(s): ${(v.mppsMedian / n.mppsMedian).toFixed(2)}`);
   }
@@ -128,6 +120,5 @@ if (isMain) {
     seconds: arg("--seconds", 1),
     repeat: arg("--repeat", 3),
     burst: arg("--burst", 64),
-    balanced: !process.argv.includes("--no-balanced"),
   }).then((l) => process.stdout.write(format(l)));
 }

@@ -31,8 +31,14 @@ export interface SwitchEngine {
   conservation(): string[];
 }
 
-export function referenceEngine(config: SwitchConfig): SwitchEngine {
-  const sw = new ReferenceSwitch(config);
+/** Engine settings beyond the switch configuration. */
+export interface EngineOptions {
+  /** UDP destination ports decoded as VXLAN besides 4789 (tunnel-aware RSS). */
+  vxlanPorts?: number[];
+}
+
+export function referenceEngine(config: SwitchConfig, opts: EngineOptions = {}): SwitchEngine {
+  const sw = new ReferenceSwitch(config, { vxlanPorts: opts.vxlanPorts ?? [] });
   return {
     name: "reference (TypeScript, src/switch/reference)",
     receiveFromWire: (f) => sw.receiveFromWire(f),
@@ -50,8 +56,8 @@ export function referenceEngine(config: SwitchConfig): SwitchEngine {
  * input's timestamp and every frame gets its own decision: inject, run the kernels, read the
  * kernel's trace record for that frame, drain the Rx rings and the wire-out ring.
  */
-export async function wasmEngine(config: SwitchConfig): Promise<SwitchEngine> {
-  const sw = await WasmSwitch.create(config, { traceCapacity: 64 });
+export async function wasmEngine(config: SwitchConfig, opts: EngineOptions = {}): Promise<SwitchEngine> {
+  const sw = await WasmSwitch.create(config, { traceCapacity: 64, vxlanPorts: opts.vxlanPorts ?? [] });
   const violations: string[] = [];
   let offered = 0;
   let traced = 0;
@@ -130,7 +136,9 @@ export interface RunOptions {
   stateDir: string;
   inputs: SwitchInput[];
   rssLevel?: "outer" | "inner";
-  makeEngine?: (config: SwitchConfig) => SwitchEngine | Promise<SwitchEngine>;
+  /** Extra VXLAN UDP ports (besides 4789) for the switch's parser. */
+  vxlanPorts?: number[];
+  makeEngine?: (config: SwitchConfig, opts: EngineOptions) => SwitchEngine | Promise<SwitchEngine>;
 }
 
 export interface FunctionTally {
@@ -234,7 +242,7 @@ export function functionName(pool: number, pf: PfRecord): string {
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const pf = await configureHost(opts.confFile, opts.stateDir);
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
-  const engine = await (opts.makeEngine ?? referenceEngine)(config);
+  const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });
 
   // Read every input first (errors before any work), then replay them merged by timestamp;
   // ties keep the order of the --in options, then file order: deterministic.

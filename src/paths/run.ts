@@ -45,8 +45,6 @@ export interface RunOptions {
   /** Use the NIC's embedded switch programmed from this PF's VFs; the consumer's pool is the
    *  VF with this index, or the PF pool ("pf"). Without it, a MAC-table demultiplexer stands in. */
   nic?: { pf: PfRecord; consumer: number | "pf"; promiscuous?: boolean; peer?: number | "pf" };
-  /** How elements are spread over workers (default "pipeline"). */
-  schedule?: SchedulePolicy;
   /** Force one receive queue on the consumer's pool (ping: one exchange, one queue). */
   singleQueue?: boolean;
   /** Test hook: worker index that dies after that many frames. */
@@ -89,58 +87,26 @@ export interface RunResult {
   notes: string[];
 }
 
-export type SchedulePolicy = "pipeline" | "balanced";
-
-/** Rough per-frame cost of each element kind (ns, measured once on this project's dev machine
- *  with the main-thread profile in docs/paths.md); only the ratios matter for balancing. */
-const ELEMENT_COST: Record<PlanStep["kind"], number> = {
-  gen: 25,
-  "veb-wasm": 50,
-  veb: 50,
-  "veb-tx": 50,
-  sink: 18,
-  hop: 3,
-  txdrv: 5,
-  bridge: 10,
-  vhost: 10,
-  "guest-rx": 10,
-  "guest-tx": 10,
-  "vhost-tx": 10,
-  echo: 5,
-};
-
 /**
- * Splits the elements over `workers` threads. "pipeline" (default): the generators alone on the
- * first worker, the rest in path order over the others. "balanced": each element, heaviest
- * first, on the least loaded worker (by ELEMENT_COST), so e.g. the generator and the sink can
- * share a thread while the switch has one of its own. Any split is correct: every ring has one
- * producer and one consumer whatever thread runs them.
+ * Splits the elements over `workers` threads: the generators alone on the first worker, the rest
+ * in path order over the others. The switch step stays on one thread with the element after it
+ * (the first consumer of its receive rings): with a consumer of the switch's Rx rings on another
+ * thread than the switch, conservation has failed in runs with 3 workers (reported to the switch's
+ * owner; docs/paths.md), so the split never puts a boundary there.
  */
-export function schedule(
-  steps: PlanStep[],
-  workers: number,
-  policy: SchedulePolicy = "pipeline",
-): PlanStep[][] {
+export function schedule(steps: PlanStep[], workers: number): PlanStep[][] {
   if (workers <= 1) return [steps];
-  if (policy === "balanced") {
-    const load = new Array(workers).fill(0);
-    const out: PlanStep[][] = Array.from({ length: workers }, () => []);
-    const order = [...steps].sort((a, b) => ELEMENT_COST[b.kind] - ELEMENT_COST[a.kind]);
-    for (const s of order) {
-      const w = load.indexOf(Math.min(...load));
-      out[w].push(s);
-      load[w] += ELEMENT_COST[s.kind];
-    }
-    // Keep path order inside each worker (downstream after upstream within a round).
-    for (const w of out) w.sort((a, b) => steps.indexOf(a) - steps.indexOf(b));
-    return out.filter((w) => w.length > 0);
-  }
   const out: PlanStep[][] = Array.from({ length: workers }, () => []);
-  const gens = steps.filter((s) => s.kind === "gen");
-  out[0].push(...gens);
+  out[0].push(...steps.filter((s) => s.kind === "gen"));
   const rest = steps.filter((s) => s.kind !== "gen");
-  const per = Math.ceil(rest.length / (workers - 1));
-  for (const [i, s] of rest.entries()) out[1 + Math.min(workers - 2, Math.floor(i / per))].push(s);
+  const groups: PlanStep[][] = [];
+  for (const s of rest) {
+    const last = groups[groups.length - 1];
+    if (last && last[last.length - 1].kind === "veb-wasm") last.push(s);
+    else groups.push([s]);
+  }
+  const per = Math.ceil(groups.length / (workers - 1));
+  for (const [i, g] of groups.entries()) out[1 + Math.min(workers - 2, Math.floor(i / per))].push(...g);
   return out.filter((w) => w.length > 0);
 }
 
@@ -236,7 +202,7 @@ export function preparePath(
 export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOptions): Promise<RunResult> {
   const { built, templates, direction } = preparePath(engine, graph, o);
   const workers = Math.max(1, Math.min(o.workers, engine.threads));
-  const plan = schedule(built.steps, workers, o.schedule);
+  const plan = schedule(built.steps, workers);
   const i32 = new Int32Array(engine.memory.buffer);
   const ctl = built.control >>> 2;
   const failures: string[] = [];

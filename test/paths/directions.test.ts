@@ -147,3 +147,18 @@ describe("num-queues from iovctl.conf", () => {
     expect(r.conservation).toMatchObject({ sent: 2000, delivered: 2000, ok: true });
   });
 });
+
+describe("pipeline schedule", () => {
+  it("keeps the switch with the first consumer of its receive rings, generators alone first", async () => {
+    const { schedule } = await import("../../src/paths/run.ts");
+    const kinds = ["gen", "gen", "veb-wasm", "sink", "txdrv", "sink"] as const;
+    const steps = kinds.map((kind, i) => ({ name: `${kind}${i}`, kind, ctx: i }));
+    const three = schedule(steps, 3).map((w) => w.map((s) => s.name));
+    expect(three[0]).toEqual(["gen0", "gen1"]);
+    expect(three.flat()).toHaveLength(6);
+    const withSwitch = three.find((w) => w.includes("veb-wasm2"))!;
+    expect(withSwitch).toContain("sink3");
+    const eight = schedule(steps, 8).map((w) => w.map((s) => s.name));
+    expect(eight.find((w) => w.includes("veb-wasm2"))).toContain("sink3");
+  });
+});

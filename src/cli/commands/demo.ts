@@ -47,7 +47,8 @@ const HELP = `usage: iovsim demo [--seconds S] [--workers N] [--profile NAME|FIL
 The talk's setup end to end, on a fresh in-memory host (your saved state is not touched):
   1. the embedded iovctl.conf (ixl0: VF-0 stays in the host for a vnet jail, VF-1/VF-2 are
      passthrough VFs for bhyve VMs), 2. the VFs created through the control plane (pciconf
-     view), 3. every packet path, measured (simulator) and modeled, 4. the modeled ping,
+     view), 3. every packet path, measured (simulator) and modeled, 4. the ping: modeled RTT per path
+     and three simulated ICMP echoes (out via Tx, back via Rx) for native, jail-vf and vm-vf,
   5. a steering comparison on VXLAN and GTP-U traffic through the switch: one tunnel vs the
      talk's one-MAC-per-generator-instance fix (per-core counts, Jain's index, Mpps).
 `;

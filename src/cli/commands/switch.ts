@@ -10,6 +10,7 @@ import type { SwitchConfig } from "../../switch/config.ts";
 import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
 import type { Command } from "../context.ts";
 import {
+  type EngineOptions,
   type RunResult,
   referenceEngine,
   runSwitch,
@@ -20,7 +21,7 @@ import {
 
 const HELP = `usage: iovsim switch -f iov.conf --in PORT=FILE [--in PORT=FILE ...] --out DIR
                      [--rss outer|inner] [--per-queue] [--format pcap|pcap-ns|pcapng]
-                     [--engine wasm|reference]
+                     [--engine wasm|reference] [--vxlan-port N ...]
 
 Creates the VFs of an iovctl.conf(5) on a private, in-memory copy of the simulated host (your
 --state is read for the host's NICs but never changed), programs the NIC's embedded switch
@@ -39,6 +40,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
                       on the encapsulated packet (spec §4.7)
   --per-queue         also write one file per receive queue
   --format F          capture format of the outputs (default pcap, microseconds)
+  --vxlan-port N      also treat UDP destination port N as VXLAN (repeatable, at most 15;
+                      4789 always is), e.g. Linux's 8472, for tunnel-aware RSS
   --engine E          wasm (the Wasm kernels, default) or reference (the TypeScript model);
                       the summary and counters.json name the engine that ran
 
@@ -55,6 +58,7 @@ interface SwitchArgs {
   perQueue: boolean;
   format: WriteFormat;
   engine: "wasm" | "reference";
+  vxlanPorts: number[];
 }
 
 function parseArgs(args: string[]): SwitchArgs | "help" {
@@ -64,6 +68,7 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
   let perQueue = false;
   let format: WriteFormat = "pcap";
   let engine: "wasm" | "reference" = "wasm";
+  const vxlanPorts: number[] = [];
   const inputs: SwitchInput[] = [];
   const value = (i: number, name: string): string => {
     const v = args[i + 1];
@@ -126,6 +131,15 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
         engine = v;
         break;
       }
+      case "--vxlan-port": {
+        const v = take();
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
+          throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
+        if (!vxlanPorts.includes(Number(v)) && Number(v) !== 4789) vxlanPorts.push(Number(v));
+        if (vxlanPorts.length > 15)
+          throw new UserError("E_USAGE", "option '--vxlan-port': at most 15 extra VXLAN ports");
+        break;
+      }
       default:
         throw new UserError("E_USAGE", `switch: unknown argument '${args[i]}' (see iovsim switch --help)`);
     }
@@ -134,10 +148,10 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
     throw new UserError("E_USAGE", "switch: the -f iov.conf option is required (see iovsim switch --help)");
   if (inputs.length === 0) throw new UserError("E_USAGE", "switch: at least one --in PORT=FILE is required");
   if (!out) throw new UserError("E_USAGE", "switch: the --out DIR option is required");
-  return { conf, inputs, out, rss, perQueue, format, engine };
+  return { conf, inputs, out, rss, perQueue, format, engine, vxlanPorts };
 }
 
-type EngineFactory = (c: SwitchConfig) => Promise<SwitchEngine> | SwitchEngine;
+type EngineFactory = (c: SwitchConfig, o: EngineOptions) => Promise<SwitchEngine> | SwitchEngine;
 
 function chooseEngine(kind: SwitchArgs["engine"]): EngineFactory {
   return kind === "reference" ? referenceEngine : wasmEngine;
@@ -222,6 +236,7 @@ export const command: Command = {
       stateDir: ctx.stateDir,
       inputs: opts.inputs,
       rssLevel: opts.rss,
+      vxlanPorts: opts.vxlanPorts,
       makeEngine: chooseEngine(opts.engine),
     });
     writeOutputs(opts.out, result, opts);

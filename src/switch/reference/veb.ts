@@ -20,7 +20,7 @@ import {
 import { assertValidSwitchConfig } from "../validate-config.ts";
 import { bump, bumpBucket, countPoolRx, countPoolTx, FCS_BYTES } from "./counters.ts";
 import { insertTag, padTo, parseSwitchL2, removeTag, type SwitchL2 } from "./l2.ts";
-import { parseFrame } from "./parse.ts";
+import { type ParseOptions, parseFrame } from "./parse.ts";
 import type { ParsedFrame } from "./parsed.ts";
 import {
   descriptorsFor,
@@ -93,8 +93,10 @@ export class ReferenceSwitch {
   readonly rings: RxRingState[][];
   readonly ledger: Ledger = emptyLedger();
   private readonly heldTx: Array<Array<{ frame: Uint8Array; opts: TransmitOptions }>>;
+  /** Parser settings for RSS (extra VXLAN ports, like the Wasm switch's `vxlanPorts`). */
+  private readonly parseOptions: ParseOptions;
 
-  constructor(config: SwitchConfig) {
+  constructor(config: SwitchConfig, opts: ParseOptions = {}) {
     assertValidSwitchConfig(config);
     // Own copy: later edits to the caller's object must not change a running switch.
     this.config = structuredClone(config);
@@ -103,6 +105,7 @@ export class ReferenceSwitch {
       Array.from({ length: p.numRxQueues }, () => newRxRing(this.config.port.ringSize)),
     );
     this.heldTx = this.config.pools.map(() => []);
+    this.parseOptions = { vxlanPorts: [...(opts.vxlanPorts ?? [])] };
   }
 
   // -------------------------------------------------------------------------------------
@@ -272,7 +275,7 @@ export class ReferenceSwitch {
     // Parsed once (lazily), hashed per pool: keys and levels may differ between pools.
     let parsed: ParsedFrame | undefined;
     const parsedFrame = (): ParsedFrame => {
-      parsed ??= parseFrame(frame);
+      parsed ??= parseFrame(frame, this.parseOptions);
       return parsed;
     };
     for (const p of pools) {
