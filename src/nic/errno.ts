@@ -13,6 +13,8 @@ const STRERROR = {
   EEXIST: "File exists",
   EADDRINUSE: "Address already in use",
   EOPNOTSUPP: "Operation not supported",
+  EISDIR: "Is a directory",
+  ENOTDIR: "Not a directory",
 } as const;
 
 export type Errno = keyof typeof STRERROR;
@@ -31,5 +33,23 @@ export class KernelError extends Error {
     this.name = "KernelError";
     this.errno = errno;
     this.detail = detail;
+  }
+}
+
+/** A Node fs error (`err.code`) in FreeBSD strerror words, for messages about files the user named. */
+export function fsStrerror(e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  if (code && code in STRERROR) return STRERROR[code as Errno];
+  switch (code) {
+    case "EPERM":
+      return "Operation not permitted";
+    case "ENAMETOOLONG":
+      return "File name too long";
+    case "ELOOP":
+      return "Too many levels of symbolic links";
+    case "EROFS":
+      return "Read-only file system";
+    default:
+      return e instanceof Error ? e.message : String(e);
   }
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { fsStrerror } from "./errno.ts";
 import { jsonErrorOffset, lineColumn } from "./json-locate.ts";
 import { parseSelector } from "./pci.ts";
 import { getProfile } from "./profile.ts";
@@ -14,8 +15,14 @@ const mac = z
   .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "expected a MAC like 3c:fd:fe:9e:a1:00")
   .refine((m) => (Number.parseInt(m.slice(0, 2), 16) & 1) === 0, "a PF MAC must be unicast")
   .transform((m) => m.toLowerCase());
-const selector = z.string().refine((s) => parseSelector(s) !== undefined && s.startsWith("pci"), {
-  message: "expected a selector like pci0:1:0:0",
+/** A PCI function's address: 8-bit bus, 5-bit slot, 3-bit function (a PF is never ARI-numbered). */
+function validSelector(s: string): boolean {
+  const a = parseSelector(s);
+  if (!a || !s.startsWith("pci")) return false;
+  return a.domain <= 0xffff && a.bus <= 255 && a.slot <= 31 && a.function <= 7;
+}
+const selector = z.string().refine(validSelector, {
+  message: "expected a selector like pci0:1:0:0 (bus 0-255, slot 0-31, function 0-7)",
 });
 const deviceName = z
   .string()
@@ -193,7 +200,7 @@ export function loadHostSpecFile(file: string): HostSpec {
   } catch (e) {
     throw new UserError(
       "E_HOST_FILE",
-      `cannot read host file '${file}': ${(e as NodeJS.ErrnoException).code ?? e}`,
+      `cannot read host file '${file}': ${fsStrerror(e)}`,
     );
   }
   let json: unknown;

@@ -32,11 +32,31 @@ export class Host {
     return pfRecord(this.state, name);
   }
 
-  /** "/dev/iov/ixl0" -> "ixl0"; throws KernelError("ENOENT") if there is no such node. */
+  /**
+   * "/dev/iov/ixl0" -> "ixl0"; throws KernelError ENOENT (no such node), EISDIR (a directory,
+   * e.g. "/dev/iov/") or ENOTDIR ("/dev/iov/ixl0/").
+   */
   openIovDevice(path: string): string {
-    const m = /^\/dev\/iov\/([^/]+)$/.exec(path);
-    if (!m || !pfInfo(this.state, m[1])) throw new KernelError("ENOENT", `no such device node ${path}`);
-    return m[1];
+    // open(2) walks the path: "." and "//" are no-ops, ".." goes up. The simulated tree is just
+    // /, /dev, /dev/iov (directories) and one node per PF in /dev/iov; nothing else exists.
+    const dirs: string[] = [];
+    let node: string | undefined;
+    for (const p of path.split("/")) {
+      // Anything after the node, even a trailing "/", treats the node as a directory.
+      if (node !== undefined) throw new KernelError("ENOTDIR", `${node} is not a directory`);
+      if (p === "" || p === ".") continue;
+      if (p === "..") {
+        dirs.pop();
+        continue;
+      }
+      const here = dirs.join("/");
+      if (here === "" && p === "dev") dirs.push(p);
+      else if (here === "dev" && p === "iov") dirs.push(p);
+      else if (here === "dev/iov" && pfInfo(this.state, p)) node = p;
+      else throw new KernelError("ENOENT", `no such device node ${path}`);
+    }
+    if (node === undefined) throw new KernelError("EISDIR", `${path} is a directory`);
+    return node;
   }
 
   /** Paths of the /dev/iov nodes (one per SR-IOV PF). */

@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { fsStrerror } from "./errno.ts";
 import { type HostState, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
 
@@ -81,7 +82,7 @@ export async function readState(dir: string): Promise<HostState | undefined> {
     text = await readFile(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UserError("E_STATE_READ", `cannot read state file ${path}: ${(e as Error).message}`);
+    throw new UserError("E_STATE_READ", `cannot read state file ${path}: ${fsStrerror(e)}`);
   }
   let json: unknown;
   try {
@@ -91,6 +92,7 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   }
   const v = (json as { version?: unknown } | null)?.version;
   if (json === null || typeof json !== "object") throw corrupt(path, "not a JSON object");
+  if (v === undefined) throw corrupt(path, 'no "version" field');
   if (v !== STATE_VERSION)
     throw corrupt(path, `unknown version ${JSON.stringify(v)} (this iovsim reads version ${STATE_VERSION})`);
   const r = stateSchema.safeParse(json);
@@ -106,6 +108,15 @@ export async function readState(dir: string): Promise<HostState | undefined> {
 
 /** Writes state.json atomically: a reader sees the old or the new file, never a torn one. */
 export async function writeStateAtomic(dir: string, state: HostState): Promise<void> {
+  try {
+    await writeStateFile(dir, state);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError("E_STATE_WRITE", `cannot write state file ${statePath(dir)}: ${fsStrerror(e)}`);
+  }
+}
+
+async function writeStateFile(dir: string, state: HostState): Promise<void> {
   await mkdir(dir, { recursive: true });
   const final = statePath(dir);
   const tmp = join(dir, `.${STATE_FILE}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
@@ -175,7 +186,7 @@ async function isStale(lockPath: string): Promise<boolean> {
 /** Runs fn while holding <dir>/state.lock (created with O_EXCL). */
 export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${e.code ?? e.message}`);
+    throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${fsStrerror(e)}`);
   });
   const lockPath = join(dir, LOCK_FILE);
   const deadline = Date.now() + waitMs;
@@ -193,7 +204,7 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== "EEXIST")
-        throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${code ?? e}`);
+        throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${fsStrerror(e)}`);
     }
     if (await isStale(lockPath)) {
       // Move it aside atomically: of several takers only one rename succeeds.

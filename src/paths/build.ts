@@ -436,13 +436,10 @@ export function buildPath(
           set32(c + P.S_FLAGS, P.SF_NO_SEQ);
           for (let q = 1; q < queues; q++) {
             const name = `${el.name}/q${q}`;
-            const cq = newSink(
-              name,
-              dir,
-              o.nic.sw.sl.rxRings[o.nic.pool][q].offset,
-              el.iotlbPerFrame,
-              el.interrupts,
-            );
+            const qring = o.nic.sw.sl.rxRings[o.nic.pool][q].offset;
+            // Frames waiting on this ring are in flight (conservation): it is not a named link.
+            queueRings.push(qring);
+            const cq = newSink(name, dir, qring, el.iotlbPerFrame, el.interrupts);
             set32(cq + P.S_RET, ret);
             set32(cq + P.S_FLAGS, P.SF_NO_SEQ);
             dirOf.set(name, dir);

@@ -36,6 +36,9 @@ export interface RunOptions {
   templates?: TemplateSet;
   /** Worker threads: 1 = run-to-completion, more = pipeline. */
   workers: number;
+  /** Explicit placement instead of the pipeline split: the step names each worker runs, in
+   *  order (every step exactly once; `workers` is then ignored). A run-time choice (principle 5). */
+  placement?: string[][];
   /** Wall-clock limit of the run (seconds). */
   seconds: number;
   /** Interrupt moderation interval in simulator µs (from the cost profile). */
@@ -89,25 +92,40 @@ export interface RunResult {
 
 /**
  * Splits the elements over `workers` threads: the generators alone on the first worker, the rest
- * in path order over the others. The switch step stays on one thread with the element after it
- * (the first consumer of its receive rings): with a consumer of the switch's Rx rings on another
- * thread than the switch, conservation has failed in runs with 3 workers (reported to the switch's
- * owner; docs/paths.md), so the split never puts a boundary there.
+ * in path order over the others (a pipeline). Any split is correct: every ring has one producer
+ * and one consumer whatever thread runs them. A consumer of the switch's receive rings on another
+ * thread than the switch may fall behind, and then the NIC drops for lack of descriptors (counted,
+ * as a NIC does); `RunOptions.placement` chooses the split explicitly.
  */
 export function schedule(steps: PlanStep[], workers: number): PlanStep[][] {
   if (workers <= 1) return [steps];
   const out: PlanStep[][] = Array.from({ length: workers }, () => []);
   out[0].push(...steps.filter((s) => s.kind === "gen"));
   const rest = steps.filter((s) => s.kind !== "gen");
-  const groups: PlanStep[][] = [];
-  for (const s of rest) {
-    const last = groups[groups.length - 1];
-    if (last && last[last.length - 1].kind === "veb-wasm") last.push(s);
-    else groups.push([s]);
-  }
-  const per = Math.ceil(groups.length / (workers - 1));
-  for (const [i, g] of groups.entries()) out[1 + Math.min(workers - 2, Math.floor(i / per))].push(...g);
+  const per = Math.ceil(rest.length / (workers - 1));
+  for (const [i, s] of rest.entries()) out[1 + Math.min(workers - 2, Math.floor(i / per))].push(s);
   return out.filter((w) => w.length > 0);
+}
+
+/** An explicit placement: `names[w]` are the steps worker `w` runs; every step exactly once. */
+export function place(steps: PlanStep[], names: string[][], threads: number): PlanStep[][] {
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const seen = new Set<PlanStep>();
+  const plan = names
+    .map((w) =>
+      w.map((n) => {
+        const s = byName.get(n);
+        if (!s) throw new Error(`placement: no step named ${n} (steps: ${[...byName.keys()].join(", ")})`);
+        if (seen.has(s)) throw new Error(`placement: step ${s.name} placed twice`);
+        seen.add(s);
+        return s;
+      }),
+    )
+    .filter((w) => w.length > 0);
+  const missing = steps.filter((s) => !seen.has(s)).map((s) => s.name);
+  if (missing.length > 0) throw new Error(`placement: steps not placed: ${missing.join(", ")}`);
+  if (plan.length > threads) throw new Error(`placement: ${plan.length} workers, the engine has ${threads}`);
+  return plan;
 }
 
 function percentile(hist: bigint[], q: number): number {
@@ -201,8 +219,9 @@ export function preparePath(
 
 export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOptions): Promise<RunResult> {
   const { built, templates, direction } = preparePath(engine, graph, o);
-  const workers = Math.max(1, Math.min(o.workers, engine.threads));
-  const plan = schedule(built.steps, workers);
+  const plan = o.placement
+    ? place(built.steps, o.placement, engine.threads)
+    : schedule(built.steps, Math.max(1, Math.min(o.workers, engine.threads)));
   const i32 = new Int32Array(engine.memory.buffer);
   const ctl = built.control >>> 2;
   const failures: string[] = [];
@@ -232,10 +251,7 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
   const deadline = Date.now() + o.seconds * 1000;
   while (Date.now() < deadline && failures.length === 0) {
     await sleep(5);
-    if (o.traffic.count > 0) {
-      const c = conservation(built);
-      if (c.sent >= o.traffic.count * built.gens.length && c.inFlight === 0) break;
-    }
+    if (o.traffic.count > 0 && settled(built, o.traffic.count * built.gens.length)) break;
   }
   Atomics.store(i32, ctl + CTL_STOP, 1);
   Atomics.notify(i32, ctl + CTL_GO);
@@ -258,11 +274,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Readers of words other threads write while a run is going (the progress check): one atomic
+ *  load per word, so a word being written is never seen half old, half new (DataView reads of
+ *  shared memory are not tear-free in the ECMAScript memory model). Every address read this way
+ *  is naturally aligned. */
 function readers(built: BuiltPath) {
   const dv = built.layout.dv();
-  const u64 = (addr: number) => Number(dv.getBigUint64(addr, true));
-  const u32 = (addr: number) => dv.getUint32(addr, true);
-  const u16 = (addr: number) => dv.getUint16(addr, true);
+  const buf = dv.buffer;
+  const w64 = new BigUint64Array(buf);
+  const w32 = new Uint32Array(buf);
+  const w16 = new Uint16Array(buf);
+  const u64 = (addr: number) => Number(Atomics.load(w64, addr >>> 3));
+  const u32 = (addr: number) => Atomics.load(w32, addr >>> 2);
+  const u16 = (addr: number) => Atomics.load(w16, addr >>> 1);
   return { dv, u64, u32, u16 };
 }
 
@@ -343,6 +367,21 @@ export function conservation(built: BuiltPath): Conservation {
     ...(copies > 0 ? { copies } : {}),
     ok: sent + copies === delivered + dropTotal + inFlight,
   };
+}
+
+/**
+ * Count-bounded runs, while the workers are still going: has every frame offered reached a
+ * final state (delivered or dropped with a reason)? Only counters that never go back are used
+ * (frames sent, delivered, dropped; copies made), read in that order, copies last: a frame that
+ * moves from one ring to another while the rings are being read can make a snapshot of the
+ * rings look empty, a snapshot of these counters cannot look complete too early.
+ */
+export function settled(built: BuiltPath, target: number): boolean {
+  const c = conservation(built);
+  if (c.sent < target) return false;
+  const copies = conservation(built).copies ?? 0; // read after c's delivered and drops
+  const dropped = Object.values(c.dropped).reduce((a, b) => a + b, 0);
+  return c.delivered + dropped >= c.sent + copies;
 }
 
 /** Every counter the run's elements and the switch wrote, by direction. */

@@ -93,7 +93,7 @@ describe("host file", () => {
   it("JSON syntax errors are located; a missing file is named", () => {
     expect(() => loadHostSpecFile(file('{\n  "devices": [,]\n}'))).toThrow(/host\.json:2:\d+: invalid JSON/);
     expect(() => loadHostSpecFile("/nonexistent/h.json")).toThrow(
-      "cannot read host file '/nonexistent/h.json': ENOENT",
+      "cannot read host file '/nonexistent/h.json': No such file or directory",
     );
   });
 });

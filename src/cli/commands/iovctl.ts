@@ -3,8 +3,9 @@
 // (control-plane.md §1). Default variant: the 2026 iovctl with -L; IOVSIM_IOVCTL=classic gives
 // FreeBSD 13/14's. Our additions (docs/iovctl.md): -v (with -S: descriptions, ranges, limits),
 // and a located `file:line:column` line after iovctl's own message for UCL syntax errors.
-import { readFile } from "node:fs/promises";
-import { findDevice } from "../../nic/iovctl-parse.ts";
+import { readFile, stat } from "node:fs/promises";
+import { fsStrerror } from "../../nic/errno.ts";
+import { findDevice, STRERROR_ZERO } from "../../nic/iovctl-parse.ts";
 import { loadIovConfig } from "../../nic/iovctl-validate.ts";
 import { configToNvList, dumpNvList, packedSize } from "../../nic/nvlist.ts";
 import { formatSchema } from "../../nic/schema-format.ts";
@@ -86,28 +87,6 @@ export function* bsdGetopt(argv: string[], optstring: string): Generator<GetoptE
       j = a.length;
     }
     i++;
-  }
-}
-
-/** strerror for the Node fs errors reading a config file can give (FreeBSD wording). */
-function fsStrerror(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  switch (code) {
-    case "ENOENT":
-      return "No such file or directory";
-    case "EACCES":
-    case "EPERM":
-      return "Permission denied";
-    case "EISDIR":
-      return "Is a directory";
-    case "ENOTDIR":
-      return "Not a directory";
-    case "ENAMETOOLONG":
-      return "File name too long";
-    case "ELOOP":
-      return "Too many levels of symbolic links";
-    default:
-      return e instanceof Error ? e.message : String(e);
   }
 }
 
@@ -248,15 +227,22 @@ class IovctlIo {
   private async readConfigText(filename: string): Promise<string> {
     let text: string;
     try {
+      // libucl (ucl_fetch_file) stats the file and refuses anything but a regular file, without
+      // an errno: FreeBSD prints strerror(0). Then our detail, as for syntax errors.
+      if (!(await stat(filename)).isFile()) {
+        this.ctx.err(`iovctl: Could not open '${filename}' for reading: ${STRERROR_ZERO}\n`);
+        this.errx(`${filename}: not a regular file`);
+      }
       text = await readFile(filename, "utf8");
     } catch (e) {
+      if (e instanceof Exit) throw e;
       return this.errx(`Could not open '${filename}' for reading: ${fsStrerror(e)}`);
     }
     const parsed = parseUcl(text);
     if (!parsed.ok) {
       const { line, column, message } = parsed.error;
       // libucl's add_file fails with errno 0: FreeBSD prints strerror(0). Then our located detail.
-      this.ctx.err(`iovctl: Could not open '${filename}' for reading: No error: 0\n`);
+      this.ctx.err(`iovctl: Could not open '${filename}' for reading: ${STRERROR_ZERO}\n`);
       this.errx(`${filename}:${line}:${column}: ${message}`);
     }
     return text;

@@ -4,6 +4,7 @@
 // budget, per-VF ADD_VF failures), and prints every problem as FILE:LINE:COL: severity: message.
 import { readFile } from "node:fs/promises";
 import { UserError } from "../../errors.ts";
+import { fsStrerror } from "../../nic/errno.ts";
 import { type Diagnostic, findDevice, parseSections } from "../../nic/iovctl-parse.ts";
 import { type ConfigSource, validateSections } from "../../nic/iovctl-validate.ts";
 import type { Pos } from "../../nic/ucl.ts";
@@ -86,10 +87,9 @@ export function createValidateCommand(getApi: () => Promise<NicApi>): Command {
       try {
         text = await readFile(opts.file, "utf8");
       } catch (e) {
-        const code = (e as { code?: string }).code;
         throw new UserError(
           "E_READ",
-          `validate: cannot read '${opts.file}': ${code === "ENOENT" ? "No such file or directory" : (e as Error).message}`,
+          `validate: cannot read '${opts.file}': ${fsStrerror(e)}`,
         );
       }
       const result = await check(text, getApi, ctx.stateDir);

@@ -1,0 +1,305 @@
+// Acceptance cases for the control plane, run as a new user would run the CLI: fresh --state
+// directories, configs written on the fly, every byte of stdout/stderr and the exit status
+// compared with control-plane.md §1–§2, §8 and §9. These go beyond the §9 fixtures (other PFs,
+// odd layouts, odd literals, odd paths) and pin the defects found by acceptance testing.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+const REPO = join(import.meta.dirname, "..", "..");
+
+let dir: string;
+let state: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "iovsim-accept-"));
+  state = join(dir, "state");
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]) {
+  let out = "";
+  let err = "";
+  const status = await runCli(["--state", state, ...args], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  return { status, out, err };
+}
+const iovctl = (...args: string[]) => cli("iovctl", ...args);
+
+function conf(text: string, name = "t.conf"): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** The single stderr line iovctl prints for a rejected config, or the dry-run stdout. */
+async function dryRun(text: string) {
+  return iovctl("-C", "-n", "-f", conf(text));
+}
+
+describe("iovctl device paths (-d)", () => {
+  it("resolves '.', '..' and repeated slashes as open(2) would", async () => {
+    for (const d of ["./ixl0", "../iov/ixl0", "/dev/iov//ixl0", "/dev/./iov/ixl0", "//dev/iov/ixl0"]) {
+      const r = await iovctl("-L", "-d", d);
+      expect(r, d).toEqual({
+        status: 0,
+        out: "ixl0:\n\tidentity: pci-location=pci0:1:0:0\n\tsriov: enabled=no vfs=0/64\n",
+        err: "",
+      });
+    }
+  });
+
+  it("the /dev/iov directory itself is EISDIR, a trailing slash on a node ENOTDIR", async () => {
+    expect(await iovctl("-S", "-d", "")).toEqual({
+      status: 1,
+      out: "",
+      err: "iovctl: Could not open device '/dev/iov/': Is a directory\n",
+    });
+    expect((await iovctl("-D", "-n", "-d", "/dev/iov")).err).toBe(
+      "iovctl: Could not open device '/dev/iov': Is a directory\n",
+    );
+    expect((await iovctl("-L", "-d", "ixl0/")).err).toBe(
+      "iovctl: Could not open device '/dev/iov/ixl0/': Not a directory\n",
+    );
+  });
+
+  it("unknown nodes and a PF.device that is a path are ENOENT with the full path", async () => {
+    expect((await iovctl("-S", "-d", "/dev/iov/foo")).err).toBe(
+      "iovctl: Could not open device '/dev/iov/foo': No such file or directory\n",
+    );
+    expect((await iovctl("-S", "-d", "../ixl0")).err).toBe(
+      "iovctl: Could not open device '/dev/iov/../ixl0': No such file or directory\n",
+    );
+    const r = await dryRun('PF { device: "/dev/iov/ixl0"; num_vfs: 1; }');
+    expect(r).toEqual({
+      status: 1,
+      out: "",
+      err: "iovctl: Could not open device '/dev/iov//dev/iov/ixl0': No such file or directory\n",
+    });
+    expect((await dryRun('PF { device: "foo"; num_vfs: 1; }')).err).toBe(
+      "iovctl: Could not open device '/dev/iov/foo': No such file or directory\n",
+    );
+  });
+
+  it("-D -n echoes -d exactly as given, -f as the full path", async () => {
+    expect(await iovctl("-D", "-n", "-d", "./ixl0")).toEqual({
+      status: 0,
+      out: "Would attempt to delete all VF children of './ixl0'\n",
+      err: "",
+    });
+    expect((await iovctl("-D", "-n", "-f", conf('pf { DEVICE = igb0 }'))).out).toBe(
+      "Would attempt to delete all VF children of '/dev/iov/igb0'\n",
+    );
+  });
+});
+
+describe("iovctl -f with something that is not a regular file", () => {
+  it("a directory: libucl refuses it; FreeBSD's line, then what is wrong", async () => {
+    const d = join(dir, "adir");
+    mkdirSync(d);
+    for (const action of ["-C", "-D", "-S", "-L"]) {
+      const r = await iovctl(action, "-f", d);
+      expect(r, action).toEqual({
+        status: 1,
+        out: "",
+        err: `iovctl: Could not open '${d}' for reading: No error: 0\niovctl: ${d}: not a regular file\n`,
+      });
+    }
+  });
+
+  it("a missing file keeps strerror(ENOENT)", async () => {
+    expect(await iovctl("-C", "-f", join(dir, "none.conf"))).toEqual({
+      status: 1,
+      out: "",
+      err: `iovctl: Could not open '${join(dir, "none.conf")}' for reading: No such file or directory\n`,
+    });
+  });
+
+  it("an empty regular file parses to an empty object: no device", async () => {
+    expect((await iovctl("-C", "-f", conf(""))).err).toBe("iovctl: Config file does not specify device\n");
+  });
+});
+
+describe("config variations beyond the fixtures", () => {
+  it("ix0: sections in odd order, '=' and ':', newlines instead of ';', nested comments", async () => {
+    const r = await dryRun(
+      [
+        "# ix0, three VFs",
+        "DEFAULT /* before PF /* nested */ still a comment */ {",
+        "  vlan = TRUNK",
+        "  allow-promisc: on,",
+        "}",
+        "PF {",
+        "  NUM_VFS = 3k // 3000? no: truncated below",
+        '  device : "ix0"',
+        "}",
+        "vf-2 { Vlan: 4095; MAC-ADDR = 02::00:00:00:01:02 }",
+        "VF-0 { vlan = 0x64 }",
+      ].join("\n"),
+    );
+    // 3k = 3000 VFs is a valid uint16_t: only the kernel would refuse it (TotalVFs 64).
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("        NUM_VFS (NUMBER): 3000 (3000) (0xbb8)\n");
+    expect(r.out).toContain(
+      "VF-0 (NVLIST):\n    DRIVER (NVLIST):\n        vlan (NUMBER): 100 (100) (0x64)\n        allow-promisc (BOOL): TRUE\n    IOV (NVLIST):\nVF-1 (NVLIST):\n" +
+        "    DRIVER (NVLIST):\n        vlan (NUMBER): 4096 (4096) (0x1000)\n        allow-promisc (BOOL): TRUE\n    IOV (NVLIST):\nVF-2 (NVLIST):\n" +
+        "    DRIVER (NVLIST):\n        Vlan (NUMBER): 4095 (4095) (0xfff)\n        MAC-ADDR (BINARY): 6 020000000102\n        allow-promisc (BOOL): TRUE\n    IOV (NVLIST):\n",
+    );
+  });
+
+  it.each([
+    ['PF { device: "ixl0"; num_vfs: 65536; }', "Value '(null)' of key 'num_vfs' is not of type uint16_t"],
+    ['PF { device: "ixl0"; num_vfs: 0x10000; }', "Value '(null)' of key 'num_vfs' is not of type uint16_t"],
+    ['PF { device: "ixl0"; num_vfs: 64kb; }', "Value '(null)' of key 'num_vfs' is not of type uint16_t"],
+    ['PF { device: "ixl0"; num_vfs: -1; }', "Value '(null)' of key 'num_vfs' is not of type uint16_t"],
+    ['PF { device: "ixl0"; num_vfs: "0x4"; }', "Value '0x4' of key 'num_vfs' is not of type uint16_t"],
+    ['PF { device: "ixl0"; num_vfs: 0.9; }', "PF.num_vfs must be at least 1"],
+    ['PF { device: "ixl0"; num_vfs: -0.5; }', "PF.num_vfs must be at least 1"],
+    ['PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: trunk5; }', "Value 'trunk5' of key 'vlan' is not of type vlan"],
+    ['PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: -1; }', "Value '(null)' of key 'vlan' is not of type vlan"],
+    ['PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: 4096; }', "Value '(null)' of key 'vlan' is not of type vlan"],
+    ['PF { device: "igb0"; num_vfs: 1; } VF-0 { vlan: true; }', "Value '(null)' of key 'vlan' is not of type vlan"],
+    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { vlan: 1; }', "VF-0: Invalid config key 'vlan'"],
+    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "ff:ff:ff:ff:ff:ff"; }', "Value 'ff:ff:ff:ff:ff:ff' of key 'mac-addr' is a multicast address"],
+    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "+3:00:00:00:00:01"; }', "Value '+3:00:00:00:00:01' of key 'mac-addr' is a multicast address"],
+    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "02:00:00:00:00"; }', "Value '02:00:00:00:00' of key 'mac-addr' is not of type unicast-mac"],
+    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "0x:00:00:00:00:01"; }', "Value '0x:00:00:00:00:01' of key 'mac-addr' is not of type unicast-mac"],
+    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { passthrough: 1; }', "Value '(null)' of key 'passthrough' is not of type bool"],
+    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { passthrough: "yes please"; }', "Value 'yes please' of key 'passthrough' is not of type bool"],
+    ['PF { device: "ixl0"; num_vfs: 2; } VF-65536 { }', "VF number 65536 is too large to be valid"],
+    ['PF { device: "ixl0"; num_vfs: 2; } VF-7 { } VF-65536 { }', "VF number 7 is out of bounds (num_vfs=2)"],
+    ['PF { device: "ixl0"; num_vfs: 2; } VF-01 { }', "Unexpected top-level node: VF-01"],
+    ['PF { device: "ixl0"; num_vfs: 2; } VF- { }', "Unexpected top-level node: VF-"],
+    ['PF { device: "ixl0"; num_vfs: 2; } VF-+1 { }', "Unexpected top-level node: VF-+1"],
+    ['PF { device: "ixl0"; num_vfs: 2; } vf-1 { } VF-1 { }', "Multiple definitions of 'VF-1' in config file"],
+    ['Default { } PF { device: "ixl0"; num_vfs: 2; } DEFAULT { }', "Multiple definitions of 'DEFAULT' in config file"],
+    ['PF { device: "ixl0"; num_vfs: 2; } VF-1 { } default { }', "'default' section must precede all VF sections"],
+    ['PF { device: "ixl0"; num_vfs: 2; } VF-1 { Bogus: 1 }', "VF-1: Invalid config key 'Bogus'"],
+    ['pF { device: "ixl0"; num-queues: 2; }', "pF: Invalid config key 'num-queues'"],
+    ['PF { device: "ixl0"; } VF-9 { }', "Required parameter 'num_vfs' not found in 'PF'"],
+    ['PF { Device: 7; num_vfs: 1; }', "Config PF.device must be a string: No error: 0"],
+    ['pf { num_vfs: 1; }', "Config file does not specify device"],
+    ['PF { num_vfs: 1; } PF { device: "ixl0"; }', "Config file does not specify device"],
+  ])("%s", async (text, message) => {
+    expect(await dryRun(text)).toEqual({ status: 1, out: "", err: `iovctl: ${message}\n` });
+  });
+});
+
+describe("kernel behaviour on other PFs", () => {
+  it("igb0: above TotalVFs is EINVAL, above the driver's 7 is ENOSPC, 7 works without ARI", async () => {
+    expect((await iovctl("-C", "-f", conf("PF { device: igb0; num_vfs: 9 }"))).err).toBe(
+      "iovctl: Failed to configure SR-IOV: Invalid argument\n",
+    );
+    expect((await iovctl("-C", "-f", conf("PF { device: igb0; num_vfs: 8 }"))).err).toBe(
+      "iovctl: Failed to configure SR-IOV: No space left on device\n",
+    );
+    expect(await iovctl("-C", "-f", conf("PF { device: igb0; num_vfs: 7 }"))).toEqual({ status: 0, out: "", err: "" });
+    const l = await cli("pciconf", "-l");
+    expect(l.out).toContain("igbvf0@pci0:5:16:0:\t");
+    expect(l.out).toContain("igbvf6@pci0:5:17:4:\t");
+  });
+
+  it("-L and -D on a PF without VFs; -D -n does not care", async () => {
+    expect((await iovctl("-L", "-d", "ix0")).out).toBe(
+      "ix0:\n\tidentity: pci-location=pci0:3:0:0\n\tsriov: enabled=no vfs=0/64\n",
+    );
+    expect((await iovctl("-D", "-d", "igb0")).err).toBe("iovctl: Failed to delete VFs: No child processes\n");
+    expect((await iovctl("-D", "-n", "-d", "igb0")).status).toBe(0);
+  });
+
+  it("ppt attach/detach edge cases", async () => {
+    const f = conf('PF { device: ix0; num_vfs: 2 } DEFAULT { passthrough: yes }');
+    expect((await iovctl("-C", "-f", f)).status).toBe(0);
+    expect((await cli("vm", "attach", "vm1", "ppt1")).status).toBe(0);
+    const again = await cli("vm", "attach", "vm2", "ppt1");
+    expect(again).toEqual({ status: 1, out: "", err: "iovsim: ppt1 is already attached to VM 'vm1'\n" });
+    const busy = await iovctl("-D", "-f", f);
+    expect(busy.err).toBe("iovctl: Failed to delete VFs: Device busy\n");
+    // VF-0 (ppt0) was detached before ppt1 refused: still SR-IOV on, ppt0 shown unattached.
+    expect((await iovctl("-L", "-d", "ix0")).out).toContain("\t\t\thost: attached=no passthrough=yes\n");
+    expect((await cli("dmesg")).out).toContain("ix0: Could not disable SR-IOV: failed to detach VF ppt1\n");
+    expect((await cli("vm", "detach", "vm1")).status).toBe(0);
+    expect(await iovctl("-D", "-f", f)).toEqual({ status: 0, out: "", err: "" });
+    expect((await cli("vm", "attach", "vm1", "ppt1")).status).toBe(1);
+  });
+});
+
+describe("state directory and host files", () => {
+  it("a state.json without a version is reported as such, and reset repairs it", async () => {
+    mkdirSync(state);
+    writeFileSync(join(state, "state.json"), "{}\n");
+    const r = await cli("pciconf", "-l");
+    expect(r.status).toBe(1);
+    expect(r.err).toBe(
+      `iovsim: state file ${join(state, "state.json")} is corrupt: no "version" field; run 'iovsim reset' to start from a clean host\n`,
+    );
+    expect((await cli("reset")).status).toBe(0);
+    expect((await cli("pciconf", "-l")).status).toBe(0);
+  });
+
+  it("a state path that is a file: clear message, exit 1, no stack", async () => {
+    const file = conf("not a directory", "plain");
+    let err = "";
+    const status = await runCli(["--state", file, "reset"], { out: () => {}, err: (t) => (err += t) });
+    expect({ status, err }).toEqual({
+      status: 1,
+      err: `iovsim: cannot create state directory ${file}: File exists\n`,
+    });
+  });
+
+  it("reset --host: missing file and bad selectors are named plainly", async () => {
+    const missing = join(dir, "none.json");
+    expect(await cli("reset", "--host", missing)).toEqual({
+      status: 1,
+      out: "",
+      err: `iovsim: cannot read host file '${missing}': No such file or directory\n`,
+    });
+    for (const sel of ["pci0:256:0:0", "pci0:1:32:0", "pci0:1:0:8"]) {
+      const h = conf(JSON.stringify({ devices: [{ name: "ixl0", selector: sel, profile: "ixl" }] }), "h.json");
+      const r = await cli("reset", "--host", h);
+      expect(r.status, sel).toBe(1);
+      expect(r.err, sel).toBe(
+        `iovsim: invalid host file:\n  ${h}: $.devices[0].selector: expected a selector like pci0:1:0:0 (bus 0-255, slot 0-31, function 0-7)\n`,
+      );
+    }
+  });
+
+  it("validate -f DIR names the problem in words", async () => {
+    const d = join(dir, "adir");
+    mkdirSync(d);
+    expect(await cli("validate", "-f", d)).toEqual({
+      status: 1,
+      out: "",
+      err: `iovsim: validate: cannot read '${d}': Is a directory\n`,
+    });
+  });
+});
+
+describe("two processes at once", () => {
+  function run(args: string[]): Promise<{ code: number | null; err: string }> {
+    return new Promise((resolve) => {
+      const p = spawn(process.execPath, [join(REPO, "bin", "iovsim.js"), "--state", state, ...args]);
+      let err = "";
+      p.stderr.on("data", (d) => (err += d));
+      p.on("close", (code) => resolve({ code, err }));
+    });
+  }
+
+  it("iovctl -C of two different PFs both land in the state", async () => {
+    const a = conf("PF { device: ixl0; num_vfs: 3 }", "a.conf");
+    const b = conf("PF { device: ix0; num_vfs: 2 }", "b.conf");
+    const [ra, rb] = await Promise.all([run(["iovctl", "-C", "-f", a]), run(["iovctl", "-C", "-f", b])]);
+    expect(ra).toEqual({ code: 0, err: "" });
+    expect(rb).toEqual({ code: 0, err: "" });
+    const l = await cli("pciconf", "-l");
+    expect(l.out.match(/^iavf\d@/gm)).toHaveLength(3);
+    expect(l.out.match(/^ixv\d@/gm)).toHaveLength(2);
+  }, 30_000);
+});
