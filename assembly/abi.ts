@@ -196,6 +196,8 @@ export const SH_MASK = 16; // copy of the ring's mask
 export const SH_LIMIT = 20; // copy of the ring's limit
 export const SH_FPKTS = 24; // u32 frames the fast path enqueued this burst (counted at publication)
 export const SH_FBYTES = 32; // u64 their bytes incl. FCS
+export const SH_RPKTS = 40; // u32 frames the Rx fast path (wire, not loopback) enqueued this burst
+export const SH_RBYTES = 48; // u64 their bytes incl. FCS
 export const SH_BYTES = 64;
 
 // Scratch (switch thread): parse record at 0, copy plan at SCR_PLAN (64 entries x PLAN_BYTES).
@@ -380,3 +382,4 @@ export const SS_TRACE = 12; // absolute offset of the trace array (0 = tracing o
 export const SS_TRACE_CAP = 16; // records
 export const SS_TRACE_COUNT = 20; // records written (kernel increments; JS resets)
 export const SS_FAST_FRAMES = 24; // u32 frames switched by the Tx fast path (statistics, tests; wraps)
+export const SS_RX_FAST_FRAMES = 28; // u32 frames switched by the Rx (wire) fast path (statistics, tests; wraps)

@@ -2,7 +2,7 @@
 // pop a free buffer, copy the template chosen by the size sequence, patch the flow id (chosen by
 // the popularity table), the stamp (sequence number + simulator timestamp), fix the L4 checksum
 // incrementally (RFC 1624), enqueue. One burst per call; nothing allocated.
-import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_BUF_HEADROOM } from "./abi";
+import { R_TAIL, R_DESC, R_MASK, D_BUF, DF_EOP, H_BUF_HEADROOM } from "./abi";
 import {
   X_HDR, G_OUT, G_FREE, G_RET0, G_NRET, G_TPL, G_SEQ, G_NSEQ, G_FLOWS, G_FLOW_MASK, G_PS_PER_BYTE, G_FLAGS,
   G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, T_ADDR, T_LEN, T_PAY,
@@ -11,13 +11,6 @@ import {
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize } from "./pathring";
 
 @inline function bswap16(v: u32): u32 { return ((v & 0xff) << 8) | ((v >> 8) & 0xff); }
-
-/** Adds the one's-complement difference of the 16-bit big-endian word at `off`. */
-@inline function csumDelta(sum: u32, tpl: usize, frame: usize, off: u32): u32 {
-  const oldW = bswap16(load<u16>(tpl + off));
-  const newW = bswap16(load<u16>(frame + off));
-  return sum + (~oldW & 0xffff) + newW;
-}
 
 /** Moves returned buffers (descriptors on return rings) onto the free stack. */
 function drainReturns(ctx: usize, free: usize): void {
@@ -65,49 +58,101 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   let clock = load<u64>(ctx + G_CLOCK_PS);
   let bytes = load<u64>(ctx + G_BYTES);
   const tail = load<u32>(out + R_TAIL);
+  const outDesc = <usize>load<u32>(out + R_DESC);
+  const outMask = load<u32>(out + R_MASK);
+  // The simulator clock as ns + ps remainder (clock = ns * 1000 + rem), so a frame's stamp
+  // (clock / 1000) costs no 64-bit division; the wire time per template is divided once.
+  let ns = clock / 1000;
+  let rem = <u32>(clock - ns * 1000);
+  let si = <u32>(seq % <u64>nseq); // position in the size sequence
+  // Per-template values, recomputed only when the template changes (fixed sizes: once).
+  let cur: u32 = 0xffffffff;
+  let tpl: usize = 0;
+  let len: u32 = 0;
+  let pay: usize = 0;
+  let fo: u32 = 0xffff;
+  let co: u32 = 0xffff;
+  let kind: u32 = 0;
+  let doCsum = false;
+  let wireQ: u64 = 0;
+  let wireR: u32 = 0;
+  let oldSum: u32 = 0; // ~checksum + the complements of the words the patch replaces (LE words)
+  let w0: u32 = 0;
+  let flowBase: u32 = 0;
+  const copy16 = headroom + 256 <= size; // 16-byte vector copies stay inside the buffer
   for (let k: u32 = 0; k < n; k++) {
     count--;
     const buf = load<u32>(free + 64 + (<usize>count << 2));
-    const t = tplTab + <usize>(load<u8>(seqTab + <usize>(<u32>(seq % <u64>nseq))) * TPL_BYTES);
-    const tpl = <usize>load<u32>(t + T_ADDR);
-    const len = <u32>load<u16>(t + T_LEN);
+    const ti = <u32>load<u8>(seqTab + <usize>si);
+    si++;
+    if (si == nseq) si = 0;
+    if (ti != cur) {
+      cur = ti;
+      const t = tplTab + <usize>(ti * TPL_BYTES);
+      tpl = <usize>load<u32>(t + T_ADDR);
+      len = <u32>load<u16>(t + T_LEN);
+      pay = <usize>load<u16>(t + T_PAY);
+      fo = <u32>load<u16>(t + T_FLOW);
+      co = <u32>load<u16>(t + T_CSUM);
+      kind = <u32>load<u8>(t + T_CSUM_KIND);
+      const wire = <u64>(len + 24) * psPerByte;
+      wireQ = wire / 1000;
+      wireR = <u32>(wire - wireQ * 1000);
+      w0 = (STAMP_MAGIC << 16) | ti;
+      flowBase = fo != 0xffff ? bswap16(load<u16>(tpl + fo)) : 0;
+      doCsum = co != 0xffff && (kind == 2 || load<u16>(tpl + co) != 0);
+      if (doCsum) {
+        // One's-complement sums are byte-order independent (RFC 1071 §2(B)): work on words as
+        // loaded (little-endian) and store the result as loaded.
+        let sum: u32 = ~(<u32>load<u16>(tpl + co)) & 0xffff;
+        if (fo != 0xffff) sum += ~(<u32>load<u16>(tpl + fo)) & 0xffff;
+        for (let w: u32 = 0; w < 16; w += 2) sum += ~(<u32>load<u16>(tpl + pay + w)) & 0xffff;
+        oldSum = sum;
+      }
+    }
     const frame = base + <usize>(buf * size) + <usize>headroom;
-    memory.copy(frame, tpl, len);
+    if (copy16 && len <= 256) {
+      for (let i: u32 = 0; i < len; i += 16) v128.store(frame + i, v128.load(tpl + i));
+    } else {
+      memory.copy(frame, tpl, len);
+    }
     // Wire time of this frame at the target rate: (len + FCS + preamble/IFG) bytes.
-    clock += <u64>(len + 24) * psPerByte;
+    ns += wireQ;
+    rem += wireR;
+    if (rem >= 1000) { rem -= 1000; ns++; }
     if (patch) {
       rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
       const flow = <u32>load<u16>(flows + (<usize>(rng & flowMask) << 1));
-      const pay = <usize>load<u16>(t + T_PAY);
-      const fo = <u32>load<u16>(t + T_FLOW);
-      if (fo != 0xffff) store<u16>(frame + fo, bswap16(bswap16(load<u16>(tpl + fo)) + flow));
-      store<u32>(frame + pay, (STAMP_MAGIC << 16) | (<u32>((t - tplTab) / TPL_BYTES)));
-      store<u32>(frame + pay + 4, <u32>seq);
-      store<u64>(frame + pay + 8, clock / 1000);
-      const co = <u32>load<u16>(t + T_CSUM);
-      const kind = load<u8>(t + T_CSUM_KIND);
-      if (co != 0xffff && (kind == 2 || load<u16>(tpl + co) != 0)) {
-        let sum: u32 = ~bswap16(load<u16>(tpl + co)) & 0xffff;
-        if (fo != 0xffff) sum = csumDelta(sum, tpl, frame, fo);
-        for (let w: u32 = 0; w < 16; w += 2) sum = csumDelta(sum, tpl, frame, <u32>pay + w);
+      let newSum: u32 = 0;
+      if (fo != 0xffff) {
+        const fw = <u32>bswap16((flowBase + flow) & 0xffff); // as stored (big-endian), loaded LE
+        store<u16>(frame + fo, <u16>fw);
+        newSum = fw;
+      }
+      const s1 = <u32>seq;
+      const s2 = <u32>ns;
+      const s3 = <u32>(ns >> 32);
+      store<u32>(frame + pay, w0);
+      store<u32>(frame + pay + 4, s1);
+      store<u64>(frame + pay + 8, ns);
+      if (doCsum) {
+        let sum = oldSum + newSum + (w0 & 0xffff) + (w0 >> 16) + (s1 & 0xffff) + (s1 >> 16) +
+          (s2 & 0xffff) + (s2 >> 16) + (s3 & 0xffff) + (s3 >> 16);
         sum = (sum & 0xffff) + (sum >> 16);
         sum = (sum & 0xffff) + (sum >> 16);
         let c = ~sum & 0xffff;
         if (kind == 1 && c == 0) c = 0xffff;
-        store<u16>(frame + co, bswap16(c));
+        store<u16>(frame + co, <u16>c);
       }
     }
-    const d = rDesc(out, tail + k);
-    store<u32>(d + D_BUF, buf);
-    store<u16>(d + D_OFF, <u16>headroom);
-    store<u16>(d + D_LEN, <u16>len);
-    store<u32>(d + D_HASH, 0);
-    store<u16>(d + D_TCI, 0);
-    store<u8>(d + D_FLAGS, DF_EOP);
-    store<u8>(d + D_INFO, 0);
+    v128.store(outDesc + (<usize>((tail + k) & outMask) << 4), i64x2(
+      <i64>(<u64>buf | (<u64>headroom << 32) | (<u64>len << 48)),
+      <i64>(<u64>DF_EOP << 48),
+    ));
     bytes += <u64>len;
     seq++;
   }
+  clock = ns * 1000 + <u64>rem;
   rPublishTail(out, n);
   store<u32>(free, count);
   store<u32>(ctx + G_RNG, rng);

@@ -57,6 +57,7 @@ export const SF_NO_SEQ = 1; // one queue of several (RSS splits the stream): no 
 export const S_OWN_LO = 40; // buffers in [S_OWN_LO, S_OWN_HI) belong to a bridge (flood copies):
 export const S_OWN_HI = 44; //   they go home on S_RET2 instead of S_RET
 export const S_RET2 = 48;
+export const S_HINT = 52; // u32 template index of the last good frame (where the sink looks first)
 export const S_PACKETS = 64; // u64 counters from here
 export const S_BYTES = 72;
 export const S_BAD = 80; // integrity failures (stamp or payload pattern)

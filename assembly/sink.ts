@@ -3,9 +3,9 @@
 // latency in simulator time (generator clock now - stamp) in a log-linear histogram, raises
 // interrupts under moderation (ITR, in simulator time), rings the refill doorbell once per burst
 // and returns the buffers to their owner.
-import { R_TAIL, D_BUF } from "./abi";
+import { R_TAIL, R_DESC, R_MASK, D_BUF } from "./abi";
 import {
-  S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_OWN_LO, S_OWN_HI, S_RET2, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
+  S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_HINT, S_OWN_LO, S_OWN_HI, S_RET2, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
   S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
   T_ADDR, T_LEN, T_PAY, TPL_BYTES, STAMP_MAGIC, STAMP_BYTES,
 } from "./pathabi";
@@ -142,15 +142,108 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   const head = load<u32>(inr);
   const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
   const before = load<u64>(ctx + S_PACKETS);
+  // The per-frame work of sinkCheck + sinkInterrupt with the counters in locals (written once
+  // per burst) and the template found from the last frame's (fixed sizes: the first try).
+  const tplTab = <usize>load<u32>(ctx + S_TPL);
+  const ntpl = load<u32>(ctx + S_NTPL);
+  const seqOn = (load<u32>(ctx + S_FLAGS) & SF_NO_SEQ) == 0;
+  const itr32 = load<u32>(ctx + S_ITR_NS);
+  const irqOn = itr32 != 0xffffffff;
+  const itr = <u64>itr32;
+  let irqs = load<u64>(ctx + S_INTERRUPTS);
+  let lastIrq = load<u64>(ctx + S_LAST_IRQ);
+  let bytes = load<u64>(ctx + S_BYTES);
+  let bad = load<u64>(ctx + S_BAD);
+  let reorder = load<u64>(ctx + S_REORDER);
+  let gap = load<u64>(ctx + S_GAP);
+  let expect = load<u64>(ctx + S_EXPECT);
+  let latSum = load<u64>(ctx + S_LAT_SUM);
+  let latMax = load<u64>(ctx + S_LAT_MAX);
+  let hint = load<u32>(ctx + S_HINT);
+  const inDesc = <usize>load<u32>(inr + R_DESC);
+  const inMask = load<u32>(inr + R_MASK);
   for (let k: u32 = 0; k < n; k++) {
-    const d = rDesc(inr, head + k);
-    sinkCheck(ctx, frameAddr(base, size, d), descLen(d), now);
+    const d = inDesc + (<usize>((head + k) & inMask) << 4);
+    const lo = load<u64>(d);
+    const b = <u32>lo;
+    const frame = base + <usize>(b * size) + <usize>((lo >> 32) & 0xffff);
+    const len = <u32>(lo >> 48);
+    bytes += <u64>len;
+    let stamp = u64.MAX_VALUE;
+    if (ntpl != 0) {
+      let ok = false;
+      let pay: usize = 0;
+      let tpl: usize = 0;
+      let tlen: u32 = 0;
+      if (len >= <u32>STAMP_BYTES) {
+        // The stamp names its template: try the last frame's first, then every template.
+        for (let j: u32 = 0; j <= ntpl; j++) {
+          const i = j == 0 ? hint : j - 1;
+          if (i >= ntpl || (j != 0 && i == hint)) continue;
+          const t = tplTab + <usize>(i * TPL_BYTES);
+          const p = <u32>load<u16>(t + T_PAY);
+          const tail = <u32>load<u16>(t + T_LEN) - p; // bytes from the stamp to the end
+          if (tail > len) continue;
+          const at = frame + <usize>(len - tail);
+          const w = load<u32>(at);
+          if ((w >> 16) == STAMP_MAGIC && (w & 0xffff) == i) {
+            ok = true;
+            pay = at;
+            tpl = <usize>load<u32>(t + T_ADDR) + <usize>p;
+            tlen = tail;
+            hint = i;
+            break;
+          }
+        }
+      }
+      if (ok) {
+        // Payload pattern after the stamp must equal the template's.
+        let j: u32 = STAMP_BYTES;
+        for (; j + 8 <= tlen; j += 8) if (load<u64>(pay + j) != load<u64>(tpl + j)) { ok = false; break; }
+        if (ok) for (; j < tlen; j++) if (load<u8>(pay + j) != load<u8>(tpl + j)) { ok = false; break; }
+      }
+      if (!ok) bad++;
+      else {
+        if (seqOn) {
+          const sq = <u64>load<u32>(pay + 4);
+          const e32 = expect & 0xffffffff;
+          if (sq < e32) reorder++;
+          else {
+            if (sq > e32) gap += sq - e32;
+            expect = (expect & ~(<u64>0xffffffff)) + sq + 1;
+          }
+        }
+        const ts = load<u64>(pay + 8);
+        stamp = ts;
+        const lat = now > ts ? now - ts : 0;
+        latSum += lat;
+        if (lat > latMax) latMax = lat;
+        const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
+        store<u64>(hb, load<u64>(hb) + 1);
+      }
+    }
     // Moderation keyed on the frame's own stamp (deterministic); unstamped frames use the clock.
-    sinkInterrupt(ctx, lastStamp != u64.MAX_VALUE ? lastStamp : now);
-    const b = load<u32>(d + D_BUF);
+    if (irqOn) {
+      const t = stamp != u64.MAX_VALUE ? stamp : now;
+      if (irqs == 0 || t >= lastIrq + itr) {
+        irqs++;
+        lastIrq = t;
+      }
+    }
     if (ret2 != 0 && b >= ownLo && b < ownHi) { store<u32>(rDesc(ret2, rtail2 + n2) + D_BUF, b); n2++; }
     else if (ret != 0) { store<u32>(rDesc(ret, rtail + n1) + D_BUF, b); n1++; }
   }
+  store<u64>(ctx + S_PACKETS, before + <u64>n);
+  store<u64>(ctx + S_BYTES, bytes);
+  store<u64>(ctx + S_BAD, bad);
+  store<u64>(ctx + S_REORDER, reorder);
+  store<u64>(ctx + S_GAP, gap);
+  store<u64>(ctx + S_EXPECT, expect);
+  store<u64>(ctx + S_LAT_SUM, latSum);
+  store<u64>(ctx + S_LAT_MAX, latMax);
+  store<u64>(ctx + S_INTERRUPTS, irqs);
+  store<u64>(ctx + S_LAST_IRQ, lastIrq);
+  store<u32>(ctx + S_HINT, hint);
   rPublishHead(inr, n);
   if (ret != 0 && n1 != 0) rPublishTail(ret, n1);
   if (n2 != 0) rPublishTail(ret2, n2);

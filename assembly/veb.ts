@@ -15,8 +15,8 @@ import {
   PC_FLAGS, PC_RLPML, PC_VLAN_ACTION, PC_DEFAULT_TCI, PC_INSERT_TPID, PC_RXQ, PC_RXRING, PC_TXQ, PC_TXRING,
   PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, POOL_CFG_BYTES, PF_LPE, PF_STRIP, PF_RSS_INNER, PF_HIDE_VLAN,
   VA_USE_DESC, MAC_SLOT_BYTES,
-  SS_FREE_STACK, SS_RETURN_RING, SS_LAST_DROP, SS_FAST_FRAMES, SS_TRACE, SS_TRACE_CAP, SS_TRACE_COUNT, TRACE_BYTES,
-  FS_COUNT, FS_ENTRIES, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT, SH_FPKTS, SH_FBYTES, SH_BYTES, SCR_PLAN, PLAN_BYTES, SCR_DIRTY,
+  SS_FREE_STACK, SS_RETURN_RING, SS_LAST_DROP, SS_FAST_FRAMES, SS_RX_FAST_FRAMES, SS_TRACE, SS_TRACE_CAP, SS_TRACE_COUNT, TRACE_BYTES,
+  FS_COUNT, FS_ENTRIES, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT, SH_FPKTS, SH_FBYTES, SH_RPKTS, SH_RBYTES, SH_BYTES, SCR_PLAN, PLAN_BYTES, SCR_DIRTY,
   CP_RX_PACKETS, CP_RX_BYTES, CP_RX_UNICAST, CP_RX_MULTICAST, CP_RX_BROADCAST, CP_RX_LB_PACKETS, CP_RX_LB_BYTES,
   CP_RX_DROPPED, CP_RX_OVERSIZE, CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_MULTICAST, CP_TX_BROADCAST,
   CP_TX_LB_PACKETS, CP_TX_LB_BYTES, CP_TX_DROPPED, CP_TX_ERRORS, CP_TX_SPOOFED, CP_MDD_EVENTS, POOL_CNT_WORDS,
@@ -304,6 +304,21 @@ function publish(): void {
       store<u32>(sh + SH_FPKTS, 0);
       store<u64>(sh + SH_FBYTES, 0);
     }
+    const rp = load<u32>(sh + SH_RPKTS);
+    if (rp != 0) {
+      // Frames the Rx fast path enqueued: unicast wire frames of one descriptor each.
+      const rb = load<u64>(sh + SH_RBYTES);
+      const n = <u64>rp;
+      const pool = load<u32>(r + R_OWNER);
+      cntQueue(id, CQ_RX_PACKETS, n);
+      cntQueue(id, CQ_RX_BYTES, rb);
+      cntQueue(id, CQ_RX_DESCRIPTORS, n);
+      cntPool(pool, CP_RX_PACKETS, n);
+      cntPool(pool, CP_RX_BYTES, rb);
+      cntPool(pool, CP_RX_UNICAST, n);
+      store<u32>(sh + SH_RPKTS, 0);
+      store<u64>(sh + SH_RBYTES, 0);
+    }
   }
   nDirty = 0;
 }
@@ -570,6 +585,145 @@ function rxOne(buf: u32, off: u32, len: u32): void {
   trace(0xff, drop, false, padded);
 }
 
+// ---- Rx fast path ---------------------------------------------------------------------------
+// Per-burst state for rxFast (set by wireRxBurst; read into locals so its loop keeps them in
+// registers). The destination pool's configuration is cached across frames (fD* of txFast are
+// not shared: Rx always hashes, Tx only with SF_RSS_ON_LB).
+let rDPool: u32 = NONE;
+let rDMax: u32 = 0;
+let rDTable: usize = 0;
+let rDTypes: u32 = 0;
+let rDInner = false;
+let rDReta: usize = 0;
+let rDRetaMask: u32 = 0;
+let rDRxRing: u32 = 0;
+let rN: u32 = 0;
+let rBytes: u64 = 0;
+let rLastFast = false;
+
+/**
+ * Receives frames `start`.. of the wire burst while they take the fast path; returns the index
+ * of the first one that does not (n when all did). The common wire frame: untagged for the
+ * switch, 60 bytes up to the port and pool size limits and one Rx buffer, unicast with an
+ * exact-MAC hit that (with the per-burst UPE/AUPE/VFRE masks) selects exactly one pool, an RSS
+ * answer from fastRss, a ring with room (and a free buffer when every delivery is copied). For
+ * such a frame rxOne's result follows from per-burst configuration plus the per-frame DA
+ * look-up, Toeplitz hash and ring room. Counters are summed (port Rx in rN/rBytes, Rx pool and
+ * queue per ring in the shadow; written by wireRxBurst and publish); the size bucket is counted
+ * directly. A frame that fails any check is left untouched for rxOne.
+ */
+function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32, addMask: u64, keepMask: u64, copy: bool, traceOn: bool): u32 {
+  const vfre = mVfre;
+  const flp = mFlp;
+  const bufCount = gBufCount;
+  const bufSize = gBufSize;
+  const vetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
+  const vetExtLe = (cFlags & SF_DOUBLE_VLAN) != 0 ? <u32>bswap<u16>(<u16>cVetExt) : NONE;
+  let dPool = rDPool;
+  let dMax = rDMax;
+  let dTable = rDTable;
+  let dTypes = rDTypes;
+  let dInner = rDInner;
+  let dReta = rDReta;
+  let dRetaMask = rDRetaMask;
+  let dRxRing = rDRxRing;
+  let rxN: u32 = 0;
+  let rxBytes: u64 = 0;
+  let i = start;
+  for (; i < n; i++) {
+    const d = desc + (<usize>((head + i) & m) << 4);
+    const lo = load<u64>(d);
+    const buf = <u32>lo;
+    const off = <u32>(lo >> 32) & 0xffff;
+    const len = <u32>(lo >> 48);
+    if (buf >= bufCount || off + 64 > bufSize || off + len > bufSize) break;
+    if (len < 60 || len > portLim) break;
+    const f = bufAddr(buf) + off;
+    const et = <u32>load<u16>(f + 12);
+    const da = macAt(f);
+    if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
+    let P = macFind(da) & vfre;
+    if (P == 0) break;
+    P = (P | addMask) & keepMask;
+    if (P == 0) break; // selectRx would try the default pool
+    if (flp != 0) P &= ~(macFind(macAt(f + 6)) & flp); // loopback-source pruning (FLP)
+    if (P == 0 || (P & (P - 1)) != 0) break;
+    const p = <u32>ctz(P);
+    if (p != dPool) {
+      dPool = p;
+      const pflags = pcfg(p, PC_FLAGS);
+      const rlpml = pcfg(p, PC_RLPML);
+      let lim: u32 = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
+      if (lim > cRxBuf) lim = cRxBuf; // one descriptor
+      dMax = lim;
+      dTable = <usize>pcfg(p, PC_TOEPLITZ);
+      dTypes = pcfg(p, PC_RSS_TYPES);
+      dInner = (pflags & PF_RSS_INNER) != 0;
+      dReta = <usize>pcfg(p, PC_RETA);
+      dRetaMask = pcfg(p, PC_RETA_MASK);
+      dRxRing = pcfg(p, PC_RXRING);
+    }
+    if (len > dMax) break;
+    const rtype = fastRssInline(f, len, dTable, dTypes, dInner);
+    if (rtype == RSS_BAIL) break;
+    const hash: u32 = rtype != RSS_NONE ? gRssHash : 0;
+    const queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
+    const ring = dRxRing + queue;
+    const sh = shadow(ring);
+    if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
+    const tail = load<u32>(sh + SH_TAIL);
+    if (tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT)) break;
+    // Commit: the frame is delivered to pool p, queue `queue`.
+    let b = buf;
+    let o = off;
+    if (copy) {
+      const stack = freeStack();
+      const c = load<u32>(stack + FS_COUNT);
+      if (c == 0) break;
+      b = load<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2)); // bufAlloc
+      o = gHeadroom;
+      copyFrame(bufAddr(b) + o, o, f, off, len);
+      store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
+    }
+    const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
+    v128.store(slot, i64x2(
+      <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>len << 48)),
+      <i64>(<u64>hash | (<u64>(DF_DD | DF_EOP) << 48) | (<u64>(rtype & 0xff) << 56)),
+    ));
+    store<u32>(sh + SH_TAIL, tail + 1);
+    const bytes = <u64>(len + 4);
+    store<u32>(sh + SH_RPKTS, load<u32>(sh + SH_RPKTS) + 1);
+    store<u64>(sh + SH_RBYTES, load<u64>(sh + SH_RBYTES) + bytes);
+    // Port size bucket (bucket(): 64, 65-127, ..., 1024+; len >= 60 here).
+    const l = len + 4;
+    const bk: i32 = l == 64 ? 0 : l <= 127 ? 1 : l <= 255 ? 2 : l <= 511 ? 3 : l <= 1023 ? 4 : 5;
+    const bp = gCntPort + (<usize>(CT_RX_SIZE + bk) << 3);
+    store<u64>(bp, load<u64>(bp) + 1);
+    rxN++;
+    rxBytes += bytes;
+    if (traceOn) {
+      trDelivered = P;
+      trOversize = 0;
+      trNoDesc = 0;
+      trace(0xff, DR_NONE, false, false);
+    }
+  }
+  rDPool = dPool;
+  rDMax = dMax;
+  rDTable = dTable;
+  rDTypes = dTypes;
+  rDInner = dInner;
+  rDReta = dReta;
+  rDRetaMask = dRetaMask;
+  rDRxRing = dRxRing;
+  if (rxN != 0) {
+    rN += rxN;
+    rBytes += rxBytes;
+    rLastFast = true;
+  }
+  return i;
+}
+
 /** Processes up to `budget` frames from the wire-in ring. Returns frames consumed. */
 export function wireRxBurst(budget: u32): u32 {
   loadConfig();
@@ -581,8 +735,23 @@ export function wireRxBurst(budget: u32): u32 {
   const n = avail < budget ? avail : budget;
   const m = load<u32>(r + R_MASK);
   const desc = <usize>load<u32>(r + R_DESC);
-  for (let i: u32 = 0; i < n; i++) {
+  // selectRx for an untagged unicast frame with an exact hit, as masks (an exact hit passes the
+  // port filter, so the QEMU default-pool rule changes nothing for it).
+  const portLim: u32 = (cFlags & SF_PORT_LPE) != 0 ? (cPortMax >= 4 ? cPortMax - 4 : 0) : 1514;
+  const addMask = mUpe;
+  const keepMask = ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(<u64>0)) & mVfre;
+  const copy = (cFlags & SF_ALWAYS_COPY) != 0;
+  const traceOn = load<u32>(gSwitchState + SS_TRACE) != 0;
+  rDPool = NONE;
+  rN = 0;
+  rBytes = 0;
+  rLastFast = false;
+  let i: u32 = 0;
+  while (i < n) {
+    i = rxFast(desc, m, head, i, n, portLim, addMask, keepMask, copy, traceOn);
+    if (i >= n) break;
     const d = desc + (<usize>((head + i) & m) << 4);
+    i++;
     const buf = load<u32>(d + D_BUF);
     const off = <u32>load<u16>(d + D_OFF);
     if (buf >= gBufCount || off + 64 > gBufSize) {
@@ -590,7 +759,14 @@ export function wireRxBurst(budget: u32): u32 {
       continue;
     }
     rxOne(buf, off, <u32>load<u16>(d + D_LEN));
+    rLastFast = false;
   }
+  if (rN != 0) {
+    cntPort(CT_RX_PACKETS, <u64>rN);
+    cntPort(CT_RX_BYTES, rBytes);
+    store<u32>(gSwitchState + SS_RX_FAST_FRAMES, load<u32>(gSwitchState + SS_RX_FAST_FRAMES) + rN);
+  }
+  if (rLastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
   atomic.store<u32>(r + R_HEAD, head + n);
   publish();
   return n;

@@ -67,6 +67,8 @@ export function extractGlobals(argv: string[]): { args: string[]; state?: string
     } else if (a.startsWith("--state=")) state = a.slice("--state=".length);
     else args.push(a);
   }
+  // An empty path would silently put state.json in the current directory.
+  if (state === "") throw new UserError("E_USAGE", "option '--state' needs a directory");
   return { args, state, debug };
 }
 

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { fsStrerror } from "./errno.ts";
 import { jsonErrorOffset, lineColumn } from "./json-locate.ts";
-import { parseSelector } from "./pci.ts";
+import { parseSelector, planVfRids, ridOf } from "./pci.ts";
 import { getProfile } from "./profile.ts";
 
 const mac = z
@@ -131,7 +131,47 @@ export const HostSpecSchema = z
         }
       }
     });
+    checkVfRidCollisions(host.devices, ctx);
   });
+
+/**
+ * Every routing ID a PF's VFs can take (up to TotalVFs, on the PF's bus) must be free: real
+ * cards space their PFs' VFs apart (X710 PF 1: offset 79; 82599: interleaved by stride 2).
+ */
+function checkVfRidCollisions(devices: Array<PfDeviceSpec | PlainDeviceSpec>, ctx: z.RefinementCtx): void {
+  const owner = new Map<string, string>();
+  const at = (domain: number, rid: number) => `${domain}:${rid}`;
+  for (const d of devices) {
+    const a = parseSelector(d.selector);
+    if (a) owner.set(at(a.domain, ridOf(a, false)), d.name);
+  }
+  devices.forEach((d, i) => {
+    const a = parseSelector(d.selector);
+    const profile = "profile" in d ? getProfile(d.profile) : undefined;
+    if (!a || !profile || !("profile" in d)) return;
+    const total = d.sriov?.totalVfs ?? profile.sriov.totalVfs;
+    const plan = planVfRids(
+      ridOf(a, false),
+      d.sriov?.firstVfOffset ?? profile.sriov.firstVfOffset,
+      d.sriov?.vfStride ?? profile.sriov.vfStride,
+      total,
+    );
+    for (let vf = 0; vf < total; vf++) {
+      const rid = plan.rid(vf);
+      if (rid >> 8 !== ridOf(a, false) >> 8) break; // off the bus: the kernel never creates it
+      const other = owner.get(at(a.domain, rid));
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["devices", i, "sriov"],
+          message: `VF ${vf} of ${d.name} would take routing ID 0x${rid.toString(16).padStart(4, "0")}, already used by ${other}; set sriov.firstVfOffset/vfStride so the PFs' VFs do not overlap`,
+        });
+        return;
+      }
+      owner.set(at(a.domain, rid), `${d.name} VF ${vf}`);
+    }
+  });
+}
 
 export type HostSpec = z.output<typeof HostSpecSchema>;
 
@@ -198,10 +238,7 @@ export function loadHostSpecFile(file: string): HostSpec {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new UserError(
-      "E_HOST_FILE",
-      `cannot read host file '${file}': ${fsStrerror(e)}`,
-    );
+    throw new UserError("E_HOST_FILE", `cannot read host file '${file}': ${fsStrerror(e)}`);
   }
   let json: unknown;
   try {

@@ -107,6 +107,11 @@ export class Host {
         `invalid VM name '${vmName}' (letters, digits, '.', '_', '-'; at most 64)`,
       );
     const found = this.findVf(ref);
+    if (!found && pfInfo(this.state, ref))
+      throw new UserError(
+        "E_VM_NO_VF",
+        `${ref} is a PF, not a VF: give the VM one of its passthrough VFs (pptN)`,
+      );
     if (!found) throw new UserError("E_VM_NO_VF", `no VF '${ref}' on this host (see 'iovsim pciconf -l')`);
     const vf = this.mutableVf(found.pf, found.vf.index);
     if (vf.attached === false)

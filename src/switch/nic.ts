@@ -506,6 +506,11 @@ export class WasmSwitch {
     return this.layout.u32()[(this.sl.switchState + A.SS_FAST_FRAMES) >>> 2]!;
   }
 
+  /** Frames the Rx (wire) fast path switched since creation (u32, wraps). */
+  rxFastPathFrames(): number {
+    return this.layout.u32()[(this.sl.switchState + A.SS_RX_FAST_FRAMES) >>> 2]!;
+  }
+
   /** Per-frame trace since the last call (needs traceCapacity). */
   takeTrace(): TraceRecord[] {
     if (!this.trace) throw new Error("tracing is off (traceCapacity: 0)");

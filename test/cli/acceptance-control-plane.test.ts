@@ -94,7 +94,7 @@ describe("iovctl device paths (-d)", () => {
       out: "Would attempt to delete all VF children of './ixl0'\n",
       err: "",
     });
-    expect((await iovctl("-D", "-n", "-f", conf('pf { DEVICE = igb0 }'))).out).toBe(
+    expect((await iovctl("-D", "-n", "-f", conf("pf { DEVICE = igb0 }"))).out).toBe(
       "Would attempt to delete all VF children of '/dev/iov/igb0'\n",
     );
   });
@@ -162,30 +162,66 @@ describe("config variations beyond the fixtures", () => {
     ['PF { device: "ixl0"; num_vfs: "0x4"; }', "Value '0x4' of key 'num_vfs' is not of type uint16_t"],
     ['PF { device: "ixl0"; num_vfs: 0.9; }', "PF.num_vfs must be at least 1"],
     ['PF { device: "ixl0"; num_vfs: -0.5; }', "PF.num_vfs must be at least 1"],
-    ['PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: trunk5; }', "Value 'trunk5' of key 'vlan' is not of type vlan"],
-    ['PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: -1; }', "Value '(null)' of key 'vlan' is not of type vlan"],
-    ['PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: 4096; }', "Value '(null)' of key 'vlan' is not of type vlan"],
-    ['PF { device: "igb0"; num_vfs: 1; } VF-0 { vlan: true; }', "Value '(null)' of key 'vlan' is not of type vlan"],
+    [
+      'PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: trunk5; }',
+      "Value 'trunk5' of key 'vlan' is not of type vlan",
+    ],
+    [
+      'PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: -1; }',
+      "Value '(null)' of key 'vlan' is not of type vlan",
+    ],
+    [
+      'PF { device: "ix0"; num_vfs: 1; } VF-0 { vlan: 4096; }',
+      "Value '(null)' of key 'vlan' is not of type vlan",
+    ],
+    [
+      'PF { device: "igb0"; num_vfs: 1; } VF-0 { vlan: true; }',
+      "Value '(null)' of key 'vlan' is not of type vlan",
+    ],
     ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { vlan: 1; }', "VF-0: Invalid config key 'vlan'"],
-    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "ff:ff:ff:ff:ff:ff"; }', "Value 'ff:ff:ff:ff:ff:ff' of key 'mac-addr' is a multicast address"],
-    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "+3:00:00:00:00:01"; }', "Value '+3:00:00:00:00:01' of key 'mac-addr' is a multicast address"],
-    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "02:00:00:00:00"; }', "Value '02:00:00:00:00' of key 'mac-addr' is not of type unicast-mac"],
-    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "0x:00:00:00:00:01"; }', "Value '0x:00:00:00:00:01' of key 'mac-addr' is not of type unicast-mac"],
-    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { passthrough: 1; }', "Value '(null)' of key 'passthrough' is not of type bool"],
-    ['PF { device: "ixl0"; num_vfs: 1; } VF-0 { passthrough: "yes please"; }', "Value 'yes please' of key 'passthrough' is not of type bool"],
+    [
+      'PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "ff:ff:ff:ff:ff:ff"; }',
+      "Value 'ff:ff:ff:ff:ff:ff' of key 'mac-addr' is a multicast address",
+    ],
+    [
+      'PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "+3:00:00:00:00:01"; }',
+      "Value '+3:00:00:00:00:01' of key 'mac-addr' is a multicast address",
+    ],
+    [
+      'PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "02:00:00:00:00"; }',
+      "Value '02:00:00:00:00' of key 'mac-addr' is not of type unicast-mac",
+    ],
+    [
+      'PF { device: "ixl0"; num_vfs: 1; } VF-0 { mac-addr: "0x:00:00:00:00:01"; }',
+      "Value '0x:00:00:00:00:01' of key 'mac-addr' is not of type unicast-mac",
+    ],
+    [
+      'PF { device: "ixl0"; num_vfs: 1; } VF-0 { passthrough: 1; }',
+      "Value '(null)' of key 'passthrough' is not of type bool",
+    ],
+    [
+      'PF { device: "ixl0"; num_vfs: 1; } VF-0 { passthrough: "yes please"; }',
+      "Value 'yes please' of key 'passthrough' is not of type bool",
+    ],
     ['PF { device: "ixl0"; num_vfs: 2; } VF-65536 { }', "VF number 65536 is too large to be valid"],
     ['PF { device: "ixl0"; num_vfs: 2; } VF-7 { } VF-65536 { }', "VF number 7 is out of bounds (num_vfs=2)"],
     ['PF { device: "ixl0"; num_vfs: 2; } VF-01 { }', "Unexpected top-level node: VF-01"],
     ['PF { device: "ixl0"; num_vfs: 2; } VF- { }', "Unexpected top-level node: VF-"],
     ['PF { device: "ixl0"; num_vfs: 2; } VF-+1 { }', "Unexpected top-level node: VF-+1"],
     ['PF { device: "ixl0"; num_vfs: 2; } vf-1 { } VF-1 { }', "Multiple definitions of 'VF-1' in config file"],
-    ['Default { } PF { device: "ixl0"; num_vfs: 2; } DEFAULT { }', "Multiple definitions of 'DEFAULT' in config file"],
-    ['PF { device: "ixl0"; num_vfs: 2; } VF-1 { } default { }', "'default' section must precede all VF sections"],
+    [
+      'Default { } PF { device: "ixl0"; num_vfs: 2; } DEFAULT { }',
+      "Multiple definitions of 'DEFAULT' in config file",
+    ],
+    [
+      'PF { device: "ixl0"; num_vfs: 2; } VF-1 { } default { }',
+      "'default' section must precede all VF sections",
+    ],
     ['PF { device: "ixl0"; num_vfs: 2; } VF-1 { Bogus: 1 }', "VF-1: Invalid config key 'Bogus'"],
     ['pF { device: "ixl0"; num-queues: 2; }', "pF: Invalid config key 'num-queues'"],
     ['PF { device: "ixl0"; } VF-9 { }', "Required parameter 'num_vfs' not found in 'PF'"],
-    ['PF { Device: 7; num_vfs: 1; }', "Config PF.device must be a string: No error: 0"],
-    ['pf { num_vfs: 1; }', "Config file does not specify device"],
+    ["PF { Device: 7; num_vfs: 1; }", "Config PF.device must be a string: No error: 0"],
+    ["pf { num_vfs: 1; }", "Config file does not specify device"],
     ['PF { num_vfs: 1; } PF { device: "ixl0"; }', "Config file does not specify device"],
   ])("%s", async (text, message) => {
     expect(await dryRun(text)).toEqual({ status: 1, out: "", err: `iovctl: ${message}\n` });
@@ -200,7 +236,11 @@ describe("kernel behaviour on other PFs", () => {
     expect((await iovctl("-C", "-f", conf("PF { device: igb0; num_vfs: 8 }"))).err).toBe(
       "iovctl: Failed to configure SR-IOV: No space left on device\n",
     );
-    expect(await iovctl("-C", "-f", conf("PF { device: igb0; num_vfs: 7 }"))).toEqual({ status: 0, out: "", err: "" });
+    expect(await iovctl("-C", "-f", conf("PF { device: igb0; num_vfs: 7 }"))).toEqual({
+      status: 0,
+      out: "",
+      err: "",
+    });
     const l = await cli("pciconf", "-l");
     expect(l.out).toContain("igbvf0@pci0:5:16:0:\t");
     expect(l.out).toContain("igbvf6@pci0:5:17:4:\t");
@@ -215,7 +255,7 @@ describe("kernel behaviour on other PFs", () => {
   });
 
   it("ppt attach/detach edge cases", async () => {
-    const f = conf('PF { device: ix0; num_vfs: 2 } DEFAULT { passthrough: yes }');
+    const f = conf("PF { device: ix0; num_vfs: 2 } DEFAULT { passthrough: yes }");
     expect((await iovctl("-C", "-f", f)).status).toBe(0);
     expect((await cli("vm", "attach", "vm1", "ppt1")).status).toBe(0);
     const again = await cli("vm", "attach", "vm2", "ppt1");
@@ -228,6 +268,11 @@ describe("kernel behaviour on other PFs", () => {
     expect((await cli("vm", "detach", "vm1")).status).toBe(0);
     expect(await iovctl("-D", "-f", f)).toEqual({ status: 0, out: "", err: "" });
     expect((await cli("vm", "attach", "vm1", "ppt1")).status).toBe(1);
+    expect(await cli("vm", "attach", "vm1", "ix0")).toEqual({
+      status: 1,
+      out: "",
+      err: "iovsim: ix0 is a PF, not a VF: give the VM one of its passthrough VFs (pptN)\n",
+    });
   });
 });
 
@@ -262,12 +307,68 @@ describe("state directory and host files", () => {
       err: `iovsim: cannot read host file '${missing}': No such file or directory\n`,
     });
     for (const sel of ["pci0:256:0:0", "pci0:1:32:0", "pci0:1:0:8"]) {
-      const h = conf(JSON.stringify({ devices: [{ name: "ixl0", selector: sel, profile: "ixl" }] }), "h.json");
+      const h = conf(
+        JSON.stringify({ devices: [{ name: "ixl0", selector: sel, profile: "ixl" }] }),
+        "h.json",
+      );
       const r = await cli("reset", "--host", h);
       expect(r.status, sel).toBe(1);
       expect(r.err, sel).toBe(
         `iovsim: invalid host file:\n  ${h}: $.devices[0].selector: expected a selector like pci0:1:0:0 (bus 0-255, slot 0-31, function 0-7)\n`,
       );
+    }
+  });
+
+  it("reset --host: PFs whose VFs would share routing IDs are refused; interleaved ones are fine", async () => {
+    const overlap = conf(
+      JSON.stringify({
+        devices: [
+          { name: "ixl0", selector: "pci0:1:0:0", profile: "ixl" },
+          { name: "ixl1", selector: "pci0:1:0:1", profile: "ixl" },
+        ],
+      }),
+      "overlap.json",
+    );
+    const r = await cli("reset", "--host", overlap);
+    expect(r.status).toBe(1);
+    expect(r.err).toBe(
+      `iovsim: invalid host file:\n  ${overlap}: $.devices[1].sriov: VF 0 of ixl1 would take routing ID 0x0111, already used by ixl0 VF 1; set sriov.firstVfOffset/vfStride so the PFs' VFs do not overlap\n`,
+    );
+    // The 82599's two ports: offset 128, stride 2 each, so PF 1's VFs take the odd functions.
+    const dual = conf(
+      JSON.stringify({
+        devices: [
+          { name: "ix0", selector: "pci0:3:0:0", profile: "ix" },
+          { name: "ix1", selector: "pci0:3:0:1", profile: "ix" },
+        ],
+      }),
+      "dual.json",
+    );
+    expect((await cli("reset", "--host", dual)).status).toBe(0);
+    expect((await iovctl("-C", "-f", conf("PF { device: ix0; num_vfs: 2 }", "a.conf"))).status).toBe(0);
+    expect((await iovctl("-C", "-f", conf("PF { device: ix1; num_vfs: 2 }", "b.conf"))).status).toBe(0);
+    const l = (await cli("pciconf", "-l")).out;
+    expect(l).toContain("ixv0@pci0:3:0:128:\t");
+    expect(l).toContain("ixv2@pci0:3:0:129:\t");
+    expect(l).toContain("ixv3@pci0:3:0:131:\t");
+  });
+
+  it("reset --host= with no file is a usage error, not a silent default reset", async () => {
+    expect(await cli("reset", "--host=")).toEqual({
+      status: 1,
+      out: "",
+      err: "iovsim: reset: option '--host' needs a file\n",
+    });
+  });
+
+  it("an empty --state is refused instead of using the current directory", async () => {
+    for (const argv of [["--state", ""], ["--state="]]) {
+      let err = "";
+      const status = await runCli([...argv, "pciconf", "-l"], { out: () => {}, err: (t) => (err += t) });
+      expect({ status, err }, argv.join(" ")).toEqual({
+        status: 1,
+        err: "iovsim: option '--state' needs a directory\n",
+      });
     }
   });
 

@@ -53,6 +53,8 @@ export interface DiffResult {
   frames: number;
   /** Frames the Wasm Tx fast path switched (the rest went through the general path). */
   fastFrames: number;
+  /** Frames the Rx (wire) fast path took. */
+  rxFastFrames: number;
 }
 
 /** A fresh Wasm switch per call unless one is given (it must have been created from `config`). */
@@ -66,6 +68,7 @@ export function runBoth(
   const w =
     wasm ?? new WasmSwitch(config, { traceCapacity: events.length + 16, alwaysCopy: opts.alwaysCopy });
   const fastBefore = w.fastPathFrames();
+  const rxFastBefore = w.rxFastPathFrames();
   const problems: string[] = [];
   const refWire: string[] = [];
   const refOutcomes: Array<ReturnType<typeof decisionOutcome>> = [];
@@ -137,7 +140,12 @@ export function runBoth(
     problems.push(`resource drops ${JSON.stringify(res)}`);
   const cons = ref.conservation();
   if (cons.length > 0) problems.push(`reference conservation: ${cons.join("; ")}`);
-  return { problems, frames, fastFrames: (w.fastPathFrames() - fastBefore) >>> 0 };
+  return {
+    problems,
+    frames,
+    fastFrames: (w.fastPathFrames() - fastBefore) >>> 0,
+    rxFastFrames: (w.rxFastPathFrames() - rxFastBefore) >>> 0,
+  };
 }
 
 function sameSource(a: SwitchEvent, b: SwitchEvent): boolean {

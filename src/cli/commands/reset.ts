@@ -32,8 +32,10 @@ export const command: Command = {
       if (a === "--host") {
         if (i + 1 >= args.length) throw new UserError("E_USAGE", "reset: option '--host' needs a file");
         hostFile = args[++i];
-      } else if (a.startsWith("--host=")) hostFile = a.slice("--host=".length);
-      else
+      } else if (a.startsWith("--host=")) {
+        hostFile = a.slice("--host=".length);
+        if (hostFile === "") throw new UserError("E_USAGE", "reset: option '--host' needs a file");
+      } else
         throw new UserError("E_USAGE", `reset: unknown argument '${a}'\nusage: iovsim reset [--host FILE]`);
     }
     const host = await resetHost(ctx.stateDir, hostFile);

@@ -87,10 +87,7 @@ export function createValidateCommand(getApi: () => Promise<NicApi>): Command {
       try {
         text = await readFile(opts.file, "utf8");
       } catch (e) {
-        throw new UserError(
-          "E_READ",
-          `validate: cannot read '${opts.file}': ${fsStrerror(e)}`,
-        );
+        throw new UserError("E_READ", `validate: cannot read '${opts.file}': ${fsStrerror(e)}`);
       }
       const result = await check(text, getApi, ctx.stateDir);
       report(opts.file, opts.json, result, ctx);
