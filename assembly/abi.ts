@@ -383,3 +383,10 @@ export const SS_TRACE_CAP = 16; // records
 export const SS_TRACE_COUNT = 20; // records written (kernel increments; JS resets)
 export const SS_FAST_FRAMES = 24; // u32 frames switched by the Tx fast path (statistics, tests; wraps)
 export const SS_RX_FAST_FRAMES = 28; // u32 frames switched by the Rx (wire) fast path (statistics, tests; wraps)
+// Buffer owners: a buffer in [lo, hi) of owner k that the switch frees (a drop, a frame it
+// consumes without delivering) goes back on that owner's return ring (absolute ring offset; the
+// switch is its only producer) instead of onto the switch's free stack. 0 owners by default.
+export const SS_NOWNERS = 32; // u32
+export const SS_OWNERS = 36; // SS_MAX_OWNERS x { lo u32, hi u32, ring u32 }
+export const SS_OWNER_BYTES = 12;
+export const SS_MAX_OWNERS = 2;

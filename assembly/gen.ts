@@ -8,7 +8,7 @@ import {
   G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, T_ADDR, T_LEN, T_PAY,
   T_FLOW, T_CSUM, T_CSUM_KIND, TPL_BYTES, STAMP_MAGIC,
 } from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize } from "./pathring";
+import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize } from "./pathring";
 
 @inline function bswap16(v: u32): u32 { return ((v & 0xff) << 8) | ((v >> 8) & 0xff); }
 
@@ -38,7 +38,12 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   let n = budget;
   let count = load<u32>(free);
   if (count < n) { n = count; store<u64>(ctx + G_NOBUF, load<u64>(ctx + G_NOBUF) + 1); }
-  const space = rSpace(out);
+  // Run at most two bursts ahead of the consumer: a deeper queue only spreads the frames in
+  // flight over more buffers (cache misses at every stage) without moving more of them.
+  let space = rSpace(out);
+  const used = rMask(out) + 1 - space;
+  const lead = budget << 1;
+  space = used >= lead ? 0 : space < lead - used ? space : lead - used;
   if (space < n) { n = space; store<u64>(ctx + G_RINGFULL, load<u64>(ctx + G_RINGFULL) + 1); }
   const limit = load<u64>(ctx + G_LIMIT);
   let seq = load<u64>(ctx + G_SENT);

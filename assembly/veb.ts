@@ -15,7 +15,7 @@ import {
   PC_FLAGS, PC_RLPML, PC_VLAN_ACTION, PC_DEFAULT_TCI, PC_INSERT_TPID, PC_RXQ, PC_RXRING, PC_TXQ, PC_TXRING,
   PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, POOL_CFG_BYTES, PF_LPE, PF_STRIP, PF_RSS_INNER, PF_HIDE_VLAN,
   VA_USE_DESC, MAC_SLOT_BYTES,
-  SS_FREE_STACK, SS_RETURN_RING, SS_LAST_DROP, SS_FAST_FRAMES, SS_RX_FAST_FRAMES, SS_TRACE, SS_TRACE_CAP, SS_TRACE_COUNT, TRACE_BYTES,
+  SS_FREE_STACK, SS_RETURN_RING, SS_LAST_DROP, SS_FAST_FRAMES, SS_RX_FAST_FRAMES, SS_NOWNERS, SS_OWNERS, SS_OWNER_BYTES, SS_TRACE, SS_TRACE_CAP, SS_TRACE_COUNT, TRACE_BYTES,
   FS_COUNT, FS_ENTRIES, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT, SH_FPKTS, SH_FBYTES, SH_RPKTS, SH_RBYTES, SH_BYTES, SCR_PLAN, PLAN_BYTES, SCR_DIRTY,
   CP_RX_PACKETS, CP_RX_BYTES, CP_RX_UNICAST, CP_RX_MULTICAST, CP_RX_BROADCAST, CP_RX_LB_PACKETS, CP_RX_LB_BYTES,
   CP_RX_DROPPED, CP_RX_OVERSIZE, CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_MULTICAST, CP_TX_BROADCAST,
@@ -335,6 +335,18 @@ export function bufAlloc(): u32 {
   return load<u32>(s + FS_ENTRIES + (<usize>(c - 1) << 2));
 }
 export function bufFree(idx: u32): void {
+  const owners = load<u32>(gSwitchState + SS_NOWNERS);
+  for (let k: u32 = 0; k < owners; k++) {
+    const e = gSwitchState + SS_OWNERS + <usize>k * SS_OWNER_BYTES;
+    if (idx >= load<u32>(e) && idx < load<u32>(e + 4)) {
+      // Another thread's buffer: home on its return ring (sized for all of them, never full).
+      const r = <usize>load<u32>(e + 8);
+      const t = load<u32>(r + R_TAIL);
+      store<u32>(<usize>load<u32>(r + R_DESC) + (<usize>(t & load<u32>(r + R_MASK)) << 4) + D_BUF, idx);
+      atomic.store<u32>(r + R_TAIL, t + 1);
+      return;
+    }
+  }
   const s = freeStack();
   const c = load<u32>(s + FS_COUNT);
   store<u32>(s + FS_ENTRIES + (<usize>c << 2), idx);
@@ -629,6 +641,7 @@ function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32
   let dRxRing = rDRxRing;
   let rxN: u32 = 0;
   let rxBytes: u64 = 0;
+  const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
   let i = start;
   for (; i < n; i++) {
     const d = desc + (<usize>((head + i) & m) << 4);
@@ -683,7 +696,10 @@ function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32
       b = load<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2)); // bufAlloc
       o = gHeadroom;
       copyFrame(bufAddr(b) + o, o, f, off, len);
-      store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
+      if (owned) {
+        store<u32>(stack + FS_COUNT, c - 1);
+        bufFree(buf); // (copy mode with buffer owners only)
+      } else store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
     }
     const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
     v128.store(slot, i64x2(
@@ -986,6 +1002,7 @@ function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 {
   let dRxRing = fDRxRing;
   let txN: u32 = 0;
   let txBytes: u64 = 0;
+  const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
   let i = start;
   for (; i < n; i++) {
     const d = desc + (<usize>((head + i) & m) << 4);
@@ -1044,7 +1061,10 @@ function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 {
       b = load<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2)); // bufAlloc
       o = gHeadroom;
       copyFrame(bufAddr(b) + o, o, f, off, len);
-      store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
+      if (owned) {
+        store<u32>(stack + FS_COUNT, c - 1);
+        bufFree(buf); // (copy mode with buffer owners only)
+      } else store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
     }
     // The descriptor (writeDesc's layout) in one 16-byte store at the shadow tail.
     const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);

@@ -1,8 +1,10 @@
 // End-to-end simulator rate (measured, not modeled): generator worker -> switch -> sink worker,
 // 64-byte frames, on this machine's cores; and the virtio path (bridge + vhost copy + virtqueue).
 // Floor 14.88 Mpps (10 GbE line rate), target 40 Mpps, moonshot 59.52 Mpps (40 GbE line rate).
-// Run: `npx tsx bench/paths.bench.ts [--seconds S] [--repeat N] [--burst B]` (or through
-// bench/run.ts, which imports `suite`). Reports medians and the spread of N runs; tests never assert these.
+// Run: `npx tsx bench/paths.bench.ts [--seconds S] [--repeat N] [--burst B] [--idle-spins N]
+// [--idle-wait-us U] [--only native]` (or through bench/run.ts, which imports `suite`). Reports
+// medians and the spread of N runs; tests never assert these. Native with 2 workers runs in two
+// placements: the default pipeline (generator alone | switch + sink) and generator + switch | sink.
 import { cpus } from "node:os";
 import { consumerMac, nicFor } from "../src/paths/compare.ts";
 import { PathEngine } from "../src/paths/engine.ts";
@@ -17,6 +19,8 @@ export const MOONSHOT_MPPS = 59.52;
 
 export interface BenchLine {
   name: string;
+  /** How the steps sat on the workers. */
+  policy: string;
   workers: number;
   mppsMedian: number;
   mppsMin: number;
@@ -30,7 +34,14 @@ function median(x: number[]): number {
 }
 
 export async function suite(
-  opts: { seconds?: number; repeat?: number; burst?: number } = {},
+  opts: {
+    seconds?: number;
+    repeat?: number;
+    burst?: number;
+    idleSpins?: number;
+    idleWaitUs?: number;
+    only?: string;
+  } = {},
 ): Promise<BenchLine[]> {
   const seconds = opts.seconds ?? 1;
   const repeat = opts.repeat ?? 3;
@@ -38,12 +49,15 @@ export async function suite(
   const engine = await PathEngine.create(2);
   const lines: BenchLine[] = [];
   try {
-    for (const [name, workers] of [
+    const cases: Array<[string, number, string[][]?]> = [
       ["native", 2],
+      ["native", 2, [["gen", "veb-rx"], ["host-stack"]]],
       ["native", 1],
       ["virtio", 2],
       ["virtio", 1],
-    ] as const) {
+    ];
+    for (const [name, workers, placement] of cases) {
+      if (opts.only && !opts.only.split(",").includes(name)) continue;
       const g = pathByName(name)!;
       const rates: number[] = [];
       // one warm-up run (JIT, page faults), not reported
@@ -53,7 +67,10 @@ export async function suite(
           workers,
           seconds,
           itrUs: 50,
-          burst: opts.burst ?? 64,
+          burst: opts.burst ?? 256,
+          idleSpins: opts.idleSpins,
+          idleWaitUs: opts.idleWaitUs,
+          placement,
           nic: nicFor(g, ph),
         });
         if (!r.conservation.ok || r.failures.length > 0)
@@ -62,6 +79,11 @@ export async function suite(
       }
       lines.push({
         name,
+        policy: placement
+          ? placement.map((w) => w.join(" + ")).join(" | ")
+          : workers === 1
+            ? "run-to-completion"
+            : "gen | switch + sink",
         workers,
         mppsMedian: median(rates),
         mppsMin: Math.min(...rates),
@@ -91,15 +113,15 @@ export function format(lines: BenchLine[]): string {
               ? "  >= floor"
               : "  BELOW FLOOR (14.88)";
     out.push(
-      `  ${l.name.padEnd(7)} ${l.workers === 1 ? "1 worker (run-to-completion)" : `${l.workers} workers (gen | switch+sink)`}`.padEnd(
+      `  ${l.name.padEnd(7)} ${l.workers === 1 ? "1 worker (run-to-completion)" : `${l.workers} workers (${l.policy})`}`.padEnd(
         56,
       ) +
         `median ${l.mppsMedian.toFixed(2)} Mpps (min ${l.mppsMin.toFixed(2)}, max ${l.mppsMax.toFixed(2)}, ${l.runs} runs)${verdict}`,
     );
   }
   for (const w of [1, 2]) {
-    const n = lines.find((l) => l.name === "native" && l.workers === w);
-    const v = lines.find((l) => l.name === "virtio" && l.workers === w);
+    const n = lines.find((l) => l.name === "native" && l.workers === w && l.policy !== "gen + veb-rx | host-stack");
+    const v = lines.find((l) => l.name === "virtio" && l.workers === w && l.policy !== "gen + veb-rx | host-stack");
     if (n && v)
       out.push(`  ratio virtio / native, ${w} worker(s): ${(v.mppsMedian / n.mppsMedian).toFixed(2)}`);
   }
@@ -119,6 +141,9 @@ if (isMain) {
   suite({
     seconds: arg("--seconds", 1),
     repeat: arg("--repeat", 3),
-    burst: arg("--burst", 64),
+    burst: arg("--burst", 256),
+    idleSpins: process.argv.includes("--idle-spins") ? arg("--idle-spins", 256) : undefined,
+    idleWaitUs: process.argv.includes("--idle-wait-us") ? arg("--idle-wait-us", 50) : undefined,
+    only: process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined,
   }).then((l) => process.stdout.write(format(l)));
 }

@@ -165,6 +165,8 @@ export interface RunResult {
   counters: SwitchCounters;
   conservation: string[];
   skippedNonEthernet: number;
+  /** Replayed frames the capture had cut (caplen < wire length): replayed as captured. */
+  snaplenCut: number;
 }
 
 /** Applies the configuration on a private copy of the user's host and returns the PF. */
@@ -176,7 +178,7 @@ export async function configureHost(confFile: string, stateDir: string): Promise
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(
       "E_READ",
-      `${confFile}: ${code === "ENOENT" ? "no such file" : `cannot read (${code})`}`,
+      `${confFile}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`}`,
     );
   }
   // The user's host description (PFs, NICs), but none of its VFs: a private, in-memory host.
@@ -226,7 +228,8 @@ export async function configureHost(confFile: string, stateDir: string): Promise
 export function resolvePort(port: string, pf: PfRecord): number | "wire" {
   if (port === "wire") return "wire";
   if (port === "PF") return pf.vfs.length;
-  const m = /^VF-(\d+)$/.exec(port);
+  // Canonical names only ("VF-01" is not "VF-1"): results are keyed by these names.
+  const m = /^VF-(0|[1-9]\d*)$/.exec(port);
   if (m && pf.vfs.some((v) => v.index === Number(m[1]))) return Number(m[1]);
   const names = ["wire", "PF", ...pf.vfs.map((v) => `VF-${v.index}`)];
   throw new UserError(
@@ -249,6 +252,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   type Ev = { ts: bigint; src: number | "wire"; port: string; rec: PacketRecord; order: number; seq: number };
   const events: Ev[] = [];
   let skippedNonEthernet = 0;
+  let snaplenCut = 0;
   opts.inputs.forEach((input, order) => {
     const src = resolvePort(input.port, pf);
     let contents: ReturnType<typeof readCaptureFile>;
@@ -261,7 +265,10 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     if (contents.error) throw new UserError("E_CAPTURE", contents.error.message);
     contents.records.forEach((rec, seq) => {
       if (rec.linktype !== LINKTYPE_ETHERNET) skippedNonEthernet++;
-      else events.push({ ts: rec.ts, src, port: input.port, rec, order, seq });
+      else {
+        if (rec.data.length < rec.origLen) snaplenCut++;
+        events.push({ ts: rec.ts, src, port: input.port, rec, order, seq });
+      }
     });
   });
   events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.order - b.order || a.seq - b.seq));
@@ -313,5 +320,6 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     counters: engine.counters(),
     conservation: engine.conservation(),
     skippedNonEthernet,
+    snaplenCut,
   };
 }

@@ -117,6 +117,7 @@ export function buildPath(
   let layout: Layout;
   let nbuf: number;
   const genBuffers: number[] = [];
+  const genOwned: Array<{ dir: Dir; bufs: number[] }> = [];
   if (o.nic) {
     // Continue the switch's layout; the generators take their buffers from the switch's pool
     // (leaving some for the switch's own replication copies).
@@ -303,6 +304,7 @@ export function buildPath(
         const ts = t.ts;
         const c = layout.addRegion(`ctx:${el.name}`, P.GEN_CTX_BYTES, 64).offset;
         const mine = genBuffers.splice(0, Math.floor((nbuf - reserved) / genNames.length));
+        genOwned.push({ dir, bufs: mine });
         const free = layout.addRegion(`${el.name}:free`, 64 + nbuf * 4, 64).offset;
         set32(free, mine.length);
         set32(free + 4, nbuf);
@@ -509,6 +511,32 @@ export function buildPath(
   // (ping: requests out, replies back), it takes every buffer home.
   const only = genCtx.rx === undefined ? "tx" : genCtx.tx === undefined ? "rx" : undefined;
   if (only) genReturns[only].push(...genReturns[only === "rx" ? "tx" : "rx"].splice(0));
+  if (o.nic) {
+    // Buffers the switch frees (drops, frames it consumes without delivering) go home to the
+    // generator that owns them, on a return ring per owner (the switch its only producer),
+    // instead of onto the switch's own free stack (where the generator would run short).
+    const st = o.nic.sw.sl.switchState;
+    let k = 0;
+    for (const { dir, bufs } of genOwned) {
+      const home = only ?? dir; // with one generator, every return ring is its
+      // A generator drains at most 4 return rings: without room, frees stay with the switch.
+      if (bufs.length === 0 || k >= A.SS_MAX_OWNERS || genReturns[home].length >= 4) continue;
+      const lo = Math.min(...bufs);
+      const hi = Math.max(...bufs) + 1;
+      if (hi - lo !== bufs.length) continue; // not a contiguous range: frees stay with the switch
+      let cap = 2;
+      while (cap < bufs.length) cap *= 2;
+      const r = layout.addRing(`ret:switch:${dir}`, cap, A.RING_KIND_FREE).offset;
+      returns.push(r);
+      genReturns[home].push(r);
+      const e = st + A.SS_OWNERS + k * A.SS_OWNER_BYTES;
+      set32(e, lo);
+      set32(e + 4, hi);
+      set32(e + 8, r);
+      k++;
+    }
+    set32(st + A.SS_NOWNERS, k);
+  }
   for (const dir of ["rx", "tx"] as const) {
     const g = genCtx[dir];
     const rets = genReturns[dir];

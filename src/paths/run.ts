@@ -44,6 +44,9 @@ export interface RunOptions {
   /** Interrupt moderation interval in simulator µs (from the cost profile). */
   itrUs: number;
   burst?: number;
+  /** Workers' idle policy (src/workers/path-worker.ts): rounds before sleeping, µs per sleep. */
+  idleSpins?: number;
+  idleWaitUs?: number;
   eventIdx?: boolean;
   /** Use the NIC's embedded switch programmed from this PF's VFs; the consumer's pool is the
    *  VF with this index, or the PF pool ("pf"). Without it, a MAC-table demultiplexer stands in. */
@@ -232,6 +235,8 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
         steps,
         control: built.control,
         burst: o.burst ?? 64,
+        idleSpins: o.idleSpins,
+        idleWaitUs: o.idleWaitUs,
         crashAfterFrames: o.crash && o.crash.worker === w ? o.crash.afterFrames : undefined,
       })
       .catch((e: unknown) => {

@@ -1,5 +1,5 @@
 // Reading and writing capture files whatever their container (pcap µs/ns, pcapng).
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { type CaptureFormat, CaptureFormatError, detectFormat, type PacketRecord } from "./capture.ts";
 import { type PcapWriteOptions, readPcap, writePcap } from "./pcap.ts";
@@ -68,6 +68,15 @@ export function writeCaptureFile(
   opts: WriteOptions = {},
 ): void {
   const tmp = `${path}.${process.pid}.${basename(path)}.tmp`;
-  writeFileSync(tmp, encodeCapture(records, opts));
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, encodeCapture(records, opts));
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true }); // no half-written temporary left behind
+    } catch {
+      // the temporary was never a plain file: nothing of ours to remove
+    }
+    throw e;
+  }
 }

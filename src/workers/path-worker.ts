@@ -11,6 +11,12 @@ export interface WorkerTask {
   control: number;
   /** Frames per kernel call. */
   burst: number;
+  /** Idle policy: after this many consecutive rounds that moved nothing, the worker sleeps
+   *  (Atomics.wait) `idleWaitUs` per round until work shows up again (default 256 rounds,
+   *  50 µs). 0 µs: pure busy-polling. On a machine with fewer cores than busy threads, a short
+   *  wait lets the other stage run; see bench/paths.bench.ts `--idle-spins` / `--idle-wait-us`. */
+  idleSpins?: number;
+  idleWaitUs?: number;
   /** Test hook: this worker dies (exits its thread) after moving this many frames. */
   crashAfterFrames?: number;
 }
@@ -40,9 +46,13 @@ export default function runSchedule(task: WorkerTask): WorkerResult {
   let n = 0;
   let idle = 0;
   let idleStreak = 0;
+  const spins = task.idleSpins ?? 256;
+  const waitMs = (task.idleWaitUs ?? 50) / 1000;
+  const one = calls.length === 1 ? calls[0] : undefined;
   while (Atomics.load(view, STOP) === 0) {
     let moved = 0;
-    for (const call of calls) moved += call();
+    if (one) moved = one();
+    else for (let c = 0; c < calls.length; c++) moved += calls[c]();
     n += calls.length;
     frames += moved;
     if (task.crashAfterFrames !== undefined && frames >= task.crashAfterFrames) {
@@ -51,7 +61,7 @@ export default function runSchedule(task: WorkerTask): WorkerResult {
     if (moved === 0) {
       idle++;
       // Nothing to do: back off briefly so a 2-core machine's other worker gets the CPU.
-      if (++idleStreak > 256) Atomics.wait(view, STOP, 0, 0.05);
+      if (++idleStreak > spins && waitMs > 0) Atomics.wait(view, STOP, 0, waitMs);
     } else idleStreak = 0;
   }
   return { worker: task.worker, frames, calls: n, idleRounds: idle };

@@ -71,18 +71,26 @@ describe("switch --out that cannot be written", () => {
   });
 
   // Node 20's mkdirSync(..., { recursive: true }) loops forever when mkdir says ENOENT for a
-  // parent that exists (/proc): the command must fail, not hang. Spawned, with a time limit.
-  it.skipIf(!existsSync("/proc/self"))("an --out under /proc fails quickly with a message", () => {
-    const r = spawnSync(
-      process.execPath,
-      [join(repoRoot, "bin", "iovsim.js"), "--state", state, "switch", "-f", conf, "--in", `wire=${wire}`, "--out", "/proc/iovsim-x/y"],
-      { encoding: "utf8", timeout: 30_000 },
-    );
-    expect(r.signal).toBeNull();
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^iovsim: option '--out': cannot use '\/proc\/iovsim-x\/y'/);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-  }, 40_000);
+  // parent that exists (/proc): the command must fail, not hang. Spawned (main.ts directly, so
+  // the time limit's SIGKILL reaches the process that would spin).
+  it.skipIf(!existsSync("/proc/self"))(
+    "an --out under /proc fails quickly with a message",
+    () => {
+      const main = join(repoRoot, "src", "cli", "main.ts");
+      const argv = ["switch", "-f", conf, "--in", `wire=${wire}`, "--out", "/proc/iovsim-x/y"];
+      const r = spawnSync(process.execPath, ["--import", "tsx", main, "--state", state, ...argv], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        timeout: 30_000,
+        killSignal: "SIGKILL",
+      });
+      expect(r.signal).toBeNull();
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^iovsim: option '--out': cannot use '\/proc\/iovsim-x\/y'/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    },
+    40_000,
+  );
 });
 
 describe("switch -f pointing at a directory", () => {
@@ -125,8 +133,20 @@ describe("switch --vxlan-port", () => {
       };
       const withPort = join(tmp, `vx-${engine}`);
       const r1 = await run(
-        "switch", "-f", conf, "--in", `wire=${input}`, "--out", withPort,
-        "--rss", "inner", "--per-queue", "--engine", engine, "--vxlan-port", "8472",
+        "switch",
+        "-f",
+        conf,
+        "--in",
+        `wire=${input}`,
+        "--out",
+        withPort,
+        "--rss",
+        "inner",
+        "--per-queue",
+        "--engine",
+        engine,
+        "--vxlan-port",
+        "8472",
       );
       expect(r1.err).toBe("");
       expect(r1.rc).toBe(0);
@@ -134,8 +154,18 @@ describe("switch --vxlan-port", () => {
 
       const without = join(tmp, `novx-${engine}`);
       const r2 = await run(
-        "switch", "-f", conf, "--in", `wire=${input}`, "--out", without,
-        "--rss", "inner", "--per-queue", "--engine", engine,
+        "switch",
+        "-f",
+        conf,
+        "--in",
+        `wire=${input}`,
+        "--out",
+        without,
+        "--rss",
+        "inner",
+        "--per-queue",
+        "--engine",
+        engine,
       );
       expect(r2.rc).toBe(0);
       // Not a tunnel without the port: one outer 4-tuple, one queue.
@@ -159,5 +189,148 @@ describe("switch --vxlan-port", () => {
     const r = await run("switch", "-f", conf, "--in", `wire=${input}`, "--out", dir, "--vxlan-port", "8472");
     expect(r.rc).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, "counters.json"), "utf8")).vxlanPorts).toEqual([8472]);
+  });
+});
+
+describe("switch inputs that are not plain Ethernet frames", () => {
+  it("counts snaplen-cut frames and non-Ethernet records in the summary and counters.json", async () => {
+    const full = eth({ dst: "02:00:00:00:00:10", src: EXT })
+      .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+      .udp()
+      .payload(100)
+      .build();
+    const p = join(tmp, "cut.pcap");
+    writeFileSync(
+      p,
+      encodeCapture(
+        [
+          { ts: 0n, data: full.subarray(0, 60), origLen: full.length, iface: 0, linktype: 1 },
+          { ts: 1n, data: full, origLen: full.length, iface: 1, linktype: 1 },
+          { ts: 2n, data: full.subarray(14), origLen: full.length - 14, iface: 2, linktype: 101 },
+        ],
+        { format: "pcapng" },
+      ),
+    );
+    const dir = join(tmp, "cut-out");
+    const r = await run("switch", "-f", conf, "--in", `wire=${p}`, "--out", dir);
+    expect(r.rc).toBe(0);
+    expect(r.out).toContain("skipped 1 non-Ethernet records");
+    expect(r.out).toContain("1 input frames were cut by their capture's snaplen");
+    const c = JSON.parse(readFileSync(join(dir, "counters.json"), "utf8"));
+    expect(c.skippedNonEthernet).toBe(1);
+    expect(c.snaplenCut).toBe(1);
+    expect(readCaptureFile(join(dir, "VF-0.pcap")).records.map((x) => x.data.length)).toEqual([
+      60,
+      full.length,
+    ]);
+  });
+});
+
+describe("switch --in port names", () => {
+  it("a VF number with a leading zero is an unknown port, not an internal error", async () => {
+    const r = await run("switch", "-f", conf, "--in", `VF-01=${wire}`, "--out", join(tmp, "o-vf01"));
+    expect(r.rc).toBe(1);
+    expect(r.err).toBe(
+      "iovsim: option '--in': no port 'VF-01' (this configuration has: wire, PF, VF-0, VF-1)\n",
+    );
+  });
+});
+
+describe("switch flags", () => {
+  it("--per-queue=VALUE is refused instead of silently ignoring the value", async () => {
+    const r = await run(
+      "switch",
+      "-f",
+      conf,
+      "--in",
+      `wire=${wire}`,
+      "--out",
+      join(tmp, "o-pq"),
+      "--per-queue=no",
+    );
+    expect(r.rc).toBe(1);
+    expect(r.err).toBe("iovsim: option '--per-queue' takes no value\n");
+  });
+});
+
+describe("decode of other link types", () => {
+  it("names common link types (raw IP, Linux cooked) when it skips them", async () => {
+    const ip = eth().ipv4({ src: "10.0.0.1", dst: "10.0.0.2" }).udp().build().subarray(14);
+    const p = join(tmp, "linktypes.pcapng");
+    writeFileSync(
+      p,
+      encodeCapture(
+        [
+          { ts: 0n, data: ip, origLen: ip.length, iface: 0, linktype: 101 },
+          { ts: 1n, data: new Uint8Array(16 + ip.length), origLen: 16 + ip.length, iface: 1, linktype: 113 },
+        ],
+        { format: "pcapng" },
+      ),
+    );
+    const r = await run("decode", p);
+    expect(r.rc).toBe(0);
+    expect(r.out).toContain("link type 101 (RAW): not Ethernet, skipped");
+    expect(r.out).toContain("link type 113 (LINUX_SLL): not Ethernet, skipped");
+    expect(r.out).toContain("2 frames, 2 not Ethernet (skipped)");
+  });
+});
+
+describe("decode -", () => {
+  it("reads the capture from standard input (tcpdump -w - | iovsim decode -)", () => {
+    const main = join(repoRoot, "src", "cli", "main.ts");
+    const r = spawnSync(process.execPath, ["--import", "tsx", main, "decode", "-", "--json"], {
+      cwd: repoRoot,
+      input: readFileSync(wire),
+      encoding: "utf8",
+      timeout: 30_000,
+      killSignal: "SIGKILL",
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout.trim()).eth.dst).toBe("02:00:00:00:00:10");
+  }, 40_000);
+});
+
+describe("switch counters.json against the spec's counter rules (§6)", () => {
+  it("a VF's broadcast and multicast: per-receiver copies, bytes with FCS, broadcast is not multicast", async () => {
+    const bcast = eth({ dst: "ff:ff:ff:ff:ff:ff", src: "02:00:00:00:00:10" })
+      .ipv4()
+      .udp()
+      .payload(100)
+      .build();
+    const mcast = eth({ dst: "01:00:5e:00:00:05", src: "02:00:00:00:00:10" })
+      .ipv4()
+      .udp()
+      .payload(20)
+      .build();
+    const input = pcap("vf0-bm.pcap", [bcast, mcast]);
+    const dir = join(tmp, "bm");
+    const r = await run("switch", "-f", conf, "--in", `VF-0=${input}`, "--out", dir);
+    expect(r.rc).toBe(0);
+    const c = JSON.parse(readFileSync(join(dir, "counters.json"), "utf8")).counters;
+    const len = (f: Uint8Array) => Math.max(f.length, 60) + 4;
+    expect(c.pools["VF-0"]).toMatchObject({
+      tx_packets: 2,
+      tx_bytes: len(bcast) + len(mcast),
+      tx_broadcast: 1,
+      tx_multicast: 1,
+      rx_packets: 0,
+    });
+    // The broadcast reaches VF-1 and the PF (never the sender); the multicast, registered by
+    // nobody, only the default pool (PF), and both leave through the wire.
+    expect(c.pools["VF-1"]).toMatchObject({
+      rx_packets: 1,
+      rx_bytes: len(bcast),
+      rx_broadcast: 1,
+      rx_multicast: 0,
+    });
+    expect(c.pools.PF).toMatchObject({
+      rx_packets: 2,
+      rx_bytes: len(bcast) + len(mcast),
+      rx_broadcast: 1,
+      rx_multicast: 1,
+    });
+    expect(c.port).toMatchObject({ tx_packets: 2, tx_bytes: len(bcast) + len(mcast) });
+    expect(readCaptureFile(join(dir, "wire.pcap")).records).toHaveLength(2);
   });
 });

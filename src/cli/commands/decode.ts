@@ -8,7 +8,7 @@ import { iterateCapture } from "../../traffic/capture-io.ts";
 import type { Command } from "../context.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
 
-const HELP = `usage: iovsim decode FILE [--json] [--vxlan-port N ...]
+const HELP = `usage: iovsim decode FILE [--json] [--vxlan-port N ...]   (FILE '-': standard input)
 
 Decodes every frame of a pcap (µs or ns, either byte order) or pcapng file with the simulator's
 reference parser and prints, per frame, the layers it found, the tunnel, the inner packet and
@@ -21,6 +21,23 @@ the RSS hashes (Microsoft key; outer, and tunnel-aware inner).
 Frames whose link type is not Ethernet are listed and skipped. A corrupt file is decoded up to
 the corrupt record, then reported with its byte offset (exit status 1).
 `;
+
+/** Names of the link types a user is likely to meet (tcpdump's LINKTYPE_* names). */
+const LINKTYPE_NAMES: Record<number, string> = {
+  0: "NULL",
+  101: "RAW",
+  105: "IEEE802_11",
+  113: "LINUX_SLL",
+  127: "IEEE802_11_RADIO",
+  228: "IPV4",
+  229: "IPV6",
+  276: "LINUX_SLL2",
+};
+
+function linktypeLabel(linktype: number): string {
+  const name = LINKTYPE_NAMES[linktype];
+  return name ? `${linktype} (${name})` : String(linktype);
+}
 
 interface DecodeArgs {
   file: string;
@@ -65,7 +82,7 @@ export const command: Command = {
     const { file, json, vxlanPorts } = parsedArgs;
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(file);
+      bytes = readFileSync(file === "-" ? 0 : file); // "-": standard input (tcpdump -w - | ...)
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why =
@@ -93,7 +110,7 @@ export const command: Command = {
                   linktype: rec.linktype,
                   skipped: "not Ethernet",
                 })
-              : `${String(frames).padStart(5)}  ${String(rec.data.length).padStart(5)}B  link type ${rec.linktype}: not Ethernet, skipped`,
+              : `${String(frames).padStart(5)}  ${String(rec.data.length).padStart(5)}B  link type ${linktypeLabel(rec.linktype)}: not Ethernet, skipped`,
           );
         } else {
           const p = parseFrame(rec.data, { vxlanPorts });

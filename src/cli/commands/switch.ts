@@ -2,8 +2,8 @@
 //   [--per-queue] [--format pcap|pcap-ns|pcapng] --out DIR
 // Runs capture files through the NIC's embedded switch as configured by an iovctl.conf, and
 // writes what every function received, what left on the wire, and the counters.
-import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
 import type { SwitchConfig } from "../../switch/config.ts";
@@ -48,6 +48,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
 Every receiving function's driver is assumed to keep up (rings are drained after every
 frame), so no-descriptor drops do not occur in this replay. Frames are counted exactly once:
 delivered (per copy), sent to the wire, or dropped with a reason (printed and in counters.json).
+Records of another link type than Ethernet are skipped and counted (skippedNonEthernet); frames
+a capture's snaplen cut short are replayed as captured, and counted (snaplenCut).
 `;
 
 interface SwitchArgs {
@@ -114,6 +116,7 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
         break;
       }
       case "--per-queue":
+        if (inline !== undefined) throw new UserError("E_USAGE", "option '--per-queue' takes no value");
         perQueue = true;
         break;
       case "--format": {
@@ -157,15 +160,55 @@ function chooseEngine(kind: SwitchArgs["engine"]): EngineFactory {
   return kind === "reference" ? referenceEngine : wasmEngine;
 }
 
+/**
+ * mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever when mkdir says
+ * ENOENT for a parent that exists (e.g. anything under /proc).
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const parent = dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const m of missing.reverse()) mkdirSync(m);
+}
+
 /** Creates the output directory up front, so a bad --out fails before any work. */
 function ensureOutDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : (e as Error).message;
+    const why =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "a file is in the way"
+        : code === "EACCES" || code === "EPERM" || code === "EROFS"
+          ? "permission denied"
+          : code === "ENOENT"
+            ? "the file system refused to create it"
+            : (e as Error).message;
     throw new UserError("E_OUT", `option '--out': cannot use '${dir}' as a directory (${why})`);
+  }
+}
+
+/** Runs one output write; a file-system refusal becomes a user error naming the file. */
+function writeOrExplain(path: string, write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code) throw e;
+    const why =
+      code === "EISDIR"
+        ? "a directory is in the way"
+        : code === "EACCES" || code === "EPERM"
+          ? "permission denied"
+          : code;
+    throw new UserError("E_OUT", `${path}: cannot write (${why})`);
   }
 }
 
@@ -174,7 +217,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
   const ext = opts.format === "pcapng" ? "pcapng" : "pcap";
   const write = (name: string, recs: Parameters<typeof writeCaptureFile>[1]) => {
     const p = join(dir, `${name}.${ext}`);
-    writeCaptureFile(p, recs, { format: opts.format });
+    writeOrExplain(p, () => writeCaptureFile(p, recs, { format: opts.format }));
     written.push(p);
   };
   write("wire", r.wire);
@@ -199,10 +242,13 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     pf: r.pf.name,
     rss: opts.rss,
     inputs: opts.inputs,
+    vxlanPorts: opts.vxlanPorts,
     functions: r.tallies,
     frameDrops: r.dropReasons,
     copyDrops: r.copyDropReasons,
     conservation: r.conservation.length === 0 ? "ok" : r.conservation,
+    skippedNonEthernet: r.skippedNonEthernet,
+    snaplenCut: r.snaplenCut,
     counters: {
       port: r.counters.port,
       pools: Object.fromEntries(
@@ -215,8 +261,15 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
   };
   const cpath = join(dir, "counters.json");
   const tmp = `${cpath}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(counters, null, 2)}\n`);
-  renameSync(tmp, cpath);
+  writeOrExplain(cpath, () => {
+    try {
+      writeFileSync(tmp, `${JSON.stringify(counters, null, 2)}\n`);
+      renameSync(tmp, cpath);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+  });
   written.push(cpath);
   return written;
 }
@@ -264,8 +317,12 @@ export const command: Command = {
     if (reasons.length) ctx.out(`frame drops: ${reasons.join(", ")}\n`);
     if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
     if (result.skippedNonEthernet) ctx.out(`skipped ${result.skippedNonEthernet} non-Ethernet records\n`);
+    if (result.snaplenCut)
+      ctx.out(
+        `note: ${result.snaplenCut} input frames were cut by their capture's snaplen; replayed as captured (shorter than on the wire)\n`,
+      );
     ctx.out(
-      `wrote ${opts.out}/ (wire, PF, ${result.pf.vfs.length} VF captures${opts.perQueue ? " + per-queue" : ""}, counters.json)\n`,
+      `wrote ${opts.out.replace(/(.)\/+$/, "$1")}/ (wire, PF, ${result.pf.vfs.length} VF captures${opts.perQueue ? " + per-queue" : ""}, counters.json)\n`,
     );
     if (result.conservation.length) {
       ctx.err(`iovsim: CONSERVATION VIOLATION: ${result.conservation.join("; ")}\n`);
