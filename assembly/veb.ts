@@ -603,6 +603,9 @@ function rxOne(buf: u32, off: u32, len: u32): void {
 // not shared: Rx always hashes, Tx only with SF_RSS_ON_LB).
 let rDPool: u32 = NONE;
 let rDMax: u32 = 0;
+let rDLpe = false;
+let rDStrip = false;
+let rDHide = false;
 let rDTable: usize = 0;
 let rDTypes: u32 = 0;
 let rDInner = false;
@@ -627,12 +630,20 @@ let rLastFast = false;
 function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32, addMask: u64, keepMask: u64, copy: bool, traceOn: bool): u32 {
   const vfre = mVfre;
   const flp = mFlp;
+  const vpe = mVpe;
+  const vlanFilter = (cFlags & SF_VLAN_FILTER) != 0;
+  // One 802.1Q tag (VET 0x8100, what fastRss reads as a tag): limits +4 bytes unless LPE.
+  const tagOk = cVet == 0x8100;
+  const portLimT: u32 = (cFlags & SF_PORT_LPE) != 0 ? portLim : 1518;
   const bufCount = gBufCount;
   const bufSize = gBufSize;
   const vetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
   const vetExtLe = (cFlags & SF_DOUBLE_VLAN) != 0 ? <u32>bswap<u16>(<u16>cVetExt) : NONE;
   let dPool = rDPool;
   let dMax = rDMax;
+  let dLpe = rDLpe;
+  let dStrip = rDStrip;
+  let dHide = rDHide;
   let dTable = rDTable;
   let dTypes = rDTypes;
   let dInner = rDInner;
@@ -650,14 +661,26 @@ function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32
     const off = <u32>(lo >> 32) & 0xffff;
     const len = <u32>(lo >> 48);
     if (buf >= bufCount || off + 64 > bufSize || off + len > bufSize) break;
-    if (len < 60 || len > portLim) break;
+    if (len < 60) break;
     const f = bufAddr(buf) + off;
     const et = <u32>load<u16>(f + 12);
     const da = macAt(f);
-    if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
+    if (et == vetExtLe || (da & 1) != 0) break;
+    const tagged = et == vetLe;
+    let tci: u32 = 0;
+    let keep = keepMask;
+    if (tagged) {
+      if (!tagOk || len > portLimT) break;
+      tci = <u32>bswap<u16>(load<u16>(f + 14));
+      const vid = tci & 0xfff;
+      if (vlanFilter) {
+        if (!bitTest(gVfta, vid)) break; // the general path drops it (VLAN filter)
+        keep = (load<u64>(gVlanPools + (<usize>vid << 3)) | vpe) & vfre;
+      }
+    } else if (len > portLim) break;
     let P = macFind(da) & vfre;
     if (P == 0) break;
-    P = (P | addMask) & keepMask;
+    P = (P | addMask) & keep;
     if (P == 0) break; // selectRx would try the default pool
     if (flp != 0) P &= ~(macFind(macAt(f + 6)) & flp); // loopback-source pruning (FLP)
     if (P == 0 || (P & (P - 1)) != 0) break;
@@ -666,9 +689,10 @@ function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32
       dPool = p;
       const pflags = pcfg(p, PC_FLAGS);
       const rlpml = pcfg(p, PC_RLPML);
-      let lim: u32 = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
-      if (lim > cRxBuf) lim = cRxBuf; // one descriptor
-      dMax = lim;
+      dLpe = (pflags & PF_LPE) != 0;
+      dMax = dLpe ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514; // isOversized, untagged
+      dStrip = (pflags & PF_STRIP) != 0;
+      dHide = (pflags & PF_HIDE_VLAN) != 0;
       dTable = <usize>pcfg(p, PC_TOEPLITZ);
       dTypes = pcfg(p, PC_RSS_TYPES);
       dInner = (pflags & PF_RSS_INNER) != 0;
@@ -676,7 +700,11 @@ function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32
       dRetaMask = pcfg(p, PC_RETA_MASK);
       dRxRing = pcfg(p, PC_RXRING);
     }
-    if (len > dMax) break;
+    if (len > (tagged && !dLpe ? 1518 : dMax)) break;
+    const strip = tagged && dStrip;
+    if (strip && copy) break; // (the general path copies around the tag)
+    const blen = strip ? len - 4 : len;
+    if (blen > cRxBuf) break; // one descriptor
     const rtype = fastRssInline(f, len, dTable, dTypes, dInner);
     if (rtype == RSS_BAIL) break;
     const hash: u32 = rtype != RSS_NONE ? gRssHash : 0;
@@ -701,15 +729,30 @@ function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32
         bufFree(buf); // (copy mode with buffer owners only)
       } else store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
     }
+    let flags: u32 = DF_DD | DF_EOP;
+    let dtci: u32 = 0;
+    if (strip) {
+      // VLAN strip in place: DA/SA move over the tag (12 bytes, read before written).
+      const w0 = load<u64>(f);
+      const w1 = load<u32>(f + 8);
+      store<u64>(f + 4, w0);
+      store<u32>(f + 12, w1);
+      o += 4;
+      flags |= DF_VP;
+      if (!dHide) {
+        flags |= DF_TCI;
+        dtci = tci;
+      }
+    }
     const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
     v128.store(slot, i64x2(
-      <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>len << 48)),
-      <i64>(<u64>hash | (<u64>(DF_DD | DF_EOP) << 48) | (<u64>(rtype & 0xff) << 56)),
+      <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>blen << 48)),
+      <i64>(<u64>hash | (<u64>dtci << 32) | (<u64>flags << 48) | (<u64>(rtype & 0xff) << 56)),
     ));
     store<u32>(sh + SH_TAIL, tail + 1);
     const bytes = <u64>(len + 4);
     store<u32>(sh + SH_RPKTS, load<u32>(sh + SH_RPKTS) + 1);
-    store<u64>(sh + SH_RBYTES, load<u64>(sh + SH_RBYTES) + bytes);
+    store<u64>(sh + SH_RBYTES, load<u64>(sh + SH_RBYTES) + <u64>(blen + 4));
     // Port size bucket (bucket(): 64, 65-127, ..., 1024+; len >= 60 here).
     const l = len + 4;
     const bk: i32 = l == 64 ? 0 : l <= 127 ? 1 : l <= 255 ? 2 : l <= 511 ? 3 : l <= 1023 ? 4 : 5;
@@ -726,6 +769,9 @@ function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32
   }
   rDPool = dPool;
   rDMax = dMax;
+  rDLpe = dLpe;
+  rDStrip = dStrip;
+  rDHide = dHide;
   rDTable = dTable;
   rDTypes = dTypes;
   rDInner = dInner;

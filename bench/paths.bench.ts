@@ -120,8 +120,12 @@ export function format(lines: BenchLine[]): string {
     );
   }
   for (const w of [1, 2]) {
-    const n = lines.find((l) => l.name === "native" && l.workers === w && l.policy !== "gen + veb-rx | host-stack");
-    const v = lines.find((l) => l.name === "virtio" && l.workers === w && l.policy !== "gen + veb-rx | host-stack");
+    const n = lines.find(
+      (l) => l.name === "native" && l.workers === w && l.policy !== "gen + veb-rx | host-stack",
+    );
+    const v = lines.find(
+      (l) => l.name === "virtio" && l.workers === w && l.policy !== "gen + veb-rx | host-stack",
+    );
     if (n && v)
       out.push(`  ratio virtio / native, ${w} worker(s): ${(v.mppsMedian / n.mppsMedian).toFixed(2)}`);
   }

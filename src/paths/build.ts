@@ -36,6 +36,9 @@ export interface PlanStep {
 export const CTL_STOP = 0;
 export const CTL_GO = 1;
 export const CTL_READY = 2;
+/** Rounds that moved frames (any worker), and workers sleeping on it (idle policy). */
+export const CTL_PROGRESS = 3;
+export const CTL_WAITERS = 4;
 
 export interface BuiltPath {
   graph: PathGraph;

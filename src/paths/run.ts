@@ -15,6 +15,7 @@ import {
   type BuiltPath,
   buildPath,
   CTL_GO,
+  CTL_PROGRESS,
   CTL_READY,
   CTL_STOP,
   clearPathMemory,
@@ -260,6 +261,7 @@ export async function runPath(engine: PathEngine, graph: PathGraph, o: RunOption
   }
   Atomics.store(i32, ctl + CTL_STOP, 1);
   Atomics.notify(i32, ctl + CTL_GO);
+  Atomics.notify(i32, ctl + CTL_PROGRESS); // sleeping workers see the stop flag at once
   const results = (await Promise.all(tasks)).filter((r): r is WorkerResult => r !== undefined);
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (results.length < plan.length && failures.length === 0) failures.push("a worker ended without a result");

@@ -11,10 +11,12 @@ export interface WorkerTask {
   control: number;
   /** Frames per kernel call. */
   burst: number;
-  /** Idle policy: after this many consecutive rounds that moved nothing, the worker sleeps
-   *  (Atomics.wait) `idleWaitUs` per round until work shows up again (default 256 rounds,
-   *  50 µs). 0 µs: pure busy-polling. On a machine with fewer cores than busy threads, a short
-   *  wait lets the other stage run; see bench/paths.bench.ts `--idle-spins` / `--idle-wait-us`. */
+  /** Idle policy: after this many consecutive rounds that moved nothing (default 512, some
+   *  µs), the worker sleeps (Atomics.wait on the control block's progress word) until another
+   *  worker moves frames and notifies, or `idleWaitUs` pass (default 1000). 0 µs: pure
+   *  busy-polling. A fixed sleep (the old 50 µs) outlasts the two bursts queued between stages
+   *  and starves the next one; pure spinning wastes the CPU when the workers share a core. See
+   *  docs/paths.md and bench/paths.bench.ts `--idle-spins` / `--idle-wait-us`. */
   idleSpins?: number;
   idleWaitUs?: number;
   /** Test hook: this worker dies (exits its thread) after moving this many frames. */
@@ -46,23 +48,41 @@ export default function runSchedule(task: WorkerTask): WorkerResult {
   let n = 0;
   let idle = 0;
   let idleStreak = 0;
-  const spins = task.idleSpins ?? 256;
-  const waitMs = (task.idleWaitUs ?? 50) / 1000;
+  const spins = task.idleSpins ?? 512;
+  const waitMs = (task.idleWaitUs ?? 1000) / 1000;
+  const PROGRESS = ctl + 3;
+  const WAITERS = ctl + 4;
   const one = calls.length === 1 ? calls[0] : undefined;
+  const round = (): number => {
+    if (one) return one();
+    let m = 0;
+    for (let c = 0; c < calls.length; c++) m += calls[c]();
+    return m;
+  };
   while (Atomics.load(view, STOP) === 0) {
-    let moved = 0;
-    if (one) moved = one();
-    else for (let c = 0; c < calls.length; c++) moved += calls[c]();
+    let moved = round();
     n += calls.length;
+    if (moved === 0 && ++idleStreak > spins && waitMs > 0) {
+      // Idle for a while: sleep until another worker makes progress (or the timeout). The
+      // progress count is read before the last look for work, so a wake-up is never lost.
+      const seen = Atomics.load(view, PROGRESS);
+      Atomics.add(view, WAITERS, 1);
+      moved = round();
+      n += calls.length;
+      if (moved === 0 && Atomics.load(view, STOP) === 0) Atomics.wait(view, PROGRESS, seen, waitMs);
+      Atomics.sub(view, WAITERS, 1);
+    }
     frames += moved;
     if (task.crashAfterFrames !== undefined && frames >= task.crashAfterFrames) {
       process.exit(86); // simulated crash: the worker thread dies mid-run
     }
-    if (moved === 0) {
-      idle++;
-      // Nothing to do: back off briefly so a 2-core machine's other worker gets the CPU.
-      if (++idleStreak > spins && waitMs > 0) Atomics.wait(view, STOP, 0, waitMs);
-    } else idleStreak = 0;
+    if (moved === 0) idle++;
+    else {
+      idleStreak = 0;
+      // Frames moved (and their rings published): wake a sleeping worker, if any.
+      Atomics.add(view, PROGRESS, 1);
+      if (Atomics.load(view, WAITERS) !== 0) Atomics.notify(view, PROGRESS);
+    }
   }
   return { worker: task.worker, frames, calls: n, idleRounds: idle };
 }

@@ -43,8 +43,10 @@ function unicastWire(r: Rng, cfg: SwitchConfig): SwitchEvent {
     macs.length > 0 && r.bool(0.9)
       ? r.pick(macs)
       : r.pick(["02:00:00:00:00:99", "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff"]);
+  // VIDs the configuration knows (VFTA / pool VLAN lists), so tags pass the VLAN filter too.
+  const vids = cfg.port.vfta.length > 0 ? cfg.port.vfta : [0];
   const b = eth({ dst, src: r.pick(macs.concat(["00:11:22:33:44:55"])) });
-  const tagged = r.bool(0.05) ? b.vlan(r.int(0, 4095)) : b;
+  const tagged = r.bool(0.3) ? b.vlan(r.bool(0.5) ? r.int(0, 4095) : r.pick(vids)) : b;
   const ip = tagged.ipv4({
     src: r.pick(IPS),
     dst: r.pick(IPS),
