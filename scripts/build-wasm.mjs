@@ -19,7 +19,15 @@ export async function buildWasm({ force = false, quiet = true } = {}) {
   if (!force && existsSync(out) && statSync(out).mtimeMs >= newestSource()) return out;
   const asc = (await import("assemblyscript/asc")).default;
   const { error, stderr } = await asc.main(
-    [join(root, "assembly/index.ts"), "--config", join(root, "asconfig.json"), "--target", "release", "--baseDir", root],
+    [
+      join(root, "assembly/index.ts"),
+      "--config",
+      join(root, "asconfig.json"),
+      "--target",
+      "release",
+      "--baseDir",
+      root,
+    ],
     { stdout: quiet ? { write() {} } : process.stdout, stderr: { write: (s) => process.stderr.write(s) } },
   );
   if (error) throw new Error(`AssemblyScript build failed: ${error.message}\n${stderr ?? ""}`);
