@@ -158,6 +158,8 @@ export const RT_TCP6 = 1 << 5;
 export const RT_UDP4 = 1 << 6;
 export const RT_UDP6 = 1 << 7;
 export const RT_UDP6_EX = 1 << 8;
+/** Every hash type enabled. */
+export const RT_ALL = (1 << 9) - 1;
 
 // RSS type codes written to the descriptor (ixgbe)
 export const RSS_NONE = 0;

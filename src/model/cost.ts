@@ -1,7 +1,7 @@
 // The cost model: event counts + a cost profile -> modeled cycles per packet per CPU,
 // throughput (bottleneck named, capped by line rate), latency and ping round trip.
 // Formulas are documented in docs/paths.md; every constant comes from the profile.
-import type { EventCounts } from "./events.ts";
+import { type EventCounts, zeroCounts } from "./events.ts";
 import type { CostProfile } from "./profile.ts";
 
 /** How a path's receive side is virtualized; decides who pays for each event. */
@@ -276,22 +276,7 @@ export function pingRttUs(
   return (ours + peer + 2 * wire) / 1e3;
 }
 
-const emptyCounts: EventCounts = {
-  packets: 1,
-  bytes: 0,
-  doorbells: 0,
-  interrupts: 0,
-  copies: 0,
-  bytesCopied: 0,
-  iotlbLookups: 0,
-  switchLookups: 0,
-  bridgeLookups: 0,
-  epairHops: 0,
-  kicks: 0,
-  kicksSuppressed: 0,
-  usedNotifications: 0,
-  usedSuppressed: 0,
-};
+const emptyCounts: EventCounts = { ...zeroCounts(), packets: 1 };
 
 /**
  * ELI's I/O-intensive workload (anchors §2.1): a single-vCPU guest that is CPU-bound, taking

@@ -14,16 +14,7 @@ import { RingView } from "../switch/ring.ts";
 
 const WORKER_RING = 1024;
 const DISPATCH_RETA = 128;
-const ALL_TYPES =
-  A.RT_TCP4 |
-  A.RT_IPV4 |
-  A.RT_TCP6_EX |
-  A.RT_IPV6_EX |
-  A.RT_IPV6 |
-  A.RT_TCP6 |
-  A.RT_UDP4 |
-  A.RT_UDP6 |
-  A.RT_UDP6_EX;
+const ALL_TYPES = A.RT_ALL;
 
 type DispatchKernels = {
   parse(frame: number, len: number, out: number): number;

@@ -45,7 +45,7 @@ const TUN_NAMES: Record<number, TunnelType> = {
   [A.TUN_MPLS]: "mpls",
   [A.TUN_IPIP]: "ipip",
 };
-const ALL_TYPES = 0x1ff;
+const ALL_TYPES = A.RT_ALL;
 /** Largest frame the parser instance accepts (a pcap snapshot length). */
 export const MAX_PARSE_FRAME = 262144;
 

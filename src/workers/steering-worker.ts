@@ -41,16 +41,7 @@ export interface SteeringTaskResult {
   perRing: number[];
 }
 
-const ALL_TYPES =
-  A.RT_TCP4 |
-  A.RT_IPV4 |
-  A.RT_TCP6_EX |
-  A.RT_IPV6_EX |
-  A.RT_IPV6 |
-  A.RT_TCP6 |
-  A.RT_UDP4 |
-  A.RT_UDP6 |
-  A.RT_UDP6_EX;
+const ALL_TYPES = A.RT_ALL;
 
 function idle(ctl: Int32Array, streak: number): void {
   // Nothing to do: yield the core (2-vCPU machines run the switch thread too).
