@@ -392,3 +392,23 @@ export const SS_NOWNERS = 32; // u32
 export const SS_OWNERS = 36; // SS_MAX_OWNERS x { lo u32, hi u32, ring u32 }
 export const SS_OWNER_BYTES = 12;
 export const SS_MAX_OWNERS = 2;
+
+// ---- Software dispatcher context (assembly/dispatch.ts dispatchBurst), one per dispatcher ----
+// u32 words; the per-worker entries start at DX_OUTS (DXW_BYTES each), the u8 RETA (worker
+// index per entry, DX_RETA_MAX entries at most) at DX_RETA.
+export const DX_IN = 0; // absolute offset of the input ring (this thread is its consumer)
+export const DX_NOUT = 4; // worker rings (<= DX_MAX_OUT)
+export const DX_TABLE = 8; // absolute offset of the Toeplitz byte table
+export const DX_REC = 12; // absolute offset of a PARSE_BYTES parse record (scratch)
+export const DX_RETA_MASK = 16; // RETA entries - 1 (power of two)
+export const DX_TYPES = 20; // RT_* hash types enabled
+export const DX_TAKEN = 24; // u32 frames taken from the input ring (kernel adds)
+export const DX_OUTS = 64;
+export const DXW_RING = 0; // absolute offset of worker ring w (this thread is its producer)
+export const DXW_FRAMES = 4; // u32 frames enqueued to it (kernel adds)
+export const DXW_PEND = 8; // u32 enqueued this burst, not yet published (kernel scratch, 0 between calls)
+export const DXW_BYTES = 16;
+export const DX_MAX_OUT = 64;
+export const DX_RETA = 64 + 64 * 16;
+export const DX_RETA_MAX = 512;
+export const DISPATCH_CTX_BYTES = 64 + 64 * 16 + 512;

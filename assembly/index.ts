@@ -11,3 +11,4 @@ export * from "./bridge";
 export * from "./virtio";
 export * from "./ring";
 export * from "./echo";
+export * from "./dispatch";

@@ -10,7 +10,8 @@ import { rssHash } from "../switch/reference/rss.ts";
 import { rssConfigFor } from "../switch/reference/rss-select.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { loadModule } from "../switch/wasm.ts";
-import { type DispatchStats, WasmDispatcher } from "./dispatcher.ts";
+import { type DispatchKernels, type DispatchStats, WasmDispatcher } from "./dispatcher.ts";
+import { injectWireBurst } from "./inject.ts";
 import type { StrategySetup } from "./strategies.ts";
 import { runThreadedDispatch } from "./threaded.ts";
 
@@ -129,41 +130,55 @@ async function runWasmThreaded(setup: StrategySetup, frames: readonly Uint8Array
 async function runWasm(setup: StrategySetup, frames: readonly Uint8Array[]): Promise<SteeringRun> {
   cachedModule ??= await loadModule();
   const sw = new WasmSwitch(setup.config, { module: cachedModule, bufCount: 4096, wireRingSize: 1024 });
-  const dispatcher = setup.dispatch ? new WasmDispatcher(sw, setup.cores, setup.hwQueues[0]!.pool) : null;
   const hw0 = setup.hwQueues[0]!;
-  const ringCounts = new Map<string, number>();
+  const dispatcher = setup.dispatch ? new WasmDispatcher(sw, setup.cores, hw0.pool, hw0.queue) : null;
+  const k = sw.kernels as unknown as DispatchKernels;
+  // Every Rx ring, drained by count (one Wasm call per ring) or by the dispatcher.
+  const rings = sw.sl.rxRings.flatMap((qs, p) =>
+    qs.map((r, q) => ({
+      id: r.id,
+      key: `${p}:${q}`,
+      dispatch: !!dispatcher && p === hw0.pool && q === hw0.queue,
+    })),
+  );
+  const counts = new Array<number>(rings.length).fill(0);
   const t0 = performance.now();
   for (let i = 0; i < frames.length; i += CHUNK) {
-    sw.injectWire(frames.slice(i, i + CHUNK));
-    sw.run();
-    sw.rx.forEach((qs, p) => {
-      qs.forEach((ring, q) => {
-        const descs = ring.dequeue();
-        if (descs.length === 0) return;
-        const eops = descs.filter((d) => (d.flags & 0x02) !== 0);
-        const key = `${p}:${q}`;
-        ringCounts.set(key, (ringCounts.get(key) ?? 0) + eops.length);
-        if (dispatcher && p === hw0.pool && q === hw0.queue && eops.length === descs.length) {
-          dispatcher.dispatch(descs);
-        } else {
-          for (const d of eops) sw.free.free(d.buf); // every descriptor of a frame shares its buffer
-        }
-      });
-    });
+    const end = Math.min(i + CHUNK, frames.length);
+    for (let at = i; at < end; ) {
+      at += injectWireBurst(sw, frames, at, end);
+      sw.run();
+    }
+    for (let r = 0; r < rings.length; r++) {
+      const ring = rings[r]!;
+      counts[r]! += ring.dispatch ? dispatcher!.dispatchAll() : k.ringRecycle(ring.id, 0xffffffff);
+    }
     dispatcher?.runWorkers();
   }
   const seconds = (performance.now() - t0) / 1000;
+  const ringCounts = new Map<string, number>(rings.map((r, i) => [r.key, counts[i]!]));
   const c = sw.counters();
   const res = sw.resourceDrops();
   const extra: Record<string, number> = { "no-buffer": res.noBuffer, "sim-in-flight": sw.inFlight() };
   if (dispatcher) extra["dispatch-ring-full"] = dispatcher.stats.ringFull;
   const dispatch = dispatcher ? dispatcher.stats : null;
   const perCore = perCoreFrom(setup, c, dispatch);
+  const conservation = account(setup, frames.length, c, perCore, ringCounts, extra, dispatch);
+  if (dispatcher) {
+    const kc = dispatcher.kernelCounts();
+    kc.perRing.forEach((f, w) => {
+      if (f !== dispatch!.perWorker[w])
+        conservation.problems.push(
+          `dispatcher enqueued ${f} frames for worker ${w}, it took ${dispatch!.perWorker[w]}`,
+        );
+    });
+    conservation.ok = conservation.problems.length === 0;
+  }
   return {
     engine: "wasm",
     perCore,
     hwQueueCounts: setup.hwQueues.map((h) => c.queues[h.pool]![h.queue]!.rx_packets),
-    conservation: account(setup, frames.length, c, perCore, ringCounts, extra, dispatch),
+    conservation,
     seconds,
     measuredMpps: seconds > 0 ? frames.length / seconds / 1e6 : 0,
     dispatch,

@@ -17,8 +17,13 @@ import {
   type SteeringTask,
   type SteeringTaskResult,
 } from "../workers/steering-worker.ts";
-import type { DispatchStats } from "./dispatcher.ts";
-import { SpscRing } from "./spsc.ts";
+import {
+  addDispatchContext,
+  type DispatchKernels,
+  type DispatchStats,
+  readDispatchContext,
+} from "./dispatcher.ts";
+import { injectWireBurst } from "./inject.ts";
 import type { StrategySetup } from "./strategies.ts";
 
 const WORKER_FILE = fileURLToPath(new URL("../workers/steering-worker.ts", import.meta.url));
@@ -84,12 +89,17 @@ export async function runThreadedDispatch(
   const returnRings = Array.from({ length: n }, (_, w) =>
     L.addRing(`sw-return:${w}`, RETURN_RING, A.RING_KIND_OTHER, hw.pool, w),
   );
-  const record = L.addRegion("sw-dispatch-parse", A.PARSE_BYTES, 64).offset;
+  const dispatchCtx = addDispatchContext(L, "sw-dispatch-ctx", {
+    inRing: sw.sl.rxRings[hw.pool]![hw.queue]!.offset,
+    outRings: workerRings.map((r) => r.offset),
+    table: sw.sl.toeplitz + hw.pool * A.TOEPLITZ_TABLE_BYTES,
+    record: L.addRegion("sw-dispatch-parse", A.PARSE_BYTES, 64).offset,
+  });
   const control = L.addRegion("sw-dispatch-control", 64, 64).offset;
   if (memory.buffer.byteLength !== PAGES * 65536)
     throw new Error("steering: the layout outgrew the preallocated memory");
   const ctl = new Int32Array(memory.buffer, control, 4);
-  const returns = returnRings.map((r) => new SpscRing(memory, r.offset));
+  const k = sw.kernels as unknown as DispatchKernels;
   const hwRing = sw.rx[hw.pool]![hw.queue]!;
   const ringCounts = new Map<string, number>();
 
@@ -101,11 +111,7 @@ export async function runThreadedDispatch(
     module,
     header: L.header,
     control,
-    inRing: sw.sl.rxRings[hw.pool]![hw.queue]!.offset,
-    outRings: workerRings.map((r) => r.offset),
-    table: sw.sl.toeplitz + hw.pool * A.TOEPLITZ_TABLE_BYTES,
-    record,
-    reta: Array.from({ length: 128 }, (_, i) => i % n),
+    ctx: dispatchCtx,
   };
   tasks.push(p.run(dispatchTask) as Promise<SteeringTaskResult>);
   workerRings.forEach((r, w) => {
@@ -129,26 +135,19 @@ export async function runThreadedDispatch(
     await sleep(1);
   }
 
+  // Buffers the workers handed back: freed by the switch's thread, one Wasm call per ring.
   const reclaim = () => {
-    for (const r of returns) {
-      const k = r.available();
-      for (let i = 0; i < k; i++)
-        sw.free.free(new DataView(memory.buffer).getUint32(r.peek(i) + A.D_BUF, true));
-      r.consume(k);
-    }
+    for (const r of returnRings) k.ringRecycle(r.id, 0xffffffff);
   };
-  // Rings other than the dispatcher's input are drained here (frames that went elsewhere).
+  // Rings other than the dispatcher's input are drained here by count (frames that went elsewhere).
+  const others = sw.sl.rxRings.flatMap((qs, pi) =>
+    qs.flatMap((r, q) => (pi === hw.pool && q === hw.queue ? [] : [{ id: r.id, key: `${pi}:${q}` }])),
+  );
   const drainOthers = () => {
-    sw.rx.forEach((qs, pi) => {
-      qs.forEach((ring, q) => {
-        if (pi === hw.pool && q === hw.queue) return;
-        const ds = ring.dequeue();
-        const eops = ds.filter((d) => (d.flags & A.DF_EOP) !== 0);
-        if (eops.length === 0) return;
-        ringCounts.set(`${pi}:${q}`, (ringCounts.get(`${pi}:${q}`) ?? 0) + eops.length);
-        for (const d of eops) sw.free.free(d.buf);
-      });
-    });
+    for (const o of others) {
+      const got = k.ringRecycle(o.id, 0xffffffff);
+      if (got > 0) ringCounts.set(o.key, (ringCounts.get(o.key) ?? 0) + got);
+    }
   };
 
   const t0 = performance.now();
@@ -156,16 +155,18 @@ export async function runThreadedDispatch(
   Atomics.notify(ctl, CTL_GO);
   const before = sw.counters().queues[hw.pool]![hw.queue]!.rx_packets;
   for (let i = 0; i < frames.length; i += CHUNK) {
-    const chunk = frames.slice(i, i + CHUNK);
+    const end = Math.min(i + CHUNK, frames.length);
     // Back-pressure: wait for descriptors in the hardware ring and free buffers.
     for (;;) {
       reclaim();
-      if (hwRing.free() >= chunk.length && sw.free.count() >= chunk.length + 64) break;
+      if (hwRing.free() >= end - i && sw.free.count() >= end - i + 64) break;
       check();
       await sleep(0);
     }
-    sw.injectWire(chunk);
-    sw.run();
+    for (let at = i; at < end; ) {
+      at += injectWireBurst(sw, frames, at, end);
+      sw.run();
+    }
     drainOthers();
   }
   Atomics.store(ctl, CTL_INJECT_DONE, 1);
@@ -181,9 +182,14 @@ export async function runThreadedDispatch(
     perWorker: workers.map((w) => w.frames),
     ringFull: 0,
   };
+  const kc = readDispatchContext(new DataView(memory.buffer), dispatchCtx);
+  if (kc.taken !== dispatched.frames)
+    throw new Error(
+      `steering: dispatcher kernel took ${kc.taken} frames, its thread reported ${dispatched.frames}`,
+    );
   if (c !== dispatched.frames)
     throw new Error(`steering: hardware queue got ${c} frames, dispatcher took ${dispatched.frames}`);
-  const routed = dispatched.perRing;
+  const routed = kc.perRing;
   stats.perWorker.forEach((f, w) => {
     if (f !== routed[w])
       throw new Error(`steering: dispatcher sent ${routed[w]} frames to worker ${w}, it took ${f}`);

@@ -1,7 +1,8 @@
 // piscina worker for threaded software dispatch (src/steering/threaded.ts). Two roles:
 //   dispatch: takes descriptors from the VF's hardware Rx ring, parses and hashes the innermost
-//             tuple with its own instance of the Wasm kernels, and pushes each descriptor into
-//             one of n worker rings (RETA i mod n), waiting when a ring is full (back-pressure);
+//             tuple and pushes each descriptor into one of n worker rings (RETA i mod n), all in
+//             one call of its own instance of the Wasm kernel dispatchBurst per burst, waiting
+//             when a ring is full (back-pressure);
 //   worker:   drains its ring, counts the frames and hands the buffers back to the switch's
 //             thread through its return ring (the free stack has a single writer).
 // Each ring has one producer and one consumer thread; the memory and module come with the task.
@@ -13,7 +14,7 @@ export const CTL_INJECT_DONE = 0;
 export const CTL_DISPATCH_DONE = 1;
 export const CTL_READY = 2;
 export const CTL_GO = 3;
-const BURST = 64;
+const BURST = 256;
 
 export interface DispatchTask {
   role: "dispatch";
@@ -21,11 +22,8 @@ export interface DispatchTask {
   module: WebAssembly.Module;
   header: number;
   control: number;
-  inRing: number;
-  outRings: number[];
-  table: number;
-  record: number;
-  reta: number[];
+  /** Dispatcher context block (A.DX_*: input ring, worker rings, RETA, counters). */
+  ctx: number;
 }
 export interface SinkTask {
   role: "worker";
@@ -40,8 +38,6 @@ export interface SteeringTaskResult {
   frames: number;
   perRing: number[];
 }
-
-const ALL_TYPES = A.RT_ALL;
 
 function idle(ctl: Int32Array, streak: number): void {
   // Nothing to do: yield the core (2-vCPU machines run the switch thread too).
@@ -58,51 +54,36 @@ function runDispatch(t: DispatchTask): SteeringTaskResult {
   const inst = instantiateKernels(t.module, t.memory);
   const k = inst.exports as unknown as {
     init(h: number): number;
-    parse(f: number, len: number, out: number): number;
-    rssSummary(rec: number, f: number, table: number, enabled: number, inner: number): number;
-    lastRssHash(): number;
+    dispatchBurst(ctx: number, budget: number): number;
   };
   if (k.init(t.header) !== 0) throw new Error("steering dispatcher: the kernels refused the layout header");
   const dv = new DataView(t.memory.buffer);
-  const input = new SpscRing(t.memory, t.inRing);
-  const outs = t.outRings.map((o) => new SpscRing(t.memory, o));
-  const per = new Array<number>(outs.length).fill(0);
-  const bufBase = dv.getUint32(t.header + 4 * A.H_BUF_BASE, true);
-  const bufSize = dv.getUint32(t.header + 4 * A.H_BUF_SIZE, true);
-  const mask = t.reta.length - 1;
+  // The kernel consumes the input ring: read its indices from memory, not from a cached view.
+  const i32 = new Int32Array(t.memory.buffer);
+  const inRing = dv.getUint32(t.ctx + A.DX_IN, true);
+  const waiting = () =>
+    (Atomics.load(i32, (inRing + A.R_TAIL) >>> 2) - Atomics.load(i32, (inRing + A.R_HEAD) >>> 2)) >>> 0;
   startGate(ctl);
   let frames = 0;
   let streak = 0;
   for (;;) {
-    const n = Math.min(input.available(), BURST);
+    // One Wasm call per burst: parse + inner hash + enqueue on the RETA's worker ring; it stops
+    // at a full worker ring (the frame stays in the input ring: back-pressure).
+    const n = k.dispatchBurst(t.ctx, BURST);
     if (n === 0) {
-      if (Atomics.load(ctl, CTL_INJECT_DONE) === 1 && input.available() === 0) break;
+      if (Atomics.load(ctl, CTL_INJECT_DONE) === 1 && waiting() === 0) break;
       idle(ctl, ++streak);
       continue;
     }
     streak = 0;
-    for (let i = 0; i < n; i++) {
-      const d = input.peek(i);
-      const at = bufBase + dv.getUint32(d + A.D_BUF, true) * bufSize + dv.getUint16(d + A.D_OFF, true);
-      k.parse(at, dv.getUint16(d + A.D_LEN, true), t.record);
-      k.rssSummary(t.record, at, t.table, ALL_TYPES, 1);
-      const hash = k.lastRssHash() >>> 0;
-      const w = t.reta[hash & mask]!;
-      const out = outs[w]!;
-      while (out.space() === 0) {
-        out.publish();
-        idle(ctl, 100);
-      }
-      out.push(d, hash);
-      per[w]!++;
-    }
-    for (const o of outs) o.publish();
-    input.consume(n);
     frames += n;
   }
-  for (const o of outs) o.publish();
   Atomics.store(ctl, CTL_DISPATCH_DONE, 1);
-  return { role: "dispatch", frames, perRing: per };
+  const n = dv.getUint32(t.ctx + A.DX_NOUT, true);
+  const perRing: number[] = [];
+  for (let i = 0; i < n; i++)
+    perRing.push(dv.getUint32(t.ctx + A.DX_OUTS + i * A.DXW_BYTES + A.DXW_FRAMES, true));
+  return { role: "dispatch", frames, perRing };
 }
 
 function runSink(t: SinkTask): SteeringTaskResult {
