@@ -718,16 +718,9 @@ function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32
     let b = buf;
     let o = off;
     if (copy) {
-      const stack = freeStack();
-      const c = load<u32>(stack + FS_COUNT);
-      if (c == 0) break;
-      b = load<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2)); // bufAlloc
+      b = fastCopy(buf, off, f, len, owned);
+      if (b == NONE) break;
       o = gHeadroom;
-      copyFrame(bufAddr(b) + o, o, f, off, len);
-      if (owned) {
-        store<u32>(stack + FS_COUNT, c - 1);
-        bufFree(buf); // (copy mode with buffer owners only)
-      } else store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
     }
     let flags: u32 = DF_DD | DF_EOP;
     let dtci: u32 = 0;
@@ -962,6 +955,21 @@ function txOne(pool: u32, buf: u32, off: u32, len: u32, dflags: u32, dtci: u32):
   trace(pool, drop, toWire, padded);
 }
 
+/** Fast paths, copy mode: copies the frame into a fresh buffer (data at gHeadroom) and frees the
+ *  original; returns the new buffer, or NONE (nothing changed) when no buffer is free. */
+@inline function fastCopy(buf: u32, off: u32, f: usize, len: u32, owned: bool): u32 {
+  const stack = freeStack();
+  const c = load<u32>(stack + FS_COUNT);
+  if (c == 0) return NONE;
+  const b = load<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2)); // bufAlloc
+  copyFrame(bufAddr(b) + gHeadroom, gHeadroom, f, off, len);
+  if (owned) {
+    store<u32>(stack + FS_COUNT, c - 1);
+    bufFree(buf); // (copy mode with buffer owners only)
+  } else store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
+  return b;
+}
+
 /** Copies a frame of `len` bytes into a fresh buffer: 16-byte vectors when both buffers have room. */
 @inline function copyFrame(dst: usize, dstOff: u32, src: usize, srcOff: u32, len: u32): void {
   const rounded = (len + 15) & ~15;
@@ -1101,16 +1109,9 @@ function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 {
     let b = buf;
     let o = off;
     if (copy) {
-      const stack = freeStack();
-      const c = load<u32>(stack + FS_COUNT);
-      if (c == 0) break;
-      b = load<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2)); // bufAlloc
+      b = fastCopy(buf, off, f, len, owned);
+      if (b == NONE) break;
       o = gHeadroom;
-      copyFrame(bufAddr(b) + o, o, f, off, len);
-      if (owned) {
-        store<u32>(stack + FS_COUNT, c - 1);
-        bufFree(buf); // (copy mode with buffer owners only)
-      } else store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
     }
     // The descriptor (writeDesc's layout) in one 16-byte store at the shadow tail.
     const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);

@@ -22,6 +22,20 @@ import { sinkCheck } from "./sink";
 @inline function usedEventAddr(vq: usize): usize { return <usize>load<u32>(vq + V_AVAIL) + 4 + (<usize>load<u32>(vq + V_SIZE) << 1); }
 @inline function availEventAddr(vq: usize): usize { return <usize>load<u32>(vq + V_USED) + 4 + (<usize>load<u32>(vq + V_SIZE) << 3); }
 
+/** Driver side: `n` buffers posted after avail index `availIdx`; kick unless avail_event suppresses it. */
+@inline function countKick(vq: usize, availIdx: u32, n: u32): void {
+  const now16 = (availIdx + n) & 0xffff;
+  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(availEventAddr(vq)), now16, availIdx)) bump(vq, V_KICKS, 1);
+  else bump(vq, V_KICKS_SUPPRESSED, 1);
+}
+
+/** Backend side: `n` used entries published after used index `usedIdx`; notify unless used_event suppresses it. */
+@inline function countUsedNotify(vq: usize, usedIdx: u32, n: u32): void {
+  const now = (usedIdx + n) & 0xffff;
+  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(usedEventAddr(vq)), now, usedIdx)) bump(vq, V_USED_NOTIFY, 1);
+  else bump(vq, V_USED_SUPPRESSED, 1);
+}
+
 /** Backend (vhost-copy): up to `budget` frames from the tap ring into guest buffers. */
 export function vhostRxBurst(vq: usize, budget: u32): u32 {
   const inr = <usize>load<u32>(vq + V_IN);
@@ -74,9 +88,7 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
   store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
   bump(vq, V_COPIES, n);
   bump(vq, V_BYTES_COPIED, copied);
-  const now = (usedIdx + n) & 0xffff;
-  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(usedEventAddr(vq)), now, usedIdx)) bump(vq, V_USED_NOTIFY, 1);
-  else bump(vq, V_USED_SUPPRESSED, 1);
+  countUsedNotify(vq, usedIdx, n);
   if (((lastAvail + n) & 0xffff) == availIdx) atomic.store<u16>(availEventAddr(vq), <u16>(lastAvail + n));
   return n;
 }
@@ -108,9 +120,7 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
   atomic.store<u16>(avail + 2, <u16>(availIdx + n));
   store<u32>(vq + V_LAST_USED, lastUsed + n);
   bump(vq, V_REFILLED, n);
-  const now16 = (availIdx + n) & 0xffff;
-  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(availEventAddr(vq)), now16, availIdx)) bump(vq, V_KICKS, 1);
-  else bump(vq, V_KICKS_SUPPRESSED, 1);
+  countKick(vq, availIdx, n);
   // NAPI-style: when drained, re-enable the interrupt for the next used buffer.
   if (((lastUsed + n) & 0xffff) == <u32>atomic.load<u16>(used + 2)) atomic.store<u16>(usedEventAddr(vq), <u16>(lastUsed + n));
   return n;
@@ -168,9 +178,7 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
   }
   rPublishHead(inr, n);
   atomic.store<u16>(avail + 2, <u16>(availIdx + n));
-  const now16 = (availIdx + n) & 0xffff;
-  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(availEventAddr(vq)), now16, availIdx)) bump(vq, V_KICKS, 1);
-  else bump(vq, V_KICKS_SUPPRESSED, 1);
+  countKick(vq, availIdx, n);
   return n;
 }
 
@@ -225,9 +233,7 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
   store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
   bump(vq, V_COPIES, n);
   bump(vq, V_BYTES_COPIED, copied);
-  const now = (usedIdx + n) & 0xffff;
-  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(usedEventAddr(vq)), now, usedIdx)) bump(vq, V_USED_NOTIFY, 1);
-  else bump(vq, V_USED_SUPPRESSED, 1);
+  countUsedNotify(vq, usedIdx, n);
   if (((lastAvail + n) & 0xffff) == availIdx) atomic.store<u16>(availEventAddr(vq), <u16>(lastAvail + n));
   return n;
 }
