@@ -133,7 +133,7 @@ describe("iovsim ping and demo", () => {
 
 describe("iovsim paths --pcap", () => {
   it("replays a capture through the paths and keeps conservation", async () => {
-    const pcap = join(import.meta.dirname, "..", "..", "..", "shared", "captures", "tcpdump", "vxlan.pcap");
+    const pcap = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "vxlan.pcap");
     const r = await cli(["paths", "--pcap", pcap, "--path", "native", "--seconds", "0.05", "--json"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);

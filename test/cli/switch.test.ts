@@ -175,7 +175,7 @@ describe("iovsim switch", () => {
   });
 
   it("malformed captures and random frames: no trap, every frame counted, conservation holds", async () => {
-    const dir = join(import.meta.dirname, "..", "..", "..", "shared", "captures", "tcpdump", "malformed");
+    const dir = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "malformed");
     const files = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f));
     let x = 0x2545f491;
     const rand = () => {

@@ -12,7 +12,7 @@ import { encodeCapture, type WriteFormat } from "../../src/traffic/capture-io.ts
 import { compareFrame, tsharkAvailable, tsharkFrames } from "./tshark.ts";
 import { type NamedFrame, TUNNEL_CASES, tunnelFrames, vxlan8472Frames } from "./tunnel-frames.ts";
 
-const CAPTURES = join(import.meta.dirname, "..", "..", "..", "shared", "captures", "tcpdump");
+const CAPTURES = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
 const HAVE_TSHARK = tsharkAvailable();
 if (!HAVE_TSHARK) {
   if (process.env.CI) throw new Error("tshark is missing in CI: .ci/run installs the Debian tshark package");

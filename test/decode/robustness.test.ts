@@ -12,7 +12,7 @@ import type { ParsedFrame, ParsedLayers } from "../../src/switch/reference/parse
 import { readCapture } from "../../src/traffic/capture-io.ts";
 import { tunnelFrames, vxlan8472Frames } from "./tunnel-frames.ts";
 
-const CAPTURES = join(import.meta.dirname, "..", "..", "..", "shared", "captures", "tcpdump");
+const CAPTURES = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
 
 /** xorshift32: deterministic, seeded. */
 function rng(seed: number) {

@@ -12,7 +12,7 @@ import { readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import { randomConfig, randomFrame, rng } from "./random-switch.ts";
 
-const CAPTURES = join(import.meta.dirname, "..", "..", "..", "shared", "captures");
+const CAPTURES = join(import.meta.dirname, "..", "fixtures", "captures");
 
 let parser: WasmParser;
 beforeAll(async () => {

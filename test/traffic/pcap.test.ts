@@ -18,7 +18,7 @@ import { eth } from "../../src/traffic/frames.ts";
 import { readPcapHeader } from "../../src/traffic/pcap.ts";
 import { writePcapng } from "../../src/traffic/pcapng.ts";
 
-const CAPTURES = join(import.meta.dirname, "..", "..", "..", "shared", "captures", "tcpdump");
+const CAPTURES = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-pcap-"));
 
 function records(n: number, iface = 0): PacketRecord[] {
