@@ -1,0 +1,99 @@
+// The contract between the virtual-time engine (src/engine) and what runs experiments on it
+// (RFC 2544 search, load points, CLI, reports). One simulation = one scenario at one offered
+// load, run to completion in virtual time on real frames; every figure in SimResult comes out
+// of simulated events priced by the cost profile. Wall-clock figures live only in `simulator`.
+import type { TrafficProfile } from "../traffic/profiles.ts";
+
+export type Direction = "rx" | "tx" | "both";
+export type Arrival = "constant" | "poisson";
+
+/** What one simulation runs: a path (a graph of elements) at one offered load. */
+export interface ScenarioSpec {
+  /** Path graph name: native, jail-vf, vm-vf, passthrough, virtio, jail-epair, vf-loopback. */
+  path: string;
+  direction: Direction;
+  /** Frames offered (sizes, flows, encapsulation, L4); pcap replay goes through `templates`. */
+  traffic: TrafficProfile;
+  /** Offered load per direction in frames per second of virtual time (capped by the wire). */
+  ratePps: number;
+  arrival: Arrival;
+  /** Virtual time to offer traffic for (ns); the run then drains what is in flight. */
+  durationNs: number;
+  /** Virtual time at the start whose frames are not measured (ns, default 0). */
+  warmupNs?: number;
+  /** Or: stop offering after this many frames (whichever comes first). */
+  count?: number;
+  seed: number;
+  /** Cost profile name (src/model/profiles) or a loaded profile. */
+  profile: string;
+  /** iovctl.conf text and its file name (for located errors); default: the talk's config. */
+  config?: { text: string; file: string };
+  /** Link rate of the port (Gbit/s), default from the NIC profile. */
+  linkGbps?: number;
+}
+
+/** Percentiles of one-way latency (frame arrival on the wire -> consumer done), ns. */
+export interface LatencyNs {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+/** Totals of the events the run simulated (not derived by formulas). */
+export interface EventTotals {
+  interrupts: number;
+  vm_exits: number;
+  injections: number;
+  wakeups: number;
+  kicks: number;
+  notifications: number;
+}
+
+export interface ResourceUse {
+  /** e.g. "wire", "nic", "pcie", "host-core0", "guest-vcpu0", "vhost0", "dispatcher". */
+  resource: string;
+  kind: "wire" | "nic" | "pcie" | "core" | "vcpu" | "vhost" | "dispatcher";
+  /** Busy virtual time / measured virtual time, 0..1. */
+  utilization: number;
+  /** Busy cycles (or ns x GHz for non-CPU resources) per delivered packet. */
+  cycles_per_packet: number;
+  /** cycles_per_packet broken down by event kind (stack, driver, irq, exit, injection, copy, ...). */
+  by_event: Record<string, number>;
+}
+
+export interface Conservation {
+  sent: number;
+  delivered: number;
+  dropped: Record<string, number>;
+  inFlight: number;
+  /** Extra copies made by replication/flooding (counted once each as delivered or dropped). */
+  copies: number;
+  ok: boolean;
+}
+
+/** What one simulation produced. Everything but `simulator` is simulated (virtual time). */
+export interface SimResult {
+  path: string;
+  direction: Direction;
+  /** Mean frame size on the wire (bytes, with FCS, without preamble/IFG). */
+  frameBytes: number;
+  offered_pps: number;
+  delivered_pps: number;
+  /** 1 - delivered/offered over the measured window. */
+  loss_ratio: number;
+  latency_us: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  resources: ResourceUse[];
+  /** The resource with the highest utilization (or "wire" when the link is full). */
+  bottleneck: string;
+  events: EventTotals;
+  events_per_s: EventTotals;
+  conservation: Conservation;
+  /** Frames that failed the integrity check (stamp, payload), counted and dropped. */
+  integrity: { bad: number; reordered: number };
+  virtual_ns: number;
+  /** How fast the simulator ran (wall clock): never part of a simulated figure. */
+  simulator: { frames: number; events: number; wall_ms: number };
+}
