@@ -1,0 +1,327 @@
+// Vega-Lite specifications of the report's charts: plain data in, a spec out (no rendering here,
+// see render-svg.ts). Every axis that shows a simulated figure says "simulated".
+import type { TopLevelSpec } from "vega-lite";
+import { formatSize } from "./format.ts";
+import type { PathResult, PingResult, SteeringResult, SwitchCountersJson } from "./types.ts";
+
+/** One chart of the report: where it goes (id), what it is (title), and its spec. */
+export interface ChartDef {
+  id: string;
+  title: string;
+  spec: TopLevelSpec;
+}
+
+/** Chart width in SVG units; the SVG then scales to its container (width 100 %). */
+// Small enough that a 390 px phone shows a chart at ~80 % of its size (text stays readable),
+// large enough for a desktop; the SVG is never scaled up (render-svg.ts sets a max-width).
+const WIDTH = 280;
+const BAR_STEP = 14;
+
+const CONFIG = {
+  font: "sans-serif",
+  background: "white",
+  view: { stroke: null },
+  title: { fontSize: 14 },
+  axis: { labelFontSize: 12, titleFontSize: 12, labelLimit: 130 },
+  legend: { labelFontSize: 12, titleFontSize: 12, orient: "bottom" as const, columns: 2, labelLimit: 200 },
+};
+
+const PERCENTILES = ["p50", "p90", "p99", "p99.9"] as const;
+
+/** "vm-vf rx 64 B": a path result's label in charts and tables. */
+export function pathLabel(p: PathResult): string {
+  return `${p.name} ${p.direction} ${formatSize(p.size)}`;
+}
+
+// No $schema: its URL would end up nowhere useful, and the report carries no URL at all.
+function base(title: string, values: object[]) {
+  return { title, data: { values }, config: CONFIG };
+}
+
+export function throughputChart(paths: PathResult[]): ChartDef {
+  const values = paths.flatMap((p) => [
+    { label: pathLabel(p), metric: "NDR (0 loss)", mpps: p.ndr_mpps },
+    { label: pathLabel(p), metric: "PDR (partial drop)", mpps: p.pdr_mpps },
+  ]);
+  return {
+    id: "throughput",
+    title: "NDR and PDR per path and frame size (simulated)",
+    spec: {
+      ...base("NDR / PDR per path and frame size (simulated)", values),
+      width: WIDTH,
+      height: { step: BAR_STEP },
+      mark: { type: "bar", tooltip: true },
+      encoding: {
+        y: { field: "label", type: "nominal", sort: null, title: null },
+        yOffset: { field: "metric", type: "nominal" },
+        x: { field: "mpps", type: "quantitative", title: "throughput, Mpps (simulated)" },
+        color: { field: "metric", type: "nominal", title: null },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+export function latencyChart(p: PathResult): ChartDef {
+  const values = p.load_points.flatMap((lp) =>
+    PERCENTILES.map((name) => ({
+      offered: lp.offered_mpps,
+      percentile: name,
+      us: lp.latency_us[name === "p99.9" ? "p999" : name],
+    })),
+  );
+  const positive = values.every((v) => v.us > 0);
+  return {
+    id: `latency-${chartKey(p)}`,
+    title: `Latency against offered load: ${pathLabel(p)} (simulated)`,
+    spec: {
+      ...base(`${pathLabel(p)}: latency vs offered load (simulated)`, values),
+      width: WIDTH,
+      height: 220,
+      layer: [
+        {
+          mark: { type: "line", point: true, tooltip: true },
+          encoding: {
+            x: { field: "offered", type: "quantitative", title: "offered load, Mpps" },
+            y: {
+              field: "us",
+              type: "quantitative",
+              title: "one-way latency, µs (simulated)",
+              scale: positive ? { type: "log" } : {},
+              axis: { tickCount: 5, format: "~s" },
+            },
+            color: { field: "percentile", type: "nominal", sort: [...PERCENTILES], title: null },
+          },
+        },
+        {
+          data: { values: [{ ndr: p.ndr_mpps, label: "NDR" }] },
+          mark: { type: "rule", strokeDash: [4, 3], color: "#777" },
+          encoding: { x: { field: "ndr", type: "quantitative" } },
+        },
+      ],
+    } as TopLevelSpec,
+  };
+}
+
+function loadLabel(offered: number): string {
+  return `${Number(offered.toPrecision(3))} Mpps offered`;
+}
+
+export function cpuChart(p: PathResult): ChartDef {
+  const values = p.load_points.flatMap((lp) =>
+    lp.cpu.map((c) => ({ resource: c.resource, load: loadLabel(lp.offered_mpps), utilization: c.utilization })),
+  );
+  return {
+    id: `cpu-${chartKey(p)}`,
+    title: `CPU per resource: ${pathLabel(p)} (simulated)`,
+    spec: {
+      ...base(`${pathLabel(p)}: utilization per resource (simulated)`, values),
+      width: WIDTH,
+      height: { step: 10 },
+      mark: { type: "bar", tooltip: true },
+      encoding: {
+        y: { field: "resource", type: "nominal", sort: null, title: null },
+        yOffset: { field: "load", type: "nominal", sort: null },
+        x: {
+          field: "utilization",
+          type: "quantitative",
+          title: "utilization (simulated)",
+          scale: { domain: [0, 1] },
+          axis: { format: "%" },
+        },
+        color: { field: "load", type: "nominal", sort: null, title: null },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+/** Null when no resource of the path carries a by-event breakdown. */
+export function cyclesChart(p: PathResult): ChartDef | null {
+  // Rows grouped by resource, load ascending: how each event's share moves with load.
+  const resources = [...new Set(p.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource)))];
+  const values = resources.flatMap((resource) =>
+    p.load_points.flatMap((lp) =>
+      lp.cpu
+        .filter((c) => c.resource === resource)
+        .flatMap((c) =>
+          Object.entries(c.by_event ?? {}).map(([event, cycles]) => ({
+            row: `${resource} @ ${Number(lp.offered_mpps.toPrecision(3))}`,
+            event,
+            cycles,
+          })),
+        ),
+    ),
+  );
+  if (values.length === 0) return null;
+  return {
+    id: `cycles-${chartKey(p)}`,
+    title: `Cycles per packet by event kind: ${pathLabel(p)} (simulated)`,
+    spec: {
+      ...base(`${pathLabel(p)}: cycles per packet by event (simulated)`, values),
+      width: WIDTH,
+      height: { step: 16 },
+      mark: { type: "bar", tooltip: true },
+      encoding: {
+        y: { field: "row", type: "nominal", sort: null, title: "resource @ offered Mpps" },
+        x: { field: "cycles", type: "quantitative", aggregate: "sum", title: "cycles per packet (simulated)" },
+        color: { field: "event", type: "nominal", title: "event kind" },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+export function pingChart(ping: PingResult[]): ChartDef {
+  const values = ping.flatMap((r) => [
+    { path: r.path, percentile: "p50", us: r.rtt_us.p50 },
+    { path: r.path, percentile: "p99", us: r.rtt_us.p99 },
+  ]);
+  return {
+    id: "ping",
+    title: "Ping round-trip time per path (simulated)",
+    spec: {
+      ...base("Ping RTT per path (simulated)", values),
+      width: WIDTH,
+      height: { step: BAR_STEP },
+      mark: { type: "bar", tooltip: true },
+      encoding: {
+        y: { field: "path", type: "nominal", sort: null, title: null },
+        yOffset: { field: "percentile", type: "nominal" },
+        x: { field: "us", type: "quantitative", title: "RTT, µs (simulated)" },
+        color: { field: "percentile", type: "nominal", title: null },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+/** For each (strategy, traffic), the result with the most queues: the one whose spread is shown. */
+export function widestSteeringRuns(results: SteeringResult[]): SteeringResult[] {
+  const best = new Map<string, SteeringResult>();
+  for (const r of results) {
+    const k = `${r.strategy}\u0000${r.traffic}`;
+    const cur = best.get(k);
+    if (!cur || r.queues > cur.queues) best.set(k, r);
+  }
+  return [...best.values()];
+}
+
+/** Per-queue share of the frames, one chart per traffic mix, bars grouped by strategy. */
+export function perQueueCharts(results: SteeringResult[]): ChartDef[] {
+  const runs = widestSteeringRuns(results);
+  const traffics = [...new Set(runs.map((r) => r.traffic))];
+  return traffics.map((traffic) => {
+    const values = runs
+      .filter((r) => r.traffic === traffic)
+      .flatMap((r) => {
+        const total = r.per_queue.reduce((a, b) => a + b, 0);
+        return r.per_queue.map((load, q) => ({
+          queue: q,
+          strategy: `${r.strategy} (${r.queues} q)`,
+          share: total > 0 ? load / total : 0,
+        }));
+      });
+    return {
+      id: `steering-queues-${traffic}`,
+      title: `Per-queue load, traffic "${traffic}" (simulated)`,
+      spec: {
+        ...base(`Per-queue load, traffic ${traffic} (simulated)`, values),
+        width: WIDTH,
+        height: 200,
+        mark: { type: "bar", tooltip: true },
+        encoding: {
+          x: { field: "queue", type: "ordinal", title: "queue", axis: { labelAngle: 0 } },
+          xOffset: { field: "strategy", type: "nominal" },
+          y: { field: "share", type: "quantitative", title: "share of frames", axis: { format: "%" } },
+          color: { field: "strategy", type: "nominal", title: null },
+        },
+      } as TopLevelSpec,
+    };
+  });
+}
+
+export function fairnessChart(results: SteeringResult[]): ChartDef {
+  const values = widestSteeringRuns(results).map((r) => ({
+    strategy: `${r.strategy} (${r.queues} q)`,
+    traffic: r.traffic,
+    jain: r.jain,
+  }));
+  return {
+    id: "steering-fairness",
+    title: "Jain's fairness index per strategy and traffic (simulated)",
+    spec: {
+      ...base("Jain's fairness per strategy (simulated)", values),
+      width: WIDTH,
+      height: { step: BAR_STEP },
+      mark: { type: "bar", tooltip: true },
+      encoding: {
+        y: { field: "strategy", type: "nominal", sort: null, title: null },
+        yOffset: { field: "traffic", type: "nominal" },
+        x: {
+          field: "jain",
+          type: "quantitative",
+          title: "Jain's fairness index (1 = even)",
+          scale: { domain: [0, 1] },
+        },
+        color: { field: "traffic", type: "nominal", title: "traffic" },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+/** NDR against the number of queues (cores), one chart per traffic that was run at several sizes. */
+export function scalingCharts(results: SteeringResult[]): ChartDef[] {
+  const traffics = [...new Set(results.map((r) => r.traffic))];
+  const out: ChartDef[] = [];
+  for (const traffic of traffics) {
+    const rows = results.filter((r) => r.traffic === traffic);
+    if (new Set(rows.map((r) => r.queues)).size < 2) continue;
+    const values = rows
+      .map((r) => ({ strategy: r.strategy, queues: r.queues, ndr: r.ndr_mpps }))
+      .sort((a, b) => a.queues - b.queues);
+    out.push({
+      id: `steering-scaling-${traffic}`,
+      title: `NDR against queues (cores), traffic "${traffic}" (simulated)`,
+      spec: {
+        ...base(`NDR vs queues, traffic ${traffic} (simulated)`, values),
+        width: WIDTH,
+        height: 200,
+        mark: { type: "line", point: true, tooltip: true },
+        encoding: {
+          x: { field: "queues", type: "quantitative", title: "queues (one core each)", axis: { tickMinStep: 1 } },
+          y: { field: "ndr", type: "quantitative", title: "NDR, Mpps (simulated)" },
+          color: { field: "strategy", type: "nominal", title: null },
+        },
+      } as TopLevelSpec,
+    });
+  }
+  return out;
+}
+
+const FUNCTION_COUNTERS = ["rx_packets", "tx_packets", "rx_dropped", "tx_dropped"] as const;
+
+/** Packets in, out and dropped per function (PF, VF-n). Null when no such counter is present. */
+export function countersChart(c: SwitchCountersJson): ChartDef | null {
+  const values = Object.entries(c.counters.pools).flatMap(([fn, counters]) =>
+    FUNCTION_COUNTERS.filter((k) => k in counters).map((k) => ({ fn, counter: k, value: counters[k] })),
+  );
+  if (values.length === 0) return null;
+  return {
+    id: "counters",
+    title: "Packets per function (switch counters)",
+    spec: {
+      ...base("Packets per function (switch counters)", values),
+      width: WIDTH,
+      height: { step: 10 },
+      mark: { type: "bar", tooltip: true },
+      encoding: {
+        y: { field: "fn", type: "nominal", sort: null, title: null },
+        yOffset: { field: "counter", type: "nominal", sort: [...FUNCTION_COUNTERS] },
+        // symlog: a handful of drops stays visible next to millions of packets.
+        x: { field: "value", type: "quantitative", title: "packets (symlog scale)", scale: { type: "symlog" } },
+        color: { field: "counter", type: "nominal", sort: [...FUNCTION_COUNTERS], title: null },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+function chartKey(p: PathResult): string {
+  return `${p.name}-${p.direction}-${p.size}`;
+}

@@ -1,0 +1,432 @@
+// The report's sections as data: headings, tables (HTML strings) and chart definitions. A
+// section exists only when its data does. Rendering the charts and the page is index.ts's job.
+import {
+  type ChartDef,
+  countersChart,
+  cpuChart,
+  cyclesChart,
+  fairnessChart,
+  latencyChart,
+  pathLabel,
+  perQueueCharts,
+  pingChart,
+  scalingCharts,
+  throughputChart,
+} from "./charts.ts";
+import { escapeHtml, formatNumber, formatPercent, formatSize } from "./format.ts";
+import type { CpuUse, PathResult, ReportInput } from "./types.ts";
+
+export type SectionPart = { html: string } | { charts: ChartDef[] };
+
+export interface Section {
+  id: string;
+  title: string;
+  /** "simulated": figures from virtual time; "speed": wall-clock simulator speed; null: neither. */
+  badge: "simulated" | "speed" | null;
+  parts: SectionPart[];
+}
+
+interface Column {
+  head: string;
+  text?: boolean;
+  cls?: string;
+}
+
+/** An HTML table; cells are escaped here. `cellClass` may style a cell (pass/fail). */
+export function table(
+  columns: Array<string | Column>,
+  rows: Array<Array<string | number>>,
+  cellClass?: (row: number, col: number) => string | undefined,
+): string {
+  const cols = columns.map((c) => (typeof c === "string" ? { head: c } : c));
+  const head = cols
+    .map((c) => `<th scope="col"${c.text ? ' class="text"' : ""}>${escapeHtml(c.head)}</th>`)
+    .join("");
+  const body = rows
+    .map((row, r) => {
+      const cells = row.map((v, i) => {
+        const classes = [cols[i]?.text ? "text" : "", cols[i]?.cls ?? "", cellClass?.(r, i) ?? ""]
+          .filter(Boolean)
+          .join(" ");
+        const text = typeof v === "number" ? formatNumber(v) : v;
+        return `<td${classes ? ` class="${classes}"` : ""}>${escapeHtml(text)}</td>`;
+      });
+      return `<tr>${cells.join("")}</tr>`;
+    })
+    .join("\n");
+  return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+}
+
+const p = (text: string) => ({ html: `<p>${escapeHtml(text)}</p>` });
+
+function throughputSection(paths: PathResult[]): Section {
+  return {
+    id: "throughput",
+    title: "Throughput per path and frame size",
+    badge: "simulated",
+    parts: [
+      p(
+        "RFC 2544 throughput search on offered load: NDR is the highest rate with no loss, PDR the highest with loss within the partial-drop threshold. Figures are simulated (virtual time, cost profile below).",
+      ),
+      { charts: [throughputChart(paths)] },
+      {
+        html: table(
+          [
+            { head: "path", text: true },
+            { head: "direction", text: true },
+            "frame size",
+            "NDR Mpps (simulated)",
+            "PDR Mpps (simulated)",
+            { head: "bottleneck", text: true },
+          ],
+          paths.map((x) => [x.name, x.direction, formatSize(x.size), x.ndr_mpps, x.pdr_mpps, x.bottleneck ?? "—"]),
+        ),
+      },
+    ],
+  };
+}
+
+function latencySection(paths: PathResult[]): Section {
+  const rows = paths.flatMap((x) =>
+    x.load_points.map((lp) => [
+      pathLabel(x),
+      lp.offered_mpps,
+      lp.delivered_mpps,
+      formatPercent(lp.loss_ratio, 3),
+      lp.latency_us.p50,
+      lp.latency_us.p90,
+      lp.latency_us.p99,
+      lp.latency_us.p999,
+    ]),
+  );
+  return {
+    id: "latency",
+    title: "Latency against offered load",
+    badge: "simulated",
+    parts: [
+      p(
+        "One-way latency percentiles (frame on the wire to consumer done) at each simulated load point; the dashed line marks the NDR. Log scale.",
+      ),
+      { charts: paths.map(latencyChart) },
+      {
+        html: table(
+          [
+            { head: "path", text: true },
+            "offered Mpps",
+            "delivered Mpps",
+            "loss",
+            "p50 µs",
+            "p90 µs",
+            "p99 µs",
+            "p99.9 µs",
+          ],
+          rows,
+        ),
+      },
+    ],
+  };
+}
+
+function cpuSection(paths: PathResult[]): Section {
+  const resources = [...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource))))];
+  // One row per load point, one column per resource: short tables however many resources there are.
+  const pivot = (cell: (c: CpuUse) => string | number) =>
+    table(
+      [{ head: "path", text: true }, "offered Mpps", ...resources],
+      paths.flatMap((x) =>
+        x.load_points.map((lp) => [
+          pathLabel(x),
+          lp.offered_mpps,
+          ...resources.map((r) => {
+            const c = lp.cpu.find((u) => u.resource === r);
+            return c ? cell(c) : "—";
+          }),
+        ]),
+      ),
+    );
+  const eventKeys = [
+    ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => Object.keys(lp.events_per_s ?? {})))),
+  ];
+  const parts: SectionPart[] = [
+    p("Busy virtual time of each modeled resource over the measured window, at each load point."),
+    { charts: paths.filter((x) => x.load_points.some((lp) => lp.cpu.length > 0)).map(cpuChart) },
+    { html: "<h3>Utilization (simulated)</h3>" },
+    { html: pivot((c) => formatPercent(c.utilization)) },
+    { html: "<h3>Cycles per delivered packet (simulated)</h3>" },
+    { html: pivot((c) => c.cycles_per_packet) },
+  ];
+  if (eventKeys.length > 0) {
+    parts.push({ html: "<h3>Events per second (simulated)</h3>" });
+    parts.push({
+      html: table(
+        [{ head: "path", text: true }, "offered Mpps", ...eventKeys.map((k) => `${k}/s`)],
+        paths.flatMap((x) =>
+          x.load_points.map((lp) => [
+            pathLabel(x),
+            lp.offered_mpps,
+            ...eventKeys.map((k) => (lp.events_per_s?.[k] !== undefined ? lp.events_per_s[k] : "—")),
+          ]),
+        ),
+      ),
+    });
+  }
+  return { id: "cpu", title: "CPU per resource", badge: "simulated", parts };
+}
+
+function cyclesSection(paths: PathResult[]): Section | null {
+  const charts = paths.map(cyclesChart).filter((c): c is ChartDef => c !== null);
+  if (charts.length === 0) return null;
+  return {
+    id: "cycles",
+    title: "Cycles per packet by event kind",
+    badge: "simulated",
+    parts: [
+      p(
+        "Each resource's busy cycles per delivered packet, split by the simulated event that spent them (stack, driver, interrupt, VM exit, injection, copy, ...). At low load interrupts and wake-ups dominate; as load rises polling takes over.",
+      ),
+      { charts },
+    ],
+  };
+}
+
+function pingSection(input: ReportInput): Section | null {
+  const ping = input.ping ?? [];
+  if (ping.length === 0) return null;
+  return {
+    id: "ping",
+    title: "Ping round-trip times",
+    badge: "simulated",
+    parts: [
+      p("ICMP echo exchanged at an idle operating point; the RTT includes the idle wake-up paths."),
+      { charts: [pingChart(ping)] },
+      {
+        html: table(
+          [{ head: "path", text: true }, "RTT p50 µs", "RTT p99 µs"],
+          ping.map((r) => [r.path, r.rtt_us.p50, r.rtt_us.p99]),
+        ),
+      },
+    ],
+  };
+}
+
+function steeringSection(input: ReportInput): Section | null {
+  const results = input.steering?.results ?? [];
+  if (results.length === 0) return null;
+  return {
+    id: "steering",
+    title: "Steering: per-queue load, fairness, scaling",
+    badge: "simulated",
+    parts: [
+      p(
+        "Per-queue share of the frames for the run with the most queues of each strategy; Jain's fairness index (1 = perfectly even, 1/n = all on one queue); NDR against the number of queues, one core per queue.",
+      ),
+      { charts: [...perQueueCharts(results), fairnessChart(results), ...scalingCharts(results)] },
+      {
+        html: table(
+          [
+            { head: "strategy", text: true },
+            { head: "traffic", text: true },
+            "queues",
+            "Jain",
+            "max/mean",
+            "NDR Mpps",
+            "p50 µs",
+            "p99 µs",
+            { head: "per-queue load", text: true },
+          ],
+          results.map((r) => [
+            r.strategy,
+            r.traffic,
+            r.queues,
+            r.jain,
+            r.max_over_mean,
+            r.ndr_mpps,
+            r.latency_us?.p50 ?? "—",
+            r.latency_us?.p99 ?? "—",
+            r.per_queue.map(formatNumber).join(" "),
+          ]),
+        ),
+      },
+    ],
+  };
+}
+
+function countersSection(input: ReportInput): Section | null {
+  const c = input.counters;
+  if (!c) return null;
+  const pools = Object.entries(c.counters.pools);
+  const names = [...new Set(pools.flatMap(([, v]) => Object.keys(v)))];
+  const chart = countersChart(c);
+  const parts: SectionPart[] = [
+    p(
+      `Counters of the NIC's embedded switch per function (PF, VF-n)${c.pf ? ` on ${c.pf}` : ""}, counted by the ${c.engine ?? "switch"} data plane on the frames given (counts, not timing).`,
+    ),
+  ];
+  if (chart) parts.push({ charts: [chart] });
+  // Functions as columns: a table stays narrow however many counters there are.
+  parts.push({
+    html: table(
+      [{ head: "counter", text: true }, ...pools.map(([fn]) => fn)],
+      names.map((n) => [n, ...pools.map(([, v]) => (v[n] !== undefined ? v[n] : "—"))]),
+    ),
+  });
+  const queues = Object.entries(c.counters.queues ?? {}).flatMap(([fn, qs]) =>
+    qs.map((q, i) => ({ fn, i, q })),
+  );
+  if (queues.length > 0) {
+    const qNames = [...new Set(queues.flatMap((x) => Object.keys(x.q)))];
+    parts.push({ html: "<h3>Per queue</h3>" });
+    parts.push({
+      html: table(
+        [{ head: "function", text: true }, "queue", ...qNames],
+        queues.map(({ fn, i, q }) => [fn, i, ...qNames.map((n) => (q[n] !== undefined ? q[n] : "—"))]),
+      ),
+    });
+  }
+  const port = Object.entries(c.counters.port ?? {}).filter((e): e is [string, number] => typeof e[1] === "number");
+  if (port.length > 0) {
+    parts.push({ html: "<h3>Port</h3>" });
+    parts.push({ html: table([{ head: "counter", text: true }, "value"], port) });
+  }
+  const drops = Object.entries(c.frameDrops ?? {});
+  if (drops.length > 0) {
+    parts.push({ html: "<h3>Frames dropped, by reason</h3>" });
+    parts.push({ html: table([{ head: "reason", text: true }, "frames"], drops) });
+  }
+  return { id: "counters", title: "Counters per VF", badge: null, parts };
+}
+
+function fidelitySection(input: ReportInput): Section | null {
+  const rows = input.fidelity?.rows ?? [];
+  if (rows.length === 0) return null;
+  const passed = rows.filter((r) => r.pass).length;
+  return {
+    id: "fidelity",
+    title: "Fidelity against published results",
+    badge: "simulated",
+    parts: [
+      p(
+        `${passed} of ${rows.length} cases within tolerance. Error is (simulated − published) / published; tolerance is the accepted |error|.`,
+      ),
+      {
+        html: table(
+          [
+            { head: "case", text: true },
+            "published",
+            "simulated",
+            { head: "unit", text: true },
+            "error",
+            "tolerance",
+            { head: "result", text: true },
+            { head: "source", text: true, cls: "source" },
+          ],
+          rows.map((r) => [
+            r.case,
+            r.published,
+            r.simulated,
+            r.unit ?? "",
+            formatPercent(r.error),
+            `± ${formatPercent(r.tolerance)}`,
+            r.pass ? "pass" : "FAIL",
+            r.source ?? "",
+          ]),
+          (row, col) => (col === 6 ? (rows[row].pass ? "pass" : "fail") : undefined),
+        ),
+      },
+    ],
+  };
+}
+
+function configurationSection(input: ReportInput): Section | null {
+  const parts: SectionPart[] = [];
+  if (input.config) {
+    parts.push({ html: `<h3>${escapeHtml(input.config.file)}</h3>` });
+    parts.push({ html: `<pre class="config">${escapeHtml(input.config.text)}</pre>` });
+  }
+  const prof = input.cost_profile;
+  if (prof) {
+    parts.push({ html: `<h3>Cost profile “${escapeHtml(prof.name)}”</h3>` });
+    if (prof.description) parts.push(p(prof.description));
+    parts.push({
+      html: table(
+        [
+          { head: "constant", text: true },
+          "value",
+          { head: "unit", text: true },
+          "range",
+          { head: "source", text: true, cls: "source" },
+        ],
+        Object.entries(prof.constants).map(([name, k]) => [
+          name,
+          k.value,
+          k.unit,
+          k.range ? `${formatNumber(k.range[0])} – ${formatNumber(k.range[1])}` : "not given",
+          k.source,
+        ]),
+      ),
+    });
+  } else if (input.profile) {
+    parts.push(p(`Cost profile: ${input.profile} (its constants were not included in this report's input).`));
+  }
+  if (parts.length === 0) return null;
+  return { id: "configuration", title: "Configuration and cost profile", badge: null, parts };
+}
+
+function reproduceSection(input: ReportInput): Section {
+  const lines = [`iovsim ${input.version}`];
+  if (input.schema) lines.push(`result schema ${input.schema}`);
+  if (input.generated_at) lines.push(`generated ${input.generated_at}`);
+  return {
+    id: "reproduce",
+    title: "Reproduce",
+    badge: null,
+    parts: [
+      p("This command, run with the same tool version, configuration and seed, gives the same simulated figures:"),
+      { html: `<pre class="wrap command"><code>${escapeHtml(input.command)}</code></pre>` },
+      p(lines.join(" · ")),
+    ],
+  };
+}
+
+function simulatorSpeedSection(input: ReportInput): Section | null {
+  const s = input.simulator;
+  if (!s) return null;
+  const rows: Array<[string, string | number]> = [];
+  if (s.frames !== undefined) rows.push(["frames simulated", s.frames]);
+  if (s.virtual_s !== undefined) rows.push(["virtual time simulated (s)", s.virtual_s]);
+  if (s.wall_s !== undefined) rows.push(["wall-clock time (s)", s.wall_s]);
+  if (s.realtime_factor !== undefined) rows.push(["× real time (virtual s per wall s)", s.realtime_factor]);
+  if (s.workers !== undefined) rows.push(["worker threads", s.workers]);
+  if (rows.length === 0) return null;
+  return {
+    id: "simulator-speed",
+    title: "Simulator speed (wall clock)",
+    badge: "speed",
+    parts: [
+      p(
+        "How fast this simulator ran on the machine that made the report. These are wall-clock figures about the tool, not simulated results, and depend on the machine and its load.",
+      ),
+      { html: table([{ head: "simulator speed", text: true }, "value"], rows) },
+    ],
+  };
+}
+
+/** Every section the input has data for, in reading order; simulator speed last, apart. */
+export function buildSections(input: ReportInput): Section[] {
+  const paths = input.paths ?? [];
+  const withLoad = paths.filter((x) => x.load_points.length > 0);
+  const sections: Array<Section | null> = [
+    paths.length > 0 ? throughputSection(paths) : null,
+    withLoad.length > 0 ? latencySection(withLoad) : null,
+    withLoad.some((x) => x.load_points.some((lp) => lp.cpu.length > 0)) ? cpuSection(withLoad) : null,
+    cyclesSection(withLoad),
+    pingSection(input),
+    steeringSection(input),
+    countersSection(input),
+    fidelitySection(input),
+    configurationSection(input),
+    reproduceSection(input),
+    simulatorSpeedSection(input),
+  ];
+  return sections.filter((s): s is Section => s !== null);
+}

@@ -1,0 +1,158 @@
+// What the HTML report renders, validated with zod so the CLI can hand over its JSON results
+// (`paths --json`, issue 8 §8; steering; switch counters.json; fidelity) as they are. Unknown
+// keys are dropped, not rejected: a newer result schema with extra fields still renders.
+import { z } from "zod";
+import { UserError } from "../../errors.ts";
+
+const finite = z.number().finite();
+const nonneg = finite.nonnegative();
+
+/** One resource's share of a load point (simulated). */
+export const CpuUseSchema = z.object({
+  resource: z.string().min(1),
+  /** Busy virtual time / measured virtual time, 0..1. */
+  utilization: nonneg,
+  cycles_per_packet: nonneg,
+  /** cycles_per_packet broken down by event kind (stack, irq, exit, ...). */
+  by_event: z.record(z.string(), nonneg).optional(),
+});
+
+export const LatencySchema = z.object({ p50: nonneg, p90: nonneg, p99: nonneg, p999: nonneg });
+
+export const LoadPointSchema = z.object({
+  offered_mpps: nonneg,
+  delivered_mpps: nonneg,
+  loss_ratio: z.number().min(0).max(1),
+  latency_us: LatencySchema,
+  cpu: z.array(CpuUseSchema).default([]),
+  events_per_s: z.record(z.string(), nonneg).optional(),
+});
+
+export const PathResultSchema = z.object({
+  name: z.string().min(1),
+  direction: z.string().min(1),
+  /** Frame size in bytes, or a mix name such as "imix". */
+  size: z.union([z.number().int().positive(), z.string().min(1)]),
+  ndr_mpps: nonneg,
+  pdr_mpps: nonneg,
+  bottleneck: z.string().optional(),
+  load_points: z.array(LoadPointSchema).default([]),
+});
+
+export const PingResultSchema = z.object({
+  path: z.string().min(1),
+  rtt_us: z.object({ p50: nonneg, p99: nonneg }),
+});
+
+/** How fast the simulator ran (wall clock). Never a simulated figure. */
+export const SimulatorSpeedSchema = z.object({
+  frames: nonneg.optional(),
+  virtual_s: nonneg.optional(),
+  wall_s: nonneg.optional(),
+  realtime_factor: nonneg.optional(),
+  workers: z.number().int().positive().optional(),
+});
+
+export const SteeringResultSchema = z.object({
+  strategy: z.string().min(1),
+  traffic: z.string().min(1),
+  queues: z.number().int().positive(),
+  /** Load per queue (frames or Mpps, as the steering run reports it); charted as shares. */
+  per_queue: z.array(nonneg).min(1),
+  /** Jain's fairness index of per_queue, 1/n..1. */
+  jain: z.number().min(0).max(1),
+  max_over_mean: nonneg,
+  ndr_mpps: nonneg,
+  latency_us: z.object({ p50: nonneg, p99: nonneg }).optional(),
+});
+
+/** `iovsim switch --out DIR` counters.json (src/cli/commands/switch.ts). */
+export const SwitchCountersSchema = z.object({
+  engine: z.string().optional(),
+  pf: z.string().optional(),
+  conservation: z.unknown().optional(),
+  frameDrops: z.record(z.string(), nonneg).optional(),
+  counters: z.object({
+    port: z.record(z.string(), z.union([nonneg, z.record(z.string(), nonneg)])).optional(),
+    /** Pool counters per function: "PF", "VF-0", ... */
+    pools: z.record(z.string(), z.record(z.string(), nonneg)),
+    queues: z.record(z.string(), z.array(z.record(z.string(), nonneg))).optional(),
+  }),
+});
+
+export const FidelityRowSchema = z.object({
+  case: z.string().min(1),
+  published: finite,
+  simulated: finite,
+  /** Relative error (simulated - published) / published, as a fraction. */
+  error: finite,
+  /** Accepted |error|, as a fraction. */
+  tolerance: nonneg,
+  pass: z.boolean(),
+  unit: z.string().optional(),
+  source: z.string().optional(),
+});
+
+const RangeSchema = z.union([
+  z.tuple([finite, finite]),
+  z.object({ min: finite, max: finite }).transform((r) => [r.min, r.max] as [number, number]),
+]);
+
+export const CostConstantSchema = z.object({
+  value: finite,
+  unit: z.string().min(1),
+  range: RangeSchema.optional(),
+  source: z.string().min(1),
+});
+
+export const CostProfileSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  constants: z.record(z.string(), CostConstantSchema),
+});
+
+export const ReportInputSchema = z.object({
+  title: z.string().optional(),
+  /** The `paths --json` schema id, shown for traceability. */
+  schema: z.string().optional(),
+  /** Tool version (package.json). */
+  version: z.string().min(1),
+  /** The exact command line that reproduces this report. */
+  command: z.string().min(1),
+  /** Cost profile name as `paths --json` gives it; `cost_profile` carries the constants. */
+  profile: z.string().optional(),
+  /** When the report was made (ISO 8601); omitted, the report is byte-for-byte reproducible. */
+  generated_at: z.string().optional(),
+  paths: z.array(PathResultSchema).optional(),
+  ping: z.array(PingResultSchema).optional(),
+  simulator: SimulatorSpeedSchema.optional(),
+  steering: z.object({ results: z.array(SteeringResultSchema) }).optional(),
+  counters: SwitchCountersSchema.optional(),
+  fidelity: z.object({ rows: z.array(FidelityRowSchema) }).optional(),
+  config: z.object({ file: z.string().min(1), text: z.string() }).optional(),
+  cost_profile: CostProfileSchema.optional(),
+});
+
+export type CpuUse = z.infer<typeof CpuUseSchema>;
+export type LoadPoint = z.infer<typeof LoadPointSchema>;
+export type PathResult = z.infer<typeof PathResultSchema>;
+export type PingResult = z.infer<typeof PingResultSchema>;
+export type SteeringResult = z.infer<typeof SteeringResultSchema>;
+export type SwitchCountersJson = z.infer<typeof SwitchCountersSchema>;
+export type FidelityRow = z.infer<typeof FidelityRowSchema>;
+export type CostProfile = z.infer<typeof CostProfileSchema>;
+/** What renderHtmlReport accepts (before defaults are applied). */
+export type ReportInputJson = z.input<typeof ReportInputSchema>;
+/** Validated report input. */
+export type ReportInput = z.output<typeof ReportInputSchema>;
+
+/** Validates `value` as report input; `what` names its origin (a file) in the error. */
+export function parseReportInput(value: unknown, what = "report input"): ReportInput {
+  const r = ReportInputSchema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues
+    .slice(0, 5)
+    .map((i) => `  ${i.path.length ? i.path.join(".") : "(top level)"}: ${i.message}`)
+    .join("\n");
+  throw new UserError("E_REPORT_INPUT", `${what}: not a valid report input:\n${issues}`);
+}
