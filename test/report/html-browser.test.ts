@@ -24,7 +24,8 @@ describe.skipIf(!haveChromium && !inCI)("HTML report in headless Chromium", () =
   let file: string;
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI=${process.env.CI} but ${CHROMIUM} is missing: .ci/run installs it`);
+    if (!haveChromium)
+      throw new Error(`CI=${process.env.CI} but ${CHROMIUM} is missing: .ci/run installs it`);
     html = await renderHtmlReport(JSON.parse(readFileSync(FIXTURE, "utf8")));
     mkdirSync(ARTIFACTS, { recursive: true });
     file = join(process.cwd(), ARTIFACTS, "report.html");
@@ -114,11 +115,12 @@ describe.skipIf(!haveChromium && !inCI)("HTML report in headless Chromium", () =
 
   it("fits a 390 px phone screen: no page-wide horizontal scroll, charts scaled to the width", async () => {
     const { page, errors, requests, url } = await open({ width: 390, height: 844 });
-    const widths = await page.evaluate(() => ({
-      doc: document.documentElement.scrollWidth,
-      view: window.innerWidth,
-      charts: [...document.querySelectorAll("figure.chart svg")].map((s) => s.getBoundingClientRect().width),
+    const widths = await page.$eval("html", (h) => ({
+      doc: h.scrollWidth,
+      view: h.ownerDocument.defaultView?.innerWidth ?? 0,
+      charts: [...h.querySelectorAll("figure.chart svg")].map((s) => s.getBoundingClientRect().width),
     }));
+    expect(widths.view).toBe(390);
     expect(widths.doc).toBeLessThanOrEqual(widths.view);
     for (const w of widths.charts) expect(w).toBeLessThanOrEqual(390);
     expect(errors).toEqual([]);
@@ -132,11 +134,13 @@ describe.skipIf(!haveChromium && !inCI)("HTML report in headless Chromium", () =
     const { page } = await open({ width: 1280, height: 900 });
     await page.emulateMedia({ media: "print" });
     const breaks = await page.$$eval("section.report-section", (s) =>
-      s.map((x) => getComputedStyle(x).breakBefore),
+      s.map((x) => x.ownerDocument.defaultView?.getComputedStyle(x).breakBefore),
     );
     expect(breaks[0]).toBe("auto");
     expect(breaks.slice(1).every((b) => b === "page")).toBe(true);
-    const inside = await page.$$eval("figure.chart", (f) => f.map((x) => getComputedStyle(x).breakInside));
+    const inside = await page.$$eval("figure.chart", (f) =>
+      f.map((x) => x.ownerDocument.defaultView?.getComputedStyle(x).breakInside),
+    );
     expect(inside.every((b) => b === "avoid")).toBe(true);
     const pdf = await page.pdf({ format: "A4" });
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");

@@ -22,7 +22,7 @@ const CONFIG = {
   background: "white",
   view: { stroke: null },
   title: { fontSize: 14 },
-  axis: { labelFontSize: 12, titleFontSize: 12, labelLimit: 130 },
+  axis: { labelFontSize: 12, titleFontSize: 12, labelLimit: 180 },
   legend: { labelFontSize: 12, titleFontSize: 12, orient: "bottom" as const, columns: 2, labelLimit: 200 },
 };
 
@@ -47,7 +47,7 @@ export function throughputChart(paths: PathResult[]): ChartDef {
     id: "throughput",
     title: "NDR and PDR per path and frame size (simulated)",
     spec: {
-      ...base("NDR / PDR per path and frame size (simulated)", values),
+      ...base("NDR / PDR (simulated)", values),
       width: WIDTH,
       height: { step: BAR_STEP },
       mark: { type: "bar", tooltip: true },
@@ -74,7 +74,7 @@ export function latencyChart(p: PathResult): ChartDef {
     id: `latency-${chartKey(p)}`,
     title: `Latency against offered load: ${pathLabel(p)} (simulated)`,
     spec: {
-      ...base(`${pathLabel(p)}: latency vs offered load (simulated)`, values),
+      ...base(`${pathLabel(p)}: latency`, values),
       width: WIDTH,
       height: 220,
       layer: [
@@ -108,13 +108,17 @@ function loadLabel(offered: number): string {
 
 export function cpuChart(p: PathResult): ChartDef {
   const values = p.load_points.flatMap((lp) =>
-    lp.cpu.map((c) => ({ resource: c.resource, load: loadLabel(lp.offered_mpps), utilization: c.utilization })),
+    lp.cpu.map((c) => ({
+      resource: c.resource,
+      load: loadLabel(lp.offered_mpps),
+      utilization: c.utilization,
+    })),
   );
   return {
     id: `cpu-${chartKey(p)}`,
     title: `CPU per resource: ${pathLabel(p)} (simulated)`,
     spec: {
-      ...base(`${pathLabel(p)}: utilization per resource (simulated)`, values),
+      ...base(`${pathLabel(p)}: utilization`, values),
       width: WIDTH,
       height: { step: 10 },
       mark: { type: "bar", tooltip: true },
@@ -134,8 +138,16 @@ export function cpuChart(p: PathResult): ChartDef {
   };
 }
 
+/** Every event kind in the results, so that each kind has one colour across all charts. */
+export function eventKinds(paths: PathResult[]): string[] {
+  const kinds = paths.flatMap((p) =>
+    p.load_points.flatMap((lp) => lp.cpu.flatMap((c) => Object.keys(c.by_event ?? {}))),
+  );
+  return [...new Set(kinds)].sort();
+}
+
 /** Null when no resource of the path carries a by-event breakdown. */
-export function cyclesChart(p: PathResult): ChartDef | null {
+export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): ChartDef | null {
   // Rows grouped by resource, load ascending: how each event's share moves with load.
   const resources = [...new Set(p.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource)))];
   const values = resources.flatMap((resource) =>
@@ -156,14 +168,19 @@ export function cyclesChart(p: PathResult): ChartDef | null {
     id: `cycles-${chartKey(p)}`,
     title: `Cycles per packet by event kind: ${pathLabel(p)} (simulated)`,
     spec: {
-      ...base(`${pathLabel(p)}: cycles per packet by event (simulated)`, values),
+      ...base(`${pathLabel(p)}: cycles/packet`, values),
       width: WIDTH,
       height: { step: 16 },
       mark: { type: "bar", tooltip: true },
       encoding: {
         y: { field: "row", type: "nominal", sort: null, title: "resource @ offered Mpps" },
-        x: { field: "cycles", type: "quantitative", aggregate: "sum", title: "cycles per packet (simulated)" },
-        color: { field: "event", type: "nominal", title: "event kind" },
+        x: {
+          field: "cycles",
+          type: "quantitative",
+          aggregate: "sum",
+          title: "cycles per packet (simulated)",
+        },
+        color: { field: "event", type: "nominal", title: "event kind", scale: { domain: kinds } },
       },
     } as TopLevelSpec,
   };
@@ -178,7 +195,7 @@ export function pingChart(ping: PingResult[]): ChartDef {
     id: "ping",
     title: "Ping round-trip time per path (simulated)",
     spec: {
-      ...base("Ping RTT per path (simulated)", values),
+      ...base("Ping RTT (simulated)", values),
       width: WIDTH,
       height: { step: BAR_STEP },
       mark: { type: "bar", tooltip: true },
@@ -222,14 +239,19 @@ export function perQueueCharts(results: SteeringResult[]): ChartDef[] {
       id: `steering-queues-${traffic}`,
       title: `Per-queue load, traffic "${traffic}" (simulated)`,
       spec: {
-        ...base(`Per-queue load, traffic ${traffic} (simulated)`, values),
+        ...base(`Per-queue load: ${traffic}`, values),
         width: WIDTH,
         height: 200,
         mark: { type: "bar", tooltip: true },
         encoding: {
           x: { field: "queue", type: "ordinal", title: "queue", axis: { labelAngle: 0 } },
           xOffset: { field: "strategy", type: "nominal" },
-          y: { field: "share", type: "quantitative", title: "share of frames", axis: { format: "%" } },
+          y: {
+            field: "share",
+            type: "quantitative",
+            title: "share of frames (simulated)",
+            axis: { format: "%" },
+          },
           color: { field: "strategy", type: "nominal", title: null },
         },
       } as TopLevelSpec,
@@ -247,7 +269,7 @@ export function fairnessChart(results: SteeringResult[]): ChartDef {
     id: "steering-fairness",
     title: "Jain's fairness index per strategy and traffic (simulated)",
     spec: {
-      ...base("Jain's fairness per strategy (simulated)", values),
+      ...base("Jain's fairness (simulated)", values),
       width: WIDTH,
       height: { step: BAR_STEP },
       mark: { type: "bar", tooltip: true },
@@ -280,12 +302,17 @@ export function scalingCharts(results: SteeringResult[]): ChartDef[] {
       id: `steering-scaling-${traffic}`,
       title: `NDR against queues (cores), traffic "${traffic}" (simulated)`,
       spec: {
-        ...base(`NDR vs queues, traffic ${traffic} (simulated)`, values),
+        ...base(`NDR vs queues: ${traffic}`, values),
         width: WIDTH,
         height: 200,
         mark: { type: "line", point: true, tooltip: true },
         encoding: {
-          x: { field: "queues", type: "quantitative", title: "queues (one core each)", axis: { tickMinStep: 1 } },
+          x: {
+            field: "queues",
+            type: "quantitative",
+            title: "queues (one core each)",
+            axis: { tickMinStep: 1 },
+          },
           y: { field: "ndr", type: "quantitative", title: "NDR, Mpps (simulated)" },
           color: { field: "strategy", type: "nominal", title: null },
         },
@@ -307,7 +334,7 @@ export function countersChart(c: SwitchCountersJson): ChartDef | null {
     id: "counters",
     title: "Packets per function (switch counters)",
     spec: {
-      ...base("Packets per function (switch counters)", values),
+      ...base("Packets per function", values),
       width: WIDTH,
       height: { step: 10 },
       mark: { type: "bar", tooltip: true },
@@ -315,7 +342,12 @@ export function countersChart(c: SwitchCountersJson): ChartDef | null {
         y: { field: "fn", type: "nominal", sort: null, title: null },
         yOffset: { field: "counter", type: "nominal", sort: [...FUNCTION_COUNTERS] },
         // symlog: a handful of drops stays visible next to millions of packets.
-        x: { field: "value", type: "quantitative", title: "packets (symlog scale)", scale: { type: "symlog" } },
+        x: {
+          field: "value",
+          type: "quantitative",
+          title: "packets (symlog scale)",
+          scale: { type: "symlog" },
+        },
         color: { field: "counter", type: "nominal", sort: [...FUNCTION_COUNTERS], title: null },
       },
     } as TopLevelSpec,

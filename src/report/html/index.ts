@@ -11,7 +11,8 @@ import { parseReportInput, type ReportInput, type ReportInputJson } from "./type
 
 export { parseReportInput, type ReportInput, type ReportInputJson } from "./types.ts";
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const BADGES = {
   simulated: '<span class="label simulated">simulated</span>',
@@ -54,7 +55,11 @@ export async function renderHtmlReport(input: ReportInputJson | ReportInput): Pr
   for (const s of sections) rendered.push(await renderSection(s, used));
   const title = data.title ?? "iovsim report";
   const profile = data.cost_profile?.name ?? data.profile;
-  const meta = [`iovsim ${data.version}`, profile ? `cost profile ${profile}` : null, data.generated_at ?? null]
+  const meta = [
+    `iovsim ${data.version}`,
+    profile ? `cost profile ${profile}` : null,
+    data.generated_at ?? null,
+  ]
     .filter((x): x is string => x !== null)
     .map(escapeHtml)
     .join(" · ");

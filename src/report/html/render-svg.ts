@@ -1,8 +1,36 @@
 // Renders a Vega-Lite spec to an SVG string in Node (no browser, no canvas), then makes it fit
 // to be inlined in HTML: no namespace URLs, and it scales to its container through its viewBox.
 import * as vega from "vega";
-import * as vl from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
+import * as vl from "vega-lite";
+
+/**
+ * Without a canvas, vega estimates a text's width as 0.8 em per character, about 45 % more than
+ * a sans-serif font needs: labels get truncated and titles widen the SVG, which then shrinks on
+ * a phone. This estimate uses per-class advance widths of common sans-serif fonts (Helvetica,
+ * Arial, DejaVu Sans, in em), rounded up so labels are never clipped in a browser.
+ */
+export function estimateTextWidth(text: string, fontSize: number): number {
+  let em = 0;
+  for (const ch of text) {
+    if (" .,:;'!|il".includes(ch) || ch === "I" || ch === "j") em += 0.32;
+    else if ("ftr()[]-/".includes(ch)) em += 0.4;
+    else if ("mwMW@%".includes(ch)) em += 0.92;
+    else if (ch >= "A" && ch <= "Z") em += 0.72;
+    else em += 0.6;
+  }
+  return Math.ceil(em * fontSize);
+}
+
+type TextItem = { text?: unknown; fontSize?: number };
+// vega exports textMetrics at run time; its type declarations omit it.
+const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } })
+  .textMetrics;
+metrics.width = (item: TextItem, text?: unknown) => {
+  const value = text ?? item.text;
+  const str = Array.isArray(value) ? value.join(" ") : value == null ? "" : String(value);
+  return estimateTextWidth(str, item.fontSize ?? 11);
+};
 
 /** The SVG of `spec`, ready to inline (width 100 %, height from the viewBox). */
 export async function renderSvg(spec: TopLevelSpec, label: string): Promise<string> {

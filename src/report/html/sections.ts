@@ -5,6 +5,7 @@ import {
   countersChart,
   cpuChart,
   cyclesChart,
+  eventKinds,
   fairnessChart,
   latencyChart,
   pathLabel,
@@ -79,7 +80,14 @@ function throughputSection(paths: PathResult[]): Section {
             "PDR Mpps (simulated)",
             { head: "bottleneck", text: true },
           ],
-          paths.map((x) => [x.name, x.direction, formatSize(x.size), x.ndr_mpps, x.pdr_mpps, x.bottleneck ?? "—"]),
+          paths.map((x) => [
+            x.name,
+            x.direction,
+            formatSize(x.size),
+            x.ndr_mpps,
+            x.pdr_mpps,
+            x.bottleneck ?? "—",
+          ]),
         ),
       },
     ],
@@ -128,7 +136,9 @@ function latencySection(paths: PathResult[]): Section {
 }
 
 function cpuSection(paths: PathResult[]): Section {
-  const resources = [...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource))))];
+  const resources = [
+    ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource)))),
+  ];
   // One row per load point, one column per resource: short tables however many resources there are.
   const pivot = (cell: (c: CpuUse) => string | number) =>
     table(
@@ -174,7 +184,8 @@ function cpuSection(paths: PathResult[]): Section {
 }
 
 function cyclesSection(paths: PathResult[]): Section | null {
-  const charts = paths.map(cyclesChart).filter((c): c is ChartDef => c !== null);
+  const kinds = eventKinds(paths);
+  const charts = paths.map((x) => cyclesChart(x, kinds)).filter((c): c is ChartDef => c !== null);
   if (charts.length === 0) return null;
   return {
     id: "cycles",
@@ -283,7 +294,9 @@ function countersSection(input: ReportInput): Section | null {
       ),
     });
   }
-  const port = Object.entries(c.counters.port ?? {}).filter((e): e is [string, number] => typeof e[1] === "number");
+  const port = Object.entries(c.counters.port ?? {}).filter(
+    (e): e is [string, number] => typeof e[1] === "number",
+  );
   if (port.length > 0) {
     parts.push({ html: "<h3>Port</h3>" });
     parts.push({ html: table([{ head: "counter", text: true }, "value"], port) });
@@ -381,7 +394,9 @@ function reproduceSection(input: ReportInput): Section {
     title: "Reproduce",
     badge: null,
     parts: [
-      p("This command, run with the same tool version, configuration and seed, gives the same simulated figures:"),
+      p(
+        "This command, run with the same tool version, configuration and seed, gives the same simulated figures:",
+      ),
       { html: `<pre class="wrap command"><code>${escapeHtml(input.command)}</code></pre>` },
       p(lines.join(" · ")),
     ],
