@@ -12,7 +12,7 @@ import {
 } from "../../src/report/terminal-charts.ts";
 
 const fixture = parseReportInput(JSON.parse(readFileSync("test/fixtures/report/report-input.json", "utf8")));
-const ANSI = /\u001b\[/;
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
 
 describe("terminal bar chart", () => {
   it("draws bars proportional to the values, with eighth-cell resolution", () => {
