@@ -16,7 +16,9 @@ const haveChromium = existsSync(CHROMIUM);
 // In CI a missing browser is a failure (.ci/run installs it); on a laptop it is a skip.
 if (!haveChromium && inCI) {
   it("finds chromium (required in CI)", () => {
-    expect.fail(`CI is set but there is no chromium at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
+    expect.fail(
+      `CI is set but there is no chromium at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`,
+    );
   });
 } else if (!haveChromium) {
   console.warn(`skipping the browser test: no chromium at ${CHROMIUM} (apt-get install chromium)`);
@@ -129,7 +131,7 @@ describe.skipIf(!haveChromium)("HTML report in headless Chromium", () => {
     for (const w of widths.charts) expect(w).toBeLessThanOrEqual(390);
     expect(errors).toEqual([]);
     expect(requests.filter((r) => r !== url && !r.startsWith("data:"))).toEqual([]);
-    await page.locator("#latency").scrollIntoViewIfNeeded();
+    await page.locator("#latency h2").scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, "report-phone.png") });
     await page.close();
   });
