@@ -115,7 +115,7 @@ export function lineChart(series: LineSeries[], opts: LineChartOptions): string 
   const left = fmt(xMin);
   const right = fmt(xMax);
   const span = Math.max(cols, left.length + right.length + 1);
-  const axis = `${pad}${left}${right.padStart(span - left.length)}`;
+  const axis = xMax > xMin ? `${pad}${left}${right.padStart(span - left.length)}` : `${pad}${left}`;
   const xTitle = `${pad}${opts.xLabel}`;
   const byEnd = usable
     .map((s, i) => ({ s, i, end: sampled[i][sampled[i].length - 1] }))

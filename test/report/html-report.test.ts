@@ -159,6 +159,14 @@ describe("HTML report from partial input", () => {
     expect(await renderHtmlReport(input)).toBe(a);
   });
 
+  it("charts a single load point (paths --rate R) of a mix as a point", async () => {
+    const single = { ...onePath, size: "imix", load_points: [onePath.load_points[0]] };
+    const html = await renderHtmlReport({ ...minimal, paths: [single] });
+    const fig = html.match(/<figure class="chart" id="chart-latency-native-rx-imix"[\s\S]*?<\/figure>/)?.[0] ?? "";
+    expect(fig).toMatch(/class="mark-symbol role-mark/);
+    expect(section(html, "throughput")).toContain("native rx imix");
+  });
+
   it("escapes every text it shows", async () => {
     const html = await renderHtmlReport({
       ...minimal,

@@ -76,6 +76,11 @@ describe("terminal line chart", () => {
     expect(lines[7]).toMatch(/^\s+0 [┤┼]/);
   });
 
+  it("draws a single load point (paths --rate R) with one x label", () => {
+    const out = lineChart([{ name: "p50", points: [{ x: 0.5, y: 8 }] }], { xLabel: "load", yLabel: "latency" });
+    expect(out.split("\n").at(-3)).toMatch(/^\s+0\.5$/);
+  });
+
   it("colours only when asked", () => {
     const s = [
       {
