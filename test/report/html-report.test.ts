@@ -162,7 +162,8 @@ describe("HTML report from partial input", () => {
   it("charts a single load point (paths --rate R) of a mix as a point", async () => {
     const single = { ...onePath, size: "imix", load_points: [onePath.load_points[0]] };
     const html = await renderHtmlReport({ ...minimal, paths: [single] });
-    const fig = html.match(/<figure class="chart" id="chart-latency-native-rx-imix"[\s\S]*?<\/figure>/)?.[0] ?? "";
+    const fig =
+      html.match(/<figure class="chart" id="chart-latency-native-rx-imix"[\s\S]*?<\/figure>/)?.[0] ?? "";
     expect(fig).toMatch(/class="mark-symbol role-mark/);
     expect(section(html, "throughput")).toContain("native rx imix");
   });

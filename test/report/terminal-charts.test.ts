@@ -77,7 +77,10 @@ describe("terminal line chart", () => {
   });
 
   it("draws a single load point (paths --rate R) with one x label", () => {
-    const out = lineChart([{ name: "p50", points: [{ x: 0.5, y: 8 }] }], { xLabel: "load", yLabel: "latency" });
+    const out = lineChart([{ name: "p50", points: [{ x: 0.5, y: 8 }] }], {
+      xLabel: "load",
+      yLabel: "latency",
+    });
     expect(out.split("\n").at(-3)).toMatch(/^\s+0\.5$/);
   });
 
