@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { formatLocated, UserError } from "../errors.ts";
+import { fsStrerror } from "../nic/errno.ts";
 
 /** Experiments a sweep can run: each point is one `iovsim <experiment> ... --json` run. */
 export const EXPERIMENTS = ["paths", "steering", "fidelity"] as const;
@@ -93,11 +94,7 @@ export function readSweepFile(file: string): SweepFile {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      "E_SWEEP_FILE",
-      `${file}: cannot read the sweep file (${code ?? (e as Error).message})`,
-    );
+    throw new UserError("E_SWEEP_FILE", `${file}: cannot read the sweep file: ${fsStrerror(e)}`);
   }
   return { file, text, spec: parseSweep(text, file) };
 }

@@ -5,7 +5,7 @@ import { UserError } from "../../errors.ts";
 import { writeFileAtomic } from "../../fs-atomic.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, sweepStatus, toCsv } from "../../sweep/merge.ts";
-import { parseShard, planSweep, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
+import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
 import { runShard } from "../../sweep/run.ts";
 import { readSweepFile } from "../../sweep/spec.ts";
 import { toolVersion as version } from "../../version.ts";
@@ -27,6 +27,24 @@ engine: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (use --array=0-(N-1)), or
 JOB_COMPLETION_INDEX with IOVSIM_SHARDS=N (Kubernetes Indexed Job). See docs/sweeps.md.
 `;
 
+/**
+ * Wall seconds per unit of cost on this machine: runs the sweep's cheapest point once (a real
+ * run, its result discarded). An estimate of simulator speed, never a simulated figure.
+ */
+async function calibrate(plan: SweepPlan, ctx: CommandContext): Promise<number | undefined> {
+  const cheapest = plan.points.reduce((a, b) => (b.cost < a.cost ? b : a));
+  const t0 = performance.now();
+  const r = await runCliPoint(cheapest.args);
+  const wall = (performance.now() - t0) / 1000;
+  if (r.exitCode !== 0) {
+    ctx.err(
+      `sweep plan: the calibration point ${cheapest.index} failed, no time estimate: ${r.stderr.trim().split("\n").pop()}\n`,
+    );
+    return undefined;
+  }
+  return wall / cheapest.cost;
+}
+
 export const command: Command = {
   name: "sweep",
   summary: "sweep plan|run|merge|status: an experiment over axes, sharded by index",
@@ -43,16 +61,21 @@ export const command: Command = {
       .argument("<file>", "sweep file")
       .option("--json", "print {count, points: [...]} as JSON")
       .option("--shards <n>", "also show how N shards would split the points")
-      .description("list the points, their count and their relative cost")
-      .action((file: string, o: { json?: boolean; shards?: string }) => {
+      .option("--no-calibrate", "skip the calibration run (no wall-time estimate)")
+      .description("list the points, their count, their relative cost and a wall-time estimate")
+      .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
         const f = readSweepFile(file);
         const plan = planSweep(f);
+        const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
+        const estimate = (cost: number) =>
+          perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
         const n = o.shards === undefined ? 1 : parseShard(`0/${o.shards}`).n;
         const shardOf = new Map<number, number>();
         for (let k = 0; k < n; k++) for (const p of shardPoints(plan.points, k, n)) shardOf.set(p.index, k);
         if (o.json) {
           const points = plan.points.map((p) => ({
             ...p,
+            estimate_s: estimate(p.cost),
             shard: o.shards === undefined ? undefined : shardOf.get(p.index),
           }));
           ctx.out(
@@ -69,10 +92,16 @@ export const command: Command = {
             .map(([k, v]) => `${k}=${v}`)
             .join(" ");
           const shard = o.shards === undefined ? "" : `  shard ${shardOf.get(p.index)}`;
+          const est = estimate(p.cost);
+          const time = est === undefined ? "" : `  ~${est} s`;
           ctx.out(
-            `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${shard}\n`,
+            `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
           );
         }
+        if (perCost !== undefined)
+          ctx.out(
+            `estimated wall time on this machine: ~${estimate(total)} s in one shard (from one calibration run)\n`,
+          );
         ctx.out(
           "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n",
         );
