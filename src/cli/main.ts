@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   ip: () => import("./commands/ip.ts"),
   devlink: () => import("./commands/devlink.ts"),
   steering: () => import("./commands/steering.ts"),
+  sweep: () => import("./commands/sweep.ts"),
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -39,6 +40,7 @@ const SUMMARIES: Record<string, string> = {
   ip: "ip link set DEV vf N ... / ip link show: Linux VF settings",
   devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode",
   steering: "steering strategies on encapsulated traffic: per-queue counts, Jain's index, Mpps",
+  sweep: "sweep plan|run|merge|status: an experiment over axes, sharded for Slurm/Kubernetes",
 };
 
 export function usage(): string {

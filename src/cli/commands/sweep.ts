@@ -1,0 +1,213 @@
+// `iovsim sweep plan|run|merge|status`: a sweep crosses an experiment's options; any batch
+// engine that hands out an index (Slurm job arrays, Kubernetes Indexed Jobs) runs its shards.
+import { Command as Commander, CommanderError } from "commander";
+import { UserError } from "../../errors.ts";
+import { writeFileAtomic } from "../../fs-atomic.ts";
+import { runCliPoint } from "../../sweep/execute.ts";
+import { mergedRows, mergeSweep, sweepStatus, toCsv } from "../../sweep/merge.ts";
+import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
+import { runShard } from "../../sweep/run.ts";
+import { readSweepFile } from "../../sweep/spec.ts";
+import { toolVersion as version } from "../../version.ts";
+import type { Command, CommandContext } from "../context.ts";
+
+const HELP_FOOTER = `
+A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or ranges
+{from, to, step, unit}; the sweep is their product), the seed policy and fixed options:
+
+  name: paths-small
+  experiment: paths
+  axes: { path: [native, vm-vf], size: [64, 1518], profile: [bhyve, kvm-posted] }
+  seed: { policy: fixed, value: 1 }
+  options: { trial-ms: 2 }
+
+Each point runs \`iovsim <experiment> [options] --seed S --json\`; its result goes to
+DIR/points/NNNNNN.json (atomically). Shards: --shard K/N (0 <= K < N), or from the batch
+engine: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (use --array=0-(N-1)), or
+JOB_COMPLETION_INDEX with IOVSIM_SHARDS=N (Kubernetes Indexed Job). See docs/sweeps.md.
+`;
+
+/**
+ * Wall seconds per unit of cost on this machine: runs the sweep's cheapest point once (a real
+ * run, its result discarded). An estimate of simulator speed, never a simulated figure.
+ */
+async function calibrate(plan: SweepPlan, ctx: CommandContext): Promise<number | undefined> {
+  const cheapest = plan.points.reduce((a, b) => (b.cost < a.cost ? b : a));
+  const t0 = performance.now();
+  const r = await runCliPoint(cheapest.args);
+  const wall = (performance.now() - t0) / 1000;
+  if (r.exitCode !== 0) {
+    ctx.err(
+      `sweep plan: the calibration point ${cheapest.index} failed, no time estimate: ${r.stderr.trim().split("\n").pop()}\n`,
+    );
+    return undefined;
+  }
+  return wall / cheapest.cost;
+}
+
+export const command: Command = {
+  name: "sweep",
+  summary: "sweep plan|run|merge|status: an experiment over axes, sharded by index",
+  async run(args: string[], ctx: CommandContext): Promise<number> {
+    let status = 0;
+    const program = new Commander("iovsim sweep")
+      .description("Run an experiment over the product of axes, sharded for batch engines.")
+      .exitOverride()
+      .configureOutput({ writeOut: ctx.out, writeErr: () => {} })
+      .showHelpAfterError(false)
+      .addHelpText("after", HELP_FOOTER);
+    program
+      .command("plan")
+      .argument("<file>", "sweep file")
+      .option("--json", "print {count, points: [...]} as JSON")
+      .option("--shards <n>", "also show how N shards would split the points")
+      .option("--no-calibrate", "skip the calibration run (no wall-time estimate)")
+      .description("list the points, their count, their relative cost and a wall-time estimate")
+      .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
+        const f = readSweepFile(file);
+        const plan = planSweep(f);
+        const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
+        const estimate = (cost: number) =>
+          perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
+        const n = o.shards === undefined ? 1 : parseShard(`0/${o.shards}`).n;
+        const shardOf = new Map<number, number>();
+        for (let k = 0; k < n; k++) for (const p of shardPoints(plan.points, k, n)) shardOf.set(p.index, k);
+        if (o.json) {
+          const points = plan.points.map((p) => ({
+            ...p,
+            estimate_s: estimate(p.cost),
+            shard: o.shards === undefined ? undefined : shardOf.get(p.index),
+          }));
+          ctx.out(
+            `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points }, null, 1)}\n`,
+          );
+          return;
+        }
+        const total = plan.points.reduce((s, p) => s + p.cost, 0);
+        ctx.out(
+          `sweep ${plan.name}: ${plan.points.length} points of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
+        );
+        for (const p of plan.points) {
+          const coords = Object.entries(p.coords)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ");
+          const shard = o.shards === undefined ? "" : `  shard ${shardOf.get(p.index)}`;
+          const est = estimate(p.cost);
+          const time = est === undefined ? "" : `  ~${est} s`;
+          ctx.out(
+            `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
+          );
+        }
+        if (perCost !== undefined)
+          ctx.out(
+            `estimated wall time on this machine: ~${estimate(total)} s in one shard (from one calibration run)\n`,
+          );
+        ctx.out(
+          "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n",
+        );
+      });
+    program
+      .command("run")
+      .argument("<file>", "sweep file")
+      .requiredOption("--out <dir>", "results directory (shared by every shard)")
+      .option(
+        "--shard <k/n>",
+        "run the K-th of N shards (default: from the batch engine's environment, else 0/1)",
+      )
+      .option("--workers <n>", "worker threads each point's experiment uses")
+      .description("run one shard; points already done in DIR are skipped")
+      .action(async (file: string, o: { out: string; shard?: string; workers?: string }) => {
+        const f = readSweepFile(file);
+        const plan = planSweep(f);
+        const env = shardFromEnv(process.env);
+        const shard = o.shard !== undefined ? parseShard(o.shard) : (env ?? { k: 0, n: 1 });
+        if (o.shard !== undefined) shardPoints(plan.points, shard.k, shard.n);
+        const extraArgs = o.workers !== undefined ? ["--workers", o.workers] : [];
+        const from = o.shard !== undefined ? "--shard" : env ? env.source : "default";
+        ctx.err(`sweep ${plan.name}: shard ${shard.k}/${shard.n} (${from}) -> ${o.out}\n`);
+        const sum = await runShard({
+          plan,
+          text: f.text,
+          version: await version(),
+          dir: o.out,
+          shard,
+          execute: runCliPoint,
+          extraArgs,
+          onPoint: (p, st, msg) =>
+            ctx.err(`  point ${p.index}: ${st}${msg ? `: ${msg.split("\n").pop()}` : ""}\n`),
+        });
+        ctx.out(
+          `shard ${shard.k}/${shard.n}: ${sum.points} points, ${sum.ran} run, ${sum.skipped} already done, ${sum.failed} failed\n`,
+        );
+        if (sum.failed > 0) status = 1;
+      });
+    program
+      .command("merge")
+      .argument("<dir>", "results directory")
+      .option("--json", "the merged results as JSON (default)")
+      .option("--csv", "one row per point (and path) as CSV")
+      .option("--html <file>", "write an HTML report")
+      .option("--partial", "merge even with points missing (they are listed)")
+      .description("gather every point into one table; refuses mixed sweeps or tool versions")
+      .action(async (dir: string, o: { json?: boolean; csv?: boolean; html?: string; partial?: boolean }) => {
+        if (o.json && o.csv)
+          throw new UserError("E_USAGE", "sweep merge: --json and --csv exclude each other");
+        const { merged, missing } = await mergeSweep(dir, { partial: o.partial });
+        if (missing.length > 0)
+          ctx.err(`sweep merge: ${missing.length} points missing: ${missing.join(", ")}\n`);
+        if (o.html) {
+          const { renderSweepHtml, renderSweepSvg, smallMultiplesSpec } = await import("../../sweep/html.ts");
+          const spec = smallMultiplesSpec(merged);
+          const svg = spec ? await renderSweepSvg(spec) : undefined;
+          await writeFileAtomic(
+            o.html,
+            renderSweepHtml(merged, `iovsim sweep merge ${dir} --html ${o.html}`, svg),
+          );
+          ctx.err(`sweep merge: wrote ${o.html}\n`);
+        }
+        if (o.csv) ctx.out(toCsv(mergedRows(merged)));
+        else if (o.json || !o.html) ctx.out(`${JSON.stringify(merged, null, 1)}\n`);
+      });
+    program
+      .command("status")
+      .argument("<dir>", "results directory")
+      .option("--json", "as JSON")
+      .description("done, missing and failed points, with each failure's message")
+      .action(async (dir: string, o: { json?: boolean }) => {
+        const st = await sweepStatus(dir);
+        if (o.json) {
+          const { text: _t, ...manifest } = st.manifest;
+          ctx.out(
+            `${JSON.stringify({ ...manifest, done: st.done.length, missing: st.missing, failed: st.failed }, null, 1)}\n`,
+          );
+          return;
+        }
+        const m = st.manifest;
+        ctx.out(
+          `sweep ${m.name} (${m.experiment}, ${m.version}): ${st.done.length} of ${m.count} done, ${st.missing.length} missing, ${st.failed.length} failed\n`,
+        );
+        if (st.missing.length > 0) ctx.out(`missing: ${st.missing.join(", ")}\n`);
+        for (const f of st.failed)
+          ctx.out(
+            `failed ${f.index} (${Object.entries(f.coords)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(" ")}): ${f.message}\n`,
+          );
+        if (st.missing.length > 0) status = 3;
+      });
+    try {
+      if (args.length === 0) {
+        ctx.err(program.helpInformation());
+        return 1;
+      }
+      await program.parseAsync(args, { from: "user" });
+      return status;
+    } catch (e) {
+      if (e instanceof CommanderError) {
+        if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
+        throw new UserError("E_USAGE", `sweep: ${e.message.replace(/^error: /, "")}`);
+      }
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,139 @@
+// Gathers a sweep's point results into one document, in sweep order. Only simulated figures
+// go in: each experiment's wall-clock `simulator` block is left out, so a sweep run in shards
+// on many machines merges to the same bytes as the same sweep run on one.
+import { UserError } from "../errors.ts";
+import { planSweep } from "./plan.ts";
+import { parseSweep } from "./spec.ts";
+import { type PointResult, readFailures, readManifest, readResults, type SweepManifest } from "./store.ts";
+
+export const MERGE_SCHEMA = "iovsim.sweep.merge/1";
+
+export interface MergedSweep {
+  schema: typeof MERGE_SCHEMA;
+  sweep: string;
+  experiment: string;
+  hash: string;
+  version: string;
+  axes: string[];
+  count: number;
+  points: Array<Pick<PointResult, "index" | "coords" | "seed" | "result">>;
+}
+
+export interface SweepStatus {
+  manifest: SweepManifest;
+  done: number[];
+  missing: number[];
+  failed: Array<{ index: number; message: string; coords: Record<string, unknown> }>;
+}
+
+export async function sweepStatus(dir: string): Promise<SweepStatus> {
+  const manifest = await readManifest(dir);
+  if (!manifest) throw new UserError("E_SWEEP_DIR", `${dir}: no sweep results here (no sweep.json)`);
+  const results = await readResults(dir, manifest);
+  const failures = await readFailures(dir);
+  const done: number[] = [];
+  const missing: number[] = [];
+  const failed: SweepStatus["failed"] = [];
+  for (let i = 0; i < manifest.count; i++) {
+    if (results.has(i)) done.push(i);
+    else {
+      missing.push(i);
+      const f = failures.get(i);
+      if (f) failed.push({ index: i, message: f.message, coords: f.coords });
+    }
+  }
+  return { manifest, done, missing, failed };
+}
+
+export async function mergeSweep(
+  dir: string,
+  o: { partial?: boolean } = {},
+): Promise<{ merged: MergedSweep; missing: number[] }> {
+  const st = await sweepStatus(dir);
+  const m = st.manifest;
+  if (st.missing.length > 0 && !o.partial) {
+    const list = st.missing.slice(0, 20).join(", ") + (st.missing.length > 20 ? ", ..." : "");
+    throw new UserError(
+      "E_SWEEP_MISSING",
+      `${dir}: ${st.missing.length} of ${m.count} points missing (${list}); run the missing shards, or merge with --partial`,
+    );
+  }
+  // The manifest's own sweep text must still describe the points (guards a hand-edited manifest).
+  const plan = planSweep({
+    file: `${dir}/sweep.json`,
+    text: m.text,
+    spec: parseSweep(m.text, `${dir}/sweep.json`),
+  });
+  if (plan.hash !== m.hash || plan.points.length !== m.count)
+    throw new UserError("E_SWEEP_DIR", `${dir}/sweep.json: the manifest does not match its own sweep text`);
+  const results = await readResults(dir, m);
+  const points = [...results.values()]
+    .sort((a, b) => a.index - b.index)
+    .map((r) => ({
+      index: r.index,
+      coords: r.coords,
+      seed: r.seed,
+      result: withoutSimulatorSpeed(r.result),
+    }));
+  return {
+    merged: {
+      schema: MERGE_SCHEMA,
+      sweep: m.name,
+      experiment: m.experiment,
+      hash: m.hash,
+      version: m.version,
+      axes: m.axes,
+      count: m.count,
+      points,
+    },
+    missing: st.missing,
+  };
+}
+
+/** Drops the wall-clock `simulator` block (how fast this machine ran): not a simulated figure. */
+export function withoutSimulatorSpeed(result: unknown): unknown {
+  if (result === null || typeof result !== "object" || Array.isArray(result)) return result;
+  const { simulator: _speed, ...rest } = result as Record<string, unknown>;
+  return rest;
+}
+
+/** One CSV row per point and per path entry (paths), or per point (other experiments). */
+export function mergedRows(m: MergedSweep): Array<Record<string, string | number | boolean>> {
+  const rows: Array<Record<string, string | number | boolean>> = [];
+  for (const p of m.points) {
+    const base: Record<string, string | number | boolean> = { index: p.index, ...p.coords, seed: p.seed };
+    const r = p.result as { paths?: Array<Record<string, unknown>> } | undefined;
+    if (m.experiment === "paths" && Array.isArray(r?.paths)) {
+      for (const e of r.paths) {
+        const lp = Array.isArray(e.load_points) ? (e.load_points as Array<Record<string, unknown>>) : [];
+        const mid = lp[Math.floor(lp.length / 2)] as { latency_us?: Record<string, number> } | undefined;
+        rows.push({
+          ...base,
+          path: String(e.name),
+          direction: String(e.direction),
+          size: e.size as number,
+          ndr_mpps: e.ndr_mpps as number,
+          pdr_mpps: e.pdr_mpps as number,
+          bottleneck: String(e.bottleneck),
+          p99_us_mid_load: mid?.latency_us?.p99 ?? "",
+        });
+      }
+    } else {
+      const flat: Record<string, string | number | boolean> = { ...base };
+      for (const [k, v] of Object.entries((p.result ?? {}) as Record<string, unknown>))
+        if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") flat[k] = v;
+      rows.push(flat);
+    }
+  }
+  return rows;
+}
+
+export function toCsv(rows: Array<Record<string, string | number | boolean>>): string {
+  const cols: string[] = [];
+  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  const cell = (v: unknown) => {
+    const s = v === undefined ? "" : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return `${[cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\r\n")}\r\n`;
+}

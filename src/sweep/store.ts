@@ -1,0 +1,143 @@
+// The results directory of a sweep: `sweep.json` (which sweep, which tool version), and one
+// file per point under `points/` (atomic: a half-written result never counts), or a
+// `.failed.json` record with the failure's message.
+import { readdir, readFile, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { UserError } from "../errors.ts";
+import { removeStaleTemps, writeFileAtomic } from "../fs-atomic.ts";
+import type { SweepPlan, SweepPoint } from "./plan.ts";
+
+export interface SweepManifest {
+  name: string;
+  experiment: string;
+  /** sha256 of the sweep file's text. */
+  hash: string;
+  version: string;
+  count: number;
+  axes: string[];
+  /** The sweep file itself, so `merge` and `status` need nothing but the directory. */
+  text: string;
+}
+
+export interface PointResult {
+  sweep: string;
+  hash: string;
+  version: string;
+  index: number;
+  coords: SweepPoint["coords"];
+  seed: number;
+  args: string[];
+  /** The experiment's own JSON output. */
+  result: unknown;
+}
+
+export interface PointFailure {
+  index: number;
+  coords: SweepPoint["coords"];
+  args: string[];
+  exitCode: number | null;
+  message: string;
+}
+
+const pointName = (index: number) => `${String(index).padStart(6, "0")}.json`;
+const failedName = (index: number) => `${String(index).padStart(6, "0")}.failed.json`;
+export const pointsDir = (dir: string) => join(dir, "points");
+
+export function manifestFor(plan: SweepPlan, version: string, text: string): SweepManifest {
+  return {
+    name: plan.name,
+    experiment: plan.experiment,
+    hash: plan.hash,
+    version,
+    count: plan.points.length,
+    axes: plan.axes,
+    text,
+  };
+}
+
+export async function readManifest(dir: string): Promise<SweepManifest | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, "sweep.json"), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new UserError("E_SWEEP_DIR", `${join(dir, "sweep.json")}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as SweepManifest;
+  } catch {
+    throw new UserError("E_SWEEP_DIR", `${join(dir, "sweep.json")}: not a sweep manifest (invalid JSON)`);
+  }
+}
+
+/**
+ * Claims DIR for this sweep: writes sweep.json, or checks that the one there is the same sweep
+ * run by the same tool version (results of two sweeps or two versions never mix).
+ */
+export async function openResultsDir(dir: string, m: SweepManifest): Promise<void> {
+  const have = await readManifest(dir);
+  if (have) {
+    if (have.hash !== m.hash)
+      throw new UserError(
+        "E_SWEEP_MIXED",
+        `${dir} holds results of another sweep ('${have.name}', ${have.hash.slice(0, 12)}); use another --out`,
+      );
+    if (have.version !== m.version)
+      throw new UserError(
+        "E_SWEEP_MIXED",
+        `${dir} holds results of ${have.version}, this is ${m.version}; use another --out`,
+      );
+  } else await writeFileAtomic(join(dir, "sweep.json"), `${JSON.stringify(m, null, 1)}\n`);
+  await removeStaleTemps(pointsDir(dir));
+}
+
+/** Index -> parsed result for every complete point file (a torn or foreign file is an error). */
+export async function readResults(dir: string, m: SweepManifest): Promise<Map<number, PointResult>> {
+  const out = new Map<number, PointResult>();
+  for (const name of await listPoints(dir)) {
+    const m2 = /^(\d{6})\.json$/.exec(name);
+    if (!m2) continue;
+    const file = join(pointsDir(dir), name);
+    let r: PointResult;
+    try {
+      r = JSON.parse(await readFile(file, "utf8")) as PointResult;
+    } catch {
+      throw new UserError("E_SWEEP_DIR", `${file}: not a point result (invalid JSON)`);
+    }
+    if (r.hash !== m.hash || r.version !== m.version)
+      throw new UserError(
+        "E_SWEEP_MIXED",
+        `${file}: a result of another sweep or tool version (${r.sweep} ${r.version})`,
+      );
+    if (r.index !== Number(m2[1])) throw new UserError("E_SWEEP_DIR", `${file}: holds point ${r.index}`);
+    out.set(r.index, r);
+  }
+  return out;
+}
+
+export async function readFailures(dir: string): Promise<Map<number, PointFailure>> {
+  const out = new Map<number, PointFailure>();
+  for (const name of await listPoints(dir)) {
+    if (!/^\d{6}\.failed\.json$/.test(name)) continue;
+    try {
+      const f = JSON.parse(await readFile(join(pointsDir(dir), name), "utf8")) as PointFailure;
+      out.set(f.index, f);
+    } catch {
+      /* a failure record is advisory: a torn one is ignored */
+    }
+  }
+  return out;
+}
+
+async function listPoints(dir: string): Promise<string[]> {
+  return (await readdir(pointsDir(dir)).catch(() => [] as string[])).sort();
+}
+
+export async function writeResult(dir: string, r: PointResult): Promise<void> {
+  await writeFileAtomic(join(pointsDir(dir), pointName(r.index)), `${JSON.stringify(r)}\n`);
+  await unlink(join(pointsDir(dir), failedName(r.index))).catch(() => {});
+}
+
+export async function writeFailure(dir: string, f: PointFailure): Promise<void> {
+  await writeFileAtomic(join(pointsDir(dir), failedName(f.index)), `${JSON.stringify(f, null, 1)}\n`);
+}

@@ -1,0 +1,119 @@
+// Sharding, resuming and merging with a test double for the experiment (a deterministic
+// function of the point's arguments plus a wall-clock block that must not reach the merge).
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../src/errors.ts";
+import type { PointExecutor } from "../../src/sweep/execute.ts";
+import { mergeSweep, sweepStatus } from "../../src/sweep/merge.ts";
+import { planSweep } from "../../src/sweep/plan.ts";
+import { runShard } from "../../src/sweep/run.ts";
+import { parseSweep } from "../../src/sweep/spec.ts";
+
+const TEXT = `name: m
+experiment: paths
+axes: { path: [native, vm-vf, virtio], size: [64, 1518], rate: [10%, 50%] }
+options: { trial-ms: 1 }
+`;
+const plan = planSweep({ file: "m.yaml", text: TEXT, spec: parseSweep(TEXT, "m.yaml") });
+
+function fakeExperiment(fail?: (args: string[]) => boolean): PointExecutor & { calls: string[][] } {
+  const calls: string[][] = [];
+  const fn = (async (args: string[]) => {
+    calls.push(args);
+    if (fail?.(args)) return { exitCode: 2, stdout: "", stderr: "iovsim: paths: something the user did\n" };
+    const size = Number(args[args.indexOf("--size") + 1]);
+    const result = {
+      paths: [{ name: args[args.indexOf("--path") + 1], size, ndr_mpps: 1000 / size }],
+      simulator: { wall_s: Math.random() },
+    };
+    return { exitCode: 0, stdout: JSON.stringify(result), stderr: "" };
+  }) as PointExecutor & { calls: string[][] };
+  fn.calls = calls;
+  return fn;
+}
+
+const tmp = () => mkdtemp(join(tmpdir(), "iovsim-sweep-test-"));
+const run = (dir: string, k: number, n: number, execute: PointExecutor, version = "iovsim 0.0.0-test") =>
+  runShard({ plan, text: TEXT, version, dir, shard: { k, n }, execute });
+
+describe("sweep run and merge", () => {
+  it("three shards merge to the same bytes as the unsharded run", async () => {
+    const one = await tmp();
+    const many = await tmp();
+    await run(one, 0, 1, fakeExperiment());
+    for (const k of [2, 0, 1]) await run(many, k, 3, fakeExperiment());
+    const a = JSON.stringify((await mergeSweep(one)).merged);
+    const b = JSON.stringify((await mergeSweep(many)).merged);
+    expect(b).toBe(a);
+    expect(a).not.toMatch(/wall_s/);
+    expect((await mergeSweep(one)).merged.points).toHaveLength(12);
+  });
+
+  it("a re-run skips the points already done and leaves their files untouched", async () => {
+    const dir = await tmp();
+    const first = fakeExperiment();
+    await run(dir, 0, 2, first);
+    const before = await readFile(join(dir, "points", "000000.json"), "utf8");
+    const again = fakeExperiment();
+    const sum = await run(dir, 0, 2, again);
+    expect(again.calls).toHaveLength(0);
+    expect(sum.skipped).toBe(first.calls.length);
+    expect(await readFile(join(dir, "points", "000000.json"), "utf8")).toBe(before);
+  });
+
+  it("a failed point is recorded with its message, reported by status, and run again next time", async () => {
+    const dir = await tmp();
+    const failing = fakeExperiment((a) => a.includes("virtio"));
+    const sum = await run(dir, 0, 1, failing);
+    expect(sum.failed).toBe(4);
+    const st = await sweepStatus(dir);
+    expect(st.missing).toHaveLength(4);
+    expect(st.failed[0].message).toMatch(/something the user did/);
+    await expect(mergeSweep(dir)).rejects.toThrow(/4 of 12 points missing/);
+    expect((await mergeSweep(dir, { partial: true })).missing).toHaveLength(4);
+    const fixed = fakeExperiment();
+    await run(dir, 0, 1, fixed);
+    expect(fixed.calls).toHaveLength(4);
+    expect((await sweepStatus(dir)).failed).toHaveLength(0);
+  });
+
+  it("refuses to mix sweeps or tool versions in one directory", async () => {
+    const dir = await tmp();
+    await run(dir, 0, 2, fakeExperiment());
+    await expect(run(dir, 1, 2, fakeExperiment(), "iovsim 9.9.9")).rejects.toThrow(
+      /iovsim 0\.0\.0-test, this is iovsim 9\.9\.9/,
+    );
+    const other = TEXT.replace("trial-ms: 1", "trial-ms: 2");
+    const p2 = planSweep({ file: "o.yaml", text: other, spec: parseSweep(other, "o.yaml") });
+    await expect(
+      runShard({
+        plan: p2,
+        text: other,
+        version: "iovsim 0.0.0-test",
+        dir,
+        shard: { k: 0, n: 1 },
+        execute: fakeExperiment(),
+      }),
+    ).rejects.toBeInstanceOf(UserError);
+  });
+
+  it("a foreign result file is refused by merge", async () => {
+    const dir = await tmp();
+    await run(dir, 0, 1, fakeExperiment());
+    const f = join(dir, "points", "000003.json");
+    const r = JSON.parse(await readFile(f, "utf8"));
+    await writeFile(f, JSON.stringify({ ...r, version: "iovsim 1.2.3" }));
+    await expect(mergeSweep(dir)).rejects.toThrow(/000003\.json: a result of another sweep or tool version/);
+  });
+
+  it("temp files left by a killed writer are removed and never count", async () => {
+    const dir = await tmp();
+    await run(dir, 0, 2, fakeExperiment());
+    await writeFile(join(dir, "points", ".000011.json.4242.deadbeef.tmp"), "{ torn");
+    await run(dir, 1, 2, fakeExperiment());
+    expect((await readdir(join(dir, "points"))).filter((n) => n.endsWith(".tmp"))).toHaveLength(0);
+    expect((await mergeSweep(dir)).merged.points).toHaveLength(12);
+  });
+});
