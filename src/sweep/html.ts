@@ -2,17 +2,13 @@
 // paths: NDR against frame size, one line per path, one panel per value of the other axes),
 // then the table. Charts are SVG rendered here (vega-lite -> vega, no browser); nothing is
 // fetched when the page is opened.
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import { escapeHtml as esc } from "../report/html/format.ts";
+import { renderSvg } from "../report/html/render-svg.ts";
 import { type MergedSweep, mergedRows } from "./merge.ts";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-export async function renderSweepSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+export function renderSweepSvg(spec: TopLevelSpec): Promise<string> {
+  return renderSvg(spec, "NDR against frame size, one panel per value of the other axes (simulated)");
 }
 
 export function smallMultiplesSpec(m: MergedSweep): TopLevelSpec | undefined {

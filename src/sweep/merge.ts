@@ -2,6 +2,7 @@
 // go in: each experiment's wall-clock `simulator` block is left out, so a sweep run in shards
 // on many machines merges to the same bytes as the same sweep run on one.
 import { UserError } from "../errors.ts";
+import { toCsv } from "../report/csv.ts";
 import { planSweep } from "./plan.ts";
 import { parseSweep } from "./spec.ts";
 import { type PointResult, readFailures, readManifest, readResults, type SweepManifest } from "./store.ts";
@@ -128,12 +129,12 @@ export function mergedRows(m: MergedSweep): Array<Record<string, string | number
   return rows;
 }
 
-export function toCsv(rows: Array<Record<string, string | number | boolean>>): string {
+/** The rows as CSV (RFC 4180), columns in first-seen order. */
+export function rowsToCsv(rows: Array<Record<string, string | number | boolean>>): string {
   const cols: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
-  const cell = (v: unknown) => {
-    const s = v === undefined ? "" : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return `${[cols.join(","), ...rows.map((r) => cols.map((c) => cell(r[c])).join(","))].join("\r\n")}\r\n`;
+  return toCsv(
+    cols,
+    rows.map((r) => cols.map((c) => r[c])),
+  );
 }

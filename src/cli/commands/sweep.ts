@@ -4,7 +4,7 @@ import { Command as Commander, CommanderError } from "commander";
 import { UserError } from "../../errors.ts";
 import { writeFileAtomic } from "../../fs-atomic.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
-import { mergedRows, mergeSweep, sweepStatus, toCsv } from "../../sweep/merge.ts";
+import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
 import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
 import { runShard } from "../../sweep/run.ts";
 import { readSweepFile } from "../../sweep/spec.ts";
@@ -165,7 +165,7 @@ export const command: Command = {
           );
           ctx.err(`sweep merge: wrote ${o.html}\n`);
         }
-        if (o.csv) ctx.out(toCsv(mergedRows(merged)));
+        if (o.csv) ctx.out(rowsToCsv(mergedRows(merged)));
         else if (o.json || !o.html) ctx.out(`${JSON.stringify(merged, null, 1)}\n`);
       });
     program
