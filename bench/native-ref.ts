@@ -67,10 +67,7 @@ export function buildNative(kernel: NativeKernel): NativeBuild {
   writeFileSync(join(outDir, "abi.h"), abiHeader());
   const exe = join(outDir, kernel);
   const src = join(srcDir, `${kernel}.c`);
-  const attempts = [
-    ["-O3", "-march=native"],
-    ["-O3"],
-  ];
+  const attempts = [["-O3", "-march=native"], ["-O3"]];
   const errors: string[] = [];
   for (const flags of attempts) {
     const stamp = `${exe}.flags`;
@@ -83,9 +80,13 @@ export function buildNative(kernel: NativeKernel): NativeBuild {
         return b;
       }
     }
-    const r = spawnSync("gcc", [...flags, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-I", outDir, "-o", exe, src], {
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      "gcc",
+      [...flags, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-I", outDir, "-o", exe, src],
+      {
+        encoding: "utf8",
+      },
+    );
     if (r.status === 0) {
       writeFileSync(stamp, `${flags.join(" ")}\n`);
       const b = { exe, flags };
@@ -101,7 +102,12 @@ export function buildNative(kernel: NativeKernel): NativeBuild {
  * Writes the image file the C programs load: 'IOVN', the parameters, the memory bytes.
  * Only the first `bytes` bytes of memory are written (everything the layout assigned).
  */
-export function writeImage(name: string, memory: WebAssembly.Memory, bytes: number, params: number[]): string {
+export function writeImage(
+  name: string,
+  memory: WebAssembly.Memory,
+  bytes: number,
+  params: number[],
+): string {
   mkdirSync(outDir, { recursive: true });
   const mem = new Uint8Array(memory.buffer, 0, bytes);
   const head = new Uint32Array([0x4e564f49, params.length, ...params.map((p) => p >>> 0), bytes]);
@@ -170,4 +176,3 @@ export function switchChecksum(memory: WebAssembly.Memory, header: number, rxIds
   h = fnv1a(h, u8, g.cntPool, g.numPools * A.POOL_CNT_WORDS * 8);
   return fnv1a(h, u8, g.cntQueue, g.ringCount * A.QUEUE_CNT_WORDS * 8);
 }
-

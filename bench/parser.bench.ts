@@ -94,7 +94,11 @@ export async function prepareParser() {
       table,
       enabled,
     ]);
-  return { frames, burst, checksum, writeParserImage };
+  /** Flips byte `at` of frame `i` in memory (tests: the checksum must see it). */
+  const poke = (i: number, at: number) => {
+    layout.u8()[base + i * STRIDE + at] ^= 0xff;
+  };
+  return { frames, burst, checksum, writeParserImage, poke };
 }
 
 export const suite: Suite = async () => {

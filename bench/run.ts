@@ -9,13 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Table from "cli-table3";
 import { Bench } from "tinybench";
-import {
-  type BenchCase,
-  type NativeCase,
-  type Suite,
-  TARGET_NATIVE_RATIO,
-  TARGET_RATIO,
-} from "./types.ts";
+import { type BenchCase, type NativeCase, type Suite, TARGET_NATIVE_RATIO, TARGET_RATIO } from "./types.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -219,7 +213,9 @@ async function main(): Promise<void> {
       ratio !== undefined
         ? `${ratio.toFixed(1)}× (target ≥ ${TARGET_RATIO}×${ratio >= TARGET_RATIO ? ", met" : ", NOT met"})`
         : "",
-      nratio !== undefined ? `${nratio.toFixed(2)}× (${nratio >= TARGET_NATIVE_RATIO ? "met" : "NOT met"})` : "",
+      nratio !== undefined
+        ? `${nratio.toFixed(2)}× (${nratio >= TARGET_NATIVE_RATIO ? "met" : "NOT met"})`
+        : "",
     ]);
   }
   const cpu = cpus()[0]?.model ?? "unknown CPU";
