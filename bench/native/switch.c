@@ -1,4 +1,4 @@
-/* Native reference of the switch burst: assembly/veb.ts vebTxBurst (txLoop + txFast, the Tx
+/* Native reference of the switch burst: assembly/switch/veb.ts vebTxBurst (txLoop + fast-tx.ts txFast, the Tx
  * fast path: anti-spoof look-up, exact-MAC look-up in the same open-addressing table, outer RSS
  * with the same table-driven Toeplitz as assembly/toeplitz.ts hashV4 / assembly/rss.ts
  * fastRssInline, RETA, ring-limit check, one 16-byte descriptor per frame, counters summed per
@@ -15,7 +15,7 @@
 #define NONE 0xffffffffu
 #define RSS_BAIL 0xffffffffu
 
-/* ---- per-burst configuration (veb.ts loadConfig, the part the fast path reads) ---------------- */
+/* ---- per-burst configuration (switch/config.ts loadConfig, the part the fast path reads) ---------------- */
 static uint32_t cFlags, cVet, cVetExt, cTxMax, cRxBuf;
 static uint64_t mVfre, mVfte, mAupe, mUpe, mLle, mMacas;
 static uint32_t nDirty;
@@ -48,7 +48,7 @@ static inline void cntQueue(uint32_t ring, int idx, uint64_t v) {
   st64(p, ld64(p) + v);
 }
 
-/* ---- MAC table (veb.ts macFind: open addressing, Fibonacci hash, key = mac | 1 << 48) ---------- */
+/* ---- MAC table (switch/select.ts macFind: open addressing, Fibonacci hash, key = mac | 1 << 48) ---------- */
 static inline uint64_t macAt(uint32_t p) { return (uint64_t)ld32(p) | ((uint64_t)ld16(p + 4) << 32); }
 static inline uint64_t macFind(uint64_t mac) {
   const uint64_t key = mac | ((uint64_t)1 << 48);
@@ -112,7 +112,7 @@ static inline uint32_t fastRss(uint32_t f, uint32_t len, uint32_t table, uint32_
   return RSS_NONE;
 }
 
-/* ---- rings: shadow producer state, published once per burst (veb.ts) ------------------------- */
+/* ---- rings: shadow producer state, published once per burst (switch/rings.ts) ------------------------- */
 static inline uint32_t shadow(uint32_t ring) { return gShadow + ring * SH_BYTES; }
 static inline void shadowInit(uint32_t id) {
   const uint32_t sh = shadow(id), r = ringAt(id);
@@ -152,7 +152,7 @@ static void publish(void) {
   nDirty = 0;
 }
 
-/* ---- buffers (veb.ts bufFree, fastCopy, copyFrame) --------------------------------------------- */
+/* ---- buffers (switch/buffers.ts bufFree, fastCopy, copyFrame) --------------------------------------------- */
 static inline uint32_t freeStack(void) { return ld32(gSwitchState + SS_FREE_STACK); }
 static void bufFree(uint32_t idx) {
   const uint32_t owners = ld32(gSwitchState + SS_NOWNERS);
@@ -200,7 +200,7 @@ static void drainReturns(void) {
   __atomic_store_n((uint32_t *)(M + r + R_HEAD), tail, __ATOMIC_RELEASE);
 }
 
-/* ---- the Tx fast path (veb.ts txFast, per-burst state in locals) ------------------------------- */
+/* ---- the Tx fast path (switch/fast-tx.ts txFast, per-burst state in locals) ------------------------------- */
 static uint32_t fastFrames;
 
 static uint32_t txFast(uint32_t pool, uint32_t desc, uint32_t m, uint32_t head, uint32_t n) {
@@ -293,7 +293,7 @@ static uint32_t txFast(uint32_t pool, uint32_t desc, uint32_t m, uint32_t head, 
   return i;
 }
 
-/* veb.ts vebTxBurst, fast path only. */
+/* switch/veb.ts vebTxBurst, fast path only. */
 static uint32_t vebTxBurst(uint32_t pool, uint32_t queue, uint32_t budget) {
   loadConfig();
   if ((mVfte & ((uint64_t)1 << pool)) == 0) return 0;
