@@ -208,7 +208,7 @@ async function main(): Promise<void> {
       c.name,
       c.variant,
       fmtRate(c, row.rate),
-      c.variant === "native" ? "best of 7" : `${row.rme.toFixed(1)}%`,
+      c.variant === "native" ? "median of 7" : `${row.rme.toFixed(1)}%`,
       target + met,
       ratio !== undefined
         ? `${ratio.toFixed(1)}× (target ≥ ${TARGET_RATIO}×${ratio >= TARGET_RATIO ? ", met" : ", NOT met"})`

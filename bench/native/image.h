@@ -93,16 +93,22 @@ static inline uint32_t fnv1a(uint32_t h, uint32_t a, uint32_t n) {
 }
 #define FNV_INIT 2166136261u
 
-/* ---- timing: best of `rounds` runs of `iters` calls, in items per second -------------------- */
+/* ---- timing: rounds of `iters` calls, in items per second ---------------------------------- */
 static double now_s(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Calls `fn` (processing `items` items per call) until a round lasts about `round_s`; reports the
- * best round over `rounds`. */
-static double best_rate(void (*fn)(void), double items, int rounds, double round_s) {
+/* Calls `fn` (processing `items` items per call) in `rounds` rounds of about `round_s` seconds;
+ * reports the median round (what the bench compares with Wasm, whose tinybench figure is a mean
+ * over about a second) and the best. */
+struct rates { double median, best; };
+static int cmp_double(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+static struct rates measure_rates(void (*fn)(void), double items, int rounds, double round_s) {
   uint64_t iters = 1;
   for (;;) { /* calibrate */
     double t0 = now_s();
@@ -111,13 +117,16 @@ static double best_rate(void (*fn)(void), double items, int rounds, double round
     if (dt >= round_s / 4) { iters = (uint64_t)((double)iters * round_s / dt) + 1; break; }
     iters *= 4;
   }
-  double best = 0;
-  for (int r = 0; r < rounds; r++) {
+  if (rounds < 1) rounds = 1;
+  if (rounds > 99) rounds = 99;
+  double r[99];
+  for (int k = 0; k < rounds; k++) {
     double t0 = now_s();
     for (uint64_t i = 0; i < iters; i++) fn();
-    double rate = items * (double)iters / (now_s() - t0);
-    if (rate > best) best = rate;
+    r[k] = items * (double)iters / (now_s() - t0);
   }
-  return best;
+  qsort(r, (size_t)rounds, sizeof r[0], cmp_double);
+  struct rates out = { r[rounds / 2], r[rounds - 1] };
+  return out;
 }
 #endif
