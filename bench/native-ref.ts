@@ -29,6 +29,8 @@ export interface NativeResult {
   rate: number;
   /** Items per second, the best round. */
   best: number;
+  /** Items per second, the median round by process CPU time. */
+  cpuRate: number;
   [k: string]: number;
 }
 
@@ -179,4 +181,35 @@ export function switchChecksum(memory: WebAssembly.Memory, header: number, rxIds
   }
   h = fnv1a(h, u8, g.cntPool, g.numPools * A.POOL_CNT_WORDS * 8);
   return fnv1a(h, u8, g.cntQueue, g.ringCount * A.QUEUE_CNT_WORDS * 8);
+}
+
+/**
+ * Items per second of `fn` by process CPU time, median of `rounds` rounds of about `roundMs` ms
+ * (as the native programs measure their cpuRate): on a machine shared with other jobs, what the
+ * loop itself cost, so Wasm and native can be compared even when wall-clock rates swing.
+ */
+export function cpuRate(fn: () => void, items: number, rounds = 7, roundMs = 100): number {
+  const cpu = (since: NodeJS.CpuUsage) => {
+    const c = process.cpuUsage(since);
+    return (c.user + c.system) / 1e6;
+  };
+  let iters = 1;
+  for (;;) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < iters; i++) fn();
+    const dt = cpu(c0);
+    if (dt >= roundMs / 4000) {
+      iters = Math.ceil((iters * roundMs) / 1000 / dt);
+      break;
+    }
+    iters *= 4;
+  }
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < iters; i++) fn();
+    rates.push((items * iters) / cpu(c0));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rounds / 2)]!;
 }

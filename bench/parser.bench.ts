@@ -8,7 +8,15 @@ import { toeplitzTable } from "../src/switch/nic.ts";
 import { parseFrame } from "../src/switch/reference/parse.ts";
 import { createMemory, instantiateKernels, loadModule } from "../src/switch/wasm.ts";
 import { eth } from "../src/traffic/frames.ts";
-import { buildNative, FNV_INIT, fnv1a, nativeUnavailable, runNative, writeImage } from "./native-ref.ts";
+import {
+  buildNative,
+  cpuRate,
+  FNV_INIT,
+  fnv1a,
+  nativeUnavailable,
+  runNative,
+  writeImage,
+} from "./native-ref.ts";
 import type { Suite, SuiteItem } from "./types.ts";
 
 export function frameMix(): Uint8Array[] {
@@ -144,10 +152,14 @@ export const suite: Suite = async () => {
     unit: "M frames/s",
     items: frames.length,
     measure: () => {
-      const r = runNative(buildNative("parser"), image);
+      const b = buildNative("parser");
+      const wasmCpuRate = cpuRate(() => {
+        sink.v ^= p.burst();
+      }, frames.length);
+      const r = runNative(b, image);
       if (r.checksum !== wasmSum || r.xor !== wasmXor)
         throw new Error(`native parser disagrees with Wasm (checksum ${r.checksum} vs ${wasmSum})`);
-      return r.rate;
+      return { rate: r.rate, cpuRate: r.cpuRate, wasmCpuRate };
     },
     note: "bench/native/parser.c (gcc, flags in build/native/parser.flags): parse + parseRss of the same frames on an image of the Wasm memory; every frame's parse record agrees with Wasm",
   });

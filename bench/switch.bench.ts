@@ -11,7 +11,14 @@ import { programSwitch, testPfRecordT } from "../src/switch/program.ts";
 import { ReferenceSwitch } from "../src/switch/reference/veb.ts";
 import { loadModule } from "../src/switch/wasm.ts";
 import { eth } from "../src/traffic/frames.ts";
-import { buildNative, nativeUnavailable, runNative, switchChecksum, writeImage } from "./native-ref.ts";
+import {
+  buildNative,
+  cpuRate,
+  nativeUnavailable,
+  runNative,
+  switchChecksum,
+  writeImage,
+} from "./native-ref.ts";
 import type { NativeCase, Suite, SuiteItem } from "./types.ts";
 
 const BURST = 256;
@@ -82,15 +89,19 @@ function wasmCase(module: WebAssembly.Module, alwaysCopy: boolean, native: Nativ
   if (w.counters().pools[0]!.tx_spoofed !== 0) throw new Error("switch bench: frames spoof-dropped");
   native.image = first.image;
   native.checksum = first.checksum;
-  return () => {
+  const fn = () => {
     k.vebTxBurst(0, 0, BURST);
     for (let q = 0; q < rxIds.length; q++) k.ringMove(rxIds[q]!, txId, BURST);
   };
+  native.wasm = fn;
+  return fn;
 }
 
 interface NativeState {
   image: string;
   checksum: number;
+  /** The group's Wasm case (timed by CPU time beside the native one). */
+  wasm: () => void;
 }
 
 /** The native case of a group: runs switch.c on the image and checks it agrees with Wasm. */
@@ -103,10 +114,11 @@ function nativeCase(group: string, name: string, state: NativeState): NativeCase
     items: BURST,
     measure: () => {
       const b = buildNative("switch");
+      const wasmCpuRate = cpuRate(state.wasm, BURST);
       const r = runNative(b, state.image);
       if (r.checksum !== state.checksum)
         throw new Error(`native switch disagrees with Wasm (checksum ${r.checksum} vs ${state.checksum})`);
-      return r.rate;
+      return { rate: r.rate, cpuRate: r.cpuRate, wasmCpuRate };
     },
     note: "bench/native/switch.c (gcc, flags in build/native/switch.flags): same burst + ringMove on an image of the Wasm memory; checksum of descriptors, frames and counters agrees with Wasm",
   };
@@ -114,8 +126,8 @@ function nativeCase(group: string, name: string, state: NativeState): NativeCase
 
 export const suite: Suite = async () => {
   const module = await loadModule();
-  const zero: NativeState = { image: "", checksum: 0 };
-  const copy: NativeState = { image: "", checksum: 0 };
+  const zero: NativeState = { image: "", checksum: 0, wasm: () => {} };
+  const copy: NativeState = { image: "", checksum: 0, wasm: () => {} };
   const config = benchConfig();
   const fs = frames();
   const ref = new ReferenceSwitch(config);

@@ -17,10 +17,20 @@ export interface BenchCase {
   note?: string;
 }
 
+/** What a native case measured (items per second). */
+export interface NativeMeasure {
+  /** Median round by wall clock: compared with the group's tinybench `wasm` row. */
+  rate: number;
+  /** Median round by process CPU time. */
+  cpuRate: number;
+  /** The group's Wasm case timed the same way (CPU time, median round), just before. */
+  wasmCpuRate: number;
+}
+
 /**
  * A case timed by a program of its own (the native C references): `measure()` runs it after the
- * tinybench cases, in the same bench run, and returns items per second. Compared with the
- * `wasm` row of its group as Wasm ÷ native.
+ * tinybench cases, in the same bench run. Compared with the `wasm` row of its group as
+ * Wasm ÷ native, by wall clock and by CPU time.
  */
 export interface NativeCase {
   name: string;
@@ -28,7 +38,7 @@ export interface NativeCase {
   variant: "native";
   unit: BenchCase["unit"];
   items: number;
-  measure: () => number;
+  measure: () => NativeMeasure;
   note?: string;
 }
 

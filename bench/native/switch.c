@@ -1,15 +1,18 @@
-/* Native reference of the switch burst: assembly/switch/veb.ts vebTxBurst (txLoop + fast-tx.ts txFast, the Tx
- * fast path: anti-spoof look-up, exact-MAC look-up in the same open-addressing table, outer RSS
- * with the same table-driven Toeplitz as assembly/toeplitz.ts hashV4 / assembly/rss.ts
- * fastRssInline, RETA, ring-limit check, one 16-byte descriptor per frame, counters summed per
- * burst and published), then ringMove of every Rx ring back to the Tx ring (the bench's driver
- * stand-in, assembly/ring.ts), on an image of the Wasm memory the bench set up.
- * Frames that would leave the fast path (txOne) are not covered: the program stops with an error.
+/* Native reference of the switch burst: assembly/switch/veb.ts vebTxBurst (txLoop and
+ * switch/fast-tx.ts txFast, the Tx fast path: anti-spoof look-up, exact-MAC look-up in the same
+ * open-addressing table, outer RSS with the same table-driven Toeplitz as assembly/toeplitz.ts
+ * hashV4 / assembly/rss.ts fastRssInline, RETA, ring-limit check, one 16-byte descriptor per
+ * frame, counters summed per burst and published), then ringMove of every Rx ring back to the
+ * Tx ring (the bench's driver stand-in, assembly/ring.ts), on an image of the Wasm memory the
+ * bench set up. Frames that would leave the fast path (txOne) are not covered: the program
+ * stops with an error.
  *
  * usage: switch IMAGE [rounds] [round_ms]
  * params: header, pool, queue, burst, txRing, nRx, rxRing[nRx]
- * prints: {"checksum":N,"fast":N,"rate":items_per_s,"best":items_per_s} (rate: median round) (checksum after one burst, as
- * bench/native-ref.ts switchChecksum computes it on the Wasm memory). */
+ * prints: {"checksum":N,"fast":N,"rate":R,"best":R,"cpuRate":R}, R in frames per second: rate
+ * the median round by wall clock, best the best one, cpuRate the median by process CPU time.
+ * The checksum is taken after one burst, as bench/native-ref.ts switchChecksum takes it on the
+ * Wasm memory. */
 #include "image.h"
 
 #define NONE 0xffffffffu
@@ -380,6 +383,7 @@ int main(int argc, char **argv) {
   for (uint32_t q = 0; q < pNRx; q++) ringMove(pRx[q], pTx, pBurst);
   if (n != pBurst) die("the first burst did not consume every frame");
   const struct rates r = measure_rates(iteration, pBurst, rounds, round_s);
-  printf("{\"checksum\":%u,\"fast\":%u,\"rate\":%.0f,\"best\":%.0f}\n", sum, fast, r.median, r.best);
+  printf("{\"checksum\":%u,\"fast\":%u,\"rate\":%.0f,\"best\":%.0f,\"cpuRate\":%.0f}\n", sum, fast, r.median, r.best,
+         r.cpu_median);
   return 0;
 }
