@@ -4,7 +4,7 @@
 // the C program itself (median and best of N rounds). Used by switch.bench.ts, parser.bench.ts and
 // test/bench/native-agreement.test.ts.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as A from "../assembly/abi.ts";
@@ -125,9 +125,13 @@ export function writeImage(
   return path;
 }
 
-/** Runs a native program on an image: `rounds` rounds of about `roundMs` ms each. */
+/**
+ * Runs a native program on an image (`rounds` rounds of about `roundMs` ms each), then removes
+ * the image (the switch's is about 18 MB).
+ */
 export function runNative(b: NativeBuild, image: string, rounds = 7, roundMs = 100): NativeResult {
   const r = spawnSync(b.exe, [image, String(rounds), String(roundMs)], { encoding: "utf8" });
+  rmSync(image, { force: true });
   if (r.status !== 0) throw new Error(`native ${b.exe} failed: ${r.error?.message ?? r.stderr.trim()}`);
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as NativeResult;
 }
