@@ -1,7 +1,7 @@
-// Per-burst cached switch configuration: loadConfig() copies the port flags, limits and pool
-// masks of the switch configuration block into globals at the start of every burst, so the
-// kernels read them from registers / globals instead of memory (reference: ../config.ts,
-// src/switch/config.ts). Also the pool configuration accessor.
+// Per-burst cached switch configuration (the Wasm side of src/switch/config.ts): loadConfig()
+// copies the port flags, limits and pool masks of the switch configuration block into globals
+// at the start of every burst, so the kernels do not reload them per frame. Also the pool
+// configuration accessor.
 import {
   SC_FLAGS, SC_DEF_POOL, SC_MO, SC_VET, SC_VET_EXT, SC_PORT_MAX, SC_TX_MAX, SC_RX_BUF, SC_MASKS,
   M_VFRE, M_VFTE, M_BAM, M_AUPE, M_ROMPE, M_ROPE, M_MPE, M_UPE, M_VPE, M_LLE, M_FLP, M_MACAS, M_VLANAS,

@@ -197,7 +197,6 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   return i;
 }
 
-
 /** Per-burst set-up of the fast path (wireRxBurst, before its first frame). */
 @inline export function rxFastBegin(): void {
   rDPool = NONE;

@@ -8,7 +8,6 @@ import { cFlags, cVet, cVetExt } from "./config";
   return <u64>load<u32>(p) | (<u64>load<u16>(p + 4) << 32);
 }
 
-
 export let lTags: u32 = 0;
 export let lTagOff: u32 = 0;
 export let lTci: u32 = 0;

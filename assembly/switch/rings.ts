@@ -102,7 +102,6 @@ export function publish(): void {
   nDirty++;
 }
 
-
 /** Frames waiting in ring `id` (consumer view). */
 export function ringCount(id: u32): u32 {
   const r = ringAt(id);

@@ -457,7 +457,6 @@ export function vebRunAll(budget: u32): u32 {
   return total;
 }
 
-
 /** Kept for callers that want the buffer size the kernels see. */
 export function bufferSize(): u32 {
   return gBufSize;
