@@ -11,7 +11,7 @@ import {
 import { gBufBase, gBufSize, ringAt } from "./mem";
 import { parse } from "./parse";
 import { rssSummary, gRssHash } from "./rss";
-import { bufFree } from "./veb";
+import { bufFree } from "./switch/buffers";
 
 @inline function descAt(r: usize, idx: u32): usize {
   return <usize>load<u32>(r + R_DESC) + (<usize>(idx & load<u32>(r + R_MASK)) << 4);

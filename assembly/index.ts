@@ -1,9 +1,14 @@
-// Kernel entry point: one `export *` line per kernel module (keep it a plain list).
+// Kernel entry point: one `export *` line per kernel module (keep it a plain list). The switch
+// (switch/, one file per reference file) exports its entry points by name: its modules also
+// export the helpers they share, which are not kernel entry points.
 export * from "./mem";
 export * from "./toeplitz";
 export * from "./parse";
 export * from "./rss";
-export * from "./veb";
+export { vebTxBurst, wireRxBurst, vebRunAll, bufferSize } from "./switch/veb";
+export { macLookup } from "./switch/select";
+export { bufAlloc, bufFree } from "./switch/buffers";
+export { ringCount } from "./switch/rings";
 export * from "./gen";
 export * from "./sink";
 export * from "./hop";

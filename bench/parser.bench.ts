@@ -1,5 +1,6 @@
 // Frame parser: Wasm parse + outer/inner RSS over a mix of frames vs the reference parseFrame
-// (which also computes both RSS hashes).
+// (which also computes both RSS hashes), and the native C reference (bench/native/parser.c) on
+// an image of the same Wasm memory.
 import * as A from "../assembly/abi.ts";
 import { MS_RSS_KEY } from "../src/switch/config.ts";
 import { Layout } from "../src/switch/layout.ts";
@@ -7,7 +8,16 @@ import { toeplitzTable } from "../src/switch/nic.ts";
 import { parseFrame } from "../src/switch/reference/parse.ts";
 import { createMemory, instantiateKernels, loadModule } from "../src/switch/wasm.ts";
 import { eth } from "../src/traffic/frames.ts";
-import type { BenchCase, Suite } from "./types.ts";
+import {
+  buildNative,
+  cpuRate,
+  FNV_INIT,
+  fnv1a,
+  nativeUnavailable,
+  runNative,
+  writeImage,
+} from "./native-ref.ts";
+import type { Suite, SuiteItem } from "./types.ts";
 
 export function frameMix(): Uint8Array[] {
   const base = eth({ dst: "02:00:00:00:00:11", src: "02:00:00:00:00:10" });
@@ -47,7 +57,8 @@ export function frameMix(): Uint8Array[] {
   return out;
 }
 
-export const suite: Suite = async () => {
+/** The parser bench's memory: the frame mix, its lengths, a parse record, the MS-key table. */
+export async function prepareParser() {
   const inst = instantiateKernels(await loadModule(), createMemory(8));
   const layout = new Layout(inst.memory, inst.heapBase);
   const table = layout.addRegion("toeplitz", A.TOEPLITZ_TABLE_BYTES).offset;
@@ -63,24 +74,61 @@ export const suite: Suite = async () => {
   });
   const k = inst.exports as unknown as {
     init(h: number): number;
+    parse(f: number, len: number, out: number): number;
+    parseRss(rec: number, f: number, table: number, enabled: number): void;
     parseBurst(b: number, s: number, l: number, n: number, out: number, t: number, e: number): number;
   };
   k.init(layout.header);
+  const enabled = 0x1ff;
+  const burst = () => k.parseBurst(base, STRIDE, lens, frames.length, rec, table, enabled);
+  /** native-ref's parser checksum: FNV-1a of every frame's record after parse + parseRss. */
+  const checksum = () => {
+    let h = FNV_INIT;
+    frames.forEach((f, i) => {
+      k.parse(base + i * STRIDE, f.length, rec);
+      k.parseRss(rec, base + i * STRIDE, table, enabled);
+      h = fnv1a(h, layout.u8(), rec, A.PARSE_BYTES);
+    });
+    return h;
+  };
+  const writeParserImage = () =>
+    writeImage("parser", inst.memory, inst.memory.buffer.byteLength, [
+      layout.header,
+      base,
+      STRIDE,
+      lens,
+      frames.length,
+      rec,
+      table,
+      enabled,
+    ]);
+  /** Flips byte `at` of frame `i` in memory (tests: the checksum must see it). */
+  const poke = (i: number, at: number) => {
+    layout.u8()[base + i * STRIDE + at] ^= 0xff;
+  };
+  return { frames, burst, checksum, writeParserImage, poke };
+}
+
+export const suite: Suite = async () => {
+  const p = await prepareParser();
+  const frames = p.frames;
   const sink = { v: 0 };
-  const cases: BenchCase[] = [
+  const group = "parser (+ outer/inner RSS)";
+  const name = `${frames.length}-frame mix (TCP/UDP/VLAN/IPv6/VXLAN)`;
+  const cases: SuiteItem[] = [
     {
-      group: "parser (+ outer/inner RSS)",
-      name: `${frames.length}-frame mix (TCP/UDP/VLAN/IPv6/VXLAN)`,
+      group,
+      name,
       variant: "wasm",
       unit: "M frames/s",
       items: frames.length,
       fn: () => {
-        sink.v ^= k.parseBurst(base, STRIDE, lens, frames.length, rec, table, 0x1ff);
+        sink.v ^= p.burst();
       },
     },
     {
-      group: "parser (+ outer/inner RSS)",
-      name: `${frames.length}-frame mix (TCP/UDP/VLAN/IPv6/VXLAN)`,
+      group,
+      name,
       variant: "reference",
       unit: "M frames/s",
       items: frames.length,
@@ -89,5 +137,31 @@ export const suite: Suite = async () => {
       },
     },
   ];
+  const why = nativeUnavailable();
+  if (why) {
+    cases.push({ skipped: `native reference skipped: ${why}` });
+    return cases;
+  }
+  const wasmSum = p.checksum();
+  const wasmXor = p.burst();
+  const image = p.writeParserImage();
+  cases.push({
+    group,
+    name: `${name}, native C reference (gcc)`,
+    variant: "native",
+    unit: "M frames/s",
+    items: frames.length,
+    measure: () => {
+      const b = buildNative("parser");
+      const wasmCpuRate = cpuRate(() => {
+        sink.v ^= p.burst();
+      }, frames.length);
+      const r = runNative(b, image);
+      if (r.checksum !== wasmSum || r.xor !== wasmXor)
+        throw new Error(`native parser disagrees with Wasm (checksum ${r.checksum} vs ${wasmSum})`);
+      return { rate: r.rate, cpuRate: r.cpuRate, wasmCpuRate };
+    },
+    note: "bench/native/parser.c (gcc, flags in build/native/parser.flags): parse + parseRss of the same frames on an image of the Wasm memory; every frame's parse record agrees with Wasm",
+  });
   return cases;
 };

@@ -9,12 +9,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Table from "cli-table3";
 import { Bench } from "tinybench";
-import { type BenchCase, type Suite, TARGET_RATIO } from "./types.ts";
+import { type BenchCase, type NativeCase, type Suite, TARGET_NATIVE_RATIO, TARGET_RATIO } from "./types.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 interface Row {
-  c: BenchCase;
+  c: BenchCase | NativeCase;
+  /** Native rows: the CPU-time rates of native and of the group's Wasm case. */
+  cpu?: { native: number; wasm: number };
   rate: number; // items per second (NaN when the case failed)
   rme: number;
   samples: number;
@@ -105,7 +107,7 @@ function pathTable(lines: PathLine[], lv: PathLevels): string {
   ].join("\n");
 }
 
-function fmtRate(c: BenchCase, rate: number): string {
+function fmtRate(c: BenchCase | NativeCase, rate: number): string {
   return `${(rate / 1e6).toFixed(rate >= 1e7 ? 1 : 3)} ${c.unit}`;
 }
 
@@ -118,6 +120,9 @@ async function main(): Promise<void> {
     .filter((f) => !only || only.includes(f.replace(/\.bench\.ts$/, "")))
     .sort();
   const cases: BenchCase[] = [];
+  // Cases timed by their own program (native C references), run after the tinybench cases.
+  const natives: NativeCase[] = [];
+  const skipped: string[] = [];
   // Suites may also return lines they measured themselves (end-to-end runs): printed as given.
   const measured: Array<{ file: string; line: Record<string, unknown> }> = [];
   const pathLines: PathLine[] = [];
@@ -127,7 +132,12 @@ async function main(): Promise<void> {
     if (typeof mod.suite !== "function") throw new Error(`bench/${f} does not export suite(ctx)`);
     const out = (await mod.suite({ quick })) as unknown[];
     for (const c of out) {
-      if (typeof (c as BenchCase).fn === "function") {
+      if (typeof (c as NativeCase).measure === "function") {
+        const nc = c as NativeCase;
+        if (!filter || `${nc.group} ${nc.name}`.includes(filter)) natives.push(nc);
+      } else if (typeof (c as { skipped?: unknown }).skipped === "string") {
+        skipped.push((c as { skipped: string }).skipped);
+      } else if (typeof (c as BenchCase).fn === "function") {
         const bc = c as BenchCase;
         if (!filter || `${bc.group} ${bc.name}`.includes(filter)) cases.push(bc);
       } else if (!filter || JSON.stringify(c).includes(filter)) {
@@ -144,7 +154,7 @@ async function main(): Promise<void> {
   for (const [i, c] of cases.entries()) bench.add(`${i} ${c.group} :: ${c.name} [${c.variant}]`, c.fn);
   process.stderr.write(`running ${cases.length} cases (${quick ? "quick" : "full"})...\n`);
   await bench.run();
-  const rows: Row[] = cases.map((c, i) => {
+  const timed: Row[] = cases.map((c, i) => {
     const r = bench.tasks[i]!.result as unknown as {
       state: string;
       latency?: { mean: number; rme: number; samplesCount?: number };
@@ -159,30 +169,58 @@ async function main(): Promise<void> {
       samples: r.latency.samplesCount ?? 0,
     };
   });
+  if (natives.length > 0) process.stderr.write(`running ${natives.length} native C references...\n`);
+  const nativeRows: Row[] = natives.map((c) => {
+    try {
+      const m = c.measure();
+      return { c, rate: m.rate, rme: 0, samples: 0, cpu: { native: m.cpuRate, wasm: m.wasmCpuRate } };
+    } catch (e) {
+      return { c, rate: Number.NaN, rme: 0, samples: 0, error: e instanceof Error ? e.message : String(e) };
+    }
+  });
+  const rows = [...timed, ...nativeRows];
 
   const table = new Table({
-    head: ["group", "case", "variant", "measured (simulator)", "±rme", "target", "wasm ÷ ref"],
+    head: [
+      "group",
+      "case",
+      "variant",
+      "measured (simulator)",
+      "±rme",
+      "target",
+      "wasm ÷ ref",
+      `wasm ÷ native: wall clock; CPU time (target ≥ ${TARGET_NATIVE_RATIO}×)`,
+    ],
     style: { head: [], border: [] },
   });
   for (const row of rows) {
     const { c } = row;
     if (row.error) {
-      table.push([c.group, c.name, c.variant, `FAILED (${row.error})`, "", "", ""]);
+      table.push([c.group, c.name, c.variant, `FAILED (${row.error})`, "", "", "", ""]);
       continue;
     }
     const ref = rows.find((x) => x.c.group === c.group && x.c.variant === "reference");
     const ratio = c.variant === "wasm" && ref ? row.rate / ref.rate : undefined;
-    const target = c.target !== undefined ? `≥ ${c.target} ${c.unit}` : "";
-    const met = c.target !== undefined ? (row.rate / 1e6 >= c.target ? " (met)" : " (NOT met)") : "";
+    const nat = rows.find((x) => x.c.group === c.group && x.c.variant === "native" && !x.error);
+    const nratio = c.variant === "wasm" && nat ? row.rate / nat.rate : undefined;
+    const cratio = nratio !== undefined && nat?.cpu ? nat.cpu.wasm / nat.cpu.native : undefined;
+    const goal = "target" in c ? c.target : undefined;
+    const target = goal !== undefined ? `≥ ${goal} ${c.unit}` : "";
+    const met = goal !== undefined ? (row.rate / 1e6 >= goal ? " (met)" : " (NOT met)") : "";
     table.push([
       c.group,
       c.name,
       c.variant,
       fmtRate(c, row.rate),
-      `${row.rme.toFixed(1)}%`,
+      c.variant === "native"
+        ? `median of 7; CPU time ${fmtRate(c, row.cpu?.native ?? Number.NaN)}`
+        : `${row.rme.toFixed(1)}%`,
       target + met,
       ratio !== undefined
         ? `${ratio.toFixed(1)}× (target ≥ ${TARGET_RATIO}×${ratio >= TARGET_RATIO ? ", met" : ", NOT met"})`
+        : "",
+      nratio !== undefined && cratio !== undefined
+        ? `${nratio.toFixed(2)}×; ${cratio.toFixed(2)}× (${cratio >= TARGET_NATIVE_RATIO ? "met" : "NOT met"})`
         : "",
     ]);
   }
@@ -191,6 +229,7 @@ async function main(): Promise<void> {
     `iovsim benchmarks — measured (simulator), single thread, ${cpu}, ${cpus().length} cores, Node ${process.version}\n`,
   );
   if (rows.length > 0) process.stdout.write(`${table.toString()}\n`);
+  for (const line of new Set(skipped)) process.stdout.write(`${line}\n`);
   failed = rows.some((r) => r.error !== undefined);
   if (pathLines.length > 0) process.stdout.write(`${pathTable(pathLines, levels)}\n`);
   if (measured.length > 0) {
@@ -208,7 +247,8 @@ async function main(): Promise<void> {
       unit: r.c.unit,
       ratePerSecond: r.rate,
       rmePercent: r.rme,
-      target: r.c.target ?? null,
+      target: ("target" in r.c ? r.c.target : undefined) ?? null,
+      ...(r.cpu ? { cpuRatePerSecond: r.cpu.native, wasmCpuRatePerSecond: r.cpu.wasm } : {}),
     }));
     writeFileSync(
       json,

@@ -6,10 +6,12 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** Newest modification time of asconfig.json and every .ts under assembly/ (sub-folders too). */
 function newestSource() {
   let newest = statSync(join(root, "asconfig.json")).mtimeMs;
-  for (const f of readdirSync(join(root, "assembly"))) {
-    if (f.endsWith(".ts")) newest = Math.max(newest, statSync(join(root, "assembly", f)).mtimeMs);
+  for (const e of readdirSync(join(root, "assembly"), { recursive: true, withFileTypes: true })) {
+    if (e.isFile() && e.name.endsWith(".ts"))
+      newest = Math.max(newest, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs);
   }
   return newest;
 }

@@ -1,4 +1,4 @@
-// Differential test for the Wasm Tx fast path (assembly/veb.ts txFast): random configurations
+// Differential test for the Wasm Tx fast path (assembly/switch/fast-tx.ts txFast): random configurations
 // biased towards VEB loopback of unicast IPv4 TCP/UDP between VFs (the path's common case),
 // mixed with the general random events and with mutations that make candidates bail out, in
 // zero-copy and always-copy modes. Wasm and reference must agree frame by frame and on every

@@ -1,4 +1,4 @@
-// Differential test for the Wasm Rx fast path (assembly/veb.ts rxFast): random configurations
+// Differential test for the Wasm Rx fast path (assembly/switch/fast-rx.ts rxFast): random configurations
 // biased towards the wire -> pool case of the packet paths (unicast IPv4 TCP/UDP to an exact
 // MAC filter of one pool), mixed with the general random events and with mutations that make
 // candidates bail out (tags, multicast, runts, truncation, fragments, oversize, unknown MACs),

@@ -18,7 +18,7 @@ describe("Wasm switch vs reference switch on random frames and configurations", 
   it(`agrees on ${CONFIGS} configurations x ${EVENTS_PER_CONFIG} events`, () => {
     let frames = 0;
     // Both delivery modes (zero-copy hand-over and DMA-like copies), and the Tx fast path
-    // (assembly/veb.ts txFast) must be exercised in each, not only the general path.
+    // (assembly/switch/fast-tx.ts txFast) must be exercised in each, not only the general path.
     const fast = { zeroCopy: 0, copy: 0 };
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 0x7fffffff }), (seed) => {

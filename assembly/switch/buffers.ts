@@ -1,0 +1,75 @@
+// Frame buffers: the switch thread's free stack, buffers of other threads sent home on their
+// return rings, and the fast paths' copy into a fresh buffer (copy mode).
+import {
+  R_HEAD, R_TAIL, R_MASK, R_DESC, D_BUF, SS_FREE_STACK, SS_RETURN_RING, FS_COUNT, FS_ENTRIES,
+  SS_NOWNERS, SS_OWNERS, SS_OWNER_BYTES,
+} from "../abi";
+import { gBufSize, gHeadroom, gSwitchState, bufAddr, ringAt } from "../mem";
+import { NONE } from "./config";
+
+@inline export function freeStack(): usize {
+  return <usize>load<u32>(gSwitchState + SS_FREE_STACK);
+}
+export function bufAlloc(): u32 {
+  const s = freeStack();
+  const c = load<u32>(s + FS_COUNT);
+  if (c == 0) return NONE;
+  store<u32>(s + FS_COUNT, c - 1);
+  return load<u32>(s + FS_ENTRIES + (<usize>(c - 1) << 2));
+}
+export function bufFree(idx: u32): void {
+  const owners = load<u32>(gSwitchState + SS_NOWNERS);
+  for (let k: u32 = 0; k < owners; k++) {
+    const e = gSwitchState + SS_OWNERS + <usize>k * SS_OWNER_BYTES;
+    if (idx >= load<u32>(e) && idx < load<u32>(e + 4)) {
+      // Another thread's buffer: home on its return ring (sized for all of them, never full).
+      const r = <usize>load<u32>(e + 8);
+      const t = load<u32>(r + R_TAIL);
+      store<u32>(<usize>load<u32>(r + R_DESC) + (<usize>(t & load<u32>(r + R_MASK)) << 4) + D_BUF, idx);
+      atomic.store<u32>(r + R_TAIL, t + 1);
+      return;
+    }
+  }
+  const s = freeStack();
+  const c = load<u32>(s + FS_COUNT);
+  store<u32>(s + FS_ENTRIES + (<usize>c << 2), idx);
+  store<u32>(s + FS_COUNT, c + 1);
+}
+
+/** Moves every buffer index waiting in the return ring (if any) onto the free stack. */
+export function drainReturns(): void {
+  const id = load<u32>(gSwitchState + SS_RETURN_RING);
+  if (id == NONE) return;
+  const r = ringAt(id);
+  const head = load<u32>(r + R_HEAD);
+  const tail = atomic.load<u32>(r + R_TAIL);
+  const m = load<u32>(r + R_MASK);
+  const desc = <usize>load<u32>(r + R_DESC);
+  for (let i = head; i != tail; i++) bufFree(load<u32>(desc + (<usize>(i & m) << 4)));
+  atomic.store<u32>(r + R_HEAD, tail);
+}
+
+/** Fast paths, copy mode: copies the frame into a fresh buffer (data at gHeadroom) and frees the
+ *  original; returns the new buffer, or NONE (nothing changed) when no buffer is free. */
+@inline export function fastCopy(buf: u32, off: u32, f: usize, len: u32, owned: bool): u32 {
+  const stack = freeStack();
+  const c = load<u32>(stack + FS_COUNT);
+  if (c == 0) return NONE;
+  const b = load<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2)); // bufAlloc
+  copyFrame(bufAddr(b) + gHeadroom, gHeadroom, f, off, len);
+  if (owned) {
+    store<u32>(stack + FS_COUNT, c - 1);
+    bufFree(buf); // (copy mode with buffer owners only)
+  } else store<u32>(stack + FS_ENTRIES + (<usize>(c - 1) << 2), buf); // bufAlloc then bufFree(buf)
+  return b;
+}
+
+/** Copies a frame of `len` bytes into a fresh buffer: 16-byte vectors when both buffers have room. */
+@inline export function copyFrame(dst: usize, dstOff: u32, src: usize, srcOff: u32, len: u32): void {
+  const rounded = (len + 15) & ~15;
+  if (srcOff + rounded <= gBufSize && dstOff + rounded <= gBufSize) {
+    for (let i: u32 = 0; i < rounded; i += 16) v128.store(dst + i, v128.load(src + i));
+  } else {
+    memory.copy(dst, src, len);
+  }
+}

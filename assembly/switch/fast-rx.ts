@@ -1,0 +1,221 @@
+// The Rx fast path (no reference counterpart: it must give exactly what the general path,
+// veb.ts rxOne, gives for the frames it takes; test/switch/differential-rx-fastpath.test.ts
+// checks it): the common unicast wire frame received with per-burst configuration, one MAC
+// look-up, one Toeplitz hash and one 16-byte descriptor store.
+import {
+  DF_DD, DF_EOP, DF_VP, DF_TCI, SF_VLAN_FILTER, SF_DOUBLE_VLAN, SF_PORT_LPE, PC_FLAGS, PC_RLPML,
+  PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_STRIP, PF_RSS_INNER,
+  PF_HIDE_VLAN, RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT,
+  SH_RPKTS, SH_RBYTES, CT_RX_PACKETS, CT_RX_BYTES, CT_RX_SIZE, DR_NONE, SS_RX_FAST_FRAMES, SS_NOWNERS,
+} from "../abi";
+import { gBufSize, gBufCount, gHeadroom, gVfta, gVlanPools, gCntPort, gSwitchState, bufAddr } from "../mem";
+import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, pcfg } from "./config";
+import { cntPort } from "./counters";
+import { trace, traceSetDelivered } from "./trace";
+import { macAt } from "./l2";
+import { macFind, bitTest } from "./select";
+import { shadow, shadowInit } from "./rings";
+import { fastCopy } from "./buffers";
+import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
+
+// Per-burst state for rxFast (set by rxFastBegin from veb.ts wireRxBurst; read into locals so
+// its loop keeps them in registers). The destination pool's configuration is cached across
+// frames (fD* of fast-tx.ts are not shared: Rx always hashes, Tx only with SF_RSS_ON_LB).
+let rDPool: u32 = NONE;
+let rDMax: u32 = 0;
+let rDLpe = false;
+let rDStrip = false;
+let rDHide = false;
+let rDTable: usize = 0;
+let rDTypes: u32 = 0;
+let rDInner = false;
+let rDReta: usize = 0;
+let rDRetaMask: u32 = 0;
+let rDRxRing: u32 = 0;
+let rN: u32 = 0;
+let rBytes: u64 = 0;
+let rLastFast = false;
+
+/**
+ * Receives frames `start`.. of the wire burst while they take the fast path; returns the index
+ * of the first one that does not (n when all did). The common wire frame: untagged for the
+ * switch, 60 bytes up to the port and pool size limits and one Rx buffer, unicast with an
+ * exact-MAC hit that (with the per-burst UPE/AUPE/VFRE masks) selects exactly one pool, an RSS
+ * answer from fastRss, a ring with room (and a free buffer when every delivery is copied). For
+ * such a frame rxOne's result follows from per-burst configuration plus the per-frame DA
+ * look-up, Toeplitz hash and ring room. Counters are summed (port Rx in rN/rBytes, Rx pool and
+ * queue per ring in the shadow; written by wireRxBurst and publish); the size bucket is counted
+ * directly. A frame that fails any check is left untouched for rxOne.
+ */
+export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32, addMask: u64, keepMask: u64, copy: bool, traceOn: bool): u32 {
+  const vfre = mVfre;
+  const flp = mFlp;
+  const vpe = mVpe;
+  const vlanFilter = (cFlags & SF_VLAN_FILTER) != 0;
+  // One 802.1Q tag (VET 0x8100, what fastRss reads as a tag): limits +4 bytes unless LPE.
+  const tagOk = cVet == 0x8100;
+  const portLimT: u32 = (cFlags & SF_PORT_LPE) != 0 ? portLim : 1518;
+  const bufCount = gBufCount;
+  const bufSize = gBufSize;
+  const vetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
+  const vetExtLe = (cFlags & SF_DOUBLE_VLAN) != 0 ? <u32>bswap<u16>(<u16>cVetExt) : NONE;
+  let dPool = rDPool;
+  let dMax = rDMax;
+  let dLpe = rDLpe;
+  let dStrip = rDStrip;
+  let dHide = rDHide;
+  let dTable = rDTable;
+  let dTypes = rDTypes;
+  let dInner = rDInner;
+  let dReta = rDReta;
+  let dRetaMask = rDRetaMask;
+  let dRxRing = rDRxRing;
+  let rxN: u32 = 0;
+  let rxBytes: u64 = 0;
+  const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
+  let i = start;
+  for (; i < n; i++) {
+    const d = desc + (<usize>((head + i) & m) << 4);
+    const lo = load<u64>(d);
+    const buf = <u32>lo;
+    const off = <u32>(lo >> 32) & 0xffff;
+    const len = <u32>(lo >> 48);
+    if (buf >= bufCount || off + 64 > bufSize || off + len > bufSize) break;
+    if (len < 60) break;
+    const f = bufAddr(buf) + off;
+    const et = <u32>load<u16>(f + 12);
+    const da = macAt(f);
+    if (et == vetExtLe || (da & 1) != 0) break;
+    const tagged = et == vetLe;
+    let tci: u32 = 0;
+    let keep = keepMask;
+    if (tagged) {
+      if (!tagOk || len > portLimT) break;
+      tci = <u32>bswap<u16>(load<u16>(f + 14));
+      const vid = tci & 0xfff;
+      if (vlanFilter) {
+        if (!bitTest(gVfta, vid)) break; // the general path drops it (VLAN filter)
+        keep = (load<u64>(gVlanPools + (<usize>vid << 3)) | vpe) & vfre;
+      }
+    } else if (len > portLim) break;
+    let P = macFind(da) & vfre;
+    if (P == 0) break;
+    P = (P | addMask) & keep;
+    if (P == 0) break; // selectRx would try the default pool
+    if (flp != 0) P &= ~(macFind(macAt(f + 6)) & flp); // loopback-source pruning (FLP)
+    if (P == 0 || (P & (P - 1)) != 0) break;
+    const p = <u32>ctz(P);
+    if (p != dPool) {
+      dPool = p;
+      const pflags = pcfg(p, PC_FLAGS);
+      const rlpml = pcfg(p, PC_RLPML);
+      dLpe = (pflags & PF_LPE) != 0;
+      dMax = dLpe ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514; // isOversized, untagged
+      dStrip = (pflags & PF_STRIP) != 0;
+      dHide = (pflags & PF_HIDE_VLAN) != 0;
+      dTable = <usize>pcfg(p, PC_TOEPLITZ);
+      dTypes = pcfg(p, PC_RSS_TYPES);
+      dInner = (pflags & PF_RSS_INNER) != 0;
+      dReta = <usize>pcfg(p, PC_RETA);
+      dRetaMask = pcfg(p, PC_RETA_MASK);
+      dRxRing = pcfg(p, PC_RXRING);
+    }
+    if (len > (tagged && !dLpe ? 1518 : dMax)) break;
+    const strip = tagged && dStrip;
+    if (strip && copy) break; // (the general path copies around the tag)
+    const blen = strip ? len - 4 : len;
+    if (blen > cRxBuf) break; // one descriptor
+    const rtype = fastRssInline(f, len, dTable, dTypes, dInner);
+    if (rtype == RSS_BAIL) break;
+    const hash: u32 = rtype != RSS_NONE ? gRssHash : 0;
+    const queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
+    const ring = dRxRing + queue;
+    const sh = shadow(ring);
+    if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
+    const tail = load<u32>(sh + SH_TAIL);
+    if (tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT)) break;
+    // Commit: the frame is delivered to pool p, queue `queue`.
+    let b = buf;
+    let o = off;
+    if (copy) {
+      b = fastCopy(buf, off, f, len, owned);
+      if (b == NONE) break;
+      o = gHeadroom;
+    }
+    let flags: u32 = DF_DD | DF_EOP;
+    let dtci: u32 = 0;
+    if (strip) {
+      // VLAN strip in place: DA/SA move over the tag (12 bytes, read before written).
+      const w0 = load<u64>(f);
+      const w1 = load<u32>(f + 8);
+      store<u64>(f + 4, w0);
+      store<u32>(f + 12, w1);
+      o += 4;
+      flags |= DF_VP;
+      if (!dHide) {
+        flags |= DF_TCI;
+        dtci = tci;
+      }
+    }
+    const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
+    v128.store(slot, i64x2(
+      <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>blen << 48)),
+      <i64>(<u64>hash | (<u64>dtci << 32) | (<u64>flags << 48) | (<u64>(rtype & 0xff) << 56)),
+    ));
+    store<u32>(sh + SH_TAIL, tail + 1);
+    const bytes = <u64>(len + 4);
+    store<u32>(sh + SH_RPKTS, load<u32>(sh + SH_RPKTS) + 1);
+    store<u64>(sh + SH_RBYTES, load<u64>(sh + SH_RBYTES) + <u64>(blen + 4));
+    // Port size bucket (bucket(): 64, 65-127, ..., 1024+; len >= 60 here).
+    const l = len + 4;
+    const bk: i32 = l == 64 ? 0 : l <= 127 ? 1 : l <= 255 ? 2 : l <= 511 ? 3 : l <= 1023 ? 4 : 5;
+    const bp = gCntPort + (<usize>(CT_RX_SIZE + bk) << 3);
+    store<u64>(bp, load<u64>(bp) + 1);
+    rxN++;
+    rxBytes += bytes;
+    if (traceOn) {
+      traceSetDelivered(P);
+      trace(0xff, DR_NONE, false, false);
+    }
+  }
+  rDPool = dPool;
+  rDMax = dMax;
+  rDLpe = dLpe;
+  rDStrip = dStrip;
+  rDHide = dHide;
+  rDTable = dTable;
+  rDTypes = dTypes;
+  rDInner = dInner;
+  rDReta = dReta;
+  rDRetaMask = dRetaMask;
+  rDRxRing = dRxRing;
+  if (rxN != 0) {
+    rN += rxN;
+    rBytes += rxBytes;
+    rLastFast = true;
+  }
+  return i;
+}
+
+/** Per-burst set-up of the fast path (wireRxBurst, before its first frame). */
+@inline export function rxFastBegin(): void {
+  rDPool = NONE;
+  rN = 0;
+  rBytes = 0;
+  rLastFast = false;
+}
+
+/** A frame went through the general path (rxOne): the last frame was not a fast one. */
+@inline export function rxFastSlow(): void {
+  rLastFast = false;
+}
+
+/** After the burst: the port Rx counters of the fast-path frames, summed; the last drop reason. */
+@inline export function rxFastEnd(): void {
+  if (rN != 0) {
+    cntPort(CT_RX_PACKETS, <u64>rN);
+    cntPort(CT_RX_BYTES, rBytes);
+    store<u32>(gSwitchState + SS_RX_FAST_FRAMES, load<u32>(gSwitchState + SS_RX_FAST_FRAMES) + rN);
+  }
+  if (rLastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
+}

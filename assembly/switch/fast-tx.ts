@@ -1,0 +1,214 @@
+// The Tx fast path (no reference counterpart: it must give exactly what the general path,
+// veb.ts txOne, gives for the frames it takes; test/switch/differential-fastpath.test.ts checks
+// it): the common VF-to-VF unicast frame switched with per-burst configuration, two MAC
+// look-ups, one Toeplitz hash and one 16-byte descriptor store.
+import {
+  D_FLAGS, DF_DD, DF_EOP, DF_LB, DF_VLE, SF_VLAN_FILTER, SF_RSS_ON_LB, SF_ALWAYS_COPY, PC_FLAGS,
+  PC_RLPML, PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_RSS_INNER,
+  RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT, SH_FPKTS, SH_FBYTES,
+  CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_LB_PACKETS, CP_TX_LB_BYTES, DR_NONE, SS_TRACE,
+  SS_FAST_FRAMES, SS_NOWNERS,
+} from "../abi";
+import { gBufSize, gBufCount, gHeadroom, gSwitchState, bufAddr } from "../mem";
+import {
+  NONE, cFlags, cVet, cVetExt, cTxMax, cRxBuf, mVfre, mAupe, mUpe, mLle, mMacas, pcfg,
+} from "./config";
+import { cntPool } from "./counters";
+import { trace, traceSetDelivered } from "./trace";
+import { macAt } from "./l2";
+import { macFind } from "./select";
+import { shadow, shadowInit } from "./rings";
+import { fastCopy } from "./buffers";
+import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
+
+// Per-burst state, set by txFastBegin (veb.ts txLoop) and read into locals by txFast (which contains no calls, so
+// its loop keeps them in registers).
+let fPool: u32 = 0;
+let fSrcBit: u64 = 0;
+let fSpoof = false;
+let fRss = false;
+let fCopy = false;
+let fTrace = false;
+let fTxLimit: u32 = 0;
+let fVetLe: u32 = 0;
+let fVetExtLe: u32 = 0;
+let fAdd: u64 = 0;
+let fKeep: u64 = 0;
+let fDPool: u32 = NONE; // destination pool whose configuration is cached below
+let fDMax: u32 = 0;
+let fDTable: usize = 0;
+let fDTypes: u32 = 0;
+let fDInner = false;
+let fDReta: usize = 0;
+let fDRetaMask: u32 = 0;
+let fDRxRing: u32 = 0;
+let fTxN: u32 = 0;
+let fTxBytes: u64 = 0;
+let fLastFast = false;
+
+/**
+ * Switches frames `start`.. of the burst while they take the fast path; returns the index of
+ * the first one that does not (n when all did). The common VF-to-VF frame: untagged for the
+ * switch, unicast, no VLAN insertion, 60 bytes up to the Tx and pool size limits and one Rx
+ * buffer, an exact-MAC hit that selects exactly one pool by loopback, a ring with room (and a
+ * free buffer when every copy is DMA'd), and an RSS answer from fastRss (or RSS off on
+ * loopback). For such a frame txOne's result follows from the per-burst configuration plus the
+ * per-frame anti-spoof look-up, DA look-up, Toeplitz hash and ring room. Its counters are summed
+ * (Tx in fTxN/fTxBytes, Rx per ring in the shadow; written by txLoop and publish). A frame that
+ * fails any check is left untouched for txOne.
+ */
+export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 {
+  const pool = fPool;
+  const srcBit = fSrcBit;
+  const spoofCheck = fSpoof;
+  const rssOn = fRss;
+  const copy = fCopy;
+  const traceOn = fTrace;
+  const txLimit = fTxLimit;
+  const vetLe = fVetLe;
+  const vetExtLe = fVetExtLe;
+  const addMask = fAdd;
+  const keepMask = fKeep;
+  const vfre = mVfre;
+  const bufCount = gBufCount;
+  const bufSize = gBufSize;
+  let dPool = fDPool;
+  let dMax = fDMax;
+  let dTable = fDTable;
+  let dTypes = fDTypes;
+  let dInner = fDInner;
+  let dReta = fDReta;
+  let dRetaMask = fDRetaMask;
+  let dRxRing = fDRxRing;
+  let txN: u32 = 0;
+  let txBytes: u64 = 0;
+  const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
+  let i = start;
+  for (; i < n; i++) {
+    const d = desc + (<usize>((head + i) & m) << 4);
+    const lo = load<u64>(d);
+    const buf = <u32>lo;
+    const off = <u32>(lo >> 32) & 0xffff;
+    const len = <u32>(lo >> 48);
+    if (buf >= bufCount || off + 64 > bufSize) break;
+    if ((load<u8>(d + D_FLAGS) & DF_VLE) != 0 || len < 60 || len > txLimit) break;
+    const f = bufAddr(buf) + off;
+    const et = <u32>load<u16>(f + 12);
+    const da = macAt(f);
+    if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
+    let P = macFind(da) & vfre;
+    if (P == 0) break;
+    P = (P | addMask) & keepMask;
+    if (P == 0 || (P & (P - 1)) != 0) break;
+    if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;
+    const p = <u32>ctz(P);
+    if (p != dPool) {
+      dPool = p;
+      const pflags = pcfg(p, PC_FLAGS);
+      const rlpml = pcfg(p, PC_RLPML);
+      let lim: u32 = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
+      if (lim > cRxBuf) lim = cRxBuf; // one descriptor
+      dMax = lim;
+      dTable = <usize>pcfg(p, PC_TOEPLITZ);
+      dTypes = pcfg(p, PC_RSS_TYPES);
+      dInner = (pflags & PF_RSS_INNER) != 0;
+      dReta = <usize>pcfg(p, PC_RETA);
+      dRetaMask = pcfg(p, PC_RETA_MASK);
+      dRxRing = pcfg(p, PC_RXRING);
+    }
+    if (len > dMax) break;
+    let rtype: u32 = RSS_NONE;
+    let hash: u32 = 0;
+    let queue: u32 = 0;
+    if (rssOn) {
+      rtype = fastRssInline(f, len, dTable, dTypes, dInner);
+      if (rtype == RSS_BAIL) break;
+      if (rtype != RSS_NONE) hash = gRssHash;
+      queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
+    }
+    const ring = dRxRing + queue;
+    const sh = shadow(ring);
+    if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
+    const tail = load<u32>(sh + SH_TAIL);
+    if (tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT)) break;
+    // Commit: the frame is delivered to pool p, queue `queue`, not to the wire.
+    let b = buf;
+    let o = off;
+    if (copy) {
+      b = fastCopy(buf, off, f, len, owned);
+      if (b == NONE) break;
+      o = gHeadroom;
+    }
+    // The descriptor (writeDesc's layout) in one 16-byte store at the shadow tail.
+    const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
+    v128.store(slot, i64x2(
+      <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>len << 48)),
+      <i64>(<u64>hash | (<u64>(DF_DD | DF_LB | DF_EOP) << 48) | (<u64>(rtype & 0xff) << 56)),
+    ));
+    store<u32>(sh + SH_TAIL, tail + 1);
+    const bytes = <u64>(len + 4);
+    store<u32>(sh + SH_FPKTS, load<u32>(sh + SH_FPKTS) + 1);
+    store<u64>(sh + SH_FBYTES, load<u64>(sh + SH_FBYTES) + bytes);
+    txN++;
+    txBytes += bytes;
+    if (traceOn) {
+      traceSetDelivered(P);
+      trace(pool, DR_NONE, false, false);
+    }
+  }
+  fDPool = dPool;
+  fDMax = dMax;
+  fDTable = dTable;
+  fDTypes = dTypes;
+  fDInner = dInner;
+  fDReta = dReta;
+  fDRetaMask = dRetaMask;
+  fDRxRing = dRxRing;
+  if (txN != 0) {
+    fTxN += txN;
+    fTxBytes += txBytes;
+    fLastFast = true;
+  }
+  return i;
+}
+
+/** Per-burst set-up of the fast path for a burst of `pool` (txLoop, before its first frame). */
+@inline export function txFastBegin(pool: u32): void {
+  const srcBit = <u64>1 << pool;
+  fPool = pool;
+  fSrcBit = srcBit;
+  fSpoof = (mMacas & srcBit) != 0;
+  fRss = (cFlags & SF_RSS_ON_LB) != 0;
+  fCopy = (cFlags & SF_ALWAYS_COPY) != 0;
+  fTrace = load<u32>(gSwitchState + SS_TRACE) != 0;
+  fTxLimit = cTxMax >= 4 ? cTxMax - 4 : 0; // len + 4 > SC_TX_MAX is a Tx drop
+  fVetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
+  fVetExtLe = <u32>bswap<u16>(<u16>cVetExt);
+  // selectTx for an untagged unicast frame with an exact hit, as masks.
+  fAdd = mUpe;
+  fKeep = ((mLle & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
+    ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(<u64>0)) & mVfre;
+  fDPool = NONE;
+  fTxN = 0;
+  fTxBytes = 0;
+  fLastFast = false;
+}
+
+/** A frame went through the general path (txOne): the last frame was not a fast one. */
+@inline export function txFastSlow(): void {
+  fLastFast = false;
+}
+
+/** After the burst: the Tx counters of the fast-path frames, summed; the last drop reason. */
+@inline export function txFastEnd(pool: u32): void {
+  if (fTxN != 0) {
+    const tn = <u64>fTxN;
+    cntPool(pool, CP_TX_PACKETS, tn);
+    cntPool(pool, CP_TX_BYTES, fTxBytes);
+    cntPool(pool, CP_TX_UNICAST, tn);
+    cntPool(pool, CP_TX_LB_PACKETS, tn);
+    cntPool(pool, CP_TX_LB_BYTES, fTxBytes);
+    store<u32>(gSwitchState + SS_FAST_FRAMES, load<u32>(gSwitchState + SS_FAST_FRAMES) + fTxN);
+  }
+  if (fLastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
+}

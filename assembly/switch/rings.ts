@@ -1,0 +1,109 @@
+// Rx and wire-out rings from the producer side (reference rings.ts): a shadow of each ring's
+// tail, head, descriptors and limit taken at the first touch in a burst, descriptors written at
+// the shadow tail, and the tails published once per burst (atomic store-release) together with
+// the counters of the frames the fast paths enqueued.
+import {
+  R_HEAD, R_TAIL, R_MASK, R_DESC, R_OWNER, R_LIMIT, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK,
+  SH_LIMIT, SH_FPKTS, SH_FBYTES, SH_RPKTS, SH_RBYTES, SH_BYTES, SCR_DIRTY, CP_RX_PACKETS, CP_RX_BYTES,
+  CP_RX_UNICAST, CP_RX_LB_PACKETS, CP_RX_LB_BYTES, CQ_RX_PACKETS, CQ_RX_BYTES, CQ_RX_DESCRIPTORS,
+} from "../abi";
+import { gScratch, gShadow, ringAt } from "../mem";
+import { cntPool, cntQueue } from "./counters";
+
+let nDirty: u32 = 0;
+
+@inline export function shadow(ring: u32): usize {
+  return gShadow + <usize>ring * SH_BYTES;
+}
+
+/** Free descriptors of Rx/wire-out ring `id` as the producer sees it in this burst. */
+export function ringFree(id: u32): u32 {
+  const sh = shadow(id);
+  const r = ringAt(id);
+  if (load<u32>(sh + SH_DIRTY) == 0) {
+    store<u32>(sh + SH_TAIL, load<u32>(r + R_TAIL));
+    store<u32>(sh + SH_HEAD, atomic.load<u32>(r + R_HEAD));
+    store<u32>(sh + SH_DESC, load<u32>(r + R_DESC));
+    store<u32>(sh + SH_MASK, load<u32>(r + R_MASK));
+    store<u32>(sh + SH_LIMIT, load<u32>(r + R_LIMIT));
+    store<u32>(sh + SH_DIRTY, 1);
+    store<u32>(gScratch + SCR_DIRTY + (<usize>nDirty << 2), id);
+    nDirty++;
+  }
+  const used = load<u32>(sh + SH_TAIL) - load<u32>(sh + SH_HEAD);
+  const limit = load<u32>(r + R_LIMIT);
+  return used >= limit ? 0 : limit - used;
+}
+
+/** Writes one descriptor at the shadow tail of ring `id` (ringFree(id) must have been called). */
+@inline export function writeDesc(id: u32, buf: u32, off: u32, len: u32, hash: u32, tci: u32, flags: u32, info: u32): void {
+  const sh = shadow(id);
+  const t = load<u32>(sh + SH_TAIL);
+  const d = <usize>load<u32>(sh + SH_DESC) + ((<usize>(t & load<u32>(sh + SH_MASK))) << 4);
+  store<u64>(d, <u64>buf | (<u64>(off & 0xffff) << 32) | (<u64>(len & 0xffff) << 48));
+  store<u64>(d + 8, <u64>hash | (<u64>(tci & 0xffff) << 32) | (<u64>(flags & 0xff) << 48) | (<u64>(info & 0xff) << 56));
+  store<u32>(sh + SH_TAIL, t + 1);
+}
+
+export function publish(): void {
+  for (let i: u32 = 0; i < nDirty; i++) {
+    const id = load<u32>(gScratch + SCR_DIRTY + (<usize>i << 2));
+    const sh = shadow(id);
+    const r = ringAt(id);
+    atomic.store<u32>(r + R_TAIL, load<u32>(sh + SH_TAIL));
+    store<u32>(sh + SH_DIRTY, 0);
+    const fp = load<u32>(sh + SH_FPKTS);
+    if (fp != 0) {
+      // Frames the fast path enqueued: all unicast loopback copies of one descriptor each.
+      const fb = load<u64>(sh + SH_FBYTES);
+      const n = <u64>fp;
+      const pool = load<u32>(r + R_OWNER);
+      cntQueue(id, CQ_RX_PACKETS, n);
+      cntQueue(id, CQ_RX_BYTES, fb);
+      cntQueue(id, CQ_RX_DESCRIPTORS, n);
+      cntPool(pool, CP_RX_PACKETS, n);
+      cntPool(pool, CP_RX_BYTES, fb);
+      cntPool(pool, CP_RX_UNICAST, n);
+      cntPool(pool, CP_RX_LB_PACKETS, n);
+      cntPool(pool, CP_RX_LB_BYTES, fb);
+      store<u32>(sh + SH_FPKTS, 0);
+      store<u64>(sh + SH_FBYTES, 0);
+    }
+    const rp = load<u32>(sh + SH_RPKTS);
+    if (rp != 0) {
+      // Frames the Rx fast path enqueued: unicast wire frames of one descriptor each.
+      const rb = load<u64>(sh + SH_RBYTES);
+      const n = <u64>rp;
+      const pool = load<u32>(r + R_OWNER);
+      cntQueue(id, CQ_RX_PACKETS, n);
+      cntQueue(id, CQ_RX_BYTES, rb);
+      cntQueue(id, CQ_RX_DESCRIPTORS, n);
+      cntPool(pool, CP_RX_PACKETS, n);
+      cntPool(pool, CP_RX_BYTES, rb);
+      cntPool(pool, CP_RX_UNICAST, n);
+      store<u32>(sh + SH_RPKTS, 0);
+      store<u64>(sh + SH_RBYTES, 0);
+    }
+  }
+  nDirty = 0;
+}
+
+/** First-touch set-up of ring `id`'s shadow for this burst (ringFree without the room answer). */
+@inline export function shadowInit(id: u32): void {
+  const sh = shadow(id);
+  const r = ringAt(id);
+  store<u32>(sh + SH_TAIL, load<u32>(r + R_TAIL));
+  store<u32>(sh + SH_HEAD, atomic.load<u32>(r + R_HEAD));
+  store<u32>(sh + SH_DESC, load<u32>(r + R_DESC));
+  store<u32>(sh + SH_MASK, load<u32>(r + R_MASK));
+  store<u32>(sh + SH_LIMIT, load<u32>(r + R_LIMIT));
+  store<u32>(sh + SH_DIRTY, 1);
+  store<u32>(gScratch + SCR_DIRTY + (<usize>nDirty << 2), id);
+  nDirty++;
+}
+
+/** Frames waiting in ring `id` (consumer view). */
+export function ringCount(id: u32): u32 {
+  const r = ringAt(id);
+  return atomic.load<u32>(r + R_TAIL) - atomic.load<u32>(r + R_HEAD);
+}
