@@ -87,13 +87,13 @@ export interface UserSetup {
 }
 
 /** A configuration as a user gets it: records -> programSwitch -> mailbox requests. */
-export function userSetup(r: Rng, maxVfs = 6): UserSetup {
+export function userSetup(r: Rng, maxVfs = 6, opts: { doubleVlan?: boolean } = {}): UserSetup {
   const pf = randomPfRecord(r, maxVfs);
   const config = programSwitch(pf, {
     mode: r.bool(0.8) ? "veb" : "vepa",
     pfQueues: r.pick([1, 2, 4]),
     ringSize: r.pick([8, 64, 512]),
-    doubleVlan: r.bool(0.15),
+    doubleVlan: (opts.doubleVlan ?? true) && r.bool(0.15),
     jumbo: r.bool(0.2),
   });
   const groups = new Map<number, string[]>();
