@@ -67,7 +67,8 @@ export class FailureLog {
 
   /** Records a failure; writes `repro()` (JSON-able) to a file for the first few of each kind. */
   fail(kind: string, caseIndex: number, message: string, repro?: () => unknown): void {
-    const n = (this.counts[kind] = (this.counts[kind] ?? 0) + 1);
+    const n = (this.counts[kind] ?? 0) + 1;
+    this.counts[kind] = n;
     const f: Failure = { kind, caseIndex, message };
     const dir = this.opts.reproDir ?? join("build", "fuzz");
     if (dir !== "" && n <= (this.opts.reproPerKind ?? 3) && repro) {

@@ -43,5 +43,8 @@ export function captureFrames(perFile = 64): Uint8Array[] {
 
 /** The iovctl.conf fixtures (valid and invalid ones) as text, sorted by name. */
 export function iovctlSeeds(): SeedFile[] {
-  return walk(IOVCTL_DIR, /\.conf$/).map((p) => ({ name: p.slice(ROOT.length), bytes: new Uint8Array(readFileSync(p)) }));
+  return walk(IOVCTL_DIR, /\.conf$/).map((p) => ({
+    name: p.slice(ROOT.length),
+    bytes: new Uint8Array(readFileSync(p)),
+  }));
 }

@@ -4,7 +4,9 @@
 import type { Rng } from "./prng.ts";
 
 const INTERESTING8 = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x81, 0x88, 0x86, 0x08, 0x06, 0xdd, 0xa8];
-const INTERESTING32 = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffc, 0x10000, 0xffff, 65535, 65536, 12, 16, 28];
+const INTERESTING32 = [
+  0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffc, 0x10000, 0xffff, 65535, 65536, 12, 16, 28,
+];
 
 export interface ByteMutationOptions {
   /** Byte offsets where a u16/u32 length-like field may sit (overwritten with boundary values). */
@@ -20,7 +22,7 @@ export function mutateBytes(
   donors: readonly Uint8Array[],
   opts: ByteMutationOptions = {},
 ): Uint8Array {
-  let b = input.slice();
+  let b: Uint8Array = input.slice();
   const maxLength = opts.maxLength ?? 16384;
   const rounds = r.int(1, 4);
   for (let k = 0; k < rounds; k++) {

@@ -4,13 +4,82 @@
 import type { Rng } from "./prng.ts";
 
 const TOKENS = [
-  "{", "}", "[", "]", '"', "'", "=", ":", ";", ",", "#", "/*", "*/", "//", "\\", "\n", "\r\n", "\t", " ",
-  "PF", "DEFAULT", "VF-0", "VF-1", "VF-63", "VF-64", "VF-99999999999", "vf-00", "device", "num_vfs",
-  "passthrough", "mac-addr", "mac-anti-spoof", "allow-set-mac", "allow-promisc", "num-queues", "vlan",
-  "ixl0", "ix0", "igb0", "em0", "true", "false", "yes", "off", "null", "0", "-1", "1", "64", "65", "4095",
-  "4096", "0x10", "0x", "1e400", "1.5", "99999999999999999999", "-9223372036854775809", "10k", "1min",
-  '"02:00:00:00:00:01"', '"01:00:5e:00:00:01"', '"zz:zz"', '""', '"\\u0000"', '"\\x"', "${VAR}", "$", ".include",
-  ".priority", "<<EOD\n", "EOD", "\u0000", "\u00e9", "\uffff", "\ud800",
+  "{",
+  "}",
+  "[",
+  "]",
+  '"',
+  "'",
+  "=",
+  ":",
+  ";",
+  ",",
+  "#",
+  "/*",
+  "*/",
+  "//",
+  "\\",
+  "\n",
+  "\r\n",
+  "\t",
+  " ",
+  "PF",
+  "DEFAULT",
+  "VF-0",
+  "VF-1",
+  "VF-63",
+  "VF-64",
+  "VF-99999999999",
+  "vf-00",
+  "device",
+  "num_vfs",
+  "passthrough",
+  "mac-addr",
+  "mac-anti-spoof",
+  "allow-set-mac",
+  "allow-promisc",
+  "num-queues",
+  "vlan",
+  "ixl0",
+  "ix0",
+  "igb0",
+  "em0",
+  "true",
+  "false",
+  "yes",
+  "off",
+  "null",
+  "0",
+  "-1",
+  "1",
+  "64",
+  "65",
+  "4095",
+  "4096",
+  "0x10",
+  "0x",
+  "1e400",
+  "1.5",
+  "99999999999999999999",
+  "-9223372036854775809",
+  "10k",
+  "1min",
+  '"02:00:00:00:00:01"',
+  '"01:00:5e:00:00:01"',
+  '"zz:zz"',
+  '""',
+  '"\\u0000"',
+  '"\\x"',
+  "${VAR}",
+  "$",
+  ".include",
+  ".priority",
+  "<<EOD\n",
+  "EOD",
+  "\u0000",
+  "\u00e9",
+  "\uffff",
+  "\ud800",
 ];
 
 const LINES = [
@@ -56,7 +125,9 @@ export function mutateText(r: Rng, input: string, donors: readonly string[]): st
         break;
       }
       case 6: // replace a number with a boundary value
-        s = s.replace(/-?\d+/g, (m) => (r.bool(0.3) ? r.pick(["0", "-1", "65", "4096", "18446744073709551616", "0x", "1e999"]) : m));
+        s = s.replace(/-?\d+/g, (m) =>
+          r.bool(0.3) ? r.pick(["0", "-1", "65", "4096", "18446744073709551616", "0x", "1e999"]) : m,
+        );
         break;
       case 7: // truncate (unclosed braces, strings, comments)
         s = s.slice(0, at);
@@ -65,7 +136,10 @@ export function mutateText(r: Rng, input: string, donors: readonly string[]): st
         s = s.slice(0, at) + s.slice(at, at + 12).toUpperCase() + s.slice(at + 12);
         break;
       default: // a long run (deep nesting, long strings)
-        s = s.slice(0, at) + r.pick(["{", "[", "a", '"', "/*", "\\"]).repeat(r.pick([70, 300, 5000])) + s.slice(at);
+        s =
+          s.slice(0, at) +
+          r.pick(["{", "[", "a", '"', "/*", "\\"]).repeat(r.pick([70, 300, 5000])) +
+          s.slice(at);
     }
   }
   return s;

@@ -6,7 +6,12 @@ import { runPcap } from "./target-pcap.ts";
 import { runState } from "./target-state.ts";
 
 /** Default counts per target when --count is not given (a short campaign). */
-export const DEFAULT_COUNTS: Record<TargetName, number> = { frames: 100_000, config: 2_000, pcap: 5_000, state: 1_000 };
+export const DEFAULT_COUNTS: Record<TargetName, number> = {
+  frames: 100_000,
+  config: 2_000,
+  pcap: 5_000,
+  state: 1_000,
+};
 
 export async function runTarget(target: TargetName, opts: CampaignOptions): Promise<CampaignResult> {
   switch (target) {

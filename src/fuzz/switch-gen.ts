@@ -100,7 +100,8 @@ export function userSetup(r: Rng, maxVfs = 6, opts: { doubleVlan?: boolean } = {
   const trunkVlans = new Map<number, number[]>();
   for (const vf of pf.vfs) {
     const i = vf.index;
-    if (r.bool(0.5)) requestPromisc(config, i, r.pick(["none", "multi", "allmulti", "promisc"] as XcastMode[]));
+    if (r.bool(0.5))
+      requestPromisc(config, i, r.pick(["none", "multi", "allmulti", "promisc"] as XcastMode[]));
     if (r.bool(0.4)) {
       const g = r.pick(GROUPS);
       joinMulticast(config, i, g);
@@ -131,16 +132,37 @@ export function perturb(r: Rng, cfg: SwitchConfig): void {
   if (r.bool(0.2)) port.rss.key = Array.from(r.bytes(r.pick([40, 52])));
   for (const p of cfg.pools) {
     const f = p.flags;
-    for (const k of ["bam", "aupe", "rompe", "rope", "mpe", "upe", "vpe", "lle", "strvlan", "hideVlan", "lpe", "flp"] as const)
+    for (const k of [
+      "bam",
+      "aupe",
+      "rompe",
+      "rope",
+      "mpe",
+      "upe",
+      "vpe",
+      "lle",
+      "strvlan",
+      "hideVlan",
+      "lpe",
+      "flp",
+    ] as const)
       if (r.bool(0.15)) f[k] = !f[k];
     p.rxEnable = r.bool(0.95);
     p.txEnable = r.bool(0.95);
     if (r.bool(0.2)) p.rlpml = r.pick([1600, 4000, 9728]);
     if (r.bool(0.2)) p.reta = Array.from({ length: r.pick([1, 8, 64]) }, () => r.int(0, p.numRxQueues - 1));
     if (r.bool(0.1))
-      p.portVlan = { action: r.pick(["descriptor", "default", "never"] as const), tci: r.int(0, 0xffff), tpid: r.pick([0x8100, 0x88a8]) };
+      p.portVlan = {
+        action: r.pick(["descriptor", "default", "never"] as const),
+        tci: r.int(0, 0xffff),
+        tpid: r.pick([0x8100, 0x88a8]),
+      };
   }
-  if (r.bool(0.3)) cfg.rar.push({ mac: "01:80:c2:00:00:0e", pools: cfg.pools.filter(() => r.bool(0.5)).map((p) => p.index) });
+  if (r.bool(0.3))
+    cfg.rar.push({
+      mac: "01:80:c2:00:00:0e",
+      pools: cfg.pools.filter(() => r.bool(0.5)).map((p) => p.index),
+    });
   for (let i = r.int(0, 3); i > 0; i--) addVlanMember(cfg, r.int(0, cfg.pools.length - 1), r.pick(VIDS));
 }
 
@@ -161,7 +183,11 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
     : b.ipv6({
         src: r.pick(IPS6),
         dst: r.pick(IPS6),
-        ext: r.bool(0.2) ? [{ type: r.pick(["hbh", "dstopts"] as const) }] : r.bool(0.1) ? [{ type: "fragment", offset: r.int(0, 3) }] : [],
+        ext: r.bool(0.2)
+          ? [{ type: r.pick(["hbh", "dstopts"] as const) }]
+          : r.bool(0.1)
+            ? [{ type: "fragment", offset: r.int(0, 3) }]
+            : [],
       });
   const k = r.int(0, 9);
   if (k <= 3) return x.tcp({ sport, dport }).payload(r.int(0, 64));
@@ -169,12 +195,18 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
     const u = x.udp({ sport, dport });
     if (depth > 0) return u.payload(r.int(0, 40));
     const t = r.int(0, 4);
-    if (t === 0) return randomL3(r, u.vxlan(r.int(0, 0xffffff)).eth({ dst: "02:aa:00:00:00:01", src: "02:aa:00:00:00:02" }), 1);
+    if (t === 0)
+      return randomL3(
+        r,
+        u.vxlan(r.int(0, 0xffffff)).eth({ dst: "02:aa:00:00:00:01", src: "02:aa:00:00:00:02" }),
+        1,
+      );
     if (t === 1) return randomL3(r, u.geneve(r.int(0, 0xffffff)).eth({}), 1);
     if (t === 2) return randomL3(r, u.gtpu(r.int(0, 0xffffffff)), 1);
     return u.payload(r.int(0, 40));
   }
-  if (k === 6 && depth === 0) return randomL3(r, x.gre({ key: r.bool(0.5) ? r.int(0, 0xffff) : undefined }), 1);
+  if (k === 6 && depth === 0)
+    return randomL3(r, x.gre({ key: r.bool(0.5) ? r.int(0, 0xffff) : undefined }), 1);
   if (k === 7) return x.icmp({});
   return x.payload(r.int(0, 30));
 }
@@ -192,7 +224,12 @@ export function builderFrame(r: Rng, aim: FrameAim): Uint8Array {
   for (const [vid, tpid] of aim.tags ?? []) b = b.vlan(vid, { tpid, pcp: r.int(0, 7) });
   const kind = r.int(0, 9);
   if (kind === 0) return b.arp({}).build();
-  if (kind === 1) return b.mpls([r.int(16, 999)]).ipv4({}).udp({}).build();
+  if (kind === 1)
+    return b
+      .mpls([r.int(16, 999)])
+      .ipv4({})
+      .udp({})
+      .build();
   if (kind === 2) return b.payload(r.int(0, 60)).build();
   return randomL3(r, b, 0).build();
 }

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { createValidateCommand } from "../cli/commands/validate.ts";
 import type { CommandContext } from "../cli/context.ts";
 import { loadNicApi } from "../cli/nic-api.ts";
+import { KernelError } from "../nic/errno.ts";
 import { Host } from "../nic/host.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
-import { KernelError } from "../nic/errno.ts";
 import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
@@ -54,7 +54,16 @@ export async function runConfig(opts: CampaignOptions): Promise<CampaignResult> 
       opts.heartbeat?.(i);
       const r = caseRng(opts.seed, STREAM, i);
       const text = r.bool(0.03) ? r.pick(seeds) : mutateText(r, r.pick(seeds), seeds);
-      await oneConfig(text, i, log, { schemaFor, stateDir, file, summary, locatedLine, validate, module, memory });
+      await oneConfig(text, i, log, {
+        schemaFor,
+        stateDir,
+        file,
+        summary,
+        locatedLine,
+        validate,
+        module,
+        memory,
+      });
       if (opts.progress && (i & 255) === 0) opts.progress(i - first);
     }
   } finally {
@@ -105,7 +114,13 @@ async function oneConfig(text: string, i: number, log: FailureLog, env: Env): Pr
 
   // The validate command's own path: every line located or the summary; no exception.
   const out: string[] = [];
-  const ctx: CommandContext = { stateDir: env.stateDir, debug: false, out: (t) => out.push(t), err: (t) => out.push(t), isTTY: false };
+  const ctx: CommandContext = {
+    stateDir: env.stateDir,
+    debug: false,
+    out: (t) => out.push(t),
+    err: (t) => out.push(t),
+    isTTY: false,
+  };
   let status: number;
   try {
     writeFileSync(env.file, text);
@@ -114,18 +129,24 @@ async function oneConfig(text: string, i: number, log: FailureLog, env: Env): Pr
     log.fail("throw", i, `validate threw ${describeThrown(e)}`, repro);
     return;
   }
-  const lines = out.join("").split("\n").filter((l) => l !== "");
+  const lines = out
+    .join("")
+    .split("\n")
+    .filter((l) => l !== "");
   let sawError = false;
   for (const l of lines) {
     const m = env.locatedLine.exec(l);
     if (m) {
       if (m[3] === "error") sawError = true;
       const bad = located(Number(m[1]), Number(m[2]), m[4]!, text);
-      if (FREEBSD_TEXT.test(m[4]!)) log.finding("validate-prints-freebsd-text", i, l.slice(l.indexOf(": ") + 2));
+      if (FREEBSD_TEXT.test(m[4]!))
+        log.finding("validate-prints-freebsd-text", i, l.slice(l.indexOf(": ") + 2));
       if (bad) log.fail("unlocated", i, `validate: ${bad}: ${l}`, repro);
-    } else if (!env.summary.test(l)) log.fail("unlocated", i, `validate printed an unlocated line: ${l}`, repro);
+    } else if (!env.summary.test(l))
+      log.fail("unlocated", i, `validate printed an unlocated line: ${l}`, repro);
   }
-  if ((status !== 0) !== sawError) log.fail("exit-status", i, `validate exit ${status} with errors=${sawError}`, repro);
+  if ((status !== 0) !== sawError)
+    log.fail("exit-status", i, `validate exit ${status} with errors=${sawError}`, repro);
 
   // Accepted by the control plane: the kernel and the data plane must take it too.
   if (loaded.config && loaded.device && status === 0) {

@@ -52,7 +52,13 @@ export function groupFrames(seed: number, group: number, cfg: SwitchConfig): Uin
   );
 }
 
-function oneFrame(r: Rng, cfg: SwitchConfig, corpus: Uint8Array[], built: Uint8Array[], src?: string): Uint8Array {
+function oneFrame(
+  r: Rng,
+  cfg: SwitchConfig,
+  corpus: Uint8Array[],
+  built: Uint8Array[],
+  src?: string,
+): Uint8Array {
   const k = r.next();
   let f: Uint8Array;
   if (k < 0.05) return r.bytes(r.int(0, 100));
@@ -61,7 +67,11 @@ function oneFrame(r: Rng, cfg: SwitchConfig, corpus: Uint8Array[], built: Uint8A
     // Half of the capture frames are re-addressed so they get past the L2 filter.
     if (r.bool() && f.length >= 6) f.set(macBytes(r.pick(destinations(cfg))), 0);
   } else if (k < 0.45) {
-    f = builderFrame(r, { dst: r.pick(destinations(cfg)), src: src ?? "00:11:22:33:44:55", tags: randomTags(r) });
+    f = builderFrame(r, {
+      dst: r.pick(destinations(cfg)),
+      src: src ?? "00:11:22:33:44:55",
+      tags: randomTags(r),
+    });
   } else {
     f = r.pick(built).slice();
   }
@@ -70,7 +80,8 @@ function oneFrame(r: Rng, cfg: SwitchConfig, corpus: Uint8Array[], built: Uint8A
     big.set(f.subarray(0, big.length));
     f = big;
   }
-  if (r.bool(0.5)) f = mutateBytes(r, f, [r.pick(corpus), r.pick(corpus)], { fieldOffsets: FRAME_FIELDS, maxLength: 9900 });
+  if (r.bool(0.5))
+    f = mutateBytes(r, f, [r.pick(corpus), r.pick(corpus)], { fieldOffsets: FRAME_FIELDS, maxLength: 9900 });
   if (src !== undefined && f.length >= 12 && r.bool(0.85)) f.set(macBytes(src), 6);
   // Capture frames can exceed 64 KiB (snaplen 262144); a descriptor's length is 16 bits, so the
   // simulator cannot carry such a frame faithfully (reported). Anything over 9728 is oversize anyway.
@@ -81,7 +92,13 @@ function macBytes(mac: string): Uint8Array {
   return Uint8Array.from(mac.split(":").map((x) => Number.parseInt(x, 16)));
 }
 
-export function genBurst(seed: number, index: number, cfg: SwitchConfig, corpus: Uint8Array[], built: Uint8Array[]): Burst {
+export function genBurst(
+  seed: number,
+  index: number,
+  cfg: SwitchConfig,
+  corpus: Uint8Array[],
+  built: Uint8Array[],
+): Burst {
   const r = caseRng(seed, STREAM_BURST, index);
   const n = r.int(1, r.pick([1, 4, 16, 64, 128, MAX_BURST]));
   if (r.bool(0.5)) {
@@ -90,17 +107,32 @@ export function genBurst(seed: number, index: number, cfg: SwitchConfig, corpus:
   const pool = r.int(0, cfg.pools.length - 1);
   const own = cfg.rar.find((x) => x.pools.length === 1 && x.pools[0] === pool)?.mac;
   const src = r.bool(0.9) ? own : undefined;
-  const b: Burst = { source: pool, frames: Array.from({ length: n }, () => oneFrame(r, cfg, corpus, built, src)) };
+  const b: Burst = {
+    source: pool,
+    frames: Array.from({ length: n }, () => oneFrame(r, cfg, corpus, built, src)),
+  };
   if (r.bool(0.1)) b.vlanTci = r.int(0, 0xffff);
   return b;
 }
 
-function outcomeKey(t: Pick<TraceRecord, "dropped" | "toWire" | "padded" | "delivered" | "oversizeDropped" | "noDescDropped">) {
+function outcomeKey(
+  t: Pick<TraceRecord, "dropped" | "toWire" | "padded" | "delivered" | "oversizeDropped" | "noDescDropped">,
+) {
   return JSON.stringify([t.dropped, t.toWire, t.padded, t.delivered, t.oversizeDropped, t.noDescDropped]);
 }
 
 function deliveryKey(d: Delivery): string {
-  return JSON.stringify([d.pool, d.queue, d.hash >>> 0, d.rssType, d.loopback, d.vlanStripped, d.vlanTci, d.descriptors, hex(d.bytes)]);
+  return JSON.stringify([
+    d.pool,
+    d.queue,
+    d.hash >>> 0,
+    d.rssType,
+    d.loopback,
+    d.vlanStripped,
+    d.vlanTci,
+    d.descriptors,
+    hex(d.bytes),
+  ]);
 }
 
 class GroupRun {
@@ -115,7 +147,13 @@ class GroupRun {
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
   ) {
-    this.w = new WasmSwitch(cfg, { module, memory, traceCapacity: MAX_BURST + 16, txRingSize: 256, wireRingSize: 256 });
+    this.w = new WasmSwitch(cfg, {
+      module,
+      memory,
+      traceCapacity: MAX_BURST + 16,
+      txRingSize: 256,
+      wireRingSize: 256,
+    });
     this.ref = withRef ? new ReferenceSwitch(cfg) : null;
   }
 }
@@ -173,7 +211,14 @@ function reproOf(run: GroupRun, group: number) {
 }
 
 /** One burst through the Wasm switch (and the reference in sampled groups). False: stop the group. */
-function runBurst(run: GroupRun, b: Burst, i: number, log: FailureLog, repro: () => unknown, parser: WasmParser | null): boolean {
+function runBurst(
+  run: GroupRun,
+  b: Burst,
+  i: number,
+  log: FailureLog,
+  repro: () => unknown,
+  parser: WasmParser | null,
+): boolean {
   const { w, ref } = run;
   if (parser) {
     for (const f of b.frames) {
@@ -181,7 +226,12 @@ function runBurst(run: GroupRun, b: Burst, i: number, log: FailureLog, repro: ()
         const got = parser.parse(f);
         const want = parseFrame(f);
         if (canonical(got) !== canonical(want))
-          log.fail("parse-diff", i, `frame ${hex(f)}: wasm ${JSON.stringify(got)} != reference ${JSON.stringify(want)}`, repro);
+          log.fail(
+            "parse-diff",
+            i,
+            `frame ${hex(f)}: wasm ${JSON.stringify(got)} != reference ${JSON.stringify(want)}`,
+            repro,
+          );
       } catch (e) {
         log.fail("parse-trap", i, describeThrown(e), repro);
       }
@@ -213,14 +263,19 @@ function runBurst(run: GroupRun, b: Burst, i: number, log: FailureLog, repro: ()
     log.outcome(t.dropped ?? (t.toWire ? "wire" : "delivered"));
     if (t.delivered.length > 1) log.outcome("replicated");
   }
-  if (wire.length !== toWire) log.fail("unaccounted", i, `${toWire} frames traced to the wire, ${wire.length} came out`, repro);
+  if (wire.length !== toWire)
+    log.fail("unaccounted", i, `${toWire} frames traced to the wire, ${wire.length} came out`, repro);
   const res = w.resourceDrops();
-  if (res.noBuffer || res.wireOutFull || res.badDescriptor) log.fail("resource-drop", i, JSON.stringify(res), repro);
+  if (res.noBuffer || res.wireOutFull || res.badDescriptor)
+    log.fail("resource-drop", i, JSON.stringify(res), repro);
   if (ref) {
     const refOut: string[] = [];
     const refWire: string[] = [];
     for (const f of b.frames) {
-      const d = b.source === "wire" ? ref.receiveFromWire(f) : ref.transmitFromPool(b.source, f, { vlanTci: b.vlanTci });
+      const d =
+        b.source === "wire"
+          ? ref.receiveFromWire(f)
+          : ref.transmitFromPool(b.source, f, { vlanTci: b.vlanTci });
       if (d.dropped === "tx-disabled") continue;
       refOut.push(
         outcomeKey({
@@ -239,14 +294,20 @@ function runBurst(run: GroupRun, b: Burst, i: number, log: FailureLog, repro: ()
     if (at >= 0 || got.length !== refOut.length)
       log.fail("switch-diff", i, `frame ${at}: wasm ${got[at]} != reference ${refOut[at]}`, repro);
     const wHex = wire.map(hex);
-    if (wHex.join() !== refWire.join()) log.fail("wire-diff", i, `wire output differs (wasm ${wHex.length}, reference ${refWire.length})`, repro);
+    if (wHex.join() !== refWire.join())
+      log.fail(
+        "wire-diff",
+        i,
+        `wire output differs (wasm ${wHex.length}, reference ${refWire.length})`,
+        repro,
+      );
   }
   // The driver drains after most bursts; sometimes the rings fill up instead (no-desc drops).
   if (caseDrain(i)) drain(run, i, log, repro);
   return true;
 }
 
-const caseDrain = (i: number) => (Math.imul(i, 0x9e3779b1) >>> 28) < 12;
+const caseDrain = (i: number) => Math.imul(i, 0x9e3779b1) >>> 28 < 12;
 
 function drain(run: GroupRun, i: number, log: FailureLog, repro: () => unknown): void {
   const { w, ref } = run;
@@ -257,21 +318,42 @@ function drain(run: GroupRun, i: number, log: FailureLog, repro: () => unknown):
     const have = got.map(deliveryKey);
     const at = have.findIndex((x, k) => x !== want[k]);
     if (at >= 0 || have.length !== want.length)
-      log.fail("delivery-diff", i, `delivery ${at}: wasm ${have[at]} != reference ${want[at]} (${have.length} vs ${want.length})`, repro);
+      log.fail(
+        "delivery-diff",
+        i,
+        `delivery ${at}: wasm ${have[at]} != reference ${want[at]} (${have.length} vs ${want.length})`,
+        repro,
+      );
   }
   const inRings = w.tx.flat().reduce((n, r) => n + r.count(), 0) + w.wireIn.count();
   if (w.free.count() + inRings !== w.sl.params.bufCount)
-    log.fail("buffer-leak", i, `${w.free.count()} free + ${inRings} in Tx rings != ${w.sl.params.bufCount} buffers`, repro);
+    log.fail(
+      "buffer-leak",
+      i,
+      `${w.free.count()} free + ${inRings} in Tx rings != ${w.sl.params.bufCount} buffers`,
+      repro,
+    );
 }
 
 function endGroup(run: GroupRun, last: number, log: FailureLog, repro: () => unknown): void {
   drain(run, last, log, repro);
   if (run.tracedCopies !== run.drainedCopies)
-    log.fail("unaccounted", last, `${run.tracedCopies} copies delivered, ${run.drainedCopies} drained`, repro);
+    log.fail(
+      "unaccounted",
+      last,
+      `${run.tracedCopies} copies delivered, ${run.drainedCopies} drained`,
+      repro,
+    );
   if (run.ref) {
     const a = JSON.stringify(run.w.counters());
     const b = JSON.stringify(run.ref.counters);
-    if (a !== b) log.fail("counter-diff", last, `Wasm and reference counters differ: ${firstDiff(run.w.counters(), run.ref.counters)}`, repro);
+    if (a !== b)
+      log.fail(
+        "counter-diff",
+        last,
+        `Wasm and reference counters differ: ${firstDiff(run.w.counters(), run.ref.counters)}`,
+        repro,
+      );
     const cons = run.ref.conservation();
     if (cons.length > 0) log.fail("reference-conservation", last, cons.join("; "), repro);
     log.outcome("groups-compared-with-reference");

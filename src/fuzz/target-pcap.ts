@@ -65,7 +65,10 @@ export function runPcap(opts: CampaignOptions): CampaignResult {
     opts.heartbeat?.(i);
     const r = caseRng(opts.seed, STREAM, i);
     const seed = r.pick(seeds);
-    const bytes = mutateBytes(r, seed.bytes, [r.pick(seeds).bytes], { fieldOffsets: seed.fields, maxLength: seed.bytes.length + 70000 });
+    const bytes = mutateBytes(r, seed.bytes, [r.pick(seeds).bytes], {
+      fieldOffsets: seed.fields,
+      maxLength: seed.bytes.length + 70000,
+    });
     const name = `fuzz-${i}.${seed.name.endsWith("ng") || seed.name.includes("pcapng") ? "pcapng" : "pcap"}`;
     oneCapture(bytes, name, i, log);
     if (opts.progress && (i & 1023) === 0) opts.progress(i - first);
@@ -74,7 +77,8 @@ export function runPcap(opts: CampaignOptions): CampaignResult {
 }
 
 function checkError(e: CaptureFormatError, bytes: Uint8Array, name: string): string | null {
-  if (e.file !== name || !e.message.startsWith(`${name}: `)) return `error does not name the file: ${e.message}`;
+  if (e.file !== name || !e.message.startsWith(`${name}: `))
+    return `error does not name the file: ${e.message}`;
   if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > bytes.length)
     return `error offset ${e.offset} outside the file (${bytes.length} bytes): ${e.message}`;
   if (!e.message.endsWith(`at byte ${e.offset}`)) return `error message lacks its offset: ${e.message}`;
@@ -86,9 +90,13 @@ export function oneCapture(bytes: Uint8Array, name: string, i: number, log: Fail
   try {
     const c = readCapture(bytes, name);
     for (const rec of c.records) {
-      if (rec.data.buffer !== bytes.buffer || rec.data.byteOffset + rec.data.length > bytes.byteOffset + bytes.length)
+      if (
+        rec.data.buffer !== bytes.buffer ||
+        rec.data.byteOffset + rec.data.length > bytes.byteOffset + bytes.length
+      )
         log.fail("allocation", i, "a record's data is not a view into the file", repro);
-      if (typeof rec.ts !== "bigint" || !Number.isInteger(rec.origLen)) log.fail("bad-record", i, "record fields", repro);
+      if (typeof rec.ts !== "bigint" || !Number.isInteger(rec.origLen))
+        log.fail("bad-record", i, "record fields", repro);
     }
     if (c.error) {
       const bad = checkError(c.error, bytes, name);

@@ -39,16 +39,33 @@ export function stateSeeds(): string[] {
   return out;
 }
 
-const ODD_VALUES: unknown[] = [null, true, -1, 0, 1, 1000, 65536, 1.5, 1e308, "", "x", "ff:ff:ff:ff:ff:ff", [], {}, [1, 2]];
+const ODD_VALUES: unknown[] = [
+  null,
+  true,
+  -1,
+  0,
+  1,
+  1000,
+  65536,
+  1.5,
+  1e308,
+  "",
+  "x",
+  "ff:ff:ff:ff:ff:ff",
+  [],
+  {},
+  [1, 2],
+];
 
 /** Structural mutation: pick a random node and replace, delete or duplicate it. */
 function mutateJson(r: Rng, root: unknown): unknown {
   const paths: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = [];
   const walk = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach((x, i) => {
-      paths.push({ parent: v, key: i });
-      walk(x);
-    });
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        paths.push({ parent: v, key: i });
+        walk(x);
+      });
     else if (v && typeof v === "object")
       for (const [k, x] of Object.entries(v)) {
         paths.push({ parent: v as Record<string, unknown>, key: k });
@@ -60,10 +77,19 @@ function mutateJson(r: Rng, root: unknown): unknown {
     const { parent, key } = r.pick(paths);
     const cur = (parent as Record<string | number, unknown>)[key];
     const op = r.int(0, 5);
-    if (op === 0 && Array.isArray(parent)) parent.push(structuredClone(cur)); // duplicate a record
+    if (op === 0 && Array.isArray(parent))
+      parent.push(structuredClone(cur)); // duplicate a record
     else if (op === 1 && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[key as string];
-    else if (op === 2 && typeof cur === "number") (parent as Record<string | number, unknown>)[key] = cur + r.pick([-1, 1, 64, 1000, -1000]);
-    else if (op === 3 && typeof cur === "string") (parent as Record<string | number, unknown>)[key] = r.pick(["", cur.toUpperCase(), `${cur}x`, "02:00:00:00:00:01", "ixl0"]);
+    else if (op === 2 && typeof cur === "number")
+      (parent as Record<string | number, unknown>)[key] = cur + r.pick([-1, 1, 64, 1000, -1000]);
+    else if (op === 3 && typeof cur === "string")
+      (parent as Record<string | number, unknown>)[key] = r.pick([
+        "",
+        cur.toUpperCase(),
+        `${cur}x`,
+        "02:00:00:00:00:01",
+        "ixl0",
+      ]);
     else (parent as Record<string | number, unknown>)[key] = structuredClone(r.pick(ODD_VALUES));
   }
   return root;
@@ -80,7 +106,9 @@ export async function runState(opts: CampaignOptions): Promise<CampaignResult> {
       opts.heartbeat?.(i);
       const r = caseRng(opts.seed, STREAM, i);
       const seed = r.pick(seeds);
-      const text = r.bool(0.7) ? JSON.stringify(mutateJson(r, JSON.parse(seed)), null, r.bool() ? 2 : 0) : mutateText(r, seed, seeds);
+      const text = r.bool(0.7)
+        ? JSON.stringify(mutateJson(r, JSON.parse(seed)), null, r.bool() ? 2 : 0)
+        : mutateText(r, seed, seeds);
       await oneState(text, dir, i, log);
       if (opts.progress && (i & 255) === 0) opts.progress(i - first);
     }
@@ -103,7 +131,8 @@ async function oneState(text: string, dir: string, i: number, log: FailureLog): 
     log.outcome("rejected");
     return;
   }
-  if (state === undefined) return log.fail("silent-reset", i, "an existing state file read as no state", repro);
+  if (state === undefined)
+    return log.fail("silent-reset", i, "an existing state file read as no state", repro);
   log.outcome("loaded");
   for (const v of invariantViolations(state)) log.finding(`unvalidated:${v.kind}`, i, v.detail);
   // Use it as the commands do; anything but a user or kernel error is a crash after load.
@@ -135,18 +164,25 @@ export function invariantViolations(state: HostState): Array<{ kind: string; det
       // reported by the use check
     }
     const idx = pf.vfs.map((v) => v.index);
-    if (new Set(idx).size !== idx.length) out.push({ kind: "duplicate-vf-index", detail: `${name}: ${idx.join(",")}` });
-    if (idx.some((x, k) => x !== k)) out.push({ kind: "vf-indices-not-0..n-1", detail: `${name}: ${idx.join(",")}` });
+    if (new Set(idx).size !== idx.length)
+      out.push({ kind: "duplicate-vf-index", detail: `${name}: ${idx.join(",")}` });
+    if (idx.some((x, k) => x !== k))
+      out.push({ kind: "vf-indices-not-0..n-1", detail: `${name}: ${idx.join(",")}` });
     if (pf.numVfs !== undefined && pf.numVfs !== pf.vfs.length)
-      out.push({ kind: "numVfs-mismatch", detail: `${name}: numVfs ${pf.numVfs}, ${pf.vfs.length} VF records` });
+      out.push({
+        kind: "numVfs-mismatch",
+        detail: `${name}: numVfs ${pf.numVfs}, ${pf.vfs.length} VF records`,
+      });
     if (total !== undefined && (pf.numVfs ?? pf.vfs.length) > total)
       out.push({ kind: "over-totalvfs", detail: `${name}: ${pf.numVfs ?? pf.vfs.length} > ${total}` });
     if (!pf.sriovEnabled && pf.vfs.length > 0) out.push({ kind: "vfs-without-sriov", detail: name });
     const macs = pf.vfs.map((v) => v.effectiveMac);
-    for (const m of macs) if (!MAC.test(m)) out.push({ kind: "bad-mac", detail: `${name}: ${JSON.stringify(m)}` });
+    for (const m of macs)
+      if (!MAC.test(m)) out.push({ kind: "bad-mac", detail: `${name}: ${JSON.stringify(m)}` });
     if (new Set(macs).size !== macs.length) out.push({ kind: "duplicate-mac", detail: name });
     for (const v of pf.vfs) {
-      if (v.config.numQueues < 1) out.push({ kind: "num-queues<1", detail: `${name} VF-${v.index}: ${v.config.numQueues}` });
+      if (v.config.numQueues < 1)
+        out.push({ kind: "num-queues<1", detail: `${name} VF-${v.index}: ${v.config.numQueues}` });
       if (v.config.vlan !== null && (v.config.vlan < 0 || v.config.vlan > 4096))
         out.push({ kind: "vlan-range", detail: `${name} VF-${v.index}: ${v.config.vlan}` });
     }

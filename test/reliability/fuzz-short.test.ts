@@ -18,7 +18,9 @@ beforeAll(async () => {
 });
 
 function clean(r: CampaignResult): void {
-  const shown = r.failures.slice(0, 5).map((f) => `${f.kind} case ${f.caseIndex}: ${f.message.slice(0, 300)} (${f.reproducer})`);
+  const shown = r.failures
+    .slice(0, 5)
+    .map((f) => `${f.kind} case ${f.caseIndex}: ${f.message.slice(0, 300)} (${f.reproducer})`);
   expect(shown, `seed ${r.seed}`).toEqual([]);
 }
 
@@ -29,7 +31,8 @@ describe("short fuzz campaign (CI)", () => {
     expect(r.units).toBeGreaterThanOrEqual(20_000);
     expect(r.outcomes["groups-compared-with-reference"]).toBeGreaterThan(0);
     // The traffic reaches every kind of outcome, not only early drops.
-    for (const k of ["delivered", "wire", "l2-filter", "mac-spoof", "runt", "replicated"]) expect(r.outcomes[k] ?? 0, k).toBeGreaterThan(0);
+    for (const k of ["delivered", "wire", "l2-filter", "mac-spoof", "runt", "replicated"])
+      expect(r.outcomes[k] ?? 0, k).toBeGreaterThan(0);
   });
 
   it("config: 1,000 mutated iovctl.conf files give a configuration or located diagnostics", async () => {
@@ -72,12 +75,21 @@ describe("short fuzz campaign (CI)", () => {
     const f = log.failures[0]!;
     expect(f.reproducer).toBe(join(dir, "config-seed42-case17-unlocated.json"));
     const body = JSON.parse(readFileSync(f.reproducer!, "utf8"));
-    expect(body).toMatchObject({ seed: 42, case: 17, replay: "npm run fuzz -- --target config --seed 42 --case 17", input: { file: "PF {" } });
+    expect(body).toMatchObject({
+      seed: 42,
+      case: 17,
+      replay: "npm run fuzz -- --target config --seed 42 --case 17",
+      input: { file: "PF {" },
+    });
   });
 
   it("npm run fuzz: runs a target in a watched child process; a bad option exits 2", () => {
     const script = join(import.meta.dirname, "..", "..", "scripts", "fuzz.ts");
-    const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8", timeout: 60_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
     const ok = run("--target", "pcap", "--seed", "3", "--count", "100", "--repro-dir", reproDir);
     expect(ok.stdout).toMatch(/^pcap: seed 3: 100 capture files in 100 cases, 0 failures/m);
     expect(ok.status).toBe(0);

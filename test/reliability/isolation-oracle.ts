@@ -20,7 +20,11 @@ export interface SwitchUnderTest {
   send(e: Event): Outcome;
 }
 
-export function wasmUnderTest(cfg: SwitchConfig, module: WebAssembly.Module, memory: WebAssembly.Memory): SwitchUnderTest {
+export function wasmUnderTest(
+  cfg: SwitchConfig,
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): SwitchUnderTest {
   // One frame at a time, drained after each: a few buffers are enough.
   const w = new WasmSwitch(cfg, { module, memory, bufCount: 512, txRingSize: 64, wireRingSize: 64 });
   return {
@@ -61,7 +65,11 @@ export function vidOf(f: Uint8Array, tpid = 0x8100): number {
 
 /** The unicast MACs a pool owns (RAR entries naming it). */
 export function ownMacs(cfg: SwitchConfig, pool: number): Set<string> {
-  return new Set(cfg.rar.filter((r) => r.pools.includes(pool) && (Number.parseInt(r.mac.slice(0, 2), 16) & 1) === 0).map((r) => r.mac));
+  return new Set(
+    cfg.rar
+      .filter((r) => r.pools.includes(pool) && (Number.parseInt(r.mac.slice(0, 2), 16) & 1) === 0)
+      .map((r) => r.mac),
+  );
 }
 
 /** VLANs a pool belongs to (VLVF); a port-VLAN pool belongs to its access VLAN only. */
@@ -87,4 +95,5 @@ export function switchVid(cfg: SwitchConfig, e: Event): number {
   return vidOf(e.frame, cfg.port.vlanTpid);
 }
 
-const hasTag = (cfg: SwitchConfig, f: Uint8Array) => f.length >= 14 && ((f[12]! << 8) | f[13]!) === cfg.port.vlanTpid;
+const hasTag = (cfg: SwitchConfig, f: Uint8Array) =>
+  f.length >= 14 && ((f[12]! << 8) | f[13]!) === cfg.port.vlanTpid;

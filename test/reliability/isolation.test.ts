@@ -27,8 +27,8 @@ import {
   type Outcome,
   ownMacs,
   referenceUnderTest,
-  srcOf,
   type SwitchUnderTest,
+  srcOf,
   switchVid,
   vidOf,
   vlansOf,
@@ -61,7 +61,8 @@ const scenario = fc.record({
   cfgSeed: fc.integer({ min: 0, max: 0x7fffffff }),
   frames: fc.array(frameSpec, { minLength: 10, maxLength: 40 }),
 });
-type Scenario = { cfgSeed: number; frames: Array<fc.RecordValue<typeof frameSpec extends fc.Arbitrary<infer T> ? T : never>> };
+type FrameSpec = typeof frameSpec extends fc.Arbitrary<infer T> ? T : never;
+type Scenario = { cfgSeed: number; frames: FrameSpec[] };
 
 function setup(s: Scenario): SwitchConfig {
   return userSetup(rng(s.cfgSeed), 6, { doubleVlan: false }).config;
@@ -75,11 +76,20 @@ function events(cfg: SwitchConfig, s: Scenario): Event[] {
     const pool = (f.from - 3) % cfg.pools.length;
     const someVf = vfMac(f.pick % nVfs);
     const own = fromWire ? "00:11:22:33:44:55" : ([...ownMacs(cfg, pool)][0] ?? PF_MAC);
-    const dst = { vf: someVf, pf: PF_MAC, bcast: "ff:ff:ff:ff:ff:ff", group: GROUPS[f.pick % GROUPS.length]!, "foreign-group": "01:00:5e:7f:00:01", stranger: "02:00:00:00:00:99" }[f.dst];
+    const dst = {
+      vf: someVf,
+      pf: PF_MAC,
+      bcast: "ff:ff:ff:ff:ff:ff",
+      group: GROUPS[f.pick % GROUPS.length]!,
+      "foreign-group": "01:00:5e:7f:00:01",
+      stranger: "02:00:00:00:00:99",
+    }[f.dst];
     const src = { own, "other-vf": someVf, stranger: "00:11:22:33:44:55" }[f.src];
     const frame = builderFrame(r, { dst, src, tags: f.vid === null ? [] : [[f.vid, 0x8100]] });
     if (fromWire) return { kind: "wire", frame };
-    return f.vle !== null && f.vid === null ? { kind: "tx", pool, frame, vlanTci: f.vle } : { kind: "tx", pool, frame };
+    return f.vle !== null && f.vid === null
+      ? { kind: "tx", pool, frame, vlanTci: f.vle }
+      : { kind: "tx", pool, frame };
   });
 }
 
@@ -90,7 +100,13 @@ interface Stats {
   portVlanDeliveries: number;
   promiscDeliveries: number;
 }
-const newStats = (): Stats => ({ untrustedDeliveries: 0, spoofAttempts: 0, foreignVlanAttempts: 0, portVlanDeliveries: 0, promiscDeliveries: 0 });
+const newStats = (): Stats => ({
+  untrustedDeliveries: 0,
+  spoofAttempts: 0,
+  foreignVlanAttempts: 0,
+  portVlanDeliveries: 0,
+  promiscDeliveries: 0,
+});
 
 /** Every violation one frame's outcome shows, tagged with its property. */
 export function violations(cfg: SwitchConfig, e: Event, out: Outcome, st: Stats): Array<[Property, string]> {
@@ -109,10 +125,13 @@ export function violations(cfg: SwitchConfig, e: Event, out: Outcome, st: Stats)
       st.untrustedDeliveries++;
       if (foreignUnicast) bad.push(["P1", `${what}: unicast not addressed to it`]);
       if (unjoinedMulticast) bad.push(["P1", `${what}: multicast outside its groups`]);
-      if (!isPortVlan(q) && !vlansOf(cfg, d.pool).has(vid)) bad.push(["P1", `${what}: outside its VLANs ${[...vlansOf(cfg, d.pool)]}`]);
+      if (!isPortVlan(q) && !vlansOf(cfg, d.pool).has(vid))
+        bad.push(["P1", `${what}: outside its VLANs ${[...vlansOf(cfg, d.pool)]}`]);
     }
-    if (foreignUnicast && !(q.trusted && q.flags.upe)) bad.push(["P4", `${what}: unicast promiscuous reception not allowed`]);
-    if (unjoinedMulticast && !(q.trusted && (q.flags.mpe || q.flags.upe))) bad.push(["P4", `${what}: all-multicast reception not allowed`]);
+    if (foreignUnicast && !(q.trusted && q.flags.upe))
+      bad.push(["P4", `${what}: unicast promiscuous reception not allowed`]);
+    if (unjoinedMulticast && !(q.trusted && (q.flags.mpe || q.flags.upe)))
+      bad.push(["P4", `${what}: all-multicast reception not allowed`]);
     if ((foreignUnicast || unjoinedMulticast) && q.trusted) st.promiscDeliveries++;
     if (isPortVlan(q)) {
       st.portVlanDeliveries++;
@@ -127,23 +146,34 @@ export function violations(cfg: SwitchConfig, e: Event, out: Outcome, st: Stats)
       if (!mine.has(srcOf(e.frame))) st.spoofAttempts++;
       if (!vlans.has(vid)) st.foreignVlanAttempts++;
       for (const w of out.wire) {
-        if (!mine.has(srcOf(w))) bad.push(["P2", `VF-${e.pool} put source ${srcOf(w)} on the wire (own ${[...mine]})`]);
+        if (!mine.has(srcOf(w)))
+          bad.push(["P2", `VF-${e.pool} put source ${srcOf(w)} on the wire (own ${[...mine]})`]);
         const wv = vidOf(w, cfg.port.vlanTpid);
         if (!vlans.has(wv)) bad.push(["P2", `VF-${e.pool} put VLAN ${wv} on the wire (own ${[...vlans]})`]);
       }
       for (const d of out.deliveries) {
         if (d.pool === e.pool) continue;
-        if (!mine.has(srcOf(d.bytes))) bad.push(["P2", `VF-${e.pool} sent source ${srcOf(d.bytes)} into pool ${d.pool}`]);
-        if (!vlans.has(vid)) bad.push(["P2", `VF-${e.pool} sent VLAN ${vid} into pool ${d.pool} (own ${[...vlans]})`]);
+        if (!mine.has(srcOf(d.bytes)))
+          bad.push(["P2", `VF-${e.pool} sent source ${srcOf(d.bytes)} into pool ${d.pool}`]);
+        if (!vlans.has(vid))
+          bad.push(["P2", `VF-${e.pool} sent VLAN ${vid} into pool ${d.pool} (own ${[...vlans]})`]);
       }
     }
   }
   return bad;
 }
 
-function runOn(sut: SwitchUnderTest, cfg: SwitchConfig, evs: Event[], property: Property, st: Stats): string[] {
+function runOn(
+  sut: SwitchUnderTest,
+  cfg: SwitchConfig,
+  evs: Event[],
+  property: Property,
+  st: Stats,
+): string[] {
   const out: string[] = [];
-  for (const e of evs) for (const [p, msg] of violations(cfg, e, sut.send(e), st)) if (p === property) out.push(`${sut.name}: ${msg}`);
+  for (const e of evs)
+    for (const [p, msg] of violations(cfg, e, sut.send(e), st))
+      if (p === property) out.push(`${sut.name}: ${msg}`);
   return out;
 }
 
@@ -155,7 +185,8 @@ function holds(property: Property, st: Stats) {
       ...runOn(wasmUnderTest(cfg, module, memory), cfg, evs, property, st),
       ...runOn(referenceUnderTest(cfg), cfg, evs, property, st),
     ];
-    if (bad.length > 0) throw new Error(`${property} violated (${bad.length}):\n${bad.slice(0, 5).join("\n")}`);
+    if (bad.length > 0)
+      throw new Error(`${property} violated (${bad.length}):\n${bad.slice(0, 5).join("\n")}`);
   };
 }
 
@@ -210,12 +241,19 @@ describe(`isolation properties (${RUNS} cases each, Wasm switch and reference)`,
         c.pools[0]!.macAntiSpoof = false;
         c.pools[0]!.vlanAntiSpoof = false;
       },
-      { kind: "tx", pool: 0, frame: builderFrame(rng(3), { dst: "ff:ff:ff:ff:ff:ff", src: "02:00:00:00:00:66" }) },
+      {
+        kind: "tx",
+        pool: 0,
+        frame: builderFrame(rng(3), { dst: "ff:ff:ff:ff:ff:ff", src: "02:00:00:00:00:66" }),
+      },
     ],
     [
       "P3",
       (c) => addVlanMember(c, 2, 300),
-      { kind: "wire", frame: builderFrame(rng(4), { dst: T_MACS.vf2, src: "00:11:22:33:44:55", tags: [[300, 0x8100]] }) },
+      {
+        kind: "wire",
+        frame: builderFrame(rng(4), { dst: T_MACS.vf2, src: "00:11:22:33:44:55", tags: [[300, 0x8100]] }),
+      },
     ],
   ];
   for (const [property, tamper, e] of tampered) {
