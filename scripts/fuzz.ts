@@ -13,6 +13,9 @@ import { Command, InvalidArgumentError } from "commander";
 import { type CampaignOptions, type CampaignResult, replayCommand, TARGETS, type TargetName } from "../src/fuzz/campaign.ts";
 import { DEFAULT_COUNTS, runTarget } from "../src/fuzz/run-target.ts";
 
+/** Loading and seeding (before case 0) may take this long on a loaded machine. */
+const STARTUP_MS = 300_000;
+
 interface Job {
   target: TargetName;
   opts: Omit<CampaignOptions, "heartbeat" | "progress">;
@@ -60,7 +63,7 @@ function runChild(job: Job, jobFile: string, hangMs: number): Promise<CampaignRe
       if (now !== last) {
         last = now;
         since = Date.now();
-      } else if (Date.now() - since > hangMs) {
+      } else if (Date.now() - since > (now < 0 ? Math.max(hangMs, STARTUP_MS) : hangMs)) {
         clearInterval(timer);
         c.kill("SIGKILL");
         resolve({ hang: now });
@@ -81,7 +84,7 @@ function runChild(job: Job, jobFile: string, hangMs: number): Promise<CampaignRe
 function report(r: CampaignResult, seconds: number): void {
   const failures = Object.values(r.failureCounts).reduce((a, b) => a + b, 0);
   console.log(
-    `${r.target}: seed ${r.seed}: ${r.units} ${r.unit} in ${r.cases} cases, ${failures} failures (simulator wall clock ${seconds.toFixed(1)} s)`,
+    `${r.target}: seed ${r.seed}: ${r.units} ${r.unit} in ${r.cases} cases, ${failures} failures (fuzzer wall clock ${seconds.toFixed(1)} s on this machine)`,
   );
   console.log(`  outcomes: ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   for (const f of r.failures.slice(0, 20))

@@ -70,7 +70,7 @@ const TOKENS = [
   '""',
   '"\\u0000"',
   '"\\x"',
-  "${VAR}",
+  "\u0024{VAR}", // a libucl variable reference
   "$",
   ".include",
   ".priority",
