@@ -142,6 +142,17 @@ function show(c: string): string {
   return `'${c}'`;
 }
 
+/** User text quoted in a message, with control characters escaped so the message stays one line. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    if (c === "\t") return "\\t";
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 class Parser {
   private i = 0;
   private line = 1;
@@ -292,10 +303,10 @@ class Parser {
       // `NAME` newline `{` is accepted (brace on the next line); anything else is a missing value.
       this.skipSpace(true);
       c = this.peek();
-      if (c !== "{") this.fail(`missing value for key '${key}'`, keyPos);
+      if (c !== "{") this.fail(`missing value for key '${printable(key)}'`, keyPos);
     }
     if (c === "" || c === ";" || c === "," || c === "}" || c === "]") {
-      this.fail(`missing value for key '${key}'`, c === "" ? keyPos : this.pos());
+      this.fail(`missing value for key '${printable(key)}'`, c === "" ? keyPos : this.pos());
     }
     const value = this.parseValue(depth);
     return { key, keyPos, value };
@@ -449,7 +460,7 @@ class Parser {
           break;
         }
         default:
-          this.fail(`invalid escape sequence '\\${e === "\n" ? "n" : e}' in string`, escPos);
+          this.fail(`invalid escape sequence '\\${printable(e)}' in string`, escPos);
       }
     }
   }
