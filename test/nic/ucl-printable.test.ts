@@ -10,17 +10,19 @@ function error(text: string) {
   return r.error;
 }
 
+const oneLine = (m: string) => [...m].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
+
 describe("UCL messages are one printable line", () => {
   it("an invalid escape of a control character is shown escaped", () => {
     const e = error('PF { device = "ix\\\r0"; }');
     expect(e.message).toBe("invalid escape sequence '\\\\r' in string");
-    expect(e.message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(oneLine(e.message)).toBe(true);
   });
 
   it("a key spanning lines is shown escaped in 'missing value'", () => {
     const e = error("PF { 'a\nb' }");
     expect(e.message).toBe("missing value for key 'a\\nb'");
-    expect(e.message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(oneLine(e.message)).toBe(true);
   });
 
   it("printable keys and escapes are shown as written", () => {
