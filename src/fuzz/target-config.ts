@@ -23,7 +23,7 @@ import { caseRng } from "./prng.ts";
 
 const STREAM = 11;
 /** Seeds beyond the fixtures: the README's kind of file, one per NIC. */
-const EXTRA_SEEDS = [
+export const EXTRA_SEEDS = [
   'PF {\n\tdevice : "ixl0";\n\tnum_vfs : 4;\n}\n\nDEFAULT {\n\tpassthrough : false;\n\tallow-promisc : false;\n}\n\nVF-0 {\n\tmac-addr : "02:00:00:00:00:10";\n\tmac-anti-spoof : true;\n}\n\nVF-1 {\n\tpassthrough : true;\n}\n',
   'PF { device = "ix0"; num_vfs = 8; }\nDEFAULT { num-queues = 2; }\nVF-3 { vlan = 100; allow-set-mac = true; }\n',
   'PF { device = "igb0"; num_vfs = 2; }\nVF-1 { mac-addr = "02:00:00:00:00:22"; allow-promisc = true; }\n',

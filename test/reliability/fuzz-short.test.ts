@@ -2,10 +2,10 @@
 // show no trap, no hang, no unlocated error (the same checks as `npm run fuzz`), and a campaign
 // must reproduce from its seed. The long campaigns and their figures are in docs/reliability.md.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CampaignResult, FailureLog } from "../../src/fuzz/campaign.ts";
 import { runTarget } from "../../src/fuzz/run-target.ts";
 import { loadModule } from "../../src/switch/wasm.ts";
@@ -16,6 +16,7 @@ const reproDir = mkdtempSync(join(tmpdir(), "iovsim-fuzz-short-"));
 beforeAll(async () => {
   await loadModule(); // builds build/release.wasm when stale
 });
+afterAll(() => rmSync(reproDir, { recursive: true, force: true }));
 
 function clean(r: CampaignResult): void {
   const shown = r.failures
