@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 import { type CampaignOptions, type CampaignResult, replayCommand, TARGETS, type TargetName } from "../src/fuzz/campaign.ts";
 import { DEFAULT_COUNTS, runTarget } from "../src/fuzz/run-target.ts";
+import { HangWatch } from "../src/fuzz/watchdog.ts";
 
 /** Loading and seeding (before case 0) may take this long on a loaded machine. */
 const STARTUP_MS = 300_000;
@@ -33,15 +34,17 @@ async function child(jobFile: string): Promise<void> {
   const job = JSON.parse(readFileSync(jobFile, "utf8")) as Job;
   const fd = openSync(job.heartbeatFile, "w");
   const buf = Buffer.alloc(16, 0x20);
+  const beat = (i: number) => {
+    buf.fill(0x20);
+    buf.write(String(i));
+    writeSync(fd, buf, 0, 16, 0);
+  };
   const result = await runTarget(job.target, {
     ...job.opts,
-    heartbeat: (i) => {
-      buf.fill(0x20);
-      buf.write(String(i));
-      writeSync(fd, buf, 0, 16, 0);
-    },
+    heartbeat: beat,
     progress: process.stderr.isTTY ? (done) => process.stderr.write(`\r${job.target}: ${done} done`) : undefined,
   });
+  beat(-2); // finished: writing the result is not a case
   writeFileSync(job.resultFile, JSON.stringify(result));
 }
 
@@ -56,14 +59,12 @@ function runChild(job: Job, jobFile: string, hangMs: number): Promise<CampaignRe
         return -1;
       }
     };
-    let last = -2;
-    let since = Date.now();
+    const watch = new HangWatch(hangMs, STARTUP_MS);
+    let hung = false;
     const timer = setInterval(() => {
       const now = beat();
-      if (now !== last) {
-        last = now;
-        since = Date.now();
-      } else if (Date.now() - since > (now < 0 ? Math.max(hangMs, STARTUP_MS) : hangMs)) {
+      if (watch.observe(now, Date.now())) {
+        hung = true;
         clearInterval(timer);
         c.kill("SIGKILL");
         resolve({ hang: now });
@@ -71,7 +72,7 @@ function runChild(job: Job, jobFile: string, hangMs: number): Promise<CampaignRe
     }, 250);
     c.on("exit", (code, signal) => {
       clearInterval(timer);
-      if (signal === "SIGKILL" && Date.now() - since > hangMs) return;
+      if (hung) return;
       try {
         resolve(JSON.parse(readFileSync(job.resultFile, "utf8")) as CampaignResult);
       } catch {

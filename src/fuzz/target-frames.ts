@@ -221,6 +221,7 @@ function runBurst(
 ): boolean {
   const { w, ref } = run;
   if (parser) {
+    log.outcome("frames-compared-parser", b.frames.length);
     for (const f of b.frames) {
       try {
         const got = parser.parse(f);
@@ -269,6 +270,7 @@ function runBurst(
   if (res.noBuffer || res.wireOutFull || res.badDescriptor)
     log.fail("resource-drop", i, JSON.stringify(res), repro);
   if (ref) {
+    log.outcome("frames-compared-switch", b.frames.length);
     const refOut: string[] = [];
     const refWire: string[] = [];
     for (const f of b.frames) {
