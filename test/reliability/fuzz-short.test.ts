@@ -31,6 +31,8 @@ describe("short fuzz campaign (CI)", () => {
     clean(r);
     expect(r.units).toBeGreaterThanOrEqual(15_000);
     expect(r.outcomes["groups-compared-with-reference"]).toBeGreaterThan(0);
+    expect(r.outcomes["frames-compared-switch"]).toBeGreaterThan(1000);
+    expect(r.outcomes["frames-compared-parser"]).toBeGreaterThan(1000);
     // The traffic reaches every kind of outcome, not only early drops.
     for (const k of ["delivered", "wire", "l2-filter", "mac-spoof", "runt", "replicated"])
       expect(r.outcomes[k] ?? 0, k).toBeGreaterThan(0);
