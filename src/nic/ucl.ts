@@ -142,6 +142,25 @@ function show(c: string): string {
   return `'${c}'`;
 }
 
+/** User text quoted in a message, with control characters escaped so the message stays one line. */
+function printable(text: string): string {
+  let out = "";
+  for (const c of text) {
+    const code = c.codePointAt(0) ?? 0;
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+    if (!control) out += c;
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (c === "\t") out += "\\t";
+    else
+      out +=
+        code <= 0xff
+          ? `\\x${code.toString(16).padStart(2, "0")}`
+          : `\\u${code.toString(16).padStart(4, "0")}`;
+  }
+  return out;
+}
+
 class Parser {
   private i = 0;
   private line = 1;
@@ -292,10 +311,10 @@ class Parser {
       // `NAME` newline `{` is accepted (brace on the next line); anything else is a missing value.
       this.skipSpace(true);
       c = this.peek();
-      if (c !== "{") this.fail(`missing value for key '${key}'`, keyPos);
+      if (c !== "{") this.fail(`missing value for key '${printable(key)}'`, keyPos);
     }
     if (c === "" || c === ";" || c === "," || c === "}" || c === "]") {
-      this.fail(`missing value for key '${key}'`, c === "" ? keyPos : this.pos());
+      this.fail(`missing value for key '${printable(key)}'`, c === "" ? keyPos : this.pos());
     }
     const value = this.parseValue(depth);
     return { key, keyPos, value };
@@ -449,7 +468,7 @@ class Parser {
           break;
         }
         default:
-          this.fail(`invalid escape sequence '\\${e === "\n" ? "n" : e}' in string`, escPos);
+          this.fail(`invalid escape sequence '\\${printable(e)}' in string`, escPos);
       }
     }
   }
