@@ -227,14 +227,20 @@ export async function configureHost(confFile: string, stateDir: string): Promise
   return pf;
 }
 
+/** The PF's VFs in pool order (pool i is the i-th VF by index; a refused VF leaves no pool). */
+function vfsInPoolOrder(pf: PfRecord) {
+  return [...pf.vfs].sort((a, b) => a.index - b.index);
+}
+
 /** Maps a --in port name to a pool index (PF = number of VFs) or "wire". */
 export function resolvePort(port: string, pf: PfRecord): number | "wire" {
   if (port === "wire") return "wire";
   if (port === "PF") return pf.vfs.length;
   // Canonical names only ("VF-01" is not "VF-1"): results are keyed by these names.
   const m = /^VF-(0|[1-9]\d*)$/.exec(port);
-  if (m && pf.vfs.some((v) => v.index === Number(m[1]))) return Number(m[1]);
-  const names = ["wire", "PF", ...pf.vfs.map((v) => `VF-${v.index}`)];
+  const pool = m ? vfsInPoolOrder(pf).findIndex((v) => v.index === Number(m[1])) : -1;
+  if (pool >= 0) return pool;
+  const names = ["wire", "PF", ...vfsInPoolOrder(pf).map((v) => `VF-${v.index}`)];
   throw new UserError(
     "E_USAGE",
     `option '--in': no port '${port}' (this configuration has: ${names.join(", ")})`,
@@ -242,7 +248,7 @@ export function resolvePort(port: string, pf: PfRecord): number | "wire" {
 }
 
 export function functionName(pool: number, pf: PfRecord): string {
-  return pool === pf.vfs.length ? "PF" : `VF-${pool}`;
+  return pool === pf.vfs.length ? "PF" : `VF-${vfsInPoolOrder(pf)[pool].index}`;
 }
 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
@@ -283,7 +289,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   });
   events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.order - b.order || a.seq - b.seq));
 
-  const names = [...pf.vfs.map((v) => `VF-${v.index}`), "PF"];
+  const names = [...vfsInPoolOrder(pf).map((v) => `VF-${v.index}`), "PF"];
   const received = new Map<string, Array<{ queue: number; rec: PacketRecord }>>(names.map((n) => [n, []]));
   const tallies = new Map<string, FunctionTally>(
     ["wire", ...names].map((n) => [n, { name: n, offered: 0, received: 0, toWire: 0, dropped: 0 }]),

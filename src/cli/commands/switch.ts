@@ -252,10 +252,13 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     counters: {
       port: r.counters.port,
       pools: Object.fromEntries(
-        r.counters.pools.map((c, i) => [r.config.pools[i].kind === "pf" ? "PF" : `VF-${i}`, c]),
+        r.counters.pools.map((c, i) => [r.config.pools[i].kind === "pf" ? "PF" : r.config.pools[i].name, c]),
       ),
       queues: Object.fromEntries(
-        r.counters.queues.map((qs, i) => [r.config.pools[i].kind === "pf" ? "PF" : `VF-${i}`, qs]),
+        r.counters.queues.map((qs, i) => [
+          r.config.pools[i].kind === "pf" ? "PF" : r.config.pools[i].name,
+          qs,
+        ]),
       ),
     },
   };
