@@ -14,8 +14,9 @@ import type {
   SwitchCounters,
   SwitchDecision,
 } from "../switch/config.ts";
+import { macToBytes } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
-import { programSwitch } from "../switch/program.ts";
+import { programSwitch, requestPromisc } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
 import { readCaptureFile } from "../traffic/capture-io.ts";
@@ -142,6 +143,10 @@ export interface RunOptions {
   /** Extra VXLAN UDP ports (besides 4789) for the switch's parser. */
   vxlanPorts?: number[];
   makeEngine?: (config: SwitchConfig, opts: EngineOptions) => SwitchEngine | Promise<SwitchEngine>;
+  /** Rewrite the destination MAC of unicast wire frames to this port's MAC ("PF" or "VF-<n>"). */
+  rewriteDst?: string;
+  /** Ports put in unicast promiscuous mode before the replay (a VF must be allowed to). */
+  promisc?: string[];
 }
 
 export interface FunctionTally {
@@ -251,6 +256,73 @@ export function functionName(pool: number, pf: PfRecord): string {
   return pool === pf.vfs.length ? "PF" : `VF-${vfsInPoolOrder(pf)[pool].index}`;
 }
 
+/** The MAC address of a port given to --rewrite-dst ("PF" or "VF-<n>"). */
+function portMac(pf: PfRecord, port: string): Uint8Array {
+  if (port === "wire")
+    throw new UserError("E_USAGE", "option '--rewrite-dst': 'wire' has no MAC; name PF or VF-<n>");
+  let pool: number;
+  try {
+    pool = resolvePort(port, pf) as number;
+  } catch (e) {
+    if (e instanceof UserError)
+      throw new UserError("E_USAGE", e.message.replace("'--in'", "'--rewrite-dst'"));
+    throw e;
+  }
+  const mac = pool === pf.vfs.length ? pf.mac : vfsInPoolOrder(pf)[pool].effectiveMac;
+  return macToBytes(mac.toLowerCase());
+}
+
+/**
+ * A copy of a wire frame sent to `mac` instead: unicast destinations only (broadcast and
+ * multicast frames already reach every port that accepts them; rewriting them would change
+ * what they are). Frames too short to hold a destination are left for the switch to count.
+ */
+function rewriteDestination(frame: Uint8Array, mac: Uint8Array): Uint8Array {
+  if (frame.length < 6 || (frame[0] & 1) !== 0) return frame;
+  const copy = frame.slice();
+  copy.set(mac, 0);
+  return copy;
+}
+
+/**
+ * --promisc PORT: the port asks for unicast promiscuous mode, as its driver would, and the PF
+ * driver answers as configured (a VF needs allow-promisc; igb has no unicast promiscuous mode).
+ * A request the driver would not honour is an error naming the option and the configuration.
+ */
+function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: string): void {
+  const pool =
+    port === "wire"
+      ? -1
+      : (() => {
+          try {
+            return resolvePort(port, pf) as number;
+          } catch (e) {
+            if (e instanceof UserError)
+              throw new UserError("E_USAGE", e.message.replace("'--in'", "'--promisc'"));
+            throw e;
+          }
+        })();
+  if (pool < 0)
+    throw new UserError("E_USAGE", "option '--promisc': 'wire' is not a function; name PF or VF-<n>");
+  if (config.pools[pool].kind === "pf") {
+    // The PF's own driver may always set its pool promiscuous (the PF is trusted).
+    const p = config.pools[pool];
+    p.flags.upe = true;
+    p.flags.mpe = true;
+    config.port.unicastPromisc = true;
+    config.port.multicastPromisc = true;
+    return;
+  }
+  const reply = requestPromisc(config, pool, "promisc");
+  if (!reply.honoured) {
+    const why =
+      config.profile === "igb"
+        ? `the ${pf.profile} NIC (82576) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
+        : `${port} is untrusted: ${confFile} does not set 'allow-promisc: true;' in its ${port} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
+    throw new UserError("E_USAGE", `option '--promisc ${port}': ${why}`);
+  }
+}
+
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const pf = await configureHost(opts.confFile, opts.stateDir);
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
@@ -261,6 +333,8 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
       `${opts.confFile}: ${pf.name} with ${pf.vfs.length} VFs needs ${config.pools.length} switch pools (the VFs and the PF); the simulated switch holds at most ${MAX_SWITCH_POOLS} (use at most ${MAX_SWITCH_POOLS - 1} VFs; see docs/switch.md)`,
     );
   }
+  for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
+  const rewriteTo = opts.rewriteDst === undefined ? undefined : portMac(pf, opts.rewriteDst);
   const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });
 
   // Read every input first (errors before any work), then replay them merged by timestamp;
@@ -300,7 +374,9 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
 
   for (const ev of events) {
     const d =
-      ev.src === "wire" ? engine.receiveFromWire(ev.rec.data) : engine.transmitFromPool(ev.src, ev.rec.data);
+      ev.src === "wire"
+        ? engine.receiveFromWire(rewriteTo ? rewriteDestination(ev.rec.data, rewriteTo) : ev.rec.data)
+        : engine.transmitFromPool(ev.src, ev.rec.data);
     const t = tallies.get(ev.port)!;
     t.offered++;
     for (const del of d.deliveries) {
