@@ -3,8 +3,7 @@
 // owner's pid (stale locks of dead processes are taken over; waiting is bounded). A corrupt or
 // unknown-version state file is reported, never silently replaced.
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { readFileSync } from "node:fs";
+import { constants, readFileSync } from "node:fs";
 import { link, mkdir, open, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
