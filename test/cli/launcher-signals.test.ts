@@ -1,7 +1,8 @@
 // bin/iovsim.js forwards SIGINT/SIGTERM/SIGHUP to the real CLI process and ends as it ended
 // (issue 9 item 8): killing the launcher must not leave the child running.
-import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -22,10 +23,11 @@ function childrenOf(ppid: number): number[] {
   return out;
 }
 
+/** Running (a zombie waiting to be reaped has ended). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
@@ -48,18 +50,23 @@ const exited = (p: ChildProcess) =>
 describe("bin/iovsim.js signals", () => {
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     it(`${signal} to the launcher ends the CLI process too`, async () => {
-      // `decode -` waits for standard input, which this test never closes: a long-running command.
-      const launcher = spawn(process.execPath, [bin, "decode", "-"], { stdio: ["pipe", "pipe", "pipe"] });
+      // `decode -` waits for standard input: a FIFO this test holds open for writing and never
+      // writes to, so the command runs until it is killed.
+      const fifo = join(mkdtempSync(join(tmpdir(), "iovsim-signals-")), "in");
+      execFileSync("mkfifo", [fifo]);
+      const fd = openSync(fifo, "r+");
+      const launcher = spawn(process.execPath, [bin, "decode", "-"], { stdio: [fd, "pipe", "pipe"] });
       const done = exited(launcher);
       let child: number | undefined;
       expect(await until(() => (child = childrenOf(launcher.pid!)[0]) !== undefined, 15_000)).toBe(true);
-      // Let the CLI start reading (it is blocked on stdin).
+      // Let the CLI start reading (it is blocked on stdin), and check it is still running.
       await new Promise((r) => setTimeout(r, 1500));
+      expect(alive(child!)).toBe(true);
       launcher.kill(signal);
       const end = await done;
       expect(end.signal).toBe(signal);
       expect(await until(() => !alive(child!), 5_000)).toBe(true);
-      launcher.stdin!.destroy();
+      closeSync(fd);
     }, 30_000);
   }
 
