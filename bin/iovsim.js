@@ -1,16 +1,36 @@
 #!/usr/bin/env node
 // Launcher: runs the TypeScript CLI under tsx's loader (Node 20 has no type stripping).
 // A child process is used so that piscina worker threads inherit the loader via execArgv.
-import { spawnSync } from "node:child_process";
+// The launcher stands in for the CLI: it forwards SIGINT, SIGTERM and SIGHUP to the child (so
+// killing `iovsim` never leaves the real process running) and ends as the child ended: the
+// same exit status, or killed by the same signal.
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const tsx = import.meta.resolve("tsx");
-const result = spawnSync(process.execPath, ["--import", tsx, main, ...process.argv.slice(2)], {
+const child = spawn(process.execPath, ["--import", tsx, main, ...process.argv.slice(2)], {
   stdio: "inherit",
 });
-if (result.error) {
-  process.stderr.write(`iovsim: cannot start: ${result.error.message}\n`);
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"];
+const forward = (signal) => {
+  // A terminal's Ctrl-C already reached the child (same process group); sending it again is
+  // harmless. A signal sent to the launcher alone must reach the child.
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+};
+for (const s of FORWARDED) process.on(s, forward);
+
+child.on("error", (e) => {
+  process.stderr.write(`iovsim: cannot start: ${e.message}\n`);
   process.exit(1);
-}
-process.exit(result.status ?? 1);
+});
+child.on("exit", (code, signal) => {
+  if (signal) {
+    // Die of the same signal, so the caller sees what the child saw.
+    for (const s of FORWARDED) process.removeAllListeners(s);
+    process.kill(process.pid, signal);
+    return;
+  }
+  process.exit(code ?? 1);
+});

@@ -14,8 +14,9 @@ import type {
   SwitchCounters,
   SwitchDecision,
 } from "../switch/config.ts";
+import { macToBytes } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
-import { programSwitch } from "../switch/program.ts";
+import { programSwitch, requestPromisc } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
 import { readCaptureFile } from "../traffic/capture-io.ts";
@@ -125,6 +126,9 @@ export async function wasmEngine(config: SwitchConfig, opts: EngineOptions = {})
   };
 }
 
+/** Pools (VFs + the PF) the switch's 64-bit pool bitmaps can hold. */
+export const MAX_SWITCH_POOLS = 64;
+
 export interface SwitchInput {
   /** "wire", "PF" or "VF-<n>". */
   port: string;
@@ -139,6 +143,10 @@ export interface RunOptions {
   /** Extra VXLAN UDP ports (besides 4789) for the switch's parser. */
   vxlanPorts?: number[];
   makeEngine?: (config: SwitchConfig, opts: EngineOptions) => SwitchEngine | Promise<SwitchEngine>;
+  /** Rewrite the destination MAC of unicast wire frames to this port's MAC ("PF" or "VF-<n>"). */
+  rewriteDst?: string;
+  /** Ports put in unicast promiscuous mode before the replay (a VF must be allowed to). */
+  promisc?: string[];
 }
 
 export interface FunctionTally {
@@ -224,14 +232,20 @@ export async function configureHost(confFile: string, stateDir: string): Promise
   return pf;
 }
 
+/** The PF's VFs in pool order (pool i is the i-th VF by index; a refused VF leaves no pool). */
+function vfsInPoolOrder(pf: PfRecord) {
+  return [...pf.vfs].sort((a, b) => a.index - b.index);
+}
+
 /** Maps a --in port name to a pool index (PF = number of VFs) or "wire". */
 export function resolvePort(port: string, pf: PfRecord): number | "wire" {
   if (port === "wire") return "wire";
   if (port === "PF") return pf.vfs.length;
   // Canonical names only ("VF-01" is not "VF-1"): results are keyed by these names.
   const m = /^VF-(0|[1-9]\d*)$/.exec(port);
-  if (m && pf.vfs.some((v) => v.index === Number(m[1]))) return Number(m[1]);
-  const names = ["wire", "PF", ...pf.vfs.map((v) => `VF-${v.index}`)];
+  const pool = m ? vfsInPoolOrder(pf).findIndex((v) => v.index === Number(m[1])) : -1;
+  if (pool >= 0) return pool;
+  const names = ["wire", "PF", ...vfsInPoolOrder(pf).map((v) => `VF-${v.index}`)];
   throw new UserError(
     "E_USAGE",
     `option '--in': no port '${port}' (this configuration has: ${names.join(", ")})`,
@@ -239,12 +253,88 @@ export function resolvePort(port: string, pf: PfRecord): number | "wire" {
 }
 
 export function functionName(pool: number, pf: PfRecord): string {
-  return pool === pf.vfs.length ? "PF" : `VF-${pool}`;
+  return pool === pf.vfs.length ? "PF" : `VF-${vfsInPoolOrder(pf)[pool].index}`;
+}
+
+/** The MAC address of a port given to --rewrite-dst ("PF" or "VF-<n>"). */
+function portMac(pf: PfRecord, port: string): Uint8Array {
+  if (port === "wire")
+    throw new UserError("E_USAGE", "option '--rewrite-dst': 'wire' has no MAC; name PF or VF-<n>");
+  let pool: number;
+  try {
+    pool = resolvePort(port, pf) as number;
+  } catch (e) {
+    if (e instanceof UserError)
+      throw new UserError("E_USAGE", e.message.replace("'--in'", "'--rewrite-dst'"));
+    throw e;
+  }
+  const mac = pool === pf.vfs.length ? pf.mac : vfsInPoolOrder(pf)[pool].effectiveMac;
+  return macToBytes(mac.toLowerCase());
+}
+
+/**
+ * A copy of a wire frame sent to `mac` instead: unicast destinations only (broadcast and
+ * multicast frames already reach every port that accepts them; rewriting them would change
+ * what they are). Frames too short to hold a destination are left for the switch to count.
+ */
+function rewriteDestination(frame: Uint8Array, mac: Uint8Array): Uint8Array {
+  if (frame.length < 6 || (frame[0] & 1) !== 0) return frame;
+  const copy = frame.slice();
+  copy.set(mac, 0);
+  return copy;
+}
+
+/**
+ * --promisc PORT: the port asks for unicast promiscuous mode, as its driver would, and the PF
+ * driver answers as configured (a VF needs allow-promisc; igb has no unicast promiscuous mode).
+ * A request the driver would not honour is an error naming the option and the configuration.
+ */
+function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: string): void {
+  const pool =
+    port === "wire"
+      ? -1
+      : (() => {
+          try {
+            return resolvePort(port, pf) as number;
+          } catch (e) {
+            if (e instanceof UserError)
+              throw new UserError("E_USAGE", e.message.replace("'--in'", "'--promisc'"));
+            throw e;
+          }
+        })();
+  if (pool < 0)
+    throw new UserError("E_USAGE", "option '--promisc': 'wire' is not a function; name PF or VF-<n>");
+  if (config.pools[pool].kind === "pf") {
+    // The PF's own driver may always set its pool promiscuous (the PF is trusted).
+    const p = config.pools[pool];
+    p.flags.upe = true;
+    p.flags.mpe = true;
+    config.port.unicastPromisc = true;
+    config.port.multicastPromisc = true;
+    return;
+  }
+  const reply = requestPromisc(config, pool, "promisc");
+  if (!reply.honoured) {
+    const why =
+      config.profile === "igb"
+        ? `the ${pf.profile} NIC (82576) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
+        : `${port} is untrusted: ${confFile} does not set 'allow-promisc: true;' in its ${port} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
+    throw new UserError("E_USAGE", `option '--promisc ${port}': ${why}`);
+  }
 }
 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const pf = await configureHost(opts.confFile, opts.stateDir);
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
+  if (config.pools.length > MAX_SWITCH_POOLS) {
+    // Known gap (issue 9 item 4): the switch's pool sets are 64-bit bitmaps in both engines.
+    throw new UserError(
+      "E_CONFIG",
+      `${opts.confFile}: ${pf.name} with ${pf.vfs.length} VFs needs ${config.pools.length} switch pools (the VFs and the PF); the simulated switch holds at most ${MAX_SWITCH_POOLS} (use at most ${MAX_SWITCH_POOLS - 1} VFs; see docs/switch.md)`,
+    );
+  }
+  for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
+  const rewriteTo = opts.rewriteDst === undefined ? undefined : portMac(pf, opts.rewriteDst);
   const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });
 
   // Read every input first (errors before any work), then replay them merged by timestamp;
@@ -273,7 +363,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   });
   events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.order - b.order || a.seq - b.seq));
 
-  const names = [...pf.vfs.map((v) => `VF-${v.index}`), "PF"];
+  const names = [...vfsInPoolOrder(pf).map((v) => `VF-${v.index}`), "PF"];
   const received = new Map<string, Array<{ queue: number; rec: PacketRecord }>>(names.map((n) => [n, []]));
   const tallies = new Map<string, FunctionTally>(
     ["wire", ...names].map((n) => [n, { name: n, offered: 0, received: 0, toWire: 0, dropped: 0 }]),
@@ -284,7 +374,9 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
 
   for (const ev of events) {
     const d =
-      ev.src === "wire" ? engine.receiveFromWire(ev.rec.data) : engine.transmitFromPool(ev.src, ev.rec.data);
+      ev.src === "wire"
+        ? engine.receiveFromWire(rewriteTo ? rewriteDestination(ev.rec.data, rewriteTo) : ev.rec.data)
+        : engine.transmitFromPool(ev.src, ev.rec.data);
     const t = tallies.get(ev.port)!;
     t.offered++;
     for (const del of d.deliveries) {

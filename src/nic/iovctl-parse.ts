@@ -16,7 +16,10 @@ export interface Diagnostic {
   phase: Phase;
   line: number;
   column: number;
+  /** The message iovctl prints (FreeBSD's text, byte for byte). */
   message: string;
+  /** A clearer message where FreeBSD's has artefacts ('(null)', "No error: 0"); for `validate`. */
+  detail?: string;
 }
 
 export interface ParsedParam {
@@ -51,8 +54,14 @@ const VF_PATTERN = /^VF-([1-9][0-9]*|0)$/i;
 /** FreeBSD's strerror(0); iovctl's err() appends it when errno is 0. (Exact text unverified.) */
 export const STRERROR_ZERO = "No error: 0";
 
-function diag(phase: Phase, pos: Pos, message: string, severity: "error" | "warning" = "error"): Diagnostic {
-  return { severity, phase, line: pos.line, column: pos.column, message };
+function diag(
+  phase: Phase,
+  pos: Pos,
+  message: string,
+  severity: "error" | "warning" = "error",
+  detail?: string,
+): Diagnostic {
+  return { severity, phase, line: pos.line, column: pos.column, message, ...(detail ? { detail } : {}) };
 }
 
 export type FindDeviceResult = { ok: true; device: string; pos: Pos } | { ok: false; diagnostic: Diagnostic };
@@ -67,7 +76,13 @@ export function findDevice(root: UclObject): FindDeviceResult {
       if (device === null) {
         return {
           ok: false,
-          diagnostic: diag("device", e.value.pos, `Config PF.device must be a string: ${STRERROR_ZERO}`),
+          diagnostic: diag(
+            "device",
+            e.value.pos,
+            `Config PF.device must be a string: ${STRERROR_ZERO}`,
+            "error",
+            `PF.device must be a quoted device name such as "ixl0", not ${describeValue(e.value)}`,
+          ),
         };
       }
       return { ok: true, device, pos: e.value.pos };
@@ -155,7 +170,7 @@ function parseDeviceParams(
     }
     const converted = convertValue(e.key, spec.type, e.value);
     if (!converted.ok) {
-      out.diagnostics.push(diag("parse", e.value.pos, converted.message));
+      out.diagnostics.push(diag("parse", e.value.pos, converted.message, "error", converted.detail));
       out.rejectedKeys.add(`${section.kind}:${section.name.toUpperCase()}:${lower}`);
       continue;
     }
@@ -178,7 +193,21 @@ function parseDeviceParams(
   }
 }
 
-type Converted = { ok: true; value: ParamValue } | { ok: false; message: string };
+type Converted = { ok: true; value: ParamValue } | { ok: false; message: string; detail?: string };
+
+/** A UCL value as a user would name it: the text written, or what kind of thing it is. */
+export function describeValue(v: UclValue): string {
+  switch (v.kind) {
+    case "string":
+      return `'${v.value}'`;
+    case "object":
+      return "a section ({ ... })";
+    case "array":
+      return "a list ([ ... ])";
+    default:
+      return `${v.kind === "int" || v.kind === "float" || v.kind === "time" ? "the number" : v.kind === "bool" ? "the boolean" : "the value"} ${v.text}`;
+  }
+}
 
 const UINT_MAX: Partial<Record<SchemaType, bigint>> = {
   uint8_t: 0xffn,
@@ -191,6 +220,10 @@ function typeError(key: string, v: UclValue, type: string): Converted {
   return {
     ok: false,
     message: `Value '${uclToString(v) ?? "(null)"}' of key '${key}' is not of type ${type}`,
+    // FreeBSD prints '(null)' for a value that is not a string; validate names what it is.
+    ...(uclToString(v) === null
+      ? { detail: `Value of key '${key}' is not of type ${type}: it is ${describeValue(v)}` }
+      : {}),
   };
 }
 

@@ -273,11 +273,28 @@ export function predict(state: HostState, pfName: string, config: IovConfig): Pr
         message: `VF-${vf.index}: num-queues ${String(asked)} is outside the driver's range; it will use ${vf.config.numQueues}`,
       });
   }
-  for (const d of outcome.dropped)
+  for (const d of outcome.dropped) {
+    if (d.errno === "EADDRINUSE") {
+      // Two functions with one MAC is never what was meant: an error, at the second mac-addr.
+      const mac = config.vfs[d.index].driver.find(([k]) => k.toLowerCase() === "mac-addr")?.[1];
+      const text =
+        mac instanceof Uint8Array
+          ? [...mac].map((b) => b.toString(16).padStart(2, "0")).join(":")
+          : String(mac);
+      const owner = vfs.find((v) => v.index < d.index && v.config.macAddr === text);
+      problems.push({
+        severity: "error",
+        vf: d.index,
+        key: "mac-addr",
+        message: `VF-${d.index}: mac-addr ${text} is already used by ${owner ? `VF-${owner.index}` : `the PF (${pfName})`}; the ${info.profile.pf.driver} driver refuses VF-${d.index} (EADDRINUSE) and iovctl -C creates the others`,
+      });
+      continue;
+    }
     problems.push({
       severity: "warning",
       vf: d.index,
       message: `VF-${d.index}: the ${info.profile.pf.driver} driver refuses this VF (${d.errno}: ${d.reason}); it is dropped and iovctl -C still exits 0`,
     });
+  }
   return { errno, problems, vfs, log };
 }

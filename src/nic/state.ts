@@ -3,22 +3,20 @@
 // owner's pid (stale locks of dead processes are taken over; waiting is bounded). A corrupt or
 // unknown-version state file is reported, never silently replaced.
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { constants, readFileSync } from "node:fs";
+import { link, mkdir, open, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { fsStrerror } from "./errno.ts";
-import { type HostState, STATE_VERSION } from "./host-model.ts";
+import { type HostState, pfInfo, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
 
 export const STATE_FILE = "state.json";
 export const LOCK_FILE = "state.lock";
 /** How long a command waits for another one to finish before giving up. */
 export const LOCK_WAIT_MS = 15_000;
-/** A lock file that cannot be read (torn write) is considered stale after this long. */
-const UNREADABLE_LOCK_STALE_MS = 30_000;
 
 const vfConfigSchema = z.object({
   passthrough: z.boolean(),
@@ -103,7 +101,41 @@ export async function readState(dir: string): Promise<HostState | undefined> {
       `${["$", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${i.message}`,
     );
   }
+  const broken = invariantProblem(r.data as HostState);
+  if (broken) throw corrupt(path, broken);
   return r.data as HostState;
+}
+
+/**
+ * What the schema cannot say: the records must describe a host the kernel could have built.
+ * Returns the first broken invariant, as a JSON path and a reason.
+ */
+export function invariantProblem(state: HostState): string | undefined {
+  const specs = new Map(state.spec.devices.map((d) => [d.name, d]));
+  for (const [name, rt] of Object.entries(state.pfs)) {
+    const at = `$.pfs.${name}`;
+    const spec = specs.get(name);
+    if (!spec || !("profile" in spec)) return `${at}: no SR-IOV device '${name}' in the host description`;
+    const info = pfInfo(state, name);
+    if (!info) return `${at}: no SR-IOV device '${name}' in the host description`;
+    const n = rt.numVfs ?? rt.vfs.length;
+    if (n > info.totalVfs) return `${at}.numVfs: ${n} VFs but ${name}'s TotalVFs is ${info.totalVfs}`;
+    if (rt.vfs.length > n) return `${at}.vfs: ${rt.vfs.length} VF records for numVfs ${n}`;
+    if (!rt.sriovEnabled && rt.vfs.length > 0)
+      return `${at}.vfs: ${rt.vfs.length} VF records while SR-IOV is disabled`;
+    const seen = { index: new Set<number>(), name: new Set<string>(), rid: new Set<number>() };
+    for (const [i, vf] of rt.vfs.entries()) {
+      const where = `${at}.vfs[${i}]`;
+      if (vf.index >= n) return `${where}.index: VF ${vf.index} but numVfs is ${n}`;
+      if (seen.index.has(vf.index)) return `${where}.index: VF ${vf.index} is recorded twice`;
+      if (seen.name.has(vf.name)) return `${where}.name: '${vf.name}' is recorded twice`;
+      if (seen.rid.has(vf.rid)) return `${where}.rid: routing ID ${vf.rid} is recorded twice`;
+      seen.index.add(vf.index);
+      seen.name.add(vf.name);
+      seen.rid.add(vf.rid);
+    }
+  }
+  return undefined;
 }
 
 /** Writes state.json atomically: a reader sees the old or the new file, never a torn one. */
@@ -150,6 +182,8 @@ interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  /** The owner's start time (Linux: /proc/PID/stat field 22), so a reused pid is not mistaken for it. */
+  start?: string;
 }
 
 function processAlive(pid: number): boolean {
@@ -161,25 +195,82 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** A process's start time in clock ticks since boot (Linux), or undefined where unknown. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   try {
     const o = JSON.parse(await readFile(lockPath, "utf8"));
     if (typeof o?.pid === "number" && typeof o?.host === "string") return o as LockOwner;
   } catch {
-    /* torn or vanished */
+    /* empty, torn or vanished */
   }
   return undefined;
 }
 
-/** True when the lock's owner is gone (dead pid on this machine, or an unreadable old file). */
+/**
+ * True when the lock's owner is gone: a dead pid on this machine, or a live pid whose start
+ * time differs (the pid was reused). A lock file is created complete (written aside, then
+ * linked into place), so an empty or unreadable one was left by a writer killed while an older
+ * iovsim created it non-atomically, or is not ours: stale too. Vanished: not stale, retry.
+ */
 async function isStale(lockPath: string): Promise<boolean> {
-  const owner = await readOwner(lockPath);
-  if (owner) return owner.host === hostname() && !processAlive(owner.pid);
   try {
-    const st = await stat(lockPath);
-    return Date.now() - st.mtimeMs > UNREADABLE_LOCK_STALE_MS;
+    await readFile(lockPath);
   } catch {
-    return false; // vanished: simply retry
+    return false;
+  }
+  const owner = await readOwner(lockPath);
+  if (!owner) return true;
+  if (owner.host !== hostname()) return false;
+  if (!processAlive(owner.pid)) return true;
+  const start = processStartTime(owner.pid);
+  return owner.start !== undefined && start !== undefined && start !== owner.start;
+}
+
+/** Creates the lock file complete or not at all: written aside, then hard-linked into place. */
+async function tryCreateLock(lockPath: string): Promise<boolean> {
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    start: processStartTime(process.pid),
+  };
+  const aside = `${lockPath}.${process.pid}.${randomBytes(4).toString("hex")}.new`;
+  await writeFile(aside, JSON.stringify(me), { flag: "wx", mode: 0o644 });
+  try {
+    await link(aside, lockPath);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  } finally {
+    await unlink(aside).catch(() => {});
+  }
+}
+
+/**
+ * Under the lock: removes temporary files of writers that were killed (`.state.json.PID.*.tmp`
+ * and lock files being created, `state.lock.PID.*.new`) whose process is gone.
+ */
+async function removeLeftovers(dir: string): Promise<void> {
+  const pattern = /^(?:\.state\.json|state\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|new)$/;
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    const m = pattern.exec(f);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    // Only the lock holder writes state.json: every other temporary state file is a dead
+    // writer's. Lock files being created belong to contenders: only a dead one's are removed.
+    if (f.endsWith(".tmp") || !processAlive(pid)) await unlink(join(dir, f)).catch(() => {});
   }
 }
 
@@ -193,18 +284,9 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
   let delay = 5;
   for (;;) {
     try {
-      const fh = await open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-      try {
-        const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-        await fh.writeFile(JSON.stringify(me));
-      } finally {
-        await fh.close();
-      }
-      break;
+      if (await tryCreateLock(lockPath)) break;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== "EEXIST")
-        throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${fsStrerror(e)}`);
+      throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${fsStrerror(e)}`);
     }
     if (await isStale(lockPath)) {
       // Move it aside atomically: of several takers only one rename succeeds.
@@ -225,6 +307,7 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
     delay = Math.min(delay * 2, 100);
   }
   try {
+    await removeLeftovers(dir);
     return await fn();
   } finally {
     await unlink(lockPath).catch(() => {});
@@ -232,7 +315,6 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
 }
 
 async function unlinkStaleCopies(dir: string): Promise<void> {
-  const { readdir } = await import("node:fs/promises");
   for (const f of await readdir(dir).catch(() => [] as string[]))
     if (f.startsWith(`${LOCK_FILE}.stale.`)) await unlink(join(dir, f)).catch(() => {});
 }

@@ -3,7 +3,7 @@
 // Everything here is JSON-serialisable (no classes, no Maps, no typed arrays in the
 // configuration): the control plane produces a SwitchConfig (src/switch/program.ts), the
 // TypeScript reference (src/switch/reference/) interprets it, and the Wasm side copies it
-// into its tables. Spec: ../shared/spec/data-plane.md (section numbers below refer to it).
+// into its tables. Spec: docs/spec/data-plane.md (section numbers below refer to it).
 //
 // Conventions used throughout:
 // * MAC addresses are lower-case "xx:xx:xx:xx:xx:xx" strings.

@@ -32,7 +32,7 @@ export class Layout {
   readonly rings: RingInfo[] = [];
   /** Header block (first region). */
   readonly header: number;
-  private ringDirCapacity = 0;
+  private readonly ringDirCapacity: number;
   private ringDir = 0;
 
   constructor(memory: WebAssembly.Memory, heapBase: number, opts: { maxRings?: number } = {}) {
@@ -79,6 +79,11 @@ export class Layout {
 
   allRegions(): Region[] {
     return [...this.regions.values()];
+  }
+
+  /** Capacity of the ring directory (rings this layout can hold). */
+  get maxRings(): number {
+    return this.ringDirCapacity;
   }
 
   get end(): number {
@@ -194,6 +199,11 @@ export interface SwitchLayout {
 
 export const RETA_MAX = 512;
 
+/** Rings the standard switch layout creates for these pools: Rx + Tx per queue, wire in and out. */
+export function ringsFor(pools: readonly PoolShape[]): number {
+  return pools.reduce((n, p) => n + p.rxQueues + p.txQueues, 0) + 2;
+}
+
 /** Allocates the regions the switch kernels need and fills the header. */
 export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): SwitchLayout {
   const n = params.pools.length;
@@ -203,6 +213,11 @@ export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): S
   if ((bufSize & (bufSize - 1)) !== 0) throw new Error(`layout: buffer size ${bufSize} not a power of two`);
   const macSlots = params.macSlots ?? 512;
   const L = layout;
+  // Every queue of every pool has an Rx and a Tx ring, plus wire-in and wire-out: the ring
+  // directory must have been sized for them (Layout's maxRings; see ringsFor()).
+  const ringCount = ringsFor(params.pools);
+  if (ringCount > L.maxRings)
+    throw new Error(`layout: ${ringCount} rings do not fit a ring directory of ${L.maxRings}`);
   const switchCfg = L.addRegion("switch-cfg", A.SWITCH_CFG_BYTES).offset;
   const poolCfg = L.addRegion("pool-cfg", n * A.POOL_CFG_BYTES).offset;
   const macTable = L.addRegion("mac-table", macSlots * A.MAC_SLOT_BYTES).offset;
@@ -217,7 +232,8 @@ export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): S
   const cntPool = L.addRegion("counters-pool", n * A.POOL_CNT_WORDS * 8).offset;
   const cntPort = L.addRegion("counters-port", A.PORT_CNT_WORDS * 8).offset;
   const switchState = L.addRegion("switch-state", A.SWITCH_STATE_BYTES).offset;
-  const scratch = L.addRegion("scratch", A.SCRATCH_BYTES).offset;
+  // The scratch area ends with the burst's dirty-ring list: one u32 per ring at most.
+  const scratch = L.addRegion("scratch", Math.max(A.SCRATCH_BYTES, A.SCR_DIRTY + 4 * ringCount)).offset;
   const rxRings: RingInfo[][] = [];
   const txRings: RingInfo[][] = [];
   for (let p = 0; p < n; p++) {

@@ -15,7 +15,7 @@ import {
   type SwitchCounters,
 } from "./config.ts";
 import { readCounters, readResourceCounters } from "./counters-view.ts";
-import { buildSwitchLayout, Layout, type SwitchLayout } from "./layout.ts";
+import { buildSwitchLayout, Layout, ringsFor, type SwitchLayout } from "./layout.ts";
 import { FreeStack, RingView } from "./ring.ts";
 import { createMemory, instantiateKernels, type Kernels, loadModule, loadModuleSync } from "./wasm.ts";
 
@@ -148,7 +148,10 @@ export class WasmSwitch {
     this.memory = opts.memory ?? createMemory(32);
     const inst = instantiateKernels(module, this.memory);
     this.kernels = inst.exports;
-    this.layout = new Layout(this.memory, inst.heapBase);
+    const pools = config.pools.map((p) => ({ rxQueues: p.numRxQueues, txQueues: p.numRxQueues }));
+    // The ring directory is sized from the configuration (every queue's Rx and Tx ring), never
+    // a fixed cap: whatever the control plane accepts must lay out (issue 9 item 4).
+    this.layout = new Layout(this.memory, inst.heapBase, { maxRings: Math.max(1024, ringsFor(pools)) });
     this.config = structuredClone(config);
     const port = config.port;
     const ringSize = port.ringSize;
@@ -159,7 +162,6 @@ export class WasmSwitch {
     // delivered copy (within a pool's limit). Longer Rx frames are dropped on their header alone.
     const largest = Math.max(port.txMaxFrame, 1522, ...config.pools.map((p) => (p.flags.lpe ? p.rlpml : 0)));
     const bufSize = nextPow2(largest + HEADROOM + 16);
-    const pools = config.pools.map((p) => ({ rxQueues: p.numRxQueues, txQueues: p.numRxQueues }));
     const ringFrames =
       pools.reduce((n, p) => n + p.rxQueues * (ringSize - 1) + p.txQueues * txRing, 0) + 2 * wireRing + 256;
     const memCap = Math.floor((768 * 1024 * 1024) / bufSize);

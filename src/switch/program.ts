@@ -117,13 +117,13 @@ export function removeVlanMember(config: SwitchConfig, pool: number, vid: number
   }
 }
 
-function vfPool(vf: VfRecord, profile: string, jumbo: boolean): PoolConfig {
+function vfPool(vf: VfRecord, pool: number, profile: string, jumbo: boolean): PoolConfig {
   const c = vf.config;
   const flags = baseFlags();
   if (jumbo) flags.lpe = true;
   return {
     kind: "vf",
-    index: vf.index,
+    index: pool,
     vf: vf.index,
     name: `VF-${vf.index}`,
     rxEnable: true,
@@ -157,16 +157,14 @@ export function setPortVlan(config: SwitchConfig, pool: number, vid: number, qos
 }
 
 /**
- * Build the switch configuration from a PF record: pools 0..n-1 for VF-0..VF-(n-1), pool n for
- * the PF (the default pool). Untrusted by default: anti-spoof per mac-anti-spoof, BAM + AUPE only.
+ * Build the switch configuration from a PF record: pools 0..n-1 for the VFs in index order, pool
+ * n for the PF (the default pool). A VF the driver refused at ADD_VF leaves a gap in the VF
+ * numbers, not in the pools: pool i is the i-th VF (its PoolConfig names the VF). Untrusted by
+ * default: anti-spoof per mac-anti-spoof, BAM + AUPE only.
  */
 export function programSwitch(pf: PfRecord, options: ProgramOptions = {}): SwitchConfig {
   const vfs = [...pf.vfs].sort((a, b) => a.index - b.index);
   const numVfs = vfs.length;
-  vfs.forEach((vf, i) => {
-    if (vf.index !== i)
-      throw new Error(`${pf.name}: VF indices must be 0..${numVfs - 1} (found VF-${vf.index})`);
-  });
   const mode = options.mode ?? "veb";
   const jumbo = options.jumbo ?? false;
   const pfQueues = options.pfQueues ?? defaultPfQueues(pf.profile, numVfs);
@@ -210,7 +208,9 @@ export function programSwitch(pf: PfRecord, options: ProgramOptions = {}): Switc
     pools: [],
   };
 
-  for (const vf of vfs) config.pools.push(vfPool(vf, pf.profile, jumbo));
+  vfs.forEach((vf, pool) => {
+    config.pools.push(vfPool(vf, pool, pf.profile, jumbo));
+  });
   const pfFlags = baseFlags();
   if (jumbo) pfFlags.lpe = true;
   config.pools.push({
@@ -235,22 +235,19 @@ export function programSwitch(pf: PfRecord, options: ProgramOptions = {}): Switc
 
   // RAR 0 is the PF's own address, then one per VF (classic ixgbe uses RAR vf+1).
   config.rar.push({ mac: pf.mac.toLowerCase(), pools: [pfPool] });
-  for (const vf of vfs) {
+  vfs.forEach((vf, pool) => {
     macToBytes(vf.effectiveMac); // validates
-    config.rar.push({ mac: vf.effectiveMac.toLowerCase(), pools: [vf.index] });
-  }
+    config.rar.push({ mac: vf.effectiveMac.toLowerCase(), pools: [pool] });
+  });
 
   // VLAN 0 for everyone (untagged + priority tagged); access VLANs replace it (§2.8).
   addVlanMember(config, pfPool, 0);
-  for (const vf of vfs) {
+  vfs.forEach((vf, pool) => {
     const vlan = vf.config.vlan;
-    if (vlan === null || vlan === VF_VLAN_TRUNK || vlan > 4095) {
-      addVlanMember(config, vf.index, 0);
-    } else {
-      addVlanMember(config, vf.index, 0);
-      setPortVlan(config, vf.index, vlan, vf.config.vlanQos ?? 0);
-    }
-  }
+    addVlanMember(config, pool, 0);
+    if (!(vlan === null || vlan === VF_VLAN_TRUNK || vlan > 4095))
+      setPortVlan(config, pool, vlan, vf.config.vlanQos ?? 0);
+  });
 
   if (mode === "vepa") {
     // Linux ixgbe VEPA: Tx loopback off, Rx source-address pruning for every pool (§3.6).

@@ -1,5 +1,5 @@
 // `iovsim validate -f FILE [--json]` against the real simulated host (spec §7 gap 1).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -29,14 +29,15 @@ describe("iovsim validate", () => {
     const f = fx("X01-many-problems.conf");
     const r = await cli("validate", "-f", f);
     expect(r.status).toBe(1);
-    const lines = r.out.trimEnd().split("\n");
+    const lines = r.err.trimEnd().split("\n");
     expect(lines).toContain(`${f}:5:3: error: PF: Invalid config key 'bogus'`);
     expect(lines).toContain(`${f}:8:3: error: VF-0: Invalid config key 'mtu'`);
     expect(lines).toContain(`${f}:9:16: error: Value 'yes' of key 'passthrough' is not of type bool`);
     expect(lines).toContain(`${f}:11:1: error: VF number 80 is out of bounds (num_vfs=70)`);
     // num_vfs 70 > TotalVFs 64: a kernel check, pointed at the value
     expect(lines.some((l) => l.startsWith(`${f}:4:12: error: `) && l.includes("64"))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^.*: \d+ errors, 0 warnings$/);
+    // Diagnostics on stderr, the result (summary) on stdout.
+    expect(r.out).toMatch(/^.*: \d+ errors, 0 warnings\n$/);
   });
 
   it("valid file: exit 0 with the VFs it would create", async () => {
@@ -50,10 +51,10 @@ describe("iovsim validate", () => {
   it("driver limits: ix 64 VFs is an error at num_vfs; num-queues clamping is a warning", async () => {
     const ix = await cli("validate", "-f", fx("K04-ix-64.conf"));
     expect(ix.status).toBe(1);
-    expect(ix.out).toMatch(new RegExp(`^${fx("K04-ix-64.conf")}:1:30: error: .*63`, "m"));
+    expect(ix.err).toMatch(new RegExp(`^${fx("K04-ix-64.conf")}:1:30: error: .*63`, "m"));
     const q = await cli("validate", "-f", fx("K07-num-queues.conf"));
     expect(q.status).toBe(0);
-    expect(q.out).toMatch(
+    expect(q.err).toMatch(
       new RegExp(`^${fx("K07-num-queues.conf")}:2:20: warning: .*num-queues 40.*16`, "m"),
     );
   });
@@ -61,28 +62,61 @@ describe("iovsim validate", () => {
   it("per-VF ADD_VF failure (ix vlan 0) is a warning on VF-1", async () => {
     const r = await cli("validate", "-f", fx("K08-ix-vlan0.conf"));
     expect(r.status).toBe(0);
-    expect(r.out).toMatch(/:2:\d+: warning: VF-1: .*vlan 0/);
+    expect(r.err).toMatch(/:2:\d+: warning: VF-1: .*vlan 0/);
   });
 
   it("knows the current host state: VFs already there → Device busy", async () => {
     expect((await cli("iovctl", "-C", "-f", fx("V01-minimal.conf"))).status).toBe(0);
     const r = await cli("validate", "-f", fx("V01-minimal.conf"));
     expect(r.status).toBe(1);
-    expect(r.out).toMatch(/error: .*(busy|already)/i);
+    expect(r.err).toMatch(/error: .*(busy|already)/i);
   });
 
   it("syntax errors and unknown devices are located", async () => {
     const e20 = await cli("validate", "-f", fx("E20.conf"));
     expect(e20.status).toBe(1);
-    expect(e20.out.split("\n")[0]).toBe(
+    expect(e20.err.split("\n")[0]).toBe(
       `${fx("E20.conf")}:1:33: error: expected '}' before end of file (to close '{' at line 1, column 4)`,
     );
     const nodev = await cli("validate", "-f", fx("X02-no-device.conf"));
-    expect(nodev.out.split("\n")[0]).toBe(
+    expect(nodev.err.split("\n")[0]).toBe(
       `${fx("X02-no-device.conf")}:1:14: error: Could not open device '/dev/iov/nope0': No such file or directory (this host's PFs: ixl0, ix0, igb0)`,
     );
     const e01 = await cli("validate", "-f", fx("E01.conf"));
-    expect(e01.out.split("\n")[0]).toBe(`${fx("E01.conf")}:1:1: error: Config file does not specify device`);
+    expect(e01.err.split("\n")[0]).toBe(`${fx("E01.conf")}:1:1: error: Config file does not specify device`);
+  });
+
+  it("no FreeBSD artefacts: '(null)' and 'No error: 0' stay in iovsim iovctl", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iovsim-validate-msg-"));
+    const bad = join(dir, "bad.conf");
+    writeFileSync(
+      bad,
+      `PF { device: "ixl0"; num_vfs: 2; }\nVF-0 { passthrough: { a: 1; } }\nVF-1 { passthrough: 3; }\n`,
+    );
+    const r = await cli("validate", "-f", bad);
+    expect(r.status).toBe(1);
+    expect(r.err).toBe(
+      `${bad}:2:21: error: Value of key 'passthrough' is not of type bool: it is a section ({ ... })\n` +
+        `${bad}:3:21: error: Value of key 'passthrough' is not of type bool: it is the number 3\n`,
+    );
+    expect(r.out).toBe(`${bad}: 2 errors, 0 warnings\n`);
+    const dev = join(dir, "dev.conf");
+    writeFileSync(dev, `PF { device: 5; num_vfs: 2; }\n`);
+    const d = await cli("validate", "-f", dev);
+    expect(d.err).toBe(
+      `${dev}:1:14: error: PF.device must be a quoted device name such as "ixl0", not the number 5\n`,
+    );
+    for (const t of [r.out + r.err, d.out + d.err]) {
+      expect(t).not.toContain("(null)");
+      expect(t).not.toContain("No error: 0");
+    }
+    // iovctl keeps FreeBSD's exact lines.
+    expect((await cli("iovctl", "-C", "-n", "-f", bad)).err).toBe(
+      "iovctl: Value '(null)' of key 'passthrough' is not of type bool\n",
+    );
+    expect((await cli("iovctl", "-C", "-n", "-f", dev)).err).toBe(
+      "iovctl: Config PF.device must be a string: No error: 0\n",
+    );
   });
 
   it("--json gives one document", async () => {

@@ -1,5 +1,5 @@
 // tshark as the oracle: `iovsim decode --json` must agree with tshark field by field on every
-// real capture in ../shared/captures (malformed ones included) and on captures we generate for
+// real capture in test/fixtures/captures (malformed ones included) and on captures we generate for
 // every tunnel type, written as pcap µs, pcap ns and pcapng.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 // Parser differential test (issue 4 items 2 and 6): the Wasm parser's summary, decoded to the
 // ParsedFrame shape, equals the reference parser's result on spec cases, every capture in
-// ../shared/captures (malformed ones included), and 100,000+ random and mutated frames.
+// test/fixtures/captures (malformed ones included), and 100,000+ random and mutated frames.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -86,7 +86,7 @@ describe("Wasm parser vs reference parser", () => {
     expect(p.parse(f).tunnel?.type).toBe("vxlan");
   });
 
-  it("every frame of every capture in ../shared/captures, and every prefix of it", () => {
+  it("every frame of every capture in test/fixtures/captures, and every prefix of it", () => {
     const files = captureFiles(CAPTURES);
     expect(files.length).toBeGreaterThan(10);
     let frames = 0;

@@ -120,8 +120,14 @@ describe("programSwitch", () => {
     expect(((w[14] << 8) | w[15]) & 0xfff).toBe(100);
   });
 
-  it("rejects VF indices with holes", () => {
-    expect(() => programSwitch(pfRecord("ix", [vfRecord(1, A)]))).toThrow(/VF indices/);
+  it("VF numbers with holes (a VF the driver refused at ADD_VF): pool i is the i-th VF", () => {
+    const c = programSwitch(pfRecord("ix", [vfRecord(1, A)]));
+    expect(c.pools.map((p) => [p.index, p.kind, p.name])).toEqual([
+      [0, "vf", "VF-1"],
+      [1, "pf", "PF"],
+    ]);
+    expect(c.pools[0].vf).toBe(1);
+    expect(c.rar.find((r) => r.mac === A.toLowerCase())!.pools).toEqual([0]);
   });
 });
 

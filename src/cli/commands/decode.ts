@@ -1,10 +1,10 @@
 // iovsim decode FILE [--json] [--vxlan-port N ...]: what the reference parser finds in each
 // frame of a pcap or pcapng file. Output format: docs/decode-json.md.
-import { readFileSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { parseFrame } from "../../switch/reference/parse.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
-import { iterateCapture } from "../../traffic/capture-io.ts";
+import { streamCapture } from "../../traffic/capture-stream.ts";
 import type { Command } from "../context.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
 
@@ -80,14 +80,17 @@ export const command: Command = {
       return 0;
     }
     const { file, json, vxlanPorts } = parsedArgs;
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file === "-" ? 0 : file); // "-": standard input (tcpdump -w - | ...)
-    } catch (e) {
+    const cannotRead = (e: unknown) => {
       const code = (e as NodeJS.ErrnoException).code;
       const why =
         code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`;
-      throw new UserError("E_CAPTURE", `${file}: ${why}`);
+      return new UserError("E_CAPTURE", `${file}: ${why}`);
+    };
+    let fd: number;
+    try {
+      fd = file === "-" ? 0 : openSync(file, "r"); // "-": standard input (tcpdump -w - | ...)
+    } catch (e) {
+      throw cannotRead(e);
     }
     let frames = 0;
     let truncated = 0;
@@ -98,7 +101,9 @@ export const command: Command = {
       buf = [];
     };
     try {
-      for (const rec of iterateCapture(bytes, file)) {
+      // Streamed: the header is checked from the first bytes read (a non-capture fails at once),
+      // and each frame is printed as it arrives (a live `tcpdump -w -` pipe works too).
+      for (const rec of streamCapture(fd, file)) {
         frames++;
         if (rec.linktype !== LINKTYPE_ETHERNET) {
           skipped++;
@@ -121,6 +126,7 @@ export const command: Command = {
       }
     } catch (e) {
       flush();
+      if ((e as NodeJS.ErrnoException).code && !(e instanceof CaptureFormatError)) throw cannotRead(e);
       if (e instanceof CaptureFormatError) {
         throw new UserError(
           "E_CAPTURE",
@@ -130,6 +136,7 @@ export const command: Command = {
       throw e;
     }
     flush();
+    if (fd !== 0) closeSync(fd);
     if (!json) {
       ctx.out(
         `${frames} frames${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}\n`,

@@ -22,6 +22,7 @@ import {
 const HELP = `usage: iovsim switch -f iov.conf --in PORT=FILE [--in PORT=FILE ...] --out DIR
                      [--rss outer|inner] [--per-queue] [--format pcap|pcap-ns|pcapng]
                      [--engine wasm|reference] [--vxlan-port N ...]
+                     [--rewrite-dst PORT] [--promisc PORT ...]
 
 Creates the VFs of an iovctl.conf(5) on a private, in-memory copy of the simulated host (your
 --state is read for the host's NICs but never changed), programs the NIC's embedded switch
@@ -44,6 +45,12 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
                       4789 always is), e.g. Linux's 8472, for tunnel-aware RSS
   --engine E          wasm (the Wasm kernels, default) or reference (the TypeScript model);
                       the summary and counters.json name the engine that ran
+  --rewrite-dst PORT  replaying a capture taken elsewhere: rewrite the destination MAC of
+                      every unicast wire frame to PORT's MAC (PF or VF-<n>) so it reaches
+                      PORT; broadcast and multicast frames are left as they are
+  --promisc PORT      put PORT (PF or VF-<n>) in unicast promiscuous mode before the replay,
+                      as its driver would ask; a VF needs 'allow-promisc: true;' in the
+                      configuration (else an error), igb VFs have no such mode (repeatable)
 
 Every receiving function's driver is assumed to keep up (rings are drained after every
 frame), so no-descriptor drops do not occur in this replay. Frames are counted exactly once:
@@ -61,6 +68,8 @@ interface SwitchArgs {
   format: WriteFormat;
   engine: "wasm" | "reference";
   vxlanPorts: number[];
+  rewriteDst?: string;
+  promisc: string[];
 }
 
 function parseArgs(args: string[]): SwitchArgs | "help" {
@@ -72,6 +81,8 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
   let engine: "wasm" | "reference" = "wasm";
   const vxlanPorts: number[] = [];
   const inputs: SwitchInput[] = [];
+  let rewriteDst: string | undefined;
+  const promisc: string[] = [];
   const value = (i: number, name: string): string => {
     const v = args[i + 1];
     if (v === undefined) throw new UserError("E_USAGE", `option '${name}' needs a value`);
@@ -143,6 +154,15 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
           throw new UserError("E_USAGE", "option '--vxlan-port': at most 15 extra VXLAN ports");
         break;
       }
+      case "--rewrite-dst":
+        if (rewriteDst !== undefined) throw new UserError("E_USAGE", "option '--rewrite-dst' given twice");
+        rewriteDst = take();
+        break;
+      case "--promisc": {
+        const v = take();
+        if (!promisc.includes(v)) promisc.push(v);
+        break;
+      }
       default:
         throw new UserError("E_USAGE", `switch: unknown argument '${args[i]}' (see iovsim switch --help)`);
     }
@@ -151,7 +171,7 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
     throw new UserError("E_USAGE", "switch: the -f iov.conf option is required (see iovsim switch --help)");
   if (inputs.length === 0) throw new UserError("E_USAGE", "switch: at least one --in PORT=FILE is required");
   if (!out) throw new UserError("E_USAGE", "switch: the --out DIR option is required");
-  return { conf, inputs, out, rss, perQueue, format, engine, vxlanPorts };
+  return { conf, inputs, out, rss, perQueue, format, engine, vxlanPorts, rewriteDst, promisc };
 }
 
 type EngineFactory = (c: SwitchConfig, o: EngineOptions) => Promise<SwitchEngine> | SwitchEngine;
@@ -243,6 +263,8 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     rss: opts.rss,
     inputs: opts.inputs,
     vxlanPorts: opts.vxlanPorts,
+    rewriteDst: opts.rewriteDst ?? null,
+    promisc: opts.promisc,
     functions: r.tallies,
     frameDrops: r.dropReasons,
     copyDrops: r.copyDropReasons,
@@ -252,10 +274,13 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     counters: {
       port: r.counters.port,
       pools: Object.fromEntries(
-        r.counters.pools.map((c, i) => [r.config.pools[i].kind === "pf" ? "PF" : `VF-${i}`, c]),
+        r.counters.pools.map((c, i) => [r.config.pools[i].kind === "pf" ? "PF" : r.config.pools[i].name, c]),
       ),
       queues: Object.fromEntries(
-        r.counters.queues.map((qs, i) => [r.config.pools[i].kind === "pf" ? "PF" : `VF-${i}`, qs]),
+        r.counters.queues.map((qs, i) => [
+          r.config.pools[i].kind === "pf" ? "PF" : r.config.pools[i].name,
+          qs,
+        ]),
       ),
     },
   };
@@ -291,6 +316,8 @@ export const command: Command = {
       rssLevel: opts.rss,
       vxlanPorts: opts.vxlanPorts,
       makeEngine: chooseEngine(opts.engine),
+      rewriteDst: opts.rewriteDst,
+      promisc: opts.promisc,
     });
     writeOutputs(opts.out, result, opts);
 
@@ -316,6 +343,13 @@ export const command: Command = {
     const copy = Object.entries(result.copyDropReasons).map(([k, v]) => `${k} ${v}`);
     if (reasons.length) ctx.out(`frame drops: ${reasons.join(", ")}\n`);
     if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
+    const wireIn = result.tallies.find((t) => t.name === "wire")!;
+    const filtered = result.dropReasons["l2-filter"] ?? 0;
+    if (wireIn.offered > 0 && filtered === wireIn.offered)
+      ctx.out(
+        `note: all ${filtered} wire frames were dropped by the MAC filter (l2-filter): their destination MACs match no PF or VF of ${opts.conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)
+`,
+      );
     if (result.skippedNonEthernet) ctx.out(`skipped ${result.skippedNonEthernet} non-Ethernet records\n`);
     if (result.snaplenCut)
       ctx.out(

@@ -24,8 +24,11 @@ every problem at once (FreeBSD's iovctl stops at the first and skips kernel/driv
      num_vfs above TotalVFs, driver VF limits (ix: 63), the ixl queue-pair budget and
      num-queues clamping, per-VF ADD_VF failures (e.g. ix vlan 0), VFs that already exist
 
-Each problem is printed as  FILE:LINE:COL: error: message  (or warning:), pointing at the key
-or value at fault. Exit status 0 when there are no errors (warnings allowed), 1 otherwise.
+Each problem is printed on stderr as  FILE:LINE:COL: error: message  (or warning:), pointing at
+the key or value at fault; the summary line (or --json's document) goes to stdout. Messages
+are iovctl's where they are clear, plainer where FreeBSD's carry artefacts ('(null)',
+"No error: 0", which stay in iovsim iovctl). Exit status 0 when there are no errors (warnings
+allowed), 1 otherwise.
 
 options:
   -f FILE    the configuration file (also --file FILE, -fFILE)
@@ -68,7 +71,8 @@ function fromDiagnostic(d: Diagnostic): Problem {
     severity: d.severity,
     line: d.line,
     column: d.column,
-    message: d.message,
+    // iovctl's own text carries FreeBSD's artefacts ('(null)', "No error: 0"): validate says better.
+    message: d.detail ?? d.message,
     source: d.phase === "syntax" ? "syntax" : "iovctl",
   };
 }
@@ -180,7 +184,8 @@ function report(file: string, json: boolean, result: CheckResult, ctx: CommandCo
     );
     return;
   }
-  for (const p of problems) ctx.out(`${file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+  // Diagnostics on stderr; stdout keeps the result (the summary line, or the JSON document).
+  for (const p of problems) ctx.err(`${file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
   const counts = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
   if (errors === 0 && result.vfs) {
     ctx.out(

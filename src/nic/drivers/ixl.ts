@@ -2,6 +2,7 @@
 // taken from a PF-wide budget (768, the PF keeps 4); a VF that does not fit is dropped (ENOSPC).
 // Source: sys/dev/ixl/ixl_pf_iov.c (ixl_if_iov_init, ixl_if_iov_vf_add, queue manager).
 import type { DriverContext, PfDriver, VfParams } from "./driver.ts";
+import { checkVfMacInUse } from "./vf-policy.ts";
 
 function budget(ctx: DriverContext): { total: number; pf: number; min: number; max: number } {
   const l = ctx.profile.limits;
@@ -24,7 +25,12 @@ export const ixlDriver: PfDriver = {
     ctx.state.queuesUsed = budget(ctx).pf;
     return undefined;
   },
-  addVf(ctx, index, params: VfParams) {
+  addVf(ctx, index, params: VfParams, macsInUse) {
+    // A MAC another function already has would make the VEB deliver its unicast frames to both:
+    // refused before any queue is taken, as ixgbe's if_sriov.c does ([inferred] for ixl, whose
+    // ixl_if_iov_vf_add has no such check; docs/control-plane.md "Duplicate MAC addresses").
+    const inUse = checkVfMacInUse(params, macsInUse);
+    if (inUse) return inUse;
     const b = budget(ctx);
     let queues = Number(params.get("num-queues") ?? 4);
     if (queues < b.min || queues > b.max) {
@@ -52,6 +58,7 @@ export const ixlDriver: PfDriver = {
       driverMaxVfs: l.driverMaxVfs,
       notes: [
         `queue-pair budget ${l.queueBudget ?? 768}, of which the PF keeps ${l.pfQueuePairs ?? 4}: the sum of the VFs' num-queues must fit in the rest, VFs that do not fit are dropped one by one (ENOSPC, "Failed to add VF <i>")`,
+        "a mac-addr already used by the PF or another VF → the VF is dropped (EADDRINUSE, inferred from ixgbe)",
         `num-queues outside ${l.minQueuesPerVf ?? 1}..${l.maxQueuesPerVf ?? 16} is clamped by the driver (logged)`,
         `VF RSS: ${profile.rss.vfRetaSize}-entry redirection table per VF, ${profile.rss.keyBytes}-byte key`,
       ],

@@ -2,6 +2,14 @@
 // refused, a MAC already used by the PF or another VF refused (newest sys/dev/ixgbe/if_sriov.c).
 import type { DriverFailure, VfParams } from "./driver.ts";
 
+/** A fixed mac-addr already used by the PF or a VF added before: EADDRINUSE (the VF is dropped). */
+export function checkVfMacInUse(params: VfParams, macsInUse: Set<string>): DriverFailure | undefined {
+  const mac = params.get("mac-addr");
+  if (typeof mac === "string" && macsInUse.has(mac))
+    return { errno: "EADDRINUSE", reason: `MAC ${mac} is already used by the PF or another VF` };
+  return undefined;
+}
+
 export function checkVfMacAndVlan(params: VfParams, macsInUse: Set<string>): DriverFailure | undefined {
   const vlan = params.get("vlan");
   if (vlan === 0)
@@ -10,8 +18,6 @@ export function checkVfMacAndVlan(params: VfParams, macsInUse: Set<string>): Dri
   if (typeof mac === "string") {
     if (mac === "00:00:00:00:00:00")
       return { errno: "EINVAL", reason: "the all-zero MAC address is invalid" };
-    if (macsInUse.has(mac))
-      return { errno: "EADDRINUSE", reason: `MAC ${mac} is already used by the PF or another VF` };
   }
-  return undefined;
+  return checkVfMacInUse(params, macsInUse);
 }

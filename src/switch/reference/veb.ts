@@ -1,5 +1,5 @@
 // The reference embedded switch: a readable model of the NIC's VEB/VEPA data plane, written
-// as the spec reads (../shared/spec/data-plane.md §2, §3, §5, §6). Slow on purpose; the Wasm
+// as the spec reads (docs/spec/data-plane.md §2, §3, §5, §6). Slow on purpose; the Wasm
 // kernels are compared against it.
 //
 // Every frame ends counted exactly once per copy: a whole-frame drop with a reason, or per

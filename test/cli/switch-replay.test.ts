@@ -1,0 +1,91 @@
+// Replaying a capture taken elsewhere (issue 9 item 3): its MACs match no function, so every
+// frame is an l2-filter drop. `switch` says so, and offers --rewrite-dst PORT and --promisc PORT
+// (honouring trust: an untrusted VF's request is refused with an error, as its driver would).
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { readCaptureFile } from "../../src/traffic/capture-io.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+const capture = join(root, "examples", "capture.pcap"); // tcpdump's vxlan.pcap: 10 frames
+const ixl = join(root, "examples", "ixl0.conf");
+const tmp = mkdtempSync(join(tmpdir(), "iovsim-replay-"));
+const trusted = join(tmp, "trusted.conf");
+writeFileSync(trusted, `PF { device: "ix0"; num_vfs: 2; }\nVF-1 { allow-promisc: true; }\n`);
+const igb = join(tmp, "igb.conf");
+writeFileSync(igb, `PF { device: "igb0"; num_vfs: 2; }\nVF-0 { allow-promisc: true; }\n`);
+
+let n = 0;
+async function sw(conf: string, ...extra: string[]) {
+  let out = "";
+  let err = "";
+  const dir = join(tmp, `out${n++}`);
+  const rc = await runCli(
+    ["--state", join(tmp, "state"), "switch", "-f", conf, "--in", `wire=${capture}`, "--out", dir, ...extra],
+    { out: (t) => (out += t), err: (t) => (err += t) },
+  );
+  const frames = (name: string) => readCaptureFile(join(dir, `${name}.pcap`)).records.length;
+  const counters = () => JSON.parse(readFileSync(join(dir, "counters.json"), "utf8"));
+  return { rc, out, err, frames, counters };
+}
+
+describe("switch: replaying a foreign capture", () => {
+  it("without options every frame is filtered, and the summary says what to do", async () => {
+    const r = await sw(ixl);
+    expect(r.rc).toBe(0);
+    expect(r.out).toContain("frame drops: l2-filter 10");
+    expect(r.out).toContain("note: all 10 wire frames were dropped by the MAC filter");
+    expect(r.out).toContain("--rewrite-dst PORT");
+    expect(r.out).toContain("--promisc PORT");
+  });
+
+  for (const engine of ["wasm", "reference"]) {
+    it(`--rewrite-dst VF-0 delivers every frame to VF-0 (${engine})`, async () => {
+      const r = await sw(ixl, "--rewrite-dst", "VF-0", "--engine", engine);
+      expect(r.rc).toBe(0);
+      expect(r.out).not.toContain("note: all");
+      expect(r.frames("VF-0")).toBe(10);
+      expect(r.frames("PF")).toBe(0);
+      expect(r.counters().frameDrops).toEqual({});
+      expect(r.counters().rewriteDst).toBe("VF-0");
+      // The destination is VF-0's MAC, the rest of each frame is the capture's.
+      const got = readCaptureFile(join(tmp, `out${n - 1}`, "VF-0.pcap")).records;
+      const orig = readCaptureFile(capture).records;
+      expect([...got[0].data.subarray(0, 6)]).toEqual([2, 0, 0, 0, 0, 0x10]);
+      expect(Buffer.compare(got[0].data.subarray(6), orig[0].data.subarray(6))).toBe(0);
+    });
+  }
+
+  it("--promisc PF: the PF receives every frame", async () => {
+    const r = await sw(ixl, "--promisc", "PF");
+    expect(r.rc).toBe(0);
+    expect(r.frames("PF")).toBe(10);
+    expect(r.frames("VF-0")).toBe(0);
+  });
+
+  it("--promisc VF-n needs allow-promisc: refused for an untrusted VF, honoured for a trusted one", async () => {
+    const refused = await sw(ixl, "--promisc", "VF-0");
+    expect(refused.rc).toBe(1);
+    expect(refused.err).toContain(
+      `iovsim: option '--promisc VF-0': VF-0 is untrusted: ${ixl} does not set 'allow-promisc: true;'`,
+    );
+    expect((await sw(trusted, "--promisc", "VF-0")).rc).toBe(1);
+    const ok = await sw(trusted, "--promisc", "VF-1");
+    expect(ok.rc).toBe(0);
+    expect(ok.frames("VF-1")).toBe(10);
+    expect(ok.frames("VF-0")).toBe(0);
+  });
+
+  it("igb VFs have no unicast promiscuous mode; bad ports are usage errors", async () => {
+    const r = await sw(igb, "--promisc", "VF-0");
+    expect(r.rc).toBe(1);
+    expect(r.err).toContain("no unicast promiscuous mode");
+    expect((await sw(ixl, "--rewrite-dst", "VF-9")).err).toContain("option '--rewrite-dst': no port 'VF-9'");
+    expect((await sw(ixl, "--promisc", "wire")).err).toContain(
+      "option '--promisc': 'wire' is not a function",
+    );
+    expect((await sw(ixl, "--rewrite-dst")).err).toContain("option '--rewrite-dst' needs a value");
+  });
+});

@@ -1,0 +1,173 @@
+// Property (issue 9 item 4): whatever the control plane accepts, the data plane runs. Random
+// iovctl.conf files over the three NIC profiles (num_vfs up to the driver's maximum, num-queues
+// up to its maximum, random VF options) that `validate` finds no error in and the simulated
+// kernel's IOV_CONFIG accepts must lay out in the Wasm switch and switch frames without error
+// (conservation holds), through the same code as `iovsim switch`.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { runSwitch, wasmEngine } from "../../src/cli/switch-run.ts";
+import { Host, KernelError } from "../../src/nic/index.ts";
+import { loadIovConfig } from "../../src/nic/iovctl-validate.ts";
+import { encodeCapture } from "../../src/traffic/capture-io.ts";
+import { eth } from "../../src/traffic/frames.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "iovsim-valid-config-"));
+// ixl0's driver allows 64 VFs, i.e. 65 pools with the PF: a known gap (the pool bitmaps are
+// 64-bit, see the `.fails` test below), so the random search stops at 63 there.
+// ixl0's driver allows 64 VFs, i.e. 65 pools with the PF: a known gap (the pool bitmaps are
+// 64-bit; see the `.fails` test below), so the random search stops at 63 VFs there.
+const NICS = {
+  ixl0: { maxVfs: 63, queues: true, vlan: false },
+  ix0: { maxVfs: 63, queues: false, vlan: true },
+  igb0: { maxVfs: 7, queues: false, vlan: true },
+} as const;
+type Nic = keyof typeof NICS;
+
+const macOf = (i: number) =>
+  `02:00:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, "0")}:${(i & 0xff).toString(16).padStart(2, "0")}`;
+
+interface VfOpts {
+  passthrough?: boolean;
+  mac?: boolean;
+  antiSpoof?: boolean;
+  setMac?: boolean;
+  promisc?: boolean;
+  queues?: number;
+  vlan?: number;
+}
+
+const vfOpts: fc.Arbitrary<VfOpts> = fc.record(
+  {
+    passthrough: fc.boolean(),
+    mac: fc.boolean(),
+    antiSpoof: fc.boolean(),
+    setMac: fc.boolean(),
+    promisc: fc.boolean(),
+    queues: fc.integer({ min: 1, max: 16 }),
+    vlan: fc.constantFrom(1, 100, 4095),
+  },
+  { requiredKeys: [] },
+);
+
+function section(nic: Nic, name: string, o: VfOpts, index: number): string {
+  const lines: string[] = [];
+  if (o.passthrough !== undefined) lines.push(`passthrough: ${o.passthrough};`);
+  if (o.mac) lines.push(`mac-addr: "${macOf(index)}";`);
+  if (o.antiSpoof !== undefined) lines.push(`mac-anti-spoof: ${o.antiSpoof};`);
+  if (o.setMac !== undefined && o.mac) lines.push(`allow-set-mac: ${o.setMac};`);
+  if (o.promisc !== undefined) lines.push(`allow-promisc: ${o.promisc};`);
+  if (o.queues !== undefined && NICS[nic].queues) lines.push(`num-queues: ${o.queues};`);
+  if (o.vlan !== undefined && NICS[nic].vlan) lines.push(`vlan: ${o.vlan};`);
+  return `${name} {\n${lines.map((l) => `  ${l}\n`).join("")}}\n`;
+}
+
+const scenario = fc.constantFrom<Nic>("ixl0", "ix0", "igb0").chain((nic) =>
+  fc.record({
+    nic: fc.constant(nic),
+    // Biased to the extremes: the maximum is where layouts broke.
+    numVfs: fc.oneof(fc.constant(NICS[nic].maxVfs), fc.integer({ min: 1, max: NICS[nic].maxVfs })),
+    defaults: vfOpts,
+    vfs: fc.array(fc.tuple(fc.nat(), vfOpts), { maxLength: 6 }),
+  }),
+);
+
+const wire = join(tmp, "wire.pcap");
+writeFileSync(
+  wire,
+  encodeCapture(
+    [
+      eth({ dst: macOf(0), src: "02:99:00:00:00:01" })
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+        .udp({ sport: 1, dport: 2 })
+        .build(),
+      eth({ dst: "ff:ff:ff:ff:ff:ff", src: "02:99:00:00:00:01" }).arp({}).build({ padTo: 60 }),
+      eth({ dst: macOf(1), src: "02:99:00:00:00:01" })
+        .vlan(100)
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.3" })
+        .tcp({ sport: 5, dport: 80 })
+        .build(),
+    ].map((data, i) => ({ ts: BigInt(i) * 1000n, data, origLen: data.length, iface: 0, linktype: 1 })),
+  ),
+);
+
+/** Does the control plane accept it: validate finds no error, and IOV_CONFIG succeeds. */
+function accepted(text: string, device: string): boolean {
+  const host = Host.fresh();
+  const loaded = loadIovConfig(text, (d) => {
+    try {
+      return host.schema(host.openIovDevice(`/dev/iov/${d}`));
+    } catch {
+      return undefined;
+    }
+  });
+  if (loaded.diagnostics.some((d) => d.severity === "error") || !loaded.config) return false;
+  try {
+    host.iovConfig(device, loaded.config);
+  } catch (e) {
+    if (e instanceof KernelError) return false;
+    throw e;
+  }
+  return true;
+}
+
+describe("valid configurations run in the data plane", () => {
+  async function runText(text: string) {
+    expect(accepted(text, "ixl0")).toBe(true);
+    const conf = join(tmp, "max.conf");
+    writeFileSync(conf, text);
+    const r = await runSwitch({
+      confFile: conf,
+      stateDir: join(tmp, "state"),
+      inputs: [{ port: "wire", file: wire }],
+      makeEngine: wasmEngine,
+    });
+    expect(r.conservation).toEqual([]);
+    expect(r.tallies.find((t) => t.name === "wire")!.offered).toBe(3);
+  }
+
+  it("ixl0 with 32 VFs x num-queues 16 (1,000+ rings) lays out and switches", async () => {
+    await runText(
+      `PF { device: "ixl0"; num_vfs: 32; }\nDEFAULT { num-queues: 16; }\nVF-0 { mac-addr: "${macOf(0)}"; }\n`,
+    );
+  }, 30_000);
+
+  // KNOWN GAP: 64 VFs + the PF are 65 pools; both engines' pool sets are 64-bit bitmaps
+  // (assembly/ kernels, src/switch/validate-config.ts). `switch` says so as a user error today.
+  // When the bitmaps are widened this starts passing: drop `.fails` and raise ixl0's maxVfs above.
+  it.fails("ixl0 with its maximum of 64 VFs (65 pools) lays out and switches", async () => {
+    await runText(`PF { device: "ixl0"; num_vfs: 64; }\n`);
+  }, 30_000);
+
+  it("random accepted configurations lay out and switch frames", async () => {
+    let ran = 0;
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ nic, numVfs, defaults, vfs }) => {
+        let text = `PF { device: "${nic}"; num_vfs: ${numVfs}; }\n${section(nic, "DEFAULT", { ...defaults, mac: false }, 0)}`;
+        const seen = new Set<number>();
+        for (const [n, o] of vfs) {
+          const i = n % numVfs;
+          if (seen.has(i)) continue;
+          seen.add(i);
+          text += section(nic, `VF-${i}`, o, i);
+        }
+        if (!accepted(text, nic)) return;
+        const conf = join(tmp, `p${ran}.conf`);
+        writeFileSync(conf, text);
+        const r = await runSwitch({
+          confFile: conf,
+          stateDir: join(tmp, "state"),
+          inputs: [{ port: "wire", file: wire }],
+          makeEngine: wasmEngine,
+        });
+        expect(r.conservation, text).toEqual([]);
+        expect(r.pf.vfs.length).toBe(numVfs);
+        ran++;
+      }),
+      { numRuns: 25, seed: 9004 },
+    );
+    expect(ran).toBeGreaterThan(10);
+  }, 60_000);
+});
