@@ -48,16 +48,12 @@ export interface BuiltGraph {
   templates: TemplateSet;
 }
 
-let shared: { memory: WebAssembly.Memory; module: WebAssembly.Module; heapBase: number } | undefined;
-
-/** One memory and module per process, reused run after run (the layout clears what it used). */
+/** A fresh memory per run (the OS hands out zeroed pages lazily: much cheaper than clearing the
+ *  previous run's buffers), one compiled module per process. */
 function engineMemory() {
-  if (!shared) {
-    const module = loadModuleSync();
-    const memory = createMemory(512);
-    shared = { memory, module, heapBase: instantiatePathKernels(module, memory).heapBase };
-  }
-  return shared;
+  const module = loadModuleSync();
+  const memory = createMemory(512);
+  return { memory, module, heapBase: instantiatePathKernels(module, memory).heapBase };
 }
 
 function missing(what: string): never {

@@ -49,12 +49,15 @@ export function simulate(spec: ScenarioSpec): SimResult {
     linkGbps: spec.linkGbps,
     config: spec.config,
   });
+  const t1 = performance.now();
   const state = runGraph(g);
-  return collect(g.ctx, {
+  const r = collect(g.ctx, {
     path: spec.path,
     direction: spec.direction,
     sentAtWarmup: state.sentAtWarmup,
     endNs: state.endNs,
     wallMs: performance.now() - t0,
   });
+  r.simulator.setup_ms = t1 - t0;
+  return r;
 }

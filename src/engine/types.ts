@@ -95,5 +95,11 @@ export interface SimResult {
   integrity: { bad: number; reordered: number };
   virtual_ns: number;
   /** How fast the simulator ran (wall clock): never part of a simulated figure. */
-  simulator: { frames: number; events: number; wall_ms: number };
+  simulator: {
+    frames: number;
+    events: number;
+    wall_ms: number;
+    /** Of wall_ms: building the host, the switch and the layout before the first event. */
+    setup_ms?: number;
+  };
 }
