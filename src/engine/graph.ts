@@ -87,7 +87,14 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   const eng = engineMemory();
   const bound = bindNic(o.path, o.config);
   const linkGbps = o.linkGbps ?? bound.linkGbps;
-  const traffic = defaultProfile({ ...o.traffic, dstMac: bound.mac, srcMac: WIRE_PEER_MAC, seed: o.seed });
+  // Unicast goes to the path's consumer; a group address (broadcast, multicast) is kept.
+  const group = (Number.parseInt(o.traffic.dstMac.slice(0, 2), 16) & 1) === 1;
+  const traffic = defaultProfile({
+    ...o.traffic,
+    dstMac: group ? o.traffic.dstMac : bound.mac,
+    srcMac: WIRE_PEER_MAC,
+    seed: o.seed,
+  });
   const txTraffic = defaultProfile({ ...o.traffic, srcMac: bound.mac, dstMac: bound.peerMac, seed: o.seed + 1 });
   const templates = buildTemplates(traffic);
   const { built } = preparePath(eng as never, layoutGraph(o.path), {
