@@ -6,7 +6,7 @@
 //   through irq.ts, then polls with a budget: a full budget polls again, otherwise the
 //   interrupt is re-enabled (so at high load polling takes over and interrupts per packet fall).
 //   A virtio queue's "interrupt" is the backend's used-buffer notification instead (`raise`).
-import { type SimContext } from "./context.ts";
+import type { SimContext } from "./context.ts";
 import { deviceInterrupt, idle, wake } from "./irq.ts";
 import type { Link } from "./link.ts";
 import type { Resource } from "./resource.ts";
@@ -43,9 +43,9 @@ export class Stage {
     this.res.active--;
     let at = t;
     if (this.thread && this.res.sleeping) at = wake(this.ctx, this.res, t);
-    const start = at > this.res.busyUntil ? at : this.res.busyUntil;
+    const start = Math.max(at, this.res.busyUntil);
     const ready = this.input.readyCount(start);
-    const n = ready < this.budget ? ready : this.budget;
+    const n = Math.min(ready, this.budget);
     if (n === 0) {
       idle(this.ctx, this.res, start);
       return;
@@ -86,7 +86,7 @@ export class Napi {
   readonly onInput = (t: number): void => {
     if (!this.irqEnabled || this.irqPending) return;
     this.irqPending = true;
-    const at = this.lastIrq + this.o.itrNs > t ? this.lastIrq + this.o.itrNs : t;
+    const at = Math.max(this.lastIrq + this.o.itrNs, t);
     this.ctx.q.push(at, this.fire);
   };
 
@@ -110,9 +110,9 @@ export class Napi {
 
   private readonly poll = (t: number): void => {
     this.polling = true;
-    const start = t > this.res.busyUntil ? t : this.res.busyUntil;
+    const start = Math.max(t, this.res.busyUntil);
     const ready = this.input.readyCount(start);
-    const n = ready < this.budget ? ready : this.budget;
+    const n = Math.min(ready, this.budget);
     const { end, taken } = n > 0 ? this.work(start, n) : { end: start, taken: 0 };
     if (taken === this.budget) {
       this.ctx.q.push(end, this.poll); // budget spent: stay in polling mode

@@ -4,9 +4,8 @@
 import * as P from "../../assembly/pathabi.ts";
 import { conservation as countFrames } from "../paths/run.ts";
 import { readCounters } from "../switch/counters-view.ts";
-import type { Conservation } from "./types.ts";
 import { type SimContext, u64 } from "./context.ts";
-import type { EventTotals, ResourceUse, SimResult } from "./types.ts";
+import type { Conservation, EventTotals, ResourceUse, SimResult } from "./types.ts";
 
 /** Lower bound (ns) of a histogram bucket (mirror of assembly/sink.ts latBucket). */
 export function bucketLow(b: number): number {

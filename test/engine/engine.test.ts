@@ -34,7 +34,9 @@ const figures = (r: SimResult) => {
 
 describe("virtual-time engine", () => {
   it("vm-vf: interrupts per packet fall as the offered load rises (polling takes over)", () => {
-    const ratios = [5e4, 5e5, 1.5e6].map((ratePps) => irqPerPacket(simulate(spec({ path: "vm-vf", ratePps }))));
+    const ratios = [5e4, 5e5, 1.5e6].map((ratePps) =>
+      irqPerPacket(simulate(spec({ path: "vm-vf", ratePps }))),
+    );
     expect(ratios[0]).toBeGreaterThan(ratios[1]);
     expect(ratios[1]).toBeGreaterThan(ratios[2]);
     expect(ratios[0]).toBeGreaterThan(5 * ratios[2]);
@@ -85,7 +87,14 @@ describe("virtual-time engine", () => {
       for (const direction of p.rx ? (["rx", "tx", "both"] as const) : (["tx"] as const)) {
         for (const dstMac of ["02:00:00:00:00:01", "ff:ff:ff:ff:ff:ff"]) {
           const r = simulate(
-            spec({ path: p.name, direction, ratePps: 2e5, durationNs: 3e5, warmupNs: 0, traffic: defaultProfile({ dstMac }) }),
+            spec({
+              path: p.name,
+              direction,
+              ratePps: 2e5,
+              durationNs: 3e5,
+              warmupNs: 0,
+              traffic: defaultProfile({ dstMac }),
+            }),
           );
           const c = r.conservation;
           const dropped = Object.values(c.dropped).reduce((x, y) => x + y, 0);

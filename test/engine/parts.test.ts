@@ -91,7 +91,16 @@ describe("cost profiles", () => {
         name: "x",
         description: "y",
         extends: "bhyve",
-        constants: { itr_us: { value: 500, unit: "us", range: [2, 125], tag: "guess", source: "nobody at all", use: "moderation" } },
+        constants: {
+          itr_us: {
+            value: 500,
+            unit: "us",
+            range: [2, 125],
+            tag: "guess",
+            source: "nobody at all",
+            use: "moderation",
+          },
+        },
       }),
     );
     expect(() => loadCosts(bad)).toThrow(/bad\.json: \$\.constants\.itr_us\.tag/);

@@ -3,7 +3,7 @@
 // report), DMA time over PCIe with TLP overhead and IOTLB misses.
 import { DESC_BYTES, R_DESC, R_MASK } from "../../../assembly/abi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
-import { type SimContext, resourceOf } from "../context.ts";
+import { resourceOf, type SimContext } from "../context.ts";
 import type { Resource } from "../resource.ts";
 
 /** One element kind: its ports and how it reacts to events (its context is laid out by src/paths/build.ts). */
