@@ -14,11 +14,26 @@ import type { Resource } from "./resource.ts";
 /** Does the work on `n` descriptors starting at `start`; returns when it is done and how many it took. */
 export type Work = (start: number, n: number) => { end: number; taken: number };
 
+/** What an activation did: kernel calls that moved frames, frames, the largest batch (outcomes). */
+export interface BatchStats {
+  batches: number;
+  packets: number;
+  maxBatch: number;
+}
+
+function count(s: BatchStats, taken: number): void {
+  if (taken === 0) return;
+  s.batches++;
+  s.packets += taken;
+  if (taken > s.maxBatch) s.maxBatch = taken;
+}
+
 /** Back-pressure: a consumer that could take nothing although input was ready retries this much later. */
 const RETRY_NS = 1000;
 
 export class Stage {
   private scheduled = false;
+  readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
 
   constructor(
     private readonly ctx: SimContext,
@@ -51,6 +66,7 @@ export class Stage {
       return;
     }
     const { end, taken } = this.work(start, n);
+    count(this.stats, taken);
     if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : end + RETRY_NS);
     else idle(this.ctx, this.res, end);
   };
@@ -61,6 +77,7 @@ export class Napi {
   private irqPending = false;
   private polling = false;
   private lastIrq = Number.NEGATIVE_INFINITY;
+  readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
 
   constructor(
     private readonly ctx: SimContext,
@@ -114,6 +131,7 @@ export class Napi {
     const ready = this.input.readyCount(start);
     const n = Math.min(ready, this.budget);
     const { end, taken } = n > 0 ? this.work(start, n) : { end: start, taken: 0 };
+    count(this.stats, taken);
     if (taken === this.budget) {
       this.ctx.q.push(end, this.poll); // budget spent: stay in polling mode
       return;

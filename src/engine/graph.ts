@@ -50,6 +50,7 @@ export interface GraphOptions {
 export interface BuiltGraph {
   ctx: SimContext;
   runtimes: ElementRuntime[];
+  specs: EngineElement[];
   templates: TemplateSet;
 }
 
@@ -177,7 +178,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     notes: [],
   };
   const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
-  return { ctx, runtimes, templates };
+  return { ctx, runtimes, specs: o.elements.map((e) => e.el), templates };
 }
 
 /** A link by name: a ring the layout made, or a virtqueue's used/avail index ("vq0.used"). */

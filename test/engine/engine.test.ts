@@ -42,6 +42,16 @@ describe("virtual-time engine", () => {
     expect(ratios[0]).toBeGreaterThan(5 * ratios[2]);
   }, 30_000);
 
+  it("batch sizes are outcomes: the consumer's polls take more per batch as load rises", () => {
+    const mean = (ratePps: number) =>
+      simulate(spec({ ratePps })).elements?.find((e) => e.name === "host-stack")?.mean_batch ?? 0;
+    const low = mean(1e5);
+    const high = mean(1.5e6);
+    expect(low).toBeGreaterThan(0);
+    expect(high).toBeGreaterThan(2 * low);
+    expect(high).toBeLessThanOrEqual(64); // the NAPI budget
+  }, 30_000);
+
   it("native: no loss well below capacity, loss above it; the bottleneck is the consumer's core", () => {
     const low = simulate(spec({ ratePps: 5e5 }));
     const high = simulate(spec({ ratePps: 5e6, durationNs: 1e6, warmupNs: 1e5 }));

@@ -3,6 +3,7 @@
 // report), DMA time over PCIe with TLP overhead and IOTLB misses.
 import { DESC_BYTES, R_DESC, R_MASK } from "../../../assembly/abi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
+import type { BatchStats } from "../activation.ts";
 import { resourceOf, type SimContext } from "../context.ts";
 import type { Resource } from "../resource.ts";
 
@@ -19,6 +20,8 @@ export interface ElementRuntime {
   name: string;
   /** Generators: schedule the first event. */
   start?(): void;
+  /** Batches it ran and frames it moved (batch sizes are outcomes of the load). */
+  stats?: BatchStats;
 }
 
 /** Bytes of descriptors [from, from + n) of a ring (the frames' lengths). */

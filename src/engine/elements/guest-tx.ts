@@ -37,7 +37,7 @@ export const guestTx: ElementKind = {
       avail.publish(end);
       return { end, taken };
     };
-    new Stage(ctx, res, input, c.napi_budget, work);
-    return { name: spec.name };
+    const act = new Stage(ctx, res, input, c.napi_budget, work);
+    return { name: spec.name, stats: act.stats };
   },
 };

@@ -49,12 +49,12 @@ export const sink: ElementKind = {
       }
       return { end, taken };
     };
-    if (s.interrupts)
-      new Napi(ctx, res, input, costs.napi_budget, work, {
-        irqHost: spec.irqHost,
-        itrNs: costs.itr_us * 1000,
-      });
-    else new Stage(ctx, res, input, costs.napi_budget, work);
-    return { name: spec.name };
+    const act = s.interrupts
+      ? new Napi(ctx, res, input, costs.napi_budget, work, {
+          irqHost: spec.irqHost,
+          itrNs: costs.itr_us * 1000,
+        })
+      : new Stage(ctx, res, input, costs.napi_budget, work);
+    return { name: spec.name, stats: act.stats };
   },
 };
