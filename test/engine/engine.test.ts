@@ -27,9 +27,10 @@ function spec(over: Partial<ScenarioSpec>): ScenarioSpec {
 }
 
 const irqPerPacket = (r: SimResult) => r.events.interrupts / r.conservation.delivered;
+/** Everything simulated, without the path's and its elements' names and the simulator block. */
 const figures = (r: SimResult) => {
-  const { simulator: _s, path: _p, ...rest } = r;
-  return rest;
+  const { simulator: _s, path: _p, elements, ...rest } = r;
+  return { ...rest, elements: elements?.map(({ name: _n, ...e }) => e) };
 };
 
 describe("virtual-time engine", () => {
