@@ -67,6 +67,8 @@ export interface ExperimentResult {
   cases: CaseResult[];
   /** Every simulation of the experiment, searches included (for the simulator-speed line). */
   simulations: SimResult[];
+  /** Conservation violations in any simulation, searches included: the run failed. */
+  violations: string[];
 }
 
 /** The spec of one trial of `c` at `ratePps`. */
@@ -94,11 +96,17 @@ export function trialSpec(c: ExperimentCase, t: TrialSettings, ratePps: number):
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const fractions = o.loadFractions ?? LOAD_FRACTIONS;
   const simulations: SimResult[] = [];
+  const violations: string[] = [];
   let done = 0;
   const total = o.cases.length;
   const runOne = async (c: ExperimentCase, ratePps: number): Promise<SimResult> => {
     const r = await o.runner.run(trialSpec(c, o.trial, ratePps));
     simulations.push(r);
+    const k = r.conservation;
+    if (!k.ok)
+      violations.push(
+        `CONSERVATION VIOLATED on ${c.path} ${c.direction} ${c.size} at ${(ratePps / 1e6).toFixed(3)} Mpps: sent ${k.sent} != delivered ${k.delivered} + dropped ${JSON.stringify(k.dropped)} + in flight ${k.inFlight} (copies ${k.copies})`,
+      );
     return r;
   };
   const runCase = async (c: ExperimentCase): Promise<CaseResult> => {
@@ -133,5 +141,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     return out;
   };
   const cases = await Promise.all(o.cases.map(runCase));
-  return { cases, simulations };
+  // Completion order varies with the workers; the report's order must not.
+  violations.sort();
+  return { cases, simulations, violations };
 }

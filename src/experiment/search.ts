@@ -17,6 +17,8 @@ export interface SearchOptions {
 export interface Trial {
   ratePps: number;
   lossRatio: number;
+  /** The trial's most utilized resource (what limits the path when this trial loses frames). */
+  bottleneck: string;
 }
 
 export interface SearchResult {
@@ -41,9 +43,10 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
     const key = Math.round(rate);
     const known = seen.get(key);
     if (known !== undefined) return known;
-    const loss = lossOf(await o.trial(key));
+    const r = await o.trial(key);
+    const loss = lossOf(r);
     seen.set(key, loss);
-    trials.push({ ratePps: key, lossRatio: loss });
+    trials.push({ ratePps: key, lossRatio: loss, bottleneck: r.bottleneck });
     return loss;
   };
   // Invariant: `lo` passes (0 does by definition: nothing offered, nothing lost), `hi` fails.
