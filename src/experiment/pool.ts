@@ -19,9 +19,10 @@ export function workerExecArgv(): string[] {
   return argv;
 }
 
-export function poolRunner(workers: number): TrialRunner {
+/** `filename`: the worker entry point (tests give a test double's). */
+export function poolRunner(workers: number, filename = WORKER_FILE): TrialRunner {
   const pool = new Piscina({
-    filename: WORKER_FILE,
+    filename,
     minThreads: workers,
     maxThreads: workers,
     concurrentTasksPerWorker: 1,
