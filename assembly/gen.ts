@@ -5,7 +5,7 @@
 import { R_TAIL, R_DESC, R_MASK, D_BUF, DF_EOP, H_BUF_HEADROOM } from "./abi";
 import {
   X_HDR, G_OUT, G_FREE, G_RET0, G_NRET, G_TPL, G_SEQ, G_NSEQ, G_FLOWS, G_FLOW_MASK, G_PS_PER_BYTE, G_FLAGS,
-  G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, T_ADDR, T_LEN, T_PAY,
+  G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, GF_TIMED, GF_POISSON, G_GAP_PS, G_UNTIL_NS, G_NEXT_PS, G_WIRE_PS, G_RNG2, G_LAST_NS, T_ADDR, T_LEN, T_PAY,
   T_FLOW, T_CSUM, T_CSUM_KIND, TPL_BYTES, STAMP_MAGIC,
 } from "./pathabi";
 import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize } from "./pathring";
@@ -40,10 +40,12 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   if (count < n) { n = count; store<u64>(ctx + G_NOBUF, load<u64>(ctx + G_NOBUF) + 1); }
   // Run at most two bursts ahead of the consumer: a deeper queue only spreads the frames in
   // flight over more buffers (cache misses at every stage) without moving more of them.
+  const flags = load<u32>(ctx + G_FLAGS);
+  const timed = (flags & GF_TIMED) != 0;
   let space = rSpace(out);
   const used = rMask(out) + 1 - space;
   const lead = budget << 1;
-  space = used >= lead ? 0 : space < lead - used ? space : lead - used;
+  if (!timed) space = used >= lead ? 0 : space < lead - used ? space : lead - used;
   if (space < n) { n = space; store<u64>(ctx + G_RINGFULL, load<u64>(ctx + G_RINGFULL) + 1); }
   const limit = load<u64>(ctx + G_LIMIT);
   let seq = load<u64>(ctx + G_SENT);
@@ -58,7 +60,15 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   const flows = <usize>load<u32>(ctx + G_FLOWS);
   const flowMask = load<u32>(ctx + G_FLOW_MASK);
   const psPerByte = <u64>load<u32>(ctx + G_PS_PER_BYTE);
-  const patch = (load<u32>(ctx + G_FLAGS) & GF_PATCH) != 0;
+  const patch = (flags & GF_PATCH) != 0;
+  const poisson = (flags & GF_POISSON) != 0;
+  const gapPs = load<u64>(ctx + G_GAP_PS);
+  const untilPs = load<u64>(ctx + G_UNTIL_NS) * 1000;
+  let nextPs = load<u64>(ctx + G_NEXT_PS);
+  let wirePs = load<u64>(ctx + G_WIRE_PS);
+  let rng2 = load<u32>(ctx + G_RNG2);
+  let lastNs = load<u64>(ctx + G_LAST_NS);
+  let made: u32 = 0;
   let rng = load<u32>(ctx + G_RNG);
   let clock = load<u64>(ctx + G_CLOCK_PS);
   let bytes = load<u64>(ctx + G_BYTES);
@@ -86,9 +96,29 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   let flowBase: u32 = 0;
   const copy16 = headroom + 256 <= size; // 16-byte vector copies stay inside the buffer
   for (let k: u32 = 0; k < n; k++) {
+    const ti = <u32>load<u8>(seqTab + <usize>si);
+    if (timed) {
+      // Offered start, held back while the wire is busy (offered load above line rate is capped
+      // by the wire); the stamp is the frame's arrival, its last bit in.
+      const tl = <u64>load<u16>(tplTab + <usize>(ti * TPL_BYTES) + T_LEN);
+      const start = nextPs > wirePs ? nextPs : wirePs;
+      const end = start + (tl + 24) * psPerByte;
+      if (end > untilPs) break;
+      wirePs = end;
+      let gap = gapPs;
+      if (poisson) {
+        rng2 ^= rng2 << 13; rng2 ^= rng2 >> 17; rng2 ^= rng2 << 5;
+        const u = (<f64>rng2 + 1.0) / 4294967297.0;
+        gap = <u64>(-Math.log(u) * <f64>gapPs);
+      }
+      nextPs = start + gap;
+      ns = end / 1000;
+      rem = <u32>(end - ns * 1000);
+      lastNs = ns;
+    }
+    made++;
     count--;
     const buf = load<u32>(free + 64 + (<usize>count << 2));
-    const ti = <u32>load<u8>(seqTab + <usize>si);
     si++;
     if (si == nseq) si = 0;
     if (ti != cur) {
@@ -122,9 +152,11 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       memory.copy(frame, tpl, len);
     }
     // Wire time of this frame at the target rate: (len + FCS + preamble/IFG) bytes.
-    ns += wireQ;
-    rem += wireR;
-    if (rem >= 1000) { rem -= 1000; ns++; }
+    if (!timed) {
+      ns += wireQ;
+      rem += wireR;
+      if (rem >= 1000) { rem -= 1000; ns++; }
+    }
     if (patch) {
       rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
       const flow = <u32>load<u16>(flows + (<usize>(rng & flowMask) << 1));
@@ -156,6 +188,14 @@ export function genBurst(ctx: usize, budget: u32): u32 {
     ));
     bytes += <u64>len;
     seq++;
+  }
+  n = made;
+  if (timed) {
+    store<u64>(ctx + G_NEXT_PS, nextPs);
+    store<u64>(ctx + G_WIRE_PS, wirePs);
+    store<u32>(ctx + G_RNG2, rng2);
+    store<u64>(ctx + G_LAST_NS, lastNs);
+    if (n == 0) return 0;
   }
   clock = ns * 1000 + <u64>rem;
   rPublishTail(out, n);

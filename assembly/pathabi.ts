@@ -21,6 +21,15 @@ export const G_PS_PER_BYTE = 56; // wire picoseconds per byte at the target rate
 export const G_FLAGS = 60; // GF_*
 export const G_LIMIT = 64; // u64: frames to send (0 = unlimited)
 export const G_RNG = 72; // u32 xorshift state
+// Timed mode (GF_TIMED, the virtual-time engine): frames leave at the offered rate (constant or
+// Poisson gaps), serialized on the wire at G_PS_PER_BYTE (0: no wire, e.g. a host stack), and only
+// while their arrival is <= G_UNTIL_NS. The stamp is the frame's arrival (last bit in) in ns.
+export const G_GAP_PS = 80; // u64 mean gap between frame starts at the offered rate (ps)
+export const G_UNTIL_NS = 88; // u64 generate only frames that have arrived by this time
+export const G_NEXT_PS = 96; // u64 offered start time of the next frame (ps)
+export const G_WIRE_PS = 104; // u64 time the wire is free again (ps)
+export const G_RNG2 = 112; // u32 xorshift state of the arrival process
+export const G_LAST_NS = 120; // u64 arrival time of the last frame generated (ns)
 export const G_SENT = 128; // u64 frames sent (= next sequence number)
 export const G_BYTES = 136; // u64
 export const G_CLOCK_PS = 144; // u64 simulator clock (ps)
@@ -29,6 +38,8 @@ export const G_RINGFULL = 160; // u64 bursts cut short by a full ring
 export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
 export const GEN_CTX_BYTES = 256;
 export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)
+export const GF_TIMED = 2; // virtual-time engine: G_GAP_PS / G_UNTIL_NS pacing (no run-ahead limit)
+export const GF_POISSON = 4; // timed: exponential gaps of mean G_GAP_PS (else constant)
 
 // Template entry: addr u32, len u16, payOff u16 (stamp offset), flowOff u16 (u16 BE field
 // to carry the flow id, 0xffff none), csumOff u16 (L4 checksum, 0xffff none), csumKind u8
@@ -58,6 +69,8 @@ export const S_OWN_LO = 40; // buffers in [S_OWN_LO, S_OWN_HI) belong to a bridg
 export const S_OWN_HI = 44; //   they go home on S_RET2 instead of S_RET
 export const S_RET2 = 48;
 export const S_HINT = 52; // u32 template index of the last good frame (where the sink looks first)
+export const S_PKT_PS = 56; // u32 ps of consumer work per frame: frame k of a burst finishes at clock + (k+1) x this
+export const S_WARMUP_US = 60; // u32 frames stamped before this (us) are counted but not measured
 export const S_PACKETS = 64; // u64 counters from here
 export const S_BYTES = 72;
 export const S_BAD = 80; // integrity failures (stamp or payload pattern)
@@ -70,8 +83,11 @@ export const S_LAST_IRQ = 128; // simulator ns of the last interrupt
 export const S_EXPECT = 136; // next expected sequence number
 export const S_LAT_SUM = 144; // sum of latencies (ns)
 export const S_LAT_MAX = 152;
+export const S_MEASURED = 160; // u64 frames whose latency was recorded (stamped after the warm-up)
 export const S_HIST = 256; // HIST_BUCKETS u64
-export const HIST_BUCKETS = 128;
+// Log-linear: exact below 16 ns, then 16 sub-buckets per power of two (bucket width <= 6.25 %).
+export const HIST_SUB = 16;
+export const HIST_BUCKETS = 640;
 export const SINK_CTX_BYTES = 256 + HIST_BUCKETS * 8;
 
 // ---- hop (tap, epair, queue hand-off) -------------------------------------------------------

@@ -6,19 +6,19 @@
 import { R_TAIL, R_DESC, R_MASK, D_BUF } from "./abi";
 import {
   S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_HINT, S_OWN_LO, S_OWN_HI, S_RET2, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
-  S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
+  S_PKT_PS, S_WARMUP_US, S_MEASURED, HIST_SUB, S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
   T_ADDR, T_LEN, T_PAY, TPL_BYTES, STAMP_MAGIC, STAMP_BYTES,
 } from "./pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 
-/** Histogram bucket: exact below 8 ns, then 4 sub-buckets per power of two. */
+/** Histogram bucket: exact below 16 ns, then HIST_SUB (16) sub-buckets per power of two. */
 @inline export function latBucket(ns: u64): u32 {
-  if (ns < 8) return <u32>ns;
+  if (ns < 16) return <u32>ns;
   const e = 63 - <u32>clz<u64>(ns);
-  const b = (e - 1) * 4 + <u32>((ns >> (e - 2)) & 3);
-  return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
+  const b = <u32>HIST_SUB + (e - 4) * <u32>HIST_SUB + <u32>((ns >> (e - 4)) & 15);
+  return b < <u32>HIST_BUCKETS ? b : <u32>HIST_BUCKETS - 1;
 }
 
 /** Frames per doorbell: a driver refills (Rx) or posts (Tx) descriptors and writes the tail once
@@ -100,7 +100,9 @@ export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
   }
   const ts = load<u64>(pay + 8);
   lastStamp = ts;
+  if (ts < <u64>load<u32>(ctx + S_WARMUP_US) * 1000) return true; // warm-up: not measured
   const lat = now > ts ? now - ts : 0;
+  bump(ctx, S_MEASURED, 1);
   bump(ctx, S_LAT_SUM, lat);
   if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
   bump(ctx, <usize>S_HIST + (<usize>latBucket(lat) << 3), 1);
@@ -136,7 +138,11 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   let n2: u32 = 0;
   let n1: u32 = 0;
   const clockAt = <usize>load<u32>(ctx + S_CLOCK);
-  const now = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
+  const now0 = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
+  // Virtual-time engine: frame k of the burst is done at clock + (k+1) x S_PKT_PS.
+  const pktPs = <u64>load<u32>(ctx + S_PKT_PS);
+  const warm = <u64>load<u32>(ctx + S_WARMUP_US) * 1000;
+  let measured = load<u64>(ctx + S_MEASURED);
   const base = bufBase(ctx);
   const size = bufSize(ctx);
   const head = load<u32>(inr);
@@ -163,6 +169,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   const inDesc = <usize>load<u32>(inr + R_DESC);
   const inMask = load<u32>(inr + R_MASK);
   for (let k: u32 = 0; k < n; k++) {
+    const now = now0 + (<u64>(k + 1) * pktPs) / 1000;
     const d = inDesc + (<usize>((head + k) & inMask) << 4);
     const lo = load<u64>(d);
     const b = <u32>lo;
@@ -215,11 +222,14 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
         }
         const ts = load<u64>(pay + 8);
         stamp = ts;
-        const lat = now > ts ? now - ts : 0;
-        latSum += lat;
-        if (lat > latMax) latMax = lat;
-        const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
-        store<u64>(hb, load<u64>(hb) + 1);
+        if (ts >= warm) {
+          const lat = now > ts ? now - ts : 0;
+          measured++;
+          latSum += lat;
+          if (lat > latMax) latMax = lat;
+          const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
+          store<u64>(hb, load<u64>(hb) + 1);
+        }
       }
     }
     // Moderation keyed on the frame's own stamp (deterministic); unstamped frames use the clock.
@@ -241,6 +251,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   store<u64>(ctx + S_EXPECT, expect);
   store<u64>(ctx + S_LAT_SUM, latSum);
   store<u64>(ctx + S_LAT_MAX, latMax);
+  store<u64>(ctx + S_MEASURED, measured);
   store<u64>(ctx + S_INTERRUPTS, irqs);
   store<u64>(ctx + S_LAST_IRQ, lastIrq);
   store<u32>(ctx + S_HINT, hint);

@@ -7,7 +7,7 @@ import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_
 import {
   V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
   V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
-  S_CLOCK, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES,
+  S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES,
 } from "./pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
 import { sinkCheck } from "./sink";
@@ -114,7 +114,8 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
     const id = load<u32>(ue);
     const len = load<u32>(ue + 4);
     const gaddr = <usize>load<u64>(descT + (<usize>(id & mask) << 4));
-    sinkCheck(sink, gaddr + VNET_HDR_BYTES, len > <u32>VNET_HDR_BYTES ? len - <u32>VNET_HDR_BYTES : 0, now);
+    const fnow = now + (<u64>(k + 1) * <u64>load<u32>(sink + S_PKT_PS)) / 1000;
+    sinkCheck(sink, gaddr + VNET_HDR_BYTES, len > <u32>VNET_HDR_BYTES ? len - <u32>VNET_HDR_BYTES : 0, fnow);
     store<u16>(avail + 4 + (<usize>((availIdx + k) & mask) << 1), <u16>id); // refill
   }
   atomic.store<u16>(avail + 2, <u16>(availIdx + n));

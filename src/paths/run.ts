@@ -146,10 +146,11 @@ function percentile(hist: bigint[], q: number): number {
 
 /** Upper bound (ns) of a histogram bucket (mirror of assembly/sink.ts latBucket). */
 export function bucketUpper(b: number): number {
-  if (b < 8) return b;
-  const e = Math.floor(b / 4) + 1;
-  const sub = b % 4;
-  return 2 ** e + (sub + 1) * 2 ** (e - 2) - 1;
+  const S = P.HIST_SUB;
+  if (b < S) return b;
+  const e = Math.floor((b - S) / S) + 4;
+  const sub = (b - S) % S;
+  return 2 ** e + (sub + 1) * 2 ** (e - 4) - 1;
 }
 
 /** Lays out a path (the NIC switch programmed from the PF, rings, element contexts). */

@@ -1,0 +1,133 @@
+// How a consumer element gets to run, in virtual time (shared by the element kinds):
+// - Stage: runs as soon as its input has ready descriptors and its resource is free (a softirq,
+//   netisr or in-thread hand-off: bridge, epair, tap, a driver's transmit, the NIC pipeline,
+//   the wire). A backend thread (`thread`) sleeps when idle and pays a wake-up when work comes.
+// - Napi: a device interrupt under moderation (ITR: no sooner than the last + itr), delivered
+//   through irq.ts, then polls with a budget: a full budget polls again, otherwise the
+//   interrupt is re-enabled (so at high load polling takes over and interrupts per packet fall).
+//   A virtio queue's "interrupt" is the backend's used-buffer notification instead (`raise`).
+import { type SimContext } from "./context.ts";
+import { deviceInterrupt, idle, wake } from "./irq.ts";
+import type { Link } from "./link.ts";
+import type { Resource } from "./resource.ts";
+
+/** Does the work on `n` descriptors starting at `start`; returns when it is done and how many it took. */
+export type Work = (start: number, n: number) => { end: number; taken: number };
+
+/** Back-pressure: a consumer that could take nothing although input was ready retries this much later. */
+const RETRY_NS = 1000;
+
+export class Stage {
+  private scheduled = false;
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly res: Resource,
+    private readonly input: Link,
+    private readonly budget: number,
+    private readonly work: Work,
+    private readonly thread = false,
+  ) {
+    input.consumer = this.onInput;
+  }
+
+  readonly onInput = (t: number): void => {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.res.active++;
+    this.ctx.q.push(t, this.tick);
+  };
+
+  private readonly tick = (t: number): void => {
+    this.scheduled = false;
+    this.res.active--;
+    let at = t;
+    if (this.thread && this.res.sleeping) at = wake(this.ctx, this.res, t);
+    const start = at > this.res.busyUntil ? at : this.res.busyUntil;
+    const ready = this.input.readyCount(start);
+    const n = ready < this.budget ? ready : this.budget;
+    if (n === 0) {
+      idle(this.ctx, this.res, start);
+      return;
+    }
+    const { end, taken } = this.work(start, n);
+    if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : end + RETRY_NS);
+    else idle(this.ctx, this.res, end);
+  };
+}
+
+export class Napi {
+  private irqEnabled = true;
+  private irqPending = false;
+  private polling = false;
+  private lastIrq = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly res: Resource,
+    private readonly input: Link,
+    private readonly budget: number,
+    private readonly work: Work,
+    private readonly o: {
+      /** Host core a device interrupt lands on first (ppt). */
+      irqHost?: string;
+      /** Interrupt moderation interval (ns); 0: none. */
+      itrNs: number;
+      /** Interrupts come from `raise` (virtio notifications), not from the link's descriptors. */
+      raisedBySource?: boolean;
+      /** After a poll that re-enabled the interrupt (virtio: re-arm used_event, kick). */
+      afterPoll?: (end: number, taken: number) => void;
+    },
+  ) {
+    if (!o.raisedBySource) input.consumer = this.onInput;
+  }
+
+  /** Descriptors became ready at t (the device wrote them back). */
+  readonly onInput = (t: number): void => {
+    if (!this.irqEnabled || this.irqPending) return;
+    this.irqPending = true;
+    const at = this.lastIrq + this.o.itrNs > t ? this.lastIrq + this.o.itrNs : t;
+    this.ctx.q.push(at, this.fire);
+  };
+
+  private readonly fire = (t: number): void => {
+    this.irqPending = false;
+    if (!this.irqEnabled) return;
+    this.irqEnabled = false;
+    this.lastIrq = t;
+    this.res.active++;
+    deviceInterrupt(this.ctx, this.res, this.o.irqHost, t, this.poll);
+  };
+
+  /** The interrupt was already delivered (virtio: the backend injected it): poll. */
+  readonly raise = (t: number): void => {
+    if (this.polling) return; // the running poll will see the new buffers
+    this.polling = true;
+    this.irqEnabled = false;
+    this.res.active++;
+    this.ctx.q.push(t, this.poll);
+  };
+
+  private readonly poll = (t: number): void => {
+    this.polling = true;
+    const start = t > this.res.busyUntil ? t : this.res.busyUntil;
+    const ready = this.input.readyCount(start);
+    const n = ready < this.budget ? ready : this.budget;
+    const { end, taken } = n > 0 ? this.work(start, n) : { end: start, taken: 0 };
+    if (taken === this.budget) {
+      this.ctx.q.push(end, this.poll); // budget spent: stay in polling mode
+      return;
+    }
+    this.polling = false;
+    this.irqEnabled = true;
+    this.res.active--;
+    this.o.afterPoll?.(end, taken);
+    if (this.o.raisedBySource) {
+      // Buffers published but not yet ready when polled: their notification may have been
+      // suppressed while this poll ran (EVENT_IDX), so the guest looks again when they are.
+      if (this.input.readyCount(end) > 0) this.raise(end);
+      else if (this.input.pending() > 0) this.ctx.q.push(this.input.nextReady(), this.raise);
+    } else if (this.input.readyCount(end) > 0) this.onInput(end);
+    idle(this.ctx, this.res, end);
+  };
+}

@@ -1,0 +1,61 @@
+// What every element sees while a graph runs: the event queue, the kernels, the shared memory,
+// the cost profile, the resources and links of the graph, and the event totals. One per run.
+import type { Costs } from "../model/costs.ts";
+import type { BuiltPath } from "../paths/build.ts";
+import type { PathKernels } from "../paths/kernels.ts";
+import type { EnginePath } from "../paths/path-graphs.ts";
+import type { Link } from "./link.ts";
+import type { EventQueue } from "./queue.ts";
+import type { Resource } from "./resource.ts";
+import type { EventTotals } from "./types.ts";
+
+export interface SimContext {
+  q: EventQueue;
+  k: PathKernels;
+  mem: WebAssembly.Memory;
+  u32: Uint32Array;
+  u16: Uint16Array;
+  costs: Costs;
+  built: BuiltPath;
+  path: EnginePath;
+  resources: Map<string, Resource>;
+  /** The link named `name` (created on first use from the ring the layout gave it). */
+  link(name: string): Link;
+  events: EventTotals;
+  /** Offered traffic stops at this virtual time (ns). */
+  offerUntilNs: number;
+  warmupNs: number;
+  linkGbps: number;
+  /** A u64 clock word the engine writes for a consumer (its sink reads it as S_CLOCK). */
+  clockWord(owner: string): number;
+  /** Frames offered per generator are bounded by this count (0: by time only). */
+  count: number;
+  /** Offered rate (frames/s) and arrival process, per direction. */
+  ratePps: number;
+  poisson: boolean;
+  /** A seed for an element's own random stream (arrival process). */
+  seed(name: string): number;
+  /** Per-packet / per-byte accounting the report needs (delivered frames per consumer etc.). */
+  notes: string[];
+}
+
+export function u64(ctx: SimContext, addr: number): number {
+  return Number(new DataView(ctx.mem.buffer).getBigUint64(addr, true));
+}
+
+export function setU64(ctx: SimContext, addr: number, v: number): void {
+  new DataView(ctx.mem.buffer).setBigUint64(addr, BigInt(Math.max(0, Math.round(v))), true);
+}
+
+export function resourceOf(ctx: SimContext, name: string): Resource {
+  const r = ctx.resources.get(name);
+  if (!r) throw new Error(`path ${ctx.path.name}: no resource named ${name}`);
+  return r;
+}
+
+/** Cycles of the cost entries named, summed. */
+export function cyclesOf(ctx: SimContext, names: readonly string[] | undefined): number {
+  let s = 0;
+  for (const n of names ?? []) s += ctx.costs.c[n as keyof Costs["c"]];
+  return s;
+}

@@ -1,0 +1,29 @@
+// Learning bridge (if_bridge): forwards by destination MAC, floods unknown and group addresses
+// (copies counted by the kernel), runs in the context of whoever handed it the frame.
+import { Stage } from "../activation.ts";
+import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+
+type BridgeSpec = { in: string; uplink: string; port: string; more?: string[]; inPort?: number };
+
+export const bridge: ElementKind = {
+  kind: "bridge",
+  ports: (s) => {
+    const b = s as unknown as BridgeSpec;
+    return { in: [b.in], out: [b.uplink, b.port, ...(b.more ?? [])] };
+  },
+  create(spec, ctx) {
+    const b = spec as unknown as BridgeSpec;
+    const c = ctxOf(ctx, spec.name);
+    const res = specResource(ctx, spec);
+    const input = ctx.link(b.in);
+    const outs = [b.uplink, b.port, ...(b.more ?? [])].map((n) => ctx.link(n));
+    const work = (start: number, n: number) => {
+      const taken = ctx.k.bridgeBurst(c, input.ring, b.inPort ?? 0, n);
+      const end = chargeBatch(ctx, res, spec, start, taken).end;
+      for (const o of outs) o.publish(end);
+      return { end, taken };
+    };
+    new Stage(ctx, res, input, ctx.costs.c.napi_budget, work, res.kind === "vhost");
+    return { name: spec.name };
+  },
+};

@@ -1,0 +1,34 @@
+// The ping peer on the wire: answers each ICMP echo request (the Wasm kernel rewrites it in
+// place) after its turnaround time, and sends the reply back over the wire (serialized at link
+// rate; a lone frame is written back by the NIC when its write-back timer expires).
+import { Stage } from "../activation.ts";
+import { resourceOf } from "../context.ts";
+import { ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
+
+export const echo: ElementKind = {
+  kind: "echo",
+  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  create(spec, ctx) {
+    const s = spec as unknown as { in: string; out: string };
+    const c = ctxOf(ctx, spec.name);
+    const res = specResource(ctx, spec);
+    const wire = resourceOf(ctx, "wire-rx");
+    const input = ctx.link(s.in);
+    const out = ctx.link(s.out);
+    const costs = ctx.costs.c;
+    const work = (start: number, n: number) => {
+      const before = out.tail();
+      const taken = ctx.k.echoBurst(c, n);
+      const m = (out.tail() - before) >>> 0;
+      if (m > 0) {
+        const bytes = ringBytes(ctx, out.ring, before, m);
+        const sent = start + costs.peer_turnaround_ns;
+        const arrived = wire.runNs(sent, ((bytes + 24 * m) * 8) / ctx.linkGbps, "serialize").end;
+        out.publish(m >= costs.nic_window_frames ? arrived : arrived + costs.nic_window_ns);
+      }
+      return { end: start, taken };
+    };
+    new Stage(ctx, res, input, costs.napi_budget, work);
+    return { name: spec.name };
+  },
+};

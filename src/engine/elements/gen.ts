@@ -1,0 +1,64 @@
+// Generator: the peer on the wire (rx: frames arrive at the offered rate, serialized at link
+// rate, handed to the NIC in write-back windows of at most nic_window_frames frames or
+// nic_window_ns) or the consumer's application (tx: frames handed to its stack, which charges
+// its per-packet cost). The Wasm kernel paces, stamps (arrival ns) and builds the frames.
+import * as P from "../../../assembly/pathabi.ts";
+import { setU64, u64 } from "../context.ts";
+import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+
+export const gen: ElementKind = {
+  kind: "gen",
+  ports: (s) => ({ in: [], out: [(s as { out: string }).out] }),
+  create(spec, ctx) {
+    const c = ctxOf(ctx, spec.name);
+    const res = specResource(ctx, spec);
+    const out = ctx.link((spec as { out: string }).out);
+    const onWire = res.kind === "wire";
+    const u32 = ctx.u32;
+    const W = ctx.costs.c.nic_window_frames;
+    const Q = ctx.costs.c.nic_window_ns;
+    const psPerByte = onWire ? 8000 / ctx.linkGbps : 0;
+    u32[(c + P.G_FLAGS) >>> 2] |= P.GF_TIMED | (ctx.poisson ? P.GF_POISSON : 0);
+    u32[(c + P.G_PS_PER_BYTE) >>> 2] = Math.round(psPerByte);
+    u32[(c + P.G_RNG2) >>> 2] = ((ctx.seed(spec.name) * 2246822519) >>> 0) || 1;
+    setU64(ctx, c + P.G_GAP_PS, 1e12 / ctx.ratePps);
+    setU64(ctx, c + P.G_LIMIT, ctx.count);
+    setU64(ctx, c + P.G_NEXT_PS, 0);
+    setU64(ctx, c + P.G_WIRE_PS, 0);
+    setU64(ctx, c + P.G_CLOCK_PS, 0);
+    let bytes = 0;
+    const window = (t: number): void => {
+      if (t >= ctx.offerUntilNs) return;
+      if (ctx.count > 0 && u64(ctx, c + P.G_SENT) >= ctx.count) return;
+      const until = Math.min(t + Q, ctx.offerUntilNs);
+      setU64(ctx, c + P.G_UNTIL_NS, until);
+      const n = ctx.k.genBurst(c, W);
+      const nextStart = u64(ctx, c + P.G_NEXT_PS) / 1000;
+      if (n === 0) {
+        ctx.q.push(Math.max(until, nextStart, t + 1), window);
+        return;
+      }
+      const last = u64(ctx, c + P.G_LAST_NS);
+      const b = u64(ctx, c + P.G_BYTES);
+      const db = b - bytes;
+      bytes = b;
+      let end: number;
+      if (onWire) {
+        // Descriptor write-back coalescing: the window closes when full or when its timer expires.
+        end = n >= W ? last : until;
+        res.cycles.serialize = (res.cycles.serialize ?? 0) + ((db + 24 * n) * psPerByte) / 1000;
+        res.busyNs += ((db + 24 * n) * psPerByte) / 1000;
+      } else {
+        // The application's frames go through its stack as they are sent.
+        res.sleeping = false;
+        end = chargeBatch(ctx, res, spec, last, n).end;
+      }
+      out.publish(end);
+      ctx.q.push(Math.max(onWire ? end : last, nextStart, t + 1), window);
+    };
+    return {
+      name: spec.name,
+      start: () => ctx.q.push(0, window),
+    };
+  },
+};

@@ -1,0 +1,44 @@
+// Guest virtio-net receive: the backend's notification (injected) starts a NAPI poll on the vCPU
+// that takes the used buffers (the Wasm kernel checks each frame and re-posts the buffer), and
+// kicks the backend when the kernel says it must (EVENT_IDX): a kick is a VM exit.
+import * as P from "../../../assembly/pathabi.ts";
+import { Napi } from "../activation.ts";
+import { setU64, u64 } from "../context.ts";
+import { inject } from "../irq.ts";
+import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+
+export const guestRx: ElementKind = {
+  kind: "guest-rx",
+  ports: (s) => ({ in: [`${(s as { vq: string }).vq}.used`], out: [] }),
+  create(spec, ctx) {
+    const s = spec as unknown as { vq: string; sink: string };
+    const vq = ctxOf(ctx, spec.name);
+    const res = specResource(ctx, spec);
+    const used = ctx.link(`${s.vq}.used`);
+    const c = ctx.costs.c;
+    const u32 = ctx.u32;
+    const sinkCtx = u32[(vq + P.V_SINK) >>> 2];
+    const clock = ctx.clockWord(s.sink);
+    u32[(sinkCtx + P.S_CLOCK) >>> 2] = clock;
+    u32[(sinkCtx + P.S_WARMUP_US) >>> 2] = Math.floor(ctx.warmupNs / 1000);
+    const work = (start: number, n: number) => {
+      const span = chargeBatch(ctx, res, spec, start, n);
+      setU64(ctx, clock, start + span.batchNs);
+      u32[(sinkCtx + P.S_PKT_PS) >>> 2] = Math.round(span.perPacketNs * 1000);
+      const kicks0 = u64(ctx, vq + P.V_KICKS);
+      const taken = ctx.k.vqGuestRxBurst(vq, n);
+      let end = span.end;
+      const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
+      if (kicks > 0) {
+        ctx.events.kicks += kicks;
+        ctx.events.vm_exits += kicks;
+        end = res.run(end, c.kick_exit_cycles * kicks, "kick").end;
+        used.kick?.(end);
+      }
+      return { end, taken };
+    };
+    const napi = new Napi(ctx, res, used, c.napi_budget, work, { itrNs: 0, raisedBySource: true });
+    used.notify = (t) => inject(ctx, res, t, napi.raise);
+    return { name: spec.name };
+  },
+};

@@ -1,0 +1,42 @@
+// Guest virtio-net transmit: copies the stack's frames into its transmit buffers, posts them on
+// the avail ring and kicks when the kernel says the backend asked for it (a VM exit). The
+// backend's completion notification is injected back into the vCPU.
+import * as P from "../../../assembly/pathabi.ts";
+import { R_HEAD } from "../../../assembly/abi.ts";
+import { Stage } from "../activation.ts";
+import { u64 } from "../context.ts";
+import { idle, inject } from "../irq.ts";
+import { chargeBatch, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
+
+export const guestTx: ElementKind = {
+  kind: "guest-tx",
+  ports: (s) => ({ in: [(s as { in: string }).in], out: [`${(s as { vq: string }).vq}.avail`] }),
+  create(spec, ctx) {
+    const s = spec as unknown as { in: string; vq: string };
+    const vq = ctxOf(ctx, spec.name);
+    const res = specResource(ctx, spec);
+    const input = ctx.link(s.in);
+    const avail = ctx.link(`${s.vq}.avail`);
+    const c = ctx.costs.c;
+    avail.notify = (t) => inject(ctx, res, t, (t2) => idle(ctx, res, t2));
+    const work = (start: number, n: number) => {
+      const head0 = ctx.u32[(input.ring + R_HEAD) >>> 2];
+      const bytes = ringBytes(ctx, input.ring, head0, n);
+      const kicks0 = u64(ctx, vq + P.V_KICKS);
+      ctx.k.vqGuestTxBurst(vq, n);
+      const taken = (ctx.u32[(input.ring + R_HEAD) >>> 2] - head0) >>> 0;
+      let end = chargeBatch(ctx, res, spec, start, taken).end;
+      end = res.runNs(end, taken * c.copy_fixed_ns + (bytes * taken) / n / c.copy_gbytes_per_s, "copy").end;
+      const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
+      if (kicks > 0) {
+        ctx.events.kicks += kicks;
+        ctx.events.vm_exits += kicks;
+        end = res.run(end, c.kick_exit_cycles * kicks, "kick").end;
+      }
+      avail.publish(end);
+      return { end, taken };
+    };
+    new Stage(ctx, res, input, c.napi_budget, work);
+    return { name: spec.name };
+  },
+};

@@ -1,0 +1,51 @@
+// The NIC's transmit side for the consumer's pool: after the doorbell, the NIC fetches the
+// descriptors and the frames over PCIe (two round trips plus the transfer), the embedded switch
+// (vebTxBurst: Tx gates, anti-spoof, loopback or wire) runs on the NIC pipeline, the frames go to
+// the wire or, looped back, are DMA'd into the peer pool's ring; the completions are written back.
+import { R_HEAD } from "../../../assembly/abi.ts";
+import { Stage } from "../activation.ts";
+import { resourceOf } from "../context.ts";
+import { dmaNs, type ElementKind, Iotlb, ringBytes, specResource } from "./common.ts";
+
+export const vebTx: ElementKind = {
+  kind: "veb-tx",
+  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  create(spec, ctx) {
+    const s = spec as unknown as { in: string; out: string };
+    const nic = specResource(ctx, spec);
+    const down = resourceOf(ctx, "pcie-down");
+    const up = resourceOf(ctx, "pcie-up");
+    const input = ctx.link(s.in);
+    const out = ctx.link(s.out);
+    const pool = ctx.built.nic?.pool ?? 0;
+    const readIotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
+    const writeIotlb = ctx.path.nic.peerAssigned ? new Iotlb(ctx) : null;
+    const c = ctx.costs.c;
+    const work = (start: number, n: number) => {
+      const ring = input.ring;
+      const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
+      let e0 = down.runNs(start, dmaNs(ctx, bytes, n), "dma").end;
+      if (readIotlb) e0 = down.runNs(e0, readIotlb.missNs(n), "iotlb").end;
+      const fetched = e0 + 2 * c.pcie_rtt_ns; // descriptor fetch, then payload fetch
+      if (out.ring) out.applyLimit(fetched);
+      const before = out.tail();
+      const taken = ctx.k.vebTxBurst(pool, 0, n);
+      const e1 = nic.runNs(fetched, n * c.nic_pkt_ns + bytes * c.nic_byte_ns, "switch").end;
+      const m = (out.tail() - before) >>> 0;
+      if (m > 0) {
+        if (out.name === "wire.out") out.publish(e1);
+        else {
+          // Looped back: DMA into the peer pool's receive ring.
+          const b = ringBytes(ctx, out.ring, before, m);
+          let e2 = up.runNs(e1, dmaNs(ctx, b, m), "dma").end;
+          if (writeIotlb) e2 = up.runNs(e2, writeIotlb.missNs(m), "iotlb").end;
+          out.publish(e2 + c.pcie_rtt_ns / 2);
+        }
+      }
+      if (taken > 0) input.completed?.(e1 + c.pcie_rtt_ns / 2, taken);
+      return { end: e1, taken };
+    };
+    new Stage(ctx, nic, input, 1 << 16, work);
+    return { name: spec.name };
+  },
+};

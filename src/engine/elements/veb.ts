@@ -1,0 +1,46 @@
+// The NIC's receive side: the embedded switch (wireRxBurst: parse, pool select, RSS, replication)
+// on the frames of a write-back window, priced on the NIC pipeline (per packet and per byte,
+// shared with transmit and VF-to-VF loopback), then DMA to host memory over PCIe (payload TLPs,
+// descriptor write-back, IOTLB misses for an assigned device). Descriptors are ready half a PCIe
+// round trip after the DMA. A ring with no room at that time (the driver's refills not yet seen)
+// drops: the switch counts "no descriptor".
+import { R_HEAD } from "../../../assembly/abi.ts";
+import { Stage } from "../activation.ts";
+import { resourceOf } from "../context.ts";
+import type { Link } from "../link.ts";
+import { dmaNs, type ElementKind, Iotlb, ringBytes, specResource } from "./common.ts";
+
+export const veb: ElementKind = {
+  kind: "veb",
+  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  create(spec, ctx) {
+    const s = spec as unknown as { in: string; out: string };
+    const nic = specResource(ctx, spec);
+    const pcie = resourceOf(ctx, "pcie-up");
+    const input = ctx.link(s.in);
+    const outs: Link[] = [ctx.link(s.out)];
+    const iotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
+    const c = ctx.costs.c;
+    const work = (start: number, n: number) => {
+      const ring = input.ring;
+      const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
+      const before = outs.map((l) => {
+        l.applyLimit(start);
+        return l.tail();
+      });
+      const taken = ctx.k.wireRxBurst(n);
+      const e1 = nic.runNs(start, n * c.nic_pkt_ns + bytes * c.nic_byte_ns, "switch").end;
+      for (const [i, l] of outs.entries()) {
+        const m = (l.tail() - before[i]) >>> 0;
+        if (m === 0) continue;
+        const b = ringBytes(ctx, l.ring, before[i], m);
+        let e2 = pcie.runNs(e1, dmaNs(ctx, b, m), "dma").end;
+        if (iotlb) e2 = pcie.runNs(e2, iotlb.missNs(m), "iotlb").end;
+        l.publish(e2 + c.pcie_rtt_ns / 2);
+      }
+      return { end: e1, taken };
+    };
+    new Stage(ctx, nic, input, 1 << 16, work);
+    return { name: spec.name };
+  },
+};

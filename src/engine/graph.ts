@@ -1,0 +1,191 @@
+// Builds a path graph for one simulation: a host from the iovctl.conf (VFs through the control
+// plane), the NIC switch programmed from its VF records, rings and element contexts laid out in
+// one shared memory (src/paths/run.ts preparePath + src/paths/build.ts), the kernels, the
+// resources and links, and every element's runtime from the registry. Generic: no kind switch.
+import * as P from "../../assembly/pathabi.ts";
+import { UserError } from "../errors.ts";
+import type { Costs } from "../model/costs.ts";
+import type { BuiltPath } from "../paths/build.ts";
+import { instantiatePathKernels } from "../paths/kernels.ts";
+import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
+import { layoutGraph } from "../paths/path-graphs.ts";
+import { preparePath, type RunOptions } from "../paths/run.ts";
+import { setupHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
+import { createMemory, loadModuleSync } from "../switch/wasm.ts";
+import { buildTemplates, defaultProfile, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
+import type { SimContext } from "./context.ts";
+import type { ElementRuntime } from "./elements/common.ts";
+import { Link, type Notify } from "./link.ts";
+import { EventQueue } from "./queue.ts";
+import { elementKind } from "./registry.ts";
+import { Resource } from "./resource.ts";
+
+/** The host on the wire (the peer that sends to and receives from the consumer). */
+export const WIRE_PEER_MAC = "02:00:00:00:ff:01";
+/** The whole-PF passthrough path uses a second port without SR-IOV. */
+export const SECOND_PORT = "ix0";
+
+export interface GraphOptions {
+  path: EnginePath;
+  elements: Array<{ dir: "rx" | "tx"; el: EngineElement }>;
+  traffic: TrafficProfile;
+  /** Templates of the transmit direction (default: from `traffic` with the consumer as source). */
+  txTemplates?: TemplateSet;
+  costs: Costs;
+  ratePps: number;
+  poisson: boolean;
+  offerUntilNs: number;
+  warmupNs: number;
+  count: number;
+  seed: number;
+  linkGbps?: number;
+  config?: { text: string; file: string };
+}
+
+export interface BuiltGraph {
+  ctx: SimContext;
+  runtimes: ElementRuntime[];
+  templates: TemplateSet;
+}
+
+let shared: { memory: WebAssembly.Memory; module: WebAssembly.Module; heapBase: number } | undefined;
+
+/** One memory and module per process, reused run after run (the layout clears what it used). */
+function engineMemory() {
+  if (!shared) {
+    const module = loadModuleSync();
+    const memory = createMemory(512);
+    shared = { memory, module, heapBase: instantiatePathKernels(module, memory).heapBase };
+  }
+  return shared;
+}
+
+function missing(what: string): never {
+  throw new UserError("E_CONFIG", `the iovctl.conf creates no ${what}`);
+}
+
+/** The NIC binding of a path resolved on a host: switch pool, MACs. */
+function bindNic(path: EnginePath, config?: { text: string; file: string }) {
+  const ph = setupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf");
+  const b = path.nic;
+  const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);
+  if (!pf) missing(`port ${b.port === "main" ? ph.pf : SECOND_PORT}`);
+  const vf = (which: "host-vf" | "ppt-vf") =>
+    which === "host-vf"
+      ? (ph.jailVf ?? missing("non-passthrough VF for the jail"))
+      : (ph.vmVf ?? missing("passthrough VF for the VM"));
+  const consumer = b.pool === "pf" ? ("pf" as const) : vf(b.pool).index;
+  const poolMac = b.pool === "pf" ? pf.mac : (vf(b.pool).effectiveMac ?? missing("VF MAC"));
+  const mac = b.mac === "pool" ? poolMac : b.mac;
+  const peer = b.peer ? vf(b.peer) : undefined;
+  const nic: NonNullable<RunOptions["nic"]> = {
+    pf,
+    consumer,
+    ...(b.promiscuous ? { promiscuous: true } : {}),
+    ...(peer ? { peer: peer.index } : {}),
+  };
+  return { nic, mac, peerMac: peer?.effectiveMac ?? WIRE_PEER_MAC, linkGbps: ph.linkGbps };
+}
+
+export function buildGraph(o: GraphOptions): BuiltGraph {
+  const eng = engineMemory();
+  const bound = bindNic(o.path, o.config);
+  const linkGbps = o.linkGbps ?? bound.linkGbps;
+  const traffic = defaultProfile({ ...o.traffic, dstMac: bound.mac, srcMac: WIRE_PEER_MAC, seed: o.seed });
+  const txTraffic = defaultProfile({ ...o.traffic, srcMac: bound.mac, dstMac: bound.peerMac, seed: o.seed + 1 });
+  const templates = buildTemplates(traffic);
+  const { built } = preparePath(eng as never, layoutGraph(o.path), {
+    traffic,
+    txTraffic,
+    templates,
+    ...(o.txTemplates ? {} : {}),
+    elements: o.elements,
+    itrUs: o.costs.c.itr_us,
+    nic: bound.nic,
+    singleQueue: true,
+    eventIdx: true,
+  });
+  if (o.txTemplates) throw new Error("txTemplates: not supported yet");
+  const { k } = instantiatePathKernels(eng.module, eng.memory);
+  if (built.nic && k.init(built.layout.header) !== 0) throw new Error("switch kernels refused the layout header");
+  const q = new EventQueue();
+  const clocks = built.layout.addRegion("engine:clocks", 64 * 8, 64).offset;
+  // Views after the last region (a grown memory detaches older views).
+  const u32 = new Uint32Array(eng.memory.buffer);
+  const u16 = new Uint16Array(eng.memory.buffer);
+  const resources = new Map<string, Resource>();
+  for (const r of o.path.resources)
+    resources.set(
+      r.name,
+      new Resource(r.name, r.kind, r.kind === "core" || r.kind === "vcpu" || r.kind === "vhost" ? o.costs.c.cpu_ghz : 1),
+    );
+  const schedule = (t: number, n: Notify) => q.push(t, n);
+  const links = new Map<string, Link>();
+  let nClocks = 0;
+  const link = (name: string): Link => {
+    const have = links.get(name);
+    if (have) return have;
+    const l = makeLink(built, u32, u16, name, schedule, o.path.name);
+    links.set(name, l);
+    return l;
+  };
+  const ctx: SimContext = {
+    q,
+    k,
+    mem: eng.memory,
+    u32,
+    u16,
+    costs: o.costs,
+    built,
+    path: o.path,
+    resources,
+    link,
+    events: { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 },
+    offerUntilNs: o.offerUntilNs,
+    warmupNs: o.warmupNs,
+    linkGbps,
+    clockWord: () => {
+      if (nClocks >= 64) throw new Error("more than 64 consumer clocks");
+      return clocks + 8 * nClocks++;
+    },
+    count: o.count,
+    ratePps: o.ratePps,
+    poisson: o.poisson,
+    seed: (name: string) => {
+      let h = (o.seed ^ 0x9e3779b9) >>> 0;
+      for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+      return h;
+    },
+    notes: [],
+  };
+  const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
+  return { ctx, runtimes, templates };
+}
+
+/** A link by name: a ring the layout made, or a virtqueue's used/avail index ("vq0.used"). */
+function makeLink(
+  built: BuiltPath,
+  u32: Uint32Array,
+  u16: Uint16Array,
+  name: string,
+  schedule: (t: number, n: Notify) => void,
+  path: string,
+): Link {
+  const ring = built.links.get(name);
+  if (ring !== undefined) return Link.ring(name, u32, ring, schedule);
+  const m = /^(.+)\.(used|avail)$/.exec(name);
+  const vq = m ? built.ctx.get(m[1]) : undefined;
+  if (m && vq !== undefined) {
+    const idxAddr = u32[(vq + (m[2] === "used" ? P.V_USED : P.V_AVAIL)) >>> 2] + 2;
+    const own = (vq + (m[2] === "used" ? P.V_LAST_USED : P.V_LAST_AVAIL)) >>> 2;
+    return new Link(
+      name,
+      u32,
+      () => u16[idxAddr >>> 1],
+      () => u32[own] & 0xffff,
+      65536,
+      schedule,
+    );
+  }
+  throw new Error(`path ${path}: no link named ${name}`);
+}

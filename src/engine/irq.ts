@@ -1,0 +1,93 @@
+// Interrupt delivery and idling, as events in virtual time.
+// Bare metal: the MSI lands on the consumer's core (irq cost) and the handler runs.
+// Assigned device (bhyve ppt): the MSI lands on a host core (pptintr: host irq cost), is injected
+// into the guest's vLAPIC (injection cost); a halted vCPU must be woken (wake-up latency, unless
+// the host is still halt-polling); a running one takes it posted (APICv, residual cost) or through
+// an exit; then the guest's handler, and an EOI exit where the profile has one.
+// A vCPU with nothing left to do halts (HLT exit).
+import { type SimContext, resourceOf } from "./context.ts";
+import type { Resource } from "./resource.ts";
+
+/** Wakes a halted vCPU or sleeping thread at `t` if needed; returns when it can run. */
+export function wake(ctx: SimContext, r: Resource, t: number): number {
+  if (!r.sleeping) return t;
+  r.sleeping = false;
+  const c = ctx.costs.c;
+  if (r.kind === "vcpu") {
+    if (t - r.sleptAt < c.halt_poll_ns) return t; // still halt-polling: no trip through the scheduler
+    ctx.events.wakeups++;
+    return r.stall(t, c.wakeup_ns, "wakeup").end;
+  }
+  ctx.events.wakeups++;
+  return r.stall(t, c.thread_wakeup_ns, "wakeup").end;
+}
+
+/**
+ * Injects an interrupt into the vCPU `vcpu` at `t` (the host side already paid) and runs the
+ * guest's handler; `then` runs when the guest can poll.
+ */
+export function inject(ctx: SimContext, vcpu: Resource, t: number, then: (t: number) => void): void {
+  const c = ctx.costs.c;
+  ctx.events.injections++;
+  let at = t;
+  if (vcpu.sleeping) at = wake(ctx, vcpu, t);
+  else if (c.posted_interrupts) at = vcpu.run(t, c.posted_injection_cycles, "injection").end;
+  else {
+    ctx.events.vm_exits++;
+    at = vcpu.run(t, c.exit_cycles, "exit").end;
+  }
+  at = vcpu.run(at, c.guest_irq_cycles, "irq").end;
+  if (c.eoi_exits) {
+    ctx.events.vm_exits++;
+    at = vcpu.run(at, c.exit_cycles, "exit").end;
+  }
+  ctx.q.push(at, then);
+}
+
+/** A device interrupt for an element running on `on`, raised at `t`. */
+export function deviceInterrupt(
+  ctx: SimContext,
+  on: Resource,
+  irqHost: string | undefined,
+  t: number,
+  then: (t: number) => void,
+): void {
+  const c = ctx.costs.c;
+  ctx.events.interrupts++;
+  if (on.kind !== "vcpu") {
+    const at = wake(ctx, on, t);
+    ctx.q.push(on.run(at, c.host_irq_cycles, "irq").end, then);
+    return;
+  }
+  if (irqHost && c.device_irq_via_host) {
+    // pptintr on the host core, then lapic_intr_msi into the guest's vLAPIC.
+    const host = resourceOf(ctx, irqHost);
+    const a = host.run(t, c.host_irq_cycles, "irq").end;
+    const b = host.run(a, c.injection_cycles, "injection").end;
+    inject(ctx, on, b, then);
+    return;
+  }
+  inject(ctx, on, t, then);
+}
+
+/** The element on `r` has no more work at `t`: a vCPU with nothing else pending halts. */
+export function idle(ctx: SimContext, r: Resource, t: number): void {
+  if (r.kind !== "vcpu" && r.kind !== "vhost") return;
+  const check = (now: number): void => {
+    if (r.sleeping || r.active > 0) return;
+    if (r.busyUntil > now) {
+      ctx.q.push(r.busyUntil, check);
+      return;
+    }
+    if (r.kind === "vcpu") {
+      ctx.events.vm_exits++;
+      const end = r.run(now, ctx.costs.c.exit_cycles, "exit").end; // HLT exit
+      r.sleeping = true;
+      r.sleptAt = end;
+    } else {
+      r.sleeping = true; // a backend thread blocks until the next wake-up
+      r.sleptAt = now;
+    }
+  };
+  ctx.q.push(t, check);
+}

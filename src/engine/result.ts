@@ -1,0 +1,135 @@
+// Reads what a run produced into a SimResult: delivery and loss over the measured window,
+// latency percentiles from the sinks' histograms, resource use by event kind, event totals,
+// conservation (every frame offered: delivered per copy, dropped with a reason, or in flight).
+import * as P from "../../assembly/pathabi.ts";
+import { conservation as countFrames } from "../paths/run.ts";
+import { type SimContext, u64 } from "./context.ts";
+import type { EventTotals, ResourceUse, SimResult } from "./types.ts";
+
+/** Lower bound (ns) of a histogram bucket (mirror of assembly/sink.ts latBucket). */
+export function bucketLow(b: number): number {
+  const S = P.HIST_SUB;
+  if (b < S) return b;
+  const e = Math.floor((b - S) / S) + 4;
+  return 2 ** e + ((b - S) % S) * 2 ** (e - 4);
+}
+
+/** Midpoint of a bucket: the reported value (within ±3.2 % of any value in it). */
+function bucketMid(b: number): number {
+  return b < P.HIST_SUB ? b : (bucketLow(b) + bucketLow(b + 1) - 1) / 2;
+}
+
+export function percentileNs(hist: Float64Array, q: number): number {
+  let total = 0;
+  for (const v of hist) total += v;
+  if (total === 0) return 0;
+  const want = Math.ceil(total * q);
+  let acc = 0;
+  for (let b = 0; b < hist.length; b++) {
+    acc += hist[b];
+    if (acc >= want) return bucketMid(b);
+  }
+  return bucketMid(hist.length - 1);
+}
+
+export interface SinkTotals {
+  packets: number;
+  measured: number;
+  latSum: number;
+  latMax: number;
+  bad: number;
+  reordered: number;
+  hist: Float64Array;
+}
+
+export function readSinks(ctx: SimContext, names: readonly string[]): SinkTotals {
+  const dv = new DataView(ctx.mem.buffer);
+  const t: SinkTotals = {
+    packets: 0,
+    measured: 0,
+    latSum: 0,
+    latMax: 0,
+    bad: 0,
+    reordered: 0,
+    hist: new Float64Array(P.HIST_BUCKETS),
+  };
+  for (const s of names) {
+    const c = ctx.built.ctx.get(s);
+    if (c === undefined) continue;
+    t.packets += u64(ctx, c + P.S_PACKETS);
+    t.measured += u64(ctx, c + P.S_MEASURED);
+    t.latSum += u64(ctx, c + P.S_LAT_SUM);
+    t.latMax = Math.max(t.latMax, u64(ctx, c + P.S_LAT_MAX));
+    t.bad += u64(ctx, c + P.S_BAD);
+    t.reordered += u64(ctx, c + P.S_REORDER);
+    for (let b = 0; b < P.HIST_BUCKETS; b++) t.hist[b] += Number(dv.getBigUint64(c + P.S_HIST + 8 * b, true));
+  }
+  return t;
+}
+
+export function collect(
+  ctx: SimContext,
+  o: { path: string; direction: SimResult["direction"]; sentAtWarmup: number; endNs: number; wallMs: number },
+): SimResult {
+  const gens = ctx.built.gens.map((g) => ctx.built.ctx.get(g)!);
+  let sent = 0;
+  let bytes = 0;
+  for (const g of gens) {
+    sent += u64(ctx, g + P.G_SENT);
+    bytes += u64(ctx, g + P.G_BYTES);
+  }
+  const sinks = readSinks(ctx, ctx.built.sinks);
+  const measuredNs = Math.max(1, ctx.offerUntilNs - ctx.warmupNs);
+  const offered = sent - o.sentAtWarmup;
+  const virtualNs = Math.max(o.endNs, ctx.offerUntilNs);
+  const perS = (n: number) => (n * 1e9) / measuredNs;
+  const resources: ResourceUse[] = [];
+  for (const r of ctx.resources.values()) {
+    const total = Object.values(r.cycles).reduce((a, b) => a + b, 0);
+    const by: Record<string, number> = {};
+    for (const [k, v] of Object.entries(r.cycles)) by[k] = sinks.packets > 0 ? v / sinks.packets : 0;
+    resources.push({
+      resource: r.name,
+      kind: r.kind,
+      utilization: Math.min(1, r.busyNs / virtualNs),
+      cycles_per_packet: sinks.packets > 0 ? total / sinks.packets : 0,
+      by_event: by,
+    });
+  }
+  let bottleneck = resources[0]?.resource ?? "none";
+  let best = -1;
+  for (const r of resources)
+    if (r.utilization > best) {
+      best = r.utilization;
+      bottleneck = r.resource;
+    }
+  const ev = ctx.events;
+  const eps = {} as EventTotals;
+  for (const k of Object.keys(ev) as (keyof EventTotals)[]) eps[k] = (ev[k] * 1e9) / virtualNs;
+  const cons = countFrames(ctx.built);
+  const lat = (ns: number) => ns / 1000;
+  return {
+    path: o.path,
+    direction: o.direction,
+    frameBytes: sent > 0 ? bytes / sent + 4 : 0,
+    offered_pps: perS(offered),
+    delivered_pps: perS(sinks.measured),
+    loss_ratio: offered > 0 ? Math.max(0, 1 - sinks.measured / offered) : 0,
+    latency_us: {
+      p50: lat(percentileNs(sinks.hist, 0.5)),
+      p90: lat(percentileNs(sinks.hist, 0.9)),
+      p99: lat(percentileNs(sinks.hist, 0.99)),
+      p999: lat(percentileNs(sinks.hist, 0.999)),
+      max: lat(sinks.latMax),
+      mean: sinks.measured > 0 ? lat(sinks.latSum / sinks.measured) : 0,
+    },
+    resources,
+    bottleneck,
+    events: { ...ev },
+    events_per_s: eps,
+    conservation: { ...cons, copies: cons.copies ?? 0 },
+    integrity: { bad: sinks.bad, reordered: sinks.reordered },
+    virtual_ns: virtualNs,
+    simulator: { frames: sent, events: ctx.q.popped, wall_ms: o.wallMs },
+  };
+}

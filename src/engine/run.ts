@@ -1,0 +1,35 @@
+// Runs a built graph: the generators start, then events run in (time, sequence) order until
+// nothing is left or the drain limit after the offered window is reached (frames still queued
+// then count as in flight).
+import * as P from "../../assembly/pathabi.ts";
+import { u64 } from "./context.ts";
+import type { BuiltGraph } from "./graph.ts";
+
+/** After offering stops, the run drains for at most this much virtual time. */
+export const DRAIN_NS = 50_000_000;
+
+export interface RunState {
+  sentAtWarmup: number;
+  endNs: number;
+}
+
+export function runGraph(g: BuiltGraph, stopNs = g.ctx.offerUntilNs + DRAIN_NS): RunState {
+  const { ctx } = g;
+  const state: RunState = { sentAtWarmup: 0, endNs: 0 };
+  const gens = ctx.built.gens.map((n) => ctx.built.ctx.get(n)!);
+  ctx.q.push(ctx.warmupNs, () => {
+    state.sentAtWarmup = gens.reduce((a, c) => a + u64(ctx, c + P.G_SENT), 0);
+  });
+  for (const r of g.runtimes) r.start?.();
+  runUntil(g, stopNs, state);
+  return state;
+}
+
+/** Runs events up to virtual time `t` (ping steps through its intervals with it). */
+export function runUntil(g: BuiltGraph, t: number, state: RunState): void {
+  const q = g.ctx.q;
+  while (q.size > 0 && q.peekTime() <= t) {
+    state.endNs = q.peekTime();
+    q.runNext();
+  }
+}

@@ -1,0 +1,60 @@
+// One simulation: a path at one offered load, run to completion in virtual time on real frames.
+// Synchronous and single-threaded (deterministic by construction). The Wasm module must be built:
+// `await ensureKernels()` once (the CLI and tests do), or `npm run build:wasm`.
+import { UserError } from "../errors.ts";
+import { loadCosts } from "../model/costs.ts";
+import { ENGINE_PATH_NAMES, type EngineElement, enginePath } from "../paths/path-graphs.ts";
+import { loadModule } from "../switch/wasm.ts";
+import { buildGraph } from "./graph.ts";
+import { collect } from "./result.ts";
+import { runGraph } from "./run.ts";
+import type { Direction, ScenarioSpec, SimResult } from "./types.ts";
+
+/** Builds (if needed) and compiles the kernels; call once before simulate(). */
+export async function ensureKernels(): Promise<void> {
+  await loadModule();
+}
+
+export function pathElements(name: string, direction: Direction): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
+  const path = enginePath(name);
+  if (!path) throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  if (direction !== "tx" && !path.rx)
+    throw new UserError("E_USAGE", `path ${name} only transmits (direction tx), not ${direction}`);
+  const out: Array<{ dir: "rx" | "tx"; el: EngineElement }> = [];
+  if (direction !== "tx") for (const el of path.rx ?? []) out.push({ dir: "rx", el });
+  if (direction !== "rx") for (const el of path.tx) out.push({ dir: "tx", el });
+  return out;
+}
+
+export function simulate(spec: ScenarioSpec): SimResult {
+  const t0 = performance.now();
+  const path = enginePath(spec.path);
+  if (!path) throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  if (!(spec.ratePps > 0)) throw new UserError("E_USAGE", `rate must be > 0 frames/s (got ${spec.ratePps})`);
+  if (!(spec.durationNs > 0)) throw new UserError("E_USAGE", `duration must be > 0 ns (got ${spec.durationNs})`);
+  const warmupNs = spec.warmupNs ?? 0;
+  if (warmupNs < 0 || warmupNs >= spec.durationNs)
+    throw new UserError("E_USAGE", `warm-up (${warmupNs} ns) must lie inside the duration (${spec.durationNs} ns)`);
+  const g = buildGraph({
+    path,
+    elements: pathElements(spec.path, spec.direction),
+    traffic: spec.traffic,
+    costs: loadCosts(spec.profile),
+    ratePps: spec.ratePps,
+    poisson: spec.arrival === "poisson",
+    offerUntilNs: spec.durationNs,
+    warmupNs,
+    count: spec.count ?? 0,
+    seed: spec.seed,
+    linkGbps: spec.linkGbps,
+    config: spec.config,
+  });
+  const state = runGraph(g);
+  return collect(g.ctx, {
+    path: spec.path,
+    direction: spec.direction,
+    sentAtWarmup: state.sentAtWarmup,
+    endNs: state.endNs,
+    wallMs: performance.now() - t0,
+  });
+}

@@ -1,0 +1,187 @@
+// Cost profiles of the virtual-time engine (src/model/costs/*.json, or a user's file): every
+// constant has a value, a unit, a range [low, high] from its sources, the publication it comes
+// from, a tag (verified | secondary | derived | assumption) and a sentence on how it is used.
+// A profile may `extends` another and override some constants. Validated with zod; a bad file
+// is reported with the JSON path of each problem (and line:column when it is not JSON).
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { UserError } from "../errors.ts";
+
+export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
+
+const constantSchema = z
+  .object({
+    value: z.number().finite().nonnegative(),
+    unit: z.string().min(1),
+    range: z.tuple([z.number().finite(), z.number().finite()]),
+    tag: z.enum(COST_TAGS),
+    source: z
+      .string()
+      .min(10, "a source names the publication")
+      .refine((s) => !/performance-anchors/i.test(s), "cite the publication itself, not performance-anchors.md"),
+    use: z.string().min(5),
+  })
+  .strict()
+  .refine((c) => c.range[0] <= c.range[1], { message: "range low > high", path: ["range"] })
+  .refine((c) => c.value >= c.range[0] && c.value <= c.range[1], {
+    message: "value outside its range",
+    path: ["value"],
+  });
+
+/** The constants the engine reads (every profile, after `extends`, has all of them). */
+export const COST_NAMES = [
+  "cpu_ghz",
+  "host_irq_cycles",
+  "drv_rx_batch_cycles",
+  "drv_rx_pkt_cycles",
+  "stack_rx_cycles",
+  "stack_tx_cycles",
+  "drv_tx_pkt_cycles",
+  "tx_reap_pkt_cycles",
+  "doorbell_cycles",
+  "napi_budget",
+  "itr_us",
+  "nic_window_frames",
+  "nic_window_ns",
+  "nic_pkt_ns",
+  "nic_byte_ns",
+  "pcie_gbps",
+  "pcie_tlp_bytes",
+  "pcie_mps",
+  "pcie_rtt_ns",
+  "iotlb_lookups_per_packet",
+  "iotlb_miss_rate",
+  "iotlb_miss_rate_hugepage",
+  "hugepages",
+  "iotlb_miss_ns",
+  "exit_cycles",
+  "injection_cycles",
+  "posted_injection_cycles",
+  "guest_irq_cycles",
+  "posted_interrupts",
+  "device_irq_via_host",
+  "eoi_exits",
+  "wakeup_ns",
+  "halt_poll_ns",
+  "thread_wakeup_ns",
+  "kick_exit_cycles",
+  "vhost_pkt_cycles",
+  "copy_fixed_ns",
+  "copy_gbytes_per_s",
+  "bridge_cycles",
+  "epair_cycles",
+  "tap_cycles",
+  "peer_turnaround_ns",
+] as const;
+export type CostName = (typeof COST_NAMES)[number];
+const FLAGS: CostName[] = ["posted_interrupts", "device_irq_via_host", "eoi_exits", "hugepages"];
+const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "pcie_gbps", "pcie_mps", "copy_gbytes_per_s"];
+
+const fileSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().min(1),
+    extends: z.string().optional(),
+    constants: z.record(z.string(), constantSchema),
+  })
+  .strict();
+
+export type CostConstant = z.infer<typeof constantSchema>;
+
+export interface Costs {
+  name: string;
+  description: string;
+  origin: string;
+  c: Record<CostName, number>;
+  constants: Record<string, CostConstant>;
+}
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), "costs");
+
+export function costProfileNames(): string[] {
+  return readdirSync(DIR)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+  let s = "$";
+  for (const p of path) s += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+  return s;
+}
+
+/** Line and column of a JSON.parse error position in `text`. */
+function lineCol(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return "1:1";
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos).split("\n");
+  return `${before.length}:${before[before.length - 1].length + 1}`;
+}
+
+/** Validates one parsed profile file (with its `extends` chain resolved by `load`). */
+export function parseCosts(data: unknown, where: string, load = loadCosts): Costs {
+  const r = fileSchema.safeParse(data);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${where}: ${jsonPath(i.path)}: ${i.message}`);
+    throw new UserError("E_PROFILE", `invalid cost profile\n${lines.join("\n")}`);
+  }
+  const base = r.data.extends ? load(r.data.extends).constants : {};
+  const constants: Record<string, CostConstant> = { ...base, ...r.data.constants };
+  const problems: string[] = [];
+  for (const k of Object.keys(r.data.constants))
+    if (!(COST_NAMES as readonly string[]).includes(k))
+      problems.push(`${where}: $.constants.${k}: unknown constant (known: ${COST_NAMES.join(", ")})`);
+  const c = {} as Record<CostName, number>;
+  for (const k of COST_NAMES) {
+    const v = constants[k];
+    if (!v) {
+      problems.push(`${where}: $.constants.${k}: missing`);
+      continue;
+    }
+    if (FLAGS.includes(k) && v.value !== 0 && v.value !== 1)
+      problems.push(`${where}: $.constants.${k}.value: a flag is 0 or 1`);
+    if (POSITIVE.includes(k) && v.value <= 0) problems.push(`${where}: $.constants.${k}.value: must be > 0`);
+    c[k] = v.value;
+  }
+  if (problems.length > 0) throw new UserError("E_PROFILE", `invalid cost profile\n${problems.join("\n")}`);
+  return { name: r.data.name, description: r.data.description, origin: where, c, constants };
+}
+
+const cache = new Map<string, Costs>();
+
+/** A built-in profile by name, or a user's JSON file by path (errors name file:line:column). */
+export function loadCosts(nameOrFile = "bhyve"): Costs {
+  const hit = cache.get(nameOrFile);
+  if (hit) return hit;
+  const builtin = costProfileNames();
+  const isBuiltin = builtin.includes(nameOrFile);
+  const file = isBuiltin ? join(DIR, `${nameOrFile}.json`) : nameOrFile;
+  const where = isBuiltin ? `costs/${nameOrFile}.json` : nameOrFile;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new UserError("E_PROFILE", `--profile ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new UserError("E_PROFILE", `${where}:${lineCol(text, msg)}: not valid JSON: ${msg}`);
+  }
+  const p = parseCosts(data, where);
+  const out = isBuiltin ? { ...p, origin: "builtin" } : p;
+  cache.set(nameOrFile, out);
+  return out;
+}
+
+/** A copy of a profile with some constants replaced (tests, what-if studies). */
+export function withCosts(p: Costs, changes: Partial<Record<CostName, number>>): Costs {
+  return { ...p, c: { ...p.c, ...changes } };
+}

@@ -1,0 +1,367 @@
+// The packet paths of the virtual-time engine, as data: elements joined by named links, each
+// element bound to the resource it runs on and to the cost-profile entries it is charged per
+// batch and per packet, plus the path's NIC binding. The engine (src/engine) builds and runs any
+// such graph with generic loops; adding a path from existing elements touches this file only.
+// Element kinds and fields follow src/paths/graphs.ts (whose layout code, src/paths/build.ts,
+// lays out the rings and contexts in shared memory); `on`, `costs` and `irqHost` are the timing
+// binding the engine adds.
+import type { CostName } from "../model/costs.ts";
+import type { ResourceKind } from "../engine/resource.ts";
+import type { ElementSpec, PathGraph } from "./graphs.ts";
+
+/** Cost-profile entries charged per batch (one kernel call) and per packet of the batch. */
+export interface ElementCosts {
+  batch?: CostName[];
+  packet?: CostName[];
+}
+
+export type EngineElement = ElementSpec & {
+  /** Resource the element runs on. */
+  on: string;
+  costs?: ElementCosts;
+  /** The element's device interrupt lands on this host core first (ppt: pptintr, then injection). */
+  irqHost?: string;
+};
+
+/** Which switch pool a path's consumer owns, and where its frames go. */
+export interface NicBinding {
+  /** "main": the SR-IOV PF of the iovctl.conf; "second": a second port without SR-IOV (whole-PF passthrough). */
+  port: "main" | "second";
+  /** The consumer's pool: the PF, the host VF (for a jail) or the ppt VF (for a VM). */
+  pool: "pf" | "host-vf" | "ppt-vf";
+  /** Transmit looped back inside the NIC to this pool (vf-loopback). */
+  peer?: "host-vf" | "ppt-vf";
+  /** The consumer's MAC: its pool's, or one behind a bridge (a VM's virtio NIC, a jail's epair). */
+  mac: "pool" | string;
+  /** if_bridge members are promiscuous. */
+  promiscuous?: boolean;
+  /** DMA of this pool goes through the IOMMU (an assigned device): IOTLB look-ups. */
+  assigned: boolean;
+  /** DMA to the loopback peer's pool goes through the IOMMU. */
+  peerAssigned?: boolean;
+}
+
+export interface EnginePath {
+  name: string;
+  summary: string;
+  resources: Array<{ name: string; kind: ResourceKind }>;
+  nic: NicBinding;
+  /** Receive direction (null: transmit only). */
+  rx: EngineElement[] | null;
+  tx: EngineElement[];
+}
+
+const RX_DRIVER: ElementCosts = { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] };
+const TX_DRIVER: ElementCosts = { batch: ["doorbell_cycles"], packet: ["drv_tx_pkt_cycles"] };
+const APP_TX: ElementCosts = { packet: ["stack_tx_cycles"] };
+
+const wireGen: EngineElement = { kind: "gen", name: "gen", out: "wire", on: "wire-rx" };
+const vebRx = (pool: "pf" | "vf"): EngineElement => ({
+  kind: "veb",
+  name: "veb-rx",
+  in: "wire",
+  out: `${pool}.rx0`,
+  pool,
+  on: "nic",
+});
+const vebTx: EngineElement = { kind: "veb-tx", name: "veb-tx", in: "nic.tx", out: "wire.out", on: "nic" };
+const wirePeer: EngineElement = {
+  kind: "sink",
+  name: "wire-peer",
+  in: "wire.out",
+  role: "peer on the wire",
+  iotlbPerFrame: 0,
+  interrupts: false,
+  on: "wire-tx",
+};
+
+/** Transmit through a driver that owns a NIC queue pair, the consumer's stack on `cpu`. */
+function driverTx(driver: string, cpu: string, irqHost?: string): EngineElement[] {
+  return [
+    { kind: "gen", name: "gen-tx", out: "stack.tx", on: cpu, costs: APP_TX },
+    {
+      kind: "txdrv",
+      name: driver,
+      in: "stack.tx",
+      out: "nic.tx",
+      iotlbPerFrame: 0,
+      on: cpu,
+      costs: TX_DRIVER,
+      ...(irqHost ? { irqHost } : {}),
+    },
+    vebTx,
+    wirePeer,
+  ];
+}
+
+const directSink = (name: string, pool: "pf" | "vf", cpu: string, role: string, irqHost?: string): EngineElement => ({
+  kind: "sink",
+  name,
+  in: `${pool}.rx0`,
+  role,
+  iotlbPerFrame: 0,
+  interrupts: true,
+  on: cpu,
+  costs: RX_DRIVER,
+  ...(irqHost ? { irqHost } : {}),
+});
+
+const HOST = [
+  { name: "wire-rx", kind: "wire" },
+  { name: "wire-tx", kind: "wire" },
+  { name: "nic", kind: "nic" },
+  { name: "pcie-up", kind: "pcie" },
+  { name: "pcie-down", kind: "pcie" },
+  { name: "host-core0", kind: "core" },
+] as const;
+const WITH_VM = [...HOST, { name: "guest-vcpu0", kind: "vcpu" }] as const;
+
+export const ENGINE_PATHS: readonly EnginePath[] = [
+  {
+    name: "native",
+    summary: "PF in the host's network stack",
+    resources: [...HOST],
+    nic: { port: "main", pool: "pf", mac: "pool", assigned: false },
+    rx: [wireGen, vebRx("pf"), directSink("host-stack", "pf", "host-core0", "host stack (PF driver)")],
+    tx: driverTx("pf-tx", "host-core0"),
+  },
+  {
+    name: "jail-vf",
+    summary: "VF (iavf) moved into a vnet jail; the jail shares the host kernel and its cores",
+    resources: [...HOST],
+    nic: { port: "main", pool: "host-vf", mac: "pool", assigned: false },
+    rx: [wireGen, vebRx("vf"), directSink("jail-stack", "vf", "host-core0", "jail stack (iavf)")],
+    tx: driverTx("iavf-tx", "host-core0"),
+  },
+  {
+    name: "vm-vf",
+    summary: "VF passed through (ppt) to a bhyve VM: the host takes the interrupt, then injects",
+    resources: [...WITH_VM],
+    nic: { port: "main", pool: "ppt-vf", mac: "pool", assigned: true },
+    rx: [
+      wireGen,
+      vebRx("vf"),
+      directSink("guest-iavf", "vf", "guest-vcpu0", "guest stack (iavf in the VM)", "host-core0"),
+    ],
+    tx: driverTx("guest-iavf-tx", "guest-vcpu0", "host-core0"),
+  },
+  {
+    name: "passthrough",
+    summary: "whole PF of a second port passed through to one VM (no SR-IOV)",
+    resources: [...WITH_VM],
+    nic: { port: "second", pool: "pf", mac: "pool", assigned: true },
+    rx: [
+      wireGen,
+      vebRx("pf"),
+      directSink("guest-pf", "pf", "guest-vcpu0", "guest stack (PF driver in the VM)", "host-core0"),
+    ],
+    tx: driverTx("guest-pf-tx", "guest-vcpu0", "host-core0"),
+  },
+  {
+    name: "virtio",
+    summary: "paravirtual: PF in the host, learning bridge, tap, vhost-copy backend, split virtqueue",
+    resources: [...WITH_VM, { name: "vhost0", kind: "vhost" }],
+    nic: { port: "main", pool: "pf", mac: "58:9c:fc:00:00:01", promiscuous: true, assigned: false },
+    rx: [
+      wireGen,
+      vebRx("pf"),
+      {
+        kind: "hop",
+        name: "pf-rx",
+        in: "pf.rx0",
+        out: "bridge.in",
+        role: "pf-rx",
+        interrupts: true,
+        on: "host-core0",
+        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles"] },
+      },
+      {
+        kind: "bridge",
+        name: "bridge",
+        in: "bridge.in",
+        uplink: "uplink.out",
+        port: "tap.in",
+        on: "host-core0",
+        costs: { packet: ["bridge_cycles"] },
+      },
+      {
+        kind: "hop",
+        name: "tap",
+        in: "tap.in",
+        out: "tap.q",
+        role: "tap",
+        interrupts: false,
+        on: "host-core0",
+        costs: { packet: ["tap_cycles"] },
+      },
+      { kind: "vhost", name: "vhost-copy", in: "tap.q", vq: "vq0", on: "vhost0", costs: { packet: ["vhost_pkt_cycles"] } },
+      {
+        kind: "guest-rx",
+        name: "virtio-net",
+        vq: "vq0",
+        sink: "guest-virtio",
+        on: "guest-vcpu0",
+        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] },
+      },
+    ],
+    tx: [
+      { kind: "gen", name: "gen-tx", out: "guest.tx", on: "guest-vcpu0", costs: APP_TX },
+      {
+        kind: "guest-tx",
+        name: "virtio-net-tx",
+        in: "guest.tx",
+        vq: "vq1",
+        on: "guest-vcpu0",
+        costs: { packet: ["drv_tx_pkt_cycles"] },
+      },
+      {
+        kind: "vhost-tx",
+        name: "vhost-copy-tx",
+        vq: "vq1",
+        out: "tap.tx",
+        on: "vhost0",
+        costs: { packet: ["vhost_pkt_cycles"] },
+      },
+      {
+        kind: "hop",
+        name: "tap-tx",
+        in: "tap.tx",
+        out: "bridge.tx",
+        role: "tap",
+        interrupts: false,
+        on: "vhost0",
+        costs: { packet: ["tap_cycles"] },
+      },
+      {
+        kind: "bridge",
+        name: "bridge-tx",
+        in: "bridge.tx",
+        uplink: "uplink.tx",
+        port: "tap.back",
+        inPort: 1,
+        on: "vhost0",
+        costs: { packet: ["bridge_cycles"] },
+      },
+      { kind: "txdrv", name: "pf-tx", in: "uplink.tx", out: "nic.tx", iotlbPerFrame: 0, on: "vhost0", costs: TX_DRIVER },
+      vebTx,
+      wirePeer,
+    ],
+  },
+  {
+    name: "jail-epair",
+    summary: "PF in the host, if_bridge, epair into a vnet jail",
+    resources: [...HOST],
+    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
+    rx: [
+      wireGen,
+      vebRx("pf"),
+      {
+        kind: "hop",
+        name: "pf-rx",
+        in: "pf.rx0",
+        out: "bridge.in",
+        role: "pf-rx",
+        interrupts: true,
+        on: "host-core0",
+        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles"] },
+      },
+      {
+        kind: "bridge",
+        name: "bridge",
+        in: "bridge.in",
+        uplink: "uplink.out",
+        port: "epair.a",
+        on: "host-core0",
+        costs: { packet: ["bridge_cycles"] },
+      },
+      {
+        kind: "hop",
+        name: "epair",
+        in: "epair.a",
+        out: "epair.b",
+        role: "epair",
+        interrupts: false,
+        on: "host-core0",
+        costs: { packet: ["epair_cycles"] },
+      },
+      {
+        kind: "sink",
+        name: "jail-stack",
+        in: "epair.b",
+        role: "jail stack (epair b)",
+        iotlbPerFrame: 0,
+        interrupts: false,
+        on: "host-core0",
+        costs: { packet: ["stack_rx_cycles"] },
+      },
+    ],
+    tx: [
+      { kind: "gen", name: "gen-tx", out: "jail.tx", on: "host-core0", costs: APP_TX },
+      {
+        kind: "hop",
+        name: "epair-tx",
+        in: "jail.tx",
+        out: "bridge.tx",
+        role: "epair",
+        interrupts: false,
+        on: "host-core0",
+        costs: { packet: ["epair_cycles"] },
+      },
+      {
+        kind: "bridge",
+        name: "bridge-tx",
+        in: "bridge.tx",
+        uplink: "uplink.tx",
+        port: "epair.back",
+        inPort: 1,
+        on: "host-core0",
+        costs: { packet: ["bridge_cycles"] },
+      },
+      { kind: "txdrv", name: "pf-tx", in: "uplink.tx", out: "nic.tx", iotlbPerFrame: 0, on: "host-core0", costs: TX_DRIVER },
+      vebTx,
+      wirePeer,
+    ],
+  },
+  {
+    name: "vf-loopback",
+    summary: "VF to VF inside the NIC: the jail's VF sends to the VM's VF (VEB loopback, never on the wire)",
+    resources: [...WITH_VM],
+    nic: { port: "main", pool: "host-vf", peer: "ppt-vf", mac: "pool", assigned: false, peerAssigned: true },
+    rx: null,
+    tx: [
+      { kind: "gen", name: "gen-tx", out: "stack.tx", on: "host-core0", costs: APP_TX },
+      { kind: "txdrv", name: "iavf-tx", in: "stack.tx", out: "nic.tx", iotlbPerFrame: 0, on: "host-core0", costs: TX_DRIVER },
+      { kind: "veb-tx", name: "veb-tx", in: "nic.tx", out: "peer.rx", on: "nic" },
+      {
+        kind: "sink",
+        name: "guest-iavf",
+        in: "peer.rx",
+        role: "guest stack (iavf in the VM, looped back)",
+        iotlbPerFrame: 2,
+        interrupts: true,
+        on: "guest-vcpu0",
+        costs: RX_DRIVER,
+        irqHost: "host-core0",
+      },
+    ],
+  },
+];
+
+export const ENGINE_PATH_NAMES = ENGINE_PATHS.map((p) => p.name);
+
+export function enginePath(name: string): EnginePath | undefined {
+  return ENGINE_PATHS.find((p) => p.name === name);
+}
+
+/** The layout view of a path (src/paths/build.ts lays out rings and contexts from it). */
+export function layoutGraph(p: EnginePath): PathGraph {
+  return {
+    name: p.name,
+    summary: p.summary,
+    context: "host",
+    consumer: "host",
+    usesVf: p.nic.pool !== "pf",
+    elements: p.rx,
+    tx: p.tx,
+  };
+}
