@@ -8,9 +8,9 @@ import { UserError } from "../../errors.ts";
 import type { Arrival, Direction } from "../../engine/types.ts";
 import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.ts";
 import { parseRate, type RateSpec } from "../../experiment/rate.ts";
-import { type CostProfile, loadProfile } from "../../model/profile.ts";
+import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
-import { directionsOf, PATH_NAMES, pathByName } from "../../paths/graphs.ts";
+import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
 import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
 import {
@@ -176,6 +176,13 @@ export function parseSizeList(text: string, option = "--size"): Array<number | "
   });
 }
 
+export const PATH_NAMES: readonly string[] = ENGINE_PATH_NAMES;
+
+/** Directions a path can run: a path without a receive side only transmits. */
+export function directionsOf(path: string): Direction[] {
+  return enginePath(path)?.rx ? ["rx", "tx", "both"] : ["tx"];
+}
+
 /** `--path a,b` (repeatable): names checked, empty names refused. Empty list = every path. */
 export function parsePathNames(given: string[] | undefined): string[] {
   if (given === undefined) return [];
@@ -183,7 +190,7 @@ export function parsePathNames(given: string[] | undefined): string[] {
   for (const n of names) {
     if (n.trim() === "")
       throw new UserError("E_USAGE", `--path: empty path name (paths: ${PATH_NAMES.join(", ")})`);
-    if (!pathByName(n))
+    if (!enginePath(n))
       throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
   }
   return names;
@@ -197,7 +204,7 @@ export function selectPaths(
   const notes: string[] = [];
   const runs: Array<{ path: string; direction: Direction }> = [];
   for (const n of names.length > 0 ? names : PATH_NAMES) {
-    const dirs = directionsOf(pathByName(n)!);
+    const dirs = directionsOf(n);
     if (dirs.includes(direction)) runs.push({ path: n, direction });
     else if (direction === "both") {
       runs.push({ path: n, direction: "tx" });
@@ -275,7 +282,7 @@ export interface PathsOptions {
   precision: number;
   pdrLoss: number;
   workers: number;
-  profile: CostProfile;
+  profile: Costs;
   pathHost: PathHost;
   json: boolean;
   csv: boolean;
@@ -322,7 +329,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     throw new UserError("E_USAGE", "--rewrite-dst applies to a replayed capture: give --pcap FILE");
   const seed = num(v.seed, "--seed", 1, 0, 2 ** 31 - 1, true);
   const conf = readConfig(v.config);
-  const profile = loadProfile(v.profile ?? "bhyve");
+  const profile = loadCosts(v.profile ?? "bhyve");
   const pathHost = checkHost(
     conf,
     runs.map((r) => r.path),

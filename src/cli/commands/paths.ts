@@ -4,8 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
 import { createRunner } from "../../experiment/runners.ts";
-import { builtinProfileNames } from "../../model/profile.ts";
-import { PATH_NAMES } from "../../paths/graphs.ts";
+import { costProfileNames } from "../../model/costs.ts";
 import {
   buildPathsJson,
   type PathsJson,
@@ -17,7 +16,7 @@ import {
 import { pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { version } from "../main.ts";
-import { parseCommandArgs, type PathsOptions, parsePathsOptions } from "./paths-options.ts";
+import { PATH_NAMES, parseCommandArgs, type PathsOptions, parsePathsOptions } from "./paths-options.ts";
 import { pingPaths } from "./ping-run.ts";
 import { withProgress } from "./progress.ts";
 
@@ -52,7 +51,7 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
              exclusive with --trial-ms)
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
-profiles:    ${builtinProfileNames().join(", ")} (default bhyve), or a JSON file of your own
+profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
 -f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --pcap F     replay the Ethernet frames of a pcap/pcapng (first 256, cyclically) instead of
@@ -110,7 +109,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
         onProgress,
       }),
     );
-    ping = o.replay ? { entries: [], parts: [] } : await pingPaths(o);
+    ping = o.replay ? { entries: [], parts: [] } : pingPaths(o);
   } finally {
     await runner.close();
   }

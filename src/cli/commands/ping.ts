@@ -4,9 +4,16 @@
 // speed is one separate line.
 import { UserError } from "../../errors.ts";
 import { summarizeRtts } from "../../experiment/ping-stats.ts";
-import { directionsOf, PATH_NAMES, pathByName } from "../../paths/graphs.ts";
 import type { Command } from "../context.ts";
-import { checkHost, num, parseCommandArgs, parsePathNames, readConfig } from "./paths-options.ts";
+import {
+  checkHost,
+  directionsOf,
+  num,
+  PATH_NAMES,
+  parseCommandArgs,
+  parsePathNames,
+  readConfig,
+} from "./paths-options.ts";
 import { runPing } from "./ping-run.ts";
 
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
@@ -19,7 +26,7 @@ receive side to the consumer, which checks it (ICMP type, id, sequence, checksum
 One echo every --interval-ms of virtual time (default 1000, as ping(8)): an idle pinger, so each
 round trip pays the idle wake-up paths. Times are simulated; a last line reports how fast the
 simulator ran (wall clock).
-paths: ${PATH_NAMES.filter((n) => directionsOf(pathByName(n)!).includes("rx")).join(", ")}
+paths: ${PATH_NAMES.filter((n) => directionsOf(n).includes("rx")).join(", ")}
 `;
 
 export const command: Command = {
@@ -35,7 +42,7 @@ export const command: Command = {
     if (names.length === 0) throw new UserError("E_USAGE", "ping: --path NAME is required (see --help)");
     if (names.length !== 1) throw new UserError("E_USAGE", "ping: give exactly one --path");
     const path = names[0];
-    if (!directionsOf(pathByName(path)!).includes("rx"))
+    if (!directionsOf(path).includes("rx"))
       throw new UserError("E_USAGE", `ping: path '${path}' only transmits; no reply can come back`);
     const count = num(v.count as string | undefined, "-c/--count", 5, 1, 1_000_000, true);
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
