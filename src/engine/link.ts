@@ -16,8 +16,6 @@ export class Link {
   private lastReady = 0;
   /** Called (as an event) when descriptors become ready: the consumer's input handler. */
   consumer: Notify | null = null;
-  /** Transmit completions: the NIC consumed descriptors of this ring (written back at t). */
-  completed: ((t: number, n: number) => void) | null = null;
   /** A virtqueue's used-buffer notification reaches the guest through this (vCPU, poll). */
   notify: ((t: number) => void) | null = null;
   /** A virtqueue's kick (the guest posted buffers) wakes the backend through this. */

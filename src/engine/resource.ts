@@ -43,11 +43,12 @@ export class Resource {
     return { start, end };
   }
 
-  /** Charges time that is not CPU work but keeps the resource unavailable (a wake-up latency). */
+  /** Time that is not work but keeps the resource from running (a wake-up latency): not busy. */
+  readonly stalledNs: Record<string, number> = {};
   stall(at: number, ns: number, what: string): Span {
     const start = at > this.busyUntil ? at : this.busyUntil;
     this.busyUntil = start + ns;
-    this.cycles[`${what} (stalled)`] = (this.cycles[`${what} (stalled)`] ?? 0) + ns * this.ghz;
+    this.stalledNs[what] = (this.stalledNs[what] ?? 0) + ns;
     return { start, end: start + ns };
   }
 }

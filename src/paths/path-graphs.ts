@@ -52,7 +52,7 @@ export interface EnginePath {
 }
 
 const RX_DRIVER: ElementCosts = { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] };
-const TX_DRIVER: ElementCosts = { batch: ["doorbell_cycles"], packet: ["drv_tx_pkt_cycles"] };
+const TX_DRIVER: ElementCosts = { batch: ["doorbell_cycles"], packet: ["drv_tx_pkt_cycles", "tx_reap_pkt_cycles"] };
 const APP_TX: ElementCosts = { packet: ["stack_tx_cycles"] };
 
 const wireGen: EngineElement = { kind: "gen", name: "gen", out: "wire", on: "wire-rx" };

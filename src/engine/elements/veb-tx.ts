@@ -1,7 +1,7 @@
 // The NIC's transmit side for the consumer's pool: after the doorbell, the NIC fetches the
 // descriptors and the frames over PCIe (two round trips plus the transfer), the embedded switch
 // (vebTxBurst: Tx gates, anti-spoof, loopback or wire) runs on the NIC pipeline, the frames go to
-// the wire or, looped back, are DMA'd into the peer pool's ring; the completions are written back.
+// the wire or, looped back, are DMA'd into the peer pool's ring.
 import { R_HEAD } from "../../../assembly/abi.ts";
 import { Stage } from "../activation.ts";
 import { resourceOf } from "../context.ts";
@@ -42,7 +42,6 @@ export const vebTx: ElementKind = {
           out.publish(e2 + c.pcie_rtt_ns / 2);
         }
       }
-      if (taken > 0) input.completed?.(e1 + c.pcie_rtt_ns / 2, taken);
       return { end: e1, taken };
     };
     new Stage(ctx, nic, input, 1 << 16, work);

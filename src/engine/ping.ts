@@ -1,0 +1,120 @@
+// A simulated ping: real ICMP echo requests leave through the path's transmit elements (stack,
+// driver, NIC Tx, the wire), an echo responder on the wire answers them, the replies come back
+// through the receive elements to the consumer's stack. One request per interval (default 1 s of
+// virtual time, so every request finds the system idle: halted vCPUs, sleeping threads). Each
+// reply's round-trip time is its one-way latency from the request's stamp (the responder keeps
+// the payload): it emerges from the simulated events, nothing is added up by formula.
+import * as P from "../../assembly/pathabi.ts";
+import { UserError } from "../errors.ts";
+import { loadCosts } from "../model/costs.ts";
+import type { EngineElement } from "../paths/path-graphs.ts";
+import { ENGINE_PATH_NAMES, enginePath } from "../paths/path-graphs.ts";
+import { defaultProfile } from "../traffic/profiles.ts";
+import { u64 } from "./context.ts";
+import { buildGraph } from "./graph.ts";
+import { collect } from "./result.ts";
+import { type RunState, runUntil } from "./run.ts";
+import type { Conservation, EventTotals } from "./types.ts";
+
+/** ping(8)'s default: 56 data bytes -> 64-byte ICMP message, 98-byte frame (102 with FCS). */
+export const PING_FRAME_SIZE = 102;
+
+export interface PingSpec {
+  path: string;
+  count: number;
+  seed: number;
+  profile: string;
+  config?: { text: string; file: string };
+  /** Virtual time between requests (ns), default 1 s. */
+  intervalNs?: number;
+}
+
+export interface PingResult {
+  path: string;
+  /** Round-trip time of each answered request (us, virtual time), in order. */
+  rtt_us: number[];
+  sent: number;
+  received: number;
+  events: EventTotals;
+  conservation: Conservation;
+  virtual_ns: number;
+  simulator: { frames: number; events: number; wall_ms: number };
+}
+
+/** Requests out through the transmit elements, the echo peer on the wire, replies back in. */
+export function pingElements(name: string): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
+  const path = enginePath(name);
+  if (!path) throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  const rx = path.rx;
+  const wireIn = rx?.find((e) => e.kind === "gen" && e.on === "wire-rx");
+  const toWire = path.tx.find((e) => e.kind === "sink" && e.in === "wire.out");
+  if (!rx || !wireIn || !toWire)
+    throw new UserError("E_USAGE", `path ${name} does not reach the wire both ways: it cannot ping a host`);
+  const echo: EngineElement = {
+    kind: "echo",
+    name: "echo-peer",
+    in: "wire.out",
+    out: (wireIn as { out: string }).out,
+    on: "wire-tx",
+  };
+  return [
+    ...path.tx.filter((e) => e !== toWire).map((el) => ({ dir: "tx" as const, el })),
+    { dir: "tx", el: echo },
+    ...rx.filter((e) => e !== wireIn).map((el) => ({ dir: "rx" as const, el })),
+  ];
+}
+
+export function simulatePing(spec: PingSpec): PingResult {
+  const t0 = performance.now();
+  const path = enginePath(spec.path);
+  if (!path) throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  if (!Number.isInteger(spec.count) || spec.count < 1) throw new UserError("E_USAGE", "ping count must be >= 1");
+  const interval = spec.intervalNs ?? 1e9;
+  const g = buildGraph({
+    path,
+    elements: pingElements(spec.path),
+    traffic: defaultProfile({ l4: "icmp", flows: 1, sizes: { kind: "fixed", size: PING_FRAME_SIZE } }),
+    costs: loadCosts(spec.profile),
+    ratePps: 1e9 / interval,
+    poisson: false,
+    offerUntilNs: spec.count * interval,
+    warmupNs: 0,
+    count: spec.count,
+    seed: spec.seed,
+    config: spec.config,
+  });
+  const { ctx } = g;
+  const consumer = ctx.built.sinks.filter((s) => ctx.built.dirOf.get(s) === "rx").map((s) => ctx.built.ctx.get(s)!);
+  if (consumer.length !== 1) throw new Error(`path ${spec.path}: expected one receiving consumer for ping`);
+  const sink = consumer[0];
+  const state: RunState = { sentAtWarmup: 0, endNs: 0 };
+  for (const r of g.runtimes) r.start?.();
+  const rtt: number[] = [];
+  let packets = 0;
+  let latSum = 0;
+  for (let i = 0; i < spec.count; i++) {
+    runUntil(g, (i + 1) * interval, state);
+    const p = u64(ctx, sink + P.S_PACKETS);
+    const l = u64(ctx, sink + P.S_LAT_SUM);
+    if (p === packets + 1) rtt.push((l - latSum) / 1000);
+    packets = p;
+    latSum = l;
+  }
+  const r = collect(ctx, {
+    path: spec.path,
+    direction: "both",
+    sentAtWarmup: 0,
+    endNs: state.endNs,
+    wallMs: performance.now() - t0,
+  });
+  return {
+    path: spec.path,
+    rtt_us: rtt,
+    sent: r.simulator.frames,
+    received: packets,
+    events: r.events,
+    conservation: r.conservation,
+    virtual_ns: r.virtual_ns,
+    simulator: r.simulator,
+  };
+}
