@@ -155,7 +155,7 @@ export function num(
   return n;
 }
 
-/** A percentage as `0.5` or `0.5%`, returned as a ratio (0.005). */
+/** A percentage as `0.5` or `0.5%` (bounds in percent), returned as a ratio (0.005); `def` is a ratio. */
 function percent(v: string | undefined, opt: string, def: number, min: number, max: number): number {
   if (v === undefined) return def;
   return num(v.replace(/%$/, ""), opt, def, min, max) / 100;
@@ -387,8 +387,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       config: conf,
       linkGbps: pathHost.linkGbps,
     },
-    precision: percent(v.precision, "--precision", defaults.precision * 100, 0.01, 50),
-    pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss * 100, 0, 100),
+    precision: percent(v.precision, "--precision", defaults.precision, 0.01, 50),
+    pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),
     workers: num(v.workers, "--workers", defaultWorkers(availableCores()), 1, 64, true),
     profile,
     pathHost,

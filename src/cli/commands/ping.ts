@@ -2,8 +2,14 @@
 // time (out through the transmit side, answered by an echo responder on the wire, back through
 // the receive side), each reply checked. Round-trip times are simulated; the simulator's own
 // speed is one separate line.
+import { resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 import { UserError } from "../../errors.ts";
+import { ensureKernels } from "../../engine/simulate.ts";
 import { summarizeRtts } from "../../experiment/ping-stats.ts";
+import { loadCosts } from "../../model/costs.ts";
+import { simulatorJson } from "../../report/paths-json.ts";
+import { simulatorLine } from "../../report/paths-table.ts";
 import type { Command } from "../context.ts";
 import {
   checkHost,
@@ -14,7 +20,7 @@ import {
   parsePathNames,
   readConfig,
 } from "./paths-options.ts";
-import { runPing } from "./ping-run.ts";
+import { pingPart, runPing } from "./ping-run.ts";
 
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
                    [-f iovctl.conf] [--seed N] [--json]
@@ -48,36 +54,37 @@ export const command: Command = {
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf = readConfig(v.config as string | undefined);
-    const host = checkHost(conf, [path]);
-    const r = await runPing({
+    checkHost(conf, [path]);
+    const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
+    await ensureKernels();
+    const started = performance.now();
+    const r = runPing({
       path,
       count,
       intervalNs: Math.round(intervalMs * 1e6),
       seed,
-      profile: (v.profile as string | undefined) ?? "bhyve",
+      profile: profile.origin === "builtin" ? profile.name : resolve(profile.origin),
       config: conf,
-      linkGbps: host.linkGbps,
     });
-    const ok = r.echoes.filter((e) => e.ok);
-    const s = summarizeRtts(ok.map((e) => e.rttUs));
-    const loss = count > 0 ? (100 * (count - ok.length)) / count : 0;
+    const wallS = (performance.now() - started) / 1000;
+    const s = summarizeRtts(r.rtt_us);
+    const loss = r.sent > 0 ? (100 * (r.sent - r.received)) / r.sent : 0;
+    const speed = simulatorJson([pingPart(r)], wallS, 1);
     if (v.json) {
       ctx.out(
         `${JSON.stringify(
           {
             path,
-            profile: r.profile,
-            transmitted: count,
-            received: ok.length,
+            profile: { name: profile.name, origin: profile.origin },
+            interval_ms: intervalMs,
+            transmitted: r.sent,
+            received: r.received,
             loss_percent: loss,
             rtt_us: s,
-            echoes: r.echoes.map((e) => ({
-              seq: e.seq,
-              ok: e.ok,
-              rtt_us: e.ok ? e.rttUs : null,
-              problem: e.problem ?? null,
-            })),
-            simulator: r.simulator,
+            rtts_us: r.rtt_us,
+            events: r.events,
+            conservation: r.conservation,
+            simulator: speed,
           },
           null,
           2,
@@ -85,34 +92,35 @@ export const command: Command = {
       );
     } else {
       const target = `${path} peer`;
-      ctx.out(`PING ${target} (10.2.0.1) via ${path}, cost profile ${r.profile}, simulated: 56 data bytes\n`);
-      for (const e of r.echoes) {
-        if (!e.ok) ctx.out(`icmp_seq=${e.seq}: ${e.problem}\n`);
-        else
-          ctx.out(
-            `${e.bytes} bytes from 10.2.0.1: icmp_seq=${e.seq} ttl=${e.ttl} time=${(e.rttUs / 1000).toFixed(3)} ms (simulated)\n`,
-          );
-      }
+      ctx.out(
+        `PING ${target} (10.2.0.1) via ${path}, cost profile ${profile.name}, simulated: 56 data bytes\n`,
+      );
+      // The engine returns the answered requests' round trips in order (sequence numbers from 0).
+      r.rtt_us.forEach((rtt, seq) =>
+        ctx.out(
+          `64 bytes from 10.2.0.1: icmp_seq=${seq} ttl=64 time=${(rtt / 1000).toFixed(3)} ms (simulated)\n`,
+        ),
+      );
       ctx.out(`\n--- ${target} ping statistics ---\n`);
       ctx.out(
-        `${count} packets transmitted, ${ok.length} packets received, ${loss.toFixed(1)}% packet loss\n`,
+        `${r.sent} packets transmitted, ${r.received} packets received, ${loss.toFixed(1)}% packet loss\n`,
       );
-      if (ok.length > 0) {
+      if (r.received > 0) {
         const ms = (x: number) => (x / 1000).toFixed(3);
         ctx.out(
           `round-trip min/avg/max/stddev = ${ms(s.min)}/${ms(s.avg)}/${ms(s.max)}/${ms(s.stddev)} ms (simulated)\n`,
         );
         ctx.out(`round-trip p50/p99 = ${ms(s.p50)}/${ms(s.p99)} ms (simulated)\n`);
       }
-      const sim = r.simulator;
-      ctx.err(
-        `simulator speed (wall clock, not a simulated figure): ${sim.frames} frames, ${sim.virtual_s.toFixed(3)} s of virtual time in ${sim.wall_s.toFixed(3)} s wall = ${sim.realtime_factor.toFixed(1)}× real time\n`,
-      );
+      ctx.err(simulatorLine(speed));
     }
-    if (!r.conservationOk) {
-      ctx.err(`iovsim: CONSERVATION VIOLATED: ${r.conservationText}\n`);
+    const c = r.conservation;
+    if (!c.ok) {
+      ctx.err(
+        `iovsim: CONSERVATION VIOLATED: sent ${c.sent} != delivered ${c.delivered} + dropped ${JSON.stringify(c.dropped)} + in flight ${c.inFlight}\n`,
+      );
       return 2;
     }
-    return ok.length === count ? 0 : 2;
+    return r.received === r.sent ? 0 : 2;
   },
 };
