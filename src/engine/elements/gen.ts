@@ -20,7 +20,7 @@ export const gen: ElementKind = {
     const psPerByte = onWire ? 8000 / ctx.linkGbps : 0;
     u32[(c + P.G_FLAGS) >>> 2] |= P.GF_TIMED | (ctx.poisson ? P.GF_POISSON : 0);
     u32[(c + P.G_PS_PER_BYTE) >>> 2] = Math.round(psPerByte);
-    u32[(c + P.G_RNG2) >>> 2] = ((ctx.seed(spec.name) * 2246822519) >>> 0) || 1;
+    u32[(c + P.G_RNG2) >>> 2] = (ctx.seed(spec.name) * 2246822519) >>> 0 || 1;
     setU64(ctx, c + P.G_GAP_PS, 1e12 / ctx.ratePps);
     setU64(ctx, c + P.G_LIMIT, ctx.count);
     setU64(ctx, c + P.G_NEXT_PS, 0);

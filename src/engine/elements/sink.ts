@@ -49,7 +49,10 @@ export const sink: ElementKind = {
       return { end, taken };
     };
     if (s.interrupts)
-      new Napi(ctx, res, input, costs.napi_budget, work, { irqHost: spec.irqHost, itrNs: costs.itr_us * 1000 });
+      new Napi(ctx, res, input, costs.napi_budget, work, {
+        irqHost: spec.irqHost,
+        itrNs: costs.itr_us * 1000,
+      });
     else new Stage(ctx, res, input, costs.napi_budget, work);
     return { name: spec.name };
   },
