@@ -21,6 +21,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   ip: () => import("./commands/ip.ts"),
   devlink: () => import("./commands/devlink.ts"),
   steering: () => import("./commands/steering.ts"),
+  model: () => import("./commands/model.ts"),
+  fidelity: () => import("./commands/fidelity.ts"),
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -39,6 +41,8 @@ const SUMMARIES: Record<string, string> = {
   ip: "ip link set DEV vf N ... / ip link show: Linux VF settings",
   devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode",
   steering: "steering strategies on encapsulated traffic: per-queue counts, Jain's index, Mpps",
+  model: "model show [PROFILE]: every cost-profile constant with its range, tag and source",
+  fidelity: "published results reproduced by simulation: published vs simulated, error, pass/fail",
 };
 
 export function usage(): string {

@@ -106,7 +106,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     itrUs: o.costs.c.itr_us,
     nic: bound.nic,
     singleQueue: true,
-    eventIdx: true,
+    eventIdx: o.costs.c.virtio_event_idx === 1,
   });
   if (o.txTemplates) throw new Error("txTemplates: not supported yet");
   const { k } = instantiatePathKernels(eng.module, eng.memory);

@@ -21,7 +21,10 @@ const constantSchema = z
     source: z
       .string()
       .min(10, "a source names the publication")
-      .refine((s) => !/performance-anchors/i.test(s), "cite the publication itself, not performance-anchors.md"),
+      .refine(
+        (s) => !/performance-anchors/i.test(s),
+        "cite the publication itself, not performance-anchors.md",
+      ),
     use: z.string().min(5),
   })
   .strict()
@@ -75,10 +78,24 @@ export const COST_NAMES = [
   "epair_cycles",
   "tap_cycles",
   "peer_turnaround_ns",
+  "virtio_event_idx",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
-const FLAGS: CostName[] = ["posted_interrupts", "device_irq_via_host", "eoi_exits", "hugepages"];
-const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "pcie_gbps", "pcie_mps", "copy_gbytes_per_s"];
+const FLAGS: CostName[] = [
+  "posted_interrupts",
+  "device_irq_via_host",
+  "eoi_exits",
+  "hugepages",
+  "virtio_event_idx",
+];
+const POSITIVE: CostName[] = [
+  "cpu_ghz",
+  "napi_budget",
+  "nic_window_frames",
+  "pcie_gbps",
+  "pcie_mps",
+  "copy_gbytes_per_s",
+];
 
 const fileSchema = z
   .object({
@@ -128,7 +145,9 @@ function locate(where: string, text: string | undefined, path: ReadonlyArray<Pro
 export function parseCosts(data: unknown, where: string, load = loadCosts, text?: string): Costs {
   const r = fileSchema.safeParse(data);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${locate(where, text, i.path)}: ${jsonPath(i.path)}: ${i.message}`);
+    const lines = r.error.issues.map(
+      (i) => `${locate(where, text, i.path)}: ${jsonPath(i.path)}: ${i.message}`,
+    );
     throw new UserError("E_PROFILE", `invalid cost profile\n${lines.join("\n")}`);
   }
   let base: Record<string, CostConstant> = {};
@@ -177,15 +196,19 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
-    throw new UserError("E_PROFILE", `--profile ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")})`);
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    throw new UserError(
+      "E_PROFILE",
+      `--profile ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")})`,
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
     const off = jsonErrorOffset(text);
-    const { line, column } = lineColumn(text, off < 0 ? 0 : off);
+    const { line, column } = lineColumn(text, Math.max(0, off));
     throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${(e as Error).message}`);
   }
   const p = parseCosts(data, where, loadCosts, text);
