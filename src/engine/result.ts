@@ -1,12 +1,14 @@
 // Reads what a run produced into a SimResult: delivery and loss over the measured window,
 // latency percentiles from the sinks' histograms, resource use by event kind, event totals,
 // conservation (every frame offered: delivered per copy, dropped with a reason, or in flight).
+
 import * as P from "../../assembly/pathabi.ts";
+import type { EngineElement } from "../paths/path-graphs.ts";
 import { conservation as countFrames } from "../paths/run.ts";
 import { readCounters } from "../switch/counters-view.ts";
-import type { Conservation } from "./types.ts";
 import { type SimContext, u64 } from "./context.ts";
-import type { EventTotals, ResourceUse, SimResult } from "./types.ts";
+import type { ElementRuntime } from "./elements/common.ts";
+import type { Conservation, EventTotals, ResourceUse, SimResult } from "./types.ts";
 
 /** Lower bound (ns) of a histogram bucket (mirror of assembly/sink.ts latBucket). */
 export function bucketLow(b: number): number {
@@ -71,7 +73,14 @@ export function readSinks(ctx: SimContext, names: readonly string[]): SinkTotals
 
 export function collect(
   ctx: SimContext,
-  o: { path: string; direction: SimResult["direction"]; sentAtWarmup: number; endNs: number; wallMs: number },
+  o: {
+    path: string;
+    direction: SimResult["direction"];
+    sentAtWarmup: number;
+    endNs: number;
+    wallMs: number;
+    elements?: Array<{ spec: EngineElement; runtime: ElementRuntime }>;
+  },
 ): SimResult {
   const gens = ctx.built.gens.map((g) => ctx.built.ctx.get(g)!);
   let sent = 0;
@@ -132,6 +141,18 @@ export function collect(
     conservation: cons,
     integrity: { bad: sinks.bad, reordered: sinks.reordered },
     virtual_ns: virtualNs,
+    elements: (o.elements ?? []).map(({ spec, runtime }) => {
+      const st = runtime.stats ?? { batches: 0, packets: 0, maxBatch: 0 };
+      return {
+        name: spec.name,
+        kind: spec.kind,
+        resource: spec.on,
+        batches: st.batches,
+        packets: st.packets,
+        mean_batch: st.batches > 0 ? st.packets / st.batches : 0,
+        max_batch: st.maxBatch,
+      };
+    }),
     simulator: { frames: sent, events: ctx.q.popped, wall_ms: o.wallMs },
   };
 }

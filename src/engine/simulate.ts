@@ -67,6 +67,7 @@ export function simulate(spec: ScenarioSpec): SimResult {
     sentAtWarmup: state.sentAtWarmup,
     endNs: state.endNs,
     wallMs: performance.now() - t0,
+    elements: g.specs.map((spec, i) => ({ spec, runtime: g.runtimes[i] })),
   });
   r.simulator.setup_ms = t1 - t0;
   return r;

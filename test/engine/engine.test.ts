@@ -27,17 +27,30 @@ function spec(over: Partial<ScenarioSpec>): ScenarioSpec {
 }
 
 const irqPerPacket = (r: SimResult) => r.events.interrupts / r.conservation.delivered;
+/** Everything simulated, without the path's and its elements' names and the simulator block. */
 const figures = (r: SimResult) => {
-  const { simulator: _s, path: _p, ...rest } = r;
-  return rest;
+  const { simulator: _s, path: _p, elements, ...rest } = r;
+  return { ...rest, elements: elements?.map(({ name: _n, ...e }) => e) };
 };
 
 describe("virtual-time engine", () => {
   it("vm-vf: interrupts per packet fall as the offered load rises (polling takes over)", () => {
-    const ratios = [5e4, 5e5, 1.5e6].map((ratePps) => irqPerPacket(simulate(spec({ path: "vm-vf", ratePps }))));
+    const ratios = [5e4, 5e5, 1.5e6].map((ratePps) =>
+      irqPerPacket(simulate(spec({ path: "vm-vf", ratePps }))),
+    );
     expect(ratios[0]).toBeGreaterThan(ratios[1]);
     expect(ratios[1]).toBeGreaterThan(ratios[2]);
     expect(ratios[0]).toBeGreaterThan(5 * ratios[2]);
+  }, 30_000);
+
+  it("batch sizes are outcomes: the consumer's polls take more per batch as load rises", () => {
+    const mean = (ratePps: number) =>
+      simulate(spec({ ratePps })).elements?.find((e) => e.name === "host-stack")?.mean_batch ?? 0;
+    const low = mean(1e5);
+    const high = mean(1.5e6);
+    expect(low).toBeGreaterThan(0);
+    expect(high).toBeGreaterThan(2 * low);
+    expect(high).toBeLessThanOrEqual(64); // the NAPI budget
   }, 30_000);
 
   it("native: no loss well below capacity, loss above it; the bottleneck is the consumer's core", () => {
@@ -85,7 +98,14 @@ describe("virtual-time engine", () => {
       for (const direction of p.rx ? (["rx", "tx", "both"] as const) : (["tx"] as const)) {
         for (const dstMac of ["02:00:00:00:00:01", "ff:ff:ff:ff:ff:ff"]) {
           const r = simulate(
-            spec({ path: p.name, direction, ratePps: 2e5, durationNs: 3e5, warmupNs: 0, traffic: defaultProfile({ dstMac }) }),
+            spec({
+              path: p.name,
+              direction,
+              ratePps: 2e5,
+              durationNs: 3e5,
+              warmupNs: 0,
+              traffic: defaultProfile({ dstMac }),
+            }),
           );
           const c = r.conservation;
           const dropped = Object.values(c.dropped).reduce((x, y) => x + y, 0);
@@ -124,6 +144,17 @@ describe("virtual-time engine", () => {
     expect(vm / native).toBeLessThan(4);
     expect(jail / native).toBeGreaterThan(0.9);
     expect(jail / native).toBeLessThan(1.1);
+  }, 30_000);
+
+  it("profiles change what happens, not by formula: KVM halt polling catches the reply, ELI's baseline exits", () => {
+    const bhyve = simulatePing({ path: "vm-vf", count: 2, seed: 1, profile: "bhyve" });
+    const kvm = simulatePing({ path: "vm-vf", count: 2, seed: 1, profile: "kvm-exits" });
+    expect(bhyve.events.wakeups).toBe(2);
+    expect(kvm.events.wakeups).toBe(0); // the reply arrives inside the 200 us halt-poll window
+    expect(kvm.rtt_us[0]).toBeLessThan(bhyve.rtt_us[0]);
+    const load = (profile: string) => simulate(spec({ path: "vm-vf", ratePps: 2e5, profile }));
+    const exitsPerIrq = (r: SimResult) => r.events.vm_exits / r.events.interrupts;
+    expect(exitsPerIrq(load("kvm-exits"))).toBeGreaterThan(exitsPerIrq(load("bhyve")));
   }, 30_000);
 
   it("rejects what it cannot run with a clear message", () => {
