@@ -5,7 +5,7 @@ import type { FidelityReport } from "./run.ts";
 function fmt(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e6) return `${(v / 1e6).toFixed(3)}M`;
-  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}K`;
+  if (a >= 1e3) return `${(v / 1e3).toFixed(1)}K`;
   return v.toFixed(3);
 }
 
