@@ -22,6 +22,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   devlink: () => import("./commands/devlink.ts"),
   steering: () => import("./commands/steering.ts"),
   sweep: () => import("./commands/sweep.ts"),
+  model: () => import("./commands/model.ts"),
+  fidelity: () => import("./commands/fidelity.ts"),
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -41,6 +43,8 @@ const SUMMARIES: Record<string, string> = {
   devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode",
   steering: "steering strategies on encapsulated traffic: per-queue counts, Jain's index, Mpps",
   sweep: "sweep plan|run|merge|status: an experiment over axes, sharded for Slurm/Kubernetes",
+  model: "model show [PROFILE]: every cost-profile constant with its range, tag and source",
+  fidelity: "published results reproduced by simulation: published vs simulated, error, pass/fail",
 };
 
 export function usage(): string {

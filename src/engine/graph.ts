@@ -5,6 +5,7 @@
 import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
 import type { Costs } from "../model/costs.ts";
+import type { HostSpec } from "../nic/host-spec.ts";
 import type { BuiltPath } from "../paths/build.ts";
 import { instantiatePathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
@@ -45,6 +46,8 @@ export interface GraphOptions {
   seed: number;
   linkGbps?: number;
   config?: { text: string; file: string };
+  /** The simulated host (default: the embedded one). */
+  host?: HostSpec;
   /** One receive queue on the consumer's pool (ping: one flow); default: the pool's num-queues, RSS. */
   singleQueue?: boolean;
 }
@@ -69,8 +72,8 @@ function missing(what: string): never {
 }
 
 /** The NIC binding of a path resolved on a host: switch pool, MACs. */
-function bindNic(path: EnginePath, config?: { text: string; file: string }) {
-  const ph = setupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf");
+function bindNic(path: EnginePath, config?: { text: string; file: string }, host?: HostSpec) {
+  const ph = setupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
   const b = path.nic;
   const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);
   if (!pf) missing(`port ${b.port === "main" ? ph.pf : SECOND_PORT}`);
@@ -93,7 +96,7 @@ function bindNic(path: EnginePath, config?: { text: string; file: string }) {
 
 export function buildGraph(o: GraphOptions): BuiltGraph {
   const eng = engineMemory();
-  const bound = bindNic(o.path, o.config);
+  const bound = bindNic(o.path, o.config, o.host);
   const linkGbps = o.linkGbps ?? bound.linkGbps;
   // Unicast goes to the path's consumer; a group address (broadcast, multicast) is kept.
   const group = (Number.parseInt(o.traffic.dstMac.slice(0, 2), 16) & 1) === 1;
@@ -119,7 +122,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     itrUs: o.costs.c.itr_us,
     nic: bound.nic,
     singleQueue: o.singleQueue ?? false,
-    eventIdx: true,
+    eventIdx: o.costs.c.virtio_event_idx === 1,
   });
   if (o.txTemplates) throw new Error("txTemplates: not supported yet");
   const { k } = instantiatePathKernels(eng.module, eng.memory);

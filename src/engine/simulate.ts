@@ -57,6 +57,7 @@ export function simulate(spec: ScenarioSpec): SimResult {
     seed: spec.seed,
     linkGbps: spec.linkGbps,
     config: spec.config,
+    ...(spec.host ? { host: spec.host } : {}),
   });
   const t1 = performance.now();
   const state = runGraph(g);

@@ -2,6 +2,7 @@
 // (RFC 2544 search, load points, CLI, reports). One simulation = one scenario at one offered
 // load, run to completion in virtual time on real frames; every figure in SimResult comes out
 // of simulated events priced by the cost profile. Wall-clock figures live only in `simulator`.
+import type { HostSpec } from "../nic/host-spec.ts";
 import type { TrafficProfile } from "../traffic/profiles.ts";
 
 export type Direction = "rx" | "tx" | "both";
@@ -30,6 +31,8 @@ export interface ScenarioSpec {
   config?: { text: string; file: string };
   /** Link rate of the port (Gbit/s), default from the NIC profile. */
   linkGbps?: number;
+  /** The simulated host's devices (default: the embedded host); a NIC of any loaded profile. */
+  host?: HostSpec;
 }
 
 /** Percentiles of one-way latency (frame arrival on the wire -> consumer done), ns. */

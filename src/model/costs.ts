@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { jsonErrorOffset, jsonPathOffset, lineColumn } from "../nic/json-locate.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
 
@@ -77,9 +78,16 @@ export const COST_NAMES = [
   "epair_cycles",
   "tap_cycles",
   "peer_turnaround_ns",
+  "virtio_event_idx",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
-const FLAGS: CostName[] = ["posted_interrupts", "device_irq_via_host", "eoi_exits", "hugepages"];
+const FLAGS: CostName[] = [
+  "posted_interrupts",
+  "device_irq_via_host",
+  "eoi_exits",
+  "hugepages",
+  "virtio_event_idx",
+];
 const POSITIVE: CostName[] = [
   "cpu_ghz",
   "napi_budget",
@@ -123,39 +131,50 @@ function jsonPath(path: ReadonlyArray<PropertyKey>): string {
   return s;
 }
 
-/** Line and column of a JSON.parse error position in `text`. */
-function lineCol(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  const tok = /Unexpected token '(.)'/.exec(message);
-  const pos = m ? Number(m[1]) : tok ? text.indexOf(tok[1]) : -1;
-  if (pos < 0) return "1:1";
-  const before = text.slice(0, pos).split("\n");
-  return `${before.length}:${before[before.length - 1].length + 1}`;
+/** `file:line:column` of the entry at `path` when the text is known, else just `file`. */
+function locate(where: string, text: string | undefined, path: ReadonlyArray<PropertyKey>): string {
+  if (text === undefined) return where;
+  const { line, column } = lineColumn(text, jsonPathOffset(text, path));
+  return `${where}:${line}:${column}`;
 }
 
-/** Validates one parsed profile file (with its `extends` chain resolved by `load`). */
-export function parseCosts(data: unknown, where: string, load = loadCosts): Costs {
+/**
+ * Validates one parsed profile file (with its `extends` chain resolved by `load`). With the
+ * file's `text`, every problem is reported as file:line:column of the entry at fault.
+ */
+export function parseCosts(data: unknown, where: string, load = loadCosts, text?: string): Costs {
   const r = fileSchema.safeParse(data);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${where}: ${jsonPath(i.path)}: ${i.message}`);
+    const lines = r.error.issues.map(
+      (i) => `${locate(where, text, i.path)}: ${jsonPath(i.path)}: ${i.message}`,
+    );
     throw new UserError("E_PROFILE", `invalid cost profile\n${lines.join("\n")}`);
   }
-  const base = r.data.extends ? load(r.data.extends).constants : {};
+  let base: Record<string, CostConstant> = {};
+  if (r.data.extends) {
+    try {
+      base = load(r.data.extends).constants;
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UserError("E_PROFILE", `${locate(where, text, ["extends"])}: $.extends: ${why}`);
+    }
+  }
   const constants: Record<string, CostConstant> = { ...base, ...r.data.constants };
   const problems: string[] = [];
+  const at = (path: PropertyKey[]) => `${locate(where, text, path)}: ${jsonPath(path)}`;
   for (const k of Object.keys(r.data.constants))
     if (!(COST_NAMES as readonly string[]).includes(k))
-      problems.push(`${where}: $.constants.${k}: unknown constant (known: ${COST_NAMES.join(", ")})`);
+      problems.push(`${at(["constants", k])}: unknown constant (known: ${COST_NAMES.join(", ")})`);
   const c = {} as Record<CostName, number>;
   for (const k of COST_NAMES) {
     const v = constants[k];
     if (!v) {
-      problems.push(`${where}: $.constants.${k}: missing`);
+      problems.push(`${at(["constants", k])}: missing`);
       continue;
     }
     if (FLAGS.includes(k) && v.value !== 0 && v.value !== 1)
-      problems.push(`${where}: $.constants.${k}.value: a flag is 0 or 1`);
-    if (POSITIVE.includes(k) && v.value <= 0) problems.push(`${where}: $.constants.${k}.value: must be > 0`);
+      problems.push(`${at(["constants", k, "value"])}: a flag is 0 or 1`);
+    if (POSITIVE.includes(k) && v.value <= 0) problems.push(`${at(["constants", k, "value"])}: must be > 0`);
     c[k] = v.value;
   }
   if (problems.length > 0) throw new UserError("E_PROFILE", `invalid cost profile\n${problems.join("\n")}`);
@@ -176,7 +195,9 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
     throw new UserError(
       "E_PROFILE",
       `--profile ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")})`,
@@ -186,13 +207,37 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    const msg = (e as Error).message;
-    throw new UserError("E_PROFILE", `${where}:${lineCol(text, msg)}: not valid JSON: ${msg}`);
+    const off = jsonErrorOffset(text);
+    const { line, column } = lineColumn(text, Math.max(0, off));
+    throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${(e as Error).message}`);
   }
-  const p = parseCosts(data, where);
+  const p = parseCosts(data, where, loadCosts, text);
   const out = isBuiltin ? { ...p, origin: "builtin" } : p;
   cache.set(nameOrFile, out);
   return out;
+}
+
+/**
+ * Registers a variant of a loaded profile with some constants moved (sensitivity studies) and
+ * returns the name under which simulate() finds it; the constants' records keep their
+ * provenance, only the values change (each must stay inside its published range).
+ */
+export function costVariant(base: string, changes: Partial<Record<CostName, number>>): string {
+  const p = loadCosts(base);
+  const keys = Object.keys(changes).sort() as CostName[];
+  if (keys.length === 0) return base;
+  const name = `${base}{${keys.map((k) => `${k}=${changes[k]}`).join(",")}}`;
+  if (cache.has(name)) return name;
+  const constants = { ...p.constants };
+  for (const k of keys) {
+    const v = changes[k] as number;
+    const rec = constants[k];
+    if (v < rec.range[0] || v > rec.range[1])
+      throw new Error(`${name}: ${k} = ${v} lies outside its range [${rec.range.join(", ")}]`);
+    constants[k] = { ...rec, value: v };
+  }
+  cache.set(name, { ...p, name, c: { ...p.c, ...changes }, constants });
+  return name;
 }
 
 /** A copy of a profile with some constants replaced (tests, what-if studies). */

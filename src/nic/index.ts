@@ -6,7 +6,13 @@ export { DEFAULT_HOST, type HostSpec, loadHostSpecFile, validateHostSpec } from 
 export type { Prediction } from "./kernel.ts";
 export { addressOfRid, formatSelector, type PciAddress, parseSelector, planVfRids } from "./pci.ts";
 export { formatPciconf, type PciconfOptions } from "./pciconf-format.ts";
-export { allProfiles, getProfile, type NicProfile } from "./profile.ts";
+export {
+  allProfiles,
+  getProfile,
+  type NicProfile,
+  parseNicProfile,
+  registerNicProfileFile,
+} from "./profile.ts";
 export { statePath } from "./state.ts";
 export { formatStatus } from "./status-format.ts";
 export * from "./types.ts";

@@ -2,6 +2,8 @@
 // file). This module validates them with zod and turns hex strings into numbers.
 import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
+import { UserError } from "../errors.ts";
+import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
 import type { ParamSpec } from "./types.ts";
 
 const hex16 = z
@@ -129,8 +131,50 @@ export const NicProfileSchema = z
     rss: z
       .object({
         vfRetaSize: z.number().int().positive(),
+        /** The PF pool's redirection table (X710: 512-entry LUT; 82599/82576: the shared 128). */
+        pfRetaSize: z.number().int().positive(),
         retaShared: z.boolean(),
         keyBytes: z.number().int().positive(),
+      })
+      .strict(),
+    /** The embedded switch: PF pool queues, answers to VF requests, capacity, filters. */
+    switch: z
+      .object({
+        /** Queues of the PF's pool when not configured (pool modes, when given, decide first). */
+        defaultPfQueues: z.number().int().min(1),
+        /** An untrusted VF asking for more than MULTI: capped and told (ixgbe), or logged and ignored (i40e). */
+        untrustedPromisc: z.enum(["cap-to-multi", "log-and-ignore"]),
+        /** false: no unicast promiscuous in hardware (82576: PROMISC becomes ALLMULTI). */
+        unicastPromisc: z.boolean(),
+        /** Packets per second the pipeline forwards at 64 B, all ports (millions). */
+        capacityMpps: z.number().positive(),
+        /** Bits per second it forwards, all ports (Gbit/s). */
+        capacityGbps: z.number().positive(),
+        /** Exact-match flow rules (Flow Director); 0 when the NIC has none. */
+        flowRules: z.number().int().min(0),
+        sources: z.array(z.string().min(10)).min(1),
+      })
+      .strict(),
+    pcie: z
+      .object({
+        generation: z.number().int().min(1).max(6),
+        lanes: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(16)]),
+        /** Transfer rate per lane (GT/s). */
+        gts: z.number().positive(),
+        source: z.string().min(10),
+      })
+      .strict(),
+    /** What the Linux view shows of this NIC's drivers (src/nic/linux). */
+    linux: z
+      .object({
+        pfDriver: z.string().regex(/^[a-z0-9_]+$/),
+        vfDriver: z.string().regex(/^[a-z0-9_]+$/),
+        /** ndo_set_vf_vlan accepts 802.1ad port VLANs (i40e/ixgbe/igb refuse: EPROTONOSUPPORT). */
+        qinq: z.boolean(),
+        /** get_vf_config reports rss_query_en (ixgbe does; i40e and igb leave it unset). */
+        reportsQueryRss: z.boolean(),
+        /** Link speed (Mb/s): max_tx_rate above it is refused. */
+        linkSpeedMbps: z.number().int().min(0),
       })
       .strict(),
   })
@@ -149,14 +193,16 @@ export function allProfiles(): Map<string, NicProfile> {
     .filter((f) => f.endsWith(".json"))
     .sort()) {
     const text = readFileSync(new URL(file, PROFILE_DIR), "utf8");
-    const parsed = NicProfileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(`NIC profile ${file}: ${issue.path.join(".")}: ${issue.message}`);
+    let parsed: NicProfile;
+    try {
+      parsed = parseNicProfile(text, `src/nic/profiles/${file}`);
+    } catch (e) {
+      // A broken built-in profile is the project's bug, not the user's.
+      throw new Error(`NIC profile ${(e as Error).message}`);
     }
-    if (`${parsed.data.id}.json` !== file)
+    if (`${parsed.id}.json` !== file)
       throw new Error(`NIC profile ${file}: id must be '${file.slice(0, -5)}'`);
-    out.set(parsed.data.id, parsed.data);
+    out.set(parsed.id, parsed);
   }
   cache = out;
   return out;
@@ -164,6 +210,46 @@ export function allProfiles(): Map<string, NicProfile> {
 
 export function getProfile(id: string): NicProfile | undefined {
   return allProfiles().get(id);
+}
+
+/**
+ * Validates a NIC profile written as JSON text; every problem is reported as
+ * file:line:column: $.json.path: message.
+ */
+export function parseNicProfile(text: string, where: string): NicProfile {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const { line, column } = lineColumn(text, Math.max(0, jsonErrorOffset(text)));
+    throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${(e as Error).message}`);
+  }
+  const r = NicProfileSchema.safeParse(data);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      const { line, column } = lineColumn(text, jsonPathOffset(text, i.path));
+      return `${where}:${line}:${column}: $${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${i.message}`;
+    });
+    throw new UserError("E_PROFILE", `invalid NIC profile\n${lines.join("\n")}`);
+  }
+  return r.data;
+}
+
+/** Adds a NIC profile from a JSON file (a NIC that is not built in); returns its id. */
+export function registerNicProfileFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UserError("E_PROFILE", `${file}: ${(e as Error).message}`);
+  }
+  const p = parseNicProfile(text, file);
+  const all = allProfiles();
+  const have = all.get(p.id);
+  if (have && JSON.stringify(have) !== JSON.stringify(p))
+    throw new UserError("E_PROFILE", `${file}: a different NIC profile '${p.id}' is already loaded`);
+  all.set(p.id, p);
+  return p.id;
 }
 
 /** The infrastructure (IOV) schema every PF gets from pci_iov, in the kernel's insertion order. */

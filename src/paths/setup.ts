@@ -2,7 +2,7 @@
 // touched), VFs created through the control plane's API from an iovctl.conf, and the rule that
 // a whole PF passed through can belong to one VM only.
 import { UserError } from "../errors.ts";
-import { Host, type VfRecord } from "../nic/index.ts";
+import { getProfile, Host, type HostSpec, type VfRecord } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 
 /** Like the talk: ixl0 with a host VF (for the vnet jail) and passthrough VFs for VMs. */
@@ -43,11 +43,10 @@ export interface PathHost {
   linkGbps: number;
 }
 
-const LINK_GBPS: Record<string, number> = { ixl: 10, ix: 10, igb: 1 };
-
-/** Creates the VFs of `confText` on a fresh host. Config errors name file:line:column. */
-export function setupHost(confText: string, file = "iovctl.conf"): PathHost {
-  const host = Host.fresh();
+/** Creates the VFs of `confText` on a fresh host (the embedded default, or `spec`). Config
+ *  errors name file:line:column. */
+export function setupHost(confText: string, file = "iovctl.conf", spec?: HostSpec): PathHost {
+  const host = spec ? Host.fresh(spec, "host spec") : Host.fresh();
   const loaded = loadIovConfig(confText, (dev) => {
     const name = dev.replace(/^\/dev\/iov\//, "");
     return host.pf(name) ? host.schema(name) : undefined;
@@ -74,7 +73,8 @@ export function setupHost(confText: string, file = "iovctl.conf"): PathHost {
     jailVf,
     vmVf: after.find((v) => v.index === vmVf?.index),
     pfMac: host.pf(pf)!.mac,
-    linkGbps: LINK_GBPS[rec.profile] ?? 10,
+    // The NIC profile's link speed (Mb/s); 10 GbE when a profile gives none.
+    linkGbps: (getProfile(rec.profile)?.linux.linkSpeedMbps || 10_000) / 1000,
   };
 }
 

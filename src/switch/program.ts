@@ -3,6 +3,7 @@
 // port VLANs, anti-spoofing, queues and RSS. Also the run-time requests a VF driver makes
 // through the mailbox (promiscuous modes, multicast groups, MAC change, trunk VLANs), with
 // the per-NIC answers of spec §2.7, and configuration "T" of spec §10.2.
+import { getProfile } from "../nic/profile.ts";
 import type { PfRecord, VfRecord } from "../nic/types.ts";
 import { VF_VLAN_TRUNK } from "../nic/types.ts";
 import {
@@ -23,23 +24,24 @@ export const MAX_JUMBO_FRAME = 9728;
 export const DEFAULT_RING_SIZE = 512;
 export const DEFAULT_RX_BUFFER_SIZE = 2048;
 
-/** Redirection-table sizes per NIC profile (§4.6): VF pools and the PF pool. */
-const RETA_SIZE: Record<string, { vf: number; pf: number }> = {
-  ixl: { vf: 64, pf: 512 }, // X710 VFQF_HLUT 64 entries; PF LUT 512
-  ix: { vf: 128, pf: 128 }, // 82599 128-entry RETA
-  igb: { vf: 128, pf: 128 }, // 82576 128 x 8 bits
-};
+/** Without a NIC profile (a bare switch configuration): the common 128-entry RETA, 4 PF queues. */
 const FALLBACK_RETA_SIZE = 128;
+const FALLBACK_PF_QUEUES = 4;
 
+/** Redirection-table size of a VF pool or the PF pool, from the NIC profile's `rss` (§4.6). */
 export function retaSizeFor(profile: string, kind: "pf" | "vf"): number {
-  return RETA_SIZE[profile]?.[kind] ?? FALLBACK_RETA_SIZE;
+  const rss = getProfile(profile)?.rss;
+  if (!rss) return FALLBACK_RETA_SIZE;
+  return kind === "vf" ? rss.vfRetaSize : rss.pfRetaSize;
 }
 
-/** Queues of the PF's pool when not given: ix pool mode (4, or 2 with >= 32 VFs), igb 2, else 4. */
+/** Queues of the PF's pool when not given: the pool mode's queues for this many VFs (ix: 4, or 2
+ *  with >= 32 VFs), else the profile's `switch.defaultPfQueues`. */
 function defaultPfQueues(profile: string, numVfs: number): number {
-  if (profile === "ix") return numVfs >= 32 ? 2 : 4;
-  if (profile === "igb") return 2;
-  return 4;
+  const p = getProfile(profile);
+  if (!p) return FALLBACK_PF_QUEUES;
+  const mode = p.limits.poolModes?.find((m) => numVfs >= m.minVfs);
+  return mode ? mode.queuesPerVf : p.switch.defaultPfQueues;
 }
 
 export interface ProgramOptions {
@@ -309,12 +311,12 @@ function applyXcast(config: SwitchConfig, p: PoolConfig, mode: XcastMode): void 
  */
 export function requestPromisc(config: SwitchConfig, vf: number, mode: XcastMode): PromiscReply {
   const p = vfPoolOf(config, vf);
-  const profile = config.profile;
+  const facts = getProfile(config.profile)?.switch;
   let target = mode;
-  if (profile === "igb" && target === "promisc") target = "allmulti";
+  if (facts && !facts.unicastPromisc && target === "promisc") target = "allmulti";
   const wantsMore = XCAST_ORDER.indexOf(target) > XCAST_ORDER.indexOf("multi");
   if (!p.trusted && wantsMore) {
-    if (profile === "ixl" || profile === "ice") {
+    if (facts?.untrustedPromisc === "log-and-ignore") {
       const applied = currentXcast(p);
       return {
         requested: mode,

@@ -103,7 +103,7 @@ describe("cost profiles", () => {
         },
       }),
     );
-    expect(() => loadCosts(bad)).toThrow(/bad\.json: \$\.constants\.itr_us\.tag/);
+    expect(() => loadCosts(bad)).toThrow(/bad\.json:1:\d+: \$\.constants\.itr_us\.tag/);
     const notJson = join(dir, "nj.json");
     writeFileSync(notJson, '{\n  "name": x\n}');
     expect(() => loadCosts(notJson)).toThrow(/nj\.json:2:\d+: not valid JSON/);

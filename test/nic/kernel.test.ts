@@ -474,6 +474,6 @@ describe("predictConfig / pfLimits", () => {
     });
     expect(h.openIovDevice("/dev/iov/ix0")).toBe("ix0");
     expect(errnoOf(() => h.openIovDevice("/dev/iov/em0"))).toBe("ENOENT");
-    expect(h.pf("ixl0")!.rss).toEqual({ vfRetaSize: 64, retaShared: false, keyBytes: 52 });
+    expect(h.pf("ixl0")!.rss).toEqual({ vfRetaSize: 64, pfRetaSize: 512, retaShared: false, keyBytes: 52 });
   });
 });

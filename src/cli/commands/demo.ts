@@ -1,67 +1,66 @@
 // `iovsim demo` (what `npm start` runs): the talk's setup end to end, on a fresh in-memory host.
+import Table from "cli-table3";
 import { formatPciconf } from "../../nic/index.ts";
-import { consumerMac, nicFor, WIRE_PEER_MAC } from "../../paths/compare.ts";
-import { PathEngine } from "../../paths/engine.ts";
-import { pathByName } from "../../paths/graphs.ts";
-import { simulatePing } from "../../paths/ping.ts";
 import { TALK_IOVCTL_CONF } from "../../paths/setup.ts";
-import { problems } from "../../report/paths-report.ts";
-import { DEFAULT_STEERING, runSteeringMatrix } from "../../steering/compare.ts";
-import { steeringTable } from "../../steering/format.ts";
-import type { Command, CommandContext } from "../context.ts";
-import { printHuman, runPathsReport } from "./paths.ts";
-import { type PathsOptions, parsePathsArgs } from "./paths-options.ts";
+import { throughputTable, loadPointTable, pingTable, simulatorLine } from "../../report/paths-table.ts";
+import { DEFAULT_STEERING, runSteeringMatrix, type SteeringRow } from "../../steering/compare.ts";
+import type { Command } from "../context.ts";
+import { runPaths } from "./paths.ts";
+import { DEFAULTS, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
 
-/** Three simulated echoes per path (requests out through Tx, replies back through Rx). */
-async function demoPing(o: PathsOptions, ctx: CommandContext): Promise<void> {
-  ctx.out(
-    "\n== ping, simulated: 3 ICMP echoes through each path (out via Tx, back via Rx), replies checked ==\n",
-  );
-  const engine = await PathEngine.create(1);
-  try {
-    for (const name of ["native", "jail-vf", "vm-vf"]) {
-      const g = pathByName(name)!;
-      const sim = simulatePing(engine, g, {
-        count: 3,
-        profile: o.profile,
-        linkGbps: o.pathHost.linkGbps,
-        consumerMac: consumerMac(g, o.pathHost),
-        peerMac: WIRE_PEER_MAC,
-        nic: nicFor(g, o.pathHost),
-      });
-      const ok = sim.echoes.filter((e) => e.ok);
-      const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-      const median = (xs: number[]) =>
-        xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0;
-      ctx.out(
-        `    ${name.padEnd(8)} ${ok.length}/${sim.echoes.length} replies, RTT ${avg(ok.map((e) => e.modeledRttUs)).toFixed(1)} µs (modeled); ${median(ok.map((e) => e.measuredUs)).toFixed(1)} µs per exchange, median (measured (simulator))\n`,
-      );
-    }
-  } finally {
-    await engine.close();
-  }
-}
+/** The demo's defaults: every path, 64-byte frames, short trials (within a minute on 2 cores). */
+export const DEMO_DEFAULTS = { ...DEFAULTS, sizes: "64" };
 
-const HELP = `usage: iovsim demo [--seconds S] [--workers N] [--profile NAME|FILE] [--size LIST]
+const HELP = `usage: iovsim demo [--size LIST|imix] [--trial-ms N] [--profile NAME|FILE] [--seed N]
+                  [--workers N]
 
-The talk's setup end to end, on a fresh in-memory host (your saved state is not touched):
-  1. the embedded iovctl.conf (ixl0: VF-0 stays in the host for a vnet jail, VF-1/VF-2 are
-     passthrough VFs for bhyve VMs), 2. the VFs created through the control plane (pciconf
-     view), 3. every packet path, measured (simulator) and modeled, 4. the ping: modeled RTT per path
-     and three simulated ICMP echoes (out via Tx, back via Rx) for native, jail-vf and vm-vf,
-  5. a steering comparison on VXLAN and GTP-U traffic through the switch: one tunnel vs the
-     talk's one-MAC-per-generator-instance fix (per-core counts, Jain's index, Mpps).
+The talk's setup end to end, on a fresh in-memory host (your saved state is not touched). Its
+output has these sections, in this order:
+  1. iovctl.conf   the embedded configuration (ixl0: VF-0 stays in the host for a vnet jail,
+                   VF-1/VF-2 are passthrough VFs for bhyve VMs)
+  2. VFs           the VFs created through the control plane (pciconf view)
+  3. paths         every packet path (receive direction), simulated in virtual time: RFC 2544
+                   NDR/PDR, then latency, loss, CPU per resource and events at 10/50/90 % of NDR
+                   (default size ${DEMO_DEFAULTS.sizes}; see iovsim paths --help)
+  4. ping          ICMP echoes through each path at an idle operating point (simulated RTT)
+  5. steering      tunnelled traffic over 4 cores: per-core frame counts from the NIC switch's
+                   queue counters, Jain's index, and the steering model's capacity
+                   (src/steering/steering-model.json; not yet simulated by the engine)
+and a last line, apart, with the simulator's own speed (wall clock).
 `;
+
+function steeringRows(rows: SteeringRow[]): string {
+  const t = new Table({
+    head: [
+      "traffic",
+      "strategy",
+      "frames per core (switch counters)",
+      "Jain",
+      "modeled Mpps (steering model)",
+    ],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const r of rows)
+    t.push([
+      r.encap,
+      r.strategyName,
+      r.perQueue.join(" / "),
+      r.jain.toFixed(3),
+      `${r.modeledMpps.toFixed(1)}${r.modeledBottleneck === "dispatcher" ? " (dispatcher)" : ""}`,
+    ]);
+  return `${t.toString()}\n`;
+}
 
 export const command: Command = {
   name: "demo",
   summary: "the talk's setup end to end",
   async run(args, ctx) {
-    if (args.includes("--help") || args.includes("-h")) {
+    const values = parseCommandArgs("demo", args);
+    if (values.help) {
       ctx.out(HELP);
       return 0;
     }
-    const o = parsePathsArgs(args, { sizes: "64,512,1518", seconds: 0.25 });
+    const o = parsePathsOptions(values, DEMO_DEFAULTS);
     ctx.out("== 1. iovctl.conf (embedded, as in the talk) ==\n");
     ctx.out(TALK_IOVCTL_CONF.replace(/^/gm, "    ").replace(/ +$/, ""));
     ctx.out(`\n== 2. iovctl -C -f iovctl.conf: VFs created on ${o.pathHost.pf} ==\n`);
@@ -74,19 +73,25 @@ export const command: Command = {
         `    VF-${v.index} ${v.name} ${v.effectiveMac} ${v.attachedVm ? `-> bhyve VM '${v.attachedVm}'` : v.driver === "ppt" ? "(passthrough, unattached)" : "-> vnet jail"}\n`,
       );
     }
-    ctx.out("\n== 3. packet paths ==\n");
-    const rep = await runPathsReport(o, ctx);
-    printHuman(rep, ctx);
-    const vm = rep.ping.find((p) => p.path === "vm-vf");
-    const jail = rep.ping.find((p) => p.path === "jail-vf");
-    if (vm && jail) {
+    const { json, violations } = await runPaths(o, ctx);
+    ctx.out("\n== 3. packet paths, simulated (RFC 2544 throughput, then the load points) ==\n");
+    ctx.out(
+      `cost profile '${json.profile.name}', ${json.link_gbps} Gbit/s link, ${json.trial.virtual_ms} ms virtual trials; ` +
+        `NDR = no loss, PDR = loss ≤ ${(100 * (json.search?.pdr_loss ?? 0)).toFixed(1)} %, Gbps with preamble and IFG\n`,
+    );
+    ctx.out(throughputTable(json));
+    ctx.out(loadPointTable(json));
+    ctx.out("\n== 4. ping, simulated: ICMP echoes through each path (out via Tx, back via Rx), idle ==\n");
+    ctx.out(pingTable(json.ping));
+    const rtt = (p: string) => json.ping.find((x) => x.path === p)?.rtt_us.p50;
+    const native = rtt("native");
+    const vm = rtt("vm-vf");
+    const jail = rtt("jail-vf");
+    if (native && vm && jail)
       ctx.out(
-        `\nThe talk measured: native ≈ vnet jail, bhyve VM ≈ 3× slower. Modeled here: jail-vf ${jail.ratio_to_native.toFixed(2)}×, vm-vf ${vm.ratio_to_native.toFixed(2)}× native\n` +
-          "(the VM pays a host interrupt, an injection and an idle-vCPU wake-up per received packet).\n",
+        `The talk measured: native ≈ vnet jail, bhyve VM ≈ 3× slower. Simulated here (median RTT): jail-vf ${(jail / native).toFixed(2)}×, vm-vf ${(vm / native).toFixed(2)}× native\n`,
       );
-    }
-    await demoPing(o, ctx);
-    ctx.out("\n== 4. steering tunnelled traffic over 4 cores (256 inner flows, 4096 frames per run) ==\n");
+    ctx.out("\n== 5. steering tunnelled traffic over 4 cores (256 inner flows, 4096 frames per run) ==\n");
     ctx.out(
       "every frame goes through the NIC's switch (Wasm data plane) programmed from VFs created on ixl0; counts are the switch's queue counters\n",
     );
@@ -102,20 +107,14 @@ export const command: Command = {
     };
     for (const regime of ["one-tunnel", "instances"] as const) {
       ctx.out(`${titles[regime]}\n`);
-      ctx.out(
-        steeringTable(
-          steering.rows.filter((r) => r.regime === regime),
-          { regimeColumn: false },
-        ),
-      );
+      ctx.out(steeringRows(steering.rows.filter((r) => r.regime === regime)));
     }
     ctx.out(
-      "Jain's index 0.250 = everything on one of 4 cores. Software dispatch balances like inner RSS but is capped by its one dispatcher thread (modeled).\n" +
-        "Measured Mpps (sim) is this simulator's wall-clock rate; modeled Mpps comes from src/steering/steering-model.json. More: iovsim steering --help\n",
+      "Jain's index 0.250 = everything on one of 4 cores. The modeled Mpps come from src/steering/steering-model.json, not from the engine. More: iovsim steering --help\n",
     );
+    ctx.out(`\n${simulatorLine(json.simulator)}`);
     for (const p of steering.problems) ctx.err(`iovsim: ${p}\n`);
-    const bad = problems(rep);
-    for (const b of bad) ctx.err(`iovsim: ${b}\n`);
-    return bad.length > 0 || steering.problems.length > 0 ? 2 : 0;
+    for (const v of violations) ctx.err(`iovsim: ${v}\n`);
+    return violations.length > 0 || steering.problems.length > 0 ? 2 : 0;
   },
 };

@@ -1,61 +1,142 @@
-// Option parsing shared by `paths`, `ping` and `demo`.
+// Option parsing for `paths`, `ping` and `demo`. Each command declares the options it supports;
+// anything else is an error naming the option (never silently ignored).
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { UserError } from "../../errors.ts";
-import { type CostProfile, loadProfile } from "../../model/profile.ts";
-import { type Direction, directionsOf, PATH_NAMES, type PathGraph, pathByName } from "../../paths/graphs.ts";
+import type { Arrival, Direction } from "../../engine/types.ts";
+import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.ts";
+import { parseRate, type RateSpec } from "../../experiment/rate.ts";
+import { type Costs, loadCosts } from "../../model/costs.ts";
+import { KernelError } from "../../nic/index.ts";
+import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
 import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
 import {
+  averageSize,
+  buildTemplates,
+  defaultProfile,
   ENCAPS,
   type Encap,
   type L4,
-  parseSizes,
   type TemplateSet,
+  type TrafficProfile,
   templatesFromCapture,
 } from "../../traffic/profiles.ts";
 
-export interface PathsOptions {
-  paths: PathGraph[];
-  sizes: number[];
-  seconds: number;
-  workers: number;
-  profile: CostProfile;
-  json: boolean;
-  csv: boolean;
-  help: boolean;
-  count: number;
-  pathHost: PathHost;
-  flows: number;
-  l4: L4;
-  encap: Encap;
-  replay?: TemplateSet;
-  direction: Direction;
-  /** -c/--count as given (paths: frames per run, count-bounded; ping: echoes); undefined if absent. */
-  countGiven?: number;
-  seed: number;
-}
+type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
 
-const OPTIONS = {
+export const ALL_OPTIONS = {
   path: { type: "string", multiple: true },
   size: { type: "string" },
-  seconds: { type: "string" },
-  workers: { type: "string" },
+  direction: { type: "string" },
+  rate: { type: "string" },
+  arrival: { type: "string" },
+  "trial-ms": { type: "string" },
+  count: { type: "string", short: "c" },
+  "interval-ms": { type: "string" },
+  "pdr-loss": { type: "string" },
+  precision: { type: "string" },
   profile: { type: "string" },
   config: { type: "string", short: "f" },
+  pcap: { type: "string" },
+  "rewrite-dst": { type: "boolean" },
+  encap: { type: "string" },
+  flows: { type: "string" },
+  proto: { type: "string" },
+  seed: { type: "string" },
+  workers: { type: "string" },
   json: { type: "boolean" },
   csv: { type: "boolean" },
   help: { type: "boolean", short: "h" },
-  count: { type: "string", short: "c" },
-  flows: { type: "string" },
-  proto: { type: "string" },
-  encap: { type: "string" },
-  pcap: { type: "string" },
-  direction: { type: "string" },
-  seed: { type: "string" },
-} as const;
+} as const satisfies Record<string, OptionSpec>;
 
-function num(
+export type OptionName = keyof typeof ALL_OPTIONS;
+type Values = Partial<Record<OptionName, string | string[] | boolean>>;
+
+/** Options each command supports. */
+export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionName[]> = {
+  paths: [
+    "path",
+    "size",
+    "direction",
+    "rate",
+    "arrival",
+    "trial-ms",
+    "count",
+    "pdr-loss",
+    "precision",
+    "profile",
+    "config",
+    "pcap",
+    "rewrite-dst",
+    "encap",
+    "flows",
+    "proto",
+    "seed",
+    "workers",
+    "json",
+    "csv",
+    "help",
+  ],
+  ping: ["path", "count", "interval-ms", "profile", "config", "seed", "json", "help"],
+  demo: ["size", "trial-ms", "profile", "seed", "workers", "help"],
+};
+
+/** Options of the old `paths` that moved: a hint instead of a bare "unknown option". */
+const RENAMED: Record<string, string> = {
+  seconds: "--seconds is gone: trials run in virtual time, see --trial-ms (or --count)",
+};
+
+/**
+ * parseArgs with the command's options only. A negative number after an option that takes a
+ * value is that option's value (`--size -1` is a bad size, not an "ambiguous" option).
+ */
+export function parseCommandArgs(command: keyof typeof COMMAND_OPTIONS, args: string[]): Values {
+  const allowed = COMMAND_OPTIONS[command];
+  const options: Record<string, OptionSpec> = {};
+  for (const n of allowed) options[n] = ALL_OPTIONS[n];
+  const takesValue = (a: string): boolean => {
+    const long = /^--([^=]+)$/.exec(a)?.[1];
+    if (long !== undefined) return options[long]?.type === "string";
+    const short = /^-([a-zA-Z])$/.exec(a)?.[1];
+    return (
+      short !== undefined && Object.values(options).some((o) => o.short === short && o.type === "string")
+    );
+  };
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (takesValue(args[i]) && i + 1 < args.length && /^-[\d.]/.test(args[i + 1])) {
+      joined.push(`${args[i]}=${args[i + 1]}`);
+      i++;
+    } else joined.push(args[i]);
+  }
+  for (const a of joined) {
+    const name = /^--([^=]+)/.exec(a)?.[1] ?? (/^-([a-zA-Z])$/.exec(a) ? a : undefined);
+    if (name === undefined) continue;
+    if (RENAMED[name]) throw new UserError("E_USAGE", `${command}: ${RENAMED[name]}`);
+    const all: Record<string, OptionSpec> = ALL_OPTIONS;
+    const known = name in all || Object.values(all).some((o) => `-${o.short}` === name);
+    const here = name in options || Object.values(options).some((o) => `-${o.short}` === name);
+    if (known && !here) {
+      throw new UserError(
+        "E_USAGE",
+        `${command}: option '${name.startsWith("-") ? name : `--${name}`}' is not supported by this command (see ${command} --help)`,
+      );
+    }
+  }
+  try {
+    return parseArgs({ args: joined, options, allowPositionals: false, strict: true }).values as Values;
+  } catch (e) {
+    throw new UserError(
+      "E_USAGE",
+      `${command}: ${(e as Error).message.replace(/\. To specify.*$/s, "")} (see ${command} --help)`,
+    );
+  }
+}
+
+export function num(
   v: string | undefined,
   opt: string,
   def: number,
@@ -74,86 +155,250 @@ function num(
   return n;
 }
 
-export function parsePathsArgs(args: string[], defaults: { sizes: string; seconds: number }): PathsOptions {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }));
-  } catch (e) {
-    throw new UserError("E_USAGE", `${(e as Error).message.replace(/\. To specify.*$/s, "")} (see --help)`);
-  }
-  const v = values as Record<string, string | string[] | boolean | undefined>;
-  const names = ((v.path as string[] | undefined) ?? []).flatMap((s) => s.split(",")).filter((s) => s !== "");
-  const direction = ((v.direction as string | undefined) ?? "rx") as Direction;
-  if (!["rx", "tx", "both"].includes(direction))
-    throw new UserError("E_USAGE", `--direction: '${direction}' is not rx, tx or both`);
-  const paths =
-    names.length === 0
-      ? PATH_NAMES.map((n) => pathByName(n)!).filter((g) => directionsOf(g).includes(direction))
-      : names.map((n) => {
-          const g = pathByName(n);
-          if (!g)
-            throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
-          if (!directionsOf(g).includes(direction))
-            throw new UserError(
-              "E_USAGE",
-              `--direction ${direction}: path '${n}' runs only ${directionsOf(g).join(", ")}`,
-            );
-          return g;
-        });
-  const sizeSpec = parseSizes((v.size as string | undefined) ?? defaults.sizes);
-  const sizes = sizeSpec.kind === "fixed" ? [sizeSpec.size] : sizeSpec.kind === "list" ? sizeSpec.sizes : [];
-  if (sizes.length === 0)
-    throw new UserError("E_USAGE", "--size: give frame sizes (64..1518), e.g. 64,512,1518");
-  const proto = (v.proto as string | undefined) ?? "udp";
-  if (!["udp", "tcp", "icmp"].includes(proto))
-    throw new UserError("E_USAGE", `--proto: '${proto}' is not udp, tcp or icmp`);
-  const encap = (v.encap as string | undefined) ?? "none";
-  if (!ENCAPS.includes(encap as Encap))
-    throw new UserError("E_USAGE", `--encap: '${encap}' is not one of ${ENCAPS.join(", ")}`);
-  const config = v.config as string | undefined;
-  let confText = TALK_IOVCTL_CONF;
-  if (config !== undefined) {
-    try {
-      confText = readFileSync(config, "utf8");
-    } catch (e) {
+/** A percentage as `0.5` or `0.5%` (bounds in percent), returned as a ratio (0.005); `def` is a ratio. */
+function percent(v: string | undefined, opt: string, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  return num(v.replace(/%$/, ""), opt, def, min, max) / 100;
+}
+
+/** `64`, `64,512,1518`, `imix` or a mix (`64,imix`): each item is one case. */
+export function parseSizeList(text: string, option = "--size"): Array<number | "imix"> {
+  const items = text.split(",").map((s) => s.trim());
+  return items.map((s) => {
+    if (s === "imix") return "imix";
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || n < 64 || n > 1518)
       throw new UserError(
         "E_USAGE",
-        `--config ${config}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+        `${option}: '${s}' is not a valid frame size (64..1518 bytes, or 'imix')`,
       );
+    return n;
+  });
+}
+
+export const PATH_NAMES: readonly string[] = ENGINE_PATH_NAMES;
+
+/** Directions a path can run: a path without a receive side only transmits. */
+export function directionsOf(path: string): Direction[] {
+  return enginePath(path)?.rx ? ["rx", "tx", "both"] : ["tx"];
+}
+
+/** `--path a,b` (repeatable): names checked, empty names refused. Empty list = every path. */
+export function parsePathNames(given: string[] | undefined): string[] {
+  if (given === undefined) return [];
+  const names = given.flatMap((s) => s.split(","));
+  for (const n of names) {
+    if (n.trim() === "")
+      throw new UserError("E_USAGE", `--path: empty path name (paths: ${PATH_NAMES.join(", ")})`);
+    if (!enginePath(n))
+      throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
+  }
+  return names;
+}
+
+/** Path x direction pairs. `both` runs a transmit-only path (vf-loopback) as tx, with a note. */
+export function selectPaths(
+  names: string[],
+  direction: Direction,
+): { runs: Array<{ path: string; direction: Direction }>; notes: string[] } {
+  const notes: string[] = [];
+  const runs: Array<{ path: string; direction: Direction }> = [];
+  for (const n of names.length > 0 ? names : PATH_NAMES) {
+    const dirs = directionsOf(n);
+    if (dirs.includes(direction)) runs.push({ path: n, direction });
+    else if (direction === "both") {
+      runs.push({ path: n, direction: "tx" });
+      notes.push(`${n} only transmits (no receive direction): run as tx under --direction both`);
+    } else if (names.length > 0) {
+      throw new UserError("E_USAGE", `--direction ${direction}: path '${n}' runs only ${dirs.join(", ")}`);
     }
   }
-  const pcap = v.pcap as string | undefined;
-  let replay: TemplateSet | undefined;
-  if (pcap !== undefined) {
+  return { runs, notes };
+}
+
+/** The iovctl.conf text (-f FILE or the talk's, embedded). */
+export function readConfig(file: string | undefined): { text: string; file: string } {
+  if (file === undefined) return { text: TALK_IOVCTL_CONF, file: "embedded iovctl.conf" };
+  try {
+    return { text: readFileSync(file, "utf8"), file };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      "E_USAGE",
+      `-f ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}`,
+    );
+  }
+}
+
+/** The line:column of `key` in an iovctl.conf (for a kernel refusal that names it). */
+function locateKey(text: string, key: string): string {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const c = lines[i].search(new RegExp(`\\b${key}\\b`));
+    if (c >= 0 && !lines[i].trimStart().startsWith("#")) return `${i + 1}:${c + 1}`;
+  }
+  return "1:1";
+}
+
+/**
+ * Creates the VFs on a fresh in-memory host, on this thread, before any simulation: a kernel
+ * refusal or a configuration that lacks what a chosen path needs is a located user error here,
+ * never an internal error in a worker.
+ */
+export function checkHost(conf: { text: string; file: string }, paths: string[]): PathHost {
+  let ph: PathHost;
+  try {
+    ph = setupHost(conf.text, conf.file);
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    const key = /\b(num_vfs|num-queues|mac-addr|vlan)\b/.exec(e.detail)?.[1];
+    throw new UserError(
+      "E_CONFIG",
+      `${conf.file}:${key ? locateKey(conf.text, key) : "1:1"}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
+    );
+  }
+  const need = (path: string, what: string, ok: boolean) => {
+    if (!ok)
+      throw new UserError(
+        "E_CONFIG",
+        `${conf.file}: path '${path}' needs ${what}, and this configuration has none (choose other paths with --path)`,
+      );
+  };
+  for (const p of paths) {
+    if (p === "jail-vf" || p === "vf-loopback")
+      need(p, "a VF with 'passthrough : false' (for the jail)", ph.jailVf !== undefined);
+    if (p === "vm-vf" || p === "vf-loopback")
+      need(p, "a VF with 'passthrough : true' (for the VM)", ph.vmVf !== undefined);
+  }
+  return ph;
+}
+
+export interface PathsOptions {
+  cases: ExperimentCase[];
+  paths: string[];
+  direction: Direction;
+  rate?: RateSpec;
+  trial: TrialSettings;
+  precision: number;
+  pdrLoss: number;
+  workers: number;
+  profile: Costs;
+  pathHost: PathHost;
+  json: boolean;
+  csv: boolean;
+  /** A replayed capture (--pcap): its file and frames. */
+  replay?: { file: string; templates: TemplateSet; rewriteDst: boolean };
+  notes: string[];
+}
+
+/** Defaults: short virtual trials, so the whole comparison finishes within a minute. */
+export const DEFAULTS = { trialMs: 1, precision: 0.01, pdrLoss: 0.005, sizes: "64,512,1518" };
+
+export function defaultWorkers(cores: number): number {
+  return Math.max(1, Math.min(2, cores));
+}
+
+export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOptions {
+  const v = values as Record<string, string | undefined> & { path?: string[] };
+  const direction = (v.direction ?? "rx") as Direction;
+  if (!["rx", "tx", "both"].includes(direction))
+    throw new UserError("E_USAGE", `--direction: '${direction}' is not rx, tx or both`);
+  const { runs, notes } = selectPaths(parsePathNames(v.path), direction);
+  const arrival = (v.arrival ?? "constant") as Arrival;
+  if (!["constant", "poisson"].includes(arrival))
+    throw new UserError("E_USAGE", `--arrival: '${arrival}' is not constant or poisson`);
+  const proto = v.proto ?? "udp";
+  if (!["udp", "tcp", "icmp"].includes(proto))
+    throw new UserError("E_USAGE", `--proto: '${proto}' is not udp, tcp or icmp`);
+  const encap = v.encap ?? "none";
+  if (!ENCAPS.includes(encap as Encap))
+    throw new UserError("E_USAGE", `--encap: '${encap}' is not one of ${ENCAPS.join(", ")}`);
+  if (v["trial-ms"] !== undefined && v.count !== undefined)
+    throw new UserError(
+      "E_USAGE",
+      "--trial-ms and --count are exclusive: a trial offers either a virtual duration or a number of frames",
+    );
+  if (v.pcap !== undefined && v.size !== undefined)
+    throw new UserError(
+      "E_USAGE",
+      "--size: a replayed capture (--pcap) brings its own frame sizes; drop --size",
+    );
+  if (v.pcap !== undefined && v.encap !== undefined)
+    throw new UserError("E_USAGE", "--encap: a replayed capture (--pcap) is sent as captured; drop --encap");
+  if (v.pcap === undefined && values["rewrite-dst"])
+    throw new UserError("E_USAGE", "--rewrite-dst applies to a replayed capture: give --pcap FILE");
+  const seed = num(v.seed, "--seed", 1, 0, 2 ** 31 - 1, true);
+  const conf = readConfig(v.config);
+  const profile = loadCosts(v.profile ?? "bhyve");
+  const pathHost = checkHost(
+    conf,
+    runs.map((r) => r.path),
+  );
+  const base: TrafficProfile = defaultProfile({
+    flows: num(v.flows, "--flows", 64, 1, 65535, true),
+    l4: proto as L4,
+    encap: encap as Encap,
+    seed,
+    rateGbps: pathHost.linkGbps,
+  });
+  let replay: PathsOptions["replay"];
+  const cases: ExperimentCase[] = [];
+  if (v.pcap !== undefined) {
+    let templates: TemplateSet;
     try {
-      const cap = readCaptureFile(pcap);
-      replay = templatesFromCapture(
+      const cap = readCaptureFile(v.pcap);
+      templates = templatesFromCapture(
         cap.records.filter((r) => r.linktype === 1).map((r) => r.data.slice()),
-        pcap,
+        v.pcap,
       );
     } catch (e) {
       if (e instanceof UserError) throw e;
       throw new UserError("E_USAGE", `--pcap ${(e as Error).message}`);
     }
+    replay = { file: v.pcap, templates, rewriteDst: Boolean(values["rewrite-dst"]) };
+    for (const r of runs)
+      cases.push({ ...r, size: "pcap", frameBytes: averageSize(templates), traffic: base });
+  } else {
+    for (const size of parseSizeList(v.size ?? defaults.sizes)) {
+      const traffic: TrafficProfile = {
+        ...base,
+        sizes: size === "imix" ? { kind: "imix" } : { kind: "fixed", size },
+      };
+      const frameBytes = averageSize(buildTemplates(traffic));
+      for (const r of runs) cases.push({ ...r, size, frameBytes, traffic });
+    }
   }
+  // Cases grouped by path, then size (the order the table shows them).
+  const order = new Map(runs.map((r, i) => [r.path, i]));
+  cases.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
+  const count = v.count === undefined ? undefined : num(v.count, "-c/--count", 0, 1, 100_000_000, true);
   return {
-    replay,
-    paths,
-    sizes,
-    seconds: num(v.seconds as string | undefined, "--seconds", defaults.seconds, 0.01, 600),
-    workers: num(v.workers as string | undefined, "--workers", 1, 1, 8, true),
-    profile: loadProfile((v.profile as string | undefined) ?? "bhyve"),
-    json: Boolean(v.json),
-    csv: Boolean(v.csv),
-    help: Boolean(v.help),
-    count: num(v.count as string | undefined, "-c/--count", 5, 1, 100_000_000, true),
-    countGiven:
-      v.count === undefined ? undefined : num(v.count as string, "-c/--count", 5, 1, 100_000_000, true),
+    cases,
+    paths: runs.map((r) => r.path),
     direction,
-    seed: num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true),
-    pathHost: setupHost(confText, config ?? "embedded iovctl.conf"),
-    flows: num(v.flows as string | undefined, "--flows", 64, 1, 65535, true),
-    l4: proto as L4,
-    encap: encap as Encap,
+    rate: v.rate === undefined ? undefined : parseRate(v.rate),
+    trial: {
+      arrival,
+      durationNs: Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6),
+      ...(count !== undefined ? { count } : {}),
+      seed,
+      // Workers load the profile themselves: a file is passed as an absolute path.
+      profile: profile.origin === "builtin" ? profile.name : resolve(profile.origin),
+      config: conf,
+      linkGbps: pathHost.linkGbps,
+    },
+    precision: percent(v.precision, "--precision", defaults.precision, 0.01, 50),
+    pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),
+    workers: num(v.workers, "--workers", defaultWorkers(availableCores()), 1, 64, true),
+    profile,
+    pathHost,
+    json: Boolean(values.json),
+    csv: Boolean(values.csv),
+    replay,
+    notes,
   };
+}
+
+function availableCores(): number {
+  return availableParallelism();
 }

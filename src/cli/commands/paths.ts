@@ -1,104 +1,170 @@
-// `iovsim paths`: every packet path measured in the simulator and modeled with a cost profile.
-
-import { builtinProfileNames } from "../../model/profile.ts";
-import { comparePaths } from "../../paths/compare.ts";
-import { PATH_NAMES } from "../../paths/graphs.ts";
+// `iovsim paths`: per packet path and frame size, the RFC 2544 throughput (NDR, PDR) and the
+// latency, loss, CPU and events at load points, all simulated in virtual time by the engine;
+// the simulator's own speed (wall clock) on one separate line.
+import { performance } from "node:perf_hooks";
+import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
+import { createRunner } from "../../experiment/runners.ts";
+import { costProfileNames } from "../../model/costs.ts";
 import {
-  buildReport,
-  type PathsReport,
-  pathsCsv,
-  pathsTable,
-  pingTable,
-  problems,
-} from "../../report/paths-report.ts";
+  buildPathsJson,
+  type PathsJson,
+  type PingJson,
+  type SimulatorPart,
+  simulatorJson,
+  simulatorPart,
+} from "../../report/paths-json.ts";
+import { pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { version } from "../main.ts";
-import { type PathsOptions, parsePathsArgs } from "./paths-options.ts";
+import { PATH_NAMES, parseCommandArgs, type PathsOptions, parsePathsOptions } from "./paths-options.ts";
+import { pingPaths } from "./ping-run.ts";
 import { withProgress } from "./progress.ts";
 
-export const HELP = `usage: iovsim paths [--path NAME[,NAME]] [--direction rx|tx|both] [--size 64,512,1518]
-                    [--seconds S | --count N] [--seed N] [--workers N]
-                    [--profile NAME|FILE] [-f iovctl.conf] [--flows N] [--proto udp|tcp|icmp]
-                    [--encap none|vxlan|geneve|gre|nvgre|gtpu|mpls|qinq] [--pcap FILE] [--json | --csv]
+export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--direction rx|tx|both]
+                    [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
+                    [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f iovctl.conf]
+                    [--pcap FILE [--rewrite-dst]] [--encap E] [--flows N] [--proto udp|tcp|icmp]
+                    [--seed N] [--workers N] [--json | --csv]
 
-Runs each packet path in the simulator (--direction rx, the default: the wire sends to a
-consumer on this host; tx: the consumer sends through its driver, the NIC's Tx ring and the
-switch's transmit side to the wire, or looped back inside the NIC (vf-loopback: jail -> VM);
-both: the two at once, one row each) and prints two kinds of numbers, always labelled:
-  measured (simulator)  frames per wall-clock second the simulator itself moved (Wasm kernels
-                        on worker threads); says how fast iovsim is, not how fast a NIC is
-  modeled               throughput, cycles per packet, bottleneck CPU, latency and ping RTT from
-                        the run's event counts and a cost profile whose every constant cites
-                        performance-anchors.md (docs/paths.md)
+Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
+every element on a modeled resource priced by the cost profile) and reports, per path and size:
+  throughput   RFC 2544: NDR (highest load with no loss) and PDR (loss <= --pdr-loss), by binary
+               search on the offered load between 0 and line rate, to --precision of line rate
+  load points  at 10 %, 50 % and 90 % of NDR (as FD.io CSIT): offered and delivered rate, loss,
+               latency p50/p90/p99/p99.9, CPU per resource (utilization, cycles per packet),
+               events per second (interrupts, VM exits, injections, wake-ups, kicks,
+               notifications), the bottleneck
+  ping         ICMP echo round trips through each path that has both directions (idle)
+Every figure is simulated; one separate line says how fast the simulator ran (wall clock).
 
-paths:     ${PATH_NAMES.join(", ")}
-profiles:  ${builtinProfileNames().join(", ")} (default bhyve), or a JSON file of your own
---seconds  wall-clock seconds per run (default 0.25)
---count N  send N frames per direction and stop when all are accounted for (deterministic: the
-           same --seed gives the same counters with 1 or N workers; see docs/paths.md)
---seed N   generator seed (flow choice), default 1
-num-queues from the iovctl.conf: where the switch feeds the consumer directly (native, jail-vf,
-           vm-vf, passthrough) RSS spreads frames over the pool's queues, one sink per queue;
-           bridged paths (virtio, jail-epair) and the transmit side use queue 0
---workers  1 = run-to-completion on one thread (default); N = pipeline over N worker threads
--f FILE    iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
-           the VFs are created on a fresh in-memory host: your saved state is not touched
---pcap F   replay the frames of a pcap/pcapng (first 256, in order, unpatched; sinks count them,
-           frames for MACs the path does not own are steered away and counted as drops)
---json     machine-readable report (docs/paths-json.md); --csv one line per run
+paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
+--direction  rx (default): the wire sends to a consumer on this host; tx: the consumer sends to
+             the wire (vf-loopback: jail -> VM inside the NIC); both: the two at once. A
+             transmit-only path (vf-loopback) runs tx under 'both', with a note
+--size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
+             default ${"64,512,1518"}
+--rate R     one load point at R instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
+             line rate, e.g. 5Mpps, 2.5Gbps, 40%
+--arrival    constant (default) or poisson inter-arrival times (seeded)
+--trial-ms N virtual time each trial offers traffic for (default 1 ms)
+--count N    frames each trial offers instead (the trial lasts as long as offering them takes;
+             exclusive with --trial-ms)
+--pdr-loss   PDR's loss limit in percent (default 0.5)
+--precision  search resolution in percent of line rate (default 1)
+profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
+-f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
+             the VFs are created on a fresh in-memory host: your saved state is not touched
+--pcap F     replay the Ethernet frames of a pcap/pcapng (first 256, cyclically) instead of
+             generated traffic; --rewrite-dst sets their destination MAC to the path's consumer
+             (a capture's own MACs usually match no port: everything would be filtered)
+--seed N     seed of the generators and of Poisson arrivals (default 1)
+--workers N  simulations in parallel on N worker threads (default min(2, cores)); results do
+             not depend on it
+--json       machine-readable report (docs/paths-json.md); --csv one line per load point
 `;
 
-export async function runPathsReport(o: PathsOptions, ctx: CommandContext): Promise<PathsReport> {
-  const { rows, ping } = await withProgress(
-    ctx,
-    o.paths.length * (o.replay ? 1 : o.sizes.length),
-    (onProgress) => comparePaths({ ...o, onProgress, count: o.countGiven ?? 0 }),
-  );
-  return buildReport(rows, ping, {
-    version: (await version()).replace(/^iovsim /, ""),
-    profile: { name: o.profile.name, origin: o.profile.origin },
-    linkGbps: o.pathHost.linkGbps,
-    workers: o.workers,
-    seconds: o.seconds,
-    direction: o.direction,
-    replay: o.replay !== undefined,
-  });
+export interface PathsRun {
+  json: PathsJson;
+  violations: string[];
 }
 
-export function printHuman(rep: PathsReport, ctx: CommandContext): void {
-  ctx.out(
-    `Packet paths, ${rep.link_gbps} GbE link, cost profile '${rep.profile.name}'; ` +
-      `${rep.workers === 1 ? "run-to-completion on 1 worker" : `pipeline over ${rep.workers} workers`}, ${rep.seconds_per_run} s per run\n`,
+async function pathsVersion(): Promise<string> {
+  return (await version()).replace(/^iovsim /, "");
+}
+
+function replayWarnings(o: PathsOptions, exp: ExperimentResult): string[] {
+  if (!o.replay) return [];
+  const out: string[] = [];
+  for (const c of exp.cases) {
+    const sims = c.loadPoints.length > 0 ? c.loadPoints.map((p) => p.result) : [];
+    const allFiltered =
+      c.ndrPps === 0 ||
+      (sims.length > 0 && sims.every((r) => r.conservation.delivered === 0 && r.conservation.sent > 0));
+    if (allFiltered)
+      out.push(
+        `${c.case.path} ${c.case.direction}: every replayed frame of ${o.replay.file} was dropped (${
+          o.replay.rewriteDst
+            ? "even with --rewrite-dst"
+            : "its destination MACs match no port of this path: try --rewrite-dst"
+        })`,
+      );
+  }
+  return out;
+}
+
+export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<PathsRun> {
+  const started = performance.now();
+  const runner = await createRunner(o.workers);
+  let exp: ExperimentResult;
+  let ping: { entries: PingJson[]; parts: SimulatorPart[] };
+  try {
+    exp = await withProgress(ctx, o.cases.length, (onProgress) =>
+      runExperiment({
+        cases: o.cases,
+        trial: o.trial,
+        rate: o.rate,
+        precision: o.precision,
+        pdrLoss: o.pdrLoss,
+        runner,
+        onProgress,
+      }),
+    );
+    ping = o.replay ? { entries: [], parts: [] } : pingPaths(o);
+  } finally {
+    await runner.close();
+  }
+  const wallS = (performance.now() - started) / 1000;
+  const json = buildPathsJson(
+    exp,
+    ping.entries,
+    {
+      version: await pathsVersion(),
+      profile: { name: o.profile.name, origin: o.profile.origin },
+      linkGbps: o.trial.linkGbps,
+      direction: o.direction,
+      arrival: o.trial.arrival,
+      trialMs: o.trial.count === undefined ? o.trial.durationNs / 1e6 : null,
+      count: o.trial.count ?? null,
+      search: o.rate ? null : { precision: o.precision, pdrLoss: o.pdrLoss },
+      rate: o.rate?.text ?? null,
+      seed: o.trial.seed,
+      pcap: o.replay
+        ? {
+            file: o.replay.file,
+            frames: o.replay.templates.templates.length,
+            rewrite_dst: o.replay.rewriteDst,
+          }
+        : null,
+      notes: [...o.notes, ...(o.replay?.templates.notes ?? [])],
+      warnings: replayWarnings(o, exp),
+    },
+    simulatorJson([...exp.simulations.map(simulatorPart), ...ping.parts], wallS, o.workers),
   );
-  ctx.out(
-    "measured (simulator) = frames/s the simulator moved on this machine; modeled = cost model (docs/paths.md)\n",
-  );
-  ctx.out(pathsTable(rep));
-  for (const w of rep.warnings) ctx.out(`warning: ${w}\n`);
-  ctx.out("\nPing (modeled RTT, idle receiver, native peer):\n");
-  ctx.out(pingTable(rep));
+  return { json, violations: exp.violations };
 }
 
 export const command: Command = {
   name: "paths",
-  summary: "compare packet paths: measured (simulator) and modeled",
+  summary: "compare packet paths: simulated NDR/PDR, latency at load points, CPU, events",
   async run(args, ctx) {
-    if (args.includes("--help") || args.includes("-h")) {
+    const values = parseCommandArgs("paths", args);
+    if (values.help) {
       ctx.out(HELP);
       return 0;
     }
-    const o = parsePathsArgs(args, { sizes: "64,512,1518", seconds: 0.25 });
+    const o = parsePathsOptions(values);
     if (o.json && o.csv) {
       ctx.err("iovsim: --json and --csv are exclusive\n");
       return 1;
     }
-    const rep = await runPathsReport(o, ctx);
-    if (o.json || o.csv) for (const w of rep.warnings) ctx.err(`iovsim: warning: ${w}\n`);
-    if (o.json) ctx.out(`${JSON.stringify(rep, null, 2)}\n`);
-    else if (o.csv) ctx.out(pathsCsv(rep));
-    else printHuman(rep, ctx);
-    const bad = problems(rep);
-    for (const b of bad) ctx.err(`iovsim: ${b}\n`);
-    return bad.length > 0 ? 2 : 0;
+    const { json, violations } = await runPaths(o, ctx);
+    if (o.json) ctx.out(`${JSON.stringify(json, null, 2)}\n`);
+    else if (o.csv) {
+      ctx.out(pathsCsv(json));
+      ctx.err(simulatorLine(json.simulator));
+    } else ctx.out(pathsHuman(json));
+    if (o.json || o.csv) for (const w of json.warnings) ctx.err(`iovsim: warning: ${w}\n`);
+    for (const v of violations) ctx.err(`iovsim: ${v}\n`);
+    return violations.length > 0 ? 2 : 0;
   },
 };

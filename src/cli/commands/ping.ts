@@ -1,105 +1,126 @@
-// `iovsim ping --path NAME [-c N]`: real ICMP echo request frames through a path's elements
-// (out through the transmit side, answered by an echo responder on the wire, back in through the
-// receive side), each reply checked. Two times per echo, always labelled: the cost model applied
-// to the events this exchange produced ("modeled"), and the wall-clock time the simulator took
-// for it ("measured (simulator)").
-
+// `iovsim ping --path NAME [-c N]`: real ICMP echo requests through a path's elements in virtual
+// time (out through the transmit side, answered by an echo responder on the wire, back through
+// the receive side), each reply checked. Round-trip times are simulated; the simulator's own
+// speed is one separate line.
+import { resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 import { UserError } from "../../errors.ts";
-import { consumerMac, nicFor, PASSTHROUGH_PF, WIRE_PEER_MAC } from "../../paths/compare.ts";
-import { PathEngine } from "../../paths/engine.ts";
-import { PATH_NAMES, pathByName } from "../../paths/graphs.ts";
-import { simulatePing } from "../../paths/ping.ts";
-import { PfAssignments } from "../../paths/setup.ts";
+import { ensureKernels } from "../../engine/simulate.ts";
+import { summarizeRtts } from "../../experiment/ping-stats.ts";
+import { loadCosts } from "../../model/costs.ts";
+import { simulatorJson } from "../../report/paths-json.ts";
+import { simulatorLine } from "../../report/paths-table.ts";
 import type { Command } from "../context.ts";
-import { parsePathsArgs } from "./paths-options.ts";
+import {
+  checkHost,
+  directionsOf,
+  num,
+  PATH_NAMES,
+  parseCommandArgs,
+  parsePathNames,
+  readConfig,
+} from "./paths-options.ts";
+import { pingPart, runPing } from "./ping-run.ts";
 
-const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--profile NAME|FILE] [-f iovctl.conf]
+const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
+                   [-f iovctl.conf] [--seed N] [--json]
 
-Sends COUNT (default 5) ICMP echo requests (56 data bytes) through a path in the simulator: out
-through the consumer's driver, the NIC's Tx ring and the switch's transmit side to the wire,
-where an echo responder answers; the reply comes back through the switch's receive side to the
-consumer, which checks it (ICMP type, id, sequence, checksum, payload). One echo per simulated
-second (an idle pinger). For each reply two times, labelled:
-  time=... ms (modeled)           the cost model (docs/paths.md) on this exchange's own events
-  measured (simulator) ... µs     wall-clock time the simulator took for the exchange
-The modeled time is what a FreeBSD host would see; the measured one is how fast iovsim is.
-paths: ${PATH_NAMES.filter((n) => n !== "vf-loopback").join(", ")}
+Sends COUNT (default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
+virtual time: out through the consumer's driver, the NIC's Tx ring and the switch's transmit
+side to the wire, where an echo responder answers; the reply comes back through the switch's
+receive side to the consumer, which checks it (ICMP type, id, sequence, checksum, payload).
+One echo every --interval-ms of virtual time (default 1000, as ping(8)): an idle pinger, so each
+round trip pays the idle wake-up paths. Times are simulated; a last line reports how fast the
+simulator ran (wall clock).
+paths: ${PATH_NAMES.filter((n) => directionsOf(n).includes("rx")).join(", ")}
 `;
 
 export const command: Command = {
   name: "ping",
-  summary: "ICMP echo through a path: simulated, modeled RTT",
+  summary: "ICMP echo through a path: simulated round-trip times",
   async run(args, ctx) {
-    if (args.includes("--help") || args.includes("-h")) {
+    const v = parseCommandArgs("ping", args);
+    if (v.help) {
       ctx.out(HELP);
       return 0;
     }
-    const named = args.flatMap((a, i) =>
-      a === "--path" ? [args[i + 1] ?? ""] : a.startsWith("--path=") ? [a.slice(7)] : [],
-    );
-    for (const n of named.flatMap((x) => x.split(","))) {
-      if (pathByName(n) && !pathByName(n)!.elements)
-        throw new UserError("E_USAGE", `ping: path '${n}' only transmits; no reply can come back`);
-    }
-    const o = parsePathsArgs(args, { sizes: "98", seconds: 0.05 });
-    if (!args.some((a) => a === "--path" || a.startsWith("--path=")))
-      throw new UserError("E_USAGE", "ping: --path NAME is required (see --help)");
-    if (o.paths.length !== 1) throw new UserError("E_USAGE", "ping: give exactly one --path");
-    const graph = o.paths[0];
-    if (!graph.elements)
-      throw new UserError("E_USAGE", `ping: path '${graph.name}' only transmits; no reply can come back`);
-    if (graph.name === "passthrough") new PfAssignments().assign(o.pathHost.host, PASSTHROUGH_PF, "vm1");
-    const engine = await PathEngine.create(1);
-    let sim: ReturnType<typeof simulatePing>;
-    try {
-      sim = simulatePing(engine, graph, {
-        count: o.count,
-        profile: o.profile,
-        linkGbps: o.pathHost.linkGbps,
-        consumerMac: consumerMac(graph, o.pathHost),
-        peerMac: WIRE_PEER_MAC,
-        nic: nicFor(graph, o.pathHost),
-      });
-    } finally {
-      await engine.close();
-    }
-    const target = `${graph.name} peer`;
-    ctx.out(`PING ${target} (10.2.0.1) via ${graph.name}, profile ${o.profile.name}: 56 data bytes\n`);
-    const got = sim.echoes.filter((e) => e.ok);
-    for (const e of sim.echoes) {
-      if (!e.ok) {
-        ctx.out(`icmp_seq=${e.seq}: ${e.problem}\n`);
-        continue;
+    const names = parsePathNames(v.path as string[] | undefined);
+    if (names.length === 0) throw new UserError("E_USAGE", "ping: --path NAME is required (see --help)");
+    if (names.length !== 1) throw new UserError("E_USAGE", "ping: give exactly one --path");
+    const path = names[0];
+    if (!directionsOf(path).includes("rx"))
+      throw new UserError("E_USAGE", `ping: path '${path}' only transmits; no reply can come back`);
+    const count = num(v.count as string | undefined, "-c/--count", 5, 1, 1_000_000, true);
+    const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
+    const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
+    const conf = readConfig(v.config as string | undefined);
+    checkHost(conf, [path]);
+    const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
+    await ensureKernels();
+    const started = performance.now();
+    const r = runPing({
+      path,
+      count,
+      intervalNs: Math.round(intervalMs * 1e6),
+      seed,
+      profile: profile.origin === "builtin" ? profile.name : resolve(profile.origin),
+      config: conf,
+    });
+    const wallS = (performance.now() - started) / 1000;
+    const s = summarizeRtts(r.rtt_us);
+    const loss = r.sent > 0 ? (100 * (r.sent - r.received)) / r.sent : 0;
+    const speed = simulatorJson([pingPart(r)], wallS, 1);
+    if (v.json) {
+      ctx.out(
+        `${JSON.stringify(
+          {
+            path,
+            profile: { name: profile.name, origin: profile.origin },
+            interval_ms: intervalMs,
+            transmitted: r.sent,
+            received: r.received,
+            loss_percent: loss,
+            rtt_us: s,
+            rtts_us: r.rtt_us,
+            events: r.events,
+            conservation: r.conservation,
+            simulator: speed,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      const target = `${path} peer`;
+      ctx.out(
+        `PING ${target} (10.2.0.1) via ${path}, cost profile ${profile.name}, simulated: 56 data bytes\n`,
+      );
+      // The engine returns the answered requests' round trips in order (sequence numbers from 0).
+      r.rtt_us.forEach((rtt, seq) =>
+        ctx.out(
+          `64 bytes from 10.2.0.1: icmp_seq=${seq} ttl=64 time=${(rtt / 1000).toFixed(3)} ms (simulated)\n`,
+        ),
+      );
+      ctx.out(`\n--- ${target} ping statistics ---\n`);
+      ctx.out(
+        `${r.sent} packets transmitted, ${r.received} packets received, ${loss.toFixed(1)}% packet loss\n`,
+      );
+      if (r.received > 0) {
+        const ms = (x: number) => (x / 1000).toFixed(3);
+        ctx.out(
+          `round-trip min/avg/max/stddev = ${ms(s.min)}/${ms(s.avg)}/${ms(s.max)}/${ms(s.stddev)} ms (simulated)\n`,
+        );
+        ctx.out(`round-trip p50/p99 = ${ms(s.p50)}/${ms(s.p99)} ms (simulated)\n`);
       }
-      ctx.out(
-        `${e.bytes} bytes from 10.2.0.1: icmp_seq=${e.seq} ttl=${e.ttl} time=${(e.modeledRttUs / 1000).toFixed(3)} ms (modeled); measured (simulator) ${e.measuredUs.toFixed(1)} µs\n`,
-      );
+      ctx.err(simulatorLine(speed));
     }
-    const times = got.map((e) => e.modeledRttUs / 1000);
-    const n = sim.echoes.length;
-    const loss = n > 0 ? (100 * (n - got.length)) / n : 0;
-    ctx.out(`\n--- ${target} ping statistics ---\n`);
-    ctx.out(`${n} packets transmitted, ${got.length} packets received, ${loss.toFixed(1)}% packet loss\n`);
-    if (times.length > 0) {
-      const min = Math.min(...times);
-      const max = Math.max(...times);
-      const avg = times.reduce((a, b) => a + b, 0) / times.length;
-      const sd = Math.sqrt(times.reduce((a, b) => a + (b - avg) ** 2, 0) / times.length);
-      ctx.out(
-        `round-trip min/avg/max/stddev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/${sd.toFixed(3)} ms (modeled)\n`,
-      );
-      const m = got.map((e) => e.measuredUs);
-      ctx.out(
-        `measured (simulator) per exchange min/avg/max = ${Math.min(...m).toFixed(1)}/${(m.reduce((a, b) => a + b, 0) / m.length).toFixed(1)}/${Math.max(...m).toFixed(1)} µs\n`,
-      );
-    }
-    const c = sim.conservation;
+    const c = r.conservation;
     if (!c.ok) {
       ctx.err(
         `iovsim: CONSERVATION VIOLATED: sent ${c.sent} != delivered ${c.delivered} + dropped ${JSON.stringify(c.dropped)} + in flight ${c.inFlight}\n`,
       );
       return 2;
     }
-    return got.length === n ? 0 : 2;
+    return r.received === r.sent ? 0 : 2;
   },
 };

@@ -1,7 +1,9 @@
 // What the Linux view needs to know about each NIC profile's Linux drivers: the names (i40e for
 // the X710, ixgbe for the 82599, igb for the 82576), which VLAN protocols their ndo_set_vf_vlan
-// accepts, and whether get_vf_config reports query_rss. Unknown profiles fall back to the
-// FreeBSD driver names with the common behaviour.
+// accepts, and whether get_vf_config reports query_rss. The facts live in the NIC's profile
+// JSON (`linux`); a profile without one falls back to the FreeBSD driver names.
+import { getProfile } from "../profile.ts";
+
 export interface LinuxDriverFacts {
   pfDriver: string;
   vfDriver: string;
@@ -12,12 +14,6 @@ export interface LinuxDriverFacts {
   /** Link speed in Mb/s: max_tx_rate above it is refused (EINVAL); 0 = no check (netdevsim). */
   linkSpeedMbps: number;
 }
-
-const FACTS: Record<string, LinuxDriverFacts> = {
-  ixl: { pfDriver: "i40e", vfDriver: "iavf", qinq: false, reportsQueryRss: false, linkSpeedMbps: 10000 },
-  ix: { pfDriver: "ixgbe", vfDriver: "ixgbevf", qinq: false, reportsQueryRss: true, linkSpeedMbps: 10000 },
-  igb: { pfDriver: "igb", vfDriver: "igbvf", qinq: false, reportsQueryRss: false, linkSpeedMbps: 1000 },
-};
 
 export const NETDEVSIM_FACTS: LinuxDriverFacts = {
   pfDriver: "netdevsim",
@@ -33,7 +29,7 @@ export function linuxDriverFacts(
   fallbackVf: string,
 ): LinuxDriverFacts {
   return (
-    FACTS[profileId] ?? {
+    getProfile(profileId)?.linux ?? {
       pfDriver: fallbackPf,
       vfDriver: fallbackVf,
       qinq: false,

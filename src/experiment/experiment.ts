@@ -1,0 +1,147 @@
+// One experiment: for every case (path x direction x frame size) either the RFC 2544 search
+// (NDR, PDR) followed by load points at fractions of NDR (10 %, 50 %, 90 %, as FD.io CSIT
+// publishes latency), or, with a fixed rate, that one load point. Cases run concurrently on the
+// runner (the pool fans them out over its workers); the search inside a case is sequential.
+import type { Arrival, Direction, ScenarioSpec, SimResult } from "../engine/types.ts";
+import type { TrafficProfile } from "../traffic/profiles.ts";
+import { lineRatePps, type RateSpec, resolveRate } from "./rate.ts";
+import type { TrialRunner } from "./runner.ts";
+import { type Trial, searchThroughput } from "./search.ts";
+
+/** The load points of CSIT's latency tests, as fractions of NDR. */
+export const LOAD_FRACTIONS: readonly number[] = [0.1, 0.5, 0.9];
+
+export interface ExperimentCase {
+  path: string;
+  direction: Direction;
+  /** What the user asked for: a frame size, "imix", or "pcap" (a replayed capture). */
+  size: number | "imix" | "pcap";
+  /** Mean frame size on the wire (with FCS): line rate and Gbps are computed from it. */
+  frameBytes: number;
+  traffic: TrafficProfile;
+}
+
+export interface TrialSettings {
+  arrival: Arrival;
+  /** Virtual time each trial offers traffic for (ns). */
+  durationNs: number;
+  /** Frames each trial offers instead (the duration is then sized to offer all of them). */
+  count?: number;
+  warmupNs?: number;
+  seed: number;
+  profile: string;
+  config?: { text: string; file: string };
+  linkGbps: number;
+}
+
+export interface ExperimentOptions {
+  cases: ExperimentCase[];
+  trial: TrialSettings;
+  /** A fixed offered load: one load point per case, no search. */
+  rate?: RateSpec;
+  /** Search resolution as a fraction of line rate. */
+  precision: number;
+  pdrLoss: number;
+  loadFractions?: readonly number[];
+  runner: TrialRunner;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+export interface LoadPoint {
+  /** Fraction of NDR this point was offered at (null: a rate the user gave). */
+  fractionOfNdr: number | null;
+  result: SimResult;
+}
+
+export interface CaseResult {
+  case: ExperimentCase;
+  lineRatePps: number;
+  /** null when no search ran (a fixed --rate). */
+  ndrPps: number | null;
+  pdrPps: number | null;
+  trials: Trial[];
+  loadPoints: LoadPoint[];
+}
+
+export interface ExperimentResult {
+  cases: CaseResult[];
+  /** Every simulation of the experiment, searches included (for the simulator-speed line). */
+  simulations: SimResult[];
+  /** Conservation violations in any simulation, searches included: the run failed. */
+  violations: string[];
+}
+
+/** The spec of one trial of `c` at `ratePps`. */
+export function trialSpec(c: ExperimentCase, t: TrialSettings, ratePps: number): ScenarioSpec {
+  // With a frame count, the duration is what it takes to offer them (twice over for Poisson
+  // arrivals' randomness, plus 1 ms): the count, not a default duration, ends the trial.
+  const durationNs =
+    t.count !== undefined ? Math.ceil((2 * t.count * 1e9) / Math.max(ratePps, 1)) + 1_000_000 : t.durationNs;
+  return {
+    path: c.path,
+    direction: c.direction,
+    traffic: c.traffic,
+    ratePps,
+    arrival: t.arrival,
+    durationNs,
+    ...(t.warmupNs !== undefined ? { warmupNs: t.warmupNs } : {}),
+    ...(t.count !== undefined ? { count: t.count } : {}),
+    seed: t.seed,
+    profile: t.profile,
+    ...(t.config ? { config: t.config } : {}),
+    linkGbps: t.linkGbps,
+  };
+}
+
+export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
+  const fractions = o.loadFractions ?? LOAD_FRACTIONS;
+  const simulations: SimResult[] = [];
+  const violations: string[] = [];
+  let done = 0;
+  const total = o.cases.length;
+  const runOne = async (c: ExperimentCase, ratePps: number): Promise<SimResult> => {
+    const r = await o.runner.run(trialSpec(c, o.trial, ratePps));
+    simulations.push(r);
+    const k = r.conservation;
+    if (!k.ok)
+      violations.push(
+        `CONSERVATION VIOLATED on ${c.path} ${c.direction} ${c.size} at ${(ratePps / 1e6).toFixed(3)} Mpps: sent ${k.sent} != delivered ${k.delivered} + dropped ${JSON.stringify(k.dropped)} + in flight ${k.inFlight} (copies ${k.copies})`,
+      );
+    return r;
+  };
+  const runCase = async (c: ExperimentCase): Promise<CaseResult> => {
+    const line = lineRatePps(c.frameBytes, o.trial.linkGbps);
+    let out: CaseResult;
+    if (o.rate) {
+      const r = await runOne(c, resolveRate(o.rate, c.frameBytes, o.trial.linkGbps));
+      out = { case: c, lineRatePps: line, ndrPps: null, pdrPps: null, trials: [], loadPoints: [] };
+      out.loadPoints.push({ fractionOfNdr: null, result: r });
+    } else {
+      const s = await searchThroughput({
+        lineRatePps: line,
+        precision: o.precision,
+        pdrLoss: o.pdrLoss,
+        trial: (pps) => runOne(c, pps),
+      });
+      // No load point can be offered below a zero NDR: the case reports the search only.
+      const points =
+        s.ndrPps > 0
+          ? await Promise.all(fractions.map((f) => runOne(c, Math.max(1, Math.round(f * s.ndrPps)))))
+          : [];
+      out = {
+        case: c,
+        lineRatePps: line,
+        ndrPps: s.ndrPps,
+        pdrPps: s.pdrPps,
+        trials: s.trials,
+        loadPoints: points.map((result, i) => ({ fractionOfNdr: fractions[i], result })),
+      };
+    }
+    o.onProgress?.(++done, total, `${c.path} ${c.direction} ${c.size}`);
+    return out;
+  };
+  const cases = await Promise.all(o.cases.map(runCase));
+  // Completion order varies with the workers; the report's order must not.
+  violations.sort();
+  return { cases, simulations, violations };
+}

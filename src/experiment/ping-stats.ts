@@ -1,0 +1,31 @@
+// ping(8)'s summary of round-trip times (min/avg/max/stddev, population stddev as FreeBSD's
+// ping prints it) plus the percentiles a latency study needs (nearest rank).
+export interface RttSummary {
+  min: number;
+  avg: number;
+  max: number;
+  stddev: number;
+  p50: number;
+  p99: number;
+}
+
+/** Nearest-rank percentile of sorted values (q in 0..1). */
+export function nearestRank(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export function summarizeRtts(rtts: readonly number[]): RttSummary {
+  if (rtts.length === 0) return { min: 0, avg: 0, max: 0, stddev: 0, p50: 0, p99: 0 };
+  const s = [...rtts].sort((a, b) => a - b);
+  const avg = s.reduce((a, b) => a + b, 0) / s.length;
+  const stddev = Math.sqrt(s.reduce((a, b) => a + (b - avg) ** 2, 0) / s.length);
+  return {
+    min: s[0],
+    avg,
+    max: s[s.length - 1],
+    stddev,
+    p50: nearestRank(s, 0.5),
+    p99: nearestRank(s, 0.99),
+  };
+}

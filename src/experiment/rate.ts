@@ -1,0 +1,73 @@
+// Offered load: line rate of a link for a frame size, and `--rate` as a user writes it
+// (pps, kpps, Mpps, Gbps or % of line rate). Gbps are Layer-1 bits (frame + 20 B of preamble,
+// start delimiter and inter-frame gap), so 100 % of a 10 GbE line is 10 Gbps at every size.
+
+import { UserError } from "../errors.ts";
+
+/** Preamble (7) + start-of-frame delimiter (1) + minimum inter-frame gap (12), IEEE 802.3. */
+export const PREAMBLE_IFG_BYTES = 20;
+
+/** Frames per second a link carries back to back at `frameBytes` (with FCS). */
+export function lineRatePps(frameBytes: number, linkGbps: number): number {
+  return (linkGbps * 1e9) / ((frameBytes + PREAMBLE_IFG_BYTES) * 8);
+}
+
+/** Layer-1 Gbit/s of `pps` frames of `frameBytes` (with FCS). */
+export function l1Gbps(pps: number, frameBytes: number): number {
+  return (pps * (frameBytes + PREAMBLE_IFG_BYTES) * 8) / 1e9;
+}
+
+export type RateSpec =
+  | { kind: "pps"; pps: number; text: string }
+  | { kind: "gbps"; gbps: number; text: string }
+  | { kind: "percent"; percent: number; text: string };
+
+const UNITS: Record<string, (n: number) => { kind: "pps" | "gbps"; value: number }> = {
+  pps: (n) => ({ kind: "pps", value: n }),
+  kpps: (n) => ({ kind: "pps", value: n * 1e3 }),
+  mpps: (n) => ({ kind: "pps", value: n * 1e6 }),
+  gbps: (n) => ({ kind: "gbps", value: n }),
+};
+
+/** Parses `14880952pps`, `500kpps`, `5Mpps`, `2.5Gbps` or `40%` (units case-insensitive). */
+export function parseRate(text: string, option = "--rate"): RateSpec {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(%|[a-zA-Z]+)\s*$/.exec(text);
+  const bad = () =>
+    new UserError(
+      "E_USAGE",
+      `${option}: '${text}' is not a rate (give a positive number with a unit: pps, kpps, Mpps, Gbps or %, e.g. 5Mpps or 40%)`,
+    );
+  if (!m) throw bad();
+  const n = Number(m[1]);
+  if (!Number.isFinite(n) || n <= 0) throw bad();
+  if (m[2] === "%") {
+    if (n > 100) throw new UserError("E_USAGE", `${option}: '${text}' is above 100 % of line rate`);
+    return { kind: "percent", percent: n, text };
+  }
+  const unit = UNITS[m[2].toLowerCase()];
+  if (!unit) throw bad();
+  const u = unit(n);
+  return u.kind === "pps" ? { kind: "pps", pps: u.value, text } : { kind: "gbps", gbps: u.value, text };
+}
+
+/**
+ * The rate in frames per second for frames of `frameBytes` on a `linkGbps` link. A rate above
+ * line rate is an error (the wire cannot carry it), named with the size that exceeds it.
+ */
+export function resolveRate(r: RateSpec, frameBytes: number, linkGbps: number, option = "--rate"): number {
+  const line = lineRatePps(frameBytes, linkGbps);
+  const pps =
+    r.kind === "percent"
+      ? (line * r.percent) / 100
+      : r.kind === "gbps"
+        ? (r.gbps * 1e9) / ((frameBytes + PREAMBLE_IFG_BYTES) * 8)
+        : r.pps;
+  // A relative tolerance: 100 % or the exact line rate in pps must not fail on rounding.
+  if (pps > line * (1 + 1e-9)) {
+    throw new UserError(
+      "E_USAGE",
+      `${option} ${r.text}: above the line rate of ${frameBytes}-byte frames on a ${linkGbps} Gbit/s link (${(line / 1e6).toFixed(3)} Mpps)`,
+    );
+  }
+  return Math.min(pps, line);
+}

@@ -1,0 +1,112 @@
+// What a fidelity case runs on: full simulations of the engine (simulate, simulatePing, the RFC
+// 2544 search of src/experiment), memoized within one run so cases that share a scenario (the
+// bare-metal baseline of the ELI cases) simulate it once. `profile(base)` maps a case's profile
+// to the one this run uses: itself, or a variant with one constant moved (sensitivity).
+import { simulatePing } from "../engine/ping.ts";
+import { simulate } from "../engine/simulate.ts";
+import type { Direction, SimResult } from "../engine/types.ts";
+import { searchThroughput } from "../experiment/search.ts";
+import { type CostName, costVariant } from "../model/costs.ts";
+import { defaultProfile } from "../traffic/profiles.ts";
+
+export interface TrialOptions {
+  /** Virtual time one throughput trial offers traffic for (ns); a fifth of it is warm-up. */
+  trialNs: number;
+  /** NDR search resolution (pps). */
+  ndrStepPps: number;
+  /** Pings per ping case (the median is used). */
+  pings: number;
+}
+
+export const DEFAULT_TRIALS: TrialOptions = { trialNs: 5_000_000, ndrStepPps: 10_000, pings: 3 };
+
+export interface Scenario {
+  path: string;
+  profile: string;
+  size: number;
+  direction?: Direction;
+}
+
+/** Constants moved in a profile (by --sensitivity); none by default. */
+export type Changes = (base: string) => Partial<Record<CostName, number>>;
+
+/** Scenario-level switches a case may add to a profile name: `kvm-posted!no-event-idx`. */
+const SWITCHES: Record<string, Partial<Record<CostName, number>>> = {
+  "no-event-idx": { virtio_event_idx: 0 },
+};
+
+export class CaseEnv {
+  private readonly memo = new Map<string, unknown>();
+  constructor(
+    readonly trials: TrialOptions,
+    readonly changes: Changes = () => ({}),
+  ) {}
+
+  /** The profile name simulate() gets for a case's `base[!switch]`. */
+  profile(name: string): string {
+    const [base, ...switches] = name.split("!");
+    const moved: Partial<Record<CostName, number>> = { ...this.changes(base) };
+    for (const s of switches) {
+      const sw = SWITCHES[s];
+      if (!sw) throw new Error(`unknown scenario switch '${s}'`);
+      Object.assign(moved, sw);
+    }
+    return costVariant(base, moved);
+  }
+
+  private once<T>(key: string, f: () => T): T {
+    if (!this.memo.has(key)) this.memo.set(key, f());
+    return this.memo.get(key) as T;
+  }
+
+  /** One simulation at `ratePps` (constant arrivals, 64 flows, fixed frame size). */
+  run(s: Scenario, ratePps: number): SimResult {
+    const profile = this.profile(s.profile);
+    const direction = s.direction ?? "rx";
+    const key = `run|${s.path}|${profile}|${s.size}|${direction}|${ratePps}`;
+    return this.once(key, () =>
+      simulate({
+        path: s.path,
+        direction,
+        traffic: defaultProfile({ sizes: { kind: "fixed", size: s.size } }),
+        ratePps,
+        arrival: "constant",
+        durationNs: this.trials.trialNs,
+        warmupNs: this.trials.trialNs / 5,
+        seed: 1,
+        profile,
+      }),
+    );
+  }
+
+  /**
+   * RFC 2544 NDR (highest zero-loss load) between 0 and `ceilingPps`; the ceiling must lose
+   * frames (else the path is not what limits the result, and the case says so).
+   */
+  async ndr(s: Scenario, ceilingPps: number): Promise<{ ndrPps: number; atNdr: SimResult; capped: boolean }> {
+    const profile = this.profile(s.profile);
+    const key = `ndr|${s.path}|${profile}|${s.size}|${s.direction ?? "rx"}|${ceilingPps}`;
+    return this.once(key, async () => {
+      const r = await searchThroughput({
+        lineRatePps: ceilingPps,
+        precision: this.trials.ndrStepPps / ceilingPps,
+        // Only NDR is used: with a PDR limit of 100 % loss the PDR search stops at its first
+        // (already simulated) trial.
+        pdrLoss: 1,
+        trial: async (pps) => this.run(s, pps),
+      });
+      return { ndrPps: r.ndrPps, atNdr: this.run(s, r.ndrPps), capped: r.ndrPps >= ceilingPps };
+    });
+  }
+
+  /** Median round-trip time (us) of idle pings (one per second of virtual time). */
+  pingMedianUs(path: string, base: string): number {
+    const profile = this.profile(base);
+    return this.once(`ping|${path}|${profile}`, () => {
+      const r = simulatePing({ path, count: this.trials.pings, seed: 1, profile });
+      if (r.received === 0) throw new Error(`ping ${path}: no reply`);
+      const s = [...r.rtt_us].sort((a, b) => a - b);
+      return s[Math.floor(s.length / 2)];
+    });
+  }
+}

@@ -1,0 +1,258 @@
+// `iovsim paths --json`: the report built from an experiment, and its schema (zod), which
+// docs/paths-json.md documents and test/cli/paths-json.test.ts checks real output against.
+// Everything but `simulator` is simulated (virtual time); `simulator` is wall clock.
+import { z } from "zod";
+import type { SimResult } from "../engine/types.ts";
+import type { CaseResult, ExperimentResult } from "../experiment/experiment.ts";
+import { l1Gbps } from "../experiment/rate.ts";
+
+export const PATHS_SCHEMA = "iovsim.paths/2";
+
+const latency = z.object({
+  p50: z.number().nonnegative(),
+  p90: z.number().nonnegative(),
+  p99: z.number().nonnegative(),
+  p999: z.number().nonnegative(),
+  max: z.number().nonnegative(),
+  mean: z.number().nonnegative(),
+});
+
+const events = z.object({
+  interrupts: z.number().nonnegative(),
+  vm_exits: z.number().nonnegative(),
+  injections: z.number().nonnegative(),
+  wakeups: z.number().nonnegative(),
+  kicks: z.number().nonnegative(),
+  notifications: z.number().nonnegative(),
+});
+
+const cpu = z.object({
+  resource: z.string(),
+  kind: z.string(),
+  utilization: z.number().min(0).max(1),
+  cycles_per_packet: z.number().nonnegative(),
+  by_event: z.record(z.string(), z.number()),
+});
+
+const loadPoint = z.object({
+  /** Fraction of NDR the point was offered at; null for a rate given with --rate. */
+  fraction_of_ndr: z.number().nullable(),
+  offered_mpps: z.number().nonnegative(),
+  offered_gbps: z.number().nonnegative(),
+  delivered_mpps: z.number().nonnegative(),
+  loss_ratio: z.number().min(0).max(1),
+  latency_us: latency,
+  cpu: z.array(cpu),
+  bottleneck: z.string(),
+  events_per_s: events,
+  conservation: z.object({
+    sent: z.number().int().nonnegative(),
+    delivered: z.number().int().nonnegative(),
+    dropped: z.record(z.string(), z.number().int().nonnegative()),
+    in_flight: z.number().int().nonnegative(),
+    copies: z.number().int().nonnegative(),
+    ok: z.boolean(),
+  }),
+});
+
+const pathEntry = z.object({
+  name: z.string(),
+  direction: z.enum(["rx", "tx", "both"]),
+  size: z.union([z.number().int(), z.literal("imix"), z.literal("pcap")]),
+  frame_bytes: z.number().positive(),
+  line_rate_mpps: z.number().positive(),
+  /** null when no search ran (--rate). */
+  ndr_mpps: z.number().nonnegative().nullable(),
+  ndr_gbps: z.number().nonnegative().nullable(),
+  pdr_mpps: z.number().nonnegative().nullable(),
+  pdr_gbps: z.number().nonnegative().nullable(),
+  bottleneck: z.string(),
+  trials: z.number().int().nonnegative(),
+  load_points: z.array(loadPoint),
+});
+
+const pingEntry = z.object({
+  path: z.string(),
+  transmitted: z.number().int().nonnegative(),
+  received: z.number().int().nonnegative(),
+  rtt_us: z.object({
+    min: z.number().nonnegative(),
+    avg: z.number().nonnegative(),
+    max: z.number().nonnegative(),
+    stddev: z.number().nonnegative(),
+    p50: z.number().nonnegative(),
+    p99: z.number().nonnegative(),
+  }),
+});
+
+export const simulatorSchema = z.object({
+  frames: z.number().int().nonnegative(),
+  events: z.number().int().nonnegative(),
+  simulations: z.number().int().nonnegative(),
+  virtual_s: z.number().nonnegative(),
+  wall_s: z.number().nonnegative(),
+  realtime_factor: z.number().nonnegative(),
+  frames_per_wall_s: z.number().nonnegative(),
+  workers: z.number().int().positive(),
+});
+
+export const pathsJsonSchema = z.object({
+  schema: z.literal(PATHS_SCHEMA),
+  tool: z.object({ name: z.literal("iovsim"), version: z.string() }),
+  profile: z.object({ name: z.string(), origin: z.string() }),
+  link_gbps: z.number().positive(),
+  direction: z.enum(["rx", "tx", "both"]),
+  arrival: z.enum(["constant", "poisson"]),
+  trial: z.object({
+    virtual_ms: z.number().positive().nullable(),
+    count: z.number().int().positive().nullable(),
+  }),
+  search: z
+    .object({ precision_of_line_rate: z.number().positive(), pdr_loss: z.number().min(0).max(1) })
+    .nullable(),
+  rate: z.string().nullable(),
+  seed: z.number().int(),
+  pcap: z.object({ file: z.string(), frames: z.number().int(), rewrite_dst: z.boolean() }).nullable(),
+  paths: z.array(pathEntry),
+  ping: z.array(pingEntry),
+  notes: z.array(z.string()),
+  warnings: z.array(z.string()),
+  simulator: simulatorSchema,
+});
+
+export type PathsJson = z.infer<typeof pathsJsonSchema>;
+export type PingJson = z.infer<typeof pingEntry>;
+export type SimulatorJson = z.infer<typeof simulatorSchema>;
+
+const mpps = (pps: number) => pps / 1e6;
+
+function loadPointJson(fraction: number | null, r: SimResult) {
+  return {
+    fraction_of_ndr: fraction,
+    offered_mpps: mpps(r.offered_pps),
+    offered_gbps: l1Gbps(r.offered_pps, r.frameBytes),
+    delivered_mpps: mpps(r.delivered_pps),
+    loss_ratio: Math.min(1, Math.max(0, r.loss_ratio)),
+    latency_us: r.latency_us,
+    cpu: r.resources.map((u) => ({
+      resource: u.resource,
+      kind: u.kind,
+      utilization: u.utilization,
+      cycles_per_packet: u.cycles_per_packet,
+      by_event: u.by_event,
+    })),
+    bottleneck: r.bottleneck,
+    events_per_s: r.events_per_s,
+    conservation: {
+      sent: r.conservation.sent,
+      delivered: r.conservation.delivered,
+      dropped: r.conservation.dropped,
+      in_flight: r.conservation.inFlight,
+      copies: r.conservation.copies,
+      ok: r.conservation.ok,
+    },
+  };
+}
+
+/**
+ * What limits the case: at NDR = line rate the wire; else the bottleneck of the lowest trial
+ * that lost frames (the load just above NDR); with --rate, that point's own.
+ */
+export function caseBottleneck(c: CaseResult): string {
+  if (c.ndrPps === null) return c.loadPoints[0]?.result.bottleneck ?? "n/a";
+  if (c.ndrPps >= Math.round(c.lineRatePps)) return "wire";
+  const failing = c.trials
+    .filter((t) => t.ratePps > (c.ndrPps as number))
+    .sort((a, b) => a.ratePps - b.ratePps);
+  return failing[0]?.bottleneck ?? c.loadPoints.at(-1)?.result.bottleneck ?? "n/a";
+}
+
+export function pathEntryJson(c: CaseResult) {
+  const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(pps, c.case.frameBytes));
+  return {
+    name: c.case.path,
+    direction: c.case.direction,
+    size: c.case.size,
+    frame_bytes: c.case.frameBytes,
+    line_rate_mpps: mpps(c.lineRatePps),
+    ndr_mpps: c.ndrPps === null ? null : mpps(c.ndrPps),
+    ndr_gbps: gbps(c.ndrPps),
+    pdr_mpps: c.pdrPps === null ? null : mpps(c.pdrPps),
+    pdr_gbps: gbps(c.pdrPps),
+    bottleneck: caseBottleneck(c),
+    trials: c.trials.length,
+    load_points: c.loadPoints.map((p) => loadPointJson(p.fractionOfNdr, p.result)),
+  };
+}
+
+/** What one simulation (or ping) cost the simulator. */
+export interface SimulatorPart {
+  frames: number;
+  events: number;
+  virtual_ns: number;
+}
+
+/** The simulator-speed block: wall clock, never part of a simulated figure. */
+export function simulatorJson(parts: SimulatorPart[], wallS: number, workers: number): SimulatorJson {
+  const frames = parts.reduce((a, s) => a + s.frames, 0);
+  const virtualS = parts.reduce((a, s) => a + s.virtual_ns, 0) / 1e9;
+  return {
+    frames,
+    events: parts.reduce((a, s) => a + s.events, 0),
+    simulations: parts.length,
+    virtual_s: virtualS,
+    wall_s: wallS,
+    realtime_factor: wallS > 0 ? virtualS / wallS : 0,
+    frames_per_wall_s: wallS > 0 ? frames / wallS : 0,
+    workers,
+  };
+}
+
+/** A SimResult's cost to the simulator. */
+export function simulatorPart(r: SimResult): SimulatorPart {
+  return { frames: r.simulator.frames, events: r.simulator.events, virtual_ns: r.virtual_ns };
+}
+
+export interface PathsMeta {
+  version: string;
+  profile: { name: string; origin: string };
+  linkGbps: number;
+  direction: "rx" | "tx" | "both";
+  arrival: "constant" | "poisson";
+  trialMs: number | null;
+  count: number | null;
+  search: { precision: number; pdrLoss: number } | null;
+  rate: string | null;
+  seed: number;
+  pcap: { file: string; frames: number; rewrite_dst: boolean } | null;
+  notes: string[];
+  warnings: string[];
+}
+
+export function buildPathsJson(
+  exp: ExperimentResult,
+  ping: PingJson[],
+  meta: PathsMeta,
+  simulator: SimulatorJson,
+): PathsJson {
+  return {
+    schema: PATHS_SCHEMA,
+    tool: { name: "iovsim", version: meta.version },
+    profile: meta.profile,
+    link_gbps: meta.linkGbps,
+    direction: meta.direction,
+    arrival: meta.arrival,
+    trial: { virtual_ms: meta.trialMs, count: meta.count },
+    search: meta.search
+      ? { precision_of_line_rate: meta.search.precision, pdr_loss: meta.search.pdrLoss }
+      : null,
+    rate: meta.rate,
+    seed: meta.seed,
+    pcap: meta.pcap,
+    paths: exp.cases.map(pathEntryJson),
+    ping,
+    notes: meta.notes,
+    warnings: meta.warnings,
+    simulator,
+  };
+}

@@ -1,0 +1,187 @@
+// The human and CSV forms of a paths report. Every figure in the tables is simulated (virtual
+// time) and its column says so; how fast the simulator ran is one separate footer line.
+import Table from "cli-table3";
+import type { PathsJson, PingJson, SimulatorJson } from "./paths-json.ts";
+
+const f = (x: number | null, d = 2) => (x === null ? "-" : x.toFixed(d));
+const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
+
+function si(x: number): string {
+  if (x >= 1e9) return `${(x / 1e9).toFixed(2)}G`;
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)}k`;
+  return x.toFixed(0);
+}
+
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: { head: [], border: [] } });
+}
+
+export function describeRun(j: PathsJson): string {
+  const trial =
+    j.trial.count !== null
+      ? `${j.trial.count} frames per trial`
+      : `${j.trial.virtual_ms} ms of virtual time per trial`;
+  const how =
+    j.search !== null
+      ? `RFC 2544 binary search to ${(100 * j.search.precision_of_line_rate).toFixed(2)} % of line rate: NDR = no loss, PDR = loss ≤ ${(100 * j.search.pdr_loss).toFixed(2)} %; latency at 10/50/90 % of NDR`
+      : `one load point at --rate ${j.rate}`;
+  return (
+    `Simulated in virtual time: cost profile '${j.profile.name}', ${j.link_gbps} Gbit/s link, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
+    `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n`
+  );
+}
+
+/** NDR/PDR per path and size. */
+export function throughputTable(j: PathsJson): string {
+  const t = table([
+    "path",
+    "dir",
+    "size",
+    "NDR Mpps\n(simulated)",
+    "NDR Gbps\n(simulated)",
+    "PDR Mpps\n(simulated)",
+    "PDR Gbps\n(simulated)",
+    "line rate\nMpps",
+    "bottleneck\n(simulated)",
+  ]);
+  for (const p of j.paths)
+    t.push([
+      p.name,
+      p.direction,
+      String(p.size),
+      f(p.ndr_mpps, 3),
+      f(p.ndr_gbps),
+      f(p.pdr_mpps, 3),
+      f(p.pdr_gbps),
+      f(p.line_rate_mpps, 3),
+      p.bottleneck,
+    ]);
+  return `${t.toString()}\n`;
+}
+
+const EVENT_LABELS: Array<[keyof PathsJson["paths"][number]["load_points"][number]["events_per_s"], string]> =
+  [
+    ["interrupts", "irq"],
+    ["vm_exits", "exits"],
+    ["injections", "inj"],
+    ["wakeups", "wake"],
+    ["kicks", "kicks"],
+    ["notifications", "notif"],
+  ];
+
+/** Latency, loss, CPU per resource and events per second at each load point. */
+export function loadPointTable(j: PathsJson): string {
+  const t = table([
+    "path",
+    "dir",
+    "size",
+    "load",
+    "offered /\ndelivered Mpps\n(simulated)",
+    "loss\n(simulated)",
+    "latency µs (simulated)\np50 / p90 / p99 / p99.9",
+    "CPU per resource (simulated)\nutilization, cycles/packet",
+    "events/s\n(simulated)",
+  ]);
+  for (const p of j.paths)
+    for (const lp of p.load_points) {
+      const l = lp.latency_us;
+      const cpu = lp.cpu
+        .filter((c) => c.utilization > 0 || c.cycles_per_packet > 0)
+        .map((c) => `${c.resource} ${pct(c.utilization)}, ${c.cycles_per_packet.toFixed(0)}`)
+        .join("\n");
+      const ev = EVENT_LABELS.filter(([k]) => lp.events_per_s[k] > 0)
+        .map(([k, label]) => `${label} ${si(lp.events_per_s[k])}`)
+        .join("\n");
+      t.push([
+        p.name,
+        p.direction,
+        String(p.size),
+        lp.fraction_of_ndr === null ? "--rate" : `${Math.round(100 * lp.fraction_of_ndr)}% NDR`,
+        `${f(lp.offered_mpps, 3)} / ${f(lp.delivered_mpps, 3)}`,
+        pct(lp.loss_ratio),
+        `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,
+        cpu || "-",
+        ev || "-",
+      ]);
+    }
+  return `${t.toString()}\n`;
+}
+
+export function pingTable(ping: PingJson[]): string {
+  const t = table([
+    "path",
+    "echoes\nsent / replies",
+    "RTT µs (simulated)\nmin / avg / max / stddev",
+    "RTT µs p50\n(simulated)",
+    "RTT µs p99\n(simulated)",
+  ]);
+  for (const p of ping) {
+    const r = p.rtt_us;
+    t.push([
+      p.path,
+      `${p.transmitted} / ${p.received}`,
+      `${f(r.min, 1)} / ${f(r.avg, 1)} / ${f(r.max, 1)} / ${f(r.stddev, 1)}`,
+      f(r.p50, 1),
+      f(r.p99, 1),
+    ]);
+  }
+  return `${t.toString()}\n`;
+}
+
+/** The one line about the simulator itself (wall clock), kept apart from simulated figures. */
+export function simulatorLine(s: SimulatorJson): string {
+  return (
+    `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulations, ` +
+    `${si(s.frames)} frames, ${s.virtual_s.toFixed(4)} s of virtual time in ${s.wall_s.toFixed(2)} s wall = ` +
+    `${s.realtime_factor.toFixed(3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${s.workers} worker${s.workers === 1 ? "" : "s"}\n`
+  );
+}
+
+export function pathsHuman(j: PathsJson): string {
+  let out = describeRun(j);
+  for (const n of j.notes) out += `note: ${n}\n`;
+  out += "\nThroughput (RFC 2544):\n";
+  out += throughputTable(j);
+  out += "\nAt the load points:\n";
+  out += loadPointTable(j);
+  if (j.ping.length > 0) {
+    out += "\nPing (ICMP echo through each path at an idle operating point):\n";
+    out += pingTable(j.ping);
+  }
+  for (const w of j.warnings) out += `warning: ${w}\n`;
+  out += `\n${simulatorLine(j.simulator)}`;
+  return out;
+}
+
+/** One line per load point; the header says every figure is simulated. */
+export function pathsCsv(j: PathsJson): string {
+  const lines = [
+    "# simulated (virtual time); simulator speed is reported on stderr",
+    "path,direction,size,ndr_mpps,ndr_gbps,pdr_mpps,pdr_gbps,bottleneck,load_fraction_of_ndr,offered_mpps,delivered_mpps,loss_ratio,p50_us,p90_us,p99_us,p999_us",
+  ];
+  const n = (x: number | null) => (x === null ? "" : String(x));
+  for (const p of j.paths)
+    for (const lp of p.load_points)
+      lines.push(
+        [
+          p.name,
+          p.direction,
+          p.size,
+          n(p.ndr_mpps),
+          n(p.ndr_gbps),
+          n(p.pdr_mpps),
+          n(p.pdr_gbps),
+          p.bottleneck,
+          n(lp.fraction_of_ndr),
+          lp.offered_mpps,
+          lp.delivered_mpps,
+          lp.loss_ratio,
+          lp.latency_us.p50,
+          lp.latency_us.p90,
+          lp.latency_us.p99,
+          lp.latency_us.p999,
+        ].join(","),
+      );
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,39 @@
+// `iovsim demo`: the sections its help lists are exactly the sections its output has, every
+// figure of the path comparison is simulated, and the simulator's speed is one line apart.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+async function cli(argv: string[]) {
+  let out = "";
+  let err = "";
+  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-demo-"));
+  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+describe("iovsim demo", () => {
+  it("has the sections its help lists, in order, simulated figures only", async () => {
+    const help = (await cli(["demo", "--help"])).out;
+    const listed = [...help.matchAll(/^ {2}(\d)\. (\S+)/gm)].map((m) => `${m[1]}. ${m[2]}`);
+    expect(listed).toEqual(["1. iovctl.conf", "2. VFs", "3. paths", "4. ping", "5. steering"]);
+    const r = await cli(["demo", "--trial-ms", "0.2", "--workers", "1"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const sections = [...r.out.matchAll(/^== (\d)\. (.*) ==$/gm)].map((m) => m[1]);
+    expect(sections).toEqual(["1", "2", "3", "4", "5"]);
+    expect(r.out).toMatch(/num_vfs : 3/);
+    expect(r.out).toMatch(/VF-1 ppt0 .* bhyve VM 'vm0'/);
+    expect(r.out).toMatch(/NDR Mpps\s*│[\s\S]*\(simulated\)/);
+    expect(r.out).toMatch(/RTT µs \(simulated\)/);
+    expect(r.out).toMatch(/vxlan\s*│ inner RSS\s*│ 1024 \/ 1024 \/ 1024 \/ 1024/);
+    expect(r.out).toMatch(/gtpu\s*│ outer RSS .* 0\.250/);
+    // No wall-clock figure besides the one simulator-speed line at the end.
+    expect(r.out).not.toMatch(/measured/);
+    const wall = r.out.split("\n").filter((l) => /wall/.test(l));
+    expect(wall).toHaveLength(1);
+    expect(r.out.trimEnd().split("\n").at(-1)).toMatch(/^simulator speed \(wall clock/);
+  }, 20_000);
+});

@@ -1,0 +1,87 @@
+// `paths --json` against its documented schema (docs/paths-json.md = pathsJsonSchema), and the
+// determinism promise: the same document, minus `simulator`, for --workers 1 and 2.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+
+async function json(argv: string[]) {
+  let out = "";
+  let err = "";
+  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-json-"));
+  const code = await runCli(["paths", "--json", ...argv], {
+    stateDir,
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  expect(err).toBe("");
+  expect(code).toBe(0);
+  return JSON.parse(out);
+}
+
+const withoutSimulator = (j: Record<string, unknown>) => JSON.stringify({ ...j, simulator: undefined });
+
+describe("paths --json", () => {
+  it("validates against the schema: search, three load points, ping, simulator block", async () => {
+    const j = await json([
+      "--path",
+      "native,vm-vf",
+      "--size",
+      "64",
+      "--trial-ms",
+      "0.2",
+      "--precision",
+      "10",
+    ]);
+    const parsed = pathsJsonSchema.parse(j);
+    expect(parsed.schema).toBe("iovsim.paths/2");
+    expect(parsed.tool.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(parsed.profile.name).toBe("bhyve");
+    expect(parsed.paths.map((p) => p.name)).toEqual(["native", "vm-vf"]);
+    for (const p of parsed.paths) {
+      expect(p.ndr_mpps).not.toBeNull();
+      expect(p.pdr_mpps as number).toBeGreaterThanOrEqual(p.ndr_mpps as number);
+      expect(p.load_points.map((l) => l.fraction_of_ndr)).toEqual([0.1, 0.5, 0.9]);
+      for (const lp of p.load_points) {
+        expect(lp.loss_ratio).toBe(0);
+        expect(lp.conservation.ok).toBe(true);
+        expect(lp.cpu.length).toBeGreaterThan(0);
+      }
+    }
+    expect(parsed.ping.map((p) => p.path)).toEqual(["native", "vm-vf"]);
+    expect(parsed.simulator.frames).toBeGreaterThan(0);
+    expect(parsed.simulator.workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it("--rate gives exactly one load point at that rate and no search", async () => {
+    const j = pathsJsonSchema.parse(
+      await json(["--path", "native", "--size", "64", "--rate", "2Mpps", "--trial-ms", "0.5"]),
+    );
+    expect(j.paths[0].ndr_mpps).toBeNull();
+    expect(j.search).toBeNull();
+    expect(j.rate).toBe("2Mpps");
+    expect(j.paths[0].load_points).toHaveLength(1);
+    expect(j.paths[0].load_points[0].offered_mpps).toBeCloseTo(2, 1);
+  });
+
+  it("is identical (minus the simulator block) for --workers 1 and --workers 2", async () => {
+    const args = [
+      "--path",
+      "native,jail-vf,virtio",
+      "--size",
+      "64,512",
+      "--trial-ms",
+      "0.2",
+      "--precision",
+      "10",
+    ];
+    const one = await json([...args, "--workers", "1"]);
+    const two = await json([...args, "--workers", "2"]);
+    expect(one.simulator.workers).toBe(1);
+    expect(two.simulator.workers).toBe(2);
+    expect(withoutSimulator(two)).toBe(withoutSimulator(one));
+  }, 20_000);
+});

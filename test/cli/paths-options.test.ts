@@ -1,0 +1,113 @@
+// Option parsing of paths / ping / demo (issue 9 items 6 and 7): each defect pinned without
+// running a simulation.
+import { describe, expect, it } from "vitest";
+import {
+  checkHost,
+  parseCommandArgs,
+  parsePathsOptions,
+  selectPaths,
+} from "../../src/cli/commands/paths-options.ts";
+import { UserError } from "../../src/errors.ts";
+import { TALK_IOVCTL_CONF } from "../../src/paths/setup.ts";
+
+const parse = (args: string[]) => parsePathsOptions(parseCommandArgs("paths", args));
+
+function userError(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof UserError) return e;
+    throw e;
+  }
+  throw new Error("no error thrown");
+}
+
+describe("paths options (issue 9 item 7)", () => {
+  it("--path '' is an error, not 'every path'", () => {
+    expect(userError(() => parse(["--path", ""])).message).toMatch(/--path: empty path name/);
+    expect(userError(() => parse(["--path", "native,"])).message).toMatch(/--path: empty path name/);
+  });
+
+  it("--size -1 says the size is invalid (not 'ambiguous')", () => {
+    const e = userError(() => parse(["--size", "-1"]));
+    expect(e.message).toMatch(/--size: '-1' is not a valid frame size/);
+    expect(e.message).not.toMatch(/ambiguous/);
+  });
+
+  it("--size imix is accepted by paths (one case per path, mean frame size of the mix)", () => {
+    const o = parse(["--path", "native", "--size", "imix"]);
+    expect(o.cases).toHaveLength(1);
+    expect(o.cases[0].size).toBe("imix");
+    // 7 x 64 + 4 x 594 + 1 x 1518 over 12 frames.
+    expect(o.cases[0].frameBytes).toBeCloseTo((7 * 64 + 4 * 594 + 1518) / 12, 6);
+    expect(parse(["--path", "native", "--size", "64,imix"]).cases.map((c) => c.size)).toEqual([64, "imix"]);
+  });
+
+  it("--count sets frames per trial and --trial-ms cannot cut it short (they are exclusive)", () => {
+    const o = parse(["--path", "native", "--size", "64", "--count", "100000000"]);
+    expect(o.trial.count).toBe(100_000_000);
+    expect(userError(() => parse(["--count", "10", "--trial-ms", "1"])).message).toMatch(
+      /--trial-ms and --count are exclusive/,
+    );
+  });
+
+  it("--direction both includes vf-loopback (transmit only) and says so", () => {
+    const { runs, notes } = selectPaths([], "both");
+    expect(runs).toContainEqual({ path: "vf-loopback", direction: "tx" });
+    expect(runs).toContainEqual({ path: "native", direction: "both" });
+    expect(notes.join("\n")).toMatch(/vf-loopback only transmits .* run as tx under --direction both/);
+    // Explicitly asking for rx of a transmit-only path stays an error naming the option.
+    expect(() => selectPaths(["vf-loopback"], "rx")).toThrow(
+      /--direction rx: path 'vf-loopback' runs only tx/,
+    );
+  });
+
+  it("--seconds (the old option) is an error with a hint, --pcap with --size is refused", () => {
+    expect(userError(() => parse(["--seconds", "0.1"])).message).toMatch(/--seconds is gone.*--trial-ms/);
+    expect(userError(() => parse(["--pcap", "x.pcap", "--size", "64"])).message).toMatch(
+      /--size: a replayed capture \(--pcap\) brings its own frame sizes/,
+    );
+    expect(userError(() => parse(["--rewrite-dst"])).message).toMatch(
+      /--rewrite-dst applies to a replayed capture/,
+    );
+  });
+
+  it("ping and demo reject the options they do not support, naming them", () => {
+    for (const [cmd, opt] of [
+      ["ping", "--size"],
+      ["ping", "--encap"],
+      ["ping", "--pcap"],
+      ["ping", "--csv"],
+      ["ping", "--rate"],
+      ["demo", "--json"],
+      ["demo", "--csv"],
+      ["demo", "--pcap"],
+      ["demo", "--encap"],
+      ["demo", "--path"],
+    ] as const) {
+      const e = userError(() => parseCommandArgs(cmd, [opt, "x"]));
+      expect(e.message).toMatch(new RegExp(`${cmd}: option '${opt}' is not supported by this command`));
+    }
+    expect(parseCommandArgs("ping", ["--path", "native", "-c", "3", "--json"]).count).toBe("3");
+  });
+});
+
+describe("kernel refusals are located user errors (issue 9 item 6)", () => {
+  it("num_vfs over TotalVFs names the file, line and column", () => {
+    const text = TALK_IOVCTL_CONF.replace("num_vfs : 3", "num_vfs : 65");
+    const e = userError(() => checkHost({ text, file: "big.conf" }, ["native"]));
+    expect(e.message).toMatch(
+      /^big\.conf:\d+:\d+: the simulated kernel refused the configuration: Invalid argument \(num_vfs 65 exceeds TotalVFs 64/,
+    );
+    const line = text.split("\n").findIndex((l) => l.includes("num_vfs")) + 1;
+    expect(e.message).toContain(`big.conf:${line}:`);
+  });
+
+  it("a configuration without a non-passthrough VF cannot run jail-vf, and says why", () => {
+    const text = TALK_IOVCTL_CONF.replace(/VF-0 \{[^}]*\}/, "");
+    const e = userError(() => checkHost({ text, file: "nojail.conf" }, ["native", "jail-vf"]));
+    expect(e.message).toMatch(/nojail\.conf: path 'jail-vf' needs a VF with 'passthrough : false'/);
+    // Paths that do not need the jail's VF still run on it.
+    expect(checkHost({ text, file: "nojail.conf" }, ["native", "vm-vf"]).vmVf).toBeDefined();
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { l1Gbps, lineRatePps, parseRate, resolveRate } from "../../src/experiment/rate.ts";
+
+describe("line rate and --rate", () => {
+  it("line rate counts 20 bytes of preamble and inter-frame gap", () => {
+    expect(lineRatePps(64, 10)).toBeCloseTo(14_880_952.38, 1);
+    expect(lineRatePps(1518, 10)).toBeCloseTo(812_743.8, 1);
+    expect(l1Gbps(lineRatePps(512, 10), 512)).toBeCloseTo(10, 9);
+  });
+
+  it("accepts pps, kpps, Mpps, Gbps and % of line rate", () => {
+    expect(resolveRate(parseRate("5Mpps"), 64, 10)).toBe(5e6);
+    expect(resolveRate(parseRate("500kpps"), 64, 10)).toBe(5e5);
+    expect(resolveRate(parseRate("1000pps"), 64, 10)).toBe(1000);
+    expect(resolveRate(parseRate("40%"), 64, 10)).toBeCloseTo(0.4 * lineRatePps(64, 10), 3);
+    expect(resolveRate(parseRate("5Gbps"), 1518, 10)).toBeCloseTo(lineRatePps(1518, 10) / 2, 3);
+    expect(resolveRate(parseRate("100%"), 64, 10)).toBeCloseTo(lineRatePps(64, 10), 3);
+  });
+
+  it("refuses what is not a rate, and a rate the wire cannot carry, naming the option", () => {
+    for (const bad of ["", "5", "fast", "-1Mpps", "0pps", "101%", "5 furlongs"])
+      expect(() => parseRate(bad)).toThrow(/--rate: .* is not a rate|above 100 %/);
+    expect(() => resolveRate(parseRate("5Mpps"), 1518, 10)).toThrow(
+      /--rate 5Mpps: above the line rate of 1518-byte frames/,
+    );
+  });
+});

@@ -1,0 +1,141 @@
+// RFC 2544 search and the experiment layer against a test double whose capacity is known
+// (test/experiment/queue-double.ts: a single-server queue, not the engine).
+import { describe, expect, it } from "vitest";
+import type { ScenarioSpec } from "../../src/engine/types.ts";
+import { type ExperimentCase, runExperiment } from "../../src/experiment/experiment.ts";
+import { lineRatePps } from "../../src/experiment/rate.ts";
+import { inlineRunner } from "../../src/experiment/runner.ts";
+import { searchThroughput } from "../../src/experiment/search.ts";
+import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { simulateQueue } from "./queue-double.ts";
+
+const LINE = lineRatePps(64, 10); // 14.88 Mpps
+const spec = (ratePps: number, arrival: "constant" | "poisson" = "constant"): ScenarioSpec => ({
+  path: "native",
+  direction: "rx",
+  traffic: defaultProfile(),
+  ratePps,
+  arrival,
+  durationNs: 2_000_000,
+  seed: 7,
+  profile: "bhyve",
+  linkGbps: 10,
+});
+
+describe("RFC 2544 binary search", () => {
+  it("finds NDR at the queue's capacity, within the resolution", async () => {
+    const q = { capacityPps: 5e6, buffer: 64, frameBytes: 64, linkGbps: 10 };
+    const s = await searchThroughput({
+      lineRatePps: LINE,
+      precision: 0.005,
+      pdrLoss: 0.005,
+      trial: async (r) => simulateQueue(q, spec(r)),
+    });
+    expect(s.ndrPps).toBeLessThanOrEqual(5e6 * 1.001);
+    expect(s.ndrPps).toBeGreaterThan(5e6 - 0.005 * LINE);
+    // PDR tolerates 0.5 % loss: at least NDR, and the queue then loses at most 0.5 %.
+    expect(s.pdrPps).toBeGreaterThanOrEqual(s.ndrPps);
+    expect(simulateQueue(q, spec(s.pdrPps)).loss_ratio).toBeLessThanOrEqual(0.005);
+    // Binary search: about log2(1 / precision) trials per criterion, none repeated.
+    expect(s.trials.length).toBeLessThanOrEqual(2 * 9);
+    expect(new Set(s.trials.map((t) => t.ratePps)).size).toBe(s.trials.length);
+  });
+
+  it("a system faster than the wire has NDR = PDR = line rate after one trial", async () => {
+    const q = { capacityPps: 50e6, buffer: 64, frameBytes: 64, linkGbps: 10 };
+    const s = await searchThroughput({
+      lineRatePps: LINE,
+      precision: 0.005,
+      pdrLoss: 0.005,
+      trial: async (r) => simulateQueue(q, spec(r)),
+    });
+    expect(s.ndrPps).toBe(Math.round(LINE));
+    expect(s.pdrPps).toBe(Math.round(LINE));
+    expect(s.trials).toHaveLength(1);
+  });
+
+  it("a system that loses everything has NDR 0", async () => {
+    const s = await searchThroughput({
+      lineRatePps: LINE,
+      precision: 0.01,
+      pdrLoss: 0.005,
+      trial: async (r) => ({
+        ...simulateQueue({ capacityPps: 1e6, buffer: 8, frameBytes: 64, linkGbps: 10 }, spec(r)),
+        loss_ratio: 1,
+      }),
+    });
+    expect(s.ndrPps).toBe(0);
+    expect(s.pdrPps).toBe(0);
+  });
+});
+
+describe("experiment: search, then load points at 10/50/90 % of NDR", () => {
+  const q = { capacityPps: 3e6, buffer: 32, frameBytes: 64, linkGbps: 10 };
+  const cases: ExperimentCase[] = [
+    { path: "native", direction: "rx", size: 64, frameBytes: 64, traffic: defaultProfile() },
+  ];
+  const trial = {
+    arrival: "poisson" as const,
+    durationNs: 2_000_000,
+    seed: 3,
+    profile: "bhyve",
+    linkGbps: 10,
+  };
+
+  it("loss only above NDR, p99 rises with load, load points at the fractions", async () => {
+    const res = await runExperiment({
+      cases,
+      trial,
+      precision: 0.005,
+      pdrLoss: 0.005,
+      runner: inlineRunner((s) => simulateQueue(q, s)),
+    });
+    const c = res.cases[0];
+    expect(c.ndrPps).not.toBeNull();
+    const ndr = c.ndrPps as number;
+    expect(c.loadPoints.map((p) => p.fractionOfNdr)).toEqual([0.1, 0.5, 0.9]);
+    for (const p of c.loadPoints) {
+      expect(p.result.loss_ratio).toBe(0);
+      expect(p.result.offered_pps).toBeLessThan(ndr * 1.1);
+    }
+    const p99 = c.loadPoints.map((p) => p.result.latency_us.p99);
+    expect(p99[0]).toBeLessThan(p99[2]);
+    for (const t of c.trials) if (t.lossRatio > 0) expect(t.ratePps).toBeGreaterThan(ndr);
+    expect(res.simulations.length).toBe(c.trials.length + 3);
+  });
+
+  it("a fixed rate gives exactly one load point at that rate and no search", async () => {
+    const res = await runExperiment({
+      cases,
+      trial: { ...trial, arrival: "constant" },
+      rate: { kind: "percent", percent: 10, text: "10%" },
+      precision: 0.005,
+      pdrLoss: 0.005,
+      runner: inlineRunner((s) => simulateQueue(q, s)),
+    });
+    const c = res.cases[0];
+    expect(c.ndrPps).toBeNull();
+    expect(c.loadPoints).toHaveLength(1);
+    expect(c.loadPoints[0].result.offered_pps).toBeCloseTo(LINE * 0.1, -3);
+    expect(res.simulations).toHaveLength(1);
+  });
+
+  it("--count sets the frames offered: the duration is sized so the count, not a default, ends the trial", async () => {
+    const seen: ScenarioSpec[] = [];
+    await runExperiment({
+      cases,
+      trial: { ...trial, count: 100_000, durationNs: 1_000_000 },
+      rate: { kind: "pps", pps: 1e6, text: "1Mpps" },
+      precision: 0.005,
+      pdrLoss: 0.005,
+      runner: inlineRunner((s) => {
+        seen.push(s);
+        return simulateQueue(q, s);
+      }),
+    });
+    expect(seen[0].count).toBe(100_000);
+    // 100,000 frames at 1 Mpps take 100 ms of virtual time: the 1 ms default must not cut it.
+    expect(seen[0].durationNs).toBeGreaterThanOrEqual(100_000_000);
+    expect(simulateQueue(q, seen[0]).conservation.sent).toBe(100_000);
+  });
+});

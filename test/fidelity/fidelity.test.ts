@@ -1,0 +1,88 @@
+// `iovsim fidelity`: the table's structure, the cases the model reproduces today pass, the ones
+// it does not are reported failing (listed in docs/model.md), and sensitivity says per constant
+// whether a verdict holds across the constant's range.
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { ensureKernels } from "../../src/engine/simulate.ts";
+import { CASES } from "../../src/fidelity/cases.ts";
+import { type FidelityReport, runFidelity, selectCases } from "../../src/fidelity/run.ts";
+
+/** The cases the model reproduces now; a regression in one of them fails this test. */
+const REPRODUCED = ["talk-ping-vm-vf", "talk-ping-jail", "eli-exitless", "vhost-net-64B", "ordering-2.3"];
+
+let report: FidelityReport;
+let cliOut = "";
+let cliStatus = -1;
+
+beforeAll(async () => {
+  await ensureKernels();
+  cliStatus = await runCli(["fidelity", "--json"], { out: (t) => (cliOut += t), err: () => {} });
+  report = JSON.parse(cliOut);
+}, 300_000);
+
+describe("iovsim fidelity", () => {
+  it("runs every case and tabulates published, tolerance, simulated, error and pass", () => {
+    expect(report.cases.map((c) => c.name)).toEqual(CASES.map((c) => c.name));
+    for (const c of report.cases) {
+      expect(c.publication.length).toBeGreaterThan(10);
+      expect(c.scenario.length).toBeGreaterThan(10);
+      expect(c.why.length).toBeGreaterThan(10);
+      expect(c.profiles.length).toBeGreaterThan(0);
+      expect(Number.isFinite(c.simulated)).toBe(true);
+      expect(c.error).toBeCloseTo((c.simulated - c.published.value) / c.published.value, 9);
+      const [lo, hi] = c.published.tolerance;
+      expect(c.pass).toBe(c.simulated >= lo && c.simulated <= hi);
+    }
+    // The exit status says whether every case passed.
+    expect(cliStatus).toBe(report.cases.every((c) => c.pass) ? 0 : 1);
+  });
+
+  it("the cases the model reproduces pass", () => {
+    for (const name of REPRODUCED) {
+      const c = report.cases.find((x) => x.name === name);
+      expect(c?.pass, `${name}: ${c?.simulated} (${c?.details})`).toBe(true);
+    }
+  });
+
+  it("results come from the simulations: vm-vf's idle ping pays a wake-up, the ELI baseline takes exits", () => {
+    const ping = report.cases.find((c) => c.name === "talk-ping-vm-vf");
+    expect(ping?.simulated).toBeGreaterThan(1.5);
+    const exits = report.cases.find((c) => c.name === "eli-exits");
+    expect(exits?.details).toMatch(/at half of NDR: \d+K\/s exits/);
+  });
+
+  it("prints the table as text, and refuses what it does not support", async () => {
+    let out = "";
+    let err = "";
+    const s = await runCli(["fidelity", "--case", "talk-ping-jail"], {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+    });
+    expect(s).toBe(0);
+    expect(out).toMatch(/case\s+published\s+tolerance\s+simulated\s+error\s+result/);
+    expect(out).toMatch(/talk-ping-jail\s+1\.000\s+0\.900\.\.1\.200\s+\S+\s+[+-]\S+ %\s+pass/);
+    expect(out).toMatch(/1 of 1 cases pass/);
+    err = "";
+    expect(await runCli(["fidelity", "--case", "nope"], { out: () => {}, err: (t) => (err += t) })).not.toBe(
+      0,
+    );
+    expect(err).toMatch(/unknown case 'nope'/);
+    err = "";
+    expect(await runCli(["fidelity", "--fast"], { out: () => {}, err: (t) => (err += t) })).not.toBe(0);
+    expect(err).toMatch(/unknown argument '--fast'/);
+  }, 60_000);
+
+  it("sensitivity moves each constant the case depends on to both ends of its range", async () => {
+    const r = await runFidelity({ cases: selectCases("talk-ping-jail"), sensitivity: true });
+    const s = r.sensitivity ?? [];
+    expect(s.length).toBeGreaterThan(5);
+    for (const row of s) {
+      const range = row.ranges.bhyve.range;
+      expect(row.low.value).toBe(range[0]);
+      expect(row.high.value).toBe(range[1]);
+      expect(row.holds).toBe(row.low.pass === r.cases[0].pass && row.high.pass === r.cases[0].pass);
+    }
+    // A slower stack moves native and jail alike: the jail's ratio holds.
+    expect(s.find((x) => x.constant === "stack_rx_cycles")?.holds).toBe(true);
+  }, 120_000);
+});

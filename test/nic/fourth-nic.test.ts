@@ -1,0 +1,121 @@
+// A NIC that exists only as a JSON file (test/fixtures/nic/x550.json, an X550: ix driver, 82599
+// pool modes, PCIe 3.0 x4): the control plane, the switch and the engine run on it with no code
+// that names it. A broken profile is refused with file:line:column.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import {
+  getProfile,
+  Host,
+  type HostSpec,
+  registerNicProfileFile,
+  validateHostSpec,
+} from "../../src/nic/index.ts";
+import { linuxDriverFacts } from "../../src/nic/linux/drivers.ts";
+import { setupHost } from "../../src/paths/setup.ts";
+import { programSwitch, retaSizeFor } from "../../src/switch/program.ts";
+import { defaultProfile } from "../../src/traffic/profiles.ts";
+
+const FIXTURE = new URL("../fixtures/nic/x550.json", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "iovsim-x550-"));
+const HOST_JSON = {
+  devices: [{ name: "ix5", selector: "pci0:3:0:0", profile: "x550", mac: "a0:36:9f:00:00:50" }],
+};
+const CONF = `PF {
+	device : "ix5";
+	num_vfs : 2;
+}
+VF-0 {
+	passthrough : false;
+	mac-addr : "02:05:00:00:00:10";
+}
+VF-1 {
+	passthrough : true;
+	mac-addr : "02:05:00:00:00:11";
+}
+`;
+let spec: HostSpec;
+
+async function cli(args: string[]) {
+  let out = "";
+  let err = "";
+  const status = await runCli(["--state", join(dir, "state"), ...args], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+  });
+  return { status, out, err };
+}
+
+beforeAll(async () => {
+  expect(registerNicProfileFile(FIXTURE)).toBe("x550");
+  spec = validateHostSpec(HOST_JSON, "host.json");
+  writeFileSync(join(dir, "host.json"), JSON.stringify(HOST_JSON));
+  writeFileSync(join(dir, "iov.conf"), CONF);
+  await ensureKernels();
+}, 120_000);
+
+describe("a fourth NIC written only as JSON", () => {
+  it("loads with its switch, PCIe and Linux facts", () => {
+    const p = getProfile("x550");
+    expect(p?.pcie).toMatchObject({ generation: 3, lanes: 4 });
+    expect(retaSizeFor("x550", "vf")).toBe(128);
+    expect(linuxDriverFacts("x550", "ix", "ixv")).toMatchObject({ pfDriver: "ixgbe", linkSpeedMbps: 10000 });
+  });
+
+  it("validate and iovctl -C run on it; pciconf shows its device id", async () => {
+    expect((await cli(["reset", "--host", join(dir, "host.json")])).status).toBe(0);
+    const v = await cli(["validate", "-f", join(dir, "iov.conf")]);
+    expect(v.status, v.out + v.err).toBe(0);
+    const c = await cli(["iovctl", "-C", "-f", join(dir, "iov.conf")]);
+    expect(c.status, c.err).toBe(0);
+    const l = await cli(["pciconf", "-l"]);
+    expect(l.out).toMatch(/ix5@pci0:3:0:0:.*device=0x1563/);
+    expect(l.out).toMatch(/device=0x1565/);
+  });
+
+  it("the switch is programmed from its profile: pools, RETA, PF queues from the pool mode", () => {
+    expect(Host.fresh(spec, "host.json").pf("ix5")?.profile).toBe("x550");
+    const ph = setupHost(CONF, "iov.conf", spec);
+    expect(ph.linkGbps).toBe(10);
+    const pf = ph.host.pf(ph.pf);
+    if (!pf) throw new Error("no ix5");
+    const sw = programSwitch(pf);
+    expect(sw.pools.length).toBe(3);
+    expect(sw.pools.every((p) => p.reta.length === 128)).toBe(true);
+    // 2 VFs: the 82599 pool mode for fewer than 32 VFs gives the PF pool 4 queues.
+    expect(sw.pools.find((p) => p.reta.length > 0 && p.numRxQueues === 4)).toBeDefined();
+  });
+
+  it("simulate runs a path on it (the engine's NIC binding, link speed from the profile)", () => {
+    for (const path of ["native", "vm-vf", "jail-vf"]) {
+      const r = simulate({
+        path,
+        direction: "rx",
+        traffic: defaultProfile(),
+        ratePps: 2e5,
+        arrival: "constant",
+        durationNs: 5e5,
+        seed: 1,
+        profile: "bhyve",
+        config: { text: CONF, file: "iov.conf" },
+        host: spec,
+      });
+      expect(r.conservation.ok, path).toBe(true);
+      expect(r.conservation.delivered, path).toBe(r.conservation.sent);
+      expect(r.conservation.sent, path).toBeGreaterThan(50);
+    }
+  }, 60_000);
+
+  it("a broken NIC profile is refused at the line and column of the bad entry", () => {
+    const text = readFileSync(FIXTURE, "utf8").replace('"generation": 3', '"generation": "three"');
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, text);
+    const line = text.split("\n").findIndex((l) => l.includes('"three"')) + 1;
+    expect(() => registerNicProfileFile(bad)).toThrow(
+      new RegExp(`bad\\.json:${line}:\\d+: \\$\\.pcie\\.generation`),
+    );
+  });
+});
