@@ -35,5 +35,5 @@ describe("iovsim demo", () => {
     const wall = r.out.split("\n").filter((l) => /wall/.test(l));
     expect(wall).toHaveLength(1);
     expect(r.out.trimEnd().split("\n").at(-1)).toMatch(/^simulator speed \(wall clock/);
-  }, 20_000);
+  });
 });

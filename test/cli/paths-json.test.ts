@@ -83,5 +83,5 @@ describe("paths --json", () => {
     expect(one.simulator.workers).toBe(1);
     expect(two.simulator.workers).toBe(2);
     expect(withoutSimulator(two)).toBe(withoutSimulator(one));
-  }, 20_000);
+  });
 });

@@ -53,5 +53,5 @@ describe("worker pool", () => {
     } finally {
       await burner.terminate();
     }
-  }, 20_000);
+  });
 });
