@@ -58,7 +58,7 @@ const loadPoint = z.object({
 const pathEntry = z.object({
   name: z.string(),
   direction: z.enum(["rx", "tx", "both"]),
-  size: z.union([z.number().int(), z.literal("imix"), z.literal("pcap")]),
+  size: z.union([z.number().int(), z.literal("imix")]),
   frame_bytes: z.number().positive(),
   line_rate_mpps: z.number().positive(),
   /** null when no search ran (--rate). */
@@ -112,7 +112,6 @@ export const pathsJsonSchema = z.object({
     .nullable(),
   rate: z.string().nullable(),
   seed: z.number().int(),
-  pcap: z.object({ file: z.string(), frames: z.number().int(), rewrite_dst: z.boolean() }).nullable(),
   paths: z.array(pathEntry),
   ping: z.array(pingEntry),
   notes: z.array(z.string()),
@@ -224,7 +223,6 @@ export interface PathsMeta {
   search: { precision: number; pdrLoss: number } | null;
   rate: string | null;
   seed: number;
-  pcap: { file: string; frames: number; rewrite_dst: boolean } | null;
   notes: string[];
   warnings: string[];
 }
@@ -248,7 +246,6 @@ export function buildPathsJson(
       : null,
     rate: meta.rate,
     seed: meta.seed,
-    pcap: meta.pcap,
     paths: exp.cases.map(pathEntryJson),
     ping,
     notes: meta.notes,
