@@ -39,12 +39,17 @@ export interface SimContext {
   notes: string[];
 }
 
+/** A u64 word of the shared memory (8-byte aligned, below 2^53) as a number: two u32 reads. */
 export function u64(ctx: SimContext, addr: number): number {
-  return Number(new DataView(ctx.mem.buffer).getBigUint64(addr, true));
+  const i = addr >>> 2;
+  return ctx.u32[i] + ctx.u32[i + 1] * 4294967296;
 }
 
 export function setU64(ctx: SimContext, addr: number, v: number): void {
-  new DataView(ctx.mem.buffer).setBigUint64(addr, BigInt(Math.max(0, Math.round(v))), true);
+  const x = Math.max(0, Math.round(v));
+  const i = addr >>> 2;
+  ctx.u32[i] = x % 4294967296;
+  ctx.u32[i + 1] = Math.floor(x / 4294967296);
 }
 
 export function resourceOf(ctx: SimContext, name: string): Resource {

@@ -50,19 +50,16 @@ export interface GraphOptions {
 export interface BuiltGraph {
   ctx: SimContext;
   runtimes: ElementRuntime[];
+  specs: EngineElement[];
   templates: TemplateSet;
 }
 
-let shared: { memory: WebAssembly.Memory; module: WebAssembly.Module; heapBase: number } | undefined;
-
-/** One memory and module per process, reused run after run (the layout clears what it used). */
+/** A fresh memory per run (the OS hands out zeroed pages lazily: much cheaper than clearing the
+ *  previous run's buffers), one compiled module per process. */
 function engineMemory() {
-  if (!shared) {
-    const module = loadModuleSync();
-    const memory = createMemory(512);
-    shared = { memory, module, heapBase: instantiatePathKernels(module, memory).heapBase };
-  }
-  return shared;
+  const module = loadModuleSync();
+  const memory = createMemory(512);
+  return { memory, module, heapBase: instantiatePathKernels(module, memory).heapBase };
 }
 
 function missing(what: string): never {
@@ -96,7 +93,14 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   const eng = engineMemory();
   const bound = bindNic(o.path, o.config);
   const linkGbps = o.linkGbps ?? bound.linkGbps;
-  const traffic = defaultProfile({ ...o.traffic, dstMac: bound.mac, srcMac: WIRE_PEER_MAC, seed: o.seed });
+  // Unicast goes to the path's consumer; a group address (broadcast, multicast) is kept.
+  const group = (Number.parseInt(o.traffic.dstMac.slice(0, 2), 16) & 1) === 1;
+  const traffic = defaultProfile({
+    ...o.traffic,
+    dstMac: group ? o.traffic.dstMac : bound.mac,
+    srcMac: WIRE_PEER_MAC,
+    seed: o.seed,
+  });
   const txTraffic = defaultProfile({
     ...o.traffic,
     srcMac: bound.mac,
@@ -174,7 +178,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     notes: [],
   };
   const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
-  return { ctx, runtimes, templates };
+  return { ctx, runtimes, specs: o.elements.map((e) => e.el), templates };
 }
 
 /** A link by name: a ring the layout made, or a virtqueue's used/avail index ("vq0.used"). */

@@ -58,12 +58,16 @@ export function simulate(spec: ScenarioSpec): SimResult {
     linkGbps: spec.linkGbps,
     config: spec.config,
   });
+  const t1 = performance.now();
   const state = runGraph(g);
-  return collect(g.ctx, {
+  const r = collect(g.ctx, {
     path: spec.path,
     direction: spec.direction,
     sentAtWarmup: state.sentAtWarmup,
     endNs: state.endNs,
     wallMs: performance.now() - t0,
+    elements: g.specs.map((spec, i) => ({ spec, runtime: g.runtimes[i] })),
   });
+  r.simulator.setup_ms = t1 - t0;
+  return r;
 }

@@ -126,8 +126,9 @@ function jsonPath(path: ReadonlyArray<PropertyKey>): string {
 /** Line and column of a JSON.parse error position in `text`. */
 function lineCol(text: string, message: string): string {
   const m = /position (\d+)/.exec(message);
-  if (!m) return "1:1";
-  const pos = Number(m[1]);
+  const tok = /Unexpected token '(.)'/.exec(message);
+  const pos = m ? Number(m[1]) : tok ? text.indexOf(tok[1]) : -1;
+  if (pos < 0) return "1:1";
   const before = text.slice(0, pos).split("\n");
   return `${before.length}:${before[before.length - 1].length + 1}`;
 }

@@ -5,8 +5,9 @@
 // Element kinds and fields follow src/paths/graphs.ts (whose layout code, src/paths/build.ts,
 // lays out the rings and contexts in shared memory); `on`, `costs` and `irqHost` are the timing
 // binding the engine adds.
-import type { CostName } from "../model/costs.ts";
+
 import type { ResourceKind } from "../engine/resource.ts";
+import type { CostName } from "../model/costs.ts";
 import type { ElementSpec, PathGraph } from "./graphs.ts";
 
 /** Cost-profile entries charged per batch (one kernel call) and per packet of the batch. */

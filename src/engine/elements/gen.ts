@@ -27,6 +27,7 @@ export const gen: ElementKind = {
     setU64(ctx, c + P.G_WIRE_PS, 0);
     setU64(ctx, c + P.G_CLOCK_PS, 0);
     let bytes = 0;
+    const stats = { batches: 0, packets: 0, maxBatch: 0 };
     const window = (t: number): void => {
       if (t >= ctx.offerUntilNs) return;
       if (ctx.count > 0 && u64(ctx, c + P.G_SENT) >= ctx.count) return;
@@ -38,6 +39,9 @@ export const gen: ElementKind = {
         ctx.q.push(Math.max(until, nextStart, t + 1), window);
         return;
       }
+      stats.batches++;
+      stats.packets += n;
+      stats.maxBatch = Math.max(stats.maxBatch, n);
       const last = u64(ctx, c + P.G_LAST_NS);
       const b = u64(ctx, c + P.G_BYTES);
       const db = b - bytes;
@@ -58,6 +62,7 @@ export const gen: ElementKind = {
     };
     return {
       name: spec.name,
+      stats,
       start: () => ctx.q.push(0, window),
     };
   },
