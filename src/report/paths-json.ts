@@ -167,16 +167,20 @@ export function caseBottleneck(c: CaseResult): string {
 }
 
 export function pathEntryJson(c: CaseResult) {
-  const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(pps, c.case.frameBytes));
+  // Direction "both" offers the rate in each direction of the full-duplex link; its rates are
+  // reported summed over the two directions, like the engine's offered and delivered rates.
+  const k = c.case.direction === "both" ? 2 : 1;
+  const mppsOf = (pps: number | null) => (pps === null ? null : mpps(k * pps));
+  const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(k * pps, c.case.frameBytes));
   return {
     name: c.case.path,
     direction: c.case.direction,
     size: c.case.size,
     frame_bytes: c.case.frameBytes,
-    line_rate_mpps: mpps(c.lineRatePps),
-    ndr_mpps: c.ndrPps === null ? null : mpps(c.ndrPps),
+    line_rate_mpps: mpps(k * c.lineRatePps),
+    ndr_mpps: mppsOf(c.ndrPps),
     ndr_gbps: gbps(c.ndrPps),
-    pdr_mpps: c.pdrPps === null ? null : mpps(c.pdrPps),
+    pdr_mpps: mppsOf(c.pdrPps),
     pdr_gbps: gbps(c.pdrPps),
     bottleneck: caseBottleneck(c),
     trials: c.trials.length,

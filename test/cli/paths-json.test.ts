@@ -67,6 +67,28 @@ describe("paths --json", () => {
     expect(j.paths[0].load_points[0].offered_mpps).toBeCloseTo(2, 1);
   });
 
+  it("--direction both includes the transmit-only vf-loopback (as tx, with a note); rates sum both directions", async () => {
+    const j = pathsJsonSchema.parse(
+      await json([
+        "--direction",
+        "both",
+        "--path",
+        "native,vf-loopback",
+        "--size",
+        "64",
+        "--rate",
+        "10%",
+        "--trial-ms",
+        "0.2",
+      ]),
+    );
+    expect(j.paths.map((p) => `${p.name}/${p.direction}`)).toEqual(["native/both", "vf-loopback/tx"]);
+    expect(j.notes.join("\n")).toMatch(/vf-loopback only transmits/);
+    const [both, tx] = j.paths;
+    expect(both.line_rate_mpps).toBeCloseTo(2 * tx.line_rate_mpps, 9);
+    expect(both.load_points[0].offered_mpps).toBeCloseTo(2 * tx.load_points[0].offered_mpps, 2);
+  });
+
   it("is identical (minus the simulator block) for --workers 1 and --workers 2", async () => {
     const args = [
       "--path",

@@ -43,7 +43,7 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
              transmit-only path (vf-loopback) runs tx under 'both', with a note
 --size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
              default ${"64,512,1518"}
---rate R     one load point at R instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
+--rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
              line rate, e.g. 5Mpps, 2.5Gbps, 40%
 --arrival    constant (default) or poisson inter-arrival times (seeded)
 --trial-ms N virtual time each trial offers traffic for (default 1 ms)
