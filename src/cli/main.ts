@@ -4,6 +4,7 @@
 //   --debug       show stack traces for internal errors
 import { UserError } from "../errors.ts";
 import { type Command, type CommandContext, defaultStateDir } from "./context.ts";
+import { toolVersion } from "./version.ts";
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   iovctl: () => import("./commands/iovctl.ts"),
@@ -115,9 +116,7 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
 }
 
 export async function version(): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
-  return `iovsim ${pkg.version}`;
+  return `iovsim ${await toolVersion()}`;
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));

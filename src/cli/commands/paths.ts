@@ -15,7 +15,7 @@ import {
 } from "../../report/paths-json.ts";
 import { pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import type { Command, CommandContext } from "../context.ts";
-import { version } from "../main.ts";
+import { toolVersion } from "../version.ts";
 import { PATH_NAMES, type PathsOptions, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
 import { pingPaths } from "./ping-run.ts";
 import { withProgress } from "./progress.ts";
@@ -67,10 +67,6 @@ export interface PathsRun {
   violations: string[];
 }
 
-async function pathsVersion(): Promise<string> {
-  return (await version()).replace(/^iovsim /, "");
-}
-
 export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<PathsRun> {
   const started = performance.now();
   const runner = await createRunner(o.workers);
@@ -97,7 +93,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
     exp,
     ping.entries,
     {
-      version: await pathsVersion(),
+      version: await toolVersion(),
       profile: { name: o.profile.name, origin: o.profile.origin },
       linkGbps: o.trial.linkGbps,
       direction: o.direction,
