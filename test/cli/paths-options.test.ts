@@ -62,13 +62,10 @@ describe("paths options (issue 9 item 7)", () => {
     );
   });
 
-  it("--seconds (the old option) is an error with a hint, --pcap with --size is refused", () => {
+  it("--seconds (the old option) is an error with a hint; --pcap is refused with its reason", () => {
     expect(userError(() => parse(["--seconds", "0.1"])).message).toMatch(/--seconds is gone.*--trial-ms/);
-    expect(userError(() => parse(["--pcap", "x.pcap", "--size", "64"])).message).toMatch(
-      /--size: a replayed capture \(--pcap\) brings its own frame sizes/,
-    );
-    expect(userError(() => parse(["--rewrite-dst"])).message).toMatch(
-      /--rewrite-dst applies to a replayed capture/,
+    expect(userError(() => parse(["--pcap", "x.pcap"])).message).toMatch(
+      /--pcap: replaying a capture through the virtual-time engine is not supported yet/,
     );
   });
 
