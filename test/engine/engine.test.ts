@@ -146,6 +146,17 @@ describe("virtual-time engine", () => {
     expect(jail / native).toBeLessThan(1.1);
   }, 30_000);
 
+  it("profiles change what happens, not by formula: KVM halt polling catches the reply, ELI's baseline exits", () => {
+    const bhyve = simulatePing({ path: "vm-vf", count: 2, seed: 1, profile: "bhyve" });
+    const kvm = simulatePing({ path: "vm-vf", count: 2, seed: 1, profile: "kvm-exits" });
+    expect(bhyve.events.wakeups).toBe(2);
+    expect(kvm.events.wakeups).toBe(0); // the reply arrives inside the 200 us halt-poll window
+    expect(kvm.rtt_us[0]).toBeLessThan(bhyve.rtt_us[0]);
+    const load = (profile: string) => simulate(spec({ path: "vm-vf", ratePps: 2e5, profile }));
+    const exitsPerIrq = (r: SimResult) => r.events.vm_exits / r.events.interrupts;
+    expect(exitsPerIrq(load("kvm-exits"))).toBeGreaterThan(exitsPerIrq(load("bhyve")));
+  }, 30_000);
+
   it("rejects what it cannot run with a clear message", () => {
     expect(() => simulate(spec({ path: "nope" }))).toThrow(/unknown path 'nope'/);
     expect(() => simulate(spec({ path: "vf-loopback", direction: "rx" }))).toThrow(/only transmits/);
