@@ -6,7 +6,19 @@
 // top-level await here (tsx's loader cannot load a worker module that has one).
 import { simulate } from "../engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../engine/types.ts";
+import { UserError } from "../errors.ts";
 
-export default function runSimulation(spec: ScenarioSpec): SimResult {
-  return simulate(spec);
+/** A user error crosses the thread boundary as data (an Error's class and code would not). */
+export type SimulateReply =
+  | { ok: true; result: SimResult }
+  | { ok: false; userError: { code: string; message: string; exitCode: number } };
+
+export default function runSimulation(spec: ScenarioSpec): SimulateReply {
+  try {
+    return { ok: true, result: simulate(spec) };
+  } catch (e) {
+    if (e instanceof UserError)
+      return { ok: false, userError: { code: e.code, message: e.message, exitCode: e.exitCode } };
+    throw e;
+  }
 }
