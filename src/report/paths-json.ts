@@ -94,6 +94,12 @@ export const simulatorSchema = z.object({
   realtime_factor: z.number().nonnegative(),
   frames_per_wall_s: z.number().nonnegative(),
   workers: z.number().int().positive(),
+  /** Idle pings, apart: their virtual time is mostly idle gaps between echoes. */
+  ping: z.object({
+    simulations: z.number().int().nonnegative(),
+    frames: z.number().int().nonnegative(),
+    virtual_s: z.number().nonnegative(),
+  }),
 });
 
 export const pathsJsonSchema = z.object({
@@ -195,8 +201,17 @@ export interface SimulatorPart {
   virtual_ns: number;
 }
 
-/** The simulator-speed block: wall clock, never part of a simulated figure. */
-export function simulatorJson(parts: SimulatorPart[], wallS: number, workers: number): SimulatorJson {
+/**
+ * The simulator-speed block: wall clock, never part of a simulated figure. Frames and virtual
+ * time are the throughput simulations' (trials and load points); pings are counted apart, since
+ * their virtual time (mostly idle gaps between echoes) would inflate × real time.
+ */
+export function simulatorJson(
+  parts: SimulatorPart[],
+  wallS: number,
+  workers: number,
+  pings: SimulatorPart[] = [],
+): SimulatorJson {
   const frames = parts.reduce((a, s) => a + s.frames, 0);
   const virtualS = parts.reduce((a, s) => a + s.virtual_ns, 0) / 1e9;
   return {
@@ -208,6 +223,11 @@ export function simulatorJson(parts: SimulatorPart[], wallS: number, workers: nu
     realtime_factor: wallS > 0 ? virtualS / wallS : 0,
     frames_per_wall_s: wallS > 0 ? frames / wallS : 0,
     workers,
+    ping: {
+      simulations: pings.length,
+      frames: pings.reduce((a, s) => a + s.frames, 0),
+      virtual_s: pings.reduce((a, s) => a + s.virtual_ns, 0) / 1e9,
+    },
   };
 }
 

@@ -106,7 +106,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       notes: o.notes,
       warnings: [],
     },
-    simulatorJson([...exp.simulations.map(simulatorPart), ...ping.parts], wallS, o.workers),
+    simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
   );
   return { json, violations: exp.violations };
 }

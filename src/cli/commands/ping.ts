@@ -70,6 +70,7 @@ export const command: Command = {
     const s = summarizeRtts(r.rtt_us);
     const loss = r.sent > 0 ? (100 * (r.sent - r.received)) / r.sent : 0;
     const speed = simulatorJson([pingPart(r)], wallS, 1);
+    // For `ping` alone, the echoes are the simulation: × real time includes the idle gaps.
     if (v.json) {
       ctx.out(
         `${JSON.stringify(
