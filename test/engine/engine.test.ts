@@ -5,6 +5,7 @@ import { simulatePing } from "../../src/engine/ping.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
 import { ENGINE_PATHS } from "../../src/paths/path-graphs.ts";
+import { TALK_IOVCTL_CONF } from "../../src/paths/setup.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 
 beforeAll(async () => {
@@ -55,7 +56,7 @@ describe("virtual-time engine", () => {
 
   it("native: no loss well below capacity, loss above it; the bottleneck is the consumer's core", () => {
     const low = simulate(spec({ ratePps: 5e5 }));
-    const high = simulate(spec({ ratePps: 5e6, durationNs: 1e6, warmupNs: 1e5 }));
+    const high = simulate(spec({ ratePps: 5e6, durationNs: 3e6, warmupNs: 1.5e6 }));
     expect(low.loss_ratio).toBe(0);
     expect(high.loss_ratio).toBeGreaterThan(0.3);
     expect(high.conservation.dropped["NIC switch: no descriptor"]).toBeGreaterThan(0);
@@ -155,6 +156,22 @@ describe("virtual-time engine", () => {
     const load = (profile: string) => simulate(spec({ path: "vm-vf", ratePps: 2e5, profile }));
     const exitsPerIrq = (r: SimResult) => r.events.vm_exits / r.events.interrupts;
     expect(exitsPerIrq(load("kvm-exits"))).toBeGreaterThan(exitsPerIrq(load("bhyve")));
+  }, 30_000);
+
+  it("RSS: the consumer's pool receives on num-queues queues, each with its own interrupt", () => {
+    const conf = (n: number) =>
+      TALK_IOVCTL_CONF.replace(
+        "VF-0 {\n\tpassthrough : false;",
+        `VF-0 {\n\tpassthrough : false;\n\tnum-queues : ${n};`,
+      );
+    const run = (n: number) =>
+      simulate(spec({ path: "jail-vf", ratePps: 2e5, config: { text: conf(n), file: "iovctl.conf" } }));
+    const one = run(1);
+    const two = run(2);
+    expect(one.conservation.ok && two.conservation.ok).toBe(true);
+    expect(two.conservation.delivered).toBe(two.conservation.sent);
+    // Two vectors under their own moderation: more interrupts for the same frames.
+    expect(two.events.interrupts).toBeGreaterThan(1.5 * one.events.interrupts);
   }, 30_000);
 
   it("rejects what it cannot run with a clear message", () => {
