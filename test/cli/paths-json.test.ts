@@ -67,6 +67,16 @@ describe("paths --json", () => {
     expect(j.paths[0].load_points[0].offered_mpps).toBeCloseTo(2, 1);
   });
 
+  it("--count offers exactly that many frames: no default duration cuts it short", async () => {
+    // 5,000 frames at 1 Mpps take 5 ms of virtual time, five times the default trial.
+    const j = pathsJsonSchema.parse(
+      await json(["--path", "native", "--size", "64", "--rate", "1Mpps", "--count", "5000"]),
+    );
+    expect(j.trial).toEqual({ virtual_ms: null, count: 5000 });
+    expect(j.paths[0].load_points[0].conservation.sent).toBe(5000);
+    expect(j.paths[0].load_points[0].conservation.delivered).toBe(5000);
+  });
+
   it("--direction both includes the transmit-only vf-loopback (as tx, with a note); rates sum both directions", async () => {
     const j = pathsJsonSchema.parse(
       await json([
