@@ -32,6 +32,8 @@ describe("paths options (issue 9 item 7)", () => {
     const e = userError(() => parse(["--size", "-1"]));
     expect(e.message).toMatch(/--size: '-1' is not a valid frame size/);
     expect(e.message).not.toMatch(/ambiguous/);
+    // Short options too: ping -c -1 names the value as given.
+    expect(parseCommandArgs("ping", ["-c", "-1"]).count).toBe("-1");
   });
 
   it("--size imix is accepted by paths (one case per path, mean frame size of the mix)", () => {

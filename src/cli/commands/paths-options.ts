@@ -103,7 +103,8 @@ export function parseCommandArgs(command: keyof typeof COMMAND_OPTIONS, args: st
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (takesValue(args[i]) && i + 1 < args.length && /^-[\d.]/.test(args[i + 1])) {
-      joined.push(`${args[i]}=${args[i + 1]}`);
+      // --opt=VALUE for a long option, -oVALUE for a short one.
+      joined.push(args[i].startsWith("--") ? `${args[i]}=${args[i + 1]}` : `${args[i]}${args[i + 1]}`);
       i++;
     } else joined.push(args[i]);
   }
