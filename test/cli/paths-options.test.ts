@@ -45,6 +45,12 @@ describe("paths options (issue 9 item 7)", () => {
     expect(parse(["--path", "native", "--size", "64,imix"]).cases.map((c) => c.size)).toEqual([64, "imix"]);
   });
 
+  it("a frame size raised to hold an encapsulation is said in the notes, and line rate uses it", () => {
+    const o = parse(["--path", "native", "--size", "64", "--encap", "vxlan"]);
+    expect(o.cases[0].frameBytes).toBeGreaterThan(64);
+    expect(o.notes.join("\n")).toMatch(/64-byte frames raised to \d+ bytes to hold the vxlan headers/);
+  });
+
   it("--count sets frames per trial and --trial-ms cannot cut it short (they are exclusive)", () => {
     const o = parse(["--path", "native", "--size", "64", "--count", "100000000"]);
     expect(o.trial.count).toBe(100_000_000);

@@ -337,7 +337,10 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       ...base,
       sizes: size === "imix" ? { kind: "imix" } : { kind: "fixed", size },
     };
-    const frameBytes = averageSize(buildTemplates(traffic));
+    const templates = buildTemplates(traffic);
+    const frameBytes = averageSize(templates);
+    // e.g. 64-byte frames raised to hold VXLAN headers: said, never silent.
+    for (const n of templates.notes) if (!notes.includes(n)) notes.push(n);
     for (const r of runs) cases.push({ ...r, size, frameBytes, traffic });
   }
   // Cases grouped by path, then size (the order the table shows them).

@@ -129,6 +129,7 @@ export const command: Command = {
     if (o.json) ctx.out(`${JSON.stringify(json, null, 2)}\n`);
     else if (o.csv) {
       ctx.out(pathsCsv(json));
+      for (const n of json.notes) ctx.err(`iovsim: note: ${n}\n`);
       ctx.err(simulatorLine(json.simulator));
     } else ctx.out(pathsHuman(json));
     if (o.json || o.csv) for (const w of json.warnings) ctx.err(`iovsim: warning: ${w}\n`);
