@@ -4,6 +4,7 @@
 //   --debug       show stack traces for internal errors
 import { UserError } from "../errors.ts";
 import { type Command, type CommandContext, defaultStateDir } from "./context.ts";
+import { toolVersion } from "./version.ts";
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   iovctl: () => import("./commands/iovctl.ts"),
@@ -35,8 +36,8 @@ const SUMMARIES: Record<string, string> = {
   reset: "return the simulated host to its clean state",
   decode: "decode FILE [--json]: what the parser finds in each frame of a pcap/pcapng",
   switch: "switch -f iov.conf --in wire=in.pcap --out DIR: run frames through the NIC's switch",
-  paths: "compare packet paths: measured (simulator) and modeled throughput/latency",
-  ping: "ping --path NAME: modeled ping round trip through a path",
+  paths: "compare packet paths (simulated): RFC 2544 NDR/PDR, latency at load points, CPU",
+  ping: "ping --path NAME: ICMP echoes through a path (simulated RTT)",
   demo: "the talk's setup end to end (what `npm start` runs)",
   sysfs: "sysfs read|write|ls PATH: the Linux view (sriov_numvfs, netdevsim)",
   ip: "ip link set DEV vf N ... / ip link show: Linux VF settings",
@@ -121,9 +122,7 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
 }
 
 export async function version(): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
-  return `iovsim ${pkg.version}`;
+  return `iovsim ${await toolVersion()}`;
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));

@@ -6,7 +6,7 @@ import type { Arrival, Direction, ScenarioSpec, SimResult } from "../engine/type
 import type { TrafficProfile } from "../traffic/profiles.ts";
 import { lineRatePps, type RateSpec, resolveRate } from "./rate.ts";
 import type { TrialRunner } from "./runner.ts";
-import { type Trial, searchThroughput } from "./search.ts";
+import { searchThroughput, type Trial } from "./search.ts";
 
 /** The load points of CSIT's latency tests, as fractions of NDR. */
 export const LOAD_FRACTIONS: readonly number[] = [0.1, 0.5, 0.9];
@@ -14,8 +14,8 @@ export const LOAD_FRACTIONS: readonly number[] = [0.1, 0.5, 0.9];
 export interface ExperimentCase {
   path: string;
   direction: Direction;
-  /** What the user asked for: a frame size, "imix", or "pcap" (a replayed capture). */
-  size: number | "imix" | "pcap";
+  /** What the user asked for: a frame size (with FCS) or "imix". */
+  size: number | "imix";
   /** Mean frame size on the wire (with FCS): line rate and Gbps are computed from it. */
   frameBytes: number;
   traffic: TrafficProfile;

@@ -5,6 +5,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { ScenarioSpec, SimResult } from "../engine/types.ts";
+import { UserError } from "../errors.ts";
+import type { SimulateReply } from "../workers/simulate-worker.ts";
 import type { TrialRunner } from "./runner.ts";
 
 const WORKER_FILE = fileURLToPath(new URL("../workers/simulate-worker.ts", import.meta.url));
@@ -31,7 +33,14 @@ export function poolRunner(workers: number, filename = WORKER_FILE): TrialRunner
   });
   return {
     workers,
-    run: (spec: ScenarioSpec) => pool.run(spec) as Promise<SimResult>,
+    run: async (spec: ScenarioSpec): Promise<SimResult> => {
+      const reply = (await pool.run(spec)) as SimulateReply | SimResult;
+      // The simulate worker wraps its answer; a test double's worker may return the result.
+      if (!("ok" in reply)) return reply;
+      if (reply.ok) return reply.result;
+      const u = reply.userError;
+      throw new UserError(u.code, u.message, u.exitCode);
+    },
     close: () => pool.destroy(),
   };
 }

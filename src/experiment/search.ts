@@ -42,6 +42,7 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
   const lossAt = async (rate: number): Promise<number> => {
     const key = Math.round(rate);
     const known = seen.get(key);
+    // Bisection can land on a rate already tried only when the interval is below 1 pps.
     if (known !== undefined) return known;
     const r = await o.trial(key);
     const loss = lossOf(r);
@@ -49,18 +50,37 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
     trials.push({ ratePps: key, lossRatio: loss, bottleneck: r.bottleneck });
     return loss;
   };
-  // Invariant: `lo` passes (0 does by definition: nothing offered, nothing lost), `hi` fails.
-  const bisect = async (limit: number, lo: number, hi: number): Promise<number> => {
-    if ((await lossAt(hi)) <= limit) return Math.round(hi);
-    while (hi - lo > step) {
-      const mid = (lo + hi) / 2;
-      if ((await lossAt(mid)) <= limit) lo = mid;
-      else hi = mid;
-    }
-    return Math.round(lo);
+  // The answer for a loss limit from every trial so far: the highest passing rate below the
+  // lowest failing one (a pass above a failure, possible when loss is not monotonic in short
+  // trials, is not trusted), and that lowest failing rate (Infinity when none failed).
+  const bracket = (limit: number): { lo: number; hi: number } => {
+    let hi = Number.POSITIVE_INFINITY;
+    for (const t of trials) if (t.lossRatio > limit && t.ratePps < hi) hi = t.ratePps;
+    let lo = 0;
+    for (const t of trials) if (t.lossRatio <= limit && t.ratePps < hi && t.ratePps > lo) lo = t.ratePps;
+    return { lo, hi };
   };
-  const ndrPps = await bisect(0, 0, o.lineRatePps);
-  // NDR passes the PDR criterion too, so PDR is searched above it.
-  const pdrPps = await bisect(o.pdrLoss, ndrPps, o.lineRatePps);
+  // Invariant: `lo` passes (0 does by definition: nothing offered, nothing lost), `hi` fails.
+  const search = async (limit: number): Promise<number> => {
+    let { lo, hi } = bracket(limit);
+    if (hi === Number.POSITIVE_INFINITY) {
+      if ((await lossAt(o.lineRatePps)) <= limit) return Math.round(o.lineRatePps);
+      ({ lo, hi } = bracket(limit));
+    }
+    while (hi - lo > step) {
+      const before = trials.length;
+      await lossAt((lo + hi) / 2);
+      if (trials.length === before) break; // the interval is below 1 pps
+      ({ lo, hi } = bracket(limit));
+    }
+    return lo;
+  };
+  const line = Math.round(o.lineRatePps);
+  const ndrFirst = await search(0);
+  // PDR's search reuses NDR's trials (whatever NDR passed, PDR passes too), and its own trials
+  // may narrow NDR's interval: both answers come from every trial run.
+  const pdrFound = await search(o.pdrLoss);
+  const ndrPps = ndrFirst === line ? line : bracket(0).lo;
+  const pdrPps = pdrFound === line ? line : Math.max(ndrPps, bracket(o.pdrLoss).lo);
   return { ndrPps, pdrPps, trials };
 }

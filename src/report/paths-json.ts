@@ -58,7 +58,7 @@ const loadPoint = z.object({
 const pathEntry = z.object({
   name: z.string(),
   direction: z.enum(["rx", "tx", "both"]),
-  size: z.union([z.number().int(), z.literal("imix"), z.literal("pcap")]),
+  size: z.union([z.number().int(), z.literal("imix")]),
   frame_bytes: z.number().positive(),
   line_rate_mpps: z.number().positive(),
   /** null when no search ran (--rate). */
@@ -94,6 +94,12 @@ export const simulatorSchema = z.object({
   realtime_factor: z.number().nonnegative(),
   frames_per_wall_s: z.number().nonnegative(),
   workers: z.number().int().positive(),
+  /** Idle pings, apart: their virtual time is mostly idle gaps between echoes. */
+  ping: z.object({
+    simulations: z.number().int().nonnegative(),
+    frames: z.number().int().nonnegative(),
+    virtual_s: z.number().nonnegative(),
+  }),
 });
 
 export const pathsJsonSchema = z.object({
@@ -112,7 +118,6 @@ export const pathsJsonSchema = z.object({
     .nullable(),
   rate: z.string().nullable(),
   seed: z.number().int(),
-  pcap: z.object({ file: z.string(), frames: z.number().int(), rewrite_dst: z.boolean() }).nullable(),
   paths: z.array(pathEntry),
   ping: z.array(pingEntry),
   notes: z.array(z.string()),
@@ -168,16 +173,20 @@ export function caseBottleneck(c: CaseResult): string {
 }
 
 export function pathEntryJson(c: CaseResult) {
-  const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(pps, c.case.frameBytes));
+  // Direction "both" offers the rate in each direction of the full-duplex link; its rates are
+  // reported summed over the two directions, like the engine's offered and delivered rates.
+  const k = c.case.direction === "both" ? 2 : 1;
+  const mppsOf = (pps: number | null) => (pps === null ? null : mpps(k * pps));
+  const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(k * pps, c.case.frameBytes));
   return {
     name: c.case.path,
     direction: c.case.direction,
     size: c.case.size,
     frame_bytes: c.case.frameBytes,
-    line_rate_mpps: mpps(c.lineRatePps),
-    ndr_mpps: c.ndrPps === null ? null : mpps(c.ndrPps),
+    line_rate_mpps: mpps(k * c.lineRatePps),
+    ndr_mpps: mppsOf(c.ndrPps),
     ndr_gbps: gbps(c.ndrPps),
-    pdr_mpps: c.pdrPps === null ? null : mpps(c.pdrPps),
+    pdr_mpps: mppsOf(c.pdrPps),
     pdr_gbps: gbps(c.pdrPps),
     bottleneck: caseBottleneck(c),
     trials: c.trials.length,
@@ -192,8 +201,17 @@ export interface SimulatorPart {
   virtual_ns: number;
 }
 
-/** The simulator-speed block: wall clock, never part of a simulated figure. */
-export function simulatorJson(parts: SimulatorPart[], wallS: number, workers: number): SimulatorJson {
+/**
+ * The simulator-speed block: wall clock, never part of a simulated figure. Frames and virtual
+ * time are the throughput simulations' (trials and load points); pings are counted apart, since
+ * their virtual time (mostly idle gaps between echoes) would inflate × real time.
+ */
+export function simulatorJson(
+  parts: SimulatorPart[],
+  wallS: number,
+  workers: number,
+  pings: SimulatorPart[] = [],
+): SimulatorJson {
   const frames = parts.reduce((a, s) => a + s.frames, 0);
   const virtualS = parts.reduce((a, s) => a + s.virtual_ns, 0) / 1e9;
   return {
@@ -205,6 +223,11 @@ export function simulatorJson(parts: SimulatorPart[], wallS: number, workers: nu
     realtime_factor: wallS > 0 ? virtualS / wallS : 0,
     frames_per_wall_s: wallS > 0 ? frames / wallS : 0,
     workers,
+    ping: {
+      simulations: pings.length,
+      frames: pings.reduce((a, s) => a + s.frames, 0),
+      virtual_s: pings.reduce((a, s) => a + s.virtual_ns, 0) / 1e9,
+    },
   };
 }
 
@@ -224,7 +247,6 @@ export interface PathsMeta {
   search: { precision: number; pdrLoss: number } | null;
   rate: string | null;
   seed: number;
-  pcap: { file: string; frames: number; rewrite_dst: boolean } | null;
   notes: string[];
   warnings: string[];
 }
@@ -248,7 +270,6 @@ export function buildPathsJson(
       : null,
     rate: meta.rate,
     seed: meta.seed,
-    pcap: meta.pcap,
     paths: exp.cases.map(pathEntryJson),
     ping,
     notes: meta.notes,

@@ -1,12 +1,24 @@
 // The piscina worker entry point for simulations: each task is one ScenarioSpec, run to
 // completion in virtual time; the result is plain data (structured-cloned back). The engine keeps
 // one compiled module and one shared memory per thread (src/engine/graph.ts), so each worker
-// instantiates them once, at its first simulation, and reuses them for every later one.
-import { ensureKernels, simulate } from "../engine/simulate.ts";
+// instantiates them once, at its first simulation, and reuses them for every later one. The main
+// thread has built the Wasm file before starting the pool (src/experiment/runners.ts); no
+// top-level await here (tsx's loader cannot load a worker module that has one).
+import { simulate } from "../engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../engine/types.ts";
+import { UserError } from "../errors.ts";
 
-await ensureKernels();
+/** A user error crosses the thread boundary as data (an Error's class and code would not). */
+export type SimulateReply =
+  | { ok: true; result: SimResult }
+  | { ok: false; userError: { code: string; message: string; exitCode: number } };
 
-export default function runSimulation(spec: ScenarioSpec): SimResult {
-  return simulate(spec);
+export default function runSimulation(spec: ScenarioSpec): SimulateReply {
+  try {
+    return { ok: true, result: simulate(spec) };
+  } catch (e) {
+    if (e instanceof UserError)
+      return { ok: false, userError: { code: e.code, message: e.message, exitCode: e.exitCode } };
+    throw e;
+  }
 }

@@ -1,5 +1,5 @@
-// `paths --json` against its documented schema (docs/paths-json.md = pathsJsonSchema), and the
-// determinism promise: the same document, minus `simulator`, for --workers 1 and 2.
+// `paths --json` against its documented schema (docs/paths-json.md = pathsJsonSchema).
+// The determinism promise (workers 1 vs 2) is in paths-determinism.test.ts.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,8 +21,6 @@ async function json(argv: string[]) {
   expect(code).toBe(0);
   return JSON.parse(out);
 }
-
-const withoutSimulator = (j: Record<string, unknown>) => JSON.stringify({ ...j, simulator: undefined });
 
 describe("paths --json", () => {
   it("validates against the schema: search, three load points, ping, simulator block", async () => {
@@ -67,21 +65,35 @@ describe("paths --json", () => {
     expect(j.paths[0].load_points[0].offered_mpps).toBeCloseTo(2, 1);
   });
 
-  it("is identical (minus the simulator block) for --workers 1 and --workers 2", async () => {
-    const args = [
-      "--path",
-      "native,jail-vf,virtio",
-      "--size",
-      "64,512",
-      "--trial-ms",
-      "0.2",
-      "--precision",
-      "10",
-    ];
-    const one = await json([...args, "--workers", "1"]);
-    const two = await json([...args, "--workers", "2"]);
-    expect(one.simulator.workers).toBe(1);
-    expect(two.simulator.workers).toBe(2);
-    expect(withoutSimulator(two)).toBe(withoutSimulator(one));
-  }, 20_000);
+  it("--count offers exactly that many frames: no default duration cuts it short", async () => {
+    // 5,000 frames at 1 Mpps take 5 ms of virtual time, five times the default trial.
+    const j = pathsJsonSchema.parse(
+      await json(["--path", "native", "--size", "64", "--rate", "1Mpps", "--count", "5000"]),
+    );
+    expect(j.trial).toEqual({ virtual_ms: null, count: 5000 });
+    expect(j.paths[0].load_points[0].conservation.sent).toBe(5000);
+    expect(j.paths[0].load_points[0].conservation.delivered).toBe(5000);
+  });
+
+  it("--direction both includes the transmit-only vf-loopback (as tx, with a note); rates sum both directions", async () => {
+    const j = pathsJsonSchema.parse(
+      await json([
+        "--direction",
+        "both",
+        "--path",
+        "native,vf-loopback",
+        "--size",
+        "64",
+        "--rate",
+        "10%",
+        "--trial-ms",
+        "0.2",
+      ]),
+    );
+    expect(j.paths.map((p) => `${p.name}/${p.direction}`)).toEqual(["native/both", "vf-loopback/tx"]);
+    expect(j.notes.join("\n")).toMatch(/vf-loopback only transmits/);
+    const [both, tx] = j.paths;
+    expect(both.line_rate_mpps).toBeCloseTo(2 * tx.line_rate_mpps, 9);
+    expect(both.load_points[0].offered_mpps).toBeCloseTo(2 * tx.load_points[0].offered_mpps, 2);
+  });
 });

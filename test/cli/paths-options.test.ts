@@ -32,6 +32,8 @@ describe("paths options (issue 9 item 7)", () => {
     const e = userError(() => parse(["--size", "-1"]));
     expect(e.message).toMatch(/--size: '-1' is not a valid frame size/);
     expect(e.message).not.toMatch(/ambiguous/);
+    // Short options too: ping -c -1 names the value as given.
+    expect(parseCommandArgs("ping", ["-c", "-1"]).count).toBe("-1");
   });
 
   it("--size imix is accepted by paths (one case per path, mean frame size of the mix)", () => {
@@ -41,6 +43,12 @@ describe("paths options (issue 9 item 7)", () => {
     // 7 x 64 + 4 x 594 + 1 x 1518 over 12 frames.
     expect(o.cases[0].frameBytes).toBeCloseTo((7 * 64 + 4 * 594 + 1518) / 12, 6);
     expect(parse(["--path", "native", "--size", "64,imix"]).cases.map((c) => c.size)).toEqual([64, "imix"]);
+  });
+
+  it("a frame size raised to hold an encapsulation is said in the notes, and line rate uses it", () => {
+    const o = parse(["--path", "native", "--size", "64", "--encap", "vxlan"]);
+    expect(o.cases[0].frameBytes).toBeGreaterThan(64);
+    expect(o.notes.join("\n")).toMatch(/64-byte frames raised to \d+ bytes to hold the vxlan headers/);
   });
 
   it("--count sets frames per trial and --trial-ms cannot cut it short (they are exclusive)", () => {
@@ -62,13 +70,10 @@ describe("paths options (issue 9 item 7)", () => {
     );
   });
 
-  it("--seconds (the old option) is an error with a hint, --pcap with --size is refused", () => {
+  it("--seconds (the old option) is an error with a hint; --pcap is refused with its reason", () => {
     expect(userError(() => parse(["--seconds", "0.1"])).message).toMatch(/--seconds is gone.*--trial-ms/);
-    expect(userError(() => parse(["--pcap", "x.pcap", "--size", "64"])).message).toMatch(
-      /--size: a replayed capture \(--pcap\) brings its own frame sizes/,
-    );
-    expect(userError(() => parse(["--rewrite-dst"])).message).toMatch(
-      /--rewrite-dst applies to a replayed capture/,
+    expect(userError(() => parse(["--pcap", "x.pcap"])).message).toMatch(
+      /--pcap: replaying a capture through the virtual-time engine is not supported yet/,
     );
   });
 

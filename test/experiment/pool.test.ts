@@ -4,7 +4,9 @@
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { type ExperimentCase, runExperiment } from "../../src/experiment/experiment.ts";
+import { ensureKernels } from "../../src/engine/simulate.ts";
+import { UserError } from "../../src/errors.ts";
+import { type ExperimentCase, runExperiment, trialSpec } from "../../src/experiment/experiment.ts";
 import { poolRunner } from "../../src/experiment/pool.ts";
 import { inlineRunner } from "../../src/experiment/runner.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
@@ -42,6 +44,22 @@ async function run(workers: number) {
 }
 
 describe("worker pool", () => {
+  it("brings a user error from the engine in a worker back as a UserError (not an internal error)", async () => {
+    await ensureKernels();
+    const runner = poolRunner(1);
+    try {
+      const bad = { ...trialSpec(cases[0], trial, 1e6), durationNs: 0 };
+      const e = await runner.run(bad).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(UserError);
+      expect((e as UserError).message).toMatch(/duration must be > 0/);
+    } finally {
+      await runner.close();
+    }
+  });
+
   it("gives byte-identical results inline, on 1 worker, on 2 workers, and with the CPU busy", async () => {
     const inline = await run(0);
     expect(await run(1)).toBe(inline);
@@ -53,5 +71,5 @@ describe("worker pool", () => {
     } finally {
       await burner.terminate();
     }
-  }, 20_000);
+  });
 });

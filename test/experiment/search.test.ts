@@ -54,6 +54,23 @@ describe("RFC 2544 binary search", () => {
     expect(s.trials).toHaveLength(1);
   });
 
+  it("never reports a rate above a trial that failed, even when loss is not monotonic", async () => {
+    // Loses frames only in a band of rates (short trials can do this): passes above the band
+    // must not lift NDR over it.
+    const band = (r: number) => (r > 4e6 && r < 6e6 ? 0.01 : r >= 12e6 ? 0.5 : 0);
+    const q = { capacityPps: 50e6, buffer: 64, frameBytes: 64, linkGbps: 10 };
+    const s = await searchThroughput({
+      lineRatePps: LINE,
+      precision: 0.005,
+      pdrLoss: 0.005,
+      trial: async (r) => ({ ...simulateQueue(q, spec(r)), loss_ratio: band(r) }),
+    });
+    const lowestFail = Math.min(...s.trials.filter((t) => t.lossRatio > 0).map((t) => t.ratePps));
+    expect(s.ndrPps).toBeLessThan(lowestFail);
+    for (const t of s.trials) if (t.ratePps <= s.ndrPps) expect(t.lossRatio).toBe(0);
+    expect(s.pdrPps).toBeGreaterThanOrEqual(s.ndrPps);
+  });
+
   it("a system that loses everything has NDR 0", async () => {
     const s = await searchThroughput({
       lineRatePps: LINE,

@@ -2,7 +2,7 @@
 import Table from "cli-table3";
 import { formatPciconf } from "../../nic/index.ts";
 import { TALK_IOVCTL_CONF } from "../../paths/setup.ts";
-import { throughputTable, loadPointTable, pingTable, simulatorLine } from "../../report/paths-table.ts";
+import { loadPointTable, pingTable, simulatorLine, throughputTable } from "../../report/paths-table.ts";
 import { DEFAULT_STEERING, runSteeringMatrix, type SteeringRow } from "../../steering/compare.ts";
 import type { Command } from "../context.ts";
 import { runPaths } from "./paths.ts";

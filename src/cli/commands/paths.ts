@@ -15,15 +15,15 @@ import {
 } from "../../report/paths-json.ts";
 import { pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import type { Command, CommandContext } from "../context.ts";
-import { version } from "../main.ts";
-import { PATH_NAMES, parseCommandArgs, type PathsOptions, parsePathsOptions } from "./paths-options.ts";
+import { toolVersion } from "../version.ts";
+import { PATH_NAMES, type PathsOptions, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
 import { pingPaths } from "./ping-run.ts";
 import { withProgress } from "./progress.ts";
 
 export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--direction rx|tx|both]
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
                     [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f iovctl.conf]
-                    [--pcap FILE [--rewrite-dst]] [--encap E] [--flows N] [--proto udp|tcp|icmp]
+                    [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--seed N] [--workers N] [--json | --csv]
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
@@ -43,7 +43,7 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
              transmit-only path (vf-loopback) runs tx under 'both', with a note
 --size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
              default ${"64,512,1518"}
---rate R     one load point at R instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
+--rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
              line rate, e.g. 5Mpps, 2.5Gbps, 40%
 --arrival    constant (default) or poisson inter-arrival times (seeded)
 --trial-ms N virtual time each trial offers traffic for (default 1 ms)
@@ -54,9 +54,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
 -f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
---pcap F     replay the Ethernet frames of a pcap/pcapng (first 256, cyclically) instead of
-             generated traffic; --rewrite-dst sets their destination MAC to the path's consumer
-             (a capture's own MACs usually match no port: everything would be filtered)
+--pcap F     not supported yet on the engine (an error saying so); run a capture through the
+             NIC's switch with iovsim switch --in wire=F
 --seed N     seed of the generators and of Poisson arrivals (default 1)
 --workers N  simulations in parallel on N worker threads (default min(2, cores)); results do
              not depend on it
@@ -66,30 +65,6 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
 export interface PathsRun {
   json: PathsJson;
   violations: string[];
-}
-
-async function pathsVersion(): Promise<string> {
-  return (await version()).replace(/^iovsim /, "");
-}
-
-function replayWarnings(o: PathsOptions, exp: ExperimentResult): string[] {
-  if (!o.replay) return [];
-  const out: string[] = [];
-  for (const c of exp.cases) {
-    const sims = c.loadPoints.length > 0 ? c.loadPoints.map((p) => p.result) : [];
-    const allFiltered =
-      c.ndrPps === 0 ||
-      (sims.length > 0 && sims.every((r) => r.conservation.delivered === 0 && r.conservation.sent > 0));
-    if (allFiltered)
-      out.push(
-        `${c.case.path} ${c.case.direction}: every replayed frame of ${o.replay.file} was dropped (${
-          o.replay.rewriteDst
-            ? "even with --rewrite-dst"
-            : "its destination MACs match no port of this path: try --rewrite-dst"
-        })`,
-      );
-  }
-  return out;
 }
 
 export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<PathsRun> {
@@ -109,7 +84,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
         onProgress,
       }),
     );
-    ping = o.replay ? { entries: [], parts: [] } : pingPaths(o);
+    ping = pingPaths(o);
   } finally {
     await runner.close();
   }
@@ -118,7 +93,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
     exp,
     ping.entries,
     {
-      version: await pathsVersion(),
+      version: await toolVersion(),
       profile: { name: o.profile.name, origin: o.profile.origin },
       linkGbps: o.trial.linkGbps,
       direction: o.direction,
@@ -128,17 +103,10 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       search: o.rate ? null : { precision: o.precision, pdrLoss: o.pdrLoss },
       rate: o.rate?.text ?? null,
       seed: o.trial.seed,
-      pcap: o.replay
-        ? {
-            file: o.replay.file,
-            frames: o.replay.templates.templates.length,
-            rewrite_dst: o.replay.rewriteDst,
-          }
-        : null,
-      notes: [...o.notes, ...(o.replay?.templates.notes ?? [])],
-      warnings: replayWarnings(o, exp),
+      notes: o.notes,
+      warnings: [],
     },
-    simulatorJson([...exp.simulations.map(simulatorPart), ...ping.parts], wallS, o.workers),
+    simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
   );
   return { json, violations: exp.violations };
 }
@@ -161,6 +129,7 @@ export const command: Command = {
     if (o.json) ctx.out(`${JSON.stringify(json, null, 2)}\n`);
     else if (o.csv) {
       ctx.out(pathsCsv(json));
+      for (const n of json.notes) ctx.err(`iovsim: note: ${n}\n`);
       ctx.err(simulatorLine(json.simulator));
     } else ctx.out(pathsHuman(json));
     if (o.json || o.csv) for (const w of json.warnings) ctx.err(`iovsim: warning: ${w}\n`);

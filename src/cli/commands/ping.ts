@@ -4,8 +4,8 @@
 // speed is one separate line.
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { UserError } from "../../errors.ts";
 import { ensureKernels } from "../../engine/simulate.ts";
+import { UserError } from "../../errors.ts";
 import { summarizeRtts } from "../../experiment/ping-stats.ts";
 import { loadCosts } from "../../model/costs.ts";
 import { simulatorJson } from "../../report/paths-json.ts";
@@ -70,6 +70,7 @@ export const command: Command = {
     const s = summarizeRtts(r.rtt_us);
     const loss = r.sent > 0 ? (100 * (r.sent - r.received)) / r.sent : 0;
     const speed = simulatorJson([pingPart(r)], wallS, 1);
+    // For `ping` alone, the echoes are the simulation: × real time includes the idle gaps.
     if (v.json) {
       ctx.out(
         `${JSON.stringify(
@@ -95,12 +96,13 @@ export const command: Command = {
       ctx.out(
         `PING ${target} (10.2.0.1) via ${path}, cost profile ${profile.name}, simulated: 56 data bytes\n`,
       );
-      // The engine returns the answered requests' round trips in order (sequence numbers from 0).
-      r.rtt_us.forEach((rtt, seq) =>
+      // The engine returns the answered requests' round trips in order; with every request
+      // answered, the i-th is icmp_seq i (else which ones were lost is not known: no seq shown).
+      const seqKnown = r.received === r.sent;
+      for (const [i, rtt] of r.rtt_us.entries())
         ctx.out(
-          `64 bytes from 10.2.0.1: icmp_seq=${seq} ttl=64 time=${(rtt / 1000).toFixed(3)} ms (simulated)\n`,
-        ),
-      );
+          `64 bytes from 10.2.0.1: ${seqKnown ? `icmp_seq=${i} ` : ""}ttl=64 time=${(rtt / 1000).toFixed(3)} ms (simulated)\n`,
+        );
       ctx.out(`\n--- ${target} ping statistics ---\n`);
       ctx.out(
         `${r.sent} packets transmitted, ${r.received} packets received, ${loss.toFixed(1)}% packet loss\n`,
