@@ -74,6 +74,8 @@ export const COST_NAMES = [
   "epair_cycles",
   "tap_cycles",
   "peer_turnaround_ns",
+  "dispatch_parse_cycles",
+  "xcore_transfer_cycles",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 const FLAGS: CostName[] = ["posted_interrupts", "device_irq_via_host", "eoi_exits", "hugepages"];

@@ -133,6 +133,15 @@ export const NicProfileSchema = z
         keyBytes: z.number().int().positive(),
       })
       .strict(),
+    /** Exact-match flow rules to queues (Flow Director / rte_flow / ethtool ntuple). */
+    flow: z
+      .object({
+        rules: z.number().int().min(0),
+        patterns: z.array(z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport"])),
+        source: z.string().min(10),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
