@@ -137,6 +137,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const u32 = new Uint32Array(sw.memory.buffer);
   const u16 = new Uint16Array(sw.memory.buffer);
   const u8 = new Uint8Array(sw.memory.buffer);
+  const i32 = new Int32Array(sw.memory.buffer);
 
   // The offered frames: the flow of each, its per-flow sequence number, its bytes.
   const t = s.traffic;
@@ -225,7 +226,9 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     frameBytes: (i) => flowBytes[flowOf[i]!]!.length,
     inject(from, to) {
       const ring = sw.sl.wireIn;
-      const room = Math.min(sw.wireIn.free(), sw.free.count(), to - from);
+      const fsCount = (sw.free.offset + A.FS_COUNT) >>> 2;
+      const fsEntries = (sw.free.offset + A.FS_ENTRIES) >>> 2;
+      const room = Math.min(sw.wireIn.free(), u32[fsCount]!, to - from);
       const tailWord = (ring.offset + A.R_TAIL) >>> 2;
       let tail = u32[tailWord]!;
       const mask = ring.capacity - 1;
@@ -233,7 +236,9 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
       const { bufBase, params } = sw.sl;
       for (let i = 0; i < room; i++, tail = (tail + 1) >>> 0) {
         const f = flowBytes[flowOf[from + i]!]!;
-        const buf = sw.free.alloc()!;
+        const c = u32[fsCount]! - 1;
+        u32[fsCount] = c;
+        const buf = u32[fsEntries + c]!;
         frameOfBuf[buf] = from + i;
         u8.set(f, bufBase + buf * params.bufSize + HEADROOM);
         const d = descBase + (tail & mask) * A.DESC_BYTES;
@@ -243,7 +248,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
         u32[(d + A.D_HASH) >>> 2] = 0;
         u32[(d + A.D_TCI) >>> 2] = 0;
       }
-      Atomics.store(new Int32Array(sw.memory.buffer), tailWord, tail | 0);
+      Atomics.store(i32, tailWord, tail | 0);
       return Math.max(0, room);
     },
     drop(where, n) {
