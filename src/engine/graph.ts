@@ -12,7 +12,12 @@ import { layoutGraph } from "../paths/path-graphs.ts";
 import { preparePath, type RunOptions } from "../paths/run.ts";
 import { setupHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
-import { buildTemplates, defaultProfile, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
+import {
+  buildTemplates,
+  defaultProfile,
+  type TemplateSet,
+  type TrafficProfile,
+} from "../traffic/profiles.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import { Link, type Notify } from "./link.ts";
@@ -45,6 +50,7 @@ export interface GraphOptions {
 export interface BuiltGraph {
   ctx: SimContext;
   runtimes: ElementRuntime[];
+  specs: EngineElement[];
   templates: TemplateSet;
 }
 
@@ -87,8 +93,20 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   const eng = engineMemory();
   const bound = bindNic(o.path, o.config);
   const linkGbps = o.linkGbps ?? bound.linkGbps;
-  const traffic = defaultProfile({ ...o.traffic, dstMac: bound.mac, srcMac: WIRE_PEER_MAC, seed: o.seed });
-  const txTraffic = defaultProfile({ ...o.traffic, srcMac: bound.mac, dstMac: bound.peerMac, seed: o.seed + 1 });
+  // Unicast goes to the path's consumer; a group address (broadcast, multicast) is kept.
+  const group = (Number.parseInt(o.traffic.dstMac.slice(0, 2), 16) & 1) === 1;
+  const traffic = defaultProfile({
+    ...o.traffic,
+    dstMac: group ? o.traffic.dstMac : bound.mac,
+    srcMac: WIRE_PEER_MAC,
+    seed: o.seed,
+  });
+  const txTraffic = defaultProfile({
+    ...o.traffic,
+    srcMac: bound.mac,
+    dstMac: bound.peerMac,
+    seed: o.seed + 1,
+  });
   const templates = buildTemplates(traffic);
   const { built } = preparePath(eng as never, layoutGraph(o.path), {
     traffic,
@@ -103,7 +121,8 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   });
   if (o.txTemplates) throw new Error("txTemplates: not supported yet");
   const { k } = instantiatePathKernels(eng.module, eng.memory);
-  if (built.nic && k.init(built.layout.header) !== 0) throw new Error("switch kernels refused the layout header");
+  if (built.nic && k.init(built.layout.header) !== 0)
+    throw new Error("switch kernels refused the layout header");
   const q = new EventQueue();
   const clocks = built.layout.addRegion("engine:clocks", 64 * 8, 64).offset;
   // Views after the last region (a grown memory detaches older views).
@@ -113,7 +132,11 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   for (const r of o.path.resources)
     resources.set(
       r.name,
-      new Resource(r.name, r.kind, r.kind === "core" || r.kind === "vcpu" || r.kind === "vhost" ? o.costs.c.cpu_ghz : 1),
+      new Resource(
+        r.name,
+        r.kind,
+        r.kind === "core" || r.kind === "vcpu" || r.kind === "vhost" ? o.costs.c.cpu_ghz : 1,
+      ),
     );
   const schedule = (t: number, n: Notify) => q.push(t, n);
   const links = new Map<string, Link>();
@@ -155,7 +178,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     notes: [],
   };
   const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
-  return { ctx, runtimes, templates };
+  return { ctx, runtimes, specs: o.elements.map((e) => e.el), templates };
 }
 
 /** A link by name: a ring the layout made, or a virtqueue's used/avail index ("vq0.used"). */

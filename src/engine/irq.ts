@@ -5,7 +5,7 @@
 // the host is still halt-polling); a running one takes it posted (APICv, residual cost) or through
 // an exit; then the guest's handler, and an EOI exit where the profile has one.
 // A vCPU with nothing left to do halts (HLT exit).
-import { type SimContext, resourceOf } from "./context.ts";
+import { resourceOf, type SimContext } from "./context.ts";
 import type { Resource } from "./resource.ts";
 
 /** Wakes a halted vCPU or sleeping thread at `t` if needed; returns when it can run. */

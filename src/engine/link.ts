@@ -74,7 +74,7 @@ export class Link {
     const tail = this.tail();
     const n = this.recTail.length;
     if (n > this.lo && this.recTail[n - 1] === tail) return;
-    const ready = t > this.lastReady ? t : this.lastReady;
+    const ready = Math.max(t, this.lastReady);
     this.lastReady = ready;
     this.recTail.push(tail);
     this.recTime.push(ready);

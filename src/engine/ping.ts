@@ -44,7 +44,8 @@ export interface PingResult {
 /** Requests out through the transmit elements, the echo peer on the wire, replies back in. */
 export function pingElements(name: string): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
   const path = enginePath(name);
-  if (!path) throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  if (!path)
+    throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
   const rx = path.rx;
   const wireIn = rx?.find((e) => e.kind === "gen" && e.on === "wire-rx");
   const toWire = path.tx.find((e) => e.kind === "sink" && e.in === "wire.out");
@@ -67,8 +68,10 @@ export function pingElements(name: string): Array<{ dir: "rx" | "tx"; el: Engine
 export function simulatePing(spec: PingSpec): PingResult {
   const t0 = performance.now();
   const path = enginePath(spec.path);
-  if (!path) throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
-  if (!Number.isInteger(spec.count) || spec.count < 1) throw new UserError("E_USAGE", "ping count must be >= 1");
+  if (!path)
+    throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  if (!Number.isInteger(spec.count) || spec.count < 1)
+    throw new UserError("E_USAGE", "ping count must be >= 1");
   const interval = spec.intervalNs ?? 1e9;
   const g = buildGraph({
     path,
@@ -84,7 +87,9 @@ export function simulatePing(spec: PingSpec): PingResult {
     config: spec.config,
   });
   const { ctx } = g;
-  const consumer = ctx.built.sinks.filter((s) => ctx.built.dirOf.get(s) === "rx").map((s) => ctx.built.ctx.get(s)!);
+  const consumer = ctx.built.sinks
+    .filter((s) => ctx.built.dirOf.get(s) === "rx")
+    .map((s) => ctx.built.ctx.get(s)!);
   if (consumer.length !== 1) throw new Error(`path ${spec.path}: expected one receiving consumer for ping`);
   const sink = consumer[0];
   const state: RunState = { sentAtWarmup: 0, endNs: 0 };

@@ -35,7 +35,7 @@ export class Resource {
 
   /** Runs `ns` of work of kind `what` no earlier than `at`. */
   runNs(at: number, ns: number, what: string): Span {
-    const start = at > this.busyUntil ? at : this.busyUntil;
+    const start = Math.max(at, this.busyUntil);
     const end = start + ns;
     this.busyUntil = end;
     this.busyNs += ns;
@@ -46,7 +46,7 @@ export class Resource {
   /** Time that is not work but keeps the resource from running (a wake-up latency): not busy. */
   readonly stalledNs: Record<string, number> = {};
   stall(at: number, ns: number, what: string): Span {
-    const start = at > this.busyUntil ? at : this.busyUntil;
+    const start = Math.max(at, this.busyUntil);
     this.busyUntil = start + ns;
     this.stalledNs[what] = (this.stalledNs[what] ?? 0) + ns;
     return { start, end: start + ns };

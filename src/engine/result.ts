@@ -1,10 +1,14 @@
 // Reads what a run produced into a SimResult: delivery and loss over the measured window,
 // latency percentiles from the sinks' histograms, resource use by event kind, event totals,
 // conservation (every frame offered: delivered per copy, dropped with a reason, or in flight).
+
 import * as P from "../../assembly/pathabi.ts";
+import type { EngineElement } from "../paths/path-graphs.ts";
 import { conservation as countFrames } from "../paths/run.ts";
+import { readCounters } from "../switch/counters-view.ts";
 import { type SimContext, u64 } from "./context.ts";
-import type { EventTotals, ResourceUse, SimResult } from "./types.ts";
+import type { ElementRuntime } from "./elements/common.ts";
+import type { Conservation, EventTotals, ResourceUse, SimResult } from "./types.ts";
 
 /** Lower bound (ns) of a histogram bucket (mirror of assembly/sink.ts latBucket). */
 export function bucketLow(b: number): number {
@@ -69,7 +73,14 @@ export function readSinks(ctx: SimContext, names: readonly string[]): SinkTotals
 
 export function collect(
   ctx: SimContext,
-  o: { path: string; direction: SimResult["direction"]; sentAtWarmup: number; endNs: number; wallMs: number },
+  o: {
+    path: string;
+    direction: SimResult["direction"];
+    sentAtWarmup: number;
+    endNs: number;
+    wallMs: number;
+    elements?: Array<{ spec: EngineElement; runtime: ElementRuntime }>;
+  },
 ): SimResult {
   const gens = ctx.built.gens.map((g) => ctx.built.ctx.get(g)!);
   let sent = 0;
@@ -106,7 +117,7 @@ export function collect(
   const ev = ctx.events;
   const eps = {} as EventTotals;
   for (const k of Object.keys(ev) as (keyof EventTotals)[]) eps[k] = (ev[k] * 1e9) / virtualNs;
-  const cons = countFrames(ctx.built);
+  const cons = conservation(ctx);
   const lat = (ns: number) => ns / 1000;
   return {
     path: o.path,
@@ -127,9 +138,49 @@ export function collect(
     bottleneck,
     events: { ...ev },
     events_per_s: eps,
-    conservation: { ...cons, copies: cons.copies ?? 0 },
+    conservation: cons,
     integrity: { bad: sinks.bad, reordered: sinks.reordered },
     virtual_ns: virtualNs,
+    elements: (o.elements ?? []).map(({ spec, runtime }) => {
+      const st = runtime.stats ?? { batches: 0, packets: 0, maxBatch: 0 };
+      return {
+        name: spec.name,
+        kind: spec.kind,
+        resource: spec.on,
+        batches: st.batches,
+        packets: st.packets,
+        mean_batch: st.batches > 0 ? st.packets / st.batches : 0,
+        max_batch: st.maxBatch,
+      };
+    }),
     simulator: { frames: sent, events: ctx.q.popped, wall_ms: o.wallMs },
   };
+}
+
+/**
+ * Every frame offered, plus every extra copy replication made (the NIC's broadcast/multicast
+ * copies to several pools or to a pool and the wire, the bridge's flood copies), ends delivered
+ * (per copy), dropped with a reason (per copy) or in flight.
+ */
+export function conservation(ctx: SimContext): Conservation {
+  const c = countFrames(ctx.built);
+  let nicCopies = 0;
+  if (ctx.built.nic) {
+    const sc = readCounters(ctx.built.nic.sw.sl, ctx.built.nic.sw.config);
+    const p = sc.port;
+    const copiesMade = sc.pools.reduce((a, q) => a + q.rx_packets + q.rx_dropped, 0) + p.tx_packets;
+    const framesIn = p.rx_packets + sc.pools.reduce((a, q) => a + q.tx_packets, 0);
+    const frameDrops =
+      p.rx_l2_filtered +
+      p.rx_vlan_filtered +
+      p.rx_no_pool +
+      p.roc +
+      p.rx_errors +
+      p.tx_no_destination +
+      sc.pools.reduce((a, q) => a + q.tx_dropped, 0);
+    nicCopies = Math.max(0, copiesMade - (framesIn - frameDrops));
+  }
+  const copies = (c.copies ?? 0) + nicCopies;
+  const dropped = Object.values(c.dropped).reduce((a, b) => a + b, 0);
+  return { ...c, copies, ok: c.sent + copies === c.delivered + dropped + c.inFlight };
 }

@@ -15,9 +15,13 @@ export async function ensureKernels(): Promise<void> {
   await loadModule();
 }
 
-export function pathElements(name: string, direction: Direction): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
+export function pathElements(
+  name: string,
+  direction: Direction,
+): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
   const path = enginePath(name);
-  if (!path) throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  if (!path)
+    throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
   if (direction !== "tx" && !path.rx)
     throw new UserError("E_USAGE", `path ${name} only transmits (direction tx), not ${direction}`);
   const out: Array<{ dir: "rx" | "tx"; el: EngineElement }> = [];
@@ -29,12 +33,17 @@ export function pathElements(name: string, direction: Direction): Array<{ dir: "
 export function simulate(spec: ScenarioSpec): SimResult {
   const t0 = performance.now();
   const path = enginePath(spec.path);
-  if (!path) throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  if (!path)
+    throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
   if (!(spec.ratePps > 0)) throw new UserError("E_USAGE", `rate must be > 0 frames/s (got ${spec.ratePps})`);
-  if (!(spec.durationNs > 0)) throw new UserError("E_USAGE", `duration must be > 0 ns (got ${spec.durationNs})`);
+  if (!(spec.durationNs > 0))
+    throw new UserError("E_USAGE", `duration must be > 0 ns (got ${spec.durationNs})`);
   const warmupNs = spec.warmupNs ?? 0;
   if (warmupNs < 0 || warmupNs >= spec.durationNs)
-    throw new UserError("E_USAGE", `warm-up (${warmupNs} ns) must lie inside the duration (${spec.durationNs} ns)`);
+    throw new UserError(
+      "E_USAGE",
+      `warm-up (${warmupNs} ns) must lie inside the duration (${spec.durationNs} ns)`,
+    );
   const g = buildGraph({
     path,
     elements: pathElements(spec.path, spec.direction),
@@ -57,6 +66,7 @@ export function simulate(spec: ScenarioSpec): SimResult {
     sentAtWarmup: state.sentAtWarmup,
     endNs: state.endNs,
     wallMs: performance.now() - t0,
+    elements: g.specs.map((spec, i) => ({ spec, runtime: g.runtimes[i] })),
   });
   r.simulator.setup_ms = t1 - t0;
   return r;

@@ -94,6 +94,17 @@ export interface SimResult {
   /** Frames that failed the integrity check (stamp, payload), counted and dropped. */
   integrity: { bad: number; reordered: number };
   virtual_ns: number;
+  /** Per element: the resource it ran on, kernel calls that moved frames, frames, mean and
+   *  largest batch (write-back windows for generators): batch sizes are outcomes of the load. */
+  elements?: Array<{
+    name: string;
+    kind: string;
+    resource: string;
+    batches: number;
+    packets: number;
+    mean_batch: number;
+    max_batch: number;
+  }>;
   /** How fast the simulator ran (wall clock): never part of a simulated figure. */
   simulator: {
     frames: number;

@@ -20,7 +20,10 @@ const constantSchema = z
     source: z
       .string()
       .min(10, "a source names the publication")
-      .refine((s) => !/performance-anchors/i.test(s), "cite the publication itself, not performance-anchors.md"),
+      .refine(
+        (s) => !/performance-anchors/i.test(s),
+        "cite the publication itself, not performance-anchors.md",
+      ),
     use: z.string().min(5),
   })
   .strict()
@@ -79,7 +82,14 @@ export const COST_NAMES = [
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 const FLAGS: CostName[] = ["posted_interrupts", "device_irq_via_host", "eoi_exits", "hugepages"];
-const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "pcie_gbps", "pcie_mps", "copy_gbytes_per_s"];
+const POSITIVE: CostName[] = [
+  "cpu_ghz",
+  "napi_budget",
+  "nic_window_frames",
+  "pcie_gbps",
+  "pcie_mps",
+  "copy_gbytes_per_s",
+];
 
 const fileSchema = z
   .object({
@@ -118,8 +128,9 @@ function jsonPath(path: ReadonlyArray<PropertyKey>): string {
 /** Line and column of a JSON.parse error position in `text`. */
 function lineCol(text: string, message: string): string {
   const m = /position (\d+)/.exec(message);
-  if (!m) return "1:1";
-  const pos = Number(m[1]);
+  const tok = /Unexpected token '(.)'/.exec(message);
+  const pos = m ? Number(m[1]) : tok ? text.indexOf(tok[1]) : -1;
+  if (pos < 0) return "1:1";
   const before = text.slice(0, pos).split("\n");
   return `${before.length}:${before[before.length - 1].length + 1}`;
 }
@@ -168,7 +179,10 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
-    throw new UserError("E_PROFILE", `--profile ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")})`);
+    throw new UserError(
+      "E_PROFILE",
+      `--profile ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")})`,
+    );
   }
   let data: unknown;
   try {

@@ -5,8 +5,9 @@
 // Element kinds and fields follow src/paths/graphs.ts (whose layout code, src/paths/build.ts,
 // lays out the rings and contexts in shared memory); `on`, `costs` and `irqHost` are the timing
 // binding the engine adds.
-import type { CostName } from "../model/costs.ts";
+
 import type { ResourceKind } from "../engine/resource.ts";
+import type { CostName } from "../model/costs.ts";
 import type { ElementSpec, PathGraph } from "./graphs.ts";
 
 /** Cost-profile entries charged per batch (one kernel call) and per packet of the batch. */
@@ -51,8 +52,14 @@ export interface EnginePath {
   tx: EngineElement[];
 }
 
-const RX_DRIVER: ElementCosts = { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] };
-const TX_DRIVER: ElementCosts = { batch: ["doorbell_cycles"], packet: ["drv_tx_pkt_cycles", "tx_reap_pkt_cycles"] };
+const RX_DRIVER: ElementCosts = {
+  batch: ["drv_rx_batch_cycles"],
+  packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"],
+};
+const TX_DRIVER: ElementCosts = {
+  batch: ["doorbell_cycles"],
+  packet: ["drv_tx_pkt_cycles", "tx_reap_pkt_cycles"],
+};
 const APP_TX: ElementCosts = { packet: ["stack_tx_cycles"] };
 
 const wireGen: EngineElement = { kind: "gen", name: "gen", out: "wire", on: "wire-rx" };
@@ -94,7 +101,13 @@ function driverTx(driver: string, cpu: string, irqHost?: string): EngineElement[
   ];
 }
 
-const directSink = (name: string, pool: "pf" | "vf", cpu: string, role: string, irqHost?: string): EngineElement => ({
+const directSink = (
+  name: string,
+  pool: "pf" | "vf",
+  cpu: string,
+  role: string,
+  irqHost?: string,
+): EngineElement => ({
   kind: "sink",
   name,
   in: `${pool}.rx0`,
@@ -194,7 +207,14 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         on: "host-core0",
         costs: { packet: ["tap_cycles"] },
       },
-      { kind: "vhost", name: "vhost-copy", in: "tap.q", vq: "vq0", on: "vhost0", costs: { packet: ["vhost_pkt_cycles"] } },
+      {
+        kind: "vhost",
+        name: "vhost-copy",
+        in: "tap.q",
+        vq: "vq0",
+        on: "vhost0",
+        costs: { packet: ["vhost_pkt_cycles"] },
+      },
       {
         kind: "guest-rx",
         name: "virtio-net",
@@ -242,7 +262,15 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         on: "vhost0",
         costs: { packet: ["bridge_cycles"] },
       },
-      { kind: "txdrv", name: "pf-tx", in: "uplink.tx", out: "nic.tx", iotlbPerFrame: 0, on: "vhost0", costs: TX_DRIVER },
+      {
+        kind: "txdrv",
+        name: "pf-tx",
+        in: "uplink.tx",
+        out: "nic.tx",
+        iotlbPerFrame: 0,
+        on: "vhost0",
+        costs: TX_DRIVER,
+      },
       vebTx,
       wirePeer,
     ],
@@ -317,7 +345,15 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         on: "host-core0",
         costs: { packet: ["bridge_cycles"] },
       },
-      { kind: "txdrv", name: "pf-tx", in: "uplink.tx", out: "nic.tx", iotlbPerFrame: 0, on: "host-core0", costs: TX_DRIVER },
+      {
+        kind: "txdrv",
+        name: "pf-tx",
+        in: "uplink.tx",
+        out: "nic.tx",
+        iotlbPerFrame: 0,
+        on: "host-core0",
+        costs: TX_DRIVER,
+      },
       vebTx,
       wirePeer,
     ],
@@ -330,7 +366,15 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
     rx: null,
     tx: [
       { kind: "gen", name: "gen-tx", out: "stack.tx", on: "host-core0", costs: APP_TX },
-      { kind: "txdrv", name: "iavf-tx", in: "stack.tx", out: "nic.tx", iotlbPerFrame: 0, on: "host-core0", costs: TX_DRIVER },
+      {
+        kind: "txdrv",
+        name: "iavf-tx",
+        in: "stack.tx",
+        out: "nic.tx",
+        iotlbPerFrame: 0,
+        on: "host-core0",
+        costs: TX_DRIVER,
+      },
       { kind: "veb-tx", name: "veb-tx", in: "nic.tx", out: "peer.rx", on: "nic" },
       {
         kind: "sink",

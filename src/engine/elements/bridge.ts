@@ -23,7 +23,7 @@ export const bridge: ElementKind = {
       for (const o of outs) o.publish(end);
       return { end, taken };
     };
-    new Stage(ctx, res, input, ctx.costs.c.napi_budget, work, res.kind === "vhost");
-    return { name: spec.name };
+    const act = new Stage(ctx, res, input, ctx.costs.c.napi_budget, work, res.kind === "vhost");
+    return { name: spec.name, stats: act.stats };
   },
 };

@@ -3,7 +3,8 @@
 // report), DMA time over PCIe with TLP overhead and IOTLB misses.
 import { DESC_BYTES, R_DESC, R_MASK } from "../../../assembly/abi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
-import { type SimContext, resourceOf } from "../context.ts";
+import type { BatchStats } from "../activation.ts";
+import { resourceOf, type SimContext } from "../context.ts";
 import type { Resource } from "../resource.ts";
 
 /** One element kind: its ports and how it reacts to events (its context is laid out by src/paths/build.ts). */
@@ -19,6 +20,8 @@ export interface ElementRuntime {
   name: string;
   /** Generators: schedule the first event. */
   start?(): void;
+  /** Batches it ran and frames it moved (batch sizes are outcomes of the load). */
+  stats?: BatchStats;
 }
 
 /** Bytes of descriptors [from, from + n) of a ring (the frames' lengths). */
@@ -32,6 +35,17 @@ export function ringBytes(ctx: SimContext, ring: number, from: number, n: number
   return b;
 }
 
+/** Event-kind name of a cost entry ("stack_rx_cycles" -> "stack_rx"), computed once per entry. */
+const kindNames = new Map<string, string>();
+function kindOf(entry: string): string {
+  let k = kindNames.get(entry);
+  if (k === undefined) {
+    k = entry.replace(/_cycles$/, "");
+    kindNames.set(entry, k);
+  }
+  return k;
+}
+
 /** Charges a batch of `n` packets from the spec's cost entries on `res`; returns the span. */
 export function chargeBatch(
   ctx: SimContext,
@@ -43,16 +57,20 @@ export function chargeBatch(
   const c = ctx.costs.c as Record<string, number>;
   let at = start;
   let batchNs = 0;
-  for (const name of spec.costs?.batch ?? []) {
-    const span = res.run(at, c[name], name.replace(/_cycles$/, ""));
-    batchNs += span.end - span.start;
-    at = span.end;
-  }
+  const batch = spec.costs?.batch;
+  if (batch)
+    for (let i = 0; i < batch.length; i++) {
+      const span = res.run(at, c[batch[i]], kindOf(batch[i]));
+      batchNs += span.end - span.start;
+      at = span.end;
+    }
   let perCycles = 0;
-  for (const name of spec.costs?.packet ?? []) {
-    perCycles += c[name];
-    if (n > 0) at = res.run(at, c[name] * n, name.replace(/_cycles$/, "")).end;
-  }
+  const packet = spec.costs?.packet;
+  if (packet)
+    for (let i = 0; i < packet.length; i++) {
+      perCycles += c[packet[i]];
+      if (n > 0) at = res.run(at, c[packet[i]] * n, kindOf(packet[i])).end;
+    }
   return { start, end: at, perPacketNs: perCycles / res.ghz, batchNs };
 }
 

@@ -28,7 +28,7 @@ export const echo: ElementKind = {
       }
       return { end: start, taken };
     };
-    new Stage(ctx, res, input, costs.napi_budget, work);
-    return { name: spec.name };
+    const act = new Stage(ctx, res, input, costs.napi_budget, work);
+    return { name: spec.name, stats: act.stats };
   },
 };

@@ -20,13 +20,14 @@ export const gen: ElementKind = {
     const psPerByte = onWire ? 8000 / ctx.linkGbps : 0;
     u32[(c + P.G_FLAGS) >>> 2] |= P.GF_TIMED | (ctx.poisson ? P.GF_POISSON : 0);
     u32[(c + P.G_PS_PER_BYTE) >>> 2] = Math.round(psPerByte);
-    u32[(c + P.G_RNG2) >>> 2] = ((ctx.seed(spec.name) * 2246822519) >>> 0) || 1;
+    u32[(c + P.G_RNG2) >>> 2] = (ctx.seed(spec.name) * 2246822519) >>> 0 || 1;
     setU64(ctx, c + P.G_GAP_PS, 1e12 / ctx.ratePps);
     setU64(ctx, c + P.G_LIMIT, ctx.count);
     setU64(ctx, c + P.G_NEXT_PS, 0);
     setU64(ctx, c + P.G_WIRE_PS, 0);
     setU64(ctx, c + P.G_CLOCK_PS, 0);
     let bytes = 0;
+    const stats = { batches: 0, packets: 0, maxBatch: 0 };
     const window = (t: number): void => {
       if (t >= ctx.offerUntilNs) return;
       if (ctx.count > 0 && u64(ctx, c + P.G_SENT) >= ctx.count) return;
@@ -38,6 +39,9 @@ export const gen: ElementKind = {
         ctx.q.push(Math.max(until, nextStart, t + 1), window);
         return;
       }
+      stats.batches++;
+      stats.packets += n;
+      stats.maxBatch = Math.max(stats.maxBatch, n);
       const last = u64(ctx, c + P.G_LAST_NS);
       const b = u64(ctx, c + P.G_BYTES);
       const db = b - bytes;
@@ -58,6 +62,7 @@ export const gen: ElementKind = {
     };
     return {
       name: spec.name,
+      stats,
       start: () => ctx.q.push(0, window),
     };
   },

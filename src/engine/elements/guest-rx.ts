@@ -39,6 +39,6 @@ export const guestRx: ElementKind = {
     };
     const napi = new Napi(ctx, res, used, c.napi_budget, work, { itrNs: 0, raisedBySource: true });
     used.notify = (t) => inject(ctx, res, t, napi.raise);
-    return { name: spec.name };
+    return { name: spec.name, stats: napi.stats };
   },
 };

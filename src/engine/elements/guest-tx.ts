@@ -1,8 +1,9 @@
 // Guest virtio-net transmit: copies the stack's frames into its transmit buffers, posts them on
 // the avail ring and kicks when the kernel says the backend asked for it (a VM exit). The
 // backend's completion notification is injected back into the vCPU.
-import * as P from "../../../assembly/pathabi.ts";
+
 import { R_HEAD } from "../../../assembly/abi.ts";
+import * as P from "../../../assembly/pathabi.ts";
 import { Stage } from "../activation.ts";
 import { u64 } from "../context.ts";
 import { idle, inject } from "../irq.ts";
@@ -36,7 +37,7 @@ export const guestTx: ElementKind = {
       avail.publish(end);
       return { end, taken };
     };
-    new Stage(ctx, res, input, c.napi_budget, work);
-    return { name: spec.name };
+    const act = new Stage(ctx, res, input, c.napi_budget, work);
+    return { name: spec.name, stats: act.stats };
   },
 };

@@ -23,9 +23,12 @@ export const hop: ElementKind = {
       }
       return { end, taken };
     };
-    if (s.interrupts)
-      new Napi(ctx, res, input, costs.napi_budget, work, { irqHost: spec.irqHost, itrNs: costs.itr_us * 1000 });
-    else new Stage(ctx, res, input, costs.napi_budget, work, res.kind === "vhost");
-    return { name: spec.name };
+    const act = s.interrupts
+      ? new Napi(ctx, res, input, costs.napi_budget, work, {
+          irqHost: spec.irqHost,
+          itrNs: costs.itr_us * 1000,
+        })
+      : new Stage(ctx, res, input, costs.napi_budget, work, res.kind === "vhost");
+    return { name: spec.name, stats: act.stats };
   },
 };

@@ -3,8 +3,9 @@
 // its resource is the wire, each frame done when its last bit is out). The Wasm sink checks every
 // frame and records its one-way latency: frame k of a batch is done at the batch's start + the
 // per-batch cost + (k+1) x the per-packet cost, all from the cost profile.
-import * as P from "../../../assembly/pathabi.ts";
+
 import { R_HEAD } from "../../../assembly/abi.ts";
+import * as P from "../../../assembly/pathabi.ts";
 import { Napi, Stage } from "../activation.ts";
 import { setU64 } from "../context.ts";
 import { chargeBatch, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
@@ -48,9 +49,12 @@ export const sink: ElementKind = {
       }
       return { end, taken };
     };
-    if (s.interrupts)
-      new Napi(ctx, res, input, costs.napi_budget, work, { irqHost: spec.irqHost, itrNs: costs.itr_us * 1000 });
-    else new Stage(ctx, res, input, costs.napi_budget, work);
-    return { name: spec.name };
+    const act = s.interrupts
+      ? new Napi(ctx, res, input, costs.napi_budget, work, {
+          irqHost: spec.irqHost,
+          itrNs: costs.itr_us * 1000,
+        })
+      : new Stage(ctx, res, input, costs.napi_budget, work);
+    return { name: spec.name, stats: act.stats };
   },
 };

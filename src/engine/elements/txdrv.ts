@@ -23,7 +23,7 @@ export const txdrv: ElementKind = {
       out.publish(span.end + costs.pcie_rtt_ns / 2);
       return { end: span.end, taken };
     };
-    new Stage(ctx, res, input, costs.napi_budget, work, res.kind === "vhost");
-    return { name: spec.name };
+    const act = new Stage(ctx, res, input, costs.napi_budget, work, res.kind === "vhost");
+    return { name: spec.name, stats: act.stats };
   },
 };

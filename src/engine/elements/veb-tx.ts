@@ -44,7 +44,7 @@ export const vebTx: ElementKind = {
       }
       return { end: e1, taken };
     };
-    new Stage(ctx, nic, input, 1 << 16, work);
-    return { name: spec.name };
+    const act = new Stage(ctx, nic, input, 1 << 16, work);
+    return { name: spec.name, stats: act.stats };
   },
 };

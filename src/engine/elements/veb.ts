@@ -21,16 +21,18 @@ export const veb: ElementKind = {
     const outs: Link[] = [ctx.link(s.out)];
     const iotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
     const c = ctx.costs.c;
+    const before = new Array<number>(outs.length).fill(0);
     const work = (start: number, n: number) => {
       const ring = input.ring;
       const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
-      const before = outs.map((l) => {
-        l.applyLimit(start);
-        return l.tail();
-      });
+      for (let i = 0; i < outs.length; i++) {
+        outs[i].applyLimit(start);
+        before[i] = outs[i].tail();
+      }
       const taken = ctx.k.wireRxBurst(n);
       const e1 = nic.runNs(start, n * c.nic_pkt_ns + bytes * c.nic_byte_ns, "switch").end;
-      for (const [i, l] of outs.entries()) {
+      for (let i = 0; i < outs.length; i++) {
+        const l = outs[i];
         const m = (l.tail() - before[i]) >>> 0;
         if (m === 0) continue;
         const b = ringBytes(ctx, l.ring, before[i], m);
@@ -40,7 +42,7 @@ export const veb: ElementKind = {
       }
       return { end: e1, taken };
     };
-    new Stage(ctx, nic, input, 1 << 16, work);
-    return { name: spec.name };
+    const act = new Stage(ctx, nic, input, 1 << 16, work);
+    return { name: spec.name, stats: act.stats };
   },
 };

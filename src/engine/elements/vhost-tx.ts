@@ -31,7 +31,7 @@ export const vhostTx: ElementKind = {
       }
       return { end, taken };
     };
-    new Stage(ctx, res, avail, c.napi_budget, work, true);
-    return { name: spec.name };
+    const act = new Stage(ctx, res, avail, c.napi_budget, work, true);
+    return { name: spec.name, stats: act.stats };
   },
 };

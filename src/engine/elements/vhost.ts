@@ -34,7 +34,7 @@ export const vhost: ElementKind = {
       }
       return { end, taken };
     };
-    new Stage(ctx, res, input, c.napi_budget, work, true);
-    return { name: spec.name };
+    const act = new Stage(ctx, res, input, c.napi_budget, work, true);
+    return { name: spec.name, stats: act.stats };
   },
 };

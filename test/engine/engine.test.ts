@@ -1,0 +1,153 @@
+// The virtual-time engine on the default profile (bhyve): figures emerge from simulated events.
+// Short virtual durations keep each case fast; assertions are loose where they are outcomes.
+import { beforeAll, describe, expect, it } from "vitest";
+import { simulatePing } from "../../src/engine/ping.ts";
+import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
+import { ENGINE_PATHS } from "../../src/paths/path-graphs.ts";
+import { defaultProfile } from "../../src/traffic/profiles.ts";
+
+beforeAll(async () => {
+  await ensureKernels();
+}, 120_000);
+
+function spec(over: Partial<ScenarioSpec>): ScenarioSpec {
+  return {
+    path: "native",
+    direction: "rx",
+    traffic: defaultProfile(),
+    ratePps: 1e5,
+    arrival: "poisson",
+    durationNs: 2e6,
+    warmupNs: 2e5,
+    seed: 7,
+    profile: "bhyve",
+    ...over,
+  };
+}
+
+const irqPerPacket = (r: SimResult) => r.events.interrupts / r.conservation.delivered;
+const figures = (r: SimResult) => {
+  const { simulator: _s, path: _p, ...rest } = r;
+  return rest;
+};
+
+describe("virtual-time engine", () => {
+  it("vm-vf: interrupts per packet fall as the offered load rises (polling takes over)", () => {
+    const ratios = [5e4, 5e5, 1.5e6].map((ratePps) =>
+      irqPerPacket(simulate(spec({ path: "vm-vf", ratePps }))),
+    );
+    expect(ratios[0]).toBeGreaterThan(ratios[1]);
+    expect(ratios[1]).toBeGreaterThan(ratios[2]);
+    expect(ratios[0]).toBeGreaterThan(5 * ratios[2]);
+  }, 30_000);
+
+  it("batch sizes are outcomes: the consumer's polls take more per batch as load rises", () => {
+    const mean = (ratePps: number) =>
+      simulate(spec({ ratePps })).elements?.find((e) => e.name === "host-stack")?.mean_batch ?? 0;
+    const low = mean(1e5);
+    const high = mean(1.5e6);
+    expect(low).toBeGreaterThan(0);
+    expect(high).toBeGreaterThan(2 * low);
+    expect(high).toBeLessThanOrEqual(64); // the NAPI budget
+  }, 30_000);
+
+  it("native: no loss well below capacity, loss above it; the bottleneck is the consumer's core", () => {
+    const low = simulate(spec({ ratePps: 5e5 }));
+    const high = simulate(spec({ ratePps: 5e6, durationNs: 1e6, warmupNs: 1e5 }));
+    expect(low.loss_ratio).toBe(0);
+    expect(high.loss_ratio).toBeGreaterThan(0.3);
+    expect(high.conservation.dropped["NIC switch: no descriptor"]).toBeGreaterThan(0);
+    expect(high.bottleneck).toBe("host-core0");
+    expect(high.conservation.ok).toBe(true);
+  }, 30_000);
+
+  it("offered load above line rate is capped by the wire", () => {
+    const r = simulate(spec({ ratePps: 30e6, durationNs: 2e5, warmupNs: 0, arrival: "constant" }));
+    expect(r.offered_pps).toBeLessThanOrEqual(14.89e6);
+    expect(r.offered_pps).toBeGreaterThan(14.7e6);
+  }, 30_000);
+
+  it("p99 latency rises with load", () => {
+    const p99 = [2e5, 1.5e6, 3e6].map((ratePps) => simulate(spec({ path: "vm-vf", ratePps })).latency_us.p99);
+    expect(p99[1]).toBeGreaterThanOrEqual(p99[0]);
+    expect(p99[2]).toBeGreaterThan(p99[1]);
+  }, 30_000);
+
+  it("jail-vf and native differ only by what their graphs do: equal work, equal figures", () => {
+    for (const direction of ["rx", "tx"] as const) {
+      const a = simulate(spec({ path: "native", direction, ratePps: 8e5 }));
+      const b = simulate(spec({ path: "jail-vf", direction, ratePps: 8e5 }));
+      expect(figures(b)).toEqual(figures(a));
+    }
+  }, 30_000);
+
+  it("is deterministic: the same spec and seed give the same result (minus the simulator block)", () => {
+    const s = spec({ path: "virtio", direction: "both", ratePps: 3e5, durationNs: 1e6 });
+    const a = simulate(s);
+    const b = simulate(s);
+    expect(figures(b)).toEqual(figures(a));
+    expect(b.simulator.frames).toBe(a.simulator.frames);
+    const c = simulate({ ...s, seed: 8 });
+    expect(figures(c)).not.toEqual(figures(a));
+  }, 30_000);
+
+  it("conserves frames on every path and direction (unicast and broadcast)", () => {
+    for (const p of ENGINE_PATHS) {
+      for (const direction of p.rx ? (["rx", "tx", "both"] as const) : (["tx"] as const)) {
+        for (const dstMac of ["02:00:00:00:00:01", "ff:ff:ff:ff:ff:ff"]) {
+          const r = simulate(
+            spec({
+              path: p.name,
+              direction,
+              ratePps: 2e5,
+              durationNs: 3e5,
+              warmupNs: 0,
+              traffic: defaultProfile({ dstMac }),
+            }),
+          );
+          const c = r.conservation;
+          const dropped = Object.values(c.dropped).reduce((x, y) => x + y, 0);
+          expect(c.ok, `${p.name} ${direction} ${dstMac}: ${JSON.stringify(c)}`).toBe(true);
+          expect(c.sent + c.copies).toBe(c.delivered + dropped + c.inFlight);
+          expect(c.sent).toBeGreaterThan(0);
+          expect(r.integrity.bad).toBe(0);
+          if (dstMac.startsWith("02")) expect(c.delivered, `${p.name} ${direction}`).toBe(c.sent);
+        }
+      }
+    }
+  }, 60_000);
+
+  it("the VM paths simulate their events: exits, injections and wake-ups happen, the host paths have none", () => {
+    const vm = simulate(spec({ path: "vm-vf", ratePps: 5e4 }));
+    expect(vm.events.injections).toBeGreaterThan(0);
+    expect(vm.events.wakeups).toBeGreaterThan(0);
+    expect(vm.events.vm_exits).toBeGreaterThan(0);
+    const host = simulate(spec({ path: "native", ratePps: 5e4 }));
+    expect(host.events.vm_exits + host.events.injections + host.events.wakeups).toBe(0);
+    const virtio = simulate(spec({ path: "virtio", ratePps: 5e4 }));
+    expect(virtio.events.notifications).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("ping: vm-vf takes roughly 2-4x native's round trip, jail-vf about native's", () => {
+    const median = (p: string) => {
+      const r = simulatePing({ path: p, count: 3, seed: 1, profile: "bhyve" });
+      expect(r.received).toBe(3);
+      const s = [...r.rtt_us].sort((a, b) => a - b);
+      return s[1];
+    };
+    const native = median("native");
+    const vm = median("vm-vf");
+    const jail = median("jail-vf");
+    expect(vm / native).toBeGreaterThan(1.8);
+    expect(vm / native).toBeLessThan(4);
+    expect(jail / native).toBeGreaterThan(0.9);
+    expect(jail / native).toBeLessThan(1.1);
+  }, 30_000);
+
+  it("rejects what it cannot run with a clear message", () => {
+    expect(() => simulate(spec({ path: "nope" }))).toThrow(/unknown path 'nope'/);
+    expect(() => simulate(spec({ path: "vf-loopback", direction: "rx" }))).toThrow(/only transmits/);
+    expect(() => simulate(spec({ ratePps: 0 }))).toThrow(/rate must be > 0/);
+  });
+});
