@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   ip: () => import("./commands/ip.ts"),
   devlink: () => import("./commands/devlink.ts"),
   steering: () => import("./commands/steering.ts"),
+  flow: () => import("./commands/flow.ts"),
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -38,7 +39,8 @@ const SUMMARIES: Record<string, string> = {
   sysfs: "sysfs read|write|ls PATH: the Linux view (sriov_numvfs, netdevsim)",
   ip: "ip link set DEV vf N ... / ip link show: Linux VF settings",
   devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode",
-  steering: "steering strategies on encapsulated traffic: per-queue counts, Jain's index, Mpps",
+  steering: "steering strategies as graphs on the engine: per-core load, reordering, NDR vs cores",
+  flow: "flow create|list|destroy: exact-match rules to queues on a port",
 };
 
 export function usage(): string {

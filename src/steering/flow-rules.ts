@@ -201,3 +201,49 @@ export function formatRule(r: FlowRule, port: string): string {
             : `ipv4 dst ${[24, 16, 8, 0].map((s) => Math.floor(r.lo / 2 ** s) % 256).join(".")}`;
   return `${r.id}\t${port}\tingress pattern ${item} / end actions queue index ${r.queue} / end`;
 }
+
+/**
+ * A default rule set from the traffic, as an operator writes it from the TEID / VNI / SPI
+ * allocation: conversations (both directions of a flow pair) spread over `queues` in contiguous
+ * blocks, each block's values merged into ranges. Only fields the NIC can match are used.
+ */
+export function deriveRules(
+  flowFrames: readonly Uint8Array[],
+  pairOf: Int32Array,
+  queues: number,
+  patterns: readonly string[],
+  parse: (f: Uint8Array) => ParsedFrame,
+): FlowRule[] {
+  const fields: MatchField[] = (["gtpu-teid", "vxlan-vni", "esp-spi"] as const).filter((f) => patterns.includes(f));
+  const entries: Array<{ field: MatchField; v: number; conv: number }> = [];
+  const convOf = new Map<number, number>();
+  flowFrames.forEach((fr, f) => {
+    const p = parse(fr);
+    for (const field of fields) {
+      const v = fieldOf(fr, p, field);
+      if (v === undefined) continue;
+      const key = pairOf[f]! >= 0 ? Math.min(f, pairOf[f]!) : f;
+      let conv = convOf.get(key);
+      if (conv === undefined) {
+        conv = convOf.size;
+        convOf.set(key, conv);
+      }
+      entries.push({ field, v, conv });
+      break;
+    }
+  });
+  const nConv = Math.max(1, convOf.size);
+  const rules: FlowRule[] = [];
+  for (const field of fields) {
+    const mine = entries
+      .filter((e) => e.field === field)
+      .map((e) => ({ v: e.v, queue: Math.floor((e.conv * queues) / nConv) }))
+      .sort((a, b) => a.v - b.v);
+    for (const e of mine) {
+      const last = rules[rules.length - 1];
+      if (last && last.field === field && last.queue === e.queue && e.v <= last.hi + 1) last.hi = Math.max(last.hi, e.v);
+      else rules.push({ id: rules.length, field, lo: e.v, hi: e.v, queue: e.queue });
+    }
+  }
+  return rules;
+}
