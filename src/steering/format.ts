@@ -88,13 +88,13 @@ export function ndrChart(rows: readonly SteeringResult[], height = 10): string {
     const line = Math.max(...mine.map((r) => r.line_rate_mpps));
     const top = Math.max(line, ...mine.map((r) => r.ndr_mpps!));
     const marks = "SOIMmDF*+x";
-    const col = 6;
+    const col = strategies.length + 3;
     const grid = Array.from({ length: height + 1 }, () => Array.from({ length: cores.length * col }, () => " "));
     const rowOf = (v: number) => height - Math.round((v / top) * height);
     for (let x = 0; x < cores.length * col; x++) grid[rowOf(line)]![x] = "-";
     strategies.forEach((s, si) => {
       for (const r of mine.filter((m) => m.strategy === s)) {
-        const x = cores.indexOf(r.queues) * col + 2 + (si % 3);
+        const x = cores.indexOf(r.queues) * col + 1 + si;
         grid[rowOf(r.ndr_mpps!)]![x] = marks[si % marks.length]!;
       }
     });

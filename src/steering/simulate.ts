@@ -47,6 +47,12 @@ export interface SteeringSim {
   perQueue: number[];
   jain: number;
   maxOverMean: number;
+  /**
+   * Busy time / offered window of the most utilized resource other than the wire. At 1 it
+   * cannot keep up: a short trial may still hold the backlog in its rings at the end, but it
+   * is loss deferred (the NDR search counts it as a failure).
+   */
+  maxUtil: number;
   /** Frames that arrived after a later frame of their own flow. */
   reordered: number;
   /** Conversations (flow pairs) whose two directions were handled by different cores. */
@@ -339,6 +345,9 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
       best = util(r);
       bottleneck = r.name;
     }
+  // The most utilized resource that is not the wire (a core, the dispatcher, the NIC, PCIe).
+  let maxUtil = 0;
+  for (const r of resources.values()) if (r.kind !== "wire") maxUtil = Math.max(maxUtil, util(r));
   let splitPairs = 0;
   for (let f = 0; f < t.pairOf.length; f++) {
     const o = t.pairOf[f]!;
@@ -353,6 +362,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     perQueue,
     jain: jain(perQueue),
     maxOverMean: maxOverMean(perQueue),
+    maxUtil,
     reordered,
     splitPairs,
     drops,
