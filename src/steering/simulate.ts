@@ -326,7 +326,8 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   if (delivered + dropped + inFlight !== s.frames)
     problems.push(`offered ${s.frames} frames: ${delivered} delivered + ${dropped} dropped + ${inFlight} in flight`);
 
-  const firstArrival = arrival[0] ?? 0;
+  // The offered window starts when the first frame's first bit is on the wire.
+  const firstArrival = (arrival[0] ?? 0) - ((flowBytes[flowOf[0]!]!.length + 24) * 8) / linkGbps;
   const lastArrival = arrival[s.frames - 1] || endNs;
   const windowNs = Math.max(1, lastArrival - firstArrival);
   const util = (r: Resource) => Math.min(1, r.busyNs / windowNs);
