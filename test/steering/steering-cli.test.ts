@@ -1,0 +1,70 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+async function cli(argv: string[]) {
+  let out = "";
+  let err = "";
+  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-steering-"));
+  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+describe("iovsim steering", () => {
+  it("--json: results per strategy and core count, NDR, latency, profile, version, simulator apart", async () => {
+    const r = await cli([
+      "steering", "--mix", "gtpu", "--strategy", "single,inner-rss", "--queues", "1,2", "--flows", "128",
+      "--tunnels", "1", "--frames", "1500", "--precision", "10", "--json",
+    ]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.schema).toBe("iovsim.steering/2");
+    expect(j.profile).toBe("bhyve");
+    expect(typeof j.version).toBe("string");
+    expect(Object.keys(j.simulator).sort()).toEqual(["events", "frames", "simulations", "wall_s"]);
+    expect(j.results).toHaveLength(4);
+    for (const x of j.results) {
+      for (const k of ["strategy", "traffic", "queues", "per_queue", "jain", "max_over_mean", "reordered", "drops", "ndr_mpps", "latency_us"])
+        expect(x).toHaveProperty(k);
+      expect(x.per_queue).toHaveLength(x.queues);
+      expect(x.ndr_mpps).toBeGreaterThan(0);
+      expect(x.ndr_mpps).toBeLessThanOrEqual(x.line_rate_mpps);
+      expect(x.latency_us.p99).toBeGreaterThanOrEqual(x.latency_us.p50);
+    }
+    const inner2 = j.results.find((x: { strategy: string; queues: number }) => x.strategy === "inner-rss" && x.queues === 2);
+    const single2 = j.results.find((x: { strategy: string; queues: number }) => x.strategy === "single" && x.queues === 2);
+    expect(inner2.ndr_mpps).toBeGreaterThan(single2.ndr_mpps);
+  });
+
+  it("table: the NDR chart, per-queue bars and the simulator line; n/a beyond the NIC's limits", async () => {
+    const r = await cli([
+      "steering", "--mix", "vxlan", "--strategy", "outer-rss", "--queues", "2,64", "--tunnels", "1",
+      "--rate", "50%", "--no-ndr", "--frames", "1000",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("n/a: ixl: at most 16 cores (16 queues per VF)");
+    expect(r.out).toContain("per-queue load (at --rate)");
+    expect(r.out).toMatch(/simulator \(wall clock, not a simulated figure\)/);
+  });
+
+  it("options it does not support are errors naming the option", async () => {
+    for (const [argv, msg] of [
+      [["--html", "x.html"], /unknown option '--html'/],
+      [["--mix", "ipx"], /--mix: unknown mix 'ipx'/],
+      [["--strategy", "rss"], /--strategy: unknown strategy 'rss'/],
+      [["--queues", "0"], /--queues: '0' is not an integer in 1..64/],
+      [["--rate", "fast"], /--rate: 'fast' is not a rate/],
+      [["--rate", "20Mpps", "--no-ndr"], /above the 10 Gbit\/s line rate/],
+      [["--no-ndr"], /--no-ndr needs --rate/],
+      [["--symmetric", "xor"], /--symmetric: 'xor'/],
+      [["--port", "ixl0", "--strategy", "inner-rss"], /--port only applies to --strategy flow-rules/],
+    ] as const) {
+      const r = await cli(["steering", ...argv]);
+      expect(r.code, argv.join(" ")).not.toBe(0);
+      expect(r.err).toMatch(msg);
+    }
+  });
+});
