@@ -11,12 +11,8 @@ import { Napi, Stage } from "../engine/activation.ts";
 import type { Link } from "../engine/link.ts";
 import type { Resource } from "../engine/resource.ts";
 import { HEADROOM } from "../switch/nic.ts";
-import { parseFrame } from "../switch/reference/parse.ts";
-import { rssInput } from "../switch/reference/rss.ts";
-import { MS_RSS_KEY, toeplitzHash } from "../switch/reference/toeplitz.ts";
-import { matchRules } from "./flow-rules.ts";
 import type { SteerContext } from "./context.ts";
-import type { CostSet, SteeringElement, Symmetric } from "./strategies.ts";
+import type { CostSet, SteeringElement } from "./strategies.ts";
 
 export interface SteeringKind {
   kind: SteeringElement["kind"];
@@ -55,39 +51,6 @@ function framesOf(ctx: SteerContext, ring: number, n: number, out: (frame: numbe
     const d = desc + ((head + i) & mask) * A.DESC_BYTES;
     out(ctx.frameOfBuf[ctx.u32[(d + A.D_BUF) >>> 2]!]!, i);
   }
-}
-
-/** Symmetric variants of the Toeplitz input (DPDK RTE_ETH_HASH_FUNCTION_SYMMETRIC_TOEPLITZ and _SORT). */
-export function symmetricInput(bytes: Uint8Array, mode: Symmetric): Uint8Array {
-  const addr = bytes.length >= 32 ? 16 : 4;
-  const ports = bytes.length === 2 * addr + 4;
-  const out = Uint8Array.from(bytes);
-  const pair = (off: number, len: number) => {
-    const a = bytes.subarray(off, off + len);
-    const b = bytes.subarray(off + len, off + 2 * len);
-    if (mode === "toeplitz") {
-      // src and dst are both replaced by src XOR dst.
-      for (let i = 0; i < len; i++) out[off + i] = out[off + len + i] = a[i]! ^ b[i]!;
-      return;
-    }
-    // sorted: the smaller of (src, dst) first.
-    let cmp = 0;
-    for (let i = 0; i < len && cmp === 0; i++) cmp = a[i]! - b[i]!;
-    if (cmp > 0) {
-      out.set(b, off);
-      out.set(a, off + len);
-    }
-  };
-  pair(0, addr);
-  if (ports) pair(2 * addr, 2);
-  return out;
-}
-
-/** The symmetric RSS hash of a frame at a level (0 when the frame gives no hash). */
-export function symmetricHash(frame: Uint8Array, level: "outer" | "inner", mode: Symmetric, enabled: number): number {
-  const input = rssInput(frame, parseFrame(frame), { key: MS_RSS_KEY, enabled, level });
-  if (input.bytes.length === 0) return 0;
-  return toeplitzHash(symmetricInput(input.bytes, mode), MS_RSS_KEY);
 }
 
 const wire: SteeringKind = {

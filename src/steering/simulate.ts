@@ -18,10 +18,11 @@ import { RSS_ALL_TYPES } from "../switch/reference/rss.ts";
 import { loadModuleSync } from "../switch/wasm.ts";
 import { addDispatchContext } from "./dispatcher.ts";
 import type { SteerContext, SteeringKernels } from "./context.ts";
-import { steeringKind, symmetricHash } from "./elements.ts";
+import { steeringKind } from "./elements.ts";
 import { jain, maxOverMean } from "./fairness.ts";
 import { matchRules } from "./flow-rules.ts";
 import type { SteeringGraph } from "./strategies.ts";
+import { symmetricHash } from "./symmetric.ts";
 import { flowSequence, type SteeringTraffic } from "./traffic.ts";
 
 export interface SteeringScenario {

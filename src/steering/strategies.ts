@@ -31,7 +31,9 @@ export const STRATEGY_SUMMARY: Record<StrategyId, string> = {
   "flow-rules": "exact-match rules (TEID / VNI / SPI) to queues, the rest by outer RSS",
 };
 
-export type Symmetric = "toeplitz" | "sorted";
+import type { Symmetric } from "./symmetric.ts";
+
+export type { Symmetric };
 
 export interface CostSet {
   batch?: CostName[];

@@ -2,7 +2,7 @@
 // to them): small runs at a fixed offered load below every strategy's capacity.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureKernels } from "../../src/engine/simulate.ts";
-import { symmetricHash, symmetricInput } from "../../src/steering/elements.ts";
+import { symmetricHash, symmetricInput } from "../../src/steering/symmetric.ts";
 import { deriveRules } from "../../src/steering/flow-rules.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { RSS_ALL_TYPES } from "../../src/switch/reference/rss.ts";
