@@ -155,7 +155,8 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           atNdr = s.atNdr;
           linePps = s.linePps;
           sims += s.trials.length;
-          frames += s.trials.length * o.frames;
+          frames += s.frames;
+          events += s.events;
         }
         const shown = atRate ?? atNdr;
         const frameBytes = (atRate ?? atNdr)?.meanFrameBytes ?? 0;

@@ -28,11 +28,16 @@ export interface NdrResult {
   /** The trial at NDR (null when even the lowest load lost frames). */
   atNdr: SteeringSim | null;
   trials: Array<{ ratePps: number; lossRatio: number; maxUtil: number; bottleneck: string }>;
+  /** Simulator totals of the trials (wall clock lives in each trial's simulator block). */
+  frames: number;
+  events: number;
 }
 
 export function searchNdr(base: Omit<SteeringScenario, "ratePps">, linkGbps: number, precision = 0.02): NdrResult {
   const linePps = lineRatePps(meanFrameBytes(base.traffic, base.frames, base.seed), linkGbps);
   const trials: NdrResult["trials"] = [];
+  let frames = 0;
+  let events = 0;
   const runs = new Map<number, SteeringSim>();
   const trial = (rate: number): SteeringSim => {
     const key = Math.round(rate);
@@ -40,6 +45,8 @@ export function searchNdr(base: Omit<SteeringScenario, "ratePps">, linkGbps: num
     if (have) return have;
     const r = simulateSteering({ ...base, linkGbps, ratePps: key });
     runs.set(key, r);
+    frames += r.simulator.frames;
+    events += r.simulator.events;
     trials.push({ ratePps: key, lossRatio: r.lossRatio, maxUtil: r.maxUtil, bottleneck: r.bottleneck });
     return r;
   };
@@ -51,7 +58,7 @@ export function searchNdr(base: Omit<SteeringScenario, "ratePps">, linkGbps: num
   let best: SteeringSim | null = null;
   let hi = linePps;
   const top = trial(hi);
-  if (passes(top)) return { ndrPps: Math.round(hi), linePps, atNdr: top, trials };
+  if (passes(top)) return { ndrPps: Math.round(hi), linePps, atNdr: top, trials, frames, events };
   while (hi - lo > step) {
     const mid = (lo + hi) / 2;
     const r = trial(mid);
@@ -60,5 +67,5 @@ export function searchNdr(base: Omit<SteeringScenario, "ratePps">, linkGbps: num
       best = r;
     } else hi = mid;
   }
-  return { ndrPps: Math.round(lo), linePps, atNdr: best, trials };
+  return { ndrPps: Math.round(lo), linePps, atNdr: best, trials, frames, events };
 }
