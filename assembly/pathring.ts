@@ -1,5 +1,5 @@
 // Ring and buffer helpers shared by the path elements (inlined; no exports to JS).
-import { R_HEAD, R_TAIL, R_MASK, R_DESC, DESC_BYTES, D_BUF, D_OFF, D_LEN, H_BUF_BASE, H_BUF_SIZE } from "./abi";
+import { R_HEAD, R_TAIL, R_MASK, R_DESC, R_LIMIT, DESC_BYTES, D_BUF, D_OFF, D_LEN, H_BUF_BASE, H_BUF_SIZE } from "./abi";
 import { X_HDR } from "./pathabi";
 
 @inline export function rHead(r: usize): u32 { return atomic.load<u32>(r + R_HEAD); }
@@ -8,8 +8,13 @@ import { X_HDR } from "./pathabi";
 @inline export function rDesc(r: usize, idx: u32): usize {
   return <usize>load<u32>(r + R_DESC) + <usize>((idx & rMask(r)) * DESC_BYTES);
 }
-/** Free slots a producer may fill. */
-@inline export function rSpace(r: usize): u32 { return rMask(r) + 1 - (load<u32>(r + R_TAIL) - rHead(r)); }
+/** Free slots a producer may fill: up to the ring's limit R_LIMIT (<= capacity; a NIC ring's
+ *  limit is what the NIC may have outstanding), the same rule as the switch's ringFree. */
+@inline export function rSpace(r: usize): u32 {
+  const used = load<u32>(r + R_TAIL) - rHead(r);
+  const limit = load<u32>(r + R_LIMIT);
+  return used >= limit ? 0 : limit - used;
+}
 /** Descriptors a consumer may take. */
 @inline export function rAvail(r: usize): u32 { return rTail(r) - load<u32>(r + R_HEAD); }
 @inline export function rPublishTail(r: usize, n: u32): void { atomic.store<u32>(r + R_TAIL, load<u32>(r + R_TAIL) + n); }

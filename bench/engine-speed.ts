@@ -9,6 +9,7 @@ await ensureKernels();
 const virtualMs = Number(process.argv[2] ?? 20);
 const runs = Number(process.argv[3] ?? 4);
 for (let i = 0; i < runs; i++) {
+  const cpu0 = process.cpuUsage();
   const r = simulate({
     path: "native",
     direction: "rx",
@@ -20,11 +21,13 @@ for (let i = 0; i < runs; i++) {
     seed: 1,
     profile: "bhyve",
   });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const runMs = r.simulator.wall_ms - (r.simulator.setup_ms ?? 0);
   console.log(
     `run ${i + 1}: ${r.simulator.frames} frames, ${r.simulator.events} events, ${virtualMs} ms virtual in ` +
       `${runMs.toFixed(0)} ms wall (+${(r.simulator.setup_ms ?? 0).toFixed(0)} ms setup): ` +
       `${(((r.simulator.frames / runMs) * 1e3) / 1e6).toFixed(2)} M frames/s, ${(virtualMs / runMs).toFixed(3)} x real time ` +
-      `(simulated: delivered ${(r.delivered_pps / 1e6).toFixed(2)} Mpps, bottleneck ${r.bottleneck})`,
+      `[process CPU ${cpuMs.toFixed(0)} ms incl. setup] (simulated: delivered ${(r.delivered_pps / 1e6).toFixed(2)} Mpps, bottleneck ${r.bottleneck})`,
   );
 }

@@ -43,8 +43,16 @@ export class Stage {
     private readonly work: Work,
     private readonly thread = false,
   ) {
-    input.consumer = this.onInput;
+    input.consumer = this.onLinkEvent;
   }
+
+  /** The link's ready event: already at time t, so run now (saves one event per batch). */
+  private readonly onLinkEvent = (t: number): void => {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.res.active++;
+    this.tick(t);
+  };
 
   readonly onInput = (t: number): void => {
     if (this.scheduled) return;

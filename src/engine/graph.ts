@@ -45,6 +45,8 @@ export interface GraphOptions {
   seed: number;
   linkGbps?: number;
   config?: { text: string; file: string };
+  /** One receive queue on the consumer's pool (ping: one flow); default: the pool's num-queues, RSS. */
+  singleQueue?: boolean;
 }
 
 export interface BuiltGraph {
@@ -116,7 +118,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     elements: o.elements,
     itrUs: o.costs.c.itr_us,
     nic: bound.nic,
-    singleQueue: true,
+    singleQueue: o.singleQueue ?? false,
     eventIdx: true,
   });
   if (o.txTemplates) throw new Error("txTemplates: not supported yet");
@@ -192,6 +194,10 @@ function makeLink(
 ): Link {
   const ring = built.links.get(name);
   if (ring !== undefined) return Link.ring(name, u32, ring, schedule);
+  // Receive queue q >= 1 of the consumer's pool (RSS): "<queue 0 link>/q<q>".
+  const q = /^(.+)\/q(\d+)$/.exec(name);
+  const qRing = q && built.links.has(q[1]) ? built.queueRings[Number(q[2]) - 1] : undefined;
+  if (qRing !== undefined) return Link.ring(name, u32, qRing, schedule);
   const m = /^(.+)\.(used|avail)$/.exec(name);
   const vq = m ? built.ctx.get(m[1]) : undefined;
   if (m && vq !== undefined) {

@@ -14,7 +14,13 @@ export function wake(ctx: SimContext, r: Resource, t: number): number {
   r.sleeping = false;
   const c = ctx.costs.c;
   if (r.kind === "vcpu") {
-    if (t - r.sleptAt < c.halt_poll_ns) return t; // still halt-polling: no trip through the scheduler
+    // Halt polling (KVM) spins the vCPU's core before sleeping: that time is busy.
+    const polled = Math.min(Math.max(0, t - r.sleptAt), c.halt_poll_ns);
+    if (polled > 0) {
+      r.busyNs += polled;
+      r.cycles.halt_poll = (r.cycles.halt_poll ?? 0) + polled * r.ghz;
+    }
+    if (t - r.sleptAt < c.halt_poll_ns) return t; // still polling: no trip through the scheduler
     ctx.events.wakeups++;
     return r.stall(t, c.wakeup_ns, "wakeup").end;
   }

@@ -85,6 +85,7 @@ export function simulatePing(spec: PingSpec): PingResult {
     count: spec.count,
     seed: spec.seed,
     config: spec.config,
+    singleQueue: true, // one flow: one queue
   });
   const { ctx } = g;
   const consumer = ctx.built.sinks

@@ -6,7 +6,6 @@
 // lays out the rings and contexts in shared memory); `on`, `costs` and `irqHost` are the timing
 // binding the engine adds.
 
-import type { ResourceKind } from "../engine/resource.ts";
 import type { CostName } from "../model/costs.ts";
 import type { ElementSpec, PathGraph } from "./graphs.ts";
 
@@ -41,6 +40,9 @@ export interface NicBinding {
   /** DMA to the loopback peer's pool goes through the IOMMU. */
   peerAssigned?: boolean;
 }
+
+/** Kinds of resource an element can run on (the engine's ResourceUse kinds). */
+export type ResourceKind = "wire" | "nic" | "pcie" | "core" | "vcpu" | "vhost" | "dispatcher";
 
 export interface EnginePath {
   name: string;

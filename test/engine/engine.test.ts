@@ -5,6 +5,7 @@ import { simulatePing } from "../../src/engine/ping.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
 import { ENGINE_PATHS } from "../../src/paths/path-graphs.ts";
+import { TALK_IOVCTL_CONF } from "../../src/paths/setup.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 
 beforeAll(async () => {
@@ -27,9 +28,10 @@ function spec(over: Partial<ScenarioSpec>): ScenarioSpec {
 }
 
 const irqPerPacket = (r: SimResult) => r.events.interrupts / r.conservation.delivered;
+/** Everything simulated, without the path's and its elements' names and the simulator block. */
 const figures = (r: SimResult) => {
-  const { simulator: _s, path: _p, ...rest } = r;
-  return rest;
+  const { simulator: _s, path: _p, elements, ...rest } = r;
+  return { ...rest, elements: elements?.map(({ name: _n, ...e }) => e) };
 };
 
 describe("virtual-time engine", () => {
@@ -54,7 +56,7 @@ describe("virtual-time engine", () => {
 
   it("native: no loss well below capacity, loss above it; the bottleneck is the consumer's core", () => {
     const low = simulate(spec({ ratePps: 5e5 }));
-    const high = simulate(spec({ ratePps: 5e6, durationNs: 1e6, warmupNs: 1e5 }));
+    const high = simulate(spec({ ratePps: 5e6, durationNs: 3e6, warmupNs: 1.5e6 }));
     expect(low.loss_ratio).toBe(0);
     expect(high.loss_ratio).toBeGreaterThan(0.3);
     expect(high.conservation.dropped["NIC switch: no descriptor"]).toBeGreaterThan(0);
@@ -143,6 +145,33 @@ describe("virtual-time engine", () => {
     expect(vm / native).toBeLessThan(4);
     expect(jail / native).toBeGreaterThan(0.9);
     expect(jail / native).toBeLessThan(1.1);
+  }, 30_000);
+
+  it("profiles change what happens, not by formula: KVM halt polling catches the reply, ELI's baseline exits", () => {
+    const bhyve = simulatePing({ path: "vm-vf", count: 2, seed: 1, profile: "bhyve" });
+    const kvm = simulatePing({ path: "vm-vf", count: 2, seed: 1, profile: "kvm-exits" });
+    expect(bhyve.events.wakeups).toBe(2);
+    expect(kvm.events.wakeups).toBe(0); // the reply arrives inside the 200 us halt-poll window
+    expect(kvm.rtt_us[0]).toBeLessThan(bhyve.rtt_us[0]);
+    const load = (profile: string) => simulate(spec({ path: "vm-vf", ratePps: 2e5, profile }));
+    const exitsPerIrq = (r: SimResult) => r.events.vm_exits / r.events.interrupts;
+    expect(exitsPerIrq(load("kvm-exits"))).toBeGreaterThan(exitsPerIrq(load("bhyve")));
+  }, 30_000);
+
+  it("RSS: the consumer's pool receives on num-queues queues, each with its own interrupt", () => {
+    const conf = (n: number) =>
+      TALK_IOVCTL_CONF.replace(
+        "VF-0 {\n\tpassthrough : false;",
+        `VF-0 {\n\tpassthrough : false;\n\tnum-queues : ${n};`,
+      );
+    const run = (n: number) =>
+      simulate(spec({ path: "jail-vf", ratePps: 2e5, config: { text: conf(n), file: "iovctl.conf" } }));
+    const one = run(1);
+    const two = run(2);
+    expect(one.conservation.ok && two.conservation.ok).toBe(true);
+    expect(two.conservation.delivered).toBe(two.conservation.sent);
+    // Two vectors under their own moderation: more interrupts for the same frames.
+    expect(two.events.interrupts).toBeGreaterThan(1.5 * one.events.interrupts);
   }, 30_000);
 
   it("rejects what it cannot run with a clear message", () => {

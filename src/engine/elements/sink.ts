@@ -6,8 +6,9 @@
 
 import { R_HEAD } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
+import type { EngineElement } from "../../paths/path-graphs.ts";
 import { Napi, Stage } from "../activation.ts";
-import { setU64 } from "../context.ts";
+import { type SimContext, setU64 } from "../context.ts";
 import { chargeBatch, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
 
 export const sink: ElementKind = {
@@ -15,46 +16,78 @@ export const sink: ElementKind = {
   ports: (s) => ({ in: [(s as { in: string }).in], out: [] }),
   create(spec, ctx) {
     const s = spec as unknown as { in: string; interrupts: boolean };
-    const c = ctxOf(ctx, spec.name);
-    const res = specResource(ctx, spec);
-    const input = ctx.link(s.in);
-    const costs = ctx.costs.c;
-    const clock = ctx.clockWord(spec.name);
-    const u32 = ctx.u32;
-    u32[(c + P.S_CLOCK) >>> 2] = clock;
-    u32[(c + P.S_ITR_NS) >>> 2] = 0xffffffff; // the engine raises the interrupts
-    u32[(c + P.S_WARMUP_US) >>> 2] = Math.floor(ctx.warmupNs / 1000);
-    const serialize = res.kind === "wire";
-    const work = (start: number, n: number) => {
-      let end: number;
-      if (serialize) {
-        const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
-        const ns = ((bytes + 24 * n) * 8) / ctx.linkGbps;
-        setU64(ctx, clock, start);
-        u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
-        const taken = ctx.k.sinkBurst(c, n);
-        end = res.runNs(start, ns, "serialize").end;
-        return { end, taken };
+    // One consumer per receive queue of the pool (one MSI-X vector and NAPI context each, as
+    // RSS spreads the flows): the layout made contexts "<name>/q<q>" for queues 1.. .
+    const stats = { batches: 0, packets: 0, maxBatch: 0 };
+    const acts: Array<{ stats: typeof stats }> = [];
+    for (let q = 0; ; q++) {
+      const name = q === 0 ? spec.name : `${spec.name}/q${q}`;
+      if (q > 0 && !ctx.built.ctx.has(name)) break;
+      acts.push(queueConsumer(spec, ctx, name, q === 0 ? s.in : `${s.in}/q${q}`, s.interrupts));
+    }
+    const sum = () => {
+      stats.batches = 0;
+      stats.packets = 0;
+      stats.maxBatch = 0;
+      for (const a of acts) {
+        stats.batches += a.stats.batches;
+        stats.packets += a.stats.packets;
+        stats.maxBatch = Math.max(stats.maxBatch, a.stats.maxBatch);
       }
-      // Price first (the kernel needs the clock), on what the kernel will take.
-      const span = chargeBatch(ctx, res, spec, start, n);
-      setU64(ctx, clock, start + span.batchNs);
-      u32[(c + P.S_PKT_PS) >>> 2] = Math.round(span.perPacketNs * 1000);
-      const taken = ctx.k.sinkBurst(c, n);
-      end = span.end;
-      if (s.interrupts && taken > 0) {
-        // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
-        end = res.run(end, costs.doorbell_cycles, "doorbell").end;
-        input.refill(end + costs.pcie_rtt_ns / 2);
-      }
-      return { end, taken };
+      return stats;
     };
-    const act = s.interrupts
-      ? new Napi(ctx, res, input, costs.napi_budget, work, {
-          irqHost: spec.irqHost,
-          itrNs: costs.itr_us * 1000,
-        })
-      : new Stage(ctx, res, input, costs.napi_budget, work);
-    return { name: spec.name, stats: act.stats };
+    return {
+      name: spec.name,
+      get stats() {
+        return sum();
+      },
+    };
   },
 };
+
+function queueConsumer(
+  spec: EngineElement,
+  ctx: SimContext,
+  name: string,
+  inName: string,
+  interrupts: boolean,
+) {
+  const c = ctxOf(ctx, name);
+  const res = specResource(ctx, spec);
+  const input = ctx.link(inName);
+  const costs = ctx.costs.c;
+  const clock = ctx.clockWord(name);
+  const u32 = ctx.u32;
+  u32[(c + P.S_CLOCK) >>> 2] = clock;
+  u32[(c + P.S_ITR_NS) >>> 2] = 0xffffffff; // the engine raises the interrupts
+  u32[(c + P.S_WARMUP_US) >>> 2] = Math.floor(ctx.warmupNs / 1000);
+  const serialize = res.kind === "wire";
+  const work = (start: number, n: number) => {
+    if (serialize) {
+      const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
+      const ns = ((bytes + 24 * n) * 8) / ctx.linkGbps;
+      setU64(ctx, clock, start);
+      u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
+      const taken = ctx.k.sinkBurst(c, n);
+      return { end: res.runNs(start, ns, "serialize").end, taken };
+    }
+    // Price first (the kernel needs the clock), on what the kernel will take.
+    const span = chargeBatch(ctx, res, spec, start, n);
+    setU64(ctx, clock, start + span.batchNs);
+    u32[(c + P.S_PKT_PS) >>> 2] = Math.round(span.perPacketNs * 1000);
+    const taken = ctx.k.sinkBurst(c, n);
+    let end = span.end;
+    if (interrupts && taken > 0) {
+      // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
+      end = res.run(end, costs.doorbell_cycles, "doorbell").end;
+      input.refill(end + costs.pcie_rtt_ns / 2);
+    }
+    return { end, taken };
+  };
+  return interrupts
+    ? new Napi(ctx, res, input, costs.napi_budget, work, {
+        irqHost: spec.irqHost,
+        itrNs: costs.itr_us * 1000,
+      })
+    : new Stage(ctx, res, input, costs.napi_budget, work);
+}

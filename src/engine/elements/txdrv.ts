@@ -1,6 +1,6 @@
 // Transmit driver (ixl/iavf Tx side under iflib, on the sender's core or vCPU): posts the stack's
 // frames on the NIC's Tx ring and writes the tail (a doorbell, reaching the NIC half a PCIe round
-// trip later). iflib gives Tx queues no interrupt vector of their own (if_ixl.c / if_iavf.c
+// trip later; the NIC then fetches descriptors and frames: two round trips). iflib gives Tx queues no interrupt vector of their own (if_ixl.c / if_iavf.c
 // ixl_if_msix_intr_assign: iflib_softirq_alloc_generic(..., IFLIB_INTR_TX, ...)): completed
 // descriptors are reclaimed on the transmit path, so each posted frame is charged its reclaim
 // (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised.
@@ -20,7 +20,9 @@ export const txdrv: ElementKind = {
     const work = (start: number, n: number) => {
       const taken = ctx.k.txDriverBurst(c, n);
       const span = chargeBatch(ctx, res, spec, start, taken);
-      out.publish(span.end + costs.pcie_rtt_ns / 2);
+      // The doorbell reaches the NIC after half a round trip; the NIC then fetches the descriptors
+      // and the frames (two round trips) before its switch can take them (veb-tx prices the transfer).
+      out.publish(span.end + costs.pcie_rtt_ns / 2 + 2 * costs.pcie_rtt_ns);
       return { end: span.end, taken };
     };
     const act = new Stage(ctx, res, input, costs.napi_budget, work, res.kind === "vhost");

@@ -1,5 +1,6 @@
 // The NIC's transmit side for the consumer's pool: after the doorbell, the NIC fetches the
-// descriptors and the frames over PCIe (two round trips plus the transfer), the embedded switch
+// descriptors and the frames over PCIe (two round trips, in the ready time, plus the transfer on
+// the PCIe downstream resource), the embedded switch
 // (vebTxBurst: Tx gates, anti-spoof, loopback or wire) runs on the NIC pipeline, the frames go to
 // the wire or, looped back, are DMA'd into the peer pool's ring.
 import { R_HEAD } from "../../../assembly/abi.ts";
@@ -24,9 +25,9 @@ export const vebTx: ElementKind = {
     const work = (start: number, n: number) => {
       const ring = input.ring;
       const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
-      let e0 = down.runNs(start, dmaNs(ctx, bytes, n), "dma").end;
-      if (readIotlb) e0 = down.runNs(e0, readIotlb.missNs(n), "iotlb").end;
-      const fetched = e0 + 2 * c.pcie_rtt_ns; // descriptor fetch, then payload fetch
+      // The fetch round trips are in the ready time (txdrv); here the transfer itself.
+      let fetched = down.runNs(start, dmaNs(ctx, bytes, n), "dma").end;
+      if (readIotlb) fetched = down.runNs(fetched, readIotlb.missNs(n), "iotlb").end;
       if (out.ring) out.applyLimit(fetched);
       const before = out.tail();
       const taken = ctx.k.vebTxBurst(pool, 0, n);

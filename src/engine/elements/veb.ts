@@ -18,7 +18,10 @@ export const veb: ElementKind = {
     const nic = specResource(ctx, spec);
     const pcie = resourceOf(ctx, "pcie-up");
     const input = ctx.link(s.in);
+    // The consumer's pool receives on all its queues (RSS spreads the flows over them).
+    const queues = ctx.built.nic?.rxQueues ?? 1;
     const outs: Link[] = [ctx.link(s.out)];
+    for (let q = 1; q < queues; q++) outs.push(ctx.link(`${s.out}/q${q}`));
     const iotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
     const c = ctx.costs.c;
     const before = new Array<number>(outs.length).fill(0);
