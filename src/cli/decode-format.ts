@@ -1,6 +1,6 @@
 // How `iovsim decode` prints a parsed frame: the JSON object of docs/decode-json.md, and a
 // one-line human summary.
-import { symmetricHash, type Symmetric } from "../steering/symmetric.ts";
+import { type Symmetric, symmetricHash } from "../steering/symmetric.ts";
 import type { ParsedFrame, ParsedLayers } from "../switch/reference/parsed.ts";
 import { RSS_ALL_TYPES } from "../switch/reference/rss.ts";
 
@@ -63,7 +63,8 @@ export function decodeJson(frameNo: number, p: ParsedFrame, frame?: Uint8Array):
   if (p.inner) out.inner = layersJson(p.inner);
   out.rss = { outer: hex32(p.rss.outer), inner: hex32(p.rss.inner) };
   if (frame) {
-    const h = (level: "outer" | "inner", m: Symmetric) => hex32(symmetricHash(frame, level, m, RSS_ALL_TYPES, p));
+    const h = (level: "outer" | "inner", m: Symmetric) =>
+      hex32(symmetricHash(frame, level, m, RSS_ALL_TYPES, p));
     out.rss_symmetric = {
       toeplitz: { outer: h("outer", "toeplitz"), inner: h("inner", "toeplitz") },
       sorted: { outer: h("outer", "sorted"), inner: h("inner", "sorted") },

@@ -7,7 +7,14 @@ import { parseFrame } from "../switch/reference/parse.ts";
 import { checkRules, deriveRules, type FlowRule } from "./flow-rules.ts";
 import { searchNdr } from "./ndr.ts";
 import { type SteeringSim, simulateSteering } from "./simulate.ts";
-import { coreLimit, nicLimits, type StrategyId, STRATEGY_IDS, strategyGraph, type Symmetric } from "./strategies.ts";
+import {
+  coreLimit,
+  nicLimits,
+  STRATEGY_IDS,
+  type StrategyId,
+  type Symmetric,
+  strategyGraph,
+} from "./strategies.ts";
 import type { SteeringTraffic } from "./traffic.ts";
 
 export interface MatrixOptions {
@@ -122,7 +129,9 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
             results.push({ ...base, ...empty(), skipped: `${o.nic}: no flow-rule table` });
             continue;
           }
-          rules = o.portRules ?? deriveRules(traffic.flowFrames, traffic.pairOf, n, lim.patterns, (f) => parseFrame(f));
+          rules =
+            o.portRules ??
+            deriveRules(traffic.flowFrames, traffic.pairOf, n, lim.patterns, (f) => parseFrame(f));
           const entries = rules.reduce((a, r) => a + r.hi - r.lo + 1, 0);
           if (o.portRules === null) {
             try {
@@ -138,7 +147,14 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           ruleInfo = { source: o.portRules ? "port" : "derived", count: rules.length, entries };
         }
         const graph = strategyGraph(strategy, n, { symmetric: o.symmetric, rules, nic: o.nic });
-        const scenario = { graph, traffic, frames: o.frames, seed: o.seed, profile: costs, linkGbps: o.linkGbps };
+        const scenario = {
+          graph,
+          traffic,
+          frames: o.frames,
+          seed: o.seed,
+          profile: costs,
+          linkGbps: o.linkGbps,
+        };
         let atRate: SteeringSim | null = null;
         if (o.ratePps !== null) {
           atRate = simulateSteering({ ...scenario, ratePps: o.ratePps });
@@ -162,7 +178,8 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
         const frameBytes = (atRate ?? atNdr)?.meanFrameBytes ?? 0;
         if (!linePps && shown) linePps = (o.linkGbps * 1e9) / ((shown.meanFrameBytes + 20) * 8);
         for (const r of [atRate, atNdr])
-          if (r && !r.conservation.ok) problems.push(`${strategy}/${traffic.name}/${n}: ${r.conservation.problems.join("; ")}`);
+          if (r && !r.conservation.ok)
+            problems.push(`${strategy}/${traffic.name}/${n}: ${r.conservation.problems.join("; ")}`);
         results.push({
           ...base,
           skipped: null,
@@ -210,7 +227,10 @@ export function parseStrategies(list: string): StrategyId[] {
   const out: StrategyId[] = [];
   for (const s of list.split(",").map((x) => x.trim())) {
     if (!(STRATEGY_IDS as readonly string[]).includes(s))
-      throw new UserError("E_USAGE", `--strategy: unknown strategy '${s}' (strategies: ${STRATEGY_IDS.join(", ")})`);
+      throw new UserError(
+        "E_USAGE",
+        `--strategy: unknown strategy '${s}' (strategies: ${STRATEGY_IDS.join(", ")})`,
+      );
     out.push(s as StrategyId);
   }
   return out;
@@ -247,10 +267,13 @@ export async function runSteeringMatrix(
   const problems: string[] = [];
   for (const regime of o.regimes)
     for (const encap of o.encaps) {
-      if (!(MIX_NAMES as readonly string[]).includes(encap)) throw new UserError("E_USAGE", `unknown mix ${encap}`);
+      if (!(MIX_NAMES as readonly string[]).includes(encap))
+        throw new UserError("E_USAGE", `unknown mix ${encap}`);
       const traffic = buildMix({ mix: encap as never, flows: o.flows, tunnels: 1, zipfS: 0, seed: o.seed });
       const strategies: StrategyId[] =
-        regime === "instances" ? ["mac-vf-instance"] : ["single", "outer-rss", "inner-rss", "mac-vf", "sw-dispatch"];
+        regime === "instances"
+          ? ["mac-vf-instance"]
+          : ["single", "outer-rss", "inner-rss", "mac-vf", "sw-dispatch"];
       const m = runMatrix({
         traffics: [traffic],
         strategies,

@@ -20,7 +20,13 @@ export interface SteeringKind {
 }
 
 /** Charges a batch of n packets: per-batch entries, then per-packet entries x n. */
-export function charge(ctx: SteerContext, res: Resource, costs: CostSet | undefined, start: number, n: number) {
+export function charge(
+  ctx: SteerContext,
+  res: Resource,
+  costs: CostSet | undefined,
+  start: number,
+  n: number,
+) {
   const c = ctx.costs.c as Record<string, number>;
   let at = start;
   for (const name of costs?.batch ?? []) at = res.run(at, c[name]!, name.replace(/_cycles$/, "")).end;
@@ -79,7 +85,11 @@ const wire: SteeringKind = {
         const e = endOf(i);
         if (e > first + Q) break;
         ctx.arrival[i] = e;
-        res.runNs(e - (ctx.frameBytes(i) + 24) * nsPerByte, (ctx.frameBytes(i) + 24) * nsPerByte, "serialize");
+        res.runNs(
+          e - (ctx.frameBytes(i) + 24) * nsPerByte,
+          (ctx.frameBytes(i) + 24) * nsPerByte,
+          "serialize",
+        );
         lastEnd = e;
         i++;
         if (i - from === W) close = e;

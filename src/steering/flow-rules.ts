@@ -77,7 +77,8 @@ export function parseFlowCreate(tokens: readonly string[]): { port: string; rule
   expect("pattern");
   let key: { field: MatchField; lo: number; hi: number } | null = null;
   const setKey = (at: number, k: NonNullable<typeof key>) => {
-    if (key) throw located(tokens, at, "a rule matches one keyed field (teid, vni, spi, ipv4 dst or udp dst)");
+    if (key)
+      throw located(tokens, at, "a rule matches one keyed field (teid, vni, spi, ipv4 dst or udp dst)");
     key = k;
   };
   for (;;) {
@@ -122,7 +123,8 @@ export function parseFlowCreate(tokens: readonly string[]): { port: string; rule
     if (tokens[i] === "/") i++;
     else if (tokens[i] !== "end") throw located(tokens, i, "expected '/' or 'end' after a pattern item");
   }
-  if (!key) throw located(tokens, i - 1, "the pattern matches no keyed field (teid, vni, spi, ipv4 dst or udp dst)");
+  if (!key)
+    throw located(tokens, i - 1, "the pattern matches no keyed field (teid, vni, spi, ipv4 dst or udp dst)");
   expect("actions");
   expect("queue");
   expect("index");
@@ -172,7 +174,9 @@ export function fieldOf(frame: Uint8Array, p: ParsedFrame, field: MatchField): n
       return new DataView(frame.buffer, frame.byteOffset + l4.offset, 4).getUint32(0);
     }
     case "ipv4-dst":
-      return p.l3?.proto === "ipv4" ? p.l3.dst.split(".").reduce((a, x) => a * 256 + Number(x), 0) : undefined;
+      return p.l3?.proto === "ipv4"
+        ? p.l3.dst.split(".").reduce((a, x) => a * 256 + Number(x), 0)
+        : undefined;
     case "udp-dport":
       return p.l4?.proto === "udp" ? p.l4.dport : undefined;
   }
@@ -214,7 +218,9 @@ export function deriveRules(
   patterns: readonly string[],
   parse: (f: Uint8Array) => ParsedFrame,
 ): FlowRule[] {
-  const fields: MatchField[] = (["gtpu-teid", "vxlan-vni", "esp-spi"] as const).filter((f) => patterns.includes(f));
+  const fields: MatchField[] = (["gtpu-teid", "vxlan-vni", "esp-spi"] as const).filter((f) =>
+    patterns.includes(f),
+  );
   const entries: Array<{ field: MatchField; v: number; conv: number }> = [];
   const convOf = new Map<number, number>();
   flowFrames.forEach((fr, f) => {
@@ -241,7 +247,8 @@ export function deriveRules(
       .sort((a, b) => a.v - b.v);
     for (const e of mine) {
       const last = rules[rules.length - 1];
-      if (last && last.field === field && last.queue === e.queue && e.v <= last.hi + 1) last.hi = Math.max(last.hi, e.v);
+      if (last && last.field === field && last.queue === e.queue && e.v <= last.hi + 1)
+        last.hi = Math.max(last.hi, e.v);
       else rules.push({ id: rules.length, field, lo: e.v, hi: e.v, queue: e.queue });
     }
   }

@@ -20,7 +20,10 @@ export function readFlowState(state: HostState): Record<string, FlowRule[]> {
   if (state.flow === undefined) return {};
   const r = flowStateSchema.safeParse(state.flow);
   if (!r.success)
-    throw new UserError("E_STATE", `state.json: $.flow: invalid flow rules (${r.error.issues[0]?.message ?? "?"})`);
+    throw new UserError(
+      "E_STATE",
+      `state.json: $.flow: invalid flow rules (${r.error.issues[0]?.message ?? "?"})`,
+    );
   return r.data;
 }
 

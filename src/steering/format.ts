@@ -15,7 +15,10 @@ function dropsText(d: Record<string, number>): string {
   return e.length === 0 ? "0" : e.map(([k, v]) => `${v} ${k}`).join("; ");
 }
 
-export function steeringTable(rows: readonly SteeringResult[], _opts: { regimeColumn?: boolean } = {}): string {
+export function steeringTable(
+  rows: readonly SteeringResult[],
+  _opts: { regimeColumn?: boolean } = {},
+): string {
   const t = new Table({
     head: [
       "traffic",
@@ -67,7 +70,9 @@ export function perQueueBars(rows: readonly SteeringResult[], width = 40): strin
     if (r.skipped || r.per_queue.length === 0) continue;
     const max = Math.max(1, ...r.per_queue);
     const total = r.per_queue.reduce((a, b) => a + b, 0) || 1;
-    out.push(`${r.traffic} / ${r.strategy} / ${r.queues} cores (${r.at === "rate" ? "at --rate" : "at NDR"}):`);
+    out.push(
+      `${r.traffic} / ${r.strategy} / ${r.queues} cores (${r.at === "rate" ? "at --rate" : "at NDR"}):`,
+    );
     r.per_queue.forEach((v, q) => {
       const n = Math.round((v / max) * width);
       out.push(`  q${String(q).padEnd(3)} ${"#".repeat(n).padEnd(width)} ${((100 * v) / total).toFixed(1)}%`);
@@ -83,13 +88,17 @@ export function ndrChart(rows: readonly SteeringResult[], height = 10): string {
   for (const tr of traffics) {
     const mine = rows.filter((r) => r.traffic === tr && r.ndr_mpps !== null && !r.skipped);
     if (mine.length === 0) continue;
-    const cores = [...new Set(rows.filter((r) => r.traffic === tr).map((r) => r.queues))].sort((a, b) => a - b);
+    const cores = [...new Set(rows.filter((r) => r.traffic === tr).map((r) => r.queues))].sort(
+      (a, b) => a - b,
+    );
     const strategies = [...new Set(mine.map((r) => r.strategy))];
     const line = Math.max(...mine.map((r) => r.line_rate_mpps));
     const top = Math.max(line, ...mine.map((r) => r.ndr_mpps!));
     const marks = "SOIMmDF*+x";
     const col = strategies.length + 3;
-    const grid = Array.from({ length: height + 1 }, () => Array.from({ length: cores.length * col }, () => " "));
+    const grid = Array.from({ length: height + 1 }, () =>
+      Array.from({ length: cores.length * col }, () => " "),
+    );
     const rowOf = (v: number) => height - Math.round((v / top) * height);
     for (let x = 0; x < cores.length * col; x++) grid[rowOf(line)]![x] = "-";
     strategies.forEach((s, si) => {
@@ -117,7 +126,15 @@ export function simulatorLine(m: MatrixResult): string {
 
 export function steeringJson(
   m: MatrixResult,
-  meta: { profile: string; nic: string; version: string; link_gbps: number; frames: number; seed: number; notes: string[] },
+  meta: {
+    profile: string;
+    nic: string;
+    version: string;
+    link_gbps: number;
+    frames: number;
+    seed: number;
+    notes: string[];
+  },
 ): string {
   return `${JSON.stringify(
     {

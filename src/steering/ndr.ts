@@ -33,7 +33,11 @@ export interface NdrResult {
   events: number;
 }
 
-export function searchNdr(base: Omit<SteeringScenario, "ratePps">, linkGbps: number, precision = 0.02): NdrResult {
+export function searchNdr(
+  base: Omit<SteeringScenario, "ratePps">,
+  linkGbps: number,
+  precision = 0.02,
+): NdrResult {
   const linePps = lineRatePps(meanFrameBytes(base.traffic, base.frames, base.seed), linkGbps);
   const trials: NdrResult["trials"] = [];
   let frames = 0;

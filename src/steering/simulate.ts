@@ -16,8 +16,8 @@ import { programSwitch } from "../switch/program.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { RSS_ALL_TYPES } from "../switch/reference/rss.ts";
 import { loadModuleSync } from "../switch/wasm.ts";
-import { addDispatchContext } from "./dispatcher.ts";
 import type { SteerContext, SteeringKernels } from "./context.ts";
+import { addDispatchContext } from "./dispatcher.ts";
 import { steeringKind } from "./elements.ts";
 import { jain, maxOverMean } from "./fairness.ts";
 import { matchRules } from "./flow-rules.ts";
@@ -67,7 +67,13 @@ export interface SteeringSim {
   wireGbps: number;
   linkGbps: number;
   meanFrameBytes: number;
-  utilization: { busiestCore: number; busiestCoreName: string; dispatcher: number | null; nic: number; wire: number };
+  utilization: {
+    busiestCore: number;
+    busiestCoreName: string;
+    dispatcher: number | null;
+    nic: number;
+    wire: number;
+  };
   bottleneck: string;
   virtualNs: number;
   conservation: { ok: boolean; inFlight: number; problems: string[] };
@@ -80,8 +86,19 @@ const DRAIN_NS = 50_000_000;
 const STD_MAX_FRAME_FCS = 1522;
 
 function iovConf(g: SteeringGraph): string {
-  const lines = ["PF {", '\tdevice : "ixl0";', `\tnum_vfs : ${g.vfs.length};`, "}", "", "DEFAULT {", "\tpassthrough : false;", "}", ""];
-  g.vfs.forEach((v, i) => lines.push(`VF-${i} {`, `\tmac-addr : "${v.mac}";`, `\tnum-queues : ${v.queues};`, "}", ""));
+  const lines = [
+    "PF {",
+    '\tdevice : "ixl0";',
+    `\tnum_vfs : ${g.vfs.length};`,
+    "}",
+    "",
+    "DEFAULT {",
+    "\tpassthrough : false;",
+    "}",
+    "",
+  ];
+  for (const [i, v] of g.vfs.entries())
+    lines.push(`VF-${i} {`, `\tmac-addr : "${v.mac}";`, `\tnum-queues : ${v.queues};`, "}", "");
   return lines.join("\n");
 }
 
@@ -102,7 +119,8 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const t0 = performance.now();
   const g = s.graph;
   if (!(s.ratePps > 0)) throw new UserError("E_USAGE", `rate must be > 0 frames/s (got ${s.ratePps})`);
-  if (!Number.isInteger(s.frames) || s.frames < 1) throw new UserError("E_USAGE", `frames must be >= 1 (got ${s.frames})`);
+  if (!Number.isInteger(s.frames) || s.frames < 1)
+    throw new UserError("E_USAGE", `frames must be >= 1 (got ${s.frames})`);
   const costs = typeof s.profile === "string" ? loadCosts(s.profile) : s.profile;
   // The NIC: VFs through the control plane, the switch programmed from the PF record.
   const host = setupHost(iovConf(g), "steering.conf");
@@ -159,7 +177,10 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const q = new EventQueue();
   const resources = new Map<string, Resource>();
   for (const r of g.resources)
-    resources.set(r.name, new Resource(r.name, r.kind, r.kind === "core" || r.kind === "dispatcher" ? costs.c.cpu_ghz : 1));
+    resources.set(
+      r.name,
+      new Resource(r.name, r.kind, r.kind === "core" || r.kind === "dispatcher" ? costs.c.cpu_ghz : 1),
+    );
   const events = { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 };
   const schedule = (at: number, n: (x: number) => void) => q.push(at, n);
   const links = new Map<string, Link>();
@@ -179,7 +200,13 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     return r;
   };
   // The engine's activation classes and interrupt delivery read these fields of its context.
-  const sim = { q, costs, events, resources, path: { name: `steering:${g.strategy}` } } as unknown as SimContext;
+  const sim = {
+    q,
+    costs,
+    events,
+    resources,
+    path: { name: `steering:${g.strategy}` },
+  } as unknown as SimContext;
 
   const perQueue = new Array<number>(g.cores).fill(0);
   const warm = s.warmupFrames ?? Math.floor(s.frames / 10);
@@ -205,7 +232,8 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     const bytes = flowBytes[flow]!;
     let qn = g.rules.length > 0 ? matchRules(bytes, parseFrame(bytes), g.rules) : -1;
     if (qn >= 0) ruleHits.matched++;
-    if (qn < 0 && g.symmetric) qn = reta[symmetricHash(bytes, g.rssLevel, g.symmetric, RSS_ALL_TYPES) & retaMask]!;
+    if (qn < 0 && g.symmetric)
+      qn = reta[symmetricHash(bytes, g.rssLevel, g.symmetric, RSS_ALL_TYPES) & retaMask]!;
     forced[flow] = qn;
     return qn;
   };
@@ -276,9 +304,15 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
       const desc = u32[(ring + A.R_DESC) >>> 2]!;
       let i = 0;
       while (i < n) {
-        const qi = decide(flowOf[frameOfBuf[u32[(desc + ((head + i) & mask) * A.DESC_BYTES + A.D_BUF) >>> 2]!]!]!);
+        const qi = decide(
+          flowOf[frameOfBuf[u32[(desc + ((head + i) & mask) * A.DESC_BYTES + A.D_BUF) >>> 2]!]!]!,
+        );
         let j = i + 1;
-        while (j < n && decide(flowOf[frameOfBuf[u32[(desc + ((head + j) & mask) * A.DESC_BYTES + A.D_BUF) >>> 2]!]!]!) === qi)
+        while (
+          j < n &&
+          decide(flowOf[frameOfBuf[u32[(desc + ((head + j) & mask) * A.DESC_BYTES + A.D_BUF) >>> 2]!]!]!) ===
+            qi
+        )
           j++;
         setReta(qi);
         const took = k.vebRunAll(j - i);
@@ -300,7 +334,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   };
   const runtimes = g.elements.map((el) => steeringKind(el.kind).create(el, ctx));
   for (const r of runtimes) r.start?.();
-  const stopNs = s.frames / s.ratePps * 1e9 + DRAIN_NS;
+  const stopNs = (s.frames / s.ratePps) * 1e9 + DRAIN_NS;
   let endNs = 0;
   while (q.size > 0 && q.peekTime() <= stopNs) {
     endNs = q.peekTime();
@@ -325,7 +359,9 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const dropped = Object.values(drops).reduce((a, b) => a + b, 0);
   const problems: string[] = [];
   if (delivered + dropped + inFlight !== s.frames)
-    problems.push(`offered ${s.frames} frames: ${delivered} delivered + ${dropped} dropped + ${inFlight} in flight`);
+    problems.push(
+      `offered ${s.frames} frames: ${delivered} delivered + ${dropped} dropped + ${inFlight} in flight`,
+    );
 
   // The offered window starts when the first frame's first bit is on the wire.
   const firstArrival = (arrival[0] ?? 0) - ((flowBytes[flowOf[0]!]!.length + 24) * 8) / linkGbps;

@@ -4,14 +4,22 @@
 // cost names as the packet paths (src/paths/path-graphs.ts): a consumer core pays what the
 // native path's core pays for the same work. src/steering/simulate.ts builds and runs any such
 // graph with one loop over src/steering/elements.ts; nothing there switches on a strategy.
+
+import type { ResourceKind } from "../engine/resource.ts";
 import { UserError } from "../errors.ts";
 import type { CostName } from "../model/costs.ts";
 import { getProfile } from "../nic/profile.ts";
-import type { ResourceKind } from "../engine/resource.ts";
 import type { FlowRule } from "./flow-rules.ts";
 import { ENDPOINT_MAC, instanceMac } from "./traffic.ts";
 
-export type StrategyId = "single" | "outer-rss" | "inner-rss" | "mac-vf" | "mac-vf-instance" | "sw-dispatch" | "flow-rules";
+export type StrategyId =
+  | "single"
+  | "outer-rss"
+  | "inner-rss"
+  | "mac-vf"
+  | "mac-vf-instance"
+  | "sw-dispatch"
+  | "flow-rules";
 export const STRATEGY_IDS: readonly StrategyId[] = [
   "single",
   "outer-rss",
@@ -138,7 +146,14 @@ export function strategyGraph(
   if (id === "sw-dispatch") {
     resources.push({ name: "dispatcher", kind: "dispatcher" });
     const workers = Array.from({ length: n }, (_, k) => `w${k}`);
-    elements.push({ kind: "dispatcher", name: "dispatcher", on: "dispatcher", in: "q0", out: workers, costs: DISPATCHER });
+    elements.push({
+      kind: "dispatcher",
+      name: "dispatcher",
+      on: "dispatcher",
+      in: "q0",
+      out: workers,
+      costs: DISPATCHER,
+    });
     for (const [k, w] of workers.entries())
       elements.push({ kind: "worker", name: `worker${k}`, on: `core${k}`, in: w, costs: WORKER });
   } else {

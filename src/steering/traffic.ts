@@ -78,8 +78,7 @@ function frameOf(mix: Exclude<MixName, "mix">, f: number, tunnels: number): Uint
   const t = u % tunnels; // tunnel endpoint pair
   const a = ueAddr(u);
   const srv = "198.51.100.10";
-  const inner = (b: FrameBuilder) =>
-    down ? udpIn(b, srv, a, 443, port(u)) : udpIn(b, a, srv, port(u), 443);
+  const inner = (b: FrameBuilder) => (down ? udpIn(b, srv, a, 443, port(u)) : udpIn(b, a, srv, port(u), 443));
   const innerEth = (b: FrameBuilder) => b.eth({ dst: "02:00:00:00:01:01", src: "02:00:00:00:01:02" });
   switch (mix) {
     case "plain": {
@@ -151,7 +150,8 @@ export function validateMix(spec: MixSpec): void {
     bad("--flows", `must be an integer in 2..65536 (got ${spec.flows})`);
   if (!Number.isInteger(spec.tunnels) || spec.tunnels < 1 || spec.tunnels > 250)
     bad("--tunnels", `must be an integer in 1..250 (got ${spec.tunnels})`);
-  if (!(spec.zipfS >= 0 && spec.zipfS <= 10)) bad("--zipf", `exponent must be in [0, 10] (got ${spec.zipfS})`);
+  if (!(spec.zipfS >= 0 && spec.zipfS <= 10))
+    bad("--zipf", `exponent must be in [0, 10] (got ${spec.zipfS})`);
 }
 
 function popularity(flows: number, zipfS: number, seed: number): Float64Array {

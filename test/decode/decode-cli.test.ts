@@ -63,8 +63,14 @@ describe("decode --json", () => {
       },
       rss: { outer: expect.stringMatching(/^0x[0-9a-f]{8}$/), inner: "0x51ccc178" },
       rss_symmetric: {
-        toeplitz: { outer: expect.stringMatching(/^0x[0-9a-f]{8}$/), inner: expect.stringMatching(/^0x[0-9a-f]{8}$/) },
-        sorted: { outer: expect.stringMatching(/^0x[0-9a-f]{8}$/), inner: expect.stringMatching(/^0x[0-9a-f]{8}$/) },
+        toeplitz: {
+          outer: expect.stringMatching(/^0x[0-9a-f]{8}$/),
+          inner: expect.stringMatching(/^0x[0-9a-f]{8}$/),
+        },
+        sorted: {
+          outer: expect.stringMatching(/^0x[0-9a-f]{8}$/),
+          inner: expect.stringMatching(/^0x[0-9a-f]{8}$/),
+        },
       },
     });
     expect(JSON.parse(lines[1])).toMatchObject({

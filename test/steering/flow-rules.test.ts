@@ -23,19 +23,29 @@ describe("flow rule syntax (testpmd style)", () => {
     expect(bad("ixl0 ingress pattern gtpu tid 5 / end actions queue index 1 / end")).toThrow(
       /token 5 \('tid', column 27\): expected 'teid'/,
     );
-    expect(bad("ixl0 ingress pattern vxlan vni 9-3 / end actions queue index 1 / end")).toThrow(/token 6.*backwards/);
-    expect(bad("ixl0 ingress pattern gtpu teid 5 / end actions queue index x / end")).toThrow(/token 12.*queue index/);
-    expect(bad("ixl0 ingress pattern eth / end actions queue index 1 / end")).toThrow(/matches no keyed field/);
-    expect(bad("ixl0 egress pattern gtpu teid 5 / end actions queue index 1 / end")).toThrow(/token 2.*'ingress'/);
+    expect(bad("ixl0 ingress pattern vxlan vni 9-3 / end actions queue index 1 / end")).toThrow(
+      /token 6.*backwards/,
+    );
+    expect(bad("ixl0 ingress pattern gtpu teid 5 / end actions queue index x / end")).toThrow(
+      /token 12.*queue index/,
+    );
+    expect(bad("ixl0 ingress pattern eth / end actions queue index 1 / end")).toThrow(
+      /matches no keyed field/,
+    );
+    expect(bad("ixl0 egress pattern gtpu teid 5 / end actions queue index 1 / end")).toThrow(
+      /token 2.*'ingress'/,
+    );
   });
 
   it("checks capacity (a range is one entry per value) and the fields a NIC can match", () => {
     const r = { field: "gtpu-teid" as const, lo: 0, hi: 8191, queue: 0 };
     expect(() => checkRules([r], { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] })).not.toThrow();
-    expect(() => checkRules([r, { ...r, lo: 9000, hi: 9000 }], { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] })).toThrow(
-      /8193 exact-match entries needed, the ixl rule table holds 8192/,
+    expect(() =>
+      checkRules([r, { ...r, lo: 9000, hi: 9000 }], { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] }),
+    ).toThrow(/8193 exact-match entries needed, the ixl rule table holds 8192/);
+    expect(() => checkRules([r], { id: "ix", rules: 8190, patterns: ["udp-dport"] })).toThrow(
+      /cannot match gtpu-teid/,
     );
-    expect(() => checkRules([r], { id: "ix", rules: 8190, patterns: ["udp-dport"] })).toThrow(/cannot match gtpu-teid/);
   });
 
   it("derived rules send both directions of a subscriber to one queue", () => {
@@ -58,22 +68,55 @@ async function cli(stateDir: string, argv: string[]) {
 describe("iovsim flow and steering --port", () => {
   it("create, list, use, destroy; errors are located and exit non-zero", async () => {
     const dir = mkdtempSync(join(tmpdir(), "iovsim-flow-"));
-    const c1 = await cli(dir, words("flow create ixl0 ingress pattern gtpu teid 0x10000000-0x1000007f / end actions queue index 1 / end"));
+    const c1 = await cli(
+      dir,
+      words(
+        "flow create ixl0 ingress pattern gtpu teid 0x10000000-0x1000007f / end actions queue index 1 / end",
+      ),
+    );
     expect(c1).toMatchObject({ code: 0, out: "Flow rule #0 created\n" });
-    const c2 = await cli(dir, words("flow create ixl0 ingress pattern gtpu teid 0x20000000-0x2000007f / end actions queue index 1 / end"));
+    const c2 = await cli(
+      dir,
+      words(
+        "flow create ixl0 ingress pattern gtpu teid 0x20000000-0x2000007f / end actions queue index 1 / end",
+      ),
+    );
     expect(c2.code).toBe(0);
     const l = await cli(dir, words("flow list ixl0"));
-    expect(l.out).toContain("0\tixl0\tingress pattern gtpu teid 268435456-268435583 / end actions queue index 1 / end");
+    expect(l.out).toContain(
+      "0\tixl0\tingress pattern gtpu teid 268435456-268435583 / end actions queue index 1 / end",
+    );
     expect(l.out).toContain("2 rule(s), 256 of 8192 exact-match entries");
-    const bad = await cli(dir, words("flow create ixl0 ingress pattern gtpu teid 1 / end actions queue index / end"));
+    const bad = await cli(
+      dir,
+      words("flow create ixl0 ingress pattern gtpu teid 1 / end actions queue index / end"),
+    );
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/token 12 \('\/'.*queue index/);
-    const nope = await cli(dir, words("flow create ix9 ingress pattern gtpu teid 1 / end actions queue index 1 / end"));
+    const nope = await cli(
+      dir,
+      words("flow create ix9 ingress pattern gtpu teid 1 / end actions queue index 1 / end"),
+    );
     expect(nope.err).toMatch(/no port 'ix9'/);
     // steering uses the port's rules: half the subscribers to queue 1, the rest by outer RSS.
     const s = await cli(dir, [
-      "steering", "--strategy", "flow-rules", "--port", "ixl0", "--queues", "2", "--flows", "512",
-      "--tunnels", "1", "--rate", "1Mpps", "--no-ndr", "--frames", "2000", "--json",
+      "steering",
+      "--strategy",
+      "flow-rules",
+      "--port",
+      "ixl0",
+      "--queues",
+      "2",
+      "--flows",
+      "512",
+      "--tunnels",
+      "1",
+      "--rate",
+      "1Mpps",
+      "--no-ndr",
+      "--frames",
+      "2000",
+      "--json",
     ]);
     expect(s.code).toBe(0);
     const j = JSON.parse(s.out);

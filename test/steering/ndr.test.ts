@@ -12,7 +12,13 @@ beforeAll(async () => {
 const traffic = buildMix({ mix: "gtpu", flows: 256, tunnels: 1, zipfS: 0, seed: 1 });
 const ndr = (s: StrategyId, n: number) =>
   searchNdr(
-    { graph: strategyGraph(s, n, { symmetric: null, rules: [], nic: "ixl" }), traffic, frames: 2500, seed: 1, profile: "bhyve" },
+    {
+      graph: strategyGraph(s, n, { symmetric: null, rules: [], nic: "ixl" }),
+      traffic,
+      frames: 2500,
+      seed: 1,
+      profile: "bhyve",
+    },
     10,
     0.04,
   );

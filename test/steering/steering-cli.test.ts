@@ -15,8 +15,22 @@ async function cli(argv: string[]) {
 describe("iovsim steering", () => {
   it("--json: results per strategy and core count, NDR, latency, profile, version, simulator apart", async () => {
     const r = await cli([
-      "steering", "--mix", "gtpu", "--strategy", "single,inner-rss", "--queues", "1,2", "--flows", "128",
-      "--tunnels", "1", "--frames", "1500", "--precision", "10", "--json",
+      "steering",
+      "--mix",
+      "gtpu",
+      "--strategy",
+      "single,inner-rss",
+      "--queues",
+      "1,2",
+      "--flows",
+      "128",
+      "--tunnels",
+      "1",
+      "--frames",
+      "1500",
+      "--precision",
+      "10",
+      "--json",
     ]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
@@ -27,22 +41,49 @@ describe("iovsim steering", () => {
     expect(Object.keys(j.simulator).sort()).toEqual(["events", "frames", "simulations", "wall_s"]);
     expect(j.results).toHaveLength(4);
     for (const x of j.results) {
-      for (const k of ["strategy", "traffic", "queues", "per_queue", "jain", "max_over_mean", "reordered", "drops", "ndr_mpps", "latency_us"])
+      for (const k of [
+        "strategy",
+        "traffic",
+        "queues",
+        "per_queue",
+        "jain",
+        "max_over_mean",
+        "reordered",
+        "drops",
+        "ndr_mpps",
+        "latency_us",
+      ])
         expect(x).toHaveProperty(k);
       expect(x.per_queue).toHaveLength(x.queues);
       expect(x.ndr_mpps).toBeGreaterThan(0);
       expect(x.ndr_mpps).toBeLessThanOrEqual(x.line_rate_mpps);
       expect(x.latency_us.p99).toBeGreaterThanOrEqual(x.latency_us.p50);
     }
-    const inner2 = j.results.find((x: { strategy: string; queues: number }) => x.strategy === "inner-rss" && x.queues === 2);
-    const single2 = j.results.find((x: { strategy: string; queues: number }) => x.strategy === "single" && x.queues === 2);
+    const inner2 = j.results.find(
+      (x: { strategy: string; queues: number }) => x.strategy === "inner-rss" && x.queues === 2,
+    );
+    const single2 = j.results.find(
+      (x: { strategy: string; queues: number }) => x.strategy === "single" && x.queues === 2,
+    );
     expect(inner2.ndr_mpps).toBeGreaterThan(single2.ndr_mpps);
   });
 
   it("table: the NDR chart, per-queue bars and the simulator line; n/a beyond the NIC's limits", async () => {
     const r = await cli([
-      "steering", "--mix", "vxlan", "--strategy", "outer-rss", "--queues", "2,64", "--tunnels", "1",
-      "--rate", "50%", "--no-ndr", "--frames", "1000",
+      "steering",
+      "--mix",
+      "vxlan",
+      "--strategy",
+      "outer-rss",
+      "--queues",
+      "2,64",
+      "--tunnels",
+      "1",
+      "--rate",
+      "50%",
+      "--no-ndr",
+      "--frames",
+      "1000",
     ]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("n/a: ixl: at most 16 cores (16 queues per VF)");

@@ -2,13 +2,13 @@
 // to them): small runs at a fixed offered load below every strategy's capacity.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureKernels } from "../../src/engine/simulate.ts";
-import { symmetricHash, symmetricInput } from "../../src/steering/symmetric.ts";
 import { deriveRules } from "../../src/steering/flow-rules.ts";
+import { simulateSteering } from "../../src/steering/simulate.ts";
+import { type StrategyId, type Symmetric, strategyGraph } from "../../src/steering/strategies.ts";
+import { symmetricHash, symmetricInput } from "../../src/steering/symmetric.ts";
+import { buildMix, type MixName } from "../../src/steering/traffic.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { RSS_ALL_TYPES } from "../../src/switch/reference/rss.ts";
-import { simulateSteering } from "../../src/steering/simulate.ts";
-import { type StrategyId, strategyGraph, type Symmetric } from "../../src/steering/strategies.ts";
-import { buildMix, type MixName } from "../../src/steering/traffic.ts";
 
 beforeAll(async () => {
   await ensureKernels();
@@ -17,13 +17,36 @@ beforeAll(async () => {
 function run(
   strategy: StrategyId,
   n: number,
-  o: { mix?: MixName; tunnels?: number; zipfS?: number; flows?: number; rate?: number; symmetric?: Symmetric; frames?: number } = {},
+  o: {
+    mix?: MixName;
+    tunnels?: number;
+    zipfS?: number;
+    flows?: number;
+    rate?: number;
+    symmetric?: Symmetric;
+    frames?: number;
+  } = {},
 ) {
-  const traffic = buildMix({ mix: o.mix ?? "gtpu", flows: o.flows ?? 256, tunnels: o.tunnels ?? 1, zipfS: o.zipfS ?? 0, seed: 1 });
+  const traffic = buildMix({
+    mix: o.mix ?? "gtpu",
+    flows: o.flows ?? 256,
+    tunnels: o.tunnels ?? 1,
+    zipfS: o.zipfS ?? 0,
+    seed: 1,
+  });
   const rules =
-    strategy === "flow-rules" ? deriveRules(traffic.flowFrames, traffic.pairOf, n, ["gtpu-teid", "vxlan-vni", "esp-spi"], parseFrame) : [];
+    strategy === "flow-rules"
+      ? deriveRules(traffic.flowFrames, traffic.pairOf, n, ["gtpu-teid", "vxlan-vni", "esp-spi"], parseFrame)
+      : [];
   const graph = strategyGraph(strategy, n, { symmetric: o.symmetric ?? null, rules, nic: "ixl" });
-  return simulateSteering({ graph, traffic, ratePps: o.rate ?? 1e6, frames: o.frames ?? 3000, seed: 1, profile: "bhyve" });
+  return simulateSteering({
+    graph,
+    traffic,
+    ratePps: o.rate ?? 1e6,
+    frames: o.frames ?? 3000,
+    seed: 1,
+    profile: "bhyve",
+  });
 }
 
 const nonZero = (x: number[]) => x.filter((v) => v > 0).length;
@@ -64,7 +87,8 @@ describe("steering strategies on the engine (GTP-U, one gNB/UPF pair)", () => {
   it("symmetric hashing keeps both directions of a conversation on one core", () => {
     const plain = run("inner-rss", 4);
     expect(plain.splitPairs).toBeGreaterThan(0);
-    for (const m of ["toeplitz", "sorted"] as const) expect(run("inner-rss", 4, { symmetric: m }).splitPairs, m).toBe(0);
+    for (const m of ["toeplitz", "sorted"] as const)
+      expect(run("inner-rss", 4, { symmetric: m }).splitPairs, m).toBe(0);
   });
 
   it("nothing exceeds line rate: offered twice the line rate, the wire carries at most 10 Gbit/s", () => {
@@ -89,11 +113,16 @@ describe("symmetric hashing", () => {
   it("the symmetric Toeplitz input is the same both ways; sorted orders the pair", () => {
     const a = Uint8Array.from([10, 0, 0, 1, 10, 0, 0, 2, 0x04, 0x00, 0x01, 0xbb]);
     const b = Uint8Array.from([10, 0, 0, 2, 10, 0, 0, 1, 0x01, 0xbb, 0x04, 0x00]);
-    for (const m of ["toeplitz", "sorted"] as const) expect(symmetricInput(a, m)).toEqual(symmetricInput(b, m));
+    for (const m of ["toeplitz", "sorted"] as const)
+      expect(symmetricInput(a, m)).toEqual(symmetricInput(b, m));
     expect([...symmetricInput(b, "sorted").subarray(0, 8)]).toEqual([10, 0, 0, 1, 10, 0, 0, 2]);
     const t = buildMix({ mix: "gtpu", flows: 4, tunnels: 1, zipfS: 0, seed: 1 });
     const [up, down] = [t.flowFrames[0]!, t.flowFrames[1]!];
-    expect(symmetricHash(up, "inner", "toeplitz", RSS_ALL_TYPES)).toBe(symmetricHash(down, "inner", "toeplitz", RSS_ALL_TYPES));
-    expect(symmetricHash(up, "outer", "sorted", RSS_ALL_TYPES)).toBe(symmetricHash(down, "outer", "sorted", RSS_ALL_TYPES));
+    expect(symmetricHash(up, "inner", "toeplitz", RSS_ALL_TYPES)).toBe(
+      symmetricHash(down, "inner", "toeplitz", RSS_ALL_TYPES),
+    );
+    expect(symmetricHash(up, "outer", "sorted", RSS_ALL_TYPES)).toBe(
+      symmetricHash(down, "outer", "sorted", RSS_ALL_TYPES),
+    );
   });
 });

@@ -44,7 +44,11 @@ export const command: Command = {
         const lim = nicLimits(pf.profile);
         const id = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, port);
-          checkRules([...rules, rule], { id: `${port} (${pf.profile})`, rules: lim.flowRules, patterns: lim.patterns });
+          checkRules([...rules, rule], {
+            id: `${port} (${pf.profile})`,
+            rules: lim.flowRules,
+            patterns: lim.patterns,
+          });
           const next = rules.reduce((m, r) => Math.max(m, r.id + 1), 0);
           setPortRules(h.state, port, [...rules, { ...rule, id: next }]);
           return next;
@@ -67,7 +71,10 @@ export const command: Command = {
       case "destroy": {
         const [port, what, id] = rest;
         const pf = await pfOf(port);
-        if (!(what === "all" && id === undefined) && !(what === "rule" && id !== undefined && /^\d+$/.test(id)))
+        if (
+          !(what === "all" && id === undefined) &&
+          !(what === "rule" && id !== undefined && /^\d+$/.test(id))
+        )
           throw new UserError("E_USAGE", `flow destroy: expected 'rule ID' or 'all' after ${port}`);
         const removed = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, pf.name);

@@ -7,10 +7,23 @@ import { loadHost } from "../../nic/index.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
 import { portRules } from "../../steering/flow-state.ts";
-import { ndrChart, perQueueBars, simulatorLine, steeringCsv, steeringJson, steeringTable } from "../../steering/format.ts";
+import {
+  ndrChart,
+  perQueueBars,
+  simulatorLine,
+  steeringCsv,
+  steeringJson,
+  steeringTable,
+} from "../../steering/format.ts";
 import { lineRatePps, meanFrameBytes } from "../../steering/ndr.ts";
 import { STRATEGY_IDS, STRATEGY_SUMMARY, type Symmetric } from "../../steering/strategies.ts";
-import { buildMix, MIX_NAMES, type MixName, mixFromCapture, type SteeringTraffic } from "../../steering/traffic.ts";
+import {
+  buildMix,
+  MIX_NAMES,
+  type MixName,
+  mixFromCapture,
+  type SteeringTraffic,
+} from "../../steering/traffic.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
 import type { Command } from "../context.ts";
 import { withProgress } from "./progress.ts";
@@ -125,7 +138,10 @@ export function parseSteeringArgs(args: string[]): SteeringArgs {
           .map((s) => s.trim());
         for (const m of o.mixes)
           if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
-            throw new UserError("E_USAGE", `${a}: unknown mix '${m}' (mixes: ${MIX_NAMES.join(", ")}, pcap:FILE)`);
+            throw new UserError(
+              "E_USAGE",
+              `${a}: unknown mix '${m}' (mixes: ${MIX_NAMES.join(", ")}, pcap:FILE)`,
+            );
         break;
       case "--strategy":
         o.strategies = parseStrategies(v());
@@ -156,7 +172,8 @@ export function parseSteeringArgs(args: string[]): SteeringArgs {
         break;
       case "--zipf": {
         const s = v();
-        if (!/^\d+(\.\d+)?$/.test(s) || Number(s) > 10) throw new UserError("E_USAGE", `--zipf: '${s}' is not in 0..10`);
+        if (!/^\d+(\.\d+)?$/.test(s) || Number(s) > 10)
+          throw new UserError("E_USAGE", `--zipf: '${s}' is not in 0..10`);
         o.zipf = Number(s);
         break;
       }
@@ -221,16 +238,25 @@ export const command: Command = {
       const host = await loadHost(ctx.stateDir);
       if (!host.pf(o.port)) throw new UserError("E_USAGE", `--port: no port '${o.port}' on this host`);
       rules = portRules(host.state, o.port);
-      if (rules.length === 0) throw new UserError("E_USAGE", `--port ${o.port}: no flow rules (iovsim flow create ...)`);
+      if (rules.length === 0)
+        throw new UserError("E_USAGE", `--port ${o.port}: no flow rules (iovsim flow create ...)`);
     }
     const linkGbps = 10;
     let ratePps: number | null = null;
     if (o.rate) {
       const mean = meanFrameBytes(mixes[0]!, o.frames, o.seed);
       const line = lineRatePps(mean, linkGbps);
-      ratePps = o.rate.kind === "pps" ? o.rate.v : o.rate.kind === "pct" ? (line * o.rate.v) / 100 : (o.rate.v * 1e9) / ((mean + 20) * 8);
+      ratePps =
+        o.rate.kind === "pps"
+          ? o.rate.v
+          : o.rate.kind === "pct"
+            ? (line * o.rate.v) / 100
+            : (o.rate.v * 1e9) / ((mean + 20) * 8);
       if (ratePps > line * (1 + 1e-9))
-        throw new UserError("E_USAGE", `--rate: above the ${linkGbps} Gbit/s line rate of this mix (${(line / 1e6).toFixed(3)} Mpps)`);
+        throw new UserError(
+          "E_USAGE",
+          `--rate: above the ${linkGbps} Gbit/s line rate of this mix (${(line / 1e6).toFixed(3)} Mpps)`,
+        );
     }
     const total = mixes.length * o.strategies.length * o.queues.length;
     const m = await withProgress(ctx, total, async (progress) =>
@@ -258,7 +284,9 @@ export const command: Command = {
           ? `flow-rules: ${rules.length} rule(s) configured on ${o.port}`
           : "flow-rules: no port given, rules derived from the traffic (TEID/VNI/SPI blocks per core)"
         : "",
-      o.symmetric ? `symmetric hashing (${o.symmetric}) on outer-rss, inner-rss and flow-rules' fallback` : "",
+      o.symmetric
+        ? `symmetric hashing (${o.symmetric}) on outer-rss, inner-rss and flow-rules' fallback`
+        : "",
     ].filter((s) => s !== "");
     if (o.format === "json") {
       const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
@@ -279,7 +307,15 @@ export const command: Command = {
       for (const n of notes) ctx.out(`  ${n}\n`);
       ctx.out(steeringTable(m.results));
       ctx.out(`\nper-queue load (${ratePps !== null ? "at --rate" : "at NDR"}):\n`);
-      ctx.out(perQueueBars(m.results.filter((r) => r.queues === Math.max(...o.queues.filter((q) => m.results.some((x) => x.queues === q && !x.skipped))))));
+      ctx.out(
+        perQueueBars(
+          m.results.filter(
+            (r) =>
+              r.queues ===
+              Math.max(...o.queues.filter((q) => m.results.some((x) => x.queues === q && !x.skipped))),
+          ),
+        ),
+      );
       if (o.ndr) ctx.out(`\n${ndrChart(m.results)}`);
       ctx.out(`\n${simulatorLine(m)}`);
     }
