@@ -208,8 +208,10 @@ export function formatRule(r: FlowRule, port: string): string {
 
 /**
  * A default rule set from the traffic, as an operator writes it from the TEID / VNI / SPI
- * allocation: conversations (both directions of a flow pair) spread over `queues` in contiguous
- * blocks, each block's values merged into ranges. Only fields the NIC can match are used.
+ * allocation. Values that must share a queue are grouped: the values of one conversation (a
+ * subscriber's uplink and downlink TEIDs) and the conversations behind one value (tenants of a
+ * VNI). The groups are spread over `queues` in contiguous blocks, each block's values merged into
+ * ranges. Only fields the NIC can match are used.
  */
 export function deriveRules(
   flowFrames: readonly Uint8Array[],
@@ -221,34 +223,51 @@ export function deriveRules(
   const fields: MatchField[] = (["gtpu-teid", "vxlan-vni", "esp-spi"] as const).filter((f) =>
     patterns.includes(f),
   );
-  const entries: Array<{ field: MatchField; v: number; conv: number }> = [];
-  const convOf = new Map<number, number>();
+  // Union-find over "field:value" keys.
+  const parent = new Map<string, string>();
+  const find = (k: string): string => {
+    let r = k;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(k, r);
+    return r;
+  };
+  const union = (a: string, b: string) => {
+    const [ra, rb] = [find(a), find(b)];
+    if (ra !== rb) parent.set(rb, ra);
+  };
+  const keyOfFlow: Array<string | undefined> = [];
   flowFrames.forEach((fr, f) => {
     const p = parse(fr);
     for (const field of fields) {
       const v = fieldOf(fr, p, field);
       if (v === undefined) continue;
-      const key = pairOf[f]! >= 0 ? Math.min(f, pairOf[f]!) : f;
-      let conv = convOf.get(key);
-      if (conv === undefined) {
-        conv = convOf.size;
-        convOf.set(key, conv);
-      }
-      entries.push({ field, v, conv });
+      const k = `${field}:${v}`;
+      if (!parent.has(k)) parent.set(k, k);
+      keyOfFlow[f] = k;
       break;
     }
   });
-  const nConv = Math.max(1, convOf.size);
+  keyOfFlow.forEach((k, f) => {
+    const o = pairOf[f]!;
+    const ko = o >= 0 ? keyOfFlow[o] : undefined;
+    if (k && ko) union(k, ko);
+  });
+  // Groups in order of first appearance, spread over the queues in contiguous blocks.
+  const groupRank = new Map<string, number>();
+  for (const k of keyOfFlow) if (k && !groupRank.has(find(k))) groupRank.set(find(k), groupRank.size);
+  const nGroups = Math.max(1, groupRank.size);
   const rules: FlowRule[] = [];
   for (const field of fields) {
-    const mine = entries
-      .filter((e) => e.field === field)
-      .map((e) => ({ v: e.v, queue: Math.floor((e.conv * queues) / nConv) }))
+    const mine = [...parent.keys()]
+      .filter((k) => k.startsWith(`${field}:`))
+      .map((k) => ({
+        v: Number(k.slice(field.length + 1)),
+        queue: Math.floor((groupRank.get(find(k))! * queues) / nGroups),
+      }))
       .sort((a, b) => a.v - b.v);
     for (const e of mine) {
       const last = rules[rules.length - 1];
-      if (last && last.field === field && last.queue === e.queue && e.v <= last.hi + 1)
-        last.hi = Math.max(last.hi, e.v);
+      if (last && last.field === field && last.queue === e.queue && e.v === last.hi + 1) last.hi = e.v;
       else rules.push({ id: rules.length, field, lo: e.v, hi: e.v, queue: e.queue });
     }
   }
