@@ -250,6 +250,16 @@ export interface SteeringRow extends SteeringResult {
   modeledBottleneck: string;
 }
 
+const LEGACY_NAMES: Record<StrategyId, string> = {
+  single: "single queue",
+  "outer-rss": "outer RSS",
+  "inner-rss": "inner RSS",
+  "mac-vf": "MAC-based VF steering",
+  "mac-vf-instance": "MAC-based VF steering",
+  "sw-dispatch": "software dispatch",
+  "flow-rules": "flow rules",
+};
+
 export const DEFAULT_STEERING = {
   encaps: ["vxlan", "gtpu"] as string[],
   regimes: ["one-tunnel", "instances"] as Array<"one-tunnel" | "instances">,
@@ -295,7 +305,7 @@ export async function runSteeringMatrix(
           ...r,
           encap,
           regime,
-          strategyName: r.strategy,
+          strategyName: LEGACY_NAMES[r.strategy],
           perQueue: r.per_queue,
           modeledMpps: r.ndr_mpps ?? 0,
           modeledBottleneck: r.bottleneck,
