@@ -257,6 +257,7 @@ const LEGACY_NAMES: Record<StrategyId, string> = {
   "mac-vf": "MAC-based VF steering",
   "mac-vf-instance": "MAC-based VF steering",
   "sw-dispatch": "software dispatch",
+  "sw-spray": "software spray",
   "flow-rules": "flow rules",
 };
 

@@ -19,6 +19,8 @@ export interface DispatchContextSpec {
   table: number;
   /** Parse record scratch (PARSE_BYTES, owned by the dispatcher's thread). */
   record: number;
+  /** Round robin over the workers instead of the inner hash (no flow affinity). */
+  spray?: boolean;
 }
 
 /** Allocates and fills a dispatcher context block (A.DX_*) in the layout; returns its offset. */
@@ -35,6 +37,8 @@ export function addDispatchContext(L: Layout, name: string, spec: DispatchContex
   w(A.DX_RETA_MASK, DISPATCH_RETA - 1);
   w(A.DX_TYPES, A.RT_ALL);
   w(A.DX_TAKEN, 0);
+  w(A.DX_SPRAY, spec.spray ? 1 : 0);
+  w(A.DX_NEXT, 0);
   spec.outRings.forEach((r, i) => {
     const e = ctx + A.DX_OUTS + i * A.DXW_BYTES;
     dv.setUint32(e + A.DXW_RING, r, true);

@@ -155,6 +155,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
         outRings: outs,
         table: sw.sl.toeplitz + pool * A.TOEPLITZ_TABLE_BYTES,
         record: sw.layout.addRegion(`dispatch-parse:${el.name}`, A.PARSE_BYTES, 64).offset,
+        spray: el.spray === true,
       }),
     );
   }

@@ -19,6 +19,7 @@ export type StrategyId =
   | "mac-vf"
   | "mac-vf-instance"
   | "sw-dispatch"
+  | "sw-spray"
   | "flow-rules";
 export const STRATEGY_IDS: readonly StrategyId[] = [
   "single",
@@ -27,6 +28,7 @@ export const STRATEGY_IDS: readonly StrategyId[] = [
   "mac-vf",
   "mac-vf-instance",
   "sw-dispatch",
+  "sw-spray",
   "flow-rules",
 ];
 export const STRATEGY_SUMMARY: Record<StrategyId, string> = {
@@ -36,6 +38,8 @@ export const STRATEGY_SUMMARY: Record<StrategyId, string> = {
   "mac-vf": "one VF per core with its own MAC; the traffic is addressed to the one tunnel endpoint's MAC",
   "mac-vf-instance": "one VF per core with its own MAC, one generator instance (MAC) per VF: the talk's fix",
   "sw-dispatch": "one queue to a dispatcher core that parses deeply and hands frames to worker cores",
+  "sw-spray":
+    "one queue to a dispatcher core that sprays frames round robin to worker cores (no flow affinity)",
   "flow-rules": "exact-match rules (TEID / VNI / SPI) to queues, the rest by outer RSS",
 };
 
@@ -56,6 +60,8 @@ export interface SteeringElement {
   in?: string;
   out?: string[];
   costs?: CostSet;
+  /** dispatcher: round robin instead of the inner hash. */
+  spray?: boolean;
 }
 
 export interface SteeringGraph {
@@ -84,6 +90,11 @@ const DISPATCHER: CostSet = {
   batch: ["drv_rx_batch_cycles", "doorbell_cycles"],
   packet: ["drv_rx_pkt_cycles", "dispatch_parse_cycles", "xcore_transfer_cycles"],
 };
+// The spraying dispatcher does not parse: its driver and the hand-off.
+const SPRAYER: CostSet = {
+  batch: ["drv_rx_batch_cycles", "doorbell_cycles"],
+  packet: ["drv_rx_pkt_cycles", "xcore_transfer_cycles"],
+};
 // A worker: the stack on a frame another core received (the slot and header lines come across).
 const WORKER: CostSet = { packet: ["xcore_transfer_cycles", "stack_rx_cycles"] };
 
@@ -109,7 +120,7 @@ export function nicLimits(nic: string): StrategyLimits {
 /** Most cores a strategy can use on this NIC (null: any). */
 export function coreLimit(id: StrategyId, lim: StrategyLimits): { max: number; why: string } {
   if (id === "mac-vf" || id === "mac-vf-instance") return { max: lim.vfs, why: `${lim.vfs} VFs` };
-  if (id === "sw-dispatch") return { max: 64, why: "64 worker rings" };
+  if (id === "sw-dispatch" || id === "sw-spray") return { max: 64, why: "64 worker rings" };
   if (id === "single") return { max: 64, why: "" };
   return { max: lim.queuesPerVf, why: `${lim.queuesPerVf} queues per VF` };
 }
@@ -132,7 +143,8 @@ export function strategyGraph(
   const cores = Array.from({ length: n }, (_, k) => ({ name: `core${k}`, kind: "core" as const }));
   const wire: SteeringElement = { kind: "wire", name: "wire", on: "wire-rx", out: ["wire"] };
   const macVf = id === "mac-vf" || id === "mac-vf-instance";
-  const hwQueues = macVf ? n : id === "single" || id === "sw-dispatch" ? 1 : n;
+  const dispatch = id === "sw-dispatch" || id === "sw-spray";
+  const hwQueues = macVf ? n : id === "single" || dispatch ? 1 : n;
   const vfs = macVf
     ? Array.from({ length: n }, (_, k) => ({ mac: instanceMac(k), queues: 1 }))
     : [{ mac: ENDPOINT_MAC, queues: hwQueues }];
@@ -143,16 +155,18 @@ export function strategyGraph(
   const nicEl: SteeringElement = { kind: "nic", name: "nic", on: "nic", in: "wire", out: qLinks };
   const elements: SteeringElement[] = [wire, nicEl];
   const resources: SteeringGraph["resources"] = [...WIRE_NIC, ...cores];
-  if (id === "sw-dispatch") {
+  if (dispatch) {
     resources.push({ name: "dispatcher", kind: "dispatcher" });
     const workers = Array.from({ length: n }, (_, k) => `w${k}`);
+    const spray = id === "sw-spray";
     elements.push({
       kind: "dispatcher",
       name: "dispatcher",
       on: "dispatcher",
       in: "q0",
       out: workers,
-      costs: DISPATCHER,
+      costs: spray ? SPRAYER : DISPATCHER,
+      spray,
     });
     for (const [k, w] of workers.entries())
       elements.push({ kind: "worker", name: `worker${k}`, on: `core${k}`, in: w, costs: WORKER });

@@ -84,6 +84,15 @@ describe("steering strategies on the engine (GTP-U, one gNB/UPF pair)", () => {
     expect(zipf.jain).toBeLessThan(uniform.jain - 0.2);
   });
 
+  it("a spraying dispatcher balances the elephants but reorders their frames; hashing strategies never reorder", () => {
+    const spray = run("sw-spray", 8, { flows: 64, zipfS: 1.3 });
+    const hashed = run("sw-dispatch", 8, { flows: 64, zipfS: 1.3 });
+    expect(spray.jain).toBeGreaterThan(0.95);
+    expect(spray.reordered).toBeGreaterThan(0);
+    expect(hashed.reordered).toBe(0);
+    expect(hashed.jain).toBeLessThan(0.8);
+  });
+
   it("symmetric hashing keeps both directions of a conversation on one core", () => {
     const plain = run("inner-rss", 4);
     expect(plain.splitPairs).toBeGreaterThan(0);
