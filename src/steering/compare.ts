@@ -64,6 +64,8 @@ export interface SteeringResult {
   rules: { source: "port" | "derived"; count: number; entries: number } | null;
   /** Which operating point per_queue..utilization describe. */
   at: "rate" | "ndr";
+  /** With --rate and the NDR search: the NDR trial's own figures. */
+  at_ndr?: { per_queue: number[]; jain: number; latency_us: { p50: number; p99: number }; busiest_core: number; dispatcher: number | null };
   conservation_ok: boolean;
 }
 
@@ -190,6 +192,17 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           line_rate_mpps: linePps / 1e6,
           rules: ruleInfo,
           at: atRate ? "rate" : "ndr",
+          ...(atRate && atNdr
+            ? {
+                at_ndr: {
+                  per_queue: atNdr.perQueue,
+                  jain: atNdr.jain,
+                  latency_us: atNdr.latencyUs,
+                  busiest_core: atNdr.utilization.busiestCore,
+                  dispatcher: atNdr.utilization.dispatcher,
+                },
+              }
+            : {}),
         });
       }
   return {
