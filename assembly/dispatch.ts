@@ -1,4 +1,4 @@
-// Software dispatcher element (src/steering/dispatcher.ts, src/workers/steering-worker.ts): takes
+// Software dispatcher element (src/steering/dispatcher.ts lays out its context, src/steering/elements.ts runs it in virtual time): takes
 // a burst of descriptors from its input ring, parses each frame and hashes its innermost tuple
 // (parse + rssSummary at the inner level, the same call the per-frame path made), and enqueues
 // the descriptor (zero copy, software hash in D_HASH) on the worker ring the RETA picks. One
