@@ -65,7 +65,13 @@ export interface SteeringResult {
   /** Which operating point per_queue..utilization describe. */
   at: "rate" | "ndr";
   /** With --rate and the NDR search: the NDR trial's own figures. */
-  at_ndr?: { per_queue: number[]; jain: number; latency_us: { p50: number; p99: number }; busiest_core: number; dispatcher: number | null };
+  at_ndr?: {
+    per_queue: number[];
+    jain: number;
+    latency_us: { p50: number; p99: number };
+    busiest_core: number;
+    dispatcher: number | null;
+  };
   conservation_ok: boolean;
 }
 

@@ -10,7 +10,6 @@ import * as A from "../../assembly/abi.ts";
 import { Napi, Stage } from "../engine/activation.ts";
 import type { Link } from "../engine/link.ts";
 import type { Resource } from "../engine/resource.ts";
-import { HEADROOM } from "../switch/nic.ts";
 import type { SteerContext } from "./context.ts";
 import type { CostSet, SteeringElement } from "./strategies.ts";
 
@@ -202,5 +201,3 @@ export function steeringKind(kind: string): SteeringKind {
   if (!k) throw new Error(`no steering element kind '${kind}'`);
   return k;
 }
-
-export { HEADROOM };
