@@ -61,7 +61,14 @@ export interface SteeringResult {
   utilization: { busiest_core: number; dispatcher: number | null; nic: number; wire: number };
   bottleneck: string;
   /** flow-rules: where the rules came from. */
-  rules: { source: "port" | "derived"; count: number; entries: number } | null;
+  rules: {
+    source: "port" | "derived";
+    count: number;
+    entries: number;
+    /** Offered flows a rule matched, and those left to RSS. */
+    matched_flows: number;
+    fallback_flows: number;
+  } | null;
   /** Which operating point per_queue..utilization describe. */
   at: "rate" | "ndr";
   /** With --rate and the NDR search: the NDR trial's own figures. */
@@ -152,7 +159,13 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
             results.push({ ...base, ...empty(), skipped: `a port rule sends to a queue >= ${n}` });
             continue;
           }
-          ruleInfo = { source: o.portRules ? "port" : "derived", count: rules.length, entries };
+          ruleInfo = {
+            source: o.portRules ? "port" : "derived",
+            count: rules.length,
+            entries,
+            matched_flows: 0,
+            fallback_flows: 0,
+          };
         }
         const graph = strategyGraph(strategy, n, { symmetric: o.symmetric, rules, nic: o.nic });
         const scenario = {
@@ -183,6 +196,10 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           events += s.events;
         }
         const shown = atRate ?? atNdr;
+        if (ruleInfo && shown) {
+          ruleInfo.matched_flows = shown.ruleFlows.matched;
+          ruleInfo.fallback_flows = shown.ruleFlows.fallback;
+        }
         const frameBytes = (atRate ?? atNdr)?.meanFrameBytes ?? 0;
         if (!linePps && shown) linePps = (o.linkGbps * 1e9) / ((shown.meanFrameBytes + 20) * 8);
         for (const r of [atRate, atNdr])

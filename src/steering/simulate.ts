@@ -56,6 +56,8 @@ export interface SteeringSim {
   maxUtil: number;
   /** Frames that arrived after a later frame of their own flow. */
   reordered: number;
+  /** Flows (that were offered) matched by a flow rule / left to RSS (flow-rules only). */
+  ruleFlows: { matched: number; fallback: number };
   /** Conversations (flow pairs) whose two directions were handled by different cores. */
   splitPairs: number;
   drops: Record<string, number>;
@@ -233,6 +235,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     const bytes = flowBytes[flow]!;
     let qn = g.rules.length > 0 ? matchRules(bytes, parseFrame(bytes), g.rules) : -1;
     if (qn >= 0) ruleHits.matched++;
+    else if (g.rules.length > 0) ruleHits.fallback++;
     if (qn < 0 && g.symmetric)
       qn = reta[symmetricHash(bytes, g.rssLevel, g.symmetric, RSS_ALL_TYPES) & retaMask]!;
     forced[flow] = qn;
@@ -404,6 +407,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     maxUtil,
     reordered,
     splitPairs,
+    ruleFlows: ruleHits,
     drops,
     lossRatio: 1 - delivered / s.frames,
     latencyUs: { p50: percentile(sorted, 0.5) / 1000, p99: percentile(sorted, 0.99) / 1000 },
