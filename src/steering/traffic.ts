@@ -195,7 +195,15 @@ export function buildMix(spec: MixSpec): SteeringTraffic {
 
 /** A capture as a mix: each distinct frame is replayed; flows from the parsed (inner) 5-tuple. */
 export function mixFromCapture(frames: Uint8Array[], file: string): SteeringTraffic {
-  const usable = frames.filter((f) => f.length >= 14 && f.length <= 1514);
+  // A sender pads a short frame to the 60-byte minimum (captures often keep it unpadded).
+  const usable = frames
+    .filter((f) => f.length >= 14 && f.length <= 1514)
+    .map((f) => {
+      if (f.length >= 60) return f;
+      const p = new Uint8Array(60);
+      p.set(f);
+      return p;
+    });
   if (usable.length === 0) throw new UserError("E_TRAFFIC", `${file}: no frame of 14..1514 bytes to replay`);
   const key = (fr: Uint8Array): string => {
     const p = parseFrame(fr);

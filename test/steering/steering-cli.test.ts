@@ -91,6 +91,30 @@ describe("iovsim steering", () => {
     expect(r.out).toMatch(/simulator \(wall clock, not a simulated figure\)/);
   });
 
+  it("replays any capture as a mix (flows from the parsed tuples)", async () => {
+    const pcap = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "vxlan.pcap");
+    const r = await cli([
+      "steering",
+      "--mix",
+      `pcap:${pcap}`,
+      "--strategy",
+      "inner-rss",
+      "--queues",
+      "2",
+      "--rate",
+      "10%",
+      "--no-ndr",
+      "--frames",
+      "800",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const x = JSON.parse(r.out).results[0];
+    expect(x.traffic).toBe(`pcap:${pcap}`);
+    expect(x.per_queue.reduce((a: number, b: number) => a + b, 0)).toBe(800);
+    expect(x.conservation_ok).toBe(true);
+  });
+
   it("options it does not support are errors naming the option", async () => {
     for (const [argv, msg] of [
       [["--html", "x.html"], /unknown option '--html'/],
