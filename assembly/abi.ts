@@ -403,6 +403,8 @@ export const DX_REC = 12; // absolute offset of a PARSE_BYTES parse record (scra
 export const DX_RETA_MASK = 16; // RETA entries - 1 (power of two)
 export const DX_TYPES = 20; // RT_* hash types enabled
 export const DX_TAKEN = 24; // u32 frames taken from the input ring (kernel adds)
+export const DX_SPRAY = 28; // u32: 0 = worker from the inner hash's RETA entry, 1 = round robin (no flow affinity)
+export const DX_NEXT = 32; // u32 next worker of the round robin (kernel keeps it)
 export const DX_OUTS = 64;
 export const DXW_RING = 0; // absolute offset of worker ring w (this thread is its producer)
 export const DXW_FRAMES = 4; // u32 frames enqueued to it (kernel adds)

@@ -1,4 +1,4 @@
-// Software dispatcher element (src/steering/dispatcher.ts, src/workers/steering-worker.ts): takes
+// Software dispatcher element (src/steering/dispatcher.ts lays out its context, src/steering/elements.ts runs it in virtual time): takes
 // a burst of descriptors from its input ring, parses each frame and hashes its innermost tuple
 // (parse + rssSummary at the inner level, the same call the per-frame path made), and enqueues
 // the descriptor (zero copy, software hash in D_HASH) on the worker ring the RETA picks. One
@@ -6,7 +6,7 @@
 import {
   R_HEAD, R_TAIL, R_MASK, R_DESC, R_LIMIT, D_BUF, D_OFF, D_LEN, D_HASH, DF_EOP, D_FLAGS,
   DX_IN, DX_NOUT, DX_TABLE, DX_REC, DX_RETA_MASK, DX_TYPES, DX_TAKEN, DX_OUTS, DXW_RING, DXW_FRAMES, DXW_PEND, DXW_BYTES,
-  DX_RETA,
+  DX_RETA, DX_SPRAY, DX_NEXT,
 } from "./abi";
 import { gBufBase, gBufSize, ringAt } from "./mem";
 import { parse } from "./parse";
@@ -33,14 +33,23 @@ export function dispatchBurst(ctx: usize, budget: u32): u32 {
   const rec = <usize>load<u32>(ctx + DX_REC);
   const retaMask = load<u32>(ctx + DX_RETA_MASK);
   const types = load<u32>(ctx + DX_TYPES);
+  // Spray: round robin over the workers, no parse, no flow affinity (frames of a flow may overtake).
+  const spray = load<u32>(ctx + DX_SPRAY) != 0;
+  let next = load<u32>(ctx + DX_NEXT);
   let i: u32 = 0;
   for (; i < n; i++) {
     const d = descAt(inR, head + i);
-    const at = gBufBase + <usize>(load<u32>(d + D_BUF) * gBufSize) + <usize>load<u16>(d + D_OFF);
-    parse(at, <u32>load<u16>(d + D_LEN), rec);
-    rssSummary(rec, at, table, types, true);
-    const hash = gRssHash;
-    const wk = <u32>load<u8>(ctx + DX_RETA + <usize>(hash & retaMask));
+    let hash: u32 = 0;
+    let wk: u32 = 0;
+    if (spray) {
+      wk = next % nOut;
+    } else {
+      const at = gBufBase + <usize>(load<u32>(d + D_BUF) * gBufSize) + <usize>load<u16>(d + D_OFF);
+      parse(at, <u32>load<u16>(d + D_LEN), rec);
+      rssSummary(rec, at, table, types, true);
+      hash = gRssHash;
+      wk = <u32>load<u8>(ctx + DX_RETA + <usize>(hash & retaMask));
+    }
     const e = ctx + DX_OUTS + <usize>wk * DXW_BYTES;
     const r = <usize>load<u32>(e + DXW_RING);
     // Local tail: the tail the consumer last saw plus what this burst added (not yet published).
@@ -50,7 +59,9 @@ export function dispatchBurst(ctx: usize, budget: u32): u32 {
     memory.copy(dst, d, 16);
     store<u32>(dst + D_HASH, hash);
     store<u32>(e + DXW_PEND, load<u32>(e + DXW_PEND) + 1);
+    next++;
   }
+  store<u32>(ctx + DX_NEXT, next);
   for (let w: u32 = 0; w < nOut; w++) {
     const e = ctx + DX_OUTS + <usize>w * DXW_BYTES;
     const p = load<u32>(e + DXW_PEND);

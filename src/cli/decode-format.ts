@@ -1,6 +1,8 @@
 // How `iovsim decode` prints a parsed frame: the JSON object of docs/decode-json.md, and a
 // one-line human summary.
+import { type Symmetric, symmetricHash } from "../steering/symmetric.ts";
 import type { ParsedFrame, ParsedLayers } from "../switch/reference/parsed.ts";
+import { RSS_ALL_TYPES } from "../switch/reference/rss.ts";
 
 const hex16 = (v: number) => `0x${v.toString(16).padStart(4, "0")}`;
 const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
@@ -19,6 +21,8 @@ export interface DecodeJson extends DecodeJsonLayers {
   tunnel?: { type: string; id?: number; labels?: number[] };
   inner?: DecodeJsonLayers;
   rss: { outer: string; inner: string };
+  /** Symmetric hashes (same key and types as `rss`); only when the frame's bytes are given. */
+  rss_symmetric?: { toeplitz: { outer: string; inner: string }; sorted: { outer: string; inner: string } };
   truncated?: string;
   invalid?: string;
 }
@@ -48,7 +52,7 @@ function layersJson(l: ParsedLayers): DecodeJsonLayers {
   };
 }
 
-export function decodeJson(frameNo: number, p: ParsedFrame): DecodeJson {
+export function decodeJson(frameNo: number, p: ParsedFrame, frame?: Uint8Array): DecodeJson {
   const out: DecodeJson = { frame: frameNo, len: p.len, ...layersJson(p), rss: { outer: "", inner: "" } };
   delete (out as Partial<DecodeJson>).rss; // keep "rss" after the tunnel fields
   if (p.tunnel) {
@@ -58,6 +62,14 @@ export function decodeJson(frameNo: number, p: ParsedFrame): DecodeJson {
   }
   if (p.inner) out.inner = layersJson(p.inner);
   out.rss = { outer: hex32(p.rss.outer), inner: hex32(p.rss.inner) };
+  if (frame) {
+    const h = (level: "outer" | "inner", m: Symmetric) =>
+      hex32(symmetricHash(frame, level, m, RSS_ALL_TYPES, p));
+    out.rss_symmetric = {
+      toeplitz: { outer: h("outer", "toeplitz"), inner: h("inner", "toeplitz") },
+      sorted: { outer: h("outer", "sorted"), inner: h("inner", "sorted") },
+    };
+  }
   if (p.truncated) out.truncated = p.truncated;
   if (p.invalid) out.invalid = p.invalid;
   return out;

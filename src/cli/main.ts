@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   sweep: () => import("./commands/sweep.ts"),
   model: () => import("./commands/model.ts"),
   fidelity: () => import("./commands/fidelity.ts"),
+  flow: () => import("./commands/flow.ts"),
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -42,10 +43,11 @@ const SUMMARIES: Record<string, string> = {
   sysfs: "sysfs read|write|ls PATH: the Linux view (sriov_numvfs, netdevsim)",
   ip: "ip link set DEV vf N ... / ip link show: Linux VF settings",
   devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode",
-  steering: "steering strategies on encapsulated traffic: per-queue counts, Jain's index, Mpps",
   sweep: "sweep plan|run|merge|status: an experiment over axes, sharded for Slurm/Kubernetes",
   model: "model show [PROFILE]: every cost-profile constant with its range, tag and source",
   fidelity: "published results reproduced by simulation: published vs simulated, error, pass/fail",
+  steering: "steering strategies as graphs on the engine: per-core load, reordering, NDR vs cores",
+  flow: "flow create|list|destroy: exact-match rules to queues on a port",
 };
 
 export function usage(): string {

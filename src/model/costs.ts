@@ -79,6 +79,8 @@ export const COST_NAMES = [
   "tap_cycles",
   "peer_turnaround_ns",
   "virtio_event_idx",
+  "dispatch_parse_cycles",
+  "xcore_transfer_cycles",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 const FLAGS: CostName[] = [

@@ -29,6 +29,8 @@ export interface HostState {
   dmesg: string[];
   /** The Linux view's own data (netdevsim devices, per-VF ip-link settings); validated by src/nic/linux/state.ts. */
   linux?: unknown;
+  /** Flow rules per port (`iovsim flow`); validated by src/steering/flow-state.ts. */
+  flow?: unknown;
 }
 
 /** Everything about one PF that does not change: spec, profile, address, capability. */

@@ -150,8 +150,6 @@ export const NicProfileSchema = z
         capacityMpps: z.number().positive(),
         /** Bits per second it forwards, all ports (Gbit/s). */
         capacityGbps: z.number().positive(),
-        /** Exact-match flow rules (Flow Director); 0 when the NIC has none. */
-        flowRules: z.number().int().min(0),
         sources: z.array(z.string().min(10)).min(1),
       })
       .strict(),
@@ -177,6 +175,15 @@ export const NicProfileSchema = z
         linkSpeedMbps: z.number().int().min(0),
       })
       .strict(),
+    /** Exact-match flow rules to queues (Flow Director / rte_flow / ethtool ntuple). */
+    flow: z
+      .object({
+        rules: z.number().int().min(0),
+        patterns: z.array(z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport"])),
+        source: z.string().min(10),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -59,6 +59,8 @@ const stateSchema = z.object({
   dmesg: z.array(z.string()),
   // Validated in detail by src/nic/linux/state.ts when the Linux view reads it.
   linux: z.unknown().optional(),
+  // Flow rules per port (iovsim flow); validated by src/steering/flow-state.ts when read.
+  flow: z.unknown().optional(),
 });
 
 export function statePath(dir: string): string {

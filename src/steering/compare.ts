@@ -1,160 +1,352 @@
-// The steering matrix: traffic (encapsulation × regime) × strategy, each run through the switch.
-import { jain } from "./fairness.ts";
-import { modelThroughput } from "./model.ts";
-import { type Engine, runSteering, type SteeringRun } from "./run.ts";
-import { STRATEGY_IDS, STRATEGY_NAMES, type StrategyId, strategySetup } from "./strategies.ts";
-import { closeSteeringThreads } from "./threaded.ts";
+// The steering matrix: traffic mixes x strategies x core counts, each a simulation on the engine,
+// at an offered load (--rate) and at NDR. Everything here is simulated (virtual time); how long
+// the simulator took is kept apart in `simulator`.
+import { UserError } from "../errors.ts";
+import { loadCosts } from "../model/costs.ts";
+import { parseFrame } from "../switch/reference/parse.ts";
+import { checkRules, deriveRules, type FlowRule } from "./flow-rules.ts";
+import { searchNdr } from "./ndr.ts";
+import { type SteeringSim, simulateSteering } from "./simulate.ts";
 import {
-  buildSteeringTraffic,
-  type Popularity,
-  REGIMES,
-  type Regime,
-  STEERING_ENCAPS,
-  type SteeringEncap,
-} from "./traffic.ts";
+  coreLimit,
+  nicLimits,
+  STRATEGY_IDS,
+  type StrategyId,
+  type Symmetric,
+  strategyGraph,
+} from "./strategies.ts";
+import type { SteeringTraffic } from "./traffic.ts";
 
-export interface SteeringOptions {
-  encaps: SteeringEncap[];
-  regimes: Regime[];
+export interface MatrixOptions {
+  traffics: SteeringTraffic[];
   strategies: StrategyId[];
-  /** Cores / queues / VFs / generator instances (n). */
-  queues: number;
-  flows: number;
-  popularity: Popularity;
-  zipfS: number;
+  queues: number[];
+  /** Offered load in frames/s, or null: results at NDR only. */
+  ratePps: number | null;
   frames: number;
   seed: number;
-  engine: Engine;
-  /** Software dispatch on worker threads (dispatcher + n workers) rather than inline in one thread. */
-  dispatchThreads: boolean;
+  profile: string;
+  nic: string;
+  symmetric: Symmetric | null;
+  /** Flow rules configured on the port (null: derive a default set from each mix). */
+  portRules: FlowRule[] | null;
+  /** NDR resolution as a fraction of line rate. */
+  precision: number;
+  /** Skip the NDR search (results at --rate only). */
+  ndr: boolean;
+  linkGbps: number;
+  progress?: (done: number, total: number) => void;
 }
 
-export const DEFAULT_STEERING: SteeringOptions = {
-  encaps: ["vxlan", "gtpu", "gre", "mpls", "qinq"],
-  regimes: [...REGIMES],
-  strategies: [...STRATEGY_IDS],
-  queues: 4,
-  flows: 256,
-  popularity: "uniform",
-  zipfS: 1,
-  frames: 4096,
-  seed: 1,
-  engine: "wasm",
-  dispatchThreads: true,
-};
-
-export interface SteeringRow {
-  encap: SteeringEncap;
-  regime: Regime;
+export interface SteeringResult {
   strategy: StrategyId;
-  strategyName: string;
-  /** Frames per core (queue, VF or dispatcher worker). */
-  perQueue: number[];
+  traffic: string;
+  queues: number;
+  /** Null when the NIC profile cannot run this strategy on this many cores. */
+  skipped: string | null;
+  per_queue: number[];
   jain: number;
-  /** Wall-clock rate of the steering run through the simulator: measured (simulator). */
-  measuredMpps: number;
-  /** Modeled capacity (steering-model.json). */
+  max_over_mean: number;
+  reordered: number;
+  split_pairs: number;
+  drops: Record<string, number>;
+  loss_ratio: number;
+  offered_mpps: number;
+  delivered_mpps: number;
+  wire_gbps: number;
+  ndr_mpps: number | null;
+  ndr_gbps: number | null;
+  line_rate_mpps: number;
+  latency_us: { p50: number; p99: number };
+  utilization: { busiest_core: number; dispatcher: number | null; nic: number; wire: number };
+  bottleneck: string;
+  /** flow-rules: where the rules came from. */
+  rules: {
+    source: "port" | "derived";
+    count: number;
+    entries: number;
+    /** Offered flows a rule matched, and those left to RSS. */
+    matched_flows: number;
+    fallback_flows: number;
+  } | null;
+  /** Which operating point per_queue..utilization describe. */
+  at: "rate" | "ndr";
+  /** With --rate and the NDR search: the NDR trial's own figures. */
+  at_ndr?: {
+    per_queue: number[];
+    jain: number;
+    latency_us: { p50: number; p99: number };
+    busiest_core: number;
+    dispatcher: number | null;
+  };
+  conservation_ok: boolean;
+}
+
+export interface MatrixResult {
+  results: SteeringResult[];
+  problems: string[];
+  simulator: { frames: number; events: number; wall_s: number; simulations: number };
+}
+
+const l1Gbps = (pps: number, frameBytes: number) => (pps * (frameBytes + 20) * 8) / 1e9;
+
+function fromSim(r: SteeringSim) {
+  return {
+    per_queue: r.perQueue,
+    jain: r.jain,
+    max_over_mean: r.maxOverMean,
+    reordered: r.reordered,
+    split_pairs: r.splitPairs,
+    drops: r.drops,
+    loss_ratio: r.lossRatio,
+    offered_mpps: r.offeredMpps,
+    delivered_mpps: r.deliveredMpps,
+    wire_gbps: r.wireGbps,
+    latency_us: r.latencyUs,
+    utilization: {
+      busiest_core: r.utilization.busiestCore,
+      dispatcher: r.utilization.dispatcher,
+      nic: r.utilization.nic,
+      wire: r.utilization.wire,
+    },
+    bottleneck: r.bottleneck,
+    conservation_ok: r.conservation.ok,
+  };
+}
+
+export function runMatrix(o: MatrixOptions): MatrixResult {
+  const t0 = performance.now();
+  const costs = loadCosts(o.profile);
+  const lim = nicLimits(o.nic);
+  const results: SteeringResult[] = [];
+  const problems: string[] = [];
+  let frames = 0;
+  let events = 0;
+  let sims = 0;
+  const total = o.traffics.length * o.strategies.length * o.queues.length;
+  let done = 0;
+  if (o.portRules) checkRules(o.portRules, { id: o.nic, rules: lim.flowRules, patterns: lim.patterns });
+  for (const traffic of o.traffics)
+    for (const strategy of o.strategies)
+      for (const n of o.queues) {
+        done++;
+        o.progress?.(done, total);
+        const cap = coreLimit(strategy, lim);
+        const base = { strategy, traffic: traffic.name, queues: n };
+        if (n > cap.max) {
+          results.push({ ...base, ...empty(), skipped: `${o.nic}: at most ${cap.max} cores (${cap.why})` });
+          continue;
+        }
+        let rules: FlowRule[] = [];
+        let ruleInfo: SteeringResult["rules"] = null;
+        if (strategy === "flow-rules") {
+          if (lim.flowRules === 0) {
+            results.push({ ...base, ...empty(), skipped: `${o.nic}: no flow-rule table` });
+            continue;
+          }
+          rules =
+            o.portRules ??
+            deriveRules(traffic.flowFrames, traffic.pairOf, n, lim.patterns, (f) => parseFrame(f));
+          const entries = rules.reduce((a, r) => a + r.hi - r.lo + 1, 0);
+          if (o.portRules === null) {
+            try {
+              checkRules(rules, { id: o.nic, rules: lim.flowRules, patterns: lim.patterns }, n);
+            } catch (e) {
+              results.push({ ...base, ...empty(), skipped: (e as Error).message });
+              continue;
+            }
+          } else if (rules.some((r) => r.queue >= n)) {
+            results.push({ ...base, ...empty(), skipped: `a port rule sends to a queue >= ${n}` });
+            continue;
+          }
+          ruleInfo = {
+            source: o.portRules ? "port" : "derived",
+            count: rules.length,
+            entries,
+            matched_flows: 0,
+            fallback_flows: 0,
+          };
+        }
+        const graph = strategyGraph(strategy, n, { symmetric: o.symmetric, rules, nic: o.nic });
+        const scenario = {
+          graph,
+          traffic,
+          frames: o.frames,
+          seed: o.seed,
+          profile: costs,
+          linkGbps: o.linkGbps,
+        };
+        let atRate: SteeringSim | null = null;
+        if (o.ratePps !== null) {
+          atRate = simulateSteering({ ...scenario, ratePps: o.ratePps });
+          frames += atRate.simulator.frames;
+          events += atRate.simulator.events;
+          sims++;
+        }
+        let ndrPps: number | null = null;
+        let atNdr: SteeringSim | null = null;
+        let linePps = 0;
+        if (o.ndr) {
+          const s = searchNdr(scenario, o.linkGbps, o.precision);
+          ndrPps = s.ndrPps;
+          atNdr = s.atNdr;
+          linePps = s.linePps;
+          sims += s.trials.length;
+          frames += s.frames;
+          events += s.events;
+        }
+        const shown = atRate ?? atNdr;
+        if (ruleInfo && shown) {
+          ruleInfo.matched_flows = shown.ruleFlows.matched;
+          ruleInfo.fallback_flows = shown.ruleFlows.fallback;
+        }
+        const frameBytes = (atRate ?? atNdr)?.meanFrameBytes ?? 0;
+        if (!linePps && shown) linePps = (o.linkGbps * 1e9) / ((shown.meanFrameBytes + 20) * 8);
+        for (const r of [atRate, atNdr])
+          if (r && !r.conservation.ok)
+            problems.push(`${strategy}/${traffic.name}/${n}: ${r.conservation.problems.join("; ")}`);
+        results.push({
+          ...base,
+          skipped: null,
+          ...(shown ? fromSim(shown) : empty()),
+          ...(atRate === null && atNdr === null ? { skipped: "no lossless load found" } : {}),
+          ndr_mpps: ndrPps === null ? null : ndrPps / 1e6,
+          ndr_gbps: ndrPps === null ? null : l1Gbps(ndrPps, frameBytes),
+          line_rate_mpps: linePps / 1e6,
+          rules: ruleInfo,
+          at: atRate ? "rate" : "ndr",
+          ...(atRate && atNdr
+            ? {
+                at_ndr: {
+                  per_queue: atNdr.perQueue,
+                  jain: atNdr.jain,
+                  latency_us: atNdr.latencyUs,
+                  busiest_core: atNdr.utilization.busiestCore,
+                  dispatcher: atNdr.utilization.dispatcher,
+                },
+              }
+            : {}),
+        });
+      }
+  return {
+    results,
+    problems,
+    simulator: { frames, events, wall_s: (performance.now() - t0) / 1000, simulations: sims },
+  };
+}
+
+function empty(): Omit<SteeringResult, "strategy" | "traffic" | "queues" | "skipped"> {
+  return {
+    per_queue: [],
+    jain: 0,
+    max_over_mean: 0,
+    reordered: 0,
+    split_pairs: 0,
+    drops: {},
+    loss_ratio: 0,
+    offered_mpps: 0,
+    delivered_mpps: 0,
+    wire_gbps: 0,
+    ndr_mpps: null,
+    ndr_gbps: null,
+    line_rate_mpps: 0,
+    latency_us: { p50: 0, p99: 0 },
+    utilization: { busiest_core: 0, dispatcher: null, nic: 0, wire: 0 },
+    bottleneck: "",
+    rules: null,
+    at: "ndr",
+    conservation_ok: true,
+  };
+}
+
+export function parseStrategies(list: string): StrategyId[] {
+  const out: StrategyId[] = [];
+  for (const s of list.split(",").map((x) => x.trim())) {
+    if (!(STRATEGY_IDS as readonly string[]).includes(s))
+      throw new UserError(
+        "E_USAGE",
+        `--strategy: unknown strategy '${s}' (strategies: ${STRATEGY_IDS.join(", ")})`,
+      );
+    out.push(s as StrategyId);
+  }
+  return out;
+}
+
+// ---- The demo's older view (src/cli/commands/demo.ts is owned by another branch) -----------
+// Kept so the demo runs on the engine until it moves to runMatrix: each row is a simulated
+// result at 4 cores, NDR included; `modeledMpps` carries the simulated NDR (nothing is modeled).
+
+export interface SteeringRow extends SteeringResult {
+  encap: string;
+  regime: "one-tunnel" | "instances";
+  strategyName: string;
+  perQueue: number[];
+  /** Simulated NDR (Mpps); the name is the demo's. */
   modeledMpps: number;
   modeledBottleneck: string;
-  conservationOk: boolean;
-  conservation: SteeringRun["conservation"];
-  /** Threads that moved frames (1, or switch + dispatcher + n workers for threaded dispatch). */
-  threads: number;
-  meanFrameBytes: number;
-  trafficNote: string;
 }
 
-export interface SteeringReport {
-  options: SteeringOptions;
-  rows: SteeringRow[];
-  problems: string[];
-}
+const LEGACY_NAMES: Record<StrategyId, string> = {
+  single: "single queue",
+  "outer-rss": "outer RSS",
+  "inner-rss": "inner RSS",
+  "mac-vf": "MAC-based VF steering",
+  "mac-vf-instance": "MAC-based VF steering",
+  "sw-dispatch": "software dispatch",
+  "sw-spray": "software spray",
+  "flow-rules": "flow rules",
+};
+
+export const DEFAULT_STEERING = {
+  encaps: ["vxlan", "gtpu"] as string[],
+  regimes: ["one-tunnel", "instances"] as Array<"one-tunnel" | "instances">,
+  queues: 4,
+  flows: 256,
+  frames: 4096,
+  seed: 1,
+};
 
 export async function runSteeringMatrix(
-  opts: SteeringOptions,
-  onRow?: (row: SteeringRow) => void,
-): Promise<SteeringReport> {
+  o: typeof DEFAULT_STEERING,
+): Promise<{ rows: SteeringRow[]; problems: string[] }> {
+  const { buildMix, MIX_NAMES } = await import("./traffic.ts");
   const rows: SteeringRow[] = [];
   const problems: string[] = [];
-  try {
-    await runMatrix(opts, rows, problems, onRow);
-  } finally {
-    await closeSteeringThreads();
-  }
-  return { options: opts, rows, problems };
-}
-
-async function runMatrix(
-  opts: SteeringOptions,
-  rows: SteeringRow[],
-  problems: string[],
-  onRow?: (row: SteeringRow) => void,
-): Promise<void> {
-  await warmUp(opts);
-  for (const encap of opts.encaps) {
-    for (const regime of opts.regimes) {
-      const traffic = buildSteeringTraffic({
-        encap,
-        regime,
-        flows: opts.flows,
-        popularity: opts.popularity,
-        zipfS: opts.zipfS,
-        frames: opts.frames,
-        instances: opts.queues,
-        seed: opts.seed,
+  for (const regime of o.regimes)
+    for (const encap of o.encaps) {
+      if (!(MIX_NAMES as readonly string[]).includes(encap))
+        throw new UserError("E_USAGE", `unknown mix ${encap}`);
+      const traffic = buildMix({ mix: encap as never, flows: o.flows, tunnels: 1, zipfS: 0, seed: o.seed });
+      const strategies: StrategyId[] =
+        regime === "instances"
+          ? ["mac-vf-instance"]
+          : ["single", "outer-rss", "inner-rss", "mac-vf", "sw-dispatch"];
+      const m = runMatrix({
+        traffics: [traffic],
+        strategies,
+        queues: [o.queues],
+        ratePps: null,
+        frames: o.frames,
+        seed: o.seed,
+        profile: "bhyve",
+        nic: "ixl",
+        symmetric: null,
+        portRules: null,
+        precision: 0.05,
+        ndr: true,
+        linkGbps: 10,
       });
-      for (const strategy of opts.strategies) {
-        const setup = strategySetup(strategy, opts.queues, traffic.dstMacs);
-        const run = await runSteering(setup, traffic.frames, {
-          engine: opts.engine,
-          dispatchThreads: opts.dispatchThreads,
-        });
-        const model = modelThroughput(run.perCore, setup.dispatch);
-        const row: SteeringRow = {
+      problems.push(...m.problems);
+      for (const r of m.results)
+        rows.push({
+          ...r,
           encap,
           regime,
-          strategy,
-          strategyName: STRATEGY_NAMES[strategy],
-          perQueue: run.perCore,
-          jain: jain(run.perCore),
-          measuredMpps: run.measuredMpps,
-          modeledMpps: model.mpps,
-          modeledBottleneck: model.bottleneck,
-          conservationOk: run.conservation.ok,
-          conservation: run.conservation,
-          threads: run.threads,
-          meanFrameBytes: traffic.meanBytes,
-          trafficNote: traffic.note,
-        };
-        for (const p of run.conservation.problems)
-          problems.push(`${encap}/${regime}/${strategy}: conservation: ${p}`);
-        rows.push(row);
-        onRow?.(row);
-      }
+          strategyName: LEGACY_NAMES[r.strategy],
+          perQueue: r.per_queue,
+          modeledMpps: r.ndr_mpps ?? 0,
+          modeledBottleneck: r.bottleneck,
+        });
     }
-  }
+  return { rows, problems };
 }
-
-/** One untimed, unreported run so the first measured row does not pay for JIT and Wasm compilation. */
-async function warmUp(opts: SteeringOptions): Promise<void> {
-  const encap = opts.encaps[0];
-  if (encap === undefined || opts.strategies.length === 0) return;
-  const traffic = buildSteeringTraffic({
-    encap,
-    regime: "one-tunnel",
-    flows: 64,
-    popularity: "uniform",
-    zipfS: 1,
-    frames: 2048,
-    instances: opts.queues,
-    seed: 1,
-  });
-  for (const id of ["outer-rss", "sw-dispatch"] as const) {
-    await runSteering(strategySetup(id, opts.queues, traffic.dstMacs), traffic.frames, {
-      engine: opts.engine,
-      dispatchThreads: opts.dispatchThreads,
-    });
-  }
-}
-
-export { REGIMES, STEERING_ENCAPS, STRATEGY_IDS };

@@ -18,3 +18,9 @@ export function balance(x: readonly number[]): number {
   const mean = x.reduce((a, b) => a + b, 0) / x.length;
   return mean / max;
 }
+
+/** max/mean per-core load: 1 = even, n = everything on one of n cores; 0 when nothing arrived. */
+export function maxOverMean(x: readonly number[]): number {
+  const b = balance(x);
+  return b === 0 ? 0 : 1 / b;
+}

@@ -1,127 +1,212 @@
-// Human table, JSON document and CSV of a steering report (shared by `iovsim steering` and the demo).
+// How `iovsim steering` shows a matrix: a table, per-queue load bars, NDR against cores per
+// strategy (simple text charts: src/report's asciichart charts are not on this branch yet),
+// JSON (schema iovsim.steering/2) and CSV. Every figure is simulated (virtual time); the
+// simulator's own speed is a separate block / line.
 import Table from "cli-table3";
-import type { SteeringReport, SteeringRow } from "./compare.ts";
-import { STEERING_MODEL, STEERING_MODEL_SOURCES } from "./model.ts";
+import type { MatrixResult, SteeringResult } from "./compare.ts";
 
-export function steeringTable(rows: readonly SteeringRow[], opts: { regimeColumn?: boolean } = {}): string {
-  const withRegime = opts.regimeColumn ?? true;
+export const STEERING_SCHEMA = "iovsim.steering/2";
+
+const f3 = (x: number) => x.toFixed(3);
+const f2 = (x: number) => x.toFixed(2);
+
+function dropsText(d: Record<string, number>): string {
+  const e = Object.entries(d);
+  return e.length === 0 ? "0" : e.map(([k, v]) => `${v} ${k}`).join("; ");
+}
+
+export function steeringTable(
+  rows: readonly SteeringResult[],
+  _opts: { regimeColumn?: boolean } = {},
+): string {
   const t = new Table({
     head: [
       "traffic",
-      ...(withRegime ? ["regime"] : []),
       "strategy",
-      "frames per core",
+      "cores",
+      "NDR Mpps",
+      "NDR Gbps",
+      "line Mpps",
       "Jain",
-      "measured Mpps (sim)",
-      "modeled Mpps",
+      "max/mean",
+      "reord",
+      "split pairs",
+      "lat p50/p99 us",
+      "busiest core",
+      "dispatcher",
+      "drops",
     ],
     style: { head: [], border: [], compact: true },
   });
   for (const r of rows) {
+    if (r.skipped) {
+      t.push([r.traffic, r.strategy, r.queues, { colSpan: 11, content: `n/a: ${r.skipped}` }]);
+      continue;
+    }
     t.push([
-      r.encap,
-      ...(withRegime ? [r.regime] : []),
-      r.strategyName,
-      r.perQueue.join(" / "),
-      r.jain.toFixed(3),
-      r.measuredMpps.toFixed(2),
-      `${r.modeledMpps.toFixed(1)}${r.modeledBottleneck === "dispatcher" ? " (dispatcher)" : ""}`,
+      r.traffic,
+      r.strategy,
+      r.queues,
+      r.ndr_mpps === null ? "-" : f2(r.ndr_mpps),
+      r.ndr_gbps === null ? "-" : f2(r.ndr_gbps),
+      f2(r.line_rate_mpps),
+      f3(r.jain),
+      f2(r.max_over_mean),
+      r.reordered,
+      r.split_pairs,
+      `${r.latency_us.p50.toFixed(1)}/${r.latency_us.p99.toFixed(1)}`,
+      `${(r.utilization.busiest_core * 100).toFixed(0)}%`,
+      r.utilization.dispatcher === null ? "-" : `${(r.utilization.dispatcher * 100).toFixed(0)}%`,
+      dropsText(r.drops),
     ]);
   }
   return `${t.toString()}\n`;
 }
 
-export function steeringNotes(report: SteeringReport): string {
-  const seen = new Set<string>();
-  const lines: string[] = [];
-  for (const r of report.rows) {
-    const k = `${r.encap}/${r.regime}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    lines.push(`  ${k}: ${r.trafficNote} (mean ${r.meanFrameBytes.toFixed(0)} B)`);
+/** Per-queue load of each result: one bar per queue, scaled to the busiest queue of the row. */
+export function perQueueBars(rows: readonly SteeringResult[], width = 40): string {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (r.skipped || r.per_queue.length === 0) continue;
+    const max = Math.max(1, ...r.per_queue);
+    const total = r.per_queue.reduce((a, b) => a + b, 0) || 1;
+    out.push(
+      `${r.traffic} / ${r.strategy} / ${r.queues} cores (${r.at === "rate" ? "at --rate" : "at NDR"}):`,
+    );
+    r.per_queue.forEach((v, q) => {
+      const n = Math.round((v / max) * width);
+      out.push(`  q${String(q).padEnd(3)} ${"#".repeat(n).padEnd(width)} ${((100 * v) / total).toFixed(1)}%`);
+    });
   }
-  const n = report.options.queues;
-  return [
-    "traffic:",
-    ...lines,
-    `strategies (n = ${n}): single queue = one VF, 1 Rx queue (n-1 cores idle); outer/inner RSS = one VF with ${n} queues, RSS level outer/inner;`,
-    `  MAC-based VF steering = ${n} VFs with unique MACs, 1 queue each; software dispatch = one VF, 1 queue + a dispatcher hashing the inner tuple to ${n} worker rings`,
-    report.options.dispatchThreads && report.options.engine === "wasm"
-      ? `  (dispatcher and ${n} workers on worker threads; the switch runs in the main thread).`
-      : "  (dispatcher and workers run inline in the switch's thread: its measured rate is one thread's).",
-    "frames per core: from the switch's queue counters (dispatch: the worker rings); Jain = (Σx)²/(n·Σx²), anchors §4.3.",
-    "measured Mpps (sim): wall-clock rate of this run through the simulator (inject + switch + drain), not a NIC's rate.",
-    `modeled Mpps: ${STEERING_MODEL.coreMpps} Mpps per core × n × (mean/max per-core load), software dispatch capped at ${STEERING_MODEL.dispatcherMpps} Mpps (one dispatcher thread); src/steering/steering-model.json cites the sources.`,
-    "",
-  ].join("\n");
+  return `${out.join("\n")}\n`;
 }
 
-export function steeringJson(report: SteeringReport): string {
-  const doc = {
-    kind: "iovsim-steering",
-    version: 1,
-    options: report.options,
-    model: {
-      label: "modeled",
-      core_mpps: STEERING_MODEL.coreMpps,
-      dispatcher_mpps: STEERING_MODEL.dispatcherMpps,
-      sources: STEERING_MODEL_SOURCES,
+/** NDR against cores, one line of marks per strategy, for each traffic (a text plot). */
+export function ndrChart(rows: readonly SteeringResult[], height = 10): string {
+  const out: string[] = [];
+  const traffics = [...new Set(rows.map((r) => r.traffic))];
+  for (const tr of traffics) {
+    const mine = rows.filter((r) => r.traffic === tr && r.ndr_mpps !== null && !r.skipped);
+    if (mine.length === 0) continue;
+    const cores = [...new Set(rows.filter((r) => r.traffic === tr).map((r) => r.queues))].sort(
+      (a, b) => a - b,
+    );
+    const strategies = [...new Set(mine.map((r) => r.strategy))];
+    const line = Math.max(...mine.map((r) => r.line_rate_mpps));
+    const top = Math.max(line, ...mine.map((r) => r.ndr_mpps!));
+    const marks = "SOIMmDF*+x";
+    const col = strategies.length + 3;
+    const grid = Array.from({ length: height + 1 }, () =>
+      Array.from({ length: cores.length * col }, () => " "),
+    );
+    const rowOf = (v: number) => height - Math.round((v / top) * height);
+    for (let x = 0; x < cores.length * col; x++) grid[rowOf(line)]![x] = "-";
+    strategies.forEach((s, si) => {
+      for (const r of mine.filter((m) => m.strategy === s)) {
+        const x = cores.indexOf(r.queues) * col + 1 + si;
+        grid[rowOf(r.ndr_mpps!)]![x] = marks[si % marks.length]!;
+      }
+    });
+    out.push(`NDR (Mpps, simulated) against cores, ${tr}; '-' = line rate ${f2(line)} Mpps`);
+    grid.forEach((g, i) => {
+      const v = top * (1 - i / height);
+      out.push(`${v.toFixed(1).padStart(6)} |${g.join("")}`);
+    });
+    out.push(`${" ".repeat(7)}+${"-".repeat(cores.length * col)}`);
+    out.push(`${" ".repeat(8)}${cores.map((c) => String(c).padEnd(col)).join("")} cores`);
+    out.push(`        ${strategies.map((s, si) => `${marks[si % marks.length]} ${s}`).join("  ")}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+export function simulatorLine(m: MatrixResult): string {
+  const s = m.simulator;
+  return `simulator (wall clock, not a simulated figure): ${s.simulations} simulations, ${s.frames} frames in ${s.wall_s.toFixed(1)} s (${(s.frames / Math.max(1e-9, s.wall_s) / 1e3).toFixed(0)} k frames/s)\n`;
+}
+
+export function steeringJson(
+  m: MatrixResult,
+  meta: {
+    profile: string;
+    nic: string;
+    version: string;
+    link_gbps: number;
+    frames: number;
+    seed: number;
+    notes: string[];
+  },
+): string {
+  return `${JSON.stringify(
+    {
+      schema: STEERING_SCHEMA,
+      version: meta.version,
+      profile: meta.profile,
+      nic: meta.nic,
+      link_gbps: meta.link_gbps,
+      frames_per_trial: meta.frames,
+      seed: meta.seed,
+      simulated: "every figure in results comes from virtual time (cost profile above)",
+      notes: meta.notes,
+      results: m.results,
+      simulator: m.simulator,
     },
-    rows: report.rows.map((r) => ({
-      encap: r.encap,
-      regime: r.regime,
-      strategy: r.strategy,
-      strategy_name: r.strategyName,
-      per_queue: r.perQueue,
-      jain: r.jain,
-      measured_simulator_mpps: r.measuredMpps,
-      modeled_mpps: r.modeledMpps,
-      modeled_bottleneck: r.modeledBottleneck,
-      mean_frame_bytes: r.meanFrameBytes,
-      traffic: r.trafficNote,
-      threads: r.threads,
-      conservation: r.conservation,
-    })),
-    problems: report.problems,
-  };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+    null,
+    2,
+  )}\n`;
 }
 
-function csvField(v: string | number | boolean): string {
-  const s = String(v);
+const CSV_HEAD = [
+  "traffic",
+  "strategy",
+  "queues",
+  "skipped",
+  "ndr_mpps",
+  "ndr_gbps",
+  "line_rate_mpps",
+  "jain",
+  "max_over_mean",
+  "reordered",
+  "split_pairs",
+  "loss_ratio",
+  "latency_p50_us",
+  "latency_p99_us",
+  "busiest_core_util",
+  "dispatcher_util",
+  "drops",
+  "per_queue",
+];
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? "" : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function steeringCsv(report: SteeringReport): string {
-  const n = report.options.queues;
-  const head = [
-    "encap",
-    "regime",
-    "strategy",
-    ...Array.from({ length: n }, (_, i) => `q${i}`),
-    "jain",
-    "measured_simulator_mpps",
-    "modeled_mpps",
-    "modeled_bottleneck",
-    "conservation_ok",
-  ];
-  const lines = [head.join(",")];
-  for (const r of report.rows) {
+export function steeringCsv(m: MatrixResult): string {
+  const lines = [CSV_HEAD.join(",")];
+  for (const r of m.results)
     lines.push(
       [
-        r.encap,
-        r.regime,
+        r.traffic,
         r.strategy,
-        ...r.perQueue,
-        r.jain.toFixed(6),
-        r.measuredMpps.toFixed(4),
-        r.modeledMpps.toFixed(3),
-        r.modeledBottleneck,
-        r.conservationOk,
+        r.queues,
+        r.skipped ?? "",
+        r.ndr_mpps,
+        r.ndr_gbps,
+        r.line_rate_mpps,
+        r.jain,
+        r.max_over_mean,
+        r.reordered,
+        r.split_pairs,
+        r.loss_ratio,
+        r.latency_us.p50,
+        r.latency_us.p99,
+        r.utilization.busiest_core,
+        r.utilization.dispatcher,
+        dropsText(r.drops),
+        r.per_queue.join(" "),
       ]
-        .map(csvField)
+        .map(csvCell)
         .join(","),
     );
-  }
   return `${lines.join("\n")}\n`;
 }

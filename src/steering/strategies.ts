@@ -1,114 +1,190 @@
-// Steering strategies as switch configurations. Each one is an iovctl.conf for ixl0 on a fresh
-// in-memory host: the VFs are created through the control plane (src/nic), then the switch is
-// programmed from the PF record (src/switch/program.ts), as the PF driver would. Nothing in
-// here decides where a frame goes; the switch does, on the frames' bytes.
-import { UserError } from "../errors.ts";
-import type { PfRecord } from "../nic/index.ts";
-import { setupHost } from "../paths/setup.ts";
-import type { SwitchConfig } from "../switch/config.ts";
-import { programSwitch } from "../switch/program.ts";
-import { instanceMac } from "./traffic.ts";
+// Steering strategies as graphs (data): which VFs the NIC gets (through the control plane), how
+// the NIC picks a queue (RSS level, symmetric hashing, flow rules), which resources exist and
+// which element runs on which one, with the cost-profile entries each is charged. The same
+// cost names as the packet paths (src/paths/path-graphs.ts): a consumer core pays what the
+// native path's core pays for the same work. src/steering/simulate.ts builds and runs any such
+// graph with one loop over src/steering/elements.ts; nothing there switches on a strategy.
 
-export type StrategyId = "single" | "outer-rss" | "inner-rss" | "mac-vf" | "sw-dispatch";
+import type { ResourceKind } from "../engine/resource.ts";
+import { UserError } from "../errors.ts";
+import type { CostName } from "../model/costs.ts";
+import { getProfile } from "../nic/profile.ts";
+import type { FlowRule } from "./flow-rules.ts";
+import { ENDPOINT_MAC, instanceMac } from "./traffic.ts";
+
+export type StrategyId =
+  | "single"
+  | "outer-rss"
+  | "inner-rss"
+  | "mac-vf"
+  | "mac-vf-instance"
+  | "sw-dispatch"
+  | "sw-spray"
+  | "flow-rules";
 export const STRATEGY_IDS: readonly StrategyId[] = [
   "single",
   "outer-rss",
   "inner-rss",
   "mac-vf",
+  "mac-vf-instance",
   "sw-dispatch",
+  "sw-spray",
+  "flow-rules",
 ];
-export const STRATEGY_NAMES: Record<StrategyId, string> = {
-  single: "single queue",
-  "outer-rss": "outer RSS",
-  "inner-rss": "inner RSS",
-  "mac-vf": "MAC-based VF steering",
-  "sw-dispatch": "software dispatch",
+export const STRATEGY_SUMMARY: Record<StrategyId, string> = {
+  single: "one queue, one core",
+  "outer-rss": "Toeplitz on the outer headers through the RETA",
+  "inner-rss": "tunnel-aware Toeplitz on the inner headers (E810 DDP / rte_flow RSS level 2)",
+  "mac-vf": "one VF per core with its own MAC; the traffic is addressed to the one tunnel endpoint's MAC",
+  "mac-vf-instance": "one VF per core with its own MAC, one generator instance (MAC) per VF: the talk's fix",
+  "sw-dispatch": "one queue to a dispatcher core that parses deeply and hands frames to worker cores",
+  "sw-spray":
+    "one queue to a dispatcher core that sprays frames round robin to worker cores (no flow affinity)",
+  "flow-rules": "exact-match rules (TEID / VNI / SPI) to queues, the rest by outer RSS",
 };
 
-/** ixl VF limits: num-queues 1..16 (ixl_pf_iov.c); 63 VFs + the PF fill the switch's 64 pools. */
-export const MAX_QUEUES = 16;
-export const MAX_MAC_VFS = 63;
-/** Standard MTU (no jumbo): the test frames are short and buffers stay 2 KiB. */
-const STD_MAX_FRAME_FCS = 1522;
-const RX_RING = 1024;
+import type { Symmetric } from "./symmetric.ts";
 
-export interface StrategySetup {
-  id: StrategyId;
-  /** The iovctl.conf the VFs were created from. */
-  conf: string;
-  pf: PfRecord;
-  config: SwitchConfig;
-  /** Cores the load is spread over (n). */
+export type { Symmetric };
+
+export interface CostSet {
+  batch?: CostName[];
+  packet?: CostName[];
+}
+
+/** One element of a steering graph. `in`/`out` name links: "q<k>" are the NIC's queues. */
+export interface SteeringElement {
+  kind: "wire" | "nic" | "rx-core" | "dispatcher" | "worker";
+  name: string;
+  on: string;
+  in?: string;
+  out?: string[];
+  costs?: CostSet;
+  /** dispatcher: round robin instead of the inner hash. */
+  spray?: boolean;
+}
+
+export interface SteeringGraph {
+  strategy: StrategyId;
   cores: number;
-  /**
-   * Where each core's frames come from: hardware queue (pool, queue) or, for software dispatch,
-   * the single hardware queue feeding the dispatcher (dispatch: true).
-   */
-  hwQueues: Array<{ pool: number; queue: number }>;
-  dispatch: boolean;
+  /** VFs created through iovctl on the port (MAC, queues). */
+  vfs: Array<{ mac: string; queues: number }>;
+  rssLevel: "outer" | "inner";
+  symmetric: Symmetric | null;
+  rules: FlowRule[];
+  /** The destination MAC of flow f (per-instance addressing for mac-vf-instance). */
+  macOfFlow: (flow: number) => string;
+  resources: Array<{ name: string; kind: ResourceKind }>;
+  elements: SteeringElement[];
+  /** (pool, queue) of NIC link "q<k>" = VF pool, queue. */
+  queues: Array<{ vf: number; queue: number }>;
 }
 
-function iovConf(vfs: Array<{ mac: string; queues: number }>): string {
-  const lines = [
-    "PF {",
-    '\tdevice : "ixl0";',
-    `\tnum_vfs : ${vfs.length};`,
-    "}",
-    "",
-    "DEFAULT {",
-    "\tpassthrough : false;",
-    "}",
-    "",
-  ];
-  vfs.forEach((v, i) => {
-    lines.push(`VF-${i} {`, `\tmac-addr : "${v.mac}";`, `\tnum-queues : ${v.queues};`, "}", "");
-  });
-  return lines.join("\n");
+// The receive driver + stack a core runs per poll and per packet (as the native path's core).
+const RX_CORE: CostSet = {
+  batch: ["drv_rx_batch_cycles", "doorbell_cycles"],
+  packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"],
+};
+// The dispatcher: its receive driver, the deep parse + hash, the hand-off (a line moved to the worker).
+const DISPATCHER: CostSet = {
+  batch: ["drv_rx_batch_cycles", "doorbell_cycles"],
+  packet: ["drv_rx_pkt_cycles", "dispatch_parse_cycles", "xcore_transfer_cycles"],
+};
+// The spraying dispatcher does not parse: its driver and the hand-off.
+const SPRAYER: CostSet = {
+  batch: ["drv_rx_batch_cycles", "doorbell_cycles"],
+  packet: ["drv_rx_pkt_cycles", "xcore_transfer_cycles"],
+};
+// A worker: the stack on a frame another core received (the slot and header lines come across).
+const WORKER: CostSet = { packet: ["xcore_transfer_cycles", "stack_rx_cycles"] };
+
+export interface StrategyLimits {
+  queuesPerVf: number;
+  vfs: number;
+  flowRules: number;
+  patterns: readonly string[];
 }
 
-/**
- * The switch setup for strategy `id` over `n` cores. `dstMacs` are the destination MACs the
- * traffic uses: with one receiver (every strategy but MAC steering) the receiving VF owns the
- * first and accepts the others as secondary unicast filters (the iavf ADD_ETH_ADDR request), so
- * the same frames reach it whichever regime they come from.
- */
-export function strategySetup(id: StrategyId, n: number, dstMacs: readonly string[]): StrategySetup {
-  if (!Number.isInteger(n) || n < 1)
-    throw new UserError("E_USAGE", `--queues: must be a positive integer (got ${n})`);
-  if (id === "mac-vf") {
-    if (n > MAX_MAC_VFS)
-      throw new UserError(
-        "E_USAGE",
-        `--queues: MAC-based VF steering needs one VF per core; at most ${MAX_MAC_VFS} (got ${n})`,
-      );
-  } else if (n > MAX_QUEUES) {
-    throw new UserError("E_USAGE", `--queues: an ixl VF has at most ${MAX_QUEUES} queues (got ${n})`);
+/** What the NIC profile allows: queues per VF, VFs (pools), flow-rule capacity. */
+export function nicLimits(nic: string): StrategyLimits {
+  const p = getProfile(nic);
+  if (!p) throw new UserError("E_USAGE", `--nic: unknown NIC profile '${nic}'`);
+  return {
+    queuesPerVf: p.limits.maxQueuesPerVf ?? p.limits.queuesPerVf ?? 1,
+    vfs: Math.min(p.sriov.totalVfs, p.limits.driverMaxVfs, 63),
+    flowRules: p.flow?.rules ?? 0,
+    patterns: p.flow?.patterns ?? [],
+  };
+}
+
+/** Most cores a strategy can use on this NIC (null: any). */
+export function coreLimit(id: StrategyId, lim: StrategyLimits): { max: number; why: string } {
+  if (id === "mac-vf" || id === "mac-vf-instance") return { max: lim.vfs, why: `${lim.vfs} VFs` };
+  if (id === "sw-dispatch" || id === "sw-spray") return { max: 64, why: "64 worker rings" };
+  if (id === "single") return { max: 64, why: "" };
+  return { max: lim.queuesPerVf, why: `${lim.queuesPerVf} queues per VF` };
+}
+
+const WIRE_NIC = [
+  { name: "wire-rx", kind: "wire" as const },
+  { name: "nic", kind: "nic" as const },
+  { name: "pcie-up", kind: "pcie" as const },
+];
+
+export function strategyGraph(
+  id: StrategyId,
+  n: number,
+  o: { symmetric: Symmetric | null; rules: FlowRule[]; nic: string },
+): SteeringGraph {
+  const lim = nicLimits(o.nic);
+  const cap = coreLimit(id, lim);
+  if (!Number.isInteger(n) || n < 1 || n > cap.max)
+    throw new UserError("E_USAGE", `--queues ${n}: ${id} on ${o.nic} takes 1..${cap.max} cores (${cap.why})`);
+  const cores = Array.from({ length: n }, (_, k) => ({ name: `core${k}`, kind: "core" as const }));
+  const wire: SteeringElement = { kind: "wire", name: "wire", on: "wire-rx", out: ["wire"] };
+  const macVf = id === "mac-vf" || id === "mac-vf-instance";
+  const dispatch = id === "sw-dispatch" || id === "sw-spray";
+  const hwQueues = macVf ? n : id === "single" || dispatch ? 1 : n;
+  const vfs = macVf
+    ? Array.from({ length: n }, (_, k) => ({ mac: instanceMac(k), queues: 1 }))
+    : [{ mac: ENDPOINT_MAC, queues: hwQueues }];
+  const queues = macVf
+    ? Array.from({ length: n }, (_, k) => ({ vf: k, queue: 0 }))
+    : Array.from({ length: hwQueues }, (_, q) => ({ vf: 0, queue: q }));
+  const qLinks = queues.map((_, k) => `q${k}`);
+  const nicEl: SteeringElement = { kind: "nic", name: "nic", on: "nic", in: "wire", out: qLinks };
+  const elements: SteeringElement[] = [wire, nicEl];
+  const resources: SteeringGraph["resources"] = [...WIRE_NIC, ...cores];
+  if (dispatch) {
+    resources.push({ name: "dispatcher", kind: "dispatcher" });
+    const workers = Array.from({ length: n }, (_, k) => `w${k}`);
+    const spray = id === "sw-spray";
+    elements.push({
+      kind: "dispatcher",
+      name: "dispatcher",
+      on: "dispatcher",
+      in: "q0",
+      out: workers,
+      costs: spray ? SPRAYER : DISPATCHER,
+      spray,
+    });
+    for (const [k, w] of workers.entries())
+      elements.push({ kind: "worker", name: `worker${k}`, on: `core${k}`, in: w, costs: WORKER });
+  } else {
+    for (const [k, q] of qLinks.entries())
+      elements.push({ kind: "rx-core", name: `rx${k}`, on: `core${k}`, in: q, costs: RX_CORE });
   }
-  const vfs =
-    id === "mac-vf"
-      ? Array.from({ length: n }, (_, k) => ({ mac: instanceMac(k), queues: 1 }))
-      : [{ mac: instanceMac(0), queues: id === "outer-rss" || id === "inner-rss" ? n : 1 }];
-  const conf = iovConf(vfs);
-  const host = setupHost(conf, "steering.conf");
-  const pf = host.host.pf(host.pf);
-  if (!pf) throw new Error(`steering: PF ${host.pf} vanished`);
-  const config = programSwitch(pf, {
+  return {
+    strategy: id,
+    cores: n,
+    vfs,
     rssLevel: id === "inner-rss" ? "inner" : "outer",
-    ringSize: RX_RING,
-    pfQueues: 1,
-  });
-  config.port.maxFrame = STD_MAX_FRAME_FCS;
-  config.port.txMaxFrame = STD_MAX_FRAME_FCS;
-  if (id !== "mac-vf") {
-    for (const mac of dstMacs) {
-      if (!config.rar.some((r) => r.mac === mac)) config.rar.push({ mac, pools: [0] });
-    }
-  }
-  const hwQueues =
-    id === "mac-vf"
-      ? Array.from({ length: n }, (_, k) => ({ pool: k, queue: 0 }))
-      : id === "outer-rss" || id === "inner-rss"
-        ? Array.from({ length: n }, (_, q) => ({ pool: 0, queue: q }))
-        : [{ pool: 0, queue: 0 }];
-  return { id, conf, pf, config, cores: n, hwQueues, dispatch: id === "sw-dispatch" };
+    symmetric: id === "outer-rss" || id === "inner-rss" || id === "flow-rules" ? o.symmetric : null,
+    rules: id === "flow-rules" ? o.rules : [],
+    // Both directions of a conversation go to one instance (client and server sides paired).
+    macOfFlow: id === "mac-vf-instance" ? (f) => instanceMac((f >> 1) % n) : () => ENDPOINT_MAC,
+    resources,
+    elements,
+    queues,
+  };
 }

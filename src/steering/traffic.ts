@@ -1,54 +1,54 @@
-// Encapsulated test traffic for the steering experiments, built with the frame builder
-// (src/traffic/frames.ts). Every frame is real bytes; nothing about where it will be steered is
-// decided here. Three regimes (anchors §4.1, overview use case 3):
-//   one-tunnel : one tunnel endpoint pair, fixed outer headers (the published failure mode);
-//   entropy    : the encapsulator puts per-flow entropy in the outer headers where the
-//                encapsulation has a place for it (RFC 7348 outer UDP source port for VXLAN and
-//                GTP-U; GRE key, NVGRE FlowID, MPLS entropy label for the others);
-//   instances  : the talk's fix: K generator instances, each with its own MAC (the MAC comes
-//                before any encapsulation); outer headers stay those of the one tunnel.
+// Traffic mixes for the steering experiments, built with the frame builder (src/traffic/frames.ts).
+// Every frame is real bytes; nothing about where it will be steered is decided here. Each frame
+// belongs to a flow (the sink checks per-flow order on it) and flows come in pairs where the
+// traffic is bidirectional (uplink/downlink of one subscriber: symmetric hashing's case).
+//   plain : UDP and TCP 5-tuples, many hosts (what RSS was made for);
+//   vxlan : few VTEP pairs, fixed outer UDP source port, a VNI per tenant;
+//   gtpu  : a mobile core's N3: few gNB/UPF pairs, one TEID per direction per subscriber, uplink
+//           and downlink, a PDU session container extension header on a third of the subscribers;
+//   gre   : few GRE tunnels (key per tunnel); mpls: 2-3 label stacks; qinq: S-tag + C-tag;
+//   esp   : IPsec tunnel mode, few gateway pairs, one SPI per SA, nothing visible inside;
+//   mix   : all of the above, interleaved;
+//   pcap  : any capture, flows from its parsed 5-tuples (src/cli reads the file).
+// Popularity: uniform (round robin over flows) or Zipf (elephant flows), seeded.
 import { UserError } from "../errors.ts";
+import { parseFrame } from "../switch/reference/parse.ts";
 import { eth, type FrameBuilder } from "../traffic/frames.ts";
 
-export type SteeringEncap = "vxlan" | "gtpu" | "gre" | "nvgre" | "mpls" | "qinq";
-export const STEERING_ENCAPS: readonly SteeringEncap[] = ["vxlan", "gtpu", "gre", "nvgre", "mpls", "qinq"];
-export type Regime = "one-tunnel" | "entropy" | "instances";
-export const REGIMES: readonly Regime[] = ["one-tunnel", "entropy", "instances"];
-export type Popularity = "uniform" | "zipf";
+export type MixName = "plain" | "vxlan" | "gtpu" | "gre" | "mpls" | "qinq" | "esp" | "mix";
+export const MIX_NAMES: readonly MixName[] = ["plain", "vxlan", "gtpu", "gre", "mpls", "qinq", "esp", "mix"];
+const SINGLE_MIXES = MIX_NAMES.filter((m) => m !== "mix") as Exclude<MixName, "mix">[];
 
-export interface TrafficSpec {
-  encap: SteeringEncap;
-  regime: Regime;
-  /** Inner flows (UEs / inner 5-tuples). */
+export interface MixSpec {
+  mix: MixName;
+  /** Flows (directional streams); bidirectional mixes pair flows 2u, 2u+1. */
   flows: number;
-  popularity: Popularity;
-  /** Zipf exponent s (rank k has weight 1/k^s). */
+  /** Tunnel endpoint pairs (gNBs per UPF, VTEP pairs, GRE tunnels, IPsec gateway pairs). */
+  tunnels: number;
+  /** Zipf exponent (0: uniform popularity). */
   zipfS: number;
-  frames: number;
-  /** Generator instances (regime "instances"); each gets instanceMac(k). */
-  instances: number;
   seed: number;
 }
 
 export interface SteeringTraffic {
-  spec: TrafficSpec;
-  frames: Uint8Array[];
-  /** Destination MACs that occur, in instance order (one for one-tunnel/entropy). */
-  dstMacs: string[];
-  /** Mean frame length without FCS. */
-  meanBytes: number;
-  /** What the regime means for this encapsulation (printed in notes). */
+  name: string;
+  /** One frame per flow (the generator sends it again for each of the flow's packets). */
+  flowFrames: Uint8Array[];
+  /** The partner flow of each flow (the other direction), or -1. */
+  pairOf: Int32Array;
+  /** Flow popularity: cumulative weights (sampled by the generator). */
+  cdf: Float64Array;
   note: string;
 }
 
-/** MAC of generator instance k (instance 0 is also the single VTEP's MAC). */
+/** The tunnel endpoint's (or receiving host's) MAC: every mix is addressed to it. */
+export const ENDPOINT_MAC = "02:5e:00:00:00:00";
+/** MAC of generator instance k (one VF per instance: the talk's fix). Instance 0 = the endpoint. */
 export function instanceMac(k: number): string {
   return `02:5e:00:00:${((k >> 8) & 0xff).toString(16).padStart(2, "0")}:${(k & 0xff).toString(16).padStart(2, "0")}`;
 }
 const PEER_MAC = "02:5e:00:00:ff:fe";
-const OUTER_SRC = "192.0.2.1";
-const OUTER_DST = "192.0.2.2";
-const INNER_PAYLOAD = 32;
+const PAYLOAD = 32;
 
 /** Deterministic PRNG (mulberry32). */
 export function prng(seed: number): () => number {
@@ -62,166 +62,204 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** Flow of each frame: uniform = round robin (exactly even), zipf = seeded draws. */
-export function flowSequence(
-  spec: Pick<TrafficSpec, "flows" | "popularity" | "zipfS" | "frames" | "seed">,
-): number[] {
-  const { flows, frames } = spec;
-  if (spec.popularity === "uniform" || flows === 1)
-    return Array.from({ length: frames }, (_, i) => i % flows);
-  const cdf: number[] = [];
-  let acc = 0;
-  for (let k = 0; k < flows; k++) {
-    acc += 1 / (k + 1) ** spec.zipfS;
-    cdf.push(acc);
-  }
-  const rnd = prng(spec.seed);
-  return Array.from({ length: frames }, () => {
-    const u = rnd() * acc;
-    let lo = 0;
-    let hi = flows - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  });
+const ip = (a: number, b: number, c: number) => `${a}.${(b >> 8) & 0xff}.${b & 0xff}.${c}`;
+const ueAddr = (u: number) => `10.${64 + ((u >> 16) & 0x3f)}.${(u >> 8) & 0xff}.${u & 0xff}`;
+const port = (u: number) => 1024 + (u % 60000);
+
+function udpIn(b: FrameBuilder, src: string, dst: string, sport: number, dport: number): Uint8Array {
+  return b.ipv4({ src, dst, ttl: 64 }).udp({ sport, dport }).payload(PAYLOAD).build();
 }
 
-function innerAddr(f: number): string {
-  return `10.${64 + ((f >> 16) & 0x3f)}.${(f >> 8) & 0xff}.${f & 0xff}`;
-}
-function innerSport(f: number): number {
-  return 1024 + (f % 60000);
-}
-
-/** The VTEP's entropy hash of the inner flow (RFC 7348 §5: "a hash of the inner headers"). */
-function innerEntropy(f: number): number {
-  let h = 0x811c9dc5;
-  for (const b of [...innerAddr(f).split(".").map(Number), innerSport(f) >> 8, innerSport(f) & 0xff]) {
-    h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
-function inner(b: FrameBuilder, f: number): FrameBuilder {
-  return b
-    .ipv4({ src: innerAddr(f), dst: "10.255.0.1", ttl: 64 })
-    .udp({ sport: innerSport(f), dport: 5001 })
-    .payload(INNER_PAYLOAD);
-}
-
-function frameFor(spec: TrafficSpec, f: number, instance: number): Uint8Array {
-  const entropy = spec.regime === "entropy";
-  const dst = spec.regime === "instances" ? instanceMac(instance) : instanceMac(0);
-  const outer = eth({ dst, src: PEER_MAC });
-  const ipOuter = () => outer.ipv4({ src: OUTER_SRC, dst: OUTER_DST, ttl: 64 });
+/** Frame of flow f (of `flows`) in a single mix. */
+function frameOf(mix: Exclude<MixName, "mix">, f: number, tunnels: number): Uint8Array {
+  const outer = eth({ dst: ENDPOINT_MAC, src: PEER_MAC });
+  const u = f >> 1; // subscriber / inner conversation
+  const down = (f & 1) === 1;
+  const t = u % tunnels; // tunnel endpoint pair
+  const a = ueAddr(u);
+  const srv = "198.51.100.10";
+  const inner = (b: FrameBuilder) => (down ? udpIn(b, srv, a, 443, port(u)) : udpIn(b, a, srv, port(u), 443));
   const innerEth = (b: FrameBuilder) => b.eth({ dst: "02:00:00:00:01:01", src: "02:00:00:00:01:02" });
-  const udpSport = (fixed: number) => (entropy ? 49152 | (innerEntropy(f) & 0x3fff) : fixed);
-  switch (spec.encap) {
-    case "vxlan":
-      return inner(
-        innerEth(
-          ipOuter()
-            .udp({ sport: udpSport(49152), checksum: false })
-            .vxlan(100),
-        ),
-        f,
-      ).build();
-    case "gtpu": {
-      // One TEID per UE (flow); every third UE's packets carry a PDU session container (0x85).
-      const ext = f % 3 === 0 ? { ext: [{ type: 0x85, content: [0x00, 0x09] }] } : {};
-      return inner(
-        ipOuter()
-          .udp({ sport: udpSport(2152), dport: 2152, checksum: false })
-          .gtpu(0x1000 + f, ext),
-        f,
-      ).build();
+  switch (mix) {
+    case "plain": {
+      const hostA = ip(172, 16 + u, 1 + (u % 200));
+      const hostB = ip(172, 31, 1 + ((u >> 3) % 200));
+      const l3 = outer.ipv4(down ? { src: hostB, dst: hostA, ttl: 64 } : { src: hostA, dst: hostB, ttl: 64 });
+      const [sp, dp] = down ? [80, port(u)] : [port(u), 80];
+      return (u % 2 === 0 ? l3.udp({ sport: sp, dport: dp }) : l3.tcp({ sport: sp, dport: dp, flags: 0x10 }))
+        .payload(PAYLOAD)
+        .build();
     }
-    case "gre":
-      return inner(ipOuter().gre({ key: entropy ? 0x10000 + (innerEntropy(f) & 0xffff) : 100 }), f).build();
-    case "nvgre":
-      return inner(innerEth(ipOuter().nvgre(100, entropy ? innerEntropy(f) & 0xff : 0)), f).build();
+    case "gtpu": {
+      // N3: gNB t <-> the UPF, UDP 2152 both ways; uplink TEID allocated by the UPF, downlink by the gNB.
+      const gnb = ip(192, 168 * 256 + t, 1);
+      const upf = "203.0.113.1";
+      const ext = u % 3 === 0 ? { ext: [{ type: 0x85, content: [down ? 0x00 : 0x10, 0x09] }] } : {};
+      const teid = down ? 0x20000000 + u : 0x10000000 + u;
+      const l3 = outer.ipv4(down ? { src: upf, dst: gnb, ttl: 64 } : { src: gnb, dst: upf, ttl: 64 });
+      return inner(l3.udp({ sport: 2152, dport: 2152, checksum: false }).gtpu(teid, ext));
+    }
+    case "vxlan": {
+      const [va, vb] = [ip(192, 0 * 256 + 2, 1 + t), ip(192, 0 * 256 + 2, 101 + t)];
+      const l3 = outer.ipv4(down ? { src: vb, dst: va, ttl: 64 } : { src: va, dst: vb, ttl: 64 });
+      return inner(innerEth(l3.udp({ sport: 49152, checksum: false }).vxlan(100 + (u % 4))));
+    }
+    case "gre": {
+      const [ga, gb] = [ip(198, 18 * 256, 1 + t), ip(198, 18 * 256, 101 + t)];
+      const l3 = outer.ipv4(down ? { src: gb, dst: ga, ttl: 64 } : { src: ga, dst: gb, ttl: 64 });
+      return inner(l3.gre({ key: 100 + t }));
+    }
     case "mpls": {
-      // Transport + service labels; every other flow takes a three-label path. Entropy regime:
-      // an entropy label pair (ELI 7, EL) as RFC 6790 places it, before the service label.
-      const stack = f % 2 === 0 ? [16001, 100] : [16001, 17002, 100];
-      if (entropy) stack.splice(1, 0, 7, 16 + (innerEntropy(f) & 0xfffef));
-      return inner(outer.mpls(stack.map((label) => ({ label, ttl: 64 }))), f).build();
+      const stack = u % 2 === 0 ? [16001 + t, 100] : [16001 + t, 17002, 100];
+      return inner(outer.mpls(stack.map((label) => ({ label, ttl: 64 }))));
     }
     case "qinq":
-      return inner(outer.qinq(100, 200 + (f % 16)), f).build();
+      return inner(outer.qinq(100 + t, 200 + (u % 16)));
+    case "esp": {
+      // Tunnel-mode ESP: SPI + sequence number, then ciphertext (no visible inner header).
+      const [sa, sb] = [ip(198, 19 * 256, 1 + t), ip(198, 19 * 256, 101 + t)];
+      const spi = 0x1000 + f;
+      const body = new Uint8Array(8 + 64);
+      new DataView(body.buffer).setUint32(0, spi);
+      new DataView(body.buffer).setUint32(4, 1);
+      for (let i = 8; i < body.length; i++) body[i] = (i * 31 + f) & 0xff;
+      return outer
+        .ipv4(down ? { src: sb, dst: sa, ttl: 64, proto: 50 } : { src: sa, dst: sb, ttl: 64, proto: 50 })
+        .payload(body)
+        .build();
+    }
   }
 }
 
-export function validateTrafficSpec(spec: TrafficSpec): void {
+const NOTES: Record<MixName, string> = {
+  plain: "UDP and TCP 5-tuples between many hosts",
+  vxlan: "VTEP pairs with a fixed outer UDP source port, VNI per tenant",
+  gtpu: "N3: gNB/UPF pairs, UDP 2152->2152, TEID per subscriber and direction, uplink+downlink, PDU session container on 1/3",
+  gre: "GRE tunnels, key per tunnel",
+  mpls: "MPLS over Ethernet, 2-3 label stacks",
+  qinq: "QinQ S-tag 0x88a8 + C-tag, plain IPv4/UDP behind",
+  esp: "IPsec ESP tunnel mode: gateway pairs, SPI per SA, no inner visibility",
+  mix: "every mix above, interleaved",
+};
+
+export function validateMix(spec: MixSpec): void {
   const bad = (opt: string, msg: string) => {
     throw new UserError("E_USAGE", `${opt}: ${msg}`);
   };
-  if (!Number.isInteger(spec.flows) || spec.flows < 1 || spec.flows > 65535)
-    bad("--flows", `must be an integer in 1..65535 (got ${spec.flows})`);
-  if (!Number.isInteger(spec.frames) || spec.frames < 1 || spec.frames > 1_000_000)
-    bad("--frames", `must be an integer in 1..1000000 (got ${spec.frames})`);
-  if (!Number.isInteger(spec.instances) || spec.instances < 1 || spec.instances > 63)
-    bad("--queues", `generator instances must be 1..63 (got ${spec.instances})`);
-  if (!(spec.zipfS > 0 && spec.zipfS <= 10)) bad("--zipf", `exponent must be in (0, 10] (got ${spec.zipfS})`);
+  if (!Number.isInteger(spec.flows) || spec.flows < 2 || spec.flows > 65536)
+    bad("--flows", `must be an integer in 2..65536 (got ${spec.flows})`);
+  if (!Number.isInteger(spec.tunnels) || spec.tunnels < 1 || spec.tunnels > 250)
+    bad("--tunnels", `must be an integer in 1..250 (got ${spec.tunnels})`);
+  if (!(spec.zipfS >= 0 && spec.zipfS <= 10))
+    bad("--zipf", `exponent must be in [0, 10] (got ${spec.zipfS})`);
 }
 
-const NOTES: Record<SteeringEncap, Record<Regime, string>> = {
-  vxlan: {
-    "one-tunnel": "one VTEP pair, fixed outer UDP source port",
-    entropy: "RFC 7348: outer UDP source port = hash of the inner headers",
-    instances: "one VTEP pair's outer headers, one MAC per generator instance",
-  },
-  gtpu: {
-    "one-tunnel": "one N3 endpoint pair, UDP 2152->2152, TEID per UE, ext. headers on 1/3",
-    entropy: "outer UDP source port = hash of the inner headers",
-    instances: "one N3 endpoint pair's outer headers, one MAC per generator instance",
-  },
-  gre: {
-    "one-tunnel": "one GRE tunnel (key 100)",
-    entropy: "per-flow GRE key (a plain NIC hashes the outer 2-tuple only)",
-    instances: "one GRE tunnel's outer headers, one MAC per generator instance",
-  },
-  nvgre: {
-    "one-tunnel": "one NVGRE tunnel (VSID 100, FlowID 0)",
-    entropy: "RFC 7637 FlowID = inner hash (invisible to outer RSS)",
-    instances: "one NVGRE tunnel's outer headers, one MAC per generator instance",
-  },
-  mpls: {
-    "one-tunnel": "MPLS over Ethernet, 2-3 label stacks",
-    entropy: "RFC 6790 entropy label in the stack (a plain NIC does not parse MPLS)",
-    instances: "MPLS label stacks, one MAC per generator instance",
-  },
-  qinq: {
-    "one-tunnel": "QinQ S-tag 0x88a8 + C-tag, plain IPv4/UDP behind the tags",
-    entropy: "QinQ has no outer tunnel header: same frames as one-tunnel",
-    instances: "QinQ frames, one MAC per generator instance",
-  },
-};
+function popularity(flows: number, zipfS: number, seed: number): Float64Array {
+  // Zipf over a seeded permutation of the flows, so the elephants are not all flow 0, 1, 2...
+  const rank = Array.from({ length: flows }, (_, i) => i);
+  const rnd = prng(seed ^ 0x5eed);
+  for (let i = flows - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [rank[i], rank[j]] = [rank[j]!, rank[i]!];
+  }
+  const cdf = new Float64Array(flows);
+  let acc = 0;
+  for (let f = 0; f < flows; f++) {
+    acc += zipfS === 0 ? 1 : 1 / (rank[f]! + 1) ** zipfS;
+    cdf[f] = acc;
+  }
+  return cdf;
+}
 
-/** Builds the frames (one frame per flow is built once and shared by that flow's packets). */
-export function buildSteeringTraffic(spec: TrafficSpec): SteeringTraffic {
-  validateTrafficSpec(spec);
-  const seq = flowSequence(spec);
-  const k = spec.regime === "instances" ? spec.instances : 1;
-  const cache = new Map<number, Uint8Array>();
-  // Flow f belongs to instance f mod K (the talk pairs instances client/server; each carries its share of UEs).
-  const frames = seq.map((f) => {
-    let fr = cache.get(f);
-    if (!fr) {
-      fr = frameFor(spec, f, f % k);
-      cache.set(f, fr);
-    }
-    return fr;
-  });
-  const meanBytes = frames.reduce((s, f) => s + f.length, 0) / frames.length;
+/** Builds a mix: one frame per flow, pairs, popularity. */
+export function buildMix(spec: MixSpec): SteeringTraffic {
+  validateMix(spec);
+  const flows = spec.flows - (spec.flows % 2);
+  const flowFrames: Uint8Array[] = [];
+  for (let f = 0; f < flows; f++) {
+    const mix = spec.mix === "mix" ? SINGLE_MIXES[(f >> 1) % SINGLE_MIXES.length]! : spec.mix;
+    const g = spec.mix === "mix" ? 2 * Math.floor(f / (2 * SINGLE_MIXES.length)) + (f & 1) : f;
+    flowFrames.push(frameOf(mix, g, spec.tunnels));
+  }
+  const pairOf = new Int32Array(flows);
+  for (let f = 0; f < flows; f++) pairOf[f] = f ^ 1;
+  const pop = spec.zipfS > 0 ? `, Zipf s=${spec.zipfS}` : "";
   return {
-    spec,
-    frames,
-    dstMacs: Array.from({ length: k }, (_, i) => instanceMac(i)),
-    meanBytes,
-    note: NOTES[spec.encap][spec.regime],
+    name: spec.mix,
+    flowFrames,
+    pairOf,
+    cdf: popularity(flows, spec.zipfS, spec.seed),
+    note: `${NOTES[spec.mix]}; ${flows} flows, ${spec.tunnels} tunnel endpoint pair(s)${pop}`,
   };
+}
+
+/** A capture as a mix: each distinct frame is replayed; flows from the parsed (inner) 5-tuple. */
+export function mixFromCapture(frames: Uint8Array[], file: string): SteeringTraffic {
+  // A sender pads a short frame to the 60-byte minimum (captures often keep it unpadded).
+  const usable = frames
+    .filter((f) => f.length >= 14 && f.length <= 1514)
+    .map((f) => {
+      if (f.length >= 60) return f;
+      const p = new Uint8Array(60);
+      p.set(f);
+      return p;
+    });
+  if (usable.length === 0) throw new UserError("E_TRAFFIC", `${file}: no frame of 14..1514 bytes to replay`);
+  const key = (fr: Uint8Array): string => {
+    const p = parseFrame(fr);
+    const l = p.inner?.l3 ? p.inner : p;
+    return `${p.tunnel?.id ?? ""}|${l.l3?.src}|${l.l3?.dst}|${l.l4?.sport}|${l.l4?.dport}|${l.l4?.proto}`;
+  };
+  const ids = new Map<string, number>();
+  const flowFrames: Uint8Array[] = [];
+  const weight: number[] = [];
+  for (const fr of usable.slice(0, 65536)) {
+    const k = key(fr);
+    let id = ids.get(k);
+    if (id === undefined) {
+      id = flowFrames.length;
+      ids.set(k, id);
+      flowFrames.push(fr);
+      weight.push(0);
+    }
+    weight[id]!++;
+  }
+  const cdf = new Float64Array(weight.length);
+  let acc = 0;
+  weight.forEach((w, i) => {
+    acc += w;
+    cdf[i] = acc;
+  });
+  return {
+    name: `pcap:${file}`,
+    flowFrames,
+    pairOf: new Int32Array(flowFrames.length).fill(-1),
+    cdf,
+    note: `${file}: ${usable.length} frames, ${flowFrames.length} flows (popularity as captured)`,
+  };
+}
+
+/** The flow of each of `count` frames, drawn from the popularity (seeded, deterministic). */
+export function flowSequence(t: SteeringTraffic, count: number, seed: number): Int32Array {
+  const out = new Int32Array(count);
+  const n = t.cdf.length;
+  const total = t.cdf[n - 1]!;
+  const uniform = t.cdf[0] === 1 && total === n;
+  const rnd = prng(seed);
+  for (let i = 0; i < count; i++) {
+    if (uniform) {
+      out[i] = Math.floor(rnd() * n);
+      continue;
+    }
+    const x = rnd() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (t.cdf[mid]! <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = lo;
+  }
+  return out;
 }

@@ -62,6 +62,16 @@ describe("decode --json", () => {
         l4: { proto: "tcp", sport: 2794, dport: 1766 },
       },
       rss: { outer: expect.stringMatching(/^0x[0-9a-f]{8}$/), inner: "0x51ccc178" },
+      rss_symmetric: {
+        toeplitz: {
+          outer: expect.stringMatching(/^0x[0-9a-f]{8}$/),
+          inner: expect.stringMatching(/^0x[0-9a-f]{8}$/),
+        },
+        sorted: {
+          outer: expect.stringMatching(/^0x[0-9a-f]{8}$/),
+          inner: expect.stringMatching(/^0x[0-9a-f]{8}$/),
+        },
+      },
     });
     expect(JSON.parse(lines[1])).toMatchObject({
       frame: 2,

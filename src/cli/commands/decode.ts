@@ -120,7 +120,7 @@ export const command: Command = {
         } else {
           const p = parseFrame(rec.data, { vxlanPorts });
           if (p.truncated) truncated++;
-          buf.push(json ? JSON.stringify(decodeJson(frames, p)) : decodeLine(frames, p));
+          buf.push(json ? JSON.stringify(decodeJson(frames, p, rec.data)) : decodeLine(frames, p));
         }
         if (buf.length >= 512) flush();
       }

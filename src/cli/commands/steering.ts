@@ -1,193 +1,325 @@
-// `iovsim steering`: steering strategies on encapsulated traffic, every decision made by the
-// switch (Wasm data plane, or the TypeScript reference with --engine reference).
+// `iovsim steering`: steering strategies as graphs on the virtual-time engine (docs/steering.md).
+// Every figure is simulated; the simulator's own speed is printed apart.
+import { readFile } from "node:fs/promises";
 import { UserError } from "../../errors.ts";
-import { DEFAULT_STEERING, runSteeringMatrix, type SteeringOptions } from "../../steering/compare.ts";
-import { steeringCsv, steeringJson, steeringNotes, steeringTable } from "../../steering/format.ts";
-import { STEERING_MODEL } from "../../steering/model.ts";
-import { STRATEGY_IDS, type StrategyId } from "../../steering/strategies.ts";
-import { REGIMES, type Regime, STEERING_ENCAPS, type SteeringEncap } from "../../steering/traffic.ts";
+import { costProfileNames } from "../../model/costs.ts";
+import { loadHost } from "../../nic/index.ts";
+import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
+import type { FlowRule } from "../../steering/flow-rules.ts";
+import { portRules } from "../../steering/flow-state.ts";
+import {
+  ndrChart,
+  perQueueBars,
+  simulatorLine,
+  steeringCsv,
+  steeringJson,
+  steeringTable,
+} from "../../steering/format.ts";
+import { lineRatePps, meanFrameBytes } from "../../steering/ndr.ts";
+import { STRATEGY_IDS, STRATEGY_SUMMARY, type Symmetric } from "../../steering/strategies.ts";
+import {
+  buildMix,
+  MIX_NAMES,
+  type MixName,
+  mixFromCapture,
+  type SteeringTraffic,
+} from "../../steering/traffic.ts";
+import { readCaptureFile } from "../../traffic/capture-io.ts";
 import type { Command } from "../context.ts";
 import { withProgress } from "./progress.ts";
 
 const HELP = `usage: iovsim steering [options]
 
-Steering strategies on encapsulated traffic (mission item 4; docs/steering.md). For each
-traffic set and strategy, the VFs are created through the control plane on a fresh in-memory
-host (ixl0), the NIC's switch is programmed from them, the frames go through the switch (the
-Wasm data plane) and the frames each core received are read from the switch's queue counters.
+Steering strategies as graphs on the virtual-time engine (docs/steering.md). For each traffic
+mix, strategy and core count, the VFs are created through the control plane on ixl0, the NIC's
+switch (Wasm) decides pool and queue on the real frames, and the wire (line rate), the NIC
+pipeline, the PCIe link, every core and the dispatcher are timed by the cost profile, as the
+packet paths are. Results at --rate and at NDR (RFC 2544 binary search, zero loss).
 
-Traffic (--encap, --regime):
-  encapsulations  vxlan, gtpu (TEID per UE, extension headers on 1 UE in 3), gre (with key),
-                  nvgre, mpls (2-3 label stacks over Ethernet), qinq (S-tag + C-tag, plain IP)
-  regimes         one-tunnel  one tunnel endpoint pair, fixed outer headers
-                  entropy     per-flow entropy in the outer headers (RFC 7348 UDP source port for
-                              vxlan/gtpu; GRE key, NVGRE FlowID, MPLS entropy label otherwise)
-                  instances   the talk's fix: n generator instances, each with its own MAC
-Strategies (--strategy), n = --queues:
-  single       one VF, 1 Rx queue                 outer-rss    one VF, n queues, RSS on outer headers
-  inner-rss    one VF, n queues, inner RSS        mac-vf       n VFs with unique MACs, 1 queue each
-  sw-dispatch  one VF, 1 queue + a software dispatcher hashing the inner tuple to n worker rings:
-               the dispatcher and the n workers are worker threads (piscina) on the shared-memory
-               SPSC rings; --dispatch inline runs them in one thread instead
+Strategies (--strategy, default all):
+${STRATEGY_IDS.map((s) => `  ${s.padEnd(16)} ${STRATEGY_SUMMARY[s]}`).join("\n")}
+Traffic (--mix, alias --encap; default gtpu): ${MIX_NAMES.join(", ")}, or pcap:FILE
 
 Options:
-  --encap LIST       encapsulations, comma-separated, or 'all' (default vxlan,gtpu,gre,mpls,qinq)
-  --regime LIST      one-tunnel,entropy,instances (default all three)
-  --strategy LIST    single,outer-rss,inner-rss,mac-vf,sw-dispatch (default all)
-  --queues N         cores / queues / VFs / generator instances, 1..16 (default 4)
-  --flows N          inner flows, 1..65535 (default 256)
-  --zipf [S]         Zipf flow popularity with exponent S (default 1.0); default uniform
-  --frames N         frames per traffic set, 1..1000000 (default 4096)
-  --seed N           seed for the Zipf draws (default 1)
-  --engine E         wasm (default) or reference (the TypeScript reference switch; single thread)
-  --dispatch MODE    software dispatch on 'threads' (default: 1 dispatcher + n worker threads)
-                     or 'inline' (dispatcher and workers in the switch's thread)
-  --json | --csv     machine-readable output
-  -h, --help         this text
-
-Columns: frames per core; Jain's index (anchors §4.3); measured Mpps (sim) = wall-clock rate of
-the run through this simulator (not a NIC's rate); modeled Mpps = ${STEERING_MODEL.coreMpps} Mpps per core × n ×
-mean/max per-core load, software dispatch capped at ${STEERING_MODEL.dispatcherMpps} Mpps by its one dispatcher thread
-(constants and their sources: src/steering/steering-model.json).
-Divergence: the receiving VF of the one-VF strategies accepts every generator instance's MAC as
-a secondary unicast filter (iavf ADD_ETH_ADDR), so all strategies see the same frames.
+  --mix LIST          traffic mixes, comma-separated
+  --strategy LIST     strategies, comma-separated
+  --queues LIST       core counts, e.g. 1,2,4,8,16,64 (default 1,2,4,8,16); limited per strategy
+                      by the NIC profile (queues per VF, VFs)
+  --rate R            also simulate this offered load: pps, kpps, Mpps, Gbps or % of line rate
+  --no-ndr            skip the NDR search (needs --rate)
+  --symmetric MODE    symmetric hashing for the RSS strategies: toeplitz (DPDK
+                      SYMMETRIC_TOEPLITZ: src and dst replaced by src^dst) or sorted
+                      (SYMMETRIC_TOEPLITZ_SORT: src and dst in ascending order)
+  --flows N           flows (directional; pairs are conversations), 2..65536 (default 1024)
+  --tunnels N         tunnel endpoint pairs (gNBs, VTEPs, gateways), 1..250 (default 4)
+  --zipf S            Zipf flow popularity with exponent S (elephant flows); default uniform
+  --frames N          frames per simulation, 500..1000000 (default 8000)
+  --precision P       NDR resolution, % of line rate (default 2)
+  --port PORT         flow-rules uses this port's rules (iovsim flow); default: a rule set
+                      derived from the traffic (TEID / VNI / SPI blocks per core)
+  --profile P         cost profile (${costProfileNames().join(", ")}) or a JSON file (default bhyve)
+  --seed N            seed of the flow draws (default 1)
+  --json | --csv      machine-readable output
+  -h, --help          this text
 `;
 
-type Flag = "json" | "csv";
-
-function parseList<T extends string>(opt: string, text: string, allowed: readonly T[]): T[] {
-  if (text === "all") return [...allowed];
-  const items = text
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  if (items.length === 0)
-    throw new UserError("E_USAGE", `${opt}: empty list (choose from ${allowed.join(", ")})`);
-  for (const i of items) {
-    if (!allowed.includes(i as T))
-      throw new UserError(
-        "E_USAGE",
-        `${opt}: unknown value '${i}' (choose from ${allowed.join(", ")}, or all)`,
-      );
-  }
-  return [...new Set(items as T[])];
+function value(args: string[], i: number, opt: string): string {
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith("--")) throw new UserError("E_USAGE", `${opt}: missing value`);
+  return v;
 }
 
-function parseInteger(opt: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text))
+function int(opt: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
     throw new UserError("E_USAGE", `${opt}: '${text}' is not an integer in ${min}..${max}`);
-  const n = Number(text);
-  if (n < min || n > max) throw new UserError("E_USAGE", `${opt}: ${n} is outside ${min}..${max}`);
-  return n;
+  return Number(text);
 }
 
-export function parseSteeringArgs(args: string[]): { opts: SteeringOptions; format: "table" | Flag } {
-  const opts: SteeringOptions = { ...DEFAULT_STEERING, encaps: [...DEFAULT_STEERING.encaps] };
-  let format: "table" | Flag = "table";
+type Rate = { kind: "pps"; v: number } | { kind: "gbps"; v: number } | { kind: "pct"; v: number };
+
+function parseRate(text: string): Rate {
+  const m = /^(\d+(?:\.\d+)?)\s*(pps|kpps|mpps|gbps|%)$/i.exec(text.trim());
+  if (!m || !(Number(m[1]) > 0))
+    throw new UserError("E_USAGE", `--rate: '${text}' is not a rate (e.g. 5Mpps, 800kpps, 4Gbps, 40%)`);
+  const n = Number(m[1]);
+  const u = m[2]!.toLowerCase();
+  if (u === "%") {
+    if (n > 100) throw new UserError("E_USAGE", `--rate: '${text}' is above 100 % of line rate`);
+    return { kind: "pct", v: n };
+  }
+  if (u === "gbps") return { kind: "gbps", v: n };
+  return { kind: "pps", v: n * (u === "kpps" ? 1e3 : u === "mpps" ? 1e6 : 1) };
+}
+
+export interface SteeringArgs {
+  mixes: string[];
+  strategies: MatrixOptions["strategies"];
+  queues: number[];
+  rate: Rate | null;
+  ndr: boolean;
+  symmetric: Symmetric | null;
+  flows: number;
+  tunnels: number;
+  zipf: number;
+  frames: number;
+  precision: number;
+  port: string | null;
+  profile: string;
+  seed: number;
+  format: "table" | "json" | "csv";
+}
+
+export function parseSteeringArgs(args: string[]): SteeringArgs {
+  const o: SteeringArgs = {
+    mixes: ["gtpu"],
+    strategies: [...STRATEGY_IDS],
+    queues: [1, 2, 4, 8, 16],
+    rate: null,
+    ndr: true,
+    symmetric: null,
+    flows: 1024,
+    tunnels: 4,
+    zipf: 0,
+    frames: 8000,
+    precision: 2,
+    port: null,
+    profile: "bhyve",
+    seed: 1,
+    format: "table",
+  };
   for (let i = 0; i < args.length; i++) {
-    let a = args[i]!;
-    let inline: string | undefined;
-    const eq = a.indexOf("=");
-    if (a.startsWith("--") && eq > 0) {
-      inline = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = args[i + 1];
-      if (v === undefined || v.startsWith("--"))
-        throw new UserError("E_USAGE", `option '${a}' needs a value`);
-      i++;
-      return v;
-    };
+    const a = args[i]!;
+    const v = () => value(args, i++, a);
     switch (a) {
+      case "--mix":
       case "--encap":
-        opts.encaps = parseList<SteeringEncap>(a, value(), STEERING_ENCAPS);
-        break;
-      case "--regime":
-        opts.regimes = parseList<Regime>(a, value(), REGIMES);
+        o.mixes = v()
+          .split(",")
+          .map((s) => s.trim());
+        for (const m of o.mixes)
+          if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
+            throw new UserError(
+              "E_USAGE",
+              `${a}: unknown mix '${m}' (mixes: ${MIX_NAMES.join(", ")}, pcap:FILE)`,
+            );
         break;
       case "--strategy":
-        opts.strategies = parseList<StrategyId>(a, value(), STRATEGY_IDS);
+        o.strategies = parseStrategies(v());
         break;
       case "--queues":
-        opts.queues = parseInteger(a, value(), 1, 16);
+        o.queues = v()
+          .split(",")
+          .map((s) => int("--queues", s.trim(), 1, 64));
         break;
+      case "--rate":
+        o.rate = parseRate(v());
+        break;
+      case "--no-ndr":
+        o.ndr = false;
+        break;
+      case "--symmetric": {
+        const s = v();
+        if (s !== "toeplitz" && s !== "sorted")
+          throw new UserError("E_USAGE", `--symmetric: '${s}' is not toeplitz or sorted`);
+        o.symmetric = s;
+        break;
+      }
       case "--flows":
-        opts.flows = parseInteger(a, value(), 1, 65535);
+        o.flows = int(a, v(), 2, 65536);
         break;
-      case "--frames":
-        opts.frames = parseInteger(a, value(), 1, 1_000_000);
-        break;
-      case "--seed":
-        opts.seed = parseInteger(a, value(), 0, 2 ** 32 - 1);
+      case "--tunnels":
+        o.tunnels = int(a, v(), 1, 250);
         break;
       case "--zipf": {
-        opts.popularity = "zipf";
-        const next = inline ?? args[i + 1];
-        if (next !== undefined && !next.startsWith("--")) {
-          if (inline === undefined) i++;
-          const s = Number(next);
-          if (!/^\d+(\.\d+)?$/.test(next) || !(s > 0 && s <= 10))
-            throw new UserError("E_USAGE", `--zipf: '${next}' is not an exponent in (0, 10]`);
-          opts.zipfS = s;
-        }
+        const s = v();
+        if (!/^\d+(\.\d+)?$/.test(s) || Number(s) > 10)
+          throw new UserError("E_USAGE", `--zipf: '${s}' is not in 0..10`);
+        o.zipf = Number(s);
         break;
       }
-      case "--engine": {
-        const e = value();
-        if (e !== "wasm" && e !== "reference")
-          throw new UserError("E_USAGE", `--engine: unknown engine '${e}' (wasm or reference)`);
-        opts.engine = e;
+      case "--frames":
+        o.frames = int(a, v(), 500, 1_000_000);
+        break;
+      case "--precision": {
+        const s = v();
+        if (!/^\d+(\.\d+)?$/.test(s) || !(Number(s) > 0 && Number(s) <= 50))
+          throw new UserError("E_USAGE", `--precision: '${s}' is not a percentage in (0, 50]`);
+        o.precision = Number(s);
         break;
       }
-      case "--dispatch": {
-        const m = value();
-        if (m !== "threads" && m !== "inline")
-          throw new UserError("E_USAGE", `--dispatch: unknown mode '${m}' (threads or inline)`);
-        opts.dispatchThreads = m === "threads";
+      case "--port":
+        o.port = v();
         break;
-      }
+      case "--profile":
+        o.profile = v();
+        break;
+      case "--seed":
+        o.seed = int(a, v(), 0, 2 ** 31);
+        break;
       case "--json":
       case "--csv":
-        if (inline !== undefined) throw new UserError("E_USAGE", `option '${a}' takes no value`);
-        if (format !== "table" && format !== a.slice(2))
+        if (o.format !== "table" && o.format !== a.slice(2))
           throw new UserError("E_USAGE", "--json and --csv cannot be combined");
-        format = a.slice(2) as Flag;
+        o.format = a.slice(2) as "json" | "csv";
         break;
       default:
-        throw new UserError("E_USAGE", `unknown option '${args[i]}' (see iovsim steering --help)`);
+        throw new UserError("E_USAGE", `unknown option '${a}' (see iovsim steering --help)`);
     }
   }
-  return { opts, format };
+  if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
+  if (o.port && !o.strategies.includes("flow-rules"))
+    throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");
+  return o;
+}
+
+async function traffics(o: SteeringArgs): Promise<SteeringTraffic[]> {
+  return o.mixes.map((m) =>
+    m.startsWith("pcap:")
+      ? mixFromCapture(
+          readCaptureFile(m.slice(5)).records.map((r) => r.data),
+          m.slice(5),
+        )
+      : buildMix({ mix: m as MixName, flows: o.flows, tunnels: o.tunnels, zipfS: o.zipf, seed: o.seed }),
+  );
 }
 
 export const command: Command = {
   name: "steering",
-  summary: "steering strategies on encapsulated traffic: per-queue counts, Jain's index, Mpps",
+  summary: "steering strategies as graphs on the engine: per-core load, reordering, NDR vs cores",
   async run(args, ctx) {
     if (args.includes("--help") || args.includes("-h")) {
       ctx.out(HELP);
       return 0;
     }
-    const { opts, format } = parseSteeringArgs(args);
-    const total = opts.encaps.length * opts.regimes.length * opts.strategies.length;
-    const report = await withProgress(ctx, total, (progress) => {
-      let done = 0;
-      return runSteeringMatrix(opts, (row) =>
-        progress(++done, total, `${row.encap}/${row.regime}/${row.strategy}`),
-      );
-    });
-    if (format === "json") ctx.out(steeringJson(report));
-    else if (format === "csv") ctx.out(steeringCsv(report));
-    else {
-      ctx.out(
-        `steering over ${opts.queues} cores: ${opts.flows} inner flows (${opts.popularity === "zipf" ? `Zipf s=${opts.zipfS}` : "uniform"}), ${opts.frames} frames per traffic set, engine ${opts.engine}\n`,
-      );
-      ctx.out(steeringTable(report.rows));
-      ctx.out(steeringNotes(report));
+    const o = parseSteeringArgs(args);
+    const mixes = await traffics(o);
+    let rules: FlowRule[] | null = null;
+    if (o.port) {
+      const host = await loadHost(ctx.stateDir);
+      if (!host.pf(o.port)) throw new UserError("E_USAGE", `--port: no port '${o.port}' on this host`);
+      rules = portRules(host.state, o.port);
+      if (rules.length === 0)
+        throw new UserError("E_USAGE", `--port ${o.port}: no flow rules (iovsim flow create ...)`);
     }
-    for (const p of report.problems) ctx.err(`iovsim: ${p}\n`);
-    return report.problems.length > 0 ? 2 : 0;
+    const linkGbps = 10;
+    let ratePps: number | null = null;
+    if (o.rate) {
+      const mean = meanFrameBytes(mixes[0]!, o.frames, o.seed);
+      const line = lineRatePps(mean, linkGbps);
+      ratePps =
+        o.rate.kind === "pps"
+          ? o.rate.v
+          : o.rate.kind === "pct"
+            ? (line * o.rate.v) / 100
+            : (o.rate.v * 1e9) / ((mean + 20) * 8);
+      if (ratePps > line * (1 + 1e-9))
+        throw new UserError(
+          "E_USAGE",
+          `--rate: above the ${linkGbps} Gbit/s line rate of this mix (${(line / 1e6).toFixed(3)} Mpps)`,
+        );
+    }
+    const total = mixes.length * o.strategies.length * o.queues.length;
+    const m = await withProgress(ctx, total, async (progress) =>
+      runMatrix({
+        traffics: mixes,
+        strategies: o.strategies,
+        queues: o.queues,
+        ratePps,
+        frames: o.frames,
+        seed: o.seed,
+        profile: o.profile,
+        nic: "ixl",
+        symmetric: o.symmetric,
+        portRules: rules,
+        precision: o.precision / 100,
+        ndr: o.ndr,
+        linkGbps,
+        progress: (d, t) => progress(d, t, ""),
+      }),
+    );
+    const notes = [
+      ...mixes.map((t) => `${t.name}: ${t.note}`),
+      o.strategies.includes("flow-rules")
+        ? rules
+          ? `flow-rules: ${rules.length} rule(s) configured on ${o.port}`
+          : "flow-rules: no port given, rules derived from the traffic (TEID/VNI/SPI blocks per core)"
+        : "",
+      o.symmetric
+        ? `symmetric hashing (${o.symmetric}) on outer-rss, inner-rss and flow-rules' fallback`
+        : "",
+    ].filter((s) => s !== "");
+    if (o.format === "json") {
+      const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
+      ctx.out(
+        steeringJson(m, {
+          profile: o.profile,
+          nic: "ixl",
+          version: pkg.version,
+          link_gbps: linkGbps,
+          frames: o.frames,
+          seed: o.seed,
+          notes,
+        }),
+      );
+    } else if (o.format === "csv") ctx.out(steeringCsv(m));
+    else {
+      ctx.out(`steering (simulated, virtual time; cost profile ${o.profile}, ixl0 at ${linkGbps} Gbit/s)\n`);
+      for (const n of notes) ctx.out(`  ${n}\n`);
+      ctx.out(steeringTable(m.results));
+      ctx.out(`\nper-queue load (${ratePps !== null ? "at --rate" : "at NDR"}):\n`);
+      ctx.out(
+        perQueueBars(
+          m.results.filter(
+            (r) =>
+              r.queues ===
+              Math.max(...o.queues.filter((q) => m.results.some((x) => x.queues === q && !x.skipped))),
+          ),
+        ),
+      );
+      if (o.ndr) ctx.out(`\n${ndrChart(m.results)}`);
+      ctx.out(`\n${simulatorLine(m)}`);
+    }
+    for (const p of m.problems) ctx.err(`iovsim: ${p}\n`);
+    return m.problems.length > 0 ? 2 : 0;
   },
 };

@@ -1,0 +1,94 @@
+// `iovsim flow create|list|destroy`: exact-match flow rules on a port (testpmd's `flow` syntax),
+// kept in the simulated host's state and checked against the NIC profile's rule table.
+// `iovsim steering --strategy flow-rules --port P` runs the port's rules.
+import { UserError } from "../../errors.ts";
+import { loadHost, withHost } from "../../nic/index.ts";
+import { checkRules, formatRule, parseFlowCreate } from "../../steering/flow-rules.ts";
+import { portRules, setPortRules } from "../../steering/flow-state.ts";
+import { nicLimits } from "../../steering/strategies.ts";
+import type { Command } from "../context.ts";
+
+const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / end actions queue index Q / end
+       iovsim flow list PORT
+       iovsim flow destroy PORT rule ID | all
+
+Exact-match rules that send matching frames to a receive queue (Flow Director perfect filters,
+rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern items:
+  eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
+One keyed field per rule. A range N-M takes M-N+1 entries of the NIC's table (hardware matches
+exact values); the table size and the fields a NIC can match come from its profile
+(src/nic/profiles/*.json, "flow"). Frames that match no rule fall back to RSS.
+Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
+`;
+
+export const command: Command = {
+  name: "flow",
+  summary: "flow create|list|destroy: exact-match rules to queues on a port",
+  async run(args, ctx) {
+    if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
+      ctx.out(HELP);
+      return args.length === 0 ? 64 : 0;
+    }
+    const [sub, ...rest] = args;
+    const pfOf = async (port: string | undefined) => {
+      if (!port) throw new UserError("E_USAGE", `flow ${sub}: missing PORT\n${HELP}`);
+      const host = await loadHost(ctx.stateDir);
+      const pf = host.pf(port);
+      if (!pf) throw new UserError("E_USAGE", `flow ${sub}: no port '${port}' on this host`);
+      return pf;
+    };
+    switch (sub) {
+      case "create": {
+        const { port, rule } = parseFlowCreate(rest);
+        const pf = await pfOf(port);
+        const lim = nicLimits(pf.profile);
+        const id = await withHost(ctx.stateDir, (h) => {
+          const rules = portRules(h.state, port);
+          checkRules([...rules, rule], {
+            id: `${port} (${pf.profile})`,
+            rules: lim.flowRules,
+            patterns: lim.patterns,
+          });
+          const next = rules.reduce((m, r) => Math.max(m, r.id + 1), 0);
+          setPortRules(h.state, port, [...rules, { ...rule, id: next }]);
+          return next;
+        });
+        ctx.out(`Flow rule #${id} created\n`);
+        return 0;
+      }
+      case "list": {
+        if (rest.length !== 1) throw new UserError("E_USAGE", `flow list takes one PORT\n${HELP}`);
+        const pf = await pfOf(rest[0]);
+        const host = await loadHost(ctx.stateDir);
+        const rules = portRules(host.state, pf.name);
+        const lim = nicLimits(pf.profile);
+        const used = rules.reduce((a, r) => a + r.hi - r.lo + 1, 0);
+        ctx.out(`ID\tPORT\tRULE\n`);
+        for (const r of rules) ctx.out(`${formatRule(r, pf.name)}\n`);
+        ctx.out(`${rules.length} rule(s), ${used} of ${lim.flowRules} exact-match entries\n`);
+        return 0;
+      }
+      case "destroy": {
+        const [port, what, id] = rest;
+        const pf = await pfOf(port);
+        if (
+          !(what === "all" && id === undefined) &&
+          !(what === "rule" && id !== undefined && /^\d+$/.test(id))
+        )
+          throw new UserError("E_USAGE", `flow destroy: expected 'rule ID' or 'all' after ${port}`);
+        const removed = await withHost(ctx.stateDir, (h) => {
+          const rules = portRules(h.state, pf.name);
+          const keep = what === "all" ? [] : rules.filter((r) => r.id !== Number(id));
+          if (keep.length === rules.length && what !== "all")
+            throw new UserError("E_USAGE", `flow destroy: ${pf.name} has no rule ${id}`);
+          setPortRules(h.state, pf.name, keep);
+          return rules.length - keep.length;
+        });
+        ctx.out(`${removed} flow rule(s) destroyed\n`);
+        return 0;
+      }
+      default:
+        throw new UserError("E_USAGE", `flow: unknown subcommand '${sub}'\n${HELP}`);
+    }
+  },
+};

@@ -1,0 +1,203 @@
+// The element kinds of a steering graph, registered once (ELEMENT_KINDS): the wire (frames
+// arrive at the offered rate, serialized at line rate, handed to the NIC in write-back windows),
+// the NIC (the Wasm switch parses, selects the pool and the queue, on the real bytes; priced on
+// the NIC pipeline and the PCIe link; exact-match flow rules and symmetric hashing pick a queue
+// on the parsed frame, the switch delivers), a receive core (driver + stack under NAPI/ITR),
+// the software dispatcher (the Wasm dispatchBurst kernel: deep parse, inner hash, hand-off to a
+// worker ring) and a worker core. Timing comes from the engine's resources, links and
+// activation (src/engine), costs from the cost profile, as for the packet paths.
+import * as A from "../../assembly/abi.ts";
+import { Napi, Stage } from "../engine/activation.ts";
+import type { Link } from "../engine/link.ts";
+import type { Resource } from "../engine/resource.ts";
+import type { SteerContext } from "./context.ts";
+import type { CostSet, SteeringElement } from "./strategies.ts";
+
+export interface SteeringKind {
+  kind: SteeringElement["kind"];
+  create(el: SteeringElement, ctx: SteerContext): { start?: () => void };
+}
+
+/** Charges a batch of n packets: per-batch entries, then per-packet entries x n. */
+export function charge(
+  ctx: SteerContext,
+  res: Resource,
+  costs: CostSet | undefined,
+  start: number,
+  n: number,
+) {
+  const c = ctx.costs.c as Record<string, number>;
+  let at = start;
+  for (const name of costs?.batch ?? []) at = res.run(at, c[name]!, name.replace(/_cycles$/, "")).end;
+  const batchEnd = at;
+  let per = 0;
+  for (const name of costs?.packet ?? []) {
+    per += c[name]!;
+    if (n > 0) at = res.run(at, c[name]! * n, name.replace(/_cycles$/, "")).end;
+  }
+  return { end: at, batchEnd, perPacketNs: per / res.ghz };
+}
+
+/** Bytes of descriptors [from, from + n) of the ring at `ring`. */
+function ringBytes(ctx: SteerContext, ring: number, from: number, n: number): number {
+  const mask = ctx.u32[(ring + A.R_MASK) >>> 2]!;
+  const desc = ctx.u32[(ring + A.R_DESC) >>> 2]!;
+  let b = 0;
+  for (let i = 0; i < n; i++) b += ctx.u16[(desc + ((from + i) & mask) * A.DESC_BYTES + A.D_LEN) >>> 1]!;
+  return b;
+}
+
+/** Frames [from, from + n) of a ring as the consumer sees them: each frame's index in the run. */
+function framesOf(ctx: SteerContext, ring: number, n: number, out: (frame: number, k: number) => void): void {
+  const mask = ctx.u32[(ring + A.R_MASK) >>> 2]!;
+  const desc = ctx.u32[(ring + A.R_DESC) >>> 2]!;
+  const head = ctx.u32[(ring + A.R_HEAD) >>> 2]!;
+  for (let i = 0; i < n; i++) {
+    const d = desc + ((head + i) & mask) * A.DESC_BYTES;
+    out(ctx.frameOfBuf[ctx.u32[(d + A.D_BUF) >>> 2]!]!, i);
+  }
+}
+
+const wire: SteeringKind = {
+  kind: "wire",
+  create(el, ctx) {
+    const res = ctx.resource(el.on);
+    const out = ctx.link(el.out![0]!);
+    const c = ctx.costs.c;
+    const W = c.nic_window_frames;
+    const Q = c.nic_window_ns;
+    const gapNs = 1e9 / ctx.ratePps;
+    const nsPerByte = 8 / ctx.linkGbps;
+    let i = 0;
+    let lastEnd = 0;
+    const endOf = (k: number): number => {
+      const start = Math.max(k * gapNs, lastEnd);
+      return start + (ctx.frameBytes(k) + 4 + 20) * nsPerByte;
+    };
+    // A window opens with the frame that ends at `first`; it closes full or when its timer runs out.
+    const window = (): void => {
+      if (i >= ctx.count) return;
+      const from = i;
+      const first = endOf(i);
+      let close = first + Q;
+      while (i < ctx.count && i - from < W) {
+        const e = endOf(i);
+        if (e > first + Q) break;
+        ctx.arrival[i] = e;
+        res.runNs(
+          e - (ctx.frameBytes(i) + 24) * nsPerByte,
+          (ctx.frameBytes(i) + 24) * nsPerByte,
+          "serialize",
+        );
+        lastEnd = e;
+        i++;
+        if (i - from === W) close = e;
+      }
+      const to = i;
+      ctx.q.push(close, (t) => {
+        const taken = ctx.inject(from, to);
+        if (taken < to - from) ctx.drop("nic-buffer (wire faster than the NIC)", to - from - taken);
+        out.publish(t);
+        if (i < ctx.count) ctx.q.push(Math.max(t, endOf(i)), window);
+      });
+    };
+    return { start: () => ctx.q.push(0, window) };
+  },
+};
+
+const nic: SteeringKind = {
+  kind: "nic",
+  create(el, ctx) {
+    const res = ctx.resource(el.on);
+    const pcie = ctx.resource("pcie-up");
+    const input = ctx.link(el.in!);
+    const outs: Link[] = el.out!.map((n) => ctx.link(n));
+    const c = ctx.costs.c;
+    const g = ctx.graph;
+    const classify = g.rules.length > 0 || g.symmetric !== null;
+    const work = (start: number, n: number) => {
+      const ring = input.ring;
+      const head = ctx.u32[(ring + A.R_HEAD) >>> 2]!;
+      const bytes = ringBytes(ctx, ring, head, n);
+      const before = outs.map((l) => l.tail());
+      if (classify) ctx.classifyAndSwitch(ring, head, n);
+      else ctx.k.vebRunAll(n);
+      const taken = (ctx.u32[(ring + A.R_HEAD) >>> 2]! - head) >>> 0;
+      const e1 = res.runNs(start, n * c.nic_pkt_ns + bytes * c.nic_byte_ns, "switch").end;
+      for (const [i, l] of outs.entries()) {
+        const m = (l.tail() - before[i]!) >>> 0;
+        if (m === 0) continue;
+        const e2 = pcie.runNs(e1, ctx.dmaNs(ringBytes(ctx, l.ring, before[i]!, m), m), "dma").end;
+        l.publish(e2 + c.pcie_rtt_ns / 2);
+      }
+      return { end: e1, taken };
+    };
+    new Stage(ctx.sim, res, input, 1 << 16, work);
+    return {};
+  },
+};
+
+/** A core that takes frames off a ring: records each frame's delivery, returns the buffers. */
+function consumer(ctx: SteerContext, el: SteeringElement, res: Resource, input: Link, core: number) {
+  const ringId = ctx.ringId(el.in!);
+  return (start: number, n: number) => {
+    const span = charge(ctx, res, el.costs, start, n);
+    framesOf(ctx, input.ring, n, (f, k) => ctx.deliver(f, core, span.batchEnd + (k + 1) * span.perPacketNs));
+    ctx.k.ringRecycle(ringId, n);
+    return { end: span.end, taken: n };
+  };
+}
+
+const coreIndex = (on: string) => Number(/(\d+)$/.exec(on)?.[1] ?? 0);
+
+const rxCore: SteeringKind = {
+  kind: "rx-core",
+  create(el, ctx) {
+    const res = ctx.resource(el.on);
+    const input = ctx.link(el.in!);
+    const c = ctx.costs.c;
+    new Napi(ctx.sim, res, input, c.napi_budget, consumer(ctx, el, res, input, coreIndex(el.on)), {
+      itrNs: c.itr_us * 1000,
+    });
+    return {};
+  },
+};
+
+const worker: SteeringKind = {
+  kind: "worker",
+  create(el, ctx) {
+    const res = ctx.resource(el.on);
+    const input = ctx.link(el.in!);
+    // A worker busy-polls its software ring (no interrupt): it runs as soon as frames are there.
+    new Stage(ctx.sim, res, input, ctx.costs.c.napi_budget, consumer(ctx, el, res, input, coreIndex(el.on)));
+    return {};
+  },
+};
+
+const dispatcher: SteeringKind = {
+  kind: "dispatcher",
+  create(el, ctx) {
+    const res = ctx.resource(el.on);
+    const input = ctx.link(el.in!);
+    const outs = el.out!.map((n) => ctx.link(n));
+    const c = ctx.costs.c;
+    const dctx = ctx.dispatchContext(el.in!, el.out!);
+    const work = (start: number, n: number) => {
+      const taken = ctx.k.dispatchBurst(dctx, n);
+      const span = charge(ctx, res, el.costs, start, taken);
+      for (const o of outs) o.publish(span.end);
+      return { end: span.end, taken };
+    };
+    new Napi(ctx.sim, res, input, c.napi_budget, work, { itrNs: c.itr_us * 1000 });
+    return {};
+  },
+};
+
+export const STEERING_KINDS: readonly SteeringKind[] = [wire, nic, rxCore, dispatcher, worker];
+const byKind = new Map(STEERING_KINDS.map((k) => [k.kind, k]));
+
+export function steeringKind(kind: string): SteeringKind {
+  const k = byKind.get(kind as SteeringElement["kind"]);
+  if (!k) throw new Error(`no steering element kind '${kind}'`);
+  return k;
+}

@@ -1,0 +1,275 @@
+// Exact-match flow rules to queues (Flow Director perfect filters, rte_flow, ethtool ntuple):
+// the command syntax (in the spirit of testpmd's `flow create`), capacity checks against the NIC
+// profile, and matching on a frame's parsed headers. A range of values is that many exact-match
+// entries (the hardware has no ranges): it counts that many against the rule table.
+//
+//   flow create PORT ingress pattern gtpu teid 100-199 / end actions queue index 3 / end
+//   pattern items: eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M]
+//                  | esp spi N[-M] ; exactly one keyed item (teid, vni, spi, ipv4 dst, udp dst)
+import { UserError } from "../errors.ts";
+import type { ParsedFrame } from "../switch/reference/parsed.ts";
+
+export type MatchField = "gtpu-teid" | "vxlan-vni" | "esp-spi" | "ipv4-dst" | "udp-dport";
+
+export interface FlowRule {
+  id: number;
+  field: MatchField;
+  lo: number;
+  hi: number;
+  queue: number;
+}
+
+/** Exact-match entries a rule takes in the NIC's table. */
+export function ruleEntries(r: Pick<FlowRule, "lo" | "hi">): number {
+  return r.hi - r.lo + 1;
+}
+
+function located(tokens: readonly string[], i: number, msg: string): UserError {
+  // Column of token i in the command as written (tokens joined by single spaces).
+  const col = tokens.slice(0, i).reduce((n, t) => n + t.length + 1, 1);
+  const shown = tokens.join(" ");
+  return new UserError(
+    "E_USAGE",
+    `flow: token ${i + 1} ('${tokens[i] ?? "<end>"}', column ${col}): ${msg}\n  ${shown}\n  ${" ".repeat(col - 1)}^`,
+  );
+}
+
+function num(tokens: readonly string[], i: number, what: string, max: number): number {
+  const t = tokens[i];
+  if (t === undefined || !/^(0x[0-9a-fA-F]+|\d+)$/.test(t)) throw located(tokens, i, `expected ${what}`);
+  const v = Number(t);
+  if (v > max) throw located(tokens, i, `${what} must be at most ${max}`);
+  return v;
+}
+
+function range(tokens: readonly string[], i: number, what: string, max: number): [number, number] {
+  const t = tokens[i] ?? "";
+  const m = /^(0x[0-9a-fA-F]+|\d+)(?:-(0x[0-9a-fA-F]+|\d+))?$/.exec(t);
+  if (!m) throw located(tokens, i, `expected ${what} N or N-M`);
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (hi > max || lo > max) throw located(tokens, i, `${what} must be at most ${max}`);
+  if (hi < lo) throw located(tokens, i, `range ${lo}-${hi} runs backwards`);
+  return [lo, hi];
+}
+
+function ipv4(tokens: readonly string[], i: number): number {
+  const t = tokens[i] ?? "";
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(t);
+  if (!m || m.slice(1).some((x) => Number(x) > 255)) throw located(tokens, i, "expected an IPv4 address");
+  return m.slice(1).reduce((a, x) => a * 256 + Number(x), 0);
+}
+
+/**
+ * Parses `PORT ingress pattern ITEMS / end actions queue index Q / end` (the words after
+ * `flow create`). Returns the port and the rule (without an id).
+ */
+export function parseFlowCreate(tokens: readonly string[]): { port: string; rule: Omit<FlowRule, "id"> } {
+  let i = 0;
+  const expect = (word: string) => {
+    if (tokens[i] !== word) throw located(tokens, i, `expected '${word}'`);
+    i++;
+  };
+  const port = tokens[i];
+  if (!port || !/^[a-z]+\d+$/.test(port)) throw located(tokens, 0, "expected a port name (e.g. ixl0)");
+  i++;
+  expect("ingress");
+  expect("pattern");
+  let key: { field: MatchField; lo: number; hi: number } | null = null;
+  const setKey = (at: number, k: NonNullable<typeof key>) => {
+    if (key)
+      throw located(tokens, at, "a rule matches one keyed field (teid, vni, spi, ipv4 dst or udp dst)");
+    key = k;
+  };
+  for (;;) {
+    const item = tokens[i];
+    if (item === "end") {
+      i++;
+      break;
+    }
+    const at = i;
+    i++;
+    switch (item) {
+      case "eth":
+        break;
+      case "ipv4":
+        if (tokens[i] === "dst") {
+          const v = ipv4(tokens, i + 1);
+          setKey(at, { field: "ipv4-dst", lo: v, hi: v });
+          i += 2;
+        }
+        break;
+      case "udp":
+        if (tokens[i] === "dst") {
+          const v = num(tokens, i + 1, "a UDP port", 65535);
+          setKey(at, { field: "udp-dport", lo: v, hi: v });
+          i += 2;
+        }
+        break;
+      case "gtpu":
+      case "vxlan":
+      case "esp": {
+        const word = item === "gtpu" ? "teid" : item === "vxlan" ? "vni" : "spi";
+        if (tokens[i] !== word) throw located(tokens, i, `expected '${word}' after '${item}'`);
+        const max = item === "vxlan" ? 0xffffff : 0xffffffff;
+        const [lo, hi] = range(tokens, i + 1, word.toUpperCase(), max);
+        setKey(at, { field: `${item}-${word}` as MatchField, lo, hi });
+        i += 2;
+        break;
+      }
+      default:
+        throw located(tokens, at, "unknown pattern item (eth, ipv4, udp, gtpu, vxlan, esp, end)");
+    }
+    if (tokens[i] === "/") i++;
+    else if (tokens[i] !== "end") throw located(tokens, i, "expected '/' or 'end' after a pattern item");
+  }
+  if (!key)
+    throw located(tokens, i - 1, "the pattern matches no keyed field (teid, vni, spi, ipv4 dst or udp dst)");
+  expect("actions");
+  expect("queue");
+  expect("index");
+  const queue = num(tokens, i, "a queue index", 255);
+  i++;
+  if (tokens[i] === "/") i++;
+  expect("end");
+  if (i < tokens.length) throw located(tokens, i, "unexpected text after the rule");
+  const k = key as { field: MatchField; lo: number; hi: number };
+  return { port, rule: { ...k, queue } };
+}
+
+/** Checks a rule set against the NIC: patterns it can match, rule-table capacity, queue count. */
+export function checkRules(
+  rules: readonly Omit<FlowRule, "id">[],
+  nic: { id: string; rules: number; patterns: readonly string[] },
+  queues?: number,
+): void {
+  let used = 0;
+  for (const r of rules) {
+    if (!nic.patterns.includes(r.field))
+      throw new UserError(
+        "E_USAGE",
+        `flow: the ${nic.id} NIC cannot match ${r.field} (it matches: ${nic.patterns.join(", ") || "nothing"})`,
+      );
+    if (queues !== undefined && r.queue >= queues)
+      throw new UserError("E_USAGE", `flow: rule to queue ${r.queue}, but the port has ${queues} queue(s)`);
+    used += ruleEntries(r);
+  }
+  if (used > nic.rules)
+    throw new UserError(
+      "E_USAGE",
+      `flow: ${used} exact-match entries needed, the ${nic.id} rule table holds ${nic.rules} (a range counts one entry per value)`,
+    );
+}
+
+/** The value of `field` in a parsed frame (undefined: the frame has no such field). */
+export function fieldOf(frame: Uint8Array, p: ParsedFrame, field: MatchField): number | undefined {
+  switch (field) {
+    case "gtpu-teid":
+      return p.tunnel?.type === "gtpu" ? p.tunnel.id : undefined;
+    case "vxlan-vni":
+      return p.tunnel?.type === "vxlan" ? p.tunnel.id : undefined;
+    case "esp-spi": {
+      const l4 = p.l4;
+      if (l4?.proto !== "esp" || frame.length < l4.offset + 4) return undefined;
+      return new DataView(frame.buffer, frame.byteOffset + l4.offset, 4).getUint32(0);
+    }
+    case "ipv4-dst":
+      return p.l3?.proto === "ipv4"
+        ? p.l3.dst.split(".").reduce((a, x) => a * 256 + Number(x), 0)
+        : undefined;
+    case "udp-dport":
+      return p.l4?.proto === "udp" ? p.l4.dport : undefined;
+  }
+}
+
+/** The queue the first matching rule sends the frame to, or -1 (no rule: RSS decides). */
+export function matchRules(frame: Uint8Array, p: ParsedFrame, rules: readonly FlowRule[]): number {
+  for (const r of rules) {
+    const v = fieldOf(frame, p, r.field);
+    if (v !== undefined && v >= r.lo && v <= r.hi) return r.queue;
+  }
+  return -1;
+}
+
+export function formatRule(r: FlowRule, port: string): string {
+  const v = r.lo === r.hi ? `${r.lo}` : `${r.lo}-${r.hi}`;
+  const item =
+    r.field === "gtpu-teid"
+      ? `gtpu teid ${v}`
+      : r.field === "vxlan-vni"
+        ? `vxlan vni ${v}`
+        : r.field === "esp-spi"
+          ? `esp spi ${v}`
+          : r.field === "udp-dport"
+            ? `udp dst ${v}`
+            : `ipv4 dst ${[24, 16, 8, 0].map((s) => Math.floor(r.lo / 2 ** s) % 256).join(".")}`;
+  return `${r.id}\t${port}\tingress pattern ${item} / end actions queue index ${r.queue} / end`;
+}
+
+/**
+ * A default rule set from the traffic, as an operator writes it from the TEID / VNI / SPI
+ * allocation. Values that must share a queue are grouped: the values of one conversation (a
+ * subscriber's uplink and downlink TEIDs) and the conversations behind one value (tenants of a
+ * VNI). The groups are spread over `queues` in contiguous blocks, each block's values merged into
+ * ranges. Only fields the NIC can match are used.
+ */
+export function deriveRules(
+  flowFrames: readonly Uint8Array[],
+  pairOf: Int32Array,
+  queues: number,
+  patterns: readonly string[],
+  parse: (f: Uint8Array) => ParsedFrame,
+): FlowRule[] {
+  const fields: MatchField[] = (["gtpu-teid", "vxlan-vni", "esp-spi"] as const).filter((f) =>
+    patterns.includes(f),
+  );
+  // Union-find over "field:value" keys.
+  const parent = new Map<string, string>();
+  const find = (k: string): string => {
+    let r = k;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(k, r);
+    return r;
+  };
+  const union = (a: string, b: string) => {
+    const [ra, rb] = [find(a), find(b)];
+    if (ra !== rb) parent.set(rb, ra);
+  };
+  const keyOfFlow: Array<string | undefined> = [];
+  flowFrames.forEach((fr, f) => {
+    const p = parse(fr);
+    for (const field of fields) {
+      const v = fieldOf(fr, p, field);
+      if (v === undefined) continue;
+      const k = `${field}:${v}`;
+      if (!parent.has(k)) parent.set(k, k);
+      keyOfFlow[f] = k;
+      break;
+    }
+  });
+  keyOfFlow.forEach((k, f) => {
+    const o = pairOf[f]!;
+    const ko = o >= 0 ? keyOfFlow[o] : undefined;
+    if (k && ko) union(k, ko);
+  });
+  // Groups in order of first appearance, spread over the queues in contiguous blocks.
+  const groupRank = new Map<string, number>();
+  for (const k of keyOfFlow) if (k && !groupRank.has(find(k))) groupRank.set(find(k), groupRank.size);
+  const nGroups = Math.max(1, groupRank.size);
+  const rules: FlowRule[] = [];
+  for (const field of fields) {
+    const mine = [...parent.keys()]
+      .filter((k) => k.startsWith(`${field}:`))
+      .map((k) => ({
+        v: Number(k.slice(field.length + 1)),
+        queue: Math.floor((groupRank.get(find(k))! * queues) / nGroups),
+      }))
+      .sort((a, b) => a.v - b.v);
+    for (const e of mine) {
+      const last = rules[rules.length - 1];
+      if (last && last.field === field && last.queue === e.queue && e.v === last.hi + 1) last.hi = e.v;
+      else rules.push({ id: rules.length, field, lo: e.v, hi: e.v, queue: e.queue });
+    }
+  }
+  return rules;
+}

@@ -1,0 +1,137 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { checkRules, deriveRules, matchRules, parseFlowCreate } from "../../src/steering/flow-rules.ts";
+import { buildMix } from "../../src/steering/traffic.ts";
+import { parseFrame } from "../../src/switch/reference/parse.ts";
+
+const words = (s: string) => s.split(" ");
+
+describe("flow rule syntax (testpmd style)", () => {
+  it("parses a GTP-U TEID range to a queue", () => {
+    const { port, rule } = parseFlowCreate(
+      words("ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end"),
+    );
+    expect(port).toBe("ixl0");
+    expect(rule).toEqual({ field: "gtpu-teid", lo: 100, hi: 199, queue: 3 });
+  });
+
+  it("names the token at fault", () => {
+    const bad = (s: string) => () => parseFlowCreate(words(s));
+    expect(bad("ixl0 ingress pattern gtpu tid 5 / end actions queue index 1 / end")).toThrow(
+      /token 5 \('tid', column 27\): expected 'teid'/,
+    );
+    expect(bad("ixl0 ingress pattern vxlan vni 9-3 / end actions queue index 1 / end")).toThrow(
+      /token 6.*backwards/,
+    );
+    expect(bad("ixl0 ingress pattern gtpu teid 5 / end actions queue index x / end")).toThrow(
+      /token 12.*queue index/,
+    );
+    expect(bad("ixl0 ingress pattern eth / end actions queue index 1 / end")).toThrow(
+      /matches no keyed field/,
+    );
+    expect(bad("ixl0 egress pattern gtpu teid 5 / end actions queue index 1 / end")).toThrow(
+      /token 2.*'ingress'/,
+    );
+  });
+
+  it("checks capacity (a range is one entry per value) and the fields a NIC can match", () => {
+    const r = { field: "gtpu-teid" as const, lo: 0, hi: 8191, queue: 0 };
+    expect(() => checkRules([r], { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] })).not.toThrow();
+    expect(() =>
+      checkRules([r, { ...r, lo: 9000, hi: 9000 }], { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] }),
+    ).toThrow(/8193 exact-match entries needed, the ixl rule table holds 8192/);
+    expect(() => checkRules([r], { id: "ix", rules: 8190, patterns: ["udp-dport"] })).toThrow(
+      /cannot match gtpu-teid/,
+    );
+  });
+
+  it("derived rules send both directions of a subscriber to one queue", () => {
+    const t = buildMix({ mix: "gtpu", flows: 64, tunnels: 2, zipfS: 0, seed: 1 });
+    const rules = deriveRules(t.flowFrames, t.pairOf, 4, ["gtpu-teid"], parseFrame);
+    const q = (f: number) => matchRules(t.flowFrames[f]!, parseFrame(t.flowFrames[f]!), rules);
+    for (let f = 0; f < 64; f += 2) expect(q(f)).toBe(q(f + 1));
+    expect(new Set(Array.from({ length: 64 }, (_, f) => q(f)))).toEqual(new Set([0, 1, 2, 3]));
+    expect(rules.length).toBe(8); // a block per queue, uplink and downlink TEIDs
+  });
+});
+
+async function cli(stateDir: string, argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+describe("iovsim flow and steering --port", () => {
+  it("create, list, use, destroy; errors are located and exit non-zero", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iovsim-flow-"));
+    const c1 = await cli(
+      dir,
+      words(
+        "flow create ixl0 ingress pattern gtpu teid 0x10000000-0x1000007f / end actions queue index 1 / end",
+      ),
+    );
+    expect(c1).toMatchObject({ code: 0, out: "Flow rule #0 created\n" });
+    const c2 = await cli(
+      dir,
+      words(
+        "flow create ixl0 ingress pattern gtpu teid 0x20000000-0x2000007f / end actions queue index 1 / end",
+      ),
+    );
+    expect(c2.code).toBe(0);
+    const l = await cli(dir, words("flow list ixl0"));
+    expect(l.out).toContain(
+      "0\tixl0\tingress pattern gtpu teid 268435456-268435583 / end actions queue index 1 / end",
+    );
+    expect(l.out).toContain("2 rule(s), 256 of 8192 exact-match entries");
+    const bad = await cli(
+      dir,
+      words("flow create ixl0 ingress pattern gtpu teid 1 / end actions queue index / end"),
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/token 12 \('\/'.*queue index/);
+    const nope = await cli(
+      dir,
+      words("flow create ix9 ingress pattern gtpu teid 1 / end actions queue index 1 / end"),
+    );
+    expect(nope.err).toMatch(/no port 'ix9'/);
+    // steering uses the port's rules: half the subscribers to queue 1, the rest by outer RSS.
+    const s = await cli(dir, [
+      "steering",
+      "--strategy",
+      "flow-rules",
+      "--port",
+      "ixl0",
+      "--queues",
+      "2",
+      "--flows",
+      "512",
+      "--tunnels",
+      "1",
+      "--rate",
+      "1Mpps",
+      "--no-ndr",
+      "--frames",
+      "2000",
+      "--json",
+    ]);
+    expect(s.code).toBe(0);
+    const j = JSON.parse(s.out);
+    // 512 flows = 256 subscribers; the rules cover the first 128 subscribers' two TEIDs.
+    expect(j.results[0].rules).toMatchObject({ source: "port", count: 2, entries: 256 });
+    // (counted over the flows the 2000 frames drew: nearly all of them)
+    const { matched_flows, fallback_flows } = j.results[0].rules;
+    expect(matched_flows).toBeGreaterThan(240);
+    expect(matched_flows).toBeLessThanOrEqual(256);
+    expect(fallback_flows).toBeGreaterThan(240);
+    expect(fallback_flows).toBeLessThanOrEqual(256);
+    expect(j.results[0].per_queue[1]).toBeGreaterThan(0);
+    const d = await cli(dir, words("flow destroy ixl0 rule 0"));
+    expect(d.out).toBe("1 flow rule(s) destroyed\n");
+    expect((await cli(dir, words("flow destroy ixl0 rule 7"))).err).toMatch(/has no rule 7/);
+    expect((await cli(dir, words("flow destroy ixl0 all"))).out).toBe("1 flow rule(s) destroyed\n");
+  });
+});
