@@ -118,7 +118,8 @@ export function collect(
   const eps = {} as EventTotals;
   for (const k of Object.keys(ev) as (keyof EventTotals)[]) eps[k] = (ev[k] * 1e9) / virtualNs;
   const cons = conservation(ctx);
-  const lat = (ns: number) => ns / 1000;
+  // A histogram bucket's midpoint can lie above the largest latency seen: clamp to it.
+  const lat = (ns: number) => Math.min(ns, sinks.latMax) / 1000;
   return {
     path: o.path,
     direction: o.direction,
@@ -131,7 +132,7 @@ export function collect(
       p90: lat(percentileNs(sinks.hist, 0.9)),
       p99: lat(percentileNs(sinks.hist, 0.99)),
       p999: lat(percentileNs(sinks.hist, 0.999)),
-      max: lat(sinks.latMax),
+      max: sinks.latMax / 1000,
       mean: sinks.measured > 0 ? lat(sinks.latSum / sinks.measured) : 0,
     },
     resources,

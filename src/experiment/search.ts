@@ -2,6 +2,10 @@
 // zero loss) and PDR (the highest with loss at most `pdrLoss`), each found by binary search on
 // the offered load between 0 and line rate, to a resolution of `precision` x line rate. Every
 // trial is one simulation in virtual time; a rate already tried is not simulated again.
+// A trial passes when its loss is within the limit AND no resource but the wire was busy for the
+// whole trial: a saturated core's backlog grows for as long as the load lasts, so RFC 2544's
+// 60-second trial would lose frames that a trial of a few virtual milliseconds still holds in
+// its rings (the steering search applies the same rule: src/steering/ndr.ts).
 import type { SimResult } from "../engine/types.ts";
 
 export interface SearchOptions {
@@ -19,6 +23,8 @@ export interface Trial {
   lossRatio: number;
   /** The trial's most utilized resource (what limits the path when this trial loses frames). */
   bottleneck: string;
+  /** A resource other than the wire that was busy all the trial (within half the resolution). */
+  saturated: string | null;
 }
 
 export interface SearchResult {
@@ -31,6 +37,12 @@ export interface SearchResult {
 /** Loss as the search sees it: a result that delivered more than offered (copies) lost nothing. */
 export function lossOf(r: SimResult): number {
   return Math.max(0, r.loss_ratio);
+}
+
+/** The first resource other than the wire busy for (nearly) the whole trial, or null. */
+export function saturatedResource(r: SimResult, precision: number): string | null {
+  const busy = r.resources.find((x) => x.kind !== "wire" && x.utilization >= 1 - precision / 2);
+  return busy ? busy.resource : null;
 }
 
 export async function searchThroughput(o: SearchOptions): Promise<SearchResult> {
@@ -46,18 +58,22 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
     if (known !== undefined) return known;
     const r = await o.trial(key);
     const loss = lossOf(r);
-    seen.set(key, loss);
-    trials.push({ ratePps: key, lossRatio: loss, bottleneck: r.bottleneck });
-    return loss;
+    const saturated = saturatedResource(r, o.precision);
+    // A saturated trial counts as failing at any loss limit.
+    const verdict = saturated === null ? loss : Number.POSITIVE_INFINITY;
+    seen.set(key, verdict);
+    trials.push({ ratePps: key, lossRatio: loss, bottleneck: r.bottleneck, saturated });
+    return verdict;
   };
   // The answer for a loss limit from every trial so far: the highest passing rate below the
   // lowest failing one (a pass above a failure, possible when loss is not monotonic in short
   // trials, is not trusted), and that lowest failing rate (Infinity when none failed).
   const bracket = (limit: number): { lo: number; hi: number } => {
     let hi = Number.POSITIVE_INFINITY;
-    for (const t of trials) if (t.lossRatio > limit && t.ratePps < hi) hi = t.ratePps;
+    const fails = (t: Trial) => t.lossRatio > limit || t.saturated !== null;
+    for (const t of trials) if (fails(t) && t.ratePps < hi) hi = t.ratePps;
     let lo = 0;
-    for (const t of trials) if (t.lossRatio <= limit && t.ratePps < hi && t.ratePps > lo) lo = t.ratePps;
+    for (const t of trials) if (!fails(t) && t.ratePps < hi && t.ratePps > lo) lo = t.ratePps;
     return { lo, hi };
   };
   // Invariant: `lo` passes (0 does by definition: nothing offered, nothing lost), `hi` fails.

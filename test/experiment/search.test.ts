@@ -41,6 +41,21 @@ describe("RFC 2544 binary search", () => {
     expect(new Set(s.trials.map((t) => t.ratePps)).size).toBe(s.trials.length);
   });
 
+  it("a saturated resource fails a trial even when a short trial lost nothing yet", async () => {
+    // A buffer far larger than a trial's backlog: loss never shows in 2 ms, saturation does.
+    const q = { capacityPps: 5e6, buffer: 1e9, frameBytes: 64, linkGbps: 10 };
+    const s = await searchThroughput({
+      lineRatePps: LINE,
+      precision: 0.005,
+      pdrLoss: 0.005,
+      trial: async (r) => simulateQueue(q, spec(r)),
+    });
+    expect(s.trials.every((t) => t.lossRatio === 0)).toBe(true);
+    expect(s.ndrPps).toBeLessThanOrEqual(5e6);
+    expect(s.ndrPps).toBeGreaterThan(5e6 - 0.01 * LINE);
+    expect(s.trials.some((t) => t.saturated === "host-core0")).toBe(true);
+  });
+
   it("a system faster than the wire has NDR = PDR = line rate after one trial", async () => {
     const q = { capacityPps: 50e6, buffer: 64, frameBytes: 64, linkGbps: 10 };
     const s = await searchThroughput({
