@@ -16,7 +16,8 @@ import {
 import { cntPool } from "./counters";
 import { trace, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
-import { macFind } from "./select";
+import { macFind, macSlotPools } from "./select";
+import { psHi, psLo } from "./poolset";
 import { shadow, shadowInit } from "./rings";
 import { fastCopy } from "./buffers";
 import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
@@ -34,6 +35,8 @@ let fVetLe: u32 = 0;
 let fVetExtLe: u32 = 0;
 let fAdd: u64 = 0;
 let fKeep: u64 = 0;
+let fVfreHi: u64 = 0; // pools 64..127 that receive (0: no frame can reach one)
+let fAddHi: u64 = 0;
 let fDPool: u32 = NONE; // destination pool whose configuration is cached below
 let fDMax: u32 = 0;
 let fDTable: usize = 0;
@@ -69,7 +72,9 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   const vetExtLe = fVetExtLe;
   const addMask = fAdd;
   const keepMask = fKeep;
-  const vfre = mVfre;
+  const vfre = psLo(mVfre);
+  const vfreHi = fVfreHi;
+  const addHi = fAddHi;
   const bufCount = gBufCount;
   const bufSize = gBufSize;
   let dPool = fDPool;
@@ -96,8 +101,12 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     const et = <u32>load<u16>(f + 12);
     const da = macAt(f);
     if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
-    let P = macFind(da) & vfre;
+    const ds = macSlotPools(da);
+    if (ds == 0) break;
+    let P = load<u64>(ds) & vfre;
     if (P == 0) break;
+    // A frame that may reach a pool >= 64 is left to txOne (bound: its exact pools, UPE pools).
+    if (vfreHi != 0 && ((load<u64>(ds + 8) & vfreHi) | addHi) != 0) break;
     P = (P | addMask) & keepMask;
     if (P == 0 || (P & (P - 1)) != 0) break;
     if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;
@@ -172,12 +181,15 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   return i;
 }
 
-/** Per-burst set-up of the fast path for a burst of `pool` (txLoop, before its first frame). */
+/**
+ * Per-burst set-up of the fast path for a burst of `pool` (txLoop, before its first frame; only
+ * for pool < 64: the fast path works on the pools 0..63 word of the pool sets).
+ */
 @inline export function txFastBegin(pool: u32): void {
-  const srcBit = <u64>1 << pool;
+  const srcBit = <u64>1 << (pool & 63);
   fPool = pool;
   fSrcBit = srcBit;
-  fSpoof = (mMacas & srcBit) != 0;
+  fSpoof = (psLo(mMacas) & srcBit) != 0;
   fRss = (cFlags & SF_RSS_ON_LB) != 0;
   fCopy = (cFlags & SF_ALWAYS_COPY) != 0;
   fTrace = load<u32>(gSwitchState + SS_TRACE) != 0;
@@ -185,9 +197,11 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   fVetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
   fVetExtLe = <u32>bswap<u16>(<u16>cVetExt);
   // selectTx for an untagged unicast frame with an exact hit, as masks.
-  fAdd = mUpe;
-  fKeep = ((mLle & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
-    ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(<u64>0)) & mVfre;
+  fAdd = psLo(mUpe);
+  fKeep = ((psLo(mLle) & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
+    ((cFlags & SF_VLAN_FILTER) != 0 ? psLo(mAupe) : ~(<u64>0)) & psLo(mVfre);
+  fVfreHi = psHi(mVfre);
+  fAddHi = psHi(mUpe) & fVfreHi;
   fDPool = NONE;
   fTxN = 0;
   fTxBytes = 0;
