@@ -10,7 +10,7 @@ import {
   POOL_SET_BYTES,
 } from "../abi";
 import { gBufSize, gBufCount, gHeadroom, gVfta, gVlanPools, gCntPort, gSwitchState, bufAddr } from "../mem";
-import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, mUpe, pcfg } from "./config";
+import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, mUpe, mAupe, pcfg } from "./config";
 import { cntPort } from "./counters";
 import { trace, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
@@ -54,9 +54,12 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   const vfre = psLo(mVfre);
   const flp = psLo(mFlp);
   const vpe = psLo(mVpe);
-  const vfreHi = psHi(mVfre); // 0 (no pool >= 64 receives) on a port of at most 64 pools
-  const addHi = psHi(mUpe) & vfreHi;
   const vlanFilter = (cFlags & SF_VLAN_FILTER) != 0;
+  // The same masks on the pools 64..127 word (keepHiU is 0 on a port of at most 64 pools).
+  const vfreHi = psHi(mVfre);
+  const vpeHi = psHi(mVpe);
+  const upeHi = psHi(mUpe);
+  const keepHiU = (vlanFilter ? psHi(mAupe) : ~(<u64>0)) & vfreHi;
   // One 802.1Q tag (VET 0x8100, what fastRss reads as a tag): limits +4 bytes unless LPE.
   const tagOk = cVet == 0x8100;
   const portLimT: u32 = (cFlags & SF_PORT_LPE) != 0 ? portLim : 1518;
@@ -94,21 +97,25 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     const tagged = et == vetLe;
     let tci: u32 = 0;
     let keep = keepMask;
+    let keepHi = keepHiU;
     if (tagged) {
       if (!tagOk || len > portLimT) break;
       tci = <u32>bswap<u16>(load<u16>(f + 14));
       const vid = tci & 0xfff;
       if (vlanFilter) {
         if (!bitTest(gVfta, vid)) break; // the general path drops it (VLAN filter)
-        keep = (load<u64>(gVlanPools + <usize>vid * POOL_SET_BYTES) | vpe) & vfre;
+        const vlanAt = gVlanPools + <usize>vid * POOL_SET_BYTES;
+        keep = (load<u64>(vlanAt) | vpe) & vfre;
+        if (vfreHi != 0) keepHi = (load<u64>(vlanAt + 8) | vpeHi) & vfreHi;
       }
     } else if (len > portLim) break;
     const ds = macSlotPools(da);
     if (ds == 0) break;
     let P = load<u64>(ds) & vfre;
     if (P == 0) break;
-    // Bound on the pools >= 64 it may reach: its exact pools, UPE pools (rxOne decides).
-    if (vfreHi != 0 && ((load<u64>(ds + 8) & vfreHi) | addHi) != 0) break;
+    // A frame that may reach a pool >= 64 (the same masks on the hi word, before FLP pruning)
+    // is left to rxOne.
+    if (keepHi != 0 && ((load<u64>(ds + 8) | upeHi) & keepHi) != 0) break;
     P = (P | addMask) & keep;
     if (P == 0) break; // selectRx would try the default pool
     if (flp != 0) P &= ~(macFind(macAt(f + 6)) & flp); // loopback-source pruning (FLP)

@@ -35,8 +35,8 @@ let fVetLe: u32 = 0;
 let fVetExtLe: u32 = 0;
 let fAdd: u64 = 0;
 let fKeep: u64 = 0;
-let fVfreHi: u64 = 0; // pools 64..127 that receive (0: no frame can reach one)
-let fAddHi: u64 = 0;
+let fKeepHi: u64 = 0; // fKeep for pools 64..127 (0 on a port of at most 64 pools)
+let fAddHi: u64 = 0; // fAdd & fKeepHi
 let fDPool: u32 = NONE; // destination pool whose configuration is cached below
 let fDMax: u32 = 0;
 let fDTable: usize = 0;
@@ -73,7 +73,7 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   const addMask = fAdd;
   const keepMask = fKeep;
   const vfre = psLo(mVfre);
-  const vfreHi = fVfreHi;
+  const keepHi = fKeepHi;
   const addHi = fAddHi;
   const bufCount = gBufCount;
   const bufSize = gBufSize;
@@ -105,8 +105,8 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     if (ds == 0) break;
     let P = load<u64>(ds) & vfre;
     if (P == 0) break;
-    // A frame that may reach a pool >= 64 is left to txOne (bound: its exact pools, UPE pools).
-    if (vfreHi != 0 && ((load<u64>(ds + 8) & vfreHi) | addHi) != 0) break;
+    // A frame that reaches a pool >= 64 (the same masks on the hi word) is left to txOne.
+    if (keepHi != 0 && ((load<u64>(ds + 8) & keepHi) | addHi) != 0) break;
     P = (P | addMask) & keepMask;
     if (P == 0 || (P & (P - 1)) != 0) break;
     if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;
@@ -200,8 +200,8 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   fAdd = psLo(mUpe);
   fKeep = ((psLo(mLle) & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
     ((cFlags & SF_VLAN_FILTER) != 0 ? psLo(mAupe) : ~(<u64>0)) & psLo(mVfre);
-  fVfreHi = psHi(mVfre);
-  fAddHi = psHi(mUpe) & fVfreHi;
+  fKeepHi = ((cFlags & SF_VLAN_FILTER) != 0 ? psHi(mAupe) : ~(<u64>0)) & psHi(mVfre);
+  fAddHi = psHi(mUpe) & fKeepHi;
   fDPool = NONE;
   fTxN = 0;
   fTxBytes = 0;
