@@ -109,13 +109,11 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
         if (vfreHi != 0) keepHi = (load<u64>(vlanAt + 8) | vpeHi) & vfreHi;
       }
     } else if (len > portLim) break;
-    const ds = macSlotPools(da);
-    if (ds == 0) break;
-    let P = load<u64>(ds) & vfre;
+    let P = macFind(da) & vfre;
     if (P == 0) break;
     // A frame that may reach a pool >= 64 (the same masks on the hi word, before FLP pruning)
-    // is left to rxOne.
-    if (keepHi != 0 && ((load<u64>(ds + 8) | upeHi) & keepHi) != 0) break;
+    // is left to rxOne. Only on a port of more than 64 pools: a second look-up reads the hi word.
+    if (keepHi != 0 && ((load<u64>(macSlotPools(da) + 8) | upeHi) & keepHi) != 0) break;
     P = (P | addMask) & keep;
     if (P == 0) break; // selectRx would try the default pool
     if (flp != 0) P &= ~(macFind(macAt(f + 6)) & flp); // loopback-source pruning (FLP)

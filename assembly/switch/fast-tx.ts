@@ -101,12 +101,11 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     const et = <u32>load<u16>(f + 12);
     const da = macAt(f);
     if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
-    const ds = macSlotPools(da);
-    if (ds == 0) break;
-    let P = load<u64>(ds) & vfre;
+    let P = macFind(da) & vfre;
     if (P == 0) break;
-    // A frame that reaches a pool >= 64 (the same masks on the hi word) is left to txOne.
-    if (keepHi != 0 && ((load<u64>(ds + 8) & keepHi) | addHi) != 0) break;
+    // A frame that reaches a pool >= 64 (the same masks on the hi word) is left to txOne. Only
+    // on a port of more than 64 pools: the second look-up of the DA reads its hi word.
+    if (keepHi != 0 && ((load<u64>(macSlotPools(da) + 8) & keepHi) | addHi) != 0) break;
     P = (P | addMask) & keepMask;
     if (P == 0 || (P & (P - 1)) != 0) break;
     if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;

@@ -34,10 +34,18 @@ export function macLookup(mac: u64): v128 {
   return at == 0 ? PS_EMPTY : psLoad(at);
 }
 
-/** Pools 0..63 of the exact filters for `mac` (the fast paths' word). */
+/** Pools 0..63 of the exact filters for `mac` (the fast paths' word; 0 when none). */
 @inline export function macFind(mac: u64): u64 {
-  const at = macSlotPools(mac);
-  return at == 0 ? 0 : load<u64>(at);
+  const key = mac | (<u64>1 << 48);
+  let i = <u32>((mac * 0x9e3779b97f4a7c15) >> 40) & gMacMask;
+  for (let n: u32 = 0; n <= gMacMask; n++) {
+    const slot = gMacTable + <usize>i * MAC_SLOT_BYTES;
+    const k = load<u64>(slot);
+    if (k == key) return load<u64>(slot + MAC_SLOT_POOLS);
+    if (k == 0) return 0;
+    i = (i + 1) & gMacMask;
+  }
+  return 0;
 }
 
 /** The VLVF pool set of VLAN `vid`. */

@@ -250,11 +250,9 @@ static uint32_t txFast(uint32_t pool, uint32_t desc, uint32_t m, uint32_t head, 
     const uint32_t et = ld16(f + 12);
     const uint64_t da = macAt(f);
     if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
-    const uint32_t ds = macSlotPools(da);
-    if (ds == 0) break;
-    uint64_t P = ld64(ds) & vfre;
+    uint64_t P = macFind(da) & vfre;
     if (P == 0) break;
-    if (keepHi != 0 && ((ld64(ds + 8) & keepHi) | addHi) != 0) break;
+    if (keepHi != 0 && ((ld64(macSlotPools(da) + 8) & keepHi) | addHi) != 0) break;
     P = (P | addMask) & keepMask;
     if (P == 0 || (P & (P - 1)) != 0) break;
     if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;
