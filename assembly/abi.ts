@@ -4,7 +4,13 @@
 // Every offset below is in bytes. Documented in src/switch/README.md "Memory layout and ring ABI".
 
 export const ABI_MAGIC = 0x53564f49; // "IOVS" little-endian
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2; // 2: pool sets are 128-bit (lo, hi) pairs
+
+// ---- Pool sets ---------------------------------------------------------------------------
+// A set of pools is 16 bytes: u64 lo (pools 0..63, pool p in bit p) then u64 hi (pools 64..127,
+// pool p in bit p - 64); the kernels load it as one v128 (lane 0 lo, lane 1 hi).
+export const MAX_POOLS = 128;
+export const POOL_SET_BYTES = 16;
 
 // ---- Header block: u32 slots at hdr + 4*slot --------------------------------------------
 export const H_MAGIC = 0;
@@ -23,7 +29,7 @@ export const H_MAC_SLOTS = 12; // power of two
 export const H_VFTA = 13;
 export const H_MTA = 14;
 export const H_UTA = 15;
-export const H_VLAN_POOLS = 16; // 4096 x u64 pool bitmaps (VLVF expanded)
+export const H_VLAN_POOLS = 16; // 4096 x pool sets (POOL_SET_BYTES each; VLVF expanded)
 export const H_CNT_POOL = 17;
 export const H_CNT_QUEUE = 18;
 export const H_CNT_PORT = 19;
@@ -87,8 +93,8 @@ export const SC_WIRE_IN = 32; // ring id
 export const SC_WIRE_OUT = 36; // ring id
 export const SC_PF_POOL = 40;
 export const SC_RX_BUF = 44; // Rx buffer size: a frame takes ceil(len / SC_RX_BUF) descriptors
-export const SC_MASKS = 64; // u64 pool bitmaps, M_* index * 8
-export const SWITCH_CFG_BYTES = 256;
+export const SC_MASKS = 64; // pool sets, at SC_MASKS + M_* index * POOL_SET_BYTES
+export const SWITCH_CFG_BYTES = SC_MASKS + 13 * POOL_SET_BYTES; // M_COUNT (13) pool sets
 
 export const SF_LOOPBACK = 1 << 0; // VEB: Tx loopback enabled (off = VEPA)
 export const SF_REPLICATION = 1 << 1;
@@ -106,7 +112,7 @@ export const SF_TX_ENABLE = 1 << 12; // port transmitter on
 export const SF_PORT_BAM = 1 << 13; // port broadcast accept
 export const SF_ALWAYS_COPY = 1 << 14; // DMA every copy into a fresh Rx buffer (no zero-copy hand-over)
 
-// Pool bitmaps (u64) in the switch config at SC_MASKS + 8*M_*
+// Pool sets in the switch config at SC_MASKS + POOL_SET_BYTES * M_*
 export const M_VFRE = 0;
 export const M_VFTE = 1;
 export const M_BAM = 2;
@@ -179,8 +185,10 @@ export const TOEPLITZ_POSITIONS = 36;
 export const TOEPLITZ_TABLE_BYTES = 36 * 256 * 4;
 
 // ---- MAC table: open addressing, SLOT_BYTES per slot ---------------------------------------
-// key u64 = mac48 (byte 0 in bits 7:0 ... byte 5 in bits 47:40) | (1 << 63) when used; pools u64.
-export const MAC_SLOT_BYTES = 16;
+// [0] key u64 = mac48 (byte 0 in bits 7:0 ... byte 5 in bits 47:40) | (1 << 48) when used;
+// [8] the pool set (lo, hi); [24] pad.
+export const MAC_SLOT_BYTES = 32;
+export const MAC_SLOT_POOLS = 8;
 
 // ---- Switch state (kernel-owned scratch, one writer) -----------------------------------------
 export const SS_FREE_STACK = 0; // absolute offset of the free-buffer stack used by the switch
@@ -202,11 +210,12 @@ export const SH_RPKTS = 40; // u32 frames the Rx fast path (wire, not loopback) 
 export const SH_RBYTES = 48; // u64 their bytes incl. FCS
 export const SH_BYTES = 64;
 
-// Scratch (switch thread): parse record at 0, copy plan at SCR_PLAN (64 entries x PLAN_BYTES).
+// Scratch (switch thread): parse record at 0, copy plan at SCR_PLAN (one entry of PLAN_BYTES per
+// pool a frame reaches: MAX_POOLS entries), then the dirty-ring list (sized by the layout).
 export const SCR_PLAN = 512;
 export const PLAN_BYTES = 32;
-export const SCR_DIRTY = 2560; // u32 list of ring ids whose shadow tail awaits publication
-export const SCRATCH_BYTES = 2560 + 4096;
+export const SCR_DIRTY = SCR_PLAN + MAX_POOLS * PLAN_BYTES; // u32 list of ring ids whose shadow tail awaits publication
+export const SCRATCH_BYTES = SCR_DIRTY + 4096;
 
 // Free-buffer stack: [count u32][capacity u32][pad to 64][u32 entries...]; single writer.
 export const FS_COUNT = 0;
@@ -378,8 +387,11 @@ export const DR_WIRE_FULL = 16; // simulator resource: wire-out ring full
 
 // ---- Trace (optional, for tests): one TRACE_BYTES record per switched frame ---------------
 // [0] u32 seq  [4] u8 source (pool, 0xff wire)  [5] u8 DR_*  [6] u8 toWire  [7] u8 padded
-// [8] u64 delivered pools  [16] u64 oversize-dropped pools  [24] u64 no-desc-dropped pools
-export const TRACE_BYTES = 32;
+// [8] delivered pools  [24] oversize-dropped pools  [40] no-desc-dropped pools (pool sets)
+export const TRACE_BYTES = 64;
+export const TR_DELIVERED = 8;
+export const TR_OVERSIZE = 24;
+export const TR_NO_DESC = 40;
 export const SS_TRACE = 12; // absolute offset of the trace array (0 = tracing off)
 export const SS_TRACE_CAP = 16; // records
 export const SS_TRACE_COUNT = 20; // records written (kernel increments; JS resets)

@@ -6,7 +6,6 @@ export * from "./toeplitz";
 export * from "./parse";
 export * from "./rss";
 export { vebTxBurst, wireRxBurst, vebRunAll, bufferSize } from "./switch/veb";
-export { macLookup } from "./switch/select";
 export { bufAlloc, bufFree } from "./switch/buffers";
 export { ringCount } from "./switch/rings";
 export * from "./gen";

@@ -1,13 +1,14 @@
 // Per-burst cached switch configuration (the Wasm side of src/switch/config.ts): loadConfig()
-// copies the port flags, limits and pool masks of the switch configuration block into globals
-// at the start of every burst, so the kernels do not reload them per frame. Also the pool
-// configuration accessor.
+// copies the port flags, limits and pool masks (pool sets, poolset.ts) of the switch configuration
+// block into globals at the start of every burst, so the kernels do not reload them per frame.
+// Also the pool configuration accessor.
 import {
   SC_FLAGS, SC_DEF_POOL, SC_MO, SC_VET, SC_VET_EXT, SC_PORT_MAX, SC_TX_MAX, SC_RX_BUF, SC_MASKS,
   M_VFRE, M_VFTE, M_BAM, M_AUPE, M_ROMPE, M_ROPE, M_MPE, M_UPE, M_VPE, M_LLE, M_FLP, M_MACAS, M_VLANAS,
-  POOL_CFG_BYTES,
+  POOL_CFG_BYTES, POOL_SET_BYTES,
 } from "../abi";
 import { gSwitchCfg, gPoolCfg } from "../mem";
+import { PS_EMPTY, psLoad } from "./poolset";
 
 export const NONE: u32 = 0xffffffff;
 
@@ -19,22 +20,22 @@ export let cVetExt: u32 = 0x88a8;
 export let cPortMax: u32 = 9728;
 export let cTxMax: u32 = 9728;
 export let cRxBuf: u32 = 2048;
-export let mVfre: u64 = 0;
-export let mBam: u64 = 0;
-export let mAupe: u64 = 0;
-export let mRompe: u64 = 0;
-export let mRope: u64 = 0;
-export let mMpe: u64 = 0;
-export let mUpe: u64 = 0;
-export let mVpe: u64 = 0;
-export let mLle: u64 = 0;
-export let mFlp: u64 = 0;
-export let mMacas: u64 = 0;
-export let mVlanas: u64 = 0;
-export let mVfte: u64 = 0;
+export let mVfre: v128 = PS_EMPTY;
+export let mBam: v128 = PS_EMPTY;
+export let mAupe: v128 = PS_EMPTY;
+export let mRompe: v128 = PS_EMPTY;
+export let mRope: v128 = PS_EMPTY;
+export let mMpe: v128 = PS_EMPTY;
+export let mUpe: v128 = PS_EMPTY;
+export let mVpe: v128 = PS_EMPTY;
+export let mLle: v128 = PS_EMPTY;
+export let mFlp: v128 = PS_EMPTY;
+export let mMacas: v128 = PS_EMPTY;
+export let mVlanas: v128 = PS_EMPTY;
+export let mVfte: v128 = PS_EMPTY;
 
-@inline export function mask(i: i32): u64 {
-  return load<u64>(gSwitchCfg + SC_MASKS + (<usize>i << 3));
+@inline export function mask(i: i32): v128 {
+  return psLoad(gSwitchCfg + SC_MASKS + <usize>i * POOL_SET_BYTES);
 }
 @inline export function scfg(off: i32): u32 {
   return load<u32>(gSwitchCfg + <usize>off);

@@ -7,13 +7,15 @@ import {
   PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_STRIP, PF_RSS_INNER,
   PF_HIDE_VLAN, RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT,
   SH_RPKTS, SH_RBYTES, CT_RX_PACKETS, CT_RX_BYTES, CT_RX_SIZE, DR_NONE, SS_RX_FAST_FRAMES, SS_NOWNERS,
+  POOL_SET_BYTES,
 } from "../abi";
 import { gBufSize, gBufCount, gHeadroom, gVfta, gVlanPools, gCntPort, gSwitchState, bufAddr } from "../mem";
-import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, pcfg } from "./config";
+import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, mUpe, mAupe, pcfg } from "./config";
 import { cntPort } from "./counters";
 import { trace, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
-import { macFind, bitTest } from "./select";
+import { macFind, macSlotPools, bitTest } from "./select";
+import { psHi, psLo } from "./poolset";
 import { shadow, shadowInit } from "./rings";
 import { fastCopy } from "./buffers";
 import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
@@ -45,13 +47,19 @@ let rLastFast = false;
  * such a frame rxOne's result follows from per-burst configuration plus the per-frame DA
  * look-up, Toeplitz hash and ring room. Counters are summed (port Rx in rN/rBytes, Rx pool and
  * queue per ring in the shadow; written by wireRxBurst and publish); the size bucket is counted
- * directly. A frame that fails any check is left untouched for rxOne.
+ * directly. A frame that fails any check is left untouched for rxOne. The masks are the pools
+ * 0..63 words of the pool sets; a frame that may reach a pool >= 64 is left to rxOne too.
  */
 export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portLim: u32, addMask: u64, keepMask: u64, copy: bool, traceOn: bool): u32 {
-  const vfre = mVfre;
-  const flp = mFlp;
-  const vpe = mVpe;
+  const vfre = psLo(mVfre);
+  const flp = psLo(mFlp);
+  const vpe = psLo(mVpe);
   const vlanFilter = (cFlags & SF_VLAN_FILTER) != 0;
+  // The same masks on the pools 64..127 word (keepHiU is 0 on a port of at most 64 pools).
+  const vfreHi = psHi(mVfre);
+  const vpeHi = psHi(mVpe);
+  const upeHi = psHi(mUpe);
+  const keepHiU = (vlanFilter ? psHi(mAupe) : ~(<u64>0)) & vfreHi;
   // One 802.1Q tag (VET 0x8100, what fastRss reads as a tag): limits +4 bytes unless LPE.
   const tagOk = cVet == 0x8100;
   const portLimT: u32 = (cFlags & SF_PORT_LPE) != 0 ? portLim : 1518;
@@ -89,17 +97,23 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     const tagged = et == vetLe;
     let tci: u32 = 0;
     let keep = keepMask;
+    let keepHi = keepHiU;
     if (tagged) {
       if (!tagOk || len > portLimT) break;
       tci = <u32>bswap<u16>(load<u16>(f + 14));
       const vid = tci & 0xfff;
       if (vlanFilter) {
         if (!bitTest(gVfta, vid)) break; // the general path drops it (VLAN filter)
-        keep = (load<u64>(gVlanPools + (<usize>vid << 3)) | vpe) & vfre;
+        const vlanAt = gVlanPools + <usize>vid * POOL_SET_BYTES;
+        keep = (load<u64>(vlanAt) | vpe) & vfre;
+        if (vfreHi != 0) keepHi = (load<u64>(vlanAt + 8) | vpeHi) & vfreHi;
       }
     } else if (len > portLim) break;
     let P = macFind(da) & vfre;
     if (P == 0) break;
+    // A frame that may reach a pool >= 64 (the same masks on the hi word, before FLP pruning)
+    // is left to rxOne. Only on a port of more than 64 pools: a second look-up reads the hi word.
+    if (keepHi != 0 && ((load<u64>(macSlotPools(da) + 8) | upeHi) & keepHi) != 0) break;
     P = (P | addMask) & keep;
     if (P == 0) break; // selectRx would try the default pool
     if (flp != 0) P &= ~(macFind(macAt(f + 6)) & flp); // loopback-source pruning (FLP)

@@ -16,7 +16,8 @@ import {
 import { cntPool } from "./counters";
 import { trace, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
-import { macFind } from "./select";
+import { macFind, macSlotPools } from "./select";
+import { psHi, psLo } from "./poolset";
 import { shadow, shadowInit } from "./rings";
 import { fastCopy } from "./buffers";
 import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
@@ -34,6 +35,8 @@ let fVetLe: u32 = 0;
 let fVetExtLe: u32 = 0;
 let fAdd: u64 = 0;
 let fKeep: u64 = 0;
+let fKeepHi: u64 = 0; // fKeep for pools 64..127 (0 on a port of at most 64 pools)
+let fAddHi: u64 = 0; // fAdd & fKeepHi
 let fDPool: u32 = NONE; // destination pool whose configuration is cached below
 let fDMax: u32 = 0;
 let fDTable: usize = 0;
@@ -69,7 +72,9 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   const vetExtLe = fVetExtLe;
   const addMask = fAdd;
   const keepMask = fKeep;
-  const vfre = mVfre;
+  const vfre = psLo(mVfre);
+  const keepHi = fKeepHi;
+  const addHi = fAddHi;
   const bufCount = gBufCount;
   const bufSize = gBufSize;
   let dPool = fDPool;
@@ -98,6 +103,9 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
     let P = macFind(da) & vfre;
     if (P == 0) break;
+    // A frame that reaches a pool >= 64 (the same masks on the hi word) is left to txOne. Only
+    // on a port of more than 64 pools: the second look-up of the DA reads its hi word.
+    if (keepHi != 0 && ((load<u64>(macSlotPools(da) + 8) & keepHi) | addHi) != 0) break;
     P = (P | addMask) & keepMask;
     if (P == 0 || (P & (P - 1)) != 0) break;
     if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;
@@ -172,12 +180,15 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   return i;
 }
 
-/** Per-burst set-up of the fast path for a burst of `pool` (txLoop, before its first frame). */
+/**
+ * Per-burst set-up of the fast path for a burst of `pool` (txLoop, before its first frame; only
+ * for pool < 64: the fast path works on the pools 0..63 word of the pool sets).
+ */
 @inline export function txFastBegin(pool: u32): void {
-  const srcBit = <u64>1 << pool;
+  const srcBit = <u64>1 << (pool & 63);
   fPool = pool;
   fSrcBit = srcBit;
-  fSpoof = (mMacas & srcBit) != 0;
+  fSpoof = (psLo(mMacas) & srcBit) != 0;
   fRss = (cFlags & SF_RSS_ON_LB) != 0;
   fCopy = (cFlags & SF_ALWAYS_COPY) != 0;
   fTrace = load<u32>(gSwitchState + SS_TRACE) != 0;
@@ -185,9 +196,11 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   fVetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
   fVetExtLe = <u32>bswap<u16>(<u16>cVetExt);
   // selectTx for an untagged unicast frame with an exact hit, as masks.
-  fAdd = mUpe;
-  fKeep = ((mLle & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
-    ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(<u64>0)) & mVfre;
+  fAdd = psLo(mUpe);
+  fKeep = ((psLo(mLle) & srcBit) != 0 ? ~(<u64>0) : ~srcBit) &
+    ((cFlags & SF_VLAN_FILTER) != 0 ? psLo(mAupe) : ~(<u64>0)) & psLo(mVfre);
+  fKeepHi = ((cFlags & SF_VLAN_FILTER) != 0 ? psHi(mAupe) : ~(<u64>0)) & psHi(mVfre);
+  fAddHi = psHi(mUpe) & fKeepHi;
   fDPool = NONE;
   fTxN = 0;
   fTxBytes = 0;

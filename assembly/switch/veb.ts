@@ -24,8 +24,7 @@ import {
   DR_MAC_SPOOF, DR_VLAN_SPOOF, DR_NO_DESTINATION, SS_TRACE,
 } from "../abi";
 import {
-  gBufSize, gBufCount, gHeadroom, gSwitchCfg, gVfta, gVlanPools, gSwitchState, gScratch, bufAddr,
-  ringAt,
+  gBufSize, gBufCount, gHeadroom, gSwitchCfg, gVfta, gSwitchState, gScratch, bufAddr, ringAt,
 } from "../mem";
 import {
   NONE, cFlags, cVet, cPortMax, cTxMax, cRxBuf, mVfre, mAupe, mUpe, mMacas, mVlanas, mVfte, scfg,
@@ -34,7 +33,8 @@ import {
 import { cntPool, cntQueue, cntPort, bucket } from "./counters";
 import { trace, traceReset, traceAddDelivered, traceAddOversize, traceAddNoDesc } from "./trace";
 import { macAt, lTags, lTagOff, lTci, lVid, lTrunc, switchL2, addrClass } from "./l2";
-import { macLookup, bitTest, passesPortFilter, selectRx, tToWire, selectTx } from "./select";
+import { macLookup, vlanPools, bitTest, passesPortFilter, selectRx, tToWire, selectTx } from "./select";
+import { PS_EMPTY, psAny, psBit, psCount, psHas, psLo, psLowest } from "./poolset";
 import { qHash, qType, chooseQueueNewFrame, chooseQueue } from "./rss-select";
 import { ringFree, writeDesc, publish } from "./rings";
 import { bufAlloc, bufFree, drainReturns } from "./buffers";
@@ -55,7 +55,7 @@ let dOriginalUsed: bool = false;
  * `mayUseOriginal`, the last copy takes the original buffer (zero copy); otherwise every copy is
  * a fresh buffer. Counters as the reference; dOversize / dDelivered / dOriginalUsed report back.
  */
-function deliver(buf: u32, off: u32, len: u32, P: u64, cls: u32, loopback: bool, mayUseOriginal: bool): void {
+function deliver(buf: u32, off: u32, len: u32, P: v128, cls: u32, loopback: bool, mayUseOriginal: bool): void {
   const f = bufAddr(buf) + off;
   const plan = gScratch + SCR_PLAN;
   let n: u32 = 0;
@@ -65,9 +65,9 @@ function deliver(buf: u32, off: u32, len: u32, P: u64, cls: u32, loopback: bool,
   dOriginalUsed = false;
   const rssOnLb = (cFlags & SF_RSS_ON_LB) != 0;
   // Pass 1: size check, queue choice, descriptor check (ascending pool order).
-  while (P != 0) {
-    const p = <u32>ctz(P);
-    P &= P - 1;
+  while (psAny(P)) {
+    const p = psLowest(P);
+    P = v128.andnot(P, psBit(p));
     const pflags = pcfg(p, PC_FLAGS);
     if (isOversized(len, lTags, (pflags & PF_LPE) != 0, pcfg(p, PC_RLPML))) {
       dOversize++;
@@ -205,10 +205,10 @@ function rxOne(buf: u32, off: u32, len: u32): void {
   }
   const da = macAt(f);
   const cls = addrClass(da);
-  let exact: u64 = 0;
+  let exact = PS_EMPTY;
   if (drop == DR_NONE) {
     exact = macLookup(da);
-    if ((cFlags & SF_QEMU_DEF_POOL) == 0 && !passesPortFilter(da, cls, exact)) {
+    if ((cFlags & SF_QEMU_DEF_POOL) == 0 && !passesPortFilter(da, cls, psAny(exact))) {
       cntPort(CT_RX_L2_FILTERED, 1);
       drop = DR_L2_FILTER;
     } else if ((cFlags & SF_VLAN_FILTER) != 0 && lVid >= 0 && !bitTest(gVfta, <u32>lVid)) {
@@ -216,10 +216,10 @@ function rxOne(buf: u32, off: u32, len: u32): void {
       drop = DR_VLAN_FILTER;
     }
   }
-  let P: u64 = 0;
+  let P = PS_EMPTY;
   if (drop == DR_NONE) {
     P = selectRx(da, macAt(f + 6), cls, exact, lVid);
-    if (P == 0) {
+    if (!psAny(P)) {
       cntPort(CT_RX_NO_POOL, 1);
       drop = DR_NO_POOL;
     }
@@ -229,7 +229,7 @@ function rxOne(buf: u32, off: u32, len: u32): void {
     trace(0xff, drop, false, padded);
     return;
   }
-  const selected = <u32>popcnt(P);
+  const selected = psCount(P);
   deliver(buf, off, len, P, cls, false, true);
   if (!dOriginalUsed) bufFree(buf);
   if (dOversize == selected) cntPort(CT_ROC, 1);
@@ -251,8 +251,9 @@ export function wireRxBurst(budget: u32): u32 {
   // selectRx for an untagged unicast frame with an exact hit, as masks (an exact hit passes the
   // port filter, so the QEMU default-pool rule changes nothing for it).
   const portLim: u32 = (cFlags & SF_PORT_LPE) != 0 ? (cPortMax >= 4 ? cPortMax - 4 : 0) : 1514;
-  const addMask = mUpe;
-  const keepMask = ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(<u64>0)) & mVfre;
+  // Pools 0..63 only: rxFast leaves a frame that may reach a pool >= 64 to rxOne.
+  const addMask = psLo(mUpe);
+  const keepMask = ((cFlags & SF_VLAN_FILTER) != 0 ? psLo(mAupe) : ~(<u64>0)) & psLo(mVfre);
   const copy = (cFlags & SF_ALWAYS_COPY) != 0;
   const traceOn = load<u32>(gSwitchState + SS_TRACE) != 0;
   rxFastBegin();
@@ -344,12 +345,11 @@ function txOne(pool: u32, buf: u32, off: u32, len: u32, dflags: u32, dtci: u32):
     txDrop(pool, buf, DR_TX_OVERSIZE, false, padded);
     return;
   }
-  const srcBit = <u64>1 << pool;
   const sa = macAt(f + 6);
-  if ((mMacas & srcBit) != 0) {
+  if (psHas(mMacas, pool)) {
     let spoof = DR_NONE;
-    if ((macLookup(sa) & srcBit) == 0) spoof = DR_MAC_SPOOF;
-    else if ((mVlanas & srcBit) != 0 && lVid >= 0 && (load<u64>(gVlanPools + (<usize>lVid << 3)) & srcBit) == 0) {
+    if (!psHas(macLookup(sa), pool)) spoof = DR_MAC_SPOOF;
+    else if (psHas(mVlanas, pool) && lVid >= 0 && !psHas(vlanPools(<u32>lVid), pool)) {
       spoof = DR_VLAN_SPOOF;
     }
     if (spoof != DR_NONE) {
@@ -366,14 +366,15 @@ function txOne(pool: u32, buf: u32, off: u32, len: u32, dflags: u32, dtci: u32):
   cntPool(pool, CP_TX_PACKETS, 1);
   cntPool(pool, CP_TX_BYTES, <u64>(len + 4));
   cntPool(pool, cls == 0 ? CP_TX_UNICAST : cls == 1 ? CP_TX_MULTICAST : CP_TX_BROADCAST, 1);
-  let P: u64 = 0;
+  let P = PS_EMPTY;
   let toWire = true;
   if ((cFlags & SF_LOOPBACK) != 0) {
     P = selectTx(da, cls, pool, lVid);
     toWire = tToWire;
   }
   let drop = DR_NONE;
-  if (P != 0) {
+  const looped = psAny(P);
+  if (looped) {
     cntPool(pool, CP_TX_LB_PACKETS, 1);
     cntPool(pool, CP_TX_LB_BYTES, <u64>(len + 4));
     deliver(buf, off, len, P, cls, true, !toWire);
@@ -392,13 +393,13 @@ function txOne(pool: u32, buf: u32, off: u32, len: u32, dflags: u32, dtci: u32):
       writeDesc(w, buf, off, len, 0, 0, DF_DD | DF_EOP, 0);
     }
   } else {
-    if (P == 0) {
+    if (!looped) {
       cntPort(CT_TX_NO_DESTINATION, 1);
       drop = DR_NO_DESTINATION;
     } else if (dDelivered == 0) {
       drop = DR_ALL_COPIES;
     }
-    if (P == 0 || !dOriginalUsed) bufFree(buf);
+    if (!looped || !dOriginalUsed) bufFree(buf);
   }
   trace(pool, drop, toWire, padded);
 }
@@ -406,7 +407,8 @@ function txOne(pool: u32, buf: u32, off: u32, len: u32, dflags: u32, dtci: u32):
 /** The Tx loop of one burst: runs of fast-path frames (txFast), the others through txOne. */
 function txLoop(pool: u32, desc: usize, m: u32, head: u32, n: u32): void {
   // Per-burst feature bits: which checks can apply to a fast-path frame at all.
-  const fastOn = (cFlags & SF_LOOPBACK) != 0 && pcfg(pool, PC_VLAN_ACTION) == VA_USE_DESC;
+  // (A pool >= 64 - the PF of a 64-VF port - always takes the general path.)
+  const fastOn = (cFlags & SF_LOOPBACK) != 0 && pcfg(pool, PC_VLAN_ACTION) == VA_USE_DESC && pool < 64;
   txFastBegin(pool);
   let i: u32 = 0;
   while (i < n) {
@@ -431,7 +433,7 @@ function txLoop(pool: u32, desc: usize, m: u32, head: u32, n: u32): void {
 /** Processes up to `budget` frames from Tx queue `queue` of `pool`. Returns frames consumed. */
 export function vebTxBurst(pool: u32, queue: u32, budget: u32): u32 {
   loadConfig();
-  if ((mVfte & (<u64>1 << pool)) == 0) return 0; // VFTE off: the ring is not serviced
+  if (!psHas(mVfte, pool)) return 0; // VFTE off: the ring is not serviced
   if (queue >= pcfg(pool, PC_TXQ)) return 0;
   drainReturns();
   const r = ringAt(pcfg(pool, PC_TXRING) + queue);

@@ -20,10 +20,14 @@
 
 /* ---- per-burst configuration (switch/config.ts loadConfig, the part the fast path reads) ---------------- */
 static uint32_t cFlags, cVet, cVetExt, cTxMax, cRxBuf;
+/* Pool sets (abi.ts POOL_SET_BYTES): u64 lo (pools 0..63) then u64 hi (pools 64..127); the fast
+ * path works on lo and keeps the hi words to leave a frame that reaches a pool >= 64. */
 static uint64_t mVfre, mVfte, mAupe, mUpe, mLle, mMacas;
+static uint64_t mVfreHi, mVfteHi, mAupeHi, mUpeHi;
 static uint32_t nDirty;
 
-static inline uint64_t mask(int i) { return ld64(gSwitchCfg + SC_MASKS + ((uint32_t)i << 3)); }
+static inline uint64_t mask(int i) { return ld64(gSwitchCfg + SC_MASKS + (uint32_t)i * POOL_SET_BYTES); }
+static inline uint64_t maskHi(int i) { return ld64(gSwitchCfg + SC_MASKS + (uint32_t)i * POOL_SET_BYTES + 8); }
 static inline uint32_t scfg(int off) { return ld32(gSwitchCfg + (uint32_t)off); }
 static inline uint32_t pcfg(uint32_t pool, int off) { return ld32(gPoolCfg + pool * POOL_CFG_BYTES + (uint32_t)off); }
 
@@ -40,6 +44,10 @@ static void loadConfig(void) {
   mUpe = mask(M_UPE);
   mLle = mask(M_LLE);
   mMacas = mask(M_MACAS);
+  mVfreHi = maskHi(M_VFRE);
+  mVfteHi = maskHi(M_VFTE);
+  mAupeHi = maskHi(M_AUPE);
+  mUpeHi = maskHi(M_UPE);
 }
 
 static inline void cntPool(uint32_t pool, int idx, uint64_t v) {
@@ -51,19 +59,24 @@ static inline void cntQueue(uint32_t ring, int idx, uint64_t v) {
   st64(p, ld64(p) + v);
 }
 
-/* ---- MAC table (switch/select.ts macFind: open addressing, Fibonacci hash, key = mac | 1 << 48) ---------- */
+/* ---- MAC table (switch/select.ts macSlotPools: open addressing, Fibonacci hash, key = mac | 1 << 48) ----- */
 static inline uint64_t macAt(uint32_t p) { return (uint64_t)ld32(p) | ((uint64_t)ld16(p + 4) << 32); }
-static inline uint64_t macFind(uint64_t mac) {
+/* Address of the pool set (lo, hi) of `mac`'s exact filters, 0 when none. */
+static inline uint32_t macSlotPools(uint64_t mac) {
   const uint64_t key = mac | ((uint64_t)1 << 48);
   uint32_t i = (uint32_t)((mac * 0x9e3779b97f4a7c15ull) >> 40) & gMacMask;
   for (uint32_t n = 0; n <= gMacMask; n++) {
     const uint32_t s = gMacTable + i * MAC_SLOT_BYTES;
     const uint64_t k = ld64(s);
-    if (k == key) return ld64(s + 8);
+    if (k == key) return s + MAC_SLOT_POOLS;
     if (k == 0) return 0;
     i = (i + 1) & gMacMask;
   }
   return 0;
+}
+static inline uint64_t macFind(uint64_t mac) {
+  const uint32_t at = macSlotPools(mac);
+  return at == 0 ? 0 : ld64(at);
 }
 
 /* ---- Toeplitz (toeplitz.ts hashV4: one table load per input byte, position in the offset) ------ */
@@ -207,7 +220,7 @@ static void drainReturns(void) {
 static uint32_t fastFrames;
 
 static uint32_t txFast(uint32_t pool, uint32_t desc, uint32_t m, uint32_t head, uint32_t n) {
-  const uint64_t srcBit = (uint64_t)1 << pool;
+  const uint64_t srcBit = (uint64_t)1 << (pool & 63); /* pool < 64 (vebTxBurst) */
   const int spoofCheck = (mMacas & srcBit) != 0;
   const int rssOn = (cFlags & SF_RSS_ON_LB) != 0;
   const int copy = (cFlags & SF_ALWAYS_COPY) != 0;
@@ -218,6 +231,8 @@ static uint32_t txFast(uint32_t pool, uint32_t desc, uint32_t m, uint32_t head, 
   const uint64_t keepMask = ((mLle & srcBit) != 0 ? ~(uint64_t)0 : ~srcBit) &
                             ((cFlags & SF_VLAN_FILTER) != 0 ? mAupe : ~(uint64_t)0) & mVfre;
   const uint64_t vfre = mVfre;
+  const uint64_t keepHi = ((cFlags & SF_VLAN_FILTER) != 0 ? mAupeHi : ~(uint64_t)0) & mVfreHi;
+  const uint64_t addHi = mUpeHi & keepHi;
   const uint32_t bufCount = gBufCount, bufSize = gBufSize;
   uint32_t dPool = NONE, dMax = 0, dTable = 0, dTypes = 0, dReta = 0, dRetaMask = 0, dRxRing = 0;
   int dInner = 0;
@@ -237,6 +252,7 @@ static uint32_t txFast(uint32_t pool, uint32_t desc, uint32_t m, uint32_t head, 
     if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
     uint64_t P = macFind(da) & vfre;
     if (P == 0) break;
+    if (keepHi != 0 && ((ld64(macSlotPools(da) + 8) & keepHi) | addHi) != 0) break;
     P = (P | addMask) & keepMask;
     if (P == 0 || (P & (P - 1)) != 0) break;
     if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;
@@ -299,14 +315,14 @@ static uint32_t txFast(uint32_t pool, uint32_t desc, uint32_t m, uint32_t head, 
 /* switch/veb.ts vebTxBurst, fast path only. */
 static uint32_t vebTxBurst(uint32_t pool, uint32_t queue, uint32_t budget) {
   loadConfig();
-  if ((mVfte & ((uint64_t)1 << pool)) == 0) return 0;
+  if (((pool < 64 ? mVfte : mVfteHi) >> (pool & 63) & 1) == 0) return 0;
   if (queue >= pcfg(pool, PC_TXQ)) return 0;
   drainReturns();
   const uint32_t r = ringAt(pcfg(pool, PC_TXRING) + queue);
   const uint32_t head = ld32(r + R_HEAD);
   const uint32_t avail = __atomic_load_n((uint32_t *)(M + r + R_TAIL), __ATOMIC_ACQUIRE) - head;
   const uint32_t n = avail < budget ? avail : budget;
-  const int fastOn = (cFlags & SF_LOOPBACK) != 0 && pcfg(pool, PC_VLAN_ACTION) == VA_USE_DESC;
+  const int fastOn = (cFlags & SF_LOOPBACK) != 0 && pcfg(pool, PC_VLAN_ACTION) == VA_USE_DESC && pool < 64;
   if (!fastOn || txFast(pool, ld32(r + R_DESC), ld32(r + R_MASK), head, n) != n)
     die("a frame left the Tx fast path (txOne is not covered by this reference)");
   __atomic_store_n((uint32_t *)(M + r + R_HEAD), head + n, __ATOMIC_RELEASE);

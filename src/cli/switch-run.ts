@@ -126,9 +126,6 @@ export async function wasmEngine(config: SwitchConfig, opts: EngineOptions = {})
   };
 }
 
-/** Pools (VFs + the PF) the switch's 64-bit pool bitmaps can hold. */
-export const MAX_SWITCH_POOLS = 64;
-
 export interface SwitchInput {
   /** "wire", "PF" or "VF-<n>". */
   port: string;
@@ -326,13 +323,6 @@ function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const pf = await configureHost(opts.confFile, opts.stateDir);
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
-  if (config.pools.length > MAX_SWITCH_POOLS) {
-    // Known gap (issue 9 item 4): the switch's pool sets are 64-bit bitmaps in both engines.
-    throw new UserError(
-      "E_CONFIG",
-      `${opts.confFile}: ${pf.name} with ${pf.vfs.length} VFs needs ${config.pools.length} switch pools (the VFs and the PF); the simulated switch holds at most ${MAX_SWITCH_POOLS} (use at most ${MAX_SWITCH_POOLS - 1} VFs; see docs/switch.md)`,
-    );
-  }
   for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
   const rewriteTo = opts.rewriteDst === undefined ? undefined : portMac(pf, opts.rewriteDst);
   const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });

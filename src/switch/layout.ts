@@ -207,7 +207,7 @@ export function ringsFor(pools: readonly PoolShape[]): number {
 /** Allocates the regions the switch kernels need and fills the header. */
 export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): SwitchLayout {
   const n = params.pools.length;
-  if (n < 1 || n > 64) throw new Error(`layout: pool count ${n} not in 1..64`);
+  if (n < 1 || n > A.MAX_POOLS) throw new Error(`layout: pool count ${n} not in 1..${A.MAX_POOLS}`);
   const headroom = params.headroom ?? 64;
   const bufSize = params.bufSize;
   if ((bufSize & (bufSize - 1)) !== 0) throw new Error(`layout: buffer size ${bufSize} not a power of two`);
@@ -224,7 +224,7 @@ export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): S
   const vfta = L.addRegion("vfta", 512).offset;
   const mta = L.addRegion("mta", 512).offset;
   const uta = L.addRegion("uta", 512).offset;
-  const vlanPools = L.addRegion("vlan-pools", 4096 * 8).offset;
+  const vlanPools = L.addRegion("vlan-pools", 4096 * A.POOL_SET_BYTES).offset;
   const tunnelPorts = L.addRegion("tunnel-ports", 64).offset;
   const reta: number[] = [];
   for (let p = 0; p < n; p++) reta.push(L.addRegion(`reta:${p}`, RETA_MAX).offset);

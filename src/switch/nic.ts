@@ -118,7 +118,24 @@ function macSlot(key: bigint, mask: number): number {
   return Number(((key * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn) >> 40n) & mask;
 }
 
+const WORD = (1n << 64n) - 1n;
+
+/** A pool set (assembly/abi.ts POOL_SET_BYTES) as one 128-bit value: pool p in bit p. */
 const poolBits = (pools: readonly number[]) => pools.reduce((m, p) => m | (1n << BigInt(p)), 0n);
+
+/** Writes a pool set at byte offset `at`: u64 lo (pools 0..63), u64 hi (pools 64..127). */
+function writePoolSet(u64: BigUint64Array, at: number, set: bigint): void {
+  u64[at >>> 3] = set & WORD;
+  u64[(at >>> 3) + 1] = (set >> 64n) & WORD;
+}
+
+/** Reads a pool set at byte offset `at` as its pool numbers, ascending. */
+function readPoolSet(dv: DataView, at: number): number[] {
+  let v = dv.getBigUint64(at, true) | (dv.getBigUint64(at + 8, true) << 64n);
+  const out: number[] = [];
+  for (let p = 0; v !== 0n; p++, v >>= 1n) if (v & 1n) out.push(p);
+  return out;
+}
 
 export class WasmSwitch {
   readonly sl: SwitchLayout;
@@ -277,7 +294,7 @@ export class WasmSwitch {
       set(A.M_VLANAS, p.macAntiSpoof && p.vlanAntiSpoof, i);
     });
     masks.forEach((m, i) => {
-      u64[((sc + A.SC_MASKS) >>> 3) + i] = m;
+      writePoolSet(u64, sc + A.SC_MASKS + i * A.POOL_SET_BYTES, m);
     });
 
     // Per-pool config, RETA, Toeplitz tables.
@@ -339,17 +356,20 @@ export class WasmSwitch {
     const slots = this.sl.macSlots;
     if (macs.size > slots / 2) throw new Error(`too many MAC filters (${macs.size} > ${slots / 2})`);
     u8.fill(0, this.sl.macTable, this.sl.macTable + slots * A.MAC_SLOT_BYTES);
+    const slotAt = (s: number) => this.sl.macTable + s * A.MAC_SLOT_BYTES;
     for (const [k, pools] of macs) {
       let s = macSlot(k, slots - 1);
-      while (u64[(this.sl.macTable >>> 3) + s * 2] !== 0n) s = (s + 1) & (slots - 1);
-      u64[(this.sl.macTable >>> 3) + s * 2] = k | (1n << 48n);
-      u64[(this.sl.macTable >>> 3) + s * 2 + 1] = pools;
+      while (u64[slotAt(s) >>> 3] !== 0n) s = (s + 1) & (slots - 1);
+      u64[slotAt(s) >>> 3] = k | (1n << 48n);
+      writePoolSet(u64, slotAt(s) + A.MAC_SLOT_POOLS, pools);
     }
     u32.set(bitListToWords(port.vfta), this.sl.vfta >>> 2);
     u32.set(bitListToWords(config.mta), this.sl.mta >>> 2);
     u32.set(bitListToWords(config.uta), this.sl.uta >>> 2);
-    u64.fill(0n, this.sl.vlanPools >>> 3, (this.sl.vlanPools >>> 3) + 4096);
-    for (const e of config.vlvf) u64[(this.sl.vlanPools >>> 3) + e.vid] |= poolBits(e.pools);
+    u8.fill(0, this.sl.vlanPools, this.sl.vlanPools + 4096 * A.POOL_SET_BYTES);
+    const vlans = new Map<number, bigint>();
+    for (const e of config.vlvf) vlans.set(e.vid, (vlans.get(e.vid) ?? 0n) | poolBits(e.pools));
+    for (const [vid, set] of vlans) writePoolSet(u64, this.sl.vlanPools + vid * A.POOL_SET_BYTES, set);
     if (vxlanPorts.length > 15) throw new Error("at most 15 extra VXLAN ports");
     for (let i = 0; i < 16; i++) dv.setUint16(this.sl.tunnelPorts + 2 * i, vxlanPorts[i] ?? 0, true);
   }
@@ -520,11 +540,6 @@ export class WasmSwitch {
     const dv = this.layout.dv();
     const st = this.sl.switchState;
     const n = u32[(st + A.SS_TRACE_COUNT) >>> 2];
-    const bits = (v: bigint) => {
-      const out: number[] = [];
-      for (let p = 0; v !== 0n; p++, v >>= 1n) if (v & 1n) out.push(p);
-      return out;
-    };
     const out: TraceRecord[] = [];
     for (let i = 0; i < n; i++) {
       const r = this.trace.offset + i * A.TRACE_BYTES;
@@ -534,9 +549,9 @@ export class WasmSwitch {
         dropped: DROP_REASONS[dv.getUint8(r + 5)] ?? null,
         toWire: dv.getUint8(r + 6) === 1,
         padded: dv.getUint8(r + 7) === 1,
-        delivered: bits(dv.getBigUint64(r + 8, true)),
-        oversizeDropped: bits(dv.getBigUint64(r + 16, true)),
-        noDescDropped: bits(dv.getBigUint64(r + 24, true)),
+        delivered: readPoolSet(dv, r + A.TR_DELIVERED),
+        oversizeDropped: readPoolSet(dv, r + A.TR_OVERSIZE),
+        noDescDropped: readPoolSet(dv, r + A.TR_NO_DESC),
       });
     }
     u32[(st + A.SS_TRACE_COUNT) >>> 2] = 0;

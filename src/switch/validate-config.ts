@@ -1,4 +1,5 @@
 // Consistency checks for a SwitchConfig (what the reference and the Wasm table writer rely on).
+import { MAX_POOLS } from "../../assembly/abi.ts";
 import { macToBytes, type SwitchConfig } from "./config.ts";
 
 const isPow2 = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
@@ -11,7 +12,7 @@ export function switchConfigProblems(config: SwitchConfig): string[] {
   const { port } = config;
   if (config.version !== 1) out.push(`version: unsupported ${String(config.version)}`);
   if (n === 0) out.push("pools: at least one pool (the PF's) is required");
-  if (n > 64) out.push(`pools: ${n} pools, at most 64 supported`);
+  if (n > MAX_POOLS) out.push(`pools: ${n} pools, at most ${MAX_POOLS} supported`);
   if (!port.replication) out.push("port.replication: only replication-enabled mode is supported (§2.4)");
   if (!poolOk(port.defaultPool)) out.push(`port.defaultPool: no pool ${port.defaultPool}`);
   if (!Number.isInteger(port.ringSize) || port.ringSize < 2 || port.ringSize > 65536) {

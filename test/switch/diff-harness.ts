@@ -55,6 +55,8 @@ export interface DiffResult {
   fastFrames: number;
   /** Frames the Rx (wire) fast path took. */
   rxFastFrames: number;
+  /** Copies the reference delivered to pools 64 and above (the hi word of the Wasm pool sets). */
+  highPoolCopies: number;
 }
 
 /** A fresh Wasm switch per call unless one is given (it must have been created from `config`). */
@@ -73,6 +75,7 @@ export function runBoth(
   const refWire: string[] = [];
   const refOutcomes: Array<ReturnType<typeof decisionOutcome>> = [];
   let frames = 0;
+  let highPoolCopies = 0;
   // Consecutive events from the same source are injected together, then run: the kernels
   // process each ring in order, so the processing order equals the event order.
   let i = 0;
@@ -93,6 +96,7 @@ export function runBoth(
           ? ref.receiveFromWire(ev.frame)
           : ref.transmitFromPool(ev.pool, ev.frame, { vlanTci: ev.vlanTci });
       if (d.dropped !== "tx-disabled") refOutcomes.push(decisionOutcome(d));
+      highPoolCopies += d.deliveries.filter((x) => x.pool >= 64).length;
       if (d.wireBytes) refWire.push(hex(d.wireBytes));
     }
     if (e.kind === "wire")
@@ -145,6 +149,7 @@ export function runBoth(
     frames,
     fastFrames: (w.fastPathFrames() - fastBefore) >>> 0,
     rxFastFrames: (w.rxFastPathFrames() - rxFastBefore) >>> 0,
+    highPoolCopies,
   };
 }
 

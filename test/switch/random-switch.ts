@@ -57,8 +57,9 @@ function vfRecord(r: Rng, index: number): VfRecord {
   };
 }
 
-export function randomConfig(r: Rng): SwitchConfig {
-  const nVfs = r.int(0, 5);
+/** `opts.vfs`: that many VFs (pools = VFs + the PF), else 0..5 drawn. */
+export function randomConfig(r: Rng, opts: { vfs?: number } = {}): SwitchConfig {
+  const nVfs = opts.vfs ?? r.int(0, 5);
   const pf: PfRecord = {
     name: "ix0",
     profile: r.pick(["ix", "ixl", "igb"]),

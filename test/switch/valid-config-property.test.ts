@@ -15,12 +15,9 @@ import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-valid-config-"));
-// ixl0's driver allows 64 VFs, i.e. 65 pools with the PF: a known gap (the pool bitmaps are
-// 64-bit, see the `.fails` test below), so the random search stops at 63 there.
-// ixl0's driver allows 64 VFs, i.e. 65 pools with the PF: a known gap (the pool bitmaps are
-// 64-bit; see the `.fails` test below), so the random search stops at 63 VFs there.
+// ixl0's driver allows 64 VFs, i.e. 65 pools with the PF (the switch's pool sets hold 128).
 const NICS = {
-  ixl0: { maxVfs: 63, queues: true, vlan: false },
+  ixl0: { maxVfs: 64, queues: true, vlan: false },
   ix0: { maxVfs: 63, queues: false, vlan: true },
   igb0: { maxVfs: 7, queues: false, vlan: true },
 } as const;
@@ -134,10 +131,8 @@ describe("valid configurations run in the data plane", () => {
     );
   }, 30_000);
 
-  // KNOWN GAP: 64 VFs + the PF are 65 pools; both engines' pool sets are 64-bit bitmaps
-  // (assembly/ kernels, src/switch/validate-config.ts). `switch` says so as a user error today.
-  // When the bitmaps are widened this starts passing: drop `.fails` and raise ixl0's maxVfs above.
-  it.fails("ixl0 with its maximum of 64 VFs (65 pools) lays out and switches", async () => {
+  // 64 VFs + the PF are 65 pools: the PF is pool 64, in the hi word of every pool set.
+  it("ixl0 with its maximum of 64 VFs (65 pools) lays out and switches", async () => {
     await runText(`PF { device: "ixl0"; num_vfs: 64; }\n`);
   }, 30_000);
 

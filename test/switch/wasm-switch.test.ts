@@ -4,9 +4,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SwitchConfig } from "../../src/switch/config.ts";
 import { WasmSwitch } from "../../src/switch/nic.ts";
 import { setPortVlan, T_MACS, testConfigT } from "../../src/switch/program.ts";
+import { switchConfigProblems } from "../../src/switch/validate-config.ts";
 import { loadModule } from "../../src/switch/wasm.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import { runBoth, type SwitchEvent } from "./diff-harness.ts";
+import { randomConfig, rng } from "./random-switch.ts";
 
 const EXT = "00:11:22:33:44:55";
 const VF0 = 0;
@@ -317,5 +319,67 @@ describe("Wasm switch: §9 behaviours beyond the table", () => {
     w.tx[VF0]![0]!.enqueue([{ buf: 1 << 30, off: 64, len: 60, hash: 0, tci: 0, flags: 0, info: 0 }]);
     expect(w.run()).toBe(2);
     expect(w.resourceDrops().badDescriptor).toBe(2);
+  });
+});
+
+describe("Wasm switch: 128 pools (pool sets of two 64-bit words)", () => {
+  /** 127 VFs + the PF (pool 127); every pool accepts broadcast, no VLAN filter. */
+  function widest(): SwitchConfig {
+    const cfg = randomConfig(rng(128), { vfs: 127 });
+    cfg.port.vlanFilter = false;
+    cfg.port.broadcastAccept = true;
+    cfg.port.mode = "veb";
+    cfg.port.txLoopback = true;
+    for (const p of cfg.pools) {
+      p.rxEnable = true;
+      p.txEnable = true;
+      p.flags.bam = true;
+      p.flags.lle = false;
+      p.flags.flp = false;
+    }
+    return cfg;
+  }
+  const all = Array.from({ length: 128 }, (_, i) => i);
+
+  it("validation accepts 128 pools and names the limit beyond", () => {
+    const cfg = widest();
+    expect(switchConfigProblems(cfg).filter((m) => m.startsWith("pools:"))).toEqual([]);
+    cfg.pools.push({ ...cfg.pools[0]!, index: 128 });
+    expect(switchConfigProblems(cfg)).toContain("pools: 129 pools, at most 128 supported");
+  });
+
+  it("a wire broadcast reaches all 128 pools; the PF's (pool 127) reaches the other 127 and the wire", () => {
+    const w = new WasmSwitch(widest(), { traceCapacity: 8, bufCount: 4096 });
+    const fromWire = wire(w, arp("ff:ff:ff:ff:ff:ff").build());
+    expect(fromWire.trace.delivered).toEqual(all);
+    expect(fromWire.deliveries.map((d) => d.pool)).toEqual(all);
+    const fromPf = tx(w, 127, arp("ff:ff:ff:ff:ff:ff", "02:00:00:00:00:01").build());
+    expect(fromPf.trace.delivered).toEqual(all.slice(0, 127));
+    expect(fromPf.wire).toHaveLength(1);
+    expect(w.counters().pools[127]!.tx_packets).toBe(1);
+  });
+
+  it("agrees with the reference on the same frames, unicast to and from pools 64..127", () => {
+    const cfg = widest();
+    const mac = (p: number) => cfg.rar.find((r) => r.pools.includes(p))!.mac;
+    const events: SwitchEvent[] = [];
+    for (const [src, dst] of [
+      [0, 127],
+      [127, 0],
+      [64, 65],
+      [100, 3],
+      [5, 99],
+    ] as const) {
+      const f = eth({ dst: mac(dst), src: mac(src) })
+        .ipv4({})
+        .udp({ sport: src, dport: dst })
+        .build({ padTo: 60 });
+      events.push({ kind: "tx", pool: src, frame: f }, { kind: "wire", frame: f }, { kind: "drain" });
+    }
+    events.push({ kind: "tx", pool: 70, frame: arp("ff:ff:ff:ff:ff:ff", mac(70)).build() });
+    const w = new WasmSwitch(cfg, { traceCapacity: 64, bufCount: 4096 });
+    const res = runBoth(cfg, events, w);
+    expect(res.problems).toEqual([]);
+    expect(res.highPoolCopies).toBeGreaterThan(60);
   });
 });
