@@ -21,10 +21,8 @@ const constantSchema = z
     source: z
       .string()
       .min(10, "a source names the publication")
-      .refine(
-        (s) => !/performance-anchors/i.test(s),
-        "cite the publication itself, not performance-anchors.md",
-      ),
+      // A source names the publication itself, never a private summary of it.
+      .refine((s) => !/anchors\.md/i.test(s), "cite the publication itself, not a summary file"),
     use: z.string().min(5),
   })
   .strict()
