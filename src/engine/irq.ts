@@ -18,6 +18,7 @@ export function wake(ctx: SimContext, r: Resource, t: number): number {
     const polled = Math.min(Math.max(0, t - r.sleptAt), c.halt_poll_ns);
     if (polled > 0) {
       r.busyNs += polled;
+      r.pollNs += polled;
       r.cycles.halt_poll = (r.cycles.halt_poll ?? 0) + polled * r.ghz;
     }
     if (t - r.sleptAt < c.halt_poll_ns) return t; // still polling: no trip through the scheduler

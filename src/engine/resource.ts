@@ -14,6 +14,8 @@ export interface Span {
 export class Resource {
   busyUntil = 0;
   busyNs = 0;
+  /** Part of busyNs spent polling for work that yields at once to it (KVM halt-polling). */
+  pollNs = 0;
   readonly cycles: Record<string, number> = {};
   /** vCPU: halted (HLT exit taken, waiting for an interrupt); thread: asleep. */
   sleeping = false;

@@ -1,3 +1,4 @@
+import type { RunState } from "./run.ts";
 // Reads what a run produced into a SimResult: delivery and loss over the measured window,
 // latency percentiles from the sinks' histograms, resource use by event kind, event totals,
 // conservation (every frame offered: delivered per copy, dropped with a reason, or in flight).
@@ -79,6 +80,8 @@ export function collect(
     sentAtWarmup: number;
     endNs: number;
     wallMs: number;
+    busyAtWarmup?: RunState["busyAtWarmup"];
+    busyAtOfferEnd?: RunState["busyAtOfferEnd"];
     elements?: Array<{ spec: EngineElement; runtime: ElementRuntime }>;
   },
 ): SimResult {
@@ -94,6 +97,14 @@ export function collect(
   const offered = sent - o.sentAtWarmup;
   const virtualNs = Math.max(o.endNs, ctx.offerUntilNs);
   const perS = (n: number) => (n * 1e9) / measuredNs;
+  // Over the measured window when the run recorded it (simulate), else over the whole run (ping).
+  const windowed = o.busyAtWarmup !== undefined && o.busyAtOfferEnd !== undefined;
+  const windowNs = windowed ? measuredNs : virtualNs;
+  const windowBusy = (r: { name: string; busyNs: number; pollNs: number }, part: "busy" | "poll") => {
+    const total = part === "busy" ? r.busyNs : r.pollNs;
+    if (!windowed) return total;
+    return (o.busyAtOfferEnd!.get(r.name)?.[part] ?? total) - (o.busyAtWarmup!.get(r.name)?.[part] ?? 0);
+  };
   const resources: ResourceUse[] = [];
   for (const r of ctx.resources.values()) {
     const total = Object.values(r.cycles).reduce((a, b) => a + b, 0);
@@ -102,7 +113,8 @@ export function collect(
     resources.push({
       resource: r.name,
       kind: r.kind,
-      utilization: Math.min(1, r.busyNs / virtualNs),
+      utilization: Math.min(1, windowBusy(r, "busy") / windowNs),
+      work_utilization: Math.min(1, (windowBusy(r, "busy") - windowBusy(r, "poll")) / windowNs),
       cycles_per_packet: sinks.packets > 0 ? total / sinks.packets : 0,
       by_event: by,
     });

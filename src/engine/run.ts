@@ -11,14 +11,26 @@ export const DRAIN_NS = 50_000_000;
 export interface RunState {
   sentAtWarmup: number;
   endNs: number;
+  /** Each resource's busy time at the start and at the end of the measured window. */
+  busyAtWarmup?: Map<string, { busy: number; poll: number }>;
+  busyAtOfferEnd?: Map<string, { busy: number; poll: number }>;
 }
 
 export function runGraph(g: BuiltGraph, stopNs = g.ctx.offerUntilNs + DRAIN_NS): RunState {
   const { ctx } = g;
   const state: RunState = { sentAtWarmup: 0, endNs: 0 };
   const gens = ctx.built.gens.map((n) => ctx.built.ctx.get(n)!);
+  const busy = () =>
+    new Map([...ctx.resources.values()].map((r) => [r.name, { busy: r.busyNs, poll: r.pollNs }]));
   ctx.q.push(ctx.warmupNs, () => {
     state.sentAtWarmup = gens.reduce((a, c) => a + u64(ctx, c + P.G_SENT), 0);
+    state.busyAtWarmup = busy();
+  });
+  // Utilization is measured over the offered window: the drain that follows would dilute a
+  // saturated resource's 100 % (work a resource has already taken on counts, so a resource with
+  // a growing backlog reads 100 %).
+  ctx.q.push(ctx.offerUntilNs, () => {
+    state.busyAtOfferEnd = busy();
   });
   for (const r of g.runtimes) r.start?.();
   runUntil(g, stopNs, state);

@@ -67,6 +67,8 @@ export function simulate(spec: ScenarioSpec): SimResult {
     sentAtWarmup: state.sentAtWarmup,
     endNs: state.endNs,
     wallMs: performance.now() - t0,
+    busyAtWarmup: state.busyAtWarmup,
+    busyAtOfferEnd: state.busyAtOfferEnd,
     elements: g.specs.map((spec, i) => ({ spec, runtime: g.runtimes[i] })),
   });
   r.simulator.setup_ms = t1 - t0;

@@ -61,6 +61,9 @@ export interface ResourceUse {
   kind: "wire" | "nic" | "pcie" | "core" | "vcpu" | "vhost" | "dispatcher";
   /** Busy virtual time / measured virtual time, 0..1. */
   utilization: number;
+  /** The same without time spent polling for work that yields to it at once (KVM halt-polling):
+   *  how much of the resource's capacity the load takes (what saturation is judged on). */
+  work_utilization?: number;
   /** Busy cycles (or ns x GHz for non-CPU resources) per delivered packet. */
   cycles_per_packet: number;
   /** cycles_per_packet broken down by event kind (stack, driver, irq, exit, injection, copy, ...). */

@@ -41,7 +41,9 @@ export function lossOf(r: SimResult): number {
 
 /** The first resource other than the wire busy for (nearly) the whole trial, or null. */
 export function saturatedResource(r: SimResult, precision: number): string | null {
-  const busy = r.resources.find((x) => x.kind !== "wire" && x.utilization >= 1 - precision / 2);
+  const busy = r.resources.find(
+    (x) => x.kind !== "wire" && (x.work_utilization ?? x.utilization) >= 1 - precision / 2,
+  );
   return busy ? busy.resource : null;
 }
 

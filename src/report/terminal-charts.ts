@@ -165,7 +165,9 @@ export function ndrVsQueuesChart(
   const strategies = [...new Set(rows.map((r) => r.strategy))];
   const series = strategies.map((name) => ({
     name,
-    points: rows.filter((r) => r.strategy === name).map((r) => ({ x: r.queues, y: r.ndr_mpps })),
+    points: rows
+      .filter((r) => r.strategy === name && r.ndr_mpps !== null)
+      .map((r) => ({ x: r.queues, y: r.ndr_mpps as number })),
   }));
   return lineChart(series, {
     xLabel: "queues (one core each)",

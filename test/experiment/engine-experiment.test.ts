@@ -35,10 +35,13 @@ describe("RFC 2544 on the engine (vm-vf, 64 B, bhyve)", () => {
     const ndr = c.ndrPps as number;
     expect(ndr).toBeGreaterThan(0);
     expect(ndr).toBeLessThan(c.lineRatePps);
-    expect(c.trials.some((t) => t.lossRatio > 0)).toBe(true);
+    // Above NDR a trial loses frames, or a resource is saturated (its backlog grows for as long
+    // as the load lasts: loss that a longer trial would show).
+    const fails = (t: (typeof c.trials)[number]) => t.lossRatio > 0 || t.saturated !== null;
+    expect(c.trials.some(fails)).toBe(true);
     for (const t of c.trials) {
       if (t.ratePps <= ndr) expect(t.lossRatio).toBe(0);
-      else expect(t.lossRatio).toBeGreaterThan(0);
+      else expect(fails(t)).toBe(true);
     }
     for (const p of c.loadPoints) expect(p.result.loss_ratio).toBe(0);
   });

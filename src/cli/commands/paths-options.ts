@@ -45,6 +45,7 @@ export const ALL_OPTIONS = {
   workers: { type: "string" },
   json: { type: "boolean" },
   csv: { type: "boolean" },
+  html: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -73,6 +74,7 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
     "workers",
     "json",
     "csv",
+    "html",
     "help",
   ],
   ping: ["path", "count", "interval-ms", "profile", "config", "seed", "json", "help"],
@@ -282,6 +284,10 @@ export interface PathsOptions {
   pathHost: PathHost;
   json: boolean;
   csv: boolean;
+  /** Also write a self-contained HTML report to this file. */
+  html?: string;
+  /** The iovctl.conf the run used (shown in the HTML report). */
+  config: { text: string; file: string };
   notes: string[];
 }
 
@@ -369,8 +375,15 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     pathHost,
     json: Boolean(values.json),
     csv: Boolean(values.csv),
+    html: htmlFile(v.html),
+    config: conf,
     notes,
   };
+}
+
+function htmlFile(v: string | undefined): string | undefined {
+  if (v === "") throw new UserError("E_USAGE", "--html needs a file name");
+  return v;
 }
 
 function availableCores(): number {

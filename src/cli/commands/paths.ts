@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { costProfileNames } from "../../model/costs.ts";
+import { writeHtmlReport } from "../../report/html/index.ts";
 import {
   buildPathsJson,
   type PathsJson,
@@ -24,7 +25,7 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
                     [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f iovctl.conf]
                     [--encap E] [--flows N] [--proto udp|tcp|icmp]
-                    [--seed N] [--workers N] [--json | --csv]
+                    [--seed N] [--workers N] [--json | --csv] [--html FILE]
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
 every element on a modeled resource priced by the cost profile) and reports, per path and size:
@@ -60,6 +61,7 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
 --workers N  simulations in parallel on N worker threads (default min(2, cores)); results do
              not depend on it
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
+--html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
 `;
 
 export interface PathsRun {
@@ -133,6 +135,25 @@ export const command: Command = {
       ctx.err(simulatorLine(json.simulator));
     } else ctx.out(pathsHuman(json));
     if (o.json || o.csv) for (const w of json.warnings) ctx.err(`iovsim: warning: ${w}\n`);
+    if (o.html) {
+      await writeHtmlReport(o.html, {
+        title: "iovsim paths",
+        schema: json.schema,
+        version: `iovsim ${json.tool.version}`,
+        command: ["iovsim", "paths", ...args].join(" "),
+        profile: o.profile.name,
+        paths: json.paths,
+        ping: json.ping,
+        simulator: json.simulator,
+        config: o.config,
+        cost_profile: {
+          name: o.profile.name,
+          description: o.profile.description,
+          constants: o.profile.constants,
+        },
+      });
+      ctx.err(`iovsim: wrote ${o.html}\n`);
+    }
     for (const v of violations) ctx.err(`iovsim: ${v}\n`);
     return violations.length > 0 ? 2 : 0;
   },

@@ -39,10 +39,14 @@ function base(title: string, values: object[]) {
 }
 
 export function throughputChart(paths: PathResult[]): ChartDef {
-  const values = paths.flatMap((p) => [
-    { label: pathLabel(p), metric: "NDR (0 loss)", mpps: p.ndr_mpps },
-    { label: pathLabel(p), metric: "PDR (partial drop)", mpps: p.pdr_mpps },
-  ]);
+  const values = paths.flatMap((p) =>
+    p.ndr_mpps === null || p.pdr_mpps === null
+      ? []
+      : [
+          { label: pathLabel(p), metric: "NDR (0 loss)", mpps: p.ndr_mpps },
+          { label: pathLabel(p), metric: "PDR (partial drop)", mpps: p.pdr_mpps },
+        ],
+  );
   return {
     id: "throughput",
     title: "NDR and PDR per path and frame size (simulated)",
@@ -92,11 +96,16 @@ export function latencyChart(p: PathResult): ChartDef {
             color: { field: "percentile", type: "nominal", sort: [...PERCENTILES], title: null },
           },
         },
-        {
-          data: { values: [{ ndr: p.ndr_mpps, label: "NDR" }] },
-          mark: { type: "rule", strokeDash: [4, 3], color: "#777" },
-          encoding: { x: { field: "ndr", type: "quantitative" } },
-        },
+        // The NDR line, when a throughput search ran.
+        ...(p.ndr_mpps === null
+          ? []
+          : [
+              {
+                data: { values: [{ ndr: p.ndr_mpps, label: "NDR" }] },
+                mark: { type: "rule", strokeDash: [4, 3], color: "#777" },
+                encoding: { x: { field: "ndr", type: "quantitative" } },
+              },
+            ]),
       ],
     } as TopLevelSpec,
   };
@@ -293,7 +302,7 @@ export function scalingCharts(results: SteeringResult[]): ChartDef[] {
   const traffics = [...new Set(results.map((r) => r.traffic))];
   const out: ChartDef[] = [];
   for (const traffic of traffics) {
-    const rows = results.filter((r) => r.traffic === traffic);
+    const rows = results.filter((r) => r.traffic === traffic && r.ndr_mpps !== null);
     if (new Set(rows.map((r) => r.queues)).size < 2) continue;
     const values = rows
       .map((r) => ({ strategy: r.strategy, queues: r.queues, ndr: r.ndr_mpps }))

@@ -69,7 +69,7 @@ function throughputSection(paths: PathResult[]): Section {
       p(
         "RFC 2544 throughput search on offered load: NDR is the highest rate with no loss, PDR the highest with loss within the partial-drop threshold. Figures are simulated (virtual time, cost profile below).",
       ),
-      { charts: [throughputChart(paths)] },
+      { charts: paths.some((p) => p.ndr_mpps !== null) ? [throughputChart(paths)] : [] },
       {
         html: table(
           [
@@ -84,8 +84,8 @@ function throughputSection(paths: PathResult[]): Section {
             x.name,
             x.direction,
             formatSize(x.size),
-            x.ndr_mpps,
-            x.pdr_mpps,
+            x.ndr_mpps ?? "—",
+            x.pdr_mpps ?? "—",
             x.bottleneck ?? "—",
           ]),
         ),
@@ -251,7 +251,7 @@ function steeringSection(input: ReportInput): Section | null {
             r.queues,
             r.jain,
             r.max_over_mean,
-            r.ndr_mpps,
+            r.ndr_mpps ?? "—",
             r.latency_us?.p50 ?? "—",
             r.latency_us?.p99 ?? "—",
             r.per_queue.map(formatNumber).join(" "),

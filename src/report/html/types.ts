@@ -33,8 +33,9 @@ export const PathResultSchema = z.object({
   direction: z.string().min(1),
   /** Frame size in bytes, or a mix name such as "imix". */
   size: z.union([z.number().int().positive(), z.string().min(1)]),
-  ndr_mpps: nonneg,
-  pdr_mpps: nonneg,
+  /** null: one load point was simulated at a given rate (`paths --rate`), no throughput search. */
+  ndr_mpps: nonneg.nullable(),
+  pdr_mpps: nonneg.nullable(),
   bottleneck: z.string().optional(),
   load_points: z.array(LoadPointSchema).default([]),
 });
@@ -62,7 +63,8 @@ export const SteeringResultSchema = z.object({
   /** Jain's fairness index of per_queue, 1/n..1. */
   jain: z.number().min(0).max(1),
   max_over_mean: nonneg,
-  ndr_mpps: nonneg,
+  /** null: simulated at a given rate only (`steering --no-ndr --rate R`). */
+  ndr_mpps: nonneg.nullable(),
   latency_us: z.object({ p50: nonneg, p99: nonneg }).optional(),
 });
 
