@@ -3,7 +3,7 @@
 // A state that breaks one of these rules came from a crash, a hand edit or another program, and
 // later steps (the switch programming, the Linux view) would fail on it; it is reported as
 // corrupt instead. Each rule and why it holds: docs/control-plane.md, "State directory".
-import { derivedVfMac, type HostState, pfInfo, type PfRuntime } from "./host-model.ts";
+import { derivedVfMac, type HostState, type PfRuntime, pfInfo } from "./host-model.ts";
 import type { NicProfile } from "./profile.ts";
 import { VF_VLAN_TRUNK } from "./types.ts";
 

@@ -130,7 +130,9 @@ describe("iovsim validate", () => {
     expect(r.err).toBe(`${bad}:1:34: error: PF: Invalid config key 'a\\nb\\x01'\n`);
     const doc = JSON.parse((await cli("validate", "--json", "-f", bad)).out);
     expect(doc.problems[0].message).toBe("PF: Invalid config key 'a\\nb\\x01'");
-    expect((await cli("iovctl", "-C", "-n", "-f", bad)).err).toBe("iovctl: PF: Invalid config key 'a\nb\x01'\n");
+    expect((await cli("iovctl", "-C", "-n", "-f", bad)).err).toBe(
+      "iovctl: PF: Invalid config key 'a\nb\x01'\n",
+    );
     // The fuzz case itself: every stderr line is located.
     const fuzzed = join(dir, "case6317.conf");
     writeFileSync(

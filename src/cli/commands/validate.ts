@@ -189,7 +189,8 @@ function report(file: string, json: boolean, result: CheckResult, ctx: CommandCo
     return;
   }
   // Diagnostics on stderr; stdout keeps the result (the summary line, or the JSON document).
-  for (const p of problems) ctx.err(`${printable(file)}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+  for (const p of problems)
+    ctx.err(`${printable(file)}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
   const counts = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
   if (errors === 0 && result.vfs) {
     ctx.out(
