@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { fsStrerror } from "./errno.ts";
-import { type HostState, STATE_VERSION } from "./host-model.ts";
+import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
 import { invariantProblems } from "./state-invariants.ts";
 
@@ -106,6 +106,7 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   const broken = invariantProblems(r.data as HostState);
   if (broken.length > 0)
     throw corrupt(path, `${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more)` : ""}`);
+  noteStateFile(r.data as HostState, path);
   return r.data as HostState;
 }
 

@@ -7,7 +7,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Host, loadHost, statePath, withHost } from "../../src/nic/index.ts";
-import { findNetdev, setVf, sysfsWrite } from "../../src/nic/linux/index.ts";
+import { findNetdev, linuxOf, setVf, sysfsWrite } from "../../src/nic/linux/index.ts";
 import { LOCK_FILE, processStartTime, readState, withStateLock } from "../../src/nic/state.ts";
 import { programSwitch } from "../../src/switch/program.ts";
 import { config, mac, type VfSpec } from "./kernel-helpers.ts";
@@ -285,6 +285,15 @@ describe("state invariants on load: ix (pool modes, vlan) and sysfs-configured P
     expect(await loadEdited(dir, swapped)).toMatch(
       /\$\.pfs\.ix0\.vfs\[0\]\.index: VF 2 at position 0, but sriov_numvfs creates VF 0\.\.2 in order/,
     );
+  });
+
+  it("a corrupt Linux section is reported naming the state file when the Linux view reads it", async () => {
+    const dir = tmp();
+    const s = await savedSysfsState(dir, 1);
+    s.linux.pfs = 5;
+    writeFileSync(statePath(dir), JSON.stringify(s));
+    const host = await loadHost(dir);
+    expect(() => linuxOf(host.state)).toThrow(`state file ${statePath(dir)} is corrupt: $.linux.pfs:`);
   });
 
   it("sysfs: two VFs given one MAC with ip link (Linux drivers accept it) loads", async () => {
