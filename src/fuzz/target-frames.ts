@@ -11,7 +11,7 @@ import { DROP_REASONS, type TraceRecord, WasmSwitch } from "../switch/nic.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
-import { WasmParser } from "../switch/wasm-parse.ts";
+import { MAX_PARSE_FRAME, WasmParser } from "../switch/wasm-parse.ts";
 import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog, hex } from "./campaign.ts";
 import { captureFrames } from "./corpus.ts";
 import { mutateBytes } from "./mutate-bytes.ts";
@@ -25,7 +25,6 @@ const STREAM_CONFIG = 1;
 const STREAM_BURST = 2;
 const STREAM_POOL = 3;
 const MAX_BURST = 256;
-const MAX_FRAME = 16384;
 /** Offsets of length/type fields in untagged and tagged frames (EtherType, IP lengths, UDP length...). */
 const FRAME_FIELDS = [12, 14, 16, 17, 18, 20, 22, 23, 24, 34, 36, 38, 40, 42, 46, 54];
 const KNOWN_DROPS = new Set(DROP_REASONS.filter((x): x is NonNullable<typeof x> => x !== null));
@@ -76,16 +75,19 @@ function oneFrame(
     f = r.pick(built).slice();
   }
   if (r.bool(0.05)) {
-    const big = new Uint8Array(r.pick([1515, 1519, 1523, 1600, 2100, 9000, 9729, 9800]));
+    // Up to capture sizes: past 65,535 bytes no descriptor can carry the frame (dropped before
+    // the switch as oversize in both switches).
+    const big = new Uint8Array(
+      r.pick([1515, 1519, 1523, 1600, 2100, 9000, 9729, 9800, 16385, 65535, 65536, 70000, 262144]),
+    );
     big.set(f.subarray(0, big.length));
     f = big;
   }
   if (r.bool(0.5))
     f = mutateBytes(r, f, [r.pick(corpus), r.pick(corpus)], { fieldOffsets: FRAME_FIELDS, maxLength: 9900 });
   if (src !== undefined && f.length >= 12 && r.bool(0.85)) f.set(macBytes(src), 6);
-  // Capture frames can exceed 64 KiB (snaplen 262144); a descriptor's length is 16 bits, so the
-  // simulator cannot carry such a frame faithfully (reported). Anything over 9728 is oversize anyway.
-  return f.length > MAX_FRAME ? f.subarray(0, MAX_FRAME) : f;
+  // No capture holds more than a snapshot length (262144, the parser's documented limit).
+  return f.length > MAX_PARSE_FRAME ? f.subarray(0, MAX_PARSE_FRAME) : f;
 }
 
 function macBytes(mac: string): Uint8Array {

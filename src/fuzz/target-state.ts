@@ -1,8 +1,9 @@
 // State campaign: mutated state.json files through the loader (readState, as every command
 // loads the host). Each must load or fail with a UserError naming the state file; a crash (any
 // other exception) or a silent reset (undefined for a file that exists) fails the case. A state
-// that loads is then used the way commands use it (PF records, status, switch programming) and
-// checked against the host's invariants; what the loader let through is reported as findings.
+// that loads is then used the way commands use it (PF records, status, switch programming; a
+// plain Error there fails the case) and checked against the host's invariants (a state the
+// loader should have refused fails the case).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,7 +135,8 @@ async function oneState(text: string, dir: string, i: number, log: FailureLog): 
   if (state === undefined)
     return log.fail("silent-reset", i, "an existing state file read as no state", repro);
   log.outcome("loaded");
-  for (const v of invariantViolations(state)) log.finding(`unvalidated:${v.kind}`, i, v.detail);
+  // A state no kernel builds must have been refused as corrupt (src/nic/state-invariants.ts).
+  for (const v of invariantViolations(state)) log.fail(`unvalidated:${v.kind}`, i, v.detail, repro);
   // Use it as the commands do; anything but a user or kernel error is a crash after load.
   try {
     const host = new Host(state);
@@ -145,44 +147,65 @@ async function oneState(text: string, dir: string, i: number, log: FailureLog): 
     }
   } catch (e) {
     if (!(e instanceof UserError || e instanceof KernelError))
-      log.finding("crash-after-load", i, describeThrown(e).slice(0, 300));
+      log.fail("crash-after-load", i, describeThrown(e).slice(0, 300), repro);
   }
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const multicast = (m: string) => (Number.parseInt(m.slice(0, 2), 16) & 1) === 1;
 
-/** Host invariants a loaded state should satisfy (what iovctl/the kernel can ever produce). */
+/**
+ * Host invariants a loaded state should satisfy (what iovctl or Linux sysfs can ever produce;
+ * docs/control-plane.md "State directory"). Written apart from the loader's checks, so that a
+ * rule the loader forgets shows up as a finding. iovctl keeps NumVFs when ADD_VF refuses a VF
+ * (fewer records, gaps in the numbers); sysfs is all or nothing (VF 0..n-1); Linux accepts one
+ * MAC on several VFs, ADD_VF does not.
+ */
 export function invariantViolations(state: HostState): Array<{ kind: string; detail: string }> {
   const out: Array<{ kind: string; detail: string }> = [];
   const pfNames = new Set(state.spec.devices.filter((d) => "profile" in d).map((d) => d.name));
   for (const [name, pf] of Object.entries(state.pfs)) {
     if (!pfNames.has(name)) out.push({ kind: "pf-not-in-spec", detail: name });
     let total: number | undefined;
+    let pfMac: string | undefined;
     try {
-      total = new Host(state).pf(name)?.totalVfs;
+      const rec = new Host(state).pf(name);
+      total = rec?.totalVfs;
+      pfMac = rec?.mac.toLowerCase();
     } catch {
       // reported by the use check
     }
+    const sysfs = pf.configuredBy === "sysfs";
+    const n = pf.numVfs ?? pf.vfs.length;
     const idx = pf.vfs.map((v) => v.index);
     if (new Set(idx).size !== idx.length)
       out.push({ kind: "duplicate-vf-index", detail: `${name}: ${idx.join(",")}` });
-    if (idx.some((x, k) => x !== k))
-      out.push({ kind: "vf-indices-not-0..n-1", detail: `${name}: ${idx.join(",")}` });
-    if (pf.numVfs !== undefined && pf.numVfs !== pf.vfs.length)
+    if (idx.some((x) => x >= n)) out.push({ kind: "vf-index>=numVfs", detail: `${name}: ${idx.join(",")}` });
+    if (sysfs && idx.some((x, k) => x !== k))
+      out.push({ kind: "sysfs-vf-indices-not-0..n-1", detail: `${name}: ${idx.join(",")}` });
+    if (sysfs ? n !== pf.vfs.length : pf.vfs.length > n)
       out.push({
         kind: "numVfs-mismatch",
-        detail: `${name}: numVfs ${pf.numVfs}, ${pf.vfs.length} VF records`,
+        detail: `${name} (${sysfs ? "sysfs" : "iovctl"}): numVfs ${n}, ${pf.vfs.length} VF records`,
       });
-    if (total !== undefined && (pf.numVfs ?? pf.vfs.length) > total)
-      out.push({ kind: "over-totalvfs", detail: `${name}: ${pf.numVfs ?? pf.vfs.length} > ${total}` });
-    if (!pf.sriovEnabled && pf.vfs.length > 0) out.push({ kind: "vfs-without-sriov", detail: name });
+    if (total !== undefined && n > total)
+      out.push({ kind: "over-totalvfs", detail: `${name}: ${n} > ${total}` });
+    if (!pf.sriovEnabled && (pf.vfs.length > 0 || n > 0))
+      out.push({ kind: "vfs-without-sriov", detail: name });
+    for (const v of pf.vfs)
+      if (!MAC.test(v.effectiveMac) || multicast(v.effectiveMac))
+        out.push({ kind: "bad-mac", detail: `${name}: ${JSON.stringify(v.effectiveMac)}` });
     const macs = pf.vfs.map((v) => v.effectiveMac);
-    for (const m of macs)
-      if (!MAC.test(m)) out.push({ kind: "bad-mac", detail: `${name}: ${JSON.stringify(m)}` });
-    if (new Set(macs).size !== macs.length) out.push({ kind: "duplicate-mac", detail: name });
+    const configured = pf.vfs.flatMap((v) => (v.config.macAddr === null ? [] : [v.config.macAddr]));
+    // Unconfigured VFs get distinct derived addresses; configured ones are refused when in use.
+    const unconfigured = pf.vfs.filter((v) => v.config.macAddr === null).map((v) => v.effectiveMac);
+    if (new Set(unconfigured).size !== unconfigured.length)
+      out.push({ kind: "duplicate-mac", detail: `${name}: ${macs.join(",")}` });
+    if (!sysfs && (new Set(configured).size !== configured.length || (pfMac && configured.includes(pfMac))))
+      out.push({ kind: "duplicate-configured-mac", detail: `${name}: ${configured.join(",")}` });
     for (const v of pf.vfs) {
-      if (v.config.numQueues < 1)
-        out.push({ kind: "num-queues<1", detail: `${name} VF-${v.index}: ${v.config.numQueues}` });
+      if (v.config.numQueues < 1 || v.config.numQueues > 16)
+        out.push({ kind: "num-queues-range", detail: `${name} VF-${v.index}: ${v.config.numQueues}` });
       if (v.config.vlan !== null && (v.config.vlan < 0 || v.config.vlan > 4096))
         out.push({ kind: "vlan-range", detail: `${name} VF-${v.index}: ${v.config.vlan}` });
     }

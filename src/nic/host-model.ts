@@ -33,6 +33,18 @@ export interface HostState {
   flow?: unknown;
 }
 
+const stateFiles = new WeakMap<HostState, string>();
+
+/** Remembers which file a loaded state came from, so later checks can name it. */
+export function noteStateFile(state: HostState, path: string): void {
+  stateFiles.set(state, path);
+}
+
+/** The file a state was loaded from, or undefined for a state built in memory. */
+export function stateFileOf(state: HostState): string | undefined {
+  return stateFiles.get(state);
+}
+
 /** Everything about one PF that does not change: spec, profile, address, capability. */
 export interface PfInfo {
   name: string;

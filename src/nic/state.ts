@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { fsStrerror } from "./errno.ts";
-import { type HostState, pfInfo, STATE_VERSION } from "./host-model.ts";
+import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
+import { invariantProblems } from "./state-invariants.ts";
 
 export const STATE_FILE = "state.json";
 export const LOCK_FILE = "state.lock";
@@ -103,41 +104,12 @@ export async function readState(dir: string): Promise<HostState | undefined> {
       `${["$", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${i.message}`,
     );
   }
-  const broken = invariantProblem(r.data as HostState);
-  if (broken) throw corrupt(path, broken);
+  // Records the kernel could not have built: reported, never used (later steps would crash).
+  const broken = invariantProblems(r.data as HostState);
+  if (broken.length > 0)
+    throw corrupt(path, `${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more)` : ""}`);
+  noteStateFile(r.data as HostState, path);
   return r.data as HostState;
-}
-
-/**
- * What the schema cannot say: the records must describe a host the kernel could have built.
- * Returns the first broken invariant, as a JSON path and a reason.
- */
-export function invariantProblem(state: HostState): string | undefined {
-  const specs = new Map(state.spec.devices.map((d) => [d.name, d]));
-  for (const [name, rt] of Object.entries(state.pfs)) {
-    const at = `$.pfs.${name}`;
-    const spec = specs.get(name);
-    if (!spec || !("profile" in spec)) return `${at}: no SR-IOV device '${name}' in the host description`;
-    const info = pfInfo(state, name);
-    if (!info) return `${at}: no SR-IOV device '${name}' in the host description`;
-    const n = rt.numVfs ?? rt.vfs.length;
-    if (n > info.totalVfs) return `${at}.numVfs: ${n} VFs but ${name}'s TotalVFs is ${info.totalVfs}`;
-    if (rt.vfs.length > n) return `${at}.vfs: ${rt.vfs.length} VF records for numVfs ${n}`;
-    if (!rt.sriovEnabled && rt.vfs.length > 0)
-      return `${at}.vfs: ${rt.vfs.length} VF records while SR-IOV is disabled`;
-    const seen = { index: new Set<number>(), name: new Set<string>(), rid: new Set<number>() };
-    for (const [i, vf] of rt.vfs.entries()) {
-      const where = `${at}.vfs[${i}]`;
-      if (vf.index >= n) return `${where}.index: VF ${vf.index} but numVfs is ${n}`;
-      if (seen.index.has(vf.index)) return `${where}.index: VF ${vf.index} is recorded twice`;
-      if (seen.name.has(vf.name)) return `${where}.name: '${vf.name}' is recorded twice`;
-      if (seen.rid.has(vf.rid)) return `${where}.rid: routing ID ${vf.rid} is recorded twice`;
-      seen.index.add(vf.index);
-      seen.name.add(vf.name);
-      seen.rid.add(vf.rid);
-    }
-  }
-  return undefined;
 }
 
 /** Writes state.json atomically: a reader sees the old or the new file, never a torn one. */

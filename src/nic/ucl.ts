@@ -143,7 +143,7 @@ function show(c: string): string {
 }
 
 /** User text quoted in a message, with control characters escaped so the message stays one line. */
-function printable(text: string): string {
+export function printable(text: string): string {
   let out = "";
   for (const c of text) {
     const code = c.codePointAt(0) ?? 0;

@@ -430,6 +430,14 @@ export const MS_RSS_KEY: readonly number[] = [
 
 export const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 
+/**
+ * The longest frame a NIC can receive or send: descriptor length fields are 16 bits (82599 and
+ * X710 Rx/Tx descriptors). A longer frame (a capture's, snaplen 262144) is dropped before the
+ * switch as oversize ("oversize" on Rx, counted in ROC; "tx-oversize" on Tx, in the pool's
+ * tx_errors and tx_dropped) in both switches; no other counter sees it.
+ */
+export const MAX_DESCRIPTOR_FRAME = 0xffff;
+
 /** "xx:xx:xx:xx:xx:xx" -> 6 bytes. Throws on a malformed address. */
 export function macToBytes(mac: string): Uint8Array {
   const parts = mac.split(":");

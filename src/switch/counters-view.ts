@@ -86,6 +86,25 @@ export function readCounters(sl: SwitchLayout, config: SwitchConfig): SwitchCoun
   return out;
 }
 
+/**
+ * Adds to one port or pool counter from TypeScript, between kernel runs (the single thread
+ * driving the switch): for what is dropped before a frame reaches the kernels.
+ */
+export function addCounter(
+  sl: SwitchLayout,
+  at:
+    | { port: Exclude<keyof PortCounters, "rx_size" | "tx_size"> }
+    | { pool: number; name: keyof PoolCounters },
+  n = 1,
+): void {
+  const u64 = sl.layout.u64();
+  const word =
+    "port" in at
+      ? (sl.cntPort >>> 3) + PORT_ORDER.indexOf(at.port)
+      : (sl.cntPool >>> 3) + at.pool * A.POOL_CNT_WORDS + POOL_ORDER.indexOf(at.name);
+  u64[word] += BigInt(n);
+}
+
 /** Simulator-resource counters that have no NIC equivalent (kept apart from SwitchCounters). */
 export function readResourceCounters(sl: SwitchLayout): {
   noBuffer: number;

@@ -8,13 +8,14 @@ import {
   bitListToWords,
   type Delivery,
   type FrameDropReason,
+  MAX_DESCRIPTOR_FRAME,
   macToBytes,
   RSS_TYPE_CODE,
   type RssType,
   type SwitchConfig,
   type SwitchCounters,
 } from "./config.ts";
-import { readCounters, readResourceCounters } from "./counters-view.ts";
+import { addCounter, readCounters, readResourceCounters } from "./counters-view.ts";
 import { buildSwitchLayout, Layout, ringsFor, type SwitchLayout } from "./layout.ts";
 import { FreeStack, RingView } from "./ring.ts";
 import { createMemory, instantiateKernels, type Kernels, loadModule, loadModuleSync } from "./wasm.ts";
@@ -153,6 +154,8 @@ export class WasmSwitch {
   private readonly wireFrames: Uint8Array[] = [];
   private readonly pendingTx: Array<Array<{ frame: Uint8Array; opts: TxOptions }>>;
   private readonly trace: { offset: number; capacity: number } | null;
+  /** Frames dropped before the kernels (too long for a descriptor), at their place in the trace. */
+  private readonly earlyDrops: Array<{ at: number; record: TraceRecord }> = [];
   private readonly alwaysCopy: boolean;
 
   /** Compiles (building the wasm if needed) and creates a switch programmed from `config`. */
@@ -380,11 +383,40 @@ export class WasmSwitch {
     const buf = this.free.alloc();
     if (buf === null) return null;
     // A frame longer than a buffer keeps its true length (the kernels drop it as oversize
-    // before reading past the header); only the bytes that fit are stored.
+    // before reading past the header); only the bytes that fit are stored. Frames too long for
+    // the 16-bit descriptor length never get here (dropUndescribable).
     const stored = Math.min(frame.length, this.frameCap);
     const at = this.sl.bufBase + buf * this.sl.params.bufSize + HEADROOM;
     this.layout.u8().set(frame.subarray(0, stored), at);
-    return { buf, len: Math.min(frame.length, 0xffff) };
+    return { buf, len: frame.length };
+  }
+
+  /**
+   * A frame no descriptor can describe (over MAX_DESCRIPTOR_FRAME bytes) is dropped before the
+   * switch, counted as the reference counts it. Called only when its ring is empty, so every
+   * frame ahead of it from the same source has been switched and traced: the drop keeps its
+   * place in the order.
+   */
+  private dropUndescribable(source: number | "wire"): void {
+    if (source === "wire") addCounter(this.sl, { port: "roc" });
+    else {
+      addCounter(this.sl, { pool: source, name: "tx_errors" });
+      addCounter(this.sl, { pool: source, name: "tx_dropped" });
+    }
+    if (!this.trace) return;
+    const at = this.layout.u32()[(this.sl.switchState + A.SS_TRACE_COUNT) >>> 2]!;
+    this.earlyDrops.push({
+      at,
+      record: {
+        source,
+        dropped: source === "wire" ? "oversize" : "tx-oversize",
+        toWire: false,
+        padded: false,
+        delivered: [],
+        oversizeDropped: [],
+        noDescDropped: [],
+      },
+    });
   }
 
   /** Queues frames from the wire (they enter the wire-in ring as room allows; run() moves them). */
@@ -405,6 +437,12 @@ export class WasmSwitch {
   private feed(): void {
     while (this.pendingWire.length > 0 && this.wireIn.free() > 0) {
       const f = this.pendingWire[0];
+      if (f.length > MAX_DESCRIPTOR_FRAME) {
+        if (this.wireIn.count() > 0) break; // after the frames ahead of it (run() comes back)
+        this.dropUndescribable("wire");
+        this.pendingWire.shift();
+        continue;
+      }
       const b = this.loadFrame(f);
       if (!b) break;
       this.wireIn.enqueue([{ buf: b.buf, off: HEADROOM, len: b.len, hash: 0, tci: 0, flags: 0, info: 0 }]);
@@ -415,6 +453,13 @@ export class WasmSwitch {
         const { frame, opts } = pending[0];
         const ring = this.tx[pool][opts.queue ?? 0];
         if (ring.free() === 0) break;
+        if (frame.length > MAX_DESCRIPTOR_FRAME) {
+          // After the frames ahead of it; behind a disabled queue (VFTE off) it waits with them.
+          if (ring.count() > 0) break;
+          this.dropUndescribable(pool);
+          pending.shift();
+          continue;
+        }
         const b = this.loadFrame(frame);
         if (!b) break;
         const vle = opts.vlanTci !== undefined;
@@ -541,7 +586,10 @@ export class WasmSwitch {
     const st = this.sl.switchState;
     const n = u32[(st + A.SS_TRACE_COUNT) >>> 2];
     const out: TraceRecord[] = [];
+    const early = this.earlyDrops.splice(0);
+    let e = 0;
     for (let i = 0; i < n; i++) {
+      while (e < early.length && early[e]!.at <= i) out.push(early[e++]!.record);
       const r = this.trace.offset + i * A.TRACE_BYTES;
       const src = dv.getUint8(r + 4);
       out.push({
@@ -554,6 +602,7 @@ export class WasmSwitch {
         noDescDropped: readPoolSet(dv, r + A.TR_NO_DESC),
       });
     }
+    while (e < early.length) out.push(early[e++]!.record);
     u32[(st + A.SS_TRACE_COUNT) >>> 2] = 0;
     return out;
   }

@@ -119,6 +119,31 @@ describe("iovsim validate", () => {
     );
   });
 
+  it("user text with control characters is escaped so each problem stays one located line", async () => {
+    // Fuzz config seed 1 cases 6317 and 23592: a single-quoted key spanning lines made iovctl's
+    // "Invalid config key '...'" run over two lines. iovctl keeps FreeBSD's raw text.
+    const dir = mkdtempSync(join(tmpdir(), "iovsim-validate-esc-"));
+    const bad = join(dir, "bad.conf");
+    writeFileSync(bad, `PF { device: "ixl0"; num_vfs: 1; 'a\nb\x01': 1; }\n`);
+    const r = await cli("validate", "-f", bad);
+    expect(r.status).toBe(1);
+    expect(r.err).toBe(`${bad}:1:34: error: PF: Invalid config key 'a\\nb\\x01'\n`);
+    const doc = JSON.parse((await cli("validate", "--json", "-f", bad)).out);
+    expect(doc.problems[0].message).toBe("PF: Invalid config key 'a\\nb\\x01'");
+    expect((await cli("iovctl", "-C", "-n", "-f", bad)).err).toBe(
+      "iovctl: PF: Invalid config key 'a\nb\x01'\n",
+    );
+    // The fuzz case itself: every stderr line is located.
+    const fuzzed = join(dir, "case6317.conf");
+    writeFileSync(
+      fuzzed,
+      `PF { device: "ixl0";' num_vfs: 3; }\nPF { \ndevice: "ixl0";' num_vfs: 3; }\nDEFAULT { passthrough: true; }\n`,
+    );
+    const f = await cli("validate", "-f", fuzzed);
+    expect(f.status).toBe(1);
+    for (const line of f.err.trimEnd().split("\n")) expect(line.startsWith(`${fuzzed}:`)).toBe(true);
+  });
+
   it("--json gives one document", async () => {
     const r = await cli("validate", "--json", "-f", fx("K07-num-queues.conf"));
     const doc = JSON.parse(r.out);

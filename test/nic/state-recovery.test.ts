@@ -6,15 +6,26 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadHost, statePath, withHost } from "../../src/nic/index.ts";
-import { LOCK_FILE, processStartTime, withStateLock } from "../../src/nic/state.ts";
-import { config } from "./kernel-helpers.ts";
+import { Host, loadHost, statePath, withHost } from "../../src/nic/index.ts";
+import { findNetdev, linuxOf, setVf, sysfsWrite } from "../../src/nic/linux/index.ts";
+import { LOCK_FILE, processStartTime, readState, withStateLock } from "../../src/nic/state.ts";
+import { programSwitch } from "../../src/switch/program.ts";
+import { config, mac, type VfSpec } from "./kernel-helpers.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "iovsim-recovery-"));
 
-async function savedState(dir: string, n = 2) {
+async function savedState(dir: string, n = 2, device = "ixl0") {
   await withHost(dir, (h) => {
-    h.iovConfig("ixl0", config("ixl0", n));
+    h.iovConfig(device, config(device, n));
+  });
+  return JSON.parse(readFileSync(statePath(dir), "utf8"));
+}
+
+/** ix0's VFs enabled through Linux sysfs (sriov_numvfs), as `iovsim sysfs write` does. */
+async function savedSysfsState(dir: string, n = 3) {
+  await withHost(dir, (h) => {
+    const r = sysfsWrite(h.state, "/sys/bus/pci/devices/0000:03:00.0/sriov_numvfs", `${n}\n`);
+    if (!r.ok) throw new Error(r.errno);
   });
   return JSON.parse(readFileSync(statePath(dir), "utf8"));
 }
@@ -94,6 +105,69 @@ describe("state invariants on load", () => {
     ],
     ["VFs while SR-IOV is off", (s) => (s.pfs.ixl0.sriovEnabled = false), /while SR-IOV is disabled/],
     ["a PF the host does not have", (s) => (s.pfs.em9 = s.pfs.ixl0), /\$\.pfs\.em9: no SR-IOV device 'em9'/],
+    // Found by the state fuzz campaign (seed 1): these loaded, then programSwitch crashed
+    // ("invalid MAC address", "VLAN ID -1 out of range") or the switch ran a host no kernel builds.
+    [
+      "a VF MAC that is not a MAC address",
+      (s) => (s.pfs.ixl0.vfs[1].effectiveMac = "x"),
+      /\$\.pfs\.ixl0\.vfs\[1\]\.effectiveMac: "x" is not a MAC address/,
+    ],
+    [
+      "an upper-case VF MAC (the kernel stores lower case)",
+      (s) => (s.pfs.ixl0.vfs[0].effectiveMac = s.pfs.ixl0.vfs[0].effectiveMac.toUpperCase()),
+      /\$\.pfs\.ixl0\.vfs\[0\]\.effectiveMac: .* is not a MAC address/,
+    ],
+    [
+      "a multicast VF MAC",
+      (s) => (s.pfs.ixl0.vfs[0].effectiveMac = "01:00:5e:00:00:01"),
+      /\$\.pfs\.ixl0\.vfs\[0\]\.effectiveMac: 01:00:5e:00:00:01 is a multicast address/,
+    ],
+    [
+      "a configured MAC that is not the VF's MAC",
+      (s) => (s.pfs.ixl0.vfs[0].config.macAddr = "02:00:00:00:00:99"),
+      /\$\.pfs\.ixl0\.vfs\[0\]\.effectiveMac: .* differs from the configured MAC 02:00:00:00:00:99/,
+    ],
+    [
+      "two VFs configured with one MAC (ADD_VF refuses the second)",
+      (s) => {
+        for (const vf of s.pfs.ixl0.vfs) vf.effectiveMac = vf.config.macAddr = "02:00:00:00:00:42";
+      },
+      /\$\.pfs\.ixl0\.vfs\[1\]\.config\.macAddr: 02:00:00:00:00:42 is already VF-0's/,
+    ],
+    [
+      // state fuzz seed 1 case 18706: two VFs with one address, neither configured
+      "a VF without a configured MAC carrying another VF's address",
+      (s) => (s.pfs.ixl0.vfs[1].effectiveMac = s.pfs.ixl0.vfs[0].effectiveMac),
+      /\$\.pfs\.ixl0\.vfs\[1\]\.effectiveMac: .*, but VF 1 without a configured MAC gets /,
+    ],
+    [
+      "num-queues below 1",
+      (s) => (s.pfs.ixl0.vfs[1].config.numQueues = 0),
+      /\$\.pfs\.ixl0\.vfs\[1\]\.config\.numQueues: 0 queues, outside the 1\.\.16 the ixl driver gives/,
+    ],
+    [
+      "num-queues above the driver's maximum",
+      (s) => (s.pfs.ixl0.vfs[0].config.numQueues = 17),
+      /\$\.pfs\.ixl0\.vfs\[0\]\.config\.numQueues: 17 queues, outside the 1\.\.16/,
+    ],
+    [
+      "a VLAN from iovctl on a NIC whose VF schema has no vlan key",
+      (s) => (s.pfs.ixl0.vfs[0].config.vlan = 100),
+      /\$\.pfs\.ixl0\.vfs\[0\]\.config\.vlan: 100, but ixl0's VF schema has no vlan key/,
+    ],
+    [
+      "numVfs while SR-IOV is off",
+      (s) => Object.assign(s.pfs.ixl0, { sriovEnabled: false, vfs: [] }),
+      /\$\.pfs\.ixl0\.numVfs: 2 while SR-IOV is disabled/,
+    ],
+    [
+      "every broken rule is counted",
+      (s) => {
+        s.pfs.ixl0.vfs[0].effectiveMac = "x";
+        s.pfs.ixl0.vfs[1].config.numQueues = -5;
+      },
+      /effectiveMac: "x" is not a MAC address .*\(and 1 more\)/,
+    ],
   ];
   for (const [what, breakIt, message] of cases) {
     it(`refuses ${what}, naming the state file`, async () => {
@@ -110,4 +184,126 @@ describe("state invariants on load", () => {
       expect(err?.message).toContain("run 'iovsim reset'");
     });
   }
+});
+
+describe("state invariants on load: ix (pool modes, vlan) and sysfs-configured PFs", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: arbitrary edits of parsed JSON
+  type Json = any;
+  async function loadEdited(dir: string, s: Json) {
+    writeFileSync(statePath(dir), JSON.stringify(s));
+    return loadHost(dir).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+  }
+  const ixCases: Array<[string, number, (s: Json) => void, RegExp]> = [
+    [
+      "VLAN -1",
+      2,
+      (s) => (s.pfs.ix0.vfs[1].config.vlan = -1),
+      /\.vfs\[1\]\.config\.vlan: -1 is not a VLAN ID/,
+    ],
+    ["VLAN 4097", 2, (s) => (s.pfs.ix0.vfs[0].config.vlan = 4097), /\.vfs\[0\]\.config\.vlan: 4097 is not/],
+    // 32-pool mode below 32 VFs (4 queues each), 64-pool mode from 32 on (2 each).
+    [
+      "5 queues in 32-pool mode",
+      2,
+      (s) => (s.pfs.ix0.vfs[0].config.numQueues = 5),
+      /numQueues: 5 queues, outside the 1\.\.4 the ix driver gives a VF with 2 VFs/,
+    ],
+    [
+      "4 queues in 64-pool mode",
+      40,
+      (s) => (s.pfs.ix0.vfs[3].config.numQueues = 4),
+      /\.vfs\[3\]\.config\.numQueues: 4 queues, outside the 1\.\.2 .* with 40 VFs/,
+    ],
+    [
+      "numVfs above the driver's 63",
+      2,
+      (s) => (s.pfs.ix0.numVfs = 64),
+      /\$\.pfs\.ix0\.numVfs: 64 VFs but the ix driver supports at most 63/,
+    ],
+    [
+      "the PF's own MAC on a VF",
+      2,
+      (s) => (s.pfs.ix0.vfs[0].effectiveMac = s.pfs.ix0.vfs[0].config.macAddr = Host.fresh().pf("ix0")!.mac),
+      /\.vfs\[0\]\.config\.macAddr: .* is already the PF's MAC/,
+    ],
+  ];
+  for (const [what, n, breakIt, message] of ixCases)
+    it(`refuses ix0 with ${what}`, async () => {
+      const dir = tmp();
+      const s = await savedState(dir, n, "ix0");
+      breakIt(s);
+      const err = await loadEdited(dir, s);
+      expect(err).toMatch(message);
+      expect(err).toContain(`state file ${statePath(dir)} is corrupt: $.pfs.ix0.`);
+    });
+
+  it("iovctl: a VF refused at ADD_VF leaves a gap and numVfs > VF records: legitimate, loads and programs", async () => {
+    const dir = tmp();
+    await withHost(dir, (h) => {
+      h.iovConfig(
+        "ix0",
+        config("ix0", 3, (i): VfSpec => ({ driver: i === 1 ? { vlan: 0 } : {} })),
+      );
+    });
+    const s = await readState(dir);
+    expect(s!.pfs.ix0.numVfs).toBe(3);
+    expect(s!.pfs.ix0.vfs.map((v) => v.index)).toEqual([0, 2]);
+    const pf = (await loadHost(dir)).pf("ix0")!;
+    expect(programSwitch(pf).pools.map((p) => p.name)).toEqual(["VF-0", "VF-2", "PF"]);
+  });
+
+  it("iovctl: an all-zero mac-addr on ixl (its driver has no such check) loads", async () => {
+    const dir = tmp();
+    await withHost(dir, (h) => {
+      h.iovConfig(
+        "ixl0",
+        config("ixl0", 1, () => ({ driver: { "mac-addr": mac("00:00:00:00:00:00") } })),
+      );
+    });
+    expect((await loadHost(dir)).pf("ixl0")!.vfs[0].effectiveMac).toBe("00:00:00:00:00:00");
+  });
+
+  it("sysfs: numVfs must equal the VF records, VF 0..n-1 in order (sriov_numvfs is all or nothing)", async () => {
+    const dir = tmp();
+    const s = await savedSysfsState(dir, 3);
+    expect(s.pfs.ix0).toMatchObject({ configuredBy: "sysfs", numVfs: 3 });
+    expect(await loadEdited(dir, s)).toBeUndefined();
+    const fewer = structuredClone(s);
+    fewer.pfs.ix0.vfs.pop();
+    expect(await loadEdited(dir, fewer)).toMatch(
+      /\$\.pfs\.ix0\.vfs: 2 VF records for numVfs 3, but sriov_numvfs enables all VFs or none/,
+    );
+    const gap = structuredClone(s);
+    gap.pfs.ix0.vfs.splice(1, 1);
+    gap.pfs.ix0.numVfs = 2;
+    expect(await loadEdited(dir, gap)).toMatch(/\$\.pfs\.ix0\.vfs\[1\]\.index: VF 2 but numVfs is 2/);
+    const swapped = structuredClone(s);
+    swapped.pfs.ix0.vfs.reverse();
+    expect(await loadEdited(dir, swapped)).toMatch(
+      /\$\.pfs\.ix0\.vfs\[0\]\.index: VF 2 at position 0, but sriov_numvfs creates VF 0\.\.2 in order/,
+    );
+  });
+
+  it("a corrupt Linux section is reported naming the state file when the Linux view reads it", async () => {
+    const dir = tmp();
+    const s = await savedSysfsState(dir, 1);
+    s.linux.pfs = 5;
+    writeFileSync(statePath(dir), JSON.stringify(s));
+    const host = await loadHost(dir);
+    expect(() => linuxOf(host.state)).toThrow(`state file ${statePath(dir)} is corrupt: $.linux.pfs:`);
+  });
+
+  it("sysfs: two VFs given one MAC with ip link (Linux drivers accept it) loads", async () => {
+    const dir = tmp();
+    await savedSysfsState(dir, 2);
+    await withHost(dir, (h) => {
+      const nd = findNetdev(h.state, "enp3s0f0")!;
+      for (const vf of [0, 1]) expect(setVf(h.state, nd, { vf, mac: "02:00:00:00:00:42" }).ok).toBe(true);
+    });
+    const pf = (await loadHost(dir)).pf("ix0")!;
+    expect(pf.vfs.map((v) => v.effectiveMac)).toEqual(["02:00:00:00:00:42", "02:00:00:00:00:42"]);
+  });
 });

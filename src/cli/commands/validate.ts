@@ -8,7 +8,7 @@ import { fsStrerror } from "../../nic/errno.ts";
 import { type Diagnostic, findDevice, parseSections } from "../../nic/iovctl-parse.ts";
 import { type ConfigSource, validateSections } from "../../nic/iovctl-validate.ts";
 import type { Pos } from "../../nic/ucl.ts";
-import { parseUcl } from "../../nic/ucl.ts";
+import { parseUcl, printable } from "../../nic/ucl.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { loadNicApi, type NicApi } from "../nic-api.ts";
 
@@ -175,7 +175,11 @@ function locate(source: ConfigSource, vf: number | undefined, key: string | unde
 }
 
 function report(file: string, json: boolean, result: CheckResult, ctx: CommandContext): void {
-  const problems = [...result.problems].sort((a, b) => a.line - b.line || a.column - b.column);
+  // Messages quote user text (iovctl's "Invalid config key '...'" keeps it raw, as FreeBSD does):
+  // escape control characters so each problem stays one FILE:LINE:COL line.
+  const problems = [...result.problems]
+    .sort((a, b) => a.line - b.line || a.column - b.column)
+    .map((p) => ({ ...p, message: printable(p.message) }));
   const errors = problems.filter((p) => p.severity === "error").length;
   const warnings = problems.length - errors;
   if (json) {
@@ -185,7 +189,8 @@ function report(file: string, json: boolean, result: CheckResult, ctx: CommandCo
     return;
   }
   // Diagnostics on stderr; stdout keeps the result (the summary line, or the JSON document).
-  for (const p of problems) ctx.err(`${file}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+  for (const p of problems)
+    ctx.err(`${printable(file)}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
   const counts = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
   if (errors === 0 && result.vfs) {
     ctx.out(

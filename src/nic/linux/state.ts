@@ -3,7 +3,7 @@
 // netdevsim devices, and the interface index counter. Validated with zod on every read.
 import { z } from "zod";
 import { UserError } from "../../errors.ts";
-import type { HostState } from "../host-model.ts";
+import { type HostState, stateFileOf } from "../host-model.ts";
 
 /** IFLA_VF_LINK_STATE_*: 0 auto, 1 enable, 2 disable. */
 export type LinkState = 0 | 1 | 2;
@@ -131,9 +131,10 @@ export function linuxOf(state: HostState): LinuxState {
   const r = linuxStateSchema.safeParse(state.linux);
   if (!r.success) {
     const i = r.error.issues[0];
+    const file = stateFileOf(state);
     throw new UserError(
       "E_STATE_CORRUPT",
-      `state file is corrupt: $.linux.${i.path.join(".")}: ${i.message}; run 'iovsim reset' to start from a clean host`,
+      `state file ${file ? `${file} ` : ""}is corrupt: $.linux.${i.path.join(".")}: ${i.message}; run 'iovsim reset' to start from a clean host`,
     );
   }
   state.linux = r.data;

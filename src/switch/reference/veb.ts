@@ -12,6 +12,7 @@ import {
   type Delivery,
   emptySwitchCounters,
   type FrameDropReason,
+  MAX_DESCRIPTOR_FRAME,
   type PoolConfig,
   type SwitchConfig,
   type SwitchCounters,
@@ -116,6 +117,11 @@ export class ReferenceSwitch {
     const pc = this.counters.port;
     const d = newDecision({ kind: "wire" });
     this.ledger.wireIn++;
+    // No descriptor can carry it: dropped before the switch, counted in ROC only.
+    if (input.length > MAX_DESCRIPTOR_FRAME) {
+      bump(pc, "roc");
+      return this.frameDrop(d, "oversize");
+    }
     // §2.1 admission: < 14 cannot be switched; 14..59 is padded to 60 and counted (RUC).
     if (input.length < ETH_HEADER) {
       bump(pc, "rx_runt_dropped");
@@ -191,6 +197,8 @@ export class ReferenceSwitch {
       if (mdd) bump(pc, "mdd_events");
       return this.frameDrop(d, reason);
     };
+    // No descriptor can carry it (a waiting frame is held like the others while VFTE is off).
+    if (input.length > MAX_DESCRIPTOR_FRAME) return txError("tx-oversize");
     // §3.4 MDD minimum: a frame that cannot hold an Ethernet header.
     if (input.length < ETH_HEADER) return txError("mdd-short");
     let frame = input;
