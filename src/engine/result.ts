@@ -187,7 +187,7 @@ export function conservation(ctx: SimContext): Conservation {
 }
 
 /** What the path's counters say before the NIC's replication copies are added. */
-interface FrameCount {
+export interface FrameCount {
   sent: number;
   delivered: number;
   dropped: Record<string, number>;
@@ -214,7 +214,7 @@ function readers(built: BuiltPath) {
 
 /** Frames offered, delivered, dropped (by reason) and still in flight (both directions), as the
  *  path's own counters (elements, rings, the NIC switch) tell them. */
-function countFrames(built: BuiltPath): FrameCount {
+export function countFrames(built: BuiltPath): FrameCount {
   const { u64, u32, u16 } = readers(built);
   let sent = 0;
   for (const g of built.gens) sent += u64(built.ctx.get(g)! + P.G_SENT);
