@@ -23,7 +23,7 @@ const constantSchema = z
       .min(10, "a source names the publication")
       .refine(
         (s) => !/performance-anchors/i.test(s),
-        "cite the publication itself, not performance-anchors.md",
+        "cite the publication itself, not a summary of it (performance notes)",
       ),
     use: z.string().min(5),
   })
