@@ -28,85 +28,9 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** A line of bench/paths.bench.ts (end-to-end path rate measured by the suite itself). */
-interface PathLine {
-  name: string;
-  workers: number;
-  /** How the elements were spread over the workers, when the suite says. */
-  policy?: string;
-  mppsMedian: number;
-  mppsMin: number;
-  mppsMax: number;
-  runs: number;
-}
-interface PathLevels {
-  floor: number;
-  target: number;
-  moonshot: number;
-}
 type SuiteModule = {
   suite?: Suite;
-  FLOOR_MPPS?: number;
-  TARGET_MPPS?: number;
-  MOONSHOT_MPPS?: number;
 };
-/** Floor 10 GbE line rate, target, moonshot 40 GbE line rate (Mpps, 64-byte frames). */
-const DEFAULT_PATH_LEVELS: PathLevels = { floor: 14.88, target: 40, moonshot: 59.52 };
-
-function isPathLine(x: unknown): x is PathLine {
-  const l = x as Partial<PathLine>;
-  return (
-    typeof l === "object" &&
-    l !== null &&
-    typeof l.name === "string" &&
-    typeof l.workers === "number" &&
-    typeof l.mppsMedian === "number" &&
-    typeof l.mppsMin === "number" &&
-    typeof l.mppsMax === "number"
-  );
-}
-
-function pathLevels(mod: SuiteModule): PathLevels {
-  return {
-    floor: mod.FLOOR_MPPS ?? DEFAULT_PATH_LEVELS.floor,
-    target: mod.TARGET_MPPS ?? DEFAULT_PATH_LEVELS.target,
-    moonshot: mod.MOONSHOT_MPPS ?? DEFAULT_PATH_LEVELS.moonshot,
-  };
-}
-
-/** End-to-end path rates as table rows; the levels apply to the native path (paths.bench.ts). */
-function pathTable(lines: PathLine[], lv: PathLevels): string {
-  const table = new Table({
-    head: [
-      "path",
-      "workers",
-      "measured (simulator), median",
-      "min – max (runs)",
-      `floor ${lv.floor} Mpps`,
-      `target ${lv.target} Mpps`,
-      `moonshot ${lv.moonshot} Mpps`,
-    ],
-    style: { head: [], border: [] },
-  });
-  const verdict = (l: PathLine, level: number) =>
-    l.name !== "native" ? "n/a" : l.mppsMedian >= level ? "met" : "not met";
-  for (const l of lines) {
-    table.push([
-      l.name,
-      l.policy ? `${l.workers} (${l.policy})` : String(l.workers),
-      `${l.mppsMedian.toFixed(2)} Mpps`,
-      `${l.mppsMin.toFixed(2)} – ${l.mppsMax.toFixed(2)} (${l.runs})`,
-      verdict(l, lv.floor),
-      verdict(l, lv.target),
-      verdict(l, lv.moonshot),
-    ]);
-  }
-  return [
-    "end-to-end paths (bench/paths.bench.ts, worker threads, 64-byte frames; levels apply to the native path):",
-    table.toString(),
-  ].join("\n");
-}
-
 function fmtRate(c: BenchCase | NativeCase, rate: number): string {
   return `${(rate / 1e6).toFixed(rate >= 1e7 ? 1 : 3)} ${c.unit}`;
 }
@@ -125,8 +49,6 @@ async function main(): Promise<void> {
   const skipped: string[] = [];
   // Suites may also return lines they measured themselves (end-to-end runs): printed as given.
   const measured: Array<{ file: string; line: Record<string, unknown> }> = [];
-  const pathLines: PathLine[] = [];
-  let levels = DEFAULT_PATH_LEVELS;
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(here, f)).href)) as SuiteModule;
     if (typeof mod.suite !== "function") throw new Error(`bench/${f} does not export suite(ctx)`);
@@ -141,12 +63,7 @@ async function main(): Promise<void> {
         const bc = c as BenchCase;
         if (!filter || `${bc.group} ${bc.name}`.includes(filter)) cases.push(bc);
       } else if (!filter || JSON.stringify(c).includes(filter)) {
-        if (isPathLine(c)) {
-          pathLines.push(c);
-          levels = pathLevels(mod);
-        } else {
-          measured.push({ file: f, line: c as Record<string, unknown> });
-        }
+        measured.push({ file: f, line: c as Record<string, unknown> });
       }
     }
   }
@@ -231,7 +148,6 @@ async function main(): Promise<void> {
   if (rows.length > 0) process.stdout.write(`${table.toString()}\n`);
   for (const line of new Set(skipped)) process.stdout.write(`${line}\n`);
   failed = rows.some((r) => r.error !== undefined);
-  if (pathLines.length > 0) process.stdout.write(`${pathTable(pathLines, levels)}\n`);
   if (measured.length > 0) {
     process.stdout.write("measured by the suites themselves (end-to-end, simulator):\n");
     for (const m of measured) process.stdout.write(`  ${m.file}: ${JSON.stringify(m.line)}\n`);
@@ -250,10 +166,7 @@ async function main(): Promise<void> {
       target: ("target" in r.c ? r.c.target : undefined) ?? null,
       ...(r.cpu ? { cpuRatePerSecond: r.cpu.native, wasmCpuRatePerSecond: r.cpu.wasm } : {}),
     }));
-    writeFileSync(
-      json,
-      `${JSON.stringify({ cpu, node: process.version, quick, results: out, paths: pathLines }, null, 2)}\n`,
-    );
+    writeFileSync(json, `${JSON.stringify({ cpu, node: process.version, quick, results: out }, null, 2)}\n`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Builds a path graph for one simulation: a host from the iovctl.conf (VFs through the control
 // plane), the NIC switch programmed from its VF records, rings and element contexts laid out in
-// one shared memory (src/paths/run.ts preparePath + src/paths/build.ts), the kernels, the
+// one shared memory (src/paths/prepare.ts preparePath + src/paths/build.ts), the kernels, the
 // resources and links, and every element's runtime from the registry. Generic: no kind switch.
 import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
@@ -10,7 +10,7 @@ import type { BuiltPath } from "../paths/build.ts";
 import { instantiatePathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
-import { preparePath, type RunOptions } from "../paths/run.ts";
+import { type NicChoice, preparePath } from "../paths/prepare.ts";
 import { setupHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
 import {
@@ -85,7 +85,7 @@ function bindNic(path: EnginePath, config?: { text: string; file: string }, host
   const poolMac = b.pool === "pf" ? pf.mac : (vf(b.pool).effectiveMac ?? missing("VF MAC"));
   const mac = b.mac === "pool" ? poolMac : b.mac;
   const peer = b.peer ? vf(b.peer) : undefined;
-  const nic: NonNullable<RunOptions["nic"]> = {
+  const nic: NicChoice = {
     pf,
     consumer,
     ...(b.promiscuous ? { promiscuous: true } : {}),
@@ -113,7 +113,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     seed: o.seed + 1,
   });
   const templates = buildTemplates(traffic);
-  const { built } = preparePath(eng as never, layoutGraph(o.path), {
+  const { built } = preparePath(eng, layoutGraph(o.path), {
     traffic,
     txTraffic,
     templates,

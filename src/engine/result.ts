@@ -4,9 +4,9 @@ import type { RunState } from "./run.ts";
 // conservation (every frame offered: delivered per copy, dropped with a reason, or in flight).
 
 import * as P from "../../assembly/pathabi.ts";
+import type { BuiltPath } from "../paths/build.ts";
 import type { EngineElement } from "../paths/path-graphs.ts";
-import { conservation as countFrames } from "../paths/run.ts";
-import { readCounters } from "../switch/counters-view.ts";
+import { readCounters, readResourceCounters } from "../switch/counters-view.ts";
 import { type SimContext, u64 } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import type { Conservation, EventTotals, ResourceUse, SimResult } from "./types.ts";
@@ -196,4 +196,110 @@ export function conservation(ctx: SimContext): Conservation {
   const copies = (c.copies ?? 0) + nicCopies;
   const dropped = Object.values(c.dropped).reduce((a, b) => a + b, 0);
   return { ...c, copies, ok: c.sent + copies === c.delivered + dropped + c.inFlight };
+}
+
+/** What the path's counters say before the NIC's replication copies are added. */
+export interface FrameCount {
+  sent: number;
+  delivered: number;
+  dropped: Record<string, number>;
+  inFlight: number;
+  copies?: number;
+  ok: boolean;
+}
+
+/** Readers of words other threads write while a run is going (the progress check): one atomic
+ *  load per word, so a word being written is never seen half old, half new (DataView reads of
+ *  shared memory are not tear-free in the ECMAScript memory model). Every address read this way
+ *  is naturally aligned. */
+function readers(built: BuiltPath) {
+  const dv = built.layout.dv();
+  const buf = dv.buffer;
+  const w64 = new BigUint64Array(buf);
+  const w32 = new Uint32Array(buf);
+  const w16 = new Uint16Array(buf);
+  const u64 = (addr: number) => Number(Atomics.load(w64, addr >>> 3));
+  const u32 = (addr: number) => Atomics.load(w32, addr >>> 2);
+  const u16 = (addr: number) => Atomics.load(w16, addr >>> 1);
+  return { dv, u64, u32, u16 };
+}
+
+/** Frames offered, delivered, dropped (by reason) and still in flight (both directions), as the
+ *  path's own counters (elements, rings, the NIC switch) tell them. */
+export function countFrames(built: BuiltPath): FrameCount {
+  const { u64, u32, u16 } = readers(built);
+  let sent = 0;
+  for (const g of built.gens) sent += u64(built.ctx.get(g)! + P.G_SENT);
+  let delivered = 0;
+  for (const s of built.sinks) delivered += u64(built.ctx.get(s)! + P.S_PACKETS);
+  const dropped: Record<string, number> = {};
+  const add = (why: string, n: number) => {
+    if (n > 0) dropped[why] = (dropped[why] ?? 0) + n;
+  };
+  let inFlight = 0;
+  let copies = 0;
+  const consumed = new Set<string>();
+  for (const { el } of built.elements) {
+    if ("in" in el && el.in) consumed.add(el.in);
+    if (el.kind === "veb" && !built.nic)
+      add(`${el.name}: destination on the ingress port`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
+    if (el.kind === "bridge") {
+      const b = built.ctx.get(el.name)!;
+      add(`${el.name}: destination on the ingress port`, u64(b + P.B_FILTERED));
+      add(`${el.name}: no buffer for a flood copy`, u64(b + P.B_NOBUF));
+      copies += u64(b + P.B_COPIES) + u64(b + P.B_NOBUF);
+    }
+    if (el.kind === "echo")
+      add(`${el.name}: not an ICMP echo request`, u64(built.ctx.get(el.name)! + P.E_DROPPED));
+    if (el.kind === "vhost") {
+      const vq = built.ctx.get(el.vq)!;
+      const used = u16(u32(vq + P.V_USED) + 2);
+      inFlight += (used - (u32(vq + P.V_LAST_USED) & 0xffff)) & 0xffff;
+    }
+    if (el.kind === "guest-tx") {
+      // Posted by the guest, not yet copied out by the backend.
+      const vq = built.ctx.get(el.vq)!;
+      const avail = u16(u32(vq + P.V_AVAIL) + 2);
+      inFlight += (avail - (u32(vq + P.V_LAST_AVAIL) & 0xffff)) & 0xffff;
+    }
+  }
+  for (const r of built.queueRings) inFlight += (u32(r + 64) - u32(r)) >>> 0;
+  for (const [name, r] of built.otherRx) add(`veb-rx: steered to ${name}`, (u32(r + 64) - u32(r)) >>> 0);
+  if (built.nic) {
+    const sc = readCounters(built.nic.sw.sl, built.nic.sw.config);
+    const port = sc.port;
+    const res = readResourceCounters(built.nic.sw.sl);
+    const reasons: Array<[string, number]> = [
+      ["runt", port.rx_runt_dropped],
+      ["oversize", port.roc],
+      ["L2 filter", port.rx_l2_filtered],
+      ["VLAN filter", port.rx_vlan_filtered],
+      ["no pool", port.rx_no_pool],
+      ["malformed", port.rx_errors],
+      ["no descriptor", sc.queues.flat().reduce((a, q) => a + q.rx_no_desc, 0)],
+      ["no buffer", res.noBuffer],
+      ["tx dropped (MDD, oversize or anti-spoof)", sc.pools.reduce((a, p) => a + p.tx_dropped, 0)],
+      ["tx no destination", port.tx_no_destination],
+      ["wire-out ring full", res.wireOutFull],
+    ];
+    for (const [why, n] of reasons) add(`NIC switch: ${why}`, n);
+  }
+  for (const [name, r] of built.links) {
+    const n = (u32(r + 64) - u32(r)) >>> 0;
+    // Frames on a ring nobody consumes in this run (the uplink toward the wire, a bridge port
+    // back toward the sender) left the path: count them with that reason.
+    if (!consumed.has(name)) add(`${name}: sent back toward the wire (flooded/unknown)`, n);
+    else inFlight += n;
+  }
+  const dropTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
+  // Every frame offered, plus every extra copy replication made, is delivered (per copy),
+  // dropped with a reason, or in flight.
+  return {
+    sent,
+    delivered,
+    dropped,
+    inFlight,
+    ...(copies > 0 ? { copies } : {}),
+    ok: sent + copies === delivered + dropTotal + inFlight,
+  };
 }

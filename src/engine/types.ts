@@ -25,7 +25,7 @@ export interface ScenarioSpec {
   /** Or: stop offering after this many frames (whichever comes first). */
   count?: number;
   seed: number;
-  /** Cost profile name (src/model/profiles) or a loaded profile. */
+  /** Cost profile name (src/model/costs) or a loaded profile. */
   profile: string;
   /** iovctl.conf text and its file name (for located errors); default: the talk's config. */
   config?: { text: string; file: string };

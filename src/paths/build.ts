@@ -6,9 +6,81 @@ import * as P from "../../assembly/pathabi.ts";
 import { Layout } from "../switch/layout.ts";
 import type { WasmSwitch } from "../switch/nic.ts";
 import type { TemplateSet } from "../traffic/profiles.ts";
-import { type ElementSpec, elementsFor, type PathGraph } from "./graphs.ts";
 
 export type Dir = "rx" | "tx";
+
+// The layout format of a path (src/paths/path-graphs.ts adds the engine's timing binding): a
+// list of elements joined by named links (SPSC rings), per direction. Receive (`elements`): the
+// wire (a peer, played by a generator) sends to a consumer on this host. Transmit (`tx`): the
+// consumer sends through its driver, the NIC's Tx ring and the switch's transmit side to the wire
+// or, looped back, to another pool. Link names with a meaning to the NIC switch: `nic.tx` (the
+// consumer pool's Tx ring 0), `peer.rx` (the peer pool's Rx ring 0), `wire.out` (the switch's
+// wire-out ring).
+export type ElementSpec =
+  | { kind: "gen"; name: string; out: string }
+  /** Driver Tx side: posts on a NIC Tx ring (doorbells), reaps completions (interrupts, ITR). */
+  | { kind: "txdrv"; name: string; in: string; out: string; iotlbPerFrame: number }
+  /** The NIC switch's transmit side for the consumer's pool (Tx gates, anti-spoof, loopback). */
+  | { kind: "veb-tx"; name: string; in: "nic.tx"; out: "wire.out" | "peer.rx" }
+  | { kind: "guest-tx"; name: string; in: string; vq: string }
+  | { kind: "vhost-tx"; name: string; vq: string; out: string }
+  /** The ping peer: answers ICMP echo requests from the wire back onto the wire. */
+  | { kind: "echo"; name: string; in: string; out: string }
+  | { kind: "veb"; name: string; in: string; out: string; pool: "pf" | "vf" }
+  | {
+      kind: "hop";
+      name: string;
+      in: string;
+      out: string;
+      role: "pf-rx" | "epair" | "tap";
+      interrupts: boolean;
+    }
+  | {
+      kind: "bridge";
+      name: string;
+      in: string;
+      uplink: string;
+      port: string;
+      /** Ports beyond the two (port 2, 3, ...): floods are copied to each. */
+      more?: string[];
+      inPort?: number;
+    }
+  | { kind: "vhost"; name: string; in: string; vq: string }
+  | { kind: "guest-rx"; name: string; vq: string; sink: string }
+  | {
+      kind: "sink";
+      name: string;
+      in: string | null;
+      role: string;
+      iotlbPerFrame: number;
+      interrupts: boolean;
+    };
+
+export interface PathGraph {
+  name: string;
+  summary: string;
+  /** Where the consumer lives. */
+  consumer: "host" | "jail" | "vm";
+  /** Uses a VF created through the control plane (else the PF). */
+  usesVf: boolean;
+  /** Receive direction (null: the path only transmits). */
+  elements: ElementSpec[] | null;
+  /** Transmit direction. */
+  tx: ElementSpec[];
+}
+
+export type Direction = "rx" | "tx" | "both";
+
+/** The elements a run executes: receive, transmit or both (generators first). */
+export function elementsFor(g: PathGraph, dir: Direction): Array<{ dir: "rx" | "tx"; el: ElementSpec }> {
+  const out: Array<{ dir: "rx" | "tx"; el: ElementSpec }> = [];
+  if (dir !== "tx") {
+    if (!g.elements) throw new Error(`path ${g.name} has no receive direction (it only transmits)`);
+    for (const el of g.elements) out.push({ dir: "rx", el });
+  }
+  if (dir !== "rx") for (const el of g.tx) out.push({ dir: "tx", el });
+  return out.sort((a, b) => (a.el.kind === "gen" ? 0 : 1) - (b.el.kind === "gen" ? 0 : 1));
+}
 
 export const BUF_SIZE = 2048;
 export const BUF_HEADROOM = 64;

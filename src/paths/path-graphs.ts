@@ -2,12 +2,12 @@
 // element bound to the resource it runs on and to the cost-profile entries it is charged per
 // batch and per packet, plus the path's NIC binding. The engine (src/engine) builds and runs any
 // such graph with generic loops; adding a path from existing elements touches this file only.
-// Element kinds and fields follow src/paths/graphs.ts (whose layout code, src/paths/build.ts,
-// lays out the rings and contexts in shared memory); `on`, `costs` and `irqHost` are the timing
-// binding the engine adds.
+// Element kinds and fields follow the layout format of src/paths/build.ts (which lays out the
+// rings and contexts in shared memory); `on`, `costs` and `irqHost` are the timing binding the
+// engine adds.
 
 import type { CostName } from "../model/costs.ts";
-import type { ElementSpec, PathGraph } from "./graphs.ts";
+import type { ElementSpec, PathGraph } from "./build.ts";
 
 /** Cost-profile entries charged per batch (one kernel call) and per packet of the batch. */
 export interface ElementCosts {
@@ -404,7 +404,6 @@ export function layoutGraph(p: EnginePath): PathGraph {
   return {
     name: p.name,
     summary: p.summary,
-    context: "host",
     consumer: "host",
     usesVf: p.nic.pool !== "pf",
     elements: p.rx,

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import * as A from "../../assembly/abi.ts";
 import * as P from "../../assembly/pathabi.ts";
 import { buildPath } from "../../src/paths/build.ts";
-import { pathByName } from "../../src/paths/graphs.ts";
 import { instantiatePathKernels } from "../../src/paths/kernels.ts";
+import { enginePath, layoutGraph } from "../../src/paths/path-graphs.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { createMemory, loadModule } from "../../src/switch/wasm.ts";
 import {
@@ -28,7 +28,7 @@ async function generate(p: TrafficProfile, n: number): Promise<Uint8Array[]> {
   const memory = createMemory(512);
   const { k, heapBase } = instantiatePathKernels(await loadModule(), memory);
   const ts = buildTemplates(p);
-  const b = buildPath(memory, heapBase, pathByName("native")!, {
+  const b = buildPath(memory, heapBase, layoutGraph(enginePath("native")!), {
     templates: ts,
     psPerByte: 800,
     count: n,

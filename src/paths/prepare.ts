@@ -1,0 +1,122 @@
+// Prepares a path in the engine's shared memory: programs the NIC switch from the PF's VF
+// records (the consumer's pool, its receive queues, promiscuous mode behind a bridge), then lays
+// out the rings and element contexts (src/paths/build.ts).
+import type { PfRecord } from "../nic/types.ts";
+import { WasmSwitch } from "../switch/nic.ts";
+import { programSwitch } from "../switch/program.ts";
+import { buildTemplates, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
+import {
+  type BuiltPath,
+  buildPath,
+  clearPathMemory,
+  type Dir,
+  type Direction,
+  type ElementSpec,
+  elementsFor,
+  notePathMemory,
+  type PathGraph,
+} from "./build.ts";
+
+/** The shared memory a path is laid out in, with the compiled module and where the heap starts. */
+export interface PathMemory {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  heapBase: number;
+}
+
+/** The consumer's switch pool: the VF with this index or the PF pool ("pf"), on this PF. */
+export interface NicChoice {
+  pf: PfRecord;
+  consumer: number | "pf";
+  promiscuous?: boolean;
+  peer?: number | "pf";
+}
+
+export interface PrepareOptions {
+  traffic: TrafficProfile;
+  /** rx (default): the wire sends to the consumer; tx: the consumer sends; both at once. */
+  direction?: Direction;
+  /** The transmit direction's traffic (source: the consumer's MAC; destination: the peer's). */
+  txTraffic?: TrafficProfile;
+  /** Lay out these direction-tagged elements instead of the graph's. */
+  elements?: Array<{ dir: Dir; el: ElementSpec }>;
+  /** Replay these templates instead of building them from `traffic` (pcap replay). */
+  templates?: TemplateSet;
+  /** Interrupt moderation interval in simulator µs (from the cost profile). */
+  itrUs: number;
+  eventIdx?: boolean;
+  /** Use the NIC's embedded switch programmed from this PF's VFs. Without it, a MAC-table
+   *  demultiplexer stands in. */
+  nic?: NicChoice;
+  /** Force one receive queue on the consumer's pool (ping: one exchange, one queue). */
+  singleQueue?: boolean;
+}
+
+/** Lays out a path (the NIC switch programmed from the PF, rings, element contexts). */
+export function preparePath(
+  engine: PathMemory,
+  graph: PathGraph,
+  o: PrepareOptions,
+): { built: BuiltPath; templates: TemplateSet; direction: Direction } {
+  const direction = o.direction ?? "rx";
+  const templates = o.templates ?? buildTemplates(o.traffic);
+  const txTemplates = o.txTraffic ? buildTemplates(o.txTraffic) : undefined;
+  const elements = o.elements ?? elementsFor(graph, direction);
+  const psPerByte = 8000 / o.traffic.rateGbps;
+  let nic: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number } | undefined;
+  let rxQueues = 1;
+  if (o.nic) {
+    clearPathMemory(engine.memory, engine.heapBase);
+    const config = programSwitch(o.nic.pf);
+    const pool = config.pools.findIndex((p) =>
+      o.nic!.consumer === "pf" ? p.kind === "pf" : p.vf === o.nic!.consumer,
+    );
+    if (pool < 0) throw new Error(`paths: no switch pool for consumer ${o.nic.consumer} on ${o.nic.pf.name}`);
+    const peer = o.nic.peer;
+    const peerPool =
+      peer === undefined
+        ? undefined
+        : config.pools.findIndex((p) => (peer === "pf" ? p.kind === "pf" : p.vf === peer));
+    if (peerPool !== undefined && peerPool < 0) throw new Error(`paths: no switch pool for peer ${peer}`);
+    // RLPML only matters with long-packet enable; without it, keep buffers at 2 KiB (a 16 KiB
+    // stride puts every frame in the same cache sets).
+    for (const p of config.pools) if (!p.flags.lpe) p.rlpml = Math.min(p.rlpml, 1522);
+    // The consumer's driver uses one queue pair, so one receive ring carries the whole path.
+    // num-queues: where the switch hands frames straight to the consumer's driver (native,
+    // jail-vf, vm-vf, passthrough), RSS spreads them over the pool's queues as configured and one
+    // sink per queue drains them. Where a host driver hands them on to a bridge (virtio,
+    // jail-epair) and for a loopback peer, one queue pair carries the path (docs/paths.md).
+    const rx = elements.filter((e) => e.dir === "rx").map((e) => e.el);
+    const veb = rx.find((e) => e.kind === "veb");
+    const direct = veb?.kind === "veb" && rx.some((e) => e.kind === "sink" && e.in === veb.out);
+    const keep = direct && !o.singleQueue ? [pool] : [];
+    for (const p of [pool, ...(peerPool !== undefined ? [peerPool] : [])]) {
+      if (keep.includes(p)) continue;
+      config.pools[p].numRxQueues = 1;
+      config.pools[p].reta = config.pools[p].reta.map(() => 0);
+    }
+    rxQueues = config.pools[pool].numRxQueues;
+    if (o.nic.promiscuous) {
+      // if_bridge puts its member interfaces in promiscuous mode: frames for MACs behind the
+      // bridge (the VM's virtio NIC, the jail's epair) reach the PF's pool.
+      config.port.unicastPromisc = true;
+      config.pools[pool].flags.upe = true;
+    }
+    const sw = new WasmSwitch(config, { memory: engine.memory, module: engine.module });
+    notePathMemory(engine.memory, sw.layout.end);
+    nic = { sw, pool, peerPool, rxQueues };
+  }
+  const built = buildPath(engine.memory, engine.heapBase, graph, {
+    elements,
+    nic,
+    templates,
+    txTemplates,
+    psPerByte,
+    count: o.traffic.count,
+    seed: o.traffic.seed,
+    itrNs: Math.round(o.itrUs * 1000),
+    consumerMac: o.traffic.dstMac,
+    eventIdx: o.eventIdx ?? true,
+  });
+  return { built, templates, direction };
+}
