@@ -274,7 +274,7 @@ export function parseStrategies(list: string): StrategyId[] {
 
 // ---- The demo's older view (src/cli/commands/demo.ts is owned by another branch) -----------
 // Kept so the demo runs on the engine until it moves to runMatrix: each row is a simulated
-// result at 4 cores, NDR included; `modeledMpps` carries the simulated NDR (nothing is modeled).
+// result at 4 cores, NDR included (simulated in virtual time).
 
 export interface SteeringRow extends SteeringResult {
   encap: string;
@@ -282,8 +282,9 @@ export interface SteeringRow extends SteeringResult {
   strategyName: string;
   perQueue: number[];
   /** Simulated NDR (Mpps); the name is the demo's. */
-  modeledMpps: number;
-  modeledBottleneck: string;
+  /** RFC 2544 NDR on the engine (simulated), and the resource that limits it. */
+  ndrMpps: number;
+  bottleneck: string;
 }
 
 const LEGACY_NAMES: Record<StrategyId, string> = {
@@ -344,8 +345,8 @@ export async function runSteeringMatrix(
           regime,
           strategyName: LEGACY_NAMES[r.strategy],
           perQueue: r.per_queue,
-          modeledMpps: r.ndr_mpps ?? 0,
-          modeledBottleneck: r.bottleneck,
+          ndrMpps: r.ndr_mpps ?? 0,
+          bottleneck: r.bottleneck,
         });
     }
   return { rows, problems };

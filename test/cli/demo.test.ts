@@ -28,8 +28,12 @@ describe("iovsim demo", () => {
     expect(r.out).toMatch(/VF-1 ppt0 .* bhyve VM 'vm0'/);
     expect(r.out).toMatch(/NDR Mpps\s*│[\s\S]*\(simulated\)/);
     expect(r.out).toMatch(/RTT µs \(simulated\)/);
-    expect(r.out).toMatch(/vxlan\s*│ inner RSS\s*│ 1024 \/ 1024 \/ 1024 \/ 1024/);
-    expect(r.out).toMatch(/gtpu\s*│ outer RSS .* 0\.250/);
+    // One tunnel pair: a single queue and MAC steering put everything on one core; inner RSS spreads.
+    expect(r.out).toMatch(/vxlan\s*│ single queue\s*│ \d+ \/ 0 \/ 0 \/ 0\s*│ 0\.250/);
+    expect(r.out).toMatch(/vxlan\s*│ MAC-based VF steering\s*│ \d+ \/ 0 \/ 0 \/ 0\s*│ 0\.250/);
+    expect(r.out).toMatch(/vxlan\s*│ inner RSS\s*│ [\d /]+│ 0\.9\d\d/);
+    expect(r.out).toMatch(/NDR Mpps \(simulated\)/);
+    expect(r.out).not.toMatch(/steering-model|modeled/);
     // No wall-clock figure besides the one simulator-speed line at the end.
     expect(r.out).not.toMatch(/measured \(simulator\)|Mpps \(sim\)/);
     const wall = r.out.split("\n").filter((l) => /wall/.test(l));

@@ -24,20 +24,14 @@ output has these sections, in this order:
                    (default size ${DEMO_DEFAULTS.sizes}; see iovsim paths --help)
   4. ping          ICMP echoes through each path at an idle operating point (simulated RTT)
   5. steering      tunnelled traffic over 4 cores: per-core frame counts from the NIC switch's
-                   queue counters, Jain's index, and the steering model's capacity
-                   (src/steering/steering-model.json; not yet simulated by the engine)
+                   queue counters, Jain's index, and each strategy's NDR simulated on the engine
+                   (cores and dispatcher priced by the same cost profile as the paths)
 and a last line, apart, with the simulator's own speed (wall clock).
 `;
 
 function steeringRows(rows: SteeringRow[]): string {
   const t = new Table({
-    head: [
-      "traffic",
-      "strategy",
-      "frames per core (switch counters)",
-      "Jain",
-      "modeled Mpps (steering model)",
-    ],
+    head: ["traffic", "strategy", "frames per core (switch counters)", "Jain", "NDR Mpps (simulated)"],
     style: { head: [], border: [], compact: true },
   });
   for (const r of rows)
@@ -46,7 +40,7 @@ function steeringRows(rows: SteeringRow[]): string {
       r.strategyName,
       r.perQueue.join(" / "),
       r.jain.toFixed(3),
-      `${r.modeledMpps.toFixed(1)}${r.modeledBottleneck === "dispatcher" ? " (dispatcher)" : ""}`,
+      `${r.ndrMpps.toFixed(2)} (${r.bottleneck})`,
     ]);
   return `${t.toString()}\n`;
 }
@@ -110,7 +104,7 @@ export const command: Command = {
       ctx.out(steeringRows(steering.rows.filter((r) => r.regime === regime)));
     }
     ctx.out(
-      "Jain's index 0.250 = everything on one of 4 cores. The modeled Mpps come from src/steering/steering-model.json, not from the engine. More: iovsim steering --help\n",
+      "Jain's index 0.250 = everything on one of 4 cores; NDR is simulated in virtual time, with the resource that limits it. More: iovsim steering --help\n",
     );
     ctx.out(`\n${simulatorLine(json.simulator)}`);
     for (const p of steering.problems) ctx.err(`iovsim: ${p}\n`);
