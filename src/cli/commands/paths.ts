@@ -139,7 +139,7 @@ export const command: Command = {
       await writeHtmlReport(o.html, {
         title: "iovsim paths",
         schema: json.schema,
-        version: `iovsim ${json.tool.version}`,
+        version: json.tool.version,
         command: ["iovsim", "paths", ...args].join(" "),
         profile: o.profile.name,
         paths: json.paths,

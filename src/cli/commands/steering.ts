@@ -2,8 +2,9 @@
 // Every figure is simulated; the simulator's own speed is printed apart.
 import { readFile } from "node:fs/promises";
 import { UserError } from "../../errors.ts";
-import { costProfileNames } from "../../model/costs.ts";
+import { costProfileNames, loadCosts } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
+import { writeHtmlReport } from "../../report/html/index.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
 import { portRules } from "../../steering/flow-state.ts";
@@ -60,6 +61,8 @@ Options:
   --profile P         cost profile (${costProfileNames().join(", ")}) or a JSON file (default bhyve)
   --seed N            seed of the flow draws (default 1)
   --json | --csv      machine-readable output
+  --html FILE         also write a self-contained HTML report (per-queue load, fairness, NDR
+                      against cores; charts as SVG, no network; docs/reports.md)
   -h, --help          this text
 `;
 
@@ -107,6 +110,8 @@ export interface SteeringArgs {
   profile: string;
   seed: number;
   format: "table" | "json" | "csv";
+  /** Also write a self-contained HTML report to this file. */
+  html?: string;
 }
 
 export function parseSteeringArgs(args: string[]): SteeringArgs {
@@ -202,6 +207,9 @@ export function parseSteeringArgs(args: string[]): SteeringArgs {
           throw new UserError("E_USAGE", "--json and --csv cannot be combined");
         o.format = a.slice(2) as "json" | "csv";
         break;
+      case "--html":
+        o.html = v();
+        break;
       default:
         throw new UserError("E_USAGE", `unknown option '${a}' (see iovsim steering --help)`);
     }
@@ -288,6 +296,24 @@ export const command: Command = {
         ? `symmetric hashing (${o.symmetric}) on outer-rss, inner-rss and flow-rules' fallback`
         : "",
     ].filter((s) => s !== "");
+    if (o.html) {
+      const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
+      // Runs that were skipped (NIC limits) or found no lossless load have nothing to chart.
+      const results = m.results
+        .filter((r) => r.skipped === null && r.per_queue.length > 0)
+        .map((r) => ({ ...r, traffic: r.traffic }));
+      await writeHtmlReport(o.html, {
+        title: "iovsim steering",
+        version: pkg.version,
+        command: ["iovsim", "steering", ...args].join(" "),
+        profile: o.profile,
+        steering: { results },
+        cost_profile: (({ name, description, constants }) => ({ name, description, constants }))(
+          loadCosts(o.profile),
+        ),
+      });
+      ctx.err(`iovsim: wrote ${o.html}\n`);
+    }
     if (o.format === "json") {
       const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
       ctx.out(

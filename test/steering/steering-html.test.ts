@@ -1,0 +1,45 @@
+// `steering --html FILE`: the report of a small run, written with the steering results and the
+// cost profile, self-contained (no URL), charts present.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+describe("steering --html", () => {
+  it("writes a self-contained report with per-queue load, fairness and NDR against queues", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "iovsim-steering-html-")), "s.html");
+    let err = "";
+    const code = await runCli(
+      [
+        "steering",
+        "--mix",
+        "gtpu",
+        "--strategy",
+        "single,inner-rss",
+        "--queues",
+        "1,2",
+        "--frames",
+        "1000",
+        "--html",
+        file,
+      ],
+      { out: () => {}, err: (t) => (err += t) },
+    );
+    expect(code, err).toBe(0);
+    const html = readFileSync(file, "utf8");
+    expect(html).toMatch(/Per-queue load: gtpu/);
+    expect(html).toMatch(/Jain's fairness/);
+    expect(html).toMatch(/NDR vs queues: gtpu/);
+    expect(html).toMatch(/iovsim steering --mix gtpu/);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+
+  it("refuses --html without a file", async () => {
+    let err = "";
+    const code = await runCli(["steering", "--html"], { out: () => {}, err: (t) => (err += t) });
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/--html: missing value/);
+  });
+});
