@@ -55,7 +55,10 @@ export function abiHeader(): string {
 function newestSource(): number {
   // The generated abi.h counts too: it is rewritten whenever the ABI it is made from changes.
   const abiH = join(outDir, "abi.h");
-  let t = Math.max(statSync(join(root, "assembly", "abi.ts")).mtimeMs, existsSync(abiH) ? statSync(abiH).mtimeMs : 0);
+  let t = Math.max(
+    statSync(join(root, "assembly", "abi.ts")).mtimeMs,
+    existsSync(abiH) ? statSync(abiH).mtimeMs : 0,
+  );
   for (const f of readdirSync(srcDir)) t = Math.max(t, statSync(join(srcDir, f)).mtimeMs);
   return t;
 }
