@@ -3,12 +3,13 @@
 // owner's pid (stale locks of dead processes are taken over; waiting is bounded). A corrupt or
 // unknown-version state file is reported, never silently replaced.
 import { randomBytes } from "node:crypto";
-import { constants, readFileSync } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { writeFileAtomic } from "../fs-atomic.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
@@ -123,33 +124,8 @@ export async function writeStateAtomic(dir: string, state: HostState): Promise<v
 }
 
 async function writeStateFile(dir: string, state: HostState): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const final = statePath(dir);
-  const tmp = join(dir, `.${STATE_FILE}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  try {
-    await fh.writeFile(`${JSON.stringify(state, null, 1)}\n`, "utf8");
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, final);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  // Make the rename itself durable (not supported everywhere; best effort).
-  try {
-    const d = await open(dir, constants.O_RDONLY);
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    /* directories cannot be fsync'd on some platforms */
-  }
+  // Temp file + fsync + rename + directory fsync: a reader never sees a torn state.json.
+  await writeFileAtomic(statePath(dir), `${JSON.stringify(state, null, 1)}\n`);
 }
 
 interface LockOwner {
