@@ -117,7 +117,7 @@ describe("iovsim steering", () => {
 
   it("options it does not support are errors naming the option", async () => {
     for (const [argv, msg] of [
-      [["--html", "x.html"], /unknown option '--html'/],
+      [["--pcap", "x.pcap"], /unknown option '--pcap'/],
       [["--mix", "ipx"], /--mix: unknown mix 'ipx'/],
       [["--strategy", "rss"], /--strategy: unknown strategy 'rss'/],
       [["--queues", "0"], /--queues: '0' is not an integer in 1..64/],
