@@ -45,6 +45,22 @@ export function ringFree(id: u32): u32 {
   store<u32>(sh + SH_TAIL, t + 1);
 }
 
+/** Counters of frames a fast path enqueued on ring `id`: unicast, one descriptor each; the Tx
+ *  fast path's are local loopback copies. Counted once per publication, not per frame. */
+@inline function countFastFrames(id: u32, pool: u32, n: u64, bytes: u64, loopback: bool): void {
+  cntQueue(id, CQ_RX_PACKETS, n);
+  cntQueue(id, CQ_RX_BYTES, bytes);
+  cntQueue(id, CQ_RX_DESCRIPTORS, n);
+  cntPool(pool, CP_RX_PACKETS, n);
+  cntPool(pool, CP_RX_BYTES, bytes);
+  cntPool(pool, CP_RX_UNICAST, n);
+  if (loopback) {
+    cntPool(pool, CP_RX_LB_PACKETS, n);
+    cntPool(pool, CP_RX_LB_BYTES, bytes);
+  }
+}
+
+/** Publishes every ring touched this burst (one atomic tail store each) and counts its fast-path frames. */
 export function publish(): void {
   for (let i: u32 = 0; i < nDirty; i++) {
     const id = load<u32>(gScratch + SCR_DIRTY + (<usize>i << 2));
@@ -55,32 +71,14 @@ export function publish(): void {
     const fp = load<u32>(sh + SH_FPKTS);
     if (fp != 0) {
       // Frames the fast path enqueued: all unicast loopback copies of one descriptor each.
-      const fb = load<u64>(sh + SH_FBYTES);
-      const n = <u64>fp;
-      const pool = load<u32>(r + R_OWNER);
-      cntQueue(id, CQ_RX_PACKETS, n);
-      cntQueue(id, CQ_RX_BYTES, fb);
-      cntQueue(id, CQ_RX_DESCRIPTORS, n);
-      cntPool(pool, CP_RX_PACKETS, n);
-      cntPool(pool, CP_RX_BYTES, fb);
-      cntPool(pool, CP_RX_UNICAST, n);
-      cntPool(pool, CP_RX_LB_PACKETS, n);
-      cntPool(pool, CP_RX_LB_BYTES, fb);
+      countFastFrames(id, load<u32>(r + R_OWNER), <u64>fp, load<u64>(sh + SH_FBYTES), true);
       store<u32>(sh + SH_FPKTS, 0);
       store<u64>(sh + SH_FBYTES, 0);
     }
     const rp = load<u32>(sh + SH_RPKTS);
     if (rp != 0) {
       // Frames the Rx fast path enqueued: unicast wire frames of one descriptor each.
-      const rb = load<u64>(sh + SH_RBYTES);
-      const n = <u64>rp;
-      const pool = load<u32>(r + R_OWNER);
-      cntQueue(id, CQ_RX_PACKETS, n);
-      cntQueue(id, CQ_RX_BYTES, rb);
-      cntQueue(id, CQ_RX_DESCRIPTORS, n);
-      cntPool(pool, CP_RX_PACKETS, n);
-      cntPool(pool, CP_RX_BYTES, rb);
-      cntPool(pool, CP_RX_UNICAST, n);
+      countFastFrames(id, load<u32>(r + R_OWNER), <u64>rp, load<u64>(sh + SH_RBYTES), false);
       store<u32>(sh + SH_RPKTS, 0);
       store<u64>(sh + SH_RBYTES, 0);
     }
