@@ -121,6 +121,29 @@ const directSink = (
   ...(irqHost ? { irqHost } : {}),
 });
 
+/** The PF driver in the host hands frames to the software bridge (if_bridge member). */
+const pfRxHop: EngineElement = {
+  kind: "hop",
+  name: "pf-rx",
+  in: "pf.rx0",
+  out: "bridge.in",
+  role: "pf-rx",
+  interrupts: true,
+  on: "host-core0",
+  costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles"] },
+};
+
+/** The host's learning bridge between the PF (uplink) and `port` (tap or epair). */
+const hostBridge = (port: string): EngineElement => ({
+  kind: "bridge",
+  name: "bridge",
+  in: "bridge.in",
+  uplink: "uplink.out",
+  port,
+  on: "host-core0",
+  costs: { packet: ["bridge_cycles"] },
+});
+
 const HOST = [
   { name: "wire-rx", kind: "wire" },
   { name: "wire-tx", kind: "wire" },
@@ -180,25 +203,8 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
     rx: [
       wireGen,
       vebRx("pf"),
-      {
-        kind: "hop",
-        name: "pf-rx",
-        in: "pf.rx0",
-        out: "bridge.in",
-        role: "pf-rx",
-        interrupts: true,
-        on: "host-core0",
-        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles"] },
-      },
-      {
-        kind: "bridge",
-        name: "bridge",
-        in: "bridge.in",
-        uplink: "uplink.out",
-        port: "tap.in",
-        on: "host-core0",
-        costs: { packet: ["bridge_cycles"] },
-      },
+      pfRxHop,
+      hostBridge("tap.in"),
       {
         kind: "hop",
         name: "tap",
@@ -285,25 +291,8 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
     rx: [
       wireGen,
       vebRx("pf"),
-      {
-        kind: "hop",
-        name: "pf-rx",
-        in: "pf.rx0",
-        out: "bridge.in",
-        role: "pf-rx",
-        interrupts: true,
-        on: "host-core0",
-        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles"] },
-      },
-      {
-        kind: "bridge",
-        name: "bridge",
-        in: "bridge.in",
-        uplink: "uplink.out",
-        port: "epair.a",
-        on: "host-core0",
-        costs: { packet: ["bridge_cycles"] },
-      },
+      pfRxHop,
+      hostBridge("epair.a"),
       {
         kind: "hop",
         name: "epair",
