@@ -2,6 +2,8 @@
 // programSwitch like a real setup, then perturbed) and random frames (builder frames aimed at
 // the configuration's addresses, plus random bytes and mutations).
 
+// The same seeded generator as the fuzz campaigns (mulberry32): one implementation.
+import { type Rng, rng } from "../../src/fuzz/prng.ts";
 import type { PfRecord, VfRecord } from "../../src/nic/types.ts";
 import { VF_VLAN_TRUNK } from "../../src/nic/types.ts";
 import type { SwitchConfig } from "../../src/switch/config.ts";
@@ -10,25 +12,7 @@ import { addVlanMember, joinMulticast, programSwitch } from "../../src/switch/pr
 import { eth, type FrameBuilder } from "../../src/traffic/frames.ts";
 import type { SwitchEvent } from "./diff-harness.ts";
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    bool: (p = 0.5) => next() < p,
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    bytes: (n: number) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256)),
-  };
-}
-export type Rng = ReturnType<typeof rng>;
+export { type Rng, rng };
 
 const hex2 = (n: number) => n.toString(16).padStart(2, "0");
 const VIDS = [0, 5, 100, 200, 300, 4095];
