@@ -9,8 +9,13 @@ export interface CommandContext {
   debug: boolean;
   out: (text: string) => void;
   err: (text: string) => void;
-  /** True when stdout is a terminal (progress bars, colours). */
+  /** True when stdout is a terminal (colours). */
   isTTY: boolean;
+  /**
+   * True when stderr (ctx.err) is a terminal: progress bars are decided on this, so that
+   * `paths --json > f` in a terminal still shows progress. Absent: not a terminal.
+   */
+  errIsTTY?: boolean;
 }
 
 export interface Command {

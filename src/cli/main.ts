@@ -93,6 +93,8 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
       out: partial.out ?? ((t: string) => process.stdout.write(t)),
       err,
       isTTY: partial.isTTY ?? Boolean(process.stdout.isTTY),
+      // A caller's own err sink is no terminal unless it says so.
+      errIsTTY: partial.errIsTTY ?? (partial.err ? false : Boolean(process.stderr.isTTY)),
     };
     const [name, ...rest] = g.args;
     if (!name || name === "--help" || name === "-h" || name === "help") {

@@ -17,7 +17,7 @@ const latency = z.object({
   mean: z.number().nonnegative(),
 });
 
-const events = z.object({
+export const eventsSchema = z.object({
   interrupts: z.number().nonnegative(),
   vm_exits: z.number().nonnegative(),
   injections: z.number().nonnegative(),
@@ -34,6 +34,16 @@ const cpu = z.object({
   by_event: z.record(z.string(), z.number()),
 });
 
+/** Every frame offered is delivered (per copy), dropped with a reason, or in flight. */
+export const conservationSchema = z.object({
+  sent: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+  dropped: z.record(z.string(), z.number().int().nonnegative()),
+  in_flight: z.number().int().nonnegative(),
+  copies: z.number().int().nonnegative(),
+  ok: z.boolean(),
+});
+
 const loadPoint = z.object({
   /** Fraction of NDR the point was offered at; null for a rate given with --rate. */
   fraction_of_ndr: z.number().nullable(),
@@ -44,15 +54,8 @@ const loadPoint = z.object({
   latency_us: latency,
   cpu: z.array(cpu),
   bottleneck: z.string(),
-  events_per_s: events,
-  conservation: z.object({
-    sent: z.number().int().nonnegative(),
-    delivered: z.number().int().nonnegative(),
-    dropped: z.record(z.string(), z.number().int().nonnegative()),
-    in_flight: z.number().int().nonnegative(),
-    copies: z.number().int().nonnegative(),
-    ok: z.boolean(),
-  }),
+  events_per_s: eventsSchema,
+  conservation: conservationSchema,
 });
 
 const pathEntry = z.object({
@@ -71,7 +74,7 @@ const pathEntry = z.object({
   load_points: z.array(loadPoint),
 });
 
-const pingEntry = z.object({
+export const pingEntrySchema = z.object({
   path: z.string(),
   transmitted: z.number().int().nonnegative(),
   received: z.number().int().nonnegative(),
@@ -102,9 +105,11 @@ export const simulatorSchema = z.object({
   }),
 });
 
+export const toolSchema = z.object({ name: z.literal("iovsim"), version: z.string() });
+
 export const pathsJsonSchema = z.object({
   schema: z.literal(PATHS_SCHEMA),
-  tool: z.object({ name: z.literal("iovsim"), version: z.string() }),
+  tool: toolSchema,
   profile: z.object({ name: z.string(), origin: z.string() }),
   link_gbps: z.number().positive(),
   direction: z.enum(["rx", "tx", "both"]),
@@ -119,14 +124,14 @@ export const pathsJsonSchema = z.object({
   rate: z.string().nullable(),
   seed: z.number().int(),
   paths: z.array(pathEntry),
-  ping: z.array(pingEntry),
+  ping: z.array(pingEntrySchema),
   notes: z.array(z.string()),
   warnings: z.array(z.string()),
   simulator: simulatorSchema,
 });
 
 export type PathsJson = z.infer<typeof pathsJsonSchema>;
-export type PingJson = z.infer<typeof pingEntry>;
+export type PingJson = z.infer<typeof pingEntrySchema>;
 export type SimulatorJson = z.infer<typeof simulatorSchema>;
 
 const mpps = (pps: number) => pps / 1e6;
@@ -148,14 +153,19 @@ function loadPointJson(fraction: number | null, r: SimResult) {
     })),
     bottleneck: r.bottleneck,
     events_per_s: r.events_per_s,
-    conservation: {
-      sent: r.conservation.sent,
-      delivered: r.conservation.delivered,
-      dropped: r.conservation.dropped,
-      in_flight: r.conservation.inFlight,
-      copies: r.conservation.copies,
-      ok: r.conservation.ok,
-    },
+    conservation: conservationJson(r.conservation),
+  };
+}
+
+/** The engine's conservation record as the JSON documents write it. */
+export function conservationJson(c: SimResult["conservation"]): z.infer<typeof conservationSchema> {
+  return {
+    sent: c.sent,
+    delivered: c.delivered,
+    dropped: c.dropped,
+    in_flight: c.inFlight,
+    copies: c.copies,
+    ok: c.ok,
   };
 }
 

@@ -77,8 +77,8 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
     "html",
     "help",
   ],
-  ping: ["path", "count", "interval-ms", "profile", "config", "seed", "json", "help"],
-  demo: ["size", "trial-ms", "profile", "seed", "workers", "help"],
+  ping: ["path", "count", "interval-ms", "profile", "config", "seed", "json", "csv", "html", "help"],
+  demo: ["size", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
 };
 
 /** Options of the old `paths` that moved: a hint instead of a bare "unknown option". */
@@ -381,7 +381,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   };
 }
 
-function htmlFile(v: string | undefined): string | undefined {
+export function htmlFile(v: string | undefined): string | undefined {
   if (v === "") throw new UserError("E_USAGE", "--html needs a file name");
   return v;
 }

@@ -6,14 +6,18 @@ import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ensureKernels } from "../../engine/simulate.ts";
 import { UserError } from "../../errors.ts";
-import { summarizeRtts } from "../../experiment/ping-stats.ts";
 import { loadCosts } from "../../model/costs.ts";
+import { writeHtmlReport } from "../../report/html/index.ts";
+import { commandLine, outputFormat } from "../../report/output-format.ts";
 import { simulatorJson } from "../../report/paths-json.ts";
 import { simulatorLine } from "../../report/paths-table.ts";
-import type { Command } from "../context.ts";
+import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "../../report/ping-json.ts";
+import type { Command, CommandContext } from "../context.ts";
+import { toolVersion } from "../version.ts";
 import {
   checkHost,
   directionsOf,
+  htmlFile,
   num,
   PATH_NAMES,
   parseCommandArgs,
@@ -23,7 +27,7 @@ import {
 import { pingPart, runPing } from "./ping-run.ts";
 
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
-                   [-f iovctl.conf] [--seed N] [--json]
+                   [-f iovctl.conf] [--seed N] [--json | --csv] [--html FILE]
 
 Sends COUNT (default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
 virtual time: out through the consumer's driver, the NIC's Tx ring and the switch's transmit
@@ -32,8 +36,37 @@ receive side to the consumer, which checks it (ICMP type, id, sequence, checksum
 One echo every --interval-ms of virtual time (default 1000, as ping(8)): an idle pinger, so each
 round trip pays the idle wake-up paths. Times are simulated; a last line reports how fast the
 simulator ran (wall clock).
+
+--json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
+--csv        one row per echo reply: path,seq,rtt_us (simulated)
+--html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
+             and cost profile; charts as SVG, no network; docs/reports.md)
 paths: ${PATH_NAMES.filter((n) => directionsOf(n).includes("rx")).join(", ")}
 `;
+
+/** ping(8)'s lines, every time labelled simulated. */
+function pingText(j: PingCommandJson, ctx: CommandContext): void {
+  const target = `${j.path} peer`;
+  ctx.out(
+    `PING ${target} (10.2.0.1) via ${j.path}, cost profile ${j.profile.name}, simulated: 56 data bytes\n`,
+  );
+  for (const e of j.echoes)
+    ctx.out(
+      `64 bytes from 10.2.0.1: ${e.seq !== null ? `icmp_seq=${e.seq} ` : ""}ttl=64 time=${(e.rtt_us / 1000).toFixed(3)} ms (simulated)\n`,
+    );
+  ctx.out(`\n--- ${target} ping statistics ---\n`);
+  ctx.out(
+    `${j.transmitted} packets transmitted, ${j.received} packets received, ${j.loss_percent.toFixed(1)}% packet loss\n`,
+  );
+  if (j.received > 0) {
+    const s = j.rtt_us;
+    const ms = (x: number) => (x / 1000).toFixed(3);
+    ctx.out(
+      `round-trip min/avg/max/stddev = ${ms(s.min)}/${ms(s.avg)}/${ms(s.max)}/${ms(s.stddev)} ms (simulated)\n`,
+    );
+    ctx.out(`round-trip p50/p99 = ${ms(s.p50)}/${ms(s.p99)} ms (simulated)\n`);
+  }
+}
 
 export const command: Command = {
   name: "ping",
@@ -56,6 +89,8 @@ export const command: Command = {
     const conf = readConfig(v.config as string | undefined);
     checkHost(conf, [path]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
+    const format = outputFormat("ping", v);
+    const html = htmlFile(v.html as string | undefined);
     await ensureKernels();
     const started = performance.now();
     const r = runPing({
@@ -67,54 +102,34 @@ export const command: Command = {
       config: conf,
     });
     const wallS = (performance.now() - started) / 1000;
-    const s = summarizeRtts(r.rtt_us);
-    const loss = r.sent > 0 ? (100 * (r.sent - r.received)) / r.sent : 0;
-    const speed = simulatorJson([pingPart(r)], wallS, 1);
     // For `ping` alone, the echoes are the simulation: × real time includes the idle gaps.
-    if (v.json) {
-      ctx.out(
-        `${JSON.stringify(
-          {
-            path,
-            profile: { name: profile.name, origin: profile.origin },
-            interval_ms: intervalMs,
-            transmitted: r.sent,
-            received: r.received,
-            loss_percent: loss,
-            rtt_us: s,
-            rtts_us: r.rtt_us,
-            events: r.events,
-            conservation: r.conservation,
-            simulator: speed,
-          },
-          null,
-          2,
-        )}\n`,
-      );
-    } else {
-      const target = `${path} peer`;
-      ctx.out(
-        `PING ${target} (10.2.0.1) via ${path}, cost profile ${profile.name}, simulated: 56 data bytes\n`,
-      );
-      // The engine returns the answered requests' round trips in order; with every request
-      // answered, the i-th is icmp_seq i (else which ones were lost is not known: no seq shown).
-      const seqKnown = r.received === r.sent;
-      for (const [i, rtt] of r.rtt_us.entries())
-        ctx.out(
-          `64 bytes from 10.2.0.1: ${seqKnown ? `icmp_seq=${i} ` : ""}ttl=64 time=${(rtt / 1000).toFixed(3)} ms (simulated)\n`,
-        );
-      ctx.out(`\n--- ${target} ping statistics ---\n`);
-      ctx.out(
-        `${r.sent} packets transmitted, ${r.received} packets received, ${loss.toFixed(1)}% packet loss\n`,
-      );
-      if (r.received > 0) {
-        const ms = (x: number) => (x / 1000).toFixed(3);
-        ctx.out(
-          `round-trip min/avg/max/stddev = ${ms(s.min)}/${ms(s.avg)}/${ms(s.max)}/${ms(s.stddev)} ms (simulated)\n`,
-        );
-        ctx.out(`round-trip p50/p99 = ${ms(s.p50)}/${ms(s.p99)} ms (simulated)\n`);
-      }
-      ctx.err(simulatorLine(speed));
+    const j = buildPingJson(
+      r,
+      {
+        version: await toolVersion(),
+        profile: { name: profile.name, origin: profile.origin },
+        config: conf.file,
+        count,
+        intervalMs,
+        seed,
+      },
+      simulatorJson([pingPart(r)], wallS, 1),
+    );
+    if (format === "json") ctx.out(`${JSON.stringify(j, null, 2)}\n`);
+    else if (format === "csv") ctx.out(pingCsv(j));
+    else pingText(j, ctx);
+    if (format !== "json") ctx.err(simulatorLine(j.simulator));
+    if (html) {
+      await writeHtmlReport(html, {
+        title: `iovsim ping ${path}`,
+        version: j.tool.version,
+        command: commandLine("ping", args),
+        profile: profile.name,
+        ...pingReportPart(j),
+        config: conf,
+        cost_profile: { name: profile.name, description: profile.description, constants: profile.constants },
+      });
+      ctx.err(`iovsim: wrote ${html}\n`);
     }
     const c = r.conservation;
     if (!c.ok) {

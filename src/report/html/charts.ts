@@ -218,6 +218,40 @@ export function pingChart(ping: PingResult[]): ChartDef {
   };
 }
 
+/** Above this many echoes the RTTs are shown as a histogram instead of one point per echo. */
+export const ECHO_POINTS_MAX = 500;
+
+/** Each reply's RTT in order (few echoes), or their distribution (many). Null without RTTs. */
+export function echoChart(r: PingResult): ChartDef | null {
+  const rtts = r.rtts_us ?? [];
+  if (rtts.length === 0) return null;
+  const values = rtts.map((us, i) => ({ echo: i + 1, us }));
+  const title = `${r.path}: RTT per echo (simulated)`;
+  const spec =
+    rtts.length <= ECHO_POINTS_MAX
+      ? {
+          ...base(title, values),
+          width: WIDTH,
+          height: 180,
+          mark: { type: "line", point: true, tooltip: true },
+          encoding: {
+            x: { field: "echo", type: "quantitative", title: "echo reply #", axis: { tickMinStep: 1 } },
+            y: { field: "us", type: "quantitative", title: "RTT, µs (simulated)" },
+          },
+        }
+      : {
+          ...base(title, values),
+          width: WIDTH,
+          height: 180,
+          mark: { type: "bar", tooltip: true },
+          encoding: {
+            x: { field: "us", type: "quantitative", bin: { maxbins: 40 }, title: "RTT, µs (simulated)" },
+            y: { aggregate: "count", type: "quantitative", title: "echo replies" },
+          },
+        };
+  return { id: `ping-echoes-${r.path}`, title, spec: spec as TopLevelSpec };
+}
+
 /** For each (strategy, traffic), the result with the most queues: the one whose spread is shown. */
 export function widestSteeringRuns(results: SteeringResult[]): SteeringResult[] {
   const best = new Map<string, SteeringResult>();

@@ -5,6 +5,7 @@ import {
   countersChart,
   cpuChart,
   cyclesChart,
+  echoChart,
   eventKinds,
   fairnessChart,
   latencyChart,
@@ -209,11 +210,34 @@ function pingSection(input: ReportInput): Section | null {
     badge: "simulated",
     parts: [
       p("ICMP echo exchanged at an idle operating point; the RTT includes the idle wake-up paths."),
-      { charts: [pingChart(ping)] },
+      {
+        charts: [
+          pingChart(ping),
+          ...ping.map(echoChart).filter((c): c is ChartDef => c !== null),
+        ],
+      },
       {
         html: table(
-          [{ head: "path", text: true }, "RTT p50 µs", "RTT p99 µs"],
-          ping.map((r) => [r.path, r.rtt_us.p50, r.rtt_us.p99]),
+          [
+            { head: "path", text: true },
+            "sent",
+            "received",
+            "RTT min µs",
+            "RTT avg µs",
+            "RTT p50 µs",
+            "RTT p99 µs",
+            "RTT max µs",
+          ],
+          ping.map((r) => [
+            r.path,
+            r.transmitted ?? "—",
+            r.received ?? "—",
+            r.rtt_us.min ?? "—",
+            r.rtt_us.avg ?? "—",
+            r.rtt_us.p50,
+            r.rtt_us.p99,
+            r.rtt_us.max ?? "—",
+          ]),
         ),
       },
     ],

@@ -42,7 +42,17 @@ export const PathResultSchema = z.object({
 
 export const PingResultSchema = z.object({
   path: z.string().min(1),
-  rtt_us: z.object({ p50: nonneg, p99: nonneg }),
+  rtt_us: z.object({
+    p50: nonneg,
+    p99: nonneg,
+    min: nonneg.optional(),
+    avg: nonneg.optional(),
+    max: nonneg.optional(),
+  }),
+  transmitted: z.number().int().nonnegative().optional(),
+  received: z.number().int().nonnegative().optional(),
+  /** Every reply's round-trip time in order (`iovsim ping`): charted echo by echo. */
+  rtts_us: z.array(nonneg).optional(),
 });
 
 /** How fast the simulator ran (wall clock). Never a simulated figure. */

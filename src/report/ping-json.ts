@@ -1,0 +1,114 @@
+// `iovsim ping --json` (schema iovsim.ping/1, docs/ping-json.md), its CSV (one row per echo
+// reply) and its HTML report input. Everything but `simulator` is simulated (virtual time).
+import { z } from "zod";
+import type { Conservation, EventTotals } from "../engine/types.ts";
+import { summarizeRtts } from "../experiment/ping-stats.ts";
+import { toCsv } from "./csv.ts";
+import type { ReportInputJson } from "./html/types.ts";
+import {
+  conservationJson,
+  conservationSchema,
+  eventsSchema,
+  type SimulatorJson,
+  simulatorSchema,
+  toolSchema,
+} from "./paths-json.ts";
+
+export const PING_SCHEMA = "iovsim.ping/1";
+
+const nonneg = z.number().nonnegative();
+const count = z.number().int().nonnegative();
+
+export const pingJsonSchema = z.strictObject({
+  schema: z.literal(PING_SCHEMA),
+  tool: toolSchema,
+  path: z.string().min(1),
+  profile: z.strictObject({ name: z.string(), origin: z.string() }),
+  /** The iovctl.conf whose VFs the path uses ("embedded iovctl.conf" or the -f file). */
+  config: z.string().min(1),
+  count: z.number().int().positive(),
+  interval_ms: z.number().positive(),
+  seed: z.number().int().nonnegative(),
+  transmitted: count,
+  received: count,
+  loss_percent: z.number().min(0).max(100),
+  rtt_us: z.strictObject({ min: nonneg, avg: nonneg, max: nonneg, stddev: nonneg, p50: nonneg, p99: nonneg }),
+  /** One entry per reply, in order; `seq` is null when a request went unanswered (then unknown). */
+  echoes: z.array(z.strictObject({ seq: count.nullable(), rtt_us: nonneg })),
+  /** Event counts over the whole run (not per second). */
+  events: eventsSchema,
+  conservation: conservationSchema,
+  simulator: simulatorSchema,
+});
+
+export type PingCommandJson = z.infer<typeof pingJsonSchema>;
+
+/** What the engine's ping returned (src/engine/ping.ts PingResult), as far as the report needs. */
+export interface PingRunResult {
+  path: string;
+  rtt_us: number[];
+  sent: number;
+  received: number;
+  events: EventTotals;
+  conservation: Conservation;
+}
+
+export interface PingMeta {
+  version: string;
+  profile: { name: string; origin: string };
+  config: string;
+  count: number;
+  intervalMs: number;
+  seed: number;
+}
+
+export function buildPingJson(r: PingRunResult, meta: PingMeta, simulator: SimulatorJson): PingCommandJson {
+  // The engine returns the answered requests' round trips in order; with every request
+  // answered the i-th is icmp_seq i, else which ones were lost is not known.
+  const seqKnown = r.received === r.sent;
+  return {
+    schema: PING_SCHEMA,
+    tool: { name: "iovsim", version: meta.version },
+    path: r.path,
+    profile: meta.profile,
+    config: meta.config,
+    count: meta.count,
+    interval_ms: meta.intervalMs,
+    seed: meta.seed,
+    transmitted: r.sent,
+    received: r.received,
+    loss_percent: r.sent > 0 ? (100 * (r.sent - r.received)) / r.sent : 0,
+    rtt_us: summarizeRtts(r.rtt_us),
+    echoes: r.rtt_us.map((rtt, i) => ({ seq: seqKnown ? i : null, rtt_us: rtt })),
+    events: { ...r.events },
+    conservation: conservationJson(r.conservation),
+    simulator,
+  };
+}
+
+export const PING_CSV_HEADER = ["path", "seq", "rtt_us"] as const;
+
+/** One row per echo reply (simulated round-trip time, µs). */
+export function pingCsv(j: PingCommandJson): string {
+  return toCsv(
+    PING_CSV_HEADER,
+    j.echoes.map((e) => [j.path, e.seq, e.rtt_us]),
+  );
+}
+
+/** The HTML report's ping part: the summary and every echo's RTT. */
+export function pingReportPart(j: PingCommandJson): Pick<ReportInputJson, "ping" | "simulator" | "schema"> {
+  return {
+    schema: j.schema,
+    ping: [
+      {
+        path: j.path,
+        rtt_us: j.rtt_us,
+        transmitted: j.transmitted,
+        received: j.received,
+        rtts_us: j.echoes.map((e) => e.rtt_us),
+      },
+    ],
+    simulator: j.simulator,
+  };
+}
