@@ -1,18 +1,76 @@
 // `iovsim demo` (what `npm start` runs): the talk's setup end to end, on a fresh in-memory host.
+// It calls the library functions the commands use (experiment, ping, steering matrix), never
+// another command.
+import { performance } from "node:perf_hooks";
 import Table from "cli-table3";
+import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
+import { createRunner } from "../../experiment/runners.ts";
 import { formatPciconf } from "../../nic/index.ts";
-import { TALK_IOVCTL_CONF } from "../../paths/setup.ts";
+import {
+  DEMO_SCHEMA,
+  type DemoJson,
+  type DemoSteeringRun,
+  demoCsv,
+  demoReportInput,
+} from "../../report/demo-json.ts";
+import { writeHtmlReport } from "../../report/html/index.ts";
+import { commandLine, outputFormat } from "../../report/output-format.ts";
+import {
+  buildPathsJson,
+  type PathsJson,
+  type PingJson,
+  type SimulatorPart,
+  simulatorJson,
+  simulatorPart,
+} from "../../report/paths-json.ts";
 import { loadPointTable, pingTable, simulatorLine, throughputTable } from "../../report/paths-table.ts";
-import { DEFAULT_STEERING, runSteeringMatrix, type SteeringRow } from "../../steering/compare.ts";
-import type { Command } from "../context.ts";
-import { runPaths } from "./paths.ts";
-import { DEFAULTS, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import { DEFAULT_STEERING, runMatrix } from "../../steering/compare.ts";
+import type { StrategyId } from "../../steering/strategies.ts";
+import { buildMix, type MixName } from "../../steering/traffic.ts";
+import type { Command, CommandContext } from "../context.ts";
+import { toolVersion } from "../version.ts";
+import { DEFAULTS, type PathsOptions, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import { pingPaths } from "./ping-run.ts";
+import { withProgress } from "./progress.ts";
 
 /** The demo's defaults: every path, 64-byte frames, short trials (within a minute on 2 cores). */
 export const DEMO_DEFAULTS = { ...DEFAULTS, sizes: "64" };
 
+/** Steering part: two tunnel mixes, 4 cores, 256 inner flows, 4096 frames per run. */
+const STEERING = { ...DEFAULT_STEERING, encaps: ["vxlan", "gtpu"] as MixName[] };
+
+/** (a) one tunnel endpoint pair against the usual strategies; (b) the talk's fix. */
+const REGIMES = [
+  {
+    regime: "one-tunnel",
+    title: "(a) one tunnel endpoint pair, fixed outer headers (the published failure mode)",
+    strategies: ["single", "outer-rss", "inner-rss", "mac-vf", "sw-dispatch"],
+  },
+  {
+    regime: "instances",
+    title: `(b) the talk's fix: ${DEFAULT_STEERING.queues} generator instances, one VF MAC each (the MAC precedes the encapsulation)`,
+    strategies: ["mac-vf-instance"],
+  },
+] as const satisfies ReadonlyArray<{
+  regime: DemoSteeringRun["regime"];
+  title: string;
+  strategies: StrategyId[];
+}>;
+
+/** The names the demo prints (the talk's words). */
+const STRATEGY_NAMES: Record<StrategyId, string> = {
+  single: "single queue",
+  "outer-rss": "outer RSS",
+  "inner-rss": "inner RSS",
+  "mac-vf": "MAC-based VF steering",
+  "mac-vf-instance": "MAC-based VF steering",
+  "sw-dispatch": "software dispatch",
+  "sw-spray": "software spray",
+  "flow-rules": "flow rules",
+};
+
 const HELP = `usage: iovsim demo [--size LIST|imix] [--trial-ms N] [--profile NAME|FILE] [--seed N]
-                  [--workers N]
+                  [--workers N] [--json | --csv] [--html FILE]
 
 The talk's setup end to end, on a fresh in-memory host (your saved state is not touched). Its
 output has these sections, in this order:
@@ -23,26 +81,180 @@ output has these sections, in this order:
                    NDR/PDR, then latency, loss, CPU per resource and events at 10/50/90 % of NDR
                    (default size ${DEMO_DEFAULTS.sizes}; see iovsim paths --help)
   4. ping          ICMP echoes through each path at an idle operating point (simulated RTT)
-  5. steering      tunnelled traffic over 4 cores: per-core frame counts from the NIC switch's
-                   queue counters, Jain's index, and each strategy's NDR simulated on the engine
-                   (cores and dispatcher priced by the same cost profile as the paths)
+  5. steering      tunnelled traffic (vxlan, gtpu) over ${STEERING.queues} cores: per-core frame counts from
+                   the NIC switch's queue counters, Jain's index, and each strategy's NDR
+                   simulated on the engine (cores and dispatcher priced by --profile, as the paths)
+                     ${REGIMES[0].title}
+                     ${REGIMES[1].title}
 and a last line, apart, with the simulator's own speed (wall clock).
+
+--json       one JSON document instead (schema iovsim.demo/1, docs/demo-json.md)
+--csv        one row per simulated figure instead: section,item,metric,value
+--html FILE  also write one self-contained HTML report (paths, ping, steering, configuration
+             and cost profile; charts as SVG, no network; docs/reports.md)
 `;
 
-function steeringRows(rows: SteeringRow[]): string {
+function steeringRows(runs: DemoSteeringRun[]): string {
   const t = new Table({
     head: ["traffic", "strategy", "frames per core (switch counters)", "Jain", "NDR Mpps (simulated)"],
     style: { head: [], border: [], compact: true },
   });
-  for (const r of rows)
+  for (const r of runs)
     t.push([
-      r.encap,
-      r.strategyName,
-      r.perQueue.join(" / "),
+      r.traffic,
+      r.strategy_name,
+      r.per_core_frames.join(" / "),
       r.jain.toFixed(3),
-      `${r.ndrMpps.toFixed(2)} (${r.bottleneck})`,
+      r.ndr_mpps === null ? `- (${r.bottleneck})` : `${r.ndr_mpps.toFixed(2)} (${r.bottleneck})`,
     ]);
   return `${t.toString()}\n`;
+}
+
+/** Sections 3 and 4: the experiment and the pings, as `iovsim paths --json` reports them. */
+async function runPathsPart(
+  o: PathsOptions,
+  ctx: CommandContext,
+  version: string,
+): Promise<{ json: PathsJson; violations: string[] }> {
+  const started = performance.now();
+  const runner = await createRunner(o.workers);
+  let exp: ExperimentResult;
+  let ping: { entries: PingJson[]; parts: SimulatorPart[] };
+  try {
+    exp = await withProgress(ctx, o.cases.length, (onProgress) =>
+      runExperiment({
+        cases: o.cases,
+        trial: o.trial,
+        rate: o.rate,
+        precision: o.precision,
+        pdrLoss: o.pdrLoss,
+        runner,
+        onProgress,
+      }),
+    );
+    ping = pingPaths(o);
+  } finally {
+    await runner.close();
+  }
+  const wallS = (performance.now() - started) / 1000;
+  const json = buildPathsJson(
+    exp,
+    ping.entries,
+    {
+      version,
+      profile: { name: o.profile.name, origin: o.profile.origin },
+      linkGbps: o.trial.linkGbps,
+      direction: o.direction,
+      arrival: o.trial.arrival,
+      trialMs: o.trial.durationNs / 1e6,
+      count: null,
+      search: { precision: o.precision, pdrLoss: o.pdrLoss },
+      rate: null,
+      seed: o.trial.seed,
+      notes: o.notes,
+      warnings: [],
+    },
+    simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
+  );
+  return { json, violations: exp.violations };
+}
+
+/** Section 5: every run through the NIC's switch (Wasm), NDR on the engine, priced by the profile. */
+function runSteeringPart(o: PathsOptions): { runs: DemoSteeringRun[]; problems: string[] } {
+  const runs: DemoSteeringRun[] = [];
+  const problems: string[] = [];
+  for (const { regime, strategies } of REGIMES)
+    for (const encap of STEERING.encaps) {
+      const traffic = buildMix({
+        mix: encap,
+        flows: STEERING.flows,
+        tunnels: 1,
+        zipfS: 0,
+        seed: o.trial.seed,
+      });
+      const m = runMatrix({
+        traffics: [traffic],
+        strategies: [...strategies],
+        queues: [STEERING.queues],
+        ratePps: null,
+        frames: STEERING.frames,
+        seed: o.trial.seed,
+        profile: o.trial.profile,
+        nic: "ixl",
+        symmetric: null,
+        portRules: null,
+        precision: 0.05,
+        ndr: true,
+        linkGbps: o.trial.linkGbps,
+      });
+      problems.push(...m.problems);
+      for (const r of m.results)
+        runs.push({
+          regime,
+          traffic: encap,
+          strategy: r.strategy,
+          strategy_name: STRATEGY_NAMES[r.strategy],
+          per_core_frames: r.per_queue,
+          jain: r.jain,
+          max_over_mean: r.max_over_mean,
+          ndr_mpps: r.ndr_mpps,
+          bottleneck: r.bottleneck,
+          latency_us: r.latency_us,
+        });
+    }
+  return { runs, problems };
+}
+
+function demoText(j: DemoJson, o: PathsOptions, ctx: CommandContext): void {
+  const paths = j.paths;
+  ctx.out("== 1. iovctl.conf (embedded, as in the talk) ==\n");
+  ctx.out(j.config.text.replace(/^/gm, "    ").replace(/ +$/, ""));
+  ctx.out(`\n== 2. iovctl -C -f iovctl.conf: VFs created on ${j.pf} ==\n`);
+  const names = new Set([j.pf, ...j.vfs.map((v) => v.name)]);
+  for (const line of formatPciconf(o.pathHost.host).split("\n")) {
+    if ([...names].some((n) => line.startsWith(`${n}@`))) ctx.out(`    ${line}\n`);
+  }
+  for (const v of j.vfs) {
+    const use =
+      v.use === "bhyve-vm"
+        ? `-> bhyve VM '${v.vm}'`
+        : v.use === "vnet-jail"
+          ? "-> vnet jail"
+          : "(passthrough, unattached)";
+    ctx.out(`    VF-${v.index} ${v.name} ${v.mac} ${use}\n`);
+  }
+  ctx.out("\n== 3. packet paths, simulated (RFC 2544 throughput, then the load points) ==\n");
+  ctx.out(
+    `cost profile '${paths.profile.name}', ${paths.link_gbps} Gbit/s link, ${paths.trial.virtual_ms} ms virtual trials; ` +
+      `NDR = no loss, PDR = loss ≤ ${(100 * (paths.search?.pdr_loss ?? 0)).toFixed(1)} %, Gbps with preamble and IFG\n`,
+  );
+  ctx.out(throughputTable(paths));
+  ctx.out(loadPointTable(paths));
+  ctx.out("\n== 4. ping, simulated: ICMP echoes through each path (out via Tx, back via Rx), idle ==\n");
+  ctx.out(pingTable(paths.ping));
+  const rtt = (p: string) => paths.ping.find((x) => x.path === p)?.rtt_us.p50;
+  const native = rtt("native");
+  const vm = rtt("vm-vf");
+  const jail = rtt("jail-vf");
+  if (native && vm && jail)
+    ctx.out(
+      `The talk measured: native ≈ vnet jail, bhyve VM ≈ 3× slower. Simulated here (median RTT): jail-vf ${(jail / native).toFixed(2)}×, vm-vf ${(vm / native).toFixed(2)}× native\n`,
+    );
+  const s = j.steering;
+  ctx.out(
+    `\n== 5. steering tunnelled traffic over ${s.cores} cores (${s.flows} inner flows, ${s.frames_per_run} frames per run) ==\n`,
+  );
+  ctx.out(
+    `every frame goes through the NIC's switch (Wasm data plane) programmed from VFs created on ${j.pf}; counts are the switch's queue counters; NDR priced by cost profile '${s.profile}'\n`,
+  );
+  for (const { regime, title } of REGIMES) {
+    ctx.out(`${title}\n`);
+    ctx.out(steeringRows(s.runs.filter((r) => r.regime === regime)));
+  }
+  ctx.out(
+    `Jain's index ${(1 / s.cores).toFixed(3)} = everything on one of ${s.cores} cores; NDR is simulated in virtual time, with the resource that limits it. More: iovsim steering --help\n`,
+  );
+  ctx.out(`\n${simulatorLine(paths.simulator)}`);
 }
 
 export const command: Command = {
@@ -55,60 +267,52 @@ export const command: Command = {
       return 0;
     }
     const o = parsePathsOptions(values, DEMO_DEFAULTS);
-    ctx.out("== 1. iovctl.conf (embedded, as in the talk) ==\n");
-    ctx.out(TALK_IOVCTL_CONF.replace(/^/gm, "    ").replace(/ +$/, ""));
-    ctx.out(`\n== 2. iovctl -C -f iovctl.conf: VFs created on ${o.pathHost.pf} ==\n`);
-    const names = new Set([o.pathHost.pf, ...o.pathHost.vfs.map((v) => v.name)]);
-    for (const line of formatPciconf(o.pathHost.host).split("\n")) {
-      if ([...names].some((n) => line.startsWith(`${n}@`))) ctx.out(`    ${line}\n`);
-    }
-    for (const v of o.pathHost.vfs) {
-      ctx.out(
-        `    VF-${v.index} ${v.name} ${v.effectiveMac} ${v.attachedVm ? `-> bhyve VM '${v.attachedVm}'` : v.driver === "ppt" ? "(passthrough, unattached)" : "-> vnet jail"}\n`,
-      );
-    }
-    const { json, violations } = await runPaths(o, ctx);
-    ctx.out("\n== 3. packet paths, simulated (RFC 2544 throughput, then the load points) ==\n");
-    ctx.out(
-      `cost profile '${json.profile.name}', ${json.link_gbps} Gbit/s link, ${json.trial.virtual_ms} ms virtual trials; ` +
-        `NDR = no loss, PDR = loss ≤ ${(100 * (json.search?.pdr_loss ?? 0)).toFixed(1)} %, Gbps with preamble and IFG\n`,
-    );
-    ctx.out(throughputTable(json));
-    ctx.out(loadPointTable(json));
-    ctx.out("\n== 4. ping, simulated: ICMP echoes through each path (out via Tx, back via Rx), idle ==\n");
-    ctx.out(pingTable(json.ping));
-    const rtt = (p: string) => json.ping.find((x) => x.path === p)?.rtt_us.p50;
-    const native = rtt("native");
-    const vm = rtt("vm-vf");
-    const jail = rtt("jail-vf");
-    if (native && vm && jail)
-      ctx.out(
-        `The talk measured: native ≈ vnet jail, bhyve VM ≈ 3× slower. Simulated here (median RTT): jail-vf ${(jail / native).toFixed(2)}×, vm-vf ${(vm / native).toFixed(2)}× native\n`,
-      );
-    ctx.out("\n== 5. steering tunnelled traffic over 4 cores (256 inner flows, 4096 frames per run) ==\n");
-    ctx.out(
-      "every frame goes through the NIC's switch (Wasm data plane) programmed from VFs created on ixl0; counts are the switch's queue counters\n",
-    );
-    const steering = await runSteeringMatrix({
-      ...DEFAULT_STEERING,
-      encaps: ["vxlan", "gtpu"],
-      regimes: ["one-tunnel", "instances"],
-    });
-    const titles: Record<string, string> = {
-      "one-tunnel": "(a) one tunnel endpoint pair, fixed outer headers (the published failure mode)",
-      instances:
-        "(c) the talk's fix: 4 generator instances, one VF MAC each (the MAC precedes the encapsulation)",
+    const format = outputFormat("demo", values);
+    const version = await toolVersion();
+    const { json: paths, violations } = await runPathsPart(o, ctx, version);
+    const steering = runSteeringPart(o);
+    const j: DemoJson = {
+      schema: DEMO_SCHEMA,
+      tool: { name: "iovsim", version },
+      config: o.config,
+      pf: o.pathHost.pf,
+      vfs: o.pathHost.vfs.map((v) => ({
+        index: v.index,
+        name: v.name,
+        mac: v.effectiveMac,
+        use: v.attachedVm ? "bhyve-vm" : v.driver === "ppt" ? "passthrough-unattached" : "vnet-jail",
+        vm: v.attachedVm ?? null,
+      })),
+      paths,
+      steering: {
+        cores: STEERING.queues,
+        flows: STEERING.flows,
+        frames_per_run: STEERING.frames,
+        profile: o.profile.name,
+        runs: steering.runs,
+      },
+      problems: [...steering.problems, ...violations],
     };
-    for (const regime of ["one-tunnel", "instances"] as const) {
-      ctx.out(`${titles[regime]}\n`);
-      ctx.out(steeringRows(steering.rows.filter((r) => r.regime === regime)));
+    if (format === "json") ctx.out(`${JSON.stringify(j, null, 2)}\n`);
+    else if (format === "csv") {
+      ctx.out(demoCsv(j));
+      ctx.err(simulatorLine(paths.simulator));
+    } else demoText(j, o, ctx);
+    if (o.html) {
+      await writeHtmlReport(
+        o.html,
+        demoReportInput(j, {
+          command: commandLine("demo", args),
+          costProfile: {
+            name: o.profile.name,
+            description: o.profile.description,
+            constants: o.profile.constants,
+          },
+        }),
+      );
+      ctx.err(`iovsim: wrote ${o.html}\n`);
     }
-    ctx.out(
-      "Jain's index 0.250 = everything on one of 4 cores; NDR is simulated in virtual time, with the resource that limits it. More: iovsim steering --help\n",
-    );
-    ctx.out(`\n${simulatorLine(json.simulator)}`);
-    for (const p of steering.problems) ctx.err(`iovsim: ${p}\n`);
-    for (const v of violations) ctx.err(`iovsim: ${v}\n`);
-    return violations.length > 0 || steering.problems.length > 0 ? 2 : 0;
+    for (const p of j.problems) ctx.err(`iovsim: ${p}\n`);
+    return j.problems.length > 0 ? 2 : 0;
   },
 };

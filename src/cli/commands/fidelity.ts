@@ -1,14 +1,20 @@
-// `iovsim fidelity [--json] [--case NAME] [--sensitivity]`: published results reproduced by full
-// simulations on the engine (src/fidelity), published vs simulated, error, pass/fail.
+// `iovsim fidelity [--json | --csv] [--html FILE] [--case NAME] [--sensitivity]`: published
+// results reproduced by full simulations on the engine (src/fidelity), published vs simulated,
+// error, pass/fail.
 
 import { ensureKernels } from "../../engine/simulate.ts";
 import { UserError } from "../../errors.ts";
 import { CASES } from "../../fidelity/cases.ts";
 import { formatFidelity } from "../../fidelity/format.ts";
 import { runFidelity, selectCases } from "../../fidelity/run.ts";
+import { buildFidelityJson, fidelityCsv, fidelityReportRows } from "../../report/fidelity-json.ts";
+import { writeHtmlReport } from "../../report/html/index.ts";
+import { commandLine, outputFormat } from "../../report/output-format.ts";
 import type { Command, CommandContext } from "../context.ts";
+import { toolVersion } from "../version.ts";
+import { statusLine } from "./progress.ts";
 
-const HELP = `usage: iovsim fidelity [--json] [--case NAME] [--sensitivity]
+const HELP = `usage: iovsim fidelity [--json | --csv] [--html FILE] [--case NAME] [--sensitivity]
 
 Runs, as full simulations on the virtual-time engine, the scenarios behind published results
 and prints published vs simulated, the error and pass/fail against each result's tolerance,
@@ -16,28 +22,46 @@ with the profile, the scenario and why it matches the publication. docs/model.md
 cases and what the model does not capture.
 
 options:
-  --json          one JSON document instead of the table
+  --json          one JSON document instead of the table (schema iovsim.fidelity/1,
+                  docs/fidelity-json.md)
+  --csv           one row per case instead of the table (the sensitivity findings are in
+                  --json and the table)
+  --html FILE     also write one self-contained HTML report with the fidelity table (no
+                  network; docs/reports.md)
   --case NAME     run one case (${CASES.map((c) => c.name).join(", ")})
   --sensitivity   re-run every case with each constant it depends on at both ends of its
                   range, one at a time (minutes), and say which verdicts hold
-  --help          this text
+  -h, --help      this text
 
 Exit status 0 when every case passes, 1 when one fails (the table says which).
 `;
 
 function parseArgs(args: string[]) {
-  const o = { json: false, sensitivity: false, help: false, caseName: undefined as string | undefined };
+  const o = {
+    json: false,
+    csv: false,
+    sensitivity: false,
+    help: false,
+    caseName: undefined as string | undefined,
+    html: undefined as string | undefined,
+  };
+  const value = (i: number, opt: string, what: string): string => {
+    if (i + 1 >= args.length) throw new UserError("E_USAGE", `option '${opt}' needs ${what}`);
+    return args[i + 1];
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--help" || a === "-h") o.help = true;
     else if (a === "--json") o.json = true;
+    else if (a === "--csv") o.csv = true;
     else if (a === "--sensitivity") o.sensitivity = true;
-    else if (a === "--case") {
-      if (i + 1 >= args.length) throw new UserError("E_USAGE", "option '--case' needs a case name");
-      o.caseName = args[++i];
-    } else if (a.startsWith("--case=")) o.caseName = a.slice("--case=".length);
+    else if (a === "--case") o.caseName = value(i++, a, "a case name");
+    else if (a.startsWith("--case=")) o.caseName = a.slice("--case=".length);
+    else if (a === "--html") o.html = value(i++, a, "a file name");
+    else if (a.startsWith("--html=")) o.html = a.slice("--html=".length);
     else throw new UserError("E_USAGE", `fidelity: unknown argument '${a}' (see iovsim fidelity --help)`);
   }
+  if (o.html === "") throw new UserError("E_USAGE", "--html needs a file name");
   return o;
 }
 
@@ -50,6 +74,12 @@ export const command: Command = {
       ctx.out(HELP);
       return 0;
     }
+    const format = outputFormat("fidelity", o);
+    if (format === "csv" && o.sensitivity)
+      throw new UserError(
+        "E_USAGE",
+        "fidelity: --csv has one row per case; the --sensitivity findings are in --json or the table",
+      );
     const cases = selectCases(o.caseName);
     if (cases.length === 0)
       throw new UserError(
@@ -57,10 +87,23 @@ export const command: Command = {
         `--case: unknown case '${o.caseName}' (cases: ${CASES.map((c) => c.name).join(", ")})`,
       );
     await ensureKernels();
-    const progress = ctx.isTTY && !o.json ? (l: string) => ctx.err(`\r\x1b[Kfidelity: ${l}`) : undefined;
-    const report = await runFidelity({ cases, sensitivity: o.sensitivity, onProgress: progress });
-    if (progress) ctx.err("\r\x1b[K");
-    ctx.out(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatFidelity(report));
-    return report.cases.every((c) => c.pass) ? 0 : 1;
+    const status = statusLine(ctx, "fidelity");
+    const report = await runFidelity({ cases, sensitivity: o.sensitivity, onProgress: status.update });
+    status.done();
+    const j = buildFidelityJson(report, await toolVersion());
+    if (format === "json") ctx.out(`${JSON.stringify(j, null, 2)}\n`);
+    else if (format === "csv") ctx.out(fidelityCsv(j));
+    else ctx.out(formatFidelity(report));
+    if (o.html) {
+      await writeHtmlReport(o.html, {
+        title: "iovsim fidelity",
+        schema: j.schema,
+        version: j.tool.version,
+        command: commandLine("fidelity", args),
+        fidelity: { rows: fidelityReportRows(j) },
+      });
+      ctx.err(`iovsim: wrote ${o.html}\n`);
+    }
+    return j.passed === j.total ? 0 : 1;
   },
 };

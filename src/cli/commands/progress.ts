@@ -51,7 +51,10 @@ export async function withProgress<T>(
 }
 
 /** A one-line status on stderr ("fidelity: case x"), redrawn in place; cleared by the returned `done`. */
-export function statusLine(ctx: CommandContext, prefix: string): { update?: (l: string) => void; done: () => void } {
+export function statusLine(
+  ctx: CommandContext,
+  prefix: string,
+): { update?: (l: string) => void; done: () => void } {
   if (!showProgress(ctx)) return { done: () => {} };
   return {
     update: (l) => ctx.err(`\r\x1b[K${prefix}: ${l}`),

@@ -2,13 +2,21 @@
 //   [--per-queue] [--format pcap|pcap-ns|pcapng] --out DIR
 // Runs capture files through the NIC's embedded switch as configured by an iovctl.conf, and
 // writes what every function received, what left on the wire, and the counters.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
+import { writeHtmlReport } from "../../report/html/index.ts";
+import { commandLine } from "../../report/output-format.ts";
+import {
+  buildSwitchJson,
+  type SwitchJson,
+  switchCsv,
+  switchReportCounters,
+} from "../../report/switch-json.ts";
 import type { SwitchConfig } from "../../switch/config.ts";
 import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
-import type { Command } from "../context.ts";
+import type { Command, CommandContext } from "../context.ts";
 import {
   type EngineOptions,
   type RunResult,
@@ -18,11 +26,13 @@ import {
   type SwitchInput,
   wasmEngine,
 } from "../switch-run.ts";
+import { toolVersion } from "../version.ts";
 
-const HELP = `usage: iovsim switch -f iov.conf --in PORT=FILE [--in PORT=FILE ...] --out DIR
+const HELP = `usage: iovsim switch -f iov.conf --in PORT=FILE [--in PORT=FILE ...] [--out DIR]
                      [--rss outer|inner] [--per-queue] [--format pcap|pcap-ns|pcapng]
                      [--engine wasm|reference] [--vxlan-port N ...]
                      [--rewrite-dst PORT] [--promisc PORT ...]
+                     [--json | --csv] [--html FILE]
 
 Creates the VFs of an iovctl.conf(5) on a private, in-memory copy of the simulated host (your
 --state is read for the host's NICs but never changed), programs the NIC's embedded switch
@@ -37,6 +47,12 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
                         PF.pcap, VF-<n>.pcap   frames each function received (all queues)
                         VF-<n>.q<k>.pcap   with --per-queue, one file per receive queue
                         counters.json      port, pool and queue counters, drops by reason
+                      required unless --json, --csv or --html is given
+  --json              the summary and every counter as one JSON document on stdout
+                      (schema iovsim.switch/1, docs/switch-json.md)
+  --csv               one row per counter on stdout: scope,function,queue,counter,value
+  --html FILE         also write one self-contained HTML report (counters per VF and queue,
+                      drops by reason, the configuration; no network; docs/reports.md)
   --rss outer|inner   hash tunnelled traffic on the outer headers (default, a plain NIC) or
                       on the encapsulated packet (spec §4.7)
   --per-queue         also write one file per receive queue
@@ -62,7 +78,10 @@ a capture's snaplen cut short are replayed as captured, and counted (snaplenCut)
 interface SwitchArgs {
   conf: string;
   inputs: SwitchInput[];
-  out: string;
+  out?: string;
+  json: boolean;
+  csv: boolean;
+  html?: string;
   rss: "outer" | "inner";
   perQueue: boolean;
   format: WriteFormat;
@@ -78,11 +97,15 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
   let rss: "outer" | "inner" = "outer";
   let perQueue = false;
   let format: WriteFormat = "pcap";
+  let formatGiven = false;
   let engine: "wasm" | "reference" = "wasm";
   const vxlanPorts: number[] = [];
   const inputs: SwitchInput[] = [];
   let rewriteDst: string | undefined;
   const promisc: string[] = [];
+  let json = false;
+  let csv = false;
+  let html: string | undefined;
   const value = (i: number, name: string): string => {
     const v = args[i + 1];
     if (v === undefined) throw new UserError("E_USAGE", `option '${name}' needs a value`);
@@ -130,12 +153,23 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
         if (inline !== undefined) throw new UserError("E_USAGE", "option '--per-queue' takes no value");
         perQueue = true;
         break;
+      case "--json":
+      case "--csv":
+        if (inline !== undefined) throw new UserError("E_USAGE", `option '${a}' takes no value`);
+        if (a === "--json") json = true;
+        else csv = true;
+        break;
+      case "--html":
+        html = take();
+        if (html === "") throw new UserError("E_USAGE", "--html needs a file name");
+        break;
       case "--format": {
         const v = take();
         if (v !== "pcap" && v !== "pcap-ns" && v !== "pcapng") {
           throw new UserError("E_USAGE", `option '--format': '${v}' is not pcap, pcap-ns or pcapng`);
         }
         format = v;
+        formatGiven = true;
         break;
       }
       case "--engine": {
@@ -170,8 +204,31 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
   if (!conf)
     throw new UserError("E_USAGE", "switch: the -f iov.conf option is required (see iovsim switch --help)");
   if (inputs.length === 0) throw new UserError("E_USAGE", "switch: at least one --in PORT=FILE is required");
-  if (!out) throw new UserError("E_USAGE", "switch: the --out DIR option is required");
-  return { conf, inputs, out, rss, perQueue, format, engine, vxlanPorts, rewriteDst, promisc };
+  if (!out && !json && !csv && !html)
+    throw new UserError(
+      "E_USAGE",
+      "switch: the --out DIR option is required (unless --json, --csv or --html is given)",
+    );
+  if (json && csv) throw new UserError("E_USAGE", "switch: --json and --csv are exclusive");
+  if (perQueue && !out)
+    throw new UserError("E_USAGE", "switch: --per-queue writes files and needs --out DIR");
+  if (formatGiven && !out)
+    throw new UserError("E_USAGE", "switch: --format sets the captures' format and needs --out DIR");
+  return {
+    conf,
+    inputs,
+    out,
+    json,
+    csv,
+    html,
+    rss,
+    perQueue,
+    format,
+    engine,
+    vxlanPorts,
+    rewriteDst,
+    promisc,
+  };
 }
 
 type EngineFactory = (c: SwitchConfig, o: EngineOptions) => Promise<SwitchEngine> | SwitchEngine;
@@ -299,6 +356,45 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
   return written;
 }
 
+/** What the summary adds in words: printed with the table, on stderr with --json / --csv. */
+function switchNotes(j: SwitchJson, conf: string): string[] {
+  const notes: string[] = [];
+  const wireIn = j.functions.find((t) => t.name === "wire");
+  const filtered = j.frame_drops["l2-filter"] ?? 0;
+  if (wireIn && wireIn.offered > 0 && filtered === wireIn.offered)
+    notes.push(
+      `all ${filtered} wire frames were dropped by the MAC filter (l2-filter): their destination MACs match no PF or VF of ${conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)`,
+    );
+  if (j.snaplen_cut)
+    notes.push(
+      `${j.snaplen_cut} input frames were cut by their capture's snaplen; replayed as captured (shorter than on the wire)`,
+    );
+  return notes;
+}
+
+function summaryText(j: SwitchJson, opts: SwitchArgs, ctx: CommandContext): void {
+  const table = new Table({
+    head: ["function", "frames in", "received", "to wire", "dropped"],
+    style: { head: [], border: [] },
+  });
+  // The wire's "received" is what left through the physical port (wire.pcap).
+  for (const t of j.functions) table.push([t.name, t.offered, t.received, t.to_wire ?? "-", t.dropped]);
+  ctx.out(`engine: ${j.engine}; ${j.pf} with ${j.vfs} VFs; RSS ${j.rss}\n`);
+  ctx.out(`${table.toString()}\n`);
+  const reasons = Object.entries(j.frame_drops).map(([k, v]) => `${k} ${v}`);
+  const copy = Object.entries(j.copy_drops).map(([k, v]) => `${k} ${v}`);
+  if (reasons.length) ctx.out(`frame drops: ${reasons.join(", ")}\n`);
+  if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
+  const notes = switchNotes(j, opts.conf);
+  if (notes[0]?.startsWith("all ")) ctx.out(`note: ${notes.shift()}\n`);
+  if (j.skipped_non_ethernet) ctx.out(`skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
+  for (const n of notes) ctx.out(`note: ${n}\n`);
+  if (opts.out)
+    ctx.out(
+      `wrote ${opts.out.replace(/(.)\/+$/, "$1")}/ (wire, PF, ${j.vfs} VF captures${opts.perQueue ? " + per-queue" : ""}, counters.json)\n`,
+    );
+}
+
 export const command: Command = {
   name: "switch",
   summary: "switch -f iov.conf --in wire=in.pcap --out DIR: run frames through the NIC's switch",
@@ -308,7 +404,7 @@ export const command: Command = {
       ctx.out(HELP);
       return 0;
     }
-    ensureOutDir(opts.out);
+    if (opts.out) ensureOutDir(opts.out);
     const result = await runSwitch({
       confFile: opts.conf,
       stateDir: ctx.stateDir,
@@ -319,45 +415,35 @@ export const command: Command = {
       rewriteDst: opts.rewriteDst,
       promisc: opts.promisc,
     });
-    writeOutputs(opts.out, result, opts);
-
-    const table = new Table({
-      head: ["function", "frames in", "received", "to wire", "dropped"],
-      style: { head: [], border: [] },
+    if (opts.out) writeOutputs(opts.out, result, opts);
+    const j = buildSwitchJson(result, {
+      version: await toolVersion(),
+      config: opts.conf,
+      rss: opts.rss,
+      inputs: opts.inputs,
+      vxlanPorts: opts.vxlanPorts,
+      rewriteDst: opts.rewriteDst,
+      promisc: opts.promisc,
+      out: opts.out,
     });
-    for (const t of result.tallies) {
-      // The wire's "received" is what left through the physical port (wire.pcap).
-      table.push([
-        t.name,
-        t.offered,
-        t.name === "wire" ? result.wire.length : t.received,
-        t.name === "wire" ? "-" : t.toWire,
-        t.dropped,
-      ]);
+    if (opts.json) ctx.out(`${JSON.stringify(j, null, 2)}\n`);
+    else if (opts.csv) ctx.out(switchCsv(j));
+    else summaryText(j, opts, ctx);
+    if (opts.json || opts.csv) {
+      if (j.skipped_non_ethernet) ctx.err(`iovsim: skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
+      for (const n of switchNotes(j, opts.conf)) ctx.err(`iovsim: note: ${n}\n`);
     }
-    ctx.out(
-      `engine: ${result.engine}; ${result.pf.name} with ${result.pf.vfs.length} VFs; RSS ${opts.rss}\n`,
-    );
-    ctx.out(`${table.toString()}\n`);
-    const reasons = Object.entries(result.dropReasons).map(([k, v]) => `${k} ${v}`);
-    const copy = Object.entries(result.copyDropReasons).map(([k, v]) => `${k} ${v}`);
-    if (reasons.length) ctx.out(`frame drops: ${reasons.join(", ")}\n`);
-    if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
-    const wireIn = result.tallies.find((t) => t.name === "wire")!;
-    const filtered = result.dropReasons["l2-filter"] ?? 0;
-    if (wireIn.offered > 0 && filtered === wireIn.offered)
-      ctx.out(
-        `note: all ${filtered} wire frames were dropped by the MAC filter (l2-filter): their destination MACs match no PF or VF of ${opts.conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)
-`,
-      );
-    if (result.skippedNonEthernet) ctx.out(`skipped ${result.skippedNonEthernet} non-Ethernet records\n`);
-    if (result.snaplenCut)
-      ctx.out(
-        `note: ${result.snaplenCut} input frames were cut by their capture's snaplen; replayed as captured (shorter than on the wire)\n`,
-      );
-    ctx.out(
-      `wrote ${opts.out.replace(/(.)\/+$/, "$1")}/ (wire, PF, ${result.pf.vfs.length} VF captures${opts.perQueue ? " + per-queue" : ""}, counters.json)\n`,
-    );
+    if (opts.html) {
+      await writeHtmlReport(opts.html, {
+        title: "iovsim switch",
+        schema: j.schema,
+        version: j.tool.version,
+        command: commandLine("switch", args),
+        counters: switchReportCounters(j),
+        config: { file: opts.conf, text: readFileSync(opts.conf, "utf8") },
+      });
+      ctx.err(`iovsim: wrote ${opts.html}\n`);
+    }
     if (result.conservation.length) {
       ctx.err(`iovsim: CONSERVATION VIOLATION: ${result.conservation.join("; ")}\n`);
       return 70;

@@ -211,10 +211,7 @@ function pingSection(input: ReportInput): Section | null {
     parts: [
       p("ICMP echo exchanged at an idle operating point; the RTT includes the idle wake-up paths."),
       {
-        charts: [
-          pingChart(ping),
-          ...ping.map(echoChart).filter((c): c is ChartDef => c !== null),
-        ],
+        charts: [pingChart(ping), ...ping.map(echoChart).filter((c): c is ChartDef => c !== null)],
       },
       {
         html: table(
@@ -298,6 +295,15 @@ function countersSection(input: ReportInput): Section | null {
     ),
   ];
   if (chart) parts.push({ charts: [chart] });
+  if (c.functions && c.functions.length > 0) {
+    parts.push({ html: "<h3>Frames per port and function</h3>" });
+    parts.push({
+      html: table(
+        [{ head: "function", text: true }, "frames in", "received", "to wire", "dropped"],
+        c.functions.map((f) => [f.name, f.offered, f.received, f.to_wire ?? "—", f.dropped]),
+      ),
+    });
+  }
   // Functions as columns: a table stays narrow however many counters there are.
   parts.push({
     html: table(
@@ -343,7 +349,7 @@ function fidelitySection(input: ReportInput): Section | null {
     badge: "simulated",
     parts: [
       p(
-        `${passed} of ${rows.length} cases within tolerance. Error is (simulated − published) / published; tolerance is the accepted |error|.`,
+        `${passed} of ${rows.length} cases within tolerance. Error is (simulated − published) / published; tolerance is the accepted |error|, or the accepted range of the simulated figure (same unit) where the case gives one.`,
       ),
       {
         html: table(
@@ -363,7 +369,9 @@ function fidelitySection(input: ReportInput): Section | null {
             r.simulated,
             r.unit ?? "",
             formatPercent(r.error),
-            `± ${formatPercent(r.tolerance)}`,
+            r.range
+              ? `${formatNumber(r.range[0])} – ${formatNumber(r.range[1])}`
+              : `± ${formatPercent(r.tolerance)}`,
             r.pass ? "pass" : "FAIL",
             r.source ?? "",
           ]),

@@ -84,6 +84,18 @@ export const SwitchCountersSchema = z.object({
   pf: z.string().optional(),
   conservation: z.unknown().optional(),
   frameDrops: z.record(z.string(), nonneg).optional(),
+  /** Frames per input port / function (`switch --json` functions[]). */
+  functions: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        offered: nonneg,
+        received: nonneg,
+        to_wire: nonneg.nullable(),
+        dropped: nonneg,
+      }),
+    )
+    .optional(),
   counters: z.object({
     port: z.record(z.string(), z.union([nonneg, z.record(z.string(), nonneg)])).optional(),
     /** Pool counters per function: "PF", "VF-0", ... */
@@ -100,6 +112,8 @@ export const FidelityRowSchema = z.object({
   error: finite,
   /** Accepted |error|, as a fraction. */
   tolerance: nonneg,
+  /** The accepted range of `simulated` when it is not symmetric ([low, high], same unit). */
+  range: z.tuple([finite, finite]).optional(),
   pass: z.boolean(),
   unit: z.string().optional(),
   source: z.string().optional(),

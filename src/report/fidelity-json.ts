@@ -1,0 +1,142 @@
+// `iovsim fidelity --json` (schema iovsim.fidelity/1, docs/fidelity-json.md), its CSV (one row
+// per case) and the HTML report's fidelity rows. `simulated` figures come from full engine runs
+// in virtual time; `published` ones from the publication named in each case.
+import { z } from "zod";
+import { toCsv } from "./csv.ts";
+import type { FidelityRow } from "./html/types.ts";
+import { toolSchema } from "./paths-json.ts";
+
+export const FIDELITY_SCHEMA = "iovsim.fidelity/1";
+
+const finite = z.number().finite();
+const range = z.tuple([finite, finite]);
+
+const caseSchema = z.strictObject({
+  name: z.string().min(1),
+  publication: z.string().min(1),
+  published: z.strictObject({
+    text: z.string().min(1),
+    value: finite,
+    unit: z.string().min(1),
+    /** The case passes when `simulated` lies in [low, high] (same unit). */
+    tolerance: range,
+  }),
+  profiles: z.array(z.string().min(1)).min(1),
+  scenario: z.string().min(1),
+  why: z.string().min(1),
+  simulated: finite,
+  /** (simulated - published.value) / published.value. */
+  error: finite,
+  pass: z.boolean(),
+  details: z.string(),
+});
+
+const sensitivityEnd = z.strictObject({ value: finite, simulated: finite, pass: z.boolean() });
+
+const sensitivitySchema = z.strictObject({
+  case: z.string().min(1),
+  constant: z.string().min(1),
+  ranges: z.record(z.string(), z.strictObject({ value: finite, range })),
+  low: sensitivityEnd,
+  high: sensitivityEnd,
+  holds: z.boolean(),
+});
+
+export const fidelityJsonSchema = z.strictObject({
+  schema: z.literal(FIDELITY_SCHEMA),
+  tool: toolSchema,
+  /** Trial settings every case ran with (virtual ns, pps, pings per ping case). */
+  trials: z.strictObject({
+    trialNs: z.number().positive(),
+    ndrStepPps: z.number().positive(),
+    pings: z.number().int().positive(),
+  }),
+  passed: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  cases: z.array(caseSchema),
+  /** With --sensitivity: each constant a case depends on, at both ends of its range; else null. */
+  sensitivity: z.array(sensitivitySchema).nullable(),
+});
+
+export type FidelityJson = z.infer<typeof fidelityJsonSchema>;
+
+/** The fidelity run's report (src/fidelity/run.ts FidelityReport), as far as the JSON needs. */
+export interface FidelityReportLike {
+  cases: FidelityJson["cases"];
+  trials: FidelityJson["trials"];
+  sensitivity?: Array<z.infer<typeof sensitivitySchema>>;
+}
+
+export function buildFidelityJson(r: FidelityReportLike, version: string): FidelityJson {
+  return {
+    schema: FIDELITY_SCHEMA,
+    tool: { name: "iovsim", version },
+    trials: { ...r.trials },
+    passed: r.cases.filter((c) => c.pass).length,
+    total: r.cases.length,
+    cases: r.cases.map((c) => ({
+      name: c.name,
+      publication: c.publication,
+      published: { ...c.published, tolerance: [c.published.tolerance[0], c.published.tolerance[1]] },
+      profiles: [...c.profiles],
+      scenario: c.scenario,
+      why: c.why,
+      simulated: c.simulated,
+      error: c.error,
+      pass: c.pass,
+      details: c.details,
+    })),
+    sensitivity: r.sensitivity ? r.sensitivity.map((s) => ({ ...s })) : null,
+  };
+}
+
+export const FIDELITY_CSV_HEADER = [
+  "case",
+  "published",
+  "unit",
+  "tolerance_low",
+  "tolerance_high",
+  "simulated",
+  "error",
+  "pass",
+  "profiles",
+  "publication",
+] as const;
+
+/** One row per case; the sensitivity findings stay in --json and the table. */
+export function fidelityCsv(j: FidelityJson): string {
+  return toCsv(
+    FIDELITY_CSV_HEADER,
+    j.cases.map((c) => [
+      c.name,
+      c.published.value,
+      c.published.unit,
+      c.published.tolerance[0],
+      c.published.tolerance[1],
+      c.simulated,
+      c.error,
+      c.pass,
+      c.profiles.join(" "),
+      c.publication,
+    ]),
+  );
+}
+
+/** The HTML report's rows: the tolerance as its published range, not a symmetric ± figure. */
+export function fidelityReportRows(j: FidelityJson): FidelityRow[] {
+  return j.cases.map((c) => {
+    const [lo, hi] = c.published.tolerance;
+    const v = c.published.value;
+    return {
+      case: c.name,
+      published: v,
+      simulated: c.simulated,
+      error: c.error,
+      tolerance: v !== 0 ? Math.max(Math.abs(lo - v), Math.abs(hi - v)) / Math.abs(v) : 0,
+      range: [lo, hi],
+      pass: c.pass,
+      unit: c.published.unit,
+      source: c.publication,
+    };
+  });
+}
