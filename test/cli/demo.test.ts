@@ -24,6 +24,10 @@ describe("iovsim demo", () => {
     expect(r.code).toBe(0);
     const sections = [...r.out.matchAll(/^== (\d)\. (.*) ==$/gm)].map((m) => m[1]);
     expect(sections).toEqual(["1", "2", "3", "4", "5"]);
+    // The steering parts the help lists, (a) then (b), are the ones the output has.
+    const parts = (t: string) => [...t.matchAll(/^\s*(\([a-z]\)) /gm)].map((m) => m[1]);
+    expect(parts(help)).toEqual(["(a)", "(b)"]);
+    expect(parts(r.out)).toEqual(["(a)", "(b)"]);
     expect(r.out).toMatch(/num_vfs : 3/);
     expect(r.out).toMatch(/VF-1 ppt0 .* bhyve VM 'vm0'/);
     expect(r.out).toMatch(/NDR Mpps\s*│[\s\S]*\(simulated\)/);

@@ -1,0 +1,74 @@
+// `iovsim ping --json / --csv / --html` (schema iovsim.ping/1, docs/ping-json.md): real echoes
+// through the engine validated against the zod schema; the CSV has one row per echo of the JSON.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { parseCsv } from "../../src/report/csv.ts";
+import { PING_CSV_HEADER, pingJsonSchema } from "../../src/report/ping-json.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "iovsim-ping-out-"));
+
+async function cli(argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, {
+    stateDir: join(tmp, "state"),
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  return { code, out, err };
+}
+
+describe("iovsim ping: machine-readable output", () => {
+  it("--json validates against iovsim.ping/1: every echo, its summary, conservation", async () => {
+    const r = await cli(["ping", "--path", "vm-vf", "-c", "4", "--interval-ms", "10", "--json"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const j = pingJsonSchema.parse(JSON.parse(r.out));
+    expect(j.schema).toBe("iovsim.ping/1");
+    expect(j.path).toBe("vm-vf");
+    expect([j.count, j.transmitted, j.received, j.loss_percent]).toEqual([4, 4, 4, 0]);
+    expect(j.echoes.map((e) => e.seq)).toEqual([0, 1, 2, 3]);
+    const rtts = j.echoes.map((e) => e.rtt_us);
+    expect(j.rtt_us.min).toBe(Math.min(...rtts));
+    expect(j.rtt_us.max).toBe(Math.max(...rtts));
+    expect(j.rtt_us.min).toBeGreaterThan(0);
+    expect(j.conservation.ok).toBe(true);
+    expect(j.config).toBe("embedded iovctl.conf");
+    expect(j.profile).toEqual({ name: "bhyve", origin: "builtin" });
+  });
+
+  it("--csv: header, then one row per echo with the JSON's RTTs (same seed, same figures)", async () => {
+    const argv = ["ping", "--path", "native", "-c", "3", "--seed", "7"];
+    const j = pingJsonSchema.parse(JSON.parse((await cli([...argv, "--json"])).out));
+    const r = await cli([...argv, "--csv"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^simulator speed \(wall clock/);
+    const rows = parseCsv(r.out);
+    expect(rows[0]).toEqual([...PING_CSV_HEADER]);
+    expect(rows.slice(1)).toEqual(j.echoes.map((e) => ["native", String(e.seq), String(e.rtt_us)]));
+  });
+
+  it("--html writes a report with the RTT of every echo; --json with --csv is refused", async () => {
+    const html = join(tmp, "ping.html");
+    const r = await cli(["ping", "--path", "jail-vf", "-c", "3", "--html", html]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^PING jail-vf peer/);
+    expect(r.err).toMatch(new RegExp(`wrote ${html}`));
+    const page = readFileSync(html, "utf8");
+    expect(page).toMatch(/<section id="ping"/);
+    expect(page).toMatch(/data-chart="ping-echoes-jail-vf"/);
+    expect(page).toMatch(/<section id="configuration"/);
+    expect(page).toMatch(/iovsim ping --path jail-vf -c 3 --html /);
+    expect(page).not.toMatch(/https?:\/\//);
+    const bad = await cli(["ping", "--path", "native", "--json", "--csv"]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/ping: --json and --csv are exclusive/);
+    const noFile = await cli(["ping", "--path", "native", "--html="]);
+    expect(noFile.code).toBe(1);
+    expect(noFile.err).toMatch(/--html needs a file name/);
+  });
+});
