@@ -92,8 +92,8 @@ describe("iovsim paths", () => {
       [["paths", "--seconds", "1"], /--seconds is gone/],
       [["ping"], /--path NAME is required/],
       [["ping", "--path", "native", "--size", "64"], /ping: option '--size' is not supported/],
-      [["ping", "--path", "native", "--csv"], /ping: option '--csv' is not supported/],
-      [["demo", "--json"], /demo: option '--json' is not supported/],
+      [["ping", "--path", "native", "--rate", "1Mpps"], /ping: option '--rate' is not supported/],
+      [["demo", "--path", "native"], /demo: option '--path' is not supported/],
       [["demo", "--pcap", "x.pcap"], /demo: option '--pcap' is not supported/],
     ] as const) {
       const r = await cli([...argv]);

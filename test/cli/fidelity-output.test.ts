@@ -1,0 +1,65 @@
+// `iovsim fidelity --json / --csv / --html` (schema iovsim.fidelity/1, docs/fidelity-json.md):
+// a real case run on the engine, validated against the zod schema; the CSV has one row per case.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { parseCsv } from "../../src/report/csv.ts";
+import { FIDELITY_CSV_HEADER, fidelityJsonSchema } from "../../src/report/fidelity-json.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "iovsim-fidelity-out-"));
+
+async function cli(argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+describe("iovsim fidelity: machine-readable output", () => {
+  it("--json validates against iovsim.fidelity/1; --csv has its case; --html its table", async () => {
+    const html = join(tmp, "fidelity.html");
+    const r = await cli(["fidelity", "--case", "talk-ping-jail", "--json", "--html", html]);
+    expect(r.err).toBe(`iovsim: wrote ${html}\n`);
+    const j = fidelityJsonSchema.parse(JSON.parse(r.out));
+    expect(j.schema).toBe("iovsim.fidelity/1");
+    expect(j.cases.map((c) => c.name)).toEqual(["talk-ping-jail"]);
+    expect(j.total).toBe(1);
+    expect(j.passed).toBe(j.cases.filter((c) => c.pass).length);
+    expect(r.code).toBe(j.passed === j.total ? 0 : 1);
+    expect(j.sensitivity).toBeNull();
+    const c = j.cases[0];
+    expect(c.error).toBeCloseTo((c.simulated - c.published.value) / c.published.value, 12);
+    expect(c.pass).toBe(c.simulated >= c.published.tolerance[0] && c.simulated <= c.published.tolerance[1]);
+
+    const page = readFileSync(html, "utf8");
+    expect(page).toMatch(/<section id="fidelity"/);
+    expect(page).toMatch(/talk-ping-jail/);
+    expect(page).toMatch(/0\.9 – 1\.2/); // the published tolerance range, not a symmetric ±
+    expect(page).not.toMatch(/https?:\/\//);
+
+    const csv = await cli(["fidelity", "--case", "talk-ping-jail", "--csv"]);
+    expect(csv.code).toBe(r.code);
+    const rows = parseCsv(csv.out);
+    expect(rows[0]).toEqual([...FIDELITY_CSV_HEADER]);
+    expect(rows).toHaveLength(1 + j.cases.length);
+    const row = Object.fromEntries(FIDELITY_CSV_HEADER.map((h, i) => [h, rows[1][i]]));
+    expect(row.case).toBe(c.name);
+    expect(Number(row.simulated)).toBe(c.simulated);
+    expect(Number(row.tolerance_low)).toBe(c.published.tolerance[0]);
+    expect(row.pass).toBe(String(c.pass));
+  }, 120_000);
+
+  it("refuses --json with --csv, and --csv with --sensitivity", async () => {
+    const a = await cli(["fidelity", "--json", "--csv"]);
+    expect(a.code).toBe(1);
+    expect(a.err).toMatch(/--json and --csv are exclusive/);
+    const b = await cli(["fidelity", "--csv", "--sensitivity"]);
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/--csv has one row per case; the --sensitivity findings are in --json/);
+    const c = await cli(["fidelity", "--html"]);
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/'--html' needs a file name/);
+  });
+});
