@@ -167,7 +167,7 @@ export function switchReportCounters(j: SwitchJson): SwitchCountersJson {
     pf: j.pf,
     conservation: j.conservation,
     frameDrops: j.frame_drops,
-    functions: j.functions,
+    per_function: j.functions,
     counters: j.counters,
   };
 }

@@ -295,12 +295,12 @@ function countersSection(input: ReportInput): Section | null {
     ),
   ];
   if (chart) parts.push({ charts: [chart] });
-  if (c.functions && c.functions.length > 0) {
+  if (c.per_function && c.per_function.length > 0) {
     parts.push({ html: "<h3>Frames per port and function</h3>" });
     parts.push({
       html: table(
         [{ head: "function", text: true }, "frames in", "received", "to wire", "dropped"],
-        c.functions.map((f) => [f.name, f.offered, f.received, f.to_wire ?? "—", f.dropped]),
+        c.per_function.map((f) => [f.name, f.offered, f.received, f.to_wire ?? "—", f.dropped]),
       ),
     });
   }

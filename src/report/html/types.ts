@@ -84,8 +84,11 @@ export const SwitchCountersSchema = z.object({
   pf: z.string().optional(),
   conservation: z.unknown().optional(),
   frameDrops: z.record(z.string(), nonneg).optional(),
-  /** Frames per input port / function (`switch --json` functions[]). */
-  functions: z
+  /**
+   * Frames per input port / function (`switch --json` functions[]); not counters.json's
+   * `functions`, which has another shape and is ignored here.
+   */
+  per_function: z
     .array(
       z.object({
         name: z.string().min(1),
