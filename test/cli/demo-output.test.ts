@@ -60,7 +60,8 @@ describe("iovsim demo: machine-readable output", () => {
     // RTT figures per path; steering: Jain, NDR (when found) and one count per core.
     const expected =
       j.paths.paths.reduce(
-        (a, p) => a + (p.ndr_mpps !== null ? 1 : 0) + (p.pdr_mpps !== null ? 1 : 0) + 1 + 5 * p.load_points.length,
+        (a, p) =>
+          a + (p.ndr_mpps !== null ? 1 : 0) + (p.pdr_mpps !== null ? 1 : 0) + 1 + 5 * p.load_points.length,
         0,
       ) +
       5 * j.paths.ping.length +
@@ -71,7 +72,9 @@ describe("iovsim demo: machine-readable output", () => {
     // Same options and seed: the simulated figures are the JSON's.
     const ndr = rows.find((x) => x[0] === "paths" && x[1] === "native rx 64" && x[2] === "ndr_mpps");
     expect(Number(ndr?.[3])).toBe(j.paths.paths.find((p) => p.name === "native")?.ndr_mpps);
-    const jain = rows.find((x) => x[0] === "steering" && x[1] === "one-tunnel vxlan single" && x[2] === "jain");
+    const jain = rows.find(
+      (x) => x[0] === "steering" && x[1] === "one-tunnel vxlan single" && x[2] === "jain",
+    );
     expect(Number(jain?.[3])).toBe(single?.jain);
   }, 400_000);
 });

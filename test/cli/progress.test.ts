@@ -4,8 +4,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CommandContext } from "../../src/cli/context.ts";
 import { showProgress, statusLine, withProgress } from "../../src/cli/commands/progress.ts";
+import type { CommandContext } from "../../src/cli/context.ts";
 import { runCli } from "../../src/cli/main.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 
@@ -59,7 +59,18 @@ describe("progress on stderr", () => {
     vi.stubEnv("CI", "");
     let out = "";
     let err = "";
-    const argv = ["paths", "--json", "--path", "native", "--size", "64", "--rate", "10%", "--trial-ms", "0.2"];
+    const argv = [
+      "paths",
+      "--json",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--rate",
+      "10%",
+      "--trial-ms",
+      "0.2",
+    ];
     const code = await runCli([...argv, "--workers", "1"], {
       stateDir: mkdtempSync(join(tmpdir(), "iovsim-progress-")),
       out: (t) => (out += t),

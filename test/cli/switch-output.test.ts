@@ -72,7 +72,9 @@ describe("iovsim switch: machine-readable output", () => {
   });
 
   it("--csv: one row per counter of the JSON, header first; no --out needed", async () => {
-    const j = switchJsonSchema.parse(JSON.parse((await run("-f", conf, "--in", `wire=${wire}`, "--json")).out));
+    const j = switchJsonSchema.parse(
+      JSON.parse((await run("-f", conf, "--in", `wire=${wire}`, "--json")).out),
+    );
     const r = await run("-f", conf, "--in", `wire=${wire}`, "--csv");
     expect(r.rc).toBe(0);
     const rows = parseCsv(r.out);
@@ -92,7 +94,9 @@ describe("iovsim switch: machine-readable output", () => {
     expect(find("pool", "VF-1", "", "rx_packets")).toBe(String(j.counters.pools["VF-1"].rx_packets));
     expect(find("queue", "VF-1", "0", "rx_packets")).toBe(String(j.counters.queues["VF-1"][0].rx_packets));
     expect(find("frame-drop", "", "", "l2-filter")).toBe("1");
-    expect(find("port", "", "", "rx_size.64")).toBe(String((j.counters.port.rx_size as Record<string, number>)["64"]));
+    expect(find("port", "", "", "rx_size.64")).toBe(
+      String((j.counters.port.rx_size as Record<string, number>)["64"]),
+    );
   });
 
   it("--html writes the counters-per-VF report; bad combinations are errors", async () => {
@@ -109,7 +113,10 @@ describe("iovsim switch: machine-readable output", () => {
     for (const [argv, re] of [
       [["-f", conf, "--in", `wire=${wire}`], /--out DIR option is required \(unless --json, --csv or --html/],
       [["-f", conf, "--in", `wire=${wire}`, "--json", "--csv"], /--json and --csv are exclusive/],
-      [["-f", conf, "--in", `wire=${wire}`, "--json", "--per-queue"], /--per-queue writes files and needs --out/],
+      [
+        ["-f", conf, "--in", `wire=${wire}`, "--json", "--per-queue"],
+        /--per-queue writes files and needs --out/,
+      ],
       [["-f", conf, "--in", `wire=${wire}`, "--csv", "--format", "pcap"], /--format .* needs --out/],
       [["-f", conf, "--in", `wire=${wire}`, "--json=1"], /'--json' takes no value/],
     ] as const) {

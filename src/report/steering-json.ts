@@ -1,0 +1,80 @@
+// The zod schema of `iovsim steering --json` (schema iovsim.steering/2, written by
+// src/steering/format.ts steeringJson; documented in docs/steering-json.md). Figures in
+// `results` are simulated (virtual time); `simulator` is wall clock.
+import { z } from "zod";
+
+export const STEERING_SCHEMA_ID = "iovsim.steering/2";
+
+const nonneg = z.number().nonnegative();
+const share = z.number().min(0).max(1);
+const latency = z.strictObject({ p50: nonneg, p99: nonneg });
+
+const steeringResult = z.strictObject({
+  strategy: z.string().min(1),
+  traffic: z.string().min(1),
+  queues: z.number().int().positive(),
+  /** Why this row was not simulated (NIC limits), else null. */
+  skipped: z.string().nullable(),
+  per_queue: z.array(nonneg),
+  jain: share,
+  max_over_mean: nonneg,
+  reordered: z.number().int().nonnegative(),
+  split_pairs: z.number().int().nonnegative(),
+  drops: z.record(z.string(), z.number().int().nonnegative()),
+  loss_ratio: share,
+  offered_mpps: nonneg,
+  delivered_mpps: nonneg,
+  wire_gbps: nonneg,
+  ndr_mpps: nonneg.nullable(),
+  ndr_gbps: nonneg.nullable(),
+  line_rate_mpps: nonneg,
+  latency_us: latency,
+  utilization: z.strictObject({
+    busiest_core: share,
+    dispatcher: share.nullable(),
+    nic: share,
+    wire: share,
+  }),
+  bottleneck: z.string(),
+  rules: z
+    .strictObject({
+      source: z.enum(["port", "derived"]),
+      count: z.number().int().nonnegative(),
+      entries: z.number().int().nonnegative(),
+      matched_flows: z.number().int().nonnegative(),
+      fallback_flows: z.number().int().nonnegative(),
+    })
+    .nullable(),
+  at: z.enum(["rate", "ndr"]),
+  at_ndr: z
+    .strictObject({
+      per_queue: z.array(nonneg),
+      jain: share,
+      latency_us: latency,
+      busiest_core: share,
+      dispatcher: share.nullable(),
+    })
+    .optional(),
+  conservation_ok: z.boolean(),
+});
+
+export const steeringJsonSchema = z.strictObject({
+  schema: z.literal(STEERING_SCHEMA_ID),
+  version: z.string().min(1),
+  profile: z.string().min(1),
+  nic: z.string().min(1),
+  link_gbps: z.number().positive(),
+  frames_per_trial: z.number().int().positive(),
+  seed: z.number().int().nonnegative(),
+  simulated: z.string(),
+  notes: z.array(z.string()),
+  results: z.array(steeringResult),
+  simulator: z.strictObject({
+    frames: z.number().int().nonnegative(),
+    events: z.number().int().nonnegative(),
+    wall_s: nonneg,
+    simulations: z.number().int().nonnegative(),
+  }),
+});
+
+export type SteeringJson = z.infer<typeof steeringJsonSchema>;

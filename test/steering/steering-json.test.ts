@@ -1,0 +1,49 @@
+// `iovsim steering --json` against its zod schema (docs/steering-json.md = steeringJsonSchema),
+// and `--csv` rows against the JSON's results.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { STEERING_SCHEMA_ID, steeringJsonSchema } from "../../src/report/steering-json.ts";
+import { STEERING_SCHEMA } from "../../src/steering/format.ts";
+
+async function cli(argv: string[]) {
+  let out = "";
+  let err = "";
+  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-steering-json-"));
+  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+const ARGS = [
+  "steering",
+  "--mix",
+  "vxlan",
+  "--strategy",
+  "outer-rss,inner-rss,sw-dispatch",
+  "--queues",
+  "1,2",
+];
+const SMALL = ["--flows", "64", "--frames", "1000", "--precision", "10", "--rate", "20%"];
+
+describe("steering --json schema", () => {
+  it("real output validates; --csv has one row per result", async () => {
+    expect(STEERING_SCHEMA_ID).toBe(STEERING_SCHEMA);
+    const r = await cli([...ARGS, ...SMALL, "--json"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const j = steeringJsonSchema.parse(JSON.parse(r.out));
+    expect(j.results).toHaveLength(6);
+    // With --rate and the NDR search, each row is at the rate and carries its NDR trial apart.
+    for (const x of j.results) {
+      expect(x.at).toBe("rate");
+      expect(x.at_ndr?.per_queue).toHaveLength(x.queues);
+    }
+    const c = await cli([...ARGS, ...SMALL, "--csv"]);
+    expect(c.code).toBe(0);
+    const lines = c.out.trimEnd().split(/\r?\n/);
+    expect(lines[0].split(",").slice(0, 3)).toEqual(["traffic", "strategy", "queues"]);
+    expect(lines).toHaveLength(1 + j.results.length);
+  }, 120_000);
+});
