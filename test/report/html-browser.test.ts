@@ -74,8 +74,8 @@ describe.skipIf(!haveChromium)("HTML report in headless Chromium", () => {
     const { page, url, requests, errors } = await open({ width: 1280, height: 900 });
     const expected = [...html.matchAll(/<figure class="chart" id="([^"]+)"/g)].map((m) => m[1]);
     // The fixture has data for every section: 5 paths x (latency, cpu, cycles) + throughput, ping,
-    // 2 per-queue, fairness, 2 scaling, counters.
-    expect(expected.length).toBe(23);
+    // vm-vf's RTT per echo, 2 per-queue, fairness, 2 scaling, counters.
+    expect(expected.length).toBe(24);
     const charts = await page.$$eval("figure.chart", (figs) =>
       figs.map((f) => {
         const svg = f.querySelector("svg");

@@ -82,7 +82,7 @@ describe("HTML report from the full fixture", () => {
 
   it("renders every chart to an inline SVG with marks and a viewBox", () => {
     const figures = [...html.matchAll(/<figure class="chart"[\s\S]*?<\/figure>/g)].map((m) => m[0]);
-    expect(figures).toHaveLength(23);
+    expect(figures).toHaveLength(24);
     for (const f of figures) {
       expect(f).toMatch(
         /<svg width="100%" style="max-width:\d+px" role="img" aria-label="[^"]+"[^>]*viewBox="/,
