@@ -1,63 +1,32 @@
-// iovsim command-line entry: global options, then dispatch to one command module.
+// iovsim command-line entry: global options, then dispatch to one command of the registry
+// (src/cli/registry.ts; the list is src/cli/commands/index.ts).
 // Global options may appear anywhere (so `iovctl`'s own getopt rules stay FreeBSD-exact):
 //   --state DIR   state directory (else $IOVSIM_STATE, else $XDG_STATE_HOME/iovsim)
 //   --debug       show stack traces for internal errors
 import { UserError } from "../errors.ts";
-import { type Command, type CommandContext, defaultStateDir } from "./context.ts";
+import { loadAllCommands, loadCommand } from "./commands/index.ts";
+import { type CommandContext, defaultStateDir } from "./context.ts";
+import { helpOf } from "./registry.ts";
 import { toolVersion } from "./version.ts";
 
-const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
-  iovctl: () => import("./commands/iovctl.ts"),
-  pciconf: () => import("./commands/pciconf.ts"),
-  dmesg: () => import("./commands/dmesg.ts"),
-  validate: () => import("./commands/validate.ts"),
-  vm: () => import("./commands/vm.ts"),
-  reset: () => import("./commands/reset.ts"),
-  decode: () => import("./commands/decode.ts"),
-  switch: () => import("./commands/switch.ts"),
-  paths: () => import("./commands/paths.ts"),
-  ping: () => import("./commands/ping.ts"),
-  demo: () => import("./commands/demo.ts"),
-  sysfs: () => import("./commands/sysfs.ts"),
-  ip: () => import("./commands/ip.ts"),
-  devlink: () => import("./commands/devlink.ts"),
-  steering: () => import("./commands/steering.ts"),
-  sweep: () => import("./commands/sweep.ts"),
-  model: () => import("./commands/model.ts"),
-  fidelity: () => import("./commands/fidelity.ts"),
-  flow: () => import("./commands/flow.ts"),
-};
-
-const SUMMARIES: Record<string, string> = {
-  iovctl: "FreeBSD iovctl(8): -C/-D/-S/-L/-n on the simulated host",
-  pciconf: "pciconf -l [-v] [-c]: the simulated PCI bus",
-  dmesg: "kernel and driver log lines produced by the SR-IOV lifecycle",
-  validate: "validate -f FILE: offline check of an iovctl.conf against every limit",
-  vm: "vm attach|detach|list: give a passthrough VF to a named bhyve VM",
-  reset: "return the simulated host to its clean state",
-  decode: "decode FILE [--json]: what the parser finds in each frame of a pcap/pcapng",
-  switch: "switch -f iov.conf --in wire=in.pcap --out DIR: run frames through the NIC's switch",
-  paths: "compare packet paths (simulated): RFC 2544 NDR/PDR, latency at load points, CPU",
-  ping: "ping --path NAME: ICMP echoes through a path (simulated RTT)",
-  demo: "the talk's setup end to end (what `npm start` runs)",
-  sysfs: "sysfs read|write|ls PATH: the Linux view (sriov_numvfs, netdevsim)",
-  ip: "ip link set DEV vf N ... / ip link show: Linux VF settings",
-  devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode",
-  sweep: "sweep plan|run|merge|status: an experiment over axes, sharded for Slurm/Kubernetes",
-  model: "model show [PROFILE]: every cost-profile constant with its range, tag and source",
-  fidelity: "published results reproduced by simulation: published vs simulated, error, pass/fail",
-  steering: "steering strategies as graphs on the engine: per-core load, reordering, NDR vs cores",
-  flow: "flow create|list|destroy: exact-match rules to queues on a port",
-};
-
-export function usage(): string {
+/** The top-level help: every command of the registry with its summary. */
+export async function usage(): Promise<string> {
+  const commands = await loadAllCommands();
+  const width = Math.max(...commands.map((c) => c.name.length));
   const lines = [
     "usage: iovsim [--state DIR] [--debug] <command> [args]",
+    "       iovsim help <command>",
     "",
     "commands:",
-    ...Object.keys(COMMANDS).map((n) => `  ${n.padEnd(10)} ${SUMMARIES[n] ?? ""}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run `iovsim <command> --help` for a command's options (iovctl follows FreeBSD: no --help).",
+    "global options (anywhere on the line):",
+    "  --state DIR  the simulated host's state (else $IOVSIM_STATE, else $XDG_STATE_HOME/iovsim)",
+    "  --debug      stack traces for internal errors",
+    "",
+    "Run `iovsim help <command>` or `iovsim <command> --help` for a command's options",
+    "(iovctl follows FreeBSD: `iovsim iovctl --help` is getopt's error; use `iovsim help iovctl`).",
+    "Every command and its help: docs/commands.md.",
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -97,20 +66,24 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
       errIsTTY: partial.errIsTTY ?? (partial.err ? false : Boolean(process.stderr.isTTY)),
     };
     const [name, ...rest] = g.args;
-    if (!name || name === "--help" || name === "-h" || name === "help") {
-      (name ? ctx.out : ctx.err)(usage());
+    if (!name || name === "--help" || name === "-h" || (name === "help" && rest.length === 0)) {
+      (name ? ctx.out : ctx.err)(await usage());
       return name ? 0 : 1;
     }
     if (name === "--version" || name === "-V") {
       ctx.out(`${await version()}\n`);
       return 0;
     }
-    const load = COMMANDS[name];
-    if (!load) {
-      err(`iovsim: unknown command '${name}'\n${usage()}`);
-      return 1;
+    if (name === "help") {
+      // `iovsim help CMD` prints exactly what `iovsim CMD --help` prints.
+      if (rest.length > 1) throw new UserError("E_USAGE", `help: one command only (got '${rest.join(" ")}')`);
+      const command = await loadCommand(rest[0]);
+      if (!command) return unknownCommand(rest[0], ctx);
+      ctx.out(await helpOf(command, ctx));
+      return 0;
     }
-    const { command } = await load();
+    const command = await loadCommand(name);
+    if (!command) return unknownCommand(name, ctx);
     return await command.run(rest, ctx);
   } catch (e) {
     if (e instanceof UserError) {
@@ -123,6 +96,11 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
     else err("iovsim: run again with --debug for a stack trace\n");
     return 70;
   }
+}
+
+async function unknownCommand(name: string, ctx: CommandContext): Promise<number> {
+  ctx.err(`iovsim: unknown command '${name}'\n${await usage()}`);
+  return 1;
 }
 
 export async function version(): Promise<string> {

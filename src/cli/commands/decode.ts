@@ -5,8 +5,8 @@ import { UserError } from "../../errors.ts";
 import { parseFrame } from "../../switch/reference/parse.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
 import { streamCapture } from "../../traffic/capture-stream.ts";
-import type { Command } from "../context.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
+import { defineCommand, type Opts } from "../registry.ts";
 
 const HELP = `usage: iovsim decode FILE [--json] [--vxlan-port N ...]   (FILE '-': standard input)
 
@@ -45,41 +45,31 @@ interface DecodeArgs {
   vxlanPorts: number[];
 }
 
-function parseArgs(args: string[]): DecodeArgs | "help" {
-  let file: string | undefined;
-  let json = false;
-  const vxlanPorts: number[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "-h" || a === "--help") return "help";
-    if (a === "--json") json = true;
-    else if (a === "--vxlan-port" || a.startsWith("--vxlan-port=")) {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : args[++i];
-      if (v === undefined) throw new UserError("E_USAGE", "option '--vxlan-port' needs a port number");
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
-        throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
-      }
-      vxlanPorts.push(Number(v));
-    } else if (a.startsWith("-") && a !== "-")
-      throw new UserError("E_USAGE", `decode: unknown option '${a}' (see --help)`);
-    else if (file === undefined) file = a;
-    else throw new UserError("E_USAGE", `decode: one FILE only ('${a}' is extra)`);
-  }
+function decodeArgs(opts: Opts, operands: string[]): DecodeArgs {
+  const vxlanPorts = ((opts["vxlan-port"] as string[] | undefined) ?? []).map((v) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
+      throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
+    }
+    return Number(v);
+  });
+  const [file, extra] = operands;
+  if (extra !== undefined) throw new UserError("E_USAGE", `decode: one FILE only ('${extra}' is extra)`);
   if (file === undefined)
     throw new UserError("E_USAGE", "decode: missing FILE (usage: iovsim decode FILE [--json])");
-  return { file, json, vxlanPorts };
+  return { file, json: opts.json === true, vxlanPorts };
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "decode",
   summary: "decode FILE [--json]: what the parser finds in each frame of a pcap/pcapng",
-  async run(args, ctx) {
-    const parsedArgs = parseArgs(args);
-    if (parsedArgs === "help") {
-      ctx.out(HELP);
-      return 0;
-    }
-    const { file, json, vxlanPorts } = parsedArgs;
+  help: HELP,
+  options: [
+    { flags: "--json", description: "one JSON object per line" },
+    { flags: "--vxlan-port <n>", description: "also decode UDP port N as VXLAN", repeatable: true },
+  ],
+  operands: "any",
+  async run({ opts, operands }, ctx) {
+    const { file, json, vxlanPorts } = decodeArgs(opts, operands);
     const cannotRead = (e: unknown) => {
       const code = (e as NodeJS.ErrnoException).code;
       const why =
@@ -144,4 +134,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

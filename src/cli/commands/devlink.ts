@@ -3,7 +3,7 @@
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
 import { findNsim, setEswitchMode } from "../../nic/linux/index.ts";
-import type { Command, CommandContext } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim devlink dev eswitch show netdevsim/netdevsim<ID>
        iovsim devlink dev eswitch set netdevsim/netdevsim<ID> mode legacy|switchdev
@@ -12,6 +12,7 @@ The eswitch mode of a netdevsim device (created with
 'iovsim sysfs write /sys/bus/netdevsim/new_device "ID"'). In switchdev mode netdevsim refuses
 'ip link set DEV vf N rate|max_tx_rate|min_tx_rate' with EOPNOTSUPP.
 Divergence: only 'dev eswitch show|set ... mode' is simulated, for netdevsim devices only.
+-h, --help (or the word help) prints this text.
 `;
 
 function handle(word: string | undefined): number | undefined {
@@ -19,11 +20,14 @@ function handle(word: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "devlink",
   summary: "devlink dev eswitch show|set: netdevsim's eswitch mode",
-  async run(args: string[], ctx: CommandContext): Promise<number> {
-    if (args.length === 0 || args.includes("--help") || args.includes("help")) {
+  help: HELP,
+  options: [],
+  operands: "any",
+  async run({ operands: args }, ctx) {
+    if (args.length === 0 || args.includes("help")) {
       (args.length === 0 ? ctx.err : ctx.out)(HELP);
       return args.length === 0 ? 1 : 0;
     }
@@ -59,4 +63,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

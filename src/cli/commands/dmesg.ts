@@ -1,8 +1,7 @@
 // `iovsim dmesg [-c]`: the kernel and driver messages of the simulated host (boot lines, VF
 // attach lines, pci_iov and driver errors). -c clears the buffer after printing, like dmesg(8).
-import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
-import type { Command, CommandContext } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim dmesg [-c]
 
@@ -10,26 +9,22 @@ Prints the simulated kernel message buffer, oldest first: PF driver boot lines, 
 lines (iavf0: <...> at device 0.16 on pci1, ppt0 at device 0.17 on pci1), and what pci_iov
 and the PF drivers log (ixl0: Failed to add VF 3, Invalid num-queues (40) for VF 0, ...).
 
-  -c    clear the buffer after printing it
+  -c          clear the buffer after printing it
+  -h, --help  this text
 
 Divergence: only -c of dmesg(8) is simulated; the buffer keeps the newest 10000 lines.
 `;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "dmesg",
   summary: "kernel and driver log lines produced by the SR-IOV lifecycle",
-  async run(args: string[], ctx: CommandContext): Promise<number> {
-    if (args.includes("--help")) {
-      ctx.out(HELP);
-      return 0;
-    }
-    const bad = args.find((a) => a !== "-c");
-    if (bad !== undefined)
-      throw new UserError("E_USAGE", `dmesg: unknown argument '${bad}'\nusage: iovsim dmesg [-c]`);
+  help: HELP,
+  options: [{ flags: "-c", description: "clear the buffer after printing it" }],
+  async run({ opts }, ctx) {
     const print = (lines: string[]) => {
       if (lines.length) ctx.out(`${lines.join("\n")}\n`);
     };
-    if (args.includes("-c")) {
+    if (opts.c) {
       await withHost(ctx.stateDir, (host) => {
         print(host.dmesg());
         host.clearDmesg();
@@ -37,4 +32,4 @@ export const command: Command = {
     } else print((await loadHost(ctx.stateDir)).dmesg());
     return 0;
   },
-};
+});

@@ -6,7 +6,7 @@ import { loadHost, withHost } from "../../nic/index.ts";
 import { checkRules, formatRule, parseFlowCreate } from "../../steering/flow-rules.ts";
 import { portRules, setPortRules } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
-import type { Command } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / end actions queue index Q / end
        iovsim flow list PORT
@@ -18,16 +18,20 @@ rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern ite
 One keyed field per rule. A range N-M takes M-N+1 entries of the NIC's table (hardware matches
 exact values); the table size and the fields a NIC can match come from its profile
 (src/nic/profiles/*.json, "flow"). Frames that match no rule fall back to RSS.
+-h, --help prints this text.
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
 `;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "flow",
   summary: "flow create|list|destroy: exact-match rules to queues on a port",
-  async run(args, ctx) {
-    if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
+  help: HELP,
+  options: [],
+  operands: "any",
+  async run({ operands: args }, ctx) {
+    if (args.length === 0) {
       ctx.out(HELP);
-      return args.length === 0 ? 64 : 0;
+      return 64;
     }
     const [sub, ...rest] = args;
     const pfOf = async (port: string | undefined) => {
@@ -91,4 +95,4 @@ export const command: Command = {
         throw new UserError("E_USAGE", `flow: unknown subcommand '${sub}'\n${HELP}`);
     }
   },
-};
+});

@@ -11,8 +11,9 @@ import { configToNvList, dumpNvList, packedSize } from "../../nic/nvlist.ts";
 import { formatSchema } from "../../nic/schema-format.ts";
 import type { IovConfig } from "../../nic/types.ts";
 import { parseUcl } from "../../nic/ucl.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
 import { type IovHost, loadNicApi, type NicApi } from "../nic-api.ts";
+import { defineRawCommand, type RegisteredCommand } from "../registry.ts";
 
 type Action = "NONE" | "CONFIG" | "DELETE" | "PRINT_SCHEMA" | "LIST";
 
@@ -90,13 +91,36 @@ export function* bsdGetopt(argv: string[], optstring: string): Generator<GetoptE
   }
 }
 
+/** What `iovsim help iovctl` prints: iovctl itself has no --help (FreeBSD's getopt refuses it). */
+export const HELP = `${MODERN.usage.map((l) => l.replace(/^( *)(Usage: )?iovctl/, (_m, sp, u) => `${sp}${u ? "usage: " : ""}iovsim iovctl`)).join("\n")}
+
+FreeBSD iovctl(8) on the simulated host: command line, check order, messages, exit statuses
+and outputs follow usr.sbin/iovctl/iovctl.c byte for byte (docs/iovctl.md).
+
+  -C          create the VFs an iovctl.conf(5) file describes (-f)
+  -D          destroy the PF's VFs
+  -S          print the PF's configuration schema
+  -L          list the PFs (2026 iovctl; not in IOVSIM_IOVCTL=classic)
+  -d DEVICE   the PF (ixl0 or /dev/iov/ixl0)
+  -f FILE     the configuration file
+  -n          dry run: parse and validate, change nothing
+  -v          iovsim addition: with -S, descriptions, ranges and the PF's limits
+
+Options follow FreeBSD's getopt(3): no --help and no -h (\`iovsim iovctl --help\` prints
+getopt's "illegal option" and the usage, exit 1, as FreeBSD does), options end at the first
+operand. IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage).
+`;
+
 export function createIovctlCommand(
   getApi: () => Promise<NicApi>,
   env: NodeJS.ProcessEnv = process.env,
-): Command {
-  return {
+): RegisteredCommand {
+  return defineRawCommand({
     name: "iovctl",
     summary: "FreeBSD iovctl(8): -C/-D/-S/-L/-n on the simulated host",
+    help: HELP,
+    rawArgv:
+      "FreeBSD getopt(3), byte for byte: `iovsim iovctl --help` and `-h` are getopt's illegal option and the usage (exit 1), as on FreeBSD; `iovsim help iovctl` prints this text.",
     async run(args: string[], ctx: CommandContext): Promise<number> {
       try {
         await iovctlMain(args, ctx, getApi, variantFromEnv(env));
@@ -106,10 +130,10 @@ export function createIovctlCommand(
         throw e;
       }
     },
-  };
+  });
 }
 
-export const command: Command = createIovctlCommand(loadNicApi);
+export const command = createIovctlCommand(loadNicApi);
 
 async function iovctlMain(
   argv: string[],

@@ -12,7 +12,8 @@ import {
   parseVfArgs,
   setVf,
 } from "../../nic/linux/index.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim ip link set [dev] DEV vf N [mac LLADDR]
                                  [vlan VLANID [qos VLAN-QOS] [proto 802.1Q|802.1ad]]
@@ -46,7 +47,8 @@ in the same command stay applied.
 
 Divergences: only "link set ... vf" and "link show" are simulated; the interface lines of
 'show' (flags, qdisc, ifindex) are representative; "state" also takes a number (iovsim
-extension, to reach the kernel's EINVAL for an unknown link state).
+extension, to reach the kernel's EINVAL for an unknown link state); -h, --help and the word
+"help" print this text (ip(8)'s -h means -human); ip's other options are not simulated.
 `;
 
 function devArg(words: string[]): { dev: string | undefined; rest: string[] } {
@@ -106,11 +108,14 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
   return 2;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "ip",
   summary: "ip link set DEV vf N ... / ip link show: Linux VF settings (iproute2)",
-  async run(args: string[], ctx: CommandContext): Promise<number> {
-    if (args.length === 0 || args.includes("--help") || args.includes("help")) {
+  help: HELP,
+  options: [],
+  operands: "any",
+  async run({ operands: args }, ctx) {
+    if (args.length === 0 || args.includes("help")) {
       (args.length === 0 ? ctx.err : ctx.out)(HELP);
       return args.length === 0 ? 1 : 0;
     }
@@ -122,4 +127,4 @@ export const command: Command = {
     if (verb === "set") return set(rest, ctx);
     throw new UserError("E_USAGE", `ip link: only 'set' and 'show' are simulated (got '${verb}')`);
   },
-};
+});

@@ -2,7 +2,7 @@
 // its value, unit, range, tag and source (and how the engine uses it).
 import { UserError } from "../../errors.ts";
 import { COST_NAMES, type Costs, costProfileNames, loadCosts } from "../../model/costs.ts";
-import type { Command, CommandContext } from "../context.ts";
+import { defineCommand, usageError } from "../registry.ts";
 
 const HELP = `usage: iovsim model show [PROFILE] [--profile FILE] [--json]
        iovsim model list
@@ -10,6 +10,7 @@ const HELP = `usage: iovsim model show [PROFILE] [--profile FILE] [--json]
 show   every constant of a cost profile: value, unit, range [low, high], tag
        (verified | secondary | derived | assumption) and source; --json adds how each is used
 list   the built-in profiles
+-h, --help   this text
 
 PROFILE is a built-in name (default bhyve); --profile FILE reads a user's profile (same
 format as src/model/costs/*.json; errors name FILE:LINE:COLUMN of the entry at fault).
@@ -37,32 +38,34 @@ function show(p: Costs): string {
   ].join("\n");
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "model",
   summary: "model show [PROFILE]: cost-profile constants with range, tag and source",
-  async run(args: string[], ctx: CommandContext): Promise<number> {
-    const [sub, ...rest] = args;
-    if (!sub || sub === "--help" || sub === "-h") {
-      (sub ? ctx.out : ctx.err)(HELP);
-      return sub ? 0 : 1;
+  help: HELP,
+  options: [
+    { flags: "--profile <file>", description: "a cost profile of your own (JSON)" },
+    { flags: "--json", description: "as JSON, with how each constant is used" },
+  ],
+  operands: "any",
+  async run({ opts, operands }, ctx) {
+    const [sub, ...rest] = operands;
+    if (!sub) {
+      ctx.err(HELP);
+      return 1;
     }
     if (sub === "list") {
       if (rest.length > 0) throw new UserError("E_USAGE", `model list: unknown argument '${rest[0]}'`);
+      const given = Object.keys(opts)[0];
+      if (given) throw usageError("model", `option '--${given}' applies to model show only`);
       for (const n of costProfileNames()) ctx.out(`${n.padEnd(12)} ${loadCosts(n).description}\n`);
       return 0;
     }
     if (sub !== "show") throw new UserError("E_USAGE", `model: unknown subcommand '${sub}' (show, list)`);
-    let json = false;
-    let name: string | undefined;
-    for (let i = 0; i < rest.length; i++) {
-      const a = rest[i];
-      if (a === "--json") json = true;
-      else if (a === "--profile") {
-        if (i + 1 >= rest.length) throw new UserError("E_USAGE", "option '--profile' needs a file");
-        name = rest[++i];
-      } else if (a.startsWith("--profile=")) name = a.slice("--profile=".length);
-      else if (a.startsWith("-")) throw new UserError("E_USAGE", `model show: unknown option '${a}'`);
-      else if (name === undefined) {
+    const json = opts.json === true;
+    let name = opts.profile as string | undefined;
+    if (name === "") throw new UserError("E_USAGE", "option '--profile' needs a file");
+    for (const a of rest) {
+      if (name === undefined) {
         if (!costProfileNames().includes(a))
           throw new UserError(
             "E_USAGE",
@@ -80,4 +83,4 @@ export const command: Command = {
     } else ctx.out(show(p));
     return 0;
   },
-};
+});

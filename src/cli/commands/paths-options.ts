@@ -3,7 +3,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { Arrival, Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.ts";
@@ -21,6 +20,7 @@ import {
   type L4,
   type TrafficProfile,
 } from "../../traffic/profiles.ts";
+import { type OptionDecl, parseArgv } from "../registry.ts";
 
 type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
 
@@ -50,7 +50,7 @@ export const ALL_OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof ALL_OPTIONS;
-type Values = Partial<Record<OptionName, string | string[] | boolean>>;
+export type Values = Partial<Record<OptionName, string | string[] | boolean>>;
 
 /** Options each command supports. */
 export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionName[]> = {
@@ -81,57 +81,32 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
   demo: ["size", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
 };
 
-/** Options of the old `paths` that moved: a hint instead of a bare "unknown option". */
-const RENAMED: Record<string, string> = {
+/** Options of the old `paths` that moved: a hint instead of the plain "unknown option". */
+export const RENAMED: Record<string, string> = {
   seconds: "--seconds is gone: trials run in virtual time, see --trial-ms (or --count)",
 };
 
 /**
- * parseArgs with the command's options only. A negative number after an option that takes a
- * value is that option's value (`--size -1` is a bad size, not an "ambiguous" option).
+ * The command's rows of the table above as registry option declarations (commander flags):
+ * the table stays the one place an option is added. -h/--help is the registry's own.
+ */
+export function commandOptions(command: keyof typeof COMMAND_OPTIONS): OptionDecl[] {
+  return COMMAND_OPTIONS[command]
+    .filter((n) => n !== "help")
+    .map((n) => {
+      const o: OptionSpec = ALL_OPTIONS[n];
+      const value = o.type === "string" ? " <value>" : "";
+      return { flags: `${o.short ? `-${o.short}, ` : ""}--${n}${value}`, repeatable: o.multiple };
+    });
+}
+
+/**
+ * The command's options only, parsed by the registry (src/cli/registry.ts): anything else is
+ * `CMD: unknown option '--x' (see iovsim CMD --help)`. `help` is true for -h/--help.
  */
 export function parseCommandArgs(command: keyof typeof COMMAND_OPTIONS, args: string[]): Values {
-  const allowed = COMMAND_OPTIONS[command];
-  const options: Record<string, OptionSpec> = {};
-  for (const n of allowed) options[n] = ALL_OPTIONS[n];
-  const takesValue = (a: string): boolean => {
-    const long = /^--([^=]+)$/.exec(a)?.[1];
-    if (long !== undefined) return options[long]?.type === "string";
-    const short = /^-([a-zA-Z])$/.exec(a)?.[1];
-    return (
-      short !== undefined && Object.values(options).some((o) => o.short === short && o.type === "string")
-    );
-  };
-  const joined: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (takesValue(args[i]) && i + 1 < args.length && /^-[\d.]/.test(args[i + 1])) {
-      // --opt=VALUE for a long option, -oVALUE for a short one.
-      joined.push(args[i].startsWith("--") ? `${args[i]}=${args[i + 1]}` : `${args[i]}${args[i + 1]}`);
-      i++;
-    } else joined.push(args[i]);
-  }
-  for (const a of joined) {
-    const name = /^--([^=]+)/.exec(a)?.[1] ?? (/^-([a-zA-Z])$/.exec(a) ? a : undefined);
-    if (name === undefined) continue;
-    if (RENAMED[name]) throw new UserError("E_USAGE", `${command}: ${RENAMED[name]}`);
-    const all: Record<string, OptionSpec> = ALL_OPTIONS;
-    const known = name in all || Object.values(all).some((o) => `-${o.short}` === name);
-    const here = name in options || Object.values(options).some((o) => `-${o.short}` === name);
-    if (known && !here) {
-      throw new UserError(
-        "E_USAGE",
-        `${command}: option '${name.startsWith("-") ? name : `--${name}`}' is not supported by this command (see ${command} --help)`,
-      );
-    }
-  }
-  try {
-    return parseArgs({ args: joined, options, allowPositionals: false, strict: true }).values as Values;
-  } catch (e) {
-    throw new UserError(
-      "E_USAGE",
-      `${command}: ${(e as Error).message.replace(/\. To specify.*$/s, "")} (see ${command} --help)`,
-    );
-  }
+  const r = parseArgv(command, commandOptions(command), args, { hints: RENAMED });
+  return r === "help" ? { help: true } : (r.opts as Values);
 }
 
 export function num(

@@ -15,9 +15,17 @@ import {
   simulatorPart,
 } from "../../report/paths-json.ts";
 import { pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
-import { PATH_NAMES, type PathsOptions, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import {
+  commandOptions,
+  PATH_NAMES,
+  type PathsOptions,
+  parsePathsOptions,
+  RENAMED,
+  type Values,
+} from "./paths-options.ts";
 import { pingPaths } from "./ping-run.ts";
 import { withProgress } from "./progress.ts";
 
@@ -62,6 +70,7 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              not depend on it
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
+-h, --help   this text
 `;
 
 export interface PathsRun {
@@ -113,16 +122,15 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
   return { json, violations: exp.violations };
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "paths",
   summary: "compare packet paths: simulated NDR/PDR, latency at load points, CPU, events",
-  async run(args, ctx) {
-    const values = parseCommandArgs("paths", args);
-    if (values.help) {
-      ctx.out(HELP);
-      return 0;
-    }
-    const o = parsePathsOptions(values);
+  help: HELP,
+  // The rows of COMMAND_OPTIONS.paths (paths-options.ts): an option is added there, once.
+  options: commandOptions("paths"),
+  hints: RENAMED,
+  async run({ opts, argv: args }, ctx) {
+    const o = parsePathsOptions(opts as Values);
     if (o.json && o.csv) {
       ctx.err("iovsim: --json and --csv are exclusive\n");
       return 1;
@@ -157,4 +165,4 @@ export const command: Command = {
     for (const v of violations) ctx.err(`iovsim: ${v}\n`);
     return violations.length > 0 ? 2 : 0;
   },
-};
+});

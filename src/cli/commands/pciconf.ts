@@ -3,7 +3,8 @@
 import { loadHost } from "../../nic/index.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { deviceExists, formatPciconf, type PciconfFilter } from "../../nic/pciconf-format.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
+import { defineRawCommand } from "../registry.ts";
 
 const USAGE =
   "usage: pciconf -l [-BbcevV] [device]\n" +
@@ -24,17 +25,22 @@ PF's bus after 'iovsim iovctl -C' with the driver that attached (iavfN, ixvN, ig
               (IOV enabled, NumVFs/TotalVFs, First VF RID Offset, VF RID Stride, VF Device ID,
               page sizes, iov bar lines while VFs exist)
   device      a device name (ixl0, iavf1) or a selector (pci0:1:0:16, pci1:0:16)
+  -h, --help  this text (-h only when alone: with other options it is FreeBSD's -h)
 
 Divergences: -a, -r, -w, -D, -B, -b, -e, -V and -x are not simulated (they fail with a clear
-message); the non-SR-IOV capability lines are representative of the real cards, not read
-from hardware; vendor/device names come from the NIC profiles (pci.ids spelling).
+message); -h alone prints this help (FreeBSD prints the usage); the non-SR-IOV capability
+lines are representative of the real cards, not read from hardware; vendor/device names come
+from the NIC profiles (pci.ids spelling).
 `;
 
-export const command: Command = {
+export const command = defineRawCommand({
   name: "pciconf",
   summary: "pciconf -l [-v] [-c]: the simulated PCI bus",
+  help: HELP,
+  rawArgv:
+    "FreeBSD getopt(3) with pciconf's option letters and messages; --help, and -h given alone (FreeBSD: the usage, exit 1), print this help.",
   async run(args: string[], ctx: CommandContext): Promise<number> {
-    if (args.includes("--help")) {
+    if (args.includes("--help") || (args.length === 1 && args[0] === "-h")) {
       ctx.out(HELP);
       return 0;
     }
@@ -104,4 +110,4 @@ export const command: Command = {
     ctx.out(formatPciconf(host, { verbose: flags.has("v"), caps: flags.has("c") }, filter));
     return 0;
   },
-};
+});

@@ -2,7 +2,7 @@
 // default host, or the host described in FILE. Works even when the old state file is corrupt.
 import { UserError } from "../../errors.ts";
 import { resetHost } from "../../nic/index.ts";
-import type { Command, CommandContext } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim reset [--host FILE]
 
@@ -16,31 +16,20 @@ $XDG_STATE_HOME/iovsim, else ~/.local/state/iovsim).
                                  "vendor": "0x8086", "device": "0x6f00" } ] }
                 Errors name the file and the JSON path. Without --host: the embedded default
                 host (ixl0 at pci0:1:0:0, ix0 at pci0:3:0:0, igb0 at pci0:5:0:0).
+  -h, --help    this text
 `;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "reset",
   summary: "return the simulated host to its clean state",
-  async run(args: string[], ctx: CommandContext): Promise<number> {
-    if (args.includes("--help")) {
-      ctx.out(HELP);
-      return 0;
-    }
-    let hostFile: string | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      if (a === "--host") {
-        if (i + 1 >= args.length) throw new UserError("E_USAGE", "reset: option '--host' needs a file");
-        hostFile = args[++i];
-      } else if (a.startsWith("--host=")) {
-        hostFile = a.slice("--host=".length);
-        if (hostFile === "") throw new UserError("E_USAGE", "reset: option '--host' needs a file");
-      } else
-        throw new UserError("E_USAGE", `reset: unknown argument '${a}'\nusage: iovsim reset [--host FILE]`);
-    }
+  help: HELP,
+  options: [{ flags: "--host <file>", description: "describe your own host in JSON" }],
+  async run({ opts }, ctx) {
+    const hostFile = opts.host as string | undefined;
+    if (hostFile === "") throw new UserError("E_USAGE", "reset: option '--host' needs a file");
     const host = await resetHost(ctx.stateDir, hostFile);
     const pfs = host.pfs().map((p) => `${p.name}@${p.selector}`);
     ctx.out(`iovsim: clean host (${host.state.hostSource}): ${pfs.join(", ")}\n`);
     return 0;
   },
-};
+});

@@ -26,7 +26,7 @@ import {
   type SteeringTraffic,
 } from "../../steering/traffic.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
-import type { Command } from "../context.ts";
+import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
 
 const HELP = `usage: iovsim steering [options]
@@ -65,12 +65,6 @@ Options:
                       against cores; charts as SVG, no network; docs/reports.md)
   -h, --help          this text
 `;
-
-function value(args: string[], i: number, opt: string): string {
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith("--")) throw new UserError("E_USAGE", `${opt}: missing value`);
-  return v;
-}
 
 function int(opt: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
@@ -114,7 +108,7 @@ export interface SteeringArgs {
   html?: string;
 }
 
-export function parseSteeringArgs(args: string[]): SteeringArgs {
+export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const o: SteeringArgs = {
     mixes: ["gtpu"],
     strategies: [...STRATEGY_IDS],
@@ -132,88 +126,55 @@ export function parseSteeringArgs(args: string[]): SteeringArgs {
     seed: 1,
     format: "table",
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const v = () => value(args, i++, a);
-    switch (a) {
-      case "--mix":
-      case "--encap":
-        o.mixes = v()
-          .split(",")
-          .map((s) => s.trim());
-        for (const m of o.mixes)
-          if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
-            throw new UserError(
-              "E_USAGE",
-              `${a}: unknown mix '${m}' (mixes: ${MIX_NAMES.join(", ")}, pcap:FILE)`,
-            );
-        break;
-      case "--strategy":
-        o.strategies = parseStrategies(v());
-        break;
-      case "--queues":
-        o.queues = v()
-          .split(",")
-          .map((s) => int("--queues", s.trim(), 1, 64));
-        break;
-      case "--rate":
-        o.rate = parseRate(v());
-        break;
-      case "--no-ndr":
-        o.ndr = false;
-        break;
-      case "--symmetric": {
-        const s = v();
-        if (s !== "toeplitz" && s !== "sorted")
-          throw new UserError("E_USAGE", `--symmetric: '${s}' is not toeplitz or sorted`);
-        o.symmetric = s;
-        break;
-      }
-      case "--flows":
-        o.flows = int(a, v(), 2, 65536);
-        break;
-      case "--tunnels":
-        o.tunnels = int(a, v(), 1, 250);
-        break;
-      case "--zipf": {
-        const s = v();
-        if (!/^\d+(\.\d+)?$/.test(s) || Number(s) > 10)
-          throw new UserError("E_USAGE", `--zipf: '${s}' is not in 0..10`);
-        o.zipf = Number(s);
-        break;
-      }
-      case "--frames":
-        o.frames = int(a, v(), 500, 1_000_000);
-        break;
-      case "--precision": {
-        const s = v();
-        if (!/^\d+(\.\d+)?$/.test(s) || !(Number(s) > 0 && Number(s) <= 50))
-          throw new UserError("E_USAGE", `--precision: '${s}' is not a percentage in (0, 50]`);
-        o.precision = Number(s);
-        break;
-      }
-      case "--port":
-        o.port = v();
-        break;
-      case "--profile":
-        o.profile = v();
-        break;
-      case "--seed":
-        o.seed = int(a, v(), 0, 2 ** 31);
-        break;
-      case "--json":
-      case "--csv":
-        if (o.format !== "table" && o.format !== a.slice(2))
-          throw new UserError("E_USAGE", "--json and --csv cannot be combined");
-        o.format = a.slice(2) as "json" | "csv";
-        break;
-      case "--html":
-        o.html = v();
-        break;
-      default:
-        throw new UserError("E_USAGE", `unknown option '${a}' (see iovsim steering --help)`);
-    }
+  const str = (k: string) => opts[k] as string | undefined;
+  if (str("mix") !== undefined && str("encap") !== undefined)
+    throw new UserError("E_USAGE", "--mix and --encap are one option (an alias): give one");
+  const mixOpt = str("mix") !== undefined ? "--mix" : "--encap";
+  const mix = str("mix") ?? str("encap");
+  if (mix !== undefined) {
+    o.mixes = mix.split(",").map((s) => s.trim());
+    for (const m of o.mixes)
+      if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
+        throw new UserError(
+          "E_USAGE",
+          `${mixOpt}: unknown mix '${m}' (mixes: ${MIX_NAMES.join(", ")}, pcap:FILE)`,
+        );
   }
+  if (str("strategy") !== undefined) o.strategies = parseStrategies(str("strategy")!);
+  if (str("queues") !== undefined)
+    o.queues = str("queues")!
+      .split(",")
+      .map((s) => int("--queues", s.trim(), 1, 64));
+  if (str("rate") !== undefined) o.rate = parseRate(str("rate")!);
+  if (opts["no-ndr"]) o.ndr = false;
+  const symmetric = str("symmetric");
+  if (symmetric !== undefined) {
+    if (symmetric !== "toeplitz" && symmetric !== "sorted")
+      throw new UserError("E_USAGE", `--symmetric: '${symmetric}' is not toeplitz or sorted`);
+    o.symmetric = symmetric;
+  }
+  if (str("flows") !== undefined) o.flows = int("--flows", str("flows")!, 2, 65536);
+  if (str("tunnels") !== undefined) o.tunnels = int("--tunnels", str("tunnels")!, 1, 250);
+  const zipf = str("zipf");
+  if (zipf !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(zipf) || Number(zipf) > 10)
+      throw new UserError("E_USAGE", `--zipf: '${zipf}' is not in 0..10`);
+    o.zipf = Number(zipf);
+  }
+  if (str("frames") !== undefined) o.frames = int("--frames", str("frames")!, 500, 1_000_000);
+  const precision = str("precision");
+  if (precision !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(precision) || !(Number(precision) > 0 && Number(precision) <= 50))
+      throw new UserError("E_USAGE", `--precision: '${precision}' is not a percentage in (0, 50]`);
+    o.precision = Number(precision);
+  }
+  if (str("port") !== undefined) o.port = str("port")!;
+  if (str("profile") !== undefined) o.profile = str("profile")!;
+  if (str("seed") !== undefined) o.seed = int("--seed", str("seed")!, 0, 2 ** 31);
+  if (opts.json && opts.csv) throw new UserError("E_USAGE", "--json and --csv cannot be combined");
+  if (opts.json) o.format = "json";
+  if (opts.csv) o.format = "csv";
+  if (str("html") !== undefined) o.html = str("html");
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
   if (o.port && !o.strategies.includes("flow-rules"))
     throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");
@@ -231,15 +192,35 @@ async function traffics(o: SteeringArgs): Promise<SteeringTraffic[]> {
   );
 }
 
-export const command: Command = {
+/** The options, as the help text lists them. */
+const OPTIONS: OptionDecl[] = [
+  { flags: "--mix <list>", description: "traffic mixes, comma-separated" },
+  { flags: "--encap <list>", description: "alias of --mix" },
+  { flags: "--strategy <list>", description: "strategies, comma-separated" },
+  { flags: "--queues <list>", description: "core counts" },
+  { flags: "--rate <r>", description: "also simulate this offered load" },
+  { flags: "--no-ndr", description: "skip the NDR search (needs --rate)" },
+  { flags: "--symmetric <mode>", description: "symmetric hashing: toeplitz or sorted" },
+  { flags: "--flows <n>", description: "flows, 2..65536" },
+  { flags: "--tunnels <n>", description: "tunnel endpoint pairs, 1..250" },
+  { flags: "--zipf <s>", description: "Zipf flow popularity exponent" },
+  { flags: "--frames <n>", description: "frames per simulation" },
+  { flags: "--precision <p>", description: "NDR resolution, % of line rate" },
+  { flags: "--port <port>", description: "flow-rules uses this port's rules" },
+  { flags: "--profile <p>", description: "cost profile name or JSON file" },
+  { flags: "--seed <n>", description: "seed of the flow draws" },
+  { flags: "--json", description: "machine-readable output (JSON)" },
+  { flags: "--csv", description: "machine-readable output (CSV)" },
+  { flags: "--html <file>", description: "also write a self-contained HTML report" },
+];
+
+export const command = defineCommand({
   name: "steering",
   summary: "steering strategies as graphs on the engine: per-core load, reordering, NDR vs cores",
-  async run(args, ctx) {
-    if (args.includes("--help") || args.includes("-h")) {
-      ctx.out(HELP);
-      return 0;
-    }
-    const o = parseSteeringArgs(args);
+  help: HELP,
+  options: OPTIONS,
+  async run({ opts, argv: args }, ctx) {
+    const o = parseSteeringArgs(opts);
     const mixes = await traffics(o);
     let rules: FlowRule[] | null = null;
     if (o.port) {
@@ -348,4 +329,4 @@ export const command: Command = {
     for (const p of m.problems) ctx.err(`iovsim: ${p}\n`);
     return m.problems.length > 0 ? 2 : 0;
   },
-};
+});

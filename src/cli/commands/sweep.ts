@@ -9,7 +9,8 @@ import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from
 import { runShard } from "../../sweep/run.ts";
 import { readSweepFile } from "../../sweep/spec.ts";
 import { toolVersion as version } from "../../version.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
+import { defineRawCommand, unknownOption, usageError } from "../registry.ts";
 
 const HELP_FOOTER = `
 A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or ranges
@@ -45,169 +46,211 @@ async function calibrate(plan: SweepPlan, ctx: CommandContext): Promise<number |
   return wall / cheapest.cost;
 }
 
-export const command: Command = {
+/** Help is laid out for 100 columns whatever the terminal: `help sweep` and the docs agree. */
+const HELP_WIDTH = 100;
+
+/**
+ * The sweep program (commander subcommands). `status.code` is the exit status the actions set;
+ * `status.where` the (sub)command being parsed, for error messages.
+ */
+function sweepProgram(ctx: CommandContext, status: { code: number; where: string }): Commander {
+  const program = new Commander("iovsim sweep")
+    .description("Run an experiment over the product of axes, sharded for batch engines.")
+    .exitOverride()
+    .configureOutput({
+      writeOut: ctx.out,
+      writeErr: () => {},
+      getOutHelpWidth: () => HELP_WIDTH,
+      getErrHelpWidth: () => HELP_WIDTH,
+    })
+    .showHelpAfterError(false)
+    .showSuggestionAfterError(false)
+    .addHelpText("after", HELP_FOOTER)
+    .hook("preSubcommand", (_p, sub) => {
+      status.where = `sweep ${sub.name()}`;
+    });
+  program
+    .command("plan")
+    .argument("<file>", "sweep file")
+    .option("--json", "print {count, points: [...]} as JSON")
+    .option("--shards <n>", "also show how N shards would split the points")
+    .option("--no-calibrate", "skip the calibration run (no wall-time estimate)")
+    .description("list the points, their count, their relative cost and a wall-time estimate")
+    .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
+      const f = readSweepFile(file);
+      const plan = planSweep(f);
+      const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
+      const estimate = (cost: number) =>
+        perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
+      const n = o.shards === undefined ? 1 : parseShard(`0/${o.shards}`).n;
+      const shardOf = new Map<number, number>();
+      for (let k = 0; k < n; k++) for (const p of shardPoints(plan.points, k, n)) shardOf.set(p.index, k);
+      if (o.json) {
+        const points = plan.points.map((p) => ({
+          ...p,
+          estimate_s: estimate(p.cost),
+          shard: o.shards === undefined ? undefined : shardOf.get(p.index),
+        }));
+        ctx.out(
+          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points }, null, 1)}\n`,
+        );
+        return;
+      }
+      const total = plan.points.reduce((s, p) => s + p.cost, 0);
+      ctx.out(
+        `sweep ${plan.name}: ${plan.points.length} points of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
+      );
+      for (const p of plan.points) {
+        const coords = Object.entries(p.coords)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ");
+        const shard = o.shards === undefined ? "" : `  shard ${shardOf.get(p.index)}`;
+        const est = estimate(p.cost);
+        const time = est === undefined ? "" : `  ~${est} s`;
+        ctx.out(
+          `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
+        );
+      }
+      if (perCost !== undefined)
+        ctx.out(
+          `estimated wall time on this machine: ~${estimate(total)} s in one shard (from one calibration run)\n`,
+        );
+      ctx.out(
+        "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n",
+      );
+    });
+  program
+    .command("run")
+    .argument("<file>", "sweep file")
+    .requiredOption("--out <dir>", "results directory (shared by every shard)")
+    .option(
+      "--shard <k/n>",
+      "run the K-th of N shards (default: from the batch engine's environment, else 0/1)",
+    )
+    .option("--workers <n>", "worker threads each point's experiment uses")
+    .description("run one shard; points already done in DIR are skipped")
+    .action(async (file: string, o: { out: string; shard?: string; workers?: string }) => {
+      const f = readSweepFile(file);
+      const plan = planSweep(f);
+      const env = shardFromEnv(process.env);
+      const shard = o.shard !== undefined ? parseShard(o.shard) : (env ?? { k: 0, n: 1 });
+      if (o.shard !== undefined) shardPoints(plan.points, shard.k, shard.n);
+      const extraArgs = o.workers !== undefined ? ["--workers", o.workers] : [];
+      const from = o.shard !== undefined ? "--shard" : env ? env.source : "default";
+      ctx.err(`sweep ${plan.name}: shard ${shard.k}/${shard.n} (${from}) -> ${o.out}\n`);
+      const sum = await runShard({
+        plan,
+        text: f.text,
+        version: await version(),
+        dir: o.out,
+        shard,
+        execute: runCliPoint,
+        extraArgs,
+        onPoint: (p, st, msg) =>
+          ctx.err(`  point ${p.index}: ${st}${msg ? `: ${msg.split("\n").pop()}` : ""}\n`),
+      });
+      ctx.out(
+        `shard ${shard.k}/${shard.n}: ${sum.points} points, ${sum.ran} run, ${sum.skipped} already done, ${sum.failed} failed\n`,
+      );
+      if (sum.failed > 0) status.code = 1;
+    });
+  program
+    .command("merge")
+    .argument("<dir>", "results directory")
+    .option("--json", "the merged results as JSON (default)")
+    .option("--csv", "one row per point (and path) as CSV")
+    .option("--html <file>", "write an HTML report")
+    .option("--partial", "merge even with points missing (they are listed)")
+    .description("gather every point into one table; refuses mixed sweeps or tool versions")
+    .action(async (dir: string, o: { json?: boolean; csv?: boolean; html?: string; partial?: boolean }) => {
+      if (o.json && o.csv) throw new UserError("E_USAGE", "sweep merge: --json and --csv exclude each other");
+      const { merged, missing } = await mergeSweep(dir, { partial: o.partial });
+      if (missing.length > 0)
+        ctx.err(`sweep merge: ${missing.length} points missing: ${missing.join(", ")}\n`);
+      if (o.html) {
+        const { renderSweepHtml, renderSweepSvg, smallMultiplesSpec } = await import("../../sweep/html.ts");
+        const spec = smallMultiplesSpec(merged);
+        const svg = spec ? await renderSweepSvg(spec) : undefined;
+        await writeFileAtomic(
+          o.html,
+          renderSweepHtml(merged, `iovsim sweep merge ${dir} --html ${o.html}`, svg),
+        );
+        ctx.err(`sweep merge: wrote ${o.html}\n`);
+      }
+      if (o.csv) ctx.out(rowsToCsv(mergedRows(merged)));
+      else if (o.json || !o.html) ctx.out(`${JSON.stringify(merged, null, 1)}\n`);
+    });
+  program
+    .command("status")
+    .argument("<dir>", "results directory")
+    .option("--json", "as JSON")
+    .description("done, missing and failed points, with each failure's message")
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const st = await sweepStatus(dir);
+      if (o.json) {
+        const { text: _t, ...manifest } = st.manifest;
+        ctx.out(
+          `${JSON.stringify({ ...manifest, done: st.done.length, missing: st.missing, failed: st.failed }, null, 1)}\n`,
+        );
+        return;
+      }
+      const m = st.manifest;
+      ctx.out(
+        `sweep ${m.name} (${m.experiment}, ${m.version}): ${st.done.length} of ${m.count} done, ${st.missing.length} missing, ${st.failed.length} failed\n`,
+      );
+      if (st.missing.length > 0) ctx.out(`missing: ${st.missing.join(", ")}\n`);
+      for (const f of st.failed)
+        ctx.out(
+          `failed ${f.index} (${Object.entries(f.coords)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ")}): ${f.message}\n`,
+        );
+      if (st.missing.length > 0) status.code = 3;
+    });
+  return program;
+}
+
+/** The top-level help with its footer (commander prints the footer only in outputHelp). */
+function sweepHelp(): string {
+  let text = "";
+  const capture: CommandContext = {
+    stateDir: "",
+    debug: false,
+    out: (t) => (text += t),
+    err: () => {},
+    isTTY: false,
+  };
+  sweepProgram(capture, { code: 0, where: "sweep" }).outputHelp();
+  return text;
+}
+
+export const command = defineRawCommand({
   name: "sweep",
   summary: "sweep plan|run|merge|status: an experiment over axes, sharded by index",
+  help: sweepHelp,
+  rawArgv:
+    "commander subcommands of its own (plan, run, merge, status), each with -h/--help; unknown options get the registry's wording.",
   async run(args: string[], ctx: CommandContext): Promise<number> {
-    let status = 0;
-    const program = new Commander("iovsim sweep")
-      .description("Run an experiment over the product of axes, sharded for batch engines.")
-      .exitOverride()
-      .configureOutput({ writeOut: ctx.out, writeErr: () => {} })
-      .showHelpAfterError(false)
-      .addHelpText("after", HELP_FOOTER);
-    program
-      .command("plan")
-      .argument("<file>", "sweep file")
-      .option("--json", "print {count, points: [...]} as JSON")
-      .option("--shards <n>", "also show how N shards would split the points")
-      .option("--no-calibrate", "skip the calibration run (no wall-time estimate)")
-      .description("list the points, their count, their relative cost and a wall-time estimate")
-      .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
-        const f = readSweepFile(file);
-        const plan = planSweep(f);
-        const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
-        const estimate = (cost: number) =>
-          perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
-        const n = o.shards === undefined ? 1 : parseShard(`0/${o.shards}`).n;
-        const shardOf = new Map<number, number>();
-        for (let k = 0; k < n; k++) for (const p of shardPoints(plan.points, k, n)) shardOf.set(p.index, k);
-        if (o.json) {
-          const points = plan.points.map((p) => ({
-            ...p,
-            estimate_s: estimate(p.cost),
-            shard: o.shards === undefined ? undefined : shardOf.get(p.index),
-          }));
-          ctx.out(
-            `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points }, null, 1)}\n`,
-          );
-          return;
-        }
-        const total = plan.points.reduce((s, p) => s + p.cost, 0);
-        ctx.out(
-          `sweep ${plan.name}: ${plan.points.length} points of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
-        );
-        for (const p of plan.points) {
-          const coords = Object.entries(p.coords)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(" ");
-          const shard = o.shards === undefined ? "" : `  shard ${shardOf.get(p.index)}`;
-          const est = estimate(p.cost);
-          const time = est === undefined ? "" : `  ~${est} s`;
-          ctx.out(
-            `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
-          );
-        }
-        if (perCost !== undefined)
-          ctx.out(
-            `estimated wall time on this machine: ~${estimate(total)} s in one shard (from one calibration run)\n`,
-          );
-        ctx.out(
-          "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n",
-        );
-      });
-    program
-      .command("run")
-      .argument("<file>", "sweep file")
-      .requiredOption("--out <dir>", "results directory (shared by every shard)")
-      .option(
-        "--shard <k/n>",
-        "run the K-th of N shards (default: from the batch engine's environment, else 0/1)",
-      )
-      .option("--workers <n>", "worker threads each point's experiment uses")
-      .description("run one shard; points already done in DIR are skipped")
-      .action(async (file: string, o: { out: string; shard?: string; workers?: string }) => {
-        const f = readSweepFile(file);
-        const plan = planSweep(f);
-        const env = shardFromEnv(process.env);
-        const shard = o.shard !== undefined ? parseShard(o.shard) : (env ?? { k: 0, n: 1 });
-        if (o.shard !== undefined) shardPoints(plan.points, shard.k, shard.n);
-        const extraArgs = o.workers !== undefined ? ["--workers", o.workers] : [];
-        const from = o.shard !== undefined ? "--shard" : env ? env.source : "default";
-        ctx.err(`sweep ${plan.name}: shard ${shard.k}/${shard.n} (${from}) -> ${o.out}\n`);
-        const sum = await runShard({
-          plan,
-          text: f.text,
-          version: await version(),
-          dir: o.out,
-          shard,
-          execute: runCliPoint,
-          extraArgs,
-          onPoint: (p, st, msg) =>
-            ctx.err(`  point ${p.index}: ${st}${msg ? `: ${msg.split("\n").pop()}` : ""}\n`),
-        });
-        ctx.out(
-          `shard ${shard.k}/${shard.n}: ${sum.points} points, ${sum.ran} run, ${sum.skipped} already done, ${sum.failed} failed\n`,
-        );
-        if (sum.failed > 0) status = 1;
-      });
-    program
-      .command("merge")
-      .argument("<dir>", "results directory")
-      .option("--json", "the merged results as JSON (default)")
-      .option("--csv", "one row per point (and path) as CSV")
-      .option("--html <file>", "write an HTML report")
-      .option("--partial", "merge even with points missing (they are listed)")
-      .description("gather every point into one table; refuses mixed sweeps or tool versions")
-      .action(async (dir: string, o: { json?: boolean; csv?: boolean; html?: string; partial?: boolean }) => {
-        if (o.json && o.csv)
-          throw new UserError("E_USAGE", "sweep merge: --json and --csv exclude each other");
-        const { merged, missing } = await mergeSweep(dir, { partial: o.partial });
-        if (missing.length > 0)
-          ctx.err(`sweep merge: ${missing.length} points missing: ${missing.join(", ")}\n`);
-        if (o.html) {
-          const { renderSweepHtml, renderSweepSvg, smallMultiplesSpec } = await import("../../sweep/html.ts");
-          const spec = smallMultiplesSpec(merged);
-          const svg = spec ? await renderSweepSvg(spec) : undefined;
-          await writeFileAtomic(
-            o.html,
-            renderSweepHtml(merged, `iovsim sweep merge ${dir} --html ${o.html}`, svg),
-          );
-          ctx.err(`sweep merge: wrote ${o.html}\n`);
-        }
-        if (o.csv) ctx.out(rowsToCsv(mergedRows(merged)));
-        else if (o.json || !o.html) ctx.out(`${JSON.stringify(merged, null, 1)}\n`);
-      });
-    program
-      .command("status")
-      .argument("<dir>", "results directory")
-      .option("--json", "as JSON")
-      .description("done, missing and failed points, with each failure's message")
-      .action(async (dir: string, o: { json?: boolean }) => {
-        const st = await sweepStatus(dir);
-        if (o.json) {
-          const { text: _t, ...manifest } = st.manifest;
-          ctx.out(
-            `${JSON.stringify({ ...manifest, done: st.done.length, missing: st.missing, failed: st.failed }, null, 1)}\n`,
-          );
-          return;
-        }
-        const m = st.manifest;
-        ctx.out(
-          `sweep ${m.name} (${m.experiment}, ${m.version}): ${st.done.length} of ${m.count} done, ${st.missing.length} missing, ${st.failed.length} failed\n`,
-        );
-        if (st.missing.length > 0) ctx.out(`missing: ${st.missing.join(", ")}\n`);
-        for (const f of st.failed)
-          ctx.out(
-            `failed ${f.index} (${Object.entries(f.coords)
-              .map(([k, v]) => `${k}=${v}`)
-              .join(" ")}): ${f.message}\n`,
-          );
-        if (st.missing.length > 0) status = 3;
-      });
+    const status = { code: 0, where: "sweep" };
+    const program = sweepProgram(ctx, status);
     try {
       if (args.length === 0) {
-        ctx.err(program.helpInformation());
+        ctx.err(sweepHelp());
         return 1;
       }
       await program.parseAsync(args, { from: "user" });
-      return status;
+      return status.code;
     } catch (e) {
       if (e instanceof CommanderError) {
         if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
-        throw new UserError("E_USAGE", `sweep: ${e.message.replace(/^error: /, "")}`);
+        const msg = e.message.replace(/^error: /, "");
+        const flag = /'(-[^' ,]*)/.exec(msg)?.[1] ?? "";
+        if (e.code === "commander.unknownOption") throw unknownOption(status.where, flag);
+        if (e.code === "commander.optionMissingArgument")
+          throw usageError(status.where, `option '${flag}' needs a value`);
+        throw usageError(status.where, msg.replace(/\.$/, ""));
       }
       throw e;
     }
   },
-};
+});

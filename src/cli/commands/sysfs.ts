@@ -4,7 +4,7 @@
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
 import { type LsEntry, linuxStrerror, sysfsLs, sysfsRead, sysfsWrite } from "../../nic/linux/index.ts";
-import type { Command, CommandContext } from "../context.ts";
+import { defineCommand, usageError } from "../registry.ts";
 
 const HELP = `usage: iovsim sysfs read PATH              (like: cat PATH)
        iovsim sysfs write [-n] [-v] PATH VALUE   (like: echo VALUE > PATH)
@@ -33,6 +33,7 @@ that fails to add rolls back all of them. Kernel log lines go to 'iovsim dmesg'.
   -n    write VALUE without the trailing newline (echo -n)
   -v    after a write, also print the kernel log lines it produced (stderr)
   -l    ls: mode, and where symlinks point
+  -h, --help  this text
 
 Errors are printed like bash and coreutils on Linux, exit status 1 (ls: 2):
   bash: echo: write error: Device or resource busy
@@ -49,18 +50,30 @@ function modeString(e: LsEntry): string {
   return s;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "sysfs",
   summary: "sysfs read|write|ls PATH: the Linux view (sriov_numvfs, netdevsim) of the host",
-  async run(args: string[], ctx: CommandContext): Promise<number> {
-    if (args.length === 0 || args.includes("--help") || args.includes("-h")) {
-      (args.length === 0 ? ctx.err : ctx.out)(HELP);
-      return args.length === 0 ? 1 : 0;
+  help: HELP,
+  options: [
+    { flags: "-n", description: "write VALUE without the trailing newline (echo -n)" },
+    { flags: "-v", description: "after a write, also print the kernel log lines it produced" },
+    { flags: "-l", description: "ls: mode, and where symlinks point" },
+  ],
+  operands: "any",
+  async run({ opts, operands: args }, ctx) {
+    if (args.length === 0) {
+      ctx.err(HELP);
+      return 1;
     }
-    const [verb, ...rest] = args;
-    const flags = new Set(rest.filter((a) => /^-[nvl]+$/.test(a)).flatMap((a) => [...a.slice(1)]));
-    const operands = rest.filter((a) => !/^-[nvl]+$/.test(a));
+    const [verb, ...operands] = args;
+    const flags = new Set(Object.keys(opts));
     const usage = (msg: string) => new UserError("E_USAGE", `sysfs: ${msg}\n${HELP.split("\n\n")[0]}`);
+    // Each flag belongs to one action: elsewhere it is an error, never ignored.
+    const allowed = verb === "write" || verb === "echo" ? "nv" : verb === "ls" ? "l" : "";
+    const known = ["read", "cat", "write", "echo", "ls"].includes(verb);
+    for (const f of flags)
+      if (known && !allowed.includes(f))
+        throw usageError("sysfs", `option '-${f}' does not apply to ${verb}`);
     if (verb === "read" || verb === "cat") {
       if (operands.length !== 1) throw usage("read needs exactly one PATH");
       const path = operands[0];
@@ -106,4 +119,4 @@ export const command: Command = {
     }
     throw usage(`unknown action '${verb}' (read, write, ls)`);
   },
-};
+});

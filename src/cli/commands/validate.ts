@@ -9,8 +9,9 @@ import { type Diagnostic, findDevice, parseSections } from "../../nic/iovctl-par
 import { type ConfigSource, validateSections } from "../../nic/iovctl-validate.ts";
 import type { Pos } from "../../nic/ucl.ts";
 import { parseUcl, printable } from "../../nic/ucl.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
 import { loadNicApi, type NicApi } from "../nic-api.ts";
+import { defineCommand, type RegisteredCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim validate -f FILE [--json]
 
@@ -33,7 +34,7 @@ allowed), 1 otherwise.
 options:
   -f FILE    the configuration file (also --file FILE, -fFILE)
   --json     print one JSON document instead of text
-  --help     this text
+  -h, --help this text
 `;
 
 interface Problem {
@@ -43,27 +44,6 @@ interface Problem {
   message: string;
   /** Which layer found it: iovctl's userland rules or the simulated kernel/driver. */
   source: "syntax" | "iovctl" | "kernel";
-}
-
-function parseArgs(args: string[]): { file: string; json: boolean; help: boolean } {
-  let file: string | undefined;
-  let json = false;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--help" || a === "-h") help = true;
-    else if (a === "--json") json = true;
-    else if (a === "-f" || a === "--file") {
-      if (i + 1 >= args.length) throw new UserError("E_USAGE", `option '${a}' needs a file name`);
-      file = args[++i];
-    } else if (a.startsWith("--file=")) file = a.slice("--file=".length);
-    else if (a.startsWith("-f") && a.length > 2) file = a.slice(2);
-    else throw new UserError("E_USAGE", `validate: unknown argument '${a}' (see iovsim validate --help)`);
-  }
-  if (help) return { file: "", json, help };
-  if (file === undefined)
-    throw new UserError("E_USAGE", "validate: the -f FILE option is required (see iovsim validate --help)");
-  return { file, json, help };
 }
 
 function fromDiagnostic(d: Diagnostic): Problem {
@@ -77,30 +57,37 @@ function fromDiagnostic(d: Diagnostic): Problem {
   };
 }
 
-export function createValidateCommand(getApi: () => Promise<NicApi>): Command {
-  return {
+export function createValidateCommand(getApi: () => Promise<NicApi>): RegisteredCommand {
+  return defineCommand({
     name: "validate",
     summary: "validate -f FILE: offline check of an iovctl.conf against every limit",
-    async run(args: string[], ctx: CommandContext): Promise<number> {
-      const opts = parseArgs(args);
-      if (opts.help) {
-        ctx.out(HELP);
-        return 0;
-      }
+    help: HELP,
+    options: [
+      { flags: "-f, --file <file>", description: "the configuration file" },
+      { flags: "--json", description: "print one JSON document instead of text" },
+    ],
+    async run({ opts }, ctx) {
+      const file = opts.file as string | undefined;
+      const json = opts.json === true;
+      if (file === undefined)
+        throw new UserError(
+          "E_USAGE",
+          "validate: the -f FILE option is required (see iovsim validate --help)",
+        );
       let text: string;
       try {
-        text = await readFile(opts.file, "utf8");
+        text = await readFile(file, "utf8");
       } catch (e) {
-        throw new UserError("E_READ", `validate: cannot read '${opts.file}': ${fsStrerror(e)}`);
+        throw new UserError("E_READ", `validate: cannot read '${file}': ${fsStrerror(e)}`);
       }
       const result = await check(text, getApi, ctx.stateDir);
-      report(opts.file, opts.json, result, ctx);
+      report(file, json, result, ctx);
       return result.problems.some((p) => p.severity === "error") ? 1 : 0;
     },
-  };
+  });
 }
 
-export const command: Command = createValidateCommand(loadNicApi);
+export const command = createValidateCommand(loadNicApi);
 
 interface CheckResult {
   device?: string;

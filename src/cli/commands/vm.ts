@@ -2,7 +2,7 @@
 // running VM refuses to detach, so `iovctl -D` fails with Device busy (control-plane.md §4.5).
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
-import type { Command, CommandContext } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim vm attach <vmname> <vf-device|selector>
        iovsim vm detach <vmname|vf-device|selector>
@@ -16,19 +16,19 @@ VM, and each VF to one VM at a time. While a VM holds a VF, 'iovctl -D' on its P
   attach    give the VF (ppt0 or pci0:1:0:17) to the VM
   detach    release one VF, or every VF of the named VM (the VM stopped)
   list      VM, VF, selector, PF and the bhyve passthru slot spec
+  -h, --help  this text
 
 Divergence: VMs are names only; nothing boots. bhyve itself is not simulated.
 `;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "vm",
   summary: "vm attach|detach|list: give a passthrough VF to a named bhyve VM",
-  async run(args: string[], ctx: CommandContext): Promise<number> {
-    const [sub, ...rest] = args;
-    if (sub === "--help" || args.includes("--help")) {
-      ctx.out(HELP);
-      return 0;
-    }
+  help: HELP,
+  options: [],
+  operands: "any",
+  async run({ operands }, ctx) {
+    const [sub, ...rest] = operands;
     const usage = "usage: iovsim vm attach <vmname> <vf-device|selector> | detach <vmname|vf> | list";
     switch (sub) {
       case "attach": {
@@ -64,4 +64,4 @@ export const command: Command = {
         throw new UserError("E_USAGE", sub ? `vm: unknown subcommand '${sub}'\n${usage}` : usage);
     }
   },
-};
+});
