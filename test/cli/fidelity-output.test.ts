@@ -60,6 +60,6 @@ describe("iovsim fidelity: machine-readable output", () => {
     expect(b.err).toMatch(/--csv has one row per case; the --sensitivity findings are in --json/);
     const c = await cli(["fidelity", "--html"]);
     expect(c.code).toBe(1);
-    expect(c.err).toMatch(/'--html' needs a file name/);
+    expect(c.err).toMatch(/fidelity: option '--html' needs a value/);
   });
 });

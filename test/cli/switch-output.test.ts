@@ -118,7 +118,7 @@ describe("iovsim switch: machine-readable output", () => {
         /--per-queue writes files and needs --out/,
       ],
       [["-f", conf, "--in", `wire=${wire}`, "--csv", "--format", "pcap"], /--format .* needs --out/],
-      [["-f", conf, "--in", `wire=${wire}`, "--json=1"], /'--json' takes no value/],
+      [["-f", conf, "--in", `wire=${wire}`, "--json=1"], /switch: unknown option '--json=1'/],
     ] as const) {
       const e = await run(...argv);
       expect(e.rc, argv.join(" ")).toBe(1);

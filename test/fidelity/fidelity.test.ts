@@ -69,7 +69,7 @@ describe("iovsim fidelity", () => {
     expect(err).toMatch(/unknown case 'nope'/);
     err = "";
     expect(await runCli(["fidelity", "--fast"], { out: () => {}, err: (t) => (err += t) })).not.toBe(0);
-    expect(err).toMatch(/unknown argument '--fast'/);
+    expect(err).toMatch(/fidelity: unknown option '--fast'/);
   }, 60_000);
 
   it("sensitivity moves each constant the case depends on to both ends of its range", async () => {

@@ -27,9 +27,17 @@ import { loadPointTable, pingTable, simulatorLine, throughputTable } from "../..
 import { DEFAULT_STEERING, runMatrix } from "../../steering/compare.ts";
 import type { StrategyId } from "../../steering/strategies.ts";
 import { buildMix, type MixName } from "../../steering/traffic.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
-import { DEFAULTS, type PathsOptions, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import {
+  commandOptions,
+  DEFAULTS,
+  type PathsOptions,
+  parsePathsOptions,
+  RENAMED,
+  type Values,
+} from "./paths-options.ts";
 import { pingPaths } from "./ping-run.ts";
 import { withProgress } from "./progress.ts";
 
@@ -257,15 +265,15 @@ function demoText(j: DemoJson, o: PathsOptions, ctx: CommandContext): void {
   ctx.out(`\n${simulatorLine(paths.simulator)}`);
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "demo",
   summary: "the talk's setup end to end",
-  async run(args, ctx) {
-    const values = parseCommandArgs("demo", args);
-    if (values.help) {
-      ctx.out(HELP);
-      return 0;
-    }
+  help: HELP,
+  // The rows of COMMAND_OPTIONS.demo (paths-options.ts).
+  options: commandOptions("demo"),
+  hints: RENAMED,
+  async run({ opts, argv: args }, ctx) {
+    const values = opts as Values;
     const o = parsePathsOptions(values, DEMO_DEFAULTS);
     const format = outputFormat("demo", values);
     const version = await toolVersion();
@@ -315,4 +323,4 @@ export const command: Command = {
     for (const p of j.problems) ctx.err(`iovsim: ${p}\n`);
     return j.problems.length > 0 ? 2 : 0;
   },
-};
+});

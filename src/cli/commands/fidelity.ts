@@ -10,7 +10,7 @@ import { runFidelity, selectCases } from "../../fidelity/run.ts";
 import { buildFidelityJson, fidelityCsv, fidelityReportRows } from "../../report/fidelity-json.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
-import type { Command, CommandContext } from "../context.ts";
+import { defineCommand, type OptionDecl } from "../registry.ts";
 import { toolVersion } from "../version.ts";
 import { statusLine } from "./progress.ts";
 
@@ -36,44 +36,28 @@ options:
 Exit status 0 when every case passes, 1 when one fails (the table says which).
 `;
 
-function parseArgs(args: string[]) {
-  const o = {
-    json: false,
-    csv: false,
-    sensitivity: false,
-    help: false,
-    caseName: undefined as string | undefined,
-    html: undefined as string | undefined,
-  };
-  const value = (i: number, opt: string, what: string): string => {
-    if (i + 1 >= args.length) throw new UserError("E_USAGE", `option '${opt}' needs ${what}`);
-    return args[i + 1];
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--help" || a === "-h") o.help = true;
-    else if (a === "--json") o.json = true;
-    else if (a === "--csv") o.csv = true;
-    else if (a === "--sensitivity") o.sensitivity = true;
-    else if (a === "--case") o.caseName = value(i++, a, "a case name");
-    else if (a.startsWith("--case=")) o.caseName = a.slice("--case=".length);
-    else if (a === "--html") o.html = value(i++, a, "a file name");
-    else if (a.startsWith("--html=")) o.html = a.slice("--html=".length);
-    else throw new UserError("E_USAGE", `fidelity: unknown argument '${a}' (see iovsim fidelity --help)`);
-  }
-  if (o.html === "") throw new UserError("E_USAGE", "--html needs a file name");
-  return o;
-}
+const OPTIONS: OptionDecl[] = [
+  { flags: "--json", description: "iovsim.fidelity/1 on stdout" },
+  { flags: "--csv", description: "one row per case on stdout" },
+  { flags: "--html <file>", description: "a self-contained HTML report" },
+  { flags: "--case <name>", description: "run one case" },
+  { flags: "--sensitivity", description: "each constant at both ends of its range" },
+];
 
-export const command: Command = {
+export const command = defineCommand({
   name: "fidelity",
   summary: "published results reproduced by simulation: published vs simulated, error, pass/fail",
-  async run(args: string[], ctx: CommandContext): Promise<number> {
-    const o = parseArgs(args);
-    if (o.help) {
-      ctx.out(HELP);
-      return 0;
-    }
+  help: HELP,
+  options: OPTIONS,
+  async run({ opts, argv: args }, ctx) {
+    const o = {
+      json: opts.json === true,
+      csv: opts.csv === true,
+      sensitivity: opts.sensitivity === true,
+      caseName: opts.case as string | undefined,
+      html: opts.html as string | undefined,
+    };
+    if (o.html === "") throw new UserError("E_USAGE", "--html needs a file name");
     const format = outputFormat("fidelity", o);
     if (format === "csv" && o.sensitivity)
       throw new UserError(
@@ -106,4 +90,4 @@ export const command: Command = {
     }
     return j.passed === j.total ? 0 : 1;
   },
-};
+});

@@ -12,17 +12,20 @@ import { commandLine, outputFormat } from "../../report/output-format.ts";
 import { simulatorJson } from "../../report/paths-json.ts";
 import { simulatorLine } from "../../report/paths-table.ts";
 import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "../../report/ping-json.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
+import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
 import {
   checkHost,
+  commandOptions,
   directionsOf,
   htmlFile,
   num,
   PATH_NAMES,
-  parseCommandArgs,
   parsePathNames,
+  RENAMED,
   readConfig,
+  type Values,
 } from "./paths-options.ts";
 import { pingPart, runPing } from "./ping-run.ts";
 
@@ -68,15 +71,15 @@ function pingText(j: PingCommandJson, ctx: CommandContext): void {
   }
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "ping",
   summary: "ICMP echo through a path: simulated round-trip times",
-  async run(args, ctx) {
-    const v = parseCommandArgs("ping", args);
-    if (v.help) {
-      ctx.out(HELP);
-      return 0;
-    }
+  help: HELP,
+  // The rows of COMMAND_OPTIONS.ping (paths-options.ts), as paths and demo declare theirs.
+  options: commandOptions("ping"),
+  hints: RENAMED,
+  async run({ opts, argv: args }, ctx) {
+    const v = opts as Values;
     const names = parsePathNames(v.path as string[] | undefined);
     if (names.length === 0) throw new UserError("E_USAGE", "ping: --path NAME is required (see --help)");
     if (names.length !== 1) throw new UserError("E_USAGE", "ping: give exactly one --path");
@@ -140,4 +143,4 @@ export const command: Command = {
     }
     return r.received === r.sent ? 0 : 2;
   },
-};
+});

@@ -16,7 +16,8 @@ import {
 } from "../../report/switch-json.ts";
 import type { SwitchConfig } from "../../switch/config.ts";
 import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
-import type { Command, CommandContext } from "../context.ts";
+import type { CommandContext } from "../context.ts";
+import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import {
   type EngineOptions,
   type RunResult,
@@ -91,116 +92,62 @@ interface SwitchArgs {
   promisc: string[];
 }
 
-function parseArgs(args: string[]): SwitchArgs | "help" {
-  let conf: string | undefined;
-  let out: string | undefined;
-  let rss: "outer" | "inner" = "outer";
-  let perQueue = false;
-  let format: WriteFormat = "pcap";
-  let formatGiven = false;
-  let engine: "wasm" | "reference" = "wasm";
+/** The options `iovsim switch` declares; the registry parses them (src/cli/registry.ts). */
+const OPTIONS: OptionDecl[] = [
+  { flags: "-f, --file <conf>", description: "the iovctl.conf to apply" },
+  { flags: "--in <port=file>", description: "a capture to replay into a port", repeatable: true },
+  { flags: "--out <dir>", description: "where to write the captures and counters.json" },
+  { flags: "--rss <level>", description: "outer or inner" },
+  { flags: "--per-queue", description: "one capture per receive queue" },
+  { flags: "--format <format>", description: "pcap, pcap-ns or pcapng" },
+  { flags: "--engine <engine>", description: "wasm or reference" },
+  { flags: "--vxlan-port <port>", description: "an extra VXLAN UDP port", repeatable: true },
+  // Repeatable only so that giving it twice is an error rather than the last one winning.
+  { flags: "--rewrite-dst <port>", description: "rewrite wire frames' destination MAC", repeatable: true },
+  { flags: "--promisc <port>", description: "unicast promiscuous mode for a port", repeatable: true },
+  { flags: "--json", description: "iovsim.switch/1 on stdout" },
+  { flags: "--csv", description: "one row per counter on stdout" },
+  { flags: "--html <file>", description: "a self-contained HTML report" },
+];
+
+function oneOf<T extends string>(opt: string, v: string | undefined, allowed: readonly T[], def: T): T {
+  if (v === undefined) return def;
+  if (!(allowed as readonly string[]).includes(v))
+    throw new UserError(
+      "E_USAGE",
+      `option '${opt}': '${v}' is not ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`,
+    );
+  return v as T;
+}
+
+function switchArgs(opts: Opts): SwitchArgs {
+  const list = (k: string) => (opts[k] as string[] | undefined) ?? [];
+  const conf = opts.file as string | undefined;
+  const out = opts.out as string | undefined;
+  const html = opts.html as string | undefined;
+  const json = opts.json === true;
+  const csv = opts.csv === true;
+  const inputs: SwitchInput[] = list("in").map((spec) => {
+    const eq = spec.indexOf("=");
+    if (eq <= 0 || eq === spec.length - 1)
+      throw new UserError(
+        "E_USAGE",
+        `option '--in': expected PORT=FILE (e.g. wire=in.pcap, VF-1=tx.pcap), got '${spec}'`,
+      );
+    return { port: spec.slice(0, eq), file: spec.slice(eq + 1) };
+  });
   const vxlanPorts: number[] = [];
-  const inputs: SwitchInput[] = [];
-  let rewriteDst: string | undefined;
-  const promisc: string[] = [];
-  let json = false;
-  let csv = false;
-  let html: string | undefined;
-  const value = (i: number, name: string): string => {
-    const v = args[i + 1];
-    if (v === undefined) throw new UserError("E_USAGE", `option '${name}' needs a value`);
-    return v;
-  };
-  for (let i = 0; i < args.length; i++) {
-    let a = args[i];
-    let inline: string | undefined;
-    if (a.startsWith("--") && a.includes("=")) {
-      inline = a.slice(a.indexOf("=") + 1);
-      a = a.slice(0, a.indexOf("="));
-    }
-    const take = () => inline ?? value(i++, a);
-    switch (a) {
-      case "-h":
-      case "--help":
-        return "help";
-      case "-f":
-      case "--file":
-        conf = take();
-        break;
-      case "--in": {
-        const spec = take();
-        const eq = spec.indexOf("=");
-        if (eq <= 0 || eq === spec.length - 1) {
-          throw new UserError(
-            "E_USAGE",
-            `option '--in': expected PORT=FILE (e.g. wire=in.pcap, VF-1=tx.pcap), got '${spec}'`,
-          );
-        }
-        inputs.push({ port: spec.slice(0, eq), file: spec.slice(eq + 1) });
-        break;
-      }
-      case "--out":
-        out = take();
-        break;
-      case "--rss": {
-        const v = take();
-        if (v !== "outer" && v !== "inner")
-          throw new UserError("E_USAGE", `option '--rss': '${v}' is not outer or inner`);
-        rss = v;
-        break;
-      }
-      case "--per-queue":
-        if (inline !== undefined) throw new UserError("E_USAGE", "option '--per-queue' takes no value");
-        perQueue = true;
-        break;
-      case "--json":
-      case "--csv":
-        if (inline !== undefined) throw new UserError("E_USAGE", `option '${a}' takes no value`);
-        if (a === "--json") json = true;
-        else csv = true;
-        break;
-      case "--html":
-        html = take();
-        if (html === "") throw new UserError("E_USAGE", "--html needs a file name");
-        break;
-      case "--format": {
-        const v = take();
-        if (v !== "pcap" && v !== "pcap-ns" && v !== "pcapng") {
-          throw new UserError("E_USAGE", `option '--format': '${v}' is not pcap, pcap-ns or pcapng`);
-        }
-        format = v;
-        formatGiven = true;
-        break;
-      }
-      case "--engine": {
-        const v = take();
-        if (v !== "wasm" && v !== "reference")
-          throw new UserError("E_USAGE", `option '--engine': '${v}' is not wasm or reference`);
-        engine = v;
-        break;
-      }
-      case "--vxlan-port": {
-        const v = take();
-        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
-          throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
-        if (!vxlanPorts.includes(Number(v)) && Number(v) !== 4789) vxlanPorts.push(Number(v));
-        if (vxlanPorts.length > 15)
-          throw new UserError("E_USAGE", "option '--vxlan-port': at most 15 extra VXLAN ports");
-        break;
-      }
-      case "--rewrite-dst":
-        if (rewriteDst !== undefined) throw new UserError("E_USAGE", "option '--rewrite-dst' given twice");
-        rewriteDst = take();
-        break;
-      case "--promisc": {
-        const v = take();
-        if (!promisc.includes(v)) promisc.push(v);
-        break;
-      }
-      default:
-        throw new UserError("E_USAGE", `switch: unknown argument '${args[i]}' (see iovsim switch --help)`);
-    }
+  for (const v of list("vxlan-port")) {
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
+      throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
+    if (!vxlanPorts.includes(Number(v)) && Number(v) !== 4789) vxlanPorts.push(Number(v));
+    if (vxlanPorts.length > 15)
+      throw new UserError("E_USAGE", "option '--vxlan-port': at most 15 extra VXLAN ports");
   }
+  const rewrite = list("rewrite-dst");
+  if (rewrite.length > 1) throw new UserError("E_USAGE", "option '--rewrite-dst' given twice");
+  const promisc = [...new Set(list("promisc"))];
+  if (html === "") throw new UserError("E_USAGE", "--html needs a file name");
   if (!conf)
     throw new UserError("E_USAGE", "switch: the -f iov.conf option is required (see iovsim switch --help)");
   if (inputs.length === 0) throw new UserError("E_USAGE", "switch: at least one --in PORT=FILE is required");
@@ -210,9 +157,9 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
       "switch: the --out DIR option is required (unless --json, --csv or --html is given)",
     );
   if (json && csv) throw new UserError("E_USAGE", "switch: --json and --csv are exclusive");
-  if (perQueue && !out)
+  if (opts["per-queue"] && !out)
     throw new UserError("E_USAGE", "switch: --per-queue writes files and needs --out DIR");
-  if (formatGiven && !out)
+  if (opts.format !== undefined && !out)
     throw new UserError("E_USAGE", "switch: --format sets the captures' format and needs --out DIR");
   return {
     conf,
@@ -221,12 +168,17 @@ function parseArgs(args: string[]): SwitchArgs | "help" {
     json,
     csv,
     html,
-    rss,
-    perQueue,
-    format,
-    engine,
+    rss: oneOf("--rss", opts.rss as string | undefined, ["outer", "inner"] as const, "outer"),
+    perQueue: opts["per-queue"] === true,
+    format: oneOf(
+      "--format",
+      opts.format as string | undefined,
+      ["pcap", "pcap-ns", "pcapng"] as const,
+      "pcap",
+    ),
+    engine: oneOf("--engine", opts.engine as string | undefined, ["wasm", "reference"] as const, "wasm"),
     vxlanPorts,
-    rewriteDst,
+    rewriteDst: rewrite[0],
     promisc,
   };
 }
@@ -395,15 +347,13 @@ function summaryText(j: SwitchJson, opts: SwitchArgs, ctx: CommandContext): void
     );
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: "switch",
   summary: "switch -f iov.conf --in wire=in.pcap --out DIR: run frames through the NIC's switch",
-  async run(args, ctx) {
-    const opts = parseArgs(args);
-    if (opts === "help") {
-      ctx.out(HELP);
-      return 0;
-    }
+  help: HELP,
+  options: OPTIONS,
+  async run({ opts: given, argv: args }, ctx) {
+    const opts = switchArgs(given);
     if (opts.out) ensureOutDir(opts.out);
     const result = await runSwitch({
       confFile: opts.conf,
@@ -450,4 +400,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});
