@@ -91,8 +91,14 @@ describe("iovsim paths", () => {
       [["paths", "--bogus"], /bogus/],
       [["paths", "--seconds", "1"], /--seconds is gone/],
       [["ping"], /--path NAME is required/],
-      [["ping", "--path", "native", "--size", "64"], /^iovsim: ping: unknown option '--size' \(see iovsim ping --help\)\n$/],
-      [["ping", "--path", "native", "--csv"], /^iovsim: ping: unknown option '--csv' \(see iovsim ping --help\)\n$/],
+      [
+        ["ping", "--path", "native", "--size", "64"],
+        /^iovsim: ping: unknown option '--size' \(see iovsim ping --help\)\n$/,
+      ],
+      [
+        ["ping", "--path", "native", "--csv"],
+        /^iovsim: ping: unknown option '--csv' \(see iovsim ping --help\)\n$/,
+      ],
       [["demo", "--json"], /^iovsim: demo: unknown option '--json' \(see iovsim demo --help\)\n$/],
       [["demo", "--pcap", "x.pcap"], /^iovsim: demo: unknown option '--pcap' \(see iovsim demo --help\)\n$/],
     ] as const) {
