@@ -4,32 +4,14 @@
 //   --state DIR   state directory (else $IOVSIM_STATE, else $XDG_STATE_HOME/iovsim)
 //   --debug       show stack traces for internal errors
 import { UserError } from "../errors.ts";
-import { loadAllCommands, loadCommand } from "./commands/index.ts";
+import { topLevelHelp } from "./command-docs.ts";
+import { loadCommand } from "./commands/index.ts";
 import { type CommandContext, defaultStateDir } from "./context.ts";
 import { helpOf } from "./registry.ts";
 import { toolVersion } from "./version.ts";
 
-/** The top-level help: every command of the registry with its summary. */
-export async function usage(): Promise<string> {
-  const commands = await loadAllCommands();
-  const width = Math.max(...commands.map((c) => c.name.length));
-  const lines = [
-    "usage: iovsim [--state DIR] [--debug] <command> [args]",
-    "       iovsim help <command>",
-    "",
-    "commands:",
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    "",
-    "global options (anywhere on the line):",
-    "  --state DIR  the simulated host's state (else $IOVSIM_STATE, else $XDG_STATE_HOME/iovsim)",
-    "  --debug      stack traces for internal errors",
-    "",
-    "Run `iovsim help <command>` or `iovsim <command> --help` for a command's options",
-    "(iovctl follows FreeBSD: `iovsim iovctl --help` is getopt's error; use `iovsim help iovctl`).",
-    "Every command and its help: docs/commands.md.",
-  ];
-  return `${lines.join("\n")}\n`;
-}
+/** The top-level help (kept under its old name for callers). */
+export const usage = topLevelHelp;
 
 /** Pulls --state/--debug out of argv wherever they are. */
 export function extractGlobals(argv: string[]): { args: string[]; state?: string; debug: boolean } {

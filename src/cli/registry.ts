@@ -121,6 +121,20 @@ function flagIn(message: string): string {
 }
 
 /**
+ * `--html --json` is a forgotten value, not a file named "--json": a separate value that looks
+ * like an option is refused (a negative number is a value; `--html=--json` is taken as typed).
+ */
+function refuseOptionAsValue(name: string, options: readonly Option[], argv: string[]): void {
+  for (let i = 0; i + 1 < argv.length && argv[i] !== "--"; i++) {
+    const o = options.find((x) => x.required && (x.long === argv[i] || x.short === argv[i]));
+    if (!o) continue;
+    const next = argv[i + 1];
+    if (/^-[^\d.]/.test(next)) throw usageError(name, `option '${o.long ?? o.short}' needs a value`);
+    i++;
+  }
+}
+
+/**
  * Parses argv against the declared options. Returns "help" when -h/--help was given (help wins
  * over an unknown option, as it does in commander), else the given options and the operands.
  */
@@ -142,6 +156,7 @@ export function parseArgv(
     if (d.repeatable) o.argParser((v: string, prev: unknown) => [...((prev as string[]) ?? []), v]);
     parser.addOption(o);
   }
+  refuseOptionAsValue(name, parser.options, argv);
   try {
     parser.parse(argv, { from: "user" });
   } catch (e) {

@@ -91,10 +91,16 @@ describe("iovsim paths", () => {
       [["paths", "--bogus"], /bogus/],
       [["paths", "--seconds", "1"], /--seconds is gone/],
       [["ping"], /--path NAME is required/],
-      [["ping", "--path", "native", "--size", "64"], /ping: unknown option '--size'/],
-      [["ping", "--path", "native", "--rate", "1Mpps"], /ping: unknown option '--rate'/],
-      [["demo", "--path", "native"], /demo: unknown option '--path'/],
-      [["demo", "--pcap", "x.pcap"], /demo: unknown option '--pcap'/],
+      [
+        ["ping", "--path", "native", "--size", "64"],
+        /^iovsim: ping: unknown option '--size' \(see iovsim ping --help\)\n$/,
+      ],
+      [
+        ["ping", "--path", "native", "--rate", "1Mpps"],
+        /^iovsim: ping: unknown option '--rate' \(see iovsim ping --help\)\n$/,
+      ],
+      [["demo", "--path", "native"], /^iovsim: demo: unknown option '--path' \(see iovsim demo --help\)\n$/],
+      [["demo", "--pcap", "x.pcap"], /^iovsim: demo: unknown option '--pcap' \(see iovsim demo --help\)\n$/],
     ] as const) {
       const r = await cli([...argv]);
       expect(r.code, argv.join(" ")).toBe(1);
