@@ -1,4 +1,4 @@
-// Writes the sample captures in examples/ that the README's `decode` and `switch` commands use.
+// Writes the sample captures in examples/ that the README's and the docs' `decode` and `switch` commands use.
 // They are built with the project's own frame builder and pcap writer, so they are reproducible:
 // `npx tsx scripts/make-examples.ts` rewrites them byte for byte (test/cli/readme-examples.test.ts
 // checks that the committed files are what this script produces).
