@@ -76,7 +76,8 @@ export function docCommands(markdown: string, page: string): DocCommand[] {
     if (!inSh || !raw.trimStart().startsWith("$ ")) continue;
     const start = i;
     let joined = raw.trimStart().slice(2);
-    while (joined.endsWith("\\") && i + 1 < lines.length) joined = `${joined.slice(0, -1)} ${lines[++i].trim()}`;
+    while (joined.endsWith("\\") && i + 1 < lines.length)
+      joined = `${joined.slice(0, -1)} ${lines[++i].trim()}`;
     const hash = commentStart(joined);
     const comment = hash >= 0 ? joined.slice(hash) : "";
     const text = (hash >= 0 ? joined.slice(0, hash) : joined).trim();
