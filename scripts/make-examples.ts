@@ -1,4 +1,4 @@
-// Writes the sample captures in examples/ that the README's `decode` and `switch` commands use.
+// Writes the sample captures in examples/ that the README's and the docs' `decode` and `switch` commands use.
 // They are built with the project's own frame builder and pcap writer, so they are reproducible:
 // `npx tsx scripts/make-examples.ts` rewrites them byte for byte (test/cli/readme-examples.test.ts
 // checks that the committed files are what this script produces).
@@ -72,11 +72,41 @@ function vf0Frames(): Uint8Array[] {
   ];
 }
 
+/** MAC of traffic generator instance k in examples/trafficgen.conf (as `iovsim steering`'s instances). */
+export function instanceMac(k: number): string {
+  return `02:5e:00:00:00:${k.toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * The talk's third use case: GTP-U (N3) from one gNB to one UPF, so every frame has the same
+ * outer 4-tuple (UDP 2152 -> 2152) and outer RSS would put them all on one queue. Each of the
+ * 4 generator instances has its own MAC (one VF each), 4 subscribers (TEIDs) per instance.
+ */
+function trafficGenFrames(): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (let sub = 0; sub < 4; sub++)
+    for (let k = 0; k < 4; k++) {
+      const ue = `10.45.${k}.${sub + 1}`;
+      frames.push(
+        eth({ dst: instanceMac(k), src: "02:5e:00:00:ff:fe" })
+          .ipv4({ src: "198.51.100.1", dst: "198.51.100.254" })
+          .udp({ sport: 2152, dport: 2152 })
+          .gtpu(0x1000 + k * 16 + sub)
+          .ipv4({ src: ue, dst: "203.0.113.80" })
+          .udp({ sport: 40000 + sub, dport: 443 })
+          .payload(32)
+          .build(),
+      );
+    }
+  return frames;
+}
+
 /** The example captures, by file name under examples/. */
 export function exampleCaptures(): Record<string, Uint8Array> {
   return {
     "in.pcap": encodeCapture(records(wireFrames(), 1_700_000_000_000_000_000n)),
     "tx.pcap": encodeCapture(records(vf0Frames(), 1_700_000_000_000_500_000n)),
+    "trafficgen-gtpu.pcap": encodeCapture(records(trafficGenFrames(), 1_700_000_000_001_000_000n)),
   };
 }
 
