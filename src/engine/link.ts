@@ -53,6 +53,8 @@ export class Link {
   private readonly refills = new Records();
   private visibleHead: number;
   private baseLimit: number;
+  /** Partitioned run, producer side: records go to the consumer's thread instead (parallel/). */
+  remote: ((tail: number, ready: number) => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -103,7 +105,19 @@ export class Link {
     if (r.hi > r.lo && r.idx[r.hi - 1] === tail) return;
     const ready = Math.max(t, this.lastReady);
     this.lastReady = ready;
+    if (this.remote) {
+      r.push(tail, ready); // (only the last tail is read here: duplicates are skipped above)
+      r.lo = r.hi - 1;
+      this.remote(tail, ready);
+      return;
+    }
     r.push(tail, ready);
+    if (this.consumer) this.schedule(ready, this.consumer);
+  }
+
+  /** Partitioned run, consumer side: a record the producer's thread published (see publish). */
+  ingest(tail: number, ready: number): void {
+    this.rec.push(tail, ready);
     if (this.consumer) this.schedule(ready, this.consumer);
   }
 

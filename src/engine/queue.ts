@@ -12,6 +12,8 @@ export class EventQueue {
   private seq = 0;
   /** Events popped so far (simulator statistics). */
   popped = 0;
+  /** Virtual time of the event running (or last run): a cross-thread link stamps it on what it sends. */
+  now = 0;
 
   get size(): number {
     return this.n;
@@ -93,6 +95,7 @@ export class EventQueue {
     }
     acts[m] = undefined;
     this.popped++;
+    this.now = t;
     act(t);
     return true;
   }
