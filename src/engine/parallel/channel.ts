@@ -15,7 +15,7 @@ const TAIL = 1;
 const WAIT0 = 2; // WAIT0 + p
 const INTS = 8;
 /** BigInt64 word indices (after the Int32 words): progress of partition p. */
-const PROGRESS0 = INTS / 2;
+const PROGRESS0 = 0;
 const BIGS = 4;
 /** Doubles per record: link index, tail, ready time, publishing event's time. */
 export const RECORD_WORDS = 4;
@@ -100,13 +100,16 @@ export class Channel {
     if (Atomics.load(this.i32, WAIT0 + 1) !== 0) this.wake();
   }
 
-  /** Consumer: takes every record published by an event before `before`, oldest first. */
-  receive(before: number, take: (link: number, tail: number, ready: number) => void): void {
+  /**
+   * Consumer: takes, oldest first, each record published by an event before `before()` (asked
+   * again after each record: taking one may schedule an earlier event).
+   */
+  receive(before: () => number, take: (link: number, tail: number, ready: number) => void): void {
     let h = this.i32[HEAD];
     const t = Atomics.load(this.i32, TAIL);
     while (h !== t) {
       const o = (h & this.mask) * RECORD_WORDS;
-      if (!(this.rec[o + 3] < before)) break;
+      if (!(this.rec[o + 3] < before())) break;
       take(this.rec[o], this.rec[o + 1], this.rec[o + 2]);
       h++;
     }
