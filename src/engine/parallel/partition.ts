@@ -23,9 +23,9 @@
 //   than its promise. Positive lookahead source -> consumer: a record is ready after its event.
 import { R_HEAD, R_LIMIT, R_TAIL } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
-import { elementKind } from "../registry.ts";
 import type { BuiltGraph } from "../graph.ts";
 import type { Link } from "../link.ts";
+import { elementKind } from "../registry.ts";
 import { type RunState, startGraph } from "../run.ts";
 import type { Channel } from "./channel.ts";
 

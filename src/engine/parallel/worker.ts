@@ -7,8 +7,8 @@ import { buildGraph } from "../graph.ts";
 import { scenarioGraphOptions } from "../simulate.ts";
 import type { ScenarioSpec } from "../types.ts";
 import { Channel, type ChannelBlock } from "./channel.ts";
-import { type PartitionReport, reportPartition } from "./report.ts";
 import { runSource, splitGraph } from "./partition.ts";
+import { type PartitionReport, reportPartition } from "./report.ts";
 
 export interface SourceTask {
   spec: ScenarioSpec;
