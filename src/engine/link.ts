@@ -88,8 +88,8 @@ export class Link {
   }
 
   private dist(a: number, b: number): number {
-    const d = (a - b) % this.mod;
-    return d < 0 ? d + this.mod : d;
+    // Indices are integers below the modulus (2^32 or 2^16): mask instead of dividing.
+    return this.mod === 4294967296 ? (a - b) >>> 0 : (a - b) & (this.mod - 1);
   }
 
   /** Descriptors waiting (ready or not). */

@@ -12,7 +12,9 @@
 /** Int32 word indices. */
 const HEAD = 0;
 const TAIL = 1;
-const WAIT0 = 2; // WAIT0 + p
+const WAIT0 = 2; // WAIT0 + p; WAIT0 + 2 is the wake-up counter both sleep on
+/** Set when either side failed: the other stops waiting (and throws) instead of hanging. */
+const ABORT = 5;
 const INTS = 8;
 /** BigInt64 word indices (after the Int32 words): progress of partition p. */
 const PROGRESS0 = 0;
@@ -69,10 +71,17 @@ export class Channel {
     Atomics.notify(this.i32, WAIT0 + 2);
   }
 
+  /** The other partition must stop: this one failed. */
+  abort(): void {
+    Atomics.store(this.i32, ABORT, 1);
+    this.wake();
+  }
+
   /** Sleeps (partition p) until `ready()` holds; the other side wakes it after each change. */
   waitUntil(p: number, ready: () => boolean): void {
     for (let spin = 0; spin < 200; spin++) if (ready()) return;
     for (;;) {
+      if (Atomics.load(this.i32, ABORT) !== 0) throw new Error("the other partition of this run failed");
       const seen = Atomics.load(this.i32, WAIT0 + 2);
       Atomics.store(this.i32, WAIT0 + p, 1);
       if (ready()) break;

@@ -84,7 +84,15 @@ export class PartitionedRunner {
       w.postMessage({ spec, memory: g.ctx.mem, channel: block, stopNs } satisfies SourceTask);
       await builtP;
       const t1 = performance.now();
-      const state = runConsumer(g, split, new Channel(block), stopNs);
+      const ch = new Channel(block);
+      let state: ReturnType<typeof runConsumer>;
+      try {
+        state = runConsumer(g, split, ch, stopNs);
+      } catch (e) {
+        ch.abort(); // the worker stops waiting and answers
+        await doneP;
+        throw e;
+      }
       const reply = await doneP;
       if (reply.type !== "done")
         throw new Error(`partition worker: ${reply.type === "error" ? reply.message : "no result"}`);

@@ -23,13 +23,15 @@ export type SourceReply =
   | { type: "error"; message: string };
 
 parentPort?.on("message", (task: SourceTask) => {
+  const ch = new Channel(task.channel);
   try {
     const g = buildGraph({ ...scenarioGraphOptions(task.spec), memory: task.memory });
     const split = splitGraph(g);
     parentPort?.postMessage({ type: "built" } satisfies SourceReply);
-    const state = runSource(g, split, new Channel(task.channel), task.stopNs);
+    const state = runSource(g, split, ch, task.stopNs);
     parentPort?.postMessage({ type: "done", report: reportPartition(g, split, state) } satisfies SourceReply);
   } catch (e) {
+    ch.abort();
     parentPort?.postMessage({
       type: "error",
       message: e instanceof Error ? (e.stack ?? e.message) : String(e),
