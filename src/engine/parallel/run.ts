@@ -80,6 +80,7 @@ export class PartitionedRunner {
     };
     w.on("message", onMessage);
     w.on("error", onError);
+    w.ref(); // keeps the process alive while a run waits for the worker (unref'd between runs)
     try {
       w.postMessage({ spec, memory: g.ctx.mem, channel: block, stopNs } satisfies SourceTask);
       await builtP;
@@ -113,6 +114,7 @@ export class PartitionedRunner {
     } finally {
       w.off("message", onMessage);
       w.off("error", onError);
+      w.unref();
     }
   }
 
