@@ -16,8 +16,15 @@ const WAIT0 = 2; // WAIT0 + p; WAIT0 + 2 is the wake-up counter both sleep on
 /** Set when either side failed: the other stops waiting (and throws) instead of hanging. */
 const ABORT = 5;
 const INTS = 8;
-/** BigInt64 word indices (after the Int32 words): progress of partition p. */
+/** BigInt64 word indices (after the Int32 words): progress of partition p; the other side's
+ *  progress partition p waits for (wake it only once that is reached). */
 const PROGRESS0 = 0;
+const NEED0 = 2;
+
+/** Why a partition sleeps (its wait word): the other's progress, record room, or generator room. */
+export const WAIT_PROGRESS = 1;
+export const WAIT_RECORD_ROOM = 2;
+export const WAIT_GENERATOR_ROOM = 3;
 const BIGS = 4;
 /** Doubles per record: link index, tail, ready time, publishing event's time. */
 export const RECORD_WORDS = 4;
@@ -57,7 +64,17 @@ export class Channel {
   setProgress(p: number, t: number): void {
     asF64[0] = t;
     Atomics.store(this.i64, PROGRESS0 + p, bits[0]);
-    if (Atomics.load(this.i32, WAIT0 + (1 - p)) !== 0) this.wake();
+    if (Atomics.load(this.i32, WAIT0 + (1 - p)) !== 0 && t >= this.need(1 - p)) this.wake();
+  }
+
+  private need(p: number): number {
+    bits[0] = Atomics.load(this.i64, NEED0 + p);
+    return asF64[0];
+  }
+
+  /** Why partition p sleeps (0: it does not). */
+  waiting(p: number): number {
+    return Atomics.load(this.i32, WAIT0 + p);
   }
 
   progress(p: number): number {
@@ -77,13 +94,26 @@ export class Channel {
     this.wake();
   }
 
-  /** Sleeps (partition p) until `ready()` holds; the other side wakes it after each change. */
-  waitUntil(p: number, ready: () => boolean): void {
+  /**
+   * Sleeps (partition p) until `ready()` holds. The other side wakes it when its progress reaches
+   * `need`, or (`why` = record or generator room) when it made that room.
+   */
+  waitUntil(
+    p: number,
+    ready: () => boolean,
+    why: number,
+    need = Number.POSITIVE_INFINITY,
+    /** Wake the other side once this one sleeps (it may have to re-publish its progress). */
+    wakeOther = false,
+  ): void {
     for (let spin = 0; spin < 200; spin++) if (ready()) return;
+    asF64[0] = need;
+    Atomics.store(this.i64, NEED0 + p, bits[0]);
     for (;;) {
       if (Atomics.load(this.i32, ABORT) !== 0) throw new Error("the other partition of this run failed");
+      Atomics.store(this.i32, WAIT0 + p, why);
+      if (wakeOther) this.wake();
       const seen = Atomics.load(this.i32, WAIT0 + 2);
-      Atomics.store(this.i32, WAIT0 + p, 1);
       if (ready()) break;
       Atomics.wait(this.i32, WAIT0 + 2, seen, 50);
       Atomics.store(this.i32, WAIT0 + p, 0);
@@ -106,7 +136,6 @@ export class Channel {
     this.rec[o + 2] = ready;
     this.rec[o + 3] = pushT;
     Atomics.store(this.i32, TAIL, t + 1);
-    if (Atomics.load(this.i32, WAIT0 + 1) !== 0) this.wake();
   }
 
   /**
@@ -124,7 +153,7 @@ export class Channel {
     }
     if (h !== this.i32[HEAD]) {
       Atomics.store(this.i32, HEAD, h);
-      if (Atomics.load(this.i32, WAIT0) !== 0) this.wake();
+      if (Atomics.load(this.i32, WAIT0) === WAIT_RECORD_ROOM) this.wake();
     }
   }
 }

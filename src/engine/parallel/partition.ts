@@ -27,7 +27,7 @@ import type { BuiltGraph } from "../graph.ts";
 import type { Link } from "../link.ts";
 import { elementKind } from "../registry.ts";
 import { type RunState, startGraph } from "../run.ts";
-import type { Channel } from "./channel.ts";
+import { type Channel, WAIT_GENERATOR_ROOM, WAIT_PROGRESS, WAIT_RECORD_ROOM } from "./channel.ts";
 
 export const SOURCE = 0;
 export const CONSUMER = 1;
@@ -61,6 +61,16 @@ export function splitGraph(g: BuiltGraph): Split {
   return { source, cut, sourceResources: new Set([...source].map((i) => g.specs[i].on)) };
 }
 
+/** A source short of buffers or ring room resumes once it has room for this many windows. */
+const RESUME_WINDOWS = 8;
+
+function sourceGenerators(g: BuiltGraph, split: Split): number[] {
+  return [...split.source]
+    .map((i) => g.specs[i].name)
+    .filter((n) => g.ctx.built.gens.includes(n))
+    .map((n) => g.ctx.built.ctx.get(n)!);
+}
+
 /** Free buffers (stack + returned) and out-ring room of every source generator, at least `budget`? */
 function generatorsCanRun(g: BuiltGraph, gens: number[], budget: number): boolean {
   const u32 = g.ctx.u32;
@@ -84,22 +94,29 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
   const q = g.ctx.q;
   split.cut.forEach((name, idx) => {
     g.ctx.link(name).remote = (tail, ready) => {
-      if (!ch.hasRoom()) ch.waitUntil(SOURCE, () => ch.hasRoom());
+      // The consumer may sleep on a time this source has not reached: woken, it takes records.
+      if (!ch.hasRoom())
+        ch.waitUntil(SOURCE, () => ch.hasRoom(), WAIT_RECORD_ROOM, Number.POSITIVE_INFINITY, true);
       ch.send(idx, tail, ready, q.now);
     };
   });
   const state = startGraph(g, (i) => split.source.has(i));
-  const gens = [...split.source]
-    .map((i) => g.specs[i].name)
-    .filter((n) => g.ctx.built.gens.includes(n))
-    .map((n) => g.ctx.built.ctx.get(n)!);
+  const gens = sourceGenerators(g, split);
   const budget = g.ctx.costs.c.nic_window_frames;
   for (;;) {
     const t = q.peekTime();
     if (t > stopNs) break;
     ch.setProgress(SOURCE, t);
+    // Short of room: sleep until there is room for several windows (fewer hand-offs; waiting
+    // for more than one window's worth changes only when the source runs, not what it does).
     if (!generatorsCanRun(g, gens, budget))
-      ch.waitUntil(SOURCE, () => ch.progress(CONSUMER) >= t || generatorsCanRun(g, gens, budget));
+      ch.waitUntil(
+        SOURCE,
+        () => ch.progress(CONSUMER) >= t || generatorsCanRun(g, gens, RESUME_WINDOWS * budget),
+        WAIT_GENERATOR_ROOM,
+        t,
+        true, // the consumer re-publishes its progress with this source's
+      );
     state.endNs = t;
     q.runNext();
   }
@@ -113,6 +130,8 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
   const links: Link[] = split.cut.map((name) => g.ctx.link(name));
   const take = (link: number, tail: number, ready: number) => links[link].ingest(tail, ready);
   const state = startGraph(g, (i) => !split.source.has(i));
+  const gens = sourceGenerators(g, split);
+  const resume = RESUME_WINDOWS * g.ctx.costs.c.nic_window_frames;
   for (;;) {
     // Take what the source published before min(next event, source progress); that may bring
     // an earlier event. Run the next event once the source has passed it.
@@ -124,12 +143,25 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
       t = q.peekTime();
       ch.setProgress(CONSUMER, Math.min(t, src));
       if (src >= t) break;
-      ch.waitUntil(CONSUMER, () => ch.progress(SOURCE) > src);
+      // Also awake when the source sleeps on room after moving on: its progress there may be
+      // what lets it run again (the consumer's promise is min(next event, source progress)).
+      const seen = src;
+      ch.waitUntil(
+        CONSUMER,
+        () =>
+          ch.progress(SOURCE) >= t ||
+          !ch.hasRoom() ||
+          (ch.waiting(SOURCE) !== 0 && ch.progress(SOURCE) > seen),
+        WAIT_PROGRESS,
+        t,
+      );
       src = ch.progress(SOURCE);
     }
     if (t > stopNs) break;
     state.endNs = t;
     q.runNext();
+    // The source sleeps for room this run has made: wake it.
+    if (ch.waiting(SOURCE) === WAIT_GENERATOR_ROOM && generatorsCanRun(g, gens, resume)) ch.wake();
   }
   ch.setProgress(CONSUMER, Number.POSITIVE_INFINITY);
   return state;
