@@ -7,17 +7,17 @@ import {
   PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_STRIP, PF_RSS_INNER,
   PF_HIDE_VLAN, RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT,
   SH_RPKTS, SH_RBYTES, CT_RX_PACKETS, CT_RX_BYTES, CT_RX_SIZE, DR_NONE, SS_RX_FAST_FRAMES, SS_NOWNERS,
-  POOL_SET_BYTES,
+  POOL_SET_BYTES, DR_ALL_COPIES, CQ_RX_NO_DESC, CP_RX_DROPPED,
 } from "../abi";
 import { gBufSize, gBufCount, gHeadroom, gVfta, gVlanPools, gCntPort, gSwitchState, bufAddr } from "../mem";
 import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, mUpe, mAupe, pcfg } from "./config";
-import { cntPort } from "./counters";
-import { trace, traceSetDelivered } from "./trace";
+import { cntPool, cntPort, cntQueue } from "./counters";
+import { trace, traceAddNoDesc, traceReset, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
 import { macFind, macSlotPools, bitTest } from "./select";
 import { psHi, psLo } from "./poolset";
 import { shadow, shadowInit } from "./rings";
-import { fastCopy } from "./buffers";
+import { bufFree, fastCopy } from "./buffers";
 import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
 
 // Per-burst state for rxFast (set by rxFastBegin from veb.ts wireRxBurst; read into locals so
@@ -45,7 +45,9 @@ let rLastFast = false;
  * exact-MAC hit that (with the per-burst UPE/AUPE/VFRE masks) selects exactly one pool, an RSS
  * answer from fastRss, a ring with room (and a free buffer when every delivery is copied). For
  * such a frame rxOne's result follows from per-burst configuration plus the per-frame DA
- * look-up, Toeplitz hash and ring room. Counters are summed (port Rx in rN/rBytes, Rx pool and
+ * look-up, Toeplitz hash and ring room. A ring without room drops the frame here as rxOne does
+ * (deliver's "no descriptor": port Rx counted, queue and pool drop counters, buffer freed, the
+ * last drop reason DR_ALL_COPIES): under overload most frames take this path. Counters are summed (port Rx in rN/rBytes, Rx pool and
  * queue per ring in the shadow; written by wireRxBurst and publish); the size bucket is counted
  * directly. A frame that fails any check is left untouched for rxOne. The masks are the pools
  * 0..63 words of the pool sets; a frame that may reach a pool >= 64 is left to rxOne too.
@@ -81,6 +83,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   let rxN: u32 = 0;
   let rxBytes: u64 = 0;
   const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
+  let lastDelivered = false;
   let i = start;
   for (; i < n; i++) {
     const d = desc + (<usize>((head + i) & m) << 4);
@@ -147,7 +150,26 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     const sh = shadow(ring);
     if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
     const tail = load<u32>(sh + SH_TAIL);
-    if (tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT)) break;
+    // Port size bucket (bucket(): 64, 65-127, ..., 1024+; len >= 60 here).
+    const l = len + 4;
+    const bk: i32 = l == 64 ? 0 : l <= 127 ? 1 : l <= 255 ? 2 : l <= 511 ? 3 : l <= 1023 ? 4 : 5;
+    const bp = gCntPort + (<usize>(CT_RX_SIZE + bk) << 3);
+    if (tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT)) {
+      // No descriptor (rxOne -> deliver, one pool, ring full): received, then dropped.
+      store<u64>(bp, load<u64>(bp) + 1);
+      rxN++;
+      rxBytes += <u64>l;
+      cntQueue(ring, CQ_RX_NO_DESC, 1);
+      cntPool(p, CP_RX_DROPPED, 1);
+      bufFree(buf);
+      lastDelivered = false;
+      if (traceOn) {
+        traceReset();
+        traceAddNoDesc(p);
+        trace(0xff, DR_ALL_COPIES, false, false);
+      }
+      continue;
+    }
     // Commit: the frame is delivered to pool p, queue `queue`.
     let b = buf;
     let o = off;
@@ -180,13 +202,10 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     const bytes = <u64>(len + 4);
     store<u32>(sh + SH_RPKTS, load<u32>(sh + SH_RPKTS) + 1);
     store<u64>(sh + SH_RBYTES, load<u64>(sh + SH_RBYTES) + <u64>(blen + 4));
-    // Port size bucket (bucket(): 64, 65-127, ..., 1024+; len >= 60 here).
-    const l = len + 4;
-    const bk: i32 = l == 64 ? 0 : l <= 127 ? 1 : l <= 255 ? 2 : l <= 511 ? 3 : l <= 1023 ? 4 : 5;
-    const bp = gCntPort + (<usize>(CT_RX_SIZE + bk) << 3);
     store<u64>(bp, load<u64>(bp) + 1);
     rxN++;
     rxBytes += bytes;
+    lastDelivered = true;
     if (traceOn) {
       traceSetDelivered(P);
       trace(0xff, DR_NONE, false, false);
@@ -206,7 +225,9 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   if (rxN != 0) {
     rN += rxN;
     rBytes += rxBytes;
-    rLastFast = true;
+    rLastFast = lastDelivered;
+    // A fast drop was the last frame: its reason is the last drop (rxOne's trace call).
+    if (!lastDelivered) store<u32>(gSwitchState + SS_LAST_DROP, DR_ALL_COPIES);
   }
   return i;
 }

@@ -50,6 +50,8 @@ export interface GraphOptions {
   host?: HostSpec;
   /** One receive queue on the consumer's pool (ping: one flow); default: the pool's num-queues, RSS. */
   singleQueue?: boolean;
+  /** Lay the graph out in this memory (a partition's thread rebuilds the same bytes there). */
+  memory?: WebAssembly.Memory;
 }
 
 export interface BuiltGraph {
@@ -61,9 +63,9 @@ export interface BuiltGraph {
 
 /** A fresh memory per run (the OS hands out zeroed pages lazily: much cheaper than clearing the
  *  previous run's buffers), one compiled module per process. */
-function engineMemory() {
+function engineMemory(shared?: WebAssembly.Memory) {
   const module = loadModuleSync();
-  const memory = createMemory(512);
+  const memory = shared ?? createMemory(512);
   return { memory, module, heapBase: instantiatePathKernels(module, memory).heapBase };
 }
 
@@ -95,7 +97,7 @@ function bindNic(path: EnginePath, config?: { text: string; file: string }, host
 }
 
 export function buildGraph(o: GraphOptions): BuiltGraph {
-  const eng = engineMemory();
+  const eng = engineMemory(o.memory);
   const bound = bindNic(o.path, o.config, o.host);
   const linkGbps = o.linkGbps ?? bound.linkGbps;
   // Unicast goes to the path's consumer; a group address (broadcast, multicast) is kept.

@@ -9,10 +9,39 @@ import { R_HEAD, R_LIMIT, R_TAIL } from "../../assembly/abi.ts";
 
 export type Notify = (t: number) => void;
 
+/** A growable FIFO of (index, time) records in typed arrays (no boxed numbers). */
+class Records {
+  idx = new Float64Array(64);
+  time = new Float64Array(64);
+  lo = 0;
+  hi = 0;
+  push(i: number, t: number): void {
+    if (this.hi === this.idx.length) {
+      if (this.lo > 0) {
+        // Compact: the consumed front makes room.
+        this.idx.copyWithin(0, this.lo, this.hi);
+        this.time.copyWithin(0, this.lo, this.hi);
+        this.hi -= this.lo;
+        this.lo = 0;
+      }
+      if (this.hi * 2 > this.idx.length) {
+        const a = new Float64Array(this.idx.length * 2);
+        a.set(this.idx.subarray(0, this.hi));
+        const b = new Float64Array(this.idx.length * 2);
+        b.set(this.time.subarray(0, this.hi));
+        this.idx = a;
+        this.time = b;
+      }
+    }
+    this.idx[this.hi] = i;
+    this.time[this.hi] = t;
+    this.hi++;
+  }
+}
+
 export class Link {
-  private recTail: number[] = [];
-  private recTime: number[] = [];
-  private lo = 0;
+  /** Producer's records: tail after a kernel call and the time those descriptors are ready. */
+  private readonly rec = new Records();
   private lastReady = 0;
   /** Called (as an event) when descriptors become ready: the consumer's input handler. */
   consumer: Notify | null = null;
@@ -20,12 +49,12 @@ export class Link {
   notify: ((t: number) => void) | null = null;
   /** A virtqueue's kick (the guest posted buffers) wakes the backend through this. */
   kick: ((t: number) => void) | null = null;
-  /** Doorbells on their way to the NIC: (time visible, head value). */
-  private refillT: number[] = [];
-  private refillH: number[] = [];
-  private refillLo = 0;
+  /** Doorbells on their way to the NIC: (head value, time visible). */
+  private readonly refills = new Records();
   private visibleHead: number;
   private baseLimit: number;
+  /** Partitioned run, producer side: records go to the consumer's thread instead (parallel/). */
+  remote: ((tail: number, ready: number) => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -59,8 +88,8 @@ export class Link {
   }
 
   private dist(a: number, b: number): number {
-    const d = (a - b) % this.mod;
-    return d < 0 ? d + this.mod : d;
+    // Indices are integers below the modulus (2^32 or 2^16): mask instead of dividing.
+    return this.mod === 4294967296 ? (a - b) >>> 0 : (a - b) & (this.mod - 1);
   }
 
   /** Descriptors waiting (ready or not). */
@@ -72,61 +101,66 @@ export class Link {
   publish(t: number): void {
     if (!this.consumer && !this.notify) return; // nobody takes from it: frames there left the path
     const tail = this.tail();
-    const n = this.recTail.length;
-    if (n > this.lo && this.recTail[n - 1] === tail) return;
+    const r = this.rec;
+    if (r.hi > r.lo && r.idx[r.hi - 1] === tail) return;
     const ready = Math.max(t, this.lastReady);
     this.lastReady = ready;
-    this.recTail.push(tail);
-    this.recTime.push(ready);
+    if (this.remote) {
+      r.push(tail, ready); // (only the last tail is read here: duplicates are skipped above)
+      r.lo = r.hi - 1;
+      this.remote(tail, ready);
+      return;
+    }
+    r.push(tail, ready);
     if (this.consumer) this.schedule(ready, this.consumer);
   }
 
-  private trim(): void {
-    const head = this.head();
-    const pend = this.pending();
-    while (this.lo < this.recTail.length) {
-      const d = this.dist(this.recTail[this.lo], head);
+  /** Partitioned run, consumer side: a record the producer's thread published (see publish). */
+  ingest(tail: number, ready: number): void {
+    this.rec.push(tail, ready);
+    if (this.consumer) this.schedule(ready, this.consumer);
+  }
+
+  /** Drops the records the consumer has taken entirely (their tail is at or behind the head). */
+  private trim(head: number, pend: number): void {
+    const r = this.rec;
+    while (r.lo < r.hi) {
+      const d = this.dist(r.idx[r.lo], head);
       if (d !== 0 && d <= pend) break;
-      this.lo++;
-    }
-    if (this.lo > 1024 && this.lo * 2 > this.recTail.length) {
-      this.recTail = this.recTail.slice(this.lo);
-      this.recTime = this.recTime.slice(this.lo);
-      this.lo = 0;
+      r.lo++;
     }
   }
 
   /** Descriptors a consumer at time t may take. */
   readyCount(t: number): number {
-    this.trim();
+    const head = this.head();
+    this.trim(head, this.dist(this.tail(), head));
+    const r = this.rec;
     let tail = -1;
-    for (let i = this.lo; i < this.recTail.length && this.recTime[i] <= t; i++) tail = this.recTail[i];
-    return tail < 0 ? 0 : this.dist(tail, this.head());
+    for (let i = r.lo; i < r.hi && r.time[i] <= t; i++) tail = r.idx[i];
+    return tail < 0 ? 0 : this.dist(tail, head);
   }
 
   /** Ready time of the next descriptor not yet taken (Infinity when none). */
   nextReady(): number {
-    this.trim();
-    return this.lo < this.recTail.length ? this.recTime[this.lo] : Number.POSITIVE_INFINITY;
+    const head = this.head();
+    this.trim(head, this.dist(this.tail(), head));
+    const r = this.rec;
+    return r.lo < r.hi ? r.time[r.lo] : Number.POSITIVE_INFINITY;
   }
 
   /** Consumer (a driver): the descriptors it returned reach the NIC at `t` (doorbell + PCIe). */
   refill(t: number): void {
-    this.refillT.push(t);
-    this.refillH.push(this.head());
+    this.refills.push(this.head(), t);
   }
 
   /** Producer (the NIC) at time t: only refills that reached it count as room (R_LIMIT). */
   applyLimit(t: number): void {
     if (!this.ring) return;
-    while (this.refillLo < this.refillT.length && this.refillT[this.refillLo] <= t) {
-      this.visibleHead = this.refillH[this.refillLo];
-      this.refillLo++;
-    }
-    if (this.refillLo > 1024) {
-      this.refillT = this.refillT.slice(this.refillLo);
-      this.refillH = this.refillH.slice(this.refillLo);
-      this.refillLo = 0;
+    const f = this.refills;
+    while (f.lo < f.hi && f.time[f.lo] <= t) {
+      this.visibleHead = f.idx[f.lo];
+      f.lo++;
     }
     const hidden = this.dist(this.head(), this.visibleHead);
     this.u32[(this.ring + R_LIMIT) >>> 2] = Math.max(0, this.baseLimit - hidden);

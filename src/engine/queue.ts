@@ -1,88 +1,102 @@
 // The event queue of the discrete-event engine: a binary heap ordered by (virtual time ns,
 // insertion sequence), so events at the same time run in the order they were scheduled and a
-// run is deterministic by construction.
+// run is deterministic by construction. Keys live in typed arrays (no boxed numbers, no per-event
+// object); the heap grows by doubling and never shrinks during a run.
 export type Action = (t: number) => void;
 
 export class EventQueue {
-  private times: number[] = [];
-  private seqs: number[] = [];
-  private acts: Action[] = [];
+  private times = new Float64Array(256);
+  private seqs = new Float64Array(256);
+  private acts: Array<Action | undefined> = new Array(256);
+  private n = 0;
   private seq = 0;
   /** Events popped so far (simulator statistics). */
   popped = 0;
+  /** Virtual time of the event running (or last run): a cross-thread link stamps it on what it sends. */
+  now = 0;
 
   get size(): number {
-    return this.times.length;
+    return this.n;
+  }
+
+  private grow(): void {
+    const cap = this.times.length * 2;
+    const t = new Float64Array(cap);
+    t.set(this.times);
+    const s = new Float64Array(cap);
+    s.set(this.seqs);
+    this.times = t;
+    this.seqs = s;
+    this.acts.length = cap;
   }
 
   push(t: number, act: Action): void {
-    if (!(t >= 0) || !Number.isFinite(t)) throw new Error(`event at invalid time ${t}`);
+    if (!(t >= 0) || t === Number.POSITIVE_INFINITY) throw new Error(`event at invalid time ${t}`);
+    if (this.n === this.times.length) this.grow();
     const { times, seqs, acts } = this;
-    let i = times.length;
-    times.push(t);
-    seqs.push(this.seq++);
-    acts.push(act);
-    // Sift up.
+    const s = this.seq++;
+    let i = this.n++;
+    // Sift up: move parents down until the new key's place is found.
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.less(p, i)) break;
-      this.swap(i, p);
+      const tp = times[p];
+      if (tp < t || (tp === t && seqs[p] < s)) break;
+      times[i] = tp;
+      seqs[i] = seqs[p];
+      acts[i] = acts[p];
       i = p;
     }
+    times[i] = t;
+    seqs[i] = s;
+    acts[i] = act;
   }
 
   /** Time of the next event (Infinity when none). */
   peekTime(): number {
-    return this.times.length > 0 ? this.times[0] : Number.POSITIVE_INFINITY;
+    return this.n > 0 ? this.times[0] : Number.POSITIVE_INFINITY;
   }
 
   /** Removes the earliest event and runs it. Returns false when the queue is empty. */
   runNext(): boolean {
-    const { times, seqs, acts } = this;
-    const n = times.length;
+    const n = this.n;
     if (n === 0) return false;
+    const { times, seqs, acts } = this;
     const t = times[0];
-    const act = acts[0];
-    const last = n - 1;
-    times[0] = times[last];
-    seqs[0] = seqs[last];
-    acts[0] = acts[last];
-    times.pop();
-    seqs.pop();
-    acts.pop();
-    // Sift down.
-    let i = 0;
-    const m = times.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= m) break;
-      const r = l + 1;
-      const c = r < m && this.less(r, l) ? r : l;
-      if (this.less(i, c)) break;
-      this.swap(i, c);
-      i = c;
+    const act = acts[0] as Action;
+    const m = n - 1;
+    this.n = m;
+    if (m > 0) {
+      // Sift the last entry down from the root.
+      const lt = times[m];
+      const ls = seqs[m];
+      const la = acts[m];
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= m) break;
+        let tc = times[c];
+        const r = c + 1;
+        if (r < m) {
+          const tr = times[r];
+          if (tr < tc || (tr === tc && seqs[r] < seqs[c])) {
+            c = r;
+            tc = tr;
+          }
+        }
+        if (lt < tc || (lt === tc && ls < seqs[c])) break;
+        times[i] = tc;
+        seqs[i] = seqs[c];
+        acts[i] = acts[c];
+        i = c;
+      }
+      times[i] = lt;
+      seqs[i] = ls;
+      acts[i] = la;
     }
+    acts[m] = undefined;
     this.popped++;
+    this.now = t;
     act(t);
     return true;
-  }
-
-  private less(a: number, b: number): boolean {
-    const ta = this.times[a];
-    const tb = this.times[b];
-    return ta < tb || (ta === tb && this.seqs[a] < this.seqs[b]);
-  }
-
-  private swap(a: number, b: number): void {
-    const { times, seqs, acts } = this;
-    const t = times[a];
-    times[a] = times[b];
-    times[b] = t;
-    const s = seqs[a];
-    seqs[a] = seqs[b];
-    seqs[b] = s;
-    const x = acts[a];
-    acts[a] = acts[b];
-    acts[b] = x;
   }
 }

@@ -17,9 +17,21 @@ export interface RunState {
 }
 
 export function runGraph(g: BuiltGraph, stopNs = g.ctx.offerUntilNs + DRAIN_NS): RunState {
+  const state = startGraph(g);
+  runUntil(g, stopNs, state);
+  return state;
+}
+
+/**
+ * Schedules the measurement snapshots and starts the generators: of every element, or (a
+ * partition of a parallel run) of the elements `mine` selects; `state.sentAtWarmup` then counts
+ * only those elements' generators.
+ */
+export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = () => true): RunState {
   const { ctx } = g;
   const state: RunState = { sentAtWarmup: 0, endNs: 0 };
-  const gens = ctx.built.gens.map((n) => ctx.built.ctx.get(n)!);
+  const own = new Set(g.specs.filter((_, i) => mine(i)).map((s) => s.name));
+  const gens = ctx.built.gens.filter((n) => own.has(n)).map((n) => ctx.built.ctx.get(n)!);
   const busy = () =>
     new Map([...ctx.resources.values()].map((r) => [r.name, { busy: r.busyNs, poll: r.pollNs }]));
   ctx.q.push(ctx.warmupNs, () => {
@@ -32,8 +44,9 @@ export function runGraph(g: BuiltGraph, stopNs = g.ctx.offerUntilNs + DRAIN_NS):
   ctx.q.push(ctx.offerUntilNs, () => {
     state.busyAtOfferEnd = busy();
   });
-  for (const r of g.runtimes) r.start?.();
-  runUntil(g, stopNs, state);
+  g.runtimes.forEach((r, i) => {
+    if (mine(i)) r.start?.();
+  });
   return state;
 }
 

@@ -5,7 +5,7 @@ import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
 import { ENGINE_PATH_NAMES, type EngineElement, enginePath } from "../paths/path-graphs.ts";
 import { loadModule } from "../switch/wasm.ts";
-import { buildGraph } from "./graph.ts";
+import { buildGraph, type GraphOptions } from "./graph.ts";
 import { collect } from "./result.ts";
 import { runGraph } from "./run.ts";
 import type { Direction, ScenarioSpec, SimResult } from "./types.ts";
@@ -30,8 +30,8 @@ export function pathElements(
   return out;
 }
 
-export function simulate(spec: ScenarioSpec): SimResult {
-  const t0 = performance.now();
+/** The graph a scenario runs (validated): shared by simulate() and the partitioned run. */
+export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
   const path = enginePath(spec.path);
   if (!path)
     throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
@@ -44,7 +44,7 @@ export function simulate(spec: ScenarioSpec): SimResult {
       "E_USAGE",
       `warm-up (${warmupNs} ns) must lie inside the duration (${spec.durationNs} ns)`,
     );
-  const g = buildGraph({
+  return {
     path,
     elements: pathElements(spec.path, spec.direction),
     traffic: spec.traffic,
@@ -58,7 +58,12 @@ export function simulate(spec: ScenarioSpec): SimResult {
     linkGbps: spec.linkGbps,
     config: spec.config,
     ...(spec.host ? { host: spec.host } : {}),
-  });
+  };
+}
+
+export function simulate(spec: ScenarioSpec): SimResult {
+  const t0 = performance.now();
+  const g = buildGraph(scenarioGraphOptions(spec));
   const t1 = performance.now();
   const state = runGraph(g);
   const r = collect(g.ctx, {

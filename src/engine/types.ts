@@ -118,5 +118,7 @@ export interface SimResult {
     wall_ms: number;
     /** Of wall_ms: building the host, the switch and the layout before the first event. */
     setup_ms?: number;
+    /** Threads that ran this one simulation (src/engine/parallel); absent: one. */
+    partitions?: number;
   };
 }

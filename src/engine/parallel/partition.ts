@@ -1,0 +1,168 @@
+// How one simulation is cut into two partitions that run on two threads, and the two partitions'
+// event loops (conservative synchronization, DESIGN.md principle 4).
+//
+// The cut: the source partition holds the graph's traffic sources (elements with no input whose
+// resource no other element uses: the wire generator); the consumer partition holds the rest
+// (NIC, PCIe, cores, vCPUs). Across the cut go the generator's link records (descriptors and
+// the virtual time they are ready, always after the event that wrote them) and, back, only frame
+// buffers (the generator's return rings), which carry no time. The NIC-to-host links, whose
+// refill doorbells make a cycle with a lookahead of half a PCIe round trip (350 ns), stay inside
+// one partition: that window is shorter than a write-back window (1 µs), so a cut there would
+// synchronize at every event.
+//
+// Rules (what makes the partitioned run give the single-thread results):
+// - The consumer runs an event at t only once the source has run every event before t, after
+//   taking every record published by those events (a consumer at t sees what the single-thread
+//   run has published before t; records of an event at exactly t are not yet visible there,
+//   as in the single-thread run where the consumer's event at t was scheduled first).
+// - The source runs an event at t when its generators have a window's worth of free buffers and
+//   ring room (then the single-thread run had them too: the consumer returns buffers and takes
+//   descriptors only as time advances), or else once the consumer has run every event before t
+//   (then both runs see the same buffers and room).
+// - Promises (progress) are published before each event; a partition never runs an event earlier
+//   than its promise. Positive lookahead source -> consumer: a record is ready after its event.
+import { R_HEAD, R_LIMIT, R_TAIL } from "../../../assembly/abi.ts";
+import * as P from "../../../assembly/pathabi.ts";
+import type { BuiltGraph } from "../graph.ts";
+import type { Link } from "../link.ts";
+import { elementKind } from "../registry.ts";
+import { type RunState, startGraph } from "../run.ts";
+import { type Channel, WAIT_GENERATOR_ROOM, WAIT_PROGRESS, WAIT_RECORD_ROOM } from "./channel.ts";
+
+export const SOURCE = 0;
+export const CONSUMER = 1;
+
+export interface Split {
+  /** Element indices of the source partition. */
+  source: Set<number>;
+  /** Links from the source partition to the consumer partition, by name (record link index = position). */
+  cut: string[];
+  /** Resources the source partition owns. */
+  sourceResources: Set<string>;
+}
+
+/** The cut of a built graph (same answer on both threads: it depends on the graph only). */
+export function splitGraph(g: BuiltGraph): Split {
+  const users = new Map<string, number[]>();
+  g.specs.forEach((s, i) => {
+    users.set(s.on, [...(users.get(s.on) ?? []), i]);
+  });
+  const source = new Set<number>();
+  g.specs.forEach((s, i) => {
+    const ports = elementKind(s.kind).ports(s);
+    if (ports.in.length === 0 && ports.out.length > 0 && users.get(s.on)?.length === 1) source.add(i);
+  });
+  if (source.size === 0 || source.size === g.specs.length)
+    throw new Error(
+      `path ${g.ctx.path.name}: no cut for a partitioned run (it needs a traffic source on a resource of its own, the wire generator of direction rx or both)`,
+    );
+  const cut: string[] = [];
+  for (const i of source) cut.push(...elementKind(g.specs[i].kind).ports(g.specs[i]).out);
+  return { source, cut, sourceResources: new Set([...source].map((i) => g.specs[i].on)) };
+}
+
+/** A source short of buffers or ring room resumes once it has room for this many windows. */
+const RESUME_WINDOWS = 8;
+
+function sourceGenerators(g: BuiltGraph, split: Split): number[] {
+  return [...split.source]
+    .map((i) => g.specs[i].name)
+    .filter((n) => g.ctx.built.gens.includes(n))
+    .map((n) => g.ctx.built.ctx.get(n)!);
+}
+
+/** Free buffers (stack + returned) and out-ring room of every source generator, at least `budget`? */
+function generatorsCanRun(g: BuiltGraph, gens: number[], budget: number): boolean {
+  const u32 = g.ctx.u32;
+  for (const c of gens) {
+    let free = u32[u32[(c + P.G_FREE) >>> 2] >>> 2];
+    const nret = u32[(c + P.G_NRET) >>> 2];
+    for (let i = 0; i < nret; i++) {
+      const r = u32[(c + P.G_RET0 + 4 * i) >>> 2];
+      free += (Atomics.load(u32, (r + R_TAIL) >>> 2) - Atomics.load(u32, (r + R_HEAD) >>> 2)) >>> 0;
+    }
+    if (free < budget) return false;
+    const out = u32[(c + P.G_OUT) >>> 2];
+    const used = (u32[(out + R_TAIL) >>> 2] - Atomics.load(u32, (out + R_HEAD) >>> 2)) >>> 0;
+    if (used + budget > u32[(out + R_LIMIT) >>> 2]) return false;
+  }
+  return true;
+}
+
+/** The source partition's loop (its own thread): runs until `stopNs`, sending the cut links' records. */
+export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: number): RunState {
+  const q = g.ctx.q;
+  split.cut.forEach((name, idx) => {
+    g.ctx.link(name).remote = (tail, ready) => {
+      // The consumer may sleep on a time this source has not reached: woken, it takes records.
+      if (!ch.hasRoom())
+        ch.waitUntil(SOURCE, () => ch.hasRoom(), WAIT_RECORD_ROOM, Number.POSITIVE_INFINITY, true);
+      ch.send(idx, tail, ready, q.now);
+    };
+  });
+  const state = startGraph(g, (i) => split.source.has(i));
+  const gens = sourceGenerators(g, split);
+  const budget = g.ctx.costs.c.nic_window_frames;
+  for (;;) {
+    const t = q.peekTime();
+    if (t > stopNs) break;
+    ch.setProgress(SOURCE, t);
+    // Short of room: sleep until there is room for several windows (fewer hand-offs; waiting
+    // for more than one window's worth changes only when the source runs, not what it does).
+    if (!generatorsCanRun(g, gens, budget))
+      ch.waitUntil(
+        SOURCE,
+        () => ch.progress(CONSUMER) >= t || generatorsCanRun(g, gens, RESUME_WINDOWS * budget),
+        WAIT_GENERATOR_ROOM,
+        t,
+        true, // the consumer re-publishes its progress with this source's
+      );
+    state.endNs = t;
+    q.runNext();
+  }
+  ch.setProgress(SOURCE, Number.POSITIVE_INFINITY);
+  return state;
+}
+
+/** The consumer partition's loop (the calling thread): runs until `stopNs`, taking the records. */
+export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: number): RunState {
+  const q = g.ctx.q;
+  const links: Link[] = split.cut.map((name) => g.ctx.link(name));
+  const take = (link: number, tail: number, ready: number) => links[link].ingest(tail, ready);
+  const state = startGraph(g, (i) => !split.source.has(i));
+  const gens = sourceGenerators(g, split);
+  const resume = RESUME_WINDOWS * g.ctx.costs.c.nic_window_frames;
+  for (;;) {
+    // Take what the source published before min(next event, source progress); that may bring
+    // an earlier event. Run the next event once the source has passed it.
+    let t = q.peekTime();
+    let src = ch.progress(SOURCE);
+    for (;;) {
+      const bound = src;
+      ch.receive(() => Math.min(q.peekTime(), bound), take);
+      t = q.peekTime();
+      ch.setProgress(CONSUMER, Math.min(t, src));
+      if (src >= t) break;
+      // Also awake when the source sleeps on room after moving on: its progress there may be
+      // what lets it run again (the consumer's promise is min(next event, source progress)).
+      const seen = src;
+      ch.waitUntil(
+        CONSUMER,
+        () =>
+          ch.progress(SOURCE) >= t ||
+          !ch.hasRoom() ||
+          (ch.waiting(SOURCE) !== 0 && ch.progress(SOURCE) > seen),
+        WAIT_PROGRESS,
+        t,
+      );
+      src = ch.progress(SOURCE);
+    }
+    if (t > stopNs) break;
+    state.endNs = t;
+    q.runNext();
+    // The source sleeps for room this run has made: wake it.
+    if (ch.waiting(SOURCE) === WAIT_GENERATOR_ROOM && generatorsCanRun(g, gens, resume)) ch.wake();
+  }
+  ch.setProgress(CONSUMER, Number.POSITIVE_INFINITY);
+  return state;
+}

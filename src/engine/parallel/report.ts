@@ -1,0 +1,88 @@
+// What the source partition hands back at the end (plain data), and how the main thread folds it
+// into its own copy of the graph before reading the result: the source's resources (clock, busy
+// time, cycles by event kind in their order), its elements' batch statistics, its event totals,
+// its generators' count at the warm-up and its resources' busy time at the snapshots.
+import type { BuiltGraph } from "../graph.ts";
+import type { RunState } from "../run.ts";
+import type { EventTotals } from "../types.ts";
+import type { Split } from "./partition.ts";
+
+export interface PartitionReport {
+  resources: Array<{
+    name: string;
+    busyUntil: number;
+    busyNs: number;
+    pollNs: number;
+    cycles: Array<[string, number]>;
+    stalledNs: Array<[string, number]>;
+    sleeping: boolean;
+    sleptAt: number;
+  }>;
+  stats: Array<{ element: number; batches: number; packets: number; maxBatch: number }>;
+  events: EventTotals;
+  popped: number;
+  endNs: number;
+  sentAtWarmup: number;
+  busyAtWarmup?: Array<[string, { busy: number; poll: number }]>;
+  busyAtOfferEnd?: Array<[string, { busy: number; poll: number }]>;
+}
+
+export function reportPartition(g: BuiltGraph, split: Split, state: RunState): PartitionReport {
+  const own = (m?: Map<string, { busy: number; poll: number }>) =>
+    m ? [...m].filter(([name]) => split.sourceResources.has(name)) : undefined;
+  return {
+    resources: [...split.sourceResources].map((name) => {
+      const r = g.ctx.resources.get(name)!;
+      return {
+        name,
+        busyUntil: r.busyUntil,
+        busyNs: r.busyNs,
+        pollNs: r.pollNs,
+        cycles: Object.entries(r.cycles),
+        stalledNs: Object.entries(r.stalledNs),
+        sleeping: r.sleeping,
+        sleptAt: r.sleptAt,
+      };
+    }),
+    stats: [...split.source].map((i) => {
+      const s = g.runtimes[i].stats ?? { batches: 0, packets: 0, maxBatch: 0 };
+      return { element: i, batches: s.batches, packets: s.packets, maxBatch: s.maxBatch };
+    }),
+    events: { ...g.ctx.events },
+    popped: g.ctx.q.popped,
+    endNs: state.endNs,
+    sentAtWarmup: state.sentAtWarmup,
+    busyAtWarmup: own(state.busyAtWarmup),
+    busyAtOfferEnd: own(state.busyAtOfferEnd),
+  };
+}
+
+/** Folds the source partition's report into the consumer's graph and run state. */
+export function mergePartition(g: BuiltGraph, state: RunState, rep: PartitionReport): void {
+  for (const x of rep.resources) {
+    const r = g.ctx.resources.get(x.name)!;
+    r.busyUntil = x.busyUntil;
+    r.busyNs = x.busyNs;
+    r.pollNs = x.pollNs;
+    r.sleeping = x.sleeping;
+    r.sleptAt = x.sleptAt;
+    for (const k of Object.keys(r.cycles)) delete r.cycles[k];
+    for (const [k, v] of x.cycles) r.cycles[k] = v;
+    for (const k of Object.keys(r.stalledNs)) delete r.stalledNs[k];
+    for (const [k, v] of x.stalledNs) r.stalledNs[k] = v;
+  }
+  for (const s of rep.stats) {
+    const st = g.runtimes[s.element].stats;
+    if (!st) continue;
+    st.batches = s.batches;
+    st.packets = s.packets;
+    st.maxBatch = s.maxBatch;
+  }
+  const ev = g.ctx.events;
+  for (const k of Object.keys(ev) as Array<keyof EventTotals>) ev[k] += rep.events[k];
+  g.ctx.q.popped += rep.popped;
+  state.endNs = Math.max(state.endNs, rep.endNs);
+  state.sentAtWarmup += rep.sentAtWarmup;
+  for (const [name, v] of rep.busyAtWarmup ?? []) state.busyAtWarmup?.set(name, v);
+  for (const [name, v] of rep.busyAtOfferEnd ?? []) state.busyAtOfferEnd?.set(name, v);
+}

@@ -1,0 +1,126 @@
+// One simulation on two threads (conservative parallel simulation, partition.ts): the calling
+// thread builds the graph and runs the consumer partition; a worker thread rebuilds the same
+// layout in the shared memory and runs the source partition. The simulated result is the
+// single-thread result (test/engine/parallel.test.ts); only `simulator` differs.
+//   const runner = new PartitionedRunner(); const r = await runner.simulate(spec); await runner.close();
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { buildGraph } from "../graph.ts";
+import { collect } from "../result.ts";
+import { DRAIN_NS } from "../run.ts";
+import { scenarioGraphOptions } from "../simulate.ts";
+import type { ScenarioSpec, SimResult } from "../types.ts";
+import { Channel, createChannel } from "./channel.ts";
+import { runConsumer, splitGraph } from "./partition.ts";
+import { mergePartition } from "./report.ts";
+import type { SourceReply, SourceTask } from "./worker.ts";
+
+const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+
+/** The worker runs TypeScript: the parent's flags without tsx's, and tsx's require hook (the
+ *  worker loads through require(), where tsx's ESM hooks do not reach in a worker thread). */
+function execArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (
+      (argv[i] === "--import" || argv[i] === "--require" || argv[i] === "--loader") &&
+      /tsx/.test(argv[i + 1] ?? "")
+    ) {
+      i++;
+      continue;
+    }
+    if (/^--(import|require|loader)=.*tsx/.test(argv[i])) continue;
+    out.push(argv[i]);
+  }
+  out.push("--require", createRequire(import.meta.url).resolve("tsx/cjs"));
+  return out;
+}
+
+export class PartitionedRunner {
+  private worker: Worker | null = null;
+
+  private start(): Worker {
+    if (!this.worker) {
+      this.worker = new Worker(`require(${JSON.stringify(WORKER)});`, { eval: true, execArgv: execArgv() });
+      this.worker.unref();
+    }
+    return this.worker;
+  }
+
+  /** The scenario on two threads (one Wasm memory, one worker kept for the next call). */
+  async simulate(spec: ScenarioSpec): Promise<SimResult> {
+    const t0 = performance.now();
+    const g = buildGraph(scenarioGraphOptions(spec));
+    const split = splitGraph(g);
+    const block = createChannel();
+    const stopNs = g.ctx.offerUntilNs + DRAIN_NS;
+    const w = this.start();
+    let settle: (r: SourceReply) => void = () => {};
+    let built: () => void = () => {};
+    let fail: (e: Error) => void = () => {};
+    const builtP = new Promise<void>((res, rej) => {
+      built = res;
+      fail = rej;
+    });
+    const doneP = new Promise<SourceReply>((res) => {
+      settle = res;
+    });
+    const onMessage = (m: SourceReply) => {
+      if (m.type === "built") built();
+      else {
+        if (m.type === "error") fail(new Error(`partition worker: ${m.message}`));
+        settle(m);
+      }
+    };
+    const onError = (e: Error) => {
+      fail(e);
+      settle({ type: "error", message: e.message });
+    };
+    w.on("message", onMessage);
+    w.on("error", onError);
+    w.ref(); // keeps the process alive while a run waits for the worker (unref'd between runs)
+    try {
+      w.postMessage({ spec, memory: g.ctx.mem, channel: block, stopNs } satisfies SourceTask);
+      await builtP;
+      const t1 = performance.now();
+      const ch = new Channel(block);
+      let state: ReturnType<typeof runConsumer>;
+      try {
+        state = runConsumer(g, split, ch, stopNs);
+      } catch (e) {
+        ch.abort(); // the worker stops waiting and answers
+        await doneP;
+        throw e;
+      }
+      const reply = await doneP;
+      if (reply.type !== "done")
+        throw new Error(`partition worker: ${reply.type === "error" ? reply.message : "no result"}`);
+      mergePartition(g, state, reply.report);
+      const r = collect(g.ctx, {
+        path: spec.path,
+        direction: spec.direction,
+        sentAtWarmup: state.sentAtWarmup,
+        endNs: state.endNs,
+        wallMs: performance.now() - t0,
+        busyAtWarmup: state.busyAtWarmup,
+        busyAtOfferEnd: state.busyAtOfferEnd,
+        elements: g.specs.map((s, i) => ({ spec: s, runtime: g.runtimes[i] })),
+      });
+      r.simulator.setup_ms = t1 - t0;
+      r.simulator.partitions = 2;
+      return r;
+    } finally {
+      w.off("message", onMessage);
+      w.off("error", onError);
+      w.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+}
