@@ -52,8 +52,9 @@ const HOST_RX: CostName[] = [
   "napi_budget",
 ];
 const HOST_TX: CostName[] = ["stack_tx_cycles", "drv_tx_pkt_cycles", "tx_reap_pkt_cycles", "doorbell_cycles"];
-const WIRE_PCIE: CostName[] = ["nic_window_ns", "nic_pkt_ns", "pcie_rtt_ns", "peer_turnaround_ns"];
+const WIRE_PCIE: CostName[] = ["nic_window_ns", "pcie_rtt_ns", "peer_turnaround_ns"];
 const VM_IRQ: CostName[] = [
+  "host_irq_on_vcpu",
   "exit_cycles",
   "injection_cycles",
   "posted_injection_cycles",
@@ -62,6 +63,7 @@ const VM_IRQ: CostName[] = [
   "iotlb_miss_ns",
 ];
 const VIRTIO: CostName[] = [
+  "vhost_batch_cycles",
   "vhost_pkt_cycles",
   "copy_fixed_ns",
   "copy_gbytes_per_s",
