@@ -72,7 +72,7 @@ export function hwLimits(p: NicProfile): HwLimits {
   // per frame and 8 bits per byte; at 64 B that is capacityMpps. It may have headroom beyond
   // what the datasheet promises (not published): the range goes down to half the time.
   const byteNs = 8 / sw.capacityGbps;
-  const pktNs = 1000 / sw.capacityMpps - 64 * byteNs;
+  const pktNs = (20 * 8) / sw.capacityGbps;
   const pcie = p.pcie;
   const enc = encoding(pcie.generation);
   const raw = pcie.gts * pcie.lanes * enc.factor;
