@@ -82,7 +82,7 @@ async function eliRatio(env: CaseEnv, profile: string) {
 const eliScenario =
   "1-vCPU guest, VF assigned (path vm-vf), 64 B frames, receive; RFC 2544 NDR search (0-4 Mpps, 10 Kpps steps, 5 ms trials); bare metal = path native on the same profile (same machine, same interrupt moderation)";
 const eliWhy =
-  "ELI's I/O-intensive benchmarks (Apache, Memcached, Netperf) run a 1-vCPU guest that is CPU-bound on receive work while interrupts still fire at the workload's rate (>150K/s, §1): a zero-loss load keeps the receive queue short so each NAPI poll re-enables the interrupt, as a closed-loop TCP/request workload does, and the guest's lost capacity is what the exits cost. Bare metal runs the same stack on the same core.";
+  "ELI's I/O-intensive benchmarks (Apache, Memcached, Netperf) run a 1-vCPU guest that is CPU-bound on receive work while interrupts still fire at the workload's rate (>150K/s, §1): a closed-loop TCP/request workload keeps the receive queue short so each NAPI poll re-enables the interrupt, and the guest's lost capacity is what the exits cost. Bare metal runs the same stack on the same core. The engine has no closed-loop source: this open-loop NDR is the closest scenario, and at NDR the driver's one queue (one vCPU) is polled with a full budget, so interrupts, and the exits they cost, collapse (docs/model.md).";
 
 export const CASES: readonly FidelityCase[] = [
   {
