@@ -87,12 +87,7 @@ const FLAGS: CostName[] = [
   "hugepages",
   "virtio_event_idx",
 ];
-const POSITIVE: CostName[] = [
-  "cpu_ghz",
-  "napi_budget",
-  "nic_window_frames",
-  "copy_gbytes_per_s",
-];
+const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
 
 const fileSchema = z
   .object({

@@ -1,8 +1,8 @@
 // The virtual-time engine on the default profile (bhyve): figures emerge from simulated events.
 // Short virtual durations keep each case fast; assertions are loose where they are outcomes.
 import { beforeAll, describe, expect, it } from "vitest";
-import { simulatePing } from "../../src/engine/ping.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
+import { simulatePing } from "../../src/engine/ping.ts";
 import { collect } from "../../src/engine/result.ts";
 import { runGraph } from "../../src/engine/run.ts";
 import { ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";
@@ -224,7 +224,13 @@ describe("virtual-time engine", () => {
         config: { text: conf(n), file: "iovctl.conf" },
       });
       const st = runGraph(g);
-      const r = collect(g.ctx, { path: path.name, direction: "rx", sentAtWarmup: 0, endNs: st.endNs, wallMs: 0 });
+      const r = collect(g.ctx, {
+        path: path.name,
+        direction: "rx",
+        sentAtWarmup: 0,
+        endNs: st.endNs,
+        wallMs: 0,
+      });
       return { r, queues: g.ctx.built.nic?.rxQueues };
     };
     const one = run(twoCores, 1);

@@ -166,7 +166,13 @@ function wireAndLoopback(withLoopback: boolean): EnginePath {
     },
   ];
   const tx: EngineElement[] = [
-    { kind: "gen", name: "gen-tx", out: "stack.tx", on: "host-core1", costs: { packet: ["stack_tx_cycles"] } },
+    {
+      kind: "gen",
+      name: "gen-tx",
+      out: "stack.tx",
+      on: "host-core1",
+      costs: { packet: ["stack_tx_cycles"] },
+    },
     {
       kind: "txdrv",
       name: "iavf-tx",

@@ -79,15 +79,15 @@ export const command: Command = {
         name = rest[++i];
       } else if (a.startsWith("--profile=")) name = a.slice("--profile=".length);
       else if (a === "--nic" || a.startsWith("--nic=")) {
-        if (a === "--nic" && i + 1 >= rest.length) throw new UserError("E_USAGE", "option '--nic' needs a NIC id");
+        if (a === "--nic" && i + 1 >= rest.length)
+          throw new UserError("E_USAGE", "option '--nic' needs a NIC id");
         nic = a === "--nic" ? rest[++i] : a.slice("--nic=".length);
         if (!getProfile(nic))
           throw new UserError(
             "E_USAGE",
             `--nic: unknown NIC profile '${nic}' (known: ${[...allProfiles().keys()].join(", ")})`,
           );
-      }
-      else if (a.startsWith("-")) throw new UserError("E_USAGE", `model show: unknown option '${a}'`);
+      } else if (a.startsWith("-")) throw new UserError("E_USAGE", `model show: unknown option '${a}'`);
       else if (name === undefined) {
         if (!costProfileNames().includes(a))
           throw new UserError(

@@ -2,7 +2,14 @@
 // ring, pricing a batch from its cost-profile entries (each entry is its own event kind in the
 // report), DMA time over PCIe with TLP overhead and IOTLB misses, the NIC's hardware limits.
 import { DESC_BYTES, R_DESC, R_MASK } from "../../../assembly/abi.ts";
-import { doorbellBits, type HwLimits, hwLimits, pcieRxBits, pcieTxBits, switchNs } from "../../model/hw-limits.ts";
+import {
+  doorbellBits,
+  type HwLimits,
+  hwLimits,
+  pcieRxBits,
+  pcieTxBits,
+  switchNs,
+} from "../../model/hw-limits.ts";
 import { getProfile } from "../../nic/profile.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import type { BatchStats } from "../activation.ts";
@@ -115,7 +122,14 @@ export function switchTimeNs(ctx: SimContext, n: number, bytes: number): number 
  * the descriptor fetch's completions downstream (each direction its own resource). Returns
  * when the upstream transfer is done.
  */
-export function dmaRx(ctx: SimContext, up: Resource, down: Resource, at: number, bytes: number, n: number): number {
+export function dmaRx(
+  ctx: SimContext,
+  up: Resource,
+  down: Resource,
+  at: number,
+  bytes: number,
+  n: number,
+): number {
   const h = hwOf(ctx);
   const b = pcieRxBits(h, n, bytes);
   down.runNs(at, b.down / h.v.pcie_gbps, "desc-fetch");
@@ -123,7 +137,14 @@ export function dmaRx(ctx: SimContext, up: Resource, down: Resource, at: number,
 }
 
 /** Transmit DMA of `n` frames of `bytes` from host memory: returns when the frames are in the NIC. */
-export function dmaTx(ctx: SimContext, up: Resource, down: Resource, at: number, bytes: number, n: number): number {
+export function dmaTx(
+  ctx: SimContext,
+  up: Resource,
+  down: Resource,
+  at: number,
+  bytes: number,
+  n: number,
+): number {
   const h = hwOf(ctx);
   const b = pcieTxBits(h, n, bytes);
   up.runNs(at, b.up / h.v.pcie_gbps, "read-req");
