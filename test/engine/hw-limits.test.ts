@@ -7,7 +7,7 @@ import { collect } from "../../src/engine/result.ts";
 import { runGraph } from "../../src/engine/run.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
-import { searchThroughput } from "../../src/experiment/search.ts";
+import { saturatedResource, searchThroughput } from "../../src/experiment/search.ts";
 import { costVariant, loadCosts, withCosts } from "../../src/model/costs.ts";
 import { hwLimits, pcieRxBits, pcieTxBits } from "../../src/model/hw-limits.ts";
 import {
@@ -260,5 +260,8 @@ describe("the embedded switch is one pipeline for the wire and VF-to-VF loopback
     expect(shared.bottleneck).toBe("nic");
     expect(shared.latency_us.p99).toBeGreaterThan(10 * alone.latency_us.p99);
     expect(alone.bottleneck).toBe("wire-rx");
+    // The RFC 2544 verdict on the wire's line rate: passes alone, fails with the loopback.
+    expect(saturatedResource(alone, 0.01)).toBeNull();
+    expect(saturatedResource(shared, 0.01)).toBe("nic");
   });
 });
