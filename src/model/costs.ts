@@ -82,7 +82,6 @@ const FLAGS: CostName[] = [
   "posted_interrupts",
   "device_irq_via_host",
   "host_irq_on_vcpu",
-  "host_irq_on_vcpu",
   "eoi_exits",
   "hugepages",
   "virtio_event_idx",
