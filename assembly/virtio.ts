@@ -1,8 +1,12 @@
 // Split virtqueue (virtio 1.x §2.7) in shared memory, receive direction: the guest driver posts
 // buffers on the avail ring, the vhost-style backend copies each frame from its input ring (the
 // tap) into the next guest buffer (behind a 12-byte virtio_net_hdr) and publishes it on the used
-// ring. Notifications use VIRTIO_RING_F_EVENT_IDX: used_event / avail_event suppress interrupts
-// and kicks the other side does not need. Counts copies, bytes, kicks and notifications.
+// ring. Notifications use VIRTIO_RING_F_EVENT_IDX when negotiated: used_event / avail_event
+// suppress interrupts and kicks the other side does not need; without it, the flags of virtio
+// 1.x §2.7.7 do (VRING_AVAIL_F_NO_INTERRUPT set by the driver while it polls, VRING_USED_F_NO_NOTIFY
+// set by the device while it works): a side then signals on every index move while the other's
+// flag is clear, not only on the first one past the event index. Counts copies, bytes, kicks and
+// notifications.
 import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_BUF_HEADROOM } from "./abi";
 import {
   V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
@@ -22,17 +26,44 @@ import { sinkCheck } from "./sink";
 @inline function usedEventAddr(vq: usize): usize { return <usize>load<u32>(vq + V_AVAIL) + 4 + (<usize>load<u32>(vq + V_SIZE) << 1); }
 @inline function availEventAddr(vq: usize): usize { return <usize>load<u32>(vq + V_USED) + 4 + (<usize>load<u32>(vq + V_SIZE) << 3); }
 
-/** Driver side: `n` buffers posted after avail index `availIdx`; kick unless avail_event suppresses it. */
+/** VRING_AVAIL_F_NO_INTERRUPT (avail.flags, driver) and VRING_USED_F_NO_NOTIFY (used.flags, device). */
+const F_NO_SIGNAL: u16 = 1;
+
+@inline function eventIdx(vq: usize): bool { return load<u32>(vq + V_EVENT_IDX) != 0; }
+@inline function flagsAt(ring: usize, on: bool): void {
+  const f = atomic.load<u16>(ring);
+  atomic.store<u16>(ring, on ? f | F_NO_SIGNAL : f & ~F_NO_SIGNAL);
+}
+/** The device wants (true) or not (false) kicks for new avail buffers. */
+@inline function deviceWantsKicks(vq: usize, want: bool, at: u32): void {
+  if (eventIdx(vq)) { if (want) atomic.store<u16>(availEventAddr(vq), <u16>at); }
+  else flagsAt(<usize>load<u32>(vq + V_USED), !want);
+}
+/** The driver wants (true) or not (false) an interrupt for new used buffers. */
+@inline function driverWantsInterrupts(vq: usize, want: bool, at: u32): void {
+  if (eventIdx(vq)) { if (want) atomic.store<u16>(usedEventAddr(vq), <u16>at); }
+  else flagsAt(<usize>load<u32>(vq + V_AVAIL), !want);
+}
+
+/** Driver side: `n` buffers posted after avail index `availIdx`; kick unless avail_event (or the
+ *  device's NO_NOTIFY flag, without EVENT_IDX) suppresses it. */
 @inline function countKick(vq: usize, availIdx: u32, n: u32): void {
   const now16 = (availIdx + n) & 0xffff;
-  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(availEventAddr(vq)), now16, availIdx)) bump(vq, V_KICKS, 1);
+  const kick = eventIdx(vq)
+    ? needEvent(<u32>atomic.load<u16>(availEventAddr(vq)), now16, availIdx)
+    : (atomic.load<u16>(<usize>load<u32>(vq + V_USED)) & F_NO_SIGNAL) == 0;
+  if (kick) bump(vq, V_KICKS, 1);
   else bump(vq, V_KICKS_SUPPRESSED, 1);
 }
 
-/** Backend side: `n` used entries published after used index `usedIdx`; notify unless used_event suppresses it. */
+/** Backend side: `n` used entries published after used index `usedIdx`; notify unless used_event
+ *  (or the driver's NO_INTERRUPT flag, without EVENT_IDX) suppresses it. */
 @inline function countUsedNotify(vq: usize, usedIdx: u32, n: u32): void {
   const now = (usedIdx + n) & 0xffff;
-  if (load<u32>(vq + V_EVENT_IDX) == 0 || needEvent(<u32>atomic.load<u16>(usedEventAddr(vq)), now, usedIdx)) bump(vq, V_USED_NOTIFY, 1);
+  const notify = eventIdx(vq)
+    ? needEvent(<u32>atomic.load<u16>(usedEventAddr(vq)), now, usedIdx)
+    : (atomic.load<u16>(<usize>load<u32>(vq + V_AVAIL)) & F_NO_SIGNAL) == 0;
+  if (notify) bump(vq, V_USED_NOTIFY, 1);
   else bump(vq, V_USED_SUPPRESSED, 1);
 }
 
@@ -50,12 +81,13 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
   if (ret != 0) { const s = rSpace(ret); if (s < n) n = s; }
   if (n == 0) return 0;
   const lastAvail = load<u32>(vq + V_LAST_AVAIL);
+  deviceWantsKicks(vq, false, 0); // vhost_disable_notify while it works
   const availIdx = <u32>atomic.load<u16>(avail + 2);
   const bufs = (availIdx - lastAvail) & 0xffff;
   if (bufs == 0) {
     // Out of guest buffers: ask for a kick as soon as the guest adds one, and wait.
     bump(vq, V_NO_AVAIL, 1);
-    atomic.store<u16>(availEventAddr(vq), <u16>lastAvail);
+    deviceWantsKicks(vq, true, lastAvail);
     return 0;
   }
   if (n > bufs) n = bufs;
@@ -89,7 +121,7 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
   bump(vq, V_COPIES, n);
   bump(vq, V_BYTES_COPIED, copied);
   countUsedNotify(vq, usedIdx, n);
-  if (((lastAvail + n) & 0xffff) == availIdx) atomic.store<u16>(availEventAddr(vq), <u16>(lastAvail + n));
+  if (((lastAvail + n) & 0xffff) == availIdx) deviceWantsKicks(vq, true, lastAvail + n);
   return n;
 }
 
@@ -106,6 +138,7 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
   let n = (usedIdx - lastUsed) & 0xffff;
   if (n > budget) n = budget;
   if (n == 0) return 0;
+  driverWantsInterrupts(vq, false, 0); // virtqueue_disable_cb while NAPI polls
   const clockAt = <usize>load<u32>(sink + S_CLOCK);
   const now = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
   const availIdx = <u32>load<u16>(avail + 2);
@@ -123,7 +156,7 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
   bump(vq, V_REFILLED, n);
   countKick(vq, availIdx, n);
   // NAPI-style: when drained, re-enable the interrupt for the next used buffer.
-  if (((lastUsed + n) & 0xffff) == <u32>atomic.load<u16>(used + 2)) atomic.store<u16>(usedEventAddr(vq), <u16>(lastUsed + n));
+  if (((lastUsed + n) & 0xffff) == <u32>atomic.load<u16>(used + 2)) driverWantsInterrupts(vq, true, lastUsed + n);
   return n;
 }
 
@@ -151,7 +184,7 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
     store<u32>(vq + V_LAST_USED, nowUsed);
     bump(vq, V_REFILLED, reaped);
     // Ask for an interrupt at the next completion (the driver frees its skbs from it).
-    atomic.store<u16>(usedEventAddr(vq), <u16>nowUsed);
+    driverWantsInterrupts(vq, true, nowUsed);
   }
   const availIdx = <u32>load<u16>(avail + 2);
   const free = size - ((availIdx - nowUsed) & 0xffff);
@@ -199,9 +232,10 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
   const s = rSpace(out);
   if (n > s) n = s;
   if (n == 0) {
-    atomic.store<u16>(availEventAddr(vq), <u16>lastAvail); // kick me when the guest posts
+    deviceWantsKicks(vq, true, lastAvail); // kick me when the guest posts
     return 0;
   }
+  deviceWantsKicks(vq, false, 0); // vhost_disable_notify while it works
   const base = bufBase(vq);
   const bsize = bufSize(vq);
   const headroom = load<u32>(<usize>load<u32>(vq + X_HDR) + (H_BUF_HEADROOM << 2));
@@ -235,6 +269,6 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
   bump(vq, V_COPIES, n);
   bump(vq, V_BYTES_COPIED, copied);
   countUsedNotify(vq, usedIdx, n);
-  if (((lastAvail + n) & 0xffff) == availIdx) atomic.store<u16>(availEventAddr(vq), <u16>(lastAvail + n));
+  if (((lastAvail + n) & 0xffff) == availIdx) deviceWantsKicks(vq, true, lastAvail + n);
   return n;
 }

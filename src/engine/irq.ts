@@ -1,6 +1,7 @@
 // Interrupt delivery and idling, as events in virtual time.
 // Bare metal: the MSI lands on the consumer's core (irq cost) and the handler runs.
-// Assigned device (bhyve ppt): the MSI lands on a host core (pptintr: host irq cost), is injected
+// Assigned device (bhyve ppt): the MSI lands on a host core (pptintr: host irq cost), or on the
+// vCPU's own core, which exits (KVM as ELI measured it: host_irq_on_vcpu), is injected
 // into the guest's vLAPIC (injection cost); a halted vCPU must be woken (wake-up latency, unless
 // the host is still halt-polling); a running one takes it posted (APICv, residual cost) or through
 // an exit; then the guest's handler, and an EOI exit where the profile has one.
@@ -33,11 +34,19 @@ export function wake(ctx: SimContext, r: Resource, t: number): number {
  * Injects an interrupt into the vCPU `vcpu` at `t` (the host side already paid) and runs the
  * guest's handler; `then` runs when the guest can poll.
  */
-export function inject(ctx: SimContext, vcpu: Resource, t: number, then: (t: number) => void): void {
+export function inject(
+  ctx: SimContext,
+  vcpu: Resource,
+  t: number,
+  then: (t: number) => void,
+  /** The vCPU is already out of the guest (the host half ran on its core): injected at entry. */
+  atEntry = false,
+): void {
   const c = ctx.costs.c;
   ctx.events.injections++;
   let at = t;
   if (vcpu.sleeping) at = wake(ctx, vcpu, t);
+  else if (atEntry) at = t;
   else if (c.posted_interrupts) at = vcpu.run(t, c.posted_injection_cycles, "injection").end;
   else {
     ctx.events.vm_exits++;
@@ -64,6 +73,21 @@ export function deviceInterrupt(
   if (on.kind !== "vcpu") {
     const at = wake(ctx, on, t);
     ctx.q.push(on.run(at, c.host_irq_cycles, "irq").end, then);
+    return;
+  }
+  if (irqHost && c.device_irq_via_host && c.host_irq_on_vcpu) {
+    // The MSI targets the physical core the vCPU runs on (KVM device assignment as ELI measured
+    // it): a running guest takes an external-interrupt exit, the host's handler and the
+    // injection run on that core, and the vector is injected at the next VM entry.
+    let at = t;
+    if (on.sleeping) at = wake(ctx, on, t);
+    else {
+      ctx.events.vm_exits++;
+      at = on.run(t, c.exit_cycles, "exit").end;
+    }
+    at = on.run(at, c.host_irq_cycles, "host-irq").end;
+    at = on.run(at, c.injection_cycles, "injection").end;
+    inject(ctx, on, at, then, true);
     return;
   }
   if (irqHost && c.device_irq_via_host) {

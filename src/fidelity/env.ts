@@ -5,7 +5,7 @@
 import { simulatePing } from "../engine/ping.ts";
 import { simulate } from "../engine/simulate.ts";
 import type { Direction, SimResult } from "../engine/types.ts";
-import { searchThroughput } from "../experiment/search.ts";
+import { lossOf, saturatedResource, searchThroughput } from "../experiment/search.ts";
 import { type CostName, costVariant } from "../model/costs.ts";
 import { defaultProfile } from "../traffic/profiles.ts";
 
@@ -96,6 +96,46 @@ export class CaseEnv {
         trial: async (pps) => this.run(s, pps),
       });
       return { ndrPps: r.ndrPps, atNdr: this.run(s, r.ndrPps), capped: r.ndrPps >= ceilingPps };
+    });
+  }
+
+  /**
+   * The highest zero-loss load approached from below, as a closed-loop (TCP-like) source finds
+   * it: the load rises in `coarsePps` steps until a trial loses frames or saturates a resource
+   * other than the wire, then the last step is refined to the search resolution. Unlike the
+   * RFC 2544 binary search, it does not assume that pass/fail is monotonic in the load (with
+   * NAPI it is not: above the interrupt-driven regime, polling takes over and a higher load can
+   * pass where a lower one failed).
+   */
+  async ndrFromBelow(
+    s: Scenario,
+    ceilingPps: number,
+    coarsePps = 100_000,
+  ): Promise<{ ndrPps: number; atNdr: SimResult; capped: boolean }> {
+    const profile = this.profile(s.profile);
+    const key = `ramp|${s.path}|${profile}|${s.size}|${s.direction ?? "rx"}|${ceilingPps}|${coarsePps}`;
+    return this.once(key, async () => {
+      const precision = this.trials.ndrStepPps / ceilingPps;
+      const passes = (pps: number) => {
+        const r = this.run(s, pps);
+        return lossOf(r) === 0 && saturatedResource(r, precision) === null;
+      };
+      let lo = 0;
+      let hi = ceilingPps;
+      for (let pps = coarsePps; pps <= ceilingPps; pps += coarsePps) {
+        if (!passes(pps)) {
+          hi = pps;
+          break;
+        }
+        lo = pps;
+      }
+      while (hi - lo > this.trials.ndrStepPps) {
+        const mid = Math.round((lo + hi) / 2 / this.trials.ndrStepPps) * this.trials.ndrStepPps;
+        if (mid <= lo || mid >= hi) break;
+        if (passes(mid)) lo = mid;
+        else hi = mid;
+      }
+      return { ndrPps: lo, atNdr: this.run(s, lo), capped: lo >= ceilingPps };
     });
   }
 

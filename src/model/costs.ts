@@ -47,11 +47,6 @@ export const COST_NAMES = [
   "itr_us",
   "nic_window_frames",
   "nic_window_ns",
-  "nic_pkt_ns",
-  "nic_byte_ns",
-  "pcie_gbps",
-  "pcie_tlp_bytes",
-  "pcie_mps",
   "pcie_rtt_ns",
   "iotlb_lookups_per_packet",
   "iotlb_miss_rate",
@@ -64,11 +59,13 @@ export const COST_NAMES = [
   "guest_irq_cycles",
   "posted_interrupts",
   "device_irq_via_host",
+  "host_irq_on_vcpu",
   "eoi_exits",
   "wakeup_ns",
   "halt_poll_ns",
   "thread_wakeup_ns",
   "kick_exit_cycles",
+  "vhost_batch_cycles",
   "vhost_pkt_cycles",
   "copy_fixed_ns",
   "copy_gbytes_per_s",
@@ -84,18 +81,12 @@ export type CostName = (typeof COST_NAMES)[number];
 const FLAGS: CostName[] = [
   "posted_interrupts",
   "device_irq_via_host",
+  "host_irq_on_vcpu",
   "eoi_exits",
   "hugepages",
   "virtio_event_idx",
 ];
-const POSITIVE: CostName[] = [
-  "cpu_ghz",
-  "napi_budget",
-  "nic_window_frames",
-  "pcie_gbps",
-  "pcie_mps",
-  "copy_gbytes_per_s",
-];
+const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
 
 const fileSchema = z
   .object({

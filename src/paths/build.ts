@@ -67,6 +67,9 @@ export interface PathGraph {
   elements: ElementSpec[] | null;
   /** Transmit direction. */
   tx: ElementSpec[];
+  /** CPUs the consumer's driver spreads its receive queues over (a driver uses at most one
+   *  queue per CPU); default: no cap. */
+  consumerCpus?: number;
 }
 
 export type Direction = "rx" | "tx" | "both";

@@ -221,7 +221,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         in: "tap.q",
         vq: "vq0",
         on: "vhost0",
-        costs: { packet: ["vhost_pkt_cycles"] },
+        costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
       },
       {
         kind: "guest-rx",
@@ -248,7 +248,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         vq: "vq1",
         out: "tap.tx",
         on: "vhost0",
-        costs: { packet: ["vhost_pkt_cycles"] },
+        costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
       },
       {
         kind: "hop",
@@ -390,7 +390,13 @@ export function enginePath(name: string): EnginePath | undefined {
 
 /** The layout view of a path (src/paths/build.ts lays out rings and contexts from it). */
 export function layoutGraph(p: EnginePath): PathGraph {
+  // The consumer's CPUs: the resources of the kind its receive driver runs on (the VM's vCPUs,
+  // or the host's cores for native and jail paths).
+  const sink = (p.rx ?? []).find((e) => e.kind === "sink" && (e as { interrupts?: boolean }).interrupts);
+  const kind = sink ? p.resources.find((r) => r.name === sink.on)?.kind : undefined;
+  const consumerCpus = kind ? p.resources.filter((r) => r.kind === kind).length : undefined;
   return {
+    ...(consumerCpus ? { consumerCpus } : {}),
     name: p.name,
     summary: p.summary,
     consumer: "host",

@@ -95,6 +95,14 @@ export function preparePath(
       config.pools[p].numRxQueues = 1;
       config.pools[p].reta = config.pools[p].reta.map(() => 0);
     }
+    // A driver uses at most one queue per CPU it runs on (FreeBSD iflib_msix_init caps the
+    // queues at the CPUs of the interface; Linux iavf at num_online_cpus()): a 1-vCPU guest
+    // drains one queue, whatever num-queues reserved. Its RETA then maps every hash to those.
+    const cpus = graph.consumerCpus;
+    if (cpus !== undefined && config.pools[pool].numRxQueues > cpus) {
+      config.pools[pool].numRxQueues = cpus;
+      config.pools[pool].reta = config.pools[pool].reta.map((q) => q % cpus);
+    }
     rxQueues = config.pools[pool].numRxQueues;
     if (o.nic.promiscuous) {
       // if_bridge puts its member interfaces in promiscuous mode: frames for MACs behind the

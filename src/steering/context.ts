@@ -45,6 +45,8 @@ export interface SteerContext {
   classifyAndSwitch(ring: number, head: number, n: number): void;
   /** Time on a PCIe direction for n frames of `bytes` plus their descriptors. */
   dmaNs(bytes: number, n: number): number;
+  /** The NIC switch pipeline's time for `n` frames of `bytes` (the NIC profile's capacity). */
+  switchNs(n: number, bytes: number): number;
   /** A dispatcher context from the ring of link `input` to the worker rings of `outputs`. */
   dispatchContext(input: string, outputs: readonly string[]): number;
 }

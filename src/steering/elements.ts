@@ -123,7 +123,7 @@ const nic: SteeringKind = {
       if (classify) ctx.classifyAndSwitch(ring, head, n);
       else ctx.k.vebRunAll(n);
       const taken = (ctx.u32[(ring + A.R_HEAD) >>> 2]! - head) >>> 0;
-      const e1 = res.runNs(start, n * c.nic_pkt_ns + bytes * c.nic_byte_ns, "switch").end;
+      const e1 = res.runNs(start, ctx.switchNs(n, bytes), "switch").end;
       for (const [i, l] of outs.entries()) {
         const m = (l.tail() - before[i]!) >>> 0;
         if (m === 0) continue;

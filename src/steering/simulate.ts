@@ -10,6 +10,8 @@ import { EventQueue } from "../engine/queue.ts";
 import { Resource } from "../engine/resource.ts";
 import { UserError } from "../errors.ts";
 import { type Costs, loadCosts } from "../model/costs.ts";
+import { hwLimits, pcieRxBits, switchNs } from "../model/hw-limits.ts";
+import { getProfile } from "../nic/profile.ts";
 import { setupHost } from "../paths/setup.ts";
 import { HEADROOM, WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
@@ -128,6 +130,9 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const host = setupHost(iovConf(g), "steering.conf");
   const pf = host.host.pf(host.pf);
   if (!pf) throw new Error(`steering: PF ${host.pf} vanished`);
+  const nicProfile = getProfile(pf.profile);
+  if (!nicProfile) throw new Error(`steering: no NIC profile '${pf.profile}'`);
+  const hw = hwLimits(nicProfile);
   const linkGbps = s.linkGbps ?? host.linkGbps;
   const config = programSwitch(pf, { rssLevel: g.rssLevel, ringSize: RX_RING, pfQueues: 1 });
   config.port.maxFrame = STD_MAX_FRAME_FCS;
@@ -325,11 +330,9 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
       }
       setReta(-1);
     },
-    dmaNs(bytes, n) {
-      const c = costs.c;
-      const tlps = Math.ceil(bytes / c.pcie_mps) + Math.ceil(n / 4);
-      return ((bytes + n * A.DESC_BYTES + tlps * c.pcie_tlp_bytes) * 8) / c.pcie_gbps;
-    },
+    // PCIe and switch limits from the NIC profile (src/model/hw-limits.ts), as the paths use.
+    dmaNs: (bytes, n) => pcieRxBits(hw, n, bytes).up / hw.v.pcie_gbps,
+    switchNs: (n, bytes) => switchNs(hw, n, bytes),
     dispatchContext: (input) => {
       const d = dispatchCtx.get(input);
       if (d === undefined) throw new Error(`no dispatcher context on ${input}`);

@@ -8,7 +8,14 @@ import { CASES } from "../../src/fidelity/cases.ts";
 import { type FidelityReport, runFidelity, selectCases } from "../../src/fidelity/run.ts";
 
 /** The cases the model reproduces now; a regression in one of them fails this test. */
-const REPRODUCED = ["talk-ping-vm-vf", "talk-ping-jail", "vhost-net-64B", "ordering-2.3"];
+const REPRODUCED = [
+  "talk-ping-vm-vf",
+  "talk-ping-jail",
+  "eli-baseline",
+  "eli-exits",
+  "vhost-net-64B",
+  "ordering-2.3",
+];
 
 let report: FidelityReport;
 let cliOut = "";

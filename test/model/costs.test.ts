@@ -142,6 +142,14 @@ describe("cost profiles", () => {
     expect(bad.status).not.toBe(0);
     expect(bad.err).toMatch(/broken\.json:3:18: not valid JSON/);
     expect(bad.err).not.toMatch(/at .*\.ts:\d+/);
+    const hw = await cli(["model", "show", "--nic", "igb"]);
+    expect(hw.out).toMatch(/hardware limits of NIC igb/);
+    expect(hw.out).toMatch(/pcie_gbps\s+8\s+Gbit\/s per direction/);
+    expect(hw.out).toMatch(/switch_pkt_ns\s+80\s+ns\/packet/);
+    expect(JSON.parse((await cli(["model", "show", "--json"])).out).hardware.limits.pcie_tlp_bytes.tag).toBe(
+      "secondary",
+    );
+    expect((await cli(["model", "show", "--nic", "e1000"])).err).toMatch(/unknown NIC profile 'e1000'/);
     expect((await cli(["model", "show", "nope"])).err).toMatch(/unknown profile 'nope'/);
     expect((await cli(["model", "show", "--frob"])).err).toMatch(/unknown option '--frob'/);
   });

@@ -1,14 +1,18 @@
 // `iovsim model show [PROFILE|--profile FILE] [--json]`: every constant of a cost profile with
 // its value, unit, range, tag and source (and how the engine uses it).
 import { UserError } from "../../errors.ts";
-import { COST_NAMES, type Costs, costProfileNames, loadCosts } from "../../model/costs.ts";
+import { COST_NAMES, type CostConstant, type Costs, costProfileNames, loadCosts } from "../../model/costs.ts";
+import { HW_NAMES, type HwLimits, hwLimits } from "../../model/hw-limits.ts";
+import { allProfiles, getProfile } from "../../nic/profile.ts";
 import { defineCommand, usageError } from "../registry.ts";
 
-const HELP = `usage: iovsim model show [PROFILE] [--profile FILE] [--json]
+const HELP = `usage: iovsim model show [PROFILE] [--profile FILE] [--nic ID] [--json]
        iovsim model list
 
 show   every constant of a cost profile: value, unit, range [low, high], tag
        (verified | secondary | derived | assumption) and source; --json adds how each is used
+       then the hardware limits of a NIC (--nic ID, default ixl: the talk's X710) from its
+       profile (src/nic/profiles/ID.json): switch capacity, PCIe per direction, TLP overhead
 list   the built-in profiles
 -h, --help   this text
 
@@ -16,24 +20,36 @@ PROFILE is a built-in name (default bhyve); --profile FILE reads a user's profil
 format as src/model/costs/*.json; errors name FILE:LINE:COLUMN of the entry at fault).
 `;
 
-function show(p: Costs): string {
-  const rows = COST_NAMES.map((k) => {
-    const c = p.constants[k];
+function table(names: readonly string[], constants: Record<string, CostConstant>): string[] {
+  const rows = names.map((k) => {
+    const c = constants[k];
     return [k, String(c.value), c.unit, `[${c.range[0]}, ${c.range[1]}]`, c.tag, c.source];
   });
   const head = ["constant", "value", "unit", "range", "tag", "source"];
   const w = head.slice(0, 5).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => [...r.slice(0, 5).map((x, i) => x.padEnd(w[i])), r[5]].join("  ");
+  return [line(head), ...rows.map(line)];
+}
+
+function showHw(h: HwLimits): string {
+  return [
+    `hardware limits of NIC ${h.nic} (src/nic/profiles/${h.nic}.json; the engine's switch and PCIe resources)`,
+    "",
+    ...table(HW_NAMES, h.entries),
+    "",
+  ].join("\n");
+}
+
+function show(p: Costs): string {
   const tags = new Map<string, number>();
-  for (const r of rows) tags.set(r[4], (tags.get(r[4]) ?? 0) + 1);
+  for (const k of COST_NAMES) tags.set(p.constants[k].tag, (tags.get(p.constants[k].tag) ?? 0) + 1);
   return [
     `profile ${p.name} (${p.origin})`,
     p.description,
     "",
-    line(head),
-    ...rows.map(line),
+    ...table(COST_NAMES, p.constants),
     "",
-    `${rows.length} constants: ${[...tags].map(([t, n]) => `${n} ${t}`).join(", ")}`,
+    `${COST_NAMES.length} constants: ${[...tags].map(([t, n]) => `${n} ${t}`).join(", ")}`,
     "",
   ].join("\n");
 }
@@ -44,6 +60,7 @@ export const command = defineCommand({
   help: HELP,
   options: [
     { flags: "--profile <file>", description: "a cost profile of your own (JSON)" },
+    { flags: "--nic <id>", description: "the NIC whose hardware limits are shown (default ixl)" },
     { flags: "--json", description: "as JSON, with how each constant is used" },
   ],
   operands: "any",
@@ -63,6 +80,9 @@ export const command = defineCommand({
     if (sub !== "show") throw new UserError("E_USAGE", `model: unknown subcommand '${sub}' (show, list)`);
     const json = opts.json === true;
     let name = opts.profile as string | undefined;
+    const nic = (opts.nic as string | undefined) ?? "ixl";
+    if (!getProfile(nic))
+      throw new UserError("E_USAGE", `--nic: unknown NIC profile '${nic}' (known: ${[...allProfiles().keys()].join(", ")})`);
     if (name === "") throw new UserError("E_USAGE", "option '--profile' needs a file");
     for (const a of rest) {
       if (name === undefined) {
@@ -75,12 +95,14 @@ export const command = defineCommand({
       } else throw new UserError("E_USAGE", `model show: unexpected argument '${a}'`);
     }
     const p = loadCosts(name ?? "bhyve");
+    const hw = hwLimits(getProfile(nic)!);
     if (json) {
       const constants = Object.fromEntries(COST_NAMES.map((k) => [k, p.constants[k]]));
+      const hardware = { nic: hw.nic, limits: hw.entries };
       ctx.out(
-        `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, constants }, null, 2)}\n`,
+        `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, constants, hardware }, null, 2)}\n`,
       );
-    } else ctx.out(show(p));
+    } else ctx.out(`${show(p)}\n${showHw(hw)}`);
     return 0;
   },
 });

@@ -1,7 +1,16 @@
 // Helpers the element kinds share: the element-kind descriptor, reading descriptor lengths from a
 // ring, pricing a batch from its cost-profile entries (each entry is its own event kind in the
-// report), DMA time over PCIe with TLP overhead and IOTLB misses.
+// report), DMA time over PCIe with TLP overhead and IOTLB misses, the NIC's hardware limits.
 import { DESC_BYTES, R_DESC, R_MASK } from "../../../assembly/abi.ts";
+import {
+  doorbellBits,
+  type HwLimits,
+  hwLimits,
+  pcieRxBits,
+  pcieTxBits,
+  switchNs,
+} from "../../model/hw-limits.ts";
+import { getProfile } from "../../nic/profile.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import type { BatchStats } from "../activation.ts";
 import { resourceOf, type SimContext } from "../context.ts";
@@ -88,12 +97,66 @@ export class Iotlb {
   }
 }
 
-/** Time on a PCIe direction for `n` frames of `bytes` in total plus their descriptors. */
-export function dmaNs(ctx: SimContext, bytes: number, n: number): number {
-  const c = ctx.costs.c;
-  const tlps = Math.ceil(bytes / c.pcie_mps) + Math.ceil(n / 4); // payload TLPs + descriptor lines
-  const total = bytes + n * DESC_BYTES + tlps * c.pcie_tlp_bytes;
-  return (total * 8) / c.pcie_gbps;
+const hwCache = new WeakMap<SimContext, HwLimits>();
+
+/** The hardware limits of the NIC this run's switch was programmed for (its profile's facts). */
+export function hwOf(ctx: SimContext): HwLimits {
+  let h = hwCache.get(ctx);
+  if (!h) {
+    const id = ctx.built.nic?.sw.config.profile ?? "ixl";
+    const p = getProfile(id);
+    if (!p) throw new Error(`no NIC profile '${id}'`);
+    h = hwLimits(p);
+    hwCache.set(ctx, h);
+  }
+  return h;
+}
+
+/** The switch pipeline's time for `n` frames of `bytes` (shared by receive, transmit, loopback). */
+export function switchTimeNs(ctx: SimContext, n: number, bytes: number): number {
+  return switchNs(hwOf(ctx), n, bytes);
+}
+
+/**
+ * Receive DMA of `n` frames of `bytes` into host memory: the frames and write-backs upstream,
+ * the descriptor fetch's completions downstream (each direction its own resource). Returns
+ * when the upstream transfer is done.
+ */
+export function dmaRx(
+  ctx: SimContext,
+  up: Resource,
+  down: Resource,
+  at: number,
+  bytes: number,
+  n: number,
+): number {
+  const h = hwOf(ctx);
+  const b = pcieRxBits(h, n, bytes);
+  down.runNs(at, b.down / h.v.pcie_gbps, "desc-fetch");
+  return up.runNs(at, b.up / h.v.pcie_gbps, "dma").end;
+}
+
+/** Transmit DMA of `n` frames of `bytes` from host memory: returns when the frames are in the NIC. */
+export function dmaTx(
+  ctx: SimContext,
+  up: Resource,
+  down: Resource,
+  at: number,
+  bytes: number,
+  n: number,
+): number {
+  const h = hwOf(ctx);
+  const b = pcieTxBits(h, n, bytes);
+  up.runNs(at, b.up / h.v.pcie_gbps, "read-req");
+  return down.runNs(at, b.down / h.v.pcie_gbps, "dma").end;
+}
+
+/** A doorbell (tail write) on the downstream direction of the link. */
+export function doorbellTlp(ctx: SimContext, at: number): void {
+  const down = ctx.resources.get("pcie-down");
+  if (!down) return;
+  const h = hwOf(ctx);
+  down.runNs(at, doorbellBits(h) / h.v.pcie_gbps, "doorbell");
 }
 
 export function specResource(ctx: SimContext, spec: EngineElement): Resource {

@@ -19,7 +19,13 @@ export const guestTx: ElementKind = {
     const input = ctx.link(s.in);
     const avail = ctx.link(`${s.vq}.avail`);
     const c = ctx.costs.c;
-    avail.notify = (t) => inject(ctx, res, t, (t2) => idle(ctx, res, t2));
+    const availFlags = ctx.u32[(vq + P.V_AVAIL) >>> 2] >>> 1;
+    avail.notify = (t) => {
+      // Without EVENT_IDX the completion callback suppresses further Tx interrupts
+      // (VRING_AVAIL_F_NO_INTERRUPT) until the driver reaps again.
+      if (!c.virtio_event_idx) ctx.u16[availFlags] |= 1;
+      inject(ctx, res, t, (t2) => idle(ctx, res, t2));
+    };
     const work = (start: number, n: number) => {
       const head0 = ctx.u32[(input.ring + R_HEAD) >>> 2];
       const bytes = ringBytes(ctx, input.ring, head0, n);

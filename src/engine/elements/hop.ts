@@ -1,7 +1,7 @@
 // A hop that moves descriptors without touching the frame: the PF driver's receive hand-off to
 // the bridge (interrupts: NAPI, refill doorbell), an epair (the jail's side), a tap queue.
 import { Napi, Stage } from "../activation.ts";
-import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { chargeBatch, ctxOf, doorbellTlp, type ElementKind, specResource } from "./common.ts";
 
 export const hop: ElementKind = {
   kind: "hop",
@@ -19,6 +19,7 @@ export const hop: ElementKind = {
       out.publish(end);
       if (s.interrupts && taken > 0) {
         end = res.run(end, costs.doorbell_cycles, "doorbell").end;
+        doorbellTlp(ctx, end);
         input.refill(end + costs.pcie_rtt_ns / 2);
       }
       return { end, taken };

@@ -9,7 +9,7 @@ import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import { Napi, Stage } from "../activation.ts";
 import { type SimContext, setU64 } from "../context.ts";
-import { chargeBatch, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
+import { chargeBatch, ctxOf, doorbellTlp, type ElementKind, ringBytes, specResource } from "./common.ts";
 
 export const sink: ElementKind = {
   kind: "sink",
@@ -80,6 +80,7 @@ function queueConsumer(
     if (interrupts && taken > 0) {
       // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
       end = res.run(end, costs.doorbell_cycles, "doorbell").end;
+      doorbellTlp(ctx, end);
       input.refill(end + costs.pcie_rtt_ns / 2);
     }
     return { end, taken };

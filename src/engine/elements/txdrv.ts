@@ -5,7 +5,7 @@
 // descriptors are reclaimed on the transmit path, so each posted frame is charged its reclaim
 // (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised.
 import { Stage } from "../activation.ts";
-import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { chargeBatch, ctxOf, doorbellTlp, type ElementKind, specResource } from "./common.ts";
 
 export const txdrv: ElementKind = {
   kind: "txdrv",
@@ -22,6 +22,7 @@ export const txdrv: ElementKind = {
       const span = chargeBatch(ctx, res, spec, start, taken);
       // The doorbell reaches the NIC after half a round trip; the NIC then fetches the descriptors
       // and the frames (two round trips) before its switch can take them (veb-tx prices the transfer).
+      if (taken > 0) doorbellTlp(ctx, span.end);
       out.publish(span.end + costs.pcie_rtt_ns / 2 + 2 * costs.pcie_rtt_ns);
       return { end: span.end, taken };
     };

@@ -6,7 +6,7 @@
 import { R_HEAD } from "../../../assembly/abi.ts";
 import { Stage } from "../activation.ts";
 import { resourceOf } from "../context.ts";
-import { dmaNs, type ElementKind, Iotlb, ringBytes, specResource } from "./common.ts";
+import { dmaRx, dmaTx, type ElementKind, Iotlb, ringBytes, specResource, switchTimeNs } from "./common.ts";
 
 export const vebTx: ElementKind = {
   kind: "veb-tx",
@@ -26,19 +26,19 @@ export const vebTx: ElementKind = {
       const ring = input.ring;
       const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
       // The fetch round trips are in the ready time (txdrv); here the transfer itself.
-      let fetched = down.runNs(start, dmaNs(ctx, bytes, n), "dma").end;
+      let fetched = dmaTx(ctx, up, down, start, bytes, n);
       if (readIotlb) fetched = down.runNs(fetched, readIotlb.missNs(n), "iotlb").end;
       if (out.ring) out.applyLimit(fetched);
       const before = out.tail();
       const taken = ctx.k.vebTxBurst(pool, 0, n);
-      const e1 = nic.runNs(fetched, n * c.nic_pkt_ns + bytes * c.nic_byte_ns, "switch").end;
+      const e1 = nic.runNs(fetched, switchTimeNs(ctx, n, bytes), "switch").end;
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {
         if (out.name === "wire.out") out.publish(e1);
         else {
           // Looped back: DMA into the peer pool's receive ring.
           const b = ringBytes(ctx, out.ring, before, m);
-          let e2 = up.runNs(e1, dmaNs(ctx, b, m), "dma").end;
+          let e2 = dmaRx(ctx, up, down, e1, b, m);
           if (writeIotlb) e2 = up.runNs(e2, writeIotlb.missNs(m), "iotlb").end;
           out.publish(e2 + c.pcie_rtt_ns / 2);
         }

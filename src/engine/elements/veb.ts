@@ -1,14 +1,15 @@
 // The NIC's receive side: the embedded switch (wireRxBurst: parse, pool select, RSS, replication)
 // on the frames of a write-back window, priced on the NIC pipeline (per packet and per byte,
-// shared with transmit and VF-to-VF loopback), then DMA to host memory over PCIe (payload TLPs,
-// descriptor write-back, IOTLB misses for an assigned device). Descriptors are ready half a PCIe
+// shared with transmit and VF-to-VF loopback; capacity from the NIC profile), then DMA to host
+// memory over PCIe (payload TLPs, descriptor fetch and write-back, IOTLB misses for an assigned
+// device; src/model/hw-limits.ts). Descriptors are ready half a PCIe
 // round trip after the DMA. A ring with no room at that time (the driver's refills not yet seen)
 // drops: the switch counts "no descriptor".
 import { R_HEAD } from "../../../assembly/abi.ts";
 import { Stage } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
-import { dmaNs, type ElementKind, Iotlb, ringBytes, specResource } from "./common.ts";
+import { dmaRx, type ElementKind, Iotlb, ringBytes, specResource, switchTimeNs } from "./common.ts";
 
 export const veb: ElementKind = {
   kind: "veb",
@@ -17,6 +18,7 @@ export const veb: ElementKind = {
     const s = spec as unknown as { in: string; out: string };
     const nic = specResource(ctx, spec);
     const pcie = resourceOf(ctx, "pcie-up");
+    const pcieDown = resourceOf(ctx, "pcie-down");
     const input = ctx.link(s.in);
     // The consumer's pool receives on all its queues (RSS spreads the flows over them).
     const queues = ctx.built.nic?.rxQueues ?? 1;
@@ -33,13 +35,13 @@ export const veb: ElementKind = {
         before[i] = outs[i].tail();
       }
       const taken = ctx.k.wireRxBurst(n);
-      const e1 = nic.runNs(start, n * c.nic_pkt_ns + bytes * c.nic_byte_ns, "switch").end;
+      const e1 = nic.runNs(start, switchTimeNs(ctx, n, bytes), "switch").end;
       for (let i = 0; i < outs.length; i++) {
         const l = outs[i];
         const m = (l.tail() - before[i]) >>> 0;
         if (m === 0) continue;
         const b = ringBytes(ctx, l.ring, before[i], m);
-        let e2 = pcie.runNs(e1, dmaNs(ctx, b, m), "dma").end;
+        let e2 = dmaRx(ctx, pcie, pcieDown, e1, b, m);
         if (iotlb) e2 = pcie.runNs(e2, iotlb.missNs(m), "iotlb").end;
         l.publish(e2 + c.pcie_rtt_ns / 2);
       }

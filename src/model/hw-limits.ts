@@ -1,0 +1,236 @@
+// The limits a NIC's hardware puts on a path, as data with provenance (value, unit, range, tag,
+// source, use), read from the NIC's profile (src/nic/profiles/*.json: `switch`, `pcie`, the PCIe
+// capability line pciconf prints) rather than from a cost profile. A figure the NIC profile lacks
+// is an assumption with a range. The engine prices with `HwLimits` (switch pipeline per packet
+// and per byte, PCIe per direction with TLP overhead, descriptor fetch and write-back, doorbells);
+// `iovsim model show --nic ID` prints the entries.
+import type { NicProfile } from "../nic/profile.ts";
+import type { CostConstant } from "./costs.ts";
+
+export const HW_NAMES = [
+  "switch_pkt_ns",
+  "switch_byte_ns",
+  "pcie_gbps",
+  "pcie_mps",
+  "pcie_mrrs",
+  "pcie_rcb",
+  "pcie_tlp_bytes",
+  "pcie_desc_bytes",
+  "pcie_doorbell_bytes",
+] as const;
+export type HwName = (typeof HW_NAMES)[number];
+
+export interface HwLimits {
+  nic: string;
+  /** Every limit with its provenance (what `model show --nic` prints). */
+  entries: Record<HwName, CostConstant>;
+  /** The values the engine prices with. */
+  v: Record<HwName, number>;
+}
+
+const PCIE_BENCH =
+  "Neugebauer, Antichi, Zazo, Audzevich, López-Buedo, Moore, 'Understanding PCIe performance for end host networking', SIGCOMM 2018";
+
+/** Payload bits per transfer on the lane: 8b/10b up to PCIe 2.0, 128b/130b from 3.0 (PCIe base spec). */
+function encoding(generation: number): { factor: number; name: string } {
+  return generation <= 2 ? { factor: 8 / 10, name: "8b/10b" } : { factor: 128 / 130, name: "128b/130b" };
+}
+
+/** "max data 256(2048)" and "max read 512" from the PCIe capability line pciconf -c prints. */
+function capFigures(p: NicProfile): { mps?: number; mpsMax?: number; mrrs?: number } {
+  const line = p.pf.caps.find((c) => c.includes("PCI-Express"));
+  if (!line) return {};
+  const data = /max data (\d+)\((\d+)\)/.exec(line);
+  const read = /max read (\d+)/.exec(line);
+  return {
+    ...(data ? { mps: Number(data[1]), mpsMax: Number(data[2]) } : {}),
+    ...(read ? { mrrs: Number(read[1]) } : {}),
+  };
+}
+
+function entry(
+  value: number,
+  unit: string,
+  range: [number, number],
+  tag: CostConstant["tag"],
+  source: string,
+  use: string,
+): CostConstant {
+  const lo = Math.min(range[0], value);
+  const hi = Math.max(range[1], value);
+  return { value, unit, range: [lo, hi], tag, source, use };
+}
+
+const round = (x: number, d = 4) => Number(x.toFixed(d));
+
+/** The hardware limits of a NIC, from its profile. */
+export function hwLimits(p: NicProfile): HwLimits {
+  const sw = p.switch;
+  const swSource = sw.sources[0] ?? `${p.id} profile`;
+  // The datasheet promises line rate on every port at every frame size: the pipeline forwards
+  // (frame + 20 B of preamble and gap) x 8 bits at capacityGbps, i.e. 160 bits of fixed time
+  // per frame and 8 bits per byte; at 64 B that is capacityMpps. It may have headroom beyond
+  // what the datasheet promises (not published): the range goes down to half the time.
+  const byteNs = 8 / sw.capacityGbps;
+  const pktNs = (20 * 8) / sw.capacityGbps;
+  const pcie = p.pcie;
+  const enc = encoding(pcie.generation);
+  const raw = pcie.gts * pcie.lanes * enc.factor;
+  const cap = capFigures(p);
+  const e: Record<HwName, CostConstant> = {
+    switch_pkt_ns: entry(
+      round(pktNs),
+      "ns/packet",
+      [round(pktNs / 2), round(pktNs)],
+      "derived",
+      `${swSource} (${sw.capacityMpps} Mpps at 64 B, ${sw.capacityGbps} Gbit/s: line rate on all ports; the time per frame that is not per byte, i.e. the preamble and inter-frame gap at that rate). Headroom beyond the datasheet is not published: down to half assumed`,
+      "Per frame the embedded switch is busy (parse, pool look-up, RSS, Tx gates), one pipeline shared by wire receive, wire transmit and VF-to-VF loopback.",
+    ),
+    switch_byte_ns: entry(
+      round(byteNs),
+      "ns/byte",
+      [round(byteNs / 2), round(byteNs)],
+      "derived",
+      `${swSource} (${sw.capacityGbps} Gbit/s through the pipeline, all ports)`,
+      "Per byte of a frame the embedded switch is busy (same shared pipeline).",
+    ),
+    pcie_gbps: entry(
+      round(raw, 3),
+      "Gbit/s per direction",
+      [round(raw * 0.9, 3), round(raw, 3)],
+      "derived",
+      `${pcie.source}: ${pcie.gts} GT/s x ${pcie.lanes} lanes x ${enc.name} encoding (PCI Express base specification). Data-link-layer packets (ACKs, flow-control updates) take a few per cent more (${PCIE_BENCH}, §2): down to 90 % assumed`,
+      "Each direction of the link is its own resource: upstream carries the NIC's writes (frames received, write-backs) and its read requests; downstream carries read completions (descriptors and frames to transmit) and the host's doorbells. Bits / this = busy time.",
+    ),
+    pcie_mps: cap.mps
+      ? entry(
+          cap.mps,
+          "bytes",
+          [128, cap.mpsMax ?? cap.mps],
+          "derived",
+          `the profile's PCIe capability as pciconf -c prints it ('max data ${cap.mps}(${cap.mpsMax})': ${cap.mps} configured, ${cap.mpsMax} supported)`,
+          "Maximum payload per TLP: a DMA write of a frame is split into TLPs of at most this many bytes, each with its own header.",
+        )
+      : entry(
+          256,
+          "bytes",
+          [128, 512],
+          "assumption",
+          `the profile has no PCIe capability line; 256 B is what Xeon root complexes commonly configure (${PCIE_BENCH})`,
+          "Maximum payload per TLP.",
+        ),
+    pcie_mrrs: cap.mrrs
+      ? entry(
+          cap.mrrs,
+          "bytes",
+          [128, 4096],
+          "derived",
+          `the profile's PCIe capability as pciconf -c prints it ('max read ${cap.mrrs}')`,
+          "Maximum read request: the NIC fetches a frame to transmit with one read request (a header-only TLP upstream) per this many bytes.",
+        )
+      : entry(
+          512,
+          "bytes",
+          [128, 4096],
+          "assumption",
+          "the profile has no PCIe capability line; 512 B is the common default",
+          "Maximum read request size.",
+        ),
+    pcie_rcb: entry(
+      64,
+      "bytes",
+      [64, 128],
+      "assumption",
+      `PCI Express base specification: completions may be split at the read completion boundary (64 or 128 B); ${PCIE_BENCH} observe Intel root complexes completing reads in cache-line (64 B) chunks; not in the NIC profile`,
+      "A read (descriptor fetch, frame fetch for transmit) is answered with one completion TLP per this many bytes, each with a header.",
+    ),
+    pcie_tlp_bytes: entry(
+      24,
+      "bytes/TLP",
+      [20, 30],
+      "secondary",
+      `${PCIE_BENCH}, §2: 20-30 B of TLP header, sequence number, LCRC and framing per TLP on PCIe 3.0 (the 4-byte-longer header of 64-bit addresses at the top)`,
+      "Added to every TLP: payload writes, read requests, completions, write-backs, doorbells.",
+    ),
+    pcie_desc_bytes: entry(
+      16,
+      "bytes/descriptor",
+      [16, 32],
+      "assumption",
+      "Intel 82576/82599/X710 datasheets: 16-byte advanced transmit and receive descriptors (the X710 also offers 32-byte receive descriptors, which i40e uses by default); not in the NIC profile",
+      "Bytes per descriptor the NIC fetches (after the driver posted it) and writes back (when a frame is done), moved in 64 B cache lines.",
+    ),
+    pcie_doorbell_bytes: entry(
+      4,
+      "bytes",
+      [4, 8],
+      "derived",
+      "a tail-register write is one 32-bit MMIO write (ixl/iavf/ixgbe/igb drivers write RDT/TDT with a 4-byte store): one posted TLP of 4 B payload",
+      "Each doorbell the host writes (refill, transmit) is one TLP on the downstream direction.",
+    ),
+  };
+  const v = Object.fromEntries(HW_NAMES.map((k) => [k, e[k].value])) as Record<HwName, number>;
+  return { nic: p.id, entries: e, v };
+}
+
+/** PCIe traffic of `n` frames of `bytes` in total, in bits per direction. */
+export interface PcieBits {
+  up: number;
+  down: number;
+}
+
+const LINE = 64;
+
+function tlpCount(len: number, size: number): number {
+  return Math.max(1, Math.ceil(len / size));
+}
+
+/**
+ * Receive (NIC -> host): the frames are written upstream in TLPs of at most MPS; the descriptors
+ * are fetched (read requests up, completions down, per 64 B line) and written back (up, per
+ * line). The model of pcie-bench (Neugebauer et al., SIGCOMM 2018, §3).
+ */
+export function pcieRxBits(h: HwLimits, n: number, bytes: number): PcieBits {
+  if (n === 0) return { up: 0, down: 0 };
+  const v = h.v;
+  const per = bytes / n;
+  const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
+  const up =
+    bytes +
+    n * tlpCount(per, v.pcie_mps) * v.pcie_tlp_bytes + // payload writes
+    descLines * (LINE + v.pcie_tlp_bytes) + // write-back
+    descLines * v.pcie_tlp_bytes; // descriptor read requests
+  const down = n * v.pcie_desc_bytes + descLines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes;
+  return { up: up * 8, down: down * 8 };
+}
+
+/**
+ * Transmit (host -> NIC): the NIC fetches the descriptors and then each frame (read requests up,
+ * per MRRS; completions down, per RCB), and writes the descriptors back (up).
+ */
+export function pcieTxBits(h: HwLimits, n: number, bytes: number): PcieBits {
+  if (n === 0) return { up: 0, down: 0 };
+  const v = h.v;
+  const per = bytes / n;
+  const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
+  const up =
+    descLines * v.pcie_tlp_bytes + // descriptor read requests
+    n * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes + // frame read requests
+    descLines * (LINE + v.pcie_tlp_bytes); // write-back
+  const down =
+    n * v.pcie_desc_bytes +
+    descLines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes + // descriptor completions
+    bytes +
+    n * tlpCount(per, v.pcie_rcb) * v.pcie_tlp_bytes; // frame completions
+  return { up: up * 8, down: down * 8 };
+}
+
+/** One doorbell (a tail-register write) on the downstream direction, in bits. */
+export function doorbellBits(h: HwLimits): number {
+  return (h.v.pcie_doorbell_bytes + h.v.pcie_tlp_bytes) * 8;
+}
+
+/** ns the switch pipeline is busy for `n` frames of `bytes` in total. */
+export function switchNs(h: HwLimits, n: number, bytes: number): number {
+  return n * h.v.switch_pkt_ns + bytes * h.v.switch_byte_ns;
+}
