@@ -19,8 +19,10 @@ import {
   type TemplateSet,
   type TrafficProfile,
 } from "../traffic/profiles.ts";
+import type { ReplaySpec } from "../traffic/replay.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
+import { REPLAY_TRACE_CAPACITY, replayNic, replayTemplateSet } from "./replay.ts";
 import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
@@ -50,6 +52,8 @@ export interface GraphOptions {
   host?: HostSpec;
   /** One receive queue on the consumer's pool (ping: one flow); default: the pool's num-queues, RSS. */
   singleQueue?: boolean;
+  /** Replay a capture from the wire instead of generating frames. */
+  replay?: ReplaySpec;
 }
 
 export interface BuiltGraph {
@@ -112,7 +116,11 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     dstMac: bound.peerMac,
     seed: o.seed + 1,
   });
-  const templates = buildTemplates(traffic);
+  const templates = o.replay ? replayTemplateSet(o.replay, bound) : buildTemplates(traffic);
+  if (o.replay)
+    Object.assign(bound.nic, replayNic(o.replay, bound, o.config?.file ?? "iovctl.conf"), {
+      traceCapacity: REPLAY_TRACE_CAPACITY,
+    });
   const { built } = preparePath(eng, layoutGraph(o.path), {
     traffic,
     txTraffic,

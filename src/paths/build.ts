@@ -136,6 +136,8 @@ export interface BuiltPath {
   /** Switch receive rings of pools other than the consumer's (frames there left the path). */
   otherRx: Map<string, number>;
   nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
+  /** Replay: the side table of arrival times (u64 ns per buffer index, all ones = none). */
+  replaySide?: number;
 }
 
 export interface BuildOptions {
@@ -263,13 +265,28 @@ export function buildPath(
       dv.setUint16(e + P.T_CSUM, t.csumOff, true);
       dv.setUint8(e + P.T_CSUM_KIND, t.csumKind);
     });
-    const seq = layout.addRegion(`gen:${dir}:sequence`, ts.sequence.length, 64).offset;
-    layout.u8().set(ts.sequence, seq);
+    const seq = layout.addRegion(`gen:${dir}:sequence`, ts.sequence.length * 2, 64).offset;
+    new Uint16Array(memory.buffer, seq, ts.sequence.length).set(ts.sequence);
     const flows = layout.addRegion(`gen:${dir}:flows`, ts.flowTable.length * 2, 64).offset;
     new Uint16Array(memory.buffer, flows, ts.flowTable.length).set(ts.flowTable);
     tplTabs[dir] = { tab, seq, flows, ts };
   }
 
+  // Replay: captured bytes are not stamped; arrival times go to a side table per buffer index
+  // (src/traffic/replay.ts). A capture's own spacing: one gap per sequence position.
+  const replayTs = o.templates.replay ? o.templates : undefined;
+  let replaySide: number | undefined;
+  let replayGaps = 0;
+  if (replayTs) {
+    const nBuffers = o.nic ? o.nic.sw.sl.params.bufCount : nbuf;
+    replaySide = layout.addRegion("replay:side", nBuffers * 8, 64).offset;
+    new Uint8Array(memory.buffer, replaySide, nBuffers * 8).fill(0xff);
+    if (replayTs.gapsPs) {
+      replayGaps = layout.addRegion("replay:gaps", replayTs.gapsPs.length * 8, 64).offset;
+      const dv = layout.dv();
+      replayTs.gapsPs.forEach((g, i) => dv.setBigUint64(replayGaps + 8 * i, BigInt(Math.round(g)), true));
+    }
+  }
   const ctx = new Map<string, number>();
   const dirOf = new Map<string, Dir>();
   const steps: PlanStep[] = [];
@@ -292,6 +309,7 @@ export function buildPath(
     set32(c + P.S_NTPL, t.ts.replay ? 0 : t.ts.templates.length); // replayed frames carry no stamp
     set32(c + P.S_ITR_NS, interrupts ? o.itrNs : NO_IRQ);
     set32(c + P.S_IOTLB, iotlb);
+    if (replaySide !== undefined && dir === "rx") set32(c + P.S_SIDE, replaySide);
     ctx.set(name, c);
     sinks.push(name);
     return c;
@@ -397,6 +415,10 @@ export function buildPath(
         set32(c + P.G_FLAGS, ts.replay ? 0 : P.GF_PATCH);
         set64(c + P.G_LIMIT, BigInt(o.count));
         set32(c + P.G_RNG, ((o.seed + (dir === "tx" ? 0x9e37 : 0)) * 2654435761) >>> 0 || 1);
+        if (replaySide !== undefined && dir === "rx") {
+          set32(c + P.G_SIDE, replaySide);
+          set32(c + P.G_GAPS, replayGaps);
+        }
         genCtx[dir] = c;
         ctx.set(el.name, c);
         steps.push({ name: el.name, kind: "gen", ctx: c });
@@ -662,5 +684,6 @@ export function buildPath(
     buffers: nbuf,
     otherRx,
     nic: o.nic,
+    ...(replaySide !== undefined ? { replaySide } : {}),
   };
 }
