@@ -18,6 +18,7 @@ import { pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts
 import type { Command, CommandContext } from "../context.ts";
 import { toolVersion } from "../version.ts";
 import { PATH_NAMES, type PathsOptions, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import { replayWarnings } from "./paths-replay.ts";
 import { pingPaths } from "./ping-run.ts";
 import { withProgress } from "./progress.ts";
 
@@ -106,7 +107,8 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       rate: o.rate?.text ?? null,
       seed: o.trial.seed,
       notes: o.notes,
-      warnings: [],
+      warnings: o.replay ? replayWarnings(exp) : [],
+      ...(o.replay ? { replay: o.replay.json } : {}),
     },
     simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
   );
