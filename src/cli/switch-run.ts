@@ -16,8 +16,8 @@ import type {
 } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
-import { applyPromisc, portMac } from "../switch/replay-ports.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
+import { applyPromisc, portMac } from "../switch/replay-ports.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
 import { readCaptureFile } from "../traffic/capture-io.ts";
 import { rewriteDestination } from "../traffic/replay.ts";

@@ -22,10 +22,10 @@ import {
 import type { ReplaySpec } from "../traffic/replay.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
-import { REPLAY_TRACE_CAPACITY, replayNic, replayTemplateSet } from "./replay.ts";
 import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
+import { REPLAY_TRACE_CAPACITY, replayNic, replayTemplateSet } from "./replay.ts";
 import { Resource } from "./resource.ts";
 
 /** The host on the wire (the peer that sends to and receives from the consumer). */

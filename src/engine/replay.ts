@@ -66,7 +66,12 @@ export function replayNic(
 }
 
 /** Checks the replay options against a configuration before any simulation (CLI). */
-export function checkReplayPorts(spec: ReplaySpec, b: ReplayBinding, config: SwitchConfig, confFile: string): void {
+export function checkReplayPorts(
+  spec: ReplaySpec,
+  b: ReplayBinding,
+  config: SwitchConfig,
+  confFile: string,
+): void {
   if (spec.rewriteDst !== undefined && spec.rewriteDst !== "consumer")
     portMac(b.nic.pf, spec.rewriteDst, "--rewrite-dst");
   const { configure } = replayNic(spec, b, confFile);

@@ -39,7 +39,10 @@ export function simulate(spec: ScenarioSpec): SimResult {
   if (!(spec.durationNs > 0))
     throw new UserError("E_USAGE", `duration must be > 0 ns (got ${spec.durationNs})`);
   if (spec.replay && spec.direction !== "rx")
-    throw new UserError("E_USAGE", `--pcap replays a capture from the wire: direction rx only (got ${spec.direction})`);
+    throw new UserError(
+      "E_USAGE",
+      `--pcap replays a capture from the wire: direction rx only (got ${spec.direction})`,
+    );
   const warmupNs = spec.warmupNs ?? 0;
   if (warmupNs < 0 || warmupNs >= spec.durationNs)
     throw new UserError(

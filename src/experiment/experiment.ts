@@ -109,7 +109,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const k = r.conservation;
     if (!k.ok)
       violations.push(
-        `CONSERVATION VIOLATED on ${c.path} ${c.direction} ${c.size} at ${(ratePps / 1e6).toFixed(3)} Mpps: sent ${k.sent} != delivered ${k.delivered} + dropped ${JSON.stringify(k.dropped)} + in flight ${k.inFlight} (copies ${k.copies})`,
+        `CONSERVATION VIOLATED on ${c.path} ${c.direction} ${c.size} at ${(ratePps / 1e6).toFixed(3)} Mpps: sent ${k.sent} + copies ${k.copies} != delivered ${k.delivered} + delivered elsewhere ${JSON.stringify(k.deliveredElsewhere ?? {})} + dropped ${JSON.stringify(k.dropped)} + in flight ${k.inFlight}`,
       );
     return r;
   };

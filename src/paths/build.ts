@@ -284,7 +284,8 @@ export function buildPath(
     if (replayTs.gapsPs) {
       replayGaps = layout.addRegion("replay:gaps", replayTs.gapsPs.length * 8, 64).offset;
       const dv = layout.dv();
-      replayTs.gapsPs.forEach((g, i) => dv.setBigUint64(replayGaps + 8 * i, BigInt(Math.round(g)), true));
+      for (const [i, g] of replayTs.gapsPs.entries())
+        dv.setBigUint64(replayGaps + 8 * i, BigInt(Math.round(g)), true);
     }
   }
   const ctx = new Map<string, number>();

@@ -183,7 +183,9 @@ function loadPointJson(fraction: number | null, r: SimResult) {
       dropped: r.conservation.dropped,
       in_flight: r.conservation.inFlight,
       copies: r.conservation.copies,
-      ...(r.conservation.deliveredElsewhere ? { delivered_elsewhere: r.conservation.deliveredElsewhere } : {}),
+      ...(r.conservation.deliveredElsewhere
+        ? { delivered_elsewhere: r.conservation.deliveredElsewhere }
+        : {}),
       ok: r.conservation.ok,
     },
     ...(r.replay ? { replay: r.replay } : {}),

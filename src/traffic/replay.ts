@@ -8,7 +8,7 @@
 // (assembly/gen.ts G_SIDE), never into the captured bytes.
 import { statSync } from "node:fs";
 import { UserError } from "../errors.ts";
-import { CaptureFormatError, type CaptureFormat, LINKTYPE_ETHERNET } from "./capture.ts";
+import { type CaptureFormat, CaptureFormatError, LINKTYPE_ETHERNET } from "./capture.ts";
 import { readCaptureFile } from "./capture-io.ts";
 import type { Template, TemplateSet } from "./profiles.ts";
 

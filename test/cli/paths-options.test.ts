@@ -72,7 +72,9 @@ describe("paths options (issue 9 item 7)", () => {
 
   it("--seconds (the old option) is an error with a hint; --pcap names a capture it cannot read", () => {
     expect(userError(() => parse(["--seconds", "0.1"])).message).toMatch(/--seconds is gone.*--trial-ms/);
-    expect(userError(() => parse(["--pcap", "x.pcap"])).message).toMatch(/--pcap .*x\.pcap: cannot read \(no such file\)/);
+    expect(userError(() => parse(["--pcap", "x.pcap"])).message).toMatch(
+      /--pcap .*x\.pcap: cannot read \(no such file\)/,
+    );
   });
 
   it("ping and demo reject the options they do not support, naming them", () => {

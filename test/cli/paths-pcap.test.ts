@@ -43,7 +43,13 @@ describe("paths --pcap", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const j = pathsJsonSchema.parse(JSON.parse(r.out));
-    expect(j.replay).toMatchObject({ format: "pcap", records: 249, frames: 249, timing: "paced", rewrite_dst: "consumer" });
+    expect(j.replay).toMatchObject({
+      format: "pcap",
+      records: 249,
+      frames: 249,
+      timing: "paced",
+      rewrite_dst: "consumer",
+    });
     const p = j.paths[0];
     expect(p.size).toBe("pcap");
     expect(p.ndr_mpps).toBeGreaterThan(0);
@@ -64,22 +70,56 @@ describe("paths --pcap", () => {
   it("a capture taken elsewhere: every frame filtered, said in the table, the JSON and on stderr with CSV", async () => {
     const table = await paths("--path", "native", "--pcap", DNS, "--rate", "1Mpps", "--trial-ms", "0.1");
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/warning: native: every replayed frame \(100\) was dropped by the NIC switch's filters \(L2 filter 100\)/);
+    expect(table.out).toMatch(
+      /warning: native: every replayed frame \(100\) was dropped by the NIC switch's filters \(L2 filter 100\)/,
+    );
     expect(table.out).toMatch(/--rewrite-dst consumer\|PF\|VF-<n>.*--promisc PORT/);
-    const json = await paths("--path", "native", "--pcap", DNS, "--rate", "1Mpps", "--trial-ms", "0.1", "--json");
+    const json = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      DNS,
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--json",
+    );
     const j = pathsJsonSchema.parse(JSON.parse(json.out));
     expect(j.paths[0].load_points[0].replay?.all_filtered).toBe(true);
     expect(j.paths[0].load_points[0].loss_ratio).toBe(1);
     expect(j.warnings[0]).toMatch(/--rewrite-dst/);
     expect(json.err).toMatch(/warning: native: every replayed frame/);
-    const csv = await paths("--path", "native", "--pcap", DNS, "--rate", "1Mpps", "--trial-ms", "0.1", "--csv");
+    const csv = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      DNS,
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--csv",
+    );
     expect(csv.out).toMatch(/^native,rx,pcap,/m);
     expect(csv.err).toMatch(/warning: native: every replayed frame.*--rewrite-dst/);
   });
 
   it("a malformed capture: records counted and dropped before the engine, the rest replayed", async () => {
     const file = join(captures, "malformed", "bgp_vpn_rt-oobr.pcap");
-    const r = await paths("--path", "native", "--pcap", file, "--promisc", "PF", "--rate", "1Mpps", "--trial-ms", "0.1", "--json");
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      file,
+      "--promisc",
+      "PF",
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--json",
+    );
     expect(r.code).toBe(0);
     const j = pathsJsonSchema.parse(JSON.parse(r.out));
     expect(j.replay?.dropped_before_engine).toEqual({ "empty record": 37 });
@@ -88,7 +128,17 @@ describe("paths --pcap", () => {
   });
 
   it("--pcap-timing capture: one load point at the capture's own rate", async () => {
-    const r = await paths("--path", "native", "--pcap", QINQ, "--pcap-timing", "capture", "--trial-ms", "1", "--json");
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      QINQ,
+      "--pcap-timing",
+      "capture",
+      "--trial-ms",
+      "1",
+      "--json",
+    );
     expect(r.code).toBe(0);
     const j = pathsJsonSchema.parse(JSON.parse(r.out));
     expect(j.replay?.capture_rate_pps).toBeGreaterThan(0);

@@ -24,7 +24,11 @@ const QINQ = join(captures, "QinQpacket.pcap"); // 249 broadcast frames (issue 9
 const DNS = join(captures, "dns_udp.pcap"); // 2 unicast frames to MACs of another network
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-replay-engine-"));
 
-function run(path: string, replay: Omit<ReplaySpec, "timing"> & { timing?: ReplaySpec["timing"] }, o: Partial<ScenarioSpec> = {}) {
+function run(
+  path: string,
+  replay: Omit<ReplaySpec, "timing"> & { timing?: ReplaySpec["timing"] },
+  o: Partial<ScenarioSpec> = {},
+) {
   return simulate({
     path,
     direction: "rx",
@@ -49,9 +53,17 @@ function conserves(r: SimResult): boolean {
 /** A classic pcap (µs) of these frames, optionally followed by a record cut short. */
 function pcapOf(name: string, frames: Uint8Array[], tsUs: number[], corruptTail = false): string {
   const bytes = writePcap(
-    frames.map((data, i) => ({ ts: BigInt(tsUs[i]) * 1000n, data, origLen: data.length, iface: 0, linktype: 1 })),
+    frames.map((data, i) => ({
+      ts: BigInt(tsUs[i]) * 1000n,
+      data,
+      origLen: data.length,
+      iface: 0,
+      linktype: 1,
+    })),
   );
-  const tail = corruptTail ? new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0, 1, 2]) : new Uint8Array(0);
+  const tail = corruptTail
+    ? new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0, 1, 2])
+    : new Uint8Array(0);
   const out = new Uint8Array(bytes.length + tail.length);
   out.set(bytes);
   out.set(tail, bytes.length);
@@ -138,7 +150,9 @@ describe("replay: a capture taken elsewhere (issue 9 item 3)", () => {
     expect(r.conservation.ok).toBe(true);
     expect(r.conservation.delivered).toBe(0);
     expect(r.replay?.all_filtered).toBe(false);
-    expect(Object.values(r.conservation.deliveredElsewhere ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(Object.values(r.conservation.deliveredElsewhere ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(
+      0,
+    );
   });
 
   it("--promisc PF on native delivers unknown unicast; an untrusted VF's request is refused", () => {
@@ -150,7 +164,11 @@ describe("replay: a capture taken elsewhere (issue 9 item 3)", () => {
 
   it("--promisc on a VF whose configuration allows it", () => {
     const text = `PF { device: "ixl0"; num_vfs: 2; }\nDEFAULT { passthrough: true; }\nVF-0 { passthrough: false; allow-promisc: true; }\n`;
-    const r = run("jail-vf", { file: DNS, promisc: ["consumer"] }, { config: { text, file: "promisc.conf" } });
+    const r = run(
+      "jail-vf",
+      { file: DNS, promisc: ["consumer"] },
+      { config: { text, file: "promisc.conf" } },
+    );
     expect(r.conservation.ok).toBe(true);
     expect(r.conservation.delivered).toBe(r.conservation.sent);
   });

@@ -55,7 +55,8 @@ export function checkReplayOptionUse(v: Values): void {
     return;
   }
   for (const o of NEEDS_PCAP)
-    if (v[o] !== undefined) throw new UserError("E_USAGE", `--${o} needs --pcap FILE (it applies to a replayed capture)`);
+    if (v[o] !== undefined)
+      throw new UserError("E_USAGE", `--${o} needs --pcap FILE (it applies to a replayed capture)`);
 }
 
 /** The paths a replay runs: an explicitly named unsupported path is an error, a default one is left out. */
@@ -98,7 +99,10 @@ export function parseReplayOptions(
       "--pcap-timing capture and --rate are exclusive: the capture's timestamps set the offered load (re-paced replay, the default, takes --rate or runs the NDR search)",
     );
   if (timing === "capture" && v.arrival !== undefined && v.arrival !== "constant")
-    throw new UserError("E_USAGE", "--pcap-timing capture: frames arrive at the capture's timestamps (no --arrival)");
+    throw new UserError(
+      "E_USAGE",
+      "--pcap-timing capture: frames arrive at the capture's timestamps (no --arrival)",
+    );
   const rewrite = v["rewrite-dst"] as string | undefined;
   if (rewrite === "") throw new UserError("E_USAGE", "--rewrite-dst needs a port: consumer, PF or VF-<n>");
   const promisc = (v.promisc as string[] | undefined) ?? [];
