@@ -14,7 +14,7 @@ export interface ScenarioSpec {
   /** Path graph name: native, jail-vf, vm-vf, passthrough, virtio, jail-epair, vf-loopback. */
   path: string;
   direction: Direction;
-  /** Frames offered (sizes, flows, encapsulation, L4); pcap replay goes through `templates`. */
+  /** Frames offered (sizes, flows, encapsulation, L4); a capture is replayed with `replay`. */
   traffic: TrafficProfile;
   /** Offered load per direction in frames per second of virtual time (capped by the wire). */
   ratePps: number;
