@@ -56,11 +56,11 @@ export function replayNic(
   b: ReplayBinding,
   confFile: string,
 ): { configure?: (config: SwitchConfig) => void } {
-  const ports = (spec.promisc ?? []).map((p) => portName(p, b));
+  const ports = spec.promisc ?? [];
   if (ports.length === 0) return {};
   return {
     configure: (config) => {
-      for (const p of ports) applyPromisc(config, b.nic.pf, p, confFile, "--promisc");
+      for (const p of ports) applyPromisc(config, b.nic.pf, portName(p, b), confFile, "--promisc", p);
     },
   };
 }

@@ -49,6 +49,8 @@ export function applyPromisc(
   port: string,
   confFile: string,
   option = "--promisc",
+  /** How the user named the port, when not by its name (paths: "consumer"). */
+  asked = port,
 ): void {
   const p = parsePort(pf, port, option);
   if (p === "pf") {
@@ -67,6 +69,9 @@ export function applyPromisc(
       config.profile === "igb"
         ? `the ${pf.profile} NIC (82576) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
         : `${name} is untrusted: ${confFile} does not set 'allow-promisc: true;' in its ${name} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
-    throw new UserError("E_USAGE", `option '${option} ${port}': ${why}`);
+    throw new UserError(
+      "E_USAGE",
+      `option '${option} ${asked}'${asked !== port ? ` (${port})` : ""}: ${why}`,
+    );
   }
 }

@@ -92,7 +92,7 @@ function readReplay(file: string): ReplayCapture {
     else if (frames.length >= REPLAY_MAX_FRAMES) drop(`beyond the first ${REPLAY_MAX_FRAMES} frames`);
     else {
       if (r.data.length < r.origLen) snaplenCut++;
-      frames.push(r.data.slice());
+      frames.push(Uint8Array.from(r.data)); // a copy: a Buffer's slice() would be a view
       ts.push(r.ts);
     }
   }
@@ -133,7 +133,7 @@ export function isGroupFrame(frame: Uint8Array): boolean {
  */
 export function rewriteDestination(frame: Uint8Array, mac: Uint8Array, all = false): Uint8Array {
   if (frame.length < 6 || (!all && isGroupFrame(frame))) return frame;
-  const copy = frame.slice();
+  const copy = Uint8Array.from(frame); // never a view (a Buffer's slice() is one)
   copy.set(mac, 0);
   return copy;
 }

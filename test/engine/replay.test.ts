@@ -160,6 +160,9 @@ describe("replay: a capture taken elsewhere (issue 9 item 3)", () => {
     expect(r.conservation.delivered).toBe(r.conservation.sent);
     expect(() => run("jail-vf", { file: DNS, promisc: ["VF-0"] })).toThrow(UserError);
     expect(() => run("jail-vf", { file: DNS, promisc: ["VF-0"] })).toThrow(/untrusted.*allow-promisc/);
+    expect(() => run("jail-vf", { file: DNS, promisc: ["consumer"] })).toThrow(
+      /'--promisc consumer' \(VF-0\): VF-0 is untrusted/,
+    );
   });
 
   it("--promisc on a VF whose configuration allows it", () => {
@@ -175,12 +178,34 @@ describe("replay: a capture taken elsewhere (issue 9 item 3)", () => {
 });
 
 describe("replay: rewriting destinations", () => {
+  it("--rewrite-dst-all sends broadcast frames to the one port named; without it they stay broadcast", () => {
+    const all = run("native", { file: QINQ, rewriteDst: "VF-1", rewriteAll: true });
+    expect(all.conservation.ok).toBe(true);
+    expect(all.conservation.copies).toBe(0); // unicast now: no replication
+    expect(all.conservation.delivered).toBe(0);
+    expect(
+      Object.keys(all.conservation.deliveredElsewhere ?? {}).every((k) => k.startsWith("switch pool 1 ")),
+    ).toBe(true);
+    const kept = run("native", { file: QINQ, rewriteDst: "VF-1" });
+    expect(kept.conservation.delivered).toBe(kept.conservation.sent); // still broadcast: the PF gets them
+  });
+
+  it("Poisson arrivals on a replayed capture conserve and deliver", () => {
+    const r = run("vm-vf", { file: QINQ }, { arrival: "poisson" });
+    expect(r.conservation.ok).toBe(true);
+    expect(r.conservation.sent).toBeGreaterThan(150);
+    expect(r.conservation.delivered).toBe(r.conservation.sent);
+  });
+
   const mac = new Uint8Array([2, 1, 0, 0, 0, 0x10]);
   it("rewrites unicast, keeps broadcast/multicast unless asked, leaves runts", () => {
     const uni = unicastFrame(60);
     const bcast = unicastFrame(60, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
     expect([...rewriteDestination(uni, mac).subarray(0, 6)]).toEqual([...mac]);
     expect(uni[1]).toBe(0x99); // the capture's bytes are not touched
+    const view = Buffer.from(unicastFrame(60)); // records read from a file are Buffer views
+    rewriteDestination(view, mac);
+    expect(view[1]).toBe(0x99);
     expect(rewriteDestination(bcast, mac)).toBe(bcast);
     expect([...rewriteDestination(bcast, mac, true).subarray(0, 6)]).toEqual([...mac]);
     const runt = new Uint8Array(4);
