@@ -150,6 +150,10 @@ export const V_SINK = 32; // sink context the guest driver checks frames with
 export const V_EVENT_IDX = 36; // 1: VIRTIO_RING_F_EVENT_IDX negotiated
 export const V_OUT = 40; // tx virtqueue: the backend's output ring (toward the tap)
 export const V_SIDE = 44; // tx virtqueue: u32[N] backend (tap) buffer paired with each descriptor
+// Replay (rx virtqueue): the backend carries each frame's arrival time from the host buffer's
+// side table into the guest descriptor's, where the guest driver reads it.
+export const V_RSIDE = 48; // u32 address of the host side table (u64 ns per buffer; 0 = none)
+export const V_GSIDE = 52; // u32 address of the guest side table (u64 ns per descriptor id)
 // backend-owned
 export const V_LAST_AVAIL = 64; // u32
 export const V_COPIES = 72; // u64

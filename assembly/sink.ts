@@ -109,6 +109,20 @@ export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
   return true;
 }
 
+/** A replayed frame (no stamp in its bytes) with its arrival time `ts` from a side table
+ *  (u64.MAX_VALUE: none): counted, and its latency recorded when it arrived after the warm-up. */
+export function sinkReplayed(ctx: usize, len: u32, ts: u64, now: u64): void {
+  bump(ctx, S_PACKETS, 1);
+  bump(ctx, S_BYTES, len);
+  lastStamp = ts;
+  if (ts == u64.MAX_VALUE || ts < <u64>load<u32>(ctx + S_WARMUP_US) * 1000) return;
+  const lat = now > ts ? now - ts : 0;
+  bump(ctx, S_MEASURED, 1);
+  bump(ctx, S_LAT_SUM, lat);
+  if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
+  bump(ctx, <usize>S_HIST + (<usize>latBucket(lat) << 3), 1);
+}
+
 /** Interrupt moderation: at most one interrupt per ITR interval of simulator time (ITR 0: one
  *  per frame; S_ITR_NS = 0xffffffff: this element raises no interrupts). */
 export function sinkInterrupt(ctx: usize, now: u64): void {

@@ -490,6 +490,13 @@ export function buildPath(
         if (q === undefined) throw new Error(`path ${graph.name}: guest-rx before its virtqueue`);
         const s = newSink(el.sink, dir, 0, 0, false);
         set32(q + P.V_SINK, s);
+        if (replaySide !== undefined && dir === "rx") {
+          // Replay: arrival times follow the frames into the guest's buffers (per descriptor).
+          const gside = layout.addRegion(`${el.vq}:replay-side`, VQ_SIZE * 8, 64).offset;
+          new Uint8Array(memory.buffer, gside, VQ_SIZE * 8).fill(0xff);
+          set32(q + P.V_RSIDE, replaySide);
+          set32(q + P.V_GSIDE, gside);
+        }
         ctx.set(el.name, q);
         dirOf.set(el.sink, dir);
         steps.push({ name: el.name, kind: "guest-rx", ctx: q });

@@ -152,7 +152,7 @@ describe("paths --pcap", () => {
       [["--rewrite-dst", "PF"], /--rewrite-dst needs --pcap FILE/],
       [["--pcap", DNS, "--size", "64"], /--size cannot be used with --pcap/],
       [["--pcap", DNS, "--direction", "tx"], /--direction rx only/],
-      [["--pcap", DNS, "--path", "virtio"], /path 'virtio' cannot replay a capture/],
+      [["--pcap", DNS, "--path", "vf-loopback"], /--direction rx: path 'vf-loopback' runs only tx/],
       [["--pcap", DNS, "--pcap-timing", "capture", "--rate", "1Mpps"], /exclusive/],
       [["--pcap", DNS, "--pcap-timing", "fast"], /--pcap-timing: 'fast' is not paced or capture/],
       [["--pcap", DNS, "--rewrite-dst", "VF-9"], /option '--rewrite-dst': no port 'VF-9' on ixl0/],

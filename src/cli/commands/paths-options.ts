@@ -22,11 +22,11 @@ import {
   type TrafficProfile,
 } from "../../traffic/profiles.ts";
 import {
+  checkReplayDirection,
   checkReplayOptionUse,
   parseReplayOptions,
   type ReplayOptions,
   replayCases,
-  replayRuns,
 } from "./paths-replay.ts";
 
 type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
@@ -321,12 +321,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   if (!["rx", "tx", "both"].includes(direction))
     throw new UserError("E_USAGE", `--direction: '${direction}' is not rx, tx or both`);
   checkReplayOptionUse(v);
-  let { runs, notes } = selectPaths(parsePathNames(v.path), direction);
-  if (v.pcap !== undefined) {
-    const r = replayRuns(runs, v.path !== undefined, direction);
-    runs = r.runs;
-    notes = [...notes, ...r.notes];
-  }
+  if (v.pcap !== undefined) checkReplayDirection(direction);
+  const { runs, notes } = selectPaths(parsePathNames(v.path), direction);
   const arrival = (v.arrival ?? "constant") as Arrival;
   if (!["constant", "poisson"].includes(arrival))
     throw new UserError("E_USAGE", `--arrival: '${arrival}' is not constant or poisson`);

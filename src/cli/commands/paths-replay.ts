@@ -21,13 +21,6 @@ import {
   replayFrameBytes,
 } from "../../traffic/replay.ts";
 
-/** Paths whose consumer reads the NIC's buffers (the side table follows them there). */
-const REPLAY_UNSUPPORTED: Record<string, string> = {
-  virtio:
-    "vhost copies each frame into guest buffers, where replayed frames' arrival times are not followed yet",
-  "vf-loopback": "it only transmits, and a capture is replayed from the wire (receive direction)",
-};
-
 export interface ReplayOptions {
   spec: ReplaySpec;
   capture: ReplayCapture;
@@ -59,26 +52,14 @@ export function checkReplayOptionUse(v: Values): void {
       throw new UserError("E_USAGE", `--${o} needs --pcap FILE (it applies to a replayed capture)`);
 }
 
-/** The paths a replay runs: an explicitly named unsupported path is an error, a default one is left out. */
-export function replayRuns(
-  runs: Array<{ path: string; direction: Direction }>,
-  named: boolean,
-  direction: Direction,
-): { runs: Array<{ path: string; direction: Direction }>; notes: string[] } {
+/** A capture is replayed from the wire: the receive direction only (a transmit-only path such
+ *  as vf-loopback is then refused, or left out, by the direction). */
+export function checkReplayDirection(direction: Direction): void {
   if (direction !== "rx")
     throw new UserError(
       "E_USAGE",
       `--pcap replays the capture from the wire to each path's consumer: --direction rx only (got ${direction})`,
     );
-  const notes: string[] = [];
-  const kept = runs.filter((r) => {
-    const why = REPLAY_UNSUPPORTED[r.path];
-    if (!why) return true;
-    if (named) throw new UserError("E_USAGE", `--pcap: path '${r.path}' cannot replay a capture: ${why}`);
-    notes.push(`--pcap: path ${r.path} left out: ${why}`);
-    return false;
-  });
-  return { runs: kept, notes };
 }
 
 export function parseReplayOptions(

@@ -59,7 +59,7 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
 -f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --pcap F     replay a pcap/pcapng capture from the wire instead of generated frames (receive
-             direction; paths native, jail-vf, vm-vf, passthrough, jail-epair): frames as
+             direction: every path but vf-loopback): frames as
              captured, looped; records that cannot be carried are counted and dropped with
              their reason; broadcast copies to other pools count as deliveries. Not with
              --size, --encap, --flows, --proto (docs/experiments.md "Replaying captures")
