@@ -25,7 +25,9 @@ export function describeRun(j: PathsJson): string {
   const how =
     j.search !== null
       ? `RFC 2544 binary search to ${(100 * j.search.precision_of_line_rate).toFixed(2)} % of line rate: NDR = no loss, PDR = loss ≤ ${(100 * j.search.pdr_loss).toFixed(2)} %; latency at 10/50/90 % of NDR`
-      : `one load point at --rate ${j.rate}`;
+      : j.replay?.timing === "capture"
+        ? "one load point at the capture's own timestamps"
+        : `one load point at --rate ${j.rate}`;
   return (
     `Simulated in virtual time: cost profile '${j.profile.name}', ${j.link_gbps} Gbit/s link, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
@@ -38,7 +40,7 @@ function describeReplay(r: NonNullable<PathsJson["replay"]>): string {
   const dropped = Object.entries(r.dropped_before_engine).map(([why, n]) => `${n} ${why}`);
   const pacing =
     r.timing === "capture"
-      ? `at the capture's own timestamps (${f((r.capture_rate_pps ?? 0) / 1e6, 6)} Mpps on average)`
+      ? `at the capture's own timestamps (${(r.capture_rate_pps ?? 0).toPrecision(3)} frames/s on average)`
       : "re-paced at the offered load";
   const to =
     r.rewrite_dst === null

@@ -112,7 +112,7 @@ export function parseReplayOptions(
     captureRate = captureRatePps(capture);
     // The wire holds back frames the capture packed closer than this link carries them.
     const pps = Math.min(captureRate, lineRatePps(replayFrameBytes(capture), linkGbps));
-    rate = { kind: "pps", pps, text: `capture timing (${(captureRate / 1e6).toFixed(6)} Mpps on average)` };
+    rate = { kind: "pps", pps, text: `capture timing (${captureRate.toPrecision(4)} frames/s on average)` };
   }
   return {
     spec,
