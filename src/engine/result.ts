@@ -215,10 +215,23 @@ const POLICY_DROPS = [
   "NIC switch: malformed",
 ];
 
-/** Replay: what reached the consumer, what it lost, what the switch filtered. */
+/** Drops that are not the path's loss: policy, copies for pools this run does not drain, frames
+ *  a bridge sends back toward the wire (unknown unicast) or drops on their ingress port. */
+function notLoss(why: string): boolean {
+  return (
+    POLICY_DROPS.includes(why) ||
+    why === OTHER_POOL_NO_DESC ||
+    why.endsWith(BACK_TOWARD_WIRE) ||
+    why.endsWith(INGRESS_PORT)
+  );
+}
+
+/** Replay: what reached the consumer, what it lost (every other drop, and what was still queued
+ *  at the end), what the switch filtered. */
 function replayOutcome(sent: number, toConsumer: number, cons: Conservation) {
   const filtered = POLICY_DROPS.reduce((a, k) => a + (cons.dropped[k] ?? 0), 0);
-  const consumerLost = (cons.dropped[CONSUMER_NO_DESC] ?? 0) + cons.inFlight;
+  let consumerLost = cons.inFlight;
+  for (const [why, n] of Object.entries(cons.dropped)) if (!notLoss(why)) consumerLost += n;
   return {
     to_consumer: toConsumer,
     consumer_lost: consumerLost,
@@ -235,8 +248,10 @@ function replayLoss(r: { to_consumer: number; consumer_lost: number }, offered: 
   return r.consumer_lost / toward;
 }
 
-/** The consumer pool's receive rings had no descriptor (the drop RFC 2544 loss counts). */
-const CONSUMER_NO_DESC = "NIC switch: no descriptor";
+const OTHER_POOL_NO_DESC =
+  "NIC switch: no descriptor on another pool (its rings are not drained in this run)";
+const BACK_TOWARD_WIRE = "sent back toward the wire (flooded/unknown)";
+const INGRESS_PORT = "destination on the ingress port";
 
 /** What the path's counters say before the NIC's replication copies are added. */
 export interface FrameCount {
@@ -284,10 +299,10 @@ export function countFrames(built: BuiltPath): FrameCount {
   for (const { el } of built.elements) {
     if ("in" in el && el.in) consumed.add(el.in);
     if (el.kind === "veb" && !built.nic)
-      add(`${el.name}: destination on the ingress port`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
+      add(`${el.name}: ${INGRESS_PORT}`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
     if (el.kind === "bridge") {
       const b = built.ctx.get(el.name)!;
-      add(`${el.name}: destination on the ingress port`, u64(b + P.B_FILTERED));
+      add(`${el.name}: ${INGRESS_PORT}`, u64(b + P.B_FILTERED));
       add(`${el.name}: no buffer for a flood copy`, u64(b + P.B_NOBUF));
       copies += u64(b + P.B_COPIES) + u64(b + P.B_NOBUF);
     }
@@ -329,7 +344,7 @@ export function countFrames(built: BuiltPath): FrameCount {
       ["no pool", port.rx_no_pool],
       ["malformed", port.rx_errors],
       ["no descriptor", noDesc((p) => path.has(p))],
-      ["no descriptor on another pool (its rings are not drained in this run)", noDesc((p) => !path.has(p))],
+      [OTHER_POOL_NO_DESC.replace("NIC switch: ", ""), noDesc((p) => !path.has(p))],
       ["no buffer", res.noBuffer],
       ["tx dropped (MDD, oversize or anti-spoof)", sc.pools.reduce((a, p) => a + p.tx_dropped, 0)],
       ["tx no destination", port.tx_no_destination],
@@ -341,7 +356,7 @@ export function countFrames(built: BuiltPath): FrameCount {
     const n = (u32(r + 64) - u32(r)) >>> 0;
     // Frames on a ring nobody consumes in this run (the uplink toward the wire, a bridge port
     // back toward the sender) left the path: count them with that reason.
-    if (!consumed.has(name)) add(`${name}: sent back toward the wire (flooded/unknown)`, n);
+    if (!consumed.has(name)) add(`${name}: ${BACK_TOWARD_WIRE}`, n);
     else inFlight += n;
   }
   const dropTotal = Object.values(dropped).reduce((a, b) => a + b, 0);

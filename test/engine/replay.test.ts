@@ -121,6 +121,18 @@ describe("replay: broadcast capture (issue 9 item 2)", () => {
     expect(r.latency_us.p50).toBeGreaterThan(run("native", { file: QINQ }).latency_us.p50);
   });
 
+  it("above the consumer's capacity: its lost frames are the loss, the other pools' are not", () => {
+    const r = run("native", { file: QINQ }, { ratePps: 3e6, durationNs: 5e6 });
+    const rep = r.replay!;
+    expect(r.conservation.ok).toBe(true);
+    expect(r.conservation.dropped["NIC switch: no descriptor"]).toBeGreaterThan(0);
+    expect(rep.consumer_lost).toBe(r.conservation.dropped["NIC switch: no descriptor"] + r.conservation.inFlight);
+    expect(rep.to_consumer).toBe(r.conservation.delivered);
+    expect(r.loss_ratio).toBeCloseTo(rep.consumer_lost / (rep.to_consumer + rep.consumer_lost), 12);
+    expect(r.loss_ratio).toBeGreaterThan(0);
+    expect(r.loss_ratio).toBeLessThan(0.5);
+  });
+
   it("is deterministic: the same spec gives the same simulated result", () => {
     const a = run("vm-vf", { file: QINQ });
     const b = run("vm-vf", { file: QINQ });

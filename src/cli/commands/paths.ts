@@ -59,10 +59,10 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
 -f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --pcap F     replay a pcap/pcapng capture from the wire instead of generated frames (receive
-             direction: every path but vf-loopback): frames as
-             captured, looped; records that cannot be carried are counted and dropped with
-             their reason; broadcast copies to other pools count as deliveries. Not with
-             --size, --encap, --flows, --proto (docs/experiments.md "Replaying captures")
+             direction: every path but vf-loopback): frames as captured, looped; records that
+             cannot be carried are counted and dropped with their reason; broadcast copies to
+             other pools count as deliveries. Not with --size, --encap, --flows, --proto
+             (docs/experiments.md "Replaying captures")
 --pcap-timing  paced (default): re-paced at the offered load (search, load points, --rate as
              usual); capture: at the capture's own timestamps, one load point at its mean rate
 --rewrite-dst PORT  rewrite unicast destination MACs to PORT's: consumer (each path's own), PF
