@@ -126,7 +126,9 @@ describe("replay: broadcast capture (issue 9 item 2)", () => {
     const rep = r.replay!;
     expect(r.conservation.ok).toBe(true);
     expect(r.conservation.dropped["NIC switch: no descriptor"]).toBeGreaterThan(0);
-    expect(rep.consumer_lost).toBe(r.conservation.dropped["NIC switch: no descriptor"] + r.conservation.inFlight);
+    expect(rep.consumer_lost).toBe(
+      r.conservation.dropped["NIC switch: no descriptor"] + r.conservation.inFlight,
+    );
     expect(rep.to_consumer).toBe(r.conservation.delivered);
     expect(r.loss_ratio).toBeCloseTo(rep.consumer_lost / (rep.to_consumer + rep.consumer_lost), 12);
     expect(r.loss_ratio).toBeGreaterThan(0);
