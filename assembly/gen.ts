@@ -5,7 +5,7 @@
 import { R_TAIL, R_DESC, R_MASK, D_BUF, DF_EOP, H_BUF_HEADROOM } from "./abi";
 import {
   X_HDR, G_OUT, G_FREE, G_RET0, G_NRET, G_TPL, G_SEQ, G_NSEQ, G_FLOWS, G_FLOW_MASK, G_PS_PER_BYTE, G_FLAGS,
-  G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, GF_TIMED, GF_POISSON, G_GAP_PS, G_UNTIL_NS, G_NEXT_PS, G_WIRE_PS, G_RNG2, G_LAST_NS, T_ADDR, T_LEN, T_PAY,
+  G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, GF_TIMED, GF_POISSON, G_GAP_PS, G_UNTIL_NS, G_NEXT_PS, G_WIRE_PS, G_RNG2, G_LAST_NS, G_SIDE, G_GAPS, T_ADDR, T_LEN, T_PAY,
   T_FLOW, T_CSUM, T_CSUM_KIND, TPL_BYTES, STAMP_MAGIC,
 } from "./pathabi";
 import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize } from "./pathring";
@@ -63,6 +63,8 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   const patch = (flags & GF_PATCH) != 0;
   const poisson = (flags & GF_POISSON) != 0;
   const gapPs = load<u64>(ctx + G_GAP_PS);
+  const side = <usize>load<u32>(ctx + G_SIDE);
+  const gaps = <usize>load<u32>(ctx + G_GAPS);
   const untilPs = load<u64>(ctx + G_UNTIL_NS) * 1000;
   let nextPs = load<u64>(ctx + G_NEXT_PS);
   let wirePs = load<u64>(ctx + G_WIRE_PS);
@@ -96,7 +98,8 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   let flowBase: u32 = 0;
   const copy16 = headroom + 256 <= size; // 16-byte vector copies stay inside the buffer
   for (let k: u32 = 0; k < n; k++) {
-    const ti = <u32>load<u8>(seqTab + <usize>si);
+    const pos = si;
+    const ti = <u32>load<u16>(seqTab + (<usize>si << 1));
     if (timed) {
       // Offered start, held back while the wire is busy (offered load above line rate is capped
       // by the wire); the stamp is the frame's arrival, its last bit in.
@@ -106,7 +109,8 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       if (end > untilPs) break;
       wirePs = end;
       let gap = gapPs;
-      if (poisson) {
+      if (gaps != 0) gap = load<u64>(gaps + (<usize>pos << 3)); // the capture's own spacing
+      else if (poisson) {
         rng2 ^= rng2 << 13; rng2 ^= rng2 >> 17; rng2 ^= rng2 << 5;
         const u = (<f64>rng2 + 1.0) / 4294967297.0;
         gap = <u64>(-Math.log(u) * <f64>gapPs);
@@ -186,6 +190,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       <i64>(<u64>buf | (<u64>headroom << 32) | (<u64>len << 48)),
       <i64>(<u64>DF_EOP << 48),
     ));
+    if (side != 0) store<u64>(side + (<usize>buf << 3), ns); // replay: arrival kept beside the bytes
     bytes += <u64>len;
     seq++;
   }

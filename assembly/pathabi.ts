@@ -13,7 +13,7 @@ export const G_RET0 = 12; // return rings (0 = none), up to 4
 export const G_NRET = 28;
 export const G_TPL = 32; // template table address (TPL_BYTES per entry)
 export const G_NTPL = 36;
-export const G_SEQ = 40; // u8 template-index sequence (size list / IMIX)
+export const G_SEQ = 40; // u16 template-index sequence (size list / IMIX / a replayed capture)
 export const G_NSEQ = 44;
 export const G_FLOWS = 48; // u16 flow-id table (popularity), power-of-two length
 export const G_FLOW_MASK = 52;
@@ -35,6 +35,10 @@ export const G_BYTES = 136; // u64
 export const G_CLOCK_PS = 144; // u64 simulator clock (ps)
 export const G_NOBUF = 152; // u64 bursts cut short for lack of buffers
 export const G_RINGFULL = 160; // u64 bursts cut short by a full ring
+// Replay (src/traffic/replay.ts): captured bytes are never stamped; the generator writes each
+// frame's arrival time (ns) into a side table indexed by buffer, which the sinks read.
+export const G_SIDE = 168; // u32 address of the u64 side table (0 = none)
+export const G_GAPS = 172; // u32 address of u64 gaps (ps) per sequence position (0 = G_GAP_PS)
 export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
 export const GEN_CTX_BYTES = 256;
 export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)
@@ -84,6 +88,7 @@ export const S_EXPECT = 136; // next expected sequence number
 export const S_LAT_SUM = 144; // sum of latencies (ns)
 export const S_LAT_MAX = 152;
 export const S_MEASURED = 160; // u64 frames whose latency was recorded (stamped after the warm-up)
+export const S_SIDE = 168; // u32 address of the replay side table (u64 arrival ns per buffer; 0 = none)
 export const S_HIST = 256; // HIST_BUCKETS u64
 // Log-linear: exact below 16 ns, then 16 sub-buckets per power of two (bucket width <= 6.25 %).
 export const HIST_SUB = 16;
@@ -145,6 +150,10 @@ export const V_SINK = 32; // sink context the guest driver checks frames with
 export const V_EVENT_IDX = 36; // 1: VIRTIO_RING_F_EVENT_IDX negotiated
 export const V_OUT = 40; // tx virtqueue: the backend's output ring (toward the tap)
 export const V_SIDE = 44; // tx virtqueue: u32[N] backend (tap) buffer paired with each descriptor
+// Replay (rx virtqueue): the backend carries each frame's arrival time from the host buffer's
+// side table into the guest descriptor's, where the guest driver reads it.
+export const V_RSIDE = 48; // u32 address of the host side table (u64 ns per buffer; 0 = none)
+export const V_GSIDE = 52; // u32 address of the guest side table (u64 ns per descriptor id)
 // backend-owned
 export const V_LAST_AVAIL = 64; // u32
 export const V_COPIES = 72; // u64

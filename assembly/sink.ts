@@ -6,7 +6,7 @@
 import { R_TAIL, R_DESC, R_MASK, D_BUF } from "./abi";
 import {
   S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_HINT, S_OWN_LO, S_OWN_HI, S_RET2, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
-  S_PKT_PS, S_WARMUP_US, S_MEASURED, HIST_SUB, S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
+  S_PKT_PS, S_WARMUP_US, S_MEASURED, S_SIDE, HIST_SUB, S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
   T_ADDR, T_LEN, T_PAY, TPL_BYTES, STAMP_MAGIC, STAMP_BYTES,
 } from "./pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
@@ -109,6 +109,20 @@ export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
   return true;
 }
 
+/** A replayed frame (no stamp in its bytes) with its arrival time `ts` from a side table
+ *  (u64.MAX_VALUE: none): counted, and its latency recorded when it arrived after the warm-up. */
+export function sinkReplayed(ctx: usize, len: u32, ts: u64, now: u64): void {
+  bump(ctx, S_PACKETS, 1);
+  bump(ctx, S_BYTES, len);
+  lastStamp = ts;
+  if (ts == u64.MAX_VALUE || ts < <u64>load<u32>(ctx + S_WARMUP_US) * 1000) return;
+  const lat = now > ts ? now - ts : 0;
+  bump(ctx, S_MEASURED, 1);
+  bump(ctx, S_LAT_SUM, lat);
+  if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
+  bump(ctx, <usize>S_HIST + (<usize>latBucket(lat) << 3), 1);
+}
+
 /** Interrupt moderation: at most one interrupt per ITR interval of simulator time (ITR 0: one
  *  per frame; S_ITR_NS = 0xffffffff: this element raises no interrupts). */
 export function sinkInterrupt(ctx: usize, now: u64): void {
@@ -166,6 +180,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   let latSum = load<u64>(ctx + S_LAT_SUM);
   let latMax = load<u64>(ctx + S_LAT_MAX);
   let hint = load<u32>(ctx + S_HINT);
+  const side = <usize>load<u32>(ctx + S_SIDE);
   const inDesc = <usize>load<u32>(inr + R_DESC);
   const inMask = load<u32>(inr + R_MASK);
   for (let k: u32 = 0; k < n; k++) {
@@ -177,7 +192,21 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
     const len = <u32>(lo >> 48);
     bytes += <u64>len;
     let stamp = u64.MAX_VALUE;
-    if (ntpl != 0) {
+    if (ntpl == 0 && side != 0) {
+      // Replayed frame: its arrival time from the side table (captured bytes carry no stamp).
+      const ts = load<u64>(side + (<usize>b << 3));
+      if (ts != u64.MAX_VALUE) {
+        stamp = ts;
+        if (ts >= warm) {
+          const lat = now > ts ? now - ts : 0;
+          measured++;
+          latSum += lat;
+          if (lat > latMax) latMax = lat;
+          const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
+          store<u64>(hb, load<u64>(hb) + 1);
+        }
+      }
+    } else if (ntpl != 0) {
       let ok = false;
       let pay: usize = 0;
       let tpl: usize = 0;

@@ -11,10 +11,10 @@ import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_
 import {
   V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
   V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
-  S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES,
+  S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES, V_RSIDE, V_GSIDE,
 } from "./pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
-import { sinkCheck } from "./sink";
+import { sinkCheck, sinkReplayed } from "./sink";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 
@@ -96,11 +96,14 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
   const head = load<u32>(inr);
   const usedIdx = <u32>load<u16>(used + 2);
   const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
+  const rside = <usize>load<u32>(vq + V_RSIDE);
+  const gside = <usize>load<u32>(vq + V_GSIDE);
   let copied: u64 = 0;
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inr, head + k);
     const len = descLen(d);
     const id = <u32>load<u16>(avail + 4 + (<usize>((lastAvail + k) & mask) << 1));
+    if (gside != 0) store<u64>(gside + (<usize>(id & mask) << 3), load<u64>(rside + (<usize>load<u32>(d + D_BUF) << 3)));
     const de = descT + (<usize>(id & mask) << 4);
     const gaddr = <usize>load<u64>(de);
     const cap = load<u32>(de + 8);
@@ -142,13 +145,16 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
   const clockAt = <usize>load<u32>(sink + S_CLOCK);
   const now = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
   const availIdx = <u32>load<u16>(avail + 2);
+  const gside = <usize>load<u32>(vq + V_GSIDE);
   for (let k: u32 = 0; k < n; k++) {
     const ue = used + 4 + (<usize>((lastUsed + k) & mask) << 3);
     const id = load<u32>(ue);
     const len = load<u32>(ue + 4);
     const gaddr = <usize>load<u64>(descT + (<usize>(id & mask) << 4));
     const fnow = now + (<u64>(k + 1) * <u64>load<u32>(sink + S_PKT_PS)) / 1000;
-    sinkCheck(sink, gaddr + VNET_HDR_BYTES, len > <u32>VNET_HDR_BYTES ? len - <u32>VNET_HDR_BYTES : 0, fnow);
+    const flen = len > <u32>VNET_HDR_BYTES ? len - <u32>VNET_HDR_BYTES : 0;
+    if (gside != 0) sinkReplayed(sink, flen, load<u64>(gside + (<usize>(id & mask) << 3)), fnow);
+    else sinkCheck(sink, gaddr + VNET_HDR_BYTES, flen, fnow);
     store<u16>(avail + 4 + (<usize>((availIdx + k) & mask) << 1), <u16>id); // refill
   }
   atomic.store<u16>(avail + 2, <u16>(availIdx + n));

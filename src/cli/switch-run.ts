@@ -14,12 +14,13 @@ import type {
   SwitchCounters,
   SwitchDecision,
 } from "../switch/config.ts";
-import { macToBytes } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
-import { programSwitch, requestPromisc } from "../switch/program.ts";
+import { programSwitch } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
+import { applyPromisc, portMac } from "../switch/replay-ports.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
 import { readCaptureFile } from "../traffic/capture-io.ts";
+import { rewriteDestination } from "../traffic/replay.ts";
 
 /** One switch implementation behind the runner (the Wasm kernels, or the TypeScript reference). */
 export interface SwitchEngine {
@@ -254,77 +255,24 @@ export function functionName(pool: number, pf: PfRecord): string {
 }
 
 /** The MAC address of a port given to --rewrite-dst ("PF" or "VF-<n>"). */
-function portMac(pf: PfRecord, port: string): Uint8Array {
+function rewriteMac(pf: PfRecord, port: string): Uint8Array {
   if (port === "wire")
     throw new UserError("E_USAGE", "option '--rewrite-dst': 'wire' has no MAC; name PF or VF-<n>");
-  let pool: number;
-  try {
-    pool = resolvePort(port, pf) as number;
-  } catch (e) {
-    if (e instanceof UserError)
-      throw new UserError("E_USAGE", e.message.replace("'--in'", "'--rewrite-dst'"));
-    throw e;
-  }
-  const mac = pool === pf.vfs.length ? pf.mac : vfsInPoolOrder(pf)[pool].effectiveMac;
-  return macToBytes(mac.toLowerCase());
+  return portMac(pf, port, "--rewrite-dst");
 }
 
-/**
- * A copy of a wire frame sent to `mac` instead: unicast destinations only (broadcast and
- * multicast frames already reach every port that accepts them; rewriting them would change
- * what they are). Frames too short to hold a destination are left for the switch to count.
- */
-function rewriteDestination(frame: Uint8Array, mac: Uint8Array): Uint8Array {
-  if (frame.length < 6 || (frame[0] & 1) !== 0) return frame;
-  const copy = frame.slice();
-  copy.set(mac, 0);
-  return copy;
-}
-
-/**
- * --promisc PORT: the port asks for unicast promiscuous mode, as its driver would, and the PF
- * driver answers as configured (a VF needs allow-promisc; igb has no unicast promiscuous mode).
- * A request the driver would not honour is an error naming the option and the configuration.
- */
+/** --promisc PORT (src/switch/replay-ports.ts, shared with paths --pcap). */
 function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: string): void {
-  const pool =
-    port === "wire"
-      ? -1
-      : (() => {
-          try {
-            return resolvePort(port, pf) as number;
-          } catch (e) {
-            if (e instanceof UserError)
-              throw new UserError("E_USAGE", e.message.replace("'--in'", "'--promisc'"));
-            throw e;
-          }
-        })();
-  if (pool < 0)
+  if (port === "wire")
     throw new UserError("E_USAGE", "option '--promisc': 'wire' is not a function; name PF or VF-<n>");
-  if (config.pools[pool].kind === "pf") {
-    // The PF's own driver may always set its pool promiscuous (the PF is trusted).
-    const p = config.pools[pool];
-    p.flags.upe = true;
-    p.flags.mpe = true;
-    config.port.unicastPromisc = true;
-    config.port.multicastPromisc = true;
-    return;
-  }
-  const reply = requestPromisc(config, pool, "promisc");
-  if (!reply.honoured) {
-    const why =
-      config.profile === "igb"
-        ? `the ${pf.profile} NIC (82576) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
-        : `${port} is untrusted: ${confFile} does not set 'allow-promisc: true;' in its ${port} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
-    throw new UserError("E_USAGE", `option '--promisc ${port}': ${why}`);
-  }
+  applyPromisc(config, pf, port, confFile, "--promisc");
 }
 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const pf = await configureHost(opts.confFile, opts.stateDir);
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
   for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
-  const rewriteTo = opts.rewriteDst === undefined ? undefined : portMac(pf, opts.rewriteDst);
+  const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst);
   const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });
 
   // Read every input first (errors before any work), then replay them merged by timestamp;

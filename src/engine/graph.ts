@@ -19,11 +19,13 @@ import {
   type TemplateSet,
   type TrafficProfile,
 } from "../traffic/profiles.ts";
+import type { ReplaySpec } from "../traffic/replay.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
+import { REPLAY_TRACE_CAPACITY, replayNic, replayTemplateSet } from "./replay.ts";
 import { Resource } from "./resource.ts";
 
 /** The host on the wire (the peer that sends to and receives from the consumer). */
@@ -52,6 +54,8 @@ export interface GraphOptions {
   singleQueue?: boolean;
   /** Lay the graph out in this memory (a partition's thread rebuilds the same bytes there). */
   memory?: WebAssembly.Memory;
+  /** Replay a capture from the wire instead of generating frames. */
+  replay?: ReplaySpec;
 }
 
 export interface BuiltGraph {
@@ -114,7 +118,11 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     dstMac: bound.peerMac,
     seed: o.seed + 1,
   });
-  const templates = buildTemplates(traffic);
+  const templates = o.replay ? replayTemplateSet(o.replay, bound) : buildTemplates(traffic);
+  if (o.replay)
+    Object.assign(bound.nic, replayNic(o.replay, bound, o.config?.file ?? "iovctl.conf"), {
+      traceCapacity: REPLAY_TRACE_CAPACITY,
+    });
   const { built } = preparePath(eng, layoutGraph(o.path), {
     traffic,
     txTraffic,

@@ -130,6 +130,7 @@ export function collect(
   const eps = {} as EventTotals;
   for (const k of Object.keys(ev) as (keyof EventTotals)[]) eps[k] = (ev[k] * 1e9) / virtualNs;
   const cons = conservation(ctx);
+  const replay = ctx.built.replaySide !== undefined ? replayOutcome(sent, sinks.packets, cons) : undefined;
   // A histogram bucket's midpoint can lie above the largest latency seen: clamp to it.
   const lat = (ns: number) => Math.min(ns, sinks.latMax) / 1000;
   return {
@@ -138,7 +139,11 @@ export function collect(
     frameBytes: sent > 0 ? bytes / sent + 4 : 0,
     offered_pps: perS(offered),
     delivered_pps: perS(sinks.measured),
-    loss_ratio: offered > 0 ? Math.max(0, 1 - sinks.measured / offered) : 0,
+    loss_ratio: replay
+      ? replayLoss(replay, offered)
+      : offered > 0
+        ? Math.max(0, 1 - sinks.measured / offered)
+        : 0,
     latency_us: {
       p50: lat(percentileNs(sinks.hist, 0.5)),
       p90: lat(percentileNs(sinks.hist, 0.9)),
@@ -152,6 +157,7 @@ export function collect(
     events: { ...ev },
     events_per_s: eps,
     conservation: cons,
+    ...(replay ? { replay } : {}),
     integrity: { bad: sinks.bad, reordered: sinks.reordered },
     virtual_ns: virtualNs,
     elements: (o.elements ?? []).map(({ spec, runtime }) => {
@@ -195,8 +201,57 @@ export function conservation(ctx: SimContext): Conservation {
   }
   const copies = (c.copies ?? 0) + nicCopies;
   const dropped = Object.values(c.dropped).reduce((a, b) => a + b, 0);
-  return { ...c, copies, ok: c.sent + copies === c.delivered + dropped + c.inFlight };
+  const elsewhere = Object.values(c.deliveredElsewhere ?? {}).reduce((a, b) => a + b, 0);
+  return { ...c, copies, ok: c.sent + copies === c.delivered + elsewhere + dropped + c.inFlight };
 }
+
+/** Switch drops decided by policy (filters, no pool, malformed frames): not the consumer's loss. */
+const POLICY_DROPS = [
+  "NIC switch: runt",
+  "NIC switch: oversize",
+  "NIC switch: L2 filter",
+  "NIC switch: VLAN filter",
+  "NIC switch: no pool",
+  "NIC switch: malformed",
+];
+
+/** Drops that are not the path's loss: policy, copies for pools this run does not drain, frames
+ *  a bridge sends back toward the wire (unknown unicast) or drops on their ingress port. */
+function notLoss(why: string): boolean {
+  return (
+    POLICY_DROPS.includes(why) ||
+    why === OTHER_POOL_NO_DESC ||
+    why.endsWith(BACK_TOWARD_WIRE) ||
+    why.endsWith(INGRESS_PORT)
+  );
+}
+
+/** Replay: what reached the consumer, what it lost (every other drop, and what was still queued
+ *  at the end), what the switch filtered. */
+function replayOutcome(sent: number, toConsumer: number, cons: Conservation) {
+  const filtered = POLICY_DROPS.reduce((a, k) => a + (cons.dropped[k] ?? 0), 0);
+  let consumerLost = cons.inFlight;
+  for (const [why, n] of Object.entries(cons.dropped)) if (!notLoss(why)) consumerLost += n;
+  return {
+    to_consumer: toConsumer,
+    consumer_lost: consumerLost,
+    filtered,
+    all_filtered: sent > 0 && filtered >= sent,
+  };
+}
+
+/** Replay's loss: frames the switch sent toward the consumer that it did not take (frames the
+ *  policy sends elsewhere or filters are not loss); nothing toward it at all is total loss. */
+function replayLoss(r: { to_consumer: number; consumer_lost: number }, offered: number): number {
+  const toward = r.to_consumer + r.consumer_lost;
+  if (toward === 0) return offered > 0 ? 1 : 0;
+  return r.consumer_lost / toward;
+}
+
+const OTHER_POOL_NO_DESC =
+  "NIC switch: no descriptor on another pool (its rings are not drained in this run)";
+const BACK_TOWARD_WIRE = "sent back toward the wire (flooded/unknown)";
+const INGRESS_PORT = "destination on the ingress port";
 
 /** What the path's counters say before the NIC's replication copies are added. */
 export interface FrameCount {
@@ -205,6 +260,8 @@ export interface FrameCount {
   dropped: Record<string, number>;
   inFlight: number;
   copies?: number;
+  /** Copies the NIC delivered to pools other than the consumer's (deliveries, not drops). */
+  deliveredElsewhere?: Record<string, number>;
   ok: boolean;
 }
 
@@ -242,10 +299,10 @@ export function countFrames(built: BuiltPath): FrameCount {
   for (const { el } of built.elements) {
     if ("in" in el && el.in) consumed.add(el.in);
     if (el.kind === "veb" && !built.nic)
-      add(`${el.name}: destination on the ingress port`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
+      add(`${el.name}: ${INGRESS_PORT}`, u64(built.ctx.get(el.name)! + P.B_FILTERED));
     if (el.kind === "bridge") {
       const b = built.ctx.get(el.name)!;
-      add(`${el.name}: destination on the ingress port`, u64(b + P.B_FILTERED));
+      add(`${el.name}: ${INGRESS_PORT}`, u64(b + P.B_FILTERED));
       add(`${el.name}: no buffer for a flood copy`, u64(b + P.B_NOBUF));
       copies += u64(b + P.B_COPIES) + u64(b + P.B_NOBUF);
     }
@@ -264,11 +321,21 @@ export function countFrames(built: BuiltPath): FrameCount {
     }
   }
   for (const r of built.queueRings) inFlight += (u32(r + 64) - u32(r)) >>> 0;
-  for (const [name, r] of built.otherRx) add(`veb-rx: steered to ${name}`, (u32(r + 64) - u32(r)) >>> 0);
+  // Frames the switch delivered to other pools (replication, promiscuous pools) are deliveries
+  // to functions this run does not simulate further.
+  const elsewhere: Record<string, number> = {};
+  for (const [name, r] of built.otherRx) {
+    const n = (u32(r + 64) - u32(r)) >>> 0;
+    if (n > 0) elsewhere[name] = n;
+  }
   if (built.nic) {
     const sc = readCounters(built.nic.sw.sl, built.nic.sw.config);
     const port = sc.port;
     const res = readResourceCounters(built.nic.sw.sl);
+    // The pools whose rings this path drains: the consumer's and a loopback peer's.
+    const path = new Set([built.nic.pool, ...(built.nic.peerPool !== undefined ? [built.nic.peerPool] : [])]);
+    const noDesc = (which: (pool: number) => boolean) =>
+      sc.queues.reduce((a, qs, p) => (which(p) ? a + qs.reduce((b, q) => b + q.rx_no_desc, 0) : a), 0);
     const reasons: Array<[string, number]> = [
       ["runt", port.rx_runt_dropped],
       ["oversize", port.roc],
@@ -276,7 +343,8 @@ export function countFrames(built: BuiltPath): FrameCount {
       ["VLAN filter", port.rx_vlan_filtered],
       ["no pool", port.rx_no_pool],
       ["malformed", port.rx_errors],
-      ["no descriptor", sc.queues.flat().reduce((a, q) => a + q.rx_no_desc, 0)],
+      ["no descriptor", noDesc((p) => path.has(p))],
+      [OTHER_POOL_NO_DESC.replace("NIC switch: ", ""), noDesc((p) => !path.has(p))],
       ["no buffer", res.noBuffer],
       ["tx dropped (MDD, oversize or anti-spoof)", sc.pools.reduce((a, p) => a + p.tx_dropped, 0)],
       ["tx no destination", port.tx_no_destination],
@@ -288,10 +356,11 @@ export function countFrames(built: BuiltPath): FrameCount {
     const n = (u32(r + 64) - u32(r)) >>> 0;
     // Frames on a ring nobody consumes in this run (the uplink toward the wire, a bridge port
     // back toward the sender) left the path: count them with that reason.
-    if (!consumed.has(name)) add(`${name}: sent back toward the wire (flooded/unknown)`, n);
+    if (!consumed.has(name)) add(`${name}: ${BACK_TOWARD_WIRE}`, n);
     else inFlight += n;
   }
   const dropTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
+  const elsewhereTotal = Object.values(elsewhere).reduce((a, b) => a + b, 0);
   // Every frame offered, plus every extra copy replication made, is delivered (per copy),
   // dropped with a reason, or in flight.
   return {
@@ -300,6 +369,7 @@ export function countFrames(built: BuiltPath): FrameCount {
     dropped,
     inFlight,
     ...(copies > 0 ? { copies } : {}),
-    ok: sent + copies === delivered + dropTotal + inFlight,
+    ...(elsewhereTotal > 0 ? { deliveredElsewhere: elsewhere } : {}),
+    ok: sent + copies === delivered + elsewhereTotal + dropTotal + inFlight,
   };
 }

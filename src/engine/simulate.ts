@@ -38,6 +38,11 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
   if (!(spec.ratePps > 0)) throw new UserError("E_USAGE", `rate must be > 0 frames/s (got ${spec.ratePps})`);
   if (!(spec.durationNs > 0))
     throw new UserError("E_USAGE", `duration must be > 0 ns (got ${spec.durationNs})`);
+  if (spec.replay && spec.direction !== "rx")
+    throw new UserError(
+      "E_USAGE",
+      `--pcap replays a capture from the wire: direction rx only (got ${spec.direction})`,
+    );
   const warmupNs = spec.warmupNs ?? 0;
   if (warmupNs < 0 || warmupNs >= spec.durationNs)
     throw new UserError(
@@ -58,6 +63,7 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
     linkGbps: spec.linkGbps,
     config: spec.config,
     ...(spec.host ? { host: spec.host } : {}),
+    ...(spec.replay ? { replay: spec.replay } : {}),
   };
 }
 

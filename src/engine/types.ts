@@ -4,6 +4,7 @@
 // of simulated events priced by the cost profile. Wall-clock figures live only in `simulator`.
 import type { HostSpec } from "../nic/host-spec.ts";
 import type { TrafficProfile } from "../traffic/profiles.ts";
+import type { ReplaySpec } from "../traffic/replay.ts";
 
 export type Direction = "rx" | "tx" | "both";
 export type Arrival = "constant" | "poisson";
@@ -13,7 +14,7 @@ export interface ScenarioSpec {
   /** Path graph name: native, jail-vf, vm-vf, passthrough, virtio, jail-epair, vf-loopback. */
   path: string;
   direction: Direction;
-  /** Frames offered (sizes, flows, encapsulation, L4); pcap replay goes through `templates`. */
+  /** Frames offered (sizes, flows, encapsulation, L4); a capture is replayed with `replay`. */
   traffic: TrafficProfile;
   /** Offered load per direction in frames per second of virtual time (capped by the wire). */
   ratePps: number;
@@ -33,6 +34,8 @@ export interface ScenarioSpec {
   linkGbps?: number;
   /** The simulated host's devices (default: the embedded host); a NIC of any loaded profile. */
   host?: HostSpec;
+  /** Replay a capture instead of generating frames (src/traffic/replay.ts); receive direction. */
+  replay?: ReplaySpec;
 }
 
 /** Percentiles of one-way latency (frame arrival on the wire -> consumer done), ns. */
@@ -77,7 +80,23 @@ export interface Conservation {
   inFlight: number;
   /** Extra copies made by replication/flooding (counted once each as delivered or dropped). */
   copies: number;
+  /** Copies the NIC delivered to pools other than the path's consumer (broadcast/multicast
+   *  replication, promiscuous pools): deliveries, not drops. ok reads
+   *  sent + copies == delivered + delivered elsewhere + dropped + in flight. */
+  deliveredElsewhere?: Record<string, number>;
   ok: boolean;
+}
+
+/** What became of replayed frames (paths --pcap), over the whole run. */
+export interface ReplayOutcome {
+  /** Frames (copies) that reached the path's consumer, and those the consumer lost (no
+   *  descriptor on its rings, or still queued when the run ended). */
+  to_consumer: number;
+  consumer_lost: number;
+  /** Frames the switch dropped by policy (MAC/VLAN filter, no pool, runt, oversize...). */
+  filtered: number;
+  /** Every offered frame was dropped by policy before any pool: nothing reached the consumer. */
+  all_filtered: boolean;
 }
 
 /** What one simulation produced. Everything but `simulator` is simulated (virtual time). */
@@ -97,6 +116,9 @@ export interface SimResult {
   events: EventTotals;
   events_per_s: EventTotals;
   conservation: Conservation;
+  /** Replay only: to the consumer, lost by it, filtered (loss_ratio = consumer_lost /
+   *  (to_consumer + consumer_lost): frames the switch's policy sends elsewhere are not loss). */
+  replay?: ReplayOutcome;
   /** Frames that failed the integrity check (stamp, payload), counted and dropped. */
   integrity: { bad: number; reordered: number };
   virtual_ns: number;

@@ -4,6 +4,7 @@
 // runner (the pool fans them out over its workers); the search inside a case is sequential.
 import type { Arrival, Direction, ScenarioSpec, SimResult } from "../engine/types.ts";
 import type { TrafficProfile } from "../traffic/profiles.ts";
+import type { ReplaySpec } from "../traffic/replay.ts";
 import { lineRatePps, type RateSpec, resolveRate } from "./rate.ts";
 import type { TrialRunner } from "./runner.ts";
 import { searchThroughput, type Trial } from "./search.ts";
@@ -14,11 +15,13 @@ export const LOAD_FRACTIONS: readonly number[] = [0.1, 0.5, 0.9];
 export interface ExperimentCase {
   path: string;
   direction: Direction;
-  /** What the user asked for: a frame size (with FCS) or "imix". */
-  size: number | "imix";
+  /** What the user asked for: a frame size (with FCS), "imix", or "pcap" (a replayed capture). */
+  size: number | "imix" | "pcap";
   /** Mean frame size on the wire (with FCS): line rate and Gbps are computed from it. */
   frameBytes: number;
   traffic: TrafficProfile;
+  /** Replay this capture instead of generating `traffic` (paths --pcap). */
+  replay?: ReplaySpec;
 }
 
 export interface TrialSettings {
@@ -90,6 +93,7 @@ export function trialSpec(c: ExperimentCase, t: TrialSettings, ratePps: number):
     profile: t.profile,
     ...(t.config ? { config: t.config } : {}),
     linkGbps: t.linkGbps,
+    ...(c.replay ? { replay: c.replay } : {}),
   };
 }
 
@@ -105,7 +109,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const k = r.conservation;
     if (!k.ok)
       violations.push(
-        `CONSERVATION VIOLATED on ${c.path} ${c.direction} ${c.size} at ${(ratePps / 1e6).toFixed(3)} Mpps: sent ${k.sent} != delivered ${k.delivered} + dropped ${JSON.stringify(k.dropped)} + in flight ${k.inFlight} (copies ${k.copies})`,
+        `CONSERVATION VIOLATED on ${c.path} ${c.direction} ${c.size} at ${(ratePps / 1e6).toFixed(3)} Mpps: sent ${k.sent} + copies ${k.copies} != delivered ${k.delivered} + delivered elsewhere ${JSON.stringify(k.deliveredElsewhere ?? {})} + dropped ${JSON.stringify(k.dropped)} + in flight ${k.inFlight}`,
       );
     return r;
   };

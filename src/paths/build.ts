@@ -139,6 +139,8 @@ export interface BuiltPath {
   /** Switch receive rings of pools other than the consumer's (frames there left the path). */
   otherRx: Map<string, number>;
   nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
+  /** Replay: the side table of arrival times (u64 ns per buffer index, all ones = none). */
+  replaySide?: number;
 }
 
 export interface BuildOptions {
@@ -266,13 +268,29 @@ export function buildPath(
       dv.setUint16(e + P.T_CSUM, t.csumOff, true);
       dv.setUint8(e + P.T_CSUM_KIND, t.csumKind);
     });
-    const seq = layout.addRegion(`gen:${dir}:sequence`, ts.sequence.length, 64).offset;
-    layout.u8().set(ts.sequence, seq);
+    const seq = layout.addRegion(`gen:${dir}:sequence`, ts.sequence.length * 2, 64).offset;
+    new Uint16Array(memory.buffer, seq, ts.sequence.length).set(ts.sequence);
     const flows = layout.addRegion(`gen:${dir}:flows`, ts.flowTable.length * 2, 64).offset;
     new Uint16Array(memory.buffer, flows, ts.flowTable.length).set(ts.flowTable);
     tplTabs[dir] = { tab, seq, flows, ts };
   }
 
+  // Replay: captured bytes are not stamped; arrival times go to a side table per buffer index
+  // (src/traffic/replay.ts). A capture's own spacing: one gap per sequence position.
+  const replayTs = o.templates.replay ? o.templates : undefined;
+  let replaySide: number | undefined;
+  let replayGaps = 0;
+  if (replayTs) {
+    const nBuffers = o.nic ? o.nic.sw.sl.params.bufCount : nbuf;
+    replaySide = layout.addRegion("replay:side", nBuffers * 8, 64).offset;
+    new Uint8Array(memory.buffer, replaySide, nBuffers * 8).fill(0xff);
+    if (replayTs.gapsPs) {
+      replayGaps = layout.addRegion("replay:gaps", replayTs.gapsPs.length * 8, 64).offset;
+      const dv = layout.dv();
+      for (const [i, g] of replayTs.gapsPs.entries())
+        dv.setBigUint64(replayGaps + 8 * i, BigInt(Math.round(g)), true);
+    }
+  }
   const ctx = new Map<string, number>();
   const dirOf = new Map<string, Dir>();
   const steps: PlanStep[] = [];
@@ -295,6 +313,7 @@ export function buildPath(
     set32(c + P.S_NTPL, t.ts.replay ? 0 : t.ts.templates.length); // replayed frames carry no stamp
     set32(c + P.S_ITR_NS, interrupts ? o.itrNs : NO_IRQ);
     set32(c + P.S_IOTLB, iotlb);
+    if (replaySide !== undefined && dir === "rx") set32(c + P.S_SIDE, replaySide);
     ctx.set(name, c);
     sinks.push(name);
     return c;
@@ -400,6 +419,10 @@ export function buildPath(
         set32(c + P.G_FLAGS, ts.replay ? 0 : P.GF_PATCH);
         set64(c + P.G_LIMIT, BigInt(o.count));
         set32(c + P.G_RNG, ((o.seed + (dir === "tx" ? 0x9e37 : 0)) * 2654435761) >>> 0 || 1);
+        if (replaySide !== undefined && dir === "rx") {
+          set32(c + P.G_SIDE, replaySide);
+          set32(c + P.G_GAPS, replayGaps);
+        }
         genCtx[dir] = c;
         ctx.set(el.name, c);
         steps.push({ name: el.name, kind: "gen", ctx: c });
@@ -470,6 +493,13 @@ export function buildPath(
         if (q === undefined) throw new Error(`path ${graph.name}: guest-rx before its virtqueue`);
         const s = newSink(el.sink, dir, 0, 0, false);
         set32(q + P.V_SINK, s);
+        if (replaySide !== undefined && dir === "rx") {
+          // Replay: arrival times follow the frames into the guest's buffers (per descriptor).
+          const gside = layout.addRegion(`${el.vq}:replay-side`, VQ_SIZE * 8, 64).offset;
+          new Uint8Array(memory.buffer, gside, VQ_SIZE * 8).fill(0xff);
+          set32(q + P.V_RSIDE, replaySide);
+          set32(q + P.V_GSIDE, gside);
+        }
         ctx.set(el.name, q);
         dirOf.set(el.sink, dir);
         steps.push({ name: el.name, kind: "guest-rx", ctx: q });
@@ -665,5 +695,6 @@ export function buildPath(
     buffers: nbuf,
     otherRx,
     nic: o.nic,
+    ...(replaySide !== undefined ? { replaySide } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // records (the consumer's pool, its receive queues, promiscuous mode behind a bridge), then lays
 // out the rings and element contexts (src/paths/build.ts).
 import type { PfRecord } from "../nic/types.ts";
+import type { SwitchConfig } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
 import { buildTemplates, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
@@ -30,6 +31,10 @@ export interface NicChoice {
   consumer: number | "pf";
   promiscuous?: boolean;
   peer?: number | "pf";
+  /** Last changes to the programmed switch (replay: --promisc PORT). */
+  configure?: (config: SwitchConfig) => void;
+  /** Keep a per-frame trace of this many records (replay: copies' arrival times). */
+  traceCapacity?: number;
 }
 
 export interface PrepareOptions {
@@ -110,7 +115,12 @@ export function preparePath(
       config.port.unicastPromisc = true;
       config.pools[pool].flags.upe = true;
     }
-    const sw = new WasmSwitch(config, { memory: engine.memory, module: engine.module });
+    o.nic.configure?.(config);
+    const sw = new WasmSwitch(config, {
+      memory: engine.memory,
+      module: engine.module,
+      ...(o.nic.traceCapacity ? { traceCapacity: o.nic.traceCapacity } : {}),
+    });
     notePathMemory(engine.memory, sw.layout.end);
     nic = { sw, pool, peerPool, rxQueues };
   }

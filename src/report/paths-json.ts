@@ -41,6 +41,8 @@ export const conservationSchema = z.object({
   dropped: z.record(z.string(), z.number().int().nonnegative()),
   in_flight: z.number().int().nonnegative(),
   copies: z.number().int().nonnegative(),
+  /** Copies delivered to pools other than the path's consumer (replication): deliveries. */
+  delivered_elsewhere: z.record(z.string(), z.number().int().nonnegative()).optional(),
   ok: z.boolean(),
 });
 
@@ -56,12 +58,37 @@ const loadPoint = z.object({
   bottleneck: z.string(),
   events_per_s: eventsSchema,
   conservation: conservationSchema,
+  /** paths --pcap: what became of the replayed frames at this point. */
+  replay: z
+    .object({
+      to_consumer: z.number().int().nonnegative(),
+      consumer_lost: z.number().int().nonnegative(),
+      filtered: z.number().int().nonnegative(),
+      all_filtered: z.boolean(),
+    })
+    .optional(),
 });
+
+/** paths --pcap: the capture replayed and how (docs/paths-json.md). */
+export const replaySchema = z.object({
+  file: z.string(),
+  format: z.enum(["pcap", "pcapng"]),
+  records: z.number().int().nonnegative(),
+  frames: z.number().int().positive(),
+  dropped_before_engine: z.record(z.string(), z.number().int().nonnegative()),
+  snaplen_cut: z.number().int().nonnegative(),
+  timing: z.enum(["paced", "capture"]),
+  capture_rate_pps: z.number().nonnegative().nullable(),
+  rewrite_dst: z.string().nullable(),
+  rewrite_dst_all: z.boolean(),
+  promisc: z.array(z.string()),
+});
+export type ReplayJson = z.infer<typeof replaySchema>;
 
 const pathEntry = z.object({
   name: z.string(),
   direction: z.enum(["rx", "tx", "both"]),
-  size: z.union([z.number().int(), z.literal("imix")]),
+  size: z.union([z.number().int(), z.literal("imix"), z.literal("pcap")]),
   frame_bytes: z.number().positive(),
   line_rate_mpps: z.number().positive(),
   /** null when no search ran (--rate). */
@@ -127,6 +154,8 @@ export const pathsJsonSchema = z.object({
   ping: z.array(pingEntrySchema),
   notes: z.array(z.string()),
   warnings: z.array(z.string()),
+  /** Present with --pcap. */
+  replay: replaySchema.optional(),
   simulator: simulatorSchema,
 });
 
@@ -154,6 +183,7 @@ function loadPointJson(fraction: number | null, r: SimResult) {
     bottleneck: r.bottleneck,
     events_per_s: r.events_per_s,
     conservation: conservationJson(r.conservation),
+    ...(r.replay ? { replay: r.replay } : {}),
   };
 }
 
@@ -165,6 +195,7 @@ export function conservationJson(c: SimResult["conservation"]): z.infer<typeof c
     dropped: c.dropped,
     in_flight: c.inFlight,
     copies: c.copies,
+    ...(c.deliveredElsewhere ? { delivered_elsewhere: c.deliveredElsewhere } : {}),
     ok: c.ok,
   };
 }
@@ -259,6 +290,7 @@ export interface PathsMeta {
   seed: number;
   notes: string[];
   warnings: string[];
+  replay?: ReplayJson;
 }
 
 export function buildPathsJson(
@@ -284,6 +316,7 @@ export function buildPathsJson(
     ping,
     notes: meta.notes,
     warnings: meta.warnings,
+    ...(meta.replay ? { replay: meta.replay } : {}),
     simulator,
   };
 }

@@ -25,10 +25,32 @@ export function describeRun(j: PathsJson): string {
   const how =
     j.search !== null
       ? `RFC 2544 binary search to ${(100 * j.search.precision_of_line_rate).toFixed(2)} % of line rate: NDR = no loss, PDR = loss ≤ ${(100 * j.search.pdr_loss).toFixed(2)} %; latency at 10/50/90 % of NDR`
-      : `one load point at --rate ${j.rate}`;
+      : j.replay?.timing === "capture"
+        ? "one load point at the capture's own timestamps"
+        : `one load point at --rate ${j.rate}`;
   return (
     `Simulated in virtual time: cost profile '${j.profile.name}', ${j.link_gbps} Gbit/s link, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
-    `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n`
+    `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
+    (j.replay ? describeReplay(j.replay) : "")
+  );
+}
+
+/** paths --pcap: the capture, what was left out of it, how it is paced and addressed. */
+function describeReplay(r: NonNullable<PathsJson["replay"]>): string {
+  const dropped = Object.entries(r.dropped_before_engine).map(([why, n]) => `${n} ${why}`);
+  const pacing =
+    r.timing === "capture"
+      ? `at the capture's own timestamps (${(r.capture_rate_pps ?? 0).toPrecision(3)} frames/s on average)`
+      : "re-paced at the offered load";
+  const to =
+    r.rewrite_dst === null
+      ? "destination MACs as captured"
+      : `destination MACs rewritten to ${r.rewrite_dst}${r.rewrite_dst_all ? " (broadcast and multicast too)" : " (unicast only)"}`;
+  return (
+    `Replaying ${r.file} (${r.format}): ${r.frames} of ${r.records} records as frames, looped, ${pacing}; ${to}` +
+    `${r.promisc.length > 0 ? `; promiscuous: ${r.promisc.join(", ")}` : ""}` +
+    `${dropped.length > 0 ? `; not replayed: ${dropped.join(", ")}` : ""}` +
+    `${r.snaplen_cut > 0 ? `; ${r.snaplen_cut} frames cut by the capture's snaplen (sent as captured)` : ""}.\n`
   );
 }
 

@@ -74,8 +74,11 @@ export interface TemplateSet {
   /** Flow id table sampled uniformly by the generator (encodes the popularity). */
   flowTable: Uint16Array;
   notes: string[];
-  /** Replay: frames are sent as they are (no flow/stamp/checksum patching, sinks only count). */
+  /** Replay: frames are sent as they are (no flow/stamp/checksum patching); their arrival times
+   *  go to a side table per buffer (src/traffic/replay.ts). */
   replay?: boolean;
+  /** Replay at the capture's timestamps: the gap (ps) after each sequence position. */
+  gapsPs?: number[];
 }
 
 /** Replays the first 256 frames of a capture, in order, cyclically (pcap replay). */

@@ -1,29 +1,170 @@
-// `paths --pcap`: the engine does not replay captures yet, so the option is refused with the
-// reason and the command that does run a capture (never accepted and silently ignored).
+// `iovsim paths --pcap FILE` end to end (issues 8 item 3, 9 items 2 and 3): the RFC 2544 search
+// and load points on a replayed capture, conservation on a broadcast capture, the warning when
+// the switch filtered everything (table, JSON, CSV), malformed records counted, bad options refused.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 
 const captures = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
+const QINQ = join(captures, "QinQpacket.pcap");
+const DNS = join(captures, "dns_udp.pcap");
 
-async function cli(argv: string[]) {
+async function paths(...argv: string[]) {
   let out = "";
   let err = "";
   const stateDir = mkdtempSync(join(tmpdir(), "iovsim-pcap-"));
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  const code = await runCli(["paths", ...argv], {
+    stateDir,
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
   return { code, out, err };
 }
 
 describe("paths --pcap", () => {
-  it("is refused with the reason and the alternative, before anything runs", async () => {
-    const r = await cli(["paths", "--path", "native", "--pcap", join(captures, "QinQpacket.pcap")]);
-    expect(r.code).toBe(1);
-    expect(r.out).toBe("");
-    expect(r.err).toMatch(
-      /^iovsim: --pcap: replaying a capture through the virtual-time engine is not supported yet/,
+  it("QinQpacket.pcap with --rewrite-dst: NDR search and load points, conservation, delivered > 0", async () => {
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      QINQ,
+      "--rewrite-dst",
+      "consumer",
+      "--trial-ms",
+      "0.1",
+      "--precision",
+      "10",
+      "--json",
     );
-    expect(r.err).toMatch(/iovsim switch -f iovctl\.conf --in wire=FILE/);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const j = pathsJsonSchema.parse(JSON.parse(r.out));
+    expect(j.replay).toMatchObject({
+      format: "pcap",
+      records: 249,
+      frames: 249,
+      timing: "paced",
+      rewrite_dst: "consumer",
+    });
+    const p = j.paths[0];
+    expect(p.size).toBe("pcap");
+    expect(p.ndr_mpps).toBeGreaterThan(0);
+    expect(p.load_points).toHaveLength(3);
+    for (const lp of p.load_points) {
+      expect(lp.conservation.ok).toBe(true);
+      expect(lp.conservation.delivered).toBeGreaterThan(0);
+      // Broadcast frames replicated to the three VFs: the copies are deliveries elsewhere.
+      const elsewhere = Object.values(lp.conservation.delivered_elsewhere ?? {}).reduce((a, b) => a + b, 0);
+      expect(lp.conservation.copies).toBe(3 * lp.conservation.sent);
+      expect(elsewhere).toBeGreaterThan(0);
+      expect(lp.replay?.to_consumer).toBe(lp.conservation.delivered);
+      expect(lp.latency_us.p50).toBeGreaterThan(0);
+    }
+    expect(j.warnings).toEqual([]);
+  });
+
+  it("a capture taken elsewhere: every frame filtered, said in the table, the JSON and on stderr with CSV", async () => {
+    const table = await paths("--path", "native", "--pcap", DNS, "--rate", "1Mpps", "--trial-ms", "0.1");
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(
+      /warning: native: every replayed frame \(100\) was dropped by the NIC switch's filters \(L2 filter 100\)/,
+    );
+    expect(table.out).toMatch(/--rewrite-dst consumer\|PF\|VF-<n>.*--promisc PORT/);
+    const json = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      DNS,
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--json",
+    );
+    const j = pathsJsonSchema.parse(JSON.parse(json.out));
+    expect(j.paths[0].load_points[0].replay?.all_filtered).toBe(true);
+    expect(j.paths[0].load_points[0].loss_ratio).toBe(1);
+    expect(j.warnings[0]).toMatch(/--rewrite-dst/);
+    expect(json.err).toMatch(/warning: native: every replayed frame/);
+    const csv = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      DNS,
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--csv",
+    );
+    expect(csv.out).toMatch(/^native,rx,pcap,/m);
+    expect(csv.err).toMatch(/warning: native: every replayed frame.*--rewrite-dst/);
+  });
+
+  it("a malformed capture: records counted and dropped before the engine, the rest replayed", async () => {
+    const file = join(captures, "malformed", "bgp_vpn_rt-oobr.pcap");
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      file,
+      "--promisc",
+      "PF",
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--json",
+    );
+    expect(r.code).toBe(0);
+    const j = pathsJsonSchema.parse(JSON.parse(r.out));
+    expect(j.replay?.dropped_before_engine).toEqual({ "empty record": 37 });
+    expect(j.replay?.snaplen_cut).toBe(1);
+    expect(j.paths[0].load_points[0].conservation.ok).toBe(true);
+  });
+
+  it("--pcap-timing capture: one load point at the capture's own rate", async () => {
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      QINQ,
+      "--pcap-timing",
+      "capture",
+      "--trial-ms",
+      "1",
+      "--json",
+    );
+    expect(r.code).toBe(0);
+    const j = pathsJsonSchema.parse(JSON.parse(r.out));
+    expect(j.replay?.capture_rate_pps).toBeGreaterThan(0);
+    expect(j.paths[0].ndr_mpps).toBeNull();
+    expect(j.paths[0].load_points).toHaveLength(1);
+    expect(j.rate).toMatch(/^capture timing/);
+  });
+
+  it("refuses what does not apply, naming the option", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["--rewrite-dst", "PF"], /--rewrite-dst needs --pcap FILE/],
+      [["--pcap", DNS, "--size", "64"], /--size cannot be used with --pcap/],
+      [["--pcap", DNS, "--direction", "tx"], /--direction rx only/],
+      [["--pcap", DNS, "--path", "vf-loopback"], /--direction rx: path 'vf-loopback' runs only tx/],
+      [["--pcap", DNS, "--pcap-timing", "capture", "--rate", "1Mpps"], /exclusive/],
+      [["--pcap", DNS, "--pcap-timing", "fast"], /--pcap-timing: 'fast' is not paced or capture/],
+      [["--pcap", DNS, "--rewrite-dst", "VF-9"], /option '--rewrite-dst': no port 'VF-9' on ixl0/],
+      [["--pcap", DNS, "--rewrite-dst-all"], /--rewrite-dst-all needs --rewrite-dst/],
+      [["--pcap", DNS, "--path", "jail-vf", "--promisc", "VF-0"], /VF-0 is untrusted.*allow-promisc/],
+      [["--pcap", join(captures, "no-such.pcap")], /no-such\.pcap: cannot read \(no such file\)/],
+    ];
+    for (const [argv, msg] of cases) {
+      const r = await paths(...argv);
+      expect(r.code, argv.join(" ")).not.toBe(0);
+      expect(r.err, argv.join(" ")).toMatch(msg);
+      expect(r.err, argv.join(" ")).not.toMatch(/\n\s+at /); // no stack trace
+    }
   });
 });

@@ -21,6 +21,13 @@ import {
   type TrafficProfile,
 } from "../../traffic/profiles.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
+import {
+  checkReplayDirection,
+  checkReplayOptionUse,
+  parseReplayOptions,
+  type ReplayOptions,
+  replayCases,
+} from "./paths-replay.ts";
 
 type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
 
@@ -38,6 +45,10 @@ export const ALL_OPTIONS = {
   profile: { type: "string" },
   config: { type: "string", short: "f" },
   pcap: { type: "string" },
+  "pcap-timing": { type: "string" },
+  "rewrite-dst": { type: "string" },
+  "rewrite-dst-all": { type: "boolean" },
+  promisc: { type: "string", multiple: true },
   encap: { type: "string" },
   flows: { type: "string" },
   proto: { type: "string" },
@@ -67,6 +78,10 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
     "profile",
     "config",
     "pcap",
+    "pcap-timing",
+    "rewrite-dst",
+    "rewrite-dst-all",
+    "promisc",
     "encap",
     "flows",
     "proto",
@@ -264,6 +279,8 @@ export interface PathsOptions {
   /** The iovctl.conf the run used (shown in the HTML report). */
   config: { text: string; file: string };
   notes: string[];
+  /** --pcap: the capture replayed instead of generated frames. */
+  replay?: ReplayOptions;
 }
 
 /** Defaults: short virtual trials, so the whole comparison finishes within a minute. */
@@ -278,6 +295,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   const direction = (v.direction ?? "rx") as Direction;
   if (!["rx", "tx", "both"].includes(direction))
     throw new UserError("E_USAGE", `--direction: '${direction}' is not rx, tx or both`);
+  checkReplayOptionUse(v);
+  if (v.pcap !== undefined) checkReplayDirection(direction);
   const { runs, notes } = selectPaths(parsePathNames(v.path), direction);
   const arrival = (v.arrival ?? "constant") as Arrival;
   if (!["constant", "poisson"].includes(arrival))
@@ -293,11 +312,6 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       "E_USAGE",
       "--trial-ms and --count are exclusive: a trial offers either a virtual duration or a number of frames",
     );
-  if (v.pcap !== undefined)
-    throw new UserError(
-      "E_UNSUPPORTED",
-      "--pcap: replaying a capture through the virtual-time engine is not supported yet (the engine offers its own stamped frames, from which it measures latency); to run a capture through the NIC's switch use: iovsim switch -f iovctl.conf --in wire=FILE --out DIR",
-    );
   const seed = num(v.seed, "--seed", 1, 0, 2 ** 31 - 1, true);
   const conf = readConfig(v.config);
   const profile = loadCosts(v.profile ?? "bhyve");
@@ -312,8 +326,11 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     seed,
     rateGbps: pathHost.linkGbps,
   });
-  const cases: ExperimentCase[] = [];
-  for (const size of parseSizeList(v.size ?? defaults.sizes)) {
+  const replay =
+    v.pcap !== undefined ? parseReplayOptions(v, pathHost, runs, conf.file, pathHost.linkGbps) : undefined;
+  const cases: ExperimentCase[] = replay ? replayCases(runs, base, replay) : [];
+  if (replay) notes.push(...replay.notes);
+  for (const size of replay ? [] : parseSizeList(v.size ?? defaults.sizes)) {
     const traffic: TrafficProfile = {
       ...base,
       sizes: size === "imix" ? { kind: "imix" } : { kind: "fixed", size },
@@ -332,7 +349,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     cases,
     paths: runs.map((r) => r.path),
     direction,
-    rate: v.rate === undefined ? undefined : parseRate(v.rate),
+    rate: replay?.rate ?? (v.rate === undefined ? undefined : parseRate(v.rate)),
     trial: {
       arrival,
       durationNs: Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6),
@@ -353,6 +370,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     html: htmlFile(v.html),
     config: conf,
     notes,
+    ...(replay ? { replay } : {}),
   };
 }
 

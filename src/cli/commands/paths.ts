@@ -26,6 +26,7 @@ import {
   RENAMED,
   type Values,
 } from "./paths-options.ts";
+import { replayWarnings } from "./paths-replay.ts";
 import { pingPaths } from "./ping-run.ts";
 import { withProgress } from "./progress.ts";
 
@@ -33,6 +34,8 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
                     [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f iovctl.conf]
                     [--encap E] [--flows N] [--proto udp|tcp|icmp]
+                    [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
+                     [--rewrite-dst-all]] [--promisc PORT]...]
                     [--seed N] [--workers N] [--json | --csv] [--html FILE]
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
@@ -63,8 +66,19 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
 -f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
---pcap F     not supported yet on the engine (an error saying so); run a capture through the
-             NIC's switch with iovsim switch --in wire=F
+--pcap F     replay a pcap/pcapng capture from the wire instead of generated frames (receive
+             direction: every path but vf-loopback): frames as captured, looped; records that
+             cannot be carried are counted and dropped with their reason; broadcast copies to
+             other pools count as deliveries. Not with --size, --encap, --flows, --proto
+             (docs/experiments.md "Replaying captures")
+--pcap-timing  paced (default): re-paced at the offered load (search, load points, --rate as
+             usual); capture: at the capture's own timestamps, one load point at its mean rate
+--rewrite-dst PORT  rewrite unicast destination MACs to PORT's: consumer (each path's own), PF
+             or VF-<n>; --rewrite-dst-all also broadcast and multicast. A capture taken
+             elsewhere otherwise matches no port and is all dropped by the MAC filter (a
+             warning says so)
+--promisc PORT  put PORT (consumer, PF or VF-<n>) in unicast promiscuous mode for the run; a VF
+             only where its iovctl.conf section allows it (allow-promisc: true): refused otherwise
 --seed N     seed of the generators and of Poisson arrivals (default 1)
 --workers N  simulations in parallel on N worker threads (default min(2, cores)); results do
              not depend on it
@@ -115,7 +129,8 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       rate: o.rate?.text ?? null,
       seed: o.trial.seed,
       notes: o.notes,
-      warnings: [],
+      warnings: o.replay ? replayWarnings(exp) : [],
+      ...(o.replay ? { replay: o.replay.json } : {}),
     },
     simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
   );

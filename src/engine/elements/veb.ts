@@ -9,6 +9,7 @@ import { R_HEAD } from "../../../assembly/abi.ts";
 import { Stage } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
+import { ReplayCopyTimes } from "../replay.ts";
 import { dmaRx, type ElementKind, Iotlb, ringBytes, specResource, switchTimeNs } from "./common.ts";
 
 export const veb: ElementKind = {
@@ -27,6 +28,8 @@ export const veb: ElementKind = {
     const iotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
     const c = ctx.costs.c;
     const before = new Array<number>(outs.length).fill(0);
+    // Replay: copies made by replication get the arrival time of their frame.
+    const copyTimes = ctx.built.replaySide !== undefined ? new ReplayCopyTimes(ctx) : null;
     const work = (start: number, n: number) => {
       const ring = input.ring;
       const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
@@ -34,7 +37,12 @@ export const veb: ElementKind = {
         outs[i].applyLimit(start);
         before[i] = outs[i].tail();
       }
+      copyTimes?.before(ring, n);
       const taken = ctx.k.wireRxBurst(n);
+      copyTimes?.after(
+        taken,
+        outs.map((l, i) => ({ ring: l.ring, from: before[i], to: l.tail() })),
+      );
       const e1 = nic.runNs(start, switchTimeNs(ctx, n, bytes), "switch").end;
       for (let i = 0; i < outs.length; i++) {
         const l = outs[i];

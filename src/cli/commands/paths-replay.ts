@@ -1,0 +1,173 @@
+// `iovsim paths --pcap FILE`: the options of a capture replay (timing, destination rewrite,
+// promiscuous ports), checked against the configuration before any simulation, the cases they
+// make, and the warning when the switch filtered everything (with the options that fix it).
+import { resolve } from "node:path";
+import { SECOND_PORT } from "../../engine/graph.ts";
+import { checkReplayPorts } from "../../engine/replay.ts";
+import type { Direction } from "../../engine/types.ts";
+import { UserError } from "../../errors.ts";
+import type { ExperimentCase, ExperimentResult } from "../../experiment/experiment.ts";
+import { lineRatePps, type RateSpec } from "../../experiment/rate.ts";
+import { enginePath } from "../../paths/path-graphs.ts";
+import type { PathHost } from "../../paths/setup.ts";
+import type { ReplayJson } from "../../report/paths-json.ts";
+import { programSwitch } from "../../switch/program.ts";
+import type { TrafficProfile } from "../../traffic/profiles.ts";
+import {
+  captureRatePps,
+  loadReplayCapture,
+  type ReplayCapture,
+  type ReplaySpec,
+  replayFrameBytes,
+} from "../../traffic/replay.ts";
+
+export interface ReplayOptions {
+  spec: ReplaySpec;
+  capture: ReplayCapture;
+  /** --pcap-timing capture: the capture's own rate, offered as one load point. */
+  rate?: RateSpec;
+  json: ReplayJson;
+  notes: string[];
+}
+
+type Values = Record<string, string | string[] | boolean | undefined>;
+
+/** Options that only mean something with --pcap, and generator options that --pcap replaces. */
+const NEEDS_PCAP = ["pcap-timing", "rewrite-dst", "rewrite-dst-all", "promisc"];
+const NOT_WITH_PCAP = ["size", "encap", "flows", "proto"];
+
+/** Refuses replay options without --pcap (never silently ignored). */
+export function checkReplayOptionUse(v: Values): void {
+  if (v.pcap !== undefined) {
+    for (const o of NOT_WITH_PCAP)
+      if (v[o] !== undefined)
+        throw new UserError(
+          "E_USAGE",
+          `--${o} cannot be used with --pcap: the frames, their sizes and headers come from the capture`,
+        );
+    return;
+  }
+  for (const o of NEEDS_PCAP)
+    if (v[o] !== undefined)
+      throw new UserError("E_USAGE", `--${o} needs --pcap FILE (it applies to a replayed capture)`);
+}
+
+/** A capture is replayed from the wire: the receive direction only (a transmit-only path such
+ *  as vf-loopback is then refused, or left out, by the direction). */
+export function checkReplayDirection(direction: Direction): void {
+  if (direction !== "rx")
+    throw new UserError(
+      "E_USAGE",
+      `--pcap replays the capture from the wire to each path's consumer: --direction rx only (got ${direction})`,
+    );
+}
+
+export function parseReplayOptions(
+  v: Values,
+  ph: PathHost,
+  runs: Array<{ path: string }>,
+  confFile: string,
+  linkGbps: number,
+): ReplayOptions {
+  const file = resolve(String(v.pcap));
+  if (v.pcap === "") throw new UserError("E_USAGE", "--pcap needs a capture file (pcap or pcapng)");
+  const timing = (v["pcap-timing"] ?? "paced") as string;
+  if (timing !== "paced" && timing !== "capture")
+    throw new UserError("E_USAGE", `--pcap-timing: '${timing}' is not paced or capture`);
+  if (timing === "capture" && v.rate !== undefined)
+    throw new UserError(
+      "E_USAGE",
+      "--pcap-timing capture and --rate are exclusive: the capture's timestamps set the offered load (re-paced replay, the default, takes --rate or runs the NDR search)",
+    );
+  if (timing === "capture" && v.arrival !== undefined && v.arrival !== "constant")
+    throw new UserError(
+      "E_USAGE",
+      "--pcap-timing capture: frames arrive at the capture's timestamps (no --arrival)",
+    );
+  const rewrite = v["rewrite-dst"] as string | undefined;
+  if (rewrite === "") throw new UserError("E_USAGE", "--rewrite-dst needs a port: consumer, PF or VF-<n>");
+  const promisc = (v.promisc as string[] | undefined) ?? [];
+  const spec: ReplaySpec = {
+    file,
+    timing,
+    ...(rewrite !== undefined ? { rewriteDst: rewrite } : {}),
+    ...(v["rewrite-dst-all"] ? { rewriteAll: true } : {}),
+    ...(promisc.length > 0 ? { promisc } : {}),
+  };
+  // Every port named must exist, and every promiscuous request be honoured, on each path's NIC.
+  for (const r of runs) {
+    const b = enginePath(r.path)?.nic;
+    if (!b) continue;
+    const pf = ph.host.pf(b.port === "main" ? ph.pf : SECOND_PORT);
+    if (!pf) continue;
+    const vf = b.pool === "host-vf" ? ph.jailVf : b.pool === "ppt-vf" ? ph.vmVf : undefined;
+    const consumer = b.pool === "pf" ? ("pf" as const) : (vf?.index ?? 0);
+    checkReplayPorts(spec, { nic: { pf, consumer }, mac: pf.mac }, programSwitch(pf), confFile);
+  }
+  const capture = loadReplayCapture(file);
+  const notes = [...capture.notes];
+  let rate: RateSpec | undefined;
+  let captureRate: number | null = null;
+  if (timing === "capture") {
+    captureRate = captureRatePps(capture);
+    // The wire holds back frames the capture packed closer than this link carries them.
+    const pps = Math.min(captureRate, lineRatePps(replayFrameBytes(capture), linkGbps));
+    rate = { kind: "pps", pps, text: `capture timing (${captureRate.toPrecision(4)} frames/s on average)` };
+  }
+  return {
+    spec,
+    capture,
+    ...(rate ? { rate } : {}),
+    notes,
+    json: {
+      file: String(v.pcap),
+      format: capture.format,
+      records: capture.records,
+      frames: capture.frames.length,
+      dropped_before_engine: capture.dropped,
+      snaplen_cut: capture.snaplenCut,
+      timing,
+      capture_rate_pps: captureRate,
+      rewrite_dst: rewrite ?? null,
+      rewrite_dst_all: Boolean(v["rewrite-dst-all"]),
+      promisc,
+    },
+  };
+}
+
+/** One case per path: the capture's frames (size "pcap"; line rate from their mean size). */
+export function replayCases(
+  runs: Array<{ path: string; direction: Direction }>,
+  traffic: TrafficProfile,
+  r: ReplayOptions,
+): ExperimentCase[] {
+  const frameBytes = replayFrameBytes(r.capture);
+  return runs.map((run) => ({ ...run, size: "pcap" as const, frameBytes, traffic, replay: r.spec }));
+}
+
+/** The hint when a capture's frames reach no consumer: the options that make them. */
+export const FILTERED_HINT =
+  "to replay a capture taken elsewhere, rewrite its destination MACs with --rewrite-dst consumer|PF|VF-<n> (add --rewrite-dst-all for broadcast/multicast too) or put a port in promiscuous mode with --promisc PORT (a VF only where its iovctl.conf section allows it)";
+
+/** Warnings for cases whose replayed frames never reached the consumer. */
+export function replayWarnings(exp: ExperimentResult): string[] {
+  const out: string[] = [];
+  for (const c of exp.cases) {
+    const results = [...c.loadPoints.map((p) => p.result)];
+    // The search's trials are not kept as results: the case's simulations are found by path.
+    const sims = results.length > 0 ? results : exp.simulations.filter((s) => s.path === c.case.path);
+    const last = sims.at(-1);
+    if (!last?.replay || sims.some((s) => (s.replay?.to_consumer ?? 0) > 0)) continue;
+    const k = last.conservation;
+    const filters = Object.entries(k.dropped)
+      .filter(([why]) => why.startsWith("NIC switch:"))
+      .map(([why, n]) => `${why.replace("NIC switch: ", "")} ${n}`)
+      .join(", ");
+    out.push(
+      last.replay.all_filtered
+        ? `${c.case.path}: every replayed frame (${k.sent}) was dropped by the NIC switch's filters (${filters}): their destinations match no port that accepts them; ${FILTERED_HINT}`
+        : `${c.case.path}: no replayed frame reached the path's consumer (sent ${k.sent}; ${filters || "none dropped"}; delivered to other pools ${Object.values(k.deliveredElsewhere ?? {}).reduce((a, b) => a + b, 0)}); ${FILTERED_HINT}`,
+    );
+  }
+  return out;
+}

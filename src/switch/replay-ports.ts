@@ -1,0 +1,77 @@
+// What replaying a capture taken elsewhere needs from the switch, shared by `iovsim switch` and
+// `iovsim paths --pcap`: naming a port (PF or VF-<n>), its MAC (to rewrite destinations to it),
+// and unicast promiscuous mode requested the way its driver would, answered as configured (a VF
+// is untrusted unless its iovctl.conf section says `allow-promisc: true;`).
+import { UserError } from "../errors.ts";
+import type { PfRecord } from "../nic/types.ts";
+import { macToBytes, type SwitchConfig } from "./config.ts";
+import { requestPromisc } from "./program.ts";
+
+/** The PF's VFs in pool order (pool i is the i-th VF by index; the PF's pool comes last). */
+export function vfsInPoolOrder(pf: PfRecord) {
+  return [...pf.vfs].sort((a, b) => a.index - b.index);
+}
+
+/** Port names a configuration has, as the options take them. */
+export function portNames(pf: PfRecord): string[] {
+  return ["PF", ...vfsInPoolOrder(pf).map((v) => `VF-${v.index}`)];
+}
+
+/**
+ * A port name ("PF", "VF-<n>"; also "pf", "vf<n>", "vf-<n>") as its VF index or "pf"; an
+ * unknown name is an error naming the option and the ports there are.
+ */
+export function parsePort(pf: PfRecord, port: string, option: string): number | "pf" {
+  if (/^pf$/i.test(port)) return "pf";
+  const m = /^vf-?(0|[1-9]\d*)$/i.exec(port);
+  if (m && pf.vfs.some((v) => v.index === Number(m[1]))) return Number(m[1]);
+  throw new UserError(
+    "E_USAGE",
+    `option '${option}': no port '${port}' on ${pf.name} (ports: ${portNames(pf).join(", ")})`,
+  );
+}
+
+/** The MAC of a port (the VF's effective MAC, or the PF's). */
+export function portMac(pf: PfRecord, port: string, option: string): Uint8Array {
+  const p = parsePort(pf, port, option);
+  const mac = p === "pf" ? pf.mac : vfsInPoolOrder(pf).find((v) => v.index === p)!.effectiveMac;
+  return macToBytes(mac.toLowerCase());
+}
+
+/**
+ * Puts a port in unicast promiscuous mode: the PF's own driver may always (the PF is trusted);
+ * a VF asks its PF driver, which answers as configured (allow-promisc; igb has no unicast
+ * promiscuous mode). A request the driver would not honour is an error saying why.
+ */
+export function applyPromisc(
+  config: SwitchConfig,
+  pf: PfRecord,
+  port: string,
+  confFile: string,
+  option = "--promisc",
+  /** How the user named the port, when not by its name (paths: "consumer"). */
+  asked = port,
+): void {
+  const p = parsePort(pf, port, option);
+  if (p === "pf") {
+    const pool = config.pools.find((x) => x.kind === "pf");
+    if (!pool) throw new Error(`${pf.name}: the switch has no PF pool`);
+    pool.flags.upe = true;
+    pool.flags.mpe = true;
+    config.port.unicastPromisc = true;
+    config.port.multicastPromisc = true;
+    return;
+  }
+  const reply = requestPromisc(config, p, "promisc");
+  if (!reply.honoured) {
+    const name = `VF-${p}`;
+    const why =
+      config.profile === "igb"
+        ? `the ${pf.profile} NIC (82576) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
+        : `${name} is untrusted: ${confFile} does not set 'allow-promisc: true;' in its ${name} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
+    throw new UserError(
+      "E_USAGE",
+      `option '${option} ${asked}'${asked !== port ? ` (${port})` : ""}: ${why}`,
+    );
+  }
+}
