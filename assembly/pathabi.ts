@@ -35,6 +35,7 @@ export const G_BYTES = 136; // u64
 export const G_CLOCK_PS = 144; // u64 simulator clock (ps)
 export const G_NOBUF = 152; // u64 bursts cut short for lack of buffers
 export const G_RINGFULL = 160; // u64 bursts cut short by a full ring
+export const G_OVERRUN = 168; // u64 frames dropped by an injected generator overrun (TypeScript writes it)
 export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
 export const GEN_CTX_BYTES = 256;
 export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)

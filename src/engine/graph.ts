@@ -21,6 +21,7 @@ import {
 } from "../traffic/profiles.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
+import type { FaultSpec } from "./faults.ts";
 import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
@@ -50,6 +51,8 @@ export interface GraphOptions {
   host?: HostSpec;
   /** One receive queue on the consumer's pool (ping: one flow); default: the pool's num-queues, RSS. */
   singleQueue?: boolean;
+  /** Faults injected into the run (sink-stall, generator-overrun). */
+  faults?: readonly FaultSpec[];
 }
 
 export interface BuiltGraph {
@@ -181,6 +184,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
       return h;
     },
     notes: [],
+    ...(o.faults && o.faults.length > 0 ? { faults: o.faults } : {}),
   };
   const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
   return { ctx, runtimes, specs: o.elements.map((e) => e.el), templates };

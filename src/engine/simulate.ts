@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
 import { ENGINE_PATH_NAMES, type EngineElement, enginePath } from "../paths/path-graphs.ts";
 import { loadModule } from "../switch/wasm.ts";
+import { checkStallQueues, faultRecords, faultWindow, simulatedFaults, WorkerExitFault } from "./faults.ts";
 import { buildGraph } from "./graph.ts";
 import { collect } from "./result.ts";
 import { runGraph } from "./run.ts";
@@ -30,7 +31,13 @@ export function pathElements(
   return out;
 }
 
-export function simulate(spec: ScenarioSpec): SimResult {
+export interface SimulateHooks {
+  /** An injected worker-exit fault fired at virtual time `atNs` (default: throw WorkerExitFault,
+   *  the inline runner's simulated exit; the simulate worker exits its thread instead). */
+  onWorkerExit?: (atNs: number) => void;
+}
+
+export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}): SimResult {
   const t0 = performance.now();
   const path = enginePath(spec.path);
   if (!path)
@@ -58,7 +65,19 @@ export function simulate(spec: ScenarioSpec): SimResult {
     linkGbps: spec.linkGbps,
     config: spec.config,
     ...(spec.host ? { host: spec.host } : {}),
+    faults: simulatedFaults(spec.faults),
   });
+  checkStallQueues(g.ctx);
+  for (const f of spec.faults ?? [])
+    if (f.kind === "worker-exit") {
+      const { fromNs } = faultWindow(f, spec.durationNs);
+      const die =
+        hooks.onWorkerExit ??
+        ((at: number) => {
+          throw new WorkerExitFault(at);
+        });
+      g.ctx.q.push(fromNs, () => die(fromNs));
+    }
   const t1 = performance.now();
   const state = runGraph(g);
   const r = collect(g.ctx, {
@@ -72,5 +91,12 @@ export function simulate(spec: ScenarioSpec): SimResult {
     elements: g.specs.map((spec, i) => ({ spec, runtime: g.runtimes[i] })),
   });
   r.simulator.setup_ms = t1 - t0;
+  if (g.ctx.faults) {
+    const byElement = g.runtimes.flatMap((rt) => (rt.faultRecord ? [rt] : []));
+    r.faults = faultRecords(
+      g.ctx,
+      byElement.map((rt) => ({ record: () => rt.faultRecord!() })),
+    );
+  }
   return r;
 }

@@ -4,6 +4,7 @@
 // of simulated events priced by the cost profile. Wall-clock figures live only in `simulator`.
 import type { HostSpec } from "../nic/host-spec.ts";
 import type { TrafficProfile } from "../traffic/profiles.ts";
+import type { FaultRecord, FaultSpec } from "./faults.ts";
 
 export type Direction = "rx" | "tx" | "both";
 export type Arrival = "constant" | "poisson";
@@ -33,6 +34,8 @@ export interface ScenarioSpec {
   linkGbps?: number;
   /** The simulated host's devices (default: the embedded host); a NIC of any loaded profile. */
   host?: HostSpec;
+  /** Faults to inject (src/engine/faults.ts, `--inject-fault`); none by default. */
+  faults?: FaultSpec[];
 }
 
 /** Percentiles of one-way latency (frame arrival on the wire -> consumer done), ns. */
@@ -111,6 +114,8 @@ export interface SimResult {
     mean_batch: number;
     max_batch: number;
   }>;
+  /** Injected faults and what each did (absent when none was injected). */
+  faults?: FaultRecord[];
   /** How fast the simulator ran (wall clock): never part of a simulated figure. */
   simulator: {
     frames: number;

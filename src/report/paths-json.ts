@@ -34,6 +34,19 @@ const cpu = z.object({
   by_event: z.record(z.string(), z.number()),
 });
 
+/** What an injected fault did in one simulation (src/engine/faults.ts FaultRecord). */
+const faultRecord = z.object({
+  kind: z.enum(["worker-exit", "sink-stall", "generator-overrun"]),
+  spec: z.string(),
+  from_us: z.number().nonnegative(),
+  to_us: z.number().nonnegative(),
+  effect: z.string(),
+  dropped: z.record(z.string(), z.number().int().nonnegative()),
+  queue: z.number().int().nonnegative().optional(),
+  per_queue_delivered: z.array(z.number().int().nonnegative()).optional(),
+  attempts: z.number().int().positive().optional(),
+});
+
 const loadPoint = z.object({
   /** Fraction of NDR the point was offered at; null for a rate given with --rate. */
   fraction_of_ndr: z.number().nullable(),
@@ -53,6 +66,8 @@ const loadPoint = z.object({
     copies: z.number().int().nonnegative(),
     ok: z.boolean(),
   }),
+  /** Present when a fault was injected into this load point's simulation. */
+  faults: z.array(faultRecord).optional(),
 });
 
 const pathEntry = z.object({
@@ -122,6 +137,22 @@ export const pathsJsonSchema = z.object({
   ping: z.array(pingEntry),
   notes: z.array(z.string()),
   warnings: z.array(z.string()),
+  /** Present only with --inject-fault: the faults asked for and what each did, per simulation. */
+  faults: z
+    .object({
+      injected: z.array(z.string()),
+      /** How the faults relate to the search (NDR/PDR come from fault-free trials). */
+      note: z.string(),
+      records: z.array(
+        faultRecord.extend({
+          path: z.string(),
+          direction: z.enum(["rx", "tx", "both"]),
+          frame_bytes: z.number().nonnegative(),
+          offered_mpps: z.number().nonnegative(),
+        }),
+      ),
+    })
+    .optional(),
   simulator: simulatorSchema,
 });
 
@@ -156,6 +187,7 @@ function loadPointJson(fraction: number | null, r: SimResult) {
       copies: r.conservation.copies,
       ok: r.conservation.ok,
     },
+    ...(r.faults ? { faults: r.faults } : {}),
   };
 }
 
@@ -249,7 +281,13 @@ export interface PathsMeta {
   seed: number;
   notes: string[];
   warnings: string[];
+  /** --inject-fault as given (canonical text); empty or absent: no fault. */
+  faults?: string[];
 }
+
+/** NDR and PDR stay the fault-free path's: the simulation-changing faults hit load points only. */
+export const FAULTS_NOTE =
+  "NDR and PDR come from fault-free trials; sink-stall and generator-overrun are injected at the load points (or the --rate point); worker-exit into the first simulation run";
 
 export function buildPathsJson(
   exp: ExperimentResult,
@@ -274,6 +312,23 @@ export function buildPathsJson(
     ping,
     notes: meta.notes,
     warnings: meta.warnings,
+    ...(meta.faults && meta.faults.length > 0
+      ? {
+          faults: {
+            injected: meta.faults,
+            note: FAULTS_NOTE,
+            records: exp.simulations.flatMap((r) =>
+              (r.faults ?? []).map((f) => ({
+                ...f,
+                path: r.path,
+                direction: r.direction,
+                frame_bytes: r.frameBytes,
+                offered_mpps: mpps(r.offered_pps),
+              })),
+            ),
+          },
+        }
+      : {}),
     simulator,
   };
 }

@@ -2,6 +2,7 @@
 // latency, loss, CPU and events at load points, all simulated in virtual time by the engine;
 // the simulator's own speed (wall clock) on one separate line.
 import { performance } from "node:perf_hooks";
+import { FAULT_EXIT_STATUS, FAULT_HELP, faultText } from "../../engine/faults.ts";
 import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { costProfileNames } from "../../model/costs.ts";
@@ -14,7 +15,7 @@ import {
   simulatorJson,
   simulatorPart,
 } from "../../report/paths-json.ts";
-import { pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
+import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { toolVersion } from "../version.ts";
 import { PATH_NAMES, type PathsOptions, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
@@ -26,6 +27,7 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f iovctl.conf]
                     [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--seed N] [--workers N] [--json | --csv] [--html FILE]
+                    [--inject-fault F]...
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
 every element on a modeled resource priced by the cost profile) and reports, per path and size:
@@ -62,6 +64,10 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              not depend on it
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
+${FAULT_HELP}
+                    (docs/reliability.md, Faults)
+
+exit status: 0 done, 1 bad usage, 2 conservation violated, ${FAULT_EXIT_STATUS} done with an injected fault
 `;
 
 export interface PathsRun {
@@ -71,7 +77,8 @@ export interface PathsRun {
 
 export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<PathsRun> {
   const started = performance.now();
-  const runner = await createRunner(o.workers);
+  const workerExit = o.faults.find((f) => f.kind === "worker-exit");
+  const runner = await createRunner(o.workers, workerExit?.kind === "worker-exit" ? { workerExit } : {});
   let exp: ExperimentResult;
   let ping: { entries: PingJson[]; parts: SimulatorPart[] };
   try {
@@ -107,6 +114,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       seed: o.trial.seed,
       notes: o.notes,
       warnings: [],
+      faults: o.faults.map(faultText),
     },
     simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
   );
@@ -146,6 +154,14 @@ export const command: Command = {
         ping: json.ping,
         simulator: json.simulator,
         config: o.config,
+        ...(json.faults
+          ? {
+              faults: faultsText(json)
+                .split("\n")
+                .map((l) => l.trim())
+                .filter((l) => l !== ""),
+            }
+          : {}),
         cost_profile: {
           name: o.profile.name,
           description: o.profile.description,
@@ -155,6 +171,13 @@ export const command: Command = {
       ctx.err(`iovsim: wrote ${o.html}\n`);
     }
     for (const v of violations) ctx.err(`iovsim: ${v}\n`);
-    return violations.length > 0 ? 2 : 0;
+    if (violations.length > 0) return 2;
+    if (o.faults.length > 0) {
+      ctx.err(
+        `iovsim: completed with injected fault(s): ${o.faults.map(faultText).join(", ")} (exit ${FAULT_EXIT_STATUS})\n`,
+      );
+      return FAULT_EXIT_STATUS;
+    }
+    return 0;
   },
 };
