@@ -55,14 +55,25 @@ export const FAULT_DEFAULTS = {
   workerExit: { at: { fraction: 0.5 } },
 } as const;
 
-export const FAULT_HELP = `--inject-fault F  inject a fault (repeatable, or a comma list); the run completes and the
-                    report names it; exit status 3 = completed with an injected fault.
-                    F is KIND[:key=value,...], times as ns/us/ms or % of the trial's window:
-      sink-stall[:queue=0,at=20%,for=50%]   one queue's consumer takes nothing for a window
-      generator-overrun[:at=20%,for=10%,x=1.5,buffer=512]   offers x times line rate; frames
-                    that find the generator's buffer full are dropped (generator-overrun)
-      worker-exit[:at=50%]   the thread running the first simulation exits mid-run; it is
-                    rerun on a fresh worker (or inline: abandoned and rerun)`;
+/** The --inject-fault lines of a command's --help, its description starting at column `col`. */
+export function faultHelp(indent: number, col: number): string {
+  const pad = " ".repeat(col);
+  const opt = `${" ".repeat(indent)}--inject-fault F`;
+  const lines = [
+    "inject a fault (repeatable, or a comma list); the run completes, the report",
+    "names it, and the exit status is 3 (completed with an injected fault).",
+    "F = KIND[:key=value,...]; times in ns, us, ms or % of the trial's window:",
+    "sink-stall[:queue=0,at=20%,for=50%]: one receive queue's consumer takes",
+    "  nothing in the window; its ring fills, the NIC drops there (no descriptor)",
+    "generator-overrun[:at=20%,for=10%,x=1.5,buffer=512]: the generator offers",
+    "  x times line rate in the window; frames that find its buffer full are",
+    "  dropped (reason generator-overrun)",
+    "worker-exit[:at=50%]: the thread running the first simulation exits mid-run;",
+    "  the simulation is rerun on a fresh worker (recorded in the report)",
+  ];
+  const first = opt.length < col ? `${opt.padEnd(col)}${lines[0]}` : `${opt}\n${pad}${lines[0]}`;
+  return [first, ...lines.slice(1).map((l) => pad + l)].join("\n");
+}
 
 const bad = (opt: string, text: string, why: string) =>
   new UserError("E_USAGE", `${opt}: '${text}': ${why} (see --help: --inject-fault)`);
@@ -212,24 +223,42 @@ export async function withWorkerExitRetry<T>(
   } catch (e) {
     const died = workerExitOf(e);
     if (!died) throw e;
-    const result = await attempt(false);
-    const where =
-      died.atNs !== null
-        ? `at virtual time ${(died.atNs / 1e3).toFixed(1)} us of the simulation (inline runner: abandoned)`
-        : `with exit code ${died.code}`;
-    return {
-      result,
-      record: {
-        kind: "worker-exit",
-        spec: fault ? faultText(fault) : "worker-exit (not injected)",
-        from_us: died.atNs !== null ? died.atNs / 1e3 : 0,
-        to_us: died.atNs !== null ? died.atNs / 1e3 : 0,
-        effect: `the thread running this simulation died ${where}; it was rerun from the start on a fresh worker: this is the rerun's result (same spec and seed)`,
-        dropped: {},
-        attempts: 2,
-      },
-    };
+    return { result: await attempt(false), record: exitRecord(fault, died) };
   }
+}
+
+/** withWorkerExitRetry for a synchronous simulation (the steering matrix runs on one thread). */
+export function withWorkerExitRetrySync<T>(
+  fault: Extract<FaultSpec, { kind: "worker-exit" }> | null,
+  attempt: (inject: boolean) => T,
+): { result: T; record: FaultRecord | null } {
+  try {
+    return { result: attempt(fault !== null), record: null };
+  } catch (e) {
+    const died = workerExitOf(e);
+    if (!died) throw e;
+    return { result: attempt(false), record: exitRecord(fault, died) };
+  }
+}
+
+function exitRecord(
+  fault: Extract<FaultSpec, { kind: "worker-exit" }> | null,
+  died: { code: number | null; atNs: number | null },
+): FaultRecord {
+  // Inline (no thread to lose): the simulation throws at the fault's virtual time instead.
+  const where =
+    died.atNs !== null
+      ? `at virtual time ${(died.atNs / 1e3).toFixed(1)} us of the simulation (inline: the run was abandoned there); it was rerun from the start on a fresh engine`
+      : `(thread exit code ${died.code}); it was rerun from the start on a fresh worker`;
+  return {
+    kind: "worker-exit",
+    spec: fault ? faultText(fault) : "worker-exit (not injected)",
+    from_us: died.atNs !== null ? died.atNs / 1e3 : 0,
+    to_us: died.atNs !== null ? died.atNs / 1e3 : 0,
+    effect: `the worker running this simulation died ${where}: these are the rerun's figures (same spec and seed)`,
+    dropped: {},
+    attempts: 2,
+  };
 }
 
 // ---- generator-overrun (paths engine) -------------------------------------------------------
@@ -249,7 +278,7 @@ export function overrunDrops(ctx: { u32: Uint32Array } | SimContext, genCtx: num
  */
 export function generatorOverrun(ctx: SimContext, genCtx: number, onWire: boolean) {
   const f = ctx.faults?.find((x) => x.kind === "generator-overrun");
-  if (!f || f.kind !== "generator-overrun" || !onWire) return null;
+  if (f?.kind !== "generator-overrun" || !onWire) return null;
   const { fromNs, toNs } = faultWindow(f, ctx.offerUntilNs);
   const u32 = ctx.u32;
   const u8 = new Uint8Array(ctx.mem.buffer);
@@ -314,7 +343,7 @@ export function generatorOverrun(ctx: SimContext, genCtx: number, onWire: boolea
 /** The stall window of receive queue `queue` of a consumer, or null (no fault there). */
 export function sinkStallWindow(ctx: SimContext, queue: number): { fromNs: number; toNs: number } | null {
   const f = ctx.faults?.find((x) => x.kind === "sink-stall" && x.queue === queue);
-  if (!f || f.kind !== "sink-stall") return null;
+  if (f?.kind !== "sink-stall") return null;
   return faultWindow(f, ctx.offerUntilNs);
 }
 

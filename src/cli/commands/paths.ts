@@ -2,7 +2,7 @@
 // latency, loss, CPU and events at load points, all simulated in virtual time by the engine;
 // the simulator's own speed (wall clock) on one separate line.
 import { performance } from "node:perf_hooks";
-import { FAULT_EXIT_STATUS, FAULT_HELP, faultText } from "../../engine/faults.ts";
+import { FAULT_EXIT_STATUS, faultHelp, faultText } from "../../engine/faults.ts";
 import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { costProfileNames } from "../../model/costs.ts";
@@ -64,8 +64,8 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              not depend on it
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
-${FAULT_HELP}
-                    (docs/reliability.md, Faults)
+${faultHelp(0, 13)}
+             (docs/reliability.md, Faults); NDR/PDR are searched fault-free
 
 exit status: 0 done, 1 bad usage, 2 conservation violated, ${FAULT_EXIT_STATUS} done with an injected fault
 `;
