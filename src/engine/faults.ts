@@ -347,13 +347,24 @@ export function sinkStallWindow(ctx: SimContext, queue: number): { fromNs: numbe
   return faultWindow(f, ctx.offerUntilNs);
 }
 
-/** The consumer sinks a sink-stall applies to: every sink that is not the peer on the wire. */
+/** Element kinds that consume frames at the end of a path (a driver + stack, a guest's virtio). */
+const CONSUMER_KINDS = ["sink", "guest-rx"];
+
+/** The consumers a sink-stall applies to: every sink (or guest virtio receive) not on the wire. */
 export function stalledSinks(ctx: SimContext): string[] {
   return ctx.built.elements
     .filter(
-      ({ el }) => el.kind === "sink" && ctx.resources.get((el as { on?: string }).on ?? "")?.kind !== "wire",
+      ({ el }) =>
+        CONSUMER_KINDS.includes(el.kind) &&
+        ctx.resources.get((el as { on?: string }).on ?? "")?.kind !== "wire",
     )
     .map(({ el }) => el.name);
+}
+
+/** The sink-shaped context (delivery counters) of consumer `name`'s queue context `c`. */
+function countersOf(ctx: SimContext, name: string, c: number): number {
+  const el = ctx.built.elements.find((e) => e.el.name === name)?.el;
+  return el?.kind === "guest-rx" ? ctx.u32[(c + P.V_SINK) >>> 2] : c;
 }
 
 /** Receive queues of the consumer a sink-stall applies to (RSS queues of its sink). */
@@ -385,13 +396,17 @@ export function faultRecords(ctx: SimContext, overrun: Array<{ record(): FaultRe
       for (let q = 0; ; q++) {
         const c = ctx.built.ctx.get(q === 0 ? s : `${s}/q${q}`);
         if (c === undefined) break;
-        perQueue[q] = (perQueue[q] ?? 0) + u64(ctx, c + P.S_PACKETS);
+        perQueue[q] = (perQueue[q] ?? 0) + u64(ctx, countersOf(ctx, s, c) + P.S_PACKETS);
       }
     const dropped: Record<string, number> = {};
     const nic = ctx.built.nic;
     if (nic) {
-      const qc = readCounters(nic.sw.sl, nic.sw.config).queues[nic.pool]?.[f.queue];
-      if (qc && qc.rx_no_desc > 0) dropped[`NIC switch: no descriptor (queue ${f.queue})`] = qc.rx_no_desc;
+      // The consumer's pool receives (rx), or the loopback peer's (vf-loopback's transmit).
+      const queues = readCounters(nic.sw.sl, nic.sw.config).queues;
+      let n = 0;
+      for (const p of new Set([nic.pool, nic.peerPool ?? nic.pool]))
+        n += queues[p]?.[f.queue]?.rx_no_desc ?? 0;
+      if (n > 0) dropped[`NIC switch: no descriptor (queue ${f.queue})`] = n;
     }
     const n = Object.values(dropped).reduce((a, b) => a + b, 0);
     out.push({

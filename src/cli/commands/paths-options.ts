@@ -367,7 +367,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     checkFaultsApply(
       faults,
       r.path,
-      els.some((e) => e.kind === "sink" && kindOf(e.on) !== "wire"),
+      els.some((e) => (e.kind === "sink" || e.kind === "guest-rx") && kindOf(e.on) !== "wire"),
       els.some((e) => e.kind === "gen" && kindOf(e.on) === "wire"),
     );
   }

@@ -112,13 +112,25 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       search: o.rate ? null : { precision: o.precision, pdrLoss: o.pdrLoss },
       rate: o.rate?.text ?? null,
       seed: o.trial.seed,
-      notes: o.notes,
+      notes: [...o.notes, ...unfaultedCases(o, exp)],
       warnings: [],
       faults: o.faults.map(faultText),
     },
     simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
   );
   return { json, violations: exp.violations };
+}
+
+/** Cases where a load-point fault had nowhere to go (NDR 0: no load point ran), said. */
+function unfaultedCases(o: PathsOptions, exp: ExperimentResult): string[] {
+  const atPoints = o.faults.filter((f) => f.kind !== "worker-exit");
+  if (atPoints.length === 0) return [];
+  return exp.cases
+    .filter((c) => c.loadPoints.length === 0)
+    .map(
+      (c) =>
+        `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0, no load point ran, so ${atPoints.map(faultText).join(", ")} was not injected there`,
+    );
 }
 
 export const command: Command = {
