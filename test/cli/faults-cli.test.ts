@@ -116,6 +116,12 @@ describe("steering --inject-fault", () => {
     expect(t.code).toBe(3);
     expect(t.out).toMatch(/injected faults \(simulated\): generator-overrun:at=20%,for=10%,x=3,buffer=32/);
     expect(t.out).toMatch(/frame\(s\) found its 32-frame buffer full/);
+    const html = join(mkdtempSync(join(tmpdir(), "iovsim-faults-html-")), "s.html");
+    const h = await cli([...STEER, "--html", html, "--inject-fault", "sink-stall:queue=3"]);
+    expect(h.code).toBe(3);
+    expect(readFileSync(html, "utf8")).toMatch(
+      /id="faults"[\s\S]*sink-stall \(sink-stall:queue=3,at=20%,for=50%\)/,
+    );
     const csv = await cli([...STEER, "--csv", "--inject-fault", "worker-exit"]);
     expect(csv.code).toBe(3);
     expect(csv.out).toMatch(/^# injected fault: worker-exit \(worker-exit:at=50%\) on outer-rss\/gtpu\/4/);

@@ -141,12 +141,12 @@ describe("worker-exit", () => {
   }, 120_000);
 });
 
-describe("faults on steering (4 cores, NIC RSS)", () => {
+describe("faults on steering (4 cores: NIC RSS queues of one VF, or one VF per core)", () => {
   const traffic4 = buildMix({ mix: "gtpu", flows: 256, tunnels: 4, zipfS: 0, seed: 1 });
-  const matrix = (faults?: FaultSpec[]) =>
+  const matrix = (faults?: FaultSpec[], strategy: "outer-rss" | "mac-vf-instance" = "outer-rss") =>
     runMatrix({
       traffics: [traffic4],
-      strategies: ["outer-rss"],
+      strategies: [strategy],
       queues: [4],
       ratePps: 5e6,
       frames: 6000,
@@ -160,19 +160,25 @@ describe("faults on steering (4 cores, NIC RSS)", () => {
       linkGbps: 10,
       ...(faults ? { faults } : {}),
     });
-  it("sink-stall on core 1: its queue drops, the other cores deliver exactly as without the fault", () => {
-    const clean = matrix().results[0];
-    const m = matrix([{ kind: "sink-stall", queue: 1, at: { fraction: 0.1 }, for: { fraction: 0.6 } }]);
-    const r = m.results[0];
-    expect(m.problems).toEqual([]);
-    expect(r.conservation_ok).toBe(true);
-    const lost = clean.per_queue[1] - r.per_queue[1];
-    expect(lost).toBeGreaterThan(0);
-    expect(r.drops).toEqual({ "nic: rx ring full (no descriptor)": lost });
-    expect(r.faults?.[0].dropped).toEqual({ "nic: rx ring full (no descriptor), queue 1": lost });
-    for (const q of [0, 2, 3]) expect(r.per_queue[q]).toBe(clean.per_queue[q]);
-    expect(m.faults?.[0]).toMatchObject({ kind: "sink-stall", strategy: "outer-rss", queues: 4 });
-  });
+  it.each(["outer-rss", "mac-vf-instance"] as const)(
+    "%s: sink-stall on core 1: its queue drops, the other cores (VFs) deliver exactly as without the fault",
+    (strategy) => {
+      const clean = matrix(undefined, strategy).results[0];
+      const m = matrix(
+        [{ kind: "sink-stall", queue: 1, at: { fraction: 0.05 }, for: { fraction: 0.9 } }],
+        strategy,
+      );
+      const r = m.results[0];
+      expect(m.problems).toEqual([]);
+      expect(r.conservation_ok).toBe(true);
+      const lost = clean.per_queue[1] - r.per_queue[1];
+      expect(lost).toBeGreaterThan(0);
+      expect(r.drops).toEqual({ "nic: rx ring full (no descriptor)": lost });
+      expect(r.faults?.[0].dropped).toEqual({ "nic: rx ring full (no descriptor), queue 1": lost });
+      for (const q of [0, 2, 3]) expect(r.per_queue[q]).toBe(clean.per_queue[q]);
+      expect(m.faults?.[0]).toMatchObject({ kind: "sink-stall", strategy, queues: 4 });
+    },
+  );
   it("generator-overrun: drops named and conserved; worker-exit: rerun, same figures", () => {
     const clean = matrix().results[0];
     const o = matrix([
