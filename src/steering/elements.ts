@@ -92,20 +92,21 @@ const wire: SteeringKind = {
       }
       offered = (k) => at[k]!;
     }
+    let i = 0;
+    let lastEnd = 0;
     // Wire start times of accepted frames not yet on the wire (the generator's buffer).
     const starts: number[] = [];
     let startsHead = 0;
     const overrunDrop = (k: number): boolean => {
       if (!over) return false;
       const off = offered(k);
+      if (lastEnd <= off) return false; // the wire is free: no wait, no buffer needed
       while (startsHead < starts.length && starts[startsHead]! <= off) startsHead++;
       if (starts.length - startsHead < over.buffer) return false;
       ctx.drop("generator-overrun", 1);
       if (ctx.faultStats) ctx.faultStats.overrunDrops++;
       return true;
     };
-    let i = 0;
-    let lastEnd = 0;
     const endOf = (k: number): number => {
       const start = Math.max(offered(k), lastEnd);
       return start + (ctx.frameBytes(k) + 4 + 20) * nsPerByte;
