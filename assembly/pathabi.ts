@@ -39,6 +39,7 @@ export const G_RINGFULL = 160; // u64 bursts cut short by a full ring
 // frame's arrival time (ns) into a side table indexed by buffer, which the sinks read.
 export const G_SIDE = 168; // u32 address of the u64 side table (0 = none)
 export const G_GAPS = 172; // u32 address of u64 gaps (ps) per sequence position (0 = G_GAP_PS)
+export const G_OVERRUN = 176; // u64 frames dropped by an injected generator overrun (TypeScript writes it)
 export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
 export const GEN_CTX_BYTES = 256;
 export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)

@@ -4,6 +4,7 @@ import type { Costs } from "../model/costs.ts";
 import type { BuiltPath } from "../paths/build.ts";
 import type { PathKernels } from "../paths/kernels.ts";
 import type { EnginePath } from "../paths/path-graphs.ts";
+import type { FaultSpec } from "./faults.ts";
 import type { Link } from "./link.ts";
 import type { EventQueue } from "./queue.ts";
 import type { Resource } from "./resource.ts";
@@ -37,6 +38,8 @@ export interface SimContext {
   seed(name: string): number;
   /** Per-packet / per-byte accounting the report needs (delivered frames per consumer etc.). */
   notes: string[];
+  /** Faults injected into this run (src/engine/faults.ts); elements apply their own. */
+  faults?: readonly FaultSpec[];
 }
 
 /** A u64 word of the shared memory (8-byte aligned, below 2^53) as a number: two u32 reads. */

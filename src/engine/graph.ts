@@ -22,6 +22,7 @@ import {
 import type { ReplaySpec } from "../traffic/replay.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
+import type { FaultSpec } from "./faults.ts";
 import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
@@ -56,6 +57,8 @@ export interface GraphOptions {
   memory?: WebAssembly.Memory;
   /** Replay a capture from the wire instead of generating frames. */
   replay?: ReplaySpec;
+  /** Faults injected into the run (sink-stall, generator-overrun). */
+  faults?: readonly FaultSpec[];
 }
 
 export interface BuiltGraph {
@@ -191,6 +194,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
       return h;
     },
     notes: [],
+    ...(o.faults && o.faults.length > 0 ? { faults: o.faults } : {}),
   };
   const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
   return { ctx, runtimes, specs: o.elements.map((e) => e.el), templates };

@@ -88,13 +88,16 @@ export function collect(
   const gens = ctx.built.gens.map((g) => ctx.built.ctx.get(g)!);
   let sent = 0;
   let bytes = 0;
+  let overrun = 0;
   for (const g of gens) {
     sent += u64(ctx, g + P.G_SENT);
     bytes += u64(ctx, g + P.G_BYTES);
+    overrun += u64(ctx, g + P.G_OVERRUN);
   }
   const sinks = readSinks(ctx, ctx.built.sinks);
   const measuredNs = Math.max(1, ctx.offerUntilNs - ctx.warmupNs);
-  const offered = sent - o.sentAtWarmup;
+  // Frames an injected generator overrun dropped were offered too.
+  const offered = sent + overrun - o.sentAtWarmup;
   const virtualNs = Math.max(o.endNs, ctx.offerUntilNs);
   const perS = (n: number) => (n * 1e9) / measuredNs;
   // Over the measured window when the run recorded it (simulate), else over the whole run (ping).
@@ -286,7 +289,13 @@ function readers(built: BuiltPath) {
 export function countFrames(built: BuiltPath): FrameCount {
   const { u64, u32, u16 } = readers(built);
   let sent = 0;
-  for (const g of built.gens) sent += u64(built.ctx.get(g)! + P.G_SENT);
+  let overrun = 0;
+  for (const g of built.gens) {
+    sent += u64(built.ctx.get(g)! + P.G_SENT);
+    overrun += u64(built.ctx.get(g)! + P.G_OVERRUN);
+  }
+  // An injected generator overrun: offered, dropped before the wire (src/engine/faults.ts).
+  sent += overrun;
   let delivered = 0;
   for (const s of built.sinks) delivered += u64(built.ctx.get(s)! + P.S_PACKETS);
   const dropped: Record<string, number> = {};
@@ -295,6 +304,7 @@ export function countFrames(built: BuiltPath): FrameCount {
   };
   let inFlight = 0;
   let copies = 0;
+  add("generator-overrun", overrun);
   const consumed = new Set<string>();
   for (const { el } of built.elements) {
     if ("in" in el && el.in) consumed.add(el.in);

@@ -35,7 +35,8 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
   const busy = () =>
     new Map([...ctx.resources.values()].map((r) => [r.name, { busy: r.busyNs, poll: r.pollNs }]));
   ctx.q.push(ctx.warmupNs, () => {
-    state.sentAtWarmup = gens.reduce((a, c) => a + u64(ctx, c + P.G_SENT), 0);
+    // Offered = generated + dropped by an injected generator overrun (0 without the fault).
+    state.sentAtWarmup = gens.reduce((a, c) => a + u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN), 0);
     state.busyAtWarmup = busy();
   });
   // Utilization is measured over the offered window: the drain that follows would dilute a

@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
 import { ENGINE_PATH_NAMES, type EngineElement, enginePath } from "../paths/path-graphs.ts";
 import { loadModule } from "../switch/wasm.ts";
+import { checkStallQueues, faultRecords, faultWindow, simulatedFaults, WorkerExitFault } from "./faults.ts";
 import { buildGraph, type GraphOptions } from "./graph.ts";
 import { collect } from "./result.ts";
 import { runGraph } from "./run.ts";
@@ -28,6 +29,12 @@ export function pathElements(
   if (direction !== "tx") for (const el of path.rx ?? []) out.push({ dir: "rx", el });
   if (direction !== "rx") for (const el of path.tx) out.push({ dir: "tx", el });
   return out;
+}
+
+export interface SimulateHooks {
+  /** An injected worker-exit fault fired at virtual time `atNs` (default: throw WorkerExitFault,
+   *  the inline runner's simulated exit; the simulate worker exits its thread instead). */
+  onWorkerExit?: (atNs: number) => void;
 }
 
 /** The graph a scenario runs (validated): shared by simulate() and the partitioned run. */
@@ -64,12 +71,24 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
     config: spec.config,
     ...(spec.host ? { host: spec.host } : {}),
     ...(spec.replay ? { replay: spec.replay } : {}),
+    faults: simulatedFaults(spec.faults),
   };
 }
 
-export function simulate(spec: ScenarioSpec): SimResult {
+export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}): SimResult {
   const t0 = performance.now();
   const g = buildGraph(scenarioGraphOptions(spec));
+  checkStallQueues(g.ctx);
+  for (const f of spec.faults ?? [])
+    if (f.kind === "worker-exit") {
+      const { fromNs } = faultWindow(f, spec.durationNs);
+      const die =
+        hooks.onWorkerExit ??
+        ((at: number) => {
+          throw new WorkerExitFault(at);
+        });
+      g.ctx.q.push(fromNs, () => die(fromNs));
+    }
   const t1 = performance.now();
   const state = runGraph(g);
   const r = collect(g.ctx, {
@@ -83,5 +102,12 @@ export function simulate(spec: ScenarioSpec): SimResult {
     elements: g.specs.map((spec, i) => ({ spec, runtime: g.runtimes[i] })),
   });
   r.simulator.setup_ms = t1 - t0;
+  if (g.ctx.faults) {
+    const byElement = g.runtimes.flatMap((rt) => (rt.faultRecord ? [rt] : []));
+    r.faults = faultRecords(
+      g.ctx,
+      byElement.map((rt) => ({ record: () => rt.faultRecord!() })),
+    );
+  }
   return r;
 }

@@ -5,6 +5,7 @@
 import type { HostSpec } from "../nic/host-spec.ts";
 import type { TrafficProfile } from "../traffic/profiles.ts";
 import type { ReplaySpec } from "../traffic/replay.ts";
+import type { FaultRecord, FaultSpec } from "./faults.ts";
 
 export type Direction = "rx" | "tx" | "both";
 export type Arrival = "constant" | "poisson";
@@ -36,6 +37,8 @@ export interface ScenarioSpec {
   host?: HostSpec;
   /** Replay a capture instead of generating frames (src/traffic/replay.ts); receive direction. */
   replay?: ReplaySpec;
+  /** Faults to inject (src/engine/faults.ts, `--inject-fault`); none by default. */
+  faults?: FaultSpec[];
 }
 
 /** Percentiles of one-way latency (frame arrival on the wire -> consumer done), ns. */
@@ -133,6 +136,8 @@ export interface SimResult {
     mean_batch: number;
     max_batch: number;
   }>;
+  /** Injected faults and what each did (absent when none was injected). */
+  faults?: FaultRecord[];
   /** How fast the simulator ran (wall clock): never part of a simulated figure. */
   simulator: {
     frames: number;

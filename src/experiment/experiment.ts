@@ -2,6 +2,7 @@
 // (NDR, PDR) followed by load points at fractions of NDR (10 %, 50 %, 90 %, as FD.io CSIT
 // publishes latency), or, with a fixed rate, that one load point. Cases run concurrently on the
 // runner (the pool fans them out over its workers); the search inside a case is sequential.
+import type { FaultSpec } from "../engine/faults.ts";
 import type { Arrival, Direction, ScenarioSpec, SimResult } from "../engine/types.ts";
 import type { TrafficProfile } from "../traffic/profiles.ts";
 import type { ReplaySpec } from "../traffic/replay.ts";
@@ -35,6 +36,9 @@ export interface TrialSettings {
   profile: string;
   config?: { text: string; file: string };
   linkGbps: number;
+  /** Injected faults that change a simulation (sink-stall, generator-overrun): applied at the
+   *  load points only, so the search's NDR and PDR stay the fault-free path's. */
+  faults?: FaultSpec[];
 }
 
 export interface ExperimentOptions {
@@ -75,7 +79,12 @@ export interface ExperimentResult {
 }
 
 /** The spec of one trial of `c` at `ratePps`. */
-export function trialSpec(c: ExperimentCase, t: TrialSettings, ratePps: number): ScenarioSpec {
+export function trialSpec(
+  c: ExperimentCase,
+  t: TrialSettings,
+  ratePps: number,
+  withFaults = false,
+): ScenarioSpec {
   // With a frame count, the duration is what it takes to offer them (twice over for Poisson
   // arrivals' randomness, plus 1 ms): the count, not a default duration, ends the trial.
   const durationNs =
@@ -94,6 +103,7 @@ export function trialSpec(c: ExperimentCase, t: TrialSettings, ratePps: number):
     ...(t.config ? { config: t.config } : {}),
     linkGbps: t.linkGbps,
     ...(c.replay ? { replay: c.replay } : {}),
+    ...(withFaults && t.faults && t.faults.length > 0 ? { faults: t.faults } : {}),
   };
 }
 
@@ -103,8 +113,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const violations: string[] = [];
   let done = 0;
   const total = o.cases.length;
-  const runOne = async (c: ExperimentCase, ratePps: number): Promise<SimResult> => {
-    const r = await o.runner.run(trialSpec(c, o.trial, ratePps));
+  const runOne = async (c: ExperimentCase, ratePps: number, loadPoint = false): Promise<SimResult> => {
+    const r = await o.runner.run(trialSpec(c, o.trial, ratePps, loadPoint));
     simulations.push(r);
     const k = r.conservation;
     if (!k.ok)
@@ -117,7 +127,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const line = lineRatePps(c.frameBytes, o.trial.linkGbps);
     let out: CaseResult;
     if (o.rate) {
-      const r = await runOne(c, resolveRate(o.rate, c.frameBytes, o.trial.linkGbps));
+      const r = await runOne(c, resolveRate(o.rate, c.frameBytes, o.trial.linkGbps), true);
       out = { case: c, lineRatePps: line, ndrPps: null, pdrPps: null, trials: [], loadPoints: [] };
       out.loadPoints.push({ fractionOfNdr: null, result: r });
     } else {
@@ -130,7 +140,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       // No load point can be offered below a zero NDR: the case reports the search only.
       const points =
         s.ndrPps > 0
-          ? await Promise.all(fractions.map((f) => runOne(c, Math.max(1, Math.round(f * s.ndrPps)))))
+          ? await Promise.all(fractions.map((f) => runOne(c, Math.max(1, Math.round(f * s.ndrPps)), true)))
           : [];
       out = {
         case: c,

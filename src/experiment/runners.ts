@@ -1,12 +1,40 @@
 // The runner a command uses: 1 worker = simulations inline on this thread (no thread start-up);
 // N > 1 = a piscina pool of N workers (src/experiment/pool.ts). Both call the same simulate().
+// Either way a worker that dies during a simulation (an injected worker-exit fault, or a real
+// crash) costs that simulation one rerun, recorded in its result.
+import { type FaultSpec, withWorkerExitRetry } from "../engine/faults.ts";
 import { ensureKernels, simulate } from "../engine/simulate.ts";
 import { poolRunner } from "./pool.ts";
 import { inlineRunner, type TrialRunner } from "./runner.ts";
 
-export async function createRunner(workers: number): Promise<TrialRunner> {
+type WorkerExit = Extract<FaultSpec, { kind: "worker-exit" }>;
+
+export async function createRunner(
+  workers: number,
+  o: { workerExit?: WorkerExit | null } = {},
+): Promise<TrialRunner> {
   // Builds the Wasm kernels if needed, before any worker loads them.
   await ensureKernels();
-  if (workers > 1) return poolRunner(workers);
-  return inlineRunner(simulate);
+  return withWorkerExit(workers > 1 ? poolRunner(workers) : inlineRunner(simulate), o.workerExit ?? null);
+}
+
+/**
+ * Reruns a simulation whose worker died (once), and injects `fault` into the first simulation
+ * asked for (the experiment asks in a deterministic order: the first case's first trial).
+ */
+export function withWorkerExit(r: TrialRunner, fault: WorkerExit | null): TrialRunner {
+  let first = true;
+  return {
+    workers: r.workers,
+    close: () => r.close(),
+    run: async (spec) => {
+      const inject = first ? fault : null;
+      first = false;
+      const { result, record } = await withWorkerExitRetry(inject, (withFault) =>
+        r.run(withFault && inject ? { ...spec, faults: [...(spec.faults ?? []), inject] } : spec),
+      );
+      if (record) result.faults = [...(result.faults ?? []), record];
+      return result;
+    },
+  };
 }

@@ -46,6 +46,19 @@ export const conservationSchema = z.object({
   ok: z.boolean(),
 });
 
+/** What an injected fault did in one simulation (src/engine/faults.ts FaultRecord). */
+const faultRecord = z.object({
+  kind: z.enum(["worker-exit", "sink-stall", "generator-overrun"]),
+  spec: z.string(),
+  from_us: z.number().nonnegative(),
+  to_us: z.number().nonnegative(),
+  effect: z.string(),
+  dropped: z.record(z.string(), z.number().int().nonnegative()),
+  queue: z.number().int().nonnegative().optional(),
+  per_queue_delivered: z.array(z.number().int().nonnegative()).optional(),
+  attempts: z.number().int().positive().optional(),
+});
+
 const loadPoint = z.object({
   /** Fraction of NDR the point was offered at; null for a rate given with --rate. */
   fraction_of_ndr: z.number().nullable(),
@@ -67,6 +80,8 @@ const loadPoint = z.object({
       all_filtered: z.boolean(),
     })
     .optional(),
+  /** Present when a fault was injected into this load point's simulation. */
+  faults: z.array(faultRecord).optional(),
 });
 
 /** paths --pcap: the capture replayed and how (docs/paths-json.md). */
@@ -156,6 +171,22 @@ export const pathsJsonSchema = z.object({
   warnings: z.array(z.string()),
   /** Present with --pcap. */
   replay: replaySchema.optional(),
+  /** Present only with --inject-fault: the faults asked for and what each did, per simulation. */
+  faults: z
+    .object({
+      injected: z.array(z.string()),
+      /** How the faults relate to the search (NDR/PDR come from fault-free trials). */
+      note: z.string(),
+      records: z.array(
+        faultRecord.extend({
+          path: z.string(),
+          direction: z.enum(["rx", "tx", "both"]),
+          frame_bytes: z.number().nonnegative(),
+          offered_mpps: z.number().nonnegative(),
+        }),
+      ),
+    })
+    .optional(),
   simulator: simulatorSchema,
 });
 
@@ -184,6 +215,7 @@ function loadPointJson(fraction: number | null, r: SimResult) {
     events_per_s: r.events_per_s,
     conservation: conservationJson(r.conservation),
     ...(r.replay ? { replay: r.replay } : {}),
+    ...(r.faults ? { faults: r.faults } : {}),
   };
 }
 
@@ -291,7 +323,13 @@ export interface PathsMeta {
   notes: string[];
   warnings: string[];
   replay?: ReplayJson;
+  /** --inject-fault as given (canonical text); empty or absent: no fault. */
+  faults?: string[];
 }
+
+/** NDR and PDR stay the fault-free path's: the simulation-changing faults hit load points only. */
+export const FAULTS_NOTE =
+  "NDR and PDR come from fault-free trials; sink-stall and generator-overrun are injected at the load points (or the --rate point); worker-exit into the first simulation run";
 
 export function buildPathsJson(
   exp: ExperimentResult,
@@ -317,6 +355,23 @@ export function buildPathsJson(
     notes: meta.notes,
     warnings: meta.warnings,
     ...(meta.replay ? { replay: meta.replay } : {}),
+    ...(meta.faults && meta.faults.length > 0
+      ? {
+          faults: {
+            injected: meta.faults,
+            note: FAULTS_NOTE,
+            records: exp.simulations.flatMap((r) =>
+              (r.faults ?? []).map((f) => ({
+                ...f,
+                path: r.path,
+                direction: r.direction,
+                frame_bytes: r.frameBytes,
+                offered_mpps: mpps(r.offered_pps),
+              })),
+            ),
+          },
+        }
+      : {}),
     simulator,
   };
 }

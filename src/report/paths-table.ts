@@ -174,8 +174,22 @@ export function pathsHuman(j: PathsJson): string {
     out += "\nPing (ICMP echo through each path at an idle operating point):\n";
     out += pingTable(j.ping);
   }
+  out += faultsText(j);
   for (const w of j.warnings) out += `warning: ${w}\n`;
   out += `\n${simulatorLine(j.simulator)}`;
+  return out;
+}
+
+/** The injected faults and what each did (empty without --inject-fault). */
+export function faultsText(j: PathsJson, prefix = ""): string {
+  if (!j.faults) return "";
+  let out = `\n${prefix}Injected faults (simulated): ${j.faults.injected.join(", ")}\n${prefix}  ${j.faults.note}\n`;
+  for (const r of j.faults.records) {
+    const drops = Object.entries(r.dropped)
+      .map(([why, n]) => `${n} ${why}`)
+      .join(", ");
+    out += `${prefix}  ${r.kind} on ${r.path} ${r.direction} ${Math.round(r.frame_bytes)} B at ${f(r.offered_mpps, 3)} Mpps: ${r.effect}${drops ? ` [dropped: ${drops}]` : ""}\n`;
+  }
   return out;
 }
 
@@ -183,6 +197,9 @@ export function pathsHuman(j: PathsJson): string {
 export function pathsCsv(j: PathsJson): string {
   const lines = [
     "# simulated (virtual time); simulator speed is reported on stderr",
+    ...faultsText(j, "# ")
+      .split("\n")
+      .filter((l) => l.trim() !== "" && l.trim() !== "#"),
     "path,direction,size,ndr_mpps,ndr_gbps,pdr_mpps,pdr_gbps,bottleneck,load_fraction_of_ndr,offered_mpps,delivered_mpps,loss_ratio,p50_us,p90_us,p99_us,p999_us",
   ];
   const n = (x: number | null) => (x === null ? "" : String(x));

@@ -1,12 +1,13 @@
 // The steering matrix: traffic mixes x strategies x core counts, each a simulation on the engine,
 // at an offered load (--rate) and at NDR. Everything here is simulated (virtual time); how long
 // the simulator took is kept apart in `simulator`.
+import { type FaultRecord, type FaultSpec, withWorkerExitRetrySync } from "../engine/faults.ts";
 import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { checkRules, deriveRules, type FlowRule } from "./flow-rules.ts";
 import { searchNdr } from "./ndr.ts";
-import { type SteeringSim, simulateSteering } from "./simulate.ts";
+import { type SteeringScenario, type SteeringSim, simulateSteering } from "./simulate.ts";
 import {
   coreLimit,
   nicLimits,
@@ -36,6 +37,9 @@ export interface MatrixOptions {
   ndr: boolean;
   linkGbps: number;
   progress?: (done: number, total: number) => void;
+  /** Injected faults: sink-stall and generator-overrun at --rate (the NDR search stays
+   *  fault-free), worker-exit into the first simulation of the matrix. */
+  faults?: FaultSpec[];
 }
 
 export interface SteeringResult {
@@ -80,11 +84,15 @@ export interface SteeringResult {
     dispatcher: number | null;
   };
   conservation_ok: boolean;
+  /** Injected faults and what each did in the simulation these figures come from. */
+  faults?: FaultRecord[];
 }
 
 export interface MatrixResult {
   results: SteeringResult[];
   problems: string[];
+  /** With injected faults: every simulation's fault records, tagged with its run. */
+  faults?: Array<FaultRecord & { strategy: string; traffic: string; queues: number; rate_mpps: number }>;
   simulator: { frames: number; events: number; wall_s: number; simulations: number };
 }
 
@@ -111,6 +119,7 @@ function fromSim(r: SteeringSim) {
     },
     bottleneck: r.bottleneck,
     conservation_ok: r.conservation.ok,
+    ...(r.faults ? { faults: r.faults } : {}),
   };
 }
 
@@ -125,6 +134,29 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
   let sims = 0;
   const total = o.traffics.length * o.strategies.length * o.queues.length;
   let done = 0;
+  const workerExit = o.faults?.find((f) => f.kind === "worker-exit") ?? null;
+  const atRateFaults = (o.faults ?? []).filter((f) => f.kind !== "worker-exit");
+  const faultLog: NonNullable<MatrixResult["faults"]> = [];
+  let firstSim = true;
+  // Every simulation goes through here: the first one takes the injected worker exit (this
+  // thread is the matrix's only worker: the exit is simulated, the run abandoned and redone).
+  const sim = (sc: SteeringScenario): SteeringSim => {
+    const inject = firstSim && workerExit?.kind === "worker-exit" ? workerExit : null;
+    firstSim = false;
+    const { result, record } = withWorkerExitRetrySync(inject, (withFault) =>
+      simulateSteering(withFault && inject ? { ...sc, faults: [...(sc.faults ?? []), inject] } : sc),
+    );
+    if (record) result.faults = [...(result.faults ?? []), record];
+    for (const f of result.faults ?? [])
+      faultLog.push({
+        ...f,
+        strategy: sc.graph.strategy,
+        traffic: sc.traffic.name,
+        queues: sc.graph.cores,
+        rate_mpps: sc.ratePps / 1e6,
+      });
+    return result;
+  };
   if (o.portRules) checkRules(o.portRules, { id: o.nic, rules: lim.flowRules, patterns: lim.patterns });
   for (const traffic of o.traffics)
     for (const strategy of o.strategies)
@@ -178,7 +210,11 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
         };
         let atRate: SteeringSim | null = null;
         if (o.ratePps !== null) {
-          atRate = simulateSteering({ ...scenario, ratePps: o.ratePps });
+          atRate = sim({
+            ...scenario,
+            ratePps: o.ratePps,
+            ...(atRateFaults.length > 0 ? { faults: atRateFaults } : {}),
+          });
           frames += atRate.simulator.frames;
           events += atRate.simulator.events;
           sims++;
@@ -187,7 +223,7 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
         let atNdr: SteeringSim | null = null;
         let linePps = 0;
         if (o.ndr) {
-          const s = searchNdr(scenario, o.linkGbps, o.precision);
+          const s = searchNdr(scenario, o.linkGbps, o.precision, sim);
           ndrPps = s.ndrPps;
           atNdr = s.atNdr;
           linePps = s.linePps;
@@ -231,6 +267,7 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
   return {
     results,
     problems,
+    ...(o.faults && o.faults.length > 0 ? { faults: faultLog } : {}),
     simulator: { frames, events, wall_s: (performance.now() - t0) / 1000, simulations: sims },
   };
 }

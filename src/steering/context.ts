@@ -2,6 +2,7 @@
 // and resources, the links over the switch's rings, the kernels, the cost profile, and the
 // per-frame records (arrival on the wire, delivery) the metrics come from.
 import type { SimContext } from "../engine/context.ts";
+import type { FaultSpec } from "../engine/faults.ts";
 import type { Link } from "../engine/link.ts";
 import type { EventQueue } from "../engine/queue.ts";
 import type { Resource } from "../engine/resource.ts";
@@ -49,4 +50,9 @@ export interface SteerContext {
   switchNs(n: number, bytes: number): number;
   /** A dispatcher context from the ring of link `input` to the worker rings of `outputs`. */
   dispatchContext(input: string, outputs: readonly string[]): number;
+  /** Injected faults (sink-stall, generator-overrun) and the offered window they are timed in. */
+  faults?: readonly FaultSpec[];
+  offerNs?: number;
+  /** What an element applying a fault reports it did. */
+  faultStats?: { overrunDrops: number };
 }

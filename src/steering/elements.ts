@@ -8,6 +8,7 @@
 // activation (src/engine), costs from the cost profile, as for the packet paths.
 import * as A from "../../assembly/abi.ts";
 import { Napi, Stage } from "../engine/activation.ts";
+import { faultWindow } from "../engine/faults.ts";
 import type { Link } from "../engine/link.ts";
 import type { Resource } from "../engine/resource.ts";
 import type { SteerContext } from "./context.ts";
@@ -58,6 +59,13 @@ function framesOf(ctx: SteerContext, ring: number, n: number, out: (frame: numbe
   }
 }
 
+/** An injected generator-overrun (src/engine/faults.ts) on the steering wire, or null. */
+function overrunOf(ctx: SteerContext) {
+  const f = ctx.faults?.find((x) => x.kind === "generator-overrun");
+  if (f?.kind !== "generator-overrun") return null;
+  return { ...faultWindow(f, ctx.offerNs ?? 0), times: f.times, buffer: f.buffer };
+}
+
 const wire: SteeringKind = {
   kind: "wire",
   create(el, ctx) {
@@ -68,35 +76,74 @@ const wire: SteeringKind = {
     const Q = c.nic_window_ns;
     const gapNs = 1e9 / ctx.ratePps;
     const nsPerByte = 8 / ctx.linkGbps;
+    const over = overrunOf(ctx);
+    // Offered time of each frame: k x gap, or (injected overrun) x times line rate in the window.
+    let offered: (k: number) => number = (k) => k * gapNs;
+    if (over) {
+      const at = new Float64Array(ctx.count);
+      for (let k = 1; k < ctx.count; k++) {
+        const prev = at[k - 1]!;
+        const inWindow = prev >= over.fromNs && prev < over.toNs;
+        at[k] = inWindow
+          ? prev + ((ctx.frameBytes(k - 1) + 24) * nsPerByte) / over.times
+          : k * gapNs >= over.fromNs
+            ? prev + gapNs
+            : k * gapNs;
+      }
+      offered = (k) => at[k]!;
+    }
     let i = 0;
     let lastEnd = 0;
+    // Wire start times of accepted frames not yet on the wire (the generator's buffer).
+    const starts: number[] = [];
+    let startsHead = 0;
+    const overrunDrop = (k: number): boolean => {
+      if (!over) return false;
+      const off = offered(k);
+      if (lastEnd <= off) return false; // the wire is free: no wait, no buffer needed
+      while (startsHead < starts.length && starts[startsHead]! <= off) startsHead++;
+      if (starts.length - startsHead < over.buffer) return false;
+      ctx.drop("generator-overrun", 1);
+      if (ctx.faultStats) ctx.faultStats.overrunDrops++;
+      return true;
+    };
     const endOf = (k: number): number => {
-      const start = Math.max(k * gapNs, lastEnd);
+      const start = Math.max(offered(k), lastEnd);
       return start + (ctx.frameBytes(k) + 4 + 20) * nsPerByte;
     };
     // A window opens with the frame that ends at `first`; it closes full or when its timer runs out.
     const window = (): void => {
+      while (i < ctx.count && overrunDrop(i)) i++;
       if (i >= ctx.count) return;
-      const from = i;
+      const kept: number[] = [];
       const first = endOf(i);
       let close = first + Q;
-      while (i < ctx.count && i - from < W) {
+      while (i < ctx.count && kept.length < W) {
+        if (overrunDrop(i)) {
+          i++;
+          continue;
+        }
         const e = endOf(i);
         if (e > first + Q) break;
         ctx.arrival[i] = e;
-        res.runNs(
-          e - (ctx.frameBytes(i) + 24) * nsPerByte,
-          (ctx.frameBytes(i) + 24) * nsPerByte,
-          "serialize",
-        );
+        const wireNs = (ctx.frameBytes(i) + 24) * nsPerByte;
+        res.runNs(e - wireNs, wireNs, "serialize");
+        if (over) starts.push(e - wireNs);
         lastEnd = e;
+        kept.push(i);
         i++;
-        if (i - from === W) close = e;
+        if (kept.length === W) close = e;
       }
-      const to = i;
       ctx.q.push(close, (t) => {
-        const taken = ctx.inject(from, to);
-        if (taken < to - from) ctx.drop("nic-buffer (wire faster than the NIC)", to - from - taken);
+        // Frames go into the NIC's ring in runs of consecutive indices (overrun drops split them).
+        let taken = 0;
+        for (let a = 0; a < kept.length; ) {
+          let b = a + 1;
+          while (b < kept.length && kept[b] === kept[b - 1]! + 1) b++;
+          taken += ctx.inject(kept[a]!, kept[b - 1]! + 1);
+          a = b;
+        }
+        if (taken < kept.length) ctx.drop("nic-buffer (wire faster than the NIC)", kept.length - taken);
         out.publish(t);
         if (i < ctx.count) ctx.q.push(Math.max(t, endOf(i)), window);
       });
@@ -140,7 +187,12 @@ const nic: SteeringKind = {
 /** A core that takes frames off a ring: records each frame's delivery, returns the buffers. */
 function consumer(ctx: SteerContext, el: SteeringElement, res: Resource, input: Link, core: number) {
   const ringId = ctx.ringId(el.in!);
+  // An injected sink-stall on this core: inside the window it takes nothing and looks again
+  // when the window ends (its ring fills meanwhile).
+  const f = ctx.faults?.find((x) => x.kind === "sink-stall" && x.queue === core);
+  const stall = f?.kind === "sink-stall" ? faultWindow(f, ctx.offerNs ?? 0) : null;
   return (start: number, n: number) => {
+    if (stall && start >= stall.fromNs && start < stall.toNs) return { end: stall.toNs, taken: 0 };
     const span = charge(ctx, res, el.costs, start, n);
     framesOf(ctx, input.ring, n, (f, k) => ctx.deliver(f, core, span.batchEnd + (k + 1) * span.perPacketNs));
     ctx.k.ringRecycle(ringId, n);

@@ -134,6 +134,8 @@ export function steeringJson(
     frames: number;
     seed: number;
     notes: string[];
+    /** --inject-fault as given (canonical text). */
+    faults?: string[];
   },
 ): string {
   return `${JSON.stringify(
@@ -147,6 +149,7 @@ export function steeringJson(
       seed: meta.seed,
       simulated: "every figure in results comes from virtual time (cost profile above)",
       notes: meta.notes,
+      ...(m.faults ? { injected_faults: meta.faults ?? [], faults: m.faults } : {}),
       results: m.results,
       simulator: m.simulator,
     },
@@ -181,8 +184,19 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** One line per fault record (empty without --inject-fault). */
+export function faultLines(m: MatrixResult): string[] {
+  return (m.faults ?? []).map((f) => {
+    const drops = Object.entries(f.dropped)
+      .map(([why, n]) => `${n} ${why}`)
+      .join(", ");
+    return `${f.kind} (${f.spec}) on ${f.strategy}/${f.traffic}/${f.queues} at ${f.rate_mpps.toFixed(3)} Mpps: ${f.effect}${drops ? ` [dropped: ${drops}]` : ""}${f.per_queue_delivered ? ` [delivered per core: ${f.per_queue_delivered.join(" ")}]` : ""}`;
+  });
+}
+
 export function steeringCsv(m: MatrixResult): string {
-  const lines = [CSV_HEAD.join(",")];
+  // With injected faults, comment lines first say what each did (simulated).
+  const lines = [...faultLines(m).map((l) => `# injected fault: ${l}`), CSV_HEAD.join(",")];
   for (const r of m.results)
     lines.push(
       [

@@ -37,6 +37,8 @@ export function searchNdr(
   base: Omit<SteeringScenario, "ratePps">,
   linkGbps: number,
   precision = 0.02,
+  /** How a trial is simulated (the matrix passes one that survives an injected worker exit). */
+  run: (s: SteeringScenario) => SteeringSim = simulateSteering,
 ): NdrResult {
   const linePps = lineRatePps(meanFrameBytes(base.traffic, base.frames, base.seed), linkGbps);
   const trials: NdrResult["trials"] = [];
@@ -47,7 +49,7 @@ export function searchNdr(
     const key = Math.round(rate);
     const have = runs.get(key);
     if (have) return have;
-    const r = simulateSteering({ ...base, linkGbps, ratePps: key });
+    const r = run({ ...base, linkGbps, ratePps: key });
     runs.set(key, r);
     frames += r.simulator.frames;
     events += r.simulator.events;

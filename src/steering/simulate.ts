@@ -5,6 +5,13 @@
 // pipeline, the PCIe link and every core from the cost profile. Synchronous and deterministic.
 import * as A from "../../assembly/abi.ts";
 import type { SimContext } from "../engine/context.ts";
+import {
+  type FaultRecord,
+  type FaultSpec,
+  faultText,
+  faultWindow,
+  WorkerExitFault,
+} from "../engine/faults.ts";
 import { Link } from "../engine/link.ts";
 import { EventQueue } from "../engine/queue.ts";
 import { Resource } from "../engine/resource.ts";
@@ -41,6 +48,8 @@ export interface SteeringScenario {
   linkGbps?: number;
   /** Frames at the start whose latency is not measured (default 10 %). */
   warmupFrames?: number;
+  /** Injected faults (src/engine/faults.ts), timed in the offered window (frames / rate). */
+  faults?: FaultSpec[];
 }
 
 export interface SteeringSim {
@@ -81,6 +90,8 @@ export interface SteeringSim {
   bottleneck: string;
   virtualNs: number;
   conservation: { ok: boolean; inFlight: number; problems: string[] };
+  /** Injected faults and what each did (absent when none). */
+  faults?: FaultRecord[];
   simulator: { frames: number; events: number; wall_ms: number };
 }
 
@@ -251,7 +262,10 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     else u8.fill(qn, retaAt, retaAt + retaMask + 1);
   };
 
+  const offerNs = (s.frames / s.ratePps) * 1e9;
+  const faultStats = { overrunDrops: 0 };
   const ctx: SteerContext = {
+    ...(s.faults && s.faults.length > 0 ? { faults: s.faults, offerNs, faultStats } : {}),
     q,
     sim,
     costs,
@@ -341,6 +355,13 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   };
   const runtimes = g.elements.map((el) => steeringKind(el.kind).create(el, ctx));
   for (const r of runtimes) r.start?.();
+  for (const f of s.faults ?? [])
+    if (f.kind === "worker-exit") {
+      const { fromNs } = faultWindow(f, offerNs);
+      q.push(fromNs, () => {
+        throw new WorkerExitFault(fromNs);
+      });
+    }
   const stopNs = (s.frames / s.ratePps) * 1e9 + DRAIN_NS;
   let endNs = 0;
   while (q.size > 0 && q.peekTime() <= stopNs) {
@@ -429,6 +450,61 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     bottleneck,
     virtualNs: endNs,
     conservation: { ok: problems.length === 0, inFlight, problems },
+    ...(s.faults?.some((f) => f.kind !== "worker-exit")
+      ? { faults: steeringFaultRecords(s.faults, offerNs, faultStats, perQueue, noDescOf(sc, g)) }
+      : {}),
     simulator: { frames: s.frames, events: q.popped, wall_ms: performance.now() - t0 },
   };
+}
+
+/** NIC drops for lack of a descriptor on each of the graph's receive queues. */
+function noDescOf(sc: ReturnType<WasmSwitch["counters"]>, g: SteeringGraph): number[] {
+  return g.queues.map((q) => sc.queues[q.vf]?.[q.queue]?.rx_no_desc ?? 0);
+}
+
+/** What the injected faults did in one steering simulation. */
+function steeringFaultRecords(
+  faults: readonly FaultSpec[],
+  offerNs: number,
+  stats: { overrunDrops: number },
+  perQueue: number[],
+  noDesc: number[],
+): FaultRecord[] {
+  const out: FaultRecord[] = [];
+  for (const f of faults) {
+    if (f.kind === "worker-exit") continue;
+    const { fromNs, toNs } = faultWindow(f, offerNs);
+    const us = ((toNs - fromNs) / 1e3).toFixed(1);
+    if (f.kind === "generator-overrun") {
+      const n = stats.overrunDrops;
+      out.push({
+        kind: f.kind,
+        spec: faultText(f),
+        from_us: fromNs / 1e3,
+        to_us: toNs / 1e3,
+        effect: `the generator offered ${f.times} x line rate for ${us} us; ${n} frame(s) found its ${f.buffer}-frame buffer full and were dropped before the wire`,
+        dropped: n > 0 ? { "generator-overrun": n } : {},
+      });
+      continue;
+    }
+    const dropped: Record<string, number> = {};
+    noDesc.forEach((n, i) => {
+      if (n > 0) dropped[`nic: rx ring full (no descriptor), queue ${i}`] = n;
+    });
+    const n = Object.values(dropped).reduce((a, b) => a + b, 0);
+    out.push({
+      kind: f.kind,
+      spec: faultText(f),
+      from_us: fromNs / 1e3,
+      to_us: toNs / 1e3,
+      effect:
+        n > 0
+          ? `core ${f.queue} took nothing for ${us} us: ${n} frame(s) dropped by the NIC for lack of a descriptor (by queue below)`
+          : `core ${f.queue} took nothing for ${us} us; the rings held the backlog (no drop), delivered late`,
+      dropped,
+      queue: f.queue,
+      per_queue_delivered: [...perQueue],
+    });
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
 // instantiates them once, at its first simulation, and reuses them for every later one. The main
 // thread has built the Wasm file before starting the pool (src/experiment/runners.ts); no
 // top-level await here (tsx's loader cannot load a worker module that has one).
+import { WORKER_EXIT_CODE } from "../engine/faults.ts";
 import { simulate } from "../engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../engine/types.ts";
 import { UserError } from "../errors.ts";
@@ -15,7 +16,9 @@ export type SimulateReply =
 
 export default function runSimulation(spec: ScenarioSpec): SimulateReply {
   try {
-    return { ok: true, result: simulate(spec) };
+    // An injected worker-exit fault ends this thread mid-run, as a crash would: piscina reports
+    // the exit to the runner, which reruns the simulation on a fresh worker.
+    return { ok: true, result: simulate(spec, { onWorkerExit: () => process.exit(WORKER_EXIT_CODE) }) };
   } catch (e) {
     if (e instanceof UserError)
       return { ok: false, userError: { code: e.code, message: e.message, exitCode: e.exitCode } };

@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { checkFaultsApply, type FaultSpec, parseFaults } from "../../engine/faults.ts";
+import { pathElements } from "../../engine/simulate.ts";
 import type { Arrival, Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.ts";
@@ -57,6 +59,7 @@ export const ALL_OPTIONS = {
   json: { type: "boolean" },
   csv: { type: "boolean" },
   html: { type: "string" },
+  "inject-fault": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -90,6 +93,7 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
     "json",
     "csv",
     "html",
+    "inject-fault",
     "help",
   ],
   ping: ["path", "count", "interval-ms", "profile", "config", "seed", "json", "csv", "html", "help"],
@@ -281,6 +285,8 @@ export interface PathsOptions {
   notes: string[];
   /** --pcap: the capture replayed instead of generated frames. */
   replay?: ReplayOptions;
+  /** --inject-fault (src/engine/faults.ts); empty: none. */
+  faults: FaultSpec[];
 }
 
 /** Defaults: short virtual trials, so the whole comparison finishes within a minute. */
@@ -345,6 +351,19 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   const order = new Map(runs.map((r, i) => [r.path, i]));
   cases.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
   const count = v.count === undefined ? undefined : num(v.count, "-c/--count", 0, 1, 100_000_000, true);
+  const faults = parseFaults((values["inject-fault"] as string[] | undefined) ?? []);
+  for (const r of runs) {
+    const path = enginePath(r.path)!;
+    const kindOf = (on: string) => path.resources.find((x) => x.name === on)?.kind;
+    const els = pathElements(r.path, r.direction).map((e) => e.el);
+    checkFaultsApply(
+      faults,
+      r.path,
+      els.some((e) => (e.kind === "sink" || e.kind === "guest-rx") && kindOf(e.on) !== "wire"),
+      els.some((e) => e.kind === "gen" && kindOf(e.on) === "wire"),
+    );
+  }
+  const simulated = faults.filter((f) => f.kind !== "worker-exit");
   return {
     cases,
     paths: runs.map((r) => r.path),
@@ -359,6 +378,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       profile: profile.origin === "builtin" ? profile.name : resolve(profile.origin),
       config: conf,
       linkGbps: pathHost.linkGbps,
+      ...(simulated.length > 0 ? { faults: simulated } : {}),
     },
     precision: percent(v.precision, "--precision", defaults.precision, 0.01, 50),
     pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),
@@ -371,6 +391,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     config: conf,
     notes,
     ...(replay ? { replay } : {}),
+    faults,
   };
 }
 

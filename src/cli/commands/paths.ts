@@ -2,6 +2,7 @@
 // latency, loss, CPU and events at load points, all simulated in virtual time by the engine;
 // the simulator's own speed (wall clock) on one separate line.
 import { performance } from "node:perf_hooks";
+import { FAULT_EXIT_STATUS, faultHelp, faultText } from "../../engine/faults.ts";
 import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { costProfileNames } from "../../model/costs.ts";
@@ -14,7 +15,7 @@ import {
   simulatorJson,
   simulatorPart,
 } from "../../report/paths-json.ts";
-import { pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
+import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
@@ -37,6 +38,7 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]...]
                     [--seed N] [--workers N] [--json | --csv] [--html FILE]
+                    [--inject-fault F]...
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
 every element on a modeled resource priced by the cost profile) and reports, per path and size:
@@ -84,7 +86,11 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              not depend on it
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
+${faultHelp(0, 13)}
+             (docs/reliability.md, Faults); NDR/PDR are searched fault-free
 -h, --help   this text
+
+exit status: 0 done, 1 bad usage, 2 conservation violated, ${FAULT_EXIT_STATUS} done with an injected fault
 `;
 
 export interface PathsRun {
@@ -94,7 +100,8 @@ export interface PathsRun {
 
 export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<PathsRun> {
   const started = performance.now();
-  const runner = await createRunner(o.workers);
+  const workerExit = o.faults.find((f) => f.kind === "worker-exit");
+  const runner = await createRunner(o.workers, workerExit?.kind === "worker-exit" ? { workerExit } : {});
   let exp: ExperimentResult;
   let ping: { entries: PingJson[]; parts: SimulatorPart[] };
   try {
@@ -128,13 +135,26 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       search: o.rate ? null : { precision: o.precision, pdrLoss: o.pdrLoss },
       rate: o.rate?.text ?? null,
       seed: o.trial.seed,
-      notes: o.notes,
+      notes: [...o.notes, ...unfaultedCases(o, exp)],
       warnings: o.replay ? replayWarnings(exp) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
+      faults: o.faults.map(faultText),
     },
     simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
   );
   return { json, violations: exp.violations };
+}
+
+/** Cases where a load-point fault had nowhere to go (NDR 0: no load point ran), said. */
+function unfaultedCases(o: PathsOptions, exp: ExperimentResult): string[] {
+  const atPoints = o.faults.filter((f) => f.kind !== "worker-exit");
+  if (atPoints.length === 0) return [];
+  return exp.cases
+    .filter((c) => c.loadPoints.length === 0)
+    .map(
+      (c) =>
+        `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0, no load point ran, so ${atPoints.map(faultText).join(", ")} was not injected there`,
+    );
 }
 
 export const command = defineCommand({
@@ -169,6 +189,14 @@ export const command = defineCommand({
         ping: json.ping,
         simulator: json.simulator,
         config: o.config,
+        ...(json.faults
+          ? {
+              faults: faultsText(json)
+                .split("\n")
+                .map((l) => l.trim())
+                .filter((l) => l !== ""),
+            }
+          : {}),
         cost_profile: {
           name: o.profile.name,
           description: o.profile.description,
@@ -178,6 +206,13 @@ export const command = defineCommand({
       ctx.err(`iovsim: wrote ${o.html}\n`);
     }
     for (const v of violations) ctx.err(`iovsim: ${v}\n`);
-    return violations.length > 0 ? 2 : 0;
+    if (violations.length > 0) return 2;
+    if (o.faults.length > 0) {
+      ctx.err(
+        `iovsim: completed with injected fault(s): ${o.faults.map(faultText).join(", ")} (exit ${FAULT_EXIT_STATUS})\n`,
+      );
+      return FAULT_EXIT_STATUS;
+    }
+    return 0;
   },
 });

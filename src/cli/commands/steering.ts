@@ -1,6 +1,7 @@
 // `iovsim steering`: steering strategies as graphs on the virtual-time engine (docs/steering.md).
 // Every figure is simulated; the simulator's own speed is printed apart.
 import { readFile } from "node:fs/promises";
+import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } from "../../engine/faults.ts";
 import { UserError } from "../../errors.ts";
 import { costProfileNames, loadCosts } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
@@ -9,6 +10,7 @@ import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/c
 import type { FlowRule } from "../../steering/flow-rules.ts";
 import { portRules } from "../../steering/flow-state.ts";
 import {
+  faultLines,
   ndrChart,
   perQueueBars,
   simulatorLine,
@@ -63,7 +65,12 @@ Options:
   --json | --csv      machine-readable output
   --html FILE         also write a self-contained HTML report (per-queue load, fairness, NDR
                       against cores; charts as SVG, no network; docs/reports.md)
+${faultHelp(2, 22)}
+                      steering: sink-stall's queue is a core; sink-stall and generator-overrun
+                      need --rate (the NDR search stays fault-free); docs/reliability.md
   -h, --help          this text
+
+Exit status: 0 done, 1 bad usage, 2 conservation violated, ${FAULT_EXIT_STATUS} done with an injected fault
 `;
 
 function int(opt: string, text: string, min: number, max: number): number {
@@ -106,6 +113,8 @@ export interface SteeringArgs {
   format: "table" | "json" | "csv";
   /** Also write a self-contained HTML report to this file. */
   html?: string;
+  /** --inject-fault (src/engine/faults.ts). */
+  faults: FaultSpec[];
 }
 
 export function parseSteeringArgs(opts: Opts): SteeringArgs {
@@ -125,6 +134,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
     profile: "bhyve",
     seed: 1,
     format: "table",
+    faults: [],
   };
   const str = (k: string) => opts[k] as string | undefined;
   if (str("mix") !== undefined && str("encap") !== undefined)
@@ -178,6 +188,19 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
   if (o.port && !o.strategies.includes("flow-rules"))
     throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");
+  o.faults = parseFaults((opts["inject-fault"] as string[] | undefined) ?? []);
+  for (const f of o.faults) {
+    if (f.kind !== "worker-exit" && !o.rate)
+      throw new UserError(
+        "E_USAGE",
+        `--inject-fault ${faultText(f)}: needs --rate (the load the fault is injected at; the NDR search stays fault-free)`,
+      );
+    if (f.kind === "sink-stall" && f.queue >= Math.min(...o.queues))
+      throw new UserError(
+        "E_USAGE",
+        `--inject-fault ${faultText(f)}: --queues ${o.queues.join(",")} has a run with no core ${f.queue} (cores 0..${Math.min(...o.queues) - 1})`,
+      );
+  }
   return o;
 }
 
@@ -212,6 +235,11 @@ const OPTIONS: OptionDecl[] = [
   { flags: "--json", description: "machine-readable output (JSON)" },
   { flags: "--csv", description: "machine-readable output (CSV)" },
   { flags: "--html <file>", description: "also write a self-contained HTML report" },
+  {
+    flags: "--inject-fault <spec>",
+    description: "inject a fault (worker-exit, sink-stall, generator-overrun); repeatable",
+    repeatable: true,
+  },
 ];
 
 export const command = defineCommand({
@@ -264,6 +292,7 @@ export const command = defineCommand({
         ndr: o.ndr,
         linkGbps,
         progress: (d, t) => progress(d, t, ""),
+        ...(o.faults.length > 0 ? { faults: o.faults } : {}),
       }),
     );
     const notes = [
@@ -289,6 +318,7 @@ export const command = defineCommand({
         command: ["iovsim", "steering", ...args].join(" "),
         profile: o.profile,
         steering: { results },
+        ...(m.faults ? { faults: faultLines(m) } : {}),
         cost_profile: (({ name, description, constants }) => ({ name, description, constants }))(
           loadCosts(o.profile),
         ),
@@ -306,6 +336,7 @@ export const command = defineCommand({
           frames: o.frames,
           seed: o.seed,
           notes,
+          ...(o.faults.length > 0 ? { faults: o.faults.map(faultText) } : {}),
         }),
       );
     } else if (o.format === "csv") ctx.out(steeringCsv(m));
@@ -324,9 +355,21 @@ export const command = defineCommand({
         ),
       );
       if (o.ndr) ctx.out(`\n${ndrChart(m.results)}`);
+      if (o.faults.length > 0) {
+        ctx.out(`\ninjected faults (simulated): ${o.faults.map(faultText).join(", ")}\n`);
+        ctx.out("  sink-stall and generator-overrun at --rate; NDR searched fault-free\n");
+        for (const l of faultLines(m)) ctx.out(`  ${l}\n`);
+      }
       ctx.out(`\n${simulatorLine(m)}`);
     }
     for (const p of m.problems) ctx.err(`iovsim: ${p}\n`);
-    return m.problems.length > 0 ? 2 : 0;
+    if (m.problems.length > 0) return 2;
+    if (o.faults.length > 0) {
+      ctx.err(
+        `iovsim: completed with injected fault(s): ${o.faults.map(faultText).join(", ")} (exit ${FAULT_EXIT_STATUS})\n`,
+      );
+      return FAULT_EXIT_STATUS;
+    }
+    return 0;
   },
 });

@@ -31,6 +31,8 @@ export interface ElementRuntime {
   start?(): void;
   /** Batches it ran and frames it moved (batch sizes are outcomes of the load). */
   stats?: BatchStats;
+  /** An element applying an injected fault: what it did (src/engine/faults.ts). */
+  faultRecord?(): import("../faults.ts").FaultRecord;
 }
 
 /** Bytes of descriptors [from, from + n) of a ring (the frames' lengths). */

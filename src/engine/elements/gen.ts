@@ -4,6 +4,7 @@
 // its per-packet cost). The Wasm kernel paces, stamps (arrival ns) and builds the frames.
 import * as P from "../../../assembly/pathabi.ts";
 import { setU64, u64 } from "../context.ts";
+import { generatorOverrun } from "../faults.ts";
 import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 export const gen: ElementKind = {
@@ -26,13 +27,15 @@ export const gen: ElementKind = {
     setU64(ctx, c + P.G_NEXT_PS, 0);
     setU64(ctx, c + P.G_WIRE_PS, 0);
     setU64(ctx, c + P.G_CLOCK_PS, 0);
+    const overrun = generatorOverrun(ctx, c, onWire); // an injected fault, or null
     let bytes = 0;
     const stats = { batches: 0, packets: 0, maxBatch: 0 };
     const window = (t: number): void => {
       if (t >= ctx.offerUntilNs) return;
-      if (ctx.count > 0 && u64(ctx, c + P.G_SENT) >= ctx.count) return;
+      if (ctx.count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= ctx.count) return;
       const until = Math.min(t + Q, ctx.offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
+      overrun?.before(t);
       const n = ctx.k.genBurst(c, W);
       const nextStart = u64(ctx, c + P.G_NEXT_PS) / 1000;
       if (n === 0) {
@@ -64,6 +67,7 @@ export const gen: ElementKind = {
       name: spec.name,
       stats,
       start: () => ctx.q.push(0, window),
+      ...(overrun ? { faultRecord: () => overrun.record() } : {}),
     };
   },
 };

@@ -4,6 +4,7 @@
 import * as P from "../../../assembly/pathabi.ts";
 import { Napi } from "../activation.ts";
 import { setU64, u64 } from "../context.ts";
+import { sinkStallWindow } from "../faults.ts";
 import { inject } from "../irq.ts";
 import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
 
@@ -37,7 +38,13 @@ export const guestRx: ElementKind = {
       }
       return { end, taken };
     };
-    const napi = new Napi(ctx, res, used, c.napi_budget, work, { itrNs: 0, raisedBySource: true });
+    // An injected sink-stall (queue 0: a virtio queue): inside the window it takes nothing.
+    const stall = sinkStallWindow(ctx, 0);
+    const consume = stall
+      ? (start: number, n: number) =>
+          start >= stall.fromNs && start < stall.toNs ? { end: stall.toNs, taken: 0 } : work(start, n)
+      : work;
+    const napi = new Napi(ctx, res, used, c.napi_budget, consume, { itrNs: 0, raisedBySource: true });
     used.notify = (t) => inject(ctx, res, t, napi.raise);
     return { name: spec.name, stats: napi.stats };
   },

@@ -9,6 +9,7 @@ import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import { Napi, Stage } from "../activation.ts";
 import { type SimContext, setU64 } from "../context.ts";
+import { sinkStallWindow, stalledSinks } from "../faults.ts";
 import { chargeBatch, ctxOf, doorbellTlp, type ElementKind, ringBytes, specResource } from "./common.ts";
 
 export const sink: ElementKind = {
@@ -23,7 +24,9 @@ export const sink: ElementKind = {
     for (let q = 0; ; q++) {
       const name = q === 0 ? spec.name : `${spec.name}/q${q}`;
       if (q > 0 && !ctx.built.ctx.has(name)) break;
-      acts.push(queueConsumer(spec, ctx, name, q === 0 ? s.in : `${s.in}/q${q}`, s.interrupts));
+      // An injected sink-stall applies to a consumer's queue, never to the peer on the wire.
+      const stall = ctx.faults && stalledSinks(ctx).includes(spec.name) ? sinkStallWindow(ctx, q) : null;
+      acts.push(queueConsumer(spec, ctx, name, q === 0 ? s.in : `${s.in}/q${q}`, s.interrupts, stall));
     }
     const sum = () => {
       stats.batches = 0;
@@ -51,6 +54,7 @@ function queueConsumer(
   name: string,
   inName: string,
   interrupts: boolean,
+  stall: { fromNs: number; toNs: number } | null = null,
 ) {
   const c = ctxOf(ctx, name);
   const res = specResource(ctx, spec);
@@ -62,7 +66,7 @@ function queueConsumer(
   u32[(c + P.S_ITR_NS) >>> 2] = 0xffffffff; // the engine raises the interrupts
   u32[(c + P.S_WARMUP_US) >>> 2] = Math.floor(ctx.warmupNs / 1000);
   const serialize = res.kind === "wire";
-  const work = (start: number, n: number) => {
+  const consume = (start: number, n: number) => {
     if (serialize) {
       const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
       const ns = ((bytes + 24 * n) * 8) / ctx.linkGbps;
@@ -85,6 +89,12 @@ function queueConsumer(
     }
     return { end, taken };
   };
+  // Stalled (injected fault): activated inside the window, it takes nothing and looks again
+  // when the window ends; its ring fills meanwhile.
+  const work = stall
+    ? (start: number, n: number) =>
+        start >= stall.fromNs && start < stall.toNs ? { end: stall.toNs, taken: 0 } : consume(start, n)
+    : consume;
   return interrupts
     ? new Napi(ctx, res, input, costs.napi_budget, work, {
         irqHost: spec.irqHost,

@@ -459,10 +459,23 @@ function simulatorSpeedSection(input: ReportInput): Section | null {
 }
 
 /** Every section the input has data for, in reading order; simulator speed last, apart. */
+/** Injected faults (--inject-fault) and what each did. */
+function faultsSection(input: ReportInput): Section | null {
+  if (!input.faults || input.faults.length === 0) return null;
+  const items = input.faults.map((l) => `<li>${escapeHtml(l)}</li>`).join("\n");
+  return {
+    id: "faults",
+    title: "Injected faults",
+    badge: "simulated",
+    parts: [{ html: `<ul>\n${items}\n</ul>` }],
+  };
+}
+
 export function buildSections(input: ReportInput): Section[] {
   const paths = input.paths ?? [];
   const withLoad = paths.filter((x) => x.load_points.length > 0);
   const sections: Array<Section | null> = [
+    faultsSection(input),
     paths.length > 0 ? throughputSection(paths) : null,
     withLoad.length > 0 ? latencySection(withLoad) : null,
     withLoad.some((x) => x.load_points.some((lp) => lp.cpu.length > 0)) ? cpuSection(withLoad) : null,

@@ -160,6 +160,8 @@ export const ReportInputSchema = z.object({
   fidelity: z.object({ rows: z.array(FidelityRowSchema) }).optional(),
   config: z.object({ file: z.string().min(1), text: z.string() }).optional(),
   cost_profile: CostProfileSchema.optional(),
+  /** Injected faults (--inject-fault): one line each saying what it did. */
+  faults: z.array(z.string()).optional(),
 });
 
 export type CpuUse = z.infer<typeof CpuUseSchema>;

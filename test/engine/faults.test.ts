@@ -1,0 +1,195 @@
+// Injected faults (src/engine/faults.ts, issue 9 item 11) on the engine and the runners: each
+// run completes, names the fault, keeps the counters conserved, and leaves what the fault does
+// not touch (the other receive queues, the other cores, a rerun simulation) as a fault-free run.
+import { beforeAll, describe, expect, it } from "vitest";
+import { type FaultSpec, parseFaults, withWorkerExitRetry } from "../../src/engine/faults.ts";
+import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
+import { inlineRunner } from "../../src/experiment/runner.ts";
+import { createRunner, withWorkerExit } from "../../src/experiment/runners.ts";
+import { runMatrix } from "../../src/steering/compare.ts";
+import { buildMix } from "../../src/steering/traffic.ts";
+import { defaultProfile } from "../../src/traffic/profiles.ts";
+
+beforeAll(async () => {
+  await ensureKernels();
+});
+
+const traffic = {
+  ...defaultProfile({ flows: 64, l4: "udp", encap: "none", seed: 1, rateGbps: 10 }),
+  sizes: { kind: "fixed" as const, size: 64 },
+};
+
+const spec = (faults?: FaultSpec[], ratePps = 3e6, durationNs = 500_000): ScenarioSpec => ({
+  path: "native",
+  direction: "rx",
+  traffic,
+  ratePps,
+  arrival: "constant",
+  durationNs,
+  seed: 7,
+  profile: "bhyve",
+  ...(faults ? { faults } : {}),
+});
+
+/** Everything simulated in a result (the simulator's wall clock and fault records left out). */
+function simulated(r: SimResult) {
+  const { simulator: _s, faults: _f, ...rest } = r;
+  return rest;
+}
+
+describe("parseFaults", () => {
+  it("takes kinds, comma lists and key=value parameters, with documented defaults", () => {
+    const f = parseFaults(["sink-stall:queue=2,at=0.1ms,for=20%,worker-exit", "generator-overrun:x=2"]);
+    expect(f).toEqual([
+      { kind: "sink-stall", queue: 2, at: { ns: 100_000 }, for: { fraction: 0.2 } },
+      { kind: "worker-exit", at: { fraction: 0.5 } },
+      { kind: "generator-overrun", at: { fraction: 0.2 }, for: { fraction: 0.1 }, times: 2, buffer: 512 },
+    ]);
+  });
+  it("refuses an unknown fault, an unknown key and a bad time, naming the option", () => {
+    expect(() => parseFaults(["disk-full"])).toThrow(/--inject-fault: 'disk-full': unknown fault/);
+    expect(() => parseFaults(["sink-stall:vf=1"])).toThrow(/sink-stall takes queue, at, for, not 'vf'/);
+    expect(() => parseFaults(["sink-stall:at=soon"])).toThrow(/a time is a number/);
+    expect(() => parseFaults(["generator-overrun:x=0.5"])).toThrow(/not a number in 1.01..100/);
+    expect(() => parseFaults(["at=1ms"])).toThrow(/needs a fault kind before it/);
+  });
+});
+
+describe("sink-stall on a path (native rx, RSS queues on one core)", () => {
+  it("fills only the stalled queue's ring: NIC drops there, the other queues deliver as without the fault", () => {
+    const stall = (forNs: number): FaultSpec[] => [
+      { kind: "sink-stall", queue: 0, at: { fraction: 0.2 }, for: { ns: forNs } },
+    ];
+    const clean = simulate(spec(undefined, 3e6, 1e6));
+    // A stall of 0 ns stalls nothing: the fault-free run, with its per-queue deliveries recorded.
+    const none = simulate(spec(stall(0), 3e6, 1e6));
+    expect(simulated(none)).toEqual(simulated(clean));
+    const r = simulate(spec(stall(600_000), 3e6, 1e6));
+    expect(r.conservation.ok).toBe(true);
+    const rec = r.faults?.find((f) => f.kind === "sink-stall");
+    expect(rec?.spec).toBe("sink-stall:queue=0,at=20%,for=600us");
+    const lost = rec?.dropped["NIC switch: no descriptor (queue 0)"] ?? 0;
+    expect(lost).toBeGreaterThan(0);
+    // Every frame the stall cost is a named NIC drop on queue 0; nothing else was dropped.
+    expect(r.conservation.dropped).toEqual({ "NIC switch: no descriptor": lost });
+    expect(r.conservation.delivered).toBe(clean.conservation.delivered - lost);
+    const before = none.faults![0].per_queue_delivered!;
+    const after = rec!.per_queue_delivered!;
+    expect(before.length).toBeGreaterThan(1);
+    expect(after.slice(1)).toEqual(before.slice(1));
+    expect(after[0]).toBe(before[0] - lost);
+  });
+});
+
+describe("generator-overrun on a path", () => {
+  it("counts the frames its buffer could not hold as generator-overrun drops, conserved", () => {
+    const over = (buffer: number): FaultSpec[] => [
+      { kind: "generator-overrun", at: { fraction: 0.2 }, for: { fraction: 0.2 }, times: 2, buffer },
+    ];
+    const r = simulate(spec(over(64), 1e6));
+    expect(r.conservation.ok).toBe(true);
+    const n = r.conservation.dropped["generator-overrun"] ?? 0;
+    expect(n).toBeGreaterThan(0);
+    expect(r.faults?.[0].dropped).toEqual({ "generator-overrun": n });
+    // Offered = put on the wire + dropped at the generator.
+    expect(r.conservation.sent).toBe(r.simulator.frames + n);
+    // A bigger buffer holds more of the burst: fewer drops.
+    const big = simulate(spec(over(4096), 1e6));
+    expect(big.conservation.ok).toBe(true);
+    expect(big.conservation.dropped["generator-overrun"] ?? 0).toBeLessThan(n);
+    expect(simulate(spec(undefined, 1e6)).conservation.dropped["generator-overrun"]).toBeUndefined();
+  });
+});
+
+describe("worker-exit", () => {
+  const exit: Extract<FaultSpec, { kind: "worker-exit" }> = { kind: "worker-exit", at: { fraction: 0.5 } };
+  it("inline: the simulation dies mid-run, is rerun and gives the fault-free result, recorded", async () => {
+    const clean = simulate(spec());
+    const runner = withWorkerExit(inlineRunner(simulate), exit);
+    const first = await runner.run(spec());
+    expect(simulated(first)).toEqual(simulated(clean));
+    expect(first.faults).toHaveLength(1);
+    expect(first.faults![0]).toMatchObject({ kind: "worker-exit", attempts: 2, from_us: 250 });
+    // Only the first simulation is hit.
+    const second = await runner.run(spec());
+    expect(second.faults).toBeUndefined();
+  });
+  it("a failure that is not a worker exit is not retried", async () => {
+    let calls = 0;
+    await expect(
+      withWorkerExitRetry(exit, async () => {
+        calls++;
+        throw new Error("disk on fire");
+      }),
+    ).rejects.toThrow(/disk on fire/);
+    expect(calls).toBe(1);
+  });
+  it("piscina pool: the worker thread exits, the runner reruns on a fresh worker, same result", async () => {
+    const clean = simulate(spec());
+    const runner = await createRunner(2, { workerExit: exit });
+    try {
+      const r = await runner.run(spec());
+      expect(simulated(r)).toEqual(simulated(clean));
+      expect(r.faults?.[0]).toMatchObject({ kind: "worker-exit", attempts: 2 });
+      expect(r.faults?.[0].effect).toMatch(/thread exit code 86/);
+      // The pool still works after losing a thread.
+      expect(simulated(await runner.run(spec()))).toEqual(simulated(clean));
+    } finally {
+      await runner.close();
+    }
+  }, 120_000);
+});
+
+describe("faults on steering (4 cores: NIC RSS queues of one VF, or one VF per core)", () => {
+  const traffic4 = buildMix({ mix: "gtpu", flows: 256, tunnels: 4, zipfS: 0, seed: 1 });
+  const matrix = (faults?: FaultSpec[], strategy: "outer-rss" | "mac-vf-instance" = "outer-rss") =>
+    runMatrix({
+      traffics: [traffic4],
+      strategies: [strategy],
+      queues: [4],
+      ratePps: 5e6,
+      frames: 6000,
+      seed: 1,
+      profile: "bhyve",
+      nic: "ixl",
+      symmetric: null,
+      portRules: null,
+      precision: 0.05,
+      ndr: false,
+      linkGbps: 10,
+      ...(faults ? { faults } : {}),
+    });
+  it.each(["outer-rss", "mac-vf-instance"] as const)(
+    "%s: sink-stall on core 1: its queue drops, the other cores (VFs) deliver exactly as without the fault",
+    (strategy) => {
+      const clean = matrix(undefined, strategy).results[0];
+      const m = matrix(
+        [{ kind: "sink-stall", queue: 1, at: { fraction: 0.05 }, for: { fraction: 0.9 } }],
+        strategy,
+      );
+      const r = m.results[0];
+      expect(m.problems).toEqual([]);
+      expect(r.conservation_ok).toBe(true);
+      const lost = clean.per_queue[1] - r.per_queue[1];
+      expect(lost).toBeGreaterThan(0);
+      expect(r.drops).toEqual({ "nic: rx ring full (no descriptor)": lost });
+      expect(r.faults?.[0].dropped).toEqual({ "nic: rx ring full (no descriptor), queue 1": lost });
+      for (const q of [0, 2, 3]) expect(r.per_queue[q]).toBe(clean.per_queue[q]);
+      expect(m.faults?.[0]).toMatchObject({ kind: "sink-stall", strategy, queues: 4 });
+    },
+  );
+  it("generator-overrun: drops named and conserved; worker-exit: rerun, same figures", () => {
+    const clean = matrix().results[0];
+    const o = matrix([
+      { kind: "generator-overrun", at: { fraction: 0.2 }, for: { fraction: 0.2 }, times: 3, buffer: 64 },
+    ]);
+    const r = o.results[0];
+    expect(r.conservation_ok).toBe(true);
+    expect(r.drops["generator-overrun"]).toBeGreaterThan(0);
+    const w = matrix([{ kind: "worker-exit", at: { fraction: 0.5 } }]);
+    const { faults, ...rest } = w.results[0];
+    expect(rest).toEqual(clean);
+    expect(faults?.[0]).toMatchObject({ kind: "worker-exit", attempts: 2 });
+  });
+});
