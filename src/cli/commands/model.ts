@@ -82,7 +82,10 @@ export const command = defineCommand({
     let name = opts.profile as string | undefined;
     const nic = (opts.nic as string | undefined) ?? "ixl";
     if (!getProfile(nic))
-      throw new UserError("E_USAGE", `--nic: unknown NIC profile '${nic}' (known: ${[...allProfiles().keys()].join(", ")})`);
+      throw new UserError(
+        "E_USAGE",
+        `--nic: unknown NIC profile '${nic}' (known: ${[...allProfiles().keys()].join(", ")})`,
+      );
     if (name === "") throw new UserError("E_USAGE", "option '--profile' needs a file");
     for (const a of rest) {
       if (name === undefined) {
