@@ -90,7 +90,18 @@ export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}): SimResu
       g.ctx.q.push(fromNs, () => die(fromNs));
     }
   const t1 = performance.now();
-  const state = runGraph(g);
+  return collectRun(g, spec, runGraph(g), t0, t1);
+}
+
+/** The result of a graph run to its end: counters, resources, elements and fault records.
+ *  Shared by simulate() and the partitioned run, so both report the same things. */
+export function collectRun(
+  g: ReturnType<typeof buildGraph>,
+  spec: Pick<ScenarioSpec, "path" | "direction">,
+  state: ReturnType<typeof runGraph>,
+  t0: number,
+  t1: number,
+): SimResult {
   const r = collect(g.ctx, {
     path: spec.path,
     direction: spec.direction,
@@ -99,7 +110,7 @@ export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}): SimResu
     wallMs: performance.now() - t0,
     busyAtWarmup: state.busyAtWarmup,
     busyAtOfferEnd: state.busyAtOfferEnd,
-    elements: g.specs.map((spec, i) => ({ spec, runtime: g.runtimes[i] })),
+    elements: g.specs.map((s, i) => ({ spec: s, runtime: g.runtimes[i] })),
   });
   r.simulator.setup_ms = t1 - t0;
   if (g.ctx.faults) {

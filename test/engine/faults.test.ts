@@ -5,15 +5,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   checkStallQueues,
   type FaultSpec,
-  faultRecords,
   parseFaults,
   simulatedFaults,
   withWorkerExitRetry,
 } from "../../src/engine/faults.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
-import { collect } from "../../src/engine/result.ts";
 import { runGraph } from "../../src/engine/run.ts";
-import { ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";
+import { collectRun, ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
 import { inlineRunner } from "../../src/experiment/runner.ts";
 import { createRunner, withWorkerExit } from "../../src/experiment/runners.ts";
@@ -67,25 +65,7 @@ function simulateOn(path: EnginePath, s: ScenarioSpec): SimResult {
     faults: simulatedFaults(s.faults),
   });
   checkStallQueues(g.ctx);
-  const st = runGraph(g);
-  const r = collect(g.ctx, {
-    path: path.name,
-    direction: s.direction,
-    sentAtWarmup: st.sentAtWarmup,
-    endNs: st.endNs,
-    wallMs: 0,
-    busyAtWarmup: st.busyAtWarmup,
-    busyAtOfferEnd: st.busyAtOfferEnd,
-    elements: g.specs.map((spec, i) => ({ spec, runtime: g.runtimes[i] })),
-  });
-  if (g.ctx.faults) {
-    const byElement = g.runtimes.flatMap((rt) => (rt.faultRecord ? [rt] : []));
-    r.faults = faultRecords(
-      g.ctx,
-      byElement.map((rt) => ({ record: () => rt.faultRecord!() })),
-    );
-  }
-  return r;
+  return collectRun(g, s, runGraph(g), 0, 0);
 }
 
 /** Everything simulated in a result (the simulator's wall clock and fault records left out). */

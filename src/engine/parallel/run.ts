@@ -7,9 +7,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { buildGraph } from "../graph.ts";
-import { collect } from "../result.ts";
 import { DRAIN_NS } from "../run.ts";
-import { scenarioGraphOptions } from "../simulate.ts";
+import { collectRun, scenarioGraphOptions } from "../simulate.ts";
 import type { ScenarioSpec, SimResult } from "../types.ts";
 import { Channel, createChannel } from "./channel.ts";
 import { runConsumer, splitGraph } from "./partition.ts";
@@ -98,17 +97,7 @@ export class PartitionedRunner {
       if (reply.type !== "done")
         throw new Error(`partition worker: ${reply.type === "error" ? reply.message : "no result"}`);
       mergePartition(g, state, reply.report);
-      const r = collect(g.ctx, {
-        path: spec.path,
-        direction: spec.direction,
-        sentAtWarmup: state.sentAtWarmup,
-        endNs: state.endNs,
-        wallMs: performance.now() - t0,
-        busyAtWarmup: state.busyAtWarmup,
-        busyAtOfferEnd: state.busyAtOfferEnd,
-        elements: g.specs.map((s, i) => ({ spec: s, runtime: g.runtimes[i] })),
-      });
-      r.simulator.setup_ms = t1 - t0;
+      const r = collectRun(g, spec, state, t0, t1);
       r.simulator.partitions = 2;
       return r;
     } finally {
