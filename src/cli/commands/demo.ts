@@ -1,10 +1,7 @@
 // `iovsim demo` (what `npm start` runs): the talk's setup end to end, on a fresh in-memory host.
-// It calls the library functions the commands use (experiment, ping, steering matrix), never
+// It calls the library functions the commands use (paths-run, steering matrix), never
 // another command.
-import { performance } from "node:perf_hooks";
 import Table from "cli-table3";
-import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
-import { createRunner } from "../../experiment/runners.ts";
 import { formatPciconf } from "../../nic/index.ts";
 import {
   DEMO_SCHEMA,
@@ -15,14 +12,6 @@ import {
 } from "../../report/demo-json.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
-import {
-  buildPathsJson,
-  type PathsJson,
-  type PingJson,
-  type SimulatorPart,
-  simulatorJson,
-  simulatorPart,
-} from "../../report/paths-json.ts";
 import { loadPointTable, pingTable, simulatorLine, throughputTable } from "../../report/paths-table.ts";
 import { DEFAULT_STEERING, runMatrix } from "../../steering/compare.ts";
 import type { StrategyId } from "../../steering/strategies.ts";
@@ -38,8 +27,7 @@ import {
   RENAMED,
   type Values,
 } from "./paths-options.ts";
-import { pingPaths } from "./ping-run.ts";
-import { withProgress } from "./progress.ts";
+import { runPaths } from "./paths-run.ts";
 
 /** The demo's defaults: every path, 64-byte frames, short trials (within a minute on 2 cores). */
 export const DEMO_DEFAULTS = { ...DEFAULTS, sizes: "64" };
@@ -116,55 +104,6 @@ function steeringRows(runs: DemoSteeringRun[]): string {
       r.ndr_mpps === null ? `- (${r.bottleneck})` : `${r.ndr_mpps.toFixed(2)} (${r.bottleneck})`,
     ]);
   return `${t.toString()}\n`;
-}
-
-/** Sections 3 and 4: the experiment and the pings, as `iovsim paths --json` reports them. */
-async function runPathsPart(
-  o: PathsOptions,
-  ctx: CommandContext,
-  version: string,
-): Promise<{ json: PathsJson; violations: string[] }> {
-  const started = performance.now();
-  const runner = await createRunner(o.workers);
-  let exp: ExperimentResult;
-  let ping: { entries: PingJson[]; parts: SimulatorPart[] };
-  try {
-    exp = await withProgress(ctx, o.cases.length, (onProgress) =>
-      runExperiment({
-        cases: o.cases,
-        trial: o.trial,
-        rate: o.rate,
-        precision: o.precision,
-        pdrLoss: o.pdrLoss,
-        runner,
-        onProgress,
-      }),
-    );
-    ping = pingPaths(o);
-  } finally {
-    await runner.close();
-  }
-  const wallS = (performance.now() - started) / 1000;
-  const json = buildPathsJson(
-    exp,
-    ping.entries,
-    {
-      version,
-      profile: { name: o.profile.name, origin: o.profile.origin },
-      linkGbps: o.trial.linkGbps,
-      direction: o.direction,
-      arrival: o.trial.arrival,
-      trialMs: o.trial.durationNs / 1e6,
-      count: null,
-      search: { precision: o.precision, pdrLoss: o.pdrLoss },
-      rate: null,
-      seed: o.trial.seed,
-      notes: o.notes,
-      warnings: [],
-    },
-    simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
-  );
-  return { json, violations: exp.violations };
 }
 
 /** Section 5: every run through the NIC's switch (Wasm), NDR on the engine, priced by the profile. */
@@ -277,7 +216,7 @@ export const command = defineCommand({
     const o = parsePathsOptions(values, DEMO_DEFAULTS);
     const format = outputFormat("demo", values);
     const version = await toolVersion();
-    const { json: paths, violations } = await runPathsPart(o, ctx, version);
+    const { json: paths, violations } = await runPaths(o, ctx);
     const steering = runSteeringPart(o);
     const j: DemoJson = {
       schema: DEMO_SCHEMA,

@@ -1,0 +1,84 @@
+// One `paths` experiment end to end, for the `paths` command and the demo: the RFC 2544 search
+// and load points on the engine, the pings, and the iovsim.paths/2 document they make.
+import { performance } from "node:perf_hooks";
+import { faultText } from "../../engine/faults.ts";
+import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
+import { createRunner } from "../../experiment/runners.ts";
+import {
+  buildPathsJson,
+  type PathsJson,
+  type PingJson,
+  type SimulatorPart,
+  simulatorJson,
+  simulatorPart,
+} from "../../report/paths-json.ts";
+import type { CommandContext } from "../context.ts";
+import { toolVersion } from "../version.ts";
+import type { PathsOptions } from "./paths-options.ts";
+import { replayWarnings } from "./paths-replay.ts";
+import { pingPaths } from "./ping-run.ts";
+import { withProgress } from "./progress.ts";
+
+export interface PathsRun {
+  json: PathsJson;
+  violations: string[];
+}
+
+export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<PathsRun> {
+  const started = performance.now();
+  const workerExit = o.faults.find((f) => f.kind === "worker-exit");
+  const runner = await createRunner(o.workers, workerExit?.kind === "worker-exit" ? { workerExit } : {});
+  let exp: ExperimentResult;
+  let ping: { entries: PingJson[]; parts: SimulatorPart[] };
+  try {
+    exp = await withProgress(ctx, o.cases.length, (onProgress) =>
+      runExperiment({
+        cases: o.cases,
+        trial: o.trial,
+        rate: o.rate,
+        precision: o.precision,
+        pdrLoss: o.pdrLoss,
+        runner,
+        onProgress,
+      }),
+    );
+    ping = pingPaths(o);
+  } finally {
+    await runner.close();
+  }
+  const wallS = (performance.now() - started) / 1000;
+  const json = buildPathsJson(
+    exp,
+    ping.entries,
+    {
+      version: await toolVersion(),
+      profile: { name: o.profile.name, origin: o.profile.origin },
+      linkGbps: o.trial.linkGbps,
+      direction: o.direction,
+      arrival: o.trial.arrival,
+      trialMs: o.trial.count === undefined ? o.trial.durationNs / 1e6 : null,
+      count: o.trial.count ?? null,
+      search: o.rate ? null : { precision: o.precision, pdrLoss: o.pdrLoss },
+      rate: o.rate?.text ?? null,
+      seed: o.trial.seed,
+      notes: [...o.notes, ...unfaultedCases(o, exp)],
+      warnings: o.replay ? replayWarnings(exp) : [],
+      ...(o.replay ? { replay: o.replay.json } : {}),
+      faults: o.faults.map(faultText),
+    },
+    simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
+  );
+  return { json, violations: exp.violations };
+}
+
+/** Cases where a load-point fault had nowhere to go (NDR 0: no load point ran), said. */
+function unfaultedCases(o: PathsOptions, exp: ExperimentResult): string[] {
+  const atPoints = o.faults.filter((f) => f.kind !== "worker-exit");
+  if (atPoints.length === 0) return [];
+  return exp.cases
+    .filter((c) => c.loadPoints.length === 0)
+    .map(
+      (c) =>
+        `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0, no load point ran, so ${atPoints.map(faultText).join(", ")} was not injected there`,
+    );
+}
