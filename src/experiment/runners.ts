@@ -3,6 +3,7 @@
 // Either way a worker that dies during a simulation (an injected worker-exit fault, or a real
 // crash) costs that simulation one rerun, recorded in its result.
 import { type FaultSpec, withWorkerExitRetry } from "../engine/faults.ts";
+import { PartitionedRunner } from "../engine/parallel/run.ts";
 import { ensureKernels, simulate } from "../engine/simulate.ts";
 import { poolRunner } from "./pool.ts";
 import { inlineRunner, type TrialRunner } from "./runner.ts";
@@ -11,11 +12,19 @@ type WorkerExit = Extract<FaultSpec, { kind: "worker-exit" }>;
 
 export async function createRunner(
   workers: number,
-  o: { workerExit?: WorkerExit | null } = {},
+  o: { workerExit?: WorkerExit | null; partitions?: 1 | 2 } = {},
 ): Promise<TrialRunner> {
   // Builds the Wasm kernels if needed, before any worker loads them.
   await ensureKernels();
+  if (o.partitions === 2) return partitionedRunner();
   return withWorkerExit(workers > 1 ? poolRunner(workers) : inlineRunner(simulate), o.workerExit ?? null);
+}
+
+/** Each simulation on two threads (conservative synchronization, src/engine/parallel/), one
+ *  simulation at a time: the same simulated results as one thread. */
+function partitionedRunner(): TrialRunner {
+  const p = new PartitionedRunner();
+  return { workers: 1, run: (spec) => p.simulate(spec), close: () => p.close() };
 }
 
 /**

@@ -57,6 +57,12 @@ describe("one simulation on two threads (conservative synchronization)", () => {
       expect(simulated(two)).toEqual(simulated(one));
     });
 
+  it("calls made at once (as an experiment's runner may) queue on the one worker: each gets its own result", async () => {
+    const specs = [spec({ ratePps: 2e5 }), spec({ ratePps: 1.5e6 }), spec({ path: "vm-vf", ratePps: 5e5 })];
+    const together = await Promise.all(specs.map((s) => runner.simulate(s)));
+    for (const [i, r] of together.entries()) expect(simulated(r)).toEqual(simulated(simulate(specs[i])));
+  }, 60_000);
+
   it("refuses a graph without a cut (transmit only: the generator shares the sender's core)", async () => {
     await expect(runner.simulate(spec({ direction: "tx" }))).rejects.toThrow(/no cut/);
   });

@@ -56,6 +56,7 @@ export const ALL_OPTIONS = {
   proto: { type: "string" },
   seed: { type: "string" },
   workers: { type: "string" },
+  partitions: { type: "string" },
   json: { type: "boolean" },
   csv: { type: "boolean" },
   html: { type: "string" },
@@ -90,6 +91,7 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
     "proto",
     "seed",
     "workers",
+    "partitions",
     "json",
     "csv",
     "html",
@@ -274,6 +276,8 @@ export interface PathsOptions {
   precision: number;
   pdrLoss: number;
   workers: number;
+  /** 2: each simulation on two threads (src/engine/parallel/), one simulation at a time. */
+  partitions: 1 | 2;
   profile: Costs;
   pathHost: PathHost;
   json: boolean;
@@ -364,6 +368,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     );
   }
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
+  const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
+  if (partitions === 2) checkPartitioned(v, runs, faults.length > 0, replay !== undefined);
   return {
     cases,
     paths: runs.map((r) => r.path),
@@ -382,7 +388,9 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     },
     precision: percent(v.precision, "--precision", defaults.precision, 0.01, 50),
     pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),
-    workers: num(v.workers, "--workers", defaultWorkers(availableCores()), 1, 64, true),
+    workers:
+      partitions === 2 ? 1 : num(v.workers, "--workers", defaultWorkers(availableCores()), 1, 64, true),
+    partitions,
     profile,
     pathHost,
     json: Boolean(values.json),
@@ -393,6 +401,27 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     ...(replay ? { replay } : {}),
     faults,
   };
+}
+
+/** --partitions 2 cuts each simulation at the wire (its generator on a second thread): what
+ *  has no wire generator, or what the partitioned run does not carry yet, is refused. */
+function checkPartitioned(
+  v: Record<string, string | undefined>,
+  runs: Array<{ path: string; direction: Direction }>,
+  faults: boolean,
+  replay: boolean,
+): void {
+  const no = (why: string) => new UserError("E_USAGE", `--partitions 2: ${why}`);
+  if (v.workers !== undefined && v.workers !== "1")
+    throw no("runs one simulation at a time on two threads; give --workers 1 or leave it out");
+  if (faults) throw no("--inject-fault is not supported on the partitioned run");
+  if (replay) throw no("--pcap is not supported on the partitioned run");
+  for (const r of runs) {
+    const path = enginePath(r.path)!;
+    const onWire = (on: string) => path.resources.find((x) => x.name === on)?.kind === "wire";
+    if (!pathElements(r.path, r.direction).some((e) => e.el.kind === "gen" && onWire(e.el.on)))
+      throw no(`${r.path} ${r.direction} has no wire generator to cut at (use --direction rx or both)`);
+  }
 }
 
 export function htmlFile(v: string | undefined): string | undefined {

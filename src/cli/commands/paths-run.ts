@@ -27,7 +27,10 @@ export interface PathsRun {
 export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<PathsRun> {
   const started = performance.now();
   const workerExit = o.faults.find((f) => f.kind === "worker-exit");
-  const runner = await createRunner(o.workers, workerExit?.kind === "worker-exit" ? { workerExit } : {});
+  const runner = await createRunner(o.workers, {
+    ...(workerExit?.kind === "worker-exit" ? { workerExit } : {}),
+    partitions: o.partitions,
+  });
   let exp: ExperimentResult;
   let ping: { entries: PingJson[]; parts: SimulatorPart[] };
   try {

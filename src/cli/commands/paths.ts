@@ -15,7 +15,7 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]...]
-                    [--seed N] [--workers N] [--json | --csv] [--html FILE]
+                    [--seed N] [--workers N | --partitions 2] [--json | --csv] [--html FILE]
                     [--inject-fault F]...
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
@@ -62,6 +62,10 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
 --seed N     seed of the generators and of Poisson arrivals (default 1)
 --workers N  simulations in parallel on N worker threads (default min(2, cores)); results do
              not depend on it
+--partitions 1|2  2: each simulation itself on two threads, cut at the wire (the generator on
+             a second thread, synchronized conservatively on virtual time; docs/engine.md);
+             same results as 1, one simulation at a time; rx or both only, not with --pcap,
+             --inject-fault or --workers N>1
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
 ${faultHelp(0, 13)}

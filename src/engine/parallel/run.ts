@@ -39,6 +39,8 @@ function execArgv(): string[] {
 
 export class PartitionedRunner {
   private worker: Worker | null = null;
+  /** The run in progress: one worker serves one simulation at a time, so calls queue here. */
+  private last: Promise<unknown> = Promise.resolve();
 
   private start(): Worker {
     if (!this.worker) {
@@ -49,7 +51,16 @@ export class PartitionedRunner {
   }
 
   /** The scenario on two threads (one Wasm memory, one worker kept for the next call). */
-  async simulate(spec: ScenarioSpec): Promise<SimResult> {
+  simulate(spec: ScenarioSpec): Promise<SimResult> {
+    const run = this.last.then(
+      () => this.simulateNow(spec),
+      () => this.simulateNow(spec),
+    );
+    this.last = run.catch(() => {});
+    return run;
+  }
+
+  private async simulateNow(spec: ScenarioSpec): Promise<SimResult> {
     const t0 = performance.now();
     const g = buildGraph(scenarioGraphOptions(spec));
     const split = splitGraph(g);

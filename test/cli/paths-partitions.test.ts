@@ -1,0 +1,49 @@
+// `paths --partitions 2` (issue 8 item 6): each simulation runs on two threads, synchronized
+// conservatively on virtual time; the simulated report equals the one-thread report, and what
+// the partitioned run cannot cut is refused with the option named.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+async function cli(argv: string[]) {
+  let out = "";
+  let err = "";
+  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-partitions-"));
+  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+/** The report without the simulator-speed block (wall clock, threads). */
+function simulated(out: string) {
+  const { simulator: _s, ...rest } = JSON.parse(out);
+  return rest;
+}
+
+describe("paths --partitions", () => {
+  it("2 threads per simulation give the one-thread report (search, load points, ping)", async () => {
+    const args = ["paths", "--path", "native,vm-vf", "--size", "64", "--precision", "5", "--json"];
+    const one = await cli([...args, "--workers", "1"]);
+    const two = await cli([...args, "--partitions", "2"]);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(simulated(two.out)).toEqual(simulated(one.out));
+    expect(JSON.parse(two.out).paths[0].load_points.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("refuses what it cannot cut or does not carry, naming --partitions", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["--direction", "tx"], /--partitions 2: native tx has no wire generator/],
+      [["--workers", "2"], /--partitions 2: runs one simulation at a time/],
+      [["--inject-fault", "worker-exit"], /--partitions 2: --inject-fault is not supported/],
+      [["--partitions", "3"], /--partitions/],
+    ];
+    for (const [extra, message] of cases) {
+      const r = await cli(["paths", "--path", "native", "--size", "64", "--partitions", "2", ...extra]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/internal error|\n\s+at /);
+    }
+  });
+});
