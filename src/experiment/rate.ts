@@ -66,7 +66,7 @@ export function resolveRate(r: RateSpec, frameBytes: number, linkGbps: number, o
   if (pps > line * (1 + 1e-9)) {
     throw new UserError(
       "E_USAGE",
-      `${option} ${r.text}: above the line rate of ${frameBytes}-byte frames on a ${linkGbps} Gbit/s link (${(line / 1e6).toFixed(3)} Mpps)`,
+      `${option} ${r.text}: above the line rate of ${Number(frameBytes.toFixed(1))}-byte frames on a ${linkGbps} Gbit/s link (${(line / 1e6).toFixed(3)} Mpps)`,
     );
   }
   return Math.min(pps, line);

@@ -139,6 +139,8 @@ export const simulatorSchema = z.object({
   realtime_factor: z.number().nonnegative(),
   frames_per_wall_s: z.number().nonnegative(),
   workers: z.number().int().positive(),
+  /** 2 with --partitions 2: each simulation ran on two threads (absent: one). */
+  partitions: z.literal(2).optional(),
   /** Idle pings, apart: their virtual time is mostly idle gaps between echoes. */
   ping: z.object({
     simulations: z.number().int().nonnegative(),
@@ -284,6 +286,7 @@ export function simulatorJson(
   wallS: number,
   workers: number,
   pings: SimulatorPart[] = [],
+  partitions: 1 | 2 = 1,
 ): SimulatorJson {
   const frames = parts.reduce((a, s) => a + s.frames, 0);
   const virtualS = parts.reduce((a, s) => a + s.virtual_ns, 0) / 1e9;
@@ -296,6 +299,7 @@ export function simulatorJson(
     realtime_factor: wallS > 0 ? virtualS / wallS : 0,
     frames_per_wall_s: wallS > 0 ? frames / wallS : 0,
     workers,
+    ...(partitions === 2 ? { partitions: 2 as const } : {}),
     ping: {
       simulations: pings.length,
       frames: pings.reduce((a, s) => a + s.frames, 0),

@@ -156,7 +156,7 @@ export function simulatorLine(s: SimulatorJson): string {
   return (
     `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulations, ` +
     `${si(s.frames)} frames, ${s.virtual_s.toFixed(4)} s of virtual time in ${s.wall_s.toFixed(2)} s wall = ` +
-    `${s.realtime_factor.toFixed(3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${s.workers} worker${s.workers === 1 ? "" : "s"}` +
+    `${s.realtime_factor.toFixed(3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.partitions === 2 ? " (each simulation on 2 threads, --partitions 2)" : ""}` +
     (s.ping.simulations > 0
       ? ` (plus ${s.ping.simulations} idle pings: ${si(s.ping.frames)} frames, ${s.ping.virtual_s.toFixed(1)} s virtual)\n`
       : "\n")

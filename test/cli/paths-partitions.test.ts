@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 
 async function cli(argv: string[]) {
   let out = "";
@@ -29,7 +30,10 @@ describe("paths --partitions", () => {
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
     expect(simulated(two.out)).toEqual(simulated(one.out));
-    expect(JSON.parse(two.out).paths[0].load_points.length).toBeGreaterThan(0);
+    const doc = pathsJsonSchema.parse(JSON.parse(two.out));
+    expect(doc.paths[0].load_points.length).toBeGreaterThan(0);
+    expect(doc.simulator.partitions).toBe(2);
+    expect(JSON.parse(one.out).simulator.partitions).toBeUndefined();
   }, 120_000);
 
   it("refuses what it cannot cut or does not carry, naming --partitions", async () => {

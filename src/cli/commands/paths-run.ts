@@ -69,7 +69,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       ...(o.replay ? { replay: o.replay.json } : {}),
       faults: o.faults.map(faultText),
     },
-    simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts),
+    simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts, o.partitions),
   );
   return { json, violations: exp.violations };
 }
