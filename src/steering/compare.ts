@@ -309,32 +309,7 @@ export function parseStrategies(list: string): StrategyId[] {
   return out;
 }
 
-// ---- The demo's older view (src/cli/commands/demo.ts is owned by another branch) -----------
-// Kept so the demo runs on the engine until it moves to runMatrix: each row is a simulated
-// result at 4 cores, NDR included (simulated in virtual time).
-
-export interface SteeringRow extends SteeringResult {
-  encap: string;
-  regime: "one-tunnel" | "instances";
-  strategyName: string;
-  perQueue: number[];
-  /** Simulated NDR (Mpps); the name is the demo's. */
-  /** RFC 2544 NDR on the engine (simulated), and the resource that limits it. */
-  ndrMpps: number;
-  bottleneck: string;
-}
-
-const LEGACY_NAMES: Record<StrategyId, string> = {
-  single: "single queue",
-  "outer-rss": "outer RSS",
-  "inner-rss": "inner RSS",
-  "mac-vf": "MAC-based VF steering",
-  "mac-vf-instance": "MAC-based VF steering",
-  "sw-dispatch": "software dispatch",
-  "sw-spray": "software spray",
-  "flow-rules": "flow rules",
-};
-
+/** The demo's steering section: two tunnel encapsulations over 4 cores, one tunnel pair. */
 export const DEFAULT_STEERING = {
   encaps: ["vxlan", "gtpu"] as string[],
   regimes: ["one-tunnel", "instances"] as Array<"one-tunnel" | "instances">,
@@ -343,48 +318,3 @@ export const DEFAULT_STEERING = {
   frames: 4096,
   seed: 1,
 };
-
-export async function runSteeringMatrix(
-  o: typeof DEFAULT_STEERING,
-): Promise<{ rows: SteeringRow[]; problems: string[] }> {
-  const { buildMix, MIX_NAMES } = await import("./traffic.ts");
-  const rows: SteeringRow[] = [];
-  const problems: string[] = [];
-  for (const regime of o.regimes)
-    for (const encap of o.encaps) {
-      if (!(MIX_NAMES as readonly string[]).includes(encap))
-        throw new UserError("E_USAGE", `unknown mix ${encap}`);
-      const traffic = buildMix({ mix: encap as never, flows: o.flows, tunnels: 1, zipfS: 0, seed: o.seed });
-      const strategies: StrategyId[] =
-        regime === "instances"
-          ? ["mac-vf-instance"]
-          : ["single", "outer-rss", "inner-rss", "mac-vf", "sw-dispatch"];
-      const m = runMatrix({
-        traffics: [traffic],
-        strategies,
-        queues: [o.queues],
-        ratePps: null,
-        frames: o.frames,
-        seed: o.seed,
-        profile: "bhyve",
-        nic: "ixl",
-        symmetric: null,
-        portRules: null,
-        precision: 0.05,
-        ndr: true,
-        linkGbps: 10,
-      });
-      problems.push(...m.problems);
-      for (const r of m.results)
-        rows.push({
-          ...r,
-          encap,
-          regime,
-          strategyName: LEGACY_NAMES[r.strategy],
-          perQueue: r.per_queue,
-          ndrMpps: r.ndr_mpps ?? 0,
-          bottleneck: r.bottleneck,
-        });
-    }
-  return { rows, problems };
-}
