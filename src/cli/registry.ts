@@ -129,7 +129,7 @@ function refuseOptionAsValue(name: string, options: readonly Option[], argv: str
     const o = options.find((x) => x.required && (x.long === argv[i] || x.short === argv[i]));
     if (!o) continue;
     const next = argv[i + 1];
-    if (/^-[^\d.]/.test(next)) throw usageError(name, `option '${o.long ?? o.short}' needs a value`);
+    if (/^-[^\d.]/.test(next)) throw usageError(name, `option '${argv[i]}' needs a value`);
     i++;
   }
 }
@@ -166,8 +166,12 @@ export function parseArgv(
     if (e.code === "commander.unknownOption") {
       throw unknownOption(name, flag, extra.hints?.[flag.replace(/^--?/, "")]);
     }
-    if (e.code === "commander.optionMissingArgument")
-      throw usageError(name, `option '${flag}' needs a value`);
+    if (e.code === "commander.optionMissingArgument") {
+      // Name it as typed: a missing value is always after the last word (-c, not --count).
+      const last = argv[argv.length - 1];
+      const typed = parser.options.find((o) => o.short === last || o.long === last) ? last : flag;
+      throw usageError(name, `option '${typed}' needs a value`);
+    }
     throw usageError(name, e.message.replace(/^error: /, ""));
   }
   const opts: Opts = {};

@@ -52,10 +52,10 @@ describe("the registry's parser", () => {
     expect(() => parseArgv("t", options, ["--host"])).toThrow(
       "t: option '--host' needs a value (see iovsim t --help)",
     );
-    expect(() => parseArgv("t", options, ["-c"])).toThrow("t: option '--count' needs a value");
+    expect(() => parseArgv("t", options, ["-c"])).toThrow("t: option '-c' needs a value");
     // A forgotten value is not taken from the next option; --opt=VALUE takes anything.
     expect(() => parseArgv("t", options, ["--host", "--json"])).toThrow("t: option '--host' needs a value");
-    expect(() => parseArgv("t", options, ["-c", "-x"])).toThrow("t: option '--count' needs a value");
+    expect(() => parseArgv("t", options, ["-c", "-x"])).toThrow("t: option '-c' needs a value");
     expect(parseArgv("t", options, ["--host=--json"])).toEqual({ opts: { host: "--json" }, operands: [] });
     expect(() => parseArgv("t", options, ["op"])).toThrow(
       "t: unexpected argument 'op' (see iovsim t --help)",
