@@ -107,18 +107,9 @@ export interface PlanStep {
   ctxs?: number[];
 }
 
-/** The control block: stop flag, go flag, ready count (i32 words for Atomics). */
-export const CTL_STOP = 0;
-export const CTL_GO = 1;
-export const CTL_READY = 2;
-/** Rounds that moved frames (any worker), and workers sleeping on it (idle policy). */
-export const CTL_PROGRESS = 3;
-export const CTL_WAITERS = 4;
-
 export interface BuiltPath {
   graph: PathGraph;
   layout: Layout;
-  control: number;
   steps: PlanStep[];
   /** Rings that carry frames (for in-flight accounting), by link name. */
   links: Map<string, number>;
@@ -220,7 +211,6 @@ export function buildPath(
   const reserved =
     BRIDGE_FLOOD_BUFFERS * parts.filter((p) => p.el.kind === "bridge" && (p.el.more?.length ?? 0) > 0).length;
   if (reserved * 2 > nbuf) throw new Error(`path ${graph.name}: not enough buffers for its bridges`);
-  const control = layout.addRegion("paths:control", 64, 64).offset;
   const hdr = layout.header;
   const u32 = () => layout.u32();
   const set32 = (addr: number, v: number) => {
@@ -681,7 +671,6 @@ export function buildPath(
   return {
     graph,
     layout,
-    control,
     steps,
     links,
     returns,
