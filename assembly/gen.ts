@@ -97,6 +97,34 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   let w0: u32 = 0;
   let flowBase: u32 = 0;
   const copy16 = headroom + 256 <= size; // 16-byte vector copies stay inside the buffer
+  // The engine's common case (one frame size at a constant rate, stamped, no replay tables):
+  // the same bytes and times as the general loop below, with the per-frame choices hoisted.
+  if (timed && patch && !poisson && gaps == 0 && side == 0 && nseq == 1 && copy16) {
+    const ti = <u32>load<u16>(seqTab);
+    const t = tplTab + <usize>(ti * TPL_BYTES);
+    len = <u32>load<u16>(t + T_LEN);
+    if (len > 48 && len <= 256) {
+      made = genFixed(
+        ctx, t, ti, n, free, count, outDesc, outMask, tail, base, size, headroom, flows, flowMask,
+        psPerByte, gapPs, untilPs, nextPs, wirePs, rng, seq,
+      );
+      if (made == 0) return 0;
+      count -= made;
+      seq += <u64>made;
+      bytes += <u64>made * <u64>len;
+      store<u64>(ctx + G_NEXT_PS, fNextPs);
+      store<u64>(ctx + G_WIRE_PS, fWirePs);
+      store<u64>(ctx + G_LAST_NS, fWirePs / 1000);
+      rPublishTail(out, made);
+      store<u32>(free, count);
+      store<u32>(ctx + G_RNG, fRng);
+      store<u64>(ctx + G_SENT, seq);
+      store<u64>(ctx + G_BYTES, bytes);
+      store<u64>(ctx + G_CLOCK_PS, fWirePs); // the clock is the last frame's arrival (ps)
+      atomic.store<u64>(ctx + G_CLOCK_NS, fWirePs / 1000);
+      return made;
+    }
+  }
   for (let k: u32 = 0; k < n; k++) {
     const pos = si;
     const ti = <u32>load<u16>(seqTab + (<usize>si << 1));
@@ -211,4 +239,94 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   store<u64>(ctx + G_CLOCK_PS, clock);
   atomic.store<u64>(ctx + G_CLOCK_NS, clock / 1000);
   return n;
+}
+
+// genFixed's results besides the frame count (module globals: read once per burst).
+let fNextPs: u64 = 0;
+let fWirePs: u64 = 0;
+let fRng: u32 = 0;
+
+/**
+ * genBurst's loop for one template (len <= 256) at a constant rate, timed and stamped: frame k
+ * starts when both the offered time and the wire allow, arrives (its stamp) when its last bit
+ * is in, and is built exactly as the general loop builds it (copy, flow id, stamp, RFC 1624
+ * checksum). Returns the frames made; the timing and random state are left in fNextPs, fWirePs,
+ * fRng.
+ */
+function genFixed(
+  ctx: usize, t: usize, ti: u32, n: u32, free: usize, count: u32, outDesc: usize, outMask: u32,
+  tail: u32, base: usize, size: u32, headroom: u32, flows: usize, flowMask: u32, psPerByte: u64,
+  gapPs: u64, untilPs: u64, nextPs: u64, wirePs: u64, rng: u32, seq: u64,
+): u32 {
+  const tpl = <usize>load<u32>(t + T_ADDR);
+  const len = <u32>load<u16>(t + T_LEN);
+  const pay = <usize>load<u16>(t + T_PAY);
+  const fo = <u32>load<u16>(t + T_FLOW);
+  const co = <u32>load<u16>(t + T_CSUM);
+  const kind = <u32>load<u8>(t + T_CSUM_KIND);
+  const wire = <u64>(len + 24) * psPerByte;
+  const w0 = (STAMP_MAGIC << 16) | ti;
+  const hasFlow = fo != 0xffff;
+  const flowBase = hasFlow ? bswap16(load<u16>(tpl + fo)) : 0;
+  const doCsum = co != 0xffff && (kind == 2 || load<u16>(tpl + co) != 0);
+  // ~checksum + the complements of the words the patch replaces, + the stamp's constant word.
+  let oldSum: u32 = 0;
+  if (doCsum) {
+    oldSum = ~(<u32>load<u16>(tpl + co)) & 0xffff;
+    if (hasFlow) oldSum += ~(<u32>load<u16>(tpl + fo)) & 0xffff;
+    for (let w: u32 = 0; w < 16; w += 2) oldSum += ~(<u32>load<u16>(tpl + pay + w)) & 0xffff;
+    oldSum += (w0 & 0xffff) + (w0 >> 16);
+  }
+  const descHi = <i64>(<u64>DF_EOP << 48);
+  const descLo = (<u64>headroom << 32) | (<u64>len << 48);
+  const frames = base + <usize>headroom;
+  const v0 = v128.load(tpl);
+  const v1 = v128.load(tpl, 16);
+  const v2 = v128.load(tpl, 32);
+  const v3 = v128.load(tpl, 48);
+  let made: u32 = 0;
+  for (; made < n; made++) {
+    const start = nextPs > wirePs ? nextPs : wirePs;
+    const end = start + wire;
+    if (end > untilPs) break;
+    wirePs = end;
+    nextPs = start + gapPs;
+    const ns = end / 1000;
+    count--;
+    const buf = load<u32>(free + 64 + (<usize>count << 2));
+    const frame = frames + <usize>(buf * size);
+    v128.store(frame, v0);
+    v128.store(frame, v1, 16);
+    v128.store(frame, v2, 32);
+    v128.store(frame, v3, 48);
+    for (let i: u32 = 64; i < len; i += 16) v128.store(frame + i, v128.load(tpl + i));
+    rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
+    const flow = <u32>load<u16>(flows + (<usize>(rng & flowMask) << 1));
+    let sum = oldSum;
+    if (hasFlow) {
+      const fw = <u32>bswap16((flowBase + flow) & 0xffff); // as stored (big-endian), loaded LE
+      store<u16>(frame + fo, <u16>fw);
+      sum += fw;
+    }
+    const s1 = <u32>seq;
+    const s2 = <u32>ns;
+    const s3 = <u32>(ns >> 32);
+    store<u32>(frame + pay, w0);
+    store<u32>(frame + pay + 4, s1);
+    store<u64>(frame + pay + 8, ns);
+    if (doCsum) {
+      sum += (s1 & 0xffff) + (s1 >> 16) + (s2 & 0xffff) + (s2 >> 16) + (s3 & 0xffff) + (s3 >> 16);
+      sum = (sum & 0xffff) + (sum >> 16);
+      sum = (sum & 0xffff) + (sum >> 16);
+      let c = ~sum & 0xffff;
+      if (kind == 1 && c == 0) c = 0xffff;
+      store<u16>(frame + co, <u16>c);
+    }
+    v128.store(outDesc + (<usize>((tail + made) & outMask) << 4), i64x2(<i64>(<u64>buf | descLo), descHi));
+    seq++;
+  }
+  fNextPs = nextPs;
+  fWirePs = wirePs;
+  fRng = rng;
+  return made;
 }
