@@ -165,8 +165,19 @@ export function fastRss(f: usize, len: u32, table: usize, enabled: u32, inner: b
   return fastRssInline(f, len, table, enabled, inner);
 }
 
-/** fastRss, inlined into the switch's fast path. */
+/** fastRss, inlined into the switch's fast path: fastRssType, then fastRssHash. */
 @inline export function fastRssInline(f: usize, len: u32, table: usize, enabled: u32, inner: bool): u32 {
+  const rtype = fastRssType(f, len, enabled, inner);
+  if (rtype != RSS_BAIL) gRssHash = fastRssHash(f, rtype, table);
+  return rtype;
+}
+
+/**
+ * fastRss's answer without the hash: the RSS type the frame gets (RSS_NONE: no hash) or RSS_BAIL.
+ * A caller that does not need the hash (a frame dropped before its queue matters) skips the
+ * Toeplitz look-ups; fastRssHash gives the hash of the same frame.
+ */
+@inline export function fastRssType(f: usize, len: u32, enabled: u32, inner: bool): u32 {
   if (len < 34) return RSS_BAIL;
   let l3: u32 = 14;
   let et = <u32>load<u16>(f + 12);
@@ -196,19 +207,15 @@ export function fastRss(f: usize, len: u32, table: usize, enabled: u32, inner: b
   } else if (proto == 4 || proto == 41 || proto == 47 || proto == 51) {
     return RSS_BAIL; // tunnels and AH change what is hashed
   }
-  const addrs = f + l3 + 12;
-  if (isTcp && (enabled & RT_TCP4)) {
-    gRssHash = hashV4(table, addrs, l4);
-    return RSS_TCP4;
-  }
-  if (isUdp && (enabled & RT_UDP4)) {
-    gRssHash = hashV4(table, addrs, l4);
-    return RSS_UDP4;
-  }
-  if (enabled & RT_IPV4) {
-    gRssHash = hashV4(table, addrs, 0);
-    return RSS_IPV4;
-  }
-  gRssHash = 0;
+  if (isTcp && (enabled & RT_TCP4)) return RSS_TCP4;
+  if (isUdp && (enabled & RT_UDP4)) return RSS_UDP4;
+  if (enabled & RT_IPV4) return RSS_IPV4;
   return RSS_NONE;
+}
+
+/** The Toeplitz hash of a frame fastRssType typed `rtype` (not RSS_BAIL): 0 for RSS_NONE. */
+@inline export function fastRssHash(f: usize, rtype: u32, table: usize): u32 {
+  if (rtype == RSS_NONE) return 0;
+  const l3: usize = load<u16>(f + 12) == 0x0081 ? 18 : 14;
+  return hashV4(table, f + l3 + 12, rtype == RSS_IPV4 ? 0 : f + l3 + 20);
 }

@@ -36,6 +36,46 @@ export function bufFree(idx: u32): void {
   store<u32>(s + FS_COUNT, c + 1);
 }
 
+// bufFreeInBurst's return ring with its tail not yet published (0: none). Owned by the switch
+// thread, like the return rings it produces on; bufFreeFlush publishes it.
+let pendRing: usize = 0;
+let pendTail: u32 = 0;
+
+/**
+ * bufFree for a fast path's loop: a buffer going home is written on its owner's return ring but
+ * the ring's tail is published once, by bufFreeFlush (one atomic store per run of frees instead
+ * of one per buffer). The caller must flush before anything else frees or returns (bufFree
+ * reads the published tail).
+ */
+@inline export function bufFreeInBurst(idx: u32): void {
+  const owners = load<u32>(gSwitchState + SS_NOWNERS);
+  for (let k: u32 = 0; k < owners; k++) {
+    const e = gSwitchState + SS_OWNERS + <usize>k * SS_OWNER_BYTES;
+    if (idx >= load<u32>(e) && idx < load<u32>(e + 4)) {
+      const r = <usize>load<u32>(e + 8);
+      if (r != pendRing) {
+        bufFreeFlush();
+        pendRing = r;
+        pendTail = load<u32>(r + R_TAIL);
+      }
+      store<u32>(<usize>load<u32>(r + R_DESC) + (<usize>(pendTail & load<u32>(r + R_MASK)) << 4) + D_BUF, idx);
+      pendTail++;
+      return;
+    }
+  }
+  const s = freeStack();
+  const c = load<u32>(s + FS_COUNT);
+  store<u32>(s + FS_ENTRIES + (<usize>c << 2), idx);
+  store<u32>(s + FS_COUNT, c + 1);
+}
+
+/** Publishes the return-ring tail bufFreeInBurst left pending (store-release). */
+export function bufFreeFlush(): void {
+  if (pendRing == 0) return;
+  atomic.store<u32>(pendRing + R_TAIL, pendTail);
+  pendRing = 0;
+}
+
 /** Moves every buffer index waiting in the return ring (if any) onto the free stack. */
 export function drainReturns(): void {
   const id = load<u32>(gSwitchState + SS_RETURN_RING);

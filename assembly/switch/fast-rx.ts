@@ -4,7 +4,7 @@
 // look-up, one Toeplitz hash and one 16-byte descriptor store.
 import {
   DF_DD, DF_EOP, DF_VP, DF_TCI, SF_VLAN_FILTER, SF_DOUBLE_VLAN, SF_PORT_LPE, PC_FLAGS, PC_RLPML,
-  PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_STRIP, PF_RSS_INNER,
+  PC_RXRING, PC_RXQ, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_STRIP, PF_RSS_INNER,
   PF_HIDE_VLAN, RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT,
   SH_RPKTS, SH_RBYTES, CT_RX_PACKETS, CT_RX_BYTES, CT_RX_SIZE, DR_NONE, SS_RX_FAST_FRAMES, SS_NOWNERS,
   POOL_SET_BYTES, DR_ALL_COPIES, CQ_RX_NO_DESC, CP_RX_DROPPED,
@@ -17,8 +17,8 @@ import { macAt } from "./l2";
 import { macFind, macSlotPools, bitTest } from "./select";
 import { psHi, psLo } from "./poolset";
 import { shadow, shadowInit } from "./rings";
-import { bufFree, fastCopy } from "./buffers";
-import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
+import { bufFree, bufFreeInBurst, bufFreeFlush, fastCopy } from "./buffers";
+import { RSS_BAIL, fastRssType, fastRssHash } from "../rss";
 
 // Per-burst state for rxFast (set by rxFastBegin from veb.ts wireRxBurst; read into locals so
 // its loop keeps them in registers). The destination pool's configuration is cached across
@@ -34,6 +34,7 @@ let rDInner = false;
 let rDReta: usize = 0;
 let rDRetaMask: u32 = 0;
 let rDRxRing: u32 = 0;
+let rDOneQueue = false;
 let rN: u32 = 0;
 let rBytes: u64 = 0;
 let rLastFast = false;
@@ -80,6 +81,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   let dReta = rDReta;
   let dRetaMask = rDRetaMask;
   let dRxRing = rDRxRing;
+  let dOneQueue = rDOneQueue;
   let rxN: u32 = 0;
   let rxBytes: u64 = 0;
   const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
@@ -136,17 +138,20 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       dReta = <usize>pcfg(p, PC_RETA);
       dRetaMask = pcfg(p, PC_RETA_MASK);
       dRxRing = pcfg(p, PC_RXRING);
+      // One queue: every RETA entry is queue 0 (the writer, src/switch/nic.ts, admits only
+      // queues of the pool), so the ring is known before the hash.
+      dOneQueue = pcfg(p, PC_RXQ) == 1;
     }
     if (len > (tagged && !dLpe ? 1518 : dMax)) break;
     const strip = tagged && dStrip;
     if (strip && copy) break; // (the general path copies around the tag)
     const blen = strip ? len - 4 : len;
     if (blen > cRxBuf) break; // one descriptor
-    const rtype = fastRssInline(f, len, dTable, dTypes, dInner);
+    const rtype = fastRssType(f, len, dTypes, dInner);
     if (rtype == RSS_BAIL) break;
-    const hash: u32 = rtype != RSS_NONE ? gRssHash : 0;
-    const queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
-    const ring = dRxRing + queue;
+    // The hash picks the queue; with one queue it is needed only for a frame that is delivered.
+    let hash: u32 = dOneQueue ? 0 : fastRssHash(f, rtype, dTable);
+    const ring = dRxRing + (dOneQueue ? 0 : <u32>load<u8>(dReta + <usize>(hash & dRetaMask)));
     const sh = shadow(ring);
     if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
     const tail = load<u32>(sh + SH_TAIL);
@@ -161,7 +166,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       rxBytes += <u64>l;
       cntQueue(ring, CQ_RX_NO_DESC, 1);
       cntPool(p, CP_RX_DROPPED, 1);
-      bufFree(buf);
+      bufFreeInBurst(buf);
       lastDelivered = false;
       if (traceOn) {
         traceReset();
@@ -170,7 +175,8 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       }
       continue;
     }
-    // Commit: the frame is delivered to pool p, queue `queue`.
+    // Commit: the frame is delivered to pool p, ring `ring`.
+    if (dOneQueue) hash = fastRssHash(f, rtype, dTable);
     let b = buf;
     let o = off;
     if (copy) {
@@ -222,6 +228,8 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   rDReta = dReta;
   rDRetaMask = dRetaMask;
   rDRxRing = dRxRing;
+  rDOneQueue = dOneQueue;
+  bufFreeFlush();
   if (rxN != 0) {
     rN += rxN;
     rBytes += rxBytes;
