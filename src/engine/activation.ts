@@ -11,8 +11,14 @@ import { deviceInterrupt, idle, wake } from "./irq.ts";
 import type { Link } from "./link.ts";
 import type { Resource } from "./resource.ts";
 
-/** Does the work on `n` descriptors starting at `start`; returns when it is done and how many it took. */
-export type Work = (start: number, n: number) => { end: number; taken: number };
+/** Where a Work call leaves the time its work ends (one per activation, reused: no object per call). */
+export interface WorkEnd {
+  end: number;
+}
+
+/** Does the work on `n` descriptors starting at `start`; returns how many it took and leaves when
+ *  it is done in `done.end`. */
+export type Work = (start: number, n: number, done: WorkEnd) => number;
 
 /** What an activation did: kernel calls that moved frames, frames, the largest batch (outcomes). */
 export interface BatchStats {
@@ -33,6 +39,7 @@ const RETRY_NS = 1000;
 
 export class Stage {
   private scheduled = false;
+  private readonly done: WorkEnd = { end: 0 };
   readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
 
   constructor(
@@ -73,7 +80,8 @@ export class Stage {
       idle(this.ctx, this.res, start);
       return;
     }
-    const { end, taken } = this.work(start, n);
+    const taken = this.work(start, n, this.done);
+    const end = this.done.end;
     count(this.stats, taken);
     if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : end + RETRY_NS);
     else idle(this.ctx, this.res, end);
@@ -85,6 +93,7 @@ export class Napi {
   private irqPending = false;
   private polling = false;
   private lastIrq = Number.NEGATIVE_INFINITY;
+  private readonly done: WorkEnd = { end: 0 };
   readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
 
   constructor(
@@ -138,7 +147,12 @@ export class Napi {
     const start = Math.max(t, this.res.busyUntil);
     const ready = this.input.readyCount(start);
     const n = Math.min(ready, this.budget);
-    const { end, taken } = n > 0 ? this.work(start, n) : { end: start, taken: 0 };
+    let end = start;
+    let taken = 0;
+    if (n > 0) {
+      taken = this.work(start, n, this.done);
+      end = this.done.end;
+    }
     count(this.stats, taken);
     if (taken === this.budget) {
       this.ctx.q.push(end, this.poll); // budget spent: stay in polling mode

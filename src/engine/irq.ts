@@ -20,14 +20,14 @@ export function wake(ctx: SimContext, r: Resource, t: number): number {
     if (polled > 0) {
       r.busyNs += polled;
       r.pollNs += polled;
-      r.cycles.halt_poll = (r.cycles.halt_poll ?? 0) + polled * r.ghz;
+      r.addCycles(r.account("halt_poll"), polled * r.ghz);
     }
     if (t - r.sleptAt < c.halt_poll_ns) return t; // still polling: no trip through the scheduler
     ctx.events.wakeups++;
-    return r.stall(t, c.wakeup_ns, "wakeup").end;
+    return r.stall(t, c.wakeup_ns, "wakeup");
   }
   ctx.events.wakeups++;
-  return r.stall(t, c.thread_wakeup_ns, "wakeup").end;
+  return r.stall(t, c.thread_wakeup_ns, "wakeup");
 }
 
 /**
@@ -47,15 +47,15 @@ export function inject(
   let at = t;
   if (vcpu.sleeping) at = wake(ctx, vcpu, t);
   else if (atEntry) at = t;
-  else if (c.posted_interrupts) at = vcpu.run(t, c.posted_injection_cycles, "injection").end;
+  else if (c.posted_interrupts) at = vcpu.run(t, c.posted_injection_cycles, "injection");
   else {
     ctx.events.vm_exits++;
-    at = vcpu.run(t, c.exit_cycles, "exit").end;
+    at = vcpu.run(t, c.exit_cycles, "exit");
   }
-  at = vcpu.run(at, c.guest_irq_cycles, "irq").end;
+  at = vcpu.run(at, c.guest_irq_cycles, "irq");
   if (c.eoi_exits) {
     ctx.events.vm_exits++;
-    at = vcpu.run(at, c.exit_cycles, "exit").end;
+    at = vcpu.run(at, c.exit_cycles, "exit");
   }
   ctx.q.push(at, then);
 }
@@ -72,7 +72,7 @@ export function deviceInterrupt(
   ctx.events.interrupts++;
   if (on.kind !== "vcpu") {
     const at = wake(ctx, on, t);
-    ctx.q.push(on.run(at, c.host_irq_cycles, "irq").end, then);
+    ctx.q.push(on.run(at, c.host_irq_cycles, "irq"), then);
     return;
   }
   if (irqHost && c.device_irq_via_host && c.host_irq_on_vcpu) {
@@ -83,18 +83,18 @@ export function deviceInterrupt(
     if (on.sleeping) at = wake(ctx, on, t);
     else {
       ctx.events.vm_exits++;
-      at = on.run(t, c.exit_cycles, "exit").end;
+      at = on.run(t, c.exit_cycles, "exit");
     }
-    at = on.run(at, c.host_irq_cycles, "host-irq").end;
-    at = on.run(at, c.injection_cycles, "injection").end;
+    at = on.run(at, c.host_irq_cycles, "host-irq");
+    at = on.run(at, c.injection_cycles, "injection");
     inject(ctx, on, at, then, true);
     return;
   }
   if (irqHost && c.device_irq_via_host) {
     // pptintr on the host core, then lapic_intr_msi into the guest's vLAPIC.
     const host = resourceOf(ctx, irqHost);
-    const a = host.run(t, c.host_irq_cycles, "irq").end;
-    const b = host.run(a, c.injection_cycles, "injection").end;
+    const a = host.run(t, c.host_irq_cycles, "irq");
+    const b = host.run(a, c.injection_cycles, "injection");
     inject(ctx, on, b, then);
     return;
   }
@@ -112,7 +112,7 @@ export function idle(ctx: SimContext, r: Resource, t: number): void {
     }
     if (r.kind === "vcpu") {
       ctx.events.vm_exits++;
-      const end = r.run(now, ctx.costs.c.exit_cycles, "exit").end; // HLT exit
+      const end = r.run(now, ctx.costs.c.exit_cycles, "exit"); // HLT exit
       r.sleeping = true;
       r.sleptAt = end;
     } else {

@@ -2,13 +2,18 @@
 // core, a guest vCPU, a vhost thread, a dispatcher core. Work starts when it is asked for and the
 // resource is free (max(at, busyUntil)) and keeps it busy for its cost; busy time and cycles are
 // accumulated per event kind (stack, driver, irq, exit, injection, wakeup, copy, ...).
+// Hot paths hold an Account per event kind (no string look-up, no object per charge); the
+// report reads `cycles` by event kind in the order the kinds were first charged.
 import type { ResourceUse } from "./types.ts";
 
 export type ResourceKind = ResourceUse["kind"];
 
-export interface Span {
-  start: number;
-  end: number;
+/** Cycles of one event kind on one resource. */
+export class Account {
+  cycles = 0;
+  /** Charged at least once (only charged kinds appear in the report, in first-charge order). */
+  used = false;
+  constructor(readonly what: string) {}
 }
 
 export class Resource {
@@ -16,12 +21,16 @@ export class Resource {
   busyNs = 0;
   /** Part of busyNs spent polling for work that yields at once to it (KVM halt-polling). */
   pollNs = 0;
-  readonly cycles: Record<string, number> = {};
+  /** Start of the work the last charge placed (max(at, busyUntil) at that call). */
+  lastStart = 0;
   /** vCPU: halted (HLT exit taken, waiting for an interrupt); thread: asleep. */
   sleeping = false;
   sleptAt = 0;
   /** Elements with work scheduled on this resource (a vCPU halts only when none has). */
   active = 0;
+  private readonly accounts = new Map<string, Account>();
+  /** Charged accounts in the order of their first charge. */
+  private charged: Account[] = [];
 
   constructor(
     readonly name: string,
@@ -30,27 +39,77 @@ export class Resource {
     readonly ghz = 1,
   ) {}
 
-  /** Runs `cycles` of work of kind `what` no earlier than `at`. */
-  run(at: number, cycles: number, what: string): Span {
-    return this.runNs(at, cycles / this.ghz, what);
+  /** The account of event kind `what` (made on first use; hold it on hot paths). */
+  account(what: string): Account {
+    let a = this.accounts.get(what);
+    if (!a) {
+      a = new Account(what);
+      this.accounts.set(what, a);
+    }
+    return a;
   }
 
-  /** Runs `ns` of work of kind `what` no earlier than `at`. */
-  runNs(at: number, ns: number, what: string): Span {
+  /** Adds `cycles` to an account without placing work (the caller keeps the clock itself). */
+  addCycles(a: Account, cycles: number): void {
+    if (!a.used) {
+      a.used = true;
+      this.charged.push(a);
+    }
+    a.cycles += cycles;
+  }
+
+  /** Runs `ns` of work of account `a` no earlier than `at`; returns when it ends. */
+  charge(at: number, ns: number, a: Account): number {
     const start = Math.max(at, this.busyUntil);
     const end = start + ns;
+    this.lastStart = start;
     this.busyUntil = end;
     this.busyNs += ns;
-    this.cycles[what] = (this.cycles[what] ?? 0) + ns * this.ghz;
-    return { start, end };
+    this.addCycles(a, ns * this.ghz);
+    return end;
+  }
+
+  /** Runs `cycles` of account `a` no earlier than `at`; returns when it ends. */
+  chargeCycles(at: number, cycles: number, a: Account): number {
+    return this.charge(at, cycles / this.ghz, a);
+  }
+
+  /** Runs `cycles` of work of kind `what` no earlier than `at`; returns when it ends. */
+  run(at: number, cycles: number, what: string): number {
+    return this.charge(at, cycles / this.ghz, this.account(what));
+  }
+
+  /** Runs `ns` of work of kind `what` no earlier than `at`; returns when it ends. */
+  runNs(at: number, ns: number, what: string): number {
+    return this.charge(at, ns, this.account(what));
+  }
+
+  /** Cycles by event kind, in the order the kinds were first charged (a copy). */
+  cyclesByKind(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const a of this.charged) out[a.what] = a.cycles;
+    return out;
+  }
+
+  /** Replaces the cycles by event kind (a partitioned run's other thread charged them). */
+  setCycles(entries: ReadonlyArray<readonly [string, number]>): void {
+    for (const a of this.charged) {
+      a.cycles = 0;
+      a.used = false;
+    }
+    this.charged = [];
+    for (const [what, v] of entries) {
+      const a = this.account(what);
+      this.addCycles(a, v);
+    }
   }
 
   /** Time that is not work but keeps the resource from running (a wake-up latency): not busy. */
   readonly stalledNs: Record<string, number> = {};
-  stall(at: number, ns: number, what: string): Span {
+  stall(at: number, ns: number, what: string): number {
     const start = Math.max(at, this.busyUntil);
     this.busyUntil = start + ns;
     this.stalledNs[what] = (this.stalledNs[what] ?? 0) + ns;
-    return { start, end: start + ns };
+    return start + ns;
   }
 }

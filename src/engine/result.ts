@@ -110,9 +110,10 @@ export function collect(
   };
   const resources: ResourceUse[] = [];
   for (const r of ctx.resources.values()) {
-    const total = Object.values(r.cycles).reduce((a, b) => a + b, 0);
+    const cycles = r.cyclesByKind();
+    const total = Object.values(cycles).reduce((a, b) => a + b, 0);
     const by: Record<string, number> = {};
-    for (const [k, v] of Object.entries(r.cycles)) by[k] = sinks.packets > 0 ? v / sinks.packets : 0;
+    for (const [k, v] of Object.entries(cycles)) by[k] = sinks.packets > 0 ? v / sinks.packets : 0;
     resources.push({
       resource: r.name,
       kind: r.kind,

@@ -7,7 +7,7 @@
 // worker ring) and a worker core. Timing comes from the engine's resources, links and
 // activation (src/engine), costs from the cost profile, as for the packet paths.
 import * as A from "../../assembly/abi.ts";
-import { Napi, Stage } from "../engine/activation.ts";
+import { Napi, Stage, type WorkEnd } from "../engine/activation.ts";
 import { faultWindow } from "../engine/faults.ts";
 import type { Link } from "../engine/link.ts";
 import type { Resource } from "../engine/resource.ts";
@@ -29,12 +29,12 @@ export function charge(
 ) {
   const c = ctx.costs.c as Record<string, number>;
   let at = start;
-  for (const name of costs?.batch ?? []) at = res.run(at, c[name]!, name.replace(/_cycles$/, "")).end;
+  for (const name of costs?.batch ?? []) at = res.run(at, c[name]!, name.replace(/_cycles$/, ""));
   const batchEnd = at;
   let per = 0;
   for (const name of costs?.packet ?? []) {
     per += c[name]!;
-    if (n > 0) at = res.run(at, c[name]! * n, name.replace(/_cycles$/, "")).end;
+    if (n > 0) at = res.run(at, c[name]! * n, name.replace(/_cycles$/, ""));
   }
   return { end: at, batchEnd, perPacketNs: per / res.ghz };
 }
@@ -162,7 +162,7 @@ const nic: SteeringKind = {
     const c = ctx.costs.c;
     const g = ctx.graph;
     const classify = g.rules.length > 0 || g.symmetric !== null;
-    const work = (start: number, n: number) => {
+    const work = (start: number, n: number, done: WorkEnd) => {
       const ring = input.ring;
       const head = ctx.u32[(ring + A.R_HEAD) >>> 2]!;
       const bytes = ringBytes(ctx, ring, head, n);
@@ -170,14 +170,15 @@ const nic: SteeringKind = {
       if (classify) ctx.classifyAndSwitch(ring, head, n);
       else ctx.k.vebRunAll(n);
       const taken = (ctx.u32[(ring + A.R_HEAD) >>> 2]! - head) >>> 0;
-      const e1 = res.runNs(start, ctx.switchNs(n, bytes), "switch").end;
+      const e1 = res.runNs(start, ctx.switchNs(n, bytes), "switch");
       for (const [i, l] of outs.entries()) {
         const m = (l.tail() - before[i]!) >>> 0;
         if (m === 0) continue;
-        const e2 = pcie.runNs(e1, ctx.dmaNs(ringBytes(ctx, l.ring, before[i]!, m), m), "dma").end;
+        const e2 = pcie.runNs(e1, ctx.dmaNs(ringBytes(ctx, l.ring, before[i]!, m), m), "dma");
         l.publish(e2 + c.pcie_rtt_ns / 2);
       }
-      return { end: e1, taken };
+      done.end = e1;
+      return taken;
     };
     new Stage(ctx.sim, res, input, 1 << 16, work);
     return {};
@@ -191,12 +192,16 @@ function consumer(ctx: SteerContext, el: SteeringElement, res: Resource, input: 
   // when the window ends (its ring fills meanwhile).
   const f = ctx.faults?.find((x) => x.kind === "sink-stall" && x.queue === core);
   const stall = f?.kind === "sink-stall" ? faultWindow(f, ctx.offerNs ?? 0) : null;
-  return (start: number, n: number) => {
-    if (stall && start >= stall.fromNs && start < stall.toNs) return { end: stall.toNs, taken: 0 };
+  return (start: number, n: number, done: WorkEnd) => {
+    if (stall && start >= stall.fromNs && start < stall.toNs) {
+      done.end = stall.toNs;
+      return 0;
+    }
     const span = charge(ctx, res, el.costs, start, n);
     framesOf(ctx, input.ring, n, (f, k) => ctx.deliver(f, core, span.batchEnd + (k + 1) * span.perPacketNs));
     ctx.k.ringRecycle(ringId, n);
-    return { end: span.end, taken: n };
+    done.end = span.end;
+    return n;
   };
 }
 
@@ -234,11 +239,12 @@ const dispatcher: SteeringKind = {
     const outs = el.out!.map((n) => ctx.link(n));
     const c = ctx.costs.c;
     const dctx = ctx.dispatchContext(el.in!, el.out!);
-    const work = (start: number, n: number) => {
+    const work = (start: number, n: number, done: WorkEnd) => {
       const taken = ctx.k.dispatchBurst(dctx, n);
       const span = charge(ctx, res, el.costs, start, taken);
       for (const o of outs) o.publish(span.end);
-      return { end: span.end, taken };
+      done.end = span.end;
+      return taken;
     };
     new Napi(ctx.sim, res, input, c.napi_budget, work, { itrNs: c.itr_us * 1000 });
     return {};

@@ -30,9 +30,11 @@ describe("event queue", () => {
 describe("resource", () => {
   it("starts work when asked and free, and keeps cycles per event kind", () => {
     const r = new Resource("core", "core", 2);
-    expect(r.run(100, 200, "irq")).toEqual({ start: 100, end: 200 });
-    expect(r.run(150, 100, "stack")).toEqual({ start: 200, end: 250 });
-    expect(r.cycles).toEqual({ irq: 200, stack: 100 });
+    expect(r.run(100, 200, "irq")).toBe(200);
+    expect(r.lastStart).toBe(100);
+    expect(r.run(150, 100, "stack")).toBe(250);
+    expect(r.lastStart).toBe(200);
+    expect(r.cyclesByKind()).toEqual({ irq: 200, stack: 100 });
     expect(r.busyNs).toBe(150);
   });
 });

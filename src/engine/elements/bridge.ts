@@ -1,7 +1,7 @@
 // Learning bridge (if_bridge): forwards by destination MAC, floods unknown and group addresses
 // (copies counted by the kernel), runs in the context of whoever handed it the frame.
-import { Stage } from "../activation.ts";
-import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { Stage, type WorkEnd } from "../activation.ts";
+import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 type BridgeSpec = { in: string; uplink: string; port: string; more?: string[]; inPort?: number };
 
@@ -17,11 +17,13 @@ export const bridge: ElementKind = {
     const res = specResource(ctx, spec);
     const input = ctx.link(b.in);
     const outs = [b.uplink, b.port, ...(b.more ?? [])].map((n) => ctx.link(n));
-    const work = (start: number, n: number) => {
+    const pricer = new BatchPricer(ctx, res, spec);
+    const work = (start: number, n: number, done: WorkEnd): number => {
       const taken = ctx.k.bridgeBurst(c, input.ring, b.inPort ?? 0, n);
-      const end = chargeBatch(ctx, res, spec, start, taken).end;
+      const end = pricer.price(start, taken);
       for (const o of outs) o.publish(end);
-      return { end, taken };
+      done.end = end;
+      return taken;
     };
     const act = new Stage(ctx, res, input, ctx.costs.c.napi_budget, work, res.kind === "vhost");
     return { name: spec.name, stats: act.stats };

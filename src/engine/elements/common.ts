@@ -14,7 +14,7 @@ import { getProfile } from "../../nic/profile.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import type { BatchStats } from "../activation.ts";
 import { resourceOf, type SimContext } from "../context.ts";
-import type { Resource } from "../resource.ts";
+import type { Account, Resource } from "../resource.ts";
 
 /** One element kind: its ports and how it reacts to events (its context is laid out by src/paths/build.ts). */
 export interface ElementKind {
@@ -46,43 +46,62 @@ export function ringBytes(ctx: SimContext, ring: number, from: number, n: number
   return b;
 }
 
-/** Event-kind name of a cost entry ("stack_rx_cycles" -> "stack_rx"), computed once per entry. */
-const kindNames = new Map<string, string>();
+/** Event-kind name of a cost entry ("stack_rx_cycles" -> "stack_rx"). */
 function kindOf(entry: string): string {
-  let k = kindNames.get(entry);
-  if (k === undefined) {
-    k = entry.replace(/_cycles$/, "");
-    kindNames.set(entry, k);
-  }
-  return k;
+  return entry.replace(/_cycles$/, "");
 }
 
-/** Charges a batch of `n` packets from the spec's cost entries on `res`; returns the span. */
-export function chargeBatch(
-  ctx: SimContext,
-  res: Resource,
-  spec: EngineElement,
-  start: number,
-  n: number,
-): { start: number; end: number; perPacketNs: number; batchNs: number } {
-  const c = ctx.costs.c as Record<string, number>;
-  let at = start;
-  let batchNs = 0;
-  const batch = spec.costs?.batch;
-  if (batch)
-    for (let i = 0; i < batch.length; i++) {
-      const span = res.run(at, c[batch[i]], kindOf(batch[i]));
-      batchNs += span.end - span.start;
-      at = span.end;
+/**
+ * Prices a batch from an element's cost entries on its resource (each entry its own event kind
+ * in the report): the batch entries once, then each packet entry x n. Made once per element:
+ * the costs and accounts are looked up at creation, and a batch allocates nothing.
+ */
+export class BatchPricer {
+  /** When the last batch's work ends. */
+  end = 0;
+  /** ns the last batch's per-batch entries took (their spans, waits excluded). */
+  batchNs = 0;
+  /** ns of the per-packet entries for one packet. */
+  readonly perPacketNs: number;
+  private readonly batchCycles: number[];
+  private readonly batchAcc: Account[];
+  private readonly packetCycles: number[];
+  private readonly packetAcc: Account[];
+
+  constructor(
+    ctx: SimContext,
+    private readonly res: Resource,
+    spec: EngineElement,
+  ) {
+    const c = ctx.costs.c as Record<string, number>;
+    const batch = spec.costs?.batch ?? [];
+    const packet = spec.costs?.packet ?? [];
+    this.batchCycles = batch.map((e) => c[e]);
+    this.batchAcc = batch.map((e) => res.account(kindOf(e)));
+    this.packetCycles = packet.map((e) => c[e]);
+    this.packetAcc = packet.map((e) => res.account(kindOf(e)));
+    let perCycles = 0;
+    for (const e of packet) perCycles += c[e];
+    this.perPacketNs = perCycles / res.ghz;
+  }
+
+  /** Charges a batch of `n` packets from `start`; returns when it ends (also in `end`). */
+  price(start: number, n: number): number {
+    const res = this.res;
+    let at = start;
+    let batchNs = 0;
+    for (let i = 0; i < this.batchCycles.length; i++) {
+      const end = res.chargeCycles(at, this.batchCycles[i], this.batchAcc[i]);
+      batchNs += end - res.lastStart;
+      at = end;
     }
-  let perCycles = 0;
-  const packet = spec.costs?.packet;
-  if (packet)
-    for (let i = 0; i < packet.length; i++) {
-      perCycles += c[packet[i]];
-      if (n > 0) at = res.run(at, c[packet[i]] * n, kindOf(packet[i])).end;
-    }
-  return { start, end: at, perPacketNs: perCycles / res.ghz, batchNs };
+    if (n > 0)
+      for (let i = 0; i < this.packetCycles.length; i++)
+        at = res.chargeCycles(at, this.packetCycles[i] * n, this.packetAcc[i]);
+    this.batchNs = batchNs;
+    this.end = at;
+    return at;
+  }
 }
 
 /** IOTLB misses, accumulated deterministically (a fractional miss carries to the next batch). */
@@ -120,45 +139,62 @@ export function switchTimeNs(ctx: SimContext, n: number, bytes: number): number 
 }
 
 /**
- * Receive DMA of `n` frames of `bytes` into host memory: the frames and write-backs upstream,
- * the descriptor fetch's completions downstream (each direction its own resource). Returns
- * when the upstream transfer is done.
+ * The PCIe link's two directions as one element sees them (limits and accounts looked up once):
+ * receive and transmit DMA, doorbells.
  */
-export function dmaRx(
-  ctx: SimContext,
-  up: Resource,
-  down: Resource,
-  at: number,
-  bytes: number,
-  n: number,
-): number {
-  const h = hwOf(ctx);
-  const b = pcieRxBits(h, n, bytes);
-  down.runNs(at, b.down / h.v.pcie_gbps, "desc-fetch");
-  return up.runNs(at, b.up / h.v.pcie_gbps, "dma").end;
+export class PcieLink {
+  private readonly h: HwLimits;
+  private readonly descFetch: Account;
+  private readonly dmaUp: Account;
+  private readonly readReq: Account;
+  private readonly dmaDown: Account;
+  private readonly bell: Account;
+
+  constructor(
+    ctx: SimContext,
+    readonly up: Resource,
+    readonly down: Resource,
+  ) {
+    this.h = hwOf(ctx);
+    this.descFetch = down.account("desc-fetch");
+    this.dmaUp = up.account("dma");
+    this.readReq = up.account("read-req");
+    this.dmaDown = down.account("dma");
+    this.bell = down.account("doorbell");
+  }
+
+  /**
+   * Receive DMA of `n` frames of `bytes` into host memory: the frames and write-backs upstream,
+   * the descriptor fetch's completions downstream (each direction its own resource). Returns
+   * when the upstream transfer is done.
+   */
+  rx(at: number, bytes: number, n: number): number {
+    const h = this.h;
+    const b = pcieRxBits(h, n, bytes);
+    this.down.charge(at, b.down / h.v.pcie_gbps, this.descFetch);
+    return this.up.charge(at, b.up / h.v.pcie_gbps, this.dmaUp);
+  }
+
+  /** Transmit DMA of `n` frames of `bytes` from host memory: returns when the frames are in the NIC. */
+  tx(at: number, bytes: number, n: number): number {
+    const h = this.h;
+    const b = pcieTxBits(h, n, bytes);
+    this.up.charge(at, b.up / h.v.pcie_gbps, this.readReq);
+    return this.down.charge(at, b.down / h.v.pcie_gbps, this.dmaDown);
+  }
+
+  /** A doorbell (tail write) on the downstream direction of the link. */
+  doorbell(at: number): void {
+    const h = this.h;
+    this.down.charge(at, doorbellBits(h) / h.v.pcie_gbps, this.bell);
+  }
 }
 
-/** Transmit DMA of `n` frames of `bytes` from host memory: returns when the frames are in the NIC. */
-export function dmaTx(
-  ctx: SimContext,
-  up: Resource,
-  down: Resource,
-  at: number,
-  bytes: number,
-  n: number,
-): number {
-  const h = hwOf(ctx);
-  const b = pcieTxBits(h, n, bytes);
-  up.runNs(at, b.up / h.v.pcie_gbps, "read-req");
-  return down.runNs(at, b.down / h.v.pcie_gbps, "dma").end;
-}
-
-/** A doorbell (tail write) on the downstream direction of the link. */
-export function doorbellTlp(ctx: SimContext, at: number): void {
+/** The path's PCIe link, or null on a path without one (no "pcie-down": doorbells cost nothing there). */
+export function pcieOf(ctx: SimContext): PcieLink | null {
+  const up = ctx.resources.get("pcie-up");
   const down = ctx.resources.get("pcie-down");
-  if (!down) return;
-  const h = hwOf(ctx);
-  down.runNs(at, doorbellBits(h) / h.v.pcie_gbps, "doorbell");
+  return up && down ? new PcieLink(ctx, up, down) : null;
 }
 
 export function specResource(ctx: SimContext, spec: EngineElement): Resource {

@@ -1,7 +1,7 @@
 // The ping peer on the wire: answers each ICMP echo request (the Wasm kernel rewrites it in
 // place) after its turnaround time, and sends the reply back over the wire (serialized at link
 // rate; a lone frame is written back by the NIC when its write-back timer expires).
-import { Stage } from "../activation.ts";
+import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import { ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
 
@@ -16,17 +16,18 @@ export const echo: ElementKind = {
     const input = ctx.link(s.in);
     const out = ctx.link(s.out);
     const costs = ctx.costs.c;
-    const work = (start: number, n: number) => {
+    const work = (start: number, n: number, done: WorkEnd): number => {
       const before = out.tail();
       const taken = ctx.k.echoBurst(c, n);
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {
         const bytes = ringBytes(ctx, out.ring, before, m);
         const sent = start + costs.peer_turnaround_ns;
-        const arrived = wire.runNs(sent, ((bytes + 24 * m) * 8) / ctx.linkGbps, "serialize").end;
+        const arrived = wire.runNs(sent, ((bytes + 24 * m) * 8) / ctx.linkGbps, "serialize");
         out.publish(m >= costs.nic_window_frames ? arrived : arrived + costs.nic_window_ns);
       }
-      return { end: start, taken };
+      done.end = start;
+      return taken;
     };
     const act = new Stage(ctx, res, input, costs.napi_budget, work);
     return { name: spec.name, stats: act.stats };

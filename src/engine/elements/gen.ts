@@ -5,7 +5,7 @@
 import * as P from "../../../assembly/pathabi.ts";
 import { setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
-import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 export const gen: ElementKind = {
   kind: "gen",
@@ -29,6 +29,8 @@ export const gen: ElementKind = {
     setU64(ctx, c + P.G_CLOCK_PS, 0);
     const overrun = generatorOverrun(ctx, c, onWire); // an injected fault, or null
     let bytes = 0;
+    const serialize = res.account("serialize");
+    const pricer = onWire ? null : new BatchPricer(ctx, res, spec);
     const stats = { batches: 0, packets: 0, maxBatch: 0 };
     const window = (t: number): void => {
       if (t >= ctx.offerUntilNs) return;
@@ -53,12 +55,13 @@ export const gen: ElementKind = {
       if (onWire) {
         // Descriptor write-back coalescing: the window closes when full or when its timer expires.
         end = n >= W ? last : until;
-        res.cycles.serialize = (res.cycles.serialize ?? 0) + ((db + 24 * n) * psPerByte) / 1000;
-        res.busyNs += ((db + 24 * n) * psPerByte) / 1000;
+        const ns = ((db + 24 * n) * psPerByte) / 1000;
+        res.addCycles(serialize, ns);
+        res.busyNs += ns;
       } else {
         // The application's frames go through its stack as they are sent.
         res.sleeping = false;
-        end = chargeBatch(ctx, res, spec, last, n).end;
+        end = (pricer as BatchPricer).price(last, n);
       }
       out.publish(end);
       ctx.q.push(Math.max(onWire ? end : last, nextStart, t + 1), window);

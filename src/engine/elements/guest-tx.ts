@@ -4,10 +4,10 @@
 
 import { R_HEAD } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
-import { Stage } from "../activation.ts";
+import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
 import { idle, inject } from "../irq.ts";
-import { chargeBatch, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
+import { BatchPricer, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
 
 export const guestTx: ElementKind = {
   kind: "guest-tx",
@@ -26,22 +26,24 @@ export const guestTx: ElementKind = {
       if (!c.virtio_event_idx) ctx.u16[availFlags] |= 1;
       inject(ctx, res, t, (t2) => idle(ctx, res, t2));
     };
-    const work = (start: number, n: number) => {
+    const pricer = new BatchPricer(ctx, res, spec);
+    const work = (start: number, n: number, done: WorkEnd): number => {
       const head0 = ctx.u32[(input.ring + R_HEAD) >>> 2];
       const bytes = ringBytes(ctx, input.ring, head0, n);
       const kicks0 = u64(ctx, vq + P.V_KICKS);
       ctx.k.vqGuestTxBurst(vq, n);
       const taken = (ctx.u32[(input.ring + R_HEAD) >>> 2] - head0) >>> 0;
-      let end = chargeBatch(ctx, res, spec, start, taken).end;
-      end = res.runNs(end, taken * c.copy_fixed_ns + (bytes * taken) / n / c.copy_gbytes_per_s, "copy").end;
+      let end = pricer.price(start, taken);
+      end = res.runNs(end, taken * c.copy_fixed_ns + (bytes * taken) / n / c.copy_gbytes_per_s, "copy");
       const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
       if (kicks > 0) {
         ctx.events.kicks += kicks;
         ctx.events.vm_exits += kicks;
-        end = res.run(end, c.kick_exit_cycles * kicks, "kick").end;
+        end = res.run(end, c.kick_exit_cycles * kicks, "kick");
       }
       avail.publish(end);
-      return { end, taken };
+      done.end = end;
+      return taken;
     };
     const act = new Stage(ctx, res, input, c.napi_budget, work);
     return { name: spec.name, stats: act.stats };

@@ -1,7 +1,7 @@
 // A hop that moves descriptors without touching the frame: the PF driver's receive hand-off to
 // the bridge (interrupts: NAPI, refill doorbell), an epair (the jail's side), a tap queue.
-import { Napi, Stage } from "../activation.ts";
-import { chargeBatch, ctxOf, doorbellTlp, type ElementKind, specResource } from "./common.ts";
+import { Napi, Stage, type WorkEnd } from "../activation.ts";
+import { BatchPricer, ctxOf, type ElementKind, pcieOf, specResource } from "./common.ts";
 
 export const hop: ElementKind = {
   kind: "hop",
@@ -13,16 +13,20 @@ export const hop: ElementKind = {
     const input = ctx.link(s.in);
     const out = ctx.link(s.out);
     const costs = ctx.costs.c;
-    const work = (start: number, n: number) => {
+    const pricer = new BatchPricer(ctx, res, spec);
+    const doorbellAcc = res.account("doorbell");
+    const pcie = pcieOf(ctx);
+    const work = (start: number, n: number, done: WorkEnd): number => {
       const taken = ctx.k.hopBurst(c, n);
-      let end = chargeBatch(ctx, res, spec, start, taken).end;
+      let end = pricer.price(start, taken);
       out.publish(end);
       if (s.interrupts && taken > 0) {
-        end = res.run(end, costs.doorbell_cycles, "doorbell").end;
-        doorbellTlp(ctx, end);
+        end = res.chargeCycles(end, costs.doorbell_cycles, doorbellAcc);
+        pcie?.doorbell(end);
         input.refill(end + costs.pcie_rtt_ns / 2);
       }
-      return { end, taken };
+      done.end = end;
+      return taken;
     };
     const act = s.interrupts
       ? new Napi(ctx, res, input, costs.napi_budget, work, {

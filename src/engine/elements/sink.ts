@@ -7,10 +7,10 @@
 import { R_HEAD } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
-import { Napi, Stage } from "../activation.ts";
+import { Napi, Stage, type WorkEnd } from "../activation.ts";
 import { type SimContext, setU64 } from "../context.ts";
 import { sinkStallWindow, stalledSinks } from "../faults.ts";
-import { chargeBatch, ctxOf, doorbellTlp, type ElementKind, ringBytes, specResource } from "./common.ts";
+import { BatchPricer, ctxOf, type ElementKind, pcieOf, ringBytes, specResource } from "./common.ts";
 
 export const sink: ElementKind = {
   kind: "sink",
@@ -66,34 +66,42 @@ function queueConsumer(
   u32[(c + P.S_ITR_NS) >>> 2] = 0xffffffff; // the engine raises the interrupts
   u32[(c + P.S_WARMUP_US) >>> 2] = Math.floor(ctx.warmupNs / 1000);
   const serialize = res.kind === "wire";
-  const consume = (start: number, n: number) => {
+  const wireAcc = res.account("serialize");
+  const doorbellAcc = res.account("doorbell");
+  const pricer = new BatchPricer(ctx, res, spec);
+  const pcie = pcieOf(ctx);
+  const consume = (start: number, n: number, done: WorkEnd): number => {
     if (serialize) {
       const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
       const ns = ((bytes + 24 * n) * 8) / ctx.linkGbps;
       setU64(ctx, clock, start);
       u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
       const taken = ctx.k.sinkBurst(c, n);
-      return { end: res.runNs(start, ns, "serialize").end, taken };
+      done.end = res.charge(start, ns, wireAcc);
+      return taken;
     }
     // Price first (the kernel needs the clock), on what the kernel will take.
-    const span = chargeBatch(ctx, res, spec, start, n);
-    setU64(ctx, clock, start + span.batchNs);
-    u32[(c + P.S_PKT_PS) >>> 2] = Math.round(span.perPacketNs * 1000);
+    let end = pricer.price(start, n);
+    setU64(ctx, clock, start + pricer.batchNs);
+    u32[(c + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
     const taken = ctx.k.sinkBurst(c, n);
-    let end = span.end;
     if (interrupts && taken > 0) {
       // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
-      end = res.run(end, costs.doorbell_cycles, "doorbell").end;
-      doorbellTlp(ctx, end);
+      end = res.chargeCycles(end, costs.doorbell_cycles, doorbellAcc);
+      pcie?.doorbell(end);
       input.refill(end + costs.pcie_rtt_ns / 2);
     }
-    return { end, taken };
+    done.end = end;
+    return taken;
   };
   // Stalled (injected fault): activated inside the window, it takes nothing and looks again
   // when the window ends; its ring fills meanwhile.
   const work = stall
-    ? (start: number, n: number) =>
-        start >= stall.fromNs && start < stall.toNs ? { end: stall.toNs, taken: 0 } : consume(start, n)
+    ? (start: number, n: number, done: WorkEnd): number => {
+        if (start < stall.fromNs || start >= stall.toNs) return consume(start, n, done);
+        done.end = stall.toNs;
+        return 0;
+      }
     : consume;
   return interrupts
     ? new Napi(ctx, res, input, costs.napi_budget, work, {

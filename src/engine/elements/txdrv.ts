@@ -4,8 +4,8 @@
 // ixl_if_msix_intr_assign: iflib_softirq_alloc_generic(..., IFLIB_INTR_TX, ...)): completed
 // descriptors are reclaimed on the transmit path, so each posted frame is charged its reclaim
 // (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised.
-import { Stage } from "../activation.ts";
-import { chargeBatch, ctxOf, doorbellTlp, type ElementKind, specResource } from "./common.ts";
+import { Stage, type WorkEnd } from "../activation.ts";
+import { BatchPricer, ctxOf, type ElementKind, pcieOf, specResource } from "./common.ts";
 
 export const txdrv: ElementKind = {
   kind: "txdrv",
@@ -17,14 +17,17 @@ export const txdrv: ElementKind = {
     const input = ctx.link(s.in);
     const out = ctx.link(s.out);
     const costs = ctx.costs.c;
-    const work = (start: number, n: number) => {
+    const pricer = new BatchPricer(ctx, res, spec);
+    const pcie = pcieOf(ctx);
+    const work = (start: number, n: number, done: WorkEnd): number => {
       const taken = ctx.k.txDriverBurst(c, n);
-      const span = chargeBatch(ctx, res, spec, start, taken);
+      const end = pricer.price(start, taken);
       // The doorbell reaches the NIC after half a round trip; the NIC then fetches the descriptors
       // and the frames (two round trips) before its switch can take them (veb-tx prices the transfer).
-      if (taken > 0) doorbellTlp(ctx, span.end);
-      out.publish(span.end + costs.pcie_rtt_ns / 2 + 2 * costs.pcie_rtt_ns);
-      return { end: span.end, taken };
+      if (taken > 0) pcie?.doorbell(end);
+      out.publish(end + costs.pcie_rtt_ns / 2 + 2 * costs.pcie_rtt_ns);
+      done.end = end;
+      return taken;
     };
     const act = new Stage(ctx, res, input, costs.napi_budget, work, res.kind === "vhost");
     return { name: spec.name, stats: act.stats };

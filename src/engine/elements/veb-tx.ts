@@ -4,9 +4,9 @@
 // (vebTxBurst: Tx gates, anti-spoof, loopback or wire) runs on the NIC pipeline, the frames go to
 // the wire or, looped back, are DMA'd into the peer pool's ring.
 import { R_HEAD } from "../../../assembly/abi.ts";
-import { Stage } from "../activation.ts";
+import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
-import { dmaRx, dmaTx, type ElementKind, Iotlb, ringBytes, specResource, switchTimeNs } from "./common.ts";
+import { type ElementKind, Iotlb, PcieLink, ringBytes, specResource, switchTimeNs } from "./common.ts";
 
 export const vebTx: ElementKind = {
   kind: "veb-tx",
@@ -22,28 +22,30 @@ export const vebTx: ElementKind = {
     const readIotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
     const writeIotlb = ctx.path.nic.peerAssigned ? new Iotlb(ctx) : null;
     const c = ctx.costs.c;
-    const work = (start: number, n: number) => {
+    const pcie = new PcieLink(ctx, up, down);
+    const work = (start: number, n: number, done: WorkEnd): number => {
       const ring = input.ring;
       const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
       // The fetch round trips are in the ready time (txdrv); here the transfer itself.
-      let fetched = dmaTx(ctx, up, down, start, bytes, n);
-      if (readIotlb) fetched = down.runNs(fetched, readIotlb.missNs(n), "iotlb").end;
+      let fetched = pcie.tx(start, bytes, n);
+      if (readIotlb) fetched = down.runNs(fetched, readIotlb.missNs(n), "iotlb");
       if (out.ring) out.applyLimit(fetched);
       const before = out.tail();
       const taken = ctx.k.vebTxBurst(pool, 0, n);
-      const e1 = nic.runNs(fetched, switchTimeNs(ctx, n, bytes), "switch").end;
+      const e1 = nic.runNs(fetched, switchTimeNs(ctx, n, bytes), "switch");
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {
         if (out.name === "wire.out") out.publish(e1);
         else {
           // Looped back: DMA into the peer pool's receive ring.
           const b = ringBytes(ctx, out.ring, before, m);
-          let e2 = dmaRx(ctx, up, down, e1, b, m);
-          if (writeIotlb) e2 = up.runNs(e2, writeIotlb.missNs(m), "iotlb").end;
+          let e2 = pcie.rx(e1, b, m);
+          if (writeIotlb) e2 = up.runNs(e2, writeIotlb.missNs(m), "iotlb");
           out.publish(e2 + c.pcie_rtt_ns / 2);
         }
       }
-      return { end: e1, taken };
+      done.end = e1;
+      return taken;
     };
     const act = new Stage(ctx, nic, input, 1 << 16, work);
     return { name: spec.name, stats: act.stats };

@@ -6,11 +6,12 @@
 // round trip after the DMA. A ring with no room at that time (the driver's refills not yet seen)
 // drops: the switch counts "no descriptor".
 import { R_HEAD } from "../../../assembly/abi.ts";
-import { Stage } from "../activation.ts";
+import { switchNs } from "../../model/hw-limits.ts";
+import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
 import { ReplayCopyTimes } from "../replay.ts";
-import { dmaRx, type ElementKind, Iotlb, ringBytes, specResource, switchTimeNs } from "./common.ts";
+import { type ElementKind, hwOf, Iotlb, PcieLink, ringBytes, specResource } from "./common.ts";
 
 export const veb: ElementKind = {
   kind: "veb",
@@ -18,8 +19,10 @@ export const veb: ElementKind = {
   create(spec, ctx) {
     const s = spec as unknown as { in: string; out: string };
     const nic = specResource(ctx, spec);
-    const pcie = resourceOf(ctx, "pcie-up");
-    const pcieDown = resourceOf(ctx, "pcie-down");
+    const pcie = new PcieLink(ctx, resourceOf(ctx, "pcie-up"), resourceOf(ctx, "pcie-down"));
+    const switchAcc = nic.account("switch");
+    const iotlbAcc = pcie.up.account("iotlb");
+    const hw = hwOf(ctx);
     const input = ctx.link(s.in);
     // The consumer's pool receives on all its queues (RSS spreads the flows over them).
     const queues = ctx.built.nic?.rxQueues ?? 1;
@@ -30,9 +33,10 @@ export const veb: ElementKind = {
     const before = new Array<number>(outs.length).fill(0);
     // Replay: copies made by replication get the arrival time of their frame.
     const copyTimes = ctx.built.replaySide !== undefined ? new ReplayCopyTimes(ctx) : null;
-    const work = (start: number, n: number) => {
-      const ring = input.ring;
-      const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
+    const u32 = ctx.u32;
+    const ring = input.ring;
+    const work = (start: number, n: number, done: WorkEnd): number => {
+      const bytes = ringBytes(ctx, ring, u32[(ring + R_HEAD) >>> 2], n);
       for (let i = 0; i < outs.length; i++) {
         outs[i].applyLimit(start);
         before[i] = outs[i].tail();
@@ -43,17 +47,18 @@ export const veb: ElementKind = {
         taken,
         outs.map((l, i) => ({ ring: l.ring, from: before[i], to: l.tail() })),
       );
-      const e1 = nic.runNs(start, switchTimeNs(ctx, n, bytes), "switch").end;
+      const e1 = nic.charge(start, switchNs(hw, n, bytes), switchAcc);
       for (let i = 0; i < outs.length; i++) {
         const l = outs[i];
         const m = (l.tail() - before[i]) >>> 0;
         if (m === 0) continue;
         const b = ringBytes(ctx, l.ring, before[i], m);
-        let e2 = dmaRx(ctx, pcie, pcieDown, e1, b, m);
-        if (iotlb) e2 = pcie.runNs(e2, iotlb.missNs(m), "iotlb").end;
+        let e2 = pcie.rx(e1, b, m);
+        if (iotlb) e2 = pcie.up.charge(e2, iotlb.missNs(m), iotlbAcc);
         l.publish(e2 + c.pcie_rtt_ns / 2);
       }
-      return { end: e1, taken };
+      done.end = e1;
+      return taken;
     };
     const act = new Stage(ctx, nic, input, 1 << 16, work);
     return { name: spec.name, stats: act.stats };

@@ -1,9 +1,9 @@
 // vhost-copy backend, transmit: woken by the guest's posts (kicks), copies each posted buffer
 // into a tap buffer, completes it on the used ring and notifies the guest when asked (EVENT_IDX).
 import * as P from "../../../assembly/pathabi.ts";
-import { Stage } from "../activation.ts";
+import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
-import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 export const vhostTx: ElementKind = {
   kind: "vhost-tx",
@@ -15,21 +15,23 @@ export const vhostTx: ElementKind = {
     const avail = ctx.link(`${s.vq}.avail`);
     const out = ctx.link(s.out);
     const c = ctx.costs.c;
-    const work = (start: number, n: number) => {
+    const pricer = new BatchPricer(ctx, res, spec);
+    const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       const taken = ctx.k.vhostTxBurst(vq, n);
-      let end = chargeBatch(ctx, res, spec, start, taken).end;
+      let end = pricer.price(start, taken);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
-      end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy").end;
+      end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
       out.publish(end);
       const notes = u64(ctx, vq + P.V_USED_NOTIFY) - notes0;
       if (notes > 0) {
         ctx.events.notifications += notes;
-        end = res.run(end, c.injection_cycles * notes, "injection").end;
+        end = res.run(end, c.injection_cycles * notes, "injection");
         avail.notify?.(end);
       }
-      return { end, taken };
+      done.end = end;
+      return taken;
     };
     const act = new Stage(ctx, res, avail, c.napi_budget, work, true);
     return { name: spec.name, stats: act.stats };

@@ -3,9 +3,9 @@
 // the used ring and, when the kernel says the guest asked for it (EVENT_IDX), injects the
 // notification into the guest (irqfd -> vLAPIC: injection on the host, then the vCPU).
 import * as P from "../../../assembly/pathabi.ts";
-import { Stage } from "../activation.ts";
+import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
-import { chargeBatch, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 export const vhost: ElementKind = {
   kind: "vhost",
@@ -18,21 +18,23 @@ export const vhost: ElementKind = {
     const used = ctx.link(`${s.vq}.used`);
     const c = ctx.costs.c;
     used.kick = (t) => input.consumer?.(t); // the guest posted buffers: try again
-    const work = (start: number, n: number) => {
+    const pricer = new BatchPricer(ctx, res, spec);
+    const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       const taken = ctx.k.vhostRxBurst(vq, n);
-      let end = chargeBatch(ctx, res, spec, start, taken).end;
+      let end = pricer.price(start, taken);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
-      end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy").end;
+      end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
       used.publish(end);
       const notes = u64(ctx, vq + P.V_USED_NOTIFY) - notes0;
       if (notes > 0) {
         ctx.events.notifications += notes;
-        end = res.run(end, c.injection_cycles * notes, "injection").end;
+        end = res.run(end, c.injection_cycles * notes, "injection");
         used.notify?.(end);
       }
-      return { end, taken };
+      done.end = end;
+      return taken;
     };
     const act = new Stage(ctx, res, input, c.napi_budget, work, true);
     return { name: spec.name, stats: act.stats };

@@ -38,7 +38,7 @@ export function reportPartition(g: BuiltGraph, split: Split, state: RunState): P
         busyUntil: r.busyUntil,
         busyNs: r.busyNs,
         pollNs: r.pollNs,
-        cycles: Object.entries(r.cycles),
+        cycles: Object.entries(r.cyclesByKind()),
         stalledNs: Object.entries(r.stalledNs),
         sleeping: r.sleeping,
         sleptAt: r.sleptAt,
@@ -66,8 +66,7 @@ export function mergePartition(g: BuiltGraph, state: RunState, rep: PartitionRep
     r.pollNs = x.pollNs;
     r.sleeping = x.sleeping;
     r.sleptAt = x.sleptAt;
-    for (const k of Object.keys(r.cycles)) delete r.cycles[k];
-    for (const [k, v] of x.cycles) r.cycles[k] = v;
+    r.setCycles(x.cycles);
     for (const k of Object.keys(r.stalledNs)) delete r.stalledNs[k];
     for (const [k, v] of x.stalledNs) r.stalledNs[k] = v;
   }
