@@ -18,8 +18,10 @@ export const bridge: ElementKind = {
     const input = ctx.link(b.in);
     const outs = [b.uplink, b.port, ...(b.more ?? [])].map((n) => ctx.link(n));
     const pricer = new BatchPricer(ctx, res, spec);
+    // The kernel, looked up once (the exports object is a dictionary).
+    const bridgeBurst = ctx.k.bridgeBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
-      const taken = ctx.k.bridgeBurst(c, input.ring, b.inPort ?? 0, n);
+      const taken = bridgeBurst(c, input.ring, b.inPort ?? 0, n);
       const end = pricer.price(start, taken);
       for (const o of outs) o.publish(end);
       done.end = end;

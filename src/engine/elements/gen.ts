@@ -32,13 +32,15 @@ export const gen: ElementKind = {
     const serialize = res.account("serialize");
     const pricer = onWire ? null : new BatchPricer(ctx, res, spec);
     const stats = { batches: 0, packets: 0, maxBatch: 0 };
+    // The kernel, looked up once (the exports object is a dictionary).
+    const genBurst = ctx.k.genBurst;
     const window = (t: number): void => {
       if (t >= ctx.offerUntilNs) return;
       if (ctx.count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= ctx.count) return;
       const until = Math.min(t + Q, ctx.offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
       overrun?.before(t);
-      const n = ctx.k.genBurst(c, W);
+      const n = genBurst(c, W);
       const nextStart = u64(ctx, c + P.G_NEXT_PS) / 1000;
       if (n === 0) {
         ctx.q.push(Math.max(until, nextStart, t + 1), window);

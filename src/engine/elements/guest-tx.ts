@@ -27,11 +27,13 @@ export const guestTx: ElementKind = {
       inject(ctx, res, t, (t2) => idle(ctx, res, t2));
     };
     const pricer = new BatchPricer(ctx, res, spec);
+    // The kernel, looked up once (the exports object is a dictionary).
+    const vqGuestTxBurst = ctx.k.vqGuestTxBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
       const head0 = ctx.u32[(input.ring + R_HEAD) >>> 2];
       const bytes = ringBytes(ctx, input.ring, head0, n);
       const kicks0 = u64(ctx, vq + P.V_KICKS);
-      ctx.k.vqGuestTxBurst(vq, n);
+      vqGuestTxBurst(vq, n);
       const taken = (ctx.u32[(input.ring + R_HEAD) >>> 2] - head0) >>> 0;
       let end = pricer.price(start, taken);
       end = res.runNs(end, taken * c.copy_fixed_ns + (bytes * taken) / n / c.copy_gbytes_per_s, "copy");

@@ -16,8 +16,10 @@ export const hop: ElementKind = {
     const pricer = new BatchPricer(ctx, res, spec);
     const doorbellAcc = res.account("doorbell");
     const pcie = pcieOf(ctx);
+    // The kernel, looked up once (the exports object is a dictionary).
+    const hopBurst = ctx.k.hopBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
-      const taken = ctx.k.hopBurst(c, n);
+      const taken = hopBurst(c, n);
       let end = pricer.price(start, taken);
       out.publish(end);
       if (s.interrupts && taken > 0) {

@@ -70,13 +70,15 @@ function queueConsumer(
   const doorbellAcc = res.account("doorbell");
   const pricer = new BatchPricer(ctx, res, spec);
   const pcie = pcieOf(ctx);
+  // The kernel, looked up once (the exports object is a dictionary).
+  const sinkBurst = ctx.k.sinkBurst;
   const consume = (start: number, n: number, done: WorkEnd): number => {
     if (serialize) {
       const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
       const ns = ((bytes + 24 * n) * 8) / ctx.linkGbps;
       setU64(ctx, clock, start);
       u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
-      const taken = ctx.k.sinkBurst(c, n);
+      const taken = sinkBurst(c, n);
       done.end = res.charge(start, ns, wireAcc);
       return taken;
     }
@@ -84,7 +86,7 @@ function queueConsumer(
     let end = pricer.price(start, n);
     setU64(ctx, clock, start + pricer.batchNs);
     u32[(c + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
-    const taken = ctx.k.sinkBurst(c, n);
+    const taken = sinkBurst(c, n);
     if (interrupts && taken > 0) {
       // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
       end = res.chargeCycles(end, costs.doorbell_cycles, doorbellAcc);

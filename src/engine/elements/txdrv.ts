@@ -19,8 +19,10 @@ export const txdrv: ElementKind = {
     const costs = ctx.costs.c;
     const pricer = new BatchPricer(ctx, res, spec);
     const pcie = pcieOf(ctx);
+    // The kernel, looked up once (the exports object is a dictionary).
+    const txDriverBurst = ctx.k.txDriverBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
-      const taken = ctx.k.txDriverBurst(c, n);
+      const taken = txDriverBurst(c, n);
       const end = pricer.price(start, taken);
       // The doorbell reaches the NIC after half a round trip; the NIC then fetches the descriptors
       // and the frames (two round trips) before its switch can take them (veb-tx prices the transfer).

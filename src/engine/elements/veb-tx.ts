@@ -23,6 +23,8 @@ export const vebTx: ElementKind = {
     const writeIotlb = ctx.path.nic.peerAssigned ? new Iotlb(ctx) : null;
     const c = ctx.costs.c;
     const pcie = new PcieLink(ctx, up, down);
+    // The kernel, looked up once (the exports object is a dictionary).
+    const vebTxBurst = ctx.k.vebTxBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
       const ring = input.ring;
       const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
@@ -31,7 +33,7 @@ export const vebTx: ElementKind = {
       if (readIotlb) fetched = down.runNs(fetched, readIotlb.missNs(n), "iotlb");
       if (out.ring) out.applyLimit(fetched);
       const before = out.tail();
-      const taken = ctx.k.vebTxBurst(pool, 0, n);
+      const taken = vebTxBurst(pool, 0, n);
       const e1 = nic.runNs(fetched, switchTimeNs(ctx, n, bytes), "switch");
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {

@@ -35,6 +35,8 @@ export const veb: ElementKind = {
     const copyTimes = ctx.built.replaySide !== undefined ? new ReplayCopyTimes(ctx) : null;
     const u32 = ctx.u32;
     const ring = input.ring;
+    // The kernel, looked up once (the exports object is a dictionary).
+    const wireRxBurst = ctx.k.wireRxBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes = ringBytes(ctx, ring, u32[(ring + R_HEAD) >>> 2], n);
       for (let i = 0; i < outs.length; i++) {
@@ -42,7 +44,7 @@ export const veb: ElementKind = {
         before[i] = outs[i].tail();
       }
       copyTimes?.before(ring, n);
-      const taken = ctx.k.wireRxBurst(n);
+      const taken = wireRxBurst(n);
       copyTimes?.after(
         taken,
         outs.map((l, i) => ({ ring: l.ring, from: before[i], to: l.tail() })),

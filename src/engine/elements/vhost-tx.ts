@@ -16,10 +16,12 @@ export const vhostTx: ElementKind = {
     const out = ctx.link(s.out);
     const c = ctx.costs.c;
     const pricer = new BatchPricer(ctx, res, spec);
+    // The kernel, looked up once (the exports object is a dictionary).
+    const vhostTxBurst = ctx.k.vhostTxBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
-      const taken = ctx.k.vhostTxBurst(vq, n);
+      const taken = vhostTxBurst(vq, n);
       let end = pricer.price(start, taken);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");

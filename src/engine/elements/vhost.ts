@@ -19,10 +19,12 @@ export const vhost: ElementKind = {
     const c = ctx.costs.c;
     used.kick = (t) => input.consumer?.(t); // the guest posted buffers: try again
     const pricer = new BatchPricer(ctx, res, spec);
+    // The kernel, looked up once (the exports object is a dictionary).
+    const vhostRxBurst = ctx.k.vhostRxBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
-      const taken = ctx.k.vhostRxBurst(vq, n);
+      const taken = vhostRxBurst(vq, n);
       let end = pricer.price(start, taken);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
