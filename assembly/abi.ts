@@ -4,7 +4,7 @@
 // Every offset below is in bytes. Documented in src/switch/README.md "Memory layout and ring ABI".
 
 export const ABI_MAGIC = 0x53564f49; // "IOVS" little-endian
-export const ABI_VERSION = 2; // 2: pool sets are 128-bit (lo, hi) pairs
+export const ABI_VERSION = 3; // 3: buffers are H_BUF_STRIDE apart; 2: pool sets are 128-bit (lo, hi) pairs
 
 // ---- Pool sets ---------------------------------------------------------------------------
 // A set of pools is 16 bytes: u64 lo (pools 0..63, pool p in bit p) then u64 hi (pools 64..127,
@@ -18,7 +18,7 @@ export const H_VERSION = 1;
 export const H_HEADER_BYTES = 2;
 export const H_END = 3; // first byte after the last region
 export const H_BUF_BASE = 4;
-export const H_BUF_SIZE = 5; // bytes per buffer (power of two)
+export const H_BUF_SIZE = 5; // bytes of room per buffer (power of two)
 export const H_BUF_COUNT = 6;
 export const H_BUF_HEADROOM = 7; // default data offset inside a buffer
 export const H_SWITCH_CFG = 8;
@@ -39,8 +39,15 @@ export const H_SWITCH_STATE = 22;
 export const H_SCRATCH = 23; // parse summaries and per-burst scratch (owner: one thread)
 export const H_TUNNEL_PORTS = 24; // u16[16] extra VXLAN UDP ports, 0-terminated
 export const H_SHADOW = 25; // switch-private producer state per ring id (SH_* layout)
+export const H_BUF_STRIDE = 26; // bytes from buffer i to buffer i+1: H_BUF_SIZE + BUF_COLOUR_BYTES
 export const H_SLOTS = 64;
 export const HEADER_BYTES = 256;
+
+// Buffer i is at H_BUF_BASE + i * H_BUF_STRIDE. The stride is the room plus one cache line:
+// with a power-of-two stride every frame would start in the same cache sets (16 KiB apart: one
+// of the 64 L1 sets, 4 of 1024 L2 sets), so the frames one kernel writes would be evicted
+// before the next one reads them; one line more per buffer spreads them over every set.
+export const BUF_COLOUR_BYTES = 64;
 
 // ---- Ring (single producer, single consumer) ---------------------------------------------
 // Free-running u32 indices; count = tail - head; full when count == capacity.

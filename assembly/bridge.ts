@@ -9,7 +9,7 @@ import {
   B_TABLE, B_MASK, B_NPORTS, B_RET, B_OUTS, B_FREE, B_COUNTS, B_AGE_NS, B_CLOCK, B_LOOKUPS, B_LEARNED,
   B_FLOODED, B_FILTERED, B_FORWARDED, B_COPIES, B_NOBUF, B_AGED, B_FRET, B_NFRET, BRIDGE_ENTRY_BYTES,
 } from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 
@@ -84,13 +84,13 @@ export function bridgeBurst(ctx: usize, inRing: usize, inPort: u32, budget: u32)
   const age = <u32>(ageNs >> 10);
   memory.fill(counts, 0, <usize>nports << 2);
   const base = bufBase(ctx);
-  const size = bufSize(ctx);
+  const stride = bufStride(ctx);
   const head = load<u32>(inRing);
   let retCount: u32 = 0;
   const retTail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inRing, head + k);
-    const f = frameAddr(base, size, d);
+    const f = frameAddr(base, stride, d);
     let port: u32 = 0xffffffff;
     let flood = false;
     if (descLen(d) >= 14) {
@@ -128,7 +128,7 @@ export function bridgeBurst(ctx: usize, inRing: usize, inPort: u32, budget: u32)
         const nb = load<u32>(free + 64 + (<usize>(fc - 1) << 2));
         store<u32>(free, fc - 1);
         const off = <u32>load<u16>(d + D_OFF);
-        memory.copy(base + <usize>(nb * size) + <usize>off, f, <usize>load<u16>(d + D_LEN));
+        memory.copy(base + <usize>(nb * stride) + <usize>off, f, <usize>load<u16>(d + D_LEN));
         enqueue(ctx, counts, p, d, nb);
         bump(ctx, B_COPIES, 1);
       }

@@ -8,7 +8,7 @@ import {
   DX_IN, DX_NOUT, DX_TABLE, DX_REC, DX_RETA_MASK, DX_TYPES, DX_TAKEN, DX_OUTS, DXW_RING, DXW_FRAMES, DXW_PEND, DXW_BYTES,
   DX_RETA, DX_SPRAY, DX_NEXT,
 } from "./abi";
-import { gBufBase, gBufSize, ringAt } from "./mem";
+import { gBufBase, gBufStride, ringAt } from "./mem";
 import { parse } from "./parse";
 import { rssSummary, gRssHash } from "./rss";
 import { bufFree } from "./switch/buffers";
@@ -44,7 +44,7 @@ export function dispatchBurst(ctx: usize, budget: u32): u32 {
     if (spray) {
       wk = next % nOut;
     } else {
-      const at = gBufBase + <usize>(load<u32>(d + D_BUF) * gBufSize) + <usize>load<u16>(d + D_OFF);
+      const at = gBufBase + <usize>(load<u32>(d + D_BUF) * gBufStride) + <usize>load<u16>(d + D_OFF);
       parse(at, <u32>load<u16>(d + D_LEN), rec);
       rssSummary(rec, at, table, types, true);
       hash = gRssHash;

@@ -4,7 +4,7 @@
 // wire-in ring). Anything else is counted, dropped and its buffer returned. Nothing allocated.
 import { R_TAIL, D_BUF, DESC_BYTES } from "./abi";
 import { E_IN, E_OUT, E_RET, E_ECHOED, E_DROPPED } from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 
@@ -47,7 +47,7 @@ export function echoBurst(ctx: usize, budget: u32): u32 {
   if (ret != 0) { const r = rSpace(ret); if (r < n) n = r; }
   if (n == 0) return 0;
   const base = bufBase(ctx);
-  const size = bufSize(ctx);
+  const stride = bufStride(ctx);
   const head = load<u32>(inr);
   const tail = load<u32>(out + R_TAIL);
   const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
@@ -55,7 +55,7 @@ export function echoBurst(ctx: usize, budget: u32): u32 {
   let dropped: u32 = 0;
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inr, head + k);
-    if (reflect(frameAddr(base, size, d), descLen(d))) {
+    if (reflect(frameAddr(base, stride, d), descLen(d))) {
       memory.copy(rDesc(out, tail + sent), d, DESC_BYTES);
       sent++;
     } else {

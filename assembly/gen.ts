@@ -8,7 +8,7 @@ import {
   G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, GF_TIMED, GF_POISSON, G_GAP_PS, G_UNTIL_NS, G_NEXT_PS, G_WIRE_PS, G_RNG2, G_LAST_NS, G_SIDE, G_GAPS, T_ADDR, T_LEN, T_PAY,
   T_FLOW, T_CSUM, T_CSUM_KIND, TPL_BYTES, STAMP_MAGIC,
 } from "./pathabi";
-import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize } from "./pathring";
+import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, bufStride } from "./pathring";
 
 @inline function bswap16(v: u32): u32 { return ((v & 0xff) << 8) | ((v >> 8) & 0xff); }
 
@@ -53,6 +53,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   if (n == 0) return 0;
   const base = bufBase(ctx);
   const size = bufSize(ctx);
+  const stride = bufStride(ctx);
   const headroom = load<u32>(<usize>load<u32>(ctx + X_HDR) + (H_BUF_HEADROOM << 2));
   const tplTab = <usize>load<u32>(ctx + G_TPL);
   const seqTab = <usize>load<u32>(ctx + G_SEQ);
@@ -105,7 +106,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
     len = <u32>load<u16>(t + T_LEN);
     if (len > 48 && len <= 256) {
       made = genFixed(
-        ctx, t, ti, n, free, count, outDesc, outMask, tail, base, size, headroom, flows, flowMask,
+        ctx, t, ti, n, free, count, outDesc, outMask, tail, base, stride, headroom, flows, flowMask,
         psPerByte, gapPs, untilPs, nextPs, wirePs, rng, seq,
       );
       if (made == 0) return 0;
@@ -177,7 +178,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
         oldSum = sum;
       }
     }
-    const frame = base + <usize>(buf * size) + <usize>headroom;
+    const frame = base + <usize>(buf * stride) + <usize>headroom;
     if (copy16 && len <= 256) {
       for (let i: u32 = 0; i < len; i += 16) v128.store(frame + i, v128.load(tpl + i));
     } else {
@@ -255,7 +256,7 @@ let fRng: u32 = 0;
  */
 function genFixed(
   ctx: usize, t: usize, ti: u32, n: u32, free: usize, count: u32, outDesc: usize, outMask: u32,
-  tail: u32, base: usize, size: u32, headroom: u32, flows: usize, flowMask: u32, psPerByte: u64,
+  tail: u32, base: usize, stride: u32, headroom: u32, flows: usize, flowMask: u32, psPerByte: u64,
   gapPs: u64, untilPs: u64, nextPs: u64, wirePs: u64, rng: u32, seq: u64,
 ): u32 {
   const tpl = <usize>load<u32>(t + T_ADDR);
@@ -294,7 +295,7 @@ function genFixed(
     const ns = end / 1000;
     count--;
     const buf = load<u32>(free + 64 + (<usize>count << 2));
-    const frame = frames + <usize>(buf * size);
+    const frame = frames + <usize>(buf * stride);
     v128.store(frame, v0);
     v128.store(frame, v1, 16);
     v128.store(frame, v2, 32);

@@ -3,7 +3,7 @@
 import { DESC_BYTES } from "./abi";
 import { H_IN, H_OUT, H_IRQ, H_IOTLB, H_FRAMES, H_DONE, H_LAST_HEAD, S_CLOCK, S_TPL, S_NTPL, S_IOTLB_LOOKUPS } from "./pathabi";
 import { driverFrames, frameInterrupt, frameStamp } from "./sink";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
 
 /** A host driver's receive (or transmit) work on `n` frames just placed at `ring[from..]`: doorbells
  *  per batch, interrupts under moderation keyed on each frame's stamp (deterministic). */
@@ -13,10 +13,10 @@ function driverIrqs(irq: usize, from: u32, ring: usize, n: u32): void {
   const ntpl = load<u32>(irq + S_NTPL);
   const clockAt = <usize>load<u32>(irq + S_CLOCK);
   const base = bufBase(irq);
-  const size = bufSize(irq);
+  const stride = bufStride(irq);
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(ring, from + k);
-    let t = frameStamp(tplTab, ntpl, frameAddr(base, size, d), descLen(d));
+    let t = frameStamp(tplTab, ntpl, frameAddr(base, stride, d), descLen(d));
     if (t == u64.MAX_VALUE) t = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
     frameInterrupt(irq, t);
   }

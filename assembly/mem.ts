@@ -1,7 +1,7 @@
 // Region pointers cached from the header by init(). Wasm globals are per instance, so every
 // worker calls init() on its own instance; the memory they point into is shared.
 import {
-  ABI_MAGIC, ABI_VERSION, H_MAGIC, H_VERSION, H_BUF_BASE, H_BUF_SIZE, H_BUF_COUNT, H_BUF_HEADROOM,
+  ABI_MAGIC, ABI_VERSION, H_MAGIC, H_VERSION, H_BUF_BASE, H_BUF_SIZE, H_BUF_STRIDE, H_BUF_COUNT, H_BUF_HEADROOM,
   H_SWITCH_CFG, H_POOL_CFG, H_NUM_POOLS, H_MAC_TABLE, H_MAC_SLOTS, H_VFTA, H_MTA, H_UTA, H_VLAN_POOLS,
   H_CNT_POOL, H_CNT_QUEUE, H_CNT_PORT, H_RING_DIR, H_RING_COUNT, H_SWITCH_STATE, H_SCRATCH, H_TUNNEL_PORTS, H_SHADOW,
 } from "./abi";
@@ -9,7 +9,7 @@ import {
 export let gHdr: usize = 0;
 export let gBufBase: usize = 0;
 export let gBufSize: u32 = 0;
-export let gBufShift: u32 = 0;
+export let gBufStride: u32 = 0;
 export let gBufCount: u32 = 0;
 export let gHeadroom: u32 = 0;
 export let gSwitchCfg: usize = 0;
@@ -42,7 +42,7 @@ export function init(header: usize): i32 {
   if (slot(H_VERSION) != <u32>ABI_VERSION) return 2;
   gBufBase = slot(H_BUF_BASE);
   gBufSize = slot(H_BUF_SIZE);
-  gBufShift = gBufSize ? 31 - clz<u32>(gBufSize) : 0;
+  gBufStride = slot(H_BUF_STRIDE);
   gBufCount = slot(H_BUF_COUNT);
   gHeadroom = slot(H_BUF_HEADROOM);
   gSwitchCfg = slot(H_SWITCH_CFG);
@@ -76,7 +76,7 @@ export function heapBase(): usize {
 
 /** Address of buffer `idx`. */
 @inline export function bufAddr(idx: u32): usize {
-  return gBufBase + (<usize>idx << gBufShift);
+  return gBufBase + <usize>idx * <usize>gBufStride;
 }
 
 /** Ring offset of ring `id`. */

@@ -1,5 +1,5 @@
 // Ring and buffer helpers shared by the path elements (inlined; no exports to JS).
-import { R_HEAD, R_TAIL, R_MASK, R_DESC, R_LIMIT, DESC_BYTES, D_BUF, D_OFF, D_LEN, H_BUF_BASE, H_BUF_SIZE } from "./abi";
+import { R_HEAD, R_TAIL, R_MASK, R_DESC, R_LIMIT, DESC_BYTES, D_BUF, D_OFF, D_LEN, H_BUF_BASE, H_BUF_SIZE, H_BUF_STRIDE } from "./abi";
 import { X_HDR } from "./pathabi";
 
 @inline export function rHead(r: usize): u32 { return atomic.load<u32>(r + R_HEAD); }
@@ -21,9 +21,12 @@ import { X_HDR } from "./pathabi";
 @inline export function rPublishHead(r: usize, n: u32): void { atomic.store<u32>(r + R_HEAD, load<u32>(r + R_HEAD) + n); }
 
 @inline export function bufBase(ctx: usize): usize { return load<u32>(<usize>load<u32>(ctx + X_HDR) + (H_BUF_BASE << 2)); }
+/** Bytes of room in a buffer (what a frame and its headroom may use). */
 @inline export function bufSize(ctx: usize): u32 { return load<u32>(<usize>load<u32>(ctx + X_HDR) + (H_BUF_SIZE << 2)); }
-@inline export function frameAddr(base: usize, size: u32, d: usize): usize {
-  return base + <usize>(load<u32>(d + D_BUF) * size) + <usize>load<u16>(d + D_OFF);
+/** Bytes from one buffer to the next (buffer i is at bufBase + i * bufStride). */
+@inline export function bufStride(ctx: usize): u32 { return load<u32>(<usize>load<u32>(ctx + X_HDR) + (H_BUF_STRIDE << 2)); }
+@inline export function frameAddr(base: usize, stride: u32, d: usize): usize {
+  return base + <usize>(load<u32>(d + D_BUF) * stride) + <usize>load<u16>(d + D_OFF);
 }
 @inline export function descLen(d: usize): u32 { return load<u16>(d + D_LEN); }
 

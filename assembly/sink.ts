@@ -9,7 +9,7 @@ import {
   S_PKT_PS, S_WARMUP_US, S_MEASURED, S_SIDE, HIST_SUB, S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
   T_ADDR, T_LEN, T_PAY, TPL_BYTES, STAMP_MAGIC, STAMP_BYTES,
 } from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 
@@ -158,7 +158,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   const warm = <u64>load<u32>(ctx + S_WARMUP_US) * 1000;
   let measured = load<u64>(ctx + S_MEASURED);
   const base = bufBase(ctx);
-  const size = bufSize(ctx);
+  const stride = bufStride(ctx);
   const head = load<u32>(inr);
   const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
   const before = load<u64>(ctx + S_PACKETS);
@@ -188,7 +188,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
     const d = inDesc + (<usize>((head + k) & inMask) << 4);
     const lo = load<u64>(d);
     const b = <u32>lo;
-    const frame = base + <usize>(b * size) + <usize>((lo >> 32) & 0xffff);
+    const frame = base + <usize>(b * stride) + <usize>((lo >> 32) & 0xffff);
     const len = <u32>(lo >> 48);
     bytes += <u64>len;
     let stamp = u64.MAX_VALUE;

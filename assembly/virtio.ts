@@ -13,7 +13,7 @@ import {
   V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
   S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES, V_RSIDE, V_GSIDE,
 } from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
 import { sinkCheck, sinkReplayed } from "./sink";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
@@ -92,7 +92,7 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
   }
   if (n > bufs) n = bufs;
   const base = bufBase(vq);
-  const bsize = bufSize(vq);
+  const bstride = bufStride(vq);
   const head = load<u32>(inr);
   const usedIdx = <u32>load<u16>(used + 2);
   const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
@@ -110,7 +110,7 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
     let l = len;
     if (l + VNET_HDR_BYTES > cap) l = cap - VNET_HDR_BYTES; // truncated (never with 2 KiB buffers)
     memory.fill(gaddr, 0, VNET_HDR_BYTES);
-    memory.copy(gaddr + VNET_HDR_BYTES, frameAddr(base, bsize, d), l);
+    memory.copy(gaddr + VNET_HDR_BYTES, frameAddr(base, bstride, d), l);
     const ue = used + 4 + (<usize>((usedIdx + k) & mask) << 3);
     store<u32>(ue, id);
     store<u32>(ue + 4, l + VNET_HDR_BYTES);
@@ -199,7 +199,7 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
   if (n > free) n = free;
   if (n == 0) return reaped;
   const base = bufBase(vq);
-  const bsize = bufSize(vq);
+  const bstride = bufStride(vq);
   const head = load<u32>(inr);
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inr, head + k);
@@ -210,7 +210,7 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
     const cap = <u32>V_GBUF_BYTES - <u32>VNET_HDR_BYTES;
     if (len > cap) len = cap;
     memory.fill(gaddr, 0, VNET_HDR_BYTES);
-    memory.copy(gaddr + VNET_HDR_BYTES, frameAddr(base, bsize, d), len);
+    memory.copy(gaddr + VNET_HDR_BYTES, frameAddr(base, bstride, d), len);
     store<u32>(de + 8, len + VNET_HDR_BYTES);
     store<u16>(de + 12, 0); // device-readable
     store<u32>(side + (<usize>id << 2), load<u32>(d + D_BUF));
@@ -243,7 +243,7 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
   }
   deviceWantsKicks(vq, false, 0); // vhost_disable_notify while it works
   const base = bufBase(vq);
-  const bsize = bufSize(vq);
+  const bstride = bufStride(vq);
   const headroom = load<u32>(<usize>load<u32>(vq + X_HDR) + (H_BUF_HEADROOM << 2));
   const usedIdx = <u32>load<u16>(used + 2);
   const tail = load<u32>(out + R_TAIL);
@@ -255,7 +255,7 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
     const glen = load<u32>(de + 8);
     const len = glen > <u32>VNET_HDR_BYTES ? glen - <u32>VNET_HDR_BYTES : 0;
     const buf = load<u32>(side + (<usize>id << 2));
-    memory.copy(base + <usize>(buf * bsize) + <usize>headroom, gaddr + VNET_HDR_BYTES, len);
+    memory.copy(base + <usize>(buf * bstride) + <usize>headroom, gaddr + VNET_HDR_BYTES, len);
     const o = rDesc(out, tail + k);
     store<u32>(o + D_BUF, buf);
     store<u16>(o + D_OFF, <u16>headroom);

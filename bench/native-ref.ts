@@ -153,10 +153,9 @@ export const FNV_INIT = 2166136261;
 export function headerRegions(memory: WebAssembly.Memory, header: number) {
   const u32 = new Uint32Array(memory.buffer);
   const slot = (i: number) => u32[(header >>> 2) + i]!;
-  const bufSize = slot(A.H_BUF_SIZE);
   return {
     bufBase: slot(A.H_BUF_BASE),
-    bufShift: bufSize ? 31 - Math.clz32(bufSize) : 0,
+    bufStride: slot(A.H_BUF_STRIDE),
     numPools: slot(A.H_NUM_POOLS),
     cntPool: slot(A.H_CNT_POOL),
     cntQueue: slot(A.H_CNT_QUEUE),
@@ -184,7 +183,7 @@ export function switchChecksum(memory: WebAssembly.Memory, header: number, rxIds
       const d = desc + ((i & mask) << 4);
       h = fnv1a(h, u8, d, 16);
       const buf = dv.getUint32(d + A.D_BUF, true);
-      const at = g.bufBase + buf * 2 ** g.bufShift + dv.getUint16(d + A.D_OFF, true);
+      const at = g.bufBase + buf * g.bufStride + dv.getUint16(d + A.D_OFF, true);
       h = fnv1a(h, u8, at, dv.getUint16(d + A.D_LEN, true));
     }
   }

@@ -48,7 +48,7 @@ static void load_image(const char *path) {
 }
 
 /* ---- assembly/mem.ts: region pointers cached from the header ---------------------------- */
-static uint32_t gHdr, gBufBase, gBufSize, gBufShift, gBufCount, gHeadroom, gSwitchCfg, gPoolCfg,
+static uint32_t gHdr, gBufBase, gBufSize, gBufStride, gBufCount, gHeadroom, gSwitchCfg, gPoolCfg,
     gNumPools, gMacTable, gMacMask, gVfta, gMta, gUta, gVlanPools, gCntPool, gCntQueue, gCntPort,
     gRingDir, gRingCount, gSwitchState, gScratch, gTunnelPorts, gShadow;
 
@@ -60,7 +60,7 @@ static void mem_init(uint32_t header) {
   if (slot(H_VERSION) != (uint32_t)ABI_VERSION) die("ABI version of the image differs from abi.h");
   gBufBase = slot(H_BUF_BASE);
   gBufSize = slot(H_BUF_SIZE);
-  gBufShift = gBufSize ? 31 - __builtin_clz(gBufSize) : 0;
+  gBufStride = slot(H_BUF_STRIDE);
   gBufCount = slot(H_BUF_COUNT);
   gHeadroom = slot(H_BUF_HEADROOM);
   gSwitchCfg = slot(H_SWITCH_CFG);
@@ -83,7 +83,7 @@ static void mem_init(uint32_t header) {
   gShadow = slot(H_SHADOW);
 }
 
-static inline uint32_t bufAddr(uint32_t idx) { return gBufBase + (idx << gBufShift); }
+static inline uint32_t bufAddr(uint32_t idx) { return gBufBase + idx * gBufStride; }
 static inline uint32_t ringAt(uint32_t id) { return ld32(gRingDir + (id << 2)); }
 
 /* ---- checksums (the TypeScript side computes the same: bench/native-ref.ts fnv1a) ---------- */

@@ -3,7 +3,7 @@
 // workers execute. TypeScript owns the layout (src/switch/layout.ts); kernels allocate nothing.
 import * as A from "../../assembly/abi.ts";
 import * as P from "../../assembly/pathabi.ts";
-import { Layout } from "../switch/layout.ts";
+import { bufferStride, Layout } from "../switch/layout.ts";
 import type { WasmSwitch } from "../switch/nic.ts";
 import type { TemplateSet } from "../traffic/profiles.ts";
 
@@ -200,9 +200,10 @@ export function buildPath(
     clearPathMemory(memory, heapBase);
     layout = new Layout(memory, heapBase, { maxRings: 64 });
     nbuf = o.buffers ?? 8192;
-    const bufs = layout.addRegion("buffers", nbuf * BUF_SIZE, 4096);
+    const bufs = layout.addRegion("buffers", nbuf * bufferStride(BUF_SIZE), 4096);
     layout.setHeader(A.H_BUF_BASE, bufs.offset);
     layout.setHeader(A.H_BUF_SIZE, BUF_SIZE);
+    layout.setHeader(A.H_BUF_STRIDE, bufferStride(BUF_SIZE));
     layout.setHeader(A.H_BUF_COUNT, nbuf);
     layout.setHeader(A.H_BUF_HEADROOM, BUF_HEADROOM);
     for (let i = 0; i < nbuf; i++) genBuffers.push(nbuf - 1 - i);

@@ -291,14 +291,14 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
       let tail = u32[tailWord]!;
       const mask = ring.capacity - 1;
       const descBase = ring.offset + A.RING_HDR_BYTES;
-      const { bufBase, params } = sw.sl;
+      const { bufBase, bufStride } = sw.sl;
       for (let i = 0; i < room; i++, tail = (tail + 1) >>> 0) {
         const f = flowBytes[flowOf[from + i]!]!;
         const c = u32[fsCount]! - 1;
         u32[fsCount] = c;
         const buf = u32[fsEntries + c]!;
         frameOfBuf[buf] = from + i;
-        u8.set(f, bufBase + buf * params.bufSize + HEADROOM);
+        u8.set(f, bufBase + buf * bufStride + HEADROOM);
         const d = descBase + (tail & mask) * A.DESC_BYTES;
         u32[(d + A.D_BUF) >>> 2] = buf;
         u16[(d + A.D_OFF) >>> 1] = HEADROOM;

@@ -188,6 +188,8 @@ export interface SwitchLayout {
   freeStack: number;
   scratch: number;
   bufBase: number;
+  /** Bytes from buffer i to buffer i+1 (bufferStride(params.bufSize)). */
+  bufStride: number;
   rxRings: RingInfo[][]; // [pool][queue]
   txRings: RingInfo[][];
   wireIn: RingInfo;
@@ -198,6 +200,12 @@ export interface SwitchLayout {
 }
 
 export const RETA_MAX = 512;
+
+/** Bytes from one buffer to the next for buffers of `bufSize` bytes of room (assembly/abi.ts
+ *  BUF_COLOUR_BYTES: one cache line more, so frames do not all start in the same cache sets). */
+export function bufferStride(bufSize: number): number {
+  return bufSize + A.BUF_COLOUR_BYTES;
+}
 
 /** Rings the standard switch layout creates for these pools: Rx + Tx per queue, wire in and out. */
 export function ringsFor(pools: readonly PoolShape[]): number {
@@ -254,7 +262,8 @@ export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): S
   const shadow = L.addRegion("ring-shadow", L.rings.length * A.SH_BYTES + 64).offset;
   const freeStack = L.addRegion("free-stack", A.FS_ENTRIES + params.bufCount * 4).offset;
   // Not zeroed: frames are always written before they are read, and untouched pages stay uncommitted.
-  const bufBase = L.addRegion("buffers", params.bufCount * bufSize, 4096, false).offset;
+  const bufStride = bufferStride(bufSize);
+  const bufBase = L.addRegion("buffers", params.bufCount * bufStride, 4096, false).offset;
 
   const u32 = L.u32();
   u32[(freeStack + A.FS_CAP) >>> 2] = params.bufCount;
@@ -280,6 +289,7 @@ export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): S
 
   L.setHeader(A.H_BUF_BASE, bufBase);
   L.setHeader(A.H_BUF_SIZE, bufSize);
+  L.setHeader(A.H_BUF_STRIDE, bufStride);
   L.setHeader(A.H_BUF_COUNT, params.bufCount);
   L.setHeader(A.H_BUF_HEADROOM, headroom);
   L.setHeader(A.H_SWITCH_CFG, switchCfg);
@@ -316,6 +326,7 @@ export function buildSwitchLayout(layout: Layout, params: SwitchLayoutParams): S
     freeStack,
     scratch,
     bufBase,
+    bufStride,
     rxRings,
     txRings,
     wireIn,

@@ -386,7 +386,7 @@ export class WasmSwitch {
     // before reading past the header); only the bytes that fit are stored. Frames too long for
     // the 16-bit descriptor length never get here (dropUndescribable).
     const stored = Math.min(frame.length, this.frameCap);
-    const at = this.sl.bufBase + buf * this.sl.params.bufSize + HEADROOM;
+    const at = this.sl.bufBase + buf * this.sl.bufStride + HEADROOM;
     this.layout.u8().set(frame.subarray(0, stored), at);
     return { buf, len: frame.length };
   }
@@ -513,7 +513,7 @@ export class WasmSwitch {
       parts.push(d.len);
       total += d.len;
       if ((d.flags & A.DF_EOP) === 0) continue;
-      const at = this.sl.bufBase + first.buf * this.sl.params.bufSize + first.off;
+      const at = this.sl.bufBase + first.buf * this.sl.bufStride + first.off;
       out.push({
         pool,
         queue,
@@ -553,7 +553,7 @@ export class WasmSwitch {
   /** Moves frames out of the wire-out ring (run() does it after every pass so it never fills). */
   private collectWire(): void {
     for (const d of this.wireOutRing.dequeue()) {
-      const at = this.sl.bufBase + d.buf * this.sl.params.bufSize + d.off;
+      const at = this.sl.bufBase + d.buf * this.sl.bufStride + d.off;
       this.wireFrames.push(this.layout.u8().slice(at, at + d.len));
       this.free.free(d.buf);
     }

@@ -121,8 +121,8 @@ describe("N-port learning bridge", () => {
     dv.setUint32(free, count - 1, true);
     const hdr = built.layout.header;
     const base = dv.getUint32(hdr + 4 * A.H_BUF_BASE, true);
-    const size = dv.getUint32(hdr + 4 * A.H_BUF_SIZE, true);
-    const frame = new Uint8Array(engine.memory.buffer, base + buf * size + 64, 60);
+    const stride = dv.getUint32(hdr + 4 * A.H_BUF_STRIDE, true);
+    const frame = new Uint8Array(engine.memory.buffer, base + buf * stride + 64, 60);
     frame.fill(0);
     frame.set([0x02, 0, 0, 0, 0, 0x77, 0x02, 0, 0, 0, 0x0a, 0x0a, 0x08, 0x00]); // dst unknown, src UNKNOWN
     const tail = dv.getUint32(back + 64, true);

@@ -43,10 +43,11 @@ async function generate(p: TrafficProfile, n: number): Promise<Uint8Array[]> {
   const wire = b.links.get("wire")!;
   const descs = dv.getUint32(wire + A.R_DESC, true);
   const base = dv.getUint32(b.layout.header + 4 * A.H_BUF_BASE, true);
+  const stride = dv.getUint32(b.layout.header + 4 * A.H_BUF_STRIDE, true);
   const out: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
     const d = descs + i * A.DESC_BYTES;
-    const at = base + dv.getUint32(d + A.D_BUF, true) * 2048 + dv.getUint16(d + A.D_OFF, true);
+    const at = base + dv.getUint32(d + A.D_BUF, true) * stride + dv.getUint16(d + A.D_OFF, true);
     out.push(new Uint8Array(memory.buffer, at, dv.getUint16(d + A.D_LEN, true)).slice());
   }
   // the sink accepts all of them as intact
