@@ -86,6 +86,14 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   let rxBytes: u64 = 0;
   const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
   let lastDelivered = false;
+  // The MAC table does not change during a burst, and a burst's frames mostly share their
+  // destination: the last look-up is reused for the same address.
+  let lastDa: u64 = u64.MAX_VALUE;
+  let lastPools: u64 = 0;
+  // "No descriptor" drops counted per run of the same ring and pool, written once per run.
+  let dropRing: u32 = 0;
+  let dropPool: u32 = 0;
+  let drops: u64 = 0;
   let i = start;
   for (; i < n; i++) {
     const d = desc + (<usize>((head + i) & m) << 4);
@@ -114,7 +122,11 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
         if (vfreHi != 0) keepHi = (load<u64>(vlanAt + 8) | vpeHi) & vfreHi;
       }
     } else if (len > portLim) break;
-    let P = macFind(da) & vfre;
+    if (da != lastDa) {
+      lastDa = da;
+      lastPools = macFind(da);
+    }
+    let P = lastPools & vfre;
     if (P == 0) break;
     // A frame that may reach a pool >= 64 (the same masks on the hi word, before FLP pruning)
     // is left to rxOne. Only on a port of more than 64 pools: a second look-up reads the hi word.
@@ -164,8 +176,14 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       store<u64>(bp, load<u64>(bp) + 1);
       rxN++;
       rxBytes += <u64>l;
-      cntQueue(ring, CQ_RX_NO_DESC, 1);
-      cntPool(p, CP_RX_DROPPED, 1);
+      if (drops != 0 && (ring != dropRing || p != dropPool)) {
+        cntQueue(dropRing, CQ_RX_NO_DESC, drops);
+        cntPool(dropPool, CP_RX_DROPPED, drops);
+        drops = 0;
+      }
+      dropRing = ring;
+      dropPool = p;
+      drops++;
       bufFreeInBurst(buf);
       lastDelivered = false;
       if (traceOn) {
@@ -229,6 +247,10 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   rDRetaMask = dRetaMask;
   rDRxRing = dRxRing;
   rDOneQueue = dOneQueue;
+  if (drops != 0) {
+    cntQueue(dropRing, CQ_RX_NO_DESC, drops);
+    cntPool(dropPool, CP_RX_DROPPED, drops);
+  }
   bufFreeFlush();
   if (rxN != 0) {
     rN += rxN;
