@@ -99,20 +99,30 @@ export class Link {
 
   /** Producer: everything up to the current tail is ready at `t` (times never go back). */
   publish(t: number): void {
-    if (!this.consumer && !this.notify) return; // nobody takes from it: frames there left the path
+    const ready = this.record(t);
+    if (ready >= 0) this.schedule(ready, this.consumer as Notify);
+  }
+
+  /**
+   * publish() without scheduling the consumer's event: returns the time that event is due (the
+   * caller schedules it), or -1 when none is (nothing new, nobody takes from the link, or the
+   * consumer is on another thread).
+   */
+  record(t: number): number {
+    if (!this.consumer && !this.notify) return -1; // nobody takes from it: frames there left the path
     const tail = this.tail();
     const r = this.rec;
-    if (r.hi > r.lo && r.idx[r.hi - 1] === tail) return;
+    if (r.hi > r.lo && r.idx[r.hi - 1] === tail) return -1;
     const ready = Math.max(t, this.lastReady);
     this.lastReady = ready;
     if (this.remote) {
       r.push(tail, ready); // (only the last tail is read here: duplicates are skipped above)
       r.lo = r.hi - 1;
       this.remote(tail, ready);
-      return;
+      return -1;
     }
     r.push(tail, ready);
-    if (this.consumer) this.schedule(ready, this.consumer);
+    return this.consumer ? ready : -1;
   }
 
   /** Partitioned run, consumer side: a record the producer's thread published (see publish). */

@@ -65,8 +65,19 @@ export const gen: ElementKind = {
         res.sleeping = false;
         end = (pricer as BatchPricer).price(last, n);
       }
-      out.publish(end);
-      ctx.q.push(Math.max(onWire ? end : last, nextStart, t + 1), window);
+      const next = Math.max(onWire ? end : last, nextStart, t + 1);
+      const ready = out.record(end);
+      // The consumer's event and the next window fall at the same time, one right after the
+      // other (consecutive sequence numbers): one event runs both, in that order.
+      if (ready === next) ctx.q.push(next, consumerThenWindow);
+      else {
+        if (ready >= 0) ctx.q.push(ready, out.consumer as (t: number) => void);
+        ctx.q.push(next, window);
+      }
+    };
+    const consumerThenWindow = (t: number): void => {
+      (out.consumer as (t: number) => void)(t);
+      window(t);
     };
     return {
       name: spec.name,
