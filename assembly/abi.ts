@@ -201,7 +201,7 @@ export const MAC_SLOT_POOLS = 8;
 export const SS_FREE_STACK = 0; // absolute offset of the free-buffer stack used by the switch
 export const SS_RETURN_RING = 4; // ring id of a buffer-return ring drained before each burst (0xffffffff none)
 export const SS_LAST_DROP = 8; // reason of the last drop (debug)
-export const SWITCH_STATE_BYTES = 64;
+export const SWITCH_STATE_BYTES = 128;
 
 // Shadow producer state (switch thread only), per ring id: tail u32, head u32 (cached at first
 // touch in a burst), dirty u32; SH_BYTES per ring. Tails are published once per burst.
@@ -407,10 +407,17 @@ export const SS_RX_FAST_FRAMES = 28; // u32 frames switched by the Rx (wire) fas
 // Buffer owners: a buffer in [lo, hi) of owner k that the switch frees (a drop, a frame it
 // consumes without delivering) goes back on that owner's return ring (absolute ring offset; the
 // switch is its only producer) instead of onto the switch's free stack. 0 owners by default.
+// When the owner runs on the switch's thread (a one-thread simulation), SO_STACK may name the
+// owner's own free stack (FS_* layout): the buffer is pushed there directly, the return ring
+// unused. The owner and the switch then take turns on that stack, never at once.
 export const SS_NOWNERS = 32; // u32
-export const SS_OWNERS = 36; // SS_MAX_OWNERS x { lo u32, hi u32, ring u32 }
-export const SS_OWNER_BYTES = 12;
+export const SS_OWNERS = 36; // SS_MAX_OWNERS x SS_OWNER_BYTES: SO_* words
+export const SS_OWNER_BYTES = 16;
 export const SS_MAX_OWNERS = 2;
+export const SO_LO = 0; // u32 first buffer index of the owner
+export const SO_HI = 4; // u32 one past its last
+export const SO_RING = 8; // u32 absolute offset of its return ring
+export const SO_STACK = 12; // u32 absolute offset of its free stack on this thread (0: use the ring)
 
 // ---- Software dispatcher context (assembly/dispatch.ts dispatchBurst), one per dispatcher ----
 // u32 words; the per-worker entries start at DX_OUTS (DXW_BYTES each), the u8 RETA (worker

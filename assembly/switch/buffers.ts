@@ -2,7 +2,7 @@
 // return rings, and the fast paths' copy into a fresh buffer (copy mode).
 import {
   R_HEAD, R_TAIL, R_MASK, R_DESC, D_BUF, SS_FREE_STACK, SS_RETURN_RING, FS_COUNT, FS_ENTRIES,
-  SS_NOWNERS, SS_OWNERS, SS_OWNER_BYTES,
+  SS_NOWNERS, SS_OWNERS, SS_OWNER_BYTES, SO_LO, SO_HI, SO_RING, SO_STACK,
 } from "../abi";
 import { gBufSize, gHeadroom, gSwitchState, bufAddr, ringAt } from "../mem";
 import { NONE } from "./config";
@@ -17,23 +17,32 @@ export function bufAlloc(): u32 {
   store<u32>(s + FS_COUNT, c - 1);
   return load<u32>(s + FS_ENTRIES + (<usize>(c - 1) << 2));
 }
+/** Pushes buffer `idx` onto the free stack at `s` (FS_* layout; sized for all its buffers). */
+@inline function stackPush(s: usize, idx: u32): void {
+  const c = load<u32>(s + FS_COUNT);
+  store<u32>(s + FS_ENTRIES + (<usize>c << 2), idx);
+  store<u32>(s + FS_COUNT, c + 1);
+}
+
 export function bufFree(idx: u32): void {
   const owners = load<u32>(gSwitchState + SS_NOWNERS);
   for (let k: u32 = 0; k < owners; k++) {
     const e = gSwitchState + SS_OWNERS + <usize>k * SS_OWNER_BYTES;
-    if (idx >= load<u32>(e) && idx < load<u32>(e + 4)) {
+    if (idx >= load<u32>(e + SO_LO) && idx < load<u32>(e + SO_HI)) {
+      const home = <usize>load<u32>(e + SO_STACK);
+      if (home != 0) {
+        stackPush(home, idx); // the owner runs on this thread: straight onto its stack
+        return;
+      }
       // Another thread's buffer: home on its return ring (sized for all of them, never full).
-      const r = <usize>load<u32>(e + 8);
+      const r = <usize>load<u32>(e + SO_RING);
       const t = load<u32>(r + R_TAIL);
       store<u32>(<usize>load<u32>(r + R_DESC) + (<usize>(t & load<u32>(r + R_MASK)) << 4) + D_BUF, idx);
       atomic.store<u32>(r + R_TAIL, t + 1);
       return;
     }
   }
-  const s = freeStack();
-  const c = load<u32>(s + FS_COUNT);
-  store<u32>(s + FS_ENTRIES + (<usize>c << 2), idx);
-  store<u32>(s + FS_COUNT, c + 1);
+  stackPush(freeStack(), idx);
 }
 
 // bufFreeInBurst's return ring with its tail not yet published (0: none). Owned by the switch
@@ -51,8 +60,13 @@ let pendTail: u32 = 0;
   const owners = load<u32>(gSwitchState + SS_NOWNERS);
   for (let k: u32 = 0; k < owners; k++) {
     const e = gSwitchState + SS_OWNERS + <usize>k * SS_OWNER_BYTES;
-    if (idx >= load<u32>(e) && idx < load<u32>(e + 4)) {
-      const r = <usize>load<u32>(e + 8);
+    if (idx >= load<u32>(e + SO_LO) && idx < load<u32>(e + SO_HI)) {
+      const home = <usize>load<u32>(e + SO_STACK);
+      if (home != 0) {
+        stackPush(home, idx); // the owner runs on this thread: straight onto its stack
+        return;
+      }
+      const r = <usize>load<u32>(e + SO_RING);
       if (r != pendRing) {
         bufFreeFlush();
         pendRing = r;
@@ -63,10 +77,7 @@ let pendTail: u32 = 0;
       return;
     }
   }
-  const s = freeStack();
-  const c = load<u32>(s + FS_COUNT);
-  store<u32>(s + FS_ENTRIES + (<usize>c << 2), idx);
-  store<u32>(s + FS_COUNT, c + 1);
+  stackPush(freeStack(), idx);
 }
 
 /** Publishes the return-ring tail bufFreeInBurst left pending (store-release). */

@@ -174,8 +174,15 @@ static void bufFree(uint32_t idx) {
   const uint32_t owners = ld32(gSwitchState + SS_NOWNERS);
   for (uint32_t k = 0; k < owners; k++) {
     const uint32_t e = gSwitchState + SS_OWNERS + k * SS_OWNER_BYTES;
-    if (idx >= ld32(e) && idx < ld32(e + 4)) {
-      const uint32_t r = ld32(e + 8), t = ld32(r + R_TAIL);
+    if (idx >= ld32(e + SO_LO) && idx < ld32(e + SO_HI)) {
+      const uint32_t home = ld32(e + SO_STACK);
+      if (home != 0) {
+        const uint32_t c = ld32(home + FS_COUNT);
+        st32(home + FS_ENTRIES + (c << 2), idx);
+        st32(home + FS_COUNT, c + 1);
+        return;
+      }
+      const uint32_t r = ld32(e + SO_RING), t = ld32(r + R_TAIL);
       st32(ld32(r + R_DESC) + ((t & ld32(r + R_MASK)) << 4) + D_BUF, idx);
       __atomic_store_n((uint32_t *)(M + r + R_TAIL), t + 1, __ATOMIC_RELEASE);
       return;

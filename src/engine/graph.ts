@@ -2,6 +2,7 @@
 // plane), the NIC switch programmed from its VF records, rings and element contexts laid out in
 // one shared memory (src/paths/prepare.ts preparePath + src/paths/build.ts), the kernels, the
 // resources and links, and every element's runtime from the registry. Generic: no kind switch.
+import * as A from "../../assembly/abi.ts";
 import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
 import type { Costs } from "../model/costs.ts";
@@ -230,4 +231,30 @@ function makeLink(
     );
   }
   throw new Error(`path ${path}: no link named ${name}`);
+}
+
+/**
+ * A one-thread run: the switch frees a generator's buffers straight onto that generator's free
+ * stack (SO_STACK) instead of its return ring (assembly/abi.ts SS_OWNERS), saving the ring's
+ * writes and the generator's drain. Only where every element runs on the calling thread: a
+ * partitioned run keeps the rings between its threads.
+ */
+export function returnBuffersOnThisThread(g: BuiltGraph): void {
+  const { ctx } = g;
+  const sw = ctx.built.nic?.sw;
+  if (!sw) return;
+  const u32 = ctx.u32;
+  const st = sw.sl.switchState;
+  const owners = u32[(st + A.SS_NOWNERS) >>> 2];
+  for (let k = 0; k < owners; k++) {
+    const e = st + A.SS_OWNERS + k * A.SS_OWNER_BYTES;
+    const ring = u32[(e + A.SO_RING) >>> 2];
+    for (const name of ctx.built.gens) {
+      const gen = ctx.built.ctx.get(name);
+      if (gen === undefined) continue;
+      const rets = u32[(gen + P.G_NRET) >>> 2];
+      for (let i = 0; i < rets; i++)
+        if (u32[(gen + P.G_RET0 + 4 * i) >>> 2] === ring) u32[(e + A.SO_STACK) >>> 2] = u32[(gen + P.G_FREE) >>> 2];
+    }
+  }
 }

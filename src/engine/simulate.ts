@@ -6,7 +6,7 @@ import { loadCosts } from "../model/costs.ts";
 import { ENGINE_PATH_NAMES, type EngineElement, enginePath } from "../paths/path-graphs.ts";
 import { loadModule } from "../switch/wasm.ts";
 import { checkStallQueues, faultRecords, faultWindow, simulatedFaults, WorkerExitFault } from "./faults.ts";
-import { buildGraph, type GraphOptions } from "./graph.ts";
+import { buildGraph, type GraphOptions, returnBuffersOnThisThread } from "./graph.ts";
 import { collect } from "./result.ts";
 import { runGraph } from "./run.ts";
 import type { Direction, ScenarioSpec, SimResult } from "./types.ts";
@@ -78,6 +78,7 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
 export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}): SimResult {
   const t0 = performance.now();
   const g = buildGraph(scenarioGraphOptions(spec));
+  returnBuffersOnThisThread(g);
   checkStallQueues(g.ctx);
   for (const f of spec.faults ?? [])
     if (f.kind === "worker-exit") {

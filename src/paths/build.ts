@@ -629,9 +629,10 @@ export function buildPath(
       returns.push(r);
       genReturns[home].push(r);
       const e = st + A.SS_OWNERS + k * A.SS_OWNER_BYTES;
-      set32(e, lo);
-      set32(e + 4, hi);
-      set32(e + 8, r);
+      set32(e + A.SO_LO, lo);
+      set32(e + A.SO_HI, hi);
+      set32(e + A.SO_RING, r);
+      set32(e + A.SO_STACK, 0); // the return ring (a one-thread run may name the owner's stack)
       k++;
     }
     set32(st + A.SS_NOWNERS, k);
