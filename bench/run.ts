@@ -30,6 +30,8 @@ function arg(name: string): string | undefined {
 
 type SuiteModule = {
   suite?: Suite;
+  /** Printed above the lines the suite measured itself. */
+  HEADING?: string;
 };
 function fmtRate(c: BenchCase | NativeCase, rate: number): string {
   return `${(rate / 1e6).toFixed(rate >= 1e7 ? 1 : 3)} ${c.unit}`;
@@ -49,9 +51,11 @@ async function main(): Promise<void> {
   const skipped: string[] = [];
   // Suites may also return lines they measured themselves (end-to-end runs): printed as given.
   const measured: Array<{ file: string; line: Record<string, unknown> }> = [];
+  const headings = new Map<string, string>();
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(here, f)).href)) as SuiteModule;
     if (typeof mod.suite !== "function") throw new Error(`bench/${f} does not export suite(ctx)`);
+    if (typeof mod.HEADING === "string") headings.set(f, mod.HEADING);
     const out = (await mod.suite({ quick })) as unknown[];
     for (const c of out) {
       if (typeof (c as NativeCase).measure === "function") {
@@ -148,9 +152,20 @@ async function main(): Promise<void> {
   if (rows.length > 0) process.stdout.write(`${table.toString()}\n`);
   for (const line of new Set(skipped)) process.stdout.write(`${line}\n`);
   failed = rows.some((r) => r.error !== undefined);
-  if (measured.length > 0) {
-    process.stdout.write("measured by the suites themselves (end-to-end, simulator):\n");
-    for (const m of measured) process.stdout.write(`  ${m.file}: ${JSON.stringify(m.line)}\n`);
+  // Lines a suite measured itself: printed by their `text` under their suite's heading
+  // ("simulator speed", wall clock), else as JSON.
+  const bySuite = new Map<string, Array<{ file: string; line: Record<string, unknown> }>>();
+  for (const m of measured) {
+    const key = typeof m.line.suite === "string" ? m.line.suite : m.file;
+    bySuite.set(key, [...(bySuite.get(key) ?? []), m]);
+  }
+  for (const [key, ms] of bySuite) {
+    const heading = (headings.get(ms[0].file) ?? `${key} (measured by ${ms[0].file})`).trim();
+    process.stdout.write(`${heading}\n`);
+    for (const m of ms)
+      process.stdout.write(
+        typeof m.line.text === "string" ? `  ${m.line.text}\n` : `  ${JSON.stringify(m.line)}\n`,
+      );
   }
   for (const row of rows)
     if (row.c.note) process.stdout.write(`  ${row.c.group} / ${row.c.name}: ${row.c.note}\n`);

@@ -254,7 +254,8 @@ export function returnBuffersOnThisThread(g: BuiltGraph): void {
       if (gen === undefined) continue;
       const rets = u32[(gen + P.G_NRET) >>> 2];
       for (let i = 0; i < rets; i++)
-        if (u32[(gen + P.G_RET0 + 4 * i) >>> 2] === ring) u32[(e + A.SO_STACK) >>> 2] = u32[(gen + P.G_FREE) >>> 2];
+        if (u32[(gen + P.G_RET0 + 4 * i) >>> 2] === ring)
+          u32[(e + A.SO_STACK) >>> 2] = u32[(gen + P.G_FREE) >>> 2];
     }
   }
 }

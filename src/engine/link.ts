@@ -56,19 +56,25 @@ export class Link {
   /** Partitioned run, producer side: records go to the consumer's thread instead (parallel/). */
   remote: ((tail: number, ready: number) => void) | null = null;
 
+  /** A ring's tail and head words (u32 indices), read directly; -1: read through the functions. */
+  private readonly tailWord: number;
+  private readonly headWord: number;
+
   constructor(
     readonly name: string,
     private readonly u32: Uint32Array,
-    /** Index reads: the producer's (tail) and the consumer's (head) positions. */
-    readonly tail: () => number,
-    readonly head: () => number,
+    /** Index reads: the producer's (tail) and the consumer's (head) positions (a virtqueue's). */
+    private readonly tailFn: () => number,
+    private readonly headFn: () => number,
     /** Index arithmetic modulus (2^32 for rings, 2^16 for a virtqueue's used index). */
     private readonly mod: number,
     private readonly schedule: (t: number, n: Notify) => void,
     /** Ring address when the link is a ring (for the producer's limit), else 0. */
     readonly ring = 0,
   ) {
-    this.visibleHead = ring ? head() : 0;
+    this.tailWord = ring ? (ring + R_TAIL) >>> 2 : -1;
+    this.headWord = ring ? (ring + R_HEAD) >>> 2 : -1;
+    this.visibleHead = ring ? this.head() : 0;
     this.baseLimit = ring ? u32[(ring + R_LIMIT) >>> 2] : 0;
   }
 
@@ -85,6 +91,16 @@ export class Link {
       schedule,
       ring,
     );
+  }
+
+  /** The producer's position (a ring's tail word, read without a call on the hot path). */
+  tail(): number {
+    return this.tailWord >= 0 ? this.u32[this.tailWord] : this.tailFn();
+  }
+
+  /** The consumer's position. */
+  head(): number {
+    return this.headWord >= 0 ? this.u32[this.headWord] : this.headFn();
   }
 
   private dist(a: number, b: number): number {
