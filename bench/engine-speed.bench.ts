@@ -109,8 +109,10 @@ function line(
 async function measurePartitions(trialMs: number, repeat: number): Promise<EngineSpeedLine[]> {
   const runner = new PartitionedRunner();
   try {
-    await runner.simulate(spec(1, 100)); // starts the worker and warms both threads up
-    for (let i = 0; i < 3; i++) simulate(spec(2, 100));
+    // Warm-up (not timed): the worker starts, and both threads run the trial a few times, so
+    // the JIT's optimized code (JavaScript and the Wasm kernels' top tier) is what is timed.
+    for (let i = 0; i < 2; i++) await runner.simulate(spec(trialMs, 100));
+    for (let i = 0; i < 4; i++) simulate(spec(trialMs, 100));
     const out: EngineSpeedLine[] = [];
     for (const threads of [1, 2]) {
       const rows = [];
@@ -147,10 +149,10 @@ async function measurePartitions(trialMs: number, repeat: number): Promise<Engin
 async function measureWorkers(workers: number, trialMs: number, repeat: number): Promise<EngineSpeedLine> {
   const runner = poolRunner(workers);
   try {
-    // Warm-up: every worker loads the engine (Wasm module and memory) and runs it a few times
-    // (the JIT's optimized code) before timing starts, as the in-process line does.
-    for (let k = 0; k < 3; k++)
-      await Promise.all(Array.from({ length: workers }, (_, i) => runner.run(spec(2, 100 + i))));
+    // Warm-up: every worker loads the engine (Wasm module and memory) and runs the trial a few
+    // times (the JIT's optimized code) before timing starts, as the in-process lines do.
+    for (let k = 0; k < 4; k++)
+      await Promise.all(Array.from({ length: workers }, (_, i) => runner.run(spec(trialMs, 100 + i))));
     const rows = [];
     for (let r = 0; r < repeat; r++) {
       const t0 = performance.now();
