@@ -159,11 +159,18 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     if (strip && copy) break; // (the general path copies around the tag)
     const blen = strip ? len - 4 : len;
     if (blen > cRxBuf) break; // one descriptor
-    const rtype = fastRssType(f, len, dTypes, dInner);
-    if (rtype == RSS_BAIL) break;
-    // The hash picks the queue; with one queue it is needed only for a frame that is delivered.
-    let hash: u32 = dOneQueue ? 0 : fastRssHash(f, rtype, dTable);
-    const ring = dRxRing + (dOneQueue ? 0 : <u32>load<u8>(dReta + <usize>(hash & dRetaMask)));
+    // The RSS answer picks the queue. With one queue the ring is known without it, and a frame
+    // that finds that ring full is dropped whatever the answer (rxOne's deliver counts the same
+    // drop for it), so the answer is worked out only for a frame that is delivered.
+    let rtype: u32 = RSS_NONE;
+    let hash: u32 = 0;
+    let ring = dRxRing;
+    if (!dOneQueue) {
+      rtype = fastRssType(f, len, dTypes, dInner);
+      if (rtype == RSS_BAIL) break;
+      hash = fastRssHash(f, rtype, dTable);
+      ring += <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
+    }
     const sh = shadow(ring);
     if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
     const tail = load<u32>(sh + SH_TAIL);
@@ -193,8 +200,12 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       }
       continue;
     }
+    if (dOneQueue) {
+      rtype = fastRssType(f, len, dTypes, dInner);
+      if (rtype == RSS_BAIL) break; // rxOne takes it (the ring's shadow is set up for the burst)
+      hash = fastRssHash(f, rtype, dTable);
+    }
     // Commit: the frame is delivered to pool p, ring `ring`.
-    if (dOneQueue) hash = fastRssHash(f, rtype, dTable);
     let b = buf;
     let o = off;
     if (copy) {
