@@ -40,6 +40,8 @@ const RETRY_NS = 1000;
 export class Stage {
   private scheduled = false;
   private readonly done: WorkEnd = { end: 0 };
+  /** Its resource halts or sleeps when idle (vCPU, backend thread): idle() has work to do. */
+  private readonly halts: boolean;
   readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
 
   constructor(
@@ -51,6 +53,7 @@ export class Stage {
     private readonly thread = false,
   ) {
     input.consumer = this.onLinkEvent;
+    this.halts = res.kind === "vcpu" || res.kind === "vhost";
   }
 
   /** The link's ready event: already at time t, so run now (saves one event per batch). */
@@ -77,14 +80,14 @@ export class Stage {
     const ready = this.input.readyCount(start);
     const n = Math.min(ready, this.budget);
     if (n === 0) {
-      idle(this.ctx, this.res, start);
+      if (this.halts) idle(this.ctx, this.res, start);
       return;
     }
     const taken = this.work(start, n, this.done);
     const end = this.done.end;
     count(this.stats, taken);
     if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : end + RETRY_NS);
-    else idle(this.ctx, this.res, end);
+    else if (this.halts) idle(this.ctx, this.res, end);
   };
 }
 

@@ -34,16 +34,17 @@ export const gen: ElementKind = {
     const stats = { batches: 0, packets: 0, maxBatch: 0 };
     // The kernel, looked up once (the exports object is a dictionary).
     const genBurst = ctx.k.genBurst;
+    const { q, offerUntilNs, count } = ctx; // fixed for the run
     const window = (t: number): void => {
-      if (t >= ctx.offerUntilNs) return;
-      if (ctx.count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= ctx.count) return;
-      const until = Math.min(t + Q, ctx.offerUntilNs);
+      if (t >= offerUntilNs) return;
+      if (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count) return;
+      const until = Math.min(t + Q, offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
       overrun?.before(t);
       const n = genBurst(c, W);
       const nextStart = u64(ctx, c + P.G_NEXT_PS) / 1000;
       if (n === 0) {
-        ctx.q.push(Math.max(until, nextStart, t + 1), window);
+        q.push(Math.max(until, nextStart, t + 1), window);
         return;
       }
       stats.batches++;
@@ -69,10 +70,10 @@ export const gen: ElementKind = {
       const ready = out.record(end);
       // The consumer's event and the next window fall at the same time, one right after the
       // other (consecutive sequence numbers): one event runs both, in that order.
-      if (ready === next) ctx.q.push(next, consumerThenWindow);
+      if (ready === next) q.push(next, consumerThenWindow);
       else {
-        if (ready >= 0) ctx.q.push(ready, out.consumer as (t: number) => void);
-        ctx.q.push(next, window);
+        if (ready >= 0) q.push(ready, out.consumer as (t: number) => void);
+        q.push(next, window);
       }
     };
     const consumerThenWindow = (t: number): void => {
