@@ -11,6 +11,7 @@ import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.
 import { parseRate, type RateSpec } from "../../experiment/rate.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
+import { htmlOutputFile } from "../../output-file.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
 import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
 import {
@@ -425,8 +426,7 @@ function checkPartitioned(
 }
 
 export function htmlFile(v: string | undefined): string | undefined {
-  if (v === "") throw new UserError("E_USAGE", "--html needs a file name");
-  return v;
+  return htmlOutputFile(v);
 }
 
 function availableCores(): number {

@@ -5,6 +5,7 @@ import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } 
 import { UserError } from "../../errors.ts";
 import { costProfileNames, loadCosts } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
+import { htmlOutputFile } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
@@ -184,7 +185,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (opts.json && opts.csv) throw new UserError("E_USAGE", "--json and --csv cannot be combined");
   if (opts.json) o.format = "json";
   if (opts.csv) o.format = "csv";
-  if (str("html") !== undefined) o.html = str("html");
+  if (str("html") !== undefined) o.html = htmlOutputFile(str("html"));
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
   if (o.port && !o.strategies.includes("flow-rules"))
     throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");

@@ -2,6 +2,7 @@
 // engine that hands out an index (Slurm job arrays, Kubernetes Indexed Jobs) runs its shards.
 import { Command as Commander, CommanderError } from "commander";
 import { UserError } from "../../errors.ts";
+import { asWriteError } from "../../output-file.ts";
 import { writeFileAtomic } from "../../fs-atomic.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
@@ -174,7 +175,9 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         await writeFileAtomic(
           o.html,
           renderSweepHtml(merged, `iovsim sweep merge ${dir} --html ${o.html}`, svg),
-        );
+        ).catch((e) => {
+          throw asWriteError(e, o.html!, "--html");
+        });
         ctx.err(`sweep merge: wrote ${o.html}\n`);
       }
       if (o.csv) ctx.out(rowsToCsv(mergedRows(merged)));
