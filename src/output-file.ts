@@ -57,8 +57,8 @@ export function checkOutputFile(file: string, option: string): void {
   if (target?.isDirectory()) fail("EISDIR");
   const parent = dirname(resolve(file));
   const dir = stat(parent);
-  if (!dir) return fail("ENOENT");
-  if (!dir.isDirectory()) fail("ENOTDIR");
+  if (!dir) fail("ENOENT");
+  else if (!dir.isDirectory()) fail("ENOTDIR");
   try {
     accessSync(target ? file : parent, constants.W_OK);
   } catch (e) {

@@ -2,8 +2,8 @@
 // engine that hands out an index (Slurm job arrays, Kubernetes Indexed Jobs) runs its shards.
 import { Command as Commander, CommanderError } from "commander";
 import { UserError } from "../../errors.ts";
-import { asWriteError } from "../../output-file.ts";
 import { writeFileAtomic } from "../../fs-atomic.ts";
+import { asWriteError } from "../../output-file.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
 import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
