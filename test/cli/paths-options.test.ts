@@ -117,3 +117,33 @@ describe("kernel refusals are located user errors (issue 9 item 6)", () => {
     expect(checkHost({ text, file: "nojail.conf" }, ["native", "vm-vf"]).vmVf).toBeDefined();
   });
 });
+
+describe("search options without a search", () => {
+  it("--precision and --pdr-loss with --rate are refused, naming the option (not ignored)", () => {
+    for (const opt of ["--precision", "--pdr-loss"]) {
+      const e = userError(() => parse(["--path", "native", "--size", "64", "--rate", "10%", opt, "5"]));
+      expect(e.message).toMatch(
+        new RegExp(`^${opt} tunes the NDR/PDR search, and --rate simulates one load point`),
+      );
+    }
+    expect(parse(["--path", "native", "--size", "64", "--precision", "5", "--pdr-loss", "1"]).precision).toBe(
+      0.05,
+    );
+  });
+
+  it("--pdr-loss with a capture replayed at its own timing is refused too", () => {
+    const e = userError(() =>
+      parse([
+        "--path",
+        "native",
+        "--pcap",
+        "examples/capture.pcap",
+        "--pcap-timing",
+        "capture",
+        "--pdr-loss",
+        "1",
+      ]),
+    );
+    expect(e.message).toMatch(/^--pdr-loss tunes the NDR\/PDR search, and --pcap-timing capture/);
+  });
+});

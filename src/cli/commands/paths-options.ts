@@ -368,6 +368,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       els.some((e) => e.kind === "gen" && kindOf(e.on) === "wire"),
     );
   }
+  const rate = replay?.rate ?? (v.rate === undefined ? undefined : parseRate(v.rate));
+  checkSearchOptionUse(v, rate !== undefined);
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
   const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
   if (partitions === 2) checkPartitioned(v, runs, faults.length > 0, replay !== undefined);
@@ -375,7 +377,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     cases,
     paths: runs.map((r) => r.path),
     direction,
-    rate: replay?.rate ?? (v.rate === undefined ? undefined : parseRate(v.rate)),
+    rate,
     trial: {
       arrival,
       durationNs: Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6),
@@ -402,6 +404,19 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     ...(replay ? { replay } : {}),
     faults,
   };
+}
+
+/** --precision and --pdr-loss tune the NDR/PDR search: with one load point (--rate, or a
+ *  capture at its own timing) there is no search, so they are refused, not ignored. */
+function checkSearchOptionUse(v: Record<string, string | undefined>, oneLoadPoint: boolean): void {
+  if (!oneLoadPoint) return;
+  const why = v.rate !== undefined ? "--rate" : "--pcap-timing capture";
+  for (const o of ["precision", "pdr-loss"])
+    if (v[o] !== undefined)
+      throw new UserError(
+        "E_USAGE",
+        `--${o} tunes the NDR/PDR search, and ${why} simulates one load point without one (leave out --${o}, or ${why})`,
+      );
 }
 
 /** --partitions 2 cuts each simulation at the wire (its generator on a second thread): what
