@@ -126,6 +126,15 @@ describe("iovsim steering", () => {
       [["--no-ndr"], /--no-ndr needs --rate/],
       [["--symmetric", "xor"], /--symmetric: 'xor'/],
       [["--port", "ixl0", "--strategy", "inner-rss"], /--port only applies to --strategy flow-rules/],
+      // Options that would change nothing are refused, not ignored.
+      [
+        ["--rate", "1Mpps", "--no-ndr", "--precision", "5"],
+        /--precision tunes the NDR search, and --no-ndr skips it/,
+      ],
+      [
+        ["--strategy", "single,mac-vf", "--symmetric", "sorted"],
+        /--symmetric applies to the RSS strategies \(outer-rss, inner-rss, flow-rules\), and --strategy single,mac-vf has none/,
+      ],
     ] as const) {
       const r = await cli(["steering", ...argv]);
       expect(r.code, argv.join(" ")).not.toBe(0);

@@ -118,6 +118,9 @@ export interface SteeringArgs {
   faults: FaultSpec[];
 }
 
+/** The strategies whose queue comes from an RSS hash, which --symmetric changes. */
+const SYMMETRIC_STRATEGIES: readonly string[] = ["outer-rss", "inner-rss", "flow-rules"];
+
 export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const o: SteeringArgs = {
     mixes: ["gtpu"],
@@ -189,6 +192,14 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
   if (o.port && !o.strategies.includes("flow-rules"))
     throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");
+  // Options that would change nothing are refused, never ignored.
+  if (!o.ndr && precision !== undefined)
+    throw new UserError("E_USAGE", "--precision tunes the NDR search, and --no-ndr skips it (leave out one)");
+  if (o.symmetric && !o.strategies.some((s) => SYMMETRIC_STRATEGIES.includes(s)))
+    throw new UserError(
+      "E_USAGE",
+      `--symmetric applies to the RSS strategies (${SYMMETRIC_STRATEGIES.join(", ")}), and --strategy ${o.strategies.join(",")} has none`,
+    );
   o.faults = parseFaults((opts["inject-fault"] as string[] | undefined) ?? []);
   for (const f of o.faults) {
     if (f.kind !== "worker-exit" && !o.rate)
