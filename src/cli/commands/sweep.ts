@@ -12,6 +12,7 @@ import { readSweepFile } from "../../sweep/spec.ts";
 import { toolVersion as version } from "../../version.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand, unknownOption, usageError } from "../registry.ts";
+import { checkPlan } from "./sweep-check.ts";
 
 const HELP_FOOTER = `
 A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or ranges
@@ -80,6 +81,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
       const f = readSweepFile(file);
       const plan = planSweep(f);
+      await checkPlan(plan, file);
       const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
       const estimate = (cost: number) =>
         perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
