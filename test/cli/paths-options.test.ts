@@ -1,5 +1,8 @@
 // Option parsing of paths / ping / demo (issue 9 items 6 and 7): each defect pinned without
 // running a simulation.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   checkHost,
@@ -145,5 +148,22 @@ describe("search options without a search", () => {
       ]),
     );
     expect(e.message).toMatch(/^--pdr-loss tunes the NDR\/PDR search, and --pcap-timing capture/);
+  });
+});
+
+describe("a consumer VF with a port VLAN", () => {
+  const dir = mkdtempSync(join(tmpdir(), "iovsim-portvlan-"));
+  const conf = join(dir, "ix.conf");
+  writeFileSync(
+    conf,
+    'PF { device: "ix0"; num_vfs: 3; }\nVF-0 { vlan: 100; }\nVF-1 { passthrough: true; vlan: trunk; }\nVF-2 { passthrough: true; }\n',
+  );
+
+  it("is said in the notes (the untagged wire peer's frames are all dropped), not left silent", () => {
+    const o = parse(["-f", conf, "--path", "jail-vf,vm-vf", "--size", "64"]);
+    expect(o.notes.filter((n) => /port VLAN/.test(n))).toEqual([
+      `jail-vf: VF-0 has port VLAN 100 in ${conf}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so this path delivers nothing and its ping gets no reply`,
+    ]);
+    expect(parse(["--path", "jail-vf,vm-vf", "--size", "64"]).notes.join("\n")).not.toMatch(/port VLAN/);
   });
 });

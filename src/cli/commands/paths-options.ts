@@ -11,6 +11,7 @@ import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.
 import { parseRate, type RateSpec } from "../../experiment/rate.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
+import { VF_VLAN_TRUNK } from "../../nic/types.ts";
 import { htmlOutputFile } from "../../output-file.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
 import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
@@ -268,6 +269,27 @@ export function checkHost(conf: { text: string; file: string }, paths: string[])
   return ph;
 }
 
+/**
+ * A consumer VF with a port VLAN (`vlan: N` on ix/igb) only takes frames tagged N, and the
+ * simulated wire peer sends and answers untagged frames: the switch drops them all at its VLAN
+ * filter. Said, never silent (the engine's generator and echo peer do not tag yet).
+ */
+export function portVlanNotes(ph: PathHost, file: string, paths: string[]): string[] {
+  const notes: string[] = [];
+  const check = (path: string, vf: PathHost["jailVf"]) => {
+    const vlan = vf?.config.vlan;
+    if (vf && vlan !== null && vlan !== undefined && vlan >= 1 && vlan < VF_VLAN_TRUNK)
+      notes.push(
+        `${path}: VF-${vf.index} has port VLAN ${vlan} in ${file}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so this path delivers nothing and its ping gets no reply`,
+      );
+  };
+  for (const p of new Set(paths)) {
+    if (p === "jail-vf") check(p, ph.jailVf);
+    if (p === "vm-vf") check(p, ph.vmVf);
+  }
+  return notes;
+}
+
 export interface PathsOptions {
   cases: ExperimentCase[];
   paths: string[];
@@ -329,6 +351,13 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   const pathHost = checkHost(
     conf,
     runs.map((r) => r.path),
+  );
+  notes.push(
+    ...portVlanNotes(
+      pathHost,
+      conf.file,
+      runs.map((r) => r.path),
+    ),
   );
   const base: TrafficProfile = defaultProfile({
     flows: num(v.flows, "--flows", 64, 1, 65535, true),
