@@ -167,3 +167,17 @@ describe("a consumer VF with a port VLAN", () => {
     expect(parse(["--path", "jail-vf,vm-vf", "--size", "64"]).notes.join("\n")).not.toMatch(/port VLAN/);
   });
 });
+
+describe("a --rate too low for one frame per trial", () => {
+  it("is refused (one frame would be sent and reported as a far higher offered load)", () => {
+    expect(userError(() => parse(["--path", "native", "--size", "64", "--rate", "500pps"])).message).toBe(
+      "--rate 500pps: a 1 ms trial offers 0.5 frames of 64 bytes, less than one (give --count N frames, or a longer --trial-ms)",
+    );
+    expect(
+      parse(["--path", "native", "--size", "64", "--rate", "500pps", "--trial-ms", "2"]).rate?.text,
+    ).toBe("500pps");
+    expect(parse(["--path", "native", "--size", "64", "--rate", "1pps", "--count", "3"]).rate?.text).toBe(
+      "1pps",
+    );
+  });
+});

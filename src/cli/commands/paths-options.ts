@@ -8,7 +8,7 @@ import { pathElements } from "../../engine/simulate.ts";
 import type { Arrival, Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.ts";
-import { parseRate, type RateSpec } from "../../experiment/rate.ts";
+import { parseRate, type RateSpec, resolveRate } from "../../experiment/rate.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
 import { VF_VLAN_TRUNK } from "../../nic/types.ts";
@@ -399,6 +399,9 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   }
   const rate = replay?.rate ?? (v.rate === undefined ? undefined : parseRate(v.rate));
   checkSearchOptionUse(v, rate !== undefined);
+  const durationNs = Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6);
+  if (rate && v.rate !== undefined && count === undefined)
+    for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
   const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
   if (partitions === 2) checkPartitioned(v, runs, faults.length > 0, replay !== undefined);
@@ -409,7 +412,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     rate,
     trial: {
       arrival,
-      durationNs: Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6),
+      durationNs,
       ...(count !== undefined ? { count } : {}),
       seed,
       // Workers load the profile themselves: a file is passed as an absolute path.
@@ -433,6 +436,24 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     ...(replay ? { replay } : {}),
     faults,
   };
+}
+
+/**
+ * A --rate so low that a trial of --trial-ms offers less than one frame would still send one,
+ * and report an offered load many times the one asked for: refused, with the way out.
+ */
+function checkTrialOffersFrames(
+  rate: RateSpec,
+  c: ExperimentCase,
+  linkGbps: number,
+  durationNs: number,
+): void {
+  const frames = (resolveRate(rate, c.frameBytes, linkGbps) * durationNs) / 1e9;
+  if (frames >= 1) return;
+  throw new UserError(
+    "E_USAGE",
+    `--rate ${rate.text}: a ${durationNs / 1e6} ms trial offers ${Number(frames.toPrecision(2))} frames of ${c.size === "imix" ? "the imix" : `${c.size} bytes`}, less than one (give --count N frames, or a longer --trial-ms)`,
+  );
 }
 
 /** --precision and --pdr-loss tune the NDR/PDR search: with one load point (--rate, or a
