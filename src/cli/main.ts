@@ -48,13 +48,20 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
       errIsTTY: partial.errIsTTY ?? (partial.err ? false : Boolean(process.stderr.isTTY)),
     };
     const [name, ...rest] = g.args;
-    if (!name || name === "--help" || name === "-h" || (name === "help" && rest.length === 0)) {
+    const helpAlone = name === "help" && (rest.length === 0 || (rest.length === 1 && rest[0] === "help"));
+    if (!name || name === "--help" || name === "-h" || helpAlone) {
       (name ? ctx.out : ctx.err)(await usage());
       return name ? 0 : 1;
     }
     if (name === "--version" || name === "-V") {
+      if (rest.length > 0) throw new UserError("E_USAGE", `${name}: unexpected argument '${rest[0]}'`);
       ctx.out(`${await version()}\n`);
       return 0;
+    }
+    // An option where the command should be is not a command (iovsim -v, iovsim --json).
+    if (name.startsWith("-")) {
+      ctx.err(`iovsim: unknown option '${name}'\n${await usage()}`);
+      return 1;
     }
     if (name === "help") {
       // `iovsim help CMD` prints exactly what `iovsim CMD --help` prints.
