@@ -28,6 +28,7 @@ import {
   mixFromCapture,
   type SteeringTraffic,
 } from "../../steering/traffic.ts";
+import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
@@ -147,12 +148,14 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const mix = str("mix") ?? str("encap");
   if (mix !== undefined) {
     o.mixes = mix.split(",").map((s) => s.trim());
-    for (const m of o.mixes)
+    for (const m of o.mixes) {
+      if (m === "pcap:") throw new UserError("E_USAGE", `${mixOpt}: 'pcap:' needs a file name (pcap:FILE)`);
       if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
         throw new UserError(
           "E_USAGE",
           `${mixOpt}: unknown mix '${m}' (mixes: ${MIX_NAMES.join(", ")}, pcap:FILE)`,
         );
+    }
   }
   if (str("strategy") !== undefined) o.strategies = parseStrategies(str("strategy")!);
   if (str("queues") !== undefined)
@@ -216,13 +219,28 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   return o;
 }
 
+/**
+ * The Ethernet frames of `--mix pcap:FILE`. A file that cannot be read or is corrupt is the
+ * user's error (named as the option), never an internal one; records of another link type are
+ * not Ethernet frames and are left out (mixFromCapture refuses a capture with none left).
+ */
+function captureFrames(file: string): Uint8Array[] {
+  const bad = (message: string) => new UserError("E_CAPTURE", `--mix pcap:${message}`);
+  let contents: ReturnType<typeof readCaptureFile>;
+  try {
+    contents = readCaptureFile(file);
+  } catch (e) {
+    if (e instanceof CaptureFormatError) throw bad(e.message);
+    throw e;
+  }
+  if (contents.error) throw bad(contents.error.message);
+  return contents.records.filter((r) => r.linktype === LINKTYPE_ETHERNET).map((r) => r.data);
+}
+
 async function traffics(o: SteeringArgs): Promise<SteeringTraffic[]> {
   return o.mixes.map((m) =>
     m.startsWith("pcap:")
-      ? mixFromCapture(
-          readCaptureFile(m.slice(5)).records.map((r) => r.data),
-          m.slice(5),
-        )
+      ? mixFromCapture(captureFrames(m.slice(5)), m.slice(5))
       : buildMix({ mix: m as MixName, flows: o.flows, tunnels: o.tunnels, zipfS: o.zipf, seed: o.seed }),
   );
 }
