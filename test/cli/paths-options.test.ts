@@ -162,8 +162,12 @@ describe("a consumer VF with a port VLAN", () => {
   it("is said in the notes (the untagged wire peer's frames are all dropped), not left silent", () => {
     const o = parse(["-f", conf, "--path", "jail-vf,vm-vf", "--size", "64"]);
     expect(o.notes.filter((n) => /port VLAN/.test(n))).toEqual([
-      `jail-vf: VF-0 has port VLAN 100 in ${conf}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so this path delivers nothing and its ping gets no reply`,
+      `jail-vf: VF-0 has port VLAN 100 in ${conf}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so the receive direction delivers nothing and its ping gets no reply`,
     ]);
+    // Transmitting works (the NIC tags the VF's frames): only the ping is said to fail.
+    expect(parse(["-f", conf, "--path", "jail-vf", "--size", "64", "--direction", "tx"]).notes).toContain(
+      `jail-vf: VF-0 has port VLAN 100 in ${conf}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so its ping gets no reply`,
+    );
     expect(parse(["--path", "jail-vf,vm-vf", "--size", "64"]).notes.join("\n")).not.toMatch(/port VLAN/);
   });
 });

@@ -274,13 +274,13 @@ export function checkHost(conf: { text: string; file: string }, paths: string[])
  * simulated wire peer sends and answers untagged frames: the switch drops them all at its VLAN
  * filter. Said, never silent (the engine's generator and echo peer do not tag yet).
  */
-export function portVlanNotes(ph: PathHost, file: string, paths: string[]): string[] {
+export function portVlanNotes(ph: PathHost, file: string, paths: string[], receives: boolean): string[] {
   const notes: string[] = [];
   const check = (path: string, vf: PathHost["jailVf"]) => {
     const vlan = vf?.config.vlan;
     if (vf && vlan !== null && vlan !== undefined && vlan >= 1 && vlan < VF_VLAN_TRUNK)
       notes.push(
-        `${path}: VF-${vf.index} has port VLAN ${vlan} in ${file}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so this path delivers nothing and its ping gets no reply`,
+        `${path}: VF-${vf.index} has port VLAN ${vlan} in ${file}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so ${receives ? "the receive direction delivers nothing and " : ""}its ping gets no reply`,
       );
   };
   for (const p of new Set(paths)) {
@@ -357,6 +357,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       pathHost,
       conf.file,
       runs.map((r) => r.path),
+      direction !== "tx",
     ),
   );
   const base: TrafficProfile = defaultProfile({

@@ -92,7 +92,7 @@ export const command = defineCommand({
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf = readConfig(v.config as string | undefined);
     const host = checkHost(conf, [path]);
-    for (const n of portVlanNotes(host, conf.file, [path])) ctx.err(`iovsim: note: ${n}\n`);
+    for (const n of portVlanNotes(host, conf.file, [path], false)) ctx.err(`iovsim: note: ${n}\n`);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
     const html = htmlFile(v.html as string | undefined);
