@@ -19,6 +19,7 @@ export async function topLevelHelp(): Promise<string> {
     "global options (anywhere on the line):",
     "  --state DIR  the simulated host's state (else $IOVSIM_STATE, else $XDG_STATE_HOME/iovsim)",
     "  --debug      stack traces for internal errors",
+    "  --version    print iovsim's version (also -V; alone on the line)",
     "",
     "Run `iovsim help <command>` or `iovsim <command> --help` for a command's options",
     "(iovctl follows FreeBSD: `iovsim iovctl --help` is getopt's error; use `iovsim help iovctl`).",

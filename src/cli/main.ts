@@ -48,13 +48,20 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
       errIsTTY: partial.errIsTTY ?? (partial.err ? false : Boolean(process.stderr.isTTY)),
     };
     const [name, ...rest] = g.args;
-    if (!name || name === "--help" || name === "-h" || (name === "help" && rest.length === 0)) {
+    const helpAlone = name === "help" && (rest.length === 0 || (rest.length === 1 && rest[0] === "help"));
+    if (!name || name === "--help" || name === "-h" || helpAlone) {
       (name ? ctx.out : ctx.err)(await usage());
       return name ? 0 : 1;
     }
     if (name === "--version" || name === "-V") {
+      if (rest.length > 0) throw new UserError("E_USAGE", `${name}: unexpected argument '${rest[0]}'`);
       ctx.out(`${await version()}\n`);
       return 0;
+    }
+    // An option where the command should be is not a command (iovsim -v, iovsim --json).
+    if (name.startsWith("-")) {
+      ctx.err(`iovsim: unknown option '${name}'\n${await usage()}`);
+      return 1;
     }
     if (name === "help") {
       // `iovsim help CMD` prints exactly what `iovsim CMD --help` prints.
@@ -69,7 +76,7 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
     return await command.run(rest, ctx);
   } catch (e) {
     if (e instanceof UserError) {
-      err(`iovsim: ${e.message}\n`);
+      err(`iovsim: ${printable(e.message)}\n`);
       return e.exitCode;
     }
     const msg = e instanceof Error ? e.message : String(e);
@@ -78,6 +85,20 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
     else err("iovsim: run again with --debug for a stack trace\n");
     return 70;
   }
+}
+
+/**
+ * A message may quote a user's file (a JSON parser's excerpt of a binary file): control
+ * characters other than tab and newline are shown escaped, never sent raw to the terminal.
+ */
+export function printable(message: string): string {
+  let out = "";
+  for (const ch of message) {
+    const c = ch.charCodeAt(0);
+    const control = (c < 0x20 && c !== 0x09 && c !== 0x0a) || c === 0x7f;
+    out += control ? `\\x${c.toString(16).padStart(2, "0")}` : ch;
+  }
+  return out;
 }
 
 async function unknownCommand(name: string, ctx: CommandContext): Promise<number> {

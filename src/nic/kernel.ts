@@ -145,7 +145,7 @@ function vfConfigFrom(
 }
 
 export interface ConfigOutcome {
-  dropped: Array<{ index: number; errno: Errno; reason: string }>;
+  dropped: Array<{ index: number; errno: Errno; reason: string; key?: string }>;
   /** The dmesg lines this call produced. */
   log: string[];
 }
@@ -174,7 +174,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
     const r = driver.addVf(ctx, i, params, macsInUse);
     if (isFailure(r)) {
       log.push(`${pfName}: Failed to add VF ${i}`);
-      outcome.dropped.push({ index: i, errno: r.errno, reason: r.reason });
+      outcome.dropped.push({ index: i, errno: r.errno, reason: r.reason, ...(r.key ? { key: r.key } : {}) });
       continue;
     }
     const cfg = vfConfigFrom(params, r.numQueues, hasVlan);
@@ -293,6 +293,7 @@ export function predict(state: HostState, pfName: string, config: IovConfig): Pr
     problems.push({
       severity: "warning",
       vf: d.index,
+      ...(d.key ? { key: d.key } : {}),
       message: `VF-${d.index}: the ${info.profile.pf.driver} driver refuses this VF (${d.errno}: ${d.reason}); it is dropped and iovctl -C still exits 0`,
     });
   }

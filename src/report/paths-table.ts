@@ -140,12 +140,14 @@ export function pingTable(ping: PingJson[]): string {
   ]);
   for (const p of ping) {
     const r = p.rtt_us;
+    // No reply, no round-trip time: a dash, not a 0.0 that reads as a measured figure.
+    const none = p.received === 0;
     t.push([
       p.path,
       `${p.transmitted} / ${p.received}`,
-      `${f(r.min, 1)} / ${f(r.avg, 1)} / ${f(r.max, 1)} / ${f(r.stddev, 1)}`,
-      f(r.p50, 1),
-      f(r.p99, 1),
+      none ? "-" : `${f(r.min, 1)} / ${f(r.avg, 1)} / ${f(r.max, 1)} / ${f(r.stddev, 1)}`,
+      none ? "-" : f(r.p50, 1),
+      none ? "-" : f(r.p99, 1),
     ]);
   }
   return `${t.toString()}\n`;

@@ -3,7 +3,14 @@
 // a pure function of the sweep file, so every machine computes the same points and shards.
 import { createHash } from "node:crypto";
 import { UserError } from "../errors.ts";
-import { type AxisValue, axisValues, type SweepFile, type SweepSpec } from "./spec.ts";
+import {
+  type AxisValue,
+  axisValues,
+  type Experiment,
+  type SweepFile,
+  type SweepSpec,
+  TAKES_SEED,
+} from "./spec.ts";
 
 export interface SweepPoint {
   /** Position in the sweep's order (0-based); names its result file. */
@@ -68,14 +75,15 @@ function coordHash(coords: Record<string, AxisValue>): number {
   return createHash("sha256").update(JSON.stringify(coords)).digest().readUInt32LE(0) % 2 ** 31;
 }
 
-function commandLine(experiment: string, options: Record<string, AxisValue>, seed: number): string[] {
-  const args = [experiment];
+function commandLine(experiment: Experiment, options: Record<string, AxisValue>, seed: number): string[] {
+  const args: string[] = [experiment];
   for (const [k, v] of Object.entries(options)) {
     if (v === false) continue; // a switched-off flag is left out
     args.push(`--${k}`);
     if (v !== true) args.push(String(v));
   }
-  args.push("--seed", String(seed), "--json");
+  if (TAKES_SEED[experiment]) args.push("--seed", String(seed));
+  args.push("--json");
   return args;
 }
 

@@ -2,6 +2,7 @@
 // re-run after a crash resumes), each result is written atomically as soon as it is known.
 import type { PointExecutor } from "./execute.ts";
 import { type SweepPlan, type SweepPoint, shardPoints } from "./plan.ts";
+import { RESULT_STATUSES } from "./spec.ts";
 import { manifestFor, openResultsDir, readResults, writeFailure, writeResult } from "./store.ts";
 
 export interface ShardRun {
@@ -39,12 +40,14 @@ export async function runShard(o: ShardRun): Promise<ShardSummary> {
     const r = await o.execute(args);
     let result: unknown;
     let message: string | undefined;
-    if (r.exitCode !== 0) message = lastLines(r.stderr) || `exit status ${r.exitCode}`;
+    const failedRun = () => lastLines(r.stderr) || `exit status ${r.exitCode}`;
+    if (r.exitCode === null || !RESULT_STATUSES[o.plan.experiment].includes(r.exitCode))
+      message = failedRun();
     else {
       try {
         result = JSON.parse(r.stdout);
       } catch {
-        message = "the experiment printed no JSON";
+        message = r.exitCode === 0 ? "the experiment printed no JSON" : failedRun();
       }
     }
     if (message !== undefined) {

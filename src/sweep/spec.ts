@@ -11,6 +11,23 @@ import { fsStrerror } from "../nic/errno.ts";
 export const EXPERIMENTS = ["paths", "steering", "fidelity"] as const;
 export type Experiment = (typeof EXPERIMENTS)[number];
 
+/** fidelity's cases fix their own scenarios and seeds: it takes no --seed (the sweep's is unused). */
+export const TAKES_SEED: Readonly<Record<Experiment, boolean>> = {
+  paths: true,
+  steering: true,
+  fidelity: false,
+};
+
+/**
+ * Exit statuses after which the experiment's JSON is a result: fidelity exits 1 when a case
+ * fails, and that verdict is what a fidelity sweep collects (a usage error prints no JSON).
+ */
+export const RESULT_STATUSES: Readonly<Record<Experiment, readonly number[]>> = {
+  paths: [0],
+  steering: [0],
+  fidelity: [0, 1],
+};
+
 const scalar = z.union([z.string().min(1), z.number().finite(), z.boolean()]);
 const range = z
   .object({

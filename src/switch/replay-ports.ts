@@ -3,6 +3,7 @@
 // and unicast promiscuous mode requested the way its driver would, answered as configured (a VF
 // is untrusted unless its iovctl.conf section says `allow-promisc: true;`).
 import { UserError } from "../errors.ts";
+import { getProfile } from "../nic/profile.ts";
 import type { PfRecord } from "../nic/types.ts";
 import { macToBytes, type SwitchConfig } from "./config.ts";
 import { requestPromisc } from "./program.ts";
@@ -38,9 +39,15 @@ export function portMac(pf: PfRecord, port: string, option: string): Uint8Array 
   return macToBytes(mac.toLowerCase());
 }
 
+/** The NIC's model as its profile's title names it ("Intel 82599ES 10-Gigabit (X520), ..." -> 82599ES). */
+function nicModel(profile: string): string {
+  const title = getProfile(profile)?.title ?? profile;
+  return /\b(8\d{4}\w*|X\d{3}\w*|E\d{3}\w*)/.exec(title)?.[1] ?? title;
+}
+
 /**
  * Puts a port in unicast promiscuous mode: the PF's own driver may always (the PF is trusted);
- * a VF asks its PF driver, which answers as configured (allow-promisc; igb has no unicast
+ * a VF asks its PF driver, which answers as configured (allow-promisc; ix and igb have no unicast
  * promiscuous mode). A request the driver would not honour is an error saying why.
  */
 export function applyPromisc(
@@ -66,8 +73,8 @@ export function applyPromisc(
   if (!reply.honoured) {
     const name = `VF-${p}`;
     const why =
-      config.profile === "igb"
-        ? `the ${pf.profile} NIC (82576) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
+      reply.applied === "allmulti"
+        ? `the ${pf.profile} NIC (${nicModel(pf.profile)}) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
         : `${name} is untrusted: ${confFile} does not set 'allow-promisc: true;' in its ${name} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
     throw new UserError(
       "E_USAGE",

@@ -1,8 +1,9 @@
 // iovctl's command line (control-plane.md §1.1–§1.3, §8 items 1–8, §9.4) against a fake host.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bsdGetopt, createIovctlCommand } from "../../src/cli/commands/iovctl.ts";
+import { bsdGetopt, createIovctlCommand, variantFromEnv } from "../../src/cli/commands/iovctl.ts";
 import type { CommandContext } from "../../src/cli/context.ts";
+import { UserError } from "../../src/errors.ts";
 import { type FakeNic, fakeNic } from "./fake-nic.ts";
 
 const FIX = join(import.meta.dirname, "..", "fixtures", "iovctl");
@@ -140,6 +141,19 @@ describe("§9.4 CLI fixtures and §1.2 check order (2026 default)", () => {
     const r = await iovctl(["-Cnf", fx("V01-minimal.conf"), "extra", "-q"]);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/^Would enable SR-IOV on device '\/dev\/iov\/ixl0'\.\n/);
+  });
+});
+
+describe("IOVSIM_IOVCTL", () => {
+  it("a value other than classic or 2026 is an error naming it, not the default iovctl", () => {
+    expect(variantFromEnv({})).toBe(variantFromEnv({ IOVSIM_IOVCTL: "2026" }));
+    expect(variantFromEnv({ IOVSIM_IOVCTL: "classic" })).not.toBe(variantFromEnv({}));
+    expect(() => variantFromEnv({ IOVSIM_IOVCTL: "clasic" })).toThrow(
+      new UserError(
+        "E_USAGE",
+        "IOVSIM_IOVCTL='clasic' is not a known iovctl: 'classic' (FreeBSD 13/14), or unset (or '2026') for the 2026 iovctl",
+      ),
+    );
   });
 });
 

@@ -68,6 +68,13 @@ describe("the K09 session through the CLI", () => {
     expect(list.out).toContain("iavf0@pci0:1:0:18:\t");
 
     expect((await cli(state, "vm", "attach", "web", "iavf0")).err).toMatch(/not a passthrough VF/);
+    // A word too many is named, not reported as a missing one.
+    expect((await cli(state, "vm", "attach", "web", "ppt0", "ppt1")).err).toMatch(
+      /^iovsim: vm attach: unexpected argument 'ppt1'\n/,
+    );
+    expect((await cli(state, "vm", "detach", "web", "x")).err).toMatch(
+      /^iovsim: vm detach: unexpected argument 'x'\n/,
+    );
     expect((await cli(state, "vm", "attach", "web", "ppt0")).out).toBe(
       "ppt0 (pci0:1:0:16) attached to VM 'web'\n",
     );

@@ -15,6 +15,7 @@ async function cli(argv: string[]) {
 }
 
 const FAST = ["--trial-ms", "0.2", "--precision", "10", "--workers", "1"];
+const ONE_POINT = ["--trial-ms", "0.2", "--workers", "1"];
 
 describe("iovsim paths", () => {
   it("the table labels every figure simulated and reports the simulator's speed apart", async () => {
@@ -35,7 +36,18 @@ describe("iovsim paths", () => {
   });
 
   it("--csv has a header and one line per load point; the simulator line goes to stderr", async () => {
-    const c = await cli(["paths", "--path", "native", "--size", "64", "--rate", "10%", "--csv", ...FAST]);
+    // One load point: no search, so no --precision (refused with --rate).
+    const c = await cli([
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--rate",
+      "10%",
+      "--csv",
+      ...ONE_POINT,
+    ]);
     expect(c.code).toBe(0);
     const lines = c.out.trim().split("\n");
     expect(lines[0]).toMatch(/^# simulated/);

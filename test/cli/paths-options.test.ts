@@ -1,5 +1,8 @@
 // Option parsing of paths / ping / demo (issue 9 items 6 and 7): each defect pinned without
 // running a simulation.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   checkHost,
@@ -115,5 +118,70 @@ describe("kernel refusals are located user errors (issue 9 item 6)", () => {
     expect(e.message).toMatch(/nojail\.conf: path 'jail-vf' needs a VF with 'passthrough : false'/);
     // Paths that do not need the jail's VF still run on it.
     expect(checkHost({ text, file: "nojail.conf" }, ["native", "vm-vf"]).vmVf).toBeDefined();
+  });
+});
+
+describe("search options without a search", () => {
+  it("--precision and --pdr-loss with --rate are refused, naming the option (not ignored)", () => {
+    for (const opt of ["--precision", "--pdr-loss"]) {
+      const e = userError(() => parse(["--path", "native", "--size", "64", "--rate", "10%", opt, "5"]));
+      expect(e.message).toMatch(
+        new RegExp(`^${opt} tunes the NDR/PDR search, and --rate simulates one load point`),
+      );
+    }
+    expect(parse(["--path", "native", "--size", "64", "--precision", "5", "--pdr-loss", "1"]).precision).toBe(
+      0.05,
+    );
+  });
+
+  it("--pdr-loss with a capture replayed at its own timing is refused too", () => {
+    const e = userError(() =>
+      parse([
+        "--path",
+        "native",
+        "--pcap",
+        "examples/capture.pcap",
+        "--pcap-timing",
+        "capture",
+        "--pdr-loss",
+        "1",
+      ]),
+    );
+    expect(e.message).toMatch(/^--pdr-loss tunes the NDR\/PDR search, and --pcap-timing capture/);
+  });
+});
+
+describe("a consumer VF with a port VLAN", () => {
+  const dir = mkdtempSync(join(tmpdir(), "iovsim-portvlan-"));
+  const conf = join(dir, "ix.conf");
+  writeFileSync(
+    conf,
+    'PF { device: "ix0"; num_vfs: 3; }\nVF-0 { vlan: 100; }\nVF-1 { passthrough: true; vlan: trunk; }\nVF-2 { passthrough: true; }\n',
+  );
+
+  it("is said in the notes (the untagged wire peer's frames are all dropped), not left silent", () => {
+    const o = parse(["-f", conf, "--path", "jail-vf,vm-vf", "--size", "64"]);
+    expect(o.notes.filter((n) => /port VLAN/.test(n))).toEqual([
+      `jail-vf: VF-0 has port VLAN 100 in ${conf}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so the receive direction delivers nothing and its ping gets no reply`,
+    ]);
+    // Transmitting works (the NIC tags the VF's frames): only the ping is said to fail.
+    expect(parse(["-f", conf, "--path", "jail-vf", "--size", "64", "--direction", "tx"]).notes).toContain(
+      `jail-vf: VF-0 has port VLAN 100 in ${conf}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so its ping gets no reply`,
+    );
+    expect(parse(["--path", "jail-vf,vm-vf", "--size", "64"]).notes.join("\n")).not.toMatch(/port VLAN/);
+  });
+});
+
+describe("a --rate too low for one frame per trial", () => {
+  it("is refused (one frame would be sent and reported as a far higher offered load)", () => {
+    expect(userError(() => parse(["--path", "native", "--size", "64", "--rate", "500pps"])).message).toBe(
+      "--rate 500pps: a 1 ms trial offers 0.5 frames of 64 bytes, less than one (give --count N frames, or a longer --trial-ms)",
+    );
+    expect(
+      parse(["--path", "native", "--size", "64", "--rate", "500pps", "--trial-ms", "2"]).rate?.text,
+    ).toBe("500pps");
+    expect(parse(["--path", "native", "--size", "64", "--rate", "1pps", "--count", "3"]).rate?.text).toBe(
+      "1pps",
+    );
   });
 });

@@ -195,6 +195,21 @@ describe("every registered command", () => {
     expect(r.err).toMatch(/^iovsim: unknown command 'nope'\nusage: iovsim/);
     expect((await cli("help", "reset", "dmesg")).err).toMatch(/^iovsim: help: one command only/);
   });
+
+  it("help help is the usage; an option in the command's place is an unknown option; --version takes nothing", async () => {
+    const help = await cli("help", "help");
+    expect(help.code).toBe(0);
+    expect(help.out).toBe((await cli("--help")).out);
+    expect(help.out).toMatch(/--version {4}print iovsim's version/);
+    const v = await cli("-v");
+    expect(v.code).toBe(1);
+    expect(v.err).toMatch(/^iovsim: unknown option '-v'\nusage: iovsim/);
+    expect(await cli("--version", "x")).toMatchObject({
+      code: 1,
+      err: "iovsim: --version: unexpected argument 'x'\n",
+    });
+    expect((await cli("-V")).out).toMatch(/^iovsim \d+\.\d+\.\d+/);
+  });
 });
 
 describe("docs/commands.md", () => {

@@ -13,7 +13,10 @@ const capture = join(root, "examples", "capture.pcap"); // tcpdump's vxlan.pcap:
 const ixl = join(root, "examples", "ixl0.conf");
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-replay-"));
 const trusted = join(tmp, "trusted.conf");
-writeFileSync(trusted, `PF { device: "ix0"; num_vfs: 2; }\nVF-1 { allow-promisc: true; }\n`);
+// The X710 has unicast promiscuous per VF (the 82599 and 82576 have not: see below).
+writeFileSync(trusted, `PF { device: "ixl0"; num_vfs: 2; }\nVF-1 { allow-promisc: true; }\n`);
+const ixTrusted = join(tmp, "ix-trusted.conf");
+writeFileSync(ixTrusted, `PF { device: "ix0"; num_vfs: 2; }\nVF-1 { allow-promisc: true; }\n`);
 const igb = join(tmp, "igb.conf");
 writeFileSync(igb, `PF { device: "igb0"; num_vfs: 2; }\nVF-0 { allow-promisc: true; }\n`);
 
@@ -78,10 +81,14 @@ describe("switch: replaying a foreign capture", () => {
     expect(ok.frames("VF-0")).toBe(0);
   });
 
-  it("igb VFs have no unicast promiscuous mode; bad ports are usage errors", async () => {
+  it("igb and ix VFs have no unicast promiscuous mode; bad ports are usage errors", async () => {
     const r = await sw(igb, "--promisc", "VF-0");
     expect(r.rc).toBe(1);
     expect(r.err).toContain("no unicast promiscuous mode");
+    // The 82599 has no per-pool UPE either (spec §2.7): even a trusted VF gets ALLMULTI at most.
+    expect((await sw(ixTrusted, "--promisc", "VF-1")).err).toBe(
+      "iovsim: option '--promisc VF-1': the ix NIC (82599ES) has no unicast promiscuous mode for VFs (it gives allmulti)\n",
+    );
     expect((await sw(ixl, "--rewrite-dst", "VF-9")).err).toContain("option '--rewrite-dst': no port 'VF-9'");
     expect((await sw(ixl, "--promisc", "wire")).err).toContain(
       "option '--promisc': 'wire' is not a function",

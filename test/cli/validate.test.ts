@@ -65,6 +65,27 @@ describe("iovsim validate", () => {
     expect(r.err).toMatch(/:2:\d+: warning: VF-1: .*vlan 0/);
   });
 
+  it("an ADD_VF warning points at the key at fault (vlan, mac-addr), also when DEFAULT set it", async () => {
+    const f = join(state, "m.conf");
+    writeFileSync(
+      f,
+      'PF { device: "ix0"; num_vfs: 3; }\nDEFAULT { vlan: 0; }\nVF-1 { mac-addr: "00:00:00:00:00:00"; vlan: 5; }\n',
+    );
+    const r = await cli("validate", "-f", f);
+    expect(r.status).toBe(0);
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines).toHaveLength(3);
+    for (const want of [
+      `:2:17: warning: VF-0: .*vlan 0`,
+      `:3:18: warning: VF-1: .*all-zero MAC`,
+      `:2:17: warning: VF-2: .*vlan 0`,
+    ])
+      expect(
+        lines.some((l) => new RegExp(`^${f}${want}`).test(l)),
+        want,
+      ).toBe(true);
+  });
+
   it("knows the current host state: VFs already there → Device busy", async () => {
     expect((await cli("iovctl", "-C", "-f", fx("V01-minimal.conf"))).status).toBe(0);
     const r = await cli("validate", "-f", fx("V01-minimal.conf"));

@@ -125,10 +125,25 @@ describe("iovsim steering", () => {
       [["--rate", "20Mpps", "--no-ndr"], /above the 10 Gbit\/s line rate/],
       [["--no-ndr"], /--no-ndr needs --rate/],
       [["--symmetric", "xor"], /--symmetric: 'xor'/],
+      // A capture that cannot be used is the user's error (it was an internal one, status 70).
+      [
+        ["--mix", "pcap:/nonexistent.pcap", "--rate", "1Mpps", "--no-ndr"],
+        /^iovsim: --mix pcap:\/nonexistent\.pcap: cannot read \(no such file\)\n$/,
+      ],
+      [["--mix", "pcap:", "--rate", "1Mpps", "--no-ndr"], /--mix: 'pcap:' needs a file name/],
       [["--port", "ixl0", "--strategy", "inner-rss"], /--port only applies to --strategy flow-rules/],
+      // Options that would change nothing are refused, not ignored.
+      [
+        ["--rate", "1Mpps", "--no-ndr", "--precision", "5"],
+        /--precision tunes the NDR search, and --no-ndr skips it/,
+      ],
+      [
+        ["--strategy", "single,mac-vf", "--symmetric", "sorted"],
+        /--symmetric applies to the RSS strategies \(outer-rss, inner-rss, flow-rules\), and --strategy single,mac-vf has none/,
+      ],
     ] as const) {
       const r = await cli(["steering", ...argv]);
-      expect(r.code, argv.join(" ")).not.toBe(0);
+      expect(r.code, argv.join(" ")).toBe(1);
       expect(r.err).toMatch(msg);
     }
   });

@@ -117,3 +117,38 @@ describe("sweep run and merge", () => {
     expect((await mergeSweep(dir)).merged.points).toHaveLength(12);
   });
 });
+
+describe("a fidelity sweep", () => {
+  const FID = `name: f
+experiment: fidelity
+axes: { case: [talk-ping-jail, eli-exits] }
+`;
+  const fplan = planSweep({ file: "f.yaml", text: FID, spec: parseSweep(FID, "f.yaml") });
+
+  it("runs fidelity without --seed (it takes none: every point failed on 'unknown option')", () => {
+    expect(fplan.points.map((p) => p.args)).toEqual([
+      ["fidelity", "--case", "talk-ping-jail", "--json"],
+      ["fidelity", "--case", "eli-exits", "--json"],
+    ]);
+  });
+
+  it("keeps a failed case's verdict (exit 1 with its JSON) as a result; exit 1 without JSON fails", async () => {
+    const dir = await tmp();
+    const execute: PointExecutor = async (args) =>
+      args.includes("eli-exits")
+        ? { exitCode: 1, stdout: JSON.stringify({ schema: "iovsim.fidelity/1", passed: 0 }), stderr: "" }
+        : { exitCode: 1, stdout: "", stderr: "iovsim: fidelity: something the user did\n" };
+    const sum = await runShard({
+      plan: fplan,
+      text: FID,
+      version: "iovsim 0.0.0-test",
+      dir,
+      shard: { k: 0, n: 1 },
+      execute,
+    });
+    expect(sum).toMatchObject({ points: 2, ran: 1, failed: 1 });
+    const st = await sweepStatus(dir);
+    expect(st.done).toEqual([1]);
+    expect(st.failed.map((f) => f.message)).toEqual(["iovsim: fidelity: something the user did"]);
+  });
+});

@@ -169,10 +169,20 @@ describe("VF mailbox requests", () => {
     expect(c.port.vfta).toContain(5);
   });
 
-  it("igb: a trusted PROMISC request becomes ALLMULTI (no unicast promiscuous on 82576)", () => {
-    const c = programSwitch(pfRecord("igb", [vfRecord(0, A, { allowPromisc: true })]));
-    expect(requestPromisc(c, 0, "promisc")).toMatchObject({ applied: "allmulti", honoured: false });
-    expect(c.pools[0]!.flags).toMatchObject({ mpe: true, upe: false });
+  it.each(["igb", "ix"])(
+    "%s: a trusted PROMISC request becomes ALLMULTI (no per-pool unicast promiscuous on 82576 and 82599)",
+    (nic) => {
+      const c = programSwitch(pfRecord(nic, [vfRecord(0, A, { allowPromisc: true })]));
+      expect(requestPromisc(c, 0, "promisc")).toMatchObject({ applied: "allmulti", honoured: false });
+      expect(c.pools[0]!.flags).toMatchObject({ mpe: true, upe: false });
+      expect(c.port.unicastPromisc).toBe(false);
+    },
+  );
+
+  it("ixl: a trusted PROMISC request is honoured (the X710 has unicast promiscuous per VSI)", () => {
+    const c = programSwitch(pfRecord("ixl", [vfRecord(0, A, { allowPromisc: true })]));
+    expect(requestPromisc(c, 0, "promisc")).toMatchObject({ applied: "promisc", honoured: true });
+    expect(c.pools[0]!.flags).toMatchObject({ upe: true });
   });
 });
 

@@ -277,8 +277,12 @@ describe("frame cases from a VF (§10.3 T1–T6)", () => {
     expect(d.deliveries).toEqual([]);
     // 54-byte TCP SYN, padded to 60 on transmit (TCTL.PSP).
     expect(d.wireBytes).toEqual(pad60(tcp4("02:00:00:00:00:99", M.vf0)));
+    // Configuration T is on the ix (82599) profile, whose VFs cannot ask for unicast promiscuous
+    // (no per-pool UPE before the X540): the case sets the pool's UPE bit itself (§10.2).
     const c = testConfigT();
-    expect(requestPromisc(c, VF3, "promisc").honoured).toBe(true);
+    expect(requestPromisc(c, VF3, "promisc")).toMatchObject({ applied: "allmulti", honoured: false });
+    c.pools[VF3]!.flags.upe = true;
+    c.port.unicastPromisc = true;
     const sw2 = track(new ReferenceSwitch(c));
     const d2 = sw2.transmitFromPool(VF0, tcp4("02:00:00:00:00:99", M.vf0));
     expect(d2.toWire).toBe(true);

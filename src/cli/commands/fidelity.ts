@@ -7,6 +7,7 @@ import { UserError } from "../../errors.ts";
 import { CASES } from "../../fidelity/cases.ts";
 import { formatFidelity } from "../../fidelity/format.ts";
 import { runFidelity, selectCases } from "../../fidelity/run.ts";
+import { htmlOutputFile } from "../../output-file.ts";
 import { buildFidelityJson, fidelityCsv, fidelityReportRows } from "../../report/fidelity-json.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
@@ -55,9 +56,8 @@ export const command = defineCommand({
       csv: opts.csv === true,
       sensitivity: opts.sensitivity === true,
       caseName: opts.case as string | undefined,
-      html: opts.html as string | undefined,
+      html: htmlOutputFile(opts.html as string | undefined),
     };
-    if (o.html === "") throw new UserError("E_USAGE", "--html needs a file name");
     const format = outputFormat("fidelity", o);
     if (format === "csv" && o.sensitivity)
       throw new UserError(

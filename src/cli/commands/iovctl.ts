@@ -4,6 +4,7 @@
 // FreeBSD 13/14's. Our additions (docs/iovctl.md): -v (with -S: descriptions, ranges, limits),
 // and a located `file:line:column` line after iovctl's own message for UCL syntax errors.
 import { readFile, stat } from "node:fs/promises";
+import { UserError } from "../../errors.ts";
 import { fsStrerror } from "../../nic/errno.ts";
 import { findDevice, STRERROR_ZERO } from "../../nic/iovctl-parse.ts";
 import { loadIovConfig } from "../../nic/iovctl-validate.ts";
@@ -44,8 +45,15 @@ const MODERN: Variant = {
   ],
 };
 
+/** IOVSIM_IOVCTL: unset (or 2026) for the 2026 iovctl, classic for 13/14's; a typo is an error, not the default. */
 export function variantFromEnv(env: NodeJS.ProcessEnv = process.env): Variant {
-  return env.IOVSIM_IOVCTL === "classic" ? CLASSIC : MODERN;
+  const v = env.IOVSIM_IOVCTL;
+  if (v === "classic") return CLASSIC;
+  if (v === undefined || v === "" || v === "2026") return MODERN;
+  throw new UserError(
+    "E_USAGE",
+    `IOVSIM_IOVCTL='${v}' is not a known iovctl: 'classic' (FreeBSD 13/14), or unset (or '2026') for the 2026 iovctl`,
+  );
 }
 
 /** errx/exit(1) as an exception, so every path returns through run(). */

@@ -23,6 +23,7 @@ import {
   num,
   PATH_NAMES,
   parsePathNames,
+  portVlanNotes,
   RENAMED,
   readConfig,
   type Values,
@@ -90,7 +91,8 @@ export const command = defineCommand({
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf = readConfig(v.config as string | undefined);
-    checkHost(conf, [path]);
+    const host = checkHost(conf, [path]);
+    for (const n of portVlanNotes(host, conf.file, [path], false)) ctx.err(`iovsim: note: ${n}\n`);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
     const html = htmlFile(v.html as string | undefined);

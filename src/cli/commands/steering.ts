@@ -5,6 +5,7 @@ import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } 
 import { UserError } from "../../errors.ts";
 import { costProfileNames, loadCosts } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
+import { htmlOutputFile } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
@@ -27,6 +28,7 @@ import {
   mixFromCapture,
   type SteeringTraffic,
 } from "../../steering/traffic.ts";
+import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
@@ -117,6 +119,9 @@ export interface SteeringArgs {
   faults: FaultSpec[];
 }
 
+/** The strategies whose queue comes from an RSS hash, which --symmetric changes. */
+const SYMMETRIC_STRATEGIES: readonly string[] = ["outer-rss", "inner-rss", "flow-rules"];
+
 export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const o: SteeringArgs = {
     mixes: ["gtpu"],
@@ -143,12 +148,14 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const mix = str("mix") ?? str("encap");
   if (mix !== undefined) {
     o.mixes = mix.split(",").map((s) => s.trim());
-    for (const m of o.mixes)
+    for (const m of o.mixes) {
+      if (m === "pcap:") throw new UserError("E_USAGE", `${mixOpt}: 'pcap:' needs a file name (pcap:FILE)`);
       if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
         throw new UserError(
           "E_USAGE",
           `${mixOpt}: unknown mix '${m}' (mixes: ${MIX_NAMES.join(", ")}, pcap:FILE)`,
         );
+    }
   }
   if (str("strategy") !== undefined) o.strategies = parseStrategies(str("strategy")!);
   if (str("queues") !== undefined)
@@ -184,10 +191,18 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (opts.json && opts.csv) throw new UserError("E_USAGE", "--json and --csv cannot be combined");
   if (opts.json) o.format = "json";
   if (opts.csv) o.format = "csv";
-  if (str("html") !== undefined) o.html = str("html");
+  if (str("html") !== undefined) o.html = htmlOutputFile(str("html"));
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
   if (o.port && !o.strategies.includes("flow-rules"))
     throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");
+  // Options that would change nothing are refused, never ignored.
+  if (!o.ndr && precision !== undefined)
+    throw new UserError("E_USAGE", "--precision tunes the NDR search, and --no-ndr skips it (leave out one)");
+  if (o.symmetric && !o.strategies.some((s) => SYMMETRIC_STRATEGIES.includes(s)))
+    throw new UserError(
+      "E_USAGE",
+      `--symmetric applies to the RSS strategies (${SYMMETRIC_STRATEGIES.join(", ")}), and --strategy ${o.strategies.join(",")} has none`,
+    );
   o.faults = parseFaults((opts["inject-fault"] as string[] | undefined) ?? []);
   for (const f of o.faults) {
     if (f.kind !== "worker-exit" && !o.rate)
@@ -204,13 +219,28 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   return o;
 }
 
+/**
+ * The Ethernet frames of `--mix pcap:FILE`. A file that cannot be read or is corrupt is the
+ * user's error (named as the option), never an internal one; records of another link type are
+ * not Ethernet frames and are left out (mixFromCapture refuses a capture with none left).
+ */
+function captureFrames(file: string): Uint8Array[] {
+  const bad = (message: string) => new UserError("E_CAPTURE", `--mix pcap:${message}`);
+  let contents: ReturnType<typeof readCaptureFile>;
+  try {
+    contents = readCaptureFile(file);
+  } catch (e) {
+    if (e instanceof CaptureFormatError) throw bad(e.message);
+    throw e;
+  }
+  if (contents.error) throw bad(contents.error.message);
+  return contents.records.filter((r) => r.linktype === LINKTYPE_ETHERNET).map((r) => r.data);
+}
+
 async function traffics(o: SteeringArgs): Promise<SteeringTraffic[]> {
   return o.mixes.map((m) =>
     m.startsWith("pcap:")
-      ? mixFromCapture(
-          readCaptureFile(m.slice(5)).records.map((r) => r.data),
-          m.slice(5),
-        )
+      ? mixFromCapture(captureFrames(m.slice(5)), m.slice(5))
       : buildMix({ mix: m as MixName, flows: o.flows, tunnels: o.tunnels, zipfS: o.zipf, seed: o.seed }),
   );
 }

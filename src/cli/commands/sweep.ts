@@ -3,6 +3,7 @@
 import { Command as Commander, CommanderError } from "commander";
 import { UserError } from "../../errors.ts";
 import { writeFileAtomic } from "../../fs-atomic.ts";
+import { asWriteError } from "../../output-file.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
 import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
@@ -11,6 +12,7 @@ import { readSweepFile } from "../../sweep/spec.ts";
 import { toolVersion as version } from "../../version.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand, unknownOption, usageError } from "../registry.ts";
+import { checkPlan } from "./sweep-check.ts";
 
 const HELP_FOOTER = `
 A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or ranges
@@ -79,6 +81,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
       const f = readSweepFile(file);
       const plan = planSweep(f);
+      await checkPlan(plan, file);
       const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
       const estimate = (cost: number) =>
         perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
@@ -174,7 +177,9 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         await writeFileAtomic(
           o.html,
           renderSweepHtml(merged, `iovsim sweep merge ${dir} --html ${o.html}`, svg),
-        );
+        ).catch((e) => {
+          throw asWriteError(e, o.html!, "--html");
+        });
         ctx.err(`sweep merge: wrote ${o.html}\n`);
       }
       if (o.csv) ctx.out(rowsToCsv(mergedRows(merged)));

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
+import { htmlOutputFile } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
 import {
@@ -147,7 +148,7 @@ function switchArgs(opts: Opts): SwitchArgs {
   const rewrite = list("rewrite-dst");
   if (rewrite.length > 1) throw new UserError("E_USAGE", "option '--rewrite-dst' given twice");
   const promisc = [...new Set(list("promisc"))];
-  if (html === "") throw new UserError("E_USAGE", "--html needs a file name");
+  htmlOutputFile(html);
   if (!conf)
     throw new UserError("E_USAGE", "switch: the -f iov.conf option is required (see iovsim switch --help)");
   if (inputs.length === 0) throw new UserError("E_USAGE", "switch: at least one --in PORT=FILE is required");

@@ -32,6 +32,8 @@ export const command = defineCommand({
     const usage = "usage: iovsim vm attach <vmname> <vf-device|selector> | detach <vmname|vf> | list";
     switch (sub) {
       case "attach": {
+        if (rest.length > 2)
+          throw new UserError("E_USAGE", `vm attach: unexpected argument '${rest[2]}'\n${usage}`);
         if (rest.length !== 2)
           throw new UserError("E_USAGE", `vm attach needs <vmname> and <vf-device|selector>\n${usage}`);
         const vf = await withHost(ctx.stateDir, (h) => h.attachVm(rest[0], rest[1]));
@@ -39,6 +41,8 @@ export const command = defineCommand({
         return 0;
       }
       case "detach": {
+        if (rest.length > 1)
+          throw new UserError("E_USAGE", `vm detach: unexpected argument '${rest[1]}'\n${usage}`);
         if (rest.length !== 1)
           throw new UserError("E_USAGE", `vm detach needs <vmname|vf-device|selector>\n${usage}`);
         const vfs = await withHost(ctx.stateDir, (h) => h.detachVm(rest[0]));

@@ -22,6 +22,8 @@ export interface DriverFailure {
   errno: Errno;
   /** Why, in words, for iovsim's offline diagnostics. */
   reason: string;
+  /** The VF parameter at fault, so that `validate` points at it (not at the section). */
+  key?: string;
 }
 
 export interface AddVfResult {

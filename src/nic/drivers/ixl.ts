@@ -44,6 +44,7 @@ export const ixlDriver: PfDriver = {
       return {
         errno: "ENOSPC",
         reason: `needs ${queues} queue pairs but only ${b.total - used} of the PF's ${b.total} are left`,
+        ...(params.has("num-queues") ? { key: "num-queues" } : {}),
       };
     }
     ctx.state.queuesUsed = used + queues;

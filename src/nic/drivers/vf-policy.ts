@@ -6,18 +6,26 @@ import type { DriverFailure, VfParams } from "./driver.ts";
 export function checkVfMacInUse(params: VfParams, macsInUse: Set<string>): DriverFailure | undefined {
   const mac = params.get("mac-addr");
   if (typeof mac === "string" && macsInUse.has(mac))
-    return { errno: "EADDRINUSE", reason: `MAC ${mac} is already used by the PF or another VF` };
+    return {
+      errno: "EADDRINUSE",
+      reason: `MAC ${mac} is already used by the PF or another VF`,
+      key: "mac-addr",
+    };
   return undefined;
 }
 
 export function checkVfMacAndVlan(params: VfParams, macsInUse: Set<string>): DriverFailure | undefined {
   const vlan = params.get("vlan");
   if (vlan === 0)
-    return { errno: "EOPNOTSUPP", reason: "vlan 0 is not supported by the driver (use 1..4095 or trunk)" };
+    return {
+      errno: "EOPNOTSUPP",
+      reason: "vlan 0 is not supported by the driver (use 1..4095 or trunk)",
+      key: "vlan",
+    };
   const mac = params.get("mac-addr");
   if (typeof mac === "string") {
     if (mac === "00:00:00:00:00:00")
-      return { errno: "EINVAL", reason: "the all-zero MAC address is invalid" };
+      return { errno: "EINVAL", reason: "the all-zero MAC address is invalid", key: "mac-addr" };
   }
   return checkVfMacInUse(params, macsInUse);
 }

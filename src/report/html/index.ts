@@ -2,6 +2,7 @@
 // one inline stylesheet, no script, no font, no URL. A Content-Security-Policy that forbids
 // every fetch makes a browser refuse anything that slipped in.
 import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { asWriteError } from "../../output-file.ts";
 import type { ChartDef } from "./charts.ts";
 import { escapeHtml, slug } from "./format.ts";
 import { renderSvg } from "./render-svg.ts";
@@ -99,6 +100,6 @@ export async function writeHtmlReport(file: string, input: ReportInputJson | Rep
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw asWriteError(e, file, "--html");
   }
 }

@@ -1,0 +1,69 @@
+// `sweep plan` checks the points' command lines before anything runs: a sweep whose points the
+// experiment would refuse (an unknown option, a bad axis value) is a usage error at plan time,
+// not hours of failed points on a batch engine. The options are parsed as the experiment parses
+// them; nothing is simulated.
+import { UserError } from "../../errors.ts";
+import { CASES } from "../../fidelity/cases.ts";
+import { selectCases } from "../../fidelity/run.ts";
+import type { SweepPlan, SweepPoint } from "../../sweep/plan.ts";
+import { parseArgv } from "../registry.ts";
+import { loadCommand } from "./index.ts";
+import { parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import { parseSteeringArgs } from "./steering.ts";
+
+/** Parses one point's arguments as its experiment would; throws the experiment's UserError. */
+export async function checkPointArgs(args: readonly string[]): Promise<void> {
+  const [experiment, ...rest] = args;
+  if (experiment === "paths") {
+    parsePathsOptions(parseCommandArgs("paths", rest));
+    return;
+  }
+  const command = await loadCommand(experiment);
+  const options = command && "options" in command ? command.options : undefined;
+  if (!options) throw new Error(`sweep: no option declarations for '${experiment}'`);
+  const parsed = parseArgv(experiment, options as Parameters<typeof parseArgv>[1], rest);
+  if (parsed === "help") return;
+  if (experiment === "steering") parseSteeringArgs(parsed.opts);
+  if (experiment === "fidelity") {
+    const name = parsed.opts.case as string | undefined;
+    if (selectCases(name).length === 0)
+      throw new UserError(
+        "E_USAGE",
+        `--case: unknown case '${name}' (cases: ${CASES.map((c) => c.name).join(", ")})`,
+      );
+  }
+}
+
+/**
+ * The points worth parsing: the first, and the first with each value of each axis (so every
+ * value is tried at least once without parsing all of a 100,000-point product).
+ */
+export function pointsToCheck(plan: SweepPlan): SweepPoint[] {
+  const chosen = new Map<number, SweepPoint>();
+  const seen = new Set<string>();
+  for (const p of plan.points) {
+    const fresh = Object.entries(p.coords).filter(([k, v]) => !seen.has(`${k}=${v}`));
+    if (chosen.size > 0 && fresh.length === 0) continue;
+    for (const [k, v] of fresh) seen.add(`${k}=${v}`);
+    chosen.set(p.index, p);
+  }
+  return [...chosen.values()];
+}
+
+/** Refuses a plan with a point its experiment would refuse, naming the point and the reason. */
+export async function checkPlan(plan: SweepPlan, file: string): Promise<void> {
+  for (const p of pointsToCheck(plan)) {
+    try {
+      await checkPointArgs(p.args);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      const coords = Object.entries(p.coords)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ");
+      throw new UserError(
+        "E_SWEEP_FILE",
+        `${file}: point ${p.index} (${coords}) would fail: iovsim ${p.args[0]} refuses it: ${e.message}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// An output file the user names that cannot be written (--html onto a directory, into a
+// missing directory, under a regular file) is the user's mistake: one line naming the option
+// and the file, status 1, no "internal error" (status 70), refused before the run.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { UserError } from "../../src/errors.ts";
+import { asWriteError, checkOutputFile } from "../../src/output-file.ts";
+import { writeHtmlReport } from "../../src/report/html/index.ts";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "iovsim-outfiles-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(["--state", join(dir, "state"), ...argv], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  return { code, out, err };
+}
+
+describe("--html FILE that cannot be written", () => {
+  const commands: Array<[string, string[]]> = [
+    ["ping", ["ping", "--path", "native", "-c", "1"]],
+    ["paths", ["paths", "--path", "native", "--size", "64", "--rate", "10%", "--workers", "1"]],
+    ["demo", ["demo"]],
+    [
+      "steering",
+      ["steering", "--mix", "plain", "--strategy", "single", "--queues", "1", "--rate", "1Mpps", "--no-ndr"],
+    ],
+    ["fidelity", ["fidelity", "--case", "talk-ping-jail"]],
+    ["switch", ["switch", "-f", "examples/ixl0.conf", "--in", "wire=examples/in.pcap", "--json"]],
+  ];
+  it.each(commands)("%s: a directory, a missing directory, a file in the way", async (_name, argv) => {
+    const sub = join(dir, "sub");
+    mkdirSync(sub);
+    const file = join(dir, "plain");
+    writeFileSync(file, "x");
+    for (const [target, why] of [
+      [sub, "it is a directory"],
+      [join(dir, "missing", "r.html"), "no such directory"],
+      [join(file, "r.html"), "a file is in the way of its directory"],
+    ]) {
+      const r = await cli(...argv, "--html", target);
+      expect(r).toEqual({ code: 1, out: "", err: `iovsim: --html ${target}: cannot write (${why})\n` });
+    }
+  });
+});
+
+describe("output-file helpers", () => {
+  it("checkOutputFile accepts a new file in an existing directory and an existing file", () => {
+    expect(() => checkOutputFile(join(dir, "new.html"), "--html")).not.toThrow();
+    writeFileSync(join(dir, "old.html"), "");
+    expect(() => checkOutputFile(join(dir, "old.html"), "--html")).not.toThrow();
+  });
+
+  it("asWriteError turns errno failures into UserErrors and passes other errors through", () => {
+    const denied = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+    const e = asWriteError(denied, "/x/r.html", "--html");
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).message).toBe("--html /x/r.html: cannot write (permission denied)");
+    const bug = new TypeError("not an errno");
+    expect(asWriteError(bug, "/x/r.html")).toBe(bug);
+  });
+
+  it("writeHtmlReport onto a directory fails as a UserError and leaves no temporary file", async () => {
+    const sub = join(dir, "sub");
+    mkdirSync(sub);
+    await expect(writeHtmlReport(sub, { version: "0", command: "iovsim t" })).rejects.toThrow(
+      new UserError("E_OUT", `--html ${sub}: cannot write (it is a directory)`),
+    );
+    expect(readdirSync(dir)).toEqual(["sub"]);
+  });
+});

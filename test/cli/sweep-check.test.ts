@@ -1,0 +1,76 @@
+// `sweep plan` parses the points' command lines as the experiment would, before anything runs:
+// a sweep its experiment refuses is a usage error naming the point (it was exit 0 with a
+// calibration warning, and then every such point failed on the batch engine).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkPointArgs, pointsToCheck } from "../../src/cli/commands/sweep-check.ts";
+import { runCli } from "../../src/cli/main.ts";
+import { planSweep } from "../../src/sweep/plan.ts";
+import { parseSweep } from "../../src/sweep/spec.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "iovsim-sweep-check-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function plan(text: string) {
+  const file = join(dir, "s.yaml");
+  writeFileSync(file, text);
+  let out = "";
+  let err = "";
+  const code = await runCli(["--state", join(dir, "state"), "sweep", "plan", "--no-calibrate", file], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  return { code, out, err, file };
+}
+
+describe("sweep plan refuses points the experiment would refuse", () => {
+  it.each([
+    [
+      "paths",
+      "axes: { size: [64, 9000] }",
+      "point 1 (size=9000)",
+      "--size: '9000' is not a valid frame size",
+    ],
+    ["paths", "axes: { bogus: [1] }", "point 0 (bogus=1)", "paths: unknown option '--bogus'"],
+    [
+      "steering",
+      "axes: { strategy: [single, bogus] }\noptions: { rate: 1Mpps, no-ndr: true }",
+      "point 1 (strategy=bogus)",
+      "--strategy: unknown strategy 'bogus'",
+    ],
+    [
+      "fidelity",
+      "axes: { case: [talk-ping-jail, nope] }",
+      "point 1 (case=nope)",
+      "--case: unknown case 'nope'",
+    ],
+  ])("%s: %s", async (experiment, body, point, why) => {
+    const r = await plan(`name: s\nexperiment: ${experiment}\n${body}\n`);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toContain(
+      `iovsim: ${r.file}: ${point} would fail: iovsim ${experiment} refuses it: ${why}`,
+    );
+  });
+
+  it("a valid sweep plans as before", async () => {
+    const r = await plan("name: s\nexperiment: paths\naxes: { path: [native, vm-vf], size: [64, 1518] }\n");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^sweep s: 4 points of `iovsim paths` over path x size/);
+  });
+
+  it("checks the first point and the first point of every axis value, not the whole product", () => {
+    const text =
+      "name: s\nexperiment: paths\naxes: { path: [native, vm-vf, virtio], size: [64, 512, 1518] }\n";
+    const p = planSweep({ file: "s.yaml", text, spec: parseSweep(text, "s.yaml") });
+    expect(pointsToCheck(p).map((x) => x.index)).toEqual([0, 1, 2, 3, 6]);
+  });
+
+  it("parses without simulating (a bad option of a valid experiment throws its own message)", async () => {
+    await expect(checkPointArgs(["paths", "--rate", "fast", "--json"])).rejects.toThrow(/--rate: 'fast'/);
+    await expect(checkPointArgs(["fidelity", "--case", "eli-exits", "--json"])).resolves.toBeUndefined();
+  });
+});

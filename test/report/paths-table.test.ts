@@ -1,0 +1,20 @@
+// The ping table of `paths` and the demo: a path whose echoes all went unanswered has no
+// round-trip time, so its RTT cells are a dash, never 0.0 (which would read as a figure).
+import { describe, expect, it } from "vitest";
+import { pingTable } from "../../src/report/paths-table.ts";
+
+const rtt = { min: 9.8, avg: 9.8, max: 9.8, stddev: 0, p50: 9.8, p99: 9.8 };
+const zeros = { min: 0, avg: 0, max: 0, stddev: 0, p50: 0, p99: 0 };
+
+describe("pingTable", () => {
+  it("prints the RTTs of a path that answered", () => {
+    const t = pingTable([{ path: "native", transmitted: 10, received: 10, rtt_us: rtt }]);
+    expect(t).toMatch(/native\s+│ 10 \/ 10\s+│ 9\.8 \/ 9\.8 \/ 9\.8 \/ 0\.0\s+│ 9\.8\s+│ 9\.8\s+│/);
+  });
+
+  it("prints dashes, not 0.0, when no echo was answered", () => {
+    const t = pingTable([{ path: "jail-vf", transmitted: 10, received: 0, rtt_us: zeros }]);
+    expect(t).toMatch(/jail-vf\s+│ 10 \/ 0\s+│ -\s+│ -\s+│ -\s+│/);
+    expect(t).not.toMatch(/0\.0/);
+  });
+});
