@@ -32,21 +32,23 @@ export function describeRun(j: PathsJson): string {
   return (
     `Simulated in virtual time: cost profile '${j.profile.name}', ${j.link_gbps} Gbit/s link, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
-    (j.replay ? describeReplay(j.replay) : "")
+    (j.replay ? describeReplay(j.replay, j.direction) : "")
   );
 }
 
 /** paths --pcap: the capture, what was left out of it, how it is paced and addressed. */
-function describeReplay(r: NonNullable<PathsJson["replay"]>): string {
+function describeReplay(r: NonNullable<PathsJson["replay"]>, direction: PathsJson["direction"]): string {
   const dropped = Object.entries(r.dropped_before_engine).map(([why, n]) => `${n} ${why}`);
   const pacing =
     r.timing === "capture"
       ? `at the capture's own timestamps (${(r.capture_rate_pps ?? 0).toPrecision(3)} frames/s on average)`
       : "re-paced at the offered load";
   const to =
-    r.rewrite_dst === null
-      ? "destination MACs as captured"
-      : `destination MACs rewritten to ${r.rewrite_dst}${r.rewrite_dst_all ? " (broadcast and multicast too)" : " (unicast only)"}`;
+    direction === "tx"
+      ? `sent by each path's consumer to the wire, ${r.rewrite_src === null ? "source MACs as captured" : `source MACs rewritten to ${r.rewrite_src}'s`}`
+      : r.rewrite_dst === null
+        ? "destination MACs as captured"
+        : `destination MACs rewritten to ${r.rewrite_dst}${r.rewrite_dst_all ? " (broadcast and multicast too)" : " (unicast only)"}`;
   return (
     `Replaying ${r.file} (${r.format}): ${r.frames} of ${r.records} records as frames, looped, ${pacing}; ${to}` +
     `${r.promisc.length > 0 ? `; promiscuous: ${r.promisc.join(", ")}` : ""}` +
