@@ -75,11 +75,12 @@ export function replayNic(
   };
 }
 
-/** Paths whose transmit side keeps each frame in the buffer it was generated in, up to the peer
- *  on the wire, so the side table times it: the driver paths and jail-epair (epair and bridge
- *  move descriptors). virtio copies frames into guest and tap buffers, and vf-loopback's peer
- *  may receive the NIC's copies: the side table does not follow them (not implemented). */
-export const TX_REPLAY_PATHS = ["native", "jail-vf", "vm-vf", "passthrough", "jail-epair"] as const;
+/** Paths whose transmit side brings each frame to the peer on the wire in the buffer it was
+ *  generated in, so the side table times it: the driver paths, virtio (the guest copies into its
+ *  transmit buffer and vhost back into the frame's own buffer, paired with the descriptor) and
+ *  jail-epair (epair and bridge move descriptors). vf-loopback's peer may receive the NIC's
+ *  copies, which the side table does not follow on transmit (not implemented). */
+export const TX_REPLAY_PATHS = ["native", "jail-vf", "vm-vf", "passthrough", "virtio", "jail-epair"] as const;
 
 /**
  * A capture replays in one direction: rx (from the wire to the path's consumer) or tx (the
@@ -113,7 +114,7 @@ export function checkReplayDirection(spec: ReplaySpec, direction: string, path?:
   if (path !== undefined && !(TX_REPLAY_PATHS as readonly string[]).includes(path))
     throw new UserError(
       "E_USAGE",
-      `--pcap --direction tx: path '${path}' is not supported (${path === "virtio" ? "the guest and the backend copy each frame into buffers of their own" : "the looped-back peer may receive the NIC's copies"}; the replay's timing does not follow them); tx replay runs on ${TX_REPLAY_PATHS.join(", ")}`,
+      `--pcap --direction tx: path '${path}' is not supported (the looped-back peer may receive the NIC's copies, and the replay's timing does not follow them); tx replay runs on ${TX_REPLAY_PATHS.join(", ")}`,
     );
 }
 

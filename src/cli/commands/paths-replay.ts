@@ -75,7 +75,7 @@ export function replayRuns(
       ...selected.notes,
       ...(left.length > 0
         ? [
-            `--pcap --direction tx runs on ${TX_REPLAY_PATHS.join(", ")}; left out: ${left.join(", ")} (their frames are copied into other buffers on the way, and the replay's timing does not follow them)`,
+            `--pcap --direction tx runs on ${TX_REPLAY_PATHS.join(", ")}; left out: ${left.join(", ")} (the looped-back peer may receive the NIC's copies, and the replay's timing does not follow them)`,
           ]
         : []),
     ],
@@ -171,6 +171,9 @@ export function replayCases(
   return runs.map((run) => ({ ...run, size: "pcap" as const, frameBytes, traffic, replay: r.spec }));
 }
 
+/** The transmit bridge's drop of a frame addressed to a MAC it learned on the sending port. */
+const TX_BRIDGE_LEARNED = "bridge-tx: destination on the ingress port";
+
 /** The hint when a transmitted capture never reaches the wire: the sender's checks dropped it. */
 export const TX_FILTERED_HINT =
   "an untrusted VF's anti-spoof check drops frames whose source MAC is not its own: rewrite the source with --rewrite-src consumer (or allow it in the VF's iovctl.conf section with mac-anti-spoof: false)";
@@ -187,7 +190,13 @@ export function replayWarnings(exp: ExperimentResult): string[] {
     // The search's trials are not kept as results: the case's simulations are found by path.
     const sims = results.length > 0 ? results : exp.simulations.filter((s) => s.path === c.case.path);
     const last = sims.at(-1);
-    if (!last?.replay || sims.some((s) => (s.replay?.to_consumer ?? 0) > 0)) continue;
+    if (!last?.replay) continue;
+    const learned = last.conservation.dropped[TX_BRIDGE_LEARNED] ?? 0;
+    if (c.case.direction === "tx" && learned > 0)
+      out.push(
+        `${c.case.path}: the host bridge dropped ${learned} of ${last.conservation.sent} replayed frames: it learns the capture's source MACs on the sending port, and a frame addressed to one of them is for its ingress port (if_bridge drops it); --rewrite-src consumer sends every frame from the consumer's own MAC`,
+      );
+    if (sims.some((s) => (s.replay?.to_consumer ?? 0) > 0)) continue;
     const k = last.conservation;
     const filters = Object.entries(k.dropped)
       .filter(([why]) => why.startsWith("NIC switch:"))

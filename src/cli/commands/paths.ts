@@ -48,7 +48,7 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --pcap F     replay a pcap/pcapng capture instead of generated frames: from the wire to each
              consumer (--direction rx: every path but vf-loopback), or sent by each consumer to
-             the wire (--direction tx: native, jail-vf, vm-vf, passthrough, jail-epair); frames
+             the wire (--direction tx: every path but vf-loopback); frames
              as captured, looped; records that cannot be carried are counted and dropped with
              their reason, the NIC switch counts its own drops; broadcast copies to other pools
              count as deliveries. Not with --size, --encap, --flows, --proto, --direction both
