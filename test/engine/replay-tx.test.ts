@@ -3,73 +3,20 @@
 // pacing options, latency from the side table (hand-over to the last bit on the wire),
 // conservation with broadcast copies, the Tx checks' drops counted as policy (anti-spoof, MDD),
 // malformed records counted and dropped, and the options of the other direction refused.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TX_REPLAY_PATHS } from "../../src/engine/replay.ts";
-import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import { ensureKernels } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
-import { writePcap } from "../../src/traffic/pcap.ts";
-import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { type ReplaySpec, rewriteSource } from "../../src/traffic/replay.ts";
+import { conserves, DNS, pcapOf, QINQ, replayRun, sum, unicastFrame } from "./replay-fixtures.ts";
 
-const captures = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
-const QINQ = join(captures, "QinQpacket.pcap"); // 249 broadcast frames
-const DNS = join(captures, "dns_udp.pcap"); // 2 unicast frames between MACs of another network
-const tmp = mkdtempSync(join(tmpdir(), "iovsim-replay-tx-"));
-
-function run(
+const run = (
   path: string,
   replay: Omit<ReplaySpec, "timing"> & { timing?: ReplaySpec["timing"] },
   o: Partial<ScenarioSpec> = {},
-) {
-  return simulate({
-    path,
-    direction: "tx",
-    traffic: defaultProfile(),
-    ratePps: 500_000,
-    arrival: "constant",
-    durationNs: 400_000,
-    seed: 1,
-    profile: "bhyve",
-    replay: { timing: "paced", ...replay },
-    ...o,
-  });
-}
-
-const sum = (x: Record<string, number> | undefined) => Object.values(x ?? {}).reduce((a, b) => a + b, 0);
-
-/** The identity the engine checks, restated: every frame and copy accounted for once. */
-function conserves(r: SimResult): boolean {
-  const k = r.conservation;
-  return k.sent + k.copies === k.delivered + sum(k.deliveredElsewhere) + sum(k.dropped) + k.inFlight;
-}
+): SimResult => replayRun("tx", path, replay, o);
 
 const TX_DROPPED = "NIC switch: tx dropped (MDD, oversize or anti-spoof)";
-
-function pcapOf(name: string, frames: Uint8Array[], tsUs: number[]): string {
-  const bytes = writePcap(
-    frames.map((data, i) => ({
-      ts: BigInt(tsUs[i]) * 1000n,
-      data,
-      origLen: data.length,
-      iface: 0,
-      linktype: 1,
-    })),
-  );
-  const file = join(tmp, name);
-  writeFileSync(file, bytes);
-  return file;
-}
-
-function unicastFrame(len: number): Uint8Array {
-  const f = new Uint8Array(len);
-  f.set([0x02, 0x99, 0, 0, 0, 1], 0); // a host on the wire
-  f.set([0x02, 0x00, 0x00, 0x00, 0xff, 0x01], 6); // captured elsewhere: no port's MAC
-  f[12] = 0x08;
-  return f;
-}
 
 beforeAll(async () => {
   await ensureKernels();
