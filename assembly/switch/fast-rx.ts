@@ -5,7 +5,7 @@
 import {
   DF_DD, DF_EOP, DF_VP, DF_TCI, SF_VLAN_FILTER, SF_DOUBLE_VLAN, SF_PORT_LPE, PC_FLAGS, PC_RLPML,
   PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_STRIP, PF_RSS_INNER,
-  PF_HIDE_VLAN, RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT,
+  PF_HIDE_VLAN, RSS_NONE, SS_LAST_DROP, SH_TAIL,
   SH_RPKTS, SH_RBYTES, CT_RX_PACKETS, CT_RX_BYTES, CT_RX_SIZE, DR_NONE, SS_RX_FAST_FRAMES, SS_NOWNERS,
   POOL_SET_BYTES, DR_ALL_COPIES, CQ_RX_NO_DESC, CP_RX_DROPPED,
 } from "../abi";
@@ -16,7 +16,7 @@ import { trace, traceAddNoDesc, traceReset, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
 import { macFind, macSlotPools, bitTest } from "./select";
 import { psHi, psLo } from "./poolset";
-import { shadow, shadowInit } from "./rings";
+import { shadowFull, shadowPush, shadowTouched } from "./rings";
 import { bufFree, fastCopy } from "./buffers";
 import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
 
@@ -147,14 +147,13 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     const hash: u32 = rtype != RSS_NONE ? gRssHash : 0;
     const queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
     const ring = dRxRing + queue;
-    const sh = shadow(ring);
-    if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
+    const sh = shadowTouched(ring);
     const tail = load<u32>(sh + SH_TAIL);
     // Port size bucket (bucket(): 64, 65-127, ..., 1024+; len >= 60 here).
     const l = len + 4;
     const bk: i32 = l == 64 ? 0 : l <= 127 ? 1 : l <= 255 ? 2 : l <= 511 ? 3 : l <= 1023 ? 4 : 5;
     const bp = gCntPort + (<usize>(CT_RX_SIZE + bk) << 3);
-    if (tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT)) {
+    if (shadowFull(sh, tail)) {
       // No descriptor (rxOne -> deliver, one pool, ring full): received, then dropped.
       store<u64>(bp, load<u64>(bp) + 1);
       rxN++;
@@ -193,12 +192,10 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
         dtci = tci;
       }
     }
-    const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
-    v128.store(slot, i64x2(
-      <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>blen << 48)),
-      <i64>(<u64>hash | (<u64>dtci << 32) | (<u64>flags << 48) | (<u64>(rtype & 0xff) << 56)),
-    ));
-    store<u32>(sh + SH_TAIL, tail + 1);
+    shadowPush(sh, tail,
+      <u64>b | (<u64>(o & 0xffff) << 32) | (<u64>blen << 48),
+      <u64>hash | (<u64>dtci << 32) | (<u64>flags << 48) | (<u64>(rtype & 0xff) << 56),
+    );
     const bytes = <u64>(len + 4);
     store<u32>(sh + SH_RPKTS, load<u32>(sh + SH_RPKTS) + 1);
     store<u64>(sh + SH_RBYTES, load<u64>(sh + SH_RBYTES) + <u64>(blen + 4));
