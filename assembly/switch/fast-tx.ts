@@ -5,7 +5,7 @@
 import {
   D_FLAGS, DF_DD, DF_EOP, DF_LB, DF_VLE, SF_VLAN_FILTER, SF_RSS_ON_LB, SF_ALWAYS_COPY, PC_FLAGS,
   PC_RLPML, PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_RSS_INNER,
-  RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT, SH_FPKTS, SH_FBYTES,
+  RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_FPKTS, SH_FBYTES,
   CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_LB_PACKETS, CP_TX_LB_BYTES, DR_NONE, SS_TRACE,
   SS_FAST_FRAMES, SS_NOWNERS,
 } from "../abi";
@@ -18,7 +18,7 @@ import { trace, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
 import { macFind, macSlotPools } from "./select";
 import { psHi, psLo } from "./poolset";
-import { shadow, shadowInit } from "./rings";
+import { shadowFull, shadowPush, shadowTouched } from "./rings";
 import { fastCopy } from "./buffers";
 import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
 
@@ -134,11 +134,9 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
       if (rtype != RSS_NONE) hash = gRssHash;
       queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
     }
-    const ring = dRxRing + queue;
-    const sh = shadow(ring);
-    if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
+    const sh = shadowTouched(dRxRing + queue);
     const tail = load<u32>(sh + SH_TAIL);
-    if (tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT)) break;
+    if (shadowFull(sh, tail)) break;
     // Commit: the frame is delivered to pool p, queue `queue`, not to the wire.
     let b = buf;
     let o = off;
@@ -147,13 +145,10 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
       if (b == NONE) break;
       o = gHeadroom;
     }
-    // The descriptor (writeDesc's layout) in one 16-byte store at the shadow tail.
-    const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
-    v128.store(slot, i64x2(
-      <i64>(<u64>b | (<u64>(o & 0xffff) << 32) | (<u64>len << 48)),
-      <i64>(<u64>hash | (<u64>(DF_DD | DF_LB | DF_EOP) << 48) | (<u64>(rtype & 0xff) << 56)),
-    ));
-    store<u32>(sh + SH_TAIL, tail + 1);
+    shadowPush(sh, tail,
+      <u64>b | (<u64>(o & 0xffff) << 32) | (<u64>len << 48),
+      <u64>hash | (<u64>(DF_DD | DF_LB | DF_EOP) << 48) | (<u64>(rtype & 0xff) << 56),
+    );
     const bytes = <u64>(len + 4);
     store<u32>(sh + SH_FPKTS, load<u32>(sh + SH_FPKTS) + 1);
     store<u64>(sh + SH_FBYTES, load<u64>(sh + SH_FBYTES) + bytes);

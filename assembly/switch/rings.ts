@@ -100,6 +100,26 @@ export function publish(): void {
   nDirty++;
 }
 
+/** Ring `id`'s shadow, set up at its first touch in this burst (the fast paths' look-up). */
+@inline export function shadowTouched(id: u32): usize {
+  const sh = shadow(id);
+  if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(id);
+  return sh;
+}
+
+/** No room at the shadow tail `tail` (the ring's limit: what the driver's refills made visible). */
+@inline export function shadowFull(sh: usize, tail: u32): bool {
+  return tail - load<u32>(sh + SH_HEAD) >= load<u32>(sh + SH_LIMIT);
+}
+
+/** One descriptor (writeDesc's layout, words `w0`, `w1`) in one 16-byte store at the shadow
+ *  tail `tail`, which then moves on. */
+@inline export function shadowPush(sh: usize, tail: u32, w0: u64, w1: u64): void {
+  const slot = <usize>load<u32>(sh + SH_DESC) + (<usize>(tail & load<u32>(sh + SH_MASK)) << 4);
+  v128.store(slot, i64x2(<i64>w0, <i64>w1));
+  store<u32>(sh + SH_TAIL, tail + 1);
+}
+
 /** Frames waiting in ring `id` (consumer view). */
 export function ringCount(id: u32): u32 {
   const r = ringAt(id);

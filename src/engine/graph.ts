@@ -122,14 +122,18 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     dstMac: bound.peerMac,
     seed: o.seed + 1,
   });
-  const templates = o.replay ? replayTemplateSet(o.replay, bound) : buildTemplates(traffic);
-  if (o.replay)
+  // A replayed capture is the generator's traffic in its direction: from the wire (rx: the
+  // consumer's MAC is the one destinations are rewritten to) or from the consumer (tx).
+  const replayTx = o.replay !== undefined && o.elements.some((e) => e.dir === "tx");
+  const templates = o.replay && !replayTx ? replayTemplateSet(o.replay, bound) : buildTemplates(traffic);
+  if (o.replay && !replayTx)
     Object.assign(bound.nic, replayNic(o.replay, bound, o.config?.file ?? "iovctl.conf"), {
       traceCapacity: REPLAY_TRACE_CAPACITY,
     });
   const { built } = preparePath(eng, layoutGraph(o.path), {
     traffic,
     txTraffic,
+    ...(o.replay && replayTx ? { txTemplates: replayTemplateSet(o.replay, bound) } : {}),
     templates,
     ...(o.txTemplates ? {} : {}),
     elements: o.elements,

@@ -17,6 +17,7 @@ import {
   type ReplaySpec,
   replayTemplates,
   rewriteDestination,
+  rewriteSource,
 } from "../traffic/replay.ts";
 import type { SimContext } from "./context.ts";
 
@@ -35,10 +36,19 @@ function portName(port: string, b: ReplayBinding): string {
   return b.nic.consumer === "pf" ? "PF" : `VF-${b.nic.consumer}`;
 }
 
-/** The generator's templates: the capture's frames, destinations rewritten as asked. */
+/** The generator's templates: the capture's frames, destinations (rx) or sources (tx)
+ *  rewritten as asked. */
 export function replayTemplateSet(spec: ReplaySpec, b: ReplayBinding): TemplateSet {
   const cap = loadReplayCapture(spec.file);
   let frames = cap.frames;
+  if (spec.rewriteSrc !== undefined) {
+    // "consumer": the sender's own MAC (its pool's, or the one behind a bridge).
+    const mac =
+      spec.rewriteSrc === "consumer"
+        ? macToBytes(b.mac.toLowerCase())
+        : portMac(b.nic.pf, spec.rewriteSrc, "--rewrite-src");
+    frames = frames.map((f) => rewriteSource(f, mac));
+  }
   if (spec.rewriteDst !== undefined) {
     // "consumer": the MAC generated traffic is sent to (behind a bridge for virtio, jail-epair).
     const mac =
@@ -65,6 +75,49 @@ export function replayNic(
   };
 }
 
+/** Paths whose transmit side brings each frame to the peer on the wire in the buffer it was
+ *  generated in, so the side table times it: the driver paths, virtio (the guest copies into its
+ *  transmit buffer and vhost back into the frame's own buffer, paired with the descriptor) and
+ *  jail-epair (epair and bridge move descriptors). vf-loopback's peer may receive the NIC's
+ *  copies, which the side table does not follow on transmit (not implemented). */
+export const TX_REPLAY_PATHS = ["native", "jail-vf", "vm-vf", "passthrough", "virtio", "jail-epair"] as const;
+
+/**
+ * A capture replays in one direction: rx (from the wire to the path's consumer) or tx (the
+ * consumer sends it to the wire). Options of the other direction are refused, naming them.
+ */
+export function checkReplayDirection(spec: ReplaySpec, direction: string, path?: string): void {
+  if (direction === "both")
+    throw new UserError(
+      "E_USAGE",
+      "--pcap replays a capture in one direction: --direction rx (from the wire to each path's consumer) or tx (each path's consumer sends it to the wire), not both",
+    );
+  if (direction === "rx") {
+    if (spec.rewriteSrc !== undefined)
+      throw new UserError(
+        "E_USAGE",
+        "--rewrite-src applies to a capture sent by the consumer: --direction tx",
+      );
+    return;
+  }
+  if (direction !== "tx") throw new UserError("E_USAGE", `--direction: '${direction}' is not rx, tx or both`);
+  if (spec.rewriteDst !== undefined || spec.rewriteAll)
+    throw new UserError(
+      "E_USAGE",
+      `${spec.rewriteDst !== undefined ? "--rewrite-dst" : "--rewrite-dst-all"} applies to a capture replayed toward a consumer (--direction rx); with --direction tx the frames leave with their captured destinations (--rewrite-src PORT sets their source)`,
+    );
+  if ((spec.promisc ?? []).length > 0)
+    throw new UserError(
+      "E_USAGE",
+      "--promisc applies to receiving (--direction rx); with --direction tx the consumer sends the capture",
+    );
+  if (path !== undefined && !(TX_REPLAY_PATHS as readonly string[]).includes(path))
+    throw new UserError(
+      "E_USAGE",
+      `--pcap --direction tx: path '${path}' is not supported (the looped-back peer may receive the NIC's copies, and the replay's timing does not follow them); tx replay runs on ${TX_REPLAY_PATHS.join(", ")}`,
+    );
+}
+
 /** Checks the replay options against a configuration before any simulation (CLI). */
 export function checkReplayPorts(
   spec: ReplaySpec,
@@ -74,6 +127,8 @@ export function checkReplayPorts(
 ): void {
   if (spec.rewriteDst !== undefined && spec.rewriteDst !== "consumer")
     portMac(b.nic.pf, spec.rewriteDst, "--rewrite-dst");
+  if (spec.rewriteSrc !== undefined && spec.rewriteSrc !== "consumer")
+    portMac(b.nic.pf, spec.rewriteSrc, "--rewrite-src");
   const { configure } = replayNic(spec, b, confFile);
   configure?.(config);
   if (spec.rewriteAll && spec.rewriteDst === undefined)

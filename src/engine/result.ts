@@ -192,7 +192,9 @@ export function conservation(ctx: SimContext): Conservation {
     const sc = readCounters(ctx.built.nic.sw.sl, ctx.built.nic.sw.config);
     const p = sc.port;
     const copiesMade = sc.pools.reduce((a, q) => a + q.rx_packets + q.rx_dropped, 0) + p.tx_packets;
-    const framesIn = p.rx_packets + sc.pools.reduce((a, q) => a + q.tx_packets, 0);
+    // A frame the Tx checks drop (MDD, oversize, anti-spoof) is counted in tx_dropped, not in
+    // tx_packets (assembly/switch/veb.ts txOne): it entered the switch all the same.
+    const framesIn = p.rx_packets + sc.pools.reduce((a, q) => a + q.tx_packets + q.tx_dropped, 0);
     const frameDrops =
       p.rx_l2_filtered +
       p.rx_vlan_filtered +
@@ -209,7 +211,8 @@ export function conservation(ctx: SimContext): Conservation {
   return { ...c, copies, ok: c.sent + copies === c.delivered + elsewhere + dropped + c.inFlight };
 }
 
-/** Switch drops decided by policy (filters, no pool, malformed frames): not the consumer's loss. */
+/** Switch drops decided by policy (filters, no pool, malformed frames; on transmit the MDD and
+ *  anti-spoof checks and frames with no destination): not the consumer's loss. */
 const POLICY_DROPS = [
   "NIC switch: runt",
   "NIC switch: oversize",
@@ -217,6 +220,8 @@ const POLICY_DROPS = [
   "NIC switch: VLAN filter",
   "NIC switch: no pool",
   "NIC switch: malformed",
+  "NIC switch: tx dropped (MDD, oversize or anti-spoof)",
+  "NIC switch: tx no destination",
 ];
 
 /** Drops that are not the path's loss: policy, copies for pools this run does not drain, frames

@@ -7,6 +7,7 @@ import { ENGINE_PATH_NAMES, type EngineElement, enginePath } from "../paths/path
 import { loadModule } from "../switch/wasm.ts";
 import { checkStallQueues, faultRecords, faultWindow, simulatedFaults, WorkerExitFault } from "./faults.ts";
 import { buildGraph, type GraphOptions, returnBuffersOnThisThread } from "./graph.ts";
+import { checkReplayDirection } from "./replay.ts";
 import { collect } from "./result.ts";
 import { runGraph } from "./run.ts";
 import type { Direction, ScenarioSpec, SimResult } from "./types.ts";
@@ -45,11 +46,7 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
   if (!(spec.ratePps > 0)) throw new UserError("E_USAGE", `rate must be > 0 frames/s (got ${spec.ratePps})`);
   if (!(spec.durationNs > 0))
     throw new UserError("E_USAGE", `duration must be > 0 ns (got ${spec.durationNs})`);
-  if (spec.replay && spec.direction !== "rx")
-    throw new UserError(
-      "E_USAGE",
-      `--pcap replays a capture from the wire: direction rx only (got ${spec.direction})`,
-    );
+  if (spec.replay) checkReplayDirection(spec.replay, spec.direction, spec.path);
   const warmupNs = spec.warmupNs ?? 0;
   if (warmupNs < 0 || warmupNs >= spec.durationNs)
     throw new UserError(

@@ -267,8 +267,10 @@ export function buildPath(
   }
 
   // Replay: captured bytes are not stamped; arrival times go to a side table per buffer index
-  // (src/traffic/replay.ts). A capture's own spacing: one gap per sequence position.
-  const replayTs = o.templates.replay ? o.templates : undefined;
+  // (src/traffic/replay.ts). A capture's own spacing: one gap per sequence position. The
+  // replayed direction: rx (from the wire) or tx (the consumer sends the capture).
+  const replayDir: Dir | undefined = o.templates.replay ? "rx" : o.txTemplates?.replay ? "tx" : undefined;
+  const replayTs = replayDir === "rx" ? o.templates : replayDir === "tx" ? o.txTemplates : undefined;
   let replaySide: number | undefined;
   let replayGaps = 0;
   if (replayTs) {
@@ -304,7 +306,7 @@ export function buildPath(
     set32(c + P.S_NTPL, t.ts.replay ? 0 : t.ts.templates.length); // replayed frames carry no stamp
     set32(c + P.S_ITR_NS, interrupts ? o.itrNs : NO_IRQ);
     set32(c + P.S_IOTLB, iotlb);
-    if (replaySide !== undefined && dir === "rx") set32(c + P.S_SIDE, replaySide);
+    if (replaySide !== undefined && dir === replayDir) set32(c + P.S_SIDE, replaySide);
     ctx.set(name, c);
     sinks.push(name);
     return c;
@@ -410,7 +412,7 @@ export function buildPath(
         set32(c + P.G_FLAGS, ts.replay ? 0 : P.GF_PATCH);
         set64(c + P.G_LIMIT, BigInt(o.count));
         set32(c + P.G_RNG, ((o.seed + (dir === "tx" ? 0x9e37 : 0)) * 2654435761) >>> 0 || 1);
-        if (replaySide !== undefined && dir === "rx") {
+        if (replaySide !== undefined && dir === replayDir) {
           set32(c + P.G_SIDE, replaySide);
           set32(c + P.G_GAPS, replayGaps);
         }

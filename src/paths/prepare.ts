@@ -47,6 +47,8 @@ export interface PrepareOptions {
   elements?: Array<{ dir: Dir; el: ElementSpec }>;
   /** Replay these templates instead of building them from `traffic` (pcap replay). */
   templates?: TemplateSet;
+  /** The transmit direction's templates instead of building them from `txTraffic` (tx replay). */
+  txTemplates?: TemplateSet;
   /** Interrupt moderation interval in simulator µs (from the cost profile). */
   itrUs: number;
   eventIdx?: boolean;
@@ -65,7 +67,7 @@ export function preparePath(
 ): { built: BuiltPath; templates: TemplateSet; direction: Direction } {
   const direction = o.direction ?? "rx";
   const templates = o.templates ?? buildTemplates(o.traffic);
-  const txTemplates = o.txTraffic ? buildTemplates(o.txTraffic) : undefined;
+  const txTemplates = o.txTemplates ?? (o.txTraffic ? buildTemplates(o.txTraffic) : undefined);
   const elements = o.elements ?? elementsFor(graph, direction);
   const psPerByte = 8000 / o.traffic.rateGbps;
   let nic: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number } | undefined;

@@ -25,33 +25,66 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly Cs
   return [header, ...rows].map((r) => `${csvRow(r)}\r\n`).join("");
 }
 
-/** Splits a document written by toCsv back into rows (for tests and round trips). */
+/**
+ * Parses an RFC 4180 document strictly (for tests and round trips): records end with CRLF (the
+ * last may omit it), a quote may only open a field and, once closed, be followed by a comma or
+ * the record's end, a bare CR or LF outside quotes is an error, and every record has the
+ * header's width. Errors name the record and column (1-based, in characters).
+ */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
   let quoted = false;
+  let closed = false; // the field was quoted and its closing quote seen
+  let line = 1;
+  let lineStart = 0;
+  const fail = (i: number, why: string): never => {
+    throw new Error(`csv: line ${line}, column ${i - lineStart + 1}: ${why}`);
+  };
+  const endRecord = () => {
+    row.push(field);
+    if (rows.length > 0 && row.length !== rows[0]!.length)
+      fail(lineStart, `record has ${row.length} fields, the header has ${rows[0]!.length}`);
+    rows.push(row);
+    row = [];
+    field = "";
+    closed = false;
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
       if (c === '"' && text[i + 1] === '"') {
         field += '"';
         i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === "") quoted = true;
-    else if (c === ",") {
+      } else if (c === '"') {
+        quoted = false;
+        closed = true;
+      } else {
+        if (c === "\n") {
+          line++; // a line end inside a quoted field still moves the position
+          lineStart = i + 1;
+        }
+        field += c;
+      }
+    } else if (c === ",") {
       row.push(field);
       field = "";
+      closed = false;
     } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
+      endRecord();
       i++;
-    } else field += c;
+      line++;
+      lineStart = i + 1;
+    } else if (closed) fail(i, `${JSON.stringify(c)} after a closing quote (expected "," or CRLF)`);
+    else if (c === '"') {
+      if (field !== "") fail(i, "a quote inside an unquoted field");
+      quoted = true;
+    } else if (c === "\r" || c === "\n")
+      fail(i, `a bare ${c === "\r" ? "CR" : "LF"} (records end with CRLF)`);
+    else field += c;
   }
-  if (quoted) throw new Error("csv: unterminated quoted field");
-  if (field !== "" || row.length > 0) rows.push([...row, field]);
+  if (quoted) fail(text.length, "unterminated quoted field");
+  if (field !== "" || row.length > 0 || closed) endRecord();
   return rows;
 }

@@ -96,6 +96,8 @@ export const replaySchema = z.object({
   capture_rate_pps: z.number().nonnegative().nullable(),
   rewrite_dst: z.string().nullable(),
   rewrite_dst_all: z.boolean(),
+  /** --direction tx: the port whose MAC replaced the captured sources (--rewrite-src). */
+  rewrite_src: z.string().nullable(),
   promisc: z.array(z.string()),
 });
 export type ReplayJson = z.infer<typeof replaySchema>;

@@ -1,6 +1,7 @@
 // The human and CSV forms of a paths report. Every figure in the tables is simulated (virtual
 // time) and its column says so; how fast the simulator ran is one separate footer line.
 import Table from "cli-table3";
+import { type CsvValue, toCsv } from "./csv.ts";
 import type { PathsJson, PingJson, SimulatorJson } from "./paths-json.ts";
 
 const f = (x: number | null, d = 2) => (x === null ? "-" : x.toFixed(d));
@@ -31,21 +32,23 @@ export function describeRun(j: PathsJson): string {
   return (
     `Simulated in virtual time: cost profile '${j.profile.name}', ${j.link_gbps} Gbit/s link, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
-    (j.replay ? describeReplay(j.replay) : "")
+    (j.replay ? describeReplay(j.replay, j.direction) : "")
   );
 }
 
 /** paths --pcap: the capture, what was left out of it, how it is paced and addressed. */
-function describeReplay(r: NonNullable<PathsJson["replay"]>): string {
+function describeReplay(r: NonNullable<PathsJson["replay"]>, direction: PathsJson["direction"]): string {
   const dropped = Object.entries(r.dropped_before_engine).map(([why, n]) => `${n} ${why}`);
   const pacing =
     r.timing === "capture"
       ? `at the capture's own timestamps (${(r.capture_rate_pps ?? 0).toPrecision(3)} frames/s on average)`
       : "re-paced at the offered load";
   const to =
-    r.rewrite_dst === null
-      ? "destination MACs as captured"
-      : `destination MACs rewritten to ${r.rewrite_dst}${r.rewrite_dst_all ? " (broadcast and multicast too)" : " (unicast only)"}`;
+    direction === "tx"
+      ? `sent by each path's consumer to the wire, ${r.rewrite_src === null ? "source MACs as captured" : `source MACs rewritten to ${r.rewrite_src}'s`}`
+      : r.rewrite_dst === null
+        ? "destination MACs as captured"
+        : `destination MACs rewritten to ${r.rewrite_dst}${r.rewrite_dst_all ? " (broadcast and multicast too)" : " (unicast only)"}`;
   return (
     `Replaying ${r.file} (${r.format}): ${r.frames} of ${r.records} records as frames, looped, ${pacing}; ${to}` +
     `${r.promisc.length > 0 ? `; promiscuous: ${r.promisc.join(", ")}` : ""}` +
@@ -195,37 +198,72 @@ export function faultsText(j: PathsJson, prefix = ""): string {
   return out;
 }
 
-/** One line per load point; the header says every figure is simulated. */
+export const PATHS_CSV_HEADER = [
+  "path",
+  "direction",
+  "size",
+  "ndr_mpps",
+  "ndr_gbps",
+  "pdr_mpps",
+  "pdr_gbps",
+  "bottleneck",
+  "load_fraction_of_ndr",
+  "offered_mpps",
+  "delivered_mpps",
+  "loss_ratio",
+  "p50_us",
+  "p90_us",
+  "p99_us",
+  "p999_us",
+  "profile",
+  "seed",
+  "faults",
+] as const;
+
+/** A load point's injected faults in one field: "kind (spec): effect [dropped: ...]; ...". */
+function faultsField(
+  records: NonNullable<PathsJson["paths"][number]["load_points"][number]["faults"]>,
+): string {
+  return records
+    .map((r) => {
+      const drops = Object.entries(r.dropped)
+        .map(([why, n]) => `${n} ${why}`)
+        .join(", ");
+      return `${r.kind} (${r.spec}): ${r.effect}${drops ? ` [dropped: ${drops}]` : ""}`;
+    })
+    .join("; ");
+}
+
+/**
+ * RFC 4180, one row per load point (docs/paths-json.md "CSV"): every figure is simulated; the
+ * cost profile and seed repeat on each row, and a row's faults column says what an injected
+ * fault did in that load point's simulation. The simulator's speed (wall clock) is not a row:
+ * it goes to stderr and into --json.
+ */
 export function pathsCsv(j: PathsJson): string {
-  const lines = [
-    "# simulated (virtual time); simulator speed is reported on stderr",
-    ...faultsText(j, "# ")
-      .split("\n")
-      .filter((l) => l.trim() !== "" && l.trim() !== "#"),
-    "path,direction,size,ndr_mpps,ndr_gbps,pdr_mpps,pdr_gbps,bottleneck,load_fraction_of_ndr,offered_mpps,delivered_mpps,loss_ratio,p50_us,p90_us,p99_us,p999_us",
-  ];
-  const n = (x: number | null) => (x === null ? "" : String(x));
+  const rows: CsvValue[][] = [];
   for (const p of j.paths)
     for (const lp of p.load_points)
-      lines.push(
-        [
-          p.name,
-          p.direction,
-          p.size,
-          n(p.ndr_mpps),
-          n(p.ndr_gbps),
-          n(p.pdr_mpps),
-          n(p.pdr_gbps),
-          p.bottleneck,
-          n(lp.fraction_of_ndr),
-          lp.offered_mpps,
-          lp.delivered_mpps,
-          lp.loss_ratio,
-          lp.latency_us.p50,
-          lp.latency_us.p90,
-          lp.latency_us.p99,
-          lp.latency_us.p999,
-        ].join(","),
-      );
-  return `${lines.join("\n")}\n`;
+      rows.push([
+        p.name,
+        p.direction,
+        p.size,
+        p.ndr_mpps,
+        p.ndr_gbps,
+        p.pdr_mpps,
+        p.pdr_gbps,
+        p.bottleneck,
+        lp.fraction_of_ndr,
+        lp.offered_mpps,
+        lp.delivered_mpps,
+        lp.loss_ratio,
+        lp.latency_us.p50,
+        lp.latency_us.p90,
+        lp.latency_us.p99,
+        lp.latency_us.p999,
+        j.profile.name,
+        j.seed,
+        lp.faults ? faultsField(lp.faults) : "",
+      ]);
+  return toCsv(PATHS_CSV_HEADER, rows);
 }

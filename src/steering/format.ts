@@ -3,6 +3,7 @@
 // JSON (schema iovsim.steering/2) and CSV. Every figure is simulated (virtual time); the
 // simulator's own speed is a separate block / line.
 import Table from "cli-table3";
+import { type CsvValue, toCsv } from "../report/csv.ts";
 import type { MatrixResult, SteeringResult } from "./compare.ts";
 
 export const STEERING_SCHEMA = "iovsim.steering/2";
@@ -177,12 +178,10 @@ const CSV_HEAD = [
   "dispatcher_util",
   "drops",
   "per_queue",
-];
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? "" : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+  "profile",
+  "seed",
+  "faults",
+] as const;
 
 /** One line per fault record (empty without --inject-fault). */
 export function faultLines(m: MatrixResult): string[] {
@@ -194,33 +193,42 @@ export function faultLines(m: MatrixResult): string[] {
   });
 }
 
-export function steeringCsv(m: MatrixResult): string {
-  // With injected faults, comment lines first say what each did (simulated).
-  const lines = [...faultLines(m).map((l) => `# injected fault: ${l}`), CSV_HEAD.join(",")];
-  for (const r of m.results)
-    lines.push(
-      [
-        r.traffic,
-        r.strategy,
-        r.queues,
-        r.skipped ?? "",
-        r.ndr_mpps,
-        r.ndr_gbps,
-        r.line_rate_mpps,
-        r.jain,
-        r.max_over_mean,
-        r.reordered,
-        r.split_pairs,
-        r.loss_ratio,
-        r.latency_us.p50,
-        r.latency_us.p99,
-        r.utilization.busiest_core,
-        r.utilization.dispatcher,
-        dropsText(r.drops),
-        r.per_queue.join(" "),
-      ]
-        .map(csvCell)
-        .join(","),
-    );
-  return `${lines.join("\n")}\n`;
+/**
+ * RFC 4180, one row per result (docs/steering-json.md "CSV"): every figure is simulated; the cost
+ * profile and seed repeat on each row, and the faults column says what an injected fault did in
+ * that result's simulation. The simulator's speed (wall clock) is not a row (stderr, --json).
+ */
+export function steeringCsv(m: MatrixResult, meta: { profile: string; seed: number }): string {
+  const rows: CsvValue[][] = m.results.map((r) => [
+    r.traffic,
+    r.strategy,
+    r.queues,
+    r.skipped,
+    r.ndr_mpps,
+    r.ndr_gbps,
+    r.line_rate_mpps,
+    r.jain,
+    r.max_over_mean,
+    r.reordered,
+    r.split_pairs,
+    r.loss_ratio,
+    r.latency_us.p50,
+    r.latency_us.p99,
+    r.utilization.busiest_core,
+    r.utilization.dispatcher,
+    dropsText(r.drops),
+    r.per_queue.join(" "),
+    meta.profile,
+    meta.seed,
+    (r.faults ?? []).map(faultField).join("; "),
+  ]);
+  return toCsv(CSV_HEAD, rows);
+}
+
+/** One fault record of a result in one field: "kind (spec): effect [dropped: ...]". */
+function faultField(f: NonNullable<SteeringResult["faults"]>[number]): string {
+  const drops = Object.entries(f.dropped)
+    .map(([why, n]) => `${n} ${why}`)
+    .join(", ");
+  return `${f.kind} (${f.spec}): ${f.effect}${drops ? ` [dropped: ${drops}]` : ""}`;
 }

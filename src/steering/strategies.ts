@@ -111,7 +111,10 @@ export function nicLimits(nic: string): StrategyLimits {
   if (!p) throw new UserError("E_USAGE", `--nic: unknown NIC profile '${nic}'`);
   return {
     queuesPerVf: p.limits.maxQueuesPerVf ?? p.limits.queuesPerVf ?? 1,
-    vfs: Math.min(p.sriov.totalVfs, p.limits.driverMaxVfs, 63),
+    // TotalVFs and the driver's limit, as the profile states them: 82599 (ix) keeps one of its
+    // 64 pools for the PF, so ixgbe allows 63 VFs; X710 (ixl) gives the PF its own VSI beside
+    // 64 VFs. The switch model holds 128 pools.
+    vfs: Math.min(p.sriov.totalVfs, p.limits.driverMaxVfs),
     flowRules: p.flow?.rules ?? 0,
     patterns: p.flow?.patterns ?? [],
   };

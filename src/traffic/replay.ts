@@ -26,6 +26,8 @@ export interface ReplaySpec {
   rewriteAll?: boolean;
   /** Ports put in unicast promiscuous mode for the run (refused where the config forbids it). */
   promisc?: string[];
+  /** Transmit direction: rewrite source MACs to this port's ("consumer": the sender's own). */
+  rewriteSrc?: string;
 }
 
 /** Frames a generator buffer can hold (2048-byte buffers, 64 bytes of headroom). */
@@ -135,6 +137,14 @@ export function rewriteDestination(frame: Uint8Array, mac: Uint8Array, all = fal
   if (frame.length < 6 || (!all && isGroupFrame(frame))) return frame;
   const copy = Uint8Array.from(frame); // never a view (a Buffer's slice() is one)
   copy.set(mac, 0);
+  return copy;
+}
+
+/** The frame sent from `mac` instead (transmit replay: what the sender's anti-spoof check sees). */
+export function rewriteSource(frame: Uint8Array, mac: Uint8Array): Uint8Array {
+  if (frame.length < 12) return frame; // too short for a source: the switch counts it (MDD)
+  const copy = Uint8Array.from(frame);
+  copy.set(mac, 6);
   return copy;
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { parseCsv } from "../../src/report/csv.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 
 async function cli(argv: string[]) {
@@ -58,7 +59,11 @@ describe("paths --inject-fault", () => {
     expect(t.out).toMatch(/sink-stall on native rx 64 B at 3\.000 Mpps: queue 0's consumer took nothing/);
     const csv = await cli([...PATHS, "--csv", "--inject-fault", "generator-overrun"]);
     expect(csv.code).toBe(3);
-    expect(csv.out.split("\n")[1]).toMatch(/^# Injected faults \(simulated\): generator-overrun:at=20%/);
+    // RFC 4180: no comment line; the load point's row says what the fault did.
+    const [head, row] = parseCsv(csv.out);
+    expect(row[head.indexOf("faults")]).toMatch(
+      /^generator-overrun \(generator-overrun:at=20%,for=10%,x=1\.5,buffer=\d+\): .*\[dropped: \d+ generator-overrun\]/,
+    );
     const html = join(mkdtempSync(join(tmpdir(), "iovsim-faults-html-")), "r.html");
     const h = await cli([...PATHS, "--html", html, "--inject-fault", "worker-exit"]);
     expect(h.code).toBe(3);
@@ -124,7 +129,8 @@ describe("steering --inject-fault", () => {
     );
     const csv = await cli([...STEER, "--csv", "--inject-fault", "worker-exit"]);
     expect(csv.code).toBe(3);
-    expect(csv.out).toMatch(/^# injected fault: worker-exit \(worker-exit:at=50%\) on outer-rss\/gtpu\/4/);
+    const [head, row] = parseCsv(csv.out);
+    expect(row[head.indexOf("faults")]).toMatch(/^worker-exit \(worker-exit:at=50%\): /);
     const noRate = await cli(["steering", "--queues", "4", "--inject-fault", "sink-stall"]);
     expect(noRate.code).toBe(1);
     expect(noRate.err).toMatch(/needs --rate/);

@@ -51,6 +51,35 @@ describe("iovsim fidelity: machine-readable output", () => {
     expect(row.pass).toBe(String(c.pass));
   }, 120_000);
 
+  it("--sensitivity: the HTML report has the same findings as --json", async () => {
+    const html = join(tmp, "sensitivity.html");
+    const r = await cli(["fidelity", "--case", "talk-ping-jail", "--sensitivity", "--json", "--html", html]);
+    const j = fidelityJsonSchema.parse(JSON.parse(r.out));
+    const sens = j.sensitivity ?? [];
+    expect(sens.length).toBeGreaterThan(0);
+    const page = readFileSync(html, "utf8");
+    const part = page.slice(
+      page.indexOf('<h3 id="sensitivity">'),
+      page.indexOf("</section>", page.indexOf('id="sensitivity"')),
+    );
+    expect(part).toContain(
+      `${sens.filter((x) => x.holds).length} of ${sens.length} (case, constant) pairs hold`,
+    );
+    const trs = [...part.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) =>
+      [...m[1].matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]),
+    );
+    expect(trs.slice(1).map((t) => [t[0], t[1], t[6]])).toEqual(
+      sens.map((x) => [x.case, x.constant, x.holds ? "holds" : "DEPENDS"]),
+    );
+    trs.slice(1).forEach((t, i) => {
+      expect(t[4]).toMatch(new RegExp(` ${sens[i].low.pass ? "pass" : "FAIL"}$`));
+      expect(t[5]).toMatch(new RegExp(` ${sens[i].high.pass ? "pass" : "FAIL"}$`));
+    });
+    const plain = await cli(["fidelity", "--case", "talk-ping-jail", "--html", join(tmp, "plain.html")]);
+    expect(plain.code).toBe(r.code);
+    expect(readFileSync(join(tmp, "plain.html"), "utf8")).not.toContain('id="sensitivity"');
+  }, 120_000);
+
   it("refuses --json with --csv, and --csv with --sensitivity", async () => {
     const a = await cli(["fidelity", "--json", "--csv"]);
     expect(a.code).toBe(1);

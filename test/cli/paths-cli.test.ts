@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { parseCsv } from "../../src/report/csv.ts";
+import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { PATHS_CSV_HEADER } from "../../src/report/paths-table.ts";
 
 async function cli(argv: string[]) {
   let out = "";
@@ -35,28 +38,43 @@ describe("iovsim paths", () => {
     expect(t.out).not.toMatch(/measured|modeled/);
   });
 
-  it("--csv has a header and one line per load point; the simulator line goes to stderr", async () => {
-    // One load point: no search, so no --precision (refused with --rate).
-    const c = await cli([
-      "paths",
-      "--path",
-      "native",
-      "--size",
-      "64",
-      "--rate",
-      "10%",
-      "--csv",
-      ...ONE_POINT,
-    ]);
+  it("--csv is RFC 4180, one row per load point equal to --json; the simulator line goes to stderr", async () => {
+    const args = ["paths", "--path", "native", "--size", "64", "--rate", "10%", ...ONE_POINT];
+    const c = await cli([...args, "--csv"]);
     expect(c.code).toBe(0);
-    const lines = c.out.trim().split("\n");
-    expect(lines[0]).toMatch(/^# simulated/);
-    expect(lines[1]).toMatch(
-      /^path,direction,size,ndr_mpps,ndr_gbps,pdr_mpps,pdr_gbps,bottleneck,load_fraction_of_ndr,offered_mpps/,
+    expect(c.out).toMatch(/^path,direction,size,/); // a header first, no comment line
+    expect(c.out.endsWith("\r\n")).toBe(true);
+    const [head, ...rows] = parseCsv(c.out); // strict: a bare LF or a # line would throw
+    expect(head).toEqual([...PATHS_CSV_HEADER]);
+    const j = pathsJsonSchema.parse(JSON.parse((await cli([...args, "--json"])).out));
+    const want = j.paths.flatMap((p) =>
+      p.load_points.map((lp) =>
+        [
+          p.name,
+          p.direction,
+          p.size,
+          p.ndr_mpps,
+          p.ndr_gbps,
+          p.pdr_mpps,
+          p.pdr_gbps,
+          p.bottleneck,
+          lp.fraction_of_ndr,
+          lp.offered_mpps,
+          lp.delivered_mpps,
+          lp.loss_ratio,
+          lp.latency_us.p50,
+          lp.latency_us.p90,
+          lp.latency_us.p99,
+          lp.latency_us.p999,
+          j.profile.name,
+          j.seed,
+          "",
+        ].map((v) => (v === null ? "" : String(v))),
+      ),
     );
-    expect(lines).toHaveLength(3);
-    expect(lines[2]).toMatch(/^native,rx,64,,,,,/);
-    expect(c.err).toMatch(/^simulator speed/);
+    expect(rows).toEqual(want);
+    expect(rows[0].slice(0, 8)).toEqual(["native", "rx", "64", "", "", "", "", rows[0][7]]);
+    expect(c.err).toMatch(/^simulator speed \(wall clock/);
   });
 
   it("a user's profile is used by name in the report, and a slower stack lowers NDR", async () => {

@@ -147,11 +147,90 @@ describe("paths --pcap", () => {
     expect(j.rate).toMatch(/^capture timing/);
   });
 
+  it("--direction tx: each consumer sends the capture to the wire; unsupported paths left out with a note", async () => {
+    const argv = [
+      "--pcap",
+      DNS,
+      "--direction",
+      "tx",
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--workers",
+      "1",
+    ];
+    const r = await paths(...argv, "--json");
+    expect(r.code).toBe(0);
+    const j = pathsJsonSchema.parse(JSON.parse(r.out));
+    expect(j.direction).toBe("tx");
+    expect(j.paths.map((p) => p.name)).toEqual([
+      "native",
+      "jail-vf",
+      "vm-vf",
+      "passthrough",
+      "virtio",
+      "jail-epair",
+    ]);
+    expect(j.notes.join("\n")).toMatch(/--direction tx runs on .*; left out: vf-loopback/);
+    expect(j.replay?.rewrite_src).toBeNull();
+    const byPath = Object.fromEntries(j.paths.map((p) => [p.name, p.load_points[0]]));
+    // The PF sends foreign sources; the VFs' anti-spoof drops them; behind the host bridge
+    // (virtio, jail-epair) the capture's answer is for a source learned on the sending port.
+    for (const p of ["native", "passthrough", "virtio", "jail-epair"]) {
+      expect(byPath[p].replay?.to_consumer, p).toBeGreaterThan(0);
+      expect(byPath[p].loss_ratio, p).toBe(0);
+    }
+    for (const p of ["jail-vf", "vm-vf"]) {
+      expect(byPath[p].replay?.all_filtered, p).toBe(true);
+      expect(byPath[p].conservation.ok, p).toBe(true);
+    }
+    expect(j.warnings).toHaveLength(4);
+    expect(j.warnings[2]).toMatch(
+      /^virtio: the host bridge dropped \d+ of \d+ replayed frames: .*--rewrite-src consumer/,
+    );
+    expect(j.warnings[0]).toMatch(
+      /^jail-vf: no replayed frame reached the wire .*anti-spoof.*--rewrite-src consumer/,
+    );
+    const fixed = await paths(
+      ...argv,
+      "--path",
+      "jail-vf,vm-vf,jail-epair",
+      "--rewrite-src",
+      "consumer",
+      "--json",
+    );
+    const f = pathsJsonSchema.parse(JSON.parse(fixed.out));
+    expect(f.warnings).toEqual([]);
+    expect(f.replay?.rewrite_src).toBe("consumer");
+    for (const p of f.paths) {
+      expect(p.load_points[0].loss_ratio, p.name).toBe(0);
+      expect(p.load_points[0].delivered_mpps, p.name).toBeCloseTo(1, 6);
+      expect(p.load_points[0].latency_us.p50, p.name).toBeGreaterThan(0);
+    }
+    const table = await paths(...argv, "--path", "vm-vf", "--rewrite-src", "consumer");
+    expect(table.out).toMatch(
+      /sent by each path's consumer to the wire, source MACs rewritten to consumer's/,
+    );
+  });
+
   it("refuses what does not apply, naming the option", async () => {
     const cases: Array<[string[], RegExp]> = [
       [["--rewrite-dst", "PF"], /--rewrite-dst needs --pcap FILE/],
       [["--pcap", DNS, "--size", "64"], /--size cannot be used with --pcap/],
-      [["--pcap", DNS, "--direction", "tx"], /--direction rx only/],
+      [["--pcap", DNS, "--direction", "both"], /one direction: --direction rx .* or tx .*, not both/],
+      [["--pcap", DNS, "--direction", "tx", "--path", "vf-loopback"], /path 'vf-loopback' is not supported/],
+      [
+        ["--pcap", DNS, "--direction", "tx", "--rewrite-dst", "PF"],
+        /--rewrite-dst applies to .*--direction rx/,
+      ],
+      [["--pcap", DNS, "--direction", "tx", "--promisc", "PF"], /--promisc applies to receiving/],
+      [["--pcap", DNS, "--rewrite-src", "consumer"], /--rewrite-src applies to .*--direction tx/],
+      [["--rewrite-src", "consumer", "--direction", "tx"], /--rewrite-src needs --pcap FILE/],
+      [
+        ["--pcap", DNS, "--direction", "tx", "--rewrite-src", "VF-9"],
+        /option '--rewrite-src': no port 'VF-9'/,
+      ],
       [["--pcap", DNS, "--path", "vf-loopback"], /--direction rx: path 'vf-loopback' runs only tx/],
       [["--pcap", DNS, "--pcap-timing", "capture", "--rate", "1Mpps"], /exclusive/],
       [["--pcap", DNS, "--pcap-timing", "fast"], /--pcap-timing: 'fast' is not paced or capture/],

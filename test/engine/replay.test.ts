@@ -7,78 +7,24 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import { ensureKernels } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
 import { UserError } from "../../src/errors.ts";
-import { writePcap } from "../../src/traffic/pcap.ts";
-import { defaultProfile } from "../../src/traffic/profiles.ts";
 import {
   captureGapsPs,
   loadReplayCapture,
   type ReplaySpec,
   rewriteDestination,
 } from "../../src/traffic/replay.ts";
+import { captures, conserves, DNS, pcapOf, QINQ, replayRun, unicastFrame } from "./replay-fixtures.ts";
 
-const captures = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
-const QINQ = join(captures, "QinQpacket.pcap"); // 249 broadcast frames (issue 9's example)
-const DNS = join(captures, "dns_udp.pcap"); // 2 unicast frames to MACs of another network
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-replay-engine-"));
 
-function run(
+const run = (
   path: string,
   replay: Omit<ReplaySpec, "timing"> & { timing?: ReplaySpec["timing"] },
   o: Partial<ScenarioSpec> = {},
-) {
-  return simulate({
-    path,
-    direction: "rx",
-    traffic: defaultProfile(),
-    ratePps: 500_000,
-    arrival: "constant",
-    durationNs: 400_000,
-    seed: 1,
-    profile: "bhyve",
-    replay: { timing: "paced", ...replay },
-    ...o,
-  });
-}
-
-/** The identity the engine checks, restated: every frame and copy accounted for once. */
-function conserves(r: SimResult): boolean {
-  const k = r.conservation;
-  const sum = (x: Record<string, number> | undefined) => Object.values(x ?? {}).reduce((a, b) => a + b, 0);
-  return k.sent + k.copies === k.delivered + sum(k.deliveredElsewhere) + sum(k.dropped) + k.inFlight;
-}
-
-/** A classic pcap (µs) of these frames, optionally followed by a record cut short. */
-function pcapOf(name: string, frames: Uint8Array[], tsUs: number[], corruptTail = false): string {
-  const bytes = writePcap(
-    frames.map((data, i) => ({
-      ts: BigInt(tsUs[i]) * 1000n,
-      data,
-      origLen: data.length,
-      iface: 0,
-      linktype: 1,
-    })),
-  );
-  const tail = corruptTail
-    ? new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0, 1, 2])
-    : new Uint8Array(0);
-  const out = new Uint8Array(bytes.length + tail.length);
-  out.set(bytes);
-  out.set(tail, bytes.length);
-  const file = join(tmp, name);
-  writeFileSync(file, out);
-  return file;
-}
-
-function unicastFrame(len: number, dst = [0x02, 0x99, 0, 0, 0, 1]): Uint8Array {
-  const f = new Uint8Array(len);
-  f.set(dst, 0);
-  f.set([0x02, 0x00, 0x00, 0x00, 0xff, 0x01], 6);
-  f[12] = 0x08; // IPv4 ethertype; the rest is payload as far as the switch is concerned
-  return f;
-}
+): SimResult => replayRun("rx", path, replay, o);
 
 beforeAll(async () => {
   await ensureKernels();

@@ -35,3 +35,29 @@ describe("RFC 4180 CSV", () => {
     );
   });
 });
+
+describe("parseCsv is strict", () => {
+  it("refuses what RFC 4180 does not allow, naming line and column", () => {
+    expect(() => parseCsv("a,b\n1,2\n")).toThrow(/line 1, column 4: a bare LF/);
+    expect(() => parseCsv("a,b\r\n1,2\r")).toThrow(/line 2, column 4: a bare CR/);
+    expect(() => parseCsv('a,b\r\n1,x"y\r\n')).toThrow(/line 2, column 4: a quote inside an unquoted field/);
+    expect(() => parseCsv('a,b\r\n"1"2,3\r\n')).toThrow(/line 2, column 4: "2" after a closing quote/);
+    expect(() => parseCsv('a,b\r\n"1,2\r\n')).toThrow(/unterminated quoted field/);
+    expect(() => parseCsv("a,b\r\n1\r\n")).toThrow(/line 2, column 1: record has 1 fields, the header has 2/);
+    expect(() => parseCsv("# comment\r\na,b\r\n1,2\r\n")).toThrow(
+      /line 2.*record has 2 fields, the header has 1/,
+    );
+  });
+
+  it("accepts quoted commas, quotes, CR and LF, and a last record without CRLF", () => {
+    expect(parseCsv('a,b\r\n"x,""y""","1\r\n2"\r\n')).toEqual([
+      ["a", "b"],
+      ['x,"y"', "1\r\n2"],
+    ]);
+    expect(parseCsv("a,b\r\n1,2")).toEqual([
+      ["a", "b"],
+      ["1", "2"],
+    ]);
+    expect(parseCsv('a\r\n""\r\n')).toEqual([["a"], [""]]);
+  });
+});

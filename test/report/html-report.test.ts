@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
 import { inlineSvg } from "../../src/report/html/render-svg.ts";
-import { parseReportInput, type ReportInputJson } from "../../src/report/html/types.ts";
+import { parseReportInput, type ReportInputJson, type SensitivityRow } from "../../src/report/html/types.ts";
 
 const fixture: ReportInputJson = JSON.parse(readFileSync("test/fixtures/report/report-input.json", "utf8"));
 
@@ -134,6 +134,71 @@ describe("HTML report from the full fixture", () => {
     for (const fn of ["PF", "VF-0", "VF-1", "VF-2"]) expect(counters).toContain(`<th scope="col">${fn}</th>`);
     expect(counters).toContain("rx_no_desc");
     expect(counters).toContain("no-pool");
+  });
+});
+
+describe("fidelity --sensitivity in the HTML report", () => {
+  const rows = [
+    {
+      case: "eli",
+      published: 0.98,
+      simulated: 0.96,
+      error: -0.02,
+      tolerance: 0.04,
+      pass: true,
+      unit: "x bare metal",
+    },
+  ];
+  const end = (value: number, simulated: number, pass: boolean) => ({ value, simulated, pass });
+  const sensitivity: SensitivityRow[] = [
+    {
+      case: "eli",
+      constant: "irq_cycles",
+      ranges: { kvm: { value: 1200, range: [800, 2000] as [number, number] } },
+      low: end(800, 0.97, true),
+      high: end(2000, 0.93, false),
+      holds: false,
+    },
+    {
+      case: "eli",
+      constant: "cpu_ghz",
+      ranges: {
+        kvm: { value: 2.93, range: [2, 3.5] as [number, number] },
+        bhyve: { value: 2.6, range: [2, 3.5] as [number, number] },
+      },
+      low: end(2, 0.96, true),
+      high: end(3.5, 0.96, true),
+      holds: true,
+    },
+  ];
+
+  it("shows each (case, constant) at both ends of its range, its verdict and the summary", async () => {
+    const fid = section(await renderHtmlReport({ ...minimal, fidelity: { rows, sensitivity } }), "fidelity");
+    expect(fid).toContain('<h3 id="sensitivity">Sensitivity: each constant at both ends of its range');
+    expect(fid).toContain("1 of 2 (case, constant) pairs hold across the range");
+    const body = fid.slice(fid.indexOf('id="sensitivity"'));
+    const trs = [...body.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => m[1]).slice(1); // after the head
+    expect(trs).toHaveLength(2);
+    expect(trs[0]).toContain('<td class="text">irq_cycles</td><td class="text">1,200 (kvm)</td>');
+    expect(trs[0]).toContain('<td class="text">800 – 2,000</td>');
+    expect(trs[0]).toContain('<td class="text pass">800 → 0.97 x bare metal pass</td>');
+    expect(trs[0]).toContain('<td class="text fail">2,000 → 0.93 x bare metal FAIL</td>');
+    expect(trs[0]).toContain('<td class="text fail">DEPENDS</td>');
+    // Two profiles: both values, one range shown once.
+    expect(trs[1]).toContain("2.93 (kvm) / 2.6 (bhyve)");
+    expect(trs[1]).toContain('<td class="text">2 – 3.5</td><td class="text pass">');
+    expect(trs[1]).toContain('<td class="text">holds</td>');
+  });
+
+  it("is absent without --sensitivity, and its rows are validated", async () => {
+    const fid = section(await renderHtmlReport({ ...minimal, fidelity: { rows } }), "fidelity");
+    expect(fid).not.toContain("Sensitivity");
+    expect(() =>
+      parseReportInput({
+        ...minimal,
+        fidelity: { rows, sensitivity: [{ ...sensitivity[0], holds: "yes" }] },
+      }),
+    ).toThrow(/fidelity\.sensitivity\.0\.holds/);
   });
 });
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { parseCsv } from "../../src/report/csv.ts";
 import { STEERING_SCHEMA_ID, steeringJsonSchema } from "../../src/report/steering-json.ts";
 import { STEERING_SCHEMA } from "../../src/steering/format.ts";
 
@@ -42,8 +43,29 @@ describe("steering --json schema", () => {
     }
     const c = await cli([...ARGS, ...SMALL, "--csv"]);
     expect(c.code).toBe(0);
-    const lines = c.out.trimEnd().split(/\r?\n/);
-    expect(lines[0].split(",").slice(0, 3)).toEqual(["traffic", "strategy", "queues"]);
-    expect(lines).toHaveLength(1 + j.results.length);
+    expect(c.err).toMatch(/^simulator \(wall clock, not a simulated figure\)/m);
+    const [head, ...rows] = parseCsv(c.out); // strict RFC 4180: CRLF, header first, no comments
+    expect(c.out.endsWith("\r\n")).toBe(true);
+    expect(head.slice(0, 3)).toEqual(["traffic", "strategy", "queues"]);
+    expect(head.slice(-3)).toEqual(["profile", "seed", "faults"]);
+    const s = (v: unknown) => (v === null || v === undefined ? "" : String(v));
+    const col = (row: string[], name: string) => row[head.indexOf(name)];
+    expect(rows).toHaveLength(j.results.length);
+    rows.forEach((row, i) => {
+      const x = j.results[i];
+      expect([col(row, "traffic"), col(row, "strategy"), col(row, "queues")]).toEqual([
+        x.traffic,
+        x.strategy,
+        String(x.queues),
+      ]);
+      expect(col(row, "ndr_mpps")).toBe(s(x.ndr_mpps));
+      expect(col(row, "jain")).toBe(s(x.jain));
+      expect(col(row, "latency_p99_us")).toBe(s(x.latency_us.p99));
+      expect(col(row, "dispatcher_util")).toBe(s(x.utilization.dispatcher));
+      expect(col(row, "per_queue")).toBe(x.per_queue.join(" "));
+      expect(col(row, "profile")).toBe(j.profile);
+      expect(col(row, "seed")).toBe(String(j.seed));
+      expect(col(row, "faults")).toBe("");
+    });
   }, 120_000);
 });

@@ -4,7 +4,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ensureKernels } from "../../src/engine/simulate.ts";
 import { deriveRules } from "../../src/steering/flow-rules.ts";
 import { simulateSteering } from "../../src/steering/simulate.ts";
-import { type StrategyId, type Symmetric, strategyGraph } from "../../src/steering/strategies.ts";
+import {
+  coreLimit,
+  nicLimits,
+  type StrategyId,
+  type Symmetric,
+  strategyGraph,
+} from "../../src/steering/strategies.ts";
 import { symmetricHash, symmetricInput } from "../../src/steering/symmetric.ts";
 import { buildMix, type MixName } from "../../src/steering/traffic.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
@@ -66,6 +72,19 @@ describe("steering strategies on the engine (GTP-U, one gNB/UPF pair)", () => {
     expect(nonZero(one.perQueue)).toBe(1);
     const inst = run("mac-vf-instance", 4);
     expect(inst.jain).toBeGreaterThan(0.95);
+  });
+
+  it("VF limits come from the NIC profile: ixl 64 VFs (the PF has its own VSI), ix 63, igb 7", () => {
+    // 82599 (ix): 64 pools in 64-VM mode, one of them the PF's, so ixgbe allows 63 VFs
+    // (driverMaxVfs); X710 (ixl): 64 VFs per PF besides the PF's own VSI; 82576 (igb): 8 pools, 7 VFs.
+    expect([nicLimits("ixl").vfs, nicLimits("ix").vfs, nicLimits("igb").vfs]).toEqual([64, 63, 7]);
+    expect(coreLimit("mac-vf-instance", nicLimits("ixl")).max).toBe(64);
+    expect(() => strategyGraph("mac-vf", 64, { symmetric: null, rules: [], nic: "ix" })).toThrow(/63 VFs/);
+    // 64 VFs and the PF: 65 switch pools, the last VF beyond the first 64-bit lane of a pool set.
+    const r = run("mac-vf-instance", 64, { flows: 1024, frames: 12_000, rate: 4e6 });
+    expect(r.perQueue).toHaveLength(64);
+    expect(nonZero(r.perQueue)).toBe(64);
+    expect(r.conservation.ok).toBe(true);
   });
 
   it("inner RSS and flow rules on TEIDs balance the same tunnel", () => {

@@ -27,8 +27,8 @@ options:
                   docs/fidelity-json.md)
   --csv           one row per case instead of the table (the sensitivity findings are in
                   --json and the table)
-  --html FILE     also write one self-contained HTML report with the fidelity table (no
-                  network; docs/reports.md)
+  --html FILE     also write one self-contained HTML report with the fidelity table and,
+                  with --sensitivity, its findings (no network; docs/reports.md)
   --case NAME     run one case (${CASES.map((c) => c.name).join(", ")})
   --sensitivity   re-run every case with each constant it depends on at both ends of its
                   range, one at a time (minutes), and say which verdicts hold
@@ -84,7 +84,7 @@ export const command = defineCommand({
         schema: j.schema,
         version: j.tool.version,
         command: commandLine("fidelity", args),
-        fidelity: { rows: fidelityReportRows(j) },
+        fidelity: { rows: fidelityReportRows(j), ...(j.sensitivity ? { sensitivity: j.sensitivity } : {}) },
       });
       ctx.err(`iovsim: wrote ${o.html}\n`);
     }

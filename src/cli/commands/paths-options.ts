@@ -26,11 +26,11 @@ import {
 } from "../../traffic/profiles.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
 import {
-  checkReplayDirection,
   checkReplayOptionUse,
   parseReplayOptions,
   type ReplayOptions,
   replayCases,
+  replayRuns,
 } from "./paths-replay.ts";
 
 type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
@@ -52,6 +52,7 @@ export const ALL_OPTIONS = {
   "pcap-timing": { type: "string" },
   "rewrite-dst": { type: "string" },
   "rewrite-dst-all": { type: "boolean" },
+  "rewrite-src": { type: "string" },
   promisc: { type: "string", multiple: true },
   encap: { type: "string" },
   flows: { type: "string" },
@@ -87,6 +88,7 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
     "pcap-timing",
     "rewrite-dst",
     "rewrite-dst-all",
+    "rewrite-src",
     "promisc",
     "encap",
     "flows",
@@ -329,8 +331,10 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   if (!["rx", "tx", "both"].includes(direction))
     throw new UserError("E_USAGE", `--direction: '${direction}' is not rx, tx or both`);
   checkReplayOptionUse(v);
-  if (v.pcap !== undefined) checkReplayDirection(direction);
-  const { runs, notes } = selectPaths(parsePathNames(v.path), direction);
+  const names = parsePathNames(v.path);
+  const selected = selectPaths(names, direction);
+  // --pcap: one direction; tx on the paths whose timing follows the frames (paths-replay.ts).
+  const { runs, notes } = v.pcap !== undefined ? replayRuns(selected, direction, names.length > 0) : selected;
   const arrival = (v.arrival ?? "constant") as Arrival;
   if (!["constant", "poisson"].includes(arrival))
     throw new UserError("E_USAGE", `--arrival: '${arrival}' is not constant or poisson`);

@@ -3,7 +3,7 @@
 // make, and the warning when the switch filtered everything (with the options that fix it).
 import { resolve } from "node:path";
 import { SECOND_PORT } from "../../engine/graph.ts";
-import { checkReplayPorts } from "../../engine/replay.ts";
+import { checkReplayDirection, checkReplayPorts, TX_REPLAY_PATHS } from "../../engine/replay.ts";
 import type { Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ExperimentCase, ExperimentResult } from "../../experiment/experiment.ts";
@@ -33,7 +33,7 @@ export interface ReplayOptions {
 type Values = Record<string, string | string[] | boolean | undefined>;
 
 /** Options that only mean something with --pcap, and generator options that --pcap replaces. */
-const NEEDS_PCAP = ["pcap-timing", "rewrite-dst", "rewrite-dst-all", "promisc"];
+const NEEDS_PCAP = ["pcap-timing", "rewrite-dst", "rewrite-dst-all", "rewrite-src", "promisc"];
 const NOT_WITH_PCAP = ["size", "encap", "flows", "proto"];
 
 /** Refuses replay options without --pcap (never silently ignored). */
@@ -52,20 +52,40 @@ export function checkReplayOptionUse(v: Values): void {
       throw new UserError("E_USAGE", `--${o} needs --pcap FILE (it applies to a replayed capture)`);
 }
 
-/** A capture is replayed from the wire: the receive direction only (a transmit-only path such
- *  as vf-loopback is then refused, or left out, by the direction). */
-export function checkReplayDirection(direction: Direction): void {
-  if (direction !== "rx")
-    throw new UserError(
-      "E_USAGE",
-      `--pcap replays the capture from the wire to each path's consumer: --direction rx only (got ${direction})`,
-    );
+/**
+ * The runs a capture replays on. rx: from the wire to each path's consumer (a transmit-only path
+ * such as vf-loopback is left out by the direction, or refused when named). tx: each path's
+ * consumer sends it to the wire, on the paths that support it (src/engine/replay.ts
+ * TX_REPLAY_PATHS): one named is refused with the reason, the others are left out with a note.
+ * both: refused.
+ */
+export function replayRuns(
+  selected: { runs: Array<{ path: string; direction: Direction }>; notes: string[] },
+  direction: Direction,
+  named: boolean,
+): { runs: Array<{ path: string; direction: Direction }>; notes: string[] } {
+  if (direction === "both") checkReplayDirection({ file: "", timing: "paced" }, "both");
+  if (direction !== "tx") return selected;
+  const ok = (p: string) => (TX_REPLAY_PATHS as readonly string[]).includes(p);
+  if (named) for (const r of selected.runs) checkReplayDirection({ file: "", timing: "paced" }, "tx", r.path);
+  const left = selected.runs.filter((r) => !ok(r.path)).map((r) => r.path);
+  return {
+    runs: selected.runs.filter((r) => ok(r.path)),
+    notes: [
+      ...selected.notes,
+      ...(left.length > 0
+        ? [
+            `--pcap --direction tx runs on ${TX_REPLAY_PATHS.join(", ")}; left out: ${left.join(", ")} (the looped-back peer may receive the NIC's copies, and the replay's timing does not follow them)`,
+          ]
+        : []),
+    ],
+  };
 }
 
 export function parseReplayOptions(
   v: Values,
   ph: PathHost,
-  runs: Array<{ path: string }>,
+  runs: Array<{ path: string; direction: Direction }>,
   confFile: string,
   linkGbps: number,
 ): ReplayOptions {
@@ -87,15 +107,20 @@ export function parseReplayOptions(
   const rewrite = v["rewrite-dst"] as string | undefined;
   if (rewrite === "") throw new UserError("E_USAGE", "--rewrite-dst needs a port: consumer, PF or VF-<n>");
   const promisc = (v.promisc as string[] | undefined) ?? [];
+  const rewriteSrc = v["rewrite-src"] as string | undefined;
+  if (rewriteSrc === "") throw new UserError("E_USAGE", "--rewrite-src needs a port: consumer, PF or VF-<n>");
   const spec: ReplaySpec = {
     file,
     timing,
     ...(rewrite !== undefined ? { rewriteDst: rewrite } : {}),
     ...(v["rewrite-dst-all"] ? { rewriteAll: true } : {}),
     ...(promisc.length > 0 ? { promisc } : {}),
+    ...(rewriteSrc !== undefined ? { rewriteSrc } : {}),
   };
-  // Every port named must exist, and every promiscuous request be honoured, on each path's NIC.
+  // Every port named must exist, and every promiscuous request be honoured, on each path's NIC;
+  // the options must belong to the direction replayed.
   for (const r of runs) {
+    checkReplayDirection(spec, r.direction, r.path);
     const b = enginePath(r.path)?.nic;
     if (!b) continue;
     const pf = ph.host.pf(b.port === "main" ? ph.pf : SECOND_PORT);
@@ -130,6 +155,7 @@ export function parseReplayOptions(
       capture_rate_pps: captureRate,
       rewrite_dst: rewrite ?? null,
       rewrite_dst_all: Boolean(v["rewrite-dst-all"]),
+      rewrite_src: rewriteSrc ?? null,
       promisc,
     },
   };
@@ -145,6 +171,13 @@ export function replayCases(
   return runs.map((run) => ({ ...run, size: "pcap" as const, frameBytes, traffic, replay: r.spec }));
 }
 
+/** The transmit bridge's drop of a frame addressed to a MAC it learned on the sending port. */
+const TX_BRIDGE_LEARNED = "bridge-tx: destination on the ingress port";
+
+/** The hint when a transmitted capture never reaches the wire: the sender's checks dropped it. */
+export const TX_FILTERED_HINT =
+  "an untrusted VF's anti-spoof check drops frames whose source MAC is not its own: rewrite the source with --rewrite-src consumer (or allow it in the VF's iovctl.conf section with mac-anti-spoof: false)";
+
 /** The hint when a capture's frames reach no consumer: the options that make them. */
 export const FILTERED_HINT =
   "to replay a capture taken elsewhere, rewrite its destination MACs with --rewrite-dst consumer|PF|VF-<n> (add --rewrite-dst-all for broadcast/multicast too) or put a port in promiscuous mode with --promisc PORT (a VF only where its iovctl.conf section allows it)";
@@ -157,12 +190,24 @@ export function replayWarnings(exp: ExperimentResult): string[] {
     // The search's trials are not kept as results: the case's simulations are found by path.
     const sims = results.length > 0 ? results : exp.simulations.filter((s) => s.path === c.case.path);
     const last = sims.at(-1);
-    if (!last?.replay || sims.some((s) => (s.replay?.to_consumer ?? 0) > 0)) continue;
+    if (!last?.replay) continue;
+    const learned = last.conservation.dropped[TX_BRIDGE_LEARNED] ?? 0;
+    if (c.case.direction === "tx" && learned > 0)
+      out.push(
+        `${c.case.path}: the host bridge dropped ${learned} of ${last.conservation.sent} replayed frames: it learns the capture's source MACs on the sending port, and a frame addressed to one of them is for its ingress port (if_bridge drops it); --rewrite-src consumer sends every frame from the consumer's own MAC`,
+      );
+    if (sims.some((s) => (s.replay?.to_consumer ?? 0) > 0)) continue;
     const k = last.conservation;
     const filters = Object.entries(k.dropped)
       .filter(([why]) => why.startsWith("NIC switch:"))
       .map(([why, n]) => `${why.replace("NIC switch: ", "")} ${n}`)
       .join(", ");
+    if (c.case.direction === "tx") {
+      out.push(
+        `${c.case.path}: no replayed frame reached the wire (sent ${k.sent}; dropped by the NIC switch: ${filters || "none"}); ${TX_FILTERED_HINT}`,
+      );
+      continue;
+    }
     out.push(
       last.replay.all_filtered
         ? `${c.case.path}: every replayed frame (${k.sent}) was dropped by the NIC switch's filters (${filters}): their destinations match no port that accepts them; ${FILTERED_HINT}`

@@ -14,7 +14,7 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f iovctl.conf]
                     [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
-                     [--rewrite-dst-all]] [--promisc PORT]...]
+                     [--rewrite-dst-all]] [--promisc PORT]... [--rewrite-src PORT]]
                     [--seed N] [--workers N | --partitions 2] [--json | --csv] [--html FILE]
                     [--inject-fault F]...
 
@@ -46,10 +46,12 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
 -f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
---pcap F     replay a pcap/pcapng capture from the wire instead of generated frames (receive
-             direction: every path but vf-loopback): frames as captured, looped; records that
-             cannot be carried are counted and dropped with their reason; broadcast copies to
-             other pools count as deliveries. Not with --size, --encap, --flows, --proto
+--pcap F     replay a pcap/pcapng capture instead of generated frames: from the wire to each
+             consumer (--direction rx: every path but vf-loopback), or sent by each consumer to
+             the wire (--direction tx: every path but vf-loopback); frames
+             as captured, looped; records that cannot be carried are counted and dropped with
+             their reason, the NIC switch counts its own drops; broadcast copies to other pools
+             count as deliveries. Not with --size, --encap, --flows, --proto, --direction both
              (docs/experiments.md "Replaying captures")
 --pcap-timing  paced (default): re-paced at the offered load (search, load points, --rate as
              usual); capture: at the capture's own timestamps, one load point at its mean rate
@@ -59,6 +61,9 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              warning says so)
 --promisc PORT  put PORT (consumer, PF or VF-<n>) in unicast promiscuous mode for the run; a VF
              only where its iovctl.conf section allows it (allow-promisc: true): refused otherwise
+--rewrite-src PORT  --direction tx: rewrite source MACs to PORT's (consumer: the sender's own,
+             PF or VF-<n>); an untrusted VF's anti-spoof check drops frames it did not source
+             (a warning says so). --rewrite-dst and --promisc are receive options
 --seed N     seed of the generators and of Poisson arrivals (default 1)
 --workers N  simulations in parallel on N worker threads (default min(2, cores)); results do
              not depend on it

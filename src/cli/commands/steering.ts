@@ -369,8 +369,12 @@ export const command = defineCommand({
           ...(o.faults.length > 0 ? { faults: o.faults.map(faultText) } : {}),
         }),
       );
-    } else if (o.format === "csv") ctx.out(steeringCsv(m));
-    else {
+    } else if (o.format === "csv") {
+      // Rows only on stdout; the notes and the simulator's speed (wall clock) go to stderr.
+      ctx.out(steeringCsv(m, { profile: o.profile, seed: o.seed }));
+      for (const n of notes) ctx.err(`iovsim: note: ${n}\n`);
+      ctx.err(simulatorLine(m));
+    } else {
       ctx.out(`steering (simulated, virtual time; cost profile ${o.profile}, ixl0 at ${linkGbps} Gbit/s)\n`);
       for (const n of notes) ctx.out(`  ${n}\n`);
       ctx.out(steeringTable(m.results));

@@ -16,7 +16,7 @@ import {
   throughputChart,
 } from "./charts.ts";
 import { escapeHtml, formatNumber, formatPercent, formatSize } from "./format.ts";
-import type { CpuUse, PathResult, ReportInput } from "./types.ts";
+import type { CpuUse, FidelityRow, PathResult, ReportInput, SensitivityRow } from "./types.ts";
 
 export type SectionPart = { html: string } | { charts: ChartDef[] };
 
@@ -378,8 +378,66 @@ function fidelitySection(input: ReportInput): Section | null {
           (row, col) => (col === 6 ? (rows[row].pass ? "pass" : "fail") : undefined),
         ),
       },
+      ...sensitivityParts(input.fidelity?.sensitivity ?? null, rows),
     ],
   };
+}
+
+/**
+ * `fidelity --sensitivity` as the terminal shows it: each constant of each case at both ends of
+ * its range, the case's figure re-simulated and its verdict, and whether the verdict holds.
+ */
+function sensitivityParts(sens: SensitivityRow[] | null, rows: FidelityRow[]): SectionPart[] {
+  if (sens === null) return [];
+  const held = sens.filter((x) => x.holds).length;
+  const unit = (c: string) => rows.find((r) => r.case === c)?.unit ?? "";
+  const end = (e: SensitivityRow["low"], c: string) =>
+    `${formatNumber(e.value)} → ${formatNumber(e.simulated)}${unit(c) ? ` ${unit(c)}` : ""} ${e.pass ? "pass" : "FAIL"}`;
+  return [
+    { html: '<h3 id="sensitivity">Sensitivity: each constant at both ends of its range, one at a time</h3>' },
+    p(
+      `${held} of ${sens.length} (case, constant) pairs hold across the range: the case passes or fails at both ends of the constant's range as it does at the profile's value, the other constants unchanged. Each end shows the constant's value → the case's figure re-simulated with it (simulated).`,
+    ),
+    {
+      html: table(
+        [
+          { head: "case", text: true },
+          { head: "constant", text: true },
+          { head: "value (profile)", text: true },
+          { head: "range", text: true },
+          { head: "at low", text: true },
+          { head: "at high", text: true },
+          { head: "verdict", text: true },
+        ],
+        sens.map((x) => {
+          const rs = Object.entries(x.ranges);
+          return [
+            x.case,
+            x.constant,
+            rs.map(([prof, v]) => `${formatNumber(v.value)} (${prof})`).join(" / "),
+            [...new Set(rs.map(([, v]) => `${formatNumber(v.range[0])} – ${formatNumber(v.range[1])}`))].join(
+              " / ",
+            ),
+            end(x.low, x.case),
+            end(x.high, x.case),
+            x.holds ? "holds" : "DEPENDS",
+          ];
+        }),
+        (row, col) =>
+          col === 4
+            ? sens[row].low.pass
+              ? "pass"
+              : "fail"
+            : col === 5
+              ? sens[row].high.pass
+                ? "pass"
+                : "fail"
+              : col === 6 && !sens[row].holds
+                ? "fail"
+                : undefined,
+      ),
+    },
+  ];
 }
 
 function configurationSection(input: ReportInput): Section | null {

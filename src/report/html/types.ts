@@ -122,6 +122,26 @@ export const FidelityRowSchema = z.object({
   source: z.string().optional(),
 });
 
+const SensitivityEndSchema = z.object({
+  /** The constant's value at this end of its range. */
+  value: finite,
+  /** The case's figure re-simulated with it (the case's unit). */
+  simulated: finite,
+  pass: z.boolean(),
+});
+
+/** `fidelity --sensitivity`: one constant of one case at both ends of its range (fidelity --json). */
+export const SensitivityRowSchema = z.object({
+  case: z.string().min(1),
+  constant: z.string().min(1),
+  /** Per profile the case runs: the constant's value and range there. */
+  ranges: z.record(z.string(), z.object({ value: finite, range: z.tuple([finite, finite]) })),
+  low: SensitivityEndSchema,
+  high: SensitivityEndSchema,
+  /** The verdict at both ends is the one at the profile's value. */
+  holds: z.boolean(),
+});
+
 const RangeSchema = z.union([
   z.tuple([finite, finite]),
   z.object({ min: finite, max: finite }).transform((r) => [r.min, r.max] as [number, number]),
@@ -157,7 +177,9 @@ export const ReportInputSchema = z.object({
   simulator: SimulatorSpeedSchema.optional(),
   steering: z.object({ results: z.array(SteeringResultSchema) }).optional(),
   counters: SwitchCountersSchema.optional(),
-  fidelity: z.object({ rows: z.array(FidelityRowSchema) }).optional(),
+  fidelity: z
+    .object({ rows: z.array(FidelityRowSchema), sensitivity: z.array(SensitivityRowSchema).optional() })
+    .optional(),
   config: z.object({ file: z.string().min(1), text: z.string() }).optional(),
   cost_profile: CostProfileSchema.optional(),
   /** Injected faults (--inject-fault): one line each saying what it did. */
@@ -171,6 +193,7 @@ export type PingResult = z.infer<typeof PingResultSchema>;
 export type SteeringResult = z.infer<typeof SteeringResultSchema>;
 export type SwitchCountersJson = z.infer<typeof SwitchCountersSchema>;
 export type FidelityRow = z.infer<typeof FidelityRowSchema>;
+export type SensitivityRow = z.infer<typeof SensitivityRowSchema>;
 export type CostProfile = z.infer<typeof CostProfileSchema>;
 /** What renderHtmlReport accepts (before defaults are applied). */
 export type ReportInputJson = z.input<typeof ReportInputSchema>;
