@@ -4,13 +4,15 @@
 // memory over PCIe (payload TLPs, descriptor fetch and write-back, IOTLB misses for an assigned
 // device; src/model/hw-limits.ts). Descriptors are ready half a PCIe
 // round trip after the DMA. A ring with no room at that time (the driver's refills not yet seen)
-// drops: the switch counts "no descriptor".
+// drops: the switch counts "no descriptor". Before the pipeline, frames wait in the NIC's
+// receive packet buffer (veb-rx-buffer.ts); those that find it full are dropped unparsed.
 import { R_HEAD } from "../../../assembly/abi.ts";
 import { Stage } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
 import { ReplayCopyTimes } from "../replay.ts";
-import { dmaRx, type ElementKind, Iotlb, ringBytes, specResource, switchTimeNs } from "./common.ts";
+import { dmaRx, type ElementKind, hwOf, Iotlb, ringBytes, specResource, switchTimeNs } from "./common.ts";
+import { RxPacketBuffer } from "./veb-rx-buffer.ts";
 
 export const veb: ElementKind = {
   kind: "veb",
@@ -30,30 +32,45 @@ export const veb: ElementKind = {
     const before = new Array<number>(outs.length).fill(0);
     // Replay: copies made by replication get the arrival time of their frame.
     const copyTimes = ctx.built.replaySide !== undefined ? new ReplayCopyTimes(ctx) : null;
-    const work = (start: number, n: number) => {
+    const buffer = new RxPacketBuffer(ctx, hwOf(ctx).v.rx_buffer_bytes);
+    const work = (start: number, ready: number) => {
       const ring = input.ring;
-      const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
-      for (let i = 0; i < outs.length; i++) {
-        outs[i].applyLimit(start);
-        before[i] = outs[i].tail();
+      const head = ctx.u32[(ring + R_HEAD) >>> 2];
+      const readyBytes = ringBytes(ctx, ring, head, ready);
+      // Frames beyond the buffer's room found it full: dropped before the pipeline.
+      const n = buffer.admit(ring, head, ready, readyBytes, start);
+      const bytes = n === ready ? readyBytes : ringBytes(ctx, ring, head, n);
+      let taken = 0;
+      let e1 = start;
+      if (n > 0) {
+        for (let i = 0; i < outs.length; i++) {
+          outs[i].applyLimit(start);
+          before[i] = outs[i].tail();
+        }
+        copyTimes?.before(ring, n);
+        taken = ctx.k.wireRxBurst(n);
+        copyTimes?.after(
+          taken,
+          outs.map((l, i) => ({ ring: l.ring, from: before[i], to: l.tail() })),
+        );
+        e1 = nic.runNs(start, switchTimeNs(ctx, n, bytes), "switch").end;
+        let dmaBytes = 0;
+        for (let i = 0; i < outs.length; i++) {
+          const l = outs[i];
+          const m = (l.tail() - before[i]) >>> 0;
+          if (m === 0) continue;
+          const b = ringBytes(ctx, l.ring, before[i], m);
+          let e2 = dmaRx(ctx, pcie, pcieDown, e1, b, m);
+          if (iotlb) e2 = pcie.runNs(e2, iotlb.missNs(m), "iotlb").end;
+          // Until its DMA is done a frame still occupies the packet buffer.
+          buffer.hold(e2, b);
+          dmaBytes += b;
+          l.publish(e2 + c.pcie_rtt_ns / 2);
+        }
+        buffer.hold(e1, bytes - dmaBytes); // the rest leaves when the pipeline is done with it
       }
-      copyTimes?.before(ring, n);
-      const taken = ctx.k.wireRxBurst(n);
-      copyTimes?.after(
-        taken,
-        outs.map((l, i) => ({ ring: l.ring, from: before[i], to: l.tail() })),
-      );
-      const e1 = nic.runNs(start, switchTimeNs(ctx, n, bytes), "switch").end;
-      for (let i = 0; i < outs.length; i++) {
-        const l = outs[i];
-        const m = (l.tail() - before[i]) >>> 0;
-        if (m === 0) continue;
-        const b = ringBytes(ctx, l.ring, before[i], m);
-        let e2 = dmaRx(ctx, pcie, pcieDown, e1, b, m);
-        if (iotlb) e2 = pcie.runNs(e2, iotlb.missNs(m), "iotlb").end;
-        l.publish(e2 + c.pcie_rtt_ns / 2);
-      }
-      return { end: e1, taken };
+      const missed = ready > n ? ctx.k.wireRxMiss(ready - n) : 0;
+      return { end: e1, taken: taken + missed };
     };
     const act = new Stage(ctx, nic, input, 1 << 16, work);
     return { name: spec.name, stats: act.stats };
