@@ -280,6 +280,7 @@ export const CT_TX_SIZE = 24; // 6 words
 export const CT_BAD_DESC = 32; // descriptor naming no buffer of the pool (skipped, never dereferenced)
 export const CT_NO_BUFFER = 30; // replication found no free buffer (simulator resource, not a NIC counter)
 export const CT_WIRE_OUT_FULL = 31; // wire-out ring full (simulator resource)
+export const CT_RX_MISSED = 33; // frames the receive packet buffer had no room for (virtual-time engine; 82599 RXMPC)
 export const PORT_CNT_WORDS = 40;
 
 // ---- Parse summary: what parse() writes (mirrors reference/parsed.ts ParsedFrame) ----------

@@ -144,7 +144,10 @@ export function genBurst(ctx: usize, budget: u32): u32 {
         const u = (<f64>rng2 + 1.0) / 4294967297.0;
         gap = <u64>(-Math.log(u) * <f64>gapPs);
       }
-      nextPs = start + gap;
+      // The offered schedule runs on from where it was, not from when the wire let this frame
+      // out: after a frame longer than the gap the next ones follow back to back (never faster
+      // than the wire) until the schedule is met again, so the long-run rate is the one asked.
+      nextPs += gap;
       ns = end / 1000;
       rem = <u32>(end - ns * 1000);
       lastNs = ns;

@@ -5,7 +5,7 @@ export * from "./mem";
 export * from "./toeplitz";
 export * from "./parse";
 export * from "./rss";
-export { vebTxBurst, wireRxBurst, vebRunAll, bufferSize } from "./switch/veb";
+export { vebTxBurst, wireRxBurst, wireRxMiss, vebRunAll, bufferSize } from "./switch/veb";
 export { bufAlloc, bufFree } from "./switch/buffers";
 export { ringCount } from "./switch/rings";
 export * from "./gen";

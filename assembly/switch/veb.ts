@@ -19,7 +19,7 @@ import {
   CQ_RX_BYTES, CQ_RX_NO_DESC, CQ_RX_DESCRIPTORS, CT_RX_PACKETS, CT_RX_BYTES, CT_TX_PACKETS,
   CT_TX_BYTES, CT_RUC, CT_RX_RUNT_DROPPED, CT_ROC, CT_RX_L2_FILTERED, CT_RX_VLAN_FILTERED,
   CT_RX_NO_POOL, CT_RX_ERRORS, CT_TX_SPOOFED, CT_TX_NO_DESTINATION, CT_RX_SIZE, CT_TX_SIZE,
-  CT_BAD_DESC, CT_NO_BUFFER, CT_WIRE_OUT_FULL, DR_NONE, DR_RUNT, DR_TAG_TRUNCATED, DR_OVERSIZE,
+  CT_BAD_DESC, CT_NO_BUFFER, CT_WIRE_OUT_FULL, CT_RX_MISSED, DR_NONE, DR_RUNT, DR_TAG_TRUNCATED, DR_OVERSIZE,
   DR_L2_FILTER, DR_VLAN_FILTER, DR_NO_POOL, DR_ALL_COPIES, DR_MDD_SHORT, DR_MDD_VLAN, DR_TX_OVERSIZE,
   DR_MAC_SPOOF, DR_VLAN_SPOOF, DR_NO_DESTINATION, SS_TRACE,
 } from "../abi";
@@ -275,6 +275,28 @@ export function wireRxBurst(budget: u32): u32 {
   rxFastEnd();
   atomic.store<u32>(r + R_HEAD, head + n);
   publish();
+  return n;
+}
+
+/**
+ * Drops the next `n` frames of the wire-in ring before the switch parses them: the NIC's receive
+ * packet buffer had no room for them when they arrived (the virtual-time engine decides which,
+ * src/engine/elements/veb.ts; the 82599 counts them in RXMPC). Returns frames dropped.
+ */
+export function wireRxMiss(n: u32): u32 {
+  loadConfig();
+  const r = ringAt(scfg(SC_WIRE_IN));
+  const head = load<u32>(r + R_HEAD);
+  const avail = atomic.load<u32>(r + R_TAIL) - head;
+  if (n > avail) n = avail;
+  const m = load<u32>(r + R_MASK);
+  const desc = <usize>load<u32>(r + R_DESC);
+  for (let i: u32 = 0; i < n; i++) {
+    const buf = load<u32>(desc + (<usize>((head + i) & m) << 4) + D_BUF);
+    if (buf < gBufCount) bufFree(buf); // (a descriptor naming no buffer of the pool: nothing to free)
+  }
+  cntPort(CT_RX_MISSED, <u64>n);
+  atomic.store<u32>(r + R_HEAD, head + n);
   return n;
 }
 

@@ -323,6 +323,8 @@ export function generatorOverrun(ctx: SimContext, genCtx: number, onWire: boolea
       if (t >= toNs && waiting <= 0) {
         done = true; // the backlog is gone: the offering process is back to its own rate
         setU64(ctx, genCtx + P.G_GAP_PS, normalGapPs);
+        // ... from now on: its schedule, which ran at the overrun's gap, restarts when the wire is free.
+        setU64(ctx, genCtx + P.G_NEXT_PS, u64(ctx, genCtx + P.G_WIRE_PS));
       }
     },
     record(): FaultRecord {

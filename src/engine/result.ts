@@ -260,6 +260,8 @@ function replayLoss(r: { to_consumer: number; consumer_lost: number }, offered: 
 const OTHER_POOL_NO_DESC =
   "NIC switch: no descriptor on another pool (its rings are not drained in this run)";
 const BACK_TOWARD_WIRE = "sent back toward the wire (flooded/unknown)";
+/** Frames from the wire the NIC's receive packet buffer had no room for (82599 RXMPC). */
+export const RX_BUFFER_FULL = "NIC: rx packet buffer full (missed)";
 const INGRESS_PORT = "destination on the ingress port";
 
 /** What the path's counters say before the NIC's replication copies are added. */
@@ -367,6 +369,7 @@ export function countFrames(built: BuiltPath): FrameCount {
       ["wire-out ring full", res.wireOutFull],
     ];
     for (const [why, n] of reasons) add(`NIC switch: ${why}`, n);
+    add(RX_BUFFER_FULL, res.rxMissed);
   }
   for (const [name, r] of built.links) {
     const n = (u32(r + 64) - u32(r)) >>> 0;

@@ -13,6 +13,10 @@ import { searchThroughput, type Trial } from "./search.ts";
 /** The load points of CSIT's latency tests, as fractions of NDR. */
 export const LOAD_FRACTIONS: readonly number[] = [0.1, 0.5, 0.9];
 
+/** Resolution steps just below NDR and PDR the search checks too (src/experiment/search.ts):
+ *  besides the load points, which it checks at no cost (the same simulations). */
+export const VERIFY_BELOW_STEPS = 2;
+
 export interface ExperimentCase {
   path: string;
   direction: Direction;
@@ -66,6 +70,13 @@ export interface CaseResult {
   /** null when no search ran (a fixed --rate). */
   ndrPps: number | null;
   pdrPps: number | null;
+  /** What the binary search alone gave before the loads below were checked (null: --rate). */
+  searchNdrPps: number | null;
+  searchPdrPps: number | null;
+  /** A load passed above one that failed: pass/fail is not monotonic in the load here. */
+  nonMonotonic: boolean;
+  /** The lowest such failure and the highest pass above it, or null. */
+  inversion: { failedPps: number; passedPps: number } | null;
   trials: Trial[];
   loadPoints: LoadPoint[];
 }
@@ -113,8 +124,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const violations: string[] = [];
   let done = 0;
   const total = o.cases.length;
+  const hasFaults = (o.trial.faults?.length ?? 0) > 0;
   const runOne = async (c: ExperimentCase, ratePps: number, loadPoint = false): Promise<SimResult> => {
-    const r = await o.runner.run(trialSpec(c, o.trial, ratePps, loadPoint));
+    const r = await o.runner.run(trialSpec(c, o.trial, ratePps, loadPoint && hasFaults));
     simulations.push(r);
     const k = r.conservation;
     if (!k.ok)
@@ -128,25 +140,57 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     let out: CaseResult;
     if (o.rate) {
       const r = await runOne(c, resolveRate(o.rate, c.frameBytes, o.trial.linkGbps), true);
-      out = { case: c, lineRatePps: line, ndrPps: null, pdrPps: null, trials: [], loadPoints: [] };
+      out = {
+        case: c,
+        lineRatePps: line,
+        ndrPps: null,
+        pdrPps: null,
+        searchNdrPps: null,
+        searchPdrPps: null,
+        nonMonotonic: false,
+        inversion: null,
+        trials: [],
+        loadPoints: [],
+      };
       out.loadPoints.push({ fractionOfNdr: null, result: r });
     } else {
+      // The search's trials by rate: the load points are the same simulations (same spec, same
+      // seed) as the search's checks below NDR unless a fault changes them, so they are reused.
+      const tried = new Map<number, Promise<SimResult>>();
+      const trialAt = (pps: number) => {
+        let r = tried.get(pps);
+        if (!r) {
+          r = runOne(c, pps);
+          tried.set(pps, r);
+        }
+        return r;
+      };
       const s = await searchThroughput({
         lineRatePps: line,
         precision: o.precision,
         pdrLoss: o.pdrLoss,
-        trial: (pps) => runOne(c, pps),
+        trial: trialAt,
+        verify: { fractions, belowSteps: VERIFY_BELOW_STEPS },
       });
       // No load point can be offered below a zero NDR: the case reports the search only.
       const points =
         s.ndrPps > 0
-          ? await Promise.all(fractions.map((f) => runOne(c, Math.max(1, Math.round(f * s.ndrPps)), true)))
+          ? await Promise.all(
+              fractions.map((f) => {
+                const pps = Math.max(1, Math.round(f * s.ndrPps));
+                return hasFaults ? runOne(c, pps, true) : trialAt(pps);
+              }),
+            )
           : [];
       out = {
         case: c,
         lineRatePps: line,
         ndrPps: s.ndrPps,
         pdrPps: s.pdrPps,
+        searchNdrPps: s.searchNdrPps,
+        searchPdrPps: s.searchPdrPps,
+        nonMonotonic: s.nonMonotonic,
+        inversion: s.inversion,
         trials: s.trials,
         loadPoints: points.map((result, i) => ({ fractionOfNdr: fractions[i], result })),
       };

@@ -6,6 +6,14 @@
 // whole trial: a saturated core's backlog grows for as long as the load lasts, so RFC 2544's
 // 60-second trial would lose frames that a trial of a few virtual milliseconds still holds in
 // its rings (the steering search applies the same rule: src/steering/ndr.ts).
+// Pass/fail need not be monotonic in the load (short trials, NAPI: at a higher load polling takes
+// over and a 1-vCPU guest keeps up again). As FD.io CSIT's MLRsearch (draft-ietf-bmwg-mlrsearch,
+// "Loss Inversion"), a failure is trusted and a pass above it is not: the answer is the highest
+// passing load below the lowest failing one (its "relevant lower bound"). A binary search only
+// sees the failures it happens to probe, so with `verify` each answer's loads below it are
+// trialled too (fractions of it, and the resolution steps just below): a failure among them
+// becomes the upper bound and the search goes on below it, until an answer's checked points all
+// pass. A case where some load passed above one that failed is flagged `nonMonotonic`.
 import type { SimResult } from "../engine/types.ts";
 
 export interface SearchOptions {
@@ -16,6 +24,17 @@ export interface SearchOptions {
   pdrLoss: number;
   /** One trial at `ratePps` (frames per second of virtual time). */
   trial: (ratePps: number) => Promise<SimResult>;
+  /** Loads below each answer x to trial too: round(f × x) for each fraction and x − k × the
+   *  resolution for k = 1..belowSteps. Default: none (the plain binary search). */
+  verify?: { fractions: readonly number[]; belowSteps: number };
+}
+
+/** The verification points below an answer `x` (pps, rounded, above 0, below x, ascending). */
+export function verifyPoints(x: number, step: number, v: NonNullable<SearchOptions["verify"]>): number[] {
+  const pts = new Set<number>();
+  for (const f of v.fractions) pts.add(Math.max(1, Math.round(f * x)));
+  for (let k = 1; k <= v.belowSteps; k++) pts.add(Math.round(x - k * step));
+  return [...pts].filter((p) => p > 0 && p < x).sort((a, b) => a - b);
 }
 
 export interface Trial {
@@ -32,6 +51,24 @@ export interface SearchResult {
   pdrPps: number;
   /** Every trial simulated, in the order it ran. */
   trials: Trial[];
+  /** What the binary search alone gave, before the points below were checked. */
+  searchNdrPps: number;
+  searchPdrPps: number;
+  /** Some load passed above one that failed (NDR's or PDR's limit): pass/fail is not monotonic. */
+  nonMonotonic: boolean;
+  /** The lowest such failure and the highest pass above it (NDR's limit first), or null. */
+  inversion: { failedPps: number; passedPps: number } | null;
+}
+
+/** A pass above a failure for `limit` among the trials (lowest failing and highest passing above it). */
+export function inversion(trials: Trial[], limit: number): { failedPps: number; passedPps: number } | null {
+  const fails = (t: Trial) => t.lossRatio > limit || t.saturated !== null;
+  let lowestFail = Number.POSITIVE_INFINITY;
+  for (const t of trials) if (fails(t) && t.ratePps < lowestFail) lowestFail = t.ratePps;
+  let highestPass = -1;
+  for (const t of trials)
+    if (!fails(t) && t.ratePps > lowestFail && t.ratePps > highestPass) highestPass = t.ratePps;
+  return highestPass < 0 ? null : { failedPps: lowestFail, passedPps: highestPass };
 }
 
 /** Loss as the search sees it: a result that delivered more than offered (copies) lost nothing. */
@@ -53,12 +90,7 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
   const trials: Trial[] = [];
   const seen = new Map<number, number>();
   const step = o.precision * o.lineRatePps;
-  const lossAt = async (rate: number): Promise<number> => {
-    const key = Math.round(rate);
-    const known = seen.get(key);
-    // Bisection can land on a rate already tried only when the interval is below 1 pps.
-    if (known !== undefined) return known;
-    const r = await o.trial(key);
+  const record = (key: number, r: SimResult): number => {
     const loss = lossOf(r);
     const saturated = saturatedResource(r, o.precision);
     // A saturated trial counts as failing at any loss limit.
@@ -66,6 +98,19 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
     seen.set(key, verdict);
     trials.push({ ratePps: key, lossRatio: loss, bottleneck: r.bottleneck, saturated });
     return verdict;
+  };
+  const lossAt = async (rate: number): Promise<number> => {
+    const key = Math.round(rate);
+    const known = seen.get(key);
+    // Bisection can land on a rate already tried only when the interval is below 1 pps.
+    if (known !== undefined) return known;
+    return record(key, await o.trial(key));
+  };
+  /** Trials at several rates at once (a pool runs them in parallel); recorded in rate order. */
+  const lossAtAll = async (rates: number[]): Promise<void> => {
+    const todo = rates.filter((r) => !seen.has(r));
+    const results = await Promise.all(todo.map((r) => o.trial(r)));
+    for (let i = 0; i < todo.length; i++) record(todo[i], results[i]);
   };
   // The answer for a loss limit from every trial so far: the highest passing rate below the
   // lowest failing one (a pass above a failure, possible when loss is not monotonic in short
@@ -93,12 +138,33 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
     }
     return lo;
   };
-  const line = Math.round(o.lineRatePps);
-  const ndrFirst = await search(0);
+  // The answer for a limit from every trial so far: the highest pass below the lowest failure
+  // (line rate when it passed), never below `floor` (PDR: NDR's answer passes PDR's limit too).
+  const answer = (limit: number, floor = 0) => Math.max(floor, bracket(limit).lo);
+  // Checks the points below the answer; a failure there moves the bracket: search on below it.
+  const settle = async (limit: number, floor = 0): Promise<number> => {
+    let x = answer(limit, floor);
+    for (;;) {
+      if (!o.verify || x <= 0) return x;
+      await lossAtAll(verifyPoints(x, step, o.verify).filter((p) => p > floor));
+      if (answer(limit, floor) === x) return x;
+      await search(limit);
+      x = answer(limit, floor);
+    }
+  };
+  await search(0);
+  const searchNdrPps = answer(0);
   // PDR's search reuses NDR's trials (whatever NDR passed, PDR passes too), and its own trials
   // may narrow NDR's interval: both answers come from every trial run.
-  const pdrFound = await search(o.pdrLoss);
-  const ndrPps = ndrFirst === line ? line : bracket(0).lo;
-  const pdrPps = pdrFound === line ? line : Math.max(ndrPps, bracket(o.pdrLoss).lo);
-  return { ndrPps, pdrPps, trials };
+  await search(o.pdrLoss);
+  const searchPdrPps = answer(o.pdrLoss, searchNdrPps);
+  let ndrPps = await settle(0);
+  let pdrPps = await settle(o.pdrLoss, ndrPps);
+  // PDR's checks may have narrowed NDR's interval: settle again until neither moves.
+  while (answer(0) !== ndrPps) {
+    ndrPps = await settle(0);
+    pdrPps = await settle(o.pdrLoss, ndrPps);
+  }
+  const inv = inversion(trials, 0) ?? inversion(trials, o.pdrLoss);
+  return { ndrPps, pdrPps, trials, searchNdrPps, searchPdrPps, nonMonotonic: inv !== null, inversion: inv };
 }

@@ -1,8 +1,9 @@
 // The limits a NIC's hardware puts on a path, as data with provenance (value, unit, range, tag,
 // source, use), read from the NIC's profile (src/nic/profiles/*.json: `switch`, `pcie`, the PCIe
-// capability line pciconf prints) rather than from a cost profile. A figure the NIC profile lacks
+// capability line pciconf prints, `packetBuffer`) rather than from a cost profile. A figure the NIC profile lacks
 // is an assumption with a range. The engine prices with `HwLimits` (switch pipeline per packet
-// and per byte, PCIe per direction with TLP overhead, descriptor fetch and write-back, doorbells);
+// and per byte, PCIe per direction with TLP overhead, descriptor fetch and write-back, doorbells,
+// the receive packet buffer whose overflow drops);
 // `iovsim model show --nic ID` prints the entries.
 import type { NicProfile } from "../nic/profile.ts";
 import type { CostConstant } from "./costs.ts";
@@ -17,6 +18,7 @@ export const HW_NAMES = [
   "pcie_tlp_bytes",
   "pcie_desc_bytes",
   "pcie_doorbell_bytes",
+  "rx_buffer_bytes",
 ] as const;
 export type HwName = (typeof HW_NAMES)[number];
 
@@ -63,6 +65,9 @@ function entry(
 
 const round = (x: number, d = 4) => Number(x.toFixed(d));
 
+const RX_BUFFER_USE =
+  "Frames from the wire wait in the NIC's receive packet buffer until the switch pipeline has taken them and their DMA to host memory is done; a frame that finds it full is dropped (\"rx packet buffer full\", the 82599's RXMPC missed packets). Frame bytes, checked per burst the pipeline takes.";
+
 /** The hardware limits of a NIC, from its profile. */
 export function hwLimits(p: NicProfile): HwLimits {
   const sw = p.switch;
@@ -77,6 +82,7 @@ export function hwLimits(p: NicProfile): HwLimits {
   const enc = encoding(pcie.generation);
   const raw = pcie.gts * pcie.lanes * enc.factor;
   const cap = capFigures(p);
+  const pb = p.packetBuffer;
   const e: Record<HwName, CostConstant> = {
     switch_pkt_ns: entry(
       round(pktNs),
@@ -168,6 +174,16 @@ export function hwLimits(p: NicProfile): HwLimits {
       "a tail-register write is one 32-bit MMIO write (ixl/iavf/ixgbe/igb drivers write RDT/TDT with a 4-byte store): one posted TLP of 4 B payload",
       "Each doorbell the host writes (refill, transmit) is one TLP on the downstream direction.",
     ),
+    rx_buffer_bytes: pb
+      ? entry(pb.rxBytes, "bytes", pb.rxBytesRange, pb.tag ?? "secondary", pb.source, RX_BUFFER_USE)
+      : entry(
+          262144,
+          "bytes",
+          [32768, 1048576],
+          "assumption",
+          "the profile has no packetBuffer entry; Intel NICs of these generations have 32 KB (I210) to about 1 MB (X710, the whole device) of receive packet buffer: 256 KB assumed",
+          RX_BUFFER_USE,
+        ),
   };
   const v = Object.fromEntries(HW_NAMES.map((k) => [k, e[k].value])) as Record<HwName, number>;
   return { nic: p.id, entries: e, v };

@@ -162,6 +162,21 @@ export const NicProfileSchema = z
         source: z.string().min(10),
       })
       .strict(),
+    /** The on-chip receive packet buffer: frames wait there for the switch pipeline and the
+     *  DMA to host memory; a frame that finds it full is dropped (missed packets). Optional: a
+     *  profile without it gets an assumption with a wide range (src/model/hw-limits.ts). */
+    packetBuffer: z
+      .object({
+        /** Bytes of receive packet buffer this port's traffic has. */
+        rxBytes: z.number().int().positive(),
+        /** The range the sources allow (configuration, ports sharing the buffer). */
+        rxBytesRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+        /** How sure the figure is (as a cost constant's tag); default "secondary". */
+        tag: z.enum(["verified", "secondary", "derived", "assumption"]).optional(),
+        source: z.string().min(10),
+      })
+      .strict()
+      .optional(),
     /** What the Linux view shows of this NIC's drivers (src/nic/linux). */
     linux: z
       .object({

@@ -115,6 +115,11 @@ const pathEntry = z.object({
   pdr_gbps: z.number().nonnegative().nullable(),
   bottleneck: z.string(),
   trials: z.number().int().nonnegative(),
+  /** What the binary search alone gave, before the loads below its answers were checked (null: --rate). */
+  search_ndr_mpps: z.number().nonnegative().nullable(),
+  search_pdr_mpps: z.number().nonnegative().nullable(),
+  /** Some load passed above one that failed: pass/fail is not monotonic in the load (a note says where). */
+  non_monotonic: z.boolean(),
   load_points: z.array(loadPoint),
 });
 
@@ -267,6 +272,9 @@ export function pathEntryJson(c: CaseResult) {
     pdr_gbps: gbps(c.pdrPps),
     bottleneck: caseBottleneck(c),
     trials: c.trials.length,
+    search_ndr_mpps: mppsOf(c.searchNdrPps),
+    search_pdr_mpps: mppsOf(c.searchPdrPps),
+    non_monotonic: c.nonMonotonic,
     load_points: c.loadPoints.map((p) => loadPointJson(p.fractionOfNdr, p.result)),
   };
 }
@@ -333,6 +341,28 @@ export interface PathsMeta {
   faults?: string[];
 }
 
+/** One note per case whose pass/fail was not monotonic in the load: where, and what was reported. */
+export function nonMonotonicNotes(exp: ExperimentResult): string[] {
+  const notes: string[] = [];
+  for (const c of exp.cases) {
+    if (!c.nonMonotonic || c.ndrPps === null) continue;
+    const k = c.case.direction === "both" ? 2 : 1;
+    const m = (pps: number) => ((k * pps) / 1e6).toFixed(3);
+    const inv = c.inversion;
+    const where = inv
+      ? ` (a trial passed at ${m(inv.passedPps)} Mpps above one that failed at ${m(inv.failedPps)} Mpps)`
+      : "";
+    const moved =
+      c.searchNdrPps !== c.ndrPps || c.searchPdrPps !== c.pdrPps
+        ? `; the binary search alone gave NDR ${m(c.searchNdrPps ?? 0)} / PDR ${m(c.searchPdrPps ?? 0)} Mpps`
+        : "";
+    notes.push(
+      `${c.case.path} ${c.case.direction} ${c.case.size}: pass/fail is not monotonic in the offered load${where}; NDR ${m(c.ndrPps)} / PDR ${m(c.pdrPps ?? 0)} Mpps are the highest loads below every failure whose checked loads below pass${moved}`,
+    );
+  }
+  return notes;
+}
+
 /** NDR and PDR stay the fault-free path's: the simulation-changing faults hit load points only. */
 export const FAULTS_NOTE =
   "NDR and PDR come from fault-free trials; sink-stall and generator-overrun are injected at the load points (or the --rate point); worker-exit into the first simulation run";
@@ -358,7 +388,7 @@ export function buildPathsJson(
     seed: meta.seed,
     paths: exp.cases.map(pathEntryJson),
     ping,
-    notes: meta.notes,
+    notes: [...meta.notes, ...nonMonotonicNotes(exp)],
     warnings: meta.warnings,
     ...(meta.replay ? { replay: meta.replay } : {}),
     ...(meta.faults && meta.faults.length > 0

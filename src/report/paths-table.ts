@@ -95,6 +95,13 @@ const EVENT_LABELS: Array<[keyof PathsJson["paths"][number]["load_points"][numbe
     ["notifications", "notif"],
   ];
 
+/** The loss of a load point and, when it lost frames, its largest drop reason (conservation). */
+function lossCell(lp: PathsJson["paths"][number]["load_points"][number]): string {
+  if (lp.loss_ratio <= 0) return pct(lp.loss_ratio);
+  const top = Object.entries(lp.conservation.dropped).sort((a, b) => b[1] - a[1])[0];
+  return top ? `${pct(lp.loss_ratio)}\n${si(top[1])} ${top[0]}` : pct(lp.loss_ratio);
+}
+
 /** Latency, loss, CPU per resource and events per second at each load point. */
 export function loadPointTable(j: PathsJson): string {
   const t = table([
@@ -124,7 +131,7 @@ export function loadPointTable(j: PathsJson): string {
         String(p.size),
         lp.fraction_of_ndr === null ? "--rate" : `${Math.round(100 * lp.fraction_of_ndr)}% NDR`,
         `${f(lp.offered_mpps, 3)} / ${f(lp.delivered_mpps, 3)}`,
-        pct(lp.loss_ratio),
+        lossCell(lp),
         `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,
         cpu || "-",
         ev || "-",

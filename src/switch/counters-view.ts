@@ -110,6 +110,8 @@ export function readResourceCounters(sl: SwitchLayout): {
   noBuffer: number;
   wireOutFull: number;
   badDescriptor: number;
+  /** Frames the receive packet buffer had no room for (virtual-time engine; 82599 RXMPC). */
+  rxMissed: number;
 } {
   const u64 = sl.layout.u64();
   const pb = sl.cntPort >>> 3;
@@ -117,5 +119,6 @@ export function readResourceCounters(sl: SwitchLayout): {
     noBuffer: Number(u64[pb + A.CT_NO_BUFFER]),
     wireOutFull: Number(u64[pb + A.CT_WIRE_OUT_FULL]),
     badDescriptor: Number(u64[pb + A.CT_BAD_DESC]),
+    rxMissed: Number(u64[pb + A.CT_RX_MISSED]),
   };
 }

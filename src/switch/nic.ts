@@ -564,7 +564,7 @@ export class WasmSwitch {
   }
 
   /** Simulator resource drops (no free buffer, wire-out ring full): zero in a well-sized run. */
-  resourceDrops(): { noBuffer: number; wireOutFull: number; badDescriptor: number } {
+  resourceDrops(): { noBuffer: number; wireOutFull: number; badDescriptor: number; rxMissed: number } {
     return readResourceCounters(this.sl);
   }
 

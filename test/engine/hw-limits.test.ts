@@ -3,7 +3,7 @@
 // switch shared by wire traffic and VF-to-VF loopback, IOTLB misses priced on the link.
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildGraph } from "../../src/engine/graph.ts";
-import { collect } from "../../src/engine/result.ts";
+import { collect, RX_BUFFER_FULL } from "../../src/engine/result.ts";
 import { runGraph } from "../../src/engine/run.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
@@ -78,6 +78,17 @@ describe("hardware limits come from the NIC profile", () => {
     }
   });
 
+  it("the receive packet buffer comes from the profile with its source; a profile without one gets an assumption", () => {
+    expect(hwLimits(nic("ix")).entries.rx_buffer_bytes).toMatchObject({ value: 524288, tag: "secondary" });
+    expect(hwLimits(nic("ix")).entries.rx_buffer_bytes.source).toMatch(/512 KB/);
+    expect(hwLimits(nic("ixl")).entries.rx_buffer_bytes).toMatchObject({
+      value: 242000,
+      range: [232272, 484000],
+    });
+    expect(hwLimits(nic("igb")).entries.rx_buffer_bytes).toMatchObject({ value: 65536, tag: "assumption" });
+    expect(hwLimits(nic("x550-x1")).entries.rx_buffer_bytes.tag).toBe("assumption");
+  });
+
   it("PCIe traffic: TLP headers per MPS (writes) and per RCB (read completions), descriptors both ways", () => {
     const h = hwLimits(nic("ixl"));
     const rx = pcieRxBits(h, 1, 1518);
@@ -138,6 +149,28 @@ describe("the PCIe link is a resource", () => {
     );
     expect(small.bottleneck).toBe("host-core0");
   }, 120_000);
+
+  it("a PCIe-bound NIC drops in its receive packet buffer above the link's capacity, conserved; none below", () => {
+    const buf = hwLimits(nic("x550-x1")).v.rx_buffer_bytes;
+    const gbps = hwLimits(nic("x550-x1")).v.pcie_gbps;
+    const below = sim({ path: "native", ratePps: 0.2e6 }, narrowHost, "ix7");
+    expect(below.conservation.ok).toBe(true);
+    expect(below.conservation.dropped[RX_BUFFER_FULL] ?? 0).toBe(0);
+    expect(below.loss_ratio).toBe(0);
+    const over = sim({ path: "native", ratePps: 0.6e6 }, narrowHost, "ix7");
+    expect(over.conservation.ok).toBe(true);
+    const missed = over.conservation.dropped[RX_BUFFER_FULL] ?? 0;
+    expect(missed).toBeGreaterThan(0);
+    // Every loss is the buffer's: the frames it admitted reach the host.
+    expect(Object.keys(over.conservation.dropped)).toEqual([RX_BUFFER_FULL]);
+    // About what the link cannot carry is lost: 0.6 Mpps offered, ~0.31 Mpps through the link.
+    expect(over.loss_ratio).toBeGreaterThan(0.4);
+    expect(over.loss_ratio).toBeLessThan(0.55);
+    // A frame waits at most for a full buffer to drain over the link (plus the host's share).
+    const drainUs = (buf * 8) / gbps / 1000;
+    expect(over.latency_us.p99).toBeGreaterThan(0.5 * drainUs);
+    expect(over.latency_us.p99).toBeLessThan(1.5 * drainUs);
+  });
 
   it("IOTLB misses take link time: 4 KiB mappings lower an assigned VF's PCIe-bound NDR, hugepages recover it", async () => {
     const r4k = sim({ path: "vm-vf", ratePps: 0.2e6 }, narrowHost, "ix7");
@@ -255,10 +288,13 @@ describe("the embedded switch is one pipeline for the wire and VF-to-VF loopback
     expect(nicUse(shared)).toBeGreaterThan(0.95);
     // Wire frames wait behind looped-back ones in the one pipeline: the wire path, alone well
     // inside its capacity, now rides a saturated resource (an RFC 2544 trial fails on that) and
-    // its latency grows without bound. (The NIC's on-chip packet buffer, whose overflow would
-    // drop, is not modelled: the frames wait in the wire ring.)
+    // the latency of what the host receives grows. The pipeline alternates between the wire's
+    // burst and the loopback's, so the wire's frames never fill the NIC's receive packet buffer
+    // here (nothing is missed); the looped-back frames wait in the host's transmit ring.
     expect(shared.bottleneck).toBe("nic");
     expect(shared.latency_us.p99).toBeGreaterThan(10 * alone.latency_us.p99);
+    expect(shared.conservation.ok).toBe(true);
+    expect(shared.conservation.dropped[RX_BUFFER_FULL] ?? 0).toBe(0);
     expect(alone.bottleneck).toBe("wire-rx");
     // The RFC 2544 verdict on the wire's line rate: passes alone, fails with the loopback.
     expect(saturatedResource(alone, 0.01)).toBeNull();

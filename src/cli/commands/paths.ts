@@ -21,7 +21,9 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
 every element on a modeled resource priced by the cost profile) and reports, per path and size:
   throughput   RFC 2544: NDR (highest load with no loss) and PDR (loss <= --pdr-loss), by binary
-               search on the offered load between 0 and line rate, to --precision of line rate
+               search on the offered load between 0 and line rate, to --precision of line rate;
+               the loads below each answer are checked (a failure there moves it down; a pass
+               above a failure is flagged: pass/fail not monotonic, see the notes)
   load points  at 10 %, 50 % and 90 % of NDR (as FD.io CSIT): offered and delivered rate, loss,
                latency p50/p90/p99/p99.9, CPU per resource (utilization, cycles per packet),
                events per second (interrupts, VM exits, injections, wake-ups, kicks,

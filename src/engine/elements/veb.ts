@@ -4,7 +4,8 @@
 // memory over PCIe (payload TLPs, descriptor fetch and write-back, IOTLB misses for an assigned
 // device; src/model/hw-limits.ts). Descriptors are ready half a PCIe
 // round trip after the DMA. A ring with no room at that time (the driver's refills not yet seen)
-// drops: the switch counts "no descriptor".
+// drops: the switch counts "no descriptor". Before the pipeline, frames wait in the NIC's
+// receive packet buffer (veb-rx-buffer.ts); those that find it full are dropped unparsed.
 import { R_HEAD } from "../../../assembly/abi.ts";
 import { switchNs } from "../../model/hw-limits.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
@@ -12,6 +13,7 @@ import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
 import { ReplayCopyTimes } from "../replay.ts";
 import { type ElementKind, hwOf, Iotlb, PcieLink, ringBytes, specResource } from "./common.ts";
+import { RxPacketBuffer } from "./veb-rx-buffer.ts";
 
 export const veb: ElementKind = {
   kind: "veb",
@@ -35,32 +37,48 @@ export const veb: ElementKind = {
     const copyTimes = ctx.built.replaySide !== undefined ? new ReplayCopyTimes(ctx) : null;
     const u32 = ctx.u32;
     const ring = input.ring;
-    // The kernel, looked up once (the exports object is a dictionary).
+    // The kernels, looked up once (the exports object is a dictionary).
     const wireRxBurst = ctx.k.wireRxBurst;
-    const work = (start: number, n: number, done: WorkEnd): number => {
-      const bytes = ringBytes(ctx, ring, u32[(ring + R_HEAD) >>> 2], n);
-      for (let i = 0; i < outs.length; i++) {
-        outs[i].applyLimit(start);
-        before[i] = outs[i].tail();
+    const wireRxMiss = ctx.k.wireRxMiss;
+    const buffer = new RxPacketBuffer(ctx, hw.v.rx_buffer_bytes);
+    const work = (start: number, ready: number, done: WorkEnd): number => {
+      const head = u32[(ring + R_HEAD) >>> 2];
+      const readyBytes = ringBytes(ctx, ring, head, ready);
+      // Frames beyond the buffer's room found it full: dropped before the pipeline.
+      const n = buffer.admit(ring, head, ready, readyBytes, start);
+      const bytes = n === ready ? readyBytes : ringBytes(ctx, ring, head, n);
+      let taken = 0;
+      let e1 = start;
+      if (n > 0) {
+        for (let i = 0; i < outs.length; i++) {
+          outs[i].applyLimit(start);
+          before[i] = outs[i].tail();
+        }
+        copyTimes?.before(ring, n);
+        taken = wireRxBurst(n);
+        copyTimes?.after(
+          taken,
+          outs.map((l, i) => ({ ring: l.ring, from: before[i], to: l.tail() })),
+        );
+        e1 = nic.charge(start, switchNs(hw, n, bytes), switchAcc);
+        let dmaBytes = 0;
+        for (let i = 0; i < outs.length; i++) {
+          const l = outs[i];
+          const m = (l.tail() - before[i]) >>> 0;
+          if (m === 0) continue;
+          const b = ringBytes(ctx, l.ring, before[i], m);
+          let e2 = pcie.rx(e1, b, m);
+          if (iotlb) e2 = pcie.up.charge(e2, iotlb.missNs(m), iotlbAcc);
+          // Until its DMA is done a frame still occupies the packet buffer.
+          buffer.hold(e2, b);
+          dmaBytes += b;
+          l.publish(e2 + c.pcie_rtt_ns / 2);
+        }
+        buffer.hold(e1, bytes - dmaBytes); // the rest leaves when the pipeline is done with it
       }
-      copyTimes?.before(ring, n);
-      const taken = wireRxBurst(n);
-      copyTimes?.after(
-        taken,
-        outs.map((l, i) => ({ ring: l.ring, from: before[i], to: l.tail() })),
-      );
-      const e1 = nic.charge(start, switchNs(hw, n, bytes), switchAcc);
-      for (let i = 0; i < outs.length; i++) {
-        const l = outs[i];
-        const m = (l.tail() - before[i]) >>> 0;
-        if (m === 0) continue;
-        const b = ringBytes(ctx, l.ring, before[i], m);
-        let e2 = pcie.rx(e1, b, m);
-        if (iotlb) e2 = pcie.up.charge(e2, iotlb.missNs(m), iotlbAcc);
-        l.publish(e2 + c.pcie_rtt_ns / 2);
-      }
+      const missed = ready > n ? wireRxMiss(ready - n) : 0;
       done.end = e1;
-      return taken;
+      return taken + missed;
     };
     const act = new Stage(ctx, nic, input, 1 << 16, work);
     return { name: spec.name, stats: act.stats };

@@ -1,0 +1,35 @@
+// The load-point table names the largest drop reason of a point that lost frames.
+import { describe, expect, it } from "vitest";
+import { RX_BUFFER_FULL } from "../../src/engine/result.ts";
+import type { PathsJson } from "../../src/report/paths-json.ts";
+import { loadPointTable } from "../../src/report/paths-table.ts";
+
+const point = (loss: number, dropped: Record<string, number>) => ({
+  fraction_of_ndr: null,
+  offered_mpps: 0.6,
+  offered_gbps: 7.4,
+  delivered_mpps: 0.6 * (1 - loss),
+  loss_ratio: loss,
+  latency_us: { p50: 1, p90: 2, p99: 3, p999: 4, max: 5, mean: 1 },
+  cpu: [],
+  bottleneck: "pcie-up",
+  events_per_s: { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 },
+  conservation: { sent: 1000, delivered: 1000, dropped, in_flight: 0, copies: 0, ok: true },
+});
+
+const doc = (lp: ReturnType<typeof point>) =>
+  ({ paths: [{ name: "native", direction: "rx", size: 1518, load_points: [lp] }] }) as unknown as PathsJson;
+
+describe("load-point table", () => {
+  it("a point that lost frames shows its largest drop reason under the loss", () => {
+    const t = loadPointTable(doc(point(0.48, { [RX_BUFFER_FULL]: 463, "NIC switch: no descriptor": 2 })));
+    expect(t).toMatch(/48\.0%/);
+    expect(t).toMatch(/463 NIC: rx packet buffer full/);
+    expect(t).not.toMatch(/no descriptor/);
+  });
+
+  it("a point without loss shows no reason", () => {
+    const t = loadPointTable(doc(point(0, { "NIC switch: L2 filter": 3 })));
+    expect(t).not.toMatch(/L2 filter/);
+  });
+});
