@@ -11,6 +11,13 @@ export interface Span {
   end: number;
 }
 
+/** Lower-priority work a resource runs when nothing else is pending, instead of idling (the
+ *  application behind a consumer's socket: src/engine/application.ts). */
+export interface Background {
+  /** Runs from `t` if it has work (and says so), so the resource does not halt. */
+  resume(t: number): boolean;
+}
+
 export class Resource {
   busyUntil = 0;
   busyNs = 0;
@@ -22,6 +29,8 @@ export class Resource {
   sleptAt = 0;
   /** Elements with work scheduled on this resource (a vCPU halts only when none has). */
   active = 0;
+  /** Work it runs when no element has any (the application), before halting. */
+  background?: Background;
 
   constructor(
     readonly name: string,

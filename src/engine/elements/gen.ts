@@ -28,15 +28,32 @@ export const gen: ElementKind = {
     setU64(ctx, c + P.G_WIRE_PS, 0);
     setU64(ctx, c + P.G_CLOCK_PS, 0);
     const overrun = generatorOverrun(ctx, c, onWire); // an injected fault, or null
+    // Closed loop (the sender on the wire): send only while the window has room; a full window
+    // waits for the applications' next read, and nothing is sent before it.
+    const loop = onWire ? ctx.closedLoop : undefined;
+    const reopen = (t: number): void => {
+      ctx.q.push(t, window);
+    };
     let bytes = 0;
     const stats = { batches: 0, packets: 0, maxBatch: 0 };
     const window = (t: number): void => {
       if (t >= ctx.offerUntilNs) return;
       if (ctx.count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= ctx.count) return;
+      let budget = W;
+      if (loop) {
+        const room = loop.room(u64(ctx, c + P.G_SENT));
+        if (room <= 0) {
+          loop.wait(reopen);
+          return;
+        }
+        budget = Math.min(W, room);
+        // A frame the window held back is sent now, not at its (past) offered time.
+        setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
+      }
       const until = Math.min(t + Q, ctx.offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
       overrun?.before(t);
-      const n = ctx.k.genBurst(c, W);
+      const n = ctx.k.genBurst(c, budget);
       const nextStart = u64(ctx, c + P.G_NEXT_PS) / 1000;
       if (n === 0) {
         ctx.q.push(Math.max(until, nextStart, t + 1), window);

@@ -3,6 +3,7 @@
 // kicks the backend when the kernel says it must (EVENT_IDX): a kick is a VM exit.
 import * as P from "../../../assembly/pathabi.ts";
 import { Napi } from "../activation.ts";
+import { applicationOn } from "../application.ts";
 import { setU64, u64 } from "../context.ts";
 import { sinkStallWindow } from "../faults.ts";
 import { inject } from "../irq.ts";
@@ -22,6 +23,7 @@ export const guestRx: ElementKind = {
     const clock = ctx.clockWord(s.sink);
     u32[(sinkCtx + P.S_CLOCK) >>> 2] = clock;
     u32[(sinkCtx + P.S_WARMUP_US) >>> 2] = Math.floor(ctx.warmupNs / 1000);
+    const app = applicationOn(ctx, res); // ScenarioSpec.application, or none
     const work = (start: number, n: number) => {
       const span = chargeBatch(ctx, res, spec, start, n);
       setU64(ctx, clock, start + span.batchNs);
@@ -29,6 +31,7 @@ export const guestRx: ElementKind = {
       const kicks0 = u64(ctx, vq + P.V_KICKS);
       const taken = ctx.k.vqGuestRxBurst(vq, n);
       let end = span.end;
+      app?.deliver(end, taken);
       const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
       if (kicks > 0) {
         ctx.events.kicks += kicks;

@@ -8,6 +8,7 @@ import { R_HEAD } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import { Napi, Stage } from "../activation.ts";
+import { applicationOn } from "../application.ts";
 import { type SimContext, setU64 } from "../context.ts";
 import { sinkStallWindow, stalledSinks } from "../faults.ts";
 import { chargeBatch, ctxOf, doorbellTlp, type ElementKind, ringBytes, specResource } from "./common.ts";
@@ -66,6 +67,8 @@ function queueConsumer(
   u32[(c + P.S_ITR_NS) >>> 2] = 0xffffffff; // the engine raises the interrupts
   u32[(c + P.S_WARMUP_US) >>> 2] = Math.floor(ctx.warmupNs / 1000);
   const serialize = res.kind === "wire";
+  // The application reading what this stack receives (ScenarioSpec.application), or none.
+  const app = applicationOn(ctx, res);
   const consume = (start: number, n: number) => {
     if (serialize) {
       const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
@@ -81,6 +84,7 @@ function queueConsumer(
     u32[(c + P.S_PKT_PS) >>> 2] = Math.round(span.perPacketNs * 1000);
     const taken = ctx.k.sinkBurst(c, n);
     let end = span.end;
+    app?.deliver(end, taken);
     if (interrupts && taken > 0) {
       // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
       end = res.run(end, costs.doorbell_cycles, "doorbell").end;
