@@ -80,14 +80,14 @@ export class Stage {
     const ready = this.input.readyCount(start);
     const n = Math.min(ready, this.budget);
     if (n === 0) {
-      if (this.halts) idle(this.ctx, this.res, start);
+      if (this.halts || this.res.background !== undefined) idle(this.ctx, this.res, start);
       return;
     }
     const taken = this.work(start, n, this.done);
     const end = this.done.end;
     count(this.stats, taken);
     if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : end + RETRY_NS);
-    else if (this.halts) idle(this.ctx, this.res, end);
+    else if (this.halts || this.res.background !== undefined) idle(this.ctx, this.res, end);
   };
 }
 

@@ -40,6 +40,10 @@ export interface SimContext {
   notes: string[];
   /** Faults injected into this run (src/engine/faults.ts); elements apply their own. */
   faults?: readonly FaultSpec[];
+  /** Consumers on a CPU hand their frames to an application there (src/engine/application.ts). */
+  application?: boolean;
+  /** The sender on the wire waits for the applications' reads (ScenarioSpec.window). */
+  closedLoop?: import("./application.ts").ClosedLoop;
 }
 
 /** A u64 word of the shared memory (8-byte aligned, below 2^53) as a number: two u32 reads. */

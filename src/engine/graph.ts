@@ -21,6 +21,7 @@ import {
   type TrafficProfile,
 } from "../traffic/profiles.ts";
 import type { ReplaySpec } from "../traffic/replay.ts";
+import { ClosedLoop } from "./application.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import type { FaultSpec } from "./faults.ts";
@@ -60,6 +61,10 @@ export interface GraphOptions {
   replay?: ReplaySpec;
   /** Faults injected into the run (sink-stall, generator-overrun). */
   faults?: readonly FaultSpec[];
+  /** An application behind each consumer on a CPU (ScenarioSpec.application). */
+  application?: boolean;
+  /** Closed loop: frames sent and not yet read (ScenarioSpec.window). */
+  window?: number;
 }
 
 export interface BuiltGraph {
@@ -200,6 +205,8 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     },
     notes: [],
     ...(o.faults && o.faults.length > 0 ? { faults: o.faults } : {}),
+    ...(o.application ? { application: true } : {}),
+    ...(o.window ? { closedLoop: new ClosedLoop(o.window) } : {}),
   };
   const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
   return { ctx, runtimes, specs: o.elements.map((e) => e.el), templates };

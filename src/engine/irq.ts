@@ -5,7 +5,7 @@
 // into the guest's vLAPIC (injection cost); a halted vCPU must be woken (wake-up latency, unless
 // the host is still halt-polling); a running one takes it posted (APICv, residual cost) or through
 // an exit; then the guest's handler, and an EOI exit where the profile has one.
-// A vCPU with nothing left to do halts (HLT exit).
+// A vCPU with nothing left to do halts (HLT exit), unless its application has work.
 import { resourceOf, type SimContext } from "./context.ts";
 import type { Resource } from "./resource.ts";
 
@@ -101,11 +101,14 @@ export function deviceInterrupt(
   inject(ctx, on, t, then);
 }
 
-/** The element on `r` has no more work at `t`: a vCPU with nothing else pending halts. */
+/** The element on `r` has no more work at `t`: the resource's background work (the
+ *  application) runs if it has some, else a vCPU with nothing else pending halts. */
 export function idle(ctx: SimContext, r: Resource, t: number): void {
-  if (r.kind !== "vcpu" && r.kind !== "vhost") return;
+  if (r.kind !== "vcpu" && r.kind !== "vhost" && !r.background) return;
   const check = (now: number): void => {
     if (r.sleeping || r.active > 0) return;
+    // The application has frames queued: it runs (and calls idle() when they are read).
+    if (r.background?.resume(now)) return;
     if (r.busyUntil > now) {
       ctx.q.push(r.busyUntil, check);
       return;
@@ -115,7 +118,7 @@ export function idle(ctx: SimContext, r: Resource, t: number): void {
       const end = r.run(now, ctx.costs.c.exit_cycles, "exit"); // HLT exit
       r.sleeping = true;
       r.sleptAt = end;
-    } else {
+    } else if (r.kind === "vhost") {
       r.sleeping = true; // a backend thread blocks until the next wake-up
       r.sleptAt = now;
     }

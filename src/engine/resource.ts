@@ -16,6 +16,13 @@ export class Account {
   constructor(readonly what: string) {}
 }
 
+/** Lower-priority work a resource runs when nothing else is pending, instead of idling (the
+ *  application behind a consumer's socket: src/engine/application.ts). */
+export interface Background {
+  /** Runs from `t` if it has work (and says so), so the resource does not halt. */
+  resume(t: number): boolean;
+}
+
 export class Resource {
   busyUntil = 0;
   busyNs = 0;
@@ -31,6 +38,8 @@ export class Resource {
   private readonly accounts = new Map<string, Account>();
   /** Charged accounts in the order of their first charge. */
   private charged: Account[] = [];
+  /** Work it runs when no element has any (the application), before halting. */
+  background?: Background;
 
   constructor(
     readonly name: string,

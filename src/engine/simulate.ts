@@ -47,6 +47,18 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
   if (!(spec.durationNs > 0))
     throw new UserError("E_USAGE", `duration must be > 0 ns (got ${spec.durationNs})`);
   if (spec.replay) checkReplayDirection(spec.replay, spec.direction, spec.path);
+  if (spec.window !== undefined) {
+    if (!Number.isInteger(spec.window) || spec.window < 1)
+      throw new UserError("E_USAGE", `window must be a whole number of frames >= 1 (got ${spec.window})`);
+    if (!spec.application)
+      throw new UserError("E_USAGE", "a closed-loop window needs an application to read the frames");
+    if (spec.direction !== "rx")
+      throw new UserError(
+        "E_USAGE",
+        `a closed-loop window runs the receive direction only (got ${spec.direction})`,
+      );
+    if (spec.replay) throw new UserError("E_USAGE", "a closed-loop window does not replay a capture");
+  }
   const warmupNs = spec.warmupNs ?? 0;
   if (warmupNs < 0 || warmupNs >= spec.durationNs)
     throw new UserError(
@@ -69,6 +81,8 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
     ...(spec.host ? { host: spec.host } : {}),
     ...(spec.replay ? { replay: spec.replay } : {}),
     faults: simulatedFaults(spec.faults),
+    ...(spec.application ? { application: true } : {}),
+    ...(spec.window !== undefined ? { window: spec.window } : {}),
   };
 }
 

@@ -39,6 +39,12 @@ export interface ScenarioSpec {
   replay?: ReplaySpec;
   /** Faults to inject (src/engine/faults.ts, `--inject-fault`); none by default. */
   faults?: FaultSpec[];
+  /** An application reads every frame a consumer on a CPU receives (`app_rx_cycles` each, below
+   *  the stack's priority: src/engine/application.ts); default: none (the stack is the end). */
+  application?: boolean;
+  /** Closed loop (TCP-like; needs `application`): the sender on the wire keeps at most this many
+   *  frames sent and not yet read by the application, sending up to `ratePps`; default: open loop. */
+  window?: number;
 }
 
 /** Percentiles of one-way latency (frame arrival on the wire -> consumer done), ns. */

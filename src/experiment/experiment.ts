@@ -43,6 +43,8 @@ export interface TrialSettings {
   /** Injected faults that change a simulation (sink-stall, generator-overrun): applied at the
    *  load points only, so the search's NDR and PDR stay the fault-free path's. */
   faults?: FaultSpec[];
+  /** An application reads every frame the consumer receives (ScenarioSpec.application). */
+  application?: boolean;
 }
 
 export interface ExperimentOptions {
@@ -115,6 +117,7 @@ export function trialSpec(
     linkGbps: t.linkGbps,
     ...(c.replay ? { replay: c.replay } : {}),
     ...(withFaults && t.faults && t.faults.length > 0 ? { faults: t.faults } : {}),
+    ...(t.application ? { application: true } : {}),
   };
 }
 

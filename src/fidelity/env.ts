@@ -5,7 +5,7 @@
 import { simulatePing } from "../engine/ping.ts";
 import { simulate } from "../engine/simulate.ts";
 import type { Direction, SimResult } from "../engine/types.ts";
-import { lossOf, saturatedResource, searchThroughput } from "../experiment/search.ts";
+import { searchThroughput } from "../experiment/search.ts";
 import { type CostName, costVariant } from "../model/costs.ts";
 import { defaultProfile } from "../traffic/profiles.ts";
 
@@ -100,43 +100,48 @@ export class CaseEnv {
   }
 
   /**
-   * The highest zero-loss load approached from below, as a closed-loop (TCP-like) source finds
-   * it: the load rises in `coarsePps` steps until a trial loses frames or saturates a resource
-   * other than the wire, then the last step is refined to the search resolution. Unlike the
-   * RFC 2544 binary search, it does not assume that pass/fail is monotonic in the load (with
-   * NAPI it is not: above the interrupt-driven regime, polling takes over and a higher load can
-   * pass where a lower one failed).
+   * A closed-loop run (ScenarioSpec.window): an application reads every frame on the
+   * consumer's CPU and the sender on the wire keeps at most `window` frames sent and not yet
+   * read, sending up to `senderPps`; the delivered rate is what the receiver sustains.
    */
-  async ndrFromBelow(
-    s: Scenario,
-    ceilingPps: number,
-    coarsePps = 100_000,
-  ): Promise<{ ndrPps: number; atNdr: SimResult; capped: boolean }> {
+  closedLoop(s: Scenario, window: number, senderPps: number): SimResult {
     const profile = this.profile(s.profile);
-    const key = `ramp|${s.path}|${profile}|${s.size}|${s.direction ?? "rx"}|${ceilingPps}|${coarsePps}`;
-    return this.once(key, async () => {
-      const precision = this.trials.ndrStepPps / ceilingPps;
-      const passes = (pps: number) => {
-        const r = this.run(s, pps);
-        return lossOf(r) === 0 && saturatedResource(r, precision) === null;
-      };
-      let lo = 0;
-      let hi = ceilingPps;
-      for (let pps = coarsePps; pps <= ceilingPps; pps += coarsePps) {
-        if (!passes(pps)) {
-          hi = pps;
-          break;
-        }
-        lo = pps;
-      }
-      while (hi - lo > this.trials.ndrStepPps) {
-        const mid = Math.round((lo + hi) / 2 / this.trials.ndrStepPps) * this.trials.ndrStepPps;
-        if (mid <= lo || mid >= hi) break;
-        if (passes(mid)) lo = mid;
-        else hi = mid;
-      }
-      return { ndrPps: lo, atNdr: this.run(s, lo), capped: lo >= ceilingPps };
-    });
+    const key = `loop|${s.path}|${profile}|${s.size}|${window}|${senderPps}`;
+    return this.once(key, () =>
+      simulate({
+        path: s.path,
+        direction: "rx",
+        traffic: defaultProfile({ sizes: { kind: "fixed", size: s.size } }),
+        ratePps: senderPps,
+        arrival: "constant",
+        durationNs: this.trials.trialNs,
+        warmupNs: this.trials.trialNs / 5,
+        seed: 1,
+        profile,
+        application: true,
+        window,
+      }),
+    );
+  }
+
+  /** Open loop with the application reading every frame (no window), at `ratePps`. */
+  withApplication(s: Scenario, ratePps: number): SimResult {
+    const profile = this.profile(s.profile);
+    const key = `app|${s.path}|${profile}|${s.size}|${ratePps}`;
+    return this.once(key, () =>
+      simulate({
+        path: s.path,
+        direction: "rx",
+        traffic: defaultProfile({ sizes: { kind: "fixed", size: s.size } }),
+        ratePps,
+        arrival: "constant",
+        durationNs: this.trials.trialNs,
+        warmupNs: this.trials.trialNs / 5,
+        seed: 1,
+        profile,
+        application: true,
+      }),
+    );
   }
 
   /** Median round-trip time (us) of idle pings (one per second of virtual time). */

@@ -76,6 +76,7 @@ export const COST_NAMES = [
   "virtio_event_idx",
   "dispatch_parse_cycles",
   "xcore_transfer_cycles",
+  "app_rx_cycles",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 const FLAGS: CostName[] = [

@@ -64,6 +64,7 @@ export const ALL_OPTIONS = {
   csv: { type: "boolean" },
   html: { type: "string" },
   "inject-fault": { type: "string", multiple: true },
+  application: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -100,6 +101,7 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
     "csv",
     "html",
     "inject-fault",
+    "application",
     "help",
   ],
   ping: ["path", "count", "interval-ms", "profile", "config", "seed", "json", "csv", "html", "help"],
@@ -408,6 +410,10 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
+  if (values.application)
+    notes.push(
+      `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each, below the interrupt and the stack)`,
+    );
   const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
   if (partitions === 2) checkPartitioned(v, runs, faults.length > 0, replay !== undefined);
   return {
@@ -425,6 +431,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       config: conf,
       linkGbps: pathHost.linkGbps,
       ...(simulated.length > 0 ? { faults: simulated } : {}),
+      ...(values.application ? { application: true } : {}),
     },
     precision: percent(v.precision, "--precision", defaults.precision, 0.01, 50),
     pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),

@@ -16,7 +16,7 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]... [--rewrite-src PORT]]
                     [--seed N] [--workers N | --partitions 2] [--json | --csv] [--html FILE]
-                    [--inject-fault F]...
+                    [--inject-fault F]... [--application]
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
 every element on a modeled resource priced by the cost profile) and reports, per path and size:
@@ -73,6 +73,9 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              a second thread, synchronized conservatively on virtual time; docs/engine.md);
              same results as 1, one simulation at a time; rx or both only, not with --pcap,
              --inject-fault or --workers N>1
+--application  an application on the consumer's CPU reads every frame it receives
+             (app_rx_cycles each, below the interrupt and the stack; a vCPU whose socket holds
+             frames does not halt); default: the consumer's stack is the end of the path
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
 ${faultHelp(0, 13)}

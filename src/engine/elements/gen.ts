@@ -28,6 +28,12 @@ export const gen: ElementKind = {
     setU64(ctx, c + P.G_WIRE_PS, 0);
     setU64(ctx, c + P.G_CLOCK_PS, 0);
     const overrun = generatorOverrun(ctx, c, onWire); // an injected fault, or null
+    // Closed loop (the sender on the wire): send only while the window has room; a full window
+    // waits for the applications' next read, and nothing is sent before it.
+    const loop = onWire ? ctx.closedLoop : undefined;
+    const reopen = (t: number): void => {
+      ctx.q.push(t, window);
+    };
     let bytes = 0;
     const serialize = res.account("serialize");
     const pricer = onWire ? null : new BatchPricer(ctx, res, spec);
@@ -38,10 +44,21 @@ export const gen: ElementKind = {
     const window = (t: number): void => {
       if (t >= offerUntilNs) return;
       if (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count) return;
+      let budget = W;
+      if (loop) {
+        const room = loop.room(u64(ctx, c + P.G_SENT));
+        if (room <= 0) {
+          loop.wait(reopen);
+          return;
+        }
+        budget = Math.min(W, room);
+        // A frame the window held back is sent now, not at its (past) offered time.
+        setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
+      }
       const until = Math.min(t + Q, offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
       overrun?.before(t);
-      const n = genBurst(c, W);
+      const n = genBurst(c, budget);
       const nextStart = u64(ctx, c + P.G_NEXT_PS) / 1000;
       if (n === 0) {
         q.push(Math.max(until, nextStart, t + 1), window);

@@ -3,6 +3,7 @@
 // kicks the backend when the kernel says it must (EVENT_IDX): a kick is a VM exit.
 import * as P from "../../../assembly/pathabi.ts";
 import { Napi, type WorkEnd } from "../activation.ts";
+import { applicationOn } from "../application.ts";
 import { setU64, u64 } from "../context.ts";
 import { sinkStallWindow } from "../faults.ts";
 import { inject } from "../irq.ts";
@@ -25,12 +26,14 @@ export const guestRx: ElementKind = {
     const pricer = new BatchPricer(ctx, res, spec);
     // The kernel, looked up once (the exports object is a dictionary).
     const vqGuestRxBurst = ctx.k.vqGuestRxBurst;
+    const app = applicationOn(ctx, res); // ScenarioSpec.application, or none
     const work = (start: number, n: number, done: WorkEnd): number => {
       let end = pricer.price(start, n);
       setU64(ctx, clock, start + pricer.batchNs);
       u32[(sinkCtx + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
       const kicks0 = u64(ctx, vq + P.V_KICKS);
       const taken = vqGuestRxBurst(vq, n);
+      app?.deliver(end, taken);
       const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
       if (kicks > 0) {
         ctx.events.kicks += kicks;

@@ -8,6 +8,7 @@ import { R_HEAD } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import { Napi, Stage, type WorkEnd } from "../activation.ts";
+import { applicationOn } from "../application.ts";
 import { type SimContext, setU64 } from "../context.ts";
 import { sinkStallWindow, stalledSinks } from "../faults.ts";
 import { BatchPricer, ctxOf, type ElementKind, pcieOf, ringBytes, specResource } from "./common.ts";
@@ -72,6 +73,8 @@ function queueConsumer(
   const pcie = pcieOf(ctx);
   // The kernel, looked up once (the exports object is a dictionary).
   const sinkBurst = ctx.k.sinkBurst;
+  // The application reading what this stack receives (ScenarioSpec.application), or none.
+  const app = applicationOn(ctx, res);
   const consume = (start: number, n: number, done: WorkEnd): number => {
     if (serialize) {
       const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
@@ -87,6 +90,7 @@ function queueConsumer(
     setU64(ctx, clock, start + pricer.batchNs);
     u32[(c + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
     const taken = sinkBurst(c, n);
+    app?.deliver(end, taken);
     if (interrupts && taken > 0) {
       // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
       end = res.chargeCycles(end, costs.doorbell_cycles, doorbellAcc);

@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { UserError } from "../../errors.ts";
 import { buildGraph } from "../graph.ts";
 import { DRAIN_NS } from "../run.ts";
 import { collectRun, scenarioGraphOptions } from "../simulate.ts";
@@ -61,6 +62,9 @@ export class PartitionedRunner {
   }
 
   private async simulateNow(spec: ScenarioSpec): Promise<SimResult> {
+    // The cut at the wire has no feedback; a closed loop's acknowledgements would cross it.
+    if (spec.window !== undefined)
+      throw new UserError("E_USAGE", "a closed-loop window runs on one thread (no --partitions 2)");
     const t0 = performance.now();
     const g = buildGraph(scenarioGraphOptions(spec));
     const split = splitGraph(g);
