@@ -40,6 +40,7 @@ export const G_RINGFULL = 160; // u64 bursts cut short by a full ring
 export const G_SIDE = 168; // u32 address of the u64 side table (0 = none)
 export const G_GAPS = 172; // u32 address of u64 gaps (ps) per sequence position (0 = G_GAP_PS)
 export const G_OVERRUN = 176; // u64 frames dropped by an injected generator overrun (TypeScript writes it)
+export const G_TAILDROP = 184; // u64 frames the device behind the out ring dropped: its queue was full (tun_net_xmit; TypeScript writes it)
 export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
 export const GEN_CTX_BYTES = 256;
 export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)
