@@ -328,6 +328,7 @@ export function countFrames(built: BuiltPath): FrameCount {
       const vq = built.ctx.get(el.vq)!;
       const used = u16(u32(vq + P.V_USED) + 2);
       inFlight += (used - (u32(vq + P.V_LAST_USED) & 0xffff)) & 0xffff;
+      inFlight += u32(vq + P.V_PEND_USED); // copied, used index not published yet (batch running)
     }
     if (el.kind === "guest-tx") {
       // Posted by the guest, not yet copied out by the backend.

@@ -423,6 +423,16 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
 
 export const ENGINE_PATH_NAMES = ENGINE_PATHS.map((p) => p.name);
 
+/** A path that reaches the wire both ways can ping a host there (virtio-tap's receive side
+ *  starts at pktgen on the host, vf-loopback never leaves the NIC: they cannot). */
+export function pingable(name: string): boolean {
+  const p = enginePath(name);
+  return (
+    !!p?.rx?.some((e) => e.kind === "gen" && e.on === "wire-rx") &&
+    p.tx.some((e) => e.kind === "sink" && (e as { in?: string }).in === "wire.out")
+  );
+}
+
 export function enginePath(name: string): EnginePath | undefined {
   return ENGINE_PATHS.find((p) => p.name === name);
 }
