@@ -2,8 +2,9 @@
 // (no side formula): which publication, what it reports (value and the tolerance we hold the
 // simulation to), which profile and scenario runs, and why that scenario matches the
 // publication's setup. A case that does not reproduce is reported failing, never tuned.
-import type { CostName } from "../model/costs.ts";
+
 import type { SimResult } from "../engine/types.ts";
+import type { CostName } from "../model/costs.ts";
 import type { CaseEnv } from "./env.ts";
 
 export interface Published {
