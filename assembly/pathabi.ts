@@ -40,6 +40,7 @@ export const G_RINGFULL = 160; // u64 bursts cut short by a full ring
 export const G_SIDE = 168; // u32 address of the u64 side table (0 = none)
 export const G_GAPS = 172; // u32 address of u64 gaps (ps) per sequence position (0 = G_GAP_PS)
 export const G_OVERRUN = 176; // u64 frames dropped by an injected generator overrun (TypeScript writes it)
+export const G_TAILDROP = 184; // u64 frames the device behind the out ring dropped: its queue was full (tun_net_xmit; TypeScript writes it)
 export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
 export const GEN_CTX_BYTES = 256;
 export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)
@@ -155,6 +156,11 @@ export const V_SIDE = 44; // tx virtqueue: u32[N] backend (tap) buffer paired wi
 // side table into the guest descriptor's, where the guest driver reads it.
 export const V_RSIDE = 48; // u32 address of the host side table (u64 ns per buffer; 0 = none)
 export const V_GSIDE = 52; // u32 address of the guest side table (u64 ns per descriptor id)
+// Receive: used entries the backend wrote whose used index it has not published yet (it
+// publishes, and decides whether to notify, when its batch is done: vhost_net_signal_used), and
+// buffers the guest re-posted whose avail index it has not published yet (at the end of its poll).
+export const V_PEND_USED = 56; // u32, backend-owned
+export const V_PEND_REFILL = 60; // u32, guest-owned
 // backend-owned
 export const V_LAST_AVAIL = 64; // u32
 export const V_COPIES = 72; // u64

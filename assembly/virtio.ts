@@ -11,6 +11,7 @@ import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_
 import {
   V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
   V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
+  V_PEND_USED, V_PEND_REFILL,
   S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES, V_RSIDE, V_GSIDE,
 } from "./pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
@@ -67,7 +68,9 @@ const F_NO_SIGNAL: u16 = 1;
   else bump(vq, V_USED_SUPPRESSED, 1);
 }
 
-/** Backend (vhost-copy): up to `budget` frames from the tap ring into guest buffers. */
+/** Backend (vhost-copy): up to `budget` frames from the tap ring into guest buffers. The used
+ *  entries are written now; their used index is published by vhostRxFlush when the batch is done
+ *  (vhost_net_signal_used: the guest sees them, and the notification is decided, then). */
 export function vhostRxBurst(vq: usize, budget: u32): u32 {
   const inr = <usize>load<u32>(vq + V_IN);
   const ret = <usize>load<u32>(vq + V_RET);
@@ -94,7 +97,8 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
   const base = bufBase(vq);
   const bstride = bufStride(vq);
   const head = load<u32>(inr);
-  const usedIdx = <u32>load<u16>(used + 2);
+  const pend = load<u32>(vq + V_PEND_USED);
+  const usedIdx = <u32>load<u16>(used + 2) + pend;
   const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
   const rside = <usize>load<u32>(vq + V_RSIDE);
   const gside = <usize>load<u32>(vq + V_GSIDE);
@@ -119,16 +123,30 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
   }
   rPublishHead(inr, n);
   if (ret != 0) rPublishTail(ret, n);
-  atomic.store<u16>(used + 2, <u16>(usedIdx + n));
+  store<u32>(vq + V_PEND_USED, pend + n);
   store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
   bump(vq, V_COPIES, n);
   bump(vq, V_BYTES_COPIED, copied);
-  countUsedNotify(vq, usedIdx, n);
   if (((lastAvail + n) & 0xffff) == availIdx) deviceWantsKicks(vq, true, lastAvail + n);
   return n;
 }
 
-/** Guest driver: takes up to `budget` used buffers, checks each frame, re-posts the buffers. */
+/** Backend, end of a batch: publishes the used index of the entries vhostRxBurst wrote and
+ *  notifies unless used_event (or the driver's NO_INTERRUPT flag, without EVENT_IDX) suppresses
+ *  it, as the guest's state is now. Returns the entries published. */
+export function vhostRxFlush(vq: usize): u32 {
+  const n = load<u32>(vq + V_PEND_USED);
+  if (n == 0) return 0;
+  const used = <usize>load<u32>(vq + V_USED);
+  const usedIdx = <u32>load<u16>(used + 2);
+  atomic.store<u16>(used + 2, <u16>(usedIdx + n));
+  store<u32>(vq + V_PEND_USED, 0);
+  countUsedNotify(vq, usedIdx, n);
+  return n;
+}
+
+/** Guest driver: takes up to `budget` used buffers and checks each frame; the buffers are
+ *  re-posted (avail index, kick) by vqGuestRxDone at the end of the poll. */
 export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
   const size = load<u32>(vq + V_SIZE);
   const mask = size - 1;
@@ -144,7 +162,8 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
   driverWantsInterrupts(vq, false, 0); // virtqueue_disable_cb while NAPI polls
   const clockAt = <usize>load<u32>(sink + S_CLOCK);
   const now = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
-  const availIdx = <u32>load<u16>(avail + 2);
+  const refill = load<u32>(vq + V_PEND_REFILL);
+  const availIdx = <u32>load<u16>(avail + 2) + refill;
   const gside = <usize>load<u32>(vq + V_GSIDE);
   for (let k: u32 = 0; k < n; k++) {
     const ue = used + 4 + (<usize>((lastUsed + k) & mask) << 3);
@@ -157,13 +176,31 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
     else sinkCheck(sink, gaddr + VNET_HDR_BYTES, flen, fnow);
     store<u16>(avail + 4 + (<usize>((availIdx + k) & mask) << 1), <u16>id); // refill
   }
-  atomic.store<u16>(avail + 2, <u16>(availIdx + n));
+  store<u32>(vq + V_PEND_REFILL, refill + n);
   store<u32>(vq + V_LAST_USED, lastUsed + n);
-  bump(vq, V_REFILLED, n);
-  countKick(vq, availIdx, n);
-  // NAPI-style: when drained, re-enable the interrupt for the next used buffer.
-  if (((lastUsed + n) & 0xffff) == <u32>atomic.load<u16>(used + 2)) driverWantsInterrupts(vq, true, lastUsed + n);
   return n;
+}
+
+/** Guest driver, end of a poll: re-posts the buffers it took (avail index; kick unless
+ *  avail_event, or the device's NO_NOTIFY flag without EVENT_IDX, suppresses it: try_fill_recv),
+ *  and when the poll `complete`s under budget re-enables the interrupt (virtqueue_enable_cb_prepare:
+ *  used_event = last used, or the NO_INTERRUPT flag cleared) and returns 1 when used buffers
+ *  arrived meanwhile (virtqueue_poll: poll again), else 0. */
+export function vqGuestRxDone(vq: usize, complete: u32): u32 {
+  const avail = <usize>load<u32>(vq + V_AVAIL);
+  const refill = load<u32>(vq + V_PEND_REFILL);
+  if (refill != 0) {
+    const availIdx = <u32>load<u16>(avail + 2);
+    atomic.store<u16>(avail + 2, <u16>(availIdx + refill));
+    store<u32>(vq + V_PEND_REFILL, 0);
+    bump(vq, V_REFILLED, refill);
+    countKick(vq, availIdx, refill);
+  }
+  if (complete == 0) return 0;
+  const lastUsed = load<u32>(vq + V_LAST_USED);
+  driverWantsInterrupts(vq, true, lastUsed);
+  const used = <usize>load<u32>(vq + V_USED);
+  return ((<u32>atomic.load<u16>(used + 2) - lastUsed) & 0xffff) != 0 ? 1 : 0;
 }
 
 // ---- transmit direction --------------------------------------------------------------------

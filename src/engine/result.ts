@@ -92,11 +92,12 @@ export function collect(
   for (const g of gens) {
     sent += u64(ctx, g + P.G_SENT);
     bytes += u64(ctx, g + P.G_BYTES);
-    overrun += u64(ctx, g + P.G_OVERRUN);
+    overrun += u64(ctx, g + P.G_OVERRUN) + u64(ctx, g + P.G_TAILDROP);
   }
   const sinks = readSinks(ctx, ctx.built.sinks);
   const measuredNs = Math.max(1, ctx.offerUntilNs - ctx.warmupNs);
-  // Frames an injected generator overrun dropped were offered too.
+  // Frames an injected generator overrun dropped were offered too, as were those a source's
+  // device dropped on a full queue (pktgen into a tap).
   const offered = sent + overrun - o.sentAtWarmup;
   const virtualNs = Math.max(o.endNs, ctx.offerUntilNs);
   const perS = (n: number) => (n * 1e9) / measuredNs;
@@ -298,18 +299,23 @@ export function countFrames(built: BuiltPath): FrameCount {
   const { u64, u32, u16 } = readers(built);
   let sent = 0;
   let overrun = 0;
+  const dropped: Record<string, number> = {};
+  const add = (why: string, n: number) => {
+    if (n > 0) dropped[why] = (dropped[why] ?? 0) + n;
+  };
   for (const g of built.gens) {
     sent += u64(built.ctx.get(g)! + P.G_SENT);
     overrun += u64(built.ctx.get(g)! + P.G_OVERRUN);
+    // A source whose device drops on a full queue (pktgen into a tap): offered, then dropped.
+    const tail = u64(built.ctx.get(g)! + P.G_TAILDROP);
+    const out = built.elements.find((e) => e.el.name === g)?.el as { out?: string } | undefined;
+    add(`${out?.out ?? g}: queue full (tail drop)`, tail);
+    sent += tail;
   }
   // An injected generator overrun: offered, dropped before the wire (src/engine/faults.ts).
   sent += overrun;
   let delivered = 0;
   for (const s of built.sinks) delivered += u64(built.ctx.get(s)! + P.S_PACKETS);
-  const dropped: Record<string, number> = {};
-  const add = (why: string, n: number) => {
-    if (n > 0) dropped[why] = (dropped[why] ?? 0) + n;
-  };
   let inFlight = 0;
   let copies = 0;
   add("generator-overrun", overrun);
@@ -330,6 +336,7 @@ export function countFrames(built: BuiltPath): FrameCount {
       const vq = built.ctx.get(el.vq)!;
       const used = u16(u32(vq + P.V_USED) + 2);
       inFlight += (used - (u32(vq + P.V_LAST_USED) & 0xffff)) & 0xffff;
+      inFlight += u32(vq + P.V_PEND_USED); // copied, used index not published yet (batch running)
     }
     if (el.kind === "guest-tx") {
       // Posted by the guest, not yet copied out by the backend.

@@ -35,8 +35,12 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
   const busy = () =>
     new Map([...ctx.resources.values()].map((r) => [r.name, { busy: r.busyNs, poll: r.pollNs }]));
   ctx.q.push(ctx.warmupNs, () => {
-    // Offered = generated + dropped by an injected generator overrun (0 without the fault).
-    state.sentAtWarmup = gens.reduce((a, c) => a + u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN), 0);
+    // Offered = generated + dropped by an injected generator overrun (0 without the fault) + dropped
+    // by a source's device on a full queue (0 unless the source tail-drops).
+    state.sentAtWarmup = gens.reduce(
+      (a, c) => a + u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) + u64(ctx, c + P.G_TAILDROP),
+      0,
+    );
     state.busyAtWarmup = busy();
   });
   // Utilization is measured over the offered window: the drain that follows would dilute a

@@ -72,6 +72,7 @@ export const COST_NAMES = [
   "bridge_cycles",
   "epair_cycles",
   "tap_cycles",
+  "pktgen_tap_cycles",
   "peer_turnaround_ns",
   "virtio_event_idx",
   "dispatch_parse_cycles",

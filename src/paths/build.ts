@@ -17,7 +17,14 @@ export type Dir = "rx" | "tx";
 // consumer pool's Tx ring 0), `peer.rx` (the peer pool's Rx ring 0), `wire.out` (the switch's
 // wire-out ring).
 export type ElementSpec =
-  | { kind: "gen"; name: string; out: string }
+  | {
+      kind: "gen";
+      name: string;
+      out: string;
+      /** A host thread writing into a device that drops what its queue cannot take (pktgen into
+       *  a tap: tun_net_xmit drops on a full ring) instead of waiting for room. */
+      tailDrop?: boolean;
+    }
   /** Driver Tx side: posts on a NIC Tx ring (doorbells), reaps completions (interrupts, ITR). */
   | { kind: "txdrv"; name: string; in: string; out: string; iotlbPerFrame: number }
   /** The NIC switch's transmit side for the consumer's pool (Tx gates, anti-spoof, loopback). */

@@ -14,7 +14,8 @@ const REPRODUCED = [
   "eli-baseline",
   "eli-exitless",
   "eli-exits",
-  "vhost-net-64B",
+  // vhost-net-64B no longer: on its publication's scenario (pktgen into the tap) the vhost
+  // thread and the guest run at 1.84 Mpps, above 1.5 (docs/model.md).
   "ordering-2.3",
 ];
 

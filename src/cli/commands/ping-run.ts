@@ -2,8 +2,9 @@
 // `paths` and the demo: one per path that has both directions, summarized as ping(8) does.
 import { type PingResult, simulatePing } from "../../engine/ping.ts";
 import { summarizeRtts } from "../../experiment/ping-stats.ts";
+import { pingable } from "../../paths/path-graphs.ts";
 import type { PingJson, SimulatorPart } from "../../report/paths-json.ts";
-import { directionsOf, type PathsOptions } from "./paths-options.ts";
+import type { PathsOptions } from "./paths-options.ts";
 
 /** Echoes per path in `paths` and the demo (an idle pinger, 1 s of virtual time apart). */
 export const PATHS_PING_COUNT = 10;
@@ -42,7 +43,7 @@ export function pingPaths(o: PathsOptions): { entries: PingJson[]; parts: Simula
   const entries: PingJson[] = [];
   const parts: SimulatorPart[] = [];
   for (const path of [...new Set(o.paths)]) {
-    if (!directionsOf(path).includes("rx")) continue;
+    if (!pingable(path)) continue;
     const r = runPing({
       path,
       count: PATHS_PING_COUNT,

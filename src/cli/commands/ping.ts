@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { ensureKernels } from "../../engine/simulate.ts";
 import { UserError } from "../../errors.ts";
 import { loadCosts } from "../../model/costs.ts";
+import { pingable } from "../../paths/path-graphs.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
 import { simulatorJson } from "../../report/paths-json.ts";
@@ -45,7 +46,7 @@ simulator ran (wall clock).
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
              and cost profile; charts as SVG, no network; docs/reports.md)
-paths: ${PATH_NAMES.filter((n) => directionsOf(n).includes("rx")).join(", ")}
+paths: ${PATH_NAMES.filter(pingable).join(", ")}
 `;
 
 /** ping(8)'s lines, every time labelled simulated. */
@@ -87,6 +88,11 @@ export const command = defineCommand({
     const path = names[0];
     if (!directionsOf(path).includes("rx"))
       throw new UserError("E_USAGE", `ping: path '${path}' only transmits; no reply can come back`);
+    if (!pingable(path))
+      throw new UserError(
+        "E_USAGE",
+        `ping: path '${path}' does not receive from the wire (its source is pktgen on the host); nothing on the wire can answer`,
+      );
     const count = num(v.count as string | undefined, "-c/--count", 5, 1, 1_000_000, true);
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);

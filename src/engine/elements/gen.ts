@@ -1,7 +1,12 @@
 // Generator: the peer on the wire (rx: frames arrive at the offered rate, serialized at link
 // rate, handed to the NIC in write-back windows of at most nic_window_frames frames or
-// nic_window_ns) or the consumer's application (tx: frames handed to its stack, which charges
-// its per-packet cost). The Wasm kernel paces, stamps (arrival ns) and builds the frames.
+// nic_window_ns) or a sender on a CPU: the consumer's application (tx: frames handed to its
+// stack, which charges its per-packet cost), or a host thread writing into a device
+// (`tailDrop`: pktgen into a tap). Such a thread sends at the offered rate or as fast as its core
+// allows, whichever is lower (pktgen does not catch up on slots it missed while busy), and its
+// device drops what its queue cannot take (tun_net_xmit on a full ring): those frames were built
+// and handed over (charged), then dropped and counted (G_TAILDROP). The Wasm kernel paces,
+// stamps (arrival ns) and builds the frames.
 import * as P from "../../../assembly/pathabi.ts";
 import { setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
@@ -34,6 +39,8 @@ export const gen: ElementKind = {
     const reopen = (t: number): void => {
       ctx.q.push(t, window);
     };
+    const tailDrop = !onWire && (spec as { tailDrop?: boolean }).tailDrop === true;
+    const gapPs = 1e12 / ctx.ratePps;
     let bytes = 0;
     const serialize = res.account("serialize");
     const pricer = onWire ? null : new BatchPricer(ctx, res, spec);
@@ -44,6 +51,12 @@ export const gen: ElementKind = {
     const window = (t: number): void => {
       if (t >= offerUntilNs) return;
       if (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count) return;
+      if (tailDrop && res.busyUntil > t) {
+        q.push(res.busyUntil, window); // the thread is still sending what it built
+        return;
+      }
+      // A sending thread skips the slots it missed while busy (pktgen's next_tx from now).
+      if (tailDrop && u64(ctx, c + P.G_NEXT_PS) < t * 1000) setU64(ctx, c + P.G_NEXT_PS, t * 1000);
       let budget = W;
       if (loop) {
         const room = loop.room(u64(ctx, c + P.G_SENT));
@@ -58,8 +71,36 @@ export const gen: ElementKind = {
       const until = Math.min(t + Q, offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
       overrun?.before(t);
+      const full0 = tailDrop ? u64(ctx, c + P.G_RINGFULL) : 0;
+      // A sending thread builds each frame when its slot comes: its work starts at the first slot.
+      const firstSlot = u64(ctx, c + P.G_NEXT_PS) / 1000;
       const n = genBurst(c, budget);
+      // The device's queue was full: the frames due in this window are built, handed over and
+      // dropped (constant gaps; Poisson arrivals use the mean gap for them).
+      let drops = 0;
+      if (tailDrop && u64(ctx, c + P.G_RINGFULL) > full0) {
+        let next = u64(ctx, c + P.G_NEXT_PS);
+        while (next <= until * 1000 && drops < W - n) {
+          next += gapPs;
+          drops++;
+        }
+        setU64(ctx, c + P.G_NEXT_PS, next);
+        setU64(ctx, c + P.G_TAILDROP, u64(ctx, c + P.G_TAILDROP) + drops);
+      }
       const nextStart = u64(ctx, c + P.G_NEXT_PS) / 1000;
+      if (drops > 0) {
+        res.sleeping = false;
+        const end = (pricer as BatchPricer).price(firstSlot, n + drops);
+        if (n > 0) out.publish(end);
+        if (n > 0) {
+          stats.batches++;
+          stats.packets += n;
+          stats.maxBatch = Math.max(stats.maxBatch, n);
+          bytes = u64(ctx, c + P.G_BYTES);
+        }
+        ctx.q.push(Math.max(end, nextStart, t + 1), window);
+        return;
+      }
       if (n === 0) {
         q.push(Math.max(until, nextStart, t + 1), window);
         return;
@@ -81,7 +122,7 @@ export const gen: ElementKind = {
       } else {
         // The application's frames go through its stack as they are sent.
         res.sleeping = false;
-        end = (pricer as BatchPricer).price(last, n);
+        end = (pricer as BatchPricer).price(tailDrop ? firstSlot : last, n);
       }
       const next = Math.max(onWire ? end : last, nextStart, t + 1);
       const ready = out.record(end);

@@ -1,12 +1,16 @@
-// Guest virtio-net receive: the backend's notification (injected) starts a NAPI poll on the vCPU
-// that takes the used buffers (the Wasm kernel checks each frame and re-posts the buffer), and
-// kicks the backend when the kernel says it must (EVENT_IDX): a kick is a VM exit.
+// Guest virtio-net receive (virtnet_poll): the backend's notification (injected) starts a NAPI
+// poll on the vCPU that takes up to a budget of used buffers (the Wasm kernel checks each frame;
+// the NO_INTERRUPT flag is set while it polls, without EVENT_IDX). At the end of the poll the
+// guest re-posts the buffers (try_fill_recv: a kick, a VM exit, unless the backend suppresses
+// it) and, under budget, re-enables its interrupt (virtqueue_napi_complete: used_event or the
+// flag) and polls again only if used buffers were published meanwhile (virtqueue_poll); else it
+// waits for the next notification. What it sees is what the backend has published by then.
 import * as P from "../../../assembly/pathabi.ts";
-import { Napi, type WorkEnd } from "../activation.ts";
+import type { BatchStats, WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
 import { setU64, u64 } from "../context.ts";
 import { sinkStallWindow } from "../faults.ts";
-import { inject } from "../irq.ts";
+import { idle, inject } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 export const guestRx: ElementKind = {
@@ -18,6 +22,7 @@ export const guestRx: ElementKind = {
     const res = specResource(ctx, spec);
     const used = ctx.link(`${s.vq}.used`);
     const c = ctx.costs.c;
+    const budget = c.napi_budget;
     const u32 = ctx.u32;
     const sinkCtx = u32[(vq + P.V_SINK) >>> 2];
     const clock = ctx.clockWord(s.sink);
@@ -28,19 +33,11 @@ export const guestRx: ElementKind = {
     const vqGuestRxBurst = ctx.k.vqGuestRxBurst;
     const app = applicationOn(ctx, res); // ScenarioSpec.application, or none
     const work = (start: number, n: number, done: WorkEnd): number => {
-      let end = pricer.price(start, n);
+      const end = pricer.price(start, n);
       setU64(ctx, clock, start + pricer.batchNs);
       u32[(sinkCtx + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
-      const kicks0 = u64(ctx, vq + P.V_KICKS);
       const taken = vqGuestRxBurst(vq, n);
       app?.deliver(end, taken);
-      const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
-      if (kicks > 0) {
-        ctx.events.kicks += kicks;
-        ctx.events.vm_exits += kicks;
-        end = res.run(end, c.kick_exit_cycles * kicks, "kick");
-        used.kick?.(end);
-      }
       done.end = end;
       return taken;
     };
@@ -53,8 +50,50 @@ export const guestRx: ElementKind = {
           return 0;
         }
       : work;
-    const napi = new Napi(ctx, res, used, c.napi_budget, consume, { itrNs: 0, raisedBySource: true });
-    used.notify = (t) => inject(ctx, res, t, napi.raise);
-    return { name: spec.name, stats: napi.stats };
+    const stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
+    let polling = false;
+    const pollEnd: WorkEnd = { end: 0 };
+    const raise = (t: number): void => {
+      if (polling) return; // the running poll (or its end) will see the new buffers
+      polling = true;
+      res.active++;
+      ctx.q.push(t, poll);
+    };
+    const poll = (t: number): void => {
+      const start = Math.max(t, res.busyUntil);
+      const n = Math.min(used.readyCount(start), budget);
+      pollEnd.end = start;
+      const taken = n > 0 ? consume(start, n, pollEnd) : 0;
+      const end = pollEnd.end;
+      if (taken > 0) {
+        stats.batches++;
+        stats.packets += taken;
+        if (taken > stats.maxBatch) stats.maxBatch = taken;
+      }
+      const complete = taken < budget;
+      ctx.q.push(end, (te) => done(te, complete));
+    };
+    const done = (t: number, complete: boolean): void => {
+      const kicks0 = u64(ctx, vq + P.V_KICKS);
+      const more = ctx.k.vqGuestRxDone(vq, complete ? 1 : 0);
+      let end = t;
+      const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
+      if (kicks > 0) {
+        ctx.events.kicks += kicks;
+        ctx.events.vm_exits += kicks;
+        end = res.run(end, c.kick_exit_cycles * kicks, "kick");
+        used.kick?.(end);
+      }
+      if (!complete) {
+        ctx.q.push(end, poll); // budget spent: stay in polling mode
+        return;
+      }
+      polling = false;
+      res.active--;
+      if (more) raise(end);
+      else idle(ctx, res, end);
+    };
+    used.notify = (t) => inject(ctx, res, t, raise);
+    return { name: spec.name, stats };
   },
 };

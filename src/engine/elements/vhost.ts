@@ -1,7 +1,9 @@
 // vhost-copy backend, receive: a host thread (sleeps when idle; the tap's enqueue wakes it)
-// copies each frame into the next guest buffer (per-frame + per-byte copy cost), publishes it on
-// the used ring and, when the kernel says the guest asked for it (EVENT_IDX), injects the
-// notification into the guest (irqfd -> vLAPIC: injection on the host, then the vCPU).
+// copies each frame into the next guest buffer (per-frame + per-byte copy cost) and writes its
+// used entry; when the batch is done it publishes the used index and, when the kernel says the
+// guest asked for it (used_event with EVENT_IDX, the NO_INTERRUPT flag without), notifies the
+// guest (irqfd -> vLAPIC: injection on the host, then the vCPU). The decision is taken at the end
+// of the batch against the guest's state then (vhost_net_signal_used), not when the batch began.
 import * as P from "../../../assembly/pathabi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
@@ -19,22 +21,27 @@ export const vhost: ElementKind = {
     const c = ctx.costs.c;
     used.kick = (t) => input.consumer?.(t); // the guest posted buffers: try again
     const pricer = new BatchPricer(ctx, res, spec);
-    // The kernel, looked up once (the exports object is a dictionary).
+    // The kernels, looked up once (the exports object is a dictionary).
     const vhostRxBurst = ctx.k.vhostRxBurst;
+    const vhostRxFlush = ctx.k.vhostRxFlush;
+    const flush = (t: number): void => {
+      const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
+      vhostRxFlush(vq);
+      used.publish(t);
+      const notes = u64(ctx, vq + P.V_USED_NOTIFY) - notes0;
+      if (notes > 0) {
+        ctx.events.notifications += notes;
+        used.notify?.(res.run(t, c.injection_cycles * notes, "injection"));
+      }
+    };
     const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
-      const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       const taken = vhostRxBurst(vq, n);
       let end = pricer.price(start, taken);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
-      used.publish(end);
-      const notes = u64(ctx, vq + P.V_USED_NOTIFY) - notes0;
-      if (notes > 0) {
-        ctx.events.notifications += notes;
-        end = res.run(end, c.injection_cycles * notes, "injection");
-        used.notify?.(end);
-      }
+      // Scheduled before the stage's next batch at `end`, so it runs first.
+      if (taken > 0) ctx.q.push(end, flush);
       done.end = end;
       return taken;
     };
