@@ -73,7 +73,12 @@ function queueConsumer(
       setU64(ctx, clock, start);
       u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
       const taken = ctx.k.sinkBurst(c, n);
-      return { end: res.runNs(start, ns, "serialize").end, taken };
+      const end = res.runNs(start, ns, "serialize").end;
+      // The frames left the NIC once serialized: their slots of the switch's wire-out ring are
+      // room for the switch again (without this, the ring filled after its first 1,024 frames
+      // and every later one was dropped as "wire-out ring full").
+      input.refill(end);
+      return { end, taken };
     }
     // Price first (the kernel needs the clock), on what the kernel will take.
     const span = chargeBatch(ctx, res, spec, start, n);
