@@ -42,7 +42,7 @@ export function pingPaths(o: PathsOptions): { entries: PingJson[]; parts: Simula
   const entries: PingJson[] = [];
   const parts: SimulatorPart[] = [];
   for (const path of [...new Set(o.paths)]) {
-    if (!directionsOf(path).includes("rx")) continue;
+    if (!directionsOf(path).includes("both")) continue;
     const r = runPing({
       path,
       count: PATHS_PING_COUNT,

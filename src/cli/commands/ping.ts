@@ -44,7 +44,7 @@ simulator ran (wall clock).
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
              and cost profile; charts as SVG, no network; docs/reports.md)
-paths: ${PATH_NAMES.filter((n) => directionsOf(n).includes("rx")).join(", ")}
+paths: ${PATH_NAMES.filter((n) => directionsOf(n).includes("both")).join(", ")}
 `;
 
 /** ping(8)'s lines, every time labelled simulated. */
@@ -86,6 +86,11 @@ export const command = defineCommand({
     const path = names[0];
     if (!directionsOf(path).includes("rx"))
       throw new UserError("E_USAGE", `ping: path '${path}' only transmits; no reply can come back`);
+    if (!directionsOf(path).includes("tx"))
+      throw new UserError(
+        "E_USAGE",
+        `ping: path '${path}' forwards what it receives and has no consumer of its own; nothing on it sends a ping`,
+      );
     const count = num(v.count as string | undefined, "-c/--count", 5, 1, 1_000_000, true);
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
