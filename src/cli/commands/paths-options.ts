@@ -209,7 +209,9 @@ export function selectPaths(
       notes.push(`${n} only transmits (no receive direction): run as tx under --direction both`);
     } else if (direction === "both") {
       runs.push({ path: n, direction: "rx" });
-      notes.push(`${n} only forwards what it receives (no consumer that sends): run as rx under --direction both`);
+      notes.push(
+        `${n} only forwards what it receives (no consumer that sends): run as rx under --direction both`,
+      );
     } else if (names.length > 0) {
       throw new UserError("E_USAGE", `--direction ${direction}: path '${n}' runs only ${dirs.join(", ")}`);
     }
