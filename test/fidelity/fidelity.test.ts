@@ -59,7 +59,9 @@ describe("iovsim fidelity", () => {
     // D33731 setup B: the jail forwards back out; the one epair taskqueue's core limits it.
     const d33731 = report.cases.find((c) => c.name === "d33731-vnet-jail");
     expect(d33731?.scenario).toMatch(/jail-epair-fwd/);
-    expect(d33731?.details).toMatch(/bottleneck host-core1; epair taskqueue \(host-core1\) \d+ cycles\/packet/);
+    expect(d33731?.details).toMatch(
+      /bottleneck host-core1; epair taskqueue \(host-core1\) \d+ cycles\/packet/,
+    );
   });
 
   it("prints the table as text, and refuses what it does not support", async () => {
