@@ -4,7 +4,7 @@
 // incrementally (RFC 1624), enqueue. One burst per call; nothing allocated.
 import { R_TAIL, R_DESC, R_MASK, D_BUF, DF_EOP, H_BUF_HEADROOM } from "./abi";
 import {
-  X_HDR, G_OUT, G_FREE, G_RET0, G_NRET, G_TPL, G_SEQ, G_NSEQ, G_FLOWS, G_FLOW_MASK, G_PS_PER_BYTE, G_FLAGS,
+  X_HDR, G_OUT, G_FREE, G_RET0, G_RET4, G_NRET, G_TPL, G_SEQ, G_NSEQ, G_FLOWS, G_FLOW_MASK, G_PS_PER_BYTE, G_FLAGS,
   G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, GF_TIMED, GF_POISSON, G_GAP_PS, G_UNTIL_NS, G_NEXT_PS, G_WIRE_PS, G_RNG2, G_LAST_NS, G_SIDE, G_GAPS, T_ADDR, T_LEN, T_PAY,
   T_FLOW, T_CSUM, T_CSUM_KIND, TPL_BYTES, STAMP_MAGIC,
 } from "./pathabi";
@@ -17,7 +17,8 @@ function drainReturns(ctx: usize, free: usize): void {
   const nret = load<u32>(ctx + G_NRET);
   let count = load<u32>(free);
   for (let i: u32 = 0; i < nret; i++) {
-    const ret = <usize>load<u32>(ctx + G_RET0 + (i << 2));
+    const slot: u32 = i < 4 ? G_RET0 + (i << 2) : G_RET4 + ((i - 4) << 2);
+    const ret = <usize>load<u32>(ctx + <usize>slot);
     const n = rAvail(ret);
     if (n == 0) continue;
     const head = load<u32>(ret);

@@ -15,4 +15,5 @@ export * from "./bridge";
 export * from "./virtio";
 export * from "./ring";
 export * from "./echo";
+export * from "./ipfwd";
 export * from "./dispatch";

@@ -9,7 +9,7 @@ export const X_HDR = 0; // u32: layout header address (for H_BUF_BASE / H_BUF_SI
 // ---- generator ---------------------------------------------------------------------------
 export const G_OUT = 4; // out ring address
 export const G_FREE = 8; // free stack address [count u32][cap u32][pad..64][u32 idx...]
-export const G_RET0 = 12; // return rings (0 = none), up to 4
+export const G_RET0 = 12; // return rings 0-3 (0 = none); 4-5 at G_RET4
 export const G_NRET = 28;
 export const G_TPL = 32; // template table address (TPL_BYTES per entry)
 export const G_NTPL = 36;
@@ -40,9 +40,11 @@ export const G_RINGFULL = 160; // u64 bursts cut short by a full ring
 export const G_SIDE = 168; // u32 address of the u64 side table (0 = none)
 export const G_GAPS = 172; // u32 address of u64 gaps (ps) per sequence position (0 = G_GAP_PS)
 export const G_OVERRUN = 176; // u64 frames dropped by an injected generator overrun (TypeScript writes it)
-export const G_TAILDROP = 184; // u64 frames the device behind the out ring dropped: its queue was full (tun_net_xmit; TypeScript writes it)
+export const G_RET4 = 184; // return rings 4-5 (a path with two bridges, a forwarder and the switch's drops)
+export const G_MAX_RET = 6; // slot i: G_RET0 + 4i below 4, else G_RET4 + 4(i - 4)
 export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
-export const GEN_CTX_BYTES = 256;
+export const G_TAILDROP = 256; // u64 frames the device behind the out ring dropped: its queue was full (tun_net_xmit; TypeScript writes it)
+export const GEN_CTX_BYTES = 320;
 export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)
 export const GF_TIMED = 2; // virtual-time engine: G_GAP_PS / G_UNTIL_NS pacing (no run-ahead limit)
 export const GF_POISSON = 4; // timed: exponential gaps of mean G_GAP_PS (else constant)
@@ -114,6 +116,18 @@ export const E_RET = 12; // return ring for frames that are not echo requests
 export const E_ECHOED = 64; // u64 echo replies sent
 export const E_DROPPED = 72; // u64 frames that were not ICMP echo requests (dropped)
 export const ECHO_CTX_BYTES = 128;
+
+// ---- IPv4 forwarding (a router's forwarding step: a vnet jail that routes) ---------------------
+export const F_IN = 4;
+export const F_OUT = 8;
+export const F_RET = 12; // return ring for frames it cannot forward
+export const F_NH_LO = 16; // next hop's MAC, bytes 0-3 (little-endian word)
+export const F_NH_HI = 20; // next hop's MAC, bytes 4-5
+export const F_SRC_LO = 24; // egress interface's MAC, bytes 0-3
+export const F_SRC_HI = 28; // egress interface's MAC, bytes 4-5
+export const F_FORWARDED = 64; // u64 frames forwarded
+export const F_DROPPED = 72; // u64 frames not forwarded (group address, not IPv4, bad header or checksum, TTL expiring)
+export const IPFWD_CTX_BYTES = 128;
 
 // ---- learning bridge ---------------------------------------------------------------------
 export const B_TABLE = 4; // entries of 16 bytes: [mac lo u32][mac hi u16][port u16][valid u32][pad]

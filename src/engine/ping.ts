@@ -47,8 +47,14 @@ export function pingElements(name: string): Array<{ dir: "rx" | "tx"; el: Engine
   if (!path)
     throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
   const rx = path.rx;
+  const tx = path.tx;
+  if (!tx)
+    throw new UserError(
+      "E_USAGE",
+      `path ${name} forwards what it receives and has no consumer of its own: nothing on it sends a ping`,
+    );
   const wireIn = rx?.find((e) => e.kind === "gen" && e.on === "wire-rx");
-  const toWire = path.tx.find((e) => e.kind === "sink" && e.in === "wire.out");
+  const toWire = tx.find((e) => e.kind === "sink" && e.in === "wire.out");
   if (!rx || !wireIn || !toWire)
     throw new UserError("E_USAGE", `path ${name} does not reach the wire both ways: it cannot ping a host`);
   const echo: EngineElement = {
@@ -59,7 +65,7 @@ export function pingElements(name: string): Array<{ dir: "rx" | "tx"; el: Engine
     on: "wire-tx",
   };
   return [
-    ...path.tx.filter((e) => e !== toWire).map((el) => ({ dir: "tx" as const, el })),
+    ...tx.filter((e) => e !== toWire).map((el) => ({ dir: "tx" as const, el })),
     { dir: "tx", el: echo },
     ...rx.filter((e) => e !== wireIn).map((el) => ({ dir: "rx" as const, el })),
   ];

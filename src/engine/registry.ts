@@ -7,6 +7,7 @@ import { gen } from "./elements/gen.ts";
 import { guestRx } from "./elements/guest-rx.ts";
 import { guestTx } from "./elements/guest-tx.ts";
 import { hop } from "./elements/hop.ts";
+import { ipfwd } from "./elements/ipfwd.ts";
 import { sink } from "./elements/sink.ts";
 import { txdrv } from "./elements/txdrv.ts";
 import { veb } from "./elements/veb.ts";
@@ -27,6 +28,7 @@ export const ELEMENT_KINDS: readonly ElementKind[] = [
   guestTx,
   vhostTx,
   echo,
+  ipfwd,
 ];
 
 const byKind = new Map(ELEMENT_KINDS.map((k) => [k.kind, k]));

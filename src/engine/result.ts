@@ -332,6 +332,11 @@ export function countFrames(built: BuiltPath): FrameCount {
     }
     if (el.kind === "echo")
       add(`${el.name}: not an ICMP echo request`, u64(built.ctx.get(el.name)! + P.E_DROPPED));
+    if (el.kind === "ipfwd")
+      add(
+        `${el.name}: not forwarded (link-layer group address, not IPv4, bad header or TTL)`,
+        u64(built.ctx.get(el.name)! + P.F_DROPPED),
+      );
     if (el.kind === "vhost") {
       const vq = built.ctx.get(el.vq)!;
       const used = u16(u32(vq + P.V_USED) + 2);

@@ -26,9 +26,14 @@ export function pathElements(
     throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
   if (direction !== "tx" && !path.rx)
     throw new UserError("E_USAGE", `path ${name} only transmits (direction tx), not ${direction}`);
+  if (direction !== "rx" && !path.tx)
+    throw new UserError(
+      "E_USAGE",
+      `path ${name} only forwards what it receives (direction rx), not ${direction}: it has no consumer that sends`,
+    );
   const out: Array<{ dir: "rx" | "tx"; el: EngineElement }> = [];
   if (direction !== "tx") for (const el of path.rx ?? []) out.push({ dir: "rx", el });
-  if (direction !== "rx") for (const el of path.tx) out.push({ dir: "tx", el });
+  if (direction !== "rx") for (const el of path.tx ?? []) out.push({ dir: "tx", el });
   return out;
 }
 

@@ -71,6 +71,7 @@ export const COST_NAMES = [
   "copy_gbytes_per_s",
   "bridge_cycles",
   "epair_cycles",
+  "ip_forward_cycles",
   "tap_cycles",
   "pktgen_tap_cycles",
   "peer_turnaround_ns",

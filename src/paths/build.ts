@@ -33,6 +33,8 @@ export type ElementSpec =
   | { kind: "vhost-tx"; name: string; vq: string; out: string }
   /** The ping peer: answers ICMP echo requests from the wire back onto the wire. */
   | { kind: "echo"; name: string; in: string; out: string }
+  /** IPv4 forwarding in place (a routing vnet jail): TTL, checksum, next hop's and egress MACs. */
+  | { kind: "ipfwd"; name: string; in: string; out: string; egressMac: string }
   | { kind: "veb"; name: string; in: string; out: string; pool: "pf" | "vf" }
   | {
       kind: "hop";
@@ -90,6 +92,11 @@ export function elementsFor(g: PathGraph, dir: Direction): Array<{ dir: "rx" | "
   }
   if (dir !== "rx") for (const el of g.tx) out.push({ dir: "tx", el });
   return out.sort((a, b) => (a.el.kind === "gen" ? 0 : 1) - (b.el.kind === "gen" ? 0 : 1));
+}
+
+/** Offset of a generator's return-ring slot `i` (0 <= i < P.G_MAX_RET) in its context. */
+export function genRetSlot(i: number): number {
+  return i < 4 ? P.G_RET0 + 4 * i : P.G_RET4 + 4 * (i - 4);
 }
 
 export const BUF_SIZE = 2048;
@@ -155,6 +162,8 @@ export interface BuildOptions {
   itrNs: number;
   /** MAC the consumer owns (destination of the generated frames). */
   consumerMac: string;
+  /** MAC of the peer on the wire (source of the generated frames): a forwarder's next hop. */
+  wirePeerMac?: string;
   eventIdx: boolean;
   buffers?: number;
   /** Bridge ageing: entries not refreshed for this long (simulator ns) are forgotten (0: never). */
@@ -530,6 +539,23 @@ export function buildPath(
         steps.push({ name: el.name, kind: "echo", ctx: c });
         break;
       }
+      case "ipfwd": {
+        if (!o.wirePeerMac) throw new Error(`path ${graph.name}: ${el.name} needs the wire peer's MAC`);
+        const c = layout.addRegion(`ctx:${el.name}`, P.IPFWD_CTX_BYTES, 64).offset;
+        const [nhLo, nhHi] = macWords(o.wirePeerMac);
+        const [srcLo, srcHi] = macWords(el.egressMac);
+        set32(c + P.X_HDR, hdr);
+        set32(c + P.F_IN, ring(el.in));
+        set32(c + P.F_OUT, ring(el.out));
+        set32(c + P.F_RET, newReturn(el.name, dir));
+        set32(c + P.F_NH_LO, nhLo);
+        set32(c + P.F_NH_HI, nhHi);
+        set32(c + P.F_SRC_LO, srcLo);
+        set32(c + P.F_SRC_HI, srcHi);
+        ctx.set(el.name, c);
+        steps.push({ name: el.name, kind: "ipfwd", ctx: c });
+        break;
+      }
       case "sink": {
         const ret = newReturn(el.name, dir);
         const c = newSink(el.name, dir, el.in ? ring(el.in) : 0, el.iotlbPerFrame, el.interrupts);
@@ -627,8 +653,8 @@ export function buildPath(
     let k = 0;
     for (const { dir, bufs } of genOwned) {
       const home = only ?? dir; // with one generator, every return ring is its
-      // A generator drains at most 4 return rings: without room, frees stay with the switch.
-      if (bufs.length === 0 || k >= A.SS_MAX_OWNERS || genReturns[home].length >= 4) continue;
+      // A generator drains at most G_MAX_RET return rings: without room, frees stay with the switch.
+      if (bufs.length === 0 || k >= A.SS_MAX_OWNERS || genReturns[home].length >= P.G_MAX_RET) continue;
       const lo = Math.min(...bufs);
       const hi = Math.max(...bufs) + 1;
       if (hi - lo !== bufs.length) continue; // not a contiguous range: frees stay with the switch
@@ -650,8 +676,9 @@ export function buildPath(
     const g = genCtx[dir];
     const rets = genReturns[dir];
     if (g === undefined) continue;
-    if (rets.length > 4) throw new Error(`path ${graph.name}: more than 4 return rings (${dir})`);
-    for (const [i, r] of rets.entries()) set32(g + P.G_RET0 + 4 * i, r);
+    if (rets.length > P.G_MAX_RET)
+      throw new Error(`path ${graph.name}: more than ${P.G_MAX_RET} return rings (${dir})`);
+    for (const [i, r] of rets.entries()) set32(g + genRetSlot(i), r);
     set32(g + P.G_NRET, rets.length);
   }
   // Sinks and drivers read the clock of their direction's generator (the other one if absent).

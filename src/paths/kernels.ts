@@ -68,6 +68,8 @@ export function elementCall(k: PathKernels, s: PlanStep, burst: number, worker =
       return () => k.vhostTxBurst(s.ctx, burst);
     case "echo":
       return () => k.echoBurst(s.ctx, burst);
+    case "ipfwd":
+      return () => k.ipfwdBurst(s.ctx, burst);
     default:
       throw new Error(`worker ${worker}: no kernel for element kind ${s.kind}`);
   }

@@ -51,7 +51,9 @@ export interface EnginePath {
   nic: NicBinding;
   /** Receive direction (null: transmit only). */
   rx: EngineElement[] | null;
-  tx: EngineElement[];
+  /** Transmit direction: the consumer sends (null: the path forwards what it receives and has
+   *  no consumer of its own, so it only runs rx). */
+  tx: EngineElement[] | null;
 }
 
 const RX_DRIVER: ElementCosts = {
@@ -389,6 +391,75 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
     ],
   },
   {
+    // FreeBSD D33731's setup B (cc0 - bridge0 - epair0a) (epair0b - vnet jail - epair1a)
+    // (epair1b - bridge1 - cc1), without RSS: the NIC's receive thread runs the driver, bridge0
+    // and epair0a's transmit (an enqueue); the one epair taskqueue thread (its own core) runs
+    // everything after it: epair0b's input, the jail's IP forwarding, epair1, bridge1 and the
+    // transmit driver. The second port (cc1) is the same PF's transmit queue here.
+    name: "jail-epair-fwd",
+    summary:
+      "PF in the host, if_bridge, epair into a vnet jail that routes the frames back out through a second epair and bridge (epair taskqueue on its own core)",
+    resources: [...HOST, { name: "host-core1", kind: "core" }],
+    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
+    rx: [
+      wireGen,
+      vebRx("pf"),
+      pfRxHop,
+      hostBridge("epair.a"),
+      {
+        kind: "hop",
+        name: "epair",
+        in: "epair.a",
+        out: "epair.b",
+        role: "epair",
+        interrupts: false,
+        on: "host-core1",
+        costs: { packet: ["epair_cycles"] },
+      },
+      {
+        kind: "ipfwd",
+        name: "jail-fwd",
+        in: "epair.b",
+        out: "epair1.a",
+        egressMac: "02:e0:00:00:01:0a",
+        on: "host-core1",
+        costs: { packet: ["ip_forward_cycles"] },
+      },
+      {
+        kind: "hop",
+        name: "epair1",
+        in: "epair1.a",
+        out: "bridge1.in",
+        role: "epair",
+        interrupts: false,
+        on: "host-core1",
+        costs: { packet: ["epair_cycles"] },
+      },
+      {
+        kind: "bridge",
+        name: "bridge1",
+        in: "bridge1.in",
+        uplink: "uplink1.out",
+        port: "epair1.back",
+        inPort: 1,
+        on: "host-core1",
+        costs: { packet: ["bridge_cycles"] },
+      },
+      {
+        kind: "txdrv",
+        name: "pf-tx",
+        in: "uplink1.out",
+        out: "nic.tx",
+        iotlbPerFrame: 0,
+        on: "host-core1",
+        costs: TX_DRIVER,
+      },
+      vebTx,
+      wirePeer,
+    ],
+    tx: null,
+  },
+  {
     name: "vf-loopback",
     summary: "VF to VF inside the NIC: the jail's VF sends to the VM's VF (VEB loopback, never on the wire)",
     resources: [...WITH_VM],
@@ -429,7 +500,7 @@ export function pingable(name: string): boolean {
   const p = enginePath(name);
   return (
     !!p?.rx?.some((e) => e.kind === "gen" && e.on === "wire-rx") &&
-    p.tx.some((e) => e.kind === "sink" && (e as { in?: string }).in === "wire.out")
+    !!p.tx?.some((e) => e.kind === "sink" && (e as { in?: string }).in === "wire.out")
   );
 }
 
@@ -451,6 +522,6 @@ export function layoutGraph(p: EnginePath): PathGraph {
     consumer: "host",
     usesVf: p.nic.pool !== "pf",
     elements: p.rx,
-    tx: p.tx,
+    tx: p.tx ?? [],
   };
 }

@@ -136,6 +136,7 @@ export function preparePath(
     seed: o.traffic.seed,
     itrNs: Math.round(o.itrUs * 1000),
     consumerMac: o.traffic.dstMac,
+    wirePeerMac: o.traffic.srcMac,
     eventIdx: o.eventIdx ?? true,
   });
   return { built, templates, direction };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   checkHost,
+  directionsOf,
   parseCommandArgs,
   parsePathsOptions,
   selectPaths,
@@ -70,6 +71,19 @@ describe("paths options (issue 9 item 7)", () => {
     // Explicitly asking for rx of a transmit-only path stays an error naming the option.
     expect(() => selectPaths(["vf-loopback"], "rx")).toThrow(
       /--direction rx: path 'vf-loopback' runs only tx/,
+    );
+  });
+
+  it("a forwarding path (jail-epair-fwd) runs rx only: rx under --direction both, with a note; tx is refused", () => {
+    expect(directionsOf("jail-epair-fwd")).toEqual(["rx"]);
+    const { runs, notes } = selectPaths([], "both");
+    expect(runs).toContainEqual({ path: "jail-epair-fwd", direction: "rx" });
+    expect(notes.join("\n")).toMatch(
+      /jail-epair-fwd only forwards what it receives .* run as rx under --direction both/,
+    );
+    expect(selectPaths([], "tx").runs.map((r) => r.path)).not.toContain("jail-epair-fwd");
+    expect(() => selectPaths(["jail-epair-fwd"], "tx")).toThrow(
+      /--direction tx: path 'jail-epair-fwd' runs only rx/,
     );
   });
 

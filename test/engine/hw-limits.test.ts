@@ -253,7 +253,7 @@ function runWireAndLoopback(withLoopback: boolean) {
     path,
     elements: [
       ...(path.rx ?? []).map((el) => ({ dir: "rx" as const, el })),
-      ...path.tx.map((el) => ({ dir: "tx" as const, el })),
+      ...(path.tx ?? []).map((el) => ({ dir: "tx" as const, el })),
     ],
     traffic: defaultProfile({ sizes: { kind: "fixed", size: 1518 } }),
     costs: withCosts(loadCosts("bhyve"), {}),

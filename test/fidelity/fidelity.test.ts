@@ -58,6 +58,12 @@ describe("iovsim fidelity", () => {
     expect(ping?.simulated).toBeGreaterThan(1.5);
     const exits = report.cases.find((c) => c.name === "eli-exits");
     expect(exits?.details).toMatch(/open loop at half that rate: \d+K\/s exits/);
+    // D33731 setup B: the jail forwards back out; the one epair taskqueue's core limits it.
+    const d33731 = report.cases.find((c) => c.name === "d33731-vnet-jail");
+    expect(d33731?.scenario).toMatch(/jail-epair-fwd/);
+    expect(d33731?.details).toMatch(
+      /bottleneck host-core1; epair taskqueue \(host-core1\) \d+ cycles\/packet/,
+    );
   });
 
   it("prints the table as text, and refuses what it does not support", async () => {

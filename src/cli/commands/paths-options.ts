@@ -178,9 +178,12 @@ export function parseSizeList(text: string, option = "--size"): Array<number | "
 
 export const PATH_NAMES: readonly string[] = ENGINE_PATH_NAMES;
 
-/** Directions a path can run: a path without a receive side only transmits. */
+/** Directions a path can run: a path without a receive side only transmits; one without a
+ *  transmit side (it forwards, with no consumer of its own) only receives. */
 export function directionsOf(path: string): Direction[] {
-  return enginePath(path)?.rx ? ["rx", "tx", "both"] : ["tx"];
+  const p = enginePath(path);
+  if (p?.rx && p.tx) return ["rx", "tx", "both"];
+  return p?.rx ? ["rx"] : ["tx"];
 }
 
 /** `--path a,b` (repeatable): names checked, empty names refused. Empty list = every path. */
@@ -196,7 +199,8 @@ export function parsePathNames(given: string[] | undefined): string[] {
   return names;
 }
 
-/** Path x direction pairs. `both` runs a transmit-only path (vf-loopback) as tx, with a note. */
+/** Path x direction pairs. `both` runs a transmit-only path (vf-loopback) as tx and a
+ *  forwarding path (jail-epair-fwd) as rx, with a note. */
 export function selectPaths(
   names: string[],
   direction: Direction,
@@ -206,9 +210,14 @@ export function selectPaths(
   for (const n of names.length > 0 ? names : PATH_NAMES) {
     const dirs = directionsOf(n);
     if (dirs.includes(direction)) runs.push({ path: n, direction });
-    else if (direction === "both") {
+    else if (direction === "both" && dirs.includes("tx")) {
       runs.push({ path: n, direction: "tx" });
       notes.push(`${n} only transmits (no receive direction): run as tx under --direction both`);
+    } else if (direction === "both") {
+      runs.push({ path: n, direction: "rx" });
+      notes.push(
+        `${n} only forwards what it receives (no consumer that sends): run as rx under --direction both`,
+      );
     } else if (names.length > 0) {
       throw new UserError("E_USAGE", `--direction ${direction}: path '${n}' runs only ${dirs.join(", ")}`);
     }

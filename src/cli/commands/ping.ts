@@ -46,7 +46,7 @@ simulator ran (wall clock).
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
              and cost profile; charts as SVG, no network; docs/reports.md)
-paths: ${PATH_NAMES.filter(pingable).join(", ")}
+paths: ${PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both")).join(", ")}
 `;
 
 /** ping(8)'s lines, every time labelled simulated. */
@@ -88,6 +88,11 @@ export const command = defineCommand({
     const path = names[0];
     if (!directionsOf(path).includes("rx"))
       throw new UserError("E_USAGE", `ping: path '${path}' only transmits; no reply can come back`);
+    if (!directionsOf(path).includes("tx"))
+      throw new UserError(
+        "E_USAGE",
+        `ping: path '${path}' forwards what it receives and has no consumer of its own; nothing on it sends a ping`,
+      );
     if (!pingable(path))
       throw new UserError(
         "E_USAGE",

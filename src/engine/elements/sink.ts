@@ -82,7 +82,12 @@ function queueConsumer(
       setU64(ctx, clock, start);
       u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
       const taken = sinkBurst(c, n);
-      done.end = res.charge(start, ns, wireAcc);
+      const end = res.charge(start, ns, wireAcc);
+      // The frames left the NIC once serialized: their slots of the switch's wire-out ring are
+      // room for the switch again (without this, the ring filled after its first 1,024 frames
+      // and every later one was dropped as "wire-out ring full").
+      input.refill(end);
+      done.end = end;
       return taken;
     }
     // Price first (the kernel needs the clock), on what the kernel will take.

@@ -23,6 +23,7 @@
 //   than its promise. Positive lookahead source -> consumer: a record is ready after its event.
 import { R_HEAD, R_LIMIT, R_TAIL } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
+import { genRetSlot } from "../../paths/build.ts";
 import type { BuiltGraph } from "../graph.ts";
 import type { Link } from "../link.ts";
 import { elementKind } from "../registry.ts";
@@ -78,7 +79,7 @@ function generatorsCanRun(g: BuiltGraph, gens: number[], budget: number): boolea
     let free = u32[u32[(c + P.G_FREE) >>> 2] >>> 2];
     const nret = u32[(c + P.G_NRET) >>> 2];
     for (let i = 0; i < nret; i++) {
-      const r = u32[(c + P.G_RET0 + 4 * i) >>> 2];
+      const r = u32[(c + genRetSlot(i)) >>> 2];
       free += (Atomics.load(u32, (r + R_TAIL) >>> 2) - Atomics.load(u32, (r + R_HEAD) >>> 2)) >>> 0;
     }
     if (free < budget) return false;
