@@ -6,7 +6,7 @@
 // counted, dropped and their buffers returned. Nothing allocated.
 import { R_TAIL, D_BUF, DESC_BYTES } from "./abi";
 import { F_IN, F_OUT, F_RET, F_NH_LO, F_NH_HI, F_SRC_LO, F_SRC_HI, F_FORWARDED, F_DROPPED } from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, frameAddr, descLen } from "./pathring";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 
@@ -62,7 +62,7 @@ export function ipfwdBurst(ctx: usize, budget: u32): u32 {
   if (r < n) n = r;
   if (n == 0) return 0;
   const base = bufBase(ctx);
-  const size = bufSize(ctx);
+  const stride = bufStride(ctx);
   const head = load<u32>(inr);
   const tail = load<u32>(out + R_TAIL);
   const rtail = load<u32>(ret + R_TAIL);
@@ -70,7 +70,7 @@ export function ipfwdBurst(ctx: usize, budget: u32): u32 {
   let dropped: u32 = 0;
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inr, head + k);
-    if (forward(ctx, frameAddr(base, size, d), descLen(d))) {
+    if (forward(ctx, frameAddr(base, stride, d), descLen(d))) {
       memory.copy(rDesc(out, tail + sent), d, DESC_BYTES);
       sent++;
     } else {

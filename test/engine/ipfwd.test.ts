@@ -71,11 +71,11 @@ function outFrames(built: ReturnType<typeof run>["built"]): Uint8Array[] {
   const mask = dv.getUint32(r + A.R_MASK, true);
   const desc = dv.getUint32(r + A.R_DESC, true);
   const base = dv.getUint32(built.layout.header + 4 * A.H_BUF_BASE, true);
-  const size = dv.getUint32(built.layout.header + 4 * A.H_BUF_SIZE, true);
+  const stride = dv.getUint32(built.layout.header + 4 * A.H_BUF_STRIDE, true);
   const out: Uint8Array[] = [];
   for (let i = head; i !== tail; i = (i + 1) >>> 0) {
     const d = desc + (i & mask) * A.DESC_BYTES;
-    const at = base + dv.getUint32(d + A.D_BUF, true) * size + dv.getUint16(d + A.D_OFF, true);
+    const at = base + dv.getUint32(d + A.D_BUF, true) * stride + dv.getUint16(d + A.D_OFF, true);
     out.push(new Uint8Array(engine.memory.buffer, at, dv.getUint16(d + A.D_LEN, true)).slice());
   }
   return out;
