@@ -172,7 +172,7 @@ describe("paths --pcap", () => {
       "virtio",
       "jail-epair",
     ]);
-    expect(j.notes.join("\n")).toMatch(/--direction tx runs on .*; left out: vf-loopback/);
+    expect(j.notes.join("\n")).toMatch(/--direction tx runs on .*; left out: virtio-tap, vf-loopback/);
     expect(j.replay?.rewrite_src).toBeNull();
     const byPath = Object.fromEntries(j.paths.map((p) => [p.name, p.load_points[0]]));
     // The PF sends foreign sources; the VFs' anti-spoof drops them; behind the host bridge
