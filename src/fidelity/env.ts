@@ -109,29 +109,18 @@ export class CaseEnv {
    * read, sending up to `senderPps`; the delivered rate is what the receiver sustains.
    */
   closedLoop(s: Scenario, window: number, senderPps: number): SimResult {
-    const profile = this.profile(s.profile);
-    const key = `loop|${s.path}|${profile}|${s.size}|${window}|${senderPps}`;
-    return this.once(key, () =>
-      simulate({
-        path: s.path,
-        direction: "rx",
-        traffic: defaultProfile({ sizes: { kind: "fixed", size: s.size } }),
-        ratePps: senderPps,
-        arrival: "constant",
-        durationNs: this.trials.trialNs,
-        warmupNs: this.trials.trialNs / 5,
-        seed: 1,
-        profile,
-        application: true,
-        window,
-      }),
-    );
+    return this.applicationRun(s, senderPps, window);
   }
 
   /** Open loop with the application reading every frame (no window), at `ratePps`. */
   withApplication(s: Scenario, ratePps: number): SimResult {
+    return this.applicationRun(s, ratePps);
+  }
+
+  /** A receive run with the application on the consumer's CPU, closed-loop when `window` is given. */
+  private applicationRun(s: Scenario, ratePps: number, window?: number): SimResult {
     const profile = this.profile(s.profile);
-    const key = `app|${s.path}|${profile}|${s.size}|${ratePps}`;
+    const key = `app|${s.path}|${profile}|${s.size}|${ratePps}|${window ?? "open"}`;
     return this.once(key, () =>
       simulate({
         path: s.path,
@@ -144,6 +133,7 @@ export class CaseEnv {
         seed: 1,
         profile,
         application: true,
+        ...(window !== undefined ? { window } : {}),
       }),
     );
   }

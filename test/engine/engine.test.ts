@@ -179,6 +179,13 @@ describe("virtual-time engine", () => {
     ]);
   }, 30_000);
 
+  it("ping: more echoes than the wire-out ring holds all come back (the peer hands its slots back)", () => {
+    // 1,100 requests > the ring's 1,024 slots: before the fix replies stopped at 1,024.
+    const r = simulatePing({ path: "vm-vf", count: 1100, seed: 1, profile: "bhyve", intervalNs: 50_000 });
+    expect(r.received).toBe(1100);
+    expect(r.conservation.ok).toBe(true);
+  }, 30_000);
+
   it("ping: vm-vf takes roughly 2-4x native's round trip, jail-vf about native's", () => {
     const median = (p: string) => {
       const r = simulatePing({ path: p, count: 3, seed: 1, profile: "bhyve" });

@@ -21,6 +21,9 @@ export const echo: ElementKind = {
     const work = (start: number, n: number, done: WorkEnd): number => {
       const before = out.tail();
       const taken = echoBurst(c, n);
+      // The requests it took left the switch's wire-out ring: their slots are room again (as
+      // the wire sink hands them back when serialized).
+      input.refill(start);
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {
         const bytes = ringBytes(ctx, out.ring, before, m);

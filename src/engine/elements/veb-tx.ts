@@ -31,11 +31,9 @@ export const vebTx: ElementKind = {
       // The fetch round trips are in the ready time (txdrv); here the transfer itself.
       let fetched = pcie.tx(start, bytes, n);
       if (readIotlb) fetched = down.runNs(fetched, readIotlb.missNs(n), "iotlb");
-      // A looped-back peer's ring holds what its driver's refill doorbells have made visible;
-      // the wire-out ring has no driver behind it (the peer on the wire takes every frame as
-      // it is serialized, no doorbell): its room is its own. (Limiting it by refills that never
-      // come stopped every transmit run after 1024 frames: "wire-out ring full".)
-      if (out.ring && out.name !== "wire.out") out.applyLimit(fetched);
+      // A ring's room is what its consumer has handed back: a looped-back peer's driver by refill
+      // doorbells, the wire peer as it serializes (sink.ts refills wire.out).
+      if (out.ring) out.applyLimit(fetched);
       const before = out.tail();
       const taken = vebTxBurst(pool, 0, n);
       const e1 = nic.runNs(fetched, switchTimeNs(ctx, n, bytes), "switch");
