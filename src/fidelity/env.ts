@@ -36,6 +36,8 @@ export type Changes = (base: string) => Partial<Record<CostName, number>>;
 /** Scenario-level switches a case may add to a profile name: `kvm-posted!no-event-idx`. */
 const SWITCHES: Record<string, Partial<Record<CostName, number>>> = {
   "no-event-idx": { virtio_event_idx: 0 },
+  /** Linux 4.8's vhost-net (2016): handle_rx publishes the used index after every packet. */
+  "vhost-2016": { vhost_used_per_packet: 1 },
 };
 
 export class CaseEnv {

@@ -67,6 +67,9 @@ export const COST_NAMES = [
   "kick_exit_cycles",
   "vhost_batch_cycles",
   "vhost_pkt_cycles",
+  "tap_handoff_lines",
+  "vhost_publish_cycles",
+  "vhost_used_per_packet",
   "copy_fixed_ns",
   "copy_gbytes_per_s",
   "bridge_cycles",
@@ -88,6 +91,7 @@ const FLAGS: CostName[] = [
   "eoi_exits",
   "hugepages",
   "virtio_event_idx",
+  "vhost_used_per_packet",
 ];
 const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
 

@@ -4,6 +4,11 @@
 // guest asked for it (used_event with EVENT_IDX, the NO_INTERRUPT flag without), notifies the
 // guest (irqfd -> vLAPIC: injection on the host, then the vCPU). The decision is taken at the end
 // of the batch against the guest's state then (vhost_net_signal_used), not when the batch began.
+// With vhost_used_per_packet (Linux 2016: vhost_add_used_and_signal_n in handle_rx's loop) it
+// publishes and decides after every packet instead, each at the time that packet is done.
+// Besides its per-packet work it pays, per frame, the cache lines it takes from the tap
+// producer's core (tap_handoff_lines x xcore_transfer_cycles) and, per publication, the barrier
+// and used_event read (vhost_publish_cycles) plus the used index line the polling guest read.
 import * as P from "../../../assembly/pathabi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
@@ -24,6 +29,13 @@ export const vhost: ElementKind = {
     // The kernels, looked up once (the exports object is a dictionary).
     const vhostRxBurst = ctx.k.vhostRxBurst;
     const vhostRxFlush = ctx.k.vhostRxFlush;
+    const perPacket = c.vhost_used_per_packet === 1;
+    const handoffCycles = c.tap_handoff_lines * c.xcore_transfer_cycles;
+    const publishCycles = c.vhost_publish_cycles + c.xcore_transfer_cycles;
+    const handoffAcc = res.account("xcore_handoff");
+    const publishAcc = res.account("used_publish");
+    const pendWord = (vq + P.V_PEND_USED) >>> 2;
+    const u32 = ctx.u32;
     const flush = (t: number): void => {
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       vhostRxFlush(vq);
@@ -34,14 +46,33 @@ export const vhost: ElementKind = {
         used.notify?.(res.run(t, c.injection_cycles * notes, "injection"));
       }
     };
+    // 2016's per-packet publication: the kernel publishes what is pending, so it is handed the
+    // batch's entries one at a time (the rest stay pending, as vhostRxBurst counts them).
+    const flushOne = (t: number): void => {
+      const pend = u32[pendWord];
+      if (pend === 0) return;
+      u32[pendWord] = 1;
+      flush(t);
+      u32[pendWord] = pend - 1;
+    };
     const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
+      const begin = Math.max(start, res.busyUntil);
       const taken = vhostRxBurst(vq, n);
       let end = pricer.price(start, taken);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
-      // Scheduled before the stage's next batch at `end`, so it runs first.
-      if (taken > 0) ctx.q.push(end, flush);
+      if (taken > 0) {
+        end = res.chargeCycles(end, taken * handoffCycles, handoffAcc);
+        end = res.chargeCycles(end, (perPacket ? taken : 1) * publishCycles, publishAcc);
+        // Scheduled before the stage's next batch at `end`, so they run first.
+        if (perPacket) {
+          const first = begin + pricer.batchNs;
+          const step = (end - first) / taken;
+          for (let i = 1; i < taken; i++) ctx.q.push(first + step * i, flushOne);
+          ctx.q.push(end, flushOne);
+        } else ctx.q.push(end, flush);
+      }
       done.end = end;
       return taken;
     };
