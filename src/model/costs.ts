@@ -68,6 +68,7 @@ export const COST_NAMES = [
   "vhost_batch_cycles",
   "vhost_pkt_cycles",
   "tap_handoff_lines",
+  "tap_lock_lines",
   "vhost_publish_cycles",
   "vhost_used_per_packet",
   "copy_fixed_ns",

@@ -7,7 +7,8 @@
 // With vhost_used_per_packet (Linux 2016: vhost_add_used_and_signal_n in handle_rx's loop) it
 // publishes and decides after every packet instead, each at the time that packet is done.
 // Besides its per-packet work it pays, per frame, the cache lines it takes from the tap
-// producer's core (tap_handoff_lines x xcore_transfer_cycles) and, per publication, the barrier
+// producer's core (tap_handoff_lines, plus tap_lock_lines for a receive-queue lock the two
+// share, as before the tap's skb_array; each xcore_transfer_cycles) and, per publication, the barrier
 // and used_event read (vhost_publish_cycles) plus the used index line the polling guest read.
 import * as P from "../../../assembly/pathabi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
@@ -30,7 +31,7 @@ export const vhost: ElementKind = {
     const vhostRxBurst = ctx.k.vhostRxBurst;
     const vhostRxFlush = ctx.k.vhostRxFlush;
     const perPacket = c.vhost_used_per_packet === 1;
-    const handoffCycles = c.tap_handoff_lines * c.xcore_transfer_cycles;
+    const handoffCycles = (c.tap_handoff_lines + c.tap_lock_lines) * c.xcore_transfer_cycles;
     const publishCycles = c.vhost_publish_cycles + c.xcore_transfer_cycles;
     const handoffAcc = res.account("xcore_handoff");
     const publishAcc = res.account("used_publish");
