@@ -11,6 +11,7 @@ import type { BuiltPath } from "../paths/build.ts";
 import { instantiatePathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
+import { wireVlanOf } from "../paths/port-vlan.ts";
 import { type NicChoice, preparePath } from "../paths/prepare.ts";
 import { setupHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
@@ -106,7 +107,15 @@ function bindNic(path: EnginePath, config?: { text: string; file: string }, host
     ...(b.promiscuous ? { promiscuous: true } : {}),
     ...(peer ? { peer: peer.index } : {}),
   };
-  return { nic, mac, peerMac: peer?.effectiveMac ?? WIRE_PEER_MAC, linkGbps: ph.linkGbps };
+  // A port-VLAN VF: the wire between the port and its peer carries the VF's tag.
+  const wireVlan = wireVlanOf(path, ph);
+  return {
+    nic,
+    mac,
+    peerMac: peer?.effectiveMac ?? WIRE_PEER_MAC,
+    linkGbps: ph.linkGbps,
+    ...(wireVlan ? { wireVlan } : {}),
+  };
 }
 
 export function buildGraph(o: GraphOptions): BuiltGraph {
@@ -115,14 +124,19 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   const linkGbps = o.linkGbps ?? bound.linkGbps;
   // Unicast goes to the path's consumer; a group address (broadcast, multicast) is kept.
   const group = (Number.parseInt(o.traffic.dstMac.slice(0, 2), 16) & 1) === 1;
+  // The peer on the wire sends in the consumer VF's port VLAN (a tag given in the traffic puts
+  // it in another VLAN); the consumer itself sends untagged and the NIC inserts the tag.
+  const wireVlan = o.traffic.vlan ?? bound.wireVlan;
+  const { vlan: _consumerSendsUntagged, ...consumerTraffic } = o.traffic;
   const traffic = defaultProfile({
     ...o.traffic,
     dstMac: group ? o.traffic.dstMac : bound.mac,
     srcMac: WIRE_PEER_MAC,
     seed: o.seed,
+    ...(wireVlan ? { vlan: wireVlan } : {}),
   });
   const txTraffic = defaultProfile({
-    ...o.traffic,
+    ...consumerTraffic,
     srcMac: bound.mac,
     dstMac: bound.peerMac,
     seed: o.seed + 1,
