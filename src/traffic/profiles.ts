@@ -25,8 +25,8 @@ export interface TrafficProfile {
   srcMac: string;
   /** An 802.1Q tag after the MACs (a port-VLAN VF's frames on the wire): each frame is 4 bytes
    *  longer than the size asked for, which stays the size the consumer sees once the NIC strips
-   *  the tag. Absent: untagged. */
-  vlan?: { vid: number; pcp: number };
+   *  the tag. Absent or null: untagged. */
+  vlan?: { vid: number; pcp: number } | null;
 }
 
 export const ENCAPS: readonly Encap[] = ["none", "vxlan", "geneve", "gre", "nvgre", "gtpu", "mpls", "qinq"];
