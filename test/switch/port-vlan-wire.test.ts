@@ -5,8 +5,8 @@
 // the tag), the VF's untagged transmit leaves tagged with its VID and PCP, another VLAN's frames
 // are dropped by the VLAN filter.
 import { beforeAll, describe, expect, it } from "vitest";
-import { setupHost } from "../../src/paths/setup.ts";
 import { portVlanOf } from "../../src/paths/port-vlan.ts";
+import { setupHost } from "../../src/paths/setup.ts";
 import type { Delivery } from "../../src/switch/config.ts";
 import { WasmSwitch } from "../../src/switch/nic.ts";
 import { programSwitch } from "../../src/switch/program.ts";

@@ -14,6 +14,7 @@ import {
   ENCAPS,
   flowTable,
   parseSizes,
+  type SizeSpec,
   type TrafficProfile,
 } from "../../src/traffic/profiles.ts";
 
@@ -111,7 +112,7 @@ describe("generator", () => {
 
   it("a port VLAN's tag: 4 bytes on top of the size asked for, offsets after it, frames valid", async () => {
     for (const l4 of ["udp", "tcp", "icmp"] as const) {
-      const sizes = { kind: "list", sizes: [64, 1518] } as const;
+      const sizes: SizeSpec = { kind: "list", sizes: [64, 1518] };
       const plain = buildTemplates(defaultProfile({ l4, sizes }));
       const p = defaultProfile({ l4, sizes, flows: 16, vlan: { vid: 100, pcp: 3 } });
       const tagged = buildTemplates(p);
