@@ -42,10 +42,19 @@ export function wireVlanOf(path: EnginePath, ph: PathHost): WireVlan | null {
   return portVlanOf(consumerVf(path, ph));
 }
 
-/** The consumer VF's name and its wire tag, for a note ("VF-0 has port VLAN 100"). */
-export function portVlanNote(path: EnginePath, ph: PathHost, file: string): string | null {
+/** The note that says what a port VLAN does to a run: the tag's bytes on the wire, or, for a
+ *  capture replayed from the wire (sent as captured), which of its frames can reach the VF. */
+export function portVlanNote(
+  path: EnginePath,
+  ph: PathHost,
+  file: string,
+  replayedFromWire = false,
+): string | null {
   const tag = wireVlanOf(path, ph);
   const vf = consumerVf(path, ph);
   if (!tag || !vf) return null;
-  return `${path.name}: VF-${vf.index} has port VLAN ${tag.vid}${tag.pcp ? ` (priority ${tag.pcp})` : ""} in ${file}: the NIC tags its frames on the wire and strips the tag on receive, so each frame is ${VLAN_TAG_BYTES} bytes longer on the wire than the size asked for (line rate and Gbit/s count them)`;
+  const has = `${path.name}: VF-${vf.index} has port VLAN ${tag.vid}${tag.pcp ? ` (priority ${tag.pcp})` : ""} in ${file}`;
+  if (replayedFromWire)
+    return `${has}: the capture is replayed from the wire as captured, so only its frames tagged ${tag.vid} can reach the VF (the NIC strips the tag); untagged frames and other VLANs go to other pools or are dropped by the VLAN filter`;
+  return `${has}: the NIC tags its frames on the wire and strips the tag on receive, so each frame is ${VLAN_TAG_BYTES} bytes longer on the wire than the size asked for (line rate and Gbit/s count them)`;
 }

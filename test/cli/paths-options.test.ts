@@ -188,6 +188,34 @@ describe("a consumer VF with a port VLAN", () => {
     ]);
     expect(parse(["--path", "jail-vf,vm-vf", "--size", "64"]).notes.join("\n")).not.toMatch(/port VLAN/);
   });
+
+  it("a capture replayed from the wire goes as captured (said); one the VF sends is tagged by the NIC", () => {
+    const rx = parse([
+      "-f",
+      conf,
+      "--path",
+      "jail-vf",
+      "--pcap",
+      "examples/capture.pcap",
+      "--direction",
+      "rx",
+    ]);
+    const tx = parse([
+      "-f",
+      conf,
+      "--path",
+      "jail-vf",
+      "--pcap",
+      "examples/capture.pcap",
+      "--direction",
+      "tx",
+    ]);
+    expect(tx.cases[0]!.frameBytes).toBe(rx.cases[0]!.frameBytes + 4);
+    expect(rx.notes).toContain(
+      `jail-vf: VF-0 has port VLAN 100 in ${conf}: the capture is replayed from the wire as captured, so only its frames tagged 100 can reach the VF (the NIC strips the tag); untagged frames and other VLANs go to other pools or are dropped by the VLAN filter`,
+    );
+    expect(tx.notes.join("\n")).toMatch(/4 bytes longer on the wire/);
+  });
 });
 
 describe("a --rate too low for one frame per trial", () => {

@@ -292,9 +292,10 @@ export function addWireVlanBytes(cases: ExperimentCase[], ph: PathHost, file: st
   const notes: string[] = [];
   for (const c of cases) {
     const path = enginePath(c.path);
-    if (!path || !wireVlanOf(path, ph) || (c.replay && c.direction === "rx")) continue;
-    c.frameBytes += VLAN_TAG_BYTES;
-    const note = portVlanNote(path, ph, file);
+    if (!path || !wireVlanOf(path, ph)) continue;
+    const replayedFromWire = c.replay !== undefined && c.direction === "rx";
+    if (!replayedFromWire) c.frameBytes += VLAN_TAG_BYTES;
+    const note = portVlanNote(path, ph, file, replayedFromWire);
     if (note && !notes.includes(note)) notes.push(note);
   }
   return notes;
