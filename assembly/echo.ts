@@ -1,5 +1,6 @@
-// Echo responder element: the ping peer on the wire (a native host). Takes frames the switch sent
-// to the wire, answers each ICMPv4 echo request in place (swap MACs and IPv4 addresses, type 8 ->
+// Echo responder element: the ping peer on the wire (a native host, on a VLAN subinterface when
+// the request is tagged). Takes frames the switch sent to the wire, answers each ICMPv4 echo
+// request in place (swap MACs and IPv4 addresses, type 8 ->
 // 0, checksum fixed incrementally, RFC 1624) and sends the reply back toward us (the switch's
 // wire-in ring). Anything else is counted, dropped and its buffer returned. Nothing allocated.
 import { R_TAIL, D_BUF, DESC_BYTES } from "./abi";
@@ -8,24 +9,36 @@ import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, 
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 
-/** Turns an untagged Ethernet/IPv4/ICMP echo request of `len` bytes into its reply. */
+/** Turns an Ethernet/IPv4/ICMP echo request of `len` bytes into its reply. A request with up to
+ *  two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8) is answered with the same tags, VID and PCP
+ *  kept, as a host on a VLAN subinterface answers: the tags stay where they are. */
 function reflect(f: usize, len: u32): bool {
-  if (len < 14 + 20 + 8) return false;
-  if (load<u16>(f + 12) != 0x0008) return false; // EtherType 0x0800 (big-endian in memory)
-  const vihl = <u32>load<u8>(f + 14);
+  if (len < 14) return false;
+  let l3: u32 = 14;
+  let type = load<u16>(f + 12);
+  // EtherTypes are big-endian in memory: 0x8100 reads 0x0081, 0x88a8 reads 0xa888.
+  for (let k = 0; k < 2 && (type == 0x0081 || type == 0xa888); k++) {
+    if (l3 + 4 > len) return false;
+    type = load<u16>(f + <usize>l3 + 2);
+    l3 += 4;
+  }
+  if (type != 0x0008) return false; // EtherType 0x0800
+  if (len < l3 + 20 + 8) return false;
+  const ip = f + <usize>l3;
+  const vihl = <u32>load<u8>(ip);
   if ((vihl >> 4) != 4) return false;
   const ihl = (vihl & 15) << 2;
-  if (ihl < 20 || ihl + 22 > len || load<u8>(f + 14 + 9) != 1) return false;
-  const icmp = f + 14 + <usize>ihl;
+  if (ihl < 20 || l3 + ihl + 8 > len || load<u8>(ip + 9) != 1) return false;
+  const icmp = ip + <usize>ihl;
   if (load<u8>(icmp) != 8 || load<u8>(icmp + 1) != 0) return false;
   // MACs: destination <- source, source <- destination.
   const d0 = load<u32>(f), d1 = load<u16>(f + 4);
   store<u32>(f, load<u32>(f + 6)); store<u16>(f + 4, load<u16>(f + 10));
   store<u32>(f + 6, d0); store<u16>(f + 10, d1);
   // IPv4 addresses swap (the header checksum is unchanged by a swap).
-  const src = load<u32>(f + 14 + 12);
-  store<u32>(f + 14 + 12, load<u32>(f + 14 + 16));
-  store<u32>(f + 14 + 16, src);
+  const src = load<u32>(ip + 12);
+  store<u32>(ip + 12, load<u32>(ip + 16));
+  store<u32>(ip + 16, src);
   // Type 8 -> 0: the 16-bit word (type, code) drops by 0x0800. HC' = ~(~HC + ~m + m').
   const hc = <u32>bswap<u16>(load<u16>(icmp + 2));
   let sum: u32 = (~hc & 0xffff) + (~(<u32>0x0800) & 0xffff) + 0;

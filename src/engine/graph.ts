@@ -11,8 +11,9 @@ import type { BuiltPath } from "../paths/build.ts";
 import { instantiatePathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
+import { wireVlanOf } from "../paths/port-vlan.ts";
 import { type NicChoice, preparePath } from "../paths/prepare.ts";
-import { setupHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
+import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
 import {
   buildTemplates,
@@ -53,6 +54,8 @@ export interface GraphOptions {
   config?: { text: string; file: string };
   /** The simulated host (default: the embedded one). */
   host?: HostSpec;
+  /** VFs already created on a host (e.g. through Linux sysfs and `ip link`) instead of `config`. */
+  pathHost?: PathHost;
   /** One receive queue on the consumer's pool (ping: one flow); default: the pool's num-queues, RSS. */
   singleQueue?: boolean;
   /** Lay the graph out in this memory (a partition's thread rebuilds the same bytes there). */
@@ -87,8 +90,13 @@ function missing(what: string): never {
 }
 
 /** The NIC binding of a path resolved on a host: switch pool, MACs. */
-function bindNic(path: EnginePath, config?: { text: string; file: string }, host?: HostSpec) {
-  const ph = setupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
+function bindNic(
+  path: EnginePath,
+  config?: { text: string; file: string },
+  host?: HostSpec,
+  pathHost?: PathHost,
+) {
+  const ph = pathHost ?? setupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
   const b = path.nic;
   const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);
   if (!pf) missing(`port ${b.port === "main" ? ph.pf : SECOND_PORT}`);
@@ -106,23 +114,36 @@ function bindNic(path: EnginePath, config?: { text: string; file: string }, host
     ...(b.promiscuous ? { promiscuous: true } : {}),
     ...(peer ? { peer: peer.index } : {}),
   };
-  return { nic, mac, peerMac: peer?.effectiveMac ?? WIRE_PEER_MAC, linkGbps: ph.linkGbps };
+  // A port-VLAN VF: the wire between the port and its peer carries the VF's tag.
+  const wireVlan = wireVlanOf(path, ph);
+  return {
+    nic,
+    mac,
+    peerMac: peer?.effectiveMac ?? WIRE_PEER_MAC,
+    linkGbps: ph.linkGbps,
+    ...(wireVlan ? { wireVlan } : {}),
+  };
 }
 
 export function buildGraph(o: GraphOptions): BuiltGraph {
   const eng = engineMemory(o.memory);
-  const bound = bindNic(o.path, o.config, o.host);
+  const bound = bindNic(o.path, o.config, o.host, o.pathHost);
   const linkGbps = o.linkGbps ?? bound.linkGbps;
   // Unicast goes to the path's consumer; a group address (broadcast, multicast) is kept.
   const group = (Number.parseInt(o.traffic.dstMac.slice(0, 2), 16) & 1) === 1;
+  // The peer on the wire sends in the consumer VF's port VLAN (a tag given in the traffic puts
+  // it in another VLAN, null untagged); the consumer itself sends untagged, the NIC tags.
+  const wireVlan = o.traffic.vlan === undefined ? bound.wireVlan : o.traffic.vlan;
+  const { vlan: _consumerSendsUntagged, ...consumerTraffic } = o.traffic;
   const traffic = defaultProfile({
     ...o.traffic,
     dstMac: group ? o.traffic.dstMac : bound.mac,
     srcMac: WIRE_PEER_MAC,
     seed: o.seed,
+    ...(wireVlan ? { vlan: wireVlan } : {}),
   });
   const txTraffic = defaultProfile({
-    ...o.traffic,
+    ...consumerTraffic,
     srcMac: bound.mac,
     dstMac: bound.peerMac,
     seed: o.seed + 1,

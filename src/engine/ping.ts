@@ -9,6 +9,7 @@ import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
 import type { EngineElement } from "../paths/path-graphs.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../paths/path-graphs.ts";
+import type { PathHost } from "../paths/setup.ts";
 import { defaultProfile } from "../traffic/profiles.ts";
 import { u64 } from "./context.ts";
 import { buildGraph } from "./graph.ts";
@@ -25,6 +26,8 @@ export interface PingSpec {
   seed: number;
   profile: string;
   config?: { text: string; file: string };
+  /** VFs already created on a host (Linux sysfs and `ip link`) instead of `config`. */
+  pathHost?: PathHost;
   /** Virtual time between requests (ns), default 1 s. */
   intervalNs?: number;
 }
@@ -91,6 +94,7 @@ export function simulatePing(spec: PingSpec): PingResult {
     count: spec.count,
     seed: spec.seed,
     config: spec.config,
+    ...(spec.pathHost ? { pathHost: spec.pathHost } : {}),
     singleQueue: true, // one flow: one queue
   });
   const { ctx } = g;

@@ -23,6 +23,10 @@ export interface TrafficProfile {
   count: number;
   dstMac: string;
   srcMac: string;
+  /** An 802.1Q tag after the MACs (a port-VLAN VF's frames on the wire): each frame is 4 bytes
+   *  longer than the size asked for, which stays the size the consumer sees once the NIC strips
+   *  the tag. Absent or null: untagged. */
+  vlan?: { vid: number; pcp: number } | null;
 }
 
 export const ENCAPS: readonly Encap[] = ["none", "vxlan", "geneve", "gre", "nvgre", "gtpu", "mpls", "qinq"];
@@ -112,8 +116,14 @@ function innerHeaders(b: FrameBuilder, p: TrafficProfile): FrameBuilder {
   return ip.icmp({ type: 8, code: 0, id: 1024, seq: 1 });
 }
 
+/** Bytes the profile's own 802.1Q tag adds to every frame. */
+function tagBytes(p: TrafficProfile): number {
+  return p.vlan ? 4 : 0;
+}
+
 function headers(p: TrafficProfile): FrameBuilder {
-  const outer = eth({ dst: p.dstMac, src: p.srcMac });
+  const mac = eth({ dst: p.dstMac, src: p.srcMac });
+  const outer = p.vlan ? mac.vlan(p.vlan.vid, { pcp: p.vlan.pcp }) : mac;
   const ipOuter = () => outer.ipv4({ src: "192.0.2.1", dst: "192.0.2.2", ttl: 64 });
   const innerEth = (b: FrameBuilder) => b.eth({ dst: "02:00:00:00:01:01", src: "02:00:00:00:01:02" });
   switch (p.encap) {
@@ -146,7 +156,8 @@ export function buildTemplate(p: TrafficProfile, requested: number): Template {
   const headerLen = headers(p).build().length;
   const l4Start = headerLen - L4_HEADER[p.l4];
   const minSize = headerLen + STAMP + 4;
-  const size = Math.max(requested, minSize);
+  // The tag rides on top of the size asked for (the NIC strips it before the consumer).
+  const size = Math.max(requested + tagBytes(p), minSize);
   const bytes = headers(p)
     .payload(new Uint8Array([...new Uint8Array(STAMP), ...pattern(size - 4 - headerLen - STAMP)]))
     .build();
@@ -190,10 +201,10 @@ export function buildTemplates(p: TrafficProfile): TemplateSet {
   }
   const templates = mix.map(([s]) => buildTemplate(p, s));
   const notes = templates
-    .filter((t) => t.size !== t.requested)
+    .filter((t) => t.size !== t.requested + tagBytes(p))
     .map(
       (t) =>
-        `${t.requested}-byte frames raised to ${t.size} bytes to hold the ${p.encap} headers and the stamp`,
+        `${t.requested}-byte frames raised to ${t.size - tagBytes(p)} bytes to hold the ${p.encap} headers and the stamp`,
     );
   // Interleave the mix (7:4:1 -> 0,1,0,1,...) so that short windows see every size.
   const sequence: number[] = [];

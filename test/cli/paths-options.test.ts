@@ -173,16 +173,48 @@ describe("a consumer VF with a port VLAN", () => {
     'PF { device: "ix0"; num_vfs: 3; }\nVF-0 { vlan: 100; }\nVF-1 { passthrough: true; vlan: trunk; }\nVF-2 { passthrough: true; }\n',
   );
 
-  it("is said in the notes (the untagged wire peer's frames are all dropped), not left silent", () => {
-    const o = parse(["-f", conf, "--path", "jail-vf,vm-vf", "--size", "64"]);
-    expect(o.notes.filter((n) => /port VLAN/.test(n))).toEqual([
-      `jail-vf: VF-0 has port VLAN 100 in ${conf}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so the receive direction delivers nothing and its ping gets no reply`,
+  it("counts the NIC's tag on the wire: 4 bytes more per frame in line rate, said in a note", () => {
+    const o = parse(["-f", conf, "--path", "jail-vf,vm-vf", "--size", "64,1518", "--direction", "both"]);
+    const bytes = o.cases.map((c) => [c.path, c.size, c.frameBytes]);
+    // VF-0 (jail-vf) is in VLAN 100: 68 and 1522 bytes on the wire; VF-1 (vm-vf) is a trunk.
+    expect(bytes).toEqual([
+      ["jail-vf", 64, 68],
+      ["jail-vf", 1518, 1522],
+      ["vm-vf", 64, 64],
+      ["vm-vf", 1518, 1518],
     ]);
-    // Transmitting works (the NIC tags the VF's frames): only the ping is said to fail.
-    expect(parse(["-f", conf, "--path", "jail-vf", "--size", "64", "--direction", "tx"]).notes).toContain(
-      `jail-vf: VF-0 has port VLAN 100 in ${conf}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so its ping gets no reply`,
-    );
+    expect(o.notes.filter((n) => /port VLAN/.test(n))).toEqual([
+      `jail-vf: VF-0 has port VLAN 100 in ${conf}: the NIC tags its frames on the wire and strips the tag on receive, so each frame is 4 bytes longer on the wire than the size asked for (line rate and Gbit/s count them)`,
+    ]);
     expect(parse(["--path", "jail-vf,vm-vf", "--size", "64"]).notes.join("\n")).not.toMatch(/port VLAN/);
+  });
+
+  it("a capture replayed from the wire goes as captured (said); one the VF sends is tagged by the NIC", () => {
+    const rx = parse([
+      "-f",
+      conf,
+      "--path",
+      "jail-vf",
+      "--pcap",
+      "examples/capture.pcap",
+      "--direction",
+      "rx",
+    ]);
+    const tx = parse([
+      "-f",
+      conf,
+      "--path",
+      "jail-vf",
+      "--pcap",
+      "examples/capture.pcap",
+      "--direction",
+      "tx",
+    ]);
+    expect(tx.cases[0]!.frameBytes).toBe(rx.cases[0]!.frameBytes + 4);
+    expect(rx.notes).toContain(
+      `jail-vf: VF-0 has port VLAN 100 in ${conf}: the capture is replayed from the wire as captured, so only its frames tagged 100 can reach the VF (the NIC strips the tag); untagged frames and other VLANs go to other pools or are dropped by the VLAN filter`,
+    );
+    expect(tx.notes.join("\n")).toMatch(/4 bytes longer on the wire/);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   ENCAPS,
   flowTable,
   parseSizes,
+  type SizeSpec,
   type TrafficProfile,
 } from "../../src/traffic/profiles.ts";
 
@@ -107,5 +108,31 @@ describe("generator", () => {
     expect(ts.notes[0]).toMatch(/raised/);
     expect(() => parseSizes("63")).toThrow(/64\.\.1518/);
     expect(() => parseSizes("64,abc")).toThrow(/'abc'/);
+  });
+
+  it("a port VLAN's tag: 4 bytes on top of the size asked for, offsets after it, frames valid", async () => {
+    for (const l4 of ["udp", "tcp", "icmp"] as const) {
+      const sizes: SizeSpec = { kind: "list", sizes: [64, 1518] };
+      const plain = buildTemplates(defaultProfile({ l4, sizes }));
+      const p = defaultProfile({ l4, sizes, flows: 16, vlan: { vid: 100, pcp: 3 } });
+      const tagged = buildTemplates(p);
+      expect(tagged.notes).toEqual(plain.notes); // a raise (TCP at 64 B) is the same as untagged
+      tagged.templates.forEach((t, i) => {
+        const u = plain.templates[i]!;
+        expect([t.requested, t.size, t.bytes.length]).toEqual([u.requested, u.size + 4, u.bytes.length + 4]);
+        expect([t.stampOff, t.flowOff, t.csumOff]).toEqual([u.stampOff + 4, u.flowOff + 4, u.csumOff + 4]);
+        // The tag: TPID 0x8100, TCI = PCP 3 | VID 100; the untagged frame follows it.
+        expect([...t.bytes.slice(12, 16)]).toEqual([0x81, 0x00, 0x60, 100]);
+        expect(Buffer.from(t.bytes.slice(16)).equals(Buffer.from(u.bytes.slice(12)))).toBe(true);
+      });
+      for (const f of await generate(p, 8)) {
+        const parsed = parseFrame(f) as unknown as { vlans: Array<{ vid: number; pcp: number }> };
+        expect(parsed.vlans).toEqual([expect.objectContaining({ vid: 100, pcp: 3 })]);
+      }
+    }
+    // Raised for headers: the note gives the size the consumer sees, as untagged.
+    const vx = (vlan?: { vid: number; pcp: number }) =>
+      buildTemplates(defaultProfile({ encap: "vxlan", ...(vlan ? { vlan } : {}) })).notes;
+    expect(vx({ vid: 7, pcp: 0 })).toEqual(vx());
   });
 });

@@ -11,9 +11,9 @@ import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.
 import { parseRate, type RateSpec, resolveRate } from "../../experiment/rate.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
-import { VF_VLAN_TRUNK } from "../../nic/types.ts";
 import { htmlOutputFile } from "../../output-file.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
+import { portVlanNote, VLAN_TAG_BYTES, wireVlanOf } from "../../paths/port-vlan.ts";
 import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
 import {
   averageSize,
@@ -283,22 +283,20 @@ export function checkHost(conf: { text: string; file: string }, paths: string[])
 }
 
 /**
- * A consumer VF with a port VLAN (`vlan: N` on ix/igb) only takes frames tagged N, and the
- * simulated wire peer sends and answers untagged frames: the switch drops them all at its VLAN
- * filter. Said, never silent (the engine's generator and echo peer do not tag yet).
+ * The cases' frame sizes on the wire: a port-VLAN VF's frames carry the NIC's 802.1Q tag there
+ * (4 bytes each way), so line rate and Gbit/s are those of the tagged frames. A capture replayed
+ * from the wire (rx) is sent as captured; one the consumer sends (tx) is tagged by the NIC.
+ * Returns the notes that say so, one per path.
  */
-export function portVlanNotes(ph: PathHost, file: string, paths: string[], receives: boolean): string[] {
+export function addWireVlanBytes(cases: ExperimentCase[], ph: PathHost, file: string): string[] {
   const notes: string[] = [];
-  const check = (path: string, vf: PathHost["jailVf"]) => {
-    const vlan = vf?.config.vlan;
-    if (vf && vlan !== null && vlan !== undefined && vlan >= 1 && vlan < VF_VLAN_TRUNK)
-      notes.push(
-        `${path}: VF-${vf.index} has port VLAN ${vlan} in ${file}; the simulated wire peer sends and answers untagged frames, which the NIC's VLAN filter drops, so ${receives ? "the receive direction delivers nothing and " : ""}its ping gets no reply`,
-      );
-  };
-  for (const p of new Set(paths)) {
-    if (p === "jail-vf") check(p, ph.jailVf);
-    if (p === "vm-vf") check(p, ph.vmVf);
+  for (const c of cases) {
+    const path = enginePath(c.path);
+    if (!path || !wireVlanOf(path, ph)) continue;
+    const replayedFromWire = c.replay !== undefined && c.direction === "rx";
+    if (!replayedFromWire) c.frameBytes += VLAN_TAG_BYTES;
+    const note = portVlanNote(path, ph, file, replayedFromWire);
+    if (note && !notes.includes(note)) notes.push(note);
   }
   return notes;
 }
@@ -367,14 +365,6 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     conf,
     runs.map((r) => r.path),
   );
-  notes.push(
-    ...portVlanNotes(
-      pathHost,
-      conf.file,
-      runs.map((r) => r.path),
-      direction !== "tx",
-    ),
-  );
   const base: TrafficProfile = defaultProfile({
     flows: num(v.flows, "--flows", 64, 1, 65535, true),
     l4: proto as L4,
@@ -397,6 +387,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     for (const n of templates.notes) if (!notes.includes(n)) notes.push(n);
     for (const r of runs) cases.push({ ...r, size, frameBytes, traffic });
   }
+  notes.push(...addWireVlanBytes(cases, pathHost, conf.file));
   // Cases grouped by path, then size (the order the table shows them).
   const order = new Map(runs.map((r, i) => [r.path, i]));
   cases.sort((a, b) => order.get(a.path)! - order.get(b.path)!);

@@ -24,7 +24,6 @@ import {
   num,
   PATH_NAMES,
   parsePathNames,
-  portVlanNotes,
   RENAMED,
   readConfig,
   type Values,
@@ -102,8 +101,7 @@ export const command = defineCommand({
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf = readConfig(v.config as string | undefined);
-    const host = checkHost(conf, [path]);
-    for (const n of portVlanNotes(host, conf.file, [path], false)) ctx.err(`iovsim: note: ${n}\n`);
+    checkHost(conf, [path]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
     const html = htmlFile(v.html as string | undefined);
