@@ -175,6 +175,7 @@ describe("virtual-time engine", () => {
     expect(ENGINE_PATHS.filter((x) => !pingable(x.name)).map((x) => x.name)).toEqual([
       "virtio-tap",
       "jail-epair-fwd",
+      "bridge-epair-fwd",
       "vf-loopback",
     ]);
   }, 30_000);
