@@ -54,6 +54,7 @@ const D33731_COSTS: CostName[] = [
   "doorbell_cycles",
   "bridge_cycles",
   "epair_cycles",
+  "xcore_transfer_cycles",
 ];
 
 /** One D33731 setup at overload on the FreeBSD profile: the rate at the wire, and what each

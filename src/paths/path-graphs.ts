@@ -212,8 +212,11 @@ const VIRTIO_TX: EngineElement[] = [
  *  epair_mod_init); the forwarding paths give it a core of its own. */
 const EPAIR_TASKQUEUE = "host-core1";
 
-/** An epair hop on the taskqueue: epair_menq's enqueue, the task's flush and the peer's input. */
-const epairHop = (name: string, input: string, out: string): EngineElement => ({
+/** An epair hop on the taskqueue: epair_menq's enqueue, the task's flush and the peer's input.
+ *  Handed over from another core (`fromOtherCore`), the taskqueue reads what the sender's core
+ *  wrote: priced as the steering hand-off is, one cross-core transfer per packet on each side
+ *  (the sender's is on `bridge0ToEpair`). */
+const epairHop = (name: string, input: string, out: string, fromOtherCore = false): EngineElement => ({
   kind: "hop",
   name,
   in: input,
@@ -221,8 +224,15 @@ const epairHop = (name: string, input: string, out: string): EngineElement => ({
   role: "epair",
   interrupts: false,
   on: EPAIR_TASKQUEUE,
-  costs: { packet: ["epair_cycles"] },
+  costs: { packet: fromOtherCore ? ["xcore_transfer_cycles", "epair_cycles"] : ["epair_cycles"] },
 });
+
+/** bridge0 on the NIC's receive core, whose if_transmit to epair0a (epair_menq) writes the queue
+ *  the taskqueue's core last read: the sending side of the cross-core hand-off. */
+const bridge0ToEpair: EngineElement = {
+  ...hostBridge("epair.a"),
+  costs: { packet: ["bridge_cycles", "xcore_transfer_cycles"] },
+};
 
 /** bridge1 (its member `port` is the epair the frames come from) and the PF's transmit on the
  *  taskqueue's thread, then the wire: the forwarding paths' way back out (cc1). */
@@ -447,8 +457,8 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
       wireGen,
       vebRx("pf"),
       pfRxHop,
-      hostBridge("epair.a"),
-      epairHop("epair", "epair.a", "epair.b"),
+      bridge0ToEpair,
+      epairHop("epair", "epair.a", "epair.b", true),
       {
         kind: "ipfwd",
         name: "jail-fwd",
@@ -478,8 +488,8 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
       wireGen,
       vebRx("pf"),
       pfRxHop,
-      hostBridge("epair.a"),
-      epairHop("epair", "epair.a", "bridge1.in"),
+      bridge0ToEpair,
+      epairHop("epair", "epair.a", "bridge1.in", true),
       ...bridgeBackOut("epair.back"),
     ],
     tx: null,
