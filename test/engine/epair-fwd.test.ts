@@ -4,6 +4,7 @@
 // taskqueue thread runs everything after epair0a's enqueue, so B's taskqueue pays A's work plus
 // the jail's forwarding and the second epair, and nothing else differs.
 import { beforeAll, describe, expect, it } from "vitest";
+import { simulatePing } from "../../src/engine/ping.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
 import { costVariant, loadCosts } from "../../src/model/costs.ts";
@@ -45,6 +46,23 @@ describe("D33731 setups A and B", () => {
     const b = enginePath("jail-epair-fwd")!;
     const names = (p: typeof a) => (p.rx ?? []).map((e) => e.name);
     expect(names(b).filter((n) => n !== "jail-fwd" && n !== "epair1")).toEqual(names(a));
+  });
+
+  it("setup A only forwards: no transmit direction, no ping", () => {
+    const base = {
+      path: "bridge-epair-fwd",
+      traffic: defaultProfile(),
+      ratePps: 1e5,
+      arrival: "poisson" as const,
+      durationNs: 1e6,
+      warmupNs: 1e5,
+      seed: 7,
+      profile: "freebsd",
+    };
+    expect(() => simulate({ ...base, direction: "tx" })).toThrow(/only forwards/);
+    expect(() => simulatePing({ path: "bridge-epair-fwd", count: 1, seed: 1, profile: "freebsd" })).toThrow(
+      /no consumer of its own/,
+    );
   });
 
   it("setup A forwards every frame at light load; its taskqueue pays epair, the hand-off, bridge1 and the transmit", () => {
