@@ -12,7 +12,7 @@ export type Arrival = "constant" | "poisson";
 
 /** What one simulation runs: a path (a graph of elements) at one offered load. */
 export interface ScenarioSpec {
-  /** Path graph name: native, jail-vf, vm-vf, passthrough, virtio, virtio-tap, jail-epair, jail-epair-fwd, vf-loopback. */
+  /** Path graph name: native, jail-vf, vm-vf, passthrough, virtio, virtio-tap, jail-epair, jail-epair-fwd, bridge-epair-fwd, vf-loopback. */
   path: string;
   direction: Direction;
   /** Frames offered (sizes, flows, encapsulation, L4); a capture is replayed with `replay`. */

@@ -208,6 +208,58 @@ const VIRTIO_TX: EngineElement[] = [
   wirePeer,
 ];
 
+/** Without RSS, if_epair runs every epair's deliveries on one taskqueue thread (if_epair.c
+ *  epair_mod_init); the forwarding paths give it a core of its own. */
+const EPAIR_TASKQUEUE = "host-core1";
+
+/** An epair hop on the taskqueue: epair_menq's enqueue, the task's flush and the peer's input.
+ *  Handed over from another core (`fromOtherCore`), the taskqueue reads what the sender's core
+ *  wrote: priced as the steering hand-off is, one cross-core transfer per packet on each side
+ *  (the sender's is on `bridge0ToEpair`). */
+const epairHop = (name: string, input: string, out: string, fromOtherCore = false): EngineElement => ({
+  kind: "hop",
+  name,
+  in: input,
+  out,
+  role: "epair",
+  interrupts: false,
+  on: EPAIR_TASKQUEUE,
+  costs: { packet: fromOtherCore ? ["xcore_transfer_cycles", "epair_cycles"] : ["epair_cycles"] },
+});
+
+/** bridge0 on the NIC's receive core, whose if_transmit to epair0a (epair_menq) writes the queue
+ *  the taskqueue's core last read: the sending side of the cross-core hand-off. */
+const bridge0ToEpair: EngineElement = {
+  ...hostBridge("epair.a"),
+  costs: { packet: ["bridge_cycles", "xcore_transfer_cycles"] },
+};
+
+/** bridge1 (its member `port` is the epair the frames come from) and the PF's transmit on the
+ *  taskqueue's thread, then the wire: the forwarding paths' way back out (cc1). */
+const bridgeBackOut = (port: string): EngineElement[] => [
+  {
+    kind: "bridge",
+    name: "bridge1",
+    in: "bridge1.in",
+    uplink: "uplink1.out",
+    port,
+    inPort: 1,
+    on: EPAIR_TASKQUEUE,
+    costs: { packet: ["bridge_cycles"] },
+  },
+  {
+    kind: "txdrv",
+    name: "pf-tx",
+    in: "uplink1.out",
+    out: "nic.tx",
+    iotlbPerFrame: 0,
+    on: EPAIR_TASKQUEUE,
+    costs: TX_DRIVER,
+  },
+  vebTx,
+  wirePeer,
+];
+
 export const ENGINE_PATHS: readonly EnginePath[] = [
   {
     name: "native",
@@ -405,57 +457,40 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
       wireGen,
       vebRx("pf"),
       pfRxHop,
-      hostBridge("epair.a"),
-      {
-        kind: "hop",
-        name: "epair",
-        in: "epair.a",
-        out: "epair.b",
-        role: "epair",
-        interrupts: false,
-        on: "host-core1",
-        costs: { packet: ["epair_cycles"] },
-      },
+      bridge0ToEpair,
+      epairHop("epair", "epair.a", "epair.b", true),
       {
         kind: "ipfwd",
         name: "jail-fwd",
         in: "epair.b",
         out: "epair1.a",
         egressMac: "02:e0:00:00:01:0a",
-        on: "host-core1",
+        on: EPAIR_TASKQUEUE,
         costs: { packet: ["ip_forward_cycles"] },
       },
-      {
-        kind: "hop",
-        name: "epair1",
-        in: "epair1.a",
-        out: "bridge1.in",
-        role: "epair",
-        interrupts: false,
-        on: "host-core1",
-        costs: { packet: ["epair_cycles"] },
-      },
-      {
-        kind: "bridge",
-        name: "bridge1",
-        in: "bridge1.in",
-        uplink: "uplink1.out",
-        port: "epair1.back",
-        inPort: 1,
-        on: "host-core1",
-        costs: { packet: ["bridge_cycles"] },
-      },
-      {
-        kind: "txdrv",
-        name: "pf-tx",
-        in: "uplink1.out",
-        out: "nic.tx",
-        iotlbPerFrame: 0,
-        on: "host-core1",
-        costs: TX_DRIVER,
-      },
-      vebTx,
-      wirePeer,
+      epairHop("epair1", "epair1.a", "bridge1.in"),
+      ...bridgeBackOut("epair1.back"),
+    ],
+    tx: null,
+  },
+  {
+    // FreeBSD D33731's setup A (cc0 - bridge0 - epair0a) (epair0b - bridge1 - cc1), without RSS:
+    // the NIC's receive thread runs the driver, bridge0 and epair0a's transmit (an enqueue); the
+    // one epair taskqueue thread (its own core) runs epair0b's input, bridge1 and the transmit
+    // driver (if_bridge calls cxgbe's if_transmit, whose mp_ring is drained by the enqueuing
+    // thread). No jail: setup B's path without its forwarding and second epair.
+    name: "bridge-epair-fwd",
+    summary:
+      "PF in the host, if_bridge, epair, a second if_bridge back out to the wire (no jail; epair taskqueue on its own core)",
+    resources: [...HOST, { name: "host-core1", kind: "core" }],
+    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
+    rx: [
+      wireGen,
+      vebRx("pf"),
+      pfRxHop,
+      bridge0ToEpair,
+      epairHop("epair", "epair.a", "bridge1.in", true),
+      ...bridgeBackOut("epair.back"),
     ],
     tx: null,
   },

@@ -76,6 +76,12 @@ describe("iovsim fidelity", () => {
     expect(d33731?.details).toMatch(
       /bottleneck host-core1; epair taskqueue \(host-core1\) \d+ cycles\/packet/,
     );
+    // D33731 setup A: the same path without the jail (test/fidelity/d33731.test.ts).
+    const setupA = report.cases.find((c) => c.name === "d33731-bridge-epair");
+    expect(setupA?.scenario).toMatch(/bridge-epair-fwd/);
+    expect(setupA?.details).toMatch(
+      /bottleneck host-core1; epair taskqueue \(host-core1\) \d+ cycles\/packet/,
+    );
   });
 
   it("prints the table as text, and refuses what it does not support", async () => {

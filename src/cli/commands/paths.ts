@@ -35,7 +35,7 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 --direction  rx (default): the wire sends to a consumer on this host; tx: the consumer sends to
              the wire (vf-loopback: jail -> VM inside the NIC); both: the two at once. A
              transmit-only path (vf-loopback) runs tx under 'both', a forwarding path
-             (jail-epair-fwd: no consumer, the jail routes) rx, with a note
+             (jail-epair-fwd, bridge-epair-fwd: no consumer, frames go back out) rx, with a note
 --size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
              default ${"64,512,1518"}
 --rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
