@@ -96,6 +96,17 @@ describe("the closed-loop sender", () => {
     expect(w64.offered_pps).toBeLessThan(0.2 * LINE_64B);
   });
 
+  it("sends full-size frames, each longer on the wire than the NIC's write-back window", () => {
+    // 1,514 B at 10 GbE: 1.23 us on the wire, more than nic_window_ns (1 us). The sender must
+    // not push its next frame to 'now' at every window, or no frame ever fits in one.
+    const line = 10e9 / ((1514 + 20) * 8);
+    const sizes = defaultProfile({ sizes: { kind: "fixed", size: 1514 } });
+    const r = simulate(spec("vm-vf", "kvm-exits", line, { application: true, window: 64, traffic: sizes }));
+    expect(r.conservation.ok).toBe(true);
+    expect(r.loss_ratio).toBe(0);
+    expect(r.delivered_pps).toBeGreaterThan(0.3 * line);
+  });
+
   it("refuses a window it cannot run, naming the option", async () => {
     const bad = (extra: Partial<ScenarioSpec>) => () =>
       simulate(spec("native", "kvm-exits", LINE_64B, { application: true, ...extra }));

@@ -36,6 +36,9 @@ export const gen: ElementKind = {
     // Closed loop (the sender on the wire): send only while the window has room; a full window
     // waits for the applications' next read, and nothing is sent before it.
     const loop = onWire ? ctx.closedLoop : undefined;
+    // The window held frames back (it was full, or cut the last burst short): their offered
+    // times have passed, and the next burst sends them from now on, not back-dated.
+    let heldBack = false;
     const reopen = (t: number): void => {
       ctx.q.push(t, window);
     };
@@ -61,12 +64,16 @@ export const gen: ElementKind = {
       if (loop) {
         const room = loop.room(u64(ctx, c + P.G_SENT));
         if (room <= 0) {
+          heldBack = true;
           loop.wait(reopen);
           return;
         }
         budget = Math.min(W, room);
-        // A frame the window held back is sent now, not at its (past) offered time.
-        setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
+        // Only then: moved forward at every window, a frame longer on the wire than the
+        // write-back window (a full-size frame at 10 GbE: 1.2 us > nic_window_ns) would never
+        // fit in one, and nothing would be sent.
+        if (heldBack) setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
+        heldBack = room < W;
       }
       const until = Math.min(t + Q, offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
