@@ -36,8 +36,8 @@ export const gen: ElementKind = {
     // Closed loop (the sender on the wire): send only while the window has room; a full window
     // waits for the applications' next read, and nothing is sent before it.
     const loop = onWire ? ctx.closedLoop : undefined;
-    // The window held frames back (it was full, or cut the last burst short): their offered
-    // times have passed, and the next burst sends them from now on, not back-dated.
+    // The window was full and the sender waited for a read: the frames it held back are sent
+    // from the read on, not back-dated to their (past) offered times.
     let heldBack = false;
     const reopen = (t: number): void => {
       ctx.q.push(t, window);
@@ -71,9 +71,10 @@ export const gen: ElementKind = {
         budget = Math.min(W, room);
         // Only then: moved forward at every window, a frame longer on the wire than the
         // write-back window (a full-size frame at 10 GbE: 1.2 us > nic_window_ns) would never
-        // fit in one, and nothing would be sent.
+        // fit in one, and nothing would be sent. (A burst the room cut short leaves its other
+        // frames due; the next window, at most nic_window_ns later, sends them back to back.)
         if (heldBack) setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
-        heldBack = room < W;
+        heldBack = false;
       }
       const until = Math.min(t + Q, offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
