@@ -42,6 +42,13 @@ export function inject(
   /** The vCPU is already out of the guest (the host half ran on its core): injected at entry. */
   atEntry = false,
 ): void {
+  // Raised later than now (the host half ends in the future: a backend's injection after its
+  // batch, a host core's handler): the vCPU keeps running what it has until then. Charged now,
+  // the exit would reserve the vCPU from its raise time on and leave it idle before it.
+  if (t > ctx.q.now) {
+    ctx.q.push(t, (t2) => inject(ctx, vcpu, t2, then, atEntry));
+    return;
+  }
   const c = ctx.costs.c;
   ctx.events.injections++;
   let at = t;
@@ -110,6 +117,10 @@ export function idle(ctx: SimContext, r: Resource, t: number): void {
     // The application has frames queued: it runs (and calls idle() when they are read).
     if (r.background?.resume(now)) return;
     if (r.busyUntil > now) {
+      // Look again when its reserved work ends; one look per end time (elements that call
+      // idle() while a thread is still busy ahead would otherwise each keep one alive).
+      if (r.idleRecheckAt === r.busyUntil) return;
+      r.idleRecheckAt = r.busyUntil;
       ctx.q.push(r.busyUntil, check);
       return;
     }
