@@ -224,17 +224,20 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
   const reaped = (usedIdx - lastUsed) & 0xffff;
   const nowUsed = lastUsed + reaped;
   if (reaped != 0) {
+    // Completions are reaped here, as the driver frees old skbs before each transmit
+    // (free_old_xmit_skbs in start_xmit): no interrupt is asked for them.
     store<u32>(vq + V_LAST_USED, nowUsed);
     bump(vq, V_REFILLED, reaped);
-    // Ask for an interrupt at the next completion (the driver frees its skbs from it).
-    driverWantsInterrupts(vq, true, nowUsed);
   }
   const availIdx = <u32>load<u16>(avail + 2);
   const free = size - ((availIdx - nowUsed) & 0xffff);
   let n = rAvail(inr);
   if (n > budget) n = budget;
   if (n > free) n = free;
-  if (n == 0) return reaped;
+  if (n == 0) {
+    txStopped(vq, nowUsed, availIdx, free);
+    return reaped;
+  }
   const base = bufBase(vq);
   const bstride = bufStride(vq);
   const head = load<u32>(inr);
@@ -256,7 +259,21 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
   rPublishHead(inr, n);
   atomic.store<u16>(avail + 2, <u16>(availIdx + n));
   countKick(vq, availIdx, n);
+  txStopped(vq, nowUsed, availIdx + n, free - n);
   return n;
+}
+
+/** Descriptors a transmit may need (virtio_net: 2 + MAX_SKB_FRAGS, MAX_SKB_FRAGS = 17). */
+const TX_STOP_FREE: u32 = 19;
+
+/** Guest driver, transmit: with fewer free descriptors than one packet may need, the queue
+ *  stops and the driver asks for a completion interrupt to restart it (start_xmit): at the
+ *  first completion without EVENT_IDX (virtqueue_enable_cb), after 3/4 of the pending ones
+ *  with it (virtqueue_enable_cb_delayed, Linux 3.0). Otherwise completions interrupt nobody. */
+function txStopped(vq: usize, lastUsed: u32, availIdx: u32, free: u32): void {
+  if (free >= TX_STOP_FREE) return;
+  const pending = (availIdx - lastUsed) & 0xffff;
+  driverWantsInterrupts(vq, true, lastUsed + ((pending * 3) >> 2));
 }
 
 /** Backend (vhost-copy), transmit: up to `budget` guest buffers copied into tap buffers. */
