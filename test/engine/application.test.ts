@@ -42,13 +42,32 @@ describe("the application behind the socket", () => {
     const native = simulate(spec("native", "kvm-exits", 3e5, { application: true }));
     const vm = simulate(spec("vm-vf", "kvm-posted", 3e5, { application: true }));
     expect(native.loss_ratio).toBe(0);
-    expect(cpu(native, "host-core0").by_event.app).toBeCloseTo(app, 0);
-    expect(cpu(vm, "guest-vcpu0").by_event.app).toBeCloseTo(app, 0);
+    // 64 B frames (60 in memory, no FCS): 18 payload bytes copied to user space as well.
+    const copy = (18 / loadCosts("kvm-posted").c.copy_gbytes_per_s) * loadCosts("kvm-posted").c.cpu_ghz;
+    expect(cpu(native, "host-core0").by_event.app).toBeCloseTo(app + copy, 0);
+    expect(cpu(vm, "guest-vcpu0").by_event.app).toBeCloseTo(app + copy, 0);
     expect(cpu(vm, "host-core0").by_event.app ?? 0).toBe(0);
     // Without one, nothing is charged for it (the stack is the end of the path).
     const bare = simulate(spec("native", "kvm-exits", 3e5));
     expect(cpu(bare, "host-core0").by_event.app).toBeUndefined();
     expect(cpu(native, "host-core0").utilization).toBeGreaterThan(cpu(bare, "host-core0").utilization);
+  });
+
+  it("copies each frame's payload to user space at copy_gbytes_per_s on top of app_rx_cycles", () => {
+    const c = loadCosts("kvm-exits").c;
+    const at = (size: number) =>
+      cpu(
+        simulate(
+          spec("native", "kvm-exits", 2e5, {
+            application: true,
+            traffic: defaultProfile({ sizes: { kind: "fixed", size } }),
+          }),
+        ),
+        "host-core0",
+      ).by_event.app;
+    // Per frame: app_rx_cycles + (frame - FCS - 42 header bytes) / copy rate, in cycles.
+    expect(at(1514)).toBeCloseTo(c.app_rx_cycles + ((1514 - 4 - 42) / c.copy_gbytes_per_s) * c.cpu_ghz, 0);
+    expect(at(64)).toBeCloseTo(c.app_rx_cycles + ((64 - 4 - 42) / c.copy_gbytes_per_s) * c.cpu_ghz, 0);
   });
 
   it("runs below the interrupt and the stack: interrupts keep firing at the moderation rate while it is busy", () => {

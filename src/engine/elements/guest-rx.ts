@@ -36,8 +36,9 @@ export const guestRx: ElementKind = {
       const end = pricer.price(start, n);
       setU64(ctx, clock, start + pricer.batchNs);
       u32[(sinkCtx + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
+      const bytes0 = app ? u64(ctx, sinkCtx + P.S_BYTES) : 0;
       const taken = vqGuestRxBurst(vq, n);
-      app?.deliver(end, taken);
+      app?.deliver(end, taken, u64(ctx, sinkCtx + P.S_BYTES) - bytes0);
       done.end = end;
       return taken;
     };
