@@ -32,7 +32,11 @@ export function wake(ctx: SimContext, r: Resource, t: number): number {
 
 /**
  * Injects an interrupt into the vCPU `vcpu` at `t` (the host side already paid) and runs the
- * guest's handler; `then` runs when the guest can poll.
+ * guest's handler; `accepted` runs when the guest takes the vector (the handler's first
+ * action: a virtio driver masks its queue's interrupt there), `then` when the guest can poll.
+ * An interrupt raised while the previous one is still pending in the vLAPIC (set in IRR, not
+ * yet injected at a VM entry) is coalesced into it: no exit, no second handler (KVM's
+ * __apic_accept_irq returns early for a vector already in IRR, without kicking the vCPU).
  */
 export function inject(
   ctx: SimContext,
@@ -41,14 +45,16 @@ export function inject(
   then: (t: number) => void,
   /** The vCPU is already out of the guest (the host half ran on its core): injected at entry. */
   atEntry = false,
+  accepted?: (t: number) => void,
 ): void {
   // Raised later than now (the host half ends in the future: a backend's injection after its
   // batch, a host core's handler): the vCPU keeps running what it has until then. Charged now,
   // the exit would reserve the vCPU from its raise time on and leave it idle before it.
   if (t > ctx.q.now) {
-    ctx.q.push(t, (t2) => inject(ctx, vcpu, t2, then, atEntry));
+    ctx.q.push(t, (t2) => inject(ctx, vcpu, t2, then, atEntry, accepted));
     return;
   }
+  if (t < vcpu.irqPendingUntil) return; // coalesced: the pending one's handler will see it
   const c = ctx.costs.c;
   ctx.events.injections++;
   let at = t;
@@ -59,6 +65,8 @@ export function inject(
     ctx.events.vm_exits++;
     at = vcpu.run(t, c.exit_cycles, "exit");
   }
+  vcpu.irqPendingUntil = at; // taken at this entry: a later one is a new interrupt
+  if (accepted) ctx.q.push(at, accepted);
   at = vcpu.run(at, c.guest_irq_cycles, "irq");
   if (c.eoi_exits) {
     ctx.events.vm_exits++;

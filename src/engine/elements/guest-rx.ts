@@ -94,7 +94,14 @@ export const guestRx: ElementKind = {
       if (more) raise(end);
       else idle(ctx, res, end);
     };
-    used.notify = (t) => inject(ctx, res, t, raise);
+    // skb_recv_done, the handler: masks the queue's interrupt before scheduling the poll
+    // (virtqueue_disable_cb: VRING_AVAIL_F_NO_INTERRUPT; with EVENT_IDX used_event is left
+    // behind, which is what suppresses). Until then the backend may signal again.
+    const availFlags = u32[(vq + P.V_AVAIL) >>> 2] >>> 1;
+    const masked = (): void => {
+      ctx.u16[availFlags] |= 1;
+    };
+    used.notify = (t) => inject(ctx, res, t, raise, false, masked);
     return { name: spec.name, stats };
   },
 };
