@@ -135,12 +135,24 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
  *  notifies unless used_event (or the driver's NO_INTERRUPT flag, without EVENT_IDX) suppresses
  *  it, as the guest's state is now. Returns the entries published. */
 export function vhostRxFlush(vq: usize): u32 {
-  const n = load<u32>(vq + V_PEND_USED);
+  return flushUsed(vq, 0xffffffff);
+}
+
+/** Backend, one entry: publishes the oldest entry vhostRxBurst wrote and decides its
+ *  notification against the guest's state now (vhost_add_used_and_signal_n after each packet,
+ *  Linux 2.6.33-4.17). Returns the entries published (0 or 1). */
+export function vhostRxFlushOne(vq: usize): u32 {
+  return flushUsed(vq, 1);
+}
+
+function flushUsed(vq: usize, most: u32): u32 {
+  const pend = load<u32>(vq + V_PEND_USED);
+  const n = pend < most ? pend : most;
   if (n == 0) return 0;
   const used = <usize>load<u32>(vq + V_USED);
   const usedIdx = <u32>load<u16>(used + 2);
   atomic.store<u16>(used + 2, <u16>(usedIdx + n));
-  store<u32>(vq + V_PEND_USED, 0);
+  store<u32>(vq + V_PEND_USED, pend - n);
   countUsedNotify(vq, usedIdx, n);
   return n;
 }

@@ -76,6 +76,7 @@ export const COST_NAMES = [
   "pktgen_tap_cycles",
   "peer_turnaround_ns",
   "virtio_event_idx",
+  "vhost_signal_per_packet",
   "dispatch_parse_cycles",
   "xcore_transfer_cycles",
   "app_rx_cycles",
@@ -88,6 +89,7 @@ const FLAGS: CostName[] = [
   "eoi_exits",
   "hugepages",
   "virtio_event_idx",
+  "vhost_signal_per_packet",
 ];
 const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
 
