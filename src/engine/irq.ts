@@ -9,6 +9,12 @@
 import { resourceOf, type SimContext } from "./context.ts";
 import type { Resource } from "./resource.ts";
 
+/** A guest interrupt vector: until when its last interrupt waits in the vLAPIC (set in IRR,
+ *  injected at the next VM entry). */
+export interface Vector {
+  pendingUntil: number;
+}
+
 /** Wakes a halted vCPU or sleeping thread at `t` if needed; returns when it can run. */
 export function wake(ctx: SimContext, r: Resource, t: number): number {
   if (!r.sleeping) return t;
@@ -46,15 +52,17 @@ export function inject(
   /** The vCPU is already out of the guest (the host half ran on its core): injected at entry. */
   atEntry = false,
   accepted?: (t: number) => void,
+  /** The interrupt's vector (one per virtqueue, MSI-X): coalescing is per vector. */
+  vector?: Vector,
 ): void {
   // Raised later than now (the host half ends in the future: a backend's injection after its
   // batch, a host core's handler): the vCPU keeps running what it has until then. Charged now,
   // the exit would reserve the vCPU from its raise time on and leave it idle before it.
   if (t > ctx.q.now) {
-    ctx.q.push(t, (t2) => inject(ctx, vcpu, t2, then, atEntry, accepted));
+    ctx.q.push(t, (t2) => inject(ctx, vcpu, t2, then, atEntry, accepted, vector));
     return;
   }
-  if (t < vcpu.irqPendingUntil) return; // coalesced: the pending one's handler will see it
+  if (vector && t < vector.pendingUntil) return; // coalesced: the pending one's handler sees it
   const c = ctx.costs.c;
   ctx.events.injections++;
   let at = t;
@@ -65,7 +73,7 @@ export function inject(
     ctx.events.vm_exits++;
     at = vcpu.run(t, c.exit_cycles, "exit");
   }
-  vcpu.irqPendingUntil = at; // taken at this entry: a later one is a new interrupt
+  if (vector) vector.pendingUntil = at; // taken at this entry: a later one is a new interrupt
   if (accepted) ctx.q.push(at, accepted);
   at = vcpu.run(at, c.guest_irq_cycles, "irq");
   if (c.eoi_exits) {

@@ -35,8 +35,6 @@ export class Resource {
   sleptAt = 0;
   /** Elements with work scheduled on this resource (a vCPU halts only when none has). */
   active = 0;
-  /** vCPU: until when its last interrupt waits in the vLAPIC to be injected (a VM entry). */
-  irqPendingUntil = -1;
   /** When idle() looks again at this resource (its reserved work's end), or -1. */
   idleRecheckAt = -1;
   private readonly accounts = new Map<string, Account>();

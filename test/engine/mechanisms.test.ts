@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SimContext } from "../../src/engine/context.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
-import { inject } from "../../src/engine/irq.ts";
+import { inject, type Vector } from "../../src/engine/irq.ts";
 import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";
 import { ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";
@@ -95,6 +95,30 @@ describe("an interrupt raised later than now", () => {
     const handler = (costs.c.guest_irq_cycles + costs.c.exit_cycles) / costs.c.cpu_ghz; // + EOI exit
     expect(handled).toBeCloseTo(5000 + exitNs + handler, 6);
     expect(ctx.events.injections).toBe(1);
+  });
+
+  it("coalesces into its vector's interrupt still pending in the vLAPIC, never into another vector's", () => {
+    const q = new EventQueue();
+    const costs = loadCosts("kvm-exits");
+    const ctx = {
+      q,
+      costs,
+      events: { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 },
+    } as unknown as SimContext;
+    const vcpu = new Resource("guest-vcpu0", "vcpu", costs.c.cpu_ghz);
+    const rx: Vector = { pendingUntil: -1 };
+    const tx: Vector = { pendingUntil: -1 };
+    const handled: string[] = [];
+    // The rx vector is raised at 0 (taken after the exit, ~0.9 us); again at 100 ns: coalesced.
+    q.push(0, (t) => inject(ctx, vcpu, t, () => handled.push("rx"), false, undefined, rx));
+    q.push(100, (t) => inject(ctx, vcpu, t, () => handled.push("rx again"), false, undefined, rx));
+    // The tx queue's vector at 100 ns is an interrupt of its own.
+    q.push(100, (t) => inject(ctx, vcpu, t, () => handled.push("tx"), false, undefined, tx));
+    // After the rx vector was taken, a new rx interrupt is a new one.
+    q.push(20_000, (t) => inject(ctx, vcpu, t, () => handled.push("rx later"), false, undefined, rx));
+    while (q.runNext()) {}
+    expect(handled).toEqual(["rx", "tx", "rx later"]);
+    expect(ctx.events.injections).toBe(3);
   });
 });
 

@@ -10,7 +10,7 @@ import type { BatchStats, WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
 import { setU64, u64 } from "../context.ts";
 import { sinkStallWindow } from "../faults.ts";
-import { idle, inject } from "../irq.ts";
+import { idle, inject, type Vector } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 export const guestRx: ElementKind = {
@@ -101,7 +101,8 @@ export const guestRx: ElementKind = {
     const masked = (): void => {
       ctx.u16[availFlags] |= 1;
     };
-    used.notify = (t) => inject(ctx, res, t, raise, false, masked);
+    const vector: Vector = { pendingUntil: -1 };
+    used.notify = (t) => inject(ctx, res, t, raise, false, masked, vector);
     return { name: spec.name, stats };
   },
 };
