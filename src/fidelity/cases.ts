@@ -285,7 +285,7 @@ export const CASES: readonly FidelityCase[] = [
   {
     name: "virtio-event-idx",
     publication:
-      "M. S. Tsirkin, 'vhost-net: utilize PUBLISH_USED_IDX feature' (LKML, May 2010): 'after we write a used entry, if the guest has not yet consumed the previous entry, or if the guest has already consumed the new entry, we do not need to interrupt. This improves bandwidth by 30% under some workflows'",
+      "M. S. Tsirkin, 'vhost-net: utilize PUBLISH_USED_IDX feature' (LKML, May 2010): 'after we write a used entry, if the guest has not yet consumed the previous entry, or if the guest has already consumed the new entry, we do not need to interrupt. This imporves [sic] bandwidth by 30% under some workflows'",
     published: {
       text: "publishing the guest's consumed used index (later VIRTIO_RING_F_EVENT_IDX) improves bandwidth by about 30 % under some workloads",
       value: 1.3,
@@ -294,7 +294,7 @@ export const CASES: readonly FidelityCase[] = [
     },
     profiles: ["kvm-exits"],
     scenario: `path virtio (a TCP-like stream from the wire through the PF, the host bridge, the tap and one vhost thread into a 1-vCPU guest), ${STREAM_BYTES} B frames, receive, closed loop: the guest's application reads every frame (app_rx_cycles plus the copy of its payload to user space) and the sender keeps at most ${ELI_WINDOW} frames sent and not yet read, up to 10 GbE line rate; bandwidth with virtio_event_idx = 1 over the same with 0 (ring flags: VRING_AVAIL_F_NO_INTERRUPT / VRING_USED_F_NO_NOTIFY); vhost publishes and signals per packet as in 2010 (vhost_signal_per_packet); for comparison, the guest's cost per packet and the notification rates open loop at ${mpps(STREAM_PARTIAL_PPS)}`,
-    why: `The patch removes vhost's interrupts to a guest that is still consuming (or has consumed) the ring, and reports a bandwidth gain: a stream that a receiving application paces, not a packet rate. Receive, because the guest's transmit completions of 2010 raised no interrupts while its ring had room (virtio_net's start_xmit re-enabled them only with fewer than 2 + MAX_SKB_FRAGS free descriptors), so only the receive queue's interrupts could be cut. Full-size frames (MTU 1,500), as a netperf TCP stream carries; ${ELI_WINDOW} frames is Linux's default receive window (tcp_rmem 87,380 B) in 1,448 B segments. KVM of 2010 had no posted interrupts (kvm-exits: an injection into a running vCPU exits, the EOI exits); the patch names neither the workload nor the host, so the sender is taken on the wire and the stream one flow.`,
+    why: `The patch removes vhost's interrupts to a guest that is still consuming (or has consumed) the ring, and reports a bandwidth gain: a stream that a receiving application paces, not a packet rate. Receive, because the guest's transmit completions of 2010 raised no interrupts while its ring had room (virtio_net's start_xmit re-enabled them only with fewer than 2 + MAX_SKB_FRAGS free descriptors), so only the receive queue's interrupts could be cut. Full-size frames (MTU 1,500), as a netperf TCP stream carries; Linux's default receive window (tcp_rmem 87,380 B) holds about 60 such segments (1,448 B): the window is ${ELI_WINDOW} frames, as in the ELI cases (the ratio is the same with 256). KVM of 2010 had no posted interrupts (kvm-exits: an injection into a running vCPU exits, the EOI exits); the patch names neither the workload nor the host, so the sender is taken on the wire and the stream one flow.`,
     dependsOn: [
       ...HOST_RX,
       ...VM_IRQ,
