@@ -135,12 +135,24 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
  *  notifies unless used_event (or the driver's NO_INTERRUPT flag, without EVENT_IDX) suppresses
  *  it, as the guest's state is now. Returns the entries published. */
 export function vhostRxFlush(vq: usize): u32 {
-  const n = load<u32>(vq + V_PEND_USED);
+  return flushUsed(vq, 0xffffffff);
+}
+
+/** Backend, one entry: publishes the oldest entry vhostRxBurst wrote and decides its
+ *  notification against the guest's state now (vhost_add_used_and_signal_n after each packet,
+ *  Linux 2.6.33-4.17). Returns the entries published (0 or 1). */
+export function vhostRxFlushOne(vq: usize): u32 {
+  return flushUsed(vq, 1);
+}
+
+function flushUsed(vq: usize, most: u32): u32 {
+  const pend = load<u32>(vq + V_PEND_USED);
+  const n = pend < most ? pend : most;
   if (n == 0) return 0;
   const used = <usize>load<u32>(vq + V_USED);
   const usedIdx = <u32>load<u16>(used + 2);
   atomic.store<u16>(used + 2, <u16>(usedIdx + n));
-  store<u32>(vq + V_PEND_USED, 0);
+  store<u32>(vq + V_PEND_USED, pend - n);
   countUsedNotify(vq, usedIdx, n);
   return n;
 }
@@ -224,17 +236,20 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
   const reaped = (usedIdx - lastUsed) & 0xffff;
   const nowUsed = lastUsed + reaped;
   if (reaped != 0) {
+    // Completions are reaped here, as the driver frees old skbs before each transmit
+    // (free_old_xmit_skbs in start_xmit): no interrupt is asked for them.
     store<u32>(vq + V_LAST_USED, nowUsed);
     bump(vq, V_REFILLED, reaped);
-    // Ask for an interrupt at the next completion (the driver frees its skbs from it).
-    driverWantsInterrupts(vq, true, nowUsed);
   }
   const availIdx = <u32>load<u16>(avail + 2);
   const free = size - ((availIdx - nowUsed) & 0xffff);
   let n = rAvail(inr);
   if (n > budget) n = budget;
   if (n > free) n = free;
-  if (n == 0) return reaped;
+  if (n == 0) {
+    txStopped(vq, nowUsed, availIdx, free);
+    return reaped;
+  }
   const base = bufBase(vq);
   const bstride = bufStride(vq);
   const head = load<u32>(inr);
@@ -256,7 +271,21 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
   rPublishHead(inr, n);
   atomic.store<u16>(avail + 2, <u16>(availIdx + n));
   countKick(vq, availIdx, n);
+  txStopped(vq, nowUsed, availIdx + n, free - n);
   return n;
+}
+
+/** Descriptors a transmit may need (virtio_net: 2 + MAX_SKB_FRAGS, MAX_SKB_FRAGS = 17). */
+const TX_STOP_FREE: u32 = 19;
+
+/** Guest driver, transmit: with fewer free descriptors than one packet may need, the queue
+ *  stops and the driver asks for a completion interrupt to restart it (start_xmit): at the
+ *  first completion without EVENT_IDX (virtqueue_enable_cb), after 3/4 of the pending ones
+ *  with it (virtqueue_enable_cb_delayed, Linux 3.0). Otherwise completions interrupt nobody. */
+function txStopped(vq: usize, lastUsed: u32, availIdx: u32, free: u32): void {
+  if (free >= TX_STOP_FREE) return;
+  const pending = (availIdx - lastUsed) & 0xffff;
+  driverWantsInterrupts(vq, true, lastUsed + ((pending * 3) >> 2));
 }
 
 /** Backend (vhost-copy), transmit: up to `budget` guest buffers copied into tap buffers. */

@@ -1,7 +1,7 @@
 // The application behind a consumer's socket (ScenarioSpec.application): the receive stack
 // queues each frame it finishes on the socket, and the application on the same CPU reads them
-// one at a time (`app_rx_cycles` each: the read system call, the copy to user space, the
-// application's own work on the message). It runs only when no element of that CPU has work
+// one at a time (`app_rx_cycles` each: the read system call and the application's own work on
+// the message; plus the copy of its payload to user space at copy_gbytes_per_s). It runs only when no element of that CPU has work
 // scheduled (interrupts, NAPI polls and softirqs come first, as a process yields to them), and
 // while it has frames queued the CPU does not idle: a vCPU halts (HLT exit) only when both the
 // receive ring and the socket are empty. A frame is one read; the socket queue is not bounded
@@ -12,9 +12,13 @@ import type { SimContext } from "./context.ts";
 import { idle } from "./irq.ts";
 import type { Background, Resource } from "./resource.ts";
 
+/** Ethernet, IPv4 and UDP headers: what the stack strips before the payload the read copies. */
+const HEADER_BYTES = 42;
+
 export class Application implements Background {
-  /** Frames queued on the socket, not yet read. */
+  /** Frames queued on the socket, not yet read, and their payload bytes. */
   backlog = 0;
+  private backlogBytes = 0;
   /** Frames read so far, and the deepest the socket queue got. */
   read = 0;
   maxBacklog = 0;
@@ -25,10 +29,12 @@ export class Application implements Background {
     private readonly res: Resource,
   ) {}
 
-  /** The stack queued `n` frames on the socket at `t` (it is running: the CPU is awake). */
-  deliver(t: number, n: number): void {
+  /** The stack queued `n` frames of `frameBytes` in all on the socket at `t` (it is running:
+   *  the CPU is awake). */
+  deliver(t: number, n: number, frameBytes: number): void {
     if (n <= 0) return;
     this.backlog += n;
+    this.backlogBytes += Math.max(0, frameBytes - HEADER_BYTES * n);
     if (this.backlog > this.maxBacklog) this.maxBacklog = this.backlog;
     this.start(t);
   }
@@ -63,7 +69,12 @@ export class Application implements Background {
       this.ctx.q.push(this.res.busyUntil, this.step);
       return;
     }
-    const end = this.res.run(t, this.ctx.costs.c.app_rx_cycles, "app");
+    const c = this.ctx.costs.c;
+    // The read copies the frame's payload to user space (copy_to_user), per byte as vhost's
+    // copy; the frames of a batch are taken as alike (their mean payload).
+    const payload = this.backlogBytes / this.backlog;
+    this.backlogBytes -= payload;
+    const end = this.res.runNs(t, c.app_rx_cycles / this.res.ghz + payload / c.copy_gbytes_per_s, "app");
     this.backlog--;
     this.read++;
     this.ctx.closedLoop?.ack(end);

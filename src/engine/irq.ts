@@ -9,6 +9,12 @@
 import { resourceOf, type SimContext } from "./context.ts";
 import type { Resource } from "./resource.ts";
 
+/** A guest interrupt vector: until when its last interrupt waits in the vLAPIC (set in IRR,
+ *  injected at the next VM entry). */
+export interface Vector {
+  pendingUntil: number;
+}
+
 /** Wakes a halted vCPU or sleeping thread at `t` if needed; returns when it can run. */
 export function wake(ctx: SimContext, r: Resource, t: number): number {
   if (!r.sleeping) return t;
@@ -32,7 +38,11 @@ export function wake(ctx: SimContext, r: Resource, t: number): number {
 
 /**
  * Injects an interrupt into the vCPU `vcpu` at `t` (the host side already paid) and runs the
- * guest's handler; `then` runs when the guest can poll.
+ * guest's handler; `accepted` runs when the guest takes the vector (the handler's first
+ * action: a virtio driver masks its queue's interrupt there), `then` when the guest can poll.
+ * An interrupt raised while the previous one is still pending in the vLAPIC (set in IRR, not
+ * yet injected at a VM entry) is coalesced into it: no exit, no second handler (KVM's
+ * __apic_accept_irq returns early for a vector already in IRR, without kicking the vCPU).
  */
 export function inject(
   ctx: SimContext,
@@ -41,7 +51,18 @@ export function inject(
   then: (t: number) => void,
   /** The vCPU is already out of the guest (the host half ran on its core): injected at entry. */
   atEntry = false,
+  accepted?: (t: number) => void,
+  /** The interrupt's vector (one per virtqueue, MSI-X): coalescing is per vector. */
+  vector?: Vector,
 ): void {
+  // Raised later than now (the host half ends in the future: a backend's injection after its
+  // batch, a host core's handler): the vCPU keeps running what it has until then. Charged now,
+  // the exit would reserve the vCPU from its raise time on and leave it idle before it.
+  if (t > ctx.q.now) {
+    ctx.q.push(t, (t2) => inject(ctx, vcpu, t2, then, atEntry, accepted, vector));
+    return;
+  }
+  if (vector && t < vector.pendingUntil) return; // coalesced: the pending one's handler sees it
   const c = ctx.costs.c;
   ctx.events.injections++;
   let at = t;
@@ -52,6 +73,8 @@ export function inject(
     ctx.events.vm_exits++;
     at = vcpu.run(t, c.exit_cycles, "exit");
   }
+  if (vector) vector.pendingUntil = at; // taken at this entry: a later one is a new interrupt
+  if (accepted) ctx.q.push(at, accepted);
   at = vcpu.run(at, c.guest_irq_cycles, "irq");
   if (c.eoi_exits) {
     ctx.events.vm_exits++;
@@ -110,6 +133,10 @@ export function idle(ctx: SimContext, r: Resource, t: number): void {
     // The application has frames queued: it runs (and calls idle() when they are read).
     if (r.background?.resume(now)) return;
     if (r.busyUntil > now) {
+      // Look again when its reserved work ends; one look per end time (elements that call
+      // idle() while a thread is still busy ahead would otherwise each keep one alive).
+      if (r.idleRecheckAt === r.busyUntil) return;
+      r.idleRecheckAt = r.busyUntil;
       ctx.q.push(r.busyUntil, check);
       return;
     }

@@ -35,6 +35,8 @@ export class Resource {
   sleptAt = 0;
   /** Elements with work scheduled on this resource (a vCPU halts only when none has). */
   active = 0;
+  /** When idle() looks again at this resource (its reserved work's end), or -1. */
+  idleRecheckAt = -1;
   private readonly accounts = new Map<string, Account>();
   /** Charged accounts in the order of their first charge. */
   private charged: Account[] = [];

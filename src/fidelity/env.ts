@@ -37,7 +37,7 @@ export type Changes = (base: string) => Partial<Record<CostName, number>>;
 const SWITCHES: Record<string, Partial<Record<CostName, number>>> = {
   "no-event-idx": { virtio_event_idx: 0 },
   /** Linux 4.8's vhost-net (2016): handle_rx publishes the used index after every packet. */
-  "vhost-2016": { vhost_used_per_packet: 1 },
+  "vhost-2016": { vhost_signal_per_packet: 1 },
   /** The tap before 1576d986 (2016): sk_receive_queue and its lock shared with the producer. */
   "tun-queue-lock": { tap_lock_lines: 2 },
 };

@@ -70,7 +70,6 @@ export const COST_NAMES = [
   "tap_handoff_lines",
   "tap_lock_lines",
   "vhost_publish_cycles",
-  "vhost_used_per_packet",
   "copy_fixed_ns",
   "copy_gbytes_per_s",
   "bridge_cycles",
@@ -80,6 +79,7 @@ export const COST_NAMES = [
   "pktgen_tap_cycles",
   "peer_turnaround_ns",
   "virtio_event_idx",
+  "vhost_signal_per_packet",
   "dispatch_parse_cycles",
   "xcore_transfer_cycles",
   "app_rx_cycles",
@@ -92,7 +92,7 @@ const FLAGS: CostName[] = [
   "eoi_exits",
   "hugepages",
   "virtio_event_idx",
-  "vhost_used_per_packet",
+  "vhost_signal_per_packet",
 ];
 const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
 

@@ -412,7 +412,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
   if (values.application)
     notes.push(
-      `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each, below the interrupt and the stack)`,
+      `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each plus its payload copied at copy_gbytes_per_s ${profile.c.copy_gbytes_per_s} GB/s, below the interrupt and the stack)`,
     );
   const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
   if (partitions === 2) checkPartitioned(v, runs, faults.length > 0, replay !== undefined);

@@ -36,6 +36,9 @@ export const gen: ElementKind = {
     // Closed loop (the sender on the wire): send only while the window has room; a full window
     // waits for the applications' next read, and nothing is sent before it.
     const loop = onWire ? ctx.closedLoop : undefined;
+    // The window was full and the sender waited for a read: the frames it held back are sent
+    // from the read on, not back-dated to their (past) offered times.
+    let heldBack = false;
     const reopen = (t: number): void => {
       ctx.q.push(t, window);
     };
@@ -61,12 +64,17 @@ export const gen: ElementKind = {
       if (loop) {
         const room = loop.room(u64(ctx, c + P.G_SENT));
         if (room <= 0) {
+          heldBack = true;
           loop.wait(reopen);
           return;
         }
         budget = Math.min(W, room);
-        // A frame the window held back is sent now, not at its (past) offered time.
-        setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
+        // Only then: moved forward at every window, a frame longer on the wire than the
+        // write-back window (a full-size frame at 10 GbE: 1.2 us > nic_window_ns) would never
+        // fit in one, and nothing would be sent. (A burst the room cut short leaves its other
+        // frames due; the next window, at most nic_window_ns later, sends them back to back.)
+        if (heldBack) setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
+        heldBack = false;
       }
       const until = Math.min(t + Q, offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);

@@ -10,7 +10,7 @@ import type { BatchStats, WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
 import { setU64, u64 } from "../context.ts";
 import { sinkStallWindow } from "../faults.ts";
-import { idle, inject } from "../irq.ts";
+import { idle, inject, type Vector } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 export const guestRx: ElementKind = {
@@ -36,8 +36,9 @@ export const guestRx: ElementKind = {
       const end = pricer.price(start, n);
       setU64(ctx, clock, start + pricer.batchNs);
       u32[(sinkCtx + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
+      const bytes0 = app ? u64(ctx, sinkCtx + P.S_BYTES) : 0;
       const taken = vqGuestRxBurst(vq, n);
-      app?.deliver(end, taken);
+      app?.deliver(end, taken, u64(ctx, sinkCtx + P.S_BYTES) - bytes0);
       done.end = end;
       return taken;
     };
@@ -93,7 +94,15 @@ export const guestRx: ElementKind = {
       if (more) raise(end);
       else idle(ctx, res, end);
     };
-    used.notify = (t) => inject(ctx, res, t, raise);
+    // skb_recv_done, the handler: masks the queue's interrupt before scheduling the poll
+    // (virtqueue_disable_cb: VRING_AVAIL_F_NO_INTERRUPT; with EVENT_IDX used_event is left
+    // behind, which is what suppresses). Until then the backend may signal again.
+    const availFlags = u32[(vq + P.V_AVAIL) >>> 2] >>> 1;
+    const masked = (): void => {
+      ctx.u16[availFlags] |= 1;
+    };
+    const vector: Vector = { pendingUntil: -1 };
+    used.notify = (t) => inject(ctx, res, t, raise, false, masked, vector);
     return { name: spec.name, stats };
   },
 };

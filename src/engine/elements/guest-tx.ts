@@ -6,7 +6,7 @@ import { R_HEAD } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
-import { idle, inject } from "../irq.ts";
+import { idle, inject, type Vector } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
 
 export const guestTx: ElementKind = {
@@ -20,11 +20,12 @@ export const guestTx: ElementKind = {
     const avail = ctx.link(`${s.vq}.avail`);
     const c = ctx.costs.c;
     const availFlags = ctx.u32[(vq + P.V_AVAIL) >>> 2] >>> 1;
+    const vector: Vector = { pendingUntil: -1 }; // the transmit queue's own (MSI-X)
     avail.notify = (t) => {
       // Without EVENT_IDX the completion callback suppresses further Tx interrupts
       // (VRING_AVAIL_F_NO_INTERRUPT) until the driver reaps again.
       if (!c.virtio_event_idx) ctx.u16[availFlags] |= 1;
-      inject(ctx, res, t, (t2) => idle(ctx, res, t2));
+      inject(ctx, res, t, (t2) => idle(ctx, res, t2), false, undefined, vector);
     };
     const pricer = new BatchPricer(ctx, res, spec);
     // The kernel, looked up once (the exports object is a dictionary).

@@ -9,7 +9,7 @@ import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import { Napi, Stage, type WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
-import { type SimContext, setU64 } from "../context.ts";
+import { type SimContext, setU64, u64 } from "../context.ts";
 import { sinkStallWindow, stalledSinks } from "../faults.ts";
 import { BatchPricer, ctxOf, type ElementKind, pcieOf, ringBytes, specResource } from "./common.ts";
 
@@ -94,8 +94,9 @@ function queueConsumer(
     let end = pricer.price(start, n);
     setU64(ctx, clock, start + pricer.batchNs);
     u32[(c + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
+    const bytes0 = app ? u64(ctx, c + P.S_BYTES) : 0;
     const taken = sinkBurst(c, n);
-    app?.deliver(end, taken);
+    app?.deliver(end, taken, u64(ctx, c + P.S_BYTES) - bytes0);
     if (interrupts && taken > 0) {
       // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
       end = res.chargeCycles(end, costs.doorbell_cycles, doorbellAcc);

@@ -4,7 +4,7 @@
 // guest asked for it (used_event with EVENT_IDX, the NO_INTERRUPT flag without), notifies the
 // guest (irqfd -> vLAPIC: injection on the host, then the vCPU). The decision is taken at the end
 // of the batch against the guest's state then (vhost_net_signal_used), not when the batch began.
-// With vhost_used_per_packet (Linux 2016: vhost_add_used_and_signal_n in handle_rx's loop) it
+// With vhost_signal_per_packet (Linux 2.6.33-4.17: vhost_add_used_and_signal_n in handle_rx's loop) it
 // publishes and decides after every packet instead, each at the time that packet is done.
 // Besides its per-packet work it pays, per frame, the cache lines it takes from the tap
 // producer's core (tap_handoff_lines, plus tap_lock_lines for a receive-queue lock the two
@@ -30,13 +30,12 @@ export const vhost: ElementKind = {
     // The kernels, looked up once (the exports object is a dictionary).
     const vhostRxBurst = ctx.k.vhostRxBurst;
     const vhostRxFlush = ctx.k.vhostRxFlush;
-    const perPacket = c.vhost_used_per_packet === 1;
+    const perPacket = c.vhost_signal_per_packet === 1;
     const handoffCycles = (c.tap_handoff_lines + c.tap_lock_lines) * c.xcore_transfer_cycles;
     const publishCycles = c.vhost_publish_cycles + c.xcore_transfer_cycles;
     const handoffAcc = res.account("xcore_handoff");
     const publishAcc = res.account("used_publish");
-    const pendWord = (vq + P.V_PEND_USED) >>> 2;
-    const u32 = ctx.u32;
+    const vhostRxFlushOne = ctx.k.vhostRxFlushOne;
     const flush = (t: number): void => {
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       vhostRxFlush(vq);
@@ -47,14 +46,18 @@ export const vhost: ElementKind = {
         used.notify?.(res.run(t, c.injection_cycles * notes, "injection"));
       }
     };
-    // 2016's per-packet publication: the kernel publishes what is pending, so it is handed the
-    // batch's entries one at a time (the rest stay pending, as vhostRxBurst counts them).
+    // One entry, at the end of its copy inside the batch: the signal leaves then (eventfd_signal
+    // and irqfd take injection_cycles of the thread, charged after the batch it interrupts).
+    const injectionNs = c.injection_cycles / res.ghz;
     const flushOne = (t: number): void => {
-      const pend = u32[pendWord];
-      if (pend === 0) return;
-      u32[pendWord] = 1;
-      flush(t);
-      u32[pendWord] = pend - 1;
+      const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
+      vhostRxFlushOne(vq);
+      used.publish(t);
+      if (u64(ctx, vq + P.V_USED_NOTIFY) > notes0) {
+        ctx.events.notifications++;
+        res.run(t, c.injection_cycles, "injection");
+        used.notify?.(t + injectionNs);
+      }
     };
     const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
@@ -68,10 +71,8 @@ export const vhost: ElementKind = {
         end = res.chargeCycles(end, (perPacket ? taken : 1) * publishCycles, publishAcc);
         // Scheduled before the stage's next batch at `end`, so they run first.
         if (perPacket) {
-          const first = begin + pricer.batchNs;
-          const step = (end - first) / taken;
-          for (let i = 1; i < taken; i++) ctx.q.push(first + step * i, flushOne);
-          ctx.q.push(end, flushOne);
+          // Each entry at the end of its copy, the copies spread evenly over the batch.
+          for (let k = 1; k <= taken; k++) ctx.q.push(begin + ((end - begin) * k) / taken, flushOne);
         } else ctx.q.push(end, flush);
       }
       done.end = end;
