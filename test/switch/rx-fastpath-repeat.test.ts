@@ -37,7 +37,10 @@ describe("Rx fast path: repeated headers into full rings", () => {
           for (let k = 0; k < 48; k++) {
             const b = eth({ dst, src });
             const ip = (vid >= 0 ? b.vlan(vid) : b).ipv4({ src: `10.0.0.${r.int(1, 9)}`, dst: "10.0.1.1" });
-            let f = ip.udp({ sport: r.int(1024, 65535), dport: 4000 }).payload(r.pick(sizes)).build();
+            let f = ip
+              .udp({ sport: r.int(1024, 65535), dport: 4000 })
+              .payload(r.pick(sizes))
+              .build();
             if (r.bool(0.1)) {
               // One header byte differs from the frames around it (DA, SA, EtherType or TCI).
               f = f.slice();
