@@ -20,9 +20,10 @@ import { shadow, shadowInit } from "./rings";
 import { bufFree, bufFreeInBurst, bufFreeFlush, fastCopy } from "./buffers";
 import { RSS_BAIL, fastRssType, fastRssHash } from "../rss";
 
-// Per-burst state for rxFast (set by rxFastBegin from veb.ts wireRxBurst; read into locals so
-// its loop keeps them in registers). The destination pool's configuration is cached across
-// frames (fD* of fast-tx.ts are not shared: Rx always hashes, Tx only with SF_RSS_ON_LB).
+// Per-burst state for rxFast (set by rxFastBegin from veb.ts wireRxBurst). The destination
+// pool's configuration is cached across frames (fD* of fast-tx.ts are not shared: Rx always
+// hashes, Tx only with SF_RSS_ON_LB). The loop uses these globals directly: copied into locals
+// they were a dozen more loop-carried values than registers, spilled and shuffled every frame.
 let rDPool: u32 = NONE;
 let rDMax: u32 = 0;
 let rDLpe = false;
@@ -70,18 +71,6 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   const bufSize = gBufSize;
   const vetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
   const vetExtLe = (cFlags & SF_DOUBLE_VLAN) != 0 ? <u32>bswap<u16>(<u16>cVetExt) : NONE;
-  let dPool = rDPool;
-  let dMax = rDMax;
-  let dLpe = rDLpe;
-  let dStrip = rDStrip;
-  let dHide = rDHide;
-  let dTable = rDTable;
-  let dTypes = rDTypes;
-  let dInner = rDInner;
-  let dReta = rDReta;
-  let dRetaMask = rDRetaMask;
-  let dRxRing = rDRxRing;
-  let dOneQueue = rDOneQueue;
   let rxN: u32 = 0;
   let rxBytes: u64 = 0;
   const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
@@ -94,6 +83,17 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   let dropRing: u32 = 0;
   let dropPool: u32 = 0;
   let drops: u64 = 0;
+  // Under overload most frames find their ring full. The outcome of that drop is a function of
+  // the frame's first 16 bytes (DA, SA, EtherType, TCI: every byte the checks before it read),
+  // its length and this burst's configuration, with one queue per pool (no hash picks the
+  // ring), and a full ring stays full for the rest of the call (its head and limit are fixed,
+  // its tail moves only on a delivery). So the last such drop is remembered, and a frame whose
+  // 16 bytes and length equal it is dropped the same way without the checks (memoLen 0: none).
+  let memoHdr = v128.splat<i64>(0);
+  let memoLen: u32 = 0;
+  let memoRing: u32 = 0;
+  let memoPool: u32 = 0;
+  let memoBp: usize = 0;
   let i = start;
   for (; i < n; i++) {
     const d = desc + (<usize>((head + i) & m) << 4);
@@ -104,6 +104,28 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     if (buf >= bufCount || off + 64 > bufSize || off + len > bufSize) break;
     if (len < 60) break;
     const f = bufAddr(buf) + off;
+    if (len == memoLen && !v128.any_true(v128.xor(v128.load(f), memoHdr))) {
+      // The remembered drop (see memoHdr): the same counts as the full path's drop below.
+      store<u64>(memoBp, load<u64>(memoBp) + 1);
+      rxN++;
+      rxBytes += <u64>(len + 4);
+      if (drops != 0 && (memoRing != dropRing || memoPool != dropPool)) {
+        cntQueue(dropRing, CQ_RX_NO_DESC, drops);
+        cntPool(dropPool, CP_RX_DROPPED, drops);
+        drops = 0;
+      }
+      dropRing = memoRing;
+      dropPool = memoPool;
+      drops++;
+      bufFreeInBurst(buf);
+      lastDelivered = false;
+      if (traceOn) {
+        traceReset();
+        traceAddNoDesc(memoPool);
+        trace(0xff, DR_ALL_COPIES, false, false);
+      }
+      continue;
+    }
     const et = <u32>load<u16>(f + 12);
     const da = macAt(f);
     if (et == vetExtLe || (da & 1) != 0) break;
@@ -136,26 +158,26 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     if (flp != 0) P &= ~(macFind(macAt(f + 6)) & flp); // loopback-source pruning (FLP)
     if (P == 0 || (P & (P - 1)) != 0) break;
     const p = <u32>ctz(P);
-    if (p != dPool) {
-      dPool = p;
+    if (p != rDPool) {
+      rDPool = p;
       const pflags = pcfg(p, PC_FLAGS);
       const rlpml = pcfg(p, PC_RLPML);
-      dLpe = (pflags & PF_LPE) != 0;
-      dMax = dLpe ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514; // isOversized, untagged
-      dStrip = (pflags & PF_STRIP) != 0;
-      dHide = (pflags & PF_HIDE_VLAN) != 0;
-      dTable = <usize>pcfg(p, PC_TOEPLITZ);
-      dTypes = pcfg(p, PC_RSS_TYPES);
-      dInner = (pflags & PF_RSS_INNER) != 0;
-      dReta = <usize>pcfg(p, PC_RETA);
-      dRetaMask = pcfg(p, PC_RETA_MASK);
-      dRxRing = pcfg(p, PC_RXRING);
+      rDLpe = (pflags & PF_LPE) != 0;
+      rDMax = rDLpe ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514; // isOversized, untagged
+      rDStrip = (pflags & PF_STRIP) != 0;
+      rDHide = (pflags & PF_HIDE_VLAN) != 0;
+      rDTable = <usize>pcfg(p, PC_TOEPLITZ);
+      rDTypes = pcfg(p, PC_RSS_TYPES);
+      rDInner = (pflags & PF_RSS_INNER) != 0;
+      rDReta = <usize>pcfg(p, PC_RETA);
+      rDRetaMask = pcfg(p, PC_RETA_MASK);
+      rDRxRing = pcfg(p, PC_RXRING);
       // One queue: every RETA entry is queue 0 (the writer, src/switch/nic.ts, admits only
       // queues of the pool), so the ring is known before the hash.
-      dOneQueue = pcfg(p, PC_RXQ) == 1;
+      rDOneQueue = pcfg(p, PC_RXQ) == 1;
     }
-    if (len > (tagged && !dLpe ? 1518 : dMax)) break;
-    const strip = tagged && dStrip;
+    if (len > (tagged && !rDLpe ? 1518 : rDMax)) break;
+    const strip = tagged && rDStrip;
     if (strip && copy) break; // (the general path copies around the tag)
     const blen = strip ? len - 4 : len;
     if (blen > cRxBuf) break; // one descriptor
@@ -164,12 +186,12 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     // drop for it), so the answer is worked out only for a frame that is delivered.
     let rtype: u32 = RSS_NONE;
     let hash: u32 = 0;
-    let ring = dRxRing;
-    if (!dOneQueue) {
-      rtype = fastRssType(f, len, dTypes, dInner);
+    let ring = rDRxRing;
+    if (!rDOneQueue) {
+      rtype = fastRssType(f, len, rDTypes, rDInner);
       if (rtype == RSS_BAIL) break;
-      hash = fastRssHash(f, rtype, dTable);
-      ring += <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
+      hash = fastRssHash(f, rtype, rDTable);
+      ring += <u32>load<u8>(rDReta + <usize>(hash & rDRetaMask));
     }
     const sh = shadow(ring);
     if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
@@ -191,6 +213,13 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       dropRing = ring;
       dropPool = p;
       drops++;
+      if (rDOneQueue) {
+        memoHdr = v128.load(f);
+        memoLen = len;
+        memoRing = ring;
+        memoPool = p;
+        memoBp = bp;
+      }
       bufFreeInBurst(buf);
       lastDelivered = false;
       if (traceOn) {
@@ -200,10 +229,10 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       }
       continue;
     }
-    if (dOneQueue) {
-      rtype = fastRssType(f, len, dTypes, dInner);
+    if (rDOneQueue) {
+      rtype = fastRssType(f, len, rDTypes, rDInner);
       if (rtype == RSS_BAIL) break; // rxOne takes it (the ring's shadow is set up for the burst)
-      hash = fastRssHash(f, rtype, dTable);
+      hash = fastRssHash(f, rtype, rDTable);
     }
     // Commit: the frame is delivered to pool p, ring `ring`.
     let b = buf;
@@ -223,7 +252,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       store<u32>(f + 12, w1);
       o += 4;
       flags |= DF_VP;
-      if (!dHide) {
+      if (!rDHide) {
         flags |= DF_TCI;
         dtci = tci;
       }
@@ -246,18 +275,6 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       trace(0xff, DR_NONE, false, false);
     }
   }
-  rDPool = dPool;
-  rDMax = dMax;
-  rDLpe = dLpe;
-  rDStrip = dStrip;
-  rDHide = dHide;
-  rDTable = dTable;
-  rDTypes = dTypes;
-  rDInner = dInner;
-  rDReta = dReta;
-  rDRetaMask = dRetaMask;
-  rDRxRing = dRxRing;
-  rDOneQueue = dOneQueue;
   if (drops != 0) {
     cntQueue(dropRing, CQ_RX_NO_DESC, drops);
     cntPool(dropPool, CP_RX_DROPPED, drops);

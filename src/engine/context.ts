@@ -55,7 +55,9 @@ export function u64(ctx: SimContext, addr: number): number {
 export function setU64(ctx: SimContext, addr: number, v: number): void {
   const x = Math.max(0, Math.round(v));
   const i = addr >>> 2;
-  ctx.u32[i] = x % 4294967296;
+  // x is a whole number below 2^53: `>>> 0` is its low word (ToUint32 is modulo 2^32) without
+  // the floating-point remainder, which optimized code does by a call into the runtime.
+  ctx.u32[i] = x >>> 0;
   ctx.u32[i + 1] = Math.floor(x / 4294967296);
 }
 

@@ -57,6 +57,8 @@ export interface DiffResult {
   rxFastFrames: number;
   /** Copies the reference delivered to pools 64 and above (the hi word of the Wasm pool sets). */
   highPoolCopies: number;
+  /** Copies the reference dropped for want of a descriptor (a full ring). */
+  noDescDrops: number;
 }
 
 /** A fresh Wasm switch per call unless one is given (it must have been created from `config`). */
@@ -150,6 +152,7 @@ export function runBoth(
     fastFrames: (w.fastPathFrames() - fastBefore) >>> 0,
     rxFastFrames: (w.rxFastPathFrames() - rxFastBefore) >>> 0,
     highPoolCopies,
+    noDescDrops: refOutcomes.reduce((n, o) => n + o.noDescDropped.length, 0),
   };
 }
 

@@ -9,9 +9,12 @@ import { DESC_BYTES, R_DESC, R_MASK } from "../../../assembly/abi.ts";
 import type { SimContext } from "../context.ts";
 
 export class RxPacketBuffer {
-  /** Bytes earlier bursts hold, each until the time its DMA (or the pipeline) is done. */
-  private until: number[] = [];
-  private bytes: number[] = [];
+  /** Bytes earlier bursts hold, each until the time its DMA (or the pipeline) is done: the
+   *  first `count` entries of two typed arrays, compacted in place (no array resizing per
+   *  burst: setting a JS array's length was a runtime call on every window). */
+  private until = new Float64Array(16);
+  private bytes = new Float64Array(16);
+  private count = 0;
   private heldBytes = 0;
 
   constructor(
@@ -23,26 +26,37 @@ export class RxPacketBuffer {
   /** Bytes still held at time t by frames taken earlier. */
   held(t: number): number {
     // Entries are not in time order (several queues' DMA): release every one that is done.
+    const until = this.until;
+    const bytes = this.bytes;
+    const n = this.count;
     let w = 0;
-    for (let i = 0; i < this.until.length; i++) {
-      if (this.until[i] <= t) this.heldBytes -= this.bytes[i];
+    for (let i = 0; i < n; i++) {
+      if (until[i] <= t) this.heldBytes -= bytes[i];
       else {
-        this.until[w] = this.until[i];
-        this.bytes[w] = this.bytes[i];
+        until[w] = until[i];
+        bytes[w] = bytes[i];
         w++;
       }
     }
-    this.until.length = w;
-    this.bytes.length = w;
-    if (this.until.length === 0) this.heldBytes = 0; // no float drift when empty
+    this.count = w;
+    if (w === 0) this.heldBytes = 0; // no float drift when empty
     return this.heldBytes;
   }
 
   /** Frames earlier bursts took hold `bytes` until `end`. */
   hold(end: number, bytes: number): void {
     if (bytes <= 0) return;
-    this.until.push(end);
-    this.bytes.push(bytes);
+    if (this.count === this.until.length) {
+      const u = new Float64Array(this.count * 2);
+      u.set(this.until);
+      const b = new Float64Array(this.count * 2);
+      b.set(this.bytes);
+      this.until = u;
+      this.bytes = b;
+    }
+    this.until[this.count] = end;
+    this.bytes[this.count] = bytes;
+    this.count++;
     this.heldBytes += bytes;
   }
 
