@@ -1,7 +1,7 @@
 // The source partition's thread (worker_threads): for each simulation it is sent, it lays the
 // same graph out in the shared memory (deterministic: the same bytes the main thread wrote),
 // says so, runs the source partition's events and answers with what they did to its resources,
-// elements and counters. No top-level await (tsx's loader cannot load such a worker module).
+// elements and counters.
 import { parentPort } from "node:worker_threads";
 import { buildGraph } from "../graph.ts";
 import { scenarioGraphOptions } from "../simulate.ts";
