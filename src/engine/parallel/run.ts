@@ -9,6 +9,7 @@ import { UserError } from "../../errors.ts";
 import { buildGraph } from "../graph.ts";
 import { DRAIN_NS } from "../run.ts";
 import { collectRun, scenarioGraphOptions } from "../simulate.ts";
+import { threadCpuMs, threadCpuSince } from "../thread-cpu.ts";
 import type { ScenarioSpec, SimResult } from "../types.ts";
 import { ESM_ENTRY, esmEntryData, workerExecArgv } from "../worker-thread.ts";
 import { Channel, createChannel } from "./channel.ts";
@@ -82,6 +83,7 @@ export class PartitionedRunner {
       const t1 = performance.now();
       const ch = new Channel(block);
       let state: ReturnType<typeof runConsumer>;
+      const c1 = threadCpuMs();
       try {
         state = runConsumer(g, split, ch, stopNs);
       } catch (e) {
@@ -89,12 +91,17 @@ export class PartitionedRunner {
         await doneP;
         throw e;
       }
+      const cpu = threadCpuSince(c1);
       const reply = await doneP;
       if (reply.type !== "done")
         throw new Error(`partition worker: ${reply.type === "error" ? reply.message : "no result"}`);
       mergePartition(g, state, reply.report);
       const r = collectRun(g, spec, state, t0, t1);
       r.simulator.partitions = 2;
+      if (cpu !== undefined && reply.report.cpuMs !== undefined) {
+        r.simulator.cpu_ms = cpu + reply.report.cpuMs;
+        r.simulator.partition_cpu_ms = [cpu, reply.report.cpuMs];
+      }
       return r;
     } finally {
       w.off("message", onMessage);
