@@ -70,6 +70,8 @@ function line(
     virtualMs: number;
     wallMs: number;
     cpuMs?: number;
+    /** Partitioned: each thread's event-loop CPU (consumer, source). */
+    threadCpuMs?: number[];
     setupMs: number;
     aggregateMs?: number;
   }>,
@@ -85,10 +87,14 @@ function line(
     ? median(rows.map((r) => r.aggregateMs!))
     : undefined;
   const each = simulations > 1 ? ` each (${simulations} at once, the slowest event loop)` : "";
+  const split = rows.every((r) => r.threadCpuMs?.length === 2)
+    ? [0, 1].map((i) => median(rows.map((r) => r.threadCpuMs![i])))
+    : undefined;
   const cpuText =
     cpu === undefined
       ? ""
-      : `; event-loop CPU ${cpu.toFixed(1)} ms${threads > 1 && simulations === 1 ? " (both threads)" : ""} = ` +
+      : `; event-loop CPU ${cpu.toFixed(1)} ms` +
+        `${split ? ` (consumer thread ${split[0].toFixed(1)} + source thread ${split[1].toFixed(1)})` : ""} = ` +
         `${(virtualMs / cpu).toFixed(3)}× real time per CPU second`;
   const text =
     `${c}: ${frames} frames, ${virtualMs.toFixed(1)} ms virtual${simulations > 1 ? ` × ${simulations}` : ""} ` +
@@ -131,6 +137,7 @@ async function measurePartitions(trialMs: number, repeat: number): Promise<Engin
           virtualMs: r.virtual_ns / 1e6,
           wallMs: runMs(r),
           cpuMs: r.simulator.cpu_ms,
+          ...(r.simulator.partition_cpu_ms ? { threadCpuMs: r.simulator.partition_cpu_ms } : {}),
           setupMs: r.simulator.setup_ms ?? 0,
         });
       }

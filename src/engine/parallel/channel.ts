@@ -115,7 +115,7 @@ export class Channel {
   }
 
   /**
-   * Waits (partition p) until `ready()` holds: polls for SPIN_MS of wall time, then sleeps. The
+   * Waits (partition p) until `ready()` holds: polls for `spinMs` of wall time, then sleeps. The
    * other side wakes a sleeper when its progress reaches `need`, or (`why` = record or generator
    * room) when it made that room.
    */
@@ -126,6 +126,8 @@ export class Channel {
     need = Number.POSITIVE_INFINITY,
     /** Wake the other side once this one waits (it may have to re-publish its progress). */
     wakeOther = false,
+    /** Poll this long before sleeping (a wait expected to be long sleeps at once: 0). */
+    spinMs = SPIN_MS,
   ): void {
     if (ready()) return;
     asF64[0] = need;
@@ -133,8 +135,8 @@ export class Channel {
     Atomics.store(this.i32, WAIT0 + p, why);
     if (wakeOther) this.wake();
     try {
-      const spinUntil = performance.now() + SPIN_MS;
-      for (let i = 1; ; i++) {
+      const spinUntil = performance.now() + spinMs;
+      for (let i = 1; spinMs > 0; i++) {
         if (ready()) return;
         if ((i & 63) === 0) {
           if (Atomics.load(this.i32, ABORT) !== 0) throw new Error("the other partition of this run failed");

@@ -130,6 +130,9 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
         WAIT_GENERATOR_ROOM,
         t,
         true, // the consumer re-publishes its progress with this source's
+        // No polling: the room comes after the consumer has worked through most of the ring
+        // (tens of microseconds at least), and a poll here takes CPU the consumer may need.
+        0,
       );
     state.endNs = t;
     q.runNext();
