@@ -63,18 +63,21 @@ export function splitGraph(g: BuiltGraph): Split {
 }
 
 /**
- * How many frames of buffers and ring room a source short of them waits for: its out ring drained
- * to one window (the smallest ring of its generators). Each hand-off then carries as many
- * frames as the ring holds: the fewest hand-offs the ring allows (about 300 in the bench's 20 ms
- * at 14.88 Mpps with the 1,024-descriptor wire ring, against 1,000 when it resumed at 8 windows),
- * and each costs a futex wake-up and a thread switch on both sides. Waiting for more room than
- * one window changes only when the source runs, never what it does.
+ * How many frames of buffers and ring room a source short of them waits for: half its out ring
+ * (the smallest ring of its generators), at least one window. Each hand-off is a futex wake-up
+ * and a thread switch on both sides, so it should carry many frames (512 of the 1,024-descriptor
+ * wire ring: about 600 hand-offs in the bench's 20 ms at 14.88 Mpps, against 1,000 when the
+ * source resumed at 8 windows); and the consumer, which wakes the source, should still have work
+ * queued while the source wakes up (half a ring: about 34 µs of virtual time at line rate),
+ * or it waits in turn. (Waiting for the ring to drain to one window gave half the hand-offs and
+ * the same CPU and wall on this loaded machine, with the consumer waiting at each.) Waiting for
+ * more room than one window changes only when the source runs, never what it does.
  */
 function resumeFrames(g: BuiltGraph, gens: number[], window: number): number {
   const u32 = g.ctx.u32;
   let limit = Number.POSITIVE_INFINITY;
   for (const c of gens) limit = Math.min(limit, u32[(u32[(c + P.G_OUT) >>> 2] + R_LIMIT) >>> 2]);
-  return Number.isFinite(limit) ? Math.max(window, limit - window) : window;
+  return Number.isFinite(limit) ? Math.max(window, Math.floor(limit / 2)) : window;
 }
 
 function sourceGenerators(g: BuiltGraph, split: Split): number[] {
@@ -121,7 +124,7 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
     const t = q.peekTime();
     if (t > stopNs) break;
     ch.setProgress(SOURCE, t);
-    // Short of room: wait until the ring has drained (resumeFrames), or the consumer has run
+    // Short of room: wait until the ring has half drained (resumeFrames), or the consumer has run
     // every event before t (then both runs see the same room).
     if (!generatorsCanRun(g, gens, budget))
       ch.waitUntil(
