@@ -4,7 +4,9 @@
 // (src/engine/parallel: the wire generator's partition in a worker, conservative
 // synchronization), and for 1 and 2 workers running independent simulations (src/experiment
 // pool: what `paths --workers N` does). Each line gives the frames simulated, the virtual time,
-// the wall time of the event loop (setup apart) and the factor × real time (virtual ÷ wall); the
+// the wall time of the event loop (setup apart) and the factor × real time (virtual ÷ wall), and
+// the CPU time of the threads that ran the event loop (SimResult.simulator.cpu_ms, Linux) with
+// virtual ÷ CPU: on a machine shared with other work the CPU figure is the steadier one. The
 // issue's target is > 1× at 10 GbE line rate, the moonshot 40 GbE line rate (59.52 Mpps).
 // Run: `npx tsx bench/engine-speed.bench.ts [--trial-ms N] [--repeat N]` or via bench/run.ts.
 import { performance } from "node:perf_hooks";
@@ -31,9 +33,10 @@ export interface EngineSpeedLine {
   wall_ms: number;
   frames_per_s: number;
   x_realtime: number;
-  /** Process CPU time of the whole call, setup included (ms; in-process runs only: both threads
-   *  when partitioned, and V8's own threads). */
+  /** CPU time of the event loop (setup apart), every thread that ran it (each simulation's:
+   *  workers: the slowest), and virtual ÷ CPU; absent where threads' CPU cannot be read. */
   cpu_ms?: number;
+  x_realtime_cpu?: number;
   setup_ms: number;
   runs: number;
   text: string;
@@ -67,6 +70,8 @@ function line(
     virtualMs: number;
     wallMs: number;
     cpuMs?: number;
+    /** Partitioned: each thread's event-loop CPU (consumer, source). */
+    threadCpuMs?: number[];
     setupMs: number;
     aggregateMs?: number;
   }>,
@@ -82,10 +87,19 @@ function line(
     ? median(rows.map((r) => r.aggregateMs!))
     : undefined;
   const each = simulations > 1 ? ` each (${simulations} at once, the slowest event loop)` : "";
+  const split = rows.every((r) => r.threadCpuMs?.length === 2)
+    ? [0, 1].map((i) => median(rows.map((r) => r.threadCpuMs![i])))
+    : undefined;
+  const cpuText =
+    cpu === undefined
+      ? ""
+      : `; event-loop CPU ${cpu.toFixed(1)} ms` +
+        `${split ? ` (consumer thread ${split[0].toFixed(1)} + source thread ${split[1].toFixed(1)})` : ""} = ` +
+        `${(virtualMs / cpu).toFixed(3)}× real time per CPU second`;
   const text =
     `${c}: ${frames} frames, ${virtualMs.toFixed(1)} ms virtual${simulations > 1 ? ` × ${simulations}` : ""} ` +
     `in ${wall.toFixed(1)} ms wall = ${x.toFixed(3)}× real time${each} (${(fps / 1e6).toFixed(2)} M frames/s` +
-    `${cpu !== undefined ? `; process CPU ${cpu.toFixed(1)} ms, setup included` : ""}; setup ${setup.toFixed(0)} ms apart` +
+    `${cpuText}; setup ${setup.toFixed(0)} ms apart` +
     `${agg !== undefined ? `; aggregate ${((virtualMs * simulations) / agg).toFixed(3)}× real time submit to last result, setup included` : ""}` +
     `; median of ${rows.length})`;
   return {
@@ -98,7 +112,7 @@ function line(
     wall_ms: wall,
     frames_per_s: fps,
     x_realtime: x,
-    ...(cpu !== undefined ? { cpu_ms: cpu } : {}),
+    ...(cpu !== undefined ? { cpu_ms: cpu, x_realtime_cpu: virtualMs / cpu } : {}),
     setup_ms: setup,
     runs: rows.length,
     text,
@@ -117,17 +131,14 @@ async function measurePartitions(trialMs: number, repeat: number): Promise<Engin
     for (const threads of [1, 2]) {
       const rows = [];
       for (let i = 0; i < repeat; i++) {
-        const c0 = process.cpuUsage();
         const r = threads === 1 ? simulate(spec(trialMs, 1)) : await runner.simulate(spec(trialMs, 1));
-        const c = process.cpuUsage(c0);
-        const setupMs = r.simulator.setup_ms ?? 0;
         rows.push({
           frames: r.simulator.frames,
           virtualMs: r.virtual_ns / 1e6,
           wallMs: runMs(r),
-          // The process's CPU over the whole call (every thread, the setup too).
-          cpuMs: (c.user + c.system) / 1000,
-          setupMs,
+          cpuMs: r.simulator.cpu_ms,
+          ...(r.simulator.partition_cpu_ms ? { threadCpuMs: r.simulator.partition_cpu_ms } : {}),
+          setupMs: r.simulator.setup_ms ?? 0,
         });
       }
       out.push(
@@ -166,6 +177,9 @@ async function measureWorkers(workers: number, trialMs: number, repeat: number):
         // Each simulation's event loop inside its worker (they run at the same time): the slowest.
         wallMs: Math.max(...res.map(runMs)),
         setupMs: Math.max(...res.map((s) => s.simulator.setup_ms ?? 0)),
+        cpuMs: res.every((s) => s.simulator.cpu_ms !== undefined)
+          ? Math.max(...res.map((s) => s.simulator.cpu_ms!))
+          : undefined,
         aggregateMs,
       });
     }

@@ -10,6 +10,7 @@ import { buildGraph, type GraphOptions, returnBuffersOnThisThread } from "./grap
 import { checkReplayDirection } from "./replay.ts";
 import { collect } from "./result.ts";
 import { runGraph } from "./run.ts";
+import { threadCpuMs, threadCpuSince } from "./thread-cpu.ts";
 import type { Direction, ScenarioSpec, SimResult } from "./types.ts";
 
 /** Builds (if needed) and compiles the kernels; call once before simulate(). */
@@ -107,7 +108,12 @@ export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}): SimResu
       g.ctx.q.push(fromNs, () => die(fromNs));
     }
   const t1 = performance.now();
-  return collectRun(g, spec, runGraph(g), t0, t1);
+  const c1 = threadCpuMs();
+  const state = runGraph(g);
+  const cpu = threadCpuSince(c1);
+  const r = collectRun(g, spec, state, t0, t1);
+  if (cpu !== undefined) r.simulator.cpu_ms = cpu;
+  return r;
 }
 
 /** The result of a graph run to its end: counters, resources, elements and fault records.

@@ -153,5 +153,10 @@ export interface SimResult {
     setup_ms?: number;
     /** Threads that ran this one simulation (src/engine/parallel); absent: one. */
     partitions?: number;
+    /** CPU time of the event loop (setup apart), every thread that ran it together (Linux only:
+     *  src/engine/thread-cpu.ts); with partitions, `partition_cpu_ms` gives each thread's. */
+    cpu_ms?: number;
+    /** Partitioned runs: CPU ms of the calling thread (consumer) and of the worker (source). */
+    partition_cpu_ms?: number[];
   };
 }

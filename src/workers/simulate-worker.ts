@@ -2,8 +2,8 @@
 // completion in virtual time; the result is plain data (structured-cloned back). The engine keeps
 // one compiled module and one shared memory per thread (src/engine/graph.ts), so each worker
 // instantiates them once, at its first simulation, and reuses them for every later one. The main
-// thread has built the Wasm file before starting the pool (src/experiment/runners.ts); no
-// top-level await here (tsx's loader cannot load a worker module that has one).
+// thread has built the Wasm file before starting the pool (src/experiment/runners.ts). The
+// thread loads this module as ESM through src/engine/esm-entry.mjs (src/experiment/pool.ts).
 import { WORKER_EXIT_CODE } from "../engine/faults.ts";
 import { simulate } from "../engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../engine/types.ts";

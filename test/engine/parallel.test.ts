@@ -63,6 +63,18 @@ describe("one simulation on two threads (conservative synchronization)", () => {
     for (const [i, r] of together.entries()) expect(simulated(r)).toEqual(simulated(simulate(specs[i])));
   }, 60_000);
 
+  it("reports each thread's CPU time apart from the simulated figures (Linux)", async () => {
+    const one = simulate(spec({ ratePps: 2e5 }));
+    const two = await runner.simulate(spec({ ratePps: 2e5 }));
+    if (process.platform !== "linux") return;
+    expect(one.simulator.cpu_ms).toBeGreaterThanOrEqual(0);
+    expect(one.simulator.partition_cpu_ms).toBeUndefined();
+    const [consumer, source] = two.simulator.partition_cpu_ms!;
+    expect(consumer).toBeGreaterThanOrEqual(0);
+    expect(source).toBeGreaterThanOrEqual(0);
+    expect(two.simulator.cpu_ms).toBeCloseTo(consumer + source, 9);
+  });
+
   it("refuses a graph without a cut (transmit only: the generator shares the sender's core)", async () => {
     await expect(runner.simulate(spec({ direction: "tx" }))).rejects.toThrow(/no cut/);
   });

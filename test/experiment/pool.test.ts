@@ -60,6 +60,19 @@ describe("worker pool", () => {
     }
   });
 
+  it("runs its worker module as ESM (compiled to CommonJS, the engine ran at half speed)", async () => {
+    const runner = poolRunner(
+      1,
+      fileURLToPath(new URL("../engine/module-format-worker.ts", import.meta.url)),
+    );
+    try {
+      const reply = (await runner.run(trialSpec(cases[0], trial, 1e6))) as unknown as { format: string };
+      expect(reply.format).toBe("esm");
+    } finally {
+      await runner.close();
+    }
+  });
+
   it("gives byte-identical results inline, on 1 worker, on 2 workers, and with the CPU busy", async () => {
     const inline = await run(0);
     expect(await run(1)).toBe(inline);

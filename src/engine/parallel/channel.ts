@@ -1,7 +1,9 @@
 // The shared block two partitions of one simulation synchronize through (one SharedArrayBuffer):
 // - each partition's progress: a virtual time before which it has run every event (its promise),
 //   stored as the f64's bits in a BigInt64 word (an atomic store of the whole value);
-// - a wait word per partition (set while it sleeps in Atomics.wait, so the other notifies only then);
+// - a wait word per partition (set while it waits, spinning or asleep: the other then publishes
+//   its progress) and a sleep word (set only around Atomics.wait: the other notifies only then,
+//   once per sleep);
 // - one SPSC ring of link records (tail after a kernel call, ready time, time of the event that
 //   published it) from the producer partition to the consumer partition, netmap/DPDK style:
 //   capacity separate from the mask, head written only by the consumer, tail only by the producer,
@@ -15,7 +17,16 @@ const TAIL = 1;
 const WAIT0 = 2; // WAIT0 + p; WAIT0 + 2 is the wake-up counter both sleep on
 /** Set when either side failed: the other stops waiting (and throws) instead of hanging. */
 const ABORT = 5;
+/** SLEEP0 + p: partition p is in (or about to enter) Atomics.wait. */
+const SLEEP0 = 6;
 const INTS = 8;
+/** Wall time a waiting partition polls before it sleeps in Atomics.wait (ms). On a core of its
+ *  own the other side often delivers within microseconds, and a sleep costs a futex wake-up and
+ *  a thread switch on both sides; on an oversubscribed machine a long poll takes the core from
+ *  the very thread it waits for (2 ms of polling made runs 5-10 times slower on this shared
+ *  2-core machine, 0.1 ms no faster than none). An assumption, not a model constant: it changes
+ *  when a thread runs, never what it computes. */
+const SPIN_MS = 0.05;
 /** BigInt64 word indices (after the Int32 words): progress of partition p; the other side's
  *  progress partition p waits for (wake it only once that is reached). */
 const PROGRESS0 = 0;
@@ -64,7 +75,7 @@ export class Channel {
   setProgress(p: number, t: number): void {
     asF64[0] = t;
     Atomics.store(this.i64, PROGRESS0 + p, bits[0]);
-    if (Atomics.load(this.i32, WAIT0 + (1 - p)) !== 0 && t >= this.need(1 - p)) this.wake();
+    if (Atomics.load(this.i32, SLEEP0 + (1 - p)) !== 0 && t >= this.need(1 - p)) this.wake();
   }
 
   private need(p: number): number {
@@ -72,9 +83,14 @@ export class Channel {
     return asF64[0];
   }
 
-  /** Why partition p sleeps (0: it does not). */
+  /** Why partition p waits, spinning or asleep (0: it does not). */
   waiting(p: number): number {
     return Atomics.load(this.i32, WAIT0 + p);
+  }
+
+  /** Partition p sleeps in Atomics.wait (only then does it need a wake()). */
+  asleep(p: number): boolean {
+    return Atomics.load(this.i32, SLEEP0 + p) !== 0;
   }
 
   progress(p: number): number {
@@ -82,10 +98,14 @@ export class Channel {
     return asF64[0];
   }
 
-  /** Wakes the other partition (after publishing something it may wait for). */
+  /** Wakes the other partition (after publishing something it may wait for). The counter moves
+   *  always (a side about to sleep sees it moved and does not); the notify, a futex call, only
+   *  when a side sleeps. */
   wake(): void {
     Atomics.add(this.i32, WAIT0 + 2, 1);
-    Atomics.notify(this.i32, WAIT0 + 2);
+    // Clearing a sleep word claims its wake-up: later calls find it clear and skip the notify.
+    if (Atomics.exchange(this.i32, SLEEP0, 0) !== 0 || Atomics.exchange(this.i32, SLEEP0 + 1, 0) !== 0)
+      Atomics.notify(this.i32, WAIT0 + 2);
   }
 
   /** The other partition must stop: this one failed. */
@@ -95,31 +115,47 @@ export class Channel {
   }
 
   /**
-   * Sleeps (partition p) until `ready()` holds. The other side wakes it when its progress reaches
-   * `need`, or (`why` = record or generator room) when it made that room.
+   * Waits (partition p) until `ready()` holds: polls for `spinMs` of wall time, then sleeps. The
+   * other side wakes a sleeper when its progress reaches `need`, or (`why` = record or generator
+   * room) when it made that room.
    */
   waitUntil(
     p: number,
     ready: () => boolean,
     why: number,
     need = Number.POSITIVE_INFINITY,
-    /** Wake the other side once this one sleeps (it may have to re-publish its progress). */
+    /** Wake the other side once this one waits (it may have to re-publish its progress). */
     wakeOther = false,
+    /** Poll this long before sleeping (a wait expected to be long sleeps at once: 0). */
+    spinMs = SPIN_MS,
   ): void {
-    for (let spin = 0; spin < 200; spin++) if (ready()) return;
+    if (ready()) return;
     asF64[0] = need;
     Atomics.store(this.i64, NEED0 + p, bits[0]);
-    for (;;) {
-      if (Atomics.load(this.i32, ABORT) !== 0) throw new Error("the other partition of this run failed");
-      Atomics.store(this.i32, WAIT0 + p, why);
-      if (wakeOther) this.wake();
-      const seen = Atomics.load(this.i32, WAIT0 + 2);
-      if (ready()) break;
-      Atomics.wait(this.i32, WAIT0 + 2, seen, 50);
+    Atomics.store(this.i32, WAIT0 + p, why);
+    if (wakeOther) this.wake();
+    try {
+      const spinUntil = performance.now() + spinMs;
+      for (let i = 1; spinMs > 0; i++) {
+        if (ready()) return;
+        if ((i & 63) === 0) {
+          if (Atomics.load(this.i32, ABORT) !== 0) throw new Error("the other partition of this run failed");
+          if (performance.now() > spinUntil) break;
+        }
+      }
+      for (;;) {
+        if (Atomics.load(this.i32, ABORT) !== 0) throw new Error("the other partition of this run failed");
+        Atomics.store(this.i32, SLEEP0 + p, 1);
+        const seen = Atomics.load(this.i32, WAIT0 + 2);
+        if (ready()) return;
+        Atomics.wait(this.i32, WAIT0 + 2, seen, 50);
+        Atomics.store(this.i32, SLEEP0 + p, 0);
+        if (ready()) return;
+      }
+    } finally {
+      Atomics.store(this.i32, SLEEP0 + p, 0);
       Atomics.store(this.i32, WAIT0 + p, 0);
-      if (ready()) return;
     }
-    Atomics.store(this.i32, WAIT0 + p, 0);
   }
 
   /** Producer: room for one more record? */
@@ -145,6 +181,7 @@ export class Channel {
   receive(before: () => number, take: (link: number, tail: number, ready: number) => void): void {
     let h = this.i32[HEAD];
     const t = Atomics.load(this.i32, TAIL);
+    if (h === t) return;
     while (h !== t) {
       const o = (h & this.mask) * RECORD_WORDS;
       if (!(this.rec[o + 3] < before())) break;
@@ -153,7 +190,8 @@ export class Channel {
     }
     if (h !== this.i32[HEAD]) {
       Atomics.store(this.i32, HEAD, h);
-      if (Atomics.load(this.i32, WAIT0) === WAIT_RECORD_ROOM) this.wake();
+      if (Atomics.load(this.i32, SLEEP0) !== 0 && Atomics.load(this.i32, WAIT0) === WAIT_RECORD_ROOM)
+        this.wake();
     }
   }
 }

@@ -25,9 +25,16 @@ export interface PartitionReport {
   sentAtWarmup: number;
   busyAtWarmup?: Array<[string, { busy: number; poll: number }]>;
   busyAtOfferEnd?: Array<[string, { busy: number; poll: number }]>;
+  /** CPU ms of the source's thread over its event loop (simulator speed; Linux only). */
+  cpuMs?: number;
 }
 
-export function reportPartition(g: BuiltGraph, split: Split, state: RunState): PartitionReport {
+export function reportPartition(
+  g: BuiltGraph,
+  split: Split,
+  state: RunState,
+  cpuMs?: number,
+): PartitionReport {
   const own = (m?: Map<string, { busy: number; poll: number }>) =>
     m ? [...m].filter(([name]) => split.sourceResources.has(name)) : undefined;
   return {
@@ -54,6 +61,7 @@ export function reportPartition(g: BuiltGraph, split: Split, state: RunState): P
     sentAtWarmup: state.sentAtWarmup,
     busyAtWarmup: own(state.busyAtWarmup),
     busyAtOfferEnd: own(state.busyAtOfferEnd),
+    ...(cpuMs !== undefined ? { cpuMs } : {}),
   };
 }
 

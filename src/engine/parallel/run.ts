@@ -3,40 +3,21 @@
 // layout in the shared memory and runs the source partition. The simulated result is the
 // single-thread result (test/engine/parallel.test.ts); only `simulator` differs.
 //   const runner = new PartitionedRunner(); const r = await runner.simulate(spec); await runner.close();
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../errors.ts";
 import { buildGraph } from "../graph.ts";
 import { DRAIN_NS } from "../run.ts";
 import { collectRun, scenarioGraphOptions } from "../simulate.ts";
+import { threadCpuMs, threadCpuSince } from "../thread-cpu.ts";
 import type { ScenarioSpec, SimResult } from "../types.ts";
+import { ESM_ENTRY, esmEntryData, workerExecArgv } from "../worker-thread.ts";
 import { Channel, createChannel } from "./channel.ts";
 import { runConsumer, splitGraph } from "./partition.ts";
 import { mergePartition } from "./report.ts";
 import type { SourceReply, SourceTask } from "./worker.ts";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
-
-/** The worker runs TypeScript: the parent's flags without tsx's, and tsx's require hook (the
- *  worker loads through require(), where tsx's ESM hooks do not reach in a worker thread). */
-function execArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    if (
-      (argv[i] === "--import" || argv[i] === "--require" || argv[i] === "--loader") &&
-      /tsx/.test(argv[i + 1] ?? "")
-    ) {
-      i++;
-      continue;
-    }
-    if (/^--(import|require|loader)=.*tsx/.test(argv[i])) continue;
-    out.push(argv[i]);
-  }
-  out.push("--require", createRequire(import.meta.url).resolve("tsx/cjs"));
-  return out;
-}
 
 export class PartitionedRunner {
   private worker: Worker | null = null;
@@ -45,7 +26,8 @@ export class PartitionedRunner {
 
   private start(): Worker {
     if (!this.worker) {
-      this.worker = new Worker(`require(${JSON.stringify(WORKER)});`, { eval: true, execArgv: execArgv() });
+      // Loaded as ESM (worker-thread.ts): through tsx's require hook the partition ran at half speed.
+      this.worker = new Worker(ESM_ENTRY, { workerData: esmEntryData(WORKER), execArgv: workerExecArgv() });
       this.worker.unref();
     }
     return this.worker;
@@ -101,6 +83,7 @@ export class PartitionedRunner {
       const t1 = performance.now();
       const ch = new Channel(block);
       let state: ReturnType<typeof runConsumer>;
+      const c1 = threadCpuMs();
       try {
         state = runConsumer(g, split, ch, stopNs);
       } catch (e) {
@@ -108,12 +91,17 @@ export class PartitionedRunner {
         await doneP;
         throw e;
       }
+      const cpu = threadCpuSince(c1);
       const reply = await doneP;
       if (reply.type !== "done")
         throw new Error(`partition worker: ${reply.type === "error" ? reply.message : "no result"}`);
       mergePartition(g, state, reply.report);
       const r = collectRun(g, spec, state, t0, t1);
       r.simulator.partitions = 2;
+      if (cpu !== undefined && reply.report.cpuMs !== undefined) {
+        r.simulator.cpu_ms = cpu + reply.report.cpuMs;
+        r.simulator.partition_cpu_ms = [cpu, reply.report.cpuMs];
+      }
       return r;
     } finally {
       w.off("message", onMessage);

@@ -1,10 +1,11 @@
 // The source partition's thread (worker_threads): for each simulation it is sent, it lays the
 // same graph out in the shared memory (deterministic: the same bytes the main thread wrote),
 // says so, runs the source partition's events and answers with what they did to its resources,
-// elements and counters. No top-level await (tsx's loader cannot load such a worker module).
+// elements and counters.
 import { parentPort } from "node:worker_threads";
 import { buildGraph } from "../graph.ts";
 import { scenarioGraphOptions } from "../simulate.ts";
+import { threadCpuMs, threadCpuSince } from "../thread-cpu.ts";
 import type { ScenarioSpec } from "../types.ts";
 import { Channel, type ChannelBlock } from "./channel.ts";
 import { runSource, splitGraph } from "./partition.ts";
@@ -28,8 +29,13 @@ parentPort?.on("message", (task: SourceTask) => {
     const g = buildGraph({ ...scenarioGraphOptions(task.spec), memory: task.memory });
     const split = splitGraph(g);
     parentPort?.postMessage({ type: "built" } satisfies SourceReply);
+    const c0 = threadCpuMs();
     const state = runSource(g, split, ch, task.stopNs);
-    parentPort?.postMessage({ type: "done", report: reportPartition(g, split, state) } satisfies SourceReply);
+    const cpu = threadCpuSince(c0);
+    parentPort?.postMessage({
+      type: "done",
+      report: reportPartition(g, split, state, cpu),
+    } satisfies SourceReply);
   } catch (e) {
     ch.abort();
     parentPort?.postMessage({
