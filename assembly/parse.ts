@@ -524,11 +524,25 @@ function mpls(off: u32, end: u32, inner: bool): void {
 }
 
 /**
+ * Zeroes the PARSE_BYTES record at `out` with 16-byte stores: V8 runs memory.fill as a call
+ * out of the generated code, which costs more than the stores themselves at this size.
+ */
+@inline function clearRecord(out: usize): void {
+  const z = i64x2.splat(0);
+  for (let o: usize = 0; o < <usize>PARSE_BYTES; o += 64) {
+    v128.store(out + o, z);
+    v128.store(out + o, z, 16);
+    v128.store(out + o, z, 32);
+    v128.store(out + o, z, 48);
+  }
+}
+
+/**
  * Parses the frame of `len` bytes at `frame` into the summary record at `out` (PARSE_BYTES).
  * Returns the PS_TRUNC code (0 when nothing was cut).
  */
 export function parse(frame: usize, len: u32, out: usize): u32 {
-  memory.fill(out, 0, PARSE_BYTES);
+  clearRecord(out);
   pF = frame;
   pLen = len;
   pOut = out;
