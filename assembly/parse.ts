@@ -87,7 +87,7 @@ export function isVxlanPort(port: u32): bool {
   return false;
 }
 
-function layers(at: u32, startKind: u32, inner: bool, limitIn: u32): void {
+@inline function layers(at: u32, startKind: u32, inner: bool, limitIn: u32): void {
   pLs = inner ? PS_INNER : PS_OUTER;
   const limit = min(limitIn, pLen);
   let off = at;
@@ -138,7 +138,7 @@ function layers(at: u32, startKind: u32, inner: bool, limitIn: u32): void {
   tunnel(pay, end);
 }
 
-function ipv4(off: u32, inner: bool, limit: u32): bool {
+@inline function ipv4(off: u32, inner: bool, limit: u32): bool {
   if (!has(off, 20, limit)) {
     cut(TR_IPV4, inner);
     return false;
@@ -204,7 +204,7 @@ function ipv4(off: u32, inner: bool, limit: u32): bool {
   return true;
 }
 
-function ipv6(off: u32, inner: bool, limit: u32): bool {
+@inline function ipv6(off: u32, inner: bool, limit: u32): bool {
   if (!has(off, 40, limit)) {
     cut(TR_IPV6, inner);
     return false;
@@ -288,7 +288,7 @@ function homeAddress(start: u32, end: u32): void {
   }
 }
 
-function ports(kind: u32, off: u32, end: u32, fixed: u32, name: u32, inner: bool): bool {
+@inline function ports(kind: u32, off: u32, end: u32, fixed: u32, name: u32, inner: bool): bool {
   lsflag(LF_L4);
   lsset(LS_L4, kind);
   lsset(LS_L4_OFF, off);
@@ -309,7 +309,7 @@ function simpleL4(kind: u32, off: u32, complete: bool): void {
   lsset(LS_L4_OFF, off);
 }
 
-function l4(off: u32, end: u32, inner: bool): void {
+@inline function l4(off: u32, end: u32, inner: bool): void {
   const avail = end > off ? end - off : 0;
   const next = lsget(LS_NEXT);
   if (next == 6) {
@@ -359,7 +359,7 @@ function byNibble(nibble: u32, at: u32, end: u32): void {
   else if (nibble == 6) innerAt(at, K_V6, end);
 }
 
-function tunnel(payload: u32, endIn: u32): void {
+@inline function tunnel(payload: u32, endIn: u32): void {
   let end = endIn;
   const next = lsget(LS_NEXT);
   if (next == 4 || next == 41) {
@@ -392,7 +392,7 @@ function tunnel(payload: u32, endIn: u32): void {
   else if (dport == 6635) mpls(body, end, false);
 }
 
-function vxlan(off: u32, end: u32): void {
+@inline function vxlan(off: u32, end: u32): void {
   if (!has(off, 8, end)) {
     cut(TR_VXLAN, false);
     return;
