@@ -565,17 +565,27 @@ function mpls(off: u32, end: u32, inner: bool): void {
 }
 
 /**
- * Zeroes the PARSE_BYTES record at `out` with 16-byte stores: V8 runs memory.fill as a call
- * out of the generated code, which costs more than the stores themselves at this size.
+ * Zeroes the PARSE_BYTES record at `out` with 16-byte stores, unrolled: V8 runs memory.fill as
+ * a call out of the generated code and checks for interrupts on every loop back-edge, both of
+ * which cost more than the stores themselves at this size.
  */
 @inline function clearRecord(out: usize): void {
+  if (PARSE_BYTES != 512) ERROR("clearRecord is unrolled for a 512-byte parse record");
   const z = i64x2.splat(0);
-  for (let o: usize = 0; o < <usize>PARSE_BYTES; o += 64) {
-    v128.store(out + o, z);
-    v128.store(out + o, z, 16);
-    v128.store(out + o, z, 32);
-    v128.store(out + o, z, 48);
-  }
+  clear64(out, z);
+  clear64(out + 64, z);
+  clear64(out + 128, z);
+  clear64(out + 192, z);
+  clear64(out + 256, z);
+  clear64(out + 320, z);
+  clear64(out + 384, z);
+  clear64(out + 448, z);
+}
+@inline function clear64(at: usize, z: v128): void {
+  v128.store(at, z);
+  v128.store(at, z, 16);
+  v128.store(at, z, 32);
+  v128.store(at, z, 48);
 }
 
 /**
