@@ -8,7 +8,7 @@ import {
   RT_TCP4, RT_IPV4, RT_TCP6_EX, RT_IPV6_EX, RT_IPV6, RT_TCP6, RT_UDP4, RT_UDP6, RT_UDP6_EX,
   RSS_NONE, RSS_TCP4, RSS_IPV4, RSS_TCP6, RSS_IPV6_EX, RSS_IPV6, RSS_TCP6_EX, RSS_UDP4, RSS_UDP6, RSS_UDP6_EX,
 } from "./abi";
-import { hashV4, hashV6 } from "./toeplitz";
+import { hashV4, hashV6Inline } from "./toeplitz";
 import { parse } from "./parse";
 
 /** Hash of the last rssLayers/rssSummary call (the return value is the RSS type). */
@@ -86,7 +86,7 @@ export function rssLayers(rec: usize, ls: i32, frame: usize, table: usize, enabl
   }
   const a = ex && (f & LF_HOME) ? frame + <usize>w(rec, ls + LS_HOME) : src;
   const b = ex && (f & LF_RT2) ? frame + <usize>w(rec, ls + LS_RT2) : dst;
-  gRssHash = hashV6(table, a, b, withPorts ? ports : 0);
+  gRssHash = hashV6Inline(table, a, b, withPorts ? ports : 0);
   return t;
 }
 

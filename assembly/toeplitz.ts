@@ -62,6 +62,11 @@ export function toeplitz(table: usize, data: usize, n: u32): u32 {
 
 /** IPv6: src (16 bytes at src), dst (16 bytes at dst), optional ports. */
 export function hashV6(table: usize, src: usize, dst: usize, ports: usize): u32 {
+  return hashV6Inline(table, src, dst, ports);
+}
+
+/** hashV6, inlined into rssLayers (its one caller on the parse path). */
+@inline export function hashV6Inline(table: usize, src: usize, dst: usize, ports: usize): u32 {
   let h = tzAt(table, load<u32>(src)) ^ tzAt(table + 4096, load<u32>(src, 4)) ^
     tzAt(table + 8192, load<u32>(src, 8)) ^ tzAt(table + 12288, load<u32>(src, 12)) ^
     tzAt(table + 16384, load<u32>(dst)) ^ tzAt(table + 20480, load<u32>(dst, 4)) ^
