@@ -33,6 +33,11 @@ export let gRssHash: u32 = 0;
 
 /** RSS for one layer set (word `ls` of the summary at `rec`); returns the RSS type, hash in gRssHash. */
 export function rssLayers(rec: usize, ls: i32, frame: usize, table: usize, enabled: u32): u32 {
+  return rssLayersInline(rec, ls, frame, table, enabled);
+}
+
+/** rssLayers, inlined into parseRss (the parse path); other callers share the call above. */
+@inline function rssLayersInline(rec: usize, ls: i32, frame: usize, table: usize, enabled: u32): u32 {
   gRssHash = 0;
   const f = w(rec, ls + LS_FLAGS);
   if ((f & LF_L3) == 0 || (f & (LF_HDR_TRUNC | LF_L3_TRUNC)) != 0) return RSS_NONE;
@@ -94,7 +99,7 @@ export function rssLayers(rec: usize, ls: i32, frame: usize, table: usize, enabl
  * RSS of a parsed frame at the given level: inner falls back to outer when it gives no hash
  * (truncated included); a truncated outer packet gives none at either level.
  */
-@inline export function rssSummary(rec: usize, frame: usize, table: usize, enabled: u32, inner: bool): u32 {
+export function rssSummary(rec: usize, frame: usize, table: usize, enabled: u32, inner: bool): u32 {
   if (ipTruncated(rec, PS_OUTER)) {
     gRssHash = 0;
     return RSS_NONE;
@@ -106,11 +111,24 @@ export function rssLayers(rec: usize, ls: i32, frame: usize, table: usize, enabl
   return rssLayers(rec, PS_OUTER, frame, table, enabled);
 }
 
+/** rssSummary with rssLayers inlined (parseRss, the parse path). */
+@inline function rssSummaryInline(rec: usize, frame: usize, table: usize, enabled: u32, inner: bool): u32 {
+  if (ipTruncated(rec, PS_OUTER)) {
+    gRssHash = 0;
+    return RSS_NONE;
+  }
+  if (inner && w(rec, PS_TUN) != 0 && (w(rec, PS_TUN_FLAGS) & TF_INNER) != 0 && !ipTruncated(rec, PS_INNER)) {
+    const t = rssLayersInline(rec, PS_INNER, frame, table, enabled);
+    if (t != RSS_NONE) return t;
+  }
+  return rssLayersInline(rec, PS_OUTER, frame, table, enabled);
+}
+
 /** Fills PS_RSS_OUTER / PS_RSS_INNER of a parsed record (decode's "rss" field). */
 export function parseRss(rec: usize, frame: usize, table: usize, enabled: u32): void {
-  rssSummary(rec, frame, table, enabled, false);
+  rssSummaryInline(rec, frame, table, enabled, false);
   store<u32>(rec + (<usize>PS_RSS_OUTER << 2), gRssHash);
-  rssSummary(rec, frame, table, enabled, true);
+  rssSummaryInline(rec, frame, table, enabled, true);
   store<u32>(rec + (<usize>PS_RSS_INNER << 2), gRssHash);
 }
 
