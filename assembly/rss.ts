@@ -8,7 +8,7 @@ import {
   RT_TCP4, RT_IPV4, RT_TCP6_EX, RT_IPV6_EX, RT_IPV6, RT_TCP6, RT_UDP4, RT_UDP6, RT_UDP6_EX,
   RSS_NONE, RSS_TCP4, RSS_IPV4, RSS_TCP6, RSS_IPV6_EX, RSS_IPV6, RSS_TCP6_EX, RSS_UDP4, RSS_UDP6, RSS_UDP6_EX,
 } from "./abi";
-import { hashV4, hashV6 } from "./toeplitz";
+import { hashV4, hashV6Inline } from "./toeplitz";
 import { parse } from "./parse";
 
 /** Hash of the last rssLayers/rssSummary call (the return value is the RSS type). */
@@ -33,6 +33,11 @@ export let gRssHash: u32 = 0;
 
 /** RSS for one layer set (word `ls` of the summary at `rec`); returns the RSS type, hash in gRssHash. */
 export function rssLayers(rec: usize, ls: i32, frame: usize, table: usize, enabled: u32): u32 {
+  return rssLayersInline(rec, ls, frame, table, enabled);
+}
+
+/** rssLayers, inlined into parseRss (the parse path); other callers share the call above. */
+@inline function rssLayersInline(rec: usize, ls: i32, frame: usize, table: usize, enabled: u32): u32 {
   gRssHash = 0;
   const f = w(rec, ls + LS_FLAGS);
   if ((f & LF_L3) == 0 || (f & (LF_HDR_TRUNC | LF_L3_TRUNC)) != 0) return RSS_NONE;
@@ -45,66 +50,49 @@ export function rssLayers(rec: usize, ls: i32, frame: usize, table: usize, enabl
   const l3 = frame + <usize>w(rec, ls + LS_L3_OFF);
   const ports = frame + <usize>w(rec, ls + LS_L4_OFF);
   if (w(rec, ls + LS_L3) == 4) {
-    if (isTcp && (enabled & RT_TCP4)) {
-      gRssHash = hashV4(table, l3 + 12, ports);
-      return RSS_TCP4;
-    }
-    if (isUdp && (enabled & RT_UDP4)) {
-      gRssHash = hashV4(table, l3 + 12, ports);
-      return RSS_UDP4;
-    }
-    if (enabled & RT_IPV4) {
-      gRssHash = hashV4(table, l3 + 12, 0);
-      return RSS_IPV4;
-    }
-    return RSS_NONE;
+    let t4 = RSS_NONE;
+    if (isTcp && (enabled & RT_TCP4)) t4 = RSS_TCP4;
+    else if (isUdp && (enabled & RT_UDP4)) t4 = RSS_UDP4;
+    else if (enabled & RT_IPV4) t4 = RSS_IPV4;
+    else return RSS_NONE;
+    gRssHash = hashV4(table, l3 + 12, t4 == RSS_IPV4 ? 0 : ports);
+    return t4;
   }
+  // IPv6: choose the type and its inputs (the first rule that applies, in the reference's
+  // order), then hash once.
   const src = l3 + 8;
   const dst = l3 + 24;
   const hasEx = (f & (LF_HOME | LF_RT2)) != 0;
-  const exSrc = (f & LF_HOME) ? frame + <usize>w(rec, ls + LS_HOME) : src;
-  const exDst = (f & LF_RT2) ? frame + <usize>w(rec, ls + LS_RT2) : dst;
+  let t = RSS_NONE;
+  let ex = false; // hash the home address / routing-header destination
+  let withPorts = true;
   if (isTcp) {
     if (hasEx && (enabled & RT_TCP6_EX)) {
-      gRssHash = hashV6(table, exSrc, exDst, ports);
-      return RSS_TCP6_EX;
-    }
-    if (enabled & RT_TCP6) {
-      gRssHash = hashV6(table, src, dst, ports);
-      return RSS_TCP6;
-    }
-    if (enabled & RT_TCP6_EX) {
-      gRssHash = hashV6(table, src, dst, ports);
-      return RSS_TCP6_EX;
-    }
+      t = RSS_TCP6_EX;
+      ex = true;
+    } else if (enabled & RT_TCP6) t = RSS_TCP6;
+    else if (enabled & RT_TCP6_EX) t = RSS_TCP6_EX;
   }
-  if (isUdp) {
+  if (t == RSS_NONE && isUdp) {
     if (hasEx && (enabled & RT_UDP6_EX)) {
-      gRssHash = hashV6(table, exSrc, exDst, ports);
-      return RSS_UDP6_EX;
-    }
-    if (enabled & RT_UDP6) {
-      gRssHash = hashV6(table, src, dst, ports);
-      return RSS_UDP6;
-    }
-    if (enabled & RT_UDP6_EX) {
-      gRssHash = hashV6(table, src, dst, ports);
-      return RSS_UDP6_EX;
-    }
+      t = RSS_UDP6_EX;
+      ex = true;
+    } else if (enabled & RT_UDP6) t = RSS_UDP6;
+    else if (enabled & RT_UDP6_EX) t = RSS_UDP6_EX;
   }
-  if (hasEx && (enabled & RT_IPV6_EX)) {
-    gRssHash = hashV6(table, exSrc, exDst, 0);
-    return RSS_IPV6_EX;
+  if (t == RSS_NONE) {
+    withPorts = false;
+    if (hasEx && (enabled & RT_IPV6_EX)) {
+      t = RSS_IPV6_EX;
+      ex = true;
+    } else if (enabled & RT_IPV6) t = RSS_IPV6;
+    else if (enabled & RT_IPV6_EX) t = RSS_IPV6_EX;
+    else return RSS_NONE;
   }
-  if (enabled & RT_IPV6) {
-    gRssHash = hashV6(table, src, dst, 0);
-    return RSS_IPV6;
-  }
-  if (enabled & RT_IPV6_EX) {
-    gRssHash = hashV6(table, src, dst, 0);
-    return RSS_IPV6_EX;
-  }
-  return RSS_NONE;
+  const a = ex && (f & LF_HOME) ? frame + <usize>w(rec, ls + LS_HOME) : src;
+  const b = ex && (f & LF_RT2) ? frame + <usize>w(rec, ls + LS_RT2) : dst;
+  gRssHash = hashV6Inline(table, a, b, withPorts ? ports : 0);
+  return t;
 }
 
 /**
@@ -123,11 +111,24 @@ export function rssSummary(rec: usize, frame: usize, table: usize, enabled: u32,
   return rssLayers(rec, PS_OUTER, frame, table, enabled);
 }
 
+/** rssSummary with rssLayers inlined (parseRss, the parse path). */
+@inline function rssSummaryInline(rec: usize, frame: usize, table: usize, enabled: u32, inner: bool): u32 {
+  if (ipTruncated(rec, PS_OUTER)) {
+    gRssHash = 0;
+    return RSS_NONE;
+  }
+  if (inner && w(rec, PS_TUN) != 0 && (w(rec, PS_TUN_FLAGS) & TF_INNER) != 0 && !ipTruncated(rec, PS_INNER)) {
+    const t = rssLayersInline(rec, PS_INNER, frame, table, enabled);
+    if (t != RSS_NONE) return t;
+  }
+  return rssLayersInline(rec, PS_OUTER, frame, table, enabled);
+}
+
 /** Fills PS_RSS_OUTER / PS_RSS_INNER of a parsed record (decode's "rss" field). */
 export function parseRss(rec: usize, frame: usize, table: usize, enabled: u32): void {
-  rssSummary(rec, frame, table, enabled, false);
+  rssSummaryInline(rec, frame, table, enabled, false);
   store<u32>(rec + (<usize>PS_RSS_OUTER << 2), gRssHash);
-  rssSummary(rec, frame, table, enabled, true);
+  rssSummaryInline(rec, frame, table, enabled, true);
   store<u32>(rec + (<usize>PS_RSS_INNER << 2), gRssHash);
 }
 

@@ -54,12 +54,24 @@ export function toeplitz(table: usize, data: usize, n: u32): u32 {
   return h;
 }
 
+/** Toeplitz of one memory word `w` at the positions of `t` = table + position * 1024. */
+@inline function tzAt(t: usize, w: u32): u32 {
+  return load<u32>(t + b0(w)) ^ load<u32>(t + b1(w), 1024) ^ load<u32>(t + b2(w), 2048) ^
+    load<u32>(t + b3(w), 3072);
+}
+
 /** IPv6: src (16 bytes at src), dst (16 bytes at dst), optional ports. */
 export function hashV6(table: usize, src: usize, dst: usize, ports: usize): u32 {
-  let h: u32 = 0;
-  for (let i: u32 = 0; i < 16; i += 4) h ^= tzWord(table, i, load<u32>(src + i));
-  for (let i: u32 = 0; i < 16; i += 4) h ^= tzWord(table, 16 + i, load<u32>(dst + i));
-  if (ports) h ^= tzWord(table, 32, load<u32>(ports));
+  return hashV6Inline(table, src, dst, ports);
+}
+
+/** hashV6, inlined into rssLayers (its one caller on the parse path). */
+@inline export function hashV6Inline(table: usize, src: usize, dst: usize, ports: usize): u32 {
+  let h = tzAt(table, load<u32>(src)) ^ tzAt(table + 4096, load<u32>(src, 4)) ^
+    tzAt(table + 8192, load<u32>(src, 8)) ^ tzAt(table + 12288, load<u32>(src, 12)) ^
+    tzAt(table + 16384, load<u32>(dst)) ^ tzAt(table + 20480, load<u32>(dst, 4)) ^
+    tzAt(table + 24576, load<u32>(dst, 8)) ^ tzAt(table + 28672, load<u32>(dst, 12));
+  if (ports) h ^= tzAt(table + 32768, load<u32>(ports));
   return h;
 }
 
