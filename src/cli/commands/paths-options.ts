@@ -33,7 +33,15 @@ import {
   replayRuns,
 } from "./paths-replay.ts";
 
-type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
+type CommandName = "paths" | "ping" | "demo";
+/** `short`: the one-letter spelling, in the commands of `shortIn` only (default: every command
+ *  that has the option): `-c` is ping's count, and `paths` does not list it. */
+type OptionSpec = {
+  type: "string" | "boolean";
+  short?: string;
+  shortIn?: readonly CommandName[];
+  multiple?: boolean;
+};
 
 export const ALL_OPTIONS = {
   path: { type: "string", multiple: true },
@@ -42,7 +50,7 @@ export const ALL_OPTIONS = {
   rate: { type: "string" },
   arrival: { type: "string" },
   "trial-ms": { type: "string" },
-  count: { type: "string", short: "c" },
+  count: { type: "string", short: "c", shortIn: ["ping"] },
   "interval-ms": { type: "string" },
   "pdr-loss": { type: "string" },
   precision: { type: "string" },
@@ -72,7 +80,7 @@ export type OptionName = keyof typeof ALL_OPTIONS;
 export type Values = Partial<Record<OptionName, string | string[] | boolean>>;
 
 /** Options each command supports. */
-export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionName[]> = {
+export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   paths: [
     "path",
     "size",
@@ -123,7 +131,8 @@ export function commandOptions(command: keyof typeof COMMAND_OPTIONS): OptionDec
     .map((n) => {
       const o: OptionSpec = ALL_OPTIONS[n];
       const value = o.type === "string" ? " <value>" : "";
-      return { flags: `${o.short ? `-${o.short}, ` : ""}--${n}${value}`, repeatable: o.multiple };
+      const short = o.short && (o.shortIn ?? [command]).includes(command) ? `-${o.short}, ` : "";
+      return { flags: `${short}--${n}${value}`, repeatable: o.multiple };
     });
 }
 
@@ -400,7 +409,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   // Cases grouped by path, then size (the order the table shows them).
   const order = new Map(runs.map((r, i) => [r.path, i]));
   cases.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
-  const count = v.count === undefined ? undefined : num(v.count, "-c/--count", 0, 1, 100_000_000, true);
+  const count = v.count === undefined ? undefined : num(v.count, "--count", 0, 1, 100_000_000, true);
   const faults = parseFaults((values["inject-fault"] as string[] | undefined) ?? []);
   for (const r of runs) {
     const path = enginePath(r.path)!;

@@ -11,7 +11,7 @@ import { runPaths } from "./paths-run.ts";
 
 export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--direction rx|tx|both]
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
-                    [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f iovctl.conf]
+                    [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f FILE]
                     [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]... [--rewrite-src PORT]]
@@ -47,7 +47,7 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
--f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
+-f, --config FILE  iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --pcap F     replay a pcap/pcapng capture instead of generated frames: from the wire to each
              consumer (--direction rx: every path but vf-loopback), or sent by each consumer to

@@ -34,7 +34,7 @@ import { pingPart, runPing } from "./ping-run.ts";
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
                    [-f iovctl.conf] [--seed N] [--json | --csv] [--html FILE]
 
-Sends COUNT (default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
+Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
 virtual time: out through the consumer's driver, the NIC's Tx ring and the switch's transmit
 side to the wire, where an echo responder answers; the reply comes back through the switch's
 receive side to the consumer, which checks it (ICMP type, id, sequence, checksum, payload).
@@ -42,6 +42,7 @@ One echo every --interval-ms of virtual time (default 1000, as ping(8)): an idle
 round trip pays the idle wake-up paths. Times are simulated; a last line reports how fast the
 simulator ran (wall clock).
 
+-f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded)
 --json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
