@@ -95,8 +95,11 @@ export function demoCsvRows(j: DemoJson): CsvValue[][] {
     }
   }
   for (const p of j.paths.ping)
-    for (const k of ["min", "avg", "p50", "p99", "max"] as const)
-      rows.push(["ping", p.path, `rtt_${k}_us`, p.rtt_us[k]]);
+    for (const k of ["min", "avg", "p50", "p99", "max"] as const) {
+      const v = p.rtt_us[k];
+      // No reply: no round-trip figure (a row is a figure, as ndr_mpps when none was searched).
+      if (v !== null) rows.push(["ping", p.path, `rtt_${k}_us`, v]);
+    }
   for (const r of j.steering.runs) {
     const item = `${r.regime} ${r.traffic} ${r.strategy}`;
     rows.push(["steering", item, "jain", r.jain]);

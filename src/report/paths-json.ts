@@ -123,11 +123,9 @@ const pathEntry = z.object({
   load_points: z.array(loadPoint),
 });
 
-export const pingEntrySchema = z.object({
-  path: z.string(),
-  transmitted: z.number().int().nonnegative(),
-  received: z.number().int().nonnegative(),
-  rtt_us: z.object({
+/** Round-trip times of the replies; every figure null when no reply came back (none to time). */
+export const rttSchema = z.union([
+  z.strictObject({
     min: z.number().nonnegative(),
     avg: z.number().nonnegative(),
     max: z.number().nonnegative(),
@@ -135,7 +133,26 @@ export const pingEntrySchema = z.object({
     p50: z.number().nonnegative(),
     p99: z.number().nonnegative(),
   }),
-});
+  z.strictObject({
+    min: z.null(),
+    avg: z.null(),
+    max: z.null(),
+    stddev: z.null(),
+    p50: z.null(),
+    p99: z.null(),
+  }),
+]);
+
+export const pingEntrySchema = z
+  .object({
+    path: z.string(),
+    transmitted: z.number().int().nonnegative(),
+    received: z.number().int().nonnegative(),
+    rtt_us: rttSchema,
+  })
+  .refine((p) => (p.received === 0) === (p.rtt_us.p50 === null), {
+    message: "rtt_us is null exactly when no reply came back",
+  });
 
 export const simulatorSchema = z.object({
   frames: z.number().int().nonnegative(),

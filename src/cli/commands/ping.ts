@@ -64,8 +64,8 @@ function pingText(j: PingCommandJson, ctx: CommandContext): void {
   ctx.out(
     `${j.transmitted} packets transmitted, ${j.received} packets received, ${j.loss_percent.toFixed(1)}% packet loss\n`,
   );
-  if (j.received > 0) {
-    const s = j.rtt_us;
+  const s = j.rtt_us;
+  if (s.p50 !== null) {
     const ms = (x: number) => (x / 1000).toFixed(3);
     ctx.out(
       `round-trip min/avg/max/stddev = ${ms(s.min)}/${ms(s.avg)}/${ms(s.max)}/${ms(s.stddev)} ms (simulated)\n`,

@@ -196,10 +196,15 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
 }
 
 export function pingChart(ping: PingResult[]): ChartDef {
-  const values = ping.flatMap((r) => [
-    { path: r.path, percentile: "p50", us: r.rtt_us.p50 },
-    { path: r.path, percentile: "p99", us: r.rtt_us.p99 },
-  ]);
+  // A path with no reply has no round-trip time: no bar (the summary table says "—").
+  const values = ping.flatMap((r) =>
+    r.rtt_us.p50 === null || r.rtt_us.p99 === null
+      ? []
+      : [
+          { path: r.path, percentile: "p50", us: r.rtt_us.p50 },
+          { path: r.path, percentile: "p99", us: r.rtt_us.p99 },
+        ],
+  );
   return {
     id: "ping",
     title: "Ping round-trip time per path (simulated)",

@@ -42,12 +42,13 @@ export const PathResultSchema = z.object({
 
 export const PingResultSchema = z.object({
   path: z.string().min(1),
+  /** null: no reply came back, so there is no round-trip time (shown as a dash, not charted). */
   rtt_us: z.object({
-    p50: nonneg,
-    p99: nonneg,
-    min: nonneg.optional(),
-    avg: nonneg.optional(),
-    max: nonneg.optional(),
+    p50: nonneg.nullable(),
+    p99: nonneg.nullable(),
+    min: nonneg.nullable().optional(),
+    avg: nonneg.nullable().optional(),
+    max: nonneg.nullable().optional(),
   }),
   transmitted: z.number().int().nonnegative().optional(),
   received: z.number().int().nonnegative().optional(),
