@@ -9,8 +9,8 @@ import {
   conservationJson,
   conservationSchema,
   eventsSchema,
-  type SimulatorJson,
   rttSchema,
+  type SimulatorJson,
   simulatorSchema,
   toolSchema,
 } from "./paths-json.ts";

@@ -172,7 +172,9 @@ describe("every registered command", () => {
         // Each spelling the parser accepts is listed: `paths -c` once passed unlisted (only
         // --count was), since the check asked for one spelling of the option.
         for (const f of flags)
-          expect(new RegExp(`(^|[^\\w-])${f}(?![\\w-])`).test(help), `${name}: ${f} of ${o.flags}`).toBe(true);
+          expect(new RegExp(`(^|[^\\w-])${f}(?![\\w-])`).test(help), `${name}: ${f} of ${o.flags}`).toBe(
+            true,
+          );
       }
     }
   });
