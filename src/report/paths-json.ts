@@ -30,6 +30,9 @@ const cpu = z.object({
   resource: z.string(),
   kind: z.string(),
   utilization: z.number().min(0).max(1),
+  /** The busy share without polling that yields at once to work (halt-polling): what the
+   *  bottleneck is judged on (src/engine/bottleneck.ts). */
+  work_utilization: z.number().min(0).max(1),
   cycles_per_packet: z.number().nonnegative(),
   by_event: z.record(z.string(), z.number()),
 });
@@ -234,6 +237,7 @@ function loadPointJson(fraction: number | null, r: SimResult) {
       resource: u.resource,
       kind: u.kind,
       utilization: u.utilization,
+      work_utilization: u.work_utilization ?? u.utilization,
       cycles_per_packet: u.cycles_per_packet,
       by_event: u.by_event,
     })),
