@@ -123,6 +123,12 @@ const pathEntry = z.object({
   search_pdr_mpps: z.number().nonnegative().nullable(),
   /** Some load passed above one that failed: pass/fail is not monotonic in the load (a note says where). */
   non_monotonic: z.boolean(),
+  /** Virtual ms of the final trials that gave NDR, PDR and the load points (null: the search's
+   *  own trials were final: --trial-ms or --count given, or --rate). */
+  final_trial_ms: z.number().positive().nullable(),
+  /** What the short search trials alone gave before the final trials (null without them). */
+  short_trial_ndr_mpps: z.number().nonnegative().nullable(),
+  short_trial_pdr_mpps: z.number().nonnegative().nullable(),
   load_points: z.array(loadPoint),
 });
 
@@ -269,8 +275,10 @@ export function conservationJson(c: SimResult["conservation"]): z.infer<typeof c
 export function caseBottleneck(c: CaseResult): string {
   if (c.ndrPps === null) return c.loadPoints[0]?.result.bottleneck ?? "n/a";
   if (c.ndrPps >= Math.round(c.lineRatePps)) return "wire";
+  // With final trials, NDR is theirs: so is the failure just above it.
+  const final = c.finalTrialNs !== null;
   const failing = c.trials
-    .filter((t) => t.ratePps > (c.ndrPps as number))
+    .filter((t) => t.final === final && t.ratePps > (c.ndrPps as number))
     .sort((a, b) => a.ratePps - b.ratePps);
   return failing[0]?.bottleneck ?? c.loadPoints.at(-1)?.result.bottleneck ?? "n/a";
 }
@@ -296,6 +304,9 @@ export function pathEntryJson(c: CaseResult) {
     search_ndr_mpps: mppsOf(c.searchNdrPps),
     search_pdr_mpps: mppsOf(c.searchPdrPps),
     non_monotonic: c.nonMonotonic,
+    final_trial_ms: c.finalTrialNs === null ? null : c.finalTrialNs / 1e6,
+    short_trial_ndr_mpps: mppsOf(c.shortNdrPps),
+    short_trial_pdr_mpps: mppsOf(c.shortPdrPps),
     load_points: c.loadPoints.map((p) => loadPointJson(p.fractionOfNdr, p.result)),
   };
 }

@@ -18,11 +18,18 @@ function table(head: string[]): Table.Table {
   return new Table({ head, style: { head: [], border: [] } });
 }
 
-export function describeRun(j: PathsJson): string {
-  const trial =
-    j.trial.count !== null
-      ? `${j.trial.count} frames per trial`
+/** How long the trials were: the given length, or short search trials and then final ones. */
+export function trialText(j: PathsJson): string {
+  const finals = j.paths.map((p) => p.final_trial_ms).filter((x): x is number => x !== null);
+  return j.trial.count !== null
+    ? `${j.trial.count} frames per trial`
+    : finals.length > 0
+      ? `${j.trial.virtual_ms} ms search trials, then final trials of ${fmtRange(finals)} ms of virtual time (the path's queues over the resolution step: docs/experiments.md, Trial length)`
       : `${j.trial.virtual_ms} ms of virtual time per trial`;
+}
+
+export function describeRun(j: PathsJson): string {
+  const trial = trialText(j);
   const how =
     j.search !== null
       ? `RFC 2544 binary search to ${(100 * j.search.precision_of_line_rate).toFixed(2)} % of line rate: NDR = no loss, PDR = loss ≤ ${(100 * j.search.pdr_loss).toFixed(2)} %; latency at 10/50/90 % of NDR`
@@ -34,6 +41,13 @@ export function describeRun(j: PathsJson): string {
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
     (j.replay ? describeReplay(j.replay, j.direction) : "")
   );
+}
+
+function fmtRange(ms: number[]): string {
+  const lo = Math.min(...ms);
+  const hi = Math.max(...ms);
+  const r = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  return lo === hi ? r(lo) : `${r(lo)}-${r(hi)}`;
 }
 
 /** paths --pcap: the capture, what was left out of it, how it is paced and addressed. */

@@ -336,6 +336,9 @@ export interface PathsOptions {
   replay?: ReplayOptions;
   /** --inject-fault (src/engine/faults.ts); empty: none. */
   faults: FaultSpec[];
+  /** The search ends with final trials long enough for the path's queues (no --trial-ms or
+   *  --count given: the user's trial length wins). src/experiment/trial-length.ts. */
+  finalTrials: boolean;
 }
 
 /** Defaults: short virtual trials, so the whole comparison finishes within a minute. */
@@ -465,6 +468,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     notes,
     ...(replay ? { replay } : {}),
     faults,
+    finalTrials: v["trial-ms"] === undefined && count === undefined,
   };
 }
 

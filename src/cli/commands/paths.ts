@@ -41,9 +41,13 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 --rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
              line rate, e.g. 5Mpps, 2.5Gbps, 40%
 --arrival    constant (default) or poisson inter-arrival times (seeded)
---trial-ms N virtual time each trial offers traffic for (default 1 ms)
+--trial-ms N virtual time each trial offers traffic for. Default: 1 ms search trials, then
+             final trials of 1 ms + (frames the path's queues hold) / (the resolution step),
+             which alone give NDR, PDR and the load points (a short trial passes a load its
+             queues absorb; docs/experiments.md, Trial length). Given, every trial has that
+             length (a note says when it is shorter than the path's queues need)
 --count N    frames each trial offers instead (the trial lasts as long as offering them takes;
-             exclusive with --trial-ms)
+             exclusive with --trial-ms; no final trials)
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
