@@ -45,6 +45,8 @@ export interface TrialSettings {
   faults?: FaultSpec[];
   /** An application reads every frame the consumer receives (ScenarioSpec.application). */
   application?: boolean;
+  /** Closed loop: frames sent and not yet read by the application (ScenarioSpec.window). */
+  window?: number;
 }
 
 export interface ExperimentOptions {
@@ -133,6 +135,7 @@ export function trialSpec(
     ...(c.replay ? { replay: c.replay } : {}),
     ...(withFaults && t.faults && t.faults.length > 0 ? { faults: t.faults } : {}),
     ...(t.application ? { application: true } : {}),
+    ...(t.window !== undefined ? { window: t.window } : {}),
   };
 }
 

@@ -199,6 +199,13 @@ export const pathsJsonSchema = z.object({
     .object({ precision_of_line_rate: z.number().positive(), pdr_loss: z.number().min(0).max(1) })
     .nullable(),
   rate: z.string().nullable(),
+  /** How the load was offered: open loop (at the offered rate, whatever the path does) or
+   *  closed loop (--window: the sender keeps at most `window` frames sent and not yet read by
+   *  the consumer's application, sending up to `rate`). */
+  load: z.discriminatedUnion("loop", [
+    z.strictObject({ loop: z.literal("open") }),
+    z.strictObject({ loop: z.literal("closed"), window: z.number().int().positive() }),
+  ]),
   seed: z.number().int(),
   paths: z.array(pathEntry),
   ping: z.array(pingEntrySchema),
@@ -365,6 +372,8 @@ export interface PathsMeta {
   count: number | null;
   search: { precision: number; pdrLoss: number } | null;
   rate: string | null;
+  /** --window: the closed loop's window (frames); absent: open loop. */
+  window?: number;
   seed: number;
   notes: string[];
   warnings: string[];
@@ -417,6 +426,7 @@ export function buildPathsJson(
       ? { precision_of_line_rate: meta.search.precision, pdr_loss: meta.search.pdrLoss }
       : null,
     rate: meta.rate,
+    load: meta.window !== undefined ? { loop: "closed", window: meta.window } : { loop: "open" },
     seed: meta.seed,
     paths: exp.cases.map(pathEntryJson),
     ping,

@@ -33,9 +33,11 @@ export function describeRun(j: PathsJson): string {
   const how =
     j.search !== null
       ? `RFC 2544 binary search to ${(100 * j.search.precision_of_line_rate).toFixed(2)} % of line rate: NDR = no loss, PDR = loss ≤ ${(100 * j.search.pdr_loss).toFixed(2)} %; latency at 10/50/90 % of NDR`
-      : j.replay?.timing === "capture"
-        ? "one load point at the capture's own timestamps"
-        : `one load point at --rate ${j.rate}`;
+      : j.load.loop === "closed"
+        ? `closed loop, one load point: the sender on the wire keeps at most ${j.load.window} frames sent and not yet read by the consumer's application, sending up to ${j.rate}${j.rate?.endsWith("%") ? " of line rate" : ""} (delivered = what the receiver sustains; nothing is lost by construction)`
+        : j.replay?.timing === "capture"
+          ? "one load point at the capture's own timestamps"
+          : `one load point at --rate ${j.rate}`;
   return (
     `Simulated in virtual time: cost profile '${j.profile.name}', ${j.link_gbps} Gbit/s link, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
@@ -143,7 +145,11 @@ export function loadPointTable(j: PathsJson): string {
         p.name,
         p.direction,
         String(p.size),
-        lp.fraction_of_ndr === null ? "--rate" : `${Math.round(100 * lp.fraction_of_ndr)}% NDR`,
+        lp.fraction_of_ndr !== null
+          ? `${Math.round(100 * lp.fraction_of_ndr)}% NDR`
+          : j.load.loop === "closed"
+            ? `closed loop\nwindow ${j.load.window}`
+            : "--rate",
         `${f(lp.offered_mpps, 3)} / ${f(lp.delivered_mpps, 3)}`,
         lossCell(lp),
         `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,

@@ -86,6 +86,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       count: o.trial.count ?? null,
       search: o.rate ? null : { precision: o.precision, pdrLoss: o.pdrLoss },
       rate: o.rate?.text ?? null,
+      ...(o.window !== undefined ? { window: o.window } : {}),
       seed: o.trial.seed,
       notes: [...o.notes, ...shortTrialNotes, ...unfaultedCases(o, exp)],
       warnings: o.replay ? replayWarnings(exp) : [],

@@ -16,7 +16,7 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]... [--rewrite-src PORT]]
                     [--seed N] [--workers N | --partitions 2] [--json | --csv] [--html FILE]
-                    [--inject-fault F]... [--application]
+                    [--inject-fault F]... [--application [--window N]]
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
 every element on a modeled resource priced by the cost profile) and reports, per path and size:
@@ -81,6 +81,14 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
 --application  an application on the consumer's CPU reads every frame it receives
              (app_rx_cycles each, below the interrupt and the stack; a vCPU whose socket holds
              frames does not halt); default: the consumer's stack is the end of the path
+--window N   with --application: a closed loop (TCP-like) instead of an offered load: the sender
+             on the wire keeps at most N frames sent and not yet read by the application, sending
+             up to --rate (default 100 % of line rate); one load point per path (no search, so
+             no --precision or --pdr-loss), receive only; the delivered rate is what the
+             receiver sustains, and nothing is lost by construction. Paths without a sender on
+             the wire or a consumer on a CPU (virtio-tap, jail-epair-fwd) are refused when
+             named, left out with a note otherwise. The JSON says "load": {"loop": "closed",
+             "window": N}
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
 ${faultHelp(0, 13)}
