@@ -538,8 +538,10 @@ function parseWindow(
   const no = (why: string) => new UserError("E_USAGE", `--window ${v.window}: ${why}`);
   if (!application)
     throw no("a closed loop needs --application (the application's reads are what open the window)");
-  if (direction !== "rx") throw no(`a closed loop runs the receive direction only (got --direction ${direction})`);
-  if (v.pcap !== undefined) throw no("a closed loop sends generated frames, not a capture (leave out --pcap)");
+  if (direction !== "rx")
+    throw no(`a closed loop runs the receive direction only (got --direction ${direction})`);
+  if (v.pcap !== undefined)
+    throw no("a closed loop sends generated frames, not a capture (leave out --pcap)");
   if (v.partitions !== undefined && v.partitions !== "1")
     throw no("a closed loop runs on one thread (leave out --partitions)");
   const keep: typeof runs = [];
