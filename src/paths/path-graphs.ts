@@ -504,6 +504,23 @@ export function pingable(name: string): boolean {
   );
 }
 
+/**
+ * Whether a run of `name` in `direction` puts frames on a wire (an element on a wire resource:
+ * the peer sending from it, or the peer receiving on it). Without one there is no line rate:
+ * virtio-tap's receive starts at pktgen on a host core, vf-loopback loops back inside the NIC.
+ * Returns null when a wire carries the run, else why none does.
+ */
+export function noWire(name: string, direction: "rx" | "tx" | "both"): string | null {
+  const p = enginePath(name);
+  if (!p) return null;
+  const kindOf = (on: string) => p.resources.find((r) => r.name === on)?.kind;
+  const els = [...(direction !== "tx" ? (p.rx ?? []) : []), ...(direction !== "rx" ? (p.tx ?? []) : [])];
+  if (els.some((e) => kindOf(e.on) === "wire")) return null;
+  const gen = els.find((e) => e.kind === "gen");
+  const last = els.at(-1);
+  return `frames go from ${gen ? `${gen.name} on ${gen.on}` : "the source"} to ${last ? `${last.name} on ${last.on}` : "the consumer"}, never over the wire`;
+}
+
 export function enginePath(name: string): EnginePath | undefined {
   return ENGINE_PATHS.find((p) => p.name === name);
 }

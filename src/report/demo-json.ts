@@ -80,7 +80,8 @@ export function demoCsvRows(j: DemoJson): CsvValue[][] {
     const item = pathItem(p);
     if (p.ndr_mpps !== null) rows.push(["paths", item, "ndr_mpps", p.ndr_mpps]);
     if (p.pdr_mpps !== null) rows.push(["paths", item, "pdr_mpps", p.pdr_mpps]);
-    rows.push(["paths", item, "line_rate_mpps", p.line_rate_mpps]);
+    // No wire on the run (virtio-tap receive, vf-loopback): no line rate, no row.
+    if (p.line_rate_mpps !== null) rows.push(["paths", item, "line_rate_mpps", p.line_rate_mpps]);
     for (const lp of p.load_points) {
       const at =
         lp.fraction_of_ndr !== null

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { SimResult } from "../engine/types.ts";
 import type { CaseResult, ExperimentResult } from "../experiment/experiment.ts";
 import { l1Gbps } from "../experiment/rate.ts";
+import { noWire } from "../paths/path-graphs.ts";
 
 export const PATHS_SCHEMA = "iovsim.paths/2";
 
@@ -110,7 +111,13 @@ const pathEntry = z.object({
   direction: z.enum(["rx", "tx", "both"]),
   size: z.union([z.number().int(), z.literal("imix"), z.literal("pcap")]),
   frame_bytes: z.number().positive(),
-  line_rate_mpps: z.number().positive(),
+  /** The wire's line rate for this frame size; null when no frame of the run crosses a wire
+   *  (virtio-tap receive: pktgen into the tap; vf-loopback: inside the NIC). */
+  line_rate_mpps: z.number().positive().nullable(),
+  /** The highest load the search offers, and what sets it: the wire's line rate, or, with no
+   *  wire, the port's line rate kept as the search's bound (`no_wire` says why there is none). */
+  ceiling_mpps: z.number().positive(),
+  no_wire: z.string().nullable(),
   /** null when no search ran (--rate). */
   ndr_mpps: z.number().nonnegative().nullable(),
   ndr_gbps: z.number().nonnegative().nullable(),
@@ -281,7 +288,9 @@ export function conservationJson(c: SimResult["conservation"]): z.infer<typeof c
  */
 export function caseBottleneck(c: CaseResult): string {
   if (c.ndrPps === null) return c.loadPoints[0]?.result.bottleneck ?? "n/a";
-  if (c.ndrPps >= Math.round(c.lineRatePps)) return "wire";
+  // At the search's ceiling: the wire, or, where no wire carries the run, the ceiling itself.
+  if (c.ndrPps >= Math.round(c.lineRatePps))
+    return noWire(c.case.path, c.case.direction) === null ? "wire" : "search ceiling";
   // With final trials, NDR is theirs: so is the failure just above it.
   const final = c.finalTrialNs !== null;
   const failing = c.trials
@@ -296,12 +305,15 @@ export function pathEntryJson(c: CaseResult) {
   const k = c.case.direction === "both" ? 2 : 1;
   const mppsOf = (pps: number | null) => (pps === null ? null : mpps(k * pps));
   const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(k * pps, c.case.frameBytes));
+  const wireless = noWire(c.case.path, c.case.direction);
   return {
     name: c.case.path,
     direction: c.case.direction,
     size: c.case.size,
     frame_bytes: c.case.frameBytes,
-    line_rate_mpps: mpps(k * c.lineRatePps),
+    line_rate_mpps: wireless === null ? mpps(k * c.lineRatePps) : null,
+    ceiling_mpps: mpps(k * c.lineRatePps),
+    no_wire: wireless,
     ndr_mpps: mppsOf(c.ndrPps),
     ndr_gbps: gbps(c.ndrPps),
     pdr_mpps: mppsOf(c.pdrPps),

@@ -95,10 +95,18 @@ export function throughputTable(j: PathsJson): string {
       f(p.ndr_gbps),
       f(p.pdr_mpps, 3),
       f(p.pdr_gbps),
-      f(p.line_rate_mpps, 3),
+      p.line_rate_mpps === null ? "- (no wire)" : f(p.line_rate_mpps, 3),
       p.bottleneck,
     ]);
-  return `${t.toString()}\n`;
+  // A run no wire carries has no line rate: say what bounds its offered load instead.
+  const seen = new Set<string>();
+  let notes = "";
+  for (const p of j.paths)
+    if (p.no_wire !== null && !seen.has(`${p.name} ${p.direction}`)) {
+      seen.add(`${p.name} ${p.direction}`);
+      notes += `no wire: ${p.name} ${p.direction}: ${p.no_wire}; the search offers up to the port's line rate as its ceiling (${f(p.ceiling_mpps, 3)} Mpps at ${p.size}${typeof p.size === "number" ? " B" : ""}), and what it delivers is bounded by the resources in the CPU column\n`;
+    }
+  return `${t.toString()}\n${notes}`;
 }
 
 const EVENT_LABELS: Array<[keyof PathsJson["paths"][number]["load_points"][number]["events_per_s"], string]> =

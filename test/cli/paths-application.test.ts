@@ -57,7 +57,7 @@ describe("paths --window (closed loop)", () => {
     expect(lp[0].loss_ratio).toBe(0);
     expect(lp[0].delivered_mpps).toBeGreaterThan(0.1);
     // The sender held back: it offered what the receiver read, far below line rate.
-    expect(lp[0].offered_mpps).toBeLessThan(0.5 * j.paths[0].line_rate_mpps);
+    expect(lp[0].offered_mpps).toBeLessThan(0.5 * j.paths[0].line_rate_mpps!);
     const open = pathsJsonSchema.parse(JSON.parse((await cli([...json, "--rate", "100%"])).out));
     expect(open.load).toEqual({ loop: "open" });
     expect(open.paths[0].load_points[0].loss_ratio).toBeGreaterThan(0.5);
