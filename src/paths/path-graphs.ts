@@ -156,6 +156,27 @@ const HOST = [
 ] as const;
 const WITH_VM = [...HOST, { name: "guest-vcpu0", kind: "vcpu" }] as const;
 
+/** The guest's receive through virtio: the vhost-copy backend takes frames from the tap's queue
+ *  into the split virtqueue, the guest's virtio-net driver and stack consume them. */
+const VIRTIO_RX: EngineElement[] = [
+  {
+    kind: "vhost",
+    name: "vhost-copy",
+    in: "tap.q",
+    vq: "vq0",
+    on: "vhost0",
+    costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
+  },
+  {
+    kind: "guest-rx",
+    name: "virtio-net",
+    vq: "vq0",
+    sink: "guest-virtio",
+    on: "guest-vcpu0",
+    costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] },
+  },
+];
+
 /** The guest's transmit through virtio: driver, vhost-copy backend, tap, bridge, PF to the wire. */
 const VIRTIO_TX: EngineElement[] = [
   { kind: "gen", name: "gen-tx", out: "guest.tx", on: "guest-vcpu0", costs: APP_TX },
@@ -207,6 +228,113 @@ const VIRTIO_TX: EngineElement[] = [
   vebTx,
   wirePeer,
 ];
+
+/** An epair hop (if_epair: one end's transmit is the other end's input). */
+const epairHop = (name: string, from: string, to: string, on: string): EngineElement => ({
+  kind: "hop",
+  name,
+  in: from,
+  out: to,
+  role: "epair",
+  interrupts: false,
+  on,
+  costs: { packet: ["epair_cycles"] },
+});
+
+/** The PF's transmit driver on `on`, from the bridge's uplink `from` to the NIC. */
+const pfTx = (from: string, on: string): EngineElement => ({
+  kind: "txdrv",
+  name: "pf-tx",
+  in: from,
+  out: "nic.tx",
+  iotlbPerFrame: 0,
+  on,
+  costs: TX_DRIVER,
+});
+
+/**
+ * A vnet jail behind an epair on the host's bridge (PF driver, if_bridge, epair): the jail's
+ * stack consumes the frames and sends its own back the same way, or (`forward`) the jail
+ * routes them out through a second epair and bridge to the wire, the epair taskqueue on a core
+ * of its own, and sends nothing of its own.
+ */
+function epairJail(o: { name: string; summary: string; forward: boolean }): EnginePath {
+  const taskqueue = o.forward ? "host-core1" : "host-core0";
+  const intoJail: EngineElement[] = [
+    wireGen,
+    vebRx("pf"),
+    pfRxHop,
+    hostBridge("epair.a"),
+    epairHop("epair", "epair.a", "epair.b", taskqueue),
+  ];
+  const rx: EngineElement[] = o.forward
+    ? [
+        ...intoJail,
+        {
+          kind: "ipfwd",
+          name: "jail-fwd",
+          in: "epair.b",
+          out: "epair1.a",
+          egressMac: "02:e0:00:00:01:0a",
+          on: taskqueue,
+          costs: { packet: ["ip_forward_cycles"] },
+        },
+        epairHop("epair1", "epair1.a", "bridge1.in", taskqueue),
+        {
+          kind: "bridge",
+          name: "bridge1",
+          in: "bridge1.in",
+          uplink: "uplink1.out",
+          port: "epair1.back",
+          inPort: 1,
+          on: taskqueue,
+          costs: { packet: ["bridge_cycles"] },
+        },
+        pfTx("uplink1.out", taskqueue),
+        vebTx,
+        wirePeer,
+      ]
+    : [
+        ...intoJail,
+        {
+          kind: "sink",
+          name: "jail-stack",
+          in: "epair.b",
+          role: "jail stack (epair b)",
+          iotlbPerFrame: 0,
+          interrupts: false,
+          on: "host-core0",
+          costs: { packet: ["stack_rx_cycles"] },
+        },
+      ];
+  const tx: EngineElement[] | null = o.forward
+    ? null
+    : [
+        { kind: "gen", name: "gen-tx", out: "jail.tx", on: "host-core0", costs: APP_TX },
+        epairHop("epair-tx", "jail.tx", "bridge.tx", "host-core0"),
+        {
+          kind: "bridge",
+          name: "bridge-tx",
+          in: "bridge.tx",
+          uplink: "uplink.tx",
+          port: "epair.back",
+          inPort: 1,
+          on: "host-core0",
+          costs: { packet: ["bridge_cycles"] },
+        },
+        pfTx("uplink.tx", "host-core0"),
+        vebTx,
+        wirePeer,
+      ];
+  return {
+    name: o.name,
+    summary: o.summary,
+    resources: o.forward ? [...HOST, { name: "host-core1", kind: "core" }] : [...HOST],
+    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
+    rx,
+    tx,
+  };
+}
 
 export const ENGINE_PATHS: readonly EnginePath[] = [
   {
@@ -269,22 +397,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         on: "host-core0",
         costs: { packet: ["tap_cycles"] },
       },
-      {
-        kind: "vhost",
-        name: "vhost-copy",
-        in: "tap.q",
-        vq: "vq0",
-        on: "vhost0",
-        costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
-      },
-      {
-        kind: "guest-rx",
-        name: "virtio-net",
-        vq: "vq0",
-        sink: "guest-virtio",
-        on: "guest-vcpu0",
-        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] },
-      },
+      ...VIRTIO_RX,
     ],
     tx: VIRTIO_TX,
   },
@@ -305,160 +418,26 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         on: "host-core0",
         costs: { packet: ["pktgen_tap_cycles"] },
       },
-      {
-        kind: "vhost",
-        name: "vhost-copy",
-        in: "tap.q",
-        vq: "vq0",
-        on: "vhost0",
-        costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
-      },
-      {
-        kind: "guest-rx",
-        name: "virtio-net",
-        vq: "vq0",
-        sink: "guest-virtio",
-        on: "guest-vcpu0",
-        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] },
-      },
+      ...VIRTIO_RX,
     ],
     tx: VIRTIO_TX,
   },
-  {
+  epairJail({
     name: "jail-epair",
     summary: "PF in the host, if_bridge, epair into a vnet jail",
-    resources: [...HOST],
-    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
-    rx: [
-      wireGen,
-      vebRx("pf"),
-      pfRxHop,
-      hostBridge("epair.a"),
-      {
-        kind: "hop",
-        name: "epair",
-        in: "epair.a",
-        out: "epair.b",
-        role: "epair",
-        interrupts: false,
-        on: "host-core0",
-        costs: { packet: ["epair_cycles"] },
-      },
-      {
-        kind: "sink",
-        name: "jail-stack",
-        in: "epair.b",
-        role: "jail stack (epair b)",
-        iotlbPerFrame: 0,
-        interrupts: false,
-        on: "host-core0",
-        costs: { packet: ["stack_rx_cycles"] },
-      },
-    ],
-    tx: [
-      { kind: "gen", name: "gen-tx", out: "jail.tx", on: "host-core0", costs: APP_TX },
-      {
-        kind: "hop",
-        name: "epair-tx",
-        in: "jail.tx",
-        out: "bridge.tx",
-        role: "epair",
-        interrupts: false,
-        on: "host-core0",
-        costs: { packet: ["epair_cycles"] },
-      },
-      {
-        kind: "bridge",
-        name: "bridge-tx",
-        in: "bridge.tx",
-        uplink: "uplink.tx",
-        port: "epair.back",
-        inPort: 1,
-        on: "host-core0",
-        costs: { packet: ["bridge_cycles"] },
-      },
-      {
-        kind: "txdrv",
-        name: "pf-tx",
-        in: "uplink.tx",
-        out: "nic.tx",
-        iotlbPerFrame: 0,
-        on: "host-core0",
-        costs: TX_DRIVER,
-      },
-      vebTx,
-      wirePeer,
-    ],
-  },
-  {
-    // FreeBSD D33731's setup B (cc0 - bridge0 - epair0a) (epair0b - vnet jail - epair1a)
-    // (epair1b - bridge1 - cc1), without RSS: the NIC's receive thread runs the driver, bridge0
-    // and epair0a's transmit (an enqueue); the one epair taskqueue thread (its own core) runs
-    // everything after it: epair0b's input, the jail's IP forwarding, epair1, bridge1 and the
-    // transmit driver. The second port (cc1) is the same PF's transmit queue here.
+    forward: false,
+  }),
+  // FreeBSD D33731's setup B (cc0 - bridge0 - epair0a) (epair0b - vnet jail - epair1a)
+  // (epair1b - bridge1 - cc1), without RSS: the NIC's receive thread runs the driver, bridge0
+  // and epair0a's transmit (an enqueue); the one epair taskqueue thread (its own core) runs
+  // everything after it: epair0b's input, the jail's IP forwarding, epair1, bridge1 and the
+  // transmit driver. The second port (cc1) is the same PF's transmit queue here.
+  epairJail({
     name: "jail-epair-fwd",
     summary:
       "PF in the host, if_bridge, epair into a vnet jail that routes the frames back out through a second epair and bridge (epair taskqueue on its own core)",
-    resources: [...HOST, { name: "host-core1", kind: "core" }],
-    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
-    rx: [
-      wireGen,
-      vebRx("pf"),
-      pfRxHop,
-      hostBridge("epair.a"),
-      {
-        kind: "hop",
-        name: "epair",
-        in: "epair.a",
-        out: "epair.b",
-        role: "epair",
-        interrupts: false,
-        on: "host-core1",
-        costs: { packet: ["epair_cycles"] },
-      },
-      {
-        kind: "ipfwd",
-        name: "jail-fwd",
-        in: "epair.b",
-        out: "epair1.a",
-        egressMac: "02:e0:00:00:01:0a",
-        on: "host-core1",
-        costs: { packet: ["ip_forward_cycles"] },
-      },
-      {
-        kind: "hop",
-        name: "epair1",
-        in: "epair1.a",
-        out: "bridge1.in",
-        role: "epair",
-        interrupts: false,
-        on: "host-core1",
-        costs: { packet: ["epair_cycles"] },
-      },
-      {
-        kind: "bridge",
-        name: "bridge1",
-        in: "bridge1.in",
-        uplink: "uplink1.out",
-        port: "epair1.back",
-        inPort: 1,
-        on: "host-core1",
-        costs: { packet: ["bridge_cycles"] },
-      },
-      {
-        kind: "txdrv",
-        name: "pf-tx",
-        in: "uplink1.out",
-        out: "nic.tx",
-        iotlbPerFrame: 0,
-        on: "host-core1",
-        costs: TX_DRIVER,
-      },
-      vebTx,
-      wirePeer,
-    ],
-    tx: null,
-  },
+    forward: true,
+  }),
   {
     name: "vf-loopback",
     summary: "VF to VF inside the NIC: the jail's VF sends to the VM's VF (VEB loopback, never on the wire)",
