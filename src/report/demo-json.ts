@@ -91,8 +91,11 @@ export function demoCsvRows(j: DemoJson): CsvValue[][] {
       rows.push(["paths", li, "offered_mpps", lp.offered_mpps]);
       rows.push(["paths", li, "delivered_mpps", lp.delivered_mpps]);
       rows.push(["paths", li, "loss_ratio", lp.loss_ratio]);
-      rows.push(["paths", li, "latency_p50_us", lp.latency_us.p50]);
-      rows.push(["paths", li, "latency_p99_us", lp.latency_us.p99]);
+      // Nothing delivered: no latency figure, no row.
+      if (lp.latency_us !== null) {
+        rows.push(["paths", li, "latency_p50_us", lp.latency_us.p50]);
+        rows.push(["paths", li, "latency_p99_us", lp.latency_us.p99]);
+      }
     }
   }
   for (const p of j.paths.ping)

@@ -70,7 +70,8 @@ const loadPoint = z.object({
   offered_gbps: z.number().nonnegative(),
   delivered_mpps: z.number().nonnegative(),
   loss_ratio: z.number().min(0).max(1),
-  latency_us: latency,
+  /** null when no frame was delivered in the measured window: no latency to give (not 0). */
+  latency_us: latency.nullable(),
   cpu: z.array(cpu),
   bottleneck: z.string(),
   events_per_s: eventsSchema,
@@ -252,7 +253,8 @@ function loadPointJson(fraction: number | null, r: SimResult) {
     offered_gbps: l1Gbps(r.offered_pps, r.frameBytes),
     delivered_mpps: mpps(r.delivered_pps),
     loss_ratio: Math.min(1, Math.max(0, r.loss_ratio)),
-    latency_us: r.latency_us,
+    // No frame delivered, no latency: null, never a 0 that reads as a measurement.
+    latency_us: r.delivered_pps > 0 ? r.latency_us : null,
     cpu: r.resources.map((u) => ({
       resource: u.resource,
       kind: u.kind,

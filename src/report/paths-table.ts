@@ -160,7 +160,9 @@ export function loadPointTable(j: PathsJson): string {
             : "--rate",
         `${f(lp.offered_mpps, 3)} / ${f(lp.delivered_mpps, 3)}`,
         lossCell(lp),
-        `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,
+        l === null
+          ? "- (none delivered)"
+          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,
         cpu || "-",
         ev || "-",
       ]);
@@ -292,10 +294,10 @@ export function pathsCsv(j: PathsJson): string {
         lp.offered_mpps,
         lp.delivered_mpps,
         lp.loss_ratio,
-        lp.latency_us.p50,
-        lp.latency_us.p90,
-        lp.latency_us.p99,
-        lp.latency_us.p999,
+        lp.latency_us?.p50 ?? null,
+        lp.latency_us?.p90 ?? null,
+        lp.latency_us?.p99 ?? null,
+        lp.latency_us?.p999 ?? null,
         j.profile.name,
         j.seed,
         lp.faults ? faultsField(lp.faults) : "",

@@ -3,12 +3,21 @@
 import { describe, expect, it } from "vitest";
 import { pingJson } from "../../src/cli/commands/ping-run.ts";
 import type { PingResult } from "../../src/engine/ping.ts";
+import { runExperiment } from "../../src/experiment/experiment.ts";
 import { summarizeRtts } from "../../src/experiment/ping-stats.ts";
+import { inlineRunner } from "../../src/experiment/runner.ts";
 import { type DemoJson, demoCsvRows } from "../../src/report/demo-json.ts";
 import { pingChart } from "../../src/report/html/charts.ts";
-import { pingEntrySchema, simulatorJson } from "../../src/report/paths-json.ts";
-import { pingTable } from "../../src/report/paths-table.ts";
+import {
+  pathEntryJson,
+  pathsJsonSchema,
+  pingEntrySchema,
+  simulatorJson,
+} from "../../src/report/paths-json.ts";
+import { loadPointTable, pingTable } from "../../src/report/paths-table.ts";
 import { buildPingJson, pingJsonSchema } from "../../src/report/ping-json.ts";
+import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { simulateQueue } from "../experiment/queue-double.ts";
 
 const conservation = {
   sent: 3,
@@ -80,5 +89,33 @@ describe("ping with no reply", () => {
     } as unknown as DemoJson);
     expect(rows.filter((r) => r[1] === "jail-vf")).toEqual([]);
     expect(rows.filter((r) => r[1] === "native").map((r) => r[3])).toEqual([9, 10, 10, 11, 11]);
+  });
+});
+
+describe("a load point that delivered nothing", () => {
+  it("has latency null in paths --json (not 0), a dash in the table, no latency row in the demo CSV", async () => {
+    // A queue with no room: every frame is dropped.
+    const q = { capacityPps: 1e6, buffer: 0, frameBytes: 64, linkGbps: 10 };
+    const res = await runExperiment({
+      cases: [{ path: "native", direction: "rx", size: 64, frameBytes: 64, traffic: defaultProfile() }],
+      trial: { arrival: "constant", durationNs: 1e6, seed: 1, profile: "bhyve", linkGbps: 10 },
+      rate: { kind: "pps", pps: 1e5, text: "0.1Mpps" },
+      precision: 0.01,
+      pdrLoss: 0.005,
+      runner: inlineRunner((s) => simulateQueue(q, s)),
+    });
+    const entry = pathEntryJson(res.cases[0]);
+    expect(entry.load_points[0].delivered_mpps).toBe(0);
+    expect(entry.load_points[0].latency_us).toBeNull();
+    const lpSchema = pathsJsonSchema.shape.paths.element.shape.load_points.element;
+    expect(lpSchema.safeParse(entry.load_points[0]).success).toBe(true);
+    const doc = { load: { loop: "open" }, paths: [entry] } as unknown as Parameters<typeof loadPointTable>[0];
+    expect(loadPointTable(doc)).toMatch(/- \(none delivered\)/);
+    const rows = demoCsvRows({
+      paths: { paths: [entry], ping: [] },
+      steering: { runs: [] },
+    } as unknown as DemoJson);
+    expect(rows.some((r) => String(r[2]).startsWith("latency"))).toBe(false);
+    expect(rows.some((r) => r[2] === "loss_ratio" && r[3] === 1)).toBe(true);
   });
 });

@@ -66,13 +66,17 @@ export function throughputChart(paths: PathResult[]): ChartDef {
 }
 
 export function latencyChart(p: PathResult): ChartDef {
-  const values = p.load_points.flatMap((lp) =>
-    PERCENTILES.map((name) => ({
-      offered: lp.offered_mpps,
-      percentile: name,
-      us: lp.latency_us[name === "p99.9" ? "p999" : name],
-    })),
-  );
+  // A point that delivered nothing has no latency: no mark.
+  const values = p.load_points.flatMap((lp) => {
+    const l = lp.latency_us;
+    return l === null
+      ? []
+      : PERCENTILES.map((name) => ({
+          offered: lp.offered_mpps,
+          percentile: name,
+          us: l[name === "p99.9" ? "p999" : name],
+        }));
+  });
   const positive = values.every((v) => v.us > 0);
   return {
     id: `latency-${chartKey(p)}`,

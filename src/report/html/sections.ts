@@ -102,10 +102,10 @@ function latencySection(paths: PathResult[]): Section {
       lp.offered_mpps,
       lp.delivered_mpps,
       formatPercent(lp.loss_ratio, 3),
-      lp.latency_us.p50,
-      lp.latency_us.p90,
-      lp.latency_us.p99,
-      lp.latency_us.p999,
+      lp.latency_us?.p50 ?? "—",
+      lp.latency_us?.p90 ?? "—",
+      lp.latency_us?.p99 ?? "—",
+      lp.latency_us?.p999 ?? "—",
     ]),
   );
   return {

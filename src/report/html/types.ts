@@ -23,7 +23,8 @@ export const LoadPointSchema = z.object({
   offered_mpps: nonneg,
   delivered_mpps: nonneg,
   loss_ratio: z.number().min(0).max(1),
-  latency_us: LatencySchema,
+  /** null: no frame delivered at this point (no latency to show). */
+  latency_us: LatencySchema.nullable(),
   cpu: z.array(CpuUseSchema).default([]),
   events_per_s: z.record(z.string(), nonneg).optional(),
 });
