@@ -7,6 +7,7 @@ import * as P from "../../assembly/pathabi.ts";
 import type { BuiltPath } from "../paths/build.ts";
 import type { EngineElement } from "../paths/path-graphs.ts";
 import { readCounters, readResourceCounters } from "../switch/counters-view.ts";
+import { pickBottleneck } from "./bottleneck.ts";
 import { type SimContext, u64 } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import type { Conservation, EventTotals, ResourceUse, SimResult } from "./types.ts";
@@ -124,13 +125,7 @@ export function collect(
       by_event: by,
     });
   }
-  let bottleneck = resources[0]?.resource ?? "none";
-  let best = -1;
-  for (const r of resources)
-    if (r.utilization > best) {
-      best = r.utilization;
-      bottleneck = r.resource;
-    }
+  const bottleneck = pickBottleneck(resources);
   const ev = ctx.events;
   const eps = {} as EventTotals;
   for (const k of Object.keys(ev) as (keyof EventTotals)[]) eps[k] = (ev[k] * 1e9) / virtualNs;

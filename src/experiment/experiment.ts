@@ -45,6 +45,8 @@ export interface TrialSettings {
   faults?: FaultSpec[];
   /** An application reads every frame the consumer receives (ScenarioSpec.application). */
   application?: boolean;
+  /** Closed loop: frames sent and not yet read by the application (ScenarioSpec.window). */
+  window?: number;
 }
 
 export interface ExperimentOptions {
@@ -58,6 +60,9 @@ export interface ExperimentOptions {
   loadFractions?: readonly number[];
   runner: TrialRunner;
   onProgress?: (done: number, total: number, label: string) => void;
+  /** The search's final trial of a case (ns of virtual time), or none: the search's own trials
+   *  are final (a --trial-ms or --count the user gave). src/experiment/trial-length.ts. */
+  finalTrialNs?: (c: ExperimentCase, stepPps: number) => Promise<number | null>;
 }
 
 export interface LoadPoint {
@@ -81,6 +86,12 @@ export interface CaseResult {
   inversion: { failedPps: number; passedPps: number } | null;
   trials: Trial[];
   loadPoints: LoadPoint[];
+  /** Virtual time of the final trials that gave NDR, PDR and the load points (null: the
+   *  search's own trials, of TrialSettings' length). */
+  finalTrialNs: number | null;
+  /** What the short search trials alone gave before the final trials (null: no final phase). */
+  shortNdrPps: number | null;
+  shortPdrPps: number | null;
 }
 
 export interface ExperimentResult {
@@ -97,11 +108,17 @@ export function trialSpec(
   t: TrialSettings,
   ratePps: number,
   withFaults = false,
+  /** A final trial's length instead of the settings' (ns). */
+  finalNs?: number,
 ): ScenarioSpec {
   // With a frame count, the duration is what it takes to offer them (twice over for Poisson
   // arrivals' randomness, plus 1 ms): the count, not a default duration, ends the trial.
   const durationNs =
-    t.count !== undefined ? Math.ceil((2 * t.count * 1e9) / Math.max(ratePps, 1)) + 1_000_000 : t.durationNs;
+    finalNs !== undefined
+      ? finalNs
+      : t.count !== undefined
+        ? Math.ceil((2 * t.count * 1e9) / Math.max(ratePps, 1)) + 1_000_000
+        : t.durationNs;
   return {
     path: c.path,
     direction: c.direction,
@@ -118,6 +135,7 @@ export function trialSpec(
     ...(c.replay ? { replay: c.replay } : {}),
     ...(withFaults && t.faults && t.faults.length > 0 ? { faults: t.faults } : {}),
     ...(t.application ? { application: true } : {}),
+    ...(t.window !== undefined ? { window: t.window } : {}),
   };
 }
 
@@ -128,8 +146,13 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   let done = 0;
   const total = o.cases.length;
   const hasFaults = (o.trial.faults?.length ?? 0) > 0;
-  const runOne = async (c: ExperimentCase, ratePps: number, loadPoint = false): Promise<SimResult> => {
-    const r = await o.runner.run(trialSpec(c, o.trial, ratePps, loadPoint && hasFaults));
+  const runOne = async (
+    c: ExperimentCase,
+    ratePps: number,
+    loadPoint = false,
+    finalNs?: number,
+  ): Promise<SimResult> => {
+    const r = await o.runner.run(trialSpec(c, o.trial, ratePps, loadPoint && hasFaults, finalNs));
     simulations.push(r);
     const k = r.conservation;
     if (!k.ok)
@@ -154,25 +177,33 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
         inversion: null,
         trials: [],
         loadPoints: [],
+        finalTrialNs: null,
+        shortNdrPps: null,
+        shortPdrPps: null,
       };
       out.loadPoints.push({ fractionOfNdr: null, result: r });
     } else {
       // The search's trials by rate: the load points are the same simulations (same spec, same
       // seed) as the search's checks below NDR unless a fault changes them, so they are reused.
-      const tried = new Map<number, Promise<SimResult>>();
-      const trialAt = (pps: number) => {
-        let r = tried.get(pps);
+      // With a final phase, the load points are final trials (the search's checks below NDR).
+      const finalNs = (await o.finalTrialNs?.(c, o.precision * line)) ?? undefined;
+      const tried = new Map<string, Promise<SimResult>>();
+      const trialOf = (ns?: number) => (pps: number) => {
+        const key = `${ns ?? "search"}:${pps}`;
+        let r = tried.get(key);
         if (!r) {
-          r = runOne(c, pps);
-          tried.set(pps, r);
+          r = runOne(c, pps, false, ns);
+          tried.set(key, r);
         }
         return r;
       };
+      const trialAt = trialOf(finalNs);
       const s = await searchThroughput({
         lineRatePps: line,
         precision: o.precision,
         pdrLoss: o.pdrLoss,
-        trial: trialAt,
+        trial: trialOf(undefined),
+        ...(finalNs !== undefined ? { finalTrial: trialAt } : {}),
         verify: { fractions, belowSteps: VERIFY_BELOW_STEPS },
       });
       // No load point can be offered below a zero NDR: the case reports the search only.
@@ -181,7 +212,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
           ? await Promise.all(
               fractions.map((f) => {
                 const pps = Math.max(1, Math.round(f * s.ndrPps));
-                return hasFaults ? runOne(c, pps, true) : trialAt(pps);
+                return hasFaults ? runOne(c, pps, true, finalNs) : trialAt(pps);
               }),
             )
           : [];
@@ -196,6 +227,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
         inversion: s.inversion,
         trials: s.trials,
         loadPoints: points.map((result, i) => ({ fractionOfNdr: fractions[i], result })),
+        finalTrialNs: finalNs ?? null,
+        shortNdrPps: s.shortNdrPps,
+        shortPdrPps: s.shortPdrPps,
       };
     }
     o.onProgress?.(++done, total, `${c.path} ${c.direction} ${c.size}`);

@@ -14,6 +14,13 @@
 // trialled too (fractions of it, and the resolution steps just below): a failure among them
 // becomes the upper bound and the search goes on below it, until an answer's checked points all
 // pass. A case where some load passed above one that failed is flagged `nonMonotonic`.
+// Short trials overstate NDR where the path buffers much (a deep queue at a load just above
+// capacity does not overflow within a millisecond), so with `finalTrial` the search runs twice,
+// as FD.io CSIT's MLRsearch does with its phases: first with the short `trial` (cheap, and most
+// of its trials are the expensive ones near line rate), then again with the long `finalTrial`,
+// starting at the short search's answers and one resolution step above each; only final trials
+// count for the answers (a short pass is not trusted, nor a short failure: a long trial can
+// dilute an early loss below PDR's limit). docs/experiments.md, "Trial length".
 import type { SimResult } from "../engine/types.ts";
 
 export interface SearchOptions {
@@ -24,6 +31,9 @@ export interface SearchOptions {
   pdrLoss: number;
   /** One trial at `ratePps` (frames per second of virtual time). */
   trial: (ratePps: number) => Promise<SimResult>;
+  /** A trial long enough to be trusted (the search's answers come from these alone when given);
+   *  `trial` then only finds where to look. Default: none (`trial`'s answers are final). */
+  finalTrial?: (ratePps: number) => Promise<SimResult>;
   /** Loads below each answer x to trial too: round(f × x) for each fraction and x − k × the
    *  resolution for k = 1..belowSteps. Default: none (the plain binary search). */
   verify?: { fractions: readonly number[]; belowSteps: number };
@@ -44,6 +54,10 @@ export interface Trial {
   bottleneck: string;
   /** A resource other than the wire that was busy all the trial (within half the resolution). */
   saturated: string | null;
+  /** A final (long) trial; false: a search trial (short, when a final phase follows). */
+  final: boolean;
+  /** Delivered over offered frames (where a failing trial's load would pass, roughly). */
+  deliveredShare: number;
 }
 
 export interface SearchResult {
@@ -58,6 +72,9 @@ export interface SearchResult {
   nonMonotonic: boolean;
   /** The lowest such failure and the highest pass above it (NDR's limit first), or null. */
   inversion: { failedPps: number; passedPps: number } | null;
+  /** With `finalTrial`: what the short trials alone gave (null without a final phase). */
+  shortNdrPps: number | null;
+  shortPdrPps: number | null;
 }
 
 /** A pass above a failure for `limit` among the trials (lowest failing and highest passing above it). */
@@ -88,6 +105,31 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
   if (!(o.lineRatePps > 0)) throw new Error(`search: line rate ${o.lineRatePps} pps`);
   if (!(o.precision > 0 && o.precision < 1)) throw new Error(`search: precision ${o.precision}`);
   const trials: Trial[] = [];
+  const step = o.precision * o.lineRatePps;
+  const first = await searchPhase(o, o.trial, false, trials, []);
+  if (!o.finalTrial) return { ...first, trials, shortNdrPps: null, shortPdrPps: null };
+  // The long trials start where the short ones ended: their answers and a step above each (the
+  // failure that bounds an answer from above must be a long trial's too).
+  const line = Math.round(o.lineRatePps);
+  const seeds = [first.ndrPps, first.pdrPps].flatMap((x) => [x, Math.min(line, Math.round(x + step))]);
+  const final = await searchPhase(o, o.finalTrial, true, trials, seeds);
+  return { ...final, trials, shortNdrPps: first.ndrPps, shortPdrPps: first.pdrPps };
+}
+
+type PhaseResult = Omit<SearchResult, "trials" | "shortNdrPps" | "shortPdrPps">;
+
+/**
+ * One search (the binary search, then the checks below each answer) on the trials of one kind
+ * (`final`): only those count for its answers. `seeds` are trialled first (rates, pps).
+ */
+async function searchPhase(
+  o: SearchOptions,
+  trial: (ratePps: number) => Promise<SimResult>,
+  final: boolean,
+  trials: Trial[],
+  seeds: number[],
+): Promise<PhaseResult> {
+  const mine = () => trials.filter((t) => t.final === final);
   const seen = new Map<number, number>();
   const step = o.precision * o.lineRatePps;
   const record = (key: number, r: SimResult): number => {
@@ -96,7 +138,15 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
     // A saturated trial counts as failing at any loss limit.
     const verdict = saturated === null ? loss : Number.POSITIVE_INFINITY;
     seen.set(key, verdict);
-    trials.push({ ratePps: key, lossRatio: loss, bottleneck: r.bottleneck, saturated });
+    const deliveredShare = r.offered_pps > 0 ? Math.min(1, r.delivered_pps / r.offered_pps) : 1;
+    trials.push({
+      ratePps: key,
+      lossRatio: loss,
+      bottleneck: r.bottleneck,
+      saturated,
+      final,
+      deliveredShare,
+    });
     return verdict;
   };
   const lossAt = async (rate: number): Promise<number> => {
@@ -104,31 +154,50 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
     const known = seen.get(key);
     // Bisection can land on a rate already tried only when the interval is below 1 pps.
     if (known !== undefined) return known;
-    return record(key, await o.trial(key));
+    return record(key, await trial(key));
   };
   /** Trials at several rates at once (a pool runs them in parallel); recorded in rate order. */
   const lossAtAll = async (rates: number[]): Promise<void> => {
-    const todo = rates.filter((r) => !seen.has(r));
-    const results = await Promise.all(todo.map((r) => o.trial(r)));
+    const todo = [...new Set(rates)].filter((r) => r > 0 && !seen.has(r)).sort((a, b) => a - b);
+    const results = await Promise.all(todo.map((r) => trial(r)));
     for (let i = 0; i < todo.length; i++) record(todo[i], results[i]);
   };
+  const fails = (t: Trial, limit: number) => t.lossRatio > limit || t.saturated !== null;
   // The answer for a loss limit from every trial so far: the highest passing rate below the
   // lowest failing one (a pass above a failure, possible when loss is not monotonic in short
   // trials, is not trusted), and that lowest failing rate (Infinity when none failed).
-  const bracket = (limit: number): { lo: number; hi: number } => {
+  const bracket = (limit: number): { lo: number; hi: number; hiTrial?: Trial } => {
     let hi = Number.POSITIVE_INFINITY;
-    const fails = (t: Trial) => t.lossRatio > limit || t.saturated !== null;
-    for (const t of trials) if (fails(t) && t.ratePps < hi) hi = t.ratePps;
+    let hiTrial: Trial | undefined;
+    for (const t of mine())
+      if (fails(t, limit) && t.ratePps < hi) {
+        hi = t.ratePps;
+        hiTrial = t;
+      }
     let lo = 0;
-    for (const t of trials) if (!fails(t) && t.ratePps < hi && t.ratePps > lo) lo = t.ratePps;
-    return { lo, hi };
+    for (const t of mine()) if (!fails(t, limit) && t.ratePps < hi && t.ratePps > lo) lo = t.ratePps;
+    return { lo, hi, ...(hiTrial ? { hiTrial } : {}) };
   };
   // Invariant: `lo` passes (0 does by definition: nothing offered, nothing lost), `hi` fails.
   const search = async (limit: number): Promise<number> => {
-    let { lo, hi } = bracket(limit);
+    let { lo, hi, hiTrial } = bracket(limit);
     if (hi === Number.POSITIVE_INFINITY) {
       if ((await lossAt(o.lineRatePps)) <= limit) return Math.round(o.lineRatePps);
-      ({ lo, hi } = bracket(limit));
+      ({ lo, hi, hiTrial } = bracket(limit));
+    }
+    // A long trial that failed delivered about what the path can carry: try that first (one
+    // trial instead of several halvings when the short trials overstated by many steps).
+    if (final && hiTrial && hi - lo > step) {
+      const guess = Math.round(hiTrial.ratePps * hiTrial.deliveredShare * (1 - limit));
+      if (guess > lo + step / 2 && guess < hi - step / 2) {
+        await lossAt(guess);
+        ({ lo, hi } = bracket(limit));
+        // It passed: a failure one step above it ends the search there.
+        if (lo === guess && hi - lo > step) {
+          await lossAt(lo + step);
+          ({ lo, hi } = bracket(limit));
+        }
+      }
     }
     while (hi - lo > step) {
       const before = trials.length;
@@ -152,6 +221,7 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
       x = answer(limit, floor);
     }
   };
+  await lossAtAll(seeds);
   await search(0);
   const searchNdrPps = answer(0);
   // PDR's search reuses NDR's trials (whatever NDR passed, PDR passes too), and its own trials
@@ -165,6 +235,6 @@ export async function searchThroughput(o: SearchOptions): Promise<SearchResult> 
     ndrPps = await settle(0);
     pdrPps = await settle(o.pdrLoss, ndrPps);
   }
-  const inv = inversion(trials, 0) ?? inversion(trials, o.pdrLoss);
-  return { ndrPps, pdrPps, trials, searchNdrPps, searchPdrPps, nonMonotonic: inv !== null, inversion: inv };
+  const inv = inversion(mine(), 0) ?? inversion(mine(), o.pdrLoss);
+  return { ndrPps, pdrPps, searchNdrPps, searchPdrPps, nonMonotonic: inv !== null, inversion: inv };
 }

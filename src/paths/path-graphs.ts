@@ -156,6 +156,27 @@ const HOST = [
 ] as const;
 const WITH_VM = [...HOST, { name: "guest-vcpu0", kind: "vcpu" }] as const;
 
+/** The guest's receive through virtio: the vhost-copy backend takes frames from the tap's queue
+ *  into the split virtqueue, the guest's virtio-net driver and stack consume them. */
+const VIRTIO_RX: EngineElement[] = [
+  {
+    kind: "vhost",
+    name: "vhost-copy",
+    in: "tap.q",
+    vq: "vq0",
+    on: "vhost0",
+    costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
+  },
+  {
+    kind: "guest-rx",
+    name: "virtio-net",
+    vq: "vq0",
+    sink: "guest-virtio",
+    on: "guest-vcpu0",
+    costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] },
+  },
+];
+
 /** The guest's transmit through virtio: driver, vhost-copy backend, tap, bridge, PF to the wire. */
 const VIRTIO_TX: EngineElement[] = [
   { kind: "gen", name: "gen-tx", out: "guest.tx", on: "guest-vcpu0", costs: APP_TX },
@@ -321,22 +342,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         on: "host-core0",
         costs: { packet: ["tap_cycles"] },
       },
-      {
-        kind: "vhost",
-        name: "vhost-copy",
-        in: "tap.q",
-        vq: "vq0",
-        on: "vhost0",
-        costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
-      },
-      {
-        kind: "guest-rx",
-        name: "virtio-net",
-        vq: "vq0",
-        sink: "guest-virtio",
-        on: "guest-vcpu0",
-        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] },
-      },
+      ...VIRTIO_RX,
     ],
     tx: VIRTIO_TX,
   },
@@ -357,22 +363,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         on: "host-core0",
         costs: { packet: ["pktgen_tap_cycles"] },
       },
-      {
-        kind: "vhost",
-        name: "vhost-copy",
-        in: "tap.q",
-        vq: "vq0",
-        on: "vhost0",
-        costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
-      },
-      {
-        kind: "guest-rx",
-        name: "virtio-net",
-        vq: "vq0",
-        sink: "guest-virtio",
-        on: "guest-vcpu0",
-        costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] },
-      },
+      ...VIRTIO_RX,
     ],
     tx: VIRTIO_TX,
   },
@@ -537,6 +528,23 @@ export function pingable(name: string): boolean {
     !!p?.rx?.some((e) => e.kind === "gen" && e.on === "wire-rx") &&
     !!p.tx?.some((e) => e.kind === "sink" && (e as { in?: string }).in === "wire.out")
   );
+}
+
+/**
+ * Whether a run of `name` in `direction` puts frames on a wire (an element on a wire resource:
+ * the peer sending from it, or the peer receiving on it). Without one there is no line rate:
+ * virtio-tap's receive starts at pktgen on a host core, vf-loopback loops back inside the NIC.
+ * Returns null when a wire carries the run, else why none does.
+ */
+export function noWire(name: string, direction: "rx" | "tx" | "both"): string | null {
+  const p = enginePath(name);
+  if (!p) return null;
+  const kindOf = (on: string) => p.resources.find((r) => r.name === on)?.kind;
+  const els = [...(direction !== "tx" ? (p.rx ?? []) : []), ...(direction !== "rx" ? (p.tx ?? []) : [])];
+  if (els.some((e) => kindOf(e.on) === "wire")) return null;
+  const gen = els.find((e) => e.kind === "gen");
+  const last = els.at(-1);
+  return `frames go from ${gen ? `${gen.name} on ${gen.on}` : "the source"} to ${last ? `${last.name} on ${last.on}` : "the consumer"}, never over the wire`;
 }
 
 export function enginePath(name: string): EnginePath | undefined {

@@ -80,7 +80,8 @@ export function demoCsvRows(j: DemoJson): CsvValue[][] {
     const item = pathItem(p);
     if (p.ndr_mpps !== null) rows.push(["paths", item, "ndr_mpps", p.ndr_mpps]);
     if (p.pdr_mpps !== null) rows.push(["paths", item, "pdr_mpps", p.pdr_mpps]);
-    rows.push(["paths", item, "line_rate_mpps", p.line_rate_mpps]);
+    // No wire on the run (virtio-tap receive, vf-loopback): no line rate, no row.
+    if (p.line_rate_mpps !== null) rows.push(["paths", item, "line_rate_mpps", p.line_rate_mpps]);
     for (const lp of p.load_points) {
       const at =
         lp.fraction_of_ndr !== null
@@ -90,13 +91,19 @@ export function demoCsvRows(j: DemoJson): CsvValue[][] {
       rows.push(["paths", li, "offered_mpps", lp.offered_mpps]);
       rows.push(["paths", li, "delivered_mpps", lp.delivered_mpps]);
       rows.push(["paths", li, "loss_ratio", lp.loss_ratio]);
-      rows.push(["paths", li, "latency_p50_us", lp.latency_us.p50]);
-      rows.push(["paths", li, "latency_p99_us", lp.latency_us.p99]);
+      // Nothing delivered: no latency figure, no row.
+      if (lp.latency_us !== null) {
+        rows.push(["paths", li, "latency_p50_us", lp.latency_us.p50]);
+        rows.push(["paths", li, "latency_p99_us", lp.latency_us.p99]);
+      }
     }
   }
   for (const p of j.paths.ping)
-    for (const k of ["min", "avg", "p50", "p99", "max"] as const)
-      rows.push(["ping", p.path, `rtt_${k}_us`, p.rtt_us[k]]);
+    for (const k of ["min", "avg", "p50", "p99", "max"] as const) {
+      const v = p.rtt_us[k];
+      // No reply: no round-trip figure (a row is a figure, as ndr_mpps when none was searched).
+      if (v !== null) rows.push(["ping", p.path, `rtt_${k}_us`, v]);
+    }
   for (const r of j.steering.runs) {
     const item = `${r.regime} ${r.traffic} ${r.strategy}`;
     rows.push(["steering", item, "jain", r.jain]);

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { SimResult } from "../engine/types.ts";
 import type { CaseResult, ExperimentResult } from "../experiment/experiment.ts";
 import { l1Gbps } from "../experiment/rate.ts";
+import { noWire } from "../paths/path-graphs.ts";
 
 export const PATHS_SCHEMA = "iovsim.paths/2";
 
@@ -30,6 +31,9 @@ const cpu = z.object({
   resource: z.string(),
   kind: z.string(),
   utilization: z.number().min(0).max(1),
+  /** The busy share without polling that yields at once to work (halt-polling): what the
+   *  bottleneck is judged on (src/engine/bottleneck.ts). */
+  work_utilization: z.number().min(0).max(1),
   cycles_per_packet: z.number().nonnegative(),
   by_event: z.record(z.string(), z.number()),
 });
@@ -66,7 +70,8 @@ const loadPoint = z.object({
   offered_gbps: z.number().nonnegative(),
   delivered_mpps: z.number().nonnegative(),
   loss_ratio: z.number().min(0).max(1),
-  latency_us: latency,
+  /** null when no frame was delivered in the measured window: no latency to give (not 0). */
+  latency_us: latency.nullable(),
   cpu: z.array(cpu),
   bottleneck: z.string(),
   events_per_s: eventsSchema,
@@ -107,7 +112,13 @@ const pathEntry = z.object({
   direction: z.enum(["rx", "tx", "both"]),
   size: z.union([z.number().int(), z.literal("imix"), z.literal("pcap")]),
   frame_bytes: z.number().positive(),
-  line_rate_mpps: z.number().positive(),
+  /** The wire's line rate for this frame size; null when no frame of the run crosses a wire
+   *  (virtio-tap receive: pktgen into the tap; vf-loopback: inside the NIC). */
+  line_rate_mpps: z.number().positive().nullable(),
+  /** The highest load the search offers, and what sets it: the wire's line rate, or, with no
+   *  wire, the port's line rate kept as the search's bound (`no_wire` says why there is none). */
+  ceiling_mpps: z.number().positive(),
+  no_wire: z.string().nullable(),
   /** null when no search ran (--rate). */
   ndr_mpps: z.number().nonnegative().nullable(),
   ndr_gbps: z.number().nonnegative().nullable(),
@@ -120,14 +131,18 @@ const pathEntry = z.object({
   search_pdr_mpps: z.number().nonnegative().nullable(),
   /** Some load passed above one that failed: pass/fail is not monotonic in the load (a note says where). */
   non_monotonic: z.boolean(),
+  /** Virtual ms of the final trials that gave NDR, PDR and the load points (null: the search's
+   *  own trials were final: --trial-ms or --count given, or --rate). */
+  final_trial_ms: z.number().positive().nullable(),
+  /** What the short search trials alone gave before the final trials (null without them). */
+  short_trial_ndr_mpps: z.number().nonnegative().nullable(),
+  short_trial_pdr_mpps: z.number().nonnegative().nullable(),
   load_points: z.array(loadPoint),
 });
 
-export const pingEntrySchema = z.object({
-  path: z.string(),
-  transmitted: z.number().int().nonnegative(),
-  received: z.number().int().nonnegative(),
-  rtt_us: z.object({
+/** Round-trip times of the replies; every figure null when no reply came back (none to time). */
+export const rttSchema = z.union([
+  z.strictObject({
     min: z.number().nonnegative(),
     avg: z.number().nonnegative(),
     max: z.number().nonnegative(),
@@ -135,7 +150,26 @@ export const pingEntrySchema = z.object({
     p50: z.number().nonnegative(),
     p99: z.number().nonnegative(),
   }),
-});
+  z.strictObject({
+    min: z.null(),
+    avg: z.null(),
+    max: z.null(),
+    stddev: z.null(),
+    p50: z.null(),
+    p99: z.null(),
+  }),
+]);
+
+export const pingEntrySchema = z
+  .object({
+    path: z.string(),
+    transmitted: z.number().int().nonnegative(),
+    received: z.number().int().nonnegative(),
+    rtt_us: rttSchema,
+  })
+  .refine((p) => (p.received === 0) === (p.rtt_us.p50 === null), {
+    message: "rtt_us is null exactly when no reply came back",
+  });
 
 export const simulatorSchema = z.object({
   frames: z.number().int().nonnegative(),
@@ -173,6 +207,13 @@ export const pathsJsonSchema = z.object({
     .object({ precision_of_line_rate: z.number().positive(), pdr_loss: z.number().min(0).max(1) })
     .nullable(),
   rate: z.string().nullable(),
+  /** How the load was offered: open loop (at the offered rate, whatever the path does) or
+   *  closed loop (--window: the sender keeps at most `window` frames sent and not yet read by
+   *  the consumer's application, sending up to `rate`). */
+  load: z.discriminatedUnion("loop", [
+    z.strictObject({ loop: z.literal("open") }),
+    z.strictObject({ loop: z.literal("closed"), window: z.number().int().positive() }),
+  ]),
   seed: z.number().int(),
   paths: z.array(pathEntry),
   ping: z.array(pingEntrySchema),
@@ -212,11 +253,13 @@ function loadPointJson(fraction: number | null, r: SimResult) {
     offered_gbps: l1Gbps(r.offered_pps, r.frameBytes),
     delivered_mpps: mpps(r.delivered_pps),
     loss_ratio: Math.min(1, Math.max(0, r.loss_ratio)),
-    latency_us: r.latency_us,
+    // No frame delivered, no latency: null, never a 0 that reads as a measurement.
+    latency_us: r.delivered_pps > 0 ? r.latency_us : null,
     cpu: r.resources.map((u) => ({
       resource: u.resource,
       kind: u.kind,
       utilization: u.utilization,
+      work_utilization: u.work_utilization ?? u.utilization,
       cycles_per_packet: u.cycles_per_packet,
       by_event: u.by_event,
     })),
@@ -247,9 +290,13 @@ export function conservationJson(c: SimResult["conservation"]): z.infer<typeof c
  */
 export function caseBottleneck(c: CaseResult): string {
   if (c.ndrPps === null) return c.loadPoints[0]?.result.bottleneck ?? "n/a";
-  if (c.ndrPps >= Math.round(c.lineRatePps)) return "wire";
+  // At the search's ceiling: the wire, or, where no wire carries the run, the ceiling itself.
+  if (c.ndrPps >= Math.round(c.lineRatePps))
+    return noWire(c.case.path, c.case.direction) === null ? "wire" : "search ceiling";
+  // With final trials, NDR is theirs: so is the failure just above it.
+  const final = c.finalTrialNs !== null;
   const failing = c.trials
-    .filter((t) => t.ratePps > (c.ndrPps as number))
+    .filter((t) => t.final === final && t.ratePps > (c.ndrPps as number))
     .sort((a, b) => a.ratePps - b.ratePps);
   return failing[0]?.bottleneck ?? c.loadPoints.at(-1)?.result.bottleneck ?? "n/a";
 }
@@ -260,12 +307,15 @@ export function pathEntryJson(c: CaseResult) {
   const k = c.case.direction === "both" ? 2 : 1;
   const mppsOf = (pps: number | null) => (pps === null ? null : mpps(k * pps));
   const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(k * pps, c.case.frameBytes));
+  const wireless = noWire(c.case.path, c.case.direction);
   return {
     name: c.case.path,
     direction: c.case.direction,
     size: c.case.size,
     frame_bytes: c.case.frameBytes,
-    line_rate_mpps: mpps(k * c.lineRatePps),
+    line_rate_mpps: wireless === null ? mpps(k * c.lineRatePps) : null,
+    ceiling_mpps: mpps(k * c.lineRatePps),
+    no_wire: wireless,
     ndr_mpps: mppsOf(c.ndrPps),
     ndr_gbps: gbps(c.ndrPps),
     pdr_mpps: mppsOf(c.pdrPps),
@@ -275,6 +325,9 @@ export function pathEntryJson(c: CaseResult) {
     search_ndr_mpps: mppsOf(c.searchNdrPps),
     search_pdr_mpps: mppsOf(c.searchPdrPps),
     non_monotonic: c.nonMonotonic,
+    final_trial_ms: c.finalTrialNs === null ? null : c.finalTrialNs / 1e6,
+    short_trial_ndr_mpps: mppsOf(c.shortNdrPps),
+    short_trial_pdr_mpps: mppsOf(c.shortPdrPps),
     load_points: c.loadPoints.map((p) => loadPointJson(p.fractionOfNdr, p.result)),
   };
 }
@@ -333,6 +386,8 @@ export interface PathsMeta {
   count: number | null;
   search: { precision: number; pdrLoss: number } | null;
   rate: string | null;
+  /** --window: the closed loop's window (frames); absent: open loop. */
+  window?: number;
   seed: number;
   notes: string[];
   warnings: string[];
@@ -385,6 +440,7 @@ export function buildPathsJson(
       ? { precision_of_line_rate: meta.search.precision, pdr_loss: meta.search.pdrLoss }
       : null,
     rate: meta.rate,
+    load: meta.window !== undefined ? { loop: "closed", window: meta.window } : { loop: "open" },
     seed: meta.seed,
     paths: exp.cases.map(pathEntryJson),
     ping,

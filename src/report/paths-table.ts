@@ -18,22 +18,38 @@ function table(head: string[]): Table.Table {
   return new Table({ head, style: { head: [], border: [] } });
 }
 
-export function describeRun(j: PathsJson): string {
-  const trial =
-    j.trial.count !== null
-      ? `${j.trial.count} frames per trial`
+/** How long the trials were: the given length, or short search trials and then final ones. */
+export function trialText(j: PathsJson): string {
+  const finals = j.paths.map((p) => p.final_trial_ms).filter((x): x is number => x !== null);
+  return j.trial.count !== null
+    ? `${j.trial.count} frames per trial`
+    : finals.length > 0
+      ? `${j.trial.virtual_ms} ms search trials, then final trials of ${fmtRange(finals)} ms of virtual time (the path's queues over the resolution step: docs/experiments.md, Trial length)`
       : `${j.trial.virtual_ms} ms of virtual time per trial`;
+}
+
+export function describeRun(j: PathsJson): string {
+  const trial = trialText(j);
   const how =
     j.search !== null
       ? `RFC 2544 binary search to ${(100 * j.search.precision_of_line_rate).toFixed(2)} % of line rate: NDR = no loss, PDR = loss ≤ ${(100 * j.search.pdr_loss).toFixed(2)} %; latency at 10/50/90 % of NDR`
-      : j.replay?.timing === "capture"
-        ? "one load point at the capture's own timestamps"
-        : `one load point at --rate ${j.rate}`;
+      : j.load.loop === "closed"
+        ? `closed loop, one load point: the sender on the wire keeps at most ${j.load.window} frames sent and not yet read by the consumer's application, sending up to ${j.rate}${j.rate?.endsWith("%") ? " of line rate" : ""} (delivered = what the receiver sustains; nothing is lost by construction)`
+        : j.replay?.timing === "capture"
+          ? "one load point at the capture's own timestamps"
+          : `one load point at --rate ${j.rate}`;
   return (
     `Simulated in virtual time: cost profile '${j.profile.name}', ${j.link_gbps} Gbit/s link, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
     (j.replay ? describeReplay(j.replay, j.direction) : "")
   );
+}
+
+function fmtRange(ms: number[]): string {
+  const lo = Math.min(...ms);
+  const hi = Math.max(...ms);
+  const r = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  return lo === hi ? r(lo) : `${r(lo)}-${r(hi)}`;
 }
 
 /** paths --pcap: the capture, what was left out of it, how it is paced and addressed. */
@@ -79,10 +95,18 @@ export function throughputTable(j: PathsJson): string {
       f(p.ndr_gbps),
       f(p.pdr_mpps, 3),
       f(p.pdr_gbps),
-      f(p.line_rate_mpps, 3),
+      p.line_rate_mpps === null ? "- (no wire)" : f(p.line_rate_mpps, 3),
       p.bottleneck,
     ]);
-  return `${t.toString()}\n`;
+  // A run no wire carries has no line rate: say what bounds its offered load instead.
+  const seen = new Set<string>();
+  let notes = "";
+  for (const p of j.paths)
+    if (p.no_wire !== null && !seen.has(`${p.name} ${p.direction}`)) {
+      seen.add(`${p.name} ${p.direction}`);
+      notes += `no wire: ${p.name} ${p.direction}: ${p.no_wire}; the search offers up to the port's line rate as its ceiling (${f(p.ceiling_mpps, 3)} Mpps at ${p.size}${typeof p.size === "number" ? " B" : ""}), and what it delivers is bounded by the resources in the CPU column\n`;
+    }
+  return `${t.toString()}\n${notes}`;
 }
 
 const EVENT_LABELS: Array<[keyof PathsJson["paths"][number]["load_points"][number]["events_per_s"], string]> =
@@ -129,10 +153,16 @@ export function loadPointTable(j: PathsJson): string {
         p.name,
         p.direction,
         String(p.size),
-        lp.fraction_of_ndr === null ? "--rate" : `${Math.round(100 * lp.fraction_of_ndr)}% NDR`,
+        lp.fraction_of_ndr !== null
+          ? `${Math.round(100 * lp.fraction_of_ndr)}% NDR`
+          : j.load.loop === "closed"
+            ? `closed loop\nwindow ${j.load.window}`
+            : "--rate",
         `${f(lp.offered_mpps, 3)} / ${f(lp.delivered_mpps, 3)}`,
         lossCell(lp),
-        `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,
+        l === null
+          ? "- (none delivered)"
+          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,
         cpu || "-",
         ev || "-",
       ]);
@@ -264,10 +294,10 @@ export function pathsCsv(j: PathsJson): string {
         lp.offered_mpps,
         lp.delivered_mpps,
         lp.loss_ratio,
-        lp.latency_us.p50,
-        lp.latency_us.p90,
-        lp.latency_us.p99,
-        lp.latency_us.p999,
+        lp.latency_us?.p50 ?? null,
+        lp.latency_us?.p90 ?? null,
+        lp.latency_us?.p99 ?? null,
+        lp.latency_us?.p999 ?? null,
         j.profile.name,
         j.seed,
         lp.faults ? faultsField(lp.faults) : "",

@@ -9,6 +9,7 @@ import {
   conservationJson,
   conservationSchema,
   eventsSchema,
+  rttSchema,
   type SimulatorJson,
   simulatorSchema,
   toolSchema,
@@ -19,27 +20,32 @@ export const PING_SCHEMA = "iovsim.ping/1";
 const nonneg = z.number().nonnegative();
 const count = z.number().int().nonnegative();
 
-export const pingJsonSchema = z.strictObject({
-  schema: z.literal(PING_SCHEMA),
-  tool: toolSchema,
-  path: z.string().min(1),
-  profile: z.strictObject({ name: z.string(), origin: z.string() }),
-  /** The iovctl.conf whose VFs the path uses ("embedded iovctl.conf" or the -f file). */
-  config: z.string().min(1),
-  count: z.number().int().positive(),
-  interval_ms: z.number().positive(),
-  seed: z.number().int().nonnegative(),
-  transmitted: count,
-  received: count,
-  loss_percent: z.number().min(0).max(100),
-  rtt_us: z.strictObject({ min: nonneg, avg: nonneg, max: nonneg, stddev: nonneg, p50: nonneg, p99: nonneg }),
-  /** One entry per reply, in order; `seq` is null when a request went unanswered (then unknown). */
-  echoes: z.array(z.strictObject({ seq: count.nullable(), rtt_us: nonneg })),
-  /** Event counts over the whole run (not per second). */
-  events: eventsSchema,
-  conservation: conservationSchema,
-  simulator: simulatorSchema,
-});
+export const pingJsonSchema = z
+  .strictObject({
+    schema: z.literal(PING_SCHEMA),
+    tool: toolSchema,
+    path: z.string().min(1),
+    profile: z.strictObject({ name: z.string(), origin: z.string() }),
+    /** The iovctl.conf whose VFs the path uses ("embedded iovctl.conf" or the -f file). */
+    config: z.string().min(1),
+    count: z.number().int().positive(),
+    interval_ms: z.number().positive(),
+    seed: z.number().int().nonnegative(),
+    transmitted: count,
+    received: count,
+    loss_percent: z.number().min(0).max(100),
+    /** Every figure null when no reply came back (no round trip to time). */
+    rtt_us: rttSchema,
+    /** One entry per reply, in order; `seq` is null when a request went unanswered (then unknown). */
+    echoes: z.array(z.strictObject({ seq: count.nullable(), rtt_us: nonneg })),
+    /** Event counts over the whole run (not per second). */
+    events: eventsSchema,
+    conservation: conservationSchema,
+    simulator: simulatorSchema,
+  })
+  .refine((j) => (j.received === 0) === (j.rtt_us.p50 === null), {
+    message: "rtt_us is null exactly when no reply came back",
+  });
 
 export type PingCommandJson = z.infer<typeof pingJsonSchema>;
 

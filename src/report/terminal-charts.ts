@@ -144,7 +144,10 @@ export function perQueueLoadChart(r: SteeringResult, opts: { width?: number } = 
 export function latencyVsLoadChart(p: PathResult, opts: { color?: boolean; width?: number } = {}): string {
   const pick = (key: "p50" | "p90" | "p99" | "p999", name: string): LineSeries => ({
     name,
-    points: p.load_points.map((lp) => ({ x: lp.offered_mpps, y: lp.latency_us[key] })),
+    // A point that delivered nothing has no latency: left out.
+    points: p.load_points.flatMap((lp) =>
+      lp.latency_us === null ? [] : [{ x: lp.offered_mpps, y: lp.latency_us[key] }],
+    ),
   });
   return lineChart([pick("p50", "p50"), pick("p90", "p90"), pick("p99", "p99"), pick("p999", "p99.9")], {
     xLabel: "offered load, Mpps",

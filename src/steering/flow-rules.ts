@@ -24,7 +24,8 @@ export function ruleEntries(r: Pick<FlowRule, "lo" | "hi">): number {
   return r.hi - r.lo + 1;
 }
 
-function located(tokens: readonly string[], i: number, msg: string): UserError {
+/** An error at token `i` of a `flow create` (its number, text and column, and a caret under it). */
+export function located(tokens: readonly string[], i: number, msg: string): UserError {
   // Column of token i in the command as written (tokens joined by single spaces).
   const col = tokens.slice(0, i).reduce((n, t) => n + t.length + 1, 1);
   const shown = tokens.join(" ");
@@ -64,7 +65,12 @@ function ipv4(tokens: readonly string[], i: number): number {
  * Parses `PORT ingress pattern ITEMS / end actions queue index Q / end` (the words after
  * `flow create`). Returns the port and the rule (without an id).
  */
-export function parseFlowCreate(tokens: readonly string[]): { port: string; rule: Omit<FlowRule, "id"> } {
+export function parseFlowCreate(tokens: readonly string[]): {
+  port: string;
+  rule: Omit<FlowRule, "id">;
+  /** Index of the queue's token (for an error located at it once the port is known). */
+  queueToken: number;
+} {
   let i = 0;
   const expect = (word: string) => {
     if (tokens[i] !== word) throw located(tokens, i, `expected '${word}'`);
@@ -128,13 +134,14 @@ export function parseFlowCreate(tokens: readonly string[]): { port: string; rule
   expect("actions");
   expect("queue");
   expect("index");
+  const queueToken = i;
   const queue = num(tokens, i, "a queue index", 255);
   i++;
   if (tokens[i] === "/") i++;
   expect("end");
   if (i < tokens.length) throw located(tokens, i, "unexpected text after the rule");
   const k = key as { field: MatchField; lo: number; hi: number };
-  return { port, rule: { ...k, queue } };
+  return { port, rule: { ...k, queue }, queueToken };
 }
 
 /** Checks a rule set against the NIC: patterns it can match, rule-table capacity, queue count. */

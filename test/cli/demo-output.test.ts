@@ -56,15 +56,20 @@ describe("iovsim demo: machine-readable output", () => {
     expect(c.err).toMatch(/^simulator speed \(wall clock/);
     const rows = parseCsv(c.out);
     expect(rows[0]).toEqual([...DEMO_CSV_HEADER]);
-    // paths: NDR, PDR (when searched), line rate, and five figures per load point; ping: five
-    // RTT figures per path; steering: Jain, NDR (when found) and one count per core.
+    // paths: NDR, PDR (when searched), line rate (when a wire carries the run), and five figures
+    // per load point; ping: five RTT figures per path with a reply; steering: Jain, NDR (when
+    // found) and one count per core.
     const expected =
       j.paths.paths.reduce(
         (a, p) =>
-          a + (p.ndr_mpps !== null ? 1 : 0) + (p.pdr_mpps !== null ? 1 : 0) + 1 + 5 * p.load_points.length,
+          a +
+          (p.ndr_mpps !== null ? 1 : 0) +
+          (p.pdr_mpps !== null ? 1 : 0) +
+          (p.line_rate_mpps !== null ? 1 : 0) +
+          5 * p.load_points.length,
         0,
       ) +
-      5 * j.paths.ping.length +
+      5 * j.paths.ping.filter((p) => p.received > 0).length +
       j.steering.runs.reduce((a, x) => a + 1 + (x.ndr_mpps !== null ? 1 : 0) + x.per_core_frames.length, 0);
     expect(rows.length - 1).toBe(expected);
     const sections = new Set(rows.slice(1).map((x) => x[0]));

@@ -93,7 +93,10 @@ describe("paths --json", () => {
     expect(j.paths.map((p) => `${p.name}/${p.direction}`)).toEqual(["native/both", "vf-loopback/tx"]);
     expect(j.notes.join("\n")).toMatch(/vf-loopback only transmits/);
     const [both, tx] = j.paths;
-    expect(both.line_rate_mpps).toBeCloseTo(2 * tx.line_rate_mpps, 9);
+    // vf-loopback never reaches the wire: no line rate, the port's kept as the search's ceiling.
+    expect(tx.line_rate_mpps).toBeNull();
+    expect(tx.no_wire).toMatch(/never over the wire/);
+    expect(both.line_rate_mpps).toBeCloseTo(2 * tx.ceiling_mpps, 9);
     expect(both.load_points[0].offered_mpps).toBeCloseTo(2 * tx.load_points[0].offered_mpps, 2);
   });
 });

@@ -106,6 +106,10 @@ describe("paths options (issue 9 item 7)", () => {
       ["demo", "--pcap"],
       ["demo", "--encap"],
       ["demo", "--path"],
+      // ping's -c is not paths' (paths lists --count only) nor the demo's.
+      ["paths", "-c"],
+      ["demo", "-c"],
+      ["demo", "-f"],
     ] as const) {
       const e = userError(() => parseCommandArgs(cmd, [opt, "x"]));
       // One wording for every option a command does not take (the registry's, issue 11 item 5).

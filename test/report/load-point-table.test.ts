@@ -18,7 +18,10 @@ const point = (loss: number, dropped: Record<string, number>) => ({
 });
 
 const doc = (lp: ReturnType<typeof point>) =>
-  ({ paths: [{ name: "native", direction: "rx", size: 1518, load_points: [lp] }] }) as unknown as PathsJson;
+  ({
+    load: { loop: "open" },
+    paths: [{ name: "native", direction: "rx", size: 1518, load_points: [lp] }],
+  }) as unknown as PathsJson;
 
 describe("load-point table", () => {
   it("a point that lost frames shows its largest drop reason under the loss", () => {

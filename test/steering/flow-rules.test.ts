@@ -98,6 +98,18 @@ describe("iovsim flow and steering --port", () => {
       words("flow create ix9 ingress pattern gtpu teid 1 / end actions queue index 1 / end"),
     );
     expect(nope.err).toMatch(/no port 'ix9'/);
+    // A queue the port does not have (ixl: 16 per function) is refused at its token, and the
+    // rule is not stored; the last queue is taken.
+    const beyond = await cli(
+      dir,
+      words("flow create ixl0 ingress pattern gtpu teid 7 / end actions queue index 16 / end"),
+    );
+    expect(beyond.code).toBe(1);
+    expect(beyond.err).toMatch(
+      /^iovsim: flow: token 12 \('16', column \d+\): queue 16 is beyond the 16 queues of ixl0 \(ixl: index 0\.\.15\)\n/,
+    );
+    expect(beyond.err).toMatch(/\n {2} +\^\n$/);
+    expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
     // steering uses the port's rules: half the subscribers to queue 1, the rest by outer RSS.
     const s = await cli(dir, [
       "steering",

@@ -12,7 +12,13 @@ import {
 } from "../../report/demo-json.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
-import { loadPointTable, pingTable, simulatorLine, throughputTable } from "../../report/paths-table.ts";
+import {
+  loadPointTable,
+  pingTable,
+  simulatorLine,
+  throughputTable,
+  trialText,
+} from "../../report/paths-table.ts";
 import { DEFAULT_STEERING, runMatrix } from "../../steering/compare.ts";
 import type { StrategyId } from "../../steering/strategies.ts";
 import { buildMix, type MixName } from "../../steering/traffic.ts";
@@ -172,7 +178,7 @@ function demoText(j: DemoJson, o: PathsOptions, ctx: CommandContext): void {
   }
   ctx.out("\n== 3. packet paths, simulated (RFC 2544 throughput, then the load points) ==\n");
   ctx.out(
-    `cost profile '${paths.profile.name}', ${paths.link_gbps} Gbit/s link, ${paths.trial.virtual_ms} ms virtual trials; ` +
+    `cost profile '${paths.profile.name}', ${paths.link_gbps} Gbit/s link, ${trialText(paths)}; ` +
       `NDR = no loss, PDR = loss ≤ ${(100 * (paths.search?.pdr_loss ?? 0)).toFixed(1)} %, Gbps with preamble and IFG\n`,
   );
   ctx.out(throughputTable(paths));

@@ -3,7 +3,7 @@
 // `iovsim steering --strategy flow-rules --port P` runs the port's rules.
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
-import { checkRules, formatRule, parseFlowCreate } from "../../steering/flow-rules.ts";
+import { checkRules, formatRule, located, parseFlowCreate } from "../../steering/flow-rules.ts";
 import { portRules, setPortRules } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
 import { defineCommand } from "../registry.ts";
@@ -15,7 +15,8 @@ const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / 
 Exact-match rules that send matching frames to a receive queue (Flow Director perfect filters,
 rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern items:
   eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
-One keyed field per rule. A range N-M takes M-N+1 entries of the NIC's table (hardware matches
+One keyed field per rule; Q is a receive queue of the port, 0 up to its NIC profile's queues per
+function minus one (ixl: 0..15). A range N-M takes M-N+1 entries of the NIC's table (hardware matches
 exact values); the table size and the fields a NIC can match come from its profile
 (src/nic/profiles/*.json, "flow"). Frames that match no rule fall back to RSS.
 -h, --help prints this text.
@@ -43,9 +44,17 @@ export const command = defineCommand({
     };
     switch (sub) {
       case "create": {
-        const { port, rule } = parseFlowCreate(rest);
+        const { port, rule, queueToken } = parseFlowCreate(rest);
         const pf = await pfOf(port);
         const lim = nicLimits(pf.profile);
+        // The rules steer to the receive queues of one function of the port: at most the
+        // profile's queues per VF (what steering --strategy flow-rules can run on).
+        if (rule.queue >= lim.queuesPerVf)
+          throw located(
+            rest,
+            queueToken,
+            `queue ${rule.queue} is beyond the ${lim.queuesPerVf} queues of ${port} (${pf.profile}: index 0..${lim.queuesPerVf - 1})`,
+          );
         const id = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, port);
           checkRules([...rules, rule], {

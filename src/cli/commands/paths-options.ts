@@ -33,7 +33,15 @@ import {
   replayRuns,
 } from "./paths-replay.ts";
 
-type OptionSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
+type CommandName = "paths" | "ping" | "demo";
+/** `short`: the one-letter spelling, in the commands of `shortIn` only (default: every command
+ *  that has the option): `-c` is ping's count, and `paths` does not list it. */
+type OptionSpec = {
+  type: "string" | "boolean";
+  short?: string;
+  shortIn?: readonly CommandName[];
+  multiple?: boolean;
+};
 
 export const ALL_OPTIONS = {
   path: { type: "string", multiple: true },
@@ -42,7 +50,7 @@ export const ALL_OPTIONS = {
   rate: { type: "string" },
   arrival: { type: "string" },
   "trial-ms": { type: "string" },
-  count: { type: "string", short: "c" },
+  count: { type: "string", short: "c", shortIn: ["ping"] },
   "interval-ms": { type: "string" },
   "pdr-loss": { type: "string" },
   precision: { type: "string" },
@@ -65,6 +73,7 @@ export const ALL_OPTIONS = {
   html: { type: "string" },
   "inject-fault": { type: "string", multiple: true },
   application: { type: "boolean" },
+  window: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -72,7 +81,7 @@ export type OptionName = keyof typeof ALL_OPTIONS;
 export type Values = Partial<Record<OptionName, string | string[] | boolean>>;
 
 /** Options each command supports. */
-export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionName[]> = {
+export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   paths: [
     "path",
     "size",
@@ -102,6 +111,7 @@ export const COMMAND_OPTIONS: Record<"paths" | "ping" | "demo", readonly OptionN
     "html",
     "inject-fault",
     "application",
+    "window",
     "help",
   ],
   ping: ["path", "count", "interval-ms", "profile", "config", "seed", "json", "csv", "html", "help"],
@@ -123,7 +133,8 @@ export function commandOptions(command: keyof typeof COMMAND_OPTIONS): OptionDec
     .map((n) => {
       const o: OptionSpec = ALL_OPTIONS[n];
       const value = o.type === "string" ? " <value>" : "";
-      return { flags: `${o.short ? `-${o.short}, ` : ""}--${n}${value}`, repeatable: o.multiple };
+      const short = o.short && (o.shortIn ?? [command]).includes(command) ? `-${o.short}, ` : "";
+      return { flags: `${short}--${n}${value}`, repeatable: o.multiple };
     });
 }
 
@@ -325,6 +336,11 @@ export interface PathsOptions {
   replay?: ReplayOptions;
   /** --inject-fault (src/engine/faults.ts); empty: none. */
   faults: FaultSpec[];
+  /** The search ends with final trials long enough for the path's queues (no --trial-ms or
+   *  --count given: the user's trial length wins). src/experiment/trial-length.ts. */
+  finalTrials: boolean;
+  /** --window N: a closed loop (the sender keeps at most N frames sent and not yet read). */
+  window?: number;
 }
 
 /** Defaults: short virtual trials, so the whole comparison finishes within a minute. */
@@ -391,7 +407,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
   // Cases grouped by path, then size (the order the table shows them).
   const order = new Map(runs.map((r, i) => [r.path, i]));
   cases.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
-  const count = v.count === undefined ? undefined : num(v.count, "-c/--count", 0, 1, 100_000_000, true);
+  const count = v.count === undefined ? undefined : num(v.count, "--count", 0, 1, 100_000_000, true);
   const faults = parseFaults((values["inject-fault"] as string[] | undefined) ?? []);
   for (const r of runs) {
     const path = enginePath(r.path)!;
@@ -404,8 +420,11 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       els.some((e) => e.kind === "gen" && kindOf(e.on) === "wire"),
     );
   }
-  const rate = replay?.rate ?? (v.rate === undefined ? undefined : parseRate(v.rate));
-  checkSearchOptionUse(v, rate !== undefined);
+  const window = parseWindow(v, Boolean(values.application), direction, runs, names.length > 0, notes);
+  const rate =
+    replay?.rate ??
+    (v.rate === undefined ? (window !== undefined ? parseRate("100%") : undefined) : parseRate(v.rate));
+  checkSearchOptionUse(v, rate !== undefined, window !== undefined);
   const durationNs = Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6);
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
@@ -416,8 +435,10 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     );
   const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
   if (partitions === 2) checkPartitioned(v, runs, faults.length > 0, replay !== undefined);
+  // --window drops the paths that cannot run a closed loop (when none was named): the cases too.
+  const closed = window !== undefined ? cases.filter((c) => runs.some((r) => r.path === c.path)) : cases;
   return {
-    cases,
+    cases: closed,
     paths: runs.map((r) => r.path),
     direction,
     rate,
@@ -432,6 +453,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       linkGbps: pathHost.linkGbps,
       ...(simulated.length > 0 ? { faults: simulated } : {}),
       ...(values.application ? { application: true } : {}),
+      ...(window !== undefined ? { window } : {}),
     },
     precision: percent(v.precision, "--precision", defaults.precision, 0.01, 50),
     pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),
@@ -447,6 +469,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
     notes,
     ...(replay ? { replay } : {}),
     faults,
+    finalTrials: v["trial-ms"] === undefined && count === undefined,
+    ...(window !== undefined ? { window } : {}),
   };
 }
 
@@ -470,15 +494,70 @@ function checkTrialOffersFrames(
 
 /** --precision and --pdr-loss tune the NDR/PDR search: with one load point (--rate, or a
  *  capture at its own timing) there is no search, so they are refused, not ignored. */
-function checkSearchOptionUse(v: Record<string, string | undefined>, oneLoadPoint: boolean): void {
+function checkSearchOptionUse(
+  v: Record<string, string | undefined>,
+  oneLoadPoint: boolean,
+  closedLoop = false,
+): void {
   if (!oneLoadPoint) return;
-  const why = v.rate !== undefined ? "--rate" : "--pcap-timing capture";
+  const why = closedLoop ? "--window" : v.rate !== undefined ? "--rate" : "--pcap-timing capture";
   for (const o of ["precision", "pdr-loss"])
     if (v[o] !== undefined)
       throw new UserError(
         "E_USAGE",
         `--${o} tunes the NDR/PDR search, and ${why} simulates one load point without one (leave out --${o}, or ${why})`,
       );
+}
+
+/**
+ * --window N: a closed loop (TCP-like, ScenarioSpec.window) between the sender on the wire and
+ * the application that reads every frame on the consumer's CPU: at most N frames sent and not
+ * yet read. It needs that application (--application), the receive direction, generated frames
+ * and, on each path, a sender on the wire and a consumer on a CPU: a path without them is
+ * refused when named, left out with a note otherwise (every path the direction has).
+ */
+function parseWindow(
+  v: Record<string, string | undefined>,
+  application: boolean,
+  direction: Direction,
+  runs: Array<{ path: string; direction: Direction }>,
+  named: boolean,
+  notes: string[],
+): number | undefined {
+  if (v.window === undefined) return undefined;
+  const window = num(v.window, "--window", 0, 1, 1_000_000, true);
+  const no = (why: string) => new UserError("E_USAGE", `--window ${v.window}: ${why}`);
+  if (!application)
+    throw no("a closed loop needs --application (the application's reads are what open the window)");
+  if (direction !== "rx")
+    throw no(`a closed loop runs the receive direction only (got --direction ${direction})`);
+  if (v.pcap !== undefined)
+    throw no("a closed loop sends generated frames, not a capture (leave out --pcap)");
+  if (v.partitions !== undefined && v.partitions !== "1")
+    throw no("a closed loop runs on one thread (leave out --partitions)");
+  const keep: typeof runs = [];
+  for (const r of runs) {
+    const why = closedLoopGap(r.path);
+    if (why === null) keep.push(r);
+    else if (named) throw no(`path '${r.path}' ${why}`);
+    else notes.push(`--window: ${r.path} left out: it ${why}`);
+  }
+  runs.splice(0, runs.length, ...keep);
+  return window;
+}
+
+/** Why a path cannot run a closed loop (null: it can): the sender must be on the wire (the
+ *  engine holds back only a wire generator) and the consumer on a CPU (where the reads are). */
+function closedLoopGap(path: string): string | null {
+  const p = enginePath(path)!;
+  const kindOf = (on: string) => p.resources.find((x) => x.name === on)?.kind;
+  const rx = p.rx ?? [];
+  if (!rx.some((e) => e.kind === "gen" && kindOf(e.on) === "wire"))
+    return "has no sender on the wire to hold back (its frames come from a host thread)";
+  const cpu = (on: string) => kindOf(on) === "core" || kindOf(on) === "vcpu";
+  if (!rx.some((e) => (e.kind === "sink" || e.kind === "guest-rx") && cpu(e.on)))
+    return "has no consumer on a CPU whose application reads the frames (it forwards them)";
+  return null;
 }
 
 /** --partitions 2 cuts each simulation at the wire (its generator on a second thread): what

@@ -2,8 +2,15 @@
 // and load points on the engine, the pings, and the iovsim.paths/2 document they make.
 import { performance } from "node:perf_hooks";
 import { faultText } from "../../engine/faults.ts";
-import { type ExperimentResult, runExperiment } from "../../experiment/experiment.ts";
+import {
+  type ExperimentCase,
+  type ExperimentResult,
+  runExperiment,
+  trialSpec,
+} from "../../experiment/experiment.ts";
+import { lineRatePps } from "../../experiment/rate.ts";
 import { createRunner } from "../../experiment/runners.ts";
+import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import {
   buildPathsJson,
   type PathsJson,
@@ -31,6 +38,19 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
     ...(workerExit?.kind === "worker-exit" ? { workerExit } : {}),
     partitions: o.partitions,
   });
+  // Frames each case's path can buffer (one build per path and direction; the runner loaded
+  // the kernels): the final trials' length, and a note where a given --trial-ms is too short.
+  const buffered = new Map<string, number>();
+  const buffering = (c: ExperimentCase): number => {
+    const key = `${c.path}|${c.direction}`;
+    let b = buffered.get(key);
+    if (b === undefined) {
+      b = pathBufferingFrames(trialSpec(c, o.trial, 1e6));
+      buffered.set(key, b);
+    }
+    return b;
+  };
+  const shortTrialNotes = o.finalTrials || o.rate !== undefined ? [] : shortTrials(o, buffering);
   let exp: ExperimentResult;
   let ping: { entries: PingJson[]; parts: SimulatorPart[] };
   try {
@@ -43,6 +63,9 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
         pdrLoss: o.pdrLoss,
         runner,
         onProgress,
+        ...(o.finalTrials
+          ? { finalTrialNs: async (c, step) => finalTrialNs(buffering(c), step, o.trial.durationNs) }
+          : {}),
       }),
     );
     ping = pingPaths(o);
@@ -63,8 +86,9 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       count: o.trial.count ?? null,
       search: o.rate ? null : { precision: o.precision, pdrLoss: o.pdrLoss },
       rate: o.rate?.text ?? null,
+      ...(o.window !== undefined ? { window: o.window } : {}),
       seed: o.trial.seed,
-      notes: [...o.notes, ...unfaultedCases(o, exp)],
+      notes: [...o.notes, ...shortTrialNotes, ...unfaultedCases(o, exp)],
       warnings: o.replay ? replayWarnings(exp) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
       faults: o.faults.map(faultText),
@@ -84,4 +108,20 @@ function unfaultedCases(o: PathsOptions, exp: ExperimentResult): string[] {
       (c) =>
         `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0, no load point ran, so ${atPoints.map(faultText).join(", ")} was not injected there`,
     );
+}
+
+/** A --trial-ms shorter than a case's queues need to overflow one resolution step above
+ *  capacity: the user's length is kept, and said (one note) to be able to overstate NDR. */
+function shortTrials(o: PathsOptions, buffering: (c: ExperimentCase) => number): string[] {
+  if (o.trial.count !== undefined) return [];
+  const short: string[] = [];
+  for (const c of o.cases) {
+    const step = o.precision * lineRatePps(c.frameBytes, o.trial.linkGbps);
+    const need = finalTrialNs(buffering(c), step, o.trial.durationNs);
+    if (need !== null) short.push(`${c.path} ${c.direction} ${c.size} ${(need / 1e6).toFixed(1)} ms`);
+  }
+  if (short.length === 0) return [];
+  return [
+    `--trial-ms ${o.trial.durationNs / 1e6} is shorter than the queues of ${short.length === o.cases.length ? "every case" : "some cases"} need to overflow one resolution step above capacity (${short.join(", ")}), so their NDR and PDR may be overstated; without --trial-ms the search ends with trials of that length (docs/experiments.md, Trial length)`,
+  ];
 }

@@ -11,12 +11,12 @@ import { runPaths } from "./paths-run.ts";
 
 export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--direction rx|tx|both]
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
-                    [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f iovctl.conf]
+                    [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f FILE]
                     [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]... [--rewrite-src PORT]]
                     [--seed N] [--workers N | --partitions 2] [--json | --csv] [--html FILE]
-                    [--inject-fault F]... [--application]
+                    [--inject-fault F]... [--application [--window N]]
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
 every element on a modeled resource priced by the cost profile) and reports, per path and size:
@@ -41,13 +41,17 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 --rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
              line rate, e.g. 5Mpps, 2.5Gbps, 40%
 --arrival    constant (default) or poisson inter-arrival times (seeded)
---trial-ms N virtual time each trial offers traffic for (default 1 ms)
+--trial-ms N virtual time each trial offers traffic for. Default: 1 ms search trials, then
+             final trials of 1 ms + (frames the path's queues hold) / (the resolution step),
+             which alone give NDR, PDR and the load points (a short trial passes a load its
+             queues absorb; docs/experiments.md, Trial length). Given, every trial has that
+             length (a note says when it is shorter than the path's queues need)
 --count N    frames each trial offers instead (the trial lasts as long as offering them takes;
-             exclusive with --trial-ms)
+             exclusive with --trial-ms; no final trials)
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
--f FILE      iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
+-f, --config FILE  iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --pcap F     replay a pcap/pcapng capture instead of generated frames: from the wire to each
              consumer (--direction rx: every path but vf-loopback), or sent by each consumer to
@@ -77,6 +81,14 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
 --application  an application on the consumer's CPU reads every frame it receives
              (app_rx_cycles each, below the interrupt and the stack; a vCPU whose socket holds
              frames does not halt); default: the consumer's stack is the end of the path
+--window N   with --application: a closed loop (TCP-like) instead of an offered load: the sender
+             on the wire keeps at most N frames sent and not yet read by the application, sending
+             up to --rate (default 100 % of line rate); one load point per path (no search, so
+             no --precision or --pdr-loss), receive only; the delivered rate is what the
+             receiver sustains, and nothing is lost by construction. Paths without a sender on
+             the wire or a consumer on a CPU (virtio-tap, jail-epair-fwd, bridge-epair-fwd) are refused when
+             named, left out with a note otherwise. The JSON says "load": {"loop": "closed",
+             "window": N}
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
 ${faultHelp(0, 13)}

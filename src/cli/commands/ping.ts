@@ -33,7 +33,7 @@ import { pingPart, runPing } from "./ping-run.ts";
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
                    [-f iovctl.conf] [--seed N] [--json | --csv] [--html FILE]
 
-Sends COUNT (default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
+Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
 virtual time: out through the consumer's driver, the NIC's Tx ring and the switch's transmit
 side to the wire, where an echo responder answers; the reply comes back through the switch's
 receive side to the consumer, which checks it (ICMP type, id, sequence, checksum, payload).
@@ -41,6 +41,7 @@ One echo every --interval-ms of virtual time (default 1000, as ping(8)): an idle
 round trip pays the idle wake-up paths. Times are simulated; a last line reports how fast the
 simulator ran (wall clock).
 
+-f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded)
 --json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
@@ -62,8 +63,8 @@ function pingText(j: PingCommandJson, ctx: CommandContext): void {
   ctx.out(
     `${j.transmitted} packets transmitted, ${j.received} packets received, ${j.loss_percent.toFixed(1)}% packet loss\n`,
   );
-  if (j.received > 0) {
-    const s = j.rtt_us;
+  const s = j.rtt_us;
+  if (s.p50 !== null) {
     const ms = (x: number) => (x / 1000).toFixed(3);
     ctx.out(
       `round-trip min/avg/max/stddev = ${ms(s.min)}/${ms(s.avg)}/${ms(s.max)}/${ms(s.stddev)} ms (simulated)\n`,

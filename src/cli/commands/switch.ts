@@ -40,6 +40,7 @@ Creates the VFs of an iovctl.conf(5) on a private, in-memory copy of the simulat
 --state is read for the host's NICs but never changed), programs the NIC's embedded switch
 from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture files into it:
 
+  -f, --file CONF     the iovctl.conf(5) to apply (required)
   --in wire=FILE      frames arriving from the wire (receive path)
   --in PF=FILE        frames the PF transmits
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)

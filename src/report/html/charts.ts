@@ -66,13 +66,17 @@ export function throughputChart(paths: PathResult[]): ChartDef {
 }
 
 export function latencyChart(p: PathResult): ChartDef {
-  const values = p.load_points.flatMap((lp) =>
-    PERCENTILES.map((name) => ({
-      offered: lp.offered_mpps,
-      percentile: name,
-      us: lp.latency_us[name === "p99.9" ? "p999" : name],
-    })),
-  );
+  // A point that delivered nothing has no latency: no mark.
+  const values = p.load_points.flatMap((lp) => {
+    const l = lp.latency_us;
+    return l === null
+      ? []
+      : PERCENTILES.map((name) => ({
+          offered: lp.offered_mpps,
+          percentile: name,
+          us: l[name === "p99.9" ? "p999" : name],
+        }));
+  });
   const positive = values.every((v) => v.us > 0);
   return {
     id: `latency-${chartKey(p)}`,
@@ -196,10 +200,15 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
 }
 
 export function pingChart(ping: PingResult[]): ChartDef {
-  const values = ping.flatMap((r) => [
-    { path: r.path, percentile: "p50", us: r.rtt_us.p50 },
-    { path: r.path, percentile: "p99", us: r.rtt_us.p99 },
-  ]);
+  // A path with no reply has no round-trip time: no bar (the summary table says "—").
+  const values = ping.flatMap((r) =>
+    r.rtt_us.p50 === null || r.rtt_us.p99 === null
+      ? []
+      : [
+          { path: r.path, percentile: "p50", us: r.rtt_us.p50 },
+          { path: r.path, percentile: "p99", us: r.rtt_us.p99 },
+        ],
+  );
   return {
     id: "ping",
     title: "Ping round-trip time per path (simulated)",

@@ -23,7 +23,8 @@ export const LoadPointSchema = z.object({
   offered_mpps: nonneg,
   delivered_mpps: nonneg,
   loss_ratio: z.number().min(0).max(1),
-  latency_us: LatencySchema,
+  /** null: no frame delivered at this point (no latency to show). */
+  latency_us: LatencySchema.nullable(),
   cpu: z.array(CpuUseSchema).default([]),
   events_per_s: z.record(z.string(), nonneg).optional(),
 });
@@ -42,12 +43,13 @@ export const PathResultSchema = z.object({
 
 export const PingResultSchema = z.object({
   path: z.string().min(1),
+  /** null: no reply came back, so there is no round-trip time (shown as a dash, not charted). */
   rtt_us: z.object({
-    p50: nonneg,
-    p99: nonneg,
-    min: nonneg.optional(),
-    avg: nonneg.optional(),
-    max: nonneg.optional(),
+    p50: nonneg.nullable(),
+    p99: nonneg.nullable(),
+    min: nonneg.nullable().optional(),
+    avg: nonneg.nullable().optional(),
+    max: nonneg.nullable().optional(),
   }),
   transmitted: z.number().int().nonnegative().optional(),
   received: z.number().int().nonnegative().optional(),
