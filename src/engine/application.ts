@@ -101,9 +101,11 @@ export function applicationOn(ctx: SimContext, res: Resource): Application | nul
 export const ACK_FRAME_BYTES = 70;
 
 /** Full-size segments per ACK by default: RFC 1122 §4.2.3.2 and RFC 5681 §4.2 (an ACK at least
- *  every second full-sized segment); Linux's tcp_cleanup_rbuf (net/ipv4/tcp.c) sends it from the
- *  reading process once more than one receive MSS arrived since the last window update
- *  (rcv_nxt - rcv_wup > rcv_mss), as __tcp_ack_snd_check does from the softirq. */
+ *  every second full-sized segment). Linux sends it from the reading process: tcp_cleanup_rbuf
+ *  (net/ipv4/tcp.c) acks once more than one receive MSS arrived since the last window update
+ *  (rcv_nxt - rcv_wup > rcv_mss); __tcp_ack_snd_check (tcp_input.c) acks from the softirq only
+ *  if the window's right edge advances ("tcp_recvmsg() will send ACK otherwise"), which it does
+ *  not while the socket holds unread data, as a receiver-bound stream's does. */
 export const DEFAULT_ACK_EVERY = 2;
 
 /**

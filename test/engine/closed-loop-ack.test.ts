@@ -134,7 +134,10 @@ describe("the closed loop's ACKs", () => {
   });
 
   it("refuses ACKs it cannot carry, naming the option", () => {
-    const bad = (extra: Partial<ScenarioSpec>, path = "native") => () => simulate(spec(path, "kvm-exits", extra));
+    const bad =
+      (extra: Partial<ScenarioSpec>, path = "native") =>
+      () =>
+        simulate(spec(path, "kvm-exits", extra));
     expect(bad({ window: 1 })).toThrow(/window of 1 frames is smaller than one ACK's 2 frames/);
     expect(bad({ ackEvery: -1 })).toThrow(/ackEvery must be a whole number of frames >= 0/);
     expect(bad({ ackEvery: 1.5 })).toThrow(/ackEvery must be a whole number/);

@@ -5,10 +5,10 @@
 // the rest of the path's transmit direction (driver, kick or doorbell, vhost, NIC) to the peer
 // on the wire, whose arrival opens the sender's window (sink.ts).
 import * as P from "../../../assembly/pathabi.ts";
+import type { EngineElement } from "../../paths/path-graphs.ts";
 import type { ClosedLoop } from "../application.ts";
 import { type SimContext, setU64, u64 } from "../context.ts";
 import { BatchPricer, ctxOf, type ElementRuntime, specResource } from "./common.ts";
-import type { EngineElement } from "../../paths/path-graphs.ts";
 
 export function ackGenerator(spec: EngineElement, ctx: SimContext, loop: ClosedLoop): ElementRuntime {
   const c = ctxOf(ctx, spec.name);
