@@ -22,7 +22,7 @@ import {
   type TrafficProfile,
 } from "../traffic/profiles.ts";
 import type { ReplaySpec } from "../traffic/replay.ts";
-import { ClosedLoop } from "./application.ts";
+import { ACK_FRAME_BYTES, ClosedLoop } from "./application.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import type { FaultSpec } from "./faults.ts";
@@ -68,6 +68,8 @@ export interface GraphOptions {
   application?: boolean;
   /** Closed loop: frames sent and not yet read (ScenarioSpec.window). */
   window?: number;
+  /** Closed loop: frames per ACK sent through the transmit direction (0: no ACK frames). */
+  ackEvery?: number;
 }
 
 export interface BuiltGraph {
@@ -142,8 +144,11 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     seed: o.seed,
     ...(wireVlan ? { vlan: wireVlan } : {}),
   });
+  // A closed loop's transmit direction carries the receiver's ACKs: pure ACK frames.
+  const acking = (o.ackEvery ?? 0) > 0;
   const txTraffic = defaultProfile({
     ...consumerTraffic,
+    ...(acking ? { sizes: { kind: "fixed" as const, size: ACK_FRAME_BYTES } } : {}),
     srcMac: bound.mac,
     dstMac: bound.peerMac,
     seed: o.seed + 1,
@@ -227,10 +232,22 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     notes: [],
     ...(o.faults && o.faults.length > 0 ? { faults: o.faults } : {}),
     ...(o.application ? { application: true } : {}),
-    ...(o.window ? { closedLoop: new ClosedLoop(o.window) } : {}),
+    ...(o.window ? { closedLoop: closedLoopOf(o) } : {}),
   };
   const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
   return { ctx, runtimes, specs: o.elements.map((e) => e.el), templates };
+}
+
+/** The closed loop of a run, with the transmit direction's generator and wire peer as the
+ *  receiver's ACK sender and the sender's ACK receiver when it acknowledges. */
+function closedLoopOf(o: GraphOptions): ClosedLoop {
+  const every = o.ackEvery ?? 0;
+  if (every === 0) return new ClosedLoop(o.window as number);
+  const tx = o.elements.filter((e) => e.dir === "tx").map((e) => e.el);
+  const gen = tx.find((e) => e.kind === "gen");
+  const sink = tx.find((e) => e.kind === "sink");
+  if (!gen || !sink) throw new Error(`path ${o.path.name}: no transmit direction for the ACKs`);
+  return new ClosedLoop(o.window as number, every, gen.name, sink.name);
 }
 
 /** A link by name: a ring the layout made, or a virtqueue's used/avail index ("vq0.used"). */

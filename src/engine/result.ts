@@ -86,7 +86,10 @@ export function collect(
     elements?: Array<{ spec: EngineElement; runtime: ElementRuntime }>;
   },
 ): SimResult {
-  const gens = ctx.built.gens.map((g) => ctx.built.ctx.get(g)!);
+  // A closed loop's ACK frames (the receiver's transmit direction) are not offered traffic:
+  // their generator and the peer on the wire receiving them are left out of the measured figures.
+  const loop = ctx.closedLoop;
+  const gens = ctx.built.gens.filter((g) => g !== loop?.ackGen).map((g) => ctx.built.ctx.get(g)!);
   let sent = 0;
   let bytes = 0;
   let overrun = 0;
@@ -95,11 +98,14 @@ export function collect(
     bytes += u64(ctx, g + P.G_BYTES);
     overrun += u64(ctx, g + P.G_OVERRUN) + u64(ctx, g + P.G_TAILDROP);
   }
-  const sinks = readSinks(ctx, ctx.built.sinks);
+  const sinks = readSinks(
+    ctx,
+    ctx.built.sinks.filter((n) => n !== loop?.ackSink),
+  );
   const measuredNs = Math.max(1, ctx.offerUntilNs - ctx.warmupNs);
   // Frames an injected generator overrun dropped were offered too, as were those a source's
   // device dropped on a full queue (pktgen into a tap).
-  const offered = sent + overrun - o.sentAtWarmup;
+  const offered = sent + overrun - (o.sentAtWarmup - (loop?.acksBeforeWarmup ?? 0));
   const virtualNs = Math.max(o.endNs, ctx.offerUntilNs);
   const perS = (n: number) => (n * 1e9) / measuredNs;
   // Over the measured window when the run recorded it (simulate), else over the whole run (ping).
@@ -172,7 +178,18 @@ export function collect(
         max_batch: st.maxBatch,
       };
     }),
-    simulator: { frames: sent, events: ctx.q.popped, wall_ms: o.wallMs },
+    ...(loop
+      ? {
+          closed_loop: {
+            window: loop.window,
+            ack_every: loop.ackEvery,
+            reads: loop.read,
+            acks_sent: loop.acksSent,
+            acks_arrived: loop.acksArrived,
+          },
+        }
+      : {}),
+    simulator: { frames: sent + (loop?.acksSent ?? 0), events: ctx.q.popped, wall_ms: o.wallMs },
   };
 }
 

@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
 import { ENGINE_PATH_NAMES, type EngineElement, enginePath } from "../paths/path-graphs.ts";
 import { loadModule } from "../switch/wasm.ts";
+import { DEFAULT_ACK_EVERY } from "./application.ts";
 import { checkStallQueues, faultRecords, faultWindow, simulatedFaults, WorkerExitFault } from "./faults.ts";
 import { buildGraph, type GraphOptions, returnBuffersOnThisThread } from "./graph.ts";
 import { checkReplayDirection } from "./replay.ts";
@@ -65,6 +66,7 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
       );
     if (spec.replay) throw new UserError("E_USAGE", "a closed-loop window does not replay a capture");
   }
+  const ackEvery = closedLoopAcks(spec, path);
   const warmupNs = spec.warmupNs ?? 0;
   if (warmupNs < 0 || warmupNs >= spec.durationNs)
     throw new UserError(
@@ -73,7 +75,8 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
     );
   return {
     path,
-    elements: pathElements(spec.path, spec.direction),
+    // The receiver's ACKs travel the path's transmit direction: both directions are built.
+    elements: pathElements(spec.path, ackEvery > 0 ? "both" : spec.direction),
     traffic: spec.traffic,
     costs: loadCosts(spec.profile),
     ratePps: spec.ratePps,
@@ -88,8 +91,40 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
     ...(spec.replay ? { replay: spec.replay } : {}),
     faults: simulatedFaults(spec.faults),
     ...(spec.application ? { application: true } : {}),
-    ...(spec.window !== undefined ? { window: spec.window } : {}),
+    ...(spec.window !== undefined ? { window: spec.window, ackEvery } : {}),
   };
+}
+
+/** Frames per ACK of a closed loop (0: none simulated, or no closed loop), validated. */
+function closedLoopAcks(spec: ScenarioSpec, path: NonNullable<ReturnType<typeof enginePath>>): number {
+  if (spec.ackEvery === undefined) {
+    if (spec.window === undefined) return 0;
+  } else {
+    if (spec.window === undefined) throw new UserError("E_USAGE", "ackEvery needs a closed-loop window");
+    if (!Number.isInteger(spec.ackEvery) || spec.ackEvery < 0)
+      throw new UserError("E_USAGE", `ackEvery must be a whole number of frames >= 0 (got ${spec.ackEvery})`);
+  }
+  const every = spec.ackEvery ?? DEFAULT_ACK_EVERY;
+  if (every === 0) return 0;
+  const window = spec.window as number;
+  const gen = path.rx?.find((e) => e.kind === "gen");
+  const onWire = path.resources.find((r) => r.name === gen?.on)?.kind === "wire";
+  if (!onWire)
+    throw new UserError(
+      "E_USAGE",
+      `path ${path.name}: its receive direction has no sender on the wire to acknowledge (ackEvery 0 runs the closed loop without ACKs)`,
+    );
+  if (!path.tx?.some((e) => e.kind === "gen") || !path.tx.some((e) => e.kind === "sink"))
+    throw new UserError(
+      "E_USAGE",
+      `path ${path.name} has no transmit direction from its consumer to the wire to carry the ACKs (ackEvery 0 runs the closed loop without them)`,
+    );
+  if (window < every)
+    throw new UserError(
+      "E_USAGE",
+      `a window of ${window} frames is smaller than one ACK's ${every} frames: the sender would wait forever (no delayed-ACK timer is simulated)`,
+    );
+  return every;
 }
 
 export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}): SimResult {

@@ -45,6 +45,11 @@ export interface ScenarioSpec {
   /** Closed loop (TCP-like; needs `application`): the sender on the wire keeps at most this many
    *  frames sent and not yet read by the application, sending up to `ratePps`; default: open loop. */
   window?: number;
+  /** Closed loop only: the receiver sends one ACK per this many frames read, through the path's
+   *  transmit direction to the wire, and the sender's window opens when it arrives (default 2:
+   *  RFC 1122 §4.2.3.2, Linux tcp_cleanup_rbuf); 0: a read opens the window at once (the ACK's
+   *  way back not simulated). */
+  ackEvery?: number;
 }
 
 /** Percentiles of one-way latency (frame arrival on the wire -> consumer done), ns. */
@@ -142,6 +147,9 @@ export interface SimResult {
     mean_batch: number;
     max_batch: number;
   }>;
+  /** Closed loop only: frames read, the window, and the ACK frames sent by the receiver and
+   *  received by the sender (over the whole run; not counted in delivered_pps or latency). */
+  closed_loop?: { window: number; ack_every: number; reads: number; acks_sent: number; acks_arrived: number };
   /** Injected faults and what each did (absent when none was injected). */
   faults?: FaultRecord[];
   /** How fast the simulator ran (wall clock): never part of a simulated figure. */

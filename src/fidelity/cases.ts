@@ -144,9 +144,9 @@ function eliRatio(env: CaseEnv, profile: string) {
   return { bare, vm, ratio: vm.delivered_pps / bare.delivered_pps };
 }
 
-const eliScenario = `1-vCPU guest, VF assigned (path vm-vf), 64 B frames, receive, closed loop: an application on the guest's vCPU reads every frame from its socket (app_rx_cycles each, below the priority of interrupts and the stack) and the sender on the wire keeps at most ${ELI_WINDOW} frames sent and not yet read (TCP-like, up to 10 GbE line rate); throughput = frames delivered per second of virtual time over a 5 ms run (its first fifth warm-up); bare metal = path native on the same profile with the same application and window (same machine, same interrupt moderation)`;
+const eliScenario = `1-vCPU guest, VF assigned (path vm-vf), 64 B frames, receive, closed loop: an application on the guest's vCPU reads every frame from its socket (app_rx_cycles each, below the priority of interrupts and the stack) and the sender on the wire keeps at most ${ELI_WINDOW} frames sent and not yet acknowledged as read (TCP-like, up to 10 GbE line rate): every second read sends an ACK (70 B) from the reading CPU through the path's transmit direction (stack, driver, doorbell, NIC) to the wire, and the sender's window opens when it arrives (ScenarioSpec.ackEvery 2: RFC 1122, Linux tcp_cleanup_rbuf); throughput = frames delivered per second of virtual time over a 5 ms run (its first fifth warm-up); bare metal = path native on the same profile with the same application and window (same machine, same interrupt moderation)`;
 const eliWhy =
-  "ELI's benchmarks (Netperf TCP stream, Apache, Memcached; §5) are closed loops on a 1-vCPU guest: the sender sends as fast as the receiving application's reads open its window. The guest is then CPU-bound: its application always has data to read, the vCPU never idles (no HLT exits), and interrupts still fire at the workload's rate (>150K/s, §1), since each NAPI poll takes the few frames that arrived since the last one and re-enables the interrupt. What the guest loses against bare metal is then what its interrupts cost: in the baseline the exits, the host's handling and the injection; with exitless interrupts the posted residual. Bare metal runs the same stack, application and window on the same core.";
+  "ELI's benchmarks (Netperf TCP stream, Apache, Memcached; §5) are closed loops on a 1-vCPU guest: the sender sends as fast as the receiving application's reads open its window. The guest is then CPU-bound: its application always has data to read, the vCPU never idles (no HLT exits), and interrupts still fire at the workload's rate (>150K/s, §1), since each NAPI poll takes the few frames that arrived since the last one and re-enables the interrupt. What the guest loses against bare metal is then what its interrupts cost: in the baseline the exits, the host's handling and the injection; with exitless interrupts the posted residual. Bare metal runs the same stack, application and window on the same core. ELI's netperf receivers acknowledged what they read: the guest (and bare metal) pays each ACK's transmit, on an assigned VF without an exit (its doorbell is mapped into the guest).";
 
 export const CASES: readonly FidelityCase[] = [
   {
@@ -196,7 +196,7 @@ export const CASES: readonly FidelityCase[] = [
     profiles: ["kvm-exits"],
     scenario: eliScenario,
     why: eliWhy,
-    dependsOn: [...HOST_RX, ...VM_IRQ, "app_rx_cycles"],
+    dependsOn: [...HOST_RX, ...HOST_TX, ...VM_IRQ, "app_rx_cycles"],
     async run(env) {
       const { bare, vm, ratio } = eliRatio(env, "kvm-exits");
       return {
@@ -218,7 +218,7 @@ export const CASES: readonly FidelityCase[] = [
     profiles: ["kvm-exits", "kvm-posted"],
     scenario: `${eliScenario}; the guest's profile is kvm-posted (device interrupts delivered to the running guest, no EOI exit)`,
     why: eliWhy,
-    dependsOn: [...HOST_RX, ...VM_IRQ, "app_rx_cycles"],
+    dependsOn: [...HOST_RX, ...HOST_TX, ...VM_IRQ, "app_rx_cycles"],
     async run(env) {
       const { bare, vm, ratio } = eliRatio(env, "kvm-posted");
       return {
@@ -241,7 +241,7 @@ export const CASES: readonly FidelityCase[] = [
     scenario:
       "the eli-baseline scenario; VM exits per second of virtual time in the closed loop (and, for comparison, open loop at half its rate with the same application)",
     why: "the exits ELI counts are those the baseline takes while running its benchmarks at full load: the closed loop's own rate.",
-    dependsOn: [...HOST_RX, ...VM_IRQ, "app_rx_cycles"],
+    dependsOn: [...HOST_RX, ...HOST_TX, ...VM_IRQ, "app_rx_cycles"],
     async run(env) {
       const { vm } = eliRatio(env, "kvm-exits");
       const half = env.withApplication(
@@ -341,7 +341,7 @@ export const CASES: readonly FidelityCase[] = [
       tolerance: [1.15, 1.45],
     },
     profiles: ["kvm-exits"],
-    scenario: `path virtio (a TCP-like stream from the wire through the PF, the host bridge, the tap and one vhost thread into a 1-vCPU guest), ${STREAM_BYTES} B frames, receive, closed loop: the guest's application reads every frame (app_rx_cycles plus the copy of its payload to user space) and the sender keeps at most ${ELI_WINDOW} frames sent and not yet read, up to 10 GbE line rate; bandwidth with virtio_event_idx = 1 over the same with 0 (ring flags: VRING_AVAIL_F_NO_INTERRUPT / VRING_USED_F_NO_NOTIFY); vhost publishes and signals per packet as in 2010 (vhost_signal_per_packet); for comparison, the guest's cost per packet and the notification rates open loop at ${mpps(STREAM_PARTIAL_PPS)}`,
+    scenario: `path virtio (a TCP-like stream from the wire through the PF, the host bridge, the tap and one vhost thread into a 1-vCPU guest), ${STREAM_BYTES} B frames, receive, closed loop: the guest's application reads every frame (app_rx_cycles plus the copy of its payload to user space) and the sender keeps at most ${ELI_WINDOW} frames sent and not yet acknowledged as read, up to 10 GbE line rate; every second read sends an ACK (70 B) back through the guest's stack, virtio-net's transmit (a kick, a VM exit, unless vhost suppresses it: VRING_USED_F_NO_NOTIFY while its handler runs, or avail_event with the event index), vhost's transmit handling, the tap, the bridge and the PF to the wire, where it opens the sender's window; bandwidth with virtio_event_idx = 1 over the same with 0 (ring flags: VRING_AVAIL_F_NO_INTERRUPT / VRING_USED_F_NO_NOTIFY); vhost publishes and signals per packet as in 2010 (vhost_signal_per_packet); for comparison, the guest's cost per packet and the notification rates open loop at ${mpps(STREAM_PARTIAL_PPS)}`,
     why: `The patch removes vhost's interrupts to a guest that is still consuming (or has consumed) the ring, and reports a bandwidth gain: a stream that a receiving application paces, not a packet rate. Receive, because the guest's transmit completions of 2010 raised no interrupts while its ring had room (virtio_net's start_xmit re-enabled them only with fewer than 2 + MAX_SKB_FRAGS free descriptors), so only the receive queue's interrupts could be cut. Full-size frames (MTU 1,500), as a netperf TCP stream carries; Linux's default receive window (tcp_rmem 87,380 B) holds about 60 such segments (1,448 B): the window is ${ELI_WINDOW} frames, as in the ELI cases (the ratio is the same with 256). KVM of 2010 had no posted interrupts (kvm-exits: an injection into a running vCPU exits, the EOI exits); the patch names neither the workload nor the host, so the sender is taken on the wire and the stream one flow.`,
     dependsOn: [
       ...HOST_RX,
@@ -355,6 +355,10 @@ export const CASES: readonly FidelityCase[] = [
       "thread_wakeup_ns",
       "kick_exit_cycles",
       "app_rx_cycles",
+      "stack_tx_cycles",
+      "drv_tx_pkt_cycles",
+      "tx_reap_pkt_cycles",
+      "doorbell_cycles",
     ],
     async run(env) {
       const line = 10e9 / ((STREAM_BYTES + 20) * 8);
@@ -372,7 +376,7 @@ export const CASES: readonly FidelityCase[] = [
       };
       const gbps = (r: SimResult) => `${((r.delivered_pps * STREAM_BYTES * 8) / 1e9).toFixed(2)} Gbit/s`;
       const ev = (r: SimResult) =>
-        `${kps(r.events_per_s.notifications)} notifications, ${kps(r.events_per_s.injections)} injected, ${kps(r.events_per_s.vm_exits)} exits; guest ${guest(r)} cycles/packet, vCPU ${pct(r, "guest-vcpu0")} %, vhost ${pct(r, "vhost0")} %, host core ${pct(r, "host-core0")} %`;
+        `${kps(r.events_per_s.notifications)} notifications, ${kps(r.events_per_s.injections)} injected, ${kps(r.events_per_s.vm_exits)} exits, ${kps(r.events_per_s.kicks)} kicks for ${kps(((r.closed_loop?.acks_sent ?? 0) * 1e9) / r.virtual_ns)} ACKs; guest ${guest(r)} cycles/packet, vCPU ${pct(r, "guest-vcpu0")} %, vhost ${pct(r, "vhost0")} %, host core ${pct(r, "host-core0")} %`;
       return {
         simulated: on.delivered_pps / off.delivered_pps,
         details: `on ${mpps(on.delivered_pps)} = ${gbps(on)} (${ev(on)}); off ${mpps(off.delivered_pps)} = ${gbps(off)} (${ev(off)}); open loop at ${mpps(STREAM_PARTIAL_PPS)}: guest ${guest(pOn)} vs ${guest(pOff)} cycles/packet, ${kps(pOn.events_per_s.notifications)} vs ${kps(pOff.events_per_s.notifications)} notifications, ${kps(pOn.events_per_s.vm_exits)} vs ${kps(pOff.events_per_s.vm_exits)} exits`,

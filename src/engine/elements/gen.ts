@@ -10,12 +10,15 @@
 import * as P from "../../../assembly/pathabi.ts";
 import { setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
+import { ackGenerator } from "./ack-gen.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
 export const gen: ElementKind = {
   kind: "gen",
   ports: (s) => ({ in: [], out: [(s as { out: string }).out] }),
   create(spec, ctx) {
+    // The receiver's ACKs of a closed loop: sent when its reads ask, not at the offered rate.
+    if (ctx.closedLoop?.ackGen === spec.name) return ackGenerator(spec, ctx, ctx.closedLoop);
     const c = ctxOf(ctx, spec.name);
     const res = specResource(ctx, spec);
     const out = ctx.link((spec as { out: string }).out);
@@ -34,7 +37,7 @@ export const gen: ElementKind = {
     setU64(ctx, c + P.G_CLOCK_PS, 0);
     const overrun = generatorOverrun(ctx, c, onWire); // an injected fault, or null
     // Closed loop (the sender on the wire): send only while the window has room; a full window
-    // waits for the applications' next read, and nothing is sent before it.
+    // waits until it opens (the next ACK's arrival, or read), and nothing is sent before it.
     const loop = onWire ? ctx.closedLoop : undefined;
     // The window was full and the sender waited for a read: the frames it held back are sent
     // from the read on, not back-dated to their (past) offered times.

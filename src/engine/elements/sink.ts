@@ -75,6 +75,8 @@ function queueConsumer(
   const sinkBurst = ctx.k.sinkBurst;
   // The application reading what this stack receives (ScenarioSpec.application), or none.
   const app = applicationOn(ctx, res);
+  // The peer on the wire receiving a closed loop's ACKs: each opens the sender's window.
+  const loop = ctx.closedLoop && ctx.closedLoop.ackSink === name ? ctx.closedLoop : null;
   const consume = (start: number, n: number, done: WorkEnd): number => {
     if (serialize) {
       const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
@@ -83,6 +85,7 @@ function queueConsumer(
       u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
       const taken = sinkBurst(c, n);
       const end = res.charge(start, ns, wireAcc);
+      loop?.acksIn(end, taken);
       // The frames left the NIC once serialized: their slots of the switch's wire-out ring are
       // room for the switch again (without this, the ring filled after its first 1,024 frames
       // and every later one was dropped as "wire-out ring full").
