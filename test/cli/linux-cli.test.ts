@@ -234,6 +234,17 @@ describe("iovsim ip link", () => {
       out: "",
       err: 'Cannot find device "nope0"\n',
     });
+    // iplink_parse_vf(): no setting after "vf N" (or an unknown word first) is incomplete_command();
+    // an unknown word after a setting is taken for a second device name (duparg2).
+    const incomplete = { code: 255, out: "", err: 'Command line is not complete. Try option "help"\n' };
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0")).toEqual(incomplete);
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "mtu", "9000")).toEqual(incomplete);
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "trust", "on", "bogus")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: either "dev" is duplicate, or "bogus" is a garbage.\n',
+    });
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).toContain("trust off");
     // A numeric link state reaches the kernel, which refuses anything but 0..2.
     expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "state", "3")).toEqual(EINVAL);
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "state", "disable")).code).toBe(0);

@@ -41,6 +41,7 @@ Refusals, as ip(8) prints them:
   VFs created by iovctl -C (the FreeBSD view owns them)
                                RTNETLINK answers: Device or resource busy   exit 2
   a bad word ("vlan x", "state foo")   Error: argument "x" is wrong: ...      exit 255
+  no setting after "vf N"      Command line is not complete. Try option "help"  exit 255
   no such device               Cannot find device "DEV"                     exit 1
 The zero MAC is accepted and means "unset". Like the kernel, settings before a refused one
 in the same command stay applied.

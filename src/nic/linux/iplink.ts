@@ -110,8 +110,15 @@ export function parseVfArgs(words: string[]): VfRequest {
       else if (matches(s, "disable")) req.linkState = 2;
       else if (/^[0-9]+$/.test(s)) req.linkState = Number(s);
       else invarg('Invalid "state" value\n', s);
-    } else throw new IpUsageError(`Error: argument "${w}" is wrong: unknown vf setting\n`, 255);
+    } else if (i === 1) {
+      // iplink_parse_vf() rewinds an unknown word; with no setting parsed: incomplete_command().
+      break;
+    } else {
+      // Back in iplink_parse(), the word is taken for a second device name: duparg2().
+      throw new IpUsageError(`Error: either "dev" is duplicate, or "${w}" is a garbage.\n`, 255);
+    }
   }
+  if (Object.keys(req).length === 1) throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
   return req;
 }
 
