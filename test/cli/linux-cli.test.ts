@@ -245,6 +245,14 @@ describe("iovsim ip link", () => {
       err: 'Error: either "dev" is duplicate, or "bogus" is a garbage.\n',
     });
     expect((await cli(s, "ip", "link", "show", "sim0")).out).toContain("trust off");
+    // ip(8) itself refuses a minimum above a non-zero maximum (the other from the VF's current rates).
+    const minAboveMax = { code: 255, out: "", err: "Invalid min_tx_rate 200 - must be <= max_tx_rate 100\n" };
+    expect(
+      await cli(s, "ip", "link", "set", "sim0", "vf", "0", "min_tx_rate", "200", "max_tx_rate", "100"),
+    ).toEqual(minAboveMax);
+    expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "max_tx_rate", "100")).code).toBe(0);
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "min_tx_rate", "200")).toEqual(minAboveMax);
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).not.toContain("min_tx_rate 200");
     // A numeric link state reaches the kernel, which refuses anything but 0..2.
     expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "state", "3")).toEqual(EINVAL);
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "state", "disable")).code).toBe(0);

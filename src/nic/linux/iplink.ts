@@ -118,8 +118,22 @@ export function parseVfArgs(words: string[]): VfRequest {
       throw new IpUsageError(`Error: either "dev" is duplicate, or "${w}" is a garbage.\n`, 255);
     }
   }
-  if (Object.keys(req).length === 1) throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
+  if (Object.keys(req).length === 1)
+    throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
   return req;
+}
+
+/**
+ * iplink_parse_vf()'s own check before anything is sent: with max_tx_rate or min_tx_rate, the
+ * one not given comes from the VF's current rates, and a minimum above a non-zero maximum is
+ * refused ("Invalid min_tx_rate ...", return -1: exit 255). The kernel and netdevsim do not check.
+ */
+export function checkTxRates(req: VfRequest, current: { minTxRate: number; maxTxRate: number }): void {
+  if (req.minTxRate === undefined && req.maxTxRate === undefined) return;
+  const min = req.minTxRate ?? current.minTxRate;
+  const max = req.maxTxRate ?? current.maxTxRate;
+  if (max && min > max)
+    throw new IpUsageError(`Invalid min_tx_rate ${min} - must be <= max_tx_rate ${max}\n`, 255);
 }
 
 const LINK_STATES = ["auto", "enable", "disable"];
