@@ -278,6 +278,22 @@ describe("iovsim ip link", () => {
     );
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "spoofchk", "on")).code).toBe(0);
   });
+  it("devlink's own refusals: missing handle, unknown words, no or bad mode (exit 1, nothing changed)", async () => {
+    const s = await simHost(1);
+    const refused = (err: string) => ({ code: 1, out: "", err: `${err}\n` });
+    const dl = (...w: string[]) => cli(s, "devlink", "dev", "eswitch", ...w);
+    const nsim = "netdevsim/netdevsim0";
+    expect(await dl("show")).toEqual(refused('Devlink identification ("bus_name/dev_name") expected'));
+    expect(await dl("show", "netdevsim0")).toEqual(
+      refused('Devlink identification ("bus_name/dev_name") expected'),
+    );
+    expect(await dl("show", nsim, "extra")).toEqual(refused('Unknown option "extra"'));
+    expect(await dl("set", nsim)).toEqual(refused("Need to set at least one option"));
+    expect(await dl("set", nsim, "mode")).toEqual(refused("String parameter expected"));
+    expect(await dl("set", nsim, "mode", "bogus")).toEqual(refused('Unknown eswitch mode "bogus"'));
+    expect(await dl("set", nsim, "mode", "switchdev", "extra")).toEqual(refused('Unknown option "extra"'));
+    expect((await dl("show", nsim)).out).toBe(`${nsim}: mode legacy\n`);
+  });
   it("--help of ip and devlink", async () => {
     const ip = await cli(tmpState(), "ip", "--help");
     expect(ip.code).toBe(0);
