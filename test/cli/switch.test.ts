@@ -174,6 +174,22 @@ describe("iovsim switch", () => {
     expect((await run("--help")).out).toContain("--per-queue");
   });
 
+  it("a VF the driver refused (accepted by iovctl -C, which exits 0) is named with the reason", async () => {
+    const dup = join(tmp, "dup-mac.conf");
+    writeFileSync(
+      dup,
+      `PF { device: "ixl0"; num_vfs: 2; }\nVF-0 { mac-addr: "02:00:00:00:00:01"; }\nVF-1 { mac-addr: "02:00:00:00:00:01"; }\n`,
+    );
+    const why =
+      "VF-1 was not created: the ixl driver refused it (EADDRINUSE: MAC 02:00:00:00:00:01 is already used by the PF or another VF); as on FreeBSD, the other VFs were created (iovctl -C exits 0, dmesg: ixl0: Failed to add VF 1)";
+    const ran = await run("-f", dup, "--in", `wire=${wire}`, "--json", "--engine", "reference");
+    expect(ran.rc).toBe(0);
+    expect(JSON.parse(ran.out).vfs).toBe(1);
+    expect(ran.err).toBe(`iovsim: note: ${why}\n`);
+    const into = await run("-f", dup, "--in", `VF-1=${tx}`, "--json", "--engine", "reference");
+    expect(into).toEqual({ rc: 1, out: "", err: `iovsim: option '--in': ${why}\n` });
+  });
+
   it("malformed captures and random frames: no trap, every frame counted, conservation holds", async () => {
     const dir = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "malformed");
     const files = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f));

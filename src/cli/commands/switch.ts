@@ -23,6 +23,7 @@ import {
   type EngineOptions,
   type RunResult,
   referenceEngine,
+  refusedVfText,
   runSwitch,
   type SwitchEngine,
   type SwitchInput,
@@ -310,7 +311,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
 }
 
 /** What the summary adds in words: printed with the table, on stderr with --json / --csv. */
-function switchNotes(j: SwitchJson, conf: string): string[] {
+function switchNotes(j: SwitchJson, conf: string, refused: string[]): string[] {
   const notes: string[] = [];
   const wireIn = j.functions.find((t) => t.name === "wire");
   const filtered = j.frame_drops["l2-filter"] ?? 0;
@@ -322,10 +323,11 @@ function switchNotes(j: SwitchJson, conf: string): string[] {
     notes.push(
       `${j.snaplen_cut} input frames were cut by their capture's snaplen; replayed as captured (shorter than on the wire)`,
     );
+  notes.push(...refused);
   return notes;
 }
 
-function summaryText(j: SwitchJson, opts: SwitchArgs, ctx: CommandContext): void {
+function summaryText(j: SwitchJson, opts: SwitchArgs, refused: string[], ctx: CommandContext): void {
   const table = new Table({
     head: ["function", "frames in", "received", "to wire", "dropped"],
     style: { head: [], border: [] },
@@ -338,7 +340,7 @@ function summaryText(j: SwitchJson, opts: SwitchArgs, ctx: CommandContext): void
   const copy = Object.entries(j.copy_drops).map(([k, v]) => `${k} ${v}`);
   if (reasons.length) ctx.out(`frame drops: ${reasons.join(", ")}\n`);
   if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
-  const notes = switchNotes(j, opts.conf);
+  const notes = switchNotes(j, opts.conf, refused);
   if (notes[0]?.startsWith("all ")) ctx.out(`note: ${notes.shift()}\n`);
   if (j.skipped_non_ethernet) ctx.out(`skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
   for (const n of notes) ctx.out(`note: ${n}\n`);
@@ -377,12 +379,13 @@ export const command = defineCommand({
       promisc: opts.promisc,
       out: opts.out,
     });
+    const refused = result.refused.map((v) => refusedVfText(result.pf, v));
     if (opts.json) ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (opts.csv) ctx.out(switchCsv(j));
-    else summaryText(j, opts, ctx);
+    else summaryText(j, opts, refused, ctx);
     if (opts.json || opts.csv) {
       if (j.skipped_non_ethernet) ctx.err(`iovsim: skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
-      for (const n of switchNotes(j, opts.conf)) ctx.err(`iovsim: note: ${n}\n`);
+      for (const n of switchNotes(j, opts.conf, refused)) ctx.err(`iovsim: note: ${n}\n`);
     }
     if (opts.html) {
       await writeHtmlReport(opts.html, {
