@@ -171,6 +171,8 @@ describe("iovsim switch", () => {
     const bc = await run("-f", badConf, "--in", `wire=${wire}`, "--out", out, "--engine", "reference");
     expect(bc.rc).toBe(1);
     expect(bc.err).toMatch(new RegExp(`^iovsim: ${badConf.replace(/[.]/g, "\\.")}:2:\\d+: `));
+    // A run that failed leaves nothing behind: not even the --out directory it had created.
+    expect(existsSync(out)).toBe(false);
     expect((await run("--help")).out).toContain("--per-queue");
   });
 

@@ -2,7 +2,16 @@
 //   [--per-queue] [--format pcap|pcap-ns|pcapng] --out DIR
 // Runs capture files through the NIC's embedded switch as configured by an iovctl.conf, and
 // writes what every function received, what left on the wire, and the counters.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
@@ -195,7 +204,7 @@ function chooseEngine(kind: SwitchArgs["engine"]): EngineFactory {
  * mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever when mkdir says
  * ENOENT for a parent that exists (e.g. anything under /proc).
  */
-function makeDirs(dir: string): void {
+function makeDirs(dir: string): string[] {
   const missing: string[] = [];
   let d = resolve(dir);
   while (!existsSync(d)) {
@@ -204,14 +213,23 @@ function makeDirs(dir: string): void {
     if (parent === d) break;
     d = parent;
   }
-  for (const m of missing.reverse()) mkdirSync(m);
+  const created: string[] = [];
+  for (const m of missing.reverse()) {
+    mkdirSync(m);
+    created.push(m);
+  }
+  return created;
 }
 
-/** Creates the output directory up front, so a bad --out fails before any work. */
-function ensureOutDir(dir: string): void {
+/**
+ * Creates the output directory up front, so a bad --out fails before any work; returns the
+ * directories it created, for removeCreatedDirs when the run fails before writing anything.
+ */
+function ensureOutDir(dir: string): string[] {
   try {
-    makeDirs(dir);
+    const created = makeDirs(dir);
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+    return created;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
@@ -223,6 +241,17 @@ function ensureOutDir(dir: string): void {
             ? "the file system refused to create it"
             : (e as Error).message;
     throw new UserError("E_OUT", `option '--out': cannot use '${dir}' as a directory (${why})`);
+  }
+}
+
+/** Removes the (still empty) directories ensureOutDir created, deepest first: a failed run leaves nothing. */
+function removeCreatedDirs(created: string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty, or gone: leave it and its parents
+    }
   }
 }
 
@@ -357,17 +386,23 @@ export const command = defineCommand({
   options: OPTIONS,
   async run({ opts: given, argv: args }, ctx) {
     const opts = switchArgs(given);
-    if (opts.out) ensureOutDir(opts.out);
-    const result = await runSwitch({
-      confFile: opts.conf,
-      stateDir: ctx.stateDir,
-      inputs: opts.inputs,
-      rssLevel: opts.rss,
-      vxlanPorts: opts.vxlanPorts,
-      makeEngine: chooseEngine(opts.engine),
-      rewriteDst: opts.rewriteDst,
-      promisc: opts.promisc,
-    });
+    const createdDirs = opts.out ? ensureOutDir(opts.out) : [];
+    let result: RunResult;
+    try {
+      result = await runSwitch({
+        confFile: opts.conf,
+        stateDir: ctx.stateDir,
+        inputs: opts.inputs,
+        rssLevel: opts.rss,
+        vxlanPorts: opts.vxlanPorts,
+        makeEngine: chooseEngine(opts.engine),
+        rewriteDst: opts.rewriteDst,
+        promisc: opts.promisc,
+      });
+    } catch (e) {
+      removeCreatedDirs(createdDirs);
+      throw e;
+    }
     if (opts.out) writeOutputs(opts.out, result, opts);
     const j = buildSwitchJson(result, {
       version: await toolVersion(),
