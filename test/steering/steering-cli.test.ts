@@ -152,6 +152,8 @@ describe("iovsim steering", () => {
       [["--rate", "20Mpps", "--no-ndr"], /above the 10 Gbit\/s line rate/],
       [["--no-ndr"], /--no-ndr needs --rate/],
       [["--symmetric", "xor"], /--symmetric: 'xor'/],
+      // The seed range of paths and ping (a 31-bit seed), not one more.
+      [["--seed", "2147483648"], /--seed: '2147483648' is not an integer in 0..2147483647/],
       // A capture that cannot be used is the user's error (it was an internal one, status 70).
       [
         ["--mix", "pcap:/nonexistent.pcap", "--rate", "1Mpps", "--no-ndr"],

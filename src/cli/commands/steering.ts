@@ -187,7 +187,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   }
   if (str("port") !== undefined) o.port = str("port")!;
   if (str("profile") !== undefined) o.profile = str("profile")!;
-  if (str("seed") !== undefined) o.seed = int("--seed", str("seed")!, 0, 2 ** 31);
+  if (str("seed") !== undefined) o.seed = int("--seed", str("seed")!, 0, 2 ** 31 - 1);
   if (opts.json && opts.csv) throw new UserError("E_USAGE", "--json and --csv cannot be combined");
   if (opts.json) o.format = "json";
   if (opts.csv) o.format = "csv";
