@@ -4,12 +4,12 @@
 // unknown-version state file is reported, never silently replaced.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { link, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import { writeFileAtomic } from "../fs-atomic.ts";
+import { makeDirs, writeFileAtomic } from "../fs-atomic.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
@@ -226,7 +226,7 @@ async function removeLeftovers(dir: string): Promise<void> {
 
 /** Runs fn while holding <dir>/state.lock (created with O_EXCL). */
 export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
-  await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+  await makeDirs(dir).catch((e: NodeJS.ErrnoException) => {
     throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${fsStrerror(e)}`);
   });
   const lockPath = join(dir, LOCK_FILE);
