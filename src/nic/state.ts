@@ -156,14 +156,19 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
+function parseOwner(text: string): LockOwner | undefined {
   try {
-    const o = JSON.parse(await readFile(lockPath, "utf8"));
+    const o = JSON.parse(text);
     if (typeof o?.pid === "number" && typeof o?.host === "string") return o as LockOwner;
   } catch {
-    /* empty, torn or vanished */
+    /* empty or torn */
   }
   return undefined;
+}
+
+async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
+  const text = await readFile(lockPath, "utf8").catch(() => undefined); // vanished
+  return text === undefined ? undefined : parseOwner(text);
 }
 
 /**
@@ -173,12 +178,15 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
  * iovsim created it non-atomically, or is not ours: stale too. Vanished: not stale, retry.
  */
 async function isStale(lockPath: string): Promise<boolean> {
+  // Read once: a lock released between two reads would look unreadable, hence stale, and the
+  // taker would then remove the next holder's temporary state file (its rename: ENOENT).
+  let text: string;
   try {
-    await readFile(lockPath);
+    text = await readFile(lockPath, "utf8");
   } catch {
-    return false;
+    return false; // vanished: not stale, retry
   }
-  const owner = await readOwner(lockPath);
+  const owner = parseOwner(text);
   if (!owner) return true;
   if (owner.host !== hostname()) return false;
   if (!processAlive(owner.pid)) return true;
