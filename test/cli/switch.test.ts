@@ -110,6 +110,35 @@ describe("iovsim switch", () => {
     },
   );
 
+  it("a second run into the same --out leaves one run's captures: earlier ones it did not write are removed", async () => {
+    const out = join(tmp, "out-rerun");
+    const first = await run(
+      "-f",
+      conf,
+      "--in",
+      `wire=${wire}`,
+      "--out",
+      out,
+      "--per-queue",
+      "--engine",
+      "reference",
+    );
+    expect(first.rc).toBe(0);
+    writeFileSync(join(out, "notes.txt"), "mine");
+    const two = join(tmp, "two-vfs.conf");
+    writeFileSync(two, `PF { device: "ix0"; num_vfs: 2; }\nVF-1 { mac-addr: "02:00:00:00:00:11"; }\n`);
+    const second = await run("-f", two, "--in", `wire=${wire}`, "--out", out, "--format", "pcapng");
+    expect(second.rc).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      "PF.pcapng",
+      "VF-0.pcapng",
+      "VF-1.pcapng",
+      "counters.json",
+      "notes.txt",
+      "wire.pcapng",
+    ]);
+  });
+
   it("--rss inner hashes the encapsulated packet", async () => {
     const inner = (b: ReturnType<typeof eth>) =>
       b.ipv4({ src: "66.9.149.187", dst: "161.142.100.80" }).tcp({ sport: 2794, dport: 1766 });

@@ -5,6 +5,7 @@
 import {
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmdirSync,
@@ -12,7 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
 import { htmlOutputFile } from "../../output-file.ts";
@@ -54,7 +55,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --in PF=FILE        frames the PF transmits
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)
                       (repeatable; inputs are merged by timestamp, ties in option order)
-  --out DIR           where to write (created if missing):
+  --out DIR           where to write (created if missing; captures of an earlier run there
+                      that this run does not write are removed):
                         wire.pcap          frames that left through the physical port
                         PF.pcap, VF-<n>.pcap   frames each function received (all queues)
                         VF-<n>.q<k>.pcap   with --per-queue, one file per receive queue
@@ -336,7 +338,23 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     }
   });
   written.push(cpath);
+  removeStaleOutputs(dir, written);
   return written;
+}
+
+/** The capture files a switch run writes into --out DIR (and nothing else there). */
+const OUTPUT_CAPTURE = /^(?:wire|PF|VF-(?:0|[1-9]\d*))(?:\.q\d+)?\.(?:pcap|pcapng)$/;
+
+/**
+ * Removes the captures an earlier run left in DIR that this run did not write (a VF the new
+ * configuration lacks, per-queue files without --per-queue, the other format's files), so the
+ * directory holds one run's results only. Files of other names are the user's: left alone.
+ */
+function removeStaleOutputs(dir: string, written: string[]): void {
+  const keep = new Set(written.map((p) => basename(p)));
+  for (const name of readdirSync(dir)) {
+    if (OUTPUT_CAPTURE.test(name) && !keep.has(name)) rmSync(join(dir, name), { force: true });
+  }
 }
 
 /** What the summary adds in words: printed with the table, on stderr with --json / --csv. */
