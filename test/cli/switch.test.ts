@@ -217,6 +217,19 @@ describe("iovsim switch", () => {
     expect(ran.rc).toBe(0);
     expect(JSON.parse(ran.out).vfs).toBe(1);
     expect(ran.err).toBe(`iovsim: note: ${why}\n`);
+    const text = await run(
+      "-f",
+      dup,
+      "--in",
+      `wire=${wire}`,
+      "--out",
+      join(tmp, "dup-out"),
+      "--engine",
+      "reference",
+    );
+    expect(text.out).toContain("; ixl0 with 1 VF; RSS outer\n");
+    expect(text.out).toContain(`note: ${why}\n`);
+    expect(text.out).toContain("(wire, PF, 1 VF capture, counters.json)\n");
     const into = await run("-f", dup, "--in", `VF-1=${tx}`, "--json", "--engine", "reference");
     expect(into).toEqual({ rc: 1, out: "", err: `iovsim: option '--in': ${why}\n` });
   });

@@ -381,7 +381,8 @@ function summaryText(j: SwitchJson, opts: SwitchArgs, refused: string[], ctx: Co
   });
   // The wire's "received" is what left through the physical port (wire.pcap).
   for (const t of j.functions) table.push([t.name, t.offered, t.received, t.to_wire ?? "-", t.dropped]);
-  ctx.out(`engine: ${j.engine}; ${j.pf} with ${j.vfs} VFs; RSS ${j.rss}\n`);
+  const vfs = `${j.vfs} VF${j.vfs === 1 ? "" : "s"}`;
+  ctx.out(`engine: ${j.engine}; ${j.pf} with ${vfs}; RSS ${j.rss}\n`);
   ctx.out(`${table.toString()}\n`);
   const reasons = Object.entries(j.frame_drops).map(([k, v]) => `${k} ${v}`);
   const copy = Object.entries(j.copy_drops).map(([k, v]) => `${k} ${v}`);
@@ -393,7 +394,7 @@ function summaryText(j: SwitchJson, opts: SwitchArgs, refused: string[], ctx: Co
   for (const n of notes) ctx.out(`note: ${n}\n`);
   if (opts.out)
     ctx.out(
-      `wrote ${opts.out.replace(/(.)\/+$/, "$1")}/ (wire, PF, ${j.vfs} VF captures${opts.perQueue ? " + per-queue" : ""}, counters.json)\n`,
+      `wrote ${opts.out.replace(/(.)\/+$/, "$1")}/ (wire, PF, ${j.vfs} VF capture${j.vfs === 1 ? "" : "s"}${opts.perQueue ? " + per-queue" : ""}, counters.json)\n`,
     );
 }
 
