@@ -33,7 +33,8 @@
  *                        (an option the command does not support is always an error; `hints`
  *                        replaces the "see ... --help" part for options that moved);
  *   a missing value      `iovsim: NAME: option '--host' needs a value (see iovsim NAME --help)`;
- *   an operand where the command takes none: `iovsim: NAME: unexpected argument 'x' (...)`.
+ *   an operand where the command takes none: `iovsim: NAME: unexpected argument 'x' (...)`;
+ *   a value option given twice (not `repeatable`): `option '--x' given twice ('a' and 'b')`.
  * Usage errors are UserError "E_USAGE" (exit status 1, as every other usage error in iovsim).
  *
  * Exception: a command that must parse its own argv (iovctl and pciconf follow FreeBSD's
@@ -154,6 +155,16 @@ export function parseArgv(
   for (const d of options) {
     const o = new Option(d.flags, d.description);
     if (d.repeatable) o.argParser((v: string, prev: unknown) => [...((prev as string[]) ?? []), v]);
+    else if (o.required || o.optional)
+      // A second value would silently replace the first: refused, as every ignored input is.
+      o.argParser((v: string, prev: unknown) => {
+        if (prev !== undefined)
+          throw usageError(
+            name,
+            `option '${[o.short, o.long].filter(Boolean).join("/")}' given twice ('${prev}' and '${v}'); it takes one value`,
+          );
+        return v;
+      });
     parser.addOption(o);
   }
   refuseOptionAsValue(name, parser.options, argv);

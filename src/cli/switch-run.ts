@@ -173,10 +173,25 @@ export interface RunResult {
   skippedNonEthernet: number;
   /** Replayed frames the capture had cut (caplen < wire length): replayed as captured. */
   snaplenCut: number;
+  /** VFs of the configuration the PF driver refused: they have no pool. */
+  refused: RefusedVf[];
 }
 
-/** Applies the configuration on a private copy of the user's host and returns the PF. */
-export async function configureHost(confFile: string, stateDir: string): Promise<PfRecord> {
+/** A VF the configuration describes that the PF driver refused (ADD_VF failed): no pool. */
+export interface RefusedVf {
+  index: number;
+  errno: string;
+  reason: string;
+}
+
+/**
+ * Applies the configuration on a private copy of the user's host; returns the PF and the VFs
+ * its driver refused (as on FreeBSD, the others are created and iovctl -C succeeds).
+ */
+export async function configureHost(
+  confFile: string,
+  stateDir: string,
+): Promise<{ pf: PfRecord; refused: RefusedVf[] }> {
   let text: string;
   try {
     text = readFileSync(confFile, "utf8");
@@ -214,8 +229,13 @@ export async function configureHost(confFile: string, stateDir: string): Promise
     );
   }
   if (!loaded.config) throw new UserError("E_CONFIG", `${confFile}: the configuration is incomplete`);
+  let refused: RefusedVf[];
   try {
-    host.iovConfig(pfName, loaded.config);
+    refused = host.iovConfig(pfName, loaded.config).dropped.map((d) => ({
+      index: d.index,
+      errno: d.errno,
+      reason: d.reason,
+    }));
   } catch (e) {
     if (e instanceof KernelError) {
       throw new UserError(
@@ -227,7 +247,12 @@ export async function configureHost(confFile: string, stateDir: string): Promise
   }
   const pf = host.pf(pfName);
   if (!pf) throw new Error(`internal: PF ${pfName} vanished`);
-  return pf;
+  return { pf, refused };
+}
+
+/** Why a refused VF is missing, in words (the switch's note and the --in error). */
+export function refusedVfText(pf: PfRecord, v: RefusedVf): string {
+  return `VF-${v.index} was not created: the ${pf.driver ?? pf.profile} driver refused it (${v.errno}: ${v.reason}); as on FreeBSD, the other VFs were created (iovctl -C exits 0, dmesg: ${pf.name}: Failed to add VF ${v.index})`;
 }
 
 /** The PF's VFs in pool order (pool i is the i-th VF by index; a refused VF leaves no pool). */
@@ -236,13 +261,15 @@ function vfsInPoolOrder(pf: PfRecord) {
 }
 
 /** Maps a --in port name to a pool index (PF = number of VFs) or "wire". */
-export function resolvePort(port: string, pf: PfRecord): number | "wire" {
+export function resolvePort(port: string, pf: PfRecord, refused: RefusedVf[] = []): number | "wire" {
   if (port === "wire") return "wire";
   if (port === "PF") return pf.vfs.length;
   // Canonical names only ("VF-01" is not "VF-1"): results are keyed by these names.
   const m = /^VF-(0|[1-9]\d*)$/.exec(port);
   const pool = m ? vfsInPoolOrder(pf).findIndex((v) => v.index === Number(m[1])) : -1;
   if (pool >= 0) return pool;
+  const gone = m ? refused.find((v) => v.index === Number(m[1])) : undefined;
+  if (gone) throw new UserError("E_USAGE", `option '--in': ${refusedVfText(pf, gone)}`);
   const names = ["wire", "PF", ...vfsInPoolOrder(pf).map((v) => `VF-${v.index}`)];
   throw new UserError(
     "E_USAGE",
@@ -269,7 +296,7 @@ function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: 
 }
 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
-  const pf = await configureHost(opts.confFile, opts.stateDir);
+  const { pf, refused } = await configureHost(opts.confFile, opts.stateDir);
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
   for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
   const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst);
@@ -282,7 +309,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   let skippedNonEthernet = 0;
   let snaplenCut = 0;
   opts.inputs.forEach((input, order) => {
-    const src = resolvePort(input.port, pf);
+    const src = resolvePort(input.port, pf, refused);
     let contents: ReturnType<typeof readCaptureFile>;
     try {
       contents = readCaptureFile(input.file);
@@ -351,5 +378,6 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     conservation: engine.conservation(),
     skippedNonEthernet,
     snaplenCut,
+    refused,
   };
 }

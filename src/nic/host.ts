@@ -5,7 +5,15 @@ import { pfDriver } from "./drivers/index.ts";
 import { KernelError } from "./errno.ts";
 import { freshState, type HostState, pfInfo, pfRecord, pfSpecs } from "./host-model.ts";
 import { DEFAULT_HOST, type HostSpec, loadHostSpecFile } from "./host-spec.ts";
-import { iovConfig, iovDelete, type Prediction, pfSchemaOf, predict, requirePf } from "./kernel.ts";
+import {
+  type ConfigOutcome,
+  iovConfig,
+  iovDelete,
+  type Prediction,
+  pfSchemaOf,
+  predict,
+  requirePf,
+} from "./kernel.ts";
 import { planVfRids } from "./pci.ts";
 import { readState, withStateLock, writeStateAtomic } from "./state.ts";
 import type { IovConfig, PfRecord, PfSchema, VfRecord } from "./types.ts";
@@ -68,8 +76,9 @@ export class Host {
     return pfSchemaOf(requirePf(this.state, pfName));
   }
 
-  iovConfig(pfName: string, config: IovConfig): void {
-    iovConfig(this.state, pfName, config);
+  /** IOV_CONFIG; the outcome lists the VFs ADD_VF refused (iovctl -C still succeeds). */
+  iovConfig(pfName: string, config: IovConfig): ConfigOutcome {
+    return iovConfig(this.state, pfName, config);
   }
 
   iovDelete(pfName: string): void {

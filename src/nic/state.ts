@@ -4,12 +4,12 @@
 // unknown-version state file is reported, never silently replaced.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { link, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import { writeFileAtomic } from "../fs-atomic.ts";
+import { makeDirs, writeFileAtomic } from "../fs-atomic.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
@@ -156,14 +156,19 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
+function parseOwner(text: string): LockOwner | undefined {
   try {
-    const o = JSON.parse(await readFile(lockPath, "utf8"));
+    const o = JSON.parse(text);
     if (typeof o?.pid === "number" && typeof o?.host === "string") return o as LockOwner;
   } catch {
-    /* empty, torn or vanished */
+    /* empty or torn */
   }
   return undefined;
+}
+
+async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
+  const text = await readFile(lockPath, "utf8").catch(() => undefined); // vanished
+  return text === undefined ? undefined : parseOwner(text);
 }
 
 /**
@@ -173,12 +178,15 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
  * iovsim created it non-atomically, or is not ours: stale too. Vanished: not stale, retry.
  */
 async function isStale(lockPath: string): Promise<boolean> {
+  // Read once: a lock released between two reads would look unreadable, hence stale, and the
+  // taker would then remove the next holder's temporary state file (its rename: ENOENT).
+  let text: string;
   try {
-    await readFile(lockPath);
+    text = await readFile(lockPath, "utf8");
   } catch {
-    return false;
+    return false; // vanished: not stale, retry
   }
-  const owner = await readOwner(lockPath);
+  const owner = parseOwner(text);
   if (!owner) return true;
   if (owner.host !== hostname()) return false;
   if (!processAlive(owner.pid)) return true;
@@ -226,7 +234,7 @@ async function removeLeftovers(dir: string): Promise<void> {
 
 /** Runs fn while holding <dir>/state.lock (created with O_EXCL). */
 export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
-  await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+  await makeDirs(dir).catch((e: NodeJS.ErrnoException) => {
     throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${fsStrerror(e)}`);
   });
   const lockPath = join(dir, LOCK_FILE);

@@ -193,18 +193,38 @@ export function buildMix(spec: MixSpec): SteeringTraffic {
   };
 }
 
-/** A capture as a mix: each distinct frame is replayed; flows from the parsed (inner) 5-tuple. */
-export function mixFromCapture(frames: Uint8Array[], file: string): SteeringTraffic {
+/** Replayable frame sizes: an Ethernet header at least, a standard (non-jumbo) frame at most. */
+const MIN_REPLAY_BYTES = 14;
+const MAX_REPLAY_BYTES = 1514;
+const MAX_REPLAY_FRAMES = 65536;
+
+/**
+ * A capture as a mix: each distinct frame is replayed; flows from the parsed (inner) 5-tuple.
+ * Frames that cannot be replayed are left out and counted by reason in the note (never silently):
+ * shorter than an Ethernet header, longer than 1514 bytes, beyond the first 65536, and
+ * `nonEthernet` records of another link type that the caller already set aside.
+ */
+export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet = 0): SteeringTraffic {
+  const runts = frames.filter((f) => f.length < MIN_REPLAY_BYTES).length;
+  const oversize = frames.filter((f) => f.length > MAX_REPLAY_BYTES).length;
   // A sender pads a short frame to the 60-byte minimum (captures often keep it unpadded).
-  const usable = frames
-    .filter((f) => f.length >= 14 && f.length <= 1514)
-    .map((f) => {
-      if (f.length >= 60) return f;
-      const p = new Uint8Array(60);
-      p.set(f);
-      return p;
-    });
-  if (usable.length === 0) throw new UserError("E_TRAFFIC", `${file}: no frame of 14..1514 bytes to replay`);
+  const fitting = frames.filter((f) => f.length >= MIN_REPLAY_BYTES && f.length <= MAX_REPLAY_BYTES);
+  const beyond = Math.max(0, fitting.length - MAX_REPLAY_FRAMES);
+  const usable = fitting.slice(0, MAX_REPLAY_FRAMES).map((f) => {
+    if (f.length >= 60) return f;
+    const p = new Uint8Array(60);
+    p.set(f);
+    return p;
+  });
+  const leftOut = [
+    runts ? `${runts} shorter than an Ethernet header (${MIN_REPLAY_BYTES} B)` : "",
+    oversize ? `${oversize} longer than ${MAX_REPLAY_BYTES} B` : "",
+    nonEthernet ? `${nonEthernet} of another link type than Ethernet` : "",
+    beyond ? `${beyond} beyond the first ${MAX_REPLAY_FRAMES}` : "",
+  ].filter(Boolean);
+  const leftOutNote = leftOut.length ? `; left out: ${leftOut.join(", ")}` : "";
+  if (usable.length === 0)
+    throw new UserError("E_TRAFFIC", `${file}: no frame of 14..1514 bytes to replay${leftOutNote}`);
   const key = (fr: Uint8Array): string => {
     const p = parseFrame(fr);
     const l = p.inner?.l3 ? p.inner : p;
@@ -213,7 +233,7 @@ export function mixFromCapture(frames: Uint8Array[], file: string): SteeringTraf
   const ids = new Map<string, number>();
   const flowFrames: Uint8Array[] = [];
   const weight: number[] = [];
-  for (const fr of usable.slice(0, 65536)) {
+  for (const fr of usable) {
     const k = key(fr);
     let id = ids.get(k);
     if (id === undefined) {
@@ -235,7 +255,7 @@ export function mixFromCapture(frames: Uint8Array[], file: string): SteeringTraf
     flowFrames,
     pairOf: new Int32Array(flowFrames.length).fill(-1),
     cdf,
-    note: `${file}: ${usable.length} frames, ${flowFrames.length} flows (popularity as captured)`,
+    note: `${usable.length} frames replayed, ${flowFrames.length} flows (popularity as captured)${leftOutNote}`,
   };
 }
 

@@ -5,6 +5,7 @@ import { readdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { removeStaleTemps, writeFileAtomic } from "../fs-atomic.ts";
+import { asWriteError } from "../output-file.ts";
 import type { SweepPlan, SweepPoint } from "./plan.ts";
 
 export interface SweepManifest {
@@ -61,6 +62,8 @@ export async function readManifest(dir: string): Promise<SweepManifest | undefin
     text = await readFile(join(dir, "sweep.json"), "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR")
+      throw new UserError("E_SWEEP_DIR", `${dir}: not a directory (a file is in the way)`);
     throw new UserError("E_SWEEP_DIR", `${join(dir, "sweep.json")}: ${(e as Error).message}`);
   }
   try {
@@ -87,7 +90,12 @@ export async function openResultsDir(dir: string, m: SweepManifest): Promise<voi
         "E_SWEEP_MIXED",
         `${dir} holds results of ${have.version}, this is ${m.version}; use another --out`,
       );
-  } else await writeFileAtomic(join(dir, "sweep.json"), `${JSON.stringify(m, null, 1)}\n`);
+  } else {
+    // The first write into --out: a directory that cannot be made or written is the user's.
+    await writeFileAtomic(join(dir, "sweep.json"), `${JSON.stringify(m, null, 1)}\n`).catch((e) => {
+      throw asWriteError(e, dir, "--out");
+    });
+  }
   await removeStaleTemps(pointsDir(dir));
 }
 

@@ -3,7 +3,7 @@
 // compared with control-plane.md §1–§2, §8 and §9. These go beyond the §9 fixtures (other PFs,
 // odd layouts, odd literals, odd paths) and pin the defects found by acceptance testing.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -298,6 +298,23 @@ describe("state directory and host files", () => {
       err: `iovsim: cannot create state directory ${file}: File exists\n`,
     });
   });
+
+  it.skipIf(!existsSync("/proc/self"))(
+    "a state directory that cannot be created under /proc: an error, not a hang",
+    async () => {
+      // Node 20's recursive mkdir spins forever when mkdir(2) says ENOENT under /proc.
+      let err = "";
+      const status = await runCli(["--state", "/proc/iovsim-none/a", "reset"], {
+        out: () => {},
+        err: (t) => (err += t),
+      });
+      expect({ status, err }).toEqual({
+        status: 1,
+        err: "iovsim: cannot create state directory /proc/iovsim-none/a: No such file or directory\n",
+      });
+    },
+    10_000,
+  );
 
   it("reset --host: missing file and bad selectors are named plainly", async () => {
     const missing = join(dir, "none.json");

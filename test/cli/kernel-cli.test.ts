@@ -54,6 +54,12 @@ describe("iovsim pciconf", () => {
     expect((await cli(state, "pciconf", "-l", "ixl")).err).toBe("pciconf: Invalid device name\n");
     expect((await cli(state, "pciconf", "-l", "pcix:1")).err).toBe("pciconf: cannot parse selector pcix:1\n");
     expect((await cli(state, "pciconf", "-r", "ixl0", "0")).err).toMatch(/not simulated/);
+    const two = await cli(state, "pciconf", "-l", "ixl0", "ix0");
+    expect(two.code).toBe(1);
+    expect(two.out).toBe("");
+    expect(two.err).toMatch(
+      /^iovsim: pciconf -l takes at most one device \(got 'ix0' too\)\nusage: pciconf -l/,
+    );
     expect((await cli(state, "pciconf", "--help")).out).toMatch(/Divergences/);
   });
 });

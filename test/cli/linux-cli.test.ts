@@ -234,6 +234,25 @@ describe("iovsim ip link", () => {
       out: "",
       err: 'Cannot find device "nope0"\n',
     });
+    // iplink_parse_vf(): no setting after "vf N" (or an unknown word first) is incomplete_command();
+    // an unknown word after a setting is taken for a second device name (duparg2).
+    const incomplete = { code: 255, out: "", err: 'Command line is not complete. Try option "help"\n' };
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0")).toEqual(incomplete);
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "mtu", "9000")).toEqual(incomplete);
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "trust", "on", "bogus")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: either "dev" is duplicate, or "bogus" is a garbage.\n',
+    });
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).toContain("trust off");
+    // ip(8) itself refuses a minimum above a non-zero maximum (the other from the VF's current rates).
+    const minAboveMax = { code: 255, out: "", err: "Invalid min_tx_rate 200 - must be <= max_tx_rate 100\n" };
+    expect(
+      await cli(s, "ip", "link", "set", "sim0", "vf", "0", "min_tx_rate", "200", "max_tx_rate", "100"),
+    ).toEqual(minAboveMax);
+    expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "max_tx_rate", "100")).code).toBe(0);
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "min_tx_rate", "200")).toEqual(minAboveMax);
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).not.toContain("min_tx_rate 200");
     // A numeric link state reaches the kernel, which refuses anything but 0..2.
     expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "state", "3")).toEqual(EINVAL);
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "state", "disable")).code).toBe(0);
@@ -258,6 +277,22 @@ describe("iovsim ip link", () => {
       "Not supported in switchdev mode. Please use devlink API.\n",
     );
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "spoofchk", "on")).code).toBe(0);
+  });
+  it("devlink's own refusals: missing handle, unknown words, no or bad mode (exit 1, nothing changed)", async () => {
+    const s = await simHost(1);
+    const refused = (err: string) => ({ code: 1, out: "", err: `${err}\n` });
+    const dl = (...w: string[]) => cli(s, "devlink", "dev", "eswitch", ...w);
+    const nsim = "netdevsim/netdevsim0";
+    expect(await dl("show")).toEqual(refused('Devlink identification ("bus_name/dev_name") expected'));
+    expect(await dl("show", "netdevsim0")).toEqual(
+      refused('Devlink identification ("bus_name/dev_name") expected'),
+    );
+    expect(await dl("show", nsim, "extra")).toEqual(refused('Unknown option "extra"'));
+    expect(await dl("set", nsim)).toEqual(refused("Need to set at least one option"));
+    expect(await dl("set", nsim, "mode")).toEqual(refused("String parameter expected"));
+    expect(await dl("set", nsim, "mode", "bogus")).toEqual(refused('Unknown eswitch mode "bogus"'));
+    expect(await dl("set", nsim, "mode", "switchdev", "extra")).toEqual(refused('Unknown option "extra"'));
+    expect((await dl("show", nsim)).out).toBe(`${nsim}: mode legacy\n`);
   });
   it("--help of ip and devlink", async () => {
     const ip = await cli(tmpState(), "ip", "--help");

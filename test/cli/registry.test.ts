@@ -64,6 +64,19 @@ describe("the registry's parser", () => {
       "t: unknown option '--old' (--old is gone, use --new)",
     );
   });
+  it("a value option given twice is an error (the first value is never silently dropped)", () => {
+    expect(() => parseArgv("t", options, ["--host", "a", "--host=b"])).toThrow(
+      "t: option '--host' given twice ('a' and 'b'); it takes one value (see iovsim t --help)",
+    );
+    expect(() => parseArgv("t", options, ["-c", "1", "--count", "2"])).toThrow(
+      "t: option '-c/--count' given twice ('1' and '2')",
+    );
+    // A repeated flag changes nothing; a repeatable collects.
+    expect(parseArgv("t", options, ["--json", "--json", "--path", "a", "--path", "a"])).toEqual({
+      opts: { json: true, path: ["a", "a"] },
+      operands: [],
+    });
+  });
 });
 
 /**

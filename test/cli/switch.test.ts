@@ -110,6 +110,35 @@ describe("iovsim switch", () => {
     },
   );
 
+  it("a second run into the same --out leaves one run's captures: earlier ones it did not write are removed", async () => {
+    const out = join(tmp, "out-rerun");
+    const first = await run(
+      "-f",
+      conf,
+      "--in",
+      `wire=${wire}`,
+      "--out",
+      out,
+      "--per-queue",
+      "--engine",
+      "reference",
+    );
+    expect(first.rc).toBe(0);
+    writeFileSync(join(out, "notes.txt"), "mine");
+    const two = join(tmp, "two-vfs.conf");
+    writeFileSync(two, `PF { device: "ix0"; num_vfs: 2; }\nVF-1 { mac-addr: "02:00:00:00:00:11"; }\n`);
+    const second = await run("-f", two, "--in", `wire=${wire}`, "--out", out, "--format", "pcapng");
+    expect(second.rc).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      "PF.pcapng",
+      "VF-0.pcapng",
+      "VF-1.pcapng",
+      "counters.json",
+      "notes.txt",
+      "wire.pcapng",
+    ]);
+  });
+
   it("--rss inner hashes the encapsulated packet", async () => {
     const inner = (b: ReturnType<typeof eth>) =>
       b.ipv4({ src: "66.9.149.187", dst: "161.142.100.80" }).tcp({ sport: 2794, dport: 1766 });
@@ -171,7 +200,38 @@ describe("iovsim switch", () => {
     const bc = await run("-f", badConf, "--in", `wire=${wire}`, "--out", out, "--engine", "reference");
     expect(bc.rc).toBe(1);
     expect(bc.err).toMatch(new RegExp(`^iovsim: ${badConf.replace(/[.]/g, "\\.")}:2:\\d+: `));
+    // A run that failed leaves nothing behind: not even the --out directory it had created.
+    expect(existsSync(out)).toBe(false);
     expect((await run("--help")).out).toContain("--per-queue");
+  });
+
+  it("a VF the driver refused (accepted by iovctl -C, which exits 0) is named with the reason", async () => {
+    const dup = join(tmp, "dup-mac.conf");
+    writeFileSync(
+      dup,
+      `PF { device: "ixl0"; num_vfs: 2; }\nVF-0 { mac-addr: "02:00:00:00:00:01"; }\nVF-1 { mac-addr: "02:00:00:00:00:01"; }\n`,
+    );
+    const why =
+      "VF-1 was not created: the ixl driver refused it (EADDRINUSE: MAC 02:00:00:00:00:01 is already used by the PF or another VF); as on FreeBSD, the other VFs were created (iovctl -C exits 0, dmesg: ixl0: Failed to add VF 1)";
+    const ran = await run("-f", dup, "--in", `wire=${wire}`, "--json", "--engine", "reference");
+    expect(ran.rc).toBe(0);
+    expect(JSON.parse(ran.out).vfs).toBe(1);
+    expect(ran.err).toBe(`iovsim: note: ${why}\n`);
+    const text = await run(
+      "-f",
+      dup,
+      "--in",
+      `wire=${wire}`,
+      "--out",
+      join(tmp, "dup-out"),
+      "--engine",
+      "reference",
+    );
+    expect(text.out).toContain("; ixl0 with 1 VF; RSS outer\n");
+    expect(text.out).toContain(`note: ${why}\n`);
+    expect(text.out).toContain("(wire, PF, 1 VF capture, counters.json)\n");
+    const into = await run("-f", dup, "--in", `VF-1=${tx}`, "--json", "--engine", "reference");
+    expect(into).toEqual({ rc: 1, out: "", err: `iovsim: option '--in': ${why}\n` });
   });
 
   it("malformed captures and random frames: no trap, every frame counted, conservation holds", async () => {

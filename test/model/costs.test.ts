@@ -153,5 +153,8 @@ describe("cost profiles", () => {
     expect((await cli(["model", "show", "--nic", "e1000"])).err).toMatch(/unknown NIC profile 'e1000'/);
     expect((await cli(["model", "show", "nope"])).err).toMatch(/unknown profile 'nope'/);
     expect((await cli(["model", "show", "--frob"])).err).toMatch(/unknown option '--frob'/);
+    expect((await cli(["model", "show", "freebsd", "--profile", "x.json"])).err).toBe(
+      "iovsim: model show: give a built-in PROFILE ('freebsd') or --profile FILE ('x.json'), not both\n",
+    );
   });
 });

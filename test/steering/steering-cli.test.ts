@@ -115,6 +115,33 @@ describe("iovsim steering", () => {
     expect(x.conservation_ok).toBe(true);
   });
 
+  it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {
+    // 38 records: one 255-byte frame, 37 cut to 0 bytes by the capture (a tcpdump fuzz case).
+    const pcap = join(
+      import.meta.dirname,
+      "..",
+      "fixtures",
+      "captures",
+      "tcpdump",
+      "malformed",
+      "bgp_vpn_rt-oobr.pcap",
+    );
+    const r = await cli(
+      ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1"].concat([
+        "--rate",
+        "10%",
+        "--no-ndr",
+        "--frames",
+        "500",
+        "--json",
+      ]),
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).notes).toContain(
+      `pcap:${pcap}: 1 frames replayed, 1 flows (popularity as captured); left out: 37 shorter than an Ethernet header (14 B)`,
+    );
+  });
+
   it("options it does not support are errors naming the option", async () => {
     for (const [argv, msg] of [
       [["--pcap", "x.pcap"], /unknown option '--pcap'/],
@@ -125,6 +152,8 @@ describe("iovsim steering", () => {
       [["--rate", "20Mpps", "--no-ndr"], /above the 10 Gbit\/s line rate/],
       [["--no-ndr"], /--no-ndr needs --rate/],
       [["--symmetric", "xor"], /--symmetric: 'xor'/],
+      // The seed range of paths and ping (a 31-bit seed), not one more.
+      [["--seed", "2147483648"], /--seed: '2147483648' is not an integer in 0..2147483647/],
       // A capture that cannot be used is the user's error (it was an internal one, status 70).
       [
         ["--mix", "pcap:/nonexistent.pcap", "--rate", "1Mpps", "--no-ndr"],

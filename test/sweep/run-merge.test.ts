@@ -1,5 +1,6 @@
 // Sharding, resuming and merging with a test double for the experiment (a deterministic
 // function of the point's arguments plus a wall-clock block that must not reach the merge).
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,6 +98,22 @@ describe("sweep run and merge", () => {
         execute: fakeExperiment(),
       }),
     ).rejects.toBeInstanceOf(UserError);
+  });
+
+  it("an --out that cannot be a directory is the user's error, never an internal one", async () => {
+    const file = join(await tmp(), "a-file");
+    await writeFile(file, "x");
+    await expect(run(file, 0, 1, fakeExperiment())).rejects.toThrow(
+      new UserError("E_SWEEP_DIR", `${file}: not a directory (a file is in the way)`),
+    );
+    await expect(run(join(file, "sub"), 0, 1, fakeExperiment())).rejects.toThrow(
+      /a-file\/sub: not a directory/,
+    );
+    // A directory the system refuses to create (it was an internal error, exit 70).
+    if (existsSync("/proc/self"))
+      await expect(run("/proc/iovsim-none", 0, 1, fakeExperiment())).rejects.toThrow(
+        new UserError("E_OUT", "--out /proc/iovsim-none: cannot write (no such directory)"),
+      );
   });
 
   it("a foreign result file is refused by merge", async () => {

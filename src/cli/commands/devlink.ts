@@ -11,6 +11,8 @@ const HELP = `usage: iovsim devlink dev eswitch show netdevsim/netdevsim<ID>
 The eswitch mode of a netdevsim device (created with
 'iovsim sysfs write /sys/bus/netdevsim/new_device "ID"'). In switchdev mode netdevsim refuses
 'ip link set DEV vf N rate|max_tx_rate|min_tx_rate' with EOPNOTSUPP.
+devlink's own refusals, exit 1: 'Devlink identification ("bus_name/dev_name") expected',
+'Unknown option "WORD"', 'Unknown eswitch mode "MODE"', 'Need to set at least one option'.
 Divergence: only 'dev eswitch show|set ... mode' is simulated, for netdevsim devices only.
 -h, --help (or the word help) prints this text.
 `;
@@ -34,7 +36,27 @@ export const command = defineCommand({
     const [obj, sub, verb, dev, ...rest] = args;
     if (obj !== "dev" || sub !== "eswitch" || (verb !== "show" && verb !== "set"))
       throw new UserError("E_USAGE", `devlink: only 'dev eswitch show|set' is simulated\n${HELP}`);
+    // devlink's own refusals (dl_argv_handle, dl_argv_parse, cmd_dev_eswitch_set): exit 1.
+    const refuse = (message: string) => {
+      ctx.err(`${message}\n`);
+      return 1;
+    };
+    if (!/^[^/]+\/[^/]+$/.test(dev ?? ""))
+      return refuse('Devlink identification ("bus_name/dev_name") expected');
     const id = handle(dev);
+    let mode: "legacy" | "switchdev" | undefined;
+    for (let i = 0; i < rest.length; i++) {
+      const w = rest[i];
+      if (verb === "set" && w === "mode") {
+        const v = rest[++i];
+        if (v === undefined) return refuse("String parameter expected");
+        if (v !== "legacy" && v !== "switchdev") return refuse(`Unknown eswitch mode "${v}"`);
+        mode = v;
+      } else if (verb === "set" && (w === "inline-mode" || w === "encap-mode")) {
+        throw new UserError("E_USAGE", `devlink dev eswitch set: ${w} is not simulated (only mode)`);
+      } else return refuse(`Unknown option "${w}"`);
+    }
+    if (verb === "set" && mode === undefined) return refuse("Need to set at least one option");
     if (id === undefined) {
       ctx.err(`devlink answers: No such device\n`);
       return 1;
@@ -48,13 +70,10 @@ export const command = defineCommand({
       ctx.out(`${dev}: mode ${nsim.eswitch}\n`);
       return 0;
     }
-    if (rest[0] !== "mode" || (rest[1] !== "legacy" && rest[1] !== "switchdev"))
-      throw new UserError("E_USAGE", "devlink dev eswitch set: expected 'mode legacy' or 'mode switchdev'");
-    const mode = rest[1];
     const found = await withHost(ctx.stateDir, (host) => {
       const nsim = findNsim(host.state, id);
       if (!nsim) return false;
-      setEswitchMode(nsim, mode);
+      setEswitchMode(nsim, mode as "legacy" | "switchdev");
       return true;
     });
     if (!found) {

@@ -116,7 +116,9 @@ and outputs follow usr.sbin/iovctl/iovctl.c byte for byte (docs/iovctl.md).
 
 Options follow FreeBSD's getopt(3): no --help and no -h (\`iovsim iovctl --help\` prints
 getopt's "illegal option" and the usage, exit 1, as FreeBSD does), options end at the first
-operand. IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage).
+operand, and operands are ignored, as FreeBSD's iovctl ignores them: in
+\`iovctl -C -f FILE extra -n\` the -n is not an option and the VFs are created (docs/iovctl.md).
+IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage).
 `;
 
 export function createIovctlCommand(

@@ -4,6 +4,7 @@
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
 import {
+  checkTxRates,
   findNetdev,
   formatLinkShow,
   IpUsageError,
@@ -11,6 +12,8 @@ import {
   netdevs,
   parseVfArgs,
   setVf,
+  vfConfigOf,
+  vfCount,
 } from "../../nic/linux/index.ts";
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
@@ -41,6 +44,9 @@ Refusals, as ip(8) prints them:
   VFs created by iovctl -C (the FreeBSD view owns them)
                                RTNETLINK answers: Device or resource busy   exit 2
   a bad word ("vlan x", "state foo")   Error: argument "x" is wrong: ...      exit 255
+  no setting after "vf N"      Command line is not complete. Try option "help"  exit 255
+  min_tx_rate above a non-zero max_tx_rate (the one not given: the VF's current rate)
+                               Invalid min_tx_rate M - must be <= max_tx_rate X  exit 255
   no such device               Cannot find device "DEV"                     exit 1
 The zero MAC is accepted and means "unset". Like the kernel, settings before a refused one
 in the same command stay applied.
@@ -97,11 +103,22 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
   const outcome = await withHost(ctx.stateDir, (host) => {
     const nd = findNetdev(host.state, dev);
     if (!nd) return { missing: true as const };
+    try {
+      const n = vfCount(host.state, nd);
+      checkTxRates(req, req.vf < n ? vfConfigOf(host.state, nd, req.vf) : { minTxRate: 0, maxTxRate: 0 });
+    } catch (e) {
+      if (e instanceof IpUsageError) return { missing: false as const, usage: e };
+      throw e;
+    }
     return { missing: false as const, result: setVf(host.state, nd, req) };
   });
   if (outcome.missing) {
     ctx.err(`Cannot find device "${dev}"\n`);
     return 1;
+  }
+  if (outcome.usage) {
+    ctx.err(outcome.usage.message);
+    return outcome.usage.exitCode;
   }
   if (outcome.result.ok) return 0;
   ctx.err(`RTNETLINK answers: ${linuxStrerror(outcome.result.errno)}\n`);

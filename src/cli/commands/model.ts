@@ -95,7 +95,12 @@ export const command = defineCommand({
             `model show: unknown profile '${a}' (built-in: ${costProfileNames().join(", ")}; a file goes with --profile)`,
           );
         name = a;
-      } else throw new UserError("E_USAGE", `model show: unexpected argument '${a}'`);
+      } else if (opts.profile !== undefined && rest.length === 1)
+        throw new UserError(
+          "E_USAGE",
+          `model show: give a built-in PROFILE ('${a}') or --profile FILE ('${opts.profile}'), not both`,
+        );
+      else throw new UserError("E_USAGE", `model show: unexpected argument '${a}'`);
     }
     const p = loadCosts(name ?? "bhyve");
     const hw = hwLimits(getProfile(nic)!);

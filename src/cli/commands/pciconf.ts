@@ -28,9 +28,10 @@ PF's bus after 'iovsim iovctl -C' with the driver that attached (iavfN, ixvN, ig
   -h, --help  this text (-h only when alone: with other options it is FreeBSD's -h)
 
 Divergences: -a, -r, -w, -D, -B, -b, -e, -V and -x are not simulated (they fail with a clear
-message); -h alone prints this help (FreeBSD prints the usage); the non-SR-IOV capability
-lines are representative of the real cards, not read from hardware; vendor/device names come
-from the NIC profiles (pci.ids spelling).
+message); -h alone prints this help (FreeBSD prints the usage); a second device is an error
+(FreeBSD ignores both and lists every device); the non-SR-IOV capability lines are
+representative of the real cards, not read from hardware; vendor/device names come from the
+NIC profiles (pci.ids spelling).
 `;
 
 export const command = defineRawCommand({
@@ -78,6 +79,12 @@ export const command = defineRawCommand({
     const unsupported = ["B", "b", "e", "V"].filter((f) => flags.has(f));
     if (unsupported.length) {
       ctx.err(`iovsim: pciconf -l -${unsupported.join("")} is not simulated (only -c and -v)\n`);
+      return 1;
+    }
+    if (operands.length > 1) {
+      // FreeBSD's pciconf does not check: with two operands it lists every device. One device
+      // at most, or the usage (iovsim divergence, so that a second name is never ignored).
+      ctx.err(`iovsim: pciconf -l takes at most one device (got '${operands[1]}' too)\n${USAGE}`);
       return 1;
     }
     const host = await loadHost(ctx.stateDir);

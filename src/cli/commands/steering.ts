@@ -187,7 +187,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   }
   if (str("port") !== undefined) o.port = str("port")!;
   if (str("profile") !== undefined) o.profile = str("profile")!;
-  if (str("seed") !== undefined) o.seed = int("--seed", str("seed")!, 0, 2 ** 31);
+  if (str("seed") !== undefined) o.seed = int("--seed", str("seed")!, 0, 2 ** 31 - 1);
   if (opts.json && opts.csv) throw new UserError("E_USAGE", "--json and --csv cannot be combined");
   if (opts.json) o.format = "json";
   if (opts.csv) o.format = "csv";
@@ -222,9 +222,9 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
 /**
  * The Ethernet frames of `--mix pcap:FILE`. A file that cannot be read or is corrupt is the
  * user's error (named as the option), never an internal one; records of another link type are
- * not Ethernet frames and are left out (mixFromCapture refuses a capture with none left).
+ * not Ethernet frames: they are left out and counted (the note says how many).
  */
-function captureFrames(file: string): Uint8Array[] {
+function captureFrames(file: string): { frames: Uint8Array[]; nonEthernet: number } {
   const bad = (message: string) => new UserError("E_CAPTURE", `--mix pcap:${message}`);
   let contents: ReturnType<typeof readCaptureFile>;
   try {
@@ -234,13 +234,19 @@ function captureFrames(file: string): Uint8Array[] {
     throw e;
   }
   if (contents.error) throw bad(contents.error.message);
-  return contents.records.filter((r) => r.linktype === LINKTYPE_ETHERNET).map((r) => r.data);
+  const ethernet = contents.records.filter((r) => r.linktype === LINKTYPE_ETHERNET);
+  return { frames: ethernet.map((r) => r.data), nonEthernet: contents.records.length - ethernet.length };
+}
+
+function captureMix(file: string): SteeringTraffic {
+  const { frames, nonEthernet } = captureFrames(file);
+  return mixFromCapture(frames, file, nonEthernet);
 }
 
 async function traffics(o: SteeringArgs): Promise<SteeringTraffic[]> {
   return o.mixes.map((m) =>
     m.startsWith("pcap:")
-      ? mixFromCapture(captureFrames(m.slice(5)), m.slice(5))
+      ? captureMix(m.slice(5))
       : buildMix({ mix: m as MixName, flows: o.flows, tunnels: o.tunnels, zipfS: o.zipf, seed: o.seed }),
   );
 }

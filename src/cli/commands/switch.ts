@@ -2,8 +2,18 @@
 //   [--per-queue] [--format pcap|pcap-ns|pcapng] --out DIR
 // Runs capture files through the NIC's embedded switch as configured by an iovctl.conf, and
 // writes what every function received, what left on the wire, and the counters.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
 import { htmlOutputFile } from "../../output-file.ts";
@@ -23,6 +33,7 @@ import {
   type EngineOptions,
   type RunResult,
   referenceEngine,
+  refusedVfText,
   runSwitch,
   type SwitchEngine,
   type SwitchInput,
@@ -45,7 +56,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --in PF=FILE        frames the PF transmits
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)
                       (repeatable; inputs are merged by timestamp, ties in option order)
-  --out DIR           where to write (created if missing):
+  --out DIR           where to write (created if missing; captures of an earlier run there
+                      that this run does not write are removed):
                         wire.pcap          frames that left through the physical port
                         PF.pcap, VF-<n>.pcap   frames each function received (all queues)
                         VF-<n>.q<k>.pcap   with --per-queue, one file per receive queue
@@ -195,7 +207,7 @@ function chooseEngine(kind: SwitchArgs["engine"]): EngineFactory {
  * mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever when mkdir says
  * ENOENT for a parent that exists (e.g. anything under /proc).
  */
-function makeDirs(dir: string): void {
+function makeDirs(dir: string): string[] {
   const missing: string[] = [];
   let d = resolve(dir);
   while (!existsSync(d)) {
@@ -204,14 +216,23 @@ function makeDirs(dir: string): void {
     if (parent === d) break;
     d = parent;
   }
-  for (const m of missing.reverse()) mkdirSync(m);
+  const created: string[] = [];
+  for (const m of missing.reverse()) {
+    mkdirSync(m);
+    created.push(m);
+  }
+  return created;
 }
 
-/** Creates the output directory up front, so a bad --out fails before any work. */
-function ensureOutDir(dir: string): void {
+/**
+ * Creates the output directory up front, so a bad --out fails before any work; returns the
+ * directories it created, for removeCreatedDirs when the run fails before writing anything.
+ */
+function ensureOutDir(dir: string): string[] {
   try {
-    makeDirs(dir);
+    const created = makeDirs(dir);
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+    return created;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
@@ -223,6 +244,17 @@ function ensureOutDir(dir: string): void {
             ? "the file system refused to create it"
             : (e as Error).message;
     throw new UserError("E_OUT", `option '--out': cannot use '${dir}' as a directory (${why})`);
+  }
+}
+
+/** Removes the (still empty) directories ensureOutDir created, deepest first: a failed run leaves nothing. */
+function removeCreatedDirs(created: string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty, or gone: leave it and its parents
+    }
   }
 }
 
@@ -307,11 +339,27 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     }
   });
   written.push(cpath);
+  removeStaleOutputs(dir, written);
   return written;
 }
 
+/** The capture files a switch run writes into --out DIR (and nothing else there). */
+const OUTPUT_CAPTURE = /^(?:wire|PF|VF-(?:0|[1-9]\d*))(?:\.q\d+)?\.(?:pcap|pcapng)$/;
+
+/**
+ * Removes the captures an earlier run left in DIR that this run did not write (a VF the new
+ * configuration lacks, per-queue files without --per-queue, the other format's files), so the
+ * directory holds one run's results only. Files of other names are the user's: left alone.
+ */
+function removeStaleOutputs(dir: string, written: string[]): void {
+  const keep = new Set(written.map((p) => basename(p)));
+  for (const name of readdirSync(dir)) {
+    if (OUTPUT_CAPTURE.test(name) && !keep.has(name)) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /** What the summary adds in words: printed with the table, on stderr with --json / --csv. */
-function switchNotes(j: SwitchJson, conf: string): string[] {
+function switchNotes(j: SwitchJson, conf: string, refused: string[]): string[] {
   const notes: string[] = [];
   const wireIn = j.functions.find((t) => t.name === "wire");
   const filtered = j.frame_drops["l2-filter"] ?? 0;
@@ -323,29 +371,31 @@ function switchNotes(j: SwitchJson, conf: string): string[] {
     notes.push(
       `${j.snaplen_cut} input frames were cut by their capture's snaplen; replayed as captured (shorter than on the wire)`,
     );
+  notes.push(...refused);
   return notes;
 }
 
-function summaryText(j: SwitchJson, opts: SwitchArgs, ctx: CommandContext): void {
+function summaryText(j: SwitchJson, opts: SwitchArgs, refused: string[], ctx: CommandContext): void {
   const table = new Table({
     head: ["function", "frames in", "received", "to wire", "dropped"],
     style: { head: [], border: [] },
   });
   // The wire's "received" is what left through the physical port (wire.pcap).
   for (const t of j.functions) table.push([t.name, t.offered, t.received, t.to_wire ?? "-", t.dropped]);
-  ctx.out(`engine: ${j.engine}; ${j.pf} with ${j.vfs} VFs; RSS ${j.rss}\n`);
+  const vfs = `${j.vfs} VF${j.vfs === 1 ? "" : "s"}`;
+  ctx.out(`engine: ${j.engine}; ${j.pf} with ${vfs}; RSS ${j.rss}\n`);
   ctx.out(`${table.toString()}\n`);
   const reasons = Object.entries(j.frame_drops).map(([k, v]) => `${k} ${v}`);
   const copy = Object.entries(j.copy_drops).map(([k, v]) => `${k} ${v}`);
   if (reasons.length) ctx.out(`frame drops: ${reasons.join(", ")}\n`);
   if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
-  const notes = switchNotes(j, opts.conf);
+  const notes = switchNotes(j, opts.conf, refused);
   if (notes[0]?.startsWith("all ")) ctx.out(`note: ${notes.shift()}\n`);
   if (j.skipped_non_ethernet) ctx.out(`skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
   for (const n of notes) ctx.out(`note: ${n}\n`);
   if (opts.out)
     ctx.out(
-      `wrote ${opts.out.replace(/(.)\/+$/, "$1")}/ (wire, PF, ${j.vfs} VF captures${opts.perQueue ? " + per-queue" : ""}, counters.json)\n`,
+      `wrote ${opts.out.replace(/(.)\/+$/, "$1")}/ (wire, PF, ${j.vfs} VF capture${j.vfs === 1 ? "" : "s"}${opts.perQueue ? " + per-queue" : ""}, counters.json)\n`,
     );
 }
 
@@ -356,17 +406,23 @@ export const command = defineCommand({
   options: OPTIONS,
   async run({ opts: given, argv: args }, ctx) {
     const opts = switchArgs(given);
-    if (opts.out) ensureOutDir(opts.out);
-    const result = await runSwitch({
-      confFile: opts.conf,
-      stateDir: ctx.stateDir,
-      inputs: opts.inputs,
-      rssLevel: opts.rss,
-      vxlanPorts: opts.vxlanPorts,
-      makeEngine: chooseEngine(opts.engine),
-      rewriteDst: opts.rewriteDst,
-      promisc: opts.promisc,
-    });
+    const createdDirs = opts.out ? ensureOutDir(opts.out) : [];
+    let result: RunResult;
+    try {
+      result = await runSwitch({
+        confFile: opts.conf,
+        stateDir: ctx.stateDir,
+        inputs: opts.inputs,
+        rssLevel: opts.rss,
+        vxlanPorts: opts.vxlanPorts,
+        makeEngine: chooseEngine(opts.engine),
+        rewriteDst: opts.rewriteDst,
+        promisc: opts.promisc,
+      });
+    } catch (e) {
+      removeCreatedDirs(createdDirs);
+      throw e;
+    }
     if (opts.out) writeOutputs(opts.out, result, opts);
     const j = buildSwitchJson(result, {
       version: await toolVersion(),
@@ -378,12 +434,13 @@ export const command = defineCommand({
       promisc: opts.promisc,
       out: opts.out,
     });
+    const refused = result.refused.map((v) => refusedVfText(result.pf, v));
     if (opts.json) ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (opts.csv) ctx.out(switchCsv(j));
-    else summaryText(j, opts, ctx);
+    else summaryText(j, opts, refused, ctx);
     if (opts.json || opts.csv) {
       if (j.skipped_non_ethernet) ctx.err(`iovsim: skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
-      for (const n of switchNotes(j, opts.conf)) ctx.err(`iovsim: note: ${n}\n`);
+      for (const n of switchNotes(j, opts.conf, refused)) ctx.err(`iovsim: note: ${n}\n`);
     }
     if (opts.html) {
       await writeHtmlReport(opts.html, {

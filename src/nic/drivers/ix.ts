@@ -33,7 +33,10 @@ export const ixDriver: PfDriver = {
       driverMaxVfs: profile.limits.driverMaxVfs,
       notes: [
         `at most ${profile.limits.driverMaxVfs} VFs although TotalVFs is ${profile.sriov.totalVfs}: the last pool is reserved for the PF (more → ENOSPC)`,
-        ...modes.map((m) => `${m.pools}-pool mode from ${m.minVfs} VFs: ${m.queuesPerVf} queues per VF`),
+        ...modes.map(
+          (m) =>
+            `${m.pools}-pool mode from ${m.minVfs} VF${m.minVfs === 1 ? "" : "s"}: ${m.queuesPerVf} queues per VF`,
+        ),
         "vlan 0 → the VF is dropped (EOPNOTSUPP); all-zero mac-addr → EINVAL; a MAC already in use → EADDRINUSE",
         `RSS: one ${profile.rss.vfRetaSize}-entry table and ${profile.rss.keyBytes}-byte key shared by the PF and all VFs`,
       ],

@@ -110,9 +110,30 @@ export function parseVfArgs(words: string[]): VfRequest {
       else if (matches(s, "disable")) req.linkState = 2;
       else if (/^[0-9]+$/.test(s)) req.linkState = Number(s);
       else invarg('Invalid "state" value\n', s);
-    } else throw new IpUsageError(`Error: argument "${w}" is wrong: unknown vf setting\n`, 255);
+    } else if (i === 1) {
+      // iplink_parse_vf() rewinds an unknown word; with no setting parsed: incomplete_command().
+      break;
+    } else {
+      // Back in iplink_parse(), the word is taken for a second device name: duparg2().
+      throw new IpUsageError(`Error: either "dev" is duplicate, or "${w}" is a garbage.\n`, 255);
+    }
   }
+  if (Object.keys(req).length === 1)
+    throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
   return req;
+}
+
+/**
+ * iplink_parse_vf()'s own check before anything is sent: with max_tx_rate or min_tx_rate, the
+ * one not given comes from the VF's current rates, and a minimum above a non-zero maximum is
+ * refused ("Invalid min_tx_rate ...", return -1: exit 255). The kernel and netdevsim do not check.
+ */
+export function checkTxRates(req: VfRequest, current: { minTxRate: number; maxTxRate: number }): void {
+  if (req.minTxRate === undefined && req.maxTxRate === undefined) return;
+  const min = req.minTxRate ?? current.minTxRate;
+  const max = req.maxTxRate ?? current.maxTxRate;
+  if (max && min > max)
+    throw new IpUsageError(`Invalid min_tx_rate ${min} - must be <= max_tx_rate ${max}\n`, 255);
 }
 
 const LINK_STATES = ["auto", "enable", "disable"];
