@@ -101,7 +101,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   const copy16 = headroom + 256 <= size; // 16-byte vector copies stay inside the buffer
   // The engine's common case (one frame size at a constant rate, stamped, no replay tables):
   // the same bytes and times as the general loop below, with the per-frame choices hoisted.
-  if (timed && patch && !poisson && gaps == 0 && side == 0 && nseq == 1 && copy16) {
+  if (timed && patch && !poisson && gaps == 0 && side == 0 && nseq == 1 && copy16 && untilPs < FIXED_MAX_PS) {
     const ti = <u32>load<u16>(seqTab);
     const t = tplTab + <usize>(ti * TPL_BYTES);
     len = <u32>load<u16>(t + T_LEN);
@@ -246,6 +246,9 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   return n;
 }
 
+// genFixed divides times by 1000 in f64, exact below this (2^50 ps, about 1,126 s of virtual time).
+const FIXED_MAX_PS: u64 = <u64>1 << 50;
+
 // genFixed's results besides the frame count (module globals: read once per burst).
 let fNextPs: u64 = 0;
 let fWirePs: u64 = 0;
@@ -282,13 +285,15 @@ function genFixed(
     for (let w: u32 = 0; w < 16; w += 2) oldSum += ~(<u32>load<u16>(tpl + pay + w)) & 0xffff;
     oldSum += (w0 & 0xffff) + (w0 >> 16);
   }
-  const descHi = <i64>(<u64>DF_EOP << 48);
+  const descHi: u64 = <u64>DF_EOP << 48;
   const descLo = (<u64>headroom << 32) | (<u64>len << 48);
   const frames = base + <usize>headroom;
   const v0 = v128.load(tpl);
   const v1 = v128.load(tpl, 16);
   const v2 = v128.load(tpl, 32);
   const v3 = v128.load(tpl, 48);
+  const longer = len > 64; // bytes past the first 64 (none for a minimum-size frame)
+  const zeroSum: u32 = kind == 1 ? 0xffff : 0; // UDP sends a computed 0 as 0xffff (RFC 768)
   let made: u32 = 0;
   for (; made < n; made++) {
     const start = nextPs > wirePs ? nextPs : wirePs;
@@ -296,7 +301,10 @@ function genFixed(
     if (end > untilPs) break;
     wirePs = end;
     nextPs = start + gapPs;
-    const ns = end / 1000;
+    // end / 1000 through f64, signed conversions (end < FIXED_MAX_PS): exact, since a correctly
+    // rounded quotient of an integer below 2^50 by 1000 never rounds up to the next integer;
+    // V8 11 emits a 64-bit divide for the u64 form and fix-ups for unsigned conversions.
+    const ns = <u64><i64>(<f64><i64>end / 1000.0);
     count--;
     const buf = load<u32>(free + 64 + (<usize>count << 2));
     const frame = frames + <usize>(buf * stride);
@@ -304,30 +312,32 @@ function genFixed(
     v128.store(frame, v1, 16);
     v128.store(frame, v2, 32);
     v128.store(frame, v3, 48);
-    for (let i: u32 = 64; i < len; i += 16) v128.store(frame + i, v128.load(tpl + i));
+    if (longer) for (let i: u32 = 64; i < len; i += 16) v128.store(frame + i, v128.load(tpl + i));
     rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
     const flow = <u32>load<u16>(flows + (<usize>(rng & flowMask) << 1));
-    let sum = oldSum;
+    // One's-complement sum in 64 bits, folded at the end: 2^16 = 1 (mod 0xffff), so summing
+    // 32-bit words gives the same folded result as summing their 16-bit halves (RFC 1071).
+    let sum: u64 = <u64>oldSum;
     if (hasFlow) {
       const fw = <u32>bswap16((flowBase + flow) & 0xffff); // as stored (big-endian), loaded LE
       store<u16>(frame + fo, <u16>fw);
-      sum += fw;
+      sum += <u64>fw;
     }
     const s1 = <u32>seq;
-    const s2 = <u32>ns;
-    const s3 = <u32>(ns >> 32);
     store<u32>(frame + pay, w0);
     store<u32>(frame + pay + 4, s1);
     store<u64>(frame + pay + 8, ns);
     if (doCsum) {
-      sum += (s1 & 0xffff) + (s1 >> 16) + (s2 & 0xffff) + (s2 >> 16) + (s3 & 0xffff) + (s3 >> 16);
-      sum = (sum & 0xffff) + (sum >> 16);
-      sum = (sum & 0xffff) + (sum >> 16);
-      let c = ~sum & 0xffff;
-      if (kind == 1 && c == 0) c = 0xffff;
-      store<u16>(frame + co, <u16>c);
+      sum += <u64>s1 + (ns & 0xffffffff) + (ns >> 32);
+      let f = <u32>((sum & 0xffff) + (sum >> 16)); // sum < 2^35: f < 2^20
+      f = (f & 0xffff) + (f >> 16);
+      f = (f & 0xffff) + (f >> 16);
+      const c = ~f & 0xffff;
+      store<u16>(frame + co, <u16>(c == 0 ? zeroSum : c));
     }
-    v128.store(outDesc + (<usize>((tail + made) & outMask) << 4), i64x2(<i64>(<u64>buf | descLo), descHi));
+    const slot = outDesc + (<usize>((tail + made) & outMask) << 4);
+    store<u64>(slot, <u64>buf | descLo);
+    store<u64>(slot, descHi, 8);
     seq++;
   }
   fNextPs = nextPs;

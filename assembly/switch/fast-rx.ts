@@ -9,7 +9,7 @@ import {
   SH_RPKTS, SH_RBYTES, CT_RX_PACKETS, CT_RX_BYTES, CT_RX_SIZE, DR_NONE, SS_RX_FAST_FRAMES, SS_NOWNERS,
   POOL_SET_BYTES, DR_ALL_COPIES, CQ_RX_NO_DESC, CP_RX_DROPPED,
 } from "../abi";
-import { gBufSize, gBufCount, gHeadroom, gVfta, gVlanPools, gCntPort, gSwitchState, bufAddr } from "../mem";
+import { gBufBase, gBufSize, gBufCount, gBufStride, gHeadroom, gVfta, gVlanPools, gCntPort, gSwitchState, bufAddr } from "../mem";
 import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, mUpe, mAupe, pcfg } from "./config";
 import { cntPool, cntPort, cntQueue } from "./counters";
 import { trace, traceAddNoDesc, traceReset, traceSetDelivered } from "./trace";
@@ -106,9 +106,6 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     const f = bufAddr(buf) + off;
     if (len == memoLen && !v128.any_true(v128.xor(v128.load(f), memoHdr))) {
       // The remembered drop (see memoHdr): the same counts as the full path's drop below.
-      store<u64>(memoBp, load<u64>(memoBp) + 1);
-      rxN++;
-      rxBytes += <u64>(len + 4);
       if (drops != 0 && (memoRing != dropRing || memoPool != dropPool)) {
         cntQueue(dropRing, CQ_RX_NO_DESC, drops);
         cntPool(dropPool, CP_RX_DROPPED, drops);
@@ -116,14 +113,42 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       }
       dropRing = memoRing;
       dropPool = memoPool;
-      drops++;
-      bufFreeInBurst(buf);
       lastDelivered = false;
       if (traceOn) {
+        store<u64>(memoBp, load<u64>(memoBp) + 1);
+        rxN++;
+        rxBytes += <u64>(len + 4);
+        drops++;
+        bufFreeInBurst(buf);
         traceReset();
         traceAddNoDesc(memoPool);
         trace(0xff, DR_ALL_COPIES, false, false);
+        continue;
       }
+      // The run of frames that repeat the remembered drop, in a loop of its own (few live
+      // values, the buffer geometry read once): each frame is freed in order, its counts (all
+      // the same) added once for the run. A frame that is not such a repeat ends the run
+      // untouched; the loop above then takes it from its first check.
+      const bb = gBufBase;
+      const bs = <usize>gBufStride;
+      let j = i;
+      let b = buf;
+      for (;;) {
+        bufFreeInBurst(b);
+        j++;
+        if (j >= n) break;
+        const lj = load<u64>(desc + (<usize>((head + j) & m) << 4));
+        b = <u32>lj;
+        const oj = <u32>(lj >> 32) & 0xffff;
+        if (<u32>(lj >> 48) != memoLen || b >= bufCount || oj + 64 > bufSize || oj + memoLen > bufSize) break;
+        if (v128.any_true(v128.xor(v128.load(bb + <usize>b * bs + <usize>oj), memoHdr))) break;
+      }
+      const run = j - i;
+      store<u64>(memoBp, load<u64>(memoBp) + <u64>run);
+      rxN += run;
+      rxBytes += <u64>run * <u64>(len + 4);
+      drops += <u64>run;
+      i = j - 1; // (the for loop's i++ moves to the frame that ended the run)
       continue;
     }
     const et = <u32>load<u16>(f + 12);

@@ -3,24 +3,24 @@
 // it): the common VF-to-VF unicast frame switched with per-burst configuration, two MAC
 // look-ups, one Toeplitz hash and one 16-byte descriptor store.
 import {
-  D_FLAGS, DF_DD, DF_EOP, DF_LB, DF_VLE, SF_VLAN_FILTER, SF_RSS_ON_LB, SF_ALWAYS_COPY, PC_FLAGS,
+  D_FLAGS, DF_DD, DF_EOP, DF_LB, DF_VLE, MAC_SLOT_BYTES, MAC_SLOT_POOLS, SH_BYTES, SH_DIRTY, SF_VLAN_FILTER, SF_RSS_ON_LB, SF_ALWAYS_COPY, PC_FLAGS,
   PC_RLPML, PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_RSS_INNER,
   RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_FPKTS, SH_FBYTES,
   CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_LB_PACKETS, CP_TX_LB_BYTES, DR_NONE, SS_TRACE,
   SS_FAST_FRAMES, SS_NOWNERS,
 } from "../abi";
-import { gBufSize, gBufCount, gHeadroom, gSwitchState, bufAddr } from "../mem";
+import { gBufBase, gBufSize, gBufCount, gBufStride, gHeadroom, gSwitchState, gMacTable, gMacMask, gShadow } from "../mem";
 import {
   NONE, cFlags, cVet, cVetExt, cTxMax, cRxBuf, mVfre, mAupe, mUpe, mLle, mMacas, pcfg,
 } from "./config";
 import { cntPool } from "./counters";
 import { trace, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
-import { macFind, macSlotPools } from "./select";
+import { macSlotPools } from "./select";
 import { psHi, psLo } from "./poolset";
-import { shadowFull, shadowPush, shadowTouched } from "./rings";
+import { shadowFull, shadowInit, shadowPush } from "./rings";
 import { fastCopy } from "./buffers";
-import { gRssHash, RSS_BAIL, fastRssInline } from "../rss";
+import { RSS_BAIL, fastRssType, fastRssHash } from "../rss";
 
 // Per-burst state, set by txFastBegin (veb.ts txLoop) and read into locals by txFast (which contains no calls, so
 // its loop keeps them in registers).
@@ -97,18 +97,18 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     const len = <u32>(lo >> 48);
     if (buf >= bufCount || off + 64 > bufSize) break;
     if ((load<u8>(d + D_FLAGS) & DF_VLE) != 0 || len < 60 || len > txLimit) break;
-    const f = bufAddr(buf) + off;
+    const f = gBufBase + <usize>buf * <usize>gBufStride + <usize>off;
     const et = <u32>load<u16>(f + 12);
     const da = macAt(f);
     if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
-    let P = macFind(da) & vfre;
+    let P = macFindIn(gMacTable, gMacMask, da) & vfre;
     if (P == 0) break;
     // A frame that reaches a pool >= 64 (the same masks on the hi word) is left to txOne. Only
     // on a port of more than 64 pools: the second look-up of the DA reads its hi word.
     if (keepHi != 0 && ((load<u64>(macSlotPools(da) + 8) & keepHi) | addHi) != 0) break;
     P = (P | addMask) & keepMask;
     if (P == 0 || (P & (P - 1)) != 0) break;
-    if (spoofCheck && (macFind(macAt(f + 6)) & srcBit) == 0) break;
+    if (spoofCheck && (macFindIn(gMacTable, gMacMask, macAt(f + 6)) & srcBit) == 0) break;
     const p = <u32>ctz(P);
     if (p != dPool) {
       dPool = p;
@@ -129,12 +129,14 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     let hash: u32 = 0;
     let queue: u32 = 0;
     if (rssOn) {
-      rtype = fastRssInline(f, len, dTable, dTypes, dInner);
+      rtype = fastRssType(f, len, dTypes, dInner);
       if (rtype == RSS_BAIL) break;
-      if (rtype != RSS_NONE) hash = gRssHash;
+      hash = fastRssHash(f, rtype, dTable); // (0 for RSS_NONE)
       queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
     }
-    const sh = shadowTouched(dRxRing + queue);
+    const ring = dRxRing + queue;
+    const sh = gShadow + <usize>ring * SH_BYTES;
+    if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
     const tail = load<u32>(sh + SH_TAIL);
     if (shadowFull(sh, tail)) break;
     // Commit: the frame is delivered to pool p, queue `queue`, not to the wire.
@@ -219,4 +221,18 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     store<u32>(gSwitchState + SS_FAST_FRAMES, load<u32>(gSwitchState + SS_FAST_FRAMES) + fTxN);
   }
   if (fLastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
+}
+
+/** select.ts macFind with the table and its mask passed in (read once per burst by the caller). */
+@inline function macFindIn(table: usize, mask: u32, mac: u64): u64 {
+  const key = mac | (<u64>1 << 48);
+  let i = <u32>((mac * 0x9e3779b97f4a7c15) >> 40) & mask;
+  for (let n: u32 = 0; n <= mask; n++) {
+    const slot = table + <usize>i * MAC_SLOT_BYTES;
+    const k = load<u64>(slot);
+    if (k == key) return load<u64>(slot + MAC_SLOT_POOLS);
+    if (k == 0) return 0;
+    i = (i + 1) & mask;
+  }
+  return 0;
 }

@@ -66,11 +66,15 @@ export function runBoth(
   config: SwitchConfig,
   events: SwitchEvent[],
   wasm?: WasmSwitch,
-  opts: { alwaysCopy?: boolean } = {},
+  /** trace false: the Wasm switch runs without its per-frame trace (the kernels' untraced
+   *  paths, as in a simulation); deliveries, wire output and counters are still compared. */
+  opts: { alwaysCopy?: boolean; trace?: boolean } = {},
 ): DiffResult {
   const ref = new ReferenceSwitch(config);
+  const traced = opts.trace ?? true;
   const w =
-    wasm ?? new WasmSwitch(config, { traceCapacity: events.length + 16, alwaysCopy: opts.alwaysCopy });
+    wasm ??
+    new WasmSwitch(config, { traceCapacity: traced ? events.length + 16 : 0, alwaysCopy: opts.alwaysCopy });
   const fastBefore = w.fastPathFrames();
   const rxFastBefore = w.rxFastPathFrames();
   const problems: string[] = [];
@@ -112,8 +116,8 @@ export function runBoth(
     w.run();
     i = j;
   }
-  const traces = w.takeTrace().map(traceOutcome);
-  if (traces.length !== refOutcomes.length) {
+  const traces = traced ? w.takeTrace().map(traceOutcome) : [];
+  if (traced && traces.length !== refOutcomes.length) {
     problems.push(`outcome count: wasm ${traces.length}, reference ${refOutcomes.length}`);
   }
   const n = Math.min(traces.length, refOutcomes.length);
