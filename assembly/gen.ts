@@ -300,7 +300,9 @@ function genFixed(
     const end = start + wire;
     if (end > untilPs) break;
     wirePs = end;
-    nextPs = start + gapPs;
+    // As the general loop: the offered schedule runs on from where it was (above line rate it
+    // stays behind the wire; frames go back to back either way).
+    nextPs += gapPs;
     // end / 1000 through f64, signed conversions (end < FIXED_MAX_PS): exact, since a correctly
     // rounded quotient of an integer below 2^50 by 1000 never rounds up to the next integer;
     // V8 11 emits a 64-bit divide for the u64 form and fix-ups for unsigned conversions.

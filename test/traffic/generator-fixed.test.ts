@@ -26,6 +26,7 @@ async function timed(
   untilNs: bigint,
   startPs: bigint,
   n: number,
+  aboveLineRate = false,
 ): Promise<Out> {
   const memory = createMemory(512);
   const { k, heapBase } = instantiatePathKernels(await loadModule(), memory);
@@ -47,7 +48,10 @@ async function timed(
   dv.setUint32(gen + P.G_PS_PER_BYTE, 800, true);
   // Just below line rate (a frame's wire time is (len + FCS, preamble, IFG) x 800 ps): the
   // offered schedule paces, as at 14.88 Mpps for 64 B.
-  dv.setBigUint64(gen + P.G_GAP_PS, BigInt((len + 24) * 800 + 4), true);
+  // Above line rate (half the wire time): the wire holds every frame back, the schedule runs on
+  // behind it, and both loops must leave the same G_NEXT_PS for the next burst.
+  const wirePs = (len + 24) * 800;
+  dv.setBigUint64(gen + P.G_GAP_PS, BigInt(aboveLineRate ? wirePs >> 1 : wirePs + 4), true);
   dv.setBigUint64(gen + P.G_NEXT_PS, startPs, true);
   dv.setBigUint64(gen + P.G_WIRE_PS, startPs, true);
   dv.setBigUint64(gen + P.G_UNTIL_NS, untilNs, true);
@@ -89,4 +93,11 @@ describe("generator: one-size timed loop", () => {
       });
     }
   }
+  it("above line rate: the same frames and the same schedule state (G_NEXT_PS) as the general loop", async () => {
+    const startPs = 5_000_000_000_000n;
+    const fixed = await timed("udp", 64, 1_000_000_000_000n, startPs, 200, true);
+    const general = await timed("udp", 64, BigInt(Math.ceil(FIXED_MAX_PS / 1000)), startPs, 200, true);
+    expect(fixed.frames).toEqual(general.frames);
+    expect(fixed.state).toEqual(general.state);
+  });
 });
