@@ -8,13 +8,13 @@ import { UserError } from "../errors.ts";
 import type { Costs } from "../model/costs.ts";
 import type { HostSpec } from "../nic/host-spec.ts";
 import type { BuiltPath } from "../paths/build.ts";
-import { instantiatePathKernels } from "../paths/kernels.ts";
+import type { PathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
 import { wireVlanOf } from "../paths/port-vlan.ts";
-import { type NicChoice, preparePath } from "../paths/prepare.ts";
-import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
-import { createMemory, loadModuleSync } from "../switch/wasm.ts";
+import { type NicChoice, type PathMemory, preparePath } from "../paths/prepare.ts";
+import { cachedSetupHost, type PathHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
+import { instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
 import {
   buildTemplates,
   defaultProfile,
@@ -31,6 +31,7 @@ import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
 import { REPLAY_TRACE_CAPACITY, replayNic, replayTemplateSet } from "./replay.ts";
 import { Resource } from "./resource.ts";
+import { threadEngine } from "./warm.ts";
 
 /** The host on the wire (the peer that sends to and receives from the consumer). */
 export const WIRE_PEER_MAC = "02:00:00:00:ff:01";
@@ -77,12 +78,18 @@ export interface BuiltGraph {
   templates: TemplateSet;
 }
 
-/** A fresh memory per run (the OS hands out zeroed pages lazily: much cheaper than clearing the
- *  previous run's buffers), one compiled module per process. */
-function engineMemory(shared?: WebAssembly.Memory) {
-  const module = loadModuleSync();
-  const memory = shared ?? createMemory(512);
-  return { memory, module, heapBase: instantiatePathKernels(module, memory).heapBase };
+/** The memory and kernels a run lays its graph out in: this thread's warm engine
+ *  (src/engine/warm.ts), or a memory given (a partition's thread rebuilds the same bytes there)
+ *  with an instance of its own. One compiled module per process. */
+function engineMemory(shared?: WebAssembly.Memory): PathMemory & { kernels: KernelInstance; k: PathKernels } {
+  if (shared) {
+    const module = loadModuleSync();
+    const kernels = instantiateKernels(module, shared);
+    return { memory: shared, module, heapBase: kernels.heapBase, kernels, k: kernels.exports as unknown as PathKernels };
+  }
+  const e = threadEngine();
+  const warm = e.uses++ > 0;
+  return { memory: e.memory, module: e.module, heapBase: e.heapBase, kernels: e.instance, k: e.k, warm };
 }
 
 function missing(what: string): never {
@@ -96,7 +103,7 @@ function bindNic(
   host?: HostSpec,
   pathHost?: PathHost,
 ) {
-  const ph = pathHost ?? setupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
+  const ph = pathHost ?? cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
   const b = path.nic;
   const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);
   if (!pf) missing(`port ${b.port === "main" ? ph.pf : SECOND_PORT}`);
@@ -169,7 +176,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     eventIdx: o.costs.c.virtio_event_idx === 1,
   });
   if (o.txTemplates) throw new Error("txTemplates: not supported yet");
-  const { k } = instantiatePathKernels(eng.module, eng.memory);
+  const k = eng.k;
   if (built.nic && k.init(built.layout.header) !== 0)
     throw new Error("switch kernels refused the layout header");
   const q = new EventQueue();

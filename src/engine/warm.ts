@@ -1,0 +1,46 @@
+// The engine's per-thread state kept warm between simulations: one Wasm memory and one kernel
+// instance per thread (the main thread, each piscina worker), created at the first simulation
+// and reused by every later one. A run lays its graph out from the same base again; every region
+// is zeroed as it is laid out (src/switch/layout.ts Layout.addRegion), so a warm run starts from
+// the same bytes as a fresh memory, except the frame buffers (never zeroed: every frame is
+// written before it is read; test/engine/warm.test.ts fills them with garbage to check). The
+// instance's globals are per-call scratch or set by init(header) at each build. What a warm
+// thread saves: a 1 GiB address-space reservation and its page faults, and the instantiations.
+import type { PathKernels } from "../paths/kernels.ts";
+import { createMemory, instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
+
+export interface ThreadEngine {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** The one instance on `memory` (the switch programs through it; the run's kernels). */
+  instance: KernelInstance;
+  k: PathKernels;
+  heapBase: number;
+  /** Simulations laid out in this memory so far (0: it is fresh). */
+  uses: number;
+}
+
+let engine: ThreadEngine | undefined;
+
+/** This thread's warm engine (created on first use; the Wasm file must be built). */
+export function threadEngine(): ThreadEngine {
+  if (!engine) {
+    const module = loadModuleSync();
+    const memory = createMemory(512);
+    const instance = instantiateKernels(module, memory);
+    engine = {
+      module,
+      memory,
+      instance,
+      k: instance.exports as unknown as PathKernels,
+      heapBase: instance.heapBase,
+      uses: 0,
+    };
+  }
+  return engine;
+}
+
+/** Drops this thread's warm engine: the next simulation starts on a fresh memory (tests). */
+export function dropThreadEngine(): void {
+  engine = undefined;
+}
