@@ -85,7 +85,13 @@ function engineMemory(shared?: WebAssembly.Memory): PathMemory & { kernels: Kern
   if (shared) {
     const module = loadModuleSync();
     const kernels = instantiateKernels(module, shared);
-    return { memory: shared, module, heapBase: kernels.heapBase, kernels, k: kernels.exports as unknown as PathKernels };
+    return {
+      memory: shared,
+      module,
+      heapBase: kernels.heapBase,
+      kernels,
+      k: kernels.exports as unknown as PathKernels,
+    };
   }
   const e = threadEngine();
   const warm = e.uses++ > 0;
@@ -103,7 +109,8 @@ function bindNic(
   host?: HostSpec,
   pathHost?: PathHost,
 ) {
-  const ph = pathHost ?? cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
+  const ph =
+    pathHost ?? cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
   const b = path.nic;
   const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);
   if (!pf) missing(`port ${b.port === "main" ? ph.pf : SECOND_PORT}`);

@@ -7,6 +7,7 @@
 // instance's globals are per-call scratch or set by init(header) at each build. What a warm
 // thread saves: a 1 GiB address-space reservation and its page faults, and the instantiations.
 import type { PathKernels } from "../paths/kernels.ts";
+import { clearHostCache } from "../paths/setup.ts";
 import { createMemory, instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
 
 export interface ThreadEngine {
@@ -40,7 +41,9 @@ export function threadEngine(): ThreadEngine {
   return engine;
 }
 
-/** Drops this thread's warm engine: the next simulation starts on a fresh memory (tests). */
+/** Drops this thread's warm engine and its cached hosts: the next simulation starts cold, on a
+ *  fresh memory (tests compare the two). */
 export function dropThreadEngine(): void {
   engine = undefined;
+  clearHostCache();
 }

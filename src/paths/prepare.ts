@@ -4,8 +4,8 @@
 import type { PfRecord } from "../nic/types.ts";
 import type { SwitchConfig } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
-import type { KernelInstance } from "../switch/wasm.ts";
 import { programSwitch } from "../switch/program.ts";
+import type { KernelInstance } from "../switch/wasm.ts";
 import { buildTemplates, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
 import {
   type BuiltPath,

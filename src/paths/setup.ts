@@ -99,6 +99,11 @@ export function cachedSetupHost(confText: string, file = "iovctl.conf", spec?: H
   return ph;
 }
 
+/** Forgets the hosts cachedSetupHost set up (tests: a cold start). */
+export function clearHostCache(): void {
+  hostCache.clear();
+}
+
 /** Whole-device passthrough: one VM per PF, and never a PF that has VFs. */
 export class PfAssignments {
   private owner = new Map<string, string>();

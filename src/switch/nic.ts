@@ -191,7 +191,9 @@ export class WasmSwitch {
     const module = opts.module ?? loadModuleSync();
     this.memory = opts.memory ?? createMemory(32);
     const inst =
-      opts.kernels && opts.kernels.memory === this.memory ? opts.kernels : instantiateKernels(module, this.memory);
+      opts.kernels && opts.kernels.memory === this.memory
+        ? opts.kernels
+        : instantiateKernels(module, this.memory);
     this.kernels = inst.exports;
     const pools = config.pools.map((p) => ({ rxQueues: p.numRxQueues, txQueues: p.numRxQueues }));
     // The ring directory is sized from the configuration (every queue's Rx and Tx ring), never
