@@ -76,7 +76,7 @@ describe("hybrid runner (this thread, then the pool)", () => {
 
   it("sends a spec that injects a worker exit to the pool, never to this thread", async () => {
     const { runner, log, release } = lanes(Number.POSITIVE_INFINITY);
-    const exit = spec(9, { faults: [{ kind: "worker-exit", at: 0.25 }] as ScenarioSpec["faults"] });
+    const exit = spec(9, { faults: [{ kind: "worker-exit", at: { fraction: 0.25 } }] });
     const waiting = runner.run(exit);
     const other = await runner.run(spec(1));
     expect(laneOf(other)).toBe("here");
