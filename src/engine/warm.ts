@@ -41,6 +41,15 @@ export function threadEngine(): ThreadEngine {
   return engine;
 }
 
+/** This thread's warm memory and instance for a switch laid out by its caller (the steering
+ *  simulation): the same rules as a path's layout (regions zeroed as laid out, frames written
+ *  before they are read). The caller must be done with it before the next simulation starts. */
+export function warmSwitchMemory(): { memory: WebAssembly.Memory; kernels: KernelInstance } {
+  const e = threadEngine();
+  e.uses++;
+  return { memory: e.memory, kernels: e.instance };
+}
+
 /** Drops this thread's warm engine and its cached hosts: the next simulation starts cold, on a
  *  fresh memory (tests compare the two). */
 export function dropThreadEngine(): void {

@@ -10,6 +10,7 @@ import type { Direction, ScenarioSpec } from "../../src/engine/types.ts";
 import { dropThreadEngine, threadEngine } from "../../src/engine/warm.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../src/paths/path-graphs.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { GOLDEN_SCENARIOS } from "./golden-scenarios.ts";
 
 beforeAll(async () => {
   await ensureKernels();
@@ -103,4 +104,13 @@ describe("warm engine (one memory and instance per thread, cached hosts)", () =>
         poisonWarmMemory();
         expect(simulated(simulate(s))).toBe(want);
       });
+
+  // The steering simulation lays its switch out in the same warm memory.
+  for (const name of Object.keys(GOLDEN_SCENARIOS).filter((n) => n.startsWith("steering ")))
+    it(`${name}: a warm run over garbage left in the memory equals a cold run`, () => {
+      const run = GOLDEN_SCENARIOS[name];
+      const want = simulated(cold(run));
+      poisonWarmMemory();
+      expect(simulated(run())).toBe(want);
+    });
 });
