@@ -9,6 +9,7 @@
 import type { PathKernels } from "../paths/kernels.ts";
 import { clearHostCache } from "../paths/setup.ts";
 import { createMemory, instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
+import { clearPreparedLayouts } from "./layout-cache.ts";
 
 export interface ThreadEngine {
   module: WebAssembly.Module;
@@ -55,4 +56,5 @@ export function warmSwitchMemory(): { memory: WebAssembly.Memory; kernels: Kerne
 export function dropThreadEngine(): void {
   engine = undefined;
   clearHostCache();
+  clearPreparedLayouts();
 }

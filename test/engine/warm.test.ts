@@ -4,6 +4,7 @@
 // a fresh memory, and warm, after other simulations in the same thread, even when everything the
 // previous run left in the memory is garbage.
 import { beforeAll, describe, expect, it } from "vitest";
+import { preparedStats } from "../../src/engine/layout-cache.ts";
 import { simulatePing } from "../../src/engine/ping.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { Direction, ScenarioSpec } from "../../src/engine/types.ts";
@@ -94,6 +95,21 @@ describe("warm engine (one memory and instance per thread, cached hosts)", () =>
     expect(threadEngine().memory).toBe(first.memory);
     expect(threadEngine().instance).toBe(first.instance);
     expect(threadEngine().uses).toBe(2);
+  });
+
+  it("lays a path out once for trials that differ only in rate and duration, and the reuse equals a cold run", () => {
+    dropThreadEngine();
+    const before = { ...preparedStats };
+    const slow = spec("vm-vf", "rx", { ratePps: 500_000 });
+    const fast = spec("vm-vf", "rx", { ratePps: 3_000_000, durationNs: 200_000 });
+    simulate(slow);
+    const reused = simulated(simulate(fast));
+    expect(preparedStats.laidOut - before.laidOut).toBe(1);
+    expect(preparedStats.reused - before.reused).toBe(1);
+    expect(reused).toBe(simulated(cold(() => simulate(fast))));
+    // Another seed (other frames) is another layout.
+    simulate({ ...fast, seed: 8 });
+    expect(preparedStats.laidOut - before.laidOut).toBe(3);
   });
 
   for (const path of ENGINE_PATH_NAMES)
