@@ -1,7 +1,7 @@
 // The piscina worker entry point for simulations: each task is one ScenarioSpec, run to
 // completion in virtual time; the result is plain data (structured-cloned back). The engine keeps
-// one compiled module and one shared memory per thread (src/engine/graph.ts), so each worker
-// instantiates them once, at its first simulation, and reuses them for every later one. The main
+// one compiled module, one memory and one instance per thread (src/engine/warm.ts), so each worker
+// instantiates them once, at its start-up probe, and reuses them for every later one. The main
 // thread has built the Wasm file before starting the pool (src/experiment/runners.ts). The
 // thread loads this module as ESM through src/engine/esm-entry.mjs (src/experiment/pool.ts).
 import { WORKER_EXIT_CODE } from "../engine/faults.ts";
