@@ -179,7 +179,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
           o.costs.c.itr_us,
           o.costs.c.virtio_event_idx,
           o.singleQueue ?? false,
-          { ...bound.nic, pf: bound.nic.pf },
+          bound.nic, // the PF record (its VFs, MACs, queues), the consumer and peer pools
         ])
       : null;
   const { built, extra: templates } = preparedLayout(key, eng.memory, () => {
