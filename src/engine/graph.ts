@@ -8,13 +8,13 @@ import { UserError } from "../errors.ts";
 import type { Costs } from "../model/costs.ts";
 import type { HostSpec } from "../nic/host-spec.ts";
 import type { BuiltPath } from "../paths/build.ts";
-import { instantiatePathKernels } from "../paths/kernels.ts";
+import type { PathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
 import { wireVlanOf } from "../paths/port-vlan.ts";
-import { type NicChoice, preparePath } from "../paths/prepare.ts";
-import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
-import { createMemory, loadModuleSync } from "../switch/wasm.ts";
+import { type NicChoice, type PathMemory, preparePath } from "../paths/prepare.ts";
+import { cachedSetupHost, type PathHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
+import { instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
 import {
   buildTemplates,
   defaultProfile,
@@ -26,11 +26,13 @@ import { ACK_FRAME_BYTES, ClosedLoop } from "./application.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import type { FaultSpec } from "./faults.ts";
+import { preparedLayout } from "./layout-cache.ts";
 import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
 import { REPLAY_TRACE_CAPACITY, replayNic, replayTemplateSet } from "./replay.ts";
 import { Resource } from "./resource.ts";
+import { threadEngine } from "./warm.ts";
 
 /** The host on the wire (the peer that sends to and receives from the consumer). */
 export const WIRE_PEER_MAC = "02:00:00:00:ff:01";
@@ -79,12 +81,24 @@ export interface BuiltGraph {
   templates: TemplateSet;
 }
 
-/** A fresh memory per run (the OS hands out zeroed pages lazily: much cheaper than clearing the
- *  previous run's buffers), one compiled module per process. */
-function engineMemory(shared?: WebAssembly.Memory) {
-  const module = loadModuleSync();
-  const memory = shared ?? createMemory(512);
-  return { memory, module, heapBase: instantiatePathKernels(module, memory).heapBase };
+/** The memory and kernels a run lays its graph out in: this thread's warm engine
+ *  (src/engine/warm.ts), or a memory given (a partition's thread rebuilds the same bytes there)
+ *  with an instance of its own. One compiled module per process. */
+function engineMemory(shared?: WebAssembly.Memory): PathMemory & { kernels: KernelInstance; k: PathKernels } {
+  if (shared) {
+    const module = loadModuleSync();
+    const kernels = instantiateKernels(module, shared);
+    return {
+      memory: shared,
+      module,
+      heapBase: kernels.heapBase,
+      kernels,
+      k: kernels.exports as unknown as PathKernels,
+    };
+  }
+  const e = threadEngine();
+  const warm = e.uses++ > 0;
+  return { memory: e.memory, module: e.module, heapBase: e.heapBase, kernels: e.instance, k: e.k, warm };
 }
 
 function missing(what: string): never {
@@ -98,7 +112,8 @@ function bindNic(
   host?: HostSpec,
   pathHost?: PathHost,
 ) {
-  const ph = pathHost ?? setupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
+  const ph =
+    pathHost ?? cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
   const b = path.nic;
   const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);
   if (!pf) missing(`port ${b.port === "main" ? ph.pf : SECOND_PORT}`);
@@ -156,29 +171,49 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   // A replayed capture is the generator's traffic in its direction: from the wire (rx: the
   // consumer's MAC is the one destinations are rewritten to) or from the consumer (tx).
   const replayTx = o.replay !== undefined && o.elements.some((e) => e.dir === "tx");
-  const templates = o.replay && !replayTx ? replayTemplateSet(o.replay, bound) : buildTemplates(traffic);
-  if (o.replay && !replayTx)
-    Object.assign(bound.nic, replayNic(o.replay, bound, o.config?.file ?? "iovctl.conf"), {
-      traceCapacity: REPLAY_TRACE_CAPACITY,
+  // A run that replays a capture programs extra switch state (promiscuous ports, a trace):
+  // laid out afresh. Otherwise the layout depends on nothing but these (src/engine/layout-cache.ts).
+  const graph = layoutGraph(o.path);
+  const key =
+    eng.warm !== undefined && !o.replay && !o.txTemplates
+      ? JSON.stringify([
+          graph, // the whole layout graph, not its name: a test's own path may share a name
+          o.elements,
+          traffic,
+          txTraffic,
+          o.costs.c.itr_us,
+          o.costs.c.virtio_event_idx,
+          o.singleQueue ?? false,
+          bound.nic, // the PF record (its VFs, MACs, queues), the consumer and peer pools
+        ])
+      : null;
+  const { built, extra: templates } = preparedLayout(key, eng.memory, () => {
+    const templates = o.replay && !replayTx ? replayTemplateSet(o.replay, bound) : buildTemplates(traffic);
+    if (o.replay && !replayTx)
+      Object.assign(bound.nic, replayNic(o.replay, bound, o.config?.file ?? "iovctl.conf"), {
+        traceCapacity: REPLAY_TRACE_CAPACITY,
+      });
+    const { built } = preparePath(eng, graph, {
+      traffic,
+      txTraffic,
+      ...(o.replay && replayTx ? { txTemplates: replayTemplateSet(o.replay, bound) } : {}),
+      templates,
+      elements: o.elements,
+      itrUs: o.costs.c.itr_us,
+      nic: bound.nic,
+      singleQueue: o.singleQueue ?? false,
+      eventIdx: o.costs.c.virtio_event_idx === 1,
     });
-  const { built } = preparePath(eng, layoutGraph(o.path), {
-    traffic,
-    txTraffic,
-    ...(o.replay && replayTx ? { txTemplates: replayTemplateSet(o.replay, bound) } : {}),
-    templates,
-    ...(o.txTemplates ? {} : {}),
-    elements: o.elements,
-    itrUs: o.costs.c.itr_us,
-    nic: bound.nic,
-    singleQueue: o.singleQueue ?? false,
-    eventIdx: o.costs.c.virtio_event_idx === 1,
+    // The engine's clock words, zeroed here and kept with the layout's bytes.
+    built.layout.addRegion("engine:clocks", 64 * 8, 64);
+    return { built, extra: templates };
   });
   if (o.txTemplates) throw new Error("txTemplates: not supported yet");
-  const { k } = instantiatePathKernels(eng.module, eng.memory);
+  const k = eng.k;
   if (built.nic && k.init(built.layout.header) !== 0)
     throw new Error("switch kernels refused the layout header");
   const q = new EventQueue();
-  const clocks = built.layout.addRegion("engine:clocks", 64 * 8, 64).offset;
+  const clocks = built.layout.region("engine:clocks").offset;
   // Views after the last region (a grown memory detaches older views).
   const u32 = new Uint32Array(eng.memory.buffer);
   const u16 = new Uint16Array(eng.memory.buffer);

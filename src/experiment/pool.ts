@@ -8,14 +8,20 @@ import { Piscina } from "piscina";
 import type { ScenarioSpec, SimResult } from "../engine/types.ts";
 import { ESM_ENTRY, esmEntryData, workerExecArgv } from "../engine/worker-thread.ts";
 import { UserError } from "../errors.ts";
-import type { SimulateReply } from "../workers/simulate-worker.ts";
+import { type SimulateReply, START_PROBE } from "../workers/simulate-protocol.ts";
 import type { TrialRunner } from "./runner.ts";
 
 const WORKER_FILE = fileURLToPath(new URL("../workers/simulate-worker.ts", import.meta.url));
 
 /** `filename`: the worker module, TypeScript with a default-exported handler (tests give a test
  *  double's). */
-export function poolRunner(workers: number, filename = WORKER_FILE): TrialRunner {
+export interface PoolRunner extends TrialRunner {
+  /** A start-up probe (the simulate worker's START_PROBE task): settles when a worker has loaded
+   *  the engine and answered. */
+  probe(): Promise<unknown>;
+}
+
+export function poolRunner(workers: number, filename = WORKER_FILE): PoolRunner {
   const pool = new Piscina({
     filename: ESM_ENTRY,
     workerData: esmEntryData(filename),
@@ -35,6 +41,7 @@ export function poolRunner(workers: number, filename = WORKER_FILE): TrialRunner
       const u = reply.userError;
       throw new UserError(u.code, u.message, u.exitCode);
     },
+    probe: () => pool.run(START_PROBE),
     close: () => pool.destroy(),
   };
 }

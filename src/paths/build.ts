@@ -210,7 +210,7 @@ export function buildPath(
     // (leaving some for the switch's own replication copies).
     layout = o.nic.sw.layout;
     const perGen = Math.floor(Math.min(o.buffers ?? 8192, o.nic.sw.free.count() - 1024) / genNames.length);
-    for (let i = 0; i < perGen * genNames.length; i++) genBuffers.push(o.nic.sw.free.alloc()!);
+    o.nic.sw.free.allocMany(perGen * genNames.length, genBuffers);
     nbuf = genBuffers.length;
   } else {
     clearPathMemory(memory, heapBase);

@@ -5,6 +5,7 @@ import type { PfRecord } from "../nic/types.ts";
 import type { SwitchConfig } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
+import type { KernelInstance } from "../switch/wasm.ts";
 import { buildTemplates, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
 import {
   type BuiltPath,
@@ -23,6 +24,12 @@ export interface PathMemory {
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
   heapBase: number;
+  /** An instance on `memory` the switch programs through (default: a new one). */
+  kernels?: KernelInstance;
+  /** The memory held a previous layout (a thread's warm engine, src/engine/warm.ts): regions
+   *  are zeroed as they are laid out, and the frame buffers are not cleared (every frame is
+   *  written before it is read). Default: clear what a previous layout here used. */
+  warm?: boolean;
 }
 
 /** The consumer's switch pool: the VF with this index or the PF pool ("pf"), on this PF. */
@@ -73,7 +80,7 @@ export function preparePath(
   let nic: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number } | undefined;
   let rxQueues = 1;
   if (o.nic) {
-    clearPathMemory(engine.memory, engine.heapBase);
+    if (!engine.warm) clearPathMemory(engine.memory, engine.heapBase);
     const config = programSwitch(o.nic.pf);
     const pool = config.pools.findIndex((p) =>
       o.nic!.consumer === "pf" ? p.kind === "pf" : p.vf === o.nic!.consumer,
@@ -121,6 +128,7 @@ export function preparePath(
     const sw = new WasmSwitch(config, {
       memory: engine.memory,
       module: engine.module,
+      ...(engine.kernels ? { kernels: engine.kernels } : {}),
       ...(o.nic.traceCapacity ? { traceCapacity: o.nic.traceCapacity } : {}),
     });
     notePathMemory(engine.memory, sw.layout.end);

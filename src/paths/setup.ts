@@ -78,6 +78,32 @@ export function setupHost(confText: string, file = "iovctl.conf", spec?: HostSpe
   };
 }
 
+/** Hosts set up by setupHost, by their inputs (config text, file name, host spec). */
+const hostCache = new Map<string, PathHost>();
+const HOST_CACHE_ENTRIES = 32;
+
+/**
+ * setupHost's result for these inputs, set up once per thread and shared by every later call
+ * with the same inputs (a search runs the same host at many rates). setupHost is a pure function
+ * of its inputs (a fresh in-memory host each time), and a path run only reads the host it gets
+ * (the VF records, MACs and link speed it binds the switch to), so sharing it cannot change a
+ * result. Errors are not cached: a bad config throws (with its location) on every call.
+ */
+export function cachedSetupHost(confText: string, file = "iovctl.conf", spec?: HostSpec): PathHost {
+  const key = JSON.stringify([confText, file, spec ?? null]);
+  const have = hostCache.get(key);
+  if (have) return have;
+  const ph = setupHost(confText, file, spec);
+  if (hostCache.size >= HOST_CACHE_ENTRIES) hostCache.clear();
+  hostCache.set(key, ph);
+  return ph;
+}
+
+/** Forgets the hosts cachedSetupHost set up (tests: a cold start). */
+export function clearHostCache(): void {
+  hostCache.clear();
+}
+
 /** Whole-device passthrough: one VM per PF, and never a PF that has VFs. */
 export class PfAssignments {
   private owner = new Map<string, string>();

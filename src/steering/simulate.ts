@@ -15,11 +15,12 @@ import {
 import { Link } from "../engine/link.ts";
 import { EventQueue } from "../engine/queue.ts";
 import { Resource } from "../engine/resource.ts";
+import { warmSwitchMemory } from "../engine/warm.ts";
 import { UserError } from "../errors.ts";
 import { type Costs, loadCosts } from "../model/costs.ts";
 import { hwLimits, pcieRxBits, switchNs } from "../model/hw-limits.ts";
 import { getProfile } from "../nic/profile.ts";
-import { setupHost } from "../paths/setup.ts";
+import { cachedSetupHost } from "../paths/setup.ts";
 import { HEADROOM, WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
@@ -138,7 +139,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     throw new UserError("E_USAGE", `frames must be >= 1 (got ${s.frames})`);
   const costs = typeof s.profile === "string" ? loadCosts(s.profile) : s.profile;
   // The NIC: VFs through the control plane, the switch programmed from the PF record.
-  const host = setupHost(iovConf(g), "steering.conf");
+  const host = cachedSetupHost(iovConf(g), "steering.conf");
   const pf = host.host.pf(host.pf);
   if (!pf) throw new Error(`steering: PF ${host.pf} vanished`);
   const nicProfile = getProfile(pf.profile);
@@ -148,7 +149,8 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const config = programSwitch(pf, { rssLevel: g.rssLevel, ringSize: RX_RING, pfQueues: 1 });
   config.port.maxFrame = STD_MAX_FRAME_FCS;
   config.port.txMaxFrame = STD_MAX_FRAME_FCS;
-  const sw = new WasmSwitch(config, { module: loadModuleSync(), wireRingSize: 1024 });
+  // Laid out in this thread's warm memory (src/engine/warm.ts): no new memory per simulation.
+  const sw = new WasmSwitch(config, { module: loadModuleSync(), wireRingSize: 1024, ...warmSwitchMemory() });
   const k = sw.kernels as unknown as SteeringKernels;
   // Rings of the graph's links: the NIC's queues, the wire, and software rings (dispatcher -> workers).
   const ringOf = new Map<string, { offset: number; id: number }>();

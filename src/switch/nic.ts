@@ -18,7 +18,14 @@ import {
 import { addCounter, readCounters, readResourceCounters } from "./counters-view.ts";
 import { buildSwitchLayout, Layout, ringsFor, type SwitchLayout } from "./layout.ts";
 import { FreeStack, RingView } from "./ring.ts";
-import { createMemory, instantiateKernels, type Kernels, loadModule, loadModuleSync } from "./wasm.ts";
+import {
+  createMemory,
+  instantiateKernels,
+  type KernelInstance,
+  type Kernels,
+  loadModule,
+  loadModuleSync,
+} from "./wasm.ts";
 
 export const HEADROOM = 64;
 export const DEFAULT_BURST = 256;
@@ -73,6 +80,9 @@ export interface WasmSwitchOptions {
   alwaysCopy?: boolean;
   module?: WebAssembly.Module;
   memory?: WebAssembly.Memory;
+  /** An instance already on `memory` to program through (a thread's warm engine) instead of a
+   *  new one. */
+  kernels?: KernelInstance;
 }
 
 export interface TxOptions {
@@ -104,6 +114,20 @@ export function toeplitzTable(key: ArrayLike<number>): Uint32Array {
       for (let j = 0; j < 8; j++) if ((b >> (7 - j)) & 1) h ^= win[j]!;
       t[pos * 256 + b] = h >>> 0;
     }
+  }
+  return t;
+}
+
+/** Toeplitz tables by key, computed once per thread (a pure function of the key; read only). */
+const toeplitzTables = new Map<string, Uint32Array>();
+
+function cachedToeplitzTable(key: ArrayLike<number>): Uint32Array {
+  const k = Array.prototype.join.call(key, ",");
+  let t = toeplitzTables.get(k);
+  if (!t) {
+    if (toeplitzTables.size >= 64) toeplitzTables.clear();
+    t = toeplitzTable(key);
+    toeplitzTables.set(k, t);
   }
   return t;
 }
@@ -166,7 +190,10 @@ export class WasmSwitch {
   constructor(config: SwitchConfig, opts: WasmSwitchOptions = {}) {
     const module = opts.module ?? loadModuleSync();
     this.memory = opts.memory ?? createMemory(32);
-    const inst = instantiateKernels(module, this.memory);
+    const inst =
+      opts.kernels && opts.kernels.memory === this.memory
+        ? opts.kernels
+        : instantiateKernels(module, this.memory);
     this.kernels = inst.exports;
     const pools = config.pools.map((p) => ({ rxQueues: p.numRxQueues, txQueues: p.numRxQueues }));
     // The ring directory is sized from the configuration (every queue's Rx and Tx ring), never
@@ -312,7 +339,6 @@ export class WasmSwitch {
     if (ht.udpIpv4) types |= A.RT_UDP4;
     if (ht.udpIpv6) types |= A.RT_UDP6;
     if (ht.udpIpv6Ex) types |= A.RT_UDP6_EX;
-    const tables = new Map<string, Uint32Array>();
     pools.forEach((p, i) => {
       const base = this.sl.poolCfg + i * A.POOL_CFG_BYTES;
       const pw = (off: number, v: number) => {
@@ -340,13 +366,7 @@ export class WasmSwitch {
         u8[ro + k] = q;
       });
       const key = p.rssKey ?? port.rss.key;
-      const tk = key.join(",");
-      let t = tables.get(tk);
-      if (!t) {
-        t = toeplitzTable(key);
-        tables.set(tk, t);
-      }
-      u32.set(t, (this.sl.toeplitz + i * A.TOEPLITZ_TABLE_BYTES) >>> 2);
+      u32.set(cachedToeplitzTable(key), (this.sl.toeplitz + i * A.TOEPLITZ_TABLE_BYTES) >>> 2);
     });
 
     // Exact MAC table: RARs with pools, merged per address.

@@ -113,6 +113,15 @@ export class FreeStack {
     u32[(this.offset + A.FS_COUNT) >>> 2] = c - 1;
     return u32[((this.offset + A.FS_ENTRIES) >>> 2) + c - 1];
   }
+  /** Pops `n` buffers (fewer when the stack holds fewer) into `out`, in alloc() order. */
+  allocMany(n: number, out: number[]): void {
+    const u32 = this.layout.u32();
+    const c = u32[(this.offset + A.FS_COUNT) >>> 2];
+    const take = Math.min(n, c);
+    const top = ((this.offset + A.FS_ENTRIES) >>> 2) + c - 1;
+    for (let i = 0; i < take; i++) out.push(u32[top - i]);
+    u32[(this.offset + A.FS_COUNT) >>> 2] = c - take;
+  }
   free(idx: number): void {
     const u32 = this.layout.u32();
     const c = u32[(this.offset + A.FS_COUNT) >>> 2];

@@ -6,6 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { UserError } from "../../errors.ts";
+import { createMemory } from "../../switch/wasm.ts";
 import { buildGraph } from "../graph.ts";
 import { DRAIN_NS } from "../run.ts";
 import { collectRun, scenarioGraphOptions } from "../simulate.ts";
@@ -48,7 +49,9 @@ export class PartitionedRunner {
     if (spec.window !== undefined)
       throw new UserError("E_USAGE", "a closed-loop window runs on one thread (no --partitions 2)");
     const t0 = performance.now();
-    const g = buildGraph(scenarioGraphOptions(spec));
+    // A memory of its own, not this thread's warm one (src/engine/warm.ts): the main thread may
+    // simulate something else while this run awaits its worker.
+    const g = buildGraph({ ...scenarioGraphOptions(spec), memory: createMemory(512) });
     const split = splitGraph(g);
     const block = createChannel();
     const stopNs = g.ctx.offerUntilNs + DRAIN_NS;

@@ -1,0 +1,69 @@
+// A thread's prepared layouts, by everything they are made from: the NIC switch programmed from
+// the PF's records, the rings and the element contexts of a path (src/paths/prepare.ts), before
+// any element runs. A search runs the same path at many rates, and none of this depends on the
+// rate, the duration or the faults (the elements write those into their contexts when they are
+// created, after the layout). A layout made once in this thread's warm memory is kept with a copy
+// of its bytes (every region but the frame buffers, ~1 MiB); a later run with the same key writes
+// the copy back instead of laying everything out again, which leaves the memory exactly as laying
+// it out would have (the frame buffers aside: every frame is written before it is read). The
+// JavaScript description of the layout (BuiltPath) is shared: a run only reads it.
+// test/engine/warm.test.ts compares runs that reuse a layout, over garbage, with cold ones.
+import type { BuiltPath } from "../paths/build.ts";
+
+interface Prepared {
+  built: BuiltPath;
+  memory: WebAssembly.Memory;
+  /** The bytes of every region but the buffers: [offset, copy] pairs. */
+  bytes: Array<[number, Uint8Array]>;
+  extra: unknown;
+}
+
+const ENTRIES = 24;
+const prepared = new Map<string, Prepared>();
+/** Layouts written back from a copy, and laid out (tests). */
+export const preparedStats = { reused: 0, laidOut: 0 };
+
+/** The byte ranges of a layout that a run's start depends on (all but the frame buffers). */
+function ranges(built: BuiltPath): Array<[number, number]> {
+  const L = built.layout;
+  const from = L.base;
+  const to = L.end;
+  if (!L.hasRegion("buffers")) return [[from, to]];
+  const b = L.region("buffers");
+  return [
+    [from, b.offset],
+    [b.offset + b.bytes, to],
+  ];
+}
+
+/**
+ * The layout for `key` in `memory`: the kept one written back, or `prepare()`'s (then kept when
+ * `key` is not null). `extra`: what the caller keeps beside it (the templates).
+ */
+export function preparedLayout<E>(
+  key: string | null,
+  memory: WebAssembly.Memory,
+  prepare: () => { built: BuiltPath; extra: E },
+): { built: BuiltPath; extra: E } {
+  const have = key === null ? undefined : prepared.get(key);
+  if (have && have.memory === memory) {
+    const u8 = new Uint8Array(memory.buffer);
+    for (const [at, bytes] of have.bytes) u8.set(bytes, at);
+    preparedStats.reused++;
+    return { built: have.built, extra: have.extra as E };
+  }
+  const made = prepare();
+  preparedStats.laidOut++;
+  if (key !== null) {
+    const u8 = new Uint8Array(memory.buffer);
+    const bytes = ranges(made.built).map(([a, b]) => [a, u8.slice(a, b)] as [number, Uint8Array]);
+    if (prepared.size >= ENTRIES) prepared.clear();
+    prepared.set(key, { built: made.built, memory, bytes, extra: made.extra });
+  }
+  return made;
+}
+
+/** Forgets every kept layout (tests: a cold start). */
+export function clearPreparedLayouts(): void {
+  prepared.clear();
+}
