@@ -281,6 +281,17 @@ const bridgeBackOut = (port: string): EngineElement[] => [
   wirePeer,
 ];
 
+/** D33731's forwarding paths: frames from the wire cross the PF driver and bridge0 on the NIC's
+ *  core, then `afterBridge0` (on the epair taskqueue's core) sends them back out; receive only. */
+const forwardedThroughEpair = (
+  afterBridge0: EngineElement[],
+): Pick<EnginePath, "resources" | "nic" | "rx" | "tx"> => ({
+  resources: [...HOST, { name: EPAIR_TASKQUEUE, kind: "core" }],
+  nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
+  rx: [wireGen, vebRx("pf"), pfRxHop, bridge0ToEpair, ...afterBridge0],
+  tx: null,
+});
+
 export const ENGINE_PATHS: readonly EnginePath[] = [
   {
     name: "native",
@@ -442,13 +453,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
     name: "jail-epair-fwd",
     summary:
       "PF in the host, if_bridge, epair into a vnet jail that routes the frames back out through a second epair and bridge (epair taskqueue on its own core)",
-    resources: [...HOST, { name: "host-core1", kind: "core" }],
-    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
-    rx: [
-      wireGen,
-      vebRx("pf"),
-      pfRxHop,
-      bridge0ToEpair,
+    ...forwardedThroughEpair([
       epairHop("epair", "epair.a", "epair.b", true),
       {
         kind: "ipfwd",
@@ -461,8 +466,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
       },
       epairHop("epair1", "epair1.a", "bridge1.in"),
       ...bridgeBackOut("epair1.back"),
-    ],
-    tx: null,
+    ]),
   },
   {
     // FreeBSD D33731's setup A (cc0 - bridge0 - epair0a) (epair0b - bridge1 - cc1), without RSS:
@@ -473,17 +477,10 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
     name: "bridge-epair-fwd",
     summary:
       "PF in the host, if_bridge, epair, a second if_bridge back out to the wire (no jail; epair taskqueue on its own core)",
-    resources: [...HOST, { name: "host-core1", kind: "core" }],
-    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
-    rx: [
-      wireGen,
-      vebRx("pf"),
-      pfRxHop,
-      bridge0ToEpair,
+    ...forwardedThroughEpair([
       epairHop("epair", "epair.a", "bridge1.in", true),
       ...bridgeBackOut("epair.back"),
-    ],
-    tx: null,
+    ]),
   },
   {
     name: "vf-loopback",
