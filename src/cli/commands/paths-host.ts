@@ -40,8 +40,10 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
   const ph = pathHostFromState(JSON.parse(conf.text));
   const n = ph.vfs.length;
   const has = `${ph.pf} has ${n === 0 ? "no VFs" : n === 1 ? "1 VF" : `${n} VFs`} on the simulated host (${conf.file})`;
+  // Linux changes a PF's VF count only through 0 (EBUSY otherwise).
+  const numvfs = `iovsim sysfs write /sys/class/net/${ph.pf}/device/sriov_numvfs`;
   const make = (vfs: number) =>
-    `create them as on Linux: iovsim sysfs write /sys/class/net/${ph.pf}/device/sriov_numvfs ${vfs} (or iovsim iovctl -C -f iov.conf), or choose other paths with --path`;
+    `create them as on Linux: ${n > 0 ? `${numvfs} 0, then ` : ""}${numvfs} ${vfs} (or iovsim iovctl -C -f iov.conf), or choose other paths with --path`;
   for (const p of paths) {
     const needsJail = p === "jail-vf" || p === "vf-loopback";
     const needsVm = p === "vm-vf" || p === "vf-loopback";
