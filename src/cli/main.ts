@@ -43,7 +43,8 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
       stateSource:
         g.state !== undefined
           ? "option"
-          : (partial.stateSource ?? (partial.stateDir === undefined && process.env.IOVSIM_STATE ? "env" : "default")),
+          : (partial.stateSource ??
+            (partial.stateDir === undefined && process.env.IOVSIM_STATE ? "env" : "default")),
       debug,
       out: partial.out ?? ((t: string) => process.stdout.write(t)),
       err,

@@ -106,12 +106,7 @@ function missing(what: string): never {
 }
 
 /** The NIC binding of a path resolved on a host: switch pool, MACs. */
-function bindNic(
-  path: EnginePath,
-  config?: PathConfig,
-  host?: HostSpec,
-  pathHost?: PathHost,
-) {
+function bindNic(path: EnginePath, config?: PathConfig, host?: HostSpec, pathHost?: PathHost) {
   const ph = pathHost ?? cachedPathHost(config, host);
   const b = path.nic;
   const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);

@@ -120,7 +120,8 @@ export function pathHostFromState(state: HostState): PathHost {
 
 /** The PathHost of a run's configuration (default: the talk's iovctl.conf), cached per thread. */
 export function cachedPathHost(config: PathConfig | undefined, spec?: HostSpec): PathHost {
-  if (!config?.hostState) return cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", spec);
+  if (!config?.hostState)
+    return cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", spec);
   const key = JSON.stringify(["state", config.text]);
   const have = hostCache.get(key);
   if (have) return have;

@@ -16,6 +16,7 @@ import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "..
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
+import { stateConfig } from "./paths-host.ts";
 import {
   checkHost,
   commandOptions,
@@ -28,7 +29,6 @@ import {
   readConfig,
   type Values,
 } from "./paths-options.ts";
-import { stateConfig } from "./paths-host.ts";
 import { pingPart, runPing } from "./ping-run.ts";
 
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
@@ -107,7 +107,8 @@ export const command = defineCommand({
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf =
-      (await stateConfig("ping", v.config as string | undefined, ctx)) ?? readConfig(v.config as string | undefined);
+      (await stateConfig("ping", v.config as string | undefined, ctx)) ??
+      readConfig(v.config as string | undefined);
     checkHost(conf, [path]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
