@@ -93,6 +93,14 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
       expect(lp.delivered_mpps).toBeGreaterThan(0);
       expect(lp.loss_ratio).toBe(0);
     }
+    // The report shows the PF as `ip link show` prints it and the VFs each path got.
+    const html = join(tmp, "ping.html");
+    const withHtml = await iovsim("ping", "--path", "jail-vf", "--state", d, "-c", "1", "--html", html);
+    expect(withHtml.code, withHtml.err).toBe(0);
+    const report = readFileSync(html, "utf8");
+    expect(report).toMatch(/# ip link show ixl0\n/);
+    expect(report).toMatch(/vf 0 +link\/ether .*, vlan 100, qos 3, spoof checking on/);
+    expect(report).toMatch(/# jail \(jail-vf\): VF 0\n# VM \(vm-vf\): VF 1\n/);
     expect(snapshot(d)).toEqual(before);
   });
 

@@ -3,7 +3,10 @@
 // instead of those of an iovctl.conf on a fresh host. Read-only: the state is never written.
 import { SECOND_PORT } from "../../engine/graph.ts";
 import { UserError } from "../../errors.ts";
+import type { HostState } from "../../nic/host-model.ts";
 import { Host } from "../../nic/index.ts";
+import { findNetdev } from "../../nic/linux/index.ts";
+import { formatLinkShow } from "../../nic/linux/iplink.ts";
 import { readState } from "../../nic/state.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
 import { type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
@@ -65,4 +68,20 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
       );
   }
   return ph;
+}
+
+/**
+ * What a report shows as the run's configuration: the iovctl.conf as given, or for a saved
+ * host its PF as `ip link show` prints it (not the whole state.json) and the VFs each path got.
+ */
+export function reportConfig(conf: PathConfig): { text: string; file: string } {
+  if (!conf.hostState) return { text: conf.text, file: conf.file };
+  const state = JSON.parse(conf.text) as HostState;
+  const ph = pathHostFromState(state);
+  const nd = findNetdev(state, ph.pf);
+  const who = (role: string, vf?: { index: number }) => `# ${role}: ${vf ? `VF ${vf.index}` : "none"}\n`;
+  return {
+    file: conf.file,
+    text: `# ip link show ${ph.pf}\n${nd ? formatLinkShow(state, nd) : ""}${who("jail (jail-vf)", ph.jailVf)}${who("VM (vm-vf)", ph.vmVf)}`,
+  };
 }

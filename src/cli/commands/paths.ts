@@ -6,7 +6,7 @@ import { costProfileNames } from "../../model/costs.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import { defineCommand } from "../registry.ts";
-import { stateConfig } from "./paths-host.ts";
+import { reportConfig, stateConfig } from "./paths-host.ts";
 import {
   commandOptions,
   DEFAULTS,
@@ -143,7 +143,7 @@ export const command = defineCommand({
         paths: json.paths,
         ping: json.ping,
         simulator: json.simulator,
-        config: o.config,
+        config: reportConfig(o.config),
         ...(json.faults
           ? {
               faults: faultsText(json)

@@ -16,7 +16,7 @@ import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "..
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
-import { stateConfig } from "./paths-host.ts";
+import { reportConfig, stateConfig } from "./paths-host.ts";
 import {
   checkHost,
   commandOptions,
@@ -148,7 +148,7 @@ export const command = defineCommand({
         command: commandLine("ping", args),
         profile: profile.name,
         ...pingReportPart(j),
-        config: conf,
+        config: reportConfig(conf),
         cost_profile: { name: profile.name, description: profile.description, constants: profile.constants },
       });
       ctx.err(`iovsim: wrote ${html}\n`);
