@@ -184,6 +184,36 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     expect(off.warnings).toEqual([]);
   });
 
+  it("trust set by ip link decides whether the VF may be put in promiscuous mode", async () => {
+    const d = await host(["sysfs", "write", NUMVFS, "1"]);
+    const run = () =>
+      iovsim(
+        "paths",
+        "--state",
+        d,
+        "--path",
+        "jail-vf",
+        "--pcap",
+        DNS,
+        "--promisc",
+        "consumer",
+        "--rate",
+        "1Mpps",
+        "--count",
+        "20",
+        "--json",
+      );
+    const off = await run();
+    expect(off.code).toBe(1);
+    expect(off.err).toBe(
+      `iovsim: option '--promisc consumer' (VF-0): VF-0 is untrusted on the simulated host (--state ${d}; ip link set ixl0 vf 0 trust on allows it), so the ixl driver ignores the request (the VF stays in mode none)\n`,
+    );
+    expect((await iovsim("--state", d, "ip", "link", "set", "ixl0", "vf", "0", "trust", "on")).code).toBe(0);
+    const on = await run();
+    expect(on.code, on.err).toBe(0);
+    expect(JSON.parse(on.out).paths[0].load_points[0].replay).toMatchObject({ to_consumer: 20, filtered: 0 });
+  });
+
   it("VFs made with iovctl -C on ix0: the PF with VFs is measured, its passthrough VF is the VM's", async () => {
     const conf = join(tmp, "iov.conf");
     writeFileSync(
