@@ -45,6 +45,15 @@ function snapshot(dir: string): Record<string, string> {
   return files;
 }
 
+/** Nanoseconds a frame of `bytes` (with FCS) takes on a 10 Gbit/s wire, preamble and gap included. */
+const serializeNs = (bytes: number) => ((bytes + 20) * 8) / 10;
+
+/** The receive wire's time per frame in a load point, as the engine accounted it (its cycles
+ *  on the wire resource are nanoseconds of serialization). */
+function wireNsPerFrame(lp: { cpu: Array<{ resource: string; by_event: Record<string, number> }> }): number {
+  return lp.cpu.find((c) => c.resource === "wire-rx")!.by_event.serialize;
+}
+
 const saved = process.env.IOVSIM_STATE;
 afterEach(() => {
   if (saved === undefined) delete process.env.IOVSIM_STATE;
@@ -92,6 +101,8 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     for (const lp of p.load_points) {
       expect(lp.delivered_mpps).toBeGreaterThan(0);
       expect(lp.loss_ratio).toBe(0);
+      // The engine's own wire serializes tagged frames: 68 bytes + 20 of preamble and gap.
+      expect(wireNsPerFrame(lp)).toBeCloseTo(serializeNs(68), 6);
     }
     // The report shows the PF as `ip link show` prints it and the VFs each path got.
     const html = join(tmp, "ping.html");
@@ -124,6 +135,18 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     const j = JSON.parse(r.out);
     expect(j.paths[0].frame_bytes).toBe(64);
     expect(j.paths[0].load_points[0].loss_ratio).toBe(0);
+    expect(wireNsPerFrame(j.paths[0].load_points[0])).toBeCloseTo(serializeNs(64), 6);
+    // ping's echoes cross the wire tagged only on the host whose VF has a port VLAN: longer.
+    const tagged = await host(
+      ["sysfs", "write", NUMVFS, "2"],
+      ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "100"],
+    );
+    const rtt = async (state: string) => {
+      const r = await iovsim("ping", "--path", "jail-vf", "--state", state, "-c", "1", "--json");
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out).echoes[0].rtt_us as number;
+    };
+    expect(await rtt(tagged)).toBeGreaterThan(await rtt(d));
   });
 
   it("vm-vf runs on VF 1 (the VF after the jail's), with its own port VLAN", async () => {
@@ -150,6 +173,8 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     const by = Object.fromEntries(j.paths.map((p: { name: string }) => [p.name, p]));
     expect(by["vm-vf"].frame_bytes).toBe(68);
     expect(by["jail-vf"].frame_bytes).toBe(64);
+    expect(wireNsPerFrame(by["vm-vf"].load_points[0])).toBeCloseTo(serializeNs(68), 6);
+    expect(wireNsPerFrame(by["jail-vf"].load_points[0])).toBeCloseTo(serializeNs(64), 6);
     expect(j.notes.join("\n")).toMatch(/vm-vf: VF-1 has port VLAN 200/);
   });
 
