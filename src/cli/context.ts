@@ -6,6 +6,9 @@ import { join } from "node:path";
 export interface CommandContext {
   /** Directory holding the simulated host's state (--state DIR, IOVSIM_STATE, or the default). */
   stateDir: string;
+  /** How stateDir was chosen: --state DIR, $IOVSIM_STATE, or neither (absent: neither).
+   *  `paths` and `ping` measure the saved host only when the user named it. */
+  stateSource?: "option" | "env" | "default";
   debug: boolean;
   out: (text: string) => void;
   err: (text: string) => void;

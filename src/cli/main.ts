@@ -40,6 +40,11 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
     debug = g.debug;
     const ctx: CommandContext = {
       stateDir: g.state ?? partial.stateDir ?? defaultStateDir(),
+      stateSource:
+        g.state !== undefined
+          ? "option"
+          : (partial.stateSource ??
+            (partial.stateDir === undefined && process.env.IOVSIM_STATE ? "env" : "default")),
       debug,
       out: partial.out ?? ((t: string) => process.stdout.write(t)),
       err,

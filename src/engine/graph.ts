@@ -13,7 +13,7 @@ import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
 import { wireVlanOf } from "../paths/port-vlan.ts";
 import { type NicChoice, type PathMemory, preparePath } from "../paths/prepare.ts";
-import { cachedSetupHost, type PathHost, TALK_IOVCTL_CONF } from "../paths/setup.ts";
+import { cachedPathHost, type PathConfig, type PathHost } from "../paths/setup.ts";
 import { instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
 import {
   buildTemplates,
@@ -53,7 +53,7 @@ export interface GraphOptions {
   count: number;
   seed: number;
   linkGbps?: number;
-  config?: { text: string; file: string };
+  config?: PathConfig;
   /** The simulated host (default: the embedded one). */
   host?: HostSpec;
   /** VFs already created on a host (e.g. through Linux sysfs and `ip link`) instead of `config`. */
@@ -106,14 +106,8 @@ function missing(what: string): never {
 }
 
 /** The NIC binding of a path resolved on a host: switch pool, MACs. */
-function bindNic(
-  path: EnginePath,
-  config?: { text: string; file: string },
-  host?: HostSpec,
-  pathHost?: PathHost,
-) {
-  const ph =
-    pathHost ?? cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", host);
+function bindNic(path: EnginePath, config?: PathConfig, host?: HostSpec, pathHost?: PathHost) {
+  const ph = pathHost ?? cachedPathHost(config, host);
   const b = path.nic;
   const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);
   if (!pf) missing(`port ${b.port === "main" ? ph.pf : SECOND_PORT}`);

@@ -2,6 +2,7 @@
 // touched), VFs created through the control plane's API from an iovctl.conf, and the rule that
 // a whole PF passed through can belong to one VM only.
 import { UserError } from "../errors.ts";
+import type { HostState } from "../nic/host-model.ts";
 import { getProfile, Host, type HostSpec, type VfRecord } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 
@@ -76,6 +77,58 @@ export function setupHost(confText: string, file = "iovctl.conf", spec?: HostSpe
     // The NIC profile's link speed (Mb/s); 10 GbE when a profile gives none.
     linkGbps: (getProfile(rec.profile)?.linux.linkSpeedMbps || 10_000) / 1000,
   };
+}
+
+/**
+ * Where a path run's VFs come from: an iovctl.conf applied to a fresh host (`text` is the
+ * file), or, with `hostState`, the VFs that already exist on a saved simulated host (`text` is
+ * its state.json, `file` names it for messages). Plain data, so it travels to worker threads.
+ */
+export interface PathConfig {
+  text: string;
+  file: string;
+  hostState?: true;
+}
+
+/**
+ * The VFs that exist on a saved host (made through sysfs / `ip link` / devlink, or iovctl -C),
+ * on a private copy of it: the saved state is never changed. The main PF is the first PF that
+ * has VFs (else the first PF). Linux VFs have no passthrough flag, so: the jail gets the first
+ * VF not marked 'passthrough : true' (VF 0 on Linux), the VM the first passthrough VF, else the
+ * lowest-numbered VF after the jail's (VF 1 on Linux). Port VLAN, MAC, spoof checking and trust
+ * are the VF records' own, so the switch is programmed from them as for an iovctl.conf.
+ */
+export function pathHostFromState(state: HostState): PathHost {
+  const host = new Host(structuredClone(state));
+  const pfs = host.pfs();
+  const rec = pfs.find((p) => p.vfs.length > 0) ?? pfs[0];
+  if (!rec) throw new UserError("E_CONFIG", "the simulated host has no PF");
+  const vfs = host.listVfs(rec.name);
+  const jailVf = vfs.find((v) => !v.config.passthrough);
+  const vmVf =
+    vfs.find((v) => v.config.passthrough) ?? vfs.find((v) => jailVf !== undefined && v.index > jailVf.index);
+  return {
+    host,
+    pf: rec.name,
+    vfs,
+    jailVf,
+    vmVf,
+    pfMac: rec.mac,
+    linkGbps: (getProfile(rec.profile)?.linux.linkSpeedMbps || 10_000) / 1000,
+  };
+}
+
+/** The PathHost of a run's configuration (default: the talk's iovctl.conf), cached per thread. */
+export function cachedPathHost(config: PathConfig | undefined, spec?: HostSpec): PathHost {
+  if (!config?.hostState)
+    return cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", spec);
+  const key = JSON.stringify(["state", config.text]);
+  const have = hostCache.get(key);
+  if (have) return have;
+  const ph = pathHostFromState(JSON.parse(config.text) as HostState);
+  if (hostCache.size >= HOST_CACHE_ENTRIES) hostCache.clear();
+  hostCache.set(key, ph);
+  return ph;
 }
 
 /** Hosts set up by setupHost, by their inputs (config text, file name, host spec). */

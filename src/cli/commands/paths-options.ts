@@ -14,7 +14,7 @@ import { KernelError } from "../../nic/index.ts";
 import { htmlOutputFile } from "../../output-file.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
 import { portVlanNote, VLAN_TAG_BYTES, wireVlanOf } from "../../paths/port-vlan.ts";
-import { type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
+import { type PathConfig, type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
 import {
   averageSize,
   buildTemplates,
@@ -25,6 +25,7 @@ import {
   type TrafficProfile,
 } from "../../traffic/profiles.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
+import { checkStateHost } from "./paths-host.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -265,7 +266,8 @@ function locateKey(text: string, key: string): string {
  * refusal or a configuration that lacks what a chosen path needs is a located user error here,
  * never an internal error in a worker.
  */
-export function checkHost(conf: { text: string; file: string }, paths: string[]): PathHost {
+export function checkHost(conf: PathConfig, paths: string[]): PathHost {
+  if (conf.hostState) return checkStateHost(conf, paths);
   let ph: PathHost;
   try {
     ph = setupHost(conf.text, conf.file);
@@ -329,8 +331,8 @@ export interface PathsOptions {
   csv: boolean;
   /** Also write a self-contained HTML report to this file. */
   html?: string;
-  /** The iovctl.conf the run used (shown in the HTML report). */
-  config: { text: string; file: string };
+  /** The iovctl.conf the run used (shown in the HTML report), or the saved host (--state). */
+  config: PathConfig;
   notes: string[];
   /** --pcap: the capture replayed instead of generated frames. */
   replay?: ReplayOptions;
@@ -350,7 +352,8 @@ export function defaultWorkers(cores: number): number {
   return Math.max(1, Math.min(2, cores));
 }
 
-export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOptions {
+/** `hostConf`: the saved host to measure (--state DIR, paths-host.ts) instead of -f/the talk's. */
+export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?: PathConfig): PathsOptions {
   const v = values as Record<string, string | undefined> & { path?: string[] };
   const direction = (v.direction ?? "rx") as Direction;
   if (!["rx", "tx", "both"].includes(direction))
@@ -375,7 +378,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS): PathsOpt
       "--trial-ms and --count are exclusive: a trial offers either a virtual duration or a number of frames",
     );
   const seed = num(v.seed, "--seed", 1, 0, 2 ** 31 - 1, true);
-  const conf = readConfig(v.config);
+  const conf = hostConf ?? readConfig(v.config);
   const profile = loadCosts(v.profile ?? "bhyve");
   const pathHost = checkHost(
     conf,

@@ -176,7 +176,7 @@ const TX_BRIDGE_LEARNED = "bridge-tx: destination on the ingress port";
 
 /** The hint when a transmitted capture never reaches the wire: the sender's checks dropped it. */
 export const TX_FILTERED_HINT =
-  "an untrusted VF's anti-spoof check drops frames whose source MAC is not its own: rewrite the source with --rewrite-src consumer (or allow it in the VF's iovctl.conf section with mac-anti-spoof: false)";
+  "an untrusted VF's anti-spoof check drops frames whose source MAC is not its own: rewrite the source with --rewrite-src consumer (or allow it: mac-anti-spoof: false in the VF's iovctl.conf section, or on a host measured with --state, ip link set PF vf N spoofchk off)";
 
 /** The hint when a capture's frames reach no consumer: the options that make them. */
 export const FILTERED_HINT =

@@ -6,13 +6,21 @@ import { costProfileNames } from "../../model/costs.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import { defineCommand } from "../registry.ts";
-import { commandOptions, PATH_NAMES, parsePathsOptions, RENAMED, type Values } from "./paths-options.ts";
+import { reportConfig, stateConfig } from "./paths-host.ts";
+import {
+  commandOptions,
+  DEFAULTS,
+  PATH_NAMES,
+  parsePathsOptions,
+  RENAMED,
+  type Values,
+} from "./paths-options.ts";
 import { runPaths } from "./paths-run.ts";
 
 export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--direction rx|tx|both]
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
-                    [--pdr-loss PCT] [--precision PCT] [--profile NAME|FILE] [-f FILE]
-                    [--encap E] [--flows N] [--proto udp|tcp|icmp]
+                    [--pdr-loss PCT] [--precision PCT] [-f FILE | --state DIR]
+                    [--profile NAME|FILE] [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]... [--rewrite-src PORT]]
                     [--seed N] [--workers N | --partitions 2] [--json | --csv] [--html FILE]
@@ -53,6 +61,11 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
 -f, --config FILE  iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
+--state DIR  instead, the VFs that exist on the simulated host in DIR now (also $IOVSIM_STATE),
+             made with sysfs / ip link / devlink or iovctl -C: the jail gets the first VF not
+             'passthrough : true' (VF 0), the VM the first passthrough VF, else the next one
+             (VF 1); their MAC, port VLAN, spoof checking and trust program the switch. Read
+             only; exclusive with -f (docs/linux-mode.md, Measuring what you configured)
 --pcap F     replay a pcap/pcapng capture instead of generated frames: from the wire to each
              consumer (--direction rx: every path but vf-loopback), or sent by each consumer to
              the wire (--direction tx: every path but vf-loopback); frames
@@ -106,7 +119,8 @@ export const command = defineCommand({
   options: commandOptions("paths"),
   hints: RENAMED,
   async run({ opts, argv: args }, ctx) {
-    const o = parsePathsOptions(opts as Values);
+    const v = opts as Values;
+    const o = parsePathsOptions(v, DEFAULTS, await stateConfig("paths", v.config as string | undefined, ctx));
     if (o.json && o.csv) {
       ctx.err("iovsim: --json and --csv are exclusive\n");
       return 1;
@@ -129,7 +143,7 @@ export const command = defineCommand({
         paths: json.paths,
         ping: json.ping,
         simulator: json.simulator,
-        config: o.config,
+        config: reportConfig(o.config),
         ...(json.faults
           ? {
               faults: faultsText(json)

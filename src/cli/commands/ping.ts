@@ -16,6 +16,7 @@ import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "..
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
+import { reportConfig, stateConfig } from "./paths-host.ts";
 import {
   checkHost,
   commandOptions,
@@ -31,7 +32,7 @@ import {
 import { pingPart, runPing } from "./ping-run.ts";
 
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
-                   [-f iovctl.conf] [--seed N] [--json | --csv] [--html FILE]
+                   [-f iovctl.conf | --state DIR] [--seed N] [--json | --csv] [--html FILE]
 
 Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
 virtual time: out through the consumer's driver, the NIC's Tx ring and the switch's transmit
@@ -42,6 +43,10 @@ round trip pays the idle wake-up paths. Times are simulated; a last line reports
 simulator ran (wall clock).
 
 -f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded)
+--state DIR  instead, the VFs on the simulated host in DIR now (also $IOVSIM_STATE), made with
+             sysfs / ip link / devlink or iovctl -C: the jail's is the first VF not
+             'passthrough : true' (VF 0), the VM's the first passthrough VF, else the next (VF 1).
+             Read only; exclusive with -f (docs/linux-mode.md)
 --json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
@@ -101,7 +106,9 @@ export const command = defineCommand({
     const count = num(v.count as string | undefined, "-c/--count", 5, 1, 1_000_000, true);
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
-    const conf = readConfig(v.config as string | undefined);
+    const conf =
+      (await stateConfig("ping", v.config as string | undefined, ctx)) ??
+      readConfig(v.config as string | undefined);
     checkHost(conf, [path]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
@@ -141,7 +148,7 @@ export const command = defineCommand({
         command: commandLine("ping", args),
         profile: profile.name,
         ...pingReportPart(j),
-        config: conf,
+        config: reportConfig(conf),
         cost_profile: { name: profile.name, description: profile.description, constants: profile.constants },
       });
       ctx.err(`iovsim: wrote ${html}\n`);

@@ -1,0 +1,87 @@
+// `paths` and `ping` with --state DIR (or $IOVSIM_STATE): measure the VFs that exist on the
+// simulated host now, made through either view (sysfs / `ip link` / devlink, or iovctl -C),
+// instead of those of an iovctl.conf on a fresh host. Read-only: the state is never written.
+import { SECOND_PORT } from "../../engine/graph.ts";
+import { UserError } from "../../errors.ts";
+import type { HostState } from "../../nic/host-model.ts";
+import { Host } from "../../nic/index.ts";
+import { findNetdev } from "../../nic/linux/index.ts";
+import { formatLinkShow } from "../../nic/linux/iplink.ts";
+import { readState } from "../../nic/state.ts";
+import { enginePath } from "../../paths/path-graphs.ts";
+import { type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
+import type { CommandContext } from "../context.ts";
+
+/**
+ * The saved host as a path configuration when the user named one (--state DIR or
+ * $IOVSIM_STATE), else undefined (the caller reads -f FILE or the talk's iovctl.conf). Naming
+ * both a host and -f is a usage error: the run measures one or the other.
+ */
+export async function stateConfig(
+  command: "paths" | "ping",
+  configFile: string | undefined,
+  ctx: CommandContext,
+): Promise<PathConfig | undefined> {
+  const source = ctx.stateSource;
+  if (source !== "option" && source !== "env") return undefined;
+  const named = source === "option" ? `--state ${ctx.stateDir}` : `$IOVSIM_STATE (${ctx.stateDir})`;
+  if (configFile !== undefined)
+    throw new UserError(
+      "E_USAGE",
+      `${command}: -f/--config and ${source === "option" ? "--state" : "$IOVSIM_STATE"} are exclusive: measure the VFs of ${configFile} on a fresh host (-f), or those that exist on the simulated host in ${ctx.stateDir} (${source === "option" ? "--state" : "$IOVSIM_STATE"}); ${source === "option" ? "leave one out" : "unset IOVSIM_STATE or leave out -f"}`,
+    );
+  // A directory without state.json is a freshly booted host (no VFs), as for every command.
+  const state = (await readState(ctx.stateDir)) ?? Host.fresh().state;
+  return { text: JSON.stringify(state), file: named, hostState: true };
+}
+
+/**
+ * The saved host's VFs for these paths, or a user error naming the PF and what to run when a
+ * path needs a VF the host does not have (or a whole PF that has VFs).
+ */
+export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
+  const ph = pathHostFromState(JSON.parse(conf.text));
+  const n = ph.vfs.length;
+  const has = `${ph.pf} has ${n === 0 ? "no VFs" : n === 1 ? "1 VF" : `${n} VFs`} on the simulated host (${conf.file})`;
+  // Linux changes a PF's VF count only through 0 (EBUSY otherwise).
+  const numvfs = `iovsim sysfs write /sys/class/net/${ph.pf}/device/sriov_numvfs`;
+  const make = (vfs: number) =>
+    `create them as on Linux: ${n > 0 ? `${numvfs} 0, then ` : ""}${numvfs} ${vfs} (or iovsim iovctl -C -f iov.conf), or choose other paths with --path`;
+  for (const p of paths) {
+    const needsJail = p === "jail-vf" || p === "vf-loopback";
+    const needsVm = p === "vm-vf" || p === "vf-loopback";
+    if (needsJail && !ph.jailVf)
+      throw new UserError(
+        "E_CONFIG",
+        `path '${p}' needs a VF for the jail (the first VF without 'passthrough : true'), and ${has}: ${make(needsVm ? 2 : 1)}`,
+      );
+    if (needsVm && !ph.vmVf)
+      throw new UserError(
+        "E_CONFIG",
+        `path '${p}' needs a VF for the VM (the first 'passthrough : true' VF, else the VF after the jail's: VF 1 of VFs made on Linux), and ${has}: ${make(2)}`,
+      );
+    const second = ph.host.pf(SECOND_PORT);
+    if (enginePath(p)?.nic.port === "second" && second && second.vfs.length > 0)
+      throw new UserError(
+        "E_CONFIG",
+        `path '${p}' passes the whole PF ${SECOND_PORT} through to a VM, and ${SECOND_PORT} has ${second.vfs.length} VF(s) on the simulated host (${conf.file}): a PF with VFs cannot be passed through; remove them with iovsim sysfs write /sys/class/net/${SECOND_PORT}/device/sriov_numvfs 0, or choose other paths with --path`,
+      );
+  }
+  return ph;
+}
+
+/**
+ * What a report shows as the run's configuration: the iovctl.conf as given, or for a saved
+ * host its PF as `ip link show` prints it (not the whole state.json) and the VFs each path got.
+ */
+export function reportConfig(conf: PathConfig): { text: string; file: string } {
+  if (!conf.hostState) return { text: conf.text, file: conf.file };
+  const state = JSON.parse(conf.text) as HostState;
+  const ph = pathHostFromState(state);
+  const nd = findNetdev(state, ph.pf);
+  const who = (role: string, vf?: { index: number }) => `# ${role}: ${vf ? `VF ${vf.index}` : "none"}\n`;
+  return {
+    file: conf.file,
+    text: `# ip link show ${ph.pf}\n${nd ? formatLinkShow(state, nd) : ""}${who("jail (jail-vf)", ph.jailVf)}${who("VM (vm-vf)", ph.vmVf)}`,
+  };
+}

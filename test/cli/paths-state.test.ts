@@ -1,0 +1,311 @@
+// `iovsim paths` / `iovsim ping` with --state DIR (or $IOVSIM_STATE): the VFs a user made on the
+// simulated host, as a Linux administrator (sysfs, `ip link`) or a FreeBSD one (iovctl -C), are
+// the ones measured; their port VLAN and spoof checking reach the switch; the state is only read.
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "iovsim-paths-state-"));
+const NUMVFS = "/sys/class/net/ixl0/device/sriov_numvfs";
+const DNS = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "dns_udp.pcap");
+let dirs = 0;
+
+/** As a user types it: `iovsim [--state DIR] ...`; no stateDir from the test harness. */
+async function iovsim(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+/** A state directory where `setup` commands (each `iovsim --state D ...`) succeeded. */
+async function host(...setup: string[][]): Promise<string> {
+  const d = join(tmp, `state${dirs++}`);
+  for (const argv of setup) {
+    const r = await iovsim("--state", d, ...argv);
+    expect(r, argv.join(" ")).toMatchObject({ code: 0, err: "" });
+  }
+  return d;
+}
+
+/** Every file under `dir` with its SHA-256 (to show a run left the state byte-identical). */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else files[p] = createHash("sha256").update(readFileSync(p)).digest("hex");
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** Nanoseconds a frame of `bytes` (with FCS) takes on a 10 Gbit/s wire, preamble and gap included. */
+const serializeNs = (bytes: number) => ((bytes + 20) * 8) / 10;
+
+/** The receive wire's time per frame in a load point, as the engine accounted it (its cycles
+ *  on the wire resource are nanoseconds of serialization). */
+function wireNsPerFrame(lp: { cpu: Array<{ resource: string; by_event: Record<string, number> }> }): number {
+  return lp.cpu.find((c) => c.resource === "wire-rx")!.by_event.serialize;
+}
+
+const saved = process.env.IOVSIM_STATE;
+afterEach(() => {
+  if (saved === undefined) delete process.env.IOVSIM_STATE;
+  else process.env.IOVSIM_STATE = saved;
+});
+
+describe("paths and ping --state DIR: the VFs configured through sysfs and ip link", () => {
+  it("ping and paths run jail-vf on VF 0 with its port VLAN, and leave the state byte-identical", async () => {
+    const d = await host(
+      ["sysfs", "write", NUMVFS, "2"],
+      ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "100", "qos", "3"],
+    );
+    const before = snapshot(d);
+    expect(Object.keys(before).length).toBeGreaterThan(0);
+
+    const ping = await iovsim("ping", "--path", "jail-vf", "--state", d, "-c", "3", "--json");
+    expect(ping.code, ping.err).toBe(0);
+    const pj = JSON.parse(ping.out);
+    expect(pj.transmitted).toBe(3);
+    expect(pj.received).toBe(3);
+    expect(pj.config).toBe(`--state ${d}`);
+
+    const paths = await iovsim(
+      "paths",
+      "--path",
+      "jail-vf",
+      "--state",
+      d,
+      "--size",
+      "64",
+      "--json",
+      "--workers",
+      "1",
+    );
+    expect(paths.code, paths.err).toBe(0);
+    const j = JSON.parse(paths.out);
+    const p = j.paths[0];
+    expect(p.name).toBe("jail-vf");
+    // The port VLAN set by ip link tags the wire: 64 bytes asked, 68 on the wire.
+    expect(p.frame_bytes).toBe(68);
+    expect(j.notes.join("\n")).toMatch(
+      new RegExp(`jail-vf: VF-0 has port VLAN 100 \\(priority 3\\) in --state ${d}`),
+    );
+    expect(p.ndr_mpps).toBeGreaterThan(0);
+    for (const lp of p.load_points) {
+      expect(lp.delivered_mpps).toBeGreaterThan(0);
+      expect(lp.loss_ratio).toBe(0);
+      // The engine's own wire serializes tagged frames: 68 bytes + 20 of preamble and gap.
+      expect(wireNsPerFrame(lp)).toBeCloseTo(serializeNs(68), 6);
+    }
+    // The report shows the PF as `ip link show` prints it and the VFs each path got.
+    const html = join(tmp, "ping.html");
+    const withHtml = await iovsim("ping", "--path", "jail-vf", "--state", d, "-c", "1", "--html", html);
+    expect(withHtml.code, withHtml.err).toBe(0);
+    const report = readFileSync(html, "utf8");
+    expect(report).toMatch(/# ip link show ixl0\n/);
+    expect(report).toMatch(/vf 0 +link\/ether .*, vlan 100, qos 3, spoof checking on/);
+    expect(report).toMatch(/# jail \(jail-vf\): VF 0\n# VM \(vm-vf\): VF 1\n/);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it("without a port VLAN the same host's frames are untagged (the VLAN is the state's, not assumed)", async () => {
+    const d = await host(["sysfs", "write", NUMVFS, "2"]);
+    const r = await iovsim(
+      "paths",
+      "--path",
+      "jail-vf",
+      "--state",
+      d,
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--count",
+      "100",
+      "--json",
+    );
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.paths[0].frame_bytes).toBe(64);
+    expect(j.paths[0].load_points[0].loss_ratio).toBe(0);
+    expect(wireNsPerFrame(j.paths[0].load_points[0])).toBeCloseTo(serializeNs(64), 6);
+    // ping's echoes cross the wire tagged only on the host whose VF has a port VLAN: longer.
+    const tagged = await host(
+      ["sysfs", "write", NUMVFS, "2"],
+      ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "100"],
+    );
+    const rtt = async (state: string) => {
+      const r = await iovsim("ping", "--path", "jail-vf", "--state", state, "-c", "1", "--json");
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out).echoes[0].rtt_us as number;
+    };
+    expect(await rtt(tagged)).toBeGreaterThan(await rtt(d));
+  });
+
+  it("vm-vf runs on VF 1 (the VF after the jail's), with its own port VLAN", async () => {
+    const d = await host(
+      ["sysfs", "write", NUMVFS, "2"],
+      ["ip", "link", "set", "ixl0", "vf", "1", "vlan", "200"],
+    );
+    const r = await iovsim(
+      "paths",
+      "--path",
+      "vm-vf,jail-vf",
+      "--state",
+      d,
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--count",
+      "100",
+      "--json",
+    );
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    const by = Object.fromEntries(j.paths.map((p: { name: string }) => [p.name, p]));
+    expect(by["vm-vf"].frame_bytes).toBe(68);
+    expect(by["jail-vf"].frame_bytes).toBe(64);
+    expect(wireNsPerFrame(by["vm-vf"].load_points[0])).toBeCloseTo(serializeNs(68), 6);
+    expect(wireNsPerFrame(by["jail-vf"].load_points[0])).toBeCloseTo(serializeNs(64), 6);
+    expect(j.notes.join("\n")).toMatch(/vm-vf: VF-1 has port VLAN 200/);
+  });
+
+  it("spoofchk set by ip link decides whether a VF's foreign-source frames reach the wire", async () => {
+    const d = await host(["sysfs", "write", NUMVFS, "1"]);
+    const run = () =>
+      iovsim(
+        "paths",
+        "--state",
+        d,
+        "--path",
+        "jail-vf",
+        "--direction",
+        "tx",
+        "--pcap",
+        DNS,
+        "--rate",
+        "1Mpps",
+        "--count",
+        "50",
+        "--json",
+      );
+    const on = JSON.parse((await run()).out);
+    expect(on.paths[0].load_points[0].loss_ratio).toBe(1);
+    expect(on.warnings.join("\n")).toMatch(/anti-spoof/);
+    await host();
+    expect((await iovsim("--state", d, "ip", "link", "set", "ixl0", "vf", "0", "spoofchk", "off")).code).toBe(
+      0,
+    );
+    const off = JSON.parse((await run()).out);
+    expect(off.paths[0].load_points[0].loss_ratio).toBe(0);
+    expect(off.warnings).toEqual([]);
+  });
+
+  it("trust set by ip link decides whether the VF may be put in promiscuous mode", async () => {
+    const d = await host(["sysfs", "write", NUMVFS, "1"]);
+    const run = () =>
+      iovsim(
+        "paths",
+        "--state",
+        d,
+        "--path",
+        "jail-vf",
+        "--pcap",
+        DNS,
+        "--promisc",
+        "consumer",
+        "--rate",
+        "1Mpps",
+        "--count",
+        "20",
+        "--json",
+      );
+    const off = await run();
+    expect(off.code).toBe(1);
+    expect(off.err).toBe(
+      `iovsim: option '--promisc consumer' (VF-0): VF-0 is untrusted on the simulated host (--state ${d}; ip link set ixl0 vf 0 trust on allows it), so the ixl driver ignores the request (the VF stays in mode none)\n`,
+    );
+    expect((await iovsim("--state", d, "ip", "link", "set", "ixl0", "vf", "0", "trust", "on")).code).toBe(0);
+    const on = await run();
+    expect(on.code, on.err).toBe(0);
+    expect(JSON.parse(on.out).paths[0].load_points[0].replay).toMatchObject({ to_consumer: 20, filtered: 0 });
+  });
+
+  it("VFs made with iovctl -C on ix0: the PF with VFs is measured, its passthrough VF is the VM's", async () => {
+    const conf = join(tmp, "iov.conf");
+    writeFileSync(
+      conf,
+      'PF { device: "ix0"; num_vfs: 2; }\nVF-0 { passthrough: true; vlan: 300; }\nVF-1 { passthrough: false; }\n',
+    );
+    const d = await host(["iovctl", "-C", "-f", conf]);
+    const ping = await iovsim("ping", "--path", "vm-vf", "--state", d, "-c", "2", "--json");
+    expect(ping.code, ping.err).toBe(0);
+    expect(JSON.parse(ping.out).received).toBe(2);
+    const r = await iovsim(
+      "paths",
+      "--path",
+      "vm-vf",
+      "--state",
+      d,
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--count",
+      "100",
+      "--json",
+    );
+    expect(JSON.parse(r.out).notes.join("\n")).toMatch(/vm-vf: VF-0 has port VLAN 300/);
+  });
+
+  it("$IOVSIM_STATE is honoured as --state is", async () => {
+    const d = await host(["sysfs", "write", NUMVFS, "1"]);
+    process.env.IOVSIM_STATE = d;
+    const r = await iovsim("ping", "--path", "jail-vf", "-c", "1", "--json");
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).config).toBe(`$IOVSIM_STATE (${d})`);
+    const both = await iovsim("ping", "--path", "jail-vf", "-f", join(tmp, "x.conf"));
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(
+      /-f\/--config and \$IOVSIM_STATE are exclusive.*unset IOVSIM_STATE or leave out -f/,
+    );
+  });
+});
+
+describe("paths and ping --state DIR: refusals", () => {
+  it("--state with -f is a usage error", async () => {
+    const d = await host(["sysfs", "write", NUMVFS, "2"]);
+    for (const cmd of [["paths"], ["ping", "--path", "jail-vf"]]) {
+      const r = await iovsim(...cmd, "--state", d, "-f", join(tmp, "iov.conf"));
+      expect(r.code).toBe(1);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(
+        new RegExp(`^iovsim: ${cmd[0]}: -f/--config and --state are exclusive: .*; leave one out\\n$`),
+      );
+    }
+  });
+
+  it("a host with no VFs: a clear refusal naming the PF and what to run; nothing is written", async () => {
+    const d = join(tmp, "never-written");
+    const r = await iovsim("ping", "--path", "jail-vf", "--state", d, "-c", "1");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `iovsim: path 'jail-vf' needs a VF for the jail (the first VF without 'passthrough : true'), and ixl0 has no VFs on the simulated host (--state ${d}): create them as on Linux: iovsim sysfs write ${NUMVFS} 1 (or iovsim iovctl -C -f iov.conf), or choose other paths with --path\n`,
+    );
+    expect(() => readdirSync(d)).toThrow();
+    const one = await host(["sysfs", "write", NUMVFS, "1"]);
+    const vm = await iovsim("paths", "--path", "vm-vf", "--state", one, "--size", "64");
+    expect(vm.code).toBe(1);
+    expect(vm.err).toMatch(
+      /ixl0 has 1 VF on the simulated host .*sriov_numvfs 0, then iovsim sysfs write \S+ 2/,
+    );
+  });
+});
