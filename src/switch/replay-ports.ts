@@ -75,7 +75,7 @@ export function applyPromisc(
     const why =
       reply.applied === "allmulti"
         ? `the ${pf.profile} NIC (${nicModel(pf.profile)}) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
-        : /^(--state |\$IOVSIM_STATE )/.test(confFile) // a saved host (paths --state): Linux's words
+        : /^(--state |\$IOVSIM_STATE |default state )/.test(confFile) // a saved host (paths --host): Linux's words
           ? `${name} is untrusted on the simulated host (${confFile}; ip link set ${pf.name} vf ${p} trust on allows it), so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`
           : `${name} is untrusted: ${confFile} does not set 'allow-promisc: true;' in its ${name} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
     throw new UserError(

@@ -69,7 +69,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     const before = snapshot(d);
     expect(Object.keys(before).length).toBeGreaterThan(0);
 
-    const ping = await iovsim("ping", "--path", "jail-vf", "--state", d, "-c", "3", "--json");
+    const ping = await iovsim("ping", "--host", "--path", "jail-vf", "--state", d, "-c", "3", "--json");
     expect(ping.code, ping.err).toBe(0);
     const pj = JSON.parse(ping.out);
     expect(pj.transmitted).toBe(3);
@@ -78,6 +78,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
 
     const paths = await iovsim(
       "paths",
+      "--host",
       "--path",
       "jail-vf",
       "--state",
@@ -106,7 +107,18 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     }
     // The report shows the PF as `ip link show` prints it and the VFs each path got.
     const html = join(tmp, "ping.html");
-    const withHtml = await iovsim("ping", "--path", "jail-vf", "--state", d, "-c", "1", "--html", html);
+    const withHtml = await iovsim(
+      "ping",
+      "--host",
+      "--path",
+      "jail-vf",
+      "--state",
+      d,
+      "-c",
+      "1",
+      "--html",
+      html,
+    );
     expect(withHtml.code, withHtml.err).toBe(0);
     const report = readFileSync(html, "utf8");
     expect(report).toMatch(/# ip link show ixl0\n/);
@@ -119,6 +131,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     const d = await host(["sysfs", "write", NUMVFS, "2"]);
     const r = await iovsim(
       "paths",
+      "--host",
       "--path",
       "jail-vf",
       "--state",
@@ -142,7 +155,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
       ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "100"],
     );
     const rtt = async (state: string) => {
-      const r = await iovsim("ping", "--path", "jail-vf", "--state", state, "-c", "1", "--json");
+      const r = await iovsim("ping", "--host", "--path", "jail-vf", "--state", state, "-c", "1", "--json");
       expect(r.code, r.err).toBe(0);
       return JSON.parse(r.out).echoes[0].rtt_us as number;
     };
@@ -156,6 +169,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     );
     const r = await iovsim(
       "paths",
+      "--host",
       "--path",
       "vm-vf,jail-vf",
       "--state",
@@ -183,6 +197,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     const run = () =>
       iovsim(
         "paths",
+        "--host",
         "--state",
         d,
         "--path",
@@ -214,6 +229,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     const run = () =>
       iovsim(
         "paths",
+        "--host",
         "--state",
         d,
         "--path",
@@ -246,11 +262,12 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
       'PF { device: "ix0"; num_vfs: 2; }\nVF-0 { passthrough: true; vlan: 300; }\nVF-1 { passthrough: false; }\n',
     );
     const d = await host(["iovctl", "-C", "-f", conf]);
-    const ping = await iovsim("ping", "--path", "vm-vf", "--state", d, "-c", "2", "--json");
+    const ping = await iovsim("ping", "--host", "--path", "vm-vf", "--state", d, "-c", "2", "--json");
     expect(ping.code, ping.err).toBe(0);
     expect(JSON.parse(ping.out).received).toBe(2);
     const r = await iovsim(
       "paths",
+      "--host",
       "--path",
       "vm-vf",
       "--state",
@@ -266,43 +283,52 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     expect(JSON.parse(r.out).notes.join("\n")).toMatch(/vm-vf: VF-0 has port VLAN 300/);
   });
 
-  it("$IOVSIM_STATE is honoured as --state is", async () => {
+  it("--host reads $IOVSIM_STATE's host as it reads --state's; without --host neither is read", async () => {
     const d = await host(["sysfs", "write", NUMVFS, "1"]);
     process.env.IOVSIM_STATE = d;
-    const r = await iovsim("ping", "--path", "jail-vf", "-c", "1", "--json");
+    const r = await iovsim("ping", "--host", "--path", "jail-vf", "-c", "1", "--json");
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).config).toBe(`$IOVSIM_STATE (${d})`);
-    const both = await iovsim("ping", "--path", "jail-vf", "-f", join(tmp, "x.conf"));
+    const both = await iovsim("ping", "--host", "--path", "jail-vf", "-f", join(tmp, "x.conf"));
     expect(both.code).toBe(1);
-    expect(both.err).toMatch(
-      /-f\/--config and \$IOVSIM_STATE are exclusive.*unset IOVSIM_STATE or leave out -f/,
-    );
+    expect(both.err).toMatch(/--host and -f\/--config are exclusive.*leave one out/);
+    // A harness isolating its state (a fresh directory, no VFs) still measures the talk's
+    // iovctl.conf: --state and $IOVSIM_STATE alone say where the state is, not what to measure.
+    const empty = join(tmp, "isolated");
+    for (const argv of [
+      ["ping", "--path", "vm-vf", "-c", "1", "--json"],
+      ["--state", empty, "ping", "--path", "vm-vf", "-c", "1", "--json"],
+    ]) {
+      const plain = await iovsim(...argv);
+      expect(plain.code, plain.err).toBe(0);
+      expect(JSON.parse(plain.out).config).not.toMatch(/STATE|--state/);
+    }
   });
 });
 
 describe("paths and ping --state DIR: refusals", () => {
-  it("--state with -f is a usage error", async () => {
+  it("--host with -f is a usage error", async () => {
     const d = await host(["sysfs", "write", NUMVFS, "2"]);
     for (const cmd of [["paths"], ["ping", "--path", "jail-vf"]]) {
-      const r = await iovsim(...cmd, "--state", d, "-f", join(tmp, "iov.conf"));
+      const r = await iovsim(...cmd, "--host", "--state", d, "-f", join(tmp, "iov.conf"));
       expect(r.code).toBe(1);
       expect(r.out).toBe("");
       expect(r.err).toMatch(
-        new RegExp(`^iovsim: ${cmd[0]}: -f/--config and --state are exclusive: .*; leave one out\\n$`),
+        new RegExp(`^iovsim: ${cmd[0]}: --host and -f/--config are exclusive: .*; leave one out\\n$`),
       );
     }
   });
 
   it("a host with no VFs: a clear refusal naming the PF and what to run; nothing is written", async () => {
     const d = join(tmp, "never-written");
-    const r = await iovsim("ping", "--path", "jail-vf", "--state", d, "-c", "1");
+    const r = await iovsim("ping", "--host", "--path", "jail-vf", "--state", d, "-c", "1");
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       `iovsim: path 'jail-vf' needs a VF for the jail (the first VF without 'passthrough : true'), and ixl0 has no VFs on the simulated host (--state ${d}): create them as on Linux: iovsim sysfs write ${NUMVFS} 1 (or iovsim iovctl -C -f iov.conf), or choose other paths with --path\n`,
     );
     expect(() => readdirSync(d)).toThrow();
     const one = await host(["sysfs", "write", NUMVFS, "1"]);
-    const vm = await iovsim("paths", "--path", "vm-vf", "--state", one, "--size", "64");
+    const vm = await iovsim("paths", "--host", "--path", "vm-vf", "--state", one, "--size", "64");
     expect(vm.code).toBe(1);
     expect(vm.err).toMatch(
       /ixl0 has 1 VF on the simulated host .*sriov_numvfs 0, then iovsim sysfs write \S+ 2/,

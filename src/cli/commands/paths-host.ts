@@ -1,4 +1,4 @@
-// `paths` and `ping` with --state DIR (or $IOVSIM_STATE): measure the VFs that exist on the
+// `paths` and `ping` with --host (the state in --state DIR, $IOVSIM_STATE or the default): measure the VFs that exist on the
 // simulated host now, made through either view (sysfs / `ip link` / devlink, or iovctl -C),
 // instead of those of an iovctl.conf on a fresh host. Read-only: the state is never written.
 import { SECOND_PORT } from "../../engine/graph.ts";
@@ -13,22 +13,29 @@ import { type PathConfig, type PathHost, pathHostFromState } from "../../paths/s
 import type { CommandContext } from "../context.ts";
 
 /**
- * The saved host as a path configuration when the user named one (--state DIR or
- * $IOVSIM_STATE), else undefined (the caller reads -f FILE or the talk's iovctl.conf). Naming
- * both a host and -f is a usage error: the run measures one or the other.
+ * The saved host as a path configuration when the user asked for it (--host: the state in
+ * --state DIR, else $IOVSIM_STATE, else the default directory), else undefined (the caller
+ * reads -f FILE or the talk's iovctl.conf). --state or $IOVSIM_STATE alone only say where the
+ * state lives, as for every command, so a harness that isolates its state does not change what
+ * `paths` measures. --host with -f is a usage error: the run measures one or the other.
  */
 export async function stateConfig(
   command: "paths" | "ping",
-  configFile: string | undefined,
+  values: { host?: unknown; config?: unknown },
   ctx: CommandContext,
 ): Promise<PathConfig | undefined> {
+  if (values.host !== true) return undefined;
   const source = ctx.stateSource;
-  if (source !== "option" && source !== "env") return undefined;
-  const named = source === "option" ? `--state ${ctx.stateDir}` : `$IOVSIM_STATE (${ctx.stateDir})`;
-  if (configFile !== undefined)
+  const named =
+    source === "option"
+      ? `--state ${ctx.stateDir}`
+      : source === "env"
+        ? `$IOVSIM_STATE (${ctx.stateDir})`
+        : `default state ${ctx.stateDir}`;
+  if (values.config !== undefined)
     throw new UserError(
       "E_USAGE",
-      `${command}: -f/--config and ${source === "option" ? "--state" : "$IOVSIM_STATE"} are exclusive: measure the VFs of ${configFile} on a fresh host (-f), or those that exist on the simulated host in ${ctx.stateDir} (${source === "option" ? "--state" : "$IOVSIM_STATE"}); ${source === "option" ? "leave one out" : "unset IOVSIM_STATE or leave out -f"}`,
+      `${command}: --host and -f/--config are exclusive: measure the VFs of ${values.config as string} on a fresh host (-f), or those that exist on the simulated host in ${ctx.stateDir} (--host); leave one out`,
     );
   // A directory without state.json is a freshly booted host (no VFs), as for every command.
   const state = (await readState(ctx.stateDir)) ?? Host.fresh().state;

@@ -57,6 +57,7 @@ export const ALL_OPTIONS = {
   precision: { type: "string" },
   profile: { type: "string" },
   config: { type: "string", short: "f" },
+  host: { type: "boolean" },
   pcap: { type: "string" },
   "pcap-timing": { type: "string" },
   "rewrite-dst": { type: "string" },
@@ -95,6 +96,7 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
     "precision",
     "profile",
     "config",
+    "host",
     "pcap",
     "pcap-timing",
     "rewrite-dst",
@@ -115,7 +117,7 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
     "window",
     "help",
   ],
-  ping: ["path", "count", "interval-ms", "profile", "config", "seed", "json", "csv", "html", "help"],
+  ping: ["path", "count", "interval-ms", "profile", "config", "host", "seed", "json", "csv", "html", "help"],
   demo: ["size", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
 };
 

@@ -19,7 +19,7 @@ import { runPaths } from "./paths-run.ts";
 
 export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--direction rx|tx|both]
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
-                    [--pdr-loss PCT] [--precision PCT] [-f FILE | --state DIR]
+                    [--pdr-loss PCT] [--precision PCT] [-f FILE | --host]
                     [--profile NAME|FILE] [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]... [--rewrite-src PORT]]
@@ -61,11 +61,13 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
 -f, --config FILE  iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
---state DIR  instead, the VFs that exist on the simulated host in DIR now (also $IOVSIM_STATE),
-             made with sysfs / ip link / devlink or iovctl -C: the jail gets the first VF not
-             'passthrough : true' (VF 0), the VM the first passthrough VF, else the next one
-             (VF 1); their MAC, port VLAN, spoof checking and trust program the switch. Read
-             only; exclusive with -f (docs/linux-mode.md, Measuring what you configured)
+--host       instead, the VFs that exist on the simulated host now (its state in --state DIR,
+             else $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or
+             iovctl -C: the jail gets the first VF not 'passthrough : true' (VF 0), the VM the
+             first passthrough VF, else the next one (VF 1); their MAC, port VLAN, spoof checking
+             and trust program the switch. Read only; exclusive with -f. Without --host, --state
+             only says where the state lives and the run does not read it (docs/linux-mode.md,
+             Measuring what you configured)
 --pcap F     replay a pcap/pcapng capture instead of generated frames: from the wire to each
              consumer (--direction rx: every path but vf-loopback), or sent by each consumer to
              the wire (--direction tx: every path but vf-loopback); frames
@@ -120,7 +122,7 @@ export const command = defineCommand({
   hints: RENAMED,
   async run({ opts, argv: args }, ctx) {
     const v = opts as Values;
-    const o = parsePathsOptions(v, DEFAULTS, await stateConfig("paths", v.config as string | undefined, ctx));
+    const o = parsePathsOptions(v, DEFAULTS, await stateConfig("paths", v, ctx));
     if (o.json && o.csv) {
       ctx.err("iovsim: --json and --csv are exclusive\n");
       return 1;

@@ -32,7 +32,7 @@ import {
 import { pingPart, runPing } from "./ping-run.ts";
 
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
-                   [-f iovctl.conf | --state DIR] [--seed N] [--json | --csv] [--html FILE]
+                   [-f iovctl.conf | --host] [--seed N] [--json | --csv] [--html FILE]
 
 Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
 virtual time: out through the consumer's driver, the NIC's Tx ring and the switch's transmit
@@ -43,10 +43,10 @@ round trip pays the idle wake-up paths. Times are simulated; a last line reports
 simulator ran (wall clock).
 
 -f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded)
---state DIR  instead, the VFs on the simulated host in DIR now (also $IOVSIM_STATE), made with
-             sysfs / ip link / devlink or iovctl -C: the jail's is the first VF not
-             'passthrough : true' (VF 0), the VM's the first passthrough VF, else the next (VF 1).
-             Read only; exclusive with -f (docs/linux-mode.md)
+--host       instead, the VFs on the simulated host now (its state in --state DIR, else
+             $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or iovctl -C:
+             the jail's is the first VF not 'passthrough : true' (VF 0), the VM's the first
+             passthrough VF, else the next (VF 1). Read only; exclusive with -f (docs/linux-mode.md)
 --json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
@@ -106,9 +106,7 @@ export const command = defineCommand({
     const count = num(v.count as string | undefined, "-c/--count", 5, 1, 1_000_000, true);
     const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
-    const conf =
-      (await stateConfig("ping", v.config as string | undefined, ctx)) ??
-      readConfig(v.config as string | undefined);
+    const conf = (await stateConfig("ping", v, ctx)) ?? readConfig(v.config as string | undefined);
     checkHost(conf, [path]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
