@@ -229,11 +229,14 @@ const VIRTIO_TX: EngineElement[] = [
   wirePeer,
 ];
 
-/** Without RSS, if_epair runs every epair's deliveries on one taskqueue thread (if_epair.c
- *  epair_mod_init); the forwarding paths give it a core of its own. */
+/** Without RSS, if_epair runs every epair's deliveries on one unpinned taskqueue thread (if_epair.c
+ *  epair_mod_init at D33731's commit 24f0bfbad57b); the forwarding paths give it a core of its
+ *  own. In setup B epair1b's task runs on that same thread. */
 const EPAIR_TASKQUEUE = "host-core1";
 
 /** An epair hop on the taskqueue: epair_menq's enqueue, the task's flush and the peer's input.
+ *  (FreeBSD runs epair_transmit/epair_menq, a lock-free buf_ring enqueue, on the sender's thread;
+ *  epair_cycles is one assumption and is not split between the two threads.)
  *  Handed over from another core (`fromOtherCore`), the taskqueue reads what the sender's core
  *  wrote: priced as the steering hand-off is, one cross-core transfer per packet on each side
  *  (the sender's is on `bridge0ToEpair`). */

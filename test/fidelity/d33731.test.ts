@@ -56,4 +56,16 @@ describe("fidelity: D33731 setups A and B", () => {
     // ratio, far above: the reason neither case can be made to pass with the other (model.md).
     expect(a.simulated / b.simulated).toBeGreaterThan(1.5);
   });
+
+  it("the whole path's work per packet (receive and taskqueue) compares as the commit's with-RSS pair", () => {
+    // With RSS each flow's receive thread and epair taskqueue share a CPU and the flows spread
+    // over the CPUs, so the rate goes as 1 / (all the work per packet): the commit's A/B is
+    // 3.148/2.083 = 1.51. A consistency check of the per-packet costs (both setups priced by
+    // the same constants), not a fidelity result: within 10 %.
+    const ta = threads(a.details);
+    const tb = threads(b.details);
+    const ratio = (tb.queue + tb.receive) / (ta.queue + ta.receive);
+    expect(ratio).toBeGreaterThan(1.51 * 0.9);
+    expect(ratio).toBeLessThan(1.51 * 1.1);
+  });
 });
