@@ -40,6 +40,8 @@ const SWITCHES: Record<string, Partial<Record<CostName, number>>> = {
   "vhost-2016": { vhost_signal_per_packet: 1 },
   /** The tap before 1576d986 (2016): sk_receive_queue and its lock shared with the producer. */
   "tun-queue-lock": { tap_lock_lines: 2 },
+  /** KVM before irqfd's MSI fast path (bd2b53b20fcd, 2010): signals bounce through a kernel thread. */
+  "irqfd-2010": { irqfd_msi_fastpath: 0 },
 };
 
 export class CaseEnv {

@@ -80,6 +80,8 @@ export const COST_NAMES = [
   "peer_turnaround_ns",
   "virtio_event_idx",
   "vhost_signal_per_packet",
+  "irqfd_msi_fastpath",
+  "irqfd_bounce_cycles",
   "dispatch_parse_cycles",
   "xcore_transfer_cycles",
   "app_rx_cycles",
@@ -93,6 +95,7 @@ const FLAGS: CostName[] = [
   "hugepages",
   "virtio_event_idx",
   "vhost_signal_per_packet",
+  "irqfd_msi_fastpath",
 ];
 const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
 

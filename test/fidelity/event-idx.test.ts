@@ -34,20 +34,28 @@ describe("virtio event index on a full-size stream (2010's KVM)", () => {
     expect(off.events_per_s.vm_exits).toBeGreaterThan(on.events_per_s.vm_exits);
   }, 60_000);
 
-  it("gives the same ratio with a window four times deeper", () => {
+  it("gives about the same ratio with a window four times deeper", () => {
     const env = new CaseEnv(DEFAULT_TRIALS);
     const ratio = (w: number) =>
       stream(env, "kvm-exits", w).delivered_pps / stream(env, "kvm-exits!no-event-idx", w).delivered_pps;
     expect(Math.abs(ratio(ELI_WINDOW) - ratio(4 * ELI_WINDOW))).toBeLessThan(0.01);
+    // On the case's host (2010's irqfd bounce) too, within what its text says.
+    const ratio2010 = (w: number) =>
+      stream(env, "kvm-exits!irqfd-2010", w).delivered_pps /
+      stream(env, "kvm-exits!irqfd-2010!no-event-idx", w).delivered_pps;
+    expect(Math.abs(ratio2010(ELI_WINDOW) - ratio2010(4 * ELI_WINDOW))).toBeLessThan(0.02);
   }, 60_000);
 
   it("the case reports that ratio and the rates behind it", async () => {
     const c = CASES.find((x) => x.name === "virtio-event-idx")!;
     const env = new CaseEnv(DEFAULT_TRIALS);
     const o = await c.run(env);
+    // The case's host: 2010's KVM, whose irqfd bounced each signal through a kernel thread.
     const ratio =
-      stream(env, "kvm-exits").delivered_pps / stream(env, "kvm-exits!no-event-idx").delivered_pps;
+      stream(env, "kvm-exits!irqfd-2010").delivered_pps /
+      stream(env, "kvm-exits!irqfd-2010!no-event-idx").delivered_pps;
     expect(o.simulated).toBeCloseTo(ratio, 9);
+    expect(o.details).toMatch(/with irqfd's later MSI fast path .* on\/off [\d.]+$/);
     expect(o.details).toMatch(/on [\d.]+ Mpps = [\d.]+ Gbit\/s .*notifications.*injected.*exits/);
   }, 60_000);
 });

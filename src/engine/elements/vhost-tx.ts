@@ -4,6 +4,7 @@ import * as P from "../../../assembly/pathabi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { irqfdBounce } from "./irqfd.ts";
 
 export const vhostTx: ElementKind = {
   kind: "vhost-tx",
@@ -16,6 +17,7 @@ export const vhostTx: ElementKind = {
     const out = ctx.link(s.out);
     const c = ctx.costs.c;
     const pricer = new BatchPricer(ctx, res, spec);
+    const bounce = irqfdBounce(ctx, res); // KVM before irqfd's MSI fast path (2010), else null
     // The kernel, looked up once (the exports object is a dictionary).
     const vhostTxBurst = ctx.k.vhostTxBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
@@ -29,8 +31,13 @@ export const vhostTx: ElementKind = {
       const notes = u64(ctx, vq + P.V_USED_NOTIFY) - notes0;
       if (notes > 0) {
         ctx.events.notifications += notes;
-        end = res.run(end, c.injection_cycles * notes, "injection");
-        avail.notify?.(end);
+        if (!bounce) {
+          end = res.run(end, c.injection_cycles * notes, "injection");
+          avail.notify?.(end);
+        } else {
+          const at = bounce(end);
+          if (at >= 0) avail.notify?.(at);
+        }
       }
       done.end = end;
       return taken;

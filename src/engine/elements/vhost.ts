@@ -10,10 +10,12 @@
 // producer's core (tap_handoff_lines, plus tap_lock_lines for a receive-queue lock the two
 // share, as before the tap's skb_array; each xcore_transfer_cycles) and, per publication, the barrier
 // and used_event read (vhost_publish_cycles) plus the used index line the polling guest read.
+// With KVM before irqfd's MSI fast path the signal bounces through a kernel thread (irqfd.ts).
 import * as P from "../../../assembly/pathabi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { irqfdBounce } from "./irqfd.ts";
 
 export const vhost: ElementKind = {
   kind: "vhost",
@@ -36,6 +38,7 @@ export const vhost: ElementKind = {
     const handoffAcc = res.account("xcore_handoff");
     const publishAcc = res.account("used_publish");
     const vhostRxFlushOne = ctx.k.vhostRxFlushOne;
+    const bounce = irqfdBounce(ctx, res); // KVM before irqfd's MSI fast path (2010), else null
     const flush = (t: number): void => {
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       vhostRxFlush(vq);
@@ -43,7 +46,11 @@ export const vhost: ElementKind = {
       const notes = u64(ctx, vq + P.V_USED_NOTIFY) - notes0;
       if (notes > 0) {
         ctx.events.notifications += notes;
-        used.notify?.(res.run(t, c.injection_cycles * notes, "injection"));
+        if (!bounce) used.notify?.(res.run(t, c.injection_cycles * notes, "injection"));
+        else {
+          const at = bounce(t);
+          if (at >= 0) used.notify?.(at);
+        }
       }
     };
     // One entry, at the end of its copy inside the batch: the signal leaves then (eventfd_signal
@@ -55,6 +62,11 @@ export const vhost: ElementKind = {
       used.publish(t);
       if (u64(ctx, vq + P.V_USED_NOTIFY) > notes0) {
         ctx.events.notifications++;
+        if (bounce) {
+          const at = bounce(t);
+          if (at >= 0) used.notify?.(at);
+          return;
+        }
         res.run(t, c.injection_cycles, "injection");
         used.notify?.(t + injectionNs);
       }
