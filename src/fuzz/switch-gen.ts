@@ -17,6 +17,7 @@ import {
 } from "../switch/program.ts";
 import { eth, type FrameBuilder } from "../traffic/frames.ts";
 import type { Rng } from "./prng.ts";
+import { pfRecord, vfRecord } from "./records.ts";
 
 const hex2 = (n: number) => n.toString(16).padStart(2, "0");
 export const PF_MAC = "02:00:00:00:00:01";
@@ -33,19 +34,14 @@ export interface VfIntent {
   portVlan: number | null;
 }
 
-function vfRecord(r: Rng, index: number, profile: string): VfRecord {
-  const mac = vfMac(index);
+function randomVf(r: Rng, index: number, profile: string): VfRecord {
   // Security default: untrusted, anti-spoof on, unless the draw says otherwise (as a user would).
   const vlan = r.pick([VF_VLAN_TRUNK, VF_VLAN_TRUNK, null, 100, 200, 5]);
-  return {
+  const mac = vfMac(index);
+  return vfRecord(
     index,
-    name: `vf${index}`,
-    driver: profile === "ixl" ? "iavf" : profile === "igb" ? "igbvf" : "ixv",
-    rid: 0x180 + index,
-    selector: `pci0:1:0:${128 + index}`,
-    effectiveMac: mac,
-    config: {
-      passthrough: false,
+    mac,
+    {
       macAddr: r.bool(0.9) ? mac : null,
       macAntiSpoof: r.bool(0.85),
       allowSetMac: r.bool(0.3),
@@ -53,28 +49,19 @@ function vfRecord(r: Rng, index: number, profile: string): VfRecord {
       numQueues: r.pick([1, 2, 4]),
       vlan,
       vlanQos: r.bool(0.2) ? r.int(0, 7) : undefined,
-      extra: {},
     },
-    attachedVm: null,
-  };
+    profile === "ixl" ? "iavf" : profile === "igb" ? "igbvf" : "ixv",
+  );
 }
 
 export function randomPfRecord(r: Rng, maxVfs = 6): PfRecord {
   const profile = r.pick(["ix", "ixl", "igb"]);
   const nVfs = r.int(1, maxVfs);
-  return {
-    name: `${profile}0`,
+  return pfRecord(
     profile,
-    selector: "pci0:1:0:0",
-    rid: 0x100,
-    totalVfs: 64,
-    firstVfOffset: 128,
-    vfStride: 1,
-    ari: false,
-    mac: PF_MAC,
-    sriovEnabled: true,
-    vfs: Array.from({ length: nVfs }, (_, i) => vfRecord(r, i, profile)),
-  };
+    Array.from({ length: nVfs }, (_, i) => randomVf(r, i, profile)),
+    { mac: PF_MAC },
+  );
 }
 
 export interface UserSetup {

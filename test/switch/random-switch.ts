@@ -4,7 +4,8 @@
 
 // The same seeded generator as the fuzz campaigns (mulberry32): one implementation.
 import { type Rng, rng } from "../../src/fuzz/prng.ts";
-import type { PfRecord, VfRecord } from "../../src/nic/types.ts";
+import { pfRecord, vfRecord } from "../../src/fuzz/records.ts";
+import type { VfRecord } from "../../src/nic/types.ts";
 import { VF_VLAN_TRUNK } from "../../src/nic/types.ts";
 import type { SwitchConfig } from "../../src/switch/config.ts";
 import { hashTableIndex, macToBytes } from "../../src/switch/config.ts";
@@ -17,46 +18,30 @@ export { type Rng, rng };
 const hex2 = (n: number) => n.toString(16).padStart(2, "0");
 const VIDS = [0, 5, 100, 200, 300, 4095];
 
-function vfRecord(r: Rng, index: number): VfRecord {
-  const mac = `02:00:00:00:01:${hex2(index)}`;
-  const vlan = r.pick([null, VF_VLAN_TRUNK, VF_VLAN_TRUNK, 100, 200]);
-  return {
+function randomVf(r: Rng, index: number): VfRecord {
+  return vfRecord(
     index,
-    name: `vf${index}`,
-    driver: "ixv",
-    rid: 0x180 + index,
-    selector: `pci0:1:0:${128 + index}`,
-    effectiveMac: mac,
-    config: {
-      passthrough: false,
-      macAddr: mac,
+    `02:00:00:00:01:${hex2(index)}`,
+    {
+      vlan: r.pick([null, VF_VLAN_TRUNK, VF_VLAN_TRUNK, 100, 200]),
       macAntiSpoof: r.bool(0.7),
       allowSetMac: r.bool(0.3),
       allowPromisc: r.bool(0.3),
       numQueues: r.pick([1, 2, 4]),
-      vlan,
-      extra: {},
     },
-    attachedVm: null,
-  };
+    "ixv",
+  );
 }
 
 /** `opts.vfs`: that many VFs (pools = VFs + the PF), else 0..5 drawn. */
 export function randomConfig(r: Rng, opts: { vfs?: number } = {}): SwitchConfig {
   const nVfs = opts.vfs ?? r.int(0, 5);
-  const pf: PfRecord = {
-    name: "ix0",
-    profile: r.pick(["ix", "ixl", "igb"]),
-    selector: "pci0:1:0:0",
-    rid: 0x100,
-    totalVfs: 64,
-    firstVfOffset: 128,
-    vfStride: 1,
-    ari: false,
-    mac: "02:00:00:00:00:01",
-    sriovEnabled: true,
-    vfs: Array.from({ length: nVfs }, (_, i) => vfRecord(r, i)),
-  };
+  const profile = r.pick(["ix", "ixl", "igb"]);
+  const pf = pfRecord(
+    profile,
+    Array.from({ length: nVfs }, (_, i) => randomVf(r, i)),
+    { name: "ix0" },
+  );
   const cfg = programSwitch(pf, {
     mode: r.bool(0.8) ? "veb" : "vepa",
     pfQueues: r.pick([1, 2, 4]),
