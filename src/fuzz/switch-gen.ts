@@ -103,8 +103,18 @@ export function userSetup(r: Rng, maxVfs = 6, opts: { doubleVlan?: boolean } = {
   return { pf, config, groups, trunkVlans };
 }
 
-/** Flips raw pool/port bits (frame campaign only): the kernels must stay safe for any table. */
-export function perturb(r: Rng, cfg: SwitchConfig): void {
+export interface PerturbOptions {
+  /** Chance that a pool keeps Rx (and, drawn apart, Tx) enabled. Default 0.95. */
+  enable?: number;
+  /** Also draw per-pool RSS keys and levels and VLAN anti-spoof flips. Default false. */
+  poolRss?: boolean;
+  /** VLAN memberships to add: at most this many. Default 3. */
+  vlanMembers?: number;
+}
+
+/** Flips raw pool/port bits: the kernels must stay safe (and agree with the reference) for any table. */
+export function perturb(r: Rng, cfg: SwitchConfig, o: PerturbOptions = {}): void {
+  const enable = o.enable ?? 0.95;
   const port = cfg.port;
   port.unicastPromisc = r.bool(0.2);
   port.multicastPromisc = r.bool(0.2);
@@ -134,10 +144,15 @@ export function perturb(r: Rng, cfg: SwitchConfig): void {
       "flp",
     ] as const)
       if (r.bool(0.15)) f[k] = !f[k];
-    p.rxEnable = r.bool(0.95);
-    p.txEnable = r.bool(0.95);
+    p.rxEnable = r.bool(enable);
+    p.txEnable = r.bool(enable);
     if (r.bool(0.2)) p.rlpml = r.pick([1600, 4000, 9728]);
+    if (o.poolRss) {
+      if (r.bool(0.2)) p.rssKey = Array.from(r.bytes(40));
+      if (r.bool(0.2)) p.rssLevel = r.pick(["outer", "inner"] as const);
+    }
     if (r.bool(0.2)) p.reta = Array.from({ length: r.pick([1, 8, 64]) }, () => r.int(0, p.numRxQueues - 1));
+    if (o.poolRss && r.bool(0.1)) p.vlanAntiSpoof = !p.vlanAntiSpoof;
     if (r.bool(0.1))
       p.portVlan = {
         action: r.pick(["descriptor", "default", "never"] as const),
@@ -145,12 +160,14 @@ export function perturb(r: Rng, cfg: SwitchConfig): void {
         tpid: r.pick([0x8100, 0x88a8]),
       };
   }
+  // A multicast RAR shared by several pools.
   if (r.bool(0.3))
     cfg.rar.push({
       mac: "01:80:c2:00:00:0e",
       pools: cfg.pools.filter(() => r.bool(0.5)).map((p) => p.index),
     });
-  for (let i = r.int(0, 3); i > 0; i--) addVlanMember(cfg, r.int(0, cfg.pools.length - 1), r.pick(VIDS));
+  for (let i = r.int(0, o.vlanMembers ?? 3); i > 0; i--)
+    addVlanMember(cfg, r.int(0, cfg.pools.length - 1), r.pick(VIDS));
 }
 
 const IPS4 = ["10.0.0.1", "10.0.0.2", "66.9.149.187", "224.0.0.251", "192.168.1.1"];

@@ -5,18 +5,18 @@
 // The same seeded generator as the fuzz campaigns (mulberry32): one implementation.
 import { type Rng, rng } from "../../src/fuzz/prng.ts";
 import { pfRecord, vfRecord } from "../../src/fuzz/records.ts";
+import { perturb, VIDS } from "../../src/fuzz/switch-gen.ts";
 import type { VfRecord } from "../../src/nic/types.ts";
 import { VF_VLAN_TRUNK } from "../../src/nic/types.ts";
 import type { SwitchConfig } from "../../src/switch/config.ts";
 import { hashTableIndex, macToBytes } from "../../src/switch/config.ts";
-import { addVlanMember, joinMulticast, programSwitch } from "../../src/switch/program.ts";
+import { joinMulticast, programSwitch } from "../../src/switch/program.ts";
 import { eth, type FrameBuilder } from "../../src/traffic/frames.ts";
 import type { SwitchEvent } from "./diff-harness.ts";
 
 export { type Rng, rng };
 
 const hex2 = (n: number) => n.toString(16).padStart(2, "0");
-const VIDS = [0, 5, 100, 200, 300, 4095];
 
 function randomVf(r: Rng, index: number): VfRecord {
   return vfRecord(
@@ -65,68 +65,20 @@ export function randomConfig(r: Rng, opts: { vfs?: number } = {}): SwitchConfig 
       udpIpv6Ex: r.bool(0.5),
     },
   });
-  const port = cfg.port;
-  port.unicastPromisc = r.bool(0.2);
-  port.multicastPromisc = r.bool(0.2);
-  port.broadcastAccept = r.bool(0.9);
-  port.disableDefaultPool = r.bool(0.2);
-  port.multicastOffset = r.pick([0, 1, 2, 3] as const);
-  port.longPacket = r.bool(0.7);
-  port.maxFrame = r.pick([1518, 1522, 2000, 9728]);
-  port.txMaxFrame = r.pick([1518, 1600, 9728]);
-  port.txPadShort = r.bool(0.8);
-  if (r.bool(0.2)) port.sTpid = 0x9100;
-  if (r.bool(0.2)) port.rss.key = Array.from(r.bytes(r.pick([40, 52])));
-  for (const p of cfg.pools) {
-    const f = p.flags;
-    for (const k of [
-      "bam",
-      "aupe",
-      "rompe",
-      "rope",
-      "mpe",
-      "upe",
-      "vpe",
-      "lle",
-      "strvlan",
-      "hideVlan",
-      "lpe",
-      "flp",
-    ] as const) {
-      if (r.bool(0.15)) f[k] = !f[k];
-    }
-    p.rxEnable = r.bool(0.9);
-    p.txEnable = r.bool(0.9);
-    if (r.bool(0.2)) p.rlpml = r.pick([1600, 4000, 9728]);
-    if (r.bool(0.2)) p.rssKey = Array.from(r.bytes(40));
-    if (r.bool(0.2)) p.rssLevel = r.pick(["outer", "inner"] as const);
-    if (r.bool(0.2)) p.reta = Array.from({ length: r.pick([1, 8, 64]) }, () => r.int(0, p.numRxQueues - 1));
-    if (r.bool(0.1)) p.vlanAntiSpoof = !p.vlanAntiSpoof;
-    if (r.bool(0.1))
-      p.portVlan = {
-        action: r.pick(["descriptor", "default", "never"] as const),
-        tci: r.int(0, 0xffff),
-        tpid: r.pick([0x8100, 0x88a8]),
-      };
-  }
-  // Extra filters: multicast groups, shared multicast RARs, UTA bits, VLAN membership.
+  perturb(r, cfg, { enable: 0.9, poolRss: true, vlanMembers: 4 });
+  // Extra filters (after the raw perturbation): multicast groups, a unicast RAR, UTA bits, a thinned VFTA.
   for (let i = 0; i < r.int(0, 3); i++) {
     const pool = r.int(0, cfg.pools.length - 1);
     joinMulticast(cfg, pool, `01:00:5e:00:00:${hex2(r.int(0, 255))}`);
-  }
-  if (r.bool(0.3)) {
-    const pools = cfg.pools.filter(() => r.bool(0.5)).map((p) => p.index);
-    cfg.rar.push({ mac: "01:80:c2:00:00:0e", pools });
   }
   if (r.bool(0.3))
     cfg.rar.push({ mac: `02:00:00:00:02:${hex2(r.int(0, 3))}`, pools: [r.int(0, cfg.pools.length - 1)] });
   for (let i = 0; i < r.int(0, 4); i++) {
     const mac = r.pick(knownMacs(cfg).concat(["02:00:00:00:00:99"]));
-    cfg.uta.push(hashTableIndex(macToBytes(mac), port.multicastOffset));
+    cfg.uta.push(hashTableIndex(macToBytes(mac), cfg.port.multicastOffset));
   }
   cfg.uta = [...new Set(cfg.uta)].sort((a, b) => a - b);
-  for (let i = 0; i < r.int(0, 4); i++) addVlanMember(cfg, r.int(0, cfg.pools.length - 1), r.pick(VIDS));
-  if (r.bool(0.2)) port.vfta = port.vfta.filter(() => r.bool(0.7));
+  if (r.bool(0.2)) cfg.port.vfta = cfg.port.vfta.filter(() => r.bool(0.7));
   return cfg;
 }
 
