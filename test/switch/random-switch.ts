@@ -205,3 +205,26 @@ export function randomEvents(r: Rng, cfg: SwitchConfig, count: number): SwitchEv
   }
   return events;
 }
+
+const UNICAST_IPS = ["10.0.0.1", "10.0.0.2", "66.9.149.187", "161.142.100.80", "192.168.1.1"];
+
+/** An IPv4 TCP/UDP frame on `b` (Ethernet and tags done), a fast path's common case, sometimes
+ *  bent: fragments, options, long payloads, truncation, a flipped header byte. */
+export function unicastIpv4(r: Rng, b: FrameBuilder): Uint8Array {
+  const ip = b.ipv4({
+    src: r.pick(UNICAST_IPS),
+    dst: r.pick(UNICAST_IPS),
+    mf: r.bool(0.03),
+    options: r.bool(0.03) ? [1, 1, 1, 1] : undefined,
+  });
+  const ports = { sport: r.int(0, 65535), dport: r.pick([80, 443, 4789, r.int(0, 65535)]) };
+  let f = (r.bool(0.6) ? ip.tcp(ports) : ip.udp(ports))
+    .payload(r.int(0, r.bool(0.1) ? 1600 : r.bool(0.5) ? 200 : 40))
+    .build();
+  if (r.bool(0.05)) f = f.subarray(0, r.int(0, f.length));
+  if (r.bool(0.05)) {
+    f = f.slice();
+    f[r.int(0, Math.min(f.length, 60) - 1)] = r.int(0, 255);
+  }
+  return f;
+}
