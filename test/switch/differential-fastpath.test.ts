@@ -9,7 +9,7 @@ import { loadModule } from "../../src/switch/wasm.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import type { SwitchEvent } from "./diff-harness.ts";
 import { checkFastPathAgrees } from "./fast-path-property.ts";
-import { type Rng, randomConfig, unicastIpv4 } from "./random-switch.ts";
+import { fastPathPool, type Rng, randomConfig, unicastIpv4 } from "./random-switch.ts";
 
 const CONFIGS = 120;
 const EVENTS_PER_CONFIG = 300;
@@ -30,11 +30,7 @@ function biasedConfig(r: Rng): SwitchConfig {
   // Mostly untagged-friendly pools without a port VLAN (the path's case), some left as drawn.
   for (const p of cfg.pools) {
     if (r.bool(0.2)) continue;
-    p.flags.aupe = true;
-    p.flags.upe = false;
-    p.rxEnable = true;
-    p.txEnable = true;
-    p.portVlan = { ...p.portVlan, action: "descriptor" };
+    fastPathPool(p);
   }
   return cfg;
 }

@@ -206,6 +206,16 @@ export function randomEvents(r: Rng, cfg: SwitchConfig, count: number): SwitchEv
   return events;
 }
 
+/** A pool in the fast paths' case: untagged frames accepted, no unicast promiscuity, both
+ *  directions enabled, no port VLAN inserted. */
+export function fastPathPool(p: SwitchConfig["pools"][number]): void {
+  p.flags.aupe = true;
+  p.flags.upe = false;
+  p.rxEnable = true;
+  p.txEnable = true;
+  p.portVlan = { ...p.portVlan, action: "descriptor" };
+}
+
 const UNICAST_IPS = ["10.0.0.1", "10.0.0.2", "66.9.149.187", "161.142.100.80", "192.168.1.1"];
 
 /** An IPv4 TCP/UDP frame on `b` (Ethernet and tags done), a fast path's common case, sometimes
