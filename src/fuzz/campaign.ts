@@ -2,7 +2,6 @@
 // under build/fuzz/), the heartbeat the hang watchdog reads, and the result summary.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { caseRng, type Rng } from "./prng.ts";
 
 export type TargetName = "frames" | "config" | "pcap" | "state";
 export const TARGETS: readonly TargetName[] = ["frames", "config", "pcap", "state"];
@@ -21,26 +20,6 @@ export interface CampaignOptions {
   heartbeat?: (caseIndex: number) => void;
   /** Called now and then with the units done (progress). */
   progress?: (done: number) => void;
-}
-
-/** Cases one run covers: all `count` of them, or only `onlyCase`. */
-export function caseCount(opts: CampaignOptions): number {
-  return opts.onlyCase === undefined ? opts.count : 1;
-}
-
-/** The run's cases in order, each announced on the heartbeat with its own generator;
- *  `done`: the cases of this run before it (for progress). */
-export function* eachCase(
-  opts: CampaignOptions,
-  stream: number,
-): Generator<{ index: number; r: Rng; done: number }> {
-  const first = opts.onlyCase ?? 0;
-  const n = caseCount(opts);
-  for (let done = 0; done < n; done++) {
-    const index = first + done;
-    opts.heartbeat?.(index);
-    yield { index, r: caseRng(opts.seed, stream, index), done };
-  }
 }
 
 export interface Failure {

@@ -16,14 +16,8 @@ import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
-import {
-  type CampaignOptions,
-  type CampaignResult,
-  caseCount,
-  describeThrown,
-  eachCase,
-  FailureLog,
-} from "./campaign.ts";
+import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog } from "./campaign.ts";
+import { caseCount, eachCase } from "./cases.ts";
 import { iovctlSeeds } from "./corpus.ts";
 import { mutateText } from "./mutate-text.ts";
 

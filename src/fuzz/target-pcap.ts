@@ -4,15 +4,8 @@
 // the reader allocate); no other exception, no hang.
 import { CaptureFormatError } from "../traffic/capture.ts";
 import { encodeCapture, readCapture } from "../traffic/capture-io.ts";
-import {
-  type CampaignOptions,
-  type CampaignResult,
-  caseCount,
-  describeThrown,
-  eachCase,
-  FailureLog,
-  hex,
-} from "./campaign.ts";
+import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog, hex } from "./campaign.ts";
+import { caseCount, eachCase } from "./cases.ts";
 import { captureFiles } from "./corpus.ts";
 import { mutateBytes } from "./mutate-bytes.ts";
 

@@ -15,14 +15,8 @@ import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { readState, statePath } from "../nic/state.ts";
 import { formatStatus } from "../nic/status-format.ts";
 import { programSwitch } from "../switch/program.ts";
-import {
-  type CampaignOptions,
-  type CampaignResult,
-  caseCount,
-  describeThrown,
-  eachCase,
-  FailureLog,
-} from "./campaign.ts";
+import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog } from "./campaign.ts";
+import { caseCount, eachCase } from "./cases.ts";
 import { iovctlSeeds } from "./corpus.ts";
 import { mutateText } from "./mutate-text.ts";
 import type { Rng } from "./prng.ts";
