@@ -24,25 +24,37 @@ export function bufAlloc(): u32 {
   store<u32>(s + FS_COUNT, c + 1);
 }
 
-export function bufFree(idx: u32): void {
+/** The owner entry whose buffer range holds `idx`, or 0 (a buffer of this switch's own pool). */
+@inline function ownerOf(idx: u32): usize {
   const owners = load<u32>(gSwitchState + SS_NOWNERS);
   for (let k: u32 = 0; k < owners; k++) {
     const e = gSwitchState + SS_OWNERS + <usize>k * SS_OWNER_BYTES;
-    if (idx >= load<u32>(e + SO_LO) && idx < load<u32>(e + SO_HI)) {
-      const home = <usize>load<u32>(e + SO_STACK);
-      if (home != 0) {
-        stackPush(home, idx); // the owner runs on this thread: straight onto its stack
-        return;
-      }
-      // Another thread's buffer: home on its return ring (sized for all of them, never full).
-      const r = <usize>load<u32>(e + SO_RING);
-      const t = load<u32>(r + R_TAIL);
-      store<u32>(<usize>load<u32>(r + R_DESC) + (<usize>(t & load<u32>(r + R_MASK)) << 4) + D_BUF, idx);
-      atomic.store<u32>(r + R_TAIL, t + 1);
-      return;
-    }
+    if (idx >= load<u32>(e + SO_LO) && idx < load<u32>(e + SO_HI)) return e;
   }
-  stackPush(freeStack(), idx);
+  return 0;
+}
+
+/** Frees buffer `idx` on a stack of this thread when it can: its owner's (true), or the switch's
+ *  own when no owner's range holds it (true); false: another thread owns it (the return ring). */
+@inline function freeOnThisThread(e: usize, idx: u32): bool {
+  if (e == 0) {
+    stackPush(freeStack(), idx);
+    return true;
+  }
+  const home = <usize>load<u32>(e + SO_STACK);
+  if (home == 0) return false;
+  stackPush(home, idx); // the owner runs on this thread: straight onto its stack
+  return true;
+}
+
+export function bufFree(idx: u32): void {
+  const e = ownerOf(idx);
+  if (freeOnThisThread(e, idx)) return;
+  // Another thread's buffer: home on its return ring (sized for all of them, never full).
+  const r = <usize>load<u32>(e + SO_RING);
+  const t = load<u32>(r + R_TAIL);
+  store<u32>(<usize>load<u32>(r + R_DESC) + (<usize>(t & load<u32>(r + R_MASK)) << 4) + D_BUF, idx);
+  atomic.store<u32>(r + R_TAIL, t + 1);
 }
 
 // bufFreeInBurst's return ring with its tail not yet published (0: none). Owned by the switch
@@ -57,27 +69,16 @@ let pendTail: u32 = 0;
  * reads the published tail).
  */
 @inline export function bufFreeInBurst(idx: u32): void {
-  const owners = load<u32>(gSwitchState + SS_NOWNERS);
-  for (let k: u32 = 0; k < owners; k++) {
-    const e = gSwitchState + SS_OWNERS + <usize>k * SS_OWNER_BYTES;
-    if (idx >= load<u32>(e + SO_LO) && idx < load<u32>(e + SO_HI)) {
-      const home = <usize>load<u32>(e + SO_STACK);
-      if (home != 0) {
-        stackPush(home, idx); // the owner runs on this thread: straight onto its stack
-        return;
-      }
-      const r = <usize>load<u32>(e + SO_RING);
-      if (r != pendRing) {
-        bufFreeFlush();
-        pendRing = r;
-        pendTail = load<u32>(r + R_TAIL);
-      }
-      store<u32>(<usize>load<u32>(r + R_DESC) + (<usize>(pendTail & load<u32>(r + R_MASK)) << 4) + D_BUF, idx);
-      pendTail++;
-      return;
-    }
+  const e = ownerOf(idx);
+  if (freeOnThisThread(e, idx)) return;
+  const r = <usize>load<u32>(e + SO_RING);
+  if (r != pendRing) {
+    bufFreeFlush();
+    pendRing = r;
+    pendTail = load<u32>(r + R_TAIL);
   }
-  stackPush(freeStack(), idx);
+  store<u32>(<usize>load<u32>(r + R_DESC) + (<usize>(pendTail & load<u32>(r + R_MASK)) << 4) + D_BUF, idx);
+  pendTail++;
 }
 
 /** Publishes the return-ring tail bufFreeInBurst left pending (store-release). */

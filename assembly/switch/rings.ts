@@ -20,16 +20,7 @@ let nDirty: u32 = 0;
 export function ringFree(id: u32): u32 {
   const sh = shadow(id);
   const r = ringAt(id);
-  if (load<u32>(sh + SH_DIRTY) == 0) {
-    store<u32>(sh + SH_TAIL, load<u32>(r + R_TAIL));
-    store<u32>(sh + SH_HEAD, atomic.load<u32>(r + R_HEAD));
-    store<u32>(sh + SH_DESC, load<u32>(r + R_DESC));
-    store<u32>(sh + SH_MASK, load<u32>(r + R_MASK));
-    store<u32>(sh + SH_LIMIT, load<u32>(r + R_LIMIT));
-    store<u32>(sh + SH_DIRTY, 1);
-    store<u32>(gScratch + SCR_DIRTY + (<usize>nDirty << 2), id);
-    nDirty++;
-  }
+  if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(id);
   const used = load<u32>(sh + SH_TAIL) - load<u32>(sh + SH_HEAD);
   const limit = load<u32>(r + R_LIMIT);
   return used >= limit ? 0 : limit - used;

@@ -1,6 +1,7 @@
 // Text mutations for iovctl.conf (UCL) inputs: token insertions from a UCL/iovctl dictionary,
 // deletions, duplicated and swapped lines, splices from another file, number and string
 // boundary values, odd bytes (NUL, CR, non-ASCII, lone surrogates' UTF-8), unclosed constructs.
+import { VF_CONFIG_KEYS } from "../nic/kernel.ts";
 import type { Rng } from "./prng.ts";
 
 const TOKENS = [
@@ -33,13 +34,7 @@ const TOKENS = [
   "vf-00",
   "device",
   "num_vfs",
-  "passthrough",
-  "mac-addr",
-  "mac-anti-spoof",
-  "allow-set-mac",
-  "allow-promisc",
-  "num-queues",
-  "vlan",
+  ...VF_CONFIG_KEYS,
   "ixl0",
   "ix0",
   "igb0",

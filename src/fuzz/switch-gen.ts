@@ -17,6 +17,7 @@ import {
 } from "../switch/program.ts";
 import { eth, type FrameBuilder } from "../traffic/frames.ts";
 import type { Rng } from "./prng.ts";
+import { pfRecord, vfRecord } from "./records.ts";
 
 const hex2 = (n: number) => n.toString(16).padStart(2, "0");
 export const PF_MAC = "02:00:00:00:00:01";
@@ -33,19 +34,14 @@ export interface VfIntent {
   portVlan: number | null;
 }
 
-function vfRecord(r: Rng, index: number, profile: string): VfRecord {
-  const mac = vfMac(index);
+function randomVf(r: Rng, index: number, profile: string): VfRecord {
   // Security default: untrusted, anti-spoof on, unless the draw says otherwise (as a user would).
   const vlan = r.pick([VF_VLAN_TRUNK, VF_VLAN_TRUNK, null, 100, 200, 5]);
-  return {
+  const mac = vfMac(index);
+  return vfRecord(
     index,
-    name: `vf${index}`,
-    driver: profile === "ixl" ? "iavf" : profile === "igb" ? "igbvf" : "ixv",
-    rid: 0x180 + index,
-    selector: `pci0:1:0:${128 + index}`,
-    effectiveMac: mac,
-    config: {
-      passthrough: false,
+    mac,
+    {
       macAddr: r.bool(0.9) ? mac : null,
       macAntiSpoof: r.bool(0.85),
       allowSetMac: r.bool(0.3),
@@ -53,28 +49,19 @@ function vfRecord(r: Rng, index: number, profile: string): VfRecord {
       numQueues: r.pick([1, 2, 4]),
       vlan,
       vlanQos: r.bool(0.2) ? r.int(0, 7) : undefined,
-      extra: {},
     },
-    attachedVm: null,
-  };
+    profile === "ixl" ? "iavf" : profile === "igb" ? "igbvf" : "ixv",
+  );
 }
 
 export function randomPfRecord(r: Rng, maxVfs = 6): PfRecord {
   const profile = r.pick(["ix", "ixl", "igb"]);
   const nVfs = r.int(1, maxVfs);
-  return {
-    name: `${profile}0`,
+  return pfRecord(
     profile,
-    selector: "pci0:1:0:0",
-    rid: 0x100,
-    totalVfs: 64,
-    firstVfOffset: 128,
-    vfStride: 1,
-    ari: false,
-    mac: PF_MAC,
-    sriovEnabled: true,
-    vfs: Array.from({ length: nVfs }, (_, i) => vfRecord(r, i, profile)),
-  };
+    Array.from({ length: nVfs }, (_, i) => randomVf(r, i, profile)),
+    { mac: PF_MAC },
+  );
 }
 
 export interface UserSetup {
@@ -116,8 +103,18 @@ export function userSetup(r: Rng, maxVfs = 6, opts: { doubleVlan?: boolean } = {
   return { pf, config, groups, trunkVlans };
 }
 
-/** Flips raw pool/port bits (frame campaign only): the kernels must stay safe for any table. */
-export function perturb(r: Rng, cfg: SwitchConfig): void {
+export interface PerturbOptions {
+  /** Chance that a pool keeps Rx (and, drawn apart, Tx) enabled. Default 0.95. */
+  enable?: number;
+  /** Also draw per-pool RSS keys and levels and VLAN anti-spoof flips. Default false. */
+  poolRss?: boolean;
+  /** VLAN memberships to add: at most this many. Default 3. */
+  vlanMembers?: number;
+}
+
+/** Flips raw pool/port bits: the kernels must stay safe (and agree with the reference) for any table. */
+export function perturb(r: Rng, cfg: SwitchConfig, o: PerturbOptions = {}): void {
+  const enable = o.enable ?? 0.95;
   const port = cfg.port;
   port.unicastPromisc = r.bool(0.2);
   port.multicastPromisc = r.bool(0.2);
@@ -147,10 +144,15 @@ export function perturb(r: Rng, cfg: SwitchConfig): void {
       "flp",
     ] as const)
       if (r.bool(0.15)) f[k] = !f[k];
-    p.rxEnable = r.bool(0.95);
-    p.txEnable = r.bool(0.95);
+    p.rxEnable = r.bool(enable);
+    p.txEnable = r.bool(enable);
     if (r.bool(0.2)) p.rlpml = r.pick([1600, 4000, 9728]);
+    if (o.poolRss) {
+      if (r.bool(0.2)) p.rssKey = Array.from(r.bytes(40));
+      if (r.bool(0.2)) p.rssLevel = r.pick(["outer", "inner"] as const);
+    }
     if (r.bool(0.2)) p.reta = Array.from({ length: r.pick([1, 8, 64]) }, () => r.int(0, p.numRxQueues - 1));
+    if (o.poolRss && r.bool(0.1)) p.vlanAntiSpoof = !p.vlanAntiSpoof;
     if (r.bool(0.1))
       p.portVlan = {
         action: r.pick(["descriptor", "default", "never"] as const),
@@ -158,12 +160,14 @@ export function perturb(r: Rng, cfg: SwitchConfig): void {
         tpid: r.pick([0x8100, 0x88a8]),
       };
   }
+  // A multicast RAR shared by several pools.
   if (r.bool(0.3))
     cfg.rar.push({
       mac: "01:80:c2:00:00:0e",
       pools: cfg.pools.filter(() => r.bool(0.5)).map((p) => p.index),
     });
-  for (let i = r.int(0, 3); i > 0; i--) addVlanMember(cfg, r.int(0, cfg.pools.length - 1), r.pick(VIDS));
+  for (let i = r.int(0, o.vlanMembers ?? 3); i > 0; i--)
+    addVlanMember(cfg, r.int(0, cfg.pools.length - 1), r.pick(VIDS));
 }
 
 const IPS4 = ["10.0.0.1", "10.0.0.2", "66.9.149.187", "224.0.0.251", "192.168.1.1"];

@@ -17,9 +17,9 @@ import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
 import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog } from "./campaign.ts";
+import { caseCount, eachCase } from "./cases.ts";
 import { iovctlSeeds } from "./corpus.ts";
 import { mutateText } from "./mutate-text.ts";
-import { caseRng } from "./prng.ts";
 
 const STREAM = 11;
 /** Seeds beyond the fixtures: the README's kind of file, one per NIC. */
@@ -47,12 +47,8 @@ export async function runConfig(opts: CampaignOptions): Promise<CampaignResult> 
   const validate = createValidateCommand(loadNicApi);
   const module = loadModuleSync();
   const memory = createMemory(64);
-  const first = opts.onlyCase ?? 0;
-  const end = opts.onlyCase === undefined ? opts.count : first + 1;
   try {
-    for (let i = first; i < end; i++) {
-      opts.heartbeat?.(i);
-      const r = caseRng(opts.seed, STREAM, i);
+    for (const { index: i, r, done } of eachCase(opts, STREAM)) {
       const text = r.bool(0.03) ? r.pick(seeds) : mutateText(r, r.pick(seeds), seeds);
       await oneConfig(text, i, log, {
         schemaFor,
@@ -64,12 +60,12 @@ export async function runConfig(opts: CampaignOptions): Promise<CampaignResult> 
         module,
         memory,
       });
-      if (opts.progress && (i & 255) === 0) opts.progress(i - first);
+      if (opts.progress && (i & 255) === 0) opts.progress(done);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return log.result(end - first, end - first, "configs");
+  return log.result(caseCount(opts), caseCount(opts), "configs");
 }
 
 interface Env {

@@ -7,7 +7,7 @@
 // resource drop; and on a sample of groups, Wasm == reference (outcomes, wire bytes,
 // deliveries, counters) and Wasm parser == reference parser.
 import type { Delivery, SwitchConfig } from "../switch/config.ts";
-import { DROP_REASONS, type TraceRecord, WasmSwitch } from "../switch/nic.ts";
+import { DROP_REASONS, WasmSwitch } from "../switch/nic.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { createMemory, loadModuleSync } from "../switch/wasm.ts";
@@ -17,6 +17,7 @@ import { captureFrames } from "./corpus.ts";
 import { mutateBytes } from "./mutate-bytes.ts";
 import { caseRng, type Rng } from "./prng.ts";
 import { builderFrame, destinations, perturb, randomTags, userSetup } from "./switch-gen.ts";
+import { decisionOutcome, type FrameOutcome } from "./switch-outcome.ts";
 
 export const GROUP_BURSTS = 64;
 /** One group in DIFF_EVERY also runs the reference switch and the reference parser. */
@@ -117,9 +118,7 @@ export function genBurst(
   return b;
 }
 
-function outcomeKey(
-  t: Pick<TraceRecord, "dropped" | "toWire" | "padded" | "delivered" | "oversizeDropped" | "noDescDropped">,
-) {
+function outcomeKey(t: FrameOutcome) {
   return JSON.stringify([t.dropped, t.toWire, t.padded, t.delivered, t.oversizeDropped, t.noDescDropped]);
 }
 
@@ -281,16 +280,7 @@ function runBurst(
           ? ref.receiveFromWire(f)
           : ref.transmitFromPool(b.source, f, { vlanTci: b.vlanTci });
       if (d.dropped === "tx-disabled") continue;
-      refOut.push(
-        outcomeKey({
-          dropped: d.dropped,
-          toWire: d.toWire,
-          padded: d.padded,
-          delivered: d.deliveries.map((x) => x.pool),
-          oversizeDropped: d.copyDrops.filter((c) => c.reason === "oversize").map((c) => c.pool),
-          noDescDropped: d.copyDrops.filter((c) => c.reason === "no-desc").map((c) => c.pool),
-        }),
-      );
+      refOut.push(outcomeKey(decisionOutcome(d)));
       if (d.wireBytes) refWire.push(hex(d.wireBytes));
     }
     const got = trace.map(outcomeKey);

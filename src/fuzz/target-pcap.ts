@@ -5,9 +5,9 @@
 import { CaptureFormatError } from "../traffic/capture.ts";
 import { encodeCapture, readCapture } from "../traffic/capture-io.ts";
 import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog, hex } from "./campaign.ts";
+import { caseCount, eachCase } from "./cases.ts";
 import { captureFiles } from "./corpus.ts";
 import { mutateBytes } from "./mutate-bytes.ts";
-import { caseRng } from "./prng.ts";
 
 const STREAM = 21;
 
@@ -59,11 +59,7 @@ function fieldOffsets(b: Uint8Array): number[] {
 export function runPcap(opts: CampaignOptions): CampaignResult {
   const log = new FailureLog("pcap", opts);
   const seeds = pcapSeeds();
-  const first = opts.onlyCase ?? 0;
-  const end = opts.onlyCase === undefined ? opts.count : first + 1;
-  for (let i = first; i < end; i++) {
-    opts.heartbeat?.(i);
-    const r = caseRng(opts.seed, STREAM, i);
+  for (const { index: i, r, done } of eachCase(opts, STREAM)) {
     const seed = r.pick(seeds);
     const bytes = mutateBytes(r, seed.bytes, [r.pick(seeds).bytes], {
       fieldOffsets: seed.fields,
@@ -71,9 +67,9 @@ export function runPcap(opts: CampaignOptions): CampaignResult {
     });
     const name = `fuzz-${i}.${seed.name.endsWith("ng") || seed.name.includes("pcapng") ? "pcapng" : "pcap"}`;
     oneCapture(bytes, name, i, log);
-    if (opts.progress && (i & 1023) === 0) opts.progress(i - first);
+    if (opts.progress && (i & 1023) === 0) opts.progress(done);
   }
-  return log.result(end - first, end - first, "capture files");
+  return log.result(caseCount(opts), caseCount(opts), "capture files");
 }
 
 function checkError(e: CaptureFormatError, bytes: Uint8Array, name: string): string | null {

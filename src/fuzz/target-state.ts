@@ -16,9 +16,10 @@ import { readState, statePath } from "../nic/state.ts";
 import { formatStatus } from "../nic/status-format.ts";
 import { programSwitch } from "../switch/program.ts";
 import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog } from "./campaign.ts";
+import { caseCount, eachCase } from "./cases.ts";
 import { iovctlSeeds } from "./corpus.ts";
 import { mutateText } from "./mutate-text.ts";
-import { caseRng, type Rng } from "./prng.ts";
+import type { Rng } from "./prng.ts";
 
 const STREAM = 31;
 
@@ -100,23 +101,19 @@ export async function runState(opts: CampaignOptions): Promise<CampaignResult> {
   const log = new FailureLog("state", opts);
   const seeds = stateSeeds();
   const dir = mkdtempSync(join(tmpdir(), "iovsim-fuzz-state-"));
-  const first = opts.onlyCase ?? 0;
-  const end = opts.onlyCase === undefined ? opts.count : first + 1;
   try {
-    for (let i = first; i < end; i++) {
-      opts.heartbeat?.(i);
-      const r = caseRng(opts.seed, STREAM, i);
+    for (const { index: i, r, done } of eachCase(opts, STREAM)) {
       const seed = r.pick(seeds);
       const text = r.bool(0.7)
         ? JSON.stringify(mutateJson(r, JSON.parse(seed)), null, r.bool() ? 2 : 0)
         : mutateText(r, seed, seeds);
       await oneState(text, dir, i, log);
-      if (opts.progress && (i & 255) === 0) opts.progress(i - first);
+      if (opts.progress && (i & 255) === 0) opts.progress(done);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return log.result(end - first, end - first, "state files");
+  return log.result(caseCount(opts), caseCount(opts), "state files");
 }
 
 async function oneState(text: string, dir: string, i: number, log: FailureLog): Promise<void> {

@@ -113,22 +113,25 @@ export function preflight(
   return { errors, checked };
 }
 
+/** The VF parameters the data plane reads into VfConfig; any other one is kept in `extra`. */
+export const VF_CONFIG_KEYS = [
+  "passthrough",
+  "mac-addr",
+  "mac-anti-spoof",
+  "allow-set-mac",
+  "allow-promisc",
+  "num-queues",
+  "vlan",
+] as const;
+const KNOWN_VF_KEYS = new Set<string>(VF_CONFIG_KEYS);
+
 function vfConfigFrom(
   params: Map<string, boolean | number | string>,
   numQueues: number,
   hasVlan: boolean,
 ): VfConfig {
-  const known = new Set([
-    "passthrough",
-    "mac-addr",
-    "mac-anti-spoof",
-    "allow-set-mac",
-    "allow-promisc",
-    "num-queues",
-    "vlan",
-  ]);
   const extra: Record<string, boolean | number | string> = {};
-  for (const [k, v] of params) if (!known.has(k)) extra[k] = v;
+  for (const [k, v] of params) if (!KNOWN_VF_KEYS.has(k)) extra[k] = v;
   const mac = params.get("mac-addr");
   const vlan = params.get("vlan");
   return {

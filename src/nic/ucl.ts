@@ -419,14 +419,18 @@ class Parser {
     return { kind: "string", value: text, quoted: false, pos: start };
   }
 
+  /** The input ended inside a string: the error points at where the string opened. */
+  private unterminated(open: Pos): never {
+    this.fail(`unterminated string (opened at line ${open.line}, column ${open.column})`, open);
+  }
+
   private readDoubleQuoted(): string {
     const open = this.pos();
     this.advance();
     let out = "";
     for (;;) {
       const c = this.peek();
-      if (c === "")
-        this.fail(`unterminated string (opened at line ${open.line}, column ${open.column})`, open);
+      if (c === "") this.unterminated(open);
       if (c === "\n") this.fail("unexpected newline inside a double-quoted string");
       const escPos = this.pos();
       this.advance();
@@ -436,8 +440,7 @@ class Parser {
         continue;
       }
       const e = this.peek();
-      if (e === "")
-        this.fail(`unterminated string (opened at line ${open.line}, column ${open.column})`, open);
+      if (e === "") this.unterminated(open);
       this.advance();
       switch (e) {
         case "n":
@@ -479,8 +482,7 @@ class Parser {
     let out = "";
     for (;;) {
       const c = this.peek();
-      if (c === "")
-        this.fail(`unterminated string (opened at line ${open.line}, column ${open.column})`, open);
+      if (c === "") this.unterminated(open);
       this.advance();
       if (c === "'") return out;
       if (c === "\\" && this.peek() === "'") {

@@ -109,27 +109,19 @@ export function theirFields(t: TsharkFrame): Record<string, string[]> {
   return f;
 }
 
-export const COMPARED = [
-  "eth.dst",
-  "eth.src",
-  "eth.type",
-  "vlan.id",
-  "vlan.priority",
-  "ieee8021ad.id",
-  "ieee8021ad.priority",
-  "ip.src",
-  "ip.dst",
-  "ipv6.src",
-  "ipv6.dst",
-  "tcp.srcport",
-  "tcp.dstport",
-  "udp.srcport",
-  "udp.dstport",
-  "vxlan.vni",
-  "geneve.vni",
-  "gtp.teid",
-  "mpls.label",
-] as const;
+/** Fields checked by compareFrame's own rules (frame metadata, fragment flags, the GRE key). */
+const NOT_COMPARED_BY_VALUE = new Set<string>([
+  "frame.number",
+  "frame.cap_len",
+  "frame.protocols",
+  "ip.flags.mf",
+  "ip.frag_offset",
+  "ipv6.fraghdr.offset",
+  "gre.key",
+]);
+
+/** Fields compared value by value, in tshark's field order. */
+export const COMPARED = TSHARK_FIELDS.filter((f) => !NOT_COMPARED_BY_VALUE.has(f));
 
 /** tshark fields that belong to each layer name our `truncated` can report. */
 const CUT_LAYER_FIELDS: Record<string, string[]> = {

@@ -11,25 +11,15 @@ import { costVariant, loadCosts } from "../../src/model/costs.ts";
 import { ENGINE_PATHS, type EnginePath, pingable } from "../../src/paths/path-graphs.ts";
 import { TALK_IOVCTL_CONF } from "../../src/paths/setup.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { baseSpec } from "./base-spec.ts";
 
 beforeAll(async () => {
   await ensureKernels();
 }, 120_000);
 
-function spec(over: Partial<ScenarioSpec>): ScenarioSpec {
-  return {
-    path: "native",
-    direction: "rx",
-    traffic: defaultProfile(),
-    ratePps: 1e5,
-    arrival: "poisson",
-    durationNs: 2e6,
-    warmupNs: 2e5,
-    seed: 7,
-    profile: "bhyve",
-    ...over,
-  };
-}
+/** The base scenario at 100 kpps Poisson. */
+const spec = (over: Partial<ScenarioSpec>): ScenarioSpec =>
+  baseSpec({ ratePps: 1e5, arrival: "poisson", ...over });
 
 const irqPerPacket = (r: SimResult) => r.events.interrupts / r.conservation.delivered;
 /** Everything simulated, without the path's and its elements' names and the simulator block. */

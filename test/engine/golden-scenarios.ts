@@ -3,26 +3,13 @@
 // never different. Everything simulated is compared; the wall-clock `simulator` block is not.
 import { simulatePing } from "../../src/engine/ping.ts";
 import { simulate } from "../../src/engine/simulate.ts";
-import type { ScenarioSpec } from "../../src/engine/types.ts";
 import { simulateSteering } from "../../src/steering/simulate.ts";
 import { type StrategyId, strategyGraph } from "../../src/steering/strategies.ts";
 import { buildMix } from "../../src/steering/traffic.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { baseSpec as spec } from "./base-spec.ts";
 
-function spec(over: Partial<ScenarioSpec>): ScenarioSpec {
-  return {
-    path: "native",
-    direction: "rx",
-    traffic: defaultProfile(),
-    ratePps: 1e6,
-    arrival: "constant",
-    durationNs: 2e6,
-    warmupNs: 2e5,
-    seed: 7,
-    profile: "bhyve",
-    ...over,
-  };
-}
+export { simulated } from "./base-spec.ts";
 
 /** Scenario name -> its simulation (path runs at one load, pings, steering strategies). */
 export const GOLDEN_SCENARIOS: Record<string, () => unknown> = {
@@ -76,9 +63,3 @@ export const GOLDEN_SCENARIOS: Record<string, () => unknown> = {
     ]),
   ),
 };
-
-/** A result without its wall-clock block (and setup time), as plain JSON data. */
-export function simulated(r: unknown): unknown {
-  const { simulator: _s, ...rest } = r as { simulator?: unknown };
-  return JSON.parse(JSON.stringify(rest));
-}

@@ -73,18 +73,24 @@ describe("where the host half of an assigned device's interrupt runs", () => {
   });
 });
 
+/** An event queue and the smallest context inject() reads (KVM exit costs), with one vCPU. */
+function kvmVcpu() {
+  const q = new EventQueue();
+  const costs = loadCosts("kvm-exits");
+  const ctx = {
+    q,
+    costs,
+    events: { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 },
+  } as unknown as SimContext;
+  const vcpu = new Resource("guest-vcpu0", "vcpu", costs.c.cpu_ghz);
+  return { q, costs, ctx, vcpu };
+}
+
 describe("an interrupt raised later than now", () => {
   it("does not reserve the vCPU before it is raised: what the vCPU runs meanwhile is not pushed back", () => {
     // A backend's injection ends after its own batch (in the future of the event that prices
     // it). The vCPU's exit belongs at that time, not in its queue from now on.
-    const q = new EventQueue();
-    const costs = loadCosts("kvm-exits");
-    const ctx = {
-      q,
-      costs,
-      events: { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 },
-    } as unknown as SimContext;
-    const vcpu = new Resource("guest-vcpu0", "vcpu", costs.c.cpu_ghz);
+    const { q, costs, ctx, vcpu } = kvmVcpu();
     let handled = -1;
     q.push(0, () => inject(ctx, vcpu, 5000, (t) => (handled = t)));
     let appEnd = -1;
@@ -98,14 +104,7 @@ describe("an interrupt raised later than now", () => {
   });
 
   it("coalesces into its vector's interrupt still pending in the vLAPIC, never into another vector's", () => {
-    const q = new EventQueue();
-    const costs = loadCosts("kvm-exits");
-    const ctx = {
-      q,
-      costs,
-      events: { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 },
-    } as unknown as SimContext;
-    const vcpu = new Resource("guest-vcpu0", "vcpu", costs.c.cpu_ghz);
+    const { q, ctx, vcpu } = kvmVcpu();
     const rx: Vector = { pendingUntil: -1 };
     const tx: Vector = { pendingUntil: -1 };
     const handled: string[] = [];

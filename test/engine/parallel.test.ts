@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, createChannel } from "../../src/engine/parallel/channel.ts";
 import { PartitionedRunner } from "../../src/engine/parallel/run.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
-import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
+import type { ScenarioSpec } from "../../src/engine/types.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { simulated, baseSpec as spec } from "./base-spec.ts";
 
 const runner = new PartitionedRunner();
 
@@ -17,26 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await runner.close();
 });
-
-function spec(over: Partial<ScenarioSpec>): ScenarioSpec {
-  return {
-    path: "native",
-    direction: "rx",
-    traffic: defaultProfile(),
-    ratePps: 1e6,
-    arrival: "constant",
-    durationNs: 2e6,
-    warmupNs: 2e5,
-    seed: 7,
-    profile: "bhyve",
-    ...over,
-  };
-}
-
-const simulated = (r: SimResult) => {
-  const { simulator: _s, ...rest } = r;
-  return JSON.parse(JSON.stringify(rest));
-};
 
 describe("one simulation on two threads (conservative synchronization)", () => {
   const cases: Array<[string, Partial<ScenarioSpec>]> = [

@@ -7,7 +7,7 @@ import { lineRatePps } from "../../src/experiment/rate.ts";
 import { inlineRunner } from "../../src/experiment/runner.ts";
 import { searchThroughput, verifyPoints } from "../../src/experiment/search.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
-import { simulateQueue } from "./queue-double.ts";
+import { type QueueDouble, simulateQueue } from "./queue-double.ts";
 
 const LINE = lineRatePps(64, 10); // 14.88 Mpps
 const spec = (ratePps: number, arrival: "constant" | "poisson" = "constant"): ScenarioSpec => ({
@@ -22,15 +22,24 @@ const spec = (ratePps: number, arrival: "constant" | "poisson" = "constant"): Sc
   linkGbps: 10,
 });
 
+/** The search at 0.5 % resolution and 0.5 % PDR loss on the queue double `q`; `lossAt`
+ *  overrides the loss the double reports at a rate. */
+function searchQueue(q: QueueDouble, lossAt?: (ratePps: number) => number) {
+  return searchThroughput({
+    lineRatePps: LINE,
+    precision: 0.005,
+    pdrLoss: 0.005,
+    trial: async (r) => {
+      const res = simulateQueue(q, spec(r));
+      return lossAt ? { ...res, loss_ratio: lossAt(r) } : res;
+    },
+  });
+}
+
 describe("RFC 2544 binary search", () => {
   it("finds NDR at the queue's capacity, within the resolution", async () => {
     const q = { capacityPps: 5e6, buffer: 64, frameBytes: 64, linkGbps: 10 };
-    const s = await searchThroughput({
-      lineRatePps: LINE,
-      precision: 0.005,
-      pdrLoss: 0.005,
-      trial: async (r) => simulateQueue(q, spec(r)),
-    });
+    const s = await searchQueue(q);
     expect(s.ndrPps).toBeLessThanOrEqual(5e6 * 1.001);
     expect(s.ndrPps).toBeGreaterThan(5e6 - 0.005 * LINE);
     // PDR tolerates 0.5 % loss: at least NDR, and the queue then loses at most 0.5 %.
@@ -44,12 +53,7 @@ describe("RFC 2544 binary search", () => {
   it("a saturated resource fails a trial even when a short trial lost nothing yet", async () => {
     // A buffer far larger than a trial's backlog: loss never shows in 2 ms, saturation does.
     const q = { capacityPps: 5e6, buffer: 1e9, frameBytes: 64, linkGbps: 10 };
-    const s = await searchThroughput({
-      lineRatePps: LINE,
-      precision: 0.005,
-      pdrLoss: 0.005,
-      trial: async (r) => simulateQueue(q, spec(r)),
-    });
+    const s = await searchQueue(q);
     expect(s.trials.every((t) => t.lossRatio === 0)).toBe(true);
     expect(s.ndrPps).toBeLessThanOrEqual(5e6);
     expect(s.ndrPps).toBeGreaterThan(5e6 - 0.01 * LINE);
@@ -58,12 +62,7 @@ describe("RFC 2544 binary search", () => {
 
   it("a system faster than the wire has NDR = PDR = line rate after one trial", async () => {
     const q = { capacityPps: 50e6, buffer: 64, frameBytes: 64, linkGbps: 10 };
-    const s = await searchThroughput({
-      lineRatePps: LINE,
-      precision: 0.005,
-      pdrLoss: 0.005,
-      trial: async (r) => simulateQueue(q, spec(r)),
-    });
+    const s = await searchQueue(q);
     expect(s.ndrPps).toBe(Math.round(LINE));
     expect(s.pdrPps).toBe(Math.round(LINE));
     expect(s.trials).toHaveLength(1);
@@ -74,12 +73,7 @@ describe("RFC 2544 binary search", () => {
     // must not lift NDR over it.
     const band = (r: number) => (r > 4e6 && r < 6e6 ? 0.01 : r >= 12e6 ? 0.5 : 0);
     const q = { capacityPps: 50e6, buffer: 64, frameBytes: 64, linkGbps: 10 };
-    const s = await searchThroughput({
-      lineRatePps: LINE,
-      precision: 0.005,
-      pdrLoss: 0.005,
-      trial: async (r) => ({ ...simulateQueue(q, spec(r)), loss_ratio: band(r) }),
-    });
+    const s = await searchQueue(q, band);
     const lowestFail = Math.min(...s.trials.filter((t) => t.lossRatio > 0).map((t) => t.ratePps));
     expect(s.ndrPps).toBeLessThan(lowestFail);
     for (const t of s.trials) if (t.ratePps <= s.ndrPps) expect(t.lossRatio).toBe(0);

@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadIovConfig } from "../../src/nic/iovctl-validate.ts";
+import { VF_CONFIG_KEYS } from "../../src/nic/kernel.ts";
 import { parseUcl } from "../../src/nic/ucl.ts";
 import { schemaFor } from "./schemas.ts";
 
@@ -64,13 +65,7 @@ const keyName = fc.constantFrom(
   "Device",
   "num_vfs",
   "NUM_VFS",
-  "passthrough",
-  "mac-addr",
-  "mac-anti-spoof",
-  "allow-set-mac",
-  "allow-promisc",
-  "num-queues",
-  "vlan",
+  ...VF_CONFIG_KEYS,
   "mtu",
   "u8",
   '"quoted key"',

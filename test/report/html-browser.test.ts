@@ -1,15 +1,15 @@
 // Opens the generated HTML report in a real browser (Debian's chromium, driven by playwright-core,
 // no browser download) and checks what a reader would see: every chart with marks, no console
 // error, no request leaving the page. Screenshots are kept under build/test-artifacts/.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
+import { FULL_REPORT_SECTIONS, fullReportInput } from "./full-fixture.ts";
 
 const CHROMIUM = process.env.IOVSIM_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = "build/test-artifacts";
-const FIXTURE = "test/fixtures/report/report-input.json";
 const inCI = !!process.env.CI && process.env.CI !== "false" && process.env.CI !== "0";
 const haveChromium = existsSync(CHROMIUM);
 
@@ -32,7 +32,7 @@ describe.skipIf(!haveChromium)("HTML report in headless Chromium", () => {
   beforeAll(async () => {
     if (!haveChromium)
       throw new Error(`CI=${process.env.CI} but ${CHROMIUM} is missing: .ci/run installs it`);
-    html = await renderHtmlReport(JSON.parse(readFileSync(FIXTURE, "utf8")));
+    html = await renderHtmlReport(fullReportInput());
     mkdirSync(ARTIFACTS, { recursive: true });
     file = join(process.cwd(), ARTIFACTS, "report.html");
     writeFileSync(file, html);
@@ -100,19 +100,7 @@ describe.skipIf(!haveChromium)("HTML report in headless Chromium", () => {
       expect(c.text, `${c.id} has axis text`).toBeGreaterThan(2);
     }
     const sections = await page.$$eval("section.report-section", (s) => s.map((x) => x.id));
-    expect(sections).toEqual([
-      "throughput",
-      "latency",
-      "cpu",
-      "cycles",
-      "ping",
-      "steering",
-      "counters",
-      "fidelity",
-      "configuration",
-      "reproduce",
-      "simulator-speed",
-    ]);
+    expect(sections).toEqual(FULL_REPORT_SECTIONS);
     expect(errors).toEqual([]);
     expect(requests.filter((r) => r !== url && !r.startsWith("data:"))).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, "report.png"), fullPage: false });

@@ -1,13 +1,13 @@
 // The HTML report as text: self-contained (no URL, script or font), sections present exactly
 // when their data is, simulated figures and simulator speed labelled and kept apart, input
 // validated. The browser test (html-browser.test.ts) checks what a reader sees.
-import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
 import { inlineSvg } from "../../src/report/html/render-svg.ts";
 import { parseReportInput, type ReportInputJson, type SensitivityRow } from "../../src/report/html/types.ts";
+import { FULL_REPORT_SECTIONS, fullReportInput } from "./full-fixture.ts";
 
-const fixture: ReportInputJson = JSON.parse(readFileSync("test/fixtures/report/report-input.json", "utf8"));
+const fixture = fullReportInput();
 
 /** The text of the <section id=...> element. */
 function section(html: string, id: string): string {
@@ -65,19 +65,7 @@ describe("HTML report from the full fixture", () => {
   });
 
   it("has every section the data allows, simulator speed last", () => {
-    expect(sectionIds(html)).toEqual([
-      "throughput",
-      "latency",
-      "cpu",
-      "cycles",
-      "ping",
-      "steering",
-      "counters",
-      "fidelity",
-      "configuration",
-      "reproduce",
-      "simulator-speed",
-    ]);
+    expect(sectionIds(html)).toEqual(FULL_REPORT_SECTIONS);
   });
 
   it("renders every chart to an inline SVG with marks and a viewBox", () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseReportInput } from "../../src/report/html/types.ts";
 import {
@@ -10,8 +9,9 @@ import {
   perQueueLoadChart,
   shouldShowProgress,
 } from "../../src/report/terminal-charts.ts";
+import { fullReportInput } from "./full-fixture.ts";
 
-const fixture = parseReportInput(JSON.parse(readFileSync("test/fixtures/report/report-input.json", "utf8")));
+const fixture = parseReportInput(fullReportInput());
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
 
 describe("terminal bar chart", () => {

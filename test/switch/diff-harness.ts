@@ -1,8 +1,10 @@
 // Runs the same event sequence through the reference switch and the Wasm switch and lists every
 // difference: per-frame outcome (drop reason, wire, delivered / dropped copies), deliveries
 // (pool, queue, hash, RSS type, flags, bytes), wire output and all counters.
-import type { Delivery, SwitchConfig, SwitchDecision } from "../../src/switch/config.ts";
-import { type TraceRecord, WasmSwitch } from "../../src/switch/nic.ts";
+
+import { decisionOutcome, traceOutcome } from "../../src/fuzz/switch-outcome.ts";
+import type { Delivery, SwitchConfig } from "../../src/switch/config.ts";
+import { WasmSwitch } from "../../src/switch/nic.ts";
 import { ReferenceSwitch } from "../../src/switch/reference/veb.ts";
 
 export type SwitchEvent =
@@ -24,28 +26,6 @@ function deliveryKey(d: Delivery): string {
     descriptors: d.descriptors,
     bytes: hex(d.bytes),
   });
-}
-
-function decisionOutcome(d: SwitchDecision) {
-  return {
-    dropped: d.dropped,
-    toWire: d.toWire,
-    padded: d.padded,
-    delivered: d.deliveries.map((x) => x.pool),
-    oversizeDropped: d.copyDrops.filter((c) => c.reason === "oversize").map((c) => c.pool),
-    noDescDropped: d.copyDrops.filter((c) => c.reason === "no-desc").map((c) => c.pool),
-  };
-}
-
-function traceOutcome(t: TraceRecord) {
-  return {
-    dropped: t.dropped,
-    toWire: t.toWire,
-    padded: t.padded,
-    delivered: t.delivered,
-    oversizeDropped: t.oversizeDropped,
-    noDescDropped: t.noDescDropped,
-  };
 }
 
 export interface DiffResult {

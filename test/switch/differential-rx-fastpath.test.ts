@@ -4,13 +4,13 @@
 // candidates bail out (tags, multicast, runts, truncation, fragments, oversize, unknown MACs),
 // in zero-copy and always-copy modes. Wasm and reference must agree frame by frame and on every
 // counter, and the Rx fast path must actually have received a good share of the frames.
-import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SwitchConfig } from "../../src/switch/config.ts";
 import { loadModule } from "../../src/switch/wasm.ts";
 import { eth } from "../../src/traffic/frames.ts";
-import { runBoth, type SwitchEvent } from "./diff-harness.ts";
-import { type Rng, randomConfig, randomEvents, rng } from "./random-switch.ts";
+import type { SwitchEvent } from "./diff-harness.ts";
+import { checkFastPathAgrees } from "./fast-path-property.ts";
+import { type Rng, randomConfig, unicastIpv4 } from "./random-switch.ts";
 
 const CONFIGS = 120;
 const EVENTS_PER_CONFIG = 300;
@@ -34,8 +34,6 @@ function biasedConfig(r: Rng): SwitchConfig {
   return cfg;
 }
 
-const IPS = ["10.0.0.1", "10.0.0.2", "66.9.149.187", "161.142.100.80", "192.168.1.1"];
-
 /** Unicast IPv4 TCP/UDP from the wire to a filter's MAC, sometimes bent. */
 function unicastWire(r: Rng, cfg: SwitchConfig): SwitchEvent {
   const macs = cfg.rar.map((x) => x.mac);
@@ -47,44 +45,18 @@ function unicastWire(r: Rng, cfg: SwitchConfig): SwitchEvent {
   const vids = cfg.port.vfta.length > 0 ? cfg.port.vfta : [0];
   const b = eth({ dst, src: r.pick(macs.concat(["00:11:22:33:44:55"])) });
   const tagged = r.bool(0.3) ? b.vlan(r.bool(0.5) ? r.int(0, 4095) : r.pick(vids)) : b;
-  const ip = tagged.ipv4({
-    src: r.pick(IPS),
-    dst: r.pick(IPS),
-    mf: r.bool(0.03),
-    options: r.bool(0.03) ? [1, 1, 1, 1] : undefined,
-  });
-  const ports = { sport: r.int(0, 65535), dport: r.pick([80, 443, 4789, r.int(0, 65535)]) };
-  let f = (r.bool(0.6) ? ip.tcp(ports) : ip.udp(ports))
-    .payload(r.int(0, r.bool(0.1) ? 1600 : r.bool(0.5) ? 200 : 40))
-    .build();
-  if (r.bool(0.05)) f = f.subarray(0, r.int(0, f.length));
-  if (r.bool(0.05)) {
-    f = f.slice();
-    f[r.int(0, Math.min(f.length, 60) - 1)] = r.int(0, 255);
-  }
-  return { kind: "wire", frame: f };
+  return { kind: "wire", frame: unicastIpv4(r, tagged) };
 }
 
 describe("Wasm Rx fast path vs reference switch", () => {
   it(`agrees on ${CONFIGS} wire-biased configurations x ${EVENTS_PER_CONFIG} events`, () => {
-    const fast = { zeroCopy: 0, copy: 0 };
-    let frames = 0;
-    let wire = 0;
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), (seed) => {
-        const r = rng(seed);
-        const cfg = biasedConfig(r);
-        const general = randomEvents(r, cfg, EVENTS_PER_CONFIG);
-        const events = general.map((e) => (e.kind === "drain" || r.bool(0.3) ? e : unicastWire(r, cfg)));
-        const alwaysCopy = (seed & 1) === 1;
-        const res = runBoth(cfg, events, undefined, { alwaysCopy });
-        frames += res.frames;
-        fast[alwaysCopy ? "copy" : "zeroCopy"] += res.rxFastFrames;
-        wire += events.filter((e) => e.kind === "wire").length;
-        if (res.problems.length > 0) throw new Error(`seed ${seed}:\n${res.problems.join("\n")}`);
-      }),
-      { numRuns: CONFIGS, seed: 0x5eed, endOnFailure: true },
-    );
+    const { frames, wire, fast } = checkFastPathAgrees({
+      configs: CONFIGS,
+      eventsPerConfig: EVENTS_PER_CONFIG,
+      config: biasedConfig,
+      event: unicastWire,
+      fastFrames: (res) => res.rxFastFrames,
+    });
     console.log(`wire frames ${wire}, Rx fast path: ${fast.zeroCopy} zero-copy, ${fast.copy} copied`);
     expect(frames).toBeGreaterThan(CONFIGS * EVENTS_PER_CONFIG * 0.8);
     expect(fast.zeroCopy).toBeGreaterThan(2000);

@@ -11,7 +11,7 @@ import { WasmSwitch } from "../../src/switch/nic.ts";
 import { loadModule } from "../../src/switch/wasm.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import { runBoth, type SwitchEvent } from "./diff-harness.ts";
-import { type Rng, randomConfig, randomEvents, rng } from "./random-switch.ts";
+import { fastPathPool, type Rng, randomConfig, randomEvents, rng } from "./random-switch.ts";
 
 const CONFIGS = 24;
 const EVENTS_PER_CONFIG = 300;
@@ -36,11 +36,7 @@ function wideConfig(r: Rng): SwitchConfig {
     if (upeOff) p.flags.upe = false;
     if (r.bool(0.2)) continue;
     // The fast paths' case for most pools: untagged traffic accepted, no port VLAN.
-    p.flags.aupe = true;
-    p.flags.upe = false;
-    p.rxEnable = true;
-    p.txEnable = true;
-    p.portVlan = { ...p.portVlan, action: "descriptor" };
+    fastPathPool(p);
   }
   if (!upeOff && cfg.pools.length > 64) {
     // A promiscuous pool >= 64: every unicast frame the fast paths see also reaches it.

@@ -4,59 +4,44 @@
 
 // The same seeded generator as the fuzz campaigns (mulberry32): one implementation.
 import { type Rng, rng } from "../../src/fuzz/prng.ts";
-import type { PfRecord, VfRecord } from "../../src/nic/types.ts";
+import { pfRecord, vfRecord } from "../../src/fuzz/records.ts";
+import { perturb, VIDS } from "../../src/fuzz/switch-gen.ts";
+import type { VfRecord } from "../../src/nic/types.ts";
 import { VF_VLAN_TRUNK } from "../../src/nic/types.ts";
 import type { SwitchConfig } from "../../src/switch/config.ts";
 import { hashTableIndex, macToBytes } from "../../src/switch/config.ts";
-import { addVlanMember, joinMulticast, programSwitch } from "../../src/switch/program.ts";
+import { joinMulticast, programSwitch } from "../../src/switch/program.ts";
 import { eth, type FrameBuilder } from "../../src/traffic/frames.ts";
 import type { SwitchEvent } from "./diff-harness.ts";
 
 export { type Rng, rng };
 
 const hex2 = (n: number) => n.toString(16).padStart(2, "0");
-const VIDS = [0, 5, 100, 200, 300, 4095];
 
-function vfRecord(r: Rng, index: number): VfRecord {
-  const mac = `02:00:00:00:01:${hex2(index)}`;
-  const vlan = r.pick([null, VF_VLAN_TRUNK, VF_VLAN_TRUNK, 100, 200]);
-  return {
+function randomVf(r: Rng, index: number): VfRecord {
+  return vfRecord(
     index,
-    name: `vf${index}`,
-    driver: "ixv",
-    rid: 0x180 + index,
-    selector: `pci0:1:0:${128 + index}`,
-    effectiveMac: mac,
-    config: {
-      passthrough: false,
-      macAddr: mac,
+    `02:00:00:00:01:${hex2(index)}`,
+    {
+      vlan: r.pick([null, VF_VLAN_TRUNK, VF_VLAN_TRUNK, 100, 200]),
       macAntiSpoof: r.bool(0.7),
       allowSetMac: r.bool(0.3),
       allowPromisc: r.bool(0.3),
       numQueues: r.pick([1, 2, 4]),
-      vlan,
-      extra: {},
     },
-    attachedVm: null,
-  };
+    "ixv",
+  );
 }
 
 /** `opts.vfs`: that many VFs (pools = VFs + the PF), else 0..5 drawn. */
 export function randomConfig(r: Rng, opts: { vfs?: number } = {}): SwitchConfig {
   const nVfs = opts.vfs ?? r.int(0, 5);
-  const pf: PfRecord = {
-    name: "ix0",
-    profile: r.pick(["ix", "ixl", "igb"]),
-    selector: "pci0:1:0:0",
-    rid: 0x100,
-    totalVfs: 64,
-    firstVfOffset: 128,
-    vfStride: 1,
-    ari: false,
-    mac: "02:00:00:00:00:01",
-    sriovEnabled: true,
-    vfs: Array.from({ length: nVfs }, (_, i) => vfRecord(r, i)),
-  };
+  const profile = r.pick(["ix", "ixl", "igb"]);
+  const pf = pfRecord(
+    profile,
+    Array.from({ length: nVfs }, (_, i) => randomVf(r, i)),
+    { name: "ix0" },
+  );
   const cfg = programSwitch(pf, {
     mode: r.bool(0.8) ? "veb" : "vepa",
     pfQueues: r.pick([1, 2, 4]),
@@ -80,68 +65,20 @@ export function randomConfig(r: Rng, opts: { vfs?: number } = {}): SwitchConfig 
       udpIpv6Ex: r.bool(0.5),
     },
   });
-  const port = cfg.port;
-  port.unicastPromisc = r.bool(0.2);
-  port.multicastPromisc = r.bool(0.2);
-  port.broadcastAccept = r.bool(0.9);
-  port.disableDefaultPool = r.bool(0.2);
-  port.multicastOffset = r.pick([0, 1, 2, 3] as const);
-  port.longPacket = r.bool(0.7);
-  port.maxFrame = r.pick([1518, 1522, 2000, 9728]);
-  port.txMaxFrame = r.pick([1518, 1600, 9728]);
-  port.txPadShort = r.bool(0.8);
-  if (r.bool(0.2)) port.sTpid = 0x9100;
-  if (r.bool(0.2)) port.rss.key = Array.from(r.bytes(r.pick([40, 52])));
-  for (const p of cfg.pools) {
-    const f = p.flags;
-    for (const k of [
-      "bam",
-      "aupe",
-      "rompe",
-      "rope",
-      "mpe",
-      "upe",
-      "vpe",
-      "lle",
-      "strvlan",
-      "hideVlan",
-      "lpe",
-      "flp",
-    ] as const) {
-      if (r.bool(0.15)) f[k] = !f[k];
-    }
-    p.rxEnable = r.bool(0.9);
-    p.txEnable = r.bool(0.9);
-    if (r.bool(0.2)) p.rlpml = r.pick([1600, 4000, 9728]);
-    if (r.bool(0.2)) p.rssKey = Array.from(r.bytes(40));
-    if (r.bool(0.2)) p.rssLevel = r.pick(["outer", "inner"] as const);
-    if (r.bool(0.2)) p.reta = Array.from({ length: r.pick([1, 8, 64]) }, () => r.int(0, p.numRxQueues - 1));
-    if (r.bool(0.1)) p.vlanAntiSpoof = !p.vlanAntiSpoof;
-    if (r.bool(0.1))
-      p.portVlan = {
-        action: r.pick(["descriptor", "default", "never"] as const),
-        tci: r.int(0, 0xffff),
-        tpid: r.pick([0x8100, 0x88a8]),
-      };
-  }
-  // Extra filters: multicast groups, shared multicast RARs, UTA bits, VLAN membership.
+  perturb(r, cfg, { enable: 0.9, poolRss: true, vlanMembers: 4 });
+  // Extra filters (after the raw perturbation): multicast groups, a unicast RAR, UTA bits, a thinned VFTA.
   for (let i = 0; i < r.int(0, 3); i++) {
     const pool = r.int(0, cfg.pools.length - 1);
     joinMulticast(cfg, pool, `01:00:5e:00:00:${hex2(r.int(0, 255))}`);
-  }
-  if (r.bool(0.3)) {
-    const pools = cfg.pools.filter(() => r.bool(0.5)).map((p) => p.index);
-    cfg.rar.push({ mac: "01:80:c2:00:00:0e", pools });
   }
   if (r.bool(0.3))
     cfg.rar.push({ mac: `02:00:00:00:02:${hex2(r.int(0, 3))}`, pools: [r.int(0, cfg.pools.length - 1)] });
   for (let i = 0; i < r.int(0, 4); i++) {
     const mac = r.pick(knownMacs(cfg).concat(["02:00:00:00:00:99"]));
-    cfg.uta.push(hashTableIndex(macToBytes(mac), port.multicastOffset));
+    cfg.uta.push(hashTableIndex(macToBytes(mac), cfg.port.multicastOffset));
   }
   cfg.uta = [...new Set(cfg.uta)].sort((a, b) => a - b);
-  for (let i = 0; i < r.int(0, 4); i++) addVlanMember(cfg, r.int(0, cfg.pools.length - 1), r.pick(VIDS));
-  if (r.bool(0.2)) port.vfta = port.vfta.filter(() => r.bool(0.7));
+  if (r.bool(0.2)) cfg.port.vfta = cfg.port.vfta.filter(() => r.bool(0.7));
   return cfg;
 }
 
@@ -267,4 +204,37 @@ export function randomEvents(r: Rng, cfg: SwitchConfig, count: number): SwitchEv
     }
   }
   return events;
+}
+
+/** A pool in the fast paths' case: untagged frames accepted, no unicast promiscuity, both
+ *  directions enabled, no port VLAN inserted. */
+export function fastPathPool(p: SwitchConfig["pools"][number]): void {
+  p.flags.aupe = true;
+  p.flags.upe = false;
+  p.rxEnable = true;
+  p.txEnable = true;
+  p.portVlan = { ...p.portVlan, action: "descriptor" };
+}
+
+const UNICAST_IPS = ["10.0.0.1", "10.0.0.2", "66.9.149.187", "161.142.100.80", "192.168.1.1"];
+
+/** An IPv4 TCP/UDP frame on `b` (Ethernet and tags done), a fast path's common case, sometimes
+ *  bent: fragments, options, long payloads, truncation, a flipped header byte. */
+export function unicastIpv4(r: Rng, b: FrameBuilder): Uint8Array {
+  const ip = b.ipv4({
+    src: r.pick(UNICAST_IPS),
+    dst: r.pick(UNICAST_IPS),
+    mf: r.bool(0.03),
+    options: r.bool(0.03) ? [1, 1, 1, 1] : undefined,
+  });
+  const ports = { sport: r.int(0, 65535), dport: r.pick([80, 443, 4789, r.int(0, 65535)]) };
+  let f = (r.bool(0.6) ? ip.tcp(ports) : ip.udp(ports))
+    .payload(r.int(0, r.bool(0.1) ? 1600 : r.bool(0.5) ? 200 : 40))
+    .build();
+  if (r.bool(0.05)) f = f.subarray(0, r.int(0, f.length));
+  if (r.bool(0.05)) {
+    f = f.slice();
+    f[r.int(0, Math.min(f.length, 60) - 1)] = r.int(0, 255);
+  }
+  return f;
 }

@@ -1,10 +1,10 @@
 // Shared helpers for the reference-switch tests.
-import type { PfRecord, VfRecord } from "../../src/nic/types.ts";
-import { VF_VLAN_TRUNK } from "../../src/nic/types.ts";
 import type { SwitchConfig, SwitchDecision } from "../../src/switch/config.ts";
 import { T_MACS, testConfigT } from "../../src/switch/program.ts";
 import { ReferenceSwitch } from "../../src/switch/reference/veb.ts";
 import { eth } from "../../src/traffic/frames.ts";
+
+export { pfRecord, vfRecord } from "../../src/fuzz/records.ts";
 
 export const VF0 = 0;
 export const VF1 = 1;
@@ -48,45 +48,6 @@ export function sized(dst: string, len: number, vid?: number, src = EXT): Uint8A
   if (vid !== undefined) b = b.vlan(vid);
   const header = vid === undefined ? 14 : 18;
   return b.payload(len - header).build();
-}
-
-export function vfRecord(index: number, mac: string, o: Partial<VfRecord["config"]> = {}): VfRecord {
-  return {
-    index,
-    name: `vf${index}`,
-    driver: "iavf",
-    rid: 0x180 + index,
-    selector: `pci0:1:0:${128 + index}`,
-    effectiveMac: mac,
-    config: {
-      passthrough: false,
-      macAddr: mac,
-      macAntiSpoof: true,
-      allowSetMac: false,
-      allowPromisc: false,
-      numQueues: 4,
-      vlan: VF_VLAN_TRUNK,
-      extra: {},
-      ...o,
-    },
-    attachedVm: null,
-  };
-}
-
-export function pfRecord(profile: string, vfs: VfRecord[], mac = "02:00:00:00:00:01"): PfRecord {
-  return {
-    name: `${profile}0`,
-    profile,
-    selector: "pci0:1:0:0",
-    rid: 0x100,
-    totalVfs: 64,
-    firstVfOffset: 128,
-    vfStride: 1,
-    ari: false,
-    mac,
-    sriovEnabled: true,
-    vfs,
-  };
 }
 
 /** Every pool counter of `sw` that is non-zero, as "pool.name" keys. */

@@ -114,17 +114,23 @@ function accepted(text: string, device: string): number[] | undefined {
   return host.pf(device)!.vfs.map((v) => v.index);
 }
 
+/** Writes `text` to tmp/`name` and runs the switch command's library path on it with the
+ *  wire capture (and `more` inputs), Wasm engine, state under tmp. */
+function runConf(name: string, text: string, more: Array<{ port: string; file: string }> = []) {
+  const conf = join(tmp, name);
+  writeFileSync(conf, text);
+  return runSwitch({
+    confFile: conf,
+    stateDir: join(tmp, "state"),
+    inputs: [{ port: "wire", file: wire }, ...more],
+    makeEngine: wasmEngine,
+  });
+}
+
 describe("valid configurations run in the data plane", () => {
   async function runText(text: string) {
     expect(accepted(text, "ixl0")).toBeDefined();
-    const conf = join(tmp, "max.conf");
-    writeFileSync(conf, text);
-    const r = await runSwitch({
-      confFile: conf,
-      stateDir: join(tmp, "state"),
-      inputs: [{ port: "wire", file: wire }],
-      makeEngine: wasmEngine,
-    });
+    const r = await runConf("max.conf", text);
     expect(r.conservation).toEqual([]);
     expect(r.tallies.find((t) => t.name === "wire")!.offered).toBe(3);
   }
@@ -141,15 +147,8 @@ describe("valid configurations run in the data plane", () => {
   it("ix0 num_vfs 12 with VF-1 refused at ADD_VF (vlan 0) runs: ports keep their VF numbers", async () => {
     const text = `PF { device: "ix0"; num_vfs: 12; } VF-1 { vlan: 0; }\n`;
     expect(accepted(text, "ix0")).toEqual([0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    const conf = join(tmp, "gap.conf");
-    writeFileSync(conf, text);
     const fromVf2 = join(tmp, "vf2.pcap");
-    const r0 = await runSwitch({
-      confFile: conf,
-      stateDir: join(tmp, "state"),
-      inputs: [{ port: "wire", file: wire }],
-      makeEngine: wasmEngine,
-    });
+    const r0 = await runConf("gap.conf", text);
     const vf3Mac = r0.pf.vfs.find((v) => v.index === 3)!.effectiveMac;
     const vf2Mac = r0.pf.vfs.find((v) => v.index === 2)!.effectiveMac;
     const frame = eth({ dst: vf3Mac, src: vf2Mac })
@@ -160,15 +159,7 @@ describe("valid configurations run in the data plane", () => {
       fromVf2,
       encodeCapture([{ ts: 0n, data: frame, origLen: frame.length, iface: 0, linktype: 1 }]),
     );
-    const r = await runSwitch({
-      confFile: conf,
-      stateDir: join(tmp, "state"),
-      inputs: [
-        { port: "wire", file: wire },
-        { port: "VF-2", file: fromVf2 },
-      ],
-      makeEngine: wasmEngine,
-    });
+    const r = await runConf("gap.conf", text, [{ port: "VF-2", file: fromVf2 }]);
     expect(r.conservation).toEqual([]);
     expect(r.tallies.map((t) => t.name)).not.toContain("VF-1");
     expect(r.tallies.find((t) => t.name === "VF-2")!.offered).toBe(1);
@@ -198,14 +189,7 @@ describe("valid configurations run in the data plane", () => {
         }
         const created = accepted(text, nic);
         if (!created) return;
-        const conf = join(tmp, `p${ran}.conf`);
-        writeFileSync(conf, text);
-        const r = await runSwitch({
-          confFile: conf,
-          stateDir: join(tmp, "state"),
-          inputs: [{ port: "wire", file: wire }],
-          makeEngine: wasmEngine,
-        });
+        const r = await runConf(`p${ran}.conf`, text);
         expect(r.conservation, text).toEqual([]);
         expect(r.pf.vfs.map((v) => v.index)).toEqual(created);
         if (created.length < numVfs) gaps++;
