@@ -1,4 +1,4 @@
-// `iovsim paths` / `iovsim ping` with --state DIR (or $IOVSIM_STATE): the VFs a user made on the
+// `iovsim paths` / `iovsim ping` with --host (the state in --state DIR or $IOVSIM_STATE): the VFs a user made on the
 // simulated host, as a Linux administrator (sysfs, `ip link`) or a FreeBSD one (iovctl -C), are
 // the ones measured; their port VLAN and spoof checking reach the switch; the state is only read.
 import { createHash } from "node:crypto";

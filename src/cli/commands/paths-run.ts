@@ -9,6 +9,7 @@ import {
   trialSpec,
 } from "../../experiment/experiment.ts";
 import { lineRatePps } from "../../experiment/rate.ts";
+import { saturatedResource } from "../../experiment/search.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import {
@@ -88,7 +89,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       rate: o.rate?.text ?? null,
       ...(o.window !== undefined ? { window: o.window } : {}),
       seed: o.trial.seed,
-      notes: [...o.notes, ...shortTrialNotes, ...unfaultedCases(o, exp)],
+      notes: [...o.notes, ...shortTrialNotes, ...unfaultedCases(o, exp), ...saturatedAtRate(o, exp)],
       warnings: o.replay ? replayWarnings(exp) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
       faults: o.faults.map(faultText),
@@ -108,6 +109,24 @@ function unfaultedCases(o: PathsOptions, exp: ExperimentResult): string[] {
       (c) =>
         `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0, no load point ran, so ${atPoints.map(faultText).join(", ")} was not injected there`,
     );
+}
+
+/** A --rate load point whose trial kept a resource other than the wire busy throughout: the
+ *  search would fail that load (docs/experiments.md), though the trial may show no loss because
+ *  the path's queues absorbed the excess for its length. Said, so 0 % loss is not read as NDR. */
+function saturatedAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
+  if (o.rate === undefined) return [];
+  const notes: string[] = [];
+  for (const c of exp.cases)
+    for (const lp of c.loadPoints) {
+      const busy = saturatedResource(lp.result, o.precision);
+      if (busy === null) continue;
+      const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
+      notes.push(
+        `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text} ${busy} was busy for the whole trial, so the path does not sustain this load (the search fails it at any loss); the ${loss} % loss shown is what its queues did not absorb in this trial, and grows with --trial-ms`,
+      );
+    }
+  return notes;
 }
 
 /** A --trial-ms shorter than a case's queues need to overflow one resolution step above
