@@ -2,9 +2,9 @@
 // (temp file + fsync + rename + directory fsync), guarded by an O_EXCL lock file holding the
 // owner's pid (stale locks of dead processes are taken over; waiting is bounded). A corrupt or
 // unknown-version state file is reported, never silently replaced.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { link, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -172,29 +172,59 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
 }
 
 /**
- * True when the lock's owner is gone: a dead pid on this machine, or a live pid whose start
- * time differs (the pid was reused). A lock file is created complete (written aside, then
+ * The lock file's text when its owner is gone: a dead pid on this machine, or a live pid whose
+ * start time differs (the pid was reused). A lock file is created complete (written aside, then
  * linked into place), so an empty or unreadable one was left by a writer killed while an older
- * iovsim created it non-atomically, or is not ours: stale too. Vanished: not stale, retry.
+ * iovsim created it non-atomically, or is not ours: stale too. Undefined: held, or vanished
+ * (retry).
  */
-async function isStale(lockPath: string): Promise<boolean> {
+async function staleText(lockPath: string): Promise<string | undefined> {
   // Read once: a lock released between two reads would look unreadable, hence stale, and the
   // taker would then remove the next holder's temporary state file (its rename: ENOENT).
   let text: string;
   try {
     text = await readFile(lockPath, "utf8");
   } catch {
-    return false; // vanished: not stale, retry
+    return undefined; // vanished: not stale, retry
   }
   const owner = parseOwner(text);
-  if (!owner) return true;
-  if (owner.host !== hostname()) return false;
-  if (!processAlive(owner.pid)) return true;
+  if (!owner) return text;
+  if (owner.host !== hostname()) return undefined;
+  if (!processAlive(owner.pid)) return text;
   const start = processStartTime(owner.pid);
-  return owner.start !== undefined && start !== undefined && start !== owner.start;
+  return owner.start !== undefined && start !== undefined && start !== owner.start ? text : undefined;
 }
 
-/** Creates the lock file complete or not at all: written aside, then hard-linked into place. */
+/**
+ * Removes the lock file whose stale text was `stale`, and nothing else. Checking, then removing
+ * by name is a race: a slower taker could remove the lock another taker has just created. So
+ * the removal of one stale lock is itself exclusive: only the process that creates
+ * `state.lock.takeover.<hash of its text>.<n>` may remove it, after reading it again under that
+ * marker. While the stale lock is in place nobody else removes it (its owner is gone, every
+ * other taker lacks the marker), so the text read under the marker is still there at unlink.
+ * A marker whose creator died is skipped for the next n (the same race cannot recur: markers
+ * are created with O_EXCL too). Returns without removing anything when another taker is at it.
+ */
+export async function removeStaleLock(lockPath: string, stale: string): Promise<void> {
+  const id = createHash("sha256").update(stale).digest("hex").slice(0, 16);
+  for (let n = 0; n < 16; n++) {
+    const marker = `${lockPath}.takeover.${id}.${n}`;
+    if (!(await tryCreateLock(marker))) {
+      // Another taker holds it: alive, it will remove the lock (we retry); dead, try the next.
+      if ((await staleText(marker)) !== undefined) continue;
+      return;
+    }
+    try {
+      const now = await readFile(lockPath, "utf8").catch(() => undefined);
+      if (now === stale) await unlink(lockPath).catch(() => {});
+    } finally {
+      await unlink(marker).catch(() => {});
+    }
+    return;
+  }
+}
+
+/** Creates a lock file (or takeover marker) complete or not at all: written aside, then hard-linked into place. */
 async function tryCreateLock(lockPath: string): Promise<boolean> {
   const me: LockOwner = {
     pid: process.pid,
@@ -217,18 +247,31 @@ async function tryCreateLock(lockPath: string): Promise<boolean> {
 
 /**
  * Under the lock: removes temporary files of writers that were killed (`.state.json.PID.*.tmp`
- * and lock files being created, `state.lock.PID.*.new`) whose process is gone.
+ * and lock files or takeover markers being created, `state.lock[.takeover.H.N].PID.*.new`) whose
+ * process is gone, takeover markers whose creator died, and the `state.lock.stale.*` copies
+ * older iovsim versions moved aside.
  */
 async function removeLeftovers(dir: string): Promise<void> {
-  const pattern = /^(?:\.state\.json|state\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|new)$/;
+  const temp =
+    /^(?:\.state\.json|state\.lock(?:\.takeover\.[0-9a-f]+\.\d+)?)\.(\d+)\.[0-9a-f]+\.(?:tmp|new)$/;
+  const marker = /^state\.lock\.takeover\.[0-9a-f]+\.\d+$/;
   for (const f of await readdir(dir).catch(() => [] as string[])) {
-    const m = pattern.exec(f);
+    const path = join(dir, f);
+    if (f.startsWith(`${LOCK_FILE}.stale.`)) {
+      await unlink(path).catch(() => {});
+      continue;
+    }
+    if (marker.test(f)) {
+      if ((await staleText(path)) !== undefined) await unlink(path).catch(() => {});
+      continue;
+    }
+    const m = temp.exec(f);
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid === process.pid) continue;
     // Only the lock holder writes state.json: every other temporary state file is a dead
     // writer's. Lock files being created belong to contenders: only a dead one's are removed.
-    if (f.endsWith(".tmp") || !processAlive(pid)) await unlink(join(dir, f)).catch(() => {});
+    if (f.endsWith(".tmp") || !processAlive(pid)) await unlink(path).catch(() => {});
   }
 }
 
@@ -246,12 +289,9 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
     } catch (e) {
       throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${fsStrerror(e)}`);
     }
-    if (await isStale(lockPath)) {
-      // Move it aside atomically: of several takers only one rename succeeds.
-      await rename(lockPath, `${lockPath}.stale.${process.pid}.${randomBytes(3).toString("hex")}`).catch(
-        () => {},
-      );
-      await unlinkStaleCopies(dir);
+    const stale = await staleText(lockPath);
+    if (stale !== undefined) {
+      await removeStaleLock(lockPath, stale);
       continue;
     }
     if (Date.now() >= deadline) {
@@ -270,9 +310,4 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
   } finally {
     await unlink(lockPath).catch(() => {});
   }
-}
-
-async function unlinkStaleCopies(dir: string): Promise<void> {
-  for (const f of await readdir(dir).catch(() => [] as string[]))
-    if (f.startsWith(`${LOCK_FILE}.stale.`)) await unlink(join(dir, f)).catch(() => {});
 }
