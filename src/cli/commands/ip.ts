@@ -34,8 +34,8 @@ spoofchk -> MAC anti-spoofing, trust -> may change its MAC and go promiscuous, v
 VLAN. New VFs start with anti-spoof on, trust off, no admin MAC (00:00:00:00:00:00).
 
 Refusals, as ip(8) prints them:
-  VF index >= num_vfs, multicast MAC, vlan > 4095, qos > 7, a numeric state other than
-  0/1/2, min_tx_rate on a PCI PF, max_tx_rate above link speed
+  VF index >= num_vfs, multicast MAC, qos > 7, a numeric state other than 0/1/2,
+  min_tx_rate on a PCI PF, max_tx_rate above link speed
                                RTNETLINK answers: Invalid argument          exit 2
   rate while netdevsim is in switchdev mode (dmesg: Not supported in switchdev mode. Please
   use devlink API.)            RTNETLINK answers: Operation not supported   exit 2
@@ -43,7 +43,10 @@ Refusals, as ip(8) prints them:
   query_rss on i40e/igb        RTNETLINK answers: Operation not supported   exit 2
   VFs created by iovctl -C (the FreeBSD view owns them)
                                RTNETLINK answers: Device or resource busy   exit 2
-  a bad word ("vlan x", "state foo")   Error: argument "x" is wrong: ...      exit 255
+  a bad word ("vlan x", "vlan 4096", "state foo", "proto ipv6")
+                               Error: argument "x" is wrong: ...            exit 255
+  a bad MAC                    "zz" is invalid lladdr.  or
+                               Invalid address length 5 - must be 6 bytes   exit 1
   no setting after "vf N"      Command line is not complete. Try option "help"  exit 255
   min_tx_rate above a non-zero max_tx_rate (the one not given: the VF's current rate)
                                Invalid min_tx_rate M - must be <= max_tx_rate X  exit 255
