@@ -90,6 +90,17 @@ describe("iovsim sysfs", () => {
     const s = tmpState();
     expect((await cli(s, "sysfs", "write", "-n", `${IXL}/sriov_numvfs`, "1")).code).toBe(0);
     expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("1\n");
+    // echo -n "" > PATH writes nothing: no store call, no error, nothing changes.
+    expect(await cli(s, "sysfs", "write", "-n", `${IXL}/sriov_numvfs`, "")).toEqual({
+      code: 0,
+      out: "",
+      err: "",
+    });
+    expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("1\n");
+    // ... but the file must still open for writing.
+    expect((await cli(s, "sysfs", "write", "-n", `${IXL}/sriov_totalvfs`, "")).err).toBe(
+      `bash: ${IXL}/sriov_totalvfs: Permission denied\n`,
+    );
   });
   it("ls and ls -l show the PF's files and its virtfn links", async () => {
     const s = tmpState();
