@@ -13,6 +13,7 @@ import { makeDirs, writeFileAtomic } from "../fs-atomic.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
+import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
 import { invariantProblems } from "./state-invariants.ts";
 
 export const STATE_FILE = "state.json";
@@ -69,10 +70,21 @@ export function statePath(dir: string): string {
   return join(dir, STATE_FILE);
 }
 
-function corrupt(path: string, reason: string): UserError {
+/** `at` (an offset in the file): the reason ends with `, at FILE:LINE:COLUMN`, for an editor to jump to. */
+function corrupt(path: string, reason: string, text?: string, at?: number): UserError {
+  const where = text !== undefined && at !== undefined && at >= 0 ? lineColumn(text, at) : undefined;
   return new UserError(
     "E_STATE_CORRUPT",
-    `state file ${path} is corrupt: ${reason}; run 'iovsim reset' to start from a clean host`,
+    `state file ${path} is corrupt: ${reason}${where ? `, at ${path}:${where.line}:${where.column}` : ""}; run 'iovsim reset' to start from a clean host`,
+  );
+}
+
+/** "$.pfs.ix0.vfs[0].config.vlan: reason" → the keys and indices of its JSON path. */
+function problemPath(problem: string): Array<string | number> {
+  const m = /^\$((?:\.[^.[:\s]+|\[\d+\])*):/.exec(problem);
+  if (!m) return [];
+  return [...m[1].matchAll(/\.([^.[:\s]+)|\[(\d+)\]/g)].map((p) =>
+    p[2] !== undefined ? Number(p[2]) : p[1],
   );
 }
 
@@ -90,25 +102,37 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw corrupt(path, `not valid JSON (${(e as Error).message})`);
+    throw corrupt(path, `not valid JSON (${(e as Error).message})`, text, jsonErrorOffset(text));
   }
   const v = (json as { version?: unknown } | null)?.version;
   if (json === null || typeof json !== "object") throw corrupt(path, "not a JSON object");
   if (v === undefined) throw corrupt(path, 'no "version" field');
   if (v !== STATE_VERSION)
-    throw corrupt(path, `unknown version ${JSON.stringify(v)} (this iovsim reads version ${STATE_VERSION})`);
+    throw corrupt(
+      path,
+      `unknown version ${JSON.stringify(v)} (this iovsim reads version ${STATE_VERSION})`,
+      text,
+      jsonPathOffset(text, ["version"]),
+    );
   const r = stateSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
     throw corrupt(
       path,
       `${["$", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${i.message}`,
+      text,
+      jsonPathOffset(text, i.path),
     );
   }
   // Records the kernel could not have built: reported, never used (later steps would crash).
   const broken = invariantProblems(r.data as HostState);
   if (broken.length > 0)
-    throw corrupt(path, `${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more)` : ""}`);
+    throw corrupt(
+      path,
+      `${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more)` : ""}`,
+      text,
+      jsonPathOffset(text, problemPath(broken[0])),
+    );
   noteStateFile(r.data as HostState, path);
   return r.data as HostState;
 }
