@@ -7,7 +7,7 @@
 // double-quoted strings (JSON escapes), single-quoted strings (only \' is an escape),
 // bare words, numbers as libucl lexes them (decimal, 0x hex, floats, k/kb/m/mb/g/gb
 // multipliers, ms/s/min/h/d/w/y time suffixes), true/false/yes/no/on/off (any case), null,
-// and comments `#`, `//` and nested `/* */`.
+// and comments `#` and nested `/* */` (libucl has no `//` comments).
 // Not supported (reported as syntax errors): macros (`.include`), heredoc strings (`<<EOD`).
 
 export interface Pos {
@@ -197,7 +197,9 @@ class Parser {
   /** Skips a comment starting here, if any. Returns true when one was skipped. */
   private skipComment(): boolean {
     const c = this.peek();
-    if (c === "#" || (c === "/" && this.peek(1) === "/")) {
+    // libucl (ucl_skip_comments, ucl_lex_is_comment) knows only '#' and '/* */': a '//' is
+    // not a comment there (a key cannot start with '/'; in a bare value it is text).
+    if (c === "#") {
       while (this.i < this.s.length && this.peek() !== "\n") this.advance();
       return true;
     }
@@ -292,6 +294,8 @@ class Parser {
       return { key, keyPos };
     }
     if (c === ".") this.fail("macros (.include, .priority, ...) are not supported in iovctl.conf", keyPos);
+    if (c === "/" && this.peek(1) === "/")
+      this.fail("'//' does not start a comment in UCL (libucl reads only # and /* */ comments)", keyPos);
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();
@@ -398,7 +402,7 @@ class Parser {
     for (;;) {
       const c = this.peek();
       if (c === "" || endsAtom(c)) break;
-      if (c === "#" || (c === "/" && (this.peek(1) === "/" || this.peek(1) === "*"))) break;
+      if (c === "#" || (c === "/" && this.peek(1) === "*")) break;
       if (inArray && (c === " " || c === "\t")) break;
       if (c === "{" || c === "[" || c === '"' || c === "'") {
         this.fail(`unexpected ${show(c)} inside an unquoted value (quote the value)`);

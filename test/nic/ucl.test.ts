@@ -59,10 +59,23 @@ describe("UCL structure", () => {
     expect(libuclOrder(r.entries).map((e) => `${e.key}@${e.keyPos.line}`)).toEqual(["A@1", "A@3", "B@2"]);
   });
 
-  it("skips #, // and nested /* */ comments", () => {
-    const r = root("# top\nPF { // trailing\n  /* outer /* inner */ still comment */ device: ixl0 # c\n}\n");
+  it("skips # and nested /* */ comments", () => {
+    const r = root("# top\nPF { # trailing\n  /* outer /* inner */ still comment */ device: ixl0 # c\n}\n");
     const pf = r.entries[0].value as UclObject;
     expect(pf.entries[0].value).toMatchObject({ kind: "string", value: "ixl0" });
+  });
+
+  it("'//' is not a comment, as in libucl: an error where a key starts, text inside a bare value", () => {
+    expect(parseUcl('PF { // the PF\n device: "ixl0" }')).toEqual({
+      ok: false,
+      error: {
+        line: 1,
+        column: 6,
+        message: "'//' does not start a comment in UCL (libucl reads only # and /* */ comments)",
+      },
+    });
+    expect(value("true // note")).toMatchObject({ kind: "string", value: "true // note" });
+    expect(value("/dev/iov/ixl0")).toMatchObject({ kind: "string", value: "/dev/iov/ixl0" });
   });
 
   it("parses arrays", () => {
