@@ -125,7 +125,8 @@ export function parseSections(root: UclObject, schema: PfSchema): ParsedFile {
       processedVf = true;
       vfNumber = strtoulDecimal(top.key.slice(3));
     } else {
-      out.diagnostics.push(diag("parse", top.keyPos, `Unexpected top-level node: ${top.key}`));
+      const msg = `Unexpected top-level node: ${top.key}`;
+      out.diagnostics.push(diag("parse", top.keyPos, msg, "error", slashSlashHint(top.key, msg)));
       continue;
     }
     // parse_device_config(): nvlist_exists() on an NV_FLAG_IGNORE_CASE list.
@@ -165,7 +166,8 @@ function parseDeviceParams(
       spec = deviceSchema.driver.find((p) => p.name.toLowerCase() === lower);
     }
     if (!spec) {
-      out.diagnostics.push(diag("parse", e.keyPos, `${section.name}: Invalid config key '${e.key}'`));
+      const msg = `${section.name}: Invalid config key '${e.key}'`;
+      out.diagnostics.push(diag("parse", e.keyPos, msg, "error", slashSlashHint(e.key, msg)));
       continue;
     }
     const converted = convertValue(e.key, spec.type, e.value);
@@ -191,6 +193,13 @@ function parseDeviceParams(
       valuePos: e.value.pos,
     });
   }
+}
+
+/** For `validate`: a key "//" is a C++-style comment libucl read as a key (UCL has none). */
+function slashSlashHint(key: string, message: string): string | undefined {
+  return key.startsWith("//")
+    ? `${message} ('//' does not start a comment in UCL: use # or /* */)`
+    : undefined;
 }
 
 type Converted = { ok: true; value: ParamValue } | { ok: false; message: string; detail?: string };

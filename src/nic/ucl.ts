@@ -116,8 +116,9 @@ function endsAtom(c: string): boolean {
   return c === "\n" || c === ";" || c === "," || c === "}" || c === "]";
 }
 
+/** libucl's UCL_CHARACTER_KEY_START: so `// text` is the key "//" with the value "text". */
 function isKeyStart(c: string): boolean {
-  return /^[A-Za-z0-9_]$/.test(c);
+  return /^[A-Za-z0-9_/]$/.test(c);
 }
 
 function isKeyChar(c: string): boolean {
@@ -198,7 +199,7 @@ class Parser {
   private skipComment(): boolean {
     const c = this.peek();
     // libucl (ucl_skip_comments, ucl_lex_is_comment) knows only '#' and '/* */': a '//' is
-    // not a comment there (a key cannot start with '/'; in a bare value it is text).
+    // not a comment there (where a key starts it is a key; in a bare value it is text).
     if (c === "#") {
       while (this.i < this.s.length && this.peek() !== "\n") this.advance();
       return true;
@@ -294,8 +295,6 @@ class Parser {
       return { key, keyPos };
     }
     if (c === ".") this.fail("macros (.include, .priority, ...) are not supported in iovctl.conf", keyPos);
-    if (c === "/" && this.peek(1) === "/")
-      this.fail("'//' does not start a comment in UCL (libucl reads only # and /* */ comments)", keyPos);
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();
@@ -416,10 +415,21 @@ class Parser {
     if (text === "") this.fail("missing value", start);
     const lower = text.toLowerCase();
     if (lower in BOOLEANS) return { kind: "bool", value: BOOLEANS[lower], text, pos: start };
-    if (lower === "null") return { kind: "null", text, pos: start };
+    // libucl compares these three case-sensitively ("NULL" is a string).
+    if (text === "null") return { kind: "null", text, pos: start };
+    if (text === "nan" || text === "inf")
+      return {
+        kind: "float",
+        value: text === "nan" ? Number.NaN : Number.POSITIVE_INFINITY,
+        text,
+        pos: start,
+      };
     const num = lexNumber(text);
     if (num === "range") this.fail(`numeric value out of range: ${text}`, start);
-    if (num) return { ...num, text, pos: start };
+    // Blanks after the value (not '\r': a CRLF line end is a value end for libucl too).
+    const blankAfter =
+      /[ \t]/.test(raw.slice(text.length)) || (inArray && (this.peek() === " " || this.peek() === "\t"));
+    if (num && libuclTakesNumber(text, blankAfter, this.peek())) return { ...num, text, pos: start };
     return { kind: "string", value: text, quoted: false, pos: start };
   }
 
@@ -541,6 +551,19 @@ export function lexNumber(text: string): LexedNumber | null | "range" {
   if (sign) v = -v;
   if (v > INT64_MAX || v < INT64_MIN) return "range";
   return { kind: "int", value: v };
+}
+
+/**
+ * Whether libucl's number lexer (ucl_maybe_parse_number) accepts a value that lexes as a number
+ * here, given what follows it; when it does not, libucl reads the value as a string. A plain
+ * number may be followed by blanks, then the end of the value; a suffix (k, kb, ms, min, s, h,
+ * ...) must end the value at once: `3k ;` and `10s # c` are the strings "3k" and "10s". A '/*'
+ * comment is not a value end for the lexer: `2 /* c *\/` is the string "2".
+ */
+function libuclTakesNumber(text: string, blankAfter: boolean, stop: string): boolean {
+  if (stop === "/") return false;
+  const hasSuffix = /[A-Za-z]$/.test(text) && !/^-?0[xX][0-9A-Fa-f]+$/.test(text);
+  return !(hasSuffix && blankAfter);
 }
 
 /**
