@@ -203,6 +203,26 @@ describe("§9.5 fixtures through the CLI (netdevsim, max_vfs 4)", () => {
     expect(await set("-1", "trust", "on")).toEqual(EINVAL);
     expect((await set("0", "vlan", "-1")).code).toBe(255);
   });
+  it("ip link show / set argument errors as iproute2 prints them; 'set DEV' alone changes nothing", async () => {
+    const s = await simHost(1);
+    expect(await cli(s, "ip", "link", "show", "dev")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Command line is not complete. Try option "help"\n',
+    });
+    expect(await cli(s, "ip", "link", "show", "sim0", "extra")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: either "dev" is duplicate, or "extra" is a garbage.\n',
+    });
+    expect(await cli(s, "ip", "link", "set", "sim0")).toEqual({ code: 0, out: "", err: "" });
+    expect(await cli(s, "ip", "link", "set", "dev", "nope0")).toEqual({
+      code: 1,
+      out: "",
+      err: 'Cannot find device "nope0"\n',
+    });
+  });
+
   it("write 0 then 3: VFs removed, 3 created, netdevsim still reports the MAC set before", async () => {
     const s = await simHost(2);
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "1", "mac", "02:00:00:00:00:01")).code).toBe(0);

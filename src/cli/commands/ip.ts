@@ -67,8 +67,18 @@ function devArg(words: string[]): { dev: string | undefined; rest: string[] } {
 
 async function show(words: string[], ctx: CommandContext): Promise<number> {
   const state = (await loadHost(ctx.stateDir)).state;
+  // ipaddr_list_flush_or_save(): "dev" needs a name (NEXT_ARG), a second name is duparg2().
+  if (words[0] === "dev" && words.length === 1) {
+    ctx.err('Command line is not complete. Try option "help"\n');
+    return 255;
+  }
   const { dev, rest } = devArg(words);
-  if (rest.length > 0) throw new UserError("E_USAGE", `ip link show: unexpected '${rest[0]}'`);
+  if (rest.length > 0) {
+    ctx.err(
+      `Error: either "dev" is duplicate, or "${rest[0] === "dev" && rest[1] !== undefined ? rest[1] : rest[0]}" is a garbage.\n`,
+    );
+    return 255;
+  }
   if (dev === undefined) {
     for (const nd of netdevs(state)) ctx.out(formatLinkShow(state, nd));
     return 0;
@@ -87,6 +97,12 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
   if (dev === undefined) {
     ctx.err('Not enough information: "dev" argument is required.\n');
     return 255;
+  }
+  if (rest.length === 0) {
+    // Nothing to change: ip(8) sends an empty request, which succeeds.
+    if (findNetdev((await loadHost(ctx.stateDir)).state, dev)) return 0;
+    ctx.err(`Cannot find device "${dev}"\n`);
+    return 1;
   }
   if (rest[0] !== "vf")
     throw new UserError(
