@@ -390,4 +390,26 @@ describe("state invariants on load: ix (pool modes, vlan) and sysfs-configured P
     const pf = (await loadHost(dir)).pf("ix0")!;
     expect(pf.vfs.map((v) => v.effectiveMac)).toEqual(["02:00:00:00:00:42", "02:00:00:00:00:42"]);
   });
+
+  it("sysfs with sriov_drivers_autoprobe 0: several VFs without a driver share a placeholder name; loads", async () => {
+    const dir = tmp();
+    const ix = "/sys/bus/pci/devices/0000:03:00.0";
+    await withHost(dir, (h) => {
+      for (const [file, value] of [
+        ["sriov_drivers_autoprobe", "0\n"],
+        ["sriov_numvfs", "3\n"],
+      ]) {
+        const r = sysfsWrite(h.state, `${ix}/${file}`, value);
+        if (!r.ok) throw new Error(r.errno);
+      }
+    });
+    // Was: "state file ... is corrupt: $.pfs.ix0.vfs[1].name: 'ixv0' is recorded twice".
+    const pf = (await loadHost(dir)).pf("ix0")!;
+    expect(pf.vfs.map((v) => v.attached)).toEqual([false, false, false]);
+    // Two attached VFs with one name are still refused.
+    const saved = JSON.parse(readFileSync(statePath(dir), "utf8"));
+    for (const vf of saved.pfs.ix0.vfs) vf.attached = true;
+    writeFileSync(statePath(dir), JSON.stringify(saved));
+    await expect(loadHost(dir)).rejects.toThrow(/vfs\[1\]\.name: '\w+' is recorded twice/);
+  });
 });
