@@ -110,6 +110,33 @@ describe("iovsim sysfs", () => {
     expect(ls.out).toContain("-r--r--r-- sriov_totalvfs\n");
     expect(ls.out).toContain("lrwxrwxrwx virtfn1 -> ../0000:01:02.1\n");
     expect((await cli(s, "sysfs", "ls", "/sys/bus/pci/devices/0000:01:02.1")).out).toContain("physfn\n");
+    // GNU ls -l shows a symlink named on the command line; a trailing '/' lists its target.
+    expect((await cli(s, "sysfs", "ls", "-l", `${IXL}/virtfn1`)).out).toBe(
+      `lrwxrwxrwx ${IXL}/virtfn1 -> ../0000:01:02.1\n`,
+    );
+    expect((await cli(s, "sysfs", "ls", "-l", `${IXL}/virtfn1/`)).out).toContain("lrwxrwxrwx physfn -> ");
+  });
+  it("a trailing '/' after a file: cat and ls say Not a directory, bash's '>' says Is a directory", async () => {
+    const s = tmpState();
+    const file = `${IXL}/sriov_numvfs`;
+    expect(await cli(s, "sysfs", "read", `${file}/`)).toEqual({
+      code: 1,
+      out: "",
+      err: `cat: ${file}/: Not a directory\n`,
+    });
+    expect((await cli(s, "sysfs", "read", `${file}/.`)).err).toBe(`cat: ${file}/.: Not a directory\n`);
+    expect(await cli(s, "sysfs", "ls", `${file}/`)).toEqual({
+      code: 2,
+      out: "",
+      err: `ls: cannot access '${file}/': Not a directory\n`,
+    });
+    expect(await cli(s, "sysfs", "write", `${file}/`, "1")).toEqual({
+      code: 1,
+      out: "",
+      err: `bash: ${file}/: Is a directory\n`,
+    });
+    expect((await cli(s, "sysfs", "write", `${file}/.`, "1")).err).toBe(`bash: ${file}/.: Not a directory\n`);
+    expect((await cli(s, "sysfs", "read", file)).out).toBe("0\n");
   });
   it("--help documents the files and the error format", async () => {
     const r = await cli(tmpState(), "sysfs", "--help");
