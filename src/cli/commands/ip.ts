@@ -35,7 +35,7 @@ VLAN. New VFs start with anti-spoof on, trust off, no admin MAC (00:00:00:00:00:
 
 Refusals, as ip(8) prints them:
   VF index >= num_vfs, multicast MAC, qos > 7, a numeric state other than 0/1/2,
-  min_tx_rate on a PCI PF, max_tx_rate above link speed
+  min_tx_rate on a PCI PF, max_tx_rate above link speed (ixgbe: or 1..10)
                                RTNETLINK answers: Invalid argument          exit 2
   rate while netdevsim is in switchdev mode (dmesg: Not supported in switchdev mode. Please
   use devlink API.)            RTNETLINK answers: Operation not supported   exit 2
