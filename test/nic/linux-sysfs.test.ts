@@ -391,6 +391,10 @@ describe("PCI VF settings reach the data plane", () => {
     expect(setvf(h, "ix0", { vf: 0, maxTxRate: 11 })).toBe("ok");
     expect(setvf(h, "ix0", { vf: 0, maxTxRate: 0 })).toBe("ok");
     expect(setvf(h, "ixl0", { vf: 0, maxTxRate: 10 })).toBe("ok");
+    // igb has no ndo_set_vf_link_state: rtnetlink answers EOPNOTSUPP (i40e and ixgbe have one).
+    write(h, "/sys/bus/pci/devices/0000:05:00.0/sriov_numvfs", "1");
+    expect(setvf(h, "igb0", { vf: 0, linkState: 2 })).toBe("EOPNOTSUPP");
+    expect(setvf(h, "ix0", { vf: 0, linkState: 2 })).toBe("ok");
   });
 });
 

@@ -40,7 +40,8 @@ Refusals, as ip(8) prints them:
   rate while netdevsim is in switchdev mode (dmesg: Not supported in switchdev mode. Please
   use devlink API.)            RTNETLINK answers: Operation not supported   exit 2
   proto 802.1ad on i40e/ixgbe/igb   RTNETLINK answers: Protocol not supported  exit 2
-  query_rss on i40e/igb        RTNETLINK answers: Operation not supported   exit 2
+  query_rss on i40e/igb, state on igb
+                               RTNETLINK answers: Operation not supported   exit 2
   VFs created by iovctl -C (the FreeBSD view owns them)
                                RTNETLINK answers: Device or resource busy   exit 2
   a bad word ("vlan x", "vlan 4096", "state foo", "proto ipv6")

@@ -15,6 +15,8 @@ export interface LinuxDriverFacts {
   linkSpeedMbps: number;
   /** ixgbe_ndo_set_vf_bw: a non-zero max_tx_rate at or below this is refused (EINVAL). */
   maxTxRateFloorMbps?: number;
+  /** ndo_set_vf_link_state exists (igb: no, so `state` is EOPNOTSUPP). Absent: true. */
+  vfLinkState?: boolean;
 }
 
 export const NETDEVSIM_FACTS: LinuxDriverFacts = {

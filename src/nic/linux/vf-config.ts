@@ -144,6 +144,8 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
     });
   if (linkState !== undefined)
     steps.push(() => {
+      // rtnetlink: no ndo_set_vf_link_state (igb) is EOPNOTSUPP, before the driver sees the index.
+      if (nd.facts.vfLinkState === false) return "EOPNOTSUPP";
       if (i >= n || !(linkState === 0 || linkState === 1 || linkState === 2)) return "EINVAL";
       cfg().linkState = linkState as LinkState;
     });
