@@ -89,10 +89,12 @@ export function findDevice(root: UclObject): FindDeviceResult {
     }
     break;
   }
-  return {
-    ok: false,
-    diagnostic: diag("device", { line: 1, column: 1 }, "Config file does not specify device"),
-  };
+  const message = "Config file does not specify device";
+  // A byte order mark is part of the first key for libucl: `PF` is then not found.
+  const bom = root.entries[0]?.key.startsWith("\uFEFF")
+    ? `${message}: the file starts with a UTF-8 byte order mark (EF BB BF), which libucl reads as part of the first key; save the file without it`
+    : undefined;
+  return { ok: false, diagnostic: diag("device", { line: 1, column: 1 }, message, "error", bom) };
 }
 
 /**

@@ -118,11 +118,11 @@ function endsAtom(c: string): boolean {
 
 /** libucl's UCL_CHARACTER_KEY_START: so `// text` is the key "//" with the value "text". */
 function isKeyStart(c: string): boolean {
-  return /^[A-Za-z0-9_/]$/.test(c);
+  return /^[A-Za-z0-9_/]$/.test(c) || c.charCodeAt(0) >= 0x80;
 }
 
 function isKeyChar(c: string): boolean {
-  return /^[A-Za-z0-9_\-.+/@$]$/.test(c);
+  return /^[A-Za-z0-9_\-.+/@$]$/.test(c) || c.charCodeAt(0) >= 0x80;
 }
 
 const BOOLEANS: Record<string, boolean> = {
@@ -167,12 +167,9 @@ class Parser {
   private line = 1;
   private lineStart = 0;
 
-  constructor(private readonly s: string) {
-    if (s.charCodeAt(0) === 0xfeff) {
-      this.i = 1;
-      this.lineStart = 1;
-    }
-  }
+  // No byte order mark is skipped: libucl has no such rule, and reads a leading U+FEFF as part of
+  // the first key (UTF-8 bytes are key characters), so `\uFEFFPF { ... }` has no PF section.
+  constructor(private readonly s: string) {}
 
   private pos(): Pos {
     return { line: this.line, column: this.i - this.lineStart + 1 };

@@ -185,6 +185,17 @@ describe("§8 parse-phase rules", () => {
     expect(errorOf("PF { device: 12; num_vfs: 1; }")).toBe("Config PF.device must be a string: No error: 0");
   });
 
+  it("a file saved with a byte order mark has no PF for libucl: FreeBSD's message, validate says why", () => {
+    const r = loadIovConfig(`\uFEFF${pf}`, schemaFor);
+    expect(r.config).toBeUndefined();
+    expect(r.diagnostics[0]).toMatchObject({
+      line: 1,
+      column: 1,
+      message: "Config file does not specify device",
+      detail: expect.stringContaining("starts with a UTF-8 byte order mark"),
+    });
+  });
+
   it("a '//' line is a key to libucl: FreeBSD's message, and validate's detail says why", () => {
     const r = loadIovConfig(`${pf}// the VFs\nVF-0 { passthrough: true; }`, schemaFor);
     expect(r.diagnostics[0]).toMatchObject({

@@ -75,6 +75,11 @@ describe("UCL structure", () => {
     expect(value("/dev/iov/ixl0")).toMatchObject({ kind: "string", value: "/dev/iov/ixl0" });
   });
 
+  it("a byte order mark and other non-ASCII characters are key characters, as in libucl", () => {
+    expect(root("\uFEFFPF { device: ixl0 }\n").entries.map((e) => e.key)).toEqual(["\uFEFFPF"]);
+    expect(root("VF-0 { clé = 1 }\n").entries[0].value).toMatchObject({ entries: [{ key: "clé" }] });
+  });
+
   it("numbers as libucl's lexer takes them: else the value is a string, as iovctl then reports", () => {
     const kind = (t: string) => {
       const v = value(t);
