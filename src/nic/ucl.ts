@@ -291,7 +291,11 @@ class Parser {
       if (key === "") this.fail("empty key", keyPos);
       return { key, keyPos };
     }
-    if (c === ".") this.fail("macros (.include, .priority, ...) are not supported in iovctl.conf", keyPos);
+    if (c === ".")
+      this.fail(
+        "libucl macros (.include, .priority, ...) are not simulated by iovsim (FreeBSD's iovctl would run them): put the included text in this file",
+        keyPos,
+      );
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();
@@ -348,7 +352,9 @@ class Parser {
     if (c === '"') return { kind: "string", value: this.readDoubleQuoted(), quoted: true, pos: start };
     if (c === "'") return { kind: "string", value: this.readSingleQuoted(), quoted: true, pos: start };
     if (c === "<" && this.peek(1) === "<")
-      this.fail("heredoc strings (<<EOD) are not supported in iovctl.conf");
+      this.fail(
+        "heredoc strings (<<EOD) are not simulated by iovsim (libucl reads them): use a quoted string",
+      );
     return this.parseAtom(start, false);
   }
 
