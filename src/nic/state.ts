@@ -227,16 +227,17 @@ async function staleText(lockPath: string): Promise<string | undefined> {
  * marker. While the stale lock is in place nobody else removes it (its owner is gone, every
  * other taker lacks the marker), so the text read under the marker is still there at unlink.
  * A marker whose creator died is skipped for the next n (the same race cannot recur: markers
- * are created with O_EXCL too). Returns without removing anything when another taker is at it.
+ * are created with O_EXCL too). False when another taker is at it (nothing removed: the caller
+ * waits as for a held lock); true when this call decided (removed it, or found it replaced).
  */
-export async function removeStaleLock(lockPath: string, stale: string): Promise<void> {
+export async function removeStaleLock(lockPath: string, stale: string): Promise<boolean> {
   const id = createHash("sha256").update(stale).digest("hex").slice(0, 16);
   for (let n = 0; n < 16; n++) {
     const marker = `${lockPath}.takeover.${id}.${n}`;
     if (!(await tryCreateLock(marker))) {
-      // Another taker holds it: alive, it will remove the lock (we retry); dead, try the next.
+      // Another taker holds it: alive, it will remove the lock (we wait); dead, try the next.
       if ((await staleText(marker)) !== undefined) continue;
-      return;
+      return false;
     }
     try {
       const now = await readFile(lockPath, "utf8").catch(() => undefined);
@@ -244,8 +245,9 @@ export async function removeStaleLock(lockPath: string, stale: string): Promise<
     } finally {
       await unlink(marker).catch(() => {});
     }
-    return;
+    return true;
   }
+  return false;
 }
 
 /** Creates a lock file (or takeover marker) complete or not at all: written aside, then hard-linked into place. */
@@ -314,10 +316,7 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
       throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${fsStrerror(e)}`);
     }
     const stale = await staleText(lockPath);
-    if (stale !== undefined) {
-      await removeStaleLock(lockPath, stale);
-      continue;
-    }
+    if (stale !== undefined && (await removeStaleLock(lockPath, stale))) continue;
     if (Date.now() >= deadline) {
       const owner = await readOwner(lockPath);
       throw new UserError(

@@ -116,10 +116,12 @@ describe("taking over a stale lock is race-free", () => {
     // The on-disk protocol: state.lock.takeover.<sha256 of the stale text, 16 hex>.<generation>.
     const marker0 = `${LOCK_FILE}.takeover.${createHash("sha256").update(stale).digest("hex").slice(0, 16)}.0`;
     writeFileSync(join(dir, marker0), liveOwner());
-    await removeStaleLock(lock, stale);
+    expect(await removeStaleLock(lock, stale)).toBe(false);
     expect(readFileSync(lock, "utf8")).toBe(stale); // the live taker's job
+    // Meanwhile a command waits (with its back-off) and then says who holds what.
+    await expect(withStateLock(dir, async () => "never", 100)).rejects.toThrow(/is locked by process/);
     writeFileSync(join(dir, marker0), deadOwner("killed mid-takeover"));
-    await removeStaleLock(lock, stale);
+    expect(await removeStaleLock(lock, stale)).toBe(true);
     expect(existsSync(lock)).toBe(false);
     // The dead taker's marker is cleaned up by the next lock holder.
     await withStateLock(dir, async () => {});
