@@ -18,13 +18,22 @@ export function extractGlobals(argv: string[]): { args: string[]; state?: string
   const args: string[] = [];
   let state: string | undefined;
   let debug = false;
+  // Two different --state values: which host did the user mean? An error, never last-wins.
+  const setState = (dir: string) => {
+    if (state !== undefined && dir !== state)
+      throw new UserError(
+        "E_USAGE",
+        `option '--state' given twice ('${state}' and '${dir}'): give one directory`,
+      );
+    state = dir;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--debug") debug = true;
     else if (a === "--state") {
       if (i + 1 >= argv.length) throw new UserError("E_USAGE", "option '--state' needs a directory");
-      state = argv[++i];
-    } else if (a.startsWith("--state=")) state = a.slice("--state=".length);
+      setState(argv[++i]);
+    } else if (a.startsWith("--state=")) setState(a.slice("--state=".length));
     else args.push(a);
   }
   // An empty path would silently put state.json in the current directory.

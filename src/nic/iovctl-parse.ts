@@ -89,10 +89,12 @@ export function findDevice(root: UclObject): FindDeviceResult {
     }
     break;
   }
-  return {
-    ok: false,
-    diagnostic: diag("device", { line: 1, column: 1 }, "Config file does not specify device"),
-  };
+  const message = "Config file does not specify device";
+  // A byte order mark is part of the first key for libucl: `PF` is then not found.
+  const bom = root.entries[0]?.key.startsWith("\uFEFF")
+    ? `${message}: the file starts with a UTF-8 byte order mark (EF BB BF), which libucl reads as part of the first key; save the file without it`
+    : undefined;
+  return { ok: false, diagnostic: diag("device", { line: 1, column: 1 }, message, "error", bom) };
 }
 
 /**
@@ -125,7 +127,8 @@ export function parseSections(root: UclObject, schema: PfSchema): ParsedFile {
       processedVf = true;
       vfNumber = strtoulDecimal(top.key.slice(3));
     } else {
-      out.diagnostics.push(diag("parse", top.keyPos, `Unexpected top-level node: ${top.key}`));
+      const msg = `Unexpected top-level node: ${top.key}`;
+      out.diagnostics.push(diag("parse", top.keyPos, msg, "error", slashSlashHint(top.key, msg)));
       continue;
     }
     // parse_device_config(): nvlist_exists() on an NV_FLAG_IGNORE_CASE list.
@@ -165,7 +168,8 @@ function parseDeviceParams(
       spec = deviceSchema.driver.find((p) => p.name.toLowerCase() === lower);
     }
     if (!spec) {
-      out.diagnostics.push(diag("parse", e.keyPos, `${section.name}: Invalid config key '${e.key}'`));
+      const msg = `${section.name}: Invalid config key '${e.key}'`;
+      out.diagnostics.push(diag("parse", e.keyPos, msg, "error", slashSlashHint(e.key, msg)));
       continue;
     }
     const converted = convertValue(e.key, spec.type, e.value);
@@ -191,6 +195,13 @@ function parseDeviceParams(
       valuePos: e.value.pos,
     });
   }
+}
+
+/** For `validate`: a key "//" is a C++-style comment libucl read as a key (UCL has none). */
+function slashSlashHint(key: string, message: string): string | undefined {
+  return key.startsWith("//")
+    ? `${message} ('//' does not start a comment in UCL: use # or /* */)`
+    : undefined;
 }
 
 type Converted = { ok: true; value: ParamValue } | { ok: false; message: string; detail?: string };

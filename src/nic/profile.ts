@@ -188,6 +188,10 @@ export const NicProfileSchema = z
         reportsQueryRss: z.boolean(),
         /** Link speed (Mb/s): max_tx_rate above it is refused. */
         linkSpeedMbps: z.number().int().min(0),
+        /** A non-zero max_tx_rate at or below this (Mb/s) is refused (ixgbe: 10). Absent: 0. */
+        maxTxRateFloorMbps: z.number().int().min(0).optional(),
+        /** The PF driver has ndo_set_vf_link_state (igb has not: `state` is EOPNOTSUPP). Absent: true. */
+        vfLinkState: z.boolean().optional(),
       })
       .strict(),
     /** Exact-match flow rules to queues (Flow Director / rte_flow / ethtool ntuple). */

@@ -89,10 +89,13 @@ function pfProblems(
         `${where}.index: VF ${vf.index} at position ${i}, but sriov_numvfs creates VF 0..${n - 1} in order`,
       );
     if (seen.index.has(vf.index)) out.push(`${where}.index: VF ${vf.index} is recorded twice`);
-    if (seen.name.has(vf.name)) out.push(`${where}.name: '${vf.name}' is recorded twice`);
+    // A VF no driver attached to (sriov_drivers_autoprobe 0) has no device name yet: its name
+    // is a placeholder several such VFs share (pciconf shows them as none<N>).
+    const named = vf.attached !== false;
+    if (named && seen.name.has(vf.name)) out.push(`${where}.name: '${vf.name}' is recorded twice`);
     if (seen.rid.has(vf.rid)) out.push(`${where}.rid: routing ID ${vf.rid} is recorded twice`);
     seen.index.add(vf.index);
-    seen.name.add(vf.name);
+    if (named) seen.name.add(vf.name);
     seen.rid.add(vf.rid);
 
     const badMac = badUnicastMac(vf.effectiveMac);

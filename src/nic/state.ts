@@ -2,9 +2,9 @@
 // (temp file + fsync + rename + directory fsync), guarded by an O_EXCL lock file holding the
 // owner's pid (stale locks of dead processes are taken over; waiting is bounded). A corrupt or
 // unknown-version state file is reported, never silently replaced.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { link, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -13,6 +13,7 @@ import { makeDirs, writeFileAtomic } from "../fs-atomic.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
+import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
 import { invariantProblems } from "./state-invariants.ts";
 
 export const STATE_FILE = "state.json";
@@ -69,10 +70,21 @@ export function statePath(dir: string): string {
   return join(dir, STATE_FILE);
 }
 
-function corrupt(path: string, reason: string): UserError {
+/** `at` (an offset in the file): the reason ends with `, at FILE:LINE:COLUMN`, for an editor to jump to. */
+function corrupt(path: string, reason: string, text?: string, at?: number): UserError {
+  const where = text !== undefined && at !== undefined && at >= 0 ? lineColumn(text, at) : undefined;
   return new UserError(
     "E_STATE_CORRUPT",
-    `state file ${path} is corrupt: ${reason}; run 'iovsim reset' to start from a clean host`,
+    `state file ${path} is corrupt: ${reason}${where ? `, at ${path}:${where.line}:${where.column}` : ""}; run 'iovsim reset' to start from a clean host`,
+  );
+}
+
+/** "$.pfs.ix0.vfs[0].config.vlan: reason" → the keys and indices of its JSON path. */
+function problemPath(problem: string): Array<string | number> {
+  const m = /^\$((?:\.[^.[:\s]+|\[\d+\])*):/.exec(problem);
+  if (!m) return [];
+  return [...m[1].matchAll(/\.([^.[:\s]+)|\[(\d+)\]/g)].map((p) =>
+    p[2] !== undefined ? Number(p[2]) : p[1],
   );
 }
 
@@ -90,25 +102,37 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw corrupt(path, `not valid JSON (${(e as Error).message})`);
+    throw corrupt(path, `not valid JSON (${(e as Error).message})`, text, jsonErrorOffset(text));
   }
   const v = (json as { version?: unknown } | null)?.version;
   if (json === null || typeof json !== "object") throw corrupt(path, "not a JSON object");
   if (v === undefined) throw corrupt(path, 'no "version" field');
   if (v !== STATE_VERSION)
-    throw corrupt(path, `unknown version ${JSON.stringify(v)} (this iovsim reads version ${STATE_VERSION})`);
+    throw corrupt(
+      path,
+      `unknown version ${JSON.stringify(v)} (this iovsim reads version ${STATE_VERSION})`,
+      text,
+      jsonPathOffset(text, ["version"]),
+    );
   const r = stateSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
     throw corrupt(
       path,
       `${["$", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${i.message}`,
+      text,
+      jsonPathOffset(text, i.path),
     );
   }
   // Records the kernel could not have built: reported, never used (later steps would crash).
   const broken = invariantProblems(r.data as HostState);
   if (broken.length > 0)
-    throw corrupt(path, `${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more)` : ""}`);
+    throw corrupt(
+      path,
+      `${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more)` : ""}`,
+      text,
+      jsonPathOffset(text, problemPath(broken[0])),
+    );
   noteStateFile(r.data as HostState, path);
   return r.data as HostState;
 }
@@ -172,29 +196,61 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
 }
 
 /**
- * True when the lock's owner is gone: a dead pid on this machine, or a live pid whose start
- * time differs (the pid was reused). A lock file is created complete (written aside, then
+ * The lock file's text when its owner is gone: a dead pid on this machine, or a live pid whose
+ * start time differs (the pid was reused). A lock file is created complete (written aside, then
  * linked into place), so an empty or unreadable one was left by a writer killed while an older
- * iovsim created it non-atomically, or is not ours: stale too. Vanished: not stale, retry.
+ * iovsim created it non-atomically, or is not ours: stale too. Undefined: held, or vanished
+ * (retry).
  */
-async function isStale(lockPath: string): Promise<boolean> {
+async function staleText(lockPath: string): Promise<string | undefined> {
   // Read once: a lock released between two reads would look unreadable, hence stale, and the
   // taker would then remove the next holder's temporary state file (its rename: ENOENT).
   let text: string;
   try {
     text = await readFile(lockPath, "utf8");
   } catch {
-    return false; // vanished: not stale, retry
+    return undefined; // vanished: not stale, retry
   }
   const owner = parseOwner(text);
-  if (!owner) return true;
-  if (owner.host !== hostname()) return false;
-  if (!processAlive(owner.pid)) return true;
+  if (!owner) return text;
+  if (owner.host !== hostname()) return undefined;
+  if (!processAlive(owner.pid)) return text;
   const start = processStartTime(owner.pid);
-  return owner.start !== undefined && start !== undefined && start !== owner.start;
+  return owner.start !== undefined && start !== undefined && start !== owner.start ? text : undefined;
 }
 
-/** Creates the lock file complete or not at all: written aside, then hard-linked into place. */
+/**
+ * Removes the lock file whose stale text was `stale`, and nothing else. Checking, then removing
+ * by name is a race: a slower taker could remove the lock another taker has just created. So
+ * the removal of one stale lock is itself exclusive: only the process that creates
+ * `state.lock.takeover.<hash of its text>.<n>` may remove it, after reading it again under that
+ * marker. While the stale lock is in place nobody else removes it (its owner is gone, every
+ * other taker lacks the marker), so the text read under the marker is still there at unlink.
+ * A marker whose creator died is skipped for the next n (the same race cannot recur: markers
+ * are created with O_EXCL too). False when another taker is at it (nothing removed: the caller
+ * waits as for a held lock); true when this call decided (removed it, or found it replaced).
+ */
+export async function removeStaleLock(lockPath: string, stale: string): Promise<boolean> {
+  const id = createHash("sha256").update(stale).digest("hex").slice(0, 16);
+  for (let n = 0; n < 16; n++) {
+    const marker = `${lockPath}.takeover.${id}.${n}`;
+    if (!(await tryCreateLock(marker))) {
+      // Another taker holds it: alive, it will remove the lock (we wait); dead, try the next.
+      if ((await staleText(marker)) !== undefined) continue;
+      return false;
+    }
+    try {
+      const now = await readFile(lockPath, "utf8").catch(() => undefined);
+      if (now === stale) await unlink(lockPath).catch(() => {});
+    } finally {
+      await unlink(marker).catch(() => {});
+    }
+    return true;
+  }
+  return false;
+}
+
+/** Creates a lock file (or takeover marker) complete or not at all: written aside, then hard-linked into place. */
 async function tryCreateLock(lockPath: string): Promise<boolean> {
   const me: LockOwner = {
     pid: process.pid,
@@ -217,18 +273,31 @@ async function tryCreateLock(lockPath: string): Promise<boolean> {
 
 /**
  * Under the lock: removes temporary files of writers that were killed (`.state.json.PID.*.tmp`
- * and lock files being created, `state.lock.PID.*.new`) whose process is gone.
+ * and lock files or takeover markers being created, `state.lock[.takeover.H.N].PID.*.new`) whose
+ * process is gone, takeover markers whose creator died, and the `state.lock.stale.*` copies
+ * older iovsim versions moved aside.
  */
 async function removeLeftovers(dir: string): Promise<void> {
-  const pattern = /^(?:\.state\.json|state\.lock)\.(\d+)\.[0-9a-f]+\.(?:tmp|new)$/;
+  const temp =
+    /^(?:\.state\.json|state\.lock(?:\.takeover\.[0-9a-f]+\.\d+)?)\.(\d+)\.[0-9a-f]+\.(?:tmp|new)$/;
+  const marker = /^state\.lock\.takeover\.[0-9a-f]+\.\d+$/;
   for (const f of await readdir(dir).catch(() => [] as string[])) {
-    const m = pattern.exec(f);
+    const path = join(dir, f);
+    if (f.startsWith(`${LOCK_FILE}.stale.`)) {
+      await unlink(path).catch(() => {});
+      continue;
+    }
+    if (marker.test(f)) {
+      if ((await staleText(path)) !== undefined) await unlink(path).catch(() => {});
+      continue;
+    }
+    const m = temp.exec(f);
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid === process.pid) continue;
     // Only the lock holder writes state.json: every other temporary state file is a dead
     // writer's. Lock files being created belong to contenders: only a dead one's are removed.
-    if (f.endsWith(".tmp") || !processAlive(pid)) await unlink(join(dir, f)).catch(() => {});
+    if (f.endsWith(".tmp") || !processAlive(pid)) await unlink(path).catch(() => {});
   }
 }
 
@@ -246,14 +315,8 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
     } catch (e) {
       throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${fsStrerror(e)}`);
     }
-    if (await isStale(lockPath)) {
-      // Move it aside atomically: of several takers only one rename succeeds.
-      await rename(lockPath, `${lockPath}.stale.${process.pid}.${randomBytes(3).toString("hex")}`).catch(
-        () => {},
-      );
-      await unlinkStaleCopies(dir);
-      continue;
-    }
+    const stale = await staleText(lockPath);
+    if (stale !== undefined && (await removeStaleLock(lockPath, stale))) continue;
     if (Date.now() >= deadline) {
       const owner = await readOwner(lockPath);
       throw new UserError(
@@ -270,9 +333,4 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
   } finally {
     await unlink(lockPath).catch(() => {});
   }
-}
-
-async function unlinkStaleCopies(dir: string): Promise<void> {
-  for (const f of await readdir(dir).catch(() => [] as string[]))
-    if (f.startsWith(`${LOCK_FILE}.stale.`)) await unlink(join(dir, f)).catch(() => {});
 }

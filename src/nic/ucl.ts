@@ -7,7 +7,7 @@
 // double-quoted strings (JSON escapes), single-quoted strings (only \' is an escape),
 // bare words, numbers as libucl lexes them (decimal, 0x hex, floats, k/kb/m/mb/g/gb
 // multipliers, ms/s/min/h/d/w/y time suffixes), true/false/yes/no/on/off (any case), null,
-// and comments `#`, `//` and nested `/* */`.
+// and comments `#` and nested `/* */` (libucl has no `//` comments).
 // Not supported (reported as syntax errors): macros (`.include`), heredoc strings (`<<EOD`).
 
 export interface Pos {
@@ -116,12 +116,13 @@ function endsAtom(c: string): boolean {
   return c === "\n" || c === ";" || c === "," || c === "}" || c === "]";
 }
 
+/** libucl's UCL_CHARACTER_KEY_START: so `// text` is the key "//" with the value "text". */
 function isKeyStart(c: string): boolean {
-  return /^[A-Za-z0-9_]$/.test(c);
+  return /^[A-Za-z0-9_/]$/.test(c) || c.charCodeAt(0) >= 0x80;
 }
 
 function isKeyChar(c: string): boolean {
-  return /^[A-Za-z0-9_\-.+/@$]$/.test(c);
+  return /^[A-Za-z0-9_\-.+/@$]$/.test(c) || c.charCodeAt(0) >= 0x80;
 }
 
 const BOOLEANS: Record<string, boolean> = {
@@ -166,12 +167,9 @@ class Parser {
   private line = 1;
   private lineStart = 0;
 
-  constructor(private readonly s: string) {
-    if (s.charCodeAt(0) === 0xfeff) {
-      this.i = 1;
-      this.lineStart = 1;
-    }
-  }
+  // No byte order mark is skipped: libucl has no such rule, and reads a leading U+FEFF as part of
+  // the first key (UTF-8 bytes are key characters), so `\uFEFFPF { ... }` has no PF section.
+  constructor(private readonly s: string) {}
 
   private pos(): Pos {
     return { line: this.line, column: this.i - this.lineStart + 1 };
@@ -197,7 +195,9 @@ class Parser {
   /** Skips a comment starting here, if any. Returns true when one was skipped. */
   private skipComment(): boolean {
     const c = this.peek();
-    if (c === "#" || (c === "/" && this.peek(1) === "/")) {
+    // libucl (ucl_skip_comments, ucl_lex_is_comment) knows only '#' and '/* */': a '//' is
+    // not a comment there (where a key starts it is a key; in a bare value it is text).
+    if (c === "#") {
       while (this.i < this.s.length && this.peek() !== "\n") this.advance();
       return true;
     }
@@ -291,7 +291,11 @@ class Parser {
       if (key === "") this.fail("empty key", keyPos);
       return { key, keyPos };
     }
-    if (c === ".") this.fail("macros (.include, .priority, ...) are not supported in iovctl.conf", keyPos);
+    if (c === ".")
+      this.fail(
+        "libucl macros (.include, .priority, ...) are not simulated by iovsim (FreeBSD's iovctl would run them): put the included text in this file",
+        keyPos,
+      );
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();
@@ -348,7 +352,9 @@ class Parser {
     if (c === '"') return { kind: "string", value: this.readDoubleQuoted(), quoted: true, pos: start };
     if (c === "'") return { kind: "string", value: this.readSingleQuoted(), quoted: true, pos: start };
     if (c === "<" && this.peek(1) === "<")
-      this.fail("heredoc strings (<<EOD) are not supported in iovctl.conf");
+      this.fail(
+        "heredoc strings (<<EOD) are not simulated by iovsim (libucl reads them): use a quoted string",
+      );
     return this.parseAtom(start, false);
   }
 
@@ -398,7 +404,7 @@ class Parser {
     for (;;) {
       const c = this.peek();
       if (c === "" || endsAtom(c)) break;
-      if (c === "#" || (c === "/" && (this.peek(1) === "/" || this.peek(1) === "*"))) break;
+      if (c === "#" || (c === "/" && this.peek(1) === "*")) break;
       if (inArray && (c === " " || c === "\t")) break;
       if (c === "{" || c === "[" || c === '"' || c === "'") {
         this.fail(`unexpected ${show(c)} inside an unquoted value (quote the value)`);
@@ -412,10 +418,21 @@ class Parser {
     if (text === "") this.fail("missing value", start);
     const lower = text.toLowerCase();
     if (lower in BOOLEANS) return { kind: "bool", value: BOOLEANS[lower], text, pos: start };
-    if (lower === "null") return { kind: "null", text, pos: start };
+    // libucl compares these three case-sensitively ("NULL" is a string).
+    if (text === "null") return { kind: "null", text, pos: start };
+    if (text === "nan" || text === "inf")
+      return {
+        kind: "float",
+        value: text === "nan" ? Number.NaN : Number.POSITIVE_INFINITY,
+        text,
+        pos: start,
+      };
     const num = lexNumber(text);
     if (num === "range") this.fail(`numeric value out of range: ${text}`, start);
-    if (num) return { ...num, text, pos: start };
+    // Blanks after the value (not '\r': a CRLF line end is a value end for libucl too).
+    const blankAfter =
+      /[ \t]/.test(raw.slice(text.length)) || (inArray && (this.peek() === " " || this.peek() === "\t"));
+    if (num && libuclTakesNumber(text, blankAfter, this.peek())) return { ...num, text, pos: start };
     return { kind: "string", value: text, quoted: false, pos: start };
   }
 
@@ -539,6 +556,19 @@ export function lexNumber(text: string): LexedNumber | null | "range" {
   if (sign) v = -v;
   if (v > INT64_MAX || v < INT64_MIN) return "range";
   return { kind: "int", value: v };
+}
+
+/**
+ * Whether libucl's number lexer (ucl_maybe_parse_number) accepts a value that lexes as a number
+ * here, given what follows it; when it does not, libucl reads the value as a string. A plain
+ * number may be followed by blanks, then the end of the value; a suffix (k, kb, ms, min, s, h,
+ * ...) must end the value at once: `3k ;` and `10s # c` are the strings "3k" and "10s". A '/*'
+ * comment is not a value end for the lexer: `2 /* c *\/` is the string "2".
+ */
+function libuclTakesNumber(text: string, blankAfter: boolean, stop: string): boolean {
+  if (stop === "/") return false;
+  const hasSuffix = /[A-Za-z]$/.test(text) && !/^-?0[xX][0-9A-Fa-f]+$/.test(text);
+  return !(hasSuffix && blankAfter);
 }
 
 /**

@@ -137,7 +137,8 @@ describe("config variations beyond the fixtures", () => {
         "  allow-promisc: on,",
         "}",
         "PF {",
-        "  NUM_VFS = 3k // 3000? no: truncated below",
+        "  NUM_VFS = 3k",
+        "  # 3k is 3000 (libucl: a suffixed number must end the value: no blank before the comment)",
         '  device : "ix0"',
         "}",
         "vf-2 { Vlan: 4095; MAC-ADDR = 02::00:00:00:01:02 }",
@@ -387,6 +388,28 @@ describe("state directory and host files", () => {
         err: "iovsim: option '--state' needs a directory\n",
       });
     }
+  });
+
+  it("two different --state directories are refused (which host was meant?); the same one twice is fine", async () => {
+    let err = "";
+    const status = await runCli(["--state", join(dir, "a"), "pciconf", "-l", `--state=${join(dir, "b")}`], {
+      out: () => {},
+      err: (t) => (err += t),
+    });
+    expect({ status, err }).toEqual({
+      status: 1,
+      err: `iovsim: option '--state' given twice ('${join(dir, "a")}' and '${join(dir, "b")}'): give one directory\n`,
+    });
+    let out = "";
+    const same = await runCli(
+      ["--state", join(dir, "a"), "pciconf", "-l", "ixl0", "--state", join(dir, "a")],
+      {
+        out: (t) => (out += t),
+        err: () => {},
+      },
+    );
+    expect(same).toBe(0);
+    expect(out).toMatch(/^ixl0@pci0:1:0:0:/);
   });
 
   it("validate -f DIR names the problem in words", async () => {

@@ -54,6 +54,16 @@ describe("iovsim pciconf", () => {
     expect((await cli(state, "pciconf", "-l", "ixl")).err).toBe("pciconf: Invalid device name\n");
     expect((await cli(state, "pciconf", "-l", "pcix:1")).err).toBe("pciconf: cannot parse selector pcix:1\n");
     expect((await cli(state, "pciconf", "-r", "ixl0", "0")).err).toMatch(/not simulated/);
+    // pciconf's operand counts are checked before -l lists: -a needs one selector, -r two,
+    // and -x (unless -b or -h comes after it) is only for -D.
+    for (const argv of [["-la"], ["-lr", "ixl0"], ["-lx"], ["-lw", "ixl0", "0"]]) {
+      const r = await cli(state, "pciconf", ...argv);
+      expect(r.code).toBe(1);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(/^usage: pciconf -l \[-BbcevV\] \[device\]\n/);
+    }
+    expect((await cli(state, "pciconf", "-la", "ixl0")).out).toMatch(/^ixl0@pci0:1:0:0:/);
+    expect((await cli(state, "pciconf", "-lxh", "ixl0")).out).toMatch(/^ixl0@pci0:1:0:0:/);
     const two = await cli(state, "pciconf", "-l", "ixl0", "ix0");
     expect(two.code).toBe(1);
     expect(two.out).toBe("");

@@ -90,6 +90,17 @@ describe("iovsim sysfs", () => {
     const s = tmpState();
     expect((await cli(s, "sysfs", "write", "-n", `${IXL}/sriov_numvfs`, "1")).code).toBe(0);
     expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("1\n");
+    // echo -n "" > PATH writes nothing: no store call, no error, nothing changes.
+    expect(await cli(s, "sysfs", "write", "-n", `${IXL}/sriov_numvfs`, "")).toEqual({
+      code: 0,
+      out: "",
+      err: "",
+    });
+    expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("1\n");
+    // ... but the file must still open for writing.
+    expect((await cli(s, "sysfs", "write", "-n", `${IXL}/sriov_totalvfs`, "")).err).toBe(
+      `bash: ${IXL}/sriov_totalvfs: Permission denied\n`,
+    );
   });
   it("ls and ls -l show the PF's files and its virtfn links", async () => {
     const s = tmpState();
@@ -99,6 +110,33 @@ describe("iovsim sysfs", () => {
     expect(ls.out).toContain("-r--r--r-- sriov_totalvfs\n");
     expect(ls.out).toContain("lrwxrwxrwx virtfn1 -> ../0000:01:02.1\n");
     expect((await cli(s, "sysfs", "ls", "/sys/bus/pci/devices/0000:01:02.1")).out).toContain("physfn\n");
+    // GNU ls -l shows a symlink named on the command line; a trailing '/' lists its target.
+    expect((await cli(s, "sysfs", "ls", "-l", `${IXL}/virtfn1`)).out).toBe(
+      `lrwxrwxrwx ${IXL}/virtfn1 -> ../0000:01:02.1\n`,
+    );
+    expect((await cli(s, "sysfs", "ls", "-l", `${IXL}/virtfn1/`)).out).toContain("lrwxrwxrwx physfn -> ");
+  });
+  it("a trailing '/' after a file: cat and ls say Not a directory, bash's '>' says Is a directory", async () => {
+    const s = tmpState();
+    const file = `${IXL}/sriov_numvfs`;
+    expect(await cli(s, "sysfs", "read", `${file}/`)).toEqual({
+      code: 1,
+      out: "",
+      err: `cat: ${file}/: Not a directory\n`,
+    });
+    expect((await cli(s, "sysfs", "read", `${file}/.`)).err).toBe(`cat: ${file}/.: Not a directory\n`);
+    expect(await cli(s, "sysfs", "ls", `${file}/`)).toEqual({
+      code: 2,
+      out: "",
+      err: `ls: cannot access '${file}/': Not a directory\n`,
+    });
+    expect(await cli(s, "sysfs", "write", `${file}/`, "1")).toEqual({
+      code: 1,
+      out: "",
+      err: `bash: ${file}/: Is a directory\n`,
+    });
+    expect((await cli(s, "sysfs", "write", `${file}/.`, "1")).err).toBe(`bash: ${file}/.: Not a directory\n`);
+    expect((await cli(s, "sysfs", "read", file)).out).toBe("0\n");
   });
   it("--help documents the files and the error format", async () => {
     const r = await cli(tmpState(), "sysfs", "--help");
@@ -137,7 +175,12 @@ describe("§9.5 fixtures through the CLI (netdevsim, max_vfs 4)", () => {
   it("ip link rejections: index, vlan, qos, multicast; zero MAC accepted", async () => {
     const s = await simHost(2);
     expect(await cli(s, "ip", "link", "set", "sim0", "vf", "2", "mac", "02:00:00:00:00:01")).toEqual(EINVAL);
-    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "vlan", "4096")).toEqual(EINVAL);
+    // vlan > 4095 never reaches the kernel: ip(8) refuses it itself (iproute2 >= 4.15).
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "vlan", "4096")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: argument "4096" is wrong: Invalid "vlan" value\n\n',
+    });
     expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "vlan", "10", "qos", "8")).toEqual(EINVAL);
     expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "mac", "01:00:5e:00:00:01")).toEqual(EINVAL);
     expect(await cli(s, "ip", "link", "set", "dev", "sim0", "vf", "0", "mac", "00:00:00:00:00:00")).toEqual({
@@ -146,6 +189,67 @@ describe("§9.5 fixtures through the CLI (netdevsim, max_vfs 4)", () => {
       err: "",
     });
   });
+  it("ip(8)'s own parsing, as iproute2 does it: MAC fields and length, VLAN protocol, numbers", async () => {
+    const s = await simHost(1);
+    const set = (...words: string[]) => cli(s, "ip", "link", "set", "sim0", "vf", ...words);
+    const err1 = (err: string) => ({ code: 1, out: "", err });
+    // ll_addr_a2n() reads each ':' field with sscanf("%x") and names only the field it refuses;
+    // iplink_parse_vf() then wants exactly the 6 bytes of an Ethernet address.
+    expect(await set("0", "mac", "02:00:00:00:00")).toEqual(
+      err1("Invalid address length 5 - must be 6 bytes\n"),
+    );
+    expect(await set("0", "mac", "02:00:00:00:00:01:02")).toEqual(
+      err1("Invalid address length 7 - must be 6 bytes\n"),
+    );
+    expect(await set("0", "mac", "02-00-00-00-00-01")).toEqual(
+      err1("Invalid address length 1 - must be 6 bytes\n"),
+    );
+    expect(await set("0", "mac", "10.0.0.1")).toEqual(err1("Invalid address length 4 - must be 6 bytes\n"));
+    expect(await set("0", "mac", "02:zz:00:00:00:01")).toEqual(err1('"zz" is invalid lladdr.\n'));
+    expect(await set("0", "mac", "02:100:00:00:00:01")).toEqual(err1('"100" is invalid lladdr.\n'));
+    expect((await set("0", "mac", "0x2:0:0:0:0:1a")).code).toBe(0);
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).toContain(
+      "vf 0     link/ether 02:00:00:00:00:1a ",
+    );
+    // proto: ll_proto_a2n() names (any case) or a number; other protocols are ip(8)'s refusal.
+    expect((await set("0", "vlan", "5", "proto", "0x88a8")).code).toBe(0);
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).toContain("vlan 5, vlan protocol 802.1ad");
+    expect((await set("0", "vlan", "6", "proto", "802.1q")).code).toBe(0);
+    expect(await set("0", "vlan", "5", "proto", "ipv6")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: argument "ipv6" is wrong: Invalid "vlan protocol" value - supported 802.1Q, 802.1ad\n\n',
+    });
+    expect((await set("0", "vlan", "5", "proto", "foo")).err).toBe(
+      'Error: argument "foo" is wrong: protocol is invalid\n\n',
+    );
+    // get_unsigned()/get_integer() are strtoul/strtol: a '+' sign is fine; "vf -1" goes to the
+    // kernel as index 4294967295 (EINVAL), "vlan -1" wraps past UINT_MAX (ip's refusal).
+    expect((await set("+0", "vlan", "+7")).code).toBe(0);
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).toContain("vlan 7,");
+    expect(await set("-1", "trust", "on")).toEqual(EINVAL);
+    expect((await set("0", "vlan", "-1")).code).toBe(255);
+  });
+  it("ip link show / set argument errors as iproute2 prints them; 'set DEV' alone changes nothing", async () => {
+    const s = await simHost(1);
+    expect(await cli(s, "ip", "link", "show", "dev")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Command line is not complete. Try option "help"\n',
+    });
+    expect(await cli(s, "ip", "link", "show", "sim0", "extra")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: either "dev" is duplicate, or "extra" is a garbage.\n',
+    });
+    expect(await cli(s, "ip", "link", "set", "sim0")).toEqual({ code: 0, out: "", err: "" });
+    expect(await cli(s, "ip", "link", "set", "dev", "nope0")).toEqual({
+      code: 1,
+      out: "",
+      err: 'Cannot find device "nope0"\n',
+    });
+  });
+
   it("write 0 then 3: VFs removed, 3 created, netdevsim still reports the MAC set before", async () => {
     const s = await simHost(2);
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "1", "mac", "02:00:00:00:00:01")).code).toBe(0);

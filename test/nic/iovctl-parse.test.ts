@@ -185,11 +185,36 @@ describe("§8 parse-phase rules", () => {
     expect(errorOf("PF { device: 12; num_vfs: 1; }")).toBe("Config PF.device must be a string: No error: 0");
   });
 
+  it("a file saved with a byte order mark has no PF for libucl: FreeBSD's message, validate says why", () => {
+    const r = loadIovConfig(`\uFEFF${pf}`, schemaFor);
+    expect(r.config).toBeUndefined();
+    expect(r.diagnostics[0]).toMatchObject({
+      line: 1,
+      column: 1,
+      message: "Config file does not specify device",
+      detail: expect.stringContaining("starts with a UTF-8 byte order mark"),
+    });
+  });
+
+  it("a '//' line is a key to libucl: FreeBSD's message, and validate's detail says why", () => {
+    const r = loadIovConfig(`${pf}// the VFs\nVF-0 { passthrough: true; }`, schemaFor);
+    expect(r.diagnostics[0]).toMatchObject({
+      line: 2,
+      column: 1,
+      message: "Unexpected top-level node: //",
+      detail: "Unexpected top-level node: // ('//' does not start a comment in UCL: use # or /* */)",
+    });
+  });
+
   it("item 17: integers from hex, k/kb, floats and times truncated; quoted numbers rejected", () => {
     const nq = (v: string) => {
-      const r = run(`${pf}VF-0 { num-queues: ${v} }`);
+      // The ';' right after the value: libucl reads `2k }` (a blank after a suffix) as the string "2k".
+      const r = run(`${pf}VF-0 { num-queues: ${v}; }`);
       return r.error ?? r.config?.vfs[0].driver[0][1];
     };
+    expect(nq("2k ")).toBe("Value '2k' of key 'num-queues' is not of type uint16_t");
+    expect(nq("2 /* two */")).toBe("Value '2' of key 'num-queues' is not of type uint16_t");
+    expect(nq("nan")).toBe("Value '(null)' of key 'num-queues' is not of type uint16_t");
     expect(nq("0x10")).toBe(16);
     expect(nq("2k")).toBe(2000);
     expect(nq("2kb")).toBe(2048);

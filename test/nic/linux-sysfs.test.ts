@@ -384,6 +384,17 @@ describe("PCI VF settings reach the data plane", () => {
     expect(setvf(h, "ixl0", { vf: 0, maxTxRate: 10000 })).toBe("ok");
     expect(setvf(h, "ixl0", { vf: 0, rssQuery: true })).toBe("EOPNOTSUPP");
     expect(setvf(h, "ix0", { vf: 0, rssQuery: true })).toBe("ok");
+    // ixgbe_ndo_set_vf_bw: "rate limit cannot be less than 10Mbs" (1..10 refused, 0 = no limit);
+    // i40e takes small rates (it rounds them up to 50 in hardware, and reports what was asked).
+    expect(setvf(h, "ix0", { vf: 0, maxTxRate: 10 })).toBe("EINVAL");
+    expect(setvf(h, "ix0", { vf: 0, rate: 1 })).toBe("EINVAL");
+    expect(setvf(h, "ix0", { vf: 0, maxTxRate: 11 })).toBe("ok");
+    expect(setvf(h, "ix0", { vf: 0, maxTxRate: 0 })).toBe("ok");
+    expect(setvf(h, "ixl0", { vf: 0, maxTxRate: 10 })).toBe("ok");
+    // igb has no ndo_set_vf_link_state: rtnetlink answers EOPNOTSUPP (i40e and ixgbe have one).
+    write(h, "/sys/bus/pci/devices/0000:05:00.0/sriov_numvfs", "1");
+    expect(setvf(h, "igb0", { vf: 0, linkState: 2 })).toBe("EOPNOTSUPP");
+    expect(setvf(h, "ix0", { vf: 0, linkState: 2 })).toBe("ok");
   });
 });
 

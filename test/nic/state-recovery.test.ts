@@ -2,13 +2,21 @@
 // kill -9) does not block writers; a reused pid is told apart by its start time; temporary
 // files of killed writers are removed; a state file that breaks the host's invariants is
 // refused with a message naming it.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Host, loadHost, statePath, withHost } from "../../src/nic/index.ts";
 import { findNetdev, linuxOf, setVf, sysfsWrite } from "../../src/nic/linux/index.ts";
-import { LOCK_FILE, processStartTime, readState, withStateLock } from "../../src/nic/state.ts";
+import {
+  LOCK_FILE,
+  processStartTime,
+  readState,
+  removeStaleLock,
+  withStateLock,
+} from "../../src/nic/state.ts";
 import { programSwitch } from "../../src/switch/program.ts";
 import { config, mac, type VfSpec } from "./kernel-helpers.ts";
 
@@ -68,6 +76,84 @@ describe("state.lock left by a killed writer", () => {
       expect(readdirSync(dir)).toEqual([LOCK_FILE]);
     });
   });
+});
+
+describe("taking over a stale lock is race-free", () => {
+  const deadOwner = (since: string) =>
+    JSON.stringify({ pid: 2 ** 22 + 4321, host: hostname(), since, start: "1" });
+  const liveOwner = () =>
+    JSON.stringify({
+      pid: process.pid,
+      host: hostname(),
+      since: "now",
+      start: processStartTime(process.pid),
+    });
+
+  it("a taker that judged a lock stale never removes the fresh lock another taker made meanwhile", async () => {
+    const dir = tmp();
+    const lock = join(dir, LOCK_FILE);
+    const stale = deadOwner("then");
+    // Taker B read the stale lock; before B acts, taker A removed it and created its own.
+    writeFileSync(lock, liveOwner());
+    await removeStaleLock(lock, stale);
+    expect(readFileSync(lock, "utf8")).toBe(liveOwner());
+    expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+  });
+
+  it("the stale lock itself is removed, and the takeover marker with it", async () => {
+    const dir = tmp();
+    const lock = join(dir, LOCK_FILE);
+    writeFileSync(lock, deadOwner("then"));
+    await removeStaleLock(lock, deadOwner("then"));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("while a live taker holds the marker, others leave the lock alone; a dead taker's marker is skipped", async () => {
+    const dir = tmp();
+    const lock = join(dir, LOCK_FILE);
+    const stale = deadOwner("then");
+    writeFileSync(lock, stale);
+    // The on-disk protocol: state.lock.takeover.<sha256 of the stale text, 16 hex>.<generation>.
+    const marker0 = `${LOCK_FILE}.takeover.${createHash("sha256").update(stale).digest("hex").slice(0, 16)}.0`;
+    writeFileSync(join(dir, marker0), liveOwner());
+    expect(await removeStaleLock(lock, stale)).toBe(false);
+    expect(readFileSync(lock, "utf8")).toBe(stale); // the live taker's job
+    // Meanwhile a command waits (with its back-off) and then says who holds what.
+    await expect(withStateLock(dir, async () => "never", 100)).rejects.toThrow(/is locked by process/);
+    writeFileSync(join(dir, marker0), deadOwner("killed mid-takeover"));
+    expect(await removeStaleLock(lock, stale)).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+    // The dead taker's marker is cleaned up by the next lock holder.
+    await withStateLock(dir, async () => {});
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("many processes racing for one stale lock: never two holders at once", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, LOCK_FILE), deadOwner("then"));
+    const log = join(dir, "log");
+    const code = `import { appendFileSync } from "node:fs";
+      import { withStateLock } from ${JSON.stringify(new URL("../../src/nic/state.ts", import.meta.url).pathname)};
+      for (let k = 0; k < 3; k++)
+        await withStateLock(${JSON.stringify(dir)}, async () => {
+          appendFileSync(${JSON.stringify(log)}, "in\\n");
+          await new Promise((r) => setTimeout(r, 20));
+          appendFileSync(${JSON.stringify(log)}, "out\\n");
+        }, 60000);`;
+    const run = () =>
+      new Promise<number>((resolve) => {
+        const p = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+          stdio: "inherit",
+        });
+        p.on("exit", (c) => resolve(c ?? 1));
+      });
+    expect(await Promise.all([run(), run(), run(), run()])).toEqual([0, 0, 0, 0]);
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(24);
+    // Strictly alternating: each holder left before the next one entered.
+    expect(lines).toEqual(Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? "in" : "out")));
+    expect(readdirSync(dir).sort()).toEqual(["log"]);
+  }, 60_000);
 });
 
 describe("leftover temporary files", () => {
@@ -305,5 +391,27 @@ describe("state invariants on load: ix (pool modes, vlan) and sysfs-configured P
     });
     const pf = (await loadHost(dir)).pf("ix0")!;
     expect(pf.vfs.map((v) => v.effectiveMac)).toEqual(["02:00:00:00:00:42", "02:00:00:00:00:42"]);
+  });
+
+  it("sysfs with sriov_drivers_autoprobe 0: several VFs without a driver share a placeholder name; loads", async () => {
+    const dir = tmp();
+    const ix = "/sys/bus/pci/devices/0000:03:00.0";
+    await withHost(dir, (h) => {
+      for (const [file, value] of [
+        ["sriov_drivers_autoprobe", "0\n"],
+        ["sriov_numvfs", "3\n"],
+      ]) {
+        const r = sysfsWrite(h.state, `${ix}/${file}`, value);
+        if (!r.ok) throw new Error(r.errno);
+      }
+    });
+    // Was: "state file ... is corrupt: $.pfs.ix0.vfs[1].name: 'ixv0' is recorded twice".
+    const pf = (await loadHost(dir)).pf("ix0")!;
+    expect(pf.vfs.map((v) => v.attached)).toEqual([false, false, false]);
+    // Two attached VFs with one name are still refused.
+    const saved = JSON.parse(readFileSync(statePath(dir), "utf8"));
+    for (const vf of saved.pfs.ix0.vfs) vf.attached = true;
+    writeFileSync(statePath(dir), JSON.stringify(saved));
+    await expect(loadHost(dir)).rejects.toThrow(/vfs\[1\]\.name: '\w+' is recorded twice/);
   });
 });

@@ -66,6 +66,33 @@ describe("state directory", () => {
     expect(readFileSync(statePath(dir), "utf8")).toBe("{ not json");
   });
 
+  it("a corrupt state file is located: the reason ends with file:line:column of the fault", async () => {
+    const dir = tmp();
+    const file = statePath(dir);
+    writeFileSync(file, '{\n "version": 1\n "pfs": {}\n}\n');
+    await expect(loadHost(dir)).rejects.toThrow(`, at ${file}:3:2; run 'iovsim reset'`);
+    // A schema error and a broken kernel invariant point at the value at fault.
+    const good = tmp();
+    await withHost(good, (h) => h.iovConfig("ixl0", config("ixl0", 2)));
+    const saved = readFileSync(statePath(good), "utf8");
+    const lineOf = (text: string, needle: string) =>
+      text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+    const queues = saved.replace('"numQueues": 4', '"numQueues": "4"');
+    writeFileSync(file, queues);
+    await expect(loadHost(dir)).rejects.toThrow(
+      new RegExp(
+        `vfs\\[0\\]\\.config\\.numQueues: .*, at ${file}:${lineOf(queues, '"numQueues": "4"')}:\\d+; run`,
+      ),
+    );
+    const mac = saved.replace(/"effectiveMac": "[^"]+"/, '"effectiveMac": "zz"');
+    writeFileSync(file, mac);
+    await expect(loadHost(dir)).rejects.toThrow(
+      new RegExp(
+        `vfs\\[0\\]\\.effectiveMac: .*, at ${file}:${lineOf(mac, '"effectiveMac": "zz"')}:\\d+; run`,
+      ),
+    );
+  });
+
   it("unknown version and wrong shapes are corrupt too; reset recovers", async () => {
     const dir = tmp();
     writeFileSync(statePath(dir), JSON.stringify({ version: 99 }));

@@ -59,10 +59,52 @@ describe("UCL structure", () => {
     expect(libuclOrder(r.entries).map((e) => `${e.key}@${e.keyPos.line}`)).toEqual(["A@1", "A@3", "B@2"]);
   });
 
-  it("skips #, // and nested /* */ comments", () => {
-    const r = root("# top\nPF { // trailing\n  /* outer /* inner */ still comment */ device: ixl0 # c\n}\n");
+  it("skips # and nested /* */ comments", () => {
+    const r = root("# top\nPF { # trailing\n  /* outer /* inner */ still comment */ device: ixl0 # c\n}\n");
     const pf = r.entries[0].value as UclObject;
     expect(pf.entries[0].value).toMatchObject({ kind: "string", value: "ixl0" });
+  });
+
+  it("'//' is not a comment, as in libucl: where a key starts it is a key, inside a bare value it is text", () => {
+    const pf = root('PF { // the PF\n device: "ixl0" }').entries[0].value as UclObject;
+    expect(pf.entries.map((e) => [e.key, e.value.kind === "string" ? e.value.value : e.value.kind])).toEqual([
+      ["//", "the PF"],
+      ["device", "ixl0"],
+    ]);
+    expect(value("true // note")).toMatchObject({ kind: "string", value: "true // note" });
+    expect(value("/dev/iov/ixl0")).toMatchObject({ kind: "string", value: "/dev/iov/ixl0" });
+  });
+
+  it("a byte order mark and other non-ASCII characters are key characters, as in libucl", () => {
+    expect(root("\uFEFFPF { device: ixl0 }\n").entries.map((e) => e.key)).toEqual(["\uFEFFPF"]);
+    expect(root("VF-0 { clé = 1 }\n").entries[0].value).toMatchObject({ entries: [{ key: "clé" }] });
+  });
+
+  it("numbers as libucl's lexer takes them: else the value is a string, as iovctl then reports", () => {
+    const kind = (t: string) => {
+      const v = value(t);
+      return v.kind === "string" ? `string ${v.value}` : v.kind;
+    };
+    // A plain number may be followed by blanks before the end of the value...
+    expect(kind("3 # c")).toBe("int");
+    expect(kind("3 ;")).toBe("int");
+    expect(kind("1.5 ")).toBe("float");
+    expect(kind("0x1f ")).toBe("int");
+    // ... a suffixed one must end it at once (ucl_maybe_parse_number: EINVAL, then a string).
+    expect(kind("3k")).toBe("int");
+    expect(kind("3k # c")).toBe("string 3k");
+    expect(kind("3kb ;")).toBe("string 3kb");
+    expect(kind("10s ")).toBe("string 10s");
+    expect(kind("2d")).toBe("time");
+    // A /* comment is not a value end for the number lexer: the value is the string before it.
+    expect(kind("2 /* c */")).toBe("string 2");
+    // A CRLF line end is a value end.
+    expect((parseUcl("k = 3k\r\n") as { ok: true; root: UclObject }).root.entries[0].value.kind).toBe("int");
+    // null, nan and inf are case-sensitive words.
+    expect(kind("null")).toBe("null");
+    expect(kind("NULL")).toBe("string NULL");
+    expect(kind("nan")).toBe("float");
+    expect(kind("inf")).toBe("float");
   });
 
   it("parses arrays", () => {
@@ -196,7 +238,9 @@ describe("UCL syntax errors are located", () => {
   });
 
   it("macros and heredocs are rejected clearly", () => {
-    expect(syntaxError('.include "x.conf"\n').message).toContain("macros");
+    expect(syntaxError('.include "x.conf"\n').message).toContain(
+      "macros (.include, .priority, ...) are not simulated by iovsim (FreeBSD's iovctl would run them)",
+    );
     expect(syntaxError("k = <<EOD\nx\nEOD\n").message).toContain("heredoc");
   });
 

@@ -34,16 +34,20 @@ spoofchk -> MAC anti-spoofing, trust -> may change its MAC and go promiscuous, v
 VLAN. New VFs start with anti-spoof on, trust off, no admin MAC (00:00:00:00:00:00).
 
 Refusals, as ip(8) prints them:
-  VF index >= num_vfs, multicast MAC, vlan > 4095, qos > 7, a numeric state other than
-  0/1/2, min_tx_rate on a PCI PF, max_tx_rate above link speed
+  VF index >= num_vfs, multicast MAC, qos > 7, a numeric state other than 0/1/2,
+  min_tx_rate on a PCI PF, max_tx_rate above link speed (ixgbe: or 1..10)
                                RTNETLINK answers: Invalid argument          exit 2
   rate while netdevsim is in switchdev mode (dmesg: Not supported in switchdev mode. Please
   use devlink API.)            RTNETLINK answers: Operation not supported   exit 2
   proto 802.1ad on i40e/ixgbe/igb   RTNETLINK answers: Protocol not supported  exit 2
-  query_rss on i40e/igb        RTNETLINK answers: Operation not supported   exit 2
+  query_rss on i40e/igb, state on igb
+                               RTNETLINK answers: Operation not supported   exit 2
   VFs created by iovctl -C (the FreeBSD view owns them)
                                RTNETLINK answers: Device or resource busy   exit 2
-  a bad word ("vlan x", "state foo")   Error: argument "x" is wrong: ...      exit 255
+  a bad word ("vlan x", "vlan 4096", "state foo", "proto ipv6")
+                               Error: argument "x" is wrong: ...            exit 255
+  a bad MAC                    "zz" is invalid lladdr.  or
+                               Invalid address length 5 - must be 6 bytes   exit 1
   no setting after "vf N"      Command line is not complete. Try option "help"  exit 255
   min_tx_rate above a non-zero max_tx_rate (the one not given: the VF's current rate)
                                Invalid min_tx_rate M - must be <= max_tx_rate X  exit 255
@@ -64,8 +68,18 @@ function devArg(words: string[]): { dev: string | undefined; rest: string[] } {
 
 async function show(words: string[], ctx: CommandContext): Promise<number> {
   const state = (await loadHost(ctx.stateDir)).state;
+  // ipaddr_list_flush_or_save(): "dev" needs a name (NEXT_ARG), a second name is duparg2().
+  if (words[0] === "dev" && words.length === 1) {
+    ctx.err('Command line is not complete. Try option "help"\n');
+    return 255;
+  }
   const { dev, rest } = devArg(words);
-  if (rest.length > 0) throw new UserError("E_USAGE", `ip link show: unexpected '${rest[0]}'`);
+  if (rest.length > 0) {
+    ctx.err(
+      `Error: either "dev" is duplicate, or "${rest[0] === "dev" && rest[1] !== undefined ? rest[1] : rest[0]}" is a garbage.\n`,
+    );
+    return 255;
+  }
   if (dev === undefined) {
     for (const nd of netdevs(state)) ctx.out(formatLinkShow(state, nd));
     return 0;
@@ -84,6 +98,12 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
   if (dev === undefined) {
     ctx.err('Not enough information: "dev" argument is required.\n');
     return 255;
+  }
+  if (rest.length === 0) {
+    // Nothing to change: ip(8) sends an empty request, which succeeds.
+    if (findNetdev((await loadHost(ctx.stateDir)).state, dev)) return 0;
+    ctx.err(`Cannot find device "${dev}"\n`);
+    return 1;
   }
   if (rest[0] !== "vf")
     throw new UserError(

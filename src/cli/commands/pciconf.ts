@@ -46,6 +46,8 @@ export const command = defineRawCommand({
       return 0;
     }
     const flags = new Set<string>();
+    // -b, -h and -x each set the access width: the last one given wins.
+    let width = 4;
     let i = 0;
     for (; i < args.length; i++) {
       const a = args[i];
@@ -60,19 +62,30 @@ export const command = defineRawCommand({
           return 1;
         }
         flags.add(c);
+        if (c === "b") width = 1;
+        else if (c === "h") width = 2;
+        else if (c === "x") width = 8;
       }
     }
     const operands = args.slice(i);
+    // pciconf's own operand check, before any mode runs (-l then lists, whatever else is set).
+    const n = operands.length;
+    if (
+      (flags.has("w") && n !== 3) ||
+      (flags.has("r") && n !== 2) ||
+      (flags.has("a") && n !== 1) ||
+      (flags.has("D") && (n < 2 || n > 4)) ||
+      (width === 8 && !flags.has("D"))
+    ) {
+      ctx.err(USAGE);
+      return 1;
+    }
     if (!flags.has("l")) {
       const mode = ["a", "r", "w", "D"].find((m) => flags.has(m));
       if (mode) {
         ctx.err(`iovsim: pciconf -${mode} is not simulated (only pciconf -l [-cv] [device])\n`);
         return 1;
       }
-      ctx.err(USAGE);
-      return 1;
-    }
-    if (flags.has("x")) {
       ctx.err(USAGE);
       return 1;
     }

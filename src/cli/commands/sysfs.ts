@@ -106,7 +106,7 @@ export const command = defineCommand({
     if (verb === "ls") {
       if (operands.length !== 1) throw usage("ls needs exactly one PATH");
       const path = operands[0];
-      const r = sysfsLs((await loadHost(ctx.stateDir)).state, path);
+      const r = sysfsLs((await loadHost(ctx.stateDir)).state, path, flags.has("l"));
       if (!r.ok) {
         ctx.err(`ls: cannot access '${path}': ${linuxStrerror(r.errno)}\n`);
         return 2;

@@ -13,6 +13,10 @@ export interface LinuxDriverFacts {
   reportsQueryRss: boolean;
   /** Link speed in Mb/s: max_tx_rate above it is refused (EINVAL); 0 = no check (netdevsim). */
   linkSpeedMbps: number;
+  /** ixgbe_ndo_set_vf_bw: a non-zero max_tx_rate at or below this is refused (EINVAL). */
+  maxTxRateFloorMbps?: number;
+  /** ndo_set_vf_link_state exists (igb: no, so `state` is EOPNOTSUPP). Absent: true. */
+  vfLinkState?: boolean;
 }
 
 export const NETDEVSIM_FACTS: LinuxDriverFacts = {

@@ -27,23 +27,99 @@ function invarg(msg: string, arg: string): never {
   throw new IpUsageError(`Error: argument "${arg}" is wrong: ${msg}\n`, 255);
 }
 
-/** get_unsigned(): strtoul base 0, the whole word, at most UINT_MAX. */
-function getUnsigned(word: string | undefined): number | undefined {
-  if (word === undefined) return undefined;
-  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(word);
+/** strtoul/strtol base 0 over the whole word: leading white space, a sign, 0x hex, 0 octal. */
+function strtoWhole(word: string): bigint | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(word);
   if (!m) return undefined;
-  const v = Number(
-    word.startsWith("0") && word.length > 1 && !/^0[xX]/.test(word) ? Number.parseInt(word, 8) : word,
-  );
-  return Number.isSafeInteger(v) && v <= 0xffffffff ? v : undefined;
+  const digits = m[2];
+  const v = /^0[xX]/.test(digits)
+    ? BigInt(digits)
+    : digits.length > 1 && digits[0] === "0"
+      ? BigInt(`0o${digits.slice(1)}`)
+      : BigInt(digits);
+  return m[1] === "-" ? -v : v;
 }
 
-/** ll_addr_a2n(): up to 6 colon-separated hex bytes (1-2 digits each). */
+/** get_unsigned(): strtoul base 0, the whole word, at most UINT_MAX ("-1" wraps past it: refused, "-0" is 0). */
+function getUnsigned(word: string | undefined): number | undefined {
+  if (word === undefined || word === "") return undefined;
+  const v = strtoWhole(word);
+  if (v === undefined) return undefined;
+  const wrapped = v < 0n ? 2n ** 64n + v : v;
+  return wrapped <= 0xffffffffn ? Number(wrapped) : undefined;
+}
+
+/** get_integer(): strtol base 0, the whole word, within int. */
+function getInteger(word: string): number | undefined {
+  const v = word === "" ? undefined : strtoWhole(word);
+  return v !== undefined && v >= -(2n ** 31n) && v < 2n ** 31n ? Number(v) : undefined;
+}
+
+/** glibc sscanf("%x"): white space, a sign, an optional 0x, hex digits; the rest is ignored. */
+function scanHex(field: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(?:0[xX](?=[0-9a-fA-F]))?([0-9a-fA-F]+)/.exec(field);
+  if (!m) return undefined;
+  const v = Number.parseInt(m[2], 16); // any overflow is far above 255: refused either way
+  return m[1] === "-" ? -v : v;
+}
+
+/** An Ethernet address is 6 bytes (nl_get_ll_addr_len of every netdev here). */
+const ETH_ALEN = 6;
+
+/**
+ * ll_addr_a2n() then iplink_parse_vf()'s length check: colon-separated fields, each read with
+ * sscanf("%x") (so "0x2" and "2g" are 2) and 0..255, up to 32 of them; a field that fails is
+ * named alone (ll_addr_a2n cuts the word at each ':'). A word with a '.' is an IPv4 address
+ * (4 bytes). A count other than 6 is "Invalid address length N - must be 6 bytes". Exit 1.
+ */
 function parseLladdr(word: string): string {
-  const parts = word.split(":");
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p)))
-    throw new IpUsageError(`"${word}" is invalid lladdr.\n`, 1);
-  return parts.map((p) => p.toLowerCase().padStart(2, "0")).join(":");
+  const bad = (what: string) => new IpUsageError(`"${what}" is invalid lladdr.\n`, 1);
+  let bytes: number[];
+  if (word.includes(".")) {
+    // get_addr_1(AF_INET): inet_pton's dotted quad.
+    const quad = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(word);
+    if (!quad || quad.slice(1).some((q) => Number(q) > 255)) throw bad(word);
+    bytes = quad.slice(1).map(Number);
+  } else {
+    bytes = [];
+    const fields = word.split(":");
+    for (let i = 0; i < 32 && i < fields.length; i++) {
+      const v = scanHex(fields[i]);
+      if (v === undefined || v < 0 || v > 255) throw bad(fields[i]);
+      bytes.push(v);
+    }
+  }
+  if (bytes.length !== ETH_ALEN)
+    throw new IpUsageError(`Invalid address length ${bytes.length} - must be ${ETH_ALEN} bytes\n`, 1);
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** ll_proto_a2n(): the names of iproute2's lib/ll_proto.c (any case), else a 16-bit number. */
+const LL_PROTO_NAMES = new Set(
+  (
+    "loop pup pupat ip x25 arp bpq ieeepup ieeepupat dec dna_dl dna_rc dna_rt lat diag cust sca " +
+    "rarp atalk aarp ipx ipv6 ppp_disc ppp_ses atmmpoa atmfate 802_3 ax25 all 802_2 snap ddcmp " +
+    "wan_ppp ppp_mp localtalk can ppptalk tr_802_2 mobitex control irda econet tipc profinet aoe " +
+    "ethercat mpls_uc mpls_mc teb cfm lldp ipv4"
+  ).split(" "),
+);
+
+/** The VLAN protocol of `proto WORD`: 802.1Q, 802.1ad, or ip(8)'s own refusal (exit 255). */
+function parseVlanProto(word: string): number {
+  const lower = word.toLowerCase();
+  let id: number | undefined;
+  if (lower === "802.1q") id = ETH_P_8021Q;
+  else if (lower === "802.1ad") id = ETH_P_8021AD;
+  else if (LL_PROTO_NAMES.has(lower))
+    id = -1; // a known protocol, not a VLAN one
+  else {
+    const v = getUnsigned(word);
+    if (v === undefined || v > 0xffff) invarg("protocol is invalid\n", word);
+    id = v;
+  }
+  if (id !== ETH_P_8021Q && id !== ETH_P_8021AD)
+    invarg('Invalid "vlan protocol" value - supported 802.1Q, 802.1ad\n', word);
+  return id;
 }
 
 function onOff(key: string, word: string | undefined): boolean {
@@ -64,15 +140,17 @@ export function parseVfArgs(words: string[]): VfRequest {
     return words[i];
   };
   const vfWord = need(0);
-  const vf = getUnsigned(vfWord);
+  // get_integer(): a negative index is sent as it is; the kernel reads it as u32 (EINVAL).
+  const vf = getInteger(vfWord);
   if (vf === undefined) invarg('Invalid "vf" value\n', vfWord);
-  const req: VfRequest = { vf };
+  const req: VfRequest = { vf: vf >>> 0 };
   for (let i = 1; i < words.length; i++) {
     const w = words[i];
     if (matches(w, "mac")) req.mac = parseLladdr(need(++i));
     else if (matches(w, "vlan")) {
       const v = getUnsigned(need(++i));
-      if (v === undefined) invarg('Invalid "vlan" value\n', words[i]);
+      // ip(8) itself refuses a VLAN ID above 4095 (iproute2 >= 4.15, "ip: validate vlan value").
+      if (v === undefined || v > 4095) invarg('Invalid "vlan" value\n', words[i]);
       const vlan = { vlan: v, qos: 0, proto: ETH_P_8021Q };
       if (words[i + 1] !== undefined && matches(words[i + 1], "qos")) {
         i += 2;
@@ -82,10 +160,7 @@ export function parseVfArgs(words: string[]): VfRequest {
       }
       if (words[i + 1] !== undefined && matches(words[i + 1], "proto")) {
         i += 2;
-        const p = need(i).toLowerCase();
-        if (p === "802.1q") vlan.proto = ETH_P_8021Q;
-        else if (p === "802.1ad") vlan.proto = ETH_P_8021AD;
-        else invarg("protocol is invalid\n", words[i]);
+        vlan.proto = parseVlanProto(need(i));
       }
       req.vlan = vlan;
     } else if (matches(w, "rate")) {

@@ -26,12 +26,22 @@ export function sysfsRead(state: HostState, path: string): ReadResult {
 
 /** `echo VALUE > PATH`: `buf` is exactly what is written (echo adds "\n"). */
 export function sysfsWrite(state: HostState, path: string, buf: string): WriteResult {
+  // bash opens with O_CREAT: a last component with a trailing '/' is EISDIR, whatever it names
+  // (`file/.` is ENOTDIR: `file` is walked as a directory first).
+  if (path.endsWith("/")) {
+    const base = path.replace(/\/+$/, "");
+    const parent = resolve(state, base.slice(0, base.lastIndexOf("/")) || "/");
+    if (parent.ok && parent.node.kind === "dir") return { ok: false, stage: "open", errno: "EISDIR" };
+  }
   const r = resolve(state, path);
   if (!r.ok)
     // sysfs directories cannot create files: the VFS refuses with EACCES.
     return { ok: false, stage: "open", errno: r.errno === "ENOENT" && r.parentExists ? "EACCES" : r.errno };
   if (r.node.kind === "dir") return { ok: false, stage: "open", errno: "EISDIR" };
   if (r.node.kind !== "file" || !r.node.write) return { ok: false, stage: "open", errno: "EACCES" };
+  // `echo -n "" > PATH` opens the file and writes nothing (and sysfs_kf_write returns 0 for an
+  // empty write): the store is never called.
+  if (buf === "") return { ok: true };
   const w = r.node.write(buf);
   return w.ok ? { ok: true } : { ok: false, stage: "write", errno: w.errno };
 }
@@ -42,7 +52,13 @@ function entryOf(name: string, node: SysNode): LsEntry {
   return { name, kind: "file", mode: node.mode };
 }
 
-export function sysfsLs(state: HostState, path: string): LsResult {
+export function sysfsLs(state: HostState, path: string, long = false): LsResult {
+  // GNU ls -l does not follow a symlink named on the command line (`ls -l virtfn0` shows the
+  // link); without -l, or with a trailing '/', a link to a directory lists the directory.
+  if (long) {
+    const l = resolve(state, path, true);
+    if (l.ok && l.node.kind === "link") return { ok: true, file: true, entries: [entryOf(path, l.node)] };
+  }
   const r = resolve(state, path);
   if (!r.ok) return { ok: false, errno: r.errno };
   if (r.node.kind !== "dir") {

@@ -300,16 +300,19 @@ export function resolve(state: HostState, path: string, nofollow = false): Resol
     const queue = [...parts];
     while (queue.length > 0) {
       const name = queue.shift()!;
-      if (name === "" || name === ".") continue;
-      if (name === "..") {
-        stack.pop();
+      if (name === "" || name === "." || name === "..") {
+        // `file/`, `file/.` and `file/..` are ENOTDIR, as path resolution says.
+        if (stack.length && stack[stack.length - 1].node.kind !== "dir")
+          return { ok: false, errno: "ENOTDIR" };
+        if (name === "..") stack.pop();
         continue;
       }
       const cur = stack.length ? stack[stack.length - 1].node : root;
       if (cur.kind !== "dir") return { ok: false, errno: "ENOTDIR" };
       const next = cur.entries().get(name);
       if (!next) return { ok: false, errno: "ENOENT", parentExists: queue.every((q) => q === "") };
-      const last = queue.every((q) => q === "" || q === ".");
+      // Only a link that ends the path is left unfollowed (lstat): `link/` follows it.
+      const last = queue.length === 0;
       if (next.kind === "link" && !(last && nofollow)) {
         if (++hops > 40) return { ok: false, errno: "ENOENT" };
         queue.unshift(...next.target.split("/"));

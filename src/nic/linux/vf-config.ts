@@ -99,6 +99,8 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
   if (vf >= vfCount(state, nd)) return "EINVAL";
   if (min !== 0) return "EINVAL";
   if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) return "EINVAL";
+  // ixgbe: "rate limit cannot be less than 10Mbs" (max_tx_rate 1..10 is EINVAL).
+  if (max !== 0 && max <= (nd.facts.maxTxRateFloorMbps ?? 0)) return "EINVAL";
   const c = mutableConfig(state, nd, vf);
   c.minTxRate = 0;
   c.maxTxRate = max;
@@ -142,6 +144,8 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
     });
   if (linkState !== undefined)
     steps.push(() => {
+      // rtnetlink: no ndo_set_vf_link_state (igb) is EOPNOTSUPP, before the driver sees the index.
+      if (nd.facts.vfLinkState === false) return "EOPNOTSUPP";
       if (i >= n || !(linkState === 0 || linkState === 1 || linkState === 2)) return "EINVAL";
       cfg().linkState = linkState as LinkState;
     });
