@@ -319,6 +319,26 @@ describe("paths and ping --state DIR: refusals", () => {
     }
   });
 
+  it("VFs iovctl -C made: the refusal says iovctl -D, not sriov_numvfs 0 (which answers EBUSY for them)", async () => {
+    const conf = join(tmp, "one-vf.conf");
+    writeFileSync(conf, 'PF { device: "ix0"; num_vfs: 1; }\n');
+    const d = await host(["iovctl", "-C", "-f", conf]);
+    const r = await iovsim("ping", "--host", "--path", "vm-vf", "--state", d, "-c", "1");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /ix0's VFs were made by iovctl -C: remove them with iovsim iovctl -D -d ix0, then create 2 with iovsim iovctl -C -f iov\.conf \(num_vfs: 2\)/,
+    );
+    // The advice works: iovctl -D, then -C with two VFs (the second passthrough), and the path runs.
+    writeFileSync(conf, 'PF { device: "ix0"; num_vfs: 2; }\nVF-1 { passthrough: true; }\n');
+    for (const argv of [
+      ["iovctl", "-D", "-d", "ix0"],
+      ["iovctl", "-C", "-f", conf],
+    ])
+      expect((await iovsim("--state", d, ...argv)).code, argv.join(" ")).toBe(0);
+    const ok = await iovsim("ping", "--host", "--path", "vm-vf", "--state", d, "-c", "1", "--json");
+    expect(ok.code, ok.err).toBe(0);
+  });
+
   it("a host with no VFs: a clear refusal naming the PF and what to run; nothing is written", async () => {
     const d = join(tmp, "never-written");
     const r = await iovsim("ping", "--host", "--path", "jail-vf", "--state", d, "-c", "1");

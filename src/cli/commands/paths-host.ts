@@ -50,10 +50,15 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
   const ph = pathHostFromState(JSON.parse(conf.text));
   const n = ph.vfs.length;
   const has = `${ph.pf} has ${n === 0 ? "no VFs" : n === 1 ? "1 VF" : `${n} VFs`} on the simulated host (${conf.file})`;
-  // Linux changes a PF's VF count only through 0 (EBUSY otherwise).
+  // Linux changes a PF's VF count only through 0 (EBUSY otherwise); VFs iovctl -C made are
+  // removed by iovctl -D only (sysfs answers EBUSY for them, as pci-sriov.ts does).
   const numvfs = `iovsim sysfs write /sys/class/net/${ph.pf}/device/sriov_numvfs`;
+  const rt = (JSON.parse(conf.text) as HostState).pfs[ph.pf];
+  const byIovctl = n > 0 && rt?.sriovEnabled === true && rt.configuredBy !== "sysfs";
   const make = (vfs: number) =>
-    `create them as on Linux: ${n > 0 ? `${numvfs} 0, then ` : ""}${numvfs} ${vfs} (or iovsim iovctl -C -f iov.conf), or choose other paths with --path`;
+    byIovctl
+      ? `${ph.pf}'s VFs were made by iovctl -C: remove them with iovsim iovctl -D -d ${ph.pf}, then create ${vfs} with iovsim iovctl -C -f iov.conf (num_vfs: ${vfs}), or choose other paths with --path`
+      : `create them as on Linux: ${n > 0 ? `${numvfs} 0, then ` : ""}${numvfs} ${vfs} (or iovsim iovctl -C -f iov.conf), or choose other paths with --path`;
   for (const p of paths) {
     const needsJail = p === "jail-vf" || p === "vf-loopback";
     const needsVm = p === "vm-vf" || p === "vf-loopback";
