@@ -50,8 +50,9 @@ export const conservationSchema = z.object({
   ok: z.boolean(),
 });
 
-/** What an injected fault did in one simulation (src/engine/faults.ts FaultRecord). */
-const faultRecord = z.object({
+/** What an injected fault did in one simulation (src/engine/faults.ts FaultRecord); steering's
+ *  document has the same records. */
+export const faultRecord = z.object({
   kind: z.enum(["worker-exit", "sink-stall", "generator-overrun"]),
   spec: z.string(),
   from_us: z.number().nonnegative(),

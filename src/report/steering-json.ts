@@ -2,6 +2,7 @@
 // src/steering/format.ts steeringJson; documented in docs/steering-json.md). Figures in
 // `results` are simulated (virtual time); `simulator` is wall clock.
 import { z } from "zod";
+import { faultRecord } from "./paths-json.ts";
 
 export const STEERING_SCHEMA_ID = "iovsim.steering/2";
 
@@ -56,6 +57,8 @@ const steeringResult = z.strictObject({
     })
     .optional(),
   conservation_ok: z.boolean(),
+  /** With --inject-fault: what each fault did in this row's simulation. */
+  faults: z.array(faultRecord).optional(),
 });
 
 export const steeringJsonSchema = z.strictObject({
@@ -69,6 +72,19 @@ export const steeringJsonSchema = z.strictObject({
   simulated: z.string(),
   notes: z.array(z.string()),
   results: z.array(steeringResult),
+  /** With --inject-fault: the faults as given (defaults filled in), and one record per
+   *  simulation a fault touched, with the row it belongs to. */
+  injected_faults: z.array(z.string()).optional(),
+  faults: z
+    .array(
+      faultRecord.extend({
+        strategy: z.string().min(1),
+        traffic: z.string().min(1),
+        queues: z.number().int().positive(),
+        rate_mpps: nonneg,
+      }),
+    )
+    .optional(),
   simulator: z.strictObject({
     frames: z.number().int().nonnegative(),
     events: z.number().int().nonnegative(),

@@ -88,7 +88,7 @@ describe("iovsim steering", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("n/a: ixl: at most 16 cores (16 queues per VF)");
     expect(r.out).toContain("per-queue load (at --rate)");
-    expect(r.out).toMatch(/simulator \(wall clock, not a simulated figure\)/);
+    expect(r.out).toMatch(/simulator speed \(wall clock on this machine, not a simulated figure\)/);
   });
 
   it("replays any capture as a mix (flows from the parsed tuples)", async () => {

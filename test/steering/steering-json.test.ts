@@ -29,6 +29,30 @@ const ARGS = [
 const SMALL = ["--flows", "64", "--frames", "1000", "--precision", "10", "--rate", "20%"];
 
 describe("steering --json schema", () => {
+  it("output with an injected fault validates too: the document's and each row's fault records", async () => {
+    const r = await cli([
+      "steering",
+      "--strategy",
+      "outer-rss",
+      "--queues",
+      "2",
+      "--frames",
+      "500",
+      "--rate",
+      "30%",
+      "--no-ndr",
+      "--json",
+      "--inject-fault",
+      "sink-stall",
+    ]);
+    // Exit 3: the run completed with injected faults (docs/reliability.md).
+    expect(r.code, r.err).toBe(3);
+    const j = steeringJsonSchema.parse(JSON.parse(r.out));
+    expect(j.injected_faults).toEqual(["sink-stall:queue=0,at=20%,for=50%"]);
+    expect(j.faults?.[0]).toMatchObject({ kind: "sink-stall", strategy: "outer-rss", queues: 2 });
+    expect(j.results.some((x) => x.faults?.[0]?.kind === "sink-stall")).toBe(true);
+  });
+
   it("real output validates; --csv has one row per result", async () => {
     expect(STEERING_SCHEMA_ID).toBe(STEERING_SCHEMA);
     const r = await cli([...ARGS, ...SMALL, "--json"]);
@@ -43,7 +67,7 @@ describe("steering --json schema", () => {
     }
     const c = await cli([...ARGS, ...SMALL, "--csv"]);
     expect(c.code).toBe(0);
-    expect(c.err).toMatch(/^simulator \(wall clock, not a simulated figure\)/m);
+    expect(c.err).toMatch(/^simulator speed \(wall clock on this machine, not a simulated figure\)/m);
     const [head, ...rows] = parseCsv(c.out); // strict RFC 4180: CRLF, header first, no comments
     expect(c.out.endsWith("\r\n")).toBe(true);
     expect(head.slice(0, 3)).toEqual(["traffic", "strategy", "queues"]);
