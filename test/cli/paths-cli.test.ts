@@ -108,6 +108,9 @@ describe("iovsim paths", () => {
       [["paths", "--path", ""], /--path: empty path name/],
       [["paths", "--size", "12"], /--size: '12'/],
       [["paths", "--size", "-1"], /--size: '-1' is not a valid frame size/],
+      // An item given twice ran (and printed) the same case twice.
+      [["paths", "--size", "64,512,64"], /--size: '64' is given twice/],
+      [["paths", "--path", "native,jail-vf", "--path", "native"], /--path: 'native' is given twice/],
       [["paths", "--trial-ms", "x"], /--trial-ms: 'x'/],
       [["paths", "--rate", "fast"], /--rate: 'fast' is not a rate/],
       [

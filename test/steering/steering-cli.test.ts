@@ -147,6 +147,10 @@ describe("iovsim steering", () => {
       [["--pcap", "x.pcap"], /unknown option '--pcap'/],
       [["--mix", "ipx"], /--mix: unknown mix 'ipx'/],
       [["--strategy", "rss"], /--strategy: unknown strategy 'rss'/],
+      // An item given twice ran (and printed) the same rows twice.
+      [["--strategy", "single,inner-rss,single"], /--strategy: 'single' is given twice/],
+      [["--queues", "1,4,1"], /--queues: '1' is given twice/],
+      [["--mix", "gtpu,vxlan,gtpu"], /--mix: 'gtpu' is given twice/],
       [["--queues", "0"], /--queues: '0' is not an integer in 1..64/],
       [["--rate", "fast"], /--rate: 'fast' is not a rate/],
       [["--rate", "20Mpps", "--no-ndr"], /above the 10 Gbit\/s line rate/],

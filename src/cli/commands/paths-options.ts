@@ -24,6 +24,7 @@ import {
   type L4,
   type TrafficProfile,
 } from "../../traffic/profiles.ts";
+import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
 import { checkStateHost } from "./paths-host.ts";
 import {
@@ -176,7 +177,7 @@ function percent(v: string | undefined, opt: string, def: number, min: number, m
 /** `64`, `64,512,1518`, `imix` or a mix (`64,imix`): each item is one case. */
 export function parseSizeList(text: string, option = "--size"): Array<number | "imix"> {
   const items = text.split(",").map((s) => s.trim());
-  return items.map((s) => {
+  const sizes = items.map((s) => {
     if (s === "imix") return "imix";
     const n = Number(s);
     if (!/^\d+$/.test(s) || n < 64 || n > 1518)
@@ -186,6 +187,8 @@ export function parseSizeList(text: string, option = "--size"): Array<number | "
       );
     return n;
   });
+  refuseRepeatedItems(option, sizes);
+  return sizes;
 }
 
 export const PATH_NAMES: readonly string[] = ENGINE_PATH_NAMES;
@@ -208,6 +211,7 @@ export function parsePathNames(given: string[] | undefined): string[] {
     if (!enginePath(n))
       throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
   }
+  refuseRepeatedItems("--path", names);
   return names;
 }
 

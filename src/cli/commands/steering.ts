@@ -30,6 +30,7 @@ import {
 } from "../../steering/traffic.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
+import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
 
@@ -148,6 +149,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const mix = str("mix") ?? str("encap");
   if (mix !== undefined) {
     o.mixes = mix.split(",").map((s) => s.trim());
+    refuseRepeatedItems(mixOpt, o.mixes);
     for (const m of o.mixes) {
       if (m === "pcap:") throw new UserError("E_USAGE", `${mixOpt}: 'pcap:' needs a file name (pcap:FILE)`);
       if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
@@ -158,10 +160,12 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
     }
   }
   if (str("strategy") !== undefined) o.strategies = parseStrategies(str("strategy")!);
+  refuseRepeatedItems("--strategy", o.strategies);
   if (str("queues") !== undefined)
     o.queues = str("queues")!
       .split(",")
       .map((s) => int("--queues", s.trim(), 1, 64));
+  refuseRepeatedItems("--queues", o.queues);
   if (str("rate") !== undefined) o.rate = parseRate(str("rate")!);
   if (opts["no-ndr"]) o.ndr = false;
   const symmetric = str("symmetric");
