@@ -48,6 +48,17 @@ describe("flow rule syntax (testpmd style)", () => {
     );
   });
 
+  it("refuses rules that share a value (the later one could never match)", () => {
+    const r = { field: "gtpu-teid" as const, lo: 100, hi: 199, queue: 3 };
+    const nic = { id: "ixl", rules: 8192, patterns: ["gtpu-teid", "vxlan-vni"] };
+    expect(() => checkRules([r, { ...r, lo: 150, hi: 150, queue: 4 }], nic)).toThrow(
+      /gtpu teid 100-199 and gtpu teid 150 overlap: Conflict with existing flow director rules/,
+    );
+    expect(() =>
+      checkRules([{ ...r, lo: 200, hi: 300 }, r, { ...r, field: "vxlan-vni" }], nic),
+    ).not.toThrow();
+  });
+
   it("derived rules send both directions of a subscriber to one queue", () => {
     const t = buildMix({ mix: "gtpu", flows: 64, tunnels: 2, zipfS: 0, seed: 1 });
     const rules = deriveRules(t.flowFrames, t.pairOf, 4, ["gtpu-teid"], parseFrame);
@@ -109,6 +120,17 @@ describe("iovsim flow and steering --port", () => {
       /^iovsim: flow: token 12 \('16', column \d+\): queue 16 is beyond the 16 queues of ixl0 \(ixl: index 0\.\.15\)\n/,
     );
     expect(beyond.err).toMatch(/\n {2} +\^\n$/);
+    expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
+    // A value an existing rule matches already (i40e refuses the second perfect filter; it was
+    // stored and never matched), located at the value, not stored; other fields are free.
+    const clash = await cli(
+      dir,
+      words("flow create ixl0 ingress pattern gtpu teid 0x10000005 / end actions queue index 2 / end"),
+    );
+    expect(clash.code).toBe(1);
+    expect(clash.err).toMatch(
+      /^iovsim: flow: token 6 \('0x10000005', column 32\): gtpu teid 268435461 overlaps rule #0 \(gtpu teid 268435456-268435583 -> queue 1\): Conflict with existing flow director rules/,
+    );
     expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
     // steering uses the port's rules: half the subscribers to queue 1, the rest by outer RSS.
     const s = await cli(dir, [
