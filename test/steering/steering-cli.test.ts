@@ -150,6 +150,11 @@ describe("iovsim steering", () => {
       // An item given twice ran (and printed) the same rows twice.
       [["--strategy", "single,inner-rss,single"], /--strategy: 'single' is given twice/],
       [["--queues", "1,4,1"], /--queues: '1' is given twice/],
+      // Nothing within the NIC's limits: an empty table and status 0 before.
+      [
+        ["--strategy", "outer-rss", "--queues", "32,64"],
+        /--queues 32,64: beyond ixl0 for every strategy asked \(outer-rss: at most 16 cores.*\): nothing to simulate/,
+      ],
       [["--mix", "gtpu,vxlan,gtpu"], /--mix: 'gtpu' is given twice/],
       [["--queues", "0"], /--queues: '0' is not an integer in 1..64/],
       [["--rate", "fast"], /--rate: 'fast' is not a rate/],

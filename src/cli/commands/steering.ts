@@ -20,7 +20,13 @@ import {
   steeringTable,
 } from "../../steering/format.ts";
 import { lineRatePps, meanFrameBytes } from "../../steering/ndr.ts";
-import { STRATEGY_IDS, STRATEGY_SUMMARY, type Symmetric } from "../../steering/strategies.ts";
+import {
+  coreLimit,
+  nicLimits,
+  STRATEGY_IDS,
+  STRATEGY_SUMMARY,
+  type Symmetric,
+} from "../../steering/strategies.ts";
 import {
   buildMix,
   MIX_NAMES,
@@ -315,6 +321,16 @@ export const command = defineCommand({
           `--rate: above the ${linkGbps} Gbit/s line rate of this mix (${(line / 1e6).toFixed(3)} Mpps)`,
         );
     }
+    // Every asked (strategy, cores) beyond the NIC: the run would print an empty table and exit 0.
+    const lim = nicLimits("ixl");
+    const fits = o.strategies.flatMap((st) => o.queues.filter((n) => n <= coreLimit(st, lim).max));
+    if (fits.length === 0)
+      throw new UserError(
+        "E_USAGE",
+        `--queues ${o.queues.join(",")}: beyond ixl0 for every strategy asked (${o.strategies
+          .map((st) => `${st}: at most ${coreLimit(st, lim).max} cores, ${coreLimit(st, lim).why}`)
+          .join("; ")}): nothing to simulate`,
+      );
     const total = mixes.length * o.strategies.length * o.queues.length;
     const m = await withProgress(ctx, total, async (progress) =>
       runMatrix({
