@@ -1,6 +1,6 @@
 // The CLI as a user runs it: `paths --json` shape, labelled tables, ping, demo, bad input.
 // Short virtual trials and coarse searches keep each run small.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -100,6 +100,29 @@ describe("iovsim paths", () => {
     const b = JSON.parse((await cli([...base, "--profile", join(dir, "p.json")])).out);
     expect(b.profile.name).toBe("slow-stack");
     expect(b.paths[0].ndr_mpps).toBeLessThan(a.paths[0].ndr_mpps);
+    // A user's copy of a built-in keeps its name: the text says which file it came from (it
+    // read "cost profile 'bhyve'" as if the built-in had run); ping says so too.
+    const copy = join(dir, "mine.json");
+    writeFileSync(copy, readFileSync(new URL("../../src/model/costs/bhyve.json", import.meta.url)));
+    const t = await cli([
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--rate",
+      "10%",
+      ...ONE_POINT,
+      "--profile",
+      copy,
+    ]);
+    expect(t.out).toContain(`cost profile 'bhyve' (${copy}),`);
+    expect(
+      (await cli(["paths", "--path", "native", "--size", "64", "--rate", "10%", ...ONE_POINT])).out,
+    ).toContain("cost profile 'bhyve', ");
+    expect((await cli(["ping", "--path", "native", "-c", "1", "--profile", copy])).out).toContain(
+      `cost profile bhyve (${copy}), simulated`,
+    );
   });
 
   it("bad options are named, exit 1, no stack trace", async () => {

@@ -62,7 +62,7 @@ paths: ${PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both"
 function pingText(j: PingCommandJson, ctx: CommandContext): void {
   const target = `${j.path} peer`;
   ctx.out(
-    `PING ${target} (10.2.0.1) via ${j.path}, cost profile ${j.profile.name}, simulated: 56 data bytes\n`,
+    `PING ${target} (10.2.0.1) via ${j.path}, cost profile ${j.profile.name}${j.profile.origin === "builtin" ? "" : ` (${j.profile.origin})`}, simulated: 56 data bytes\n`,
   );
   for (const e of j.echoes)
     ctx.out(
