@@ -121,6 +121,13 @@ describe("iovsim flow and steering --port", () => {
     );
     expect(beyond.err).toMatch(/\n {2} +\^\n$/);
     expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
+    // No subcommand: a usage error on stderr, status 1, as other commands (was help on stdout, 64).
+    const none = await cli(dir, ["flow"]);
+    expect(none.code).toBe(1);
+    expect(none.out).toBe("");
+    expect(none.err).toMatch(
+      /^iovsim: flow: missing subcommand \(create, list or destroy\)\nusage: iovsim flow create/,
+    );
     // A value an existing rule matches already (i40e refuses the second perfect filter; it was
     // stored and never matched), located at the value, not stored; other fields are free.
     const clash = await cli(

@@ -38,10 +38,10 @@ export const command = defineCommand({
   options: [],
   operands: "any",
   async run({ operands: args }, ctx) {
-    if (args.length === 0) {
-      ctx.out(HELP);
-      return 64;
-    }
+    // Like every other command's usage error: on stderr, status 1 (it printed the help on
+    // stdout with status 64, sysexits' EX_USAGE, which only iovctl uses, as FreeBSD's does).
+    if (args.length === 0)
+      throw new UserError("E_USAGE", `flow: missing subcommand (create, list or destroy)\n${HELP}`);
     const [sub, ...rest] = args;
     const pfOf = async (port: string | undefined) => {
       if (!port) throw new UserError("E_USAGE", `flow ${sub}: missing PORT\n${HELP}`);
