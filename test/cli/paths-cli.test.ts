@@ -125,6 +125,17 @@ describe("iovsim paths", () => {
     );
   });
 
+  // The search counts whole frames per second: line rate passing at 1518 B came back as
+  // 812,744 pps, above the 812,743.8 of the line (10.000002 Gbit/s on a 10 Gbit/s link).
+  it("an NDR at line rate is the line rate, never above it (Mpps and Gbit/s)", async () => {
+    const r = await cli(["paths", "--path", "native", "--size", "1518", "--json", ...FAST]);
+    const p = JSON.parse(r.out).paths[0];
+    expect(p.ndr_mpps).toBe(p.line_rate_mpps);
+    for (const k of ["ndr_mpps", "pdr_mpps", "search_ndr_mpps", "search_pdr_mpps"])
+      expect(p[k], k).toBeLessThanOrEqual(p.line_rate_mpps);
+    for (const k of ["ndr_gbps", "pdr_gbps"]) expect(p[k], k).toBeLessThanOrEqual(10);
+  });
+
   it("bad options are named, exit 1, no stack trace", async () => {
     for (const [argv, re] of [
       [["paths", "--path", "nope"], /--path: unknown path 'nope'/],

@@ -142,6 +142,24 @@ describe("iovsim steering", () => {
     );
   });
 
+  it("an NDR at line rate is the line rate, never above it (Mpps and Gbit/s)", async () => {
+    const r = await cli([
+      "steering",
+      "--mix",
+      "plain",
+      "--strategy",
+      "inner-rss",
+      "--queues",
+      "8",
+      "--frames",
+      "2000",
+      "--json",
+    ]);
+    const [x] = JSON.parse(r.out).results;
+    expect(x.ndr_mpps).toBe(x.line_rate_mpps);
+    expect(x.ndr_gbps).toBeLessThanOrEqual(10);
+  });
+
   it("options it does not support are errors naming the option", async () => {
     for (const [argv, msg] of [
       [["--pcap", "x.pcap"], /unknown option '--pcap'/],
