@@ -89,8 +89,11 @@ export function parseFlowCreate(tokens: readonly string[]): {
     if (key)
       throw located(tokens, at, "a rule matches one keyed field (teid, vni, spi, ipv4 dst or udp dst)");
     key = k;
-    keyToken = at + 2; // ITEM FIELD VALUE
+    keyToken = valueAt(at + 2);
   };
+  // testpmd writes `FIELD is VALUE` (the spec); `FIELD VALUE` is accepted as well.
+  const valueAt = (j: number) => (tokens[j] === "is" ? j + 1 : j);
+  const afterValue = (j: number) => valueAt(j) + 1;
   for (;;) {
     const item = tokens[i];
     if (item === "end") {
@@ -104,16 +107,16 @@ export function parseFlowCreate(tokens: readonly string[]): {
         break;
       case "ipv4":
         if (tokens[i] === "dst") {
-          const v = ipv4(tokens, i + 1);
+          const v = ipv4(tokens, valueAt(i + 1));
           setKey(at, { field: "ipv4-dst", lo: v, hi: v });
-          i += 2;
+          i = afterValue(i + 1);
         }
         break;
       case "udp":
         if (tokens[i] === "dst") {
-          const v = num(tokens, i + 1, "a UDP port", 65535);
+          const v = num(tokens, valueAt(i + 1), "a UDP port", 65535);
           setKey(at, { field: "udp-dport", lo: v, hi: v });
-          i += 2;
+          i = afterValue(i + 1);
         }
         break;
       case "gtpu":
@@ -122,9 +125,9 @@ export function parseFlowCreate(tokens: readonly string[]): {
         const word = item === "gtpu" ? "teid" : item === "vxlan" ? "vni" : "spi";
         if (tokens[i] !== word) throw located(tokens, i, `expected '${word}' after '${item}'`);
         const max = item === "vxlan" ? 0xffffff : 0xffffffff;
-        const [lo, hi] = range(tokens, i + 1, word.toUpperCase(), max);
+        const [lo, hi] = range(tokens, valueAt(i + 1), word.toUpperCase(), max);
         setKey(at, { field: `${item}-${word}` as MatchField, lo, hi });
-        i += 2;
+        i = afterValue(i + 1);
         break;
       }
       default:

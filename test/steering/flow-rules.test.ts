@@ -18,6 +18,24 @@ describe("flow rule syntax (testpmd style)", () => {
     expect(rule).toEqual({ field: "gtpu-teid", lo: 100, hi: 199, queue: 3 });
   });
 
+  // testpmd writes the value after `is` (`gtpu teid is 100`): a testpmd user's rule was refused
+  // at `is` ("expected TEID N or N-M").
+  it("accepts testpmd's FIELD is VALUE as well as FIELD VALUE", () => {
+    const rule = (s: string) =>
+      parseFlowCreate(words(`ixl0 ingress pattern ${s} / end actions queue index 3 / end`));
+    expect(rule("eth / ipv4 / udp / gtpu teid is 100").rule).toEqual({
+      field: "gtpu-teid",
+      lo: 100,
+      hi: 100,
+      queue: 3,
+    });
+    expect(rule("eth / ipv4 dst is 10.0.0.1").rule).toMatchObject({ field: "ipv4-dst", lo: 0x0a000001 });
+    expect(rule("udp dst is 53").rule).toMatchObject({ field: "udp-dport", lo: 53 });
+    expect(rule("vxlan vni is 42").rule).toMatchObject({ field: "vxlan-vni", lo: 42 });
+    expect(rule("esp spi is 7").keyToken).toBe(6);
+    expect(() => rule("gtpu teid is")).toThrow(/token 7 \('\/', column \d+\): expected TEID N or N-M/);
+  });
+
   it("names the token at fault", () => {
     const bad = (s: string) => () => parseFlowCreate(words(s));
     expect(bad("ixl0 ingress pattern gtpu tid 5 / end actions queue index 1 / end")).toThrow(
