@@ -161,6 +161,11 @@ function switchArgs(opts: Opts): SwitchArgs {
   }
   const rewrite = list("rewrite-dst");
   if (rewrite.length > 1) throw new UserError("E_USAGE", "option '--rewrite-dst' given twice");
+  if (rewrite.length === 1 && inputs.length > 0 && !inputs.some((i) => i.port === "wire"))
+    throw new UserError(
+      "E_USAGE",
+      `option '--rewrite-dst ${rewrite[0]}': it rewrites frames from the wire, and no --in wire=FILE is given (it would change nothing)`,
+    );
   const promisc = [...new Set(list("promisc"))];
   htmlOutputFile(html);
   if (!conf)
