@@ -184,7 +184,17 @@ describe("switch --vxlan-port", () => {
   }
 
   it("rejects a bad port and more than 15 extra ports", async () => {
-    const base = ["switch", "-f", conf, "--in", `wire=${wire}`, "--out", join(tmp, "o-bad")];
+    const base = [
+      "switch",
+      "-f",
+      conf,
+      "--in",
+      `wire=${wire}`,
+      "--out",
+      join(tmp, "o-bad"),
+      "--rss",
+      "inner",
+    ];
     const r = await run(...base, "--vxlan-port", "0");
     expect(r.rc).toBe(1);
     expect(r.err).toBe("iovsim: option '--vxlan-port': '0' is not a UDP port (1..65535)\n");
@@ -196,9 +206,31 @@ describe("switch --vxlan-port", () => {
 
   it("counters.json records the extra VXLAN ports", async () => {
     const dir = join(tmp, "vx-counters");
-    const r = await run("switch", "-f", conf, "--in", `wire=${input}`, "--out", dir, "--vxlan-port", "8472");
+    const r = await run(
+      "switch",
+      "-f",
+      conf,
+      "--in",
+      `wire=${input}`,
+      "--out",
+      dir,
+      "--rss",
+      "inner",
+      "--vxlan-port",
+      "8472",
+    );
     expect(r.rc).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, "counters.json"), "utf8")).vxlanPorts).toEqual([8472]);
+  });
+
+  // With RSS on the outer headers the extra ports change nothing (the parser finds the inner
+  // packet only for the inner hash): the option was accepted and ignored.
+  it("is refused without --rss inner, naming the option", async () => {
+    const r = await run("switch", "-f", conf, "--in", `wire=${input}`, "--json", "--vxlan-port", "8472");
+    expect(r.rc).toBe(1);
+    expect(r.err).toBe(
+      "iovsim: option '--vxlan-port 8472': it marks VXLAN for tunnel-aware RSS (--rss inner); with RSS on the outer headers it changes nothing\n",
+    );
   });
 });
 

@@ -74,7 +74,7 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --per-queue         also write one file per receive queue
   --format F          capture format of the outputs (default pcap, microseconds)
   --vxlan-port N      also treat UDP destination port N as VXLAN (repeatable, at most 15;
-                      4789 always is), e.g. Linux's 8472, for tunnel-aware RSS
+                      4789 always is), e.g. Linux's 8472, for tunnel-aware RSS (--rss inner)
   --engine E          wasm (the Wasm kernels, default) or reference (the TypeScript model);
                       the summary and counters.json name the engine that ran
   --rewrite-dst PORT  replaying a capture taken elsewhere: rewrite the destination MAC of
@@ -159,6 +159,12 @@ function switchArgs(opts: Opts): SwitchArgs {
     if (vxlanPorts.length > 15)
       throw new UserError("E_USAGE", "option '--vxlan-port': at most 15 extra VXLAN ports");
   }
+  // The extra VXLAN ports only tell the parser where an inner packet is, for --rss inner.
+  if (list("vxlan-port").length > 0 && opts.rss !== "inner")
+    throw new UserError(
+      "E_USAGE",
+      `option '--vxlan-port ${list("vxlan-port")[0]}': it marks VXLAN for tunnel-aware RSS (--rss inner); with RSS on the outer headers it changes nothing`,
+    );
   const rewrite = list("rewrite-dst");
   if (rewrite.length > 1) throw new UserError("E_USAGE", "option '--rewrite-dst' given twice");
   if (rewrite.length === 1 && inputs.length > 0 && !inputs.some((i) => i.port === "wire"))
