@@ -436,6 +436,13 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
+  // The application reads what the consumer receives: a run that only transmits gave the same
+  // figures with and without it.
+  if (values.application && runs.every((r) => r.direction === "tx"))
+    throw new UserError(
+      "E_USAGE",
+      "--application: the application reads the frames its consumer receives, and --direction tx receives none (use rx or both)",
+    );
   if (values.application)
     notes.push(
       `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each plus its payload copied at copy_gbytes_per_s ${profile.c.copy_gbytes_per_s} GB/s, below the interrupt and the stack)`,
