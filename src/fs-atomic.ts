@@ -1,7 +1,7 @@
 // Atomic file replacement: a reader sees the old file or the new one, never a torn one, and a
 // process killed mid-write leaves only a hidden temp file (named so it can be cleaned up).
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
@@ -81,4 +81,38 @@ export async function removeStaleTemps(dir: string): Promise<number> {
     }
   }
   return n;
+}
+
+/**
+ * Writes a file a user named (a report, a capture) so that a reader sees the old contents or
+ * the new, never a torn file: a temp file beside it, renamed over it. Two kinds of name are not
+ * replaced: a symbolic link is followed (the file it points to is replaced, the link stays),
+ * and a target that is not a regular file (a FIFO, a terminal, /dev/null, /dev/stdout) is
+ * written in place, as `> FILE` does. Renaming over those would put a plain file where the
+ * pipe or device was, and as root replace /dev/null itself.
+ */
+export function replaceFileSync(file: string, data: string | Uint8Array): void {
+  let target = file;
+  try {
+    target = realpathSync(file);
+  } catch {
+    // not there yet (or a dangling link): the name itself is written
+  }
+  const st = statSync(target, { throwIfNoEntry: false });
+  if (st && !st.isFile() && !st.isDirectory()) {
+    writeFileSync(target, data);
+    return;
+  }
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, target);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true }); // no half-written temporary left behind
+    } catch {
+      // the temporary was never a plain file: nothing of ours to remove
+    }
+    throw e;
+  }
 }

@@ -124,7 +124,10 @@ export function parseFaults(values: readonly string[], opt = "--inject-fault"): 
     for (const p of g.params) {
       const eq = p.indexOf("=");
       if (eq <= 0) throw bad(opt, g.text, `'${p}' is not key=value`);
-      kv.set(p.slice(0, eq).trim(), p.slice(eq + 1).trim());
+      const key = p.slice(0, eq).trim();
+      // at=20%,at=30%: the last one won without a word.
+      if (kv.has(key)) throw bad(opt, g.text, `'${key}' is given twice`);
+      kv.set(key, p.slice(eq + 1).trim());
     }
     const allow = (keys: string[]) => {
       for (const k of kv.keys())

@@ -20,6 +20,9 @@ import type { Conservation, EventTotals } from "./types.ts";
 /** ping(8)'s default: 56 data bytes -> 64-byte ICMP message, 98-byte frame (102 with FCS). */
 export const PING_FRAME_SIZE = 102;
 
+/** How long ping(8) waits for replies after its last request (FreeBSD ping's MAXWAIT, 10 s). */
+export const PING_LINGER_NS = 10e9;
+
 export interface PingSpec {
   path: string;
   count: number;
@@ -36,6 +39,8 @@ export interface PingResult {
   path: string;
   /** Round-trip time of each answered request (us, virtual time), in order. */
   rtt_us: number[];
+  /** Replies delivered together by one event (one poll): each was given their mean RTT. */
+  grouped?: number;
   sent: number;
   received: number;
   events: EventTotals;
@@ -108,14 +113,27 @@ export function simulatePing(spec: PingSpec): PingResult {
   const rtt: number[] = [];
   let packets = 0;
   let latSum = 0;
-  for (let i = 0; i < spec.count; i++) {
-    runUntil(g, (i + 1) * interval, state);
-    const p = u64(ctx, sink + P.S_PACKETS);
-    const l = u64(ctx, sink + P.S_LAT_SUM);
-    if (p === packets + 1) rtt.push((l - latSum) / 1000);
-    packets = p;
-    latSum = l;
-  }
+  let grouped = 0;
+  // Event by event, so that each reply is seen alone even when the next request leaves before
+  // it arrives (an interval shorter than the round trip): its RTT is the growth of the sink's
+  // latency sum. Replies one event hands over together (one poll) get their mean, counted in
+  // `grouped`.
+  const runTo = (t: number) => {
+    const q = ctx.q;
+    while (q.size > 0 && q.peekTime() <= t) {
+      runUntil(g, q.peekTime(), state);
+      const p = u64(ctx, sink + P.S_PACKETS);
+      if (p === packets) continue;
+      const l = u64(ctx, sink + P.S_LAT_SUM);
+      for (let k = packets; k < p; k++) rtt.push((l - latSum) / (p - packets) / 1000);
+      if (p > packets + 1) grouped += p - packets;
+      packets = p;
+      latSum = l;
+    }
+  };
+  for (let i = 0; i < spec.count; i++) runTo((i + 1) * interval);
+  // As ping(8) does after its last request, wait for the replies still in flight.
+  if (packets < spec.count) runTo(spec.count * interval + PING_LINGER_NS);
   const r = collect(ctx, {
     path: spec.path,
     direction: "both",
@@ -126,6 +144,7 @@ export function simulatePing(spec: PingSpec): PingResult {
   return {
     path: spec.path,
     rtt_us: rtt,
+    ...(grouped > 0 ? { grouped } : {}),
     sent: r.simulator.frames,
     received: packets,
     events: r.events,

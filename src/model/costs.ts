@@ -4,7 +4,7 @@
 // A profile may `extends` another and override some constants. Validated with zod; a bad file
 // is reported with the JSON path of each problem (and line:column when it is not JSON).
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
@@ -164,9 +164,18 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
   const constants: Record<string, CostConstant> = { ...base, ...r.data.constants };
   const problems: string[] = [];
   const at = (path: PropertyKey[]) => `${locate(where, text, path)}: ${jsonPath(path)}`;
-  for (const k of Object.keys(r.data.constants))
+  // The engine reads each value in one unit (bhyve's, which every profile extends or restates):
+  // a value in another unit would be taken as if it were in that one.
+  const units =
+    where === `costs/${UNIT_REFERENCE}.json` ? base : { ...load(UNIT_REFERENCE).constants, ...base };
+  for (const [k, v] of Object.entries(r.data.constants)) {
     if (!(COST_NAMES as readonly string[]).includes(k))
       problems.push(`${at(["constants", k])}: unknown constant (known: ${COST_NAMES.join(", ")})`);
+    else if (units[k] && units[k].unit !== v.unit)
+      problems.push(
+        `${at(["constants", k, "unit"])}: unit '${v.unit}' is not the one the engine reads ${k} in ('${units[k].unit}'): convert the value and range`,
+      );
+  }
   const c = {} as Record<CostName, number>;
   for (const k of COST_NAMES) {
     const v = constants[k];
@@ -183,9 +192,17 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
   return { name: r.data.name, description: r.data.description, origin: where, c, constants };
 }
 
-const cache = new Map<string, Costs>();
+/** The profile whose units are the engine's (every other built-in extends it). */
+const UNIT_REFERENCE = "bhyve";
 
-/** A built-in profile by name, or a user's JSON file by path (errors name file:line:column). */
+const cache = new Map<string, Costs>();
+/** Files being loaded, outermost first: an `extends` back into one of them is a cycle. */
+const loading: string[] = [];
+
+/**
+ * A built-in profile by name, or a user's JSON file by path (errors name file:line:column).
+ * A file's `extends` names a built-in, or another file relative to the file's own directory.
+ */
 export function loadCosts(nameOrFile = "bhyve"): Costs {
   const hit = cache.get(nameOrFile);
   if (hit) return hit;
@@ -193,6 +210,11 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
   const isBuiltin = builtin.includes(nameOrFile);
   const file = isBuiltin ? join(DIR, `${nameOrFile}.json`) : nameOrFile;
   const where = isBuiltin ? `costs/${nameOrFile}.json` : nameOrFile;
+  if (loading.includes(resolve(file)))
+    throw new UserError(
+      "E_PROFILE",
+      `extends itself: ${[...loading.slice(loading.indexOf(resolve(file))), resolve(file)].map((f) => basename(f)).join(" -> ")}`,
+    );
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -205,6 +227,7 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
       `--profile ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")})`,
     );
   }
+  text = text.replace(/^\uFEFF/, ""); // a byte-order mark some editors write is not JSON's concern
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -213,7 +236,15 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
     const { line, column } = lineColumn(text, Math.max(0, off));
     throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${(e as Error).message}`);
   }
-  const p = parseCosts(data, where, loadCosts, text);
+  const extendsFrom = (name = "bhyve") =>
+    loadCosts(builtin.includes(name) || isAbsolute(name) ? name : join(dirname(file), name));
+  loading.push(resolve(file));
+  let p: Costs;
+  try {
+    p = parseCosts(data, where, extendsFrom, text);
+  } finally {
+    loading.pop();
+  }
   const out = isBuiltin ? { ...p, origin: "builtin" } : p;
   cache.set(nameOrFile, out);
   return out;

@@ -306,8 +306,12 @@ export function pathEntryJson(c: CaseResult) {
   // Direction "both" offers the rate in each direction of the full-duplex link; its rates are
   // reported summed over the two directions, like the engine's offered and delivered rates.
   const k = c.case.direction === "both" ? 2 : 1;
-  const mppsOf = (pps: number | null) => (pps === null ? null : mpps(k * pps));
-  const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(k * pps, c.case.frameBytes));
+  // The search counts whole frames per second: line rate passing is reported as
+  // Math.round(line rate), up to half a frame per second above it (1518 B: 812,744 pps against
+  // 812,743.8, 10.000002 Gbit/s). A rate the search found is never above the ceiling it searched under.
+  const capped = (pps: number) => Math.min(pps, c.lineRatePps);
+  const mppsOf = (pps: number | null) => (pps === null ? null : mpps(k * capped(pps)));
+  const gbps = (pps: number | null) => (pps === null ? null : l1Gbps(k * capped(pps), c.case.frameBytes));
   const wireless = noWire(c.case.path, c.case.direction);
   return {
     name: c.case.path,

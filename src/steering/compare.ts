@@ -224,7 +224,9 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
         let linePps = 0;
         if (o.ndr) {
           const s = searchNdr(scenario, o.linkGbps, o.precision, sim);
-          ndrPps = s.ndrPps;
+          // Whole frames per second: line rate passing came back as Math.round(line rate),
+          // up to half a frame per second (and 10.0000003 Gbit/s) above it.
+          ndrPps = Math.min(s.ndrPps, s.linePps);
           atNdr = s.atNdr;
           linePps = s.linePps;
           sims += s.trials.length;

@@ -70,6 +70,8 @@ export function parseFlowCreate(tokens: readonly string[]): {
   rule: Omit<FlowRule, "id">;
   /** Index of the queue's token (for an error located at it once the port is known). */
   queueToken: number;
+  /** Index of the matched value's token (an overlap with an existing rule is located there). */
+  keyToken: number;
 } {
   let i = 0;
   const expect = (word: string) => {
@@ -82,11 +84,16 @@ export function parseFlowCreate(tokens: readonly string[]): {
   expect("ingress");
   expect("pattern");
   let key: { field: MatchField; lo: number; hi: number } | null = null;
+  let keyToken = 0;
   const setKey = (at: number, k: NonNullable<typeof key>) => {
     if (key)
       throw located(tokens, at, "a rule matches one keyed field (teid, vni, spi, ipv4 dst or udp dst)");
     key = k;
+    keyToken = valueAt(at + 2);
   };
+  // testpmd writes `FIELD is VALUE` (the spec); `FIELD VALUE` is accepted as well.
+  const valueAt = (j: number) => (tokens[j] === "is" ? j + 1 : j);
+  const afterValue = (j: number) => valueAt(j) + 1;
   for (;;) {
     const item = tokens[i];
     if (item === "end") {
@@ -100,16 +107,16 @@ export function parseFlowCreate(tokens: readonly string[]): {
         break;
       case "ipv4":
         if (tokens[i] === "dst") {
-          const v = ipv4(tokens, i + 1);
+          const v = ipv4(tokens, valueAt(i + 1));
           setKey(at, { field: "ipv4-dst", lo: v, hi: v });
-          i += 2;
+          i = afterValue(i + 1);
         }
         break;
       case "udp":
         if (tokens[i] === "dst") {
-          const v = num(tokens, i + 1, "a UDP port", 65535);
+          const v = num(tokens, valueAt(i + 1), "a UDP port", 65535);
           setKey(at, { field: "udp-dport", lo: v, hi: v });
-          i += 2;
+          i = afterValue(i + 1);
         }
         break;
       case "gtpu":
@@ -118,9 +125,9 @@ export function parseFlowCreate(tokens: readonly string[]): {
         const word = item === "gtpu" ? "teid" : item === "vxlan" ? "vni" : "spi";
         if (tokens[i] !== word) throw located(tokens, i, `expected '${word}' after '${item}'`);
         const max = item === "vxlan" ? 0xffffff : 0xffffffff;
-        const [lo, hi] = range(tokens, i + 1, word.toUpperCase(), max);
+        const [lo, hi] = range(tokens, valueAt(i + 1), word.toUpperCase(), max);
         setKey(at, { field: `${item}-${word}` as MatchField, lo, hi });
-        i += 2;
+        i = afterValue(i + 1);
         break;
       }
       default:
@@ -141,7 +148,33 @@ export function parseFlowCreate(tokens: readonly string[]): {
   expect("end");
   if (i < tokens.length) throw located(tokens, i, "unexpected text after the rule");
   const k = key as { field: MatchField; lo: number; hi: number };
-  return { port, rule: { ...k, queue }, queueToken };
+  return { port, rule: { ...k, queue }, queueToken, keyToken };
+}
+
+/**
+ * The first rule that already matches a value of `rule`'s field: a perfect filter holds each
+ * value once, so the driver refuses a second filter on it (i40e: "Conflict with existing flow
+ * director rules!") rather than keep one that could never match.
+ */
+export function overlappingRule<R extends Omit<FlowRule, "id">>(
+  rules: readonly R[],
+  rule: Omit<FlowRule, "id">,
+): R | undefined {
+  return rules.find((r) => r.field === rule.field && r.lo <= rule.hi && rule.lo <= r.hi);
+}
+
+/** A rule's pattern item as written in testpmd's syntax: `gtpu teid 100-199`, `ipv4 dst 10.0.0.1`. */
+export function ruleItem(r: Pick<FlowRule, "field" | "lo" | "hi">): string {
+  const v = r.lo === r.hi ? `${r.lo}` : `${r.lo}-${r.hi}`;
+  return r.field === "gtpu-teid"
+    ? `gtpu teid ${v}`
+    : r.field === "vxlan-vni"
+      ? `vxlan vni ${v}`
+      : r.field === "esp-spi"
+        ? `esp spi ${v}`
+        : r.field === "udp-dport"
+          ? `udp dst ${v}`
+          : `ipv4 dst ${[24, 16, 8, 0].map((s) => Math.floor(r.lo / 2 ** s) % 256).join(".")}`;
 }
 
 /** Checks a rule set against the NIC: patterns it can match, rule-table capacity, queue count. */
@@ -161,6 +194,15 @@ export function checkRules(
       throw new UserError("E_USAGE", `flow: rule to queue ${r.queue}, but the port has ${queues} queue(s)`);
     used += ruleEntries(r);
   }
+  // A value in two rules (a state written before flow create refused overlaps): the second
+  // rule could never match; sorted by field and value, neighbours are enough to compare.
+  const sorted = [...rules].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : a.lo - b.lo));
+  for (let i = 1; i < sorted.length; i++)
+    if (overlappingRule([sorted[i - 1]], sorted[i]))
+      throw new UserError(
+        "E_USAGE",
+        `flow: ${ruleItem(sorted[i - 1])} and ${ruleItem(sorted[i])} overlap: Conflict with existing flow director rules (destroy one with iovsim flow destroy)`,
+      );
   if (used > nic.rules)
     throw new UserError(
       "E_USAGE",
@@ -199,18 +241,7 @@ export function matchRules(frame: Uint8Array, p: ParsedFrame, rules: readonly Fl
 }
 
 export function formatRule(r: FlowRule, port: string): string {
-  const v = r.lo === r.hi ? `${r.lo}` : `${r.lo}-${r.hi}`;
-  const item =
-    r.field === "gtpu-teid"
-      ? `gtpu teid ${v}`
-      : r.field === "vxlan-vni"
-        ? `vxlan vni ${v}`
-        : r.field === "esp-spi"
-          ? `esp spi ${v}`
-          : r.field === "udp-dport"
-            ? `udp dst ${v}`
-            : `ipv4 dst ${[24, 16, 8, 0].map((s) => Math.floor(r.lo / 2 ** s) % 256).join(".")}`;
-  return `${r.id}\t${port}\tingress pattern ${item} / end actions queue index ${r.queue} / end`;
+  return `${r.id}\t${port}\tingress pattern ${ruleItem(r)} / end actions queue index ${r.queue} / end`;
 }
 
 /**

@@ -87,6 +87,18 @@ export const sweepSchema = z
         });
       if (RESERVED.has(k))
         ctx.addIssue({ code: "custom", message: `'${k}' is set by the sweep itself`, path: ["axes", k] });
+      // A value listed twice is the same point twice: the same run, and a merged table with
+      // two identical rows.
+      const axis = s.axes[k];
+      if (Array.isArray(axis))
+        axis.forEach((v, i) => {
+          if (axis.indexOf(v) < i)
+            ctx.addIssue({
+              code: "custom",
+              message: `'${String(v)}' is listed twice in axis '${k}' (each value is one point per combination)`,
+              path: ["axes", k, i],
+            });
+        });
     }
     for (const k of Object.keys(s.options))
       if (RESERVED.has(k))

@@ -1,6 +1,6 @@
 // Reading and writing capture files whatever their container (pcap µs/ns, pcapng).
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
+import { readFileSync } from "node:fs";
+import { replaceFileSync } from "../fs-atomic.ts";
 import { type CaptureFormat, CaptureFormatError, detectFormat, type PacketRecord } from "./capture.ts";
 import { type PcapWriteOptions, readPcap, writePcap } from "./pcap.ts";
 import { type PcapngWriteOptions, readPcapng, writePcapng } from "./pcapng.ts";
@@ -61,22 +61,11 @@ export function encodeCapture(records: Iterable<PacketRecord>, opts: WriteOption
   return writePcap(records, { ...opts, nanosecond: format === "pcap-ns" || opts.nanosecond });
 }
 
-/** Writes atomically: a temporary file in the same directory, then rename. */
+/** Writes atomically: a temporary file in the same directory, then rename (src/fs-atomic.ts). */
 export function writeCaptureFile(
   path: string,
   records: Iterable<PacketRecord>,
   opts: WriteOptions = {},
 ): void {
-  const tmp = `${path}.${process.pid}.${basename(path)}.tmp`;
-  try {
-    writeFileSync(tmp, encodeCapture(records, opts));
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      rmSync(tmp, { force: true }); // no half-written temporary left behind
-    } catch {
-      // the temporary was never a plain file: nothing of ours to remove
-    }
-    throw e;
-  }
+  replaceFileSync(path, encodeCapture(records, opts));
 }

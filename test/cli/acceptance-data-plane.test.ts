@@ -2,7 +2,17 @@
 // user would: output directories that cannot be written, pseudo file systems, VXLAN on a
 // non-standard port through the switch, and error wording. Each case failed before its fix.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -174,7 +184,17 @@ describe("switch --vxlan-port", () => {
   }
 
   it("rejects a bad port and more than 15 extra ports", async () => {
-    const base = ["switch", "-f", conf, "--in", `wire=${wire}`, "--out", join(tmp, "o-bad")];
+    const base = [
+      "switch",
+      "-f",
+      conf,
+      "--in",
+      `wire=${wire}`,
+      "--out",
+      join(tmp, "o-bad"),
+      "--rss",
+      "inner",
+    ];
     const r = await run(...base, "--vxlan-port", "0");
     expect(r.rc).toBe(1);
     expect(r.err).toBe("iovsim: option '--vxlan-port': '0' is not a UDP port (1..65535)\n");
@@ -186,9 +206,31 @@ describe("switch --vxlan-port", () => {
 
   it("counters.json records the extra VXLAN ports", async () => {
     const dir = join(tmp, "vx-counters");
-    const r = await run("switch", "-f", conf, "--in", `wire=${input}`, "--out", dir, "--vxlan-port", "8472");
+    const r = await run(
+      "switch",
+      "-f",
+      conf,
+      "--in",
+      `wire=${input}`,
+      "--out",
+      dir,
+      "--rss",
+      "inner",
+      "--vxlan-port",
+      "8472",
+    );
     expect(r.rc).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, "counters.json"), "utf8")).vxlanPorts).toEqual([8472]);
+  });
+
+  // With RSS on the outer headers the extra ports change nothing (the parser finds the inner
+  // packet only for the inner hash): the option was accepted and ignored.
+  it("is refused without --rss inner, naming the option", async () => {
+    const r = await run("switch", "-f", conf, "--in", `wire=${input}`, "--json", "--vxlan-port", "8472");
+    expect(r.rc).toBe(1);
+    expect(r.err).toBe(
+      "iovsim: option '--vxlan-port 8472': it marks VXLAN for tunnel-aware RSS (--rss inner); with RSS on the outer headers it changes nothing\n",
+    );
   });
 });
 
@@ -333,5 +375,40 @@ describe("switch counters.json against the spec's counter rules (§6)", () => {
     });
     expect(c.port).toMatchObject({ tx_packets: 2, tx_bytes: len(bcast) + len(mcast) });
     expect(readCaptureFile(join(dir, "wire.pcap")).records).toHaveLength(2);
+  });
+});
+
+// A capture replayed from the directory an earlier run wrote (`--in wire=out/VF-0.pcap --out out`)
+// was read, then overwritten or removed as a stale output: the user's input was gone.
+describe("switch --in a capture that --out DIR would replace or remove", () => {
+  it("is refused before the run, naming the input and the output, and the input survives", async () => {
+    const out = join(tmp, "reuse");
+    mkdirSync(out);
+    const stale = join(out, "VF-7.pcap"); // named like an output, no VF-7 in this configuration
+    copyFileSync(wire, stale);
+    const r = await run("switch", "-f", conf, "--in", `wire=${stale}`, "--out", out);
+    expect(r.rc).toBe(1);
+    expect(r.err).toContain(`option '--in wire=${stale}'`);
+    expect(r.err).toContain("VF-7.pcap");
+    expect(r.err).not.toContain("internal error");
+    expect(readFileSync(stale)).toEqual(readFileSync(wire));
+  });
+
+  it("also through a symbolic link in DIR; an input of another name in DIR is fine", async () => {
+    const out = join(tmp, "reuse-link");
+    mkdirSync(out);
+    const mine = join(tmp, "mine.pcap");
+    copyFileSync(wire, mine);
+    symlinkSync(mine, join(out, "wire.pcap"));
+    const r = await run("switch", "-f", conf, "--in", `wire=${mine}`, "--out", out);
+    expect(r.rc).toBe(1);
+    expect(r.err).toContain("wire.pcap");
+    expect(readFileSync(mine)).toEqual(readFileSync(wire));
+    const other = join(out, "capture.pcap");
+    copyFileSync(wire, other);
+    rmSync(join(out, "wire.pcap"));
+    const ok = await run("switch", "-f", conf, "--in", `wire=${other}`, "--out", out);
+    expect(ok.rc).toBe(0);
+    expect(readFileSync(other)).toEqual(readFileSync(wire));
   });
 });

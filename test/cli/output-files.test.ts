@@ -1,12 +1,23 @@
 // An output file the user names that cannot be written (--html onto a directory, into a
 // missing directory, under a regular file) is the user's mistake: one line naming the option
 // and the file, status 1, no "internal error" (status 70), refused before the run.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { UserError } from "../../src/errors.ts";
+import { replaceFileSync } from "../../src/fs-atomic.ts";
 import { asWriteError, checkOutputFile } from "../../src/output-file.ts";
 import { writeHtmlReport } from "../../src/report/html/index.ts";
 
@@ -80,5 +91,49 @@ describe("output-file helpers", () => {
       new UserError("E_OUT", `--html ${sub}: cannot write (it is a directory)`),
     );
     expect(readdirSync(dir)).toEqual(["sub"]);
+  });
+});
+
+// Renaming a temporary over the name the user gave replaced whatever was there: a FIFO became a
+// plain file (the reader got nothing), a symbolic link was cut, and as root `--html /dev/null`
+// would have put a plain file in place of /dev/null. Tested on a FIFO and a link in a temp dir.
+describe("an output name that is a FIFO, a device or a symbolic link", () => {
+  it.skipIf(process.platform === "win32")("a FIFO is written in place and stays a FIFO", async () => {
+    const fifo = join(dir, "report.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    // A reader on the other end (opening a FIFO blocks until both ends are open).
+    const reader = spawn("cat", [fifo]);
+    let got = "";
+    reader.stdout.on("data", (d: Buffer) => (got += d.toString()));
+    const closed = new Promise((r) => reader.on("close", r));
+    await writeHtmlReport(fifo, { version: "0", command: "iovsim t" });
+    await closed;
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(got).toContain("</html>");
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("/dev/null is written, not replaced", () => {
+    replaceFileSync("/dev/null", "x");
+    expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
+  });
+
+  it("a symbolic link is followed: the file it points to is replaced, the link stays", async () => {
+    writeFileSync(join(dir, "real.html"), "old");
+    symlinkSync("real.html", join(dir, "link.html"));
+    const r = await cli(
+      "switch",
+      "-f",
+      "examples/ixl0.conf",
+      "--in",
+      "wire=examples/in.pcap",
+      "--json",
+      "--html",
+      join(dir, "link.html"),
+    );
+    expect(r.code).toBe(0);
+    expect(lstatSync(join(dir, "link.html")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, "real.html"), "utf8")).toContain("</html>");
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 });

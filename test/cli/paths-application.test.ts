@@ -36,6 +36,26 @@ describe("paths --application", () => {
     expect(j0.notes.join("\n")).not.toMatch(/--application/);
   }, 60_000);
 
+  // Transmit only, nothing reaches the application: the figures were the same with and without it.
+  it("is refused with --direction tx, where the consumer receives nothing", async () => {
+    const r = await cli([
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--direction",
+      "tx",
+      "--rate",
+      "10%",
+      "--application",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      "iovsim: --application: the application reads the frames its consumer receives, and --direction tx receives none (use rx or both)\n",
+    );
+  });
+
   it("is refused by a command it does not apply to", async () => {
     const r = await cli(["ping", "--application"]);
     expect(r.code).not.toBe(0);

@@ -1,6 +1,6 @@
 // The CLI as a user runs it: `paths --json` shape, labelled tables, ping, demo, bad input.
 // Short virtual trials and coarse searches keep each run small.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -100,6 +100,40 @@ describe("iovsim paths", () => {
     const b = JSON.parse((await cli([...base, "--profile", join(dir, "p.json")])).out);
     expect(b.profile.name).toBe("slow-stack");
     expect(b.paths[0].ndr_mpps).toBeLessThan(a.paths[0].ndr_mpps);
+    // A user's copy of a built-in keeps its name: the text says which file it came from (it
+    // read "cost profile 'bhyve'" as if the built-in had run); ping says so too.
+    const copy = join(dir, "mine.json");
+    writeFileSync(copy, readFileSync(new URL("../../src/model/costs/bhyve.json", import.meta.url)));
+    const t = await cli([
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--rate",
+      "10%",
+      ...ONE_POINT,
+      "--profile",
+      copy,
+    ]);
+    expect(t.out).toContain(`cost profile 'bhyve' (${copy}),`);
+    expect(
+      (await cli(["paths", "--path", "native", "--size", "64", "--rate", "10%", ...ONE_POINT])).out,
+    ).toContain("cost profile 'bhyve', ");
+    expect((await cli(["ping", "--path", "native", "-c", "1", "--profile", copy])).out).toContain(
+      `cost profile bhyve (${copy}), simulated`,
+    );
+  });
+
+  // The search counts whole frames per second: line rate passing at 1518 B came back as
+  // 812,744 pps, above the 812,743.8 of the line (10.000002 Gbit/s on a 10 Gbit/s link).
+  it("an NDR at line rate is the line rate, never above it (Mpps and Gbit/s)", async () => {
+    const r = await cli(["paths", "--path", "native", "--size", "1518", "--json", ...FAST]);
+    const p = JSON.parse(r.out).paths[0];
+    expect(p.ndr_mpps).toBe(p.line_rate_mpps);
+    for (const k of ["ndr_mpps", "pdr_mpps", "search_ndr_mpps", "search_pdr_mpps"])
+      expect(p[k], k).toBeLessThanOrEqual(p.line_rate_mpps);
+    for (const k of ["ndr_gbps", "pdr_gbps"]) expect(p[k], k).toBeLessThanOrEqual(10);
   });
 
   it("bad options are named, exit 1, no stack trace", async () => {
@@ -108,6 +142,9 @@ describe("iovsim paths", () => {
       [["paths", "--path", ""], /--path: empty path name/],
       [["paths", "--size", "12"], /--size: '12'/],
       [["paths", "--size", "-1"], /--size: '-1' is not a valid frame size/],
+      // An item given twice ran (and printed) the same case twice.
+      [["paths", "--size", "64,512,64"], /--size: '64' is given twice/],
+      [["paths", "--path", "native,jail-vf", "--path", "native"], /--path: 'native' is given twice/],
       [["paths", "--trial-ms", "x"], /--trial-ms: 'x'/],
       [["paths", "--rate", "fast"], /--rate: 'fast' is not a rate/],
       [

@@ -1,12 +1,14 @@
 // `iovsim paths --pcap FILE` end to end (issues 8 item 3, 9 items 2 and 3): the RFC 2544 search
 // and load points on a replayed capture, conservation on a broadcast capture, the warning when
 // the switch filtered everything (table, JSON, CSV), malformed records counted, bad options refused.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { encodeCapture } from "../../src/traffic/capture-io.ts";
+import { eth } from "../../src/traffic/frames.ts";
 
 const captures = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
 const QINQ = join(captures, "QinQpacket.pcap");
@@ -145,6 +147,52 @@ describe("paths --pcap", () => {
     expect(j.paths[0].ndr_mpps).toBeNull();
     expect(j.paths[0].load_points).toHaveLength(1);
     expect(j.rate).toMatch(/^capture timing/);
+    // QinQpacket.pcap is far below line rate: no note about the wire.
+    expect(j.notes.join("\n")).not.toMatch(/above the 10 Gbit\/s line rate/);
+  });
+
+  // A capture packed tighter than the link carries (20 frames per µs) was replayed at line rate
+  // without a word: the captured timing the user asked for is not what ran.
+  it("--pcap-timing capture faster than line rate: a note says the wire serializes the frames", async () => {
+    // 60 bytes, padded as on a wire (the generator times a shorter one at its captured length).
+    const frame = new Uint8Array(60);
+    frame.set(
+      eth({ dst: "02:00:00:00:00:10", src: "02:99:00:00:00:01" })
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+        .udp()
+        .build(),
+    );
+    const file = join(mkdtempSync(join(tmpdir(), "iovsim-pcap-fast-")), "fast.pcap");
+    writeFileSync(
+      file,
+      encodeCapture(
+        Array.from({ length: 200 }, (_, i) => ({
+          ts: BigInt(Math.floor(i / 20)) * 1000n, // 20 frames per µs: 20 Mpps
+          data: frame,
+          origLen: frame.length,
+          iface: 0,
+          linktype: 1,
+        })),
+      ),
+    );
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      file,
+      "--rewrite-dst",
+      "consumer",
+      "--pcap-timing",
+      "capture",
+      "--json",
+    );
+    expect(r.code).toBe(0);
+    const j = pathsJsonSchema.parse(JSON.parse(r.out));
+    const p = j.paths[0];
+    expect(p.load_points[0].offered_mpps).toBeLessThanOrEqual(p.line_rate_mpps as number);
+    expect(j.notes.join("\n")).toMatch(
+      /--pcap-timing capture: .*fast\.pcap's frames come 2\d\.\d+ Mpps on average, above the 10 Gbit\/s line rate of their sizes \(14\.88 Mpps\): the wire serializes them/,
+    );
   });
 
   it("--direction tx: each consumer sends the capture to the wire; unsupported paths left out with a note", async () => {

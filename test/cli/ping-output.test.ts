@@ -41,6 +41,25 @@ describe("iovsim ping: machine-readable output", () => {
     expect(j.profile).toEqual({ name: "bhyve", origin: "builtin" });
   });
 
+  // With an interval shorter than the round trip, the run stopped at the last request: the
+  // replies still in flight were lost (5 sent, 0 received at 1 µs), and a step that took two
+  // replies dropped both RTTs. Replies are now read event by event and awaited as ping(8) does.
+  it("an interval shorter than the round trip: every reply is awaited and timed", async () => {
+    const r = await cli(["ping", "--path", "vm-vf", "-c", "6", "--interval-ms", "0.005", "--json"]);
+    expect(r.code).toBe(0);
+    const j = pingJsonSchema.parse(JSON.parse(r.out));
+    expect([j.transmitted, j.received, j.loss_percent]).toEqual([6, 6, 0]);
+    expect(j.echoes.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    // Each is a round trip of the path (tens of µs), not a sum over several replies.
+    for (const e of j.echoes) expect(e.rtt_us).toBeGreaterThan(5);
+    for (const e of j.echoes) expect(e.rtt_us).toBeLessThan(200);
+    // 1 µs apart, all in flight at once: one poll hands several over; the note says their RTT is a mean.
+    const burst = await cli(["ping", "--path", "vm-vf", "-c", "5", "--interval-ms", "0.001"]);
+    expect(burst.code).toBe(0);
+    expect(burst.out).toContain("5 packets transmitted, 5 packets received, 0.0% packet loss");
+    expect(burst.out).toMatch(/note: \d replies reached the consumer together, in one poll .*mean RTT/);
+  });
+
   it("--csv: header, then one row per echo with the JSON's RTTs (same seed, same figures)", async () => {
     const argv = ["ping", "--path", "native", "-c", "3", "--seed", "7"];
     const j = pingJsonSchema.parse(JSON.parse((await cli([...argv, "--json"])).out));

@@ -95,4 +95,27 @@ describe("switch: replaying a foreign capture", () => {
     );
     expect((await sw(ixl, "--rewrite-dst")).err).toContain("option '--rewrite-dst' needs a value");
   });
+
+  it("--rewrite-dst without a wire input is refused (it changed nothing, silently)", async () => {
+    let err = "";
+    const rc = await runCli(
+      [
+        "--state",
+        join(tmp, "state"),
+        "switch",
+        "-f",
+        ixl,
+        "--in",
+        `VF-0=${capture}`,
+        "--rewrite-dst",
+        "VF-1",
+        "--json",
+      ],
+      { out: () => {}, err: (t) => (err += t) },
+    );
+    expect(rc).toBe(1);
+    expect(err).toBe(
+      "iovsim: option '--rewrite-dst VF-1': it rewrites frames from the wire, and no --in wire=FILE is given (it would change nothing)\n",
+    );
+  });
 });

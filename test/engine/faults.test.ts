@@ -89,6 +89,10 @@ describe("parseFaults", () => {
     expect(() => parseFaults(["sink-stall:at=soon"])).toThrow(/a time is a number/);
     expect(() => parseFaults(["generator-overrun:x=0.5"])).toThrow(/not a number in 1.01..100/);
     expect(() => parseFaults(["at=1ms"])).toThrow(/needs a fault kind before it/);
+    // A key given twice: the last one won silently.
+    expect(() => parseFaults(["sink-stall:at=20%,at=30%"])).toThrow(
+      /--inject-fault: 'sink-stall:at=20%,at=30%': 'at' is given twice/,
+    );
   });
 });
 

@@ -119,7 +119,54 @@ describe("cost profiles", () => {
       "ext.json",
       JSON.stringify({ name: "e", description: "d", extends: "nope", constants: {} }, null, 2),
     );
-    expect(() => loadCosts(ext)).toThrow(/ext\.json:4:\d+: \$\.extends: --profile nope: no such file/);
+    // A file named by `extends` is looked for beside the profile (not in the current directory).
+    expect(() => loadCosts(ext)).toThrow(
+      new RegExp(`ext\\.json:4:\\d+: \\$\\.extends: --profile ${join(dir, "nope")}: no such file`),
+    );
+  });
+
+  it("a unit other than the one the engine reads is refused, located (the value would be misread)", () => {
+    const ms = file(
+      "ms.json",
+      JSON.stringify(
+        {
+          name: "ms",
+          description: "d",
+          extends: "bhyve",
+          constants: { host_irq_cycles: { ...loadCosts("bhyve").constants.host_irq_cycles, unit: "ms" } },
+        },
+        null,
+        2,
+      ),
+    );
+    expect(() => loadCosts(ms)).toThrow(
+      /ms\.json:8:\d+: \$\.constants\.host_irq_cycles\.unit: unit 'ms' is not the one the engine reads host_irq_cycles in \('cycles\/interrupt'\)/,
+    );
+    // A whole profile (no extends) is held to the same units.
+    const whole = file("whole.json", bhyveText.replace('"unit": "GHz"', '"unit": "MHz"'));
+    expect(() => loadCosts(whole)).toThrow(/whole\.json:\d+:\d+: \$\.constants\.cpu_ghz\.unit: unit 'MHz'/);
+  });
+
+  it("an extends cycle is a located error, not a stack overflow; a file extends a file beside it", () => {
+    const a = file(
+      "cyc-a.json",
+      JSON.stringify({ name: "a", description: "d", extends: "cyc-b.json", constants: {} }),
+    );
+    file("cyc-b.json", JSON.stringify({ name: "b", description: "d", extends: "cyc-a.json", constants: {} }));
+    expect(() => loadCosts(a)).toThrow(/extends itself: cyc-a\.json -> cyc-b\.json -> cyc-a\.json$/);
+    file(
+      "base.json",
+      JSON.stringify({ name: "base", description: "d", extends: "kvm-posted", constants: {} }),
+    );
+    const child = file(
+      "child.json",
+      JSON.stringify({ name: "c", description: "d", extends: "base.json", constants: {} }),
+    );
+    expect(loadCosts(child).c.itr_us).toBe(loadCosts("kvm-posted").c.itr_us);
+  });
+
+  it("a byte-order mark before the JSON is accepted (some editors write one)", () => {
+    expect(loadCosts(file("bom.json", `\uFEFF${bhyveText}`)).c).toEqual(loadCosts("bhyve").c);
   });
 
   it("a variant moves one constant inside its range and refuses one outside", () => {

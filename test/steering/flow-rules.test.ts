@@ -18,6 +18,24 @@ describe("flow rule syntax (testpmd style)", () => {
     expect(rule).toEqual({ field: "gtpu-teid", lo: 100, hi: 199, queue: 3 });
   });
 
+  // testpmd writes the value after `is` (`gtpu teid is 100`): a testpmd user's rule was refused
+  // at `is` ("expected TEID N or N-M").
+  it("accepts testpmd's FIELD is VALUE as well as FIELD VALUE", () => {
+    const rule = (s: string) =>
+      parseFlowCreate(words(`ixl0 ingress pattern ${s} / end actions queue index 3 / end`));
+    expect(rule("eth / ipv4 / udp / gtpu teid is 100").rule).toEqual({
+      field: "gtpu-teid",
+      lo: 100,
+      hi: 100,
+      queue: 3,
+    });
+    expect(rule("eth / ipv4 dst is 10.0.0.1").rule).toMatchObject({ field: "ipv4-dst", lo: 0x0a000001 });
+    expect(rule("udp dst is 53").rule).toMatchObject({ field: "udp-dport", lo: 53 });
+    expect(rule("vxlan vni is 42").rule).toMatchObject({ field: "vxlan-vni", lo: 42 });
+    expect(rule("esp spi is 7").keyToken).toBe(6);
+    expect(() => rule("gtpu teid is")).toThrow(/token 7 \('\/', column \d+\): expected TEID N or N-M/);
+  });
+
   it("names the token at fault", () => {
     const bad = (s: string) => () => parseFlowCreate(words(s));
     expect(bad("ixl0 ingress pattern gtpu tid 5 / end actions queue index 1 / end")).toThrow(
@@ -46,6 +64,17 @@ describe("flow rule syntax (testpmd style)", () => {
     expect(() => checkRules([r], { id: "ix", rules: 8190, patterns: ["udp-dport"] })).toThrow(
       /cannot match gtpu-teid/,
     );
+  });
+
+  it("refuses rules that share a value (the later one could never match)", () => {
+    const r = { field: "gtpu-teid" as const, lo: 100, hi: 199, queue: 3 };
+    const nic = { id: "ixl", rules: 8192, patterns: ["gtpu-teid", "vxlan-vni"] };
+    expect(() => checkRules([r, { ...r, lo: 150, hi: 150, queue: 4 }], nic)).toThrow(
+      /gtpu teid 100-199 and gtpu teid 150 overlap: Conflict with existing flow director rules/,
+    );
+    expect(() =>
+      checkRules([{ ...r, lo: 200, hi: 300 }, r, { ...r, field: "vxlan-vni" }], nic),
+    ).not.toThrow();
   });
 
   it("derived rules send both directions of a subscriber to one queue", () => {
@@ -109,6 +138,24 @@ describe("iovsim flow and steering --port", () => {
       /^iovsim: flow: token 12 \('16', column \d+\): queue 16 is beyond the 16 queues of ixl0 \(ixl: index 0\.\.15\)\n/,
     );
     expect(beyond.err).toMatch(/\n {2} +\^\n$/);
+    expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
+    // No subcommand: a usage error on stderr, status 1, as other commands (was help on stdout, 64).
+    const none = await cli(dir, ["flow"]);
+    expect(none.code).toBe(1);
+    expect(none.out).toBe("");
+    expect(none.err).toMatch(
+      /^iovsim: flow: missing subcommand \(create, list or destroy\)\nusage: iovsim flow create/,
+    );
+    // A value an existing rule matches already (i40e refuses the second perfect filter; it was
+    // stored and never matched), located at the value, not stored; other fields are free.
+    const clash = await cli(
+      dir,
+      words("flow create ixl0 ingress pattern gtpu teid 0x10000005 / end actions queue index 2 / end"),
+    );
+    expect(clash.code).toBe(1);
+    expect(clash.err).toMatch(
+      /^iovsim: flow: token 6 \('0x10000005', column 32\): gtpu teid 268435461 overlaps rule #0 \(gtpu teid 268435456-268435583 -> queue 1\): Conflict with existing flow director rules/,
+    );
     expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
     // steering uses the port's rules: half the subscribers to queue 1, the rest by outer RSS.
     const s = await cli(dir, [

@@ -142,11 +142,38 @@ describe("iovsim steering", () => {
     );
   });
 
+  it("an NDR at line rate is the line rate, never above it (Mpps and Gbit/s)", async () => {
+    const r = await cli([
+      "steering",
+      "--mix",
+      "plain",
+      "--strategy",
+      "inner-rss",
+      "--queues",
+      "8",
+      "--frames",
+      "2000",
+      "--json",
+    ]);
+    const [x] = JSON.parse(r.out).results;
+    expect(x.ndr_mpps).toBe(x.line_rate_mpps);
+    expect(x.ndr_gbps).toBeLessThanOrEqual(10);
+  });
+
   it("options it does not support are errors naming the option", async () => {
     for (const [argv, msg] of [
       [["--pcap", "x.pcap"], /unknown option '--pcap'/],
       [["--mix", "ipx"], /--mix: unknown mix 'ipx'/],
       [["--strategy", "rss"], /--strategy: unknown strategy 'rss'/],
+      // An item given twice ran (and printed) the same rows twice.
+      [["--strategy", "single,inner-rss,single"], /--strategy: 'single' is given twice/],
+      [["--queues", "1,4,1"], /--queues: '1' is given twice/],
+      // Nothing within the NIC's limits: an empty table and status 0 before.
+      [
+        ["--strategy", "outer-rss", "--queues", "32,64"],
+        /--queues 32,64: beyond ixl0 for every strategy asked \(outer-rss: at most 16 cores.*\): nothing to simulate/,
+      ],
+      [["--mix", "gtpu,vxlan,gtpu"], /--mix: 'gtpu' is given twice/],
       [["--queues", "0"], /--queues: '0' is not an integer in 1..64/],
       [["--rate", "fast"], /--rate: 'fast' is not a rate/],
       [["--rate", "20Mpps", "--no-ndr"], /above the 10 Gbit\/s line rate/],

@@ -52,6 +52,12 @@ describe("sweep files", () => {
     expect(errorOf("name: a\nname: b\nexperiment: paths\naxes: {size: [64]}\n")).toMatch(/^s\.yaml:2:1: /);
   });
 
+  it("refuses a value listed twice in an axis (the same point twice), located at the second", () => {
+    expect(errorOf(GOOD.replace("[native, vm-vf]", "[native, vm-vf, native]"))).toMatch(
+      /^s\.yaml:4:25: 'native' is listed twice in axis 'path'/,
+    );
+  });
+
   it("refuses an axis that is also a fixed option, and options the sweep sets itself", () => {
     expect(errorOf(GOOD.replace("trial-ms: 2", "path: native"))).toMatch(/both an axis and a fixed option/);
     expect(errorOf(GOOD.replace("trial-ms: 2", "seed: 3"))).toMatch(/set by the sweep itself/);

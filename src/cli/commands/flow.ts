@@ -3,7 +3,14 @@
 // `iovsim steering --strategy flow-rules --port P` runs the port's rules.
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
-import { checkRules, formatRule, located, parseFlowCreate } from "../../steering/flow-rules.ts";
+import {
+  checkRules,
+  formatRule,
+  located,
+  overlappingRule,
+  parseFlowCreate,
+  ruleItem,
+} from "../../steering/flow-rules.ts";
 import { portRules, setPortRules } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
 import { defineCommand } from "../registry.ts";
@@ -15,10 +22,12 @@ const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / 
 Exact-match rules that send matching frames to a receive queue (Flow Director perfect filters,
 rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern items:
   eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
+(testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id).
 One keyed field per rule; Q is a receive queue of the port, 0 up to its NIC profile's queues per
 function minus one (ixl: 0..15). A range N-M takes M-N+1 entries of the NIC's table (hardware matches
 exact values); the table size and the fields a NIC can match come from its profile
-(src/nic/profiles/*.json, "flow"). Frames that match no rule fall back to RSS.
+(src/nic/profiles/*.json, "flow"). A value another rule of the port already matches is refused
+(i40e: "Conflict with existing flow director rules"). Frames that match no rule fall back to RSS.
 -h, --help prints this text.
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
 `;
@@ -30,10 +39,10 @@ export const command = defineCommand({
   options: [],
   operands: "any",
   async run({ operands: args }, ctx) {
-    if (args.length === 0) {
-      ctx.out(HELP);
-      return 64;
-    }
+    // Like every other command's usage error: on stderr, status 1 (it printed the help on
+    // stdout with status 64, sysexits' EX_USAGE, which only iovctl uses, as FreeBSD's does).
+    if (args.length === 0)
+      throw new UserError("E_USAGE", `flow: missing subcommand (create, list or destroy)\n${HELP}`);
     const [sub, ...rest] = args;
     const pfOf = async (port: string | undefined) => {
       if (!port) throw new UserError("E_USAGE", `flow ${sub}: missing PORT\n${HELP}`);
@@ -44,7 +53,7 @@ export const command = defineCommand({
     };
     switch (sub) {
       case "create": {
-        const { port, rule, queueToken } = parseFlowCreate(rest);
+        const { port, rule, queueToken, keyToken } = parseFlowCreate(rest);
         const pf = await pfOf(port);
         const lim = nicLimits(pf.profile);
         // The rules steer to the receive queues of one function of the port: at most the
@@ -57,6 +66,13 @@ export const command = defineCommand({
           );
         const id = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, port);
+          const clash = overlappingRule(rules, rule);
+          if (clash)
+            throw located(
+              rest,
+              keyToken,
+              `${ruleItem(rule)} overlaps rule #${clash.id} (${ruleItem(clash)} -> queue ${clash.queue}): Conflict with existing flow director rules (a perfect filter holds each value once; destroy rule #${clash.id} first)`,
+            );
           checkRules([...rules, rule], {
             id: `${port} (${pf.profile})`,
             rules: lim.flowRules,

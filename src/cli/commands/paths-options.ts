@@ -24,6 +24,7 @@ import {
   type L4,
   type TrafficProfile,
 } from "../../traffic/profiles.ts";
+import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
 import { checkStateHost } from "./paths-host.ts";
 import {
@@ -178,7 +179,7 @@ function percent(v: string | undefined, opt: string, def: number, min: number, m
 /** `64`, `64,512,1518`, `imix` or a mix (`64,imix`): each item is one case. */
 export function parseSizeList(text: string, option = "--size"): Array<number | "imix"> {
   const items = text.split(",").map((s) => s.trim());
-  return items.map((s) => {
+  const sizes = items.map((s) => {
     if (s === "imix") return "imix";
     const n = Number(s);
     if (!/^\d+$/.test(s) || n < 64 || n > 1518)
@@ -188,6 +189,8 @@ export function parseSizeList(text: string, option = "--size"): Array<number | "
       );
     return n;
   });
+  refuseRepeatedItems(option, sizes);
+  return sizes;
 }
 
 export const PATH_NAMES: readonly string[] = ENGINE_PATH_NAMES;
@@ -210,6 +213,7 @@ export function parsePathNames(given: string[] | undefined): string[] {
     if (!enginePath(n))
       throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
   }
+  refuseRepeatedItems("--path", names);
   return names;
 }
 
@@ -434,6 +438,13 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
+  // The application reads what the consumer receives: a run that only transmits gave the same
+  // figures with and without it.
+  if (values.application && runs.every((r) => r.direction === "tx"))
+    throw new UserError(
+      "E_USAGE",
+      "--application: the application reads the frames its consumer receives, and --direction tx receives none (use rx or both)",
+    );
   if (values.application)
     notes.push(
       `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each plus its payload copied at copy_gbytes_per_s ${profile.c.copy_gbytes_per_s} GB/s, below the interrupt and the stack)`,

@@ -136,8 +136,13 @@ export function parseReplayOptions(
   if (timing === "capture") {
     captureRate = captureRatePps(capture);
     // The wire holds back frames the capture packed closer than this link carries them.
-    const pps = Math.min(captureRate, lineRatePps(replayFrameBytes(capture), linkGbps));
+    const line = lineRatePps(replayFrameBytes(capture), linkGbps);
+    const pps = Math.min(captureRate, line);
     rate = { kind: "pps", pps, text: `capture timing (${captureRate.toPrecision(4)} frames/s on average)` };
+    if (captureRate > line)
+      notes.push(
+        `--pcap-timing capture: ${file}'s frames come ${(captureRate / 1e6).toPrecision(4)} Mpps on average, above the ${linkGbps} Gbit/s line rate of their sizes (${(line / 1e6).toPrecision(4)} Mpps): the wire serializes them, so they arrive at line rate, not at their captured times`,
+      );
   }
   return {
     spec,

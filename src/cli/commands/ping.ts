@@ -39,8 +39,10 @@ virtual time: out through the consumer's driver, the NIC's Tx ring and the switc
 side to the wire, where an echo responder answers; the reply comes back through the switch's
 receive side to the consumer, which checks it (ICMP type, id, sequence, checksum, payload).
 One echo every --interval-ms of virtual time (default 1000, as ping(8)): an idle pinger, so each
-round trip pays the idle wake-up paths. Times are simulated; a last line reports how fast the
-simulator ran (wall clock).
+round trip pays the idle wake-up paths. After the last request it waits, as ping(8) does, up to
+10 s (virtual) for the replies still in flight; with an interval shorter than the round trip,
+replies one poll hands over together each get their group's mean RTT (a note says so). Times
+are simulated; a last line reports how fast the simulator ran (wall clock).
 
 -f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded)
 --host       instead, the VFs on the simulated host now (its state in --state DIR, else
@@ -51,6 +53,8 @@ simulator ran (wall clock).
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
              and cost profile; charts as SVG, no network; docs/reports.md)
+exit status: 0 every echo answered, 1 bad usage, 2 an echo unanswered (ping(8) exits 0 when
+any reply came) or conservation violated
 paths: ${PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both")).join(", ")}
 `;
 
@@ -58,7 +62,7 @@ paths: ${PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both"
 function pingText(j: PingCommandJson, ctx: CommandContext): void {
   const target = `${j.path} peer`;
   ctx.out(
-    `PING ${target} (10.2.0.1) via ${j.path}, cost profile ${j.profile.name}, simulated: 56 data bytes\n`,
+    `PING ${target} (10.2.0.1) via ${j.path}, cost profile ${j.profile.name}${j.profile.origin === "builtin" ? "" : ` (${j.profile.origin})`}, simulated: 56 data bytes\n`,
   );
   for (const e of j.echoes)
     ctx.out(
@@ -138,6 +142,11 @@ export const command = defineCommand({
     if (format === "json") ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (format === "csv") ctx.out(pingCsv(j));
     else pingText(j, ctx);
+    if (r.grouped) {
+      const note = `${r.grouped} replies reached the consumer together, in one poll (--interval-ms ${intervalMs} is shorter than the round trip): each of a group is given the group's mean RTT`;
+      if (format === "text") ctx.out(`note: ${note}\n`);
+      else ctx.err(`iovsim: note: ${note}\n`);
+    }
     if (format !== "json") ctx.err(simulatorLine(j.simulator));
     if (html) {
       await writeHtmlReport(html, {

@@ -20,7 +20,13 @@ import {
   steeringTable,
 } from "../../steering/format.ts";
 import { lineRatePps, meanFrameBytes } from "../../steering/ndr.ts";
-import { STRATEGY_IDS, STRATEGY_SUMMARY, type Symmetric } from "../../steering/strategies.ts";
+import {
+  coreLimit,
+  nicLimits,
+  STRATEGY_IDS,
+  STRATEGY_SUMMARY,
+  type Symmetric,
+} from "../../steering/strategies.ts";
 import {
   buildMix,
   MIX_NAMES,
@@ -30,6 +36,7 @@ import {
 } from "../../steering/traffic.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
 import { readCaptureFile } from "../../traffic/capture-io.ts";
+import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
 
@@ -148,6 +155,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const mix = str("mix") ?? str("encap");
   if (mix !== undefined) {
     o.mixes = mix.split(",").map((s) => s.trim());
+    refuseRepeatedItems(mixOpt, o.mixes);
     for (const m of o.mixes) {
       if (m === "pcap:") throw new UserError("E_USAGE", `${mixOpt}: 'pcap:' needs a file name (pcap:FILE)`);
       if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
@@ -158,10 +166,12 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
     }
   }
   if (str("strategy") !== undefined) o.strategies = parseStrategies(str("strategy")!);
+  refuseRepeatedItems("--strategy", o.strategies);
   if (str("queues") !== undefined)
     o.queues = str("queues")!
       .split(",")
       .map((s) => int("--queues", s.trim(), 1, 64));
+  refuseRepeatedItems("--queues", o.queues);
   if (str("rate") !== undefined) o.rate = parseRate(str("rate")!);
   if (opts["no-ndr"]) o.ndr = false;
   const symmetric = str("symmetric");
@@ -311,6 +321,16 @@ export const command = defineCommand({
           `--rate: above the ${linkGbps} Gbit/s line rate of this mix (${(line / 1e6).toFixed(3)} Mpps)`,
         );
     }
+    // Every asked (strategy, cores) beyond the NIC: the run would print an empty table and exit 0.
+    const lim = nicLimits("ixl");
+    const fits = o.strategies.flatMap((st) => o.queues.filter((n) => n <= coreLimit(st, lim).max));
+    if (fits.length === 0)
+      throw new UserError(
+        "E_USAGE",
+        `--queues ${o.queues.join(",")}: beyond ixl0 for every strategy asked (${o.strategies
+          .map((st) => `${st}: at most ${coreLimit(st, lim).max} cores, ${coreLimit(st, lim).why}`)
+          .join("; ")}): nothing to simulate`,
+      );
     const total = mixes.length * o.strategies.length * o.queues.length;
     const m = await withProgress(ctx, total, async (progress) =>
       runMatrix({

@@ -7,15 +7,15 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
+  realpathSync,
   rmdirSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
+import { replaceFileSync } from "../../fs-atomic.ts";
 import { htmlOutputFile } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
@@ -57,7 +57,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)
                       (repeatable; inputs are merged by timestamp, ties in option order)
   --out DIR           where to write (created if missing; captures of an earlier run there
-                      that this run does not write are removed):
+                      that this run does not write are removed; an --in file among them
+                      is refused):
                         wire.pcap          frames that left through the physical port
                         PF.pcap, VF-<n>.pcap   frames each function received (all queues)
                         VF-<n>.q<k>.pcap   with --per-queue, one file per receive queue
@@ -73,7 +74,7 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --per-queue         also write one file per receive queue
   --format F          capture format of the outputs (default pcap, microseconds)
   --vxlan-port N      also treat UDP destination port N as VXLAN (repeatable, at most 15;
-                      4789 always is), e.g. Linux's 8472, for tunnel-aware RSS
+                      4789 always is), e.g. Linux's 8472, for tunnel-aware RSS (--rss inner)
   --engine E          wasm (the Wasm kernels, default) or reference (the TypeScript model);
                       the summary and counters.json name the engine that ran
   --rewrite-dst PORT  replaying a capture taken elsewhere: rewrite the destination MAC of
@@ -158,8 +159,19 @@ function switchArgs(opts: Opts): SwitchArgs {
     if (vxlanPorts.length > 15)
       throw new UserError("E_USAGE", "option '--vxlan-port': at most 15 extra VXLAN ports");
   }
+  // The extra VXLAN ports only tell the parser where an inner packet is, for --rss inner.
+  if (list("vxlan-port").length > 0 && opts.rss !== "inner")
+    throw new UserError(
+      "E_USAGE",
+      `option '--vxlan-port ${list("vxlan-port")[0]}': it marks VXLAN for tunnel-aware RSS (--rss inner); with RSS on the outer headers it changes nothing`,
+    );
   const rewrite = list("rewrite-dst");
   if (rewrite.length > 1) throw new UserError("E_USAGE", "option '--rewrite-dst' given twice");
+  if (rewrite.length === 1 && inputs.length > 0 && !inputs.some((i) => i.port === "wire"))
+    throw new UserError(
+      "E_USAGE",
+      `option '--rewrite-dst ${rewrite[0]}': it rewrites frames from the wire, and no --in wire=FILE is given (it would change nothing)`,
+    );
   const promisc = [...new Set(list("promisc"))];
   htmlOutputFile(html);
   if (!conf)
@@ -328,16 +340,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     },
   };
   const cpath = join(dir, "counters.json");
-  const tmp = `${cpath}.${process.pid}.tmp`;
-  writeOrExplain(cpath, () => {
-    try {
-      writeFileSync(tmp, `${JSON.stringify(counters, null, 2)}\n`);
-      renameSync(tmp, cpath);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
-  });
+  writeOrExplain(cpath, () => replaceFileSync(cpath, `${JSON.stringify(counters, null, 2)}\n`));
   written.push(cpath);
   removeStaleOutputs(dir, written);
   return written;
@@ -355,6 +358,36 @@ function removeStaleOutputs(dir: string, written: string[]): void {
   const keep = new Set(written.map((p) => basename(p)));
   for (const name of readdirSync(dir)) {
     if (OUTPUT_CAPTURE.test(name) && !keep.has(name)) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Refuses an --in capture that this run would overwrite or remove in --out DIR (an earlier
+ * run's VF-1.pcap replayed with the same --out, or a capture named like an output there, also
+ * through a symbolic link): it is read first, but the user's file would be gone afterwards.
+ */
+function checkInputsSurvive(opts: SwitchArgs): void {
+  if (!opts.out || !statSync(opts.out, { throwIfNoEntry: false })?.isDirectory()) return;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined; // missing or unreadable: the run reports it
+    }
+  };
+  const outputs = new Map<string, string>();
+  for (const name of readdirSync(opts.out)) {
+    if (!OUTPUT_CAPTURE.test(name) && name !== "counters.json") continue;
+    const r = real(join(opts.out, name));
+    if (r) outputs.set(r, name);
+  }
+  for (const i of opts.inputs) {
+    const hit = outputs.get(real(i.file) ?? "");
+    if (hit)
+      throw new UserError(
+        "E_USAGE",
+        `option '--in ${i.port}=${i.file}': this run writes its results into --out ${opts.out}, where it would replace or remove ${hit}, your input; copy the input elsewhere or choose another --out directory`,
+      );
   }
 }
 
@@ -406,6 +439,7 @@ export const command = defineCommand({
   options: OPTIONS,
   async run({ opts: given, argv: args }, ctx) {
     const opts = switchArgs(given);
+    checkInputsSurvive(opts);
     const createdDirs = opts.out ? ensureOutDir(opts.out) : [];
     let result: RunResult;
     try {

@@ -1,7 +1,7 @@
 // One self-contained HTML report: charts rendered to inline SVG now (vega-lite -> vega -> SVG),
 // one inline stylesheet, no script, no font, no URL. A Content-Security-Policy that forbids
 // every fetch makes a browser refuse anything that slipped in.
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { replaceFileSync } from "../../fs-atomic.ts";
 import { asWriteError } from "../../output-file.ts";
 import type { ChartDef } from "./charts.ts";
 import { escapeHtml, slug } from "./format.ts";
@@ -91,15 +91,12 @@ ${rendered.join("\n")}
 `;
 }
 
-/** Renders and writes the report atomically (a reader never sees half a file). */
+/** Renders and writes the report atomically (a reader never sees half a file; src/fs-atomic.ts). */
 export async function writeHtmlReport(file: string, input: ReportInputJson | ReportInput): Promise<void> {
   const html = await renderHtmlReport(input);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, html);
-    renameSync(tmp, file);
+    replaceFileSync(file, html);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw asWriteError(e, file, "--html");
   }
 }
