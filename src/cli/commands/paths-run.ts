@@ -9,8 +9,8 @@ import {
   trialSpec,
 } from "../../experiment/experiment.ts";
 import { lineRatePps } from "../../experiment/rate.ts";
-import { saturatedResource } from "../../experiment/search.ts";
 import { createRunner } from "../../experiment/runners.ts";
+import { saturatedResource } from "../../experiment/search.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import {
   buildPathsJson,
