@@ -11,6 +11,10 @@ import {
 import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, bufStride } from "./pathring";
 
 @inline function bswap16(v: u32): u32 { return ((v & 0xff) << 8) | ((v >> 8) & 0xff); }
+/** Bytes a frame occupies on the wire before its FCS: Ethernet pads a shorter one to 60 (the
+ *  64-byte minimum frame, IEEE 802.3 clause 4.2.3.3), so a replayed 42-byte ARP takes as long
+ *  as a 60-byte frame. G_BYTES counts these bytes. */
+@inline function wireLen(len: u32): u64 { return <u64>(len < 60 ? 60 : len); }
 
 /** Moves returned buffers (descriptors on return rings) onto the free stack. */
 function drainReturns(ctx: usize, free: usize): void {
@@ -113,7 +117,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       if (made == 0) return 0;
       count -= made;
       seq += <u64>made;
-      bytes += <u64>made * <u64>len;
+      bytes += <u64>made * wireLen(len);
       store<u64>(ctx + G_NEXT_PS, fNextPs);
       store<u64>(ctx + G_WIRE_PS, fWirePs);
       store<u64>(ctx + G_LAST_NS, fWirePs / 1000);
@@ -135,7 +139,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       // by the wire); the stamp is the frame's arrival, its last bit in.
       const tl = <u64>load<u16>(tplTab + <usize>(ti * TPL_BYTES) + T_LEN);
       const start = nextPs > wirePs ? nextPs : wirePs;
-      const end = start + (tl + 24) * psPerByte;
+      const end = start + (wireLen(<u32>tl) + 24) * psPerByte;
       if (end > untilPs) break;
       wirePs = end;
       let gap = gapPs;
@@ -167,7 +171,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       fo = <u32>load<u16>(t + T_FLOW);
       co = <u32>load<u16>(t + T_CSUM);
       kind = <u32>load<u8>(t + T_CSUM_KIND);
-      const wire = <u64>(len + 24) * psPerByte;
+      const wire = (wireLen(len) + 24) * psPerByte;
       wireQ = wire / 1000;
       wireR = <u32>(wire - wireQ * 1000);
       w0 = (STAMP_MAGIC << 16) | ti;
@@ -224,7 +228,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       <i64>(<u64>DF_EOP << 48),
     ));
     if (side != 0) store<u64>(side + (<usize>buf << 3), ns); // replay: arrival kept beside the bytes
-    bytes += <u64>len;
+    bytes += wireLen(len);
     seq++;
   }
   n = made;
@@ -272,7 +276,7 @@ function genFixed(
   const fo = <u32>load<u16>(t + T_FLOW);
   const co = <u32>load<u16>(t + T_CSUM);
   const kind = <u32>load<u8>(t + T_CSUM_KIND);
-  const wire = <u64>(len + 24) * psPerByte;
+  const wire = (wireLen(len) + 24) * psPerByte;
   const w0 = (STAMP_MAGIC << 16) | ti;
   const hasFlow = fo != 0xffff;
   const flowBase = hasFlow ? bswap16(load<u16>(tpl + fo)) : 0;

@@ -31,7 +31,7 @@ export const G_WIRE_PS = 104; // u64 time the wire is free again (ps)
 export const G_RNG2 = 112; // u32 xorshift state of the arrival process
 export const G_LAST_NS = 120; // u64 arrival time of the last frame generated (ns)
 export const G_SENT = 128; // u64 frames sent (= next sequence number)
-export const G_BYTES = 136; // u64
+export const G_BYTES = 136; // u64: bytes on the wire before the FCS (a short frame padded to 60)
 export const G_CLOCK_PS = 144; // u64 simulator clock (ps)
 export const G_NOBUF = 152; // u64 bursts cut short for lack of buffers
 export const G_RINGFULL = 160; // u64 bursts cut short by a full ring

@@ -154,7 +154,7 @@ describe("paths --pcap", () => {
   // A capture packed tighter than the link carries (20 frames per µs) was replayed at line rate
   // without a word: the captured timing the user asked for is not what ran.
   it("--pcap-timing capture faster than line rate: a note says the wire serializes the frames", async () => {
-    // 60 bytes, padded as on a wire (the generator times a shorter one at its captured length).
+    // 60 bytes, as on a wire.
     const frame = new Uint8Array(60);
     frame.set(
       eth({ dst: "02:00:00:00:00:10", src: "02:99:00:00:00:01" })
@@ -193,6 +193,48 @@ describe("paths --pcap", () => {
     expect(j.notes.join("\n")).toMatch(
       /--pcap-timing capture: .*fast\.pcap's frames come 2\d\.\d+ Mpps on average, above the 10 Gbit\/s line rate of their sizes \(14\.88 Mpps\): the wire serializes them/,
     );
+  });
+
+  // tcpdump on a sending host captures a short frame before the NIC pads it (an ARP is 42 B):
+  // on the wire it takes a 64-byte frame's time, so replaying it cannot exceed 14.88 Mpps.
+  it("frames shorter than 60 B are timed padded to the 64-byte minimum on the wire", async () => {
+    const frame = new Uint8Array(42);
+    frame.set(
+      eth({ dst: "02:00:00:00:00:10", src: "02:99:00:00:00:01" })
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+        .udp()
+        .build()
+        .subarray(0, 42),
+    );
+    const file = join(mkdtempSync(join(tmpdir(), "iovsim-pcap-short-")), "short.pcap");
+    writeFileSync(
+      file,
+      encodeCapture(
+        Array.from({ length: 200 }, (_, i) => ({
+          ts: BigInt(Math.floor(i / 20)) * 1000n, // 20 frames per µs
+          data: frame,
+          origLen: frame.length,
+          iface: 0,
+          linktype: 1,
+        })),
+      ),
+    );
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      file,
+      "--rewrite-dst",
+      "consumer",
+      "--pcap-timing",
+      "capture",
+      "--json",
+    );
+    expect(r.code, r.err).toBe(0);
+    const p = pathsJsonSchema.parse(JSON.parse(r.out)).paths[0];
+    expect(p.frame_bytes).toBe(64);
+    expect(p.line_rate_mpps).toBeCloseTo(14.881, 3);
+    expect(p.load_points[0].offered_mpps).toBeLessThanOrEqual(14.8810000001);
   });
 
   it("--direction tx: each consumer sends the capture to the wire; unsupported paths left out with a note", async () => {

@@ -46,6 +46,22 @@ export function ringBytes(ctx: SimContext, ring: number, from: number, n: number
   return b;
 }
 
+/** Ethernet's minimum frame before the FCS: a shorter frame is padded to it on the wire (IEEE
+ *  802.3 clause 4.2.3.3; the 64-byte minimum frame with its FCS). */
+export const MIN_FRAME_NO_FCS = 60;
+
+/** ringBytes as the wire carries them: each frame padded to the minimum (serialization time). */
+export function wireRingBytes(ctx: SimContext, ring: number, from: number, n: number): number {
+  const u32 = ctx.u32;
+  const mask = u32[(ring + R_MASK) >>> 2];
+  const desc = u32[(ring + R_DESC) >>> 2];
+  const u16 = ctx.u16;
+  let b = 0;
+  for (let i = 0; i < n; i++)
+    b += Math.max(MIN_FRAME_NO_FCS, u16[(desc + ((from + i) & mask) * DESC_BYTES + 6) >>> 1]);
+  return b;
+}
+
 /** Event-kind name of a cost entry ("stack_rx_cycles" -> "stack_rx"). */
 function kindOf(entry: string): string {
   return entry.replace(/_cycles$/, "");

@@ -3,7 +3,7 @@
 // rate; a lone frame is written back by the NIC when its write-back timer expires).
 import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
-import { ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
+import { ctxOf, type ElementKind, specResource, wireRingBytes } from "./common.ts";
 
 export const echo: ElementKind = {
   kind: "echo",
@@ -26,7 +26,7 @@ export const echo: ElementKind = {
       input.refill(start);
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {
-        const bytes = ringBytes(ctx, out.ring, before, m);
+        const bytes = wireRingBytes(ctx, out.ring, before, m);
         const sent = start + costs.peer_turnaround_ns;
         const arrived = wire.runNs(sent, ((bytes + 24 * m) * 8) / ctx.linkGbps, "serialize");
         out.publish(m >= costs.nic_window_frames ? arrived : arrived + costs.nic_window_ns);

@@ -11,7 +11,7 @@ import { Napi, Stage, type WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
 import { type SimContext, setU64, u64 } from "../context.ts";
 import { sinkStallWindow, stalledSinks } from "../faults.ts";
-import { BatchPricer, ctxOf, type ElementKind, pcieOf, ringBytes, specResource } from "./common.ts";
+import { BatchPricer, ctxOf, type ElementKind, pcieOf, specResource, wireRingBytes } from "./common.ts";
 
 export const sink: ElementKind = {
   kind: "sink",
@@ -79,7 +79,7 @@ function queueConsumer(
   const loop = ctx.closedLoop && ctx.closedLoop.ackSink === name ? ctx.closedLoop : null;
   const consume = (start: number, n: number, done: WorkEnd): number => {
     if (serialize) {
-      const bytes = ringBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
+      const bytes = wireRingBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
       const ns = ((bytes + 24 * n) * 8) / ctx.linkGbps;
       setU64(ctx, clock, start);
       u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
