@@ -104,9 +104,15 @@ export function pathHostFromState(state: HostState): PathHost {
   const rec = pfs.find((p) => p.vfs.length > 0) ?? pfs[0];
   if (!rec) throw new UserError("E_CONFIG", "the simulated host has no PF");
   const vfs = host.listVfs(rec.name);
-  const jailVf = vfs.find((v) => !v.config.passthrough);
+  // The jail's VF needs its host driver (its netdev is what moves into the jail): a VF left
+  // without one (sriov_drivers_autoprobe 0, or a failed iovctl -D) cannot be the jail's. A VF
+  // without a host driver is what a VM is given (vfio-pci on Linux), so the VM's is the first
+  // passthrough VF, else the first driverless one, else the next after the jail's.
+  const jailVf = vfs.find((v) => !v.config.passthrough && v.attached !== false);
   const vmVf =
-    vfs.find((v) => v.config.passthrough) ?? vfs.find((v) => jailVf !== undefined && v.index > jailVf.index);
+    vfs.find((v) => v.config.passthrough) ??
+    vfs.find((v) => v.attached === false) ??
+    vfs.find((v) => jailVf !== undefined && v.index > jailVf.index);
   return {
     host,
     pf: rec.name,

@@ -319,6 +319,21 @@ describe("paths and ping --state DIR: refusals", () => {
     }
   });
 
+  it("sriov_drivers_autoprobe 0: a driverless VF is the VM's (vfio-pci), never the jail's", async () => {
+    const d = await host(
+      ["sysfs", "write", "/sys/class/net/ixl0/device/sriov_drivers_autoprobe", "0"],
+      ["sysfs", "write", NUMVFS, "1"],
+    );
+    const vm = await iovsim("ping", "--host", "--path", "vm-vf", "--state", d, "-c", "1", "--json");
+    expect(vm.code, vm.err).toBe(0);
+    expect(JSON.parse(vm.out).received).toBe(1);
+    const jail = await iovsim("ping", "--host", "--path", "jail-vf", "--state", d, "-c", "1");
+    expect(jail.code).toBe(1);
+    expect(jail.err).toMatch(
+      /needs a VF for the jail with its driver bound .* ixl0's VF\(s\) 0 have none .*made with sriov_drivers_autoprobe 0\): write 1 to \/sys\/class\/net\/ixl0\/device\/sriov_drivers_autoprobe/,
+    );
+  });
+
   it("VFs iovctl -C made: the refusal says iovctl -D, not sriov_numvfs 0 (which answers EBUSY for them)", async () => {
     const conf = join(tmp, "one-vf.conf");
     writeFileSync(conf, 'PF { device: "ix0"; num_vfs: 1; }\n');

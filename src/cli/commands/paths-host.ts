@@ -62,15 +62,22 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
   for (const p of paths) {
     const needsJail = p === "jail-vf" || p === "vf-loopback";
     const needsVm = p === "vm-vf" || p === "vf-loopback";
-    if (needsJail && !ph.jailVf)
+    if (needsJail && !ph.jailVf) {
+      const driverless = ph.vfs.filter((v) => !v.config.passthrough && v.attached === false);
+      if (driverless.length > 0)
+        throw new UserError(
+          "E_CONFIG",
+          `path '${p}' needs a VF for the jail with its driver bound (its netdev moves into the jail), and ${ph.pf}'s VF(s) ${driverless.map((v) => v.index).join(", ")} have none on the simulated host (${conf.file}; ${byIovctl ? `a failed iovctl -D left them driverless): run iovsim iovctl -D -d ${ph.pf} again, then iovsim iovctl -C -f iov.conf` : `made with sriov_drivers_autoprobe 0): write 1 to /sys/class/net/${ph.pf}/device/sriov_drivers_autoprobe, then recreate the VFs (${numvfs} 0, then ${numvfs} ${Math.max(n, needsVm ? 2 : 1)})`}, or choose other paths with --path`,
+        );
       throw new UserError(
         "E_CONFIG",
         `path '${p}' needs a VF for the jail (the first VF without 'passthrough : true'), and ${has}: ${make(needsVm ? 2 : 1)}`,
       );
+    }
     if (needsVm && !ph.vmVf)
       throw new UserError(
         "E_CONFIG",
-        `path '${p}' needs a VF for the VM (the first 'passthrough : true' VF, else the VF after the jail's: VF 1 of VFs made on Linux), and ${has}: ${make(2)}`,
+        `path '${p}' needs a VF for the VM (the first 'passthrough : true' VF, else the first VF without a host driver, else the VF after the jail's: VF 1 of VFs made on Linux), and ${has}: ${make(2)}`,
       );
     const second = ph.host.pf(SECOND_PORT);
     if (enginePath(p)?.nic.port === "second" && second && second.vfs.length > 0)

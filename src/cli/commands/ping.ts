@@ -47,8 +47,9 @@ are simulated; a last line reports how fast the simulator ran (wall clock).
 -f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded)
 --host       instead, the VFs on the simulated host now (its state in --state DIR, else
              $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or iovctl -C:
-             the jail's is the first VF not 'passthrough : true' (VF 0), the VM's the first
-             passthrough VF, else the next (VF 1). Read only; exclusive with -f (docs/linux-mode.md)
+             the jail's is the first VF not 'passthrough : true' with its driver (VF 0), the
+             VM's the first passthrough VF, else the first without a host driver, else the next
+             (VF 1). Read only; exclusive with -f (docs/linux-mode.md)
 --json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
