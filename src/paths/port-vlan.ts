@@ -2,6 +2,7 @@
 // strips it on receive (src/switch/program.ts setPortVlan: VMVIR "default", STRVLAN), so the
 // consumer sends and receives untagged frames while the wire between the port and the upstream
 // switch carries an 802.1Q tag: VID and PCP (`ip link ... qos Q`), 4 bytes more per frame.
+// VID 0 with a PCP (`ip link ... vlan 0 qos Q`) is a priority tag (802.1Q: VID 0 = no VLAN).
 import type { VfRecord } from "../nic/types.ts";
 import { VF_VLAN_TRUNK } from "../nic/types.ts";
 import type { EnginePath } from "./path-graphs.ts";
@@ -53,8 +54,13 @@ export function portVlanNote(
   const tag = wireVlanOf(path, ph);
   const vf = consumerVf(path, ph);
   if (!tag || !vf) return null;
-  const has = `${path.name}: VF-${vf.index} has port VLAN ${tag.vid}${tag.pcp ? ` (priority ${tag.pcp})` : ""} in ${file}`;
+  // VID 0 with a priority (ip link `vlan 0 qos Q`): an 802.1Q priority tag, not a VLAN.
+  const what =
+    tag.vid === 0
+      ? `a priority tag (VID 0, priority ${tag.pcp})`
+      : `port VLAN ${tag.vid}${tag.pcp ? ` (priority ${tag.pcp})` : ""}`;
+  const has = `${path.name}: VF-${vf.index} has ${what} in ${file}`;
   if (replayedFromWire)
-    return `${has}: the capture is replayed from the wire as captured, so only its frames tagged ${tag.vid} can reach the VF (the NIC strips the tag); untagged frames and other VLANs go to other pools or are dropped by the VLAN filter`;
+    return `${has}: the capture is replayed from the wire as captured, so only its frames tagged ${tag.vid}${tag.vid === 0 ? " (priority tagged)" : ""} can reach the VF (the NIC strips the tag); untagged frames and other VLANs go to other pools or are dropped by the VLAN filter`;
   return `${has}: the NIC tags its frames on the wire and strips the tag on receive, so each frame is ${VLAN_TAG_BYTES} bytes longer on the wire than the size asked for (line rate and Gbit/s count them)`;
 }

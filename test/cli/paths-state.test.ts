@@ -192,6 +192,64 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     expect(j.notes.join("\n")).toMatch(/vm-vf: VF-1 has port VLAN 200/);
   });
 
+  it("vlan 0 qos 5: the NIC priority-tags the VF's frames (VID 0, PCP 5), as ixgbe/i40e/igb do", async () => {
+    // ixgbe_ndo_set_vf_vlan, i40e_ndo_set_vf_port_vlan, igb_ndo_set_vf_vlan: `if (vlan || qos)`.
+    const d = await host(
+      ["sysfs", "write", NUMVFS, "2"],
+      ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "0", "qos", "5"],
+    );
+    const r = await iovsim(
+      "paths",
+      "--host",
+      "--path",
+      "jail-vf",
+      "--state",
+      d,
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--count",
+      "100",
+      "--json",
+    );
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.paths[0].frame_bytes).toBe(68);
+    expect(j.paths[0].load_points[0].loss_ratio).toBe(0);
+    expect(j.paths[0].load_points[0].delivered_mpps).toBeGreaterThan(0);
+    expect(wireNsPerFrame(j.paths[0].load_points[0])).toBeCloseTo(serializeNs(68), 6);
+    expect(j.notes.join("\n")).toContain(
+      `jail-vf: VF-0 has a priority tag (VID 0, priority 5) in --state ${d}`,
+    );
+    const ping = await iovsim("ping", "--host", "--path", "jail-vf", "--state", d, "-c", "3", "--json");
+    expect(ping.code, ping.err).toBe(0);
+    expect(JSON.parse(ping.out)).toMatchObject({ transmitted: 3, received: 3 });
+    // vlan 0 qos 0 takes the port VLAN off again: untagged.
+    const off = await host(
+      ["sysfs", "write", NUMVFS, "2"],
+      ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "0", "qos", "5"],
+      ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "0"],
+    );
+    const u = await iovsim(
+      "paths",
+      "--host",
+      "--path",
+      "jail-vf",
+      "--state",
+      off,
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--count",
+      "100",
+      "--json",
+    );
+    expect(u.code, u.err).toBe(0);
+    expect(JSON.parse(u.out).paths[0].frame_bytes).toBe(64);
+  });
+
   it("spoofchk set by ip link decides whether a VF's foreign-source frames reach the wire", async () => {
     const d = await host(["sysfs", "write", NUMVFS, "1"]);
     const run = () =>

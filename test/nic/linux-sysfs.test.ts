@@ -458,4 +458,29 @@ describe("packet-level effects of Linux VF settings (reference switch)", () => {
     sw = new ReferenceSwitch(programSwitch(h.pf("ix0")!));
     expect(sw.transmitFromPool(0, forged).toWire).toBe(true);
   });
+
+  it("vlan 0 qos 5: the NIC priority-tags the VF's transmit (VID 0, PCP 5) and takes priority-tagged frames", () => {
+    // ixgbe_ndo_set_vf_vlan: `if (vlan || qos)` -> VMVIR = vlan | qos << VLAN_PRIO_SHIFT, AUPE off.
+    const h = host();
+    write(h, `${IX}/sriov_numvfs`, "2");
+    expect(
+      setvf(h, "ix0", { vf: 0, mac: "02:aa:00:00:00:01", vlan: { vlan: 0, qos: 5, proto: 0x8100 } }),
+    ).toBe("ok");
+    expect(h.pf("ix0")!.vfs[0]!.config).toMatchObject({ vlan: 0, vlanQos: 5 });
+    const sw = new ReferenceSwitch(programSwitch(h.pf("ix0")!));
+    const tx = sw.transmitFromPool(0, frame("00:11:22:33:44:55", "02:aa:00:00:00:01"));
+    expect(tx.toWire).toBe(true);
+    expect([...tx.wireBytes!.slice(12, 16)]).toEqual([0x81, 0x00, 5 << 5, 0]);
+    const tagged = eth({ dst: "02:aa:00:00:00:01", src: "00:11:22:33:44:55" })
+      .vlan(0, { pcp: 5 })
+      .arp({})
+      .build();
+    const rx = sw.receiveFromWire(tagged).deliveries;
+    expect(rx.map((d) => [d.pool, d.vlanStripped])).toEqual([[0, true]]);
+    // qos back to 0 with vlan 0: no port VLAN, untagged again (the `else` branch).
+    expect(setvf(h, "ix0", { vf: 0, vlan: { vlan: 0, qos: 0, proto: 0x8100 } })).toBe("ok");
+    const plain = new ReferenceSwitch(programSwitch(h.pf("ix0")!));
+    const tx2 = plain.transmitFromPool(0, frame("00:11:22:33:44:55", "02:aa:00:00:00:01"));
+    expect([...tx2.wireBytes!.slice(12, 14)]).toEqual([0x08, 0x06]);
+  });
 });

@@ -109,8 +109,11 @@ export function applyToVfRecord(info: PfInfo, vf: VfRecord, cfg: VfLinuxConfig):
   // A trusted VF may change its MAC and enter promiscuous modes (i40e/ixgbe "trust on").
   vf.config.allowSetMac = cfg.trust;
   vf.config.allowPromisc = cfg.trust;
-  vf.config.vlan = cfg.vlan !== 0 ? cfg.vlan : hasVlanKey(info) ? VF_VLAN_TRUNK : null;
-  vf.config.vlanQos = cfg.vlan !== 0 ? cfg.qos : 0;
+  // ixgbe_ndo_set_vf_vlan, i40e_ndo_set_vf_port_vlan and igb_ndo_set_vf_vlan all take
+  // `if (vlan || qos)` as a port VLAN: with VID 0 and a PCP the NIC inserts a priority tag.
+  const portVlan = cfg.vlan !== 0 || cfg.qos !== 0;
+  vf.config.vlan = portVlan ? cfg.vlan : hasVlanKey(info) ? VF_VLAN_TRUNK : null;
+  vf.config.vlanQos = portVlan ? cfg.qos : 0;
 }
 
 function defaultParams(info: PfInfo): VfParams {
