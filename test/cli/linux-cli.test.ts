@@ -312,9 +312,10 @@ describe("iovsim ip link", () => {
     expect(r.out).toBe(
       "2: ixl0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP mode DEFAULT group default qlen 1000\n" +
         "    link/ether 3c:fd:fe:9e:a1:00 brd ff:ff:ff:ff:ff:ff\n" +
-        "    altname enp1s0f0\n" +
         "    vf 0     link/ether 00:11:22:33:44:88 brd ff:ff:ff:ff:ff:ff, vlan 564, qos 1, spoof checking on, link-state auto, trust off\n" +
-        "    vf 1     link/ether 00:00:00:00:00:00 brd ff:ff:ff:ff:ff:ff, tx rate 1000 (Mbps), max_tx_rate 1000Mbps, spoof checking on, link-state auto, trust on\n",
+        "    vf 1     link/ether 00:00:00:00:00:00 brd ff:ff:ff:ff:ff:ff, tx rate 1000 (Mbps), max_tx_rate 1000Mbps, spoof checking on, link-state auto, trust on\n" +
+        // print_linkinfo prints IFLA_PROP_LIST (altnames) after IFLA_VFINFO_LIST.
+        "    altname enp1s0f0\n",
     );
   });
   it("ip(8)'s own refusals: bad words exit 255, bad MAC and on/off exit 1, unknown device exit 1", async () => {

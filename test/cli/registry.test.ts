@@ -90,6 +90,7 @@ const RAW: Record<string, string> = {
   iovctl: "FreeBSD getopt byte for byte: no -h/--help",
   pciconf: "FreeBSD getopt: -h only alone, long options are getopt's illegal option",
   sweep: "commander subcommands of its own",
+  ip: "ip(8)'s options before the object, as prefixes (-d, -details, --json)",
 };
 
 describe("every registered command", () => {

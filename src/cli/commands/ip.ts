@@ -8,6 +8,8 @@ import {
   findNetdev,
   formatLinkShow,
   IpUsageError,
+  type LinkShowOptions,
+  linkShowJson,
   linuxStrerror,
   netdevs,
   parseVfArgs,
@@ -16,14 +18,18 @@ import {
   vfCount,
 } from "../../nic/linux/index.ts";
 import type { CommandContext } from "../context.ts";
-import { defineCommand } from "../registry.ts";
+import { defineRawCommand, unknownOption } from "../registry.ts";
 
-const HELP = `usage: iovsim ip link set [dev] DEV vf N [mac LLADDR]
+const HELP = `usage: iovsim ip [OPTIONS] link set [dev] DEV vf N [mac LLADDR]
                                  [vlan VLANID [qos VLAN-QOS] [proto 802.1Q|802.1ad]]
                                  [rate TXRATE] [max_tx_rate TXRATE] [min_tx_rate TXRATE]
                                  [spoofchk on|off] [state auto|enable|disable]
                                  [trust on|off] [query_rss on|off]
-       iovsim ip link show [[dev] DEV]
+       iovsim ip [OPTIONS] link show [[dev] DEV]
+OPTIONS (before "link", each a prefix of ip(8)'s word, one or two dashes):
+  -d, -details   the details print_linkinfo adds: promiscuity, allmulti, parentbus, parentdev
+  -j, -json      iproute2's JSON: one array of links, each with vfinfo_list
+  -p, -pretty    with -j: indented, one member a line
 
 iproute2's VF settings on the Linux view of the simulated host (docs/linux-mode.md). DEV is a
 PCI PF by its host name or systemd name (ixl0 = enp1s0f0) or a netdevsim port (sim<ID>, also
@@ -56,17 +62,81 @@ The zero MAC is accepted and means "unset". Like the kernel, settings before a r
 in the same command stay applied.
 
 Divergences: only "link set ... vf" and "link show" are simulated; the interface lines of
-'show' (flags, qdisc, ifindex) are representative; "state" also takes a number (iovsim
-extension, to reach the kernel's EINVAL for an unknown link state); -h, --help and the word
-"help" print this text (ip(8)'s -h means -human); ip's other options are not simulated.
+'show' (flags, qdisc, ifindex) are representative; -d leaves out what iovsim does not model
+(minmtu/maxmtu, addrgenmode, numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, switchid);
+"state" also takes a number (iovsim extension, to reach the kernel's EINVAL for an unknown
+link state); -h, --help and the word "help" print this text (ip(8)'s -h means -human); ip's
+other options (-s, -o, -br, -c, -n, ...) are refused as not simulated, exit 1; an option
+ip(8) does not know gets iovsim's "unknown option" (ip(8): 'Option "-x" is unknown, try
+"ip -help".', exit 255).
 `;
+
+/** ip(8)'s global options (ip/ip.c main), matched as it does: a prefix of the word. */
+const IP_OPTIONS_BY_PREFIX = [
+  "-loops",
+  "-family",
+  "-human",
+  "-human-readable",
+  "-iec",
+  "-stats",
+  "-statistics",
+  "-details",
+  "-resolve",
+  "-oneline",
+  "-timestamp",
+  "-tshort",
+  "-Version",
+  "-force",
+  "-batch",
+  "-brief",
+  "-json",
+  "-pretty",
+  "-rcvbuf",
+  "-color",
+  "-colour",
+  "-help",
+  "-netns",
+  "-Numeric",
+  "-all",
+];
+const IP_OPTIONS_EXACT = ["-4", "-6", "-0", "-M", "-B", "-echo"];
+
+interface IpOptions extends LinkShowOptions {
+  json?: boolean;
+  pretty?: boolean;
+}
+
+/** The options before the object, as ip/ip.c's main loop reads them; the rest of the words. */
+function parseIpOptions(args: string[]): { opts: IpOptions; rest: string[] } {
+  const opts: IpOptions = {};
+  let i = 0;
+  for (; i < args.length && args[i]!.startsWith("-"); i++) {
+    if (args[i] === "--") {
+      i++;
+      break;
+    }
+    const opt = args[i]!.startsWith("--") ? args[i]!.slice(1) : args[i]!;
+    const known = IP_OPTIONS_EXACT.includes(opt) ? opt : IP_OPTIONS_BY_PREFIX.find((o) => o.startsWith(opt));
+    if (known === "-details") opts.details = true;
+    else if (known === "-json") opts.json = true;
+    else if (known === "-pretty") opts.pretty = true;
+    else if (known !== undefined && opt.length > 1)
+      throw new UserError("E_USAGE", `ip: option '${args[i]}' (${known}) is not simulated (only -d, -j, -p)`);
+    else throw unknownOption("ip", args[i]!);
+  }
+  // After the object ip(8) reads words ("vlan -1" is a value), but a "--word" is no ip word:
+  // an option given in the wrong place, refused as every command refuses one.
+  const stray = args.slice(i).find((a) => a.startsWith("--"));
+  if (stray !== undefined) throw unknownOption("ip", stray);
+  return { opts, rest: args.slice(i) };
+}
 
 function devArg(words: string[]): { dev: string | undefined; rest: string[] } {
   if (words[0] === "dev") return { dev: words[1], rest: words.slice(2) };
   return { dev: words[0], rest: words.slice(1) };
 }
 
-async function show(words: string[], ctx: CommandContext): Promise<number> {
+async function show(words: string[], opts: IpOptions, ctx: CommandContext): Promise<number> {
   const state = (await loadHost(ctx.stateDir)).state;
   // ipaddr_list_flush_or_save(): "dev" needs a name (NEXT_ARG), a second name is duparg2().
   if (words[0] === "dev" && words.length === 1) {
@@ -80,16 +150,15 @@ async function show(words: string[], ctx: CommandContext): Promise<number> {
     );
     return 255;
   }
-  if (dev === undefined) {
-    for (const nd of netdevs(state)) ctx.out(formatLinkShow(state, nd));
-    return 0;
-  }
-  const nd = findNetdev(state, dev);
-  if (!nd) {
+  const links = dev === undefined ? netdevs(state) : [findNetdev(state, dev)];
+  const nd = links[0];
+  if (dev !== undefined && !nd) {
     ctx.err(`Device "${dev}" does not exist.\n`);
     return 1;
   }
-  ctx.out(formatLinkShow(state, nd));
+  const found = links.filter((l) => l !== undefined);
+  if (opts.json) ctx.out(linkShowJson(state, found, opts));
+  else for (const l of found) ctx.out(formatLinkShow(state, l, opts));
   return 0;
 }
 
@@ -145,22 +214,27 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
   return 2;
 }
 
-export const command = defineCommand({
+export const command = defineRawCommand({
   name: "ip",
-  summary: "ip link set DEV vf N ... / ip link show: Linux VF settings (iproute2)",
+  summary: "ip link set DEV vf N ... / ip [-d] [-j [-p]] link show: Linux VF settings (iproute2)",
   help: HELP,
-  options: [],
-  operands: "any",
-  async run({ operands: args }, ctx) {
-    if (args.length === 0 || args.includes("help")) {
-      (args.length === 0 ? ctx.err : ctx.out)(HELP);
-      return args.length === 0 ? 1 : 0;
+  rawArgv:
+    "ip(8)'s own options before the object (-d, -j, -p as prefixes of -details, -json, -pretty, one or two dashes, as ip/ip.c matches them); -h, --help or the word help print this help.",
+  async run(argv, ctx) {
+    if (argv.length === 0 || argv.some((a) => a === "help" || a === "-h" || a === "--help")) {
+      (argv.length === 0 ? ctx.err : ctx.out)(HELP);
+      return argv.length === 0 ? 1 : 0;
+    }
+    const { opts, rest: args } = parseIpOptions(argv);
+    if (args.length === 0) {
+      ctx.err(HELP);
+      return 1;
     }
     const [obj, verb, ...rest] = args;
     if (!obj || !"link".startsWith(obj))
       throw new UserError("E_USAGE", `ip: only the 'link' object is simulated (got '${obj}')`);
     if (verb === undefined || (verb.length > 0 && "show".startsWith(verb)) || verb === "list")
-      return show(rest, ctx);
+      return show(rest, opts, ctx);
     if (verb === "set") return set(rest, ctx);
     throw new UserError("E_USAGE", `ip link: only 'set' and 'show' are simulated (got '${verb}')`);
   },

@@ -1,7 +1,15 @@
 // Public API of the Linux view of the simulated host (sysfs, netdevsim, ip link, devlink).
 export { bdfOfAddress, bdfOfRid, predictableName } from "./bdf.ts";
 export { type LinuxErrno, linuxStrerror, type SysResult } from "./errno.ts";
-export { checkTxRates, formatLinkShow, formatVfLine, IpUsageError, parseVfArgs } from "./iplink.ts";
+export {
+  checkTxRates,
+  formatLinkShow,
+  formatVfLine,
+  IpUsageError,
+  type LinkShowOptions,
+  linkShowJson,
+  parseVfArgs,
+} from "./iplink.ts";
 export { findNetdev, type Netdev, netdevs } from "./netdevs.ts";
 export { findNsim, NSIM_DEFAULT_MAX_VFS, nsimDevices, setEswitchMode } from "./netdevsim.ts";
 export { currentNumVfs, findPciPf, linuxPciPfs, sriovTotalVfs } from "./pci-sriov.ts";

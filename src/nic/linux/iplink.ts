@@ -1,6 +1,7 @@
 // iproute2's `ip link set DEV vf N ...` argument parser (ip/iplink.c iplink_parse_vf, with its
 // own error texts and exit statuses) and `ip link show` output (ip/ipaddress.c print_vfinfo,
 // the newer per-VF line format of control-plane.md §6.4).
+import { IpJsonWriter } from "./ip-json.ts";
 import type { HostState } from "../host-model.ts";
 import type { Netdev } from "./netdevs.ts";
 import { ETH_P_8021AD, ETH_P_8021Q } from "./state.ts";
@@ -231,17 +232,119 @@ export function formatVfLine(state: HostState, nd: Netdev, i: number): string {
   return line;
 }
 
-/** `ip link show DEV`: the link line, link/ether, altname, then one line per VF. */
-export function formatLinkShow(state: HostState, nd: Netdev): string {
-  const pci = nd.owner.kind === "pci";
+/** What iovsim models of a link for `ip link show`: the interface line's fields. */
+interface LinkFacts {
+  flags: string[];
+  qdisc: string;
+  operstate: string;
+  /** IFLA_PARENT_DEV_BUS_NAME / IFLA_PARENT_DEV_NAME, printed by `-d`. */
+  parentbus: string;
+  parentdev: string;
+}
+
+function linkFacts(nd: Netdev): LinkFacts {
+  return nd.owner.kind === "pci"
+    ? {
+        flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+        qdisc: "mq",
+        operstate: "UP",
+        parentbus: "pci",
+        parentdev: nd.owner.pf.bdf,
+      }
+    : {
+        flags: ["BROADCAST", "NOARP"],
+        qdisc: "noop",
+        operstate: "DOWN",
+        // SET_NETDEV_DEV(dev, &nsim_bus_dev->dev): the parent is the netdevsim bus device.
+        parentbus: "netdevsim",
+        parentdev: `netdevsim${nd.owner.dev.id}`,
+      };
+}
+
+export interface LinkShowOptions {
+  /** `ip -d`: print_linkinfo's show_details fields iovsim models. */
+  details?: boolean;
+}
+
+/** `-d`'s fields, in print_linkinfo's order; the rest (minmtu, addrgenmode, queue counts,
+ *  GSO/TSO/GRO sizes, portname, switchid) are not modelled (docs/linux-mode.md). */
+function detailFields(nd: Netdev): Array<[string, string | number, string]> {
+  const f = linkFacts(nd);
+  // promiscuity/allmulti: no user of the simulated host puts the PF in either mode.
+  return [
+    ["promiscuity", 0, " promiscuity %s "],
+    ["allmulti", 0, "allmulti %s "],
+    ["parentbus", f.parentbus, "parentbus %s "],
+    ["parentdev", f.parentdev, "parentdev %s "],
+  ];
+}
+
+/** `ip link show DEV`: the link line, link/ether, one line per VF, then altname (iproute2
+ *  prints IFLA_PROP_LIST after IFLA_VFINFO_LIST). */
+export function formatLinkShow(state: HostState, nd: Netdev, opts: LinkShowOptions = {}): string {
+  const f = linkFacts(nd);
+  let ether = `    link/ether ${nd.mac} brd ff:ff:ff:ff:ff:ff`;
+  if (opts.details) for (const [, v, fmt] of detailFields(nd)) ether += fmt.replace("%s", String(v));
   const lines = [
-    pci
-      ? `${nd.ifindex}: ${nd.name}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP mode DEFAULT group default qlen 1000`
-      : `${nd.ifindex}: ${nd.name}: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000`,
-    `    link/ether ${nd.mac} brd ff:ff:ff:ff:ff:ff`,
-    `    altname ${nd.altname}`,
+    `${nd.ifindex}: ${nd.name}: <${f.flags.join(",")}> mtu 1500 qdisc ${f.qdisc} state ${f.operstate} mode DEFAULT group default qlen 1000`,
+    ether,
   ];
   const n = vfCount(state, nd);
   for (let i = 0; i < n; i++) lines.push(formatVfLine(state, nd, i));
+  lines.push(`    altname ${nd.altname}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** One VF of `ip -j link show`: print_vfinfo's PRINT_JSON/PRINT_ANY keys, in its order. */
+function vfJson(w: IpJsonWriter, state: HostState, nd: Netdev, i: number): void {
+  const c = vfConfigOf(state, nd, i);
+  w.startObject();
+  w.value(i, "vf")
+    .value("ether", "link_type")
+    .value(c.mac, "address")
+    .value("ff:ff:ff:ff:ff:ff", "broadcast");
+  // The kernel sends IFLA_VF_VLAN_LIST (one entry); zero fields are left out, as in the text.
+  w.startArray("vlan_list").startObject();
+  if (c.vlan) w.value(c.vlan, "vlan");
+  if (c.qos) w.value(c.qos, "qos");
+  if (c.vlanProto !== ETH_P_8021Q) w.value("802.1ad", "protocol");
+  w.endObject().endArray();
+  if (c.maxTxRate) w.value(c.maxTxRate, "tx_rate");
+  w.startObject("rate").value(c.maxTxRate, "max_tx").value(c.minTxRate, "min_tx").endObject();
+  w.value(c.spoofchk, "spoofchk");
+  w.value(LINK_STATES[c.linkState]!, "link_state");
+  w.value(c.trust, "trust");
+  if (nd.facts.reportsQueryRss) w.value(c.rssQuery, "query_rss_en");
+  w.endObject();
+}
+
+/** `ip -j [-p] [-d] link show [DEV]`: print_linkinfo's JSON for each link, in one array. */
+export function linkShowJson(
+  state: HostState,
+  links: Netdev[],
+  opts: LinkShowOptions & { pretty?: boolean } = {},
+): string {
+  const w = new IpJsonWriter(opts.pretty ?? false);
+  w.startArray();
+  for (const nd of links) {
+    const f = linkFacts(nd);
+    w.startObject();
+    w.value(nd.ifindex, "ifindex").value(nd.name, "ifname");
+    w.startArray("flags");
+    for (const flag of f.flags) w.value(flag);
+    w.endArray();
+    w.value(1500, "mtu").value(f.qdisc, "qdisc").value(f.operstate, "operstate");
+    w.value("DEFAULT", "linkmode").value("default", "group").value(1000, "txqlen");
+    w.value("ether", "link_type").value(nd.mac, "address").value("ff:ff:ff:ff:ff:ff", "broadcast");
+    if (opts.details) for (const [key, v] of detailFields(nd)) w.value(v, key);
+    const n = vfCount(state, nd);
+    // ip prints vfinfo_list only when the kernel sent IFLA_NUM_VF (dev->dev.parent: PCI, netdevsim).
+    w.startArray("vfinfo_list");
+    for (let i = 0; i < n; i++) vfJson(w, state, nd, i);
+    w.endArray();
+    w.startArray("altnames").value(nd.altname).endArray();
+    w.endObject();
+  }
+  w.endArray();
+  return w.done();
 }

@@ -1,0 +1,142 @@
+// `iovsim ip -d|-j|-p link show`: ip(8)'s global options as ip/ip.c reads them (a prefix of
+// -details/-json/-pretty, one or two dashes, before the object) and what ip/ipaddress.c
+// print_linkinfo/print_vfinfo print with them: -d's details line, the JSON keys in print order,
+// json_writer.c's compact and pretty layouts.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+const IXL = "/sys/bus/pci/devices/0000:01:00.0";
+const state = join(mkdtempSync(join(tmpdir(), "iovsim-ipopts-")), "state");
+
+async function cli(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, {
+    stateDir: state,
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  for (const argv of [
+    ["sysfs", "write", `${IXL}/sriov_numvfs`, "2"],
+    ["ip", "link", "set", "ixl0", "vf", "0", "mac", "00:11:22:33:44:88", "vlan", "564", "qos", "1"],
+    ["ip", "link", "set", "ixl0", "vf", "1", "vlan", "0", "qos", "5", "max_tx_rate", "1000", "trust", "on"],
+    ["sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1"],
+  ])
+    expect(await cli(...argv), argv.join(" ")).toMatchObject({ code: 0, err: "" });
+});
+
+const VF0 =
+  "    vf 0     link/ether 00:11:22:33:44:88 brd ff:ff:ff:ff:ff:ff, vlan 564, qos 1, spoof checking on, link-state auto, trust off\n";
+const VF1 =
+  "    vf 1     link/ether 00:00:00:00:00:00 brd ff:ff:ff:ff:ff:ff, qos 5, tx rate 1000 (Mbps), max_tx_rate 1000Mbps, spoof checking on, link-state auto, trust on\n";
+
+describe("ip -d link show", () => {
+  it("adds the details iovsim models to the link/ether line (each field with its trailing space)", async () => {
+    const text = `2: ixl0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP mode DEFAULT group default qlen 1000
+    link/ether 3c:fd:fe:9e:a1:00 brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 parentbus pci parentdev 0000:01:00.0 
+${VF0}${VF1}    altname enp1s0f0
+`;
+    for (const d of ["-d", "-details", "-det", "--details"])
+      expect(await cli("ip", d, "link", "show", "ixl0"), d).toEqual({ code: 0, out: text, err: "" });
+    const plain = (await cli("ip", "link", "show", "ixl0")).out;
+    expect(plain).toBe(text.replace(" promiscuity 0 allmulti 0 parentbus pci parentdev 0000:01:00.0 ", ""));
+  });
+
+  it("a netdevsim port's parent is its bus device", async () => {
+    expect((await cli("ip", "-d", "link", "show", "sim0")).out.split("\n")[1]).toMatch(
+      / brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 parentbus netdevsim parentdev netdevsim0 $/,
+    );
+  });
+});
+
+describe("ip -j [-p] link show", () => {
+  it("prints print_linkinfo's JSON, compact, keys in print order, vlan_list and rate per VF", async () => {
+    const r = await cli("ip", "-j", "link", "show", "ixl0");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      '[{"ifindex":2,"ifname":"ixl0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"mq","operstate":"UP","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"ether","address":"3c:fd:fe:9e:a1:00","broadcast":"ff:ff:ff:ff:ff:ff","vfinfo_list":[' +
+        '{"vf":0,"link_type":"ether","address":"00:11:22:33:44:88","broadcast":"ff:ff:ff:ff:ff:ff","vlan_list":[{"vlan":564,"qos":1}],"rate":{"max_tx":0,"min_tx":0},"spoofchk":true,"link_state":"auto","trust":false},' +
+        '{"vf":1,"link_type":"ether","address":"00:00:00:00:00:00","broadcast":"ff:ff:ff:ff:ff:ff","vlan_list":[{"qos":5}],"tx_rate":1000,"rate":{"max_tx":1000,"min_tx":0},"spoofchk":true,"link_state":"auto","trust":true}' +
+        '],"altnames":["enp1s0f0"]}]\n',
+    );
+    expect((await cli("ip", "--json", "link", "show", "ixl0")).out).toBe(r.out);
+  });
+
+  it("-p indents as json_writer.c does; -d adds its keys before vfinfo_list", async () => {
+    const r = await cli("ip", "-j", "-p", "-d", "link", "show", "sim0");
+    expect(r.code).toBe(0);
+    const lines = r.out.split("\n");
+    expect(lines.slice(0, 5)).toEqual([
+      "[ {",
+      '        "ifindex": 16,',
+      '        "ifname": "sim0",',
+      '        "flags": [ "BROADCAST","NOARP" ],',
+      '        "mtu": 1500,',
+    ]);
+    expect(r.out).toContain(
+      '        "promiscuity": 0,\n        "allmulti": 0,\n        "parentbus": "netdevsim",\n        "parentdev": "netdevsim0",\n        "vfinfo_list": [ ],\n',
+    );
+    expect(r.out.endsWith('        "altnames": [ "eni0np1" ]\n    } ]\n')).toBe(true);
+    // Pretty or not, the same document.
+    const compact = (await cli("ip", "-d", "-j", "link", "show", "sim0")).out;
+    expect(JSON.parse(r.out)).toEqual(JSON.parse(compact));
+    // netdevsim reports query_rss: query_rss_en is a key of its VFs.
+    expect(
+      await cli("sysfs", "write", "/sys/bus/netdevsim/devices/netdevsim0/sriov_numvfs", "1"),
+    ).toMatchObject({ code: 0 });
+    const vf = JSON.parse((await cli("ip", "-j", "link", "show", "sim0")).out)[0].vfinfo_list[0];
+    expect(Object.keys(vf)).toEqual([
+      "vf",
+      "link_type",
+      "address",
+      "broadcast",
+      "vlan_list",
+      "rate",
+      "spoofchk",
+      "link_state",
+      "trust",
+      "query_rss_en",
+    ]);
+    expect(
+      await cli("sysfs", "write", "/sys/bus/netdevsim/devices/netdevsim0/sriov_numvfs", "0"),
+    ).toMatchObject({ code: 0 });
+  });
+
+  it("without a device: every link in one array; -p alone changes nothing in text", async () => {
+    const all = JSON.parse((await cli("ip", "-j", "link", "show")).out);
+    expect(all.map((l: { ifname: string }) => l.ifname)).toContain("ixl0");
+    expect(all.map((l: { ifname: string }) => l.ifname)).toContain("sim0");
+    expect((await cli("ip", "-p", "link", "show", "ixl0")).out).toBe(
+      (await cli("ip", "link", "show", "ixl0")).out,
+    );
+  });
+});
+
+describe("ip's other options", () => {
+  it("an option ip(8) knows but iovsim does not simulate is refused, naming it; an unknown one as every command", async () => {
+    expect(await cli("ip", "-s", "link", "show")).toEqual({
+      code: 1,
+      out: "",
+      err: "iovsim: ip: option '-s' (-stats) is not simulated (only -d, -j, -p)\n",
+    });
+    expect(await cli("ip", "-x", "link", "show")).toEqual({
+      code: 1,
+      out: "",
+      err: "iovsim: ip: unknown option '-x' (see iovsim ip --help)\n",
+    });
+    // ip(8) matches the whole word: "-jx" is no prefix of "-json".
+    expect(await cli("ip", "-jx", "link", "show")).toMatchObject({ code: 1 });
+    expect(await cli("ip", "link", "show", "--json")).toMatchObject({ code: 1 });
+    // After the object a word is ip's: "vlan -1" is a bad value (255), not an option.
+    expect((await cli("ip", "link", "set", "ixl0", "vf", "0", "vlan", "-1")).code).toBe(255);
+    expect((await cli("ip", "-d", "link", "show", "nosuch")).err).toBe('Device "nosuch" does not exist.\n');
+  });
+});
