@@ -399,6 +399,28 @@ describe("iovsim ip link", () => {
     expect(await dl("set", nsim, "mode", "switchdev", "extra")).toEqual(refused('Unknown option "extra"'));
     expect((await dl("show", nsim)).out).toBe(`${nsim}: mode legacy\n`);
   });
+  it("devlink on a PCI PF answers as its driver: i40e/ixgbe devlink without eswitch ops, igb none", async () => {
+    const s = tmpState();
+    const dl = (...w: string[]) => cli(s, "devlink", "dev", "eswitch", ...w);
+    const refused = (err: string) => ({ code: 1, out: "", err: `devlink answers: ${err}\n` });
+    // i40e (ixl0) and ixgbe (ix0) register devlink with no eswitch_*_get/set ops: show gets the
+    // handle alone (devlink_nl_eswitch_fill), set gets EOPNOTSUPP (devlink_nl_eswitch_set_doit).
+    for (const bdf of ["0000:01:00.0", "0000:03:00.0"]) {
+      expect(await dl("show", `pci/${bdf}`)).toEqual({ code: 0, out: `pci/${bdf}:\n`, err: "" });
+      expect(await dl("set", `pci/${bdf}`, "mode", "switchdev")).toEqual(refused("Operation not supported"));
+    }
+    // igb (igb0, 0000:05:00.0) has no devlink instance; nor has a BDF with no device.
+    for (const bdf of ["0000:05:00.0", "0000:42:00.0"]) {
+      expect(await dl("show", `pci/${bdf}`)).toEqual(refused("No such device"));
+      expect(await dl("set", `pci/${bdf}`, "mode", "legacy")).toEqual(refused("No such device"));
+    }
+    // devlink's own checks come first, as before.
+    expect(await dl("set", "pci/0000:01:00.0", "mode", "bogus")).toEqual({
+      code: 1,
+      out: "",
+      err: 'Unknown eswitch mode "bogus"\n',
+    });
+  });
   it("--help of ip and devlink", async () => {
     const ip = await cli(tmpState(), "ip", "--help");
     expect(ip.code).toBe(0);

@@ -1,5 +1,6 @@
 // Public API of the Linux view of the simulated host (sysfs, netdevsim, ip link, devlink).
 export { bdfOfAddress, bdfOfRid, predictableName } from "./bdf.ts";
+export { pciDevlink } from "./devlink-pci.ts";
 export { type LinuxErrno, linuxStrerror, type SysResult } from "./errno.ts";
 export {
   checkTxRates,

@@ -1,8 +1,9 @@
 // iproute2's `ip link set DEV vf N ...` argument parser (ip/iplink.c iplink_parse_vf, with its
 // own error texts and exit statuses) and `ip link show` output (ip/ipaddress.c print_vfinfo,
 // the newer per-VF line format of control-plane.md §6.4).
-import { IpJsonWriter } from "./ip-json.ts";
+
 import type { HostState } from "../host-model.ts";
+import { IpJsonWriter } from "./ip-json.ts";
 import type { Netdev } from "./netdevs.ts";
 import { ETH_P_8021AD, ETH_P_8021Q } from "./state.ts";
 import type { VfRequest } from "./vf-config.ts";
