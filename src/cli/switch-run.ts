@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { Host, KernelError, loadHost } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
+import { getProfile, requireInnerRss } from "../nic/profile.ts";
 import type { PfRecord } from "../nic/types.ts";
 import type {
   CopyDrop,
@@ -297,6 +298,11 @@ function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: 
 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const { pf, refused } = await configureHost(opts.confFile, opts.stateDir);
+  const profile = getProfile(pf.profile);
+  if (opts.rssLevel === "inner" && profile) {
+    const extra = opts.vxlanPorts?.length ? ` (and '--vxlan-port ${opts.vxlanPorts[0]}' with it)` : "";
+    requireInnerRss(profile, pf.name, `option '--rss inner'${extra}`);
+  }
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
   for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
   const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst);

@@ -5,6 +5,7 @@ import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } 
 import { UserError } from "../../errors.ts";
 import { costProfileNames, loadCosts } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
+import { getProfile, requireInnerRss } from "../../nic/profile.ts";
 import { htmlOutputFile } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
@@ -321,6 +322,10 @@ export const command = defineCommand({
           `--rate: above the ${linkGbps} Gbit/s line rate of this mix (${(line / 1e6).toFixed(3)} Mpps)`,
         );
     }
+    // The strategies run on the X710 model (ixl); inner-rss asks its RSS for the inner headers,
+    // which only a NIC profile with switch.innerRss has (the same check as switch --rss inner).
+    if (o.strategies.includes("inner-rss"))
+      requireInnerRss(getProfile("ixl")!, "ixl0", "option '--strategy inner-rss'");
     // Every asked (strategy, cores) beyond the NIC: the run would print an empty table and exit 0.
     const lim = nicLimits("ixl");
     const fits = o.strategies.flatMap((st) => o.queues.filter((n) => n <= coreLimit(st, lim).max));

@@ -70,7 +70,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --html FILE         also write one self-contained HTML report (counters per VF and queue,
                       drops by reason, the configuration; no network; docs/reports.md)
   --rss outer|inner   hash tunnelled traffic on the outer headers (default, a plain NIC) or
-                      on the encapsulated packet (spec §4.7)
+                      on the encapsulated packet (spec §4.7); inner only on a NIC with
+                      tunnel-aware RSS (the X710 of ixl; refused on the 82599 and 82576)
   --per-queue         also write one file per receive queue
   --format F          capture format of the outputs (default pcap, microseconds)
   --vxlan-port N      also treat UDP destination port N as VXLAN (repeatable, at most 15;
