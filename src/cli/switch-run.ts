@@ -20,7 +20,7 @@ import { programSwitch } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { applyPromisc, portMac } from "../switch/replay-ports.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
-import { readCaptureFile } from "../traffic/capture-io.ts";
+import { corruptTailNote, readCaptureFile } from "../traffic/capture-io.ts";
 import { rewriteDestination } from "../traffic/replay.ts";
 
 /** One switch implementation behind the runner (the Wasm kernels, or the TypeScript reference). */
@@ -176,6 +176,19 @@ export interface RunResult {
   snaplenCut: number;
   /** VFs of the configuration the PF driver refused: they have no pool. */
   refused: RefusedVf[];
+  /** Inputs whose tail was corrupt: what was read, and what was left out from where. */
+  corruptTails: CorruptTail[];
+}
+
+/** An --in capture cut short: its whole records were replayed, the rest left out. */
+export interface CorruptTail {
+  port: string;
+  file: string;
+  /** Where the capture stops being whole, and how many bytes from there were not read. */
+  offset: number;
+  bytesLeftOut: number;
+  wholeRecords: number;
+  note: string;
 }
 
 /** A VF the configuration describes that the PF driver refused (ADD_VF failed): no pool. */
@@ -314,6 +327,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const events: Ev[] = [];
   let skippedNonEthernet = 0;
   let snaplenCut = 0;
+  const corruptTails: CorruptTail[] = [];
   opts.inputs.forEach((input, order) => {
     const src = resolvePort(input.port, pf, refused);
     let contents: ReturnType<typeof readCaptureFile>;
@@ -323,7 +337,16 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
       if (e instanceof CaptureFormatError) throw new UserError("E_CAPTURE", e.message);
       throw e;
     }
-    if (contents.error) throw new UserError("E_CAPTURE", contents.error.message);
+    const tail = corruptTailNote(contents);
+    if (contents.error && tail)
+      corruptTails.push({
+        port: input.port,
+        file: input.file,
+        offset: contents.error.offset,
+        bytesLeftOut: contents.size - contents.error.offset,
+        wholeRecords: contents.records.length,
+        note: `--in ${input.port}=${tail}`,
+      });
     contents.records.forEach((rec, seq) => {
       if (rec.linktype !== LINKTYPE_ETHERNET) skippedNonEthernet++;
       else {
@@ -385,5 +408,6 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     skippedNonEthernet,
     snaplenCut,
     refused,
+    corruptTails,
   };
 }

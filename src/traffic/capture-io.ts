@@ -21,6 +21,21 @@ export interface CaptureContents {
   records: PacketRecord[];
   /** Set when the file is corrupt after `records.length` good records. */
   error?: CaptureFormatError;
+  /** Bytes in the capture (what a corrupt tail left out is measured against). */
+  size: number;
+}
+
+/**
+ * What a corrupt tail left out, in words: the file and byte offset where the capture stops
+ * being whole, how many whole records came before and how many bytes were not used. A capture
+ * cut short (a tcpdump killed mid-write) is common: every command that replays captures reads
+ * what is whole and says this, rather than refusing the file.
+ */
+export function corruptTailNote(c: CaptureContents): string | undefined {
+  if (!c.error) return undefined;
+  const n = c.records.length;
+  const left = c.size - c.error.offset;
+  return `${c.error.message}: read the ${n} whole record${n === 1 ? "" : "s"} before it; the last ${left} byte${left === 1 ? "" : "s"} (from byte ${c.error.offset}) were left out`;
 }
 
 /** Reads every usable record; a corrupt tail is reported in `error`, not thrown. A bad header throws. */
@@ -33,9 +48,9 @@ export function readCapture(bytes: Uint8Array, file: string): CaptureContents {
   } catch (e) {
     if (!(e instanceof CaptureFormatError)) throw e;
     if (records.length === 0 && e.offset < 24) throw e; // nothing usable: the header itself is bad
-    return { format: format!, records, error: e };
+    return { format: format!, records, error: e, size: bytes.length };
   }
-  return { format: format!, records };
+  return { format: format!, records, size: bytes.length };
 }
 
 /** Reads a capture file from disk; errors name the file as the user gave it. */

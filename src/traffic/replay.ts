@@ -9,7 +9,7 @@
 import { statSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { type CaptureFormat, CaptureFormatError, LINKTYPE_ETHERNET } from "./capture.ts";
-import { readCaptureFile } from "./capture-io.ts";
+import { corruptTailNote, readCaptureFile } from "./capture-io.ts";
 import type { Template, TemplateSet } from "./profiles.ts";
 
 export type ReplayTiming = "paced" | "capture";
@@ -80,10 +80,8 @@ function readReplay(file: string): ReplayCapture {
     dropped[why] = (dropped[why] ?? 0) + 1;
   };
   const notes: string[] = [];
-  if (contents.error)
-    notes.push(
-      `${file}: ${contents.error.message.replace(`${file}: `, "")}: the records after it are unreadable and not replayed`,
-    );
+  const tail = corruptTailNote(contents);
+  if (tail) notes.push(tail);
   const frames: Uint8Array[] = [];
   const ts: bigint[] = [];
   let snaplenCut = 0;

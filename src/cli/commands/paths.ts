@@ -74,8 +74,9 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              the wire (--direction tx: every path but vf-loopback); frames
              as captured, looped; records that cannot be carried are counted and dropped with
              their reason, the NIC switch counts its own drops; broadcast copies to other pools
-             count as deliveries. Not with --size, --encap, --flows, --proto, --direction both
-             (docs/experiments.md "Replaying captures")
+             count as deliveries; a corrupt tail (a killed tcpdump) is left out with a note
+             naming the byte offset. Not with --size, --encap, --flows, --proto, --direction
+             both (docs/experiments.md "Replaying captures")
 --pcap-timing  paced (default): re-paced at the offered load (search, load points, --rate as
              usual); capture: at the capture's own timestamps, one load point at its mean rate
 --rewrite-dst PORT  rewrite unicast destination MACs to PORT's: consumer (each path's own), PF

@@ -89,7 +89,9 @@ Every receiving function's driver is assumed to keep up (rings are drained after
 frame), so no-descriptor drops do not occur in this replay. Frames are counted exactly once:
 delivered (per copy), sent to the wire, or dropped with a reason (printed and in counters.json).
 Records of another link type than Ethernet are skipped and counted (skippedNonEthernet); frames
-a capture's snaplen cut short are replayed as captured, and counted (snaplenCut).
+a capture's snaplen cut short are replayed as captured, and counted (snaplenCut). A capture with
+a corrupt tail (a killed tcpdump) is replayed up to its last whole record; a note and
+counters.json (corruptTails) name the file, the byte offset and the bytes left out.
 `;
 
 interface SwitchArgs {
@@ -327,6 +329,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     conservation: r.conservation.length === 0 ? "ok" : r.conservation,
     skippedNonEthernet: r.skippedNonEthernet,
     snaplenCut: r.snaplenCut,
+    corruptTails: r.corruptTails.map(({ note: _, ...t }) => t),
     counters: {
       port: r.counters.port,
       pools: Object.fromEntries(
@@ -469,13 +472,17 @@ export const command = defineCommand({
       promisc: opts.promisc,
       out: opts.out,
     });
-    const refused = result.refused.map((v) => refusedVfText(result.pf, v));
+    // Notes beside the table: inputs cut short, then VFs the driver refused.
+    const runNotes = [
+      ...result.corruptTails.map((t) => t.note),
+      ...result.refused.map((v) => refusedVfText(result.pf, v)),
+    ];
     if (opts.json) ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (opts.csv) ctx.out(switchCsv(j));
-    else summaryText(j, opts, refused, ctx);
+    else summaryText(j, opts, runNotes, ctx);
     if (opts.json || opts.csv) {
       if (j.skipped_non_ethernet) ctx.err(`iovsim: skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
-      for (const n of switchNotes(j, opts.conf, refused)) ctx.err(`iovsim: note: ${n}\n`);
+      for (const n of switchNotes(j, opts.conf, runNotes)) ctx.err(`iovsim: note: ${n}\n`);
     }
     if (opts.html) {
       await writeHtmlReport(opts.html, {
