@@ -20,7 +20,7 @@ import { programSwitch } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { applyPromisc, portMac } from "../switch/replay-ports.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
-import { corruptTailNote, readCaptureFile } from "../traffic/capture-io.ts";
+import { corruptTailNote, readCaptureInput } from "../traffic/capture-io.ts";
 import { rewriteDestination } from "../traffic/replay.ts";
 
 /** One switch implementation behind the runner (the Wasm kernels, or the TypeScript reference). */
@@ -139,6 +139,8 @@ export interface RunOptions {
   stateDir: string;
   inputs: SwitchInput[];
   rssLevel?: "outer" | "inner";
+  /** Standard input, for an input file `-` (default: fd 0). */
+  readStdin?: () => Uint8Array;
   /** Extra VXLAN UDP ports (besides 4789) for the switch's parser. */
   vxlanPorts?: number[];
   makeEngine?: (config: SwitchConfig, opts: EngineOptions) => SwitchEngine | Promise<SwitchEngine>;
@@ -330,9 +332,9 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const corruptTails: CorruptTail[] = [];
   opts.inputs.forEach((input, order) => {
     const src = resolvePort(input.port, pf, refused);
-    let contents: ReturnType<typeof readCaptureFile>;
+    let contents: ReturnType<typeof readCaptureInput>;
     try {
-      contents = readCaptureFile(input.file);
+      contents = readCaptureInput(input.file, opts.readStdin);
     } catch (e) {
       if (e instanceof CaptureFormatError) throw new UserError("E_CAPTURE", e.message);
       throw e;

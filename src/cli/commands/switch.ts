@@ -55,7 +55,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --in wire=FILE      frames arriving from the wire (receive path)
   --in PF=FILE        frames the PF transmits
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)
-                      (repeatable; inputs are merged by timestamp, ties in option order)
+                      (repeatable; inputs are merged by timestamp, ties in option order;
+                      FILE - reads standard input, for one port: tcpdump -w - | iovsim ...)
   --out DIR           where to write (created if missing; captures of an earlier run there
                       that this run does not write are removed; an --in file among them
                       is refused):
@@ -154,6 +155,12 @@ function switchArgs(opts: Opts): SwitchArgs {
       );
     return { port: spec.slice(0, eq), file: spec.slice(eq + 1) };
   });
+  const fromStdin = inputs.filter((i) => i.file === "-");
+  if (fromStdin.length > 1)
+    throw new UserError(
+      "E_USAGE",
+      `option '--in': standard input (-) can feed one port, not ${fromStdin.map((i) => i.port).join(" and ")}`,
+    );
   const vxlanPorts: number[] = [];
   for (const v of list("vxlan-port")) {
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
@@ -386,6 +393,7 @@ function checkInputsSurvive(opts: SwitchArgs): void {
     if (r) outputs.set(r, name);
   }
   for (const i of opts.inputs) {
+    if (i.file === "-") continue; // standard input is no file there
     const hit = outputs.get(real(i.file) ?? "");
     if (hit)
       throw new UserError(
@@ -452,6 +460,7 @@ export const command = defineCommand({
         stateDir: ctx.stateDir,
         inputs: opts.inputs,
         rssLevel: opts.rss,
+        ...(ctx.readStdin ? { readStdin: ctx.readStdin } : {}),
         vxlanPorts: opts.vxlanPorts,
         makeEngine: chooseEngine(opts.engine),
         rewriteDst: opts.rewriteDst,
