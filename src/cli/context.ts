@@ -19,6 +19,8 @@ export interface CommandContext {
    * `paths --json > f` in a terminal still shows progress. Absent: not a terminal.
    */
   errIsTTY?: boolean;
+  /** All of standard input, for a `-` file operand (tests inject bytes). Absent: fd 0. */
+  readStdin?: () => Uint8Array;
 }
 
 export interface Command {

@@ -60,6 +60,7 @@ export async function runCli(argv: string[], partial: Partial<CommandContext> = 
       isTTY: partial.isTTY ?? Boolean(process.stdout.isTTY),
       // A caller's own err sink is no terminal unless it says so.
       errIsTTY: partial.errIsTTY ?? (partial.err ? false : Boolean(process.stderr.isTTY)),
+      ...(partial.readStdin ? { readStdin: partial.readStdin } : {}),
     };
     const [name, ...rest] = g.args;
     const helpAlone = name === "help" && (rest.length === 0 || (rest.length === 1 && rest[0] === "help"));

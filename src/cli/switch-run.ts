@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { Host, KernelError, loadHost } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
+import { getProfile, requireInnerRss } from "../nic/profile.ts";
 import type { PfRecord } from "../nic/types.ts";
 import type {
   CopyDrop,
@@ -19,7 +20,7 @@ import { programSwitch } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { applyPromisc, portMac } from "../switch/replay-ports.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
-import { readCaptureFile } from "../traffic/capture-io.ts";
+import { corruptTailNote, readCaptureInput } from "../traffic/capture-io.ts";
 import { rewriteDestination } from "../traffic/replay.ts";
 
 /** One switch implementation behind the runner (the Wasm kernels, or the TypeScript reference). */
@@ -138,6 +139,8 @@ export interface RunOptions {
   stateDir: string;
   inputs: SwitchInput[];
   rssLevel?: "outer" | "inner";
+  /** Standard input, for an input file `-` (default: fd 0). */
+  readStdin?: () => Uint8Array;
   /** Extra VXLAN UDP ports (besides 4789) for the switch's parser. */
   vxlanPorts?: number[];
   makeEngine?: (config: SwitchConfig, opts: EngineOptions) => SwitchEngine | Promise<SwitchEngine>;
@@ -175,6 +178,19 @@ export interface RunResult {
   snaplenCut: number;
   /** VFs of the configuration the PF driver refused: they have no pool. */
   refused: RefusedVf[];
+  /** Inputs whose tail was corrupt: what was read, and what was left out from where. */
+  corruptTails: CorruptTail[];
+}
+
+/** An --in capture cut short: its whole records were replayed, the rest left out. */
+export interface CorruptTail {
+  port: string;
+  file: string;
+  /** Where the capture stops being whole, and how many bytes from there were not read. */
+  offset: number;
+  bytesLeftOut: number;
+  wholeRecords: number;
+  note: string;
 }
 
 /** A VF the configuration describes that the PF driver refused (ADD_VF failed): no pool. */
@@ -297,6 +313,11 @@ function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: 
 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const { pf, refused } = await configureHost(opts.confFile, opts.stateDir);
+  const profile = getProfile(pf.profile);
+  if (opts.rssLevel === "inner" && profile) {
+    const extra = opts.vxlanPorts?.length ? ` (and '--vxlan-port ${opts.vxlanPorts[0]}' with it)` : "";
+    requireInnerRss(profile, pf.name, `option '--rss inner'${extra}`);
+  }
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
   for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
   const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst);
@@ -308,16 +329,26 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const events: Ev[] = [];
   let skippedNonEthernet = 0;
   let snaplenCut = 0;
+  const corruptTails: CorruptTail[] = [];
   opts.inputs.forEach((input, order) => {
     const src = resolvePort(input.port, pf, refused);
-    let contents: ReturnType<typeof readCaptureFile>;
+    let contents: ReturnType<typeof readCaptureInput>;
     try {
-      contents = readCaptureFile(input.file);
+      contents = readCaptureInput(input.file, opts.readStdin);
     } catch (e) {
       if (e instanceof CaptureFormatError) throw new UserError("E_CAPTURE", e.message);
       throw e;
     }
-    if (contents.error) throw new UserError("E_CAPTURE", contents.error.message);
+    const tail = corruptTailNote(contents);
+    if (contents.error && tail)
+      corruptTails.push({
+        port: input.port,
+        file: input.file,
+        offset: contents.error.offset,
+        bytesLeftOut: contents.size - contents.error.offset,
+        wholeRecords: contents.records.length,
+        note: `--in ${input.port}=${tail}`,
+      });
     contents.records.forEach((rec, seq) => {
       if (rec.linktype !== LINKTYPE_ETHERNET) skippedNonEthernet++;
       else {
@@ -379,5 +410,6 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     skippedNonEthernet,
     snaplenCut,
     refused,
+    corruptTails,
   };
 }

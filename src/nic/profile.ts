@@ -146,6 +146,9 @@ export const NicProfileSchema = z
         untrustedPromisc: z.enum(["cap-to-multi", "log-and-ignore"]),
         /** false: no unicast promiscuous in hardware (82576: PROMISC becomes ALLMULTI). */
         unicastPromisc: z.boolean(),
+        /** RSS can hash a tunnelled frame's inner headers (VXLAN/GENEVE on ports the driver
+         *  registers): X710 yes (i40e_udp_tunnel_set_port); 82599 and 82576 hash the outer only. */
+        innerRss: z.boolean(),
         /** Packets per second the pipeline forwards at 64 B, all ports (millions). */
         capacityMpps: z.number().positive(),
         /** Bits per second it forwards, all ports (Gbit/s). */
@@ -303,3 +306,18 @@ export const IOV_VF_PARAMS: ParamSpec[] = [
     range: "true | false",
   },
 ];
+
+/**
+ * Refuses an option that asks the NIC for RSS on inner headers when the profile says its RSS
+ * sees the outer headers only: the run would show a queue spread the hardware cannot give.
+ */
+export function requireInnerRss(profile: NicProfile, port: string, asked: string): void {
+  if (profile.switch.innerRss) return;
+  const capable = [...allProfiles().values()]
+    .filter((p) => p.switch.innerRss)
+    .map((p) => `profile ${p.id}: ${p.pf.vendorName.replace(/ Corporation$/, "")} ${p.pf.deviceName}`);
+  throw new UserError(
+    "E_USAGE",
+    `${asked}: ${port} is an ${profile.pf.vendorName.replace(/ Corporation$/, "")} ${profile.pf.deviceName} (profile ${profile.id}), whose RSS hashes only the outer headers of tunnelled frames (no VXLAN/GENEVE/GTP-U parsing for RSS); use --rss outer and spread the inner flows in software (iovsim steering --strategy sw-dispatch), or a NIC with tunnel-aware RSS${capable.length ? ` (${capable.join(", ")})` : ""}`,
+  );
+}

@@ -1,5 +1,7 @@
 // Reading and writing capture files whatever their container (pcap µs/ns, pcapng).
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { replaceFileSync } from "../fs-atomic.ts";
 import { type CaptureFormat, CaptureFormatError, detectFormat, type PacketRecord } from "./capture.ts";
 import { type PcapWriteOptions, readPcap, writePcap } from "./pcap.ts";
@@ -21,6 +23,21 @@ export interface CaptureContents {
   records: PacketRecord[];
   /** Set when the file is corrupt after `records.length` good records. */
   error?: CaptureFormatError;
+  /** Bytes in the capture (what a corrupt tail left out is measured against). */
+  size: number;
+}
+
+/**
+ * What a corrupt tail left out, in words: the file and byte offset where the capture stops
+ * being whole, how many whole records came before and how many bytes were not used. A capture
+ * cut short (a tcpdump killed mid-write) is common: every command that replays captures reads
+ * what is whole and says this, rather than refusing the file.
+ */
+export function corruptTailNote(c: CaptureContents): string | undefined {
+  if (!c.error) return undefined;
+  const n = c.records.length;
+  const left = c.size - c.error.offset;
+  return `${c.error.message}: read the ${n} whole record${n === 1 ? "" : "s"} before it; the last ${left} byte${left === 1 ? "" : "s"} (from byte ${c.error.offset}) were left out`;
 }
 
 /** Reads every usable record; a corrupt tail is reported in `error`, not thrown. A bad header throws. */
@@ -33,9 +50,9 @@ export function readCapture(bytes: Uint8Array, file: string): CaptureContents {
   } catch (e) {
     if (!(e instanceof CaptureFormatError)) throw e;
     if (records.length === 0 && e.offset < 24) throw e; // nothing usable: the header itself is bad
-    return { format: format!, records, error: e };
+    return { format: format!, records, error: e, size: bytes.length };
   }
-  return { format: format!, records };
+  return { format: format!, records, size: bytes.length };
 }
 
 /** Reads a capture file from disk; errors name the file as the user gave it. */
@@ -49,6 +66,63 @@ export function readCaptureFile(path: string): CaptureContents {
     throw new CaptureFormatError(path, -1, `cannot read (${why})`);
   }
   return readCapture(bytes, path);
+}
+
+/** How messages name a capture read from standard input (`-`). */
+export const STDIN_NAME = "standard input";
+
+/**
+ * All of standard input, until end of file (`tcpdump -w - | iovsim switch --in wire=-`). A
+ * non-blocking pipe answers EAGAIN while the writer is slow: wait a little and read again.
+ */
+export function readAllStdin(fd = 0): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = new Uint8Array(1 << 16);
+    let got: number;
+    try {
+      got = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
+      if (code === "EOF") break; // Windows pipes
+      throw new CaptureFormatError(STDIN_NAME, -1, `cannot read (${code ?? e})`);
+    }
+    if (got === 0) break;
+    parts.push(chunk.subarray(0, got));
+    total += got;
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** A capture named on the command line: a file, or `-` for the bytes `stdin` gives. */
+export function readCaptureInput(path: string, stdin: () => Uint8Array = readAllStdin): CaptureContents {
+  return path === "-" ? readCapture(stdin(), STDIN_NAME) : readCaptureFile(path);
+}
+
+/**
+ * Standard input copied to a private file, for a command whose capture is read more than once
+ * or by worker threads (paths --pcap -): `remove()` deletes it when the run is over.
+ */
+export function spoolStdinCapture(stdin: () => Uint8Array = readAllStdin): {
+  file: string;
+  remove: () => void;
+} {
+  const bytes = stdin();
+  const dir = mkdtempSync(join(tmpdir(), "iovsim-stdin-"));
+  const file = join(dir, "stdin.capture");
+  writeFileSync(file, bytes, { mode: 0o600 });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export type WriteFormat = "pcap" | "pcap-ns" | "pcapng";

@@ -6,10 +6,10 @@
 // load points work on replayed traffic as on generated traffic) or at the capture's own
 // timestamps. Latency: the generator writes each frame's arrival into a side table per buffer
 // (assembly/gen.ts G_SIDE), never into the captured bytes.
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { type CaptureFormat, CaptureFormatError, LINKTYPE_ETHERNET } from "./capture.ts";
-import { readCaptureFile } from "./capture-io.ts";
+import { corruptTailNote, readCapture, readCaptureFile } from "./capture-io.ts";
 import type { Template, TemplateSet } from "./profiles.ts";
 
 export type ReplayTiming = "paced" | "capture";
@@ -51,6 +51,20 @@ export interface ReplayCapture {
 }
 
 const cache = new Map<string, { mtimeMs: number; size: number; capture: ReplayCapture }>();
+/** Files that stand for something else in messages (standard input spooled to a file). */
+const shownNames = new Map<string, string>();
+
+/** Messages about `file` name it `shown` (undefined: by its path again). */
+export function nameCaptureFile(file: string, shown: string | undefined): void {
+  if (shown === undefined) shownNames.delete(file);
+  else shownNames.set(file, shown);
+  cache.delete(file);
+}
+
+/** How messages name a capture file (its own path unless nameCaptureFile said otherwise). */
+export function shownCaptureName(file: string): string {
+  return shownNames.get(file) ?? file;
+}
 
 /** Reads a capture for replay; a file that is not a capture is a located user error. */
 export function loadReplayCapture(file: string): ReplayCapture {
@@ -67,10 +81,11 @@ export function loadReplayCapture(file: string): ReplayCapture {
   return capture;
 }
 
-function readReplay(file: string): ReplayCapture {
+function readReplay(path: string): ReplayCapture {
+  const file = shownCaptureName(path);
   let contents: ReturnType<typeof readCaptureFile>;
   try {
-    contents = readCaptureFile(file);
+    contents = file === path ? readCaptureFile(path) : readCapture(readFileSync(path), file);
   } catch (e) {
     if (e instanceof CaptureFormatError) throw new UserError("E_CAPTURE", `--pcap ${e.message}`);
     throw e;
@@ -80,10 +95,8 @@ function readReplay(file: string): ReplayCapture {
     dropped[why] = (dropped[why] ?? 0) + 1;
   };
   const notes: string[] = [];
-  if (contents.error)
-    notes.push(
-      `${file}: ${contents.error.message.replace(`${file}: `, "")}: the records after it are unreadable and not replayed`,
-    );
+  const tail = corruptTailNote(contents);
+  if (tail) notes.push(tail);
   const frames: Uint8Array[] = [];
   const ts: bigint[] = [];
   let snaplenCut = 0;

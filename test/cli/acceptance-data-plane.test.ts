@@ -32,6 +32,15 @@ VF-0 { mac-addr: "02:00:00:00:00:10"; }
 VF-1 { mac-addr: "02:00:00:00:00:11"; }
 `,
 );
+// Tunnel-aware RSS (--rss inner) needs a NIC that has it: the X710 (ixl), not the 82599.
+const innerConf = join(tmp, "iov-ixl.conf");
+writeFileSync(
+  innerConf,
+  `PF { device: "ixl0"; num_vfs: 2; }
+VF-0 { mac-addr: "02:00:00:00:00:10"; }
+VF-1 { mac-addr: "02:00:00:00:00:11"; }
+`,
+);
 const EXT = "02:99:00:00:00:01";
 
 function pcap(name: string, frames: Uint8Array[]): string {
@@ -112,7 +121,7 @@ describe("switch -f pointing at a directory", () => {
 });
 
 describe("switch --vxlan-port", () => {
-  // VXLAN on Linux's port 8472 to VF-0 (4 queues by default on ix0), 32 inner flows that share
+  // VXLAN on Linux's port 8472 to VF-0 (4 queues by default on ixl0), 32 inner flows that share
   // one outer header: with --rss inner the queues follow the inner hash only when 8472 is known.
   const frames = Array.from({ length: 32 }, (_, i) =>
     eth({ dst: "02:00:00:00:00:10", src: EXT })
@@ -145,7 +154,7 @@ describe("switch --vxlan-port", () => {
       const r1 = await run(
         "switch",
         "-f",
-        conf,
+        innerConf,
         "--in",
         `wire=${input}`,
         "--out",
@@ -166,7 +175,7 @@ describe("switch --vxlan-port", () => {
       const r2 = await run(
         "switch",
         "-f",
-        conf,
+        innerConf,
         "--in",
         `wire=${input}`,
         "--out",
@@ -187,7 +196,7 @@ describe("switch --vxlan-port", () => {
     const base = [
       "switch",
       "-f",
-      conf,
+      innerConf,
       "--in",
       `wire=${wire}`,
       "--out",
@@ -209,7 +218,7 @@ describe("switch --vxlan-port", () => {
     const r = await run(
       "switch",
       "-f",
-      conf,
+      innerConf,
       "--in",
       `wire=${input}`,
       "--out",
@@ -232,6 +241,40 @@ describe("switch --vxlan-port", () => {
       "iovsim: option '--vxlan-port 8472': it marks VXLAN for tunnel-aware RSS (--rss inner); with RSS on the outer headers it changes nothing\n",
     );
   });
+});
+
+describe("switch --rss inner on a NIC whose RSS sees only the outer headers", () => {
+  // src/nic/profiles/*.json switch.innerRss: the 82599 (ix) and 82576 (igb) have no tunnel
+  // parsing for RSS (Linux ixgbe registers VXLAN ports only on X550-class MACs, igb none).
+  for (const [device, model] of [
+    ["ix0", "Intel 82599ES 10-Gigabit SFI/SFP+ Network Connection (profile ix)"],
+    ["igb0", "Intel 82576 Gigabit Network Connection (profile igb)"],
+  ]) {
+    it(`${device}: refused, naming the option, the NIC and what to use instead`, async () => {
+      const c = join(tmp, `inner-${device}.conf`);
+      writeFileSync(c, `PF { device: "${device}"; num_vfs: 1; }\n`);
+      const r = await run("switch", "-f", c, "--in", `wire=${wire}`, "--json", "--rss", "inner");
+      expect(r.rc).toBe(1);
+      expect(r.out).toBe("");
+      expect(r.err).toBe(
+        `iovsim: option '--rss inner': ${device} is an ${model}, whose RSS hashes only the outer headers of tunnelled frames (no VXLAN/GENEVE/GTP-U parsing for RSS); use --rss outer and spread the inner flows in software (iovsim steering --strategy sw-dispatch), or a NIC with tunnel-aware RSS (profile ixl: Intel Ethernet Controller X710 for 10GbE SFP+)\n`,
+      );
+      const v = await run(
+        "switch",
+        "-f",
+        c,
+        "--in",
+        `wire=${wire}`,
+        "--json",
+        "--rss",
+        "inner",
+        "--vxlan-port",
+        "8472",
+      );
+      expect(v.rc).toBe(1);
+      expect(v.err).toMatch(/^iovsim: option '--rss inner' \(and '--vxlan-port 8472' with it\): /);
+    });
+  }
 });
 
 describe("switch inputs that are not plain Ethernet frames", () => {

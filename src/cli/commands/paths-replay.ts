@@ -19,6 +19,7 @@ import {
   type ReplayCapture,
   type ReplaySpec,
   replayFrameBytes,
+  shownCaptureName,
 } from "../../traffic/replay.ts";
 
 export interface ReplayOptions {
@@ -141,7 +142,7 @@ export function parseReplayOptions(
     rate = { kind: "pps", pps, text: `capture timing (${captureRate.toPrecision(4)} frames/s on average)` };
     if (captureRate > line)
       notes.push(
-        `--pcap-timing capture: ${file}'s frames come ${(captureRate / 1e6).toPrecision(4)} Mpps on average, above the ${linkGbps} Gbit/s line rate of their sizes (${(line / 1e6).toPrecision(4)} Mpps): the wire serializes them, so they arrive at line rate, not at their captured times`,
+        `--pcap-timing capture: ${capture.file}'s frames come ${(captureRate / 1e6).toPrecision(4)} Mpps on average, above the ${linkGbps} Gbit/s line rate of their sizes (${(line / 1e6).toPrecision(4)} Mpps): the wire serializes them, so they arrive at line rate, not at their captured times`,
       );
   }
   return {
@@ -150,7 +151,7 @@ export function parseReplayOptions(
     ...(rate ? { rate } : {}),
     notes,
     json: {
-      file: String(v.pcap),
+      file: file === shownCaptureName(file) ? String(v.pcap) : shownCaptureName(file),
       format: capture.format,
       records: capture.records,
       frames: capture.frames.length,

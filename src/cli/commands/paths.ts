@@ -5,6 +5,9 @@ import { FAULT_EXIT_STATUS, faultHelp, faultText } from "../../engine/faults.ts"
 import { costProfileNames } from "../../model/costs.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
+import { readAllStdin, STDIN_NAME, spoolStdinCapture } from "../../traffic/capture-io.ts";
+import { nameCaptureFile } from "../../traffic/replay.ts";
+import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { reportConfig, stateConfig } from "./paths-host.ts";
 import {
@@ -69,13 +72,16 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              checking and trust program the switch. Read only; exclusive with -f. Without --host, --state
              only says where the state lives and the run does not read it (docs/linux-mode.md,
              Measuring what you configured)
---pcap F     replay a pcap/pcapng capture instead of generated frames: from the wire to each
+--pcap F     replay a pcap/pcapng capture (F - : standard input, copied to a private temporary
+             file that the worker threads read, removed when the run ends) instead of
+             generated frames: from the wire to each
              consumer (--direction rx: every path but vf-loopback), or sent by each consumer to
              the wire (--direction tx: every path but vf-loopback); frames
              as captured, looped; records that cannot be carried are counted and dropped with
              their reason, the NIC switch counts its own drops; broadcast copies to other pools
-             count as deliveries. Not with --size, --encap, --flows, --proto, --direction both
-             (docs/experiments.md "Replaying captures")
+             count as deliveries; a corrupt tail (a killed tcpdump) is left out with a note
+             naming the byte offset. Not with --size, --encap, --flows, --proto, --direction
+             both (docs/experiments.md "Replaying captures")
 --pcap-timing  paced (default): re-paced at the offered load (search, load points, --rate as
              usual); capture: at the capture's own timestamps, one load point at its mean rate
 --rewrite-dst PORT  rewrite unicast destination MACs to PORT's: consumer (each path's own), PF
@@ -123,54 +129,69 @@ export const command = defineCommand({
   hints: RENAMED,
   async run({ opts, argv: args }, ctx) {
     const v = opts as Values;
-    const o = parsePathsOptions(v, DEFAULTS, await stateConfig("paths", v, ctx));
-    if (o.json && o.csv) {
-      ctx.err("iovsim: --json and --csv are exclusive\n");
-      return 1;
+    if (v.pcap !== "-") return pathsCommand(v, args, ctx);
+    // --pcap -: every worker thread reads the capture, so standard input is first copied to a
+    // private file (removed when the run ends); messages name it "standard input".
+    const spool = spoolStdinCapture(ctx.readStdin ?? readAllStdin);
+    nameCaptureFile(spool.file, STDIN_NAME);
+    try {
+      return await pathsCommand({ ...v, pcap: spool.file }, args, ctx);
+    } finally {
+      nameCaptureFile(spool.file, undefined);
+      spool.remove();
     }
-    const { json, violations } = await runPaths(o, ctx);
-    if (o.json) ctx.out(`${JSON.stringify(json, null, 2)}\n`);
-    else if (o.csv) {
-      ctx.out(pathsCsv(json));
-      for (const n of json.notes) ctx.err(`iovsim: note: ${n}\n`);
-      ctx.err(simulatorLine(json.simulator));
-    } else ctx.out(pathsHuman(json));
-    if (o.json || o.csv) for (const w of json.warnings) ctx.err(`iovsim: warning: ${w}\n`);
-    if (o.html) {
-      await writeHtmlReport(o.html, {
-        title: "iovsim paths",
-        schema: json.schema,
-        version: json.tool.version,
-        command: ["iovsim", "paths", ...args].join(" "),
-        profile: o.profile.name,
-        paths: json.paths,
-        ping: json.ping,
-        simulator: json.simulator,
-        config: reportConfig(o.config),
-        ...(json.faults
-          ? {
-              faults: faultsText(json)
-                .split("\n")
-                .map((l) => l.trim())
-                .filter((l) => l !== ""),
-            }
-          : {}),
-        cost_profile: {
-          name: o.profile.name,
-          description: o.profile.description,
-          constants: o.profile.constants,
-        },
-      });
-      ctx.err(`iovsim: wrote ${o.html}\n`);
-    }
-    for (const v of violations) ctx.err(`iovsim: ${v}\n`);
-    if (violations.length > 0) return 2;
-    if (o.faults.length > 0) {
-      ctx.err(
-        `iovsim: completed with injected fault(s): ${o.faults.map(faultText).join(", ")} (exit ${FAULT_EXIT_STATUS})\n`,
-      );
-      return FAULT_EXIT_STATUS;
-    }
-    return 0;
   },
 });
+
+/** The paths command on options whose --pcap (if any) names a file. */
+async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Promise<number> {
+  const o = parsePathsOptions(v, DEFAULTS, await stateConfig("paths", v, ctx));
+  if (o.json && o.csv) {
+    ctx.err("iovsim: --json and --csv are exclusive\n");
+    return 1;
+  }
+  const { json, violations } = await runPaths(o, ctx);
+  if (o.json) ctx.out(`${JSON.stringify(json, null, 2)}\n`);
+  else if (o.csv) {
+    ctx.out(pathsCsv(json));
+    for (const n of json.notes) ctx.err(`iovsim: note: ${n}\n`);
+    ctx.err(simulatorLine(json.simulator));
+  } else ctx.out(pathsHuman(json));
+  if (o.json || o.csv) for (const w of json.warnings) ctx.err(`iovsim: warning: ${w}\n`);
+  if (o.html) {
+    await writeHtmlReport(o.html, {
+      title: "iovsim paths",
+      schema: json.schema,
+      version: json.tool.version,
+      command: ["iovsim", "paths", ...args].join(" "),
+      profile: o.profile.name,
+      paths: json.paths,
+      ping: json.ping,
+      simulator: json.simulator,
+      config: reportConfig(o.config),
+      ...(json.faults
+        ? {
+            faults: faultsText(json)
+              .split("\n")
+              .map((l) => l.trim())
+              .filter((l) => l !== ""),
+          }
+        : {}),
+      cost_profile: {
+        name: o.profile.name,
+        description: o.profile.description,
+        constants: o.profile.constants,
+      },
+    });
+    ctx.err(`iovsim: wrote ${o.html}\n`);
+  }
+  for (const v of violations) ctx.err(`iovsim: ${v}\n`);
+  if (violations.length > 0) return 2;
+  if (o.faults.length > 0) {
+    ctx.err(
+      `iovsim: completed with injected fault(s): ${o.faults.map(faultText).join(", ")} (exit ${FAULT_EXIT_STATUS})\n`,
+    );
+    return FAULT_EXIT_STATUS;
+  }
+  return 0;
+}

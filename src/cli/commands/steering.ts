@@ -5,6 +5,7 @@ import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } 
 import { UserError } from "../../errors.ts";
 import { costProfileNames, loadCosts } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
+import { getProfile, requireInnerRss } from "../../nic/profile.ts";
 import { htmlOutputFile } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
@@ -35,7 +36,7 @@ import {
   type SteeringTraffic,
 } from "../../steering/traffic.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
-import { readCaptureFile } from "../../traffic/capture-io.ts";
+import { corruptTailNote, readCaptureFile } from "../../traffic/capture-io.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
@@ -51,6 +52,8 @@ packet paths are. Results at --rate and at NDR (RFC 2544 binary search, zero los
 Strategies (--strategy, default all):
 ${STRATEGY_IDS.map((s) => `  ${s.padEnd(16)} ${STRATEGY_SUMMARY[s]}`).join("\n")}
 Traffic (--mix, alias --encap; default gtpu): ${MIX_NAMES.join(", ")}, or pcap:FILE
+(a capture with a corrupt tail, e.g. from a killed tcpdump, is used up to its last whole
+record; a note names the file and the byte offset where it stops)
 
 Options:
   --mix LIST          traffic mixes, comma-separated
@@ -230,11 +233,12 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
 }
 
 /**
- * The Ethernet frames of `--mix pcap:FILE`. A file that cannot be read or is corrupt is the
- * user's error (named as the option), never an internal one; records of another link type are
- * not Ethernet frames: they are left out and counted (the note says how many).
+ * The Ethernet frames of `--mix pcap:FILE`. A file that cannot be read or is not a capture is
+ * the user's error (named as the option), never an internal one; a corrupt tail is left out
+ * with a note; records of another link type are not Ethernet frames: they are left out and
+ * counted (the note says how many).
  */
-function captureFrames(file: string): { frames: Uint8Array[]; nonEthernet: number } {
+function captureFrames(file: string): { frames: Uint8Array[]; nonEthernet: number; tail?: string } {
   const bad = (message: string) => new UserError("E_CAPTURE", `--mix pcap:${message}`);
   let contents: ReturnType<typeof readCaptureFile>;
   try {
@@ -243,14 +247,20 @@ function captureFrames(file: string): { frames: Uint8Array[]; nonEthernet: numbe
     if (e instanceof CaptureFormatError) throw bad(e.message);
     throw e;
   }
-  if (contents.error) throw bad(contents.error.message);
+  // A corrupt tail (a capture cut short) keeps the whole records before it, as paths --pcap
+  // and switch --in do; the note says where the file stops being whole.
   const ethernet = contents.records.filter((r) => r.linktype === LINKTYPE_ETHERNET);
-  return { frames: ethernet.map((r) => r.data), nonEthernet: contents.records.length - ethernet.length };
+  return {
+    frames: ethernet.map((r) => r.data),
+    nonEthernet: contents.records.length - ethernet.length,
+    tail: corruptTailNote(contents),
+  };
 }
 
 function captureMix(file: string): SteeringTraffic {
-  const { frames, nonEthernet } = captureFrames(file);
-  return mixFromCapture(frames, file, nonEthernet);
+  const { frames, nonEthernet, tail } = captureFrames(file);
+  const mix = mixFromCapture(frames, file, nonEthernet);
+  return tail ? { ...mix, note: `${mix.note}; ${tail}` } : mix;
 }
 
 async function traffics(o: SteeringArgs): Promise<SteeringTraffic[]> {
@@ -321,6 +331,10 @@ export const command = defineCommand({
           `--rate: above the ${linkGbps} Gbit/s line rate of this mix (${(line / 1e6).toFixed(3)} Mpps)`,
         );
     }
+    // The strategies run on the X710 model (ixl); inner-rss asks its RSS for the inner headers,
+    // which only a NIC profile with switch.innerRss has (the same check as switch --rss inner).
+    if (o.strategies.includes("inner-rss"))
+      requireInnerRss(getProfile("ixl")!, "ixl0", "option '--strategy inner-rss'");
     // Every asked (strategy, cores) beyond the NIC: the run would print an empty table and exit 0.
     const lim = nicLimits("ixl");
     const fits = o.strategies.flatMap((st) => o.queues.filter((n) => n <= coreLimit(st, lim).max));

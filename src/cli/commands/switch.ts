@@ -55,7 +55,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --in wire=FILE      frames arriving from the wire (receive path)
   --in PF=FILE        frames the PF transmits
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)
-                      (repeatable; inputs are merged by timestamp, ties in option order)
+                      (repeatable; inputs are merged by timestamp, ties in option order;
+                      FILE - reads standard input, for one port: tcpdump -w - | iovsim ...)
   --out DIR           where to write (created if missing; captures of an earlier run there
                       that this run does not write are removed; an --in file among them
                       is refused):
@@ -70,7 +71,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --html FILE         also write one self-contained HTML report (counters per VF and queue,
                       drops by reason, the configuration; no network; docs/reports.md)
   --rss outer|inner   hash tunnelled traffic on the outer headers (default, a plain NIC) or
-                      on the encapsulated packet (spec §4.7)
+                      on the encapsulated packet (spec §4.7); inner only on a NIC with
+                      tunnel-aware RSS (the X710 of ixl; refused on the 82599 and 82576)
   --per-queue         also write one file per receive queue
   --format F          capture format of the outputs (default pcap, microseconds)
   --vxlan-port N      also treat UDP destination port N as VXLAN (repeatable, at most 15;
@@ -88,7 +90,9 @@ Every receiving function's driver is assumed to keep up (rings are drained after
 frame), so no-descriptor drops do not occur in this replay. Frames are counted exactly once:
 delivered (per copy), sent to the wire, or dropped with a reason (printed and in counters.json).
 Records of another link type than Ethernet are skipped and counted (skippedNonEthernet); frames
-a capture's snaplen cut short are replayed as captured, and counted (snaplenCut).
+a capture's snaplen cut short are replayed as captured, and counted (snaplenCut). A capture with
+a corrupt tail (a killed tcpdump) is replayed up to its last whole record; a note and
+counters.json (corruptTails) name the file, the byte offset and the bytes left out.
 `;
 
 interface SwitchArgs {
@@ -151,6 +155,12 @@ function switchArgs(opts: Opts): SwitchArgs {
       );
     return { port: spec.slice(0, eq), file: spec.slice(eq + 1) };
   });
+  const fromStdin = inputs.filter((i) => i.file === "-");
+  if (fromStdin.length > 1)
+    throw new UserError(
+      "E_USAGE",
+      `option '--in': standard input (-) can feed one port, not ${fromStdin.map((i) => i.port).join(" and ")}`,
+    );
   const vxlanPorts: number[] = [];
   for (const v of list("vxlan-port")) {
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
@@ -326,6 +336,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     conservation: r.conservation.length === 0 ? "ok" : r.conservation,
     skippedNonEthernet: r.skippedNonEthernet,
     snaplenCut: r.snaplenCut,
+    corruptTails: r.corruptTails.map(({ note: _, ...t }) => t),
     counters: {
       port: r.counters.port,
       pools: Object.fromEntries(
@@ -382,6 +393,7 @@ function checkInputsSurvive(opts: SwitchArgs): void {
     if (r) outputs.set(r, name);
   }
   for (const i of opts.inputs) {
+    if (i.file === "-") continue; // standard input is no file there
     const hit = outputs.get(real(i.file) ?? "");
     if (hit)
       throw new UserError(
@@ -448,6 +460,7 @@ export const command = defineCommand({
         stateDir: ctx.stateDir,
         inputs: opts.inputs,
         rssLevel: opts.rss,
+        ...(ctx.readStdin ? { readStdin: ctx.readStdin } : {}),
         vxlanPorts: opts.vxlanPorts,
         makeEngine: chooseEngine(opts.engine),
         rewriteDst: opts.rewriteDst,
@@ -468,13 +481,17 @@ export const command = defineCommand({
       promisc: opts.promisc,
       out: opts.out,
     });
-    const refused = result.refused.map((v) => refusedVfText(result.pf, v));
+    // Notes beside the table: inputs cut short, then VFs the driver refused.
+    const runNotes = [
+      ...result.corruptTails.map((t) => t.note),
+      ...result.refused.map((v) => refusedVfText(result.pf, v)),
+    ];
     if (opts.json) ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (opts.csv) ctx.out(switchCsv(j));
-    else summaryText(j, opts, refused, ctx);
+    else summaryText(j, opts, runNotes, ctx);
     if (opts.json || opts.csv) {
       if (j.skipped_non_ethernet) ctx.err(`iovsim: skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
-      for (const n of switchNotes(j, opts.conf, refused)) ctx.err(`iovsim: note: ${n}\n`);
+      for (const n of switchNotes(j, opts.conf, runNotes)) ctx.err(`iovsim: note: ${n}\n`);
     }
     if (opts.html) {
       await writeHtmlReport(opts.html, {

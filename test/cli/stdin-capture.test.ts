@@ -1,0 +1,168 @@
+// A capture on standard input (`tcpdump -w - | iovsim ...`), as `decode -` reads one:
+// `switch --in PORT=-` and `paths --pcap -` (spooled to a private file its worker threads
+// read, removed afterwards). In-process with injected bytes, and once through a real pipe.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+const repoRoot = resolve(import.meta.dirname, "..", "..");
+const tmp = mkdtempSync(join(tmpdir(), "iovsim-stdin-test-"));
+const captures = join(repoRoot, "test", "fixtures", "captures", "tcpdump");
+const VXLAN = join(captures, "vxlan.pcap");
+const QINQ = join(captures, "QinQpacket.pcap");
+const conf = join(tmp, "ixl.conf");
+writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 1; }\n');
+
+async function cli(stdin: Uint8Array | undefined, ...argv: string[]) {
+  let out = "";
+  let err = "";
+  let reads = 0;
+  const code = await runCli(argv, {
+    stateDir: join(tmp, "state"),
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+    ...(stdin
+      ? {
+          readStdin: () => {
+            reads++;
+            return stdin;
+          },
+        }
+      : {}),
+  });
+  return { code, out, err, reads: () => reads };
+}
+
+/** Temporary spool directories this process's runs left behind. */
+const spools = () => readdirSync(tmpdir()).filter((n) => n.startsWith("iovsim-stdin-") && !tmp.endsWith(n));
+
+describe("switch --in PORT=-", () => {
+  it("replays standard input like the file itself: same counters and captures", async () => {
+    const bytes = readFileSync(VXLAN);
+    const fromFile = join(tmp, "from-file");
+    const fromStdin = join(tmp, "from-stdin");
+    const a = await cli(
+      undefined,
+      "switch",
+      "-f",
+      conf,
+      "--in",
+      `wire=${VXLAN}`,
+      "--promisc",
+      "PF",
+      "--out",
+      fromFile,
+    );
+    const b = await cli(bytes, "switch", "-f", conf, "--in", "wire=-", "--promisc", "PF", "--out", fromStdin);
+    expect(b.err).toBe("");
+    expect(b.code).toBe(0);
+    expect(b.reads()).toBe(1);
+    expect(b.out).toMatch(/│ wire +│ 10 +│/);
+    for (const f of ["PF.pcap", "VF-0.pcap", "wire.pcap"])
+      expect(readFileSync(join(fromStdin, f))).toEqual(readFileSync(join(fromFile, f)));
+    const ca = JSON.parse(readFileSync(join(fromFile, "counters.json"), "utf8"));
+    const cb = JSON.parse(readFileSync(join(fromStdin, "counters.json"), "utf8"));
+    expect(cb.inputs).toEqual([{ port: "wire", file: "-" }]);
+    expect({ ...cb, inputs: null }).toEqual({ ...ca, inputs: null });
+    expect(a.code).toBe(0);
+  });
+
+  it("names standard input in its errors, and feeds one port only", async () => {
+    const junk = new TextEncoder().encode("not a capture at all\n");
+    const r = await cli(junk, "switch", "-f", conf, "--in", "wire=-", "--json");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("iovsim: standard input: not a pcap or pcapng file (magic 0x6e6f7420) at byte 0\n");
+    const two = await cli(
+      readFileSync(VXLAN),
+      "switch",
+      "-f",
+      conf,
+      "--in",
+      "wire=-",
+      "--in",
+      "PF=-",
+      "--json",
+    );
+    expect(two.code).toBe(1);
+    expect(two.err).toBe("iovsim: option '--in': standard input (-) can feed one port, not wire and PF\n");
+    expect(two.reads()).toBe(0);
+  });
+
+  it("reads a real pipe (node bin/iovsim.js with the capture on its stdin)", () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, "bin", "iovsim.js"),
+        "switch",
+        "-f",
+        conf,
+        "--in",
+        "wire=-",
+        "--promisc",
+        "PF",
+        "--json",
+      ],
+      { input: readFileSync(VXLAN), encoding: "utf8", cwd: tmp, timeout: 60_000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.functions.find((f: { name: string }) => f.name === "wire").offered).toBe(10);
+  }, 60_000);
+});
+
+describe("paths --pcap -", () => {
+  it("replays standard input as the file, names it so, and removes its spool", async () => {
+    const before = spools();
+    const args = [
+      "--path",
+      "native",
+      "--rewrite-dst",
+      "consumer",
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--json",
+    ];
+    const a = await cli(undefined, "paths", "--pcap", QINQ, ...args);
+    const b = await cli(readFileSync(QINQ), "paths", "--pcap", "-", ...args);
+    expect(b.err).toBe("");
+    expect(b.code).toBe(0);
+    expect(b.reads()).toBe(1);
+    const ja = JSON.parse(a.out);
+    const jb = JSON.parse(b.out);
+    expect(jb.replay).toEqual({ ...ja.replay, file: "standard input" });
+    // Same frames, same simulated figures (virtual time): only the name differs.
+    expect(jb.paths[0].load_points[0].conservation).toEqual(ja.paths[0].load_points[0].conservation);
+    expect(spools()).toEqual(before);
+  });
+
+  it("a corrupt tail on standard input is noted as such", async () => {
+    const before = spools();
+    const cut = readFileSync(QINQ).subarray(0, 1000);
+    const r = await cli(
+      cut,
+      "paths",
+      "--path",
+      "native",
+      "--pcap",
+      "-",
+      "--promisc",
+      "PF",
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /note: standard input: .* at byte \d+: read the \d+ whole records before it; the last \d+ bytes/,
+    );
+    expect(spools()).toEqual(before);
+  });
+});
