@@ -151,74 +151,24 @@ describe("paths --pcap", () => {
     expect(j.notes.join("\n")).not.toMatch(/above the 10 Gbit\/s line rate/);
   });
 
-  // A capture packed tighter than the link carries (20 frames per µs) was replayed at line rate
-  // without a word: the captured timing the user asked for is not what ran.
-  it("--pcap-timing capture faster than line rate: a note says the wire serializes the frames", async () => {
-    // 60 bytes, as on a wire.
-    const frame = new Uint8Array(60);
-    frame.set(
-      eth({ dst: "02:00:00:00:00:10", src: "02:99:00:00:00:01" })
-        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
-        .udp()
-        .build(),
-    );
-    const file = join(mkdtempSync(join(tmpdir(), "iovsim-pcap-fast-")), "fast.pcap");
-    writeFileSync(
-      file,
-      encodeCapture(
-        Array.from({ length: 200 }, (_, i) => ({
-          ts: BigInt(Math.floor(i / 20)) * 1000n, // 20 frames per µs: 20 Mpps
-          data: frame,
-          origLen: frame.length,
-          iface: 0,
-          linktype: 1,
-        })),
-      ),
-    );
-    const r = await paths(
-      "--path",
-      "native",
-      "--pcap",
-      file,
-      "--rewrite-dst",
-      "consumer",
-      "--pcap-timing",
-      "capture",
-      "--json",
-    );
-    expect(r.code).toBe(0);
-    const j = pathsJsonSchema.parse(JSON.parse(r.out));
-    const p = j.paths[0];
-    expect(p.load_points[0].offered_mpps).toBeLessThanOrEqual(p.line_rate_mpps as number);
-    expect(j.notes.join("\n")).toMatch(
-      /--pcap-timing capture: .*fast\.pcap's frames come 2\d\.\d+ Mpps on average, above the 10 Gbit\/s line rate of their sizes \(14\.88 Mpps\): the wire serializes them/,
-    );
-  });
-
-  // tcpdump on a sending host captures a short frame before the NIC pads it (an ARP is 42 B):
-  // on the wire it takes a 64-byte frame's time, so replaying it cannot exceed 14.88 Mpps.
-  it("frames shorter than 60 B are timed padded to the 64-byte minimum on the wire", async () => {
-    const frame = new Uint8Array(42);
-    frame.set(
-      eth({ dst: "02:00:00:00:00:10", src: "02:99:00:00:00:01" })
-        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
-        .udp()
-        .build()
-        .subarray(0, 42),
-    );
-    const file = join(mkdtempSync(join(tmpdir(), "iovsim-pcap-short-")), "short.pcap");
-    writeFileSync(
-      file,
-      encodeCapture(
-        Array.from({ length: 200 }, (_, i) => ({
-          ts: BigInt(Math.floor(i / 20)) * 1000n, // 20 frames per µs
-          data: frame,
-          origLen: frame.length,
-          iface: 0,
-          linktype: 1,
-        })),
-      ),
-    );
+  /** A capture of 200 copies of one UDP frame cut to `bytes`, 20 per µs (20 Mpps), replayed at
+   *  its own timestamps on native: the JSON document. */
+  async function replayPacked(bytes: number) {
+    const udp = eth({ dst: "02:00:00:00:00:10", src: "02:99:00:00:00:01" })
+      .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+      .udp()
+      .build();
+    const frame = new Uint8Array(bytes);
+    frame.set(udp.subarray(0, Math.min(bytes, udp.length)));
+    const file = join(mkdtempSync(join(tmpdir(), "iovsim-pcap-packed-")), "fast.pcap");
+    const records = Array.from({ length: 200 }, (_, i) => ({
+      ts: BigInt(Math.floor(i / 20)) * 1000n,
+      data: frame,
+      origLen: frame.length,
+      iface: 0,
+      linktype: 1,
+    }));
+    writeFileSync(file, encodeCapture(records));
     const r = await paths(
       "--path",
       "native",
@@ -231,7 +181,24 @@ describe("paths --pcap", () => {
       "--json",
     );
     expect(r.code, r.err).toBe(0);
-    const p = pathsJsonSchema.parse(JSON.parse(r.out)).paths[0];
+    return pathsJsonSchema.parse(JSON.parse(r.out));
+  }
+
+  // A capture packed tighter than the link carries (20 frames per µs) was replayed at line rate
+  // without a word: the captured timing the user asked for is not what ran.
+  it("--pcap-timing capture faster than line rate: a note says the wire serializes the frames", async () => {
+    const j = await replayPacked(60); // 60 bytes, as on a wire
+    const p = j.paths[0];
+    expect(p.load_points[0].offered_mpps).toBeLessThanOrEqual(p.line_rate_mpps as number);
+    expect(j.notes.join("\n")).toMatch(
+      /--pcap-timing capture: .*fast\.pcap's frames come 2\d\.\d+ Mpps on average, above the 10 Gbit\/s line rate of their sizes \(14\.88 Mpps\): the wire serializes them/,
+    );
+  });
+
+  // tcpdump on a sending host captures a short frame before the NIC pads it (an ARP is 42 B):
+  // on the wire it takes a 64-byte frame's time, so replaying it cannot exceed 14.88 Mpps.
+  it("frames shorter than 60 B are timed padded to the 64-byte minimum on the wire", async () => {
+    const p = (await replayPacked(42)).paths[0];
     expect(p.frame_bytes).toBe(64);
     expect(p.line_rate_mpps).toBeCloseTo(14.881, 3);
     expect(p.load_points[0].offered_mpps).toBeLessThanOrEqual(14.8810000001);

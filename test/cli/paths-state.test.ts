@@ -45,6 +45,24 @@ function snapshot(dir: string): Record<string, string> {
   return files;
 }
 
+/** `paths --host` on one path at 1 Mpps for 100 frames of 64 B, JSON (the runs below). */
+const onePoint = (path: string, state: string) =>
+  iovsim(
+    "paths",
+    "--host",
+    "--path",
+    path,
+    "--state",
+    state,
+    "--size",
+    "64",
+    "--rate",
+    "1Mpps",
+    "--count",
+    "100",
+    "--json",
+  );
+
 /** Nanoseconds a frame of `bytes` (with FCS) takes on a 10 Gbit/s wire, preamble and gap included. */
 const serializeNs = (bytes: number) => ((bytes + 20) * 8) / 10;
 
@@ -129,21 +147,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
 
   it("without a port VLAN the same host's frames are untagged (the VLAN is the state's, not assumed)", async () => {
     const d = await host(["sysfs", "write", NUMVFS, "2"]);
-    const r = await iovsim(
-      "paths",
-      "--host",
-      "--path",
-      "jail-vf",
-      "--state",
-      d,
-      "--size",
-      "64",
-      "--rate",
-      "1Mpps",
-      "--count",
-      "100",
-      "--json",
-    );
+    const r = await onePoint("jail-vf", d);
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.paths[0].frame_bytes).toBe(64);
@@ -198,21 +202,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
       ["sysfs", "write", NUMVFS, "2"],
       ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "0", "qos", "5"],
     );
-    const r = await iovsim(
-      "paths",
-      "--host",
-      "--path",
-      "jail-vf",
-      "--state",
-      d,
-      "--size",
-      "64",
-      "--rate",
-      "1Mpps",
-      "--count",
-      "100",
-      "--json",
-    );
+    const r = await onePoint("jail-vf", d);
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.paths[0].frame_bytes).toBe(68);
@@ -231,21 +221,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
       ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "0", "qos", "5"],
       ["ip", "link", "set", "ixl0", "vf", "0", "vlan", "0"],
     );
-    const u = await iovsim(
-      "paths",
-      "--host",
-      "--path",
-      "jail-vf",
-      "--state",
-      off,
-      "--size",
-      "64",
-      "--rate",
-      "1Mpps",
-      "--count",
-      "100",
-      "--json",
-    );
+    const u = await onePoint("jail-vf", off);
     expect(u.code, u.err).toBe(0);
     expect(JSON.parse(u.out).paths[0].frame_bytes).toBe(64);
   });
@@ -323,21 +299,7 @@ describe("paths and ping --state DIR: the VFs configured through sysfs and ip li
     const ping = await iovsim("ping", "--host", "--path", "vm-vf", "--state", d, "-c", "2", "--json");
     expect(ping.code, ping.err).toBe(0);
     expect(JSON.parse(ping.out).received).toBe(2);
-    const r = await iovsim(
-      "paths",
-      "--host",
-      "--path",
-      "vm-vf",
-      "--state",
-      d,
-      "--size",
-      "64",
-      "--rate",
-      "1Mpps",
-      "--count",
-      "100",
-      "--json",
-    );
+    const r = await onePoint("vm-vf", d);
     expect(JSON.parse(r.out).notes.join("\n")).toMatch(/vm-vf: VF-0 has port VLAN 300/);
   });
 
