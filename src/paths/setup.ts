@@ -94,8 +94,9 @@ export interface PathConfig {
  * The VFs that exist on a saved host (made through sysfs / `ip link` / devlink, or iovctl -C),
  * on a private copy of it: the saved state is never changed. The main PF is the first PF that
  * has VFs (else the first PF). Linux VFs have no passthrough flag, so: the jail gets the first
- * VF not marked 'passthrough : true' (VF 0 on Linux), the VM the first passthrough VF, else the
- * lowest-numbered VF after the jail's (VF 1 on Linux). Port VLAN, MAC, spoof checking and trust
+ * VF not marked 'passthrough : true' that has its host driver (VF 0 on Linux), the VM the first
+ * passthrough VF, else the first driverless one, else the lowest-numbered VF after the jail's
+ * (VF 1 on Linux). Port VLAN, MAC, spoof checking and trust
  * are the VF records' own, so the switch is programmed from them as for an iovctl.conf.
  */
 export function pathHostFromState(state: HostState): PathHost {
