@@ -3,6 +3,8 @@
 // says, after the driver) -> programSwitch, then VF-driver mailbox requests (promiscuous modes,
 // multicast groups, trunk VLANs, MAC changes) with the per-NIC answers. `perturb` then flips
 // raw table bits for the frame campaign only (parser/switch robustness, not user semantics).
+
+import { pfRecord, vfRecord } from "../nic/records.ts";
 import type { PfRecord, VfRecord } from "../nic/types.ts";
 import { VF_VLAN_TRUNK } from "../nic/types.ts";
 import type { SwitchConfig } from "../switch/config.ts";
@@ -17,7 +19,6 @@ import {
 } from "../switch/program.ts";
 import { eth, type FrameBuilder } from "../traffic/frames.ts";
 import type { Rng } from "./prng.ts";
-import { pfRecord, vfRecord } from "./records.ts";
 
 const hex2 = (n: number) => n.toString(16).padStart(2, "0");
 export const PF_MAC = "02:00:00:00:00:01";

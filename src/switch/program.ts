@@ -4,6 +4,7 @@
 // through the mailbox (promiscuous modes, multicast groups, MAC change, trunk VLANs), with
 // the per-NIC answers of spec §2.7, and configuration "T" of spec §10.2.
 import { getProfile } from "../nic/profile.ts";
+import { pfRecord, vfRecord } from "../nic/records.ts";
 import type { PfRecord, VfRecord } from "../nic/types.ts";
 import { VF_VLAN_TRUNK } from "../nic/types.ts";
 import {
@@ -375,48 +376,28 @@ export const T_MACS = {
   pf: "02:00:00:00:00:01",
 } as const;
 
-function tVf(index: number, mac: string, opts: { vlan?: number; trusted?: boolean }): VfRecord {
-  return {
+/** A VF of configuration T: ixgbe's VF driver, untrusted unless `trusted`, trunk unless `vlan`. */
+const tVf = (index: number, mac: string, opts: { vlan?: number; trusted?: boolean }): VfRecord =>
+  vfRecord(
     index,
-    name: `ixv${index}`,
-    driver: "ixv",
-    rid: 0x100 + 0x80 + index,
-    selector: `pci0:1:0:${128 + index}`,
-    effectiveMac: mac,
-    config: {
-      passthrough: false,
-      macAddr: mac,
-      macAntiSpoof: true,
-      allowSetMac: false,
-      allowPromisc: opts.trusted ?? false,
-      numQueues: 4,
-      vlan: opts.vlan ?? VF_VLAN_TRUNK,
-      extra: {},
-    },
-    attachedVm: null,
-  };
-}
+    mac,
+    { allowPromisc: opts.trusted ?? false, vlan: opts.vlan ?? VF_VLAN_TRUNK },
+    "ixv",
+    `ixv${index}`,
+  );
 
 /** The PF record behind configuration T (an ix PF with four VFs). */
 export function testPfRecordT(): PfRecord {
-  return {
-    name: "ix0",
-    profile: "ix",
-    selector: "pci0:1:0:0",
-    rid: 0x100,
-    totalVfs: 64,
-    firstVfOffset: 128,
-    vfStride: 1,
-    ari: false,
-    mac: T_MACS.pf,
-    sriovEnabled: true,
-    vfs: [
+  return pfRecord(
+    "ix",
+    [
       tVf(0, T_MACS.vf0, {}),
       tVf(1, T_MACS.vf1, {}),
       tVf(2, T_MACS.vf2, { vlan: 100 }),
       tVf(3, T_MACS.vf3, { trusted: true }),
     ],
-  };
+    { name: "ix0", mac: T_MACS.pf },
+  );
 }
 
 /** Configuration T of spec §10.2, built through programSwitch like a real setup. */

@@ -4,8 +4,8 @@
 
 // The same seeded generator as the fuzz campaigns (mulberry32): one implementation.
 import { type Rng, rng } from "../../src/fuzz/prng.ts";
-import { pfRecord, vfRecord } from "../../src/fuzz/records.ts";
 import { perturb, VIDS } from "../../src/fuzz/switch-gen.ts";
+import { pfRecord, vfRecord } from "../../src/nic/records.ts";
 import type { VfRecord } from "../../src/nic/types.ts";
 import { VF_VLAN_TRUNK } from "../../src/nic/types.ts";
 import type { SwitchConfig } from "../../src/switch/config.ts";

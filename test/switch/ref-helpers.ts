@@ -4,7 +4,7 @@ import { T_MACS, testConfigT } from "../../src/switch/program.ts";
 import { ReferenceSwitch } from "../../src/switch/reference/veb.ts";
 import { eth } from "../../src/traffic/frames.ts";
 
-export { pfRecord, vfRecord } from "../../src/fuzz/records.ts";
+export { pfRecord, vfRecord } from "../../src/nic/records.ts";
 
 export const VF0 = 0;
 export const VF1 = 1;

@@ -1,7 +1,8 @@
-// PF and VF records as the driver leaves them, for the generators and the switch tests: one
-// shape, so a new record field is added in one place.
-import type { PfRecord, VfRecord } from "../nic/types.ts";
-import { VF_VLAN_TRUNK } from "../nic/types.ts";
+// PF and VF records as the driver leaves them, built directly (not through the kernel): for the
+// switch's configuration T, the fuzz generators and the switch tests. One shape, so a new record
+// field is added in one place.
+import type { PfRecord, VfRecord } from "./types.ts";
+import { VF_VLAN_TRUNK } from "./types.ts";
 
 /** A VF record; `config` overrides the secure defaults (untrusted, anti-spoof on, trunk, 4 queues). */
 export function vfRecord(
@@ -9,10 +10,11 @@ export function vfRecord(
   mac: string,
   config: Partial<VfRecord["config"]> = {},
   driver = "iavf",
+  name = `vf${index}`,
 ): VfRecord {
   return {
     index,
-    name: `vf${index}`,
+    name,
     driver,
     rid: 0x180 + index,
     selector: `pci0:1:0:${128 + index}`,
