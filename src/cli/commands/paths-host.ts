@@ -53,7 +53,7 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
   // Linux changes a PF's VF count only through 0 (EBUSY otherwise); VFs iovctl -C made are
   // removed by iovctl -D only (sysfs answers EBUSY for them, as pci-sriov.ts does).
   const numvfs = `iovsim sysfs write /sys/class/net/${ph.pf}/device/sriov_numvfs`;
-  const rt = (JSON.parse(conf.text) as HostState).pfs[ph.pf];
+  const rt = ph.host.state.pfs[ph.pf];
   const byIovctl = n > 0 && rt?.sriovEnabled === true && rt.configuredBy !== "sysfs";
   const make = (vfs: number) =>
     byIovctl
