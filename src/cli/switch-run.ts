@@ -308,7 +308,7 @@ function rewriteMac(pf: PfRecord, port: string): Uint8Array {
 function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: string): void {
   if (port === "wire")
     throw new UserError("E_USAGE", "option '--promisc': 'wire' is not a function; name PF or VF-<n>");
-  applyPromisc(config, pf, port, confFile, "--promisc");
+  applyPromisc(config, pf, port, { file: confFile }, "--promisc");
 }
 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {

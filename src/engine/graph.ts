@@ -184,7 +184,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   const { built, extra: templates } = preparedLayout(key, eng.memory, () => {
     const templates = o.replay && !replayTx ? replayTemplateSet(o.replay, bound) : buildTemplates(traffic);
     if (o.replay && !replayTx)
-      Object.assign(bound.nic, replayNic(o.replay, bound, o.config?.file ?? "iovctl.conf"), {
+      Object.assign(bound.nic, replayNic(o.replay, bound, o.config ?? { file: "iovctl.conf" }), {
         traceCapacity: REPLAY_TRACE_CAPACITY,
       });
     const { built } = preparePath(eng, graph, {

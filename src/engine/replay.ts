@@ -9,7 +9,7 @@
 import * as A from "../../assembly/abi.ts";
 import { UserError } from "../errors.ts";
 import { macToBytes, type SwitchConfig } from "../switch/config.ts";
-import { applyPromisc, portMac } from "../switch/replay-ports.ts";
+import { applyPromisc, portMac, type VfSource } from "../switch/replay-ports.ts";
 import type { TemplateSet } from "../traffic/profiles.ts";
 import {
   captureGapsPs,
@@ -64,13 +64,13 @@ export function replayTemplateSet(spec: ReplaySpec, b: ReplayBinding): TemplateS
 export function replayNic(
   spec: ReplaySpec,
   b: ReplayBinding,
-  confFile: string,
+  source: VfSource,
 ): { configure?: (config: SwitchConfig) => void } {
   const ports = spec.promisc ?? [];
   if (ports.length === 0) return {};
   return {
     configure: (config) => {
-      for (const p of ports) applyPromisc(config, b.nic.pf, portName(p, b), confFile, "--promisc", p);
+      for (const p of ports) applyPromisc(config, b.nic.pf, portName(p, b), source, "--promisc", p);
     },
   };
 }
@@ -123,13 +123,13 @@ export function checkReplayPorts(
   spec: ReplaySpec,
   b: ReplayBinding,
   config: SwitchConfig,
-  confFile: string,
+  source: VfSource,
 ): void {
   if (spec.rewriteDst !== undefined && spec.rewriteDst !== "consumer")
     portMac(b.nic.pf, spec.rewriteDst, "--rewrite-dst");
   if (spec.rewriteSrc !== undefined && spec.rewriteSrc !== "consumer")
     portMac(b.nic.pf, spec.rewriteSrc, "--rewrite-src");
-  const { configure } = replayNic(spec, b, confFile);
+  const { configure } = replayNic(spec, b, source);
   configure?.(config);
   if (spec.rewriteAll && spec.rewriteDst === undefined)
     throw new UserError("E_USAGE", "--rewrite-dst-all needs --rewrite-dst PORT");

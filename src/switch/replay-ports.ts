@@ -50,11 +50,18 @@ function nicModel(profile: string): string {
  * a VF asks its PF driver, which answers as configured (allow-promisc; ix and igb have no unicast
  * promiscuous mode). A request the driver would not honour is an error saying why.
  */
+/** Where the VFs came from, for a refusal's advice: a configuration file, or (`hostState`) the
+ *  saved host that `paths --host` measures, whose VFs `ip link` configures. */
+export interface VfSource {
+  file: string;
+  hostState?: boolean;
+}
+
 export function applyPromisc(
   config: SwitchConfig,
   pf: PfRecord,
   port: string,
-  confFile: string,
+  source: VfSource,
   option = "--promisc",
   /** How the user named the port, when not by its name (paths: "consumer"). */
   asked = port,
@@ -75,9 +82,9 @@ export function applyPromisc(
     const why =
       reply.applied === "allmulti"
         ? `the ${pf.profile} NIC (${nicModel(pf.profile)}) has no unicast promiscuous mode for VFs (it gives ${reply.applied})`
-        : /^(--state |\$IOVSIM_STATE |default state )/.test(confFile) // a saved host (paths --host): Linux's words
-          ? `${name} is untrusted on the simulated host (${confFile}; ip link set ${pf.name} vf ${p} trust on allows it), so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`
-          : `${name} is untrusted: ${confFile} does not set 'allow-promisc: true;' in its ${name} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
+        : source.hostState // a saved host (paths --host): Linux's words
+          ? `${name} is untrusted on the simulated host (${source.file}; ip link set ${pf.name} vf ${p} trust on allows it), so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`
+          : `${name} is untrusted: ${source.file} does not set 'allow-promisc: true;' in its ${name} section, so the ${pf.profile} driver ${config.profile === "ixl" ? "ignores" : "caps"} the request (the VF stays in mode ${reply.applied})`;
     throw new UserError(
       "E_USAGE",
       `option '${option} ${asked}'${asked !== port ? ` (${port})` : ""}: ${why}`,

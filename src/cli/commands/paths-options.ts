@@ -398,7 +398,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     rateGbps: pathHost.linkGbps,
   });
   const replay =
-    v.pcap !== undefined ? parseReplayOptions(v, pathHost, runs, conf.file, pathHost.linkGbps) : undefined;
+    v.pcap !== undefined ? parseReplayOptions(v, pathHost, runs, conf, pathHost.linkGbps) : undefined;
   const cases: ExperimentCase[] = replay ? replayCases(runs, base, replay) : [];
   if (replay) notes.push(...replay.notes);
   for (const size of replay ? [] : parseSizeList(v.size ?? defaults.sizes)) {

@@ -12,6 +12,7 @@ import { enginePath } from "../../paths/path-graphs.ts";
 import type { PathHost } from "../../paths/setup.ts";
 import type { ReplayJson } from "../../report/paths-json.ts";
 import { programSwitch } from "../../switch/program.ts";
+import type { VfSource } from "../../switch/replay-ports.ts";
 import type { TrafficProfile } from "../../traffic/profiles.ts";
 import {
   captureRatePps,
@@ -87,7 +88,7 @@ export function parseReplayOptions(
   v: Values,
   ph: PathHost,
   runs: Array<{ path: string; direction: Direction }>,
-  confFile: string,
+  source: VfSource,
   linkGbps: number,
 ): ReplayOptions {
   const file = resolve(String(v.pcap));
@@ -128,7 +129,7 @@ export function parseReplayOptions(
     if (!pf) continue;
     const vf = b.pool === "host-vf" ? ph.jailVf : b.pool === "ppt-vf" ? ph.vmVf : undefined;
     const consumer = b.pool === "pf" ? ("pf" as const) : (vf?.index ?? 0);
-    checkReplayPorts(spec, { nic: { pf, consumer }, mac: pf.mac }, programSwitch(pf), confFile);
+    checkReplayPorts(spec, { nic: { pf, consumer }, mac: pf.mac }, programSwitch(pf), source);
   }
   const capture = loadReplayCapture(file);
   const notes = [...capture.notes];
