@@ -35,14 +35,15 @@ export interface ElementRuntime {
   faultRecord?(): import("../faults.ts").FaultRecord;
 }
 
-/** Bytes of descriptors [from, from + n) of a ring (the frames' lengths). */
-export function ringBytes(ctx: SimContext, ring: number, from: number, n: number): number {
+/** Bytes of descriptors [from, from + n) of a ring (the frames' lengths, each at least `minFrame`). */
+export function ringBytes(ctx: SimContext, ring: number, from: number, n: number, minFrame = 0): number {
   const u32 = ctx.u32;
   const mask = u32[(ring + R_MASK) >>> 2];
   const desc = u32[(ring + R_DESC) >>> 2];
   const u16 = ctx.u16;
   let b = 0;
-  for (let i = 0; i < n; i++) b += u16[(desc + ((from + i) & mask) * DESC_BYTES + 6) >>> 1];
+  for (let i = 0; i < n; i++)
+    b += Math.max(minFrame, u16[(desc + ((from + i) & mask) * DESC_BYTES + 6) >>> 1]);
   return b;
 }
 
@@ -51,16 +52,8 @@ export function ringBytes(ctx: SimContext, ring: number, from: number, n: number
 export const MIN_FRAME_NO_FCS = 60;
 
 /** ringBytes as the wire carries them: each frame padded to the minimum (serialization time). */
-export function wireRingBytes(ctx: SimContext, ring: number, from: number, n: number): number {
-  const u32 = ctx.u32;
-  const mask = u32[(ring + R_MASK) >>> 2];
-  const desc = u32[(ring + R_DESC) >>> 2];
-  const u16 = ctx.u16;
-  let b = 0;
-  for (let i = 0; i < n; i++)
-    b += Math.max(MIN_FRAME_NO_FCS, u16[(desc + ((from + i) & mask) * DESC_BYTES + 6) >>> 1]);
-  return b;
-}
+export const wireRingBytes = (ctx: SimContext, ring: number, from: number, n: number): number =>
+  ringBytes(ctx, ring, from, n, MIN_FRAME_NO_FCS);
 
 /** Event-kind name of a cost entry ("stack_rx_cycles" -> "stack_rx"). */
 function kindOf(entry: string): string {
