@@ -8,7 +8,7 @@ import type { BuiltPath } from "../paths/build.ts";
 import type { EngineElement } from "../paths/path-graphs.ts";
 import { readCounters, readResourceCounters } from "../switch/counters-view.ts";
 import { pickBottleneck } from "./bottleneck.ts";
-import { type SimContext, u64 } from "./context.ts";
+import { measureFromNs, type SimContext, u64 } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import type { Conservation, EventTotals, ResourceUse, SimResult } from "./types.ts";
 
@@ -107,7 +107,9 @@ export function collect(
   // device dropped on a full queue (pktgen into a tap).
   const offered = sent + overrun - (o.sentAtWarmup - (loop?.acksBeforeWarmup ?? 0));
   const virtualNs = Math.max(o.endNs, ctx.offerUntilNs);
-  const perS = (n: number) => (n * 1e9) / measuredNs;
+  // Frames offered and delivered are those stamped in [measureFromNs, offerUntilNs].
+  const countedNs = Math.max(1, ctx.offerUntilNs - measureFromNs(ctx.warmupNs));
+  const perS = (n: number) => (n * 1e9) / countedNs;
   // Over the measured window when the run recorded it (simulate), else over the whole run (ping).
   const windowed = o.busyAtWarmup !== undefined && o.busyAtOfferEnd !== undefined;
   const windowNs = windowed ? measuredNs : virtualNs;
