@@ -37,7 +37,8 @@ export function resourceErrors(r: SimResult): string[] {
   for (const u of r.resources) {
     const w = u.work_utilization ?? u.utilization;
     if (!(u.utilization >= 0 && u.utilization <= 1)) out.push(`${u.resource}: utilization ${u.utilization}`);
-    if (!(w >= 0 && w <= u.utilization + 1e-12)) out.push(`${u.resource}: work_utilization ${w} (busy ${u.utilization})`);
+    if (!(w >= 0 && w <= u.utilization + 1e-12))
+      out.push(`${u.resource}: work_utilization ${w} (busy ${u.utilization})`);
     if (!(Number.isFinite(u.cycles_per_packet) && u.cycles_per_packet >= 0))
       out.push(`${u.resource}: cycles_per_packet ${u.cycles_per_packet}`);
     for (const [k, v] of Object.entries(u.by_event))

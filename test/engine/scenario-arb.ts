@@ -33,7 +33,11 @@ export const profileName = (p: string): string => new CaseEnv(DEFAULT_TRIALS).pr
  *  one, both where it has the two. */
 export function directionsOf(path: string): Direction[] {
   const p = ENGINE_PATHS.find((x) => x.name === path)!;
-  return [...(p.rx ? (["rx"] as const) : []), ...(p.tx ? (["tx"] as const) : []), ...(p.rx && p.tx ? (["both"] as const) : [])];
+  return [
+    ...(p.rx ? (["rx"] as const) : []),
+    ...(p.tx ? (["tx"] as const) : []),
+    ...(p.rx && p.tx ? (["both"] as const) : []),
+  ];
 }
 
 const size = fc.integer({ min: 64, max: 1518 });
@@ -103,7 +107,13 @@ export function scenario(o: ScenarioOptions = {}): fc.Arbitrary<ScenarioSpec> {
         r.extra === 4 && direction === "rx"
           ? { kind: "sink-stall", queue: 0, at: { fraction: r.faultAt }, for: { fraction: 0.3 } }
           : r.extra === 5
-            ? { kind: "generator-overrun", at: { fraction: r.faultAt }, for: { fraction: 0.2 }, times: 2, buffer: 64 }
+            ? {
+                kind: "generator-overrun",
+                at: { fraction: r.faultAt },
+                for: { fraction: 0.2 },
+                times: 2,
+                buffer: 64,
+              }
             : undefined;
       if (fault) spec.faults = [fault];
       return spec;
