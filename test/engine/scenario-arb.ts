@@ -56,6 +56,8 @@ export interface ScenarioOptions {
   paths?: readonly string[];
   /** Only these directions. */
   directions?: readonly Direction[];
+  /** Only these profiles (default: PROFILES). */
+  profiles?: readonly string[];
   /** Allow an application / closed loop and faults (default true). */
   extras?: boolean;
 }
@@ -67,7 +69,7 @@ export function scenario(o: ScenarioOptions = {}): fc.Arbitrary<ScenarioSpec> {
     .record({
       path: fc.constantFrom(...paths),
       dirPick: fc.nat(),
-      profile: fc.constantFrom(...PROFILES),
+      profile: fc.constantFrom(...(o.profiles ?? PROFILES)),
       sizes,
       flows: fc.integer({ min: 1, max: 256 }),
       ratePps: rate,
