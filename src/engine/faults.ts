@@ -331,6 +331,9 @@ export function generatorOverrun(ctx: SimContext, genCtx: number, onWire: boolea
       }
     },
     record(): FaultRecord {
+      // From the generator's counter, not this closure's: in a partitioned run the generator
+      // ran on the source thread, and this record is read on the other one.
+      const dropped = overrunDrops(ctx, genCtx);
       return {
         kind: "generator-overrun",
         spec: faultText(f),
