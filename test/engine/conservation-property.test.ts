@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import { UserError } from "../../src/errors.ts";
 import { conservationErrors, resourceErrors } from "./invariants.ts";
 import { PROPERTY_SEED, resolved, runOrRefused, scenario } from "./scenario-arb.ts";
 
@@ -33,6 +34,26 @@ function holdsOver(numRuns: number, check: (r: ReturnType<typeof simulate>) => s
 }
 
 describe("engine invariants over random scenarios", () => {
+  it("a refused scenario is refused with a UserError whose advice is not what it already does", () => {
+    let refused = 0;
+    fc.assert(
+      fc.property(scenario(), (s) => {
+        try {
+          simulate(resolved(s));
+        } catch (e) {
+          expect(e, JSON.stringify(s)).toBeInstanceOf(UserError);
+          refused++;
+          const advice = /use --direction (rx or both|tx)/.exec((e as Error).message)?.[1];
+          if (advice === "rx or both") expect(s.direction, (e as Error).message).toBe("tx");
+          if (advice === "tx") expect(s.direction).not.toBe("tx");
+        }
+        return true;
+      }),
+      { numRuns: 150, seed: PROPERTY_SEED + 3 },
+    );
+    expect(refused).toBeGreaterThan(3);
+  }, 120_000);
+
   it("conservation: offered + copies = delivered + drops + in flight, counters whole and >= 0", () => {
     const ran = holdsOver(150, conservationErrors);
     // Most generated scenarios are runnable: the property is not vacuous.
