@@ -55,6 +55,22 @@ describe("engine invariants over random scenarios", () => {
     expect(refused).toBeGreaterThan(3);
   }, 120_000);
 
+  it("a generated frame size outside 64..1518 B (60-byte runts, jumbo frames) is refused, naming it", () => {
+    fc.assert(
+      fc.property(
+        scenario({ extras: false }),
+        fc.oneof(fc.integer({ min: 1, max: 63 }), fc.integer({ min: 1519, max: 9018 })),
+        (s, size) => {
+          const bad = { ...resolved(s), traffic: { ...s.traffic, sizes: { kind: "fixed" as const, size } } };
+          expect(() => simulate(bad)).toThrow(UserError);
+          expect(() => simulate(bad)).toThrow(new RegExp(`frame size ${size} is outside 64..1518`));
+          return true;
+        },
+      ),
+      { numRuns: 30, seed: PROPERTY_SEED + 5 },
+    );
+  });
+
   it("conservation: offered + copies = delivered + drops + in flight, counters whole and >= 0", () => {
     const ran = holdsOver(150, conservationErrors);
     // Most generated scenarios are runnable: the property is not vacuous.
