@@ -1,6 +1,6 @@
 // The invariants every simulated result must hold (test/engine/*-property.test.ts): each returns
 // the list of what it found wrong (empty: holds), so a property names every broken figure.
-import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
+import type { SimResult } from "../../src/engine/types.ts";
 
 /** Conservation: sent + copies = delivered + delivered elsewhere + every counted drop + in
  *  flight, every counter a whole number >= 0, and the measured figures inside the totals. */
@@ -69,4 +69,3 @@ export function latencyOrderErrors(r: SimResult): string[] {
   return out;
 }
 
-export type { ScenarioSpec };
