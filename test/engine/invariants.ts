@@ -68,4 +68,3 @@ export function latencyOrderErrors(r: SimResult): string[] {
   if (!(l.mean >= 0 && l.mean <= l.max + 1e-9)) out.push(`mean ${l.mean} outside [0, max ${l.max}]`);
   return out;
 }
-
