@@ -10,6 +10,10 @@ import type { EventQueue } from "./queue.ts";
 import type { Resource } from "./resource.ts";
 import type { EventTotals } from "./types.ts";
 
+/** Where the measured window starts (ns): the sinks measure frames stamped from here on, in
+ *  whole microseconds (S_WARMUP_US), so offered and delivered frames are counted from it too. */
+export const measureFromNs = (warmupNs: number): number => Math.floor(warmupNs / 1000) * 1000;
+
 export interface SimContext {
   q: EventQueue;
   k: PathKernels;

@@ -10,6 +10,7 @@
 // and report them; every fault is applied by the element or runner it concerns.
 import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
+import { type EngineElement, enginePath } from "../paths/path-graphs.ts";
 import { readCounters } from "../switch/counters-view.ts";
 import { type SimContext, setU64, u64 } from "./context.ts";
 
@@ -331,6 +332,9 @@ export function generatorOverrun(ctx: SimContext, genCtx: number, onWire: boolea
       }
     },
     record(): FaultRecord {
+      // From the generator's counter, not this closure's: in a partitioned run the generator
+      // ran on the source thread, and this record is read on the other one.
+      const dropped = overrunDrops(ctx, genCtx);
       return {
         kind: "generator-overrun",
         spec: faultText(f),
@@ -431,6 +435,19 @@ export function faultRecords(ctx: SimContext, overrun: Array<{ record(): FaultRe
   return out;
 }
 
+/** Why a sink-stall has no consumer to stall: another direction has one, or none has (a path
+ *  that forwards back to the wire, where --direction rx is no way out). */
+function noConsumerWhy(path: string): string {
+  const p = enginePath(path);
+  const onCpu = (els: readonly EngineElement[] | null | undefined) =>
+    (els ?? []).some(
+      (e) => CONSUMER_KINDS.includes(e.kind) && p?.resources.find((r) => r.name === e.on)?.kind !== "wire",
+    );
+  return p && !onCpu(p.rx) && !onCpu(p.tx)
+    ? "forwards what it receives back to the wire: no consumer on a CPU receives frames to stall"
+    : "has no receiving consumer in this direction (use --direction rx or both)";
+}
+
 /** Throws a located error when a path cannot take a fault (checked before anything runs). */
 export function checkFaultsApply(
   faults: readonly FaultSpec[],
@@ -441,10 +458,7 @@ export function checkFaultsApply(
 ): void {
   for (const f of faults) {
     if (f.kind === "sink-stall" && !hasConsumerSink)
-      throw new UserError(
-        "E_USAGE",
-        `--inject-fault ${faultText(f)}: path ${path} has no receiving consumer in this direction (use --direction rx or both)`,
-      );
+      throw new UserError("E_USAGE", `--inject-fault ${faultText(f)}: path ${path} ${noConsumerWhy(path)}`);
     if (f.kind === "sink-stall" && f.queue >= queues)
       throw new UserError(
         "E_USAGE",

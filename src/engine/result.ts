@@ -8,7 +8,7 @@ import type { BuiltPath } from "../paths/build.ts";
 import type { EngineElement } from "../paths/path-graphs.ts";
 import { readCounters, readResourceCounters } from "../switch/counters-view.ts";
 import { pickBottleneck } from "./bottleneck.ts";
-import { type SimContext, u64 } from "./context.ts";
+import { measureFromNs, type SimContext, u64 } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
 import type { Conservation, EventTotals, ResourceUse, SimResult } from "./types.ts";
 
@@ -106,8 +106,14 @@ export function collect(
   // Frames an injected generator overrun dropped were offered too, as were those a source's
   // device dropped on a full queue (pktgen into a tap).
   const offered = sent + overrun - (o.sentAtWarmup - (loop?.acksBeforeWarmup ?? 0));
-  const virtualNs = Math.max(o.endNs, ctx.offerUntilNs);
-  const perS = (n: number) => (n * 1e9) / measuredNs;
+  // The run ends with the last event or the last work a resource took on, whichever is later:
+  // a poll's batch (and its doorbell) may end after the last event, which only scheduled it.
+  let lastWorkNs = 0;
+  for (const r of ctx.resources.values()) lastWorkNs = Math.max(lastWorkNs, r.busyUntil);
+  const virtualNs = Math.max(o.endNs, ctx.offerUntilNs, lastWorkNs);
+  // Frames offered and delivered are those stamped in [measureFromNs, offerUntilNs].
+  const countedNs = Math.max(1, ctx.offerUntilNs - measureFromNs(ctx.warmupNs));
+  const perS = (n: number) => (n * 1e9) / countedNs;
   // Over the measured window when the run recorded it (simulate), else over the whole run (ping).
   const windowed = o.busyAtWarmup !== undefined && o.busyAtOfferEnd !== undefined;
   const windowNs = windowed ? measuredNs : virtualNs;

@@ -14,11 +14,16 @@ export interface RunState {
   /** Each resource's busy time at the start and at the end of the measured window. */
   busyAtWarmup?: Map<string, { busy: number; poll: number }>;
   busyAtOfferEnd?: Map<string, { busy: number; poll: number }>;
+  /** Adds the generators' frames stamped before the measured window, made at any time (a burst
+   *  reaches ahead of the warm-up's event, a held-back sender stamps in the past): call once,
+   *  when the run is over. */
+  settle?: () => void;
 }
 
 export function runGraph(g: BuiltGraph, stopNs = g.ctx.offerUntilNs + DRAIN_NS): RunState {
   const state = startGraph(g);
   runUntil(g, stopNs, state);
+  state.settle?.();
   return state;
 }
 
@@ -32,17 +37,29 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
   const state: RunState = { sentAtWarmup: 0, endNs: 0 };
   const own = new Set(g.specs.filter((_, i) => mine(i)).map((s) => s.name));
   const gens = ctx.built.gens.filter((n) => own.has(n)).map((n) => ctx.built.ctx.get(n)!);
+  // Generators that count their frames stamped before the window themselves (by stamp, as the
+  // sinks measure): their sent frames are left out of the snapshot below.
+  const counting = g.runtimes.filter((r, i) => mine(i) && r.sentBeforeMeasured !== undefined);
+  const counted = new Set(counting.map((r) => ctx.built.ctx.get(r.name)));
   const busy = () =>
     new Map([...ctx.resources.values()].map((r) => [r.name, { busy: r.busyNs, poll: r.pollNs }]));
   ctx.q.push(ctx.warmupNs, () => {
     // Offered = generated + dropped by an injected generator overrun (0 without the fault) + dropped
     // by a source's device on a full queue (0 unless the source tail-drops).
     state.sentAtWarmup = gens.reduce(
-      (a, c) => a + u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) + u64(ctx, c + P.G_TAILDROP),
+      (a, c) =>
+        a +
+        (counted.has(c) ? 0 : u64(ctx, c + P.G_SENT)) +
+        u64(ctx, c + P.G_OVERRUN) +
+        u64(ctx, c + P.G_TAILDROP),
       0,
     );
     state.busyAtWarmup = busy();
   });
+  state.settle = () => {
+    state.sentAtWarmup += counting.reduce((a, r) => a + (r.sentBeforeMeasured as () => number)(), 0);
+    state.settle = undefined;
+  };
   // Utilization is measured over the offered window: the drain that follows would dilute a
   // saturated resource's 100 % (work a resource has already taken on counts, so a resource with
   // a growing backlog reads 100 %).

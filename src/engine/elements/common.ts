@@ -29,6 +29,8 @@ export interface ElementRuntime {
   name: string;
   /** Generators: schedule the first event. */
   start?(): void;
+  /** Generators: frames made so far stamped before the measured window (not offered in it). */
+  sentBeforeMeasured?(): number;
   /** Batches it ran and frames it moved (batch sizes are outcomes of the load). */
   stats?: BatchStats;
   /** An element applying an injected fault: what it did (src/engine/faults.ts). */

@@ -8,7 +8,7 @@
 // and handed over (charged), then dropped and counted (G_TAILDROP). The Wasm kernel paces,
 // stamps (arrival ns) and builds the frames.
 import * as P from "../../../assembly/pathabi.ts";
-import { setU64, u64 } from "../context.ts";
+import { measureFromNs as measureFrom, setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
 import { ackGenerator } from "./ack-gen.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
@@ -54,6 +54,37 @@ export const gen: ElementKind = {
     // The kernel, looked up once (the exports object is a dictionary).
     const genBurst = ctx.k.genBurst;
     const { q, offerUntilNs, count } = ctx; // fixed for the run
+    // Frames stamped before the measured window (the sinks measure from whole microseconds,
+    // S_WARMUP_US): offered = frames sent minus these. A burst reaches ahead of its event's time
+    // (up to nic_window_ns), and a sender held back makes frames stamped in the past, so the
+    // count is kept per burst: one that may cross the threshold is made in two kernel calls (the
+    // same frames and stamps as one call: the kernel's state carries over), counted between.
+    const measureFromNs = measureFrom(ctx.warmupNs);
+    let unmeasured = 0;
+    let settled = measureFromNs === 0; // every frame from now on is stamped in the window
+    const countUnmeasured = (): void => {
+      // Every frame so far arrived by the threshold; only the last can arrive exactly at it.
+      const sent = u64(ctx, c + P.G_SENT);
+      unmeasured = u64(ctx, c + P.G_LAST_NS) < measureFromNs ? sent : sent - 1;
+    };
+    const cutShort = () => u64(ctx, c + P.G_NOBUF) + u64(ctx, c + P.G_RINGFULL);
+    const burst = (until: number, budget: number): number => {
+      if (settled) return genBurst(c, budget);
+      if (until <= measureFromNs) {
+        const n = genBurst(c, budget);
+        if (n > 0) countUnmeasured();
+        return n;
+      }
+      setU64(ctx, c + P.G_UNTIL_NS, measureFromNs);
+      const cut = cutShort();
+      const n1 = genBurst(c, budget);
+      setU64(ctx, c + P.G_UNTIL_NS, until);
+      if (n1 > 0) countUnmeasured();
+      // Out of budget, buffers or ring room: the burst ends here, as one call would have ended.
+      if (n1 >= budget || cutShort() > cut) return n1;
+      settled = true; // it stopped at the threshold: every frame stamped before it is made
+      return n1 + genBurst(c, budget - n1);
+    };
     const window = (t: number): void => {
       if (t >= offerUntilNs) return;
       if (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count) return;
@@ -85,7 +116,7 @@ export const gen: ElementKind = {
       const full0 = tailDrop ? u64(ctx, c + P.G_RINGFULL) : 0;
       // A sending thread builds each frame when its slot comes: its work starts at the first slot.
       const firstSlot = u64(ctx, c + P.G_NEXT_PS) / 1000;
-      const n = genBurst(c, budget);
+      const n = burst(until, budget);
       // The device's queue was full: the frames due in this window are built, handed over and
       // dropped (constant gaps; Poisson arrivals use the mean gap for them).
       let drops = 0;
@@ -153,6 +184,7 @@ export const gen: ElementKind = {
       name: spec.name,
       stats,
       start: () => ctx.q.push(0, window),
+      sentBeforeMeasured: () => unmeasured,
       ...(overrun ? { faultRecord: () => overrun.record() } : {}),
     };
   },

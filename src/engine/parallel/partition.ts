@@ -141,6 +141,7 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
     q.runNext();
   }
   ch.setProgress(SOURCE, Number.POSITIVE_INFINITY);
+  state.settle?.();
   return state;
 }
 
@@ -193,5 +194,6 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
       ch.wake();
   }
   ch.setProgress(CONSUMER, Number.POSITIVE_INFINITY);
+  state.settle?.();
   return state;
 }
