@@ -121,19 +121,23 @@ describe("ip -j [-p] link show", () => {
 });
 
 describe("ip's other options", () => {
-  it("an option ip(8) knows but iovsim does not simulate is refused, naming it; an unknown one as every command", async () => {
+  it("an option ip(8) knows but iovsim does not simulate is refused, naming it; an unknown one as ip(8) refuses it", async () => {
     expect(await cli("ip", "-s", "link", "show")).toEqual({
       code: 1,
       out: "",
       err: "iovsim: ip: option '-s' (-stats) is not simulated (only -d, -j, -p)\n",
     });
+    // ip/ip.c main(): 'Option "%s" is unknown, try "ip -help".', exit(-1).
     expect(await cli("ip", "-x", "link", "show")).toEqual({
-      code: 1,
+      code: 255,
       out: "",
-      err: "iovsim: ip: unknown option '-x' (see iovsim ip --help)\n",
+      err: 'Option "-x" is unknown, try "ip -help".\n',
     });
-    // ip(8) matches the whole word: "-jx" is no prefix of "-json".
-    expect(await cli("ip", "-jx", "link", "show")).toMatchObject({ code: 1 });
+    // ip(8) matches the whole word: "-jx" is no prefix of "-json". "--x" is read as "-x".
+    expect(await cli("ip", "-jx", "link", "show")).toMatchObject({ code: 255 });
+    expect((await cli("ip", "--bogus", "link", "show")).err).toBe(
+      'Option "-bogus" is unknown, try "ip -help".\n',
+    );
     expect(await cli("ip", "link", "show", "--json")).toMatchObject({ code: 1 });
     // After the object a word is ip's: "vlan -1" is a bad value (255), not an option.
     expect((await cli("ip", "link", "set", "ixl0", "vf", "0", "vlan", "-1")).code).toBe(255);

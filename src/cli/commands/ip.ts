@@ -20,6 +20,59 @@ import {
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand, unknownOption } from "../registry.ts";
 
+/** iproute2's matches(): the word is a non-empty prefix of the keyword. */
+function matches(word: string, keyword: string): boolean {
+  return word.length > 0 && keyword.startsWith(word);
+}
+
+/** ip/ip.c cmds[], in its order: do_cmd() takes the first one the word is a prefix of. */
+const IP_OBJECTS = [
+  "address",
+  "addrlabel",
+  "maddress",
+  "route",
+  "rule",
+  "neighbor",
+  "neighbour",
+  "ntable",
+  "ntbl",
+  "link",
+  "l2tp",
+  "fou",
+  "ila",
+  "macsec",
+  "tunnel",
+  "tunl",
+  "tuntap",
+  "tap",
+  "token",
+  "tcpmetrics",
+  "tcp_metrics",
+  "monitor",
+  "xfrm",
+  "mroute",
+  "mrule",
+  "netns",
+  "netconf",
+  "vrf",
+  "sr",
+  "nexthop",
+  "mptcp",
+  "ioam",
+  "help",
+  "stats",
+];
+
+/** ip/iplink.c do_iplink(): which action a word names, checked in its order. */
+function linkVerb(word: string): "set" | "show" | "other" | undefined {
+  if (matches(word, "add")) return "other";
+  if (matches(word, "set") || matches(word, "change")) return "set";
+  if (matches(word, "replace") || matches(word, "delete")) return "other";
+  if (matches(word, "show") || matches(word, "lst") || matches(word, "list")) return "show";
+  for (const k of ["xstats", "afstats", "property", "help"]) if (matches(word, k)) return "other";
+  return undefined;
+}
+
 const HELP = `usage: iovsim ip [OPTIONS] link set [dev] DEV vf N [mac LLADDR]
                                  [vlan VLANID [qos VLAN-QOS] [proto 802.1Q|802.1ad]]
                                  [rate TXRATE] [max_tx_rate TXRATE] [min_tx_rate TXRATE]
@@ -66,9 +119,11 @@ Divergences: only "link set ... vf" and "link show" are simulated; the interface
 (minmtu/maxmtu, addrgenmode, numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, switchid);
 "state" also takes a number (iovsim extension, to reach the kernel's EINVAL for an unknown
 link state); -h, --help and the word "help" print this text (ip(8)'s -h means -human); ip's
-other options (-s, -o, -br, -c, -n, ...) are refused as not simulated, exit 1; an option
-ip(8) does not know gets iovsim's "unknown option" (ip(8): 'Option "-x" is unknown, try
-"ip -help".', exit 255).
+other options (-s, -o, -br, -c, -n, ...) are refused as not simulated, exit 1.
+As in ip(8): an option it does not know is 'Option "-x" is unknown, try "ip -help".' (exit
+255); objects and actions are prefixes matched in ip's order ('ip l s' is set, 'ip li sh' and
+'ip l ls' show, 'change' is set); an unknown object is 'Object "x" is unknown, try "ip help".'
+(exit 1), an unknown action 'Command "x" is unknown, try "ip link help".' (exit 255).
 `;
 
 /** ip(8)'s global options (ip/ip.c main), matched as it does: a prefix of the word. */
@@ -122,7 +177,8 @@ function parseIpOptions(args: string[]): { opts: IpOptions; rest: string[] } {
     else if (known === "-pretty") opts.pretty = true;
     else if (known !== undefined && opt.length > 1)
       throw new UserError("E_USAGE", `ip: option '${args[i]}' (${known}) is not simulated (only -d, -j, -p)`);
-    else throw unknownOption("ip", args[i]!);
+    // ip/ip.c main(): the option as read (one dash of "--x" dropped), exit(-1).
+    else throw new IpUsageError(`Option "${opt}" is unknown, try "ip -help".\n`, 255);
   }
   // After the object ip(8) reads words ("vlan -1" is a value), but a "--word" is no ip word:
   // an option given in the wrong place, refused as every command refuses one.
@@ -225,17 +281,38 @@ export const command = defineRawCommand({
       (argv.length === 0 ? ctx.err : ctx.out)(HELP);
       return argv.length === 0 ? 1 : 0;
     }
-    const { opts, rest: args } = parseIpOptions(argv);
+    let parsed: ReturnType<typeof parseIpOptions>;
+    try {
+      parsed = parseIpOptions(argv);
+    } catch (e) {
+      if (!(e instanceof IpUsageError)) throw e;
+      ctx.err(e.message);
+      return e.exitCode;
+    }
+    const { opts, rest: args } = parsed;
     if (args.length === 0) {
       ctx.err(HELP);
       return 1;
     }
     const [obj, verb, ...rest] = args;
-    if (!obj || !"link".startsWith(obj))
-      throw new UserError("E_USAGE", `ip: only the 'link' object is simulated (got '${obj}')`);
-    if (verb === undefined || (verb.length > 0 && "show".startsWith(verb)) || verb === "list")
-      return show(rest, opts, ctx);
-    if (verb === "set") return set(rest, ctx);
+    const object = IP_OBJECTS.find((o) => matches(obj!, o));
+    if (object === undefined) {
+      ctx.err(`Object "${obj}" is unknown, try "ip help".\n`);
+      return 1;
+    }
+    if (object !== "link")
+      throw new UserError(
+        "E_USAGE",
+        `ip: only the 'link' object is simulated (got '${obj}', ip's '${object}')`,
+      );
+    // `ip link` alone lists the links; `ip l s` is set (do_iplink tries "set" before "show").
+    const action = verb === undefined ? "show" : linkVerb(verb);
+    if (action === "show") return show(rest, opts, ctx);
+    if (action === "set") return set(rest, ctx);
+    if (action === undefined) {
+      ctx.err(`Command "${verb}" is unknown, try "ip link help".\n`);
+      return 255;
+    }
     throw new UserError("E_USAGE", `ip link: only 'set' and 'show' are simulated (got '${verb}')`);
   },
 });
