@@ -78,3 +78,152 @@ describe("ip's objects and actions as prefixes, in iproute2's order", () => {
     });
   });
 });
+
+describe("ip link set as iplink_parse() reads it", () => {
+  it("several 'vf N' groups: each is parsed, only the last is applied (nla_parse keeps the last IFLA_VFINFO_LIST)", async () => {
+    const s = await igbWithVfs(2);
+    const r = await cli(
+      s,
+      "ip",
+      "link",
+      "set",
+      "igb0",
+      "vf",
+      "0",
+      "mac",
+      "02:00:00:00:00:01",
+      "vf",
+      "1",
+      "trust",
+      "on",
+    );
+    expect(r).toEqual({ code: 0, out: "", err: "" });
+    expect(await vfLine(s, 0)).toMatch(/link\/ether 00:00:00:00:00:00 .*trust off$/);
+    expect(await vfLine(s, 1)).toMatch(/trust on$/);
+    // An error in any group stops ip(8) before it sends anything.
+    expect(
+      (await cli(s, "ip", "link", "set", "igb0", "vf", "0", "trust", "on", "vf", "1", "vlan", "x")).code,
+    ).toBe(255);
+    expect(await vfLine(s, 0)).toMatch(/trust off$/);
+  });
+
+  it("'vf' before any device: missarg(\"dev\"); no device at all: 'Not enough information'", async () => {
+    const s = await igbWithVfs(1);
+    expect(await cli(s, "ip", "link", "set", "vf", "0", "trust", "on")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: argument "dev" is required\n',
+    });
+    expect(await cli(s, "ip", "link", "set", "igb0", "extra")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: either "dev" is duplicate, or "extra" is garbage.\n',
+    });
+    // ip link set's own keywords that iovsim does not simulate are named as such.
+    expect((await cli(s, "ip", "link", "set", "igb0", "mtu", "9000")).err).toMatch(/'mtu' is not simulated/);
+  });
+
+  it("max_tx_rate or min_tx_rate alone asks the kernel for the VF's rates first: no such VF or device exits 1", async () => {
+    const s = await igbWithVfs(1);
+    expect(await cli(s, "ip", "link", "set", "igb0", "vf", "3", "max_tx_rate", "100")).toEqual({
+      code: 1,
+      out: "",
+      err: "Cannot find VF 3\n",
+    });
+    expect(await cli(s, "ip", "link", "set", "nope0", "vf", "0", "max_tx_rate", "100")).toEqual({
+      code: 1,
+      out: "",
+      err: "Device nope0 does not exist\n",
+    });
+    // Both given: nothing asked, the kernel refuses the index.
+    expect(
+      await cli(s, "ip", "link", "set", "igb0", "vf", "3", "max_tx_rate", "100", "min_tx_rate", "0"),
+    ).toEqual({
+      code: 2,
+      out: "",
+      err: "RTNETLINK answers: Invalid argument\n",
+    });
+    // min above max: ip's own check, iplink_parse_vf returns -1: exit 1.
+    expect(
+      await cli(s, "ip", "link", "set", "igb0", "vf", "0", "max_tx_rate", "100", "min_tx_rate", "200"),
+    ).toEqual({
+      code: 1,
+      out: "",
+      err: "Invalid min_tx_rate 200 - must be <= max_tx_rate 100\n",
+    });
+  });
+
+  it("with max_tx_rate on the line, 'rate' is not sent; with only min_tx_rate, 'rate' is the maximum", async () => {
+    const s = await igbWithVfs(1);
+    // igb refuses max_tx_rate above its 1000 Mb/s link: a 'rate 5000' that were sent would fail.
+    expect(
+      (await cli(s, "ip", "link", "set", "igb0", "vf", "0", "rate", "5000", "max_tx_rate", "100")).code,
+    ).toBe(0);
+    expect(await vfLine(s, 0)).toMatch(/max_tx_rate 100Mbps/);
+    // rate 50 becomes IFLA_VF_RATE's max, so ip itself compares min 200 with it.
+    expect(await cli(s, "ip", "link", "set", "igb0", "vf", "0", "rate", "50", "min_tx_rate", "200")).toEqual({
+      code: 1,
+      out: "",
+      err: "Invalid min_tx_rate 200 - must be <= max_tx_rate 50\n",
+    });
+  });
+
+  it("node_guid/port_guid: ip checks the GUID format; no Ethernet driver has ndo_set_vf_guid (EOPNOTSUPP, after the rest)", async () => {
+    const s = await igbWithVfs(1);
+    expect(await cli(s, "ip", "link", "set", "igb0", "vf", "0", "node_guid", "00:11:22")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: argument "00:11:22" is wrong: Invalid GUID format\n\n',
+    });
+    expect(
+      await cli(
+        s,
+        "ip",
+        "link",
+        "set",
+        "igb0",
+        "vf",
+        "0",
+        "trust",
+        "on",
+        "port_guid",
+        "00:11:22:33:44:55:66:77",
+      ),
+    ).toEqual({ code: 2, out: "", err: "RTNETLINK answers: Operation not supported\n" });
+    // do_setvfinfo applies trust before it reaches the GUID: not atomic.
+    expect(await vfLine(s, 0)).toMatch(/trust on$/);
+  });
+
+  it("802.1ad with a second 'vlan': one IFLA_VF_VLAN_LIST of two entries, more than the kernel takes (EOPNOTSUPP)", async () => {
+    const s = tmpState();
+    expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
+    expect(
+      (await cli(s, "sysfs", "write", "/sys/bus/netdevsim/devices/netdevsim0/sriov_numvfs", "1")).code,
+    ).toBe(0);
+    const qinq = ["ip", "link", "set", "sim0", "vf", "0", "vlan", "10", "proto", "802.1ad"];
+    expect(await cli(s, ...qinq, "vlan", "20")).toEqual({
+      code: 2,
+      out: "",
+      err: "RTNETLINK answers: Operation not supported\n",
+    });
+    expect((await cli(s, ...qinq)).code).toBe(0);
+    // 802.1Q: each 'vlan' is its own IFLA_VF_VLAN, the last one counts.
+    expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "vlan", "10", "vlan", "30")).code).toBe(0);
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).toMatch(/vf 0 .*, vlan 30, spoof/);
+  });
+
+  it("the kernel refuses a legacy 'rate' below the VF's minimum (rtnl_set_vf_rate), netdevsim included", async () => {
+    const s = tmpState();
+    expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
+    expect(
+      (await cli(s, "sysfs", "write", "/sys/bus/netdevsim/devices/netdevsim0/sriov_numvfs", "1")).code,
+    ).toBe(0);
+    expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "min_tx_rate", "200")).code).toBe(0);
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "rate", "100")).toEqual({
+      code: 2,
+      out: "",
+      err: "RTNETLINK answers: Invalid argument\n",
+    });
+    expect((await cli(s, "ip", "link", "show", "sim0")).out).not.toContain("max_tx_rate 100");
+  });
+});

@@ -22,7 +22,10 @@ import {
 export interface VfRequest {
   vf: number;
   mac?: string;
+  /** IFLA_VF_VLAN (ip sends it for 802.1Q). */
   vlan?: { vlan: number; qos: number; proto: number };
+  /** IFLA_VF_VLAN_LIST (ip sends it for 802.1ad, with every `vlan` that follows; the kernel takes one). */
+  vlanList?: Array<{ vlan: number; qos: number; proto: number }>;
   /** Legacy `rate` (IFLA_VF_TX_RATE): max rate, min kept. */
   rate?: number;
   minTxRate?: number;
@@ -31,7 +34,13 @@ export interface VfRequest {
   linkState?: number;
   rssQuery?: boolean;
   trust?: boolean;
+  /** IFLA_VF_IB_NODE_GUID / IFLA_VF_IB_PORT_GUID: InfiniBand only (no driver here has ndo_set_vf_guid). */
+  nodeGuid?: boolean;
+  portGuid?: boolean;
 }
+
+/** At most this many entries in IFLA_VF_VLAN_LIST (net/core/rtnetlink.c MAX_VLAN_LIST_LEN). */
+const MAX_VLAN_LIST_LEN = 1;
 
 /** How many VFs the netdev's device has right now. */
 export function vfCount(state: HostState, nd: Netdev): number {
@@ -84,6 +93,8 @@ function isMulticast(mac: string): boolean {
 
 /** ndo_set_vf_rate: netdevsim refuses it in switchdev mode; PCI drivers have no min rate and cap max at link speed. */
 function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: number): LinuxErrno | undefined {
+  // rtnl_set_vf_rate(): the kernel refuses a maximum below the minimum before any driver sees it.
+  if (max !== 0 && max < min) return "EINVAL";
   if (nd.owner.kind === "nsim") {
     if (nd.owner.dev.eswitch === "switchdev") {
       appendDmesg(state, ["Not supported in switchdev mode. Please use devlink API."]);
@@ -122,12 +133,18 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
       if (i >= n || isMulticast(mac)) return "EINVAL";
       cfg().mac = mac;
     });
-  if (vlan !== undefined)
+  const setVlan = (v: { vlan: number; qos: number; proto: number }): LinuxErrno | undefined => {
+    if (v.proto !== ETH_P_8021Q && v.proto !== ETH_P_8021AD) return "EPROTONOSUPPORT"; // rtnetlink
+    if (i >= n || v.vlan > 4095 || v.qos > 7) return "EINVAL";
+    if (v.proto === ETH_P_8021AD && !nd.facts.qinq) return "EPROTONOSUPPORT";
+    Object.assign(cfg(), { vlan: v.vlan, qos: v.qos, vlanProto: v.proto });
+  };
+  if (vlan !== undefined) steps.push(() => setVlan(vlan));
+  const { vlanList } = req;
+  if (vlanList !== undefined)
     steps.push(() => {
-      if (vlan.proto !== ETH_P_8021Q && vlan.proto !== ETH_P_8021AD) return "EPROTONOSUPPORT"; // rtnetlink
-      if (i >= n || vlan.vlan > 4095 || vlan.qos > 7) return "EINVAL";
-      if (vlan.proto === ETH_P_8021AD && !nd.facts.qinq) return "EPROTONOSUPPORT";
-      Object.assign(cfg(), { vlan: vlan.vlan, qos: vlan.qos, vlanProto: vlan.proto });
+      if (vlanList.length > MAX_VLAN_LIST_LEN) return "EOPNOTSUPP";
+      return vlanList.length === 0 ? "EINVAL" : setVlan(vlanList[0]);
     });
   if (rate !== undefined)
     // IFLA_VF_TX_RATE: get_vf_config first (EINVAL for a bad index), then keep the min rate.
@@ -161,6 +178,8 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
       if (i >= n) return "EINVAL";
       cfg().trust = trust;
     });
+  // No driver here (i40e, ixgbe, igb, netdevsim) has ndo_set_vf_guid: EOPNOTSUPP, after the rest.
+  if (req.nodeGuid || req.portGuid) steps.push(() => (req.vf >= 0x7fffffff ? "EINVAL" : "EOPNOTSUPP"));
   for (const step of steps) {
     const e = step();
     if (e) return fail(e);
