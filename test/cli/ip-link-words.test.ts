@@ -227,3 +227,31 @@ describe("ip link set as iplink_parse() reads it", () => {
     expect((await cli(s, "ip", "link", "show", "sim0")).out).not.toContain("max_tx_rate 100");
   });
 });
+
+describe("ip link show's filters (ipaddr_list_flush_or_save)", () => {
+  it("novf leaves out the VF lines and vfinfo_list; up/down filter on IFF_UP, a named link too", async () => {
+    const s = await igbWithVfs(2);
+    expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
+    const full = (await cli(s, "ip", "link", "show", "igb0")).out;
+    const novf = await cli(s, "ip", "link", "show", "igb0", "novf");
+    expect(novf).toEqual({ code: 0, out: full.replace(/ {4}vf \d .*\n/g, ""), err: "" });
+    expect(
+      JSON.parse((await cli(s, "ip", "-j", "link", "show", "dev", "igb0", "novf")).out)[0],
+    ).not.toHaveProperty("vfinfo_list");
+    const names = async (...w: string[]) =>
+      (JSON.parse((await cli(s, "ip", "-j", "link", "show", ...w)).out) as Array<{ ifname: string }>).map(
+        (l) => l.ifname,
+      );
+    expect(await names("up")).toEqual(["ixl0", "ix0", "igb0"]);
+    expect(await names("down")).toEqual(["sim0"]);
+    expect(await cli(s, "ip", "link", "show", "sim0", "up")).toEqual({ code: 0, out: "", err: "" });
+    expect((await cli(s, "ip", "link", "show", "type", "vlan")).err).toMatch(
+      /filter 'type' is not simulated/,
+    );
+    expect(await cli(s, "ip", "link", "show", "igb0", "ixl0")).toEqual({
+      code: 255,
+      out: "",
+      err: 'Error: either "dev" is duplicate, or "ixl0" is garbage.\n',
+    });
+  });
+});

@@ -7,6 +7,7 @@ import {
   findNetdev,
   formatLinkShow,
   IpUsageError,
+  isUp,
   type LinkSetLookup,
   type LinkShowOptions,
   linkShowJson,
@@ -79,7 +80,7 @@ const HELP = `usage: iovsim ip [OPTIONS] link set [dev] DEV vf N [mac LLADDR]
                                  [rate TXRATE] [max_tx_rate TXRATE] [min_tx_rate TXRATE]
                                  [spoofchk on|off] [state auto|enable|disable]
                                  [trust on|off] [query_rss on|off]
-       iovsim ip [OPTIONS] link show [[dev] DEV]
+       iovsim ip [OPTIONS] link show [[dev] DEV] [up|down] [novf]
 OPTIONS (before "link", each a prefix of ip(8)'s word, one or two dashes):
   -d, -details   the details print_linkinfo adds: promiscuity, allmulti, parentbus, parentdev
   -j, -json      iproute2's JSON: one array of links, each with vfinfo_list
@@ -92,6 +93,9 @@ eni<ID>np1). Settings can change at any time while the VFs exist (FreeBSD: only 
 On a PCI PF they reach the data plane: mac -> the VF's MAC filter and anti-spoof address,
 spoofchk -> MAC anti-spoofing, trust -> may change its MAC and go promiscuous, vlan -> port
 VLAN. New VFs start with anti-spoof on, trust off, no admin MAC (00:00:00:00:00:00).
+
+'show' filters as ip(8): up or down (IFF_UP: the PCI PFs are up, netdevsim ports down), novf
+(no VF lines, no vfinfo_list); its other filters (type, group, master, ...) are not simulated.
 
 Refusals, as ip(8) prints them:
   VF index >= num_vfs, multicast MAC, qos > 7, a numeric state other than 0/1/2,
@@ -193,34 +197,64 @@ function parseIpOptions(args: string[]): { opts: IpOptions; rest: string[] } {
   return { opts, rest: args.slice(i) };
 }
 
-function devArg(words: string[]): { dev: string | undefined; rest: string[] } {
-  if (words[0] === "dev") return { dev: words[1], rest: words.slice(2) };
-  return { dev: words[0], rest: words.slice(1) };
-}
+/** ipaddr_list_flush_or_save()'s other filter words: iovsim has no addresses, groups or masters. */
+const SHOW_FILTERS_NOT_SIMULATED = new Set([
+  "to",
+  "scope",
+  "label",
+  "group",
+  "master",
+  "vrf",
+  "nomaster",
+  "type",
+  "proto",
+]);
 
 async function show(words: string[], opts: IpOptions, ctx: CommandContext): Promise<number> {
   const state = (await loadHost(ctx.stateDir)).state;
-  // ipaddr_list_flush_or_save(): "dev" needs a name (NEXT_ARG), a second name is duparg2().
-  if (words[0] === "dev" && words.length === 1) {
-    ctx.err('Command line is not complete. Try option "help"\n');
-    return 255;
-  }
-  const { dev, rest } = devArg(words);
-  if (rest.length > 0) {
-    ctx.err(
-      `Error: either "dev" is duplicate, or "${rest[0] === "dev" && rest[1] !== undefined ? rest[1] : rest[0]}" is garbage.\n`,
-    );
-    return 255;
+  // ipaddr_list_flush_or_save(): filter words, else a device name ("dev" needs one: NEXT_ARG);
+  // a second name is duparg2().
+  let dev: string | undefined;
+  let up = false;
+  let down = false;
+  let novf = false;
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i]!;
+    if (w === "up") up = true;
+    else if (w === "down") down = true;
+    else if (w === "novf") novf = true;
+    else if (SHOW_FILTERS_NOT_SIMULATED.has(w))
+      throw new UserError(
+        "E_USAGE",
+        `ip link show: the filter '${w}' is not simulated (only up, down, novf)`,
+      );
+    else {
+      if (w === "dev") {
+        if (i + 1 >= words.length) {
+          ctx.err('Command line is not complete. Try option "help"\n');
+          return 255;
+        }
+        w = words[++i]!;
+      }
+      if (dev !== undefined) {
+        ctx.err(`Error: either "dev" is duplicate, or "${w}" is garbage.\n`);
+        return 255;
+      }
+      dev = w;
+    }
   }
   const links = dev === undefined ? netdevs(state) : [findNetdev(state, dev)];
-  const nd = links[0];
-  if (dev !== undefined && !nd) {
+  if (dev !== undefined && !links[0]) {
     ctx.err(`Device "${dev}" does not exist.\n`);
     return 1;
   }
-  const found = links.filter((l) => l !== undefined);
-  if (opts.json) ctx.out(linkShowJson(state, found, opts));
-  else for (const l of found) ctx.out(formatLinkShow(state, l, opts));
+  // print_linkinfo() skips a link the up/down filter rules out (a named one too).
+  const found = links.filter(
+    (l): l is NonNullable<typeof l> => l !== undefined && !(up && !isUp(l)) && !(down && isUp(l)),
+  );
+  const showOpts = { ...opts, novf };
+  if (opts.json) ctx.out(linkShowJson(state, found, showOpts));
+  else for (const l of found) ctx.out(formatLinkShow(state, l, showOpts));
   return 0;
 }
 

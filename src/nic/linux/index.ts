@@ -6,6 +6,7 @@ export {
   formatLinkShow,
   formatVfLine,
   IpUsageError,
+  isUp,
   type LinkSetLookup,
   type LinkShowOptions,
   linkShowJson,

@@ -386,6 +386,13 @@ function linkFacts(nd: Netdev): LinkFacts {
 export interface LinkShowOptions {
   /** `ip -d`: print_linkinfo's show_details fields iovsim models. */
   details?: boolean;
+  /** `ip link show ... novf`: no RTEXT_FILTER_VF asked, so no VF lines and no vfinfo_list. */
+  novf?: boolean;
+}
+
+/** IFF_UP, as `ip link show up|down` filters on it (print_linkinfo). */
+export function isUp(nd: Netdev): boolean {
+  return linkFacts(nd).flags.includes("UP");
 }
 
 /** `-d`'s fields, in print_linkinfo's order; the rest (minmtu, addrgenmode, queue counts,
@@ -411,7 +418,7 @@ export function formatLinkShow(state: HostState, nd: Netdev, opts: LinkShowOptio
     `${nd.ifindex}: ${nd.name}: <${f.flags.join(",")}> mtu 1500 qdisc ${f.qdisc} state ${f.operstate} mode DEFAULT group default qlen 1000`,
     ether,
   ];
-  const n = vfCount(state, nd);
+  const n = opts.novf ? 0 : vfCount(state, nd);
   for (let i = 0; i < n; i++) lines.push(formatVfLine(state, nd, i));
   lines.push(`    altname ${nd.altname}`);
   return `${lines.join("\n")}\n`;
@@ -459,11 +466,14 @@ export function linkShowJson(
     w.value("DEFAULT", "linkmode").value("default", "group").value(1000, "txqlen");
     w.value("ether", "link_type").value(nd.mac, "address").value("ff:ff:ff:ff:ff:ff", "broadcast");
     if (opts.details) for (const [key, v] of detailFields(nd)) w.value(v, key);
-    const n = vfCount(state, nd);
-    // ip prints vfinfo_list only when the kernel sent IFLA_NUM_VF (dev->dev.parent: PCI, netdevsim).
-    w.startArray("vfinfo_list");
-    for (let i = 0; i < n; i++) vfJson(w, state, nd, i);
-    w.endArray();
+    // ip prints vfinfo_list only when the kernel sent IFLA_NUM_VF (dev->dev.parent: PCI,
+    // netdevsim), which it does only when asked (RTEXT_FILTER_VF; not with novf).
+    if (!opts.novf) {
+      const n = vfCount(state, nd);
+      w.startArray("vfinfo_list");
+      for (let i = 0; i < n; i++) vfJson(w, state, nd, i);
+      w.endArray();
+    }
     w.startArray("altnames").value(nd.altname).endArray();
     w.endObject();
   }
