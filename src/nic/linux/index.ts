@@ -2,6 +2,7 @@
 export { bdfOfAddress, bdfOfRid, predictableName } from "./bdf.ts";
 export { pciDevlink } from "./devlink-pci.ts";
 export { type LinuxErrno, linuxStrerror, type SysResult } from "./errno.ts";
+export { IpJsonWriter } from "./ip-json.ts";
 export {
   formatLinkShow,
   formatVfLine,
