@@ -83,6 +83,8 @@ const HELP = `usage: iovsim ip [OPTIONS] link set [dev] DEV vf N [mac LLADDR]
        iovsim ip [OPTIONS] link show [[dev] DEV] [up|down] [novf]
 OPTIONS (before "link", each a prefix of ip(8)'s word, one or two dashes):
   -d, -details   the details print_linkinfo adds: promiscuity, allmulti, parentbus, parentdev
+  -s, -stats     the link's and each VF's counters (print_stats64, print_vf_stats64): all 0,
+                 as nothing on the simulated host counts packets; -s -s is not simulated
   -j, -json      iproute2's JSON: one array of links, each with vfinfo_list
   -p, -pretty    with -j: indented, one member a line
 
@@ -129,7 +131,7 @@ Divergences: only "link set ... vf" and "link show" are simulated; the interface
 (minmtu/maxmtu, addrgenmode, numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, switchid);
 "state" also takes a number (iovsim extension, to reach the kernel's EINVAL for an unknown
 link state); -h, --help and the word "help" print this text (ip(8)'s -h means -human); ip's
-other options (-s, -o, -br, -c, -n, ...) are refused as not simulated, exit 1.
+other options (-o, -br, -c, -n, ...) are refused as not simulated, exit 1.
 As in ip(8): an option it does not know is 'Option "-x" is unknown, try "ip -help".' (exit
 255); objects and actions are prefixes matched in ip's order ('ip l s' is set, 'ip li sh' and
 'ip l ls' show, 'change' is set); an unknown object is 'Object "x" is unknown, try "ip help".'
@@ -183,10 +185,18 @@ function parseIpOptions(args: string[]): { opts: IpOptions; rest: string[] } {
     const opt = args[i]!.startsWith("--") ? args[i]!.slice(1) : args[i]!;
     const known = IP_OPTIONS_EXACT.includes(opt) ? opt : IP_OPTIONS_BY_PREFIX.find((o) => o.startsWith(opt));
     if (known === "-details") opts.details = true;
-    else if (known === "-json") opts.json = true;
+    else if (known === "-stats" || known === "-statistics") {
+      // -s -s adds the error counters, among them carrier_changes, which iovsim does not keep.
+      if (opts.stats)
+        throw new UserError("E_USAGE", "ip: '-s -s' (error counters) is not simulated (one -s)");
+      opts.stats = true;
+    } else if (known === "-json") opts.json = true;
     else if (known === "-pretty") opts.pretty = true;
     else if (known !== undefined && opt.length > 1)
-      throw new UserError("E_USAGE", `ip: option '${args[i]}' (${known}) is not simulated (only -d, -j, -p)`);
+      throw new UserError(
+        "E_USAGE",
+        `ip: option '${args[i]}' (${known}) is not simulated (only -d, -s, -j, -p)`,
+      );
     // ip/ip.c main(): the option as read (one dash of "--x" dropped), exit(-1).
     else throw new IpUsageError(`Option "${opt}" is unknown, try "ip -help".\n`, 255);
   }

@@ -388,7 +388,29 @@ export interface LinkShowOptions {
   details?: boolean;
   /** `ip link show ... novf`: no RTEXT_FILTER_VF asked, so no VF lines and no vfinfo_list. */
   novf?: boolean;
+  /** `ip -s`: the link's and each VF's counters (all zero: see linkStatsLines). */
+  stats?: boolean;
 }
+
+/*
+ * `ip -s`: print_stats64() and print_vf_stats64() (ip/ipaddress.c). Nothing on the simulated
+ * host counts packets (the control plane moves none, and `paths`/`ping --host` only read the
+ * state), so every counter the kernel would report is 0; with zeros no column widens.
+ * print_num() is "%*u " (a trailing space).
+ */
+const num = (width: number) => `${"0".padStart(width)} `;
+const LINK_STATS_TEXT = [
+  `    RX:  bytes packets errors dropped  missed   mcast ${" ".repeat(10)}`,
+  `    ${num(10)}${num(7)}${num(6)}${num(7)}${num(7)}${num(7)}`,
+  `    TX:  bytes packets errors dropped carrier collsns ${" ".repeat(10)}`,
+  `    ${num(10)}${num(7)}${num(6)}${num(7)}${num(7)}${num(7)}`,
+];
+const VF_STATS_TEXT = [
+  "    RX: bytes  packets  mcast   bcast   dropped ",
+  `    ${num(10)}${num(8)}${num(7)}${num(7)}${num(8)}`,
+  "    TX: bytes  packets   dropped ",
+  `    ${num(10)}${num(8)}${num(8)}`,
+];
 
 /** IFF_UP, as `ip link show up|down` filters on it (print_linkinfo). */
 export function isUp(nd: Netdev): boolean {
@@ -418,14 +440,18 @@ export function formatLinkShow(state: HostState, nd: Netdev, opts: LinkShowOptio
     `${nd.ifindex}: ${nd.name}: <${f.flags.join(",")}> mtu 1500 qdisc ${f.qdisc} state ${f.operstate} mode DEFAULT group default qlen 1000`,
     ether,
   ];
+  if (opts.stats) lines.push(...LINK_STATS_TEXT);
   const n = opts.novf ? 0 : vfCount(state, nd);
-  for (let i = 0; i < n; i++) lines.push(formatVfLine(state, nd, i));
+  for (let i = 0; i < n; i++) {
+    lines.push(formatVfLine(state, nd, i));
+    if (opts.stats) lines.push(...VF_STATS_TEXT);
+  }
   lines.push(`    altname ${nd.altname}`);
   return `${lines.join("\n")}\n`;
 }
 
 /** One VF of `ip -j link show`: print_vfinfo's PRINT_JSON/PRINT_ANY keys, in its order. */
-function vfJson(w: IpJsonWriter, state: HostState, nd: Netdev, i: number): void {
+function vfJson(w: IpJsonWriter, state: HostState, nd: Netdev, i: number, stats: boolean): void {
   const c = vfConfigOf(state, nd, i);
   w.startObject();
   w.value(i, "vf")
@@ -444,6 +470,13 @@ function vfJson(w: IpJsonWriter, state: HostState, nd: Netdev, i: number): void 
   w.value(LINK_STATES[c.linkState]!, "link_state");
   w.value(c.trust, "trust");
   if (nd.facts.reportsQueryRss) w.value(c.rssQuery, "query_rss_en");
+  if (stats) {
+    w.startObject("stats").startObject("rx");
+    for (const k of ["bytes", "packets", "multicast", "broadcast", "dropped"]) w.value(0, k);
+    w.endObject().startObject("tx");
+    for (const k of ["tx_bytes", "tx_packets", "dropped"]) w.value(0, k);
+    w.endObject().endObject();
+  }
   w.endObject();
 }
 
@@ -466,12 +499,21 @@ export function linkShowJson(
     w.value("DEFAULT", "linkmode").value("default", "group").value(1000, "txqlen");
     w.value("ether", "link_type").value(nd.mac, "address").value("ff:ff:ff:ff:ff:ff", "broadcast");
     if (opts.details) for (const [key, v] of detailFields(nd)) w.value(v, key);
+    if (opts.stats) {
+      // IFLA_STATS64 is there: print_stats64(..., "stats64").
+      w.startObject("stats64").startObject("rx");
+      for (const k of ["bytes", "packets", "errors", "dropped", "over_errors", "multicast"]) w.value(0, k);
+      w.endObject().startObject("tx");
+      for (const k of ["bytes", "packets", "errors", "dropped", "carrier_errors", "collisions"])
+        w.value(0, k);
+      w.endObject().endObject();
+    }
     // ip prints vfinfo_list only when the kernel sent IFLA_NUM_VF (dev->dev.parent: PCI,
     // netdevsim), which it does only when asked (RTEXT_FILTER_VF; not with novf).
     if (!opts.novf) {
       const n = vfCount(state, nd);
       w.startArray("vfinfo_list");
-      for (let i = 0; i < n; i++) vfJson(w, state, nd, i);
+      for (let i = 0; i < n; i++) vfJson(w, state, nd, i, opts.stats ?? false);
       w.endArray();
     }
     w.startArray("altnames").value(nd.altname).endArray();
