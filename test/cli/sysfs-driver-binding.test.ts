@@ -126,3 +126,16 @@ describe("what the data plane sees", () => {
     expect(r.err).toMatch(/needs a VF for the jail with its driver bound/);
   });
 });
+
+describe("vm attach of a VF made through sysfs", () => {
+  it("is refused with what Linux does instead (no host driver), not FreeBSD's passthrough advice", async () => {
+    const s = await hostWithVfs(1);
+    const r = await cli(s, "vm", "attach", "vm1", "pci0:1:0:16");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /pci0:1:0:16 \(0000:01:02\.0\) was made through sysfs \(the Linux view\).*driver\/unbind 0000:01:02\.0/,
+    );
+    expect(r.err).not.toMatch(/recreate the VFs|iovctl -D' detached/);
+    expect((await cli(s, "vm", "list")).out).toBe("no VM holds a VF\n");
+  });
+});
