@@ -243,7 +243,8 @@ describe("ip link show's filters (ipaddr_list_flush_or_save)", () => {
         (l) => l.ifname,
       );
     expect(await names("up")).toEqual(["ixl0", "ix0", "igb0"]);
-    expect(await names("down")).toEqual(["sim0"]);
+    // Down: the netdevsim port and the VFs' own netdevs (nobody brings them up).
+    expect(await names("down")).toEqual(["sim0", "igbvf0", "igbvf1"]);
     expect(await cli(s, "ip", "link", "show", "sim0", "up")).toEqual({ code: 0, out: "", err: "" });
     expect((await cli(s, "ip", "link", "show", "type", "vlan")).err).toMatch(
       /filter 'type' is not simulated/,
@@ -252,6 +253,46 @@ describe("ip link show's filters (ipaddr_list_flush_or_save)", () => {
       code: 255,
       out: "",
       err: 'Error: either "dev" is duplicate, or "ixl0" is garbage.\n',
+    });
+  });
+});
+
+describe("a VF's own netdev (its host driver's interface)", () => {
+  it("is listed while the driver is bound: VF name, systemd's v<N> altname, down, parent the VF", async () => {
+    const s = await igbWithVfs(2);
+    const show = await cli(s, "ip", "-d", "link", "show", "enp5s0f0v1");
+    expect(show).toEqual({
+      code: 0,
+      out: `301: igbvf1: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000
+    link/ether 02:45:92:32:00:01 brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 parentbus pci parentdev 0000:05:10.2 
+    altname enp5s0f0v1
+`,
+      err: "",
+    });
+    // No ndo_get_vf_config: no vfinfo_list; no ndo_set_vf_*: EOPNOTSUPP.
+    expect(JSON.parse((await cli(s, "ip", "-j", "link", "show", "igbvf0")).out)[0]).not.toHaveProperty(
+      "vfinfo_list",
+    );
+    expect(await cli(s, "ip", "link", "set", "igbvf0", "vf", "0", "trust", "on")).toEqual({
+      code: 2,
+      out: "",
+      err: "RTNETLINK answers: Operation not supported\n",
+    });
+    // ipaddr_get_vf_rate finds no VF list: the missing minimum stays -1 (0xffffffff).
+    expect((await cli(s, "ip", "link", "set", "igbvf0", "vf", "0", "max_tx_rate", "100")).err).toBe(
+      "Invalid min_tx_rate -1 - must be <= max_tx_rate 100\n",
+    );
+    expect((await cli(s, "sysfs", "read", "/sys/class/net/igbvf1/device/physfn/sriov_numvfs")).out).toBe(
+      "2\n",
+    );
+    // Unbound from igbvf, the VF has no netdev.
+    expect((await cli(s, "sysfs", "write", "/sys/bus/pci/drivers/igbvf/unbind", "0000:05:10.2")).code).toBe(
+      0,
+    );
+    expect(await cli(s, "ip", "link", "show", "igbvf1")).toEqual({
+      code: 1,
+      out: "",
+      err: 'Device "igbvf1" does not exist.\n',
     });
   });
 });

@@ -135,8 +135,11 @@ function onOff(key: string, word: string | undefined): boolean {
 export interface LinkSetLookup {
   /** ll_name_to_index() / nl_get_ll_addr_len(): the device exists (its MAC is 6 bytes). */
   exists(dev: string): boolean;
-  /** ipaddr_get_vf_rate(): VF `vf`'s rates as the kernel reports them; undefined: no such VF. */
-  vfRates(dev: string, vf: number): { minTxRate: number; maxTxRate: number } | undefined;
+  /**
+   * ipaddr_get_vf_rate(): VF `vf`'s rates as the kernel reports them; undefined: no such VF;
+   * null: the device reports no VF list at all (a VF's own netdev), so nothing is filled in.
+   */
+  vfRates(dev: string, vf: number): { minTxRate: number; maxTxRate: number } | undefined | null;
 }
 
 /** What `ip link set DEV [vf N ...]...` sends: the device and the VF settings the kernel applies. */
@@ -322,8 +325,9 @@ function parseVfGroup(
       if (!lookup.exists(dev)) throw new IpUsageError(`Device ${dev} does not exist\n`, 1);
       const cur = lookup.vfRates(dev, req.vf);
       if (cur === undefined) throw new IpUsageError(`Cannot find VF ${vfIndex}\n`, 1);
-      min ??= cur.minTxRate;
-      max ??= cur.maxTxRate;
+      // No VF list: tivt keeps its -1 (0xffffffff as the __u32 it is).
+      min ??= cur === null ? 0xffffffff : cur.minTxRate;
+      max ??= cur === null ? 0xffffffff : cur.maxTxRate;
     }
     // __u32 fields compared, printed with %d; iplink_parse_vf returns -1: exit 1.
     if (max !== 0 && min > max)
@@ -365,6 +369,16 @@ interface LinkFacts {
 }
 
 function linkFacts(nd: Netdev): LinkFacts {
+  // A VF's netdev is not brought up by anyone on the simulated host (ip link set up is not
+  // simulated): down, no qdisc yet, as a fresh iavf/ixgbevf/igbvf interface.
+  if (nd.owner.kind === "vf")
+    return {
+      flags: ["BROADCAST", "MULTICAST"],
+      qdisc: "noop",
+      operstate: "DOWN",
+      parentbus: "pci",
+      parentdev: nd.owner.bdf,
+    };
   return nd.owner.kind === "pci"
     ? {
         flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
@@ -510,7 +524,7 @@ export function linkShowJson(
     }
     // ip prints vfinfo_list only when the kernel sent IFLA_NUM_VF (dev->dev.parent: PCI,
     // netdevsim), which it does only when asked (RTEXT_FILTER_VF; not with novf).
-    if (!opts.novf) {
+    if (!opts.novf && nd.owner.kind !== "vf") {
       const n = vfCount(state, nd);
       w.startArray("vfinfo_list");
       for (let i = 0; i < n; i++) vfJson(w, state, nd, i, opts.stats ?? false);

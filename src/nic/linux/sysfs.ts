@@ -229,7 +229,9 @@ function classNet(state: HostState): SysNode {
           link(
             n.owner.kind === "pci"
               ? `../../../bus/pci/devices/${n.owner.pf.bdf}`
-              : `../../../bus/netdevsim/devices/netdevsim${n.owner.dev.id}`,
+              : n.owner.kind === "vf"
+                ? `../../../bus/pci/devices/${n.owner.bdf}`
+                : `../../../bus/netdevsim/devices/netdevsim${n.owner.dev.id}`,
           ),
         ],
         ["ifindex", ro(() => `${n.ifindex}\n`)],

@@ -44,6 +44,7 @@ const MAX_VLAN_LIST_LEN = 1;
 
 /** How many VFs the netdev's device has right now. */
 export function vfCount(state: HostState, nd: Netdev): number {
+  if (nd.owner.kind === "vf") return 0;
   return nd.owner.kind === "nsim" ? nd.owner.dev.numVfs : currentNumVfs(state, nd.owner.pf.info.name);
 }
 
@@ -57,6 +58,7 @@ export function ownedByIovctl(state: HostState, nd: Netdev): boolean {
 /** What get_vf_config reports for VF i (call only with i < vfCount). */
 export function vfConfigOf(state: HostState, nd: Netdev, i: number): VfLinuxConfig {
   if (nd.owner.kind === "nsim") return nd.owner.dev.vfconfigs[String(i)] ?? zeroVfConfig();
+  if (nd.owner.kind === "vf") throw new Error(`${nd.name} is a VF's netdev: it has no VFs`);
   const name = nd.owner.pf.info.name;
   if (!ownedByIovctl(state, nd)) return pfLinuxOf(state, name).vfs[i];
   // iovctl-created VFs: translate their FreeBSD configuration.
@@ -77,6 +79,7 @@ function mutableConfig(state: HostState, nd: Netdev, i: number): VfLinuxConfig {
     nd.owner.dev.vfconfigs[key] ??= zeroVfConfig();
     return nd.owner.dev.vfconfigs[key];
   }
+  if (nd.owner.kind === "vf") throw new Error(`${nd.name} is a VF's netdev: it has no VFs`);
   return pfLinuxOf(state, nd.owner.pf.info.name).vfs[i];
 }
 
@@ -120,6 +123,8 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
 
 /** Applies one `ip link set DEV vf N ...` request; returns the first error (earlier settings stay). */
 export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
+  // iavf, ixgbevf and igbvf have no ndo_set_vf_*: rtnetlink answers EOPNOTSUPP to the first.
+  if (nd.owner.kind === "vf") return fail("EOPNOTSUPP");
   if (ownedByIovctl(state, nd)) return fail("EBUSY");
   const n = vfCount(state, nd);
   const i = req.vf;
