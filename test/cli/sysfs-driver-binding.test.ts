@@ -72,6 +72,23 @@ describe("unbind and bind a VF's host driver", () => {
   });
 });
 
+describe("<BDF>/net: the function's interface", () => {
+  it("virtfnN/net names the VF's netdev while its driver is bound (as scripts read it), the PF's its own", async () => {
+    const s = await hostWithVfs(2);
+    expect((await cli(s, "sysfs", "ls", "/sys/class/net/ixl0/device/virtfn1/net")).out).toBe("iavf1\n");
+    expect((await cli(s, "sysfs", "ls", `${IXL}/net`)).out).toBe("ixl0\n");
+    expect((await cli(s, "sysfs", "read", "/sys/class/net/ixl0/device/virtfn1/net/iavf1/ifindex")).out).toBe(
+      "101\n",
+    );
+    expect((await write(s, `${VF0}/driver/unbind`, "0000:01:02.0")).code).toBe(0);
+    expect(await cli(s, "sysfs", "ls", `${VF0}/net`)).toEqual({
+      code: 2,
+      out: "",
+      err: `ls: cannot access '${VF0}/net': No such file or directory\n`,
+    });
+  });
+});
+
 describe("driver_override and drivers_probe", () => {
   it("reads (null) when unset; the vfio-pci recipe leaves the VF without a host driver (vfio-pci not loaded)", async () => {
     const s = await hostWithVfs(2);

@@ -79,6 +79,11 @@ function driverOverrideFile(state: HostState, fn: PciFunction): [string, SysNode
   ];
 }
 
+/** `<BDF>/net/<ifname>`: the function's network interface (here a link to /sys/class/net). */
+function netDir(ifname: string): [string, SysNode] {
+  return ["net", dir(() => [[ifname, link(`../../../../../class/net/${ifname}`)]])];
+}
+
 function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
   const { info } = pf;
   const p = info.profile;
@@ -96,6 +101,7 @@ function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
       }),
       ["driver", link(`../../drivers/${pf.facts.pfDriver}`)],
       driverOverrideFile(state, { kind: "pf", pf, bdf: pf.bdf }),
+      netDir(info.name),
       [
         "sriov_drivers_autoprobe",
         {
@@ -163,6 +169,8 @@ function pciDevices(state: HostState): Array<[string, SysNode]> {
       const bdf = bdfOfRid(vf.rid, pf.info.address.domain);
       entries.push(driverOverrideFile(state, { kind: "vf", pf, vf, bdf }));
       if (vf.attached !== false) entries.push(["driver", link(`../../drivers/${pf.facts.vfDriver}`)]);
+      // The VF's netdev (what scripts read to find its interface name), while its driver is bound.
+      if (vf.attached !== false && vf.driver !== "ppt") entries.push(netDir(vf.name));
       out.push([bdf, dir(() => entries)]);
     }
   }
