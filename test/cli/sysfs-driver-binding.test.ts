@@ -133,6 +133,20 @@ describe("driver_override and drivers_probe", () => {
   });
 });
 
+describe("VFs made by iovctl -C (the FreeBSD view)", () => {
+  it("a ppt(4) passthrough VF has no Linux driver or netdev; bind/unbind of any of them is EBUSY", async () => {
+    const s = join(mkdtempSync(join(tmpdir(), "iovsim-bind-")), "state");
+    const conf = join(import.meta.dirname, "..", "..", "examples", "ixl0.conf"); // VF 0 iavf, VFs 1-3 ppt
+    expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
+    expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.0\nbind\nunbind\n");
+    expect((await cli(s, "sysfs", "ls", "/sys/bus/pci/devices/0000:01:02.1")).out).not.toMatch(
+      /^(driver|net)$/m,
+    );
+    expect(await write(s, `${IAVF}/unbind`, "0000:01:02.0")).toEqual(werr("Device or resource busy"));
+    expect(await write(s, `${IAVF}/bind`, "0000:01:02.1")).toEqual(werr("Device or resource busy"));
+  });
+});
+
 describe("what the data plane sees", () => {
   it("a VF unbound from its host driver is no jail's (its netdev is gone): ping --host refuses the jail path", async () => {
     const s = await hostWithVfs(1);

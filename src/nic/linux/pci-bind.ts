@@ -38,10 +38,14 @@ function findByName(state: HostState, buf: string): PciFunction | undefined {
   return pciFunctions(state).find((f) => sysfsStreq(f.bdf, buf));
 }
 
-/** The driver bound now: a PF's always; a VF's unless unbound or made with autoprobe off. */
+/**
+ * The driver bound now: a PF's always; a VF's unless unbound or made with autoprobe off. A
+ * ppt(4) passthrough VF (iovctl -C, passthrough: true) has no Linux driver: Linux's analogue,
+ * vfio-pci, is not loaded here.
+ */
 export function boundDriver(fn: PciFunction): string | undefined {
   if (fn.kind === "pf") return fn.pf.facts.pfDriver;
-  return fn.vf.attached === false ? undefined : fn.pf.facts.vfDriver;
+  return fn.vf.attached === false || fn.vf.driver === "ppt" ? undefined : fn.pf.facts.vfDriver;
 }
 
 /** Every PCI driver the simulated host has loaded: each PF's and each PF's VF driver. */

@@ -168,9 +168,12 @@ function pciDevices(state: HostState): Array<[string, SysNode]> {
       ];
       const bdf = bdfOfRid(vf.rid, pf.info.address.domain);
       entries.push(driverOverrideFile(state, { kind: "vf", pf, vf, bdf }));
-      if (vf.attached !== false) entries.push(["driver", link(`../../drivers/${pf.facts.vfDriver}`)]);
-      // The VF's netdev (what scripts read to find its interface name), while its driver is bound.
-      if (vf.attached !== false && vf.driver !== "ppt") entries.push(netDir(vf.name));
+      const driver = boundDriver({ kind: "vf", pf, vf, bdf });
+      if (driver) {
+        entries.push(["driver", link(`../../drivers/${driver}`)]);
+        // The VF's netdev (what scripts read to find its interface name), while its driver is bound.
+        entries.push(netDir(vf.name));
+      }
       out.push([bdf, dir(() => entries)]);
     }
   }
