@@ -258,13 +258,13 @@ async function show(words: string[], opts: IpOptions, ctx: CommandContext): Prom
     ctx.err(`Device "${dev}" does not exist.\n`);
     return 1;
   }
-  // print_linkinfo() skips a link the up/down filter rules out (a named one too).
-  const found = links.filter(
-    (l): l is NonNullable<typeof l> => l !== undefined && !(up && !isUp(l)) && !(down && isUp(l)),
-  );
+  // print_linkinfo() skips a link the up/down filter rules out (a named one too); in JSON
+  // its object was already opened, so an empty one stays in the array.
+  const all = links.filter((l): l is NonNullable<typeof l> => l !== undefined);
+  const skipped = (l: (typeof all)[number]) => (up && !isUp(l)) || (down && isUp(l));
   const showOpts = { ...opts, novf };
-  if (opts.json) ctx.out(linkShowJson(state, found, showOpts));
-  else for (const l of found) ctx.out(formatLinkShow(state, l, showOpts));
+  if (opts.json) ctx.out(linkShowJson(state, all, showOpts, skipped));
+  else for (const l of all) if (!skipped(l)) ctx.out(formatLinkShow(state, l, showOpts));
   return 0;
 }
 

@@ -499,12 +499,19 @@ export function linkShowJson(
   state: HostState,
   links: Netdev[],
   opts: LinkShowOptions & { pretty?: boolean } = {},
+  skipped: (nd: Netdev) => boolean = () => false,
 ): string {
   const w = new IpJsonWriter(opts.pretty ?? false);
   w.startArray();
   for (const nd of links) {
     const f = linkFacts(nd);
     w.startObject();
+    // ipaddr_list_flush_or_save() and iplink_get() open the link's object before
+    // print_linkinfo() returns early for a link the filter rules out: an empty object is left.
+    if (skipped(nd)) {
+      w.endObject();
+      continue;
+    }
     w.value(nd.ifindex, "ifindex").value(nd.name, "ifname");
     w.startArray("flags");
     for (const flag of f.flags) w.value(flag);
