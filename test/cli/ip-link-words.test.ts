@@ -305,3 +305,21 @@ describe("a VF's own netdev (its host driver's interface)", () => {
     });
   });
 });
+
+describe("driver answers that are not refusals", () => {
+  it("i40e: max_tx_rate below 50 is set as 50 in hardware with a warning, and reported as asked", async () => {
+    const s = tmpState();
+    expect((await cli(s, "sysfs", "write", "/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs", "1")).code).toBe(
+      0,
+    );
+    expect(await cli(s, "ip", "link", "set", "ixl0", "vf", "0", "max_tx_rate", "10")).toEqual({
+      code: 0,
+      out: "",
+      err: "",
+    });
+    expect((await cli(s, "ip", "link", "show", "ixl0")).out).toContain(", max_tx_rate 10Mbps,");
+    expect((await cli(s, "dmesg")).out).toContain(
+      "i40e 0000:01:00.0: Setting max tx rate to minimum usable value of 50Mbps.\n",
+    );
+  });
+});

@@ -115,6 +115,10 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
   if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) return "EINVAL";
   // ixgbe: "rate limit cannot be less than 10Mbs" (max_tx_rate 1..10 is EINVAL).
   if (max !== 0 && max <= (nd.facts.maxTxRateFloorMbps ?? 0)) return "EINVAL";
+  // i40e_set_bw_limit(): the hardware's credits are 50 Mb/s, so a lower limit becomes 50 with a
+  // warning; i40e_ndo_set_vf_bw still records (and get_vf_config reports) the rate asked for.
+  if (nd.facts.pfDriver === "i40e" && max > 0 && max < 50)
+    appendDmesg(state, [`i40e ${nd.owner.pf.bdf}: Setting max tx rate to minimum usable value of 50Mbps.`]);
   const c = mutableConfig(state, nd, vf);
   c.minTxRate = 0;
   c.maxTxRate = max;
