@@ -121,22 +121,77 @@ describe("ip -j [-p] link show", () => {
 });
 
 describe("ip's other options", () => {
-  it("an option ip(8) knows but iovsim does not simulate is refused, naming it; an unknown one as every command", async () => {
-    expect(await cli("ip", "-s", "link", "show")).toEqual({
+  it("an option ip(8) knows but iovsim does not simulate is refused, naming it; an unknown one as ip(8) refuses it", async () => {
+    expect(await cli("ip", "-o", "link", "show")).toEqual({
       code: 1,
       out: "",
-      err: "iovsim: ip: option '-s' (-stats) is not simulated (only -d, -j, -p)\n",
+      err: "iovsim: ip: option '-o' (-oneline) is not simulated (only -d, -s, -j, -p)\n",
     });
+    // ip/ip.c main(): 'Option "%s" is unknown, try "ip -help".', exit(-1).
     expect(await cli("ip", "-x", "link", "show")).toEqual({
-      code: 1,
+      code: 255,
       out: "",
-      err: "iovsim: ip: unknown option '-x' (see iovsim ip --help)\n",
+      err: 'Option "-x" is unknown, try "ip -help".\n',
     });
-    // ip(8) matches the whole word: "-jx" is no prefix of "-json".
-    expect(await cli("ip", "-jx", "link", "show")).toMatchObject({ code: 1 });
+    // ip(8) matches the whole word: "-jx" is no prefix of "-json". "--x" is read as "-x".
+    expect(await cli("ip", "-jx", "link", "show")).toMatchObject({ code: 255 });
+    expect((await cli("ip", "--bogus", "link", "show")).err).toBe(
+      'Option "-bogus" is unknown, try "ip -help".\n',
+    );
     expect(await cli("ip", "link", "show", "--json")).toMatchObject({ code: 1 });
     // After the object a word is ip's: "vlan -1" is a bad value (255), not an option.
     expect((await cli("ip", "link", "set", "ixl0", "vf", "0", "vlan", "-1")).code).toBe(255);
     expect((await cli("ip", "-d", "link", "show", "nosuch")).err).toBe('Device "nosuch" does not exist.\n');
+  });
+});
+
+describe("ip -s link show", () => {
+  // print_stats64/print_vf_stats64: nothing on the simulated host counts packets, so every
+  // counter is 0 and no column widens; print_num() leaves a trailing space after each number.
+  const LINK_STATS = `    RX:  bytes packets errors dropped  missed   mcast           
+             0       0      0       0       0       0 
+    TX:  bytes packets errors dropped carrier collsns           
+             0       0      0       0       0       0 
+`;
+  const VF_STATS = `    RX: bytes  packets  mcast   bcast   dropped 
+             0        0       0       0        0 
+    TX: bytes  packets   dropped 
+             0        0        0 
+`;
+  it("prints the link's counters after link/ether and each VF's after its line", async () => {
+    const r = await cli("ip", "-s", "link", "show", "ixl0");
+    expect(r).toEqual({
+      code: 0,
+      out: `2: ixl0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP mode DEFAULT group default qlen 1000
+    link/ether 3c:fd:fe:9e:a1:00 brd ff:ff:ff:ff:ff:ff
+${LINK_STATS}${VF0}${VF_STATS}${VF1}${VF_STATS}    altname enp1s0f0
+`,
+      err: "",
+    });
+    expect((await cli("ip", "-statistics", "link", "show", "ixl0")).out).toBe(r.out);
+  });
+
+  it("-j: stats64 before vfinfo_list, and a stats object in each VF", async () => {
+    const [link] = JSON.parse((await cli("ip", "-s", "-j", "link", "show", "ixl0")).out);
+    const keys = Object.keys(link);
+    expect(keys.indexOf("stats64")).toBe(keys.indexOf("vfinfo_list") - 1);
+    expect(link.stats64.tx).toEqual({
+      bytes: 0,
+      packets: 0,
+      errors: 0,
+      dropped: 0,
+      carrier_errors: 0,
+      collisions: 0,
+    });
+    expect(link.vfinfo_list[1].stats).toEqual({
+      rx: { bytes: 0, packets: 0, multicast: 0, broadcast: 0, dropped: 0 },
+      tx: { tx_bytes: 0, tx_packets: 0, dropped: 0 },
+    });
+  });
+
+  it("-s -s (error counters, carrier_changes among them) is refused as not simulated", async () => {
+    expect((await cli("ip", "-s", "-s", "link", "show")).err).toMatch(
+      /'-s -s' \(error counters\) is not simulated/,
+    );
   });
 });

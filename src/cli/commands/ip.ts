@@ -4,15 +4,17 @@
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
 import {
-  checkTxRates,
   findNetdev,
   formatLinkShow,
   IpUsageError,
+  isUp,
+  type LinkSetLookup,
   type LinkShowOptions,
   linkShowJson,
   linuxStrerror,
   netdevs,
-  parseVfArgs,
+  parseLinkSet,
+  type SysResult,
   setVf,
   vfConfigOf,
   vfCount,
@@ -20,14 +22,69 @@ import {
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand, unknownOption } from "../registry.ts";
 
+/** iproute2's matches(): the word is a non-empty prefix of the keyword. */
+function matches(word: string, keyword: string): boolean {
+  return word.length > 0 && keyword.startsWith(word);
+}
+
+/** ip/ip.c cmds[], in its order: do_cmd() takes the first one the word is a prefix of. */
+const IP_OBJECTS = [
+  "address",
+  "addrlabel",
+  "maddress",
+  "route",
+  "rule",
+  "neighbor",
+  "neighbour",
+  "ntable",
+  "ntbl",
+  "link",
+  "l2tp",
+  "fou",
+  "ila",
+  "macsec",
+  "tunnel",
+  "tunl",
+  "tuntap",
+  "tap",
+  "token",
+  "tcpmetrics",
+  "tcp_metrics",
+  "monitor",
+  "xfrm",
+  "mroute",
+  "mrule",
+  "netns",
+  "netconf",
+  "vrf",
+  "sr",
+  "nexthop",
+  "mptcp",
+  "ioam",
+  "help",
+  "stats",
+];
+
+/** ip/iplink.c do_iplink(): which action a word names, checked in its order. */
+function linkVerb(word: string): "set" | "show" | "other" | undefined {
+  if (matches(word, "add")) return "other";
+  if (matches(word, "set") || matches(word, "change")) return "set";
+  if (matches(word, "replace") || matches(word, "delete")) return "other";
+  if (matches(word, "show") || matches(word, "lst") || matches(word, "list")) return "show";
+  for (const k of ["xstats", "afstats", "property", "help"]) if (matches(word, k)) return "other";
+  return undefined;
+}
+
 const HELP = `usage: iovsim ip [OPTIONS] link set [dev] DEV vf N [mac LLADDR]
                                  [vlan VLANID [qos VLAN-QOS] [proto 802.1Q|802.1ad]]
                                  [rate TXRATE] [max_tx_rate TXRATE] [min_tx_rate TXRATE]
                                  [spoofchk on|off] [state auto|enable|disable]
                                  [trust on|off] [query_rss on|off]
-       iovsim ip [OPTIONS] link show [[dev] DEV]
+       iovsim ip [OPTIONS] link show [[dev] DEV] [up|down] [novf]
 OPTIONS (before "link", each a prefix of ip(8)'s word, one or two dashes):
   -d, -details   the details print_linkinfo adds: promiscuity, allmulti, parentbus, parentdev
+  -s, -stats     the link's and each VF's counters (print_stats64, print_vf_stats64): all 0,
+                 as nothing on the simulated host counts packets; -s -s is not simulated
   -j, -json      iproute2's JSON: one array of links, each with vfinfo_list
   -p, -pretty    with -j: indented, one member a line
 
@@ -38,6 +95,9 @@ eni<ID>np1). Settings can change at any time while the VFs exist (FreeBSD: only 
 On a PCI PF they reach the data plane: mac -> the VF's MAC filter and anti-spoof address,
 spoofchk -> MAC anti-spoofing, trust -> may change its MAC and go promiscuous, vlan -> port
 VLAN. New VFs start with anti-spoof on, trust off, no admin MAC (00:00:00:00:00:00).
+
+'show' filters as ip(8): up or down (IFF_UP: the PCI PFs are up, netdevsim ports down), novf
+(no VF lines, no vfinfo_list); its other filters (type, group, master, ...) are not simulated.
 
 Refusals, as ip(8) prints them:
   VF index >= num_vfs, multicast MAC, qos > 7, a numeric state other than 0/1/2,
@@ -56,19 +116,26 @@ Refusals, as ip(8) prints them:
                                Invalid address length 5 - must be 6 bytes   exit 1
   no setting after "vf N"      Command line is not complete. Try option "help"  exit 255
   min_tx_rate above a non-zero max_tx_rate (the one not given: the VF's current rate)
-                               Invalid min_tx_rate M - must be <= max_tx_rate X  exit 255
+                               Invalid min_tx_rate M - must be <= max_tx_rate X  exit 1
+  max_tx_rate or min_tx_rate alone for a VF that does not exist
+                               Cannot find VF N                             exit 1
+  node_guid/port_guid (InfiniBand only)
+                               RTNETLINK answers: Operation not supported   exit 2
   no such device               Cannot find device "DEV"                     exit 1
 The zero MAC is accepted and means "unset". Like the kernel, settings before a refused one
-in the same command stay applied.
+in the same command stay applied. Several "vf N ..." groups in one command are all checked,
+but only the last one is applied (the kernel keeps the last IFLA_VFINFO_LIST), as on Linux.
 
 Divergences: only "link set ... vf" and "link show" are simulated; the interface lines of
 'show' (flags, qdisc, ifindex) are representative; -d leaves out what iovsim does not model
 (minmtu/maxmtu, addrgenmode, numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, switchid);
 "state" also takes a number (iovsim extension, to reach the kernel's EINVAL for an unknown
 link state); -h, --help and the word "help" print this text (ip(8)'s -h means -human); ip's
-other options (-s, -o, -br, -c, -n, ...) are refused as not simulated, exit 1; an option
-ip(8) does not know gets iovsim's "unknown option" (ip(8): 'Option "-x" is unknown, try
-"ip -help".', exit 255).
+other options (-o, -br, -c, -n, ...) are refused as not simulated, exit 1.
+As in ip(8): an option it does not know is 'Option "-x" is unknown, try "ip -help".' (exit
+255); objects and actions are prefixes matched in ip's order ('ip l s' is set, 'ip li sh' and
+'ip l ls' show, 'change' is set); an unknown object is 'Object "x" is unknown, try "ip help".'
+(exit 1), an unknown action 'Command "x" is unknown, try "ip link help".' (exit 255).
 `;
 
 /** ip(8)'s global options (ip/ip.c main), matched as it does: a prefix of the word. */
@@ -118,11 +185,20 @@ function parseIpOptions(args: string[]): { opts: IpOptions; rest: string[] } {
     const opt = args[i]!.startsWith("--") ? args[i]!.slice(1) : args[i]!;
     const known = IP_OPTIONS_EXACT.includes(opt) ? opt : IP_OPTIONS_BY_PREFIX.find((o) => o.startsWith(opt));
     if (known === "-details") opts.details = true;
-    else if (known === "-json") opts.json = true;
+    else if (known === "-stats" || known === "-statistics") {
+      // -s -s adds the error counters, among them carrier_changes, which iovsim does not keep.
+      if (opts.stats)
+        throw new UserError("E_USAGE", "ip: '-s -s' (error counters) is not simulated (one -s)");
+      opts.stats = true;
+    } else if (known === "-json") opts.json = true;
     else if (known === "-pretty") opts.pretty = true;
     else if (known !== undefined && opt.length > 1)
-      throw new UserError("E_USAGE", `ip: option '${args[i]}' (${known}) is not simulated (only -d, -j, -p)`);
-    else throw unknownOption("ip", args[i]!);
+      throw new UserError(
+        "E_USAGE",
+        `ip: option '${args[i]}' (${known}) is not simulated (only -d, -s, -j, -p)`,
+      );
+    // ip/ip.c main(): the option as read (one dash of "--x" dropped), exit(-1).
+    else throw new IpUsageError(`Option "${opt}" is unknown, try "ip -help".\n`, 255);
   }
   // After the object ip(8) reads words ("vlan -1" is a value), but a "--word" is no ip word:
   // an option given in the wrong place, refused as every command refuses one.
@@ -131,86 +207,92 @@ function parseIpOptions(args: string[]): { opts: IpOptions; rest: string[] } {
   return { opts, rest: args.slice(i) };
 }
 
-function devArg(words: string[]): { dev: string | undefined; rest: string[] } {
-  if (words[0] === "dev") return { dev: words[1], rest: words.slice(2) };
-  return { dev: words[0], rest: words.slice(1) };
-}
+/** ipaddr_list_flush_or_save()'s other filter words: iovsim has no addresses, groups or masters. */
+const SHOW_FILTERS_NOT_SIMULATED = new Set([
+  "to",
+  "scope",
+  "label",
+  "group",
+  "master",
+  "vrf",
+  "nomaster",
+  "type",
+  "proto",
+]);
 
 async function show(words: string[], opts: IpOptions, ctx: CommandContext): Promise<number> {
   const state = (await loadHost(ctx.stateDir)).state;
-  // ipaddr_list_flush_or_save(): "dev" needs a name (NEXT_ARG), a second name is duparg2().
-  if (words[0] === "dev" && words.length === 1) {
-    ctx.err('Command line is not complete. Try option "help"\n');
-    return 255;
-  }
-  const { dev, rest } = devArg(words);
-  if (rest.length > 0) {
-    ctx.err(
-      `Error: either "dev" is duplicate, or "${rest[0] === "dev" && rest[1] !== undefined ? rest[1] : rest[0]}" is a garbage.\n`,
-    );
-    return 255;
+  // ipaddr_list_flush_or_save(): filter words, else a device name ("dev" needs one: NEXT_ARG);
+  // a second name is duparg2().
+  let dev: string | undefined;
+  let up = false;
+  let down = false;
+  let novf = false;
+  for (let i = 0; i < words.length; i++) {
+    let w = words[i]!;
+    if (w === "up") up = true;
+    else if (w === "down") down = true;
+    else if (w === "novf") novf = true;
+    else if (SHOW_FILTERS_NOT_SIMULATED.has(w))
+      throw new UserError(
+        "E_USAGE",
+        `ip link show: the filter '${w}' is not simulated (only up, down, novf)`,
+      );
+    else {
+      if (w === "dev") {
+        if (i + 1 >= words.length) {
+          ctx.err('Command line is not complete. Try option "help"\n');
+          return 255;
+        }
+        w = words[++i]!;
+      }
+      if (dev !== undefined) {
+        ctx.err(`Error: either "dev" is duplicate, or "${w}" is garbage.\n`);
+        return 255;
+      }
+      dev = w;
+    }
   }
   const links = dev === undefined ? netdevs(state) : [findNetdev(state, dev)];
-  const nd = links[0];
-  if (dev !== undefined && !nd) {
+  if (dev !== undefined && !links[0]) {
     ctx.err(`Device "${dev}" does not exist.\n`);
     return 1;
   }
-  const found = links.filter((l) => l !== undefined);
-  if (opts.json) ctx.out(linkShowJson(state, found, opts));
-  else for (const l of found) ctx.out(formatLinkShow(state, l, opts));
+  // print_linkinfo() skips a link the up/down filter rules out (a named one too); in JSON
+  // its object was already opened, so an empty one stays in the array.
+  const all = links.filter((l): l is NonNullable<typeof l> => l !== undefined);
+  const skipped = (l: (typeof all)[number]) => (up && !isUp(l)) || (down && isUp(l));
+  const showOpts = { ...opts, novf };
+  if (opts.json) ctx.out(linkShowJson(state, all, showOpts, skipped));
+  else for (const l of all) if (!skipped(l)) ctx.out(formatLinkShow(state, l, showOpts));
   return 0;
 }
 
 async function set(words: string[], ctx: CommandContext): Promise<number> {
-  const { dev, rest } = devArg(words);
-  if (dev === undefined) {
-    ctx.err('Not enough information: "dev" argument is required.\n');
-    return 255;
-  }
-  if (rest.length === 0) {
-    // Nothing to change: ip(8) sends an empty request, which succeeds.
-    if (findNetdev((await loadHost(ctx.stateDir)).state, dev)) return 0;
-    ctx.err(`Cannot find device "${dev}"\n`);
-    return 1;
-  }
-  if (rest[0] !== "vf")
-    throw new UserError(
-      "E_USAGE",
-      `ip link set: only 'vf N ...' settings are simulated (got '${rest[0] ?? ""}')`,
-    );
-  let req: ReturnType<typeof parseVfArgs>;
+  let result: SysResult;
   try {
-    req = parseVfArgs(rest.slice(1));
+    result = await withHost(ctx.stateDir, (host) => {
+      const lookup: LinkSetLookup = {
+        exists: (name) => findNetdev(host.state, name) !== undefined,
+        vfRates: (name, vf) => {
+          const nd = findNetdev(host.state, name);
+          if (nd?.owner.kind === "vf") return null;
+          return nd && vf < vfCount(host.state, nd) ? vfConfigOf(host.state, nd, vf) : undefined;
+        },
+      };
+      // ip(8)'s own refusals are thrown out of withHost, so nothing is written.
+      const req = parseLinkSet(words, lookup);
+      // Nothing but the device: ip(8) sends an empty request, which succeeds.
+      if (req.vf === undefined) return { ok: true as const };
+      return setVf(host.state, findNetdev(host.state, req.dev)!, req.vf);
+    });
   } catch (e) {
-    if (e instanceof IpUsageError) {
-      ctx.err(e.message);
-      return e.exitCode;
-    }
-    throw e;
+    if (!(e instanceof IpUsageError)) throw e;
+    ctx.err(e.message);
+    return e.exitCode;
   }
-  const outcome = await withHost(ctx.stateDir, (host) => {
-    const nd = findNetdev(host.state, dev);
-    if (!nd) return { missing: true as const };
-    try {
-      const n = vfCount(host.state, nd);
-      checkTxRates(req, req.vf < n ? vfConfigOf(host.state, nd, req.vf) : { minTxRate: 0, maxTxRate: 0 });
-    } catch (e) {
-      if (e instanceof IpUsageError) return { missing: false as const, usage: e };
-      throw e;
-    }
-    return { missing: false as const, result: setVf(host.state, nd, req) };
-  });
-  if (outcome.missing) {
-    ctx.err(`Cannot find device "${dev}"\n`);
-    return 1;
-  }
-  if (outcome.usage) {
-    ctx.err(outcome.usage.message);
-    return outcome.usage.exitCode;
-  }
-  if (outcome.result.ok) return 0;
-  ctx.err(`RTNETLINK answers: ${linuxStrerror(outcome.result.errno)}\n`);
+  if (result.ok) return 0;
+  ctx.err(`RTNETLINK answers: ${linuxStrerror(result.errno)}\n`);
   return 2;
 }
 
@@ -225,17 +307,38 @@ export const command = defineRawCommand({
       (argv.length === 0 ? ctx.err : ctx.out)(HELP);
       return argv.length === 0 ? 1 : 0;
     }
-    const { opts, rest: args } = parseIpOptions(argv);
+    let parsed: ReturnType<typeof parseIpOptions>;
+    try {
+      parsed = parseIpOptions(argv);
+    } catch (e) {
+      if (!(e instanceof IpUsageError)) throw e;
+      ctx.err(e.message);
+      return e.exitCode;
+    }
+    const { opts, rest: args } = parsed;
     if (args.length === 0) {
       ctx.err(HELP);
       return 1;
     }
     const [obj, verb, ...rest] = args;
-    if (!obj || !"link".startsWith(obj))
-      throw new UserError("E_USAGE", `ip: only the 'link' object is simulated (got '${obj}')`);
-    if (verb === undefined || (verb.length > 0 && "show".startsWith(verb)) || verb === "list")
-      return show(rest, opts, ctx);
-    if (verb === "set") return set(rest, ctx);
+    const object = IP_OBJECTS.find((o) => matches(obj!, o));
+    if (object === undefined) {
+      ctx.err(`Object "${obj}" is unknown, try "ip help".\n`);
+      return 1;
+    }
+    if (object !== "link")
+      throw new UserError(
+        "E_USAGE",
+        `ip: only the 'link' object is simulated (got '${obj}', ip's '${object}')`,
+      );
+    // `ip link` alone lists the links; `ip l s` is set (do_iplink tries "set" before "show").
+    const action = verb === undefined ? "show" : linkVerb(verb);
+    if (action === "show") return show(rest, opts, ctx);
+    if (action === "set") return set(rest, ctx);
+    if (action === undefined) {
+      ctx.err(`Command "${verb}" is unknown, try "ip link help".\n`);
+      return 255;
+    }
     throw new UserError("E_USAGE", `ip link: only 'set' and 'show' are simulated (got '${verb}')`);
   },
 });

@@ -16,6 +16,10 @@ The Linux view of the same simulated host that iovctl and pciconf show (docs/lin
         (ixl0 at pci0:1:0:0 is 0000:01:00.0, its VF 0 0000:01:02.0), with
         sriov_totalvfs sriov_numvfs sriov_offset sriov_stride sriov_vf_device
         sriov_drivers_autoprobe virtfnN -> ../<VF>, and physfn -> ../<PF> on each VF
+  /sys/bus/pci/devices/<BDF>/driver_override   (null), or the only driver that may bind it
+  /sys/bus/pci/drivers/<drv>/bind|unbind       a BDF: give a VF back its host driver / take it
+        away (a VF without one is the VM's in paths/ping --host); a PF's driver stays bound
+  /sys/bus/pci/drivers_probe                   a BDF: bind it to the first driver that probes it
   /sys/class/net/<dev>/device            -> the PF (e.g. /sys/class/net/ixl0/device/sriov_numvfs)
   /sys/bus/netdevsim/new_device          "ID [PORTS]" creates netdevsim<ID> (port 0 is sim<ID>)
   /sys/bus/netdevsim/del_device          "ID"

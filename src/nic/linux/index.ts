@@ -2,14 +2,16 @@
 export { bdfOfAddress, bdfOfRid, predictableName } from "./bdf.ts";
 export { pciDevlink } from "./devlink-pci.ts";
 export { type LinuxErrno, linuxStrerror, type SysResult } from "./errno.ts";
+export { IpJsonWriter } from "./ip-json.ts";
 export {
-  checkTxRates,
   formatLinkShow,
   formatVfLine,
   IpUsageError,
+  isUp,
+  type LinkSetLookup,
   type LinkShowOptions,
   linkShowJson,
-  parseVfArgs,
+  parseLinkSet,
 } from "./iplink.ts";
 export { findNetdev, type Netdev, netdevs } from "./netdevs.ts";
 export { findNsim, NSIM_DEFAULT_MAX_VFS, nsimDevices, setEswitchMode } from "./netdevsim.ts";

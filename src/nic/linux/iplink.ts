@@ -2,6 +2,7 @@
 // own error texts and exit statuses) and `ip link show` output (ip/ipaddress.c print_vfinfo,
 // the newer per-VF line format of control-plane.md §6.4).
 
+import { UserError } from "../../errors.ts";
 import type { HostState } from "../host-model.ts";
 import { IpJsonWriter } from "./ip-json.ts";
 import type { Netdev } from "./netdevs.ts";
@@ -74,7 +75,7 @@ const ETH_ALEN = 6;
  * named alone (ll_addr_a2n cuts the word at each ':'). A word with a '.' is an IPv4 address
  * (4 bytes). A count other than 6 is "Invalid address length N - must be 6 bytes". Exit 1.
  */
-function parseLladdr(word: string): string {
+function parseLladdr(word: string, checkLength: boolean): string {
   const bad = (what: string) => new IpUsageError(`"${what}" is invalid lladdr.\n`, 1);
   let bytes: number[];
   if (word.includes(".")) {
@@ -91,7 +92,7 @@ function parseLladdr(word: string): string {
       bytes.push(v);
     }
   }
-  if (bytes.length !== ETH_ALEN)
+  if (checkLength && bytes.length !== ETH_ALEN)
     throw new IpUsageError(`Invalid address length ${bytes.length} - must be ${ETH_ALEN} bytes\n`, 1);
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
@@ -130,53 +131,176 @@ function onOff(key: string, word: string | undefined): boolean {
   throw new IpUsageError(`Error: argument of "${key}" must be "on" or "off", not "${word ?? ""}"\n`, 1);
 }
 
+/** ip(8) reads the device while it parses: whether it exists, and a VF's current rates. */
+export interface LinkSetLookup {
+  /** ll_name_to_index() / nl_get_ll_addr_len(): the device exists (its MAC is 6 bytes). */
+  exists(dev: string): boolean;
+  /**
+   * ipaddr_get_vf_rate(): VF `vf`'s rates as the kernel reports them; undefined: no such VF;
+   * null: the device reports no VF list at all (a VF's own netdev), so nothing is filled in.
+   */
+  vfRates(dev: string, vf: number): { minTxRate: number; maxTxRate: number } | undefined | null;
+}
+
+/** What `ip link set DEV [vf N ...]...` sends: the device and the VF settings the kernel applies. */
+export interface LinkSetRequest {
+  dev: string;
+  /**
+   * The last `vf N ...` group. Each group is its own IFLA_VFINFO_LIST attribute and rtnetlink's
+   * (liberal) nla_parse keeps the last attribute of a type, so only that group is applied.
+   */
+  vf?: VfRequest;
+}
+
+/** ip link set's own keywords (ip/iplink.c iplink_parse) that iovsim does not simulate. */
+const LINK_SET_EXACT = new Set(
+  (
+    "up down name index mtu xdp xdpgeneric xdpdrv xdpoffload netns multicast allmulticast promisc " +
+    "trailers arp carrier vrf mode state group protodown protodown_reason gso_max_size gso_max_segs " +
+    "gro_max_size gso_ipv4_max_size gro_ipv4_max_size parentdev brd qlen inet"
+  ).split(" "),
+);
+const LINK_SET_PREFIX = [
+  "link",
+  "address",
+  "broadcast",
+  "txqueuelen",
+  "txqlen",
+  "master",
+  "nomaster",
+  "dynamic",
+  "type",
+  "alias",
+  "numtxqueues",
+  "numrxqueues",
+  "addrgenmode",
+  "link-netns",
+  "link-netnsid",
+];
+
+/** lib/utils.c get_guid(): exactly "xx:xx:xx:xx:xx:xx:xx:xx", each field 2 hex digits. */
+function isGuid(word: string): boolean {
+  return /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){7}$/.test(word);
+}
+
 /**
- * Parses the words after `vf`: "N [mac X] [vlan V [qos Q] [proto P]] [rate R] [max_tx_rate R]
- * [min_tx_rate R] [spoofchk on|off] [state auto|enable|disable] [trust on|off] [query_rss on|off]".
- * A numeric state (0 auto, 1 enable, 2 disable, others) is an iovsim extension that goes to
+ * `ip link set` after the action, as iplink_parse() reads it: `[dev] DEV`, any number of
+ * `vf N SETTINGS` groups (iplink_parse_vf), nothing else simulated. ip(8)'s refusals are thrown
+ * as IpUsageError with its text and exit status (exit(-1) → 255, a returned -1 → 1).
+ * A numeric `state` (0 auto, 1 enable, 2 disable, others) is an iovsim extension that goes to
  * the kernel unchecked, to reach its EINVAL.
  */
-export function parseVfArgs(words: string[]): VfRequest {
+export function parseLinkSet(words: string[], lookup: LinkSetLookup): LinkSetRequest {
+  const incomplete = () => new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
+  let dev: string | undefined;
+  let last: VfRequest | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === "vf") {
+      if (i + 1 >= words.length) throw incomplete();
+      const vf = getInteger(words[++i]);
+      if (vf === undefined) invarg('Invalid "vf" value\n', words[i]);
+      if (dev === undefined) throw new IpUsageError('Error: argument "dev" is required\n', 255);
+      const group = parseVfGroup(words, i + 1, vf, dev, lookup);
+      last = group.req;
+      i = group.next - 1;
+    } else if (LINK_SET_EXACT.has(w) || LINK_SET_PREFIX.some((k) => matches(w, k))) {
+      throw new UserError("E_USAGE", `ip link set: '${w}' is not simulated (only 'vf N ...' settings)`);
+    } else {
+      let name = w;
+      if (w === "dev") {
+        if (i + 1 >= words.length) throw incomplete();
+        name = words[++i];
+      }
+      // A second device name: duparg2() (iproute2 >= 6.13 says "is garbage", before "is a garbage").
+      if (dev !== undefined)
+        throw new IpUsageError(`Error: either "dev" is duplicate, or "${name}" is garbage.\n`, 255);
+      dev = name;
+    }
+  }
+  if (dev === undefined) throw new IpUsageError('Not enough information: "dev" argument is required.\n', 255);
+  if (!lookup.exists(dev)) throw new IpUsageError(`Cannot find device "${dev}"\n`, 1);
+  return { dev, vf: last };
+}
+
+/** iplink_parse_vf_vlan_info(): VLANID, then an optional qos, then an optional proto. */
+function parseVlanInfo(words: string[], at: number): { vlan: NonNullable<VfRequest["vlan"]>; next: number } {
+  let i = at;
+  if (i >= words.length) throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
+  const v = getUnsigned(words[i]);
+  // ip(8) itself refuses a VLAN ID above 4095 (iproute2 >= 4.15, "ip: validate vlan value").
+  if (v === undefined || v > 4095) invarg('Invalid "vlan" value\n', words[i]);
+  const vlan = { vlan: v, qos: 0, proto: ETH_P_8021Q };
+  if (words[i + 1] !== undefined && matches(words[i + 1], "qos")) {
+    i += 2;
+    if (i >= words.length) throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
+    const q = getUnsigned(words[i]);
+    if (q === undefined) invarg('Invalid "qos" value\n', words[i]);
+    vlan.qos = q;
+  }
+  if (words[i + 1] !== undefined && matches(words[i + 1], "proto")) {
+    i += 2;
+    if (i >= words.length) throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
+    vlan.proto = parseVlanProto(words[i]);
+  }
+  return { vlan, next: i + 1 };
+}
+
+/** iplink_parse_vf(): the settings of one `vf N` group, from words[at]; next: the first word not read. */
+function parseVfGroup(
+  words: string[],
+  at: number,
+  vfIndex: number,
+  dev: string,
+  lookup: LinkSetLookup,
+): { req: VfRequest; next: number } {
   const need = (i: number): string => {
     if (i >= words.length) throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
     return words[i];
   };
-  const vfWord = need(0);
+  // Its first pass looks at every word left on the line (later groups too): any max_tx_rate or
+  // min_tx_rate means the new rate API (IFLA_VF_RATE); max_tx_rate also makes `rate` ignored.
+  const after = words.slice(at);
+  const newRateApi = after.some((w) => matches(w, "max_tx_rate") || matches(w, "min_tx_rate"));
+  const overrideLegacy = after.some((w) => matches(w, "max_tx_rate"));
   // get_integer(): a negative index is sent as it is; the kernel reads it as u32 (EINVAL).
-  const vf = getInteger(vfWord);
-  if (vf === undefined) invarg('Invalid "vf" value\n', vfWord);
-  const req: VfRequest = { vf: vf >>> 0 };
-  for (let i = 1; i < words.length; i++) {
+  const req: VfRequest = { vf: vfIndex >>> 0 };
+  let min: number | undefined;
+  let max: number | undefined;
+  let i = at;
+  for (; i < words.length; i++) {
     const w = words[i];
-    if (matches(w, "mac")) req.mac = parseLladdr(need(++i));
-    else if (matches(w, "vlan")) {
-      const v = getUnsigned(need(++i));
-      // ip(8) itself refuses a VLAN ID above 4095 (iproute2 >= 4.15, "ip: validate vlan value").
-      if (v === undefined || v > 4095) invarg('Invalid "vlan" value\n', words[i]);
-      const vlan = { vlan: v, qos: 0, proto: ETH_P_8021Q };
-      if (words[i + 1] !== undefined && matches(words[i + 1], "qos")) {
-        i += 2;
-        const q = getUnsigned(need(i));
-        if (q === undefined) invarg('Invalid "qos" value\n', words[i]);
-        vlan.qos = q;
+    if (matches(w, "mac")) {
+      // nl_get_ll_addr_len() of a device that does not exist is -1: no length check then.
+      req.mac = parseLladdr(need(++i), lookup.exists(dev));
+    } else if (matches(w, "vlan")) {
+      const first = parseVlanInfo(words, i + 1);
+      i = first.next - 1;
+      if (first.vlan.proto === ETH_P_8021Q)
+        req.vlan = first.vlan; // IFLA_VF_VLAN: the last one counts
+      else {
+        // IFLA_VF_VLAN_LIST: every `vlan` right after joins the list (the kernel takes one).
+        const list = [first.vlan];
+        while (words[i + 1] !== undefined && matches(words[i + 1], "vlan")) {
+          const more = parseVlanInfo(words, i + 2);
+          list.push(more.vlan);
+          i = more.next - 1;
+        }
+        req.vlanList = list;
       }
-      if (words[i + 1] !== undefined && matches(words[i + 1], "proto")) {
-        i += 2;
-        vlan.proto = parseVlanProto(need(i));
-      }
-      req.vlan = vlan;
     } else if (matches(w, "rate")) {
       const r = getUnsigned(need(++i));
       if (r === undefined) invarg('Invalid "rate" value\n', words[i]);
-      req.rate = r;
+      if (!newRateApi) req.rate = r;
+      else if (!overrideLegacy) max = r;
     } else if (matches(w, "max_tx_rate")) {
       const r = getUnsigned(need(++i));
       if (r === undefined) invarg('Invalid "max tx rate" value\n', words[i]);
-      req.maxTxRate = r;
+      max = r;
     } else if (matches(w, "min_tx_rate")) {
       const r = getUnsigned(need(++i));
       if (r === undefined) invarg('Invalid "min tx rate" value\n', words[i]);
-      req.minTxRate = r;
+      min = r;
     } else if (matches(w, "spoofchk")) req.spoofchk = onOff("spoofchk", need(++i));
     else if (matches(w, "query_rss")) req.rssQuery = onOff("query_rss", need(++i));
     else if (matches(w, "trust")) req.trust = onOff("trust", need(++i));
@@ -187,30 +311,31 @@ export function parseVfArgs(words: string[]): VfRequest {
       else if (matches(s, "disable")) req.linkState = 2;
       else if (/^[0-9]+$/.test(s)) req.linkState = Number(s);
       else invarg('Invalid "state" value\n', s);
-    } else if (i === 1) {
-      // iplink_parse_vf() rewinds an unknown word; with no setting parsed: incomplete_command().
-      break;
-    } else {
-      // Back in iplink_parse(), the word is taken for a second device name: duparg2().
-      throw new IpUsageError(`Error: either "dev" is duplicate, or "${w}" is a garbage.\n`, 255);
-    }
+    } else if (matches(w, "node_guid") || matches(w, "port_guid")) {
+      const g = need(++i);
+      if (!isGuid(g)) invarg("Invalid GUID format\n", g);
+      if (matches(w, "node_guid")) req.nodeGuid = true;
+      else req.portGuid = true;
+    } else break; // rewound: back in iplink_parse(), which reads it as its own word
   }
-  if (Object.keys(req).length === 1)
-    throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
-  return req;
-}
-
-/**
- * iplink_parse_vf()'s own check before anything is sent: with max_tx_rate or min_tx_rate, the
- * one not given comes from the VF's current rates, and a minimum above a non-zero maximum is
- * refused ("Invalid min_tx_rate ...", return -1: exit 255). The kernel and netdevsim do not check.
- */
-export function checkTxRates(req: VfRequest, current: { minTxRate: number; maxTxRate: number }): void {
-  if (req.minTxRate === undefined && req.maxTxRate === undefined) return;
-  const min = req.minTxRate ?? current.minTxRate;
-  const max = req.maxTxRate ?? current.maxTxRate;
-  if (max && min > max)
-    throw new IpUsageError(`Invalid min_tx_rate ${min} - must be <= max_tx_rate ${max}\n`, 255);
+  if (i === at) throw new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
+  if (newRateApi) {
+    if (min === undefined || max === undefined) {
+      // ipaddr_get_vf_rate(): the missing one is the VF's current rate, asked of the kernel.
+      if (!lookup.exists(dev)) throw new IpUsageError(`Device ${dev} does not exist\n`, 1);
+      const cur = lookup.vfRates(dev, req.vf);
+      if (cur === undefined) throw new IpUsageError(`Cannot find VF ${vfIndex}\n`, 1);
+      // No VF list: tivt keeps its -1 (0xffffffff as the __u32 it is).
+      min ??= cur === null ? 0xffffffff : cur.minTxRate;
+      max ??= cur === null ? 0xffffffff : cur.maxTxRate;
+    }
+    // __u32 fields compared, printed with %d; iplink_parse_vf returns -1: exit 1.
+    if (max !== 0 && min > max)
+      throw new IpUsageError(`Invalid min_tx_rate ${min | 0} - must be <= max_tx_rate ${max | 0}\n`, 1);
+    req.minTxRate = min;
+    req.maxTxRate = max;
+  }
+  return { req, next: i };
 }
 
 const LINK_STATES = ["auto", "enable", "disable"];
@@ -244,6 +369,16 @@ interface LinkFacts {
 }
 
 function linkFacts(nd: Netdev): LinkFacts {
+  // A VF's netdev is not brought up by anyone on the simulated host (ip link set up is not
+  // simulated): down, no qdisc yet, as a fresh iavf/ixgbevf/igbvf interface.
+  if (nd.owner.kind === "vf")
+    return {
+      flags: ["BROADCAST", "MULTICAST"],
+      qdisc: "noop",
+      operstate: "DOWN",
+      parentbus: "pci",
+      parentdev: nd.owner.bdf,
+    };
   return nd.owner.kind === "pci"
     ? {
         flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
@@ -265,6 +400,35 @@ function linkFacts(nd: Netdev): LinkFacts {
 export interface LinkShowOptions {
   /** `ip -d`: print_linkinfo's show_details fields iovsim models. */
   details?: boolean;
+  /** `ip link show ... novf`: no RTEXT_FILTER_VF asked, so no VF lines and no vfinfo_list. */
+  novf?: boolean;
+  /** `ip -s`: the link's and each VF's counters (all zero: see linkStatsLines). */
+  stats?: boolean;
+}
+
+/*
+ * `ip -s`: print_stats64() and print_vf_stats64() (ip/ipaddress.c). Nothing on the simulated
+ * host counts packets (the control plane moves none, and `paths`/`ping --host` only read the
+ * state), so every counter the kernel would report is 0; with zeros no column widens.
+ * print_num() is "%*u " (a trailing space).
+ */
+const num = (width: number) => `${"0".padStart(width)} `;
+const LINK_STATS_TEXT = [
+  `    RX:  bytes packets errors dropped  missed   mcast ${" ".repeat(10)}`,
+  `    ${num(10)}${num(7)}${num(6)}${num(7)}${num(7)}${num(7)}`,
+  `    TX:  bytes packets errors dropped carrier collsns ${" ".repeat(10)}`,
+  `    ${num(10)}${num(7)}${num(6)}${num(7)}${num(7)}${num(7)}`,
+];
+const VF_STATS_TEXT = [
+  "    RX: bytes  packets  mcast   bcast   dropped ",
+  `    ${num(10)}${num(8)}${num(7)}${num(7)}${num(8)}`,
+  "    TX: bytes  packets   dropped ",
+  `    ${num(10)}${num(8)}${num(8)}`,
+];
+
+/** IFF_UP, as `ip link show up|down` filters on it (print_linkinfo). */
+export function isUp(nd: Netdev): boolean {
+  return linkFacts(nd).flags.includes("UP");
 }
 
 /** `-d`'s fields, in print_linkinfo's order; the rest (minmtu, addrgenmode, queue counts,
@@ -290,14 +454,18 @@ export function formatLinkShow(state: HostState, nd: Netdev, opts: LinkShowOptio
     `${nd.ifindex}: ${nd.name}: <${f.flags.join(",")}> mtu 1500 qdisc ${f.qdisc} state ${f.operstate} mode DEFAULT group default qlen 1000`,
     ether,
   ];
-  const n = vfCount(state, nd);
-  for (let i = 0; i < n; i++) lines.push(formatVfLine(state, nd, i));
+  if (opts.stats) lines.push(...LINK_STATS_TEXT);
+  const n = opts.novf ? 0 : vfCount(state, nd);
+  for (let i = 0; i < n; i++) {
+    lines.push(formatVfLine(state, nd, i));
+    if (opts.stats) lines.push(...VF_STATS_TEXT);
+  }
   lines.push(`    altname ${nd.altname}`);
   return `${lines.join("\n")}\n`;
 }
 
 /** One VF of `ip -j link show`: print_vfinfo's PRINT_JSON/PRINT_ANY keys, in its order. */
-function vfJson(w: IpJsonWriter, state: HostState, nd: Netdev, i: number): void {
+function vfJson(w: IpJsonWriter, state: HostState, nd: Netdev, i: number, stats: boolean): void {
   const c = vfConfigOf(state, nd, i);
   w.startObject();
   w.value(i, "vf")
@@ -316,6 +484,13 @@ function vfJson(w: IpJsonWriter, state: HostState, nd: Netdev, i: number): void 
   w.value(LINK_STATES[c.linkState]!, "link_state");
   w.value(c.trust, "trust");
   if (nd.facts.reportsQueryRss) w.value(c.rssQuery, "query_rss_en");
+  if (stats) {
+    w.startObject("stats").startObject("rx");
+    for (const k of ["bytes", "packets", "multicast", "broadcast", "dropped"]) w.value(0, k);
+    w.endObject().startObject("tx");
+    for (const k of ["tx_bytes", "tx_packets", "dropped"]) w.value(0, k);
+    w.endObject().endObject();
+  }
   w.endObject();
 }
 
@@ -324,12 +499,19 @@ export function linkShowJson(
   state: HostState,
   links: Netdev[],
   opts: LinkShowOptions & { pretty?: boolean } = {},
+  skipped: (nd: Netdev) => boolean = () => false,
 ): string {
   const w = new IpJsonWriter(opts.pretty ?? false);
   w.startArray();
   for (const nd of links) {
     const f = linkFacts(nd);
     w.startObject();
+    // ipaddr_list_flush_or_save() and iplink_get() open the link's object before
+    // print_linkinfo() returns early for a link the filter rules out: an empty object is left.
+    if (skipped(nd)) {
+      w.endObject();
+      continue;
+    }
     w.value(nd.ifindex, "ifindex").value(nd.name, "ifname");
     w.startArray("flags");
     for (const flag of f.flags) w.value(flag);
@@ -338,11 +520,23 @@ export function linkShowJson(
     w.value("DEFAULT", "linkmode").value("default", "group").value(1000, "txqlen");
     w.value("ether", "link_type").value(nd.mac, "address").value("ff:ff:ff:ff:ff:ff", "broadcast");
     if (opts.details) for (const [key, v] of detailFields(nd)) w.value(v, key);
-    const n = vfCount(state, nd);
-    // ip prints vfinfo_list only when the kernel sent IFLA_NUM_VF (dev->dev.parent: PCI, netdevsim).
-    w.startArray("vfinfo_list");
-    for (let i = 0; i < n; i++) vfJson(w, state, nd, i);
-    w.endArray();
+    if (opts.stats) {
+      // IFLA_STATS64 is there: print_stats64(..., "stats64").
+      w.startObject("stats64").startObject("rx");
+      for (const k of ["bytes", "packets", "errors", "dropped", "over_errors", "multicast"]) w.value(0, k);
+      w.endObject().startObject("tx");
+      for (const k of ["bytes", "packets", "errors", "dropped", "carrier_errors", "collisions"])
+        w.value(0, k);
+      w.endObject().endObject();
+    }
+    // ip prints vfinfo_list only when the kernel sent IFLA_NUM_VF (dev->dev.parent: PCI,
+    // netdevsim), which it does only when asked (RTEXT_FILTER_VF; not with novf).
+    if (!opts.novf && nd.owner.kind !== "vf") {
+      const n = vfCount(state, nd);
+      w.startArray("vfinfo_list");
+      for (let i = 0; i < n; i++) vfJson(w, state, nd, i, opts.stats ?? false);
+      w.endArray();
+    }
     w.startArray("altnames").value(nd.altname).endArray();
     w.endObject();
   }

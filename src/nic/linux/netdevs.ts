@@ -2,13 +2,18 @@
 // e.g. ixl0, with systemd's enp<b>s<d>f<f> as altname) and one per netdevsim port (sim<ID>,
 // altname eni<ID>np<P+1>). Each resolves to the SR-IOV owner its VF settings go to.
 import { derivedVfMac, type HostState } from "../host-model.ts";
-import { predictableName } from "./bdf.ts";
+import type { VfRecord } from "../types.ts";
+import { bdfOfRid, predictableName } from "./bdf.ts";
 import { type LinuxDriverFacts, NETDEVSIM_FACTS } from "./drivers.ts";
 import { nsimDevices, nsimPortAltName, nsimPortName } from "./netdevsim.ts";
 import { type LinuxPciPf, linuxPciPfs } from "./pci-sriov.ts";
 import type { NsimDevice } from "./state.ts";
 
-export type NetdevOwner = { kind: "pci"; pf: LinuxPciPf } | { kind: "nsim"; dev: NsimDevice };
+export type NetdevOwner =
+  | { kind: "pci"; pf: LinuxPciPf }
+  | { kind: "nsim"; dev: NsimDevice }
+  /** A VF's own netdev, from its host driver (iavf, ixgbevf, igbvf): no VFs of its own. */
+  | { kind: "vf"; pf: LinuxPciPf; vf: VfRecord; bdf: string };
 
 export interface Netdev {
   ifindex: number;
@@ -31,6 +36,24 @@ export function netdevs(state: HostState): Netdev[] {
       facts: pf.facts,
     });
   });
+  // Each VF with its host driver bound has a netdev, named as the host names the VF (iavf0,
+  // ixv1: what pciconf shows), with systemd's VF name as altname (PF name + v<index>, naming
+  // scheme v247+). ifindex: representative, 100 per PF (PF k's VF i is 100 * (k + 1) + i).
+  // A VF without one (unbound, autoprobe 0, or a ppt(4) passthrough VF) has no netdev.
+  linuxPciPfs(state).forEach((pf, k) => {
+    const rt = state.pfs[pf.info.name];
+    for (const vf of rt?.sriovEnabled ? rt.vfs : []) {
+      if (vf.attached === false || vf.driver === "ppt") continue;
+      out.push({
+        ifindex: 100 * (k + 1) + vf.index,
+        name: vf.name,
+        altname: `${predictableName(pf.info.rid)}v${vf.index}`,
+        mac: vf.effectiveMac,
+        owner: { kind: "vf", pf, vf, bdf: bdfOfRid(vf.rid, pf.info.address.domain) },
+        facts: { ...pf.facts, reportsQueryRss: false },
+      });
+    }
+  });
   for (const dev of nsimDevices(state))
     for (let p = 0; p < dev.ports; p++)
       out.push({
@@ -42,7 +65,7 @@ export function netdevs(state: HostState): Netdev[] {
         owner: { kind: "nsim", dev },
         facts: NETDEVSIM_FACTS,
       });
-  return out;
+  return out.sort((a, b) => a.ifindex - b.ifindex);
 }
 
 export function findNetdev(state: HostState, name: string): Netdev | undefined {

@@ -138,7 +138,11 @@ function disable(state: HostState, pf: LinuxPciPf): void {
   rt.numVfs = 0;
   rt.driverState = {};
   delete rt.configuredBy;
-  pfLinuxOf(state, pf.info.name).vfs = [];
+  const lin = pfLinuxOf(state, pf.info.name);
+  lin.vfs = [];
+  // A VF's driver_override goes with its struct pci_dev; the PF's stays.
+  if (lin.driverOverride)
+    for (const key of Object.keys(lin.driverOverride)) if (key !== "pf") delete lin.driverOverride[key];
 }
 
 /**

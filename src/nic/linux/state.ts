@@ -33,6 +33,8 @@ export interface PfLinux {
   failVfAdd: number;
   /** Fault injection (debugfs iovsim/<BDF>/vf_enable_limit): driver enables at most this many, 0 = no limit. */
   vfEnableLimit: number;
+  /** driver_override of the PF ("pf") and of its VFs (VF index); absent = none ("(null)"). */
+  driverOverride?: Record<string, string>;
 }
 
 export interface NsimDevice {
@@ -79,6 +81,7 @@ const linuxStateSchema = z.object({
       vfs: z.array(vfLinuxConfig),
       failVfAdd: z.number().int(),
       vfEnableLimit: z.number().int().min(0),
+      driverOverride: z.record(z.string().regex(/^(pf|\d+)$/), z.string().min(1)).optional(),
     }),
   ),
   netdevsim: z.array(

@@ -15,6 +15,17 @@ import {
   storeNsimNumvfs,
 } from "./netdevsim.ts";
 import {
+  boundDriver,
+  loadedPciDrivers,
+  type PciFunction,
+  pciFunctions,
+  readDriverOverride,
+  storeBind,
+  storeDriverOverride,
+  storeDriversProbe,
+  storeUnbind,
+} from "./pci-bind.ts";
+import {
   currentNumVfs,
   type LinuxPciPf,
   linuxPciPfs,
@@ -56,6 +67,23 @@ function idFiles(id: {
   ];
 }
 
+function driverOverrideFile(state: HostState, fn: PciFunction): [string, SysNode] {
+  return [
+    "driver_override",
+    {
+      kind: "file",
+      mode: 0o644,
+      read: () => readDriverOverride(state, fn),
+      write: (b) => storeDriverOverride(state, fn, b),
+    },
+  ];
+}
+
+/** `<BDF>/net/<ifname>`: the function's network interface (here a link to /sys/class/net). */
+function netDir(ifname: string): [string, SysNode] {
+  return ["net", dir(() => [[ifname, link(`../../../../../class/net/${ifname}`)]])];
+}
+
 function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
   const { info } = pf;
   const p = info.profile;
@@ -72,6 +100,8 @@ function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
         rev: p.pf.revision,
       }),
       ["driver", link(`../../drivers/${pf.facts.pfDriver}`)],
+      driverOverrideFile(state, { kind: "pf", pf, bdf: pf.bdf }),
+      netDir(info.name),
       [
         "sriov_drivers_autoprobe",
         {
@@ -136,25 +166,32 @@ function pciDevices(state: HostState): Array<[string, SysNode]> {
         }),
         ["physfn", link(`../${pf.bdf}`)],
       ];
-      if (vf.attached !== false) entries.push(["driver", link(`../../drivers/${pf.facts.vfDriver}`)]);
-      out.push([bdfOfRid(vf.rid, pf.info.address.domain), dir(() => entries)]);
+      const bdf = bdfOfRid(vf.rid, pf.info.address.domain);
+      entries.push(driverOverrideFile(state, { kind: "vf", pf, vf, bdf }));
+      const driver = boundDriver({ kind: "vf", pf, vf, bdf });
+      if (driver) {
+        entries.push(["driver", link(`../../drivers/${driver}`)]);
+        // The VF's netdev (what scripts read to find its interface name), while its driver is bound.
+        entries.push(netDir(vf.name));
+      }
+      out.push([bdf, dir(() => entries)]);
     }
   }
   return out.sort(([a], [b]) => a.localeCompare(b));
 }
 
+/** /sys/bus/pci/drivers: each loaded driver, the functions bound to it, bind and unbind. */
 function pciDrivers(state: HostState): Array<[string, SysNode]> {
-  const byDriver = new Map<string, string[]>();
-  const add = (drv: string, bdf: string) => byDriver.set(drv, [...(byDriver.get(drv) ?? []), bdf]);
-  for (const pf of linuxPciPfs(state)) {
-    add(pf.facts.pfDriver, pf.bdf);
-    const rt = state.pfs[pf.info.name];
-    for (const vf of rt?.sriovEnabled ? rt.vfs : [])
-      if (vf.attached !== false) add(pf.facts.vfDriver, bdfOfRid(vf.rid, pf.info.address.domain));
-  }
-  return [...byDriver].map(([drv, bdfs]) => [
+  const fns = pciFunctions(state);
+  return loadedPciDrivers(state).map((drv) => [
     drv,
-    dir(() => bdfs.map((b) => [b, link(`../../devices/${b}`)])),
+    dir(() => [
+      ...fns
+        .filter((fn) => boundDriver(fn) === drv)
+        .map((fn): [string, SysNode] => [fn.bdf, link(`../../devices/${fn.bdf}`)]),
+      ["bind", { kind: "file", mode: 0o200, write: (b) => storeBind(state, drv, b) }],
+      ["unbind", { kind: "file", mode: 0o200, write: (b) => storeUnbind(state, drv, b) }],
+    ]),
   ]);
 }
 
@@ -203,7 +240,9 @@ function classNet(state: HostState): SysNode {
           link(
             n.owner.kind === "pci"
               ? `../../../bus/pci/devices/${n.owner.pf.bdf}`
-              : `../../../bus/netdevsim/devices/netdevsim${n.owner.dev.id}`,
+              : n.owner.kind === "vf"
+                ? `../../../bus/pci/devices/${n.owner.bdf}`
+                : `../../../bus/netdevsim/devices/netdevsim${n.owner.dev.id}`,
           ),
         ],
         ["ifindex", ro(() => `${n.ifindex}\n`)],
@@ -275,6 +314,7 @@ export function sysRoot(state: HostState): SysNode {
           dir(() => [
             ["devices", dir(() => pciDevices(state))],
             ["drivers", dir(() => pciDrivers(state))],
+            ["drivers_probe", { kind: "file", mode: 0o200, write: (b) => storeDriversProbe(state, b) }],
           ]),
         ],
       ]),

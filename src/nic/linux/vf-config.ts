@@ -22,7 +22,10 @@ import {
 export interface VfRequest {
   vf: number;
   mac?: string;
+  /** IFLA_VF_VLAN (ip sends it for 802.1Q). */
   vlan?: { vlan: number; qos: number; proto: number };
+  /** IFLA_VF_VLAN_LIST (ip sends it for 802.1ad, with every `vlan` that follows; the kernel takes one). */
+  vlanList?: Array<{ vlan: number; qos: number; proto: number }>;
   /** Legacy `rate` (IFLA_VF_TX_RATE): max rate, min kept. */
   rate?: number;
   minTxRate?: number;
@@ -31,10 +34,17 @@ export interface VfRequest {
   linkState?: number;
   rssQuery?: boolean;
   trust?: boolean;
+  /** IFLA_VF_IB_NODE_GUID / IFLA_VF_IB_PORT_GUID: InfiniBand only (no driver here has ndo_set_vf_guid). */
+  nodeGuid?: boolean;
+  portGuid?: boolean;
 }
+
+/** At most this many entries in IFLA_VF_VLAN_LIST (net/core/rtnetlink.c MAX_VLAN_LIST_LEN). */
+const MAX_VLAN_LIST_LEN = 1;
 
 /** How many VFs the netdev's device has right now. */
 export function vfCount(state: HostState, nd: Netdev): number {
+  if (nd.owner.kind === "vf") return 0;
   return nd.owner.kind === "nsim" ? nd.owner.dev.numVfs : currentNumVfs(state, nd.owner.pf.info.name);
 }
 
@@ -48,6 +58,7 @@ export function ownedByIovctl(state: HostState, nd: Netdev): boolean {
 /** What get_vf_config reports for VF i (call only with i < vfCount). */
 export function vfConfigOf(state: HostState, nd: Netdev, i: number): VfLinuxConfig {
   if (nd.owner.kind === "nsim") return nd.owner.dev.vfconfigs[String(i)] ?? zeroVfConfig();
+  if (nd.owner.kind === "vf") throw new Error(`${nd.name} is a VF's netdev: it has no VFs`);
   const name = nd.owner.pf.info.name;
   if (!ownedByIovctl(state, nd)) return pfLinuxOf(state, name).vfs[i];
   // iovctl-created VFs: translate their FreeBSD configuration.
@@ -68,6 +79,7 @@ function mutableConfig(state: HostState, nd: Netdev, i: number): VfLinuxConfig {
     nd.owner.dev.vfconfigs[key] ??= zeroVfConfig();
     return nd.owner.dev.vfconfigs[key];
   }
+  if (nd.owner.kind === "vf") throw new Error(`${nd.name} is a VF's netdev: it has no VFs`);
   return pfLinuxOf(state, nd.owner.pf.info.name).vfs[i];
 }
 
@@ -84,6 +96,8 @@ function isMulticast(mac: string): boolean {
 
 /** ndo_set_vf_rate: netdevsim refuses it in switchdev mode; PCI drivers have no min rate and cap max at link speed. */
 function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: number): LinuxErrno | undefined {
+  // rtnl_set_vf_rate(): the kernel refuses a maximum below the minimum before any driver sees it.
+  if (max !== 0 && max < min) return "EINVAL";
   if (nd.owner.kind === "nsim") {
     if (nd.owner.dev.eswitch === "switchdev") {
       appendDmesg(state, ["Not supported in switchdev mode. Please use devlink API."]);
@@ -101,6 +115,10 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
   if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) return "EINVAL";
   // ixgbe: "rate limit cannot be less than 10Mbs" (max_tx_rate 1..10 is EINVAL).
   if (max !== 0 && max <= (nd.facts.maxTxRateFloorMbps ?? 0)) return "EINVAL";
+  // i40e_set_bw_limit(): the hardware's credits are 50 Mb/s, so a lower limit becomes 50 with a
+  // warning; i40e_ndo_set_vf_bw still records (and get_vf_config reports) the rate asked for.
+  if (nd.facts.pfDriver === "i40e" && max > 0 && max < 50)
+    appendDmesg(state, [`i40e ${nd.owner.pf.bdf}: Setting max tx rate to minimum usable value of 50Mbps.`]);
   const c = mutableConfig(state, nd, vf);
   c.minTxRate = 0;
   c.maxTxRate = max;
@@ -109,6 +127,8 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
 
 /** Applies one `ip link set DEV vf N ...` request; returns the first error (earlier settings stay). */
 export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
+  // iavf, ixgbevf and igbvf have no ndo_set_vf_*: rtnetlink answers EOPNOTSUPP to the first.
+  if (nd.owner.kind === "vf") return fail("EOPNOTSUPP");
   if (ownedByIovctl(state, nd)) return fail("EBUSY");
   const n = vfCount(state, nd);
   const i = req.vf;
@@ -122,12 +142,18 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
       if (i >= n || isMulticast(mac)) return "EINVAL";
       cfg().mac = mac;
     });
-  if (vlan !== undefined)
+  const setVlan = (v: { vlan: number; qos: number; proto: number }): LinuxErrno | undefined => {
+    if (v.proto !== ETH_P_8021Q && v.proto !== ETH_P_8021AD) return "EPROTONOSUPPORT"; // rtnetlink
+    if (i >= n || v.vlan > 4095 || v.qos > 7) return "EINVAL";
+    if (v.proto === ETH_P_8021AD && !nd.facts.qinq) return "EPROTONOSUPPORT";
+    Object.assign(cfg(), { vlan: v.vlan, qos: v.qos, vlanProto: v.proto });
+  };
+  if (vlan !== undefined) steps.push(() => setVlan(vlan));
+  const { vlanList } = req;
+  if (vlanList !== undefined)
     steps.push(() => {
-      if (vlan.proto !== ETH_P_8021Q && vlan.proto !== ETH_P_8021AD) return "EPROTONOSUPPORT"; // rtnetlink
-      if (i >= n || vlan.vlan > 4095 || vlan.qos > 7) return "EINVAL";
-      if (vlan.proto === ETH_P_8021AD && !nd.facts.qinq) return "EPROTONOSUPPORT";
-      Object.assign(cfg(), { vlan: vlan.vlan, qos: vlan.qos, vlanProto: vlan.proto });
+      if (vlanList.length > MAX_VLAN_LIST_LEN) return "EOPNOTSUPP";
+      return vlanList.length === 0 ? "EINVAL" : setVlan(vlanList[0]);
     });
   if (rate !== undefined)
     // IFLA_VF_TX_RATE: get_vf_config first (EINVAL for a bad index), then keep the min rate.
@@ -161,6 +187,8 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
       if (i >= n) return "EINVAL";
       cfg().trust = trust;
     });
+  // No driver here (i40e, ixgbe, igb, netdevsim) has ndo_set_vf_guid: EOPNOTSUPP, after the rest.
+  if (req.nodeGuid || req.portGuid) steps.push(() => (req.vf >= 0x7fffffff ? "EINVAL" : "EOPNOTSUPP"));
   for (const step of steps) {
     const e = step();
     if (e) return fail(e);

@@ -1,0 +1,103 @@
+// `iovsim devlink` reading its line as devlink(8) does (devlink/devlink.c): getopt_long options
+// anywhere, -j/-p JSON of `dev eswitch show`, words matched as prefixes (strcmpx) in devlink's
+// order, and its own messages for an unknown option, object or command.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+async function cli(stateDir: string, ...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+async function simHost(): Promise<string> {
+  const s = join(mkdtempSync(join(tmpdir(), "iovsim-devlink-")), "state");
+  expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
+  return s;
+}
+
+const NSIM = "netdevsim/netdevsim0";
+const USAGE = `Usage: devlink [ OPTIONS ] OBJECT { COMMAND | help }
+       devlink [ -f[orce] ] -b[atch] filename -N[etns] netnsname
+where  OBJECT := { dev | port | lc | sb | monitor | dpipe | resource | region | health | trap }
+       OPTIONS := { -V[ersion] | -n[o-nice-names] | -j[son] | -p[retty] | -v[erbose] -s[tatistics] -[he]x }
+`;
+
+describe("devlink's words", () => {
+  it("are prefixes, in devlink's order: 'd e sh', and 's' is set (tried before show), 'm' is mode", async () => {
+    const s = await simHost();
+    expect(await cli(s, "devlink", "d", "e", "sh", NSIM)).toEqual({
+      code: 0,
+      out: `${NSIM}: mode legacy\n`,
+      err: "",
+    });
+    expect(await cli(s, "devlink", "dev", "eswitch", "s", NSIM, "m", "switchdev")).toEqual({
+      code: 0,
+      out: "",
+      err: "",
+    });
+    expect((await cli(s, "devlink", "dev", "eswitch", "show", NSIM)).out).toBe(`${NSIM}: mode switchdev\n`);
+  });
+
+  it("an unknown object or command: devlink's message, exit 1", async () => {
+    const s = await simHost();
+    expect(await cli(s, "devlink", "foo")).toEqual({ code: 1, out: "", err: 'Object "foo" not found\n' });
+    expect(await cli(s, "devlink", "dev", "foo")).toEqual({
+      code: 1,
+      out: "",
+      err: 'Command "foo" not found\n',
+    });
+    expect(await cli(s, "devlink", "dev", "eswitch", "foo", NSIM)).toEqual({
+      code: 1,
+      out: "",
+      err: 'Command "foo" not found\n',
+    });
+    expect((await cli(s, "devlink", "port", "show")).err).toMatch(
+      /only 'dev eswitch show\|set' is simulated/,
+    );
+  });
+});
+
+describe("devlink's options", () => {
+  it("-j prints the eswitch as devlink's JSON; -p indents it; options may follow the words", async () => {
+    const s = await simHost();
+    expect(await cli(s, "devlink", "-j", "dev", "eswitch", "show", NSIM)).toEqual({
+      code: 0,
+      out: `{"dev":{"${NSIM}":{"mode":"legacy"}}}\n`,
+      err: "",
+    });
+    const pretty = `{\n    "dev": {\n        "${NSIM}": {\n            "mode": "legacy"\n        }\n    }\n}\n`;
+    expect((await cli(s, "devlink", "dev", "eswitch", "show", NSIM, "-jp")).out).toBe(pretty);
+    expect((await cli(s, "devlink", "--json", "--pre", "dev", "eswitch", "show", NSIM)).out).toBe(pretty);
+    // A PCI PF whose driver has no eswitch ops: the handle alone; no device: the section still prints.
+    expect((await cli(s, "devlink", "-j", "dev", "eswitch", "show", "pci/0000:01:00.0")).out).toBe(
+      '{"dev":{"pci/0000:01:00.0":{}}}\n',
+    );
+    expect(await cli(s, "devlink", "-j", "dev", "eswitch", "show", "netdevsim/netdevsim7")).toEqual({
+      code: 1,
+      out: '{"dev":{}}\n',
+      err: "devlink answers: No such device\n",
+    });
+  });
+
+  it("an unknown option: getopt's line, 'Unknown option.' and the usage, exit 1; -V etc. not simulated", async () => {
+    const s = await simHost();
+    expect(await cli(s, "devlink", "-Z", "dev")).toEqual({
+      code: 1,
+      out: "",
+      err: `devlink: invalid option -- 'Z'\nUnknown option.\n${USAGE}`,
+    });
+    expect((await cli(s, "devlink", "--bogus", "dev")).err).toBe(
+      `devlink: unrecognized option '--bogus'\nUnknown option.\n${USAGE}`,
+    );
+    expect((await cli(s, "devlink", "-V")).err).toMatch(/option '-V' is not simulated/);
+    // -n, -v, -s, -i, -x change nothing in eswitch show, as in devlink.
+    expect((await cli(s, "devlink", "-nv", "dev", "eswitch", "show", NSIM)).out).toBe(
+      `${NSIM}: mode legacy\n`,
+    );
+  });
+});

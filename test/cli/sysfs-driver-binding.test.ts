@@ -1,0 +1,172 @@
+// Driver binding through sysfs, as an administrator hands a VF to vfio-pci or back to its host
+// driver: drivers/<drv>/bind and unbind (drivers/base/bus.c), drivers_probe, driver_override
+// (drivers/pci/pci-sysfs.c, pci_device_can_probe for autoprobe 0), and what pciconf and the
+// data plane (`ping --host`) then see.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+
+const IXL = "/sys/bus/pci/devices/0000:01:00.0";
+const VF0 = "/sys/bus/pci/devices/0000:01:02.0";
+const IAVF = "/sys/bus/pci/drivers/iavf";
+
+async function cli(stateDir: string, ...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+async function hostWithVfs(n: number, autoprobe = "1"): Promise<string> {
+  const s = join(mkdtempSync(join(tmpdir(), "iovsim-bind-")), "state");
+  expect((await cli(s, "sysfs", "write", `${IXL}/sriov_drivers_autoprobe`, autoprobe)).code).toBe(0);
+  expect((await cli(s, "sysfs", "write", `${IXL}/sriov_numvfs`, String(n))).code).toBe(0);
+  return s;
+}
+
+const write = (s: string, path: string, value: string) => cli(s, "sysfs", "write", path, value);
+const werr = (errno: string) => ({ code: 1, out: "", err: `bash: echo: write error: ${errno}\n` });
+const vfNames = async (s: string) =>
+  (await cli(s, "pciconf", "-l")).out
+    .split("\n")
+    .filter((l) => l.includes("pci0:1:0:1"))
+    .map((l) => l.split("@")[0]);
+
+describe("unbind and bind a VF's host driver", () => {
+  it("unbind through the driver link: the VF loses its driver (pciconf noneN), bind gives it back", async () => {
+    const s = await hostWithVfs(2);
+    expect(await write(s, `${VF0}/driver/unbind`, "0000:01:02.0")).toEqual({ code: 0, out: "", err: "" });
+    expect((await cli(s, "sysfs", "ls", VF0)).out).not.toMatch(/^driver$/m);
+    expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.1\nbind\nunbind\n");
+    expect(await vfNames(s)).toEqual(["none0", "iavf1"]);
+    // The PF still holds the VF's settings: ip link shows both VFs.
+    expect((await cli(s, "ip", "link", "show", "ixl0")).out.match(/ {4}vf \d/g)).toHaveLength(2);
+    expect(await write(s, `${IAVF}/bind`, "0000:01:02.0")).toEqual({ code: 0, out: "", err: "" });
+    expect(await vfNames(s)).toEqual(["iavf0", "iavf1"]);
+  });
+
+  it("bus_find_device_by_name/driver_match_device: unknown or not bound here ENODEV, bound already EBUSY", async () => {
+    const s = await hostWithVfs(1);
+    expect(await write(s, `${IAVF}/unbind`, "0000:01:09.0")).toEqual(werr("No such device"));
+    expect(await write(s, "/sys/bus/pci/drivers/ixgbevf/unbind", "0000:01:02.0")).toEqual(
+      werr("No such device"),
+    );
+    expect(await write(s, `${IAVF}/bind`, "0000:01:02.0")).toEqual(werr("Device or resource busy"));
+    expect(await write(s, `${IAVF}/unbind`, "0000:01:02.0")).toMatchObject({ code: 0 });
+    // i40e's ID table has no VF device: no match.
+    expect(await write(s, "/sys/bus/pci/drivers/i40e/bind", "0000:01:02.0")).toEqual(werr("No such device"));
+    expect(await write(s, `${IAVF}/unbind`, "0000:01:02.0")).toEqual(werr("No such device"));
+  });
+
+  it("a PF's driver stays bound: unbinding it is refused (EBUSY, with a dmesg line saying why)", async () => {
+    const s = await hostWithVfs(1);
+    expect(await write(s, "/sys/bus/pci/drivers/i40e/unbind", "0000:01:00.0")).toEqual(
+      werr("Device or resource busy"),
+    );
+    expect((await cli(s, "dmesg")).out).toContain(
+      "iovsim: 0000:01:00.0: unbinding the PF driver i40e is not simulated (ixl0 and its VFs stay)",
+    );
+    expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("1\n");
+  });
+});
+
+describe("<BDF>/net: the function's interface", () => {
+  it("virtfnN/net names the VF's netdev while its driver is bound (as scripts read it), the PF's its own", async () => {
+    const s = await hostWithVfs(2);
+    expect((await cli(s, "sysfs", "ls", "/sys/class/net/ixl0/device/virtfn1/net")).out).toBe("iavf1\n");
+    expect((await cli(s, "sysfs", "ls", `${IXL}/net`)).out).toBe("ixl0\n");
+    expect((await cli(s, "sysfs", "read", "/sys/class/net/ixl0/device/virtfn1/net/iavf1/ifindex")).out).toBe(
+      "101\n",
+    );
+    expect((await write(s, `${VF0}/driver/unbind`, "0000:01:02.0")).code).toBe(0);
+    expect(await cli(s, "sysfs", "ls", `${VF0}/net`)).toEqual({
+      code: 2,
+      out: "",
+      err: `ls: cannot access '${VF0}/net': No such file or directory\n`,
+    });
+  });
+});
+
+describe("driver_override and drivers_probe", () => {
+  it("reads (null) when unset; the vfio-pci recipe leaves the VF without a host driver (vfio-pci not loaded)", async () => {
+    const s = await hostWithVfs(2);
+    expect((await cli(s, "sysfs", "read", `${VF0}/driver_override`)).out).toBe("(null)\n");
+    expect((await write(s, `${VF0}/driver_override`, "vfio-pci")).code).toBe(0);
+    expect((await cli(s, "sysfs", "read", `${VF0}/driver_override`)).out).toBe("vfio-pci\n");
+    expect((await write(s, `${VF0}/driver/unbind`, "0000:01:02.0")).code).toBe(0);
+    expect(await write(s, "/sys/bus/pci/drivers_probe", "0000:01:02.0")).toEqual({
+      code: 0,
+      out: "",
+      err: "",
+    });
+    expect(await vfNames(s)).toEqual(["none0", "iavf1"]);
+    // With the override, iavf no longer matches; cleared ("\n"), it does again.
+    expect(await write(s, `${IAVF}/bind`, "0000:01:02.0")).toEqual(werr("No such device"));
+    expect((await write(s, `${VF0}/driver_override`, "")).code).toBe(0);
+    expect((await cli(s, "sysfs", "read", `${VF0}/driver_override`)).out).toBe("(null)\n");
+    expect((await write(s, "/sys/bus/pci/drivers_probe", "0000:01:02.0")).code).toBe(0);
+    expect(await vfNames(s)).toEqual(["iavf0", "iavf1"]);
+    expect(await write(s, "/sys/bus/pci/drivers_probe", "0000:09:00.0")).toEqual(werr("No such device"));
+  });
+
+  it("with sriov_drivers_autoprobe 0 a VF probes only with a driver_override (pci_device_can_probe)", async () => {
+    const s = await hostWithVfs(1, "0");
+    expect(await vfNames(s)).toEqual(["none0"]);
+    expect(await write(s, `${IAVF}/bind`, "0000:01:02.0")).toEqual(werr("No such device"));
+    expect((await write(s, "/sys/bus/pci/drivers_probe", "0000:01:02.0")).code).toBe(0);
+    expect(await vfNames(s)).toEqual(["none0"]);
+    expect((await write(s, `${VF0}/driver_override`, "iavf")).code).toBe(0);
+    expect((await write(s, `${IAVF}/bind`, "0000:01:02.0")).code).toBe(0);
+    expect(await vfNames(s)).toEqual(["iavf0"]);
+  });
+
+  it("a VF's override goes with the VF: numvfs 0 then 1 starts it at (null)", async () => {
+    const s = await hostWithVfs(1);
+    expect((await write(s, `${VF0}/driver_override`, "vfio-pci")).code).toBe(0);
+    expect((await write(s, `${IXL}/driver_override`, "i40e")).code).toBe(0);
+    expect((await write(s, `${IXL}/sriov_numvfs`, "0")).code).toBe(0);
+    expect((await write(s, `${IXL}/sriov_numvfs`, "1")).code).toBe(0);
+    expect((await cli(s, "sysfs", "read", `${VF0}/driver_override`)).out).toBe("(null)\n");
+    expect((await cli(s, "sysfs", "read", `${IXL}/driver_override`)).out).toBe("i40e\n");
+  });
+});
+
+describe("VFs made by iovctl -C (the FreeBSD view)", () => {
+  it("a ppt(4) passthrough VF has no Linux driver or netdev; bind/unbind of any of them is EBUSY", async () => {
+    const s = join(mkdtempSync(join(tmpdir(), "iovsim-bind-")), "state");
+    const conf = join(import.meta.dirname, "..", "..", "examples", "ixl0.conf"); // VF 0 iavf, VFs 1-3 ppt
+    expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
+    expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.0\nbind\nunbind\n");
+    expect((await cli(s, "sysfs", "ls", "/sys/bus/pci/devices/0000:01:02.1")).out).not.toMatch(
+      /^(driver|net)$/m,
+    );
+    expect(await write(s, `${IAVF}/unbind`, "0000:01:02.0")).toEqual(werr("Device or resource busy"));
+    expect(await write(s, `${IAVF}/bind`, "0000:01:02.1")).toEqual(werr("Device or resource busy"));
+  });
+});
+
+describe("what the data plane sees", () => {
+  it("a VF unbound from its host driver is no jail's (its netdev is gone): ping --host refuses the jail path", async () => {
+    const s = await hostWithVfs(1);
+    expect((await cli(s, "ping", "--host", "--path", "jail-vf", "-c", "1")).code).toBe(0);
+    expect((await write(s, `${VF0}/driver/unbind`, "0000:01:02.0")).code).toBe(0);
+    const r = await cli(s, "ping", "--host", "--path", "jail-vf", "-c", "1");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/needs a VF for the jail with its driver bound/);
+  });
+});
+
+describe("vm attach of a VF made through sysfs", () => {
+  it("is refused with what Linux does instead (no host driver), not FreeBSD's passthrough advice", async () => {
+    const s = await hostWithVfs(1);
+    const r = await cli(s, "vm", "attach", "vm1", "pci0:1:0:16");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /pci0:1:0:16 \(0000:01:02\.0\) was made through sysfs \(the Linux view\).*driver\/unbind 0000:01:02\.0/,
+    );
+    expect(r.err).not.toMatch(/recreate the VFs|iovctl -D' detached/);
+    expect((await cli(s, "vm", "list")).out).toBe("no VM holds a VF\n");
+  });
+});
