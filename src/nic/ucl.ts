@@ -1,4 +1,5 @@
 // A hand-written parser for the subset of UCL (libucl) that iovctl.conf(5) files use.
+// Numbers are lexed by the port of libucl's lexer in ucl-number.ts.
 // Every key and value keeps its 1-based line and column so later phases can point at it.
 // It never throws: bad input yields a located syntax error.
 //
@@ -9,6 +10,8 @@
 // multipliers, ms/s/min/h/d/w/y time suffixes), true/false/yes/no/on/off (any case), null,
 // and comments `#` and nested `/* */` (libucl has no `//` comments).
 // Not supported (reported as syntax errors): macros (`.include`), heredoc strings (`<<EOD`).
+
+import { type LexedNumber, lexUclNumber } from "./ucl-number.ts";
 
 export interface Pos {
   line: number;
@@ -79,12 +82,12 @@ export interface UclSyntaxError {
   line: number;
   column: number;
   message: string;
+  /** The errno libucl leaves behind when it is not 0: ERANGE from strtod/strtoimax. */
+  errno?: "ERANGE";
 }
 
 export type UclParseResult = { ok: true; root: UclObject } | { ok: false; error: UclSyntaxError };
 
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
 /** Deeper nesting than any iovctl.conf needs; keeps recursion bounded on hostile input. */
 const MAX_DEPTH = 64;
 
@@ -92,6 +95,7 @@ class SyntaxFailure {
   constructor(
     readonly pos: Pos,
     readonly message: string,
+    readonly errno?: "ERANGE",
   ) {}
 }
 
@@ -101,7 +105,11 @@ export function parseUcl(text: string): UclParseResult {
     return { ok: true, root: new Parser(text).parseDocument() };
   } catch (e) {
     if (e instanceof SyntaxFailure) {
-      return { ok: false, error: { line: e.pos.line, column: e.pos.column, message: e.message } };
+      const { line, column } = e.pos;
+      return {
+        ok: false,
+        error: { line, column, message: e.message, ...(e.errno ? { errno: e.errno } : {}) },
+      };
     }
     if (e instanceof RangeError) {
       // Defensive: a stack overflow is not a crash for the caller either.
@@ -188,8 +196,8 @@ class Parser {
     return c;
   }
 
-  private fail(message: string, at: Pos = this.pos()): never {
-    throw new SyntaxFailure(at, message);
+  private fail(message: string, at: Pos = this.pos(), errno?: "ERANGE"): never {
+    throw new SyntaxFailure(at, message, errno);
   }
 
   /** Skips a comment starting here, if any. Returns true when one was skipped. */
@@ -400,6 +408,7 @@ class Parser {
 
   /** A bare value: runs to the end of line / separator / comment, trailing blanks trimmed. */
   private parseAtom(start: Pos, inArray: boolean): UclScalar {
+    const startIndex = this.i;
     let raw = "";
     for (;;) {
       const c = this.peek();
@@ -427,12 +436,16 @@ class Parser {
         text,
         pos: start,
       };
-    const num = lexNumber(text);
-    if (num === "range") this.fail(`numeric value out of range: ${text}`, start);
-    // Blanks after the value (not '\r': a CRLF line end is a value end for libucl too).
-    const blankAfter =
-      /[ \t]/.test(raw.slice(text.length)) || (inArray && (this.peek() === " " || this.peek() === "\t"));
-    if (num && libuclTakesNumber(text, blankAfter, this.peek())) return { ...num, text, pos: start };
+    // ucl_parse_value(): a value starting with a digit or '-' goes through libucl's number lexer,
+    // which reads on past the atom (a suffix must end the value, '/*' is not a value end).
+    if (/^[-0-9]/.test(text)) {
+      const num = lexUclNumber(this.s, startIndex);
+      if (num === "erange") this.fail(`numeric value out of range: ${text}`, start, "ERANGE");
+      if (num !== "einval") {
+        const { end: _end, ...value } = num;
+        return { ...value, text, pos: start };
+      }
+    }
     return { kind: "string", value: text, quoted: false, pos: start };
   }
 
@@ -510,65 +523,17 @@ class Parser {
   }
 }
 
-type LexedNumber = { kind: "int"; value: bigint } | { kind: "float" | "time"; value: number };
-
-const TIME_SUFFIX: Record<string, number> = {
-  ms: 0.001,
-  s: 1,
-  min: 60,
-  h: 3600,
-  d: 86400,
-  w: 604800,
-  y: 31536000,
-};
-const MULT_SUFFIX: Record<string, bigint> = {
-  k: 1000n,
-  kb: 1024n,
-  m: 1000n ** 2n,
-  mb: 1024n ** 2n,
-  g: 1000n ** 3n,
-  gb: 1024n ** 3n,
-};
-
 /**
- * Lexes a bare atom as a libucl number, or returns null when it is not one (then it is a
- * string, as in libucl) or "range" when it overflows int64 (a libucl syntax error).
+ * Lexes a whole bare atom as libucl would: the number, null when it is not one (then it is a
+ * string, as in libucl) or "range" when strtod/strtoimax overflow (a libucl syntax error).
  */
-export function lexNumber(text: string): LexedNumber | null | "range" {
-  const m = /^(-?)(0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)([A-Za-z]*)$/.exec(text);
-  if (!m) return null;
-  const [, sign, body, suffixRaw] = m;
-  const suffix = suffixRaw.toLowerCase();
-  const isHex = /^0x/i.test(body);
-  const isFloat = !isHex && /[.eE]/.test(body);
-  if (isHex && suffix !== "" && !(suffix in MULT_SUFFIX)) return null;
-  if (suffix in TIME_SUFFIX && !isHex) {
-    const v = Number(sign + body) * TIME_SUFFIX[suffix];
-    return Number.isFinite(v) ? { kind: "time", value: v } : "range";
-  }
-  if (suffix !== "" && !(suffix in MULT_SUFFIX)) return null;
-  const mult = suffix === "" ? 1n : MULT_SUFFIX[suffix];
-  if (isFloat) {
-    const v = Number(sign + body) * Number(mult);
-    return Number.isFinite(v) ? { kind: "float", value: v } : "range";
-  }
-  let v = BigInt(body) * mult;
-  if (sign) v = -v;
-  if (v > INT64_MAX || v < INT64_MIN) return "range";
-  return { kind: "int", value: v };
-}
-
-/**
- * Whether libucl's number lexer (ucl_maybe_parse_number) accepts a value that lexes as a number
- * here, given what follows it; when it does not, libucl reads the value as a string. A plain
- * number may be followed by blanks, then the end of the value; a suffix (k, kb, ms, min, s, h,
- * ...) must end the value at once: `3k ;` and `10s # c` are the strings "3k" and "10s". A '/*'
- * comment is not a value end for the lexer: `2 /* c *\/` is the string "2".
- */
-function libuclTakesNumber(text: string, blankAfter: boolean, stop: string): boolean {
-  if (stop === "/") return false;
-  const hasSuffix = /[A-Za-z]$/.test(text) && !/^-?0[xX][0-9A-Fa-f]+$/.test(text);
-  return !(hasSuffix && blankAfter);
+export function lexNumber(text: string): Omit<LexedNumber, "end"> | null | "range" {
+  if (!/^[-0-9]/.test(text)) return null;
+  const r = lexUclNumber(text, 0);
+  if (r === "erange") return "range";
+  if (r === "einval") return null;
+  const { end: _end, ...num } = r;
+  return num;
 }
 
 /**

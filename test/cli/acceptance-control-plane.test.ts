@@ -122,6 +122,20 @@ describe("iovctl -f with something that is not a regular file", () => {
     });
   });
 
+  it("a number out of range: libucl's strtoimax/strtod left errno = ERANGE, which err() prints", async () => {
+    for (const [n, col] of [
+      ["18446744073709551616", 31],
+      ["1e-400", 31],
+    ] as const) {
+      const f = conf(`PF { device: "ixl0"; num_vfs: ${n}; }`);
+      expect(await iovctl("-C", "-n", "-f", f), n).toEqual({
+        status: 1,
+        out: "",
+        err: `iovctl: Could not open '${f}' for reading: Result too large\niovctl: ${f}:1:${col}: numeric value out of range: ${n}\n`,
+      });
+    }
+  });
+
   it("an empty regular file parses to an empty object: no device", async () => {
     expect((await iovctl("-C", "-f", conf(""))).err).toBe("iovctl: Config file does not specify device\n");
   });

@@ -5,7 +5,7 @@
 // and a located `file:line:column` line after iovctl's own message for UCL syntax errors.
 import { readFile, stat } from "node:fs/promises";
 import { UserError } from "../../errors.ts";
-import { fsStrerror } from "../../nic/errno.ts";
+import { fsStrerror, strerror } from "../../nic/errno.ts";
 import { findDevice, STRERROR_ZERO } from "../../nic/iovctl-parse.ts";
 import { loadIovConfig } from "../../nic/iovctl-validate.ts";
 import { configToNvList, dumpNvList, packedSize } from "../../nic/nvlist.ts";
@@ -274,9 +274,11 @@ class IovctlIo {
     }
     const parsed = parseUcl(text);
     if (!parsed.ok) {
-      const { line, column, message } = parsed.error;
-      // libucl's add_file fails with errno 0: FreeBSD prints strerror(0). Then our located detail.
-      this.ctx.err(`iovctl: Could not open '${filename}' for reading: ${STRERROR_ZERO}\n`);
+      const { line, column, message, errno } = parsed.error;
+      // libucl's add_file fails with errno 0 (FreeBSD prints strerror(0)), except after a number
+      // out of range: strtod/strtoimax left ERANGE. Then our located detail.
+      const why = errno ? strerror(errno) : STRERROR_ZERO;
+      this.ctx.err(`iovctl: Could not open '${filename}' for reading: ${why}\n`);
       this.errx(`${filename}:${line}:${column}: ${message}`);
     }
     return text;
