@@ -1,5 +1,6 @@
 // A hand-written parser for the subset of UCL (libucl) that iovctl.conf(5) files use.
 // Numbers are lexed by the port of libucl's lexer in ucl-number.ts.
+// Repeated keys: libucl's iterator sees only the first copy (libuclIterate).
 // Every key and value keeps its 1-based line and column so later phases can point at it.
 // It never throws: bad input yields a located syntax error.
 //
@@ -537,18 +538,28 @@ export function lexNumber(text: string): Omit<LexedNumber, "end"> | null | "rang
 }
 
 /**
- * The order in which libucl's `ucl_iterate_object(obj, &it, true)` visits entries: each
- * distinct key (exact spelling) at its first occurrence, followed immediately by its later
- * duplicates (libucl appends duplicates to an implicit array at the first key's slot).
+ * What libucl's `ucl_iterate_object(obj, &it, true)` visits: each distinct key (exact spelling)
+ * once, at its first occurrence, with its first value. libucl appends a repeated key to an
+ * implicit array behind the first copy (ucl_parser_append_elt), and iterating an object with
+ * expand_values walks the hash, which holds only the first copy: later copies are never seen.
+ * (Checked by running libucl: `VF-0 { a: 1; a: 2 }` iterates `a` once, with the value 1.)
  */
-export function libuclOrder(entries: UclEntry[]): UclEntry[] {
-  const groups = new Map<string, UclEntry[]>();
+export function libuclIterate(entries: UclEntry[]): UclEntry[] {
+  const firsts = new Map<string, UclEntry>();
+  for (const e of entries) if (!firsts.has(e.key)) firsts.set(e.key, e);
+  return [...firsts.values()];
+}
+
+/** The later copies of a repeated key (exact spelling), each with the first copy libucl keeps. */
+export function libuclShadowed(entries: UclEntry[]): { entry: UclEntry; first: UclEntry }[] {
+  const firsts = new Map<string, UclEntry>();
+  const out: { entry: UclEntry; first: UclEntry }[] = [];
   for (const e of entries) {
-    const g = groups.get(e.key);
-    if (g) g.push(e);
-    else groups.set(e.key, [e]);
+    const first = firsts.get(e.key);
+    if (first) out.push({ entry: e, first });
+    else firsts.set(e.key, e);
   }
-  return [...groups.values()].flat();
+  return out;
 }
 
 /** libucl's ucl_object_tostring: the text of a UCL string, null for anything else. */
