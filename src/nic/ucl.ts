@@ -4,7 +4,8 @@
 // Every key and value keeps its 1-based line and column so later phases can point at it.
 // It never throws: bad input yields a located syntax error.
 //
-// Supported: objects `NAME { ... }` / `NAME : {` / `NAME = {` (also a whole-file `{ ... }`),
+// Supported: objects `NAME { ... }` / `NAME : {` / `NAME = {` (also a whole-file `{ ... }`;
+// as in libucl an unquoted key must be followed by a blank, ':' or '=', so `NAME{` is an error),
 // arrays `[a, b]`, entries `key (:|=)? value` ended by `;`, `,`, a newline or the closing `}`,
 // double-quoted strings (JSON escapes), single-quoted strings (only \' is an escape),
 // bare words, numbers as libucl lexes them (decimal, 0x hex, floats, k/kb/m/mb/g/gb
@@ -130,8 +131,9 @@ function isKeyStart(c: string): boolean {
   return /^[A-Za-z0-9_/]$/.test(c) || c.charCodeAt(0) >= 0x80;
 }
 
+/** libucl's UCL_CHARACTER_KEY: letters, digits, '_', '-', '.', '/' and any non-ASCII byte. */
 function isKeyChar(c: string): boolean {
-  return /^[A-Za-z0-9_\-.+/@$]$/.test(c) || c.charCodeAt(0) >= 0x80;
+  return /^[A-Za-z0-9_\-./]$/.test(c) || c.charCodeAt(0) >= 0x80;
 }
 
 const BOOLEANS: Record<string, boolean> = {
@@ -308,24 +310,33 @@ class Parser {
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();
+    // ucl_parse_key(): an unquoted key ends only at a UCL_CHARACTER_KEY_SEP (blank, ':' or
+    // '='); anything else, a newline or a '{' included, is "invalid character in a key".
+    const after = this.peek();
+    if (after === "") this.fail(`unfinished key '${printable(key)}' at the end of the file`, keyPos);
+    if (after !== " " && after !== "\t" && after !== ":" && after !== "=") {
+      this.fail(
+        `invalid character ${show(after)} in a key: libucl needs a blank, ':' or '=' right after a key (write '${printable(key)} {', not '${printable(key)}{' or a '{' alone on the next line)`,
+      );
+    }
     return { key, keyPos };
   }
 
   private parseEntry(depth: number): UclEntry {
     const { key, keyPos } = this.parseKey();
-    // Whitespace (not newlines) may separate the key from `:`/`=`, or from the value itself.
-    this.skipSpace(false);
-    let c = this.peek();
-    if (c === ":" || c === "=") {
+    // ucl_parse_key(): blanks and comments, with at most one ':' or '=' among them; then the
+    // value, which may start on a later line (`PF \n{` is fine once the key has ended).
+    let separator = false;
+    for (;;) {
+      this.skipSpace(false);
+      const s = this.peek();
+      if (s !== ":" && s !== "=") break;
+      if (separator) this.fail(`unexpected '${s}' character (one ':' or '=' between a key and its value)`);
+      separator = true;
       this.advance();
-      this.skipSpace(true);
-      c = this.peek();
-    } else if (c === "\n") {
-      // `NAME` newline `{` is accepted (brace on the next line); anything else is a missing value.
-      this.skipSpace(true);
-      c = this.peek();
-      if (c !== "{") this.fail(`missing value for key '${printable(key)}'`, keyPos);
     }
+    this.skipSpace(true);
+    const c = this.peek();
     if (c === "" || c === ";" || c === "," || c === "}" || c === "]") {
       this.fail(`missing value for key '${printable(key)}'`, c === "" ? keyPos : this.pos());
     }

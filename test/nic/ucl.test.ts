@@ -51,13 +51,36 @@ describe("UCL structure", () => {
     expect(r.entries[0].key).toBe("PF");
   });
 
-  it("accepts a brace on the next line and `key value` without separator", () => {
-    const r = root("PF\n{\n device ixl0\n}\n");
+  it("accepts `key value` without separator, and a value on the next line once the key has ended", () => {
+    const r = root("PF \n{\n device ixl0\n}\n");
     expect((r.entries[0].value as UclObject).entries[0].value).toMatchObject({
       kind: "string",
       value: "ixl0",
       quoted: false,
     });
+  });
+
+  it("an unquoted key ends only at a blank, ':' or '=' (libucl's KEY_SEP), as libucl checks", () => {
+    // Each was run through libucl: "invalid character in a key" / "unexpected '=' character".
+    for (const [text, line, column] of [
+      ["PF{ device: ixl0 }", 1, 3],
+      ["PF\n{ device: ixl0 }", 1, 3],
+      ["PF\r\n{ device: ixl0 }", 1, 3],
+      ["PF { dev@ice: 1 }", 1, 9],
+      ["PF { device# c\n: 1 }", 1, 12],
+    ] as const) {
+      expect(syntaxError(text), JSON.stringify(text)).toMatchObject({
+        line,
+        column,
+        message: expect.stringContaining("invalid character"),
+      });
+    }
+    expect(syntaxError("PF { device")).toMatchObject({ message: expect.stringContaining("unfinished key") });
+    for (const text of ["PF { device = = ixl0 }", "PF { device : : ixl0 }", "PF { device := ixl0 }"]) {
+      expect(syntaxError(text).message, text).toMatch(/^unexpected '[:=]' character/);
+    }
+    // A blank ends the key; comments may sit between the key and its value.
+    expect(root("PF\t{ }\nVF-0 /* c */ = { }\n").entries.map((e) => e.key)).toEqual(["PF", "VF-0"]);
   });
 
   it("keeps duplicate keys in file order; libucl's iterator sees only the first copy", () => {
