@@ -108,7 +108,8 @@ and outputs follow usr.sbin/iovctl/iovctl.c byte for byte (docs/iovctl.md).
   -C          create the VFs an iovctl.conf(5) file describes (-f)
   -D          destroy the PF's VFs
   -S          print the PF's configuration schema
-  -L          list the PFs (2026 iovctl; not in IOVSIM_IOVCTL=classic)
+  -L          print the PF's SR-IOV status: enabled, VFs, their drivers (2026 iovctl;
+              not in IOVSIM_IOVCTL=classic)
   -d DEVICE   the PF (ixl0 or /dev/iov/ixl0)
   -f FILE     the configuration file
   -n          dry run: parse and validate, change nothing
@@ -119,6 +120,12 @@ getopt's "illegal option" and the usage, exit 1, as FreeBSD does), options end a
 operand, and operands are ignored, as FreeBSD's iovctl ignores them: in
 \`iovctl -C -f FILE extra -n\` the -n is not an option and the VFs are created (docs/iovctl.md).
 IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage).
+
+Divergences (docs/iovctl.md): a UCL syntax error gets a second line with FILE:LINE:COL; the
+config parser is a port of libucl's rules, not libucl: its macros (.include, .priority) and
+heredocs are refused with a located error, and \$VARIABLES are not expanded; one key spelled
+two ways in a section (passthrough, Passthrough) is refused instead of failing later.
+\`iovsim validate -f FILE\` checks a file offline and reports every problem at once.
 `;
 
 export function createIovctlCommand(
