@@ -422,11 +422,20 @@ class Parser {
   private parseAtom(start: Pos, inArray: boolean): UclScalar {
     const startIndex = this.i;
     let raw = "";
+    let escaped = false;
     for (;;) {
       const c = this.peek();
       if (c === "" || endsAtom(c)) break;
       if (c === "#" || (c === "/" && this.peek(1) === "*")) break;
       if (inArray && (c === " " || c === "\t")) break;
+      if (c === "\\") {
+        // ucl_parse_string_value(): a backslash takes the next character into the value (so
+        // `a\;b` is one value); the value is JSON-unescaped afterwards.
+        raw += this.advance();
+        if (this.peek() !== "") raw += this.advance();
+        escaped = true;
+        continue;
+      }
       if (c === "{" || c === "[" || c === '"' || c === "'") {
         this.fail(`unexpected ${show(c)} inside an unquoted value (quote the value)`);
       }
@@ -458,7 +467,7 @@ class Parser {
         return { ...value, text, pos: start };
       }
     }
-    return { kind: "string", value: text, quoted: false, pos: start };
+    return { kind: "string", value: escaped ? unescapeJson(text) : text, quoted: false, pos: start };
   }
 
   /** The input ended inside a string: the error points at where the string opened. */
@@ -474,6 +483,9 @@ class Parser {
       const c = this.peek();
       if (c === "") this.unterminated(open);
       if (c === "\n") this.fail("unexpected newline inside a double-quoted string");
+      // ucl_lex_json_string(): every byte below 0x1f, a tab included, is an error there.
+      if (c.charCodeAt(0) < 0x1f)
+        this.fail(`unexpected ${show(c)} inside a double-quoted string (write \\t, \\r, ...)`);
       const escPos = this.pos();
       this.advance();
       if (c === '"') return out;
@@ -483,6 +495,11 @@ class Parser {
       }
       const e = this.peek();
       if (e === "") this.unterminated(open);
+      // ucl_lex_json_string(): only UCL_CHARACTER_ESCAPE characters (" / \\ b f n r t u) are
+      // taken with the backslash; any other is read again as an ordinary character (a newline
+      // then ends in an error) and ucl_unescape_json_string() drops the backslash: "\x41" is
+      // "x41".
+      if (!'"/\\bfnrtu'.includes(e)) continue;
       this.advance();
       switch (e) {
         case "n":
@@ -513,7 +530,7 @@ class Parser {
           break;
         }
         default:
-          this.fail(`invalid escape sequence '\\${printable(e)}' in string`, escPos);
+          out += e;
       }
     }
   }
@@ -533,6 +550,30 @@ class Parser {
       } else out += c;
     }
   }
+}
+
+/** ucl_unescape_json_string(): JSON escapes; any other escaped character stands for itself. */
+function unescapeJson(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    if (i === text.length - 1) {
+      out += c; // a backslash last stays (libucl issue #74)
+      break;
+    }
+    const e = text[++i];
+    const simple: Record<string, string> = { n: "\n", r: "\r", b: "\b", t: "\t", f: "\f" };
+    if (e in simple) out += simple[e];
+    else if (e === "u" && /^[0-9A-Fa-f]{4}$/.test(text.slice(i + 1, i + 5))) {
+      out += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 5), 16));
+      i += 4;
+    } else out += e;
+  }
+  return out;
 }
 
 /**
