@@ -114,6 +114,7 @@ and outputs follow usr.sbin/iovctl/iovctl.c byte for byte (docs/iovctl.md).
   -f FILE     the configuration file
   -n          dry run: parse and validate, change nothing
   -v          iovsim addition: with -S, descriptions, ranges and the PF's limits
+              (with -C, -D or -L it is an error)
 
 Options follow FreeBSD's getopt(3): no --help and no -h (\`iovsim iovctl --help\` prints
 getopt's "illegal option" and the usage, exit 1, as FreeBSD does), options end at the first
@@ -123,7 +124,7 @@ IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage
 
 Divergences (docs/iovctl.md): a UCL syntax error gets a second line with FILE:LINE:COL; the
 config parser is a port of libucl's rules, not libucl: its macros (.include, .priority) and
-heredocs are refused with a located error, and \$VARIABLES are not expanded; one key spelled
+heredocs are refused with a located error, and $VARIABLES are not expanded; one key spelled
 two ways in a section (passthrough, Passthrough) is refused instead of failing later.
 \`iovsim validate -f FILE\` checks a file offline and reports every problem at once.
 `;
@@ -226,6 +227,14 @@ async function iovctlMain(
   }
 
   const io = new IovctlIo(ctx, getApi, errx);
+  // -v is iovsim's own -S option: with another action it would change nothing, so it is refused
+  // (in FreeBSD's words for -n with -S), after FreeBSD's own checks for that action.
+  const refuseVerbose = (flag: string) => {
+    if (verbose) {
+      warnx(`-v flag cannot be used with the ${flag} flag`);
+      usage();
+    }
+  };
   switch (action) {
     case "CONFIG":
       if (device !== undefined) {
@@ -236,8 +245,10 @@ async function iovctlMain(
         warnx("The -f flag must be specified");
         usage();
       }
+      refuseVerbose("-C");
       return io.configAction(filename as string, dryrun);
     case "DELETE":
+      refuseVerbose("-D");
       return io.deleteAction(device ?? (await io.findDevice(filename as string)), dryrun);
     case "PRINT_SCHEMA":
       if (dryrun) {
@@ -250,6 +261,7 @@ async function iovctlMain(
         warnx("-n flag cannot be used with the -L flag");
         usage();
       }
+      refuseVerbose("-L");
       return io.listStatus(device ?? (await io.findDevice(filename as string)));
     default:
       usage();
