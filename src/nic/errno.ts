@@ -15,6 +15,7 @@ const STRERROR = {
   EOPNOTSUPP: "Operation not supported",
   EISDIR: "Is a directory",
   ENOTDIR: "Not a directory",
+  ERANGE: "Result too large",
 } as const;
 
 export type Errno = keyof typeof STRERROR;

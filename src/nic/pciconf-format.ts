@@ -1,4 +1,4 @@
-// `pciconf -l [-v] [-c] [device]` output, byte for byte in FreeBSD's format
+// `pciconf -l [-v] [-c] [device]` output, byte for byte in FreeBSD's format, and `pciconf -a`'s attached state
 // (usr.sbin/pciconf/pciconf.c list_devs/list_verbose, cap.c list_caps/ecap_sriov/print_bar).
 
 import type { Host } from "./host.ts";
@@ -171,4 +171,15 @@ export function formatPciconf(host: Host, opts: PciconfOptions = {}, filter?: Pc
 /** True when some device (attached or not) has this driver+unit name. */
 export function deviceExists(host: Host, name: string): boolean {
   return entries(host).some((e) => e.name === name);
+}
+
+/**
+ * PCIOCATTACHED for `pciconf -a`: whether a driver is attached to the device a selector or a
+ * name finds, or undefined when there is no such device (the kernel's ENODEV).
+ */
+export function deviceAttached(host: Host, filter: PciconfFilter): boolean | undefined {
+  const e = entries(host).find((x) =>
+    "selector" in filter ? compareAddress(x.address, filter.selector) === 0 : x.name === filter.device,
+  );
+  return e === undefined ? undefined : e.name !== undefined;
 }

@@ -1,14 +1,19 @@
 // A hand-written parser for the subset of UCL (libucl) that iovctl.conf(5) files use.
+// Numbers are lexed by the port of libucl's lexer in ucl-number.ts.
+// Repeated keys: libucl's iterator sees only the first copy (libuclIterate).
 // Every key and value keeps its 1-based line and column so later phases can point at it.
 // It never throws: bad input yields a located syntax error.
 //
-// Supported: objects `NAME { ... }` / `NAME : {` / `NAME = {` (also a whole-file `{ ... }`),
+// Supported: objects `NAME { ... }` / `NAME : {` / `NAME = {` (also a whole-file `{ ... }`;
+// as in libucl an unquoted key must be followed by a blank, ':' or '=', so `NAME{` is an error),
 // arrays `[a, b]`, entries `key (:|=)? value` ended by `;`, `,`, a newline or the closing `}`,
 // double-quoted strings (JSON escapes), single-quoted strings (only \' is an escape),
 // bare words, numbers as libucl lexes them (decimal, 0x hex, floats, k/kb/m/mb/g/gb
 // multipliers, ms/s/min/h/d/w/y time suffixes), true/false/yes/no/on/off (any case), null,
 // and comments `#` and nested `/* */` (libucl has no `//` comments).
 // Not supported (reported as syntax errors): macros (`.include`), heredoc strings (`<<EOD`).
+
+import { type LexedNumber, lexUclNumber } from "./ucl-number.ts";
 
 export interface Pos {
   line: number;
@@ -79,12 +84,12 @@ export interface UclSyntaxError {
   line: number;
   column: number;
   message: string;
+  /** The errno libucl leaves behind when it is not 0: ERANGE from strtod/strtoimax. */
+  errno?: "ERANGE";
 }
 
 export type UclParseResult = { ok: true; root: UclObject } | { ok: false; error: UclSyntaxError };
 
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
 /** Deeper nesting than any iovctl.conf needs; keeps recursion bounded on hostile input. */
 const MAX_DEPTH = 64;
 
@@ -92,6 +97,7 @@ class SyntaxFailure {
   constructor(
     readonly pos: Pos,
     readonly message: string,
+    readonly errno?: "ERANGE",
   ) {}
 }
 
@@ -101,7 +107,11 @@ export function parseUcl(text: string): UclParseResult {
     return { ok: true, root: new Parser(text).parseDocument() };
   } catch (e) {
     if (e instanceof SyntaxFailure) {
-      return { ok: false, error: { line: e.pos.line, column: e.pos.column, message: e.message } };
+      const { line, column } = e.pos;
+      return {
+        ok: false,
+        error: { line, column, message: e.message, ...(e.errno ? { errno: e.errno } : {}) },
+      };
     }
     if (e instanceof RangeError) {
       // Defensive: a stack overflow is not a crash for the caller either.
@@ -121,8 +131,9 @@ function isKeyStart(c: string): boolean {
   return /^[A-Za-z0-9_/]$/.test(c) || c.charCodeAt(0) >= 0x80;
 }
 
+/** libucl's UCL_CHARACTER_KEY: letters, digits, '_', '-', '.', '/' and any non-ASCII byte. */
 function isKeyChar(c: string): boolean {
-  return /^[A-Za-z0-9_\-.+/@$]$/.test(c) || c.charCodeAt(0) >= 0x80;
+  return /^[A-Za-z0-9_\-./]$/.test(c) || c.charCodeAt(0) >= 0x80;
 }
 
 const BOOLEANS: Record<string, boolean> = {
@@ -188,8 +199,8 @@ class Parser {
     return c;
   }
 
-  private fail(message: string, at: Pos = this.pos()): never {
-    throw new SyntaxFailure(at, message);
+  private fail(message: string, at: Pos = this.pos(), errno?: "ERANGE"): never {
+    throw new SyntaxFailure(at, message, errno);
   }
 
   /** Skips a comment starting here, if any. Returns true when one was skipped. */
@@ -299,24 +310,33 @@ class Parser {
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();
+    // ucl_parse_key(): an unquoted key ends only at a UCL_CHARACTER_KEY_SEP (blank, ':' or
+    // '='); anything else, a newline or a '{' included, is "invalid character in a key".
+    const after = this.peek();
+    if (after === "") this.fail(`unfinished key '${printable(key)}' at the end of the file`, keyPos);
+    if (after !== " " && after !== "\t" && after !== ":" && after !== "=") {
+      this.fail(
+        `invalid character ${show(after)} in a key: libucl needs a blank, ':' or '=' right after a key (write '${printable(key)} {', not '${printable(key)}{' or a '{' alone on the next line)`,
+      );
+    }
     return { key, keyPos };
   }
 
   private parseEntry(depth: number): UclEntry {
     const { key, keyPos } = this.parseKey();
-    // Whitespace (not newlines) may separate the key from `:`/`=`, or from the value itself.
-    this.skipSpace(false);
-    let c = this.peek();
-    if (c === ":" || c === "=") {
+    // ucl_parse_key(): blanks and comments, with at most one ':' or '=' among them; then the
+    // value, which may start on a later line (`PF \n{` is fine once the key has ended).
+    let separator = false;
+    for (;;) {
+      this.skipSpace(false);
+      const s = this.peek();
+      if (s !== ":" && s !== "=") break;
+      if (separator) this.fail(`unexpected '${s}' character (one ':' or '=' between a key and its value)`);
+      separator = true;
       this.advance();
-      this.skipSpace(true);
-      c = this.peek();
-    } else if (c === "\n") {
-      // `NAME` newline `{` is accepted (brace on the next line); anything else is a missing value.
-      this.skipSpace(true);
-      c = this.peek();
-      if (c !== "{") this.fail(`missing value for key '${printable(key)}'`, keyPos);
     }
+    this.skipSpace(true);
+    const c = this.peek();
     if (c === "" || c === ";" || c === "," || c === "}" || c === "]") {
       this.fail(`missing value for key '${printable(key)}'`, c === "" ? keyPos : this.pos());
     }
@@ -400,12 +420,22 @@ class Parser {
 
   /** A bare value: runs to the end of line / separator / comment, trailing blanks trimmed. */
   private parseAtom(start: Pos, inArray: boolean): UclScalar {
+    const startIndex = this.i;
     let raw = "";
+    let escaped = false;
     for (;;) {
       const c = this.peek();
       if (c === "" || endsAtom(c)) break;
       if (c === "#" || (c === "/" && this.peek(1) === "*")) break;
       if (inArray && (c === " " || c === "\t")) break;
+      if (c === "\\") {
+        // ucl_parse_string_value(): a backslash takes the next character into the value (so
+        // `a\;b` is one value); the value is JSON-unescaped afterwards.
+        raw += this.advance();
+        if (this.peek() !== "") raw += this.advance();
+        escaped = true;
+        continue;
+      }
       if (c === "{" || c === "[" || c === '"' || c === "'") {
         this.fail(`unexpected ${show(c)} inside an unquoted value (quote the value)`);
       }
@@ -427,13 +457,17 @@ class Parser {
         text,
         pos: start,
       };
-    const num = lexNumber(text);
-    if (num === "range") this.fail(`numeric value out of range: ${text}`, start);
-    // Blanks after the value (not '\r': a CRLF line end is a value end for libucl too).
-    const blankAfter =
-      /[ \t]/.test(raw.slice(text.length)) || (inArray && (this.peek() === " " || this.peek() === "\t"));
-    if (num && libuclTakesNumber(text, blankAfter, this.peek())) return { ...num, text, pos: start };
-    return { kind: "string", value: text, quoted: false, pos: start };
+    // ucl_parse_value(): a value starting with a digit or '-' goes through libucl's number lexer,
+    // which reads on past the atom (a suffix must end the value, '/*' is not a value end).
+    if (/^[-0-9]/.test(text)) {
+      const num = lexUclNumber(this.s, startIndex);
+      if (num === "erange") this.fail(`numeric value out of range: ${text}`, start, "ERANGE");
+      if (num !== "einval") {
+        const { end: _end, ...value } = num;
+        return { ...value, text, pos: start };
+      }
+    }
+    return { kind: "string", value: escaped ? unescapeJson(text) : text, quoted: false, pos: start };
   }
 
   /** The input ended inside a string: the error points at where the string opened. */
@@ -449,6 +483,9 @@ class Parser {
       const c = this.peek();
       if (c === "") this.unterminated(open);
       if (c === "\n") this.fail("unexpected newline inside a double-quoted string");
+      // ucl_lex_json_string(): every byte below 0x1f, a tab included, is an error there.
+      if (c.charCodeAt(0) < 0x1f)
+        this.fail(`unexpected ${show(c)} inside a double-quoted string (write \\t, \\r, ...)`);
       const escPos = this.pos();
       this.advance();
       if (c === '"') return out;
@@ -458,6 +495,11 @@ class Parser {
       }
       const e = this.peek();
       if (e === "") this.unterminated(open);
+      // ucl_lex_json_string(): only UCL_CHARACTER_ESCAPE characters (" / \\ b f n r t u) are
+      // taken with the backslash; any other is read again as an ordinary character (a newline
+      // then ends in an error) and ucl_unescape_json_string() drops the backslash: "\x41" is
+      // "x41".
+      if (!'"/\\bfnrtu'.includes(e)) continue;
       this.advance();
       switch (e) {
         case "n":
@@ -488,7 +530,7 @@ class Parser {
           break;
         }
         default:
-          this.fail(`invalid escape sequence '\\${printable(e)}' in string`, escPos);
+          out += e;
       }
     }
   }
@@ -510,80 +552,66 @@ class Parser {
   }
 }
 
-type LexedNumber = { kind: "int"; value: bigint } | { kind: "float" | "time"; value: number };
-
-const TIME_SUFFIX: Record<string, number> = {
-  ms: 0.001,
-  s: 1,
-  min: 60,
-  h: 3600,
-  d: 86400,
-  w: 604800,
-  y: 31536000,
-};
-const MULT_SUFFIX: Record<string, bigint> = {
-  k: 1000n,
-  kb: 1024n,
-  m: 1000n ** 2n,
-  mb: 1024n ** 2n,
-  g: 1000n ** 3n,
-  gb: 1024n ** 3n,
-};
-
-/**
- * Lexes a bare atom as a libucl number, or returns null when it is not one (then it is a
- * string, as in libucl) or "range" when it overflows int64 (a libucl syntax error).
- */
-export function lexNumber(text: string): LexedNumber | null | "range" {
-  const m = /^(-?)(0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)([A-Za-z]*)$/.exec(text);
-  if (!m) return null;
-  const [, sign, body, suffixRaw] = m;
-  const suffix = suffixRaw.toLowerCase();
-  const isHex = /^0x/i.test(body);
-  const isFloat = !isHex && /[.eE]/.test(body);
-  if (isHex && suffix !== "" && !(suffix in MULT_SUFFIX)) return null;
-  if (suffix in TIME_SUFFIX && !isHex) {
-    const v = Number(sign + body) * TIME_SUFFIX[suffix];
-    return Number.isFinite(v) ? { kind: "time", value: v } : "range";
+/** ucl_unescape_json_string(): JSON escapes; any other escaped character stands for itself. */
+function unescapeJson(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    if (i === text.length - 1) {
+      out += c; // a backslash last stays (libucl issue #74)
+      break;
+    }
+    const e = text[++i];
+    const simple: Record<string, string> = { n: "\n", r: "\r", b: "\b", t: "\t", f: "\f" };
+    if (e in simple) out += simple[e];
+    else if (e === "u" && /^[0-9A-Fa-f]{4}$/.test(text.slice(i + 1, i + 5))) {
+      out += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 5), 16));
+      i += 4;
+    } else out += e;
   }
-  if (suffix !== "" && !(suffix in MULT_SUFFIX)) return null;
-  const mult = suffix === "" ? 1n : MULT_SUFFIX[suffix];
-  if (isFloat) {
-    const v = Number(sign + body) * Number(mult);
-    return Number.isFinite(v) ? { kind: "float", value: v } : "range";
-  }
-  let v = BigInt(body) * mult;
-  if (sign) v = -v;
-  if (v > INT64_MAX || v < INT64_MIN) return "range";
-  return { kind: "int", value: v };
+  return out;
 }
 
 /**
- * Whether libucl's number lexer (ucl_maybe_parse_number) accepts a value that lexes as a number
- * here, given what follows it; when it does not, libucl reads the value as a string. A plain
- * number may be followed by blanks, then the end of the value; a suffix (k, kb, ms, min, s, h,
- * ...) must end the value at once: `3k ;` and `10s # c` are the strings "3k" and "10s". A '/*'
- * comment is not a value end for the lexer: `2 /* c *\/` is the string "2".
+ * Lexes a whole bare atom as libucl would: the number, null when it is not one (then it is a
+ * string, as in libucl) or "range" when strtod/strtoimax overflow (a libucl syntax error).
  */
-function libuclTakesNumber(text: string, blankAfter: boolean, stop: string): boolean {
-  if (stop === "/") return false;
-  const hasSuffix = /[A-Za-z]$/.test(text) && !/^-?0[xX][0-9A-Fa-f]+$/.test(text);
-  return !(hasSuffix && blankAfter);
+export function lexNumber(text: string): Omit<LexedNumber, "end"> | null | "range" {
+  if (!/^[-0-9]/.test(text)) return null;
+  const r = lexUclNumber(text, 0);
+  if (r === "erange") return "range";
+  if (r === "einval") return null;
+  const { end: _end, ...num } = r;
+  return num;
 }
 
 /**
- * The order in which libucl's `ucl_iterate_object(obj, &it, true)` visits entries: each
- * distinct key (exact spelling) at its first occurrence, followed immediately by its later
- * duplicates (libucl appends duplicates to an implicit array at the first key's slot).
+ * What libucl's `ucl_iterate_object(obj, &it, true)` visits: each distinct key (exact spelling)
+ * once, at its first occurrence, with its first value. libucl appends a repeated key to an
+ * implicit array behind the first copy (ucl_parser_append_elt), and iterating an object with
+ * expand_values walks the hash, which holds only the first copy: later copies are never seen.
+ * (Checked by running libucl: `VF-0 { a: 1; a: 2 }` iterates `a` once, with the value 1.)
  */
-export function libuclOrder(entries: UclEntry[]): UclEntry[] {
-  const groups = new Map<string, UclEntry[]>();
+export function libuclIterate(entries: UclEntry[]): UclEntry[] {
+  const firsts = new Map<string, UclEntry>();
+  for (const e of entries) if (!firsts.has(e.key)) firsts.set(e.key, e);
+  return [...firsts.values()];
+}
+
+/** The later copies of a repeated key (exact spelling), each with the first copy libucl keeps. */
+export function libuclShadowed(entries: UclEntry[]): { entry: UclEntry; first: UclEntry }[] {
+  const firsts = new Map<string, UclEntry>();
+  const out: { entry: UclEntry; first: UclEntry }[] = [];
   for (const e of entries) {
-    const g = groups.get(e.key);
-    if (g) g.push(e);
-    else groups.set(e.key, [e]);
+    const first = firsts.get(e.key);
+    if (first) out.push({ entry: e, first });
+    else firsts.set(e.key, e);
   }
-  return [...groups.values()].flat();
+  return out;
 }
 
 /** libucl's ucl_object_tostring: the text of a UCL string, null for anything else. */

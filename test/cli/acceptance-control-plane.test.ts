@@ -122,6 +122,55 @@ describe("iovctl -f with something that is not a regular file", () => {
     });
   });
 
+  it("a number out of range: libucl's strtoimax/strtod left errno = ERANGE, which err() prints", async () => {
+    for (const [n, col] of [
+      ["18446744073709551616", 31],
+      ["1e-400", 31],
+    ] as const) {
+      const f = conf(`PF { device: "ixl0"; num_vfs: ${n}; }`);
+      expect(await iovctl("-C", "-n", "-f", f), n).toEqual({
+        status: 1,
+        out: "",
+        err: `iovctl: Could not open '${f}' for reading: Result too large\niovctl: ${f}:1:${col}: numeric value out of range: ${n}\n`,
+      });
+    }
+  });
+
+  it("'PF{' and a '{' alone on the next line are libucl syntax errors (invalid character in a key)", async () => {
+    for (const [text, col] of [
+      ['PF{ device: "ixl0"; num_vfs: 2; }', 3],
+      ['PF\n{ device: "ixl0"; num_vfs: 2; }', 3],
+    ] as const) {
+      const f = conf(text);
+      const r = await iovctl("-C", "-n", "-f", f);
+      expect(r.status, text).toBe(1);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(
+        new RegExp(
+          `^iovctl: Could not open '${f}' for reading: No error: 0\niovctl: ${f}:1:${col}: invalid character `,
+        ),
+      );
+    }
+  });
+
+  it("a key or section repeated with the same spelling: iovctl uses the first, validate warns", async () => {
+    const f = conf(
+      'PF { device: "ixl0"; num_vfs: 1; num_vfs: 3; }\nVF-0 { passthrough: true }\nVF-0 { bogus: 1 }\n',
+    );
+    const r = await iovctl("-C", "-n", "-f", f);
+    expect(r.status).toBe(0);
+    expect(r.err).toBe("");
+    expect(r.out).toContain(
+      "        num_vfs (NUMBER): 1 (1) (0x1)\nVF-0 (NVLIST):\n    DRIVER (NVLIST):\n    IOV (NVLIST):\n        passthrough (BOOL): TRUE\n",
+    );
+    const v = await cli("validate", "-f", f);
+    expect(v.status).toBe(0);
+    expect(v.err).toBe(
+      `${f}:1:34: warning: PF: key 'num_vfs' is defined again: libucl keeps only the first (line 1, column 22) and iovctl ignores this one\n` +
+        `${f}:3:1: warning: section 'VF-0' is defined again: libucl keeps only the first (line 2, column 1) and iovctl ignores this one\n`,
+    );
+  });
+
   it("an empty regular file parses to an empty object: no device", async () => {
     expect((await iovctl("-C", "-f", conf(""))).err).toBe("iovctl: Config file does not specify device\n");
   });
@@ -208,7 +257,8 @@ describe("config variations beyond the fixtures", () => {
     ['PF { device: "ixl0"; num_vfs: 2; } VF-7 { } VF-65536 { }', "VF number 7 is out of bounds (num_vfs=2)"],
     ['PF { device: "ixl0"; num_vfs: 2; } VF-01 { }', "Unexpected top-level node: VF-01"],
     ['PF { device: "ixl0"; num_vfs: 2; } VF- { }', "Unexpected top-level node: VF-"],
-    ['PF { device: "ixl0"; num_vfs: 2; } VF-+1 { }', "Unexpected top-level node: VF-+1"],
+    // '+' is not a key character for libucl: only a quoted key can carry it to iovctl.
+    ['PF { device: "ixl0"; num_vfs: 2; } "VF-+1" { }', "Unexpected top-level node: VF-+1"],
     ['PF { device: "ixl0"; num_vfs: 2; } vf-1 { } VF-1 { }', "Multiple definitions of 'VF-1' in config file"],
     [
       'Default { } PF { device: "ixl0"; num_vfs: 2; } DEFAULT { }',

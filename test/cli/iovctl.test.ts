@@ -255,4 +255,22 @@ describe("actions against the fake host", () => {
     expect(v.out).toContain("at most 63");
     expect(v.out).toContain("fake note");
   });
+
+  it("-v with -C, -D or -L is refused (it would change nothing), after FreeBSD's own checks", async () => {
+    for (const [args, flag] of [
+      [["-C", "-v", "-f", "x.conf"], "-C"],
+      [["-D", "-v", "-d", "ixl0"], "-D"],
+      [["-L", "-v", "-d", "ixl0"], "-L"],
+    ] as const) {
+      const r = await iovctl([...args]);
+      expect(r.status, flag).toBe(1);
+      expect(r.err.split("\n")[0]).toBe(`iovctl: -v flag cannot be used with the ${flag} flag`);
+      expect(r.err).toContain("iovctl: Usage: iovctl -C -f <config file> [-n]\n");
+      expect(r.nic.calls).toEqual([]);
+    }
+    // FreeBSD's check comes first.
+    expect((await iovctl(["-C", "-v", "-d", "ixl0"])).err.split("\n")[0]).toBe(
+      "iovctl: -d flag cannot be used with the -C flag",
+    );
+  });
 });

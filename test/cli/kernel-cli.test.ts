@@ -44,6 +44,31 @@ describe("iovsim pciconf", () => {
     );
   });
 
+  it("-a says whether a driver is attached (exit 0 / 2); -e adds nothing on a healthy host", async () => {
+    const { state, conf } = setup();
+    expect(await cli(state, "pciconf", "-a", "ixl0")).toEqual({ code: 0, out: "ixl0: attached\n", err: "" });
+    // V02: VF-0 and VF-1 are ppt0/ppt1, VF-2 iavf0. A VM holds ppt1: -D detaches VF-0, then fails.
+    expect((await cli(state, "iovctl", "-C", "-f", conf)).code).toBe(0);
+    expect((await cli(state, "vm", "attach", "vm1", "ppt1")).code).toBe(0);
+    expect((await cli(state, "iovctl", "-D", "-d", "ixl0")).err).toBe(
+      "iovctl: Failed to delete VFs: Device busy\n",
+    );
+    expect(await cli(state, "pciconf", "-a", "pci0:1:0:16")).toEqual({
+      code: 2,
+      out: "pci0:1:0:16: not attached\n",
+      err: "",
+    });
+    expect((await cli(state, "pciconf", "-a", "ixl0@pci0:1:0:17")).out).toBe("ixl0@pci0:1:0:17: attached\n");
+    expect(await cli(state, "pciconf", "-a", "pci0:1:0:99")).toEqual({
+      code: 1,
+      out: "",
+      err: "pciconf: ioctl(PCIOCATTACHED): Operation not supported by device\n",
+    });
+    expect((await cli(state, "pciconf", "-a", "none0")).err).toBe("pciconf: Device not found\n");
+    expect((await cli(state, "pciconf", "-a")).err).toMatch(/^usage: pciconf -l/);
+    expect((await cli(state, "pciconf", "-le")).out).toBe((await cli(state, "pciconf", "-l")).out);
+  });
+
   it("bad usage: pciconf-style errors on stderr, exit 1", async () => {
     const { state } = setup();
     const q = await cli(state, "pciconf", "-lq");

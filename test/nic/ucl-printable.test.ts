@@ -13,9 +13,10 @@ function error(text: string) {
 const oneLine = (m: string) => [...m].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
 
 describe("UCL messages are one printable line", () => {
-  it("an invalid escape of a control character is shown escaped", () => {
+  it("a control character after a backslash in a string is shown escaped", () => {
+    // libucl reads the CR again as an ordinary character: "unexpected control character".
     const e = error('PF { device = "ix\\\r0"; }');
-    expect(e.message).toBe("invalid escape sequence '\\\\r' in string");
+    expect(e.message).toMatch(/^unexpected control character 0x0d inside a double-quoted string/);
     expect(oneLine(e.message)).toBe(true);
   });
 
@@ -26,7 +27,7 @@ describe("UCL messages are one printable line", () => {
   });
 
   it("printable keys and escapes are shown as written", () => {
-    expect(error('PF { device = "a\\q"; }').message).toBe("invalid escape sequence '\\q' in string");
+    expect(error("PF { dev+ice: 1 }").message).toMatch(/^invalid character '\+' in a key/);
     expect(error("PF { num_vfs }").message).toBe("missing value for key 'num_vfs'");
   });
 });

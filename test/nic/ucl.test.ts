@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { lexNumber, libuclOrder, parseUcl, type UclObject, type UclValue } from "../../src/nic/ucl.ts";
+import {
+  lexNumber,
+  libuclIterate,
+  libuclShadowed,
+  parseUcl,
+  type UclObject,
+  type UclValue,
+} from "../../src/nic/ucl.ts";
 
 function root(text: string): UclObject {
   const r = parseUcl(text);
@@ -44,8 +51,8 @@ describe("UCL structure", () => {
     expect(r.entries[0].key).toBe("PF");
   });
 
-  it("accepts a brace on the next line and `key value` without separator", () => {
-    const r = root("PF\n{\n device ixl0\n}\n");
+  it("accepts `key value` without separator, and a value on the next line once the key has ended", () => {
+    const r = root("PF \n{\n device ixl0\n}\n");
     expect((r.entries[0].value as UclObject).entries[0].value).toMatchObject({
       kind: "string",
       value: "ixl0",
@@ -53,10 +60,39 @@ describe("UCL structure", () => {
     });
   });
 
-  it("keeps duplicate keys in file order and iterates them like libucl", () => {
-    const r = root("A { }\nB { }\nA { x = 1 }\n");
-    expect(r.entries.map((e) => e.key)).toEqual(["A", "B", "A"]);
-    expect(libuclOrder(r.entries).map((e) => `${e.key}@${e.keyPos.line}`)).toEqual(["A@1", "A@3", "B@2"]);
+  it("an unquoted key ends only at a blank, ':' or '=' (libucl's KEY_SEP), as libucl checks", () => {
+    // Each was run through libucl: "invalid character in a key" / "unexpected '=' character".
+    for (const [text, line, column] of [
+      ["PF{ device: ixl0 }", 1, 3],
+      ["PF\n{ device: ixl0 }", 1, 3],
+      ["PF\r\n{ device: ixl0 }", 1, 3],
+      ["PF { dev@ice: 1 }", 1, 9],
+      ["PF { device# c\n: 1 }", 1, 12],
+    ] as const) {
+      expect(syntaxError(text), JSON.stringify(text)).toMatchObject({
+        line,
+        column,
+        message: expect.stringContaining("invalid character"),
+      });
+    }
+    expect(syntaxError("PF { device")).toMatchObject({ message: expect.stringContaining("unfinished key") });
+    for (const text of ["PF { device = = ixl0 }", "PF { device : : ixl0 }", "PF { device := ixl0 }"]) {
+      expect(syntaxError(text).message, text).toMatch(/^unexpected '[:=]' character/);
+    }
+    // A blank ends the key; comments may sit between the key and its value.
+    expect(root("PF\t{ }\nVF-0 /* c */ = { }\n").entries.map((e) => e.key)).toEqual(["PF", "VF-0"]);
+  });
+
+  it("keeps duplicate keys in file order; libucl's iterator sees only the first copy", () => {
+    const r = root("A { }\nB { }\nA { x = 1 }\na { }\n");
+    expect(r.entries.map((e) => e.key)).toEqual(["A", "B", "A", "a"]);
+    // ucl_iterate_object(obj, &it, true) walks the hash: one entry per exact spelling.
+    expect(libuclIterate(r.entries).map((e) => `${e.key}@${e.keyPos.line}`)).toEqual(["A@1", "B@2", "a@4"]);
+    expect(
+      libuclShadowed(r.entries).map(
+        ({ entry, first }) => `${entry.key}@${entry.keyPos.line}<${first.keyPos.line}`,
+      ),
+    ).toEqual(["A@3<1"]);
   });
 
   it("skips # and nested /* */ comments", () => {
@@ -202,10 +238,15 @@ describe("UCL syntax errors are located", () => {
       column: 14,
       message: expect.stringContaining("unterminated string"),
     });
-    expect(syntaxError('k = "a\\qb"')).toMatchObject({
+    // libucl drops the backslash of an unknown escape ("a\\qb" is "aqb"); a control character
+    // in a string, even a tab, is an error (both checked by running libucl).
+    expect(value('"a\\qb"')).toMatchObject({ kind: "string", value: "aqb" });
+    expect(value('"a\\x41"')).toMatchObject({ kind: "string", value: "ax41" });
+    expect(value("a\\;b")).toMatchObject({ kind: "string", value: "a;b" });
+    expect(syntaxError('k = "a\tb"')).toMatchObject({
       line: 1,
       column: 7,
-      message: expect.stringContaining("invalid escape"),
+      message: expect.stringContaining("control character"),
     });
     expect(syntaxError('k = "a\nb"')).toMatchObject({
       line: 1,

@@ -5,7 +5,7 @@
 // and a located `file:line:column` line after iovctl's own message for UCL syntax errors.
 import { readFile, stat } from "node:fs/promises";
 import { UserError } from "../../errors.ts";
-import { fsStrerror } from "../../nic/errno.ts";
+import { fsStrerror, strerror } from "../../nic/errno.ts";
 import { findDevice, STRERROR_ZERO } from "../../nic/iovctl-parse.ts";
 import { loadIovConfig } from "../../nic/iovctl-validate.ts";
 import { configToNvList, dumpNvList, packedSize } from "../../nic/nvlist.ts";
@@ -108,17 +108,25 @@ and outputs follow usr.sbin/iovctl/iovctl.c byte for byte (docs/iovctl.md).
   -C          create the VFs an iovctl.conf(5) file describes (-f)
   -D          destroy the PF's VFs
   -S          print the PF's configuration schema
-  -L          list the PFs (2026 iovctl; not in IOVSIM_IOVCTL=classic)
+  -L          print the PF's SR-IOV status: enabled, VFs, their drivers (2026 iovctl;
+              not in IOVSIM_IOVCTL=classic)
   -d DEVICE   the PF (ixl0 or /dev/iov/ixl0)
   -f FILE     the configuration file
   -n          dry run: parse and validate, change nothing
   -v          iovsim addition: with -S, descriptions, ranges and the PF's limits
+              (with -C, -D or -L it is an error)
 
 Options follow FreeBSD's getopt(3): no --help and no -h (\`iovsim iovctl --help\` prints
 getopt's "illegal option" and the usage, exit 1, as FreeBSD does), options end at the first
 operand, and operands are ignored, as FreeBSD's iovctl ignores them: in
 \`iovctl -C -f FILE extra -n\` the -n is not an option and the VFs are created (docs/iovctl.md).
 IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage).
+
+Divergences (docs/iovctl.md): a UCL syntax error gets a second line with FILE:LINE:COL; the
+config parser is a port of libucl's rules, not libucl: its macros (.include, .priority) and
+heredocs are refused with a located error, and $VARIABLES are not expanded; one key spelled
+two ways in a section (passthrough, Passthrough) is refused instead of failing later.
+\`iovsim validate -f FILE\` checks a file offline and reports every problem at once.
 `;
 
 export function createIovctlCommand(
@@ -219,6 +227,14 @@ async function iovctlMain(
   }
 
   const io = new IovctlIo(ctx, getApi, errx);
+  // -v is iovsim's own -S option: with another action it would change nothing, so it is refused
+  // (in FreeBSD's words for -n with -S), after FreeBSD's own checks for that action.
+  const refuseVerbose = (flag: string) => {
+    if (verbose) {
+      warnx(`-v flag cannot be used with the ${flag} flag`);
+      usage();
+    }
+  };
   switch (action) {
     case "CONFIG":
       if (device !== undefined) {
@@ -229,8 +245,10 @@ async function iovctlMain(
         warnx("The -f flag must be specified");
         usage();
       }
+      refuseVerbose("-C");
       return io.configAction(filename as string, dryrun);
     case "DELETE":
+      refuseVerbose("-D");
       return io.deleteAction(device ?? (await io.findDevice(filename as string)), dryrun);
     case "PRINT_SCHEMA":
       if (dryrun) {
@@ -243,6 +261,7 @@ async function iovctlMain(
         warnx("-n flag cannot be used with the -L flag");
         usage();
       }
+      refuseVerbose("-L");
       return io.listStatus(device ?? (await io.findDevice(filename as string)));
     default:
       usage();
@@ -274,9 +293,11 @@ class IovctlIo {
     }
     const parsed = parseUcl(text);
     if (!parsed.ok) {
-      const { line, column, message } = parsed.error;
-      // libucl's add_file fails with errno 0: FreeBSD prints strerror(0). Then our located detail.
-      this.ctx.err(`iovctl: Could not open '${filename}' for reading: ${STRERROR_ZERO}\n`);
+      const { line, column, message, errno } = parsed.error;
+      // libucl's add_file fails with errno 0 (FreeBSD prints strerror(0)), except after a number
+      // out of range: strtod/strtoimax left ERANGE. Then our located detail.
+      const why = errno ? strerror(errno) : STRERROR_ZERO;
+      this.ctx.err(`iovctl: Could not open '${filename}' for reading: ${why}\n`);
       this.errx(`${filename}:${line}:${column}: ${message}`);
     }
     return text;

@@ -1,8 +1,8 @@
 // `iovsim pciconf -l [-cv] [device|selector]`: FreeBSD pciconf(8)'s listing of the simulated PCI bus.
 // Option handling follows pciconf.c (getopt "aBbcDehlrwVvx", usage text, getdevice/parsesel errors).
-import { loadHost } from "../../nic/index.ts";
+import { type Host, loadHost } from "../../nic/index.ts";
 import { parseSelector } from "../../nic/pci.ts";
-import { deviceExists, formatPciconf, type PciconfFilter } from "../../nic/pciconf-format.ts";
+import { deviceAttached, deviceExists, formatPciconf, type PciconfFilter } from "../../nic/pciconf-format.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand } from "../registry.ts";
 
@@ -13,7 +13,8 @@ const USAGE =
   "       pciconf -w [-b | -h] device addr value\n" +
   "       pciconf -D [-b | -h | -x] device bar [start [count]]\n";
 
-const HELP = `usage: iovsim pciconf -l [-cv] [device|selector]
+const HELP = `usage: iovsim pciconf -l [-cev] [device|selector]
+       iovsim pciconf -a device|selector
 
 FreeBSD pciconf(8) on the simulated host: one line per PCI device in pciconf's exact format
 (name@pciD:B:S:F, class, rev, hdr, vendor, device, subvendor, subdevice). VFs appear on their
@@ -24,10 +25,14 @@ PF's bus after 'iovsim iovctl -C' with the driver that attached (iavfN, ixvN, ig
   -c          add the capability lists, including the SR-IOV extended capability
               (IOV enabled, NumVFs/TotalVFs, First VF RID Offset, VF RID Stride, VF Device ID,
               page sizes, iov bar lines while VFs exist)
+  -e          add the PCI, PCI-e and AER error bits: none is ever set on a simulated device,
+              so nothing is added
+  -a          whether a driver is attached: "DEVICE: attached" (exit 0) or "DEVICE: not
+              attached" (exit 2, e.g. a VF left detached by a failed iovctl -D)
   device      a device name (ixl0, iavf1) or a selector (pci0:1:0:16, pci1:0:16)
   -h, --help  this text (-h only when alone: with other options it is FreeBSD's -h)
 
-Divergences: -a, -r, -w, -D, -B, -b, -e, -V and -x are not simulated (they fail with a clear
+Divergences: -r, -w, -D, -B, -b, -V and -x are not simulated (they fail with a clear
 message); -h alone prints this help (FreeBSD prints the usage); a second device is an error
 (FreeBSD ignores both and lists every device); the non-SR-IOV capability lines are
 representative of the real cards, not read from hardware; vendor/device names come from the
@@ -36,7 +41,7 @@ NIC profiles (pci.ids spelling).
 
 export const command = defineRawCommand({
   name: "pciconf",
-  summary: "pciconf -l [-v] [-c]: the simulated PCI bus",
+  summary: "pciconf -l [-v] [-c] [-e] / -a: the simulated PCI bus",
   help: HELP,
   rawArgv:
     "FreeBSD getopt(3) with pciconf's option letters and messages; --help, and -h given alone (FreeBSD: the usage, exit 1), print this help.",
@@ -80,18 +85,23 @@ export const command = defineRawCommand({
       ctx.err(USAGE);
       return 1;
     }
+    if (!flags.has("l") && flags.has("a")) return attachedMode(operands[0], ctx);
     if (!flags.has("l")) {
-      const mode = ["a", "r", "w", "D"].find((m) => flags.has(m));
+      const mode = ["r", "w", "D"].find((m) => flags.has(m));
       if (mode) {
-        ctx.err(`iovsim: pciconf -${mode} is not simulated (only pciconf -l [-cv] [device])\n`);
+        ctx.err(
+          `iovsim: pciconf -${mode} is not simulated (only pciconf -l [-cev] [device] and pciconf -a device)\n`,
+        );
         return 1;
       }
       ctx.err(USAGE);
       return 1;
     }
-    const unsupported = ["B", "b", "e", "V"].filter((f) => flags.has(f));
+    // -e prints a device's PCI, PCI-e and AER error status bits (usr.sbin/pciconf/err.c) and
+    // nothing when none is set: the simulated devices never set one, so it adds no lines.
+    const unsupported = ["B", "b", "V"].filter((f) => flags.has(f));
     if (unsupported.length) {
-      ctx.err(`iovsim: pciconf -l -${unsupported.join("")} is not simulated (only -c and -v)\n`);
+      ctx.err(`iovsim: pciconf -l -${unsupported.join("")} is not simulated (only -c, -e and -v)\n`);
       return 1;
     }
     if (operands.length > 1) {
@@ -104,30 +114,54 @@ export const command = defineRawCommand({
     let filter: PciconfFilter | undefined;
     const name = operands[0];
     if (name !== undefined) {
-      if (name.includes(":")) {
-        const sel = parseSelector(name);
-        if (!sel) {
-          ctx.err(`pciconf: cannot parse selector ${name}\n`);
-          return 1;
-        }
-        filter = { selector: sel };
-      } else {
-        if (name === "") {
-          ctx.err("pciconf: Empty device name\n");
-          return 1;
-        }
-        if (!/^[^0-9]+[0-9]+$/.test(name)) {
-          ctx.err("pciconf: Invalid device name\n");
-          return 1;
-        }
-        if (!deviceExists(host, name)) {
-          ctx.err("pciconf: Device not found\n");
-          return 1;
-        }
-        filter = { device: name };
-      }
+      const sel = getsel(host, name, ctx);
+      if (typeof sel === "number") return sel;
+      filter = sel;
     }
     ctx.out(formatPciconf(host, { verbose: flags.has("v"), caps: flags.has("c") }, filter));
     return 0;
   },
 });
+
+/** pciconf.c getsel(): a selector (it has a colon) by parsesel(), else a device by getdevice(). */
+function getsel(host: Host, name: string, ctx: CommandContext): PciconfFilter | number {
+  if (name.includes(":")) {
+    const sel = parseSelector(name);
+    if (!sel) {
+      ctx.err(`pciconf: cannot parse selector ${name}\n`);
+      return 1;
+    }
+    return { selector: sel };
+  }
+  if (name === "") {
+    ctx.err("pciconf: Empty device name\n");
+    return 1;
+  }
+  if (!/^[^0-9]+[0-9]+$/.test(name)) {
+    ctx.err("pciconf: Invalid device name\n");
+    return 1;
+  }
+  if (!deviceExists(host, name)) {
+    ctx.err("pciconf: Device not found\n");
+    return 1;
+  }
+  return { device: name };
+}
+
+/**
+ * `pciconf -a device`: chkattached() prints "NAME: attached" (exit 0) or "NAME: not attached"
+ * (exit 2, e.g. a VF left detached by a failed iovctl -D); the PCIOCATTACHED ioctl fails with
+ * ENODEV for a selector that names no device.
+ */
+async function attachedMode(name: string, ctx: CommandContext): Promise<number> {
+  const host = await loadHost(ctx.stateDir);
+  const sel = getsel(host, name, ctx);
+  if (typeof sel === "number") return sel;
+  const attached = deviceAttached(host, sel);
+  if (attached === undefined) {
+    ctx.err("pciconf: ioctl(PCIOCATTACHED): Operation not supported by device\n");
+    return 1;
+  }
+  ctx.out(`${name}: ${attached ? "" : "not "}attached\n`);
+  return attached ? 0 : 2;
+}
