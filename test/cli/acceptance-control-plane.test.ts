@@ -153,24 +153,6 @@ describe("iovctl -f with something that is not a regular file", () => {
     }
   });
 
-  it("a key or section repeated with the same spelling: iovctl uses the first, validate warns", async () => {
-    const f = conf(
-      'PF { device: "ixl0"; num_vfs: 1; num_vfs: 3; }\nVF-0 { passthrough: true }\nVF-0 { bogus: 1 }\n',
-    );
-    const r = await iovctl("-C", "-n", "-f", f);
-    expect(r.status).toBe(0);
-    expect(r.err).toBe("");
-    expect(r.out).toContain(
-      "        num_vfs (NUMBER): 1 (1) (0x1)\nVF-0 (NVLIST):\n    DRIVER (NVLIST):\n    IOV (NVLIST):\n        passthrough (BOOL): TRUE\n",
-    );
-    const v = await cli("validate", "-f", f);
-    expect(v.status).toBe(0);
-    expect(v.err).toBe(
-      `${f}:1:34: warning: PF: key 'num_vfs' is defined again: libucl keeps only the first (line 1, column 22) and iovctl ignores this one\n` +
-        `${f}:3:1: warning: section 'VF-0' is defined again: libucl keeps only the first (line 2, column 1) and iovctl ignores this one\n`,
-    );
-  });
-
   it("an empty regular file parses to an empty object: no device", async () => {
     expect((await iovctl("-C", "-f", conf(""))).err).toBe("iovctl: Config file does not specify device\n");
   });
