@@ -7,15 +7,7 @@
 // because collecting never reorders or changes what happened before it.
 import type { ParamSpec, ParamValue, PfSchema, SchemaType } from "./types.ts";
 import { VF_VLAN_TRUNK } from "./types.ts";
-import {
-  libuclIterate,
-  libuclShadowed,
-  type Pos,
-  type UclEntry,
-  type UclObject,
-  type UclValue,
-  uclToString,
-} from "./ucl.ts";
+import { libuclOrder, type Pos, type UclEntry, type UclObject, type UclValue, uclToString } from "./ucl.ts";
 
 export type Phase = "syntax" | "device" | "parse" | "validate";
 
@@ -76,7 +68,7 @@ export type FindDeviceResult = { ok: true; device: string; pos: Pos } | { ok: fa
 
 /** find_device(): the first top-level `PF` (any case), then its first `device` key (any case). */
 export function findDevice(root: UclObject): FindDeviceResult {
-  for (const top of libuclIterate(root.entries)) {
+  for (const top of libuclOrder(root.entries)) {
     if (top.key.toUpperCase() !== "PF") continue;
     for (const e of sectionEntries(top)) {
       if (e.key.toLowerCase() !== "device") continue;
@@ -106,13 +98,12 @@ export function findDevice(root: UclObject): FindDeviceResult {
 }
 
 /**
- * What ucl_iterate_object(section, &it, true) yields: an object's entries (the first copy of a
- * repeated key only), or, for a scalar section such as `PF = 5`, the scalar itself under the
- * section's key.
+ * What ucl_iterate_object(section, &it, true) yields: an object's entries (duplicates grouped),
+ * or, for a scalar section such as `PF = 5`, the scalar itself under the section's key.
  */
 function sectionEntries(section: UclEntry): UclEntry[] {
   const v = section.value;
-  if (v.kind === "object") return libuclIterate(v.entries);
+  if (v.kind === "object") return libuclOrder(v.entries);
   if (v.kind === "array") return [];
   return [section];
 }
@@ -122,8 +113,7 @@ export function parseSections(root: UclObject, schema: PfSchema): ParsedFile {
   const out: ParsedFile = { sections: [], rejectedKeys: new Set(), diagnostics: [] };
   const seen = new Set<string>();
   let processedVf = false;
-  warnShadowed(root.entries, "", out);
-  for (const top of libuclIterate(root.entries)) {
+  for (const top of libuclOrder(root.entries)) {
     const upper = top.key.toUpperCase();
     let kind: ParsedSection["kind"];
     let vfNumber: bigint | undefined;
@@ -169,7 +159,6 @@ function parseDeviceParams(
   out: ParsedFile,
 ): void {
   const taken = new Set<string>();
-  if (top.value.kind === "object") warnShadowed(top.value.entries, `${section.name}: `, out);
   for (const e of sectionEntries(top)) {
     const lower = e.key.toLowerCase();
     let subsystem: "iov" | "driver" = "iov";
@@ -190,8 +179,7 @@ function parseDeviceParams(
       continue;
     }
     if (taken.has(lower)) {
-      // The same key spelled differently (libucl keeps both). Divergence: FreeBSD's libnv
-      // latches EEXIST here and fails later without a clear message.
+      // Divergence: FreeBSD's libnv latches EEXIST here and fails later without a clear message.
       out.diagnostics.push(
         diag("parse", e.keyPos, `${section.name}: Multiple definitions of config key '${e.key}'`),
       );
@@ -206,24 +194,6 @@ function parseDeviceParams(
       keyPos: e.keyPos,
       valuePos: e.value.pos,
     });
-  }
-}
-
-/**
- * A key repeated with the same spelling: libucl keeps the first copy and iovctl never sees the
- * others, so FreeBSD goes on silently. iovctl stays silent too; `validate` warns.
- */
-function warnShadowed(entries: UclEntry[], prefix: string, out: ParsedFile): void {
-  for (const { entry, first } of libuclShadowed(entries)) {
-    const what = entry.value.kind === "object" ? "section" : "key";
-    out.diagnostics.push(
-      diag(
-        "parse",
-        entry.keyPos,
-        `${prefix}${what} '${entry.key}' is defined again: libucl keeps only the first (line ${first.keyPos.line}, column ${first.keyPos.column}) and iovctl ignores this one`,
-        "warning",
-      ),
-    );
   }
 }
 

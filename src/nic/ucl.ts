@@ -1,6 +1,5 @@
 // A hand-written parser for the subset of UCL (libucl) that iovctl.conf(5) files use.
 // Numbers are lexed by the port of libucl's lexer in ucl-number.ts.
-// Repeated keys: libucl's iterator sees only the first copy (libuclIterate).
 // Every key and value keeps its 1-based line and column so later phases can point at it.
 // It never throws: bad input yields a located syntax error.
 //
@@ -602,16 +601,21 @@ export function libuclIterate(entries: UclEntry[]): UclEntry[] {
   return [...firsts.values()];
 }
 
-/** The later copies of a repeated key (exact spelling), each with the first copy libucl keeps. */
-export function libuclShadowed(entries: UclEntry[]): { entry: UclEntry; first: UclEntry }[] {
-  const firsts = new Map<string, UclEntry>();
-  const out: { entry: UclEntry; first: UclEntry }[] = [];
+/**
+ * The order iovctl's checks see entries in here: libucl's iteration order (libuclIterate), each
+ * first copy followed by its later copies. FreeBSD's iovctl never sees those copies and silently
+ * uses the first; iovsim shows them to its checks so that a repeated section or key is refused
+ * ('Multiple definitions of ...', as the spec has it) instead of silently losing configuration
+ * (docs/divergences.md).
+ */
+export function libuclOrder(entries: UclEntry[]): UclEntry[] {
+  const groups = new Map<string, UclEntry[]>();
   for (const e of entries) {
-    const first = firsts.get(e.key);
-    if (first) out.push({ entry: e, first });
-    else firsts.set(e.key, e);
+    const g = groups.get(e.key);
+    if (g) g.push(e);
+    else groups.set(e.key, [e]);
   }
-  return out;
+  return [...groups.values()].flat();
 }
 
 /** libucl's ucl_object_tostring: the text of a UCL string, null for anything else. */

@@ -20,9 +20,7 @@ every problem at once (FreeBSD's iovctl stops at the first and skips kernel/driv
 
   1. UCL syntax (located; iovctl itself only says "Could not open ... for reading")
   2. iovctl's parse and validate rules (same messages as iovctl: unknown sections and keys,
-     value types, multicast MACs, DEFAULT placement, required parameters, VF numbers), and
-     warnings for a section or key repeated with the same spelling (libucl keeps the first
-     copy; iovctl silently ignores the others)
+     value types, multicast MACs, DEFAULT placement, required parameters, VF numbers)
   3. what the simulated kernel and driver would do on the current host (--state):
      num_vfs above TotalVFs, driver VF limits (ix: 63), the ixl queue-pair budget and
      num-queues clamping, per-VF ADD_VF failures (e.g. ix vlan 0), VFs that already exist
