@@ -124,8 +124,9 @@ IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage
 
 Divergences (docs/iovctl.md): a UCL syntax error gets a second line with FILE:LINE:COL; the
 config parser is a port of libucl's rules, not libucl: its macros (.include, .priority) and
-heredocs are refused with a located error, and $VARIABLES are not expanded; one key spelled
-two ways in a section (passthrough, Passthrough) is refused instead of failing later.
+heredocs are refused with a located error, and $VARIABLES are not expanded; a section or key
+given twice is refused ('Multiple definitions'), where FreeBSD silently uses the first copy of
+one spelled the same way and fails later on a key spelled two ways.
 \`iovsim validate -f FILE\` checks a file offline and reports every problem at once.
 `;
 
