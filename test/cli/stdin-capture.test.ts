@@ -166,3 +166,39 @@ describe("paths --pcap -", () => {
     expect(spools()).toEqual(before);
   });
 });
+
+describe("steering --mix pcap:-", () => {
+  const args = [
+    "--strategy",
+    "single",
+    "--queues",
+    "1",
+    "--rate",
+    "10%",
+    "--no-ndr",
+    "--frames",
+    "500",
+    "--json",
+  ];
+
+  it("replays standard input as the file: same flows and simulated figures, named pcap:-", async () => {
+    const a = await cli(undefined, "steering", "--mix", `pcap:${VXLAN}`, ...args);
+    const b = await cli(readFileSync(VXLAN), "steering", "--mix", "pcap:-", ...args);
+    expect(b.err).toBe("");
+    expect(b.code).toBe(0);
+    expect(b.reads()).toBe(1);
+    const ra = JSON.parse(a.out).results[0];
+    const rb = JSON.parse(b.out).results[0];
+    expect(rb.traffic).toBe("pcap:-");
+    expect({ ...rb, traffic: null }).toEqual({ ...ra, traffic: null });
+  });
+
+  it("names standard input in its errors", async () => {
+    const junk = new TextEncoder().encode("not a capture at all\n");
+    const r = await cli(junk, "steering", "--mix", "pcap:-", ...args);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      "iovsim: --mix pcap:-: standard input: not a pcap or pcapng file (magic 0x6e6f7420) at byte 0\n",
+    );
+  });
+});
