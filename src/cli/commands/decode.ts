@@ -18,8 +18,10 @@ the RSS hashes (Microsoft key; outer, and tunnel-aware inner).
   --vxlan-port N    also decode UDP destination port N as VXLAN (repeatable; 4789 always is)
   -h, --help        this text
 
-Frames whose link type is not Ethernet are listed and skipped. A corrupt file is decoded up to
-the corrupt record, then reported with its byte offset (exit status 1).
+Frames whose link type is not Ethernet are listed and skipped. An FCS the capture says its
+frames end in (pcap link-type FCS bits, pcapng if_fcslen or epb_flags) is not part of the frame,
+as in a NIC. A corrupt file is decoded up to the corrupt record, then reported with its byte
+offset (exit status 1).
 `;
 
 /** Names of the link types a user is likely to meet (tcpdump's LINKTYPE_* names). */
