@@ -11,7 +11,7 @@ import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.
 import { parseRate, type RateSpec, resolveRate } from "../../experiment/rate.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
-import { htmlOutputFile } from "../../output-file.ts";
+import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
 import { portVlanNote, VLAN_TAG_BYTES, wireVlanOf } from "../../paths/port-vlan.ts";
 import { type PathConfig, type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
@@ -480,7 +480,11 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     pathHost,
     json: Boolean(values.json),
     csv: Boolean(values.csv),
-    html: htmlFile(v.html),
+    html: htmlFile(v.html, [
+      { named: `-f ${v.config}`, file: v.config },
+      { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
+      { named: `--pcap ${v.pcap}`, file: v.pcap },
+    ]),
     config: conf,
     notes,
     ...(replay ? { replay } : {}),
@@ -597,8 +601,10 @@ function checkPartitioned(
   }
 }
 
-export function htmlFile(v: string | undefined): string | undefined {
-  return htmlOutputFile(v);
+export function htmlFile(v: string | undefined, inputs: RunInput[] = []): string | undefined {
+  const file = htmlOutputFile(v);
+  refuseOutputOverInputs(file, "--html", inputs);
+  return file;
 }
 
 function availableCores(): number {

@@ -6,7 +6,7 @@ import { UserError } from "../../errors.ts";
 import { costProfileNames, loadCosts } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
 import { getProfile, requireInnerRss } from "../../nic/profile.ts";
-import { htmlOutputFile } from "../../output-file.ts";
+import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
@@ -206,6 +206,10 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (opts.json) o.format = "json";
   if (opts.csv) o.format = "csv";
   if (str("html") !== undefined) o.html = htmlOutputFile(str("html"));
+  refuseOutputOverInputs(o.html, "--html", [
+    ...o.mixes.filter((m) => m.startsWith("pcap:")).map((m) => ({ named: `--mix ${m}`, file: m.slice(5) })),
+    { named: `--profile ${o.profile}`, file: costProfileNames().includes(o.profile) ? undefined : o.profile },
+  ]);
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
   if (o.port && !o.strategies.includes("flow-rules"))
     throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");
