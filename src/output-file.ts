@@ -81,7 +81,7 @@ export interface RunInput {
 }
 
 /** The file a path names once links are followed; a file not there yet: its resolved directory's entry. */
-function samePathKey(p: string): string {
+export function samePathKey(p: string): string {
   try {
     return realpathSync(p);
   } catch {
