@@ -16,6 +16,7 @@ import type { VfSource } from "../../switch/replay-ports.ts";
 import type { TrafficProfile } from "../../traffic/profiles.ts";
 import {
   captureRatePps,
+  outOfOrderNote,
   loadReplayCapture,
   type ReplayCapture,
   type ReplaySpec,
@@ -137,6 +138,8 @@ export function parseReplayOptions(
   let captureRate: number | null = null;
   if (timing === "capture") {
     captureRate = captureRatePps(capture);
+    const disorder = outOfOrderNote(capture);
+    if (disorder) notes.push(disorder);
     // The wire holds back frames the capture packed closer than this link carries them.
     const line = lineRatePps(replayFrameBytes(capture), linkGbps);
     const pps = Math.min(captureRate, line);
