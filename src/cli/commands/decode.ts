@@ -4,6 +4,7 @@ import { closeSync, openSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { parseFrame } from "../../switch/reference/parse.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
+import { STDIN_NAME } from "../../traffic/capture-io.ts";
 import { streamCapture } from "../../traffic/capture-stream.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
 import { defineCommand, type Opts } from "../registry.ts";
@@ -95,7 +96,8 @@ export const command = defineCommand({
     try {
       // Streamed: the header is checked from the first bytes read (a non-capture fails at once),
       // and each frame is printed as it arrives (a live `tcpdump -w -` pipe works too).
-      for (const rec of streamCapture(fd, file)) {
+      // Messages name standard input as switch --in PORT=- and paths --pcap - do.
+      for (const rec of streamCapture(fd, file === "-" ? STDIN_NAME : file)) {
         frames++;
         if (rec.linktype !== LINKTYPE_ETHERNET) {
           skipped++;
