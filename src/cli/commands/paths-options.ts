@@ -9,6 +9,7 @@ import type { Arrival, Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.ts";
 import { parseRate, type RateSpec, resolveRate } from "../../experiment/rate.ts";
+import { isSpecialFile } from "../../input-file.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
 import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
@@ -246,6 +247,7 @@ export function selectPaths(
 /** The iovctl.conf text (-f FILE or the talk's, embedded). */
 export function readConfig(file: string | undefined): { text: string; file: string } {
   if (file === undefined) return { text: TALK_IOVCTL_CONF, file: "embedded iovctl.conf" };
+  if (isSpecialFile(file)) throw new UserError("E_USAGE", `-f ${file}: not a regular file`);
   try {
     return { text: readFileSync(file, "utf8"), file };
   } catch (e) {
