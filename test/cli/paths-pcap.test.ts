@@ -352,3 +352,22 @@ describe("paths --pcap-timing capture: timestamps out of order", () => {
     );
   });
 });
+
+describe("paths --pcap --promisc", () => {
+  it("a port given twice is refused, as switch --promisc twice is", async () => {
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      DNS,
+      "--promisc",
+      "PF",
+      "--promisc",
+      "PF",
+      "--rate",
+      "10%",
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("iovsim: option '--promisc PF' is given twice\n");
+  });
+});

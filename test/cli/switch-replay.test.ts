@@ -95,6 +95,13 @@ describe("switch: replaying a foreign capture", () => {
       "option '--promisc': 'wire' is not a function",
     );
     expect((await sw(ixl, "--rewrite-dst")).err).toContain("option '--rewrite-dst' needs a value");
+    // A repeatable option's value given twice, as --rewrite-dst given twice, is refused.
+    expect((await sw(ixl, "--promisc", "PF", "--promisc", "PF")).err).toBe(
+      "iovsim: option '--promisc PF' is given twice\n",
+    );
+    expect((await sw(ixl, "--rss", "inner", "--vxlan-port", "8472", "--vxlan-port", "8472")).err).toBe(
+      "iovsim: option '--vxlan-port 8472' is given twice\n",
+    );
   });
 
   it("--rewrite-dst without a wire input is refused (it changed nothing, silently)", async () => {

@@ -7,6 +7,7 @@ import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts"
 import { STDIN_NAME } from "../../traffic/capture-io.ts";
 import { streamCapture } from "../../traffic/capture-stream.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
+import { refuseRepeatedValues } from "../list-option.ts";
 import { defineCommand, type Opts } from "../registry.ts";
 
 const HELP = `usage: iovsim decode FILE [--json] [--vxlan-port N ...]   (FILE '-': standard input)
@@ -55,6 +56,7 @@ function decodeArgs(opts: Opts, operands: string[]): DecodeArgs {
     }
     return Number(v);
   });
+  refuseRepeatedValues("--vxlan-port", vxlanPorts);
   const [file, extra] = operands;
   if (extra !== undefined) throw new UserError("E_USAGE", `decode: one FILE only ('${extra}' is extra)`);
   if (file === undefined)

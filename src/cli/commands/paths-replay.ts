@@ -16,13 +16,14 @@ import type { VfSource } from "../../switch/replay-ports.ts";
 import type { TrafficProfile } from "../../traffic/profiles.ts";
 import {
   captureRatePps,
-  outOfOrderNote,
   loadReplayCapture,
+  outOfOrderNote,
   type ReplayCapture,
   type ReplaySpec,
   replayFrameBytes,
   shownCaptureName,
 } from "../../traffic/replay.ts";
+import { refuseRepeatedValues } from "../list-option.ts";
 
 export interface ReplayOptions {
   spec: ReplaySpec;
@@ -110,6 +111,7 @@ export function parseReplayOptions(
   const rewrite = v["rewrite-dst"] as string | undefined;
   if (rewrite === "") throw new UserError("E_USAGE", "--rewrite-dst needs a port: consumer, PF or VF-<n>");
   const promisc = (v.promisc as string[] | undefined) ?? [];
+  refuseRepeatedValues("--promisc", promisc);
   const rewriteSrc = v["rewrite-src"] as string | undefined;
   if (rewriteSrc === "") throw new UserError("E_USAGE", "--rewrite-src needs a port: consumer, PF or VF-<n>");
   const spec: ReplaySpec = {

@@ -28,6 +28,7 @@ import {
 import type { SwitchConfig } from "../../switch/config.ts";
 import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
 import type { CommandContext } from "../context.ts";
+import { refuseRepeatedValues } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import {
   type EngineOptions,
@@ -161,6 +162,8 @@ function switchArgs(opts: Opts): SwitchArgs {
       "E_USAGE",
       `option '--in': standard input (-) can feed one port, not ${fromStdin.map((i) => i.port).join(" and ")}`,
     );
+  refuseRepeatedValues("--vxlan-port", list("vxlan-port"));
+  refuseRepeatedValues("--promisc", list("promisc"));
   const vxlanPorts: number[] = [];
   for (const v of list("vxlan-port")) {
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
@@ -182,7 +185,7 @@ function switchArgs(opts: Opts): SwitchArgs {
       "E_USAGE",
       `option '--rewrite-dst ${rewrite[0]}': it rewrites frames from the wire, and no --in wire=FILE is given (it would change nothing)`,
     );
-  const promisc = [...new Set(list("promisc"))];
+  const promisc = list("promisc");
   refuseHtmlOverOutputs(html, out);
   // A report inside an --out DIR this run creates is checked when it is written.
   if (!(html && out && resolve(dirname(html)) === resolve(out) && !existsSync(out))) htmlOutputFile(html);
