@@ -273,7 +273,8 @@ function captureMix(file: string, readStdin: () => Uint8Array): SteeringTraffic 
   return tail ? { ...mix, note: `${mix.note}; ${tail}` } : mix;
 }
 
-async function traffics(o: SteeringArgs, readStdin: () => Uint8Array): Promise<SteeringTraffic[]> {
+/** The traffic mixes of a run: generated, or read from the captures (`pcap:-`: from `readStdin`). */
+export async function traffics(o: SteeringArgs, readStdin: () => Uint8Array): Promise<SteeringTraffic[]> {
   return o.mixes.map((m) =>
     m.startsWith("pcap:")
       ? captureMix(m.slice(5), readStdin)
