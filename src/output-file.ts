@@ -1,8 +1,8 @@
 // Output files a user names (--html FILE, --out DIR's files): a path that cannot be written is a
 // user's mistake, reported as `OPTION FILE: cannot write (why)` with status 1, never an internal
 // error with a stack trace. Checked before a long run starts, and again when writing.
-import { accessSync, constants, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { accessSync, constants, realpathSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "./errors.ts";
 
 /** Why an errno stops a write, in words (the code itself when there are none). */
@@ -72,4 +72,41 @@ export function htmlOutputFile(v: string | undefined): string | undefined {
   if (v === "") throw new UserError("E_USAGE", "--html needs a file name");
   checkOutputFile(v, "--html");
   return v;
+}
+
+/** A file the run reads, and how the command line named it (for the message: `-f x.conf`). */
+export interface RunInput {
+  named: string;
+  file: string | null | undefined;
+}
+
+/** The file a path names once links are followed; a file not there yet: its resolved directory's entry. */
+export function samePathKey(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    try {
+      return join(realpathSync(dirname(resolve(p))), basename(p));
+    } catch {
+      return resolve(p);
+    }
+  }
+}
+
+/**
+ * Refuses an output file (--html FILE) that is one of the run's own inputs, also through a link:
+ * the input is read first and the run would succeed, but the user's capture or configuration
+ * would be replaced by the report.
+ */
+export function refuseOutputOverInputs(output: string | undefined, option: string, inputs: RunInput[]): void {
+  if (output === undefined) return;
+  const key = samePathKey(output);
+  for (const i of inputs) {
+    if (!i.file || i.file === "-") continue; // standard input is no file
+    if (samePathKey(i.file) === key)
+      throw new UserError(
+        "E_USAGE",
+        `${option} ${output}: that is this run's input (${i.named}), which the report would replace; choose another file`,
+      );
+  }
 }

@@ -14,3 +14,15 @@ export function refuseRepeatedItems(option: string, items: readonly (string | nu
     seen.add(item);
   }
 }
+
+/**
+ * Repeatable options (--promisc PORT, --vxlan-port N): each value is one request, so a value
+ * given twice is a slip that changes nothing. Refused, naming the option and the value.
+ */
+export function refuseRepeatedValues(option: string, values: readonly (string | number)[]): void {
+  const seen = new Set<string | number>();
+  for (const v of values) {
+    if (seen.has(v)) throw new UserError("E_USAGE", `option '${option} ${v}' is given twice`);
+    seen.add(v);
+  }
+}

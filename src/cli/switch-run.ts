@@ -4,6 +4,7 @@
 // collect what each function received and what left on the wire.
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
+import { isSpecialFile } from "../input-file.ts";
 import { Host, KernelError, loadHost } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { getProfile, requireInnerRss } from "../nic/profile.ts";
@@ -209,6 +210,7 @@ export async function configureHost(
   stateDir: string,
 ): Promise<{ pf: PfRecord; refused: RefusedVf[] }> {
   let text: string;
+  if (isSpecialFile(confFile)) throw new UserError("E_READ", `${confFile}: not a regular file`);
   try {
     text = readFileSync(confFile, "utf8");
   } catch (e) {

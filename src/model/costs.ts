@@ -8,6 +8,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { isSpecialFile } from "../input-file.ts";
 import { jsonErrorOffset, jsonPathOffset, lineColumn } from "../nic/json-locate.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
@@ -216,6 +217,11 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
       `extends itself: ${[...loading.slice(loading.indexOf(resolve(file))), resolve(file)].map((f) => basename(f)).join(" -> ")}`,
     );
   let text: string;
+  if (isSpecialFile(file))
+    throw new UserError(
+      "E_PROFILE",
+      `--profile ${nameOrFile}: not a regular file (built-in profiles: ${builtin.join(", ")})`,
+    );
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {

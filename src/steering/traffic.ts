@@ -224,7 +224,10 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
   ].filter(Boolean);
   const leftOutNote = leftOut.length ? `; left out: ${leftOut.join(", ")}` : "";
   if (usable.length === 0)
-    throw new UserError("E_TRAFFIC", `${file}: no frame of 14..1514 bytes to replay${leftOutNote}`);
+    throw new UserError(
+      "E_TRAFFIC",
+      `--mix pcap:${file}: no frame of 14..1514 bytes to replay${leftOutNote}`,
+    );
   const key = (fr: Uint8Array): string => {
     const p = parseFrame(fr);
     const l = p.inner?.l3 ? p.inner : p;

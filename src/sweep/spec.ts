@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { formatLocated, UserError } from "../errors.ts";
+import { isSpecialFile } from "../input-file.ts";
 import { fsStrerror } from "../nic/errno.ts";
 
 /** Experiments a sweep can run: each point is one `iovsim <experiment> ... --json` run. */
@@ -120,6 +121,8 @@ export interface SweepFile {
 
 export function readSweepFile(file: string): SweepFile {
   let text: string;
+  if (isSpecialFile(file))
+    throw new UserError("E_SWEEP_FILE", `${file}: cannot read the sweep file: not a regular file`);
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {

@@ -1,5 +1,14 @@
 // Reading and writing capture files whatever their container (pcap µs/ns, pcapng).
-import { mkdtempSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { replaceFileSync } from "../fs-atomic.ts";
@@ -57,27 +66,60 @@ export function readCapture(bytes: Uint8Array, file: string): CaptureContents {
 
 /** Reads a capture file from disk; errors name the file as the user gave it. */
 export function readCaptureFile(path: string): CaptureContents {
-  let bytes: Uint8Array;
+  return readCapture(readCaptureBytes(path), path);
+}
+
+/**
+ * A path that is not a regular file or a directory: a FIFO, a device, /dev/fd/N of a shell's
+ * process substitution (`--pcap <(tcpdump -w - ...)`). It can be read once, and maybe never ends.
+ */
+export function isCaptureStream(path: string): boolean {
   try {
-    bytes = readFileSync(path);
-  } catch (e) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st !== undefined && !st.isFile() && !st.isDirectory();
+  } catch {
+    return false; // unreadable: reading it says why
+  }
+}
+
+/**
+ * The bytes of a capture named on the command line. A regular file is read whole; a stream (a
+ * FIFO, a device) is read to its end, unless its first bytes already show no capture header
+ * (/dev/zero never ends): then only those, for the reader to refuse.
+ */
+export function readCaptureBytes(path: string): Uint8Array {
+  const cannot = (e: unknown): never => {
+    if (e instanceof CaptureFormatError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String(code ?? e);
     throw new CaptureFormatError(path, -1, `cannot read (${why})`);
+  };
+  try {
+    if (!isCaptureStream(path)) return readFileSync(path);
+    const fd = openSync(path, "r");
+    try {
+      return readAllStdin(fd, path);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    return cannot(e);
   }
-  return readCapture(bytes, path);
 }
 
 /** How messages name a capture read from standard input (`-`). */
 export const STDIN_NAME = "standard input";
 
 /**
- * All of standard input, until end of file (`tcpdump -w - | iovsim switch --in wire=-`). A
- * non-blocking pipe answers EAGAIN while the writer is slow: wait a little and read again.
+ * All of standard input (or of the stream `fd`, named `name` in errors), until end of file
+ * (`tcpdump -w - | iovsim switch --in wire=-`), or only its first bytes when they show no
+ * capture header. A non-blocking pipe answers EAGAIN while the writer is slow: wait a little
+ * and read again.
  */
-export function readAllStdin(fd = 0): Uint8Array {
+export function readAllStdin(fd = 0, name = STDIN_NAME): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
+  let checked = false;
   for (;;) {
     const chunk = new Uint8Array(1 << 16);
     let got: number;
@@ -90,17 +132,29 @@ export function readAllStdin(fd = 0): Uint8Array {
         continue;
       }
       if (code === "EOF") break; // Windows pipes
-      throw new CaptureFormatError(STDIN_NAME, -1, `cannot read (${code ?? e})`);
+      throw new CaptureFormatError(name, -1, `cannot read (${code ?? e})`);
     }
     if (got === 0) break;
     parts.push(chunk.subarray(0, got));
     total += got;
+    // Input that does not start as a capture (/dev/zero, a log) is not read to its end.
+    if (!checked && total >= 4) {
+      checked = true;
+      if (!detectFormat(concat(parts, 4))) break;
+    }
   }
-  const out = new Uint8Array(total);
+  return concat(parts, total);
+}
+
+/** The first `n` bytes of `parts`, in one array. */
+function concat(parts: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
   let off = 0;
   for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
+    if (off >= n) break;
+    const take = p.subarray(0, n - off);
+    out.set(take, off);
+    off += take.length;
   }
   return out;
 }

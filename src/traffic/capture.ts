@@ -16,6 +16,22 @@ export interface PacketRecord {
 
 export const LINKTYPE_ETHERNET = 1;
 
+/**
+ * A record's frame without the FCS its capture says it carries (pcap link-type FCS bits,
+ * pcapng if_fcslen or epb_flags): frames reach the model without FCS (data-plane spec §2.1).
+ * The FCS is the last `fcs` bytes of the frame on the wire, so a snaplen cut may have kept
+ * part of it or none; a record whose caplen exceeds its original length is taken as caplen.
+ */
+export function withoutFcs(
+  data: Uint8Array,
+  origLen: number,
+  fcs: number,
+): { data: Uint8Array; origLen: number } {
+  if (fcs === 0) return { data, origLen };
+  const frame = Math.max(Math.max(origLen, data.length) - fcs, 0);
+  return { data: data.subarray(0, Math.min(data.length, frame)), origLen: frame };
+}
+
 export type CaptureFormat = "pcap" | "pcapng";
 
 /** A corrupt or unsupported capture file: names the file and the byte offset at fault (-1: none, e.g. unreadable). */

@@ -9,6 +9,7 @@ import {
   u16,
   u32,
   viewOf,
+  withoutFcs,
 } from "./capture.ts";
 
 const MAGIC_US = 0xa1b2c3d4;
@@ -23,6 +24,8 @@ export interface PcapHeader {
   versionMinor: number;
   snaplen: number;
   linktype: number;
+  /** FCS bytes at the end of every record (link-type field bits 26 and 28..31), 0 if none. */
+  fcsBytes: number;
 }
 
 export function readPcapHeader(bytes: Uint8Array, file: string): PcapHeader {
@@ -46,9 +49,13 @@ export function readPcapHeader(bytes: Uint8Array, file: string): PcapHeader {
   const versionMinor = u16(view, 6, order);
   if (versionMajor !== 2)
     throw new CaptureFormatError(file, 4, `unsupported pcap version ${versionMajor}.${versionMinor}`);
-  // The link type is the low 16 bits; bits 26..31 may carry FCS information (pcap-linktype(7)).
-  const linktype = u32(view, 20, order) & 0xffff;
-  return { order, nanosecond, versionMajor, versionMinor, snaplen: u32(view, 16, order), linktype };
+  // The link type is the low 16 bits; bit 26 says whether bits 28..31 give the FCS length, in
+  // 16-bit words, that every record carries (libpcap LT_FCS_LENGTH_PRESENT / LT_FCS_LENGTH,
+  // draft-ietf-opsawg-pcap §4 "FCS len").
+  const field = u32(view, 20, order);
+  const linktype = field & 0xffff;
+  const fcsBytes = field & 0x04000000 ? ((field >>> 28) & 0xf) * 2 : 0;
+  return { order, nanosecond, versionMajor, versionMinor, snaplen: u32(view, 16, order), linktype, fcsBytes };
 }
 
 /**
@@ -77,8 +84,7 @@ export function* readPcap(bytes: Uint8Array, file: string): Generator<PacketReco
     }
     yield {
       ts: BigInt(sec) * 1_000_000_000n + BigInt(frac) * unit,
-      data: bytes.subarray(dataOff, dataOff + caplen),
-      origLen,
+      ...withoutFcs(bytes.subarray(dataOff, dataOff + caplen), origLen, hdr.fcsBytes),
       iface: 0,
       linktype: hdr.linktype,
     };

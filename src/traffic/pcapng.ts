@@ -9,6 +9,7 @@ import {
   u16,
   u32,
   viewOf,
+  withoutFcs,
 } from "./capture.ts";
 
 const BT_SHB = 0x0a0d0d0a;
@@ -20,6 +21,8 @@ const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const OPT_ENDOFOPT = 0;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
+const OPT_IF_FCSLEN = 13;
+const OPT_EPB_FLAGS = 2;
 
 interface Interface {
   linktype: number;
@@ -27,6 +30,8 @@ interface Interface {
   /** Converts a raw timestamp in interface units to nanoseconds. */
   toNs: (units: bigint) => bigint;
   offsetNs: bigint;
+  /** FCS bytes at the end of each packet (if_fcslen), 0 if none or not said. */
+  fcsBytes: number;
 }
 
 function resolutionConverter(tsresol: number): (units: bigint) => bigint {
@@ -61,13 +66,20 @@ function parseIdb(view: DataView, body: number, end: number, order: ByteOrder): 
   const snaplen = u32(view, body + 4, order);
   let toNs = resolutionConverter(6); // default: microseconds
   let offsetNs = 0n;
+  let fcsBytes = 0;
   for (const o of options(view, body + 8, end, order)) {
+    // if_fcslen is in bits in the pcapng draft and in octets in Wireshark (draft-ietf-opsawg-pcap
+    // issue #60); an Ethernet FCS is 4 octets, so 32 and 4 both say it; other values say nothing.
+    if (o.code === OPT_IF_FCSLEN && o.len >= 1) {
+      const v = view.getUint8(o.off);
+      fcsBytes = v === 4 || v === 32 ? 4 : 0;
+    }
     if (o.code === OPT_IF_TSRESOL && o.len >= 1) toNs = resolutionConverter(view.getUint8(o.off));
     if (o.code === OPT_IF_TSOFFSET && o.len >= 8) {
       offsetNs = view.getBigInt64(o.off, order === "le") * 1_000_000_000n;
     }
   }
-  return { linktype, snaplen, toNs, offsetNs };
+  return { linktype, snaplen, toNs, offsetNs, fcsBytes };
 }
 
 /**
@@ -138,10 +150,19 @@ export function* readPcapng(bytes: Uint8Array, file: string): Generator<PacketRe
             `packet caplen ${caplen} exceeds its block (${end - dataOff} bytes)`,
           );
         }
+        // epb_flags bits 5..8: this packet's FCS length in octets, over the interface's (draft §4.3.1).
+        let fcs = iface.fcsBytes;
+        if (type === BT_EPB) {
+          for (const o of options(view, dataOff + ((caplen + 3) & ~3), end, order)) {
+            if (o.code === OPT_EPB_FLAGS && o.len >= 4) {
+              const perPacket = (u32(view, o.off, order) >>> 5) & 0xf;
+              if (perPacket !== 0) fcs = perPacket;
+            }
+          }
+        }
         yield {
           ts: iface.toNs(units) + iface.offsetNs,
-          data: bytes.subarray(dataOff, dataOff + caplen),
-          origLen,
+          ...withoutFcs(bytes.subarray(dataOff, dataOff + caplen), origLen, fcs),
           iface: ifIndex,
           linktype: iface.linktype,
         };
@@ -157,8 +178,7 @@ export function* readPcapng(bytes: Uint8Array, file: string): Generator<PacketRe
         if (iface.snaplen > 0) caplen = Math.min(caplen, iface.snaplen);
         yield {
           ts: 0n,
-          data: bytes.subarray(body + 4, body + 4 + caplen),
-          origLen,
+          ...withoutFcs(bytes.subarray(body + 4, body + 4 + caplen), origLen, iface.fcsBytes),
           iface: 0,
           linktype: iface.linktype,
         };

@@ -175,14 +175,36 @@ export function captureGapsPs(tsNs: readonly number[]): { gapsPs: number[]; rate
   return { gapsPs: gaps, ratePps: period > 0 ? (n * 1e12) / period : 0 };
 }
 
+/** How many frames the capture stamps earlier than the frame before them (out of order). */
+export function stampedOutOfOrder(tsNs: readonly number[]): number {
+  let n = 0;
+  for (let i = 1; i < tsNs.length; i++) if (tsNs[i] < tsNs[i - 1]) n++;
+  return n;
+}
+
+/** The note for a capture whose timestamps go backwards: those frames follow with no gap. */
+export function outOfOrderNote(c: ReplayCapture): string | undefined {
+  const n = stampedOutOfOrder(c.tsNs);
+  if (n === 0) return undefined;
+  return `--pcap-timing capture: ${c.file} stamps ${n} of its ${c.frames.length} frames earlier than the frame before them (out of order); each is sent right after that frame (no gap), in file order`;
+}
+
 /** The capture's own offered rate (frames/s), or a user error when its timestamps give none. */
 export function captureRatePps(c: ReplayCapture): number {
   const { ratePps } = captureGapsPs(c.tsNs);
-  if (!(ratePps > 0))
+  if (!(ratePps > 0)) {
+    const back = stampedOutOfOrder(c.tsNs);
+    const why =
+      c.frames.length === 1
+        ? "one frame"
+        : back > 0
+          ? `timestamps that never advance (${back} of its ${c.frames.length} frames are stamped earlier than the frame before them)`
+          : "no time between its frames";
     throw new UserError(
       "E_USAGE",
-      `--pcap-timing capture: ${c.file} has ${c.frames.length === 1 ? "one frame" : "no time between its frames"}, so it gives no rate; replay it re-paced (the default) with --rate R or the NDR search`,
+      `--pcap-timing capture: ${c.file} has ${why}, so it gives no rate; replay it re-paced (the default) with --rate R or the NDR search`,
     );
+  }
   return ratePps;
 }
 

@@ -375,6 +375,19 @@ describe("decode -", () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout.trim()).eth.dst).toBe("02:00:00:00:00:10");
   }, 40_000);
+
+  it("names standard input in its errors, as switch --in PORT=- and paths --pcap - do", () => {
+    const main = join(repoRoot, "src", "cli", "main.ts");
+    const r = spawnSync(process.execPath, ["--import", "tsx", main, "decode", "-"], {
+      cwd: repoRoot,
+      input: "not a capture at all\n",
+      encoding: "utf8",
+      timeout: 30_000,
+      killSignal: "SIGKILL",
+    });
+    expect(r.stderr).toBe("iovsim: standard input: not a pcap or pcapng file (magic 0x6e6f7420) at byte 0\n");
+    expect(r.status).toBe(1);
+  }, 40_000);
 });
 
 describe("switch counters.json against the spec's counter rules (§6)", () => {

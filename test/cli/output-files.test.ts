@@ -68,6 +68,112 @@ describe("--html FILE that cannot be written", () => {
   });
 });
 
+describe("--html FILE that is one of the run's inputs", () => {
+  const root = join(import.meta.dirname, "..", "..");
+  const capture = () => {
+    const f = join(dir, "in.pcap");
+    writeFileSync(f, readFileSync(join(root, "examples", "in.pcap")));
+    return f;
+  };
+  const conf = () => {
+    const f = join(dir, "ixl0.conf");
+    writeFileSync(f, readFileSync(join(root, "examples", "ixl0.conf")));
+    return f;
+  };
+  // Each input is read first and the run would succeed, leaving the report where the user's
+  // capture or configuration was: refused before the run, the file untouched.
+  const cases: Array<[string, () => { file: string; argv: string[]; named: string }]> = [
+    [
+      "switch --in",
+      () => {
+        const f = capture();
+        return {
+          file: f,
+          argv: ["switch", "-f", conf(), "--in", `wire=${f}`, "--json"],
+          named: `--in wire=${f}`,
+        };
+      },
+    ],
+    [
+      "switch -f (through a link)",
+      () => {
+        const f = conf();
+        const link = join(dir, "link.conf");
+        symlinkSync(f, link);
+        return {
+          file: link,
+          argv: ["switch", "-f", f, "--in", `wire=${join(root, "examples", "in.pcap")}`, "--json"],
+          named: `-f ${f}`,
+        };
+      },
+    ],
+    [
+      "paths --pcap",
+      () => {
+        const f = capture();
+        return {
+          file: f,
+          argv: ["paths", "--path", "native", "--pcap", f, "--rewrite-dst", "consumer", "--rate", "10%"],
+          named: `--pcap ${f}`,
+        };
+      },
+    ],
+    [
+      "ping -f",
+      () => {
+        const f = conf();
+        return { file: f, argv: ["ping", "--path", "jail-vf", "-c", "1", "-f", f], named: `-f ${f}` };
+      },
+    ],
+    [
+      "steering --mix pcap:",
+      () => {
+        const f = capture();
+        return {
+          file: f,
+          argv: [
+            "steering",
+            "--mix",
+            `pcap:${f}`,
+            "--strategy",
+            "single",
+            "--queues",
+            "1",
+            "--rate",
+            "1Mpps",
+            "--no-ndr",
+          ],
+          named: `--mix pcap:${f}`,
+        };
+      },
+    ],
+  ];
+  for (const [name, make] of cases) {
+    it(`${name}: refused, the input kept`, async () => {
+      const { file, argv, named } = make();
+      const before = readFileSync(file);
+      const r = await cli(...argv, "--html", file);
+      expect(r.err).toBe(
+        `iovsim: --html ${file}: that is this run's input (${named}), which the report would replace; choose another file\n`,
+      );
+      expect(r.code).toBe(1);
+      expect(readFileSync(file)).toEqual(before);
+    });
+  }
+  it("switch --html into --out DIR under an output's name is refused; another name is written", async () => {
+    const out = join(dir, "out");
+    const argv = ["switch", "-f", conf(), "--in", `wire=${capture()}`, "--out", out];
+    const r = await cli(...argv, "--html", join(out, "wire.pcap"));
+    expect(r.err).toMatch(/--html .*wire\.pcap: --out .* holds this run's captures and counters/);
+    expect(r.code).toBe(1);
+    const ok = await cli(...argv, "--html", join(out, "report.html"));
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(out, "wire.pcap")).subarray(0, 4)).toEqual(
+      Buffer.from([0xd4, 0xc3, 0xb2, 0xa1]),
+    );
+  });
+});
+
 describe("output-file helpers", () => {
   it("checkOutputFile accepts a new file in an existing directory and an existing file", () => {
     expect(() => checkOutputFile(join(dir, "new.html"), "--html")).not.toThrow();

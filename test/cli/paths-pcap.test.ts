@@ -304,3 +304,70 @@ describe("paths --pcap", () => {
     }
   });
 });
+
+describe("paths --pcap-timing capture: timestamps out of order", () => {
+  const frame = eth({ dst: "02:00:00:00:00:10" }).ipv4().udp().build({ padTo: 60 });
+  const captureAt = (name: string, tsUs: number[]) => {
+    const file = join(mkdtempSync(join(tmpdir(), "iovsim-order-")), name);
+    const records = tsUs.map((t) => ({
+      ts: BigInt(t) * 1000n,
+      data: frame,
+      origLen: 60,
+      iface: 0,
+      linktype: 1,
+    }));
+    writeFileSync(file, encodeCapture(records));
+    return file;
+  };
+  const run = (file: string) =>
+    paths(
+      "--path",
+      "native",
+      "--pcap",
+      file,
+      "--pcap-timing",
+      "capture",
+      "--rewrite-dst",
+      "consumer",
+      "--trial-ms",
+      "0.1",
+    );
+
+  it("frames stamped before the frame ahead of them are said in a note, not bunched silently", async () => {
+    const file = captureAt("disorder.pcap", [0, 50, 10, 90]);
+    const r = await run(file);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `note: --pcap-timing capture: ${file} stamps 1 of its 4 frames earlier than the frame before them (out of order); each is sent right after that frame (no gap), in file order`,
+    );
+  });
+
+  it("a capture stamped backwards has no rate, and the message says why (it had time between its frames)", async () => {
+    const file = captureAt("backwards.pcap", [30, 20, 10]);
+    const r = await run(file);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `iovsim: --pcap-timing capture: ${file} has timestamps that never advance (2 of its 3 frames are stamped earlier than the frame before them), so it gives no rate; replay it re-paced (the default) with --rate R or the NDR search\n`,
+    );
+  });
+});
+
+describe("paths --pcap --promisc", () => {
+  it("a port given twice is refused, as switch --promisc twice is", async () => {
+    const r = await paths(
+      "--path",
+      "native",
+      "--pcap",
+      DNS,
+      "--promisc",
+      "PF",
+      "--promisc",
+      "PF",
+      "--rate",
+      "10%",
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("iovsim: option '--promisc PF' is given twice\n");
+  });
+});

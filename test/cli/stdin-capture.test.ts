@@ -1,7 +1,7 @@
 // A capture on standard input (`tcpdump -w - | iovsim ...`), as `decode -` reads one:
 // `switch --in PORT=-` and `paths --pcap -` (spooled to a private file its worker threads
 // read, removed afterwards). In-process with injected bytes, and once through a real pipe.
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -165,4 +165,118 @@ describe("paths --pcap -", () => {
     );
     expect(spools()).toEqual(before);
   });
+});
+
+describe("steering --mix pcap:-", () => {
+  const args = [
+    "--strategy",
+    "single",
+    "--queues",
+    "1",
+    "--rate",
+    "10%",
+    "--no-ndr",
+    "--frames",
+    "500",
+    "--json",
+  ];
+
+  it("replays standard input as the file: same flows and simulated figures, named pcap:-", async () => {
+    const a = await cli(undefined, "steering", "--mix", `pcap:${VXLAN}`, ...args);
+    const b = await cli(readFileSync(VXLAN), "steering", "--mix", "pcap:-", ...args);
+    expect(b.err).toBe("");
+    expect(b.code).toBe(0);
+    expect(b.reads()).toBe(1);
+    const ra = JSON.parse(a.out).results[0];
+    const rb = JSON.parse(b.out).results[0];
+    expect(rb.traffic).toBe("pcap:-");
+    expect({ ...rb, traffic: null }).toEqual({ ...ra, traffic: null });
+  });
+
+  it("names standard input in its errors", async () => {
+    const junk = new TextEncoder().encode("not a capture at all\n");
+    const r = await cli(junk, "steering", "--mix", "pcap:-", ...args);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      "iovsim: --mix pcap:-: standard input: not a pcap or pcapng file (magic 0x6e6f7420) at byte 0\n",
+    );
+  });
+});
+
+// A capture that is a stream but not standard input: a FIFO, or /dev/fd/N of a shell's process
+// substitution (`--pcap <(tcpdump -w - ...)`). It is read once; a device that never ends and is
+// no capture (/dev/zero) fails from its first bytes instead of being read forever.
+describe("a capture that is a FIFO or a device", () => {
+  const bin = join(repoRoot, "bin", "iovsim.js");
+  const iovsim = (...argv: string[]) =>
+    spawnSync(process.execPath, [bin, "--state", join(tmp, "state"), ...argv], {
+      encoding: "utf8",
+      cwd: tmp,
+      timeout: 60_000,
+      killSignal: "SIGKILL",
+    });
+  const fifoOf = (name: string, file: string) => {
+    const fifo = join(tmp, name);
+    execFileSync("mkfifo", [fifo]);
+    // The writer blocks until the command opens the FIFO, then exits.
+    const writer = spawn("sh", ["-c", 'cat "$1" > "$2"', "sh", file, fifo], { stdio: "ignore" });
+    return { fifo, writer };
+  };
+
+  it("/dev/zero is refused at once by switch --in, paths --pcap and steering --mix pcap:", () => {
+    for (const argv of [
+      ["switch", "-f", conf, "--in", "wire=/dev/zero", "--json"],
+      ["paths", "--path", "native", "--pcap", "/dev/zero", "--rate", "10%"],
+      [
+        "steering",
+        "--mix",
+        "pcap:/dev/zero",
+        "--strategy",
+        "single",
+        "--queues",
+        "1",
+        "--rate",
+        "10%",
+        "--no-ndr",
+      ],
+    ]) {
+      const r = iovsim(...argv);
+      expect(r.signal).toBeNull(); // not killed by the timeout
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/\/dev\/zero: not a pcap or pcapng file \(magic 0x00000000\) at byte 0\n$/);
+    }
+  }, 120_000);
+
+  it("paths --pcap FIFO replays it (its worker threads read a private copy), named as given", () => {
+    const { fifo, writer } = fifoOf("paths.fifo", QINQ);
+    const r = iovsim(
+      "paths",
+      "--path",
+      "native",
+      "--pcap",
+      fifo,
+      "--promisc",
+      "PF",
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "0.1",
+      "--json",
+    );
+    writer.kill();
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.replay.file).toBe(fifo);
+    expect(j.replay.frames).toBe(249);
+  }, 120_000);
+
+  it("switch --in wire=FIFO reads it like the file", () => {
+    const { fifo, writer } = fifoOf("switch.fifo", VXLAN);
+    const r = iovsim("switch", "-f", conf, "--in", `wire=${fifo}`, "--promisc", "PF", "--json");
+    writer.kill();
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).functions.find((f: { name: string }) => f.name === "wire").offered).toBe(10);
+  }, 120_000);
 });

@@ -41,6 +41,26 @@ describe("sweep plan refuses points the experiment would refuse", () => {
       "point 1 (strategy=bogus)",
       "--strategy: unknown strategy 'bogus'",
     ],
+    // A point is a child process with no standard input: '-' would be empty there.
+    [
+      "paths",
+      'axes: { path: [native] }\noptions: { pcap: "-", rate: 1Mpps }',
+      "point 0 (path=native)",
+      "--pcap -: a sweep's points run with no standard input",
+    ],
+    [
+      "steering",
+      'axes: { queues: [1] }\noptions: { mix: "pcap:-", rate: 1Mpps, no-ndr: true }',
+      "point 0 (queues=1)",
+      "--mix pcap:-: a sweep's points run with no standard input",
+    ],
+    // The captures are read as the run reads them: a missing one is refused at plan time.
+    [
+      "steering",
+      'axes: { queues: [1] }\noptions: { mix: "pcap:/nonexistent.pcap", rate: 1Mpps, no-ndr: true }',
+      "point 0 (queues=1)",
+      "--mix pcap:/nonexistent.pcap: cannot read (no such file)",
+    ],
     [
       "fidelity",
       "axes: { case: [talk-ping-jail, nope] }",

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
-import { readCaptureFile } from "../../src/traffic/capture-io.ts";
+import { encodeCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
+import { eth } from "../../src/traffic/frames.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const capture = join(root, "examples", "capture.pcap"); // tcpdump's vxlan.pcap: 10 frames
@@ -94,6 +95,13 @@ describe("switch: replaying a foreign capture", () => {
       "option '--promisc': 'wire' is not a function",
     );
     expect((await sw(ixl, "--rewrite-dst")).err).toContain("option '--rewrite-dst' needs a value");
+    // A repeatable option's value given twice, as --rewrite-dst given twice, is refused.
+    expect((await sw(ixl, "--promisc", "PF", "--promisc", "PF")).err).toBe(
+      "iovsim: option '--promisc PF' is given twice\n",
+    );
+    expect((await sw(ixl, "--rss", "inner", "--vxlan-port", "8472", "--vxlan-port", "8472")).err).toBe(
+      "iovsim: option '--vxlan-port 8472' is given twice\n",
+    );
   });
 
   it("--rewrite-dst without a wire input is refused (it changed nothing, silently)", async () => {
@@ -117,5 +125,31 @@ describe("switch: replaying a foreign capture", () => {
     expect(err).toBe(
       "iovsim: option '--rewrite-dst VF-1': it rewrites frames from the wire, and no --in wire=FILE is given (it would change nothing)\n",
     );
+  });
+});
+
+describe("switch: a capture that carries the FCS", () => {
+  it("a full-size frame with its FCS is delivered, not an oversize drop (the FCS is not frame data)", async () => {
+    // 1514 bytes (the largest untagged frame without FCS) + 4 FCS bytes, to VF-0's MAC; the
+    // link-type field says every record ends in a 4-byte FCS (P bit, 2 16-bit words).
+    const frame = eth({ dst: "02:00:00:00:00:10", src: "02:99:00:00:00:01" })
+      .ipv4()
+      .udp()
+      .build({ padTo: 1514 });
+    const withFcs = Uint8Array.from([...frame, 0xde, 0xad, 0xbe, 0xef]);
+    const bytes = encodeCapture([{ ts: 1n, data: withFcs, origLen: withFcs.length, iface: 0, linktype: 1 }]);
+    new DataView(bytes.buffer).setUint32(20, 0x24000001, true);
+    const file = join(tmp, "fcs.pcap");
+    writeFileSync(file, bytes);
+    let out = "";
+    const rc = await runCli(
+      ["--state", join(tmp, "state"), "switch", "-f", ixl, "--in", `wire=${file}`, "--json"],
+      { out: (t) => (out += t), err: () => {} },
+    );
+    expect(rc).toBe(0);
+    const j = JSON.parse(out);
+    expect(j.frame_drops).toEqual({});
+    expect(j.functions.find((f: { name: string }) => f.name === "VF-0").received).toBe(1);
+    expect(j.counters.port.rx_bytes).toBe(1518); // DA..CRC: the frame's 1514 + the FCS the NIC counts
   });
 });

@@ -140,6 +140,10 @@ describe("decode errors", () => {
       "iovsim: option '--vxlan-port': '70000' is not a UDP port (1..65535)\n",
     );
     expect((await run("decode", junk, "--bogus")).err).toMatch(/unknown option '--bogus'/);
+    // A repeatable option's value given twice is a slip: said, not folded away.
+    expect((await run("decode", junk, "--vxlan-port", "8472", "--vxlan-port=8472")).err).toBe(
+      "iovsim: option '--vxlan-port 8472' is given twice\n",
+    );
   });
   it("a corrupt record: earlier frames printed, then the error with the byte offset", async () => {
     const p = join(tmp, "capture.pcap");

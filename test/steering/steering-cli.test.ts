@@ -187,6 +187,17 @@ describe("iovsim steering", () => {
         /^iovsim: --mix pcap:\/nonexistent\.pcap: cannot read \(no such file\)\n$/,
       ],
       [["--mix", "pcap:", "--rate", "1Mpps", "--no-ndr"], /--mix: 'pcap:' needs a file name/],
+      // A capture with no usable frame names the option, as every other capture error does.
+      [
+        [
+          "--mix",
+          `pcap:${join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "malformed", "dns-badlabel.pcap")}`,
+          "--rate",
+          "1Mpps",
+          "--no-ndr",
+        ],
+        /^iovsim: --mix pcap:\S+dns-badlabel\.pcap: no frame of 14\.\.1514 bytes to replay/,
+      ],
       [["--port", "ixl0", "--strategy", "inner-rss"], /--port only applies to --strategy flow-rules/],
       // Options that would change nothing are refused, not ignored.
       [

@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
 import { UserError } from "../../src/errors.ts";
 import type { PointExecutor } from "../../src/sweep/execute.ts";
 import { mergeSweep, sweepStatus } from "../../src/sweep/merge.ts";
@@ -132,6 +133,30 @@ describe("sweep run and merge", () => {
     await run(dir, 1, 2, fakeExperiment());
     expect((await readdir(join(dir, "points"))).filter((n) => n.endsWith(".tmp"))).toHaveLength(0);
     expect((await mergeSweep(dir)).merged.points).toHaveLength(12);
+  });
+});
+
+describe("sweep merge --html", () => {
+  it("refuses a report file among the results it merges (a point, the manifest): they were replaced", async () => {
+    const dir = await tmp();
+    await run(dir, 0, 1, fakeExperiment());
+    for (const html of [
+      join(dir, "points", "000000.json"),
+      join(dir, "sweep.json"),
+      join(dir, "points", "r.html"),
+    ]) {
+      const before = existsSync(html) ? await readFile(html, "utf8") : null;
+      let err = "";
+      const code = await runCli(["sweep", "merge", dir, "--html", html], {
+        out: () => {},
+        err: (t) => (err += t),
+      });
+      expect(code).toBe(1);
+      expect(err).toMatch(
+        /^iovsim: sweep merge: --html .*: that is (the manifest|among the point results) of .*; choose another file\n$/,
+      );
+      expect(existsSync(html) ? await readFile(html, "utf8") : null).toBe(before);
+    }
   });
 });
 

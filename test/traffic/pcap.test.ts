@@ -240,6 +240,78 @@ describe("pcapng blocks", () => {
   });
 });
 
+// Frames reach the model without FCS (data-plane spec §2.1): a capture that says its records
+// end in an FCS (a tap or a NIC with rx-fcs on) has it removed as it is read.
+describe("an FCS the capture declares is not part of the frame", () => {
+  const frame = eth().ipv4().udp().build({ padTo: 60 });
+  const FCS = [0xde, 0xad, 0xbe, 0xef];
+  it("pcap: link-type FCS bits (libpcap LT_FCS_LENGTH_PRESENT, length in 16-bit words), both byte orders", () => {
+    for (const order of ["le", "be"] as const) {
+      const withFcs = Uint8Array.from([...frame, ...FCS]);
+      const recs: PacketRecord[] = [
+        { ts: 1n, data: withFcs, origLen: withFcs.length, iface: 0, linktype: 1 },
+        { ts: 2n, data: withFcs.subarray(0, 40), origLen: withFcs.length, iface: 0, linktype: 1 }, // snaplen 40
+        {
+          ts: 3n,
+          data: withFcs.subarray(0, frame.length + 2),
+          origLen: withFcs.length,
+          iface: 0,
+          linktype: 1,
+        },
+      ];
+      const bytes = encodeCapture(recs, { format: "pcap", order });
+      new DataView(bytes.buffer).setUint32(20, 0x24000001, order === "le"); // FCS len 2 words, P bit, Ethernet
+      const r = readCapture(bytes, "fcs.pcap");
+      expect(r.error).toBeUndefined();
+      expect(r.records.map((x) => [x.linktype, x.data.length, x.origLen])).toEqual([
+        [1, 60, 60],
+        [1, 40, 60],
+        [1, 60, 60],
+      ]);
+      expect(r.records[0].data).toEqual(frame);
+      // Without the P bit the FCS length bits say nothing: the bytes are the frame's.
+      new DataView(bytes.buffer).setUint32(20, 0x20000001, order === "le");
+      expect(readCapture(bytes, "x.pcap").records[0].data.length).toBe(64);
+    }
+  });
+  it("pcapng: if_fcslen 4 (octets, Wireshark) or 32 (bits, the draft); epb_flags FCS length per packet", () => {
+    const le = true;
+    const idbFcs = (v: number) =>
+      block(
+        1,
+        [...u16(1, le), 0, 0, ...u32(0, le), ...u16(13, le), ...u16(1, le), v, 0, 0, 0, 0, 0, 0, 0],
+        le,
+      );
+    const data = [...frame, ...FCS];
+    const read = (bytes: number[]) =>
+      readCapture(Uint8Array.from(bytes), "f.pcapng").records.map((x) => x.data.length);
+    expect(read([...shb(le), ...idbFcs(4), ...epb(le, 0, 0n, data), ...spb(le, data)])).toEqual([60, 60]);
+    expect(read([...shb(le), ...idbFcs(32), ...epb(le, 0, 0n, data)])).toEqual([60]);
+    expect(read([...shb(le), ...idbFcs(0), ...epb(le, 0, 0n, data)])).toEqual([64]);
+    // epb_flags (option 2) bits 5..8: 4 octets of FCS on this packet, the interface silent.
+    const flagged = block(
+      6,
+      [
+        ...u32(0, le),
+        ...u32(0, le),
+        ...u32(0, le),
+        ...u32(data.length, le),
+        ...u32(data.length, le),
+        ...data,
+        ...u16(2, le),
+        ...u16(4, le),
+        ...u32(4 << 5, le),
+        0,
+        0,
+        0,
+        0,
+      ],
+      le,
+    );
+    expect(read([...shb(le), ...idb(le, 1, 0), ...flagged, ...epb(le, 0, 0n, data)])).toEqual([60, 64]);
+  });
+});
+
 describe("corrupt files", () => {
   const good = encodeCapture(records(3), { format: "pcap" });
   it("a truncated record header names the byte offset; earlier records stay usable", () => {

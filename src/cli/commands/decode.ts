@@ -4,8 +4,10 @@ import { closeSync, openSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { parseFrame } from "../../switch/reference/parse.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
+import { STDIN_NAME } from "../../traffic/capture-io.ts";
 import { streamCapture } from "../../traffic/capture-stream.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
+import { refuseRepeatedValues } from "../list-option.ts";
 import { defineCommand, type Opts } from "../registry.ts";
 
 const HELP = `usage: iovsim decode FILE [--json] [--vxlan-port N ...]   (FILE '-': standard input)
@@ -18,8 +20,10 @@ the RSS hashes (Microsoft key; outer, and tunnel-aware inner).
   --vxlan-port N    also decode UDP destination port N as VXLAN (repeatable; 4789 always is)
   -h, --help        this text
 
-Frames whose link type is not Ethernet are listed and skipped. A corrupt file is decoded up to
-the corrupt record, then reported with its byte offset (exit status 1).
+Frames whose link type is not Ethernet are listed and skipped. An FCS the capture says its
+frames end in (pcap link-type FCS bits, pcapng if_fcslen or epb_flags) is not part of the frame,
+as in a NIC. A corrupt file is decoded up to the corrupt record, then reported with its byte
+offset (exit status 1).
 `;
 
 /** Names of the link types a user is likely to meet (tcpdump's LINKTYPE_* names). */
@@ -52,6 +56,7 @@ function decodeArgs(opts: Opts, operands: string[]): DecodeArgs {
     }
     return Number(v);
   });
+  refuseRepeatedValues("--vxlan-port", vxlanPorts);
   const [file, extra] = operands;
   if (extra !== undefined) throw new UserError("E_USAGE", `decode: one FILE only ('${extra}' is extra)`);
   if (file === undefined)
@@ -93,7 +98,8 @@ export const command = defineCommand({
     try {
       // Streamed: the header is checked from the first bytes read (a non-capture fails at once),
       // and each frame is printed as it arrives (a live `tcpdump -w -` pipe works too).
-      for (const rec of streamCapture(fd, file)) {
+      // Messages name standard input as switch --in PORT=- and paths --pcap - do.
+      for (const rec of streamCapture(fd, file === "-" ? STDIN_NAME : file)) {
         frames++;
         if (rec.linktype !== LINKTYPE_ETHERNET) {
           skipped++;

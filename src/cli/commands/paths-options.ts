@@ -9,9 +9,10 @@ import type { Arrival, Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.ts";
 import { parseRate, type RateSpec, resolveRate } from "../../experiment/rate.ts";
+import { isSpecialFile } from "../../input-file.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
-import { htmlOutputFile } from "../../output-file.ts";
+import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
 import { portVlanNote, VLAN_TAG_BYTES, wireVlanOf } from "../../paths/port-vlan.ts";
 import { type PathConfig, type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
@@ -246,6 +247,7 @@ export function selectPaths(
 /** The iovctl.conf text (-f FILE or the talk's, embedded). */
 export function readConfig(file: string | undefined): { text: string; file: string } {
   if (file === undefined) return { text: TALK_IOVCTL_CONF, file: "embedded iovctl.conf" };
+  if (isSpecialFile(file)) throw new UserError("E_USAGE", `-f ${file}: not a regular file`);
   try {
     return { text: readFileSync(file, "utf8"), file };
   } catch (e) {
@@ -480,7 +482,11 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     pathHost,
     json: Boolean(values.json),
     csv: Boolean(values.csv),
-    html: htmlFile(v.html),
+    html: htmlFile(v.html, [
+      { named: `-f ${v.config}`, file: v.config },
+      { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
+      { named: `--pcap ${v.pcap}`, file: v.pcap },
+    ]),
     config: conf,
     notes,
     ...(replay ? { replay } : {}),
@@ -597,8 +603,10 @@ function checkPartitioned(
   }
 }
 
-export function htmlFile(v: string | undefined): string | undefined {
-  return htmlOutputFile(v);
+export function htmlFile(v: string | undefined, inputs: RunInput[] = []): string | undefined {
+  const file = htmlOutputFile(v);
+  refuseOutputOverInputs(file, "--html", inputs);
+  return file;
 }
 
 function availableCores(): number {

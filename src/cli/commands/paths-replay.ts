@@ -17,11 +17,13 @@ import type { TrafficProfile } from "../../traffic/profiles.ts";
 import {
   captureRatePps,
   loadReplayCapture,
+  outOfOrderNote,
   type ReplayCapture,
   type ReplaySpec,
   replayFrameBytes,
   shownCaptureName,
 } from "../../traffic/replay.ts";
+import { refuseRepeatedValues } from "../list-option.ts";
 
 export interface ReplayOptions {
   spec: ReplaySpec;
@@ -109,6 +111,7 @@ export function parseReplayOptions(
   const rewrite = v["rewrite-dst"] as string | undefined;
   if (rewrite === "") throw new UserError("E_USAGE", "--rewrite-dst needs a port: consumer, PF or VF-<n>");
   const promisc = (v.promisc as string[] | undefined) ?? [];
+  refuseRepeatedValues("--promisc", promisc);
   const rewriteSrc = v["rewrite-src"] as string | undefined;
   if (rewriteSrc === "") throw new UserError("E_USAGE", "--rewrite-src needs a port: consumer, PF or VF-<n>");
   const spec: ReplaySpec = {
@@ -137,6 +140,8 @@ export function parseReplayOptions(
   let captureRate: number | null = null;
   if (timing === "capture") {
     captureRate = captureRatePps(capture);
+    const disorder = outOfOrderNote(capture);
+    if (disorder) notes.push(disorder);
     // The wire holds back frames the capture packed closer than this link carries them.
     const line = lineRatePps(replayFrameBytes(capture), linkGbps);
     const pps = Math.min(captureRate, line);

@@ -5,7 +5,13 @@ import { FAULT_EXIT_STATUS, faultHelp, faultText } from "../../engine/faults.ts"
 import { costProfileNames } from "../../model/costs.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
-import { readAllStdin, STDIN_NAME, spoolStdinCapture } from "../../traffic/capture-io.ts";
+import {
+  isCaptureStream,
+  readAllStdin,
+  readCaptureBytes,
+  STDIN_NAME,
+  spoolStdinCapture,
+} from "../../traffic/capture-io.ts";
 import { nameCaptureFile } from "../../traffic/replay.ts";
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
@@ -72,9 +78,9 @@ profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of
              checking and trust program the switch. Read only; exclusive with -f. Without --host, --state
              only says where the state lives and the run does not read it (docs/linux-mode.md,
              Measuring what you configured)
---pcap F     replay a pcap/pcapng capture (F - : standard input, copied to a private temporary
-             file that the worker threads read, removed when the run ends) instead of
-             generated frames: from the wire to each
+--pcap F     replay a pcap/pcapng capture (F - : standard input; it and a FIFO or <(tcpdump ...)
+             are copied to a private temporary file that the worker threads read, removed
+             when the run ends) instead of generated frames: from the wire to each
              consumer (--direction rx: every path but vf-loopback), or sent by each consumer to
              the wire (--direction tx: every path but vf-loopback); frames
              as captured, looped; records that cannot be carried are counted and dropped with
@@ -129,11 +135,16 @@ export const command = defineCommand({
   hints: RENAMED,
   async run({ opts, argv: args }, ctx) {
     const v = opts as Values;
-    if (v.pcap !== "-") return pathsCommand(v, args, ctx);
-    // --pcap -: every worker thread reads the capture, so standard input is first copied to a
-    // private file (removed when the run ends); messages name it "standard input".
-    const spool = spoolStdinCapture(ctx.readStdin ?? readAllStdin);
-    nameCaptureFile(spool.file, STDIN_NAME);
+    const pcap = typeof v.pcap === "string" ? v.pcap : undefined;
+    const stream = pcap !== undefined && pcap !== "-" && isCaptureStream(pcap) ? pcap : undefined;
+    if (pcap !== "-" && !stream) return pathsCommand(v, args, ctx);
+    // --pcap - (or a FIFO, /dev/fd/N of `<(tcpdump ...)`): every worker thread reads the capture,
+    // and a stream reads once, so it is first copied to a private file (removed when the run
+    // ends); messages name it "standard input", or the path the user gave.
+    const spool = spoolStdinCapture(
+      stream ? () => readCaptureBytes(stream) : (ctx.readStdin ?? readAllStdin),
+    );
+    nameCaptureFile(spool.file, stream ?? STDIN_NAME);
     try {
       return await pathsCommand({ ...v, pcap: spool.file }, args, ctx);
     } finally {

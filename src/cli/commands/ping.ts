@@ -115,7 +115,10 @@ export const command = defineCommand({
     checkHost(conf, [path]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
-    const html = htmlFile(v.html as string | undefined);
+    const html = htmlFile(v.html as string | undefined, [
+      { named: `-f ${v.config}`, file: v.config as string | undefined },
+      { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
+    ]);
     await ensureKernels();
     const started = performance.now();
     const r = runPing({

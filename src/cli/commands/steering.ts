@@ -6,7 +6,7 @@ import { UserError } from "../../errors.ts";
 import { costProfileNames, loadCosts } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
 import { getProfile, requireInnerRss } from "../../nic/profile.ts";
-import { htmlOutputFile } from "../../output-file.ts";
+import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
@@ -36,7 +36,7 @@ import {
   type SteeringTraffic,
 } from "../../steering/traffic.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
-import { corruptTailNote, readCaptureFile } from "../../traffic/capture-io.ts";
+import { corruptTailNote, readAllStdin, readCaptureInput } from "../../traffic/capture-io.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
@@ -52,8 +52,9 @@ packet paths are. Results at --rate and at NDR (RFC 2544 binary search, zero los
 Strategies (--strategy, default all):
 ${STRATEGY_IDS.map((s) => `  ${s.padEnd(16)} ${STRATEGY_SUMMARY[s]}`).join("\n")}
 Traffic (--mix, alias --encap; default gtpu): ${MIX_NAMES.join(", ")}, or pcap:FILE
-(a capture with a corrupt tail, e.g. from a killed tcpdump, is used up to its last whole
-record; a note names the file and the byte offset where it stops)
+(pcap:- reads standard input: tcpdump -w - | iovsim steering --mix pcap:-; a capture with a
+corrupt tail, e.g. from a killed tcpdump, is used up to its last whole record; a note names
+the file and the byte offset where it stops)
 
 Options:
   --mix LIST          traffic mixes, comma-separated
@@ -205,6 +206,10 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (opts.json) o.format = "json";
   if (opts.csv) o.format = "csv";
   if (str("html") !== undefined) o.html = htmlOutputFile(str("html"));
+  refuseOutputOverInputs(o.html, "--html", [
+    ...o.mixes.filter((m) => m.startsWith("pcap:")).map((m) => ({ named: `--mix ${m}`, file: m.slice(5) })),
+    { named: `--profile ${o.profile}`, file: costProfileNames().includes(o.profile) ? undefined : o.profile },
+  ]);
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
   if (o.port && !o.strategies.includes("flow-rules"))
     throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");
@@ -238,11 +243,16 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
  * with a note; records of another link type are not Ethernet frames: they are left out and
  * counted (the note says how many).
  */
-function captureFrames(file: string): { frames: Uint8Array[]; nonEthernet: number; tail?: string } {
-  const bad = (message: string) => new UserError("E_CAPTURE", `--mix pcap:${message}`);
-  let contents: ReturnType<typeof readCaptureFile>;
+function captureFrames(
+  file: string,
+  readStdin: () => Uint8Array,
+): { frames: Uint8Array[]; nonEthernet: number; tail?: string } {
+  // `pcap:-` is standard input, as `decode -`, `switch --in PORT=-` and `paths --pcap -` read it.
+  const bad = (message: string) =>
+    new UserError("E_CAPTURE", file === "-" ? `--mix pcap:-: ${message}` : `--mix pcap:${message}`);
+  let contents: ReturnType<typeof readCaptureInput>;
   try {
-    contents = readCaptureFile(file);
+    contents = readCaptureInput(file, readStdin);
   } catch (e) {
     if (e instanceof CaptureFormatError) throw bad(e.message);
     throw e;
@@ -257,16 +267,17 @@ function captureFrames(file: string): { frames: Uint8Array[]; nonEthernet: numbe
   };
 }
 
-function captureMix(file: string): SteeringTraffic {
-  const { frames, nonEthernet, tail } = captureFrames(file);
+function captureMix(file: string, readStdin: () => Uint8Array): SteeringTraffic {
+  const { frames, nonEthernet, tail } = captureFrames(file, readStdin);
   const mix = mixFromCapture(frames, file, nonEthernet);
   return tail ? { ...mix, note: `${mix.note}; ${tail}` } : mix;
 }
 
-async function traffics(o: SteeringArgs): Promise<SteeringTraffic[]> {
+/** The traffic mixes of a run: generated, or read from the captures (`pcap:-`: from `readStdin`). */
+export async function traffics(o: SteeringArgs, readStdin: () => Uint8Array): Promise<SteeringTraffic[]> {
   return o.mixes.map((m) =>
     m.startsWith("pcap:")
-      ? captureMix(m.slice(5))
+      ? captureMix(m.slice(5), readStdin)
       : buildMix({ mix: m as MixName, flows: o.flows, tunnels: o.tunnels, zipfS: o.zipf, seed: o.seed }),
   );
 }
@@ -305,7 +316,7 @@ export const command = defineCommand({
   options: OPTIONS,
   async run({ opts, argv: args }, ctx) {
     const o = parseSteeringArgs(opts);
-    const mixes = await traffics(o);
+    const mixes = await traffics(o, ctx.readStdin ?? readAllStdin);
     let rules: FlowRule[] | null = null;
     if (o.port) {
       const host = await loadHost(ctx.stateDir);

@@ -9,13 +9,23 @@ import type { SweepPlan, SweepPoint } from "../../sweep/plan.ts";
 import { parseArgv } from "../registry.ts";
 import { loadCommand } from "./index.ts";
 import { parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
-import { parseSteeringArgs } from "./steering.ts";
+import { parseSteeringArgs, traffics } from "./steering.ts";
+
+/** A point runs as a child process with no standard input: a capture must be a file. */
+function noStdin(option: string): UserError {
+  return new UserError(
+    "E_USAGE",
+    `${option}: a sweep's points run with no standard input (each is its own process, run by a batch engine); give the capture as a file`,
+  );
+}
 
 /** Parses one point's arguments as its experiment would; throws the experiment's UserError. */
 export async function checkPointArgs(args: readonly string[]): Promise<void> {
   const [experiment, ...rest] = args;
   if (experiment === "paths") {
-    parsePathsOptions(parseCommandArgs("paths", rest));
+    const v = parseCommandArgs("paths", rest);
+    if (v.pcap === "-") throw noStdin("--pcap -");
+    parsePathsOptions(v);
     return;
   }
   const command = await loadCommand(experiment);
@@ -23,7 +33,14 @@ export async function checkPointArgs(args: readonly string[]): Promise<void> {
   if (!options) throw new Error(`sweep: no option declarations for '${experiment}'`);
   const parsed = parseArgv(experiment, options as Parameters<typeof parseArgv>[1], rest);
   if (parsed === "help") return;
-  if (experiment === "steering") parseSteeringArgs(parsed.opts);
+  if (experiment === "steering") {
+    // The captures of --mix pcap:FILE are read as the run would read them (a missing file is
+    // refused now, not at run time); standard input is not there for a point.
+    const o = parseSteeringArgs(parsed.opts);
+    await traffics(o, () => {
+      throw noStdin(`--mix pcap:-`);
+    });
+  }
   if (experiment === "fidelity") {
     const name = parsed.opts.case as string | undefined;
     if (selectCases(name).length === 0)

@@ -1,14 +1,17 @@
 // `iovsim sweep plan|run|merge|status`: a sweep crosses an experiment's options; any batch
 // engine that hands out an index (Slurm job arrays, Kubernetes Indexed Jobs) runs its shards.
+
+import { join } from "node:path";
 import { Command as Commander, CommanderError } from "commander";
 import { UserError } from "../../errors.ts";
 import { writeFileAtomic } from "../../fs-atomic.ts";
-import { asWriteError } from "../../output-file.ts";
+import { asWriteError, samePathKey } from "../../output-file.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
 import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
 import { runShard } from "../../sweep/run.ts";
 import { readSweepFile } from "../../sweep/spec.ts";
+import { pointsDir } from "../../sweep/store.ts";
 import { toolVersion as version } from "../../version.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand, unknownOption, usageError } from "../registry.ts";
@@ -167,6 +170,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .description("gather every point into one table; refuses mixed sweeps or tool versions")
     .action(async (dir: string, o: { json?: boolean; csv?: boolean; html?: string; partial?: boolean }) => {
       if (o.json && o.csv) throw new UserError("E_USAGE", "sweep merge: --json and --csv exclude each other");
+      if (o.html) refuseHtmlInResults(o.html, dir);
       const { merged, missing } = await mergeSweep(dir, { partial: o.partial });
       if (missing.length > 0)
         ctx.err(`sweep merge: ${missing.length} points missing: ${missing.join(", ")}\n`);
@@ -216,6 +220,20 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
 }
 
 /** The top-level help with its footer (commander prints the footer only in outputHelp). */
+/**
+ * Refuses `merge DIR --html FILE` where FILE is DIR's manifest or lies among its point results:
+ * the report would replace a result the merge has just read (and `status` would call it failed).
+ */
+function refuseHtmlInResults(html: string, dir: string): void {
+  const key = samePathKey(html);
+  const manifest = join(dir, "sweep.json");
+  if (key === samePathKey(manifest) || samePathKey(join(key, "..")) === samePathKey(pointsDir(dir)))
+    throw new UserError(
+      "E_USAGE",
+      `sweep merge: --html ${html}: that is ${key === samePathKey(manifest) ? "the manifest" : "among the point results"} of ${dir}, which the merge reads; choose another file`,
+    );
+}
+
 function sweepHelp(): string {
   let text = "";
   const capture: CommandContext = {

@@ -16,7 +16,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
 import { replaceFileSync } from "../../fs-atomic.ts";
-import { htmlOutputFile } from "../../output-file.ts";
+import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
 import {
@@ -28,6 +28,7 @@ import {
 import type { SwitchConfig } from "../../switch/config.ts";
 import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
 import type { CommandContext } from "../context.ts";
+import { refuseRepeatedValues } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import {
   type EngineOptions,
@@ -161,6 +162,8 @@ function switchArgs(opts: Opts): SwitchArgs {
       "E_USAGE",
       `option '--in': standard input (-) can feed one port, not ${fromStdin.map((i) => i.port).join(" and ")}`,
     );
+  refuseRepeatedValues("--vxlan-port", list("vxlan-port"));
+  refuseRepeatedValues("--promisc", list("promisc"));
   const vxlanPorts: number[] = [];
   for (const v of list("vxlan-port")) {
     if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
@@ -182,8 +185,14 @@ function switchArgs(opts: Opts): SwitchArgs {
       "E_USAGE",
       `option '--rewrite-dst ${rewrite[0]}': it rewrites frames from the wire, and no --in wire=FILE is given (it would change nothing)`,
     );
-  const promisc = [...new Set(list("promisc"))];
-  htmlOutputFile(html);
+  const promisc = list("promisc");
+  refuseHtmlOverOutputs(html, out);
+  // A report inside an --out DIR this run creates is checked when it is written.
+  if (!(html && out && resolve(dirname(html)) === resolve(out) && !existsSync(out))) htmlOutputFile(html);
+  refuseOutputOverInputs(html, "--html", [
+    { named: `-f ${conf}`, file: conf },
+    ...inputs.map((i) => ({ named: `--in ${i.port}=${i.file}`, file: i.file })),
+  ]);
   if (!conf)
     throw new UserError("E_USAGE", "switch: the -f iov.conf option is required (see iovsim switch --help)");
   if (inputs.length === 0) throw new UserError("E_USAGE", "switch: at least one --in PORT=FILE is required");
@@ -370,6 +379,18 @@ function removeStaleOutputs(dir: string, written: string[]): void {
   for (const name of readdirSync(dir)) {
     if (OUTPUT_CAPTURE.test(name) && !keep.has(name)) rmSync(join(dir, name), { force: true });
   }
+}
+
+/** Refuses --html FILE in --out DIR under the name of one of the run's outputs (wire.pcap, counters.json, ...). */
+function refuseHtmlOverOutputs(html: string | undefined, out: string | undefined): void {
+  if (!html || !out) return;
+  const name = basename(html);
+  if (!OUTPUT_CAPTURE.test(name) && name !== "counters.json") return;
+  if (resolve(dirname(html)) === resolve(out))
+    throw new UserError(
+      "E_USAGE",
+      `--html ${html}: --out ${out} holds this run's captures and counters, and ${name} is one of their names; choose another file`,
+    );
 }
 
 /**
