@@ -3,7 +3,9 @@
 // the simulator's own speed (wall clock) on one separate line.
 import { FAULT_EXIT_STATUS, faultHelp, faultText } from "../../engine/faults.ts";
 import { costProfileNames } from "../../model/costs.ts";
+import { pathsConditions } from "../../report/html/conditions.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
+import { commandLine } from "../../report/output-format.ts";
 import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import { readAllStdin, STDIN_NAME, spoolStdinCapture } from "../../traffic/capture-io.ts";
 import { nameCaptureFile } from "../../traffic/replay.ts";
@@ -163,8 +165,9 @@ async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Pro
       title: "iovsim paths",
       schema: json.schema,
       version: json.tool.version,
-      command: ["iovsim", "paths", ...args].join(" "),
+      command: commandLine("paths", args),
       profile: o.profile.name,
+      conditions: pathsConditions(json),
       paths: json.paths,
       ping: json.ping,
       simulator: json.simulator,

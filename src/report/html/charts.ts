@@ -109,6 +109,16 @@ export function latencyChart(p: PathResult): ChartDef {
                 mark: { type: "rule", strokeDash: [4, 3], color: "#777" },
                 encoding: { x: { field: "ndr", type: "quantitative" } },
               },
+              // Named on the chart itself, not only in the text above it.
+              {
+                data: { values: [{ ndr: p.ndr_mpps, label: "NDR" }] },
+                mark: { type: "text", align: "right", baseline: "top", dx: -3, dy: 3, color: "#555" },
+                encoding: {
+                  x: { field: "ndr", type: "quantitative" },
+                  y: { value: 0 },
+                  text: { field: "label" },
+                },
+              },
             ]),
       ],
     } as TopLevelSpec,
@@ -193,7 +203,13 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
           aggregate: "sum",
           title: "cycles per packet (simulated)",
         },
-        color: { field: "event", type: "nominal", title: "event kind", scale: { domain: kinds } },
+        // Past 10 kinds the default palette repeats (two kinds, one colour): 20 colours then.
+        color: {
+          field: "event",
+          type: "nominal",
+          title: "event kind",
+          scale: { domain: kinds, ...(kinds.length > 10 ? { scheme: "tableau20" } : {}) },
+        },
       },
     } as TopLevelSpec,
   };

@@ -28,6 +28,8 @@ table { border-collapse: collapse; font-size: 0.9rem; font-variant-numeric: tabu
 th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
 td.source { white-space: normal; min-width: 18em; max-width: 40em; text-align: left; font-size: 0.85em; }
+tbody th { font-weight: normal; }
+td.wrap { white-space: normal; min-width: 18em; max-width: 60em; text-align: left; }
 thead th { background: #f3f5f7; position: sticky; top: 0; }
 td.pass { color: var(--sim); font-weight: 600; }
 td.fail { color: #b00020; font-weight: 600; }

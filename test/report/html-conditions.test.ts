@@ -1,0 +1,243 @@
+// What a reader of benchmark reports (FD.io CSIT) looks for beside each figure: the test
+// conditions (loss tolerance, resolution, trial duration, frame size, link with L1 overhead),
+// Mpps and Gbit/s, latency at the fractions of NDR with average and maximum, row headers, a
+// chart palette that tells every event kind apart, the NDR named on the latency chart, and the
+// seed and profile under the command that reproduces the run.
+import { describe, expect, it } from "vitest";
+import { cyclesChart, eventKinds, latencyChart } from "../../src/report/html/charts.ts";
+import { pathsConditions } from "../../src/report/html/conditions.ts";
+import { renderHtmlReport } from "../../src/report/html/index.ts";
+import { renderSvg } from "../../src/report/html/render-svg.ts";
+import { parseReportInput, type ReportInputJson } from "../../src/report/html/types.ts";
+import { type PathsJson, pathsJsonSchema } from "../../src/report/paths-json.ts";
+
+function section(html: string, id: string): string {
+  return html.match(new RegExp(`<section id="${id}"[\\s\\S]*?</section>`))?.[0] ?? "";
+}
+
+const cpu = [
+  {
+    resource: "host-core0",
+    kind: "core",
+    utilization: 0.5,
+    work_utilization: 0.5,
+    cycles_per_packet: 1500,
+    by_event: { stack_rx: 1200, irq: 300 },
+  },
+];
+const events = { interrupts: 1000, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 };
+const conservation = { sent: 100, delivered: 100, dropped: {}, in_flight: 0, copies: 0, ok: true };
+
+function point(fraction: number, offered: number) {
+  return {
+    fraction_of_ndr: fraction,
+    offered_mpps: offered,
+    offered_gbps: offered * 0.672,
+    delivered_mpps: offered,
+    loss_ratio: 0,
+    latency_us: { p50: 30, p90: 40, p99: 50, p999: 55, max: 61.5, mean: 31.25 },
+    cpu,
+    bottleneck: "host-core0",
+    events_per_s: events,
+    conservation,
+  };
+}
+
+/** A `paths --json` document (validated by its own schema), one path at 64 B. */
+function pathsDoc(): PathsJson {
+  return pathsJsonSchema.parse({
+    schema: "iovsim.paths/2",
+    tool: { name: "iovsim", version: "0.1.0" },
+    profile: { name: "bhyve", origin: "builtin" },
+    link_gbps: 10,
+    direction: "rx",
+    arrival: "constant",
+    trial: { virtual_ms: 1, count: null },
+    search: { precision_of_line_rate: 0.01, pdr_loss: 0.005 },
+    rate: null,
+    load: { loop: "open" },
+    seed: 7,
+    paths: [
+      {
+        name: "native",
+        direction: "rx",
+        size: 64,
+        frame_bytes: 64,
+        line_rate_mpps: 14.880952380952381,
+        ceiling_mpps: 14.880952380952381,
+        no_wire: null,
+        ndr_mpps: 1.84705,
+        ndr_gbps: 1.2412176,
+        pdr_mpps: 1.9,
+        pdr_gbps: 1.2768,
+        bottleneck: "host-core0",
+        trials: 25,
+        search_ndr_mpps: 1.84705,
+        search_pdr_mpps: 1.9,
+        non_monotonic: false,
+        final_trial_ms: 11.3152,
+        short_trial_ndr_mpps: 2.2,
+        short_trial_pdr_mpps: 2.2,
+        load_points: [point(0.1, 0.1847), point(0.5, 0.9235), point(0.9, 1.662)],
+      },
+    ],
+    ping: [],
+    notes: [],
+    warnings: [],
+    simulator: {
+      frames: 1,
+      events: 1,
+      simulations: 1,
+      virtual_s: 1,
+      wall_s: 1,
+      realtime_factor: 1,
+      frames_per_wall_s: 1,
+      workers: 1,
+      ping: { simulations: 0, frames: 0, virtual_s: 0 },
+    },
+  });
+}
+
+/** What `iovsim paths --html` hands the report (src/cli/commands/paths.ts). */
+function reportOf(j: PathsJson): ReportInputJson {
+  return {
+    title: "iovsim paths",
+    schema: j.schema,
+    version: j.tool.version,
+    command: "iovsim paths --path native --size 64 --seed 7 --html 'my report.html'",
+    profile: j.profile.name,
+    conditions: pathsConditions(j),
+    paths: j.paths,
+  };
+}
+
+describe("test conditions beside NDR/PDR", () => {
+  it("state the loss tolerances, resolution, trial durations, frame sizes, link (L1) and seed", async () => {
+    const html = await renderHtmlReport(reportOf(pathsDoc()));
+    const t = section(html, "throughput");
+    expect(t).toContain("PDR the highest with loss up to 0.50 %");
+    expect(t).toMatch(/NDR loss tolerance<\/th><td class="text wrap">0 % \(no frame lost\)/);
+    expect(t).toMatch(/PDR loss tolerance<\/th><td class="text wrap">0\.5 % of the frames offered/);
+    expect(t).toMatch(/search resolution<\/th><td class="text wrap">1 % of line rate/);
+    expect(t).toMatch(
+      /trial duration<\/th><td class="text wrap">search: 1 ms of virtual time per trial; .*final trials of 11\.32 ms/,
+    );
+    expect(t).toMatch(/frame sizes<\/th><td class="text wrap">64 B \(with FCS\)/);
+    expect(t).toMatch(
+      /link<\/th><td class="text wrap">10 Gbit\/s Ethernet; Gbit\/s figures are Layer 1: frame \+ 20 B of preamble and inter-frame gap/,
+    );
+    expect(t).toMatch(/seed<\/th><td class="text wrap">7</);
+  });
+
+  it("give NDR and PDR in Mpps and in Gbit/s (L1), with line rate and the final trial's length", async () => {
+    const t = section(await renderHtmlReport(reportOf(pathsDoc())), "throughput");
+    const head = t.match(/<table>[\s\S]*?<\/thead>/g)?.at(-1) ?? "";
+    expect(head).toContain("NDR Gbit/s L1 (simulated)");
+    expect(head).toContain("PDR Gbit/s L1 (simulated)");
+    expect(head).toContain("line rate Mpps");
+    expect(head).toContain("final trial ms");
+    expect(t).toContain(
+      '<tr><th scope="row" class="text">native</th><td class="text">rx</td><td>64 B</td><td>1.847</td><td>1.241</td><td>1.9</td><td>1.277</td><td>14.88</td><td>11.32</td><td class="text">host-core0</td></tr>',
+    );
+  });
+
+  it("are in the page header and under the command that reproduces the run", async () => {
+    const html = await renderHtmlReport(reportOf(pathsDoc()));
+    expect(html).toContain('<p class="meta">iovsim 0.1.0 · cost profile bhyve · 10 Gbit/s link · seed 7</p>');
+    const r = section(html, "reproduce");
+    expect(r).toContain("iovsim paths --path native --size 64 --seed 7 --html &#39;my report.html&#39;");
+    expect(r).toContain("iovsim 0.1.0 · result schema iovsim.paths/2 · cost profile bhyve · seed 7");
+  });
+
+  it("name a NIC where the command knows it, and say 'one load point' for --rate", async () => {
+    const html = await renderHtmlReport({
+      version: "0.1.0",
+      command: "iovsim paths --rate 10%",
+      conditions: { link_gbps: 10, nic: "ixl0", seed: 1, trial_ms: 1, rate: "10%" },
+      paths: [{ name: "native", direction: "rx", size: 64, ndr_mpps: null, pdr_mpps: null }],
+    });
+    expect(html).toContain("10 Gbit/s link (ixl0) · seed 1");
+    const t = section(html, "throughput");
+    expect(t).toContain("one load point at 10% (no throughput search)");
+    expect(t).not.toContain("loss tolerance");
+  });
+
+  it("are validated like every other input field", () => {
+    expect(() =>
+      parseReportInput({ version: "1", command: "iovsim paths", conditions: { pdr_loss: 5 } }),
+    ).toThrow(/conditions\.pdr_loss/);
+  });
+});
+
+describe("latency at the fractions of NDR", () => {
+  it("names each point's fraction of NDR and gives average and maximum beside the percentiles", async () => {
+    const l = section(await renderHtmlReport(reportOf(pathsDoc())), "latency");
+    expect(l).toContain("at 10 %, 50 %, 90 % of each path&#39;s NDR");
+    expect(l).toMatch(
+      /<th scope="col" class="text">load<\/th>.*<th scope="col">avg µs<\/th><th scope="col">p50 µs<\/th>.*<th scope="col">p99\.9 µs<\/th><th scope="col">max µs<\/th>/,
+    );
+    expect(l).toContain(
+      '<tr><th scope="row" class="text">native rx 64 B</th><td class="text">50 % NDR</td><td>0.9235</td><td>0.9235</td><td>0.000 %</td><td>31.25</td><td>30</td><td>40</td><td>50</td><td>55</td><td>61.5</td></tr>',
+    );
+  });
+
+  it("names the dashed NDR line on the chart itself", async () => {
+    const svg = await renderSvg(latencyChart(parseReportInput(reportOf(pathsDoc())).paths![0]).spec, "t");
+    expect(svg).toMatch(/<text[^>]*>NDR<\/text>/);
+  });
+});
+
+describe("tables and charts a reader can tell apart", () => {
+  it("every table has column headers and names each row with a row header", async () => {
+    const html = await renderHtmlReport(reportOf(pathsDoc()));
+    const tables = html.match(/<table>[\s\S]*?<\/table>/g) ?? [];
+    expect(tables.length).toBeGreaterThan(3);
+    for (const t of tables) {
+      expect(t).toMatch(/<thead><tr>(<th scope="col"[^>]*>[^<]*<\/th>)+<\/tr><\/thead>/);
+      for (const row of t.match(/<tbody>[\s\S]*<\/tbody>/)?.[0].match(/<tr>.*?<\/tr>/g) ?? [])
+        expect(row).toMatch(/^<tr><th scope="row"/);
+    }
+  });
+
+  it("gives each of more than ten event kinds its own colour", async () => {
+    const kinds = Array.from({ length: 14 }, (_, i) => `kind${String(i).padStart(2, "0")}`);
+    const path = parseReportInput({
+      version: "1",
+      command: "x",
+      paths: [
+        {
+          name: "virtio",
+          direction: "rx",
+          size: 64,
+          ndr_mpps: 1,
+          pdr_mpps: 1,
+          load_points: [
+            {
+              offered_mpps: 0.5,
+              delivered_mpps: 0.5,
+              loss_ratio: 0,
+              latency_us: null,
+              cpu: [
+                {
+                  resource: "host-core0",
+                  utilization: 0.5,
+                  cycles_per_packet: 1400,
+                  by_event: Object.fromEntries(kinds.map((k) => [k, 100])),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }).paths!;
+    expect(eventKinds(path)).toEqual(kinds);
+    const chart = cyclesChart(path[0], kinds);
+    const svg = await renderSvg(chart!.spec, chart!.title);
+    // The bars' fills: one per kind, none shared.
+    const fills = [...svg.matchAll(/<path aria-label="[^"]*event kind: (kind\d+)"[^>]*fill="([^"]+)"/g)].map(
+      (m) => [m[1], m[2]],
+    );
+    expect(new Set(fills.map((f) => f[0])).size).toBe(kinds.length);
+    expect(new Set(fills.map((f) => f[1])).size).toBe(kinds.length);
+  });
+});
