@@ -288,7 +288,9 @@ function faultsField(
 }
 
 /** The load point's bottleneck resource: its utilization and cycles per packet (null: not a resource of the list). */
-function bottleneckUse(lp: PathsJson["paths"][number]["load_points"][number]): [number | null, number | null] {
+function bottleneckUse(
+  lp: PathsJson["paths"][number]["load_points"][number],
+): [number | null, number | null] {
   const c = lp.cpu.find((u) => u.resource === lp.bottleneck);
   return c ? [c.utilization, c.cycles_per_packet] : [null, null];
 }
