@@ -105,6 +105,21 @@ describe("latency at the fractions of NDR", () => {
   });
 });
 
+describe("CPU cost per packet and the bottleneck at each load point", () => {
+  it("names the point's fraction of NDR, each resource's cycles per packet and the bottleneck", async () => {
+    const c = section(await renderHtmlReport(reportOf(pathsDoc())), "cpu");
+    const cycles = c.slice(c.indexOf("Cycles per delivered packet"));
+    expect(cycles).toMatch(
+      /<th scope="col" class="text">load<\/th><th scope="col">offered Mpps<\/th><th scope="col">host-core0<\/th><th scope="col" class="text">bottleneck<\/th>/,
+    );
+    expect(cycles).toContain(
+      '<tr><th scope="row" class="text">native rx 64 B</th><td class="text">90 % NDR</td><td>1.662</td><td>1,500</td><td class="text">host-core0</td></tr>',
+    );
+    // The charts' load legend says which fraction of NDR each colour is.
+    expect(c).toContain("90 % NDR (1.66 Mpps)");
+  });
+});
+
 describe("tables and charts a reader can tell apart", () => {
   it("every table has column headers and names each row with a row header", async () => {
     const html = await renderHtmlReport(reportOf(pathsDoc()));

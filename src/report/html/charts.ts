@@ -2,7 +2,7 @@
 // see render-svg.ts). Every axis that shows a simulated figure says "simulated".
 import type { TopLevelSpec } from "vega-lite";
 import { formatSize } from "./format.ts";
-import type { PathResult, PingResult, SteeringResult, SwitchCountersJson } from "./types.ts";
+import type { LoadPoint, PathResult, PingResult, SteeringResult, SwitchCountersJson } from "./types.ts";
 
 /** One chart of the report: where it goes (id), what it is (title), and its spec. */
 export interface ChartDef {
@@ -125,15 +125,19 @@ export function latencyChart(p: PathResult): ChartDef {
   };
 }
 
-function loadLabel(offered: number): string {
-  return `${Number(offered.toPrecision(3))} Mpps offered`;
+/** "10 % NDR (0.185 Mpps)" where the point's fraction of NDR is known, else "0.185 Mpps offered". */
+function loadLabel(lp: LoadPoint): string {
+  const mpps = Number(lp.offered_mpps.toPrecision(3));
+  return typeof lp.fraction_of_ndr === "number"
+    ? `${Number((lp.fraction_of_ndr * 100).toPrecision(3))} % NDR (${mpps} Mpps)`
+    : `${mpps} Mpps offered`;
 }
 
 export function cpuChart(p: PathResult): ChartDef {
   const values = p.load_points.flatMap((lp) =>
     lp.cpu.map((c) => ({
       resource: c.resource,
-      load: loadLabel(lp.offered_mpps),
+      load: loadLabel(lp),
       utilization: c.utilization,
     })),
   );
@@ -179,7 +183,7 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
         .filter((c) => c.resource === resource)
         .flatMap((c) =>
           Object.entries(c.by_event ?? {}).map(([event, cycles]) => ({
-            row: `${resource} @ ${Number(lp.offered_mpps.toPrecision(3))}`,
+            row: `${resource} @ ${loadLabel(lp)}`,
             event,
             cycles,
           })),
@@ -196,7 +200,7 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
       height: { step: 16 },
       mark: { type: "bar", tooltip: true },
       encoding: {
-        y: { field: "row", type: "nominal", sort: null, title: "resource @ offered Mpps" },
+        y: { field: "row", type: "nominal", sort: null, title: "resource @ offered load" },
         x: {
           field: "cycles",
           type: "quantitative",

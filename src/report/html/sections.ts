@@ -197,18 +197,29 @@ function cpuSection(paths: PathResult[]): Section {
   const resources = [
     ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource)))),
   ];
-  // One row per load point, one column per resource: short tables however many resources there are.
+  const hasLoad = paths.some((x) => x.load_points.some((lp) => lp.fraction_of_ndr !== undefined));
+  const hasBottleneck = paths.some((x) => x.load_points.some((lp) => lp.bottleneck !== undefined));
+  // One row per load point, one column per resource: short tables however many resources there
+  // are; the point's bottleneck last, so a reader sees which resource limits it.
   const pivot = (cell: (c: CpuUse) => string | number) =>
     table(
-      [{ head: "path", text: true }, "offered Mpps", ...resources],
+      [
+        { head: "path", text: true },
+        ...(hasLoad ? [{ head: "load", text: true }] : []),
+        "offered Mpps",
+        ...resources,
+        ...(hasBottleneck ? [{ head: "bottleneck", text: true }] : []),
+      ],
       paths.flatMap((x) =>
         x.load_points.map((lp) => [
           pathLabel(x),
+          ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
           lp.offered_mpps,
           ...resources.map((r) => {
             const c = lp.cpu.find((u) => u.resource === r);
             return c ? cell(c) : "—";
           }),
+          ...(hasBottleneck ? [lp.bottleneck ?? "—"] : []),
         ]),
       ),
     );
@@ -216,7 +227,9 @@ function cpuSection(paths: PathResult[]): Section {
     ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => Object.keys(lp.events_per_s ?? {})))),
   ];
   const parts: SectionPart[] = [
-    p("Busy virtual time of each modeled resource over the measured window, at each load point."),
+    p(
+      "Busy virtual time of each modeled resource over the measured window, and its cycles per delivered packet, at each load point; the bottleneck is the resource that limits the point.",
+    ),
     { charts: paths.filter((x) => x.load_points.some((lp) => lp.cpu.length > 0)).map(cpuChart) },
     { html: "<h3>Utilization (simulated)</h3>" },
     { html: pivot((c) => formatPercent(c.utilization)) },

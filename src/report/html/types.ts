@@ -36,6 +36,8 @@ export const LoadPointSchema = z.object({
   /** null: no frame delivered at this point (no latency to show). */
   latency_us: LatencySchema.nullable(),
   cpu: z.array(CpuUseSchema).default([]),
+  /** The resource that limits this point (simulated): the busiest one. */
+  bottleneck: z.string().min(1).optional(),
   events_per_s: z.record(z.string(), nonneg).optional(),
 });
 
