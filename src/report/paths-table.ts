@@ -135,7 +135,7 @@ export function loadPointTable(j: PathsJson): string {
     "load",
     "offered /\ndelivered Mpps\n(simulated)",
     "loss\n(simulated)",
-    "latency µs (simulated)\np50 / p90 / p99 / p99.9",
+    "latency µs (simulated)\np50 / p90 / p99 / p99.9\navg, max",
     "CPU per resource (simulated)\nutilization, cycles/packet",
     "events/s\n(simulated)",
   ]);
@@ -162,7 +162,7 @@ export function loadPointTable(j: PathsJson): string {
         lossCell(lp),
         l === null
           ? "- (none delivered)"
-          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,
+          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}\navg ${f(l.mean, 1)}, max ${f(l.max, 1)}`,
         cpu || "-",
         ev || "-",
       ]);
