@@ -45,6 +45,8 @@ describe("test conditions beside NDR/PDR", () => {
       /link<\/th><td class="text wrap">10 Gbit\/s Ethernet; Gbit\/s figures are Layer 1: frame \+ 20 B of preamble and inter-frame gap/,
     );
     expect(t).toMatch(/seed<\/th><td class="text wrap">7</);
+    // The chart's legend names the PDR's loss limit too.
+    expect(t).toMatch(/<text[^>]*>PDR \(loss ≤ 0\.50 %\)<\/text>/);
   });
 
   it("give NDR and PDR in Mpps and in Gbit/s (L1), with line rate and the final trial's length", async () => {

@@ -38,13 +38,15 @@ function base(title: string, values: object[]) {
   return { title, data: { values }, config: CONFIG };
 }
 
-export function throughputChart(paths: PathResult[]): ChartDef {
+/** `pdrLoss`: PDR's loss limit (a fraction), named in the legend when known. */
+export function throughputChart(paths: PathResult[], pdrLoss?: number): ChartDef {
+  const pdr = pdrLoss === undefined ? "PDR (partial drop)" : `PDR (loss ≤ ${(pdrLoss * 100).toFixed(2)} %)`;
   const values = paths.flatMap((p) =>
     p.ndr_mpps === null || p.pdr_mpps === null
       ? []
       : [
-          { label: pathLabel(p), metric: "NDR (0 loss)", mpps: p.ndr_mpps },
-          { label: pathLabel(p), metric: "PDR (partial drop)", mpps: p.pdr_mpps },
+          { label: pathLabel(p), metric: "NDR (no loss)", mpps: p.ndr_mpps },
+          { label: pathLabel(p), metric: pdr, mpps: p.pdr_mpps },
         ],
   );
   return {

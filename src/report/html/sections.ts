@@ -100,7 +100,7 @@ function throughputSection(paths: PathResult[], conditions: Conditions | undefin
       ...(rows.length > 0
         ? [{ html: '<h3 id="conditions">Test conditions</h3>' }, { html: table(CONDITION_COLUMNS, rows) }]
         : []),
-      { charts: paths.some((p) => p.ndr_mpps !== null) ? [throughputChart(paths)] : [] },
+      { charts: paths.some((p) => p.ndr_mpps !== null) ? [throughputChart(paths, conditions?.pdr_loss)] : [] },
       {
         html: table(
           columns.filter((c) => c !== null),
