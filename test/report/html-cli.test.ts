@@ -48,7 +48,7 @@ describe("the reproduce command of an HTML report", () => {
     expect(html).toContain("cost profile bhyve · seed 3</p>");
   }, 60_000);
 
-  it("steering: the same, with the NIC and the frames per trial", async () => {
+  it("steering: the same, with the NIC, the frames per trial, NDR in Gbit/s and the simulator's speed", async () => {
     const file = join(dir, "steering report.html");
     const args = ["steering", "--mix", "plain", "--strategy", "single", "--queues", "1", "--frames", "500"];
     const r = await run([...args, "--no-ndr", "--rate", "10%", "--html", file]);
@@ -65,5 +65,9 @@ describe("the reproduce command of an HTML report", () => {
     ]);
     expect(html).toContain("10 Gbit/s link (ixl0) · seed 1");
     expect(html).toMatch(/trial duration<\/th><td class="text wrap">500 frames offered per trial/);
+    // NDR in Gbit/s beside Mpps, the bottleneck, and the simulator's own speed apart.
+    expect(html).toContain('<th scope="col">NDR Gbit/s L1 (simulated)</th>');
+    expect(html).toContain('<th scope="col" class="text">bottleneck (simulated)</th>');
+    expect(html).toMatch(/<section id="simulator-speed"[\s\S]*frames simulated[\s\S]*wall-clock time \(s\)/);
   }, 60_000);
 });

@@ -397,6 +397,11 @@ export const command = defineCommand({
           ...(o.ndr ? { precision_of_line_rate: o.precision / 100 } : {}),
         },
         steering: { results },
+        simulator: {
+          frames: m.simulator.frames,
+          simulations: m.simulator.simulations,
+          wall_s: m.simulator.wall_s,
+        },
         ...(m.faults ? { faults: faultLines(m) } : {}),
         cost_profile: (({ name, description, constants }) => ({ name, description, constants }))(
           loadCosts(o.profile),

@@ -100,7 +100,9 @@ function throughputSection(paths: PathResult[], conditions: Conditions | undefin
       ...(rows.length > 0
         ? [{ html: '<h3 id="conditions">Test conditions</h3>' }, { html: table(CONDITION_COLUMNS, rows) }]
         : []),
-      { charts: paths.some((p) => p.ndr_mpps !== null) ? [throughputChart(paths, conditions?.pdr_loss)] : [] },
+      {
+        charts: paths.some((p) => p.ndr_mpps !== null) ? [throughputChart(paths, conditions?.pdr_loss)] : [],
+      },
       {
         html: table(
           columns.filter((c) => c !== null),
@@ -315,6 +317,8 @@ function steeringSection(input: ReportInput): Section | null {
   const results = input.steering?.results ?? [];
   if (results.length === 0) return null;
   const conditions = input.conditions ? conditionRows(input.conditions, []) : [];
+  const hasGbps = results.some((r) => r.ndr_gbps !== undefined);
+  const hasBottleneck = results.some((r) => r.bottleneck !== undefined);
   return {
     id: "steering",
     title: "Steering: per-queue load, fairness, scaling",
@@ -338,7 +342,9 @@ function steeringSection(input: ReportInput): Section | null {
             "queues",
             "Jain",
             "max/mean",
-            "NDR Mpps",
+            "NDR Mpps (simulated)",
+            ...(hasGbps ? ["NDR Gbit/s L1 (simulated)"] : []),
+            ...(hasBottleneck ? [{ head: "bottleneck (simulated)", text: true }] : []),
             "p50 µs",
             "p99 µs",
             { head: "per-queue load", text: true },
@@ -350,6 +356,8 @@ function steeringSection(input: ReportInput): Section | null {
             r.jain,
             r.max_over_mean,
             r.ndr_mpps ?? "—",
+            ...(hasGbps ? [r.ndr_gbps ?? "—"] : []),
+            ...(hasBottleneck ? [r.bottleneck ?? "—"] : []),
             r.latency_us?.p50 ?? "—",
             r.latency_us?.p99 ?? "—",
             r.per_queue.map(formatNumber).join(" "),
@@ -577,6 +585,7 @@ function simulatorSpeedSection(input: ReportInput): Section | null {
   const s = input.simulator;
   if (!s) return null;
   const rows: Array<[string, string | number]> = [];
+  if (s.simulations !== undefined) rows.push(["simulations", s.simulations]);
   if (s.frames !== undefined) rows.push(["frames simulated", s.frames]);
   if (s.virtual_s !== undefined) rows.push(["virtual time simulated (s)", s.virtual_s]);
   if (s.wall_s !== undefined) rows.push(["wall-clock time (s)", s.wall_s]);

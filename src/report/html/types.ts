@@ -79,6 +79,7 @@ export const PingResultSchema = z.object({
 /** How fast the simulator ran (wall clock). Never a simulated figure. */
 export const SimulatorSpeedSchema = z.object({
   frames: nonneg.optional(),
+  simulations: z.number().int().nonnegative().optional(),
   virtual_s: nonneg.optional(),
   wall_s: nonneg.optional(),
   realtime_factor: nonneg.optional(),
@@ -96,6 +97,10 @@ export const SteeringResultSchema = z.object({
   max_over_mean: nonneg,
   /** null: simulated at a given rate only (`steering --no-ndr --rate R`). */
   ndr_mpps: nonneg.nullable(),
+  /** NDR in Gbit/s at Layer 1 (frame + 20 B preamble and inter-frame gap). */
+  ndr_gbps: nonneg.nullable().optional(),
+  /** The resource that limits the run (simulated). */
+  bottleneck: z.string().min(1).optional(),
   latency_us: z.object({ p50: nonneg, p99: nonneg }).optional(),
 });
 
