@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { cyclesChart, eventKinds, latencyChart } from "../../src/report/html/charts.ts";
 import { pathsConditions } from "../../src/report/html/conditions.ts";
+import { demoJsonSchema, demoReportInput } from "../../src/report/demo-json.ts";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
 import { renderSvg } from "../../src/report/html/render-svg.ts";
 import { parseReportInput, type ReportInputJson } from "../../src/report/html/types.ts";
@@ -174,5 +175,45 @@ describe("tables and charts a reader can tell apart", () => {
     );
     expect(new Set(fills.map((f) => f[0])).size).toBe(kinds.length);
     expect(new Set(fills.map((f) => f[1])).size).toBe(kinds.length);
+  });
+});
+
+describe("demo --html", () => {
+  it("states the paths' test conditions with the PF the demo configured, and each steering run's bottleneck", async () => {
+    const j = demoJsonSchema.parse({
+      schema: "iovsim.demo/1",
+      tool: { name: "iovsim", version: "0.1.0" },
+      config: { file: "embedded iovctl.conf", text: 'PF { device : "ixl0"; num_vfs : 1; }' },
+      pf: "ixl0",
+      vfs: [],
+      paths: pathsDoc(),
+      steering: {
+        cores: 4,
+        flows: 1024,
+        frames_per_run: 8000,
+        profile: "bhyve",
+        runs: [
+          {
+            regime: "one-tunnel",
+            traffic: "gtpu",
+            strategy: "outer-rss",
+            strategy_name: "outer RSS",
+            per_core_frames: [8000, 0, 0, 0],
+            jain: 0.25,
+            max_over_mean: 4,
+            ndr_mpps: 1.8,
+            bottleneck: "core0",
+            latency_us: { p50: 30, p99: 50 },
+          },
+        ],
+      },
+      problems: [],
+    });
+    const input = demoReportInput(j, { command: "iovsim demo --html d.html" });
+    expect(input.conditions).toEqual({ ...pathsConditions(j.paths), nic: "ixl0" });
+    const html = await renderHtmlReport(input);
+    expect(html).toContain("10 Gbit/s link (ixl0) · seed 7");
+    expect(section(html, "throughput")).toContain("PDR loss tolerance");
+    expect(section(html, "steering")).toMatch(/<td class="text">core0<\/td>/);
   });
 });
