@@ -80,6 +80,16 @@ describe("test conditions beside NDR/PDR", () => {
     expect(html).toContain("10 Gbit/s link (ixl0) · seed 1");
     const t = section(html, "throughput");
     expect(t).toContain("one load point at 10% (no throughput search)");
+    expect(t).toMatch(/frame sizes<\/th><td class="text wrap">64 B \(with FCS\)</);
+    const replay = await renderHtmlReport({
+      version: "0.1.0",
+      command: "iovsim paths --pcap in.pcap --rate 10%",
+      conditions: { rate: "10%" },
+      paths: [{ name: "native", direction: "rx", size: "pcap", ndr_mpps: null, pdr_mpps: null }],
+    });
+    expect(section(replay, "throughput")).toMatch(
+      /frame sizes<\/th><td class="text wrap">a capture&#39;s frames, as captured</,
+    );
     expect(t).not.toContain("loss tolerance");
   });
 

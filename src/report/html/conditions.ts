@@ -50,8 +50,19 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
   } else if (c.rate) rows.push(["method", `one load point at ${c.rate} (no throughput search)`]);
   const trial = trialText(c, paths);
   if (trial) rows.push(["trial duration", trial]);
-  const sizes = [...new Set(paths.map((p) => (typeof p.size === "number" ? `${p.size} B` : p.size)))];
-  if (sizes.length > 0) rows.push(["frame sizes", `${sizes.join(", ")} (with FCS)`]);
+  const sizes = [
+    ...new Set(
+      paths.map((p) =>
+        typeof p.size === "number"
+          ? `${p.size} B`
+          : p.size === "pcap"
+            ? "a capture's frames, as captured"
+            : p.size,
+      ),
+    ),
+  ];
+  const fcs = paths.some((p) => typeof p.size === "number") ? " (with FCS)" : "";
+  if (sizes.length > 0) rows.push(["frame sizes", `${sizes.join(", ")}${fcs}`]);
   if (c.link_gbps !== undefined)
     rows.push([
       "link",
