@@ -4,13 +4,14 @@
 // chart palette that tells every event kind apart, the NDR named on the latency chart, and the
 // seed and profile under the command that reproduces the run.
 import { describe, expect, it } from "vitest";
+import { demoJsonSchema, demoReportInput } from "../../src/report/demo-json.ts";
 import { cyclesChart, eventKinds, latencyChart } from "../../src/report/html/charts.ts";
 import { pathsConditions } from "../../src/report/html/conditions.ts";
-import { demoJsonSchema, demoReportInput } from "../../src/report/demo-json.ts";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
 import { renderSvg } from "../../src/report/html/render-svg.ts";
 import { parseReportInput, type ReportInputJson } from "../../src/report/html/types.ts";
 import type { PathsJson } from "../../src/report/paths-json.ts";
+import { type PingCommandJson, pingReportPart } from "../../src/report/ping-json.ts";
 import { pathsDoc } from "./paths-doc.ts";
 
 function section(html: string, id: string): string {
@@ -225,5 +226,28 @@ describe("demo --html", () => {
     expect(html).toContain("10 Gbit/s link (ixl0) · seed 7");
     expect(section(html, "throughput")).toContain("PDR loss tolerance");
     expect(section(html, "steering")).toMatch(/<td class="text">core0<\/td>/);
+  });
+});
+
+describe("ping --html", () => {
+  it("states the seed in the header and under the reproduce command", async () => {
+    const part = pingReportPart({
+      schema: "iovsim.ping/1",
+      seed: 9,
+      path: "vm-vf",
+      rtt_us: { min: 20, avg: 20, max: 20, stddev: 0, p50: 20, p99: 20 },
+      transmitted: 1,
+      received: 1,
+      echoes: [{ seq: 0, rtt_us: 20 }],
+      simulator: { frames: 2, wall_s: 0.1 },
+    } as unknown as PingCommandJson);
+    expect(part.conditions).toEqual({ seed: 9 });
+    const html = await renderHtmlReport({
+      version: "0.1.0",
+      command: "iovsim ping --path vm-vf -c 1 --seed 9",
+      ...part,
+    });
+    expect(html).toContain('<p class="meta">iovsim 0.1.0 · seed 9</p>');
+    expect(section(html, "reproduce")).toContain("result schema iovsim.ping/1 · seed 9");
   });
 });
