@@ -36,7 +36,7 @@ function shellWords(line: string): string[] {
 describe("the reproduce command of an HTML report", () => {
   const dir = mkdtempSync(join(tmpdir(), "iovsim report's dir "));
 
-  it("paths: a shell gives back the arguments that were run; seed and link are stated", async () => {
+  it("paths: a shell gives back the arguments that were run; seed, link and PF are stated", async () => {
     const file = join(dir, "paths report.html");
     const args = ["paths", "--path", "native", "--size", "64", "--rate", "10%", "--trial-ms", "0.2"];
     const r = await run([...args, "--workers", "1", "--seed", "3", "--html", file]);
@@ -44,7 +44,7 @@ describe("the reproduce command of an HTML report", () => {
     const html = readFileSync(file, "utf8");
     const cmd = reproduceCommand(html);
     expect(shellWords(cmd)).toEqual(["iovsim", ...args, "--workers", "1", "--seed", "3", "--html", file]);
-    expect(html).toContain("10 Gbit/s link · seed 3");
+    expect(html).toContain("10 Gbit/s link (ixl0) · seed 3");
     expect(html).toContain("cost profile bhyve · seed 3</p>");
   }, 60_000);
 
