@@ -146,8 +146,8 @@ describe("tables and charts a reader can tell apart", () => {
     }
   });
 
-  it("gives each of more than ten event kinds its own colour", async () => {
-    const kinds = Array.from({ length: 14 }, (_, i) => `kind${String(i).padStart(2, "0")}`);
+  it("gives each of the 26 event kinds of a run over every path its own colour", async () => {
+    const kinds = Array.from({ length: 26 }, (_, i) => `kind${String(i).padStart(2, "0")}`);
     const path = parseReportInput({
       version: "1",
       command: "x",

@@ -167,6 +167,58 @@ export function cpuChart(p: PathResult): ChartDef {
   };
 }
 
+/** Vega's tableau20 then category20b: 40 colours, no two alike (they repeat past 40 kinds). */
+const EVENT_COLOURS = [
+  ...[
+    "#4c78a8",
+    "#9ecae9",
+    "#f58518",
+    "#ffbf79",
+    "#54a24b",
+    "#88d27a",
+    "#b79a20",
+    "#f2cf5b",
+    "#439894",
+    "#83bcb6",
+  ],
+  ...[
+    "#e45756",
+    "#ff9d98",
+    "#79706e",
+    "#bab0ac",
+    "#d67195",
+    "#fcbfd2",
+    "#b279a2",
+    "#d6a5c9",
+    "#9e765f",
+    "#d8b5a5",
+  ],
+  ...[
+    "#393b79",
+    "#5254a3",
+    "#6b6ecf",
+    "#9c9ede",
+    "#637939",
+    "#8ca252",
+    "#b5cf6b",
+    "#cedb9c",
+    "#8c6d31",
+    "#bd9e39",
+  ],
+  ...[
+    "#e7ba52",
+    "#e7cb94",
+    "#843c39",
+    "#ad494a",
+    "#d6616b",
+    "#e7969c",
+    "#7b4173",
+    "#a55194",
+    "#ce6dbd",
+    "#de9ed6",
+  ],
+];
+
 /** Every event kind in the results, so that each kind has one colour across all charts. */
 export function eventKinds(paths: PathResult[]): string[] {
   const kinds = paths.flatMap((p) =>
@@ -209,12 +261,13 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
           aggregate: "sum",
           title: "cycles per packet (simulated)",
         },
-        // Past 10 kinds the default palette repeats (two kinds, one colour): 20 colours then.
+        // Past 10 kinds the default palette repeats (two kinds, one colour): a run over every
+        // path has some 26 kinds, so the 40 colours of EVENT_COLOURS then.
         color: {
           field: "event",
           type: "nominal",
           title: "event kind",
-          scale: { domain: kinds, ...(kinds.length > 10 ? { scheme: "tableau20" } : {}) },
+          scale: { domain: kinds, ...(kinds.length > 10 ? { range: EVENT_COLOURS } : {}) },
         },
       },
     } as TopLevelSpec,
