@@ -129,6 +129,9 @@ describe("CPU cost per packet and the bottleneck at each load point", () => {
     expect(cycles).toContain(
       '<tr><th scope="row" class="text">native rx 64 B</th><td class="text">90 % NDR</td><td>1.662</td><td>1,500</td><td class="text">host-core0</td></tr>',
     );
+    expect(c.slice(c.indexOf("Events per second"))).toContain(
+      '<tr><th scope="row" class="text">native rx 64 B</th><td class="text">10 % NDR</td><td>0.1847</td><td>1,000</td>',
+    );
     // The charts' load legend says which fraction of NDR each colour is.
     expect(c).toContain("90 % NDR (1.66 Mpps)");
   });

@@ -242,10 +242,16 @@ function cpuSection(paths: PathResult[]): Section {
     parts.push({ html: "<h3>Events per second (simulated)</h3>" });
     parts.push({
       html: table(
-        [{ head: "path", text: true }, "offered Mpps", ...eventKeys.map((k) => `${k}/s`)],
+        [
+          { head: "path", text: true },
+          ...(hasLoad ? [{ head: "load", text: true }] : []),
+          "offered Mpps",
+          ...eventKeys.map((k) => `${k}/s`),
+        ],
         paths.flatMap((x) =>
           x.load_points.map((lp) => [
             pathLabel(x),
+            ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
             lp.offered_mpps,
             ...eventKeys.map((k) => (lp.events_per_s?.[k] !== undefined ? lp.events_per_s[k] : "—")),
           ]),
