@@ -68,6 +68,8 @@ describe("the reproduce command of an HTML report", () => {
     // NDR in Gbit/s beside Mpps, the bottleneck, and the simulator's own speed apart.
     expect(html).toContain('<th scope="col">NDR Gbit/s L1 (simulated)</th>');
     expect(html).toContain('<th scope="col" class="text">bottleneck (simulated)</th>');
+    // Which operating point the row's latency and per-queue load are from.
+    expect(html).toMatch(/<th scope="col" class="text">at<\/th>[\s\S]*<td class="text">--rate<\/td>/);
     expect(html).toMatch(/<section id="simulator-speed"[\s\S]*frames simulated[\s\S]*wall-clock time \(s\)/);
   }, 60_000);
 });

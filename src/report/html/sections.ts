@@ -325,13 +325,14 @@ function steeringSection(input: ReportInput): Section | null {
   const conditions = input.conditions ? conditionRows(input.conditions, []) : [];
   const hasGbps = results.some((r) => r.ndr_gbps !== undefined);
   const hasBottleneck = results.some((r) => r.bottleneck !== undefined);
+  const hasAt = results.some((r) => r.at !== undefined);
   return {
     id: "steering",
     title: "Steering: per-queue load, fairness, scaling",
     badge: "simulated",
     parts: [
       p(
-        "Per-queue share of the frames for the run with the most queues of each strategy; Jain's fairness index (1 = perfectly even, 1/n = all on one queue); NDR against the number of queues, one core per queue.",
+        `Per-queue share of the frames for the run with the most queues of each strategy; Jain's fairness index (1 = perfectly even, 1/n = all on one queue); NDR against the number of queues, one core per queue.${hasAt ? " In the table, 'at' says which operating point the per-queue load, latency and bottleneck are from: the NDR or the --rate." : ""}`,
       ),
       ...(conditions.length > 0
         ? [
@@ -350,6 +351,7 @@ function steeringSection(input: ReportInput): Section | null {
             "max/mean",
             "NDR Mpps (simulated)",
             ...(hasGbps ? ["NDR Gbit/s L1 (simulated)"] : []),
+            ...(hasAt ? [{ head: "at", text: true }] : []),
             ...(hasBottleneck ? [{ head: "bottleneck (simulated)", text: true }] : []),
             "p50 µs",
             "p99 µs",
@@ -363,6 +365,7 @@ function steeringSection(input: ReportInput): Section | null {
             r.max_over_mean,
             r.ndr_mpps ?? "—",
             ...(hasGbps ? [r.ndr_gbps ?? "—"] : []),
+            ...(hasAt ? [r.at === "rate" ? "--rate" : r.at === "ndr" ? "NDR" : "—"] : []),
             ...(hasBottleneck ? [r.bottleneck ?? "—"] : []),
             r.latency_us?.p50 ?? "—",
             r.latency_us?.p99 ?? "—",

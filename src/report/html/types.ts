@@ -101,6 +101,8 @@ export const SteeringResultSchema = z.object({
   ndr_gbps: nonneg.nullable().optional(),
   /** The resource that limits the run (simulated). */
   bottleneck: z.string().min(1).optional(),
+  /** Which operating point per_queue, latency and bottleneck describe: the --rate or the NDR. */
+  at: z.enum(["rate", "ndr"]).optional(),
   latency_us: z.object({ p50: nonneg, p99: nonneg }).optional(),
 });
 
