@@ -3,6 +3,7 @@
 // `iovsim.paths/2` document; every figure outside its `simulator` block is simulated.
 import { z } from "zod";
 import { type CsvValue, toCsv } from "./csv.ts";
+import { pathsConditions } from "./html/conditions.ts";
 import type { ReportInputJson, SteeringResult } from "./html/types.ts";
 import { type PathsJson, pathsJsonSchema, toolSchema } from "./paths-json.ts";
 
@@ -132,6 +133,7 @@ export function demoReportInput(
     jain: r.jain,
     max_over_mean: r.max_over_mean,
     ndr_mpps: r.ndr_mpps,
+    bottleneck: r.bottleneck,
     latency_us: r.latency_us,
   }));
   return {
@@ -140,6 +142,7 @@ export function demoReportInput(
     version: j.tool.version,
     command: extra.command,
     profile: j.paths.profile.name,
+    conditions: { ...pathsConditions(j.paths), nic: j.pf },
     paths: j.paths.paths,
     ping: j.paths.ping,
     simulator: j.paths.simulator,

@@ -135,7 +135,7 @@ export function loadPointTable(j: PathsJson): string {
     "load",
     "offered /\ndelivered Mpps\n(simulated)",
     "loss\n(simulated)",
-    "latency µs (simulated)\np50 / p90 / p99 / p99.9",
+    "latency µs (simulated)\np50 / p90 / p99 / p99.9\navg, max",
     "CPU per resource (simulated)\nutilization, cycles/packet",
     "events/s\n(simulated)",
   ]);
@@ -162,7 +162,7 @@ export function loadPointTable(j: PathsJson): string {
         lossCell(lp),
         l === null
           ? "- (none delivered)"
-          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}`,
+          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}\navg ${f(l.mean, 1)}, max ${f(l.max, 1)}`,
         cpu || "-",
         ev || "-",
       ]);
@@ -255,6 +255,22 @@ export const PATHS_CSV_HEADER = [
   "profile",
   "seed",
   "faults",
+  // Appended (columns above keep their places): the frame size and the test conditions that
+  // qualify each NDR/PDR, the load point's own bottleneck and its cost, average and maximum latency.
+  "frame_bytes",
+  "line_rate_mpps",
+  "pdr_loss_ratio",
+  "precision_of_line_rate",
+  "trial_ms",
+  "trial_frames",
+  "final_trial_ms",
+  "link_gbps",
+  "arrival",
+  "point_bottleneck",
+  "point_bottleneck_utilization",
+  "point_bottleneck_cycles_per_packet",
+  "mean_us",
+  "max_us",
 ] as const;
 
 /** A load point's injected faults in one field: "kind (spec): effect [dropped: ...]; ...". */
@@ -269,6 +285,14 @@ function faultsField(
       return `${r.kind} (${r.spec}): ${r.effect}${drops ? ` [dropped: ${drops}]` : ""}`;
     })
     .join("; ");
+}
+
+/** The load point's bottleneck resource: its utilization and cycles per packet (null: not a resource of the list). */
+function bottleneckUse(
+  lp: PathsJson["paths"][number]["load_points"][number],
+): [number | null, number | null] {
+  const c = lp.cpu.find((u) => u.resource === lp.bottleneck);
+  return c ? [c.utilization, c.cycles_per_packet] : [null, null];
 }
 
 /**
@@ -301,6 +325,19 @@ export function pathsCsv(j: PathsJson): string {
         j.profile.name,
         j.seed,
         lp.faults ? faultsField(lp.faults) : "",
+        p.frame_bytes,
+        p.line_rate_mpps,
+        j.search?.pdr_loss ?? null,
+        j.search?.precision_of_line_rate ?? null,
+        j.trial.virtual_ms,
+        j.trial.count,
+        p.final_trial_ms,
+        j.link_gbps,
+        j.arrival,
+        lp.bottleneck,
+        ...bottleneckUse(lp),
+        lp.latency_us?.mean ?? null,
+        lp.latency_us?.max ?? null,
       ]);
   return toCsv(PATHS_CSV_HEADER, rows);
 }

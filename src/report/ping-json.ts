@@ -103,9 +103,12 @@ export function pingCsv(j: PingCommandJson): string {
 }
 
 /** The HTML report's ping part: the summary and every echo's RTT. */
-export function pingReportPart(j: PingCommandJson): Pick<ReportInputJson, "ping" | "simulator" | "schema"> {
+export function pingReportPart(
+  j: PingCommandJson,
+): Pick<ReportInputJson, "ping" | "simulator" | "schema" | "conditions"> {
   return {
     schema: j.schema,
+    conditions: { seed: j.seed },
     ping: [
       {
         path: j.path,

@@ -117,6 +117,12 @@ describe.skipIf(!haveChromium)("HTML report in headless Chromium", () => {
     expect(widths.view).toBe(390);
     expect(widths.doc).toBeLessThanOrEqual(widths.view);
     for (const w of widths.charts) expect(w).toBeLessThanOrEqual(390);
+    // The test conditions are read as text: their table wraps to the width, no sideways scroll.
+    const conditions = await page.$eval("#conditions + .table-wrap", (w) => ({
+      scroll: w.scrollWidth,
+      box: w.clientWidth,
+    }));
+    expect(conditions.scroll).toBeLessThanOrEqual(conditions.box);
     expect(errors).toEqual([]);
     expect(requests.filter((r) => r !== url && !r.startsWith("data:"))).toEqual([]);
     await page.locator("#latency h2").scrollIntoViewIfNeeded();

@@ -102,10 +102,10 @@ describe("HTML report from the full fixture", () => {
     expect(conf).toContain("examples/talk.conf");
     expect(conf).toContain("num_vfs : 3;");
     expect(conf).toMatch(
-      /<td class="text">stack_cycles<\/td><td>2,090<\/td><td class="text">cycles\/packet<\/td><td>1,045 – 4,180<\/td>/,
+      /<th scope="row" class="text">stack_cycles<\/th><td>2,090<\/td><td class="text">cycles\/packet<\/td><td>1,045 – 4,180<\/td>/,
     );
     expect(conf).toContain("Emmerich et al.");
-    expect(conf).toMatch(/<td class="text">irq_cycles<\/td>.*not given/);
+    expect(conf).toMatch(/<th scope="row" class="text">irq_cycles<\/th>.*not given/);
     const repro = section(html, "reproduce");
     expect(repro).toContain(
       "iovsim paths --config examples/talk.conf --profile bhyve --size 64,1518 --seed 1 --html report.html",

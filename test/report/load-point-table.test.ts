@@ -36,3 +36,11 @@ describe("load-point table", () => {
     expect(t).not.toMatch(/L2 filter/);
   });
 });
+
+describe("load-point latency", () => {
+  it("gives average and maximum under the percentiles, and says so in the header", () => {
+    const t = loadPointTable(doc(point(0, {})));
+    expect(t).toMatch(/p50 \/ p90 \/ p99 \/ p99\.9\s*│[^\n]*\n[^\n]*avg, max/);
+    expect(t).toMatch(/1\.0 \/ 2\.0 \/ 3\.0 \/ 4\.0\s*│[^\n]*\n[^\n]*avg 1\.0, max 5\.0/);
+  });
+});

@@ -3,7 +3,10 @@
 // the simulator's own speed (wall clock) on one separate line.
 import { FAULT_EXIT_STATUS, faultHelp, faultText } from "../../engine/faults.ts";
 import { costProfileNames } from "../../model/costs.ts";
+import { cachedPathHost } from "../../paths/setup.ts";
+import { pathsConditions } from "../../report/html/conditions.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
+import { commandLine } from "../../report/output-format.ts";
 import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import {
   isCaptureStream,
@@ -174,8 +177,10 @@ async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Pro
       title: "iovsim paths",
       schema: json.schema,
       version: json.tool.version,
-      command: ["iovsim", "paths", ...args].join(" "),
+      command: commandLine("paths", args),
       profile: o.profile.name,
+      // The PF the run's VFs live on (its driver names the NIC: ixl = Intel 700 series).
+      conditions: { ...pathsConditions(json), nic: cachedPathHost(o.config).pf },
       paths: json.paths,
       ping: json.ping,
       simulator: json.simulator,

@@ -8,6 +8,7 @@ import { loadHost } from "../../nic/index.ts";
 import { getProfile, requireInnerRss } from "../../nic/profile.ts";
 import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
+import { commandLine } from "../../report/output-format.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
 import { portRules } from "../../steering/flow-state.ts";
@@ -396,9 +397,22 @@ export const command = defineCommand({
       await writeHtmlReport(o.html, {
         title: "iovsim steering",
         version: pkg.version,
-        command: ["iovsim", "steering", ...args].join(" "),
+        command: commandLine("steering", args),
         profile: o.profile,
+        conditions: {
+          link_gbps: linkGbps,
+          nic: "ixl0",
+          seed: o.seed,
+          trial_frames: o.frames,
+          // NDR: zero loss; steering searches no PDR.
+          ...(o.ndr ? { precision_of_line_rate: o.precision / 100 } : {}),
+        },
         steering: { results },
+        simulator: {
+          frames: m.simulator.frames,
+          simulations: m.simulator.simulations,
+          wall_s: m.simulator.wall_s,
+        },
         ...(m.faults ? { faults: faultLines(m) } : {}),
         cost_profile: (({ name, description, constants }) => ({ name, description, constants }))(
           loadCosts(o.profile),

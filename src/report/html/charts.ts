@@ -2,7 +2,7 @@
 // see render-svg.ts). Every axis that shows a simulated figure says "simulated".
 import type { TopLevelSpec } from "vega-lite";
 import { formatSize } from "./format.ts";
-import type { PathResult, PingResult, SteeringResult, SwitchCountersJson } from "./types.ts";
+import type { LoadPoint, PathResult, PingResult, SteeringResult, SwitchCountersJson } from "./types.ts";
 
 /** One chart of the report: where it goes (id), what it is (title), and its spec. */
 export interface ChartDef {
@@ -38,13 +38,15 @@ function base(title: string, values: object[]) {
   return { title, data: { values }, config: CONFIG };
 }
 
-export function throughputChart(paths: PathResult[]): ChartDef {
+/** `pdrLoss`: PDR's loss limit (a fraction), named in the legend when known. */
+export function throughputChart(paths: PathResult[], pdrLoss?: number): ChartDef {
+  const pdr = pdrLoss === undefined ? "PDR (partial drop)" : `PDR (loss ≤ ${(pdrLoss * 100).toFixed(2)} %)`;
   const values = paths.flatMap((p) =>
     p.ndr_mpps === null || p.pdr_mpps === null
       ? []
       : [
-          { label: pathLabel(p), metric: "NDR (0 loss)", mpps: p.ndr_mpps },
-          { label: pathLabel(p), metric: "PDR (partial drop)", mpps: p.pdr_mpps },
+          { label: pathLabel(p), metric: "NDR (no loss)", mpps: p.ndr_mpps },
+          { label: pathLabel(p), metric: pdr, mpps: p.pdr_mpps },
         ],
   );
   return {
@@ -109,21 +111,35 @@ export function latencyChart(p: PathResult): ChartDef {
                 mark: { type: "rule", strokeDash: [4, 3], color: "#777" },
                 encoding: { x: { field: "ndr", type: "quantitative" } },
               },
+              // Named on the chart itself, not only in the text above it.
+              {
+                data: { values: [{ ndr: p.ndr_mpps, label: "NDR" }] },
+                mark: { type: "text", align: "right", baseline: "top", dx: -3, dy: 3, color: "#555" },
+                encoding: {
+                  x: { field: "ndr", type: "quantitative" },
+                  y: { value: 0 },
+                  text: { field: "label" },
+                },
+              },
             ]),
       ],
     } as TopLevelSpec,
   };
 }
 
-function loadLabel(offered: number): string {
-  return `${Number(offered.toPrecision(3))} Mpps offered`;
+/** "10 % NDR (0.185 Mpps)" where the point's fraction of NDR is known, else "0.185 Mpps offered". */
+function loadLabel(lp: LoadPoint): string {
+  const mpps = Number(lp.offered_mpps.toPrecision(3));
+  return typeof lp.fraction_of_ndr === "number"
+    ? `${Number((lp.fraction_of_ndr * 100).toPrecision(3))} % NDR (${mpps} Mpps)`
+    : `${mpps} Mpps offered`;
 }
 
 export function cpuChart(p: PathResult): ChartDef {
   const values = p.load_points.flatMap((lp) =>
     lp.cpu.map((c) => ({
       resource: c.resource,
-      load: loadLabel(lp.offered_mpps),
+      load: loadLabel(lp),
       utilization: c.utilization,
     })),
   );
@@ -151,6 +167,58 @@ export function cpuChart(p: PathResult): ChartDef {
   };
 }
 
+/** Vega's tableau20 then category20b: 40 colours, no two alike (they repeat past 40 kinds). */
+const EVENT_COLOURS = [
+  ...[
+    "#4c78a8",
+    "#9ecae9",
+    "#f58518",
+    "#ffbf79",
+    "#54a24b",
+    "#88d27a",
+    "#b79a20",
+    "#f2cf5b",
+    "#439894",
+    "#83bcb6",
+  ],
+  ...[
+    "#e45756",
+    "#ff9d98",
+    "#79706e",
+    "#bab0ac",
+    "#d67195",
+    "#fcbfd2",
+    "#b279a2",
+    "#d6a5c9",
+    "#9e765f",
+    "#d8b5a5",
+  ],
+  ...[
+    "#393b79",
+    "#5254a3",
+    "#6b6ecf",
+    "#9c9ede",
+    "#637939",
+    "#8ca252",
+    "#b5cf6b",
+    "#cedb9c",
+    "#8c6d31",
+    "#bd9e39",
+  ],
+  ...[
+    "#e7ba52",
+    "#e7cb94",
+    "#843c39",
+    "#ad494a",
+    "#d6616b",
+    "#e7969c",
+    "#7b4173",
+    "#a55194",
+    "#ce6dbd",
+    "#de9ed6",
+  ],
+];
+
 /** Every event kind in the results, so that each kind has one colour across all charts. */
 export function eventKinds(paths: PathResult[]): string[] {
   const kinds = paths.flatMap((p) =>
@@ -169,7 +237,7 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
         .filter((c) => c.resource === resource)
         .flatMap((c) =>
           Object.entries(c.by_event ?? {}).map(([event, cycles]) => ({
-            row: `${resource} @ ${Number(lp.offered_mpps.toPrecision(3))}`,
+            row: `${resource} @ ${loadLabel(lp)}`,
             event,
             cycles,
           })),
@@ -186,14 +254,21 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
       height: { step: 16 },
       mark: { type: "bar", tooltip: true },
       encoding: {
-        y: { field: "row", type: "nominal", sort: null, title: "resource @ offered Mpps" },
+        y: { field: "row", type: "nominal", sort: null, title: "resource @ offered load" },
         x: {
           field: "cycles",
           type: "quantitative",
           aggregate: "sum",
           title: "cycles per packet (simulated)",
         },
-        color: { field: "event", type: "nominal", title: "event kind", scale: { domain: kinds } },
+        // Past 10 kinds the default palette repeats (two kinds, one colour): a run over every
+        // path has some 26 kinds, so the 40 colours of EVENT_COLOURS then.
+        color: {
+          field: "event",
+          type: "nominal",
+          title: "event kind",
+          scale: { domain: kinds, ...(kinds.length > 10 ? { range: EVENT_COLOURS } : {}) },
+        },
       },
     } as TopLevelSpec,
   };

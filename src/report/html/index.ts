@@ -4,6 +4,7 @@
 import { replaceFileSync } from "../../fs-atomic.ts";
 import { asWriteError } from "../../output-file.ts";
 import type { ChartDef } from "./charts.ts";
+import { conditionsMeta } from "./conditions.ts";
 import { escapeHtml, slug } from "./format.ts";
 import { renderSvg } from "./render-svg.ts";
 import { buildSections, type Section } from "./sections.ts";
@@ -59,6 +60,7 @@ export async function renderHtmlReport(input: ReportInputJson | ReportInput): Pr
   const meta = [
     `iovsim ${data.version}`,
     profile ? `cost profile ${profile}` : null,
+    ...conditionsMeta(data.conditions),
     data.generated_at ?? null,
   ]
     .filter((x): x is string => x !== null)

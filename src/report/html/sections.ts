@@ -15,8 +15,9 @@ import {
   scalingCharts,
   throughputChart,
 } from "./charts.ts";
+import { conditionRows } from "./conditions.ts";
 import { escapeHtml, formatNumber, formatPercent, formatSize } from "./format.ts";
-import type { CpuUse, FidelityRow, PathResult, ReportInput, SensitivityRow } from "./types.ts";
+import type { Conditions, CpuUse, FidelityRow, PathResult, ReportInput, SensitivityRow } from "./types.ts";
 
 export type SectionPart = { html: string } | { charts: ChartDef[] };
 
@@ -51,7 +52,9 @@ export function table(
           .filter(Boolean)
           .join(" ");
         const text = typeof v === "number" ? formatNumber(v) : v;
-        return `<td${classes ? ` class="${classes}"` : ""}>${escapeHtml(text)}</td>`;
+        // The first cell names the row: a row header, so a screen reader announces it with each cell.
+        const tag = i === 0 ? 'th scope="row"' : "td";
+        return `<${tag}${classes ? ` class="${classes}"` : ""}>${escapeHtml(text)}</${i === 0 ? "th" : "td"}>`;
       });
       return `<tr>${cells.join("")}</tr>`;
     })
@@ -59,75 +62,131 @@ export function table(
   return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
+/** The test-conditions table: long values wrap instead of widening the page. */
+const CONDITION_COLUMNS: Column[] = [
+  { head: "condition", text: true },
+  { head: "value", text: true, cls: "wrap" },
+];
+
 const p = (text: string) => ({ html: `<p>${escapeHtml(text)}</p>` });
 
-function throughputSection(paths: PathResult[]): Section {
+function throughputSection(paths: PathResult[], conditions: Conditions | undefined): Section {
+  const rows = conditions ? conditionRows(conditions, paths) : [];
+  const pdr = conditions?.pdr_loss !== undefined ? formatPercent(conditions.pdr_loss, 2) : null;
+  // Columns a newer input carries (paths --json has them all); an older one shows what it has.
+  const has = (k: "ndr_gbps" | "line_rate_mpps" | "final_trial_ms") => paths.some((x) => x[k] !== undefined);
+  const cell = (v: number | null | undefined) => (typeof v === "number" ? v : "—");
+  const columns: Array<string | { head: string; text?: boolean } | null> = [
+    { head: "path", text: true },
+    { head: "direction", text: true },
+    "frame size",
+    "NDR Mpps (simulated)",
+    has("ndr_gbps") ? "NDR Gbit/s L1 (simulated)" : null,
+    "PDR Mpps (simulated)",
+    has("ndr_gbps") ? "PDR Gbit/s L1 (simulated)" : null,
+    has("line_rate_mpps") ? "line rate Mpps" : null,
+    has("final_trial_ms") ? "final trial ms" : null,
+    { head: "bottleneck (simulated)", text: true },
+  ];
+  const keep = columns.map((c) => c !== null);
   return {
     id: "throughput",
     title: "Throughput per path and frame size",
     badge: "simulated",
     parts: [
       p(
-        "RFC 2544 throughput search on offered load: NDR is the highest rate with no loss, PDR the highest with loss within the partial-drop threshold. Figures are simulated (virtual time, cost profile below).",
+        `RFC 2544 throughput search on offered load: NDR is the highest rate with no loss, PDR the highest with loss ${pdr ? `up to ${pdr}` : "within the partial-drop threshold"}. Figures are simulated (virtual time, cost profile below).`,
       ),
-      { charts: paths.some((p) => p.ndr_mpps !== null) ? [throughputChart(paths)] : [] },
+      ...(rows.length > 0
+        ? [{ html: '<h3 id="conditions">Test conditions</h3>' }, { html: table(CONDITION_COLUMNS, rows) }]
+        : []),
+      {
+        charts: paths.some((p) => p.ndr_mpps !== null) ? [throughputChart(paths, conditions?.pdr_loss)] : [],
+      },
       {
         html: table(
-          [
-            { head: "path", text: true },
-            { head: "direction", text: true },
-            "frame size",
-            "NDR Mpps (simulated)",
-            "PDR Mpps (simulated)",
-            { head: "bottleneck", text: true },
-          ],
-          paths.map((x) => [
-            x.name,
-            x.direction,
-            formatSize(x.size),
-            x.ndr_mpps ?? "—",
-            x.pdr_mpps ?? "—",
-            x.bottleneck ?? "—",
-          ]),
+          columns.filter((c) => c !== null),
+          paths.map((x) =>
+            [
+              x.name,
+              x.direction,
+              formatSize(x.size),
+              x.ndr_mpps ?? "—",
+              cell(x.ndr_gbps),
+              x.pdr_mpps ?? "—",
+              cell(x.pdr_gbps),
+              x.line_rate_mpps === null ? "— (no wire)" : cell(x.line_rate_mpps),
+              cell(x.final_trial_ms),
+              x.bottleneck ?? "—",
+            ].filter((_, i) => keep[i]),
+          ),
         ),
       },
     ],
   };
 }
 
+/** "10 % NDR", "--rate", or "—" when the input does not say. */
+function loadText(fraction: number | null | undefined): string {
+  if (fraction === undefined) return "—";
+  return fraction === null ? "--rate" : `${Number((fraction * 100).toPrecision(3))} % NDR`;
+}
+
 function latencySection(paths: PathResult[]): Section {
+  const hasMean = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.mean !== undefined));
+  const hasLoad = paths.some((x) => x.load_points.some((lp) => lp.fraction_of_ndr !== undefined));
   const rows = paths.flatMap((x) =>
-    x.load_points.map((lp) => [
-      pathLabel(x),
-      lp.offered_mpps,
-      lp.delivered_mpps,
-      formatPercent(lp.loss_ratio, 3),
-      lp.latency_us?.p50 ?? "—",
-      lp.latency_us?.p90 ?? "—",
-      lp.latency_us?.p99 ?? "—",
-      lp.latency_us?.p999 ?? "—",
-    ]),
+    x.load_points.map((lp) => {
+      const l = lp.latency_us;
+      return [
+        pathLabel(x),
+        ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
+        lp.offered_mpps,
+        lp.delivered_mpps,
+        formatPercent(lp.loss_ratio, 3),
+        ...(hasMean ? [l?.mean ?? "—"] : []),
+        l?.p50 ?? "—",
+        l?.p90 ?? "—",
+        l?.p99 ?? "—",
+        l?.p999 ?? "—",
+        ...(hasMean ? [l?.max ?? "—"] : []),
+      ];
+    }),
   );
+  const fractions = [
+    ...new Set(
+      paths.flatMap((x) =>
+        x.load_points.flatMap((lp) => (typeof lp.fraction_of_ndr === "number" ? [lp.fraction_of_ndr] : [])),
+      ),
+    ),
+  ].sort((a, b) => a - b);
+  const at =
+    fractions.length > 0
+      ? `at ${fractions.map((f) => `${Number((f * 100).toPrecision(3))} %`).join(", ")} of each path's NDR`
+      : "at each simulated load point";
   return {
     id: "latency",
     title: "Latency against offered load",
     badge: "simulated",
     parts: [
       p(
-        "One-way latency percentiles (frame on the wire to consumer done) at each simulated load point; the dashed line marks the NDR. Log scale.",
+        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? "average, percentiles and maximum" : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.`,
       ),
       { charts: paths.map(latencyChart) },
       {
         html: table(
           [
             { head: "path", text: true },
+            ...(hasLoad ? [{ head: "load", text: true }] : []),
             "offered Mpps",
-            "delivered Mpps",
-            "loss",
+            "delivered Mpps (simulated)",
+            "loss (simulated)",
+            ...(hasMean ? ["avg µs"] : []),
             "p50 µs",
             "p90 µs",
             "p99 µs",
             "p99.9 µs",
+            ...(hasMean ? ["max µs"] : []),
           ],
           rows,
         ),
@@ -140,18 +199,29 @@ function cpuSection(paths: PathResult[]): Section {
   const resources = [
     ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource)))),
   ];
-  // One row per load point, one column per resource: short tables however many resources there are.
+  const hasLoad = paths.some((x) => x.load_points.some((lp) => lp.fraction_of_ndr !== undefined));
+  const hasBottleneck = paths.some((x) => x.load_points.some((lp) => lp.bottleneck !== undefined));
+  // One row per load point, one column per resource: short tables however many resources there
+  // are; the point's bottleneck last, so a reader sees which resource limits it.
   const pivot = (cell: (c: CpuUse) => string | number) =>
     table(
-      [{ head: "path", text: true }, "offered Mpps", ...resources],
+      [
+        { head: "path", text: true },
+        ...(hasLoad ? [{ head: "load", text: true }] : []),
+        "offered Mpps",
+        ...resources,
+        ...(hasBottleneck ? [{ head: "bottleneck", text: true }] : []),
+      ],
       paths.flatMap((x) =>
         x.load_points.map((lp) => [
           pathLabel(x),
+          ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
           lp.offered_mpps,
           ...resources.map((r) => {
             const c = lp.cpu.find((u) => u.resource === r);
             return c ? cell(c) : "—";
           }),
+          ...(hasBottleneck ? [lp.bottleneck ?? "—"] : []),
         ]),
       ),
     );
@@ -159,7 +229,9 @@ function cpuSection(paths: PathResult[]): Section {
     ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => Object.keys(lp.events_per_s ?? {})))),
   ];
   const parts: SectionPart[] = [
-    p("Busy virtual time of each modeled resource over the measured window, at each load point."),
+    p(
+      "Busy virtual time of each modeled resource over the measured window, and its cycles per delivered packet, at each load point; the bottleneck is the resource that limits the point.",
+    ),
     { charts: paths.filter((x) => x.load_points.some((lp) => lp.cpu.length > 0)).map(cpuChart) },
     { html: "<h3>Utilization (simulated)</h3>" },
     { html: pivot((c) => formatPercent(c.utilization)) },
@@ -170,10 +242,16 @@ function cpuSection(paths: PathResult[]): Section {
     parts.push({ html: "<h3>Events per second (simulated)</h3>" });
     parts.push({
       html: table(
-        [{ head: "path", text: true }, "offered Mpps", ...eventKeys.map((k) => `${k}/s`)],
+        [
+          { head: "path", text: true },
+          ...(hasLoad ? [{ head: "load", text: true }] : []),
+          "offered Mpps",
+          ...eventKeys.map((k) => `${k}/s`),
+        ],
         paths.flatMap((x) =>
           x.load_points.map((lp) => [
             pathLabel(x),
+            ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
             lp.offered_mpps,
             ...eventKeys.map((k) => (lp.events_per_s?.[k] !== undefined ? lp.events_per_s[k] : "—")),
           ]),
@@ -244,14 +322,24 @@ function pingSection(input: ReportInput): Section | null {
 function steeringSection(input: ReportInput): Section | null {
   const results = input.steering?.results ?? [];
   if (results.length === 0) return null;
+  const conditions = input.conditions ? conditionRows(input.conditions, []) : [];
+  const hasGbps = results.some((r) => r.ndr_gbps !== undefined);
+  const hasBottleneck = results.some((r) => r.bottleneck !== undefined);
+  const hasAt = results.some((r) => r.at !== undefined);
   return {
     id: "steering",
     title: "Steering: per-queue load, fairness, scaling",
     badge: "simulated",
     parts: [
       p(
-        "Per-queue share of the frames for the run with the most queues of each strategy; Jain's fairness index (1 = perfectly even, 1/n = all on one queue); NDR against the number of queues, one core per queue.",
+        `Per-queue share of the frames for the run with the most queues of each strategy; Jain's fairness index (1 = perfectly even, 1/n = all on one queue); NDR against the number of queues, one core per queue.${hasAt ? " In the table, 'at' says which operating point the per-queue load, latency and bottleneck are from: the NDR or the --rate." : ""}`,
       ),
+      ...(conditions.length > 0
+        ? [
+            { html: '<h3 id="steering-conditions">Test conditions</h3>' },
+            { html: table(CONDITION_COLUMNS, conditions) },
+          ]
+        : []),
       { charts: [...perQueueCharts(results), fairnessChart(results), ...scalingCharts(results)] },
       {
         html: table(
@@ -261,7 +349,10 @@ function steeringSection(input: ReportInput): Section | null {
             "queues",
             "Jain",
             "max/mean",
-            "NDR Mpps",
+            "NDR Mpps (simulated)",
+            ...(hasGbps ? ["NDR Gbit/s L1 (simulated)"] : []),
+            ...(hasAt ? [{ head: "at", text: true }] : []),
+            ...(hasBottleneck ? [{ head: "bottleneck (simulated)", text: true }] : []),
             "p50 µs",
             "p99 µs",
             { head: "per-queue load", text: true },
@@ -273,6 +364,9 @@ function steeringSection(input: ReportInput): Section | null {
             r.jain,
             r.max_over_mean,
             r.ndr_mpps ?? "—",
+            ...(hasGbps ? [r.ndr_gbps ?? "—"] : []),
+            ...(hasAt ? [r.at === "rate" ? "--rate" : r.at === "ndr" ? "NDR" : "—"] : []),
+            ...(hasBottleneck ? [r.bottleneck ?? "—"] : []),
             r.latency_us?.p50 ?? "—",
             r.latency_us?.p99 ?? "—",
             r.per_queue.map(formatNumber).join(" "),
@@ -478,6 +572,9 @@ function configurationSection(input: ReportInput): Section | null {
 function reproduceSection(input: ReportInput): Section {
   const lines = [`iovsim ${input.version}`];
   if (input.schema) lines.push(`result schema ${input.schema}`);
+  const profile = input.cost_profile?.name ?? input.profile;
+  if (profile) lines.push(`cost profile ${profile}`);
+  if (input.conditions?.seed !== undefined) lines.push(`seed ${input.conditions.seed}`);
   if (input.generated_at) lines.push(`generated ${input.generated_at}`);
   return {
     id: "reproduce",
@@ -485,7 +582,7 @@ function reproduceSection(input: ReportInput): Section {
     badge: null,
     parts: [
       p(
-        "This command, run with the same tool version, configuration and seed, gives the same simulated figures:",
+        "This command, run with the same tool version, configuration, cost profile and seed (below; the command's defaults are this version's), gives the same simulated figures:",
       ),
       { html: `<pre class="wrap command"><code>${escapeHtml(input.command)}</code></pre>` },
       p(lines.join(" · ")),
@@ -497,6 +594,7 @@ function simulatorSpeedSection(input: ReportInput): Section | null {
   const s = input.simulator;
   if (!s) return null;
   const rows: Array<[string, string | number]> = [];
+  if (s.simulations !== undefined) rows.push(["simulations", s.simulations]);
   if (s.frames !== undefined) rows.push(["frames simulated", s.frames]);
   if (s.virtual_s !== undefined) rows.push(["virtual time simulated (s)", s.virtual_s]);
   if (s.wall_s !== undefined) rows.push(["wall-clock time (s)", s.wall_s]);
@@ -534,7 +632,7 @@ export function buildSections(input: ReportInput): Section[] {
   const withLoad = paths.filter((x) => x.load_points.length > 0);
   const sections: Array<Section | null> = [
     faultsSection(input),
-    paths.length > 0 ? throughputSection(paths) : null,
+    paths.length > 0 ? throughputSection(paths, input.conditions) : null,
     withLoad.length > 0 ? latencySection(withLoad) : null,
     withLoad.some((x) => x.load_points.some((lp) => lp.cpu.length > 0)) ? cpuSection(withLoad) : null,
     cyclesSection(withLoad),

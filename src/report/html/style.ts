@@ -28,6 +28,8 @@ table { border-collapse: collapse; font-size: 0.9rem; font-variant-numeric: tabu
 th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
 td.source { white-space: normal; min-width: 18em; max-width: 40em; text-align: left; font-size: 0.85em; }
+tbody th { font-weight: normal; }
+td.wrap { white-space: normal; min-width: 14em; max-width: 60em; text-align: left; }
 thead th { background: #f3f5f7; position: sticky; top: 0; }
 td.pass { color: var(--sim); font-weight: 600; }
 td.fail { color: #b00020; font-weight: 600; }
@@ -40,6 +42,7 @@ footer { color: var(--muted); font-size: 0.85rem; padding: 1em 16px 2em; border-
   body { font-size: 14px; }
   header, main, footer { padding-left: 10px; padding-right: 10px; }
   th, td { padding: 2px 5px; }
+  td.wrap { min-width: 0; }
 }
 @media print {
   @page { margin: 14mm; }

@@ -17,15 +17,27 @@ export const CpuUseSchema = z.object({
   by_event: z.record(z.string(), nonneg).optional(),
 });
 
-export const LatencySchema = z.object({ p50: nonneg, p90: nonneg, p99: nonneg, p999: nonneg });
+export const LatencySchema = z.object({
+  p50: nonneg,
+  p90: nonneg,
+  p99: nonneg,
+  p999: nonneg,
+  /** Mean and maximum one-way latency (`paths --json` gives both). */
+  mean: nonneg.optional(),
+  max: nonneg.optional(),
+});
 
 export const LoadPointSchema = z.object({
+  /** The fraction of NDR this point was offered at (0.1, 0.5, 0.9); null: a rate given with --rate. */
+  fraction_of_ndr: z.number().nonnegative().nullable().optional(),
   offered_mpps: nonneg,
   delivered_mpps: nonneg,
   loss_ratio: z.number().min(0).max(1),
   /** null: no frame delivered at this point (no latency to show). */
   latency_us: LatencySchema.nullable(),
   cpu: z.array(CpuUseSchema).default([]),
+  /** The resource that limits this point (simulated): the busiest one. */
+  bottleneck: z.string().min(1).optional(),
   events_per_s: z.record(z.string(), nonneg).optional(),
 });
 
@@ -37,6 +49,13 @@ export const PathResultSchema = z.object({
   /** null: one load point was simulated at a given rate (`paths --rate`), no throughput search. */
   ndr_mpps: nonneg.nullable(),
   pdr_mpps: nonneg.nullable(),
+  /** NDR and PDR in Gbit/s at Layer 1 (frame + 20 B preamble and inter-frame gap). */
+  ndr_gbps: nonneg.nullable().optional(),
+  pdr_gbps: nonneg.nullable().optional(),
+  /** The wire's line rate for this frame size; null: no frame crosses a wire. */
+  line_rate_mpps: nonneg.nullable().optional(),
+  /** Virtual ms of the final trials that gave NDR, PDR and the load points (null: none). */
+  final_trial_ms: nonneg.nullable().optional(),
   bottleneck: z.string().optional(),
   load_points: z.array(LoadPointSchema).default([]),
 });
@@ -60,6 +79,7 @@ export const PingResultSchema = z.object({
 /** How fast the simulator ran (wall clock). Never a simulated figure. */
 export const SimulatorSpeedSchema = z.object({
   frames: nonneg.optional(),
+  simulations: z.number().int().nonnegative().optional(),
   virtual_s: nonneg.optional(),
   wall_s: nonneg.optional(),
   realtime_factor: nonneg.optional(),
@@ -77,6 +97,12 @@ export const SteeringResultSchema = z.object({
   max_over_mean: nonneg,
   /** null: simulated at a given rate only (`steering --no-ndr --rate R`). */
   ndr_mpps: nonneg.nullable(),
+  /** NDR in Gbit/s at Layer 1 (frame + 20 B preamble and inter-frame gap). */
+  ndr_gbps: nonneg.nullable().optional(),
+  /** The resource that limits the run (simulated). */
+  bottleneck: z.string().min(1).optional(),
+  /** Which operating point per_queue, latency and bottleneck describe: the --rate or the NDR. */
+  at: z.enum(["rate", "ndr"]).optional(),
   latency_us: z.object({ p50: nonneg, p99: nonneg }).optional(),
 });
 
@@ -162,6 +188,28 @@ export const CostProfileSchema = z.object({
   constants: z.record(z.string(), CostConstantSchema),
 });
 
+/**
+ * How the figures were obtained (the test conditions a benchmark report states beside every
+ * NDR/PDR): link, NIC, arrivals, trial length, search resolution, PDR loss limit, seed.
+ */
+export const ConditionsSchema = z.object({
+  link_gbps: finite.positive().optional(),
+  /** The NIC (PF) the run's VFs live on, e.g. "ixl0". */
+  nic: z.string().min(1).optional(),
+  arrival: z.string().min(1).optional(),
+  seed: z.number().int().optional(),
+  /** Virtual ms of each search trial; null: trials of a frame count instead. */
+  trial_ms: finite.positive().nullable().optional(),
+  /** Frames offered per trial (--count, steering --frames); null: trials of a duration. */
+  trial_frames: z.number().int().positive().nullable().optional(),
+  /** Search resolution as a fraction of line rate; absent: no search ran. */
+  precision_of_line_rate: finite.positive().optional(),
+  /** PDR's loss limit as a fraction; absent: no PDR searched. */
+  pdr_loss: z.number().min(0).max(1).optional(),
+  /** The one load given with --rate instead of a search. */
+  rate: z.string().min(1).nullable().optional(),
+});
+
 export const ReportInputSchema = z.object({
   title: z.string().optional(),
   /** The `paths --json` schema id, shown for traceability. */
@@ -172,6 +220,7 @@ export const ReportInputSchema = z.object({
   command: z.string().min(1),
   /** Cost profile name as `paths --json` gives it; `cost_profile` carries the constants. */
   profile: z.string().optional(),
+  conditions: ConditionsSchema.optional(),
   /** When the report was made (ISO 8601); omitted, the report is byte-for-byte reproducible. */
   generated_at: z.string().optional(),
   paths: z.array(PathResultSchema).optional(),
@@ -196,6 +245,7 @@ export type SteeringResult = z.infer<typeof SteeringResultSchema>;
 export type SwitchCountersJson = z.infer<typeof SwitchCountersSchema>;
 export type FidelityRow = z.infer<typeof FidelityRowSchema>;
 export type SensitivityRow = z.infer<typeof SensitivityRowSchema>;
+export type Conditions = z.infer<typeof ConditionsSchema>;
 export type CostProfile = z.infer<typeof CostProfileSchema>;
 /** What renderHtmlReport accepts (before defaults are applied). */
 export type ReportInputJson = z.input<typeof ReportInputSchema>;

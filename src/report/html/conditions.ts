@@ -1,0 +1,86 @@
+// The test conditions of a run, as a benchmark report states them beside its NDR/PDR figures
+// (FD.io CSIT: loss tolerance, search resolution, trial duration, frame size, link), and where
+// they come from: the `paths --json` document's top-level fields.
+import type { PathsJson } from "../paths-json.ts";
+import { formatNumber } from "./format.ts";
+import type { Conditions, PathResult } from "./types.ts";
+
+/** The report's `conditions` from a `paths --json` document. */
+export function pathsConditions(j: PathsJson): Conditions {
+  return {
+    link_gbps: j.link_gbps,
+    arrival: j.arrival,
+    seed: j.seed,
+    trial_ms: j.trial.virtual_ms,
+    trial_frames: j.trial.count,
+    ...(j.search
+      ? { precision_of_line_rate: j.search.precision_of_line_rate, pdr_loss: j.search.pdr_loss }
+      : {}),
+    rate: j.rate,
+  };
+}
+
+const pct = (fraction: number) => `${Number((fraction * 100).toPrecision(4))} %`;
+
+/** "1 ms" or "1 ms search trials, then final trials of 11.3–599 ms". */
+function trialText(c: Conditions, paths: PathResult[]): string | null {
+  const finals = paths.map((p) => p.final_trial_ms).filter((x): x is number => typeof x === "number");
+  const base =
+    typeof c.trial_frames === "number"
+      ? `${formatNumber(c.trial_frames)} frames offered per trial`
+      : typeof c.trial_ms === "number"
+        ? `${formatNumber(c.trial_ms)} ms of virtual time per trial`
+        : null;
+  if (finals.length === 0) return base;
+  const lo = Math.min(...finals);
+  const hi = Math.max(...finals);
+  const range = lo === hi ? formatNumber(lo) : `${formatNumber(lo)} – ${formatNumber(hi)}`;
+  return `${base ? `search: ${base}; ` : ""}NDR, PDR and the load points from final trials of ${range} ms of virtual time (each path and size's in the table below)`;
+}
+
+/** The conditions as (what, value) rows: the table under the throughput heading. */
+export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  if (c.precision_of_line_rate !== undefined) {
+    rows.push(["method", "RFC 2544 binary search on the offered load, between 0 and line rate"]);
+    rows.push(["NDR loss tolerance", "0 % (no frame lost)"]);
+    if (c.pdr_loss !== undefined)
+      rows.push(["PDR loss tolerance", `${pct(c.pdr_loss)} of the frames offered`]);
+    rows.push(["search resolution", `${pct(c.precision_of_line_rate)} of line rate`]);
+  } else if (c.rate) rows.push(["method", `one load point at ${c.rate} (no throughput search)`]);
+  const trial = trialText(c, paths);
+  if (trial) rows.push(["trial duration", trial]);
+  const sizes = [
+    ...new Set(
+      paths.map((p) =>
+        typeof p.size === "number"
+          ? `${p.size} B`
+          : p.size === "pcap"
+            ? "a capture's frames, as captured"
+            : p.size,
+      ),
+    ),
+  ];
+  const fcs = paths.some((p) => typeof p.size === "number") ? " (with FCS)" : "";
+  if (sizes.length > 0) rows.push(["frame sizes", `${sizes.join(", ")}${fcs}`]);
+  if (c.link_gbps !== undefined)
+    rows.push([
+      "link",
+      `${formatNumber(c.link_gbps)} Gbit/s Ethernet${c.nic ? ` (${c.nic})` : ""}; Gbit/s figures are Layer 1: frame + 20 B of preamble and inter-frame gap`,
+    ]);
+  else if (c.nic) rows.push(["NIC", c.nic]);
+  if (c.arrival) rows.push(["arrivals", c.arrival]);
+  if (c.seed !== undefined) rows.push(["seed", String(c.seed)]);
+  return rows;
+}
+
+/** The short form for the page header: "10 Gbit/s link (ixl0) · seed 1". */
+export function conditionsMeta(c: Conditions | undefined): string[] {
+  if (!c) return [];
+  const out: string[] = [];
+  if (c.link_gbps !== undefined)
+    out.push(`${formatNumber(c.link_gbps)} Gbit/s link${c.nic ? ` (${c.nic})` : ""}`);
+  else if (c.nic) out.push(`NIC ${c.nic}`);
+  if (c.seed !== undefined) out.push(`seed ${c.seed}`);
+  return out;
+}

@@ -1,0 +1,56 @@
+// `paths --csv`: every numeric column names its unit in the header, and each row carries what
+// qualifies its NDR/PDR (frame size in bytes, loss limit, resolution, trial lengths, link), the
+// load point's bottleneck with its utilization and cycles per packet, and average and maximum
+// latency besides the percentiles.
+import { describe, expect, it } from "vitest";
+import { parseCsv } from "../../src/report/csv.ts";
+import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
+import { pathsDoc } from "./paths-doc.ts";
+
+/** Columns that hold names or flags, not quantities. */
+const LABELS = new Set([
+  "path",
+  "direction",
+  "size",
+  "bottleneck",
+  "profile",
+  "seed",
+  "faults",
+  "arrival",
+  "point_bottleneck",
+]);
+/** A quantity's column ends with its unit. */
+const UNIT = /_(mpps|gbps|us|ms|bytes|ratio|of_ndr|of_line_rate|utilization|cycles_per_packet|frames)$/;
+
+describe("paths --csv", () => {
+  it("names one unit per quantity column", () => {
+    for (const c of PATHS_CSV_HEADER) if (!LABELS.has(c)) expect(c, c).toMatch(UNIT);
+  });
+
+  it("gives each row its test conditions, the point's bottleneck cost and avg/max latency", () => {
+    const [head, ...rows] = parseCsv(pathsCsv(pathsDoc()));
+    expect(head).toEqual([...PATHS_CSV_HEADER]);
+    expect(rows).toHaveLength(3);
+    const row = Object.fromEntries(head.map((h, i) => [h, rows[1][i]]));
+    expect(row).toMatchObject({
+      size: "64",
+      frame_bytes: "64",
+      line_rate_mpps: "14.880952380952381",
+      ndr_gbps: "1.2412176",
+      pdr_loss_ratio: "0.005",
+      precision_of_line_rate: "0.01",
+      trial_ms: "1",
+      trial_frames: "",
+      final_trial_ms: "11.3152",
+      link_gbps: "10",
+      arrival: "constant",
+      load_fraction_of_ndr: "0.5",
+      point_bottleneck: "host-core0",
+      point_bottleneck_utilization: "0.5",
+      point_bottleneck_cycles_per_packet: "1500",
+      mean_us: "31.25",
+      max_us: "61.5",
+      seed: "7",
+    });
+  });
+});
