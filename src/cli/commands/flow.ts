@@ -28,7 +28,7 @@ function minus one (ixl: 0..15). A range N-M takes M-N+1 entries of the NIC's ta
 exact values); the table size and the fields a NIC can match come from its profile
 (src/nic/profiles/*.json, "flow"). A value another rule of the port already matches is refused
 (i40e: "Conflict with existing flow director rules"). Frames that match no rule fall back to RSS.
--h, --help prints this text.
+-h, --help prints this text. More, and where it differs from testpmd: docs/steering.md.
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
 `;
 

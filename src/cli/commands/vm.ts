@@ -18,7 +18,8 @@ VM, and each VF to one VM at a time. While a VM holds a VF, 'iovctl -D' on its P
   list      VM, VF, selector, PF and the bhyve passthru slot spec
   -h, --help  this text
 
-Divergence: VMs are names only; nothing boots. bhyve itself is not simulated.
+Divergence: VMs are names only; nothing boots. bhyve itself is not simulated
+(docs/control-plane.md; a walk-through: docs/guide/bhyve-passthrough.md).
 `;
 
 export const command = defineCommand({
