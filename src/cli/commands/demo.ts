@@ -211,6 +211,9 @@ function demoText(j: DemoJson, o: PathsOptions, ctx: CommandContext): void {
   ctx.out(
     `Jain's index ${(1 / s.cores).toFixed(3)} = everything on one of ${s.cores} cores; NDR is simulated in virtual time, with the resource that limits it. More: iovsim steering --help\n`,
   );
+  ctx.out(
+    "\nNext: your own iovctl.conf to an HTML report in three commands (README.md); the usual questions as commands, and how to read these tables (docs/questions.md); every tutorial (docs/README.md)\n",
+  );
   ctx.out(`\n${simulatorLine(paths.simulator)}`);
 }
 
