@@ -18,7 +18,8 @@ On a PCI PF, as its driver registers devlink: i40e (ixl0, 0000:01:00.0) and ixgb
 igb has no devlink instance: "devlink answers: No such device" (exit 1), as for any other handle.
 devlink's own refusals, exit 1: 'Devlink identification ("bus_name/dev_name") expected',
 'Unknown option "WORD"', 'Unknown eswitch mode "MODE"', 'Need to set at least one option'.
-Divergence: only 'dev eswitch show|set ... mode' is simulated (docs/linux-mode.md).
+Divergence: only 'dev eswitch show|set ... mode' is simulated, and switchdev mode creates no
+VF representor netdevs (docs/linux-mode.md).
 -h, --help (or the word help) prints this text.
 `;
 

@@ -119,6 +119,9 @@ getopt's "illegal option" and the usage, exit 1, as FreeBSD does), options end a
 operand, and operands are ignored, as FreeBSD's iovctl ignores them: in
 \`iovctl -C -f FILE extra -n\` the -n is not an option and the VFs are created (docs/iovctl.md).
 IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage).
+Divergences: a second line locates a UCL syntax error (file:line:column); a key given twice in
+one section is refused; the UCL parser is not libucl (no macros, heredocs or variables); every
+one, with its reason: docs/iovctl.md and docs/divergences.md.
 `;
 
 export function createIovctlCommand(
