@@ -41,6 +41,15 @@ describe("--help names the documentation", () => {
     });
   }
 
+  it("iovsim --help sends a new user to the demo and the pages to read, and they exist", async () => {
+    let out = "";
+    await runCli(["--state", state, "--help"], { out: (t) => (out += t), err: () => {} });
+    expect(out).toMatch(/iovsim demo/);
+    const pages = docPages(out);
+    expect(pages).toEqual(expect.arrayContaining(["docs/commands.md", "docs/questions.md"]));
+    for (const p of pages) expect(existsSync(join(root, p)), p).toBe(true);
+  });
+
   it("a command whose help states a divergence is in docs/divergences.md", async () => {
     const missing: string[] = [];
     for (const name of COMMAND_NAMES) {
