@@ -24,6 +24,7 @@ export async function topLevelHelp(): Promise<string> {
     "Run `iovsim help <command>` or `iovsim <command> --help` for a command's options",
     "(iovctl follows FreeBSD: `iovsim iovctl --help` is getopt's error; use `iovsim help iovctl`).",
     "Every command and its help: docs/commands.md.",
+    "New here: `iovsim demo` (what `npm start` runs), then README.md and docs/questions.md.",
   ];
   return `${lines.join("\n")}\n`;
 }

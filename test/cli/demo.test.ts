@@ -1,6 +1,6 @@
 // `iovsim demo`: the sections its help lists are exactly the sections its output has, every
 // figure of the path comparison is simulated, and the simulator's speed is one line apart.
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -43,5 +43,10 @@ describe("iovsim demo", () => {
     const wall = r.out.split("\n").filter((l) => /wall/.test(l));
     expect(wall).toHaveLength(1);
     expect(r.out.trimEnd().split("\n").at(-1)).toMatch(/^simulator speed \(wall clock/);
+    // The reader is told where to go next, and every page named there exists.
+    const next = r.out.split("\n").find((l) => l.startsWith("Next: ")) ?? "";
+    const pages = [...next.matchAll(/\b(?:docs\/[\w./-]*?)?[\w-]+\.md\b/g)].map((m) => m[0]);
+    expect(pages).toContain("docs/questions.md");
+    for (const p of pages) expect(existsSync(join(import.meta.dirname, "..", "..", p)), p).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 // The README's commands run as written, on the files shipped in examples/: every `npx iovsim`
-// line of the FreeBSD session and of "Frames through the NIC" (iovctl, validate, pciconf, dmesg,
-// vm, decode, switch) is taken from README.md's code blocks and run in order on a fresh state.
+// line of the FreeBSD session, the Linux view and "Frames through the NIC" (iovctl, validate,
+// pciconf, dmesg, vm, sysfs, ip, ping, decode, switch), and the quick ones of the later sections
+// (flow, model), is taken from README.md's code blocks and run in order on a fresh state.
 // A line whose comment says it "fails" must fail; every other line must succeed.
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,20 @@ import { exampleCaptures } from "../../scripts/make-examples.ts";
 import { runCli } from "../../src/cli/main.ts";
 
 const root = join(import.meta.dirname, "..", "..");
-const RUN = new Set(["iovctl", "validate", "pciconf", "dmesg", "vm", "decode", "switch"]);
+const RUN = new Set([
+  "iovctl",
+  "validate",
+  "pciconf",
+  "dmesg",
+  "vm",
+  "sysfs",
+  "ip",
+  "ping",
+  "decode",
+  "switch",
+  "flow",
+  "model",
+]);
 
 interface ReadmeCommand {
   line: string;
@@ -45,6 +59,7 @@ describe("README examples", () => {
     expect(names).toContain("decode");
     expect(names).toContain("switch");
     expect(names.filter((n) => n === "iovctl").length).toBeGreaterThanOrEqual(5);
+    for (const n of ["sysfs", "ip", "ping", "flow", "model"]) expect(names).toContain(n);
   });
 
   it("ships every file the examples name", () => {

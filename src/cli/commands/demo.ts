@@ -88,8 +88,12 @@ output has these sections, in this order:
                    simulated on the engine (cores and dispatcher priced by --profile, as the paths)
                      ${REGIMES[0].title}
                      ${REGIMES[1].title}
-and a last line, apart, with the simulator's own speed (wall clock).
+and a last line, apart, with the simulator's own speed (wall clock). Next: the README's
+"Three commands to your own HTML report", then docs/questions.md and docs/README.md.
 
+--size, --trial-ms, --profile, --seed, --workers  as in iovsim paths --help (here: default size
+             ${DEMO_DEFAULTS.sizes}, profile bhyve, seed 1, workers min(2, cores); your own cost
+             profile: docs/formats/cost-profile.md)
 --json       one JSON document instead (schema iovsim.demo/1, docs/demo-json.md)
 --csv        one row per simulated figure instead: section,item,metric,value
 --html FILE  also write one self-contained HTML report (paths, ping, steering, configuration
@@ -206,6 +210,9 @@ function demoText(j: DemoJson, o: PathsOptions, ctx: CommandContext): void {
   }
   ctx.out(
     `Jain's index ${(1 / s.cores).toFixed(3)} = everything on one of ${s.cores} cores; NDR is simulated in virtual time, with the resource that limits it. More: iovsim steering --help\n`,
+  );
+  ctx.out(
+    "\nNext: your own iovctl.conf to an HTML report in three commands (README.md); the usual questions as commands, and how to read these tables (docs/questions.md); every tutorial (docs/README.md)\n",
   );
   ctx.out(`\n${simulatorLine(paths.simulator)}`);
 }

@@ -25,7 +25,8 @@ not found' (exit 1). Options (getopt_long, anywhere on the line): -j/--json prin
 {"dev":{"HANDLE":{"mode":"legacy"}}}, -p/--pretty indents it; -n, -v, -s, -i, -x are accepted
 and change nothing here, as in devlink; -V, -f, -b, -N are not simulated; an unknown one is
 getopt's "devlink: invalid option -- 'Z'", "Unknown option." and devlink's usage (exit 1).
-Divergence: only 'dev eswitch show|set ... mode' is simulated.
+Divergence: only 'dev eswitch show|set ... mode' is simulated, and switchdev mode creates no
+VF representor netdevs (docs/linux-mode.md).
 -h, --help (or the word help) prints this text.
 `;
 

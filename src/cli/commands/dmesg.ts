@@ -12,7 +12,8 @@ and the PF drivers log (ixl0: Failed to add VF 3, Invalid num-queues (40) for VF
   -c          clear the buffer after printing it
   -h, --help  this text
 
-Divergence: only -c of dmesg(8) is simulated; the buffer keeps the newest 10000 lines.
+Divergence: only -c of dmesg(8) is simulated; the buffer keeps the newest 10000 lines
+(docs/control-plane.md; every divergence: docs/divergences.md).
 `;
 
 export const command = defineCommand({

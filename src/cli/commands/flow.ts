@@ -22,13 +22,14 @@ const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / 
 Exact-match rules that send matching frames to a receive queue (Flow Director perfect filters,
 rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern items:
   eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
-(testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id).
+(testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id;
+no 'spec', 'last' or 'mask': a range is N-M; the only action is 'queue index Q').
 One keyed field per rule; Q is a receive queue of the port, 0 up to its NIC profile's queues per
 function minus one (ixl: 0..15). A range N-M takes M-N+1 entries of the NIC's table (hardware matches
 exact values); the table size and the fields a NIC can match come from its profile
 (src/nic/profiles/*.json, "flow"). A value another rule of the port already matches is refused
 (i40e: "Conflict with existing flow director rules"). Frames that match no rule fall back to RSS.
--h, --help prints this text.
+-h, --help prints this text. More, and where it differs from testpmd: docs/steering.md.
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
 `;
 

@@ -127,6 +127,7 @@ config parser is a port of libucl's rules, not libucl: its macros (.include, .pr
 heredocs are refused with a located error, and $VARIABLES are not expanded; a section or key
 given twice is refused ('Multiple definitions'), where FreeBSD silently uses the first copy of
 one spelled the same way and fails later on a key spelled two ways.
+Every one, with its reason: docs/iovctl.md and docs/divergences.md.
 \`iovsim validate -f FILE\` checks a file offline and reports every problem at once.
 `;
 

@@ -17,7 +17,8 @@ list   the built-in profiles
 -h, --help   this text
 
 PROFILE is a built-in name (default bhyve); --profile FILE reads a user's profile (same
-format as src/model/costs/*.json; errors name FILE:LINE:COLUMN of the entry at fault).
+format as src/model/costs/*.json, docs/formats/cost-profile.md; errors name FILE:LINE:COLUMN
+of the entry at fault). Where each constant comes from and what fidelity shows: docs/model.md.
 `;
 
 function table(names: readonly string[], constants: Record<string, CostConstant>): string[] {

@@ -15,6 +15,7 @@ import {
   STDIN_NAME,
   spoolStdinCapture,
 } from "../../traffic/capture-io.ts";
+import { ENCAPS } from "../../traffic/profiles.ts";
 import { nameCaptureFile } from "../../traffic/replay.ts";
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
@@ -28,6 +29,8 @@ import {
   type Values,
 } from "./paths-options.ts";
 import { runPaths } from "./paths-run.ts";
+
+const ENCAP_LIST = ENCAPS.join(", ");
 
 export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--direction rx|tx|both]
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
@@ -50,6 +53,7 @@ every element on a modeled resource priced by the cost profile) and reports, per
                notifications), the bottleneck
   ping         ICMP echo round trips through each path that has both directions (idle)
 Every figure is simulated; one separate line says how fast the simulator ran (wall clock).
+How to read the output, question by question: docs/questions.md; the method: docs/experiments.md.
 
 paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 --direction  rx (default): the wire sends to a consumer on this host; tx: the consumer sends to
@@ -70,7 +74,14 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
              exclusive with --trial-ms; no final trials)
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
-profiles:    ${costProfileNames().join(", ")} (default bhyve), or a JSON file of your own
+--profile P  cost profile: ${costProfileNames().join(", ")} (default bhyve), or a JSON
+             file of your own (docs/formats/cost-profile.md); the first output line names it
+--encap E    encapsulation of the generated frames (default none):
+             ${ENCAP_LIST};
+             inner flows vary, outer headers are fixed; a size too small for the headers is
+             raised, with a note
+--flows N    flows (distinct 5-tuples) the generated frames are spread over, 1..65535 (default 64)
+--proto P    udp (default), tcp or icmp
 -f, --config FILE  iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --host       instead, the VFs that exist on the simulated host now (its state in --state DIR,

@@ -36,7 +36,8 @@ Divergences: -r, -w, -D, -B, -b, -V and -x are not simulated (they fail with a c
 message); -h alone prints this help (FreeBSD prints the usage); a second device is an error
 (FreeBSD ignores both and lists every device); the non-SR-IOV capability lines are
 representative of the real cards, not read from hardware; vendor/device names come from the
-NIC profiles (pci.ids spelling).
+NIC profiles (pci.ids spelling). More: docs/control-plane.md; every divergence:
+docs/divergences.md.
 `;
 
 export const command = defineRawCommand({

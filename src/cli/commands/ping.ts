@@ -50,6 +50,9 @@ are simulated; a last line reports how fast the simulator ran (wall clock).
              the jail's is the first VF not 'passthrough : true' with its driver (VF 0), the
              VM's the first passthrough VF, else the first without a host driver, else the next
              (VF 1). Read only; exclusive with -f (docs/linux-mode.md)
+--profile P  cost profile: a built-in name (default bhyve; iovsim model list) or a JSON file
+             (docs/formats/cost-profile.md); the PING line names it
+--seed N     seed of the run's generators (default 1); a run is deterministic for a given seed
 --json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration

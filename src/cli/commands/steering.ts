@@ -58,15 +58,15 @@ corrupt tail, e.g. from a killed tcpdump, is used up to its last whole record; a
 the file and the byte offset where it stops)
 
 Options:
-  --mix LIST          traffic mixes, comma-separated
-  --strategy LIST     strategies, comma-separated
+  --mix LIST          traffic mixes, comma-separated (default gtpu)
+  --strategy LIST     strategies, comma-separated (default all)
   --queues LIST       core counts, e.g. 1,2,4,8,16,64 (default 1,2,4,8,16); limited per strategy
                       by the NIC profile (queues per VF, VFs)
   --rate R            also simulate this offered load: pps, kpps, Mpps, Gbps or % of line rate
   --no-ndr            skip the NDR search (needs --rate)
   --symmetric MODE    symmetric hashing for the RSS strategies: toeplitz (DPDK
                       SYMMETRIC_TOEPLITZ: src and dst replaced by src^dst) or sorted
-                      (SYMMETRIC_TOEPLITZ_SORT: src and dst in ascending order)
+                      (SYMMETRIC_TOEPLITZ_SORT: src and dst in ascending order); default off
   --flows N           flows (directional; pairs are conversations), 2..65536 (default 1024)
   --tunnels N         tunnel endpoint pairs (gNBs, VTEPs, gateways), 1..250 (default 4)
   --zipf S            Zipf flow popularity with exponent S (elephant flows); default uniform
@@ -74,9 +74,10 @@ Options:
   --precision P       NDR resolution, % of line rate (default 2)
   --port PORT         flow-rules uses this port's rules (iovsim flow); default: a rule set
                       derived from the traffic (TEID / VNI / SPI blocks per core)
-  --profile P         cost profile (${costProfileNames().join(", ")}) or a JSON file (default bhyve)
+  --profile P         cost profile (${costProfileNames().join(", ")}) or a JSON file (default bhyve;
+                      the format: docs/formats/cost-profile.md)
   --seed N            seed of the flow draws (default 1)
-  --json | --csv      machine-readable output
+  --json | --csv      machine-readable output (--json: docs/steering-json.md)
   --html FILE         also write a self-contained HTML report (per-queue load, fairness, NDR
                       against cores; charts as SVG, no network; docs/reports.md)
 ${faultHelp(2, 22)}

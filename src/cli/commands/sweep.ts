@@ -51,6 +51,9 @@ async function calibrate(plan: SweepPlan, ctx: CommandContext): Promise<number |
   return wall / cheapest.cost;
 }
 
+/** Every subcommand's help ends with where the sweep file and its results are explained. */
+const SUBCOMMAND_FOOTER = "\nThe sweep file, shards, batch launchers and results: docs/sweeps.md.";
+
 /** Help is laid out for 100 columns whatever the terminal: `help sweep` and the docs agree. */
 const HELP_WIDTH = 100;
 
@@ -78,9 +81,10 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .command("plan")
     .argument("<file>", "sweep file")
     .option("--json", "print {count, points: [...]} as JSON")
-    .option("--shards <n>", "also show how N shards would split the points")
+    .option("--shards <n>", "also show how N shards would split the points (default: no split shown)")
     .option("--no-calibrate", "skip the calibration run (no wall-time estimate)")
     .description("list the points, their count, their relative cost and a wall-time estimate")
+    .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
       const f = readSweepFile(file);
       const plan = planSweep(f);
@@ -128,13 +132,17 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
   program
     .command("run")
     .argument("<file>", "sweep file")
-    .requiredOption("--out <dir>", "results directory (shared by every shard)")
+    .requiredOption("--out <dir>", "results directory (shared by every shard; required)")
     .option(
       "--shard <k/n>",
       "run the K-th of N shards (default: from the batch engine's environment, else 0/1)",
     )
-    .option("--workers <n>", "worker threads each point's experiment uses")
+    .option(
+      "--workers <n>",
+      "worker threads each point's experiment uses (default: the experiment's own, min(2, cores))",
+    )
     .description("run one shard; points already done in DIR are skipped")
+    .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (file: string, o: { out: string; shard?: string; workers?: string }) => {
       const f = readSweepFile(file);
       const plan = planSweep(f);
@@ -168,6 +176,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .option("--html <file>", "write an HTML report")
     .option("--partial", "merge even with points missing (they are listed)")
     .description("gather every point into one table; refuses mixed sweeps or tool versions")
+    .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (dir: string, o: { json?: boolean; csv?: boolean; html?: string; partial?: boolean }) => {
       if (o.json && o.csv) throw new UserError("E_USAGE", "sweep merge: --json and --csv exclude each other");
       if (o.html) refuseHtmlInResults(o.html, dir);
@@ -194,6 +203,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .argument("<dir>", "results directory")
     .option("--json", "as JSON")
     .description("done, missing and failed points, with each failure's message")
+    .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (dir: string, o: { json?: boolean }) => {
       const st = await sweepStatus(dir);
       if (o.json) {

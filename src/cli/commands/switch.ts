@@ -75,7 +75,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
                       on the encapsulated packet (spec §4.7); inner only on a NIC with
                       tunnel-aware RSS (the X710 of ixl; refused on the 82599 and 82576)
   --per-queue         also write one file per receive queue
-  --format F          capture format of the outputs (default pcap, microseconds)
+  --format F          capture format of the outputs: pcap (default, microsecond timestamps),
+                      pcap-ns (nanosecond timestamps) or pcapng
   --vxlan-port N      also treat UDP destination port N as VXLAN (repeatable, at most 15;
                       4789 always is), e.g. Linux's 8472, for tunnel-aware RSS (--rss inner)
   --engine E          wasm (the Wasm kernels, default) or reference (the TypeScript model);

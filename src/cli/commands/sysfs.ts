@@ -43,7 +43,9 @@ Errors are printed like bash and coreutils on Linux, exit status 1 (ls: 2):
   bash: echo: write error: Device or resource busy
   bash: /sys/.../sriov_totalvfs: Permission denied
   cat: /sys/.../nonexistent: No such file or directory
-Divergence: bash names itself "bash" here (an interactive login shell prints "-bash").
+Divergence: bash names itself "bash" here (an interactive login shell prints "-bash");
+/sys/bus/pci/devices/* are directories, not symlinks into /sys/devices; sriov_vf_total_msix,
+driver_override, remove and reset are absent (docs/linux-mode.md, docs/divergences.md).
 `;
 
 const MODE_CHARS = "rwxrwxrwx";

@@ -35,6 +35,9 @@ options:
   -f FILE    the configuration file (also --file FILE, -fFILE)
   --json     print one JSON document instead of text
   -h, --help this text
+
+The file format and the located errors: docs/formats/iovctl-conf.md. validate is not a FreeBSD
+command (docs/divergences.md).
 `;
 
 interface Problem {

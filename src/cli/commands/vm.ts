@@ -24,7 +24,8 @@ A VF made through sysfs (the Linux view) is refused with what Linux does instead
 without a host driver (driver/unbind, or sriov_drivers_autoprobe 0) is the VM's in
 'paths --host' and 'ping --host'.
 
-Divergence: VMs are names only; nothing boots. bhyve itself is not simulated.
+Divergence: VMs are names only; nothing boots. bhyve itself is not simulated
+(docs/control-plane.md; a walk-through: docs/guide/bhyve-passthrough.md).
 `;
 
 /** A VF's Linux name (0000:01:02.0) from its RID; the domain from its pciconf selector. */
