@@ -198,6 +198,9 @@ export const pathsJsonSchema = z.object({
   tool: toolSchema,
   profile: z.object({ name: z.string(), origin: z.string() }),
   link_gbps: z.number().positive(),
+  /** The PF (NIC port) the run's VFs live on, e.g. "ixl0"; its driver names the NIC. Optional:
+   *  documents written before it was added have none. */
+  nic: z.string().min(1).optional(),
   direction: z.enum(["rx", "tx", "both"]),
   arrival: z.enum(["constant", "poisson"]),
   trial: z.object({
@@ -385,6 +388,8 @@ export interface PathsMeta {
   version: string;
   profile: { name: string; origin: string };
   linkGbps: number;
+  /** The PF the run's VFs live on (absent: not said). */
+  nic?: string;
   direction: "rx" | "tx" | "both";
   arrival: "constant" | "poisson";
   trialMs: number | null;
@@ -438,6 +443,7 @@ export function buildPathsJson(
     tool: { name: "iovsim", version: meta.version },
     profile: meta.profile,
     link_gbps: meta.linkGbps,
+    ...(meta.nic !== undefined ? { nic: meta.nic } : {}),
     direction: meta.direction,
     arrival: meta.arrival,
     trial: { virtual_ms: meta.trialMs, count: meta.count },

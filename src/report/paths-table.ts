@@ -39,7 +39,7 @@ export function describeRun(j: PathsJson): string {
           ? "one load point at the capture's own timestamps"
           : `one load point at --rate ${j.rate}`;
   return (
-    `Simulated in virtual time: cost profile '${j.profile.name}'${j.profile.origin === "builtin" ? "" : ` (${j.profile.origin})`}, ${j.link_gbps} Gbit/s link, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
+    `Simulated in virtual time: cost profile '${j.profile.name}'${j.profile.origin === "builtin" ? "" : ` (${j.profile.origin})`}, ${j.link_gbps} Gbit/s link${j.nic ? ` (PF ${j.nic})` : ""}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
     (j.replay ? describeReplay(j.replay, j.direction) : "")
   );

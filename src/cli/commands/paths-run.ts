@@ -9,6 +9,7 @@ import {
   trialSpec,
 } from "../../experiment/experiment.ts";
 import { lineRatePps } from "../../experiment/rate.ts";
+import { cachedPathHost } from "../../paths/setup.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { saturatedResource } from "../../experiment/search.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
@@ -81,6 +82,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       version: await toolVersion(),
       profile: { name: o.profile.name, origin: o.profile.origin },
       linkGbps: o.trial.linkGbps,
+      nic: cachedPathHost(o.config).pf,
       direction: o.direction,
       arrival: o.trial.arrival,
       trialMs: o.trial.count === undefined ? o.trial.durationNs / 1e6 : null,

@@ -9,6 +9,7 @@ import type { Conditions, PathResult } from "./types.ts";
 export function pathsConditions(j: PathsJson): Conditions {
   return {
     link_gbps: j.link_gbps,
+    ...(j.nic ? { nic: j.nic } : {}),
     arrival: j.arrival,
     seed: j.seed,
     trial_ms: j.trial.virtual_ms,

@@ -1,0 +1,42 @@
+// paths names the NIC (PF) its run used in every output, as the HTML report does: the terminal's
+// header line and `--json`'s optional `nic` (a document without it still validates).
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { describeRun } from "../../src/report/paths-table.ts";
+import { pathsDoc } from "./paths-doc.ts";
+
+async function paths(argv: string[]): Promise<string> {
+  let out = "";
+  const code = await runCli(["paths", ...argv], {
+    stateDir: mkdtempSync(join(tmpdir(), "iovsim-nic-")),
+    out: (t) => (out += t),
+    err: () => {},
+    isTTY: false,
+  });
+  expect(code).toBe(0);
+  return out;
+}
+
+const RUN = ["--path", "native", "--size", "64", "--rate", "1Mpps", "--trial-ms", "0.2"];
+
+describe("paths names its NIC", () => {
+  it("--json has nic: the PF of the talk's configuration", async () => {
+    const j = pathsJsonSchema.parse(JSON.parse(await paths([...RUN, "--json"])));
+    expect(j.nic).toBe("ixl0");
+  });
+
+  it("the terminal's header line names the PF beside the link", async () => {
+    expect(await paths(RUN)).toMatch(/10 Gbit\/s link \(PF ixl0\), constant arrivals/);
+  });
+
+  it("a document without nic (written before it existed) validates and its header says no PF", () => {
+    const doc = pathsDoc();
+    expect(doc.nic).toBeUndefined();
+    expect(describeRun(doc)).toMatch(/10 Gbit\/s link, constant arrivals/);
+    expect(describeRun({ ...doc, nic: "ixl1" })).toContain("10 Gbit/s link (PF ixl1), ");
+  });
+});
