@@ -159,7 +159,9 @@ export function steeringJson(
   )}\n`;
 }
 
-const CSV_HEAD = [
+/** Every quantity's column names its unit (as paths' CSV does); `at` says which operating point
+ *  the columns from `offered_mpps` to `per_queue_frames` describe: the NDR trial, or --rate. */
+export const STEERING_CSV_HEADER = [
   "traffic",
   "strategy",
   "queues",
@@ -167,17 +169,19 @@ const CSV_HEAD = [
   "ndr_mpps",
   "ndr_gbps",
   "line_rate_mpps",
-  "jain",
-  "max_over_mean",
-  "reordered",
-  "split_pairs",
+  "at",
+  "offered_mpps",
+  "jain_index",
+  "max_over_mean_ratio",
+  "reordered_frames",
+  "split_pairs_count",
   "loss_ratio",
   "latency_p50_us",
   "latency_p99_us",
-  "busiest_core_util",
-  "dispatcher_util",
+  "busiest_core_utilization",
+  "dispatcher_utilization",
   "drops",
-  "per_queue",
+  "per_queue_frames",
   "profile",
   "seed",
   "faults",
@@ -207,6 +211,9 @@ export function steeringCsv(m: MatrixResult, meta: { profile: string; seed: numb
     r.ndr_mpps,
     r.ndr_gbps,
     r.line_rate_mpps,
+    // The HTML's 'at' column says the same ("NDR" / "--rate"); a skipped row has no figures.
+    r.skipped ? null : r.at,
+    r.skipped ? null : r.offered_mpps,
     r.jain,
     r.max_over_mean,
     r.reordered,
@@ -222,7 +229,7 @@ export function steeringCsv(m: MatrixResult, meta: { profile: string; seed: numb
     meta.seed,
     (r.faults ?? []).map(faultField).join("; "),
   ]);
-  return toCsv(CSV_HEAD, rows);
+  return toCsv(STEERING_CSV_HEADER, rows);
 }
 
 /** One fault record of a result in one field: "kind (spec): effect [dropped: ...]". */

@@ -83,10 +83,12 @@ describe("steering --json schema", () => {
         String(x.queues),
       ]);
       expect(col(row, "ndr_mpps")).toBe(s(x.ndr_mpps));
-      expect(col(row, "jain")).toBe(s(x.jain));
+      expect(col(row, "jain_index")).toBe(s(x.jain));
+      expect(col(row, "at")).toBe(x.at);
+      expect(col(row, "offered_mpps")).toBe(s(x.offered_mpps));
       expect(col(row, "latency_p99_us")).toBe(s(x.latency_us.p99));
-      expect(col(row, "dispatcher_util")).toBe(s(x.utilization.dispatcher));
-      expect(col(row, "per_queue")).toBe(x.per_queue.join(" "));
+      expect(col(row, "dispatcher_utilization")).toBe(s(x.utilization.dispatcher));
+      expect(col(row, "per_queue_frames")).toBe(x.per_queue.join(" "));
       expect(col(row, "profile")).toBe(j.profile);
       expect(col(row, "seed")).toBe(String(j.seed));
       expect(col(row, "faults")).toBe("");

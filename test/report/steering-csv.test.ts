@@ -1,0 +1,77 @@
+// `steering --csv`: every quantity column names its unit (as paths' CSV does), and an `at` column
+// says which operating point each row's load, latency and per-queue figures are from (the NDR
+// trial or --rate), the same point the HTML report's 'at' column names.
+import { describe, expect, it } from "vitest";
+import { parseCsv } from "../../src/report/csv.ts";
+import { renderHtmlReport } from "../../src/report/html/index.ts";
+import type { MatrixResult, SteeringResult } from "../../src/steering/compare.ts";
+import { STEERING_CSV_HEADER, steeringCsv } from "../../src/steering/format.ts";
+
+const LABELS = new Set(["traffic", "strategy", "queues", "skipped", "at", "drops", "profile", "seed", "faults"]);
+const UNIT = /_(mpps|gbps|us|ratio|index|frames|count|utilization)$/;
+
+function result(over: Partial<SteeringResult>): SteeringResult {
+  return {
+    strategy: "outer-rss",
+    traffic: "gtpu",
+    queues: 2,
+    skipped: null,
+    per_queue: [600, 400],
+    jain: 0.96,
+    max_over_mean: 1.2,
+    reordered: 0,
+    split_pairs: 0,
+    drops: {},
+    loss_ratio: 0,
+    offered_mpps: 1,
+    delivered_mpps: 1,
+    wire_gbps: 0.672,
+    ndr_mpps: 2.5,
+    ndr_gbps: 1.68,
+    line_rate_mpps: 14.88,
+    latency_us: { p50: 20, p99: 35 },
+    utilization: { busiest_core: 0.4, dispatcher: null, nic: 0.1, wire: 0.07 },
+    bottleneck: "core0",
+    rules: null,
+    at: "rate",
+    conservation_ok: true,
+    ...over,
+  };
+}
+
+const matrix: MatrixResult = {
+  results: [
+    result({}),
+    result({ strategy: "inner-rss", at: "ndr", offered_mpps: 2.5, delivered_mpps: 2.5 }),
+    result({ strategy: "flow-rules", queues: 8, skipped: "8 queues exceed the NIC's 4", per_queue: [] }),
+  ],
+  problems: [],
+  simulator: { frames: 1, events: 1, wall_s: 1, simulations: 1 },
+};
+
+describe("steering --csv", () => {
+  it("names one unit per quantity column", () => {
+    for (const c of STEERING_CSV_HEADER) if (!LABELS.has(c)) expect(c, c).toMatch(UNIT);
+  });
+
+  it("says per row whether its figures are at NDR or at --rate, as the HTML's 'at' column does", async () => {
+    const [head, ...rows] = parseCsv(steeringCsv(matrix, { profile: "bhyve", seed: 1 }));
+    expect(head).toEqual([...STEERING_CSV_HEADER]);
+    const col = (row: string[], name: string) => row[head.indexOf(name)];
+    expect(rows.map((r) => [col(r, "strategy"), col(r, "at"), col(r, "offered_mpps")])).toEqual([
+      ["outer-rss", "rate", "1"],
+      ["inner-rss", "ndr", "2.5"],
+      ["flow-rules", "", ""], // skipped: no operating point
+    ]);
+    expect(col(rows[0], "per_queue_frames")).toBe("600 400");
+    expect(col(rows[0], "jain_index")).toBe("0.96");
+    const html = await renderHtmlReport({
+      version: "0.1.0",
+      command: "iovsim steering --rate 1Mpps --html s.html",
+      steering: { results: matrix.results.filter((r) => r.skipped === null) },
+    });
+    const cells = [...html.matchAll(/<th scope="row"[^>]*>([\w-]+)<\/th>(?:<td[^>]*>[^<]*<\/td>)*?<td class="text">(--rate|NDR)<\/td>/g)];
+    const htmlAt = cells.map((m) => [m[1], m[2] === "--rate" ? "rate" : "ndr"]);
+    expect(htmlAt).toEqual(rows.filter((r) => col(r, "at") !== "").map((r) => [col(r, "strategy"), col(r, "at")]));
+  });
+});
