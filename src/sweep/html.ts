@@ -4,7 +4,10 @@
 // fetched when the page is opened.
 import type { TopLevelSpec } from "vega-lite";
 import { escapeHtml as esc } from "../report/html/format.ts";
+import { REPORT_CSP } from "../report/html/index.ts";
 import { renderSvg } from "../report/html/render-svg.ts";
+import { commandLine } from "../report/output-format.ts";
+import { sweepConditionRows } from "./conditions.ts";
 import { type MergedSweep, mergedRows } from "./merge.ts";
 
 export function renderSweepSvg(spec: TopLevelSpec): Promise<string> {
@@ -36,26 +39,83 @@ export function smallMultiplesSpec(m: MergedSweep): TopLevelSpec | undefined {
   } as TopLevelSpec;
 }
 
-export function renderSweepHtml(m: MergedSweep, command: string, svg?: string): string {
+/** How to reproduce the merged results: the sweep file and each point's own command. */
+export interface SweepReproduce {
+  /** The sweep file's text, as the manifest keeps it. */
+  sweepText: string;
+  /** The results directory the merge read. */
+  dir: string;
+  /** This merge's own command line. */
+  merge: string;
+  /** Each point's arguments after `iovsim` (from the plan), by index. */
+  pointArgs: Map<number, string[]>;
+}
+
+const BADGE_SIMULATED = '<span class="label simulated">simulated</span>';
+const BADGE_SPEED = '<span class="label speed">simulator speed · wall clock</span>';
+
+/** A table whose first column heads each row (scope="row"), every column head scope="col". */
+function dataTable(cols: string[], rows: Array<Array<string | number | boolean>>): string {
+  const head = cols.map((c) => `<th scope="col">${esc(c)}</th>`).join("");
+  const body = rows
+    .map(
+      (r) =>
+        `<tr>${r.map((v, i) => (i === 0 ? `<th scope="row">${esc(String(v))}</th>` : `<td>${esc(String(v))}</td>`)).join("")}</tr>`,
+    )
+    .join("");
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function reproduceHtml(m: MergedSweep, r: SweepReproduce): string {
+  const file = `${m.sweep}.yaml`;
+  const steps = [
+    `# save the sweep file below as ${file}, then:`,
+    commandLine("sweep", ["plan", file]),
+    `${commandLine("sweep", ["run", file, "--out", r.dir])}    # or one shard per job: --shard K/N`,
+    r.merge,
+  ].join("\n");
+  const points = m.points.map((p) => {
+    const args = r.pointArgs.get(p.index);
+    return [p.index, args ? commandLine(args[0] ?? "", args.slice(1)) : "(not in the sweep file's plan)"];
+  });
+  return `<pre>${esc(steps)}</pre>
+<h3>The sweep file (${esc(file)})</h3><pre>${esc(r.sweepText.trimEnd())}</pre>
+<h3>Each point's own run</h3><p>What <code>sweep run</code> runs for each point; its JSON is the point's result.</p>
+<div class="table">${dataTable(["point", "command"], points)}</div>`;
+}
+
+export function renderSweepHtml(m: MergedSweep, reproduce: SweepReproduce, svg?: string): string {
   const rows = mergedRows(m);
   const cols = rows.length > 0 ? Object.keys(rows[0]) : [];
-  const table = `<table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${cols.map((c) => `<td>${esc(String(r[c] ?? ""))}</td>`).join("")}</tr>`)
-    .join("")}</tbody></table>`;
+  const table = dataTable(
+    cols,
+    rows.map((r) => cols.map((c) => r[c] ?? "")),
+  );
+  const conditions = sweepConditionRows(m);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<link rel="icon" href="data:,">
 <title>iovsim sweep ${esc(m.sweep)}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:1rem;max-width:72rem}
 svg{max-width:100%;height:auto}
 .table{overflow-x:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+thead th{text-align:left}.conditions th,.conditions td{text-align:left}
+pre{white-space:pre-wrap;overflow-wrap:anywhere}
+.label{font-size:.75em;padding:1px 6px;border-radius:3px;vertical-align:middle}
+.label.simulated{background:#e3f0e3;color:#1d5b1d}.label.speed{background:#fbeedd;color:#7a4500}
 @media print{.chart,table{page-break-inside:avoid}}
 </style></head><body>
 <h1>Sweep ${esc(m.sweep)}</h1>
-<p>${m.points.length} of ${m.count} points of <code>iovsim ${esc(m.experiment)}</code> over ${esc(m.axes.join(" × "))}. All figures are <strong>simulated</strong> (virtual time); simulator speed is not part of a merged sweep.</p>
-${svg ? `<h2>Small multiples</h2><div class="chart">${svg}</div>` : ""}
-<h2>Results</h2><div class="table">${table}</div>
-<h2>Reproduce</h2><pre>${esc(command)}</pre>
+<p>${m.points.length} of ${m.count} points of <code>iovsim ${esc(m.experiment)}</code> over ${esc(m.axes.join(" × "))}. Figures marked ${BADGE_SIMULATED} come from the simulation in virtual time, priced by the cost profile; they are not measurements of this machine. How fast the simulator ran is reported apart, marked ${BADGE_SPEED}.</p>
+${conditions.length > 0 ? `<h2 id="conditions">Test conditions</h2><div class="table conditions">${dataTable(["condition", "value"], conditions)}</div>` : ""}
+${svg ? `<h2 id="small-multiples">Small multiples ${BADGE_SIMULATED}</h2><div class="chart">${svg}</div>` : ""}
+<h2 id="results">Results ${BADGE_SIMULATED}</h2><div class="table">${table}</div>
+<h2 id="simulator-speed">Simulator speed ${BADGE_SPEED}</h2>
+<p>Not part of a merged sweep: each point's wall-clock block is left out of the merge, so shards run on different machines merge to the same bytes. A point's own run (below) prints it.</p>
+<h2 id="reproduce">Reproduce</h2>
+${reproduceHtml(m, reproduce)}
 <p>${esc(m.version)} · sweep ${esc(m.hash.slice(0, 12))}</p>
 </body></html>
 `;

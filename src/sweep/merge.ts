@@ -3,7 +3,7 @@
 // on many machines merges to the same bytes as the same sweep run on one.
 import { UserError } from "../errors.ts";
 import { toCsv } from "../report/csv.ts";
-import { planSweep } from "./plan.ts";
+import { planSweep, type SweepPlan } from "./plan.ts";
 import { parseSweep } from "./spec.ts";
 import { type PointResult, readFailures, readManifest, readResults, type SweepManifest } from "./store.ts";
 
@@ -49,7 +49,7 @@ export async function sweepStatus(dir: string): Promise<SweepStatus> {
 export async function mergeSweep(
   dir: string,
   o: { partial?: boolean } = {},
-): Promise<{ merged: MergedSweep; missing: number[] }> {
+): Promise<{ merged: MergedSweep; missing: number[]; plan: SweepPlan; text: string }> {
   const st = await sweepStatus(dir);
   const m = st.manifest;
   if (st.missing.length > 0 && !o.partial) {
@@ -88,6 +88,9 @@ export async function mergeSweep(
       points,
     },
     missing: st.missing,
+    // How the points were run: the sweep file's text and its plan (each point's command).
+    plan,
+    text: m.text,
   };
 }
 

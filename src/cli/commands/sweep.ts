@@ -6,6 +6,7 @@ import { Command as Commander, CommanderError } from "commander";
 import { UserError } from "../../errors.ts";
 import { writeFileAtomic } from "../../fs-atomic.ts";
 import { asWriteError, samePathKey } from "../../output-file.ts";
+import { commandLine } from "../../report/output-format.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
 import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
@@ -180,7 +181,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .action(async (dir: string, o: { json?: boolean; csv?: boolean; html?: string; partial?: boolean }) => {
       if (o.json && o.csv) throw new UserError("E_USAGE", "sweep merge: --json and --csv exclude each other");
       if (o.html) refuseHtmlInResults(o.html, dir);
-      const { merged, missing } = await mergeSweep(dir, { partial: o.partial });
+      const { merged, missing, plan, text } = await mergeSweep(dir, { partial: o.partial });
       if (missing.length > 0)
         ctx.err(`sweep merge: ${missing.length} points missing: ${missing.join(", ")}\n`);
       if (o.html) {
@@ -189,7 +190,16 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         const svg = spec ? await renderSweepSvg(spec) : undefined;
         await writeFileAtomic(
           o.html,
-          renderSweepHtml(merged, `iovsim sweep merge ${dir} --html ${o.html}`, svg),
+          renderSweepHtml(
+            merged,
+            {
+              sweepText: text,
+              dir,
+              merge: commandLine("sweep", ["merge", dir, "--html", o.html, ...(o.partial ? ["--partial"] : [])]),
+              pointArgs: new Map(plan.points.map((p) => [p.index, p.args])),
+            },
+            svg,
+          ),
         ).catch((e) => {
           throw asWriteError(e, o.html!, "--html");
         });

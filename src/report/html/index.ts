@@ -13,7 +13,7 @@ import { parseReportInput, type ReportInput, type ReportInputJson } from "./type
 
 export { parseReportInput, type ReportInput, type ReportInputJson } from "./types.ts";
 
-const CSP =
+export const REPORT_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const BADGES = {
@@ -72,7 +72,7 @@ export async function renderHtmlReport(input: ReportInputJson | ReportInput): Pr
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <style>${REPORT_CSS}</style>
