@@ -39,10 +39,15 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
   else if (nics.length > 0) rows.push(["NIC (PF)", nics.join(", ")]);
   const entries = results.flatMap((r) => (Array.isArray(r.paths) ? (r.paths as unknown[]).map(obj) : []));
   const sizes = distinct(
-    entries.map((e) => (typeof e?.size === "number" ? `${e.size} B` : typeof e?.size === "string" ? e.size : undefined)),
+    entries.map((e) =>
+      typeof e?.size === "number" ? `${e.size} B` : typeof e?.size === "string" ? e.size : undefined,
+    ),
   );
   if (sizes.length > 0)
-    rows.push(["frame sizes", listed(sizes, m, "size", sizes.some((s) => s.endsWith(" B")) ? " with FCS" : "")]);
+    rows.push([
+      "frame sizes",
+      listed(sizes, m, "size", sizes.some((s) => s.endsWith(" B")) ? " with FCS" : ""),
+    ]);
   const searches = distinct(
     results.map((r) => {
       const s = obj(r.search);
@@ -83,6 +88,9 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
   if (trialParts.length > 0) rows.push(["trial duration", trialParts.join("; ")]);
   const seeds = distinct(m.points.map((p) => p.seed));
   if (seeds.length > 0)
-    rows.push(["seed", seeds.length <= 8 ? seeds.join(", ") : `${seeds.length} seeds, one per point (in the table)`]);
+    rows.push([
+      "seed",
+      seeds.length <= 8 ? seeds.join(", ") : `${seeds.length} seeds, one per point (in the table)`,
+    ]);
   return rows;
 }

@@ -7,7 +7,17 @@ import { renderHtmlReport } from "../../src/report/html/index.ts";
 import type { MatrixResult, SteeringResult } from "../../src/steering/compare.ts";
 import { STEERING_CSV_HEADER, steeringCsv } from "../../src/steering/format.ts";
 
-const LABELS = new Set(["traffic", "strategy", "queues", "skipped", "at", "drops", "profile", "seed", "faults"]);
+const LABELS = new Set([
+  "traffic",
+  "strategy",
+  "queues",
+  "skipped",
+  "at",
+  "drops",
+  "profile",
+  "seed",
+  "faults",
+]);
 const UNIT = /_(mpps|gbps|us|ratio|index|frames|count|utilization)$/;
 
 function result(over: Partial<SteeringResult>): SteeringResult {
@@ -70,8 +80,14 @@ describe("steering --csv", () => {
       command: "iovsim steering --rate 1Mpps --html s.html",
       steering: { results: matrix.results.filter((r) => r.skipped === null) },
     });
-    const cells = [...html.matchAll(/<th scope="row"[^>]*>([\w-]+)<\/th>(?:<td[^>]*>[^<]*<\/td>)*?<td class="text">(--rate|NDR)<\/td>/g)];
+    const cells = [
+      ...html.matchAll(
+        /<th scope="row"[^>]*>([\w-]+)<\/th>(?:<td[^>]*>[^<]*<\/td>)*?<td class="text">(--rate|NDR)<\/td>/g,
+      ),
+    ];
     const htmlAt = cells.map((m) => [m[1], m[2] === "--rate" ? "rate" : "ndr"]);
-    expect(htmlAt).toEqual(rows.filter((r) => col(r, "at") !== "").map((r) => [col(r, "strategy"), col(r, "at")]));
+    expect(htmlAt).toEqual(
+      rows.filter((r) => col(r, "at") !== "").map((r) => [col(r, "strategy"), col(r, "at")]),
+    );
   });
 });

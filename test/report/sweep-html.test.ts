@@ -86,7 +86,9 @@ describe("sweep merge --html", () => {
   });
 
   it("labels simulated figures and simulator speed apart", () => {
-    expect(section(html, "results")).toMatch(/<h2 id="results">Results <span class="label simulated">simulated<\/span>/);
+    expect(section(html, "results")).toMatch(
+      /<h2 id="results">Results <span class="label simulated">simulated<\/span>/,
+    );
     expect(section(html, "simulator-speed")).toMatch(/label speed">simulator speed · wall clock</);
     expect(section(html, "results")).not.toMatch(/wall clock/);
   });

@@ -9,10 +9,10 @@ import {
   trialSpec,
 } from "../../experiment/experiment.ts";
 import { lineRatePps } from "../../experiment/rate.ts";
-import { cachedPathHost } from "../../paths/setup.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { saturatedResource } from "../../experiment/search.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
+import { cachedPathHost } from "../../paths/setup.ts";
 import {
   buildPathsJson,
   type PathsJson,

@@ -195,7 +195,13 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
             {
               sweepText: text,
               dir,
-              merge: commandLine("sweep", ["merge", dir, "--html", o.html, ...(o.partial ? ["--partial"] : [])]),
+              merge: commandLine("sweep", [
+                "merge",
+                dir,
+                "--html",
+                o.html,
+                ...(o.partial ? ["--partial"] : []),
+              ]),
               pointArgs: new Map(plan.points.map((p) => [p.index, p.args])),
             },
             svg,
