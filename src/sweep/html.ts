@@ -60,7 +60,7 @@ function dataTable(cols: string[], rows: Array<Array<string | number | boolean>>
   const body = rows
     .map(
       (r) =>
-        `<tr>${r.map((v, i) => (i === 0 ? `<th scope="row">${esc(String(v))}</th>` : `<td>${esc(String(v))}</td>`)).join("")}</tr>`,
+        `<tr>${r.map((v, i) => (i === 0 ? `<th scope="row">${esc(String(v))}</th>` : `<td${typeof v === "number" ? "" : ' class="text"'}>${esc(String(v))}</td>`)).join("")}</tr>`,
     )
     .join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
@@ -101,7 +101,7 @@ export function renderSweepHtml(m: MergedSweep, reproduce: SweepReproduce, svg?:
 body{font:14px/1.4 system-ui,sans-serif;margin:1rem;max-width:72rem}
 svg{max-width:100%;height:auto}
 .table{overflow-x:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
-thead th{text-align:left}.conditions th,.conditions td{text-align:left}
+thead th,td.text{text-align:left}.conditions th{text-align:left}
 pre{white-space:pre-wrap;overflow-wrap:anywhere}
 .label{font-size:.75em;padding:1px 6px;border-radius:3px;vertical-align:middle}
 .label.simulated{background:#e3f0e3;color:#1d5b1d}.label.speed{background:#fbeedd;color:#7a4500}

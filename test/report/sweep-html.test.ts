@@ -74,7 +74,8 @@ describe("sweep merge --html", () => {
 
   it("states the test conditions: profile, NIC/PF, frame sizes, trial length, NDR/PDR criteria", () => {
     const c = section(html, "conditions");
-    const row = (what: string) => new RegExp(`<th scope="row">${what}</th><td>([^<]*)</td>`).exec(c)?.[1];
+    const row = (what: string) =>
+      new RegExp(`<th scope="row">${what}</th><td class="text">([^<]*)</td>`).exec(c)?.[1];
     expect(row("cost profile")).toBe("bhyve");
     expect(row("link")).toMatch(/^10 Gbit\/s Ethernet \(PF ixl0\); Gbit\/s figures are Layer 1/);
     expect(row("frame sizes")).toBe("64 B, 1518 B with FCS (the size axis)");
