@@ -159,8 +159,9 @@ export function steeringJson(
   )}\n`;
 }
 
-/** Every quantity's column names its unit (as paths' CSV does); `at` says which operating point
- *  the columns from `offered_mpps` to `per_queue_frames` describe: the NDR trial, or --rate. */
+/** Columns keep their names and places from earlier versions (consumers read them); `at` and
+ *  `offered_mpps`, added last, say which operating point a row's load, latency and per-queue
+ *  figures describe: the NDR trial, or --rate. Units: docs/steering-json.md. */
 export const STEERING_CSV_HEADER = [
   "traffic",
   "strategy",
@@ -169,22 +170,22 @@ export const STEERING_CSV_HEADER = [
   "ndr_mpps",
   "ndr_gbps",
   "line_rate_mpps",
-  "at",
-  "offered_mpps",
-  "jain_index",
-  "max_over_mean_ratio",
-  "reordered_frames",
-  "split_pairs_count",
+  "jain",
+  "max_over_mean",
+  "reordered",
+  "split_pairs",
   "loss_ratio",
   "latency_p50_us",
   "latency_p99_us",
-  "busiest_core_utilization",
-  "dispatcher_utilization",
+  "busiest_core_util",
+  "dispatcher_util",
   "drops",
-  "per_queue_frames",
+  "per_queue",
   "profile",
   "seed",
   "faults",
+  "at",
+  "offered_mpps",
 ] as const;
 
 /** One line per fault record (empty without --inject-fault). */
@@ -211,9 +212,6 @@ export function steeringCsv(m: MatrixResult, meta: { profile: string; seed: numb
     r.ndr_mpps,
     r.ndr_gbps,
     r.line_rate_mpps,
-    // The HTML's 'at' column says the same ("NDR" / "--rate"); a skipped row has no figures.
-    r.skipped ? null : r.at,
-    r.skipped ? null : r.offered_mpps,
     r.jain,
     r.max_over_mean,
     r.reordered,
@@ -228,6 +226,9 @@ export function steeringCsv(m: MatrixResult, meta: { profile: string; seed: numb
     meta.profile,
     meta.seed,
     (r.faults ?? []).map(faultField).join("; "),
+    // The HTML's 'at' column says the same ("NDR" / "--rate"); a skipped row has no figures.
+    r.skipped ? null : r.at,
+    r.skipped ? null : r.offered_mpps,
   ]);
   return toCsv(STEERING_CSV_HEADER, rows);
 }

@@ -71,7 +71,7 @@ describe("steering --json schema", () => {
     const [head, ...rows] = parseCsv(c.out); // strict RFC 4180: CRLF, header first, no comments
     expect(c.out.endsWith("\r\n")).toBe(true);
     expect(head.slice(0, 3)).toEqual(["traffic", "strategy", "queues"]);
-    expect(head.slice(-3)).toEqual(["profile", "seed", "faults"]);
+    expect(head.slice(-5)).toEqual(["profile", "seed", "faults", "at", "offered_mpps"]);
     const s = (v: unknown) => (v === null || v === undefined ? "" : String(v));
     const col = (row: string[], name: string) => row[head.indexOf(name)];
     expect(rows).toHaveLength(j.results.length);
@@ -83,12 +83,12 @@ describe("steering --json schema", () => {
         String(x.queues),
       ]);
       expect(col(row, "ndr_mpps")).toBe(s(x.ndr_mpps));
-      expect(col(row, "jain_index")).toBe(s(x.jain));
+      expect(col(row, "jain")).toBe(s(x.jain));
       expect(col(row, "at")).toBe(x.at);
       expect(col(row, "offered_mpps")).toBe(s(x.offered_mpps));
       expect(col(row, "latency_p99_us")).toBe(s(x.latency_us.p99));
-      expect(col(row, "dispatcher_utilization")).toBe(s(x.utilization.dispatcher));
-      expect(col(row, "per_queue_frames")).toBe(x.per_queue.join(" "));
+      expect(col(row, "dispatcher_util")).toBe(s(x.utilization.dispatcher));
+      expect(col(row, "per_queue")).toBe(x.per_queue.join(" "));
       expect(col(row, "profile")).toBe(j.profile);
       expect(col(row, "seed")).toBe(String(j.seed));
       expect(col(row, "faults")).toBe("");
