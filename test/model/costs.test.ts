@@ -3,7 +3,7 @@
 // a user's bad profile is refused with file:line:column of the entry at fault.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { UserError } from "../../src/errors.ts";
@@ -204,6 +204,8 @@ describe("cost profiles", () => {
     expect(fv.name).toBe("mine!irqfd-2010");
     expect(fv.origin).toBe(f);
     expect(fv.c).toEqual(loadCosts("kvm-exits!irqfd-2010").c);
+    // Named relative to the working directory, the ref a worker gets is absolute.
+    expect(loadCosts(`${relative(process.cwd(), f)}!irqfd-2010`).ref).toBe(`${f}!irqfd-2010`);
     // A file's `extends` may name a variant.
     const child = file(
       "child-v.json",

@@ -21,7 +21,7 @@ show   every constant of a cost profile: value, unit, range [low, high], tag
        (verified | secondary | derived | assumption) and source; --json adds how each is used
        then the hardware limits of a NIC (--nic ID, default ixl: the talk's X710) from its
        profile (src/nic/profiles/ID.json): switch capacity, PCIe per direction, TLP overhead
-list   the built-in profiles
+list   the built-in profiles and the switches a variant may add (NAME!SWITCH)
 -h, --help   this text
 
 PROFILE is a built-in name (default bhyve); --profile FILE reads a user's profile (same
