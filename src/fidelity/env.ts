@@ -6,6 +6,7 @@ import { simulatePing } from "../engine/ping.ts";
 import { simulate } from "../engine/simulate.ts";
 import type { Direction, SimResult } from "../engine/types.ts";
 import { searchThroughput } from "../experiment/search.ts";
+import { COST_SWITCHES } from "../model/cost-switches.ts";
 import { type CostName, costVariant } from "../model/costs.ts";
 import { defaultProfile } from "../traffic/profiles.ts";
 
@@ -33,17 +34,6 @@ export interface Scenario {
 /** Constants moved in a profile (by --sensitivity); none by default. */
 export type Changes = (base: string) => Partial<Record<CostName, number>>;
 
-/** Scenario-level switches a case may add to a profile name: `kvm-posted!no-event-idx`. */
-const SWITCHES: Record<string, Partial<Record<CostName, number>>> = {
-  "no-event-idx": { virtio_event_idx: 0 },
-  /** Linux 4.8's vhost-net (2016): handle_rx publishes the used index after every packet. */
-  "vhost-2016": { vhost_signal_per_packet: 1 },
-  /** The tap before 1576d986 (2016): sk_receive_queue and its lock shared with the producer. */
-  "tun-queue-lock": { tap_lock_lines: 2 },
-  /** KVM before irqfd's MSI fast path (bd2b53b20fcd, 2010): signals bounce through a kernel thread. */
-  "irqfd-2010": { irqfd_msi_fastpath: 0 },
-};
-
 export class CaseEnv {
   private readonly memo = new Map<string, unknown>();
   constructor(
@@ -51,14 +41,14 @@ export class CaseEnv {
     readonly changes: Changes = () => ({}),
   ) {}
 
-  /** The profile name simulate() gets for a case's `base[!switch]`. */
+  /** The profile name simulate() gets for a case's `base[!switch]` (src/model/cost-switches.ts). */
   profile(name: string): string {
     const [base, ...switches] = name.split("!");
     const moved: Partial<Record<CostName, number>> = { ...this.changes(base) };
     for (const s of switches) {
-      const sw = SWITCHES[s];
+      const sw = COST_SWITCHES[s];
       if (!sw) throw new Error(`unknown scenario switch '${s}'`);
-      Object.assign(moved, sw);
+      Object.assign(moved, sw.set);
     }
     return costVariant(base, moved);
   }

@@ -3,13 +3,14 @@
 // from, a tag (verified | secondary | derived | assumption) and a sentence on how it is used.
 // A profile may `extends` another and override some constants. Validated with zod; a bad file
 // is reported with the JSON path of each problem (and line:column when it is not JSON).
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { isSpecialFile } from "../input-file.ts";
 import { jsonErrorOffset, jsonPathOffset, lineColumn } from "../nic/json-locate.ts";
+import { COST_SWITCHES, switchList } from "./cost-switches.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
 
@@ -115,6 +116,9 @@ export interface Costs {
   name: string;
   description: string;
   origin: string;
+  /** The name loadCosts resolves to this profile on any thread (a worker, a partition): a
+   *  built-in's name or a file's absolute path, with its variant suffix (`!switch`, `{k=v}`). */
+  ref: string;
   c: Record<CostName, number>;
   constants: Record<string, CostConstant>;
 }
@@ -190,7 +194,7 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
     c[k] = v.value;
   }
   if (problems.length > 0) throw new UserError("E_PROFILE", `invalid cost profile\n${problems.join("\n")}`);
-  return { name: r.data.name, description: r.data.description, origin: where, c, constants };
+  return { name: r.data.name, description: r.data.description, origin: where, ref: where, c, constants };
 }
 
 /** The profile whose units are the engine's (every other built-in extends it). */
@@ -203,10 +207,20 @@ const loading: string[] = [];
 /**
  * A built-in profile by name, or a user's JSON file by path (errors name file:line:column).
  * A file's `extends` names a built-in, or another file relative to the file's own directory.
+ * Either may be followed by variant steps, applied left to right: `!SWITCH` (COST_SWITCHES) and
+ * `{constant=value,...}` (values inside the constants' ranges). A variant is rebuilt from its
+ * name alone, so the same name gives the same profile on any thread. `option` names where the
+ * name came from in errors.
  */
-export function loadCosts(nameOrFile = "bhyve"): Costs {
+export function loadCosts(nameOrFile = "bhyve", option = "--profile"): Costs {
   const hit = cache.get(nameOrFile);
   if (hit) return hit;
+  const cut = nameOrFile.search(/[!{]/);
+  if (cut > 0) {
+    const v = loadVariant(nameOrFile, cut, option);
+    cache.set(nameOrFile, v);
+    return v;
+  }
   const builtin = costProfileNames();
   const isBuiltin = builtin.includes(nameOrFile);
   const file = isBuiltin ? join(DIR, `${nameOrFile}.json`) : nameOrFile;
@@ -220,7 +234,7 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
   if (isSpecialFile(file))
     throw new UserError(
       "E_PROFILE",
-      `--profile ${nameOrFile}: not a regular file (built-in profiles: ${builtin.join(", ")})`,
+      `${option} ${nameOrFile}: not a regular file (built-in profiles: ${builtin.join(", ")})`,
     );
   try {
     text = readFileSync(file, "utf8");
@@ -230,7 +244,7 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
       code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
     throw new UserError(
       "E_PROFILE",
-      `--profile ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")})`,
+      `${option} ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")}; a variant is NAME!SWITCH or NAME{constant=value})`,
     );
   }
   text = text.replace(/^\uFEFF/, ""); // a byte-order mark some editors write is not JSON's concern
@@ -242,8 +256,10 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
     const { line, column } = lineColumn(text, Math.max(0, off));
     throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${(e as Error).message}`);
   }
-  const extendsFrom = (name = "bhyve") =>
-    loadCosts(builtin.includes(name) || isAbsolute(name) ? name : join(dirname(file), name));
+  const extendsFrom = (name = "bhyve") => {
+    const base = variantBase(name);
+    return loadCosts(builtin.includes(base) || isAbsolute(base) ? name : join(dirname(file), name));
+  };
   loading.push(resolve(file));
   let p: Costs;
   try {
@@ -251,35 +267,79 @@ export function loadCosts(nameOrFile = "bhyve"): Costs {
   } finally {
     loading.pop();
   }
-  const out = isBuiltin ? { ...p, origin: "builtin" } : p;
+  const out = isBuiltin ? { ...p, origin: "builtin", ref: nameOrFile } : { ...p, ref: resolve(file) };
   cache.set(nameOrFile, out);
   return out;
 }
 
+/** The profile a (possibly variant) name starts from: the text before its first `!` or `{`. */
+export function variantBase(name: string): string {
+  const cut = name.search(/[!{]/);
+  return cut > 0 ? name.slice(0, cut) : name;
+}
+
+const NUMBER = /^(0|[1-9][0-9]*)(\.[0-9]+)?(e[-+]?[0-9]+)?$/i;
+
+/** `ref`'s base profile with its variant steps (from `cut` on) applied, checked like a file. */
+function loadVariant(ref: string, cut: number, option: string): Costs {
+  const base = ref.slice(0, cut);
+  const suffix = ref.slice(cut);
+  const bad = (why: string) => new UserError("E_PROFILE", `${option} ${ref}: ${why}`);
+  if (!costProfileNames().includes(base) && !existsSync(base) && existsSync(ref))
+    throw bad("a profile file whose name holds '!' or '{' cannot be named (they start a variant): rename it");
+  const p = loadCosts(base, option);
+  const changes: Partial<Record<CostName, number>> = {};
+  const step = /!([^!{]*)|\{([^}]*)\}/y;
+  for (let at = 0; at < suffix.length; ) {
+    step.lastIndex = at;
+    const m = step.exec(suffix);
+    if (!m) throw bad(`'${suffix.slice(at)}' is not a variant step (!SWITCH or {constant=value,...})`);
+    at = step.lastIndex;
+    if (m[1] !== undefined) {
+      const sw = COST_SWITCHES[m[1]];
+      if (!sw) throw bad(`unknown switch '${m[1]}' (switches: ${switchList()})`);
+      Object.assign(changes, sw.set);
+      continue;
+    }
+    for (const pair of m[2]!.split(",")) {
+      const [k, v, extra] = pair.split("=");
+      if (k === undefined || v === undefined || extra !== undefined || k === "")
+        throw bad(`'{${m[2]}}': each entry is constant=value`);
+      if (!(COST_NAMES as readonly string[]).includes(k))
+        throw bad(`unknown constant '${k}' (known: ${COST_NAMES.join(", ")})`);
+      if (!NUMBER.test(v)) throw bad(`${k}=${v}: not a number`);
+      changes[k as CostName] = Number(v);
+    }
+  }
+  const constants = { ...p.constants };
+  for (const k of Object.keys(changes).sort() as CostName[]) {
+    const v = changes[k]!;
+    const rec = constants[k]!;
+    if (v < rec.range[0] || v > rec.range[1])
+      throw bad(`${k} = ${v} lies outside its range [${rec.range.join(", ")}]`);
+    if (FLAGS.includes(k) && v !== 0 && v !== 1) throw bad(`${k} = ${v}: a flag is 0 or 1`);
+    if (POSITIVE.includes(k) && v <= 0) throw bad(`${k} = ${v}: must be > 0`);
+    constants[k] = { ...rec, value: v };
+  }
+  return { ...p, name: p.name + suffix, ref: p.ref + suffix, c: { ...p.c, ...changes }, constants };
+}
+
 /**
- * Registers a variant of a loaded profile with some constants moved (sensitivity studies) and
- * returns the name under which simulate() finds it; the constants' records keep their
+ * The name of a variant of a profile with some constants moved (sensitivity studies):
+ * `base{k=v,...}`, which loadCosts resolves on any thread; the constants' records keep their
  * provenance, only the values change (each must stay inside its published range).
  */
 export function costVariant(base: string, changes: Partial<Record<CostName, number>>): string {
-  const p = loadCosts(base);
   const keys = Object.keys(changes).sort() as CostName[];
   if (keys.length === 0) return base;
   const name = `${base}{${keys.map((k) => `${k}=${changes[k]}`).join(",")}}`;
-  if (cache.has(name)) return name;
-  const constants = { ...p.constants };
-  for (const k of keys) {
-    const v = changes[k] as number;
-    const rec = constants[k];
-    if (v < rec.range[0] || v > rec.range[1])
-      throw new Error(`${name}: ${k} = ${v} lies outside its range [${rec.range.join(", ")}]`);
-    constants[k] = { ...rec, value: v };
-  }
-  cache.set(name, { ...p, name, c: { ...p.c, ...changes }, constants });
+  loadCosts(name); // checked (and cached) now, where the caller can say which study asked
   return name;
 }
 
 /** A copy of a profile with some constants replaced (tests, what-if studies). */
 export function withCosts(p: Costs, changes: Partial<Record<CostName, number>>): Costs {
-  return { ...p, c: { ...p.c, ...changes } };
+  const keys = Object.keys(changes).sort() as CostName[];
+  const ref = keys.length > 0 ? `${p.ref}{${keys.map((k) => `${k}=${changes[k]}`).join(",")}}` : p.ref;
+  return { ...p, ref, c: { ...p.c, ...changes } };
 }

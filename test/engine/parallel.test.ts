@@ -1,11 +1,16 @@
 // One simulation on two threads (src/engine/parallel): the wire generator's partition in a worker,
 // the NIC and hosts on this thread, synchronized conservatively on virtual time. The simulated
 // result must be the single-thread result, figure for figure (only `simulator` differs).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, createChannel } from "../../src/engine/parallel/channel.ts";
 import { PartitionedRunner } from "../../src/engine/parallel/run.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec } from "../../src/engine/types.ts";
+import { poolRunner } from "../../src/experiment/pool.ts";
+import { costVariant } from "../../src/model/costs.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { simulated, baseSpec as spec } from "./base-spec.ts";
 
@@ -58,6 +63,49 @@ describe("one simulation on two threads (conservative synchronization)", () => {
 
   it("refuses a graph without a cut (transmit only: the generator shares the sender's core)", async () => {
     await expect(runner.simulate(spec({ direction: "tx" }))).rejects.toThrow(/no cut/);
+  });
+});
+
+describe("cost-profile variants on other threads (rebuilt from the name alone)", () => {
+  // A user's file extending a built-in, named by absolute path as the CLI sends it to workers.
+  const dir = mkdtempSync(join(tmpdir(), "iovsim-variant-"));
+  const mine = join(dir, "mine.json");
+  writeFileSync(
+    mine,
+    JSON.stringify({ name: "mine", description: "kvm-exits", extends: "kvm-exits", constants: {} }),
+  );
+  const variants: Array<[string, string, Partial<ScenarioSpec>]> = [
+    ["kvm-exits!irqfd-2010", "kvm-exits", { path: "virtio", ratePps: 5e5 }],
+    ["kvm-posted!vhost-2016!tun-queue-lock", "kvm-posted", { path: "virtio-tap", ratePps: 5e5 }],
+    [costVariant("kvm-exits", { cpu_ghz: 2 }), "kvm-exits", { path: "virtio", ratePps: 5e5 }],
+    [`${mine}!irqfd-2010`, mine, { path: "virtio", ratePps: 5e5 }],
+  ];
+
+  it("a piscina worker gives the in-process result of each variant (and the switch took effect)", async () => {
+    const pool = poolRunner(1);
+    try {
+      for (const [profile, base, over] of variants) {
+        const here = simulate(spec({ ...over, profile }));
+        expect(simulated(here), profile).not.toEqual(simulated(simulate(spec({ ...over, profile: base }))));
+        expect(simulated(await pool.run(spec({ ...over, profile }))), profile).toEqual(simulated(here));
+      }
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+
+  it("two partitions give the one-thread result of a variant", async () => {
+    for (const [profile, , over] of variants.filter(([, , o]) => o.path === "virtio")) {
+      const two = await runner.simulate(spec({ ...over, profile }));
+      expect(two.simulator.partitions).toBe(2);
+      expect(simulated(two), profile).toEqual(simulated(simulate(spec({ ...over, profile }))));
+    }
+  }, 120_000);
+
+  it("an unknown switch fails on the worker with the message the CLI prints", async () => {
+    await expect(runner.simulate(spec({ path: "virtio", profile: "kvm-exits!nope" }))).rejects.toThrow(
+      /unknown switch 'nope' \(switches: no-event-idx \(virtio_event_idx=0\), .*irqfd-2010/,
+    );
   });
 });
 

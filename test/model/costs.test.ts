@@ -3,9 +3,10 @@
 // a user's bad profile is refused with file:line:column of the entry at fault.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { UserError } from "../../src/errors.ts";
 import { COST_NAMES, COST_TAGS, costProfileNames, costVariant, loadCosts } from "../../src/model/costs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "iovsim-costs-"));
@@ -174,6 +175,102 @@ describe("cost profiles", () => {
     expect(loadCosts(n).c.itr_us).toBe(2);
     expect(loadCosts("bhyve").c.itr_us).toBe(50);
     expect(() => costVariant("bhyve", { itr_us: 500 })).toThrow(/outside its range/);
+  });
+
+  it("a variant is rebuilt from its name: NAME!SWITCH and NAME{constant=value}, left to right, on a file too", () => {
+    const base = loadCosts("kvm-posted");
+    const v = loadCosts("kvm-posted!vhost-2016!tun-queue-lock");
+    expect(v.name).toBe("kvm-posted!vhost-2016!tun-queue-lock");
+    expect(v.origin).toBe("builtin");
+    expect(v.ref).toBe("kvm-posted!vhost-2016!tun-queue-lock");
+    expect(v.c).toEqual({ ...base.c, vhost_signal_per_packet: 1, tap_lock_lines: 2 });
+    // The records keep their provenance; only the value moves.
+    expect(v.constants.tap_lock_lines).toEqual({ ...base.constants.tap_lock_lines, value: 2 });
+    expect(loadCosts("kvm-exits!irqfd-2010").c.irqfd_msi_fastpath).toBe(0);
+    expect(loadCosts("bhyve{itr_us=10,cpu_ghz=3}!no-event-idx").c).toMatchObject({
+      itr_us: 10,
+      cpu_ghz: 3,
+      virtio_event_idx: 0,
+    });
+    expect(loadCosts("bhyve!no-event-idx{virtio_event_idx=1}").c.virtio_event_idx).toBe(1);
+    // costVariant's name is such a name: another thread resolves it without the registration.
+    expect(costVariant("bhyve", { itr_us: 10, cpu_ghz: 3 })).toBe("bhyve{cpu_ghz=3,itr_us=10}");
+    const f = file(
+      "mine.json",
+      JSON.stringify({ name: "mine", description: "d", extends: "kvm-exits", constants: {} }),
+    );
+    const fv = loadCosts(`${f}!irqfd-2010`);
+    expect(fv.ref).toBe(`${f}!irqfd-2010`);
+    expect(fv.name).toBe("mine!irqfd-2010");
+    expect(fv.origin).toBe(f);
+    expect(fv.c).toEqual(loadCosts("kvm-exits!irqfd-2010").c);
+    // Named relative to the working directory, the ref a worker gets is absolute.
+    expect(loadCosts(`${relative(process.cwd(), f)}!irqfd-2010`).ref).toBe(`${f}!irqfd-2010`);
+    // A file's `extends` may name a variant.
+    const child = file(
+      "child-v.json",
+      JSON.stringify({ name: "c", description: "d", extends: "kvm-exits!irqfd-2010", constants: {} }),
+    );
+    expect(loadCosts(child).c.irqfd_msi_fastpath).toBe(0);
+  });
+
+  it("a bad variant is refused naming the option: unknown switch (listing them), constant, value", () => {
+    const msg = (name: string, option?: string) => {
+      try {
+        loadCosts(name, option);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UserError);
+        return (e as Error).message;
+      }
+      throw new Error(`${name} was accepted`);
+    };
+    expect(msg("kvm-exits!irqfd-2011")).toBe(
+      "--profile kvm-exits!irqfd-2011: unknown switch 'irqfd-2011' (switches: no-event-idx (virtio_event_idx=0), vhost-2016 (vhost_signal_per_packet=1), tun-queue-lock (tap_lock_lines=2), irqfd-2010 (irqfd_msi_fastpath=0))",
+    );
+    expect(msg("kvm-exits!", "model show")).toMatch(/^model show kvm-exits!: unknown switch ''/);
+    expect(msg("bhyve{l3_cache_mb=4}")).toMatch(
+      /^--profile bhyve\{l3_cache_mb=4\}: unknown constant 'l3_cache_mb'/,
+    );
+    expect(msg("bhyve{itr_us=500}")).toBe(
+      "--profile bhyve{itr_us=500}: itr_us = 500 lies outside its range [2, 125]",
+    );
+    expect(msg("bhyve{itr_us=0x10}")).toMatch(/itr_us=0x10: not a number/);
+    expect(msg("bhyve{itr_us}")).toMatch(/each entry is constant=value/);
+    expect(msg("bhyve{hugepages=0.5}")).toMatch(/hugepages = 0.5: a flag is 0 or 1/);
+    expect(msg("bhyve{itr_us=10")).toMatch(/'\{itr_us=10' is not a variant step/);
+    expect(msg("nosuch!irqfd-2010")).toMatch(/--profile nosuch: no such file/);
+  });
+
+  it("`paths --profile` with an unknown switch exits 1 with the option named and no stack trace", async () => {
+    const r = await cli(["paths", "--path", "virtio", "--size", "64", "--profile", "kvm-exits!nope"]);
+    expect(r.status).not.toBe(0);
+    expect(r.err).toMatch(/--profile kvm-exits!nope: unknown switch 'nope' \(switches: .*irqfd-2010/);
+    expect(r.err).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it("`model show NAME!SWITCH` prints the switched constants; model list lists the switches", async () => {
+    const t = await cli(["model", "show", "kvm-exits!irqfd-2010"]);
+    expect(t.status).toBe(0);
+    expect(t.out).toMatch(/^profile kvm-exits!irqfd-2010 \(builtin\)$/m);
+    expect(t.out).toMatch(/^variant of kvm-exits: irqfd_msi_fastpath 1 -> 0$/m);
+    expect(t.out).toMatch(/^irqfd_msi_fastpath\s+0\s+flag\s+\[0, 1\]/m);
+    expect((await cli(["model", "show", "kvm-exits"])).out).toMatch(/^irqfd_msi_fastpath\s+1\s+flag/m);
+    const j = JSON.parse(
+      (await cli(["model", "show", "--json", "kvm-posted!vhost-2016!tun-queue-lock"])).out,
+    );
+    expect(j.variant).toEqual({
+      base: "kvm-posted",
+      changed: { tap_lock_lines: { from: 0, to: 2 }, vhost_signal_per_packet: { from: 0, to: 1 } },
+    });
+    expect(j.constants.tap_lock_lines.value).toBe(2);
+    const bad = await cli(["model", "show", "kvm-exits!nope"]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.err).toMatch(/model show kvm-exits!nope: unknown switch 'nope'/);
+    expect((await cli(["model", "show", "nosuch!irqfd-2010"])).err).toMatch(
+      /unknown profile 'nosuch!irqfd-2010'/,
+    );
+    const list = await cli(["model", "list"]);
+    expect(list.out).toMatch(/^irqfd-2010\s+irqfd_msi_fastpath=0: KVM before/m);
   });
 
   it("`model show` prints every constant with value, unit, range, tag and source; --json; located errors", async () => {

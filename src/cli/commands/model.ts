@@ -1,7 +1,15 @@
 // `iovsim model show [PROFILE|--profile FILE] [--json]`: every constant of a cost profile with
 // its value, unit, range, tag and source (and how the engine uses it).
 import { UserError } from "../../errors.ts";
-import { COST_NAMES, type CostConstant, type Costs, costProfileNames, loadCosts } from "../../model/costs.ts";
+import { COST_SWITCHES } from "../../model/cost-switches.ts";
+import {
+  COST_NAMES,
+  type CostConstant,
+  type Costs,
+  costProfileNames,
+  loadCosts,
+  variantBase,
+} from "../../model/costs.ts";
 import { HW_NAMES, type HwLimits, hwLimits } from "../../model/hw-limits.ts";
 import { allProfiles, getProfile } from "../../nic/profile.ts";
 import { defineCommand, usageError } from "../registry.ts";
@@ -13,12 +21,14 @@ show   every constant of a cost profile: value, unit, range [low, high], tag
        (verified | secondary | derived | assumption) and source; --json adds how each is used
        then the hardware limits of a NIC (--nic ID, default ixl: the talk's X710) from its
        profile (src/nic/profiles/ID.json): switch capacity, PCIe per direction, TLP overhead
-list   the built-in profiles
+list   the built-in profiles and the switches a variant may add (NAME!SWITCH)
 -h, --help   this text
 
 PROFILE is a built-in name (default bhyve); --profile FILE reads a user's profile (same
 format as src/model/costs/*.json, docs/formats/cost-profile.md; errors name FILE:LINE:COLUMN
-of the entry at fault). Where each constant comes from and what fidelity shows: docs/model.md.
+of the entry at fault). Either may be a variant: NAME!SWITCH (model list shows the switches)
+or NAME{constant=value,...} (inside the constant's range); show then says which constants
+moved. Where each constant comes from and what fidelity shows: docs/model.md.
 `;
 
 function table(names: readonly string[], constants: Record<string, CostConstant>): string[] {
@@ -41,12 +51,27 @@ function showHw(h: HwLimits): string {
   ].join("\n");
 }
 
+/** The constants a variant moved from its base profile (none for a profile itself). */
+function moved(
+  p: Costs,
+): { base: string; changed: Record<string, { from: number; to: number }> } | undefined {
+  const base = variantBase(p.ref);
+  if (base === p.ref) return undefined;
+  const b = loadCosts(base);
+  const changed: Record<string, { from: number; to: number }> = {};
+  for (const k of COST_NAMES) if (b.c[k] !== p.c[k]) changed[k] = { from: b.c[k], to: p.c[k] };
+  return { base: b.name, changed };
+}
+
 function show(p: Costs): string {
   const tags = new Map<string, number>();
   for (const k of COST_NAMES) tags.set(p.constants[k].tag, (tags.get(p.constants[k].tag) ?? 0) + 1);
+  const v = moved(p);
+  const changes = Object.entries(v?.changed ?? {}).map(([k, c]) => `${k} ${c.from} -> ${c.to}`);
   return [
     `profile ${p.name} (${p.origin})`,
     p.description,
+    ...(v ? [`variant of ${v.base}: ${changes.length > 0 ? changes.join(", ") : "no constant moved"}`] : []),
     "",
     ...table(COST_NAMES, p.constants),
     "",
@@ -76,6 +101,11 @@ export const command = defineCommand({
       const given = Object.keys(opts)[0];
       if (given) throw usageError("model", `option '--${given}' applies to model show only`);
       for (const n of costProfileNames()) ctx.out(`${n.padEnd(12)} ${loadCosts(n).description}\n`);
+      ctx.out("\nswitches (PROFILE!SWITCH, e.g. kvm-exits!irqfd-2010):\n");
+      for (const [n, sw] of Object.entries(COST_SWITCHES)) {
+        const set = Object.entries(sw.set).map(([k, x]) => `${k}=${x}`);
+        ctx.out(`${n.padEnd(15)} ${set.join(", ")}: ${sw.why}\n`);
+      }
       return 0;
     }
     if (sub !== "show") throw new UserError("E_USAGE", `model: unknown subcommand '${sub}' (show, list)`);
@@ -90,7 +120,7 @@ export const command = defineCommand({
     if (name === "") throw new UserError("E_USAGE", "option '--profile' needs a file");
     for (const a of rest) {
       if (name === undefined) {
-        if (!costProfileNames().includes(a))
+        if (!costProfileNames().includes(variantBase(a)))
           throw new UserError(
             "E_USAGE",
             `model show: unknown profile '${a}' (built-in: ${costProfileNames().join(", ")}; a file goes with --profile)`,
@@ -103,13 +133,13 @@ export const command = defineCommand({
         );
       else throw new UserError("E_USAGE", `model show: unexpected argument '${a}'`);
     }
-    const p = loadCosts(name ?? "bhyve");
+    const p = loadCosts(name ?? "bhyve", opts.profile !== undefined ? "--profile" : "model show");
     const hw = hwLimits(getProfile(nic)!);
     if (json) {
       const constants = Object.fromEntries(COST_NAMES.map((k) => [k, p.constants[k]]));
       const hardware = { nic: hw.nic, limits: hw.entries };
       ctx.out(
-        `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, constants, hardware }, null, 2)}\n`,
+        `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, ...(moved(p) ? { variant: moved(p) } : {}), constants, hardware }, null, 2)}\n`,
       );
     } else ctx.out(`${show(p)}\n${showHw(hw)}`);
     return 0;

@@ -2,7 +2,6 @@
 // anything else is an error naming the option (never silently ignored).
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
 import { checkFaultsApply, type FaultSpec, parseFaults } from "../../engine/faults.ts";
 import { pathElements } from "../../engine/simulate.ts";
 import type { Arrival, Direction } from "../../engine/types.ts";
@@ -466,7 +465,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       ...(count !== undefined ? { count } : {}),
       seed,
       // Workers load the profile themselves: a file is passed as an absolute path.
-      profile: profile.origin === "builtin" ? profile.name : resolve(profile.origin),
+      profile: profile.ref,
       config: conf,
       linkGbps: pathHost.linkGbps,
       ...(simulated.length > 0 ? { faults: simulated } : {}),

@@ -75,7 +75,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 --profile P  cost profile: ${costProfileNames().join(", ")} (default bhyve), or a JSON
-             file of your own (docs/formats/cost-profile.md); the first output line names it
+             file of your own (docs/formats/cost-profile.md); the first output line names it.
+             A variant: P!SWITCH (switches: iovsim model list) or P{constant=value,...}
 --encap E    encapsulation of the generated frames (default none):
              ${ENCAP_LIST};
              inner flows vary, outer headers are fixed; a size too small for the headers is

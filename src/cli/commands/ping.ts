@@ -2,7 +2,6 @@
 // time (out through the transmit side, answered by an echo responder on the wire, back through
 // the receive side), each reply checked. Round-trip times are simulated; the simulator's own
 // speed is one separate line.
-import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ensureKernels } from "../../engine/simulate.ts";
 import { UserError } from "../../errors.ts";
@@ -51,7 +50,8 @@ are simulated; a last line reports how fast the simulator ran (wall clock).
              VM's the first passthrough VF, else the first without a host driver, else the next
              (VF 1). Read only; exclusive with -f (docs/linux-mode.md)
 --profile P  cost profile: a built-in name (default bhyve; iovsim model list) or a JSON file
-             (docs/formats/cost-profile.md); the PING line names it
+             (docs/formats/cost-profile.md); the PING line names it. A variant: P!SWITCH
+             (switches: iovsim model list) or P{constant=value,...}
 --seed N     seed of the run's generators (default 1); a run is deterministic for a given seed
 --json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
 --csv        one row per echo reply: path,seq,rtt_us (simulated)
@@ -129,7 +129,7 @@ export const command = defineCommand({
       count,
       intervalNs: Math.round(intervalMs * 1e6),
       seed,
-      profile: profile.origin === "builtin" ? profile.name : resolve(profile.origin),
+      profile: profile.ref,
       config: conf,
     });
     const wallS = (performance.now() - started) / 1000;

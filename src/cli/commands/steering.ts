@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } from "../../engine/faults.ts";
 import { UserError } from "../../errors.ts";
-import { costProfileNames, loadCosts } from "../../model/costs.ts";
+import { costProfileNames, loadCosts, variantBase } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
 import { getProfile, requireInnerRss } from "../../nic/profile.ts";
 import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
@@ -75,7 +75,8 @@ Options:
   --port PORT         flow-rules uses this port's rules (iovsim flow); default: a rule set
                       derived from the traffic (TEID / VNI / SPI blocks per core)
   --profile P         cost profile (${costProfileNames().join(", ")}) or a JSON file (default bhyve;
-                      the format: docs/formats/cost-profile.md)
+                      the format: docs/formats/cost-profile.md); a variant: P!SWITCH
+                      (iovsim model list) or P{constant=value,...}
   --seed N            seed of the flow draws (default 1)
   --json | --csv      machine-readable output (--json: docs/steering-json.md)
   --html FILE         also write a self-contained HTML report (per-queue load, fairness, NDR
@@ -210,7 +211,10 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (str("html") !== undefined) o.html = htmlOutputFile(str("html"));
   refuseOutputOverInputs(o.html, "--html", [
     ...o.mixes.filter((m) => m.startsWith("pcap:")).map((m) => ({ named: `--mix ${m}`, file: m.slice(5) })),
-    { named: `--profile ${o.profile}`, file: costProfileNames().includes(o.profile) ? undefined : o.profile },
+    {
+      named: `--profile ${o.profile}`,
+      file: costProfileNames().includes(variantBase(o.profile)) ? undefined : variantBase(o.profile),
+    },
   ]);
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
   if (o.port && !o.strategies.includes("flow-rules"))

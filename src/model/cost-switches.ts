@@ -1,0 +1,43 @@
+// Scenario switches: named sets of constants a cost profile's name may add, written
+// `NAME!SWITCH` (`kvm-exits!irqfd-2010`), to run a scenario on an older host or guest than the
+// profile describes. Each sets constants to values inside their published ranges (the constants'
+// records in costs/*.json say where each value comes from); the fidelity cases name them.
+import type { CostName } from "./costs.ts";
+
+export interface CostSwitch {
+  /** The constants it sets. */
+  set: Partial<Record<CostName, number>>;
+  /** What it stands for (shown when a switch name is unknown and in `model show`). */
+  why: string;
+}
+
+export const COST_SWITCHES: Readonly<Record<string, CostSwitch>> = {
+  "no-event-idx": {
+    set: { virtio_event_idx: 0 },
+    why: "virtio without VIRTIO_RING_F_EVENT_IDX (before 2011): the ring flags suppress notifications and kicks",
+  },
+  "vhost-2016": {
+    set: { vhost_signal_per_packet: 1 },
+    why: "Linux 4.8's vhost-net (2016): handle_rx publishes the used index after every packet",
+  },
+  "tun-queue-lock": {
+    set: { tap_lock_lines: 2 },
+    why: "the tap before 1576d986 (2016): sk_receive_queue and its lock shared with the producer",
+  },
+  "irqfd-2010": {
+    set: { irqfd_msi_fastpath: 0 },
+    why: "KVM before irqfd's MSI fast path (bd2b53b20fcd, 2010): signals bounce through a kernel thread",
+  },
+};
+
+/** `name (constant=value, ...)` for each switch, for error messages. */
+export function switchList(): string {
+  return Object.entries(COST_SWITCHES)
+    .map(
+      ([n, s]) =>
+        `${n} (${Object.entries(s.set)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")})`,
+    )
+    .join(", ");
+}
