@@ -4,6 +4,7 @@
 // budget, per-VF ADD_VF failures), and prints every problem as FILE:LINE:COL: severity: message.
 import { readFile } from "node:fs/promises";
 import { UserError } from "../../errors.ts";
+import { isSpecialFile } from "../../input-file.ts";
 import { fsStrerror } from "../../nic/errno.ts";
 import { type Diagnostic, findDevice, parseSections } from "../../nic/iovctl-parse.ts";
 import { type ConfigSource, validateSections } from "../../nic/iovctl-validate.ts";
@@ -77,6 +78,9 @@ export function createValidateCommand(getApi: () => Promise<NicApi>): Registered
           "E_USAGE",
           "validate: the -f FILE option is required (see iovsim validate --help)",
         );
+      // A FIFO or a device (/dev/zero never ends) is refused before reading, as iovctl -f does.
+      if (isSpecialFile(file))
+        throw new UserError("E_READ", `validate: cannot read '${file}': not a regular file`);
       let text: string;
       try {
         text = await readFile(file, "utf8");
