@@ -209,7 +209,11 @@ export async function withHost<T>(stateDir: string, fn: (host: Host) => T | Prom
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
     v !== null && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
       : v,
   );
 }
