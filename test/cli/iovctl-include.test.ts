@@ -72,4 +72,17 @@ describe(".include in iovctl.conf", () => {
     expect(bad.status).not.toBe(0);
     expect(bad.err).toContain(`${dir}/pf.inc:1:31: Value 'x' of key 'num_vfs' is not of type uint16_t`);
   });
+
+  it("paths -f reads the included configuration (its errors name the included file)", async () => {
+    const { TALK_IOVCTL_CONF } = await import("../../src/paths/setup.ts");
+    write("talk.inc", TALK_IOVCTL_CONF);
+    const conf = write("a.conf", `# the talk's file, included\n.include "${dir}/talk.inc"\n`);
+    const ok = await cli("paths", "-f", conf, "--path", "native", "--json");
+    expect(ok.err).toBe("");
+    expect(ok.status).toBe(0);
+    write("talk.inc", TALK_IOVCTL_CONF.replace(/num_vfs : 3/, "num_vfs : x"));
+    const bad = await cli("paths", "-f", conf, "--path", "native");
+    expect(bad.status).toBe(1);
+    expect(bad.err).toMatch(new RegExp(`${dir}/talk\\.inc:\\d+:\\d+: Value 'x' of key 'num_vfs'`));
+  });
 });
