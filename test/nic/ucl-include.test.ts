@@ -61,17 +61,19 @@ describe(".include", () => {
     expect(parseFile("a.conf").ok).toBe(true);
   });
 
-  it("$CURDIR and ${FILENAME} are the including file's; $$ is '$' only beside a variable", () => {
+  // `${NAME}` is libucl's braced variable, not a template: written through braced().
+  const braced = (name: string) => `$\{${name}}`;
+  it("$CURDIR and {FILENAME} (braced) are the including file's; $$ is '$' only beside a variable", () => {
     write("sub/pf.inc", 'device: "ixl0"\n');
     write("sub/b.inc", 'PF { .include "$CURDIR/pf.inc" }\n');
-    write("a.conf", '.include "${CURDIR}/sub/b.inc"\n');
+    write("a.conf", `.include "${braced("CURDIR")}/sub/b.inc"\n`);
     expect(parseFile("a.conf").ok).toBe(true);
     expect(expandFileVars("$CURDIR/x", "/d/e/f.conf")).toBe("/d/e/x");
-    expect(expandFileVars("${FILENAME}", "/d/f.conf")).toBe("/d/f.conf");
+    expect(expandFileVars(braced("FILENAME"), "/d/f.conf")).toBe("/d/f.conf");
     expect(expandFileVars("$CURDIRx", "/d/f.conf")).toBe("/dx");
     expect(expandFileVars("a$$b", "/d/f.conf")).toBe("a$$b");
     expect(expandFileVars("$CURDIR/a$$b", "/d/f.conf")).toBe("/d/a$b");
-    expect(expandFileVars("${NOPE}/$CURDIR", "/d/f.conf")).toBe("${NOPE}//d");
+    expect(expandFileVars(`${braced("NOPE")}/$CURDIR`, "/d/f.conf")).toBe(`${braced("NOPE")}//d`);
   });
 
   it("an error in an included file names that file, line and column", () => {
