@@ -124,8 +124,9 @@ operand, and operands are ignored, as FreeBSD's iovctl ignores them: in
 IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage).
 
 Divergences (docs/iovctl.md): a UCL syntax error gets a second line with FILE:LINE:COL; the
-config parser is a port of libucl's rules, not libucl: its macros (.include, .priority) and
-heredocs are refused with a located error, and $VARIABLES are not expanded; a section or key
+config parser is a port of libucl's rules, not libucl: .include runs as in libucl (paths from
+the working directory, $CURDIR/$FILENAME expanded in them, try/priority only), the other macros
+and heredocs are refused with a located error, and $VARIABLES elsewhere are not expanded; a section or key
 given twice is refused ('Multiple definitions'), where FreeBSD silently uses the first copy of
 one spelled the same way and fails later on a key spelled two ways.
 Every one, with its reason: docs/iovctl.md and docs/divergences.md.
