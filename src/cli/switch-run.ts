@@ -9,6 +9,7 @@ import { Host, KernelError, loadHost } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { getProfile, requireInnerRss } from "../nic/profile.ts";
 import type { PfRecord } from "../nic/types.ts";
+import { uclFileSource } from "../nic/ucl-include.ts";
 import type {
   CopyDrop,
   FrameDropReason,
@@ -223,17 +224,21 @@ export async function configureHost(
   // The user's host description (PFs, NICs), but none of its VFs: a private, in-memory host.
   const userHost = await loadHost(stateDir);
   const host = Host.fresh(structuredClone(userHost.state.spec), userHost.state.hostSource);
-  const loaded = loadIovConfig(text, (device) => {
-    try {
-      return host.schema(host.openIovDevice(`/dev/iov/${device}`));
-    } catch {
-      return undefined;
-    }
-  });
+  const loaded = loadIovConfig(
+    text,
+    (device) => {
+      try {
+        return host.schema(host.openIovDevice(`/dev/iov/${device}`));
+      } catch {
+        return undefined;
+      }
+    },
+    uclFileSource(confFile),
+  );
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     const d = errors[0];
-    throw new UserError("E_CONFIG", `${confFile}:${d.line}:${d.column}: ${d.message}`);
+    throw new UserError("E_CONFIG", `${d.file ?? confFile}:${d.line}:${d.column}: ${d.message}`);
   }
   if (!loaded.device) throw new UserError("E_CONFIG", `${confFile}: no PF device`);
   let pfName: string;

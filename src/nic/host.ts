@@ -184,20 +184,38 @@ export async function loadHost(stateDir: string): Promise<Host> {
 /**
  * Locked read-modify-write. Saves atomically when fn returns, and also when fn throws a
  * KernelError: a failed ioctl can still change the host (its dmesg lines, VFs detached by a
- * failed IOV_DELETE), as in the real kernel. Any other exception saves nothing.
+ * failed IOV_DELETE), as in the real kernel. Any other exception saves nothing. A host that did
+ * not change is not written at all (state.json keeps its bytes and its mtime), except the first
+ * save of the default host by a command that succeeded.
  */
 export async function withHost<T>(stateDir: string, fn: (host: Host) => T | Promise<T>): Promise<T> {
   return withStateLock(stateDir, async () => {
-    const host = await loadHost(stateDir);
+    const saved = await readState(stateDir);
+    const host = saved ? new Host(saved) : Host.fresh();
+    const before = canonicalJson(host.state);
+    const changed = () => canonicalJson(host.state) !== before;
     try {
       const result = await fn(host);
-      await writeStateAtomic(stateDir, host.state);
+      if (!saved || changed()) await writeStateAtomic(stateDir, host.state);
       return result;
     } catch (e) {
-      if (e instanceof KernelError) await writeStateAtomic(stateDir, host.state);
+      if (e instanceof KernelError && changed()) await writeStateAtomic(stateDir, host.state);
       throw e;
     }
   });
+}
+
+/** JSON with every object's keys sorted: the same content compares equal in any key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
 }
 
 /** `iovsim reset [--host FILE]`: a clean host (works even when the old state file is corrupt). */

@@ -16,6 +16,8 @@ export interface Diagnostic {
   phase: Phase;
   line: number;
   column: number;
+  /** The included file the problem is in (as its `.include` named it); absent for the file itself. */
+  file?: string;
   /** The message iovctl prints (FreeBSD's text, byte for byte). */
   message: string;
   /** A clearer message where FreeBSD's has artefacts ('(null)', "No error: 0"); for `validate`. */
@@ -61,7 +63,15 @@ function diag(
   severity: "error" | "warning" = "error",
   detail?: string,
 ): Diagnostic {
-  return { severity, phase, line: pos.line, column: pos.column, message, ...(detail ? { detail } : {}) };
+  return {
+    severity,
+    phase,
+    ...(pos.file !== undefined ? { file: pos.file } : {}),
+    line: pos.line,
+    column: pos.column,
+    message,
+    ...(detail ? { detail } : {}),
+  };
 }
 
 export type FindDeviceResult = { ok: true; device: string; pos: Pos } | { ok: false; diagnostic: Diagnostic };

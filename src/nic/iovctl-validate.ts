@@ -5,7 +5,7 @@
 import type { Diagnostic, ParsedFile, ParsedParam, ParsedSection } from "./iovctl-parse.ts";
 import { findDevice, parseSections } from "./iovctl-parse.ts";
 import type { DeviceConfig, DeviceSchema, IovConfig, PfSchema } from "./types.ts";
-import { type Pos, parseUcl, type UclObject } from "./ucl.ts";
+import { type Pos, parseUcl, type UclObject, type UclSource } from "./ucl.ts";
 
 /** Where each part of the final config came from, for located messages. */
 export interface ConfigSource {
@@ -111,7 +111,14 @@ export function validateSections(parsed: ParsedFile, schema: PfSchema): Validate
   const rejected = (kind: string, name: string, key: string) =>
     parsed.rejectedKeys.has(`${kind}:${name.toUpperCase()}:${key.toLowerCase()}`);
   const push = (pos: Pos, message: string) =>
-    diagnostics.push({ severity: "error", phase: "validate", line: pos.line, column: pos.column, message });
+    diagnostics.push({
+      severity: "error",
+      phase: "validate",
+      ...(pos.file !== undefined ? { file: pos.file } : {}),
+      line: pos.line,
+      column: pos.column,
+      message,
+    });
 
   const pfDev = toDevice(pf);
   for (const name of missingRequired(pfDev, schema.pf)) {
@@ -161,19 +168,28 @@ export interface LoadedConfig extends ValidateResult {
 /**
  * The whole userland pipeline on a file's text: UCL syntax, find_device, parse, validate.
  * Never throws. On a syntax error or a find_device error nothing else is checked (as iovctl).
+ * With `file` (the text is that file's, see uclFileSource), `.include` reads what it names.
  */
 export function loadIovConfig(
   text: string,
   schemaFor: (device: string) => PfSchema | undefined,
+  file?: UclSource,
 ): LoadedConfig {
   const empty = makeSource(undefined, undefined, new Map());
-  const parsed = parseUcl(text);
+  const parsed = parseUcl(text, file);
   if (!parsed.ok) {
     const e = parsed.error;
     return {
       source: empty,
       diagnostics: [
-        { severity: "error", phase: "syntax", line: e.line, column: e.column, message: e.message },
+        {
+          severity: "error",
+          phase: "syntax",
+          ...(e.file !== undefined ? { file: e.file } : {}),
+          line: e.line,
+          column: e.column,
+          message: e.message,
+        },
       ],
     };
   }

@@ -9,14 +9,18 @@
 // double-quoted strings (JSON escapes), single-quoted strings (only \' is an escape),
 // bare words, numbers as libucl lexes them (decimal, 0x hex, floats, k/kb/m/mb/g/gb
 // multipliers, ms/s/min/h/d/w/y time suffixes), true/false/yes/no/on/off (any case), null,
-// and comments `#` and nested `/* */` (libucl has no `//` comments).
-// Not supported (reported as syntax errors): macros (`.include`), heredoc strings (`<<EOD`).
+// and comments `#` and nested `/* */` (libucl has no `//` comments), and, when the text comes from
+// a file (a UclSource), libucl's `.include "path"` with `(try=BOOL)` and `(priority=N)`.
+// Not supported (reported as syntax errors): the other macros (.priority, .load, .inherit,
+// .includes, .try_include), the other .include parameters, heredoc strings (`<<EOD`).
 
 import { type LexedNumber, lexUclNumber } from "./ucl-number.ts";
 
 export interface Pos {
   line: number;
   column: number;
+  /** The included file (the path as its `.include` named it); absent in the file itself. */
+  file?: string;
 }
 
 export interface UclEntry {
@@ -85,7 +89,25 @@ export interface UclSyntaxError {
   message: string;
   /** The errno libucl leaves behind when it is not 0: ERANGE from strtod/strtoimax. */
   errno?: "ERANGE";
+  /** strerror() of the errno a failed `.include` leaves (realpath(3) of a missing file). */
+  strerror?: string;
+  /** The included file the error is in; absent for the file itself. */
+  file?: string;
 }
+
+/** A file `.include` asked for, as read (ucl-include.ts reads them from disk). */
+export type IncludeRead =
+  | { ok: true; realpath: string; text: string }
+  | { ok: false; missing: boolean; why: string; strerror?: string };
+
+/** The file being parsed: its realpath ($FILENAME, $CURDIR) and how to read what it includes. */
+export interface UclSource {
+  realpath: string;
+  read(path: string): IncludeRead;
+}
+
+/** libucl's UCL_MAX_RECURSION: the file and its includes, 16 files deep at most. */
+export const MAX_INCLUDE_NESTING = 16;
 
 export type UclParseResult = { ok: true; root: UclObject } | { ok: false; error: UclSyntaxError };
 
@@ -97,19 +119,37 @@ class SyntaxFailure {
     readonly pos: Pos,
     readonly message: string,
     readonly errno?: "ERANGE",
+    readonly strerror?: string,
   ) {}
 }
 
-/** Parses UCL text. Never throws. */
-export function parseUcl(text: string): UclParseResult {
+/** The include chain a parser is in: the files' realpaths (outermost first) and how to read more. */
+interface IncludeContext {
+  source: UclSource;
+  chain: { realpath: string; label?: string }[];
+}
+
+/**
+ * Parses UCL text. Never throws. With `source` (the text is a file's), `.include` reads the files
+ * it names; without, `.include` is an error.
+ */
+export function parseUcl(text: string, source?: UclSource): UclParseResult {
   try {
-    return { ok: true, root: new Parser(text).parseDocument() };
+    const includes = source ? { source, chain: [{ realpath: source.realpath }] } : undefined;
+    return { ok: true, root: new Parser(text, includes).parseDocument() };
   } catch (e) {
     if (e instanceof SyntaxFailure) {
-      const { line, column } = e.pos;
+      const { line, column, file } = e.pos;
       return {
         ok: false,
-        error: { line, column, message: e.message, ...(e.errno ? { errno: e.errno } : {}) },
+        error: {
+          line,
+          column,
+          message: e.message,
+          ...(e.errno ? { errno: e.errno } : {}),
+          ...(e.strerror ? { strerror: e.strerror } : {}),
+          ...(file !== undefined ? { file } : {}),
+        },
       };
     }
     if (e instanceof RangeError) {
@@ -179,10 +219,19 @@ class Parser {
 
   // No byte order mark is skipped: libucl has no such rule, and reads a leading U+FEFF as part of
   // the first key (UTF-8 bytes are key characters), so `\uFEFFPF { ... }` has no PF section.
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    private readonly includes?: IncludeContext,
+  ) {}
+
+  /** The included file this parser reads, as its `.include` named it; undefined for the file itself. */
+  private get file(): string | undefined {
+    return this.includes?.chain[this.includes.chain.length - 1].label;
+  }
 
   private pos(): Pos {
-    return { line: this.line, column: this.i - this.lineStart + 1 };
+    const file = this.file;
+    return { line: this.line, column: this.i - this.lineStart + 1, ...(file !== undefined ? { file } : {}) };
   }
 
   private peek(k = 0): string {
@@ -198,8 +247,8 @@ class Parser {
     return c;
   }
 
-  private fail(message: string, at: Pos = this.pos(), errno?: "ERANGE"): never {
-    throw new SyntaxFailure(at, message, errno);
+  private fail(message: string, at: Pos = this.pos(), errno?: "ERANGE", strerror?: string): never {
+    throw new SyntaxFailure(at, message, errno, strerror);
   }
 
   /** Skips a comment starting here, if any. Returns true when one was skipped. */
@@ -264,6 +313,25 @@ class Parser {
     return root;
   }
 
+  /** An included file: its entries, parsed at `depth` (the including object's). */
+  parseIncluded(depth: number): UclEntry[] {
+    this.skipSpace(true);
+    if (this.peek() === "{") {
+      const start = this.pos();
+      this.advance();
+      const obj = this.parseObjectBody(start, depth + 1, true);
+      this.skipSpace(true);
+      while (this.peek() === ";" || this.peek() === ",") {
+        this.advance();
+        this.skipSpace(true);
+      }
+      if (this.i < this.s.length)
+        this.fail(`unexpected ${show(this.peek())} after the closing '}' of the top-level object`);
+      return obj.entries;
+    }
+    return this.parseObjectBody({ line: 1, column: 1 }, depth, false).entries;
+  }
+
   /** Parses entries up to the matching `}` (braced) or end of file (top level). */
   private parseObjectBody(open: Pos, depth: number, braced: boolean): UclObject {
     if (depth > MAX_DEPTH) this.fail(`objects nested deeper than ${MAX_DEPTH} levels`, open);
@@ -288,9 +356,169 @@ class Parser {
         this.advance();
         continue;
       }
+      if (c === ".") {
+        // ucl_parse_key(): a '.' where a key starts begins a macro.
+        obj.entries.push(...this.parseMacro(depth));
+        continue;
+      }
       obj.entries.push(this.parseEntry(depth));
       this.endEntry(obj.entries[obj.entries.length - 1].value, braced);
     }
+  }
+
+  /**
+   * A macro where a key starts (ucl_state_machine, UCL_STATE_MACRO_NAME / UCL_STATE_MACRO): the
+   * name runs to a blank or '('; then optional (arguments), then the value: a double-quoted
+   * string taken raw (no unescaping, as libucl), or a bare word. Only `.include` is simulated:
+   * it returns the included file's entries, which join the object the macro is in.
+   */
+  private parseMacro(depth: number): UclEntry[] {
+    const at = this.pos();
+    this.advance();
+    let name = "";
+    while (this.i < this.s.length && !" \t\r\n(".includes(this.peek())) name += this.advance();
+    if (name === "") this.fail("invalid macro name after '.'", at);
+    if (name !== "include") {
+      if (!LIBUCL_MACROS.has(name))
+        this.fail(
+          `unknown macro '.${printable(name)}' (libucl's are .include, .try_include, .includes, .priority, .load, .inherit)`,
+          at,
+        );
+      const instead =
+        name === "try_include" ? ': use .include(try=true) "FILE"' : ": put its effect in the file by hand";
+      this.fail(
+        `libucl's .${name} macro is not simulated by iovsim (FreeBSD's iovctl would run it)${instead}`,
+        at,
+      );
+    }
+    if (!this.includes)
+      this.fail(".include is only simulated in a configuration read from a file (this text has no file)", at);
+    this.skipSpace(true);
+    const params = this.peek() === "(" ? this.parseIncludeParams() : { must: true };
+    this.skipSpace(true);
+    const pathPos = this.pos();
+    const raw = this.readMacroValue();
+    // After the value: blanks, newlines and ';' (ucl_parse_macro_value).
+    while (" \t\r\n;".includes(this.peek()) && this.i < this.s.length) this.advance();
+    return this.include(
+      expandFileVars(raw, this.includes.chain[this.includes.chain.length - 1].realpath),
+      params.must,
+      at,
+      pathPos,
+      depth,
+    );
+  }
+
+  /** `(try=true, priority=2)`: a UCL object, as ucl_parse_macro_arguments parses it. */
+  private parseIncludeParams(): { must: boolean } {
+    const open = this.pos();
+    this.advance();
+    const startIndex = this.i;
+    let parens = 1;
+    let quoted = false;
+    for (;;) {
+      const c = this.peek();
+      if (c === "") this.fail("unterminated '(' of the .include parameters", open);
+      if (quoted) {
+        if (c === '"' && this.s[this.i - 1] !== "\\") quoted = false;
+      } else if (c === '"') quoted = true;
+      else if (c === "(") parens++;
+      else if (c === ")" && --parens === 0) break;
+      this.advance();
+    }
+    const text = this.s.slice(startIndex, this.i);
+    this.advance();
+    const parsed = parseUcl(text);
+    if (!parsed.ok) this.fail(`invalid .include parameters: ${parsed.error.message}`, open);
+    let must = true;
+    for (const e of parsed.root.entries) {
+      const v = e.value;
+      if (e.key === "try") {
+        if (v.kind !== "bool")
+          this.fail(
+            `.include parameter try must be true or false, not ${printable(valueText(v))} (libucl ignores any other value)`,
+            open,
+          );
+        must = !v.value;
+      } else if (e.key === "priority") {
+        // libucl's priority only decides between repeated keys, which iovsim refuses anyway.
+        if (v.kind !== "int")
+          this.fail(
+            `.include parameter priority must be an integer, not ${printable(valueText(v))} (libucl ignores any other value)`,
+            open,
+          );
+      } else if (LIBUCL_INCLUDE_PARAMS.has(e.key)) {
+        this.fail(
+          `the .include parameter '${e.key}' is not simulated by iovsim (only try and priority are)`,
+          open,
+        );
+      } else {
+        this.fail(
+          `unknown .include parameter '${printable(e.key)}' (libucl ignores it; iovsim refuses it so nothing is dropped unseen; known: try, priority)`,
+          open,
+        );
+      }
+    }
+    return { must };
+  }
+
+  /** The macro's value: a double-quoted string, raw, or a bare word up to a value end. */
+  private readMacroValue(): string {
+    const start = this.pos();
+    const c = this.peek();
+    if (c === "") this.fail("unexpected end of file after .include (expected a file name)", start);
+    if (c === "{") this.fail('a { } body after .include is not simulated by iovsim: write .include "FILE"');
+    let raw = "";
+    if (c === '"') {
+      this.advance();
+      for (;;) {
+        const d = this.peek();
+        if (d === "") this.unterminated(start);
+        if (d === "\n") this.fail("unexpected newline inside a double-quoted string");
+        this.advance();
+        if (d === '"') break;
+        raw += d;
+        if (d === "\\" && this.peek() !== "") raw += this.advance();
+      }
+    } else {
+      while (this.i < this.s.length && !" \t\r\n;,]}".includes(this.peek())) raw += this.advance();
+    }
+    if (raw === "") this.fail("missing file name after .include", start);
+    return raw;
+  }
+
+  /** ucl_include_file_single(): realpath, the self-include check, the nesting limit, the parse. */
+  private include(path: string, must: boolean, at: Pos, pathPos: Pos, depth: number): UclEntry[] {
+    const ctx = this.includes as IncludeContext;
+    const got = ctx.source.read(path);
+    if (!got.ok) {
+      // With try=true libucl skips a file realpath() cannot resolve and one it cannot fetch.
+      if (!must) return [];
+      this.fail(
+        `cannot open included file '${printable(path)}': ${got.why}`,
+        pathPos,
+        undefined,
+        got.missing ? got.why : got.strerror,
+      );
+    }
+    const current = ctx.chain[ctx.chain.length - 1];
+    if (got.realpath === current.realpath)
+      this.fail(
+        `the file '${printable(current.label ?? got.realpath)}' includes itself (libucl refuses that)`,
+        at,
+      );
+    if (ctx.chain.length + 1 > MAX_INCLUDE_NESTING) {
+      const again = ctx.chain.find((f) => f.realpath === got.realpath);
+      this.fail(
+        `maximum include nesting limit is reached: ${ctx.chain.length + 1} (libucl reads ${MAX_INCLUDE_NESTING} files deep at most)${again ? `: an include cycle ('${printable(path)}' is already being read)` : ""}`,
+        at,
+      );
+    }
+    const inner = new Parser(got.text, {
+      source: ctx.source,
+      chain: [...ctx.chain, { realpath: got.realpath, label: path }],
+    });
+    return inner.parseIncluded(depth);
   }
 
   private parseKey(): { key: string; keyPos: Pos } {
@@ -301,11 +529,6 @@ class Parser {
       if (key === "") this.fail("empty key", keyPos);
       return { key, keyPos };
     }
-    if (c === ".")
-      this.fail(
-        "libucl macros (.include, .priority, ...) are not simulated by iovsim (FreeBSD's iovctl would run them): put the included text in this file",
-        keyPos,
-      );
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();
@@ -549,6 +772,69 @@ class Parser {
       } else out += c;
     }
   }
+}
+
+/** The macros libucl registers (ucl_parser_new). */
+const LIBUCL_MACROS = new Set(["include", "try_include", "includes", "priority", "load", "inherit"]);
+/** The .include parameters libucl reads (ucl_include_common) besides try and priority. */
+const LIBUCL_INCLUDE_PARAMS = new Set([
+  "sign",
+  "glob",
+  "url",
+  "prefix",
+  "key",
+  "target",
+  "duplicate",
+  "path",
+]);
+
+function valueText(v: UclValue): string {
+  if (v.kind === "string") return `'${v.value}'`;
+  if (v.kind === "object" || v.kind === "array") return `a${v.kind === "object" ? "n object" : "n array"}`;
+  return v.text;
+}
+
+/**
+ * ucl_expand_variable() with the two variables ucl_parser_set_filevars() defines: $FILENAME (the
+ * file's realpath) and $CURDIR (its directory). `${VAR}` or `$VAR` (a prefix: `$CURDIRx` is the
+ * directory then 'x'); `$$` is one '$', but only when some variable was expanded (libucl returns
+ * the text untouched otherwise); an unknown variable stays as written.
+ */
+export function expandFileVars(text: string, realpath: string): string {
+  const slash = realpath.lastIndexOf("/");
+  const vars: [string, string][] = [
+    ["FILENAME", realpath],
+    ["CURDIR", slash > 0 ? realpath.slice(0, slash) : slash === 0 ? "/" : "."],
+  ];
+  let found = false;
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] !== "$" || i + 1 === text.length) {
+      out += text[i++];
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === "$") {
+      out += "$";
+      i += 2;
+      continue;
+    }
+    const strict = next === "{";
+    const from = strict ? i + 2 : i + 1;
+    const hit = vars.find(
+      ([name]) => text.startsWith(name, from) && (!strict || text[from + name.length] === "}"),
+    );
+    if (hit) {
+      found = true;
+      out += hit[1];
+      i = from + hit[0].length + (strict ? 1 : 0);
+    } else {
+      out += strict ? "${" : "$";
+      i += strict ? 2 : 1;
+    }
+  }
+  return found ? out : text;
 }
 
 /** ucl_unescape_json_string(): JSON escapes; any other escaped character stands for itself. */

@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import type { HostState } from "../nic/host-model.ts";
 import { getProfile, Host, type HostSpec, type VfRecord } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
+import { uclFileSource } from "../nic/ucl-include.ts";
 
 /** Like the talk: ixl0 with a host VF (for the vnet jail) and passthrough VFs for VMs. */
 export const TALK_IOVCTL_CONF = `# iovctl.conf as in the talk: one VF stays in the host (for a vnet jail),
@@ -45,17 +46,28 @@ export interface PathHost {
 }
 
 /** Creates the VFs of `confText` on a fresh host (the embedded default, or `spec`). Config
- *  errors name file:line:column. */
-export function setupHost(confText: string, file = "iovctl.conf", spec?: HostSpec): PathHost {
+ *  errors name file:line:column. With `fromFile`, `confText` is `file`'s and its `.include`s run. */
+export function setupHost(
+  confText: string,
+  file = "iovctl.conf",
+  spec?: HostSpec,
+  fromFile = false,
+): PathHost {
   const host = spec ? Host.fresh(spec, "host spec") : Host.fresh();
-  const loaded = loadIovConfig(confText, (dev) => {
-    const name = dev.replace(/^\/dev\/iov\//, "");
-    return host.pf(name) ? host.schema(name) : undefined;
-  });
+  const loaded = loadIovConfig(
+    confText,
+    (dev) => {
+      const name = dev.replace(/^\/dev\/iov\//, "");
+      return host.pf(name) ? host.schema(name) : undefined;
+    },
+    fromFile ? uclFileSource(file) : undefined,
+  );
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0 || !loaded.config || !loaded.device) {
     const d = errors[0];
-    const where = d ? `${file}:${d.line ?? 1}:${d.column ?? 1}: ${d.message}` : `${file}: no PF device found`;
+    const where = d
+      ? `${d.file ?? file}:${d.line ?? 1}:${d.column ?? 1}: ${d.message}`
+      : `${file}: no PF device found`;
     throw new UserError("E_CONFIG", `invalid iovctl.conf: ${where}`);
   }
   const pf = loaded.device.replace(/^\/dev\/iov\//, "");
@@ -88,6 +100,8 @@ export interface PathConfig {
   text: string;
   file: string;
   hostState?: true;
+  /** The text is the file `file` on disk: its `.include`s are read (relative to the working directory). */
+  fromFile?: true;
 }
 
 /**
@@ -128,7 +142,12 @@ export function pathHostFromState(state: HostState): PathHost {
 /** The PathHost of a run's configuration (default: the talk's iovctl.conf), cached per thread. */
 export function cachedPathHost(config: PathConfig | undefined, spec?: HostSpec): PathHost {
   if (!config?.hostState)
-    return cachedSetupHost(config?.text ?? TALK_IOVCTL_CONF, config?.file ?? "iovctl.conf", spec);
+    return cachedSetupHost(
+      config?.text ?? TALK_IOVCTL_CONF,
+      config?.file ?? "iovctl.conf",
+      spec,
+      config?.fromFile,
+    );
   const key = JSON.stringify(["state", config.text]);
   const have = hostCache.get(key);
   if (have) return have;
@@ -149,11 +168,16 @@ const HOST_CACHE_ENTRIES = 32;
  * (the VF records, MACs and link speed it binds the switch to), so sharing it cannot change a
  * result. Errors are not cached: a bad config throws (with its location) on every call.
  */
-export function cachedSetupHost(confText: string, file = "iovctl.conf", spec?: HostSpec): PathHost {
-  const key = JSON.stringify([confText, file, spec ?? null]);
+export function cachedSetupHost(
+  confText: string,
+  file = "iovctl.conf",
+  spec?: HostSpec,
+  fromFile?: true,
+): PathHost {
+  const key = JSON.stringify([confText, file, spec ?? null, fromFile === true]);
   const have = hostCache.get(key);
   if (have) return have;
-  const ph = setupHost(confText, file, spec);
+  const ph = setupHost(confText, file, spec, fromFile === true);
   if (hostCache.size >= HOST_CACHE_ENTRIES) hostCache.clear();
   hostCache.set(key, ph);
   return ph;

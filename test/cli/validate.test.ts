@@ -185,4 +185,12 @@ describe("iovsim validate", () => {
     );
     expect((await cli("validate", "--frob")).status).toBe(1);
   });
+
+  it("a device or FIFO is refused at once, unread (/dev/zero never ends)", async () => {
+    expect(await cli("validate", "-f", "/dev/zero")).toMatchObject({
+      status: 1,
+      out: "",
+      err: "iovsim: validate: cannot read '/dev/zero': not a regular file\n",
+    });
+  });
 });

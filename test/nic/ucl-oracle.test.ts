@@ -4,7 +4,7 @@
 // (docs/iovctl.md, "The UCL subset") is named in the case.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { libuclIterate, parseUcl, type UclEntry, type UclValue } from "../../src/nic/ucl.ts";
+import { libuclIterate, parseUcl, type UclEntry, type UclSource, type UclValue } from "../../src/nic/ucl.ts";
 
 interface OracleCase {
   text: string;
@@ -39,9 +39,29 @@ function show(v: UclValue): string {
   }
 }
 
+/**
+ * The harness runs each case as a file in an empty directory: our parser gets a file of its own
+ * (`$FILENAME`) in a directory holding only it, where "." is that directory and nothing else exists.
+ */
+const CASE_FILE = "/oracle/case.conf";
+const caseSource: UclSource = {
+  realpath: CASE_FILE,
+  read: (path) =>
+    path === CASE_FILE
+      ? { ok: true, realpath: CASE_FILE, text: "" }
+      : path === "." || path === "/oracle"
+        ? { ok: false, missing: false, why: "not a regular file" }
+        : {
+            ok: false,
+            missing: true,
+            why: "No such file or directory",
+            strerror: "No such file or directory",
+          },
+};
+
 /** What the harness prints, for our parser. */
 function ours(text: string): string[] {
-  const r = parseUcl(text);
+  const r = parseUcl(text, caseSource);
   if (!r.ok) return [r.error.errno === "ERANGE" ? "ERANGE" : "ERR"];
   const lines: string[] = [];
   const walk = (entries: UclEntry[], depth: number) => {

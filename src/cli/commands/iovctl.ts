@@ -12,6 +12,7 @@ import { configToNvList, dumpNvList, packedSize } from "../../nic/nvlist.ts";
 import { formatSchema } from "../../nic/schema-format.ts";
 import type { IovConfig } from "../../nic/types.ts";
 import { parseUcl } from "../../nic/ucl.ts";
+import { uclFileSource } from "../../nic/ucl-include.ts";
 import type { CommandContext } from "../context.ts";
 import { type IovHost, loadNicApi, type NicApi } from "../nic-api.ts";
 import { defineRawCommand, type RegisteredCommand } from "../registry.ts";
@@ -123,8 +124,9 @@ operand, and operands are ignored, as FreeBSD's iovctl ignores them: in
 IOVSIM_IOVCTL=classic gives FreeBSD 13/14's iovctl (no -L, its wording and usage).
 
 Divergences (docs/iovctl.md): a UCL syntax error gets a second line with FILE:LINE:COL; the
-config parser is a port of libucl's rules, not libucl: its macros (.include, .priority) and
-heredocs are refused with a located error, and $VARIABLES are not expanded; a section or key
+config parser is a port of libucl's rules, not libucl: .include runs as in libucl (paths from
+the working directory, $CURDIR/$FILENAME expanded in them, try/priority only), the other macros
+and heredocs are refused with a located error, and $VARIABLES elsewhere are not expanded; a section or key
 given twice is refused ('Multiple definitions'), where FreeBSD silently uses the first copy of
 one spelled the same way and fails later on a key spelled two ways.
 Every one, with its reason: docs/iovctl.md and docs/divergences.md.
@@ -293,14 +295,15 @@ class IovctlIo {
       if (e instanceof Exit) throw e;
       return this.errx(`Could not open '${filename}' for reading: ${fsStrerror(e)}`);
     }
-    const parsed = parseUcl(text);
+    const parsed = parseUcl(text, uclFileSource(filename));
     if (!parsed.ok) {
-      const { line, column, message, errno } = parsed.error;
+      const { line, column, message, errno, file } = parsed.error;
       // libucl's add_file fails with errno 0 (FreeBSD prints strerror(0)), except after a number
-      // out of range: strtod/strtoimax left ERANGE. Then our located detail.
-      const why = errno ? strerror(errno) : STRERROR_ZERO;
+      // out of range (strtod/strtoimax left ERANGE) or a missing .include (realpath(3)'s errno).
+      // Then our located detail, in the included file where the error is there.
+      const why = errno ? strerror(errno) : (parsed.error.strerror ?? STRERROR_ZERO);
       this.ctx.err(`iovctl: Could not open '${filename}' for reading: ${why}\n`);
-      this.errx(`${filename}:${line}:${column}: ${message}`);
+      this.errx(`${file ?? filename}:${line}:${column}: ${message}`);
     }
     return text;
   }
@@ -308,7 +311,7 @@ class IovctlIo {
   /** find_device(): "/dev/iov/<PF.device>". */
   async findDevice(filename: string): Promise<string> {
     const text = await this.readConfigText(filename);
-    const parsed = parseUcl(text);
+    const parsed = parseUcl(text, uclFileSource(filename));
     if (!parsed.ok) return this.errx("unreachable");
     const found = findDevice(parsed.root);
     if (!found.ok) return this.errx(found.diagnostic.message);
@@ -336,7 +339,7 @@ class IovctlIo {
     const pf = this.open(host, api, dev);
     const schema = host.schema(pf);
     const text = await this.readConfigText(filename);
-    const loaded = loadIovConfig(text, () => schema);
+    const loaded = loadIovConfig(text, () => schema, uclFileSource(filename));
     const first = loaded.diagnostics.find((d) => d.severity === "error");
     if (first || !loaded.config) return this.errx(first?.message ?? "Could not parse config");
     const config: IovConfig = loaded.config;

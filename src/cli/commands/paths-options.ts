@@ -244,11 +244,11 @@ export function selectPaths(
 }
 
 /** The iovctl.conf text (-f FILE or the talk's, embedded). */
-export function readConfig(file: string | undefined): { text: string; file: string } {
+export function readConfig(file: string | undefined): { text: string; file: string; fromFile?: true } {
   if (file === undefined) return { text: TALK_IOVCTL_CONF, file: "embedded iovctl.conf" };
   if (isSpecialFile(file)) throw new UserError("E_USAGE", `-f ${file}: not a regular file`);
   try {
-    return { text: readFileSync(file, "utf8"), file };
+    return { text: readFileSync(file, "utf8"), file, fromFile: true };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(
@@ -277,7 +277,7 @@ export function checkHost(conf: PathConfig, paths: string[]): PathHost {
   if (conf.hostState) return checkStateHost(conf, paths);
   let ph: PathHost;
   try {
-    ph = setupHost(conf.text, conf.file);
+    ph = setupHost(conf.text, conf.file, undefined, conf.fromFile === true);
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
     const key = /\b(num_vfs|num-queues|mac-addr|vlan)\b/.exec(e.detail)?.[1];

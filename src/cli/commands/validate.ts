@@ -4,11 +4,13 @@
 // budget, per-VF ADD_VF failures), and prints every problem as FILE:LINE:COL: severity: message.
 import { readFile } from "node:fs/promises";
 import { UserError } from "../../errors.ts";
+import { isSpecialFile } from "../../input-file.ts";
 import { fsStrerror } from "../../nic/errno.ts";
 import { type Diagnostic, findDevice, parseSections } from "../../nic/iovctl-parse.ts";
 import { type ConfigSource, validateSections } from "../../nic/iovctl-validate.ts";
 import type { Pos } from "../../nic/ucl.ts";
-import { parseUcl, printable } from "../../nic/ucl.ts";
+import { parseUcl, printable, type UclSource } from "../../nic/ucl.ts";
+import { uclFileSource } from "../../nic/ucl-include.ts";
 import type { CommandContext } from "../context.ts";
 import { loadNicApi, type NicApi } from "../nic-api.ts";
 import { defineCommand, type RegisteredCommand } from "../registry.ts";
@@ -42,6 +44,8 @@ command (docs/divergences.md).
 
 interface Problem {
   severity: "error" | "warning";
+  /** An included file the problem is in (as its .include named it); absent for FILE itself. */
+  file?: string;
   line: number;
   column: number;
   message: string;
@@ -52,6 +56,7 @@ interface Problem {
 function fromDiagnostic(d: Diagnostic): Problem {
   return {
     severity: d.severity,
+    ...(d.file !== undefined ? { file: d.file } : {}),
     line: d.line,
     column: d.column,
     // iovctl's own text carries FreeBSD's artefacts ('(null)', "No error: 0"): validate says better.
@@ -77,13 +82,16 @@ export function createValidateCommand(getApi: () => Promise<NicApi>): Registered
           "E_USAGE",
           "validate: the -f FILE option is required (see iovsim validate --help)",
         );
+      // A FIFO or a device (/dev/zero never ends) is refused before reading, as iovctl -f does.
+      if (isSpecialFile(file))
+        throw new UserError("E_READ", `validate: cannot read '${file}': not a regular file`);
       let text: string;
       try {
         text = await readFile(file, "utf8");
       } catch (e) {
         throw new UserError("E_READ", `validate: cannot read '${file}': ${fsStrerror(e)}`);
       }
-      const result = await check(text, getApi, ctx.stateDir);
+      const result = await check(text, getApi, ctx.stateDir, uclFileSource(file));
       report(file, json, result, ctx);
       return result.problems.some((p) => p.severity === "error") ? 1 : 0;
     },
@@ -99,9 +107,17 @@ interface CheckResult {
   vfs?: string[];
 }
 
-async function check(text: string, getApi: () => Promise<NicApi>, stateDir: string): Promise<CheckResult> {
-  const parsed = parseUcl(text);
-  if (!parsed.ok) return { problems: [{ severity: "error", ...parsed.error, source: "syntax" }] };
+async function check(
+  text: string,
+  getApi: () => Promise<NicApi>,
+  stateDir: string,
+  source: UclSource | undefined,
+): Promise<CheckResult> {
+  const parsed = parseUcl(text, source);
+  if (!parsed.ok) {
+    const { strerror: _strerror, ...error } = parsed.error;
+    return { problems: [{ severity: "error", ...error, source: "syntax" }] };
+  }
   const dev = findDevice(parsed.root);
   if (!dev.ok) return { problems: [fromDiagnostic(dev.diagnostic)] };
   const api = await getApi();
@@ -137,6 +153,7 @@ async function check(text: string, getApi: () => Promise<NicApi>, stateDir: stri
     const at = locate(validated.source, p.vf, p.key);
     problems.push({
       severity: p.severity,
+      ...(at.file !== undefined ? { file: at.file } : {}),
       line: at.line,
       column: at.column,
       message: p.message,
@@ -168,7 +185,7 @@ function report(file: string, json: boolean, result: CheckResult, ctx: CommandCo
   // Messages quote user text (iovctl's "Invalid config key '...'" keeps it raw, as FreeBSD does):
   // escape control characters so each problem stays one FILE:LINE:COL line.
   const problems = [...result.problems]
-    .sort((a, b) => a.line - b.line || a.column - b.column)
+    .sort((a, b) => (a.file ?? "").localeCompare(b.file ?? "") || a.line - b.line || a.column - b.column)
     .map((p) => ({ ...p, message: printable(p.message) }));
   const errors = problems.filter((p) => p.severity === "error").length;
   const warnings = problems.length - errors;
@@ -180,7 +197,7 @@ function report(file: string, json: boolean, result: CheckResult, ctx: CommandCo
   }
   // Diagnostics on stderr; stdout keeps the result (the summary line, or the JSON document).
   for (const p of problems)
-    ctx.err(`${printable(file)}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
+    ctx.err(`${printable(p.file ?? file)}:${p.line}:${p.column}: ${p.severity}: ${p.message}\n`);
   const counts = `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
   if (errors === 0 && result.vfs) {
     ctx.out(
