@@ -209,3 +209,23 @@ describe("vm attach of a VF made through sysfs: the refusal fits the VF's state"
     expect(await attach(s0)).toMatch(/made with sriov_drivers_autoprobe 0/);
   });
 });
+
+describe("ping --host jail-vf with the only VF on vfio-pci", () => {
+  it("is refused saying the VF is on vfio-pci and how to give it back its host driver (which then works)", async () => {
+    const s = await hostWithVfs(1);
+    expect((await write(s, `${VF0}/driver_override`, "vfio-pci")).code).toBe(0);
+    expect((await write(s, `${VF0}/driver/unbind`, "0000:01:02.0")).code).toBe(0);
+    expect((await write(s, "/sys/bus/pci/drivers_probe", "0000:01:02.0")).code).toBe(0);
+    const r = await cli(s, "ping", "--host", "--path", "jail-vf", "-c", "1");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /VF 0 is bound to vfio-pci\): give it back its host driver \(iovsim sysfs write \/sys\/bus\/pci\/drivers\/vfio-pci\/unbind 0000:01:02\.0; /,
+    );
+    expect(r.err).not.toMatch(/autoprobe/);
+    // The steps it names, in order.
+    expect((await write(s, `${VFIO}/unbind`, "0000:01:02.0")).code).toBe(0);
+    expect((await write(s, `${VF0}/driver_override`, "")).code).toBe(0);
+    expect((await write(s, "/sys/bus/pci/drivers_probe", "0000:01:02.0")).code).toBe(0);
+    expect((await cli(s, "ping", "--host", "--path", "jail-vf", "-c", "1")).code).toBe(0);
+  });
+});
