@@ -108,8 +108,12 @@ export class Host {
     return this.allVfs().find(({ vf }) => (vf.attached !== false && vf.name === ref) || vf.selector === ref);
   }
 
-  /** bhyve: give a passthrough VF to a VM (one VM per VF). */
-  attachVm(vmName: string, ref: string): VfRecord {
+  /**
+   * bhyve: give a passthrough VF to a VM (one VM per VF). A VF made through sysfs (the Linux
+   * view) is refused with `linuxRefusal`'s text: the Linux view knows why such a VF has or lacks
+   * a driver (src/nic/linux may not be imported here); without it, a generic text.
+   */
+  attachVm(vmName: string, ref: string, linuxRefusal?: (pf: string, vf: VfRecord) => string): VfRecord {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(vmName))
       throw new UserError(
         "E_VM_NAME",
@@ -123,10 +127,18 @@ export class Host {
       );
     if (!found) throw new UserError("E_VM_NO_VF", `no VF '${ref}' on this host (see 'iovsim pciconf -l')`);
     const vf = this.mutableVf(found.pf, found.vf.index);
+    if (this.state.pfs[found.pf]?.configuredBy === "sysfs")
+      throw new UserError(
+        "E_VM_LINUX_VF",
+        linuxRefusal?.(found.pf, structuredClone(vf)) ??
+          `${vf.selector} was made through sysfs (the Linux view): 'vm attach' gives a bhyve VM a ppt(4) VF, made by 'iovctl -C' with 'passthrough: true'`,
+      );
+    // VFs made by iovctl -C lose their driver only when a failed IOV_DELETE detached it (the
+    // Linux view's bind/unbind refuses them with EBUSY).
     if (vf.attached === false)
       throw new UserError(
         "E_VM_DETACHED",
-        `VF ${vf.selector} has no driver attached (a failed 'iovctl -D' detached it)`,
+        `VF ${vf.selector} has no driver attached: a failed 'iovctl -D' detached it (run iovsim iovctl -D -d ${found.pf} again, then iovsim iovctl -C)`,
       );
     if (vf.driver !== "ppt")
       throw new UserError(

@@ -39,7 +39,7 @@ describe("unbind and bind a VF's host driver", () => {
     const s = await hostWithVfs(2);
     expect(await write(s, `${VF0}/driver/unbind`, "0000:01:02.0")).toEqual({ code: 0, out: "", err: "" });
     expect((await cli(s, "sysfs", "ls", VF0)).out).not.toMatch(/^driver$/m);
-    expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.1\nbind\nunbind\n");
+    expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.1\nbind\nnew_id\nremove_id\nunbind\n");
     expect(await vfNames(s)).toEqual(["none0", "iavf1"]);
     // The PF still holds the VF's settings: ip link shows both VFs.
     expect((await cli(s, "ip", "link", "show", "ixl0")).out.match(/ {4}vf \d/g)).toHaveLength(2);
@@ -138,7 +138,7 @@ describe("VFs made by iovctl -C (the FreeBSD view)", () => {
     const s = join(mkdtempSync(join(tmpdir(), "iovsim-bind-")), "state");
     const conf = join(import.meta.dirname, "..", "..", "examples", "ixl0.conf"); // VF 0 iavf, VFs 1-3 ppt
     expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
-    expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.0\nbind\nunbind\n");
+    expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.0\nbind\nnew_id\nremove_id\nunbind\n");
     expect((await cli(s, "sysfs", "ls", "/sys/bus/pci/devices/0000:01:02.1")).out).not.toMatch(
       /^(driver|net)$/m,
     );

@@ -365,7 +365,9 @@ describe("IOV_DELETE with VMs (K09, item 31)", () => {
     // A retry while the VM still runs fails the same way.
     expect(() => h.iovDelete("ixl0")).toThrow("Device busy");
     // A detached VF frees its unit and cannot be given to a VM.
-    expect(() => h.attachVm("vm2", "pci0:1:0:17")).toThrow(/no driver attached/);
+    expect(() => h.attachVm("vm2", "pci0:1:0:17")).toThrow(
+      /no driver attached: a failed 'iovctl -D' detached it \(run iovsim iovctl -D -d ixl0 again/,
+    );
     // retry after the VM stops
     h.detachVm("vm1");
     h.iovDelete("ixl0");

@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   sysfs: () => import("./sysfs.ts"),
   ip: () => import("./ip.ts"),
   devlink: () => import("./devlink.ts"),
+  modprobe: () => import("./modprobe.ts"),
   steering: () => import("./steering.ts"),
   sweep: () => import("./sweep.ts"),
   model: () => import("./model.ts"),

@@ -5,8 +5,9 @@ import { SECOND_PORT } from "../../engine/graph.ts";
 import { UserError } from "../../errors.ts";
 import type { HostState } from "../../nic/host-model.ts";
 import { Host } from "../../nic/index.ts";
-import { findNetdev } from "../../nic/linux/index.ts";
+import { bdfOfRid, findNetdev, vfHostDriverState } from "../../nic/linux/index.ts";
 import { formatLinkShow } from "../../nic/linux/iplink.ts";
+import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
 import { type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
@@ -64,11 +65,22 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
     const needsVm = p === "vm-vf" || p === "vf-loopback";
     if (needsJail && !ph.jailVf) {
       const driverless = ph.vfs.filter((v) => !v.config.passthrough && v.attached === false);
-      if (driverless.length > 0)
+      if (driverless.length > 0) {
+        // Why the first one has no host driver on Linux (autoprobe 0, unbound, vfio-pci), and how to give it back.
+        const v = driverless[0];
+        const why = byIovctl ? "iovctl" : vfHostDriverState(ph.host.state, ph.pf, v);
+        const bdf = bdfOfRid(v.rid, parseSelector(v.selector)?.domain ?? 0);
+        const rebind = `${why === "vfio-pci" ? `iovsim sysfs write /sys/bus/pci/drivers/vfio-pci/unbind ${bdf}; ` : ""}iovsim sysfs write /sys/bus/pci/devices/${bdf}/driver_override ""; iovsim sysfs write /sys/bus/pci/drivers_probe ${bdf}`;
+        if (why === "unbind" || why === "vfio-pci")
+          throw new UserError(
+            "E_CONFIG",
+            `path '${p}' needs a VF for the jail with its driver bound (its netdev moves into the jail), and ${ph.pf}'s VF(s) ${driverless.map((d) => d.index).join(", ")} have none on the simulated host (${conf.file}; VF ${v.index} ${why === "vfio-pci" ? "is bound to vfio-pci" : "was unbound through sysfs"}): give it back its host driver (${rebind}), or choose other paths with --path`,
+          );
         throw new UserError(
           "E_CONFIG",
           `path '${p}' needs a VF for the jail with its driver bound (its netdev moves into the jail), and ${ph.pf}'s VF(s) ${driverless.map((v) => v.index).join(", ")} have none on the simulated host (${conf.file}; ${byIovctl ? `a failed iovctl -D left them driverless): run iovsim iovctl -D -d ${ph.pf} again, then iovsim iovctl -C -f iov.conf` : `made with sriov_drivers_autoprobe 0): write 1 to /sys/class/net/${ph.pf}/device/sriov_drivers_autoprobe, then recreate the VFs (${numvfs} 0, then ${numvfs} ${Math.max(n, needsVm ? 2 : 1)})`}, or choose other paths with --path`,
         );
+      }
       throw new UserError(
         "E_CONFIG",
         `path '${p}' needs a VF for the jail (the first VF without 'passthrough : true'), and ${has}: ${make(needsVm ? 2 : 1)}`,

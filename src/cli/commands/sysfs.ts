@@ -19,6 +19,9 @@ The Linux view of the same simulated host that iovctl and pciconf show (docs/lin
   /sys/bus/pci/devices/<BDF>/driver_override   (null), or the only driver that may bind it
   /sys/bus/pci/drivers/<drv>/bind|unbind       a BDF: give a VF back its host driver / take it
         away (a VF without one is the VM's in paths/ping --host); a PF's driver stays bound
+  /sys/bus/pci/drivers/<drv>/new_id|remove_id  "VENDOR DEVICE ..." (hex): a dynamic ID
+  /sys/bus/pci/drivers/vfio-pci/               after 'iovsim modprobe vfio-pci' (not loaded at
+        boot); a VF bound to it has no netdev and is the VM's in paths/ping --host
   /sys/bus/pci/drivers_probe                   a BDF: bind it to the first driver that probes it
   /sys/class/net/<dev>/device            -> the PF (e.g. /sys/class/net/ixl0/device/sriov_numvfs)
   /sys/bus/netdevsim/new_device          "ID [PORTS]" creates netdevsim<ID> (port 0 is sim<ID>)
@@ -45,7 +48,7 @@ Errors are printed like bash and coreutils on Linux, exit status 1 (ls: 2):
   cat: /sys/.../nonexistent: No such file or directory
 Divergence: bash names itself "bash" here (an interactive login shell prints "-bash");
 /sys/bus/pci/devices/* are directories, not symlinks into /sys/devices; sriov_vf_total_msix,
-driver_override, remove and reset are absent (docs/linux-mode.md, docs/divergences.md).
+remove, reset and rescan are absent (docs/linux-mode.md, docs/divergences.md).
 `;
 
 const MODE_CHARS = "rwxrwxrwx";

@@ -2,7 +2,7 @@
 // running VM refuses to detach, so `iovctl -D` fails with Device busy (control-plane.md §4.5).
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
-import { bdfOfRid } from "../../nic/linux/index.ts";
+import { linuxVmRefusal } from "../../nic/linux/index.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { defineCommand } from "../registry.ts";
 
@@ -20,18 +20,13 @@ VM, and each VF to one VM at a time. While a VM holds a VF, 'iovctl -D' on its P
   list      VM, VF, selector, PF and the bhyve passthru slot spec
   -h, --help  this text
 
-A VF made through sysfs (the Linux view) is refused with what Linux does instead: a VF left
-without a host driver (driver/unbind, or sriov_drivers_autoprobe 0) is the VM's in
-'paths --host' and 'ping --host'.
+A VF made through sysfs (the Linux view) is refused with what Linux does instead: bind it to
+vfio-pci (iovsim modprobe vfio-pci, then driver_override and drivers_probe); a VF bound to
+vfio-pci or left without a host driver is the VM's in 'paths --host' and 'ping --host'.
 
 Divergence: VMs are names only; nothing boots. bhyve itself is not simulated
 (docs/control-plane.md; a walk-through: docs/guide/bhyve-passthrough.md).
 `;
-
-/** A VF's Linux name (0000:01:02.0) from its RID; the domain from its pciconf selector. */
-function bdfOfVf(vf: { rid: number; selector: string }): string {
-  return bdfOfRid(vf.rid, parseSelector(vf.selector)?.domain ?? 0);
-}
 
 export const command = defineCommand({
   name: "vm",
@@ -48,19 +43,13 @@ export const command = defineCommand({
           throw new UserError("E_USAGE", `vm attach: unexpected argument '${rest[2]}'\n${usage}`);
         if (rest.length !== 2)
           throw new UserError("E_USAGE", `vm attach needs <vmname> and <vf-device|selector>\n${usage}`);
-        const vf = await withHost(ctx.stateDir, (h) => {
-          // A VF made through sysfs is never a ppt(4) device: say what the Linux view offers
-          // instead of the FreeBSD advice (passthrough: true) that cannot apply to it.
-          const found = h.findVf(rest[1]!);
-          if (found && h.state.pfs[found.pf]?.configuredBy === "sysfs") {
-            const bdf = bdfOfVf(found.vf);
-            throw new UserError(
-              "E_VM_LINUX_VF",
-              `${found.vf.selector} (${bdf}) was made through sysfs (the Linux view): 'vm attach' gives a bhyve VM a ppt(4) VF, made by 'iovctl -C' with 'passthrough: true'. On Linux a VM gets a VF left without a host driver (iovsim sysfs write /sys/bus/pci/devices/${bdf}/driver/unbind ${bdf}, or sriov_drivers_autoprobe 0 before creating it); 'paths --host' and 'ping --host' then give it to the VM`,
-            );
-          }
-          return h.attachVm(rest[0]!, rest[1]!);
-        });
+        // A VF made through sysfs is never a ppt(4) device: the Linux view says what it offers
+        // instead, for the state that VF is in (host driver, vfio-pci, unbound, autoprobe 0).
+        const vf = await withHost(ctx.stateDir, (h) =>
+          h.attachVm(rest[0]!, rest[1]!, (pf, v) =>
+            linuxVmRefusal(h.state, pf, v, parseSelector(v.selector)?.domain ?? 0),
+          ),
+        );
         ctx.out(`${vf.name} (${vf.selector}) attached to VM '${rest[0]}'\n`);
         return 0;
       }

@@ -11,6 +11,7 @@ const LINUX_STRERROR = {
   ENODEV: "No such device",
   ENOTDIR: "Not a directory",
   EISDIR: "Is a directory",
+  EEXIST: "File exists",
   EINVAL: "Invalid argument",
   ENOSPC: "No space left on device",
   ERANGE: "Numerical result out of range",

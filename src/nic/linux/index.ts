@@ -13,9 +13,11 @@ export {
   linkShowJson,
   parseLinkSet,
 } from "./iplink.ts";
+export { type ModprobeResult, modprobeLoad, modprobeRemove } from "./modules.ts";
 export { findNetdev, type Netdev, netdevs } from "./netdevs.ts";
 export { findNsim, NSIM_DEFAULT_MAX_VFS, nsimDevices, setEswitchMode } from "./netdevsim.ts";
 export { currentNumVfs, findPciPf, linuxPciPfs, sriovTotalVfs } from "./pci-sriov.ts";
 export { linuxOf, type VfLinuxConfig } from "./state.ts";
 export { type LsEntry, sysfsLs, sysfsRead, sysfsWrite } from "./sysfs-ops.ts";
 export { ownedByIovctl, setVf, type VfRequest, vfConfigOf, vfCount } from "./vf-config.ts";
+export { linuxVmRefusal, vfHostDriverState } from "./vm-refusal.ts";

@@ -69,3 +69,26 @@ export function sscanfUints(buf: string, count: number): number[] {
   }
   return out;
 }
+
+/**
+ * The kernel's sscanf with "%x" conversions separated by spaces (new_id's "%x %x %x %x %x %x
+ * %lx"): whitespace skipped before each, an optional 0x, hex digits; values wrap to `bits`.
+ * Returns the values converted before the first mismatch.
+ */
+export function sscanfHex(buf: string, count: number, sep = " ", bits: number[] = []): number[] {
+  const out: number[] = [];
+  let s = buf;
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && sep !== " ") {
+      if (!s.startsWith(sep)) break;
+      s = s.slice(sep.length);
+    }
+    s = s.replace(/^\s+/, "");
+    const m = /^(0[xX])?([0-9a-fA-F]+)/.exec(s);
+    if (!m) break;
+    const mask = (1n << BigInt(bits[i] ?? 32)) - 1n;
+    out.push(Number(BigInt(`0x${m[2]}`) & mask));
+    s = s.slice(m[0].length);
+  }
+  return out;
+}

@@ -1,16 +1,23 @@
 // Driver binding of the PCI functions in the Linux view: /sys/bus/pci/drivers/<drv>/bind and
 // unbind (drivers/base/bus.c bind_store, unbind_store), /sys/bus/pci/drivers_probe
-// (drivers_probe_store) and <BDF>/driver_override (drivers/pci/pci-sysfs.c, driver_set_override).
-// A VF moves between its host driver (iavf, ixgbevf, igbvf: a netdev the jail can take) and no
-// driver (the VM's, as one handed to vfio-pci). PF drivers stay bound (docs/linux-mode.md).
+// (drivers_probe_store), <BDF>/driver_override (drivers/pci/pci-sysfs.c, driver_set_override),
+// new_id and remove_id (drivers/pci/pci-driver.c), and vfio-pci once `iovsim modprobe` loaded it
+// (drivers/vfio/pci/vfio_pci.c: an ID table that matches only with driver_override, plus dynamic
+// IDs). A VF moves between its host driver (iavf, ixgbevf, igbvf: a netdev the jail can take),
+// vfio-pci and no driver (both the VM's). PF drivers stay bound (docs/linux-mode.md).
 import type { HostState } from "../host-model.ts";
 import { lowestFreeUnit, namesInUse } from "../host-model.ts";
 import { appendDmesg } from "../kernel.ts";
 import type { VfRecord } from "../types.ts";
 import { bdfOfRid } from "./bdf.ts";
-import { fail, OK, type SysResult } from "./errno.ts";
+import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
+import { sscanfHex } from "./kstrto.ts";
 import { type LinuxPciPf, linuxPciPfs } from "./pci-sriov.ts";
-import { pfLinuxOf } from "./state.ts";
+import { linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
+
+export const VFIO_PCI = "vfio-pci";
+/** PCI_ANY_ID */
+const ANY = 0xffffffff;
 
 /** A PCI function with a Linux driver model: a PF, or one of its VFs. */
 export type PciFunction =
@@ -38,24 +45,38 @@ function findByName(state: HostState, buf: string): PciFunction | undefined {
   return pciFunctions(state).find((f) => sysfsStreq(f.bdf, buf));
 }
 
-/**
- * The driver bound now: a PF's always; a VF's unless unbound or made with autoprobe off. A
- * ppt(4) passthrough VF (iovctl -C, passthrough: true) has no Linux driver: Linux's analogue,
- * vfio-pci, is not loaded here.
- */
-export function boundDriver(fn: PciFunction): string | undefined {
-  if (fn.kind === "pf") return fn.pf.facts.pfDriver;
-  return fn.vf.attached === false || fn.vf.driver === "ppt" ? undefined : fn.pf.facts.vfDriver;
+/** vfio-pci is a module a distribution ships unloaded: present only after `iovsim modprobe vfio-pci`. */
+export function vfioLoaded(state: HostState): boolean {
+  return linuxOf(state).vfioPci !== undefined;
 }
 
-/** Every PCI driver the simulated host has loaded: each PF's and each PF's VF driver. */
-export function loadedPciDrivers(state: HostState): string[] {
+/**
+ * The driver bound now: a PF's always; a VF's host driver unless unbound or made with autoprobe
+ * off, or vfio-pci. A ppt(4) passthrough VF (iovctl -C, passthrough: true) has no Linux driver.
+ */
+export function boundDriver(state: HostState, fn: PciFunction): string | undefined {
+  if (fn.kind === "pf") return fn.pf.facts.pfDriver;
+  if (fn.vf.driver === "ppt") return undefined;
+  if (fn.vf.attached !== false) return fn.pf.facts.vfDriver;
+  return pfLinuxOf(state, fn.pf.info.name).noHostDriver?.[String(fn.vf.index)] === "vfio-pci"
+    ? VFIO_PCI
+    : undefined;
+}
+
+/** The host's PCI drivers in registration order: each PF's and VF driver (boot), then vfio-pci. */
+function registeredPciDrivers(state: HostState): string[] {
   const names = new Set<string>();
   for (const pf of linuxPciPfs(state)) {
     names.add(pf.facts.pfDriver);
     names.add(pf.facts.vfDriver);
   }
-  return [...names].sort();
+  if (vfioLoaded(state)) names.add(VFIO_PCI);
+  return [...names];
+}
+
+/** Every PCI driver the simulated host has loaded (as `ls /sys/bus/pci/drivers` sorts them). */
+export function loadedPciDrivers(state: HostState): string[] {
+  return registeredPciDrivers(state).sort();
 }
 
 function overrideKey(fn: PciFunction): string {
@@ -72,31 +93,134 @@ function ownedByIovctl(state: HostState, fn: PciFunction): boolean {
   return fn.kind === "vf" && rt?.configuredBy !== "sysfs";
 }
 
-/**
- * pci_bus_match() then the driver's probe: with driver_override only that driver matches; else
- * the driver's ID table (a PF's driver for the PF, the VF driver for its VFs). A VF of a PF with
- * sriov_drivers_autoprobe 0 probes only with a driver_override (pci_device_can_probe).
- */
-function probes(state: HostState, fn: PciFunction, drv: string): boolean {
-  const override = driverOverrideOf(state, fn);
-  const own = fn.kind === "pf" ? fn.pf.facts.pfDriver : fn.pf.facts.vfDriver;
-  if (override !== undefined ? override !== drv : own !== drv) return false;
-  if (fn.kind === "vf" && !pfLinuxOf(state, fn.pf.info.name).autoprobe && override === undefined)
-    return false;
-  // A foreign driver forced on with driver_override fails its probe (no device it knows).
-  return drv === own;
+/** What pci_match_one_device compares: a device's IDs (or new_id's dummy device). */
+interface DevIds {
+  vendor: number;
+  device: number;
+  subvendor: number;
+  subdevice: number;
+  cls: number;
 }
 
-function attachVf(state: HostState, fn: PciFunction & { kind: "vf" }): void {
+function idsOf(fn: PciFunction): DevIds {
+  const p = fn.pf.info.profile;
+  return fn.kind === "pf"
+    ? {
+        vendor: p.pf.vendor,
+        device: p.pf.device,
+        subvendor: p.pf.subvendor,
+        subdevice: p.pf.subdevice,
+        cls: p.pf.class,
+      }
+    : {
+        vendor: p.pf.vendor,
+        device: p.sriov.vfDeviceId,
+        subvendor: p.pf.subvendor,
+        subdevice: p.vf.subdevice,
+        cls: p.pf.class,
+      };
+}
+
+function matchOne(id: PciDynId, dev: DevIds): boolean {
+  return (
+    (id.vendor === ANY || id.vendor === dev.vendor) &&
+    (id.device === ANY || id.device === dev.device) &&
+    (id.subvendor === ANY || id.subvendor === dev.subvendor) &&
+    (id.subdevice === ANY || id.subdevice === dev.subdevice) &&
+    ((id.cls ^ dev.cls) & id.classMask) === 0
+  );
+}
+
+const anyId = (vendor: number, device: number): PciDynId => ({
+  vendor,
+  device,
+  subvendor: ANY,
+  subdevice: ANY,
+  cls: 0,
+  classMask: 0,
+});
+
+/** A driver's static ID table as far as the host's devices go: the PF driver's PF, the VF driver's VF. */
+function staticTable(state: HostState, drv: string): PciDynId[] {
+  const out: PciDynId[] = [];
+  for (const pf of linuxPciPfs(state)) {
+    const p = pf.info.profile;
+    if (pf.facts.pfDriver === drv) out.push(anyId(p.pf.vendor, p.pf.device));
+    if (pf.facts.vfDriver === drv) out.push(anyId(p.pf.vendor, p.sriov.vfDeviceId));
+  }
+  return out;
+}
+
+function dynidsOf(state: HostState, drv: string): PciDynId[] {
+  return linuxOf(state).dynids?.[drv] ?? [];
+}
+
+/**
+ * pci_match_device(): a driver_override naming another driver matches nothing; then the dynamic
+ * IDs, then the static table (vfio-pci's one entry, PCI_DRIVER_OVERRIDE_DEVICE_VFIO(ANY, ANY), is
+ * override_only: it matches only a device whose driver_override names vfio-pci); a device with
+ * driver_override naming this driver always matches.
+ */
+function pciMatchDevice(state: HostState, drv: string, dev: DevIds, override: string | undefined): boolean {
+  if (override !== undefined && override !== drv) return false;
+  if (dynidsOf(state, drv).some((id) => matchOne(id, dev))) return true;
+  if (drv !== VFIO_PCI && staticTable(state, drv).some((id) => matchOne(id, dev))) return true;
+  return override === drv;
+}
+
+function matches(state: HostState, fn: PciFunction, drv: string): boolean {
+  return pciMatchDevice(state, drv, idsOf(fn), driverOverrideOf(state, fn));
+}
+
+/**
+ * pci_device_probe() after a match: a VF of a PF with sriov_drivers_autoprobe 0 probes only with
+ * a driver_override (pci_device_can_probe); then the driver's probe. vfio-pci takes any device
+ * (vfio_pci_core_register_device refuses a PF with VFs: EBUSY); a host driver forced onto a
+ * device it does not know fails its probe (ENODEV).
+ */
+function probe(state: HostState, fn: PciFunction, drv: string): LinuxErrno | undefined {
+  const override = driverOverrideOf(state, fn);
+  if (fn.kind === "vf" && !pfLinuxOf(state, fn.pf.info.name).autoprobe && override === undefined)
+    return "ENODEV";
+  if (!matches(state, fn, drv)) return "ENODEV";
+  if (drv === VFIO_PCI) {
+    if (fn.kind === "pf" && state.pfs[fn.pf.info.name]?.sriovEnabled) {
+      appendDmesg(state, [`vfio-pci ${fn.bdf}: Cannot bind to PF with SR-IOV enabled`]);
+      return "EBUSY";
+    }
+    return fn.kind === "pf" ? "ENODEV" : undefined; // an unbound PF cannot happen here (PF unbind refused)
+  }
+  const own = fn.kind === "pf" ? fn.pf.facts.pfDriver : fn.pf.facts.vfDriver;
+  return drv === own && fn.kind === "vf" ? undefined : "ENODEV";
+}
+
+/** The probe succeeded: the VF gets its host driver back (a netdev) or vfio-pci (none). */
+function attach(state: HostState, fn: PciFunction & { kind: "vf" }, drv: string): void {
+  const lin = pfLinuxOf(state, fn.pf.info.name);
+  const key = String(fn.vf.index);
+  if (drv === VFIO_PCI) {
+    fn.vf.attached = false;
+    lin.noHostDriver = { ...lin.noHostDriver, [key]: "vfio-pci" };
+    return;
+  }
   // The netdev comes back under the lowest free unit, as a driver probe names it.
   fn.vf.name = `${fn.vf.driver}${lowestFreeUnit(namesInUse(state), fn.vf.driver)}`;
   fn.vf.attached = true;
+  if (lin.noHostDriver) delete lin.noHostDriver[key];
+}
+
+/** driver_probe_device() on an unbound function the caller found matching: errno, or bound. */
+function probeAndAttach(state: HostState, fn: PciFunction, drv: string): LinuxErrno | undefined {
+  const e = probe(state, fn, drv);
+  if (e !== undefined) return e;
+  if (fn.kind === "vf") attach(state, fn, drv);
+  return undefined;
 }
 
 /** echo BDF > /sys/bus/pci/drivers/<drv>/unbind */
 export function storeUnbind(state: HostState, drv: string, buf: string): SysResult {
   const fn = findByName(state, buf);
-  if (!fn || boundDriver(fn) !== drv) return fail("ENODEV");
+  if (!fn || boundDriver(state, fn) !== drv) return fail("ENODEV");
   if (ownedByIovctl(state, fn)) return fail("EBUSY");
   if (fn.kind === "pf") {
     appendDmesg(state, [
@@ -106,35 +230,97 @@ export function storeUnbind(state: HostState, drv: string, buf: string): SysResu
   }
   if (fn.vf.attachedVm) return fail("EBUSY");
   fn.vf.attached = false;
+  const lin = pfLinuxOf(state, fn.pf.info.name);
+  lin.noHostDriver = { ...lin.noHostDriver, [String(fn.vf.index)]: "unbind" };
   return OK;
 }
 
-/** echo BDF > /sys/bus/pci/drivers/<drv>/bind */
+/** echo BDF > /sys/bus/pci/drivers/<drv>/bind (bind_store, device_driver_attach). */
 export function storeBind(state: HostState, drv: string, buf: string): SysResult {
   const fn = findByName(state, buf);
-  const override = fn && driverOverrideOf(state, fn);
   // driver_match_device() first: no match is ENODEV, whether or not a driver is bound.
-  if (
-    !fn ||
-    (override !== undefined
-      ? override !== drv
-      : drv !== (fn.kind === "pf" ? fn.pf.facts.pfDriver : fn.pf.facts.vfDriver))
-  )
-    return fail("ENODEV");
-  if (boundDriver(fn) !== undefined) return fail("EBUSY"); // __driver_probe_device: dev->driver
+  if (!fn || !matches(state, fn, drv)) return fail("ENODEV");
+  if (boundDriver(state, fn) !== undefined) return fail("EBUSY"); // __driver_probe_device: dev->driver
   if (ownedByIovctl(state, fn)) return fail("EBUSY");
-  if (fn.kind === "pf" || !probes(state, fn, drv)) return fail("ENODEV");
-  attachVf(state, fn);
-  return OK;
+  const e = probeAndAttach(state, fn, drv);
+  return e === undefined ? OK : fail(e);
 }
 
 /** echo BDF > /sys/bus/pci/drivers_probe: bind an unbound function to the first driver that probes it. */
 export function storeDriversProbe(state: HostState, buf: string): SysResult {
   const fn = findByName(state, buf);
   if (!fn) return fail("ENODEV");
-  if (boundDriver(fn) !== undefined || fn.kind === "pf" || ownedByIovctl(state, fn)) return OK;
-  // device_attach(): no driver that probes it is not an error; the function stays unbound.
-  if (loadedPciDrivers(state).some((d) => probes(state, fn, d))) attachVf(state, fn);
+  if (boundDriver(state, fn) !== undefined || fn.kind === "pf" || ownedByIovctl(state, fn)) return OK;
+  // device_attach(): drivers in registration order (vfio-pci, loaded last, after the host
+  // drivers); a failed probe moves on; no driver at all is not an error: the function stays unbound.
+  for (const drv of registeredPciDrivers(state))
+    if (matches(state, fn, drv) && probeAndAttach(state, fn, drv) === undefined) break;
+  return OK;
+}
+
+/** driver_attach() (new_id, vfio-pci's ids=): probe every unbound function the driver matches. */
+export function driverAttach(state: HostState, drv: string): void {
+  for (const fn of pciFunctions(state))
+    if (boundDriver(state, fn) === undefined && !ownedByIovctl(state, fn) && matches(state, fn, drv))
+      probeAndAttach(state, fn, drv); // __driver_attach ignores probe errors
+}
+
+/** pci_add_dynid(): append the ID, then driver_attach. */
+export function addDynId(state: HostState, drv: string, id: PciDynId): void {
+  const lin = linuxOf(state);
+  lin.dynids = { ...lin.dynids, [drv]: [...dynidsOf(state, drv), id] };
+  driverAttach(state, drv);
+}
+
+/**
+ * echo "VENDOR DEVICE [SUBVENDOR SUBDEVICE CLASS CLASS_MASK DRIVER_DATA]" > drivers/<drv>/new_id
+ * (new_id_store): hex fields; fewer than two → EINVAL; without driver_data, an ID the driver
+ * already matches → EEXIST; driver_data must be one of the driver's table's (all 0 here) → EINVAL.
+ */
+export function storeNewId(state: HostState, drv: string, buf: string): SysResult {
+  const f = sscanfHex(buf, 7, " ", [32, 32, 32, 32, 32, 32, 64]);
+  if (f.length < 2) return fail("EINVAL");
+  const id: PciDynId = {
+    vendor: f[0],
+    device: f[1],
+    subvendor: f[2] ?? ANY,
+    subdevice: f[3] ?? ANY,
+    cls: f[4] ?? 0,
+    classMask: f[5] ?? 0,
+  };
+  if (f.length !== 7) {
+    const dummy = {
+      vendor: id.vendor,
+      device: id.device,
+      subvendor: id.subvendor,
+      subdevice: id.subdevice,
+      cls: id.cls,
+    };
+    if (pciMatchDevice(state, drv, dummy, undefined)) return fail("EEXIST");
+  }
+  if ((f[6] ?? 0) !== 0) return fail("EINVAL");
+  addDynId(state, drv, id);
+  return OK;
+}
+
+/** echo "VENDOR DEVICE [SUBVENDOR SUBDEVICE CLASS CLASS_MASK]" > drivers/<drv>/remove_id: the first dynamic ID it matches, else ENODEV. */
+export function storeRemoveId(state: HostState, drv: string, buf: string): SysResult {
+  const f = sscanfHex(buf, 6);
+  if (f.length < 2) return fail("EINVAL");
+  const [vendor, device, subvendor = ANY, subdevice = ANY, cls = 0, classMask = 0] = f;
+  const ids = dynidsOf(state, drv);
+  const at = ids.findIndex(
+    (id) =>
+      id.vendor === vendor &&
+      id.device === device &&
+      (subvendor === ANY || id.subvendor === subvendor) &&
+      (subdevice === ANY || id.subdevice === subdevice) &&
+      ((id.cls ^ cls) & classMask) === 0,
+  );
+  if (at < 0) return fail("ENODEV");
+  const lin = linuxOf(state);
+  lin.dynids = { ...lin.dynids, [drv]: ids.filter((_, i) => i !== at) };
+  if (lin.dynids[drv].length === 0) delete lin.dynids[drv];
   return OK;
 }
 

@@ -140,6 +140,7 @@ function disable(state: HostState, pf: LinuxPciPf): void {
   delete rt.configuredBy;
   const lin = pfLinuxOf(state, pf.info.name);
   lin.vfs = [];
+  delete lin.noHostDriver;
   // A VF's driver_override goes with its struct pci_dev; the PF's stays.
   if (lin.driverOverride)
     for (const key of Object.keys(lin.driverOverride)) if (key !== "pf") delete lin.driverOverride[key];
@@ -227,6 +228,8 @@ function sriovConfigure(state: HostState, pf: LinuxPciPf, requested: number): nu
   rt.numVfs = n;
   rt.configuredBy = "sysfs";
   lin.vfs = added.map(() => pciDefaultVfConfig());
+  if (!lin.autoprobe)
+    lin.noHostDriver = Object.fromEntries(added.map((vf) => [String(vf.index), "autoprobe"]));
   for (const vf of added) applyToVfRecord(info, vf, lin.vfs[vf.index]);
   appendDmesg(state, log);
   return n;

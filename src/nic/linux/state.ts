@@ -35,6 +35,23 @@ export interface PfLinux {
   vfEnableLimit: number;
   /** driver_override of the PF ("pf") and of its VFs (VF index); absent = none ("(null)"). */
   driverOverride?: Record<string, string>;
+  /**
+   * VF index -> why that VF has no host (netdev) driver: unbound through sysfs, made with
+   * sriov_drivers_autoprobe 0, or bound to vfio-pci. Absent: its host driver is bound.
+   */
+  noHostDriver?: Record<string, NoHostDriver>;
+}
+
+export type NoHostDriver = "unbind" | "autoprobe" | "vfio-pci";
+
+/** A dynamic ID (new_id; vfio-pci's ids= module parameter): struct pci_device_id's match fields. */
+export interface PciDynId {
+  vendor: number;
+  device: number;
+  subvendor: number;
+  subdevice: number;
+  cls: number;
+  classMask: number;
 }
 
 export interface NsimDevice {
@@ -57,7 +74,21 @@ export interface LinuxState {
   pfs: Record<string, PfLinux>;
   netdevsim: NsimDevice[];
   nextIfindex: number;
+  /** Modules loaded with `iovsim modprobe` (only vfio-pci): absent = not loaded (a fresh boot). */
+  vfioPci?: { loaded: true };
+  /** Dynamic IDs per PCI driver (new_id), in the order added. */
+  dynids?: Record<string, PciDynId[]>;
 }
+
+const u32 = z.number().int().min(0).max(0xffffffff);
+const dynId = z.object({
+  vendor: u32,
+  device: u32,
+  subvendor: u32,
+  subdevice: u32,
+  cls: u32,
+  classMask: u32,
+});
 
 const vfLinuxConfig = z.object({
   mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/),
@@ -82,6 +113,9 @@ const linuxStateSchema = z.object({
       failVfAdd: z.number().int(),
       vfEnableLimit: z.number().int().min(0),
       driverOverride: z.record(z.string().regex(/^(pf|\d+)$/), z.string().min(1)).optional(),
+      noHostDriver: z
+        .record(z.string().regex(/^\d+$/), z.enum(["unbind", "autoprobe", "vfio-pci"]))
+        .optional(),
     }),
   ),
   netdevsim: z.array(
@@ -96,6 +130,8 @@ const linuxStateSchema = z.object({
     }),
   ),
   nextIfindex: z.number().int().min(0),
+  vfioPci: z.object({ loaded: z.literal(true) }).optional(),
+  dynids: z.record(z.string(), z.array(dynId)).optional(),
 });
 
 /** Objects already validated (linuxOf is called many times per command). */

@@ -23,6 +23,8 @@ import {
   storeBind,
   storeDriverOverride,
   storeDriversProbe,
+  storeNewId,
+  storeRemoveId,
   storeUnbind,
 } from "./pci-bind.ts";
 import {
@@ -168,12 +170,11 @@ function pciDevices(state: HostState): Array<[string, SysNode]> {
       ];
       const bdf = bdfOfRid(vf.rid, pf.info.address.domain);
       entries.push(driverOverrideFile(state, { kind: "vf", pf, vf, bdf }));
-      const driver = boundDriver({ kind: "vf", pf, vf, bdf });
-      if (driver) {
-        entries.push(["driver", link(`../../drivers/${driver}`)]);
-        // The VF's netdev (what scripts read to find its interface name), while its driver is bound.
-        entries.push(netDir(vf.name));
-      }
+      const driver = boundDriver(state, { kind: "vf", pf, vf, bdf });
+      if (driver) entries.push(["driver", link(`../../drivers/${driver}`)]);
+      // The VF's netdev (what scripts read to find its interface name), while its host driver is
+      // bound (vfio-pci makes none).
+      if (driver === pf.facts.vfDriver) entries.push(netDir(vf.name));
       out.push([bdf, dir(() => entries)]);
     }
   }
@@ -187,9 +188,11 @@ function pciDrivers(state: HostState): Array<[string, SysNode]> {
     drv,
     dir(() => [
       ...fns
-        .filter((fn) => boundDriver(fn) === drv)
+        .filter((fn) => boundDriver(state, fn) === drv)
         .map((fn): [string, SysNode] => [fn.bdf, link(`../../devices/${fn.bdf}`)]),
       ["bind", { kind: "file", mode: 0o200, write: (b) => storeBind(state, drv, b) }],
+      ["new_id", { kind: "file", mode: 0o200, write: (b) => storeNewId(state, drv, b) }],
+      ["remove_id", { kind: "file", mode: 0o200, write: (b) => storeRemoveId(state, drv, b) }],
       ["unbind", { kind: "file", mode: 0o200, write: (b) => storeUnbind(state, drv, b) }],
     ]),
   ]);
