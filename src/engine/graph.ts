@@ -213,14 +213,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   const u16 = new Uint16Array(eng.memory.buffer);
   const resources = new Map<string, Resource>();
   for (const r of o.path.resources)
-    resources.set(
-      r.name,
-      new Resource(
-        r.name,
-        r.kind,
-        isClocked(r.kind) ? o.costs.c.cpu_ghz : 1,
-      ),
-    );
+    resources.set(r.name, new Resource(r.name, r.kind, isClocked(r.kind) ? o.costs.c.cpu_ghz : 1));
   const schedule = (t: number, n: Notify) => q.push(t, n);
   const links = new Map<string, Link>();
   let nClocks = 0;

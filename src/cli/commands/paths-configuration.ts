@@ -23,8 +23,16 @@ function vfUse(vf: VfRecord): VfUse {
 }
 
 /** The configuration of a run over `paths` (each name once, in the run's order). */
-export function configurationJson(conf: PathConfig, ph: PathHost, paths: readonly string[]): ConfigurationJson {
-  const source = conf.hostState ? "host" : conf.file === EMBEDDED_CONFIG_NAME && conf.text === TALK_IOVCTL_CONF ? "embedded" : "file";
+export function configurationJson(
+  conf: PathConfig,
+  ph: PathHost,
+  paths: readonly string[],
+): ConfigurationJson {
+  const source = conf.hostState
+    ? "host"
+    : conf.file === EMBEDDED_CONFIG_NAME && conf.text === TALK_IOVCTL_CONF
+      ? "embedded"
+      : "file";
   const poolVf = (pool: "pf" | "host-vf" | "ppt-vf") =>
     pool === "host-vf" ? ph.jailVf : pool === "ppt-vf" ? ph.vmVf : undefined;
   return {

@@ -2,6 +2,7 @@
 // and load points on the engine, the pings, and the iovsim.paths/2 document they make.
 import { performance } from "node:perf_hooks";
 import { faultText } from "../../engine/faults.ts";
+import { aboveCapacity } from "../../experiment/capacity.ts";
 import {
   type ExperimentCase,
   type ExperimentResult,
@@ -10,7 +11,6 @@ import {
 } from "../../experiment/experiment.ts";
 import { lineRatePps } from "../../experiment/rate.ts";
 import { createRunner } from "../../experiment/runners.ts";
-import { aboveCapacity } from "../../experiment/capacity.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import {
   buildPathsJson,
@@ -94,7 +94,9 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       warnings: o.replay ? replayWarnings(exp) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
       faults: o.faults.map(faultText),
-      ...(atRateOpenLoop(o) ? { aboveCapacity: (r) => aboveCapacity(r, o.profile.c.cpu_ghz, o.precision) } : {}),
+      ...(atRateOpenLoop(o)
+        ? { aboveCapacity: (r) => aboveCapacity(r, o.profile.c.cpu_ghz, o.precision) }
+        : {}),
       configuration: configurationJson(
         o.config,
         o.pathHost,
