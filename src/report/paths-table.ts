@@ -99,15 +99,24 @@ export function throughputTable(j: PathsJson): string {
       p.line_rate_mpps === null ? "- (no wire)" : f(p.line_rate_mpps, 3),
       p.bottleneck,
     ]);
-  // A run no wire carries has no line rate: say what bounds its offered load instead.
+  return `${t.toString()}\n${noWireNotes(j)}`;
+}
+
+/** A run no wire carries has no line rate: say what bounds its offered load instead. */
+function noWireNotes(j: PathsJson): string {
   const seen = new Set<string>();
   let notes = "";
   for (const p of j.paths)
     if (p.no_wire !== null && !seen.has(`${p.name} ${p.direction}`)) {
       seen.add(`${p.name} ${p.direction}`);
-      notes += `no wire: ${p.name} ${p.direction}: ${p.no_wire}; the search offers up to the port's line rate as its ceiling (${f(p.ceiling_mpps, 3)} Mpps at ${p.size}${typeof p.size === "number" ? " B" : ""}), and what it delivers is bounded by the resources in the CPU column\n`;
+      const ceiling = `the port's line rate (${f(p.ceiling_mpps, 3)} Mpps at ${p.size}${typeof p.size === "number" ? " B" : ""})`;
+      const offered =
+        j.search !== null
+          ? `the search offers up to ${ceiling} as its ceiling`
+          : `the load offered is at most ${ceiling}`;
+      notes += `no wire: ${p.name} ${p.direction}: ${p.no_wire}; ${offered}, and what it delivers is bounded by the resources in the resources column\n`;
     }
-  return `${t.toString()}\n${notes}`;
+  return notes;
 }
 
 const EVENT_LABELS: Array<[keyof PathsJson["paths"][number]["load_points"][number]["events_per_s"], string]> =
@@ -261,7 +270,7 @@ export function atRateTable(j: PathsJson): string {
         `${lp.bottleneck}${b ? ` ${pct(b.utilization)}` : ""}${lp.above_capacity ? `\nabove capacity (${lp.above_capacity.resource}: see note)` : ""}`,
       ]);
     }
-  return `${t.toString()}\n`;
+  return `${t.toString()}\n${noWireNotes(j)}`;
 }
 
 /** The heading of the one-load-point table: which load, and that no search ran. */
