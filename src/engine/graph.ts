@@ -31,7 +31,7 @@ import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
 import { REPLAY_TRACE_CAPACITY, replayNic, replayTemplateSet } from "./replay.ts";
-import { Resource } from "./resource.ts";
+import { isClocked, Resource } from "./resource.ts";
 import { threadEngine } from "./warm.ts";
 
 /** The host on the wire (the peer that sends to and receives from the consumer). */
@@ -213,14 +213,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
   const u16 = new Uint16Array(eng.memory.buffer);
   const resources = new Map<string, Resource>();
   for (const r of o.path.resources)
-    resources.set(
-      r.name,
-      new Resource(
-        r.name,
-        r.kind,
-        r.kind === "core" || r.kind === "vcpu" || r.kind === "vhost" ? o.costs.c.cpu_ghz : 1,
-      ),
-    );
+    resources.set(r.name, new Resource(r.name, r.kind, isClocked(r.kind) ? o.costs.c.cpu_ghz : 1));
   const schedule = (t: number, n: Notify) => q.push(t, n);
   const links = new Map<string, Link>();
   let nClocks = 0;

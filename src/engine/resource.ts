@@ -8,6 +8,17 @@ import type { ResourceUse } from "./types.ts";
 
 export type ResourceKind = ResourceUse["kind"];
 
+/** Resources that run on the cost profile's CPU clock (cpu_ghz): their cycles are clock cycles.
+ *  The others (wire, NIC pipeline, PCIe link) have no clock and account ns as "cycles" (ghz 1). */
+export function isClocked(kind: ResourceKind): boolean {
+  return kind === "core" || kind === "vcpu" || kind === "vhost" || kind === "dispatcher";
+}
+
+/** What a resource's cycles_per_packet counts: CPU clock cycles, or ns for a resource with no clock. */
+export function perPacketUnit(kind: ResourceKind): "cycles" | "ns" {
+  return isClocked(kind) ? "cycles" : "ns";
+}
+
 /** Cycles of one event kind on one resource. */
 export class Account {
   cycles = 0;

@@ -2,7 +2,9 @@
 // docs/paths-json.md documents and test/cli/paths-json.test.ts checks real output against.
 // Everything but `simulator` is simulated (virtual time); `simulator` is wall clock.
 import { z } from "zod";
+import { perPacketUnit } from "../engine/resource.ts";
 import type { SimResult } from "../engine/types.ts";
+import type { AboveCapacity } from "../experiment/capacity.ts";
 import type { CaseResult, ExperimentResult } from "../experiment/experiment.ts";
 import { l1Gbps } from "../experiment/rate.ts";
 import { noWire } from "../paths/path-graphs.ts";
@@ -35,6 +37,10 @@ const cpu = z.object({
    *  bottleneck is judged on (src/engine/bottleneck.ts). */
   work_utilization: z.number().min(0).max(1),
   cycles_per_packet: z.number().nonnegative(),
+  /** What cycles_per_packet counts: "cycles" of the profile's CPU clock (core, vcpu, vhost,
+   *  dispatcher), or "ns" of busy time for a resource with no clock (wire, nic, pcie). Absent in
+   *  documents written before it was added (the kind then says which). */
+  cycles_per_packet_unit: z.enum(["cycles", "ns"]).optional(),
   by_event: z.record(z.string(), z.number()),
 });
 
@@ -88,6 +94,24 @@ const loadPoint = z.object({
     .optional(),
   /** Present when a fault was injected into this load point's simulation. */
   faults: z.array(faultRecord).optional(),
+  /** --rate only, present when the point is above what the path sustains (a note says so):
+   *  `resource` was busy for the whole trial (basis "busy"), or the work it did for the trial's
+   *  frames took longer than the trial offered them for (basis "work": its queues absorbed the
+   *  excess, so the loss understates what the load does). Simulated, from the point's own figures. */
+  above_capacity: z
+    .object({
+      resource: z.string(),
+      basis: z.enum(["busy", "work"]),
+      /** Its work for the frames offered over the time they were offered in (above 1: it
+       *  cannot keep up); null when nothing was delivered. */
+      work_share: z.number().nonnegative().nullable(),
+      /** Its work per delivered frame: ns of busy time, cycles at its clock (null: no clock),
+       *  and the delivered rate that work allows. */
+      ns_per_packet: z.number().nonnegative().nullable(),
+      cycles_per_packet: z.number().nonnegative().nullable(),
+      capacity_mpps: z.number().nonnegative().nullable(),
+    })
+    .optional(),
 });
 
 /** paths --pcap: the capture replayed and how (docs/paths-json.md). */
@@ -191,6 +215,43 @@ export const simulatorSchema = z.object({
   }),
 });
 
+/** What a path's consumer (or loopback peer) is on the NIC: a VF and how it is set up. */
+const vfUse = z.object({
+  /** VF-<index> of the iovctl.conf (the VF number). */
+  index: z.number().int().nonnegative(),
+  /** The driver instance the VF attached to (iavf0, ppt0, ...). */
+  device: z.string(),
+  /** pciconf selector of the VF (pci<domain>:<bus>:<slot>:<function>). */
+  selector: z.string(),
+  mac: z.string(),
+  /** Port (access) VLAN the NIC tags the VF's frames with, "trunk", or null: none. */
+  vlan: z.union([z.number().int().nonnegative(), z.literal("trunk")]).nullable(),
+});
+
+/** Where the run's VFs came from and which port or VF each path used (text: the header). */
+export const configurationSchema = z.object({
+  /** embedded: the talk's iovctl.conf (no -f); file: -f FILE on a fresh in-memory host;
+   *  host: the VFs that exist on the saved simulated host (--host). */
+  source: z.enum(["embedded", "file", "host"]),
+  /** The file given with -f, or where the saved host lives; null for the embedded one. */
+  file: z.string().nullable(),
+  /** The SR-IOV PF the VFs live on, and how many VFs it has. */
+  pf: z.string(),
+  vf_count: z.number().int().nonnegative(),
+  paths: z.array(
+    z.object({
+      name: z.string(),
+      /** The port the path's consumer is on (the SR-IOV PF, or a second PF passed through whole). */
+      port: z.string(),
+      /** The consumer's VF, or null: the consumer is the PF itself. */
+      vf: vfUse.nullable(),
+      /** vf-loopback: the VF its frames are looped back to inside the NIC (else absent). */
+      peer_vf: vfUse.optional(),
+    }),
+  ),
+});
+export type ConfigurationJson = z.infer<typeof configurationSchema>;
+
 export const toolSchema = z.object({ name: z.literal("iovsim"), version: z.string() });
 
 export const pathsJsonSchema = z.object({
@@ -225,6 +286,9 @@ export const pathsJsonSchema = z.object({
   warnings: z.array(z.string()),
   /** Present with --pcap. */
   replay: replaySchema.optional(),
+  /** The configuration file (or saved host) and the PF or VF each path used (absent in
+   *  documents written before it was added). */
+  configuration: configurationSchema.optional(),
   /** Present only with --inject-fault: the faults asked for and what each did, per simulation. */
   faults: z
     .object({
@@ -250,7 +314,7 @@ export type SimulatorJson = z.infer<typeof simulatorSchema>;
 
 const mpps = (pps: number) => pps / 1e6;
 
-function loadPointJson(fraction: number | null, r: SimResult) {
+function loadPointJson(fraction: number | null, r: SimResult, above: AboveCapacity | null) {
   return {
     fraction_of_ndr: fraction,
     offered_mpps: mpps(r.offered_pps),
@@ -265,6 +329,7 @@ function loadPointJson(fraction: number | null, r: SimResult) {
       utilization: u.utilization,
       work_utilization: u.work_utilization ?? u.utilization,
       cycles_per_packet: u.cycles_per_packet,
+      cycles_per_packet_unit: perPacketUnit(u.kind),
       by_event: u.by_event,
     })),
     bottleneck: r.bottleneck,
@@ -272,6 +337,18 @@ function loadPointJson(fraction: number | null, r: SimResult) {
     conservation: conservationJson(r.conservation),
     ...(r.replay ? { replay: r.replay } : {}),
     ...(r.faults ? { faults: r.faults } : {}),
+    ...(above
+      ? {
+          above_capacity: {
+            resource: above.resource,
+            basis: above.basis,
+            work_share: above.workShare,
+            ns_per_packet: above.nsPerPacket,
+            cycles_per_packet: above.cyclesPerPacket,
+            capacity_mpps: above.capacityPps === null ? null : mpps(above.capacityPps),
+          },
+        }
+      : {}),
   };
 }
 
@@ -305,7 +382,7 @@ export function caseBottleneck(c: CaseResult): string {
   return failing[0]?.bottleneck ?? c.loadPoints.at(-1)?.result.bottleneck ?? "n/a";
 }
 
-export function pathEntryJson(c: CaseResult) {
+export function pathEntryJson(c: CaseResult, above: (r: SimResult) => AboveCapacity | null = () => null) {
   // Direction "both" offers the rate in each direction of the full-duplex link; its rates are
   // reported summed over the two directions, like the engine's offered and delivered rates.
   const k = c.case.direction === "both" ? 2 : 1;
@@ -336,7 +413,7 @@ export function pathEntryJson(c: CaseResult) {
     final_trial_ms: c.finalTrialNs === null ? null : c.finalTrialNs / 1e6,
     short_trial_ndr_mpps: mppsOf(c.shortNdrPps),
     short_trial_pdr_mpps: mppsOf(c.shortPdrPps),
-    load_points: c.loadPoints.map((p) => loadPointJson(p.fractionOfNdr, p.result)),
+    load_points: c.loadPoints.map((p) => loadPointJson(p.fractionOfNdr, p.result, above(p.result))),
   };
 }
 
@@ -404,6 +481,10 @@ export interface PathsMeta {
   replay?: ReplayJson;
   /** --inject-fault as given (canonical text); empty or absent: no fault. */
   faults?: string[];
+  /** --rate: whether a load point is above what the path sustains (absent: never flagged). */
+  aboveCapacity?: (r: SimResult) => AboveCapacity | null;
+  /** The configuration the run's VFs came from and what each path used. */
+  configuration?: ConfigurationJson;
 }
 
 /** One note per case whose pass/fail was not monotonic in the load: where, and what was reported. */
@@ -453,7 +534,8 @@ export function buildPathsJson(
     rate: meta.rate,
     load: meta.window !== undefined ? { loop: "closed", window: meta.window } : { loop: "open" },
     seed: meta.seed,
-    paths: exp.cases.map(pathEntryJson),
+    paths: exp.cases.map((c) => pathEntryJson(c, meta.aboveCapacity)),
+    ...(meta.configuration ? { configuration: meta.configuration } : {}),
     ping,
     notes: [...meta.notes, ...nonMonotonicNotes(exp)],
     warnings: meta.warnings,

@@ -1,6 +1,7 @@
 // The human and CSV forms of a paths report. Every figure in the tables is simulated (virtual
 // time) and its column says so; how fast the simulator ran is one separate footer line.
 import Table from "cli-table3";
+import { perPacketUnit, type ResourceKind } from "../engine/resource.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
 import type { PathsJson, PingJson, SimulatorJson } from "./paths-json.ts";
 
@@ -98,15 +99,24 @@ export function throughputTable(j: PathsJson): string {
       p.line_rate_mpps === null ? "- (no wire)" : f(p.line_rate_mpps, 3),
       p.bottleneck,
     ]);
-  // A run no wire carries has no line rate: say what bounds its offered load instead.
+  return `${t.toString()}\n${noWireNotes(j)}`;
+}
+
+/** A run no wire carries has no line rate: say what bounds its offered load instead. */
+function noWireNotes(j: PathsJson): string {
   const seen = new Set<string>();
   let notes = "";
   for (const p of j.paths)
     if (p.no_wire !== null && !seen.has(`${p.name} ${p.direction}`)) {
       seen.add(`${p.name} ${p.direction}`);
-      notes += `no wire: ${p.name} ${p.direction}: ${p.no_wire}; the search offers up to the port's line rate as its ceiling (${f(p.ceiling_mpps, 3)} Mpps at ${p.size}${typeof p.size === "number" ? " B" : ""}), and what it delivers is bounded by the resources in the CPU column\n`;
+      const ceiling = `the port's line rate (${f(p.ceiling_mpps, 3)} Mpps at ${p.size}${typeof p.size === "number" ? " B" : ""})`;
+      const offered =
+        j.search !== null
+          ? `the search offers up to ${ceiling} as its ceiling`
+          : `the load offered is at most ${ceiling}`;
+      notes += `no wire: ${p.name} ${p.direction}: ${p.no_wire}; ${offered}, and what it delivers is bounded by the resources in the resources column\n`;
     }
-  return `${t.toString()}\n${notes}`;
+  return notes;
 }
 
 const EVENT_LABELS: Array<[keyof PathsJson["paths"][number]["load_points"][number]["events_per_s"], string]> =
@@ -126,6 +136,14 @@ function lossCell(lp: PathsJson["paths"][number]["load_points"][number]): string
   return top ? `${pct(lp.loss_ratio)}\n${si(top[1])} ${top[0]}` : pct(lp.loss_ratio);
 }
 
+type CpuRow = PathsJson["paths"][number]["load_points"][number]["cpu"][number];
+
+/** What a resource's cycles_per_packet counts: CPU cycles, or ns where it has no clock (the
+ *  wire, the NIC, PCIe); a document written before the unit field says it by its kind. */
+export function unitOf(c: CpuRow): "cycles" | "ns" {
+  return c.cycles_per_packet_unit ?? perPacketUnit(c.kind as ResourceKind);
+}
+
 /** Latency, loss, CPU per resource and events per second at each load point. */
 export function loadPointTable(j: PathsJson): string {
   const t = table([
@@ -136,7 +154,7 @@ export function loadPointTable(j: PathsJson): string {
     "offered /\ndelivered Mpps\n(simulated)",
     "loss\n(simulated)",
     "latency µs (simulated)\np50 / p90 / p99 / p99.9\navg, max",
-    "CPU per resource (simulated)\nutilization, cycles/packet",
+    "resources (simulated)\nutilization, work per packet\n(CPU cycles; ns without a clock)",
     "events/s\n(simulated)",
   ]);
   for (const p of j.paths)
@@ -144,7 +162,7 @@ export function loadPointTable(j: PathsJson): string {
       const l = lp.latency_us;
       const cpu = lp.cpu
         .filter((c) => c.utilization > 0 || c.cycles_per_packet > 0)
-        .map((c) => `${c.resource} ${pct(c.utilization)}, ${c.cycles_per_packet.toFixed(0)}`)
+        .map((c) => `${c.resource} ${pct(c.utilization)}, ${c.cycles_per_packet.toFixed(0)} ${unitOf(c)}`)
         .join("\n");
       const ev = EVENT_LABELS.filter(([k]) => lp.events_per_s[k] > 0)
         .map(([k, label]) => `${label} ${si(lp.events_per_s[k])}`)
@@ -205,12 +223,80 @@ export function simulatorLine(s: SimulatorJson): string {
   );
 }
 
+/** Where the run's VFs came from and the PF or VF each path's consumer used (one line each). */
+export function configurationText(c: NonNullable<PathsJson["configuration"]>): string {
+  const where =
+    c.source === "embedded"
+      ? "the talk's iovctl.conf (embedded; -f FILE for yours)"
+      : c.source === "file"
+        ? `${c.file} (-f), on a fresh in-memory host`
+        : `the VFs on the simulated host (${c.file})`;
+  let out = `Configuration: ${where}: ${c.pf} with ${c.vf_count} VF${c.vf_count === 1 ? "" : "s"}\n`;
+  type Vf = NonNullable<(typeof c.paths)[number]["vf"]>;
+  const vf = (v: Vf) =>
+    `VF-${v.index} ${v.device} (${v.selector}), MAC ${v.mac}, ${v.vlan === null ? "no port VLAN" : v.vlan === "trunk" ? "VLAN trunk" : `port VLAN ${v.vlan}`}`;
+  for (const p of c.paths)
+    out += `  ${p.name}: ${p.vf ? vf(p.vf) : `the PF ${p.port}${p.port !== c.pf ? ", passed through whole" : ""}`}${p.peer_vf ? `, looped back to ${vf(p.peer_vf)}` : ""}\n`;
+  return out;
+}
+
+/** --rate (or a capture at its own timestamps, or a closed loop): one load point and no search,
+ *  so no NDR/PDR: what the run measured at that load, with the point's own bottleneck. */
+export function atRateTable(j: PathsJson): string {
+  const t = table([
+    "path",
+    "dir",
+    "size",
+    "offered Mpps\n(simulated)",
+    "delivered Mpps\n(simulated)",
+    "delivered Gbps\n(simulated)",
+    "loss\n(simulated)",
+    "line rate\nMpps",
+    "bottleneck at this load\n(simulated, utilization)",
+  ]);
+  for (const p of j.paths)
+    for (const lp of p.load_points) {
+      const b = lp.cpu.find((c) => c.resource === lp.bottleneck);
+      const gbps = lp.offered_mpps > 0 ? (lp.offered_gbps * lp.delivered_mpps) / lp.offered_mpps : 0;
+      t.push([
+        p.name,
+        p.direction,
+        String(p.size),
+        f(lp.offered_mpps, 3),
+        f(lp.delivered_mpps, 3),
+        f(gbps),
+        lossCell(lp),
+        p.line_rate_mpps === null ? "- (no wire)" : f(p.line_rate_mpps, 3),
+        `${lp.bottleneck}${b ? ` ${pct(b.utilization)}` : ""}${lp.above_capacity ? `\nabove capacity (${lp.above_capacity.resource}: see note)` : ""}`,
+      ]);
+    }
+  return `${t.toString()}\n${noWireNotes(j)}`;
+}
+
+/** The heading of the one-load-point table: which load, and that no search ran. */
+function atRateHeading(j: PathsJson): string {
+  const load =
+    j.load.loop === "closed"
+      ? `Closed loop, window ${j.load.window}`
+      : j.replay?.timing === "capture"
+        ? "At the capture's own timestamps"
+        : `At --rate ${j.rate}`;
+  return `${load} (one load point, no RFC 2544 search, so no NDR or PDR): what the run measured at this load:\n`;
+}
+
 export function pathsHuman(j: PathsJson): string {
   let out = describeRun(j);
+  if (j.configuration) out += configurationText(j.configuration);
   for (const n of j.notes) out += `note: ${n}\n`;
-  out += "\nThroughput (RFC 2544):\n";
-  out += throughputTable(j);
-  out += "\nAt the load points:\n";
+  if (j.search === null) {
+    out += `\n${atRateHeading(j)}`;
+    out += atRateTable(j);
+    out += "\nLatency, resources and events at this load:\n";
+  } else {
+    out += "\nThroughput (RFC 2544):\n";
+    out += throughputTable(j);
+    out += "\nAt the load points:\n";
+  }
   out += loadPointTable(j);
   if (j.ping.length > 0) {
     out += "\nPing (ICMP echo through each path at an idle operating point):\n";
@@ -271,6 +357,8 @@ export const PATHS_CSV_HEADER = [
   "point_bottleneck_cycles_per_packet",
   "mean_us",
   "max_us",
+  // Appended: what point_bottleneck_cycles_per_packet counts (cycles, or ns: no clock).
+  "point_bottleneck_per_packet_unit",
 ] as const;
 
 /** A load point's injected faults in one field: "kind (spec): effect [dropped: ...]; ...". */
@@ -287,12 +375,17 @@ function faultsField(
     .join("; ");
 }
 
-/** The load point's bottleneck resource: its utilization and cycles per packet (null: not a resource of the list). */
-function bottleneckUse(
-  lp: PathsJson["paths"][number]["load_points"][number],
-): [number | null, number | null] {
+/** The load point's bottleneck resource: its utilization, cycles (or ns) per packet and that
+ *  figure's unit (null: not a resource of the list). */
+function bottleneckUse(lp: PathsJson["paths"][number]["load_points"][number]): {
+  utilization: number | null;
+  perPacket: number | null;
+  unit: string | null;
+} {
   const c = lp.cpu.find((u) => u.resource === lp.bottleneck);
-  return c ? [c.utilization, c.cycles_per_packet] : [null, null];
+  return c
+    ? { utilization: c.utilization, perPacket: c.cycles_per_packet, unit: unitOf(c) }
+    : { utilization: null, perPacket: null, unit: null };
 }
 
 /**
@@ -304,7 +397,8 @@ function bottleneckUse(
 export function pathsCsv(j: PathsJson): string {
   const rows: CsvValue[][] = [];
   for (const p of j.paths)
-    for (const lp of p.load_points)
+    for (const lp of p.load_points) {
+      const use = bottleneckUse(lp);
       rows.push([
         p.name,
         p.direction,
@@ -335,9 +429,12 @@ export function pathsCsv(j: PathsJson): string {
         j.link_gbps,
         j.arrival,
         lp.bottleneck,
-        ...bottleneckUse(lp),
+        use.utilization,
+        use.perPacket,
         lp.latency_us?.mean ?? null,
         lp.latency_us?.max ?? null,
+        use.unit,
       ]);
+    }
   return toCsv(PATHS_CSV_HEADER, rows);
 }

@@ -71,6 +71,20 @@ export const steeringJsonSchema = z.strictObject({
   seed: z.number().int().nonnegative(),
   simulated: z.string(),
   notes: z.array(z.string()),
+  /** Each traffic mix's frame size with FCS (headers plus payload): what line rate and every
+   *  Mpps figure of its rows are computed at. */
+  mixes: z.array(
+    z.strictObject({
+      traffic: z.string().min(1),
+      /** Mean over the frames a run offers (the simulation's own draw). */
+      mean_bytes: z.number().positive(),
+      min_bytes: z.number().int().positive(),
+      max_bytes: z.number().int().positive(),
+      /** Payload inside the innermost headers (generated mixes: 32), null where it is not one
+       *  figure (esp's opaque body, the interleaved mix, a capture). */
+      payload_bytes: z.number().int().nonnegative().nullable(),
+    }),
+  ),
   results: z.array(steeringResult),
   /** With --inject-fault: the faults as given (defaults filled in), and one record per
    *  simulation a fault touched, with the row it belongs to. */

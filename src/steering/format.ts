@@ -5,6 +5,7 @@
 import Table from "cli-table3";
 import { type CsvValue, toCsv } from "../report/csv.ts";
 import type { MatrixResult, SteeringResult } from "./compare.ts";
+import type { MixFrameSize } from "./frame-size.ts";
 
 export const STEERING_SCHEMA = "iovsim.steering/2";
 
@@ -135,6 +136,8 @@ export function steeringJson(
     frames: number;
     seed: number;
     notes: string[];
+    /** Each mix's frame size (src/steering/frame-size.ts). */
+    mixes: MixFrameSize[];
     /** --inject-fault as given (canonical text). */
     faults?: string[];
   },
@@ -150,6 +153,7 @@ export function steeringJson(
       seed: meta.seed,
       simulated: "every figure in results comes from virtual time (cost profile above)",
       notes: meta.notes,
+      mixes: meta.mixes,
       ...(m.faults ? { injected_faults: meta.faults ?? [], faults: m.faults } : {}),
       results: m.results,
       simulator: m.simulator,

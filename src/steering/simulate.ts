@@ -14,7 +14,7 @@ import {
 } from "../engine/faults.ts";
 import { Link } from "../engine/link.ts";
 import { EventQueue } from "../engine/queue.ts";
-import { Resource } from "../engine/resource.ts";
+import { isClocked, Resource } from "../engine/resource.ts";
 import { warmSwitchMemory } from "../engine/warm.ts";
 import { UserError } from "../errors.ts";
 import { type Costs, loadCosts } from "../model/costs.ts";
@@ -198,10 +198,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const q = new EventQueue();
   const resources = new Map<string, Resource>();
   for (const r of g.resources)
-    resources.set(
-      r.name,
-      new Resource(r.name, r.kind, r.kind === "core" || r.kind === "dispatcher" ? costs.c.cpu_ghz : 1),
-    );
+    resources.set(r.name, new Resource(r.name, r.kind, isClocked(r.kind) ? costs.c.cpu_ghz : 1));
   const events = { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 };
   const schedule = (at: number, n: (x: number) => void) => q.push(at, n);
   const links = new Map<string, Link>();

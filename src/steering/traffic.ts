@@ -39,6 +39,9 @@ export interface SteeringTraffic {
   /** Flow popularity: cumulative weights (sampled by the generator). */
   cdf: Float64Array;
   note: string;
+  /** Bytes of payload inside the innermost headers of every frame, or null where that is not
+   *  one figure (ESP's opaque body, the interleaved mix, a capture). */
+  payloadBytes: number | null;
 }
 
 /** The tunnel endpoint's (or receiving host's) MAC: every mix is addressed to it. */
@@ -190,6 +193,7 @@ export function buildMix(spec: MixSpec): SteeringTraffic {
     pairOf,
     cdf: popularity(flows, spec.zipfS, spec.seed),
     note: `${NOTES[spec.mix]}; ${flows} flows, ${spec.tunnels} tunnel endpoint pair(s)${pop}`,
+    payloadBytes: spec.mix === "esp" || spec.mix === "mix" ? null : PAYLOAD,
   };
 }
 
@@ -259,6 +263,7 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     pairOf: new Int32Array(flowFrames.length).fill(-1),
     cdf,
     note: `${usable.length} frames replayed, ${flowFrames.length} flows (popularity as captured)${leftOutNote}`,
+    payloadBytes: null,
   };
 }
 

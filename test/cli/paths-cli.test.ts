@@ -83,6 +83,7 @@ describe("iovsim paths", () => {
           lp.cpu.find((u) => u.resource === lp.bottleneck)?.cycles_per_packet ?? null,
           lp.latency_us?.mean ?? "",
           lp.latency_us?.max ?? "",
+          lp.cpu.find((u) => u.resource === lp.bottleneck)?.cycles_per_packet_unit ?? null,
         ].map((v) => (v === null ? "" : String(v))),
       ),
     );

@@ -57,7 +57,7 @@ describe("no wire, no line rate", () => {
     expect(t.out).toMatch(/│ virtio-tap │ rx\s*│ 64\s*│[^\n]*│ - \(no wire\) │/);
     expect(t.out).toMatch(/│ native\s*│ rx\s*│ 64\s*│[^\n]*│ 14\.881\s*│/);
     expect(t.out).toMatch(
-      /^no wire: virtio-tap rx: frames go from pktgen on host-core0 .* the search offers up to the port's line rate as its ceiling/m,
+      /^no wire: virtio-tap rx: frames go from pktgen on host-core0 .* the load offered is at most the port's line rate/m,
     );
   }, 60_000);
 });

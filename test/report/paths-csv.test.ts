@@ -18,6 +18,7 @@ const LABELS = new Set([
   "faults",
   "arrival",
   "point_bottleneck",
+  "point_bottleneck_per_packet_unit",
 ]);
 /** A quantity's column ends with its unit. */
 const UNIT = /_(mpps|gbps|us|ms|bytes|ratio|of_ndr|of_line_rate|utilization|cycles_per_packet|frames)$/;
@@ -48,6 +49,7 @@ describe("paths --csv", () => {
       point_bottleneck: "host-core0",
       point_bottleneck_utilization: "0.5",
       point_bottleneck_cycles_per_packet: "1500",
+      point_bottleneck_per_packet_unit: "cycles",
       mean_us: "31.25",
       max_us: "61.5",
       seed: "7",

@@ -244,8 +244,11 @@ export function selectPaths(
 }
 
 /** The iovctl.conf text (-f FILE or the talk's, embedded). */
+/** The name the talk's iovctl.conf goes by when no -f is given. */
+export const EMBEDDED_CONFIG_NAME = "embedded iovctl.conf";
+
 export function readConfig(file: string | undefined): { text: string; file: string; fromFile?: true } {
-  if (file === undefined) return { text: TALK_IOVCTL_CONF, file: "embedded iovctl.conf" };
+  if (file === undefined) return { text: TALK_IOVCTL_CONF, file: EMBEDDED_CONFIG_NAME };
   if (isSpecialFile(file)) throw new UserError("E_USAGE", `-f ${file}: not a regular file`);
   try {
     return { text: readFileSync(file, "utf8"), file, fromFile: true };

@@ -2,6 +2,7 @@
 // and load points on the engine, the pings, and the iovsim.paths/2 document they make.
 import { performance } from "node:perf_hooks";
 import { faultText } from "../../engine/faults.ts";
+import { aboveCapacity } from "../../experiment/capacity.ts";
 import {
   type ExperimentCase,
   type ExperimentResult,
@@ -10,7 +11,6 @@ import {
 } from "../../experiment/experiment.ts";
 import { lineRatePps } from "../../experiment/rate.ts";
 import { createRunner } from "../../experiment/runners.ts";
-import { saturatedResource } from "../../experiment/search.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import { cachedPathHost } from "../../paths/setup.ts";
 import {
@@ -23,6 +23,7 @@ import {
 } from "../../report/paths-json.ts";
 import type { CommandContext } from "../context.ts";
 import { toolVersion } from "../version.ts";
+import { configurationJson } from "./paths-configuration.ts";
 import type { PathsOptions } from "./paths-options.ts";
 import { replayWarnings } from "./paths-replay.ts";
 import { pingPaths } from "./ping-run.ts";
@@ -91,10 +92,18 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       rate: o.rate?.text ?? null,
       ...(o.window !== undefined ? { window: o.window } : {}),
       seed: o.trial.seed,
-      notes: [...o.notes, ...shortTrialNotes, ...unfaultedCases(o, exp), ...saturatedAtRate(o, exp)],
+      notes: [...o.notes, ...shortTrialNotes, ...unfaultedCases(o, exp), ...aboveCapacityAtRate(o, exp)],
       warnings: o.replay ? replayWarnings(exp) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
       faults: o.faults.map(faultText),
+      ...(atRateOpenLoop(o)
+        ? { aboveCapacity: (r) => aboveCapacity(r, o.profile.c.cpu_ghz, o.precision) }
+        : {}),
+      configuration: configurationJson(
+        o.config,
+        o.pathHost,
+        o.cases.map((c) => c.path),
+      ),
     },
     simulatorJson(exp.simulations.map(simulatorPart), wallS, o.workers, ping.parts, o.partitions),
   );
@@ -113,19 +122,36 @@ function unfaultedCases(o: PathsOptions, exp: ExperimentResult): string[] {
     );
 }
 
-/** A --rate load point whose trial kept a resource other than the wire busy throughout: the
- *  search would fail that load (docs/experiments.md), though the trial may show no loss because
- *  the path's queues absorbed the excess for its length. Said, so 0 % loss is not read as NDR. */
-function saturatedAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
-  if (o.rate === undefined) return [];
+/** A single load point offered open loop (--rate, or a capture at its own timestamps): no
+ *  search judged it, so whether the path sustains it is said (a closed loop cannot overload). */
+function atRateOpenLoop(o: PathsOptions): boolean {
+  return o.rate !== undefined && o.window === undefined;
+}
+
+/** A --rate load point above what the path sustains (src/experiment/capacity.ts): the search
+ *  would fail that load (docs/experiments.md), though the trial may show no loss because the
+ *  path's queues absorbed the excess for its length. Said, so 0 % loss is not read as NDR. */
+function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
+  if (!atRateOpenLoop(o) || o.rate === undefined) return [];
   const notes: string[] = [];
   for (const c of exp.cases)
     for (const lp of c.loadPoints) {
-      const busy = saturatedResource(lp.result, o.precision);
-      if (busy === null) continue;
+      const a = aboveCapacity(lp.result, o.profile.c.cpu_ghz, o.precision);
+      if (a === null) continue;
       const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
+      // Engine rates of direction both are already summed over the two directions.
+      const m = (pps: number) => (pps / 1e6).toFixed(3);
+      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text}`;
+      const cost =
+        a.nsPerPacket === null
+          ? ""
+          : ` (${a.cyclesPerPacket !== null ? `${a.cyclesPerPacket.toFixed(0)} cycles at ${o.profile.c.cpu_ghz} GHz` : `${a.nsPerPacket.toFixed(0)} ns`} per delivered frame: at most ${m(a.capacityPps as number)} Mpps)`;
+      const why =
+        a.basis === "busy"
+          ? `${a.resource} was busy for the whole trial`
+          : `${a.resource}'s work for the frames offered${cost} takes ${((a.workShare as number) * 100).toFixed(1)} % of the time they were offered in`;
       notes.push(
-        `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text} ${busy} was busy for the whole trial, so the path does not sustain this load (the search fails it at any loss); the ${loss} % loss shown is what its queues did not absorb in this trial, and grows with --trial-ms`,
+        `${at} ${why}: the path does not sustain this load (${a.basis === "busy" ? "the search fails it at any loss" : "its queues fill for as long as the load lasts"}); the ${loss} % loss shown is what its queues did not absorb in this trial, and grows with --trial-ms`,
       );
     }
   return notes;

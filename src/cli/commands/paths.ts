@@ -48,7 +48,8 @@ every element on a modeled resource priced by the cost profile) and reports, per
                the loads below each answer are checked (a failure there moves it down; a pass
                above a failure is flagged: pass/fail not monotonic, see the notes)
   load points  at 10 %, 50 % and 90 % of NDR (as FD.io CSIT): offered and delivered rate, loss,
-               latency p50/p90/p99/p99.9, CPU per resource (utilization, cycles per packet),
+               latency p50/p90/p99/p99.9, each resource's utilization and work per packet
+               (cycles on a CPU, ns on the wire, the NIC and PCIe, which have no clock),
                events per second (interrupts, VM exits, injections, wake-ups, kicks,
                notifications), the bottleneck
   ping         ICMP echo round trips through each path that has both directions (idle)
@@ -63,7 +64,9 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 --size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
              default ${"64,512,1518"}
 --rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
-             line rate, e.g. 5Mpps, 2.5Gbps, 40%
+             line rate, e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR: the output gives what that load
+             measured, and a note where the load is more than the path sustains (a resource
+             busy all the trial, or its work for the frames offered longer than the trial)
 --arrival    constant (default) or poisson inter-arrival times (seeded)
 --trial-ms N virtual time each trial offers traffic for. Default: 1 ms search trials, then
              final trials of 1 ms + (frames the path's queues hold) / (the resolution step),

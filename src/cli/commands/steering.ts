@@ -21,6 +21,7 @@ import {
   steeringJson,
   steeringTable,
 } from "../../steering/format.ts";
+import { mixFrameSize, mixFrameSizeNote } from "../../steering/frame-size.ts";
 import { lineRatePps, meanFrameBytes } from "../../steering/ndr.ts";
 import {
   coreLimit,
@@ -382,8 +383,9 @@ export const command = defineCommand({
         ...(o.faults.length > 0 ? { faults: o.faults } : {}),
       }),
     );
+    const sizes = mixes.map((t) => mixFrameSize(t, o.frames, o.seed));
     const notes = [
-      ...mixes.map((t) => `${t.name}: ${t.note}`),
+      ...mixes.flatMap((t, i) => [`${t.name}: ${t.note}`, mixFrameSizeNote(sizes[i]!)]),
       o.strategies.includes("flow-rules")
         ? rules
           ? `flow-rules: ${rules.length} rule(s) configured on ${o.port}`
@@ -436,6 +438,7 @@ export const command = defineCommand({
           frames: o.frames,
           seed: o.seed,
           notes,
+          mixes: sizes,
           ...(o.faults.length > 0 ? { faults: o.faults.map(faultText) } : {}),
         }),
       );

@@ -1,0 +1,55 @@
+// What `paths` says about where its VFs came from: the configuration file (-f), the embedded
+// talk's iovctl.conf, or the saved host (--host), and the PF or VF (number, device, PCI
+// selector, MAC, port VLAN) each path's consumer used. The JSON carries it as `configuration`;
+// the text prints it as a short header (src/report/paths-table.ts configurationText).
+import { SECOND_PORT } from "../../engine/graph.ts";
+import { VF_VLAN_TRUNK, type VfRecord } from "../../nic/types.ts";
+import { enginePath } from "../../paths/path-graphs.ts";
+import { type PathConfig, type PathHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
+import type { ConfigurationJson } from "../../report/paths-json.ts";
+import { EMBEDDED_CONFIG_NAME } from "./paths-options.ts";
+
+type VfUse = NonNullable<ConfigurationJson["paths"][number]["vf"]>;
+
+function vfUse(vf: VfRecord): VfUse {
+  const vlan = vf.config.vlan;
+  return {
+    index: vf.index,
+    device: vf.name,
+    selector: vf.selector,
+    mac: vf.effectiveMac,
+    vlan: vlan === null ? null : vlan === VF_VLAN_TRUNK ? "trunk" : vlan,
+  };
+}
+
+/** The configuration of a run over `paths` (each name once, in the run's order). */
+export function configurationJson(
+  conf: PathConfig,
+  ph: PathHost,
+  paths: readonly string[],
+): ConfigurationJson {
+  const source = conf.hostState
+    ? "host"
+    : conf.file === EMBEDDED_CONFIG_NAME && conf.text === TALK_IOVCTL_CONF
+      ? "embedded"
+      : "file";
+  const poolVf = (pool: "pf" | "host-vf" | "ppt-vf") =>
+    pool === "host-vf" ? ph.jailVf : pool === "ppt-vf" ? ph.vmVf : undefined;
+  return {
+    source,
+    file: source === "embedded" ? null : conf.file,
+    pf: ph.pf,
+    vf_count: ph.vfs.length,
+    paths: [...new Set(paths)].map((name) => {
+      const b = enginePath(name)?.nic;
+      const vf = b && b.port === "main" ? poolVf(b.pool) : undefined;
+      const peer = b?.peer ? poolVf(b.peer) : undefined;
+      return {
+        name,
+        port: b?.port === "second" ? SECOND_PORT : ph.pf,
+        vf: vf ? vfUse(vf) : null,
+        ...(peer ? { peer_vf: vfUse(peer) } : {}),
+      };
+    }),
+  };
+}

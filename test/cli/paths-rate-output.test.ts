@@ -1,0 +1,127 @@
+// What `paths` prints beside its figures: under --rate (no search) the one load point's
+// measurements under a heading that says so, not an RFC 2544 table of dashes; each resource's
+// work per packet with its own unit (cycles on a CPU, ns on the wire, the NIC and PCIe); the
+// configuration file and the PF or VF each path used.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.ts";
+import { parseCsv } from "../../src/report/csv.ts";
+import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { PATHS_CSV_HEADER } from "../../src/report/paths-table.ts";
+
+async function cli(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-paths-rate-"));
+  const code = await runCli(["paths", ...argv], {
+    stateDir,
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  expect(code, err).toBe(0);
+  return out;
+}
+
+const RATE = ["--path", "native", "--size", "512", "--rate", "40%", "--workers", "1"];
+
+describe("paths --rate: what the one load point measured", () => {
+  it("no RFC 2544 table of dashes: a heading naming the load, and the point's delivered rate, loss and bottleneck", async () => {
+    const out = await cli(...RATE);
+    expect(out).not.toMatch(/Throughput \(RFC 2544\)/);
+    expect(out).not.toMatch(/NDR Mpps/);
+    expect(out).toMatch(/^At --rate 40% \(one load point, no RFC 2544 search, so no NDR or PDR\)/m);
+    // offered, delivered, delivered Gbps, loss, line rate, the point's bottleneck with its use.
+    expect(out).toMatch(
+      /│ native │ rx\s+│ 512\s+│ 0\.940\s+│ 0\.940\s+│ 4\.00\s+│ 0\.0%\s+│ 2\.350\s+│ host-core0 \d+\.\d%\s+│/,
+    );
+  });
+
+  it("a search run keeps its RFC 2544 table", async () => {
+    const out = await cli(
+      "--path",
+      "native",
+      "--size",
+      "1518",
+      "--trial-ms",
+      "0.2",
+      "--precision",
+      "10",
+      "--workers",
+      "1",
+    );
+    expect(out).toMatch(/^Throughput \(RFC 2544\):/m);
+    expect(out).not.toMatch(/one load point, no RFC 2544 search/);
+  });
+});
+
+describe("paths: work per packet carries its unit", () => {
+  it("cycles on a CPU, ns on the wire, the NIC and PCIe (text, JSON, CSV)", async () => {
+    const out = await cli(...RATE);
+    expect(out).toMatch(/wire-rx \d+\.\d%, \d+ ns/);
+    expect(out).toMatch(/nic \d+\.\d%, \d+ ns/);
+    expect(out).toMatch(/pcie-up \d+\.\d%, \d+ ns/);
+    expect(out).toMatch(/host-core0 \d+\.\d%, \d+ cycles/);
+    expect(out).not.toMatch(/cycles\/packet/);
+    const j = pathsJsonSchema.parse(JSON.parse(await cli(...RATE, "--json")));
+    const units = Object.fromEntries(
+      j.paths[0]!.load_points[0]!.cpu.map((c) => [c.kind, c.cycles_per_packet_unit]),
+    );
+    expect(units).toMatchObject({ wire: "ns", nic: "ns", pcie: "ns", core: "cycles" });
+    const [head, row] = parseCsv(await cli(...RATE, "--csv"));
+    expect(head).toEqual([...PATHS_CSV_HEADER]);
+    const r = Object.fromEntries(head!.map((h, i) => [h, row![i]]));
+    expect(r.point_bottleneck).toBe("host-core0");
+    expect(r.point_bottleneck_per_packet_unit).toBe("cycles");
+  });
+});
+
+describe("paths: the configuration and each path's PF or VF", () => {
+  it("-f FILE: named, with each VF's number, device, PCI selector, MAC and VLAN", async () => {
+    const args = [
+      "-f",
+      "examples/jail.conf",
+      "--path",
+      "jail-vf,native",
+      "--size",
+      "512",
+      "--rate",
+      "10%",
+      "--workers",
+      "1",
+    ];
+    const out = await cli(...args);
+    expect(out).toMatch(
+      /^Configuration: examples\/jail\.conf \(-f\), on a fresh in-memory host: ixl0 with 2 VFs$/m,
+    );
+    expect(out).toMatch(
+      /^ {2}jail-vf: VF-0 iavf0 \(pci0:\d+:\d+:\d+\), MAC 02:00:00:00:0a:00, no port VLAN$/m,
+    );
+    expect(out).toMatch(/^ {2}native: the PF ixl0$/m);
+    const j = pathsJsonSchema.parse(JSON.parse(await cli(...args, "--json")));
+    expect(j.configuration).toMatchObject({
+      source: "file",
+      file: "examples/jail.conf",
+      pf: "ixl0",
+      vf_count: 2,
+      paths: [
+        {
+          name: "jail-vf",
+          port: "ixl0",
+          vf: { index: 0, device: "iavf0", mac: "02:00:00:00:0a:00", vlan: null },
+        },
+        { name: "native", port: "ixl0", vf: null },
+      ],
+    });
+  });
+
+  it("without -f: the embedded talk's configuration, said so", async () => {
+    const out = await cli("--path", "vm-vf", "--size", "512", "--rate", "10%", "--workers", "1");
+    expect(out).toMatch(
+      /^Configuration: the talk's iovctl\.conf \(embedded; -f FILE for yours\): ixl0 with 3 VFs$/m,
+    );
+    expect(out).toMatch(/^ {2}vm-vf: VF-1 ppt0 \(pci0:\d+:\d+:\d+\), MAC 02:01:00:00:00:11, no port VLAN$/m);
+  });
+});

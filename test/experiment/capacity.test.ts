@@ -1,0 +1,68 @@
+// A load point above what the path sustains, from its simulated figures: a resource busy for the
+// whole trial, or one whose work for the frames offered takes longer than they were offered in.
+import { describe, expect, it } from "vitest";
+import type { ResourceUse, SimResult } from "../../src/engine/types.ts";
+import { aboveCapacity } from "../../src/experiment/capacity.ts";
+
+const GHZ = 2.93;
+
+function result(offeredPps: number, resources: ResourceUse[], sent = 1000, delivered = 1000): SimResult {
+  return {
+    offered_pps: offeredPps,
+    resources,
+    conservation: { sent, delivered, dropped: {}, inFlight: 0, copies: 0, ok: true },
+  } as unknown as SimResult;
+}
+
+const core = (cycles: number, utilization: number, byEvent: Record<string, number> = {}): ResourceUse => ({
+  resource: "host-core0",
+  kind: "core",
+  utilization,
+  work_utilization: utilization,
+  cycles_per_packet: cycles,
+  by_event: byEvent,
+});
+
+const wire = (ns: number): ResourceUse => ({
+  resource: "wire-rx",
+  kind: "wire",
+  utilization: 0.9,
+  work_utilization: 0.9,
+  cycles_per_packet: ns,
+  by_event: {},
+});
+
+describe("aboveCapacity", () => {
+  it("work above the offered time: flagged with the capacity its cycles per frame allow", () => {
+    // 3,020 cycles at 2.93 GHz = 1,031 ns a frame: 1 Mpps needs 103 % of the core.
+    const a = aboveCapacity(result(1e6, [wire(67), core(3020, 0.954)]), GHZ, 0.01);
+    expect(a).toMatchObject({ resource: "host-core0", basis: "work", cyclesPerPacket: 3020 });
+    expect(a!.workShare).toBeCloseTo((3020 / GHZ) * 1e-3, 6);
+    expect(a!.capacityPps).toBeCloseTo((GHZ * 1e9) / 3020, 3);
+  });
+
+  it("within it, or within half the resolution above it: not flagged", () => {
+    expect(aboveCapacity(result(0.9e6, [core(3020, 0.93)]), GHZ, 0.01)).toBeNull();
+    // 1.004 of the core: within 1 + 0.01 / 2.
+    expect(aboveCapacity(result(1e6, [core(2930 * 1.004, 0.96)]), GHZ, 0.01)).toBeNull();
+  });
+
+  it("halt-polling is not work; the wire is never the one flagged", () => {
+    expect(aboveCapacity(result(1e6, [core(3020, 0.95, { halt_poll: 500 })]), GHZ, 0.01)).toBeNull();
+    expect(aboveCapacity(result(14e6, [wire(200)]), GHZ, 0.01)).toBeNull();
+  });
+
+  it("frames dropped before the resource cost it nothing: the share counts the frames it delivered", () => {
+    // 1,512 cycles per delivered frame, 39 % of 5.9 Mpps delivered: 119 % of the core.
+    const a = aboveCapacity(result(5.893e6, [core(1512, 0.96)], 1000, 392), GHZ, 0.01);
+    expect(a!.workShare).toBeCloseTo(((1512 / GHZ) * 392 * 5.893e6) / (1000 * 1e9), 6);
+    expect(a!.capacityPps).toBeCloseTo((GHZ * 1e9) / 1512, 3);
+  });
+
+  it("busy for the whole trial: flagged as such", () => {
+    expect(aboveCapacity(result(1e6, [core(2000, 0.999)]), GHZ, 0.01)).toMatchObject({
+      resource: "host-core0",
+      basis: "busy",
+    });
+  });
+});
