@@ -40,7 +40,8 @@ const range = z
   })
   .strict()
   .refine((r) => r.to >= r.from, { message: "'to' must not be below 'from'", path: ["to"] })
-  .refine((r) => (r.to - r.from) / r.step <= 10_000, {
+  // A step that is not positive has its own error above; dividing by it would add a second.
+  .refine((r) => !(r.step > 0) || (r.to - r.from) / r.step <= 10_000, {
     message: "a range of more than 10,000 values",
     path: ["step"],
   });

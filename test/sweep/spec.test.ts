@@ -48,6 +48,15 @@ describe("sweep files", () => {
     expect(msg.split("\n")).toHaveLength(2);
   });
 
+  it("a step of 0 gets one error, not also 'more than 10,000 values'", () => {
+    const msg = errorOf(GOOD.replace("step: 10", "step: 0"));
+    expect(msg.split("\n")).toEqual([expect.stringMatching(/^s\.yaml:5:\d+: .*>0 \(axes\.rate\.step\)$/)]);
+  });
+
+  it("still refuses a range of more than 10,000 values", () => {
+    expect(errorOf(GOOD.replace("step: 10", "step: 0.001"))).toMatch(/more than 10,000 values \(axes\.rate\.step\)/);
+  });
+
   it("refuses a duplicated key, located", () => {
     expect(errorOf("name: a\nname: b\nexperiment: paths\naxes: {size: [64]}\n")).toMatch(/^s\.yaml:2:1: /);
   });
