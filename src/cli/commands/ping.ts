@@ -28,6 +28,7 @@ import {
   readConfig,
   type Values,
 } from "./paths-options.ts";
+import { pingCount, pingIntervalMs } from "./ping-numbers.ts";
 import { pingPart, runPing } from "./ping-run.ts";
 
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
@@ -111,8 +112,8 @@ export const command = defineCommand({
         "E_USAGE",
         `ping: path '${path}' does not receive from the wire (its source is pktgen on the host); nothing on the wire can answer`,
       );
-    const count = num(v.count as string | undefined, "-c/--count", 5, 1, 1_000_000, true);
-    const intervalMs = num(v["interval-ms"] as string | undefined, "--interval-ms", 1000, 0.001, 3_600_000);
+    const count = pingCount(v.count as string | undefined, 5, 1_000_000);
+    const intervalMs = pingIntervalMs(v["interval-ms"] as string | undefined, 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf = (await stateConfig("ping", v, ctx)) ?? readConfig(v.config as string | undefined);
     checkHost(conf, [path]);

@@ -1,0 +1,81 @@
+// ping's -c and --interval-ms read as FreeBSD's ping(8) reads -c and -i (sbin/ping/ping.c:
+// strtonum(optarg, 1, LONG_MAX) and strtod): what ping.c refuses is refused with its message.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { pingCount, pingIntervalMs, strtod } from "../../src/cli/commands/ping-numbers.ts";
+import { runCli } from "../../src/cli/main.ts";
+import { UserError } from "../../src/errors.ts";
+
+function messageOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return (e as Error).message;
+  }
+  throw new Error("accepted");
+}
+
+describe("ping -c as ping.c's strtonum", () => {
+  it("refuses what strtonum refuses, in ping's words", () => {
+    for (const v of ["1e3", "0x10", "1.5", "", " ", "5 ", "0", "-1", "12abc", "9223372036854775808"])
+      expect(messageOf(() => pingCount(v, 5, 1_000_000))).toBe(
+        `ping: invalid count of packets to transmit: \`${v}'`,
+      );
+  });
+
+  it("accepts what strtonum accepts (leading blanks, a sign), within iovsim's limit", () => {
+    expect(pingCount(undefined, 5, 1_000_000)).toBe(5);
+    expect(pingCount("3", 5, 1_000_000)).toBe(3);
+    expect(pingCount("+3", 5, 1_000_000)).toBe(3);
+    expect(pingCount(" 007", 5, 1_000_000)).toBe(7);
+    expect(messageOf(() => pingCount("2000000", 5, 1_000_000))).toBe(
+      "-c/--count: '2000000' is not an integer in 1..1000000",
+    );
+  });
+
+  it("the command: -c 1e3 is a usage error, nothing simulated", async () => {
+    let out = "";
+    let err = "";
+    const code = await runCli(["ping", "--path", "native", "-c", "1e3"], {
+      stateDir: join(mkdtempSync(join(tmpdir(), "iovsim-ping-num-")), "state"),
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      isTTY: false,
+    });
+    expect(code).toBe(1);
+    expect(out).toBe("");
+    expect(err).toBe("iovsim: ping: invalid count of packets to transmit: `1e3'\n");
+  });
+});
+
+describe("ping --interval-ms as ping.c's strtod for -i", () => {
+  it("strtod reads decimal, exponent and hexadecimal forms whole", () => {
+    expect(strtod("1e3")).toBe(1000);
+    expect(strtod(" .5")).toBe(0.5);
+    expect(strtod("0x10")).toBe(16);
+    expect(strtod("0x1.8p1")).toBe(3);
+    expect(strtod("-INF")).toBe(-Infinity);
+    expect(strtod("nan")).toBeNaN();
+    for (const v of ["", "5 ", "0b11", "0o7", "1e", "0x", "1_000", "5ms", "Infinityx"])
+      expect(strtod(v)).toBeUndefined();
+  });
+
+  it("refuses what strtod leaves unread with ping's message; the range is iovsim's", () => {
+    expect(pingIntervalMs("1e3", 1000, 0.001, 3_600_000)).toBe(1000);
+    expect(messageOf(() => pingIntervalMs("0b11", 1000, 0.001, 3_600_000))).toBe(
+      "ping: invalid timing interval: `0b11'",
+    );
+    expect(messageOf(() => pingIntervalMs("10 ", 1000, 0.001, 3_600_000))).toBe(
+      "ping: invalid timing interval: `10 '",
+    );
+    expect(messageOf(() => pingIntervalMs("nan", 1000, 0.001, 3_600_000))).toBe(
+      "--interval-ms: 'nan' is not a number in 0.001..3600000",
+    );
+    expect(messageOf(() => pingIntervalMs("0", 1000, 0.001, 3_600_000))).toBe(
+      "--interval-ms: '0' is not a number in 0.001..3600000",
+    );
+  });
+});
