@@ -54,7 +54,9 @@ describe("sweep files", () => {
   });
 
   it("still refuses a range of more than 10,000 values", () => {
-    expect(errorOf(GOOD.replace("step: 10", "step: 0.001"))).toMatch(/more than 10,000 values \(axes\.rate\.step\)/);
+    expect(errorOf(GOOD.replace("step: 10", "step: 0.001"))).toMatch(
+      /more than 10,000 values \(axes\.rate\.step\)/,
+    );
   });
 
   it("refuses a duplicated key, located", () => {

@@ -65,9 +65,14 @@ describe("generator", () => {
         const frames = await generate(p, 64);
         const ports = new Set<number>();
         for (const f of frames) {
-          const parsed = parseFrame(f) as unknown as Record<string, any>;
-          const inner = parsed.inner ?? parsed;
-          expect(inner.l4?.proto ?? parsed.l4?.proto).toBe(l4);
+          const parsed = parseFrame(f);
+          expect(parsed.truncated ?? parsed.invalid).toBeUndefined();
+          // Tunnelled, the generated L4 is the inner packet's (the outer one is the tunnel's);
+          // QinQ is two VLAN tags on one packet, no tunnel.
+          const tunnelled = encap !== "none" && encap !== "qinq";
+          expect(parsed.tunnel !== undefined).toBe(tunnelled);
+          const inner = tunnelled ? parsed.inner : parsed;
+          expect(inner?.l4?.proto).toBe(l4);
           // find L4 via the template offsets: verify the checksum over the inner packet
           const ts = buildTemplates(p).templates.find((t) => t.bytes.length === f.length)!;
           const l4Start = ts.flowOff - (l4 === "icmp" ? 4 : 0);
