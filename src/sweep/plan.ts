@@ -129,6 +129,16 @@ export function parseShard(text: string): { k: number; n: number } {
   return { k: Number(m[1]), n: Number(m[2]) };
 }
 
+/** N from `sweep plan --shards N`: a whole number >= 1 (0 shards would place no point). */
+export function parseShardCount(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UserError(
+      "E_USAGE",
+      `sweep plan: option '--shards' takes a whole number >= 1 (e.g. 4), not '${text}'`,
+    );
+  return Number(text);
+}
+
 /**
  * K and N from a batch engine's environment: Slurm job arrays (SLURM_ARRAY_TASK_ID, offset by
  * SLURM_ARRAY_TASK_MIN, out of SLURM_ARRAY_TASK_COUNT) or Kubernetes Indexed Jobs

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkPointArgs, pointsToCheck } from "../../src/cli/commands/sweep-check.ts";
+import { checkPointArgs, checkWorkers, pointsToCheck } from "../../src/cli/commands/sweep-check.ts";
 import { runCli } from "../../src/cli/main.ts";
 import { planSweep } from "../../src/sweep/plan.ts";
 import { parseSweep } from "../../src/sweep/spec.ts";
@@ -92,5 +92,56 @@ describe("sweep plan refuses points the experiment would refuse", () => {
   it("parses without simulating (a bad option of a valid experiment throws its own message)", async () => {
     await expect(checkPointArgs(["paths", "--rate", "fast", "--json"])).rejects.toThrow(/--rate: 'fast'/);
     await expect(checkPointArgs(["fidelity", "--case", "eli-exits", "--json"])).resolves.toBeUndefined();
+  });
+});
+
+async function sweep(args: string[], text: string) {
+  const file = join(dir, "w.yaml");
+  writeFileSync(file, text);
+  let out = "";
+  let err = "";
+  const code = await runCli(["--state", join(dir, "state"), "sweep", ...args, file], {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    isTTY: false,
+  });
+  return { code, out, err };
+}
+
+describe("sweep options are checked before anything runs", () => {
+  const paths = "name: w\nexperiment: paths\naxes: { path: [native, vm-vf] }\noptions: { trial-ms: 1 }\n";
+  const planOf = (text: string) => planSweep({ file: "w.yaml", text, spec: parseSweep(text, "w.yaml") });
+
+  // --shards 0 was accepted and printed "shard undefined" on every point.
+  it.each(["0", "abc", "1e1", "-2", ""])("plan --shards '%s' is a usage error naming --shards", async (n) => {
+    const r = await sweep(["plan", "--no-calibrate", "--shards", n], paths);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(
+      `iovsim: sweep plan: option '--shards' takes a whole number >= 1 (e.g. 4), not '${n}'\n`,
+    );
+  });
+
+  it("plan --shards 2 places every point in a shard", async () => {
+    const r = await sweep(["plan", "--no-calibrate", "--shards", "2"], paths);
+    expect(r.code).toBe(0);
+    expect(r.out.match(/ shard [01]\n/g)).toHaveLength(2);
+  });
+
+  // A bad --workers failed every point at run time, each with the same message.
+  it("run --workers is parsed as the experiment parses it before any point runs", async () => {
+    const out = join(dir, "out-workers");
+    const r = await sweep(["run", "--out", out, "--workers", "0"], paths);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(
+      "iovsim: sweep run: --workers 0: iovsim paths refuses it: --workers: '0' is not an integer in 1..64\n",
+    );
+    await expect(checkWorkers(planOf(paths), "2")).resolves.toBeUndefined();
+    const steering =
+      "name: w\nexperiment: steering\naxes: { queues: [1, 2] }\noptions: { rate: 1Mpps, no-ndr: true }\n";
+    await expect(checkWorkers(planOf(steering), "2")).rejects.toThrow(
+      "sweep run: --workers 2: iovsim steering refuses it: steering: unknown option '--workers'",
+    );
   });
 });

@@ -84,3 +84,28 @@ export async function checkPlan(plan: SweepPlan, file: string): Promise<void> {
     }
   }
 }
+
+/**
+ * `sweep run --workers N` is appended to every point: checked as the experiment parses it before
+ * anything runs (a bad N, or an experiment without --workers, would fail every point). A point
+ * the experiment refuses without it is left to the run, which reports that point's own error.
+ */
+export async function checkWorkers(plan: SweepPlan, workers: string): Promise<void> {
+  for (const p of pointsToCheck(plan)) {
+    try {
+      await checkPointArgs(p.args);
+    } catch (e) {
+      if (e instanceof UserError) continue;
+      throw e;
+    }
+    try {
+      await checkPointArgs([...p.args, "--workers", workers]);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      throw new UserError(
+        "E_USAGE",
+        `sweep run: --workers ${workers}: iovsim ${p.args[0]} refuses it: ${e.message}`,
+      );
+    }
+  }
+}

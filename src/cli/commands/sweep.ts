@@ -9,14 +9,21 @@ import { asWriteError, samePathKey } from "../../output-file.ts";
 import { commandLine } from "../../report/output-format.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
-import { parseShard, planSweep, type SweepPlan, shardFromEnv, shardPoints } from "../../sweep/plan.ts";
+import {
+  parseShard,
+  parseShardCount,
+  planSweep,
+  type SweepPlan,
+  shardFromEnv,
+  shardPoints,
+} from "../../sweep/plan.ts";
 import { runShard } from "../../sweep/run.ts";
 import { readSweepFile } from "../../sweep/spec.ts";
 import { pointsDir } from "../../sweep/store.ts";
 import { toolVersion as version } from "../../version.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand, unknownOption, usageError } from "../registry.ts";
-import { checkPlan } from "./sweep-check.ts";
+import { checkPlan, checkWorkers } from "./sweep-check.ts";
 
 const HELP_FOOTER = `
 A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or ranges
@@ -93,7 +100,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
       const estimate = (cost: number) =>
         perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
-      const n = o.shards === undefined ? 1 : parseShard(`0/${o.shards}`).n;
+      const n = o.shards === undefined ? 1 : parseShardCount(o.shards);
       const shardOf = new Map<number, number>();
       for (let k = 0; k < n; k++) for (const p of shardPoints(plan.points, k, n)) shardOf.set(p.index, k);
       if (o.json) {
@@ -150,6 +157,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       const env = shardFromEnv(process.env);
       const shard = o.shard !== undefined ? parseShard(o.shard) : (env ?? { k: 0, n: 1 });
       if (o.shard !== undefined) shardPoints(plan.points, shard.k, shard.n);
+      if (o.workers !== undefined) await checkWorkers(plan, o.workers);
       const extraArgs = o.workers !== undefined ? ["--workers", o.workers] : [];
       const from = o.shard !== undefined ? "--shard" : env ? env.source : "default";
       ctx.err(`sweep ${plan.name}: shard ${shard.k}/${shard.n} (${from}) -> ${o.out}\n`);
