@@ -151,6 +151,7 @@ function docWithMinAndUnits(): PathsJson {
         work_utilization: 0.1,
         cycles_per_packet: 67.2,
         cycles_per_packet_unit: "ns",
+        by_event: { serialize: 67.2 },
       },
     ];
   }

@@ -212,7 +212,9 @@ function cpuSection(paths: PathResult[]): Section {
   const unitOf = (r: string): string | null => {
     const units = new Set(
       paths.flatMap((x) =>
-        x.load_points.flatMap((lp) => lp.cpu.filter((c) => c.resource === r).map((c) => c.cycles_per_packet_unit)),
+        x.load_points.flatMap((lp) =>
+          lp.cpu.filter((c) => c.resource === r).map((c) => c.cycles_per_packet_unit),
+        ),
       ),
     );
     const [only] = units;
