@@ -93,6 +93,7 @@ export const S_LAT_SUM = 144; // sum of latencies (ns)
 export const S_LAT_MAX = 152;
 export const S_MEASURED = 160; // u64 frames whose latency was recorded (stamped after the warm-up)
 export const S_SIDE = 168; // u32 address of the replay side table (u64 arrival ns per buffer; 0 = none)
+export const S_LAT_MIN = 176; // u64 smallest latency (ns); TypeScript sets it to u64 max (none yet) when it lays the sink out
 export const S_HIST = 256; // HIST_BUCKETS u64
 // Log-linear: exact below 16 ns, then 16 sub-buckets per power of two (bucket width <= 6.25 %).
 export const HIST_SUB = 16;

@@ -6,7 +6,7 @@
 import { R_TAIL, R_DESC, R_MASK, D_BUF } from "./abi";
 import {
   S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_HINT, S_OWN_LO, S_OWN_HI, S_RET2, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
-  S_PKT_PS, S_WARMUP_US, S_MEASURED, S_SIDE, HIST_SUB, S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_HIST, HIST_BUCKETS,
+  S_PKT_PS, S_WARMUP_US, S_MEASURED, S_SIDE, HIST_SUB, S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_LAT_MIN, S_HIST, HIST_BUCKETS,
   T_ADDR, T_LEN, T_PAY, TPL_BYTES, STAMP_MAGIC, STAMP_BYTES,
 } from "./pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
@@ -105,6 +105,7 @@ export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
   bump(ctx, S_MEASURED, 1);
   bump(ctx, S_LAT_SUM, lat);
   if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
+  if (lat < load<u64>(ctx + S_LAT_MIN)) store<u64>(ctx + S_LAT_MIN, lat);
   bump(ctx, <usize>S_HIST + (<usize>latBucket(lat) << 3), 1);
   return true;
 }
@@ -120,6 +121,7 @@ export function sinkReplayed(ctx: usize, len: u32, ts: u64, now: u64): void {
   bump(ctx, S_MEASURED, 1);
   bump(ctx, S_LAT_SUM, lat);
   if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
+  if (lat < load<u64>(ctx + S_LAT_MIN)) store<u64>(ctx + S_LAT_MIN, lat);
   bump(ctx, <usize>S_HIST + (<usize>latBucket(lat) << 3), 1);
 }
 
@@ -179,6 +181,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   let expect = load<u64>(ctx + S_EXPECT);
   let latSum = load<u64>(ctx + S_LAT_SUM);
   let latMax = load<u64>(ctx + S_LAT_MAX);
+  let latMin = load<u64>(ctx + S_LAT_MIN);
   let hint = load<u32>(ctx + S_HINT);
   const side = <usize>load<u32>(ctx + S_SIDE);
   const inDesc = <usize>load<u32>(inr + R_DESC);
@@ -202,6 +205,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
           measured++;
           latSum += lat;
           if (lat > latMax) latMax = lat;
+          if (lat < latMin) latMin = lat;
           const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
           store<u64>(hb, load<u64>(hb) + 1);
         }
@@ -256,6 +260,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
           measured++;
           latSum += lat;
           if (lat > latMax) latMax = lat;
+          if (lat < latMin) latMin = lat;
           const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
           store<u64>(hb, load<u64>(hb) + 1);
         }
@@ -280,6 +285,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   store<u64>(ctx + S_EXPECT, expect);
   store<u64>(ctx + S_LAT_SUM, latSum);
   store<u64>(ctx + S_LAT_MAX, latMax);
+  store<u64>(ctx + S_LAT_MIN, latMin);
   store<u64>(ctx + S_MEASURED, measured);
   store<u64>(ctx + S_INTERRUPTS, irqs);
   store<u64>(ctx + S_LAST_IRQ, lastIrq);

@@ -43,6 +43,8 @@ export interface SinkTotals {
   measured: number;
   latSum: number;
   latMax: number;
+  /** Smallest latency (ns) over every sink; Infinity when none was measured. */
+  latMin: number;
   bad: number;
   reordered: number;
   hist: Float64Array;
@@ -55,6 +57,7 @@ export function readSinks(ctx: SimContext, names: readonly string[]): SinkTotals
     measured: 0,
     latSum: 0,
     latMax: 0,
+    latMin: Number.POSITIVE_INFINITY,
     bad: 0,
     reordered: 0,
     hist: new Float64Array(P.HIST_BUCKETS),
@@ -66,6 +69,8 @@ export function readSinks(ctx: SimContext, names: readonly string[]): SinkTotals
     t.measured += u64(ctx, c + P.S_MEASURED);
     t.latSum += u64(ctx, c + P.S_LAT_SUM);
     t.latMax = Math.max(t.latMax, u64(ctx, c + P.S_LAT_MAX));
+    // A sink that measured nothing still holds u64 max (as a Number, above any latency).
+    if (u64(ctx, c + P.S_MEASURED) > 0) t.latMin = Math.min(t.latMin, u64(ctx, c + P.S_LAT_MIN));
     t.bad += u64(ctx, c + P.S_BAD);
     t.reordered += u64(ctx, c + P.S_REORDER);
     for (let b = 0; b < P.HIST_BUCKETS; b++) t.hist[b] += Number(dv.getBigUint64(c + P.S_HIST + 8 * b, true));
@@ -143,8 +148,10 @@ export function collect(
   for (const k of Object.keys(ev) as (keyof EventTotals)[]) eps[k] = (ev[k] * 1e9) / virtualNs;
   const cons = conservation(ctx);
   const replay = ctx.built.replaySide !== undefined ? replayOutcome(sent, sinks.packets, cons) : undefined;
-  // A histogram bucket's midpoint can lie above the largest latency seen: clamp to it.
-  const lat = (ns: number) => Math.min(ns, sinks.latMax) / 1000;
+  // A histogram bucket's midpoint can lie above the largest latency seen or below the smallest:
+  // clamp to them (exact), so min <= every percentile <= max.
+  const latMin = sinks.measured > 0 ? sinks.latMin : 0;
+  const lat = (ns: number) => Math.max(latMin, Math.min(ns, sinks.latMax)) / 1000;
   return {
     path: o.path,
     direction: o.direction,
@@ -162,6 +169,8 @@ export function collect(
       p99: lat(percentileNs(sinks.hist, 0.99)),
       p999: lat(percentileNs(sinks.hist, 0.999)),
       max: sinks.latMax / 1000,
+      // Exact (not a histogram bucket); 0 when no frame was measured, as max.
+      min: latMin / 1000,
       mean: sinks.measured > 0 ? lat(sinks.latSum / sinks.measured) : 0,
     },
     resources,

@@ -123,7 +123,7 @@ export interface SimResult {
   delivered_pps: number;
   /** 1 - delivered/offered over the measured window. */
   loss_ratio: number;
-  latency_us: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  latency_us: { p50: number; p90: number; p99: number; p999: number; max: number; min: number; mean: number };
   resources: ResourceUse[];
   /** The resource with the highest utilization (or "wire" when the link is full). */
   bottleneck: string;

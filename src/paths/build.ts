@@ -309,6 +309,8 @@ export function buildPath(
   const genCtx: Partial<Record<Dir, number>> = {};
   let vebStep: PlanStep | undefined;
   const NO_IRQ = 0xffffffff;
+  // Sink memory starts at zero; the minimum latency starts above any latency (u64 max: none yet).
+  const LAT_MIN_NONE = 0xffffffffffffffffn;
   const bridges: number[] = [];
   const queueRings: number[] = [];
   let floodOwner: { ctx: number; lo: number; hi: number } | undefined;
@@ -322,6 +324,7 @@ export function buildPath(
     set32(c + P.S_NTPL, t.ts.replay ? 0 : t.ts.templates.length); // replayed frames carry no stamp
     set32(c + P.S_ITR_NS, interrupts ? o.itrNs : NO_IRQ);
     set32(c + P.S_IOTLB, iotlb);
+    set64(c + P.S_LAT_MIN, LAT_MIN_NONE);
     if (replaySide !== undefined && dir === replayDir) set32(c + P.S_SIDE, replaySide);
     ctx.set(name, c);
     sinks.push(name);
@@ -335,6 +338,7 @@ export function buildPath(
     set32(s + P.S_ITR_NS, o.itrNs);
     set32(s + P.S_TPL, t.tab);
     set32(s + P.S_NTPL, t.ts.replay ? 0 : t.ts.templates.length);
+    set64(s + P.S_LAT_MIN, LAT_MIN_NONE);
     irqCounters.push(s);
     ctx.set(`irq:${name}`, s);
     return s;

@@ -17,6 +17,8 @@ const latency = z.object({
   p99: z.number().nonnegative(),
   p999: z.number().nonnegative(),
   max: z.number().nonnegative(),
+  /** Smallest latency, exact (percentiles come from a histogram); absent in files from before it. */
+  min: z.number().nonnegative().optional(),
   mean: z.number().nonnegative(),
 });
 

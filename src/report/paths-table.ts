@@ -153,7 +153,7 @@ export function loadPointTable(j: PathsJson): string {
     "load",
     "offered /\ndelivered Mpps\n(simulated)",
     "loss\n(simulated)",
-    "latency µs (simulated)\np50 / p90 / p99 / p99.9\navg, max",
+    "latency µs (simulated)\np50 / p90 / p99 / p99.9\nmin, avg, max",
     "resources (simulated)\nutilization, work per packet\n(CPU cycles; ns without a clock)",
     "events/s\n(simulated)",
   ]);
@@ -180,7 +180,7 @@ export function loadPointTable(j: PathsJson): string {
         lossCell(lp),
         l === null
           ? "- (none delivered)"
-          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}\navg ${f(l.mean, 1)}, max ${f(l.max, 1)}`,
+          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}\n${l.min !== undefined ? `min ${f(l.min, 1)}, ` : ""}avg ${f(l.mean, 1)}, max ${f(l.max, 1)}`,
         cpu || "-",
         ev || "-",
       ]);
@@ -359,6 +359,8 @@ export const PATHS_CSV_HEADER = [
   "max_us",
   // Appended: what point_bottleneck_cycles_per_packet counts (cycles, or ns: no clock).
   "point_bottleneck_per_packet_unit",
+  // Appended: the smallest latency (exact; empty in files from before it was reported).
+  "min_us",
 ] as const;
 
 /** A load point's injected faults in one field: "kind (spec): effect [dropped: ...]; ...". */
@@ -434,6 +436,7 @@ export function pathsCsv(j: PathsJson): string {
         lp.latency_us?.mean ?? null,
         lp.latency_us?.max ?? null,
         use.unit,
+        lp.latency_us?.min ?? null,
       ]);
     }
   return toCsv(PATHS_CSV_HEADER, rows);

@@ -8,7 +8,8 @@ export const STEERING_SCHEMA_ID = "iovsim.steering/2";
 
 const nonneg = z.number().nonnegative();
 const share = z.number().min(0).max(1);
-const latency = z.strictObject({ p50: nonneg, p99: nonneg });
+// min: the exact smallest latency (optional: absent in files written before it was reported).
+const latency = z.strictObject({ p50: nonneg, p99: nonneg, min: nonneg.optional() });
 
 const steeringResult = z.strictObject({
   strategy: z.string().min(1),

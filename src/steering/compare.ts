@@ -61,7 +61,7 @@ export interface SteeringResult {
   ndr_mpps: number | null;
   ndr_gbps: number | null;
   line_rate_mpps: number;
-  latency_us: { p50: number; p99: number };
+  latency_us: { p50: number; p99: number; min: number };
   utilization: { busiest_core: number; dispatcher: number | null; nic: number; wire: number };
   bottleneck: string;
   /** flow-rules: where the rules came from. */
@@ -79,7 +79,7 @@ export interface SteeringResult {
   at_ndr?: {
     per_queue: number[];
     jain: number;
-    latency_us: { p50: number; p99: number };
+    latency_us: { p50: number; p99: number; min: number };
     busiest_core: number;
     dispatcher: number | null;
   };
@@ -289,7 +289,7 @@ function empty(): Omit<SteeringResult, "strategy" | "traffic" | "queues" | "skip
     ndr_mpps: null,
     ndr_gbps: null,
     line_rate_mpps: 0,
-    latency_us: { p50: 0, p99: 0 },
+    latency_us: { p50: 0, p99: 0, min: 0 },
     utilization: { busiest_core: 0, dispatcher: null, nic: 0, wire: 0 },
     bottleneck: "",
     rules: null,

@@ -190,6 +190,8 @@ export const STEERING_CSV_HEADER = [
   "faults",
   "at",
   "offered_mpps",
+  // Appended (columns above keep their places): the exact smallest latency.
+  "latency_min_us",
 ] as const;
 
 /** One line per fault record (empty without --inject-fault). */
@@ -233,6 +235,8 @@ export function steeringCsv(m: MatrixResult, meta: { profile: string; seed: numb
     // The HTML's 'at' column says the same ("NDR" / "--rate"); a skipped row has no figures.
     r.skipped ? null : r.at,
     r.skipped ? null : r.offered_mpps,
+    // Appended: the exact smallest latency (a skipped row has none).
+    r.skipped ? null : r.latency_us.min,
   ]);
   return toCsv(STEERING_CSV_HEADER, rows);
 }

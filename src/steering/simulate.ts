@@ -74,7 +74,8 @@ export interface SteeringSim {
   splitPairs: number;
   drops: Record<string, number>;
   lossRatio: number;
-  latencyUs: { p50: number; p99: number };
+  /** min exact (the smallest measured; 0 with none), percentiles nearest-rank. */
+  latencyUs: { p50: number; p99: number; min: number };
   offeredMpps: number;
   deliveredMpps: number;
   /** Layer-1 Gbit/s on the wire (frames + preamble + IFG). */
@@ -433,7 +434,11 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     ruleFlows: ruleHits,
     drops,
     lossRatio: 1 - delivered / s.frames,
-    latencyUs: { p50: percentile(sorted, 0.5) / 1000, p99: percentile(sorted, 0.99) / 1000 },
+    latencyUs: {
+      p50: percentile(sorted, 0.5) / 1000,
+      p99: percentile(sorted, 0.99) / 1000,
+      min: (sorted[0] ?? 0) / 1000,
+    },
     offeredMpps: offeredPps / 1e6,
     deliveredMpps: (delivered * 1e9) / windowNs / 1e6,
     wireGbps: (offeredPps * (meanFrame + 20) * 8) / 1e9,

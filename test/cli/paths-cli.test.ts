@@ -84,6 +84,7 @@ describe("iovsim paths", () => {
           lp.latency_us?.mean ?? "",
           lp.latency_us?.max ?? "",
           lp.cpu.find((u) => u.resource === lp.bottleneck)?.cycles_per_packet_unit ?? null,
+          lp.latency_us?.min ?? "",
         ].map((v) => (v === null ? "" : String(v))),
       ),
     );

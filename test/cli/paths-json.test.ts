@@ -63,6 +63,12 @@ describe("paths --json", () => {
     expect(j.rate).toBe("2Mpps");
     expect(j.paths[0].load_points).toHaveLength(1);
     expect(j.paths[0].load_points[0].offered_mpps).toBeCloseTo(2, 1);
+    // The exact minimum latency beside the percentiles, mean and maximum.
+    const l = j.paths[0].load_points[0].latency_us!;
+    expect(l.min).toBeGreaterThan(0);
+    expect(l.min!).toBeLessThanOrEqual(l.p50);
+    expect(l.min!).toBeLessThanOrEqual(l.mean);
+    expect(l.p50).toBeLessThanOrEqual(l.max);
   });
 
   it("--count offers exactly that many frames: no default duration cuts it short", async () => {

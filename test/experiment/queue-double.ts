@@ -73,6 +73,7 @@ export function simulateQueue(q: QueueDouble, spec: ScenarioSpec): SimResult {
       p99: us(pct(lat, 0.99)),
       p999: us(pct(lat, 0.999)),
       max: us(lat.at(-1) ?? 0),
+      min: us(lat[0] ?? 0),
       mean: us(lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length)),
     },
     resources: [

@@ -122,7 +122,7 @@ describe("latency at the fractions of NDR", () => {
 describe("CPU cost per packet and the bottleneck at each load point", () => {
   it("names the point's fraction of NDR, each resource's cycles per packet and the bottleneck", async () => {
     const c = section(await renderHtmlReport(reportOf(pathsDoc())), "cpu");
-    const cycles = c.slice(c.indexOf("Cycles per delivered packet"));
+    const cycles = c.slice(c.indexOf("Work per delivered packet"));
     expect(cycles).toMatch(
       /<th scope="col" class="text">load<\/th><th scope="col">offered Mpps<\/th><th scope="col">host-core0<\/th><th scope="col" class="text">bottleneck<\/th>/,
     );
@@ -134,6 +134,57 @@ describe("CPU cost per packet and the bottleneck at each load point", () => {
     );
     // The charts' load legend says which fraction of NDR each colour is.
     expect(c).toContain("90 % NDR (1.66 Mpps)");
+  });
+});
+
+/** pathsDoc with a minimum latency and per-resource units: a core (cycles) and the wire (ns). */
+function docWithMinAndUnits(): PathsJson {
+  const d = pathsDoc();
+  for (const lp of d.paths[0].load_points) {
+    lp.latency_us = lp.latency_us === null ? null : { ...lp.latency_us, min: 2.5 };
+    lp.cpu = [
+      { ...lp.cpu[0], cycles_per_packet_unit: "cycles" },
+      {
+        resource: "wire",
+        kind: "wire",
+        utilization: 0.1,
+        work_utilization: 0.1,
+        cycles_per_packet: 67.2,
+        cycles_per_packet_unit: "ns",
+        by_event: { serialize: 67.2 },
+      },
+    ];
+  }
+  return d;
+}
+
+describe("minimum latency and per-resource units", () => {
+  it("the latency table gives min before avg when the results carry it", async () => {
+    const l = section(await renderHtmlReport(reportOf(docWithMinAndUnits())), "latency");
+    expect(l).toContain("minimum, average, percentiles and maximum");
+    expect(l).toMatch(/<th scope="col">min µs<\/th><th scope="col">avg µs<\/th><th scope="col">p50 µs<\/th>/);
+    expect(l).toContain("<td>0.000 %</td><td>2.5</td><td>31.25</td><td>30</td>");
+  });
+
+  it("labels each resource's per-packet column with its unit (cycles, or ns without a clock)", async () => {
+    const c = section(await renderHtmlReport(reportOf(docWithMinAndUnits())), "cpu");
+    const work = c.slice(c.indexOf("Work per delivered packet"));
+    expect(work).toMatch(
+      /<th scope="col">host-core0 \(cycles\)<\/th><th scope="col">wire \(ns\)<\/th><th scope="col" class="text">bottleneck<\/th>/,
+    );
+    // Utilization is a share: its columns carry no unit.
+    const util = c.slice(c.indexOf("Utilization (simulated)"), c.indexOf("Work per delivered packet"));
+    expect(util).toContain('<th scope="col">host-core0</th><th scope="col">wire</th>');
+  });
+
+  it("a resource whose unit differs between load points says it in each cell", async () => {
+    const d = docWithMinAndUnits();
+    d.paths[0].load_points[0].cpu[1].cycles_per_packet_unit = "cycles";
+    const c = section(await renderHtmlReport(reportOf(d)), "cpu");
+    const work = c.slice(c.indexOf("Work per delivered packet"));
+    expect(work).toContain('<th scope="col">wire</th>');
+    expect(work).toContain("67.2 cycles");
+    expect(work).toContain("67.2 ns");
   });
 });
 

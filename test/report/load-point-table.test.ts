@@ -40,7 +40,13 @@ describe("load-point table", () => {
 describe("load-point latency", () => {
   it("gives average and maximum under the percentiles, and says so in the header", () => {
     const t = loadPointTable(doc(point(0, {})));
-    expect(t).toMatch(/p50 \/ p90 \/ p99 \/ p99\.9\s*│[^\n]*\n[^\n]*avg, max/);
+    expect(t).toMatch(/p50 \/ p90 \/ p99 \/ p99\.9\s*│[^\n]*\n[^\n]*min, avg, max/);
     expect(t).toMatch(/1\.0 \/ 2\.0 \/ 3\.0 \/ 4\.0\s*│[^\n]*\n[^\n]*avg 1\.0, max 5\.0/);
+  });
+
+  it("gives the exact minimum before the average when the point carries it", () => {
+    const lp = point(0, {});
+    const t = loadPointTable(doc({ ...lp, latency_us: { ...lp.latency_us, min: 0.5 } } as typeof lp));
+    expect(t).toMatch(/1\.0 \/ 2\.0 \/ 3\.0 \/ 4\.0\s*│[^\n]*\n[^\n]*min 0\.5, avg 1\.0, max 5\.0/);
   });
 });

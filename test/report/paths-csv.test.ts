@@ -55,4 +55,16 @@ describe("paths --csv", () => {
       seed: "7",
     });
   });
+
+  it("appends min_us as the last column (empty when the results do not carry it)", () => {
+    expect(PATHS_CSV_HEADER.at(-1)).toBe("min_us");
+    const d = pathsDoc();
+    const lp = d.paths[0].load_points[1];
+    const [head0, ...rows0] = parseCsv(pathsCsv(d));
+    expect(rows0[1][head0.indexOf("min_us")]).toBe("");
+    lp.latency_us = lp.latency_us && { ...lp.latency_us, min: 2.5 };
+    const [head, ...rows] = parseCsv(pathsCsv(d));
+    expect(rows[1][head.indexOf("min_us")]).toBe("2.5");
+    expect(rows[1][head.indexOf("max_us")]).toBe("61.5");
+  });
 });

@@ -50,7 +50,7 @@ function result(over: Partial<SteeringResult>): SteeringResult {
     ndr_mpps: 2.5,
     ndr_gbps: 1.68,
     line_rate_mpps: 14.88,
-    latency_us: { p50: 20, p99: 35 },
+    latency_us: { p50: 20, p99: 35, min: 12.5 },
     utilization: { busiest_core: 0.4, dispatcher: null, nic: 0.1, wire: 0.07 },
     bottleneck: "core0",
     rules: null,
@@ -86,6 +86,9 @@ describe("steering --csv", () => {
     ]);
     expect(col(rows[0], "per_queue")).toBe("600 400");
     expect(col(rows[0], "jain")).toBe("0.96");
+    // The exact minimum latency, appended last; none for a skipped row.
+    expect(STEERING_CSV_HEADER.at(-1)).toBe("latency_min_us");
+    expect(rows.map((r) => col(r, "latency_min_us"))).toEqual(["12.5", "12.5", ""]);
     const html = await renderHtmlReport({
       version: "0.1.0",
       command: "iovsim steering --rate 1Mpps --html s.html",

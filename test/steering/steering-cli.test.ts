@@ -58,6 +58,9 @@ describe("iovsim steering", () => {
       expect(x.ndr_mpps).toBeGreaterThan(0);
       expect(x.ndr_mpps).toBeLessThanOrEqual(x.line_rate_mpps);
       expect(x.latency_us.p99).toBeGreaterThanOrEqual(x.latency_us.p50);
+      // The exact minimum: a measured frame's latency, never above the median.
+      expect(x.latency_us.min).toBeGreaterThan(0);
+      expect(x.latency_us.min).toBeLessThanOrEqual(x.latency_us.p50);
     }
     const inner2 = j.results.find(
       (x: { strategy: string; queues: number }) => x.strategy === "inner-rss" && x.queues === 2,

@@ -71,7 +71,7 @@ describe("steering --json schema", () => {
     const [head, ...rows] = parseCsv(c.out); // strict RFC 4180: CRLF, header first, no comments
     expect(c.out.endsWith("\r\n")).toBe(true);
     expect(head.slice(0, 3)).toEqual(["traffic", "strategy", "queues"]);
-    expect(head.slice(-5)).toEqual(["profile", "seed", "faults", "at", "offered_mpps"]);
+    expect(head.slice(-6)).toEqual(["profile", "seed", "faults", "at", "offered_mpps", "latency_min_us"]);
     const s = (v: unknown) => (v === null || v === undefined ? "" : String(v));
     const col = (row: string[], name: string) => row[head.indexOf(name)];
     expect(rows).toHaveLength(j.results.length);
@@ -87,6 +87,7 @@ describe("steering --json schema", () => {
       expect(col(row, "at")).toBe(x.at);
       expect(col(row, "offered_mpps")).toBe(s(x.offered_mpps));
       expect(col(row, "latency_p99_us")).toBe(s(x.latency_us.p99));
+      expect(col(row, "latency_min_us")).toBe(s(x.latency_us.min));
       expect(col(row, "dispatcher_util")).toBe(s(x.utilization.dispatcher));
       expect(col(row, "per_queue")).toBe(x.per_queue.join(" "));
       expect(col(row, "profile")).toBe(j.profile);

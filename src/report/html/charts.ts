@@ -237,7 +237,7 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
         .filter((c) => c.resource === resource)
         .flatMap((c) =>
           Object.entries(c.by_event ?? {}).map(([event, cycles]) => ({
-            row: `${resource} @ ${loadLabel(lp)}`,
+            row: `${resource}${c.cycles_per_packet_unit === "ns" ? " (ns)" : ""} @ ${loadLabel(lp)}`,
             event,
             cycles,
           })),

@@ -134,6 +134,7 @@ function loadText(fraction: number | null | undefined): string {
 
 function latencySection(paths: PathResult[]): Section {
   const hasMean = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.mean !== undefined));
+  const hasMin = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.min !== undefined));
   const hasLoad = paths.some((x) => x.load_points.some((lp) => lp.fraction_of_ndr !== undefined));
   const rows = paths.flatMap((x) =>
     x.load_points.map((lp) => {
@@ -144,6 +145,7 @@ function latencySection(paths: PathResult[]): Section {
         lp.offered_mpps,
         lp.delivered_mpps,
         formatPercent(lp.loss_ratio, 3),
+        ...(hasMin ? [l?.min ?? "—"] : []),
         ...(hasMean ? [l?.mean ?? "—"] : []),
         l?.p50 ?? "—",
         l?.p90 ?? "—",
@@ -170,7 +172,7 @@ function latencySection(paths: PathResult[]): Section {
     badge: "simulated",
     parts: [
       p(
-        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? "average, percentiles and maximum" : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.`,
+        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.`,
       ),
       { charts: paths.map(latencyChart) },
       {
@@ -181,6 +183,7 @@ function latencySection(paths: PathResult[]): Section {
             "offered Mpps",
             "delivered Mpps (simulated)",
             "loss (simulated)",
+            ...(hasMin ? ["min µs"] : []),
             ...(hasMean ? ["avg µs"] : []),
             "p50 µs",
             "p90 µs",
@@ -203,13 +206,28 @@ function cpuSection(paths: PathResult[]): Section {
   const hasBottleneck = paths.some((x) => x.load_points.some((lp) => lp.bottleneck !== undefined));
   // One row per load point, one column per resource: short tables however many resources there
   // are; the point's bottleneck last, so a reader sees which resource limits it.
-  const pivot = (cell: (c: CpuUse) => string | number) =>
+  // The unit of each resource's per-packet work (cpu[].cycles_per_packet_unit): CPU cycles, or
+  // ns for a resource without a clock. One unit per column goes in its head; a resource whose
+  // unit differs between rows (or is not given everywhere) carries it in each cell instead.
+  const unitOf = (r: string): string | null => {
+    const units = new Set(
+      paths.flatMap((x) =>
+        x.load_points.flatMap((lp) =>
+          lp.cpu.filter((c) => c.resource === r).map((c) => c.cycles_per_packet_unit),
+        ),
+      ),
+    );
+    const [only] = units;
+    return units.size === 1 && only !== undefined ? only : null;
+  };
+  const units = new Map(resources.map((r) => [r, unitOf(r)]));
+  const pivot = (cell: (c: CpuUse) => string | number, withUnits = false) =>
     table(
       [
         { head: "path", text: true },
         ...(hasLoad ? [{ head: "load", text: true }] : []),
         "offered Mpps",
-        ...resources,
+        ...resources.map((r) => (withUnits && units.get(r) ? `${r} (${units.get(r)})` : r)),
         ...(hasBottleneck ? [{ head: "bottleneck", text: true }] : []),
       ],
       paths.flatMap((x) =>
@@ -219,7 +237,9 @@ function cpuSection(paths: PathResult[]): Section {
           lp.offered_mpps,
           ...resources.map((r) => {
             const c = lp.cpu.find((u) => u.resource === r);
-            return c ? cell(c) : "—";
+            if (!c) return "—";
+            if (!withUnits || units.get(r) || c.cycles_per_packet_unit === undefined) return cell(c);
+            return `${cell(c)} ${c.cycles_per_packet_unit}`;
           }),
           ...(hasBottleneck ? [lp.bottleneck ?? "—"] : []),
         ]),
@@ -230,13 +250,13 @@ function cpuSection(paths: PathResult[]): Section {
   ];
   const parts: SectionPart[] = [
     p(
-      "Busy virtual time of each modeled resource over the measured window, and its cycles per delivered packet, at each load point; the bottleneck is the resource that limits the point.",
+      "Busy virtual time of each modeled resource over the measured window, and its work per delivered packet, at each load point: CPU cycles for a resource with a clock, ns for one without (the wire, a DMA engine), as each column says. The bottleneck is the resource that limits the point.",
     ),
     { charts: paths.filter((x) => x.load_points.some((lp) => lp.cpu.length > 0)).map(cpuChart) },
     { html: "<h3>Utilization (simulated)</h3>" },
     { html: pivot((c) => formatPercent(c.utilization)) },
-    { html: "<h3>Cycles per delivered packet (simulated)</h3>" },
-    { html: pivot((c) => c.cycles_per_packet) },
+    { html: "<h3>Work per delivered packet: cycles or ns (simulated)</h3>" },
+    { html: pivot((c) => c.cycles_per_packet, true) },
   ];
   if (eventKeys.length > 0) {
     parts.push({ html: "<h3>Events per second (simulated)</h3>" });

@@ -13,6 +13,9 @@ export const CpuUseSchema = z.object({
   /** Busy virtual time / measured virtual time, 0..1. */
   utilization: nonneg,
   cycles_per_packet: nonneg,
+  /** What cycles_per_packet counts: CPU cycles, or ns for a resource without a clock (wire, DMA
+   *  engine); absent in results from before it was given. */
+  cycles_per_packet_unit: z.enum(["cycles", "ns"]).optional(),
   /** cycles_per_packet broken down by event kind (stack, irq, exit, ...). */
   by_event: z.record(z.string(), nonneg).optional(),
 });
@@ -22,7 +25,8 @@ export const LatencySchema = z.object({
   p90: nonneg,
   p99: nonneg,
   p999: nonneg,
-  /** Mean and maximum one-way latency (`paths --json` gives both). */
+  /** Minimum, mean and maximum one-way latency (`paths --json` gives them; min since it was added). */
+  min: nonneg.optional(),
   mean: nonneg.optional(),
   max: nonneg.optional(),
 });
