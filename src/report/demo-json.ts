@@ -27,7 +27,12 @@ const steeringRun = z.strictObject({
   /** RFC 2544 NDR simulated on the engine (Mpps); null when no lossless load was found. */
   ndr_mpps: z.number().nonnegative().nullable(),
   bottleneck: z.string(),
-  latency_us: z.strictObject({ p50: z.number().nonnegative(), p99: z.number().nonnegative() }),
+  /** min: the fastest frame (steering keeps every latency); optional for documents without it. */
+  latency_us: z.strictObject({
+    min: z.number().nonnegative().optional(),
+    p50: z.number().nonnegative(),
+    p99: z.number().nonnegative(),
+  }),
 });
 
 export const demoJsonSchema = z.strictObject({
