@@ -53,6 +53,16 @@ export function frameInterrupt(ctx: usize, t: u64): void {
 
 let lastStamp: u64 = u64.MAX_VALUE;
 
+/** One measured frame's latency: count, sum, max, min and histogram bucket (sinkBurst keeps
+ *  the same figures in locals across its loop and stores them once). */
+@inline function recordLatency(ctx: usize, lat: u64): void {
+  bump(ctx, S_MEASURED, 1);
+  bump(ctx, S_LAT_SUM, lat);
+  if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
+  if (lat < load<u64>(ctx + S_LAT_MIN)) store<u64>(ctx + S_LAT_MIN, lat);
+  bump(ctx, <usize>S_HIST + (<usize>latBucket(lat) << 3), 1);
+}
+
 /** Checks one frame against its stamp and template; records counters. Returns false when bad. */
 export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
   bump(ctx, S_PACKETS, 1);
@@ -101,12 +111,7 @@ export function sinkCheck(ctx: usize, frame: usize, len: u32, now: u64): bool {
   const ts = load<u64>(pay + 8);
   lastStamp = ts;
   if (ts < <u64>load<u32>(ctx + S_WARMUP_US) * 1000) return true; // warm-up: not measured
-  const lat = now > ts ? now - ts : 0;
-  bump(ctx, S_MEASURED, 1);
-  bump(ctx, S_LAT_SUM, lat);
-  if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
-  if (lat < load<u64>(ctx + S_LAT_MIN)) store<u64>(ctx + S_LAT_MIN, lat);
-  bump(ctx, <usize>S_HIST + (<usize>latBucket(lat) << 3), 1);
+  recordLatency(ctx, now > ts ? now - ts : 0);
   return true;
 }
 
@@ -117,12 +122,7 @@ export function sinkReplayed(ctx: usize, len: u32, ts: u64, now: u64): void {
   bump(ctx, S_BYTES, len);
   lastStamp = ts;
   if (ts == u64.MAX_VALUE || ts < <u64>load<u32>(ctx + S_WARMUP_US) * 1000) return;
-  const lat = now > ts ? now - ts : 0;
-  bump(ctx, S_MEASURED, 1);
-  bump(ctx, S_LAT_SUM, lat);
-  if (lat > load<u64>(ctx + S_LAT_MAX)) store<u64>(ctx + S_LAT_MAX, lat);
-  if (lat < load<u64>(ctx + S_LAT_MIN)) store<u64>(ctx + S_LAT_MIN, lat);
-  bump(ctx, <usize>S_HIST + (<usize>latBucket(lat) << 3), 1);
+  recordLatency(ctx, now > ts ? now - ts : 0);
 }
 
 /** Interrupt moderation: at most one interrupt per ITR interval of simulator time (ITR 0: one
