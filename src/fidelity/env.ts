@@ -6,8 +6,7 @@ import { simulatePing } from "../engine/ping.ts";
 import { simulate } from "../engine/simulate.ts";
 import type { Direction, SimResult } from "../engine/types.ts";
 import { searchThroughput } from "../experiment/search.ts";
-import { COST_SWITCHES } from "../model/cost-switches.ts";
-import { type CostName, costVariant } from "../model/costs.ts";
+import { type CostName, costVariant, loadCosts } from "../model/costs.ts";
 import { defaultProfile } from "../traffic/profiles.ts";
 
 export interface TrialOptions {
@@ -41,16 +40,15 @@ export class CaseEnv {
     readonly changes: Changes = () => ({}),
   ) {}
 
-  /** The profile name simulate() gets for a case's `base[!switch]` (src/model/cost-switches.ts). */
+  /** The profile name simulate() gets for a case's `base[!switch]`: the study's changes, then
+   *  the switches (src/model/cost-switches.ts), which loadCosts applies in that order. */
   profile(name: string): string {
     const [base, ...switches] = name.split("!");
-    const moved: Partial<Record<CostName, number>> = { ...this.changes(base) };
-    for (const s of switches) {
-      const sw = COST_SWITCHES[s];
-      if (!sw) throw new Error(`unknown scenario switch '${s}'`);
-      Object.assign(moved, sw.set);
-    }
-    return costVariant(base, moved);
+    const moved = costVariant(base, this.changes(base));
+    if (switches.length === 0) return moved;
+    const ref = [moved, ...switches].join("!");
+    loadCosts(ref); // checked (and cached) now, where the case can be named
+    return ref;
   }
 
   private once<T>(key: string, f: () => T): T {

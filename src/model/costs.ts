@@ -330,16 +330,21 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
  * provenance, only the values change (each must stay inside its published range).
  */
 export function costVariant(base: string, changes: Partial<Record<CostName, number>>): string {
-  const keys = Object.keys(changes).sort() as CostName[];
-  if (keys.length === 0) return base;
-  const name = `${base}{${keys.map((k) => `${k}=${changes[k]}`).join(",")}}`;
+  const suffix = variantSuffix(changes);
+  if (suffix === "") return base;
+  const name = `${base}${suffix}`;
   loadCosts(name); // checked (and cached) now, where the caller can say which study asked
   return name;
 }
 
 /** A copy of a profile with some constants replaced (tests, what-if studies). */
 export function withCosts(p: Costs, changes: Partial<Record<CostName, number>>): Costs {
+  return { ...p, ref: `${p.ref}${variantSuffix(changes)}`, c: { ...p.c, ...changes } };
+}
+
+/** The `{constant=value,...}` variant step for `changes` (sorted, so one set has one name); ""
+ *  when there are none. */
+function variantSuffix(changes: Partial<Record<CostName, number>>): string {
   const keys = Object.keys(changes).sort() as CostName[];
-  const ref = keys.length > 0 ? `${p.ref}{${keys.map((k) => `${k}=${changes[k]}`).join(",")}}` : p.ref;
-  return { ...p, ref, c: { ...p.c, ...changes } };
+  return keys.length > 0 ? `{${keys.map((k) => `${k}=${changes[k]}`).join(",")}}` : "";
 }
