@@ -24,8 +24,44 @@ import { sinkCheck, sinkReplayed } from "./sink";
   return ((now - event - 1) & 0xffff) < ((now - old) & 0xffff);
 }
 
-@inline function usedEventAddr(vq: usize): usize { return <usize>load<u32>(vq + V_AVAIL) + 4 + (<usize>load<u32>(vq + V_SIZE) << 1); }
-@inline function availEventAddr(vq: usize): usize { return <usize>load<u32>(vq + V_USED) + 4 + (<usize>load<u32>(vq + V_SIZE) << 3); }
+/** used_event sits after avail.ring[size], avail_event after used.ring[size]. */
+@inline function usedEventAddr(vq: usize): usize { return availRing(vq) + 4 + (<usize>load<u32>(vq + V_SIZE) << 1); }
+@inline function availEventAddr(vq: usize): usize { return usedRing(vq) + 4 + (<usize>load<u32>(vq + V_SIZE) << 3); }
+
+// Ring layout (virtio 1.x §2.7): each burst below walks the same three areas, so their address
+// arithmetic is written once here. The queue size is a power of two: `mask` = size - 1.
+@inline function ringMask(vq: usize): u32 { return load<u32>(vq + V_SIZE) - 1; }
+@inline function availRing(vq: usize): usize { return <usize>load<u32>(vq + V_AVAIL); }
+@inline function usedRing(vq: usize): usize { return <usize>load<u32>(vq + V_USED); }
+@inline function descTable(vq: usize): usize { return <usize>load<u32>(vq + V_DESC); }
+/** avail.ring[idx]: the u16 descriptor id posted at avail index `idx`. */
+@inline function availSlot(avail: usize, idx: u32, mask: u32): usize { return avail + 4 + (<usize>(idx & mask) << 1); }
+/** used.ring[idx]: the {u32 id, u32 len} element published at used index `idx`. */
+@inline function usedElem(used: usize, idx: u32, mask: u32): usize { return used + 4 + (<usize>(idx & mask) << 3); }
+@inline function putUsed(used: usize, idx: u32, mask: u32, id: u32, len: u32): void {
+  const ue = usedElem(used, idx, mask);
+  store<u32>(ue, id);
+  store<u32>(ue + 4, len);
+}
+/** desc[id]: {u64 addr, u32 len, u16 flags, u16 next}. */
+@inline function descAt(descT: usize, id: u32, mask: u32): usize { return descT + (<usize>(id & mask) << 4); }
+/** A ring's index (avail.idx or used.idx) as the other side published it: read atomically. */
+@inline function peerIdx(ring: usize): u32 { return <u32>atomic.load<u16>(ring + 2); }
+/** A ring's index as this side last wrote it (nobody else writes it). */
+@inline function ownIdx(ring: usize): u32 { return <u32>load<u16>(ring + 2); }
+@inline function publishIdx(ring: usize, idx: u32): void { atomic.store<u16>(ring + 2, <u16>idx); }
+/** Entries from this side's `last` up to the other side's `idx` (indices wrap at 2^16), at most `budget`. */
+@inline function takeUpTo(idx: u32, last: u32, budget: u32): u32 {
+  const n = (idx - last) & 0xffff;
+  return n > budget ? budget : n;
+}
+/** Frame bytes of a buffer that holds `bufLen` bytes behind the virtio_net_hdr. */
+@inline function frameBytes(bufLen: u32): u32 { return bufLen > <u32>VNET_HDR_BYTES ? bufLen - <u32>VNET_HDR_BYTES : 0; }
+/** Writes a frame into a guest buffer behind a zeroed virtio_net_hdr (no offloads asked). */
+@inline function toGuestBuffer(gaddr: usize, frame: usize, len: u32): void {
+  memory.fill(gaddr, 0, VNET_HDR_BYTES);
+  memory.copy(gaddr + VNET_HDR_BYTES, frame, len);
+}
 
 /** VRING_AVAIL_F_NO_INTERRUPT (avail.flags, driver) and VRING_USED_F_NO_NOTIFY (used.flags, device). */
 const F_NO_SIGNAL: u16 = 1;
@@ -35,37 +71,52 @@ const F_NO_SIGNAL: u16 = 1;
   const f = atomic.load<u16>(ring);
   atomic.store<u16>(ring, on ? f | F_NO_SIGNAL : f & ~F_NO_SIGNAL);
 }
+/** A side wants (true) or not (false) to be signalled: with EVENT_IDX it sets its event index
+ *  (at `eventAt`) to `at`, without it it clears or sets NO_SIGNAL in its ring's flags. */
+@inline function wantSignals(vq: usize, eventAt: usize, ownFlags: usize, want: bool, at: u32): void {
+  if (eventIdx(vq)) { if (want) atomic.store<u16>(eventAt, <u16>at); }
+  else flagsAt(ownFlags, !want);
+}
 /** The device wants (true) or not (false) kicks for new avail buffers. */
 @inline function deviceWantsKicks(vq: usize, want: bool, at: u32): void {
-  if (eventIdx(vq)) { if (want) atomic.store<u16>(availEventAddr(vq), <u16>at); }
-  else flagsAt(<usize>load<u32>(vq + V_USED), !want);
+  wantSignals(vq, availEventAddr(vq), usedRing(vq), want, at);
 }
 /** The driver wants (true) or not (false) an interrupt for new used buffers. */
 @inline function driverWantsInterrupts(vq: usize, want: bool, at: u32): void {
-  if (eventIdx(vq)) { if (want) atomic.store<u16>(usedEventAddr(vq), <u16>at); }
-  else flagsAt(<usize>load<u32>(vq + V_AVAIL), !want);
+  wantSignals(vq, usedEventAddr(vq), availRing(vq), want, at);
+}
+
+/** Should the side that moved its index from `old` by `n` signal the other? With EVENT_IDX, when
+ *  the index passed the other's event index (at `eventAt`); without it, while the other's
+ *  NO_SIGNAL flag (in the ring flags at `otherFlags`) is clear. */
+@inline function signals(vq: usize, eventAt: usize, otherFlags: usize, old: u32, n: u32): bool {
+  return eventIdx(vq)
+    ? needEvent(<u32>atomic.load<u16>(eventAt), (old + n) & 0xffff, old)
+    : (atomic.load<u16>(otherFlags) & F_NO_SIGNAL) == 0;
 }
 
 /** Driver side: `n` buffers posted after avail index `availIdx`; kick unless avail_event (or the
  *  device's NO_NOTIFY flag, without EVENT_IDX) suppresses it. */
 @inline function countKick(vq: usize, availIdx: u32, n: u32): void {
-  const now16 = (availIdx + n) & 0xffff;
-  const kick = eventIdx(vq)
-    ? needEvent(<u32>atomic.load<u16>(availEventAddr(vq)), now16, availIdx)
-    : (atomic.load<u16>(<usize>load<u32>(vq + V_USED)) & F_NO_SIGNAL) == 0;
-  if (kick) bump(vq, V_KICKS, 1);
-  else bump(vq, V_KICKS_SUPPRESSED, 1);
+  bump(vq, signals(vq, availEventAddr(vq), usedRing(vq), availIdx, n) ? V_KICKS : V_KICKS_SUPPRESSED, 1);
 }
 
 /** Backend side: `n` used entries published after used index `usedIdx`; notify unless used_event
  *  (or the driver's NO_INTERRUPT flag, without EVENT_IDX) suppresses it. */
 @inline function countUsedNotify(vq: usize, usedIdx: u32, n: u32): void {
-  const now = (usedIdx + n) & 0xffff;
-  const notify = eventIdx(vq)
-    ? needEvent(<u32>atomic.load<u16>(usedEventAddr(vq)), now, usedIdx)
-    : (atomic.load<u16>(<usize>load<u32>(vq + V_AVAIL)) & F_NO_SIGNAL) == 0;
-  if (notify) bump(vq, V_USED_NOTIFY, 1);
-  else bump(vq, V_USED_SUPPRESSED, 1);
+  bump(vq, signals(vq, usedEventAddr(vq), availRing(vq), usedIdx, n) ? V_USED_NOTIFY : V_USED_SUPPRESSED, 1);
+}
+
+/** Replay: a frame's arrival time (u64 ns) in the guest side table, per descriptor id. */
+@inline function arrivalSlot(gside: usize, id: u32, mask: u32): usize { return gside + (<usize>(id & mask) << 3); }
+
+/** Backend, end of a burst: `n` avail entries taken (`copied` frame bytes); once it has caught up
+ *  with the driver's avail index it asks for a kick again (vhost_enable_notify). */
+@inline function backendTook(vq: usize, lastAvail: u32, availIdx: u32, n: u32, copied: u64): void {
+  store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
+  bump(vq, V_COPIES, n);
+  bump(vq, V_BYTES_COPIED, copied);
+  if (((lastAvail + n) & 0xffff) == availIdx) deviceWantsKicks(vq, true, lastAvail + n);
 }
 
 /** Backend (vhost-copy): up to `budget` frames from the tap ring into guest buffers. The used
@@ -74,60 +125,50 @@ const F_NO_SIGNAL: u16 = 1;
 export function vhostRxBurst(vq: usize, budget: u32): u32 {
   const inr = <usize>load<u32>(vq + V_IN);
   const ret = <usize>load<u32>(vq + V_RET);
-  const size = load<u32>(vq + V_SIZE);
-  const mask = size - 1;
-  const avail = <usize>load<u32>(vq + V_AVAIL);
-  const used = <usize>load<u32>(vq + V_USED);
-  const descT = <usize>load<u32>(vq + V_DESC);
   let n = rAvail(inr);
   if (n > budget) n = budget;
   if (ret != 0) { const s = rSpace(ret); if (s < n) n = s; }
   if (n == 0) return 0;
+  const mask = ringMask(vq);
+  const avail = availRing(vq);
+  const used = usedRing(vq);
+  const descT = descTable(vq);
   const lastAvail = load<u32>(vq + V_LAST_AVAIL);
   deviceWantsKicks(vq, false, 0); // vhost_disable_notify while it works
-  const availIdx = <u32>atomic.load<u16>(avail + 2);
-  const bufs = (availIdx - lastAvail) & 0xffff;
-  if (bufs == 0) {
+  const availIdx = peerIdx(avail);
+  n = takeUpTo(availIdx, lastAvail, n);
+  if (n == 0) {
     // Out of guest buffers: ask for a kick as soon as the guest adds one, and wait.
     bump(vq, V_NO_AVAIL, 1);
     deviceWantsKicks(vq, true, lastAvail);
     return 0;
   }
-  if (n > bufs) n = bufs;
   const base = bufBase(vq);
   const bstride = bufStride(vq);
   const head = load<u32>(inr);
   const pend = load<u32>(vq + V_PEND_USED);
-  const usedIdx = <u32>load<u16>(used + 2) + pend;
+  const usedIdx = ownIdx(used) + pend;
   const rtail = ret != 0 ? load<u32>(ret + R_TAIL) : 0;
   const rside = <usize>load<u32>(vq + V_RSIDE);
   const gside = <usize>load<u32>(vq + V_GSIDE);
   let copied: u64 = 0;
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inr, head + k);
-    const len = descLen(d);
-    const id = <u32>load<u16>(avail + 4 + (<usize>((lastAvail + k) & mask) << 1));
-    if (gside != 0) store<u64>(gside + (<usize>(id & mask) << 3), load<u64>(rside + (<usize>load<u32>(d + D_BUF) << 3)));
-    const de = descT + (<usize>(id & mask) << 4);
-    const gaddr = <usize>load<u64>(de);
+    const id = <u32>load<u16>(availSlot(avail, lastAvail + k, mask));
+    if (gside != 0) store<u64>(arrivalSlot(gside, id, mask), load<u64>(rside + (<usize>load<u32>(d + D_BUF) << 3)));
+    const de = descAt(descT, id, mask);
     const cap = load<u32>(de + 8);
-    let l = len;
+    let l = descLen(d);
     if (l + VNET_HDR_BYTES > cap) l = cap - VNET_HDR_BYTES; // truncated (never with 2 KiB buffers)
-    memory.fill(gaddr, 0, VNET_HDR_BYTES);
-    memory.copy(gaddr + VNET_HDR_BYTES, frameAddr(base, bstride, d), l);
-    const ue = used + 4 + (<usize>((usedIdx + k) & mask) << 3);
-    store<u32>(ue, id);
-    store<u32>(ue + 4, l + VNET_HDR_BYTES);
+    toGuestBuffer(<usize>load<u64>(de), frameAddr(base, bstride, d), l);
+    putUsed(used, usedIdx + k, mask, id, l + VNET_HDR_BYTES);
     copied += <u64>l;
     if (ret != 0) store<u32>(rDesc(ret, rtail + k) + D_BUF, load<u32>(d + D_BUF));
   }
   rPublishHead(inr, n);
   if (ret != 0) rPublishTail(ret, n);
   store<u32>(vq + V_PEND_USED, pend + n);
-  store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
-  bump(vq, V_COPIES, n);
-  bump(vq, V_BYTES_COPIED, copied);
-  if (((lastAvail + n) & 0xffff) == availIdx) deviceWantsKicks(vq, true, lastAvail + n);
+  backendTook(vq, lastAvail, availIdx, n, copied);
   return n;
 }
 
@@ -149,9 +190,9 @@ function flushUsed(vq: usize, most: u32): u32 {
   const pend = load<u32>(vq + V_PEND_USED);
   const n = pend < most ? pend : most;
   if (n == 0) return 0;
-  const used = <usize>load<u32>(vq + V_USED);
-  const usedIdx = <u32>load<u16>(used + 2);
-  atomic.store<u16>(used + 2, <u16>(usedIdx + n));
+  const used = usedRing(vq);
+  const usedIdx = ownIdx(used);
+  publishIdx(used, usedIdx + n);
   store<u32>(vq + V_PEND_USED, pend - n);
   countUsedNotify(vq, usedIdx, n);
   return n;
@@ -160,33 +201,28 @@ function flushUsed(vq: usize, most: u32): u32 {
 /** Guest driver: takes up to `budget` used buffers and checks each frame; the buffers are
  *  re-posted (avail index, kick) by vqGuestRxDone at the end of the poll. */
 export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
-  const size = load<u32>(vq + V_SIZE);
-  const mask = size - 1;
-  const avail = <usize>load<u32>(vq + V_AVAIL);
-  const used = <usize>load<u32>(vq + V_USED);
-  const descT = <usize>load<u32>(vq + V_DESC);
-  const sink = <usize>load<u32>(vq + V_SINK);
+  const used = usedRing(vq);
   const lastUsed = load<u32>(vq + V_LAST_USED);
-  const usedIdx = <u32>atomic.load<u16>(used + 2);
-  let n = (usedIdx - lastUsed) & 0xffff;
-  if (n > budget) n = budget;
+  const n = takeUpTo(peerIdx(used), lastUsed, budget);
   if (n == 0) return 0;
   driverWantsInterrupts(vq, false, 0); // virtqueue_disable_cb while NAPI polls
+  const mask = ringMask(vq);
+  const avail = availRing(vq);
+  const descT = descTable(vq);
+  const sink = <usize>load<u32>(vq + V_SINK);
   const clockAt = <usize>load<u32>(sink + S_CLOCK);
   const now = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
   const refill = load<u32>(vq + V_PEND_REFILL);
-  const availIdx = <u32>load<u16>(avail + 2) + refill;
+  const availIdx = ownIdx(avail) + refill;
   const gside = <usize>load<u32>(vq + V_GSIDE);
   for (let k: u32 = 0; k < n; k++) {
-    const ue = used + 4 + (<usize>((lastUsed + k) & mask) << 3);
+    const ue = usedElem(used, lastUsed + k, mask);
     const id = load<u32>(ue);
-    const len = load<u32>(ue + 4);
-    const gaddr = <usize>load<u64>(descT + (<usize>(id & mask) << 4));
+    const flen = frameBytes(load<u32>(ue + 4));
     const fnow = now + (<u64>(k + 1) * <u64>load<u32>(sink + S_PKT_PS)) / 1000;
-    const flen = len > <u32>VNET_HDR_BYTES ? len - <u32>VNET_HDR_BYTES : 0;
-    if (gside != 0) sinkReplayed(sink, flen, load<u64>(gside + (<usize>(id & mask) << 3)), fnow);
-    else sinkCheck(sink, gaddr + VNET_HDR_BYTES, flen, fnow);
-    store<u16>(avail + 4 + (<usize>((availIdx + k) & mask) << 1), <u16>id); // refill
+    if (gside != 0) sinkReplayed(sink, flen, load<u64>(arrivalSlot(gside, id, mask)), fnow);
+    else sinkCheck(sink, <usize>load<u64>(descAt(descT, id, mask)) + VNET_HDR_BYTES, flen, fnow);
+    store<u16>(availSlot(avail, availIdx + k, mask), <u16>id); // refill
   }
   store<u32>(vq + V_PEND_REFILL, refill + n);
   store<u32>(vq + V_LAST_USED, lastUsed + n);
@@ -199,11 +235,11 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
  *  used_event = last used, or the NO_INTERRUPT flag cleared) and returns 1 when used buffers
  *  arrived meanwhile (virtqueue_poll: poll again), else 0. */
 export function vqGuestRxDone(vq: usize, complete: u32): u32 {
-  const avail = <usize>load<u32>(vq + V_AVAIL);
   const refill = load<u32>(vq + V_PEND_REFILL);
   if (refill != 0) {
-    const availIdx = <u32>load<u16>(avail + 2);
-    atomic.store<u16>(avail + 2, <u16>(availIdx + refill));
+    const avail = availRing(vq);
+    const availIdx = ownIdx(avail);
+    publishIdx(avail, availIdx + refill);
     store<u32>(vq + V_PEND_REFILL, 0);
     bump(vq, V_REFILLED, refill);
     countKick(vq, availIdx, refill);
@@ -211,8 +247,7 @@ export function vqGuestRxDone(vq: usize, complete: u32): u32 {
   if (complete == 0) return 0;
   const lastUsed = load<u32>(vq + V_LAST_USED);
   driverWantsInterrupts(vq, true, lastUsed);
-  const used = <usize>load<u32>(vq + V_USED);
-  return ((<u32>atomic.load<u16>(used + 2) - lastUsed) & 0xffff) != 0 ? 1 : 0;
+  return ((peerIdx(usedRing(vq)) - lastUsed) & 0xffff) != 0 ? 1 : 0;
 }
 
 // ---- transmit direction --------------------------------------------------------------------
@@ -222,18 +257,17 @@ export function vqGuestRxDone(vq: usize, complete: u32): u32 {
 // descriptor in V_SIDE: nothing is allocated), publishes the used entry (the Tx completion) and
 // notifies under used_event. Descriptors complete in order, so the guest reuses them in order.
 
+/** Tx: the tap buffer paired with descriptor `id` (already masked). */
+@inline function tapBufSlot(side: usize, id: u32): usize { return side + (<usize>id << 2); }
+
 /** Guest driver, transmit: reaps completions, then posts up to `budget` frames. */
 export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
-  const size = load<u32>(vq + V_SIZE);
-  const mask = size - 1;
-  const avail = <usize>load<u32>(vq + V_AVAIL);
-  const used = <usize>load<u32>(vq + V_USED);
-  const descT = <usize>load<u32>(vq + V_DESC);
-  const side = <usize>load<u32>(vq + V_SIDE);
+  const mask = ringMask(vq);
+  const size = mask + 1;
+  const avail = availRing(vq);
   const inr = <usize>load<u32>(vq + V_IN);
-  const usedIdx = <u32>atomic.load<u16>(used + 2);
   const lastUsed = load<u32>(vq + V_LAST_USED);
-  const reaped = (usedIdx - lastUsed) & 0xffff;
+  const reaped = (peerIdx(usedRing(vq)) - lastUsed) & 0xffff;
   const nowUsed = lastUsed + reaped;
   if (reaped != 0) {
     // Completions are reaped here, as the driver frees old skbs before each transmit
@@ -241,7 +275,7 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
     store<u32>(vq + V_LAST_USED, nowUsed);
     bump(vq, V_REFILLED, reaped);
   }
-  const availIdx = <u32>load<u16>(avail + 2);
+  const availIdx = ownIdx(avail);
   const free = size - ((availIdx - nowUsed) & 0xffff);
   let n = rAvail(inr);
   if (n > budget) n = budget;
@@ -250,26 +284,26 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
     txStopped(vq, nowUsed, availIdx, free);
     return reaped;
   }
+  const descT = descTable(vq);
+  const side = <usize>load<u32>(vq + V_SIDE);
   const base = bufBase(vq);
   const bstride = bufStride(vq);
   const head = load<u32>(inr);
+  const cap = <u32>V_GBUF_BYTES - <u32>VNET_HDR_BYTES;
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inr, head + k);
     const id = (availIdx + k) & mask;
-    const de = descT + (<usize>id << 4);
-    const gaddr = <usize>load<u64>(de);
+    const de = descAt(descT, id, mask);
     let len = descLen(d);
-    const cap = <u32>V_GBUF_BYTES - <u32>VNET_HDR_BYTES;
     if (len > cap) len = cap;
-    memory.fill(gaddr, 0, VNET_HDR_BYTES);
-    memory.copy(gaddr + VNET_HDR_BYTES, frameAddr(base, bstride, d), len);
+    toGuestBuffer(<usize>load<u64>(de), frameAddr(base, bstride, d), len);
     store<u32>(de + 8, len + VNET_HDR_BYTES);
     store<u16>(de + 12, 0); // device-readable
-    store<u32>(side + (<usize>id << 2), load<u32>(d + D_BUF));
-    store<u16>(avail + 4 + (<usize>id << 1), <u16>id);
+    store<u32>(tapBufSlot(side, id), load<u32>(d + D_BUF));
+    store<u16>(availSlot(avail, id, mask), <u16>id);
   }
   rPublishHead(inr, n);
-  atomic.store<u16>(avail + 2, <u16>(availIdx + n));
+  publishIdx(avail, availIdx + n);
   countKick(vq, availIdx, n);
   txStopped(vq, nowUsed, availIdx + n, free - n);
   return n;
@@ -290,17 +324,11 @@ function txStopped(vq: usize, lastUsed: u32, availIdx: u32, free: u32): void {
 
 /** Backend (vhost-copy), transmit: up to `budget` guest buffers copied into tap buffers. */
 export function vhostTxBurst(vq: usize, budget: u32): u32 {
-  const size = load<u32>(vq + V_SIZE);
-  const mask = size - 1;
-  const avail = <usize>load<u32>(vq + V_AVAIL);
-  const used = <usize>load<u32>(vq + V_USED);
-  const descT = <usize>load<u32>(vq + V_DESC);
-  const side = <usize>load<u32>(vq + V_SIDE);
+  const avail = availRing(vq);
   const out = <usize>load<u32>(vq + V_OUT);
   const lastAvail = load<u32>(vq + V_LAST_AVAIL);
-  const availIdx = <u32>atomic.load<u16>(avail + 2);
-  let n = (availIdx - lastAvail) & 0xffff;
-  if (n > budget) n = budget;
+  const availIdx = peerIdx(avail);
+  let n = takeUpTo(availIdx, lastAvail, budget);
   const s = rSpace(out);
   if (n > s) n = s;
   if (n == 0) {
@@ -308,20 +336,22 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
     return 0;
   }
   deviceWantsKicks(vq, false, 0); // vhost_disable_notify while it works
+  const mask = ringMask(vq);
+  const used = usedRing(vq);
+  const descT = descTable(vq);
+  const side = <usize>load<u32>(vq + V_SIDE);
   const base = bufBase(vq);
   const bstride = bufStride(vq);
   const headroom = load<u32>(<usize>load<u32>(vq + X_HDR) + (H_BUF_HEADROOM << 2));
-  const usedIdx = <u32>load<u16>(used + 2);
+  const usedIdx = ownIdx(used);
   const tail = load<u32>(out + R_TAIL);
   let copied: u64 = 0;
   for (let k: u32 = 0; k < n; k++) {
-    const id = <u32>load<u16>(avail + 4 + (<usize>((lastAvail + k) & mask) << 1)) & mask;
-    const de = descT + (<usize>id << 4);
-    const gaddr = <usize>load<u64>(de);
-    const glen = load<u32>(de + 8);
-    const len = glen > <u32>VNET_HDR_BYTES ? glen - <u32>VNET_HDR_BYTES : 0;
-    const buf = load<u32>(side + (<usize>id << 2));
-    memory.copy(base + <usize>(buf * bstride) + <usize>headroom, gaddr + VNET_HDR_BYTES, len);
+    const id = <u32>load<u16>(availSlot(avail, lastAvail + k, mask)) & mask;
+    const de = descAt(descT, id, mask);
+    const len = frameBytes(load<u32>(de + 8));
+    const buf = load<u32>(tapBufSlot(side, id));
+    memory.copy(base + <usize>(buf * bstride) + <usize>headroom, <usize>load<u64>(de) + VNET_HDR_BYTES, len);
     const o = rDesc(out, tail + k);
     store<u32>(o + D_BUF, buf);
     store<u16>(o + D_OFF, <u16>headroom);
@@ -330,17 +360,12 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
     store<u16>(o + D_TCI, 0);
     store<u8>(o + D_FLAGS, DF_EOP);
     store<u8>(o + D_INFO, 0);
-    const ue = used + 4 + (<usize>((usedIdx + k) & mask) << 3);
-    store<u32>(ue, id);
-    store<u32>(ue + 4, 0);
+    putUsed(used, usedIdx + k, mask, id, 0);
     copied += <u64>len;
   }
   rPublishTail(out, n);
-  atomic.store<u16>(used + 2, <u16>(usedIdx + n));
-  store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
-  bump(vq, V_COPIES, n);
-  bump(vq, V_BYTES_COPIED, copied);
+  publishIdx(used, usedIdx + n);
   countUsedNotify(vq, usedIdx, n);
-  if (((lastAvail + n) & 0xffff) == availIdx) deviceWantsKicks(vq, true, lastAvail + n);
+  backendTook(vq, lastAvail, availIdx, n, copied);
   return n;
 }
