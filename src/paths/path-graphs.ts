@@ -65,6 +65,9 @@ const TX_DRIVER: ElementCosts = {
   packet: ["drv_tx_pkt_cycles", "tx_reap_pkt_cycles"],
 };
 const APP_TX: ElementCosts = { packet: ["stack_tx_cycles"] };
+const VHOST: ElementCosts = { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] };
+
+const withIrqHost = (irqHost?: string) => (irqHost ? { irqHost } : {});
 
 const wireGen: EngineElement = { kind: "gen", name: "gen", out: "wire", on: "wire-rx" };
 const vebRx = (pool: "pf" | "vf"): EngineElement => ({
@@ -86,23 +89,30 @@ const wirePeer: EngineElement = {
   on: "wire-tx",
 };
 
+/** The consumer's application sending into its stack (`out`) on `cpu`. */
+const appTx = (out: string, cpu: string): EngineElement => ({
+  kind: "gen",
+  name: "gen-tx",
+  out,
+  on: cpu,
+  costs: APP_TX,
+});
+
+/** A driver's transmit onto the NIC's queue, from the stack or a bridge's uplink (`input`). */
+const txDriver = (name: string, input: string, on: string, irqHost?: string): EngineElement => ({
+  kind: "txdrv",
+  name,
+  in: input,
+  out: "nic.tx",
+  iotlbPerFrame: 0,
+  on,
+  costs: TX_DRIVER,
+  ...withIrqHost(irqHost),
+});
+
 /** Transmit through a driver that owns a NIC queue pair, the consumer's stack on `cpu`. */
 function driverTx(driver: string, cpu: string, irqHost?: string): EngineElement[] {
-  return [
-    { kind: "gen", name: "gen-tx", out: "stack.tx", on: cpu, costs: APP_TX },
-    {
-      kind: "txdrv",
-      name: driver,
-      in: "stack.tx",
-      out: "nic.tx",
-      iotlbPerFrame: 0,
-      on: cpu,
-      costs: TX_DRIVER,
-      ...(irqHost ? { irqHost } : {}),
-    },
-    vebTx,
-    wirePeer,
-  ];
+  return [appTx("stack.tx", cpu), txDriver(driver, "stack.tx", cpu, irqHost), vebTx, wirePeer];
 }
 
 const directSink = (
@@ -120,7 +130,26 @@ const directSink = (
   interrupts: true,
   on: cpu,
   costs: RX_DRIVER,
-  ...(irqHost ? { irqHost } : {}),
+  ...withIrqHost(irqHost),
+});
+
+/** A hop in software that no interrupt starts: `role`'s per-packet `packet` costs on `on`. */
+const softHop = (
+  name: string,
+  input: string,
+  out: string,
+  role: "epair" | "tap",
+  on: string,
+  packet: CostName[],
+): EngineElement => ({
+  kind: "hop",
+  name,
+  in: input,
+  out,
+  role,
+  interrupts: false,
+  on,
+  costs: { packet },
 });
 
 /** The PF driver in the host hands frames to the software bridge (if_bridge member). */
@@ -135,15 +164,59 @@ const pfRxHop: EngineElement = {
   costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles"] },
 };
 
-/** The host's learning bridge between the PF (uplink) and `port` (tap or epair). */
-const hostBridge = (port: string): EngineElement => ({
+/** A learning bridge between an uplink and `port`; `inPort` 1: its frames come in from `port`. */
+const bridge = (
+  name: string,
+  input: string,
+  uplink: string,
+  port: string,
+  on: string,
+  inPort?: number,
+): EngineElement => ({
   kind: "bridge",
-  name: "bridge",
-  in: "bridge.in",
-  uplink: "uplink.out",
+  name,
+  in: input,
+  uplink,
   port,
-  on: "host-core0",
+  ...(inPort !== undefined ? { inPort } : {}),
+  on,
   costs: { packet: ["bridge_cycles"] },
+});
+
+/** The host's learning bridge between the PF (uplink) and `port` (tap or epair). */
+const hostBridge = (port: string): EngineElement =>
+  bridge("bridge", "bridge.in", "uplink.out", port, "host-core0");
+
+/** Receive from the wire through the PF driver in the host into `hostBridge0`. */
+const wireToHostBridge = (hostBridge0: EngineElement): EngineElement[] => [
+  wireGen,
+  vebRx("pf"),
+  pfRxHop,
+  hostBridge0,
+];
+
+/** Transmit back out: a bridge (`name`, its member `port` the frames come from) sends them out its
+ *  uplink, the PF driver puts them on the NIC's queue, the NIC on the wire; all on `on`. */
+const bridgeToWire = (
+  name: string,
+  input: string,
+  uplink: string,
+  port: string,
+  on: string,
+): EngineElement[] => [
+  bridge(name, input, uplink, port, on, 1),
+  txDriver("pf-tx", uplink, on),
+  vebTx,
+  wirePeer,
+];
+
+/** The NIC binding of a path behind the host's bridge: the PF, promiscuous, the consumer's `mac`. */
+const bridgedPf = (mac: string): NicBinding => ({
+  port: "main",
+  pool: "pf",
+  mac,
+  promiscuous: true,
+  assigned: false,
 });
 
 const HOST = [
@@ -156,30 +229,53 @@ const HOST = [
 ] as const;
 const WITH_VM = [...HOST, { name: "guest-vcpu0", kind: "vcpu" }] as const;
 
+/** Where a direct path's consumer runs: on the host's core, or on a VM's vCPU, whose device
+ *  interrupt the host takes first and then injects. */
+const CONSUMER_AT = {
+  host: { resources: HOST, cpu: "host-core0", irqHost: undefined },
+  vm: { resources: WITH_VM, cpu: "guest-vcpu0", irqHost: "host-core0" },
+} as const;
+
+/** A path whose consumer owns a NIC queue pair (its pool's): the NIC steers frames straight to
+ *  its receive driver (`rxName`, stack `role`), and it transmits through its driver `txName`. */
+const directPath = (p: {
+  name: string;
+  summary: string;
+  nic: NicBinding;
+  at: keyof typeof CONSUMER_AT;
+  rxName: string;
+  role: string;
+  txName: string;
+}): EnginePath => {
+  const { resources, cpu, irqHost } = CONSUMER_AT[p.at];
+  const pool = p.nic.pool === "pf" ? "pf" : "vf";
+  return {
+    name: p.name,
+    summary: p.summary,
+    resources: [...resources],
+    nic: p.nic,
+    rx: [wireGen, vebRx(pool), directSink(p.rxName, pool, cpu, p.role, irqHost)],
+    tx: driverTx(p.txName, cpu, irqHost),
+  };
+};
+
 /** The guest's receive through virtio: the vhost-copy backend takes frames from the tap's queue
  *  into the split virtqueue, the guest's virtio-net driver and stack consume them. */
 const VIRTIO_RX: EngineElement[] = [
-  {
-    kind: "vhost",
-    name: "vhost-copy",
-    in: "tap.q",
-    vq: "vq0",
-    on: "vhost0",
-    costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
-  },
+  { kind: "vhost", name: "vhost-copy", in: "tap.q", vq: "vq0", on: "vhost0", costs: VHOST },
   {
     kind: "guest-rx",
     name: "virtio-net",
     vq: "vq0",
     sink: "guest-virtio",
     on: "guest-vcpu0",
-    costs: { batch: ["drv_rx_batch_cycles"], packet: ["drv_rx_pkt_cycles", "stack_rx_cycles"] },
+    costs: RX_DRIVER,
   },
 ];
 
 /** The guest's transmit through virtio: driver, vhost-copy backend, tap, bridge, PF to the wire. */
 const VIRTIO_TX: EngineElement[] = [
-  { kind: "gen", name: "gen-tx", out: "guest.tx", on: "guest-vcpu0", costs: APP_TX },
+  appTx("guest.tx", "guest-vcpu0"),
   {
     kind: "guest-tx",
     name: "virtio-net-tx",
@@ -188,46 +284,20 @@ const VIRTIO_TX: EngineElement[] = [
     on: "guest-vcpu0",
     costs: { packet: ["drv_tx_pkt_cycles"] },
   },
-  {
-    kind: "vhost-tx",
-    name: "vhost-copy-tx",
-    vq: "vq1",
-    out: "tap.tx",
-    on: "vhost0",
-    costs: { batch: ["vhost_batch_cycles"], packet: ["vhost_pkt_cycles"] },
-  },
-  {
-    kind: "hop",
-    name: "tap-tx",
-    in: "tap.tx",
-    out: "bridge.tx",
-    role: "tap",
-    interrupts: false,
-    on: "vhost0",
-    costs: { packet: ["tap_cycles"] },
-  },
-  {
-    kind: "bridge",
-    name: "bridge-tx",
-    in: "bridge.tx",
-    uplink: "uplink.tx",
-    port: "tap.back",
-    inPort: 1,
-    on: "vhost0",
-    costs: { packet: ["bridge_cycles"] },
-  },
-  {
-    kind: "txdrv",
-    name: "pf-tx",
-    in: "uplink.tx",
-    out: "nic.tx",
-    iotlbPerFrame: 0,
-    on: "vhost0",
-    costs: TX_DRIVER,
-  },
-  vebTx,
-  wirePeer,
+  { kind: "vhost-tx", name: "vhost-copy-tx", vq: "vq1", out: "tap.tx", on: "vhost0", costs: VHOST },
+  softHop("tap-tx", "tap.tx", "bridge.tx", "tap", "vhost0", ["tap_cycles"]),
+  ...bridgeToWire("bridge-tx", "bridge.tx", "uplink.tx", "tap.back", "vhost0"),
 ];
+
+/** A VM with a virtio NIC behind the host's bridge: `rxFront` feeds the tap's queue. */
+const virtioPath = (name: string, summary: string, rxFront: EngineElement[]): EnginePath => ({
+  name,
+  summary,
+  resources: [...WITH_VM, { name: "vhost0", kind: "vhost" }],
+  nic: bridgedPf("58:9c:fc:00:00:01"),
+  rx: [...rxFront, ...VIRTIO_RX],
+  tx: VIRTIO_TX,
+});
 
 /** Without RSS, if_epair runs every epair's deliveries on one unpinned taskqueue thread (if_epair.c
  *  epair_mod_init at D33731's commit 24f0bfbad57b); the forwarding paths give it a core of its
@@ -240,16 +310,15 @@ const EPAIR_TASKQUEUE = "host-core1";
  *  Handed over from another core (`fromOtherCore`), the taskqueue reads what the sender's core
  *  wrote: priced as the steering hand-off is, one cross-core transfer per packet on each side
  *  (the sender's is on `bridge0ToEpair`). */
-const epairHop = (name: string, input: string, out: string, fromOtherCore = false): EngineElement => ({
-  kind: "hop",
-  name,
-  in: input,
-  out,
-  role: "epair",
-  interrupts: false,
-  on: EPAIR_TASKQUEUE,
-  costs: { packet: fromOtherCore ? ["xcore_transfer_cycles", "epair_cycles"] : ["epair_cycles"] },
-});
+const epairHop = (name: string, input: string, out: string, fromOtherCore = false): EngineElement =>
+  softHop(
+    name,
+    input,
+    out,
+    "epair",
+    EPAIR_TASKQUEUE,
+    fromOtherCore ? ["xcore_transfer_cycles", "epair_cycles"] : ["epair_cycles"],
+  );
 
 /** bridge0 on the NIC's receive core, whose if_transmit to epair0a (epair_menq) writes the queue
  *  the taskqueue's core last read: the sending side of the cross-core hand-off. */
@@ -260,29 +329,8 @@ const bridge0ToEpair: EngineElement = {
 
 /** bridge1 (its member `port` is the epair the frames come from) and the PF's transmit on the
  *  taskqueue's thread, then the wire: the forwarding paths' way back out (cc1). */
-const bridgeBackOut = (port: string): EngineElement[] => [
-  {
-    kind: "bridge",
-    name: "bridge1",
-    in: "bridge1.in",
-    uplink: "uplink1.out",
-    port,
-    inPort: 1,
-    on: EPAIR_TASKQUEUE,
-    costs: { packet: ["bridge_cycles"] },
-  },
-  {
-    kind: "txdrv",
-    name: "pf-tx",
-    in: "uplink1.out",
-    out: "nic.tx",
-    iotlbPerFrame: 0,
-    on: EPAIR_TASKQUEUE,
-    costs: TX_DRIVER,
-  },
-  vebTx,
-  wirePeer,
-];
+const bridgeBackOut = (port: string): EngineElement[] =>
+  bridgeToWire("bridge1", "bridge1.in", "uplink1.out", port, EPAIR_TASKQUEUE);
 
 /** D33731's forwarding paths: frames from the wire cross the PF driver and bridge0 on the NIC's
  *  core, then `afterBridge0` (on the epair taskqueue's core) sends them back out; receive only. */
@@ -290,83 +338,60 @@ const forwardedThroughEpair = (
   afterBridge0: EngineElement[],
 ): Pick<EnginePath, "resources" | "nic" | "rx" | "tx"> => ({
   resources: [...HOST, { name: EPAIR_TASKQUEUE, kind: "core" }],
-  nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
-  rx: [wireGen, vebRx("pf"), pfRxHop, bridge0ToEpair, ...afterBridge0],
+  nic: bridgedPf("02:e0:00:00:00:0b"),
+  rx: [...wireToHostBridge(bridge0ToEpair), ...afterBridge0],
   tx: null,
 });
 
 export const ENGINE_PATHS: readonly EnginePath[] = [
-  {
+  directPath({
     name: "native",
     summary: "PF in the host's network stack",
-    resources: [...HOST],
     nic: { port: "main", pool: "pf", mac: "pool", assigned: false },
-    rx: [wireGen, vebRx("pf"), directSink("host-stack", "pf", "host-core0", "host stack (PF driver)")],
-    tx: driverTx("pf-tx", "host-core0"),
-  },
-  {
+    at: "host",
+    rxName: "host-stack",
+    role: "host stack (PF driver)",
+    txName: "pf-tx",
+  }),
+  directPath({
     name: "jail-vf",
     summary: "VF (iavf) moved into a vnet jail; the jail shares the host kernel and its cores",
-    resources: [...HOST],
     nic: { port: "main", pool: "host-vf", mac: "pool", assigned: false },
-    rx: [wireGen, vebRx("vf"), directSink("jail-stack", "vf", "host-core0", "jail stack (iavf)")],
-    tx: driverTx("iavf-tx", "host-core0"),
-  },
-  {
+    at: "host",
+    rxName: "jail-stack",
+    role: "jail stack (iavf)",
+    txName: "iavf-tx",
+  }),
+  directPath({
     name: "vm-vf",
     summary: "VF passed through (ppt) to a bhyve VM: the host takes the interrupt, then injects",
-    resources: [...WITH_VM],
     nic: { port: "main", pool: "ppt-vf", mac: "pool", assigned: true },
-    rx: [
-      wireGen,
-      vebRx("vf"),
-      directSink("guest-iavf", "vf", "guest-vcpu0", "guest stack (iavf in the VM)", "host-core0"),
-    ],
-    tx: driverTx("guest-iavf-tx", "guest-vcpu0", "host-core0"),
-  },
-  {
+    at: "vm",
+    rxName: "guest-iavf",
+    role: "guest stack (iavf in the VM)",
+    txName: "guest-iavf-tx",
+  }),
+  directPath({
     name: "passthrough",
     summary: "whole PF of a second port passed through to one VM (no SR-IOV)",
-    resources: [...WITH_VM],
     nic: { port: "second", pool: "pf", mac: "pool", assigned: true },
-    rx: [
-      wireGen,
-      vebRx("pf"),
-      directSink("guest-pf", "pf", "guest-vcpu0", "guest stack (PF driver in the VM)", "host-core0"),
+    at: "vm",
+    rxName: "guest-pf",
+    role: "guest stack (PF driver in the VM)",
+    txName: "guest-pf-tx",
+  }),
+  virtioPath(
+    "virtio",
+    "paravirtual: PF in the host, learning bridge, tap, vhost-copy backend, split virtqueue",
+    [
+      ...wireToHostBridge(hostBridge("tap.in")),
+      softHop("tap", "tap.in", "tap.q", "tap", "host-core0", ["tap_cycles"]),
     ],
-    tx: driverTx("guest-pf-tx", "guest-vcpu0", "host-core0"),
-  },
-  {
-    name: "virtio",
-    summary: "paravirtual: PF in the host, learning bridge, tap, vhost-copy backend, split virtqueue",
-    resources: [...WITH_VM, { name: "vhost0", kind: "vhost" }],
-    nic: { port: "main", pool: "pf", mac: "58:9c:fc:00:00:01", promiscuous: true, assigned: false },
-    rx: [
-      wireGen,
-      vebRx("pf"),
-      pfRxHop,
-      hostBridge("tap.in"),
-      {
-        kind: "hop",
-        name: "tap",
-        in: "tap.in",
-        out: "tap.q",
-        role: "tap",
-        interrupts: false,
-        on: "host-core0",
-        costs: { packet: ["tap_cycles"] },
-      },
-      ...VIRTIO_RX,
-    ],
-    tx: VIRTIO_TX,
-  },
-  {
-    name: "virtio-tap",
-    summary:
-      "virtio's guest side fed by pktgen on the host writing into the tap (receive: no NIC, PF driver or bridge); transmit as virtio",
-    resources: [...WITH_VM, { name: "vhost0", kind: "vhost" }],
-    nic: { port: "main", pool: "pf", mac: "58:9c:fc:00:00:01", promiscuous: true, assigned: false },
-    rx: [
+  ),
+  virtioPath(
+    "virtio-tap",
+    "virtio's guest side fed by pktgen on the host writing into the tap (receive: no NIC, PF driver or bridge); transmit as virtio",
+    [
       // pktgen on the host writes straight into the tap (Jason Wang's "guest RX pktgen"
       // measurements): no NIC, no PF driver, no bridge on the receive side.
       {
@@ -377,30 +402,16 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         on: "host-core0",
         costs: { packet: ["pktgen_tap_cycles"] },
       },
-      ...VIRTIO_RX,
     ],
-    tx: VIRTIO_TX,
-  },
+  ),
   {
     name: "jail-epair",
     summary: "PF in the host, if_bridge, epair into a vnet jail",
     resources: [...HOST],
-    nic: { port: "main", pool: "pf", mac: "02:e0:00:00:00:0b", promiscuous: true, assigned: false },
+    nic: bridgedPf("02:e0:00:00:00:0b"),
     rx: [
-      wireGen,
-      vebRx("pf"),
-      pfRxHop,
-      hostBridge("epair.a"),
-      {
-        kind: "hop",
-        name: "epair",
-        in: "epair.a",
-        out: "epair.b",
-        role: "epair",
-        interrupts: false,
-        on: "host-core0",
-        costs: { packet: ["epair_cycles"] },
-      },
+      ...wireToHostBridge(hostBridge("epair.a")),
+      softHop("epair", "epair.a", "epair.b", "epair", "host-core0", ["epair_cycles"]),
       {
         kind: "sink",
         name: "jail-stack",
@@ -413,38 +424,9 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
       },
     ],
     tx: [
-      { kind: "gen", name: "gen-tx", out: "jail.tx", on: "host-core0", costs: APP_TX },
-      {
-        kind: "hop",
-        name: "epair-tx",
-        in: "jail.tx",
-        out: "bridge.tx",
-        role: "epair",
-        interrupts: false,
-        on: "host-core0",
-        costs: { packet: ["epair_cycles"] },
-      },
-      {
-        kind: "bridge",
-        name: "bridge-tx",
-        in: "bridge.tx",
-        uplink: "uplink.tx",
-        port: "epair.back",
-        inPort: 1,
-        on: "host-core0",
-        costs: { packet: ["bridge_cycles"] },
-      },
-      {
-        kind: "txdrv",
-        name: "pf-tx",
-        in: "uplink.tx",
-        out: "nic.tx",
-        iotlbPerFrame: 0,
-        on: "host-core0",
-        costs: TX_DRIVER,
-      },
-      vebTx,
-      wirePeer,
+      appTx("jail.tx", "host-core0"),
+      softHop("epair-tx", "jail.tx", "bridge.tx", "epair", "host-core0", ["epair_cycles"]),
+      ...bridgeToWire("bridge-tx", "bridge.tx", "uplink.tx", "epair.back", "host-core0"),
     ],
   },
   {
@@ -492,16 +474,8 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
     nic: { port: "main", pool: "host-vf", peer: "ppt-vf", mac: "pool", assigned: false, peerAssigned: true },
     rx: null,
     tx: [
-      { kind: "gen", name: "gen-tx", out: "stack.tx", on: "host-core0", costs: APP_TX },
-      {
-        kind: "txdrv",
-        name: "iavf-tx",
-        in: "stack.tx",
-        out: "nic.tx",
-        iotlbPerFrame: 0,
-        on: "host-core0",
-        costs: TX_DRIVER,
-      },
+      appTx("stack.tx", "host-core0"),
+      txDriver("iavf-tx", "stack.tx", "host-core0"),
       { kind: "veb-tx", name: "veb-tx", in: "nic.tx", out: "peer.rx", on: "nic" },
       {
         kind: "sink",
