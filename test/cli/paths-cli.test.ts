@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
-import { PATHS_CSV_HEADER } from "../../src/report/paths-table.ts";
+import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
 
 async function cli(argv: string[]) {
   let out = "";
@@ -46,49 +46,11 @@ describe("iovsim paths", () => {
     expect(c.out.endsWith("\r\n")).toBe(true);
     const [head, ...rows] = parseCsv(c.out); // strict: a bare LF or a # line would throw
     expect(head).toEqual([...PATHS_CSV_HEADER]);
+    // Same figures as --json, through the one CSV writer (its column by column mapping is pinned
+    // with literal values in test/report/paths-csv.test.ts).
     const j = pathsJsonSchema.parse(JSON.parse((await cli([...args, "--json"])).out));
-    const want = j.paths.flatMap((p) =>
-      p.load_points.map((lp) =>
-        [
-          p.name,
-          p.direction,
-          p.size,
-          p.ndr_mpps,
-          p.ndr_gbps,
-          p.pdr_mpps,
-          p.pdr_gbps,
-          p.bottleneck,
-          lp.fraction_of_ndr,
-          lp.offered_mpps,
-          lp.delivered_mpps,
-          lp.loss_ratio,
-          lp.latency_us?.p50 ?? "",
-          lp.latency_us?.p90 ?? "",
-          lp.latency_us?.p99 ?? "",
-          lp.latency_us?.p999 ?? "",
-          j.profile.name,
-          j.seed,
-          "",
-          p.frame_bytes,
-          p.line_rate_mpps,
-          j.search?.pdr_loss ?? null,
-          j.search?.precision_of_line_rate ?? null,
-          j.trial.virtual_ms,
-          j.trial.count,
-          p.final_trial_ms,
-          j.link_gbps,
-          j.arrival,
-          lp.bottleneck,
-          lp.cpu.find((u) => u.resource === lp.bottleneck)?.utilization ?? null,
-          lp.cpu.find((u) => u.resource === lp.bottleneck)?.cycles_per_packet ?? null,
-          lp.latency_us?.mean ?? "",
-          lp.latency_us?.max ?? "",
-          lp.cpu.find((u) => u.resource === lp.bottleneck)?.cycles_per_packet_unit ?? null,
-          lp.latency_us?.min ?? "",
-        ].map((v) => (v === null ? "" : String(v))),
-      ),
-    );
-    expect(rows).toEqual(want);
+    expect(c.out).toBe(pathsCsv(j));
+    expect(rows).toHaveLength(j.paths.reduce((n, p) => n + p.load_points.length, 0));
     expect(rows[0].slice(0, 8)).toEqual(["native", "rx", "64", "", "", "", "", rows[0][7]]);
     expect(c.err).toMatch(/^simulator speed \(wall clock/);
   });

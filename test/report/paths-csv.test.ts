@@ -28,16 +28,38 @@ describe("paths --csv", () => {
     for (const c of PATHS_CSV_HEADER) if (!LABELS.has(c)) expect(c, c).toMatch(UNIT);
   });
 
-  it("gives each row its test conditions, the point's bottleneck cost and avg/max latency", () => {
-    const [head, ...rows] = parseCsv(pathsCsv(pathsDoc()));
+  it("gives each row its test conditions, the point's bottleneck cost and avg/max latency: every column its figure", () => {
+    const d = pathsDoc();
+    // Distinct figures where the fixture repeats one, so a swapped column shows.
+    const lp = d.paths[0].load_points[1];
+    lp.delivered_mpps = 0.9;
+    lp.loss_ratio = 0.025;
+    d.paths[0].size = 66;
+    const [head, ...rows] = parseCsv(pathsCsv(d));
     expect(head).toEqual([...PATHS_CSV_HEADER]);
     expect(rows).toHaveLength(3);
-    const row = Object.fromEntries(head.map((h, i) => [h, rows[1][i]]));
-    expect(row).toMatchObject({
-      size: "64",
+    expect(Object.fromEntries(head.map((h, i) => [h, rows[1][i]]))).toEqual({
+      path: "native",
+      direction: "rx",
+      size: "66",
+      ndr_mpps: "1.84705",
+      ndr_gbps: "1.2412176",
+      pdr_mpps: "1.9",
+      pdr_gbps: "1.2768",
+      bottleneck: "host-core0",
+      load_fraction_of_ndr: "0.5",
+      offered_mpps: "0.9235",
+      delivered_mpps: "0.9",
+      loss_ratio: "0.025",
+      p50_us: "30",
+      p90_us: "40",
+      p99_us: "50",
+      p999_us: "55",
+      profile: "bhyve",
+      seed: "7",
+      faults: "",
       frame_bytes: "64",
       line_rate_mpps: "14.880952380952381",
-      ndr_gbps: "1.2412176",
       pdr_loss_ratio: "0.005",
       precision_of_line_rate: "0.01",
       trial_ms: "1",
@@ -45,14 +67,13 @@ describe("paths --csv", () => {
       final_trial_ms: "11.3152",
       link_gbps: "10",
       arrival: "constant",
-      load_fraction_of_ndr: "0.5",
       point_bottleneck: "host-core0",
       point_bottleneck_utilization: "0.5",
       point_bottleneck_cycles_per_packet: "1500",
-      point_bottleneck_per_packet_unit: "cycles",
       mean_us: "31.25",
       max_us: "61.5",
-      seed: "7",
+      point_bottleneck_per_packet_unit: "cycles",
+      min_us: "",
     });
   });
 
