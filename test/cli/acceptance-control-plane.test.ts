@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 
@@ -21,16 +22,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]) {
-  let out = "";
-  let err = "";
-  const status = await runCli(["--state", state, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { status, out, err };
-}
+const cli = (...args: string[]) => iovsim(["--state", state, ...args]);
 const iovctl = (...args: string[]) => cli("iovctl", ...args);
 
 function conf(text: string, name = "t.conf"): string {
@@ -49,7 +41,7 @@ describe("iovctl device paths (-d)", () => {
     for (const d of ["./ixl0", "../iov/ixl0", "/dev/iov//ixl0", "/dev/./iov/ixl0", "//dev/iov/ixl0"]) {
       const r = await iovctl("-L", "-d", d);
       expect(r, d).toEqual({
-        status: 0,
+        code: 0,
         out: "ixl0:\n\tidentity: pci-location=pci0:1:0:0\n\tsriov: enabled=no vfs=0/64\n",
         err: "",
       });
@@ -58,7 +50,7 @@ describe("iovctl device paths (-d)", () => {
 
   it("the /dev/iov directory itself is EISDIR, a trailing slash on a node ENOTDIR", async () => {
     expect(await iovctl("-S", "-d", "")).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovctl: Could not open device '/dev/iov/': Is a directory\n",
     });
@@ -79,7 +71,7 @@ describe("iovctl device paths (-d)", () => {
     );
     const r = await dryRun('PF { device: "/dev/iov/ixl0"; num_vfs: 1; }');
     expect(r).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovctl: Could not open device '/dev/iov//dev/iov/ixl0': No such file or directory\n",
     });
@@ -90,7 +82,7 @@ describe("iovctl device paths (-d)", () => {
 
   it("-D -n echoes -d exactly as given, -f as the full path", async () => {
     expect(await iovctl("-D", "-n", "-d", "./ixl0")).toEqual({
-      status: 0,
+      code: 0,
       out: "Would attempt to delete all VF children of './ixl0'\n",
       err: "",
     });
@@ -107,7 +99,7 @@ describe("iovctl -f with something that is not a regular file", () => {
     for (const action of ["-C", "-D", "-S", "-L"]) {
       const r = await iovctl(action, "-f", d);
       expect(r, action).toEqual({
-        status: 1,
+        code: 1,
         out: "",
         err: `iovctl: Could not open '${d}' for reading: No error: 0\niovctl: ${d}: not a regular file\n`,
       });
@@ -116,7 +108,7 @@ describe("iovctl -f with something that is not a regular file", () => {
 
   it("a missing file keeps strerror(ENOENT)", async () => {
     expect(await iovctl("-C", "-f", join(dir, "none.conf"))).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: `iovctl: Could not open '${join(dir, "none.conf")}' for reading: No such file or directory\n`,
     });
@@ -129,7 +121,7 @@ describe("iovctl -f with something that is not a regular file", () => {
     ] as const) {
       const f = conf(`PF { device: "ixl0"; num_vfs: ${n}; }`);
       expect(await iovctl("-C", "-n", "-f", f), n).toEqual({
-        status: 1,
+        code: 1,
         out: "",
         err: `iovctl: Could not open '${f}' for reading: Result too large\niovctl: ${f}:1:${col}: numeric value out of range: ${n}\n`,
       });
@@ -143,7 +135,7 @@ describe("iovctl -f with something that is not a regular file", () => {
     ] as const) {
       const f = conf(text);
       const r = await iovctl("-C", "-n", "-f", f);
-      expect(r.status, text).toBe(1);
+      expect(r.code, text).toBe(1);
       expect(r.out).toBe("");
       expect(r.err).toMatch(
         new RegExp(
@@ -177,7 +169,7 @@ describe("config variations beyond the fixtures", () => {
       ].join("\n"),
     );
     // 3k = 3000 VFs is a valid uint16_t: only the kernel would refuse it (TotalVFs 64).
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.out).toContain("        NUM_VFS (NUMBER): 3000 (3000) (0xbb8)\n");
     expect(r.out).toContain(
       "VF-0 (NVLIST):\n    DRIVER (NVLIST):\n        vlan (NUMBER): 100 (100) (0x64)\n        allow-promisc (BOOL): TRUE\n    IOV (NVLIST):\nVF-1 (NVLIST):\n" +
@@ -257,7 +249,7 @@ describe("config variations beyond the fixtures", () => {
     ["pf { num_vfs: 1; }", "Config file does not specify device"],
     ['PF { num_vfs: 1; } PF { device: "ixl0"; }', "Config file does not specify device"],
   ])("%s", async (text, message) => {
-    expect(await dryRun(text)).toEqual({ status: 1, out: "", err: `iovctl: ${message}\n` });
+    expect(await dryRun(text)).toEqual({ code: 1, out: "", err: `iovctl: ${message}\n` });
   });
 });
 
@@ -270,7 +262,7 @@ describe("kernel behaviour on other PFs", () => {
       "iovctl: Failed to configure SR-IOV: No space left on device\n",
     );
     expect(await iovctl("-C", "-f", conf("PF { device: igb0; num_vfs: 7 }"))).toEqual({
-      status: 0,
+      code: 0,
       out: "",
       err: "",
     });
@@ -284,25 +276,25 @@ describe("kernel behaviour on other PFs", () => {
       "ix0:\n\tidentity: pci-location=pci0:3:0:0\n\tsriov: enabled=no vfs=0/64\n",
     );
     expect((await iovctl("-D", "-d", "igb0")).err).toBe("iovctl: Failed to delete VFs: No child processes\n");
-    expect((await iovctl("-D", "-n", "-d", "igb0")).status).toBe(0);
+    expect((await iovctl("-D", "-n", "-d", "igb0")).code).toBe(0);
   });
 
   it("ppt attach/detach edge cases", async () => {
     const f = conf("PF { device: ix0; num_vfs: 2 } DEFAULT { passthrough: yes }");
-    expect((await iovctl("-C", "-f", f)).status).toBe(0);
-    expect((await cli("vm", "attach", "vm1", "ppt1")).status).toBe(0);
+    expect((await iovctl("-C", "-f", f)).code).toBe(0);
+    expect((await cli("vm", "attach", "vm1", "ppt1")).code).toBe(0);
     const again = await cli("vm", "attach", "vm2", "ppt1");
-    expect(again).toEqual({ status: 1, out: "", err: "iovsim: ppt1 is already attached to VM 'vm1'\n" });
+    expect(again).toEqual({ code: 1, out: "", err: "iovsim: ppt1 is already attached to VM 'vm1'\n" });
     const busy = await iovctl("-D", "-f", f);
     expect(busy.err).toBe("iovctl: Failed to delete VFs: Device busy\n");
     // VF-0 (ppt0) was detached before ppt1 refused: still SR-IOV on, ppt0 shown unattached.
     expect((await iovctl("-L", "-d", "ix0")).out).toContain("\t\t\thost: attached=no passthrough=yes\n");
     expect((await cli("dmesg")).out).toContain("ix0: Could not disable SR-IOV: failed to detach VF ppt1\n");
-    expect((await cli("vm", "detach", "vm1")).status).toBe(0);
-    expect(await iovctl("-D", "-f", f)).toEqual({ status: 0, out: "", err: "" });
-    expect((await cli("vm", "attach", "vm1", "ppt1")).status).toBe(1);
+    expect((await cli("vm", "detach", "vm1")).code).toBe(0);
+    expect(await iovctl("-D", "-f", f)).toEqual({ code: 0, out: "", err: "" });
+    expect((await cli("vm", "attach", "vm1", "ppt1")).code).toBe(1);
     expect(await cli("vm", "attach", "vm1", "ix0")).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovsim: ix0 is a PF, not a VF: give the VM one of its passthrough VFs (pptN)\n",
     });
@@ -314,20 +306,20 @@ describe("state directory and host files", () => {
     mkdirSync(state);
     writeFileSync(join(state, "state.json"), "{}\n");
     const r = await cli("pciconf", "-l");
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.err).toBe(
       `iovsim: state file ${join(state, "state.json")} is corrupt: no "version" field; run 'iovsim reset' to start from a clean host\n`,
     );
-    expect((await cli("reset")).status).toBe(0);
-    expect((await cli("pciconf", "-l")).status).toBe(0);
+    expect((await cli("reset")).code).toBe(0);
+    expect((await cli("pciconf", "-l")).code).toBe(0);
   });
 
   it("a state path that is a file: clear message, exit 1, no stack", async () => {
     const file = conf("not a directory", "plain");
     let err = "";
-    const status = await runCli(["--state", file, "reset"], { out: () => {}, err: (t) => (err += t) });
-    expect({ status, err }).toEqual({
-      status: 1,
+    const code = await runCli(["--state", file, "reset"], { out: () => {}, err: (t) => (err += t) });
+    expect({ code, err }).toEqual({
+      code: 1,
       err: `iovsim: cannot create state directory ${file}: File exists\n`,
     });
   });
@@ -337,12 +329,12 @@ describe("state directory and host files", () => {
     async () => {
       // Node 20's recursive mkdir spins forever when mkdir(2) says ENOENT under /proc.
       let err = "";
-      const status = await runCli(["--state", "/proc/iovsim-none/a", "reset"], {
+      const code = await runCli(["--state", "/proc/iovsim-none/a", "reset"], {
         out: () => {},
         err: (t) => (err += t),
       });
-      expect({ status, err }).toEqual({
-        status: 1,
+      expect({ code, err }).toEqual({
+        code: 1,
         err: "iovsim: cannot create state directory /proc/iovsim-none/a: No such file or directory\n",
       });
     },
@@ -352,7 +344,7 @@ describe("state directory and host files", () => {
   it("reset --host: missing file and bad selectors are named plainly", async () => {
     const missing = join(dir, "none.json");
     expect(await cli("reset", "--host", missing)).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: `iovsim: cannot read host file '${missing}': No such file or directory\n`,
     });
@@ -362,7 +354,7 @@ describe("state directory and host files", () => {
         "h.json",
       );
       const r = await cli("reset", "--host", h);
-      expect(r.status, sel).toBe(1);
+      expect(r.code, sel).toBe(1);
       expect(r.err, sel).toBe(
         `iovsim: invalid host file:\n  ${h}: $.devices[0].selector: expected a selector like pci0:1:0:0 (bus 0-255, slot 0-31, function 0-7)\n`,
       );
@@ -380,7 +372,7 @@ describe("state directory and host files", () => {
       "overlap.json",
     );
     const r = await cli("reset", "--host", overlap);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.err).toBe(
       `iovsim: invalid host file:\n  ${overlap}: $.devices[1].sriov: VF 0 of ixl1 would take routing ID 0x0111, already used by ixl0 VF 1; set sriov.firstVfOffset/vfStride so the PFs' VFs do not overlap\n`,
     );
@@ -394,9 +386,9 @@ describe("state directory and host files", () => {
       }),
       "dual.json",
     );
-    expect((await cli("reset", "--host", dual)).status).toBe(0);
-    expect((await iovctl("-C", "-f", conf("PF { device: ix0; num_vfs: 2 }", "a.conf"))).status).toBe(0);
-    expect((await iovctl("-C", "-f", conf("PF { device: ix1; num_vfs: 2 }", "b.conf"))).status).toBe(0);
+    expect((await cli("reset", "--host", dual)).code).toBe(0);
+    expect((await iovctl("-C", "-f", conf("PF { device: ix0; num_vfs: 2 }", "a.conf"))).code).toBe(0);
+    expect((await iovctl("-C", "-f", conf("PF { device: ix1; num_vfs: 2 }", "b.conf"))).code).toBe(0);
     const l = (await cli("pciconf", "-l")).out;
     expect(l).toContain("ixv0@pci0:3:0:128:\t");
     expect(l).toContain("ixv2@pci0:3:0:129:\t");
@@ -405,7 +397,7 @@ describe("state directory and host files", () => {
 
   it("reset --host= with no file is a usage error, not a silent default reset", async () => {
     expect(await cli("reset", "--host=")).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovsim: reset: option '--host' needs a file\n",
     });
@@ -414,9 +406,9 @@ describe("state directory and host files", () => {
   it("an empty --state is refused instead of using the current directory", async () => {
     for (const argv of [["--state", ""], ["--state="]]) {
       let err = "";
-      const status = await runCli([...argv, "pciconf", "-l"], { out: () => {}, err: (t) => (err += t) });
-      expect({ status, err }, argv.join(" ")).toEqual({
-        status: 1,
+      const code = await runCli([...argv, "pciconf", "-l"], { out: () => {}, err: (t) => (err += t) });
+      expect({ code, err }, argv.join(" ")).toEqual({
+        code: 1,
         err: "iovsim: option '--state' needs a directory\n",
       });
     }
@@ -424,12 +416,12 @@ describe("state directory and host files", () => {
 
   it("two different --state directories are refused (which host was meant?); the same one twice is fine", async () => {
     let err = "";
-    const status = await runCli(["--state", join(dir, "a"), "pciconf", "-l", `--state=${join(dir, "b")}`], {
+    const code = await runCli(["--state", join(dir, "a"), "pciconf", "-l", `--state=${join(dir, "b")}`], {
       out: () => {},
       err: (t) => (err += t),
     });
-    expect({ status, err }).toEqual({
-      status: 1,
+    expect({ code, err }).toEqual({
+      code: 1,
       err: `iovsim: option '--state' given twice ('${join(dir, "a")}' and '${join(dir, "b")}'): give one directory\n`,
     });
     let out = "";
@@ -448,7 +440,7 @@ describe("state directory and host files", () => {
     const d = join(dir, "adir");
     mkdirSync(d);
     expect(await cli("validate", "-f", d)).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: `iovsim: validate: cannot read '${d}': Is a directory\n`,
     });

@@ -16,10 +16,10 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { encodeCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-accept-dp-"));
@@ -54,13 +54,9 @@ function pcap(name: string, frames: Uint8Array[]): string {
   return p;
 }
 
+/** `iovsim --state STATE ...argv`; `rc` is its exit status. */
 async function run(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const rc = await runCli(["--state", state, ...argv], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
+  const { code: rc, out, err } = await iovsim(["--state", state, ...argv]);
   return { rc, out, err };
 }
 
@@ -69,22 +65,15 @@ const wire = pcap("wire.pcap", [
 ]);
 
 describe("switch --out that cannot be written", () => {
-  it("an output file blocked by a directory is a user error naming the file, no temp file left", async () => {
-    const out = join(tmp, "blocked");
-    mkdirSync(join(out, "wire.pcap"), { recursive: true });
+  it.each([
+    ["an output file blocked by a directory is a user error naming the file, no temp file left", "wire.pcap"],
+    ["counters.json blocked by a directory is a user error naming it", "counters.json"],
+  ])("%s", async (_case, blocked) => {
+    const out = join(tmp, `blocked-${blocked}`);
+    mkdirSync(join(out, blocked), { recursive: true });
     const r = await run("switch", "-f", conf, "--in", `wire=${wire}`, "--out", out);
     expect(r.rc).toBe(1);
-    expect(r.err).toContain("wire.pcap");
-    expect(r.err).not.toContain("internal error");
-    expect(readdirSync(out).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-  });
-
-  it("counters.json blocked by a directory is a user error naming it", async () => {
-    const out = join(tmp, "blocked2");
-    mkdirSync(join(out, "counters.json"), { recursive: true });
-    const r = await run("switch", "-f", conf, "--in", `wire=${wire}`, "--out", out);
-    expect(r.rc).toBe(1);
-    expect(r.err).toContain("counters.json");
+    expect(r.err).toContain(blocked);
     expect(r.err).not.toContain("internal error");
     expect(readdirSync(out).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });

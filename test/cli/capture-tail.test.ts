@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-tail-"));
 const vendored = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "vxlan.pcap");
@@ -30,13 +30,8 @@ const tailNote = new RegExp(
   `${truncated.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: [^\\n]* at byte ${lastAt}: read the ${whole} whole records before it; the last ${leftOut} bytes \\(from byte ${lastAt}\\) were left out`,
 );
 
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = join(tmp, "state"); // never created: the default host
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+// The state directory is never created: the default host.
+const cli = (...argv: string[]) => iovsim(argv, { stateDir: join(tmp, "state") });
 
 describe("a capture with a corrupt tail", () => {
   it("the fixture really is cut inside its last record", () => {

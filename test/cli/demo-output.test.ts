@@ -4,24 +4,14 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { DEMO_CSV_HEADER, demoJsonSchema } from "../../src/report/demo-json.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-demo-out-"));
 const FAST = ["--trial-ms", "0.2", "--workers", "1"];
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    stateDir: join(tmp, "state"),
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv, { stateDir: join(tmp, "state") });
 
 describe("iovsim demo: machine-readable output", () => {
   it("--json validates against iovsim.demo/1, --csv has one row per figure of it, --html has every part", async () => {

@@ -5,14 +5,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function cli(stateDir: string, ...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
 
 async function simHost(): Promise<string> {
   const s = join(mkdtempSync(join(tmpdir(), "iovsim-devlink-")), "state");

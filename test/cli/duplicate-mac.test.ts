@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-dupmac-"));
 const MAC = "02:00:00:00:00:10";
@@ -21,13 +21,8 @@ function conf(device: string): string {
 }
 
 async function cli(state: string, ...args: string[]) {
-  let out = "";
-  let err = "";
-  const status = await runCli(["--state", state, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
-  return { status, out, err, all: out + err };
+  const r = await iovsim(["--state", state, ...args]);
+  return { ...r, all: r.out + r.err };
 }
 
 describe("duplicate VF MAC addresses", () => {
@@ -36,12 +31,12 @@ describe("duplicate VF MAC addresses", () => {
       const f = conf(device);
       const state = join(tmp, `state-${device}`);
       const v = await cli(state, "validate", "-f", f);
-      expect(v.status).toBe(1);
+      expect(v.code).toBe(1);
       expect(v.all).toContain(
         `${f}:5:13: error: VF-1: mac-addr ${MAC} is already used by VF-0; the ${device.replace(/0$/, "")} driver refuses VF-1 (EADDRINUSE)`,
       );
       const c = await cli(state, "iovctl", "-C", "-f", f);
-      expect(c.status).toBe(0);
+      expect(c.code).toBe(0);
       expect((await cli(state, "dmesg")).out).toContain(`${device}: Failed to add VF 1\n`);
       const l = await cli(state, "pciconf", "-l");
       expect(l.out.match(/@pci0:\d+:\d+:\d+:.*/g)!.length).toBeGreaterThan(0);
@@ -61,7 +56,7 @@ describe("duplicate VF MAC addresses", () => {
       "--out",
       out,
     );
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     // 2 VFs exist (VF-1 was refused); VF-0 gets the three frames for its MAC and the broadcast.
     expect(r.out).toContain("ixl0 with 2 VFs");
     expect(r.out).toMatch(/│ VF-0\s+│ 0\s+│ 4\s+│/);
@@ -72,9 +67,9 @@ describe("duplicate VF MAC addresses", () => {
   it("Linux: ip link set ... vf N mac accepts another VF's MAC, as ixgbe/i40e/igb do", async () => {
     const state = join(tmp, "linux");
     const dev = "/sys/bus/pci/devices/0000:03:00.0/sriov_numvfs";
-    expect((await cli(state, "sysfs", "write", dev, "2")).status).toBe(0);
-    expect((await cli(state, "ip", "link", "set", "ix0", "vf", "0", "mac", MAC)).status).toBe(0);
-    expect((await cli(state, "ip", "link", "set", "ix0", "vf", "1", "mac", MAC)).status).toBe(0);
+    expect((await cli(state, "sysfs", "write", dev, "2")).code).toBe(0);
+    expect((await cli(state, "ip", "link", "set", "ix0", "vf", "0", "mac", MAC)).code).toBe(0);
+    expect((await cli(state, "ip", "link", "set", "ix0", "vf", "1", "mac", MAC)).code).toBe(0);
     const show = await cli(state, "ip", "link", "show", "ix0");
     expect(show.out.match(new RegExp(`link/ether ${MAC}`, "g"))!.length).toBe(2);
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const fx = (name: string) => join(import.meta.dirname, "..", "fixtures", "iovctl", name);
 let state: string;
@@ -13,15 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(state, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let err = "";
-  const status = await runCli(["--state", state, ...args], {
-    out: () => {},
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { status, err };
-}
+const cli = (...args: string[]) => iovsim(["--state", state, ...args]);
 
 const snapshot = () => {
   const file = join(state, "state.json");
@@ -30,7 +22,7 @@ const snapshot = () => {
 
 describe("a failed control-plane command does not rewrite state.json", () => {
   it("iovctl -C (EBUSY, no device, parse errors, missing file), -D on a missing device, vm attach", async () => {
-    expect((await cli("iovctl", "-C", "-f", fx("V01-minimal.conf"))).status).toBe(0);
+    expect((await cli("iovctl", "-C", "-f", fx("V01-minimal.conf"))).code).toBe(0);
     const before = snapshot();
     // Let a rewrite show in the mtime even on a file system with coarse timestamps.
     await new Promise((r) => setTimeout(r, 20));
@@ -44,7 +36,7 @@ describe("a failed control-plane command does not rewrite state.json", () => {
     ];
     for (const args of failures) {
       const r = await cli(...args);
-      expect(r.status, `${args.join(" ")}: ${r.err}`).not.toBe(0);
+      expect(r.code, `${args.join(" ")}: ${r.err}`).not.toBe(0);
       expect(snapshot(), args.join(" ")).toEqual(before);
     }
   });

@@ -5,17 +5,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-faults-"));
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 const PATHS = ["paths", "--path", "native", "--size", "64", "--rate", "3Mpps", "--workers", "1"];
 

@@ -4,18 +4,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { FIDELITY_CSV_HEADER, fidelityJsonSchema } from "../../src/report/fidelity-json.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-fidelity-out-"));
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 describe("iovsim fidelity: machine-readable output", () => {
   it("--json validates against iovsim.fidelity/1; --csv has its case; --html its table", async () => {

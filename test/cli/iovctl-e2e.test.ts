@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const FIX = join(REPO, "test", "fixtures", "iovctl");
@@ -19,16 +19,7 @@ afterEach(() => {
   rmSync(state, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]) {
-  let out = "";
-  let err = "";
-  const status = await runCli(["--state", state, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { status, out, err };
-}
+const cli = (...args: string[]) => iovsim(["--state", state, ...args]);
 const iovctl = (...args: string[]) => cli("iovctl", ...args);
 
 const IXL0_SCHEMA = `The following configuration parameters may be configured on the PF:
@@ -46,7 +37,7 @@ The following configuration parameters may be configured on a VF:
 
 describe("iovctl -S (V06, item 10)", () => {
   it("ixl0 matches the FreeBSD 14.0 X710 listing byte for byte", async () => {
-    expect(await iovctl("-S", "-d", "ixl0")).toEqual({ status: 0, out: IXL0_SCHEMA, err: "" });
+    expect(await iovctl("-S", "-d", "ixl0")).toEqual({ code: 0, out: IXL0_SCHEMA, err: "" });
     expect((await iovctl("-S", "-f", fx("V01-minimal.conf"))).out).toBe(IXL0_SCHEMA);
   });
 
@@ -60,7 +51,7 @@ describe("iovctl -S (V06, item 10)", () => {
 
   it("-S -v adds descriptions, ranges and the PF's VF limits", async () => {
     const r = await iovctl("-S", "-v", "-d", "ix0");
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.out).toMatch(/\tnum_vfs : uint16_t \(required\)\n\t\t.+\n/);
     expect(r.out).toContain("at most 63");
     expect(r.out).toContain("TotalVFs 64");
@@ -73,7 +64,7 @@ describe("iovctl -S (V06, item 10)", () => {
 describe("iovctl -C -n (V04, item 23)", () => {
   it("prints the three-part report with the libnv dump and changes nothing", async () => {
     const r = await iovctl("-C", "-n", "-f", fx("V04-dryrun.conf"));
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.err).toBe("");
     const lines = r.out.split("\n");
     expect(lines.slice(0, -2).join("\n")).toBe(
@@ -112,22 +103,22 @@ describe("iovctl -C -n (V04, item 23)", () => {
 
 describe("iovctl -C, -L, -D through the real host", () => {
   it("V01: creates iavf0/iavf1 at pci0:1:0:16/17, -L shows them, -D removes them", async () => {
-    expect(await iovctl("-C", "-f", fx("V01-minimal.conf"))).toEqual({ status: 0, out: "", err: "" });
+    expect(await iovctl("-C", "-f", fx("V01-minimal.conf"))).toEqual({ code: 0, out: "", err: "" });
     const l = await iovctl("-L", "-d", "ixl0");
-    expect(l.status).toBe(0);
+    expect(l.code).toBe(0);
     expect(l.out).toBe(
       "ixl0:\n\tidentity: pci-location=pci0:1:0:0\n\tsriov: enabled=yes vfs=2/64\n" +
         "\t\tvf   0:\n\t\t\tidentity: pci-location=pci0:1:0:16\n\t\t\thost: attached=yes driver=iavf0 passthrough=no\n" +
         "\t\tvf   1:\n\t\t\tidentity: pci-location=pci0:1:0:17\n\t\t\thost: attached=yes driver=iavf1 passthrough=no\n",
     );
-    expect(await iovctl("-D", "-f", fx("V01-minimal.conf"))).toEqual({ status: 0, out: "", err: "" });
+    expect(await iovctl("-D", "-f", fx("V01-minimal.conf"))).toEqual({ code: 0, out: "", err: "" });
     expect((await iovctl("-L", "-f", fx("V01-minimal.conf"))).out).toBe(
       "ixl0:\n\tidentity: pci-location=pci0:1:0:0\n\tsriov: enabled=no vfs=0/64\n",
     );
   });
 
   it("V02: DEFAULT passthrough gives ppt0/ppt1, VF-2 is iavf0", async () => {
-    expect((await iovctl("-C", "-f", fx("V02-default-override.conf"))).status).toBe(0);
+    expect((await iovctl("-C", "-f", fx("V02-default-override.conf"))).code).toBe(0);
     const l = (await iovctl("-L", "-d", "ixl0")).out;
     expect(l).toContain("pci-location=pci0:1:0:16\n\t\t\thost: attached=yes driver=ppt0 passthrough=yes");
     expect(l).toContain("pci-location=pci0:1:0:17\n\t\t\thost: attached=yes driver=ppt1 passthrough=yes");
@@ -135,37 +126,37 @@ describe("iovctl -C, -L, -D through the real host", () => {
   });
 
   it("V03 and V05 are accepted", async () => {
-    expect((await iovctl("-C", "-f", fx("V03-case-and-literals.conf"))).status).toBe(0);
+    expect((await iovctl("-C", "-f", fx("V03-case-and-literals.conf"))).code).toBe(0);
     expect((await iovctl("-L", "-d", "ixl0")).out).toContain("vfs=4/64");
-    expect((await iovctl("-C", "-f", fx("V05-vlan.conf"))).status).toBe(0);
+    expect((await iovctl("-C", "-f", fx("V05-vlan.conf"))).code).toBe(0);
     expect((await iovctl("-L", "-d", "ix0")).out).toContain("vfs=2/64");
   });
 
   it("K02 busy, K01 over TotalVFs, K03 delete without VFs (items 24, 25, 30)", async () => {
-    expect((await iovctl("-C", "-f", fx("V01-minimal.conf"))).status).toBe(0);
+    expect((await iovctl("-C", "-f", fx("V01-minimal.conf"))).code).toBe(0);
     expect(await iovctl("-C", "-f", fx("V01-minimal.conf"))).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovctl: Failed to configure SR-IOV: Device busy\n",
     });
     expect(await iovctl("-C", "-f", fx("K01-too-many.conf"))).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovctl: Failed to configure SR-IOV: Device busy\n",
     });
-    expect((await iovctl("-D", "-d", "ixl0")).status).toBe(0);
+    expect((await iovctl("-D", "-d", "ixl0")).code).toBe(0);
     expect(await iovctl("-C", "-f", fx("K01-too-many.conf"))).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovctl: Failed to configure SR-IOV: Invalid argument\n",
     });
     expect(await iovctl("-D", "-d", "ixl0")).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovctl: Failed to delete VFs: No child processes\n",
     });
     expect(await iovctl("-D", "-n", "-d", "ixl0")).toEqual({
-      status: 0,
+      code: 0,
       out: "Would attempt to delete all VF children of 'ixl0'\n",
       err: "",
     });
@@ -173,7 +164,7 @@ describe("iovctl -C, -L, -D through the real host", () => {
 
   it("ix0 with 64 VFs: the driver's limit of 63 → No space left on device", async () => {
     expect(await iovctl("-C", "-f", fx("K04-ix-64.conf"))).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovctl: Failed to configure SR-IOV: No space left on device\n",
     });
@@ -181,7 +172,7 @@ describe("iovctl -C, -L, -D through the real host", () => {
 
   it("rejected files issue no ioctl: the host is unchanged", async () => {
     for (const f of ["E07.conf", "E10.conf", "E18.conf", "E20.conf"])
-      expect((await iovctl("-C", "-f", fx(f))).status).toBe(1);
+      expect((await iovctl("-C", "-f", fx(f))).code).toBe(1);
     expect((await iovctl("-L", "-d", "ixl0")).out).toContain("enabled=no");
     expect((await iovctl("-L", "-d", "ix0")).out).toContain("enabled=no");
   });
@@ -193,7 +184,7 @@ describe("concurrency (withHost lock)", () => {
       iovctl("-C", "-f", fx("V01-minimal.conf")),
       iovctl("-C", "-f", fx("V02-default-override.conf")),
     ]);
-    expect([a.status, b.status].sort()).toEqual([0, 1]);
+    expect([a.code, b.code].sort()).toEqual([0, 1]);
     expect([a.err, b.err].filter(Boolean)).toEqual(["iovctl: Failed to configure SR-IOV: Device busy\n"]);
   });
 

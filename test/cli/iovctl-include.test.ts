@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -11,16 +11,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let out = "";
-  let err = "";
-  const status = await runCli(["--state", join(dir, "state"), ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { status, out, err };
-}
+const cli = (...args: string[]) => iovsim(["--state", join(dir, "state"), ...args]);
 const write = (name: string, text: string) => {
   writeFileSync(join(dir, name), text);
   return join(dir, name);
@@ -31,16 +22,16 @@ describe(".include in iovctl.conf", () => {
     write("pf.inc", "num_vfs: 2\n");
     const conf = write("a.conf", `PF {\n  device: "ixl0"\n  .include "$CURDIR/pf.inc"\n}\n`);
     const dry = await cli("iovctl", "-C", "-n", "-f", conf);
-    expect(dry.status).toBe(0);
+    expect(dry.code).toBe(0);
     expect(dry.out).toContain("        num_vfs (NUMBER): 2 (2) (0x2)");
-    expect((await cli("iovctl", "-C", "-f", conf)).status).toBe(0);
+    expect((await cli("iovctl", "-C", "-f", conf)).code).toBe(0);
     expect(readFileSync(join(dir, "state", "state.json"), "utf8")).toContain('"numVfs": 2');
   });
 
   it("iovctl: a missing include is FreeBSD's 'Could not open' with strerror, then where", async () => {
     const conf = write("a.conf", `PF {\n  device: "ixl0"\n  .include "${dir}/none.inc"\n}\n`);
     expect(await cli("iovctl", "-C", "-n", "-f", conf)).toEqual({
-      status: 1,
+      code: 1,
       out: "",
       err:
         `iovctl: Could not open '${conf}' for reading: No such file or directory\n` +
@@ -58,7 +49,7 @@ describe(".include in iovctl.conf", () => {
     write("vf.inc", 'VF-0 {\n  passthrough: "yes"\n}\n');
     const conf = write("a.conf", `PF { device: "ixl0"; num_vfs: 2 }\n.include "${dir}/vf.inc"\nVF-0 { }\n`);
     const r = await cli("validate", "-f", conf);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.err.trimEnd().split("\n")).toEqual([
       `${conf}:3:1: error: Multiple definitions of 'VF-0' in config file`,
       `${dir}/vf.inc:2:16: error: Value 'yes' of key 'passthrough' is not of type bool`,
@@ -69,7 +60,7 @@ describe(".include in iovctl.conf", () => {
     const conf = write("a.conf", `.include "${dir}/pf.inc"\n`);
     write("pf.inc", 'PF { device: "ixl0"; num_vfs: x }\n');
     const bad = await cli("switch", "-f", conf, "--in", `wire=${dir}/none.pcap`, "--json");
-    expect(bad.status).not.toBe(0);
+    expect(bad.code).not.toBe(0);
     expect(bad.err).toContain(`${dir}/pf.inc:1:31: Value 'x' of key 'num_vfs' is not of type uint16_t`);
   });
 
@@ -79,10 +70,10 @@ describe(".include in iovctl.conf", () => {
     const conf = write("a.conf", `# the talk's file, included\n.include "${dir}/talk.inc"\n`);
     const ok = await cli("paths", "-f", conf, "--path", "native", "--json");
     expect(ok.err).toBe("");
-    expect(ok.status).toBe(0);
+    expect(ok.code).toBe(0);
     write("talk.inc", TALK_IOVCTL_CONF.replace(/num_vfs : 3/, "num_vfs : x"));
     const bad = await cli("paths", "-f", conf, "--path", "native");
-    expect(bad.status).toBe(1);
+    expect(bad.code).toBe(1);
     expect(bad.err).toMatch(new RegExp(`${dir}/talk\\.inc:\\d+:\\d+: Value 'x' of key 'num_vfs'`));
   });
 });

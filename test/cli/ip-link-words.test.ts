@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const IGB = "/sys/bus/pci/devices/0000:05:00.0";
 
@@ -13,12 +13,7 @@ function tmpState(): string {
   return join(mkdtempSync(join(tmpdir(), "iovsim-ipwords-")), "state");
 }
 
-async function cli(stateDir: string, ...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
 
 async function igbWithVfs(n: number): Promise<string> {
   const s = tmpState();

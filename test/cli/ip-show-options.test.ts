@@ -6,22 +6,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const state = join(mkdtempSync(join(tmpdir(), "iovsim-ipopts-")), "state");
 
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    stateDir: state,
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => iovsim(argv, { stateDir: state });
 
 beforeAll(async () => {
   for (const argv of [

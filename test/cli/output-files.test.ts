@@ -15,11 +15,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { UserError } from "../../src/errors.ts";
 import { replaceFileSync } from "../../src/fs-atomic.ts";
 import { asWriteError, checkOutputFile } from "../../src/output-file.ts";
 import { writeHtmlReport } from "../../src/report/html/index.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 let dir: string;
 beforeEach(() => {
@@ -29,16 +29,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(["--state", join(dir, "state"), ...argv], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => iovsim(["--state", join(dir, "state"), ...argv]);
 
 describe("--html FILE that cannot be written", () => {
   const commands: Array<[string, string[]]> = [

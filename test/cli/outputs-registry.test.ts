@@ -5,21 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCommand } from "../../src/cli/commands/index.ts";
-import { runCli } from "../../src/cli/main.ts";
 import { isRegistered } from "../../src/cli/registry.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const state = mkdtempSync(join(tmpdir(), "iovsim-outputs-registry-"));
 
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(["--state", state, ...argv], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => iovsim(["--state", state, ...argv]);
 
 describe("ping, switch, fidelity, demo in the registry", () => {
   it.each(["ping", "switch", "fidelity", "demo"])("%s", async (name) => {

@@ -1,21 +1,12 @@
 // `paths --application`: the consumer's application reads every frame (app_rx_cycles on the
 // consumer's CPU, in the JSON's per-resource cycles), the report notes it, and a command that
 // has no consumer application to add refuses the option.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { loadCosts } from "../../src/model/costs.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-app-"));
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 const RUN = ["paths", "--path", "vm-vf", "--size", "64", "--rate", "300kpps", "--profile", "kvm-posted"];
 const args = [...RUN, "--workers", "1", "--json"];

@@ -4,18 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-paths-"));
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 const FAST = ["--trial-ms", "0.2", "--precision", "10", "--workers", "1"];
 const ONE_POINT = ["--trial-ms", "0.2", "--workers", "1"];

@@ -1,25 +1,9 @@
 // The determinism promise of `paths --json`: the same document, minus the wall-clock
 // `simulator` block, for --workers 1 (inline) and --workers 2 (a pool of worker threads).
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsimJson } from "../helpers/cli.ts";
 
-async function json(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-det-"));
-  const code = await runCli(["paths", "--json", ...argv], {
-    stateDir,
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  expect(err).toBe("");
-  expect(code).toBe(0);
-  return JSON.parse(out);
-}
+const json = (argv: string[]) => iovsimJson(["paths", "--json", ...argv]);
 
 const withoutSimulator = (j: Record<string, unknown>) => JSON.stringify({ ...j, simulator: undefined });
 

@@ -4,14 +4,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-const run = async (args: string[]) => {
-  let err = "";
-  let out = "";
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-};
+const run = (args: string[]) => iovsim(args);
 
 describe("paths --html", () => {
   it("writes the report of a search run and of a single load point", async () => {

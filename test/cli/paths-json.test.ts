@@ -1,26 +1,10 @@
 // `paths --json` against its documented schema (docs/paths-json.md = pathsJsonSchema).
 // The determinism promise (workers 1 vs 2) is in paths-determinism.test.ts.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { iovsimJson } from "../helpers/cli.ts";
 
-async function json(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-json-"));
-  const code = await runCli(["paths", "--json", ...argv], {
-    stateDir,
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  expect(err).toBe("");
-  expect(code).toBe(0);
-  return JSON.parse(out);
-}
+const json = (argv: string[]) => iovsimJson(["paths", "--json", ...argv]);
 
 describe("paths --json", () => {
   it("validates against the schema: search, three load points, ping, simulator block", async () => {

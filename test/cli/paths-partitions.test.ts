@@ -1,20 +1,11 @@
 // `paths --partitions 2` (issue 8 item 6): each simulation runs on two threads, synchronized
 // conservatively on virtual time; the simulated report equals the one-thread report, and what
 // the partitioned run cannot cut is refused with the option named.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-partitions-"));
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 /** The report without the simulator-speed block (wall clock, threads). */
 function simulated(out: string) {

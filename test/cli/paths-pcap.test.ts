@@ -5,27 +5,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const captures = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
 const QINQ = join(captures, "QinQpacket.pcap");
 const DNS = join(captures, "dns_udp.pcap");
 
-async function paths(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-pcap-"));
-  const code = await runCli(["paths", ...argv], {
-    stateDir,
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+const paths = (...argv: string[]) => iovsim(["paths", ...argv]);
 
 describe("paths --pcap", () => {
   it("QinQpacket.pcap with --rewrite-dst: NDR search and load points, conservation, delivered > 0", async () => {
@@ -70,39 +59,20 @@ describe("paths --pcap", () => {
   });
 
   it("a capture taken elsewhere: every frame filtered, said in the table, the JSON and on stderr with CSV", async () => {
-    const table = await paths("--path", "native", "--pcap", DNS, "--rate", "1Mpps", "--trial-ms", "0.1");
+    const args = ["--path", "native", "--pcap", DNS, "--rate", "1Mpps", "--trial-ms", "0.1"];
+    const table = await paths(...args);
     expect(table.code).toBe(0);
     expect(table.out).toMatch(
       /warning: native: every replayed frame \(100\) was dropped by the NIC switch's filters \(L2 filter 100\)/,
     );
     expect(table.out).toMatch(/--rewrite-dst consumer\|PF\|VF-<n>.*--promisc PORT/);
-    const json = await paths(
-      "--path",
-      "native",
-      "--pcap",
-      DNS,
-      "--rate",
-      "1Mpps",
-      "--trial-ms",
-      "0.1",
-      "--json",
-    );
+    const json = await paths(...args, "--json");
     const j = pathsJsonSchema.parse(JSON.parse(json.out));
     expect(j.paths[0].load_points[0].replay?.all_filtered).toBe(true);
     expect(j.paths[0].load_points[0].loss_ratio).toBe(1);
     expect(j.warnings[0]).toMatch(/--rewrite-dst/);
     expect(json.err).toMatch(/warning: native: every replayed frame/);
-    const csv = await paths(
-      "--path",
-      "native",
-      "--pcap",
-      DNS,
-      "--rate",
-      "1Mpps",
-      "--trial-ms",
-      "0.1",
-      "--csv",
-    );
+    const csv = await paths(...args, "--csv");
     expect(csv.out).toMatch(/^native,rx,pcap,/m);
     expect(csv.err).toMatch(/warning: native: every replayed frame.*--rewrite-dst/);
   });

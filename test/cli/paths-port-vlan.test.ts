@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { lineRatePps } from "../../src/experiment/rate.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-portvlan-cli-"));
 const CONF =
@@ -17,17 +17,7 @@ const trunk = join(tmp, "trunk.conf");
 writeFileSync(tagged, CONF);
 writeFileSync(trunk, CONF.replace(/ vlan: \d+;/g, ""));
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    stateDir: join(tmp, "state"),
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv, { stateDir: join(tmp, "state") });
 
 interface PathsJson {
   paths: Array<{

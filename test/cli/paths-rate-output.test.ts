@@ -2,27 +2,17 @@
 // measurements under a heading that says so, not an RFC 2544 table of dashes; each resource's
 // work per packet with its own unit (cycles on a CPU, ns on the wire, the NIC and PCIe); the
 // configuration file and the PF or VF each path used.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { PATHS_CSV_HEADER } from "../../src/report/paths-table.ts";
+import { iovsim } from "../helpers/cli.ts";
 
+/** `paths ...argv`, which must succeed: its stdout. */
 async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-paths-rate-"));
-  const code = await runCli(["paths", ...argv], {
-    stateDir,
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  expect(code, err).toBe(0);
-  return out;
+  const r = await iovsim(["paths", ...argv]);
+  expect(r.code, r.err).toBe(0);
+  return r.out;
 }
 
 const RATE = ["--path", "native", "--size", "512", "--rate", "40%", "--workers", "1"];

@@ -3,19 +3,14 @@
 // what the path sustains (a note, and `above_capacity` in the JSON), even when its queues
 // absorbed the excess (0 % loss shown).
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { iovsim } from "../helpers/cli.ts";
 
+/** `paths ...argv --json`, which must succeed: its document. */
 async function paths(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(["paths", ...argv, "--json"], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  expect(code, err).toBe(0);
-  return pathsJsonSchema.parse(JSON.parse(out));
+  const r = await iovsim(["paths", ...argv, "--json"]);
+  expect(r.code, r.err).toBe(0);
+  return pathsJsonSchema.parse(JSON.parse(r.out));
 }
 
 describe("paths --rate: a saturated load point", () => {

@@ -4,23 +4,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { PING_CSV_HEADER, pingJsonSchema } from "../../src/report/ping-json.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-ping-out-"));
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    stateDir: join(tmp, "state"),
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv, { stateDir: join(tmp, "state") });
 
 describe("iovsim ping: machine-readable output", () => {
   it("--json validates against iovsim.ping/1: every echo, its summary, conservation", async () => {

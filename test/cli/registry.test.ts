@@ -8,19 +8,11 @@ import { commandReference } from "../../src/cli/command-docs.ts";
 import { COMMAND_NAMES, loadCommand } from "../../src/cli/commands/index.ts";
 import { runCli } from "../../src/cli/main.ts";
 import { isRegistered, parseArgv } from "../../src/cli/registry.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const state = mkdtempSync(join(tmpdir(), "iovsim-registry-"));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(["--state", state, ...argv], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => iovsim(["--state", state, ...argv]);
 
 describe("the registry's parser", () => {
   const options = [

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim as inProcess } from "../helpers/cli.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-stdin-test-"));
@@ -16,26 +16,9 @@ const QINQ = join(captures, "QinQpacket.pcap");
 const conf = join(tmp, "ixl.conf");
 writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 1; }\n');
 
-async function cli(stdin: Uint8Array | undefined, ...argv: string[]) {
-  let out = "";
-  let err = "";
-  let reads = 0;
-  const code = await runCli(argv, {
-    stateDir: join(tmp, "state"),
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-    ...(stdin
-      ? {
-          readStdin: () => {
-            reads++;
-            return stdin;
-          },
-        }
-      : {}),
-  });
-  return { code, out, err, reads: () => reads };
-}
+/** In-process, `stdin` (if any) on standard input. */
+const cli = (stdin: Uint8Array | undefined, ...argv: string[]) =>
+  inProcess(argv, { stateDir: join(tmp, "state"), stdin });
 
 /** Temporary spool directories this process's runs left behind. */
 const spools = () => readdirSync(tmpdir()).filter((n) => n.startsWith("iovsim-stdin-") && !tmp.endsWith(n));
@@ -60,7 +43,7 @@ describe("switch --in PORT=-", () => {
     const b = await cli(bytes, "switch", "-f", conf, "--in", "wire=-", "--promisc", "PF", "--out", fromStdin);
     expect(b.err).toBe("");
     expect(b.code).toBe(0);
-    expect(b.reads()).toBe(1);
+    expect(b.stdinReads).toBe(1);
     expect(b.out).toMatch(/│ wire +│ 10 +│/);
     for (const f of ["PF.pcap", "VF-0.pcap", "wire.pcap"])
       expect(readFileSync(join(fromStdin, f))).toEqual(readFileSync(join(fromFile, f)));
@@ -89,7 +72,7 @@ describe("switch --in PORT=-", () => {
     );
     expect(two.code).toBe(1);
     expect(two.err).toBe("iovsim: option '--in': standard input (-) can feed one port, not wire and PF\n");
-    expect(two.reads()).toBe(0);
+    expect(two.stdinReads).toBe(0);
   });
 
   it("reads a real pipe (node bin/iovsim.js with the capture on its stdin)", () => {
@@ -133,7 +116,7 @@ describe("paths --pcap -", () => {
     const b = await cli(readFileSync(QINQ), "paths", "--pcap", "-", ...args);
     expect(b.err).toBe("");
     expect(b.code).toBe(0);
-    expect(b.reads()).toBe(1);
+    expect(b.stdinReads).toBe(1);
     const ja = JSON.parse(a.out);
     const jb = JSON.parse(b.out);
     expect(jb.replay).toEqual({ ...ja.replay, file: "standard input" });
@@ -186,7 +169,7 @@ describe("steering --mix pcap:-", () => {
     const b = await cli(readFileSync(VXLAN), "steering", "--mix", "pcap:-", ...args);
     expect(b.err).toBe("");
     expect(b.code).toBe(0);
-    expect(b.reads()).toBe(1);
+    expect(b.stdinReads).toBe(1);
     const ra = JSON.parse(a.out).results[0];
     const rb = JSON.parse(b.out).results[0];
     expect(rb.traffic).toBe("pcap:-");

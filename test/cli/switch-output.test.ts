@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { SWITCH_CSV_HEADER, switchJsonSchema } from "../../src/report/switch-json.ts";
 import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-switch-out-"));
 const state = join(tmp, "state");
@@ -35,23 +35,14 @@ writeFileSync(
   ),
 );
 
-async function run(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const rc = await runCli(["--state", state, "switch", ...argv], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { rc, out, err };
-}
+const run = (...argv: string[]) => iovsim(["--state", state, "switch", ...argv]);
 
 describe("iovsim switch: machine-readable output", () => {
   it("--json validates against iovsim.switch/1; its counters are counters.json's", async () => {
     const dir = join(tmp, "out");
     const r = await run("-f", conf, "--in", `wire=${wire}`, "--out", dir, "--json");
     expect(r.err).toBe("");
-    expect(r.rc).toBe(0);
+    expect(r.code).toBe(0);
     const j = switchJsonSchema.parse(JSON.parse(r.out));
     expect(j.schema).toBe("iovsim.switch/1");
     expect(j.pf).toBe("ix0");
@@ -76,7 +67,7 @@ describe("iovsim switch: machine-readable output", () => {
       JSON.parse((await run("-f", conf, "--in", `wire=${wire}`, "--json")).out),
     );
     const r = await run("-f", conf, "--in", `wire=${wire}`, "--csv");
-    expect(r.rc).toBe(0);
+    expect(r.code).toBe(0);
     const rows = parseCsv(r.out);
     expect(rows[0]).toEqual([...SWITCH_CSV_HEADER]);
     const port = Object.values(j.counters.port).reduce<number>(
@@ -102,7 +93,7 @@ describe("iovsim switch: machine-readable output", () => {
   it("--html writes the counters-per-VF report; bad combinations are errors", async () => {
     const html = join(tmp, "switch.html");
     const r = await run("-f", conf, "--in", `wire=${wire}`, "--html", html);
-    expect(r.rc).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.out).toMatch(/engine: /); // the summary table still goes to stdout
     const page = readFileSync(html, "utf8");
     expect(page).toMatch(/<section id="counters"/);
@@ -121,7 +112,7 @@ describe("iovsim switch: machine-readable output", () => {
       [["-f", conf, "--in", `wire=${wire}`, "--json=1"], /switch: unknown option '--json=1'/],
     ] as const) {
       const e = await run(...argv);
-      expect(e.rc, argv.join(" ")).toBe(1);
+      expect(e.code, argv.join(" ")).toBe(1);
       expect(e.err).toMatch(re);
     }
     expect(existsSync(join(tmp, "state"))).toBe(false);

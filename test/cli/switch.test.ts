@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { encodeCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-switch-"));
 const state = join(tmp, "state"); // never created: the command must not touch the user's state
@@ -40,15 +40,7 @@ function pcap(name: string, frames: Uint8Array[], t0 = 0n): string {
   return p;
 }
 
-async function run(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const rc = await runCli(["--state", state, "switch", ...argv], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
-  return { rc, out, err };
-}
+const run = (...argv: string[]) => iovsim(["--state", state, "switch", ...argv]);
 
 const frames = (p: string) => readCaptureFile(p).records.map((r) => r.data);
 
@@ -80,7 +72,7 @@ describe("iovsim switch", () => {
       const args = ["-f", conf, "--in", `wire=${wire}`, "--in", `VF-0=${tx}`, "--out", out, "--per-queue"];
       const r = await run(...args, "--engine", engine);
       expect(r.err).toBe("");
-      expect(r.rc).toBe(0);
+      expect(r.code).toBe(0);
       expect(r.out).toContain(`engine: ${engine}`);
       expect(r.out).toMatch(/│ VF-1\s+│ 0\s+│ 3\s+│ 0\s+│ 0\s+│/);
       expect(r.out).toContain("frame drops: mac-spoof 1, l2-filter 1");
@@ -123,12 +115,12 @@ describe("iovsim switch", () => {
       "--engine",
       "reference",
     );
-    expect(first.rc).toBe(0);
+    expect(first.code).toBe(0);
     writeFileSync(join(out, "notes.txt"), "mine");
     const two = join(tmp, "two-vfs.conf");
     writeFileSync(two, `PF { device: "ix0"; num_vfs: 2; }\nVF-1 { mac-addr: "02:00:00:00:00:11"; }\n`);
     const second = await run("-f", two, "--in", `wire=${wire}`, "--out", out, "--format", "pcapng");
-    expect(second.rc).toBe(0);
+    expect(second.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual([
       "PF.pcapng",
       "VF-0.pcapng",
@@ -169,7 +161,7 @@ describe("iovsim switch", () => {
         "--engine",
         "reference",
       );
-      expect(r.rc).toBe(0);
+      expect(r.code).toBe(0);
       return [0, 1, 2, 3].find((q) => frames(join(out, `VF-1.q${q}.pcap`)).length === 1);
     };
     expect(await queueOf("inner")).toBe(0x51ccc178 & 3);
@@ -196,12 +188,12 @@ describe("iovsim switch", () => {
       "--engine",
       "reference",
     );
-    expect(missing).toMatchObject({ rc: 1 });
+    expect(missing).toMatchObject({ code: 1 });
     expect(missing.err).toBe(`iovsim: ${join(tmp, "none.pcap")}: cannot read (no such file)\n`);
     const badConf = join(tmp, "bad.conf");
     writeFileSync(badConf, `PF { device: "ix0"; num_vfs: 2; }\nVF-0 { bogus-key: 1; }\n`);
     const bc = await run("-f", badConf, "--in", `wire=${wire}`, "--out", out, "--engine", "reference");
-    expect(bc.rc).toBe(1);
+    expect(bc.code).toBe(1);
     expect(bc.err).toMatch(new RegExp(`^iovsim: ${badConf.replace(/[.]/g, "\\.")}:2:\\d+: `));
     // A run that failed leaves nothing behind: not even the --out directory it had created.
     expect(existsSync(out)).toBe(false);
@@ -217,7 +209,7 @@ describe("iovsim switch", () => {
     const why =
       "VF-1 was not created: the ixl driver refused it (EADDRINUSE: MAC 02:00:00:00:00:01 is already used by the PF or another VF); as on FreeBSD, the other VFs were created (iovctl -C exits 0, dmesg: ixl0: Failed to add VF 1)";
     const ran = await run("-f", dup, "--in", `wire=${wire}`, "--json", "--engine", "reference");
-    expect(ran.rc).toBe(0);
+    expect(ran.code).toBe(0);
     expect(JSON.parse(ran.out).vfs).toBe(1);
     expect(ran.err).toBe(`iovsim: note: ${why}\n`);
     const text = await run(
@@ -234,7 +226,7 @@ describe("iovsim switch", () => {
     expect(text.out).toContain(`note: ${why}\n`);
     expect(text.out).toContain("(wire, PF, 1 VF capture, counters.json)\n");
     const into = await run("-f", dup, "--in", `VF-1=${tx}`, "--json", "--engine", "reference");
-    expect(into).toEqual({ rc: 1, out: "", err: `iovsim: option '--in': ${why}\n` });
+    expect(into).toEqual({ code: 1, out: "", err: `iovsim: option '--in': ${why}\n` });
   });
 
   it("malformed captures and random frames: no trap, every frame counted, conservation holds", async () => {
@@ -274,7 +266,7 @@ describe("iovsim switch", () => {
       for (const f of files) args.push("--in", `wire=${join(dir, f)}`);
       const r = await run(...args);
       expect(r.err).toBe("");
-      expect(r.rc).toBe(0);
+      expect(r.code).toBe(0);
       const c = JSON.parse(readFileSync(join(out, "counters.json"), "utf8"));
       expect(c.conservation).toBe("ok");
       const offered = Object.fromEntries(

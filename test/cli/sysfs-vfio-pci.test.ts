@@ -6,9 +6,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { readState } from "../../src/nic/state.ts";
 import { pathHostFromState } from "../../src/paths/setup.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const VF0 = "/sys/bus/pci/devices/0000:01:02.0";
@@ -16,12 +16,7 @@ const VF1 = "/sys/bus/pci/devices/0000:01:02.1";
 const VFIO = "/sys/bus/pci/drivers/vfio-pci";
 const IAVF = "/sys/bus/pci/drivers/iavf";
 
-async function cli(stateDir: string, ...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
 
 async function hostWithVfs(n: number, autoprobe = "1", vfio = true): Promise<string> {
   const s = join(mkdtempSync(join(tmpdir(), "iovsim-vfio-")), "state");

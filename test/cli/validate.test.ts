@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const FIX = join(import.meta.dirname, "..", "fixtures", "iovctl");
 const fx = (name: string) => join(FIX, name);
@@ -13,22 +13,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(state, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let out = "";
-  let err = "";
-  const status = await runCli(["--state", state, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { status, out, err };
-}
+const cli = (...args: string[]) => iovsim(["--state", state, ...args]);
 
 describe("iovsim validate", () => {
   it("reports every problem at once, located, iovctl's and the kernel's", async () => {
     const f = fx("X01-many-problems.conf");
     const r = await cli("validate", "-f", f);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     const lines = r.err.trimEnd().split("\n");
     expect(lines).toContain(`${f}:5:3: error: PF: Invalid config key 'bogus'`);
     expect(lines).toContain(`${f}:8:3: error: VF-0: Invalid config key 'mtu'`);
@@ -42,7 +33,7 @@ describe("iovsim validate", () => {
 
   it("valid file: exit 0 with the VFs it would create", async () => {
     const r = await cli("validate", "-f", fx("V02-default-override.conf"));
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.out).toBe(
       `${fx("V02-default-override.conf")}: ok (0 errors, 0 warnings): ixl0 would get 3 VFs: ppt0 ppt1 iavf0\n`,
     );
@@ -50,10 +41,10 @@ describe("iovsim validate", () => {
 
   it("driver limits: ix 64 VFs is an error at num_vfs; num-queues clamping is a warning", async () => {
     const ix = await cli("validate", "-f", fx("K04-ix-64.conf"));
-    expect(ix.status).toBe(1);
+    expect(ix.code).toBe(1);
     expect(ix.err).toMatch(new RegExp(`^${fx("K04-ix-64.conf")}:1:30: error: .*63`, "m"));
     const q = await cli("validate", "-f", fx("K07-num-queues.conf"));
-    expect(q.status).toBe(0);
+    expect(q.code).toBe(0);
     expect(q.err).toMatch(
       new RegExp(`^${fx("K07-num-queues.conf")}:2:20: warning: .*num-queues 40.*16`, "m"),
     );
@@ -61,7 +52,7 @@ describe("iovsim validate", () => {
 
   it("per-VF ADD_VF failure (ix vlan 0) is a warning on VF-1", async () => {
     const r = await cli("validate", "-f", fx("K08-ix-vlan0.conf"));
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.err).toMatch(/:2:\d+: warning: VF-1: .*vlan 0/);
   });
 
@@ -72,7 +63,7 @@ describe("iovsim validate", () => {
       'PF { device: "ix0"; num_vfs: 3; }\nDEFAULT { vlan: 0; }\nVF-1 { mac-addr: "00:00:00:00:00:00"; vlan: 5; }\n',
     );
     const r = await cli("validate", "-f", f);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     const lines = r.err.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
     for (const want of [
@@ -87,15 +78,15 @@ describe("iovsim validate", () => {
   });
 
   it("knows the current host state: VFs already there → Device busy", async () => {
-    expect((await cli("iovctl", "-C", "-f", fx("V01-minimal.conf"))).status).toBe(0);
+    expect((await cli("iovctl", "-C", "-f", fx("V01-minimal.conf"))).code).toBe(0);
     const r = await cli("validate", "-f", fx("V01-minimal.conf"));
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.err).toMatch(/error: .*(busy|already)/i);
   });
 
   it("syntax errors and unknown devices are located", async () => {
     const e20 = await cli("validate", "-f", fx("E20.conf"));
-    expect(e20.status).toBe(1);
+    expect(e20.code).toBe(1);
     expect(e20.err.split("\n")[0]).toBe(
       `${fx("E20.conf")}:1:33: error: expected '}' before end of file (to close '{' at line 1, column 4)`,
     );
@@ -115,7 +106,7 @@ describe("iovsim validate", () => {
       `PF { device: "ixl0"; num_vfs: 2; }\nVF-0 { passthrough: { a: 1; } }\nVF-1 { passthrough: 3; }\n`,
     );
     const r = await cli("validate", "-f", bad);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.err).toBe(
       `${bad}:2:21: error: Value of key 'passthrough' is not of type bool: it is a section ({ ... })\n` +
         `${bad}:3:21: error: Value of key 'passthrough' is not of type bool: it is the number 3\n`,
@@ -147,7 +138,7 @@ describe("iovsim validate", () => {
     const bad = join(dir, "bad.conf");
     writeFileSync(bad, `PF { device: "ixl0"; num_vfs: 1; 'a\nb\x01': 1; }\n`);
     const r = await cli("validate", "-f", bad);
-    expect(r.status).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.err).toBe(`${bad}:1:34: error: PF: Invalid config key 'a\\nb\\x01'\n`);
     const doc = JSON.parse((await cli("validate", "--json", "-f", bad)).out);
     expect(doc.problems[0].message).toBe("PF: Invalid config key 'a\\nb\\x01'");
@@ -161,7 +152,7 @@ describe("iovsim validate", () => {
       `PF { device: "ixl0";' num_vfs: 3; }\nPF { \ndevice: "ixl0";' num_vfs: 3; }\nDEFAULT { passthrough: true; }\n`,
     );
     const f = await cli("validate", "-f", fuzzed);
-    expect(f.status).toBe(1);
+    expect(f.code).toBe(1);
     for (const line of f.err.trimEnd().split("\n")) expect(line.startsWith(`${fuzzed}:`)).toBe(true);
   });
 
@@ -174,21 +165,21 @@ describe("iovsim validate", () => {
 
   it("--help documents it; bad usage is a clear error", async () => {
     const h = await cli("validate", "--help");
-    expect(h.status).toBe(0);
+    expect(h.code).toBe(0);
     expect(h.out).toContain("usage: iovsim validate -f FILE [--json]");
     expect(await cli("validate")).toMatchObject({
-      status: 1,
+      code: 1,
       err: "iovsim: validate: the -f FILE option is required (see iovsim validate --help)\n",
     });
     expect((await cli("validate", "-f", fx("nope.conf"))).err).toBe(
       `iovsim: validate: cannot read '${fx("nope.conf")}': No such file or directory\n`,
     );
-    expect((await cli("validate", "--frob")).status).toBe(1);
+    expect((await cli("validate", "--frob")).code).toBe(1);
   });
 
   it("a device or FIFO is refused at once, unread (/dev/zero never ends)", async () => {
     expect(await cli("validate", "-f", "/dev/zero")).toMatchObject({
-      status: 1,
+      code: 1,
       out: "",
       err: "iovsim: validate: cannot read '/dev/zero': not a regular file\n",
     });

@@ -4,19 +4,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-decode-"));
 
-async function run(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const rc = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), stateDir: tmp });
-  return { rc, out, err };
-}
+const run = (...argv: string[]) => iovsim(argv, { stateDir: tmp });
 
 function capture(name: string, frames: Uint8Array[], format: "pcap" | "pcap-ns" | "pcapng" = "pcap"): string {
   const p = join(tmp, name);
@@ -44,7 +39,7 @@ describe("decode --json", () => {
   it("prints exactly one documented JSON object per frame", async () => {
     const f = capture("one.pcapng", [vx, eth().arp().build({ padTo: 60 })], "pcapng");
     const r = await run("decode", f, "--json");
-    expect(r.rc).toBe(0);
+    expect(r.code).toBe(0);
     const lines = r.out.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[0])).toEqual({
@@ -120,7 +115,7 @@ describe("decode (human output)", () => {
   });
   it("--help documents the options", async () => {
     const r = await run("decode", "--help");
-    expect(r.rc).toBe(0);
+    expect(r.code).toBe(0);
     expect(r.out).toContain("--vxlan-port N");
   });
 });
@@ -128,7 +123,7 @@ describe("decode (human output)", () => {
 describe("decode errors", () => {
   it("missing file, not a capture, bad options: iovsim: message, exit 1, no stack", async () => {
     const missing = await run("decode", join(tmp, "nope.pcap"));
-    expect(missing).toMatchObject({ rc: 1, out: "" });
+    expect(missing).toMatchObject({ code: 1, out: "" });
     expect(missing.err).toBe(`iovsim: ${join(tmp, "nope.pcap")}: no such file\n`);
     const junk = join(tmp, "junk.txt");
     writeFileSync(junk, "hello world");
@@ -152,7 +147,7 @@ describe("decode errors", () => {
     );
     writeFileSync(p, bytes.subarray(0, bytes.length - 3));
     const r = await run("decode", p, "--json");
-    expect(r.rc).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.out.trim().split("\n")).toHaveLength(1);
     expect(r.err).toBe(
       `iovsim: ${p}: record caplen ${vx.length} exceeds the ${vx.length - 3} bytes left in the file at byte ${24 + 16 + vx.length} (after 1 good frames)\n`,

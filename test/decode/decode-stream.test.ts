@@ -7,18 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exampleCaptures } from "../../scripts/make-examples.ts";
-import { runCli } from "../../src/cli/main.ts";
 import { encodeCapture, iterateCapture } from "../../src/traffic/capture-io.ts";
 import { streamCapture } from "../../src/traffic/capture-stream.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const CAPTURES = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
 
-async function decode(...args: string[]) {
-  let out = "";
-  let err = "";
-  const rc = await runCli(["decode", ...args], { out: (t) => (out += t), err: (t) => (err += t) });
-  return { rc, out, err };
-}
+const decode = (...args: string[]) => iovsim(["decode", ...args]);
 
 type Outcome = { records: Array<[string, number, number, string]>; error?: string };
 
@@ -38,13 +33,13 @@ function collect(
 describe("decode: streamed input", () => {
   it("/dev/zero fails at once: not a capture", async () => {
     const r = await decode("/dev/zero");
-    expect(r.rc).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.err).toBe("iovsim: /dev/zero: not a pcap or pcapng file (magic 0x00000000) at byte 0\n");
   }, 10_000);
 
   it("an endless non-capture (/dev/urandom) fails at once too", async () => {
     const r = await decode("/dev/urandom");
-    expect(r.rc).toBe(1);
+    expect(r.code).toBe(1);
     expect(r.err).toMatch(
       /^iovsim: \/dev\/urandom: not a pcap or pcapng file \(magic 0x[0-9a-f]{8}\) at byte 0\n$/,
     );

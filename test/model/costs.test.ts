@@ -5,9 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { UserError } from "../../src/errors.ts";
 import { COST_NAMES, COST_TAGS, costProfileNames, costVariant, loadCosts } from "../../src/model/costs.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "iovsim-costs-"));
 function file(name: string, text: string): string {
@@ -17,12 +17,7 @@ function file(name: string, text: string): string {
 }
 const bhyveText = readFileSync(new URL("../../src/model/costs/bhyve.json", import.meta.url), "utf8");
 
-async function cli(args: string[]) {
-  let out = "";
-  let err = "";
-  const status = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { status, out, err };
-}
+const cli = (args: string[]) => iovsim(args);
 
 describe("cost profiles", () => {
   it("has the four profiles: bhyve, KVM without and with posted interrupts, FreeBSD bare metal", () => {
@@ -243,14 +238,14 @@ describe("cost profiles", () => {
 
   it("`paths --profile` with an unknown switch exits 1 with the option named and no stack trace", async () => {
     const r = await cli(["paths", "--path", "virtio", "--size", "64", "--profile", "kvm-exits!nope"]);
-    expect(r.status).not.toBe(0);
+    expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/--profile kvm-exits!nope: unknown switch 'nope' \(switches: .*irqfd-2010/);
     expect(r.err).not.toMatch(/at .*\.ts:\d+/);
   });
 
   it("`model show NAME!SWITCH` prints the switched constants; model list lists the switches", async () => {
     const t = await cli(["model", "show", "kvm-exits!irqfd-2010"]);
-    expect(t.status).toBe(0);
+    expect(t.code).toBe(0);
     expect(t.out).toMatch(/^profile kvm-exits!irqfd-2010 \(builtin\)$/m);
     expect(t.out).toMatch(/^variant of kvm-exits: irqfd_msi_fastpath 1 -> 0$/m);
     expect(t.out).toMatch(/^irqfd_msi_fastpath\s+0\s+flag\s+\[0, 1\]/m);
@@ -264,7 +259,7 @@ describe("cost profiles", () => {
     });
     expect(j.constants.tap_lock_lines.value).toBe(2);
     const bad = await cli(["model", "show", "kvm-exits!nope"]);
-    expect(bad.status).not.toBe(0);
+    expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/model show kvm-exits!nope: unknown switch 'nope'/);
     expect((await cli(["model", "show", "nosuch!irqfd-2010"])).err).toMatch(
       /unknown profile 'nosuch!irqfd-2010'/,
@@ -275,7 +270,7 @@ describe("cost profiles", () => {
 
   it("`model show` prints every constant with value, unit, range, tag and source; --json; located errors", async () => {
     const t = await cli(["model", "show", "kvm-exits"]);
-    expect(t.status).toBe(0);
+    expect(t.code).toBe(0);
     for (const k of COST_NAMES) expect(t.out).toContain(k);
     expect(t.out).toMatch(/itr_us\s+6\.7\s+us\s+\[5, 18\]\s+derived\s+Gordon et al\./);
     const j = await cli(["model", "show", "--json", "freebsd"]);
@@ -283,7 +278,7 @@ describe("cost profiles", () => {
     expect(Object.keys(doc.constants)).toEqual([...COST_NAMES]);
     expect(doc.constants.epair_cycles).toMatchObject({ tag: "assumption", range: [300, 1400] });
     const bad = await cli(["model", "show", "--profile", join(dir, "broken.json")]);
-    expect(bad.status).not.toBe(0);
+    expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/broken\.json:3:18: not valid JSON/);
     expect(bad.err).not.toMatch(/at .*\.ts:\d+/);
     const hw = await cli(["model", "show", "--nic", "igb"]);

@@ -5,7 +5,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import {
   getProfile,
@@ -18,6 +17,7 @@ import { linuxDriverFacts } from "../../src/nic/linux/drivers.ts";
 import { setupHost } from "../../src/paths/setup.ts";
 import { programSwitch, retaSizeFor } from "../../src/switch/program.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const FIXTURE = new URL("../fixtures/nic/x550.json", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "iovsim-x550-"));
@@ -39,15 +39,7 @@ VF-1 {
 `;
 let spec: HostSpec;
 
-async function cli(args: string[]) {
-  let out = "";
-  let err = "";
-  const status = await runCli(["--state", join(dir, "state"), ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
-  return { status, out, err };
-}
+const cli = (args: string[]) => iovsim(["--state", join(dir, "state"), ...args]);
 
 beforeAll(async () => {
   expect(registerNicProfileFile(FIXTURE)).toBe("x550");
@@ -66,11 +58,11 @@ describe("a fourth NIC written only as JSON", () => {
   });
 
   it("validate and iovctl -C run on it; pciconf shows its device id", async () => {
-    expect((await cli(["reset", "--host", join(dir, "host.json")])).status).toBe(0);
+    expect((await cli(["reset", "--host", join(dir, "host.json")])).code).toBe(0);
     const v = await cli(["validate", "-f", join(dir, "iov.conf")]);
-    expect(v.status, v.out + v.err).toBe(0);
+    expect(v.code, v.out + v.err).toBe(0);
     const c = await cli(["iovctl", "-C", "-f", join(dir, "iov.conf")]);
-    expect(c.status, c.err).toBe(0);
+    expect(c.code, c.err).toBe(0);
     const l = await cli(["pciconf", "-l"]);
     expect(l.out).toMatch(/ix5@pci0:3:0:0:.*device=0x1563/);
     expect(l.out).toMatch(/device=0x1565/);

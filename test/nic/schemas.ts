@@ -7,33 +7,28 @@ const IOV_PF = [
   { name: "device", type: "string", required: true },
 ] as const;
 
-export const IXL_SCHEMA: PfSchema = {
-  pf: { iov: [...IOV_PF], driver: [] },
-  vf: {
-    iov: [{ name: "passthrough", type: "bool", default: false }],
-    driver: [
-      { name: "mac-addr", type: "unicast-mac" },
-      { name: "mac-anti-spoof", type: "bool", default: true },
-      { name: "allow-set-mac", type: "bool", default: false },
-      { name: "allow-promisc", type: "bool", default: false },
-      { name: "num-queues", type: "uint16_t", default: 4 },
-    ],
-  },
-};
+const VF_IOV = [{ name: "passthrough", type: "bool", default: false }] as const;
 
-export const IX_SCHEMA: PfSchema = {
-  pf: { iov: [...IOV_PF], driver: [] },
-  vf: {
-    iov: [{ name: "passthrough", type: "bool", default: false }],
-    driver: [
-      { name: "mac-addr", type: "unicast-mac" },
-      { name: "mac-anti-spoof", type: "bool", default: true },
-      { name: "allow-set-mac", type: "bool", default: false },
-      { name: "allow-promisc", type: "bool", default: false },
-      { name: "vlan", type: "vlan", default: 4096 },
-    ],
-  },
-};
+/** ixl0's and ix0's schemas differ only in the VF's last driver key (§9 lists both in full). */
+function intelSchema(lastVfKey: PfSchema["vf"]["driver"][number]): PfSchema {
+  return {
+    pf: { iov: [...IOV_PF], driver: [] },
+    vf: {
+      iov: [...VF_IOV],
+      driver: [
+        { name: "mac-addr", type: "unicast-mac" },
+        { name: "mac-anti-spoof", type: "bool", default: true },
+        { name: "allow-set-mac", type: "bool", default: false },
+        { name: "allow-promisc", type: "bool", default: false },
+        lastVfKey,
+      ],
+    },
+  };
+}
+
+export const IXL_SCHEMA: PfSchema = intelSchema({ name: "num-queues", type: "uint16_t", default: 4 });
+
+export const IX_SCHEMA: PfSchema = intelSchema({ name: "vlan", type: "vlan", default: 4096 });
 
 /** A schema exercising every type, including a required driver PF key and uint8/32/64. */
 export const WIDE_SCHEMA: PfSchema = {
@@ -45,7 +40,7 @@ export const WIDE_SCHEMA: PfSchema = {
     ],
   },
   vf: {
-    iov: [{ name: "passthrough", type: "bool", default: false }],
+    iov: [...VF_IOV],
     driver: [
       { name: "u32", type: "uint32_t" },
       { name: "u64", type: "uint64_t" },

@@ -6,13 +6,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function run(args: string[]) {
-  let err = "";
-  const code = await runCli(args, { out: () => {}, err: (t) => (err += t) });
-  return { code, err };
-}
+const run = (args: string[]) => iovsim(args);
 
 /** The page's reproduce command, unescaped. */
 function reproduceCommand(html: string): string {

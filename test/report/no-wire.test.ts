@@ -1,24 +1,12 @@
 // A run no frame of which crosses a wire has no wire line rate (virtio-tap's receive starts at
 // pktgen on a host core; vf-loopback loops back inside the NIC): the JSON's line_rate_mpps is
 // null and says why, the table prints "- (no wire)" and what bounds the offered load instead.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { noWire } from "../../src/paths/path-graphs.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function cli(argv: string[]) {
-  let out = "";
-  const code = await runCli(argv, {
-    stateDir: mkdtempSync(join(tmpdir(), "iovsim-nowire-")),
-    out: (t) => (out += t),
-    err: () => {},
-    isTTY: false,
-  });
-  return { code, out };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 describe("no wire, no line rate", () => {
   it("comes from the path graph: which runs have an element on a wire", () => {

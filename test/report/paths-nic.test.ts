@@ -1,24 +1,16 @@
 // paths names the NIC (PF) its run used in every output, as the HTML report does: the terminal's
 // header line and `--json`'s optional `nic` (a document without it still validates).
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { describeRun } from "../../src/report/paths-table.ts";
+import { iovsim } from "../helpers/cli.ts";
 import { pathsDoc } from "./paths-doc.ts";
 
+/** `paths ...argv`, which must succeed: its stdout. */
 async function paths(argv: string[]): Promise<string> {
-  let out = "";
-  const code = await runCli(["paths", ...argv], {
-    stateDir: mkdtempSync(join(tmpdir(), "iovsim-nic-")),
-    out: (t) => (out += t),
-    err: () => {},
-    isTTY: false,
-  });
-  expect(code).toBe(0);
-  return out;
+  const r = await iovsim(["paths", ...argv]);
+  expect(r.code).toBe(0);
+  return r.out;
 }
 
 const RUN = ["--path", "native", "--size", "64", "--rate", "1Mpps", "--trial-ms", "0.2"];

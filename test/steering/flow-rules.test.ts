@@ -2,10 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { checkRules, deriveRules, matchRules, parseFlowCreate } from "../../src/steering/flow-rules.ts";
 import { buildMix } from "../../src/steering/traffic.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const words = (s: string) => s.split(" ");
 
@@ -87,12 +87,7 @@ describe("flow rule syntax (testpmd style)", () => {
   });
 });
 
-async function cli(stateDir: string, argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (stateDir: string, argv: string[]) => iovsim(argv, { stateDir });
 
 describe("iovsim flow and steering --port", () => {
   it("create, list, use, destroy; errors are located and exit non-zero", async () => {

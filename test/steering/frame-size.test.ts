@@ -1,24 +1,15 @@
 // `steering` states each mix's frame size (headers plus payload, with FCS) in its text and in
 // --json (`mixes`): the line rate and every Mpps figure are computed at it.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { steeringJsonSchema } from "../../src/report/steering-json.ts";
 import { mixFrameSize, mixFrameSizeNote } from "../../src/steering/frame-size.ts";
 import { buildMix } from "../../src/steering/traffic.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const mix = (name: "vxlan" | "gtpu" | "esp") =>
   buildMix({ mix: name, flows: 64, tunnels: 4, zipfS: 0, seed: 1 });
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-steering-size-"));
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 const RUN = [
   "steering",

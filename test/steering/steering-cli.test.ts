@@ -1,16 +1,8 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-steering-"));
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 describe("iovsim steering", () => {
   it("--json: results per strategy and core count, NDR, latency, profile, version, simulator apart", async () => {

@@ -1,21 +1,12 @@
 // `iovsim steering --json` against its zod schema (docs/steering-json.md = steeringJsonSchema),
 // and `--csv` rows against the JSON's results.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { STEERING_SCHEMA_ID, steeringJsonSchema } from "../../src/report/steering-json.ts";
 import { STEERING_SCHEMA } from "../../src/steering/format.ts";
+import { iovsim } from "../helpers/cli.ts";
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const stateDir = mkdtempSync(join(tmpdir(), "iovsim-steering-json-"));
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => iovsim(argv);
 
 const ARGS = [
   "steering",
