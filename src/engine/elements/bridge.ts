@@ -1,7 +1,7 @@
 // Learning bridge (if_bridge): forwards by destination MAC, floods unknown and group addresses
 // (copies counted by the kernel), runs in the context of whoever handed it the frame.
-import { Stage, type WorkEnd } from "../activation.ts";
-import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
+import type { WorkEnd } from "../activation.ts";
+import { BatchPricer, ctxOf, type ElementKind, softwareStage, specResource } from "./common.ts";
 
 type BridgeSpec = { in: string; uplink: string; port: string; more?: string[]; inPort?: number };
 
@@ -27,7 +27,7 @@ export const bridge: ElementKind = {
       done.end = end;
       return taken;
     };
-    const act = new Stage(ctx, res, input, ctx.costs.c.napi_budget, work, res.kind === "vhost");
+    const act = softwareStage(ctx, res, input, work);
     return { name: spec.name, stats: act.stats };
   },
 };

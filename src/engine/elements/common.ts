@@ -12,8 +12,9 @@ import {
 } from "../../model/hw-limits.ts";
 import { getProfile } from "../../nic/profile.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
-import type { BatchStats } from "../activation.ts";
+import { type BatchStats, Stage, type Work } from "../activation.ts";
 import { resourceOf, type SimContext } from "../context.ts";
+import type { Link } from "../link.ts";
 import type { Account, Resource } from "../resource.ts";
 
 /** One element kind: its ports and how it reacts to events (its context is laid out by src/paths/build.ts). */
@@ -216,4 +217,28 @@ export function ctxOf(ctx: SimContext, name: string): number {
   const c = ctx.built.ctx.get(name);
   if (c === undefined) throw new Error(`path ${ctx.path.name}: element ${name} has no context`);
   return c;
+}
+
+/** Ports of an element that takes frames from its `in` link and hands them to its `out` link. */
+export const inToOut: ElementKind["ports"] = (s) => ({
+  in: [(s as { in: string }).in],
+  out: [(s as { out: string }).out],
+});
+
+/** What a priced element between its `in` and `out` links works with: its context block, its
+ *  resource, both links and its batch pricer (made in this order: accounts are listed as made). */
+export function pricedInToOut(spec: EngineElement, ctx: SimContext) {
+  const s = spec as unknown as { in: string; out: string };
+  const c = ctxOf(ctx, spec.name);
+  const res = specResource(ctx, spec);
+  const input = ctx.link(s.in);
+  const out = ctx.link(s.out);
+  const pricer = new BatchPricer(ctx, res, spec);
+  return { c, res, input, out, pricer };
+}
+
+/** A software element's poll loop on its resource: batches of up to napi_budget frames, run by
+ *  the thread itself when that resource is a vhost worker (it wakes as that thread does). */
+export function softwareStage(ctx: SimContext, res: Resource, input: Link, work: Work): Stage {
+  return new Stage(ctx, res, input, ctx.costs.c.napi_budget, work, res.kind === "vhost");
 }

@@ -3,11 +3,11 @@
 // rate; a lone frame is written back by the NIC when its write-back timer expires).
 import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
-import { ctxOf, type ElementKind, specResource, wireRingBytes } from "./common.ts";
+import { ctxOf, type ElementKind, inToOut, specResource, wireRingBytes } from "./common.ts";
 
 export const echo: ElementKind = {
   kind: "echo",
-  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  ports: inToOut,
   create(spec, ctx) {
     const s = spec as unknown as { in: string; out: string };
     const c = ctxOf(ctx, spec.name);

@@ -1,19 +1,15 @@
 // A hop that moves descriptors without touching the frame: the PF driver's receive hand-off to
 // the bridge (interrupts: NAPI, refill doorbell), an epair (the jail's side), a tap queue.
-import { Napi, Stage, type WorkEnd } from "../activation.ts";
-import { BatchPricer, ctxOf, type ElementKind, pcieOf, specResource } from "./common.ts";
+import { Napi, type WorkEnd } from "../activation.ts";
+import { type ElementKind, inToOut, pcieOf, pricedInToOut, softwareStage } from "./common.ts";
 
 export const hop: ElementKind = {
   kind: "hop",
-  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  ports: inToOut,
   create(spec, ctx) {
-    const s = spec as unknown as { in: string; out: string; interrupts: boolean };
-    const c = ctxOf(ctx, spec.name);
-    const res = specResource(ctx, spec);
-    const input = ctx.link(s.in);
-    const out = ctx.link(s.out);
+    const s = spec as unknown as { interrupts: boolean };
+    const { c, res, input, out, pricer } = pricedInToOut(spec, ctx);
     const costs = ctx.costs.c;
-    const pricer = new BatchPricer(ctx, res, spec);
     const doorbellAcc = res.account("doorbell");
     const pcie = pcieOf(ctx);
     // The kernel, looked up once (the exports object is a dictionary).
@@ -35,7 +31,7 @@ export const hop: ElementKind = {
           irqHost: spec.irqHost,
           itrNs: costs.itr_us * 1000,
         })
-      : new Stage(ctx, res, input, costs.napi_budget, work, res.kind === "vhost");
+      : softwareStage(ctx, res, input, work);
     return { name: spec.name, stats: act.stats };
   },
 };

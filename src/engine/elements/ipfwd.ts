@@ -2,19 +2,14 @@
 // decrements its TTL and rewrites its Ethernet header toward the next hop, in place; frames it
 // cannot forward are dropped with a reason. Runs in the context of whoever handed it the frame
 // (FreeBSD: netisr direct dispatch from the epair's taskqueue), charged per batch and per packet.
-import { Stage, type WorkEnd } from "../activation.ts";
-import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
+import type { WorkEnd } from "../activation.ts";
+import { type ElementKind, inToOut, pricedInToOut, softwareStage } from "./common.ts";
 
 export const ipfwd: ElementKind = {
   kind: "ipfwd",
-  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  ports: inToOut,
   create(spec, ctx) {
-    const s = spec as unknown as { in: string; out: string };
-    const c = ctxOf(ctx, spec.name);
-    const res = specResource(ctx, spec);
-    const input = ctx.link(s.in);
-    const out = ctx.link(s.out);
-    const pricer = new BatchPricer(ctx, res, spec);
+    const { c, res, input, out, pricer } = pricedInToOut(spec, ctx);
     // The kernel, looked up once (the exports object is a dictionary).
     const ipfwdBurst = ctx.k.ipfwdBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
@@ -24,7 +19,7 @@ export const ipfwd: ElementKind = {
       done.end = end;
       return taken;
     };
-    const act = new Stage(ctx, res, input, ctx.costs.c.napi_budget, work, res.kind === "vhost");
+    const act = softwareStage(ctx, res, input, work);
     return { name: spec.name, stats: act.stats };
   },
 };

@@ -4,20 +4,15 @@
 // ixl_if_msix_intr_assign: iflib_softirq_alloc_generic(..., IFLIB_INTR_TX, ...)): completed
 // descriptors are reclaimed on the transmit path, so each posted frame is charged its reclaim
 // (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised.
-import { Stage, type WorkEnd } from "../activation.ts";
-import { BatchPricer, ctxOf, type ElementKind, pcieOf, specResource } from "./common.ts";
+import type { WorkEnd } from "../activation.ts";
+import { type ElementKind, inToOut, pcieOf, pricedInToOut, softwareStage } from "./common.ts";
 
 export const txdrv: ElementKind = {
   kind: "txdrv",
-  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  ports: inToOut,
   create(spec, ctx) {
-    const s = spec as unknown as { in: string; out: string };
-    const c = ctxOf(ctx, spec.name);
-    const res = specResource(ctx, spec);
-    const input = ctx.link(s.in);
-    const out = ctx.link(s.out);
+    const { c, res, input, out, pricer } = pricedInToOut(spec, ctx);
     const costs = ctx.costs.c;
-    const pricer = new BatchPricer(ctx, res, spec);
     const pcie = pcieOf(ctx);
     // The kernel, looked up once (the exports object is a dictionary).
     const txDriverBurst = ctx.k.txDriverBurst;
@@ -31,7 +26,7 @@ export const txdrv: ElementKind = {
       done.end = end;
       return taken;
     };
-    const act = new Stage(ctx, res, input, costs.napi_budget, work, res.kind === "vhost");
+    const act = softwareStage(ctx, res, input, work);
     return { name: spec.name, stats: act.stats };
   },
 };

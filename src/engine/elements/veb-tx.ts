@@ -6,11 +6,19 @@
 import { R_HEAD } from "../../../assembly/abi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
-import { type ElementKind, Iotlb, PcieLink, ringBytes, specResource, switchTimeNs } from "./common.ts";
+import {
+  type ElementKind,
+  Iotlb,
+  inToOut,
+  PcieLink,
+  ringBytes,
+  specResource,
+  switchTimeNs,
+} from "./common.ts";
 
 export const vebTx: ElementKind = {
   kind: "veb-tx",
-  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  ports: inToOut,
   create(spec, ctx) {
     const s = spec as unknown as { in: string; out: string };
     const nic = specResource(ctx, spec);

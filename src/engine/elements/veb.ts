@@ -12,12 +12,12 @@ import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
 import { ReplayCopyTimes } from "../replay.ts";
-import { type ElementKind, hwOf, Iotlb, PcieLink, ringBytes, specResource } from "./common.ts";
+import { type ElementKind, hwOf, Iotlb, inToOut, PcieLink, ringBytes, specResource } from "./common.ts";
 import { RxPacketBuffer } from "./veb-rx-buffer.ts";
 
 export const veb: ElementKind = {
   kind: "veb",
-  ports: (s) => ({ in: [(s as { in: string }).in], out: [(s as { out: string }).out] }),
+  ports: inToOut,
   create(spec, ctx) {
     const s = spec as unknown as { in: string; out: string };
     const nic = specResource(ctx, spec);
