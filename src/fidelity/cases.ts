@@ -38,6 +38,16 @@ export interface FidelityCase {
 
 /** Offered load that saturates a kernel path at 64 B (a pktgen-style overload). */
 const OVERLOAD_PPS = 3e6;
+/** The talk's ping cases: `path`'s median RTT over native's, both on the bhyve profile. */
+function rttOverNative(env: CaseEnv, path: string): CaseOutcome {
+  const native = env.pingMedianUs("native", "bhyve");
+  const rtt = env.pingMedianUs(path, "bhyve");
+  return {
+    simulated: rtt / native,
+    details: `RTT ${path} ${rtt.toFixed(1)} us, native ${native.toFixed(1)} us`,
+  };
+}
+
 /** D33731's path buffers ~3,000 frames in software queues before its bottleneck: a longer trial. */
 const D33731_TRIAL_NS = 20_000_000;
 
@@ -163,14 +173,7 @@ export const CASES: readonly FidelityCase[] = [
       "ping (98-byte frames, one request per second of virtual time, median of the run) on vm-vf and native",
     why: "the talk pinged an idle host: one request a second finds the guest's vCPU halted (bhyve sleeps at once, no halt-polling), so each reply pays the host interrupt, the injection and the wake-up, as in the talk.",
     dependsOn: [...HOST_RX, ...HOST_TX, ...WIRE_PCIE, ...VM_IRQ, "wakeup_ns"],
-    async run(env) {
-      const native = env.pingMedianUs("native", "bhyve");
-      const vm = env.pingMedianUs("vm-vf", "bhyve");
-      return {
-        simulated: vm / native,
-        details: `RTT vm-vf ${vm.toFixed(1)} us, native ${native.toFixed(1)} us`,
-      };
-    },
+    run: async (env) => rttOverNative(env, "vm-vf"),
   },
   {
     name: "talk-ping-jail",
@@ -180,14 +183,7 @@ export const CASES: readonly FidelityCase[] = [
     scenario: "ping (as above) on jail-vf and native",
     why: "the jail shares the host kernel and its cores; the talk's jail owned a VF, so the path differs from native only by the switch pool that receives the frame.",
     dependsOn: [...HOST_RX, ...HOST_TX, ...WIRE_PCIE],
-    async run(env) {
-      const native = env.pingMedianUs("native", "bhyve");
-      const jail = env.pingMedianUs("jail-vf", "bhyve");
-      return {
-        simulated: jail / native,
-        details: `RTT jail-vf ${jail.toFixed(1)} us, native ${native.toFixed(1)} us`,
-      };
-    },
+    run: async (env) => rttOverNative(env, "jail-vf"),
   },
   {
     name: "eli-baseline",
