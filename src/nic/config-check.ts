@@ -3,7 +3,7 @@
 // Unlike the kernel it reports every problem, so the offline validator can list them all.
 import type { VfParams } from "./drivers/driver.ts";
 import type { DeviceConfig, DeviceSchema, IovConfig, ParamSpec, ParamValue, PfSchema } from "./types.ts";
-import { VF_VLAN_TRUNK } from "./types.ts";
+import { UINT_MAX, VF_VLAN_TRUNK } from "./types.ts";
 
 export interface ConfigProblem {
   /** Undefined for the PF node. */
@@ -19,13 +19,6 @@ export interface CheckedConfig {
   /** One map per VF (IOV and DRIVER keys together, lower-cased, defaults applied). */
   vfParams: VfParams[];
 }
-
-const UINT_MAX: Record<string, bigint> = {
-  uint8_t: 0xffn,
-  uint16_t: 0xffffn,
-  uint32_t: 0xffffffffn,
-  uint64_t: 0xffffffffffffffffn,
-};
 
 /** Normalises one value to what drivers see (numbers, booleans, "xx:xx:.." MACs) or explains why it is invalid. */
 export function checkValue(
@@ -59,7 +52,8 @@ export function checkValue(
       if (typeof v !== "number" && typeof v !== "bigint") return { error: `expected a ${spec.type}` };
       if (typeof v === "number" && !Number.isInteger(v)) return { error: `expected an integer ${spec.type}` };
       const b = BigInt(v);
-      if (b < 0n || b > max) return { error: `${String(v)} is out of range for ${spec.type} (0..${max})` };
+      if (b < 0n || (max !== undefined && b > max))
+        return { error: `${String(v)} is out of range for ${spec.type} (0..${max})` };
       return { value: b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString() };
     }
   }

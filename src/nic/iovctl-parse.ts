@@ -5,8 +5,8 @@
 // Two ways to use it: iovctl stops at the first error (take diagnostics[0]); `iovsim validate`
 // keeps going and reports every problem. The first diagnostic is always the one FreeBSD prints,
 // because collecting never reorders or changes what happened before it.
-import type { ParamSpec, ParamValue, PfSchema, SchemaType } from "./types.ts";
-import { VF_VLAN_TRUNK } from "./types.ts";
+import type { ParamSpec, ParamValue, PfSchema } from "./types.ts";
+import { UINT_MAX, VF_VLAN_TRUNK } from "./types.ts";
 import { libuclOrder, type Pos, type UclEntry, type UclObject, type UclValue, uclToString } from "./ucl.ts";
 
 export type Phase = "syntax" | "device" | "parse" | "validate";
@@ -229,13 +229,6 @@ export function describeValue(v: UclValue): string {
       return `${v.kind === "int" || v.kind === "float" || v.kind === "time" ? "the number" : v.kind === "bool" ? "the boolean" : "the value"} ${v.text}`;
   }
 }
-
-const UINT_MAX: Partial<Record<SchemaType, bigint>> = {
-  uint8_t: 0xffn,
-  uint16_t: 0xffffn,
-  uint32_t: 0xffffffffn,
-  uint64_t: 0xffffffffffffffffn,
-};
 
 function typeError(key: string, v: UclValue, type: string): Converted {
   return {

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
-import type { ParamSpec } from "./types.ts";
+import { type ParamSpec, SCHEMA_TYPES } from "./types.ts";
 
 const hex16 = z
   .string()
@@ -23,16 +23,7 @@ const hex32 = z
   .regex(/^0x[0-9a-fA-F]{1,8}$/, "expected a hex string like 0x553")
   .transform((s) => Number.parseInt(s, 16));
 
-const schemaType = z.enum([
-  "bool",
-  "string",
-  "uint8_t",
-  "uint16_t",
-  "uint32_t",
-  "uint64_t",
-  "unicast-mac",
-  "vlan",
-]);
+const schemaType = z.enum(SCHEMA_TYPES);
 
 const paramSpec = z
   .object({

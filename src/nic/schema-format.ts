@@ -1,7 +1,7 @@
 // `iovctl -S` output (usr.sbin/iovctl/iovctl.c print_schema), byte for byte, and our `-S -v`
 // extension: a description and range under each parameter and the PF's SR-IOV limits.
 import type { DeviceSchema, ParamSpec, PfSchema } from "./types.ts";
-import { VF_VLAN_TRUNK } from "./types.ts";
+import { SCHEMA_TYPES, VF_VLAN_TRUNK } from "./types.ts";
 
 export interface PfLimitsView {
   totalVfs: number;
@@ -16,16 +16,7 @@ export interface SchemaText {
   error?: string;
 }
 
-const KNOWN_TYPES = new Set([
-  "bool",
-  "string",
-  "uint8_t",
-  "uint16_t",
-  "uint32_t",
-  "uint64_t",
-  "unicast-mac",
-  "vlan",
-]);
+const KNOWN_TYPES = new Set<string>(SCHEMA_TYPES);
 
 function formatMac(v: unknown): string {
   if (v instanceof Uint8Array) return [...v].map((b) => b.toString(16).padStart(2, "0")).join(":");

@@ -2,15 +2,25 @@
 // packet paths build on). Keep additions backwards compatible.
 
 /** Schema parameter types, exactly as FreeBSD's pci_iov_schema spells them. */
-export type SchemaType =
-  | "bool"
-  | "string"
-  | "uint8_t"
-  | "uint16_t"
-  | "uint32_t"
-  | "uint64_t"
-  | "unicast-mac"
-  | "vlan";
+export const SCHEMA_TYPES = [
+  "bool",
+  "string",
+  "uint8_t",
+  "uint16_t",
+  "uint32_t",
+  "uint64_t",
+  "unicast-mac",
+  "vlan",
+] as const;
+export type SchemaType = (typeof SCHEMA_TYPES)[number];
+
+/** The largest value of each unsigned schema type. */
+export const UINT_MAX: Partial<Record<SchemaType, bigint>> = {
+  uint8_t: 0xffn,
+  uint16_t: 0xffffn,
+  uint32_t: 0xffffffffn,
+  uint64_t: 0xffffffffffffffffn,
+};
 
 /** VF_VLAN_TRUNK from sys/iov.h: "any VLAN". */
 export const VF_VLAN_TRUNK = 4096;
