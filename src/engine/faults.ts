@@ -12,6 +12,7 @@ import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
 import { type EngineElement, enginePath } from "../paths/path-graphs.ts";
 import { readCounters } from "../switch/counters-view.ts";
+import type { Work } from "./activation.ts";
 import { type SimContext, setU64, u64 } from "./context.ts";
 
 export type FaultKind = "worker-exit" | "sink-stall" | "generator-overrun";
@@ -354,6 +355,17 @@ export function sinkStallWindow(ctx: SimContext, queue: number): { fromNs: numbe
   const f = ctx.faults?.find((x) => x.kind === "sink-stall" && x.queue === queue);
   if (f?.kind !== "sink-stall") return null;
   return faultWindow(f, ctx.offerUntilNs);
+}
+
+/** `work` under a sink-stall `stall` window (null: no fault): activated inside the window it takes
+ *  nothing and looks again when the window ends; its ring fills meanwhile. */
+export function stalledWork(work: Work, stall: { fromNs: number; toNs: number } | null): Work {
+  if (!stall) return work;
+  return (start, n, done) => {
+    if (start < stall.fromNs || start >= stall.toNs) return work(start, n, done);
+    done.end = stall.toNs;
+    return 0;
+  };
 }
 
 /** Element kinds that consume frames at the end of a path (a driver + stack, a guest's virtio). */

@@ -9,7 +9,7 @@ import * as P from "../../../assembly/pathabi.ts";
 import type { BatchStats, WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
 import { setU64, u64 } from "../context.ts";
-import { sinkStallWindow } from "../faults.ts";
+import { sinkStallWindow, stalledWork } from "../faults.ts";
 import { idle, inject, type Vector } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
@@ -44,13 +44,7 @@ export const guestRx: ElementKind = {
     };
     // An injected sink-stall (queue 0: a virtio queue): inside the window it takes nothing.
     const stall = sinkStallWindow(ctx, 0);
-    const consume = stall
-      ? (start: number, n: number, done: WorkEnd): number => {
-          if (start < stall.fromNs || start >= stall.toNs) return work(start, n, done);
-          done.end = stall.toNs;
-          return 0;
-        }
-      : work;
+    const consume = stalledWork(work, stall);
     const stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
     let polling = false;
     const pollEnd: WorkEnd = { end: 0 };

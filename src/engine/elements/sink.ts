@@ -10,7 +10,7 @@ import type { EngineElement } from "../../paths/path-graphs.ts";
 import { Napi, Stage, type WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
 import { type SimContext, setU64, u64 } from "../context.ts";
-import { sinkStallWindow, stalledSinks } from "../faults.ts";
+import { sinkStallWindow, stalledSinks, stalledWork } from "../faults.ts";
 import { BatchPricer, ctxOf, type ElementKind, pcieOf, specResource, wireRingBytes } from "./common.ts";
 
 export const sink: ElementKind = {
@@ -109,15 +109,7 @@ function queueConsumer(
     done.end = end;
     return taken;
   };
-  // Stalled (injected fault): activated inside the window, it takes nothing and looks again
-  // when the window ends; its ring fills meanwhile.
-  const work = stall
-    ? (start: number, n: number, done: WorkEnd): number => {
-        if (start < stall.fromNs || start >= stall.toNs) return consume(start, n, done);
-        done.end = stall.toNs;
-        return 0;
-      }
-    : consume;
+  const work = stalledWork(consume, stall);
   return interrupts
     ? new Napi(ctx, res, input, costs.napi_budget, work, {
         irqHost: spec.irqHost,
