@@ -139,42 +139,31 @@ describe("switch --vxlan-port", () => {
         }
         return new Set(got.map((g) => g.q)).size;
       };
+      // Inner RSS with per-queue captures into `out`; `extra` adds the VXLAN port or not.
+      const innerRss = (out: string, ...extra: string[]) =>
+        run(
+          "switch",
+          "-f",
+          innerConf,
+          "--in",
+          `wire=${input}`,
+          "--out",
+          out,
+          "--rss",
+          "inner",
+          "--per-queue",
+          "--engine",
+          engine,
+          ...extra,
+        );
       const withPort = join(tmp, `vx-${engine}`);
-      const r1 = await run(
-        "switch",
-        "-f",
-        innerConf,
-        "--in",
-        `wire=${input}`,
-        "--out",
-        withPort,
-        "--rss",
-        "inner",
-        "--per-queue",
-        "--engine",
-        engine,
-        "--vxlan-port",
-        "8472",
-      );
+      const r1 = await innerRss(withPort, "--vxlan-port", "8472");
       expect(r1.err).toBe("");
       expect(r1.rc).toBe(0);
       expect(expectQueues(withPort, "inner", [8472])).toBeGreaterThan(1);
 
       const without = join(tmp, `novx-${engine}`);
-      const r2 = await run(
-        "switch",
-        "-f",
-        innerConf,
-        "--in",
-        `wire=${input}`,
-        "--out",
-        without,
-        "--rss",
-        "inner",
-        "--per-queue",
-        "--engine",
-        engine,
-      );
+      const r2 = await innerRss(without);
       expect(r2.rc).toBe(0);
       // Not a tunnel without the port: one outer 4-tuple, one queue.
       expect(expectQueues(without, "outer", [])).toBe(1);
