@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkPointArgs, checkWorkers, pointsToCheck } from "../../src/cli/commands/sweep-check.ts";
-import { runCli } from "../../src/cli/main.ts";
 import { planSweep } from "../../src/sweep/plan.ts";
 import { parseSweep } from "../../src/sweep/spec.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "iovsim-sweep-check-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,14 +16,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function plan(text: string) {
   const file = join(dir, "s.yaml");
   writeFileSync(file, text);
-  let out = "";
-  let err = "";
-  const code = await runCli(["--state", join(dir, "state"), "sweep", "plan", "--no-calibrate", file], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err, file };
+  return {
+    ...(await iovsim(["--state", join(dir, "state"), "sweep", "plan", "--no-calibrate", file])),
+    file,
+  };
 }
 
 describe("sweep plan refuses points the experiment would refuse", () => {
@@ -98,14 +94,7 @@ describe("sweep plan refuses points the experiment would refuse", () => {
 async function sweep(args: string[], text: string) {
   const file = join(dir, "w.yaml");
   writeFileSync(file, text);
-  let out = "";
-  let err = "";
-  const code = await runCli(["--state", join(dir, "state"), "sweep", ...args, file], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { code, out, err };
+  return iovsim(["--state", join(dir, "state"), "sweep", ...args, file]);
 }
 
 describe("sweep options are checked before anything runs", () => {

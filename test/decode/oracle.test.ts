@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DecodeJson } from "../../src/cli/decode-format.ts";
-import { runCli } from "../../src/cli/main.ts";
 import { encodeCapture, type WriteFormat } from "../../src/traffic/capture-io.ts";
+import { iovsim } from "../helpers/cli.ts";
 import { compareFrame, tsharkAvailable, tsharkFrames } from "./tshark.ts";
 import { type NamedFrame, TUNNEL_CASES, tunnelFrames, vxlan8472Frames } from "./tunnel-frames.ts";
 
@@ -21,14 +21,8 @@ if (!HAVE_TSHARK) {
 const oracle = HAVE_TSHARK ? describe : describe.skip;
 
 async function decodeJson(file: string, extra: string[] = []): Promise<DecodeJson[]> {
-  let out = "";
-  let err = "";
-  const rc = await runCli(["decode", file, "--json", ...extra], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    stateDir: tmpdir(),
-  });
-  expect(rc, err).toBe(0);
+  const { code, out, err } = await iovsim(["decode", file, "--json", ...extra], { stateDir: tmpdir() });
+  expect(code, err).toBe(0);
   return out
     .split("\n")
     .filter(Boolean)

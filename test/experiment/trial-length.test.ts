@@ -1,11 +1,7 @@
 // Trial length (src/experiment/trial-length.ts, the final phase of src/experiment/search.ts):
 // a short trial at a load just above capacity fills a deep queue without overflowing it and
 // passes; the search's final trials, (buffering / resolution step) long, do not let it.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { ensureKernels } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
 import { type ExperimentCase, runExperiment } from "../../src/experiment/experiment.ts";
@@ -15,6 +11,7 @@ import { searchThroughput } from "../../src/experiment/search.ts";
 import { finalTrialNs, pathBufferingFrames, SETTLE_NS } from "../../src/experiment/trial-length.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { iovsim } from "../helpers/cli.ts";
 import { simulateQueue } from "./queue-double.ts";
 
 const LINE = lineRatePps(64, 10);
@@ -137,30 +134,21 @@ describe("a path's buffering (frames its run's queues hold)", () => {
 
 describe("paths: final trials by default, --trial-ms the user's override", () => {
   const cli = async (argv: string[]) => {
-    let out = "";
-    const code = await runCli(
-      [
-        "paths",
-        "--path",
-        "jail-epair",
-        "--size",
-        "64",
-        "--precision",
-        "5",
-        "--workers",
-        "1",
-        "--json",
-        ...argv,
-      ],
-      {
-        stateDir: mkdtempSync(join(tmpdir(), "iovsim-trial-")),
-        out: (t) => (out += t),
-        err: () => {},
-        isTTY: false,
-      },
-    );
-    expect(code).toBe(0);
-    return pathsJsonSchema.parse(JSON.parse(out));
+    const r = await iovsim([
+      "paths",
+      "--path",
+      "jail-epair",
+      "--size",
+      "64",
+      "--precision",
+      "5",
+      "--workers",
+      "1",
+      "--json",
+      ...argv,
+    ]);
+    expect(r.code).toBe(0);
+    return pathsJsonSchema.parse(JSON.parse(r.out));
   };
 
   it("without --trial-ms NDR comes from final trials as long as the path's queues need; with it, from the given trials, and a note says they are short", async () => {
