@@ -21,6 +21,16 @@ async function igbWithVfs(n: number): Promise<string> {
   return s;
 }
 
+/** A fresh state with netdevsim0 (sim0) and its one VF. */
+async function netdevsimWithVf(): Promise<string> {
+  const s = tmpState();
+  expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
+  expect(
+    (await cli(s, "sysfs", "write", "/sys/bus/netdevsim/devices/netdevsim0/sriov_numvfs", "1")).code,
+  ).toBe(0);
+  return s;
+}
+
 const vfLine = async (s: string, i: number) =>
   (await cli(s, "ip", "link", "show", "igb0")).out.split("\n").find((l) => l.startsWith(`    vf ${i} `));
 
@@ -190,11 +200,7 @@ describe("ip link set as iplink_parse() reads it", () => {
   });
 
   it("802.1ad with a second 'vlan': one IFLA_VF_VLAN_LIST of two entries, more than the kernel takes (EOPNOTSUPP)", async () => {
-    const s = tmpState();
-    expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
-    expect(
-      (await cli(s, "sysfs", "write", "/sys/bus/netdevsim/devices/netdevsim0/sriov_numvfs", "1")).code,
-    ).toBe(0);
+    const s = await netdevsimWithVf();
     const qinq = ["ip", "link", "set", "sim0", "vf", "0", "vlan", "10", "proto", "802.1ad"];
     expect(await cli(s, ...qinq, "vlan", "20")).toEqual({
       code: 2,
@@ -208,11 +214,7 @@ describe("ip link set as iplink_parse() reads it", () => {
   });
 
   it("the kernel refuses a legacy 'rate' below the VF's minimum (rtnl_set_vf_rate), netdevsim included", async () => {
-    const s = tmpState();
-    expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
-    expect(
-      (await cli(s, "sysfs", "write", "/sys/bus/netdevsim/devices/netdevsim0/sriov_numvfs", "1")).code,
-    ).toBe(0);
+    const s = await netdevsimWithVf();
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "min_tx_rate", "200")).code).toBe(0);
     expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "rate", "100")).toEqual({
       code: 2,
