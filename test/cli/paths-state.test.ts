@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim as inProcess } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-paths-state-"));
 const NUMVFS = "/sys/class/net/ixl0/device/sriov_numvfs";
@@ -14,12 +14,7 @@ const DNS = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "
 let dirs = 0;
 
 /** As a user types it: `iovsim [--state DIR] ...`; no stateDir from the test harness. */
-async function iovsim(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const iovsim = (...argv: string[]) => inProcess(argv, { stateDir: null });
 
 /** A state directory where `setup` commands (each `iovsim --state D ...`) succeeded. */
 async function host(...setup: string[][]): Promise<string> {

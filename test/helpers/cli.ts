@@ -17,8 +17,9 @@ export interface CliRun {
 
 export interface CliOptions {
   /** The state directory, as the caller's default (a --state in argv wins). Without either, a
-   *  fresh temporary one: a test never touches the user's own state. */
-  stateDir?: string;
+   *  fresh temporary one: a test never touches the user's own state. `null`: none, as a user
+   *  types the command (its --state, else $IOVSIM_STATE, else the default directory). */
+  stateDir?: string | null;
   /** The bytes on standard input (what `-` reads). */
   stdin?: Uint8Array;
 }
@@ -36,7 +37,10 @@ export async function iovsim(argv: string[], opts: CliOptions = {}): Promise<Cli
   let err = "";
   let stdinReads = 0;
   const { stdin } = opts;
-  const stateDir = opts.stateDir ?? (hasStateOption(argv) ? undefined : tempDir("iovsim-state-"));
+  const stateDir =
+    opts.stateDir === null
+      ? undefined
+      : (opts.stateDir ?? (hasStateOption(argv) ? undefined : tempDir("iovsim-state-")));
   const code = await runCli(argv, {
     ...(stateDir !== undefined ? { stateDir } : {}),
     out: (t) => (out += t),
