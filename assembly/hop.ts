@@ -1,6 +1,6 @@
 // Hop element: moves descriptors from one ring to another without touching the frame (tap
 // queue, epair, PF queue hand-off). Back-pressure: a full out ring leaves frames in the in ring.
-import { DESC_BYTES } from "./abi";
+import { DESC_BYTES, R_TAIL } from "./abi";
 import { H_IN, H_OUT, H_IRQ, H_IOTLB, H_FRAMES, H_DONE, H_LAST_HEAD, S_CLOCK, S_TPL, S_NTPL, S_IOTLB_LOOKUPS } from "./pathabi";
 import { driverFrames, frameInterrupt, frameStamp } from "./sink";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
@@ -22,20 +22,29 @@ function driverIrqs(irq: usize, from: u32, ring: usize, n: u32): void {
   }
 }
 
-export function hopBurst(ctx: usize, budget: u32): u32 {
-  const inr = <usize>load<u32>(ctx + H_IN);
-  const out = <usize>load<u32>(ctx + H_OUT);
+/** Moves up to `budget` descriptors from `inr` to `out`, as many as both rings allow (a full out
+ *  ring leaves the rest in `inr`), and counts them in H_FRAMES. Returns how many. */
+@inline function forward(ctx: usize, inr: usize, out: usize, budget: u32): u32 {
   let n = rAvail(inr);
   const s = rSpace(out);
   if (n > s) n = s;
   if (n > budget) n = budget;
   if (n == 0) return 0;
   const head = load<u32>(inr);
-  const tail = load<u32>(out + 64);
+  const tail = load<u32>(out + R_TAIL);
   for (let k: u32 = 0; k < n; k++) memory.copy(rDesc(out, tail + k), rDesc(inr, head + k), DESC_BYTES);
   rPublishHead(inr, n);
   rPublishTail(out, n);
   store<u64>(ctx + H_FRAMES, load<u64>(ctx + H_FRAMES) + <u64>n);
+  return n;
+}
+
+export function hopBurst(ctx: usize, budget: u32): u32 {
+  const inr = <usize>load<u32>(ctx + H_IN);
+  const out = <usize>load<u32>(ctx + H_OUT);
+  const tail = load<u32>(out + R_TAIL); // where the moved frames land (this side's own index)
+  const n = forward(ctx, inr, out, budget);
+  if (n == 0) return 0;
   const irq = <usize>load<u32>(ctx + H_IRQ);
   if (irq != 0) driverIrqs(irq, tail, out, n);
   return n;
@@ -60,17 +69,9 @@ export function txDriverBurst(ctx: usize, budget: u32): u32 {
     store<u32>(ctx + H_LAST_HEAD, head);
     store<u64>(ctx + H_DONE, load<u64>(ctx + H_DONE) + <u64>done);
   }
-  let n = rAvail(inr);
-  const s = rSpace(out);
-  if (n > s) n = s;
-  if (n > budget) n = budget;
+  const tail = load<u32>(out + R_TAIL);
+  const n = forward(ctx, inr, out, budget);
   if (n == 0) return 0;
-  const ihead = load<u32>(inr);
-  const tail = load<u32>(out + 64);
-  for (let k: u32 = 0; k < n; k++) memory.copy(rDesc(out, tail + k), rDesc(inr, ihead + k), DESC_BYTES);
-  rPublishHead(inr, n);
-  rPublishTail(out, n);
-  store<u64>(ctx + H_FRAMES, load<u64>(ctx + H_FRAMES) + <u64>n);
   if (irq != 0) {
     driverIrqs(irq, tail, out, n);
     store<u64>(irq + S_IOTLB_LOOKUPS, load<u64>(irq + S_IOTLB_LOOKUPS) + <u64>n * <u64>load<u32>(ctx + H_IOTLB));
