@@ -11,7 +11,7 @@ export const DRAIN_NS = 50_000_000;
 export interface RunState {
   sentAtWarmup: number;
   /** The same by generator name (offered per direction: SimResult.per_direction). */
-  sentAtWarmupByGen?: Record<string, number>;
+  sentAtWarmupByGen: Record<string, number>;
   endNs: number;
   /** Each resource's busy time at the start and at the end of the measured window. */
   busyAtWarmup?: Map<string, { busy: number; poll: number }>;
@@ -36,7 +36,7 @@ export function runGraph(g: BuiltGraph, stopNs = g.ctx.offerUntilNs + DRAIN_NS):
  */
 export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = () => true): RunState {
   const { ctx } = g;
-  const state: RunState = { sentAtWarmup: 0, endNs: 0 };
+  const state: RunState = { sentAtWarmup: 0, sentAtWarmupByGen: {}, endNs: 0 };
   const own = new Set(g.specs.filter((_, i) => mine(i)).map((s) => s.name));
   const genNames = ctx.built.gens.filter((n) => own.has(n));
   // Generators that count their frames stamped before the window themselves (by stamp, as the
@@ -48,7 +48,7 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
   ctx.q.push(ctx.warmupNs, () => {
     // Offered = generated + dropped by an injected generator overrun (0 without the fault) + dropped
     // by a source's device on a full queue (0 unless the source tail-drops).
-    const byGen: Record<string, number> = {};
+    const byGen = state.sentAtWarmupByGen;
     for (const n of genNames) {
       const c = ctx.built.ctx.get(n)!;
       byGen[n] =
@@ -56,12 +56,11 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
         u64(ctx, c + P.G_OVERRUN) +
         u64(ctx, c + P.G_TAILDROP);
     }
-    state.sentAtWarmupByGen = byGen;
     state.sentAtWarmup = Object.values(byGen).reduce((a, n) => a + n, 0);
     state.busyAtWarmup = busy();
   });
   state.settle = () => {
-    const byGen = (state.sentAtWarmupByGen ??= {});
+    const byGen = state.sentAtWarmupByGen;
     for (const r of counting) {
       const n = (r.sentBeforeMeasured as () => number)();
       state.sentAtWarmup += n;

@@ -164,7 +164,7 @@ export function collectRun(
     path: spec.path,
     direction: spec.direction,
     sentAtWarmup: state.sentAtWarmup,
-    ...(state.sentAtWarmupByGen ? { sentAtWarmupByGen: state.sentAtWarmupByGen } : {}),
+    sentAtWarmupByGen: state.sentAtWarmupByGen,
     perDirection: spec.direction === "both",
     endNs: state.endNs,
     wallMs: performance.now() - t0,
