@@ -10,6 +10,9 @@ import { type ExperimentCase, runExperiment } from "../../src/experiment/experim
 import { parseRate } from "../../src/experiment/rate.ts";
 import { inlineRunner } from "../../src/experiment/runner.ts";
 import { parseCsv } from "../../src/report/csv.ts";
+import { pathsConditions } from "../../src/report/html/conditions.ts";
+import { formatNumber } from "../../src/report/html/format.ts";
+import { renderHtmlReport } from "../../src/report/html/index.ts";
 import {
   buildPathsJson,
   type PathsJson,
@@ -160,5 +163,29 @@ describe("paths --direction both, per direction", () => {
     for (const lp of oneWay.paths[0].load_points) delete lp.per_direction;
     const [head, ...rows] = parseCsv(pathsCsv(oneWay));
     for (const r of rows) for (const c of head.slice(OLD.length)) expect(r[head.indexOf(c)], c).toBe("");
+  });
+
+  it("HTML: rx and tx rows under each load point's combined one in the latency table; the notes under the test conditions", async () => {
+    const html = await renderHtmlReport({
+      version: "test",
+      command: "iovsim paths --direction both --path native --size 64",
+      conditions: pathsConditions(searched),
+      paths: searched.paths,
+      notes: searched.notes,
+    });
+    const latency = html.match(/<section id="latency"[\s\S]*?<\/section>/)?.[0] ?? "";
+    const body = latency.match(/<tbody>[\s\S]*?<\/tbody>/)?.[0] ?? "";
+    const dirs = [
+      ...body.matchAll(/<tr><th scope="row" class="text">native[^<]*<\/th><td class="text">([^<]*)<\/td>/g),
+    ].map((m) => m[1]);
+    expect(dirs).toEqual(Array(3).fill(["both (together)", "rx", "tx"]).flat());
+    const rx = searched.paths[0].load_points[0].per_direction!.rx;
+    const rxRow = body.split("\n").find((r) => r.includes('<td class="text">rx</td>')) ?? "";
+    expect(rxRow).toContain(
+      `<td>${formatNumber(rx.offered_mpps)}</td><td>${formatNumber(rx.delivered_mpps)}</td>`,
+    );
+    expect(rxRow).toContain(`<td>${formatNumber(rx.latency_us!.max)}</td></tr>`);
+    const throughput = html.match(/<section id="throughput"[\s\S]*?<\/section>/)?.[0] ?? "";
+    expect(throughput).toMatch(/<h3 id="notes">Notes<\/h3>[\s\S]*native both 64: the trial just above NDR/);
   });
 });
