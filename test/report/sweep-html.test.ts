@@ -145,9 +145,13 @@ describe("sweep merge --html", () => {
     expect(code).toBe(0);
     const page = await readFile(file, "utf8");
     const speed = section(page, "simulator-speed");
-    expect(speed).toMatch(/<h2 id="simulator-speed">Simulator speed \(wall clock\) <span class="label speed">/);
+    expect(speed).toMatch(
+      /<h2 id="simulator-speed">Simulator speed \(wall clock\) <span class="label speed">/,
+    );
     expect(speed).toContain('<th scope="col">wall-clock s</th>');
-    expect(speed).toMatch(/<th scope="row">0<\/th><td class="text">path=native size=64<\/td>.*<td>2\.5<\/td>/);
+    expect(speed).toMatch(
+      /<th scope="row">0<\/th><td class="text">path=native size=64<\/td>.*<td>2\.5<\/td>/,
+    );
     expect(speed).toMatch(/<th scope="row">1<\/th><td class="text">path=native size=1518<\/td>.*<td>4<\/td>/);
     expect(section(page, "results")).not.toMatch(/wall|real time/);
     // The merged document itself stays free of wall-clock figures.
