@@ -10,7 +10,14 @@ import { readCounters, readResourceCounters } from "../switch/counters-view.ts";
 import { pickBottleneck } from "./bottleneck.ts";
 import { measureFromNs, type SimContext, u64 } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
-import type { Conservation, EventTotals, ResourceUse, SimResult } from "./types.ts";
+import type {
+  Conservation,
+  DirectionFigures,
+  EventTotals,
+  LatencyUs,
+  ResourceUse,
+  SimResult,
+} from "./types.ts";
 
 /** Lower bound (ns) of a histogram bucket (mirror of assembly/sink.ts latBucket). */
 export function bucketLow(b: number): number {
@@ -78,12 +85,72 @@ export function readSinks(ctx: SimContext, names: readonly string[]): SinkTotals
   return t;
 }
 
+/** Frames the named generators sent (with their bytes) and dropped before the wire. */
+function readGens(ctx: SimContext, names: readonly string[]) {
+  let sent = 0;
+  let bytes = 0;
+  let overrun = 0;
+  for (const n of names) {
+    const g = ctx.built.ctx.get(n)!;
+    sent += u64(ctx, g + P.G_SENT);
+    bytes += u64(ctx, g + P.G_BYTES);
+    overrun += u64(ctx, g + P.G_OVERRUN) + u64(ctx, g + P.G_TAILDROP);
+  }
+  return { sent, bytes, overrun };
+}
+
+/** Latency figures (µs) of sinks' totals. */
+function latencyOf(sinks: SinkTotals): LatencyUs {
+  // A histogram bucket's midpoint can lie above the largest latency seen or below the smallest:
+  // clamp to them (exact), so min <= every percentile <= max.
+  const latMin = sinks.measured > 0 ? sinks.latMin : 0;
+  const lat = (ns: number) => Math.max(latMin, Math.min(ns, sinks.latMax)) / 1000;
+  return {
+    p50: lat(percentileNs(sinks.hist, 0.5)),
+    p90: lat(percentileNs(sinks.hist, 0.9)),
+    p99: lat(percentileNs(sinks.hist, 0.99)),
+    p999: lat(percentileNs(sinks.hist, 0.999)),
+    max: sinks.latMax / 1000,
+    // Exact (not a histogram bucket); 0 when no frame was measured, as max.
+    min: latMin / 1000,
+    mean: sinks.measured > 0 ? lat(sinks.latSum / sinks.measured) : 0,
+  };
+}
+
+/** One direction's figures: its own generators' offered frames and its own consumers' frames
+ *  and latencies (each sink already records its own), over the same measured window. */
+function directionFigures(
+  ctx: SimContext,
+  dir: "rx" | "tx",
+  genNames: readonly string[],
+  sinkNames: readonly string[],
+  sentAtWarmupByGen: Record<string, number>,
+  perS: (n: number) => number,
+): DirectionFigures {
+  const mine = (n: string) => ctx.built.dirOf.get(n) === dir;
+  const gens = genNames.filter(mine);
+  const { sent, overrun } = readGens(ctx, gens);
+  const before = gens.reduce((a, n) => a + (sentAtWarmupByGen[n] ?? 0), 0);
+  const offered = sent + overrun - before;
+  const sinks = readSinks(ctx, sinkNames.filter(mine));
+  return {
+    offered_pps: perS(offered),
+    delivered_pps: perS(sinks.measured),
+    loss_ratio: offered > 0 ? Math.max(0, 1 - sinks.measured / offered) : 0,
+    latency_us: latencyOf(sinks),
+  };
+}
+
 export function collect(
   ctx: SimContext,
   o: {
     path: string;
     direction: SimResult["direction"];
     sentAtWarmup: number;
+    /** With perDirection: the generators' frames before the measured window, by name. */
+    sentAtWarmupByGen?: Record<string, number>;
+    /** Direction "both": report each direction's figures too (SimResult.per_direction). */
+    perDirection?: boolean;
     endNs: number;
     wallMs: number;
     busyAtWarmup?: RunState["busyAtWarmup"];
@@ -94,19 +161,10 @@ export function collect(
   // A closed loop's ACK frames (the receiver's transmit direction) are not offered traffic:
   // their generator and the peer on the wire receiving them are left out of the measured figures.
   const loop = ctx.closedLoop;
-  const gens = ctx.built.gens.filter((g) => g !== loop?.ackGen).map((g) => ctx.built.ctx.get(g)!);
-  let sent = 0;
-  let bytes = 0;
-  let overrun = 0;
-  for (const g of gens) {
-    sent += u64(ctx, g + P.G_SENT);
-    bytes += u64(ctx, g + P.G_BYTES);
-    overrun += u64(ctx, g + P.G_OVERRUN) + u64(ctx, g + P.G_TAILDROP);
-  }
-  const sinks = readSinks(
-    ctx,
-    ctx.built.sinks.filter((n) => n !== loop?.ackSink),
-  );
+  const genNames = ctx.built.gens.filter((g) => g !== loop?.ackGen);
+  const { sent, bytes, overrun } = readGens(ctx, genNames);
+  const sinkNames = ctx.built.sinks.filter((n) => n !== loop?.ackSink);
+  const sinks = readSinks(ctx, sinkNames);
   const measuredNs = Math.max(1, ctx.offerUntilNs - ctx.warmupNs);
   // Frames an injected generator overrun dropped were offered too, as were those a source's
   // device dropped on a full queue (pktgen into a tap).
@@ -148,10 +206,12 @@ export function collect(
   for (const k of Object.keys(ev) as (keyof EventTotals)[]) eps[k] = (ev[k] * 1e9) / virtualNs;
   const cons = conservation(ctx);
   const replay = ctx.built.replaySide !== undefined ? replayOutcome(sent, sinks.packets, cons) : undefined;
-  // A histogram bucket's midpoint can lie above the largest latency seen or below the smallest:
-  // clamp to them (exact), so min <= every percentile <= max.
-  const latMin = sinks.measured > 0 ? sinks.latMin : 0;
-  const lat = (ns: number) => Math.max(latMin, Math.min(ns, sinks.latMax)) / 1000;
+  const perDirection = o.perDirection
+    ? {
+        rx: directionFigures(ctx, "rx", genNames, sinkNames, o.sentAtWarmupByGen ?? {}, perS),
+        tx: directionFigures(ctx, "tx", genNames, sinkNames, o.sentAtWarmupByGen ?? {}, perS),
+      }
+    : undefined;
   return {
     path: o.path,
     direction: o.direction,
@@ -163,16 +223,8 @@ export function collect(
       : offered > 0
         ? Math.max(0, 1 - sinks.measured / offered)
         : 0,
-    latency_us: {
-      p50: lat(percentileNs(sinks.hist, 0.5)),
-      p90: lat(percentileNs(sinks.hist, 0.9)),
-      p99: lat(percentileNs(sinks.hist, 0.99)),
-      p999: lat(percentileNs(sinks.hist, 0.999)),
-      max: sinks.latMax / 1000,
-      // Exact (not a histogram bucket); 0 when no frame was measured, as max.
-      min: latMin / 1000,
-      mean: sinks.measured > 0 ? lat(sinks.latSum / sinks.measured) : 0,
-    },
+    latency_us: latencyOf(sinks),
+    ...(perDirection ? { per_direction: perDirection } : {}),
     resources,
     bottleneck,
     events: { ...ev },

@@ -10,6 +10,8 @@ export const DRAIN_NS = 50_000_000;
 
 export interface RunState {
   sentAtWarmup: number;
+  /** The same by generator name (offered per direction: SimResult.per_direction). */
+  sentAtWarmupByGen: Record<string, number>;
   endNs: number;
   /** Each resource's busy time at the start and at the end of the measured window. */
   busyAtWarmup?: Map<string, { busy: number; poll: number }>;
@@ -34,30 +36,36 @@ export function runGraph(g: BuiltGraph, stopNs = g.ctx.offerUntilNs + DRAIN_NS):
  */
 export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = () => true): RunState {
   const { ctx } = g;
-  const state: RunState = { sentAtWarmup: 0, endNs: 0 };
+  const state: RunState = { sentAtWarmup: 0, sentAtWarmupByGen: {}, endNs: 0 };
   const own = new Set(g.specs.filter((_, i) => mine(i)).map((s) => s.name));
-  const gens = ctx.built.gens.filter((n) => own.has(n)).map((n) => ctx.built.ctx.get(n)!);
+  const genNames = ctx.built.gens.filter((n) => own.has(n));
   // Generators that count their frames stamped before the window themselves (by stamp, as the
   // sinks measure): their sent frames are left out of the snapshot below.
   const counting = g.runtimes.filter((r, i) => mine(i) && r.sentBeforeMeasured !== undefined);
-  const counted = new Set(counting.map((r) => ctx.built.ctx.get(r.name)));
+  const counted = new Set(counting.map((r) => r.name));
   const busy = () =>
     new Map([...ctx.resources.values()].map((r) => [r.name, { busy: r.busyNs, poll: r.pollNs }]));
   ctx.q.push(ctx.warmupNs, () => {
     // Offered = generated + dropped by an injected generator overrun (0 without the fault) + dropped
     // by a source's device on a full queue (0 unless the source tail-drops).
-    state.sentAtWarmup = gens.reduce(
-      (a, c) =>
-        a +
-        (counted.has(c) ? 0 : u64(ctx, c + P.G_SENT)) +
+    const byGen = state.sentAtWarmupByGen;
+    for (const n of genNames) {
+      const c = ctx.built.ctx.get(n)!;
+      byGen[n] =
+        (counted.has(n) ? 0 : u64(ctx, c + P.G_SENT)) +
         u64(ctx, c + P.G_OVERRUN) +
-        u64(ctx, c + P.G_TAILDROP),
-      0,
-    );
+        u64(ctx, c + P.G_TAILDROP);
+    }
+    state.sentAtWarmup = Object.values(byGen).reduce((a, n) => a + n, 0);
     state.busyAtWarmup = busy();
   });
   state.settle = () => {
-    state.sentAtWarmup += counting.reduce((a, r) => a + (r.sentBeforeMeasured as () => number)(), 0);
+    const byGen = state.sentAtWarmupByGen;
+    for (const r of counting) {
+      const n = (r.sentBeforeMeasured as () => number)();
+      state.sentAtWarmup += n;
+      byGen[r.name] = (byGen[r.name] ?? 0) + n;
+    }
     state.settle = undefined;
   };
   // Utilization is measured over the offered window: the drain that follows would dilute a

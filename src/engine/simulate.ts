@@ -164,6 +164,8 @@ export function collectRun(
     path: spec.path,
     direction: spec.direction,
     sentAtWarmup: state.sentAtWarmup,
+    sentAtWarmupByGen: state.sentAtWarmupByGen,
+    perDirection: spec.direction === "both",
     endNs: state.endNs,
     wallMs: performance.now() - t0,
     busyAtWarmup: state.busyAtWarmup,

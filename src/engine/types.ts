@@ -62,6 +62,26 @@ export interface LatencyNs {
   mean: number;
 }
 
+/** One-way latency figures of a result (µs): percentiles from the histogram, min and max exact. */
+export interface LatencyUs {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  min: number;
+  mean: number;
+}
+
+/** One direction of a run in both directions, over the measured window (simulated). */
+export interface DirectionFigures {
+  offered_pps: number;
+  delivered_pps: number;
+  /** 1 - delivered/offered of this direction alone. */
+  loss_ratio: number;
+  latency_us: LatencyUs;
+}
+
 /** Totals of the events the run simulated (not derived by formulas). */
 export interface EventTotals {
   interrupts: number;
@@ -123,7 +143,12 @@ export interface SimResult {
   delivered_pps: number;
   /** 1 - delivered/offered over the measured window. */
   loss_ratio: number;
-  latency_us: { p50: number; p90: number; p99: number; p999: number; max: number; min: number; mean: number };
+  latency_us: LatencyUs;
+  /** Direction "both" only: each direction's own figures (its generators and consumers), as
+   *  FD.io CSIT reports bidirectional tests. The combined figures above are over both: delivered
+   *  and offered are the sums, min and max the extremes of the two, percentiles from the two
+   *  histograms merged (not derivable from the two directions' percentiles). */
+  per_direction?: { rx: DirectionFigures; tx: DirectionFigures };
   resources: ResourceUse[];
   /** The resource with the highest utilization (or "wire" when the link is full). */
   bottleneck: string;

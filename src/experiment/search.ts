@@ -58,6 +58,8 @@ export interface Trial {
   final: boolean;
   /** Delivered over offered frames (where a failing trial's load would pass, roughly). */
   deliveredShare: number;
+  /** Direction "both": each direction's loss (the verdict stays on the loss over both). */
+  lossByDirection?: { rx: number; tx: number };
 }
 
 export interface SearchResult {
@@ -146,6 +148,9 @@ async function searchPhase(
       saturated,
       final,
       deliveredShare,
+      ...(r.per_direction
+        ? { lossByDirection: { rx: r.per_direction.rx.loss_ratio, tx: r.per_direction.tx.loss_ratio } }
+        : {}),
     });
     return verdict;
   };

@@ -3,10 +3,11 @@
 // Everything but `simulator` is simulated (virtual time); `simulator` is wall clock.
 import { z } from "zod";
 import { perPacketUnit } from "../engine/resource.ts";
-import type { SimResult } from "../engine/types.ts";
+import type { DirectionFigures, SimResult } from "../engine/types.ts";
 import type { AboveCapacity } from "../experiment/capacity.ts";
 import type { CaseResult, ExperimentResult } from "../experiment/experiment.ts";
 import { l1Gbps } from "../experiment/rate.ts";
+import type { Trial } from "../experiment/search.ts";
 import { noWire } from "../paths/path-graphs.ts";
 
 export const PATHS_SCHEMA = "iovsim.paths/2";
@@ -72,6 +73,16 @@ export const faultRecord = z.object({
   attempts: z.number().int().positive().optional(),
 });
 
+/** Direction "both": one direction's own figures at a load point (its generators' offered
+ *  frames, its consumers' delivered frames and latencies). */
+const directionPoint = z.object({
+  offered_mpps: z.number().nonnegative(),
+  delivered_mpps: z.number().nonnegative(),
+  loss_ratio: z.number().min(0).max(1),
+  /** null when this direction delivered no frame in the measured window. */
+  latency_us: latency.nullable(),
+});
+
 const loadPoint = z.object({
   /** Fraction of NDR the point was offered at; null for a rate given with --rate. */
   fraction_of_ndr: z.number().nullable(),
@@ -81,6 +92,9 @@ const loadPoint = z.object({
   loss_ratio: z.number().min(0).max(1),
   /** null when no frame was delivered in the measured window: no latency to give (not 0). */
   latency_us: latency.nullable(),
+  /** Direction "both" only (absent otherwise, and in documents written before it was added):
+   *  each direction's figures; the ones above are over both directions together. */
+  per_direction: z.object({ rx: directionPoint, tx: directionPoint }).optional(),
   cpu: z.array(cpu),
   bottleneck: z.string(),
   events_per_s: eventsSchema,
@@ -325,6 +339,9 @@ function loadPointJson(fraction: number | null, r: SimResult, above: AboveCapaci
     loss_ratio: Math.min(1, Math.max(0, r.loss_ratio)),
     // No frame delivered, no latency: null, never a 0 that reads as a measurement.
     latency_us: r.delivered_pps > 0 ? r.latency_us : null,
+    ...(r.per_direction
+      ? { per_direction: { rx: directionJson(r.per_direction.rx), tx: directionJson(r.per_direction.tx) } }
+      : {}),
     cpu: r.resources.map((u) => ({
       resource: u.resource,
       kind: u.kind,
@@ -354,6 +371,15 @@ function loadPointJson(fraction: number | null, r: SimResult, above: AboveCapaci
   };
 }
 
+function directionJson(d: DirectionFigures): z.infer<typeof directionPoint> {
+  return {
+    offered_mpps: mpps(d.offered_pps),
+    delivered_mpps: mpps(d.delivered_pps),
+    loss_ratio: Math.min(1, Math.max(0, d.loss_ratio)),
+    latency_us: d.delivered_pps > 0 ? d.latency_us : null,
+  };
+}
+
 /** The engine's conservation record as the JSON documents write it. */
 export function conservationJson(c: SimResult["conservation"]): z.infer<typeof conservationSchema> {
   return {
@@ -376,12 +402,57 @@ export function caseBottleneck(c: CaseResult): string {
   // At the search's ceiling: the wire, or, where no wire carries the run, the ceiling itself.
   if (c.ndrPps >= Math.round(c.lineRatePps))
     return noWire(c.case.path, c.case.direction) === null ? "wire" : "search ceiling";
-  // With final trials, NDR is theirs: so is the failure just above it.
+  return failureAbove(c, c.ndrPps)?.bottleneck ?? c.loadPoints.at(-1)?.result.bottleneck ?? "n/a";
+}
+
+/** The lowest trial above `pps` among the final trials (or the search's, without a final
+ *  phase): the failure that bounds NDR (or PDR) from above, or undefined. */
+function failureAbove(c: CaseResult, pps: number | null): Trial | undefined {
+  if (pps === null) return undefined;
   const final = c.finalTrialNs !== null;
-  const failing = c.trials
-    .filter((t) => t.final === final && t.ratePps > (c.ndrPps as number))
-    .sort((a, b) => a.ratePps - b.ratePps);
-  return failing[0]?.bottleneck ?? c.loadPoints.at(-1)?.result.bottleneck ?? "n/a";
+  return c.trials
+    .filter((t) => t.final === final && t.ratePps > pps)
+    .sort((a, b) => a.ratePps - b.ratePps)[0];
+}
+
+/**
+ * Direction both: which way the trials that stopped the search lost (the lowest trial above NDR,
+ * and above PDR where PDR is higher). The search judges the loss over both directions together;
+ * a path can lose in one direction only, which this says (or that a trial lost nothing and failed
+ * on a saturated resource).
+ */
+export function directionLossNotes(exp: ExperimentResult): string[] {
+  const notes: string[] = [];
+  const m = (pps: number) => ((2 * pps) / 1e6).toFixed(3);
+  const p = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 2)} %`;
+  const lost = (name: string, t: Trial): string => {
+    const { rx, tx } = t.lossByDirection as { rx: number; tx: number };
+    const which =
+      rx > 0 && tx > 0
+        ? "in both directions"
+        : rx > 0
+          ? "in rx only"
+          : tx > 0
+            ? "in tx only"
+            : "in neither direction";
+    const busy = t.saturated !== null ? `; ${t.saturated} was busy for the whole trial` : "";
+    return `the trial just above ${name} (${m(t.ratePps)} Mpps) lost ${which}: rx ${p(rx)}, tx ${p(tx)}${busy}`;
+  };
+  for (const c of exp.cases) {
+    if (c.case.direction !== "both") continue;
+    const parts: string[] = [];
+    const ndr = failureAbove(c, c.ndrPps);
+    if (ndr?.lossByDirection) parts.push(lost("NDR", ndr));
+    if (c.pdrPps !== null && c.pdrPps !== c.ndrPps) {
+      const pdr = failureAbove(c, c.pdrPps);
+      if (pdr?.lossByDirection) parts.push(lost("PDR", pdr));
+    }
+    if (parts.length === 0) continue;
+    notes.push(
+      `${c.case.path} both ${c.case.size}: ${parts.join("; ")} (Mpps of both directions together; NDR and PDR judge the loss over both)`,
+    );
+  }
+  return notes;
 }
 
 export function pathEntryJson(c: CaseResult, above: (r: SimResult) => AboveCapacity | null = () => null) {
@@ -539,7 +610,7 @@ export function buildPathsJson(
     paths: exp.cases.map((c) => pathEntryJson(c, meta.aboveCapacity)),
     ...(meta.configuration ? { configuration: meta.configuration } : {}),
     ping,
-    notes: [...meta.notes, ...nonMonotonicNotes(exp)],
+    notes: [...meta.notes, ...nonMonotonicNotes(exp), ...directionLossNotes(exp)],
     warnings: meta.warnings,
     ...(meta.replay ? { replay: meta.replay } : {}),
     ...(meta.faults && meta.faults.length > 0

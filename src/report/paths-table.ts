@@ -159,7 +159,6 @@ export function loadPointTable(j: PathsJson): string {
   ]);
   for (const p of j.paths)
     for (const lp of p.load_points) {
-      const l = lp.latency_us;
       const cpu = lp.cpu
         .filter((c) => c.utilization > 0 || c.cycles_per_packet > 0)
         .map((c) => `${c.resource} ${pct(c.utilization)}, ${c.cycles_per_packet.toFixed(0)} ${unitOf(c)}`)
@@ -178,14 +177,50 @@ export function loadPointTable(j: PathsJson): string {
             : "--rate",
         `${f(lp.offered_mpps, 3)} / ${f(lp.delivered_mpps, 3)}`,
         lossCell(lp),
-        l === null
-          ? "- (none delivered)"
-          : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}\n${l.min !== undefined ? `min ${f(l.min, 1)}, ` : ""}avg ${f(l.mean, 1)}, max ${f(l.max, 1)}`,
+        latencyCell(lp.latency_us),
         cpu || "-",
         ev || "-",
       ]);
+      for (const [dir, d] of directions(lp))
+        t.push([
+          "",
+          `└ ${dir}`,
+          "",
+          "",
+          `${f(d.offered_mpps, 3)} / ${f(d.delivered_mpps, 3)}`,
+          pct(d.loss_ratio),
+          latencyCell(d.latency_us),
+          "",
+          "",
+        ]);
     }
-  return `${t.toString()}\n`;
+  return `${t.toString()}\n${perDirectionKey(j)}`;
+}
+
+type LoadPointJson = PathsJson["paths"][number]["load_points"][number];
+type DirectionJson = NonNullable<LoadPointJson["per_direction"]>["rx"];
+
+/** Direction both: the point's rx and tx figures (none for one direction). */
+function directions(lp: LoadPointJson): Array<["rx" | "tx", DirectionJson]> {
+  return lp.per_direction
+    ? [
+        ["rx", lp.per_direction.rx],
+        ["tx", lp.per_direction.tx],
+      ]
+    : [];
+}
+
+/** What the └ rx / └ tx rows are (said once, under a table that has them). */
+function perDirectionKey(j: PathsJson): string {
+  return j.paths.some((p) => p.load_points.some((lp) => lp.per_direction))
+    ? "└ rx / └ tx: the load point above, each direction on its own (its generator's offered frames, its consumer's delivered frames and latency); the row above is both together, sharing the resources\n"
+    : "";
+}
+
+function latencyCell(l: LoadPointJson["latency_us"]): string {
+  return l === null
+    ? "- (none delivered)"
+    : `${f(l.p50, 1)} / ${f(l.p90, 1)} / ${f(l.p99, 1)} / ${f(l.p999, 1)}\n${l.min !== undefined ? `min ${f(l.min, 1)}, ` : ""}avg ${f(l.mean, 1)}, max ${f(l.max, 1)}`;
 }
 
 export function pingTable(ping: PingJson[]): string {
@@ -269,8 +304,22 @@ export function atRateTable(j: PathsJson): string {
         p.line_rate_mpps === null ? "- (no wire)" : f(p.line_rate_mpps, 3),
         `${lp.bottleneck}${b ? ` ${pct(b.utilization)}` : ""}${lp.above_capacity ? `\nabove capacity (${lp.above_capacity.resource}: see note)` : ""}`,
       ]);
+      for (const [dir, d] of directions(lp)) {
+        const g = lp.offered_mpps > 0 ? (lp.offered_gbps * d.delivered_mpps) / lp.offered_mpps : 0;
+        t.push([
+          "",
+          `└ ${dir}`,
+          "",
+          f(d.offered_mpps, 3),
+          f(d.delivered_mpps, 3),
+          f(g),
+          pct(d.loss_ratio),
+          "",
+          "",
+        ]);
+      }
     }
-  return `${t.toString()}\n${noWireNotes(j)}`;
+  return `${t.toString()}\n${noWireNotes(j)}${perDirectionKey(j)}`;
 }
 
 /** The heading of the one-load-point table: which load, and that no search ran. */
@@ -321,6 +370,39 @@ export function faultsText(j: PathsJson, prefix = ""): string {
   return out;
 }
 
+/** One direction's columns (direction both), in the order directionFields writes them. */
+function directionColumns<D extends "rx" | "tx">(d: D) {
+  return [
+    `${d}_offered_mpps`,
+    `${d}_delivered_mpps`,
+    `${d}_loss_ratio`,
+    `${d}_min_us`,
+    `${d}_mean_us`,
+    `${d}_p50_us`,
+    `${d}_p90_us`,
+    `${d}_p99_us`,
+    `${d}_p999_us`,
+    `${d}_max_us`,
+  ] as const;
+}
+
+function directionFields(d: DirectionJson | undefined): CsvValue[] {
+  if (!d) return Array(10).fill(null);
+  const l = d.latency_us;
+  return [
+    d.offered_mpps,
+    d.delivered_mpps,
+    d.loss_ratio,
+    l?.min ?? null,
+    l?.mean ?? null,
+    l?.p50 ?? null,
+    l?.p90 ?? null,
+    l?.p99 ?? null,
+    l?.p999 ?? null,
+    l?.max ?? null,
+  ];
+}
+
 export const PATHS_CSV_HEADER = [
   "path",
   "direction",
@@ -361,6 +443,9 @@ export const PATHS_CSV_HEADER = [
   "point_bottleneck_per_packet_unit",
   // Appended: the smallest latency (exact; empty in files from before it was reported).
   "min_us",
+  // Appended: direction both, each direction's own figures (empty for rx or tx runs).
+  ...directionColumns("rx"),
+  ...directionColumns("tx"),
 ] as const;
 
 /** A load point's injected faults in one field: "kind (spec): effect [dropped: ...]; ...". */
@@ -437,6 +522,8 @@ export function pathsCsv(j: PathsJson): string {
         lp.latency_us?.max ?? null,
         use.unit,
         lp.latency_us?.min ?? null,
+        ...directionFields(lp.per_direction?.rx),
+        ...directionFields(lp.per_direction?.tx),
       ]);
     }
   return toCsv(PATHS_CSV_HEADER, rows);

@@ -8,7 +8,7 @@ import { REPORT_CSP } from "../report/html/index.ts";
 import { renderSvg } from "../report/html/render-svg.ts";
 import { commandLine } from "../report/output-format.ts";
 import { sweepConditionRows } from "./conditions.ts";
-import { type MergedSweep, mergedRows } from "./merge.ts";
+import { type MergedSweep, mergedRows, type PointSpeed } from "./merge.ts";
 
 export function renderSweepSvg(spec: TopLevelSpec): Promise<string> {
   return renderSvg(spec, "NDR against frame size, one panel per value of the other axes (simulated)");
@@ -84,7 +84,46 @@ function reproduceHtml(m: MergedSweep, r: SweepReproduce): string {
 <div class="table">${dataTable(["point", "command"], points)}</div>`;
 }
 
-export function renderSweepHtml(m: MergedSweep, reproduce: SweepReproduce, svg?: string): string {
+/** What a point's `simulator` keys mean, in the order shown (others follow as they are named). */
+const SPEED_COLUMNS: Array<[string, string]> = [
+  ["simulations", "simulations"],
+  ["frames", "frames simulated"],
+  ["events", "events"],
+  ["virtual_s", "virtual s"],
+  ["wall_s", "wall-clock s"],
+  ["realtime_factor", "× real time"],
+  ["frames_per_wall_s", "frames per wall-clock s"],
+  ["workers", "workers"],
+];
+
+/** Each point's simulator speed (wall clock), a table apart from every simulated figure. */
+function speedHtml(m: MergedSweep, speeds: readonly PointSpeed[]): string {
+  const apart =
+    "The merge's JSON and CSV leave each point's wall-clock block out, so shards run on different machines merge to the same bytes";
+  if (speeds.length === 0)
+    return `<p>${apart}; the point results hold none to show here. A point's own run (below) prints it.</p>`;
+  const keys: string[] = [];
+  for (const s of speeds) for (const k of Object.keys(s.simulator)) if (!keys.includes(k)) keys.push(k);
+  const known = SPEED_COLUMNS.filter(([k]) => keys.includes(k));
+  const cols = [
+    ...known,
+    ...keys.filter((k) => !known.some(([c]) => c === k)).map((k) => [k, k] as [string, string]),
+  ];
+  const rows = speeds.map((s) => [
+    s.index,
+    m.axes.map((a) => `${a}=${String(s.coords[a])}`).join(" "),
+    ...cols.map(([k]) => (k in s.simulator ? Number(s.simulator[k].toPrecision(4)) : "")),
+  ]);
+  return `<p>How fast this tool ran each point on the machine that ran it (wall clock, not a simulated figure; it depends on that machine and its load). ${apart}: this table is read from each point's own result file, so it differs from one run of the sweep to another.</p>
+<div class="table">${dataTable(["point", "coordinates", ...cols.map(([, label]) => label)], rows)}</div>`;
+}
+
+export function renderSweepHtml(
+  m: MergedSweep,
+  reproduce: SweepReproduce,
+  svg?: string,
+  speeds: readonly PointSpeed[] = [],
+): string {
   const rows = mergedRows(m);
   const cols = rows.length > 0 ? Object.keys(rows[0]) : [];
   const table = dataTable(
@@ -112,8 +151,8 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere}
 ${conditions.length > 0 ? `<h2 id="conditions">Test conditions</h2><div class="table conditions">${dataTable(["condition", "value"], conditions)}</div>` : ""}
 ${svg ? `<h2 id="small-multiples">Small multiples ${BADGE_SIMULATED}</h2><div class="chart">${svg}</div>` : ""}
 <h2 id="results">Results ${BADGE_SIMULATED}</h2><div class="table">${table}</div>
-<h2 id="simulator-speed">Simulator speed ${BADGE_SPEED}</h2>
-<p>Not part of a merged sweep: each point's wall-clock block is left out of the merge, so shards run on different machines merge to the same bytes. A point's own run (below) prints it.</p>
+<h2 id="simulator-speed">Simulator speed (wall clock) ${BADGE_SPEED}</h2>
+${speedHtml(m, speeds)}
 <h2 id="reproduce">Reproduce</h2>
 ${reproduceHtml(m, reproduce)}
 <p>${esc(m.version)} · sweep ${esc(m.hash.slice(0, 12))}</p>

@@ -49,7 +49,14 @@ export async function sweepStatus(dir: string): Promise<SweepStatus> {
 export async function mergeSweep(
   dir: string,
   o: { partial?: boolean } = {},
-): Promise<{ merged: MergedSweep; missing: number[]; plan: SweepPlan; text: string }> {
+): Promise<{
+  merged: MergedSweep;
+  missing: number[];
+  plan: SweepPlan;
+  text: string;
+  /** Each point's own wall-clock block (how fast the simulator ran it), kept out of `merged`. */
+  speeds: PointSpeed[];
+}> {
   const st = await sweepStatus(dir);
   const m = st.manifest;
   if (st.missing.length > 0 && !o.partial) {
@@ -91,7 +98,24 @@ export async function mergeSweep(
     // How the points were run: the sweep file's text and its plan (each point's command).
     plan,
     text: m.text,
+    speeds: [...results.values()].sort((a, b) => a.index - b.index).flatMap(pointSpeed),
   };
+}
+
+/** How fast the simulator ran one point (wall clock): the numbers of its result's `simulator`. */
+export interface PointSpeed {
+  index: number;
+  coords: PointResult["coords"];
+  simulator: Record<string, number>;
+}
+
+function pointSpeed(r: PointResult): PointSpeed[] {
+  const s = (r.result as { simulator?: unknown } | null)?.simulator;
+  if (s === null || typeof s !== "object" || Array.isArray(s)) return [];
+  const numbers = Object.entries(s).filter((e): e is [string, number] => typeof e[1] === "number");
+  return numbers.length > 0
+    ? [{ index: r.index, coords: r.coords, simulator: Object.fromEntries(numbers) }]
+    : [];
 }
 
 /** Drops the wall-clock `simulator` block (how fast this machine ran): not a simulated figure. */

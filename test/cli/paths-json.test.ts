@@ -88,5 +88,10 @@ describe("paths --json", () => {
     expect(tx.no_wire).toMatch(/never over the wire/);
     expect(both.line_rate_mpps).toBeCloseTo(2 * tx.ceiling_mpps, 9);
     expect(both.load_points[0].offered_mpps).toBeCloseTo(2 * tx.load_points[0].offered_mpps, 2);
+    // Each direction apart: --rate is per direction, so each is offered what tx alone is.
+    const d = both.load_points[0].per_direction;
+    expect(d?.rx.offered_mpps).toBeCloseTo(tx.load_points[0].offered_mpps, 2);
+    expect(d?.tx.offered_mpps).toBeCloseTo(tx.load_points[0].offered_mpps, 2);
+    expect(tx.load_points[0].per_direction).toBeUndefined();
   });
 });

@@ -77,8 +77,10 @@ describe("paths --csv", () => {
     });
   });
 
-  it("appends min_us as the last column (empty when the results do not carry it)", () => {
-    expect(PATHS_CSV_HEADER.at(-1)).toBe("min_us");
+  it("appends min_us after the columns before it (empty when the results do not carry it)", () => {
+    expect(PATHS_CSV_HEADER.indexOf("min_us")).toBe(
+      PATHS_CSV_HEADER.indexOf("point_bottleneck_per_packet_unit") + 1,
+    );
     const d = pathsDoc();
     const lp = d.paths[0].load_points[1];
     const [head0, ...rows0] = parseCsv(pathsCsv(d));

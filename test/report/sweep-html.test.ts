@@ -120,4 +120,41 @@ describe("sweep merge --html", () => {
     expect(r).toContain(`iovsim sweep merge ${dir} --html ${file}`);
     expect(r).toContain(`iovsim ${plan.points[1].args.join(" ")}`);
   });
+
+  it("gives each point's simulator speed (wall clock) in its own labelled table, never among the results", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "iovsim-sweep-speed-"));
+    // Each point's run took its own wall-clock time: 2.5 s for 64 B, 4 s for 1518 B.
+    const execute: PointExecutor = async (args) => {
+      const size = Number(args[args.indexOf("--size") + 1]);
+      const r = pointResult(size);
+      return {
+        exitCode: 0,
+        stdout: JSON.stringify({ ...r, simulator: { ...r.simulator, wall_s: size === 64 ? 2.5 : 4 } }),
+        stderr: "",
+      };
+    };
+    await runShard({ plan, text: TEXT, version: "iovsim 0.0.0-test", dir, shard: { k: 0, n: 1 }, execute });
+    const file = join(dir, "report.html");
+    let out = "";
+    const code = await runCli(["sweep", "merge", dir, "--html", file, "--json"], {
+      out: (t) => {
+        out += t;
+      },
+      err: () => {},
+    });
+    expect(code).toBe(0);
+    const page = await readFile(file, "utf8");
+    const speed = section(page, "simulator-speed");
+    expect(speed).toMatch(
+      /<h2 id="simulator-speed">Simulator speed \(wall clock\) <span class="label speed">/,
+    );
+    expect(speed).toContain('<th scope="col">wall-clock s</th>');
+    expect(speed).toMatch(
+      /<th scope="row">0<\/th><td class="text">path=native size=64<\/td>.*<td>2\.5<\/td>/,
+    );
+    expect(speed).toMatch(/<th scope="row">1<\/th><td class="text">path=native size=1518<\/td>.*<td>4<\/td>/);
+    expect(section(page, "results")).not.toMatch(/wall|real time/);
+    // The merged document itself stays free of wall-clock figures.
+    expect(out).not.toMatch(/wall_s/);
+  });
 });

@@ -84,6 +84,15 @@ describe("iovsim steering", () => {
     expect(r.out).toContain("n/a: ixl: at most 16 cores (16 queues per VF)");
     expect(r.out).toContain("per-queue load (at --rate)");
     expect(r.out).toMatch(/simulator speed \(wall clock on this machine, not a simulated figure\)/);
+    // Latency: the exact minimum (as --json and --csv give it) before p50 and p99.
+    expect(r.out).toContain("lat min/p50/p99 us");
+    const row = r.out.split("\n").find((l) => /outer-rss\s*│\s*2\s*│/.test(l)) ?? "";
+    const lat = /│\s*(\d+\.\d)\/(\d+\.\d)\/(\d+\.\d)\s*│/.exec(row);
+    expect(lat, row).not.toBeNull();
+    const [min, p50, p99] = (lat as RegExpExecArray).slice(1).map(Number);
+    expect(min).toBeGreaterThan(0);
+    expect(min).toBeLessThanOrEqual(p50);
+    expect(p50).toBeLessThanOrEqual(p99);
   });
 
   it("replays any capture as a mix (flows from the parsed tuples)", async () => {

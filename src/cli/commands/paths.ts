@@ -199,6 +199,7 @@ async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Pro
       paths: json.paths,
       ping: json.ping,
       simulator: json.simulator,
+      notes: json.notes,
       config: reportConfig(o.config),
       ...(json.faults
         ? {

@@ -189,7 +189,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .action(async (dir: string, o: { json?: boolean; csv?: boolean; html?: string; partial?: boolean }) => {
       if (o.json && o.csv) throw new UserError("E_USAGE", "sweep merge: --json and --csv exclude each other");
       if (o.html) refuseHtmlInResults(o.html, dir);
-      const { merged, missing, plan, text } = await mergeSweep(dir, { partial: o.partial });
+      const { merged, missing, plan, text, speeds } = await mergeSweep(dir, { partial: o.partial });
       if (missing.length > 0)
         ctx.err(`sweep merge: ${missing.length} points missing: ${missing.join(", ")}\n`);
       if (o.html) {
@@ -213,6 +213,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
               pointArgs: new Map(plan.points.map((p) => [p.index, p.args])),
             },
             svg,
+            speeds,
           ),
         ).catch((e) => {
           throw asWriteError(e, o.html!, "--html");

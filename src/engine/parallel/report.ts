@@ -23,6 +23,7 @@ export interface PartitionReport {
   popped: number;
   endNs: number;
   sentAtWarmup: number;
+  sentAtWarmupByGen: Record<string, number>;
   busyAtWarmup?: Array<[string, { busy: number; poll: number }]>;
   busyAtOfferEnd?: Array<[string, { busy: number; poll: number }]>;
   /** CPU ms of the source's thread over its event loop (simulator speed; Linux only). */
@@ -59,6 +60,7 @@ export function reportPartition(
     popped: g.ctx.q.popped,
     endNs: state.endNs,
     sentAtWarmup: state.sentAtWarmup,
+    sentAtWarmupByGen: state.sentAtWarmupByGen,
     busyAtWarmup: own(state.busyAtWarmup),
     busyAtOfferEnd: own(state.busyAtOfferEnd),
     ...(cpuMs !== undefined ? { cpuMs } : {}),
@@ -90,6 +92,8 @@ export function mergePartition(g: BuiltGraph, state: RunState, rep: PartitionRep
   g.ctx.q.popped += rep.popped;
   state.endNs = Math.max(state.endNs, rep.endNs);
   state.sentAtWarmup += rep.sentAtWarmup;
+  const byGen = state.sentAtWarmupByGen;
+  for (const [name, n] of Object.entries(rep.sentAtWarmupByGen)) byGen[name] = (byGen[name] ?? 0) + n;
   for (const [name, v] of rep.busyAtWarmup ?? []) state.busyAtWarmup?.set(name, v);
   for (const [name, v] of rep.busyAtOfferEnd ?? []) state.busyAtOfferEnd?.set(name, v);
 }

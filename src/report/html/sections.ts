@@ -17,7 +17,15 @@ import {
 } from "./charts.ts";
 import { conditionRows } from "./conditions.ts";
 import { escapeHtml, formatNumber, formatPercent, formatSize } from "./format.ts";
-import type { Conditions, CpuUse, FidelityRow, PathResult, ReportInput, SensitivityRow } from "./types.ts";
+import type {
+  Conditions,
+  CpuUse,
+  FidelityRow,
+  LoadPoint,
+  PathResult,
+  ReportInput,
+  SensitivityRow,
+} from "./types.ts";
 
 export type SectionPart = { html: string } | { charts: ChartDef[] };
 
@@ -70,7 +78,11 @@ const CONDITION_COLUMNS: Column[] = [
 
 const p = (text: string) => ({ html: `<p>${escapeHtml(text)}</p>` });
 
-function throughputSection(paths: PathResult[], conditions: Conditions | undefined): Section {
+function throughputSection(
+  paths: PathResult[],
+  conditions: Conditions | undefined,
+  notes: string[],
+): Section {
   const rows = conditions ? conditionRows(conditions, paths) : [];
   const pdr = conditions?.pdr_loss !== undefined ? formatPercent(conditions.pdr_loss, 2) : null;
   // Columns a newer input carries (paths --json has them all); an older one shows what it has.
@@ -99,6 +111,13 @@ function throughputSection(paths: PathResult[], conditions: Conditions | undefin
       ),
       ...(rows.length > 0
         ? [{ html: '<h3 id="conditions">Test conditions</h3>' }, { html: table(CONDITION_COLUMNS, rows) }]
+        : []),
+      ...(notes.length > 0
+        ? [
+            {
+              html: `<h3 id="notes">Notes</h3>\n<ul>\n${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("\n")}\n</ul>`,
+            },
+          ]
         : []),
       {
         charts: paths.some((p) => p.ndr_mpps !== null) ? [throughputChart(paths, conditions?.pdr_loss)] : [],
@@ -136,24 +155,44 @@ function latencySection(paths: PathResult[]): Section {
   const hasMean = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.mean !== undefined));
   const hasMin = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.min !== undefined));
   const hasLoad = paths.some((x) => x.load_points.some((lp) => lp.fraction_of_ndr !== undefined));
+  // Direction both: each load point's rx and tx rows follow its combined one (FD.io CSIT
+  // reports bidirectional latency per direction), told apart by a direction column.
+  const hasPerDirection = paths.some((x) => x.load_points.some((lp) => lp.per_direction));
+  const row = (
+    x: PathResult,
+    lp: LoadPoint,
+    dir: string,
+    d: {
+      offered_mpps: number;
+      delivered_mpps: number;
+      loss_ratio: number;
+      latency_us: LoadPoint["latency_us"];
+    },
+  ) => {
+    const l = d.latency_us;
+    return [
+      pathLabel(x),
+      ...(hasPerDirection ? [dir] : []),
+      ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
+      d.offered_mpps,
+      d.delivered_mpps,
+      formatPercent(d.loss_ratio, 3),
+      ...(hasMin ? [l?.min ?? "—"] : []),
+      ...(hasMean ? [l?.mean ?? "—"] : []),
+      l?.p50 ?? "—",
+      l?.p90 ?? "—",
+      l?.p99 ?? "—",
+      l?.p999 ?? "—",
+      ...(hasMean ? [l?.max ?? "—"] : []),
+    ];
+  };
   const rows = paths.flatMap((x) =>
-    x.load_points.map((lp) => {
-      const l = lp.latency_us;
-      return [
-        pathLabel(x),
-        ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
-        lp.offered_mpps,
-        lp.delivered_mpps,
-        formatPercent(lp.loss_ratio, 3),
-        ...(hasMin ? [l?.min ?? "—"] : []),
-        ...(hasMean ? [l?.mean ?? "—"] : []),
-        l?.p50 ?? "—",
-        l?.p90 ?? "—",
-        l?.p99 ?? "—",
-        l?.p999 ?? "—",
-        ...(hasMean ? [l?.max ?? "—"] : []),
-      ];
-    }),
+    x.load_points.flatMap((lp) => [
+      row(x, lp, lp.per_direction ? "both (together)" : x.direction, lp),
+      ...(lp.per_direction
+        ? [row(x, lp, "rx", lp.per_direction.rx), row(x, lp, "tx", lp.per_direction.tx)]
+        : []),
+    ]),
   );
   const fractions = [
     ...new Set(
@@ -172,13 +211,14 @@ function latencySection(paths: PathResult[]): Section {
     badge: "simulated",
     parts: [
       p(
-        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.`,
+        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.${hasPerDirection ? " With both directions, each load point has a row for both together (rates summed, latency over every frame) followed by one for rx and one for tx on their own." : ""}`,
       ),
       { charts: paths.map(latencyChart) },
       {
         html: table(
           [
             { head: "path", text: true },
+            ...(hasPerDirection ? [{ head: "direction", text: true }] : []),
             ...(hasLoad ? [{ head: "load", text: true }] : []),
             "offered Mpps",
             "delivered Mpps (simulated)",
@@ -652,7 +692,7 @@ export function buildSections(input: ReportInput): Section[] {
   const withLoad = paths.filter((x) => x.load_points.length > 0);
   const sections: Array<Section | null> = [
     faultsSection(input),
-    paths.length > 0 ? throughputSection(paths, input.conditions) : null,
+    paths.length > 0 ? throughputSection(paths, input.conditions, input.notes ?? []) : null,
     withLoad.length > 0 ? latencySection(withLoad) : null,
     withLoad.some((x) => x.load_points.some((lp) => lp.cpu.length > 0)) ? cpuSection(withLoad) : null,
     cyclesSection(withLoad),

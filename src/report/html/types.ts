@@ -31,6 +31,14 @@ export const LatencySchema = z.object({
   max: nonneg.optional(),
 });
 
+/** One direction of a load point in both directions (simulated). */
+export const DirectionPointSchema = z.object({
+  offered_mpps: nonneg,
+  delivered_mpps: nonneg,
+  loss_ratio: z.number().min(0).max(1),
+  latency_us: LatencySchema.nullable(),
+});
+
 export const LoadPointSchema = z.object({
   /** The fraction of NDR this point was offered at (0.1, 0.5, 0.9); null: a rate given with --rate. */
   fraction_of_ndr: z.number().nonnegative().nullable().optional(),
@@ -39,6 +47,8 @@ export const LoadPointSchema = z.object({
   loss_ratio: z.number().min(0).max(1),
   /** null: no frame delivered at this point (no latency to show). */
   latency_us: LatencySchema.nullable(),
+  /** Direction "both": each direction's own figures (the ones above are both together). */
+  per_direction: z.object({ rx: DirectionPointSchema, tx: DirectionPointSchema }).optional(),
   cpu: z.array(CpuUseSchema).default([]),
   /** The resource that limits this point (simulated): the busiest one. */
   bottleneck: z.string().min(1).optional(),
@@ -239,6 +249,9 @@ export const ReportInputSchema = z.object({
   cost_profile: CostProfileSchema.optional(),
   /** Injected faults (--inject-fault): one line each saying what it did. */
   faults: z.array(z.string()).optional(),
+  /** The run's notes (`paths --json` notes: what qualifies its figures, e.g. which direction
+   *  the trial just above NDR lost in), shown under the test conditions. */
+  notes: z.array(z.string()).optional(),
 });
 
 export type CpuUse = z.infer<typeof CpuUseSchema>;
