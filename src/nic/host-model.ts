@@ -138,6 +138,22 @@ export function derivedVfMac(pfMac: string, pfName: string, index: number): stri
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
+export const ZERO_MAC = "00:00:00:00:00:00";
+
+/**
+ * The MAC a VF's driver ends up with: the configured one, else its own. An all-zero mac-addr
+ * (ixl accepts it) assigns nothing: iavf's attach treats a zero address as "none assigned" and
+ * makes one up (sys/dev/iavf/if_iavf_iflib.c, iavf_check_ether_addr), so it gets the derived MAC.
+ */
+export function effectiveVfMac(
+  configured: string | null,
+  pfMac: string,
+  pfName: string,
+  index: number,
+): string {
+  return configured === null || configured === ZERO_MAC ? derivedVfMac(pfMac, pfName, index) : configured;
+}
+
 function derivedPfMac(oui: string, name: string): string {
   const h = fnv1a(name);
   return `${oui}:${[(h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;

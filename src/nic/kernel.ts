@@ -7,7 +7,7 @@ import { pfDriver } from "./drivers/index.ts";
 import { type Errno, KernelError } from "./errno.ts";
 import {
   DMESG_MAX_LINES,
-  derivedVfMac,
+  effectiveVfMac,
   type HostState,
   locationWords,
   lowestFreeUnit,
@@ -16,6 +16,7 @@ import {
   pfInfo,
   runtimeOf,
   vfAddress,
+  ZERO_MAC,
 } from "./host-model.ts";
 import { formatSelector, planVfRids, vfsFitOnBus } from "./pci.ts";
 import { IOV_PF_PARAMS, IOV_VF_PARAMS } from "./profile.ts";
@@ -181,7 +182,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
       continue;
     }
     const cfg = vfConfigFrom(params, r.numQueues, hasVlan);
-    if (cfg.macAddr) macsInUse.add(cfg.macAddr);
+    if (cfg.macAddr && cfg.macAddr !== ZERO_MAC) macsInUse.add(cfg.macAddr);
     const rid = plan.rid(i);
     created.push({
       index: i,
@@ -189,7 +190,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
       driver: cfg.passthrough ? "ppt" : info.profile.vf.driver,
       rid,
       selector: formatSelector(vfAddress(info, rid)),
-      effectiveMac: cfg.macAddr ?? derivedVfMac(info.mac, pfName, i),
+      effectiveMac: effectiveVfMac(cfg.macAddr, info.mac, pfName, i),
       config: cfg,
       attachedVm: null,
       attached: true,
