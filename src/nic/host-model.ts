@@ -18,6 +18,21 @@ export interface PfRuntime {
   driverState: DriverState;
   /** Which interface enabled SR-IOV: absent/"iovctl" = FreeBSD iovctl, "sysfs" = the Linux view (src/nic/linux). */
   configuredBy?: "iovctl" | "sysfs";
+  /**
+   * Where this PF's VFs sit in the kernel's device list (pci_devq, the order pciconf -l
+   * prints): pci_fill_devinfo appends a VF when IOV_CONFIG creates it, so VFs come after every
+   * device found at boot, and a PF configured later lists its VFs after another's. Absent:
+   * before every numbered PF's VFs (states saved before this field, and the Linux view).
+   */
+  vfListOrder?: number;
+}
+
+/** The next vfListOrder: after every PF whose VFs exist now. */
+export function nextVfListOrder(state: HostState): number {
+  let last = 0;
+  for (const rt of Object.values(state.pfs))
+    if (rt.vfs.length > 0) last = Math.max(last, rt.vfListOrder ?? 0);
+  return last + 1;
 }
 
 export interface HostState {

@@ -12,6 +12,7 @@ import {
   locationWords,
   lowestFreeUnit,
   namesInUse,
+  nextVfListOrder,
   type PfInfo,
   pfInfo,
   runtimeOf,
@@ -210,6 +211,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
   }
   rt.sriovEnabled = true;
   rt.numVfs = checked.numVfs;
+  rt.vfListOrder = nextVfListOrder(state);
   rt.vfs = created;
   appendDmesg(state, log);
   return outcome;
@@ -239,6 +241,7 @@ export function iovDelete(state: HostState, pfName: string): void {
   rt.sriovEnabled = false;
   rt.numVfs = 0;
   rt.driverState = {};
+  delete rt.vfListOrder;
 }
 
 export interface Prediction {

@@ -77,9 +77,14 @@ function sriovCapLines(state: HostState, info: PfInfo): string[] {
   return lines;
 }
 
+/**
+ * The kernel's device list (pci_devq), the order PCIOCGETCONF returns: the devices found at boot
+ * in bus order, then the VFs in the order IOV_CONFIG created them (pci_fill_devinfo appends).
+ */
 function entries(host: Host): PciEntry[] {
   const state = host.state;
   const out: PciEntry[] = [];
+  const vfs: Array<{ order: number; entry: PciEntry }> = [];
   for (const d of state.spec.devices) {
     if (isPfSpec(d)) continue;
     out.push({
@@ -119,24 +124,31 @@ function entries(host: Host): PciEntry[] {
         ...p.pf.ecapsAfterSriov,
       ],
     });
+    const order = state.pfs[d.name]?.vfListOrder ?? 0;
     for (const vf of state.pfs[d.name]?.vfs ?? []) {
-      out.push({
-        name: vf.attached === false ? undefined : vf.name,
-        address: vfAddress(info, vf.rid),
-        cls: p.pf.class,
-        rev: p.vf.revision,
-        hdr: 0,
-        vendor: p.pf.vendor,
-        device: p.sriov.vfDeviceId,
-        subvendor: p.pf.subvendor,
-        subdevice: p.vf.subdevice,
-        vendorName: p.pf.vendorName,
-        deviceName: p.vf.deviceName,
-        capLines: [...p.vf.caps, ...p.vf.ecaps],
+      vfs.push({
+        order,
+        entry: {
+          name: vf.attached === false ? undefined : vf.name,
+          address: vfAddress(info, vf.rid),
+          cls: p.pf.class,
+          rev: p.vf.revision,
+          hdr: 0,
+          vendor: p.pf.vendor,
+          device: p.sriov.vfDeviceId,
+          subvendor: p.pf.subvendor,
+          subdevice: p.vf.subdevice,
+          vendorName: p.pf.vendorName,
+          deviceName: p.vf.deviceName,
+          capLines: [...p.vf.caps, ...p.vf.ecaps],
+        },
       });
     }
   }
-  return out.sort((a, b) => compareAddress(a.address, b.address));
+  out.sort((a, b) => compareAddress(a.address, b.address));
+  // Within one PF the VFs were created in index order, which is routing-ID order.
+  vfs.sort((a, b) => a.order - b.order || compareAddress(a.entry.address, b.entry.address));
+  return [...out, ...vfs.map((v) => v.entry)];
 }
 
 /** Finds the entries `pciconf -l DEVICE` lists: a selector matches by address, a name by driver+unit. */

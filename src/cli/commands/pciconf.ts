@@ -18,7 +18,9 @@ const HELP = `usage: iovsim pciconf -l [-cev] [device|selector]
 
 FreeBSD pciconf(8) on the simulated host: one line per PCI device in pciconf's exact format
 (name@pciD:B:S:F, class, rev, hdr, vendor, device, subvendor, subdevice). VFs appear on their
-PF's bus after 'iovsim iovctl -C' with the driver that attached (iavfN, ixvN, igbvfN, pptN).
+PF's bus after 'iovsim iovctl -C' with the driver that attached (iavfN, ixvN, igbvfN, pptN),
+listed as the kernel's device list holds them: after the devices found at boot, in the order
+they were created.
 
   -l          list devices (the only mode simulated)
   -v          add vendor/device names and class/subclass
