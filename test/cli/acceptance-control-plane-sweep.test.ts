@@ -503,6 +503,25 @@ describe("vm attach, and -D while a VM holds a VF", () => {
     expect((await cli("vm", "attach", "vm1")).status).toBe(1);
   });
 
+  it("a selector in any form pciconf takes names the VF; a PF's selector is refused as the PF", async () => {
+    await iovctl("-C", "-f", conf(V));
+    expect(await cli("vm", "attach", "vm1", "pci1:0:17")).toEqual({
+      status: 0,
+      out: "ppt0 (pci0:1:0:17) attached to VM 'vm1'\n",
+      err: "",
+    });
+    expect((await cli("vm", "detach", "pci1:0:17")).out).toBe("ppt0 (pci0:1:0:17) detached\n");
+    expect((await cli("vm", "attach", "vm1", "ppt0@pci0:1:0:17:")).status).toBe(0);
+    expect(await cli("vm", "attach", "vm2", "pci0:1:0:0")).toEqual({
+      status: 1,
+      out: "",
+      err: "iovsim: pci0:1:0:0 is ixl0, which is a PF, not a VF: give the VM one of its passthrough VFs (pptN)\n",
+    });
+    expect((await cli("vm", "attach", "vm2", "pci0:1:0:99")).err).toBe(
+      "iovsim: no VF 'pci0:1:0:99' on this host (see 'iovsim pciconf -l')\n",
+    );
+  });
+
   it("-D fails with EBUSY: the VF before ppt0 is left detached (none0), the one after keeps its driver", async () => {
     await iovctl("-C", "-f", conf(V));
     await cli("vm", "attach", "vm1", "ppt0");
