@@ -5,6 +5,7 @@ import type { Host } from "./host.ts";
 import { type HostState, type PfInfo, pfInfo, pfSpecs, vfAddress, vfBarBase } from "./host-model.ts";
 import { isPfSpec } from "./host-spec.ts";
 import { compareAddress, type PciAddress, parseSelector } from "./pci.ts";
+import type { VfRecord } from "./types.ts";
 
 export interface PciconfOptions {
   verbose?: boolean;
@@ -78,6 +79,23 @@ function sriovCapLines(state: HostState, info: PfInfo): string[] {
 }
 
 /**
+ * Whether the VF's MSI-X Enable bit is set: pci_alloc_msix sets it when a driver allocates its
+ * vectors (iavf, ixv and igbvf at attach) and pci_release_msi clears it at detach; ppt(4)
+ * allocates them only for a VM that uses the device (bhyve's ppt_setup_msix).
+ */
+function msixInUse(vf: VfRecord): boolean {
+  if (vf.attached === false) return false;
+  return vf.driver !== "ppt" || vf.attachedVm !== null;
+}
+
+/** The profile's VF capability lines, with cap.c's ", enabled" only while MSI-X is on. */
+function vfCaps(caps: string[], msixEnabled: boolean): string[] {
+  return caps.map((c) =>
+    msixEnabled || !c.startsWith("cap 11[") ? c : c.replace(/^(cap 11\[[^\n]*?), enabled(\n|$)/, "$1$2"),
+  );
+}
+
+/**
  * The kernel's device list (pci_devq), the order PCIOCGETCONF returns: the devices found at boot
  * in bus order, then the VFs in the order IOV_CONFIG created them (pci_fill_devinfo appends).
  */
@@ -140,7 +158,7 @@ function entries(host: Host): PciEntry[] {
           subdevice: p.vf.subdevice,
           vendorName: p.pf.vendorName,
           deviceName: p.vf.deviceName,
-          capLines: [...p.vf.caps, ...p.vf.ecaps],
+          capLines: [...vfCaps(p.vf.caps, msixInUse(vf)), ...p.vf.ecaps],
         },
       });
     }

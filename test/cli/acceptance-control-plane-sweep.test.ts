@@ -441,6 +441,16 @@ describe("pciconf and dmesg after -C and -D", () => {
     expect(await names()).toEqual(["iavf0", "ixv0", "ixv1"]);
   });
 
+  it("-lc: a VF's MSI-X is enabled while a driver holds its vectors (iavf; ppt only with a VM)", async () => {
+    await iovctl("-C", "-f", conf(V));
+    const msix = async (dev: string) =>
+      (await cli("pciconf", "-lc", dev)).out.split("\n").find((l) => l.includes("cap 11[70]"));
+    expect(await msix("iavf0")).toBe("    cap 11[70] = MSI-X supports 5 messages, enabled");
+    expect(await msix("ppt0")).toBe("    cap 11[70] = MSI-X supports 5 messages");
+    await cli("vm", "attach", "vm1", "ppt0");
+    expect(await msix("ppt0")).toBe("    cap 11[70] = MSI-X supports 5 messages, enabled");
+  });
+
   it("-lc shows the SR-IOV capability enabled with iov bars, then disabled after -D", async () => {
     await iovctl("-C", "-f", conf(V));
     const on = (await cli("pciconf", "-lc", "ixl0")).out;
@@ -531,6 +541,10 @@ describe("vm attach, and -D while a VM holds a VF", () => {
     expect(l).toContain("\nnone0@pci0:1:0:16:\t");
     expect(l).toContain("\nppt0@pci0:1:0:17:\t");
     expect(l).toContain("\niavf1@pci0:1:0:18:\t");
+    // Detached: iavf's pci_release_msi cleared MSI-X Enable.
+    expect((await cli("pciconf", "-lc", "pci0:1:0:16")).out).toContain(
+      "cap 11[70] = MSI-X supports 5 messages\n",
+    );
     expect(await cli("pciconf", "-a", "pci0:1:0:16")).toEqual({
       status: 2,
       out: "pci0:1:0:16: not attached\n",
