@@ -198,9 +198,15 @@ export function formatPciconf(host: Host, opts: PciconfOptions = {}, filter?: Pc
   return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
-/** True when some device (attached or not) has this driver+unit name. */
-export function deviceExists(host: Host, name: string): boolean {
-  return entries(host).some((e) => e.name === name);
+/**
+ * The address of the attached device a PCIOCGETCONF name+unit pattern matches (pciconf.c
+ * getdevice): the driver name compared as a string, the unit as a number, so "iavf00" is iavf0.
+ */
+export function findDeviceByName(host: Host, driver: string, unit: bigint): PciAddress | undefined {
+  return entries(host).find((e) => {
+    const m = e.name === undefined ? null : /^(.*[^0-9])([0-9]+)$/.exec(e.name);
+    return m !== null && m[1] === driver && BigInt(m[2]) === unit;
+  })?.address;
 }
 
 /**

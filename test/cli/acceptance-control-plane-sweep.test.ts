@@ -430,6 +430,31 @@ describe("pciconf and dmesg after -C and -D", () => {
     expect(await cli("pciconf", "-l", "pci0:1:0:99")).toEqual({ status: 0, out: "", err: "" });
   });
 
+  it("a device name is split as getdevice() splits it: the unit is a number, the name a string", async () => {
+    await iovctl("-C", "-f", conf(V));
+    expect(await cli("pciconf", "-l", "iavf00")).toEqual({
+      status: 0,
+      out: `${line("iavf0", "pci0:1:0:16", "0x154c")}\n`,
+      err: "",
+    });
+    expect(await cli("pciconf", "-a", "ppt001")).toEqual({ status: 0, out: "ppt001: attached\n", err: "" });
+    for (const [name, err] of [
+      ["1ixl0", "Device not found"],
+      ["ix0l0", "Device not found"],
+      ["ixl99999999999999999999999", "Device not found"],
+      ["abcdefghijklmnop0", "Device not found"],
+      ["abcdefghijklmnopq0", "Device name is too long"],
+      ["123", "Invalid device name"],
+      ["ixl", "Invalid device name"],
+      ["", "Empty device name"],
+    ])
+      expect(await cli("pciconf", "-l", name), name).toEqual({
+        status: 1,
+        out: "",
+        err: `pciconf: ${err}\n`,
+      });
+  });
+
   it("VFs are listed in the order their PFs were configured, not by address", async () => {
     const names = async () =>
       (await cli("pciconf", "-l")).out
