@@ -339,6 +339,8 @@ describe("the kernel's num_vfs after ADD_VF failures (pci_iov.c keeps num_vfs as
     expect((await iovctl("-L", "-d", "ix0")).out).toContain("sriov: enabled=no vfs=0/64");
   });
 
+  // -L with a gap is a documented divergence (docs/divergences.md): FreeBSD's iovctl would
+  // reject an index not below the count; the kernel's side of IOV_GET_STATUS is unpublished.
   it("one VF refused: the others keep their routing IDs and unit numbers start at 0", async () => {
     await iovctl(
       "-C",
