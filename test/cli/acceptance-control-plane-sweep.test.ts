@@ -229,6 +229,19 @@ describe("schema types at and past their limits, in the spellings UCL allows", (
     ]);
   });
 
+  it("a file saved with CRLF line ends (\\r is a value end for libucl) and tabs parses", async () => {
+    const r = await dryRun(
+      "PF {\r\n\tdevice: ixl0\r\n\tnum_vfs: 2\r\n}\r\nVF-1 {\r\n\tpassthrough: true\r\n\tmac-addr: 02:00:00:00:00:05\r\n}\r\n",
+    );
+    expect(r.status, r.err).toBe(0);
+    expect(dumpOf(r.out).slice(-4)).toEqual([
+      "    DRIVER (NVLIST):",
+      "        mac-addr (BINARY): 6 020000000005",
+      "    IOV (NVLIST):",
+      "        passthrough (BOOL): TRUE",
+    ]);
+  });
+
   it("num_vfs 65535 passes iovctl (the kernel's TotalVFs check is not run by -n)", async () => {
     const r = await dryRun('PF { device: "ixl0"; num_vfs: 65535; }');
     expect(r.status).toBe(0);
