@@ -193,7 +193,12 @@ export function invariantViolations(state: HostState): Array<{ kind: string; det
       if (!MAC.test(v.effectiveMac) || multicast(v.effectiveMac))
         out.push({ kind: "bad-mac", detail: `${name}: ${JSON.stringify(v.effectiveMac)}` });
     const macs = pf.vfs.map((v) => v.effectiveMac);
-    const configured = pf.vfs.flatMap((v) => (v.config.macAddr === null ? [] : [v.config.macAddr]));
+    // An all-zero mac-addr assigns no address in the FreeBSD view (the VF makes one up).
+    const configured = pf.vfs.flatMap((v) =>
+      v.config.macAddr === null || (!sysfs && v.config.macAddr === "00:00:00:00:00:00")
+        ? []
+        : [v.config.macAddr],
+    );
     // Unconfigured VFs get distinct derived addresses; configured ones are refused when in use.
     const unconfigured = pf.vfs.filter((v) => v.config.macAddr === null).map((v) => v.effectiveMac);
     if (new Set(unconfigured).size !== unconfigured.length)

@@ -18,6 +18,21 @@ export interface PfRuntime {
   driverState: DriverState;
   /** Which interface enabled SR-IOV: absent/"iovctl" = FreeBSD iovctl, "sysfs" = the Linux view (src/nic/linux). */
   configuredBy?: "iovctl" | "sysfs";
+  /**
+   * Where this PF's VFs sit in the kernel's device list (pci_devq, the order pciconf -l
+   * prints): pci_fill_devinfo appends a VF when IOV_CONFIG creates it, so VFs come after every
+   * device found at boot, and a PF configured later lists its VFs after another's. Absent:
+   * before every numbered PF's VFs (states saved before this field, and the Linux view).
+   */
+  vfListOrder?: number;
+}
+
+/** The next vfListOrder: after every PF whose VFs exist now. */
+export function nextVfListOrder(state: HostState): number {
+  let last = 0;
+  for (const rt of Object.values(state.pfs))
+    if (rt.vfs.length > 0) last = Math.max(last, rt.vfListOrder ?? 0);
+  return last + 1;
 }
 
 export interface HostState {
@@ -136,6 +151,22 @@ export function derivedVfMac(pfMac: string, pfName: string, index: number): stri
   const h = fnv1a(`${pfName}/${pfMac}`);
   const bytes = [0x02, (h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff, (index >> 8) & 0xff, index & 0xff];
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+export const ZERO_MAC = "00:00:00:00:00:00";
+
+/**
+ * The MAC a VF's driver ends up with: the configured one, else its own. An all-zero mac-addr
+ * (ixl accepts it) assigns nothing: iavf's attach treats a zero address as "none assigned" and
+ * makes one up (sys/dev/iavf/if_iavf_iflib.c, iavf_check_ether_addr), so it gets the derived MAC.
+ */
+export function effectiveVfMac(
+  configured: string | null,
+  pfMac: string,
+  pfName: string,
+  index: number,
+): string {
+  return configured === null || configured === ZERO_MAC ? derivedVfMac(pfMac, pfName, index) : configured;
 }
 
 function derivedPfMac(oui: string, name: string): string {

@@ -14,7 +14,7 @@ import {
   predict,
   requirePf,
 } from "./kernel.ts";
-import { planVfRids } from "./pci.ts";
+import { parseSelector, planVfRids, sameAddress } from "./pci.ts";
 import { readState, withStateLock, writeStateAtomic } from "./state.ts";
 import type { IovConfig, PfRecord, PfSchema, VfRecord } from "./types.ts";
 
@@ -103,9 +103,23 @@ export class Host {
     return this.pfs().flatMap((p) => p.vfs.map((vf) => ({ pf: p.name, vf })));
   }
 
-  /** A VF by device name ("ppt0") or pciconf selector ("pci0:1:0:17"). */
+  /** A VF by device name ("ppt0") or pciconf selector ("pci0:1:0:17", or pciconf's "pci1:0:17"). */
   findVf(ref: string): { pf: string; vf: VfRecord } | undefined {
-    return this.allVfs().find(({ vf }) => (vf.attached !== false && vf.name === ref) || vf.selector === ref);
+    const at = ref.includes(":") ? parseSelector(ref) : undefined;
+    return this.allVfs().find(
+      ({ vf }) =>
+        (vf.attached !== false && vf.name === ref) ||
+        vf.selector === ref ||
+        (at !== undefined && sameAddress(parseSelector(vf.selector)!, at)),
+    );
+  }
+
+  /** The PF a name or a selector names, if any. */
+  private findPf(ref: string): string | undefined {
+    if (pfInfo(this.state, ref)) return ref;
+    const at = ref.includes(":") ? parseSelector(ref) : undefined;
+    if (at === undefined) return undefined;
+    return pfSpecs(this.state).find((d) => sameAddress(pfInfo(this.state, d.name)!.address, at))?.name;
   }
 
   /**
@@ -120,10 +134,11 @@ export class Host {
         `invalid VM name '${vmName}' (letters, digits, '.', '_', '-'; at most 64)`,
       );
     const found = this.findVf(ref);
-    if (!found && pfInfo(this.state, ref))
+    const pf = found ? undefined : this.findPf(ref);
+    if (pf)
       throw new UserError(
         "E_VM_NO_VF",
-        `${ref} is a PF, not a VF: give the VM one of its passthrough VFs (pptN)`,
+        `${pf === ref ? ref : `${ref} is ${pf}, which`} is a PF, not a VF: give the VM one of its passthrough VFs (pptN)`,
       );
     if (!found) throw new UserError("E_VM_NO_VF", `no VF '${ref}' on this host (see 'iovsim pciconf -l')`);
     const vf = this.mutableVf(found.pf, found.vf.index);

@@ -7,15 +7,17 @@ import { pfDriver } from "./drivers/index.ts";
 import { type Errno, KernelError } from "./errno.ts";
 import {
   DMESG_MAX_LINES,
-  derivedVfMac,
+  effectiveVfMac,
   type HostState,
   locationWords,
   lowestFreeUnit,
   namesInUse,
+  nextVfListOrder,
   type PfInfo,
   pfInfo,
   runtimeOf,
   vfAddress,
+  ZERO_MAC,
 } from "./host-model.ts";
 import { formatSelector, planVfRids, vfsFitOnBus } from "./pci.ts";
 import { IOV_PF_PARAMS, IOV_VF_PARAMS } from "./profile.ts";
@@ -181,7 +183,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
       continue;
     }
     const cfg = vfConfigFrom(params, r.numQueues, hasVlan);
-    if (cfg.macAddr) macsInUse.add(cfg.macAddr);
+    if (cfg.macAddr && cfg.macAddr !== ZERO_MAC) macsInUse.add(cfg.macAddr);
     const rid = plan.rid(i);
     created.push({
       index: i,
@@ -189,7 +191,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
       driver: cfg.passthrough ? "ppt" : info.profile.vf.driver,
       rid,
       selector: formatSelector(vfAddress(info, rid)),
-      effectiveMac: cfg.macAddr ?? derivedVfMac(info.mac, pfName, i),
+      effectiveMac: effectiveVfMac(cfg.macAddr, info.mac, pfName, i),
       config: cfg,
       attachedVm: null,
       attached: true,
@@ -209,6 +211,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
   }
   rt.sriovEnabled = true;
   rt.numVfs = checked.numVfs;
+  rt.vfListOrder = nextVfListOrder(state);
   rt.vfs = created;
   appendDmesg(state, log);
   return outcome;
@@ -238,6 +241,7 @@ export function iovDelete(state: HostState, pfName: string): void {
   rt.sriovEnabled = false;
   rt.numVfs = 0;
   rt.driverState = {};
+  delete rt.vfListOrder;
 }
 
 export interface Prediction {
@@ -267,6 +271,15 @@ export function predict(state: HostState, pfName: string, config: IovConfig): Pr
   const log = outcome.log;
   const vfs = copy.pfs[pfName].vfs;
   for (const vf of vfs) {
+    // ixl keeps a zero mac-addr; the VF makes up its own address, and ixl_vf_mac_valid refuses
+    // a filter for anything but the assigned one without allow-set-mac (simulated as working).
+    if (vf.config.macAddr === ZERO_MAC && !vf.config.allowSetMac)
+      problems.push({
+        severity: "warning",
+        vf: vf.index,
+        key: "mac-addr",
+        message: `VF-${vf.index}: mac-addr 00:00:00:00:00:00 assigns no address: the VF makes one up (${vf.effectiveMac} here), which the ${info.profile.pf.driver} driver refuses to filter (EPERM) unless allow-set-mac is true; the simulated switch delivers to it anyway`,
+      });
     const asked = config.vfs[vf.index].driver.find(([k]) => k.toLowerCase() === "num-queues")?.[1];
     if (asked !== undefined && Number(asked) !== vf.config.numQueues)
       problems.push({

@@ -5,6 +5,7 @@ import type { Host } from "./host.ts";
 import { type HostState, type PfInfo, pfInfo, pfSpecs, vfAddress, vfBarBase } from "./host-model.ts";
 import { isPfSpec } from "./host-spec.ts";
 import { compareAddress, type PciAddress, parseSelector } from "./pci.ts";
+import type { VfRecord } from "./types.ts";
 
 export interface PciconfOptions {
   verbose?: boolean;
@@ -77,9 +78,31 @@ function sriovCapLines(state: HostState, info: PfInfo): string[] {
   return lines;
 }
 
+/**
+ * Whether the VF's MSI-X Enable bit is set: pci_alloc_msix sets it when a driver allocates its
+ * vectors (iavf, ixv and igbvf at attach) and pci_release_msi clears it at detach; ppt(4)
+ * allocates them only for a VM that uses the device (bhyve's ppt_setup_msix).
+ */
+function msixInUse(vf: VfRecord): boolean {
+  if (vf.attached === false) return false;
+  return vf.driver !== "ppt" || vf.attachedVm !== null;
+}
+
+/** The profile's VF capability lines, with cap.c's ", enabled" only while MSI-X is on. */
+function vfCaps(caps: string[], msixEnabled: boolean): string[] {
+  return caps.map((c) =>
+    msixEnabled || !c.startsWith("cap 11[") ? c : c.replace(/^(cap 11\[[^\n]*?), enabled(\n|$)/, "$1$2"),
+  );
+}
+
+/**
+ * The kernel's device list (pci_devq), the order PCIOCGETCONF returns: the devices found at boot
+ * in bus order, then the VFs in the order IOV_CONFIG created them (pci_fill_devinfo appends).
+ */
 function entries(host: Host): PciEntry[] {
   const state = host.state;
   const out: PciEntry[] = [];
+  const vfs: Array<{ order: number; entry: PciEntry }> = [];
   for (const d of state.spec.devices) {
     if (isPfSpec(d)) continue;
     out.push({
@@ -119,24 +142,31 @@ function entries(host: Host): PciEntry[] {
         ...p.pf.ecapsAfterSriov,
       ],
     });
+    const order = state.pfs[d.name]?.vfListOrder ?? 0;
     for (const vf of state.pfs[d.name]?.vfs ?? []) {
-      out.push({
-        name: vf.attached === false ? undefined : vf.name,
-        address: vfAddress(info, vf.rid),
-        cls: p.pf.class,
-        rev: p.vf.revision,
-        hdr: 0,
-        vendor: p.pf.vendor,
-        device: p.sriov.vfDeviceId,
-        subvendor: p.pf.subvendor,
-        subdevice: p.vf.subdevice,
-        vendorName: p.pf.vendorName,
-        deviceName: p.vf.deviceName,
-        capLines: [...p.vf.caps, ...p.vf.ecaps],
+      vfs.push({
+        order,
+        entry: {
+          name: vf.attached === false ? undefined : vf.name,
+          address: vfAddress(info, vf.rid),
+          cls: p.pf.class,
+          rev: p.vf.revision,
+          hdr: 0,
+          vendor: p.pf.vendor,
+          device: p.sriov.vfDeviceId,
+          subvendor: p.pf.subvendor,
+          subdevice: p.vf.subdevice,
+          vendorName: p.pf.vendorName,
+          deviceName: p.vf.deviceName,
+          capLines: [...vfCaps(p.vf.caps, msixInUse(vf)), ...p.vf.ecaps],
+        },
       });
     }
   }
-  return out.sort((a, b) => compareAddress(a.address, b.address));
+  out.sort((a, b) => compareAddress(a.address, b.address));
+  // Within one PF the VFs were created in index order, which is routing-ID order.
+  vfs.sort((a, b) => a.order - b.order || compareAddress(a.entry.address, b.entry.address));
+  return [...out, ...vfs.map((v) => v.entry)];
 }
 
 /** Finds the entries `pciconf -l DEVICE` lists: a selector matches by address, a name by driver+unit. */
@@ -168,9 +198,15 @@ export function formatPciconf(host: Host, opts: PciconfOptions = {}, filter?: Pc
   return lines.length ? `${lines.join("\n")}\n` : "";
 }
 
-/** True when some device (attached or not) has this driver+unit name. */
-export function deviceExists(host: Host, name: string): boolean {
-  return entries(host).some((e) => e.name === name);
+/**
+ * The address of the attached device a PCIOCGETCONF name+unit pattern matches (pciconf.c
+ * getdevice): the driver name compared as a string, the unit as a number, so "iavf00" is iavf0.
+ */
+export function findDeviceByName(host: Host, driver: string, unit: bigint): PciAddress | undefined {
+  return entries(host).find((e) => {
+    const m = e.name === undefined ? null : /^(.*[^0-9])([0-9]+)$/.exec(e.name);
+    return m !== null && m[1] === driver && BigInt(m[2]) === unit;
+  })?.address;
 }
 
 /**

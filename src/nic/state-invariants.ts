@@ -3,7 +3,7 @@
 // A state that breaks one of these rules came from a crash, a hand edit or another program, and
 // later steps (the switch programming, the Linux view) would fail on it; it is reported as
 // corrupt instead. Each rule and why it holds: docs/control-plane.md, "State directory".
-import { derivedVfMac, type HostState, type PfRuntime, pfInfo } from "./host-model.ts";
+import { derivedVfMac, type HostState, type PfRuntime, pfInfo, ZERO_MAC } from "./host-model.ts";
 import type { NicProfile } from "./profile.ts";
 import { VF_VLAN_TRUNK } from "./types.ts";
 
@@ -101,10 +101,13 @@ function pfProblems(
     const badMac = badUnicastMac(vf.effectiveMac);
     if (badMac) out.push(`${where}.effectiveMac: ${badMac}`);
     const mac = vf.config.macAddr;
-    if (mac === null) {
-      // Both views give a VF without a configured MAC the address derived from its number.
+    if (mac === null || (mac === ZERO_MAC && !sysfs)) {
+      // Both views give a VF without a configured MAC the address derived from its number; in
+      // the FreeBSD view an all-zero mac-addr assigns none either (the VF driver makes one up).
       const derived = derivedVfMac(pfMac, name, vf.index);
-      if (!badMac && vf.effectiveMac !== derived)
+      // A state saved before iovsim gave a zero-MAC VF its made-up address kept the zero.
+      const legacyZero = mac === ZERO_MAC && vf.effectiveMac === ZERO_MAC;
+      if (!badMac && vf.effectiveMac !== derived && !legacyZero)
         out.push(
           `${where}.effectiveMac: ${vf.effectiveMac}, but VF ${vf.index} without a configured MAC gets ${derived}`,
         );

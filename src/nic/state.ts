@@ -57,6 +57,7 @@ const stateSchema = z.object({
       vfs: z.array(vfRecordSchema),
       driverState: z.record(z.string(), z.number()),
       configuredBy: z.enum(["iovctl", "sysfs"]).optional(),
+      vfListOrder: z.number().int().min(1).optional(),
     }),
   ),
   dmesg: z.array(z.string()),

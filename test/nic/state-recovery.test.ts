@@ -341,7 +341,7 @@ describe("state invariants on load: ix (pool modes, vlan) and sysfs-configured P
     expect(programSwitch(pf).pools.map((p) => p.name)).toEqual(["VF-0", "VF-2", "PF"]);
   });
 
-  it("iovctl: an all-zero mac-addr on ixl (its driver has no such check) loads", async () => {
+  it("iovctl: an all-zero mac-addr on ixl (its driver has no such check) loads, the VF with a made-up MAC", async () => {
     const dir = tmp();
     await withHost(dir, (h) => {
       h.iovConfig(
@@ -349,7 +349,14 @@ describe("state invariants on load: ix (pool modes, vlan) and sysfs-configured P
         config("ixl0", 1, () => ({ driver: { "mac-addr": mac("00:00:00:00:00:00") } })),
       );
     });
-    expect((await loadHost(dir)).pf("ixl0")!.vfs[0].effectiveMac).toBe("00:00:00:00:00:00");
+    const vf = (await loadHost(dir)).pf("ixl0")!.vfs[0];
+    expect(vf.config.macAddr).toBe("00:00:00:00:00:00");
+    // iavf makes up an address when the PF assigned the zero one: the derived one here.
+    expect(vf.effectiveMac).toMatch(/^02:/);
+    // A state saved by an older iovsim (effectiveMac kept the zero) still loads.
+    const saved = JSON.parse(readFileSync(statePath(dir), "utf8"));
+    saved.pfs.ixl0.vfs[0].effectiveMac = "00:00:00:00:00:00";
+    expect(await loadEdited(dir, saved)).toBeUndefined();
   });
 
   it("sysfs: numVfs must equal the VF records, VF 0..n-1 in order (sriov_numvfs is all or nothing)", async () => {

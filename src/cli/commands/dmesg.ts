@@ -3,16 +3,18 @@
 import { loadHost, withHost } from "../../nic/index.ts";
 import { defineCommand } from "../registry.ts";
 
-const HELP = `usage: iovsim dmesg [-c]
+const HELP = `usage: iovsim dmesg [-ac]
 
 Prints the simulated kernel message buffer, oldest first: PF driver boot lines, VF attach
 lines (iavf0: <...> at device 0.16 on pci1, ppt0 at device 0.17 on pci1), and what pci_iov
 and the PF drivers log (ixl0: Failed to add VF 3, Invalid num-queues (40) for VF 0, ...).
 
+  -a          every message, syslog ones too: every simulated message is a kernel one,
+              so the output is the same as without -a
   -c          clear the buffer after printing it
   -h, --help  this text
 
-Divergence: only -c of dmesg(8) is simulated; the buffer keeps the newest 10000 lines
+Divergence: only -a and -c of dmesg(8) are simulated (not -M, -N); the buffer keeps the newest 10000 lines
 (docs/control-plane.md; every divergence: docs/divergences.md).
 `;
 
@@ -20,7 +22,11 @@ export const command = defineCommand({
   name: "dmesg",
   summary: "kernel and driver log lines produced by the SR-IOV lifecycle",
   help: HELP,
-  options: [{ flags: "-c", description: "clear the buffer after printing it" }],
+  options: [
+    // dmesg(8) -a adds the syslog records it otherwise hides; the simulated buffer has none.
+    { flags: "-a", description: "every message (the simulated buffer holds only kernel ones)" },
+    { flags: "-c", description: "clear the buffer after printing it" },
+  ],
   async run({ opts }, ctx) {
     const print = (lines: string[]) => {
       if (lines.length) ctx.out(`${lines.join("\n")}\n`);

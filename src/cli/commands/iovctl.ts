@@ -128,7 +128,9 @@ config parser is a port of libucl's rules, not libucl: .include runs as in libuc
 the working directory, $CURDIR/$FILENAME expanded in them, try/priority only), the other macros
 and heredocs are refused with a located error, and $VARIABLES elsewhere are not expanded; a section or key
 given twice is refused ('Multiple definitions'), where FreeBSD silently uses the first copy of
-one spelled the same way and fails later on a key spelled two ways.
+one spelled the same way and fails later on a key spelled two ways; -L (whose kernel side is
+unpublished) lists the VFs that exist, so after an ADD_VF failure it shows vfs=1/64 with VF 1
+alone, a record set FreeBSD's iovctl would itself reject (index not below the count).
 Every one, with its reason: docs/iovctl.md and docs/divergences.md.
 \`iovsim validate -f FILE\` checks a file offline and reports every problem at once.
 `;

@@ -2,7 +2,12 @@
 // Option handling follows pciconf.c (getopt "aBbcDehlrwVvx", usage text, getdevice/parsesel errors).
 import { type Host, loadHost } from "../../nic/index.ts";
 import { parseSelector } from "../../nic/pci.ts";
-import { deviceAttached, deviceExists, formatPciconf, type PciconfFilter } from "../../nic/pciconf-format.ts";
+import {
+  deviceAttached,
+  findDeviceByName,
+  formatPciconf,
+  type PciconfFilter,
+} from "../../nic/pciconf-format.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand } from "../registry.ts";
 
@@ -18,7 +23,9 @@ const HELP = `usage: iovsim pciconf -l [-cev] [device|selector]
 
 FreeBSD pciconf(8) on the simulated host: one line per PCI device in pciconf's exact format
 (name@pciD:B:S:F, class, rev, hdr, vendor, device, subvendor, subdevice). VFs appear on their
-PF's bus after 'iovsim iovctl -C' with the driver that attached (iavfN, ixvN, igbvfN, pptN).
+PF's bus after 'iovsim iovctl -C' with the driver that attached (iavfN, ixvN, igbvfN, pptN),
+listed as the kernel's device list holds them: after the devices found at boot, in the order
+they were created.
 
   -l          list devices (the only mode simulated)
   -v          add vendor/device names and class/subclass
@@ -134,20 +141,33 @@ function getsel(host: Host, name: string, ctx: CommandContext): PciconfFilter | 
     }
     return { selector: sel };
   }
+  // getdevice(): the unit is the run of digits at the end, the driver name what precedes it.
   if (name === "") {
     ctx.err("pciconf: Empty device name\n");
     return 1;
   }
-  if (!/^[^0-9]+[0-9]+$/.test(name)) {
+  const m = /^(.*[^0-9])([0-9]+)$/s.exec(name);
+  if (!m) {
     ctx.err("pciconf: Invalid device name\n");
     return 1;
   }
-  if (!deviceExists(host, name)) {
+  // struct pci_match_conf's pd_name holds PCI_MAXNAMELEN (16) characters.
+  if (m[1].length > PCI_MAXNAMELEN) {
+    ctx.err("pciconf: Device name is too long\n");
+    return 1;
+  }
+  // strtol saturates at LONG_MAX; no device has such a unit either way.
+  const unit = BigInt(m[2]) > LONG_MAX ? LONG_MAX : BigInt(m[2]);
+  const address = findDeviceByName(host, m[1], unit);
+  if (!address) {
     ctx.err("pciconf: Device not found\n");
     return 1;
   }
-  return { device: name };
+  return { selector: address };
 }
+
+const PCI_MAXNAMELEN = 16;
+const LONG_MAX = 0x7fffffffffffffffn;
 
 /**
  * `pciconf -a device`: chkattached() prints "NAME: attached" (exit 0) or "NAME: not attached"

@@ -15,7 +15,7 @@ Only a VF created with 'passthrough: true' (attached to ppt(4), e.g. ppt0) can b
 VM, and each VF to one VM at a time. While a VM holds a VF, 'iovctl -D' on its PF fails with
 'Device busy' and dmesg shows '<pf>: Could not disable SR-IOV: failed to detach VF pptN'.
 
-  attach    give the VF (ppt0 or pci0:1:0:17) to the VM
+  attach    give the VF (ppt0, or a selector as pciconf takes it: pci0:1:0:17, pci1:0:17) to the VM
   detach    release one VF, or every VF of the named VM (the VM stopped)
   list      VM, VF, selector, PF and the bhyve passthru slot spec
   -h, --help  this text

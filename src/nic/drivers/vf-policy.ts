@@ -5,7 +5,8 @@ import type { DriverFailure, VfParams } from "./driver.ts";
 /** A fixed mac-addr already used by the PF or a VF added before: EADDRINUSE (the VF is dropped). */
 export function checkVfMacInUse(params: VfParams, macsInUse: Set<string>): DriverFailure | undefined {
   const mac = params.get("mac-addr");
-  if (typeof mac === "string" && macsInUse.has(mac))
+  // The all-zero MAC assigns no address (the VF makes one up), so two VFs may both have it.
+  if (typeof mac === "string" && mac !== "00:00:00:00:00:00" && macsInUse.has(mac))
     return {
       errno: "EADDRINUSE",
       reason: `MAC ${mac} is already used by the PF or another VF`,
