@@ -18,6 +18,13 @@ export interface PfRuntime {
   driverState: DriverState;
   /** Which interface enabled SR-IOV: absent/"iovctl" = FreeBSD iovctl, "sysfs" = the Linux view (src/nic/linux). */
   configuredBy?: "iovctl" | "sysfs";
+  /**
+   * False while no driver is attached to the PF: the Linux view unbound its PF driver (echo BDF >
+   * /sys/bus/pci/drivers/<drv>/unbind) or bound it to vfio-pci. Then FreeBSD has no /dev/iov node
+   * for it and pciconf shows it as none<N>; SR-IOV is disabled (the driver's remove did it).
+   * Absent or true: its PF driver is attached, as at boot.
+   */
+  attached?: boolean;
 }
 
 export interface HostState {
@@ -91,6 +98,11 @@ export function runtimeOf(state: HostState, name: string): PfRuntime {
     state.pfs[name] = rt;
   }
   return rt;
+}
+
+/** Whether the PF's own driver is attached (false after the Linux view unbound it). */
+export function pfAttached(state: HostState, name: string): boolean {
+  return state.pfs[name]?.attached !== false;
 }
 
 export function pfRecord(state: HostState, name: string): PfRecord | undefined {

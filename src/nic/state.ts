@@ -57,6 +57,7 @@ const stateSchema = z.object({
       vfs: z.array(vfRecordSchema),
       driverState: z.record(z.string(), z.number()),
       configuredBy: z.enum(["iovctl", "sysfs"]).optional(),
+      attached: z.boolean().optional(),
     }),
   ),
   dmesg: z.array(z.string()),

@@ -88,9 +88,12 @@ export function modprobeRemove(state: HostState, module: string): ModprobeResult
   if (name === "vfio_pci") {
     if (!vfioLoaded(state))
       return { ok: false, message: `modprobe: FATAL: Module ${name} is not in kernel.` };
-    for (const fn of pciFunctions(state))
-      if (fn.kind === "vf" && boundDriver(state, fn) === VFIO_PCI)
-        pfLinuxOf(state, fn.pf.info.name).noHostDriver![String(fn.vf.index)] = "unbind";
+    for (const fn of pciFunctions(state)) {
+      if (boundDriver(state, fn) !== VFIO_PCI) continue;
+      const lin = pfLinuxOf(state, fn.pf.info.name);
+      if (fn.kind === "pf") lin.pfNoDriver = "unbind";
+      else lin.noHostDriver![String(fn.vf.index)] = "unbind";
+    }
     const lin = linuxOf(state);
     delete lin.vfioPci;
     if (lin.dynids) delete lin.dynids[VFIO_PCI];

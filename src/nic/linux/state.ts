@@ -40,6 +40,11 @@ export interface PfLinux {
    * sriov_drivers_autoprobe 0, or bound to vfio-pci. Absent: its host driver is bound.
    */
   noHostDriver?: Record<string, NoHostDriver>;
+  /**
+   * Why the PF itself has no PF driver (HostState.pfs[pf].attached === false): its driver was
+   * unbound through sysfs, or it is bound to vfio-pci. Absent: its PF driver is bound.
+   */
+  pfNoDriver?: "unbind" | "vfio-pci";
 }
 
 export type NoHostDriver = "unbind" | "autoprobe" | "vfio-pci";
@@ -116,6 +121,7 @@ const linuxStateSchema = z.object({
       noHostDriver: z
         .record(z.string().regex(/^\d+$/), z.enum(["unbind", "autoprobe", "vfio-pci"]))
         .optional(),
+      pfNoDriver: z.enum(["unbind", "vfio-pci"]).optional(),
     }),
   ),
   netdevsim: z.array(

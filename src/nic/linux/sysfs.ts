@@ -31,6 +31,7 @@ import {
   currentNumVfs,
   type LinuxPciPf,
   linuxPciPfs,
+  pfBoundDriver,
   sriovTotalVfs,
   storeAutoprobe,
   storeFaultKnob,
@@ -101,9 +102,7 @@ function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
         subdevice: p.pf.subdevice,
         rev: p.pf.revision,
       }),
-      ["driver", link(`../../drivers/${pf.facts.pfDriver}`)],
       driverOverrideFile(state, { kind: "pf", pf, bdf: pf.bdf }),
-      netDir(info.name),
       [
         "sriov_drivers_autoprobe",
         {
@@ -124,9 +123,13 @@ function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
       ],
       ["sriov_offset", ro(() => `${info.firstVfOffset}\n`)],
       ["sriov_stride", ro(() => `${info.vfStride}\n`)],
-      ["sriov_totalvfs", ro(() => `${sriovTotalVfs(pf)}\n`)],
+      ["sriov_totalvfs", ro(() => `${sriovTotalVfs(state, pf)}\n`)],
       ["sriov_vf_device", ro(() => `${p.sriov.vfDeviceId.toString(16)}\n`)],
     ];
+    // The driver link and the PF's netdev exist while a driver is bound (vfio-pci makes no netdev).
+    const driver = pfBoundDriver(state, pf);
+    if (driver) entries.push(["driver", link(`../../drivers/${driver}`)]);
+    if (driver === pf.facts.pfDriver) entries.push(netDir(info.name));
     for (const vf of vfs)
       entries.push([`virtfn${vf.index}`, link(`../${bdfOfRid(vf.rid, info.address.domain)}`)]);
     return entries;
