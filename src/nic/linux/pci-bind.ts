@@ -11,13 +11,14 @@ import { lowestFreeUnit, namesInUse, runtimeOf } from "../host-model.ts";
 import { appendDmesg } from "../kernel.ts";
 import type { VfRecord } from "../types.ts";
 import { bdfOfRid } from "./bdf.ts";
+import { VFIO_PCI } from "./drivers.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import { sscanfHex } from "./kstrto.ts";
-import { VFIO_PCI } from "./drivers.ts";
 import { disableSriov, type LinuxPciPf, linuxPciPfs, pfBoundDriver, sriovTotalVfs } from "./pci-sriov.ts";
 import { linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
 
 export { VFIO_PCI };
+
 /** PCI_ANY_ID */
 const ANY = 0xffffffff;
 
