@@ -99,10 +99,16 @@ export function modprobeRemove(state: HostState, module: string): ModprobeResult
     if (lin.dynids) delete lin.dynids[VFIO_PCI];
     return { ok: true };
   }
-  if (builtinModules(state).has(name))
+  if (builtinModules(state).has(name)) {
+    // What unloading would do to a PF, one PF at a time: unbinding its driver (bind brings it back).
+    const pfs = linuxPciPfs(state).filter((pf) => canonical(pf.facts.pfDriver) === name);
+    const instead = pfs.length
+      ? `; to take a PF from its driver, unbind it: ${pfs.map((pf) => `iovsim sysfs write /sys/bus/pci/drivers/${pf.facts.pfDriver}/unbind ${pf.bdf}`).join("; ")}`
+      : "";
     return {
       ok: false,
-      message: `iovsim: modprobe -r ${module}: unloading the host's NIC drivers is not simulated (only vfio-pci)`,
+      message: `iovsim: modprobe -r ${module}: unloading the host's NIC drivers is not simulated (only vfio-pci)${instead}`,
     };
+  }
   return { ok: false, message: `modprobe: FATAL: Module ${name} is not in kernel.` };
 }

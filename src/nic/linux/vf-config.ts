@@ -125,6 +125,35 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
   return undefined;
 }
 
+/**
+ * A PCI PF driver's log lines: dev_info's "i40e 0000:01:00.0: ...", or netdev_info's (ixgbe's
+ * e_info) "ixgbe 0000:03:00.0 ix0: ..."; netdevsim logs none of these.
+ */
+function pfDriverLog(state: HostState, nd: Netdev, lines: string[], withNetdev = false): void {
+  if (nd.owner.kind !== "pci") return;
+  const prefix = `${nd.facts.pfDriver} ${nd.owner.pf.bdf}${withNetdev ? ` ${nd.name}` : ""}: `;
+  appendDmesg(
+    state,
+    lines.map((l) => prefix + l),
+  );
+}
+
+/** ndo_set_vf_mac's messages: i40e_ndo_set_vf_mac "Setting MAC", ixgbe/igb "setting MAC". */
+function macSetLines(nd: Netdev, mac: string, vf: number): string[] {
+  const verb = nd.facts.pfDriver === "i40e" ? "Setting" : "setting";
+  return [`${verb} MAC ${mac} on VF ${vf}`, "Reload the VF driver to make this change effective."];
+}
+
+/**
+ * ndo_set_vf_trust's message on a change: i40e "VF %u is now %strusted" (un), igb (dev_info)
+ * and ixgbe (e_info(drv, ...): netdev_info) "VF %u is %strusted" (not ).
+ */
+function logTrust(state: HostState, nd: Netdev, trust: boolean, vf: number): void {
+  if (nd.facts.pfDriver === "i40e")
+    return pfDriverLog(state, nd, [`VF ${vf} is now ${trust ? "" : "un"}trusted`]);
+  pfDriverLog(state, nd, [`VF ${vf} is ${trust ? "" : "not "}trusted`], nd.facts.pfDriver === "ixgbe");
+}
+
 /** Applies one `ip link set DEV vf N ...` request; returns the first error (earlier settings stay). */
 export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
   // iavf, ixgbevf and igbvf have no ndo_set_vf_*: rtnetlink answers EOPNOTSUPP to the first.
@@ -141,6 +170,7 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
       // Only multicast is refused: the zero address means "unset".
       if (i >= n || isMulticast(mac)) return "EINVAL";
       cfg().mac = mac;
+      if (mac !== ZERO_MAC) pfDriverLog(state, nd, macSetLines(nd, mac, i));
     });
   const setVlan = (v: { vlan: number; qos: number; proto: number }): LinuxErrno | undefined => {
     if (v.proto !== ETH_P_8021Q && v.proto !== ETH_P_8021AD) return "EPROTONOSUPPORT"; // rtnetlink
@@ -185,7 +215,10 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
   if (trust !== undefined)
     steps.push(() => {
       if (i >= n) return "EINVAL";
+      const changed = vfConfigOf(state, nd, i).trust !== trust;
       cfg().trust = trust;
+      // The drivers log only a change ("nothing to do" otherwise).
+      if (changed) logTrust(state, nd, trust, i);
     });
   // No driver here (i40e, ixgbe, igb, netdevsim) has ndo_set_vf_guid: EOPNOTSUPP, after the rest.
   if (req.nodeGuid || req.portGuid) steps.push(() => (req.vf >= 0x7fffffff ? "EINVAL" : "EOPNOTSUPP"));
