@@ -149,9 +149,8 @@ function macSetLines(nd: Netdev, mac: string, vf: number): string[] {
  * and ixgbe (e_info(drv, ...): netdev_info) "VF %u is %strusted" (not ).
  */
 function logTrust(state: HostState, nd: Netdev, trust: boolean, vf: number): void {
-  if (nd.facts.pfDriver === "i40e")
-    return pfDriverLog(state, nd, [`VF ${vf} is now ${trust ? "" : "un"}trusted`]);
-  pfDriverLog(state, nd, [`VF ${vf} is ${trust ? "" : "not "}trusted`], nd.facts.pfDriver === "ixgbe");
+  if (nd.facts.pfDriver === "i40e") pfDriverLog(state, nd, [`VF ${vf} is now ${trust ? "" : "un"}trusted`]);
+  else pfDriverLog(state, nd, [`VF ${vf} is ${trust ? "" : "not "}trusted`], nd.facts.pfDriver === "ixgbe");
 }
 
 /** Applies one `ip link set DEV vf N ...` request; returns the first error (earlier settings stay). */
