@@ -134,6 +134,11 @@ describe("unbind and bind a PF's driver (i40e_remove/ixgbe_remove/igb_remove, th
     const noNode = "iovctl: Could not open device '/dev/iov/ixl0': No such file or directory\n";
     expect(await cli(s, "iovctl", "-S", "-d", "ixl0")).toEqual({ code: 1, out: "", err: noNode });
     expect(await cli(s, "iovctl", "-D", "-d", "ixl0")).toEqual({ code: 1, out: "", err: noNode });
+    const conf = join(mkdtempSync(join(tmpdir(), "iovsim-conf-")), "iov.conf");
+    writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 2; }\n');
+    expect((await cli(s, "validate", "-f", conf)).err).toContain(
+      "Could not open device '/dev/iov/ixl0': No such file or directory (this host's PFs: ix0, igb0; ixl0 has no driver attached",
+    );
   });
 
   it("without a driver sriov_numvfs is the PCI core's: ERANGE above TotalVFs, same value ok, else ENOENT", async () => {
