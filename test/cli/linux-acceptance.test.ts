@@ -61,7 +61,7 @@ describe("ixgbe.rst and pci-iov-howto.rst recipes, as typed", () => {
 });
 
 describe("the PF drivers' log lines for ip link's VF settings", () => {
-  it("mac (not the zero MAC) and trust changes, in each driver's words", async () => {
+  it("mac (not the zero MAC), trust changes and port VLANs, in each driver's words", async () => {
     const s = fresh();
     for (const pf of ["ixl0", "ix0", "igb0"])
       expect((await cli(s, "sysfs", "write", `/sys/class/net/${pf}/device/sriov_numvfs`, "1")).code).toBe(0);
@@ -90,6 +90,17 @@ describe("the PF drivers' log lines for ip link's VF settings", () => {
       "igb 0000:05:00.0: VF 0 is trusted",
     ]);
     expect(await newLog(s, set("igb0", "trust", "off"))).toEqual(["igb 0000:05:00.0: VF 0 is not trusted"]);
+    // Port VLAN: ixgbe and igb log every one set (a priority tag too), i40e one with a VLAN ID.
+    expect(await newLog(s, set("ix0", "vlan", "100", "qos", "5"))).toEqual([
+      "ixgbe 0000:03:00.0: Setting VLAN 100, QOS 0x5 on VF 0",
+    ]);
+    expect(await newLog(s, set("igb0", "vlan", "0", "qos", "3"))).toEqual([
+      "igb 0000:05:00.0: Setting VLAN 0, QOS 0x3 on VF 0",
+    ]);
+    expect(await newLog(s, set("ixl0", "vlan", "0", "qos", "3"))).toEqual([]);
+    expect(await newLog(s, set("ixl0", "vlan", "7"))).toEqual([
+      "i40e 0000:01:00.0: Setting VLAN 7, QOS 0x0 on VF 0",
+    ]);
     // A refused setting logs nothing of its own (VF 1 does not exist).
     expect(
       await newLog(s, () => cli(s, "ip", "link", "set", "ix0", "vf", "1", "mac", "02:00:00:00:00:09")),

@@ -176,6 +176,10 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
     if (i >= n || v.vlan > 4095 || v.qos > 7) return "EINVAL";
     if (v.proto === ETH_P_8021AD && !nd.facts.qinq) return "EPROTONOSUPPORT";
     Object.assign(cfg(), { vlan: v.vlan, qos: v.qos, vlanProto: v.proto });
+    // ixgbe_enable_port_vlan and igb_enable_port_vlan log every port VLAN set (vlan || qos);
+    // i40e_ndo_set_vf_port_vlan only one with a VLAN ID.
+    const logs = nd.facts.pfDriver === "i40e" ? v.vlan !== 0 : v.vlan !== 0 || v.qos !== 0;
+    if (logs) pfDriverLog(state, nd, [`Setting VLAN ${v.vlan}, QOS 0x${v.qos.toString(16)} on VF ${i}`]);
   };
   if (vlan !== undefined) steps.push(() => setVlan(vlan));
   const { vlanList } = req;
