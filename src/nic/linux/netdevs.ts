@@ -7,7 +7,7 @@ import { bdfOfRid, predictableName } from "./bdf.ts";
 import { type LinuxDriverFacts, NETDEVSIM_FACTS } from "./drivers.ts";
 import { nsimDevices, nsimPortAltName, nsimPortName } from "./netdevsim.ts";
 import { type LinuxPciPf, linuxPciPfs, pfBoundDriver } from "./pci-sriov.ts";
-import type { NsimDevice } from "./state.ts";
+import { linuxOf, type NsimDevice } from "./state.ts";
 
 export type NetdevOwner =
   | { kind: "pci"; pf: LinuxPciPf }
@@ -30,7 +30,7 @@ export function netdevs(state: HostState): Netdev[] {
     // The PF driver registers the PF's netdev: none while it is unbound (or on vfio-pci).
     if (pfBoundDriver(state, pf) !== pf.facts.pfDriver) return;
     out.push({
-      ifindex: 2 + i,
+      ifindex: linuxOf(state).pfs[pf.info.name]?.ifindex ?? 2 + i,
       name: pf.info.name,
       altname: predictableName(pf.info.rid),
       mac: pf.info.mac,

@@ -15,7 +15,7 @@ import { VFIO_PCI } from "./drivers.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import { sscanfHex } from "./kstrto.ts";
 import { disableSriov, type LinuxPciPf, linuxPciPfs, pfBoundDriver, sriovTotalVfs } from "./pci-sriov.ts";
-import { linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
+import { allocIfindex, linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
 
 export { VFIO_PCI };
 
@@ -211,6 +211,8 @@ function attachPf(state: HostState, fn: PciFunction & { kind: "pf" }, drv: strin
   }
   delete rt.attached;
   delete lin.pfNoDriver;
+  // register_netdev gives the new netdev the next free ifindex, not its old one.
+  lin.ifindex = allocIfindex(state);
   appendDmesg(state, [
     `iovsim: ${fn.bdf}: ${drv} bound: ${fn.pf.info.name} registered, SR-IOV off (sriov_totalvfs ${sriovTotalVfs(state, fn.pf)})`,
   ]);
