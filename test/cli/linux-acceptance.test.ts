@@ -101,6 +101,11 @@ describe("the PF drivers' log lines for ip link's VF settings", () => {
     expect(await newLog(s, set("ixl0", "vlan", "7"))).toEqual([
       "i40e 0000:01:00.0: Setting VLAN 7, QOS 0x0 on VF 0",
     ]);
+    // i40e says why it refuses a minimum rate; ixgbe refuses it silently.
+    expect(await newLog(s, set("ixl0", "min_tx_rate", "10", "max_tx_rate", "100"))).toEqual([
+      "i40e 0000:01:00.0: Invalid min tx rate (10) (greater than 0) specified for VF 0.",
+    ]);
+    expect(await newLog(s, set("ix0", "min_tx_rate", "10", "max_tx_rate", "100"))).toEqual([]);
     // A refused setting logs nothing of its own (VF 1 does not exist).
     expect(
       await newLog(s, () => cli(s, "ip", "link", "set", "ix0", "vf", "1", "mac", "02:00:00:00:00:09")),

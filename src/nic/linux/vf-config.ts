@@ -111,7 +111,12 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
     return undefined;
   }
   if (vf >= vfCount(state, nd)) return "EINVAL";
-  if (min !== 0) return "EINVAL";
+  if (min !== 0) {
+    // i40e_ndo_set_vf_bw says why; ixgbe and igb refuse it silently.
+    if (nd.facts.pfDriver === "i40e")
+      pfDriverLog(state, nd, [`Invalid min tx rate (${min}) (greater than 0) specified for VF ${vf}.`]);
+    return "EINVAL";
+  }
   if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) return "EINVAL";
   // ixgbe: "rate limit cannot be less than 10Mbs" (max_tx_rate 1..10 is EINVAL).
   if (max !== 0 && max <= (nd.facts.maxTxRateFloorMbps ?? 0)) return "EINVAL";
