@@ -25,6 +25,13 @@ export interface PfRuntime {
    * before every numbered PF's VFs (states saved before this field, and the Linux view).
    */
   vfListOrder?: number;
+  /**
+   * False while no driver is attached to the PF: the Linux view unbound its PF driver (echo BDF >
+   * /sys/bus/pci/drivers/<drv>/unbind) or bound it to vfio-pci. Then FreeBSD has no /dev/iov node
+   * for it and pciconf shows it as none<N>; SR-IOV is disabled (the driver's remove did it).
+   * Absent or true: its PF driver is attached, as at boot.
+   */
+  attached?: boolean;
 }
 
 /** The next vfListOrder: after every PF whose VFs exist now. */
@@ -106,6 +113,11 @@ export function runtimeOf(state: HostState, name: string): PfRuntime {
     state.pfs[name] = rt;
   }
   return rt;
+}
+
+/** Whether the PF's own driver is attached (false after the Linux view unbound it). */
+export function pfAttached(state: HostState, name: string): boolean {
+  return state.pfs[name]?.attached !== false;
 }
 
 export function pfRecord(state: HostState, name: string): PfRecord | undefined {

@@ -3,7 +3,7 @@
 import { UserError } from "../errors.ts";
 import { pfDriver } from "./drivers/index.ts";
 import { KernelError } from "./errno.ts";
-import { freshState, type HostState, pfInfo, pfRecord, pfSpecs } from "./host-model.ts";
+import { freshState, type HostState, pfAttached, pfInfo, pfRecord, pfSpecs } from "./host-model.ts";
 import { DEFAULT_HOST, type HostSpec, loadHostSpecFile } from "./host-spec.ts";
 import {
   type ConfigOutcome,
@@ -60,16 +60,20 @@ export class Host {
       const here = dirs.join("/");
       if (here === "" && p === "dev") dirs.push(p);
       else if (here === "dev" && p === "iov") dirs.push(p);
-      else if (here === "dev/iov" && pfInfo(this.state, p)) node = p;
+      // The node is the PF driver's (pci_iov_attach at attach, gone at detach): none while the
+      // Linux view has the PF's driver unbound.
+      else if (here === "dev/iov" && pfInfo(this.state, p) && pfAttached(this.state, p)) node = p;
       else throw new KernelError("ENOENT", `no such device node ${path}`);
     }
     if (node === undefined) throw new KernelError("EISDIR", `${path} is a directory`);
     return node;
   }
 
-  /** Paths of the /dev/iov nodes (one per SR-IOV PF). */
+  /** Paths of the /dev/iov nodes (one per SR-IOV PF with its driver attached). */
   iovDevices(): string[] {
-    return pfSpecs(this.state).map((d) => `/dev/iov/${d.name}`);
+    return pfSpecs(this.state)
+      .filter((d) => pfAttached(this.state, d.name))
+      .map((d) => `/dev/iov/${d.name}`);
   }
 
   schema(pfName: string): PfSchema {

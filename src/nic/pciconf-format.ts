@@ -2,7 +2,15 @@
 // (usr.sbin/pciconf/pciconf.c list_devs/list_verbose, cap.c list_caps/ecap_sriov/print_bar).
 
 import type { Host } from "./host.ts";
-import { type HostState, type PfInfo, pfInfo, pfSpecs, vfAddress, vfBarBase } from "./host-model.ts";
+import {
+  type HostState,
+  type PfInfo,
+  pfAttached,
+  pfInfo,
+  pfSpecs,
+  vfAddress,
+  vfBarBase,
+} from "./host-model.ts";
 import { isPfSpec } from "./host-spec.ts";
 import { compareAddress, type PciAddress, parseSelector } from "./pci.ts";
 import type { VfRecord } from "./types.ts";
@@ -124,7 +132,8 @@ function entries(host: Host): PciEntry[] {
     const info = pfInfo(state, d.name)!;
     const p = info.profile;
     out.push({
-      name: d.name,
+      // A PF whose driver the Linux view unbound has none: pciconf lists it as none<N>.
+      name: pfAttached(state, d.name) ? d.name : undefined,
       address: info.address,
       cls: p.pf.class,
       rev: p.pf.revision,

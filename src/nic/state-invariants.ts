@@ -64,6 +64,9 @@ function pfProblems(
   if (n > totalVfs) out.push(`${at}.numVfs: ${n} VFs but ${name}'s TotalVFs is ${totalVfs}`);
   else if (n > driverMax)
     out.push(`${at}.numVfs: ${n} VFs but the ${profile.pf.driver} driver supports at most ${driverMax}`);
+  // A PF driver's remove disables SR-IOV before the driver lets go (pci_disable_sriov).
+  if (rt.attached === false && rt.sriovEnabled)
+    out.push(`${at}.attached: false (no PF driver) while SR-IOV is enabled`);
   if (!rt.sriovEnabled) {
     if (rt.vfs.length > 0) out.push(`${at}.vfs: ${rt.vfs.length} VF records while SR-IOV is disabled`);
     else if (n > 0) out.push(`${at}.numVfs: ${n} while SR-IOV is disabled`);

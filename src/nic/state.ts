@@ -58,6 +58,7 @@ const stateSchema = z.object({
       driverState: z.record(z.string(), z.number()),
       configuredBy: z.enum(["iovctl", "sysfs"]).optional(),
       vfListOrder: z.number().int().min(1).optional(),
+      attached: z.boolean().optional(),
     }),
   ),
   dmesg: z.array(z.string()),

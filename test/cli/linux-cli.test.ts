@@ -54,6 +54,10 @@ describe("iovsim sysfs", () => {
     expect((await cli(s, "sysfs", "write", `${IXL}/sriov_numvfs`, "x")).err).toBe(
       "bash: echo: write error: Invalid argument\n",
     );
+    // sriov_numvfs_store returns EINVAL for every kstrtou16 failure, its ERANGE (> 65535) included.
+    expect((await cli(s, "sysfs", "write", `${IXL}/sriov_numvfs`, "65536")).err).toBe(
+      "bash: echo: write error: Invalid argument\n",
+    );
     expect(await cli(s, "sysfs", "write", `${IXL}/sriov_offset`, "3")).toEqual({
       code: 1,
       out: "",

@@ -2,7 +2,7 @@
 // driver: drivers/<drv>/bind and unbind (drivers/base/bus.c), drivers_probe, driver_override
 // (drivers/pci/pci-sysfs.c, pci_device_can_probe for autoprobe 0), and what pciconf and the
 // data plane (`ping --host`) then see.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -59,16 +59,183 @@ describe("unbind and bind a VF's host driver", () => {
     expect(await write(s, "/sys/bus/pci/drivers/i40e/bind", "0000:01:02.0")).toEqual(werr("No such device"));
     expect(await write(s, `${IAVF}/unbind`, "0000:01:02.0")).toEqual(werr("No such device"));
   });
+});
 
-  it("a PF's driver stays bound: unbinding it is refused (EBUSY, with a dmesg line saying why)", async () => {
+describe("unbind and bind a PF's driver (i40e_remove/ixgbe_remove/igb_remove, then probe)", () => {
+  const I40E = "/sys/bus/pci/drivers/i40e";
+  const IX = "/sys/bus/pci/devices/0000:03:00.0";
+  const stderr = (r: { err: string }) => r.err;
+
+  it("the remove disables SR-IOV: every VF goes (host driver, vfio-pci or none), then ixl0; dmesg says so", async () => {
+    const s = await hostWithVfs(3);
+    expect((await cli(s, "ip", "link", "set", "ixl0", "vf", "0", "mac", "02:00:00:00:00:aa")).code).toBe(0);
+    // VF 1 on vfio-pci, VF 2 unbound: both vanish with the others.
+    expect((await cli(s, "modprobe", "vfio-pci")).code).toBe(0);
+    expect((await write(s, "/sys/bus/pci/devices/0000:01:02.1/driver_override", "vfio-pci")).code).toBe(0);
+    expect((await write(s, "/sys/bus/pci/devices/0000:01:02.1/driver/unbind", "0000:01:02.1")).code).toBe(0);
+    expect((await write(s, "/sys/bus/pci/drivers_probe", "0000:01:02.1")).code).toBe(0);
+    expect((await write(s, `${IAVF}/unbind`, "0000:01:02.2")).code).toBe(0);
+    expect(await cli(s, "sysfs", "write", "-v", `${I40E}/unbind`, "0000:01:00.0")).toEqual({
+      code: 0,
+      out: "",
+      err: "iovsim: 0000:01:00.0: i40e unbound: its remove disabled SR-IOV (3 VFs removed) and unregistered ixl0\n",
+    });
+    expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("0\n");
+    expect((await cli(s, "sysfs", "read", `${IXL}/sriov_totalvfs`)).out).toBe("64\n");
+    const ls = (await cli(s, "sysfs", "ls", IXL)).out.split("\n");
+    expect(ls).not.toContain("driver");
+    expect(ls).not.toContain("net");
+    expect(ls.filter((l) => l.startsWith("virtfn"))).toEqual([]);
+    expect((await cli(s, "sysfs", "ls", I40E)).out).toBe("bind\nnew_id\nremove_id\nunbind\n");
+    expect((await cli(s, "sysfs", "ls", "/sys/bus/pci/drivers/vfio-pci")).out).toBe(
+      "bind\nnew_id\nremove_id\nunbind\n",
+    );
+    expect(await cli(s, "sysfs", "read", "/sys/bus/pci/devices/0000:01:02.0/vendor")).toEqual({
+      code: 1,
+      out: "",
+      err: "cat: /sys/bus/pci/devices/0000:01:02.0/vendor: No such file or directory\n",
+    });
+    // No netdev: ip link neither shows nor sets it; the other PFs stay.
+    expect(await cli(s, "ip", "link", "show", "ixl0")).toEqual({
+      code: 1,
+      out: "",
+      err: 'Device "ixl0" does not exist.\n',
+    });
+    expect(stderr(await cli(s, "ip", "link", "set", "ixl0", "vf", "0", "trust", "on"))).toBe(
+      'Cannot find device "ixl0"\n',
+    );
+    const links = (await cli(s, "ip", "link")).out;
+    expect(links).not.toMatch(/ixl0|iavf/);
+    expect(links).toMatch(/^3: ix0: /m);
+    expect(await cli(s, "sysfs", "read", "/sys/class/net/ixl0/address")).toMatchObject({ code: 1 });
+    expect(await cli(s, "devlink", "dev", "eswitch", "show", "pci/0000:01:00.0")).toEqual({
+      code: 1,
+      out: "",
+      err: "devlink answers: No such device\n",
+    });
+  });
+
+  it("the FreeBSD view agrees: pciconf lists the PF as none<N>, /dev/iov/ixl0 is gone", async () => {
     const s = await hostWithVfs(1);
-    expect(await write(s, "/sys/bus/pci/drivers/i40e/unbind", "0000:01:00.0")).toEqual(
-      werr("Device or resource busy"),
+    expect((await write(s, `${I40E}/unbind`, "0000:01:00.0")).code).toBe(0);
+    const pciconf = (await cli(s, "pciconf", "-l")).out;
+    expect(pciconf).toMatch(/^none0@pci0:1:0:0:\tclass=0x020000 /m);
+    expect(pciconf).not.toMatch(/iavf|pci0:1:0:16/);
+    expect(await cli(s, "pciconf", "-l", "ixl0")).toEqual({
+      code: 1,
+      out: "",
+      err: "pciconf: Device not found\n",
+    });
+    expect(await cli(s, "pciconf", "-a", "pci0:1:0:0")).toEqual({
+      code: 2,
+      out: "pci0:1:0:0: not attached\n",
+      err: "",
+    });
+    const noNode = "iovctl: Could not open device '/dev/iov/ixl0': No such file or directory\n";
+    expect(await cli(s, "iovctl", "-S", "-d", "ixl0")).toEqual({ code: 1, out: "", err: noNode });
+    expect(await cli(s, "iovctl", "-D", "-d", "ixl0")).toEqual({ code: 1, out: "", err: noNode });
+    const conf = join(mkdtempSync(join(tmpdir(), "iovsim-conf-")), "iov.conf");
+    writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 2; }\n');
+    expect((await cli(s, "validate", "-f", conf)).err).toContain(
+      "Could not open device '/dev/iov/ixl0': No such file or directory (this host's PFs: ix0, igb0; ixl0 has no driver attached",
     );
-    expect((await cli(s, "dmesg")).out).toContain(
-      "iovsim: 0000:01:00.0: unbinding the PF driver i40e is not simulated (ixl0 and its VFs stay)",
+  });
+
+  it("without a driver sriov_numvfs is the PCI core's: ERANGE above TotalVFs, same value ok, else ENOENT", async () => {
+    const s = await hostWithVfs(0);
+    expect((await write(s, "/sys/bus/pci/drivers/ixgbe/unbind", "0000:03:00.0")).code).toBe(0);
+    // pci_iov_remove put driver_max_VFs back to TotalVFs: ixgbe's 63 is 64 again.
+    expect((await cli(s, "sysfs", "read", `${IX}/sriov_totalvfs`)).out).toBe("64\n");
+    expect(await write(s, `${IX}/sriov_numvfs`, "65")).toEqual(werr("Numerical result out of range"));
+    expect(await write(s, `${IX}/sriov_numvfs`, "0")).toEqual({ code: 0, out: "", err: "" });
+    expect(await cli(s, "sysfs", "write", "-v", `${IX}/sriov_numvfs`, "64")).toEqual({
+      code: 1,
+      out: "",
+      err: "pci 0000:03:00.0: no driver bound to device; cannot configure SR-IOV\nbash: echo: write error: No such file or directory\n",
+    });
+    expect((await cli(s, "sysfs", "read", `${IX}/sriov_numvfs`)).out).toBe("0\n");
+    // sriov_drivers_autoprobe is the PCI core's too: still there, still writable.
+    expect(await write(s, `${IX}/sriov_drivers_autoprobe`, "0")).toEqual({ code: 0, out: "", err: "" });
+  });
+
+  it("bind (or drivers_probe) brings the PF back with 0 VFs: netdev, /dev/iov node, driver limit", async () => {
+    const s = await hostWithVfs(2);
+    expect((await write(s, `${I40E}/unbind`, "0000:01:00.0")).code).toBe(0);
+    expect(await write(s, `${I40E}/unbind`, "0000:01:00.0")).toEqual(werr("No such device"));
+    expect(await write(s, "/sys/bus/pci/drivers/ixgbe/bind", "0000:01:00.0")).toEqual(werr("No such device"));
+    expect(await write(s, `${I40E}/bind`, "0000:01:00.0")).toEqual({ code: 0, out: "", err: "" });
+    expect(await write(s, `${I40E}/bind`, "0000:01:00.0")).toEqual(werr("Device or resource busy"));
+    expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("0\n");
+    // A new netdev: the next free ifindex (16, none registered since boot), not its old 2.
+    expect((await cli(s, "ip", "link", "show", "ixl0")).out).toMatch(/^16: ixl0: /);
+    expect((await cli(s, "sysfs", "read", "/sys/class/net/ixl0/ifindex")).out).toBe("16\n");
+    expect((await cli(s, "pciconf", "-l", "ixl0")).out).toMatch(/^ixl0@pci0:1:0:0:/);
+    expect((await cli(s, "iovctl", "-L", "-d", "ixl0")).code).toBe(0);
+    expect((await write(s, `${IXL}/sriov_numvfs`, "1")).code).toBe(0);
+    // ixgbe: drivers_probe finds it, and its probe lowers sriov_totalvfs to 63 again.
+    expect((await write(s, "/sys/bus/pci/drivers/ixgbe/unbind", "0000:03:00.0")).code).toBe(0);
+    expect(await write(s, "/sys/bus/pci/drivers_probe", "0000:03:00.0")).toEqual({
+      code: 0,
+      out: "",
+      err: "",
+    });
+    expect((await cli(s, "sysfs", "read", `${IX}/sriov_totalvfs`)).out).toBe("63\n");
+    expect((await cli(s, "sysfs", "ls", "-l", `${IX}/driver`)).out).toBe(
+      `lrwxrwxrwx ${IX}/driver -> ../../drivers/ixgbe\n`,
     );
-    expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("1\n");
+  });
+
+  it("an unbound PF can go to vfio-pci (no netdev, sriov_numvfs ENOENT); modprobe -r leaves it unbound", async () => {
+    const s = await hostWithVfs(0);
+    expect((await write(s, "/sys/bus/pci/drivers/ixgbe/unbind", "0000:03:00.0")).code).toBe(0);
+    expect((await cli(s, "modprobe", "vfio-pci")).code).toBe(0);
+    expect((await write(s, `${IX}/driver_override`, "vfio-pci")).code).toBe(0);
+    expect((await write(s, "/sys/bus/pci/drivers_probe", "0000:03:00.0")).code).toBe(0);
+    expect((await cli(s, "sysfs", "ls", "/sys/bus/pci/drivers/vfio-pci")).out).toMatch(/^0000:03:00\.0$/m);
+    // vfio_pci_sriov_configure without enable_sriov: ENOENT, nothing logged.
+    expect(await cli(s, "sysfs", "write", "-v", `${IX}/sriov_numvfs`, "2")).toEqual(
+      werr("No such file or directory"),
+    );
+    expect((await cli(s, "ip", "link", "show", "ix0")).code).toBe(1);
+    expect((await cli(s, "pciconf", "-l")).out).toMatch(/^none0@pci0:3:0:0:/m);
+    expect((await cli(s, "modprobe", "-r", "vfio-pci")).code).toBe(0);
+    expect((await cli(s, "sysfs", "ls", IX)).out).not.toMatch(/^driver$/m);
+    expect((await write(s, `${IX}/driver_override`, "")).code).toBe(0);
+    expect((await write(s, "/sys/bus/pci/drivers/ixgbe/bind", "0000:03:00.0")).code).toBe(0);
+    expect((await cli(s, "ip", "link", "show", "ix0")).out).toMatch(/^16: ix0: /);
+  });
+
+  it("refused, changing nothing: VFs iovctl -C made (EBUSY, dmesg names iovctl -D)", async () => {
+    const s = join(mkdtempSync(join(tmpdir(), "iovsim-bind-")), "state");
+    const conf = join(mkdtempSync(join(tmpdir(), "iovsim-conf-")), "iov.conf");
+    writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 2; }\n');
+    expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
+    expect(await cli(s, "sysfs", "write", "-v", `${I40E}/unbind`, "0000:01:00.0")).toEqual({
+      code: 1,
+      out: "",
+      err: "iovsim: 0000:01:00.0: SR-IOV was enabled by iovctl -C (FreeBSD view); remove the VFs with iovctl -D\nbash: echo: write error: Device or resource busy\n",
+    });
+    expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("2\n");
+    expect((await cli(s, "ip", "link", "show", "ixl0")).code).toBe(0);
+    expect((await cli(s, "iovctl", "-D", "-d", "ixl0")).code).toBe(0);
+    expect((await write(s, `${I40E}/unbind`, "0000:01:00.0")).code).toBe(0);
+    // Now iovctl -C cannot open the PF's node: the FreeBSD driver is gone too.
+    expect(await cli(s, "iovctl", "-C", "-f", conf)).toEqual({
+      code: 1,
+      out: "",
+      err: "iovctl: Could not open device '/dev/iov/ixl0': No such file or directory\n",
+    });
+  });
+
+  it("paths/ping --host refuse a path on an unbound PF, naming the bind that gives it back", async () => {
+    const s = await hostWithVfs(0);
+    expect((await write(s, `${I40E}/unbind`, "0000:01:00.0")).code).toBe(0);
+    const r = await cli(s, "ping", "--host", "--path", "native", "-c", "1");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      "path 'native' needs ixl0's PF driver (i40e), and it is unbound on the simulated host",
+    );
+    expect(r.err).toContain("iovsim sysfs write /sys/bus/pci/drivers/i40e/bind 0000:01:00.0");
   });
 });
 

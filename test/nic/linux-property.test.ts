@@ -1,11 +1,14 @@
 // Properties of the Linux view under arbitrary input: the sysfs parsers never throw, and any
 // sequence of sriov_numvfs / ip-link operations keeps the views consistent (sriov_numvfs =
-// VFs in the PCI tree = virtfn links; a failed enable leaves nothing behind).
+// VFs in the PCI tree = virtfn links; a failed write, PF driver unbind/bind included, leaves
+// nothing behind; the state stays one the kernel could have built).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { HostState } from "../../src/nic/host-model.ts";
 import { Host } from "../../src/nic/index.ts";
 import { findNetdev, setVf, sysfsLs, sysfsRead, sysfsWrite } from "../../src/nic/linux/index.ts";
 import { kstrtoul } from "../../src/nic/linux/kstrto.ts";
+import { invariantProblems } from "../../src/nic/state-invariants.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 
@@ -28,6 +31,23 @@ describe("kstrtoul on arbitrary strings", () => {
   });
 });
 
+/**
+ * The state without the kernel log and the records created empty on first read (a PF's Linux
+ * settings at their defaults, an idle runtime): what a failed write must leave as it was.
+ */
+function meaningful(state: HostState): unknown {
+  const copy = structuredClone(state) as HostState & { linux?: { pfs: Record<string, unknown> } };
+  copy.dmesg = [];
+  const idle = JSON.stringify({ sriovEnabled: false, vfs: [], driverState: {} });
+  for (const [k, rt] of Object.entries(copy.pfs)) if (JSON.stringify(rt) === idle) delete copy.pfs[k];
+  const dflt = JSON.stringify({ autoprobe: true, vfs: [], failVfAdd: -1, vfEnableLimit: 0 });
+  for (const [k, p] of Object.entries(copy.linux?.pfs ?? {}))
+    if (JSON.stringify(p) === dflt) delete copy.linux!.pfs[k];
+  if (JSON.stringify(copy.linux) === JSON.stringify({ version: 1, pfs: {}, netdevsim: [], nextIfindex: 0 }))
+    delete copy.linux;
+  return copy;
+}
+
 describe("sriov_numvfs sequences", () => {
   const op = fc.oneof(
     fc.record({
@@ -36,6 +56,17 @@ describe("sriov_numvfs sequences", () => {
     }),
     fc.record({ kind: fc.constant("fail" as const), value: fc.integer({ min: -1, max: 8 }) }),
     fc.record({ kind: fc.constant("limit" as const), value: fc.integer({ min: 0, max: 8 }) }),
+    fc.record({
+      kind: fc.constant("driver" as const),
+      file: fc.constantFrom(
+        "/sys/bus/pci/drivers/i40e/unbind",
+        "/sys/bus/pci/drivers/i40e/bind",
+        "/sys/bus/pci/drivers_probe",
+        "/sys/bus/pci/drivers/iavf/unbind",
+        "/sys/bus/pci/drivers/iavf/bind",
+      ),
+      bdf: fc.constantFrom("0000:01:00.0", "0000:01:02.0"),
+    }),
     fc.record({
       kind: fc.constant("setvf" as const),
       vf: fc.integer({ min: 0, max: 10 }),
@@ -48,16 +79,25 @@ describe("sriov_numvfs sequences", () => {
       fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
         const h = Host.fresh();
         for (const o of ops) {
-          if (o.kind === "numvfs") {
-            const before = h.pf("ixl0")!.vfs.length;
-            const r = sysfsWrite(h.state, `${IXL}/sriov_numvfs`, `${o.value}\n`);
-            // A failed write never changes how many VFs exist.
-            if (!r.ok) expect(h.pf("ixl0")!.vfs.length).toBe(before);
+          if (o.kind === "numvfs" || o.kind === "driver") {
+            const before = meaningful(h.state);
+            const r =
+              o.kind === "numvfs"
+                ? sysfsWrite(h.state, `${IXL}/sriov_numvfs`, `${o.value}\n`)
+                : sysfsWrite(h.state, o.file, `${o.bdf}\n`);
+            // A failed write changes nothing but the kernel log.
+            if (!r.ok) expect(meaningful(h.state)).toEqual(before);
           } else if (o.kind === "fail")
             sysfsWrite(h.state, "/sys/kernel/debug/iovsim/0000:01:00.0/fail_vf_add", `${o.value}\n`);
           else if (o.kind === "limit")
             sysfsWrite(h.state, "/sys/kernel/debug/iovsim/0000:01:00.0/vf_enable_limit", `${o.value}\n`);
-          else setVf(h.state, findNetdev(h.state, "ixl0")!, { vf: o.vf, mac: o.mac, trust: o.trust });
+          else {
+            const ixl0 = findNetdev(h.state, "ixl0");
+            // Without its PF driver ixl0 has no netdev: ip link finds nothing to set.
+            expect(ixl0 === undefined).toBe(h.state.pfs.ixl0?.attached === false);
+            if (ixl0) setVf(h.state, ixl0, { vf: o.vf, mac: o.mac, trust: o.trust });
+          }
+          expect(invariantProblems(h.state)).toEqual([]);
           const pf = h.pf("ixl0")!;
           const r = sysfsRead(h.state, `${IXL}/sriov_numvfs`);
           expect(r.ok && r.text).toBe(`${pf.vfs.length}\n`);

@@ -190,6 +190,11 @@ describe("state invariants on load", () => {
       /\$\.pfs\.ixl0\.vfs\[1\]\.index: VF 0 is recorded twice/,
     ],
     ["VFs while SR-IOV is off", (s) => (s.pfs.ixl0.sriovEnabled = false), /while SR-IOV is disabled/],
+    [
+      "VFs on a PF without its driver",
+      (s) => (s.pfs.ixl0.attached = false),
+      /\$\.pfs\.ixl0\.attached: false \(no PF driver\) while SR-IOV is enabled/,
+    ],
     ["a PF the host does not have", (s) => (s.pfs.em9 = s.pfs.ixl0), /\$\.pfs\.em9: no SR-IOV device 'em9'/],
     // Found by the state fuzz campaign (seed 1): these loaded, then programSwitch crashed
     // ("invalid MAC address", "VLAN ID -1 out of range") or the switch ran a host no kernel builds.

@@ -23,7 +23,8 @@ Exit status 1 with modprobe's messages: 'modprobe: FATAL: Module foo not found i
 /lib/modules/6.8.0-iovsim' (a representative kernel release), 'modprobe: FATAL: Module
 vfio_pci is not in kernel.' Divergence: vfio-pci's other parameters (enable_sriov,
 disable_idle_d3, ...) and modprobe's other options are refused as not simulated; removing the
-host's NIC drivers is not simulated (docs/linux-mode.md, docs/divergences.md).
+host's NIC drivers is not simulated: for a PF driver the refusal names the sysfs unbind that
+takes each of its PFs from it (docs/linux-mode.md, docs/divergences.md).
 `;
 
 export const command = defineCommand({

@@ -5,7 +5,7 @@ import { SECOND_PORT } from "../../engine/graph.ts";
 import { UserError } from "../../errors.ts";
 import type { HostState } from "../../nic/host-model.ts";
 import { Host } from "../../nic/index.ts";
-import { bdfOfRid, findNetdev, vfHostDriverState } from "../../nic/linux/index.ts";
+import { bdfOfRid, findNetdev, findPciPf, pfBoundDriver, vfHostDriverState } from "../../nic/linux/index.ts";
 import { formatLinkShow } from "../../nic/linux/iplink.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
@@ -60,7 +60,18 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
     byIovctl
       ? `${ph.pf}'s VFs were made by iovctl -C: remove them with iovsim iovctl -D -d ${ph.pf}, then create ${vfs} with iovsim iovctl -C -f iov.conf (num_vfs: ${vfs}), or choose other paths with --path`
       : `create them as on Linux: ${n > 0 ? `${numvfs} 0, then ` : ""}${numvfs} ${vfs} (or iovsim iovctl -C -f iov.conf), or choose other paths with --path`;
+  // Every path on the main port runs its PF driver (or its VFs, which need it): none while the
+  // Linux view has that driver unbound.
+  const unboundPf = rt?.attached === false ? findPciPf(ph.host.state, ph.pf) : undefined;
   for (const p of paths) {
+    if (unboundPf && enginePath(p)?.nic.port === "main") {
+      const { bdf, facts } = unboundPf;
+      const vfio = pfBoundDriver(ph.host.state, unboundPf) !== undefined;
+      throw new UserError(
+        "E_CONFIG",
+        `path '${p}' needs ${ph.pf}'s PF driver (${facts.pfDriver}), and it is ${vfio ? "unbound (the PF is bound to vfio-pci)" : "unbound"} on the simulated host (${conf.file}): bind it again with ${vfio ? `iovsim sysfs write /sys/bus/pci/drivers/vfio-pci/unbind ${bdf}; ` : ""}iovsim sysfs write /sys/bus/pci/drivers/${facts.pfDriver}/bind ${bdf}, or choose other paths with --path`,
+      );
+    }
     const needsJail = p === "jail-vf" || p === "vf-loopback";
     const needsVm = p === "vm-vf" || p === "vf-loopback";
     if (needsJail && !ph.jailVf) {

@@ -18,7 +18,8 @@ The Linux view of the same simulated host that iovctl and pciconf show (docs/lin
         sriov_drivers_autoprobe virtfnN -> ../<VF>, and physfn -> ../<PF> on each VF
   /sys/bus/pci/devices/<BDF>/driver_override   (null), or the only driver that may bind it
   /sys/bus/pci/drivers/<drv>/bind|unbind       a BDF: give a VF back its host driver / take it
-        away (a VF without one is the VM's in paths/ping --host); a PF's driver stays bound
+        away (a VF without one is the VM's in paths/ping --host); unbinding a PF's driver
+        removes its VFs and its interface (sriov_numvfs then ENOENT), bind brings it back
   /sys/bus/pci/drivers/<drv>/new_id|remove_id  "VENDOR DEVICE ..." (hex): a dynamic ID
   /sys/bus/pci/drivers/vfio-pci/               after 'iovsim modprobe vfio-pci' (not loaded at
         boot); a VF bound to it has no netdev and is the VM's in paths/ping --host
@@ -33,9 +34,9 @@ The Linux view of the same simulated host that iovctl and pciconf show (docs/lin
   /sys/kernel/debug/iovsim/<BDF>/vf_enable_limit      the PF driver enables at most this many VFs
         (0 = no limit): "N VFs requested; only M enabled"
 
-sriov_numvfs follows drivers/pci/iov.c: junk -> EINVAL, > sriov_totalvfs -> ERANGE, the same
-value -> nothing happens, N while M (both non-zero) -> EBUSY, 0 -> all VFs removed, and a VF
-that fails to add rolls back all of them. Kernel log lines go to 'iovsim dmesg'.
+sriov_numvfs follows drivers/pci/iov.c: junk or > 65535 -> EINVAL, > sriov_totalvfs -> ERANGE,
+the same value -> nothing happens, no PF driver -> ENOENT, N while M (both non-zero) -> EBUSY,
+0 -> all VFs removed, and a VF that fails to add rolls back all of them. Kernel log lines go to 'iovsim dmesg'.
 
   -n    write VALUE without the trailing newline (echo -n)
   -v    after a write, also print the kernel log lines it produced (stderr)

@@ -129,14 +129,28 @@ async function check(
   } catch (e) {
     const why = api.kernelErrorText(e);
     if (why === undefined) throw e;
+    // The PFs with a /dev/iov node; one without (its driver unbound in the Linux view) is named apart.
+    const opens = (name: string) => {
+      try {
+        host.openIovDevice(`/dev/iov/${name}`);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const names = host.pfs().map((p) => p.name);
+    const nodes = names.filter(opens);
+    const unbound = names.includes(dev.device) && !nodes.includes(dev.device);
+    const note = unbound
+      ? `; ${dev.device} has no driver attached: its driver was unbound through Linux sysfs (bind it again there)`
+      : "";
     return {
       device: dev.device,
       problems: [
         {
           severity: "error",
           ...dev.pos,
-          message: `Could not open device '${path}': ${why} (this host's PFs: ${names.join(", ") || "none"})`,
+          message: `Could not open device '${path}': ${why} (this host's PFs: ${nodes.join(", ") || "none"}${note})`,
           source: "kernel",
         },
       ],

@@ -4,7 +4,7 @@
 // has *_get ops for (net/devlink/dev.c devlink_nl_eswitch_fill), and eswitch set without
 // eswitch_mode_set is EOPNOTSUPP (devlink_nl_eswitch_set_doit).
 import type { HostState } from "../host-model.ts";
-import { linuxPciPfs } from "./pci-sriov.ts";
+import { linuxPciPfs, pfBoundDriver } from "./pci-sriov.ts";
 
 /**
  * Drivers with a devlink instance and no eswitch ops:
@@ -19,5 +19,7 @@ const DEVLINK_WITHOUT_ESWITCH = new Set(["i40e", "ixgbe"]);
 export function pciDevlink(state: HostState, bdf: string): { bdf: string; driver: string } | undefined {
   const pf = linuxPciPfs(state).find((p) => p.bdf === bdf);
   if (!pf || !DEVLINK_WITHOUT_ESWITCH.has(pf.facts.pfDriver)) return undefined;
+  // The instance is the PF driver's (registered in probe, gone with its remove).
+  if (pfBoundDriver(state, pf) !== pf.facts.pfDriver) return undefined;
   return { bdf, driver: pf.facts.pfDriver };
 }

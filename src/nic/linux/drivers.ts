@@ -19,6 +19,9 @@ export interface LinuxDriverFacts {
   vfLinkState?: boolean;
 }
 
+/** vfio-pci's driver name (a module loaded with `iovsim modprobe vfio-pci`). */
+export const VFIO_PCI = "vfio-pci";
+
 export const NETDEVSIM_FACTS: LinuxDriverFacts = {
   pfDriver: "netdevsim",
   vfDriver: "netdevsim",

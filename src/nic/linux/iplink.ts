@@ -368,7 +368,7 @@ interface LinkFacts {
   parentdev: string;
 }
 
-function linkFacts(nd: Netdev): LinkFacts {
+export function linkFacts(nd: Netdev): LinkFacts {
   // A VF's netdev is not brought up by anyone on the simulated host (ip link set up is not
   // simulated): down, no qdisc yet, as a fresh iavf/ixgbevf/igbvf interface.
   if (nd.owner.kind === "vf")

@@ -88,18 +88,27 @@ export function modprobeRemove(state: HostState, module: string): ModprobeResult
   if (name === "vfio_pci") {
     if (!vfioLoaded(state))
       return { ok: false, message: `modprobe: FATAL: Module ${name} is not in kernel.` };
-    for (const fn of pciFunctions(state))
-      if (fn.kind === "vf" && boundDriver(state, fn) === VFIO_PCI)
-        pfLinuxOf(state, fn.pf.info.name).noHostDriver![String(fn.vf.index)] = "unbind";
+    for (const fn of pciFunctions(state)) {
+      if (boundDriver(state, fn) !== VFIO_PCI) continue;
+      const lin = pfLinuxOf(state, fn.pf.info.name);
+      if (fn.kind === "pf") lin.pfNoDriver = "unbind";
+      else lin.noHostDriver![String(fn.vf.index)] = "unbind";
+    }
     const lin = linuxOf(state);
     delete lin.vfioPci;
     if (lin.dynids) delete lin.dynids[VFIO_PCI];
     return { ok: true };
   }
-  if (builtinModules(state).has(name))
+  if (builtinModules(state).has(name)) {
+    // What unloading would do to a PF, one PF at a time: unbinding its driver (bind brings it back).
+    const pfs = linuxPciPfs(state).filter((pf) => canonical(pf.facts.pfDriver) === name);
+    const instead = pfs.length
+      ? `; to take a PF from its driver, unbind it: ${pfs.map((pf) => `iovsim sysfs write /sys/bus/pci/drivers/${pf.facts.pfDriver}/unbind ${pf.bdf}`).join("; ")}`
+      : "";
     return {
       ok: false,
-      message: `iovsim: modprobe -r ${module}: unloading the host's NIC drivers is not simulated (only vfio-pci)`,
+      message: `iovsim: modprobe -r ${module}: unloading the host's NIC drivers is not simulated (only vfio-pci)${instead}`,
     };
+  }
   return { ok: false, message: `modprobe: FATAL: Module ${name} is not in kernel.` };
 }

@@ -6,8 +6,8 @@ import type { VfRecord } from "../types.ts";
 import { bdfOfRid, predictableName } from "./bdf.ts";
 import { type LinuxDriverFacts, NETDEVSIM_FACTS } from "./drivers.ts";
 import { nsimDevices, nsimPortAltName, nsimPortName } from "./netdevsim.ts";
-import { type LinuxPciPf, linuxPciPfs } from "./pci-sriov.ts";
-import type { NsimDevice } from "./state.ts";
+import { type LinuxPciPf, linuxPciPfs, pfBoundDriver } from "./pci-sriov.ts";
+import { linuxOf, type NsimDevice } from "./state.ts";
 
 export type NetdevOwner =
   | { kind: "pci"; pf: LinuxPciPf }
@@ -27,8 +27,10 @@ export interface Netdev {
 export function netdevs(state: HostState): Netdev[] {
   const out: Netdev[] = [];
   linuxPciPfs(state).forEach((pf, i) => {
+    // The PF driver registers the PF's netdev: none while it is unbound (or on vfio-pci).
+    if (pfBoundDriver(state, pf) !== pf.facts.pfDriver) return;
     out.push({
-      ifindex: 2 + i,
+      ifindex: linuxOf(state).pfs[pf.info.name]?.ifindex ?? 2 + i,
       name: pf.info.name,
       altname: predictableName(pf.info.rid),
       mac: pf.info.mac,

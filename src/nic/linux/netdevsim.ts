@@ -7,7 +7,7 @@ import type { HostState } from "../host-model.ts";
 import { appendDmesg } from "../kernel.ts";
 import { fail, OK, type SysResult } from "./errno.ts";
 import { kstrtoul, sscanfUints } from "./kstrto.ts";
-import { linuxOf, type NsimDevice } from "./state.ts";
+import { allocIfindex, linuxOf, type NsimDevice } from "./state.ts";
 
 /** NSIM_BUS_DEV_MAX_VFS. */
 export const NSIM_DEFAULT_MAX_VFS = 4;
@@ -15,7 +15,6 @@ export const NSIM_DEFAULT_MAX_VFS = 4;
 const NSIM_MAX_VFS_LIMIT = 0xffffffff - 128;
 const INT_MAX = 0x7fffffff;
 /** ifindex 1 is lo, then the host's PCI PFs; netdevsim ports are numbered after them. */
-const FIRST_DYNAMIC_IFINDEX = 16;
 
 export function nsimDevices(state: HostState): NsimDevice[] {
   return [...linuxOf(state).netdevsim].sort((a, b) => a.id - b.id);
@@ -57,9 +56,8 @@ export function storeNewDevice(state: HostState, buf: string): SysResult {
     numVfs: 0,
     eswitch: "legacy",
     vfconfigs: {},
-    ifindex: FIRST_DYNAMIC_IFINDEX + lin.nextIfindex,
+    ifindex: allocIfindex(state, ports),
   });
-  lin.nextIfindex += Math.max(1, ports);
   return OK;
 }
 

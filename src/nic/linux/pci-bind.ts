@@ -4,18 +4,21 @@
 // new_id and remove_id (drivers/pci/pci-driver.c), and vfio-pci once `iovsim modprobe` loaded it
 // (drivers/vfio/pci/vfio_pci.c: an ID table that matches only with driver_override, plus dynamic
 // IDs). A VF moves between its host driver (iavf, ixgbevf, igbvf: a netdev the jail can take),
-// vfio-pci and no driver (both the VM's). PF drivers stay bound (docs/linux-mode.md).
+// vfio-pci and no driver (both the VM's). A PF's driver can be unbound too: its remove disables
+// SR-IOV first, as i40e/ixgbe/igb do (docs/linux-mode.md, "Unbinding a PF driver").
 import type { HostState } from "../host-model.ts";
-import { lowestFreeUnit, namesInUse } from "../host-model.ts";
+import { lowestFreeUnit, namesInUse, runtimeOf } from "../host-model.ts";
 import { appendDmesg } from "../kernel.ts";
 import type { VfRecord } from "../types.ts";
 import { bdfOfRid } from "./bdf.ts";
+import { VFIO_PCI } from "./drivers.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import { sscanfHex } from "./kstrto.ts";
-import { type LinuxPciPf, linuxPciPfs } from "./pci-sriov.ts";
-import { linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
+import { disableSriov, type LinuxPciPf, linuxPciPfs, pfBoundDriver, sriovTotalVfs } from "./pci-sriov.ts";
+import { allocIfindex, linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
 
-export const VFIO_PCI = "vfio-pci";
+export { VFIO_PCI };
+
 /** PCI_ANY_ID */
 const ANY = 0xffffffff;
 
@@ -51,11 +54,12 @@ export function vfioLoaded(state: HostState): boolean {
 }
 
 /**
- * The driver bound now: a PF's always; a VF's host driver unless unbound or made with autoprobe
- * off, or vfio-pci. A ppt(4) passthrough VF (iovctl -C, passthrough: true) has no Linux driver.
+ * The driver bound now: a PF's own unless unbound (or then bound to vfio-pci); a VF's host driver
+ * unless unbound or made with autoprobe off, or vfio-pci. A ppt(4) passthrough VF (iovctl -C,
+ * passthrough: true) has no Linux driver.
  */
 export function boundDriver(state: HostState, fn: PciFunction): string | undefined {
-  if (fn.kind === "pf") return fn.pf.facts.pfDriver;
+  if (fn.kind === "pf") return pfBoundDriver(state, fn.pf);
   if (fn.vf.driver === "ppt") return undefined;
   if (fn.vf.attached !== false) return fn.pf.facts.vfDriver;
   return pfLinuxOf(state, fn.pf.info.name).noHostDriver?.[String(fn.vf.index)] === "vfio-pci"
@@ -188,10 +192,30 @@ function probe(state: HostState, fn: PciFunction, drv: string): LinuxErrno | und
       appendDmesg(state, [`vfio-pci ${fn.bdf}: Cannot bind to PF with SR-IOV enabled`]);
       return "EBUSY";
     }
-    return fn.kind === "pf" ? "ENODEV" : undefined; // an unbound PF cannot happen here (PF unbind refused)
+    return undefined; // a PF without VFs: whole-device assignment, as vfio-pci allows
   }
   const own = fn.kind === "pf" ? fn.pf.facts.pfDriver : fn.pf.facts.vfDriver;
-  return drv === own && fn.kind === "vf" ? undefined : "ENODEV";
+  return drv === own ? undefined : "ENODEV";
+}
+
+/**
+ * The probe succeeded on a PF: its own driver comes back (ixl0's netdev, /dev/iov/ixl0, 0 VFs:
+ * no PF driver here enables VFs at probe without its max_vfs parameter), or vfio-pci takes it.
+ */
+function attachPf(state: HostState, fn: PciFunction & { kind: "pf" }, drv: string): void {
+  const rt = runtimeOf(state, fn.pf.info.name);
+  const lin = pfLinuxOf(state, fn.pf.info.name);
+  if (drv === VFIO_PCI) {
+    lin.pfNoDriver = VFIO_PCI;
+    return;
+  }
+  delete rt.attached;
+  delete lin.pfNoDriver;
+  // register_netdev gives the new netdev the next free ifindex, not its old one.
+  lin.ifindex = allocIfindex(state);
+  appendDmesg(state, [
+    `iovsim: ${fn.bdf}: ${drv} bound: ${fn.pf.info.name} registered, SR-IOV off (sriov_totalvfs ${sriovTotalVfs(state, fn.pf)})`,
+  ]);
 }
 
 /** The probe succeeded: the VF gets its host driver back (a netdev) or vfio-pci (none). */
@@ -214,6 +238,7 @@ function probeAndAttach(state: HostState, fn: PciFunction, drv: string): LinuxEr
   const e = probe(state, fn, drv);
   if (e !== undefined) return e;
   if (fn.kind === "vf") attach(state, fn, drv);
+  else attachPf(state, fn, drv);
   return undefined;
 }
 
@@ -222,16 +247,49 @@ export function storeUnbind(state: HostState, drv: string, buf: string): SysResu
   const fn = findByName(state, buf);
   if (!fn || boundDriver(state, fn) !== drv) return fail("ENODEV");
   if (ownedByIovctl(state, fn)) return fail("EBUSY");
-  if (fn.kind === "pf") {
-    appendDmesg(state, [
-      `iovsim: ${fn.bdf}: unbinding the PF driver ${drv} is not simulated (${fn.pf.info.name} and its VFs stay)`,
-    ]);
-    return fail("EBUSY");
-  }
+  if (fn.kind === "pf") return unbindPf(state, fn, drv);
   if (fn.vf.attachedVm) return fail("EBUSY");
   fn.vf.attached = false;
   const lin = pfLinuxOf(state, fn.pf.info.name);
   lin.noHostDriver = { ...lin.noHostDriver, [String(fn.vf.index)]: "unbind" };
+  return OK;
+}
+
+/**
+ * device_release_driver() on a PF. Its own driver's remove (i40e_remove, ixgbe_remove,
+ * igb_remove) disables SR-IOV first (pci_disable_sriov: every VF is removed, whatever driver it
+ * had, vfio-pci included), then unregisters its netdev; pci_iov_remove resets sriov_totalvfs to
+ * TotalVFs. vfio-pci's remove has nothing more to undo (it takes only a PF without VFs).
+ * Refused, changing nothing: VFs iovctl -C made (the FreeBSD view's, whose driver detach fails
+ * with them: pci_iov_detach EBUSY), or a VF a VM holds (none can here: `vm attach` takes only
+ * ppt(4) VFs, which are iovctl -C's; checked so that nothing is ever dropped silently).
+ */
+function unbindPf(state: HostState, fn: PciFunction & { kind: "pf" }, drv: string): SysResult {
+  const name = fn.pf.info.name;
+  const rt = runtimeOf(state, name);
+  if (rt.sriovEnabled && rt.configuredBy !== "sysfs") {
+    appendDmesg(state, [
+      `iovsim: ${fn.bdf}: SR-IOV was enabled by iovctl -C (FreeBSD view); remove the VFs with iovctl -D`,
+    ]);
+    return fail("EBUSY");
+  }
+  const held = rt.vfs.find((vf) => vf.attachedVm);
+  if (held) {
+    appendDmesg(state, [`iovsim: ${fn.bdf}: VF ${held.index} is assigned to VM '${held.attachedVm}'`]);
+    return fail("EBUSY");
+  }
+  const lin = pfLinuxOf(state, name);
+  if (drv === VFIO_PCI) {
+    lin.pfNoDriver = "unbind";
+    return OK;
+  }
+  const n = rt.sriovEnabled ? rt.vfs.length : 0;
+  if (n > 0) disableSriov(state, fn.pf);
+  rt.attached = false;
+  lin.pfNoDriver = "unbind";
+  appendDmesg(state, [
+    `iovsim: ${fn.bdf}: ${drv} unbound: ${n > 0 ? `its remove disabled SR-IOV (${n} VF${n === 1 ? "" : "s"} removed) and ` : ""}unregistered ${name}`,
+  ]);
   return OK;
 }
 
@@ -250,7 +308,7 @@ export function storeBind(state: HostState, drv: string, buf: string): SysResult
 export function storeDriversProbe(state: HostState, buf: string): SysResult {
   const fn = findByName(state, buf);
   if (!fn) return fail("ENODEV");
-  if (boundDriver(state, fn) !== undefined || fn.kind === "pf" || ownedByIovctl(state, fn)) return OK;
+  if (boundDriver(state, fn) !== undefined || ownedByIovctl(state, fn)) return OK;
   // device_attach(): drivers in registration order (vfio-pci, loaded last, after the host
   // drivers); a failed probe moves on; no driver at all is not an error: the function stays unbound.
   for (const drv of registeredPciDrivers(state))

@@ -22,7 +22,7 @@ import { appendDmesg } from "../kernel.ts";
 import { formatSelector, planVfRids } from "../pci.ts";
 import { VF_VLAN_TRUNK, type VfRecord } from "../types.ts";
 import { bdfOfRid } from "./bdf.ts";
-import { type LinuxDriverFacts, linuxDriverFacts } from "./drivers.ts";
+import { type LinuxDriverFacts, linuxDriverFacts, VFIO_PCI } from "./drivers.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import { kstrtobool, kstrtoul } from "./kstrto.ts";
 import { ETH_P_8021Q, pfLinuxOf, type VfLinuxConfig, ZERO_MAC } from "./state.ts";
@@ -49,8 +49,22 @@ export function findPciPf(state: HostState, name: string): LinuxPciPf | undefine
   return linuxPciPfs(state).find((p) => p.info.name === name || p.bdf === name);
 }
 
-/** sriov_totalvfs: TotalVFs, or the lower limit the driver set with pci_sriov_set_totalvfs (ixgbe 63, igb 7). */
-export function sriovTotalVfs(pf: LinuxPciPf): number {
+/**
+ * The driver bound to a PCI PF now: its own PF driver (from boot), none (unbound through sysfs)
+ * or vfio-pci (bound after that).
+ */
+export function pfBoundDriver(state: HostState, pf: LinuxPciPf): string | undefined {
+  if (state.pfs[pf.info.name]?.attached !== false) return pf.facts.pfDriver;
+  return pfLinuxOf(state, pf.info.name).pfNoDriver === VFIO_PCI ? VFIO_PCI : undefined;
+}
+
+/**
+ * sriov_totalvfs: TotalVFs, or the lower limit the PF driver set with pci_sriov_set_totalvfs in
+ * its probe (ixgbe 63, igb 7). Without that driver it is TotalVFs again: pci_iov_remove resets
+ * driver_max_VFs when the driver is unbound (vfio-pci sets no limit).
+ */
+export function sriovTotalVfs(state: HostState, pf: LinuxPciPf): number {
+  if (pfBoundDriver(state, pf) !== pf.facts.pfDriver) return pf.info.totalVfs;
   const d = pfDriver(pf.info.profile.pf.driver).limits(pf.info.profile);
   return Math.min(pf.info.totalVfs, d.driverMaxVfs);
 }
@@ -123,7 +137,8 @@ function defaultParams(info: PfInfo): VfParams {
   return params;
 }
 
-function disable(state: HostState, pf: LinuxPciPf): void {
+/** pci_disable_sriov through the PF driver: every VF removed, with its Linux settings and bindings. */
+export function disableSriov(state: HostState, pf: LinuxPciPf): void {
   const rt = runtimeOf(state, pf.info.name);
   const ctx: DriverContext = {
     pfName: pf.info.name,
@@ -237,12 +252,21 @@ function sriovConfigure(state: HostState, pf: LinuxPciPf, requested: number): nu
 
 /** echo BUF > /sys/bus/pci/devices/<BDF>/sriov_numvfs (sriov_numvfs_store, in its order). */
 export function storeSriovNumvfs(state: HostState, pf: LinuxPciPf, buf: string): SysResult {
+  // `if (kstrtou16(buf, 0, &num_vfs) < 0) return -EINVAL;`: 65536 is EINVAL here, not kstrtou16's ERANGE.
   const parsed = kstrtoul(buf, 0, 0xffff);
-  if (!parsed.ok) return fail(parsed.errno);
+  if (!parsed.ok) return fail("EINVAL");
   const n = parsed.value;
-  if (n > sriovTotalVfs(pf)) return fail("ERANGE");
+  if (n > sriovTotalVfs(state, pf)) return fail("ERANGE");
   const current = currentNumVfs(state, pf.info.name);
   if (n === current) return OK;
+  // The PF's driver configures SR-IOV (its sriov_configure): none bound -> ENOENT; vfio-pci's
+  // vfio_pci_sriov_configure answers ENOENT without its enable_sriov parameter (not simulated).
+  const bound = pfBoundDriver(state, pf);
+  if (bound === undefined) {
+    appendDmesg(state, [`pci ${pf.bdf}: no driver bound to device; cannot configure SR-IOV`]);
+    return fail("ENOENT");
+  }
+  if (bound === VFIO_PCI) return fail("ENOENT");
   const rt = state.pfs[pf.info.name];
   const ownedByIovctl = rt?.sriovEnabled === true && rt.configuredBy !== "sysfs";
   if (n === 0) {
@@ -252,7 +276,7 @@ export function storeSriovNumvfs(state: HostState, pf: LinuxPciPf, buf: string):
       ]);
       return fail("EBUSY");
     }
-    disable(state, pf);
+    disableSriov(state, pf);
     return OK;
   }
   if (current !== 0) {

@@ -40,6 +40,13 @@ export interface PfLinux {
    * sriov_drivers_autoprobe 0, or bound to vfio-pci. Absent: its host driver is bound.
    */
   noHostDriver?: Record<string, NoHostDriver>;
+  /**
+   * Why the PF itself has no PF driver (HostState.pfs[pf].attached === false): its driver was
+   * unbound through sysfs, or it is bound to vfio-pci. Absent: its PF driver is bound.
+   */
+  pfNoDriver?: "unbind" | "vfio-pci";
+  /** The PF netdev's ifindex once its driver was bound again (a new netdev, a new index); absent: boot's. */
+  ifindex?: number;
 }
 
 export type NoHostDriver = "unbind" | "autoprobe" | "vfio-pci";
@@ -116,6 +123,8 @@ const linuxStateSchema = z.object({
       noHostDriver: z
         .record(z.string().regex(/^\d+$/), z.enum(["unbind", "autoprobe", "vfio-pci"]))
         .optional(),
+      pfNoDriver: z.enum(["unbind", "vfio-pci"]).optional(),
+      ifindex: z.number().int().min(1).optional(),
     }),
   ),
   netdevsim: z.array(
@@ -133,6 +142,17 @@ const linuxStateSchema = z.object({
   vfioPci: z.object({ loaded: z.literal(true) }).optional(),
   dynids: z.record(z.string(), z.array(dynId)).optional(),
 });
+
+/** The first ifindex of a netdev registered after boot (PFs have 2.., netdevsim ports and rebound PFs 16..). */
+const FIRST_DYNAMIC_IFINDEX = 16;
+
+/** dev_new_index() for netdevs registered after boot: the next free indexes (representative). */
+export function allocIfindex(state: HostState, count = 1): number {
+  const lin = linuxOf(state);
+  const ifindex = FIRST_DYNAMIC_IFINDEX + lin.nextIfindex;
+  lin.nextIfindex += Math.max(1, count);
+  return ifindex;
+}
 
 /** Objects already validated (linuxOf is called many times per command). */
 const validated = new WeakSet<object>();

@@ -6,6 +6,7 @@ import { isPfSpec } from "../host-spec.ts";
 import { parseSelector } from "../pci.ts";
 import { bdfOfAddress, bdfOfRid } from "./bdf.ts";
 import type { LinuxErrno, SysResult } from "./errno.ts";
+import { linkFacts } from "./iplink.ts";
 import { netdevs } from "./netdevs.ts";
 import {
   nsimDevices,
@@ -31,6 +32,7 @@ import {
   currentNumVfs,
   type LinuxPciPf,
   linuxPciPfs,
+  pfBoundDriver,
   sriovTotalVfs,
   storeAutoprobe,
   storeFaultKnob,
@@ -101,9 +103,7 @@ function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
         subdevice: p.pf.subdevice,
         rev: p.pf.revision,
       }),
-      ["driver", link(`../../drivers/${pf.facts.pfDriver}`)],
       driverOverrideFile(state, { kind: "pf", pf, bdf: pf.bdf }),
-      netDir(info.name),
       [
         "sriov_drivers_autoprobe",
         {
@@ -124,9 +124,13 @@ function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
       ],
       ["sriov_offset", ro(() => `${info.firstVfOffset}\n`)],
       ["sriov_stride", ro(() => `${info.vfStride}\n`)],
-      ["sriov_totalvfs", ro(() => `${sriovTotalVfs(pf)}\n`)],
+      ["sriov_totalvfs", ro(() => `${sriovTotalVfs(state, pf)}\n`)],
       ["sriov_vf_device", ro(() => `${p.sriov.vfDeviceId.toString(16)}\n`)],
     ];
+    // The driver link and the PF's netdev exist while a driver is bound (vfio-pci makes no netdev).
+    const driver = pfBoundDriver(state, pf);
+    if (driver) entries.push(["driver", link(`../../drivers/${driver}`)]);
+    if (driver === pf.facts.pfDriver) entries.push(netDir(info.name));
     for (const vf of vfs)
       entries.push([`virtfn${vf.index}`, link(`../${bdfOfRid(vf.rid, info.address.domain)}`)]);
     return entries;
@@ -232,12 +236,32 @@ function netdevsimBus(state: HostState): SysNode {
   ]);
 }
 
+/** net_device flags as dev->flags holds them (sysfs `flags`): LOWER_UP is rtnetlink's, not here. */
+const IFF_BITS: Record<string, number> = { UP: 0x1, BROADCAST: 0x2, NOARP: 0x80, MULTICAST: 0x1000 };
+
 function classNet(state: HostState): SysNode {
   return dir(() =>
     netdevs(state).map((n) => [
       n.name,
       dir(() => [
+        // net-sysfs.c attributes that agree with `ip link show` (ether_setup: type 1, 6-byte
+        // addresses, qlen 1000); mtu, flags and tx_queue_len are read-only here.
+        ["addr_len", ro(() => "6\n")],
         ["address", ro(() => `${n.mac}\n`)],
+        ["broadcast", ro(() => "ff:ff:ff:ff:ff:ff\n")],
+        [
+          "flags",
+          ro(
+            () =>
+              `0x${linkFacts(n)
+                .flags.reduce((f, w) => f | (IFF_BITS[w] ?? 0), 0)
+                .toString(16)}\n`,
+          ),
+        ],
+        ["mtu", ro(() => "1500\n")],
+        ["operstate", ro(() => `${linkFacts(n).operstate.toLowerCase()}\n`)],
+        ["tx_queue_len", ro(() => "1000\n")],
+        ["type", ro(() => "1\n")],
         [
           "device",
           link(

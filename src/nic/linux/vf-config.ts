@@ -111,7 +111,12 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
     return undefined;
   }
   if (vf >= vfCount(state, nd)) return "EINVAL";
-  if (min !== 0) return "EINVAL";
+  if (min !== 0) {
+    // i40e_ndo_set_vf_bw says why; ixgbe and igb refuse it silently.
+    if (nd.facts.pfDriver === "i40e")
+      pfDriverLog(state, nd, [`Invalid min tx rate (${min}) (greater than 0) specified for VF ${vf}.`]);
+    return "EINVAL";
+  }
   if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) return "EINVAL";
   // ixgbe: "rate limit cannot be less than 10Mbs" (max_tx_rate 1..10 is EINVAL).
   if (max !== 0 && max <= (nd.facts.maxTxRateFloorMbps ?? 0)) return "EINVAL";
@@ -123,6 +128,34 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
   c.minTxRate = 0;
   c.maxTxRate = max;
   return undefined;
+}
+
+/**
+ * A PCI PF driver's log lines: dev_info's "i40e 0000:01:00.0: ...", or netdev_info's (ixgbe's
+ * e_info) "ixgbe 0000:03:00.0 ix0: ..."; netdevsim logs none of these.
+ */
+function pfDriverLog(state: HostState, nd: Netdev, lines: string[], withNetdev = false): void {
+  if (nd.owner.kind !== "pci") return;
+  const prefix = `${nd.facts.pfDriver} ${nd.owner.pf.bdf}${withNetdev ? ` ${nd.name}` : ""}: `;
+  appendDmesg(
+    state,
+    lines.map((l) => prefix + l),
+  );
+}
+
+/** ndo_set_vf_mac's messages: i40e_ndo_set_vf_mac "Setting MAC", ixgbe/igb "setting MAC". */
+function macSetLines(nd: Netdev, mac: string, vf: number): string[] {
+  const verb = nd.facts.pfDriver === "i40e" ? "Setting" : "setting";
+  return [`${verb} MAC ${mac} on VF ${vf}`, "Reload the VF driver to make this change effective."];
+}
+
+/**
+ * ndo_set_vf_trust's message on a change: i40e "VF %u is now %strusted" (un), igb (dev_info)
+ * and ixgbe (e_info(drv, ...): netdev_info) "VF %u is %strusted" (not ).
+ */
+function logTrust(state: HostState, nd: Netdev, trust: boolean, vf: number): void {
+  if (nd.facts.pfDriver === "i40e") pfDriverLog(state, nd, [`VF ${vf} is now ${trust ? "" : "un"}trusted`]);
+  else pfDriverLog(state, nd, [`VF ${vf} is ${trust ? "" : "not "}trusted`], nd.facts.pfDriver === "ixgbe");
 }
 
 /** Applies one `ip link set DEV vf N ...` request; returns the first error (earlier settings stay). */
@@ -141,12 +174,17 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
       // Only multicast is refused: the zero address means "unset".
       if (i >= n || isMulticast(mac)) return "EINVAL";
       cfg().mac = mac;
+      if (mac !== ZERO_MAC) pfDriverLog(state, nd, macSetLines(nd, mac, i));
     });
   const setVlan = (v: { vlan: number; qos: number; proto: number }): LinuxErrno | undefined => {
     if (v.proto !== ETH_P_8021Q && v.proto !== ETH_P_8021AD) return "EPROTONOSUPPORT"; // rtnetlink
     if (i >= n || v.vlan > 4095 || v.qos > 7) return "EINVAL";
     if (v.proto === ETH_P_8021AD && !nd.facts.qinq) return "EPROTONOSUPPORT";
     Object.assign(cfg(), { vlan: v.vlan, qos: v.qos, vlanProto: v.proto });
+    // ixgbe_enable_port_vlan and igb_enable_port_vlan log every port VLAN set (vlan || qos);
+    // i40e_ndo_set_vf_port_vlan only one with a VLAN ID.
+    const logs = nd.facts.pfDriver === "i40e" ? v.vlan !== 0 : v.vlan !== 0 || v.qos !== 0;
+    if (logs) pfDriverLog(state, nd, [`Setting VLAN ${v.vlan}, QOS 0x${v.qos.toString(16)} on VF ${i}`]);
   };
   if (vlan !== undefined) steps.push(() => setVlan(vlan));
   const { vlanList } = req;
@@ -185,7 +223,10 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
   if (trust !== undefined)
     steps.push(() => {
       if (i >= n) return "EINVAL";
+      const changed = vfConfigOf(state, nd, i).trust !== trust;
       cfg().trust = trust;
+      // The drivers log only a change ("nothing to do" otherwise).
+      if (changed) logTrust(state, nd, trust, i);
     });
   // No driver here (i40e, ixgbe, igb, netdevsim) has ndo_set_vf_guid: EOPNOTSUPP, after the rest.
   if (req.nodeGuid || req.portGuid) steps.push(() => (req.vf >= 0x7fffffff ? "EINVAL" : "EOPNOTSUPP"));
