@@ -21,7 +21,7 @@ import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { applyPromisc, portMac } from "../switch/replay-ports.ts";
-import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
+import { CaptureFormatError, LINKTYPE_ETHERNET, linktypeLabel, type PacketRecord } from "../traffic/capture.ts";
 import { corruptTailNote, readCaptureInput } from "../traffic/capture-io.ts";
 import { rewriteDestination } from "../traffic/replay.ts";
 
@@ -178,6 +178,8 @@ export interface RunResult {
   skippedNonEthernet: number;
   /** Replayed frames the capture had cut (caplen < wire length): replayed as captured. */
   snaplenCut: number;
+  /** Per input, in words: records skipped (link type), frames cut by a snaplen, no frames at all. */
+  inputNotes: string[];
   /** VFs of the configuration the PF driver refused: they have no pool. */
   refused: RefusedVf[];
   /** Inputs whose tail was corrupt: what was read, and what was left out from where. */
@@ -318,6 +320,40 @@ function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: 
   applyPromisc(config, pf, port, { file: confFile }, "--promisc");
 }
 
+/** Record numbers as a reader finds them again (1-based, as `decode` numbers frames): the first few. */
+function recordList(seqs: number[]): string {
+  const shown = seqs.slice(0, 3).map((s) => s + 1);
+  return `record${seqs.length === 1 ? "" : "s"} ${shown.join(", ")}${seqs.length > 3 ? ", ..." : ""}`;
+}
+
+/**
+ * What an input held besides plain Ethernet frames, naming the input and where: records of
+ * another link type (skipped), frames a snaplen cut (replayed as captured), or no frame at all.
+ */
+function captureNotes(
+  input: string,
+  records: PacketRecord[],
+  skipped: number[],
+  cut: number[],
+  corrupt: boolean,
+): string[] {
+  const notes: string[] = [];
+  if (records.length === 0 && !corrupt) notes.push(`${input}: the capture holds no frames`);
+  if (skipped.length > 0) {
+    const types = [...new Set(skipped.map((s) => records[s]!.linktype))].map(linktypeLabel);
+    notes.push(
+      `${input}: skipped ${skipped.length} record${skipped.length === 1 ? "" : "s"} of link type ${types.join(", ")}, not Ethernet (${recordList(skipped)})`,
+    );
+  }
+  if (cut.length > 0) {
+    const first = records[cut[0]!]!;
+    notes.push(
+      `${input}: ${cut.length} frame${cut.length === 1 ? " was" : "s were"} cut by the capture's snaplen (${recordList(cut)}; the first has ${first.data.length} of ${first.origLen} bytes); replayed as captured (shorter than on the wire)`,
+    );
+  }
+  return notes;
+}
+
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const { pf, refused } = await configureHost(opts.confFile, opts.stateDir);
   const profile = getProfile(pf.profile);
@@ -336,6 +372,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const events: Ev[] = [];
   let skippedNonEthernet = 0;
   let snaplenCut = 0;
+  const inputNotes: string[] = [];
   const corruptTails: CorruptTail[] = [];
   opts.inputs.forEach((input, order) => {
     const src = resolvePort(input.port, pf, refused);
@@ -356,13 +393,18 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
         wholeRecords: contents.records.length,
         note: `--in ${input.port}=${tail}`,
       });
+    const skipped: number[] = [];
+    const cut: number[] = [];
     contents.records.forEach((rec, seq) => {
-      if (rec.linktype !== LINKTYPE_ETHERNET) skippedNonEthernet++;
+      if (rec.linktype !== LINKTYPE_ETHERNET) skipped.push(seq);
       else {
-        if (rec.data.length < rec.origLen) snaplenCut++;
+        if (rec.data.length < rec.origLen) cut.push(seq);
         events.push({ ts: rec.ts, src, port: input.port, rec, order, seq });
       }
     });
+    skippedNonEthernet += skipped.length;
+    snaplenCut += cut.length;
+    inputNotes.push(...captureNotes(`--in ${input.port}=${input.file}`, contents.records, skipped, cut, !!contents.error));
   });
   events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.order - b.order || a.seq - b.seq));
 
@@ -416,6 +458,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     conservation: engine.conservation(),
     skippedNonEthernet,
     snaplenCut,
+    inputNotes,
     refused,
     corruptTails,
   };

@@ -16,6 +16,24 @@ export interface PacketRecord {
 
 export const LINKTYPE_ETHERNET = 1;
 
+/** Names of the link types a user is likely to meet (tcpdump's LINKTYPE_* names). */
+const LINKTYPE_NAMES: Record<number, string> = {
+  0: "NULL",
+  101: "RAW",
+  105: "IEEE802_11",
+  113: "LINUX_SLL",
+  127: "IEEE802_11_RADIO",
+  228: "IPV4",
+  229: "IPV6",
+  276: "LINUX_SLL2",
+};
+
+/** A link type as messages print it: `113 (LINUX_SLL)`, or the bare number. */
+export function linktypeLabel(linktype: number): string {
+  const name = LINKTYPE_NAMES[linktype];
+  return name ? `${linktype} (${name})` : String(linktype);
+}
+
 /**
  * A record's frame without the FCS its capture says it carries (pcap link-type FCS bits,
  * pcapng if_fcslen or epb_flags): frames reach the model without FCS (data-plane spec §2.1).

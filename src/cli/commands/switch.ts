@@ -141,6 +141,35 @@ function oneOf<T extends string>(opt: string, v: string | undefined, allowed: re
   return v as T;
 }
 
+/** A file as the file system names it (symbolic links and ./ resolved), or as given if missing. */
+function sameFileKey(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
+}
+
+/**
+ * Refuses one capture given twice for one port (`--in wire=a.pcap --in wire=a.pcap`, also through
+ * another path to the same file): every frame would be replayed twice, which no capture recorded.
+ * Different files for one port are merged; one file for different ports is replayed on each.
+ */
+function refuseRepeatedInputs(inputs: SwitchInput[]): void {
+  const seen = new Map<string, SwitchInput>();
+  for (const i of inputs) {
+    if (i.file === "-") continue; // standard input can feed one port only (checked below)
+    const key = `${i.port}\0${sameFileKey(i.file)}`;
+    const first = seen.get(key);
+    if (first)
+      throw new UserError(
+        "E_USAGE",
+        `option '--in ${i.port}=${i.file}': the same capture is already given for ${i.port} (--in ${first.port}=${first.file}); its frames would be replayed twice`,
+      );
+    seen.set(key, i);
+  }
+}
+
 function switchArgs(opts: Opts): SwitchArgs {
   const list = (k: string) => (opts[k] as string[] | undefined) ?? [];
   const conf = opts.file as string | undefined;
@@ -157,6 +186,7 @@ function switchArgs(opts: Opts): SwitchArgs {
       );
     return { port: spec.slice(0, eq), file: spec.slice(eq + 1) };
   });
+  refuseRepeatedInputs(inputs);
   const fromStdin = inputs.filter((i) => i.file === "-");
   if (fromStdin.length > 1)
     throw new UserError(
@@ -434,10 +464,6 @@ function switchNotes(j: SwitchJson, conf: string, refused: string[]): string[] {
     notes.push(
       `all ${filtered} wire frames were dropped by the MAC filter (l2-filter): their destination MACs match no PF or VF of ${conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)`,
     );
-  if (j.snaplen_cut)
-    notes.push(
-      `${j.snaplen_cut} input frames were cut by their capture's snaplen; replayed as captured (shorter than on the wire)`,
-    );
   notes.push(...refused);
   return notes;
 }
@@ -458,7 +484,6 @@ function summaryText(j: SwitchJson, opts: SwitchArgs, refused: string[], ctx: Co
   if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
   const notes = switchNotes(j, opts.conf, refused);
   if (notes[0]?.startsWith("all ")) ctx.out(`note: ${notes.shift()}\n`);
-  if (j.skipped_non_ethernet) ctx.out(`skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
   for (const n of notes) ctx.out(`note: ${n}\n`);
   if (opts.out)
     ctx.out(
@@ -503,16 +528,17 @@ export const command = defineCommand({
       promisc: opts.promisc,
       out: opts.out,
     });
-    // Notes beside the table: inputs cut short, then VFs the driver refused.
+    // Notes beside the table: inputs cut short or holding other than Ethernet frames, then VFs
+    // the driver refused.
     const runNotes = [
       ...result.corruptTails.map((t) => t.note),
+      ...result.inputNotes,
       ...result.refused.map((v) => refusedVfText(result.pf, v)),
     ];
     if (opts.json) ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (opts.csv) ctx.out(switchCsv(j));
     else summaryText(j, opts, runNotes, ctx);
     if (opts.json || opts.csv) {
-      if (j.skipped_non_ethernet) ctx.err(`iovsim: skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
       for (const n of switchNotes(j, opts.conf, runNotes)) ctx.err(`iovsim: note: ${n}\n`);
     }
     if (opts.html) {
