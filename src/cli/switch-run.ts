@@ -18,10 +18,15 @@ import type {
   SwitchDecision,
 } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
-import { programSwitch } from "../switch/program.ts";
+import { programSwitch, setPoolMtu } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
-import { applyPromisc, portMac } from "../switch/replay-ports.ts";
-import { CaptureFormatError, LINKTYPE_ETHERNET, linktypeLabel, type PacketRecord } from "../traffic/capture.ts";
+import { applyPromisc, parsePort, portMac } from "../switch/replay-ports.ts";
+import {
+  CaptureFormatError,
+  LINKTYPE_ETHERNET,
+  linktypeLabel,
+  type PacketRecord,
+} from "../traffic/capture.ts";
 import { corruptTailNote, readCaptureInput } from "../traffic/capture-io.ts";
 import { rewriteDestination } from "../traffic/replay.ts";
 
@@ -150,6 +155,14 @@ export interface RunOptions {
   rewriteDst?: string;
   /** Ports put in unicast promiscuous mode before the replay (a VF must be allowed to). */
   promisc?: string[];
+  /** MTUs the functions' drivers set before the replay (their pools' receive size limits). */
+  mtu?: PortMtu[];
+}
+
+/** `--mtu PORT=N`: a function's driver runs at MTU N. */
+export interface PortMtu {
+  port: string;
+  mtu: number;
 }
 
 export interface FunctionTally {
@@ -313,6 +326,14 @@ function rewriteMac(pf: PfRecord, port: string): Uint8Array {
   return portMac(pf, port, "--rewrite-dst");
 }
 
+/** The pool of a port an option names (PF or VF-<n>); refused VFs leave no gap in the pools. */
+function poolOfPort(pf: PfRecord, port: string, option: string): number {
+  if (port === "wire")
+    throw new UserError("E_USAGE", `option '${option}': 'wire' is not a function; name PF or VF-<n>`);
+  const p = parsePort(pf, port, option);
+  return p === "pf" ? pf.vfs.length : vfsInPoolOrder(pf).findIndex((v) => v.index === p);
+}
+
 /** --promisc PORT (src/switch/replay-ports.ts, shared with paths --pcap). */
 function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: string): void {
   if (port === "wire")
@@ -363,6 +384,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   }
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
   for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
+  for (const m of opts.mtu ?? []) setPoolMtu(config, poolOfPort(pf, m.port, "--mtu"), m.mtu);
   const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst);
   const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });
 
@@ -404,7 +426,9 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     });
     skippedNonEthernet += skipped.length;
     snaplenCut += cut.length;
-    inputNotes.push(...captureNotes(`--in ${input.port}=${input.file}`, contents.records, skipped, cut, !!contents.error));
+    inputNotes.push(
+      ...captureNotes(`--in ${input.port}=${input.file}`, contents.records, skipped, cut, !!contents.error),
+    );
   });
   events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.order - b.order || a.seq - b.seq));
 

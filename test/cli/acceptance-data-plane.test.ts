@@ -300,7 +300,9 @@ describe("switch inputs that are not plain Ethernet frames", () => {
     const r = await run("switch", "-f", conf, "--in", `wire=${p}`, "--out", dir);
     expect(r.rc).toBe(0);
     // Each note names the input and the record, as decode numbers them.
-    expect(r.out).toContain(`note: --in wire=${p}: skipped 1 record of link type 101 (RAW), not Ethernet (record 3)`);
+    expect(r.out).toContain(
+      `note: --in wire=${p}: skipped 1 record of link type 101 (RAW), not Ethernet (record 3)`,
+    );
     expect(r.out).toContain(
       `note: --in wire=${p}: 1 frame was cut by the capture's snaplen (record 1; the first has 60 of ${full.length} bytes)`,
     );

@@ -33,7 +33,12 @@ const T0 = 1_700_000_000_123_456_789n; // a timestamp with nanoseconds
 describe("capture formats in", () => {
   it("nanosecond pcap: timestamps survive to the outputs exactly with --format pcap-ns", async () => {
     const frames = [rec(udp(VF0), T0), rec(udp(VF0, 41), T0 + 7n)];
-    const r = await runSwitch(ix, { wire: captureRecords(frames, { nanosecond: true }) }, "--format", "pcap-ns");
+    const r = await runSwitch(
+      ix,
+      { wire: captureRecords(frames, { nanosecond: true }) },
+      "--format",
+      "pcap-ns",
+    );
     expect(readCaptureFile(join(r.dir, "VF-0.pcap")).records.map((x) => x.ts)).toEqual([T0, T0 + 7n]);
   });
 
@@ -52,7 +57,9 @@ describe("capture formats in", () => {
   });
 
   it("big-endian pcapng is read like little-endian", async () => {
-    const r = await runSwitch(ix, { wire: captureRecords([rec(udp(VF1), T0)], { format: "pcapng", order: "be" }) });
+    const r = await runSwitch(ix, {
+      wire: captureRecords([rec(udp(VF1), T0)], { format: "pcapng", order: "be" }),
+    });
     expect(r.got("VF-1")).toHaveLength(1);
   });
 
@@ -60,24 +67,30 @@ describe("capture formats in", () => {
     const a = udp(VF0, 40, 1);
     const b = udp(VF0, 40, 2);
     const c = udp(VF0, 40, 3);
-    const file = captureRecords(
-      [rec(a, T0), rec(c, T0 + 3_000n), rec(b, T0 + 1_000n, { iface: 1 })],
-      { format: "pcapng", tsresol: [6, 9] },
-    );
+    const file = captureRecords([rec(a, T0), rec(c, T0 + 3_000n), rec(b, T0 + 1_000n, { iface: 1 })], {
+      format: "pcapng",
+      tsresol: [6, 9],
+    });
     const r = await runSwitch(ix, { wire: file });
     expect(r.got("VF-0").map(hex)).toEqual([a, b, c].map(hex));
   });
 
   it("pcapng mixing Ethernet and Linux cooked (SLL) interfaces: the SLL records are skipped, counted and named", async () => {
     const file = captureRecords(
-      [rec(udp(VF0), T0), rec(udp(VF1), T0 + 1n, { iface: 1, linktype: 113 }), rec(udp(VF1), T0 + 2n, { iface: 1, linktype: 113 })],
+      [
+        rec(udp(VF0), T0),
+        rec(udp(VF1), T0 + 1n, { iface: 1, linktype: 113 }),
+        rec(udp(VF1), T0 + 2n, { iface: 1, linktype: 113 }),
+      ],
       { format: "pcapng" },
     );
     const r = await runSwitch(ix, { wire: file });
     expect(r.got("VF-0")).toHaveLength(1);
     expect(r.got("VF-1")).toHaveLength(0);
     expect(r.c.skippedNonEthernet).toBe(2);
-    expect(r.out).toContain(`note: --in wire=${file}: skipped 2 records of link type 113 (LINUX_SLL), not Ethernet (records 2, 3)`);
+    expect(r.out).toContain(
+      `note: --in wire=${file}: skipped 2 records of link type 113 (LINUX_SLL), not Ethernet (records 2, 3)`,
+    );
   });
 
   it("a pcap whose link type is raw IP: nothing replayed, every record counted, exit 0, the note names the file", async () => {
@@ -85,7 +98,9 @@ describe("capture formats in", () => {
     const r = await runSwitch(ix, { wire: file });
     expect(r.c.functions.find((f: { name: string }) => f.name === "wire").offered).toBe(0);
     expect(r.c.skippedNonEthernet).toBe(1);
-    expect(r.out).toContain(`--in wire=${file}: skipped 1 record of link type 101 (RAW), not Ethernet (record 1)`);
+    expect(r.out).toContain(
+      `--in wire=${file}: skipped 1 record of link type 101 (RAW), not Ethernet (record 1)`,
+    );
   });
 
   it("decode lists each skipped record with its link type in JSON and text", async () => {
@@ -93,7 +108,9 @@ describe("capture formats in", () => {
       format: "pcapng",
     });
     const j = await cli("decode", "--json", file);
-    expect(j.out.trim().split("\n")[1]).toBe(`{"frame":2,"len":${udp(VF0).length},"linktype":276,"skipped":"not Ethernet"}`);
+    expect(j.out.trim().split("\n")[1]).toBe(
+      `{"frame":2,"len":${udp(VF0).length},"linktype":276,"skipped":"not Ethernet"}`,
+    );
     const t = await cli("decode", file);
     expect(t.out).toContain("link type 276 (LINUX_SLL2): not Ethernet, skipped");
   });
@@ -102,7 +119,10 @@ describe("capture formats in", () => {
 describe("truncated captures (snaplen shorter than the frame)", () => {
   it("a frame cut to 100 bytes is replayed as captured; counters count what was replayed; the note names the record", async () => {
     const full = udp(VF0, 900);
-    const file = captureRecords([rec(udp(VF0), T0), rec(full.subarray(0, 100), T0 + 1n, { origLen: full.length })]);
+    const file = captureRecords([
+      rec(udp(VF0), T0),
+      rec(full.subarray(0, 100), T0 + 1n, { origLen: full.length }),
+    ]);
     const r = await runSwitch(ix, { wire: file });
     expect(r.got("VF-0").map((f) => f.length)).toEqual([udp(VF0).length, 100]);
     expect(r.c.snaplenCut).toBe(1);
@@ -114,7 +134,9 @@ describe("truncated captures (snaplen shorter than the frame)", () => {
 
   it("a frame cut inside its Ethernet header is a runt: dropped and counted, never read past", async () => {
     const full = udp(VF0);
-    const r = await runSwitch(ix, { wire: captureRecords([rec(full.subarray(0, 10), T0, { origLen: full.length })]) });
+    const r = await runSwitch(ix, {
+      wire: captureRecords([rec(full.subarray(0, 10), T0, { origLen: full.length })]),
+    });
     expect(r.c.frameDrops).toEqual({ runt: 1 });
     expect(r.c.counters.port.rx_runt_dropped).toBe(1);
   });
@@ -125,7 +147,11 @@ describe("truncated captures (snaplen shorter than the frame)", () => {
       .tcp({ sport: 2794, dport: 1766 })
       .payload(200)
       .build();
-    const r = await runSwitch(ix, { wire: captureRecords([rec(full.subarray(0, 70), T0, { origLen: full.length })]) }, "--per-queue");
+    const r = await runSwitch(
+      ix,
+      { wire: captureRecords([rec(full.subarray(0, 70), T0, { origLen: full.length })]) },
+      "--per-queue",
+    );
     expect(r.queue("VF-0", 0)).toHaveLength(1);
   });
 
@@ -176,7 +202,17 @@ describe("switch inputs and outputs", () => {
     const link = join(tmp, "same-capture.pcap");
     symlinkSync(a, link);
     for (const second of [a, link]) {
-      const r = await cli("switch", "-f", ix, "--in", `wire=${a}`, "--in", `wire=${second}`, "--out", join(tmp, "o-twice"));
+      const r = await cli(
+        "switch",
+        "-f",
+        ix,
+        "--in",
+        `wire=${a}`,
+        "--in",
+        `wire=${second}`,
+        "--out",
+        join(tmp, "o-twice"),
+      );
       expect(r.rc).toBe(1);
       expect(r.err).toBe(
         `iovsim: option '--in wire=${second}': the same capture is already given for wire (--in wire=${a}); its frames would be replayed twice\n`,
@@ -200,7 +236,12 @@ describe("switch inputs and outputs", () => {
   });
 
   it("--format pcapng writes captures that read back with the same frames and nanosecond timestamps", async () => {
-    const r = await runSwitch(ix, { wire: captureRecords([rec(udp(VF0), T0)], { nanosecond: true }) }, "--format", "pcapng");
+    const r = await runSwitch(
+      ix,
+      { wire: captureRecords([rec(udp(VF0), T0)], { nanosecond: true }) },
+      "--format",
+      "pcapng",
+    );
     const back = readCaptureFile(join(r.dir, "VF-0.pcapng")).records;
     expect(back.map((x) => [x.ts, hex(x.data)])).toEqual([[T0, hex(udp(VF0))]]);
   });

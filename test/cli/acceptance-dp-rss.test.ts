@@ -102,9 +102,7 @@ const cases: Case[] = [
   },
   {
     name: "IPv4 later fragment (offset 185): 2-tuple",
-    frame: to()
-      .ipv4({ src: MS4[2][0], dst: MS4[2][2], fragOffset: 185, proto: 6 })
-      .payload(40),
+    frame: to().ipv4({ src: MS4[2][0], dst: MS4[2][2], fragOffset: 185, proto: 6 }).payload(40),
     hash: MS4[2][4],
   },
   {
@@ -124,7 +122,11 @@ const cases: Case[] = [
   {
     name: "IPv6 with a routing header type 2: the destination is the header's address (IPv6-EX)",
     frame: to()
-      .ipv6({ src: MS6[0][0], dst: MS6[0][2], ext: [{ type: "routing", routingType: 2, segmentsLeft: 1, addresses: [RT2] }] })
+      .ipv6({
+        src: MS6[0][0],
+        dst: MS6[0][2],
+        ext: [{ type: "routing", routingType: 2, segmentsLeft: 1, addresses: [RT2] }],
+      })
       .tcp({ sport: 2794, dport: 1766 }),
     hash: toeplitz(in6(MS6[0][0], RT2, 2794, 1766)),
   },
@@ -141,9 +143,7 @@ const cases: Case[] = [
   },
   {
     name: "IPv6 ESP: the payload cannot be parsed, 2-tuple",
-    frame: to()
-      .ipv6({ src: MS6[2][0], dst: MS6[2][2], nextHeader: 50 })
-      .payload(32),
+    frame: to().ipv6({ src: MS6[2][0], dst: MS6[2][2], nextHeader: 50 }).payload(32),
     hash: MS6[2][4],
   },
   {
@@ -213,7 +213,8 @@ describe("RSS queue of each flow in a 16-queue VF (queue = hash & 15)", () => {
 
   it.each(cases.map((c, i) => [c.name, i] as const))("%s", (_name, i) => {
     const want = cases[i]!.hash & 15;
-    const inQueue = (q: number) => run.queue("VF-0", q).some((f) => Buffer.from(f).equals(Buffer.from(frames[i]!)));
+    const inQueue = (q: number) =>
+      run.queue("VF-0", q).some((f) => Buffer.from(f).equals(Buffer.from(frames[i]!)));
     expect(inQueue(want), `expected in queue ${want}`).toBe(true);
   });
 });
@@ -233,7 +234,10 @@ describe("decode --json prints the same 32-bit hashes", () => {
 describe("RSS and loopback", () => {
   it("a loopback copy lands in queue 0 with no hash, whatever its flow (spec §3.5, §9 item 39)", async () => {
     const flows = MS4.map(([s, sp, d, dp]) =>
-      eth({ dst: VF0, src: "02:00:00:00:00:11" }).ipv4({ src: s, dst: d }).tcp({ sport: sp, dport: dp }).build({ padTo: 60 }),
+      eth({ dst: VF0, src: "02:00:00:00:00:11" })
+        .ipv4({ src: s, dst: d })
+        .tcp({ sport: sp, dport: dp })
+        .build({ padTo: 60 }),
     );
     const r = await runSwitch(ixl, { "VF-1": capture(flows) }, "--per-queue");
     expect(r.queue("VF-0", 0)).toHaveLength(5);

@@ -33,7 +33,8 @@ VF-3 { mac-addr: "${VF3}"; allow-promisc: true; }
 const none = { "VF-0": 0, "VF-1": 0, "VF-2": 0, "VF-3": 0, PF: 0 };
 const only = (got: Record<string, number>) => ({ ...none, ...got });
 const arp = (dst: string, src = EXT) => eth({ dst, src }).arp().build({ padTo: 60 });
-const wireRun = (frames: Uint8Array[], c = ix, ...extra: string[]) => runSwitch(c, { wire: capture(frames) }, ...extra);
+const wireRun = (frames: Uint8Array[], c = ix, ...extra: string[]) =>
+  runSwitch(c, { wire: capture(frames) }, ...extra);
 const txRun = (port: string, frames: Uint8Array[], c = ix) => runSwitch(c, { [port]: capture(frames) });
 
 describe("VLAN tags from the wire against the VFs' VLAN settings (spec §2.3 steps 8-9, §2.8)", () => {
@@ -156,7 +157,13 @@ describe("frame sizes against the pools' limits (spec §2.1, §9 item 16)", () =
   });
 
   it("9725 B (9729 with FCS) is over the port's limit: dropped before pool selection", async () => {
-    const r = await wireRun([eth({ dst: VF0, src: EXT }).ipv4().udp().payload(9725 - 42).build()]);
+    const r = await wireRun([
+      eth({ dst: VF0, src: EXT })
+        .ipv4()
+        .udp()
+        .payload(9725 - 42)
+        .build(),
+    ]);
     expect(r.c.frameDrops).toEqual({ oversize: 1 });
     expect(r.c.copyDrops).toEqual({});
     expect(r.c.counters.port.roc).toBe(1);
@@ -183,6 +190,62 @@ describe("frame sizes against the pools' limits (spec §2.1, §9 item 16)", () =
     expect(r.c.copyDrops).toEqual({ oversize: 1 });
     expect(r.c.counters.pools["VF-0"].tx_packets).toBe(1);
     expect(r.c.counters.port.roc).toBe(0); // loopback copies never count in roc
+  });
+});
+
+describe("--mtu PORT=N: a function's driver at a jumbo MTU (spec §2.1 per-pool LPE, §9 item 17)", () => {
+  const sized = (dst: string, len: number, vid?: number, src = EXT) =>
+    (vid === undefined ? eth({ dst, src }) : eth({ dst, src }).vlan(vid))
+      .payload(len - (vid === undefined ? 14 : 18))
+      .build();
+
+  it("VF-0 at MTU 9000 receives 9014 B (9018 B with a tag), not 9015 B; counters.json records the MTU", async () => {
+    const r = await wireRun(
+      [sized(VF0, 9014), sized(VF0, 9015), sized(VF0, 9018, 0), sized(VF0, 9019, 0)],
+      ix,
+      "--mtu",
+      "VF-0=9000",
+    );
+    expect(r.got("VF-0").map((f) => f.length)).toEqual([9014, 9018]);
+    expect(r.c.counters.pools["VF-0"].rx_oversize).toBe(2);
+    expect(r.c.mtu).toEqual({ "VF-0": 9000 });
+  });
+
+  it("a 9014 B broadcast: the 9000-MTU VF takes it, the 1500-MTU pools drop their copies, no roc", async () => {
+    const r = await wireRun([sized(BCAST, 9014)], ix, "--mtu", "VF-0=9000");
+    expect(receivedCounts(r)).toEqual(only({ "VF-0": 1 }));
+    expect(r.c.copyDrops).toEqual({ oversize: 3 });
+    expect(r.c.counters.port.roc).toBe(0);
+  });
+
+  it("VF to VF: the loopback copy is held to the receiver's MTU, not the sender's", async () => {
+    const f = sized(VF1, 9014, undefined, VF0);
+    const small = await runSwitch(ix, { "VF-0": capture([f]) }, "--mtu", "VF-0=9000");
+    expect(small.c.copyDrops).toEqual({ oversize: 1 });
+    const big = await runSwitch(ix, { "VF-0": capture([f]) }, "--mtu", "VF-1=9000");
+    expect(big.got("VF-1").map((x) => x.length)).toEqual([9014]);
+  });
+
+  it("the PF at MTU 9000 gets a jumbo frame for its MAC", async () => {
+    const r = await wireRun([sized(PF, 9014)], ix, "--mtu", "PF=9000");
+    expect(receivedCounts(r)).toEqual(only({ PF: 1 }));
+  });
+
+  it("bad --mtu values are usage errors naming the option", async () => {
+    const { cli } = await import("./dp-sweep-harness.ts");
+    const w = capture([arp(VF0)]);
+    const err = async (...extra: string[]) => {
+      const r = await cli("switch", "-f", ix, "--in", `wire=${w}`, "--json", ...extra);
+      expect(r.rc).toBe(1);
+      return r.err;
+    };
+    expect(await err("--mtu", "VF-0=9711")).toContain(
+      "option '--mtu VF-0=9711': 9711 is not an MTU the drivers accept (68..9710",
+    );
+    expect(await err("--mtu", "VF-0")).toContain("option '--mtu': expected PORT=N");
+    expect(await err("--mtu", "VF-0=9000", "--mtu", "VF-0=1500")).toContain("VF-0 already has an MTU");
+    expect(await err("--mtu", "VF-7=9000")).toContain("option '--mtu': no port 'VF-7' on ix0");
+    expect(await err("--mtu", "wire=9000")).toContain("'wire' is not a function");
   });
 });
 
@@ -276,7 +339,17 @@ describe("anti-spoofing and trust (spec §3.3, §9 items 32-35)", () => {
   it("untrusted --promisc on ixl is refused; the trusted VF gets a copy of every unicast, even another VF's", async () => {
     const frames = [arp(VF0), arp("02:77:00:00:00:01")];
     const refused = await import("./dp-sweep-harness.ts").then((h) =>
-      h.cli("switch", "-f", ixl, "--in", `wire=${capture(frames)}`, "--out", `${h.tmp}/refused`, "--promisc", "VF-1"),
+      h.cli(
+        "switch",
+        "-f",
+        ixl,
+        "--in",
+        `wire=${capture(frames)}`,
+        "--out",
+        `${h.tmp}/refused`,
+        "--promisc",
+        "VF-1",
+      ),
     );
     expect(refused.rc).toBe(1);
     expect(refused.err).toContain("allow-promisc");
@@ -326,7 +399,9 @@ describe("replication and loopback through the VEB (spec §3.5, §9 items 13, 26
   });
 
   it("a VF's multicast no pool asked for: the wire, and the default pool (§2.6 Tx)", async () => {
-    const r = await txRun("VF-0", [eth({ dst: "01:00:5e:00:00:fb", src: VF0 }).ipv4().udp().build({ padTo: 60 })]);
+    const r = await txRun("VF-0", [
+      eth({ dst: "01:00:5e:00:00:fb", src: VF0 }).ipv4().udp().build({ padTo: 60 }),
+    ]);
     expect(r.got("wire")).toHaveLength(1);
     expect(receivedCounts(r)).toEqual(only({ PF: 1 }));
     expect(r.c.counters.pools["VF-0"].tx_multicast).toBe(1);
@@ -343,7 +418,10 @@ describe("replication and loopback through the VEB (spec §3.5, §9 items 13, 26
   });
 
   it("VF-1 to VF-0: loopback only, counted in rx_lb/tx_lb, not on the wire; queue 0 without RSS", async () => {
-    const f = eth({ dst: VF0, src: VF1 }).ipv4({ src: "66.9.149.187", dst: "161.142.100.80" }).tcp({ sport: 2794, dport: 1766 }).build({ padTo: 60 });
+    const f = eth({ dst: VF0, src: VF1 })
+      .ipv4({ src: "66.9.149.187", dst: "161.142.100.80" })
+      .tcp({ sport: 2794, dport: 1766 })
+      .build({ padTo: 60 });
     const r = await runSwitch(ix, { "VF-1": capture([f]) }, "--per-queue");
     expect(r.queue("VF-0", 0)).toEqual([f]);
     expect(r.got("wire")).toEqual([]);

@@ -21,14 +21,23 @@ export function conf(text: string): string {
 }
 
 /** Frames as one capture file (1 µs apart from t0 ns), any format the writer knows. */
-export function capture(frames: Uint8Array[], opts: WriteOptions & { t0?: bigint; step?: bigint } = {}): string {
+export function capture(
+  frames: Uint8Array[],
+  opts: WriteOptions & { t0?: bigint; step?: bigint } = {},
+): string {
   const p = join(tmp, `in${seq++}.${opts.format === "pcapng" ? "pcapng" : "pcap"}`);
   const t0 = opts.t0 ?? 1_000_000_000n;
   const step = opts.step ?? 1000n;
   writeFileSync(
     p,
     encodeCapture(
-      frames.map((data, i) => ({ ts: t0 + BigInt(i) * step, data, origLen: data.length, iface: 0, linktype: 1 })),
+      frames.map((data, i) => ({
+        ts: t0 + BigInt(i) * step,
+        data,
+        origLen: data.length,
+        iface: 0,
+        linktype: 1,
+      })),
       opts,
     ),
   );
@@ -81,12 +90,25 @@ function readDir(dir: string, rc: number, out: string, err: string): SwitchRun {
  * Runs `iovsim switch -f CONF --in PORT=FILE ... --out DIR` on both engines; they must write the
  * same captures and counters (apart from the engine's name). Returns the Wasm engine's run.
  */
-export async function runSwitch(confFile: string, inputs: Record<string, string> | string[], ...extra: string[]) {
+export async function runSwitch(
+  confFile: string,
+  inputs: Record<string, string> | string[],
+  ...extra: string[]
+) {
   const ins = Array.isArray(inputs) ? inputs : Object.entries(inputs).map(([p, f]) => `${p}=${f}`);
   const runs: SwitchRun[] = [];
   for (const engine of ["wasm", "reference"]) {
     const dir = join(tmp, `out${seq++}`);
-    const argv = ["switch", "-f", confFile, ...ins.flatMap((i) => ["--in", i]), "--out", dir, "--engine", engine];
+    const argv = [
+      "switch",
+      "-f",
+      confFile,
+      ...ins.flatMap((i) => ["--in", i]),
+      "--out",
+      dir,
+      "--engine",
+      engine,
+    ];
     const r = await cli(...argv, ...extra);
     expect(r.err, `${engine}: stderr`).toBe("");
     expect(r.rc, `${engine}: exit status`).toBe(0);
@@ -96,7 +118,9 @@ export async function runSwitch(confFile: string, inputs: Record<string, string>
   const strip = (c: SwitchRun["c"]) => ({ ...c, engine: undefined });
   expect(strip(w.c), "both engines: counters.json").toEqual(strip(ref.c));
   for (const f of readdirSync(w.dir).filter((x) => x !== "counters.json"))
-    expect(readFileSync(join(w.dir, f)).equals(readFileSync(join(ref.dir, f))), `both engines: ${f}`).toBe(true);
+    expect(readFileSync(join(w.dir, f)).equals(readFileSync(join(ref.dir, f))), `both engines: ${f}`).toBe(
+      true,
+    );
   expect(w.c.conservation).toBe("ok");
   return w;
 }
