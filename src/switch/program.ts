@@ -343,7 +343,7 @@ export function requestPromisc(config: SwitchConfig, vf: number, mode: XcastMode
         applied,
         reported: mode,
         honoured: false,
-        log: `VF-${vf}: attempted to configure promiscuous mode`,
+        log: `${p.name}: attempted to configure promiscuous mode`,
       };
     }
     target = "multi";

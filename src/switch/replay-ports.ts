@@ -76,7 +76,12 @@ export function applyPromisc(
     config.port.multicastPromisc = true;
     return;
   }
-  const reply = requestPromisc(config, p, "promisc");
+  // Pool i is the i-th VF that exists: a VF the driver refused leaves no pool (no gap).
+  const reply = requestPromisc(
+    config,
+    vfsInPoolOrder(pf).findIndex((v) => v.index === p),
+    "promisc",
+  );
   if (!reply.honoured) {
     const name = `VF-${p}`;
     const why =

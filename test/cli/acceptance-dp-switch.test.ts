@@ -358,6 +358,19 @@ describe("anti-spoofing and trust (spec §3.3, §9 items 32-35)", () => {
     expect(receivedCounts(r)).toEqual(only({ "VF-0": 1, "VF-3": 2 }));
   });
 
+  it("--promisc names a VF by its number even when the driver refused an earlier VF (no pool gap)", async () => {
+    // VF-1 repeats VF-0's MAC: ixl refuses it (EADDRINUSE), so VF-2 owns pool 1. This was an
+    // internal error ("no VF pool 2"): the VF number was taken for the pool index.
+    const c = conf(`PF { device: "ixl0"; num_vfs: 3; }
+VF-0 { mac-addr: "${VF0}"; }
+VF-1 { mac-addr: "${VF0}"; }
+VF-2 { mac-addr: "${VF2}"; allow-promisc: true; }
+`);
+    const r = await wireRun([arp("02:77:00:00:00:01"), arp(VF0)], c, "--promisc", "VF-2");
+    expect(receivedCounts(r)).toEqual({ "VF-0": 1, "VF-2": 2, PF: 0 });
+    expect(r.out).toContain("note: VF-1 was not created");
+  });
+
   it("a promiscuous pool still obeys VLAN membership: the PF does not see VLAN 100 traffic", async () => {
     const r = await wireRun(
       [eth({ dst: VF2, src: EXT }).vlan(100).arp().build({ padTo: 64 }), arp("02:77:00:00:00:01")],
