@@ -489,3 +489,85 @@ describe("replication and loopback through the VEB (spec §3.5, §9 items 13, 26
     expect(r.c.counters.pools["VF-1"].rx_lb_packets).toBe(1);
   });
 });
+
+describe("counters after a run (spec §6)", () => {
+  it("class counters: unicast, multicast (not broadcast) and broadcast, per receiver and per sender", async () => {
+    const mc = eth({ dst: "01:00:5e:00:00:fb", src: EXT }).ipv4().udp().build({ padTo: 60 });
+    const w = capture([arp(VF0), arp(BCAST), mc], { t0: 1000n, step: 2000n });
+    const t = capture([arp(VF1, VF0), arp(BCAST, VF0), arp("01:00:5e:00:00:01", VF0)], {
+      t0: 2000n,
+      step: 2000n,
+    });
+    // The PF is promiscuous (UPE + MPE): the wire multicast passes the port filter and reaches
+    // it, and it gets a copy of both unicasts meant for VF-0 and VF-1 (§2.7: additive).
+    const r = await runSwitch(ix, { wire: w, "VF-0": t }, "--promisc", "PF");
+    const pf = r.c.counters.pools.PF;
+    expect([pf.rx_unicast, pf.rx_multicast, pf.rx_broadcast]).toEqual([2, 2, 2]);
+    const vf0 = r.c.counters.pools["VF-0"];
+    expect([vf0.rx_unicast, vf0.rx_multicast, vf0.rx_broadcast]).toEqual([1, 0, 1]);
+    expect([vf0.tx_unicast, vf0.tx_multicast, vf0.tx_broadcast, vf0.tx_packets]).toEqual([1, 1, 1, 3]);
+    expect(vf0.tx_lb_packets).toBe(3); // each of the three reached another pool
+  });
+
+  it("port size buckets count with the FCS: 60 B in 64, 123 B in 65-127, 124 B in 128-255, 1020 B in 1024+", async () => {
+    const at = (n: number) =>
+      eth({ dst: VF0, src: EXT })
+        .payload(n - 14)
+        .build();
+    const r = await wireRun([at(60), at(61), at(123), at(124), at(1019), at(1020)]);
+    expect(r.c.counters.port.rx_size).toEqual({
+      "64": 1,
+      "65_127": 2,
+      "128_255": 1,
+      "256_511": 0,
+      "512_1023": 1,
+      "1024_max": 1,
+    });
+    expect(r.c.counters.port.rx_bytes).toBe([60, 61, 123, 124, 1019, 1020].reduce((a, b) => a + b + 4, 0));
+  });
+
+  it("per-queue counters of the 4-queue VF add up to its pool counters after a mixed run", async () => {
+    const flows = Array.from({ length: 24 }, (_, i) =>
+      eth({ dst: VF1, src: EXT })
+        .ipv4({ src: `10.0.${i}.1`, dst: "10.1.0.1" })
+        .tcp({ sport: 1000 + i, dport: 80 })
+        .build({ padTo: 60 }),
+    );
+    const r = await runSwitch(ix, { wire: capture([...flows, arp(BCAST)]) }, "--per-queue");
+    const qs = r.c.counters.queues["VF-1"] as Array<{ rx_packets: number; rx_bytes: number }>;
+    const pool = r.c.counters.pools["VF-1"];
+    expect(qs.reduce((n, q) => n + q.rx_packets, 0)).toBe(pool.rx_packets);
+    expect(pool.rx_packets).toBe(25);
+    expect(qs.reduce((n, q) => n + q.rx_bytes, 0)).toBe(pool.rx_bytes);
+    expect(qs.filter((q) => q.rx_packets > 0).length).toBeGreaterThan(1); // RSS spreads the flows
+    for (let q = 0; q < qs.length; q++) expect(r.queue("VF-1", q)).toHaveLength(qs[q]!.rx_packets);
+  });
+});
+
+describe("more VLAN cases", () => {
+  it("802.1Q over 802.1Q with the outer VID 100 to the access-VLAN VF: the outer tag is stripped, the inner stays", async () => {
+    const f = eth({ dst: VF2, src: EXT }).vlan(100).vlan(7).ipv4().udp().build({ padTo: 68 });
+    const r = await wireRun([f]);
+    expect(receivedCounts(r)).toEqual(only({ "VF-2": 1 }));
+    expect(parseFrame(r.got("VF-2")[0]!).vlans.map((v) => v.vid)).toEqual([7]);
+  });
+
+  it("a priority-tagged broadcast reaches every VLAN 0 member (not the access-VLAN VF), tag kept", async () => {
+    const r = await wireRun([eth({ dst: BCAST, src: EXT }).vlan(0, { pcp: 7 }).arp().build({ padTo: 64 })]);
+    expect(receivedCounts(r)).toEqual(only({ "VF-0": 1, "VF-1": 1, "VF-3": 1, PF: 1 }));
+    expect(parseFrame(r.got("PF")[0]!).vlans.map((v) => [v.vid, v.pcp])).toEqual([[0, 7]]);
+  });
+
+  it("a VF without anti-spoof sending VID 100 to the access-VLAN VF: looped back, tag stripped there", async () => {
+    const r = await txRun("VF-3", [eth({ dst: VF2, src: VF3 }).vlan(100).arp().build({ padTo: 64 })]);
+    expect(receivedCounts(r)).toEqual(only({ "VF-2": 1 }));
+    expect(parseFrame(r.got("VF-2")[0]!).vlans).toEqual([]);
+    expect(r.got("wire")).toEqual([]);
+  });
+
+  it("the access-VLAN VF to a trunk VF's MAC: tagged 100 on insertion, the trunk VF is not a member, nowhere", async () => {
+    const r = await txRun("VF-2", [arp(VF0, VF2)]);
+    expect(receivedCounts(r)).toEqual(none);
+    expect(r.c.frameDrops).toEqual({ "no-destination": 1 });
+  });
+});
