@@ -83,7 +83,7 @@ export function detectFormat(bytes: Uint8Array): CaptureFormat | undefined {
   if (bytes.length < 4) return undefined;
   const be = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
   if (be === 0x0a0d0d0a) return "pcapng";
-  const magics = [0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1];
+  const magics = [0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1];
   if (magics.includes(be)) return "pcap";
   return undefined;
 }

@@ -103,6 +103,48 @@ describe("capture formats in", () => {
     );
   });
 
+  it("the modified pcap of Kuznetsov's libpcap (magic a1b2cd34, 24-byte record headers) is read, both byte orders", async () => {
+    // Was refused as "not a pcap or pcapng file"; libpcap and Wireshark read it.
+    const frames = [udp(VF0, 40, 1), udp(VF1, 41, 2)];
+    const modified = (le: boolean) => {
+      const out = new Uint8Array(24 + frames.reduce((n, f) => n + 24 + f.length, 0));
+      const v = new DataView(out.buffer);
+      v.setUint32(0, 0xa1b2cd34, le);
+      v.setUint16(4, 2, le);
+      v.setUint16(6, 4, le);
+      v.setUint32(16, 65535, le);
+      v.setUint32(20, 1, le);
+      let off = 24;
+      frames.forEach((f, i) => {
+        v.setUint32(off, 1_700_000_000 + i, le);
+        v.setUint32(off + 4, 250, le);
+        v.setUint32(off + 8, f.length, le);
+        v.setUint32(off + 12, f.length, le);
+        v.setUint32(off + 16, 2, le); // ifindex; protocol, packet type and pad follow
+        out.set(f, off + 24);
+        off += 24 + f.length;
+      });
+      const p = join(tmp, `modified-${le ? "le" : "be"}.pcap`);
+      writeFileSync(p, out);
+      return p;
+    };
+    for (const le of [true, false]) {
+      const file = modified(le);
+      const r = await runSwitch(ix, { wire: file });
+      expect(r.got("VF-0").map(hex)).toEqual([hex(frames[0]!)]);
+      expect(r.got("VF-1").map(hex)).toEqual([hex(frames[1]!)]);
+      expect(readCaptureFile(join(r.dir, "VF-1.pcap")).records[0]!.ts).toBe(1_700_000_001_000_250_000n);
+      const d = await cli("decode", "--json", file);
+      expect(d.rc).toBe(0);
+      expect(
+        d.out
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l).len),
+      ).toEqual(frames.map((f) => f.length));
+    }
+  });
+
   it("decode lists each skipped record with its link type in JSON and text", async () => {
     const file = captureRecords([rec(udp(VF0), T0), rec(udp(VF0), T0 + 1n, { iface: 1, linktype: 276 })], {
       format: "pcapng",
