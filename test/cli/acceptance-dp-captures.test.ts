@@ -262,6 +262,21 @@ describe("switch inputs and outputs", () => {
     }
   });
 
+  it("--in vf1=FILE and pf=FILE name VF-1 and the PF (as --promisc takes them); a repeat in another spelling is caught", async () => {
+    // Was "no port 'vf1'" although --promisc vf1 worked.
+    const f = capture([eth({ dst: VF0, src: VF1 }).ipv4().udp().build({ padTo: 60 })]);
+    const r = await runSwitch(ix, [`vf1=${f}`]);
+    expect(r.got("VF-0")).toHaveLength(1);
+    expect(r.c.inputs).toEqual([{ port: "VF-1", file: f }]);
+    const twice = await cli("switch", "-f", ix, "--in", `VF-1=${f}`, "--in", `vf-1=${f}`, "--json");
+    expect(twice.rc).toBe(1);
+    expect(twice.err).toContain("the same capture is already given for VF-1");
+    const bad = await cli("switch", "-f", ix, "--in", `vf01=${f}`, "--json");
+    expect(bad.err).toBe(
+      "iovsim: option '--in': no port 'vf01' (this configuration has: wire, PF, VF-0, VF-1)\n",
+    );
+  });
+
   it("one capture replayed on two ports is fine: the wire and VF-1 each send it", async () => {
     const a = capture([eth({ dst: VF0, src: VF1 }).ipv4().udp().build({ padTo: 60 })]);
     const r = await runSwitch(ix, [`wire=${a}`, `VF-1=${a}`]);

@@ -27,6 +27,7 @@ import {
 } from "../../report/switch-json.ts";
 import type { SwitchConfig } from "../../switch/config.ts";
 import { MAX_JUMBO_FRAME, MAX_MTU, MIN_MTU } from "../../switch/program.ts";
+import { canonicalPortName } from "../../switch/replay-ports.ts";
 import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
 import type { CommandContext } from "../context.ts";
 import { refuseRepeatedValues } from "../list-option.ts";
@@ -58,6 +59,7 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --in wire=FILE      frames arriving from the wire (receive path)
   --in PF=FILE        frames the PF transmits
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)
+                      (vf<n>, vf-<n> and pf name the same ports; outputs use VF-<n>, PF)
                       (repeatable; inputs are merged by timestamp, ties in option order;
                       FILE - reads standard input, for one port: tcpdump -w - | iovsim ...)
   --out DIR           where to write (created if missing; captures of an earlier run there
@@ -202,7 +204,8 @@ function switchArgs(opts: Opts): SwitchArgs {
         "E_USAGE",
         `option '--in': expected PORT=FILE (e.g. wire=in.pcap, VF-1=tx.pcap), got '${spec}'`,
       );
-    return { port: spec.slice(0, eq), file: spec.slice(eq + 1) };
+    // vf0, vf-0 and pf are VF-0 and PF, as --promisc and --rewrite-dst take them.
+    return { port: canonicalPortName(spec.slice(0, eq)), file: spec.slice(eq + 1) };
   });
   refuseRepeatedInputs(inputs);
   const fromStdin = inputs.filter((i) => i.file === "-");
@@ -295,7 +298,7 @@ function parseMtu(spec: string): PortMtu {
       "E_USAGE",
       `option '--mtu ${spec}': ${m[2]} is not an MTU the drivers accept (${MIN_MTU}..${MAX_MTU}: frames up to ${MAX_JUMBO_FRAME} bytes with header and FCS)`,
     );
-  return { port: m[1]!, mtu };
+  return { port: canonicalPortName(m[1]!), mtu };
 }
 
 type EngineFactory = (c: SwitchConfig, o: EngineOptions) => Promise<SwitchEngine> | SwitchEngine;
