@@ -209,6 +209,12 @@ describe("--mtu PORT=N: a function's driver at a jumbo MTU (spec §2.1 per-pool 
     expect(r.got("VF-0").map((f) => f.length)).toEqual([9014, 9018]);
     expect(r.c.counters.pools["VF-0"].rx_oversize).toBe(2);
     expect(r.c.mtu).toEqual({ "VF-0": 9000 });
+    // §5.4: a frame longer than one 2048-byte Rx buffer takes ceil(len / 2048) descriptors.
+    const descriptors = r.c.counters.queues["VF-0"].reduce(
+      (n: number, q: { rx_descriptors: number }) => n + q.rx_descriptors,
+      0,
+    );
+    expect(descriptors).toBe(Math.ceil(9014 / 2048) + Math.ceil(9018 / 2048));
   });
 
   it("a 9014 B broadcast: the 9000-MTU VF takes it, the 1500-MTU pools drop their copies, no roc", async () => {
@@ -356,6 +362,17 @@ describe("anti-spoofing and trust (spec §3.3, §9 items 32-35)", () => {
     const r = await wireRun(frames, ixl, "--promisc", "VF-3");
     // §2.7: steps 1 and 7 are additive; unknown unicast reaches the promiscuous pool only.
     expect(receivedCounts(r)).toEqual(only({ "VF-0": 1, "VF-3": 2 }));
+  });
+
+  it("on Tx a promiscuous VF gets a copy of another VF's unknown unicast (T6) and of its VF-to-VF unicast", async () => {
+    const r = await runSwitch(
+      ixl,
+      { "VF-0": capture([arp("02:77:00:00:00:01", VF0), arp(VF1, VF0)]) },
+      "--promisc",
+      "VF-3",
+    );
+    expect(receivedCounts(r)).toEqual(only({ "VF-1": 1, "VF-3": 2 }));
+    expect(r.got("wire")).toHaveLength(1); // only the unknown unicast leaves
   });
 
   it("--promisc names a VF by its number even when the driver refused an earlier VF (no pool gap)", async () => {
