@@ -160,6 +160,21 @@ const cases: Case[] = [
     hash: MS4[4][5],
   },
   {
+    name: "QinQ (0x88a8 S-tag + 0x8100 C-tag) IPv4 TCP: both tags skipped (§4.7), same hash as untagged",
+    frame: to()
+      .qinq(300, 0)
+      .ipv4({ src: MS4[2][0], dst: MS4[2][2] })
+      .tcp({ sport: MS4[2][1], dport: MS4[2][3] }),
+    hash: MS4[2][5],
+  },
+  {
+    name: "a wrong IPv4 header checksum does not stop the hash (the NIC does not check it for RSS)",
+    frame: to()
+      .ipv4({ src: MS4[3][0], dst: MS4[3][2], checksum: 0x1234 })
+      .udp({ sport: MS4[3][1], dport: MS4[3][3] }),
+    hash: MS4[3][5],
+  },
+  {
     name: "GRE: no ports, outer 2-tuple",
     frame: to()
       .ipv4({ src: MS4[1][0], dst: MS4[1][2] })
