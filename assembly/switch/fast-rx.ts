@@ -26,7 +26,6 @@ import { RSS_BAIL, fastRssType, fastRssHash } from "../rss";
 // they were a dozen more loop-carried values than registers, spilled and shuffled every frame.
 let rDPool: u32 = NONE;
 let rDMax: u32 = 0;
-let rDLpe = false;
 let rDStrip = false;
 let rDHide = false;
 let rDTable: usize = 0;
@@ -64,9 +63,9 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   const vpeHi = psHi(mVpe);
   const upeHi = psHi(mUpe);
   const keepHiU = (vlanFilter ? psHi(mAupe) : ~(<u64>0)) & vfreHi;
-  // One 802.1Q tag (VET 0x8100, what fastRss reads as a tag): limits +4 bytes unless LPE.
+  // One 802.1Q tag (VET 0x8100, what fastRss reads as a tag): limits +4 bytes (LPE or not).
   const tagOk = cVet == 0x8100;
-  const portLimT: u32 = (cFlags & SF_PORT_LPE) != 0 ? portLim : 1518;
+  const portLimT: u32 = portLim + 4;
   const bufCount = gBufCount;
   const bufSize = gBufSize;
   const vetLe = <u32>bswap<u16>(<u16>cVet); // EtherType fields compared as loaded (little-endian)
@@ -187,8 +186,8 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       rDPool = p;
       const pflags = pcfg(p, PC_FLAGS);
       const rlpml = pcfg(p, PC_RLPML);
-      rDLpe = (pflags & PF_LPE) != 0;
-      rDMax = rDLpe ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514; // isOversized, untagged
+      // isOversized, untagged (a tagged frame may be 4 bytes longer, LPE or not)
+      rDMax = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
       rDStrip = (pflags & PF_STRIP) != 0;
       rDHide = (pflags & PF_HIDE_VLAN) != 0;
       rDTable = <usize>pcfg(p, PC_TOEPLITZ);
@@ -201,7 +200,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       // queues of the pool), so the ring is known before the hash.
       rDOneQueue = pcfg(p, PC_RXQ) == 1;
     }
-    if (len > (tagged && !rDLpe ? 1518 : rDMax)) break;
+    if (len > (tagged ? rDMax + 4 : rDMax)) break;
     const strip = tagged && rDStrip;
     if (strip && copy) break; // (the general path copies around the tag)
     const blen = strip ? len - 4 : len;

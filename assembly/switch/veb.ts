@@ -46,8 +46,10 @@ let dOversize: u32 = 0;
 let dDelivered: u32 = 0;
 let dOriginalUsed: bool = false;
 
+// Each recognised tag adds 4 bytes in long-packet mode too (the hardware counts tags in RLPML;
+// src/switch/reference/veb.ts isOversized).
 @inline function isOversized(len: u32, tags: u32, longPacket: bool, rlpml: u32): bool {
-  return longPacket ? len + 4 > rlpml : len > 1514 + 4 * tags;
+  return longPacket ? len + 4 > rlpml + 4 * tags : len > 1514 + 4 * tags;
 }
 
 /**

@@ -18,10 +18,15 @@ import type {
   SwitchDecision,
 } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
-import { programSwitch } from "../switch/program.ts";
+import { programSwitch, setPoolMtu } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
-import { applyPromisc, portMac } from "../switch/replay-ports.ts";
-import { CaptureFormatError, LINKTYPE_ETHERNET, type PacketRecord } from "../traffic/capture.ts";
+import { applyPromisc, parsePort, portMac } from "../switch/replay-ports.ts";
+import {
+  CaptureFormatError,
+  LINKTYPE_ETHERNET,
+  linktypeLabel,
+  type PacketRecord,
+} from "../traffic/capture.ts";
 import { corruptTailNote, readCaptureInput } from "../traffic/capture-io.ts";
 import { rewriteDestination } from "../traffic/replay.ts";
 
@@ -150,6 +155,14 @@ export interface RunOptions {
   rewriteDst?: string;
   /** Ports put in unicast promiscuous mode before the replay (a VF must be allowed to). */
   promisc?: string[];
+  /** MTUs the functions' drivers set before the replay (their pools' receive size limits). */
+  mtu?: PortMtu[];
+}
+
+/** `--mtu PORT=N`: a function's driver runs at MTU N. */
+export interface PortMtu {
+  port: string;
+  mtu: number;
 }
 
 export interface FunctionTally {
@@ -178,6 +191,8 @@ export interface RunResult {
   skippedNonEthernet: number;
   /** Replayed frames the capture had cut (caplen < wire length): replayed as captured. */
   snaplenCut: number;
+  /** Per input, in words: records skipped (link type), frames cut by a snaplen, no frames at all. */
+  inputNotes: string[];
   /** VFs of the configuration the PF driver refused: they have no pool. */
   refused: RefusedVf[];
   /** Inputs whose tail was corrupt: what was read, and what was left out from where. */
@@ -311,11 +326,53 @@ function rewriteMac(pf: PfRecord, port: string): Uint8Array {
   return portMac(pf, port, "--rewrite-dst");
 }
 
+/** The pool of a port an option names (PF or VF-<n>); refused VFs leave no gap in the pools. */
+function poolOfPort(pf: PfRecord, port: string, option: string): number {
+  if (port === "wire")
+    throw new UserError("E_USAGE", `option '${option}': 'wire' is not a function; name PF or VF-<n>`);
+  const p = parsePort(pf, port, option);
+  return p === "pf" ? pf.vfs.length : vfsInPoolOrder(pf).findIndex((v) => v.index === p);
+}
+
 /** --promisc PORT (src/switch/replay-ports.ts, shared with paths --pcap). */
 function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: string): void {
   if (port === "wire")
     throw new UserError("E_USAGE", "option '--promisc': 'wire' is not a function; name PF or VF-<n>");
   applyPromisc(config, pf, port, { file: confFile }, "--promisc");
+}
+
+/** Record numbers as a reader finds them again (1-based, as `decode` numbers frames): the first few. */
+function recordList(seqs: number[]): string {
+  const shown = seqs.slice(0, 3).map((s) => s + 1);
+  return `record${seqs.length === 1 ? "" : "s"} ${shown.join(", ")}${seqs.length > 3 ? ", ..." : ""}`;
+}
+
+/**
+ * What an input held besides plain Ethernet frames, naming the input and where: records of
+ * another link type (skipped), frames a snaplen cut (replayed as captured), or no frame at all.
+ */
+function captureNotes(
+  input: string,
+  records: PacketRecord[],
+  skipped: number[],
+  cut: number[],
+  corrupt: boolean,
+): string[] {
+  const notes: string[] = [];
+  if (records.length === 0 && !corrupt) notes.push(`${input}: the capture holds no frames`);
+  if (skipped.length > 0) {
+    const types = [...new Set(skipped.map((s) => records[s]!.linktype))].map(linktypeLabel);
+    notes.push(
+      `${input}: skipped ${skipped.length} record${skipped.length === 1 ? "" : "s"} of link type ${types.join(", ")}, not Ethernet (${recordList(skipped)})`,
+    );
+  }
+  if (cut.length > 0) {
+    const first = records[cut[0]!]!;
+    notes.push(
+      `${input}: ${cut.length} frame${cut.length === 1 ? " was" : "s were"} cut by the capture's snaplen (${recordList(cut)}; the first has ${first.data.length} of ${first.origLen} bytes); replayed as captured (shorter than on the wire)`,
+    );
+  }
+  return notes;
 }
 
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
@@ -327,6 +384,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   }
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
   for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
+  for (const m of opts.mtu ?? []) setPoolMtu(config, poolOfPort(pf, m.port, "--mtu"), m.mtu);
   const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst);
   const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });
 
@@ -336,6 +394,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const events: Ev[] = [];
   let skippedNonEthernet = 0;
   let snaplenCut = 0;
+  const inputNotes: string[] = [];
   const corruptTails: CorruptTail[] = [];
   opts.inputs.forEach((input, order) => {
     const src = resolvePort(input.port, pf, refused);
@@ -356,13 +415,20 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
         wholeRecords: contents.records.length,
         note: `--in ${input.port}=${tail}`,
       });
+    const skipped: number[] = [];
+    const cut: number[] = [];
     contents.records.forEach((rec, seq) => {
-      if (rec.linktype !== LINKTYPE_ETHERNET) skippedNonEthernet++;
+      if (rec.linktype !== LINKTYPE_ETHERNET) skipped.push(seq);
       else {
-        if (rec.data.length < rec.origLen) snaplenCut++;
+        if (rec.data.length < rec.origLen) cut.push(seq);
         events.push({ ts: rec.ts, src, port: input.port, rec, order, seq });
       }
     });
+    skippedNonEthernet += skipped.length;
+    snaplenCut += cut.length;
+    inputNotes.push(
+      ...captureNotes(`--in ${input.port}=${input.file}`, contents.records, skipped, cut, !!contents.error),
+    );
   });
   events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.order - b.order || a.seq - b.seq));
 
@@ -416,6 +482,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     conservation: engine.conservation(),
     skippedNonEthernet,
     snaplenCut,
+    inputNotes,
     refused,
     corruptTails,
   };

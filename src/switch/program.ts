@@ -147,6 +147,25 @@ function vfPool(vf: VfRecord, pool: number, profile: string, jumbo: boolean): Po
   };
 }
 
+/** MTUs a function's driver may ask for: IPv4's minimum up to the jumbo ceiling less header and FCS. */
+export const MIN_MTU = 68;
+export const MAX_MTU = MAX_JUMBO_FRAME - 18;
+
+/**
+ * A function's driver sets its MTU: ixgbevf, igbvf and iavf ask the PF for a maximum frame of
+ * MTU + 14 + 4 (FCS), which becomes the pool's long-packet limit (LPE, RLPML; spec §2.1). The
+ * hardware allows 4 more bytes per VLAN tag (isOversized). An MTU up to 1500 keeps the standard
+ * limit (1514 + 4 per tag): ixgbe only ever raises the frame size (ixgbe_set_vf_lpe).
+ */
+export function setPoolMtu(config: SwitchConfig, pool: number, mtu: number): void {
+  if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_MTU)
+    throw new Error(`MTU ${mtu} out of range ${MIN_MTU}..${MAX_MTU}`);
+  const p = config.pools[pool];
+  if (!p) throw new Error(`no pool ${pool}`);
+  p.flags.lpe = mtu > 1500;
+  p.rlpml = mtu > 1500 ? mtu + 18 : MAX_JUMBO_FRAME;
+}
+
 /** Turn an access VLAN on for `pool`: VLVF membership, insert-default, AUPE off, strip + hide on Rx. */
 export function setPortVlan(config: SwitchConfig, pool: number, vid: number, qos = 0): void {
   if (!Number.isInteger(qos) || qos < 0 || qos > 7) throw new Error(`VLAN QoS ${qos} out of range 0..7`);
@@ -324,7 +343,7 @@ export function requestPromisc(config: SwitchConfig, vf: number, mode: XcastMode
         applied,
         reported: mode,
         honoured: false,
-        log: `VF-${vf}: attempted to configure promiscuous mode`,
+        log: `${p.name}: attempted to configure promiscuous mode`,
       };
     }
     target = "multi";

@@ -19,6 +19,18 @@ export function portNames(pf: PfRecord): string[] {
 }
 
 /**
+ * A port name as options write it, in the canonical spelling results are keyed by: "pf" -> "PF",
+ * "vf0" / "vf-0" / "VF0" -> "VF-0", "WIRE" -> "wire" (the spellings parsePort accepts). Anything
+ * else (e.g. "VF-01") is returned as given, for the caller to refuse with the ports there are.
+ */
+export function canonicalPortName(port: string): string {
+  if (/^wire$/i.test(port)) return "wire";
+  if (/^pf$/i.test(port)) return "PF";
+  const m = /^vf-?(0|[1-9]\d*)$/i.exec(port);
+  return m ? `VF-${m[1]}` : port;
+}
+
+/**
  * A port name ("PF", "VF-<n>"; also "pf", "vf<n>", "vf-<n>") as its VF index or "pf"; an
  * unknown name is an error naming the option and the ports there are.
  */
@@ -76,7 +88,12 @@ export function applyPromisc(
     config.port.multicastPromisc = true;
     return;
   }
-  const reply = requestPromisc(config, p, "promisc");
+  // Pool i is the i-th VF that exists: a VF the driver refused leaves no pool (no gap).
+  const reply = requestPromisc(
+    config,
+    vfsInPoolOrder(pf).findIndex((v) => v.index === p),
+    "promisc",
+  );
   if (!reply.honoured) {
     const name = `VF-${p}`;
     const why =

@@ -5,14 +5,13 @@
 // pcapng.ts), so both paths accept and refuse exactly the same bytes.
 import { readSync } from "node:fs";
 import { CaptureFormatError, detectFormat, type PacketRecord } from "./capture.ts";
-import { readPcap } from "./pcap.ts";
+import { readPcap, readPcapHeader } from "./pcap.ts";
 import { readPcapng } from "./pcapng.ts";
 
 const CHUNK = 1 << 16;
 /** A record or block larger than this is refused rather than buffered (tcpdump's snaplen is 256 KiB). */
 export const MAX_UNIT_BYTES = 64 << 20;
 const PCAP_HEADER = 24;
-const PCAP_RECORD_HEADER = 16;
 const PCAPNG_SHB = 0x0a0d0d0a;
 const PCAPNG_IDB = 1;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -119,19 +118,20 @@ function tooLarge(file: string, at: number, what: string, n: number): CaptureFor
 function* streamPcap(src: ByteSource, file: string): Generator<PacketRecord> {
   src.ensure(PCAP_HEADER);
   const header = src.take(PCAP_HEADER);
-  const le = u32(header, 0, true) === 0xa1b2c3d4 || u32(header, 0, true) === 0xa1b23c4d;
   yield* decodeUnit(readPcap, new Uint8Array(0), header, 0, file); // validates the header
+  const { order, recordHeaderLen } = readPcapHeader(header, file);
+  const le = order === "le";
   while (src.ensure(1) > 0) {
     const base = src.consumed;
-    const have = src.ensure(PCAP_RECORD_HEADER);
-    if (have < PCAP_RECORD_HEADER) {
+    const have = src.ensure(recordHeaderLen);
+    if (have < recordHeaderLen) {
       yield* decodeUnit(readPcap, header, src.take(have), base, file); // truncated record header
       return;
     }
-    const caplen = u32(src.peek(PCAP_RECORD_HEADER), 8, le);
+    const caplen = u32(src.peek(recordHeaderLen), 8, le);
     if (caplen > MAX_UNIT_BYTES) throw tooLarge(file, base, "record caplen", caplen);
-    const n = src.ensure(PCAP_RECORD_HEADER + caplen);
-    yield* decodeUnit(readPcap, header, src.take(Math.min(n, PCAP_RECORD_HEADER + caplen)), base, file);
+    const n = src.ensure(recordHeaderLen + caplen);
+    yield* decodeUnit(readPcap, header, src.take(Math.min(n, recordHeaderLen + caplen)), base, file);
   }
 }
 

@@ -16,6 +16,24 @@ export interface PacketRecord {
 
 export const LINKTYPE_ETHERNET = 1;
 
+/** Names of the link types a user is likely to meet (tcpdump's LINKTYPE_* names). */
+const LINKTYPE_NAMES: Record<number, string> = {
+  0: "NULL",
+  101: "RAW",
+  105: "IEEE802_11",
+  113: "LINUX_SLL",
+  127: "IEEE802_11_RADIO",
+  228: "IPV4",
+  229: "IPV6",
+  276: "LINUX_SLL2",
+};
+
+/** A link type as messages print it: `113 (LINUX_SLL)`, or the bare number. */
+export function linktypeLabel(linktype: number): string {
+  const name = LINKTYPE_NAMES[linktype];
+  return name ? `${linktype} (${name})` : String(linktype);
+}
+
 /**
  * A record's frame without the FCS its capture says it carries (pcap link-type FCS bits,
  * pcapng if_fcslen or epb_flags): frames reach the model without FCS (data-plane spec §2.1).
@@ -65,7 +83,7 @@ export function detectFormat(bytes: Uint8Array): CaptureFormat | undefined {
   if (bytes.length < 4) return undefined;
   const be = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
   if (be === 0x0a0d0d0a) return "pcapng";
-  const magics = [0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1];
+  const magics = [0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1, 0xa1b2cd34, 0x34cdb2a1];
   if (magics.includes(be)) return "pcap";
   return undefined;
 }

@@ -1,6 +1,9 @@
 // Classic libpcap files: read and write, microsecond and nanosecond timestamps, both byte orders.
 // Magic a1b2c3d4 = microseconds, a1b23c4d = nanoseconds; stored in the writer's byte order, so a
-// reader seeing d4c3b2a1 / 4d3cb2a1 knows the file is in the other order.
+// reader seeing d4c3b2a1 / 4d3cb2a1 knows the file is in the other order. Read only: a1b2cd34,
+// the "modified" format of Alexey Kuznetsov's patched libpcap (old Red Hat tcpdump), whose
+// record headers carry 8 more bytes (ifindex, protocol, packet type, pad); libpcap and
+// Wireshark read it (libpcap sf-pcap.c PCAP_MODIFIED_MAGIC, Wireshark "Modified tcpdump").
 import {
   type ByteOrder,
   CaptureFormatError,
@@ -14,8 +17,10 @@ import {
 
 const MAGIC_US = 0xa1b2c3d4;
 const MAGIC_NS = 0xa1b23c4d;
+const MAGIC_MODIFIED = 0xa1b2cd34;
 const FILE_HEADER_LEN = 24;
 const RECORD_HEADER_LEN = 16;
+const MODIFIED_RECORD_HEADER_LEN = 24;
 
 export interface PcapHeader {
   order: ByteOrder;
@@ -26,6 +31,8 @@ export interface PcapHeader {
   linktype: number;
   /** FCS bytes at the end of every record (link-type field bits 26 and 28..31), 0 if none. */
   fcsBytes: number;
+  /** Bytes of each record header: 16, or 24 in the modified (Kuznetsov) format. */
+  recordHeaderLen: number;
 }
 
 export function readPcapHeader(bytes: Uint8Array, file: string): PcapHeader {
@@ -36,10 +43,11 @@ export function readPcapHeader(bytes: Uint8Array, file: string): PcapHeader {
   const le = view.getUint32(0, true);
   let order: ByteOrder;
   let nanosecond: boolean;
-  if (be === MAGIC_US || be === MAGIC_NS) {
+  const known = (m: number) => m === MAGIC_US || m === MAGIC_NS || m === MAGIC_MODIFIED;
+  if (known(be)) {
     order = "be";
     nanosecond = be === MAGIC_NS;
-  } else if (le === MAGIC_US || le === MAGIC_NS) {
+  } else if (known(le)) {
     order = "le";
     nanosecond = le === MAGIC_NS;
   } else {
@@ -55,7 +63,17 @@ export function readPcapHeader(bytes: Uint8Array, file: string): PcapHeader {
   const field = u32(view, 20, order);
   const linktype = field & 0xffff;
   const fcsBytes = field & 0x04000000 ? ((field >>> 28) & 0xf) * 2 : 0;
-  return { order, nanosecond, versionMajor, versionMinor, snaplen: u32(view, 16, order), linktype, fcsBytes };
+  const modified = (order === "be" ? be : le) === MAGIC_MODIFIED;
+  return {
+    order,
+    nanosecond,
+    versionMajor,
+    versionMinor,
+    snaplen: u32(view, 16, order),
+    linktype,
+    fcsBytes,
+    recordHeaderLen: modified ? MODIFIED_RECORD_HEADER_LEN : RECORD_HEADER_LEN,
+  };
 }
 
 /**
@@ -68,13 +86,13 @@ export function* readPcap(bytes: Uint8Array, file: string): Generator<PacketReco
   const unit = hdr.nanosecond ? 1n : 1000n;
   let off = FILE_HEADER_LEN;
   while (off < bytes.length) {
-    if (off + RECORD_HEADER_LEN > bytes.length)
+    if (off + hdr.recordHeaderLen > bytes.length)
       throw new CaptureFormatError(file, off, "truncated record header");
     const sec = u32(view, off, hdr.order);
     const frac = u32(view, off + 4, hdr.order);
     const caplen = u32(view, off + 8, hdr.order);
     const origLen = u32(view, off + 12, hdr.order);
-    const dataOff = off + RECORD_HEADER_LEN;
+    const dataOff = off + hdr.recordHeaderLen;
     if (caplen > bytes.length - dataOff) {
       throw new CaptureFormatError(
         file,

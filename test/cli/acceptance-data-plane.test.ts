@@ -277,8 +277,13 @@ describe("switch inputs that are not plain Ethernet frames", () => {
     const dir = join(tmp, "cut-out");
     const r = await run("switch", "-f", conf, "--in", `wire=${p}`, "--out", dir);
     expect(r.rc).toBe(0);
-    expect(r.out).toContain("skipped 1 non-Ethernet records");
-    expect(r.out).toContain("1 input frames were cut by their capture's snaplen");
+    // Each note names the input and the record, as decode numbers them.
+    expect(r.out).toContain(
+      `note: --in wire=${p}: skipped 1 record of link type 101 (RAW), not Ethernet (record 3)`,
+    );
+    expect(r.out).toContain(
+      `note: --in wire=${p}: 1 frame was cut by the capture's snaplen (record 1; the first has 60 of ${full.length} bytes)`,
+    );
     const c = JSON.parse(readFileSync(join(dir, "counters.json"), "utf8"));
     expect(c.skippedNonEthernet).toBe(1);
     expect(c.snaplenCut).toBe(1);

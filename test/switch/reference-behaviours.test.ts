@@ -240,6 +240,19 @@ describe("§9 size checks", () => {
     expect(sw.receiveFromWire(sized(M.vf1, 9725)).dropped).toBe("oversize");
   });
 
+  it("17b: in long-packet mode a recognised VLAN tag still adds 4 bytes (the hardware counts tags in RLPML)", () => {
+    // RLPML 1518 = a 1500 MTU + 14 + FCS, as igbvf programs it (Linux d3836f8e: the 82576/i350
+    // RLPML already allows for VLAN headers; QEMU's igb_rx_is_oversized does not).
+    const sw = T((c) => {
+      c.pools[VF0]!.flags.lpe = true;
+      c.pools[VF0]!.rlpml = 1518;
+    });
+    expect(pools(sw.receiveFromWire(sized(M.vf0, 1514)))).toEqual([VF0]);
+    expect(sw.receiveFromWire(sized(M.vf0, 1515)).dropped).toBe("oversize");
+    expect(pools(sw.receiveFromWire(sized(M.vf0, 1518, 0)))).toEqual([VF0]); // was dropped before
+    expect(sw.receiveFromWire(sized(M.vf0, 1519, 0)).dropped).toBe("oversize");
+  });
+
   it("44: < 14 bytes dropped and counted; 14..59 padded to 60 with RUC", () => {
     const sw = T();
     const d = sw.receiveFromWire(new Uint8Array(13));

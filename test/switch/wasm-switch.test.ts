@@ -44,6 +44,27 @@ beforeAll(async () => {
 });
 
 describe("Wasm switch: spec frame cases on configuration T (§10.3)", () => {
+  it("an LPE pool allows 4 more bytes per VLAN tag, as the reference (RLPML counts tags in hardware)", () => {
+    const cfg = testConfigT();
+    cfg.pools[VF0]!.flags.lpe = true;
+    cfg.pools[VF0]!.rlpml = 1518;
+    const sized = (len: number, vid?: number) => {
+      const b =
+        vid === undefined ? eth({ dst: T_MACS.vf0, src: EXT }) : eth({ dst: T_MACS.vf0, src: EXT }).vlan(vid);
+      return b.payload(len - (vid === undefined ? 14 : 18)).build();
+    };
+    const w = sw(cfg);
+    const got = [sized(1514), sized(1515), sized(1518, 0), sized(1519, 0)].map(
+      (f) => wire(w, f).deliveries.length,
+    );
+    expect(got).toEqual([1, 0, 1, 0]);
+    const events: SwitchEvent[] = [1514, 1515, 1516, 1518, 1519].flatMap((n) => [
+      { kind: "wire" as const, frame: sized(n, 0) },
+      { kind: "wire" as const, frame: sized(n) },
+    ]);
+    expect(runBoth(cfg, events).problems).toEqual([]);
+  });
+
   it("R1: DA VF0 TCP -> VF0 queue 0, MS hash 0x51ccc178", () => {
     const w = sw();
     const r = wire(w, tcpMs(T_MACS.vf0).build());

@@ -3,7 +3,7 @@
 import { closeSync, openSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { parseFrame } from "../../switch/reference/parse.ts";
-import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
+import { CaptureFormatError, LINKTYPE_ETHERNET, linktypeLabel } from "../../traffic/capture.ts";
 import { STDIN_NAME } from "../../traffic/capture-io.ts";
 import { streamCapture } from "../../traffic/capture-stream.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
@@ -25,23 +25,6 @@ frames end in (pcap link-type FCS bits, pcapng if_fcslen or epb_flags) is not pa
 as in a NIC. A corrupt file is decoded up to the corrupt record, then reported with its byte
 offset (exit status 1).
 `;
-
-/** Names of the link types a user is likely to meet (tcpdump's LINKTYPE_* names). */
-const LINKTYPE_NAMES: Record<number, string> = {
-  0: "NULL",
-  101: "RAW",
-  105: "IEEE802_11",
-  113: "LINUX_SLL",
-  127: "IEEE802_11_RADIO",
-  228: "IPV4",
-  229: "IPV6",
-  276: "LINUX_SLL2",
-};
-
-function linktypeLabel(linktype: number): string {
-  const name = LINKTYPE_NAMES[linktype];
-  return name ? `${linktype} (${name})` : String(linktype);
-}
 
 interface DecodeArgs {
   file: string;

@@ -26,12 +26,15 @@ import {
   switchReportCounters,
 } from "../../report/switch-json.ts";
 import type { SwitchConfig } from "../../switch/config.ts";
+import { MAX_JUMBO_FRAME, MAX_MTU, MIN_MTU } from "../../switch/program.ts";
+import { canonicalPortName } from "../../switch/replay-ports.ts";
 import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
 import type { CommandContext } from "../context.ts";
 import { refuseRepeatedValues } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import {
   type EngineOptions,
+  type PortMtu,
   type RunResult,
   referenceEngine,
   refusedVfText,
@@ -45,7 +48,7 @@ import { toolVersion } from "../version.ts";
 const HELP = `usage: iovsim switch -f iov.conf --in PORT=FILE [--in PORT=FILE ...] [--out DIR]
                      [--rss outer|inner] [--per-queue] [--format pcap|pcap-ns|pcapng]
                      [--engine wasm|reference] [--vxlan-port N ...]
-                     [--rewrite-dst PORT] [--promisc PORT ...]
+                     [--rewrite-dst PORT] [--promisc PORT ...] [--mtu PORT=N ...]
                      [--json | --csv] [--html FILE]
 
 Creates the VFs of an iovctl.conf(5) on a private, in-memory copy of the simulated host (your
@@ -56,6 +59,7 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --in wire=FILE      frames arriving from the wire (receive path)
   --in PF=FILE        frames the PF transmits
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)
+                      (vf<n>, vf-<n> and pf name the same ports; outputs use VF-<n>, PF)
                       (repeatable; inputs are merged by timestamp, ties in option order;
                       FILE - reads standard input, for one port: tcpdump -w - | iovsim ...)
   --out DIR           where to write (created if missing; captures of an earlier run there
@@ -87,6 +91,12 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --promisc PORT      put PORT (PF or VF-<n>) in unicast promiscuous mode before the replay,
                       as its driver would ask; a VF needs 'allow-promisc: true;' in the
                       configuration (else an error), igb VFs have no such mode (repeatable)
+  --mtu PORT=N        PORT's driver runs at MTU N (68..9710; default 1500), as 'ifconfig IF
+                      mtu N' in its VM would set it: PORT then receives frames up to N + 14
+                      bytes (+4 per VLAN tag) and drops longer ones as oversize (repeatable,
+                      once per port). iovctl.conf has no MTU; without --mtu every function
+                      runs at 1500, so a jumbo frame is delivered to none. Frames a function
+                      sends are not held to its MTU (the NIC does not check it on transmit)
 
 Every receiving function's driver is assumed to keep up (rings are drained after every
 frame), so no-descriptor drops do not occur in this replay. Frames are counted exactly once:
@@ -94,7 +104,15 @@ delivered (per copy), sent to the wire, or dropped with a reason (printed and in
 Records of another link type than Ethernet are skipped and counted (skippedNonEthernet); frames
 a capture's snaplen cut short are replayed as captured, and counted (snaplenCut). A capture with
 a corrupt tail (a killed tcpdump) is replayed up to its last whole record; a note and
-counters.json (corruptTails) name the file, the byte offset and the bytes left out.
+counters.json (corruptTails) name the file, the byte offset and the bytes left out. Notes name
+each input's skipped records and cut frames by record number (1-based, as decode numbers them).
+One capture given twice for one port is refused (its frames would be replayed twice).
+
+Divergences (docs/divergences.md): the receive size limit is per pool on every NIC (the
+82576's VMOLR.RLPML, spec §2.1), with 4 more bytes per VLAN tag as the hardware allows (QEMU's
+igb model does not). An 82599 (ix) has one port-wide limit instead (MAXFRS, raised to the
+largest VF request by Linux ixgbe_set_vf_lpe), so there a 1500-MTU VF beside a 9000-MTU one
+would also receive the jumbo frames; here it drops them.
 `;
 
 interface SwitchArgs {
@@ -111,6 +129,7 @@ interface SwitchArgs {
   vxlanPorts: number[];
   rewriteDst?: string;
   promisc: string[];
+  mtu: PortMtu[];
 }
 
 /** The options `iovsim switch` declares; the registry parses them (src/cli/registry.ts). */
@@ -126,6 +145,7 @@ const OPTIONS: OptionDecl[] = [
   // Repeatable only so that giving it twice is an error rather than the last one winning.
   { flags: "--rewrite-dst <port>", description: "rewrite wire frames' destination MAC", repeatable: true },
   { flags: "--promisc <port>", description: "unicast promiscuous mode for a port", repeatable: true },
+  { flags: "--mtu <port=mtu>", description: "the MTU a port's driver sets", repeatable: true },
   { flags: "--json", description: "iovsim.switch/1 on stdout" },
   { flags: "--csv", description: "one row per counter on stdout" },
   { flags: "--html <file>", description: "a self-contained HTML report" },
@@ -139,6 +159,35 @@ function oneOf<T extends string>(opt: string, v: string | undefined, allowed: re
       `option '${opt}': '${v}' is not ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`,
     );
   return v as T;
+}
+
+/** A file as the file system names it (symbolic links and ./ resolved), or as given if missing. */
+function sameFileKey(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
+}
+
+/**
+ * Refuses one capture given twice for one port (`--in wire=a.pcap --in wire=a.pcap`, also through
+ * another path to the same file): every frame would be replayed twice, which no capture recorded.
+ * Different files for one port are merged; one file for different ports is replayed on each.
+ */
+function refuseRepeatedInputs(inputs: SwitchInput[]): void {
+  const seen = new Map<string, SwitchInput>();
+  for (const i of inputs) {
+    if (i.file === "-") continue; // standard input can feed one port only (checked below)
+    const key = `${i.port}\0${sameFileKey(i.file)}`;
+    const first = seen.get(key);
+    if (first)
+      throw new UserError(
+        "E_USAGE",
+        `option '--in ${i.port}=${i.file}': the same capture is already given for ${i.port} (--in ${first.port}=${first.file}); its frames would be replayed twice`,
+      );
+    seen.set(key, i);
+  }
 }
 
 function switchArgs(opts: Opts): SwitchArgs {
@@ -155,8 +204,10 @@ function switchArgs(opts: Opts): SwitchArgs {
         "E_USAGE",
         `option '--in': expected PORT=FILE (e.g. wire=in.pcap, VF-1=tx.pcap), got '${spec}'`,
       );
-    return { port: spec.slice(0, eq), file: spec.slice(eq + 1) };
+    // vf0, vf-0 and pf are VF-0 and PF, as --promisc and --rewrite-dst take them.
+    return { port: canonicalPortName(spec.slice(0, eq)), file: spec.slice(eq + 1) };
   });
+  refuseRepeatedInputs(inputs);
   const fromStdin = inputs.filter((i) => i.file === "-");
   if (fromStdin.length > 1)
     throw new UserError(
@@ -187,6 +238,13 @@ function switchArgs(opts: Opts): SwitchArgs {
       `option '--rewrite-dst ${rewrite[0]}': it rewrites frames from the wire, and no --in wire=FILE is given (it would change nothing)`,
     );
   const promisc = list("promisc");
+  const mtu = list("mtu").map(parseMtu);
+  for (const [i, m] of mtu.entries())
+    if (mtu.findIndex((x) => x.port === m.port) !== i)
+      throw new UserError(
+        "E_USAGE",
+        `option '--mtu ${m.port}=${m.mtu}': ${m.port} already has an MTU (--mtu given twice for one port)`,
+      );
   refuseHtmlOverOutputs(html, out);
   // A report inside an --out DIR this run creates is checked when it is written.
   if (!(html && out && resolve(dirname(html)) === resolve(out) && !existsSync(out))) htmlOutputFile(html);
@@ -226,7 +284,21 @@ function switchArgs(opts: Opts): SwitchArgs {
     vxlanPorts,
     rewriteDst: rewrite[0],
     promisc,
+    mtu,
   };
+}
+
+/** `--mtu PORT=N`: the port is checked against the configuration when the switch is programmed. */
+function parseMtu(spec: string): PortMtu {
+  const m = /^([^=]+)=(\d+)$/.exec(spec);
+  if (!m) throw new UserError("E_USAGE", `option '--mtu': expected PORT=N (e.g. VF-0=9000), got '${spec}'`);
+  const mtu = Number(m[2]);
+  if (mtu < MIN_MTU || mtu > MAX_MTU)
+    throw new UserError(
+      "E_USAGE",
+      `option '--mtu ${spec}': ${m[2]} is not an MTU the drivers accept (${MIN_MTU}..${MAX_MTU}: frames up to ${MAX_JUMBO_FRAME} bytes with header and FCS)`,
+    );
+  return { port: canonicalPortName(m[1]!), mtu };
 }
 
 type EngineFactory = (c: SwitchConfig, o: EngineOptions) => Promise<SwitchEngine> | SwitchEngine;
@@ -340,6 +412,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     vxlanPorts: opts.vxlanPorts,
     rewriteDst: opts.rewriteDst ?? null,
     promisc: opts.promisc,
+    mtu: Object.fromEntries(opts.mtu.map((m) => [m.port, m.mtu])),
     functions: r.tallies,
     frameDrops: r.dropReasons,
     copyDrops: r.copyDropReasons,
@@ -434,10 +507,6 @@ function switchNotes(j: SwitchJson, conf: string, refused: string[]): string[] {
     notes.push(
       `all ${filtered} wire frames were dropped by the MAC filter (l2-filter): their destination MACs match no PF or VF of ${conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)`,
     );
-  if (j.snaplen_cut)
-    notes.push(
-      `${j.snaplen_cut} input frames were cut by their capture's snaplen; replayed as captured (shorter than on the wire)`,
-    );
   notes.push(...refused);
   return notes;
 }
@@ -458,7 +527,6 @@ function summaryText(j: SwitchJson, opts: SwitchArgs, refused: string[], ctx: Co
   if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
   const notes = switchNotes(j, opts.conf, refused);
   if (notes[0]?.startsWith("all ")) ctx.out(`note: ${notes.shift()}\n`);
-  if (j.skipped_non_ethernet) ctx.out(`skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
   for (const n of notes) ctx.out(`note: ${n}\n`);
   if (opts.out)
     ctx.out(
@@ -487,6 +555,7 @@ export const command = defineCommand({
         makeEngine: chooseEngine(opts.engine),
         rewriteDst: opts.rewriteDst,
         promisc: opts.promisc,
+        mtu: opts.mtu,
       });
     } catch (e) {
       removeCreatedDirs(createdDirs);
@@ -503,16 +572,17 @@ export const command = defineCommand({
       promisc: opts.promisc,
       out: opts.out,
     });
-    // Notes beside the table: inputs cut short, then VFs the driver refused.
+    // Notes beside the table: inputs cut short or holding other than Ethernet frames, then VFs
+    // the driver refused.
     const runNotes = [
       ...result.corruptTails.map((t) => t.note),
+      ...result.inputNotes,
       ...result.refused.map((v) => refusedVfText(result.pf, v)),
     ];
     if (opts.json) ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (opts.csv) ctx.out(switchCsv(j));
     else summaryText(j, opts, runNotes, ctx);
     if (opts.json || opts.csv) {
-      if (j.skipped_non_ethernet) ctx.err(`iovsim: skipped ${j.skipped_non_ethernet} non-Ethernet records\n`);
       for (const n of switchNotes(j, opts.conf, runNotes)) ctx.err(`iovsim: note: ${n}\n`);
     }
     if (opts.html) {

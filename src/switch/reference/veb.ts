@@ -82,9 +82,15 @@ function emptyLedger(): Ledger {
   };
 }
 
-/** Frame too long for a limit: long-packet mode compares len + FCS with RLPML, else 1514 + 4 x tags. */
+/**
+ * Frame too long for a limit: long-packet mode compares len + FCS with RLPML, else with 1514;
+ * each recognised VLAN tag adds 4 bytes either way. The hardware counts the tags in RLPML
+ * itself (Linux commit d3836f8e "igb: Do not factor VLANs into RLPML calculation", citing the
+ * 82576 and i350 EAS; 82599 MAXFRS likewise excludes the tag); QEMU's igb_rx_is_oversized
+ * does not, so its LPE limit cuts a tagged frame 4 bytes short (docs/switch-reference.md).
+ */
 export function isOversized(len: number, tags: number, longPacket: boolean, rlpml: number): boolean {
-  return longPacket ? len + FCS_BYTES > rlpml : len > STD_MAX_FRAME + 4 * tags;
+  return longPacket ? len + FCS_BYTES > rlpml + 4 * tags : len > STD_MAX_FRAME + 4 * tags;
 }
 
 export class ReferenceSwitch {
