@@ -101,12 +101,28 @@ function trafficGenFrames(): Uint8Array[] {
   return frames;
 }
 
+/**
+ * Jumbo frames for VF-0 (docs/switch.md, `--mtu`): two of 9014 bytes (MTU 9000 + 14, FCS not
+ * captured) and one of 1514, so without `--mtu VF-0=9000` two are dropped as oversize.
+ */
+function jumboFrames(): Uint8Array[] {
+  const udp = (sport: number, payload: number) =>
+    eth({ dst: VF0_MAC, src: PEER })
+      .ipv4({ src: "192.0.2.1", dst: "192.0.2.10" })
+      .udp({ sport, dport: 5001 })
+      .payload(payload)
+      .build();
+  // 14 Ethernet + 20 IPv4 + 8 UDP = 42 bytes of headers.
+  return [udp(40010, 9014 - 42), udp(40011, 1514 - 42), udp(40012, 9014 - 42)];
+}
+
 /** The example captures, by file name under examples/. */
 export function exampleCaptures(): Record<string, Uint8Array> {
   return {
     "in.pcap": encodeCapture(records(wireFrames(), 1_700_000_000_000_000_000n)),
     "tx.pcap": encodeCapture(records(vf0Frames(), 1_700_000_000_000_500_000n)),
     "trafficgen-gtpu.pcap": encodeCapture(records(trafficGenFrames(), 1_700_000_000_001_000_000n)),
+    "jumbo.pcap": encodeCapture(records(jumboFrames(), 1_700_000_000_002_000_000n)),
   };
 }
 

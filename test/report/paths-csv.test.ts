@@ -35,6 +35,20 @@ describe("paths --csv", () => {
     lp.delivered_mpps = 0.9;
     lp.loss_ratio = 0.025;
     d.paths[0].size = 66;
+    // Each direction's figures distinct from each other and from the combined ones.
+    const latency = (b: number) => ({
+      min: b,
+      mean: b + 1,
+      p50: b + 2,
+      p90: b + 3,
+      p99: b + 4,
+      p999: b + 5,
+      max: b + 6,
+    });
+    lp.per_direction = {
+      rx: { offered_mpps: 0.46, delivered_mpps: 0.44, loss_ratio: 0.04, latency_us: latency(10) },
+      tx: { offered_mpps: 0.4635, delivered_mpps: 0.46, loss_ratio: 0.0075, latency_us: latency(20) },
+    };
     const [head, ...rows] = parseCsv(pathsCsv(d));
     expect(head).toEqual([...PATHS_CSV_HEADER]);
     expect(rows).toHaveLength(3);
@@ -74,6 +88,26 @@ describe("paths --csv", () => {
       max_us: "61.5",
       point_bottleneck_per_packet_unit: "cycles",
       min_us: "",
+      rx_offered_mpps: "0.46",
+      rx_delivered_mpps: "0.44",
+      rx_loss_ratio: "0.04",
+      rx_min_us: "10",
+      rx_mean_us: "11",
+      rx_p50_us: "12",
+      rx_p90_us: "13",
+      rx_p99_us: "14",
+      rx_p999_us: "15",
+      rx_max_us: "16",
+      tx_offered_mpps: "0.4635",
+      tx_delivered_mpps: "0.46",
+      tx_loss_ratio: "0.0075",
+      tx_min_us: "20",
+      tx_mean_us: "21",
+      tx_p50_us: "22",
+      tx_p90_us: "23",
+      tx_p99_us: "24",
+      tx_p999_us: "25",
+      tx_max_us: "26",
     });
   });
 
