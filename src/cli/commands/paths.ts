@@ -73,8 +73,9 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
              which alone give NDR, PDR and the load points (a short trial passes a load its
              queues absorb; docs/experiments.md, Trial length). Given, every trial has that
              length (a note says when it is shorter than the path's queues need)
---count N    frames each trial offers instead (the trial lasts as long as offering them takes;
-             exclusive with --trial-ms; no final trials)
+--count N    frames each trial offers instead: the trial lasts N / the load's rate of virtual
+             time, the time offering them takes (Poisson arrivals: about N, never more);
+             exclusive with --trial-ms; no final trials
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 --profile P  cost profile: ${costProfileNames().join(", ")} (default bhyve), or a JSON
