@@ -161,7 +161,10 @@ export function num(
 ): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+  // Decimal notation only, as --size and --rate: Number() would also take 0x10, 1e3 or ' 7 '
+  // and run with a value the user did not write.
+  const decimal = integer ? /^\d+$/ : /^(\d+(\.\d*)?|\.\d+)$/;
+  if (!decimal.test(v) || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
     throw new UserError(
       "E_USAGE",
       `${opt}: '${v}' is not ${integer ? "an integer" : "a number"} in ${min}..${max}`,
