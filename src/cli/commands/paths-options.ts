@@ -281,6 +281,35 @@ function locateKey(text: string, key: string): string {
  */
 export function checkHost(conf: PathConfig, paths: string[]): PathHost {
   if (conf.hostState) return checkStateHost(conf, paths);
+  const ph = setupConfigHost(conf);
+  checkConfigPaths(ph, conf, paths);
+  return ph;
+}
+
+/**
+ * checkHost for the default path list (no --path): a path the configuration has no VF for is
+ * left out, with the reason, instead of refusing the whole run; a kernel refusal still refuses.
+ */
+export function checkHostLeavingOut(
+  conf: PathConfig,
+  paths: string[],
+): { host: PathHost; leftOut: Array<{ path: string; reason: string }> } {
+  const host = conf.hostState ? checkStateHost(conf, []) : setupConfigHost(conf);
+  const leftOut: Array<{ path: string; reason: string }> = [];
+  for (const p of new Set(paths)) {
+    try {
+      if (conf.hostState) checkStateHost(conf, [p]);
+      else checkConfigPaths(host, conf, [p]);
+    } catch (e) {
+      if (!(e instanceof UserError) || e.code !== "E_CONFIG") throw e;
+      leftOut.push({ path: p, reason: e.message });
+    }
+  }
+  return { host, leftOut };
+}
+
+/** The VFs of an iovctl.conf, created on a fresh in-memory host (a kernel refusal: located). */
+function setupConfigHost(conf: PathConfig): PathHost {
   let ph: PathHost;
   try {
     ph = setupHost(conf.text, conf.file, undefined, conf.fromFile === true);
@@ -292,6 +321,11 @@ export function checkHost(conf: PathConfig, paths: string[]): PathHost {
       `${conf.file}:${key ? locateKey(conf.text, key) : "1:1"}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
     );
   }
+  return ph;
+}
+
+/** Refuses the first of `paths` that needs a VF the configuration's host does not have. */
+function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: string[]): void {
   const need = (path: string, what: string, ok: boolean) => {
     if (!ok)
       throw new UserError(
@@ -305,7 +339,6 @@ export function checkHost(conf: PathConfig, paths: string[]): PathHost {
     if (p === "vm-vf" || p === "vf-loopback")
       need(p, "a VF with 'passthrough : true' (for the VM)", ph.vmVf !== undefined);
   }
-  return ph;
 }
 
 /**
@@ -375,7 +408,9 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   const names = parsePathNames(v.path);
   const selected = selectPaths(names, direction);
   // --pcap: one direction; tx on the paths whose timing follows the frames (paths-replay.ts).
-  const { runs, notes } = v.pcap !== undefined ? replayRuns(selected, direction, names.length > 0) : selected;
+  const chosen = v.pcap !== undefined ? replayRuns(selected, direction, names.length > 0) : selected;
+  const notes = chosen.notes;
+  let runs = chosen.runs;
   const arrival = (v.arrival ?? "constant") as Arrival;
   if (!["constant", "poisson"].includes(arrival))
     throw new UserError("E_USAGE", `--arrival: '${arrival}' is not constant or poisson`);
@@ -393,10 +428,24 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   const seed = num(v.seed, "--seed", 1, 0, 2 ** 31 - 1, true);
   const conf = hostConf ?? readConfig(v.config);
   const profile = loadCosts(v.profile ?? "bhyve");
-  const pathHost = checkHost(
-    conf,
-    runs.map((r) => r.path),
-  );
+  // Paths named with --path must run (or the run is refused); of the default list, those the
+  // configuration has no VF for are left out with a note: every configuration the control plane
+  // accepts runs the paths it can.
+  let pathHost: PathHost;
+  if (names.length > 0)
+    pathHost = checkHost(
+      conf,
+      runs.map((r) => r.path),
+    );
+  else {
+    const checked = checkHostLeavingOut(
+      conf,
+      runs.map((r) => r.path),
+    );
+    pathHost = checked.host;
+    for (const l of checked.leftOut) notes.push(`${l.path} left out (no --path named it): ${l.reason}`);
+    runs = runs.filter((r) => !checked.leftOut.some((l) => l.path === r.path));
+  }
   const base: TrafficProfile = defaultProfile({
     flows: num(v.flows, "--flows", 64, 1, 65535, true),
     l4: proto as L4,

@@ -56,7 +56,8 @@ every element on a modeled resource priced by the cost profile) and reports, per
 Every figure is simulated; one separate line says how fast the simulator ran (wall clock).
 How to read the output, question by question: docs/questions.md; the method: docs/experiments.md.
 
-paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
+paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
+             those the configuration has no VF for are left out with a note, named ones refused)
 --direction  rx (default): the wire sends to a consumer on this host; tx: the consumer sends to
              the wire (vf-loopback: jail -> VM inside the NIC); both: the two at once. A
              transmit-only path (vf-loopback) runs tx under 'both', a forwarding path
