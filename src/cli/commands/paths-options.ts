@@ -611,6 +611,12 @@ function parseWindow(
     throw no("a closed loop sends generated frames, not a capture (leave out --pcap)");
   if (v.partitions !== undefined && v.partitions !== "1")
     throw no("a closed loop runs on one thread (leave out --partitions)");
+  // A count's trial lasts count / rate, and a closed loop's pace is the receiver's: it would
+  // offer a fraction of the count (36 of --count 1000 at --window 8, native, 64 B).
+  if (v.count !== undefined)
+    throw no(
+      "a closed loop sends at the receiver's pace, so --count gives it no trial length (give --trial-ms instead)",
+    );
   const keep: typeof runs = [];
   for (const r of runs) {
     const why = closedLoopGap(r.path);

@@ -132,8 +132,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
 --window N   with --application: a closed loop (TCP-like) instead of an offered load: the sender
              on the wire keeps at most N frames sent and not yet read by the application, sending
              up to --rate (default 100 % of line rate); one load point per path (no search, so
-             no --precision or --pdr-loss), receive only; the delivered rate is what the
-             receiver sustains, and nothing is lost by construction. Paths without a sender on
+             no --precision or --pdr-loss; --trial-ms, not --count), receive only; the delivered
+             rate is what the receiver sustains, and nothing is lost by construction. Paths without a sender on
              the wire or a consumer on a CPU (virtio-tap, jail-epair-fwd, bridge-epair-fwd) are refused when
              named, left out with a note otherwise. The JSON says "load": {"loop": "closed",
              "window": N}
