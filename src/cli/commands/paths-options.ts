@@ -26,7 +26,7 @@ import {
 } from "../../traffic/profiles.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
-import { checkStateHost } from "./paths-host.ts";
+import { checkStateHost, otherPfsNote } from "./paths-host.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -426,7 +426,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       "--trial-ms and --count are exclusive: a trial offers either a virtual duration or a number of frames",
     );
   const seed = num(v.seed, "--seed", 1, 0, 2 ** 31 - 1, true);
-  const conf = hostConf ?? readConfig(v.config);
+  const conf: PathConfig = hostConf ?? readConfig(v.config);
   const profile = loadCosts(v.profile ?? "bhyve");
   // Paths named with --path must run (or the run is refused); of the default list, those the
   // configuration has no VF for are left out with a note: every configuration the control plane
@@ -446,6 +446,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     for (const l of checked.leftOut) notes.push(`${l.path} left out (no --path named it): ${l.reason}`);
     runs = runs.filter((r) => !checked.leftOut.some((l) => l.path === r.path));
   }
+  const otherPfs = conf.hostState ? otherPfsNote(pathHost) : undefined;
+  if (otherPfs) notes.push(otherPfs);
   const base: TrafficProfile = defaultProfile({
     flows: num(v.flows, "--flows", 64, 1, 65535, true),
     l4: proto as L4,

@@ -92,7 +92,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --host       instead, the VFs that exist on the simulated host now (its state in --state DIR,
              else $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or
-             iovctl -C: the jail gets the first VF not 'passthrough : true' with its driver
+             iovctl -C, of the first PF that has VFs (a note names other PFs with VFs):
+             the jail gets the first VF not 'passthrough : true' with its driver
              (VF 0), the VM the first passthrough VF, else the first without a host driver
              (sriov_drivers_autoprobe 0), else the next one (VF 1); their MAC, port VLAN, spoof
              checking and trust program the switch. Read only; exclusive with -f. Without --host, --state
