@@ -121,7 +121,11 @@ export function trialSpec(
   // arrivals: exactly the count; Poisson: about it, never more). Rates are per second of this
   // window, so any slack here would understate the offered rate and every utilization.
   const durationNs =
-    finalNs !== undefined ? finalNs : t.count !== undefined ? countDurationNs(t.count, ratePps) : t.durationNs;
+    finalNs !== undefined
+      ? finalNs
+      : t.count !== undefined
+        ? countDurationNs(t.count, ratePps)
+        : t.durationNs;
   return {
     path: c.path,
     direction: c.direction,

@@ -332,7 +332,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
       throw bad(`${k} = ${v} lies outside its range [${rec.range.join(", ")}]`);
     if (FLAGS.includes(k) && v !== 0 && v !== 1) throw bad(`${k} = ${v}: a flag is 0 or 1`);
     if (POSITIVE.includes(k) && v <= 0) throw bad(`${k} = ${v}: must be > 0`);
-    if (WHOLE.includes(k) && !Number.isInteger(v)) throw bad(`${k} = ${v}: a count of ${rec.unit}, a whole number`);
+    if (WHOLE.includes(k) && !Number.isInteger(v))
+      throw bad(`${k} = ${v}: a count of ${rec.unit}, a whole number`);
     constants[k] = { ...rec, value: v };
   }
   return { ...p, name: p.name + suffix, ref: p.ref + suffix, c: { ...p.c, ...changes }, constants };

@@ -271,7 +271,9 @@ describe("cost profiles", () => {
     const f = file("fractional-budget.json", text);
     const line = text.split("\n").findIndex((l) => l.includes("64.5")) + 1;
     expect(() => loadCosts(f)).toThrow(
-      new RegExp(`fractional-budget\\.json:${line}:\\d+: \\$\\.constants\\.napi_budget\\.value: a count of packets/poll, a whole number`),
+      new RegExp(
+        `fractional-budget\\.json:${line}:\\d+: \\$\\.constants\\.napi_budget\\.value: a count of packets/poll, a whole number`,
+      ),
     );
   });
 
