@@ -180,6 +180,8 @@ const REFUSALS: Array<[string[], RegExp]> = [
     /--symmetric applies to the RSS strategies/,
   ],
   [["steering", "--workers", "2"], /steering: unknown option '--workers'/],
+  [["steering", "--mix", `pcap:${PCAP}`, "--flows", "10"], /--flows shapes generated traffic/],
+  [["steering", "--mix", "plain", "--tunnels", "3"], /--tunnels applies to tunnelled traffic/],
   [["steering", "--inject-fault", "sink-stall"], /--inject-fault sink-stall.*needs --rate/],
   // demo
   [["demo", "--rate", "1Mpps"], /demo: unknown option '--rate'/],
@@ -461,6 +463,30 @@ describe("output: schemas, CSV shape, one figure in every format, determinism", 
     const rows = parseCsv((await cli([...args, "--csv"])).out);
     expect(rows).toHaveLength(3);
     for (const r of rows) expect(r.length).toBe(rows[0].length);
+  });
+
+  it("steering --tunnels with plain and gtpu: applies to gtpu, and plain's note names no tunnel", async () => {
+    const r = await cli([
+      "steering",
+      "--mix",
+      "plain,gtpu",
+      "--tunnels",
+      "3",
+      "--strategy",
+      "single",
+      "--queues",
+      "1",
+      "--frames",
+      "500",
+      "--rate",
+      "1Mpps",
+      "--no-ndr",
+      "--json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const notes: string[] = steeringJsonSchema.parse(JSON.parse(r.out)).notes;
+    expect(notes.find((n) => n.startsWith("plain:"))).not.toMatch(/tunnel/);
+    expect(notes.find((n) => n.startsWith("gtpu:"))).toMatch(/3 tunnel endpoint pair\(s\)/);
   });
 
   it("model show: every built-in profile, and a variant says which constants moved", async () => {
