@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { parseCsv } from "../../src/report/csv.ts";
+import { DEMO_CSV_HEADER, demoJsonSchema } from "../../src/report/demo-json.ts";
 import { fidelityJsonSchema } from "../../src/report/fidelity-json.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { pingJsonSchema } from "../../src/report/ping-json.ts";
@@ -487,6 +488,16 @@ describe("output: schemas, CSV shape, one figure in every format, determinism", 
     const notes: string[] = steeringJsonSchema.parse(JSON.parse(r.out)).notes;
     expect(notes.find((n) => n.startsWith("plain:"))).not.toMatch(/tunnel/);
     expect(notes.find((n) => n.startsWith("gtpu:"))).toMatch(/3 tunnel endpoint pair\(s\)/);
+  });
+
+  it("demo: --json validates, --csv is section,item,metric,value with the JSON's NDR", async () => {
+    const j = demoJsonSchema.parse(JSON.parse((await cli(["demo", "--trial-ms", "0.1", "--json"])).out));
+    const rows = parseCsv((await cli(["demo", "--trial-ms", "0.1", "--csv"])).out);
+    expect(rows[0]).toEqual([...DEMO_CSV_HEADER]);
+    for (const r of rows) expect(r.length).toBe(4);
+    const native = j.paths.paths.find((p) => p.name === "native")!;
+    const ndr = rows.find((r) => r[0] === "paths" && r[1] === "native rx 64" && r[2] === "ndr_mpps")!;
+    expect(Number(ndr[3])).toBeCloseTo(native.ndr_mpps!, 5);
   });
 
   it("model show: every built-in profile, and a variant says which constants moved", async () => {
