@@ -435,6 +435,28 @@ describe("output: schemas, CSV shape, one figure in every format, determinism", 
     expect(p.paths[0].load_points[0].offered_mpps).toBeCloseTo((k.sent / 400) * 2, 6);
   });
 
+  it("--pcap-timing capture slower than one frame per trial: a note says so and what trial holds one", async () => {
+    // dns_udp.pcap: 2 frames 0.26 s apart (7.7 frames/s); the default 1 ms trial offered its
+    // first frame only, and the offered rate read 1,000 frames/s without a word.
+    const j = await pathsJson(["--path", "native", "--pcap", PCAP, "--pcap-timing", "capture"]);
+    expect(j.notes).toContainEqual(
+      expect.stringMatching(
+        /^--pcap-timing capture: a 1 ms trial holds 0\.0077 of the capture's frames .* --trial-ms 130 or more$/,
+      ),
+    );
+    const enough = await pathsJson([
+      "--path",
+      "native",
+      "--pcap",
+      PCAP,
+      "--pcap-timing",
+      "capture",
+      "--count",
+      "4",
+    ]);
+    expect(enough.notes.join("\n")).not.toMatch(/trial holds/);
+  });
+
   it("ping: text, JSON and CSV give the same RTTs, and the JSON validates", async () => {
     const args = ["ping", "--path", "virtio", "-c", "3", "--interval-ms", "10"];
     const j = pingJsonSchema.parse(JSON.parse((await cli([...args, "--json"])).out));

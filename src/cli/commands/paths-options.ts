@@ -495,6 +495,10 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   const durationNs = Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6);
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
+  if (replay?.rate?.kind === "pps" && count === undefined) {
+    const note = shortCaptureTrialNote(replay.rate.pps, durationNs);
+    if (note) notes.push(note);
+  }
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
   // The application reads what the consumer receives: a run that only transmits gave the same
   // figures with and without it.
@@ -568,6 +572,17 @@ function checkTrialOffersFrames(
     "E_USAGE",
     `--rate ${rate.text}: a ${durationNs / 1e6} ms trial offers ${Number(frames.toPrecision(2))} frames of ${c.size === "imix" ? "the imix" : `${c.size} bytes`}, less than one (give --count N frames, or a longer --trial-ms)`,
   );
+}
+
+/**
+ * A capture replayed at its own timing whose mean gap is longer than the trial: the trial offers
+ * its first frame only, so the offered rate reads one frame per trial, not the capture's rate.
+ * Said in a note (with the trial that holds one frame), never silent.
+ */
+function shortCaptureTrialNote(capturePps: number, durationNs: number): string | undefined {
+  const frames = (capturePps * durationNs) / 1e9;
+  if (frames >= 1) return undefined;
+  return `--pcap-timing capture: a ${durationNs / 1e6} ms trial holds ${Number(frames.toPrecision(2))} of the capture's frames at its mean rate (${Number(capturePps.toPrecision(4))} frames/s), so it offers the first frame only and the offered rate is not the capture's: give --count N frames, or --trial-ms ${Number((1e3 / capturePps).toPrecision(2))} or more`;
 }
 
 /** --precision and --pdr-loss tune the NDR/PDR search: with one load point (--rate, or a
