@@ -107,6 +107,14 @@ const REFUSALS: Array<[string[], RegExp]> = [
   // exclusive and dependent options
   [["paths", "--path", "native", "--trial-ms", "1", "--count", "10"], /--trial-ms and --count are exclusive/],
   [["paths", "--path", "native", "--workers", "2", "--partitions", "2"], /--partitions 2: .*--workers 1/],
+  [
+    ["paths", "--path", "virtio-tap", "--partitions", "2"],
+    /--partitions 2: virtio-tap rx has no wire generator to cut at \(its frames never come from the wire: choose other paths/,
+  ],
+  [
+    ["paths", "--path", "native", "--direction", "tx", "--partitions", "2"],
+    /native tx has no wire generator .*use --direction rx or both/,
+  ],
   [["paths", "--path", "native", "--partitions", "3"], /--partitions: '3' is not an integer in 1\.\.2/],
   [["paths", "--path", "native", "--json", "--csv"], /--json and --csv are exclusive/],
   [["paths", "--path", "native", "--window", "8"], /--window 8: a closed loop needs --application/],
@@ -412,6 +420,26 @@ describe("output: schemas, CSV shape, one figure in every format, determinism", 
     );
     expect(strip(two)).toBe(strip(one));
     expect(strip(part)).toBe(strip(one));
+  });
+
+  it("--partitions 2 without --path: the paths it cannot cut are left out with a note (every run was refused)", async () => {
+    const r = await cli([
+      "paths",
+      "--partitions",
+      "2",
+      "--size",
+      "64",
+      "--rate",
+      "0.5Mpps",
+      "--count",
+      "50",
+      "--json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const j = pathsJsonSchema.parse(JSON.parse(r.out));
+    expect(j.paths.map((p) => p.name)).not.toContain("virtio-tap");
+    expect(j.paths.map((p) => p.name)).toContain("native");
+    expect(j.notes).toContainEqual(expect.stringMatching(/^--partitions 2: virtio-tap left out: /));
   });
 
   it("--count: the offered rate is the --rate asked for, and Poisson arrivals offer at most the count", async () => {

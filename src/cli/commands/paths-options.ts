@@ -512,9 +512,11 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each plus its payload copied at copy_gbytes_per_s ${profile.c.copy_gbytes_per_s} GB/s, below the interrupt and the stack)`,
     );
   const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
-  if (partitions === 2) checkPartitioned(v, runs, faults.length > 0, replay !== undefined);
+  if (partitions === 2)
+    checkPartitioned(v, runs, faults.length > 0, replay !== undefined, names.length > 0, notes);
   // --window drops the paths that cannot run a closed loop (when none was named): the cases too.
-  const closed = window !== undefined ? cases.filter((c) => runs.some((r) => r.path === c.path)) : cases;
+  // --window and --partitions 2 drop the paths they cannot run (when none was named): the cases too.
+  const closed = cases.filter((c) => runs.some((r) => r.path === c.path));
   return {
     cases: closed,
     paths: runs.map((r) => r.path),
@@ -666,18 +668,34 @@ function checkPartitioned(
   runs: Array<{ path: string; direction: Direction }>,
   faults: boolean,
   replay: boolean,
+  named: boolean,
+  notes: string[],
 ): void {
   const no = (why: string) => new UserError("E_USAGE", `--partitions 2: ${why}`);
   if (v.workers !== undefined && v.workers !== "1")
     throw no("runs one simulation at a time on two threads; give --workers 1 or leave it out");
   if (faults) throw no("--inject-fault is not supported on the partitioned run");
   if (replay) throw no("--pcap is not supported on the partitioned run");
+  const keep: typeof runs = [];
   for (const r of runs) {
     const path = enginePath(r.path)!;
     const onWire = (on: string) => path.resources.find((x) => x.name === on)?.kind === "wire";
-    if (!pathElements(r.path, r.direction).some((e) => e.el.kind === "gen" && onWire(e.el.on)))
-      throw no(`${r.path} ${r.direction} has no wire generator to cut at (use --direction rx or both)`);
+    const cut = (d: Direction) => pathElements(r.path, d).some((e) => e.el.kind === "gen" && onWire(e.el.on));
+    if (cut(r.direction)) {
+      keep.push(r);
+      continue;
+    }
+    // Advice that fits: another direction of this path is cut at the wire, or none is.
+    const other = directionsOf(r.path).filter((d) => d !== r.direction && d !== "both" && cut(d));
+    const why = `${r.path} ${r.direction} has no wire generator to cut at (${
+      other.length > 0
+        ? `use --direction ${other.join(" or ")} or both`
+        : "its frames never come from the wire: choose other paths with --path, or leave out --partitions"
+    })`;
+    if (named) throw no(why);
+    notes.push(`--partitions 2: ${r.path} left out: ${why}`);
   }
+  runs.splice(0, runs.length, ...keep);
 }
 
 export function htmlFile(v: string | undefined, inputs: RunInput[] = []): string | undefined {

@@ -126,7 +126,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
 --partitions 1|2  2: each simulation itself on two threads, cut at the wire (the generator on
              a second thread, synchronized conservatively on virtual time; docs/engine.md);
              same results as 1, one simulation at a time; rx or both only, not with --pcap,
-             --inject-fault or --workers N>1
+             --inject-fault or --workers N>1; a path whose frames never come from the wire
+             (virtio-tap, vf-loopback) is refused when named, left out with a note otherwise
 --application  an application on the consumer's CPU reads every frame it receives
              (app_rx_cycles each, below the interrupt and the stack; a vCPU whose socket holds
              frames does not halt); default: the consumer's stack is the end of the path
