@@ -55,6 +55,11 @@ const CONF = {
   ),
   ixlTooMany: file("ixl-128.conf", 'PF { device : "ixl0"; num_vfs : 128; }\n'),
   ixTooMany: file("ix-64.conf", 'PF { device : "ix0"; num_vfs : 64; }\n'),
+  // iovctl -C accepts it (exit 0) with a warning: the ix driver refuses VF-1's vlan 0.
+  ixVlan0: file(
+    "ix-vlan0.conf",
+    'PF { device : "ix0"; num_vfs : 2; }\nVF-1 { passthrough : true; vlan : 0; }\n',
+  ),
 };
 const PCAP = new URL("../fixtures/captures/tcpdump/dns_udp.pcap", import.meta.url).pathname;
 const ONE = ["--size", "64", "--rate", "1Mpps", "--count", "200"];
@@ -156,6 +161,10 @@ const REFUSALS: Array<[string[], RegExp]> = [
   [
     ["paths", "-f", CONF.ixTooMany, "--path", "native"],
     /ix-64\.conf:1:\d+: the simulated kernel refused .*at most 63 VFs/,
+  ],
+  [
+    ["paths", "-f", CONF.ixVlan0, "--path", "vm-vf"],
+    /ix-vlan0\.conf: path 'vm-vf' needs a VF with 'passthrough : true' \(for the VM\), and the VFs it made have none: the driver created 1 of the 2 VFs the file asks for \(iovsim validate -f .*ix-vlan0\.conf says why\)/,
   ],
   [["paths", "-f", CONF.ix, "--host", "--path", "native"], /--host and -f\/--config are exclusive/],
   // cost profile variants

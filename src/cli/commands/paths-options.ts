@@ -326,11 +326,18 @@ function setupConfigHost(conf: PathConfig): PathHost {
 
 /** Refuses the first of `paths` that needs a VF the configuration's host does not have. */
 function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: string[]): void {
+  // A VF the driver refused (ix `vlan : 0`: a warning, iovctl -C still exits 0) is not on the
+  // host: say so, or "has none" reads wrong for a file that declares one.
+  const asked = Number(/\bnum_vfs\s*[:=]\s*(\d+)/.exec(conf.text)?.[1] ?? ph.vfs.length);
+  const has =
+    asked > ph.vfs.length
+      ? `the VFs it made have none: the driver created ${ph.vfs.length} of the ${asked} VFs the file asks for (iovsim validate -f ${conf.file} says why)`
+      : "this configuration has none";
   const need = (path: string, what: string, ok: boolean) => {
     if (!ok)
       throw new UserError(
         "E_CONFIG",
-        `${conf.file}: path '${path}' needs ${what}, and this configuration has none (choose other paths with --path)`,
+        `${conf.file}: path '${path}' needs ${what}, and ${has} (choose other paths with --path)`,
       );
   };
   for (const p of paths) {
