@@ -3,7 +3,7 @@
 // refused naming the option (exit 1, no stack trace); every iovctl.conf the control plane accepts
 // runs the paths it has VFs for; text, JSON and CSV give the same figures. Runs are one load
 // point (--rate with a small --count) to stay cheap.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -248,6 +248,30 @@ describe("every refusal names the option or file at fault, exit 1, no stack trac
     expect(r.err).toMatch(message);
     expect(r.code).toBe(1);
     expect(r.err).not.toMatch(/\n\s+at .*:\d+:\d+\)?$/m);
+  });
+});
+
+describe("sweep run: a shard from the batch engine's environment", () => {
+  it("out of range is refused naming its source, before DIR is created or anything is said", async () => {
+    const out = join(dir, "env-shard");
+    const saved = { id: process.env.SLURM_ARRAY_TASK_ID, n: process.env.SLURM_ARRAY_TASK_COUNT };
+    process.env.SLURM_ARRAY_TASK_ID = "5";
+    process.env.SLURM_ARRAY_TASK_COUNT = "2";
+    try {
+      const r = await cli(["sweep", "run", sweep("env", "{ path: [native] }"), "--out", out]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        "iovsim: Slurm job array: shard 5 is not in 0..1 (shards are numbered from 0 to N-1)\n",
+      );
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      for (const [k, v] of [
+        ["SLURM_ARRAY_TASK_ID", saved.id],
+        ["SLURM_ARRAY_TASK_COUNT", saved.n],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
   });
 });
 
