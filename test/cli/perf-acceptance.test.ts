@@ -131,6 +131,10 @@ const REFUSALS: Array<[string[], RegExp]> = [
     ["paths", "--path", "native", "--application", "--window", "8", "--direction", "tx"],
     /--window 8: a closed loop runs the receive direction only/,
   ],
+  [
+    ["paths", "--path", "native,jail-epair-fwd", "--size", "64", "--application"],
+    /--application: path 'jail-epair-fwd' forwards what it receives and has no consumer/,
+  ],
   [["paths", "--path", "native", "--pcap", PCAP, "--size", "64"], /--size cannot be used with --pcap/],
   [
     ["paths", "--path", "native", "--pcap", PCAP, "--direction", "both"],
@@ -473,6 +477,16 @@ describe("output: schemas, CSV shape, one figure in every format, determinism", 
     expect(j.paths.map((p) => p.name)).not.toContain("virtio-tap");
     expect(j.paths.map((p) => p.name)).toContain("native");
     expect(j.notes).toContainEqual(expect.stringMatching(/^--partitions 2: virtio-tap left out: /));
+  });
+
+  it("--application without --path: the forwarding paths run without one, and the note says so", async () => {
+    const j = await pathsJson(["--size", "64", "--rate", "0.5Mpps", "--count", "50", "--application"]);
+    expect(j.paths.map((p) => p.name)).toContain("bridge-epair-fwd");
+    expect(j.notes).toContainEqual(
+      expect.stringMatching(
+        /^--application: .*; jail-epair-fwd, bridge-epair-fwd forward what they receive \(no consumer\) and run without one$/,
+      ),
+    );
   });
 
   it("--count: the offered rate is the --rate asked for, and Poisson arrivals offer at most the count", async () => {

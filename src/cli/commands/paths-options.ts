@@ -515,14 +515,22 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       "E_USAGE",
       "--application: the application reads the frames its consumer receives, and --direction tx receives none (use rx or both)",
     );
-  if (values.application)
+  if (values.application) {
+    // A forwarding path has no consumer whose application could read: its figures are the same
+    // with and without --application (the note claimed an application read its frames).
+    const forwarding = [...new Set(runs.map((r) => r.path))].filter((p) => !hasCpuConsumer(p));
+    if (names.length > 0 && forwarding.length > 0)
+      throw new UserError(
+        "E_USAGE",
+        `--application: path '${forwarding[0]}' forwards what it receives and has no consumer whose application would read it (choose other paths with --path, or leave out --application)`,
+      );
     notes.push(
-      `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each plus its payload copied at copy_gbytes_per_s ${profile.c.copy_gbytes_per_s} GB/s, below the interrupt and the stack)`,
+      `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each plus its payload copied at copy_gbytes_per_s ${profile.c.copy_gbytes_per_s} GB/s, below the interrupt and the stack)${forwarding.length > 0 ? `; ${forwarding.join(", ")} forward what they receive (no consumer) and run without one` : ""}`,
     );
+  }
   const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
   if (partitions === 2)
     checkPartitioned(v, runs, faults.length > 0, replay !== undefined, names.length > 0, notes);
-  // --window drops the paths that cannot run a closed loop (when none was named): the cases too.
   // --window and --partitions 2 drop the paths they cannot run (when none was named): the cases too.
   const closed = cases.filter((c) => runs.some((r) => r.path === c.path));
   return {
@@ -657,14 +665,21 @@ function parseWindow(
 
 /** Why a path cannot run a closed loop (null: it can): the sender must be on the wire (the
  *  engine holds back only a wire generator) and the consumer on a CPU (where the reads are). */
+/** Whether a path's receive side ends at a consumer on a CPU (where an application reads). */
+function hasCpuConsumer(path: string): boolean {
+  const p = enginePath(path)!;
+  const kindOf = (on: string) => p.resources.find((x) => x.name === on)?.kind;
+  const cpu = (on: string) => kindOf(on) === "core" || kindOf(on) === "vcpu";
+  return (p.rx ?? []).some((e) => (e.kind === "sink" || e.kind === "guest-rx") && cpu(e.on));
+}
+
 function closedLoopGap(path: string): string | null {
   const p = enginePath(path)!;
   const kindOf = (on: string) => p.resources.find((x) => x.name === on)?.kind;
   const rx = p.rx ?? [];
   if (!rx.some((e) => e.kind === "gen" && kindOf(e.on) === "wire"))
     return "has no sender on the wire to hold back (its frames come from a host thread)";
-  const cpu = (on: string) => kindOf(on) === "core" || kindOf(on) === "vcpu";
-  if (!rx.some((e) => (e.kind === "sink" || e.kind === "guest-rx") && cpu(e.on)))
+  if (!hasCpuConsumer(path))
     return "has no consumer on a CPU whose application reads the frames (it forwards them)";
   return null;
 }

@@ -130,7 +130,9 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              (virtio-tap, vf-loopback) is refused when named, left out with a note otherwise
 --application  an application on the consumer's CPU reads every frame it receives
              (app_rx_cycles each, below the interrupt and the stack; a vCPU whose socket holds
-             frames does not halt); default: the consumer's stack is the end of the path
+             frames does not halt); default: the consumer's stack is the end of the path.
+             A forwarding path (jail-epair-fwd, bridge-epair-fwd) has no consumer: refused
+             when named, run without an application (a note) otherwise
 --window N   with --application: a closed loop (TCP-like) instead of an offered load: the sender
              on the wire keeps at most N frames sent and not yet read by the application, sending
              up to --rate (default 100 % of line rate); one load point per path (no search, so
