@@ -102,6 +102,12 @@ export interface ExperimentResult {
   violations: string[];
 }
 
+/** Virtual ns a trial of `count` frames offers for at `ratePps`: frame k of a constant stream
+ *  leaves at k / rate, so the last of them leaves inside it. */
+export function countDurationNs(count: number, ratePps: number): number {
+  return Math.max(1, Math.ceil((count * 1e9) / Math.max(ratePps, 1e-9)));
+}
+
 /** The spec of one trial of `c` at `ratePps`. */
 export function trialSpec(
   c: ExperimentCase,
@@ -111,13 +117,14 @@ export function trialSpec(
   /** A final trial's length instead of the settings' (ns). */
   finalNs?: number,
 ): ScenarioSpec {
-  // With a frame count, the duration is what it takes to offer them (twice over for Poisson
-  // arrivals' randomness, plus 1 ms): the count, not a default duration, ends the trial.
+  // With a frame count, the trial offers for the time the count takes at the rate (constant
+  // arrivals: exactly the count; Poisson: about it, never more). Rates are per second of this
+  // window, so any slack here would understate the offered rate and every utilization.
   const durationNs =
     finalNs !== undefined
       ? finalNs
       : t.count !== undefined
-        ? Math.ceil((2 * t.count * 1e9) / Math.max(ratePps, 1)) + 1_000_000
+        ? countDurationNs(t.count, ratePps)
         : t.durationNs;
   return {
     path: c.path,

@@ -42,7 +42,8 @@ export interface FidelityReport {
 }
 
 export function selectCases(name?: string): FidelityCase[] {
-  if (!name) return [...CASES];
+  // Only an absent --case means every case: `--case ''` names none (refused by the caller).
+  if (name === undefined) return [...CASES];
   const c = CASES.filter((x) => x.name === name);
   return c;
 }

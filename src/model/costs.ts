@@ -100,6 +100,9 @@ const FLAGS: CostName[] = [
   "irqfd_msi_fastpath",
 ];
 const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
+/** Counts the engine loops over (frames per poll, descriptors per write-back): a fraction has no
+ *  meaning there (a budget of 64.5 frames). */
+const WHOLE: CostName[] = ["napi_budget", "nic_window_frames"];
 
 const fileSchema = z
   .object({
@@ -191,6 +194,8 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
     if (FLAGS.includes(k) && v.value !== 0 && v.value !== 1)
       problems.push(`${at(["constants", k, "value"])}: a flag is 0 or 1`);
     if (POSITIVE.includes(k) && v.value <= 0) problems.push(`${at(["constants", k, "value"])}: must be > 0`);
+    if (WHOLE.includes(k) && !Number.isInteger(v.value))
+      problems.push(`${at(["constants", k, "value"])}: a count of ${v.unit}, a whole number`);
     c[k] = v.value;
   }
   if (problems.length > 0) throw new UserError("E_PROFILE", `invalid cost profile\n${problems.join("\n")}`);
@@ -289,6 +294,10 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
     throw bad("a profile file whose name holds '!' or '{' cannot be named (they start a variant): rename it");
   const p = loadCosts(base, option);
   const changes: Partial<Record<CostName, number>> = {};
+  // A switch or a constant given twice: refused, as a repeated list item elsewhere (the last
+  // would silently win). A switch may still move a constant a {} step set (applied in order).
+  const seenSwitches = new Set<string>();
+  const seenConstants = new Set<string>();
   const step = /!([^!{]*)|\{([^}]*)\}/y;
   for (let at = 0; at < suffix.length; ) {
     step.lastIndex = at;
@@ -298,6 +307,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
     if (m[1] !== undefined) {
       const sw = COST_SWITCHES[m[1]];
       if (!sw) throw bad(`unknown switch '${m[1]}' (switches: ${switchList()})`);
+      if (seenSwitches.has(m[1])) throw bad(`switch '${m[1]}' is given twice`);
+      seenSwitches.add(m[1]);
       Object.assign(changes, sw.set);
       continue;
     }
@@ -308,6 +319,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
       if (!(COST_NAMES as readonly string[]).includes(k))
         throw bad(`unknown constant '${k}' (known: ${COST_NAMES.join(", ")})`);
       if (!NUMBER.test(v)) throw bad(`${k}=${v}: not a number`);
+      if (seenConstants.has(k)) throw bad(`constant '${k}' is given twice`);
+      seenConstants.add(k);
       changes[k as CostName] = Number(v);
     }
   }
@@ -319,6 +332,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
       throw bad(`${k} = ${v} lies outside its range [${rec.range.join(", ")}]`);
     if (FLAGS.includes(k) && v !== 0 && v !== 1) throw bad(`${k} = ${v}: a flag is 0 or 1`);
     if (POSITIVE.includes(k) && v <= 0) throw bad(`${k} = ${v}: must be > 0`);
+    if (WHOLE.includes(k) && !Number.isInteger(v))
+      throw bad(`${k} = ${v}: a count of ${rec.unit}, a whole number`);
     constants[k] = { ...rec, value: v };
   }
   return { ...p, name: p.name + suffix, ref: p.ref + suffix, c: { ...p.c, ...changes }, constants };

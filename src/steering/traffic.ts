@@ -192,7 +192,8 @@ export function buildMix(spec: MixSpec): SteeringTraffic {
     flowFrames,
     pairOf,
     cdf: popularity(flows, spec.zipfS, spec.seed),
-    note: `${NOTES[spec.mix]}; ${flows} flows, ${spec.tunnels} tunnel endpoint pair(s)${pop}`,
+    // Plain traffic has no tunnel: its frames do not depend on spec.tunnels.
+    note: `${NOTES[spec.mix]}; ${flows} flows${spec.mix === "plain" ? "" : `, ${spec.tunnels} tunnel endpoint pair(s)`}${pop}`,
     payloadBytes: spec.mix === "esp" || spec.mix === "mix" ? null : PAYLOAD,
   };
 }

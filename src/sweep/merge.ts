@@ -125,7 +125,8 @@ export function withoutSimulatorSpeed(result: unknown): unknown {
   return rest;
 }
 
-/** One CSV row per point and per path entry (paths), or per point (other experiments). */
+/** One CSV row per point and per path entry (paths), result entry (steering) or case
+ *  (fidelity); per point otherwise. */
 export function mergedRows(m: MergedSweep): Array<Record<string, string | number | boolean>> {
   const rows: Array<Record<string, string | number | boolean>> = [];
   for (const p of m.points) {
@@ -146,6 +147,10 @@ export function mergedRows(m: MergedSweep): Array<Record<string, string | number
           p99_us_mid_load: mid?.latency_us?.p99 ?? "",
         });
       }
+    } else if (m.experiment === "steering" && Array.isArray((p.result as SteeringLike)?.results)) {
+      for (const e of (p.result as SteeringLike).results) rows.push({ ...base, ...steeringRow(e) });
+    } else if (m.experiment === "fidelity" && Array.isArray((p.result as FidelityLike)?.cases)) {
+      for (const c of (p.result as FidelityLike).cases) rows.push({ ...base, ...fidelityRow(c) });
     } else {
       const flat: Record<string, string | number | boolean> = { ...base };
       for (const [k, v] of Object.entries((p.result ?? {}) as Record<string, unknown>))
@@ -154,6 +159,50 @@ export function mergedRows(m: MergedSweep): Array<Record<string, string | number
     }
   }
   return rows;
+}
+
+type SteeringLike = { results: Array<Record<string, unknown>> };
+type FidelityLike = { cases: Array<Record<string, unknown>> };
+type Cell = string | number | boolean;
+
+/** A number, a string or a boolean as it is; anything else (null, absent) as an empty cell. */
+const cell = (v: unknown): Cell =>
+  typeof v === "number" || typeof v === "string" || typeof v === "boolean" ? v : "";
+
+/** One steering result (a strategy x mix x core count, at --rate or at NDR): its figures, as
+ *  `iovsim steering --csv` names them (the merge gave only the document's header fields). */
+function steeringRow(e: Record<string, unknown>): Record<string, Cell> {
+  const lat = (e.latency_us ?? {}) as Record<string, unknown>;
+  const util = (e.utilization ?? {}) as Record<string, unknown>;
+  return {
+    traffic: cell(e.traffic),
+    strategy: cell(e.strategy),
+    queues: cell(e.queues),
+    at: cell(e.at),
+    skipped: cell(e.skipped),
+    ndr_mpps: cell(e.ndr_mpps),
+    line_rate_mpps: cell(e.line_rate_mpps),
+    offered_mpps: cell(e.offered_mpps),
+    delivered_mpps: cell(e.delivered_mpps),
+    loss_ratio: cell(e.loss_ratio),
+    jain: cell(e.jain),
+    latency_p99_us: cell(lat.p99),
+    busiest_core_util: cell(util.busiest_core),
+    bottleneck: cell(e.bottleneck),
+  };
+}
+
+/** One fidelity case: published against simulated and the verdict. */
+function fidelityRow(c: Record<string, unknown>): Record<string, Cell> {
+  const pub = (c.published ?? {}) as Record<string, unknown>;
+  return {
+    name: cell(c.name),
+    published: cell(pub.value),
+    unit: cell(pub.unit),
+    simulated: cell(c.simulated),
+    error: cell(c.error),
+    pass: cell(c.pass),
+  };
 }
 
 /** The rows as CSV (RFC 4180), columns in first-seen order. */

@@ -63,6 +63,10 @@ describe("paths --json", () => {
     expect(j.trial).toEqual({ virtual_ms: null, count: 5000 });
     expect(j.paths[0].load_points[0].conservation.sent).toBe(5000);
     expect(j.paths[0].load_points[0].conservation.delivered).toBe(5000);
+    // Rates are per second of the time offering them took (5 ms), not of a padded window: the
+    // offered rate is the --rate asked for (it read 0.45 Mpps when the window was 2x + 1 ms).
+    expect(j.paths[0].load_points[0].offered_mpps).toBeCloseTo(1, 6);
+    expect(j.paths[0].load_points[0].delivered_mpps).toBeCloseTo(1, 6);
   });
 
   it("--direction both includes the transmit-only vf-loopback (as tx, with a note); rates sum both directions", async () => {

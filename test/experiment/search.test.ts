@@ -193,7 +193,7 @@ describe("experiment: search, then load points at 10/50/90 % of NDR", () => {
     const seen: ScenarioSpec[] = [];
     await runExperiment({
       cases,
-      trial: { ...trial, count: 100_000, durationNs: 1_000_000 },
+      trial: { ...trial, arrival: "constant", count: 100_000, durationNs: 1_000_000 },
       rate: { kind: "pps", pps: 1e6, text: "1Mpps" },
       precision: 0.005,
       pdrLoss: 0.005,
@@ -206,5 +206,13 @@ describe("experiment: search, then load points at 10/50/90 % of NDR", () => {
     // 100,000 frames at 1 Mpps take 100 ms of virtual time: the 1 ms default must not cut it.
     expect(seen[0].durationNs).toBeGreaterThanOrEqual(100_000_000);
     expect(simulateQueue(q, seen[0]).conservation.sent).toBe(100_000);
+    // ...and no longer: rates are per second of the trial, so a padded window (it was 2x the
+    // count's time + 1 ms) understated the offered rate (0.50 Mpps here instead of 1).
+    expect(seen[0].durationNs).toBe(100_000_000);
+    expect(simulateQueue(q, seen[0]).offered_pps).toBeCloseTo(1e6, -2);
+    // Poisson arrivals offer about the count in that time, never more.
+    const poisson = simulateQueue(q, { ...seen[0], arrival: "poisson" }).conservation.sent;
+    expect(poisson).toBeLessThanOrEqual(100_000);
+    expect(poisson).toBeGreaterThan(99_000);
   });
 });

@@ -236,6 +236,42 @@ describe("cost profiles", () => {
     expect(msg("nosuch!irqfd-2010")).toMatch(/--profile nosuch: no such file/);
   });
 
+  it("a variant that gives a switch or a constant twice is refused (the last silently won)", () => {
+    const refused = (name: string) => {
+      try {
+        loadCosts(name);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UserError);
+        return (e as Error).message;
+      }
+      throw new Error(`${name} was accepted`);
+    };
+    expect(refused("bhyve{cpu_ghz=3,cpu_ghz=3.1}")).toBe(
+      "--profile bhyve{cpu_ghz=3,cpu_ghz=3.1}: constant 'cpu_ghz' is given twice",
+    );
+    expect(refused("bhyve{cpu_ghz=3}{cpu_ghz=3.1}")).toMatch(/constant 'cpu_ghz' is given twice$/);
+    expect(refused("bhyve!no-event-idx!no-event-idx")).toMatch(/switch 'no-event-idx' is given twice$/);
+    // A switch after a {} step that set its constant still applies in order (fidelity's
+    // sensitivity study builds such names): the switch's value wins.
+    expect(loadCosts("kvm-posted{vhost_signal_per_packet=0}!vhost-2016").c.vhost_signal_per_packet).toBe(1);
+  });
+
+  it("a count constant (napi_budget, nic_window_frames) takes a whole number, in a variant and in a file", () => {
+    expect(() => loadCosts("bhyve{napi_budget=64.5}")).toThrow(
+      /napi_budget = 64.5: a count of packets\/poll, a whole number/,
+    );
+    expect(loadCosts("bhyve{napi_budget=65}").c.napi_budget).toBe(65);
+    const text = bhyveText.replace(/("napi_budget":\s*\{\s*"value":\s*)64/, "$164.5");
+    expect(text).not.toBe(bhyveText);
+    const f = file("fractional-budget.json", text);
+    const line = text.split("\n").findIndex((l) => l.includes("64.5")) + 1;
+    expect(() => loadCosts(f)).toThrow(
+      new RegExp(
+        `fractional-budget\\.json:${line}:\\d+: \\$\\.constants\\.napi_budget\\.value: a count of packets/poll, a whole number`,
+      ),
+    );
+  });
+
   it("`paths --profile` with an unknown switch exits 1 with the option named and no stack trace", async () => {
     const r = await cli(["paths", "--path", "virtio", "--size", "64", "--profile", "kvm-exits!nope"]);
     expect(r.code).not.toBe(0);

@@ -178,6 +178,18 @@ describe("iovsim steering", () => {
         /--queues 32,64: beyond ixl0 for every strategy asked \(outer-rss: at most 16 cores.*\): nothing to simulate/,
       ],
       [["--mix", "gtpu,vxlan,gtpu"], /--mix: 'gtpu' is given twice/],
+      // Options that shape generated traffic were ignored with captures (and --tunnels with
+      // plain traffic, which has no tunnel): refused, naming the option.
+      [
+        ["--mix", "pcap:x.pcap", "--flows", "10"],
+        /--flows shapes generated traffic, and --mix pcap:x\.pcap replays captures/,
+      ],
+      [["--mix", "pcap:x.pcap", "--zipf", "1"], /--zipf shapes generated traffic/],
+      [["--mix", "pcap:x.pcap", "--tunnels", "2"], /--tunnels shapes generated traffic/],
+      [
+        ["--mix", "plain", "--tunnels", "3"],
+        /--tunnels applies to tunnelled traffic \(every mix but plain\), and --mix plain has none/,
+      ],
       [["--queues", "0"], /--queues: '0' is not an integer in 1..64/],
       [["--rate", "fast"], /--rate: 'fast' is not a rate/],
       [["--rate", "20Mpps", "--no-ndr"], /above the 10 Gbit\/s line rate/],

@@ -127,3 +127,16 @@ export function reportConfig(conf: PathConfig): { text: string; file: string } {
     text: `# ip link show ${ph.pf}\n${nd ? formatLinkShow(state, nd) : ""}${who("jail (jail-vf)", ph.jailVf)}${who("VM (vm-vf)", ph.vmVf)}`,
   };
 }
+
+/**
+ * With --host, the run measures one PF's VFs (the first that has any): a note names the other
+ * PFs that have VFs too, which the run does not measure, so a user who configured them is told.
+ */
+export function otherPfsNote(ph: PathHost): string | undefined {
+  const others = ph.host
+    .pfs()
+    .filter((p) => p.name !== ph.pf && p.vfs.length > 0)
+    .map((p) => `${p.name} (${p.vfs.length} VF${p.vfs.length === 1 ? "" : "s"})`);
+  if (others.length === 0) return undefined;
+  return `--host: the run measures ${ph.pf}'s VFs (the first PF that has VFs); ${others.join(", ")} ${others.length === 1 ? "has" : "have"} VFs too, not measured (a host with only that PF's VFs measures it)`;
+}

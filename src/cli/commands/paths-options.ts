@@ -26,7 +26,7 @@ import {
 } from "../../traffic/profiles.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
-import { checkStateHost } from "./paths-host.ts";
+import { checkStateHost, otherPfsNote } from "./paths-host.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -161,7 +161,10 @@ export function num(
 ): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+  // Decimal notation only, as --size and --rate: Number() would also take 0x10, 1e3 or ' 7 '
+  // and run with a value the user did not write.
+  const decimal = integer ? /^\d+$/ : /^(\d+(\.\d*)?|\.\d+)$/;
+  if (!decimal.test(v) || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
     throw new UserError(
       "E_USAGE",
       `${opt}: '${v}' is not ${integer ? "an integer" : "a number"} in ${min}..${max}`,
@@ -278,6 +281,35 @@ function locateKey(text: string, key: string): string {
  */
 export function checkHost(conf: PathConfig, paths: string[]): PathHost {
   if (conf.hostState) return checkStateHost(conf, paths);
+  const ph = setupConfigHost(conf);
+  checkConfigPaths(ph, conf, paths);
+  return ph;
+}
+
+/**
+ * checkHost for the default path list (no --path): a path the configuration has no VF for is
+ * left out, with the reason, instead of refusing the whole run; a kernel refusal still refuses.
+ */
+export function checkHostLeavingOut(
+  conf: PathConfig,
+  paths: string[],
+): { host: PathHost; leftOut: Array<{ path: string; reason: string }> } {
+  const host = conf.hostState ? checkStateHost(conf, []) : setupConfigHost(conf);
+  const leftOut: Array<{ path: string; reason: string }> = [];
+  for (const p of new Set(paths)) {
+    try {
+      if (conf.hostState) checkStateHost(conf, [p]);
+      else checkConfigPaths(host, conf, [p]);
+    } catch (e) {
+      if (!(e instanceof UserError) || e.code !== "E_CONFIG") throw e;
+      leftOut.push({ path: p, reason: e.message });
+    }
+  }
+  return { host, leftOut };
+}
+
+/** The VFs of an iovctl.conf, created on a fresh in-memory host (a kernel refusal: located). */
+function setupConfigHost(conf: PathConfig): PathHost {
   let ph: PathHost;
   try {
     ph = setupHost(conf.text, conf.file, undefined, conf.fromFile === true);
@@ -289,11 +321,24 @@ export function checkHost(conf: PathConfig, paths: string[]): PathHost {
       `${conf.file}:${key ? locateKey(conf.text, key) : "1:1"}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
     );
   }
+  return ph;
+}
+
+/** Refuses the first of `paths` that needs a VF the configuration's host does not have. */
+function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: string[]): void {
+  // A VF the driver refused (ix `vlan : 0`: a warning, iovctl -C still exits 0) is not on the
+  // host: say so, or "has none" reads wrong for a file that declares one.
+  const uncommented = conf.text.replace(/(#|\/\/).*$/gm, "");
+  const asked = Number(/\bnum_vfs\s*[:=]\s*(\d+)/.exec(uncommented)?.[1] ?? ph.vfs.length);
+  const has =
+    asked > ph.vfs.length
+      ? `the VFs it made have none: the driver created ${ph.vfs.length} of the ${asked} VFs the file asks for (iovsim validate -f ${conf.file} says why)`
+      : "this configuration has none";
   const need = (path: string, what: string, ok: boolean) => {
     if (!ok)
       throw new UserError(
         "E_CONFIG",
-        `${conf.file}: path '${path}' needs ${what}, and this configuration has none (choose other paths with --path)`,
+        `${conf.file}: path '${path}' needs ${what}, and ${has} (choose other paths with --path)`,
       );
   };
   for (const p of paths) {
@@ -302,7 +347,6 @@ export function checkHost(conf: PathConfig, paths: string[]): PathHost {
     if (p === "vm-vf" || p === "vf-loopback")
       need(p, "a VF with 'passthrough : true' (for the VM)", ph.vmVf !== undefined);
   }
-  return ph;
 }
 
 /**
@@ -372,7 +416,9 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   const names = parsePathNames(v.path);
   const selected = selectPaths(names, direction);
   // --pcap: one direction; tx on the paths whose timing follows the frames (paths-replay.ts).
-  const { runs, notes } = v.pcap !== undefined ? replayRuns(selected, direction, names.length > 0) : selected;
+  const chosen = v.pcap !== undefined ? replayRuns(selected, direction, names.length > 0) : selected;
+  const notes = chosen.notes;
+  let runs = chosen.runs;
   const arrival = (v.arrival ?? "constant") as Arrival;
   if (!["constant", "poisson"].includes(arrival))
     throw new UserError("E_USAGE", `--arrival: '${arrival}' is not constant or poisson`);
@@ -388,12 +434,28 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       "--trial-ms and --count are exclusive: a trial offers either a virtual duration or a number of frames",
     );
   const seed = num(v.seed, "--seed", 1, 0, 2 ** 31 - 1, true);
-  const conf = hostConf ?? readConfig(v.config);
+  const conf: PathConfig = hostConf ?? readConfig(v.config);
   const profile = loadCosts(v.profile ?? "bhyve");
-  const pathHost = checkHost(
-    conf,
-    runs.map((r) => r.path),
-  );
+  // Paths named with --path must run (or the run is refused); of the default list, those the
+  // configuration has no VF for are left out with a note: every configuration the control plane
+  // accepts runs the paths it can.
+  let pathHost: PathHost;
+  if (names.length > 0)
+    pathHost = checkHost(
+      conf,
+      runs.map((r) => r.path),
+    );
+  else {
+    const checked = checkHostLeavingOut(
+      conf,
+      runs.map((r) => r.path),
+    );
+    pathHost = checked.host;
+    for (const l of checked.leftOut) notes.push(`${l.path} left out (no --path named it): ${l.reason}`);
+    runs = runs.filter((r) => !checked.leftOut.some((l) => l.path === r.path));
+  }
+  const otherPfs = conf.hostState ? otherPfsNote(pathHost) : undefined;
+  if (otherPfs) notes.push(otherPfs);
   const base: TrafficProfile = defaultProfile({
     flows: num(v.flows, "--flows", 64, 1, 65535, true),
     l4: proto as L4,
@@ -441,6 +503,10 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   const durationNs = Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6);
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
+  if (replay?.rate?.kind === "pps" && count === undefined) {
+    const note = shortCaptureTrialNote(replay.rate.pps, durationNs);
+    if (note) notes.push(note);
+  }
   const simulated = faults.filter((f) => f.kind !== "worker-exit");
   // The application reads what the consumer receives: a run that only transmits gave the same
   // figures with and without it.
@@ -449,14 +515,24 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       "E_USAGE",
       "--application: the application reads the frames its consumer receives, and --direction tx receives none (use rx or both)",
     );
-  if (values.application)
+  if (values.application) {
+    // A forwarding path has no consumer whose application could read: its figures are the same
+    // with and without --application (the note claimed an application read its frames).
+    const forwarding = [...new Set(runs.map((r) => r.path))].filter((p) => !hasCpuConsumer(p));
+    if (names.length > 0 && forwarding.length > 0)
+      throw new UserError(
+        "E_USAGE",
+        `--application: path '${forwarding[0]}' forwards what it receives and has no consumer whose application would read it (choose other paths with --path, or leave out --application)`,
+      );
     notes.push(
-      `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each plus its payload copied at copy_gbytes_per_s ${profile.c.copy_gbytes_per_s} GB/s, below the interrupt and the stack)`,
+      `--application: an application on the consumer's CPU reads every received frame (app_rx_cycles ${profile.c.app_rx_cycles} cycles each plus its payload copied at copy_gbytes_per_s ${profile.c.copy_gbytes_per_s} GB/s, below the interrupt and the stack)${forwarding.length > 0 ? `; ${forwarding.join(", ")} forward what they receive (no consumer) and run without one` : ""}`,
     );
+  }
   const partitions = num(v.partitions, "--partitions", 1, 1, 2, true) as 1 | 2;
-  if (partitions === 2) checkPartitioned(v, runs, faults.length > 0, replay !== undefined);
-  // --window drops the paths that cannot run a closed loop (when none was named): the cases too.
-  const closed = window !== undefined ? cases.filter((c) => runs.some((r) => r.path === c.path)) : cases;
+  if (partitions === 2)
+    checkPartitioned(v, runs, faults.length > 0, replay !== undefined, names.length > 0, notes);
+  // --window and --partitions 2 drop the paths they cannot run (when none was named): the cases too.
+  const closed = cases.filter((c) => runs.some((r) => r.path === c.path));
   return {
     cases: closed,
     paths: runs.map((r) => r.path),
@@ -516,6 +592,17 @@ function checkTrialOffersFrames(
   );
 }
 
+/**
+ * A capture replayed at its own timing whose mean gap is longer than the trial: the trial offers
+ * its first frame only, so the offered rate reads one frame per trial, not the capture's rate.
+ * Said in a note (with the trial that holds one frame), never silent.
+ */
+function shortCaptureTrialNote(capturePps: number, durationNs: number): string | undefined {
+  const frames = (capturePps * durationNs) / 1e9;
+  if (frames >= 1) return undefined;
+  return `--pcap-timing capture: a ${durationNs / 1e6} ms trial holds ${Number(frames.toPrecision(2))} of the capture's frames at its mean rate (${Number(capturePps.toPrecision(4))} frames/s), so it offers the first frame only and the offered rate is not the capture's: give --count N frames, or --trial-ms ${Number((1e3 / capturePps).toPrecision(2))} or more`;
+}
+
 /** --precision and --pdr-loss tune the NDR/PDR search: with one load point (--rate, or a
  *  capture at its own timing) there is no search, so they are refused, not ignored. */
 function checkSearchOptionUse(
@@ -559,6 +646,12 @@ function parseWindow(
     throw no("a closed loop sends generated frames, not a capture (leave out --pcap)");
   if (v.partitions !== undefined && v.partitions !== "1")
     throw no("a closed loop runs on one thread (leave out --partitions)");
+  // A count's trial lasts count / rate, and a closed loop's pace is the receiver's: it would
+  // offer a fraction of the count (36 of --count 1000 at --window 8, native, 64 B).
+  if (v.count !== undefined)
+    throw no(
+      "a closed loop sends at the receiver's pace, so --count gives it no trial length (give --trial-ms instead)",
+    );
   const keep: typeof runs = [];
   for (const r of runs) {
     const why = closedLoopGap(r.path);
@@ -572,14 +665,21 @@ function parseWindow(
 
 /** Why a path cannot run a closed loop (null: it can): the sender must be on the wire (the
  *  engine holds back only a wire generator) and the consumer on a CPU (where the reads are). */
+/** Whether a path's receive side ends at a consumer on a CPU (where an application reads). */
+function hasCpuConsumer(path: string): boolean {
+  const p = enginePath(path)!;
+  const kindOf = (on: string) => p.resources.find((x) => x.name === on)?.kind;
+  const cpu = (on: string) => kindOf(on) === "core" || kindOf(on) === "vcpu";
+  return (p.rx ?? []).some((e) => (e.kind === "sink" || e.kind === "guest-rx") && cpu(e.on));
+}
+
 function closedLoopGap(path: string): string | null {
   const p = enginePath(path)!;
   const kindOf = (on: string) => p.resources.find((x) => x.name === on)?.kind;
   const rx = p.rx ?? [];
   if (!rx.some((e) => e.kind === "gen" && kindOf(e.on) === "wire"))
     return "has no sender on the wire to hold back (its frames come from a host thread)";
-  const cpu = (on: string) => kindOf(on) === "core" || kindOf(on) === "vcpu";
-  if (!rx.some((e) => (e.kind === "sink" || e.kind === "guest-rx") && cpu(e.on)))
+  if (!hasCpuConsumer(path))
     return "has no consumer on a CPU whose application reads the frames (it forwards them)";
   return null;
 }
@@ -591,18 +691,34 @@ function checkPartitioned(
   runs: Array<{ path: string; direction: Direction }>,
   faults: boolean,
   replay: boolean,
+  named: boolean,
+  notes: string[],
 ): void {
   const no = (why: string) => new UserError("E_USAGE", `--partitions 2: ${why}`);
   if (v.workers !== undefined && v.workers !== "1")
     throw no("runs one simulation at a time on two threads; give --workers 1 or leave it out");
   if (faults) throw no("--inject-fault is not supported on the partitioned run");
   if (replay) throw no("--pcap is not supported on the partitioned run");
+  const keep: typeof runs = [];
   for (const r of runs) {
     const path = enginePath(r.path)!;
     const onWire = (on: string) => path.resources.find((x) => x.name === on)?.kind === "wire";
-    if (!pathElements(r.path, r.direction).some((e) => e.el.kind === "gen" && onWire(e.el.on)))
-      throw no(`${r.path} ${r.direction} has no wire generator to cut at (use --direction rx or both)`);
+    const cut = (d: Direction) => pathElements(r.path, d).some((e) => e.el.kind === "gen" && onWire(e.el.on));
+    if (cut(r.direction)) {
+      keep.push(r);
+      continue;
+    }
+    // Advice that fits: another direction of this path is cut at the wire, or none is.
+    const other = directionsOf(r.path).filter((d) => d !== r.direction && d !== "both" && cut(d));
+    const why = `${r.path} ${r.direction} has no wire generator to cut at (${
+      other.length > 0
+        ? `use --direction ${other.join(" or ")} or both`
+        : "its frames never come from the wire: choose other paths with --path, or leave out --partitions"
+    })`;
+    if (named) throw no(why);
+    notes.push(`--partitions 2: ${r.path} left out: ${why}`);
   }
+  runs.splice(0, runs.length, ...keep);
 }
 
 export function htmlFile(v: string | undefined, inputs: RunInput[] = []): string | undefined {

@@ -56,7 +56,8 @@ every element on a modeled resource priced by the cost profile) and reports, per
 Every figure is simulated; one separate line says how fast the simulator ran (wall clock).
 How to read the output, question by question: docs/questions.md; the method: docs/experiments.md.
 
-paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
+paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
+             those the configuration has no VF for are left out with a note, named ones refused)
 --direction  rx (default): the wire sends to a consumer on this host; tx: the consumer sends to
              the wire (vf-loopback: jail -> VM inside the NIC); both: the two at once. A
              transmit-only path (vf-loopback) runs tx under 'both', a forwarding path
@@ -73,8 +74,9 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
              which alone give NDR, PDR and the load points (a short trial passes a load its
              queues absorb; docs/experiments.md, Trial length). Given, every trial has that
              length (a note says when it is shorter than the path's queues need)
---count N    frames each trial offers instead (the trial lasts as long as offering them takes;
-             exclusive with --trial-ms; no final trials)
+--count N    frames each trial offers instead: the trial lasts N / the load's rate of virtual
+             time, the time offering them takes (Poisson arrivals: about N, never more);
+             exclusive with --trial-ms; no final trials
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 --profile P  cost profile: ${costProfileNames().join(", ")} (default bhyve), or a JSON
@@ -90,7 +92,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
              the VFs are created on a fresh in-memory host: your saved state is not touched
 --host       instead, the VFs that exist on the simulated host now (its state in --state DIR,
              else $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or
-             iovctl -C: the jail gets the first VF not 'passthrough : true' with its driver
+             iovctl -C, of the first PF that has VFs (a note names other PFs with VFs):
+             the jail gets the first VF not 'passthrough : true' with its driver
              (VF 0), the VM the first passthrough VF, else the first without a host driver
              (sriov_drivers_autoprobe 0), else the next one (VF 1); their MAC, port VLAN, spoof
              checking and trust program the switch. Read only; exclusive with -f. Without --host, --state
@@ -123,15 +126,18 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has)
 --partitions 1|2  2: each simulation itself on two threads, cut at the wire (the generator on
              a second thread, synchronized conservatively on virtual time; docs/engine.md);
              same results as 1, one simulation at a time; rx or both only, not with --pcap,
-             --inject-fault or --workers N>1
+             --inject-fault or --workers N>1; a path whose frames never come from the wire
+             (virtio-tap, vf-loopback) is refused when named, left out with a note otherwise
 --application  an application on the consumer's CPU reads every frame it receives
              (app_rx_cycles each, below the interrupt and the stack; a vCPU whose socket holds
-             frames does not halt); default: the consumer's stack is the end of the path
+             frames does not halt); default: the consumer's stack is the end of the path.
+             A forwarding path (jail-epair-fwd, bridge-epair-fwd) has no consumer: refused
+             when named, run without an application (a note) otherwise
 --window N   with --application: a closed loop (TCP-like) instead of an offered load: the sender
              on the wire keeps at most N frames sent and not yet read by the application, sending
              up to --rate (default 100 % of line rate); one load point per path (no search, so
-             no --precision or --pdr-loss), receive only; the delivered rate is what the
-             receiver sustains, and nothing is lost by construction. Paths without a sender on
+             no --precision or --pdr-loss; --trial-ms, not --count), receive only; the delivered
+             rate is what the receiver sustains, and nothing is lost by construction. Paths without a sender on
              the wire or a consumer on a CPU (virtio-tap, jail-epair-fwd, bridge-epair-fwd) are refused when
              named, left out with a note otherwise. The JSON says "load": {"loop": "closed",
              "window": N}

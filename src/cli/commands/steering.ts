@@ -69,8 +69,10 @@ Options:
                       SYMMETRIC_TOEPLITZ: src and dst replaced by src^dst) or sorted
                       (SYMMETRIC_TOEPLITZ_SORT: src and dst in ascending order); default off
   --flows N           flows (directional; pairs are conversations), 2..65536 (default 1024)
-  --tunnels N         tunnel endpoint pairs (gNBs, VTEPs, gateways), 1..250 (default 4)
+  --tunnels N         tunnel endpoint pairs (gNBs, VTEPs, gateways), 1..250 (default 4);
+                      not with plain traffic only (no tunnel)
   --zipf S            Zipf flow popularity with exponent S (elephant flows); default uniform
+                      (--flows, --tunnels, --zipf: generated mixes only, not with pcap: alone)
   --frames N          frames per simulation, 500..1000000 (default 8000)
   --precision P       NDR resolution, % of line rate (default 2)
   --port PORT         flow-rules uses this port's rules (iovsim flow); default: a rule set
@@ -218,6 +220,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
     },
   ]);
   if (!o.ndr && !o.rate) throw new UserError("E_USAGE", "--no-ndr needs --rate (nothing would be simulated)");
+  refuseTrafficOptionsNotUsed(o.mixes, str);
   if (o.port && !o.strategies.includes("flow-rules"))
     throw new UserError("E_USAGE", "--port only applies to --strategy flow-rules");
   // Options that would change nothing are refused, never ignored.
@@ -287,6 +290,26 @@ export async function traffics(o: SteeringArgs, readStdin: () => Uint8Array): Pr
       ? captureMix(m.slice(5), readStdin)
       : buildMix({ mix: m as MixName, flows: o.flows, tunnels: o.tunnels, zipfS: o.zipf, seed: o.seed }),
   );
+}
+
+/**
+ * --flows, --zipf and --tunnels shape generated traffic: with only captures (pcap:FILE, whose
+ * flows and popularity are as captured) they would change nothing, and --tunnels changes nothing
+ * for plain traffic (no tunnel): refused, never ignored.
+ */
+function refuseTrafficOptionsNotUsed(mixes: string[], str: (k: string) => string | undefined): void {
+  const generated = mixes.filter((m) => !m.startsWith("pcap:"));
+  for (const k of ["flows", "zipf", "tunnels"])
+    if (str(k) !== undefined && generated.length === 0)
+      throw new UserError(
+        "E_USAGE",
+        `--${k} shapes generated traffic, and --mix ${mixes.join(",")} replays captures (their flows and popularity are as captured): leave out --${k}`,
+      );
+  if (str("tunnels") !== undefined && generated.every((m) => m === "plain"))
+    throw new UserError(
+      "E_USAGE",
+      `--tunnels applies to tunnelled traffic (every mix but plain), and --mix ${mixes.join(",")} has none: leave out --tunnels`,
+    );
 }
 
 /** The options, as the help text lists them. */

@@ -156,10 +156,18 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       const plan = planSweep(f);
       const env = shardFromEnv(process.env);
       const shard = o.shard !== undefined ? parseShard(o.shard) : (env ?? { k: 0, n: 1 });
-      if (o.shard !== undefined) shardPoints(plan.points, shard.k, shard.n);
+      const from = o.shard !== undefined ? "--shard" : env ? env.source : "default";
+      // Checked before anything is written or said: a shard from the batch engine's
+      // environment out of range created DIR/sweep.json and announced 'shard 5/2' first.
+      try {
+        shardPoints(plan.points, shard.k, shard.n);
+      } catch (e) {
+        if (e instanceof UserError && o.shard === undefined)
+          throw new UserError(e.code, `${from}: ${e.message}`);
+        throw e;
+      }
       if (o.workers !== undefined) await checkWorkers(plan, o.workers);
       const extraArgs = o.workers !== undefined ? ["--workers", o.workers] : [];
-      const from = o.shard !== undefined ? "--shard" : env ? env.source : "default";
       ctx.err(`sweep ${plan.name}: shard ${shard.k}/${shard.n} (${from}) -> ${o.out}\n`);
       const sum = await runShard({
         plan,
