@@ -8,7 +8,7 @@ import { REPORT_CSP } from "../report/html/index.ts";
 import { renderSvg } from "../report/html/render-svg.ts";
 import { commandLine } from "../report/output-format.ts";
 import { sweepConditionRows } from "./conditions.ts";
-import { type MergedSweep, mergedRows, type PointSpeed } from "./merge.ts";
+import { type MergedSweep, mergedRows, type PointSpeed, rowColumns } from "./merge.ts";
 
 export function renderSweepSvg(spec: TopLevelSpec): Promise<string> {
   return renderSvg(spec, "NDR against frame size, one panel per value of the other axes (simulated)");
@@ -125,7 +125,7 @@ export function renderSweepHtml(
   speeds: readonly PointSpeed[] = [],
 ): string {
   const rows = mergedRows(m);
-  const cols = rows.length > 0 ? Object.keys(rows[0]) : [];
+  const cols = rowColumns(rows);
   const table = dataTable(
     cols,
     rows.map((r) => cols.map((c) => r[c] ?? "")),

@@ -125,17 +125,60 @@ export function withoutSimulatorSpeed(result: unknown): unknown {
   return rest;
 }
 
-/** One CSV row per point and per path entry (paths), result entry (steering) or case
- *  (fidelity); per point otherwise. */
-export function mergedRows(m: MergedSweep): Array<Record<string, string | number | boolean>> {
-  const rows: Array<Record<string, string | number | boolean>> = [];
+type Row = Record<string, string | number | boolean>;
+type LoadPointJson = {
+  latency_us?: { p99?: number } | null;
+  per_direction?: Record<"rx" | "tx", { loss_ratio?: number; latency_us?: { p99?: number } | null }>;
+};
+
+/**
+ * Per-direction columns of a paths sweep with a `--direction both` point, after every other
+ * column (so a reader of the old columns finds them where they were): each direction's loss and
+ * p99 at the middle load point, the point `p99_us_mid_load` describes.
+ */
+export const PER_DIRECTION_COLUMNS = (["rx", "tx"] as const).flatMap((d) => [
+  `${d}_loss_ratio_mid_load`,
+  `${d}_p99_us_mid_load`,
+]);
+
+/** The middle load point of a path entry (the one whose p99 the rows carry). */
+function midLoadPoint(e: Record<string, unknown>): LoadPointJson | undefined {
+  const lp = Array.isArray(e.load_points) ? (e.load_points as LoadPointJson[]) : [];
+  return lp[Math.floor(lp.length / 2)];
+}
+
+/** The per-direction columns of one path entry; empty cells for a one-direction point. */
+function perDirectionCells(mid: LoadPointJson | undefined): Row {
+  const d = mid?.per_direction;
+  return Object.fromEntries(
+    (["rx", "tx"] as const).flatMap((dir) => [
+      [`${dir}_loss_ratio_mid_load`, d?.[dir]?.loss_ratio ?? ""],
+      [`${dir}_p99_us_mid_load`, d?.[dir]?.latency_us?.p99 ?? ""],
+    ]),
+  );
+}
+
+const pathEntries = (p: MergedSweep["points"][number]): Array<Record<string, unknown>> | undefined => {
+  const r = p.result as { paths?: unknown } | undefined;
+  return Array.isArray(r?.paths) ? (r.paths as Array<Record<string, unknown>>) : undefined;
+};
+
+/**
+ * One CSV row per point and per path entry (paths), result entry (steering) or case (fidelity);
+ * per point otherwise. When any point of a paths sweep ran `--direction both`, every paths row
+ * ends with PER_DIRECTION_COLUMNS.
+ */
+export function mergedRows(m: MergedSweep): Row[] {
+  const rows: Row[] = [];
+  const paths = m.experiment === "paths";
+  const perDirection =
+    paths && m.points.some((p) => pathEntries(p)?.some((e) => midLoadPoint(e)?.per_direction !== undefined));
   for (const p of m.points) {
-    const base: Record<string, string | number | boolean> = { index: p.index, ...p.coords, seed: p.seed };
-    const r = p.result as { paths?: Array<Record<string, unknown>> } | undefined;
-    if (m.experiment === "paths" && Array.isArray(r?.paths)) {
-      for (const e of r.paths) {
-        const lp = Array.isArray(e.load_points) ? (e.load_points as Array<Record<string, unknown>>) : [];
-        const mid = lp[Math.floor(lp.length / 2)] as { latency_us?: Record<string, number> } | undefined;
+    const base: Row = { index: p.index, ...p.coords, seed: p.seed };
+    const entries = pathEntries(p);
+    if (paths && entries) {
+      for (const e of entries) {
+        const mid = midLoadPoint(e);
         rows.push({
           ...base,
           path: String(e.name),
@@ -145,6 +188,7 @@ export function mergedRows(m: MergedSweep): Array<Record<string, string | number
           pdr_mpps: e.pdr_mpps as number,
           bottleneck: String(e.bottleneck),
           p99_us_mid_load: mid?.latency_us?.p99 ?? "",
+          ...(perDirection ? perDirectionCells(mid) : {}),
         });
       }
     } else if (m.experiment === "steering" && Array.isArray((p.result as SteeringLike)?.results)) {
@@ -152,7 +196,7 @@ export function mergedRows(m: MergedSweep): Array<Record<string, string | number
     } else if (m.experiment === "fidelity" && Array.isArray((p.result as FidelityLike)?.cases)) {
       for (const c of (p.result as FidelityLike).cases) rows.push({ ...base, ...fidelityRow(c) });
     } else {
-      const flat: Record<string, string | number | boolean> = { ...base };
+      const flat: Row = { ...base };
       for (const [k, v] of Object.entries((p.result ?? {}) as Record<string, unknown>))
         if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") flat[k] = v;
       rows.push(flat);
@@ -205,10 +249,16 @@ function fidelityRow(c: Record<string, unknown>): Record<string, Cell> {
   };
 }
 
-/** The rows as CSV (RFC 4180), columns in first-seen order. */
-export function rowsToCsv(rows: Array<Record<string, string | number | boolean>>): string {
+/** Every column of the rows, in first-seen order. */
+export function rowColumns(rows: Row[]): string[] {
   const cols: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  return cols;
+}
+
+/** The rows as CSV (RFC 4180), columns in first-seen order. */
+export function rowsToCsv(rows: Row[]): string {
+  const cols = rowColumns(rows);
   return toCsv(
     cols,
     rows.map((r) => cols.map((c) => r[c])),

@@ -67,18 +67,35 @@ export function throughputChart(paths: PathResult[], pdrLoss?: number): ChartDef
   };
 }
 
+type Latency = NonNullable<LoadPoint["latency_us"]>;
+
+/** The four percentiles of one latency, one row each; none when nothing was delivered. */
+function percentileRows(offered: number, l: Latency | null) {
+  return l === null
+    ? []
+    : PERCENTILES.map((name) => ({ offered, percentile: name, us: l[name === "p99.9" ? "p999" : name] }));
+}
+
+/** Panel names of a `--direction both` latency chart, in panel order (as the latency table says). */
+export const LATENCY_DIRECTIONS = ["both (together)", "rx", "tx"] as const;
+
+/** `title`: short enough to fit beside a panel of the per-direction chart. */
+const latencyY = (positive: boolean, title = "one-way latency, µs (simulated)") => ({
+  field: "us",
+  type: "quantitative",
+  title,
+  scale: positive ? { type: "log" } : {},
+  axis: { tickCount: 5, format: "~s" },
+});
+const percentileColour = { field: "percentile", type: "nominal", sort: [...PERCENTILES], title: null };
+
 export function latencyChart(p: PathResult): ChartDef {
+  return p.load_points.some((lp) => lp.per_direction) ? perDirectionLatencyChart(p) : combinedLatencyChart(p);
+}
+
+function combinedLatencyChart(p: PathResult): ChartDef {
   // A point that delivered nothing has no latency: no mark.
-  const values = p.load_points.flatMap((lp) => {
-    const l = lp.latency_us;
-    return l === null
-      ? []
-      : PERCENTILES.map((name) => ({
-          offered: lp.offered_mpps,
-          percentile: name,
-          us: l[name === "p99.9" ? "p999" : name],
-        }));
-  });
+  const values = p.load_points.flatMap((lp) => percentileRows(lp.offered_mpps, lp.latency_us));
   const positive = values.every((v) => v.us > 0);
   return {
     id: `latency-${chartKey(p)}`,
@@ -92,14 +109,8 @@ export function latencyChart(p: PathResult): ChartDef {
           mark: { type: "line", point: true, tooltip: true },
           encoding: {
             x: { field: "offered", type: "quantitative", title: "offered load, Mpps" },
-            y: {
-              field: "us",
-              type: "quantitative",
-              title: "one-way latency, µs (simulated)",
-              scale: positive ? { type: "log" } : {},
-              axis: { tickCount: 5, format: "~s" },
-            },
-            color: { field: "percentile", type: "nominal", sort: [...PERCENTILES], title: null },
+            y: latencyY(positive),
+            color: percentileColour,
           },
         },
         // The NDR line, when a throughput search ran.
@@ -123,6 +134,77 @@ export function latencyChart(p: PathResult): ChartDef {
               },
             ]),
       ],
+    } as TopLevelSpec,
+  };
+}
+
+/**
+ * `--direction both`: one panel for both directions together (the combined chart's lines), then
+ * one for rx and one for tx on their own, stacked on shared axes, so the direction whose latency
+ * grows with load stands out. Every panel's x is the load point's offered load (both directions
+ * together), so one load point lines up across the panels, and the NDR (of both together) marks
+ * each of them.
+ */
+function perDirectionLatencyChart(p: PathResult): ChartDef {
+  const [together, rx, tx] = LATENCY_DIRECTIONS;
+  const values = p.load_points.flatMap((lp) => {
+    const rows = (direction: string, l: Latency | null) =>
+      percentileRows(lp.offered_mpps, l).map((r) => ({ direction, ...r }));
+    const d = lp.per_direction;
+    return [
+      ...rows(together, lp.latency_us),
+      ...(d ? [...rows(rx, d.rx.latency_us), ...rows(tx, d.tx.latency_us)] : []),
+    ];
+  });
+  const positive = values.every((v) => v.us > 0);
+  // In a facet every layer takes the panel's data: the NDR comes in as a computed field.
+  const ndr =
+    p.ndr_mpps === null
+      ? []
+      : [
+          {
+            transform: [{ calculate: `${p.ndr_mpps}`, as: "ndr" }],
+            mark: { type: "rule", strokeDash: [4, 3], color: "#777" },
+            encoding: { x: { field: "ndr", type: "quantitative", aggregate: "min" } },
+          },
+          {
+            transform: [{ calculate: `${p.ndr_mpps}`, as: "ndr" }],
+            mark: { type: "text", align: "right", baseline: "top", dx: -3, dy: 3, color: "#555" },
+            encoding: {
+              x: { field: "ndr", type: "quantitative", aggregate: "min" },
+              y: { value: 0 },
+              text: { value: "NDR" },
+            },
+          },
+        ];
+  return {
+    id: `latency-${chartKey(p)}`,
+    title: `Latency against offered load, both directions together, rx and tx: ${pathLabel(p)} (simulated)`,
+    spec: {
+      ...base(`${pathLabel(p)}: latency per direction`, values),
+      facet: {
+        field: "direction",
+        type: "nominal",
+        sort: [...LATENCY_DIRECTIONS],
+        title: null,
+        header: { labelFontSize: 12, labelAnchor: "start" },
+      },
+      columns: 1,
+      spec: {
+        width: WIDTH,
+        height: 150,
+        layer: [
+          {
+            mark: { type: "line", point: true, tooltip: true },
+            encoding: {
+              x: { field: "offered", type: "quantitative", title: "offered load, both directions, Mpps" },
+              y: latencyY(positive, "one-way µs (simulated)"),
+              color: percentileColour,
+            },
+          },
+          ...ndr,
+        ],
+      },
     } as TopLevelSpec,
   };
 }

@@ -211,7 +211,7 @@ function latencySection(paths: PathResult[]): Section {
     badge: "simulated",
     parts: [
       p(
-        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.${hasPerDirection ? " With both directions, each load point has a row for both together (rates summed, latency over every frame) followed by one for rx and one for tx on their own." : ""}`,
+        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.${hasPerDirection ? " With both directions, a chart has a panel for both together (latency over every frame) above one for rx and one for tx on their own, all against the load offered in both directions together; in the table each load point has a row for both together (rates summed) followed by one for rx and one for tx on their own." : ""}`,
       ),
       { charts: paths.map(latencyChart) },
       {
