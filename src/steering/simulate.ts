@@ -391,10 +391,13 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
       `offered ${s.frames} frames: ${delivered} delivered + ${dropped} dropped + ${inFlight} in flight`,
     );
 
-  // The offered window starts when the first frame's first bit is on the wire.
+  // The offered window starts when the first frame's first bit is on the wire. It lasts the n
+  // frames' n gaps (offerNs), or longer when the wire was the limit and they arrived later (first
+  // bit of the first to last bit of the last): first-to-last arrival alone spans only n - 1 gaps
+  // and overstated the offered rate below line rate by 1/(n - 1).
   const firstArrival = (arrival[0] ?? 0) - ((flowBytes[flowOf[0]!]!.length + 24) * 8) / linkGbps;
   const lastArrival = arrival[s.frames - 1] || endNs;
-  const windowNs = Math.max(1, lastArrival - firstArrival);
+  const windowNs = Math.max(1, offerNs, lastArrival - firstArrival);
   const util = (r: Resource) => Math.min(1, r.busyNs / windowNs);
   let busiest = 0;
   let busiestName = "core0";

@@ -154,3 +154,19 @@ describe("symmetric hashing", () => {
     );
   });
 });
+
+describe("the offered window", () => {
+  it("n frames at a rate below line rate offer exactly that rate (n gaps, not n - 1)", () => {
+    for (const frames of [200, 3000]) {
+      const r = run("outer-rss", 4, { rate: 2e6, frames });
+      expect(r.offeredMpps).toBeCloseTo(2, 9);
+    }
+  });
+
+  it("above line rate the wire spaces the frames: offered is line rate", () => {
+    const r = run("outer-rss", 4, { rate: 50e6, frames: 2000 });
+    const lineMpps = (r.linkGbps * 1e3) / ((r.meanFrameBytes + 20) * 8);
+    expect(r.offeredMpps).toBeLessThanOrEqual(lineMpps * (1 + 1e-9));
+    expect(r.offeredMpps).toBeGreaterThan(lineMpps * 0.99);
+  });
+});
