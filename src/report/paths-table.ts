@@ -23,7 +23,7 @@ function table(head: string[]): Table.Table {
 export function trialText(j: PathsJson): string {
   const finals = j.paths.map((p) => p.final_trial_ms).filter((x): x is number => x !== null);
   return j.trial.count !== null
-    ? `${j.trial.count} frames per trial`
+    ? `${j.trial.count} ${j.trial.count === 1 ? "frame" : "frames"} per trial`
     : finals.length > 0
       ? `${j.trial.virtual_ms} ms search trials, then final trials of ${fmtRange(finals)} ms of virtual time (the path's queues over the resolution step: docs/experiments.md, Trial length)`
       : `${j.trial.virtual_ms} ms of virtual time per trial`;

@@ -69,11 +69,11 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
       const ms = num(t?.virtual_ms);
       const frames = num(r.frames_per_trial);
       return count !== undefined
-        ? `${formatNumber(count)} frames per trial`
+        ? `${formatNumber(count)} ${count === 1 ? "frame" : "frames"} per trial`
         : ms !== undefined
           ? `${formatNumber(ms)} ms of virtual time per trial`
           : frames !== undefined
-            ? `${formatNumber(frames)} frames per trial`
+            ? `${formatNumber(frames)} ${frames === 1 ? "frame" : "frames"} per trial`
             : undefined;
     }),
   );
