@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { iovsim, tempDir } from "../helpers/cli.ts";
-import { IXL0_SCHEMA_LISTING as IXL_SCHEMA } from "./iovctl-listings.ts";
+import { IXL0_SCHEMA_LISTING as IXL_SCHEMA, IOVCTL_USAGE as USAGE } from "./iovctl-listings.ts";
 
 let dir: string;
 let state: string;
@@ -33,13 +33,6 @@ function conf(text: string, name = "t.conf"): string {
 }
 const dryRun = (text: string) => iovctl("-C", "-n", "-f", conf(text));
 
-const USAGE = [
-  "iovctl: Usage: iovctl -C -f <config file> [-n]",
-  "iovctl:        iovctl -D [-d <PF device> | -f <config file>] [-n]",
-  "iovctl:        iovctl -L [-d <PF device> | -f <config file>]",
-  "iovctl:        iovctl -S [-d <PF device> | -f <config file>]",
-  "",
-].join("\n");
 /** getopt's own line, iovctl's warnx with a format that ends in \n (hence the empty line), usage. */
 const getoptError = (line: string, opt: string) =>
   `iovctl: ${line}\niovctl: Unrecognized argument '-${opt}'\n\n${USAGE}`;

@@ -12,3 +12,12 @@ The following configuration parameters may be configured on a VF:
 \tallow-promisc : bool (default = false)
 \tnum-queues : uint16_t (default = 4)
 `;
+
+/** iovctl's usage message (FreeBSD 14.0 and later: -L listed), as it writes it to stderr. */
+export const IOVCTL_USAGE = [
+  "iovctl: Usage: iovctl -C -f <config file> [-n]",
+  "iovctl:        iovctl -D [-d <PF device> | -f <config file>] [-n]",
+  "iovctl:        iovctl -L [-d <PF device> | -f <config file>]",
+  "iovctl:        iovctl -S [-d <PF device> | -f <config file>]",
+  "",
+].join("\n");
