@@ -84,6 +84,16 @@ export function heapBase(): usize {
   return load<u32>(gRingDir + (<usize>id << 2));
 }
 
+/** Address of the 16-byte descriptor of frame `i` of a burst from `head` (ring of mask `m`). */
+@inline export function descAt(desc: usize, m: u32, head: u32, i: u32): usize {
+  return desc + (<usize>((head + i) & m) << 4);
+}
+
+/** Whether a descriptor names a buffer of the pool with room for a minimum frame at `off`. */
+@inline export function bufOk(buf: u32, off: u32): bool {
+  return buf < gBufCount && off + 64 <= gBufSize;
+}
+
 /** Big-endian u16 at p. */
 @inline export function be16(p: usize): u32 {
   return <u32>bswap<u16>(load<u16>(p));

@@ -3,14 +3,13 @@
 // checks it): the common unicast wire frame received with per-burst configuration, one MAC
 // look-up, one Toeplitz hash and one 16-byte descriptor store.
 import {
-  DF_DD, DF_EOP, DF_VP, DF_TCI, SF_VLAN_FILTER, SF_DOUBLE_VLAN, SF_PORT_LPE, PC_FLAGS, PC_RLPML,
-  PC_RXRING, PC_RXQ, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_STRIP, PF_RSS_INNER,
-  PF_HIDE_VLAN, RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT,
+  DF_DD, DF_EOP, DF_VP, DF_TCI, SF_VLAN_FILTER, SF_DOUBLE_VLAN,
+  RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_HEAD, SH_DIRTY, SH_DESC, SH_MASK, SH_LIMIT,
   SH_RPKTS, SH_RBYTES, CT_RX_PACKETS, CT_RX_BYTES, CT_RX_SIZE, DR_NONE, SS_RX_FAST_FRAMES, SS_NOWNERS,
   POOL_SET_BYTES, DR_ALL_COPIES, CQ_RX_NO_DESC, CP_RX_DROPPED,
 } from "../abi";
-import { gBufBase, gBufSize, gBufCount, gBufStride, gHeadroom, gVfta, gVlanPools, gCntPort, gSwitchState, bufAddr } from "../mem";
-import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, mUpe, mAupe, pcfg } from "./config";
+import { gBufBase, gBufSize, gBufCount, gBufStride, gHeadroom, gVfta, gVlanPools, gCntPort, gSwitchState, bufAddr, descAt } from "../mem";
+import { NONE, cFlags, cVet, cVetExt, cRxBuf, mVfre, mVpe, mFlp, mUpe, mAupe } from "./config";
 import { cntPool, cntPort, cntQueue } from "./counters";
 import { trace, traceAddNoDesc, traceReset, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
@@ -19,25 +18,13 @@ import { psHi, psLo } from "./poolset";
 import { shadow, shadowInit } from "./rings";
 import { bufFree, bufFreeInBurst, bufFreeFlush, fastCopy } from "./buffers";
 import { RSS_BAIL, fastRssType, fastRssHash } from "../rss";
-
-// Per-burst state for rxFast (set by rxFastBegin from veb.ts wireRxBurst). The destination
-// pool's configuration is cached across frames (fD* of fast-tx.ts are not shared: Rx always
-// hashes, Tx only with SF_RSS_ON_LB). The loop uses these globals directly: copied into locals
-// they were a dozen more loop-carried values than registers, spilled and shuffled every frame.
-let rDPool: u32 = NONE;
-let rDMax: u32 = 0;
-let rDStrip = false;
-let rDHide = false;
-let rDTable: usize = 0;
-let rDTypes: u32 = 0;
-let rDInner = false;
-let rDReta: usize = 0;
-let rDRetaMask: u32 = 0;
-let rDRxRing: u32 = 0;
-let rDOneQueue = false;
-let rN: u32 = 0;
-let rBytes: u64 = 0;
-let rLastFast = false;
+// The destination pool's configuration, cached across frames (fast-burst.ts). The loop uses
+// these globals directly: copied into locals they were a dozen more loop-carried values than
+// registers, spilled and shuffled every frame.
+import {
+  dpPool, dpMax, dpStrip, dpHide, dpTable, dpTypes, dpInner, dpReta, dpRetaMask, dpRxRing, dpOneQueue, fbN, fbBytes,
+  destPoolLoad, fastBurstBegin, fastBurstAdd, fastBurstEnd,
+} from "./fast-burst";
 
 /**
  * Receives frames `start`.. of the wire burst while they take the fast path; returns the index
@@ -95,7 +82,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   let memoBp: usize = 0;
   let i = start;
   for (; i < n; i++) {
-    const d = desc + (<usize>((head + i) & m) << 4);
+    const d = descAt(desc, m, head, i);
     const lo = load<u64>(d);
     const buf = <u32>lo;
     const off = <u32>(lo >> 32) & 0xffff;
@@ -136,7 +123,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
         bufFreeInBurst(b);
         j++;
         if (j >= n) break;
-        const lj = load<u64>(desc + (<usize>((head + j) & m) << 4));
+        const lj = load<u64>(descAt(desc, m, head, j));
         b = <u32>lj;
         const oj = <u32>(lj >> 32) & 0xffff;
         if (<u32>(lj >> 48) != memoLen || b >= bufCount || oj + 64 > bufSize || oj + memoLen > bufSize) break;
@@ -182,26 +169,9 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     if (flp != 0) P &= ~(macFind(macAt(f + 6)) & flp); // loopback-source pruning (FLP)
     if (P == 0 || (P & (P - 1)) != 0) break;
     const p = <u32>ctz(P);
-    if (p != rDPool) {
-      rDPool = p;
-      const pflags = pcfg(p, PC_FLAGS);
-      const rlpml = pcfg(p, PC_RLPML);
-      // isOversized, untagged (a tagged frame may be 4 bytes longer, LPE or not)
-      rDMax = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
-      rDStrip = (pflags & PF_STRIP) != 0;
-      rDHide = (pflags & PF_HIDE_VLAN) != 0;
-      rDTable = <usize>pcfg(p, PC_TOEPLITZ);
-      rDTypes = pcfg(p, PC_RSS_TYPES);
-      rDInner = (pflags & PF_RSS_INNER) != 0;
-      rDReta = <usize>pcfg(p, PC_RETA);
-      rDRetaMask = pcfg(p, PC_RETA_MASK);
-      rDRxRing = pcfg(p, PC_RXRING);
-      // One queue: every RETA entry is queue 0 (the writer, src/switch/nic.ts, admits only
-      // queues of the pool), so the ring is known before the hash.
-      rDOneQueue = pcfg(p, PC_RXQ) == 1;
-    }
-    if (len > (tagged ? rDMax + 4 : rDMax)) break;
-    const strip = tagged && rDStrip;
+    if (p != dpPool) destPoolLoad(p);
+    if (len > (tagged ? dpMax + 4 : dpMax)) break;
+    const strip = tagged && dpStrip;
     if (strip && copy) break; // (the general path copies around the tag)
     const blen = strip ? len - 4 : len;
     if (blen > cRxBuf) break; // one descriptor
@@ -210,12 +180,12 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
     // drop for it), so the answer is worked out only for a frame that is delivered.
     let rtype: u32 = RSS_NONE;
     let hash: u32 = 0;
-    let ring = rDRxRing;
-    if (!rDOneQueue) {
-      rtype = fastRssType(f, len, rDTypes, rDInner);
+    let ring = dpRxRing;
+    if (!dpOneQueue) {
+      rtype = fastRssType(f, len, dpTypes, dpInner);
       if (rtype == RSS_BAIL) break;
-      hash = fastRssHash(f, rtype, rDTable);
-      ring += <u32>load<u8>(rDReta + <usize>(hash & rDRetaMask));
+      hash = fastRssHash(f, rtype, dpTable);
+      ring += <u32>load<u8>(dpReta + <usize>(hash & dpRetaMask));
     }
     const sh = shadow(ring);
     if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
@@ -237,7 +207,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       dropRing = ring;
       dropPool = p;
       drops++;
-      if (rDOneQueue) {
+      if (dpOneQueue) {
         memoHdr = v128.load(f);
         memoLen = len;
         memoRing = ring;
@@ -253,10 +223,10 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       }
       continue;
     }
-    if (rDOneQueue) {
-      rtype = fastRssType(f, len, rDTypes, rDInner);
+    if (dpOneQueue) {
+      rtype = fastRssType(f, len, dpTypes, dpInner);
       if (rtype == RSS_BAIL) break; // rxOne takes it (the ring's shadow is set up for the burst)
-      hash = fastRssHash(f, rtype, rDTable);
+      hash = fastRssHash(f, rtype, dpTable);
     }
     // Commit: the frame is delivered to pool p, ring `ring`.
     let b = buf;
@@ -276,7 +246,7 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
       store<u32>(f + 12, w1);
       o += 4;
       flags |= DF_VP;
-      if (!rDHide) {
+      if (!dpHide) {
         flags |= DF_TCI;
         dtci = tci;
       }
@@ -305,34 +275,18 @@ export function rxFast(desc: usize, m: u32, head: u32, start: u32, n: u32, portL
   }
   bufFreeFlush();
   if (rxN != 0) {
-    rN += rxN;
-    rBytes += rxBytes;
-    rLastFast = lastDelivered;
+    fastBurstAdd(rxN, rxBytes, lastDelivered);
     // A fast drop was the last frame: its reason is the last drop (rxOne's trace call).
     if (!lastDelivered) store<u32>(gSwitchState + SS_LAST_DROP, DR_ALL_COPIES);
   }
   return i;
 }
 
-/** Per-burst set-up of the fast path (wireRxBurst, before its first frame). */
-@inline export function rxFastBegin(): void {
-  rDPool = NONE;
-  rN = 0;
-  rBytes = 0;
-  rLastFast = false;
-}
-
-/** A frame went through the general path (rxOne): the last frame was not a fast one. */
-@inline export function rxFastSlow(): void {
-  rLastFast = false;
-}
-
 /** After the burst: the port Rx counters of the fast-path frames, summed; the last drop reason. */
 @inline export function rxFastEnd(): void {
-  if (rN != 0) {
-    cntPort(CT_RX_PACKETS, <u64>rN);
-    cntPort(CT_RX_BYTES, rBytes);
-    store<u32>(gSwitchState + SS_RX_FAST_FRAMES, load<u32>(gSwitchState + SS_RX_FAST_FRAMES) + rN);
+  if (fbN != 0) {
+    cntPort(CT_RX_PACKETS, <u64>fbN);
+    cntPort(CT_RX_BYTES, fbBytes);
   }
-  if (rLastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
+  fastBurstEnd(SS_RX_FAST_FRAMES);
 }

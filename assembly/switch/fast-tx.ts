@@ -3,24 +3,27 @@
 // it): the common VF-to-VF unicast frame switched with per-burst configuration, two MAC
 // look-ups, one Toeplitz hash and one 16-byte descriptor store.
 import {
-  D_FLAGS, DF_DD, DF_EOP, DF_LB, DF_VLE, MAC_SLOT_BYTES, MAC_SLOT_POOLS, SH_BYTES, SH_DIRTY, SF_VLAN_FILTER, SF_RSS_ON_LB, SF_ALWAYS_COPY, PC_FLAGS,
-  PC_RLPML, PC_RXRING, PC_RSS_TYPES, PC_RETA_MASK, PC_RETA, PC_TOEPLITZ, PF_LPE, PF_RSS_INNER,
-  RSS_NONE, SS_LAST_DROP, SH_TAIL, SH_FPKTS, SH_FBYTES,
+  D_FLAGS, DF_DD, DF_EOP, DF_LB, DF_VLE, MAC_SLOT_BYTES, MAC_SLOT_POOLS, SH_DIRTY, SF_VLAN_FILTER, SF_RSS_ON_LB, SF_ALWAYS_COPY,
+  RSS_NONE, SH_TAIL, SH_FPKTS, SH_FBYTES,
   CP_TX_PACKETS, CP_TX_BYTES, CP_TX_UNICAST, CP_TX_LB_PACKETS, CP_TX_LB_BYTES, DR_NONE, SS_TRACE,
   SS_FAST_FRAMES, SS_NOWNERS,
 } from "../abi";
-import { gBufBase, gBufSize, gBufCount, gBufStride, gHeadroom, gSwitchState, gMacTable, gMacMask, gShadow } from "../mem";
+import { gBufSize, gBufCount, gHeadroom, gSwitchState, gMacTable, gMacMask, bufAddr, descAt } from "../mem";
 import {
-  NONE, cFlags, cVet, cVetExt, cTxMax, cRxBuf, mVfre, mAupe, mUpe, mLle, mMacas, pcfg,
+  NONE, cFlags, cVet, cVetExt, cTxMax, cRxBuf, mVfre, mAupe, mUpe, mLle, mMacas,
 } from "./config";
 import { cntPool } from "./counters";
 import { trace, traceSetDelivered } from "./trace";
 import { macAt } from "./l2";
 import { macSlotPools } from "./select";
 import { psHi, psLo } from "./poolset";
-import { shadowFull, shadowInit, shadowPush } from "./rings";
+import { shadow, shadowFull, shadowInit, shadowPush } from "./rings";
 import { fastCopy } from "./buffers";
 import { RSS_BAIL, fastRssType, fastRssHash } from "../rss";
+import {
+  dpPool, dpMax, dpTable, dpTypes, dpInner, dpReta, dpRetaMask, dpRxRing, fbN, fbBytes,
+  destPoolLoad, fastBurstBegin, fastBurstAdd, fastBurstEnd,
+} from "./fast-burst";
 
 // Per-burst state, set by txFastBegin (veb.ts txLoop) and read into locals by txFast (which contains no calls, so
 // its loop keeps them in registers).
@@ -37,17 +40,6 @@ let fAdd: u64 = 0;
 let fKeep: u64 = 0;
 let fKeepHi: u64 = 0; // fKeep for pools 64..127 (0 on a port of at most 64 pools)
 let fAddHi: u64 = 0; // fAdd & fKeepHi
-let fDPool: u32 = NONE; // destination pool whose configuration is cached below
-let fDMax: u32 = 0;
-let fDTable: usize = 0;
-let fDTypes: u32 = 0;
-let fDInner = false;
-let fDReta: usize = 0;
-let fDRetaMask: u32 = 0;
-let fDRxRing: u32 = 0;
-let fTxN: u32 = 0;
-let fTxBytes: u64 = 0;
-let fLastFast = false;
 
 /**
  * Switches frames `start`.. of the burst while they take the fast path; returns the index of
@@ -57,7 +49,7 @@ let fLastFast = false;
  * free buffer when every copy is DMA'd), and an RSS answer from fastRss (or RSS off on
  * loopback). For such a frame txOne's result follows from the per-burst configuration plus the
  * per-frame anti-spoof look-up, DA look-up, Toeplitz hash and ring room. Its counters are summed
- * (Tx in fTxN/fTxBytes, Rx per ring in the shadow; written by txLoop and publish). A frame that
+ * (Tx in fast-burst.ts fbN/fbBytes, Rx per ring in the shadow; written by txLoop and publish). A frame that
  * fails any check is left untouched for txOne.
  */
 export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 {
@@ -77,27 +69,28 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
   const addHi = fAddHi;
   const bufCount = gBufCount;
   const bufSize = gBufSize;
-  let dPool = fDPool;
-  let dMax = fDMax;
-  let dTable = fDTable;
-  let dTypes = fDTypes;
-  let dInner = fDInner;
-  let dReta = fDReta;
-  let dRetaMask = fDRetaMask;
-  let dRxRing = fDRxRing;
+  // The destination pool's configuration (fast-burst.ts), in locals: one Rx buffer caps the size.
+  let dPool = dpPool;
+  let dMax = dpMax < cRxBuf ? dpMax : cRxBuf;
+  let dTable = dpTable;
+  let dTypes = dpTypes;
+  let dInner = dpInner;
+  let dReta = dpReta;
+  let dRetaMask = dpRetaMask;
+  let dRxRing = dpRxRing;
   let txN: u32 = 0;
   let txBytes: u64 = 0;
   const owned = load<u32>(gSwitchState + SS_NOWNERS) != 0;
   let i = start;
   for (; i < n; i++) {
-    const d = desc + (<usize>((head + i) & m) << 4);
+    const d = descAt(desc, m, head, i);
     const lo = load<u64>(d);
     const buf = <u32>lo;
     const off = <u32>(lo >> 32) & 0xffff;
     const len = <u32>(lo >> 48);
     if (buf >= bufCount || off + 64 > bufSize) break;
     if ((load<u8>(d + D_FLAGS) & DF_VLE) != 0 || len < 60 || len > txLimit) break;
-    const f = gBufBase + <usize>buf * <usize>gBufStride + <usize>off;
+    const f = bufAddr(buf) + off;
     const et = <u32>load<u16>(f + 12);
     const da = macAt(f);
     if (et == vetLe || et == vetExtLe || (da & 1) != 0) break;
@@ -111,18 +104,15 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     if (spoofCheck && (macFindIn(gMacTable, gMacMask, macAt(f + 6)) & srcBit) == 0) break;
     const p = <u32>ctz(P);
     if (p != dPool) {
+      destPoolLoad(p);
       dPool = p;
-      const pflags = pcfg(p, PC_FLAGS);
-      const rlpml = pcfg(p, PC_RLPML);
-      let lim: u32 = (pflags & PF_LPE) != 0 ? (rlpml >= 4 ? rlpml - 4 : 0) : 1514;
-      if (lim > cRxBuf) lim = cRxBuf; // one descriptor
-      dMax = lim;
-      dTable = <usize>pcfg(p, PC_TOEPLITZ);
-      dTypes = pcfg(p, PC_RSS_TYPES);
-      dInner = (pflags & PF_RSS_INNER) != 0;
-      dReta = <usize>pcfg(p, PC_RETA);
-      dRetaMask = pcfg(p, PC_RETA_MASK);
-      dRxRing = pcfg(p, PC_RXRING);
+      dMax = dpMax < cRxBuf ? dpMax : cRxBuf; // one descriptor
+      dTable = dpTable;
+      dTypes = dpTypes;
+      dInner = dpInner;
+      dReta = dpReta;
+      dRetaMask = dpRetaMask;
+      dRxRing = dpRxRing;
     }
     if (len > dMax) break;
     let rtype: u32 = RSS_NONE;
@@ -135,7 +125,7 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
       queue = <u32>load<u8>(dReta + <usize>(hash & dRetaMask));
     }
     const ring = dRxRing + queue;
-    const sh = gShadow + <usize>ring * SH_BYTES;
+    const sh = shadow(ring);
     if (load<u32>(sh + SH_DIRTY) == 0) shadowInit(ring);
     const tail = load<u32>(sh + SH_TAIL);
     if (shadowFull(sh, tail)) break;
@@ -161,19 +151,7 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
       trace(pool, DR_NONE, false, false);
     }
   }
-  fDPool = dPool;
-  fDMax = dMax;
-  fDTable = dTable;
-  fDTypes = dTypes;
-  fDInner = dInner;
-  fDReta = dReta;
-  fDRetaMask = dRetaMask;
-  fDRxRing = dRxRing;
-  if (txN != 0) {
-    fTxN += txN;
-    fTxBytes += txBytes;
-    fLastFast = true;
-  }
+  if (txN != 0) fastBurstAdd(txN, txBytes, true);
   return i;
 }
 
@@ -198,29 +176,20 @@ export function txFast(desc: usize, m: u32, head: u32, start: u32, n: u32): u32 
     ((cFlags & SF_VLAN_FILTER) != 0 ? psLo(mAupe) : ~(<u64>0)) & psLo(mVfre);
   fKeepHi = ((cFlags & SF_VLAN_FILTER) != 0 ? psHi(mAupe) : ~(<u64>0)) & psHi(mVfre);
   fAddHi = psHi(mUpe) & fKeepHi;
-  fDPool = NONE;
-  fTxN = 0;
-  fTxBytes = 0;
-  fLastFast = false;
-}
-
-/** A frame went through the general path (txOne): the last frame was not a fast one. */
-@inline export function txFastSlow(): void {
-  fLastFast = false;
+  fastBurstBegin();
 }
 
 /** After the burst: the Tx counters of the fast-path frames, summed; the last drop reason. */
 @inline export function txFastEnd(pool: u32): void {
-  if (fTxN != 0) {
-    const tn = <u64>fTxN;
+  if (fbN != 0) {
+    const tn = <u64>fbN;
     cntPool(pool, CP_TX_PACKETS, tn);
-    cntPool(pool, CP_TX_BYTES, fTxBytes);
+    cntPool(pool, CP_TX_BYTES, fbBytes);
     cntPool(pool, CP_TX_UNICAST, tn);
     cntPool(pool, CP_TX_LB_PACKETS, tn);
-    cntPool(pool, CP_TX_LB_BYTES, fTxBytes);
-    store<u32>(gSwitchState + SS_FAST_FRAMES, load<u32>(gSwitchState + SS_FAST_FRAMES) + fTxN);
+    cntPool(pool, CP_TX_LB_BYTES, fbBytes);
   }
-  if (fLastFast) store<u32>(gSwitchState + SS_LAST_DROP, DR_NONE);
+  fastBurstEnd(SS_FAST_FRAMES);
 }
 
 /** select.ts macFind with the table and its mask passed in (read once per burst by the caller). */

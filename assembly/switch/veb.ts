@@ -24,7 +24,7 @@ import {
   DR_MAC_SPOOF, DR_VLAN_SPOOF, DR_NO_DESTINATION, SS_TRACE,
 } from "../abi";
 import {
-  gBufSize, gBufCount, gHeadroom, gSwitchCfg, gVfta, gSwitchState, gScratch, bufAddr, ringAt,
+  gBufSize, gBufCount, gHeadroom, gSwitchCfg, gVfta, gSwitchState, gScratch, bufAddr, ringAt, descAt, bufOk,
 } from "../mem";
 import {
   NONE, cFlags, cVet, cPortMax, cTxMax, cRxBuf, mVfre, mAupe, mUpe, mMacas, mVlanas, mVfte, scfg,
@@ -38,8 +38,16 @@ import { PS_EMPTY, psAny, psBit, psCount, psHas, psLo, psLowest } from "./poolse
 import { qHash, qType, chooseQueueNewFrame, chooseQueue } from "./rss-select";
 import { ringFree, writeDesc, publish } from "./rings";
 import { bufAlloc, bufFree, drainReturns } from "./buffers";
-import { txFast, txFastBegin, txFastSlow, txFastEnd } from "./fast-tx";
-import { rxFast, rxFastBegin, rxFastSlow, rxFastEnd } from "./fast-rx";
+import { txFast, txFastBegin, txFastEnd } from "./fast-tx";
+import { rxFast, rxFastEnd } from "./fast-rx";
+import { fastBurstBegin, fastBurstSlow, untaggedMax } from "./fast-burst";
+
+/** Whether descriptor d of a general-path frame names a buffer of the pool; counts one that does not (never dereferenced). */
+@inline function descUsable(d: usize): bool {
+  if (bufOk(load<u32>(d + D_BUF), <u32>load<u16>(d + D_OFF))) return true;
+  cntPort(CT_BAD_DESC, 1);
+  return false;
+}
 
 // ---- copies into pools (reference deliverCopies) ----------------------------------------------
 let dOversize: u32 = 0;
@@ -252,27 +260,21 @@ export function wireRxBurst(budget: u32): u32 {
   const desc = <usize>load<u32>(r + R_DESC);
   // selectRx for an untagged unicast frame with an exact hit, as masks (an exact hit passes the
   // port filter, so the QEMU default-pool rule changes nothing for it).
-  const portLim: u32 = (cFlags & SF_PORT_LPE) != 0 ? (cPortMax >= 4 ? cPortMax - 4 : 0) : 1514;
+  const portLim = untaggedMax((cFlags & SF_PORT_LPE) != 0, cPortMax);
   // Pools 0..63 only: rxFast leaves a frame that may reach a pool >= 64 to rxOne.
   const addMask = psLo(mUpe);
   const keepMask = ((cFlags & SF_VLAN_FILTER) != 0 ? psLo(mAupe) : ~(<u64>0)) & psLo(mVfre);
   const copy = (cFlags & SF_ALWAYS_COPY) != 0;
   const traceOn = load<u32>(gSwitchState + SS_TRACE) != 0;
-  rxFastBegin();
+  fastBurstBegin();
   let i: u32 = 0;
   while (i < n) {
     i = rxFast(desc, m, head, i, n, portLim, addMask, keepMask, copy, traceOn);
     if (i >= n) break;
-    const d = desc + (<usize>((head + i) & m) << 4);
-    i++;
-    const buf = load<u32>(d + D_BUF);
-    const off = <u32>load<u16>(d + D_OFF);
-    if (buf >= gBufCount || off + 64 > gBufSize) {
-      cntPort(CT_BAD_DESC, 1); // not a buffer of this pool: never dereference it
-      continue;
-    }
-    rxOne(buf, off, <u32>load<u16>(d + D_LEN));
-    rxFastSlow();
+    const d = descAt(desc, m, head, i++);
+    if (!descUsable(d)) continue;
+    rxOne(load<u32>(d + D_BUF), <u32>load<u16>(d + D_OFF), <u32>load<u16>(d + D_LEN));
+    fastBurstSlow();
   }
   rxFastEnd();
   atomic.store<u32>(r + R_HEAD, head + n);
@@ -294,7 +296,7 @@ export function wireRxMiss(n: u32): u32 {
   const m = load<u32>(r + R_MASK);
   const desc = <usize>load<u32>(r + R_DESC);
   for (let i: u32 = 0; i < n; i++) {
-    const buf = load<u32>(desc + (<usize>((head + i) & m) << 4) + D_BUF);
+    const buf = load<u32>(descAt(desc, m, head, i) + D_BUF);
     if (buf < gBufCount) bufFree(buf); // (a descriptor naming no buffer of the pool: nothing to free)
   }
   cntPort(CT_RX_MISSED, <u64>n);
@@ -440,16 +442,10 @@ function txLoop(pool: u32, desc: usize, m: u32, head: u32, n: u32): void {
       i = txFast(desc, m, head, i, n);
       if (i >= n) break;
     }
-    const d = desc + (<usize>((head + i) & m) << 4);
-    i++;
-    const buf = load<u32>(d + D_BUF);
-    const off = <u32>load<u16>(d + D_OFF);
-    if (buf >= gBufCount || off + 64 > gBufSize) {
-      cntPort(CT_BAD_DESC, 1);
-      continue;
-    }
-    txOne(pool, buf, off, <u32>load<u16>(d + D_LEN), <u32>load<u8>(d + D_FLAGS), <u32>load<u16>(d + D_TCI));
-    txFastSlow();
+    const d = descAt(desc, m, head, i++);
+    if (!descUsable(d)) continue;
+    txOne(pool, load<u32>(d + D_BUF), <u32>load<u16>(d + D_OFF), <u32>load<u16>(d + D_LEN), <u32>load<u8>(d + D_FLAGS), <u32>load<u16>(d + D_TCI));
+    fastBurstSlow();
   }
   txFastEnd(pool);
 }

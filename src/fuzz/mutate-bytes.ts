@@ -1,6 +1,7 @@
 // Byte-level mutations shared by the frame and capture campaigns: bit flips, interesting
 // values, truncation, extension, insertion/deletion, splices of a range from another input and
 // overwrites of length-like fields with boundary values (the "lying length" case).
+import { concatBytes as concat } from "../bytes.ts";
 import type { Rng } from "./prng.ts";
 
 const INTERESTING8 = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x81, 0x88, 0x86, 0x08, 0x06, 0xdd, 0xa8];
@@ -109,14 +110,4 @@ export function mutateBytes(
     }
   }
   return b;
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -4,6 +4,7 @@
 // records, pcapng blocks) and each is decoded by the in-memory readers (src/traffic/pcap.ts,
 // pcapng.ts), so both paths accept and refuse exactly the same bytes.
 import { readSync } from "node:fs";
+import { concatBytes } from "../bytes.ts";
 import { CaptureFormatError, detectFormat, type PacketRecord } from "./capture.ts";
 import { readPcap, readPcapHeader } from "./pcap.ts";
 import { readPcapng } from "./pcapng.ts";
@@ -72,16 +73,6 @@ class ByteSource {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 /**
  * Runs an in-memory reader over `prefix + unit` and yields its records; its errors are moved to
  * the unit's place in the stream (`base` = stream offset of the unit's first byte).
@@ -94,7 +85,7 @@ function* decodeUnit(
   file: string,
 ): Generator<PacketRecord> {
   try {
-    yield* read(concat([prefix, unit]), file);
+    yield* read(concatBytes(prefix, unit), file);
   } catch (e) {
     if (!(e instanceof CaptureFormatError)) throw e;
     const at = e.offset >= prefix.length ? base + e.offset - prefix.length : e.offset;
@@ -152,7 +143,7 @@ function* streamPcapng(src: ByteSource, file: string): Generator<PacketRecord> {
     const unitLen = len >= 12 && len % 4 === 0 ? len : have; // a bad length: let the reader say so
     const n = src.ensure(unitLen);
     const unit = src.take(Math.min(n, unitLen));
-    yield* decodeUnit(readPcapng, concat(context), unit, base, file);
+    yield* decodeUnit(readPcapng, concatBytes(...context), unit, base, file);
     const type = u32(unit, 0, le);
     if (type === PCAPNG_SHB || type === PCAPNG_IDB) context.push(unit);
   }

@@ -6,6 +6,7 @@
 // Layers are recorded in order and serialised innermost first at build(), so every length,
 // next-protocol field and checksum is derived from what follows. Fields left out get fixed
 // defaults (no randomness): the same calls always give the same bytes.
+import { concatBytes as concat } from "../bytes.ts";
 
 export type Mac = string | Uint8Array;
 export type Bytes = Uint8Array | number[];
@@ -548,16 +549,7 @@ function gtpu(teid: number, o: GtpuOpts, inner: Uint8Array): Uint8Array {
 
 // ---- byte helpers -----------------------------------------------------------------------
 
-export function concat(...parts: Array<Bytes>): Uint8Array {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+export { concat };
 
 function be16(v: number): number[] {
   return [(v >> 8) & 0xff, v & 0xff];

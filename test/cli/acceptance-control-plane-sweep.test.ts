@@ -4,16 +4,16 @@
 // pciconf and dmesg after -C and -D, and vm attach. Each expectation was checked against
 // FreeBSD's source: usr.sbin/iovctl/{iovctl,parse,validate}.c, sys/dev/pci/pci_iov.c,
 // usr.sbin/pciconf and lib/libc getopt.c (control-plane.md §1–§4).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
+import { IXL0_SCHEMA_LISTING as IXL_SCHEMA, IOVCTL_USAGE as USAGE } from "./iovctl-listings.ts";
 
 let dir: string;
 let state: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "iovsim-sweep-"));
+  dir = tempDir("iovsim-sweep-");
   state = join(dir, "state");
 });
 afterEach(() => {
@@ -21,14 +21,8 @@ afterEach(() => {
 });
 
 async function cli(...args: string[]) {
-  let out = "";
-  let err = "";
-  const status = await runCli(["--state", state, ...args], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
-  return { status, out, err };
+  const { code, out, err } = await iovsim(["--state", state, ...args]);
+  return { status: code, out, err };
 }
 const iovctl = (...args: string[]) => cli("iovctl", ...args);
 
@@ -39,29 +33,10 @@ function conf(text: string, name = "t.conf"): string {
 }
 const dryRun = (text: string) => iovctl("-C", "-n", "-f", conf(text));
 
-const USAGE = [
-  "iovctl: Usage: iovctl -C -f <config file> [-n]",
-  "iovctl:        iovctl -D [-d <PF device> | -f <config file>] [-n]",
-  "iovctl:        iovctl -L [-d <PF device> | -f <config file>]",
-  "iovctl:        iovctl -S [-d <PF device> | -f <config file>]",
-  "",
-].join("\n");
 /** getopt's own line, iovctl's warnx with a format that ends in \n (hence the empty line), usage. */
 const getoptError = (line: string, opt: string) =>
   `iovctl: ${line}\niovctl: Unrecognized argument '-${opt}'\n\n${USAGE}`;
 
-const IXL_SCHEMA = `The following configuration parameters may be configured on the PF:
-\tnum_vfs : uint16_t (required)
-\tdevice : string (required)
-
-The following configuration parameters may be configured on a VF:
-\tpassthrough : bool (default = false)
-\tmac-addr : unicast-mac (optional)
-\tmac-anti-spoof : bool (default = true)
-\tallow-set-mac : bool (default = false)
-\tallow-promisc : bool (default = false)
-\tnum-queues : uint16_t (default = 4)
-`;
 const IX_SCHEMA = IXL_SCHEMA.replace(
   "\tnum-queues : uint16_t (default = 4)",
   "\tvlan : vlan (default = trunk)",

@@ -3,11 +3,10 @@
 // command must be able to load. After every step pciconf, ip link show, iovctl -L and vm list
 // still run; no step ends in an internal error or a "corrupt" state file (sriov_drivers_autoprobe
 // 0 once made the saved state unreadable). Seeded: a failure names the seed and the step.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const BDF: Record<string, string> = { ixl0: "0000:01:00.0", ix0: "0000:03:00.0", igb0: "0000:05:00.0" };
 const PFS = Object.keys(BDF);
@@ -22,14 +21,10 @@ function rng(seed: number) {
 }
 
 async function sequence(seed: number, steps: number): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "iovsim-seq-"));
+  const dir = tempDir("iovsim-seq-");
   const state = join(dir, "state");
   const { next, pick } = rng(seed);
-  const cli = async (...argv: string[]) => {
-    let err = "";
-    const code = await runCli(argv, { stateDir: state, out: () => {}, err: (t) => (err += t) });
-    return { code, err };
-  };
+  const cli = (...argv: string[]) => iovsim(argv, { stateDir: state });
   const ops: Array<() => string[]> = [
     () => [
       "sysfs",

@@ -1,15 +1,14 @@
 // A small harness for the data-plane acceptance sweep: writes captures, runs `iovsim switch`
 // in-process on both engines (the Wasm kernels and the TypeScript reference), requires the two
 // to agree byte for byte, and hands back what each function received, the wire and counters.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import type { PacketRecord } from "../../src/traffic/capture.ts";
 import { encodeCapture, readCaptureFile, type WriteOptions } from "../../src/traffic/capture-io.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
-export const tmp = mkdtempSync(join(tmpdir(), "iovsim-dp-sweep-"));
+export const tmp = tempDir("iovsim-dp-sweep-");
 const state = join(tmp, "state"); // never created: switch reads the embedded default host
 let seq = 0;
 
@@ -52,9 +51,7 @@ export function captureRecords(records: PacketRecord[], opts: WriteOptions = {})
 }
 
 export async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const rc = await runCli(["--state", state, ...argv], { out: (t) => (out += t), err: (t) => (err += t) });
+  const { code: rc, out, err } = await iovsim(["--state", state, ...argv]);
   return { rc, out, err };
 }
 

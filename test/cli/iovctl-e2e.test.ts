@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { iovsim } from "../helpers/cli.ts";
+import { IXL0_SCHEMA_LISTING as IXL0_SCHEMA } from "./iovctl-listings.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const FIX = join(REPO, "test", "fixtures", "iovctl");
@@ -21,19 +22,6 @@ afterEach(() => {
 
 const cli = (...args: string[]) => iovsim(["--state", state, ...args]);
 const iovctl = (...args: string[]) => cli("iovctl", ...args);
-
-const IXL0_SCHEMA = `The following configuration parameters may be configured on the PF:
-\tnum_vfs : uint16_t (required)
-\tdevice : string (required)
-
-The following configuration parameters may be configured on a VF:
-\tpassthrough : bool (default = false)
-\tmac-addr : unicast-mac (optional)
-\tmac-anti-spoof : bool (default = true)
-\tallow-set-mac : bool (default = false)
-\tallow-promisc : bool (default = false)
-\tnum-queues : uint16_t (default = 4)
-`;
 
 describe("iovctl -S (V06, item 10)", () => {
   it("ixl0 matches the FreeBSD 14.0 X710 listing byte for byte", async () => {

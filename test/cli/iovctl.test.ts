@@ -5,17 +5,11 @@ import { bsdGetopt, createIovctlCommand, variantFromEnv } from "../../src/cli/co
 import type { CommandContext } from "../../src/cli/context.ts";
 import { UserError } from "../../src/errors.ts";
 import { type FakeNic, fakeNic } from "./fake-nic.ts";
+import { IOVCTL_USAGE as USAGE_2026 } from "./iovctl-listings.ts";
 
 const FIX = join(import.meta.dirname, "..", "fixtures", "iovctl");
 const fx = (name: string) => join(FIX, name);
 
-const USAGE_2026 = [
-  "iovctl: Usage: iovctl -C -f <config file> [-n]",
-  "iovctl:        iovctl -D [-d <PF device> | -f <config file>] [-n]",
-  "iovctl:        iovctl -L [-d <PF device> | -f <config file>]",
-  "iovctl:        iovctl -S [-d <PF device> | -f <config file>]",
-  "",
-].join("\n");
 const USAGE_CLASSIC = [
   "iovctl: Usage: iovctl -C -f <config file> [-n]",
   "iovctl:        iovctl -D [-d <PF device> | -f <config file>] [-n]",

@@ -3,19 +3,12 @@
 // device_drivers/ethernet/intel/ixgbe.rst) as typed, the PF drivers' log lines for ip link's VF
 // settings (i40e_ndo_set_vf_mac/_trust, ixgbe_ndo_set_vf_mac/_trust, igb_ndo_set_vf_mac/_trust),
 // the net-sysfs attributes scripts read next to `address`, and modprobe -r of a NIC driver.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
-async function cli(stateDir: string, ...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
-const fresh = () => join(mkdtempSync(join(tmpdir(), "iovsim-linux-acc-")), "state");
+const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
+const fresh = () => join(tempDir("iovsim-linux-acc-"), "state");
 const ok = { code: 0, out: "", err: "" };
 /** The dmesg lines a command added (the boot lines and VF enumeration left out). */
 async function newLog(s: string, run: () => Promise<unknown>): Promise<string[]> {

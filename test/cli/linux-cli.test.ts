@@ -2,26 +2,20 @@
 // their exact stderr texts and exit statuses (bash / coreutils / iproute2), --help, the §9.5
 // fixtures, coexistence with iovctl/pciconf, and state kept across processes.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const repo = join(import.meta.dirname, "..", "..");
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const NSIM = "/sys/bus/netdevsim/devices/netdevsim0";
 
 function tmpState(): string {
-  return join(mkdtempSync(join(tmpdir(), "iovsim-linux-")), "state");
+  return join(tempDir("iovsim-linux-"), "state");
 }
 
-async function cli(stateDir: string, ...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
 
 async function simHost(vfs?: number) {
   const s = tmpState();
@@ -162,7 +156,7 @@ describe("§9.5 fixtures through the CLI (netdevsim, max_vfs 4)", () => {
       "bash: echo: write error: Cannot allocate memory\n",
     );
     // A real PCI PF whose sriov_totalvfs is 4 (host file override).
-    const dir = mkdtempSync(join(tmpdir(), "iovsim-host-"));
+    const dir = tempDir("iovsim-host-");
     const hostFile = join(dir, "host.json");
     writeFileSync(
       hostFile,
@@ -448,7 +442,7 @@ describe("one host, two views", () => {
       out: "",
       err: "iovctl: Failed to delete VFs: Device busy\n",
     });
-    const dir = mkdtempSync(join(tmpdir(), "iovsim-conf-"));
+    const dir = tempDir("iovsim-conf-");
     const conf = join(dir, "v01.conf");
     writeFileSync(conf, 'PF { device : "ixl0"; num_vfs : 2; }\n');
     expect((await cli(s, "iovctl", "-C", "-f", conf)).err).toBe(
@@ -457,7 +451,7 @@ describe("one host, two views", () => {
   });
   it("iovctl VFs show in sysfs and ip link, but the Linux view cannot change them", async () => {
     const s = tmpState();
-    const dir = mkdtempSync(join(tmpdir(), "iovsim-conf-"));
+    const dir = tempDir("iovsim-conf-");
     const conf = join(dir, "v.conf");
     writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 2; }\nVF-1 { mac-addr: "02:aa:00:00:00:02"; }\n');
     expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);

@@ -1,12 +1,9 @@
 // ping's -c and --interval-ms read as FreeBSD's ping(8) reads -c and -i (sbin/ping/ping.c:
 // strtonum(optarg, 1, LONG_MAX) and strtod): what ping.c refuses is refused with its message.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pingCount, pingIntervalMs, strtod } from "../../src/cli/commands/ping-numbers.ts";
-import { runCli } from "../../src/cli/main.ts";
 import { UserError } from "../../src/errors.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 function messageOf(f: () => unknown): string {
   try {
@@ -37,14 +34,7 @@ describe("ping -c as ping.c's strtonum", () => {
   });
 
   it("the command: -c 1e3 is a usage error, nothing simulated", async () => {
-    let out = "";
-    let err = "";
-    const code = await runCli(["ping", "--path", "native", "-c", "1e3"], {
-      stateDir: join(mkdtempSync(join(tmpdir(), "iovsim-ping-num-")), "state"),
-      out: (t) => (out += t),
-      err: (t) => (err += t),
-      isTTY: false,
-    });
+    const { code, out, err } = await iovsim(["ping", "--path", "native", "-c", "1e3"]);
     expect(code).toBe(1);
     expect(out).toBe("");
     expect(err).toBe("iovsim: ping: invalid count of packets to transmit: `1e3'\n");

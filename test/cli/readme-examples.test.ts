@@ -3,12 +3,11 @@
 // pciconf, dmesg, vm, sysfs, ip, ping, decode, switch), and the quick ones of the later sections
 // (flow, model), is taken from README.md's code blocks and run in order on a fresh state.
 // A line whose comment says it "fails" must fail; every other line must succeed.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exampleCaptures } from "../../scripts/make-examples.ts";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const RUN = new Set([
@@ -77,17 +76,12 @@ describe("README examples", () => {
   });
 
   it("every command runs as written (in order, on a fresh state)", async () => {
-    const tmp = mkdtempSync(join(tmpdir(), "iovsim-readme-"));
+    const tmp = tempDir("iovsim-readme-");
     const state = join(tmp, "state");
     for (const c of commands) {
       // `--out out/` would write into the repository: the same name under a temporary folder.
       const argv = c.argv.map((a, i) => (c.argv[i - 1] === "--out" ? join(tmp, a) : a));
-      let out = "";
-      let err = "";
-      const rc = await runCli(["--state", state, ...argv], {
-        out: (t) => (out += t),
-        err: (t) => (err += t),
-      });
+      const { code: rc, out, err } = await iovsim(["--state", state, ...argv]);
       const what = `${c.line}\n  rc ${rc}\n  stdout: ${out.slice(0, 400)}\n  stderr: ${err}`;
       if (c.expectFailure) expect(rc, what).not.toBe(0);
       else expect(rc, what).toBe(0);

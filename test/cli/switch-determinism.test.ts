@@ -1,39 +1,35 @@
 // Determinism (issue 9 item 12): the same configuration and inputs give byte-identical
 // `switch` output captures and counters.json, run after run, through the CLI.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const ex = (f: string) => join(root, "examples", f);
-const tmp = mkdtempSync(join(tmpdir(), "iovsim-determinism-"));
+const tmp = tempDir("iovsim-determinism-");
 
 async function runTo(out: string, engine: string): Promise<Map<string, Buffer>> {
-  const rc = await runCli(
-    [
-      "--state",
-      join(tmp, "state"),
-      "switch",
-      "-f",
-      ex("ixl0.conf"),
-      "--in",
-      `wire=${ex("in.pcap")}`,
-      "--in",
-      `VF-0=${ex("tx.pcap")}`,
-      "--in",
-      `wire=${ex("capture.pcap")}`,
-      "--per-queue",
-      "--format",
-      "pcapng",
-      "--engine",
-      engine,
-      "--out",
-      out,
-    ],
-    { out: () => {}, err: () => {} },
-  );
+  const { code: rc } = await iovsim([
+    "--state",
+    join(tmp, "state"),
+    "switch",
+    "-f",
+    ex("ixl0.conf"),
+    "--in",
+    `wire=${ex("in.pcap")}`,
+    "--in",
+    `VF-0=${ex("tx.pcap")}`,
+    "--in",
+    `wire=${ex("capture.pcap")}`,
+    "--per-queue",
+    "--format",
+    "pcapng",
+    "--engine",
+    engine,
+    "--out",
+    out,
+  ]);
   expect(rc).toBe(0);
   return new Map(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
 }

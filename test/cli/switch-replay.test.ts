@@ -1,18 +1,17 @@
 // Replaying a capture taken elsewhere (issue 9 item 3): its MACs match no function, so every
 // frame is an l2-filter drop. `switch` says so, and offers --rewrite-dst PORT and --promisc PORT
 // (honouring trust: an untrusted VF's request is refused with an error, as its driver would).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { encodeCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const capture = join(root, "examples", "capture.pcap"); // tcpdump's vxlan.pcap: 10 frames
 const ixl = join(root, "examples", "ixl0.conf");
-const tmp = mkdtempSync(join(tmpdir(), "iovsim-replay-"));
+const tmp = tempDir("iovsim-replay-");
 const trusted = join(tmp, "trusted.conf");
 // The X710 has unicast promiscuous per VF (the 82599 and 82576 have not: see below).
 writeFileSync(trusted, `PF { device: "ixl0"; num_vfs: 2; }\nVF-1 { allow-promisc: true; }\n`);
@@ -23,16 +22,22 @@ writeFileSync(igb, `PF { device: "igb0"; num_vfs: 2; }\nVF-0 { allow-promisc: tr
 
 let n = 0;
 async function sw(conf: string, ...extra: string[]) {
-  let out = "";
-  let err = "";
   const dir = join(tmp, `out${n++}`);
-  const rc = await runCli(
-    ["--state", join(tmp, "state"), "switch", "-f", conf, "--in", `wire=${capture}`, "--out", dir, ...extra],
-    { out: (t) => (out += t), err: (t) => (err += t) },
-  );
+  const r = await iovsim([
+    "--state",
+    join(tmp, "state"),
+    "switch",
+    "-f",
+    conf,
+    "--in",
+    `wire=${capture}`,
+    "--out",
+    dir,
+    ...extra,
+  ]);
   const frames = (name: string) => readCaptureFile(join(dir, `${name}.pcap`)).records.length;
   const counters = () => JSON.parse(readFileSync(join(dir, "counters.json"), "utf8"));
-  return { rc, out, err, frames, counters };
+  return { rc: r.code, out: r.out, err: r.err, frames, counters };
 }
 
 describe("switch: replaying a foreign capture", () => {
@@ -105,22 +110,18 @@ describe("switch: replaying a foreign capture", () => {
   });
 
   it("--rewrite-dst without a wire input is refused (it changed nothing, silently)", async () => {
-    let err = "";
-    const rc = await runCli(
-      [
-        "--state",
-        join(tmp, "state"),
-        "switch",
-        "-f",
-        ixl,
-        "--in",
-        `VF-0=${capture}`,
-        "--rewrite-dst",
-        "VF-1",
-        "--json",
-      ],
-      { out: () => {}, err: (t) => (err += t) },
-    );
+    const { code: rc, err } = await iovsim([
+      "--state",
+      join(tmp, "state"),
+      "switch",
+      "-f",
+      ixl,
+      "--in",
+      `VF-0=${capture}`,
+      "--rewrite-dst",
+      "VF-1",
+      "--json",
+    ]);
     expect(rc).toBe(1);
     expect(err).toBe(
       "iovsim: option '--rewrite-dst VF-1': it rewrites frames from the wire, and no --in wire=FILE is given (it would change nothing)\n",
@@ -141,11 +142,16 @@ describe("switch: a capture that carries the FCS", () => {
     new DataView(bytes.buffer).setUint32(20, 0x24000001, true);
     const file = join(tmp, "fcs.pcap");
     writeFileSync(file, bytes);
-    let out = "";
-    const rc = await runCli(
-      ["--state", join(tmp, "state"), "switch", "-f", ixl, "--in", `wire=${file}`, "--json"],
-      { out: (t) => (out += t), err: () => {} },
-    );
+    const { code: rc, out } = await iovsim([
+      "--state",
+      join(tmp, "state"),
+      "switch",
+      "-f",
+      ixl,
+      "--in",
+      `wire=${file}`,
+      "--json",
+    ]);
     expect(rc).toBe(0);
     const j = JSON.parse(out);
     expect(j.frame_drops).toEqual({});

@@ -1,16 +1,15 @@
 // `iovsim switch` on ixl0 with its maximum of 64 VFs: 65 switch pools, the PF in pool 64 (the hi
 // word of the switch's pool sets). Frames to VF-63 and to the PF, from the wire, a VF and the
 // PF, through both engines, which must write the same captures and counters (issue 9 item 4).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { encodeCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
-const tmp = mkdtempSync(join(tmpdir(), "iovsim-switch-wide-"));
+const tmp = tempDir("iovsim-switch-wide-");
 const state = join(tmp, "state");
 const conf = join(tmp, "ixl64.conf");
 const VF0 = "02:00:00:00:00:10";
@@ -56,9 +55,7 @@ describe("iovsim switch: ixl0 with 64 VFs (65 pools)", () => {
     "%s engine: frames reach VF-63 and the PF (pool 64)",
     async (engine) => {
       const out = join(tmp, `out-${engine}`);
-      let text = "";
-      let err = "";
-      const rc = await runCli(
+      const { code: rc, err } = await iovsim(
         [
           "--state",
           state,
@@ -72,7 +69,6 @@ describe("iovsim switch: ixl0 with 64 VFs (65 pools)", () => {
           "--in",
           `PF=${pf}`,
         ].concat(["--out", out, "--engine", engine]),
-        { out: (t) => (text += t), err: (t) => (err += t) },
       );
       expect(err).toBe("");
       expect(rc).toBe(0);

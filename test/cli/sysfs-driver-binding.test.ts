@@ -2,25 +2,19 @@
 // driver: drivers/<drv>/bind and unbind (drivers/base/bus.c), drivers_probe, driver_override
 // (drivers/pci/pci-sysfs.c, pci_device_can_probe for autoprobe 0), and what pciconf and the
 // data plane (`ping --host`) then see.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const VF0 = "/sys/bus/pci/devices/0000:01:02.0";
 const IAVF = "/sys/bus/pci/drivers/iavf";
 
-async function cli(stateDir: string, ...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { stateDir, out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  return { code, out, err };
-}
+const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
 
 async function hostWithVfs(n: number, autoprobe = "1"): Promise<string> {
-  const s = join(mkdtempSync(join(tmpdir(), "iovsim-bind-")), "state");
+  const s = join(tempDir("iovsim-bind-"), "state");
   expect((await cli(s, "sysfs", "write", `${IXL}/sriov_drivers_autoprobe`, autoprobe)).code).toBe(0);
   expect((await cli(s, "sysfs", "write", `${IXL}/sriov_numvfs`, String(n))).code).toBe(0);
   return s;
@@ -134,7 +128,7 @@ describe("unbind and bind a PF's driver (i40e_remove/ixgbe_remove/igb_remove, th
     const noNode = "iovctl: Could not open device '/dev/iov/ixl0': No such file or directory\n";
     expect(await cli(s, "iovctl", "-S", "-d", "ixl0")).toEqual({ code: 1, out: "", err: noNode });
     expect(await cli(s, "iovctl", "-D", "-d", "ixl0")).toEqual({ code: 1, out: "", err: noNode });
-    const conf = join(mkdtempSync(join(tmpdir(), "iovsim-conf-")), "iov.conf");
+    const conf = join(tempDir("iovsim-conf-"), "iov.conf");
     writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 2; }\n');
     expect((await cli(s, "validate", "-f", conf)).err).toContain(
       "Could not open device '/dev/iov/ixl0': No such file or directory (this host's PFs: ix0, igb0; ixl0 has no driver attached",
@@ -206,8 +200,8 @@ describe("unbind and bind a PF's driver (i40e_remove/ixgbe_remove/igb_remove, th
   });
 
   it("refused, changing nothing: VFs iovctl -C made (EBUSY, dmesg names iovctl -D)", async () => {
-    const s = join(mkdtempSync(join(tmpdir(), "iovsim-bind-")), "state");
-    const conf = join(mkdtempSync(join(tmpdir(), "iovsim-conf-")), "iov.conf");
+    const s = join(tempDir("iovsim-bind-"), "state");
+    const conf = join(tempDir("iovsim-conf-"), "iov.conf");
     writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 2; }\n');
     expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
     expect(await cli(s, "sysfs", "write", "-v", `${I40E}/unbind`, "0000:01:00.0")).toEqual({
@@ -302,7 +296,7 @@ describe("driver_override and drivers_probe", () => {
 
 describe("VFs made by iovctl -C (the FreeBSD view)", () => {
   it("a ppt(4) passthrough VF has no Linux driver or netdev; bind/unbind of any of them is EBUSY", async () => {
-    const s = join(mkdtempSync(join(tmpdir(), "iovsim-bind-")), "state");
+    const s = join(tempDir("iovsim-bind-"), "state");
     const conf = join(import.meta.dirname, "..", "..", "examples", "ixl0.conf"); // VF 0 iavf, VFs 1-3 ppt
     expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
     expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.0\nbind\nnew_id\nremove_id\nunbind\n");

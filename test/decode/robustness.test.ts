@@ -3,13 +3,12 @@
 // reference parser. It must never throw (its reader throws on any out-of-bounds read), every
 // frame must be counted, and every offset it reports must lie inside the frame.
 import { readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import type { ParsedFrame, ParsedLayers } from "../../src/switch/reference/parsed.ts";
 import { readCapture } from "../../src/traffic/capture-io.ts";
+import { iovsim } from "../helpers/cli.ts";
 import { tunnelFrames, vxlan8472Frames } from "./tunnel-frames.ts";
 
 const CAPTURES = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
@@ -131,13 +130,7 @@ describe("malformed captures through decode", () => {
     async (f) => {
       const path = join(dir, f);
       const { records } = readCapture(readFileSync(path), f);
-      let out = "";
-      let err = "";
-      const rc = await runCli(["decode", path, "--json"], {
-        out: (t) => (out += t),
-        err: (t) => (err += t),
-        stateDir: tmpdir(),
-      });
+      const { code: rc, out, err } = await iovsim(["decode", path, "--json"]);
       expect(err).toBe("");
       expect(rc).toBe(0);
       const lines = out.split("\n").filter(Boolean);

@@ -5,11 +5,10 @@
 // in order, in a fresh temporary folder whose `examples` is the repository's examples/ (so
 // `examples/...` resolves as from the repository root and whatever a command writes stays out of
 // the tree), on a fresh --state directory.
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 import { type DocCommand, docCommands, shellWords } from "./doc-commands.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -44,13 +43,7 @@ async function run(c: DocCommand, state: string): Promise<{ rc: number; out: str
     copyFileSync(c.argv[0], c.argv[1]);
     return { rc: 0, out: "", err: "" };
   }
-  let out = "";
-  let err = "";
-  const rc = await runCli(["--state", state, ...c.argv], {
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-    isTTY: false,
-  });
+  const { code: rc, out, err } = await iovsim(["--state", state, ...c.argv]);
   return { rc, out, err };
 }
 
@@ -108,7 +101,7 @@ describe("documentation examples", () => {
 
   for (const { page, commands } of pages.filter((p) => p.commands.length > 0)) {
     it(`${page}: every example command exits as the page says`, async () => {
-      const tmp = mkdtempSync(join(tmpdir(), "iovsim-docs-"));
+      const tmp = tempDir("iovsim-docs-");
       temps.push(tmp);
       symlinkSync(join(root, "examples"), join(tmp, "examples"), "dir");
       process.chdir(tmp);

@@ -1,21 +1,19 @@
 // Every command's --help sends the reader to the documentation: it names at least one page of
 // docs/ and every page it names exists; a command whose help states a divergence from the real
 // tool is also listed in docs/divergences.md (the brief asks for both places).
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMAND_NAMES } from "../../src/cli/commands/index.ts";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const root = join(import.meta.dirname, "..", "..");
-const state = mkdtempSync(join(tmpdir(), "iovsim-help-pages-"));
+const state = tempDir("iovsim-help-pages-");
 const divergences = readFileSync(join(root, "docs", "divergences.md"), "utf8");
 
 async function help(name: string): Promise<string> {
-  let out = "";
-  const rc = await runCli(["--state", state, "help", name], { out: (t) => (out += t), err: () => {} });
-  expect(rc, name).toBe(0);
+  const { code, out } = await iovsim(["--state", state, "help", name]);
+  expect(code, name).toBe(0);
   return out;
 }
 
@@ -42,8 +40,7 @@ describe("--help names the documentation", () => {
   }
 
   it("iovsim --help sends a new user to the demo and the pages to read, and they exist", async () => {
-    let out = "";
-    await runCli(["--state", state, "--help"], { out: (t) => (out += t), err: () => {} });
+    const { out } = await iovsim(["--state", state, "--help"]);
     expect(out).toMatch(/iovsim demo/);
     const pages = docPages(out);
     expect(pages).toEqual(expect.arrayContaining(["docs/commands.md", "docs/questions.md"]));

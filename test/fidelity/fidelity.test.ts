@@ -2,10 +2,10 @@
 // it does not are reported failing (listed in docs/model.md), and sensitivity says per constant
 // whether a verdict holds across the constant's range.
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { ensureKernels } from "../../src/engine/simulate.ts";
 import { CASES } from "../../src/fidelity/cases.ts";
 import { type FidelityReport, runFidelity, selectCases } from "../../src/fidelity/run.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 /** The cases the model reproduces now; a regression in one of them fails this test. */
 const REPRODUCED = [
@@ -22,13 +22,13 @@ const REPRODUCED = [
 ];
 
 let report: FidelityReport;
-let cliOut = "";
 let cliStatus = -1;
 
 beforeAll(async () => {
   await ensureKernels();
-  cliStatus = await runCli(["fidelity", "--json"], { out: (t) => (cliOut += t), err: () => {} });
-  report = JSON.parse(cliOut);
+  const r = await iovsim(["fidelity", "--json"]);
+  cliStatus = r.code;
+  report = JSON.parse(r.out);
 }, 300_000);
 
 describe("iovsim fidelity", () => {
@@ -85,24 +85,17 @@ describe("iovsim fidelity", () => {
   });
 
   it("prints the table as text, and refuses what it does not support", async () => {
-    let out = "";
-    let err = "";
-    const s = await runCli(["fidelity", "--case", "talk-ping-jail"], {
-      out: (t) => (out += t),
-      err: (t) => (err += t),
-    });
-    expect(s).toBe(0);
-    expect(out).toMatch(/case\s+published\s+tolerance\s+simulated\s+error\s+result/);
-    expect(out).toMatch(/talk-ping-jail\s+1\.000\s+0\.900\.\.1\.200\s+\S+\s+[+-]\S+ %\s+pass/);
-    expect(out).toMatch(/1 of 1 cases pass/);
-    err = "";
-    expect(await runCli(["fidelity", "--case", "nope"], { out: () => {}, err: (t) => (err += t) })).not.toBe(
-      0,
-    );
-    expect(err).toMatch(/unknown case 'nope'/);
-    err = "";
-    expect(await runCli(["fidelity", "--fast"], { out: () => {}, err: (t) => (err += t) })).not.toBe(0);
-    expect(err).toMatch(/fidelity: unknown option '--fast'/);
+    const text = await iovsim(["fidelity", "--case", "talk-ping-jail"]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/case\s+published\s+tolerance\s+simulated\s+error\s+result/);
+    expect(text.out).toMatch(/talk-ping-jail\s+1\.000\s+0\.900\.\.1\.200\s+\S+\s+[+-]\S+ %\s+pass/);
+    expect(text.out).toMatch(/1 of 1 cases pass/);
+    const unknownCase = await iovsim(["fidelity", "--case", "nope"]);
+    expect(unknownCase.code).not.toBe(0);
+    expect(unknownCase.err).toMatch(/unknown case 'nope'/);
+    const unknownOption = await iovsim(["fidelity", "--fast"]);
+    expect(unknownOption.code).not.toBe(0);
+    expect(unknownOption.err).toMatch(/fidelity: unknown option '--fast'/);
   }, 60_000);
 
   it("sensitivity moves each constant the case depends on to both ends of its range", async () => {

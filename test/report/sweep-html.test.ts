@@ -6,7 +6,6 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { REPORT_CSP } from "../../src/report/html/index.ts";
 import type { PointExecutor } from "../../src/sweep/execute.ts";
 import { renderSweepHtml } from "../../src/sweep/html.ts";
@@ -14,6 +13,7 @@ import type { MergedSweep } from "../../src/sweep/merge.ts";
 import { planSweep } from "../../src/sweep/plan.ts";
 import { runShard } from "../../src/sweep/run.ts";
 import { parseSweep } from "../../src/sweep/spec.ts";
+import { iovsim } from "../helpers/cli.ts";
 import { pathsDoc } from "./paths-doc.ts";
 
 const TEXT = `name: s
@@ -113,8 +113,7 @@ describe("sweep merge --html", () => {
     });
     await runShard({ plan, text: TEXT, version: "iovsim 0.0.0-test", dir, shard: { k: 0, n: 1 }, execute });
     const file = join(dir, "report.html");
-    const code = await runCli(["sweep", "merge", dir, "--html", file], { out: () => {}, err: () => {} });
-    expect(code).toBe(0);
+    expect((await iovsim(["sweep", "merge", dir, "--html", file])).code).toBe(0);
     const r = section(await readFile(file, "utf8"), "reproduce");
     expect(r).toContain(`iovsim sweep run s.yaml --out ${dir}`);
     expect(r).toContain(`iovsim sweep merge ${dir} --html ${file}`);
@@ -135,13 +134,7 @@ describe("sweep merge --html", () => {
     };
     await runShard({ plan, text: TEXT, version: "iovsim 0.0.0-test", dir, shard: { k: 0, n: 1 }, execute });
     const file = join(dir, "report.html");
-    let out = "";
-    const code = await runCli(["sweep", "merge", dir, "--html", file, "--json"], {
-      out: (t) => {
-        out += t;
-      },
-      err: () => {},
-    });
+    const { code, out } = await iovsim(["sweep", "merge", dir, "--html", file, "--json"]);
     expect(code).toBe(0);
     const page = await readFile(file, "utf8");
     const speed = section(page, "simulator-speed");

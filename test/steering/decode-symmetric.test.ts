@@ -1,16 +1,15 @@
 // `decode --json` shows the symmetric hashes: both directions of a GTP-U conversation agree.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { buildMix } from "../../src/steering/traffic.ts";
 import { writePcap } from "../../src/traffic/pcap.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 describe("decode --json rss_symmetric", () => {
   it("uplink and downlink of one subscriber: plain hashes differ, symmetric ones agree", async () => {
     const t = buildMix({ mix: "gtpu", flows: 2, tunnels: 1, zipfS: 0, seed: 1 });
-    const dir = mkdtempSync(join(tmpdir(), "iovsim-sym-"));
+    const dir = tempDir("iovsim-sym-");
     const file = join(dir, "gtpu.pcap");
     writeFileSync(
       file,
@@ -18,13 +17,7 @@ describe("decode --json rss_symmetric", () => {
         t.flowFrames.map((data, i) => ({ ts: BigInt(i), data, origLen: data.length, iface: 0, linktype: 1 })),
       ),
     );
-    let out = "";
-    const code = await runCli(["decode", file, "--json"], {
-      stateDir: dir,
-      out: (s) => (out += s),
-      err: () => {},
-      isTTY: false,
-    });
+    const { code, out } = await iovsim(["decode", file, "--json"], { stateDir: dir });
     expect(code).toBe(0);
     const [up, down] = out
       .trim()

@@ -1,31 +1,26 @@
 // `steering --html FILE`: the report of a small run, written with the steering results and the
 // cost profile, self-contained (no URL), charts present.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 describe("steering --html", () => {
   it("writes a self-contained report with per-queue load, fairness and NDR against queues", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "iovsim-steering-html-")), "s.html");
-    let err = "";
-    const code = await runCli(
-      [
-        "steering",
-        "--mix",
-        "gtpu",
-        "--strategy",
-        "single,inner-rss",
-        "--queues",
-        "1,2",
-        "--frames",
-        "1000",
-        "--html",
-        file,
-      ],
-      { out: () => {}, err: (t) => (err += t) },
-    );
+    const file = join(tempDir("iovsim-steering-html-"), "s.html");
+    const { code, err } = await iovsim([
+      "steering",
+      "--mix",
+      "gtpu",
+      "--strategy",
+      "single,inner-rss",
+      "--queues",
+      "1,2",
+      "--frames",
+      "1000",
+      "--html",
+      file,
+    ]);
     expect(code, err).toBe(0);
     const html = readFileSync(file, "utf8");
     expect(html).toMatch(/Per-queue load: gtpu/);
@@ -37,8 +32,7 @@ describe("steering --html", () => {
   }, 120_000);
 
   it("refuses --html without a file", async () => {
-    let err = "";
-    const code = await runCli(["steering", "--html"], { out: () => {}, err: (t) => (err += t) });
+    const { code, err } = await iovsim(["steering", "--html"]);
     expect(code).not.toBe(0);
     expect(err).toBe("iovsim: steering: option '--html' needs a value (see iovsim steering --help)\n");
   });

@@ -5,13 +5,13 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.ts";
 import { UserError } from "../../src/errors.ts";
 import type { PointExecutor } from "../../src/sweep/execute.ts";
 import { mergeSweep, sweepStatus } from "../../src/sweep/merge.ts";
 import { planSweep } from "../../src/sweep/plan.ts";
 import { runShard } from "../../src/sweep/run.ts";
 import { parseSweep } from "../../src/sweep/spec.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const TEXT = `name: m
 experiment: paths
@@ -146,11 +146,7 @@ describe("sweep merge --html", () => {
       join(dir, "points", "r.html"),
     ]) {
       const before = existsSync(html) ? await readFile(html, "utf8") : null;
-      let err = "";
-      const code = await runCli(["sweep", "merge", dir, "--html", html], {
-        out: () => {},
-        err: (t) => (err += t),
-      });
+      const { code, err } = await iovsim(["sweep", "merge", dir, "--html", html]);
       expect(code).toBe(1);
       expect(err).toMatch(
         /^iovsim: sweep merge: --html .*: that is (the manifest|among the point results) of .*; choose another file\n$/,

@@ -71,6 +71,12 @@ class Parser {
   bad(layer: string, inner: boolean): void {
     this.invalid ??= inner ? `inner-${layer}` : layer;
   }
+  /** Whether `len` bytes at `off` lie before `end`; if not, records `layer` as cut short. */
+  fits(off: number, len: number, end: number, layer: string, inner: boolean): boolean {
+    if (this.r.has(off, len, end)) return true;
+    this.cut(layer, inner);
+    return false;
+  }
 
   /**
    * Parses one layer set starting at `start`. For the outer packet (`inner` false) it also
@@ -87,20 +93,14 @@ class Parser {
     let kind: "ipv4" | "ipv6" | "mpls" | "other" = start.kind === "eth" ? "other" : start.kind;
     if (start.kind === "eth") {
       const r = this.r;
-      if (!r.has(off, 14, limit)) {
-        this.cut("eth", inner);
-        return { layers };
-      }
+      if (!this.fits(off, 14, limit, "eth", inner)) return { layers };
       const type = r.u16(off + 12);
       layers.eth = { dst: r.mac(off), src: r.mac(off + 6), type, offset: off };
       off += 14;
       let etherType = type;
       // VLAN tags, outermost first, bounded (spec §7.2).
       while (VLAN_TPIDS.includes(etherType) && layers.vlans.length < MAX_VLAN_TAGS) {
-        if (!r.has(off, 4, limit)) {
-          this.cut("vlan", inner);
-          return { layers };
-        }
+        if (!this.fits(off, 4, limit, "vlan", inner)) return { layers };
         const tci = r.u16(off);
         layers.vlans.push({ tpid: etherType, pcp: tci >> 13, dei: (tci >> 12) & 1, vid: tci & 0xfff });
         etherType = r.u16(off + 2);
@@ -132,10 +132,7 @@ class Parser {
 
   ipv4(off: number, inner: boolean, limit: number): { l3: L3Info; payload: number; end: number } | undefined {
     const r = this.r;
-    if (!r.has(off, 20, limit)) {
-      this.cut("ipv4", inner);
-      return undefined;
-    }
+    if (!this.fits(off, 20, limit, "ipv4", inner)) return undefined;
     const vihl = r.u8(off);
     const ihl = (vihl & 0x0f) * 4;
     if (vihl >> 4 !== 4 || ihl < 20) {
@@ -185,15 +182,9 @@ class Parser {
     let payload = off + ihl;
     // An AH in IPv4 is skipped like in IPv6 (length in 4-byte units + 2).
     if (l3.nextProto === IPPROTO_AH && !(l3.fragment && fragOffset !== 0)) {
-      if (!r.has(payload, 2, end)) {
-        this.cut("ah", inner);
-        return { l3, payload: end, end };
-      }
+      if (!this.fits(payload, 2, end, "ah", inner)) return { l3, payload: end, end };
       const ahLen = (r.u8(payload + 1) + 2) * 4;
-      if (!r.has(payload, ahLen, end)) {
-        this.cut("ah", inner);
-        return { l3, payload: end, end };
-      }
+      if (!this.fits(payload, ahLen, end, "ah", inner)) return { l3, payload: end, end };
       l3.nextProto = r.u8(payload);
       payload += ahLen;
     }
@@ -202,10 +193,7 @@ class Parser {
 
   ipv6(off: number, inner: boolean, limit: number): { l3: L3Info; payload: number; end: number } | undefined {
     const r = this.r;
-    if (!r.has(off, 40, limit)) {
-      this.cut("ipv6", inner);
-      return undefined;
-    }
+    if (!this.fits(off, 40, limit, "ipv6", inner)) return undefined;
     if (r.u8(off) >> 4 !== 6) {
       this.bad("ipv6", inner);
       return undefined;
@@ -358,20 +346,14 @@ class Parser {
   }
 
   vxlan(off: number, end: number) {
-    if (!this.r.has(off, 8, end)) {
-      this.cut("vxlan", false);
-      return undefined;
-    }
+    if (!this.fits(off, 8, end, "vxlan", false)) return undefined;
     const tunnel: TunnelInfo = { type: "vxlan", id: this.r.u24(off + 4), innerOffset: off + 8 };
     return { tunnel, innerStart: { at: off + 8, kind: "eth" as const, end } };
   }
 
   geneve(off: number, end: number) {
     const r = this.r;
-    if (!r.has(off, 8, end)) {
-      this.cut("geneve", false);
-      return undefined;
-    }
+    if (!this.fits(off, 8, end, "geneve", false)) return undefined;
     if (r.u8(off) >> 6 !== 0) {
       this.bad("geneve", false); // only version 0 is defined
       return undefined;
@@ -388,10 +370,7 @@ class Parser {
 
   gre(off: number, end: number) {
     const r = this.r;
-    if (!r.has(off, 4, end)) {
-      this.cut("gre", false);
-      return undefined;
-    }
+    if (!this.fits(off, 4, end, "gre", false)) return undefined;
     const flags = r.u16(off);
     // Version 1 (PPTP) and the routing bit are not decoded (DPDK gives up there too).
     if ((flags & 0x7) !== 0 || (flags & 0x4000) !== 0) return undefined;
@@ -417,10 +396,7 @@ class Parser {
 
   gtpu(off: number, end: number) {
     const r = this.r;
-    if (!r.has(off, 8, end)) {
-      this.cut("gtpu", false);
-      return undefined;
-    }
+    if (!this.fits(off, 8, end, "gtpu", false)) return undefined;
     const flags = r.u8(off);
     if (flags >> 5 !== 1 || (flags & 0x10) === 0) {
       this.bad("gtpu", false); // GTPv1 with PT = 1 only
@@ -431,28 +407,19 @@ class Parser {
     let p = off + 8;
     if (flags & 0x07) {
       // E, S or PN: sequence number, N-PDU number and next-extension type are all present.
-      if (!r.has(off, 12, end)) {
-        this.cut("gtpu", false);
-        return { tunnel };
-      }
+      if (!this.fits(off, 12, end, "gtpu", false)) return { tunnel };
       let nextExt = r.u8(off + 11);
       p = off + 12;
       let n = 0;
       while ((flags & 0x04) !== 0 && nextExt !== 0) {
         if (n++ >= MAX_GTPU_EXT) return { tunnel };
-        if (!r.has(p, 1, end)) {
-          this.cut("gtpu", false);
-          return { tunnel };
-        }
+        if (!this.fits(p, 1, end, "gtpu", false)) return { tunnel };
         const len = r.u8(p) * 4; // extension length counts 4-byte units, including itself
         if (len === 0) {
           this.bad("gtpu", false);
           return { tunnel };
         }
-        if (!r.has(p, len, end)) {
-          this.cut("gtpu", false);
-          return { tunnel };
-        }
+        if (!this.fits(p, len, end, "gtpu", false)) return { tunnel };
         nextExt = r.u8(p + len - 1);
         p += len;
       }
@@ -470,10 +437,8 @@ class Parser {
     for (;;) {
       if (labels.length >= MAX_MPLS_LABELS)
         return { tunnel: { type: "mpls" as const, labels, innerOffset: p } };
-      if (!r.has(p, 4, end)) {
-        this.cut("mpls", inner);
+      if (!this.fits(p, 4, end, "mpls", inner))
         return labels.length ? { tunnel: { type: "mpls" as const, labels, innerOffset: p } } : undefined;
-      }
       const w = r.u32(p);
       labels.push(w >>> 12);
       p += 4;

@@ -1,6 +1,7 @@
 // Receive-side scaling, reference model (data-plane spec §4): which hash type applies to a
 // parsed frame, which bytes feed the Toeplitz hash, outer vs tunnel-aware inner input, and the
 // redirection-table look-up that turns a hash into a queue.
+import { concatBytes as cat } from "../../bytes.ts";
 import type { ParsedFrame, ParsedLayers } from "./parsed.ts";
 import { MS_RSS_KEY, toeplitzHash } from "./toeplitz.ts";
 
@@ -154,14 +155,4 @@ export function retaQueue(hash: number, reta: readonly number[]): number {
     throw new RangeError(`redirection table size ${reta.length} is not a power of two`);
   }
   return reta[(hash >>> 0) & (reta.length - 1)];
-}
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
