@@ -570,6 +570,7 @@ export const command = defineCommand({
       vxlanPorts: opts.vxlanPorts,
       rewriteDst: opts.rewriteDst,
       promisc: opts.promisc,
+      mtu: opts.mtu,
       out: opts.out,
     });
     // Notes beside the table: inputs cut short or holding other than Ethernet frames, then VFs
