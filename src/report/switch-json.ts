@@ -2,9 +2,9 @@
 // counter: port, per function, per queue, and drops by reason) and its HTML report input.
 // These are counts of what the NIC's switch did with the frames given; no timing.
 import { z } from "zod";
+import { MAX_MTU, MIN_MTU } from "../switch/program.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
 import type { SwitchCountersJson } from "./html/types.ts";
-import { MAX_MTU, MIN_MTU } from "../switch/program.ts";
 import { toolSchema } from "./paths-json.ts";
 
 export const SWITCH_SCHEMA = "iovsim.switch/1";
