@@ -130,7 +130,7 @@ describe("iovsim flow and steering --port", () => {
     );
     expect(beyond.code).toBe(1);
     expect(beyond.err).toMatch(
-      /^iovsim: flow: token 12 \('16', column \d+\): queue 16 is beyond the 16 queues of ixl0 \(ixl: index 0\.\.15\)\n/,
+      /^iovsim: flow: token 12 \('16', column \d+\): queue 16 out of range: ixl0 \(ixl\) has 16 receive queues per function \(0\.\.15\); the driver refuses it with EINVAL \(ethtool -N \.\.\. action 16: "rmgr: Cannot insert RX class rule: Invalid argument"\)\n/,
     );
     expect(beyond.err).toMatch(/\n {2} +\^\n$/);
     expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
@@ -183,6 +183,13 @@ describe("iovsim flow and steering --port", () => {
     expect(fallback_flows).toBeGreaterThan(240);
     expect(fallback_flows).toBeLessThanOrEqual(256);
     expect(j.results[0].per_queue[1]).toBeGreaterThan(0);
+    // One receive queue per function (ix): singular, and the only index named.
+    const one = await cli(
+      dir,
+      words("flow create ix0 ingress pattern eth / ipv4 dst 10.0.0.1 / end actions queue index 1 / end"),
+    );
+    expect(one.code).toBe(1);
+    expect(one.err).toContain(": queue 1 out of range: ix0 (ix) has 1 receive queue per function (0); ");
     const d = await cli(dir, words("flow destroy ixl0 rule 0"));
     expect(d.out).toBe("1 flow rule(s) destroyed\n");
     expect((await cli(dir, words("flow destroy ixl0 rule 7"))).err).toMatch(/has no rule 7/);

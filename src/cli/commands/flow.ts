@@ -33,6 +33,12 @@ exact values); the table size and the fields a NIC can match come from its profi
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
 `;
 
+/** A queue index past the port's receive queues per function, worded with the valid range. */
+export function queueOutOfRange(queue: number, port: string, profile: string, queues: number): string {
+  const range = queues === 1 ? "0" : `0..${queues - 1}`;
+  return `queue ${queue} out of range: ${port} (${profile}) has ${queues} receive queue${queues === 1 ? "" : "s"} per function (${range}); the driver refuses it with EINVAL (ethtool -N ... action ${queue}: "rmgr: Cannot insert RX class rule: Invalid argument")`;
+}
+
 export const command = defineCommand({
   name: "flow",
   summary: "flow create|list|destroy: exact-match rules to queues on a port",
@@ -58,13 +64,11 @@ export const command = defineCommand({
         const pf = await pfOf(port);
         const lim = nicLimits(pf.profile);
         // The rules steer to the receive queues of one function of the port: at most the
-        // profile's queues per VF (what steering --strategy flow-rules can run on).
+        // profile's queues per VF (what steering --strategy flow-rules can run on). Past them
+        // the kernel (ethtool_set_rxnfc) and the drivers return EINVAL, which ethtool -N prints
+        // as "rmgr: Cannot insert RX class rule: Invalid argument".
         if (rule.queue >= lim.queuesPerVf)
-          throw located(
-            rest,
-            queueToken,
-            `queue ${rule.queue} is beyond the ${lim.queuesPerVf} queues of ${port} (${pf.profile}: index 0..${lim.queuesPerVf - 1})`,
-          );
+          throw located(rest, queueToken, queueOutOfRange(rule.queue, port, pf.profile, lim.queuesPerVf));
         const id = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, port);
           const clash = overlappingRule(rules, rule);
