@@ -28,7 +28,7 @@ import {
   type PacketRecord,
 } from "../traffic/capture.ts";
 import { corruptTailNote, readCaptureInput } from "../traffic/capture-io.ts";
-import { rewriteDestination } from "../traffic/replay.ts";
+import { rewriteDestination, stampedOutOfOrder } from "../traffic/replay.ts";
 
 /** One switch implementation behind the runner (the Wasm kernels, or the TypeScript reference). */
 export interface SwitchEngine {
@@ -375,6 +375,35 @@ function captureNotes(
   return notes;
 }
 
+/** One frame to replay: its input port, the pool or wire it enters from, its --in position. */
+interface ReplayEvent {
+  ts: bigint;
+  src: number | "wire";
+  port: string;
+  rec: PacketRecord;
+  order: number;
+}
+
+/**
+ * The replay order: each input in its file order (as tcpreplay sends a capture and a NIC
+ * receives it, even where the capture's timestamps go backwards), the inputs merged by the
+ * timestamp of their next frame, as mergecap merges captures; equal timestamps keep the order
+ * of the --in options. Inputs are few: picking the earliest head each time is enough.
+ */
+export function replayOrder<E extends { ts: bigint }>(inputs: readonly (readonly E[])[]): E[] {
+  const next = inputs.map(() => 0);
+  const out: E[] = [];
+  for (;;) {
+    let pick = -1;
+    for (let i = 0; i < inputs.length; i++) {
+      const head = inputs[i]![next[i]!];
+      if (head && (pick < 0 || head.ts < inputs[pick]![next[pick]!]!.ts)) pick = i;
+    }
+    if (pick < 0) return out;
+    out.push(inputs[pick]![next[pick]++]!);
+  }
+}
+
 export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const { pf, refused } = await configureHost(opts.confFile, opts.stateDir);
   const profile = getProfile(pf.profile);
@@ -388,10 +417,9 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst);
   const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });
 
-  // Read every input first (errors before any work), then replay them merged by timestamp;
-  // ties keep the order of the --in options, then file order: deterministic.
-  type Ev = { ts: bigint; src: number | "wire"; port: string; rec: PacketRecord; order: number; seq: number };
-  const events: Ev[] = [];
+  // Read every input first (errors before any work), then replay them merged by timestamp
+  // (replayOrder); ties keep the order of the --in options: deterministic.
+  const perInput: ReplayEvent[][] = [];
   let skippedNonEthernet = 0;
   let snaplenCut = 0;
   const inputNotes: string[] = [];
@@ -417,20 +445,26 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
       });
     const skipped: number[] = [];
     const cut: number[] = [];
+    const events: ReplayEvent[] = [];
     contents.records.forEach((rec, seq) => {
       if (rec.linktype !== LINKTYPE_ETHERNET) skipped.push(seq);
       else {
         if (rec.data.length < rec.origLen) cut.push(seq);
-        events.push({ ts: rec.ts, src, port: input.port, rec, order, seq });
+        events.push({ ts: rec.ts, src, port: input.port, rec, order });
       }
     });
+    perInput.push(events);
     skippedNonEthernet += skipped.length;
     snaplenCut += cut.length;
-    inputNotes.push(
-      ...captureNotes(`--in ${input.port}=${input.file}`, contents.records, skipped, cut, !!contents.error),
-    );
+    const name = `--in ${input.port}=${input.file}`;
+    inputNotes.push(...captureNotes(name, contents.records, skipped, cut, !!contents.error));
+    const backwards = stampedOutOfOrder(events.map((e) => e.ts));
+    if (backwards > 0)
+      inputNotes.push(
+        `${name}: stamps ${backwards} of its ${events.length} frames earlier than the frame before them (out of order); replayed in file order, as tcpreplay sends and a NIC receives them`,
+      );
   });
-  events.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.order - b.order || a.seq - b.seq));
+  const events = replayOrder(perInput);
 
   const names = [...vfsInPoolOrder(pf).map((v) => `VF-${v.index}`), "PF"];
   const received = new Map<string, Array<{ queue: number; rec: PacketRecord }>>(names.map((n) => [n, []]));

@@ -2,6 +2,7 @@
 // counter: port, per function, per queue, and drops by reason) and its HTML report input.
 // These are counts of what the NIC's switch did with the frames given; no timing.
 import { z } from "zod";
+import { MAX_MTU, MIN_MTU } from "../switch/program.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
 import type { SwitchCountersJson } from "./html/types.ts";
 import { toolSchema } from "./paths-json.ts";
@@ -25,6 +26,8 @@ export const switchJsonSchema = z.strictObject({
   vxlan_ports: z.array(z.number().int().min(1).max(65535)),
   rewrite_dst: z.string().nullable(),
   promisc: z.array(z.string()),
+  /** --mtu PORT=N: the MTU each named port's driver runs at; absent without --mtu (every port at 1500). */
+  mtu: z.record(z.string(), z.number().int().min(MIN_MTU).max(MAX_MTU)).optional(),
   /** --out DIR the captures and counters.json went to; null when none was given. */
   out: z.string().nullable(),
   /** Per input port / function, as the summary table shows them. */
@@ -90,6 +93,8 @@ export interface SwitchMeta {
   vxlanPorts: number[];
   rewriteDst?: string;
   promisc: string[];
+  /** --mtu PORT=N, in the order given. */
+  mtu?: ReadonlyArray<{ port: string; mtu: number }>;
   out?: string;
 }
 
@@ -109,6 +114,7 @@ export function buildSwitchJson(r: SwitchRunLike, meta: SwitchMeta): SwitchJson 
     vxlan_ports: [...meta.vxlanPorts],
     rewrite_dst: meta.rewriteDst ?? null,
     promisc: [...meta.promisc],
+    ...(meta.mtu?.length ? { mtu: Object.fromEntries(meta.mtu.map((m) => [m.port, m.mtu])) } : {}),
     out: meta.out ?? null,
     functions: r.tallies.map((t) => ({
       name: t.name,

@@ -3,6 +3,8 @@
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import type { HostState } from "../nic/host-model.ts";
+import { VFIO_PCI } from "../nic/linux/drivers.ts";
+import { findPciPf, pfBoundDriver } from "../nic/linux/index.ts";
 import type { FlowRule } from "./flow-rules.ts";
 
 const ruleSchema = z
@@ -36,4 +38,18 @@ export function setPortRules(state: HostState, port: string, rules: FlowRule[]):
   if (rules.length === 0) delete all[port];
   else all[port] = rules;
   state.flow = all;
+}
+
+/**
+ * Why PORT has no netdev for flow rules when the Linux view has its PF driver unbound (or the PF
+ * bound to vfio-pci), with the bind that gives it back; undefined while the driver is bound.
+ * ethtool then fails with ENODEV ("No such device"): the rules live in the driver.
+ */
+export function unboundPortReason(state: HostState, port: string): string | undefined {
+  if (state.pfs[port]?.attached !== false) return undefined;
+  const pf = findPciPf(state, port);
+  if (!pf) return undefined;
+  const vfio = pfBoundDriver(state, pf) === VFIO_PCI;
+  const driver = pf.facts.pfDriver;
+  return `${port} has no netdev: its PF driver (${driver}) is unbound on the simulated host${vfio ? " (the PF is bound to vfio-pci)" : ""}, so ethtool gets "No such device"; bind it again with ${vfio ? `iovsim sysfs write /sys/bus/pci/drivers/vfio-pci/unbind ${pf.bdf}; ` : ""}iovsim sysfs write /sys/bus/pci/drivers/${driver}/bind ${pf.bdf}`;
 }

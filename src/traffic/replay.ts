@@ -176,9 +176,9 @@ export function captureGapsPs(tsNs: readonly number[]): { gapsPs: number[]; rate
 }
 
 /** How many frames the capture stamps earlier than the frame before them (out of order). */
-export function stampedOutOfOrder(tsNs: readonly number[]): number {
+export function stampedOutOfOrder<T extends number | bigint>(ts: readonly T[]): number {
   let n = 0;
-  for (let i = 1; i < tsNs.length; i++) if (tsNs[i] < tsNs[i - 1]) n++;
+  for (let i = 1; i < ts.length; i++) if (ts[i] < ts[i - 1]) n++;
   return n;
 }
 

@@ -63,7 +63,7 @@ describe("capture formats in", () => {
     expect(r.got("VF-1")).toHaveLength(1);
   });
 
-  it("pcapng with two Ethernet interfaces (µs and ns resolution): frames replayed in timestamp order", async () => {
+  it("pcapng with two Ethernet interfaces (µs and ns resolution): replayed in file order, as tcpreplay sends it; the backward stamp is noted", async () => {
     const a = udp(VF0, 40, 1);
     const b = udp(VF0, 40, 2);
     const c = udp(VF0, 40, 3);
@@ -72,7 +72,24 @@ describe("capture formats in", () => {
       tsresol: [6, 9],
     });
     const r = await runSwitch(ix, { wire: file });
-    expect(r.got("VF-0").map(hex)).toEqual([a, b, c].map(hex));
+    expect(r.got("VF-0").map(hex)).toEqual([a, c, b].map(hex));
+    // Each resolution read right: the outputs keep the input stamps (µs pcap out).
+    const ts = readCaptureFile(join(r.dir, "VF-0.pcap")).records.map((x) => x.ts);
+    expect(ts).toEqual([T0, T0 + 3_000n, T0 + 1_000n].map((t) => (t / 1000n) * 1000n));
+    expect(r.out).toContain(
+      `note: --in wire=${file}: stamps 1 of its 3 frames earlier than the frame before them (out of order); replayed in file order`,
+    );
+  });
+
+  it("a capture stamped backwards keeps its file order; inputs merge by their next frame's stamp (as mergecap)", async () => {
+    const [x1, x2, y] = [udp(VF0, 40, 1), udp(VF0, 40, 2), udp(VF0, 40, 3)];
+    const a = captureRecords([rec(x1, T0 + 2_000n), rec(x2, T0)]); // a clock step back
+    const b = captureRecords([rec(y, T0 + 1_000n)]);
+    const r = await runSwitch(ix, [`wire=${a}`, `wire=${b}`]);
+    // Sorting by stamp would give x2, y, x1; a NIC receives a's frames as the file has them.
+    expect(r.got("VF-0").map(hex)).toEqual([y, x1, x2].map(hex));
+    expect(r.out).toContain(`--in wire=${a}: stamps 1 of its 2 frames earlier than the frame before them`);
+    expect(r.out).not.toContain(`--in wire=${b}: stamps`);
   });
 
   it("pcapng mixing Ethernet and Linux cooked (SLL) interfaces: the SLL records are skipped, counted and named", async () => {

@@ -320,3 +320,48 @@ describe("driver answers that are not refusals", () => {
     );
   });
 });
+
+describe("i40e's log lines for refused VF requests (i40e_virtchnl_pf.c, i40e_main.c)", () => {
+  it("a VF index past the VFs: 'Invalid VF Identifier N' for each ndo that gets it; ixgbe says nothing", async () => {
+    const s = tmpState();
+    expect((await cli(s, "sysfs", "write", "/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs", "1")).code).toBe(
+      0,
+    );
+    // (max_tx_rate alone makes ip read the VF's rates first: "Cannot find VF 3", no request.)
+    for (const words of [
+      ["mac", "02:00:00:00:00:01"],
+      ["vlan", "5"],
+      ["max_tx_rate", "100", "min_tx_rate", "0"], // both given: ip does not look the VF up first
+      ["rate", "100"],
+      ["spoofchk", "off"],
+      ["trust", "on"],
+      ["state", "enable"],
+    ]) {
+      const r = await cli(s, "ip", "link", "set", "ixl0", "vf", "3", ...words);
+      expect(r, words[0]).toEqual({ code: 2, out: "", err: "RTNETLINK answers: Invalid argument\n" });
+    }
+    const lines = (await cli(s, "dmesg")).out.split("\n").filter((l) => l.includes("Invalid VF Identifier"));
+    expect(lines).toEqual(Array(7).fill("i40e 0000:01:00.0: Invalid VF Identifier 3"));
+    // ixgbe_ndo_set_vf_* return EINVAL silently.
+    expect((await cli(s, "sysfs", "write", "/sys/bus/pci/devices/0000:03:00.0/sriov_numvfs", "1")).code).toBe(
+      0,
+    );
+    expect((await cli(s, "ip", "link", "set", "ix0", "vf", "3", "spoofchk", "off")).code).toBe(2);
+    expect((await cli(s, "dmesg")).out).not.toMatch(/ixgbe .*Invalid VF/);
+  });
+
+  it("max_tx_rate above the link speed: i40e_set_bw_limit's 'Invalid max tx rate N specified for VSI seid S.'", async () => {
+    const s = tmpState();
+    expect((await cli(s, "sysfs", "write", "/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs", "2")).code).toBe(
+      0,
+    );
+    const r = await cli(s, "ip", "link", "set", "ixl0", "vf", "1", "max_tx_rate", "10001");
+    expect(r).toEqual({ code: 2, out: "", err: "RTNETLINK answers: Invalid argument\n" });
+    expect((await cli(s, "dmesg")).out).toContain(
+      "i40e 0000:01:00.0: Invalid max tx rate 10001 specified for VSI seid 401.\n",
+    );
+    // At the link speed: accepted, nothing logged.
+    expect((await cli(s, "ip", "link", "set", "ixl0", "vf", "1", "max_tx_rate", "10000")).code).toBe(0);
+    expect((await cli(s, "dmesg")).out).not.toContain("max tx rate 10000");
+  });
+});

@@ -60,6 +60,31 @@ describe("iovsim switch: machine-readable output", () => {
     const file = JSON.parse(readFileSync(join(dir, "counters.json"), "utf8"));
     expect(j.counters).toEqual(file.counters);
     expect(j.frame_drops).toEqual(file.frameDrops);
+    expect(j.mtu).toBeUndefined(); // no --mtu: every port at 1500, no field
+  });
+
+  it("--mtu PORT=N appears in --json as mtu, as counters.json records it", async () => {
+    const dir = join(tmp, "out-mtu");
+    const r = await run(
+      "-f",
+      conf,
+      "--in",
+      `wire=${wire}`,
+      "--out",
+      dir,
+      "--json",
+      "--mtu",
+      "VF-1=9000",
+      "--mtu",
+      "pf=4000",
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const j = switchJsonSchema.parse(JSON.parse(r.out));
+    expect(j.mtu).toEqual({ "VF-1": 9000, PF: 4000 });
+    const file = JSON.parse(readFileSync(join(dir, "counters.json"), "utf8"));
+    expect(j.mtu).toEqual(file.mtu);
+    expect(() => switchJsonSchema.parse({ ...j, mtu: { "VF-1": 9711 } })).toThrow();
   });
 
   it("--csv: one row per counter of the JSON, header first; no --out needed", async () => {

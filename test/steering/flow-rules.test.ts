@@ -130,7 +130,7 @@ describe("iovsim flow and steering --port", () => {
     );
     expect(beyond.code).toBe(1);
     expect(beyond.err).toMatch(
-      /^iovsim: flow: token 12 \('16', column \d+\): queue 16 is beyond the 16 queues of ixl0 \(ixl: index 0\.\.15\)\n/,
+      /^iovsim: flow: token 12 \('16', column \d+\): queue 16 out of range: ixl0 \(ixl\) has 16 receive queues per function \(0\.\.15\); the driver refuses it with EINVAL \(ethtool -N \.\.\. action 16: "rmgr: Cannot insert RX class rule: Invalid argument"\)\n/,
     );
     expect(beyond.err).toMatch(/\n {2} +\^\n$/);
     expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
@@ -183,9 +183,59 @@ describe("iovsim flow and steering --port", () => {
     expect(fallback_flows).toBeGreaterThan(240);
     expect(fallback_flows).toBeLessThanOrEqual(256);
     expect(j.results[0].per_queue[1]).toBeGreaterThan(0);
+    // One receive queue per function (ix): singular, and the only index named.
+    const one = await cli(
+      dir,
+      words("flow create ix0 ingress pattern eth / ipv4 dst 10.0.0.1 / end actions queue index 1 / end"),
+    );
+    expect(one.code).toBe(1);
+    expect(one.err).toContain(": queue 1 out of range: ix0 (ix) has 1 receive queue per function (0); ");
     const d = await cli(dir, words("flow destroy ixl0 rule 0"));
     expect(d.out).toBe("1 flow rule(s) destroyed\n");
     expect((await cli(dir, words("flow destroy ixl0 rule 7"))).err).toMatch(/has no rule 7/);
     expect((await cli(dir, words("flow destroy ixl0 all"))).out).toBe("1 flow rule(s) destroyed\n");
+  });
+
+  it("a PF whose driver the Linux view unbound has no netdev: flow and steering --port refuse, its rules are freed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iovsim-flow-unbound-"));
+    const create = "flow create ixl0 ingress pattern gtpu teid 100-199 / end actions queue index 1 / end";
+    expect((await cli(dir, words(create))).code).toBe(0);
+    const unbind = await cli(dir, ["sysfs", "write", "/sys/bus/pci/drivers/i40e/unbind", "0000:01:00.0"]);
+    expect(unbind.code).toBe(0);
+    const dmesg = await cli(dir, ["dmesg"]);
+    expect(dmesg.out).toContain("i40e unbound: unregistered ixl0 (its 1 flow rule freed)");
+    const bound = "bind it again with iovsim sysfs write /sys/bus/pci/drivers/i40e/bind 0000:01:00.0";
+    const c = await cli(dir, words(create));
+    expect(c.code).toBe(1);
+    expect(c.err).toBe(
+      `iovsim: flow create: ixl0 has no netdev: its PF driver (i40e) is unbound on the simulated host, so ethtool gets "No such device"; ${bound} (ethtool -N ... prints "rxclass: Cannot get RX class rule count: No such device" and "Cannot insert classification rule")\n`,
+    );
+    const l = await cli(dir, words("flow list ixl0"));
+    expect(l.code).toBe(1);
+    expect(l.err).toContain('(ethtool -n prints "Cannot get RX rings: No such device")');
+    expect((await cli(dir, words("flow destroy ixl0 all"))).err).toContain(
+      "Cannot delete classification rule",
+    );
+    const steer = [
+      "steering",
+      "--strategy",
+      "flow-rules",
+      "--port",
+      "ixl0",
+      "--frames",
+      "500",
+      "--rate",
+      "1Mpps",
+      "--no-ndr",
+    ];
+    const s = await cli(dir, steer);
+    expect(s.code).toBe(1);
+    expect(s.err).toContain(`--port ixl0: ixl0 has no netdev: its PF driver (i40e) is unbound`);
+    // Bound again: a new netdev with no rules (the driver's remove freed them).
+    expect((await cli(dir, ["sysfs", "write", "/sys/bus/pci/drivers/i40e/bind", "0000:01:00.0"])).code).toBe(
+      0,
+    );
+    expect((await cli(dir, words("flow list ixl0"))).out).toContain("0 rule(s)");
+    expect((await cli(dir, steer)).err).toMatch(/--port ixl0: no flow rules/);
   });
 });

@@ -11,7 +11,7 @@ import {
   parseFlowCreate,
   ruleItem,
 } from "../../steering/flow-rules.ts";
-import { portRules, setPortRules } from "../../steering/flow-state.ts";
+import { portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
 import { defineCommand } from "../registry.ts";
 
@@ -29,9 +29,26 @@ function minus one (ixl: 0..15). A range N-M takes M-N+1 entries of the NIC's ta
 exact values); the table size and the fields a NIC can match come from its profile
 (src/nic/profiles/*.json, "flow"). A value another rule of the port already matches is refused
 (i40e: "Conflict with existing flow director rules"). Frames that match no rule fall back to RSS.
+The rules are the PF driver's: unbinding it (Linux view) frees them, and the port is refused
+until it is bound again (no netdev: ethtool's "No such device").
 -h, --help prints this text. More, and where it differs from testpmd: docs/steering.md.
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
 `;
+
+type FlowSub = "create" | "list" | "destroy";
+
+/** What ethtool prints when the interface is gone (ENODEV), per subcommand (ethtool.c, rxclass.c). */
+const ETHTOOL_ENODEV: Record<FlowSub, string> = {
+  create: `ethtool -N ... prints "rxclass: Cannot get RX class rule count: No such device" and "Cannot insert classification rule"`,
+  list: `ethtool -n prints "Cannot get RX rings: No such device"`,
+  destroy: `ethtool -N ... delete N prints "rmgr: Cannot delete RX class rule: No such device" and "Cannot delete classification rule"`,
+};
+
+/** A queue index past the port's receive queues per function, worded with the valid range. */
+export function queueOutOfRange(queue: number, port: string, profile: string, queues: number): string {
+  const range = queues === 1 ? "0" : `0..${queues - 1}`;
+  return `queue ${queue} out of range: ${port} (${profile}) has ${queues} receive queue${queues === 1 ? "" : "s"} per function (${range}); the driver refuses it with EINVAL (ethtool -N ... action ${queue}: "rmgr: Cannot insert RX class rule: Invalid argument")`;
+}
 
 export const command = defineCommand({
   name: "flow",
@@ -50,6 +67,11 @@ export const command = defineCommand({
       const host = await loadHost(ctx.stateDir);
       const pf = host.pf(port);
       if (!pf) throw new UserError("E_USAGE", `flow ${sub}: no port '${port}' on this host`);
+      // The rules live in the PF driver (its flow director filters): with that driver unbound
+      // in the Linux view there is no netdev, and ethtool fails as for a missing interface.
+      const unbound = unboundPortReason(host.state, pf.name);
+      if (unbound)
+        throw new UserError("E_CONFIG", `flow ${sub}: ${unbound} (${ETHTOOL_ENODEV[sub as FlowSub]})`);
       return pf;
     };
     switch (sub) {
@@ -58,13 +80,11 @@ export const command = defineCommand({
         const pf = await pfOf(port);
         const lim = nicLimits(pf.profile);
         // The rules steer to the receive queues of one function of the port: at most the
-        // profile's queues per VF (what steering --strategy flow-rules can run on).
+        // profile's queues per VF (what steering --strategy flow-rules can run on). Past them
+        // the kernel (ethtool_set_rxnfc) and the drivers return EINVAL, which ethtool -N prints
+        // as "rmgr: Cannot insert RX class rule: Invalid argument".
         if (rule.queue >= lim.queuesPerVf)
-          throw located(
-            rest,
-            queueToken,
-            `queue ${rule.queue} is beyond the ${lim.queuesPerVf} queues of ${port} (${pf.profile}: index 0..${lim.queuesPerVf - 1})`,
-          );
+          throw located(rest, queueToken, queueOutOfRange(rule.queue, port, pf.profile, lim.queuesPerVf));
         const id = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, port);
           const clash = overlappingRule(rules, rule);

@@ -11,7 +11,7 @@ import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
-import { portRules } from "../../steering/flow-state.ts";
+import { portRules, unboundPortReason } from "../../steering/flow-state.ts";
 import {
   faultLines,
   ndrChart,
@@ -351,6 +351,10 @@ export const command = defineCommand({
     if (o.port) {
       const host = await loadHost(ctx.stateDir);
       if (!host.pf(o.port)) throw new UserError("E_USAGE", `--port: no port '${o.port}' on this host`);
+      // Rules of a PF whose driver the Linux view unbound are not in any hardware (the
+      // driver's remove freed them): refused, not run as if programmed.
+      const unbound = unboundPortReason(host.state, o.port);
+      if (unbound) throw new UserError("E_CONFIG", `--port ${o.port}: ${unbound}`);
       rules = portRules(host.state, o.port);
       if (rules.length === 0)
         throw new UserError("E_USAGE", `--port ${o.port}: no flow rules (iovsim flow create ...)`);

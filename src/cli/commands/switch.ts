@@ -60,7 +60,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --in PF=FILE        frames the PF transmits
   --in VF-<n>=FILE    frames VF n transmits (anti-spoofing, loopback to other VFs, wire)
                       (vf<n>, vf-<n> and pf name the same ports; outputs use VF-<n>, PF)
-                      (repeatable; inputs are merged by timestamp, ties in option order;
+                      (repeatable; each input in file order, the inputs merged by timestamp
+                      as mergecap merges, ties in option order;
                       FILE - reads standard input, for one port: tcpdump -w - | iovsim ...)
   --out DIR           where to write (created if missing; captures of an earlier run there
                       that this run does not write are removed; an --in file among them
@@ -570,6 +571,7 @@ export const command = defineCommand({
       vxlanPorts: opts.vxlanPorts,
       rewriteDst: opts.rewriteDst,
       promisc: opts.promisc,
+      mtu: opts.mtu,
       out: opts.out,
     });
     // Notes beside the table: inputs cut short or holding other than Ethernet frames, then VFs

@@ -287,10 +287,24 @@ function unbindPf(state: HostState, fn: PciFunction & { kind: "pf" }, drv: strin
   if (n > 0) disableSriov(state, fn.pf);
   rt.attached = false;
   lin.pfNoDriver = "unbind";
+  const rules = dropFlowRules(state, name);
   appendDmesg(state, [
-    `iovsim: ${fn.bdf}: ${drv} unbound: ${n > 0 ? `its remove disabled SR-IOV (${n} VF${n === 1 ? "" : "s"} removed) and ` : ""}unregistered ${name}`,
+    `iovsim: ${fn.bdf}: ${drv} unbound: ${n > 0 ? `its remove disabled SR-IOV (${n} VF${n === 1 ? "" : "s"} removed) and ` : ""}unregistered ${name}${rules > 0 ? ` (its ${rules} flow rule${rules === 1 ? "" : "s"} freed)` : ""}`,
   ]);
   return OK;
+}
+
+/**
+ * The PF driver's remove frees its flow director filters with the netdev (i40e_fdir_filter_exit,
+ * ixgbe_fdir_filter_exit): the port's `iovsim flow` rules go, and a bind starts with none.
+ * Returns how many there were (state.flow is validated where it is read, src/steering/flow-state.ts).
+ */
+function dropFlowRules(state: HostState, port: string): number {
+  const flow = state.flow as Record<string, unknown> | undefined;
+  if (!flow || typeof flow !== "object" || !(port in flow)) return 0;
+  const rules = flow[port];
+  delete flow[port];
+  return Array.isArray(rules) ? rules.length : 0;
 }
 
 /** echo BDF > /sys/bus/pci/drivers/<drv>/bind (bind_store, device_driver_attach). */

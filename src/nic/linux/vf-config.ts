@@ -110,14 +110,20 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
     c.maxTxRate = max & 0xffff;
     return undefined;
   }
-  if (vf >= vfCount(state, nd)) return "EINVAL";
+  if (vf >= vfCount(state, nd)) return invalidVf(state, nd, vf);
   if (min !== 0) {
     // i40e_ndo_set_vf_bw says why; ixgbe and igb refuse it silently.
     if (nd.facts.pfDriver === "i40e")
       pfDriverLog(state, nd, [`Invalid min tx rate (${min}) (greater than 0) specified for VF ${vf}.`]);
     return "EINVAL";
   }
-  if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) return "EINVAL";
+  if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) {
+    // i40e_set_bw_limit (i40e_main.c, called by i40e_ndo_set_vf_bw) names the VF's VSI by its
+    // switch element ID; ixgbe and igb refuse silently.
+    if (nd.facts.pfDriver === "i40e")
+      pfDriverLog(state, nd, [`Invalid max tx rate ${max} specified for VSI seid ${i40eVfVsiSeid(vf)}.`]);
+    return "EINVAL";
+  }
   // ixgbe: "rate limit cannot be less than 10Mbs" (max_tx_rate 1..10 is EINVAL).
   if (max !== 0 && max <= (nd.facts.maxTxRateFloorMbps ?? 0)) return "EINVAL";
   // i40e_set_bw_limit(): the hardware's credits are 50 Mb/s, so a lower limit becomes 50 with a
@@ -128,6 +134,25 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
   c.minTxRate = 0;
   c.maxTxRate = max;
   return undefined;
+}
+
+/**
+ * An index past the VFs: i40e's ndo_set_vf_* and ndo_get_vf_config check it first
+ * (i40e_validate_vf and the same test inline, i40e_virtchnl_pf.c: "Invalid VF Identifier %d");
+ * ixgbe and igb return EINVAL without a word.
+ */
+function invalidVf(state: HostState, nd: Netdev, vf: number): LinuxErrno {
+  if (nd.facts.pfDriver === "i40e") pfDriverLog(state, nd, [`Invalid VF Identifier ${vf}`]);
+  return "EINVAL";
+}
+
+/**
+ * The SEID of VF n's VSI. Firmware assigns SEIDs; the PFs' main VSIs show up as 390..399 in
+ * i40e's dmesg ("VSI seid 391 ... disable timeout" on function 1), and VF VSIs are made after
+ * them. ASSUMPTION (representative, not derived): 400 + n.
+ */
+function i40eVfVsiSeid(vf: number): number {
+  return 400 + vf;
 }
 
 /**
@@ -171,14 +196,16 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
   const { mac, vlan, rate, spoofchk, linkState, rssQuery, trust } = req;
   if (mac !== undefined)
     steps.push(() => {
+      if (i >= n) return invalidVf(state, nd, i);
       // Only multicast is refused: the zero address means "unset".
-      if (i >= n || isMulticast(mac)) return "EINVAL";
+      if (isMulticast(mac)) return "EINVAL";
       cfg().mac = mac;
       if (mac !== ZERO_MAC) pfDriverLog(state, nd, macSetLines(nd, mac, i));
     });
   const setVlan = (v: { vlan: number; qos: number; proto: number }): LinuxErrno | undefined => {
     if (v.proto !== ETH_P_8021Q && v.proto !== ETH_P_8021AD) return "EPROTONOSUPPORT"; // rtnetlink
-    if (i >= n || v.vlan > 4095 || v.qos > 7) return "EINVAL";
+    if (i >= n) return invalidVf(state, nd, i);
+    if (v.vlan > 4095 || v.qos > 7) return "EINVAL";
     if (v.proto === ETH_P_8021AD && !nd.facts.qinq) return "EPROTONOSUPPORT";
     Object.assign(cfg(), { vlan: v.vlan, qos: v.qos, vlanProto: v.proto });
     // ixgbe_enable_port_vlan and igb_enable_port_vlan log every port VLAN set (vlan || qos);
@@ -195,7 +222,9 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
     });
   if (rate !== undefined)
     // IFLA_VF_TX_RATE: get_vf_config first (EINVAL for a bad index), then keep the min rate.
-    steps.push(() => (i >= n ? "EINVAL" : setRate(state, nd, i, vfConfigOf(state, nd, i).minTxRate, rate)));
+    steps.push(() =>
+      i >= n ? invalidVf(state, nd, i) : setRate(state, nd, i, vfConfigOf(state, nd, i).minTxRate, rate),
+    );
   if (req.minTxRate !== undefined || req.maxTxRate !== undefined)
     steps.push(() => {
       const cur = i < n ? vfConfigOf(state, nd, i) : zeroVfConfig();
@@ -203,14 +232,15 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
     });
   if (spoofchk !== undefined)
     steps.push(() => {
-      if (i >= n) return "EINVAL";
+      if (i >= n) return invalidVf(state, nd, i);
       cfg().spoofchk = spoofchk;
     });
   if (linkState !== undefined)
     steps.push(() => {
       // rtnetlink: no ndo_set_vf_link_state (igb) is EOPNOTSUPP, before the driver sees the index.
       if (nd.facts.vfLinkState === false) return "EOPNOTSUPP";
-      if (i >= n || !(linkState === 0 || linkState === 1 || linkState === 2)) return "EINVAL";
+      if (i >= n) return invalidVf(state, nd, i);
+      if (!(linkState === 0 || linkState === 1 || linkState === 2)) return "EINVAL";
       cfg().linkState = linkState as LinkState;
     });
   if (rssQuery !== undefined)
@@ -222,7 +252,7 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
     });
   if (trust !== undefined)
     steps.push(() => {
-      if (i >= n) return "EINVAL";
+      if (i >= n) return invalidVf(state, nd, i);
       const changed = vfConfigOf(state, nd, i).trust !== trust;
       cfg().trust = trust;
       // The drivers log only a change ("nothing to do" otherwise).
