@@ -64,7 +64,7 @@ describe("the PF drivers' log lines for ip link's VF settings", () => {
         cli(s, "ip", "link", "set", pf, "vf", "0", ...words);
     expect(await newLog(s, set("ixl0", "mac", "02:00:00:00:00:01", "trust", "on"))).toEqual([
       "i40e 0000:01:00.0: Setting MAC 02:00:00:00:00:01 on VF 0",
-      "i40e 0000:01:00.0: Reload the VF driver to make this change effective.",
+      "i40e 0000:01:00.0: Bring down and up the VF interface to make this change effective.",
       "i40e 0000:01:00.0: VF 0 is now trusted",
     ]);
     // No change, no line; the zero MAC (unset) logs nothing either.

@@ -168,10 +168,18 @@ function pfDriverLog(state: HostState, nd: Netdev, lines: string[], withNetdev =
   );
 }
 
-/** ndo_set_vf_mac's messages: i40e_ndo_set_vf_mac "Setting MAC", ixgbe/igb "setting MAC". */
+/**
+ * ndo_set_vf_mac's messages: i40e_ndo_set_vf_mac "Setting MAC ..." then "Bring down and up the
+ * VF interface to make this change effective." (i40e_virtchnl_pf.c); ixgbe_ndo_set_vf_mac and
+ * igb_ndo_set_vf_mac "setting MAC ..." then "Reload the VF driver to make this change effective.".
+ */
 function macSetLines(nd: Netdev, mac: string, vf: number): string[] {
-  const verb = nd.facts.pfDriver === "i40e" ? "Setting" : "setting";
-  return [`${verb} MAC ${mac} on VF ${vf}`, "Reload the VF driver to make this change effective."];
+  if (nd.facts.pfDriver === "i40e")
+    return [
+      `Setting MAC ${mac} on VF ${vf}`,
+      "Bring down and up the VF interface to make this change effective.",
+    ];
+  return [`setting MAC ${mac} on VF ${vf}`, "Reload the VF driver to make this change effective."];
 }
 
 /**
