@@ -232,6 +232,13 @@ describe("--mtu PORT=N: a function's driver at a jumbo MTU (spec §2.1 per-pool 
     expect(big.got("VF-1").map((x) => x.length)).toEqual([9014]);
   });
 
+  it("an MTU at or below 1500 keeps the standard 1514 B limit: VF-0 at MTU 1000 still gets 1400 B", async () => {
+    const r = await wireRun([sized(VF0, 1400), sized(VF0, 1514), sized(VF0, 1515)], ix, "--mtu", "VF-0=1000");
+    expect(r.got("VF-0").map((f) => f.length)).toEqual([1400, 1514]);
+    expect(r.c.counters.pools["VF-0"].rx_oversize).toBe(1);
+    expect(r.c.mtu).toEqual({ "VF-0": 1000 });
+  });
+
   it("the PF at MTU 9000 gets a jumbo frame for its MAC", async () => {
     const r = await wireRun([sized(PF, 9014)], ix, "--mtu", "PF=9000");
     expect(receivedCounts(r)).toEqual(only({ PF: 1 }));

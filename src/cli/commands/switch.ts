@@ -93,11 +93,14 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
                       as its driver would ask; a VF needs 'allow-promisc: true;' in the
                       configuration (else an error), igb VFs have no such mode (repeatable)
   --mtu PORT=N        PORT's driver runs at MTU N (68..9710; default 1500), as 'ifconfig IF
-                      mtu N' in its VM would set it: PORT then receives frames up to N + 14
-                      bytes (+4 per VLAN tag) and drops longer ones as oversize (repeatable,
-                      once per port). iovctl.conf has no MTU; without --mtu every function
-                      runs at 1500, so a jumbo frame is delivered to none. Frames a function
-                      sends are not held to its MTU (the NIC does not check it on transmit)
+                      mtu N' in its VM would set it: above 1500, PORT then receives frames up
+                      to N + 14 bytes (+4 per VLAN tag) and drops longer ones as oversize; at
+                      or below 1500 it keeps the standard 1514-byte limit (the long-packet
+                      limit only applies above the standard frame; the drivers only ever raise
+                      it) (repeatable, once per port). iovctl.conf has no MTU; without --mtu
+                      every function runs at 1500, so a jumbo frame is delivered to none.
+                      Frames a function sends are not held to its MTU (the NIC does not check
+                      it on transmit)
 
 Every receiving function's driver is assumed to keep up (rings are drained after every
 frame), so no-descriptor drops do not occur in this replay. Frames are counted exactly once:
