@@ -9,6 +9,16 @@ import { toolSchema } from "./paths-json.ts";
 
 export const SWITCH_SCHEMA = "iovsim.switch/1";
 
+/**
+ * The `mtu` field of --json and counters.json, one rule for both: `{mtu: {PORT: N}}` in the order
+ * given, or nothing without --mtu (every function at 1500).
+ */
+export function mtuField(mtu: ReadonlyArray<{ port: string; mtu: number }> | undefined): {
+  mtu?: Record<string, number>;
+} {
+  return mtu?.length ? { mtu: Object.fromEntries(mtu.map((m) => [m.port, m.mtu])) } : {};
+}
+
 const count = z.number().int().nonnegative();
 const counterSet = z.record(z.string(), count);
 
@@ -114,7 +124,7 @@ export function buildSwitchJson(r: SwitchRunLike, meta: SwitchMeta): SwitchJson 
     vxlan_ports: [...meta.vxlanPorts],
     rewrite_dst: meta.rewriteDst ?? null,
     promisc: [...meta.promisc],
-    ...(meta.mtu?.length ? { mtu: Object.fromEntries(meta.mtu.map((m) => [m.port, m.mtu])) } : {}),
+    ...mtuField(meta.mtu),
     out: meta.out ?? null,
     functions: r.tallies.map((t) => ({
       name: t.name,

@@ -61,6 +61,7 @@ describe("iovsim switch: machine-readable output", () => {
     expect(j.counters).toEqual(file.counters);
     expect(j.frame_drops).toEqual(file.frameDrops);
     expect(j.mtu).toBeUndefined(); // no --mtu: every port at 1500, no field
+    expect("mtu" in file).toBe(false); // the same rule in counters.json
   });
 
   it("--mtu PORT=N appears in --json as mtu, as counters.json records it", async () => {

@@ -21,6 +21,7 @@ import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
 import {
   buildSwitchJson,
+  mtuField,
   type SwitchJson,
   switchCsv,
   switchReportCounters,
@@ -416,7 +417,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     vxlanPorts: opts.vxlanPorts,
     rewriteDst: opts.rewriteDst ?? null,
     promisc: opts.promisc,
-    mtu: Object.fromEntries(opts.mtu.map((m) => [m.port, m.mtu])),
+    ...mtuField(opts.mtu),
     functions: r.tallies,
     frameDrops: r.dropReasons,
     copyDrops: r.copyDropReasons,
