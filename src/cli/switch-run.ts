@@ -20,7 +20,7 @@ import type {
 import { WasmSwitch } from "../switch/nic.ts";
 import { programSwitch, setPoolMtu } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
-import { applyPromisc, parsePort, portMac } from "../switch/replay-ports.ts";
+import { applyPromisc, inputPool, poolOfPort, portMac, type RefusedVf } from "../switch/replay-ports.ts";
 import {
   CaptureFormatError,
   LINKTYPE_ETHERNET,
@@ -210,13 +210,6 @@ export interface CorruptTail {
   note: string;
 }
 
-/** A VF the configuration describes that the PF driver refused (ADD_VF failed): no pool. */
-export interface RefusedVf {
-  index: number;
-  errno: string;
-  reason: string;
-}
-
 /**
  * Applies the configuration on a private copy of the user's host; returns the PF and the VFs
  * its driver refused (as on FreeBSD, the others are created and iovctl -C succeeds).
@@ -288,31 +281,9 @@ export async function configureHost(
   return { pf, refused };
 }
 
-/** Why a refused VF is missing, in words (the switch's note and the --in error). */
-export function refusedVfText(pf: PfRecord, v: RefusedVf): string {
-  return `VF-${v.index} was not created: the ${pf.driver ?? pf.profile} driver refused it (${v.errno}: ${v.reason}); as on FreeBSD, the other VFs were created (iovctl -C exits 0, dmesg: ${pf.name}: Failed to add VF ${v.index})`;
-}
-
 /** The PF's VFs in pool order (pool i is the i-th VF by index; a refused VF leaves no pool). */
 function vfsInPoolOrder(pf: PfRecord) {
   return [...pf.vfs].sort((a, b) => a.index - b.index);
-}
-
-/** Maps a --in port name to a pool index (PF = number of VFs) or "wire". */
-export function resolvePort(port: string, pf: PfRecord, refused: RefusedVf[] = []): number | "wire" {
-  if (port === "wire") return "wire";
-  if (port === "PF") return pf.vfs.length;
-  // Canonical names only ("VF-01" is not "VF-1"): results are keyed by these names.
-  const m = /^VF-(0|[1-9]\d*)$/.exec(port);
-  const pool = m ? vfsInPoolOrder(pf).findIndex((v) => v.index === Number(m[1])) : -1;
-  if (pool >= 0) return pool;
-  const gone = m ? refused.find((v) => v.index === Number(m[1])) : undefined;
-  if (gone) throw new UserError("E_USAGE", `option '--in': ${refusedVfText(pf, gone)}`);
-  const names = ["wire", "PF", ...vfsInPoolOrder(pf).map((v) => `VF-${v.index}`)];
-  throw new UserError(
-    "E_USAGE",
-    `option '--in': no port '${port}' (this configuration has: ${names.join(", ")})`,
-  );
 }
 
 export function functionName(pool: number, pf: PfRecord): string {
@@ -320,25 +291,10 @@ export function functionName(pool: number, pf: PfRecord): string {
 }
 
 /** The MAC address of a port given to --rewrite-dst ("PF" or "VF-<n>"). */
-function rewriteMac(pf: PfRecord, port: string): Uint8Array {
+function rewriteMac(pf: PfRecord, port: string, refused: readonly RefusedVf[]): Uint8Array {
   if (port === "wire")
     throw new UserError("E_USAGE", "option '--rewrite-dst': 'wire' has no MAC; name PF or VF-<n>");
-  return portMac(pf, port, "--rewrite-dst");
-}
-
-/** The pool of a port an option names (PF or VF-<n>); refused VFs leave no gap in the pools. */
-function poolOfPort(pf: PfRecord, port: string, option: string): number {
-  if (port === "wire")
-    throw new UserError("E_USAGE", `option '${option}': 'wire' is not a function; name PF or VF-<n>`);
-  const p = parsePort(pf, port, option);
-  return p === "pf" ? pf.vfs.length : vfsInPoolOrder(pf).findIndex((v) => v.index === p);
-}
-
-/** --promisc PORT (src/switch/replay-ports.ts, shared with paths --pcap). */
-function setPromisc(config: SwitchConfig, pf: PfRecord, port: string, confFile: string): void {
-  if (port === "wire")
-    throw new UserError("E_USAGE", "option '--promisc': 'wire' is not a function; name PF or VF-<n>");
-  applyPromisc(config, pf, port, { file: confFile }, "--promisc");
+  return portMac(pf, port, "--rewrite-dst", refused);
 }
 
 /** Record numbers as a reader finds them again (1-based, as `decode` numbers frames): the first few. */
@@ -412,9 +368,10 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     requireInnerRss(profile, pf.name, `option '--rss inner'${extra}`);
   }
   const config = programSwitch(pf, { rssLevel: opts.rssLevel ?? "outer" });
-  for (const port of opts.promisc ?? []) setPromisc(config, pf, port, opts.confFile);
-  for (const m of opts.mtu ?? []) setPoolMtu(config, poolOfPort(pf, m.port, "--mtu"), m.mtu);
-  const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst);
+  // --promisc PORT (src/switch/replay-ports.ts, shared with paths --pcap).
+  for (const port of opts.promisc ?? []) applyPromisc(config, pf, port, { file: opts.confFile, refused });
+  for (const m of opts.mtu ?? []) setPoolMtu(config, poolOfPort(pf, m.port, "--mtu", refused), m.mtu);
+  const rewriteTo = opts.rewriteDst === undefined ? undefined : rewriteMac(pf, opts.rewriteDst, refused);
   const engine = await (opts.makeEngine ?? referenceEngine)(config, { vxlanPorts: opts.vxlanPorts ?? [] });
 
   // Read every input first (errors before any work), then replay them merged by timestamp
@@ -425,7 +382,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const inputNotes: string[] = [];
   const corruptTails: CorruptTail[] = [];
   opts.inputs.forEach((input, order) => {
-    const src = resolvePort(input.port, pf, refused);
+    const src = inputPool(pf, input.port, "--in", refused);
     let contents: ReturnType<typeof readCaptureInput>;
     try {
       contents = readCaptureInput(input.file, opts.readStdin);

@@ -299,7 +299,7 @@ describe("switch --in port names", () => {
     const r = await run("switch", "-f", conf, "--in", `VF-01=${wire}`, "--out", join(tmp, "o-vf01"));
     expect(r.rc).toBe(1);
     expect(r.err).toBe(
-      "iovsim: option '--in': no port 'VF-01' (this configuration has: wire, PF, VF-0, VF-1)\n",
+      "iovsim: option '--in': no port 'VF-01' on ix0 (ports: wire, PF, VF-0, VF-1)\n",
     );
   });
 });

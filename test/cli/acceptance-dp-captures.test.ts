@@ -290,7 +290,7 @@ describe("switch inputs and outputs", () => {
     expect(twice.err).toContain("the same capture is already given for VF-1");
     const bad = await cli("switch", "-f", ix, "--in", `vf01=${f}`, "--json");
     expect(bad.err).toBe(
-      "iovsim: option '--in': no port 'vf01' (this configuration has: wire, PF, VF-0, VF-1)\n",
+      "iovsim: option '--in': no port 'vf01' on ix0 (ports: wire, PF, VF-0, VF-1)\n",
     );
   });
 

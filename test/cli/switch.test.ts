@@ -175,7 +175,7 @@ describe("iovsim switch", () => {
       /the -f iov.conf option is required/,
     );
     expect((await run("-f", conf, "--in", `VF-7=${tx}`, "--out", out, "--engine", "reference")).err).toBe(
-      "iovsim: option '--in': no port 'VF-7' (this configuration has: wire, PF, VF-0, VF-1, VF-2)\n",
+      "iovsim: option '--in': no port 'VF-7' on ix0 (ports: wire, PF, VF-0, VF-1, VF-2)\n",
     );
     expect((await run("-f", conf, "--in", "wire", "--out", out)).err).toMatch(/expected PORT=FILE/);
     const missing = await run(
@@ -225,8 +225,26 @@ describe("iovsim switch", () => {
     expect(text.out).toContain("; ixl0 with 1 VF; RSS outer\n");
     expect(text.out).toContain(`note: ${why}\n`);
     expect(text.out).toContain("(wire, PF, 1 VF capture, counters.json)\n");
-    const into = await run("-f", dup, "--in", `VF-1=${tx}`, "--json", "--engine", "reference");
-    expect(into).toEqual({ code: 1, out: "", err: `iovsim: option '--in': ${why}\n` });
+    // Every option naming a port names the refused VF the same way (one resolver).
+    for (const [option, value] of [
+      ["--in", `VF-1=${tx}`],
+      ["--mtu", "VF-1=9000"],
+      ["--promisc", "VF-1"],
+      ["--rewrite-dst", "VF-1"],
+    ] as const) {
+      const r = await run(
+        "-f",
+        dup,
+        "--in",
+        `wire=${wire}`,
+        option,
+        value,
+        "--json",
+        "--engine",
+        "reference",
+      );
+      expect(r).toEqual({ code: 1, out: "", err: `iovsim: option '${option}': ${why}\n` });
+    }
   });
 
   it("malformed captures and random frames: no trap, every frame counted, conservation holds", async () => {

@@ -28,7 +28,7 @@ import {
 } from "../../report/switch-json.ts";
 import type { SwitchConfig } from "../../switch/config.ts";
 import { MAX_JUMBO_FRAME, MAX_MTU, MIN_MTU } from "../../switch/program.ts";
-import { canonicalPortName } from "../../switch/replay-ports.ts";
+import { canonicalPortName, refusedVfText } from "../../switch/replay-ports.ts";
 import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
 import type { CommandContext } from "../context.ts";
 import { refuseRepeatedValues } from "../list-option.ts";
@@ -38,7 +38,6 @@ import {
   type PortMtu,
   type RunResult,
   referenceEngine,
-  refusedVfText,
   runSwitch,
   type SwitchEngine,
   type SwitchInput,
