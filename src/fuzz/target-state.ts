@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { KernelError } from "../nic/errno.ts";
 import { Host } from "../nic/host.ts";
-import type { HostState } from "../nic/host-model.ts";
+import { type HostState, ZERO_MAC } from "../nic/host-model.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { readState, statePath } from "../nic/state.ts";
 import { formatStatus } from "../nic/status-format.ts";
@@ -195,9 +195,7 @@ export function invariantViolations(state: HostState): Array<{ kind: string; det
     const macs = pf.vfs.map((v) => v.effectiveMac);
     // An all-zero mac-addr assigns no address in the FreeBSD view (the VF makes one up).
     const configured = pf.vfs.flatMap((v) =>
-      v.config.macAddr === null || (!sysfs && v.config.macAddr === "00:00:00:00:00:00")
-        ? []
-        : [v.config.macAddr],
+      v.config.macAddr === null || (!sysfs && v.config.macAddr === ZERO_MAC) ? [] : [v.config.macAddr],
     );
     // Unconfigured VFs get distinct derived addresses; configured ones are refused when in use.
     const unconfigured = pf.vfs.filter((v) => v.config.macAddr === null).map((v) => v.effectiveMac);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { UserError } from "../errors.ts";
 import type { HostState } from "../nic/host-model.ts";
 import { VFIO_PCI } from "../nic/linux/drivers.ts";
-import { findPciPf, pfBoundDriver } from "../nic/linux/index.ts";
+import { findPciPf, pfBoundDriver, rebindAdvice } from "../nic/linux/index.ts";
 import type { FlowRule } from "./flow-rules.ts";
 
 const ruleSchema = z
@@ -51,5 +51,5 @@ export function unboundPortReason(state: HostState, port: string): string | unde
   if (!pf) return undefined;
   const vfio = pfBoundDriver(state, pf) === VFIO_PCI;
   const driver = pf.facts.pfDriver;
-  return `${port} has no netdev: its PF driver (${driver}) is unbound on the simulated host${vfio ? " (the PF is bound to vfio-pci)" : ""}, so ethtool gets "No such device"; bind it again with ${vfio ? `iovsim sysfs write /sys/bus/pci/drivers/vfio-pci/unbind ${pf.bdf}; ` : ""}iovsim sysfs write /sys/bus/pci/drivers/${driver}/bind ${pf.bdf}`;
+  return `${port} has no netdev: its PF driver (${driver}) is unbound on the simulated host${vfio ? " (the PF is bound to vfio-pci)" : ""}, so ethtool gets "No such device"; bind it again with ${rebindAdvice(state, pf)}`;
 }

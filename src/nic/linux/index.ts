@@ -16,7 +16,14 @@ export {
 export { type ModprobeResult, modprobeLoad, modprobeRemove } from "./modules.ts";
 export { findNetdev, type Netdev, netdevs } from "./netdevs.ts";
 export { findNsim, NSIM_DEFAULT_MAX_VFS, nsimDevices, setEswitchMode } from "./netdevsim.ts";
-export { currentNumVfs, findPciPf, linuxPciPfs, pfBoundDriver, sriovTotalVfs } from "./pci-sriov.ts";
+export {
+  currentNumVfs,
+  findPciPf,
+  linuxPciPfs,
+  pfBoundDriver,
+  rebindAdvice,
+  sriovTotalVfs,
+} from "./pci-sriov.ts";
 export { linuxOf, type VfLinuxConfig } from "./state.ts";
 export { type LsEntry, sysfsLs, sysfsRead, sysfsWrite } from "./sysfs-ops.ts";
 export { ownedByIovctl, setVf, type VfRequest, vfConfigOf, vfCount } from "./vf-config.ts";

@@ -17,6 +17,7 @@ import {
   pfSpecs,
   runtimeOf,
   vfAddress,
+  ZERO_MAC,
 } from "../host-model.ts";
 import { appendDmesg } from "../kernel.ts";
 import { formatSelector, planVfRids } from "../pci.ts";
@@ -25,7 +26,7 @@ import { bdfOfRid } from "./bdf.ts";
 import { type LinuxDriverFacts, linuxDriverFacts, VFIO_PCI } from "./drivers.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import { kstrtobool, kstrtoul } from "./kstrto.ts";
-import { ETH_P_8021Q, pfLinuxOf, type VfLinuxConfig, ZERO_MAC } from "./state.ts";
+import { ETH_P_8021Q, pfLinuxOf, type VfLinuxConfig } from "./state.ts";
 
 /** A PCI PF as the Linux view sees it. */
 export interface LinuxPciPf {
@@ -56,6 +57,19 @@ export function findPciPf(state: HostState, name: string): LinuxPciPf | undefine
 export function pfBoundDriver(state: HostState, pf: LinuxPciPf): string | undefined {
   if (state.pfs[pf.info.name]?.attached !== false) return pf.facts.pfDriver;
   return pfLinuxOf(state, pf.info.name).pfNoDriver === VFIO_PCI ? VFIO_PCI : undefined;
+}
+
+/**
+ * The commands that give a PCI PF its own driver back ("bind it again with ..."): unbind it from
+ * the driver it is bound to now (vfio-pci), if any, then bind its PF driver.
+ */
+export function rebindAdvice(state: HostState, pf: LinuxPciPf): string {
+  const bound = pfBoundDriver(state, pf);
+  const unbind =
+    bound !== undefined && bound !== pf.facts.pfDriver
+      ? `iovsim sysfs write /sys/bus/pci/drivers/${bound}/unbind ${pf.bdf}; `
+      : "";
+  return `${unbind}iovsim sysfs write /sys/bus/pci/drivers/${pf.facts.pfDriver}/bind ${pf.bdf}`;
 }
 
 /**

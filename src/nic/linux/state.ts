@@ -3,7 +3,7 @@
 // netdevsim devices, and the interface index counter. Validated with zod on every read.
 import { z } from "zod";
 import { UserError } from "../../errors.ts";
-import { type HostState, stateFileOf } from "../host-model.ts";
+import { type HostState, stateFileOf, ZERO_MAC } from "../host-model.ts";
 
 /** IFLA_VF_LINK_STATE_*: 0 auto, 1 enable, 2 disable. */
 export type LinkState = 0 | 1 | 2;
@@ -157,7 +157,6 @@ export function allocIfindex(state: HostState, count = 1): number {
 /** Objects already validated (linuxOf is called many times per command). */
 const validated = new WeakSet<object>();
 
-export const ZERO_MAC = "00:00:00:00:00:00";
 export const ETH_P_8021Q = 0x8100;
 export const ETH_P_8021AD = 0x88a8;
 

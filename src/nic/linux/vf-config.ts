@@ -3,7 +3,7 @@
 // driver's ndo_set_vf_* (control-plane.md §6.4-§6.5). Like the kernel it is not atomic: the
 // settings before a rejected one stay applied. PCI VFs mirror every change into the VfRecord
 // the data plane programs the switch from.
-import { type HostState, pfInfo } from "../host-model.ts";
+import { type HostState, pfInfo, ZERO_MAC } from "../host-model.ts";
 import { appendDmesg } from "../kernel.ts";
 import type { VfRecord } from "../types.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
@@ -15,7 +15,6 @@ import {
   type LinkState,
   pfLinuxOf,
   type VfLinuxConfig,
-  ZERO_MAC,
   zeroVfConfig,
 } from "./state.ts";
 
