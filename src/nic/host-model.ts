@@ -21,8 +21,9 @@ export interface PfRuntime {
   /**
    * Where this PF's VFs sit in the kernel's device list (pci_devq, the order pciconf -l
    * prints): pci_fill_devinfo appends a VF when IOV_CONFIG creates it, so VFs come after every
-   * device found at boot, and a PF configured later lists its VFs after another's. Absent:
-   * before every numbered PF's VFs (states saved before this field, and the Linux view).
+   * device found at boot, and a PF configured later lists its VFs after another's (whether
+   * iovctl -C or the Linux view's sriov_numvfs made them). Absent: before every numbered PF's
+   * VFs (states saved before this field).
    */
   vfListOrder?: number;
   /**

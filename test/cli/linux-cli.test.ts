@@ -449,6 +449,16 @@ describe("one host, two views", () => {
       "iovctl: Failed to configure SR-IOV: Device busy\n",
     );
   });
+  it("pciconf -l lists VFs in creation order, whichever view made them", async () => {
+    const s = tmpState();
+    const conf = join(tempDir("iovsim-conf-"), "ix.conf");
+    writeFileSync(conf, 'PF { device: "ix0"; num_vfs: 1; }\n');
+    expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
+    expect((await cli(s, "sysfs", "write", `${IXL}/sriov_numvfs`, "1")).code).toBe(0);
+    const vfLines = (await cli(s, "pciconf", "-l")).out.split("\n").filter((l) => /^(ixv|iavf)\d/.test(l));
+    // ix0's VF (iovctl -C, first) lists before ixl0's (sysfs, second), though ixl0 is at bus 1.
+    expect(vfLines.map((l) => l.split("@")[0])).toEqual(["ixv0", "iavf0"]);
+  });
   it("iovctl VFs show in sysfs and ip link, but the Linux view cannot change them", async () => {
     const s = tmpState();
     const dir = tempDir("iovsim-conf-");

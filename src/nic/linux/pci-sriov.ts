@@ -12,6 +12,7 @@ import {
   type HostState,
   lowestFreeUnit,
   namesInUse,
+  nextVfListOrder,
   type PfInfo,
   pfInfo,
   pfSpecs,
@@ -167,6 +168,7 @@ export function disableSriov(state: HostState, pf: LinuxPciPf): void {
   rt.numVfs = 0;
   rt.driverState = {};
   delete rt.configuredBy;
+  delete rt.vfListOrder;
   const lin = pfLinuxOf(state, pf.info.name);
   lin.vfs = [];
   delete lin.noHostDriver;
@@ -252,6 +254,8 @@ function sriovConfigure(state: HostState, pf: LinuxPciPf, requested: number): nu
     );
   }
   rt.driverState = driverState;
+  // pci_iov_add_virtfn appends the VFs to the device list now, after any made before.
+  rt.vfListOrder = nextVfListOrder(state);
   rt.vfs = added;
   rt.sriovEnabled = true;
   rt.numVfs = n;
