@@ -272,13 +272,13 @@ export function predict(state: HostState, pfName: string, config: IovConfig): Pr
   const vfs = copy.pfs[pfName].vfs;
   for (const vf of vfs) {
     // ixl keeps a zero mac-addr; the VF makes up its own address, and ixl_vf_mac_valid refuses
-    // a filter for anything but the assigned one without allow-set-mac (simulated as working).
+    // a filter for anything but the assigned one without allow-set-mac (the switch programs none).
     if (vf.config.macAddr === ZERO_MAC && !vf.config.allowSetMac)
       problems.push({
         severity: "warning",
         vf: vf.index,
         key: "mac-addr",
-        message: `VF-${vf.index}: mac-addr 00:00:00:00:00:00 assigns no address: the VF makes one up (${vf.effectiveMac} here), which the ${info.profile.pf.driver} driver refuses to filter (EPERM) unless allow-set-mac is true; the simulated switch delivers to it anyway`,
+        message: `VF-${vf.index}: mac-addr 00:00:00:00:00:00 assigns no address: the VF makes one up (${vf.effectiveMac} here), which the ${info.profile.pf.driver} driver refuses to filter (EPERM) unless allow-set-mac is true, so no unicast reaches it (broadcast and multicast do)`,
       });
     const asked = config.vfs[vf.index].driver.find(([k]) => k.toLowerCase() === "num-queues")?.[1];
     if (asked !== undefined && Number(asked) !== vf.config.numQueues)

@@ -3,6 +3,7 @@
 // port VLANs, anti-spoofing, queues and RSS. Also the run-time requests a VF driver makes
 // through the mailbox (promiscuous modes, multicast groups, MAC change, trunk VLANs), with
 // the per-NIC answers of spec §2.7, and configuration "T" of spec §10.2.
+import { ZERO_MAC } from "../nic/host-model.ts";
 import { getProfile } from "../nic/profile.ts";
 import { pfRecord, vfRecord } from "../nic/records.ts";
 import type { PfRecord, VfRecord } from "../nic/types.ts";
@@ -259,6 +260,10 @@ export function programSwitch(pf: PfRecord, options: ProgramOptions = {}): Switc
   config.rar.push({ mac: pf.mac.toLowerCase(), pools: [pfPool] });
   vfs.forEach((vf, pool) => {
     macToBytes(vf.effectiveMac); // validates
+    // ixl's mac-addr 00:00:00:00:00:00: the VF makes up an address, but without allow-set-mac
+    // ixl_vf_mac_valid refuses (EPERM) a filter for anything but the assigned (zero) address, so
+    // the made-up one gets no filter: no unicast reaches the VF (broadcast and multicast do).
+    if (vf.config.macAddr === ZERO_MAC && !vf.config.allowSetMac) return;
     config.rar.push({ mac: vf.effectiveMac.toLowerCase(), pools: [pool] });
   });
 

@@ -595,3 +595,25 @@ describe("more VLAN cases", () => {
     expect(r.c.frameDrops).toEqual({ "no-destination": 1 });
   });
 });
+
+describe("ixl mac-addr 00:00:00:00:00:00: the made-up address gets no filter without allow-set-mac", () => {
+  // ixl_vf_mac_valid refuses (EPERM) a filter for anything but the assigned (zero) address.
+  const zero = conf(`PF { device: "ixl0"; num_vfs: 2; }
+VF-0 { mac-addr: "00:00:00:00:00:00"; }
+VF-1 { mac-addr: "00:00:00:00:00:00"; allow-set-mac: true; }
+`);
+  const unicast = eth({ dst: "02:00:00:00:00:01", src: EXT }).ipv4().udp().build({ padTo: 60 });
+
+  it("unicast to VF-0's made-up MAC is filtered; broadcast still reaches it", async () => {
+    const r = await wireRun([unicast, arp(BCAST)], zero, "--rewrite-dst", "VF-0");
+    expect(r.got("VF-0")).toHaveLength(1); // the broadcast only
+    expect([...r.got("VF-0")[0]!.subarray(0, 6)]).toEqual([255, 255, 255, 255, 255, 255]);
+    expect(r.c.frameDrops).toEqual({ "l2-filter": 1 });
+  });
+
+  it("with allow-set-mac the VF's own filter is kept: unicast delivered", async () => {
+    const r = await wireRun([unicast], zero, "--rewrite-dst", "VF-1");
+    expect(r.got("VF-1")).toHaveLength(1);
+    expect(r.c.frameDrops).toEqual({});
+  });
+});
