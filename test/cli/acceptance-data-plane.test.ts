@@ -298,9 +298,7 @@ describe("switch --in port names", () => {
   it("a VF number with a leading zero is an unknown port, not an internal error", async () => {
     const r = await run("switch", "-f", conf, "--in", `VF-01=${wire}`, "--out", join(tmp, "o-vf01"));
     expect(r.rc).toBe(1);
-    expect(r.err).toBe(
-      "iovsim: option '--in': no port 'VF-01' on ix0 (ports: wire, PF, VF-0, VF-1)\n",
-    );
+    expect(r.err).toBe("iovsim: option '--in': no port 'VF-01' on ix0 (ports: wire, PF, VF-0, VF-1)\n");
   });
 });
 

@@ -289,9 +289,7 @@ describe("switch inputs and outputs", () => {
     expect(twice.rc).toBe(1);
     expect(twice.err).toContain("the same capture is already given for VF-1");
     const bad = await cli("switch", "-f", ix, "--in", `vf01=${f}`, "--json");
-    expect(bad.err).toBe(
-      "iovsim: option '--in': no port 'vf01' on ix0 (ports: wire, PF, VF-0, VF-1)\n",
-    );
+    expect(bad.err).toBe("iovsim: option '--in': no port 'vf01' on ix0 (ports: wire, PF, VF-0, VF-1)\n");
   });
 
   it("one capture replayed on two ports is fine: the wire and VF-1 each send it", async () => {
