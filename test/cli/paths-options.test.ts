@@ -235,3 +235,20 @@ describe("a --rate too low for one frame per trial", () => {
     );
   });
 });
+
+describe("paths without --path: paths left out", () => {
+  it("a run whose every path is left out is refused with each reason, naming the option", () => {
+    const e = userError(() => parse(["--partitions", "2", "--direction", "tx", "--size", "64"]));
+    expect(e.code).toBe("E_USAGE");
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toMatch(/^--partitions 2: no path left to run: every path was left out/);
+    expect(e.message.split("\n").slice(1)).toHaveLength(selectPaths([], "tx").runs.length);
+  });
+
+  it("with some left, those run and the others are notes", () => {
+    const o = parse(["--partitions", "2", "--direction", "both", "--size", "64"]);
+    expect(o.paths).toContain("native");
+    expect(o.paths).not.toContain("vf-loopback");
+    expect(o.notes.join("\n")).toMatch(/--partitions 2: vf-loopback left out/);
+  });
+});

@@ -453,6 +453,12 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     pathHost = checked.host;
     for (const l of checked.leftOut) notes.push(`${l.path} left out (no --path named it): ${l.reason}`);
     runs = runs.filter((r) => !checked.leftOut.some((l) => l.path === r.path));
+    if (runs.length === 0)
+      refuseNoneLeft(
+        "E_CONFIG",
+        conf.hostState ? "--host" : v.config !== undefined ? `-f ${v.config}` : "the talk's iovctl.conf",
+        checked.leftOut.map((l) => l.reason),
+      );
   }
   const otherPfs = conf.hostState ? otherPfsNote(pathHost) : undefined;
   if (otherPfs) notes.push(otherPfs);
@@ -653,12 +659,20 @@ function parseWindow(
       "a closed loop sends at the receiver's pace, so --count gives it no trial length (give --trial-ms instead)",
     );
   const keep: typeof runs = [];
+  const leftOut: Array<{ path: string; why: string }> = [];
   for (const r of runs) {
     const why = closedLoopGap(r.path);
     if (why === null) keep.push(r);
     else if (named) throw no(`path '${r.path}' ${why}`);
-    else notes.push(`--window: ${r.path} left out: it ${why}`);
+    else leftOut.push({ path: r.path, why });
   }
+  if (keep.length === 0 && leftOut.length > 0)
+    refuseNoneLeft(
+      "E_USAGE",
+      `--window ${v.window}`,
+      leftOut.map((l) => `${l.path} ${l.why}`),
+    );
+  for (const l of leftOut) notes.push(`--window: ${l.path} left out: it ${l.why}`);
   runs.splice(0, runs.length, ...keep);
   return window;
 }
@@ -700,6 +714,7 @@ function checkPartitioned(
   if (faults) throw no("--inject-fault is not supported on the partitioned run");
   if (replay) throw no("--pcap is not supported on the partitioned run");
   const keep: typeof runs = [];
+  const leftOut: Array<{ path: string; why: string }> = [];
   for (const r of runs) {
     const path = enginePath(r.path)!;
     const onWire = (on: string) => path.resources.find((x) => x.name === on)?.kind === "wire";
@@ -716,9 +731,27 @@ function checkPartitioned(
         : "its frames never come from the wire: choose other paths with --path, or leave out --partitions"
     })`;
     if (named) throw no(why);
-    notes.push(`--partitions 2: ${r.path} left out: ${why}`);
+    leftOut.push({ path: r.path, why });
   }
+  if (keep.length === 0 && leftOut.length > 0)
+    refuseNoneLeft(
+      "E_USAGE",
+      "--partitions 2",
+      leftOut.map((l) => l.why),
+    );
+  for (const l of leftOut) notes.push(`--partitions 2: ${l.path} left out: ${l.why}`);
   runs.splice(0, runs.length, ...keep);
+}
+
+/**
+ * Every path of the default list was left out (no --path named one): a run of nothing would
+ * print empty tables and exit 0, so it is refused with why each was left out, naming `option`.
+ */
+function refuseNoneLeft(code: "E_USAGE" | "E_CONFIG", option: string, reasons: string[]): never {
+  throw new UserError(
+    code,
+    `${option}: no path left to run: every path was left out (no --path named one):\n  ${reasons.join("\n  ")}`,
+  );
 }
 
 export function htmlFile(v: string | undefined, inputs: RunInput[] = []): string | undefined {
