@@ -14,6 +14,7 @@ import {
 import { UserError } from "../../src/errors.ts";
 import { TALK_IOVCTL_CONF } from "../../src/paths/setup.ts";
 
+const rx = (...paths: string[]) => paths.map((path) => ({ path, direction: "rx" as const }));
 const parse = (args: string[]) => parsePathsOptions(parseCommandArgs("paths", args));
 
 function userError(fn: () => unknown): UserError {
@@ -122,7 +123,7 @@ describe("paths options (issue 9 item 7)", () => {
 describe("kernel refusals are located user errors (issue 9 item 6)", () => {
   it("num_vfs over TotalVFs names the file, line and column", () => {
     const text = TALK_IOVCTL_CONF.replace("num_vfs : 3", "num_vfs : 65");
-    const e = userError(() => checkHost({ text, file: "big.conf" }, ["native"]));
+    const e = userError(() => checkHost({ text, file: "big.conf" }, rx("native")));
     expect(e.message).toMatch(
       /^big\.conf:\d+:\d+: the simulated kernel refused the configuration: Invalid argument \(num_vfs 65 exceeds TotalVFs 64/,
     );
@@ -132,10 +133,10 @@ describe("kernel refusals are located user errors (issue 9 item 6)", () => {
 
   it("a configuration without a non-passthrough VF cannot run jail-vf, and says why", () => {
     const text = TALK_IOVCTL_CONF.replace(/VF-0 \{[^}]*\}/, "");
-    const e = userError(() => checkHost({ text, file: "nojail.conf" }, ["native", "jail-vf"]));
+    const e = userError(() => checkHost({ text, file: "nojail.conf" }, rx("native", "jail-vf")));
     expect(e.message).toMatch(/nojail\.conf: path 'jail-vf' needs a VF with 'passthrough : false'/);
     // Paths that do not need the jail's VF still run on it.
-    expect(checkHost({ text, file: "nojail.conf" }, ["native", "vm-vf"]).vmVf).toBeDefined();
+    expect(checkHost({ text, file: "nojail.conf" }, rx("native", "vm-vf")).vmVf).toBeDefined();
   });
 });
 

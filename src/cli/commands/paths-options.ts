@@ -26,7 +26,7 @@ import {
 } from "../../traffic/profiles.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
-import { checkStateHost, otherPfsNote } from "./paths-host.ts";
+import { checkStateHost, otherPfsNote, type PathRun } from "./paths-host.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -279,10 +279,14 @@ function locateKey(text: string, key: string): string {
  * refusal or a configuration that lacks what a chosen path needs is a located user error here,
  * never an internal error in a worker.
  */
-export function checkHost(conf: PathConfig, paths: string[]): PathHost {
-  if (conf.hostState) return checkStateHost(conf, paths);
+export function checkHost(conf: PathConfig, runs: PathRun[]): PathHost {
+  if (conf.hostState) return checkStateHost(conf, runs);
   const ph = setupConfigHost(conf);
-  checkConfigPaths(ph, conf, paths);
+  checkConfigPaths(
+    ph,
+    conf,
+    runs.map((r) => r.path),
+  );
   return ph;
 }
 
@@ -292,13 +296,15 @@ export function checkHost(conf: PathConfig, paths: string[]): PathHost {
  */
 export function checkHostLeavingOut(
   conf: PathConfig,
-  paths: string[],
+  runs: PathRun[],
 ): { host: PathHost; leftOut: Array<{ path: string; reason: string }> } {
   const host = conf.hostState ? checkStateHost(conf, []) : setupConfigHost(conf);
   const leftOut: Array<{ path: string; reason: string }> = [];
-  for (const p of new Set(paths)) {
+  for (const r of runs) {
+    const p = r.path;
+    if (leftOut.some((l) => l.path === p)) continue;
     try {
-      if (conf.hostState) checkStateHost(conf, [p]);
+      if (conf.hostState) checkStateHost(conf, [r]);
       else checkConfigPaths(host, conf, [p]);
     } catch (e) {
       if (!(e instanceof UserError) || e.code !== "E_CONFIG") throw e;
@@ -440,16 +446,9 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   // configuration has no VF for are left out with a note: every configuration the control plane
   // accepts runs the paths it can.
   let pathHost: PathHost;
-  if (names.length > 0)
-    pathHost = checkHost(
-      conf,
-      runs.map((r) => r.path),
-    );
+  if (names.length > 0) pathHost = checkHost(conf, runs);
   else {
-    const checked = checkHostLeavingOut(
-      conf,
-      runs.map((r) => r.path),
-    );
+    const checked = checkHostLeavingOut(conf, runs);
     pathHost = checked.host;
     for (const l of checked.leftOut) notes.push(`${l.path} left out (no --path named it): ${l.reason}`);
     runs = runs.filter((r) => !checked.leftOut.some((l) => l.path === r.path));
