@@ -138,6 +138,14 @@ describe("kernel refusals are located user errors (issue 9 item 6)", () => {
     // Paths that do not need the jail's VF still run on it.
     expect(checkHost({ text, file: "nojail.conf" }, rx("native", "vm-vf")).vmVf).toBeDefined();
   });
+
+  it("VFs the driver refused are counted from the parsed file (a quoted key, a commented-out num_vfs)", () => {
+    // ix refuses VF-1's vlan 0 (iovctl -C warns, exits 0): 1 of the 2 VFs asked for exists.
+    const text =
+      '# num_vfs : 9 was the old count\nPF { device : "ix0"; "num_vfs" : 2; }\nVF-1 { passthrough : true; vlan : 0; }\n';
+    const e = userError(() => checkHost({ text, file: "ix.conf" }, rx("vm-vf")));
+    expect(e.message).toContain("the driver created 1 of the 2 VFs the file asks for");
+  });
 });
 
 describe("search options without a search", () => {

@@ -334,8 +334,7 @@ function setupConfigHost(conf: PathConfig): PathHost {
 function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: string[]): void {
   // A VF the driver refused (ix `vlan : 0`: a warning, iovctl -C still exits 0) is not on the
   // host: say so, or "has none" reads wrong for a file that declares one.
-  const uncommented = conf.text.replace(/(#|\/\/).*$/gm, "");
-  const asked = Number(/\bnum_vfs\s*[:=]\s*(\d+)/.exec(uncommented)?.[1] ?? ph.vfs.length);
+  const asked = ph.vfsAsked ?? ph.vfs.length;
   const has =
     asked > ph.vfs.length
       ? `the VFs it made have none: the driver created ${ph.vfs.length} of the ${asked} VFs the file asks for (iovsim validate -f ${conf.file} says why)`
