@@ -675,8 +675,6 @@ function parseWindow(
   return window;
 }
 
-/** Why a path cannot run a closed loop (null: it can): the sender must be on the wire (the
- *  engine holds back only a wire generator) and the consumer on a CPU (where the reads are). */
 /** Whether a path's receive side ends at a consumer on a CPU (where an application reads). */
 function hasCpuConsumer(path: string): boolean {
   const p = enginePath(path)!;
@@ -685,6 +683,8 @@ function hasCpuConsumer(path: string): boolean {
   return (p.rx ?? []).some((e) => (e.kind === "sink" || e.kind === "guest-rx") && cpu(e.on));
 }
 
+/** Why a path cannot run a closed loop (null: it can): the sender must be on the wire (the
+ *  engine holds back only a wire generator) and the consumer on a CPU (where the reads are). */
 function closedLoopGap(path: string): string | null {
   const p = enginePath(path)!;
   const kindOf = (on: string) => p.resources.find((x) => x.name === on)?.kind;
