@@ -121,7 +121,7 @@ export interface PathRun {
 }
 
 /** Whether `direction` of `path` passes an element on the NIC (its VEB), which its PF driver runs. */
-function throughNic(path: string, direction: Direction): boolean {
+export function throughNic(path: string, direction: Direction): boolean {
   const p = enginePath(path);
   if (!p) return false;
   const els = [...(direction !== "tx" ? (p.rx ?? []) : []), ...(direction !== "rx" ? (p.tx ?? []) : [])];

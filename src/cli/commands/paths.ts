@@ -201,7 +201,7 @@ async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Pro
       command: commandLine("paths", args),
       profile: o.profile.name,
       // The PF the run's VFs live on (its driver names the NIC: ixl = Intel 700 series).
-      conditions: { ...pathsConditions(json), nic: cachedPathHost(o.config).pf },
+      conditions: { ...pathsConditions(json), nic: json.nic ?? cachedPathHost(o.config).pf },
       paths: json.paths,
       ping: json.ping,
       simulator: json.simulator,
