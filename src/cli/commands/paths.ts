@@ -57,7 +57,8 @@ Every figure is simulated; one separate line says how fast the simulator ran (wa
 How to read the output, question by question: docs/questions.md; the method: docs/experiments.md.
 
 paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
-             those the configuration has no VF for are left out with a note, named ones refused)
+             those the configuration has no VF for are left out with a note, named ones refused;
+             a run left with no path, by this or --partitions/--window, is refused)
 --direction  rx (default): the wire sends to a consumer on this host; tx: the consumer sends to
              the wire (vf-loopback: jail -> VM inside the NIC); both: the two at once. A
              transmit-only path (vf-loopback) runs tx under 'both', a forwarding path
