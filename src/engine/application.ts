@@ -124,8 +124,6 @@ export class ClosedLoop {
   /** ACK frames requested from the transmit path and received by the sender. */
   acksSent = 0;
   acksArrived = 0;
-  /** ACK frames the transmit path sent before the warm-up ended (not offered traffic). */
-  acksBeforeWarmup = 0;
   /** Reads since the last ACK. */
   private unacked = 0;
   private waiting: ((t: number) => void) | null = null;

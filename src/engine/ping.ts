@@ -108,7 +108,7 @@ export function simulatePing(spec: PingSpec): PingResult {
     .map((s) => ctx.built.ctx.get(s)!);
   if (consumer.length !== 1) throw new Error(`path ${spec.path}: expected one receiving consumer for ping`);
   const sink = consumer[0];
-  const state: RunState = { sentAtWarmup: 0, sentAtWarmupByGen: {}, endNs: 0 };
+  const state: RunState = { sentAtWarmupByGen: {}, endNs: 0 };
   for (const r of g.runtimes) r.start?.();
   const rtt: number[] = [];
   let packets = 0;
@@ -137,7 +137,6 @@ export function simulatePing(spec: PingSpec): PingResult {
   const r = collect(ctx, {
     path: spec.path,
     direction: "both",
-    sentAtWarmup: 0,
     endNs: state.endNs,
     wallMs: performance.now() - t0,
   });

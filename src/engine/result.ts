@@ -146,8 +146,8 @@ export function collect(
   o: {
     path: string;
     direction: SimResult["direction"];
-    sentAtWarmup: number;
-    /** With perDirection: the generators' frames before the measured window, by name. */
+    /** The generators' frames before the measured window, by name (absent: none, the whole
+     *  run is measured). */
     sentAtWarmupByGen?: Record<string, number>;
     /** Direction "both": report each direction's figures too (SimResult.per_direction). */
     perDirection?: boolean;
@@ -168,7 +168,8 @@ export function collect(
   const measuredNs = Math.max(1, ctx.offerUntilNs - ctx.warmupNs);
   // Frames an injected generator overrun dropped were offered too, as were those a source's
   // device dropped on a full queue (pktgen into a tap).
-  const offered = sent + overrun - (o.sentAtWarmup - (loop?.acksBeforeWarmup ?? 0));
+  const before = o.sentAtWarmupByGen ?? {};
+  const offered = sent + overrun - genNames.reduce((a, n) => a + (before[n] ?? 0), 0);
   // The run ends with the last event or the last work a resource took on, whichever is later:
   // a poll's batch (and its doorbell) may end after the last event, which only scheduled it.
   let lastWorkNs = 0;
@@ -208,8 +209,8 @@ export function collect(
   const replay = ctx.built.replaySide !== undefined ? replayOutcome(sent, sinks.packets, cons) : undefined;
   const perDirection = o.perDirection
     ? {
-        rx: directionFigures(ctx, "rx", genNames, sinkNames, o.sentAtWarmupByGen ?? {}, perS),
-        tx: directionFigures(ctx, "tx", genNames, sinkNames, o.sentAtWarmupByGen ?? {}, perS),
+        rx: directionFigures(ctx, "rx", genNames, sinkNames, before, perS),
+        tx: directionFigures(ctx, "tx", genNames, sinkNames, before, perS),
       }
     : undefined;
   return {

@@ -9,8 +9,8 @@ import type { BuiltGraph } from "./graph.ts";
 export const DRAIN_NS = 50_000_000;
 
 export interface RunState {
-  sentAtWarmup: number;
-  /** The same by generator name (offered per direction: SimResult.per_direction). */
+  /** Each generator's frames before the measured window, by name (their sum is what the run
+   *  did not offer in it; per direction: SimResult.per_direction). */
   sentAtWarmupByGen: Record<string, number>;
   endNs: number;
   /** Each resource's busy time at the start and at the end of the measured window. */
@@ -31,12 +31,12 @@ export function runGraph(g: BuiltGraph, stopNs = g.ctx.offerUntilNs + DRAIN_NS):
 
 /**
  * Schedules the measurement snapshots and starts the generators: of every element, or (a
- * partition of a parallel run) of the elements `mine` selects; `state.sentAtWarmup` then counts
- * only those elements' generators.
+ * partition of a parallel run) of the elements `mine` selects; `state.sentAtWarmupByGen` then
+ * counts only those elements' generators.
  */
 export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = () => true): RunState {
   const { ctx } = g;
-  const state: RunState = { sentAtWarmup: 0, sentAtWarmupByGen: {}, endNs: 0 };
+  const state: RunState = { sentAtWarmupByGen: {}, endNs: 0 };
   const own = new Set(g.specs.filter((_, i) => mine(i)).map((s) => s.name));
   const genNames = ctx.built.gens.filter((n) => own.has(n));
   // Generators that count their frames stamped before the window themselves (by stamp, as the
@@ -56,14 +56,12 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
         u64(ctx, c + P.G_OVERRUN) +
         u64(ctx, c + P.G_TAILDROP);
     }
-    state.sentAtWarmup = Object.values(byGen).reduce((a, n) => a + n, 0);
     state.busyAtWarmup = busy();
   });
   state.settle = () => {
     const byGen = state.sentAtWarmupByGen;
     for (const r of counting) {
       const n = (r.sentBeforeMeasured as () => number)();
-      state.sentAtWarmup += n;
       byGen[r.name] = (byGen[r.name] ?? 0) + n;
     }
     state.settle = undefined;

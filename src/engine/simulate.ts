@@ -163,7 +163,6 @@ export function collectRun(
   const r = collect(g.ctx, {
     path: spec.path,
     direction: spec.direction,
-    sentAtWarmup: state.sentAtWarmup,
     sentAtWarmupByGen: state.sentAtWarmupByGen,
     perDirection: spec.direction === "both",
     endNs: state.endNs,

@@ -43,6 +43,9 @@ export interface PathHost {
   pfMac: string;
   /** Link speed of the PF in Gbit/s. */
   linkGbps: number;
+  /** The VFs the iovctl.conf asks for (PF num_vfs), when it came from one: the driver may
+   *  have created fewer (ix refuses a VF with `vlan : 0`, and iovctl -C still exits 0). */
+  vfsAsked?: number;
 }
 
 /** Creates the VFs of `confText` on a fresh host (the embedded default, or `spec`). Config
@@ -88,6 +91,7 @@ export function setupHost(
     pfMac: host.pf(pf)!.mac,
     // The NIC profile's link speed (Mb/s); 10 GbE when a profile gives none.
     linkGbps: (getProfile(rec.profile)?.linux.linkSpeedMbps || 10_000) / 1000,
+    vfsAsked: loaded.config.vfs.length,
   };
 }
 

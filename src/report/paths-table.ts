@@ -266,7 +266,10 @@ export function configurationText(c: NonNullable<PathsJson["configuration"]>): s
       : c.source === "file"
         ? `${c.file} (-f), on a fresh in-memory host`
         : `the VFs on the simulated host (${c.file})`;
-  let out = `Configuration: ${where}: ${c.pf} with ${c.vf_count} VF${c.vf_count === 1 ? "" : "s"}\n`;
+  // The SR-IOV PF, said unused when every path that ran was on another (only passthrough ran).
+  const unused =
+    c.paths.length > 0 && c.paths.every((p) => p.port !== c.pf) ? " (no path that ran uses it)" : "";
+  let out = `Configuration: ${where}: ${c.pf} with ${c.vf_count} VF${c.vf_count === 1 ? "" : "s"}${unused}\n`;
   type Vf = NonNullable<(typeof c.paths)[number]["vf"]>;
   const vf = (v: Vf) =>
     `VF-${v.index} ${v.device} (${v.selector}), MAC ${v.mac}, ${v.vlan === null ? "no port VLAN" : v.vlan === "trunk" ? "VLAN trunk" : `port VLAN ${v.vlan}`}`;

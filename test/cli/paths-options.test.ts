@@ -14,6 +14,7 @@ import {
 import { UserError } from "../../src/errors.ts";
 import { TALK_IOVCTL_CONF } from "../../src/paths/setup.ts";
 
+const rx = (...paths: string[]) => paths.map((path) => ({ path, direction: "rx" as const }));
 const parse = (args: string[]) => parsePathsOptions(parseCommandArgs("paths", args));
 
 function userError(fn: () => unknown): UserError {
@@ -122,7 +123,7 @@ describe("paths options (issue 9 item 7)", () => {
 describe("kernel refusals are located user errors (issue 9 item 6)", () => {
   it("num_vfs over TotalVFs names the file, line and column", () => {
     const text = TALK_IOVCTL_CONF.replace("num_vfs : 3", "num_vfs : 65");
-    const e = userError(() => checkHost({ text, file: "big.conf" }, ["native"]));
+    const e = userError(() => checkHost({ text, file: "big.conf" }, rx("native")));
     expect(e.message).toMatch(
       /^big\.conf:\d+:\d+: the simulated kernel refused the configuration: Invalid argument \(num_vfs 65 exceeds TotalVFs 64/,
     );
@@ -132,10 +133,18 @@ describe("kernel refusals are located user errors (issue 9 item 6)", () => {
 
   it("a configuration without a non-passthrough VF cannot run jail-vf, and says why", () => {
     const text = TALK_IOVCTL_CONF.replace(/VF-0 \{[^}]*\}/, "");
-    const e = userError(() => checkHost({ text, file: "nojail.conf" }, ["native", "jail-vf"]));
+    const e = userError(() => checkHost({ text, file: "nojail.conf" }, rx("native", "jail-vf")));
     expect(e.message).toMatch(/nojail\.conf: path 'jail-vf' needs a VF with 'passthrough : false'/);
     // Paths that do not need the jail's VF still run on it.
-    expect(checkHost({ text, file: "nojail.conf" }, ["native", "vm-vf"]).vmVf).toBeDefined();
+    expect(checkHost({ text, file: "nojail.conf" }, rx("native", "vm-vf")).vmVf).toBeDefined();
+  });
+
+  it("VFs the driver refused are counted from the parsed file (a quoted key, a commented-out num_vfs)", () => {
+    // ix refuses VF-1's vlan 0 (iovctl -C warns, exits 0): 1 of the 2 VFs asked for exists.
+    const text =
+      '# num_vfs : 9 was the old count\nPF { device : "ix0"; "num_vfs" : 2; }\nVF-1 { passthrough : true; vlan : 0; }\n';
+    const e = userError(() => checkHost({ text, file: "ix.conf" }, rx("vm-vf")));
+    expect(e.message).toContain("the driver created 1 of the 2 VFs the file asks for");
   });
 });
 
@@ -233,5 +242,22 @@ describe("a --rate too low for one frame per trial", () => {
     expect(parse(["--path", "native", "--size", "64", "--rate", "1pps", "--count", "3"]).rate?.text).toBe(
       "1pps",
     );
+  });
+});
+
+describe("paths without --path: paths left out", () => {
+  it("a run whose every path is left out is refused with each reason, naming the option", () => {
+    const e = userError(() => parse(["--partitions", "2", "--direction", "tx", "--size", "64"]));
+    expect(e.code).toBe("E_USAGE");
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toMatch(/^--partitions 2: no path left to run: every path was left out/);
+    expect(e.message.split("\n").slice(1)).toHaveLength(selectPaths([], "tx").runs.length);
+  });
+
+  it("with some left, those run and the others are notes", () => {
+    const o = parse(["--partitions", "2", "--direction", "both", "--size", "64"]);
+    expect(o.paths).toContain("native");
+    expect(o.paths).not.toContain("vf-loopback");
+    expect(o.notes.join("\n")).toMatch(/--partitions 2: vf-loopback left out/);
   });
 });

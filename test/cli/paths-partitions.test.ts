@@ -41,4 +41,16 @@ describe("paths --partitions", () => {
       expect(r.err).not.toMatch(/internal error|\n\s+at /);
     }
   });
+
+  it("refuses a run whose every path it leaves out (not empty tables and exit 0), with each reason", async () => {
+    // tx: no default path's frames come from the wire, so each is left out.
+    const r = await cli(["paths", "--partitions", "2", "--direction", "tx", "--size", "64"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(/^iovsim: --partitions 2: no path left to run: every path was left out/);
+    expect(r.err).toContain("  native tx has no wire generator to cut at (use --direction rx or both)\n");
+    expect(r.err).toContain(
+      "  virtio-tap tx has no wire generator to cut at (its frames never come from the wire",
+    );
+  });
 });

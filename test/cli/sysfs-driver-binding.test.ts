@@ -231,6 +231,35 @@ describe("unbind and bind a PF's driver (i40e_remove/ixgbe_remove/igb_remove, th
     );
     expect(r.err).toContain("iovsim sysfs write /sys/bus/pci/drivers/i40e/bind 0000:01:00.0");
   });
+
+  it("paths --host runs a direction that never reaches the NIC (virtio-tap rx: pktgen into the tap)", async () => {
+    const s = await hostWithVfs(0);
+    expect((await write(s, `${I40E}/unbind`, "0000:01:00.0")).code).toBe(0);
+    const run = (direction: string) =>
+      cli(
+        s,
+        "paths",
+        "--host",
+        "--path",
+        "virtio-tap",
+        "--direction",
+        direction,
+        "--size",
+        "64",
+        "--count",
+        "10",
+        "--rate",
+        "1%",
+        "--json",
+      );
+    const rx = await run("rx");
+    expect(rx.code, rx.err).toBe(0);
+    expect(JSON.parse(rx.out).paths[0].load_points[0].delivered_mpps).toBeGreaterThan(0);
+    // Its transmit side leaves through the NIC's VEB: refused, naming the bind.
+    const tx = await run("tx");
+    expect(tx.code).toBe(1);
+    expect(tx.err).toContain("path 'virtio-tap' needs ixl0's PF driver (i40e), and it is unbound");
+  });
 });
 
 describe("<BDF>/net: the function's interface", () => {

@@ -234,7 +234,6 @@ describe("virtual-time engine", () => {
       const r = collect(g.ctx, {
         path: path.name,
         direction: "rx",
-        sentAtWarmup: 0,
         endNs: st.endNs,
         wallMs: 0,
       });

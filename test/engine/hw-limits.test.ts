@@ -270,7 +270,7 @@ function runWireAndLoopback(withLoopback: boolean) {
   return collect(g.ctx, {
     path: path.name,
     direction: withLoopback ? "both" : "rx",
-    sentAtWarmup: st.sentAtWarmup,
+    sentAtWarmupByGen: st.sentAtWarmupByGen,
     endNs: st.endNs,
     wallMs: 0,
     busyAtWarmup: st.busyAtWarmup,

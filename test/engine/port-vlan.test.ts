@@ -72,7 +72,6 @@ function run(over: Partial<GraphOptions> & { direction: Direction; pathName: str
   const r = collect(g.ctx, {
     path: path.name,
     direction: over.direction,
-    sentAtWarmup: 0,
     endNs: st.endNs,
     wallMs: 0,
   });

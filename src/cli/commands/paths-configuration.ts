@@ -7,6 +7,7 @@ import { VF_VLAN_TRUNK, type VfRecord } from "../../nic/types.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
 import { type PathConfig, type PathHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
 import type { ConfigurationJson } from "../../report/paths-json.ts";
+import { type PathRun, throughNic } from "./paths-host.ts";
 import { EMBEDDED_CONFIG_NAME } from "./paths-options.ts";
 
 type VfUse = NonNullable<ConfigurationJson["paths"][number]["vf"]>;
@@ -20,6 +21,17 @@ function vfUse(vf: VfRecord): VfUse {
     mac: vf.effectiveMac,
     vlan: vlan === null ? null : vlan === VF_VLAN_TRUNK ? "trunk" : vlan,
   };
+}
+
+/**
+ * The PF whose NIC the run's frames crossed: the second PF when every run that reaches a NIC
+ * is on it (only passthrough, e.g. with the SR-IOV PF's driver unbound so its paths were left
+ * out; virtio-tap rx never reaches one), else the SR-IOV PF.
+ */
+export function runPf(ph: PathHost, runs: readonly PathRun[]): string {
+  const onNic = runs.filter((r) => throughNic(r.path, r.direction));
+  const second = onNic.length > 0 && onNic.every((r) => enginePath(r.path)?.nic.port === "second");
+  return second ? SECOND_PORT : ph.pf;
 }
 
 /** The configuration of a run over `paths` (each name once, in the run's order). */

@@ -2,6 +2,7 @@
 // simulated host now, made through either view (sysfs / `ip link` / devlink, or iovctl -C),
 // instead of those of an iovctl.conf on a fresh host. Read-only: the state is never written.
 import { SECOND_PORT } from "../../engine/graph.ts";
+import type { Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { HostState } from "../../nic/host-model.ts";
 import { Host } from "../../nic/index.ts";
@@ -47,7 +48,7 @@ export async function stateConfig(
  * The saved host's VFs for these paths, or a user error naming the PF and what to run when a
  * path needs a VF the host does not have (or a whole PF that has VFs).
  */
-export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
+export function checkStateHost(conf: PathConfig, runs: PathRun[]): PathHost {
   const ph = pathHostFromState(JSON.parse(conf.text));
   const n = ph.vfs.length;
   const has = `${ph.pf} has ${n === 0 ? "no VFs" : n === 1 ? "1 VF" : `${n} VFs`} on the simulated host (${conf.file})`;
@@ -60,11 +61,12 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
     byIovctl
       ? `${ph.pf}'s VFs were made by iovctl -C: remove them with iovsim iovctl -D -d ${ph.pf}, then create ${vfs} with iovsim iovctl -C -f iov.conf (num_vfs: ${vfs}), or choose other paths with --path`
       : `create them as on Linux: ${n > 0 ? `${numvfs} 0, then ` : ""}${numvfs} ${vfs} (or iovsim iovctl -C -f iov.conf), or choose other paths with --path`;
-  // Every path on the main port runs its PF driver (or its VFs, which need it): none while the
-  // Linux view has that driver unbound.
+  // Every direction through the main port's NIC runs its PF driver (or its VFs, which need it):
+  // none while the Linux view has that driver unbound. virtio-tap rx (pktgen into the tap) never
+  // reaches the NIC, so it runs without one.
   const unboundPf = rt?.attached === false ? findPciPf(ph.host.state, ph.pf) : undefined;
-  for (const p of paths) {
-    if (unboundPf && enginePath(p)?.nic.port === "main") {
+  for (const { path: p, direction } of runs) {
+    if (unboundPf && enginePath(p)?.nic.port === "main" && throughNic(p, direction)) {
       const { bdf, facts } = unboundPf;
       const vfio = pfBoundDriver(ph.host.state, unboundPf) !== undefined;
       throw new UserError(
@@ -110,6 +112,20 @@ export function checkStateHost(conf: PathConfig, paths: string[]): PathHost {
       );
   }
   return ph;
+}
+
+/** A path and the direction the run measures on it. */
+export interface PathRun {
+  path: string;
+  direction: Direction;
+}
+
+/** Whether `direction` of `path` passes an element on the NIC (its VEB), which its PF driver runs. */
+export function throughNic(path: string, direction: Direction): boolean {
+  const p = enginePath(path);
+  if (!p) return false;
+  const els = [...(direction !== "tx" ? (p.rx ?? []) : []), ...(direction !== "rx" ? (p.tx ?? []) : [])];
+  return els.some((e) => p.resources.find((r) => r.name === e.on)?.kind === "nic");
 }
 
 /**

@@ -26,7 +26,7 @@ import {
 } from "../../traffic/profiles.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
-import { checkStateHost, otherPfsNote } from "./paths-host.ts";
+import { checkStateHost, otherPfsNote, type PathRun } from "./paths-host.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -279,10 +279,14 @@ function locateKey(text: string, key: string): string {
  * refusal or a configuration that lacks what a chosen path needs is a located user error here,
  * never an internal error in a worker.
  */
-export function checkHost(conf: PathConfig, paths: string[]): PathHost {
-  if (conf.hostState) return checkStateHost(conf, paths);
+export function checkHost(conf: PathConfig, runs: PathRun[]): PathHost {
+  if (conf.hostState) return checkStateHost(conf, runs);
   const ph = setupConfigHost(conf);
-  checkConfigPaths(ph, conf, paths);
+  checkConfigPaths(
+    ph,
+    conf,
+    runs.map((r) => r.path),
+  );
   return ph;
 }
 
@@ -292,13 +296,15 @@ export function checkHost(conf: PathConfig, paths: string[]): PathHost {
  */
 export function checkHostLeavingOut(
   conf: PathConfig,
-  paths: string[],
+  runs: PathRun[],
 ): { host: PathHost; leftOut: Array<{ path: string; reason: string }> } {
   const host = conf.hostState ? checkStateHost(conf, []) : setupConfigHost(conf);
   const leftOut: Array<{ path: string; reason: string }> = [];
-  for (const p of new Set(paths)) {
+  for (const r of runs) {
+    const p = r.path;
+    if (leftOut.some((l) => l.path === p)) continue;
     try {
-      if (conf.hostState) checkStateHost(conf, [p]);
+      if (conf.hostState) checkStateHost(conf, [r]);
       else checkConfigPaths(host, conf, [p]);
     } catch (e) {
       if (!(e instanceof UserError) || e.code !== "E_CONFIG") throw e;
@@ -328,8 +334,7 @@ function setupConfigHost(conf: PathConfig): PathHost {
 function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: string[]): void {
   // A VF the driver refused (ix `vlan : 0`: a warning, iovctl -C still exits 0) is not on the
   // host: say so, or "has none" reads wrong for a file that declares one.
-  const uncommented = conf.text.replace(/(#|\/\/).*$/gm, "");
-  const asked = Number(/\bnum_vfs\s*[:=]\s*(\d+)/.exec(uncommented)?.[1] ?? ph.vfs.length);
+  const asked = ph.vfsAsked ?? ph.vfs.length;
   const has =
     asked > ph.vfs.length
       ? `the VFs it made have none: the driver created ${ph.vfs.length} of the ${asked} VFs the file asks for (iovsim validate -f ${conf.file} says why)`
@@ -440,19 +445,18 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   // configuration has no VF for are left out with a note: every configuration the control plane
   // accepts runs the paths it can.
   let pathHost: PathHost;
-  if (names.length > 0)
-    pathHost = checkHost(
-      conf,
-      runs.map((r) => r.path),
-    );
+  if (names.length > 0) pathHost = checkHost(conf, runs);
   else {
-    const checked = checkHostLeavingOut(
-      conf,
-      runs.map((r) => r.path),
-    );
+    const checked = checkHostLeavingOut(conf, runs);
     pathHost = checked.host;
     for (const l of checked.leftOut) notes.push(`${l.path} left out (no --path named it): ${l.reason}`);
     runs = runs.filter((r) => !checked.leftOut.some((l) => l.path === r.path));
+    if (runs.length === 0)
+      refuseNoneLeft(
+        "E_CONFIG",
+        conf.hostState ? "--host" : v.config !== undefined ? `-f ${v.config}` : "the talk's iovctl.conf",
+        checked.leftOut.map((l) => l.reason),
+      );
   }
   const otherPfs = conf.hostState ? otherPfsNote(pathHost) : undefined;
   if (otherPfs) notes.push(otherPfs);
@@ -653,18 +657,24 @@ function parseWindow(
       "a closed loop sends at the receiver's pace, so --count gives it no trial length (give --trial-ms instead)",
     );
   const keep: typeof runs = [];
+  const leftOut: Array<{ path: string; why: string }> = [];
   for (const r of runs) {
     const why = closedLoopGap(r.path);
     if (why === null) keep.push(r);
     else if (named) throw no(`path '${r.path}' ${why}`);
-    else notes.push(`--window: ${r.path} left out: it ${why}`);
+    else leftOut.push({ path: r.path, why });
   }
+  if (keep.length === 0 && leftOut.length > 0)
+    refuseNoneLeft(
+      "E_USAGE",
+      `--window ${v.window}`,
+      leftOut.map((l) => `${l.path} ${l.why}`),
+    );
+  for (const l of leftOut) notes.push(`--window: ${l.path} left out: it ${l.why}`);
   runs.splice(0, runs.length, ...keep);
   return window;
 }
 
-/** Why a path cannot run a closed loop (null: it can): the sender must be on the wire (the
- *  engine holds back only a wire generator) and the consumer on a CPU (where the reads are). */
 /** Whether a path's receive side ends at a consumer on a CPU (where an application reads). */
 function hasCpuConsumer(path: string): boolean {
   const p = enginePath(path)!;
@@ -673,6 +683,8 @@ function hasCpuConsumer(path: string): boolean {
   return (p.rx ?? []).some((e) => (e.kind === "sink" || e.kind === "guest-rx") && cpu(e.on));
 }
 
+/** Why a path cannot run a closed loop (null: it can): the sender must be on the wire (the
+ *  engine holds back only a wire generator) and the consumer on a CPU (where the reads are). */
 function closedLoopGap(path: string): string | null {
   const p = enginePath(path)!;
   const kindOf = (on: string) => p.resources.find((x) => x.name === on)?.kind;
@@ -700,6 +712,7 @@ function checkPartitioned(
   if (faults) throw no("--inject-fault is not supported on the partitioned run");
   if (replay) throw no("--pcap is not supported on the partitioned run");
   const keep: typeof runs = [];
+  const leftOut: Array<{ path: string; why: string }> = [];
   for (const r of runs) {
     const path = enginePath(r.path)!;
     const onWire = (on: string) => path.resources.find((x) => x.name === on)?.kind === "wire";
@@ -716,9 +729,27 @@ function checkPartitioned(
         : "its frames never come from the wire: choose other paths with --path, or leave out --partitions"
     })`;
     if (named) throw no(why);
-    notes.push(`--partitions 2: ${r.path} left out: ${why}`);
+    leftOut.push({ path: r.path, why });
   }
+  if (keep.length === 0 && leftOut.length > 0)
+    refuseNoneLeft(
+      "E_USAGE",
+      "--partitions 2",
+      leftOut.map((l) => l.why),
+    );
+  for (const l of leftOut) notes.push(`--partitions 2: ${l.path} left out: ${l.why}`);
   runs.splice(0, runs.length, ...keep);
+}
+
+/**
+ * Every path of the default list was left out (no --path named one): a run of nothing would
+ * print empty tables and exit 0, so it is refused with why each was left out, naming `option`.
+ */
+function refuseNoneLeft(code: "E_USAGE" | "E_CONFIG", option: string, reasons: string[]): never {
+  throw new UserError(
+    code,
+    `${option}: no path left to run: every path was left out (no --path named one):\n  ${reasons.join("\n  ")}`,
+  );
 }
 
 export function htmlFile(v: string | undefined, inputs: RunInput[] = []): string | undefined {

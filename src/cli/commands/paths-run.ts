@@ -12,7 +12,6 @@ import {
 import { lineRatePps } from "../../experiment/rate.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
-import { cachedPathHost } from "../../paths/setup.ts";
 import {
   buildPathsJson,
   type PathsJson,
@@ -23,7 +22,7 @@ import {
 } from "../../report/paths-json.ts";
 import type { CommandContext } from "../context.ts";
 import { toolVersion } from "../version.ts";
-import { configurationJson } from "./paths-configuration.ts";
+import { configurationJson, runPf } from "./paths-configuration.ts";
 import type { PathsOptions } from "./paths-options.ts";
 import { replayWarnings } from "./paths-replay.ts";
 import { pingPaths } from "./ping-run.ts";
@@ -83,7 +82,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       version: await toolVersion(),
       profile: { name: o.profile.name, origin: o.profile.origin },
       linkGbps: o.trial.linkGbps,
-      nic: cachedPathHost(o.config).pf,
+      nic: runPf(o.pathHost, o.cases),
       direction: o.direction,
       arrival: o.trial.arrival,
       trialMs: o.trial.count === undefined ? o.trial.durationNs / 1e6 : null,

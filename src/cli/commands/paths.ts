@@ -57,7 +57,8 @@ Every figure is simulated; one separate line says how fast the simulator ran (wa
 How to read the output, question by question: docs/questions.md; the method: docs/experiments.md.
 
 paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
-             those the configuration has no VF for are left out with a note, named ones refused)
+             those the configuration has no VF for are left out with a note, named ones refused;
+             a run left with no path, by this or --partitions/--window, is refused)
 --direction  rx (default): the wire sends to a consumer on this host; tx: the consumer sends to
              the wire (vf-loopback: jail -> VM inside the NIC); both: the two at once. A
              transmit-only path (vf-loopback) runs tx under 'both', a forwarding path
@@ -201,7 +202,7 @@ async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Pro
       command: commandLine("paths", args),
       profile: o.profile.name,
       // The PF the run's VFs live on (its driver names the NIC: ixl = Intel 700 series).
-      conditions: { ...pathsConditions(json), nic: cachedPathHost(o.config).pf },
+      conditions: { ...pathsConditions(json), nic: json.nic ?? cachedPathHost(o.config).pf },
       paths: json.paths,
       ping: json.ping,
       simulator: json.simulator,

@@ -116,7 +116,7 @@ export const command = defineCommand({
     const intervalMs = pingIntervalMs(v["interval-ms"] as string | undefined, 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf = (await stateConfig("ping", v, ctx)) ?? readConfig(v.config as string | undefined);
-    checkHost(conf, [path]);
+    checkHost(conf, [{ path, direction: "both" }]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
     const html = htmlFile(v.html as string | undefined, [

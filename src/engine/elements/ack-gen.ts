@@ -7,7 +7,7 @@
 import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import type { ClosedLoop } from "../application.ts";
-import { type SimContext, setU64, u64 } from "../context.ts";
+import { type SimContext, setU64 } from "../context.ts";
 import { BatchPricer, ctxOf, type ElementRuntime, specResource } from "./common.ts";
 
 export function ackGenerator(spec: EngineElement, ctx: SimContext, loop: ClosedLoop): ElementRuntime {
@@ -37,12 +37,9 @@ export function ackGenerator(spec: EngineElement, ctx: SimContext, loop: ClosedL
     setU64(ctx, c + P.G_NEXT_PS, t * 1000);
     // Whole ns (the kernel's bound), rounded up so that a frame stamped at t is inside it.
     setU64(ctx, c + P.G_UNTIL_NS, Math.ceil(t));
-    const sent0 = u64(ctx, c + P.G_SENT);
     const n = genBurst(c, Math.min(pending, W));
     if (n > 0) {
       pending -= n;
-      // The run's warm-up snapshot counts the frames of events before it: these are not offered.
-      if (t < ctx.warmupNs) loop.acksBeforeWarmup += u64(ctx, c + P.G_SENT) - sent0;
       stats.batches++;
       stats.packets += n;
       stats.maxBatch = Math.max(stats.maxBatch, n);

@@ -22,7 +22,6 @@ export interface PartitionReport {
   events: EventTotals;
   popped: number;
   endNs: number;
-  sentAtWarmup: number;
   sentAtWarmupByGen: Record<string, number>;
   busyAtWarmup?: Array<[string, { busy: number; poll: number }]>;
   busyAtOfferEnd?: Array<[string, { busy: number; poll: number }]>;
@@ -59,7 +58,6 @@ export function reportPartition(
     events: { ...g.ctx.events },
     popped: g.ctx.q.popped,
     endNs: state.endNs,
-    sentAtWarmup: state.sentAtWarmup,
     sentAtWarmupByGen: state.sentAtWarmupByGen,
     busyAtWarmup: own(state.busyAtWarmup),
     busyAtOfferEnd: own(state.busyAtOfferEnd),
@@ -91,7 +89,6 @@ export function mergePartition(g: BuiltGraph, state: RunState, rep: PartitionRep
   for (const k of Object.keys(ev) as Array<keyof EventTotals>) ev[k] += rep.events[k];
   g.ctx.q.popped += rep.popped;
   state.endNs = Math.max(state.endNs, rep.endNs);
-  state.sentAtWarmup += rep.sentAtWarmup;
   const byGen = state.sentAtWarmupByGen;
   for (const [name, n] of Object.entries(rep.sentAtWarmupByGen)) byGen[name] = (byGen[name] ?? 0) + n;
   for (const [name, v] of rep.busyAtWarmup ?? []) state.busyAtWarmup?.set(name, v);
