@@ -6,7 +6,14 @@ import type { Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { HostState } from "../../nic/host-model.ts";
 import { Host } from "../../nic/index.ts";
-import { bdfOfRid, findNetdev, findPciPf, pfBoundDriver, vfHostDriverState } from "../../nic/linux/index.ts";
+import {
+  bdfOfRid,
+  findNetdev,
+  findPciPf,
+  pfBoundDriver,
+  rebindAdvice,
+  vfHostDriverState,
+} from "../../nic/linux/index.ts";
 import { formatLinkShow } from "../../nic/linux/iplink.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
@@ -67,11 +74,11 @@ export function checkStateHost(conf: PathConfig, runs: PathRun[]): PathHost {
   const unboundPf = rt?.attached === false ? findPciPf(ph.host.state, ph.pf) : undefined;
   for (const { path: p, direction } of runs) {
     if (unboundPf && enginePath(p)?.nic.port === "main" && throughNic(p, direction)) {
-      const { bdf, facts } = unboundPf;
+      const { facts } = unboundPf;
       const vfio = pfBoundDriver(ph.host.state, unboundPf) !== undefined;
       throw new UserError(
         "E_CONFIG",
-        `path '${p}' needs ${ph.pf}'s PF driver (${facts.pfDriver}), and it is ${vfio ? "unbound (the PF is bound to vfio-pci)" : "unbound"} on the simulated host (${conf.file}): bind it again with ${vfio ? `iovsim sysfs write /sys/bus/pci/drivers/vfio-pci/unbind ${bdf}; ` : ""}iovsim sysfs write /sys/bus/pci/drivers/${facts.pfDriver}/bind ${bdf}, or choose other paths with --path`,
+        `path '${p}' needs ${ph.pf}'s PF driver (${facts.pfDriver}), and it is ${vfio ? "unbound (the PF is bound to vfio-pci)" : "unbound"} on the simulated host (${conf.file}): bind it again with ${rebindAdvice(ph.host.state, unboundPf)}, or choose other paths with --path`,
       );
     }
     const needsJail = p === "jail-vf" || p === "vf-loopback";
