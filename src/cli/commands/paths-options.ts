@@ -26,7 +26,7 @@ import {
 } from "../../traffic/profiles.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
-import { checkStateHost, otherPfsNote, type PathRun } from "./paths-host.ts";
+import { checkStateHost, otherPfsNote, type PathRun, secondPortLinkNote } from "./paths-host.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -460,6 +460,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   }
   const otherPfs = conf.hostState ? otherPfsNote(pathHost) : undefined;
   if (otherPfs) notes.push(otherPfs);
+  const secondLink = secondPortLinkNote(pathHost, runs);
+  if (secondLink) notes.push(secondLink);
   const base: TrafficProfile = defaultProfile({
     flows: num(v.flows, "--flows", 64, 1, 65535, true),
     l4: proto as L4,
