@@ -89,10 +89,14 @@ export function setupHost(
     jailVf,
     vmVf: after.find((v) => v.index === vmVf?.index),
     pfMac: host.pf(pf)!.mac,
-    // The NIC profile's link speed (Mb/s); 10 GbE when a profile gives none.
-    linkGbps: (getProfile(rec.profile)?.linux.linkSpeedMbps || 10_000) / 1000,
+    linkGbps: linkGbpsOf(rec.profile),
     vfsAsked: loaded.config.vfs.length,
   };
+}
+
+/** A NIC profile's link speed in Gbit/s (its Linux view's Mb/s); 10 GbE when it gives none. */
+export function linkGbpsOf(profile: string): number {
+  return (getProfile(profile)?.linux.linkSpeedMbps || 10_000) / 1000;
 }
 
 /**
@@ -139,7 +143,7 @@ export function pathHostFromState(state: HostState): PathHost {
     jailVf,
     vmVf,
     pfMac: rec.mac,
-    linkGbps: (getProfile(rec.profile)?.linux.linkSpeedMbps || 10_000) / 1000,
+    linkGbps: linkGbpsOf(rec.profile),
   };
 }
 

@@ -5,7 +5,7 @@ import { SECOND_PORT } from "../../engine/graph.ts";
 import type { Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { HostState } from "../../nic/host-model.ts";
-import { getProfile, Host } from "../../nic/index.ts";
+import { Host } from "../../nic/index.ts";
 import {
   bdfOfRid,
   findNetdev,
@@ -18,7 +18,7 @@ import { formatLinkShow } from "../../nic/linux/iplink.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
-import { type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
+import { linkGbpsOf, type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
 import type { CommandContext } from "../context.ts";
 
 /**
@@ -162,10 +162,10 @@ export function secondPortLinkNote(ph: PathHost, runs: readonly PathRun[]): stri
   );
   const rec = ph.host.pf(SECOND_PORT);
   if (onSecond.length === 0 || !rec) return undefined;
-  const mbps = getProfile(rec.profile)?.linux.linkSpeedMbps;
-  if (!mbps || mbps / 1000 === ph.linkGbps) return undefined;
+  const gbps = linkGbpsOf(rec.profile);
+  if (gbps === ph.linkGbps) return undefined;
   const names = [...new Set(onSecond.map((r) => r.path))].join(", ");
-  return `${names} runs on ${SECOND_PORT}, a ${mbps / 1000} Gbit/s port, but this run prices every path's wire at ${ph.pf}'s ${ph.linkGbps} Gbit/s (one link speed per run): its line rate and NDR/PDR are those of a ${ph.linkGbps} Gbit/s link. For ${SECOND_PORT}'s own line rate, run it with a configuration for a ${mbps / 1000} Gbit/s SR-IOV PF other than ${SECOND_PORT} (the default host's ixl0)`;
+  return `${names} runs on ${SECOND_PORT}, a ${gbps} Gbit/s port, but this run prices every path's wire at ${ph.pf}'s ${ph.linkGbps} Gbit/s (one link speed per run): its line rate and NDR/PDR are those of a ${ph.linkGbps} Gbit/s link. For ${SECOND_PORT}'s own line rate, run it with a configuration for a ${gbps} Gbit/s SR-IOV PF other than ${SECOND_PORT} (the default host's ixl0)`;
 }
 
 /**
