@@ -13,7 +13,7 @@ import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
 import { wireVlanOf } from "../paths/port-vlan.ts";
 import { type NicChoice, type PathMemory, preparePath } from "../paths/prepare.ts";
-import { cachedPathHost, type PathConfig, type PathHost } from "../paths/setup.ts";
+import { cachedPathHost, linkGbpsOf, type PathConfig, type PathHost, portOf } from "../paths/setup.ts";
 import { instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
 import {
   buildTemplates,
@@ -36,8 +36,8 @@ import { threadEngine } from "./warm.ts";
 
 /** The host on the wire (the peer that sends to and receives from the consumer). */
 export const WIRE_PEER_MAC = "02:00:00:00:ff:01";
-/** The whole-PF passthrough path uses a second port without SR-IOV. */
-export const SECOND_PORT = "ix0";
+/** The whole-PF passthrough path's port (src/paths/setup.ts decides which port a path uses). */
+export { SECOND_PORT } from "../paths/setup.ts";
 
 export interface GraphOptions {
   path: EnginePath;
@@ -109,8 +109,9 @@ function missing(what: string): never {
 function bindNic(path: EnginePath, config?: PathConfig, host?: HostSpec, pathHost?: PathHost) {
   const ph = pathHost ?? cachedPathHost(config, host);
   const b = path.nic;
-  const pf = b.port === "main" ? ph.host.pf(ph.pf) : ph.host.pf(SECOND_PORT);
-  if (!pf) missing(`port ${b.port === "main" ? ph.pf : SECOND_PORT}`);
+  const port = portOf(ph, b);
+  const pf = ph.host.pf(port);
+  if (!pf) missing(`port ${port}`);
   const vf = (which: "host-vf" | "ppt-vf") =>
     which === "host-vf"
       ? (ph.jailVf ?? missing("non-passthrough VF for the jail"))
@@ -131,7 +132,8 @@ function bindNic(path: EnginePath, config?: PathConfig, host?: HostSpec, pathHos
     nic,
     mac,
     peerMac: peer?.effectiveMac ?? WIRE_PEER_MAC,
-    linkGbps: ph.linkGbps,
+    // The wire of the port the path crosses: that port's NIC profile's speed.
+    linkGbps: linkGbpsOf(pf.profile),
     ...(wireVlan ? { wireVlan } : {}),
   };
 }

@@ -27,6 +27,9 @@ export interface ExperimentCase {
   traffic: TrafficProfile;
   /** Replay this capture instead of generating `traffic` (paths --pcap). */
   replay?: ReplaySpec;
+  /** Link speed (Gbit/s) of the port this case's path crosses: its wire, its line rate, the
+   *  search's ceiling (default: TrialSettings.linkGbps, the run's PF). */
+  linkGbps?: number;
 }
 
 export interface TrialSettings {
@@ -39,6 +42,7 @@ export interface TrialSettings {
   seed: number;
   profile: string;
   config?: { text: string; file: string };
+  /** The run's link speed (Gbit/s): the SR-IOV PF's; a case on another port has its own. */
   linkGbps: number;
   /** Injected faults that change a simulation (sink-stall, generator-overrun): applied at the
    *  load points only, so the search's NDR and PDR stay the fault-free path's. */
@@ -73,6 +77,8 @@ export interface LoadPoint {
 
 export interface CaseResult {
   case: ExperimentCase;
+  /** Link speed (Gbit/s) of the port the case ran on: lineRatePps is this link's. */
+  linkGbps: number;
   lineRatePps: number;
   /** null when no search ran (a fixed --rate). */
   ndrPps: number | null;
@@ -108,6 +114,11 @@ export function countDurationNs(count: number, ratePps: number): number {
   return Math.max(1, Math.ceil((count * 1e9) / Math.max(ratePps, 1e-9)));
 }
 
+/** The link speed (Gbit/s) a case runs at: its path's port's, else the run's. */
+export function caseLinkGbps(c: ExperimentCase, t: TrialSettings): number {
+  return c.linkGbps ?? t.linkGbps;
+}
+
 /** The spec of one trial of `c` at `ratePps`. */
 export function trialSpec(
   c: ExperimentCase,
@@ -138,7 +149,7 @@ export function trialSpec(
     seed: t.seed,
     profile: t.profile,
     ...(t.config ? { config: t.config } : {}),
-    linkGbps: t.linkGbps,
+    linkGbps: caseLinkGbps(c, t),
     ...(c.replay ? { replay: c.replay } : {}),
     ...(withFaults && t.faults && t.faults.length > 0 ? { faults: t.faults } : {}),
     ...(t.application ? { application: true } : {}),
@@ -169,12 +180,14 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     return r;
   };
   const runCase = async (c: ExperimentCase): Promise<CaseResult> => {
-    const line = lineRatePps(c.frameBytes, o.trial.linkGbps);
+    const link = caseLinkGbps(c, o.trial);
+    const line = lineRatePps(c.frameBytes, link);
     let out: CaseResult;
     if (o.rate) {
-      const r = await runOne(c, resolveRate(o.rate, c.frameBytes, o.trial.linkGbps), true);
+      const r = await runOne(c, resolveRate(o.rate, c.frameBytes, link), true);
       out = {
         case: c,
+        linkGbps: link,
         lineRatePps: line,
         ndrPps: null,
         pdrPps: null,
@@ -225,6 +238,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
           : [];
       out = {
         case: c,
+        linkGbps: link,
         lineRatePps: line,
         ndrPps: s.ndrPps,
         pdrPps: s.pdrPps,

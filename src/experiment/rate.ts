@@ -18,7 +18,9 @@ export function l1Gbps(pps: number, frameBytes: number): number {
 }
 
 export type RateSpec =
-  | { kind: "pps"; pps: number; text: string }
+  /** `upToLine`: a rate the wire caps rather than refuses (a capture at its own timestamps:
+   *  frames packed closer than a link carries them arrive at its line rate). */
+  | { kind: "pps"; pps: number; text: string; upToLine?: true }
   | { kind: "gbps"; gbps: number; text: string }
   | { kind: "percent"; percent: number; text: string };
 
@@ -63,7 +65,7 @@ export function resolveRate(r: RateSpec, frameBytes: number, linkGbps: number, o
         ? (r.gbps * 1e9) / ((frameBytes + PREAMBLE_IFG_BYTES) * 8)
         : r.pps;
   // A relative tolerance: 100 % or the exact line rate in pps must not fail on rounding.
-  if (pps > line * (1 + 1e-9)) {
+  if (pps > line * (1 + 1e-9) && !(r.kind === "pps" && r.upToLine)) {
     throw new UserError(
       "E_USAGE",
       `${option} ${r.text}: above the line rate of ${Number(frameBytes.toFixed(1))}-byte frames on a ${linkGbps} Gbit/s link (${(line / 1e6).toFixed(3)} Mpps)`,

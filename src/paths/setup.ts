@@ -6,6 +6,10 @@ import type { HostState } from "../nic/host-model.ts";
 import { getProfile, Host, type HostSpec, type VfRecord } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { uclFileSource } from "../nic/ucl-include.ts";
+import type { NicBinding } from "./path-graphs.ts";
+
+/** The whole-PF passthrough path uses a second port without SR-IOV. */
+export const SECOND_PORT = "ix0";
 
 /** Like the talk: ixl0 with a host VF (for the vnet jail) and passthrough VFs for VMs. */
 export const TALK_IOVCTL_CONF = `# iovctl.conf as in the talk: one VF stays in the host (for a vnet jail),
@@ -41,7 +45,7 @@ export interface PathHost {
   jailVf?: VfRecord;
   vmVf?: VfRecord;
   pfMac: string;
-  /** Link speed of the PF in Gbit/s. */
+  /** Link speed of the SR-IOV PF in Gbit/s (a path on another port has that port's: portLinkGbps). */
   linkGbps: number;
   /** The VFs the iovctl.conf asks for (PF num_vfs), when it came from one: the driver may
    *  have created fewer (ix refuses a VF with `vlan : 0`, and iovctl -C still exits 0). */
@@ -97,6 +101,24 @@ export function setupHost(
 /** A NIC profile's link speed in Gbit/s (its Linux view's Mb/s); 10 GbE when it gives none. */
 export function linkGbpsOf(profile: string): number {
   return (getProfile(profile)?.linux.linkSpeedMbps || 10_000) / 1000;
+}
+
+/** The port a path's NIC binding puts its frames on: the SR-IOV PF (its VFs, the PF itself, a
+ *  bridge on it), or the second port passed through whole. */
+export function portOf(ph: PathHost, nic: Pick<NicBinding, "port">): string {
+  return nic.port === "main" ? ph.pf : SECOND_PORT;
+}
+
+/** The link speed (Gbit/s) of a port of the host: its NIC profile's. A port the host lacks has
+ *  none to price (the engine refuses the path): the SR-IOV PF's is returned. */
+export function portLinkGbps(ph: PathHost, port: string): number {
+  const rec = ph.host.pf(port);
+  return rec ? linkGbpsOf(rec.profile) : ph.linkGbps;
+}
+
+/** The link speed (Gbit/s) of the port a path's frames cross (its wire, its line rate). */
+export function pathLinkGbps(ph: PathHost, nic: Pick<NicBinding, "port">): number {
+  return portLinkGbps(ph, portOf(ph, nic));
 }
 
 /**

@@ -153,6 +153,10 @@ const pathEntry = z.object({
   direction: z.enum(["rx", "tx", "both"]),
   size: z.union([z.number().int(), z.literal("imix"), z.literal("pcap")]),
   frame_bytes: z.number().positive(),
+  /** Link speed (Gbit/s) of the port this path crosses (configuration.paths[].port): its wire,
+   *  line rate and search ceiling. Optional: documents written before it was added have none
+   *  (every path then ran at the top-level `link_gbps`). */
+  link_gbps: z.number().positive().optional(),
   /** The wire's line rate for this frame size; null when no frame of the run crosses a wire
    *  (virtio-tap receive: pktgen into the tap; vf-loopback: inside the NIC). */
   line_rate_mpps: z.number().positive().nullable(),
@@ -274,6 +278,8 @@ export const pathsJsonSchema = z.object({
   schema: z.literal(PATHS_SCHEMA),
   tool: toolSchema,
   profile: z.object({ name: z.string(), origin: z.string() }),
+  /** Link speed (Gbit/s) of `nic`, the run's SR-IOV PF; a path on another port (passthrough of
+   *  ix0) has its own in its entry's `link_gbps`. */
   link_gbps: z.number().positive(),
   /** The PF (NIC port) the run's VFs live on, e.g. "ixl0"; its driver names the NIC. Optional:
    *  documents written before it was added have none. */
@@ -471,6 +477,7 @@ export function pathEntryJson(c: CaseResult, above: (r: SimResult) => AboveCapac
     direction: c.case.direction,
     size: c.case.size,
     frame_bytes: c.case.frameBytes,
+    link_gbps: c.linkGbps,
     line_rate_mpps: wireless === null ? mpps(k * c.lineRatePps) : null,
     ceiling_mpps: mpps(k * c.lineRatePps),
     no_wire: wireless,

@@ -40,10 +40,52 @@ export function describeRun(j: PathsJson): string {
           ? "one load point at the capture's own timestamps"
           : `one load point at --rate ${j.rate}`;
   return (
-    `Simulated in virtual time: cost profile '${j.profile.name}'${j.profile.origin === "builtin" ? "" : ` (${j.profile.origin})`}, ${j.link_gbps} Gbit/s link${j.nic ? ` (PF ${j.nic})` : ""}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
+    `Simulated in virtual time: cost profile '${j.profile.name}'${j.profile.origin === "builtin" ? "" : ` (${j.profile.origin})`}, ${linkText(j)}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
     (j.replay ? describeReplay(j.replay, j.direction) : "")
   );
+}
+
+/** The link speed a path entry ran at (documents before per-path links: the run's). */
+export function entryLinkGbps(j: PathsJson, p: PathsJson["paths"][number]): number {
+  return p.link_gbps ?? j.link_gbps;
+}
+
+/** Whether the run's paths crossed links of different speeds (e.g. passthrough on ix0's 10 GbE
+ *  beside an igb0 PF's 1 GbE). */
+export function mixedLinks(j: PathsJson): boolean {
+  return j.paths.some((p) => entryLinkGbps(j, p) !== j.link_gbps);
+}
+
+/**
+ * "10 Gbit/s link (PF ixl0)"; where paths crossed links of other speeds, each of those too, with
+ * its paths and port: "1 Gbit/s link (PF igb0), passthrough on a 10 Gbit/s link (ix0)".
+ */
+export function linkText(j: PathsJson): string {
+  const main = `${j.link_gbps} Gbit/s link${j.nic ? ` (PF ${j.nic})` : ""}`;
+  const portOf = (name: string) => j.configuration?.paths.find((c) => c.name === name)?.port;
+  const others = new Map<string, { gbps: number; port?: string; paths: string[] }>();
+  for (const p of j.paths) {
+    const gbps = entryLinkGbps(j, p);
+    if (gbps === j.link_gbps) continue;
+    const port = portOf(p.name);
+    const key = `${gbps}|${port ?? ""}`;
+    const o = others.get(key) ?? { gbps, ...(port ? { port } : {}), paths: [] };
+    if (!o.paths.includes(p.name)) o.paths.push(p.name);
+    others.set(key, o);
+  }
+  return [
+    main,
+    ...[...others.values()].map(
+      (o) => `${o.paths.join(", ")} on a ${o.gbps} Gbit/s link${o.port ? ` (${o.port})` : ""}`,
+    ),
+  ].join(", ");
+}
+
+/** A path's line rate cell; where links differ, with the link it is the line rate of. */
+function lineRateCell(j: PathsJson, p: PathsJson["paths"][number], mixed: boolean): string {
+  if (p.line_rate_mpps === null) return "- (no wire)";
+  return mixed ? `${f(p.line_rate_mpps, 3)}\n(${entryLinkGbps(j, p)} Gbit/s)` : f(p.line_rate_mpps, 3);
 }
 
 function fmtRange(ms: number[]): string {
@@ -87,6 +129,7 @@ export function throughputTable(j: PathsJson): string {
     "line rate\nMpps",
     "bottleneck\n(simulated)",
   ]);
+  const mixed = mixedLinks(j);
   for (const p of j.paths)
     t.push([
       p.name,
@@ -96,7 +139,7 @@ export function throughputTable(j: PathsJson): string {
       f(p.ndr_gbps),
       f(p.pdr_mpps, 3),
       f(p.pdr_gbps),
-      p.line_rate_mpps === null ? "- (no wire)" : f(p.line_rate_mpps, 3),
+      lineRateCell(j, p, mixed),
       p.bottleneck,
     ]);
   return `${t.toString()}\n${noWireNotes(j)}`;
@@ -292,6 +335,7 @@ export function atRateTable(j: PathsJson): string {
     "line rate\nMpps",
     "bottleneck at this load\n(simulated, utilization)",
   ]);
+  const mixed = mixedLinks(j);
   for (const p of j.paths)
     for (const lp of p.load_points) {
       const b = lp.cpu.find((c) => c.resource === lp.bottleneck);
@@ -304,7 +348,7 @@ export function atRateTable(j: PathsJson): string {
         f(lp.delivered_mpps, 3),
         f(gbps),
         lossCell(lp),
-        p.line_rate_mpps === null ? "- (no wire)" : f(p.line_rate_mpps, 3),
+        lineRateCell(j, p, mixed),
         `${lp.bottleneck}${b ? ` ${pct(b.utilization)}` : ""}${lp.above_capacity ? `\nabove capacity (${lp.above_capacity.resource}: see note)` : ""}`,
       ]);
       for (const [dir, d] of directions(lp)) {
@@ -516,7 +560,8 @@ export function pathsCsv(j: PathsJson): string {
         j.trial.virtual_ms,
         j.trial.count,
         p.final_trial_ms,
-        j.link_gbps,
+        // The link this row's path crossed (its line rate's): the run's unless it ran on another port.
+        entryLinkGbps(j, p),
         j.arrival,
         lp.bottleneck,
         use.utilization,

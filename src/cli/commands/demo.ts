@@ -13,7 +13,9 @@ import {
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
 import {
+  linkText,
   loadPointTable,
+  mixedLinks,
   pingTable,
   simulatorLine,
   throughputTable,
@@ -182,7 +184,7 @@ function demoText(j: DemoJson, o: PathsOptions, ctx: CommandContext): void {
   }
   ctx.out("\n== 3. packet paths, simulated (RFC 2544 throughput, then the load points) ==\n");
   ctx.out(
-    `cost profile '${paths.profile.name}'${paths.profile.origin === "builtin" ? "" : ` (${paths.profile.origin})`}, ${paths.link_gbps} Gbit/s link, ${trialText(paths)}; ` +
+    `cost profile '${paths.profile.name}'${paths.profile.origin === "builtin" ? "" : ` (${paths.profile.origin})`}, ${mixedLinks(paths) ? linkText(paths) : `${paths.link_gbps} Gbit/s link`}, ${trialText(paths)}; ` +
       `NDR = no loss, PDR = loss ≤ ${(100 * (paths.search?.pdr_loss ?? 0)).toFixed(1)} %, Gbps with preamble and IFG\n`,
   );
   ctx.out(throughputTable(paths));

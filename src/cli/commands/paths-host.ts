@@ -18,7 +18,7 @@ import { formatLinkShow } from "../../nic/linux/iplink.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
-import { linkGbpsOf, type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
+import { type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
 import type { CommandContext } from "../context.ts";
 
 /**
@@ -149,23 +149,6 @@ export function reportConfig(conf: PathConfig): { text: string; file: string } {
     file: conf.file,
     text: `# ip link show ${ph.pf}\n${nd ? formatLinkShow(state, nd) : ""}${who("jail (jail-vf)", ph.jailVf)}${who("VM (vm-vf)", ph.vmVf)}`,
   };
-}
-
-/**
- * One link speed prices every path's wire in a run: the SR-IOV PF's. A path on the second port
- * (passthrough of ix0) whose NIC has another speed is then run at the wrong line rate: say so,
- * with what to run instead, rather than let the figures pass for that port's.
- */
-export function secondPortLinkNote(ph: PathHost, runs: readonly PathRun[]): string | undefined {
-  const onSecond = runs.filter(
-    (r) => enginePath(r.path)?.nic.port === "second" && throughNic(r.path, r.direction),
-  );
-  const rec = ph.host.pf(SECOND_PORT);
-  if (onSecond.length === 0 || !rec) return undefined;
-  const gbps = linkGbpsOf(rec.profile);
-  if (gbps === ph.linkGbps) return undefined;
-  const names = [...new Set(onSecond.map((r) => r.path))].join(", ");
-  return `${names} runs on ${SECOND_PORT}, a ${gbps} Gbit/s port, but this run prices every path's wire at ${ph.pf}'s ${ph.linkGbps} Gbit/s (one link speed per run): its line rate and NDR/PDR are those of a ${ph.linkGbps} Gbit/s link. For ${SECOND_PORT}'s own line rate, run it with a configuration for a ${gbps} Gbit/s SR-IOV PF other than ${SECOND_PORT} (the default host's ixl0)`;
 }
 
 /**

@@ -14,7 +14,13 @@ import { KernelError } from "../../nic/index.ts";
 import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
 import { portVlanNote, VLAN_TAG_BYTES, wireVlanOf } from "../../paths/port-vlan.ts";
-import { type PathConfig, type PathHost, setupHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
+import {
+  type PathConfig,
+  type PathHost,
+  pathLinkGbps,
+  setupHost,
+  TALK_IOVCTL_CONF,
+} from "../../paths/setup.ts";
 import {
   averageSize,
   buildTemplates,
@@ -26,7 +32,7 @@ import {
 } from "../../traffic/profiles.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
-import { checkStateHost, otherPfsNote, type PathRun, secondPortLinkNote } from "./paths-host.ts";
+import { checkStateHost, otherPfsNote, type PathRun } from "./paths-host.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -373,6 +379,20 @@ export function addWireVlanBytes(cases: ExperimentCase[], ph: PathHost, file: st
   return notes;
 }
 
+/**
+ * Each case runs at the link speed of the port its path crosses (src/paths/setup.ts portOf):
+ * the SR-IOV PF's for its VFs, the PF itself and the bridges on it, the second port's for
+ * whole-PF passthrough. The generator's wire pacing (traffic.rateGbps) follows it.
+ */
+export function setCaseLinks(cases: ExperimentCase[], ph: PathHost): void {
+  for (const c of cases) {
+    const nic = enginePath(c.path)?.nic;
+    const link = nic ? pathLinkGbps(ph, nic) : ph.linkGbps;
+    c.linkGbps = link;
+    if (c.traffic.rateGbps !== link) c.traffic = { ...c.traffic, rateGbps: link };
+  }
+}
+
 export interface PathsOptions {
   cases: ExperimentCase[];
   paths: string[];
@@ -460,8 +480,6 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   }
   const otherPfs = conf.hostState ? otherPfsNote(pathHost) : undefined;
   if (otherPfs) notes.push(otherPfs);
-  const secondLink = secondPortLinkNote(pathHost, runs);
-  if (secondLink) notes.push(secondLink);
   const base: TrafficProfile = defaultProfile({
     flows: num(v.flows, "--flows", 64, 1, 65535, true),
     l4: proto as L4,
@@ -469,8 +487,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     seed,
     rateGbps: pathHost.linkGbps,
   });
-  const replay =
-    v.pcap !== undefined ? parseReplayOptions(v, pathHost, runs, conf, pathHost.linkGbps) : undefined;
+  const replay = v.pcap !== undefined ? parseReplayOptions(v, pathHost, runs, conf) : undefined;
   const cases: ExperimentCase[] = replay ? replayCases(runs, base, replay) : [];
   if (replay) notes.push(...replay.notes);
   for (const size of replay ? [] : parseSizeList(v.size ?? defaults.sizes)) {
@@ -485,6 +502,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     for (const r of runs) cases.push({ ...r, size, frameBytes, traffic });
   }
   notes.push(...addWireVlanBytes(cases, pathHost, conf.file));
+  setCaseLinks(cases, pathHost);
   // Cases grouped by path, then size (the order the table shows them).
   const order = new Map(runs.map((r, i) => [r.path, i]));
   cases.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
@@ -508,7 +526,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   checkSearchOptionUse(v, rate !== undefined, window !== undefined);
   const durationNs = Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6);
   if (rate && v.rate !== undefined && count === undefined)
-    for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
+    for (const c of cases) checkTrialOffersFrames(rate, c, durationNs);
   if (replay?.rate?.kind === "pps" && count === undefined) {
     const note = shortCaptureTrialNote(replay.rate.pps, durationNs);
     if (note) notes.push(note);
@@ -584,13 +602,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
  * A --rate so low that a trial of --trial-ms offers less than one frame would still send one,
  * and report an offered load many times the one asked for: refused, with the way out.
  */
-function checkTrialOffersFrames(
-  rate: RateSpec,
-  c: ExperimentCase,
-  linkGbps: number,
-  durationNs: number,
-): void {
-  const frames = (resolveRate(rate, c.frameBytes, linkGbps) * durationNs) / 1e9;
+function checkTrialOffersFrames(rate: RateSpec, c: ExperimentCase, durationNs: number): void {
+  const frames = (resolveRate(rate, c.frameBytes, c.linkGbps as number) * durationNs) / 1e9;
   if (frames >= 1) return;
   throw new UserError(
     "E_USAGE",

@@ -2,14 +2,13 @@
 // promiscuous ports), checked against the configuration before any simulation, the cases they
 // make, and the warning when the switch filtered everything (with the options that fix it).
 import { resolve } from "node:path";
-import { SECOND_PORT } from "../../engine/graph.ts";
 import { checkReplayDirection, checkReplayPorts, TX_REPLAY_PATHS } from "../../engine/replay.ts";
 import type { Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ExperimentCase, ExperimentResult } from "../../experiment/experiment.ts";
 import { lineRatePps, type RateSpec } from "../../experiment/rate.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
-import type { PathHost } from "../../paths/setup.ts";
+import { type PathHost, pathLinkGbps, portOf } from "../../paths/setup.ts";
 import type { ReplayJson } from "../../report/paths-json.ts";
 import { programSwitch } from "../../switch/program.ts";
 import type { VfSource } from "../../switch/replay-ports.ts";
@@ -91,7 +90,6 @@ export function parseReplayOptions(
   ph: PathHost,
   runs: Array<{ path: string; direction: Direction }>,
   source: VfSource,
-  linkGbps: number,
 ): ReplayOptions {
   const file = resolve(String(v.pcap));
   if (v.pcap === "") throw new UserError("E_USAGE", "--pcap needs a capture file (pcap or pcapng)");
@@ -128,7 +126,7 @@ export function parseReplayOptions(
     checkReplayDirection(spec, r.direction, r.path);
     const b = enginePath(r.path)?.nic;
     if (!b) continue;
-    const pf = ph.host.pf(b.port === "main" ? ph.pf : SECOND_PORT);
+    const pf = ph.host.pf(portOf(ph, b));
     if (!pf) continue;
     const vf = b.pool === "host-vf" ? ph.jailVf : b.pool === "ppt-vf" ? ph.vmVf : undefined;
     const consumer = b.pool === "pf" ? ("pf" as const) : (vf?.index ?? 0);
@@ -142,14 +140,29 @@ export function parseReplayOptions(
     captureRate = captureRatePps(capture);
     const disorder = outOfOrderNote(capture);
     if (disorder) notes.push(disorder);
-    // The wire holds back frames the capture packed closer than this link carries them.
-    const line = lineRatePps(replayFrameBytes(capture), linkGbps);
-    const pps = Math.min(captureRate, line);
-    rate = { kind: "pps", pps, text: `capture timing (${captureRate.toPrecision(4)} frames/s on average)` };
-    if (captureRate > line)
+    // The wire holds back frames the capture packed closer than its link carries them: each
+    // path's own link (the case's rate is capped at its line rate, src/experiment/rate.ts).
+    rate = {
+      kind: "pps",
+      pps: captureRate,
+      upToLine: true,
+      text: `capture timing (${captureRate.toPrecision(4)} frames/s on average)`,
+    };
+    const byLink = new Map<number, string[]>();
+    for (const r of runs) {
+      const b = enginePath(r.path)?.nic;
+      if (!b) continue;
+      const link = pathLinkGbps(ph, b);
+      byLink.set(link, [...(byLink.get(link) ?? []), r.path]);
+    }
+    for (const [linkGbps, paths] of byLink) {
+      const line = lineRatePps(replayFrameBytes(capture), linkGbps);
+      if (captureRate <= line) continue;
+      const which = byLink.size > 1 ? ` (${[...new Set(paths)].join(", ")})` : "";
       notes.push(
-        `--pcap-timing capture: ${capture.file}'s frames come ${(captureRate / 1e6).toPrecision(4)} Mpps on average, above the ${linkGbps} Gbit/s line rate of their sizes (${(line / 1e6).toPrecision(4)} Mpps): the wire serializes them, so they arrive at line rate, not at their captured times`,
+        `--pcap-timing capture: ${capture.file}'s frames come ${(captureRate / 1e6).toPrecision(4)} Mpps on average, above the ${linkGbps} Gbit/s line rate of their sizes${which} (${(line / 1e6).toPrecision(4)} Mpps): the wire serializes them, so they arrive at line rate, not at their captured times`,
       );
+    }
   }
   return {
     spec,

@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { faultText } from "../../engine/faults.ts";
 import { aboveCapacity } from "../../experiment/capacity.ts";
 import {
+  caseLinkGbps,
   type ExperimentCase,
   type ExperimentResult,
   runExperiment,
@@ -12,6 +13,7 @@ import {
 import { lineRatePps } from "../../experiment/rate.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
+import { portLinkGbps } from "../../paths/setup.ts";
 import {
   buildPathsJson,
   type PathsJson,
@@ -75,14 +77,16 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
     await runner.close();
   }
   const wallS = (performance.now() - started) / 1000;
+  const nic = runPf(o.pathHost, o.cases);
   const json = buildPathsJson(
     exp,
     ping.entries,
     {
       version: await toolVersion(),
       profile: { name: o.profile.name, origin: o.profile.origin },
-      linkGbps: o.trial.linkGbps,
-      nic: runPf(o.pathHost, o.cases),
+      // The document's link is its NIC's (the SR-IOV PF's); each path entry has its own.
+      linkGbps: portLinkGbps(o.pathHost, nic),
+      nic,
       direction: o.direction,
       arrival: o.trial.arrival,
       trialMs: o.trial.count === undefined ? o.trial.durationNs / 1e6 : null,
@@ -162,7 +166,7 @@ function shortTrials(o: PathsOptions, buffering: (c: ExperimentCase) => number):
   if (o.trial.count !== undefined) return [];
   const short: string[] = [];
   for (const c of o.cases) {
-    const step = o.precision * lineRatePps(c.frameBytes, o.trial.linkGbps);
+    const step = o.precision * lineRatePps(c.frameBytes, caseLinkGbps(c, o.trial));
     const need = finalTrialNs(buffering(c), step, o.trial.durationNs);
     if (need !== null) short.push(`${c.path} ${c.direction} ${c.size} ${(need / 1e6).toFixed(1)} ms`);
   }
