@@ -331,6 +331,34 @@ export const pathsJsonSchema = z.object({
 });
 
 export type PathsJson = z.infer<typeof pathsJsonSchema>;
+
+/** Paths that crossed a link of another speed than the document's (`link_gbps`, its `nic`'s). */
+export interface OtherLink {
+  link_gbps: number;
+  /** The port they crossed (from `configuration`; absent in documents without it). */
+  port?: string;
+  paths: string[];
+}
+
+/**
+ * The links other than the run's PF's that paths crossed, one per speed and port, in the order
+ * the paths ran: e.g. passthrough on ix0 (10 GbE) beside an igb0 PF (1 GbE). Empty when every
+ * path ran at `link_gbps` (or the document predates per-path links).
+ */
+export function otherLinks(j: Pick<PathsJson, "link_gbps" | "paths" | "configuration">): OtherLink[] {
+  const portOf = (name: string) => j.configuration?.paths.find((c) => c.name === name)?.port;
+  const out = new Map<string, OtherLink>();
+  for (const p of j.paths) {
+    const gbps = p.link_gbps ?? j.link_gbps;
+    if (gbps === j.link_gbps) continue;
+    const port = portOf(p.name);
+    const key = `${gbps}|${port ?? ""}`;
+    const o = out.get(key) ?? { link_gbps: gbps, ...(port ? { port } : {}), paths: [] };
+    if (!o.paths.includes(p.name)) o.paths.push(p.name);
+    out.set(key, o);
+  }
+  return [...out.values()];
+}
 export type PingJson = z.infer<typeof pingEntrySchema>;
 export type SimulatorJson = z.infer<typeof simulatorSchema>;
 

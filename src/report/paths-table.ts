@@ -3,7 +3,7 @@
 import Table from "cli-table3";
 import { perPacketUnit, type ResourceKind } from "../engine/resource.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
-import type { PathsJson, PingJson, SimulatorJson } from "./paths-json.ts";
+import { otherLinks, type PathsJson, type PingJson, type SimulatorJson } from "./paths-json.ts";
 
 const f = (x: number | null, d = 2) => (x === null ? "-" : x.toFixed(d));
 const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
@@ -54,7 +54,7 @@ export function entryLinkGbps(j: PathsJson, p: PathsJson["paths"][number]): numb
 /** Whether the run's paths crossed links of different speeds (e.g. passthrough on ix0's 10 GbE
  *  beside an igb0 PF's 1 GbE). */
 export function mixedLinks(j: PathsJson): boolean {
-  return j.paths.some((p) => entryLinkGbps(j, p) !== j.link_gbps);
+  return otherLinks(j).length > 0;
 }
 
 /**
@@ -63,21 +63,10 @@ export function mixedLinks(j: PathsJson): boolean {
  */
 export function linkText(j: PathsJson): string {
   const main = `${j.link_gbps} Gbit/s link${j.nic ? ` (PF ${j.nic})` : ""}`;
-  const portOf = (name: string) => j.configuration?.paths.find((c) => c.name === name)?.port;
-  const others = new Map<string, { gbps: number; port?: string; paths: string[] }>();
-  for (const p of j.paths) {
-    const gbps = entryLinkGbps(j, p);
-    if (gbps === j.link_gbps) continue;
-    const port = portOf(p.name);
-    const key = `${gbps}|${port ?? ""}`;
-    const o = others.get(key) ?? { gbps, ...(port ? { port } : {}), paths: [] };
-    if (!o.paths.includes(p.name)) o.paths.push(p.name);
-    others.set(key, o);
-  }
   return [
     main,
-    ...[...others.values()].map(
-      (o) => `${o.paths.join(", ")} on a ${o.gbps} Gbit/s link${o.port ? ` (${o.port})` : ""}`,
+    ...otherLinks(j).map(
+      (o) => `${o.paths.join(", ")} on a ${o.link_gbps} Gbit/s link${o.port ? ` (${o.port})` : ""}`,
     ),
   ].join(", ");
 }

@@ -30,14 +30,15 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
   const profiles = distinct(results.map((r) => (obj(r.profile)?.name as string) ?? (r.profile as string)));
   if (profiles.length > 0) rows.push(["cost profile", listed(profiles.map(String), m, "profile")]);
   const nics = distinct(results.map((r) => (typeof r.nic === "string" ? r.nic : undefined)));
-  const links = distinct(results.map((r) => num(r.link_gbps)));
+  const entries = results.flatMap((r) => (Array.isArray(r.paths) ? (r.paths as unknown[]).map(obj) : []));
+  // A path on another port than the PF (passthrough of ix0) has its own link speed.
+  const links = distinct([...results.map((r) => num(r.link_gbps)), ...entries.map((e) => num(e?.link_gbps))]);
   if (links.length > 0)
     rows.push([
       "link",
       `${links.map((g) => `${formatNumber(g)} Gbit/s`).join(", ")} Ethernet${nics.length > 0 ? ` (PF ${nics.join(", ")})` : ""}; Gbit/s figures are Layer 1: frame + 20 B of preamble and inter-frame gap`,
     ]);
   else if (nics.length > 0) rows.push(["NIC (PF)", nics.join(", ")]);
-  const entries = results.flatMap((r) => (Array.isArray(r.paths) ? (r.paths as unknown[]).map(obj) : []));
   const sizes = distinct(
     entries.map((e) =>
       typeof e?.size === "number" ? `${e.size} B` : typeof e?.size === "string" ? e.size : undefined,

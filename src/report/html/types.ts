@@ -210,6 +210,17 @@ export const ConditionsSchema = z.object({
   link_gbps: finite.positive().optional(),
   /** The NIC (PF) the run's VFs live on, e.g. "ixl0". */
   nic: z.string().min(1).optional(),
+  /** Paths that crossed a link of another speed than `link_gbps` (passthrough on ix0 beside an
+   *  igb0 PF), with the port; absent: every path ran at `link_gbps`. */
+  other_links: z
+    .array(
+      z.object({
+        link_gbps: finite.positive(),
+        port: z.string().min(1).optional(),
+        paths: z.array(z.string().min(1)).min(1),
+      }),
+    )
+    .optional(),
   arrival: z.string().min(1).optional(),
   seed: z.number().int().optional(),
   /** Virtual ms of each search trial; null: trials of a frame count instead. */
