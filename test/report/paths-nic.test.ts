@@ -1,11 +1,9 @@
 // paths names the NIC (PF) its run used in every output, as the HTML report does: the terminal's
 // header line and `--json`'s optional `nic` (a document without it still validates).
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { describeRun } from "../../src/report/paths-table.ts";
-import { iovsim, tempDir } from "../helpers/cli.ts";
+import { iovsim } from "../helpers/cli.ts";
 import { pathsDoc } from "./paths-doc.ts";
 
 /** `paths ...argv`, which must succeed: its stdout. */
@@ -48,16 +46,5 @@ describe("paths names its NIC", () => {
     expect(describeRun({ ...doc, nic: "ixl1" })).toContain("10 Gbit/s link (PF ixl1), ");
   });
 
-  it("says when passthrough (ix0, 10 GbE) runs at another SR-IOV PF's link speed (igb0, 1 GbE)", async () => {
-    const conf = join(tempDir("iovsim-nic-"), "igb.conf");
-    writeFileSync(conf, 'PF { device : "igb0"; num_vfs : 2; }\nVF-1 { passthrough : true; }\n');
-    const argv = ["-f", conf, "--size", "64", "--rate", "10%", "--trial-ms", "0.2"];
-    const out = await paths(["--path", "passthrough", ...argv]);
-    expect(out).toMatch(
-      /note: passthrough runs on ix0, a 10 Gbit\/s port, but this run prices every path's wire at igb0's 1 Gbit\/s/,
-    );
-    // No note when no path on ix0 runs, nor when the speeds agree (the talk's ixl0).
-    expect(await paths(["--path", "native", ...argv])).not.toMatch(/runs on ix0/);
-    expect(await paths(["--path", "passthrough", ...RUN.slice(2)])).not.toMatch(/runs on ix0/);
-  });
+});
 });

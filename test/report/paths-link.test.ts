@@ -1,0 +1,159 @@
+// Each path runs at the link speed of the port it crosses, from that port's NIC profile: with an
+// igb0 configuration (1 GbE) the VF paths, native and the bridges run on igb0's wire, and
+// passthrough on ix0's (10 GbE), in the engine, the search's ceiling, --rate % and every output.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import { resolveRate } from "../../src/experiment/rate.ts";
+import { parseCsv } from "../../src/report/csv.ts";
+import { pathsConditions } from "../../src/report/html/conditions.ts";
+import { renderHtmlReport } from "../../src/report/html/index.ts";
+import { type PathsJson, pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { describeRun, linkText, PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
+import { baseSpec, simulated } from "../engine/base-spec.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
+import { pathsDoc } from "./paths-doc.ts";
+
+const IGB_CONF = 'PF { device : "igb0"; num_vfs : 2; }\nVF-1 { passthrough : true; }\n';
+/** 64-byte line rates (Mpps): 1 GbE and 10 GbE (frame + 20 B preamble and gap). */
+const LINE_1G = 1e9 / (84 * 8) / 1e6;
+const LINE_10G = 10 * LINE_1G;
+
+/** `paths ...argv`, which must succeed: its stdout. */
+async function paths(argv: string[]): Promise<string> {
+  const r = await iovsim(["paths", ...argv]);
+  expect(r.code, r.err).toBe(0);
+  return r.out;
+}
+
+let conf: string;
+const SEARCH = ["--size", "64", "--trial-ms", "0.2", "--workers", "1"];
+
+beforeAll(async () => {
+  await ensureKernels();
+  conf = join(tempDir("iovsim-link-"), "igb.conf");
+  writeFileSync(conf, IGB_CONF);
+});
+
+describe("a link speed per path", () => {
+  it("the engine prices a path's wire at its own port's speed: passthrough on ix0 passes 1 GbE's line rate with an igb0 PF", () => {
+    const config = { text: IGB_CONF, file: "igb.conf" };
+    // No linkGbps in the spec: the default is the NIC profile of the port the path crosses.
+    const pt = simulate(baseSpec({ path: "passthrough", ratePps: 1.8e6, config }));
+    const native = simulate(baseSpec({ path: "native", ratePps: 1.8e6, config }));
+    // ix0 at 10 GbE carries 1.8 Mpps of 64 B frames, as with the talk's ixl0 PF beside it;
+    // igb0 at 1 GbE serializes at most 1.488 Mpps.
+    expect(pt.delivered_pps).toBeGreaterThan(1.7e6);
+    expect(simulated(pt)).toEqual(simulated(simulate(baseSpec({ path: "passthrough", ratePps: 1.8e6 }))));
+    expect(native.offered_pps).toBeLessThan(LINE_1G * 1e6 * 1.001);
+  });
+
+  let j: PathsJson;
+  let text: string;
+  beforeAll(async () => {
+    const argv = ["-f", conf, "--path", "native,passthrough", ...SEARCH];
+    j = pathsJsonSchema.parse(JSON.parse(await paths([...argv, "--json"])));
+    text = await paths(argv);
+  });
+
+  it("igb0 configuration: passthrough searches up to 10 GbE's 14.88 Mpps and passes 1 GbE's line rate", () => {
+    const pt = j.paths.find((p) => p.name === "passthrough")!;
+    const native = j.paths.find((p) => p.name === "native")!;
+    expect(pt.link_gbps).toBe(10);
+    expect(pt.line_rate_mpps).toBeCloseTo(LINE_10G, 6);
+    expect(pt.ceiling_mpps).toBeCloseTo(LINE_10G, 6);
+    // Above the 1.488 Mpps it was priced at when the whole run took igb0's speed.
+    expect(pt.ndr_mpps!).toBeGreaterThan(LINE_1G * 1.5);
+    expect(pt.bottleneck).not.toBe("wire");
+    expect(native.link_gbps).toBe(1);
+    expect(native.line_rate_mpps).toBeCloseTo(LINE_1G, 6);
+    expect(native.bottleneck).toBe("wire");
+    // The document's link stays its PF's (igb0), as before.
+    expect(j.link_gbps).toBe(1);
+    expect(j.nic).toBe("igb0");
+  });
+
+  it("the header names each link with its paths and port; the line rate cell its link; no approximation note", () => {
+    expect(text).toContain(
+      "1 Gbit/s link (PF igb0), passthrough on a 10 Gbit/s link (ix0), constant arrivals",
+    );
+    expect(text).toMatch(/│ 14\.881 +│[^\n]*\n[^\n]*│ \(10 Gbit\/s\) +│/);
+    expect(text).toMatch(/│ 1\.488 +│[^\n]*\n[^\n]*│ \(1 Gbit\/s\) +│/);
+    expect(text).not.toMatch(/one link speed per run|runs on ix0/);
+  });
+
+  it("CSV: each row's link_gbps is its path's (columns unchanged)", () => {
+    const [head, ...rows] = parseCsv(pathsCsv(j));
+    expect(head).toEqual([...PATHS_CSV_HEADER]);
+    const at = (name: string) => head.indexOf(name);
+    const byPath = new Map(rows.map((r) => [r[at("path")], r[at("link_gbps")]]));
+    expect(Object.fromEntries(byPath)).toEqual({ native: "1", passthrough: "10" });
+  });
+
+  it("HTML conditions name the other link with its paths and port", async () => {
+    const c = pathsConditions(j);
+    expect(c.other_links).toEqual([{ link_gbps: 10, port: "ix0", paths: ["passthrough"] }]);
+    const html = await renderHtmlReport({
+      title: "iovsim paths",
+      version: j.tool.version,
+      command: "iovsim paths -f igb.conf",
+      conditions: c,
+      paths: j.paths,
+    });
+    expect(html).toMatch(/1 Gbit\/s Ethernet \(igb0\); passthrough: 10 Gbit\/s Ethernet \(ix0\); Gbit\/s/);
+  });
+
+  it("--rate 100% is each path's own line rate", async () => {
+    const out = pathsJsonSchema.parse(
+      JSON.parse(
+        await paths(["-f", conf, "--path", "native,passthrough", "--rate", "100%", ...SEARCH, "--json"]),
+      ),
+    );
+    const offered = (name: string) => out.paths.find((p) => p.name === name)!.load_points[0].offered_mpps;
+    expect(offered("passthrough")).toBeCloseTo(LINE_10G, 2);
+    expect(offered("native")).toBeCloseTo(LINE_1G, 2);
+  });
+
+  it("passthrough alone on an igb0 configuration gives the talk's passthrough figures (the same ix0 port)", async () => {
+    const argv = ["--path", "passthrough", ...SEARCH, "--seed", "3", "--json"];
+    const igb = pathsJsonSchema.parse(JSON.parse(await paths(["-f", conf, ...argv])));
+    const talk = pathsJsonSchema.parse(JSON.parse(await paths(argv)));
+    expect(igb.paths).toEqual(talk.paths);
+    // Only ix0's wire ran: the document's NIC and link are ix0's.
+    expect([igb.nic, igb.link_gbps]).toEqual(["ix0", 10]);
+  });
+});
+
+describe("one link speed for every path: output as before", () => {
+  it("the talk's configuration: one link in the header, one-line line rate cells, every entry at 10 Gbit/s", async () => {
+    const argv = ["--path", "native,passthrough", ...SEARCH];
+    const out = await paths(argv);
+    expect(out).toContain(", 10 Gbit/s link (PF ixl0), constant arrivals");
+    expect(out).not.toMatch(/Gbit\/s\)/);
+    const j = pathsJsonSchema.parse(JSON.parse(await paths([...argv, "--json"])));
+    expect(j.paths.map((p) => p.link_gbps)).toEqual([10, 10]);
+    expect(pathsConditions(j).other_links).toBeUndefined();
+  });
+
+  it("a document without per-path links (written before) reads as one link", () => {
+    const doc = pathsDoc();
+    expect(doc.paths[0].link_gbps).toBeUndefined();
+    expect(linkText(doc)).toBe("10 Gbit/s link");
+    expect(describeRun(doc)).toMatch(/, 10 Gbit\/s link, constant arrivals/);
+    // A path entry at another speed than the document's is named (no configuration: no port).
+    const mixed = { ...doc, paths: [{ ...doc.paths[0], name: "passthrough", link_gbps: 25 }] };
+    expect(linkText(mixed)).toBe("10 Gbit/s link, passthrough on a 25 Gbit/s link");
+  });
+});
+
+describe("--rate above a path's line rate", () => {
+  it("a capture's own timing is capped at each link's line rate; any other rate above it is refused", () => {
+    const capture = { kind: "pps" as const, pps: 5e6, text: "capture timing", upToLine: true as const };
+    expect(resolveRate(capture, 64, 1)).toBeCloseTo(LINE_1G * 1e6, 0);
+    expect(resolveRate(capture, 64, 10)).toBe(5e6);
+    expect(() => resolveRate({ kind: "pps", pps: 5e6, text: "5Mpps" }, 64, 1)).toThrow(
+      /above the line rate of 64-byte frames on a 1 Gbit\/s link/,
+    );
+  });
+});
