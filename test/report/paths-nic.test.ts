@@ -45,6 +45,4 @@ describe("paths names its NIC", () => {
     expect(describeRun(doc)).toMatch(/10 Gbit\/s link, constant arrivals/);
     expect(describeRun({ ...doc, nic: "ixl1" })).toContain("10 Gbit/s link (PF ixl1), ");
   });
-
-});
 });
