@@ -53,6 +53,9 @@ every element on a modeled resource priced by the cost profile) and reports, per
                events per second (interrupts, VM exits, injections, wake-ups, kicks,
                notifications), the bottleneck
   ping         ICMP echo round trips through each path that has both directions (idle)
+Line rate is that of the port each path crosses, from its NIC profile: the SR-IOV PF's for its
+VFs, native and the bridged paths, ix0's for passthrough (an igb0 configuration: 1 GbE, and
+passthrough 10 GbE); when they differ the header names each link (docs/paths.md).
 Every figure is simulated; one separate line says how fast the simulator ran (wall clock).
 How to read the output, question by question: docs/questions.md; the method: docs/experiments.md.
 
@@ -66,7 +69,7 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
 --size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
              default ${"64,512,1518"}
 --rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
-             line rate, e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR: the output gives what that load
+             the path's line rate, e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR: the output gives what that load
              measured, and a note where the load is more than the path sustains (a resource
              busy all the trial, or its work for the frames offered longer than the trial)
 --arrival    constant (default) or poisson inter-arrival times (seeded)
