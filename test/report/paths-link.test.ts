@@ -115,6 +115,16 @@ describe("a link speed per path", () => {
     expect(offered("native")).toBeCloseTo(LINE_1G, 2);
   });
 
+  it("--rate above one link's line rate but not the other's: passthrough runs it, native is refused naming igb0", async () => {
+    const argv = ["-f", conf, "--rate", "5Mpps", ...SEARCH];
+    await paths(["--path", "passthrough", ...argv]);
+    const r = await iovsim(["paths", "--path", "native,passthrough", ...argv]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /--rate 5Mpps: above the line rate of 64-byte frames on a 1 Gbit\/s link \(1\.488 Mpps\): igb0's link, which native crosses/,
+    );
+  });
+
   it("passthrough alone on an igb0 configuration gives the talk's passthrough figures (the same ix0 port)", async () => {
     const argv = ["--path", "passthrough", ...SEARCH, "--seed", "3", "--json"];
     const igb = pathsJsonSchema.parse(JSON.parse(await paths(["-f", conf, ...argv])));

@@ -18,6 +18,7 @@ import {
   type PathConfig,
   type PathHost,
   pathLinkGbps,
+  portOf,
   setupHost,
   TALK_IOVCTL_CONF,
 } from "../../paths/setup.ts";
@@ -525,6 +526,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     (v.rate === undefined ? (window !== undefined ? parseRate("100%") : undefined) : parseRate(v.rate));
   checkSearchOptionUse(v, rate !== undefined, window !== undefined);
   const durationNs = Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6);
+  if (rate && v.rate !== undefined) refuseAboveLineRate(rate, cases, pathHost);
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, durationNs);
   if (replay?.rate?.kind === "pps" && count === undefined) {
@@ -596,6 +598,26 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     finalTrials: v["trial-ms"] === undefined && count === undefined,
     ...(window !== undefined ? { window } : {}),
   };
+}
+
+/**
+ * A --rate above a case's line rate (that of the link its path crosses) is refused, naming the
+ * port and the paths on it: with links of different speeds, a rate one carries another may not.
+ */
+function refuseAboveLineRate(rate: RateSpec, cases: ExperimentCase[], ph: PathHost): void {
+  for (const c of cases) {
+    try {
+      resolveRate(rate, c.frameBytes, c.linkGbps as number);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      const nic = enginePath(c.path)?.nic;
+      const onLink = [...new Set(cases.filter((x) => x.linkGbps === c.linkGbps).map((x) => x.path))];
+      throw new UserError(
+        e.code,
+        `${e.message}: ${nic ? portOf(ph, nic) : ph.pf}'s link, which ${onLink.join(", ")} ${onLink.length === 1 ? "crosses" : "cross"} (give a lower --rate or a % of line rate, or choose other paths with --path)`,
+      );
+    }
+  }
 }
 
 /**
