@@ -11,6 +11,8 @@ import { pathsConditions } from "../../src/report/html/conditions.ts";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
 import { type PathsJson, pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { describeRun, linkText, PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
+import { sweepConditionRows } from "../../src/sweep/conditions.ts";
+import type { MergedSweep } from "../../src/sweep/merge.ts";
 import { baseSpec, simulated } from "../engine/base-spec.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 import { pathsDoc } from "./paths-doc.ts";
@@ -102,6 +104,13 @@ describe("a link speed per path", () => {
       paths: j.paths,
     });
     expect(html).toMatch(/1 Gbit\/s Ethernet \(igb0\); passthrough: 10 Gbit\/s Ethernet \(ix0\); Gbit\/s/);
+  });
+
+  it("a merged sweep's link condition lists every path's link speed", () => {
+    const point = { index: 0, coords: {}, seed: 1, result: j };
+    const m = { schema: "x", sweep: "s", experiment: "e", hash: "h", version: "v", axes: [], count: 1 };
+    const rows = new Map(sweepConditionRows({ ...m, points: [point] } as unknown as MergedSweep));
+    expect(rows.get("link")).toMatch(/^1 Gbit\/s, 10 Gbit\/s Ethernet \(PF igb0\)/);
   });
 
   it("--rate 100% is each path's own line rate", async () => {
