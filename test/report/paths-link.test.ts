@@ -13,6 +13,8 @@ import { type PathsJson, pathsJsonSchema } from "../../src/report/paths-json.ts"
 import { describeRun, linkText, PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
 import { sweepConditionRows } from "../../src/sweep/conditions.ts";
 import type { MergedSweep } from "../../src/sweep/merge.ts";
+import { encodeCapture } from "../../src/traffic/capture-io.ts";
+import { eth } from "../../src/traffic/frames.ts";
 import { baseSpec, simulated } from "../engine/base-spec.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 import { pathsDoc } from "./paths-doc.ts";
@@ -141,6 +143,37 @@ describe("a link speed per path", () => {
     expect(igb.paths).toEqual(talk.paths);
     // Only ix0's wire ran: the document's NIC and link are ix0's.
     expect([igb.nic, igb.link_gbps]).toEqual(["ix0", 10]);
+  });
+});
+
+describe("--pcap-timing capture faster than one link carries", () => {
+  it("arrives at each path's own line rate: native at igb0's 1.488 Mpps, passthrough at the captured 5 Mpps", async () => {
+    const udp = eth({ dst: "02:00:00:00:00:10", src: "02:99:00:00:00:01" })
+      .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+      .udp()
+      .build();
+    const frame = udp.subarray(0, 60); // 64 bytes on the wire with FCS
+    const file = join(tempDir("iovsim-link-pcap-"), "fast.pcap");
+    // 5 frames per µs: 5 Mpps, above 1 GbE's 64-byte line rate and below 10 GbE's.
+    const records = Array.from({ length: 200 }, (_, i) => ({
+      ts: BigInt(Math.floor(i / 5)) * 1000n,
+      data: frame,
+      origLen: frame.length,
+      iface: 0,
+      linktype: 1,
+    }));
+    writeFileSync(file, encodeCapture(records));
+    const argv = ["-f", conf, "--path", "native,passthrough", "--pcap", file, "--pcap-timing", "capture"];
+    const j = pathsJsonSchema.parse(
+      JSON.parse(await paths([...argv, "--rewrite-dst", "consumer", "--trial-ms", "0.2", "--json"])),
+    );
+    const offered = (name: string) => j.paths.find((p) => p.name === name)!.load_points[0].offered_mpps;
+    expect(offered("native")).toBeLessThanOrEqual(LINE_1G + 1e-6);
+    expect(offered("native")).toBeGreaterThan(LINE_1G * 0.95);
+    expect(offered("passthrough")).toBeGreaterThan(4.5);
+    const notes = j.notes.join("\n");
+    expect(notes).toMatch(/above the 1 Gbit\/s line rate of their sizes on the link of native \(1\.488 Mpps\)/);
+    expect(notes).not.toMatch(/above the 10 Gbit\/s line rate/);
   });
 });
 

@@ -158,7 +158,7 @@ export function parseReplayOptions(
     for (const [linkGbps, paths] of byLink) {
       const line = lineRatePps(replayFrameBytes(capture), linkGbps);
       if (captureRate <= line) continue;
-      const which = byLink.size > 1 ? ` (${[...new Set(paths)].join(", ")})` : "";
+      const which = byLink.size > 1 ? ` on the link of ${[...new Set(paths)].join(", ")}` : "";
       notes.push(
         `--pcap-timing capture: ${capture.file}'s frames come ${(captureRate / 1e6).toPrecision(4)} Mpps on average, above the ${linkGbps} Gbit/s line rate of their sizes${which} (${(line / 1e6).toPrecision(4)} Mpps): the wire serializes them, so they arrive at line rate, not at their captured times`,
       );
