@@ -172,7 +172,9 @@ describe("--pcap-timing capture faster than one link carries", () => {
     expect(offered("native")).toBeGreaterThan(LINE_1G * 0.95);
     expect(offered("passthrough")).toBeGreaterThan(4.5);
     const notes = j.notes.join("\n");
-    expect(notes).toMatch(/above the 1 Gbit\/s line rate of their sizes on the link of native \(1\.488 Mpps\)/);
+    expect(notes).toMatch(
+      /above the 1 Gbit\/s line rate of their sizes on the link of native \(1\.488 Mpps\)/,
+    );
     expect(notes).not.toMatch(/above the 10 Gbit\/s line rate/);
   });
 });
