@@ -74,6 +74,7 @@ export const ALL_OPTIONS = {
   json: { type: "boolean" },
   csv: { type: "boolean" },
   html: { type: "string" },
+  chart: { type: "boolean" },
   "inject-fault": { type: "string", multiple: true },
   application: { type: "boolean" },
   window: { type: "string" },
@@ -113,6 +114,7 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
     "json",
     "csv",
     "html",
+    "chart",
     "inject-fault",
     "application",
     "window",
@@ -390,6 +392,8 @@ export interface PathsOptions {
   csv: boolean;
   /** Also write a self-contained HTML report to this file. */
   html?: string;
+  /** --chart: latency against offered load drawn below the table (paths only). */
+  chart: boolean;
   /** The iovctl.conf the run used (shown in the HTML report), or the saved host (--state). */
   config: PathConfig;
   notes: string[];
@@ -506,6 +510,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     replay?.rate ??
     (v.rate === undefined ? (window !== undefined ? parseRate("100%") : undefined) : parseRate(v.rate));
   checkSearchOptionUse(v, rate !== undefined, window !== undefined);
+  checkChartUse(values, rate !== undefined);
   const durationNs = Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6);
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, pathHost.linkGbps, durationNs);
@@ -566,6 +571,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     pathHost,
     json: Boolean(values.json),
     csv: Boolean(values.csv),
+    chart: Boolean(values.chart),
     html: htmlFile(v.html, [
       { named: `-f ${v.config}`, file: v.config },
       { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
@@ -578,6 +584,33 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     finalTrials: v["trial-ms"] === undefined && count === undefined,
     ...(window !== undefined ? { window } : {}),
   };
+}
+
+/**
+ * --chart draws each path's latency against the load points of its NDR search on the terminal
+ * table: with machine-readable output, or with one load point (--rate, --window, a capture at
+ * its own timing), there is nothing for it to draw, so it is refused rather than ignored.
+ */
+function checkChartUse(values: Values, oneLoadPoint: boolean): void {
+  if (!values.chart) return;
+  const other = values.json ? "--json" : values.csv ? "--csv" : undefined;
+  if (other)
+    throw new UserError(
+      "E_USAGE",
+      `--chart draws on the terminal table, not with ${other} (--html FILE writes the same charts as SVG)`,
+    );
+  if (oneLoadPoint) {
+    const why =
+      values.window !== undefined
+        ? "--window"
+        : values.rate !== undefined
+          ? "--rate"
+          : "--pcap-timing capture";
+    throw new UserError(
+      "E_USAGE",
+      `--chart draws latency against the load points at 10/50/90 % of NDR; ${why} measures one load point (leave out --chart, or ${why})`,
+    );
+  }
 }
 
 /**
