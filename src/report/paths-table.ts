@@ -369,7 +369,9 @@ function atRateHeading(j: PathsJson): string {
   return `${load} (one load point, no RFC 2544 search, so no NDR or PDR): what the run measured at this load:\n`;
 }
 
-export function pathsHuman(j: PathsJson): string {
+/** `charts`: simulated figures drawn in text (paths --chart), printed before the simulator's
+ *  speed so that line stays last and apart. */
+export function pathsHuman(j: PathsJson, charts = ""): string {
   let out = describeRun(j);
   if (j.configuration) out += configurationText(j.configuration);
   for (const n of j.notes) out += `note: ${n}\n`;
@@ -389,6 +391,7 @@ export function pathsHuman(j: PathsJson): string {
   }
   out += faultsText(j);
   for (const w of j.warnings) out += `warning: ${w}\n`;
+  if (charts !== "") out += `\nLatency against offered load (simulated):\n\n${charts}`;
   out += `\n${simulatorLine(j.simulator)}`;
   return out;
 }

@@ -1,46 +1,12 @@
-// Charts for a terminal: line charts drawn by asciichart (latency against load, NDR against
-// queues), horizontal bars drawn here (asciichart only draws lines), and the rule deciding
-// whether a progress bar may be shown. Plain strings, so they can be tested and piped.
+// Charts for a terminal: line charts drawn by asciichart (latency against load, `paths
+// --chart`), and the rule deciding whether a progress bar may be shown. Plain strings, so they
+// can be tested and piped. Steering's per-queue bars and NDR plot are its own
+// (src/steering/format.ts), drawn with its table.
 import * as asciichart from "asciichart";
-import type { PathResult, SteeringResult } from "./html/types.ts";
-
-export interface BarRow {
-  label: string;
-  value: number;
-}
-
-export interface BarChartOptions {
-  /** Columns for the longest bar (default 40). */
-  width?: number;
-  /** Printed after each value ("Mpps", "%"). */
-  unit?: string;
-  /** Bar length scale; default the largest value. */
-  max?: number;
-  /** How a value is printed (default: 4 significant digits). */
-  format?: (v: number) => string;
-}
-
-const EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+import type { PathResult } from "./html/types.ts";
 
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
-}
-
-/** Horizontal bars with eighth-of-a-cell resolution: `label │█████▍ 12.3 unit`. */
-export function barChart(rows: BarRow[], opts: BarChartOptions = {}): string {
-  if (rows.length === 0) return "";
-  const width = opts.width ?? 40;
-  const max = opts.max ?? Math.max(...rows.map((r) => r.value));
-  const labelWidth = Math.max(...rows.map((r) => r.label.length));
-  const format = opts.format ?? fmt;
-  const unit = opts.unit ? ` ${opts.unit}` : "";
-  return rows
-    .map((r) => {
-      const eighths = max > 0 ? Math.round((Math.max(0, r.value) / max) * width * 8) : 0;
-      const bar = "█".repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
-      return `${r.label.padStart(labelWidth)} │${bar} ${format(r.value)}${unit}`;
-    })
-    .join("\n");
 }
 
 export interface LinePoint {
@@ -132,51 +98,63 @@ export function lineChart(series: LineSeries[], opts: LineChartOptions): string 
   ].join("\n");
 }
 
-/** Per-queue load of one steering run as bars, in % of its frames. */
-export function perQueueLoadChart(r: SteeringResult, opts: { width?: number } = {}): string {
-  const total = r.per_queue.reduce((a, b) => a + b, 0);
-  const rows = r.per_queue.map((v, q) => ({ label: `q${q}`, value: total > 0 ? (100 * v) / total : 0 }));
-  const head = `${r.strategy}, traffic ${r.traffic}, ${r.queues} queues (simulated): Jain ${fmt(r.jain)}, max/mean ${fmt(r.max_over_mean)}`;
-  return `${head}\n${barChart(rows, { width: opts.width ?? 40, unit: "%", format: (v) => v.toFixed(1) })}`;
-}
-
-/** Latency percentiles against offered load of one path result (log y when all are > 0). */
-export function latencyVsLoadChart(p: PathResult, opts: { color?: boolean; width?: number } = {}): string {
+/** Latency percentiles against offered load of one path result (log y when all are > 0);
+ *  `direction` (a `--direction both` result): that direction's own offered load and latency. */
+export function latencyVsLoadChart(
+  p: PathResult,
+  opts: { color?: boolean; width?: number; direction?: "rx" | "tx" } = {},
+): string {
+  const dir = opts.direction;
+  const figures = (lp: PathResult["load_points"][number]) => (dir ? lp.per_direction?.[dir] : lp);
   const pick = (key: "p50" | "p90" | "p99" | "p999", name: string): LineSeries => ({
     name,
     // A point that delivered nothing has no latency: left out.
-    points: p.load_points.flatMap((lp) =>
-      lp.latency_us === null ? [] : [{ x: lp.offered_mpps, y: lp.latency_us[key] }],
-    ),
+    points: p.load_points.flatMap((lp) => {
+      const f = figures(lp);
+      return f?.latency_us == null ? [] : [{ x: f.offered_mpps, y: f.latency_us[key] }];
+    }),
   });
+  const size = typeof p.size === "number" ? `${p.size} B` : p.size;
   return lineChart([pick("p50", "p50"), pick("p90", "p90"), pick("p99", "p99"), pick("p999", "p99.9")], {
-    xLabel: "offered load, Mpps",
-    yLabel: `${p.name} ${p.direction} ${typeof p.size === "number" ? `${p.size} B` : p.size}: one-way latency, µs (simulated)`,
+    xLabel: dir ? `offered load, Mpps (${dir} only)` : "offered load, Mpps",
+    yLabel: `${p.name} ${p.direction}${dir ? ` (${dir})` : ""} ${size}: one-way latency, µs (simulated)`,
     logY: true,
     color: opts.color,
     width: opts.width,
   });
 }
 
-/** NDR against the number of queues, one line per strategy, for one traffic mix. */
-export function ndrVsQueuesChart(
-  results: SteeringResult[],
-  traffic: string,
+/**
+ * `paths --chart`: latency against offered load for every path result, one chart each (a
+ * `--direction both` result: the two directions together, then rx and tx apart, as the HTML
+ * report's three panels). A result with fewer than two load points that delivered says so in
+ * a line instead of drawing a chart of one point.
+ */
+export function pathsLatencyCharts(
+  paths: PathResult[],
   opts: { color?: boolean; width?: number } = {},
 ): string {
-  const rows = results.filter((r) => r.traffic === traffic);
-  const strategies = [...new Set(rows.map((r) => r.strategy))];
-  const series = strategies.map((name) => ({
-    name,
-    points: rows
-      .filter((r) => r.strategy === name && r.ndr_mpps !== null)
-      .map((r) => ({ x: r.queues, y: r.ndr_mpps as number })),
-  }));
-  return lineChart(series, {
-    xLabel: "queues (one core each)",
-    yLabel: `NDR, Mpps (simulated), traffic ${traffic}`,
-    color: opts.color,
-    width: opts.width ?? 30,
+  const blocks: string[] = [];
+  for (const p of paths) {
+    const both = p.load_points.length > 0 && p.load_points.every((lp) => lp.per_direction !== undefined);
+    for (const direction of both ? [undefined, "rx" as const, "tx" as const] : [undefined]) {
+      const size = typeof p.size === "number" ? `${p.size} B` : p.size;
+      const name = `${p.name} ${p.direction}${direction ? ` (${direction})` : ""} ${size}`;
+      blocks.push(
+        new Set(chartPoints(p, direction)).size >= 2
+          ? latencyVsLoadChart(p, { ...opts, direction })
+          : `${name}: fewer than two load points delivered frames: no latency line to draw (simulated)`,
+      );
+    }
+  }
+  return blocks.length === 0 ? "" : `${blocks.join("\n\n")}\n`;
+}
+
+/** The offered loads at which a result (or one direction of it) has a latency. */
+function chartPoints(p: PathResult, direction: "rx" | "tx" | undefined): number[] {
+  return p.load_points.flatMap((lp) => {
+    const f = direction ? lp.per_direction?.[direction] : lp;
+    return f?.latency_us == null ? [] : [f.offered_mpps];
   });
 }
 

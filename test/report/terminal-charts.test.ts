@@ -1,46 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { parseReportInput } from "../../src/report/html/types.ts";
 import {
-  barChart,
   isCI,
   latencyVsLoadChart,
   lineChart,
-  ndrVsQueuesChart,
-  perQueueLoadChart,
+  pathsLatencyCharts,
   shouldShowProgress,
 } from "../../src/report/terminal-charts.ts";
 import { fullReportInput } from "./full-fixture.ts";
 
 const fixture = parseReportInput(fullReportInput());
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[`);
-
-describe("terminal bar chart", () => {
-  it("draws bars proportional to the values, with eighth-cell resolution", () => {
-    const out = barChart(
-      [
-        { label: "q0", value: 60 },
-        { label: "q1", value: 30 },
-        { label: "queue2", value: 0 },
-        { label: "q3", value: 7.5 },
-      ],
-      { width: 8, unit: "%" },
-    ).split("\n");
-    expect(out[0]).toBe("    q0 │████████ 60 %");
-    expect(out[1]).toBe("    q1 │████ 30 %");
-    expect(out[2]).toBe("queue2 │ 0 %");
-    expect(out[3]).toBe("    q3 │█ 7.5 %");
-  });
-
-  it("shows per-queue load as shares of the run's frames", () => {
-    const run = fixture.steering!.results.find(
-      (r) => r.strategy === "rss" && r.traffic === "elephant" && r.queues === 4,
-    )!;
-    const out = perQueueLoadChart(run);
-    expect(out.split("\n")).toHaveLength(5);
-    expect(out).toContain("(simulated)");
-    expect(out).toMatch(/q0 │█+ 60\.0 %/);
-  });
-});
 
 describe("terminal line chart", () => {
   it("samples series with uneven x evenly, and labels axes and series", () => {
@@ -122,13 +92,66 @@ describe("terminal line chart", () => {
     ).toThrow(/share no x range/);
   });
 
-  it("charts latency against load on a log scale, and NDR against queues", () => {
+  it("charts latency against load on a log scale", () => {
     const lat = latencyVsLoadChart(fixture.paths![2]);
     expect(lat.split("\n")[0]).toBe("vm-vf rx 64 B: one-way latency, µs (simulated) (log scale)");
     expect(lat).toContain("lines ending top to bottom: p99.9, p99, p90, p50");
-    const ndr = ndrVsQueuesChart(fixture.steering!.results, "uniform");
-    expect(ndr).toContain("NDR, Mpps (simulated), traffic uniform");
-    expect(ndr).toMatch(/^\s+1\s+4$/m);
+  });
+});
+
+describe("paths --chart", () => {
+  const base = fixture.paths![2];
+  // A `--direction both` result: each direction's own offered load and latency, apart from the
+  // combined figures (rx twice tx's latency, half the load each).
+  const both = {
+    ...base,
+    direction: "both",
+    load_points: base.load_points.map((lp) => {
+      const dir = (scale: number) => ({
+        offered_mpps: lp.offered_mpps / 2,
+        delivered_mpps: lp.delivered_mpps / 2,
+        loss_ratio: lp.loss_ratio,
+        latency_us: lp.latency_us && {
+          ...lp.latency_us,
+          p50: lp.latency_us.p50 * scale,
+          p90: lp.latency_us.p90 * scale,
+          p99: lp.latency_us.p99 * scale,
+          p999: lp.latency_us.p999 * scale,
+        },
+      });
+      return { ...lp, per_direction: { rx: dir(2), tx: dir(1) } };
+    }),
+  } as typeof base;
+
+  it("draws one chart per result, labelled simulated", () => {
+    const out = pathsLatencyCharts([base]);
+    expect(out).toBe(`${latencyVsLoadChart(base)}\n`);
+  });
+
+  it("draws a --direction both result three times: both, then rx and tx on their own figures", () => {
+    const out = pathsLatencyCharts([both]).split("\n\n");
+    expect(out).toHaveLength(3);
+    expect(out[0]!.split("\n")[0]).toBe("vm-vf both 64 B: one-way latency, µs (simulated) (log scale)");
+    expect(out[1]!.split("\n")[0]).toBe("vm-vf both (rx) 64 B: one-way latency, µs (simulated) (log scale)");
+    expect(out[2]).toContain("offered load, Mpps (tx only)");
+    // The rx chart's x axis is rx's own offered load (half the combined), its top label rx's
+    // largest p99.9 (twice the combined one), not the combined figures.
+    const xs = base.load_points.map((lp) => lp.offered_mpps);
+    const rxAxis = out[1]!.split("\n").at(-3)!.trim().split(/\s+/).map(Number);
+    expect(rxAxis).toEqual([Math.min(...xs) / 2, Math.max(...xs) / 2].map((v) => Number(v.toPrecision(4))));
+    const top999 = Math.max(...base.load_points.map((lp) => lp.latency_us!.p999));
+    const topLabel = (chart: string) => Number(chart.split("\n")[1]!.trim().split(" ")[0]);
+    expect(topLabel(out[1]!)).toBe(Number((2 * top999).toPrecision(4)));
+    expect(topLabel(out[2]!)).toBe(Number(top999.toPrecision(4)));
+  });
+
+  it("says so instead of drawing a result with fewer than two delivering load points", () => {
+    const one = { ...base, load_points: base.load_points.slice(0, 1) };
+    const none = { ...base, load_points: base.load_points.map((lp) => ({ ...lp, latency_us: null })) };
+    expect(pathsLatencyCharts([one])).toBe(
+      "vm-vf rx 64 B: fewer than two load points delivered frames: no latency line to draw (simulated)\n",
+    );
+    expect(pathsLatencyCharts([none])).toMatch(/^vm-vf rx 64 B: fewer than two load points/);
   });
 });
 

@@ -81,6 +81,7 @@ export const ALL_OPTIONS = {
   json: { type: "boolean" },
   csv: { type: "boolean" },
   html: { type: "string" },
+  chart: { type: "boolean" },
   "inject-fault": { type: "string", multiple: true },
   application: { type: "boolean" },
   window: { type: "string" },
@@ -120,6 +121,7 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
     "json",
     "csv",
     "html",
+    "chart",
     "inject-fault",
     "application",
     "window",
@@ -411,6 +413,8 @@ export interface PathsOptions {
   csv: boolean;
   /** Also write a self-contained HTML report to this file. */
   html?: string;
+  /** --chart: latency against offered load drawn below the table (paths only). */
+  chart: boolean;
   /** The iovctl.conf the run used (shown in the HTML report), or the saved host (--state). */
   config: PathConfig;
   notes: string[];
@@ -525,6 +529,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     replay?.rate ??
     (v.rate === undefined ? (window !== undefined ? parseRate("100%") : undefined) : parseRate(v.rate));
   checkSearchOptionUse(v, rate !== undefined, window !== undefined);
+  checkChartUse(values, rate !== undefined);
   const durationNs = Math.round(num(v["trial-ms"], "--trial-ms", defaults.trialMs, 0.01, 60_000) * 1e6);
   if (rate && v.rate !== undefined) refuseAboveLineRate(rate, cases, pathHost);
   if (rate && v.rate !== undefined && count === undefined)
@@ -586,6 +591,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     pathHost,
     json: Boolean(values.json),
     csv: Boolean(values.csv),
+    chart: Boolean(values.chart),
     html: htmlFile(v.html, [
       { named: `-f ${v.config}`, file: v.config },
       { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
@@ -617,6 +623,33 @@ function refuseAboveLineRate(rate: RateSpec, cases: ExperimentCase[], ph: PathHo
         `${e.message}: ${nic ? portOf(ph, nic) : ph.pf}'s link, which ${onLink.join(", ")} ${onLink.length === 1 ? "crosses" : "cross"} (give a lower --rate or a % of line rate, or choose other paths with --path)`,
       );
     }
+  }
+}
+
+/**
+ * --chart draws each path's latency against the load points of its NDR search on the terminal
+ * table: with machine-readable output, or with one load point (--rate, --window, a capture at
+ * its own timing), there is nothing for it to draw, so it is refused rather than ignored.
+ */
+function checkChartUse(values: Values, oneLoadPoint: boolean): void {
+  if (!values.chart) return;
+  const other = values.json ? "--json" : values.csv ? "--csv" : undefined;
+  if (other)
+    throw new UserError(
+      "E_USAGE",
+      `--chart draws on the terminal table, not with ${other} (--html FILE writes the same charts as SVG)`,
+    );
+  if (oneLoadPoint) {
+    const why =
+      values.window !== undefined
+        ? "--window"
+        : values.rate !== undefined
+          ? "--rate"
+          : "--pcap-timing capture";
+    throw new UserError(
+      "E_USAGE",
+      `--chart draws latency against the load points at 10/50/90 % of NDR; ${why} measures one load point (leave out --chart, or ${why})`,
+    );
   }
 }
 

@@ -8,6 +8,7 @@ import { pathsConditions } from "../../report/html/conditions.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
 import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
+import { pathsLatencyCharts } from "../../report/terminal-charts.ts";
 import {
   isCaptureStream,
   readAllStdin,
@@ -38,7 +39,8 @@ export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--dir
                     [--profile NAME|FILE] [--encap E] [--flows N] [--proto udp|tcp|icmp]
                     [--pcap FILE [--pcap-timing paced|capture] [--rewrite-dst PORT
                      [--rewrite-dst-all]] [--promisc PORT]... [--rewrite-src PORT]]
-                    [--seed N] [--workers N | --partitions 2] [--json | --csv] [--html FILE]
+                    [--seed N] [--workers N | --partitions 2] [--json | --csv | --chart]
+                    [--html FILE]
                     [--inject-fault F]... [--application [--window N]]
 
 Simulates each packet path in virtual time (the engine: real frames through the NIC's switch,
@@ -147,6 +149,10 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              "window": N}
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
+--chart      below the table, each path's latency (p50/p90/p99/p99.9, log scale) against the
+             offered load of its load points, drawn in text (--direction both: both, rx and tx
+             apart); colours on a terminal. Needs the NDR search: not with --rate, --window,
+             --pcap-timing capture, --json or --csv
 ${faultHelp(0, 13)}
              (docs/reliability.md, Faults); NDR/PDR are searched fault-free
 -h, --help   this text
@@ -195,7 +201,7 @@ async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Pro
     ctx.out(pathsCsv(json));
     for (const n of json.notes) ctx.err(`iovsim: note: ${n}\n`);
     ctx.err(simulatorLine(json.simulator));
-  } else ctx.out(pathsHuman(json));
+  } else ctx.out(pathsHuman(json, o.chart ? pathsLatencyCharts(json.paths, { color: ctx.isTTY }) : ""));
   if (o.json || o.csv) for (const w of json.warnings) ctx.err(`iovsim: warning: ${w}\n`);
   if (o.html) {
     await writeHtmlReport(o.html, {
