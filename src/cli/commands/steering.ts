@@ -350,7 +350,15 @@ export const command = defineCommand({
     let rules: FlowRule[] | null = null;
     if (o.port) {
       const host = await loadHost(ctx.stateDir);
-      if (!host.pf(o.port)) throw new UserError("E_USAGE", `--port: no port '${o.port}' on this host`);
+      const pf = host.pf(o.port);
+      if (!pf) throw new UserError("E_USAGE", `--port: no port '${o.port}' on this host`);
+      // The strategies run on the X710 model (ixl0): another NIC's rules would be run by a flow
+      // director they were never checked against (ix0's ran on ixl0, labelled ixl0).
+      if (pf.profile !== "ixl")
+        throw new UserError(
+          "E_USAGE",
+          `--port ${o.port}: steering runs on the X710 model (ixl0), and ${o.port} is an ${pf.profile} port: its rules are for another NIC's flow director; create them on ixl0 (iovsim flow create ixl0 ...)`,
+        );
       // Rules of a PF whose driver the Linux view unbound are not in any hardware (the
       // driver's remove freed them): refused, not run as if programmed.
       const unbound = unboundPortReason(host.state, o.port);
@@ -410,6 +418,13 @@ export const command = defineCommand({
         ...(o.faults.length > 0 ? { faults: o.faults } : {}),
       }),
     );
+    // Every row skipped before anything ran (e.g. a port rule to a queue beyond every --queues):
+    // an empty table with exit 0 would read as a result.
+    if (m.simulator.simulations === 0)
+      throw new UserError(
+        "E_USAGE",
+        `nothing to simulate: ${[...new Set(m.results.map((r) => `${r.strategy} on ${r.queues} core(s): ${r.skipped}`))].join("; ")}`,
+      );
     const sizes = mixes.map((t) => mixFrameSize(t, o.frames, o.seed));
     const notes = [
       ...mixes.flatMap((t, i) => [`${t.name}: ${t.note}`, mixFrameSizeNote(sizes[i]!)]),
