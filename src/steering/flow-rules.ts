@@ -117,7 +117,18 @@ const UNSUPPORTED_ITEMS = new Set([
 ]);
 
 /** Actions rte_flow has that iovsim does not run (the data plane would have to). */
-const UNSUPPORTED_ACTIONS = new Set(["drop", "vf", "pf", "rss", "mark", "passthru", "count", "flag", "port_id", "jump"]);
+const UNSUPPORTED_ACTIONS = new Set([
+  "drop",
+  "vf",
+  "pf",
+  "rss",
+  "mark",
+  "passthru",
+  "count",
+  "flag",
+  "port_id",
+  "jump",
+]);
 
 /**
  * Parses `PORT ingress pattern ITEMS / end actions queue index Q / end` (the words after

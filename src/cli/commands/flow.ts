@@ -64,11 +64,15 @@ function destroyIds(port: string, words: readonly string[]): number[] | "all" {
     if (kw !== "rule") throw new UserError("E_USAGE", `${at}: expected 'rule ID' or 'all'`);
     const v = id === undefined ? undefined : cNumber(id);
     if (v === undefined)
-      throw new UserError("E_USAGE", `flow destroy ${port}: word ${i + 2} ('${id ?? "<end>"}'): expected a rule ID`);
+      throw new UserError(
+        "E_USAGE",
+        `flow destroy ${port}: word ${i + 2} ('${id ?? "<end>"}'): expected a rule ID`,
+      );
     if (ids.includes(v)) throw new UserError("E_USAGE", `flow destroy ${port}: rule ${v} is given twice`);
     ids.push(v);
   }
-  if (ids.length === 0) throw new UserError("E_USAGE", `flow destroy: expected 'rule ID' or 'all' after ${port}`);
+  if (ids.length === 0)
+    throw new UserError("E_USAGE", `flow destroy: expected 'rule ID' or 'all' after ${port}`);
   return ids;
 }
 
