@@ -76,8 +76,10 @@ Options:
                       (--flows, --tunnels, --zipf: generated mixes only, not with pcap: alone)
   --frames N          frames per simulation, 500..1000000 (default 8000)
   --precision P       NDR resolution, % of line rate (default 2)
-  --port PORT         flow-rules uses this port's rules (iovsim flow); default: a rule set
-                      derived from the traffic (TEID / VNI / SPI blocks per core)
+  --port PORT         flow-rules uses this port's rules (iovsim flow; an ixl port: the runs
+                      are on the X710 model); default: a rule set derived from the traffic
+                      (TEID / VNI / SPI blocks per core). A rule to a queue past every
+                      --queues leaves nothing to simulate: an error
   --profile P         cost profile (${costProfileNames().join(", ")}) or a JSON file (default bhyve;
                       the format: docs/formats/cost-profile.md); a variant: P!SWITCH
                       (iovsim model list) or P{constant=value,...}
