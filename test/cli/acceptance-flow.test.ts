@@ -4,6 +4,8 @@
 // the drivers' ethtool -N checks (i40e_add_fdir_ethtool and ixgbe_add_ethtool_fdir_entry:
 // a queue past the function's rings is EINVAL; ixgbe's num_rx_queues_per_pool is 2 or 4 on an
 // 82599 with SR-IOV); inet_pton for IPv4 addresses (no leading zeros).
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CliRun, iovsim, tempDir } from "../helpers/cli.ts";
 
@@ -291,6 +293,46 @@ describe("flow destroy and flush", () => {
     expect((await run(words("flow flush ixl0"))).out).toBe("Flow rule #0 destroyed\n");
     expect((await run(words("flow destroy ixl0 all"))).out).toBe("no flow rules on ixl0\n");
     refused(await run(words("flow flush ixl0 now")), "flow flush takes one PORT (unexpected 'now')");
+  });
+});
+
+describe("flow rules in a hand-edited state file", () => {
+  it.each([
+    [{ id: 0, field: "gtpu-teid", lo: 9, hi: 3, queue: 1 }, "$.flow.ixl0[0].hi", "range 9-3 runs backwards"],
+    [
+      { id: 0, field: "udp-dport", lo: 1, hi: 70000, queue: 1 },
+      "$.flow.ixl0[0].hi",
+      "udp-dport must be at most 65535",
+    ],
+    [{ id: 0, field: "ipv6-dst", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].field", "invalid flow rules"],
+  ])("%j is reported where it is, never listed or run", async (bad, where, msg) => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    expect((await run(rule("ixl0", "udp dst 5"))).code).toBe(0);
+    const file = join(dir, "state.json");
+    const state = JSON.parse(readFileSync(file, "utf8"));
+    state.flow.ixl0.push({ ...bad, id: 1 });
+    state.flow.ixl0[0] = { ...state.flow.ixl0[0], id: 2 };
+    state.flow.ixl0.reverse();
+    writeFileSync(file, JSON.stringify(state));
+    const l = await run(words("flow list ixl0"));
+    expect(l.code).toBe(1);
+    expect(l.err).toContain(`state.json: ${where}: `);
+    expect(l.err).toContain(msg);
+  });
+
+  it("two rules with one id are reported", async () => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    await run(rule("ixl0", "udp dst 5"));
+    await run(rule("ixl0", "udp dst 6"));
+    const file = join(dir, "state.json");
+    const state = JSON.parse(readFileSync(file, "utf8"));
+    state.flow.ixl0[1].id = 0;
+    writeFileSync(file, JSON.stringify(state));
+    const l = await run(words("flow list ixl0"));
+    expect(l.code).toBe(1);
+    expect(l.err).toContain("state.json: $.flow.ixl0[1].id: invalid flow rules (rule id 0 twice)");
   });
 });
 
