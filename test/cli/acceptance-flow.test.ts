@@ -58,6 +58,17 @@ describe("flow create: masks and ranges (hardware matches exact values)", () => 
     refused(await host()(rule("ixl0", "gtpu teid 9-3")), "range 9-3 runs backwards");
   });
 
+  it("the table filled to its last entry; one more value is refused and not stored", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", "gtpu teid 0-8190"))).code).toBe(0);
+    expect((await run(rule("ixl0", "vxlan vni 1"))).code).toBe(0);
+    refused(
+      await run(rule("ixl0", "esp spi 1")),
+      "8193 exact-match entries needed, the ixl0 (ixl) rule table holds 8192",
+    );
+    expect((await run(words("flow list ixl0"))).out).toContain("2 rule(s), 8192 of 8192 exact-match entries");
+  });
+
   it("a range needs one table entry per value: more than the table holds is refused", async () => {
     const r = await host()(rule("ixl0", "gtpu teid 0-8192"));
     refused(r, "8193 exact-match entries needed, the ixl0 (ixl) rule table holds 8192");
