@@ -106,6 +106,29 @@ describe("every strategy on 1, 2, 4, 8 cores (NDR search)", () => {
   });
 });
 
+describe("NDR against cores with skewed traffic", () => {
+  it.each([
+    ["--zipf", "1.2"],
+    ["--tunnels", "1"],
+  ])(
+    "%s %s: every strategy's NDR is not lower on more cores, nor above line rate",
+    async (opt, v) => {
+      const j = await iovsimJson(["steering", opt, v, ...SHORT, "--queues", "1,2,4,8", "--json"]);
+      for (const s of STRATEGIES) {
+        const mine = (j.results as Result[])
+          .filter((r) => r.strategy === s)
+          .sort((a, b) => a.queues - b.queues);
+        for (const r of mine) checkRow(r);
+        for (let i = 1; i < mine.length; i++)
+          expect(mine[i]!.ndr_mpps!, `${s} ${mine[i]!.queues}`).toBeGreaterThanOrEqual(
+            mine[i - 1]!.ndr_mpps!,
+          );
+      }
+    },
+    120_000,
+  );
+});
+
 describe("every traffic mix x every strategy on 4 cores (at 30 % of line rate)", () => {
   it("no figure above line rate, frames conserved, no loss, reordering only by sw-spray", async () => {
     const j = await iovsimJson([
