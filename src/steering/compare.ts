@@ -188,7 +188,12 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
               continue;
             }
           } else if (rules.some((r) => r.queue >= n)) {
-            results.push({ ...base, ...empty(), skipped: `a port rule sends to a queue >= ${n}` });
+            const r = rules.find((x) => x.queue >= n)!;
+            results.push({
+              ...base,
+              ...empty(),
+              skipped: `port rule #${r.id} sends to queue ${r.queue}, and ${n} core(s) have queue${n === 1 ? " 0" : `s 0..${n - 1}`}`,
+            });
             continue;
           }
           ruleInfo = {

@@ -35,31 +35,100 @@ export function located(tokens: readonly string[], i: number, msg: string): User
   );
 }
 
-function num(tokens: readonly string[], i: number, what: string, max: number): number {
+/**
+ * An unsigned number as testpmd reads one (strtoumax with base 0, cmdline_flow.c parse_int):
+ * 0x/0X hexadecimal, a leading 0 octal (010 is 8), else decimal; the whole token or nothing.
+ */
+export function cNumber(t: string): number | undefined {
+  if (/^0[xX][0-9a-fA-F]+$/.test(t)) return Number.parseInt(t.slice(2), 16);
+  if (/^0[0-7]*$/.test(t)) return Number.parseInt(t, 8);
+  if (/^[1-9]\d*$/.test(t)) return Number(t);
+  return undefined;
+}
+
+/** testpmd's spec/last/mask/prefix words: an error that says how to write the value here. */
+function refuseSpecWords(tokens: readonly string[], i: number): void {
   const t = tokens[i];
-  if (t === undefined || !/^(0x[0-9a-fA-F]+|\d+)$/.test(t)) throw located(tokens, i, `expected ${what}`);
-  const v = Number(t);
+  if (t === "spec" || t === "last" || t === "mask" || t === "prefix")
+    throw located(
+      tokens,
+      i,
+      `testpmd's '${t}' is not supported: a rule matches exact values (write the value, or a range N-M; docs/divergences.md)`,
+    );
+}
+
+function badNumber(tokens: readonly string[], i: number, what: string): UserError {
+  const t = tokens[i] ?? "";
+  // strtoumax would stop at the 8 or 9 of an octal-looking number: testpmd refuses it too.
+  const octal = /^0\d+$/.test(t) ? " (a leading 0 makes it octal, as in testpmd: digits 0-7)" : "";
+  return located(tokens, i, `expected ${what}${octal}`);
+}
+
+function num(tokens: readonly string[], i: number, what: string, max: number): number {
+  refuseSpecWords(tokens, i);
+  const v = cNumber(tokens[i] ?? "");
+  if (v === undefined) throw badNumber(tokens, i, what);
   if (v > max) throw located(tokens, i, `${what} must be at most ${max}`);
   return v;
 }
 
 function range(tokens: readonly string[], i: number, what: string, max: number): [number, number] {
+  refuseSpecWords(tokens, i);
   const t = tokens[i] ?? "";
-  const m = /^(0x[0-9a-fA-F]+|\d+)(?:-(0x[0-9a-fA-F]+|\d+))?$/.exec(t);
-  if (!m) throw located(tokens, i, `expected ${what} N or N-M`);
-  const lo = Number(m[1]);
-  const hi = m[2] === undefined ? lo : Number(m[2]);
+  const dash = t.indexOf("-", 1);
+  const lo = cNumber(dash < 0 ? t : t.slice(0, dash));
+  const hi = dash < 0 ? lo : cNumber(t.slice(dash + 1));
+  if (lo === undefined || hi === undefined) throw badNumber(tokens, i, `${what} N or N-M`);
   if (hi > max || lo > max) throw located(tokens, i, `${what} must be at most ${max}`);
   if (hi < lo) throw located(tokens, i, `range ${lo}-${hi} runs backwards`);
   return [lo, hi];
 }
 
 function ipv4(tokens: readonly string[], i: number): number {
+  refuseSpecWords(tokens, i);
   const t = tokens[i] ?? "";
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(t);
-  if (!m || m.slice(1).some((x) => Number(x) > 255)) throw located(tokens, i, "expected an IPv4 address");
+  // inet_pton(AF_INET), as testpmd parses an address: four decimal parts, no leading zeros.
+  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(t);
+  if (!m || m.slice(1).some((x) => Number(x) > 255))
+    throw located(tokens, i, "expected an IPv4 address (A.B.C.D, each 0..255 without leading zeros)");
   return m.slice(1).reduce((a, x) => a * 256 + Number(x), 0);
 }
+
+/** Pattern items rte_flow has that iovsim's flow tables do not match (refused by name). */
+const UNSUPPORTED_ITEMS = new Set([
+  "ipv6",
+  "tcp",
+  "sctp",
+  "icmp",
+  "icmp6",
+  "vlan",
+  "gre",
+  "nvgre",
+  "geneve",
+  "mpls",
+  "raw",
+  "any",
+  "void",
+  "gtp",
+  "gtpc",
+  "l2tpv3oip",
+  "pfcp",
+  "ah",
+]);
+
+/** Actions rte_flow has that iovsim does not run (the data plane would have to). */
+const UNSUPPORTED_ACTIONS = new Set([
+  "drop",
+  "vf",
+  "pf",
+  "rss",
+  "mark",
+  "passthru",
+  "count",
+  "flag",
+  "port_id",
+  "jump",
+]);
 
 /**
  * Parses `PORT ingress pattern ITEMS / end actions queue index Q / end` (the words after
@@ -81,6 +150,12 @@ export function parseFlowCreate(tokens: readonly string[]): {
   const port = tokens[i];
   if (!port || !/^[a-z]+\d+$/.test(port)) throw located(tokens, 0, "expected a port name (e.g. ixl0)");
   i++;
+  if (["egress", "transfer", "group", "priority"].includes(tokens[i] ?? ""))
+    throw located(
+      tokens,
+      i,
+      `only 'ingress' rules with no attributes: '${tokens[i]}' is not supported (a rule steers received frames to a queue)`,
+    );
   expect("ingress");
   expect("pattern");
   let key: { field: MatchField; lo: number; hi: number } | null = null;
@@ -90,6 +165,17 @@ export function parseFlowCreate(tokens: readonly string[]): {
       throw located(tokens, at, "a rule matches one keyed field (teid, vni, spi, ipv4 dst or udp dst)");
     key = k;
     keyToken = valueAt(at + 2);
+  };
+  // ipv4 and udp match their destination only: another field word is refused by name (it was
+  // "expected '/' or 'end'", as if the item had ended).
+  const refuseField = (at: number, item: string) => {
+    const f = tokens[at + 1];
+    if (f !== undefined && f !== "/" && f !== "end" && f !== "dst")
+      throw located(
+        tokens,
+        at + 1,
+        `${item} ${f}: not supported (an ${item} item matches 'dst' only, or nothing as a plain item)`,
+      );
   };
   // testpmd writes `FIELD is VALUE` (the spec); `FIELD VALUE` is accepted as well.
   const valueAt = (j: number) => (tokens[j] === "is" ? j + 1 : j);
@@ -106,6 +192,7 @@ export function parseFlowCreate(tokens: readonly string[]): {
       case "eth":
         break;
       case "ipv4":
+        refuseField(at, "ipv4");
         if (tokens[i] === "dst") {
           const v = ipv4(tokens, valueAt(i + 1));
           setKey(at, { field: "ipv4-dst", lo: v, hi: v });
@@ -113,6 +200,7 @@ export function parseFlowCreate(tokens: readonly string[]): {
         }
         break;
       case "udp":
+        refuseField(at, "udp");
         if (tokens[i] === "dst") {
           const v = num(tokens, valueAt(i + 1), "a UDP port", 65535);
           setKey(at, { field: "udp-dport", lo: v, hi: v });
@@ -131,6 +219,12 @@ export function parseFlowCreate(tokens: readonly string[]): {
         break;
       }
       default:
+        if (UNSUPPORTED_ITEMS.has(item ?? ""))
+          throw located(
+            tokens,
+            at,
+            `pattern item '${item}' is not supported: iovsim's flow tables match ipv4 dst, udp dst, gtpu teid, vxlan vni and esp spi (eth, ipv4, udp as plain items; docs/divergences.md)`,
+          );
         throw located(tokens, at, "unknown pattern item (eth, ipv4, udp, gtpu, vxlan, esp, end)");
     }
     if (tokens[i] === "/") i++;
@@ -139,6 +233,12 @@ export function parseFlowCreate(tokens: readonly string[]): {
   if (!key)
     throw located(tokens, i - 1, "the pattern matches no keyed field (teid, vni, spi, ipv4 dst or udp dst)");
   expect("actions");
+  if (UNSUPPORTED_ACTIONS.has(tokens[i] ?? ""))
+    throw located(
+      tokens,
+      i,
+      `action '${tokens[i]}' is not supported: the only action is 'queue index Q' (i40e and ixgbe flow directors can also drop or steer to a VF; docs/divergences.md)`,
+    );
   expect("queue");
   expect("index");
   const queueToken = i;

@@ -16,7 +16,33 @@ const ruleSchema = z
     queue: z.number().int().min(0).max(255),
   })
   .strict();
-const flowStateSchema = z.record(z.string(), z.array(ruleSchema));
+/** The largest value of each field (VNI 24 bits, UDP port 16, the rest 32). */
+const FIELD_MAX: Record<FlowRule["field"], number> = {
+  "gtpu-teid": 0xffffffff,
+  "vxlan-vni": 0xffffff,
+  "esp-spi": 0xffffffff,
+  "ipv4-dst": 0xffffffff,
+  "udp-dport": 0xffff,
+};
+
+// What `flow create` would have refused is refused when read, too: a hand-edited rule with a
+// backwards range counted negative entries ("-4 of 8192") and steering ran it.
+const portRulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
+  const seen = new Set<number>();
+  rules.forEach((r, i) => {
+    if (r.hi < r.lo)
+      ctx.addIssue({ code: "custom", path: [i, "hi"], message: `range ${r.lo}-${r.hi} runs backwards` });
+    if (r.hi > FIELD_MAX[r.field])
+      ctx.addIssue({
+        code: "custom",
+        path: [i, "hi"],
+        message: `${r.field} must be at most ${FIELD_MAX[r.field]}`,
+      });
+    if (seen.has(r.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `rule id ${r.id} twice` });
+    seen.add(r.id);
+  });
+});
+const flowStateSchema = z.record(z.string(), portRulesSchema);
 
 export function readFlowState(state: HostState): Record<string, FlowRule[]> {
   if (state.flow === undefined) return {};
@@ -24,7 +50,7 @@ export function readFlowState(state: HostState): Record<string, FlowRule[]> {
   if (!r.success)
     throw new UserError(
       "E_STATE",
-      `state.json: $.flow: invalid flow rules (${r.error.issues[0]?.message ?? "?"})`,
+      `state.json: $.flow${(r.error.issues[0]?.path ?? []).map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("")}: invalid flow rules (${r.error.issues[0]?.message ?? "?"})`,
     );
   return r.data;
 }

@@ -164,36 +164,58 @@ export function steeringJson(
   )}\n`;
 }
 
-/** Columns keep their names and places from earlier versions (consumers read them); `at` and
- *  `offered_mpps`, added last, say which operating point a row's load, latency and per-queue
- *  figures describe: the NDR trial, or --rate. Units: docs/steering-json.md. */
-export const STEERING_CSV_HEADER = [
-  "traffic",
-  "strategy",
-  "queues",
-  "skipped",
-  "ndr_mpps",
-  "ndr_gbps",
-  "line_rate_mpps",
-  "jain",
-  "max_over_mean",
-  "reordered",
-  "split_pairs",
-  "loss_ratio",
-  "latency_p50_us",
-  "latency_p99_us",
-  "busiest_core_util",
-  "dispatcher_util",
-  "drops",
-  "per_queue",
-  "profile",
-  "seed",
-  "faults",
-  "at",
-  "offered_mpps",
+/**
+ * A result as a CSV row reads it: a SteeringResult, or the same object parsed back from
+ * `steering --json` (what `sweep merge` holds), where a field may be missing or null.
+ */
+export type SteeringCsvSource = { [K in keyof SteeringResult]?: SteeringResult[K] | null };
+
+type CsvColumn = {
+  name: string;
+  of: (r: SteeringCsvSource, meta: { profile: string; seed: number }) => CsvValue;
+};
+
+/**
+ * `steering --csv`'s columns and what each holds: the one list (sweep merge's steering rows
+ * take it too). Columns keep their names and places from earlier versions (consumers read
+ * them); `at` and `offered_mpps`, added last, say which operating point a row's load, latency
+ * and per-queue figures describe: the NDR trial, or --rate. Units: docs/steering-json.md.
+ */
+export const STEERING_CSV_COLUMNS: readonly CsvColumn[] = [
+  { name: "traffic", of: (r) => r.traffic },
+  { name: "strategy", of: (r) => r.strategy },
+  { name: "queues", of: (r) => r.queues },
+  { name: "skipped", of: (r) => r.skipped },
+  { name: "ndr_mpps", of: (r) => r.ndr_mpps },
+  { name: "ndr_gbps", of: (r) => r.ndr_gbps },
+  { name: "line_rate_mpps", of: (r) => r.line_rate_mpps },
+  { name: "jain", of: (r) => r.jain },
+  { name: "max_over_mean", of: (r) => r.max_over_mean },
+  { name: "reordered", of: (r) => r.reordered },
+  { name: "split_pairs", of: (r) => r.split_pairs },
+  { name: "loss_ratio", of: (r) => r.loss_ratio },
+  { name: "latency_p50_us", of: (r) => r.latency_us?.p50 },
+  { name: "latency_p99_us", of: (r) => r.latency_us?.p99 },
+  { name: "busiest_core_util", of: (r) => r.utilization?.busiest_core },
+  { name: "dispatcher_util", of: (r) => r.utilization?.dispatcher },
+  { name: "drops", of: (r) => dropsText(r.drops ?? {}) },
+  { name: "per_queue", of: (r) => (r.per_queue ?? []).join(" ") },
+  { name: "profile", of: (_r, meta) => meta.profile },
+  { name: "seed", of: (_r, meta) => meta.seed },
+  { name: "faults", of: (r) => (r.faults ?? []).map(faultField).join("; ") },
+  // The HTML's 'at' column says the same ("NDR" / "--rate"); a skipped row has no figures.
+  { name: "at", of: (r) => (r.skipped ? null : r.at) },
+  { name: "offered_mpps", of: (r) => (r.skipped ? null : r.offered_mpps) },
   // Appended (columns above keep their places): the exact smallest latency.
-  "latency_min_us",
-] as const;
+  { name: "latency_min_us", of: (r) => (r.skipped ? null : r.latency_us?.min) },
+];
+
+export const STEERING_CSV_HEADER: readonly string[] = STEERING_CSV_COLUMNS.map((c) => c.name);
+
+/** One result's cells, in STEERING_CSV_HEADER's order. */
+export function steeringCsvCells(r: SteeringCsvSource, meta: { profile: string; seed: number }): CsvValue[] {
+  return STEERING_CSV_COLUMNS.map((c) => c.of(r, meta));
+}
 
 /** One line per fault record (empty without --inject-fault). */
 export function faultLines(m: MatrixResult): string[] {
@@ -211,35 +233,10 @@ export function faultLines(m: MatrixResult): string[] {
  * that result's simulation. The simulator's speed (wall clock) is not a row (stderr, --json).
  */
 export function steeringCsv(m: MatrixResult, meta: { profile: string; seed: number }): string {
-  const rows: CsvValue[][] = m.results.map((r) => [
-    r.traffic,
-    r.strategy,
-    r.queues,
-    r.skipped,
-    r.ndr_mpps,
-    r.ndr_gbps,
-    r.line_rate_mpps,
-    r.jain,
-    r.max_over_mean,
-    r.reordered,
-    r.split_pairs,
-    r.loss_ratio,
-    r.latency_us.p50,
-    r.latency_us.p99,
-    r.utilization.busiest_core,
-    r.utilization.dispatcher,
-    dropsText(r.drops),
-    r.per_queue.join(" "),
-    meta.profile,
-    meta.seed,
-    (r.faults ?? []).map(faultField).join("; "),
-    // The HTML's 'at' column says the same ("NDR" / "--rate"); a skipped row has no figures.
-    r.skipped ? null : r.at,
-    r.skipped ? null : r.offered_mpps,
-    // Appended: the exact smallest latency (a skipped row has none).
-    r.skipped ? null : r.latency_us.min,
-  ]);
-  return toCsv(STEERING_CSV_HEADER, rows);
+  return toCsv(
+    STEERING_CSV_HEADER,
+    m.results.map((r) => steeringCsvCells(r, meta)),
+  );
 }
 
 /** One fault record of a result in one field: "kind (spec): effect [dropped: ...]". */

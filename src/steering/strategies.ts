@@ -110,7 +110,12 @@ export function nicLimits(nic: string): StrategyLimits {
   const p = getProfile(nic);
   if (!p) throw new UserError("E_USAGE", `--nic: unknown NIC profile '${nic}'`);
   return {
-    queuesPerVf: p.limits.maxQueuesPerVf ?? p.limits.queuesPerVf ?? 1,
+    // A profile with pool modes (82599: 64 pools of 2 queues, or 32 of 4) gives a function the
+    // most its modes allow (ixgbe: num_rx_queues_per_pool, 4 with 32 pools); it read 1 for ix.
+    queuesPerVf:
+      p.limits.maxQueuesPerVf ??
+      p.limits.queuesPerVf ??
+      Math.max(1, ...(p.limits.poolModes ?? []).map((m) => m.queuesPerVf)),
     // TotalVFs and the driver's limit, as the profile states them: 82599 (ix) keeps one of its
     // 64 pools for the PF, so ixgbe allows 63 VFs; X710 (ixl) gives the PF its own VSI beside
     // 64 VFs. The switch model holds 128 pools.

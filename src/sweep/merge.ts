@@ -3,6 +3,7 @@
 // on many machines merges to the same bytes as the same sweep run on one.
 import { UserError } from "../errors.ts";
 import { toCsv } from "../report/csv.ts";
+import { STEERING_CSV_COLUMNS, type SteeringCsvSource, steeringCsvCells } from "../steering/format.ts";
 import { planSweep, type SweepPlan } from "./plan.ts";
 import { parseSweep } from "./spec.ts";
 import { type PointResult, readFailures, readManifest, readResults, type SweepManifest } from "./store.ts";
@@ -192,7 +193,9 @@ export function mergedRows(m: MergedSweep): Row[] {
         });
       }
     } else if (m.experiment === "steering" && Array.isArray((p.result as SteeringLike)?.results)) {
-      for (const e of (p.result as SteeringLike).results) rows.push({ ...base, ...steeringRow(e) });
+      const doc = p.result as SteeringLike;
+      const point = steeringPointColumns(base);
+      for (const e of doc.results) rows.push({ ...point, ...steeringRow(e, doc) });
     } else if (m.experiment === "fidelity" && Array.isArray((p.result as FidelityLike)?.cases)) {
       for (const c of (p.result as FidelityLike).cases) rows.push({ ...base, ...fidelityRow(c) });
     } else {
@@ -205,7 +208,7 @@ export function mergedRows(m: MergedSweep): Row[] {
   return rows;
 }
 
-type SteeringLike = { results: Array<Record<string, unknown>> };
+type SteeringLike = { results: SteeringCsvSource[]; profile?: unknown; seed?: unknown };
 type FidelityLike = { cases: Array<Record<string, unknown>> };
 type Cell = string | number | boolean;
 
@@ -213,27 +216,30 @@ type Cell = string | number | boolean;
 const cell = (v: unknown): Cell =>
   typeof v === "number" || typeof v === "string" || typeof v === "boolean" ? v : "";
 
-/** One steering result (a strategy x mix x core count, at --rate or at NDR): its figures, as
- *  `iovsim steering --csv` names them (the merge gave only the document's header fields). */
-function steeringRow(e: Record<string, unknown>): Record<string, Cell> {
-  const lat = (e.latency_us ?? {}) as Record<string, unknown>;
-  const util = (e.utilization ?? {}) as Record<string, unknown>;
-  return {
-    traffic: cell(e.traffic),
-    strategy: cell(e.strategy),
-    queues: cell(e.queues),
-    at: cell(e.at),
-    skipped: cell(e.skipped),
-    ndr_mpps: cell(e.ndr_mpps),
-    line_rate_mpps: cell(e.line_rate_mpps),
-    offered_mpps: cell(e.offered_mpps),
-    delivered_mpps: cell(e.delivered_mpps),
-    loss_ratio: cell(e.loss_ratio),
-    jain: cell(e.jain),
-    latency_p99_us: cell(lat.p99),
-    busiest_core_util: cell(util.busiest_core),
-    bottleneck: cell(e.bottleneck),
-  };
+const STEERING_COLUMN_NAMES = new Set(STEERING_CSV_COLUMNS.map((c) => c.name));
+
+/**
+ * A steering row's point columns (index, the axes, seed), each named `point_NAME` where
+ * `steering --csv` has a column of that name (seed always; an axis such as strategy or queues):
+ * the axis as the sweep set it stays beside the result's own value (a `queues: "1,2"` point has
+ * rows with queues 1 and 2).
+ */
+function steeringPointColumns(base: Row): Row {
+  return Object.fromEntries(
+    Object.entries(base).map(([k, v]) => [STEERING_COLUMN_NAMES.has(k) ? `point_${k}` : k, v]),
+  );
+}
+
+/**
+ * One steering result (a strategy x mix x core count, at --rate or at NDR): exactly
+ * `iovsim steering --csv`'s columns and cells (src/steering/format.ts STEERING_CSV_COLUMNS, the
+ * one list), the profile and seed from the point's own document. Before, the merge kept its own
+ * 14 of them under partly other names; docs/sweeps.md says what changed.
+ */
+function steeringRow(e: SteeringCsvSource, doc: SteeringLike): Record<string, Cell> {
+  const meta = { profile: String(cell(doc.profile)), seed: doc.seed as number };
+  const cells = steeringCsvCells(e, meta);
+  return Object.fromEntries(STEERING_CSV_COLUMNS.map((c, i) => [c.name, cell(cells[i])]));
 }
 
 /** One fidelity case: published against simulated and the verdict. */

@@ -1,6 +1,9 @@
 // `sweep merge --csv` rows: a steering point's results and a fidelity point's cases are rows of
-// figures (the merge gave only each document's header fields: schema, version, profile, nic).
+// figures (the merge gave only each document's header fields: schema, version, profile, nic);
+// a steering row's figures are exactly `steering --csv`'s columns.
 import { describe, expect, it } from "vitest";
+import type { SteeringResult } from "../../src/steering/compare.ts";
+import { STEERING_CSV_HEADER, steeringCsv } from "../../src/steering/format.ts";
 import { MERGE_SCHEMA, type MergedSweep, mergedRows, rowsToCsv } from "../../src/sweep/merge.ts";
 
 const sweep = (experiment: string, axes: string[], points: MergedSweep["points"]): MergedSweep => ({
@@ -52,8 +55,10 @@ describe("sweep merge rows", () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({
       index: 0,
+      point_strategy: "outer-rss",
+      point_seed: 7,
       strategy: "outer-rss",
-      seed: 7,
+      profile: "bhyve",
       at: "rate",
       ndr_mpps: "",
       jain: 0.99,
@@ -62,14 +67,65 @@ describe("sweep merge rows", () => {
       at: "ndr",
       ndr_mpps: 8.2,
       latency_p99_us: 51.8,
+      latency_min_us: 20,
       busiest_core_util: 0.96,
     });
     expect(rows[0]).not.toHaveProperty("schema");
     const csv = rowsToCsv(rows).trimEnd().split(/\r?\n/);
-    expect(csv[0]).toBe(
-      "index,strategy,seed,traffic,queues,at,skipped,ndr_mpps,line_rate_mpps,offered_mpps,delivered_mpps,loss_ratio,jain,latency_p99_us,busiest_core_util,bottleneck",
+    // The point's columns, then exactly steering --csv's (the one list, not a copy of it).
+    expect(csv[0]).toBe(["index", "point_strategy", "point_seed", ...STEERING_CSV_HEADER].join(","));
+    for (const line of csv) expect(line.split(",")).toHaveLength(3 + STEERING_CSV_HEADER.length);
+  });
+
+  it("steering: each merged row's steering cells are steering --csv's row for that result", () => {
+    const r: SteeringResult = {
+      strategy: "sw-dispatch",
+      traffic: "gtpu",
+      queues: 2,
+      skipped: null,
+      per_queue: [10, 12],
+      jain: 0.99,
+      max_over_mean: 1.09,
+      reordered: 3,
+      split_pairs: 0,
+      drops: { "nic: rx ring full (no descriptor)": 4 },
+      loss_ratio: 0.01,
+      offered_mpps: 3,
+      delivered_mpps: 2.97,
+      wire_gbps: 2,
+      ndr_mpps: 2.5,
+      ndr_gbps: 1.9,
+      line_rate_mpps: 9.14,
+      latency_us: { p50: 30, p99: 50, min: 12.5 },
+      utilization: { busiest_core: 0.9, dispatcher: 0.97, nic: 0.1, wire: 0.3 },
+      bottleneck: "dispatcher",
+      rules: null,
+      at: "rate",
+      conservation_ok: true,
+    };
+    const skipped: SteeringResult = { ...r, queues: 128, skipped: "64 worker rings", per_queue: [] };
+    const m = sweep(
+      "steering",
+      ["queues", "mix"],
+      [
+        {
+          index: 3,
+          coords: { queues: "2,128", mix: "gtpu" },
+          seed: 9,
+          result: JSON.parse(JSON.stringify({ profile: "kvm-posted", seed: 9, results: [r, skipped] })),
+        },
+      ],
     );
-    for (const line of csv) expect(line.split(",")).toHaveLength(16);
+    const merged = rowsToCsv(mergedRows(m)).trimEnd().split(/\r?\n/);
+    const own = steeringCsv(
+      { results: [r, skipped], problems: [], simulator: { frames: 0, events: 0, wall_s: 0, simulations: 0 } },
+      { profile: "kvm-posted", seed: 9 },
+    )
+      .trimEnd()
+      .split(/\r?\n/);
+    expect(merged[0]).toBe(`index,point_queues,mix,point_seed,${own[0]}`);
+    expect(merged[1]).toBe(`3,"2,128",gtpu,9,${own[1]}`);
+    expect(merged[2]).toBe(`3,"2,128",gtpu,9,${own[2]}`);
   });
 
   it("fidelity: one row per point and case, published against simulated and the verdict", () => {

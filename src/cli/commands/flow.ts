@@ -5,6 +5,7 @@ import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
 import {
   checkRules,
+  cNumber,
   formatRule,
   located,
   overlappingRule,
@@ -17,13 +18,17 @@ import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / end actions queue index Q / end
        iovsim flow list PORT
-       iovsim flow destroy PORT rule ID | all
+       iovsim flow destroy PORT rule ID [rule ID]... | all
+       iovsim flow flush PORT
 
 Exact-match rules that send matching frames to a receive queue (Flow Director perfect filters,
 rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern items:
   eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
 (testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id;
-no 'spec', 'last' or 'mask': a range is N-M; the only action is 'queue index Q').
+no 'spec', 'last' or 'mask': a range is N-M; the only action is 'queue index Q'; numbers as
+testpmd reads them: 0x1F hexadecimal, a leading 0 octal). Not supported, refused by name: ipv6
+and other items, ipv4/udp fields but dst, actions drop/vf/rss/mark, egress/transfer/group/priority.
+PORT is a PF (a VF such as iavf0 is refused: its driver offers no flow director).
 One keyed field per rule; Q is a receive queue of the port, 0 up to its NIC profile's queues per
 function minus one (ixl: 0..15). A range N-M takes M-N+1 entries of the NIC's table (hardware matches
 exact values); the table size and the fields a NIC can match come from its profile
@@ -35,14 +40,41 @@ until it is bound again (no netdev: ethtool's "No such device").
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
 `;
 
-type FlowSub = "create" | "list" | "destroy";
+type FlowSub = "create" | "list" | "destroy" | "flush";
 
 /** What ethtool prints when the interface is gone (ENODEV), per subcommand (ethtool.c, rxclass.c). */
 const ETHTOOL_ENODEV: Record<FlowSub, string> = {
   create: `ethtool -N ... prints "rxclass: Cannot get RX class rule count: No such device" and "Cannot insert classification rule"`,
   list: `ethtool -n prints "Cannot get RX rings: No such device"`,
   destroy: `ethtool -N ... delete N prints "rmgr: Cannot delete RX class rule: No such device" and "Cannot delete classification rule"`,
+  flush: `ethtool -N ... delete N prints "rmgr: Cannot delete RX class rule: No such device" and "Cannot delete classification rule"`,
 };
+
+/**
+ * `destroy PORT`'s words after the port: testpmd's `rule ID [rule ID]...` (each ID once), or
+ * `all`. Anything else, a trailing word included, is refused at its word (a trailing word was
+ * ignored: `destroy ixl0 rule 0 extra` destroyed rule 0).
+ */
+function destroyIds(port: string, words: readonly string[]): number[] | "all" {
+  if (words.length === 1 && words[0] === "all") return "all";
+  const ids: number[] = [];
+  for (let i = 0; i < words.length; i += 2) {
+    const [kw, id] = [words[i], words[i + 1]];
+    const at = `flow destroy ${port}: word ${i + 1} ('${kw}')`;
+    if (kw !== "rule") throw new UserError("E_USAGE", `${at}: expected 'rule ID' or 'all'`);
+    const v = id === undefined ? undefined : cNumber(id);
+    if (v === undefined)
+      throw new UserError(
+        "E_USAGE",
+        `flow destroy ${port}: word ${i + 2} ('${id ?? "<end>"}'): expected a rule ID`,
+      );
+    if (ids.includes(v)) throw new UserError("E_USAGE", `flow destroy ${port}: rule ${v} is given twice`);
+    ids.push(v);
+  }
+  if (ids.length === 0)
+    throw new UserError("E_USAGE", `flow destroy: expected 'rule ID' or 'all' after ${port}`);
+  return ids;
+}
 
 /** A queue index past the port's receive queues per function, worded with the valid range. */
 export function queueOutOfRange(queue: number, port: string, profile: string, queues: number): string {
@@ -60,13 +92,23 @@ export const command = defineCommand({
     // Like every other command's usage error: on stderr, status 1 (it printed the help on
     // stdout with status 64, sysexits' EX_USAGE, which only iovctl uses, as FreeBSD's does).
     if (args.length === 0)
-      throw new UserError("E_USAGE", `flow: missing subcommand (create, list or destroy)\n${HELP}`);
+      throw new UserError("E_USAGE", `flow: missing subcommand (create, list, destroy or flush)\n${HELP}`);
     const [sub, ...rest] = args;
     const pfOf = async (port: string | undefined) => {
       if (!port) throw new UserError("E_USAGE", `flow ${sub}: missing PORT\n${HELP}`);
       const host = await loadHost(ctx.stateDir);
       const pf = host.pf(port);
-      if (!pf) throw new UserError("E_USAGE", `flow ${sub}: no port '${port}' on this host`);
+      if (!pf) {
+        // A VF's netdev: iavf on an X710 VF and ixgbevf offer no flow director (iavf's needs the
+        // PF to grant VIRTCHNL_VF_OFFLOAD_FDIR_PF, which i40e does not; ixgbevf has no rxnfc).
+        const vf = host.findVf(port);
+        if (vf)
+          throw new UserError(
+            "E_USAGE",
+            `flow ${sub}: ${port} is a VF (VF ${vf.vf.index} of ${vf.pf}): its driver has no flow director (ethtool -N ${port} prints "Cannot insert classification rule: Operation not supported"); rules are programmed on the PF: iovsim flow ${sub} ${vf.pf} ...`,
+          );
+        throw new UserError("E_USAGE", `flow ${sub}: no port '${port}' on this host`);
+      }
       // The rules live in the PF driver (its flow director filters): with that driver unbound
       // in the Linux view there is no netdev, and ethtool fails as for a missing interface.
       const unbound = unboundPortReason(host.state, pf.name);
@@ -118,23 +160,34 @@ export const command = defineCommand({
         ctx.out(`${rules.length} rule(s), ${used} of ${lim.flowRules} exact-match entries\n`);
         return 0;
       }
-      case "destroy": {
-        const [port, what, id] = rest;
+      case "destroy":
+      case "flush": {
+        const [port, ...words] = rest;
         const pf = await pfOf(port);
-        if (
-          !(what === "all" && id === undefined) &&
-          !(what === "rule" && id !== undefined && /^\d+$/.test(id))
-        )
-          throw new UserError("E_USAGE", `flow destroy: expected 'rule ID' or 'all' after ${port}`);
+        if (sub === "flush" && words.length > 0)
+          throw new UserError("E_USAGE", `flow flush takes one PORT (unexpected '${words[0]}')`);
+        const ids = sub === "flush" ? "all" : destroyIds(pf.name, words);
         const removed = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, pf.name);
-          const keep = what === "all" ? [] : rules.filter((r) => r.id !== Number(id));
-          if (keep.length === rules.length && what !== "all")
-            throw new UserError("E_USAGE", `flow destroy: ${pf.name} has no rule ${id}`);
-          setPortRules(h.state, pf.name, keep);
-          return rules.length - keep.length;
+          if (ids !== "all") {
+            const missing = ids.filter((id) => !rules.some((r) => r.id === id));
+            if (missing.length > 0)
+              throw new UserError(
+                "E_USAGE",
+                `flow destroy: ${pf.name} has no rule ${missing.join(", ")} (its rules: ${rules.map((r) => r.id).join(", ") || "none"}; iovsim flow list ${pf.name}); nothing destroyed`,
+              );
+          }
+          const gone = rules.filter((r) => ids === "all" || ids.includes(r.id));
+          setPortRules(
+            h.state,
+            pf.name,
+            rules.filter((r) => !gone.includes(r)),
+          );
+          return gone;
         });
-        ctx.out(`${removed} flow rule(s) destroyed\n`);
+        // testpmd's line per rule (port_flow_destroy); flush prints none there, one each here.
+        for (const r of removed) ctx.out(`Flow rule #${r.id} destroyed\n`);
+        if (removed.length === 0) ctx.out(`no flow rules on ${pf.name}\n`);
         return 0;
       }
       default:

@@ -386,6 +386,8 @@ function steeringSection(input: ReportInput): Section | null {
   const hasGbps = results.some((r) => r.ndr_gbps !== undefined);
   const hasBottleneck = results.some((r) => r.bottleneck !== undefined);
   const hasAt = results.some((r) => r.at !== undefined);
+  // Reordering is what the spraying dispatcher costs: the terminal, JSON and CSV give it.
+  const hasReordered = results.some((r) => r.reordered !== undefined);
   return {
     id: "steering",
     title: "Steering: per-queue load, fairness, scaling",
@@ -409,6 +411,7 @@ function steeringSection(input: ReportInput): Section | null {
             "queues",
             "Jain",
             "max/mean",
+            ...(hasReordered ? ["reordered frames"] : []),
             "NDR Mpps (simulated)",
             ...(hasGbps ? ["NDR Gbit/s L1 (simulated)"] : []),
             ...(hasAt ? [{ head: "at", text: true }] : []),
@@ -423,6 +426,7 @@ function steeringSection(input: ReportInput): Section | null {
             r.queues,
             r.jain,
             r.max_over_mean,
+            ...(hasReordered ? [r.reordered ?? "—"] : []),
             r.ndr_mpps ?? "—",
             ...(hasGbps ? [r.ndr_gbps ?? "—"] : []),
             ...(hasAt ? [r.at === "rate" ? "--rate" : r.at === "ndr" ? "NDR" : "—"] : []),

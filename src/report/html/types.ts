@@ -109,6 +109,8 @@ export const SteeringResultSchema = z.object({
   /** Jain's fairness index of per_queue, 1/n..1. */
   jain: z.number().min(0).max(1),
   max_over_mean: nonneg,
+  /** Frames overtaken by a later frame of their flow (0 for every flow-affine strategy). */
+  reordered: z.number().int().min(0).optional(),
   /** null: simulated at a given rate only (`steering --no-ndr --rate R`). */
   ndr_mpps: nonneg.nullable(),
   /** NDR in Gbit/s at Layer 1 (frame + 20 B preamble and inter-frame gap). */

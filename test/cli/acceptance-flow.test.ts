@@ -1,0 +1,365 @@
+// Acceptance sweep of `iovsim flow create|list|destroy|flush`, as an outside tester runs it:
+// cases checked against the real sources. testpmd (app/test-pmd/cmdline_flow.c parse_int:
+// strtoumax base 0; config.c port_flow_list / port_flow_destroy: "Flow rule #N destroyed");
+// the drivers' ethtool -N checks (i40e_add_fdir_ethtool and ixgbe_add_ethtool_fdir_entry:
+// a queue past the function's rings is EINVAL; ixgbe's num_rx_queues_per_pool is 2 or 4 on an
+// 82599 with SR-IOV); inet_pton for IPv4 addresses (no leading zeros).
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type CliRun, iovsim, tempDir } from "../helpers/cli.ts";
+
+const words = (s: string) => s.split(" ").filter((w) => w !== "");
+const rule = (port: string, pattern: string, action = "queue index 1") =>
+  words(`flow create ${port} ingress pattern ${pattern} / end actions ${action} / end`);
+
+/** A fresh host state; `run` runs iovsim in it. */
+function host() {
+  const dir = tempDir("iovsim-flow-acc-");
+  return (argv: string[]): Promise<CliRun> => iovsim(argv, { stateDir: dir });
+}
+
+/** A refusal: exit 1, nothing on stdout, one message naming `what`, no stack trace. */
+function refused(r: CliRun, ...what: string[]) {
+  expect(r.code).toBe(1);
+  expect(r.out).toBe("");
+  expect(r.err).toMatch(/^iovsim: flow/);
+  expect(r.err).not.toMatch(/\n\s+at /);
+  for (const w of what) expect(r.err).toContain(w);
+}
+
+describe("flow create: every field, listed back as written", () => {
+  it.each([
+    ["eth / ipv4 / udp / gtpu teid 100-199", "gtpu teid 100-199", 100],
+    ["eth / ipv4 / udp / vxlan vni 7", "vxlan vni 7", 1],
+    ["eth / ipv4 / esp spi 0x1000-0x1003", "esp spi 4096-4099", 4],
+    ["eth / ipv4 dst 192.0.2.1", "ipv4 dst 192.0.2.1", 1],
+    ["eth / ipv4 / udp dst 4789", "udp dst 4789", 1],
+    ["eth / ipv4 / udp / gtpu teid is 5", "gtpu teid 5", 1],
+  ])("%s", async (pattern, listed, entries) => {
+    const run = host();
+    const c = await run(rule("ixl0", pattern));
+    expect(c).toEqual({ code: 0, out: "Flow rule #0 created\n", err: "" });
+    const l = await run(words("flow list ixl0"));
+    expect(l.code).toBe(0);
+    expect(l.out).toBe(
+      `ID\tPORT\tRULE\n0\tixl0\tingress pattern ${listed} / end actions queue index 1 / end\n1 rule(s), ${entries} of 8192 exact-match entries\n`,
+    );
+  });
+});
+
+describe("flow create: masks and ranges (hardware matches exact values)", () => {
+  it.each(["spec", "last", "mask", "prefix"])("testpmd's '%s' is refused at its token", async (w) => {
+    const r = await host()(rule("ixl0", `udp dst ${w} 53`));
+    refused(r, `token 6 ('${w}', column 30)`, `testpmd's '${w}' is not supported`);
+  });
+
+  it("a range running backwards is refused", async () => {
+    refused(await host()(rule("ixl0", "gtpu teid 9-3")), "range 9-3 runs backwards");
+  });
+
+  it("the table filled to its last entry; one more value is refused and not stored", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", "gtpu teid 0-8190"))).code).toBe(0);
+    expect((await run(rule("ixl0", "vxlan vni 1"))).code).toBe(0);
+    refused(
+      await run(rule("ixl0", "esp spi 1")),
+      "8193 exact-match entries needed, the ixl0 (ixl) rule table holds 8192",
+    );
+    expect((await run(words("flow list ixl0"))).out).toContain("2 rule(s), 8192 of 8192 exact-match entries");
+  });
+
+  it("a range needs one table entry per value: more than the table holds is refused", async () => {
+    const r = await host()(rule("ixl0", "gtpu teid 0-8192"));
+    refused(r, "8193 exact-match entries needed, the ixl0 (ixl) rule table holds 8192");
+  });
+});
+
+describe("flow create: values at their limits", () => {
+  it.each([
+    ["vxlan vni 0xffffff", 0],
+    ["vxlan vni 0x1000000", 1],
+    ["gtpu teid 0xffffffff", 0],
+    ["gtpu teid 0x100000000", 1],
+    ["udp dst 65535", 0],
+    ["udp dst 65536", 1],
+    ["ipv4 dst 255.255.255.255", 0],
+    ["ipv4 dst 256.0.0.1", 1],
+  ])("%s -> exit %i", async (pattern, code) => {
+    const r = await host()(rule("ixl0", pattern));
+    expect(r.code).toBe(code);
+    if (code) expect(r.err).toMatch(/must be at most|expected an IPv4 address/);
+  });
+});
+
+describe("flow create: numbers as testpmd reads them (strtoumax, base 0)", () => {
+  it("0X is hexadecimal and a leading 0 octal: 010 is 8", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", "gtpu teid 010", "queue index 0X0F"))).code).toBe(0);
+    expect((await run(words("flow list ixl0"))).out).toContain(
+      "ingress pattern gtpu teid 8 / end actions queue index 15 / end",
+    );
+  });
+
+  it.each([
+    ["08", "a leading 0 makes it octal"],
+    ["1e3", "expected TEID N or N-M"],
+    ["0x", "expected TEID N or N-M"],
+    ["12abc", "expected TEID N or N-M"],
+    ["-1", "expected TEID N or N-M"],
+  ])("teid %s is refused", async (v, msg) => {
+    refused(await host()(rule("ixl0", `gtpu teid ${v}`)), `('${v}', column 32)`, msg);
+  });
+
+  it("an IPv4 address with a leading zero is refused (inet_pton)", async () => {
+    refused(await host()(rule("ixl0", "ipv4 dst 010.0.0.1")), "without leading zeros");
+  });
+});
+
+describe("flow create: the action's queue against the port's receive queues", () => {
+  it.each([
+    ["ixl0", "gtpu teid 1", 15, 0, ""],
+    ["ixl0", "gtpu teid 1", 16, 1, "ixl0 (ixl) has 16 receive queues per function (0..15)"],
+    ["ix0", "udp dst 53", 3, 0, ""],
+    ["ix0", "udp dst 53", 4, 1, "ix0 (ix) has 4 receive queues per function (0..3)"],
+    ["ixl0", "gtpu teid 1", 256, 1, "a queue index must be at most 255"],
+  ])("%s %s queue %i -> exit %i", async (port, pattern, q, code, msg) => {
+    const r = await host()(rule(port, pattern, `queue index ${q}`));
+    expect(r.code).toBe(code);
+    if (code) expect(r.err).toContain(msg);
+  });
+
+  it("queue -1 (ethtool's drop) is not a queue index", async () => {
+    refused(await host()(rule("ixl0", "gtpu teid 1", "queue index -1")), "expected a queue index");
+  });
+
+  it.each(["drop", "vf id 1", "rss", "mark id 3"])("action '%s' is refused by name", async (a) => {
+    const r = await host()(rule("ixl0", "gtpu teid 1", a));
+    refused(r, `action '${a.split(" ")[0]}' is not supported: the only action is 'queue index Q'`);
+  });
+});
+
+describe("flow create: what a NIC can match", () => {
+  it("ix (82599) matches no tunnel field", async () => {
+    refused(await host()(rule("ix0", "gtpu teid 1", "queue index 0")), "cannot match gtpu-teid");
+  });
+
+  it("igb (82576) has no exact-match table for these fields", async () => {
+    refused(await host()(rule("igb0", "udp dst 53", "queue index 0")), "(it matches: nothing)");
+  });
+
+  it("IPv6 is refused by name, and an IPv6 address is not an ipv4 dst", async () => {
+    const run = host();
+    refused(await run(rule("ixl0", "ipv6 dst 2001:db8::1")), "pattern item 'ipv6' is not supported");
+    refused(await run(rule("ixl0", "ipv4 dst 2001:db8::1")), "expected an IPv4 address");
+  });
+
+  it("ipv4/udp fields other than dst are refused by name", async () => {
+    const run = host();
+    refused(await run(rule("ixl0", "ipv4 src 10.0.0.1")), "ipv4 src: not supported");
+    refused(await run(rule("ixl0", "udp src 53")), "udp src: not supported");
+  });
+
+  it("egress and attributes are refused by name", async () => {
+    const r = await host()(
+      words("flow create ixl0 egress pattern udp dst 53 / end actions queue index 1 / end"),
+    );
+    refused(r, "'egress' is not supported");
+  });
+});
+
+describe("flow create: one rule per value (duplicate locations)", () => {
+  it("the same value twice is refused at the value; the first rule stays", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", "udp dst 53"))).code).toBe(0);
+    const r = await run(rule("ixl0", "udp dst 53", "queue index 2"));
+    refused(
+      r,
+      "udp dst 53 overlaps rule #0 (udp dst 53 -> queue 1): Conflict with existing flow director rules",
+    );
+    expect((await run(words("flow list ixl0"))).out).toContain("1 rule(s), 1 of 8192");
+  });
+
+  it("an overlapping range is refused; the same number in another field is not", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", "gtpu teid 10-20"))).code).toBe(0);
+    refused(await run(rule("ixl0", "gtpu teid 20-30")), "overlaps rule #0");
+    expect((await run(rule("ixl0", "vxlan vni 15"))).out).toBe("Flow rule #1 created\n");
+  });
+
+  it("a destroyed rule's id is not reused while a later one exists; ids count on from the highest", async () => {
+    const run = host();
+    for (const p of ["udp dst 1", "udp dst 2", "udp dst 3"]) await run(rule("ixl0", p));
+    await run(words("flow destroy ixl0 rule 1"));
+    expect((await run(rule("ixl0", "udp dst 4"))).out).toBe("Flow rule #3 created\n");
+  });
+});
+
+describe("flow on a VF, on a missing port, after SR-IOV teardown", () => {
+  it("a VF's netdev is named as a VF, with the PF to use", async () => {
+    const run = host();
+    const dir = tempDir("iovsim-flow-conf-");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${dir}/v.conf`, 'PF { device: "ixl0"; num_vfs: 2; }\n');
+    expect((await run(["iovctl", "-C", "-f", `${dir}/v.conf`])).code).toBe(0);
+    refused(
+      await run(rule("iavf0", "udp dst 53")),
+      "iavf0 is a VF (VF 0 of ixl0): its driver has no flow director",
+      "iovsim flow create ixl0",
+    );
+    refused(await run(words("flow list iavf1")), "iavf1 is a VF (VF 1 of ixl0)");
+  });
+
+  it("an unknown port is refused by name", async () => {
+    refused(await host()(words("flow list ixl7")), "no port 'ixl7' on this host");
+  });
+
+  it("the PF's rules outlive its VFs (iovctl -C then -D), and steering still runs them", async () => {
+    const run = host();
+    const dir = tempDir("iovsim-flow-conf-");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${dir}/v.conf`, 'PF { device: "ixl0"; num_vfs: 4; }\n');
+    expect((await run(["iovctl", "-C", "-f", `${dir}/v.conf`])).code).toBe(0);
+    expect((await run(rule("ixl0", "gtpu teid 0-99"))).code).toBe(0);
+    expect((await run(["iovctl", "-D", "-d", "ixl0"])).code).toBe(0);
+    expect((await run(words("flow list ixl0"))).out).toContain("1 rule(s), 100 of 8192");
+    const s = await run(
+      words(
+        "steering --strategy flow-rules --port ixl0 --queues 2 --frames 500 --rate 1Mpps --no-ndr --json",
+      ),
+    );
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.out).results[0].rules).toMatchObject({ source: "port", count: 1, entries: 100 });
+  });
+});
+
+describe("flow list", () => {
+  it("an empty port: the header and the table's size", async () => {
+    expect(await host()(words("flow list ix0"))).toEqual({
+      code: 0,
+      out: "ID\tPORT\tRULE\n0 rule(s), 0 of 8190 exact-match entries\n",
+      err: "",
+    });
+  });
+
+  it("two rules, in id order, entries summed over ranges", async () => {
+    const run = host();
+    await run(rule("ixl0", "gtpu teid 1-4", "queue index 2"));
+    await run(rule("ixl0", "ipv4 dst 10.0.0.9", "queue index 0"));
+    expect((await run(words("flow list ixl0"))).out).toBe(
+      "ID\tPORT\tRULE\n" +
+        "0\tixl0\tingress pattern gtpu teid 1-4 / end actions queue index 2 / end\n" +
+        "1\tixl0\tingress pattern ipv4 dst 10.0.0.9 / end actions queue index 0 / end\n" +
+        "2 rule(s), 5 of 8192 exact-match entries\n",
+    );
+  });
+
+  it("takes exactly one PORT", async () => {
+    refused(await host()(words("flow list ixl0 ix0")), "flow list takes one PORT");
+  });
+});
+
+describe("flow destroy and flush", () => {
+  it("testpmd's line per rule; several 'rule ID' at once", async () => {
+    const run = host();
+    for (const p of ["udp dst 1", "udp dst 2", "udp dst 3"]) await run(rule("ixl0", p));
+    const d = await run(words("flow destroy ixl0 rule 2 rule 0"));
+    expect(d).toEqual({ code: 0, out: "Flow rule #0 destroyed\nFlow rule #2 destroyed\n", err: "" });
+    expect((await run(words("flow list ixl0"))).out).toContain("1 rule(s)");
+  });
+
+  it("a missing rule is refused and nothing is destroyed", async () => {
+    const run = host();
+    await run(rule("ixl0", "udp dst 1"));
+    refused(
+      await run(words("flow destroy ixl0 rule 0 rule 5")),
+      "ixl0 has no rule 5 (its rules: 0",
+      "nothing destroyed",
+    );
+    expect((await run(words("flow list ixl0"))).out).toContain("1 rule(s)");
+  });
+
+  it("a trailing word is refused, not ignored (it destroyed rule 0)", async () => {
+    const run = host();
+    await run(rule("ixl0", "udp dst 1"));
+    refused(
+      await run(words("flow destroy ixl0 rule 0 extra")),
+      "word 3 ('extra'): expected 'rule ID' or 'all'",
+    );
+    expect((await run(words("flow list ixl0"))).out).toContain("1 rule(s)");
+  });
+
+  it.each([
+    ["rule 0 rule 0", "rule 0 is given twice"],
+    ["rule x", "word 2 ('x'): expected a rule ID"],
+    ["rule", "word 2 ('<end>'): expected a rule ID"],
+    ["", "expected 'rule ID' or 'all' after ixl0"],
+  ])("destroy ixl0 %s is refused", async (rest, msg) => {
+    refused(await host()(words(`flow destroy ixl0 ${rest}`)), msg);
+  });
+
+  it("flush (and destroy all) empties the port; on an empty port it says so", async () => {
+    const run = host();
+    await run(rule("ixl0", "udp dst 1"));
+    expect((await run(words("flow flush ixl0"))).out).toBe("Flow rule #0 destroyed\n");
+    expect((await run(words("flow destroy ixl0 all"))).out).toBe("no flow rules on ixl0\n");
+    refused(await run(words("flow flush ixl0 now")), "flow flush takes one PORT (unexpected 'now')");
+  });
+});
+
+describe("flow rules in a hand-edited state file", () => {
+  it.each([
+    [{ id: 0, field: "gtpu-teid", lo: 9, hi: 3, queue: 1 }, "$.flow.ixl0[0].hi", "range 9-3 runs backwards"],
+    [
+      { id: 0, field: "udp-dport", lo: 1, hi: 70000, queue: 1 },
+      "$.flow.ixl0[0].hi",
+      "udp-dport must be at most 65535",
+    ],
+    [{ id: 0, field: "ipv6-dst", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].field", "invalid flow rules"],
+  ])("%j is reported where it is, never listed or run", async (bad, where, msg) => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    expect((await run(rule("ixl0", "udp dst 5"))).code).toBe(0);
+    const file = join(dir, "state.json");
+    const state = JSON.parse(readFileSync(file, "utf8"));
+    state.flow.ixl0.push({ ...bad, id: 1 });
+    state.flow.ixl0[0] = { ...state.flow.ixl0[0], id: 2 };
+    state.flow.ixl0.reverse();
+    writeFileSync(file, JSON.stringify(state));
+    const l = await run(words("flow list ixl0"));
+    expect(l.code).toBe(1);
+    expect(l.err).toContain(`state.json: ${where}: `);
+    expect(l.err).toContain(msg);
+  });
+
+  it("two rules with one id are reported", async () => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    await run(rule("ixl0", "udp dst 5"));
+    await run(rule("ixl0", "udp dst 6"));
+    const file = join(dir, "state.json");
+    const state = JSON.parse(readFileSync(file, "utf8"));
+    state.flow.ixl0[1].id = 0;
+    writeFileSync(file, JSON.stringify(state));
+    const l = await run(words("flow list ixl0"));
+    expect(l.code).toBe(1);
+    expect(l.err).toContain("state.json: $.flow.ixl0[1].id: invalid flow rules (rule id 0 twice)");
+  });
+});
+
+describe("flow: options it does not take, and usage", () => {
+  it.each([
+    ["flow list ixl0 --json", "unknown option '--json'"],
+    ["flow create ixl0 --csv", "unknown option '--csv'"],
+    ["flow destroy ixl0 all --force", "unknown option '--force'"],
+  ])("%s is an error naming the option", async (line, msg) => {
+    refused(await host()(words(line)), msg);
+  });
+
+  it("an unknown subcommand and a missing PORT are usage errors", async () => {
+    const run = host();
+    refused(await run(words("flow show ixl0")), "unknown subcommand 'show'");
+    refused(await run(words("flow list")), "flow list takes one PORT");
+    refused(await run(words("flow destroy")), "flow destroy: missing PORT");
+  });
+});
