@@ -427,6 +427,16 @@ describe("iovsim ip link", () => {
     expect(ip.out).toContain("RTNETLINK answers: Invalid argument");
     expect((await cli(tmpState(), "devlink", "--help")).out).toContain("switchdev");
   });
+  it("ip and devlink as iproute2: the word help or -h anywhere prints the help; no words, on stderr (exit 1)", async () => {
+    for (const [tool, words] of [
+      ["ip", ["link", "show", "help"]],
+      ["devlink", ["-j", "dev", "-h"]],
+    ] as const) {
+      const help = (await cli(tmpState(), tool, "--help")).out;
+      expect(await cli(tmpState(), tool, ...words)).toEqual({ code: 0, out: help, err: "" });
+      expect(await cli(tmpState(), tool)).toEqual({ code: 1, out: "", err: help });
+    }
+  });
 });
 
 describe("one host, two views", () => {
