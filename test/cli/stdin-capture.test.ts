@@ -186,19 +186,8 @@ describe("a capture that is a FIFO or a device", () => {
   it("/dev/zero is refused at once by switch --in, paths --pcap and steering --mix pcap:", () => {
     for (const argv of [
       ["switch", "-f", conf, "--in", "wire=/dev/zero", "--json"],
-      ["paths", "--path", "native", "--pcap", "/dev/zero", "--rate", "10%"],
-      [
-        "steering",
-        "--mix",
-        "pcap:/dev/zero",
-        "--strategy",
-        "single",
-        "--queues",
-        "1",
-        "--rate",
-        "10%",
-        "--no-ndr",
-      ],
+      quickPathsReplay("/dev/zero"),
+      ["steering", "--mix", "pcap:/dev/zero", ...QUICK_STEERING],
     ]) {
       const r = iovsim(...argv);
       expect(r.signal).toBeNull(); // not killed by the timeout
