@@ -5,25 +5,15 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim, tempDir } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/cli.ts";
+import { cliIn as cli, freshState, netdevsimHost } from "../helpers/linux-host.ts";
 
 const repo = join(import.meta.dirname, "..", "..");
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const NSIM = "/sys/bus/netdevsim/devices/netdevsim0";
 
-function tmpState(): string {
-  return join(tempDir("iovsim-linux-"), "state");
-}
-
-const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
-
-async function simHost(vfs?: number) {
-  const s = tmpState();
-  expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
-  if (vfs !== undefined)
-    expect((await cli(s, "sysfs", "write", `${NSIM}/sriov_numvfs`, String(vfs))).code).toBe(0);
-  return s;
-}
+const tmpState = () => freshState("iovsim-linux-");
+const simHost = (vfs?: number) => netdevsimHost(vfs, "iovsim-linux-");
 
 const EINVAL = { code: 2, out: "", err: "RTNETLINK answers: Invalid argument\n" };
 
