@@ -2,7 +2,8 @@
 // objects and actions are prefixes tried in iproute2's order, so `ip l s` is set, not show;
 // unknown options, objects and actions get iproute2's own messages and exit statuses.
 import { describe, expect, it } from "vitest";
-import { cliIn as cli, freshState, netdevsimHost, pfWithVfs } from "../helpers/linux-host.ts";
+import { cliIn as cli } from "../helpers/cli.ts";
+import { freshState, netdevsimHost, pfWithVfs } from "../helpers/linux-host.ts";
 
 const IGB = "/sys/bus/pci/devices/0000:05:00.0";
 

@@ -4,7 +4,8 @@
 // settings (i40e_ndo_set_vf_mac/_trust, ixgbe_ndo_set_vf_mac/_trust, igb_ndo_set_vf_mac/_trust),
 // the net-sysfs attributes scripts read next to `address`, and modprobe -r of a NIC driver.
 import { describe, expect, it } from "vitest";
-import { cliIn as cli, freshState } from "../helpers/linux-host.ts";
+import { cliIn as cli } from "../helpers/cli.ts";
+import { freshState } from "../helpers/linux-host.ts";
 
 const fresh = () => freshState("iovsim-linux-acc-");
 const ok = { code: 0, out: "", err: "" };

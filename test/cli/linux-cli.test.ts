@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../helpers/cli.ts";
-import { cliIn as cli, freshState, netdevsimHost } from "../helpers/linux-host.ts";
+import { cliIn as cli, tempDir } from "../helpers/cli.ts";
+import { freshState, netdevsimHost } from "../helpers/linux-host.ts";
 
 const repo = join(import.meta.dirname, "..", "..");
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";

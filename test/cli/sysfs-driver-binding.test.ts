@@ -5,14 +5,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../helpers/cli.ts";
-import {
-  cliIn as cli,
-  freshState,
-  pfWithVfs,
-  ixlVfNames as vfNames,
-  writeError as werr,
-} from "../helpers/linux-host.ts";
+import { cliIn as cli, tempDir } from "../helpers/cli.ts";
+import { freshState, pfWithVfs, ixlVfNames as vfNames, writeError as werr } from "../helpers/linux-host.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const VF0 = "/sys/bus/pci/devices/0000:01:02.0";

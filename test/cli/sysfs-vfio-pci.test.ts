@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { readState } from "../../src/nic/state.ts";
 import { pathHostFromState } from "../../src/paths/setup.ts";
-import { cliIn as cli, pfWithVfs, ixlVfNames as vfNames, writeError as werr } from "../helpers/linux-host.ts";
+import { cliIn as cli } from "../helpers/cli.ts";
+import { pfWithVfs, ixlVfNames as vfNames, writeError as werr } from "../helpers/linux-host.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const VF0 = "/sys/bus/pci/devices/0000:01:02.0";

@@ -2,10 +2,7 @@
 // succeed, on a fresh state directory per host. One module, so each test keeps its own steps.
 import { join } from "node:path";
 import { expect } from "vitest";
-import { iovsim, tempDir } from "./cli.ts";
-
-/** `iovsim ...argv` on the state in `stateDir`. */
-export const cliIn = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
+import { cliIn, tempDir } from "./cli.ts";
 
 /** A state directory not yet written (the default host until a command saves one). */
 export const freshState = (prefix = "iovsim-linux-") => join(tempDir(prefix), "state");
