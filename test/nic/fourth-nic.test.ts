@@ -19,25 +19,14 @@ import { setupHost } from "../../src/paths/setup.ts";
 import { programSwitch, retaSizeFor } from "../../src/switch/program.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { iovsim } from "../helpers/cli.ts";
+import { twoVfConf } from "../helpers/two-vf-conf.ts";
 
 const FIXTURE = new URL("../fixtures/nic/x550.json", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "iovsim-x550-"));
 const HOST_JSON = {
   devices: [{ name: "ix5", selector: "pci0:3:0:0", profile: "x550", mac: "a0:36:9f:00:00:50" }],
 };
-const CONF = `PF {
-	device : "ix5";
-	num_vfs : 2;
-}
-VF-0 {
-	passthrough : false;
-	mac-addr : "02:05:00:00:00:10";
-}
-VF-1 {
-	passthrough : true;
-	mac-addr : "02:05:00:00:00:11";
-}
-`;
+const CONF = twoVfConf("ix5");
 let spec: HostSpec;
 
 const cli = (args: string[]) => iovsim(["--state", join(dir, "state"), ...args]);
