@@ -195,20 +195,13 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
     const len = <u32>(lo >> 48);
     bytes += <u64>len;
     let stamp = u64.MAX_VALUE;
+    let measure = false; // a stamped frame past the warm-up
     if (ntpl == 0 && side != 0) {
       // Replayed frame: its arrival time from the side table (captured bytes carry no stamp).
       const ts = load<u64>(side + (<usize>b << 3));
       if (ts != u64.MAX_VALUE) {
         stamp = ts;
-        if (ts >= warm) {
-          const lat = now > ts ? now - ts : 0;
-          measured++;
-          latSum += lat;
-          if (lat > latMax) latMax = lat;
-          if (lat < latMin) latMin = lat;
-          const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
-          store<u64>(hb, load<u64>(hb) + 1);
-        }
+        measure = ts >= warm;
       }
     } else if (ntpl != 0) {
       let ok = false;
@@ -255,16 +248,18 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
         }
         const ts = load<u64>(pay + 8);
         stamp = ts;
-        if (ts >= warm) {
-          const lat = now > ts ? now - ts : 0;
-          measured++;
-          latSum += lat;
-          if (lat > latMax) latMax = lat;
-          if (lat < latMin) latMin = lat;
-          const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
-          store<u64>(hb, load<u64>(hb) + 1);
-        }
+        measure = ts >= warm;
       }
+    }
+    // One place records a measured frame's latency, whichever table its stamp came from.
+    if (measure) {
+      const lat = now > stamp ? now - stamp : 0;
+      measured++;
+      latSum += lat;
+      if (lat > latMax) latMax = lat;
+      if (lat < latMin) latMin = lat;
+      const hb = ctx + <usize>S_HIST + (<usize>latBucket(lat) << 3);
+      store<u64>(hb, load<u64>(hb) + 1);
     }
     // Moderation keyed on the frame's own stamp (deterministic); unstamped frames use the clock.
     if (irqOn) {

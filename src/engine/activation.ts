@@ -27,7 +27,8 @@ export interface BatchStats {
   maxBatch: number;
 }
 
-function count(s: BatchStats, taken: number): void {
+/** Counts one batch of `taken` frames (none: not a batch). */
+export function countBatch(s: BatchStats, taken: number): void {
   if (taken === 0) return;
   s.batches++;
   s.packets += taken;
@@ -85,7 +86,7 @@ export class Stage {
     }
     const taken = this.work(start, n, this.done);
     const end = this.done.end;
-    count(this.stats, taken);
+    countBatch(this.stats, taken);
     if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : end + RETRY_NS);
     else if (this.halts || this.res.background !== undefined) idle(this.ctx, this.res, end);
   };
@@ -156,7 +157,7 @@ export class Napi {
       taken = this.work(start, n, this.done);
       end = this.done.end;
     }
-    count(this.stats, taken);
+    countBatch(this.stats, taken);
     if (taken === this.budget) {
       this.ctx.q.push(end, this.poll); // budget spent: stay in polling mode
       return;

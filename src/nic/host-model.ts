@@ -68,18 +68,13 @@ export function stateFileOf(state: HostState): string | undefined {
   return stateFiles.get(state);
 }
 
-/** Everything about one PF that does not change: spec, profile, address, capability. */
-export interface PfInfo {
-  name: string;
+/** Everything about one PF that does not change: spec, profile, address, and its record's
+ *  name, MAC and SR-IOV capability (RID, TotalVFs, First VF Offset, VF Stride, ARI). */
+export interface PfInfo
+  extends Pick<PfRecord, "name" | "rid" | "totalVfs" | "firstVfOffset" | "vfStride" | "ari" | "mac"> {
   spec: PfDeviceSpec;
   profile: NicProfile;
   address: PciAddress;
-  rid: number;
-  totalVfs: number;
-  firstVfOffset: number;
-  vfStride: number;
-  ari: boolean;
-  mac: string;
 }
 
 export function pfSpecs(state: HostState): PfDeviceSpec[] {

@@ -6,22 +6,16 @@ import { UserError } from "../errors.ts";
 import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
 import { type ParamSpec, SCHEMA_TYPES } from "./types.ts";
 
-const hex16 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{1,4}$/, "expected a hex string like 0x1572")
-  .transform((s) => Number.parseInt(s, 16));
-const hex24 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{1,6}$/, "expected a hex string like 0x020000")
-  .transform((s) => Number.parseInt(s, 16));
-const hex8 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{1,2}$/, "expected a hex string like 0x02")
-  .transform((s) => Number.parseInt(s, 16));
-const hex32 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{1,8}$/, "expected a hex string like 0x553")
-  .transform((s) => Number.parseInt(s, 16));
+/** A register-sized hex string ("0x" and 1 to `digits` hex digits), read as a number. */
+const hexOf = (digits: number, example: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^0x[0-9a-fA-F]{1,${digits}}$`), `expected a hex string like ${example}`)
+    .transform((s) => Number.parseInt(s, 16));
+const hex8 = hexOf(2, "0x02");
+const hex16 = hexOf(4, "0x1572");
+const hex24 = hexOf(6, "0x020000");
+const hex32 = hexOf(8, "0x553");
 
 const schemaType = z.enum(SCHEMA_TYPES);
 

@@ -142,6 +142,19 @@ export function lexUclNumber(s: string, start: number, endIndex: number = s.leng
     return { kind: "int", value: lv, end: q };
   };
   const endsHere = (q: number) => !(end - q > 0 && !isAtomEnd(s[q]));
+  // A time suffix makes the number a double (seconds), as libucl's time suffixes do.
+  const asTime = () => {
+    if (!needDouble) {
+      needDouble = true;
+      dv = Number(lv);
+    }
+    isTime = true;
+  };
+  // A decimal multiplier (k, m, g) scales whichever of the two values the number is.
+  const scale = (by: number) => {
+    if (needDouble) dv *= by;
+    else lv = wrap64(lv * BigInt(by));
+  };
 
   if (endptr >= end) return done(end);
   if (isAtomEnd(s[endptr])) return done(endptr);
@@ -158,11 +171,7 @@ export function lexUclNumber(s: string, start: number, endIndex: number = s.leng
         if (end - p >= 2) {
           const next = s[p + 1];
           if (next === "s" || next === "S") {
-            if (!needDouble) {
-              needDouble = true;
-              dv = Number(lv);
-            }
-            isTime = true;
+            asTime();
             if (ch === "m" || ch === "M") dv /= 1000;
             else dv *= numMultiplier(ch, false);
             p += 2;
@@ -178,23 +187,17 @@ export function lexUclNumber(s: string, start: number, endIndex: number = s.leng
             return endsHere(p) ? done(p) : "einval";
           }
           if (isAtomEnd(next)) {
-            if (needDouble) dv *= numMultiplier(ch, false);
-            else lv = wrap64(lv * BigInt(numMultiplier(ch, false)));
+            scale(numMultiplier(ch, false));
             return done(p + 1);
           }
           if (end - p >= 3 && s.slice(p, p + 3).toLowerCase() === "min") {
-            if (!needDouble) {
-              needDouble = true;
-              dv = Number(lv);
-            }
-            isTime = true;
+            asTime();
             dv *= 60;
             p += 3;
             return endsHere(p) ? done(p) : "einval";
           }
         } else {
-          if (needDouble) dv *= numMultiplier(ch, false);
-          else lv = wrap64(lv * BigInt(numMultiplier(ch, false)));
+          scale(numMultiplier(ch, false));
           p++;
           return endsHere(p) ? done(p) : "einval";
         }
@@ -202,11 +205,7 @@ export function lexUclNumber(s: string, start: number, endIndex: number = s.leng
       case "S":
       case "s":
         if (p === end - 1 || isAtomEnd(s[p + 1])) {
-          if (!needDouble) {
-            needDouble = true;
-            dv = Number(lv);
-          }
-          isTime = true;
+          asTime();
           return done(p + 1);
         }
         break;
@@ -219,11 +218,7 @@ export function lexUclNumber(s: string, start: number, endIndex: number = s.leng
       case "Y":
       case "y":
         if (p === end - 1 || isAtomEnd(s[p + 1])) {
-          if (!needDouble) {
-            needDouble = true;
-            dv = Number(lv);
-          }
-          isTime = true;
+          asTime();
           dv *= timeMultiplier(ch);
           return done(p + 1);
         }

@@ -297,14 +297,7 @@ class Parser {
     if (this.peek() === "{") {
       this.advance();
       root = this.parseObjectBody(start, 1, true);
-      this.skipSpace(true);
-      // libucl tolerates a separator after the outer braces.
-      while (this.peek() === ";" || this.peek() === ",") {
-        this.advance();
-        this.skipSpace(true);
-      }
-      if (this.i < this.s.length)
-        this.fail(`unexpected ${show(this.peek())} after the closing '}' of the top-level object`);
+      this.endAfterOuterBraces();
     } else if (this.peek() === "[") {
       this.fail("the top level must be an object, not an array");
     } else {
@@ -320,16 +313,21 @@ class Parser {
       const start = this.pos();
       this.advance();
       const obj = this.parseObjectBody(start, depth + 1, true);
-      this.skipSpace(true);
-      while (this.peek() === ";" || this.peek() === ",") {
-        this.advance();
-        this.skipSpace(true);
-      }
-      if (this.i < this.s.length)
-        this.fail(`unexpected ${show(this.peek())} after the closing '}' of the top-level object`);
+      this.endAfterOuterBraces();
       return obj.entries;
     }
     return this.parseObjectBody({ line: 1, column: 1 }, depth, false).entries;
+  }
+
+  /** After a braced top-level object only separators (libucl tolerates them) and space may follow. */
+  private endAfterOuterBraces(): void {
+    this.skipSpace(true);
+    while (this.peek() === ";" || this.peek() === ",") {
+      this.advance();
+      this.skipSpace(true);
+    }
+    if (this.i < this.s.length)
+      this.fail(`unexpected ${show(this.peek())} after the closing '}' of the top-level object`);
   }
 
   /** Parses entries up to the matching `}` (braced) or end of file (top level). */

@@ -85,27 +85,6 @@ export interface TemplateSet {
   gapsPs?: number[];
 }
 
-/** Replays the first 256 frames of a capture, in order, cyclically (pcap replay). */
-export function templatesFromCapture(frames: Uint8Array[], file: string): TemplateSet {
-  const notes: string[] = [];
-  const usable = frames.filter((f) => f.length >= 14 && f.length <= 1518);
-  if (usable.length < frames.length)
-    notes.push(`${file}: ${frames.length - usable.length} frames outside 14..1518 bytes skipped`);
-  if (usable.length > 256) notes.push(`${file}: replaying the first 256 of ${usable.length} frames`);
-  const chosen = usable.slice(0, 256);
-  if (chosen.length === 0) throw new UserError("E_TRAFFIC", `${file}: no frame of 14..1518 bytes to replay`);
-  const templates = chosen.map((bytes) => ({
-    bytes,
-    stampOff: 0,
-    flowOff: 0xffff,
-    csumOff: 0xffff,
-    csumKind: 0,
-    requested: bytes.length + 4,
-    size: Math.max(64, bytes.length + 4),
-  }));
-  return { templates, sequence: chosen.map((_, i) => i), flowTable: new Uint16Array(1), notes, replay: true };
-}
-
 const STAMP = 16;
 const L4_HEADER: Record<L4, number> = { udp: 8, tcp: 20, icmp: 8 };
 

@@ -19,6 +19,7 @@ import { describe, expect, it } from "vitest";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { encodeCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { writeFrames } from "../helpers/captures.ts";
 import { iovsim } from "../helpers/cli.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
@@ -43,16 +44,7 @@ VF-1 { mac-addr: "02:00:00:00:00:11"; }
 );
 const EXT = "02:99:00:00:00:01";
 
-function pcap(name: string, frames: Uint8Array[]): string {
-  const p = join(tmp, name);
-  writeFileSync(
-    p,
-    encodeCapture(
-      frames.map((data, i) => ({ ts: BigInt(i) * 1000n, data, origLen: data.length, iface: 0, linktype: 1 })),
-    ),
-  );
-  return p;
-}
+const pcap = (name: string, frames: Uint8Array[]) => writeFrames(join(tmp, name), frames);
 
 /** `iovsim --state STATE ...argv`; `rc` is its exit status. */
 async function run(...argv: string[]) {

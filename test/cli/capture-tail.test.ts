@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { iovsim } from "../helpers/cli.ts";
+import { QUICK_STEERING, quickPathsReplay } from "../helpers/quick-replay.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-tail-"));
 const vendored = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "vxlan.pcap");
@@ -59,21 +60,7 @@ describe("a capture with a corrupt tail", () => {
   });
 
   it("steering --mix pcap: uses the whole records and notes the rest", async () => {
-    const r = await cli(
-      "steering",
-      "--mix",
-      `pcap:${truncated}`,
-      "--strategy",
-      "single",
-      "--queues",
-      "1",
-      "--rate",
-      "10%",
-      "--no-ndr",
-      "--frames",
-      "500",
-      "--json",
-    );
+    const r = await cli("steering", "--mix", `pcap:${truncated}`, ...QUICK_STEERING);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const notes: string[] = JSON.parse(r.out).notes;
@@ -82,20 +69,7 @@ describe("a capture with a corrupt tail", () => {
   });
 
   it("paths --pcap replays the whole records and says the same", async () => {
-    const r = await cli(
-      "paths",
-      "--path",
-      "native",
-      "--pcap",
-      truncated,
-      "--promisc",
-      "PF",
-      "--rate",
-      "1Mpps",
-      "--trial-ms",
-      "0.1",
-      "--json",
-    );
+    const r = await cli(...quickPathsReplay(truncated), "--json");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.replay.frames).toBe(whole);

@@ -1,19 +1,11 @@
 // `iovsim devlink` reading its line as devlink(8) does (devlink/devlink.c): getopt_long options
 // anywhere, -j/-p JSON of `dev eswitch show`, words matched as prefixes (strcmpx) in devlink's
 // order, and its own messages for an unknown option, object or command.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim } from "../helpers/cli.ts";
+import { cliIn as cli } from "../helpers/cli.ts";
+import { netdevsimHost } from "../helpers/linux-host.ts";
 
-const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
-
-async function simHost(): Promise<string> {
-  const s = join(mkdtempSync(join(tmpdir(), "iovsim-devlink-")), "state");
-  expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
-  return s;
-}
+const simHost = () => netdevsimHost(undefined, "iovsim-devlink-");
 
 const NSIM = "netdevsim/netdevsim0";
 const USAGE = `Usage: devlink [ OPTIONS ] OBJECT { COMMAND | help }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { PacketRecord } from "../../src/traffic/capture.ts";
 import { encodeCapture, readCaptureFile, type WriteOptions } from "../../src/traffic/capture-io.ts";
+import { writeFrames } from "../helpers/captures.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 
 export const tmp = tempDir("iovsim-dp-sweep-");
@@ -24,23 +25,9 @@ export function capture(
   frames: Uint8Array[],
   opts: WriteOptions & { t0?: bigint; step?: bigint } = {},
 ): string {
+  const { t0 = 1_000_000_000n, step, ...write } = opts;
   const p = join(tmp, `in${seq++}.${opts.format === "pcapng" ? "pcapng" : "pcap"}`);
-  const t0 = opts.t0 ?? 1_000_000_000n;
-  const step = opts.step ?? 1000n;
-  writeFileSync(
-    p,
-    encodeCapture(
-      frames.map((data, i) => ({
-        ts: t0 + BigInt(i) * step,
-        data,
-        origLen: data.length,
-        iface: 0,
-        linktype: 1,
-      })),
-      opts,
-    ),
-  );
-  return p;
+  return writeFrames(p, frames, { ...write, t0, stepNs: step ?? 1000n });
 }
 
 /** Records written as given (interfaces, link types, original lengths). */

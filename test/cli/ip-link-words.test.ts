@@ -1,35 +1,16 @@
 // `iovsim ip` reading its words as ip(8) does (ip/ip.c main and do_cmd, ip/iplink.c do_iplink):
 // objects and actions are prefixes tried in iproute2's order, so `ip l s` is set, not show;
 // unknown options, objects and actions get iproute2's own messages and exit statuses.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim } from "../helpers/cli.ts";
+import { cliIn as cli } from "../helpers/cli.ts";
+import { freshState, netdevsimHost, pfWithVfs } from "../helpers/linux-host.ts";
 
 const IGB = "/sys/bus/pci/devices/0000:05:00.0";
 
-function tmpState(): string {
-  return join(mkdtempSync(join(tmpdir(), "iovsim-ipwords-")), "state");
-}
-
-const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
-
-async function igbWithVfs(n: number): Promise<string> {
-  const s = tmpState();
-  expect((await cli(s, "sysfs", "write", `${IGB}/sriov_numvfs`, String(n))).code).toBe(0);
-  return s;
-}
-
+const tmpState = () => freshState("iovsim-ipwords-");
+const igbWithVfs = (n: number) => pfWithVfs(IGB, n, { prefix: "iovsim-ipwords-" });
 /** A fresh state with netdevsim0 (sim0) and its one VF. */
-async function netdevsimWithVf(): Promise<string> {
-  const s = tmpState();
-  expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
-  expect(
-    (await cli(s, "sysfs", "write", "/sys/bus/netdevsim/devices/netdevsim0/sriov_numvfs", "1")).code,
-  ).toBe(0);
-  return s;
-}
+const netdevsimWithVf = () => netdevsimHost(1, "iovsim-ipwords-");
 
 const vfLine = async (s: string, i: number) =>
   (await cli(s, "ip", "link", "show", "igb0")).out.split("\n").find((l) => l.startsWith(`    vf ${i} `));

@@ -4,11 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim } from "../helpers/cli.ts";
+import { cliIn as cli } from "../helpers/cli.ts";
 
 const repo = join(import.meta.dirname, "..", "..");
-
-const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "iovsim-cli-"));

@@ -3,12 +3,11 @@
 // device_drivers/ethernet/intel/ixgbe.rst) as typed, the PF drivers' log lines for ip link's VF
 // settings (i40e_ndo_set_vf_mac/_trust, ixgbe_ndo_set_vf_mac/_trust, igb_ndo_set_vf_mac/_trust),
 // the net-sysfs attributes scripts read next to `address`, and modprobe -r of a NIC driver.
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim, tempDir } from "../helpers/cli.ts";
+import { cliIn as cli } from "../helpers/cli.ts";
+import { freshState } from "../helpers/linux-host.ts";
 
-const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
-const fresh = () => join(tempDir("iovsim-linux-acc-"), "state");
+const fresh = () => freshState("iovsim-linux-acc-");
 const ok = { code: 0, out: "", err: "" };
 /** The dmesg lines a command added (the boot lines and VF enumeration left out). */
 async function newLog(s: string, run: () => Promise<unknown>): Promise<string[]> {

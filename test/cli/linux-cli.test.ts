@@ -5,25 +5,15 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim, tempDir } from "../helpers/cli.ts";
+import { cliIn as cli, tempDir } from "../helpers/cli.ts";
+import { freshState, netdevsimHost } from "../helpers/linux-host.ts";
 
 const repo = join(import.meta.dirname, "..", "..");
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const NSIM = "/sys/bus/netdevsim/devices/netdevsim0";
 
-function tmpState(): string {
-  return join(tempDir("iovsim-linux-"), "state");
-}
-
-const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
-
-async function simHost(vfs?: number) {
-  const s = tmpState();
-  expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "0 1")).code).toBe(0);
-  if (vfs !== undefined)
-    expect((await cli(s, "sysfs", "write", `${NSIM}/sriov_numvfs`, String(vfs))).code).toBe(0);
-  return s;
-}
+const tmpState = () => freshState("iovsim-linux-");
+const simHost = (vfs?: number) => netdevsimHost(vfs, "iovsim-linux-");
 
 const EINVAL = { code: 2, out: "", err: "RTNETLINK answers: Invalid argument\n" };
 
@@ -426,6 +416,16 @@ describe("iovsim ip link", () => {
     expect(ip.code).toBe(0);
     expect(ip.out).toContain("RTNETLINK answers: Invalid argument");
     expect((await cli(tmpState(), "devlink", "--help")).out).toContain("switchdev");
+  });
+  it("ip and devlink as iproute2: the word help or -h anywhere prints the help; no words, on stderr (exit 1)", async () => {
+    for (const [tool, words] of [
+      ["ip", ["link", "show", "help"]],
+      ["devlink", ["-j", "dev", "-h"]],
+    ] as const) {
+      const help = (await cli(tmpState(), tool, "--help")).out;
+      expect(await cli(tmpState(), tool, ...words)).toEqual({ code: 0, out: help, err: "" });
+      expect(await cli(tmpState(), tool)).toEqual({ code: 1, out: "", err: help });
+    }
   });
 });
 

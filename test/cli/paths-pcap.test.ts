@@ -9,6 +9,7 @@ import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import { iovsim } from "../helpers/cli.ts";
+import { quickPathsReplay } from "../helpers/quick-replay.ts";
 
 const captures = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump");
 const QINQ = join(captures, "QinQpacket.pcap");
@@ -79,19 +80,7 @@ describe("paths --pcap", () => {
 
   it("a malformed capture: records counted and dropped before the engine, the rest replayed", async () => {
     const file = join(captures, "malformed", "bgp_vpn_rt-oobr.pcap");
-    const r = await paths(
-      "--path",
-      "native",
-      "--pcap",
-      file,
-      "--promisc",
-      "PF",
-      "--rate",
-      "1Mpps",
-      "--trial-ms",
-      "0.1",
-      "--json",
-    );
+    const r = await iovsim([...quickPathsReplay(file), "--json"]);
     expect(r.code).toBe(0);
     const j = pathsJsonSchema.parse(JSON.parse(r.out));
     expect(j.replay?.dropped_before_engine).toEqual({ "empty record": 37 });

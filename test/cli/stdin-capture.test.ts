@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { iovsim as inProcess } from "../helpers/cli.ts";
+import { QUICK_STEERING, quickPathsReplay } from "../helpers/quick-replay.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-stdin-test-"));
@@ -128,20 +129,7 @@ describe("paths --pcap -", () => {
   it("a corrupt tail on standard input is noted as such", async () => {
     const before = spools();
     const cut = readFileSync(QINQ).subarray(0, 1000);
-    const r = await cli(
-      cut,
-      "paths",
-      "--path",
-      "native",
-      "--pcap",
-      "-",
-      "--promisc",
-      "PF",
-      "--rate",
-      "1Mpps",
-      "--trial-ms",
-      "0.1",
-    );
+    const r = await cli(cut, ...quickPathsReplay("-"));
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
       /note: standard input: .* at byte \d+: read the \d+ whole records before it; the last \d+ bytes/,
@@ -151,18 +139,7 @@ describe("paths --pcap -", () => {
 });
 
 describe("steering --mix pcap:-", () => {
-  const args = [
-    "--strategy",
-    "single",
-    "--queues",
-    "1",
-    "--rate",
-    "10%",
-    "--no-ndr",
-    "--frames",
-    "500",
-    "--json",
-  ];
+  const args = QUICK_STEERING;
 
   it("replays standard input as the file: same flows and simulated figures, named pcap:-", async () => {
     const a = await cli(undefined, "steering", "--mix", `pcap:${VXLAN}`, ...args);
@@ -209,19 +186,8 @@ describe("a capture that is a FIFO or a device", () => {
   it("/dev/zero is refused at once by switch --in, paths --pcap and steering --mix pcap:", () => {
     for (const argv of [
       ["switch", "-f", conf, "--in", "wire=/dev/zero", "--json"],
-      ["paths", "--path", "native", "--pcap", "/dev/zero", "--rate", "10%"],
-      [
-        "steering",
-        "--mix",
-        "pcap:/dev/zero",
-        "--strategy",
-        "single",
-        "--queues",
-        "1",
-        "--rate",
-        "10%",
-        "--no-ndr",
-      ],
+      quickPathsReplay("/dev/zero"),
+      ["steering", "--mix", "pcap:/dev/zero", ...QUICK_STEERING],
     ]) {
       const r = iovsim(...argv);
       expect(r.signal).toBeNull(); // not killed by the timeout
@@ -232,20 +198,7 @@ describe("a capture that is a FIFO or a device", () => {
 
   it("paths --pcap FIFO replays it (its worker threads read a private copy), named as given", () => {
     const { fifo, writer } = fifoOf("paths.fifo", QINQ);
-    const r = iovsim(
-      "paths",
-      "--path",
-      "native",
-      "--pcap",
-      fifo,
-      "--promisc",
-      "PF",
-      "--rate",
-      "1Mpps",
-      "--trial-ms",
-      "0.1",
-      "--json",
-    );
+    const r = iovsim(...quickPathsReplay(fifo), "--json");
     writer.kill();
     expect(r.signal).toBeNull();
     expect(r.stderr).toBe("");

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
 import { SWITCH_CSV_HEADER, switchJsonSchema } from "../../src/report/switch-json.ts";
-import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { writeFrames } from "../helpers/captures.ts";
 import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-switch-out-"));
@@ -22,18 +22,12 @@ VF-1 { mac-addr: "02:00:00:00:00:11"; }
 `,
 );
 const EXT = "02:99:00:00:00:01";
-const wire = join(tmp, "in.pcap");
-writeFileSync(
-  wire,
-  encodeCapture(
-    [
-      eth({ dst: "02:00:00:00:00:11", src: EXT }).ipv4().udp({ sport: 1, dport: 80 }).build({ padTo: 60 }),
-      eth({ dst: "02:00:00:00:00:10", src: EXT }).ipv4().tcp().build({ padTo: 60 }),
-      eth({ dst: "ff:ff:ff:ff:ff:ff", src: EXT }).arp().build({ padTo: 60 }),
-      eth({ dst: "02:00:00:00:00:99", src: EXT }).arp().build({ padTo: 60 }), // no such MAC: dropped
-    ].map((data, i) => ({ ts: BigInt(i) * 1000n, data, origLen: data.length, iface: 0, linktype: 1 })),
-  ),
-);
+const wire = writeFrames(join(tmp, "in.pcap"), [
+  eth({ dst: "02:00:00:00:00:11", src: EXT }).ipv4().udp({ sport: 1, dport: 80 }).build({ padTo: 60 }),
+  eth({ dst: "02:00:00:00:00:10", src: EXT }).ipv4().tcp().build({ padTo: 60 }),
+  eth({ dst: "ff:ff:ff:ff:ff:ff", src: EXT }).arp().build({ padTo: 60 }),
+  eth({ dst: "02:00:00:00:00:99", src: EXT }).arp().build({ padTo: 60 }), // no such MAC: dropped
+]);
 
 const run = (...argv: string[]) => iovsim(["--state", state, "switch", ...argv]);
 

@@ -5,8 +5,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
-import { encodeCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
+import { readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { writeFrames } from "../helpers/captures.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const tmp = tempDir("iovsim-switch-wide-");
@@ -23,18 +24,7 @@ VF-63 { mac-addr: "${VF63}"; }
 `,
 );
 
-function pcap(name: string, frames: Uint8Array[], t0: bigint): string {
-  const p = join(tmp, name);
-  const records = frames.map((data, i) => ({
-    ts: t0 + BigInt(i) * 1000n,
-    data,
-    origLen: data.length,
-    iface: 0,
-    linktype: 1,
-  }));
-  writeFileSync(p, encodeCapture(records));
-  return p;
-}
+const pcap = (name: string, frames: Uint8Array[], t0: bigint) => writeFrames(join(tmp, name), frames, { t0 });
 
 const frames = (p: string) => readCaptureFile(p).records.map((r) => r.data);
 const bcast = (src: string) => eth({ dst: "ff:ff:ff:ff:ff:ff", src }).arp().build({ padTo: 60 });

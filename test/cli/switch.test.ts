@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
-import { encodeCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
+import { readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { writeFrames } from "../helpers/captures.ts";
 import { iovsim } from "../helpers/cli.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-switch-"));
@@ -23,22 +24,7 @@ VF-2 { mac-addr: "02:00:00:00:00:12"; vlan: 100; }
 );
 const EXT = "02:99:00:00:00:01";
 
-function pcap(name: string, frames: Uint8Array[], t0 = 0n): string {
-  const p = join(tmp, name);
-  writeFileSync(
-    p,
-    encodeCapture(
-      frames.map((data, i) => ({
-        ts: t0 + BigInt(i) * 1000n,
-        data,
-        origLen: data.length,
-        iface: 0,
-        linktype: 1,
-      })),
-    ),
-  );
-  return p;
-}
+const pcap = (name: string, frames: Uint8Array[], t0 = 0n) => writeFrames(join(tmp, name), frames, { t0 });
 
 const run = (...argv: string[]) => iovsim(["--state", state, "switch", ...argv]);
 

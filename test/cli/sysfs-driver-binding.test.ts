@@ -5,28 +5,15 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim, tempDir } from "../helpers/cli.ts";
+import { cliIn as cli, tempDir } from "../helpers/cli.ts";
+import { freshState, pfWithVfs, ixlVfNames as vfNames, writeError as werr } from "../helpers/linux-host.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const VF0 = "/sys/bus/pci/devices/0000:01:02.0";
 const IAVF = "/sys/bus/pci/drivers/iavf";
 
-const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
-
-async function hostWithVfs(n: number, autoprobe = "1"): Promise<string> {
-  const s = join(tempDir("iovsim-bind-"), "state");
-  expect((await cli(s, "sysfs", "write", `${IXL}/sriov_drivers_autoprobe`, autoprobe)).code).toBe(0);
-  expect((await cli(s, "sysfs", "write", `${IXL}/sriov_numvfs`, String(n))).code).toBe(0);
-  return s;
-}
-
+const hostWithVfs = (n: number, autoprobe = "1") => pfWithVfs(IXL, n, { autoprobe, prefix: "iovsim-bind-" });
 const write = (s: string, path: string, value: string) => cli(s, "sysfs", "write", path, value);
-const werr = (errno: string) => ({ code: 1, out: "", err: `bash: echo: write error: ${errno}\n` });
-const vfNames = async (s: string) =>
-  (await cli(s, "pciconf", "-l")).out
-    .split("\n")
-    .filter((l) => l.includes("pci0:1:0:1"))
-    .map((l) => l.split("@")[0]);
 
 describe("unbind and bind a VF's host driver", () => {
   it("unbind through the driver link: the VF loses its driver (pciconf noneN), bind gives it back", async () => {
@@ -200,7 +187,7 @@ describe("unbind and bind a PF's driver (i40e_remove/ixgbe_remove/igb_remove, th
   });
 
   it("refused, changing nothing: VFs iovctl -C made (EBUSY, dmesg names iovctl -D)", async () => {
-    const s = join(tempDir("iovsim-bind-"), "state");
+    const s = freshState("iovsim-bind-");
     const conf = join(tempDir("iovsim-conf-"), "iov.conf");
     writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 2; }\n');
     expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
@@ -325,7 +312,7 @@ describe("driver_override and drivers_probe", () => {
 
 describe("VFs made by iovctl -C (the FreeBSD view)", () => {
   it("a ppt(4) passthrough VF has no Linux driver or netdev; bind/unbind of any of them is EBUSY", async () => {
-    const s = join(tempDir("iovsim-bind-"), "state");
+    const s = freshState("iovsim-bind-");
     const conf = join(import.meta.dirname, "..", "..", "examples", "ixl0.conf"); // VF 0 iavf, VFs 1-3 ppt
     expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
     expect((await cli(s, "sysfs", "ls", IAVF)).out).toBe("0000:01:02.0\nbind\nnew_id\nremove_id\nunbind\n");

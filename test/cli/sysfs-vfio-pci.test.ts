@@ -2,13 +2,11 @@
 // unloaded), bound by the usual recipes (driver_override + drivers_probe; new_id; bind), with
 // the kernel's errors (drivers/pci/pci-driver.c new_id_store/remove_id_store, bus.c bind_store,
 // vfio_pci.c's override_only ID table), and what pciconf, ip link, vm attach and ping --host see.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readState } from "../../src/nic/state.ts";
 import { pathHostFromState } from "../../src/paths/setup.ts";
-import { iovsim } from "../helpers/cli.ts";
+import { cliIn as cli } from "../helpers/cli.ts";
+import { pfWithVfs, ixlVfNames as vfNames, writeError as werr } from "../helpers/linux-host.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 const VF0 = "/sys/bus/pci/devices/0000:01:02.0";
@@ -16,25 +14,15 @@ const VF1 = "/sys/bus/pci/devices/0000:01:02.1";
 const VFIO = "/sys/bus/pci/drivers/vfio-pci";
 const IAVF = "/sys/bus/pci/drivers/iavf";
 
-const cli = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
-
 async function hostWithVfs(n: number, autoprobe = "1", vfio = true): Promise<string> {
-  const s = join(mkdtempSync(join(tmpdir(), "iovsim-vfio-")), "state");
-  expect((await cli(s, "sysfs", "write", `${IXL}/sriov_drivers_autoprobe`, autoprobe)).code).toBe(0);
-  expect((await cli(s, "sysfs", "write", `${IXL}/sriov_numvfs`, String(n))).code).toBe(0);
+  const s = await pfWithVfs(IXL, n, { autoprobe, prefix: "iovsim-vfio-" });
   if (vfio) expect(await cli(s, "modprobe", "vfio-pci")).toEqual({ code: 0, out: "", err: "" });
   return s;
 }
 
 const write = (s: string, path: string, ...value: string[]) => cli(s, "sysfs", "write", path, ...value);
 const ok = { code: 0, out: "", err: "" };
-const werr = (errno: string) => ({ code: 1, out: "", err: `bash: echo: write error: ${errno}\n` });
 const ls = async (s: string, path: string) => (await cli(s, "sysfs", "ls", path)).out;
-const vfNames = async (s: string) =>
-  (await cli(s, "pciconf", "-l")).out
-    .split("\n")
-    .filter((l) => l.includes("pci0:1:0:1"))
-    .map((l) => l.split("@")[0]);
 
 describe("modprobe vfio-pci", () => {
   it("is not loaded on a fresh host: no drivers/vfio-pci; modprobe loads it (vfio's init line in dmesg)", async () => {

@@ -19,21 +19,10 @@ import {
 } from "../../src/nic/index.ts";
 import type { EngineElement, EnginePath } from "../../src/paths/path-graphs.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { twoVfConf } from "../helpers/two-vf-conf.ts";
 
 const NARROW = new URL("../fixtures/nic/x550-x1.json", import.meta.url).pathname;
-const conf = (dev: string) => `PF {
-	device : "${dev}";
-	num_vfs : 2;
-}
-VF-0 {
-	passthrough : false;
-	mac-addr : "02:05:00:00:00:10";
-}
-VF-1 {
-	passthrough : true;
-	mac-addr : "02:05:00:00:00:11";
-}
-`;
+const conf = twoVfConf;
 let narrowHost: HostSpec;
 let igbHost: HostSpec;
 

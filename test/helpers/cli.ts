@@ -59,6 +59,9 @@ export async function iovsim(argv: string[], opts: CliOptions = {}): Promise<Cli
   return { code, out, err, ...(stdin ? { stdinReads } : {}) };
 }
 
+/** `iovsim ...argv` on the state in `stateDir` (a test that keeps several hosts apart). */
+export const cliIn = (stateDir: string, ...argv: string[]) => iovsim(argv, { stateDir });
+
 /** Runs a command that must succeed quietly (exit 0, nothing on stderr); its stdout parsed as JSON. */
 export async function iovsimJson(argv: string[], opts: CliOptions = {}) {
   const r = await iovsim(argv, opts);

@@ -14,29 +14,19 @@ import {
   validateHostSpec,
 } from "../../src/nic/index.ts";
 import { linuxDriverFacts } from "../../src/nic/linux/drivers.ts";
+import { parseNicProfile } from "../../src/nic/profile.ts";
 import { setupHost } from "../../src/paths/setup.ts";
 import { programSwitch, retaSizeFor } from "../../src/switch/program.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { iovsim } from "../helpers/cli.ts";
+import { twoVfConf } from "../helpers/two-vf-conf.ts";
 
 const FIXTURE = new URL("../fixtures/nic/x550.json", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "iovsim-x550-"));
 const HOST_JSON = {
   devices: [{ name: "ix5", selector: "pci0:3:0:0", profile: "x550", mac: "a0:36:9f:00:00:50" }],
 };
-const CONF = `PF {
-	device : "ix5";
-	num_vfs : 2;
-}
-VF-0 {
-	passthrough : false;
-	mac-addr : "02:05:00:00:00:10";
-}
-VF-1 {
-	passthrough : true;
-	mac-addr : "02:05:00:00:00:11";
-}
-`;
+const CONF = twoVfConf("ix5");
 let spec: HostSpec;
 
 const cli = (args: string[]) => iovsim(["--state", join(dir, "state"), ...args]);
@@ -109,5 +99,21 @@ describe("a fourth NIC written only as JSON", () => {
     expect(() => registerNicProfileFile(bad)).toThrow(
       new RegExp(`bad\\.json:${line}:\\d+: \\$\\.pcie\\.generation`),
     );
+  });
+
+  it("a hex field takes as many digits as its register has: 2 for a revision, 6 for a class, 8 for page sizes", () => {
+    const original = readFileSync(FIXTURE, "utf8");
+    const edited = (from: string, to: string) => () =>
+      parseNicProfile(original.replace(from, to), "x550.json");
+    const refused = (from: string, to: string, field: string, example: string) =>
+      expect(edited(from, to), to).toThrow(`.${field}: expected a hex string like ${example}`);
+    refused('"revision": "0x01"', '"revision": "0x001"', "revision", "0x02");
+    refused('"device": "0x1563"', '"device": "0x15630"', "device", "0x1572");
+    refused('"class": "0x020000"', '"class": "0x0200000"', "class", "0x020000");
+    refused('"supportedPageSizes": "0x553"', '"supportedPageSizes": "553"', "supportedPageSizes", "0x553");
+    expect(
+      edited('"supportedPageSizes": "0x553"', '"supportedPageSizes": "0xffffffff"')().sriov
+        .supportedPageSizes,
+    ).toBe(0xffffffff);
   });
 });

@@ -4,15 +4,17 @@ import { describe, expect, it } from "vitest";
 import { Host, KernelError, pfLimits, predictConfig, strerror } from "../../src/nic/index.ts";
 import { config, mac, type VfSpec } from "./kernel-helpers.ts";
 
-function errnoOf(fn: () => void): string | undefined {
+/** The KernelError `fn` throws (another error is rethrown), or undefined when it succeeds. */
+function kernelErrorOf(fn: () => void): KernelError | undefined {
   try {
     fn();
   } catch (e) {
-    if (e instanceof KernelError) return e.errno;
+    if (e instanceof KernelError) return e;
     throw e;
   }
   return undefined;
 }
+const errnoOf = (fn: () => void) => kernelErrorOf(fn)?.errno;
 
 describe("IOV_CONFIG", () => {
   it("V01: two VFs on ixl0 attach as iavf0@pci0:1:0:16 and iavf1@pci0:1:0:17", () => {
@@ -119,13 +121,7 @@ describe("IOV_CONFIG", () => {
   it("K02: a second IOV_CONFIG → EBUSY, even with the same config", () => {
     const h = Host.fresh();
     h.iovConfig("ixl0", config("ixl0", 2));
-    const e = (() => {
-      try {
-        h.iovConfig("ixl0", config("ixl0", 2));
-      } catch (err) {
-        return err as KernelError;
-      }
-    })();
+    const e = kernelErrorOf(() => h.iovConfig("ixl0", config("ixl0", 2)));
     expect(e?.errno).toBe("EBUSY");
     expect(e?.message).toBe("Device busy");
     expect(h.pf("ixl0")!.vfs).toHaveLength(2);
@@ -133,13 +129,7 @@ describe("IOV_CONFIG", () => {
 
   it("K03: IOV_DELETE without VFs → ECHILD (No child processes)", () => {
     const h = Host.fresh();
-    const e = (() => {
-      try {
-        h.iovDelete("ixl0");
-      } catch (err) {
-        return err as KernelError;
-      }
-    })();
+    const e = kernelErrorOf(() => h.iovDelete("ixl0"));
     expect(e?.errno).toBe("ECHILD");
     expect(e?.message).toBe("No child processes");
   });
@@ -348,13 +338,7 @@ describe("IOV_DELETE with VMs (K09, item 31)", () => {
       config("ixl0", 3, (i) => ({ passthrough: i > 0 })),
     );
     h.attachVm("vm1", "ppt1");
-    const e = (() => {
-      try {
-        h.iovDelete("ixl0");
-      } catch (err) {
-        return err as KernelError;
-      }
-    })();
+    const e = kernelErrorOf(() => h.iovDelete("ixl0"));
     expect(e?.message).toBe("Device busy");
     expect(h.dmesg()).toContain("ixl0: Could not disable SR-IOV: failed to detach VF ppt1");
     const pf = h.pf("ixl0")!;

@@ -76,6 +76,24 @@ describe(".include", () => {
     expect(expandFileVars(`${braced("NOPE")}/$CURDIR`, "/d/f.conf")).toBe(`${braced("NOPE")}//d`);
   });
 
+  it("an included file in braces takes separators after them, and nothing else", () => {
+    write("sub/pf.inc", '{ device: "ixl0" } ;\n');
+    write("a.conf", `PF { .include "${dir}/sub/pf.inc" }\n`);
+    const r = parseFile("a.conf");
+    if (!r.ok) throw new Error(r.error.message);
+    expect(keys(r.root.entries[0].value as UclObject)).toEqual(["device"]);
+    write("sub/pf.inc", '{ device: "ixl0" }\nnum_vfs: 2\n');
+    expect(parseFile("a.conf")).toMatchObject({
+      ok: false,
+      error: {
+        file: `${dir}/sub/pf.inc`,
+        line: 2,
+        column: 1,
+        message: "unexpected 'n' after the closing '}' of the top-level object",
+      },
+    });
+  });
+
   it("an error in an included file names that file, line and column", () => {
     write("sub/bad.inc", "PF {\n  device: \n}\n");
     write("a.conf", `# x\n.include "${dir}/sub/bad.inc"\n`);

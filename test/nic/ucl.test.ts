@@ -44,6 +44,15 @@ describe("UCL structure", () => {
     expect(r.entries[0].key).toBe("PF");
   });
 
+  it("after the whole-file braces takes separators and space only", () => {
+    expect(root('{ "PF": { "device": "ixl0" } } ;, ;\n').entries[0].key).toBe("PF");
+    expect(syntaxError('{ PF { device: "ixl0" } }\n; x')).toMatchObject({
+      line: 2,
+      column: 3,
+      message: "unexpected 'x' after the closing '}' of the top-level object",
+    });
+  });
+
   it("accepts `key value` without separator, and a value on the next line once the key has ended", () => {
     const r = root("PF \n{\n device ixl0\n}\n");
     expect((r.entries[0].value as UclObject).entries[0].value).toMatchObject({

@@ -13,6 +13,7 @@ import { Host, KernelError } from "../../src/nic/index.ts";
 import { loadIovConfig } from "../../src/nic/iovctl-validate.ts";
 import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
+import { writeFrames } from "../helpers/captures.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-valid-config-"));
 // ixl0's driver allows 64 VFs, i.e. 65 pools with the PF (the switch's pool sets hold 128).
@@ -72,24 +73,18 @@ const scenario = fc.constantFrom<Nic>("ixl0", "ix0", "igb0").chain((nic) =>
   }),
 );
 
-const wire = join(tmp, "wire.pcap");
-writeFileSync(
-  wire,
-  encodeCapture(
-    [
-      eth({ dst: macOf(0), src: "02:99:00:00:00:01" })
-        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
-        .udp({ sport: 1, dport: 2 })
-        .build(),
-      eth({ dst: "ff:ff:ff:ff:ff:ff", src: "02:99:00:00:00:01" }).arp({}).build({ padTo: 60 }),
-      eth({ dst: macOf(1), src: "02:99:00:00:00:01" })
-        .vlan(100)
-        .ipv4({ src: "10.0.0.1", dst: "10.0.0.3" })
-        .tcp({ sport: 5, dport: 80 })
-        .build(),
-    ].map((data, i) => ({ ts: BigInt(i) * 1000n, data, origLen: data.length, iface: 0, linktype: 1 })),
-  ),
-);
+const wire = writeFrames(join(tmp, "wire.pcap"), [
+  eth({ dst: macOf(0), src: "02:99:00:00:00:01" })
+    .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+    .udp({ sport: 1, dport: 2 })
+    .build(),
+  eth({ dst: "ff:ff:ff:ff:ff:ff", src: "02:99:00:00:00:01" }).arp({}).build({ padTo: 60 }),
+  eth({ dst: macOf(1), src: "02:99:00:00:00:01" })
+    .vlan(100)
+    .ipv4({ src: "10.0.0.1", dst: "10.0.0.3" })
+    .tcp({ sport: 5, dport: 80 })
+    .build(),
+]);
 
 /**
  * Does the control plane accept it: validate finds no error, and IOV_CONFIG succeeds. Returns

@@ -6,6 +6,7 @@ import { loadHost, withHost } from "../../nic/index.ts";
 import { findNsim, IpJsonWriter, pciDevlink, setEswitchMode } from "../../nic/linux/index.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand } from "../registry.ts";
+import { iproute2Help } from "./iproute2-help.ts";
 
 const HELP = `usage: iovsim devlink dev eswitch show netdevsim/netdevsim<ID>|pci/<BDF>
        iovsim devlink dev eswitch set netdevsim/netdevsim<ID>|pci/<BDF> mode legacy|switchdev
@@ -159,10 +160,8 @@ export const command = defineRawCommand({
   rawArgv:
     "devlink(8)'s getopt_long options anywhere on the line (-j, -p; -n, -v, -s, -i, -x change nothing here) and its prefix-matched words; -h, --help or the word help print this help.",
   async run(argv, ctx) {
-    if (argv.length === 0 || argv.some((a) => a === "help" || a === "-h" || a === "--help")) {
-      (argv.length === 0 ? ctx.err : ctx.out)(HELP);
-      return argv.length === 0 ? 1 : 0;
-    }
+    const helped = iproute2Help(argv, ctx, HELP);
+    if (helped !== undefined) return helped;
     const parsed = parseOptions(argv, ctx);
     if (typeof parsed === "number") return parsed;
     const { opts, words } = parsed;

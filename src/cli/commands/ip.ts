@@ -21,6 +21,7 @@ import {
 } from "../../nic/linux/index.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand, unknownOption } from "../registry.ts";
+import { iproute2Help } from "./iproute2-help.ts";
 
 /** iproute2's matches(): the word is a non-empty prefix of the keyword. */
 function matches(word: string, keyword: string): boolean {
@@ -303,10 +304,8 @@ export const command = defineRawCommand({
   rawArgv:
     "ip(8)'s own options before the object (-d, -j, -p as prefixes of -details, -json, -pretty, one or two dashes, as ip/ip.c matches them); -h, --help or the word help print this help.",
   async run(argv, ctx) {
-    if (argv.length === 0 || argv.some((a) => a === "help" || a === "-h" || a === "--help")) {
-      (argv.length === 0 ? ctx.err : ctx.out)(HELP);
-      return argv.length === 0 ? 1 : 0;
-    }
+    const helped = iproute2Help(argv, ctx, HELP);
+    if (helped !== undefined) return helped;
     let parsed: ReturnType<typeof parseIpOptions>;
     try {
       parsed = parseIpOptions(argv);

@@ -6,6 +6,7 @@
 // on the wire, whose arrival opens the sender's window (sink.ts).
 import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
+import { countBatch } from "../activation.ts";
 import type { ClosedLoop } from "../application.ts";
 import { type SimContext, setU64 } from "../context.ts";
 import { BatchPricer, ctxOf, type ElementRuntime, specResource } from "./common.ts";
@@ -40,9 +41,7 @@ export function ackGenerator(spec: EngineElement, ctx: SimContext, loop: ClosedL
     const n = genBurst(c, Math.min(pending, W));
     if (n > 0) {
       pending -= n;
-      stats.batches++;
-      stats.packets += n;
-      stats.maxBatch = Math.max(stats.maxBatch, n);
+      countBatch(stats, n);
       res.sleeping = false;
       out.publish(pricer.price(t, n));
     }

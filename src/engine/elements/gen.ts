@@ -8,6 +8,7 @@
 // and handed over (charged), then dropped and counted (G_TAILDROP). The Wasm kernel paces,
 // stamps (arrival ns) and builds the frames.
 import * as P from "../../../assembly/pathabi.ts";
+import { countBatch } from "../activation.ts";
 import { measureFromNs as measureFrom, setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
 import { ackGenerator } from "./ack-gen.ts";
@@ -135,9 +136,7 @@ export const gen: ElementKind = {
         const end = (pricer as BatchPricer).price(firstSlot, n + drops);
         if (n > 0) out.publish(end);
         if (n > 0) {
-          stats.batches++;
-          stats.packets += n;
-          stats.maxBatch = Math.max(stats.maxBatch, n);
+          countBatch(stats, n);
           bytes = u64(ctx, c + P.G_BYTES);
         }
         ctx.q.push(Math.max(end, nextStart, t + 1), window);
@@ -147,9 +146,7 @@ export const gen: ElementKind = {
         q.push(Math.max(until, nextStart, t + 1), window);
         return;
       }
-      stats.batches++;
-      stats.packets += n;
-      stats.maxBatch = Math.max(stats.maxBatch, n);
+      countBatch(stats, n);
       const last = u64(ctx, c + P.G_LAST_NS);
       const b = u64(ctx, c + P.G_BYTES);
       const db = b - bytes;

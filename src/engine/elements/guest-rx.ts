@@ -6,12 +6,13 @@
 // flag) and polls again only if used buffers were published meanwhile (virtqueue_poll); else it
 // waits for the next notification. What it sees is what the backend has published by then.
 import * as P from "../../../assembly/pathabi.ts";
-import type { BatchStats, WorkEnd } from "../activation.ts";
+import { type BatchStats, countBatch, type WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
-import { setU64, u64 } from "../context.ts";
+import { u64 } from "../context.ts";
 import { sinkStallWindow, stalledWork } from "../faults.ts";
 import { idle, inject, type Vector } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
+import { pricedSinkWork } from "./sink-batch.ts";
 
 export const guestRx: ElementKind = {
   kind: "guest-rx",
@@ -32,16 +33,7 @@ export const guestRx: ElementKind = {
     // The kernel, looked up once (the exports object is a dictionary).
     const vqGuestRxBurst = ctx.k.vqGuestRxBurst;
     const app = applicationOn(ctx, res); // ScenarioSpec.application, or none
-    const work = (start: number, n: number, done: WorkEnd): number => {
-      const end = pricer.price(start, n);
-      setU64(ctx, clock, start + pricer.batchNs);
-      u32[(sinkCtx + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
-      const bytes0 = app ? u64(ctx, sinkCtx + P.S_BYTES) : 0;
-      const taken = vqGuestRxBurst(vq, n);
-      app?.deliver(end, taken, u64(ctx, sinkCtx + P.S_BYTES) - bytes0);
-      done.end = end;
-      return taken;
-    };
+    const work = pricedSinkWork(ctx, pricer, clock, sinkCtx, app, (n) => vqGuestRxBurst(vq, n));
     // An injected sink-stall (queue 0: a virtio queue): inside the window it takes nothing.
     const stall = sinkStallWindow(ctx, 0);
     const consume = stalledWork(work, stall);
@@ -60,11 +52,7 @@ export const guestRx: ElementKind = {
       pollEnd.end = start;
       const taken = n > 0 ? consume(start, n, pollEnd) : 0;
       const end = pollEnd.end;
-      if (taken > 0) {
-        stats.batches++;
-        stats.packets += taken;
-        if (taken > stats.maxBatch) stats.maxBatch = taken;
-      }
+      countBatch(stats, taken);
       const complete = taken < budget;
       ctx.q.push(end, (te) => done(te, complete));
     };

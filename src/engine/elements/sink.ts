@@ -9,9 +9,10 @@ import * as P from "../../../assembly/pathabi.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import { Napi, Stage, type WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
-import { type SimContext, setU64, u64 } from "../context.ts";
+import { type SimContext, setU64 } from "../context.ts";
 import { sinkStallWindow, stalledSinks, stalledWork } from "../faults.ts";
 import { BatchPricer, ctxOf, type ElementKind, pcieOf, specResource, wireRingBytes } from "./common.ts";
+import { pricedSinkWork } from "./sink-batch.ts";
 
 export const sink: ElementKind = {
   kind: "sink",
@@ -77,6 +78,8 @@ function queueConsumer(
   const app = applicationOn(ctx, res);
   // The peer on the wire receiving a closed loop's ACKs: each opens the sender's window.
   const loop = ctx.closedLoop && ctx.closedLoop.ackSink === name ? ctx.closedLoop : null;
+  // A stack's batch: priced first (the kernel needs the clock), on what the kernel will take.
+  const stackWork = pricedSinkWork(ctx, pricer, clock, c, app, (m) => sinkBurst(c, m));
   const consume = (start: number, n: number, done: WorkEnd): number => {
     if (serialize) {
       const bytes = wireRingBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
@@ -93,13 +96,8 @@ function queueConsumer(
       done.end = end;
       return taken;
     }
-    // Price first (the kernel needs the clock), on what the kernel will take.
-    let end = pricer.price(start, n);
-    setU64(ctx, clock, start + pricer.batchNs);
-    u32[(c + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
-    const bytes0 = app ? u64(ctx, c + P.S_BYTES) : 0;
-    const taken = sinkBurst(c, n);
-    app?.deliver(end, taken, u64(ctx, c + P.S_BYTES) - bytes0);
+    const taken = stackWork(start, n, done);
+    let end = done.end;
     if (interrupts && taken > 0) {
       // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
       end = res.chargeCycles(end, costs.doorbell_cycles, doorbellAcc);

@@ -27,7 +27,7 @@ import { bdfOfRid } from "./bdf.ts";
 import { type LinuxDriverFacts, linuxDriverFacts, VFIO_PCI } from "./drivers.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import { kstrtobool, kstrtoul } from "./kstrto.ts";
-import { ETH_P_8021Q, pfLinuxOf, type VfLinuxConfig } from "./state.ts";
+import { pfLinuxOf, type VfLinuxConfig, zeroVfConfig } from "./state.ts";
 
 /** A PCI PF as the Linux view sees it. */
 export interface LinuxPciPf {
@@ -108,20 +108,10 @@ function toLinuxErrno(e: Errno): LinuxErrno {
   return same[e] ?? "EIO";
 }
 
-/** Per-VF settings a PCI PF driver starts a new VF with: no admin MAC, anti-spoof on, untrusted. */
+/** Per-VF settings a PCI PF driver starts a new VF with: netdevsim's zeroed ones (no admin MAC,
+ *  untrusted) but anti-spoof on. */
 export function pciDefaultVfConfig(): VfLinuxConfig {
-  return {
-    mac: ZERO_MAC,
-    vlan: 0,
-    qos: 0,
-    vlanProto: ETH_P_8021Q,
-    minTxRate: 0,
-    maxTxRate: 0,
-    spoofchk: true,
-    trust: false,
-    rssQuery: false,
-    linkState: 0,
-  };
+  return { ...zeroVfConfig(), spoofchk: true };
 }
 
 /** True when the PF's VF schema has a `vlan` key (then "no port VLAN" is trunk, else null). */
