@@ -60,3 +60,53 @@ export function withoutWallClock(v: unknown): unknown {
     );
   return v;
 }
+
+/** A profile variant whose name holds a comma and braces: a CSV cell that must be quoted. */
+export const COMMA_PROFILE = "bhyve{cpu_ghz=3,host_irq_cycles=900}";
+
+/**
+ * Runs a sweep into a new results directory with the CLI in this process (each point as
+ * `sweep run` would run it, without a child process) and returns the directory.
+ */
+export async function runSweepHere(text: string): Promise<string> {
+  const { planSweep } = await import("../../src/sweep/plan.ts");
+  const { parseSweep } = await import("../../src/sweep/spec.ts");
+  const { runShard } = await import("../../src/sweep/run.ts");
+  const { toolVersion } = await import("../../src/version.ts");
+  const { iovsim } = await import("../helpers/cli.ts");
+  const plan = planSweep({ file: "acc.yaml", text, spec: parseSweep(text, "acc.yaml") });
+  const dir = join(tempDir("iovsim-report-acc-sweep-"), "results");
+  const sum = await runShard({
+    plan,
+    text,
+    version: await toolVersion(),
+    dir,
+    shard: { k: 0, n: 1 },
+    execute: async (args) => {
+      const r = await iovsim(args);
+      return { exitCode: r.code, stdout: r.out, stderr: r.err };
+    },
+  });
+  if (sum.failed > 0) throw new Error(`sweep: ${sum.failed} points failed`);
+  return dir;
+}
+
+/** Two paths points per profile: one a variant named with a comma; NDR searched. */
+export const SWEEP_NDR = `name: acc-ndr
+experiment: paths
+axes:
+  size: [64, 1518]
+  profile: [bhyve, "${COMMA_PROFILE}"]
+seed: { policy: fixed, value: 1 }
+options: { path: native, count: 300 }
+`;
+
+/** A sweep at a fixed offered load (--rate): no NDR is searched. */
+export const SWEEP_RATE = `name: acc-rate
+experiment: paths
+axes:
+  size: [64, 1518]
+  rate: [10%]
+seed: { policy: fixed, value: 1 }
+options: { path: native, count: 300 }
+`;
