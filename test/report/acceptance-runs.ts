@@ -32,7 +32,7 @@ export type RunName = keyof typeof RUNS;
 
 /** A copy of a file under a directory whose name a shell and an HTML page both must quote. */
 export function hostileCopy(file: string, name: string): string {
-  const dir = join(tempDir("iovsim-report-acc-"), `a&b <script>alert("x")</script>`);
+  const dir = join(tempDir("iovsim-report-acc-"), `a&b <script>alert("x")`);
   mkdirSync(dir);
   const to = join(dir, name);
   copyFileSync(file, to);
