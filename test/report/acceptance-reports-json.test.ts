@@ -10,9 +10,21 @@ import { fidelityJsonSchema } from "../../src/report/fidelity-json.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
 import { pingJsonSchema } from "../../src/report/ping-json.ts";
 import { steeringJsonSchema } from "../../src/report/steering-json.ts";
+import { SWEEP_MERGE_SCHEMA, sweepMergeJsonSchema } from "../../src/report/sweep-json.ts";
 import { switchJsonSchema } from "../../src/report/switch-json.ts";
+import { MERGE_SCHEMA } from "../../src/sweep/merge.ts";
 import { iovsim, iovsimJson } from "../helpers/cli.ts";
-import { leaves, RUNS, type RunName, withoutWallClock } from "./acceptance-runs.ts";
+import {
+  leaves,
+  RUNS,
+  type RunName,
+  runSweepHere,
+  SWEEP_FIDELITY,
+  SWEEP_NDR,
+  SWEEP_RATE,
+  SWEEP_STEERING,
+  withoutWallClock,
+} from "./acceptance-runs.ts";
 
 const SCHEMAS: Record<RunName, z.ZodType> = {
   paths: pathsJsonSchema,
@@ -252,5 +264,57 @@ describe("round trips that do not vary", () => {
     expect(r.min).toBe(r.max); // the idle native path answers every echo alike
     expect(r.avg).toBe(r.min);
     expect(r.stddev).toBe(0);
+  });
+});
+
+describe("sweep merge --json", () => {
+  const sweeps = {
+    paths: SWEEP_NDR,
+    "paths --rate": SWEEP_RATE,
+    steering: SWEEP_STEERING,
+    fidelity: SWEEP_FIDELITY,
+  };
+  const dirs = new Map<string, Promise<string>>();
+  const dirOf = (k: keyof typeof sweeps) => {
+    if (!dirs.has(k)) dirs.set(k, runSweepHere(sweeps[k]));
+    return dirs.get(k)!;
+  };
+  const merge = async (dir: string) => {
+    const r = await iovsim(["sweep", "merge", dir, "--json"]);
+    expect(r.code, r.err).toBe(0);
+    return r.out;
+  };
+
+  it("names the schema the merge writes", () => {
+    expect(SWEEP_MERGE_SCHEMA).toBe(MERGE_SCHEMA);
+  });
+
+  it.each(Object.keys(sweeps) as Array<keyof typeof sweeps>)(
+    "%s: validates against its schema, each point's result against its experiment's, no wall clock",
+    async (k) => {
+      const text = await merge(await dirOf(k));
+      const doc = JSON.parse(text);
+      const parsed = sweepMergeJsonSchema.safeParse(doc);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+      expect(parsed.data).toEqual(doc);
+      expect(text).not.toMatch(/wall_s|realtime_factor|frames_per_wall_s/);
+      expect(unitless(doc)).toEqual([]);
+    },
+  );
+
+  it("the same sweep run twice merges to the same bytes", async () => {
+    const again = await runSweepHere(SWEEP_STEERING);
+    expect(await merge(again)).toBe(await merge(await dirOf("steering")));
+  });
+
+  it("refuses a point result that kept its wall-clock block or lost a field", async () => {
+    const doc = JSON.parse(await merge(await dirOf("steering")));
+    const withClock = structuredClone(doc);
+    withClock.points[0].result.simulator = { wall_s: 1 };
+    expect(sweepMergeJsonSchema.safeParse(withClock).success).toBe(false);
+    const broken = structuredClone(doc);
+    delete broken.points[0].result.results;
+    const issues = sweepMergeJsonSchema.safeParse(broken).error?.issues ?? [];
+    expect(issues.map((i) => i.path.join("."))).toContain("points.0.result.results");
   });
 });

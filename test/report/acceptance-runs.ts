@@ -110,3 +110,19 @@ axes:
 seed: { policy: fixed, value: 1 }
 options: { path: native, count: 300 }
 `;
+
+/** One steering point per core count. */
+export const SWEEP_STEERING = `name: acc-steering
+experiment: steering
+axes:
+  queues: [1, 2]
+seed: { policy: fixed, value: 1 }
+options: { mix: vxlan, strategy: outer-rss, frames: 500 }
+`;
+
+/** One fidelity case (fidelity takes no seed). */
+export const SWEEP_FIDELITY = `name: acc-fidelity
+experiment: fidelity
+axes:
+  case: [talk-ping-jail]
+`;
