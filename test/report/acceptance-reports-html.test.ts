@@ -73,6 +73,16 @@ function checkPage(html: string): void {
   expect(html).not.toMatch(/<(script|iframe|object|embed|img)\b/i);
   expect(html).not.toMatch(/<link\b(?![^>]*rel="icon" href="data:,")/i);
   expect(html).not.toMatch(/@import|url\(/i);
+  // Every element that is opened is closed, in order (void elements and self-closed SVG aside).
+  const open: string[] = [];
+  const body = html.replace(/<style>[\s\S]*?<\/style>/g, "");
+  for (const [, close, name, self] of body.matchAll(/<(\/?)([a-zA-Z][\w:-]*)\b[^>]*?(\/?)>/g)) {
+    const tag = name.toLowerCase();
+    if (self || /^(meta|link|br|hr|img|input|col|wbr)$/.test(tag)) continue;
+    if (!close) open.push(tag);
+    else expect(open.pop(), `</${tag}>`).toBe(tag);
+  }
+  expect(open, "elements left open").toEqual([]);
   // Every id once; every link goes to one of them (or is the empty data: icon).
   const ids = [...html.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]);
   expect(new Set(ids).size, "duplicate ids").toBe(ids.length);
