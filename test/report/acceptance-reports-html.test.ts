@@ -21,8 +21,10 @@ import {
   RUNS,
   type RunName,
   runSweepHere,
+  SWEEP_FIDELITY,
   SWEEP_NDR,
   SWEEP_RATE,
+  SWEEP_STEERING,
 } from "./acceptance-runs.ts";
 
 // The report input each command hands to writeHtmlReport, to check its charts' specs.
@@ -178,6 +180,29 @@ describe.each(WITH_CHARTS)("%s --html charts", (name) => {
     expect(count(html, /<figure class="chart"/g)).toBe(charts.length);
     expect(count(html, /<svg\b[^>]*role="img"/g)).toBe(charts.length);
   });
+});
+
+describe("the same seed gives the same page, but for the simulator's wall clock", () => {
+  const withoutSpeed = (html: string) =>
+    html
+      .replace(/<section id="simulator-speed"[\s\S]*?<\/section>/, "")
+      .replace(/<li><a href="#simulator-speed">[^<]*<\/a><\/li>/, "");
+
+  it.each(["paths", "ping", "steering", "switch"] as RunName[])(
+    "%s --html twice to one file",
+    async (name) => {
+      const file = join(tempDir("iovsim-report-acc-twice-"), `${name}.html`);
+      const pages: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const r = await iovsim([...RUNS[name], "--html", file]);
+        expect(r.code, r.err).toBe(0);
+        pages.push(readFileSync(file, "utf8"));
+      }
+      expect(withoutSpeed(pages[1])).toBe(withoutSpeed(pages[0]));
+      if (name !== "switch" && name !== "fidelity")
+        expect(pages[0]).toContain('<section id="simulator-speed"');
+    },
+  );
 });
 
 describe("a chart that stacks cycles and ns", () => {
@@ -354,6 +379,15 @@ describe("sweep merge --html", () => {
     expect(values).toHaveLength(m.points.length);
     for (const v of values) expect(typeof v.p99_us_mid_load).toBe("number");
     expect(html).not.toContain("NDR (Mpps");
+  });
+
+  it.each([
+    ["steering", SWEEP_STEERING],
+    ["fidelity", SWEEP_FIDELITY],
+  ])("of a %s sweep: one well-formed page, its results table labelled simulated", async (_name, text) => {
+    const { html } = await merged(runSweepHere(text));
+    checkPage(html);
+    expect(html).toContain('<h2 id="results">Results <span class="label simulated">simulated</span>');
   });
 
   it("writes only the report with --html alone, and the JSON too with --json", async () => {
