@@ -188,7 +188,7 @@ describe("the same seed gives the same page, but for the simulator's wall clock"
       .replace(/<section id="simulator-speed"[\s\S]*?<\/section>/, "")
       .replace(/<li><a href="#simulator-speed">[^<]*<\/a><\/li>/, "");
 
-  it.each(["paths", "ping", "steering", "switch"] as RunName[])(
+  it.each(["paths", "ping", "steering", "switch", "fidelity"] as RunName[])(
     "%s --html twice to one file",
     async (name) => {
       const file = join(tempDir("iovsim-report-acc-twice-"), `${name}.html`);
