@@ -95,7 +95,10 @@ describe.skipIf(!haveChromium)("report pages in headless Chromium", () => {
     expect(desk.foreign()).toEqual([]);
     await desk.page.close();
     const phone = await open(file, { width: 390, height: 844 });
-    const widths = await phone.page.$eval("html", (h) => ({ doc: h.scrollWidth, view: window.innerWidth }));
+    const widths = await phone.page.$eval("html", (h) => ({
+      doc: h.scrollWidth,
+      view: h.ownerDocument.defaultView?.innerWidth ?? 0,
+    }));
     expect(widths.doc).toBeLessThanOrEqual(widths.view);
     await phone.page.close();
   });

@@ -33,7 +33,7 @@ function records(text: string): Array<Record<string, string>> {
 
 // A cell in a column named with a unit, a ratio or a count holds a plain number (or nothing).
 const NUMERIC_COLUMN =
-  /(_mpps|_gbps|_us|_ms|_s|_ratio|_util|_utilization|_cycles_per_packet|_frames|_bytes|_gbps|^seq|^size|^seed|^queues|^value|^published|^simulated|^error|^tolerance_(low|high)|^jain|^max_over_mean|^reordered|^split_pairs|^load_fraction_of_ndr|^precision_of_line_rate|^frame_bytes|^index)$/;
+  /(_mpps|_gbps|_us|_ms|_s|_ratio|_util|_utilization|_cycles_per_packet|_frames|_bytes|_gbps|^seq|^seed|^queues|^value|^published|^simulated|^error|^tolerance_(low|high)|^jain|^max_over_mean|^reordered|^split_pairs|^load_fraction_of_ndr|^precision_of_line_rate|^frame_bytes|^index)$/;
 const PLAIN_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?(e[-+]?\d+)?$/;
 
 function unitInCells(text: string): string[] {
@@ -250,6 +250,88 @@ describe("--json with --csv", () => {
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/--json.*--csv|--csv.*--json/);
       expect(r.out).toBe("");
+    },
+  );
+});
+
+describe("--csv of other kinds of run", () => {
+  const VARIANTS: Array<[string, string[], number]> = [
+    [
+      "paths --direction both",
+      ["paths", "--path", "native,vm-vf", "--size", "64", "--count", "300", "--direction", "both"],
+      0,
+    ],
+    [
+      "paths --rate on imix",
+      ["paths", "--path", "native", "--size", "64,imix", "--count", "300", "--rate", "20%"],
+      0,
+    ],
+    [
+      "paths --pcap",
+      [
+        "paths",
+        "--path",
+        "native",
+        "--pcap",
+        "examples/in.pcap",
+        "--count",
+        "300",
+        "--rewrite-dst",
+        "consumer",
+      ],
+      0,
+    ],
+    [
+      "paths --inject-fault",
+      [
+        "paths",
+        "--path",
+        "native",
+        "--size",
+        "64",
+        "--count",
+        "300",
+        "--inject-fault",
+        "sink-stall,generator-overrun",
+      ],
+      3,
+    ],
+    [
+      "steering --rate --inject-fault",
+      [
+        "steering",
+        "--mix",
+        "mix,plain",
+        "--strategy",
+        "sw-dispatch,flow-rules",
+        "--queues",
+        "2,4",
+        "--frames",
+        "500",
+        "--rate",
+        "10%",
+        "--no-ndr",
+        "--inject-fault",
+        "sink-stall",
+      ],
+      3,
+    ],
+  ];
+
+  it.each(VARIANTS)(
+    "%s: RFC 4180, plain numbers, a row per load point or result of its JSON",
+    async (_what, argv, code) => {
+      const [csv, json] = [await iovsim([...argv, "--csv"]), await iovsim([...argv, "--json"])];
+      expect([csv.code, json.code]).toEqual([code, code]);
+      const rows = records(csv.out);
+      expect(unitInCells(csv.out)).toEqual([]);
+      const j = JSON.parse(json.out);
+      const expected = j.paths
+        ? j.paths.reduce((n: number, p: { load_points: unknown[] }) => n + p.load_points.length, 0)
+        : j.results.length;
+      expect(rows).toHaveLength(expected);
+      // What each fault did is in the faults column (prose: one quoted cell when it holds a comma).
+      if (argv.includes("--inject-fault")) expect(rows.some((r) => r.faults !== "")).toBe(true);
     },
   );
 });

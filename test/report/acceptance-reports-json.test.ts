@@ -58,10 +58,10 @@ function jsonText(name: RunName, again = false): Promise<string> {
 const UNIT =
   /(_mpps|_gbps|_pps|Pps|_us|_ms|_ns|Ns|_s|_bytes|_percent|_ratio|_of_ndr|_of_line_rate|_per_s|_factor)$/;
 const COUNT =
-  /^(frames|events|simulations|workers|seed|index|count|trials|transmitted|received|sent|delivered|in_flight|copies|seq|vfs|vf_count|pings|passed|total|queues|cores|flows|reordered|split_pairs|offered|dropped|to_wire|wire_out|skipped_non_ethernet|snaplen_cut|per_queue|per_core_frames|frames_per_run|frames_per_trial|size|frame_bytes)$|_(packets|bytes|events|descriptors|dropped|errors|filtered|no_desc|no_pool|no_destination|spoofed|broadcast|multicast|unicast|oversize)$|^r[ou]c$/;
+  /^(frames|events|simulations|workers|seed|index|count|trials|transmitted|received|sent|delivered|in_flight|copies|seq|vfs|vf_count|pings|passed|total|queues|cores|flows|reordered|split_pairs|offered|dropped|to_wire|wire_out|skipped_non_ethernet|snaplen_cut|per_queue|per_core_frames|per_queue_delivered|window|queue|records|filtered|to_consumer|consumer_lost|entries|matched_flows|fallback_flows|frames_per_run|frames_per_trial|size|frame_bytes)$|_(packets|bytes|events|descriptors|dropped|errors|filtered|no_desc|no_pool|no_destination|spoofed|broadcast|multicast|unicast|oversize)$|^r[ou]c$/;
 // Shares of 1: a resource's busy time, Jain's index, a relative error, the PDR loss limit.
 const SHARE =
-  /^(utilization|work_utilization|busiest_core|dispatcher|nic|wire|jain|max_over_mean|error|pdr_loss)$/;
+  /^(work_share|utilization|work_utilization|busiest_core|dispatcher|nic|wire|jain|max_over_mean|error|pdr_loss)$/;
 
 function unitless(doc: unknown): string[] {
   const bad: string[] = [];
@@ -80,6 +80,8 @@ function unitless(doc: unknown): string[] {
       SHARE.test(l.key) ||
       /(^|\.)(rx_size|tx_size|frame_drops|copy_drops)\./.test(l.path) || // frame counts by size / reason
       /\.(by_event)\./.test(l.path) || // the unit is cycles_per_packet_unit beside it
+      /\.delivered_elsewhere\./.test(l.path) || // frames, by where they went
+      /^ns_/.test(l.key) ||
       /\.cycles_per_packet$/.test(l.path) || // ditto
       /\.published\.(value|tolerance)/.test(l.path) || // published.unit beside it
       /(^|\.)cases\[\d+\]\.simulated$/.test(l.path); // in published.unit
@@ -317,4 +319,96 @@ describe("sweep merge --json", () => {
     const issues = sweepMergeJsonSchema.safeParse(broken).error?.issues ?? [];
     expect(issues.map((i) => i.path.join("."))).toContain("points.0.result.results");
   });
+});
+
+describe("--json of other kinds of run", () => {
+  const VARIANTS: Array<[string, RunName, string[], number]> = [
+    [
+      "paths --direction both",
+      "paths",
+      ["paths", "--path", "native,vm-vf", "--size", "64", "--count", "300", "--direction", "both"],
+      0,
+    ],
+    [
+      "paths --rate on imix",
+      "paths",
+      ["paths", "--path", "native", "--size", "64,imix", "--count", "300", "--rate", "20%"],
+      0,
+    ],
+    [
+      "paths --application --window",
+      "paths",
+      ["paths", "--path", "vm-vf", "--trial-ms", "0.2", "--application", "--window", "32"],
+      0,
+    ],
+    [
+      "paths --pcap",
+      "paths",
+      [
+        "paths",
+        "--path",
+        "native",
+        "--pcap",
+        "examples/in.pcap",
+        "--count",
+        "300",
+        "--rewrite-dst",
+        "consumer",
+      ],
+      0,
+    ],
+    [
+      "paths --inject-fault",
+      "paths",
+      [
+        "paths",
+        "--path",
+        "native",
+        "--size",
+        "64",
+        "--count",
+        "300",
+        "--inject-fault",
+        "sink-stall,generator-overrun",
+      ],
+      3,
+    ],
+    [
+      "steering --rate --inject-fault",
+      "steering",
+      [
+        "steering",
+        "--mix",
+        "mix,plain",
+        "--strategy",
+        "sw-dispatch,flow-rules",
+        "--queues",
+        "2,4",
+        "--frames",
+        "500",
+        "--rate",
+        "10%",
+        "--no-ndr",
+        "--inject-fault",
+        "sink-stall",
+      ],
+      3,
+    ],
+    ["ping -c 1 on virtio", "ping", ["ping", "--path", "virtio", "-c", "1"], 0],
+  ];
+
+  it.each(VARIANTS)(
+    "%s: its schema, every key documented, units named, wall clock apart",
+    async (_what, name, argv, code) => {
+      const r = await iovsim([...argv, "--json"]);
+      expect(r.code, r.err).toBe(code);
+      const doc = JSON.parse(r.out);
+      const parsed = SCHEMAS[name].safeParse(doc);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+      expect(parsed.data).toEqual(doc);
+      expect([...new Set(unitless(doc).map((x) => x.replace(/\[\d+\]/g, "[]")))]).toEqual([]);
+      for (const l of leaves(doc).filter((x) => /wall|realtime/.test(x.key)))
+        expect(l.path).toMatch(/(^|\.)simulator\./);
+    },
+  );
 });
