@@ -224,7 +224,7 @@ describe("the terminal shows the JSON's figures (same seed, printed precision)",
     expect(t.out).toContain(`frame drops: ${drops.join(", ")}`);
   });
 
-  it("demo: every path's NDR and PDR, and each ping's RTT", async () => {
+  it("demo: every path's NDR and PDR, each ping's RTT, each steering run's frames per core, Jain and NDR", async () => {
     const j = JSON.parse(await jsonText("demo"));
     const t = await iovsim([...RUNS.demo]);
     expect(t.code).toBe(0);
@@ -240,11 +240,20 @@ describe("the terminal shows the JSON's figures (same seed, printed precision)",
         [r.min, r.avg, r.max, r.stddev].map((v: number) => v.toFixed(1)).join(" / "),
       );
     }
+    // Steering: frames per core (the switch's counters), Jain's index and NDR with its bottleneck.
+    expect(j.steering.runs.length).toBeGreaterThan(0);
+    for (const r of j.steering.runs) {
+      const row = tableRow(t.out, r.traffic, r.strategy_name, r.per_core_frames.join(" / "));
+      expect(row.slice(3), `${r.regime} ${r.traffic} ${r.strategy}`).toEqual([
+        r.jain.toFixed(3),
+        `${r.ndr_mpps.toFixed(2)} (${r.bottleneck})`,
+      ]);
+    }
   });
 });
 
 describe("--json documents from the same run agree", () => {
-  it("demo's paths part is a whole paths document: its own schema, seed and profile", async () => {
+  it("demo's paths part is a whole paths document (its own schema), priced by the steering's profile", async () => {
     const j = JSON.parse(await jsonText("demo"));
     expect(pathsJsonSchema.safeParse(j.paths).success).toBe(true);
     expect(j.paths.profile.name).toBe(j.steering.profile);
