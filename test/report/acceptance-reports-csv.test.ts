@@ -2,11 +2,13 @@
 // fields quoted where they hold a comma, quote or line end; parsed by the strict reader), one
 // row per result of the run's JSON, every cell that must hold a figure holding a plain number
 // (no unit in the cell: the unit is in the column name), and the same figures as --json.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
 import { demoCsvRows } from "../../src/report/demo-json.ts";
 import { switchCsvRows } from "../../src/report/switch-json.ts";
-import { iovsim } from "../helpers/cli.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 import { COMMA_PROFILE, RUNS, type RunName, runSweepHere, SWEEP_NDR } from "./acceptance-runs.ts";
 
 const cache = new Map<string, Promise<string>>();
@@ -133,6 +135,29 @@ describe("one CSV row per result, with the --json figures (same seed)", () => {
     ]);
     expect(text).toContain(`"${COMMA_PROFILE}"`);
     for (const r of records(text)) expect(r.profile).toBe(COMMA_PROFILE);
+  });
+
+  it("paths: a profile named with a quote, a comma and a line end reads back whole from its quoted cell", async () => {
+    const file = join(tempDir("iovsim-report-acc-"), "q.json");
+    const profile = JSON.parse(readFileSync("examples/profiles/bhyve-3.5ghz.json", "utf8"));
+    profile.name = 'q"uote,new\nline';
+    writeFileSync(file, JSON.stringify(profile));
+    const text = await output([
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--count",
+      "300",
+      "--profile",
+      file,
+      "--csv",
+    ]);
+    expect(text).toContain('"q""uote,new\nline"');
+    const rows = records(text);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.profile).toBe('q"uote,new\nline');
   });
 
   it("ping: a row per echo reply with its RTT", async () => {

@@ -3,7 +3,7 @@
 // script, links only to its own sections), every chart's Vega-Lite spec compiling without a
 // warning with its quantitative axes titled with a unit, simulated figures labelled and the
 // wall clock apart, the JSON's figures shown, and user-provided text escaped.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import * as vl from "vega-lite";
@@ -277,6 +277,21 @@ describe("user-provided text in the report is escaped", () => {
     checkPage(html);
     expect(html).not.toMatch(RAW);
     expect(html).toContain("a&amp;b &lt;script&gt;alert(&quot;x&quot;)");
+  });
+
+  it("ping --profile FILE whose name, description and a constant's source hold markup", async () => {
+    const file = join(tempDir("iovsim-report-acc-"), "evil.json");
+    const profile = JSON.parse(readFileSync("examples/profiles/bhyve-3.5ghz.json", "utf8"));
+    profile.name = "evil<script>alert(1)&x";
+    profile.description = 'desc <img src=x onerror=alert(2)> & "q"';
+    profile.constants.cpu_ghz.source = "src <script>alert(3)</script>";
+    writeFileSync(file, JSON.stringify(profile));
+    const { html } = await report("ping", ["ping", "--path", "native", "-c", "1", "--profile", file]);
+    checkPage(html);
+    expect(html).not.toMatch(/<script>alert|<img src=x/);
+    expect(html).toContain("evil&lt;script&gt;alert(1)&amp;x");
+    expect(html).toContain("desc &lt;img src=x onerror=alert(2)&gt; &amp; &quot;q&quot;");
+    expect(html).toContain("src &lt;script&gt;alert(3)&lt;/script&gt;");
   });
 
   it("steering --mix pcap:FILE with <script> and & in the file's directory", async () => {
