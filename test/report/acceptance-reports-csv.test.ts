@@ -9,7 +9,15 @@ import { parseCsv } from "../../src/report/csv.ts";
 import { demoCsvRows } from "../../src/report/demo-json.ts";
 import { switchCsvRows } from "../../src/report/switch-json.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
-import { COMMA_PROFILE, RUNS, type RunName, runSweepHere, SWEEP_NDR } from "./acceptance-runs.ts";
+import {
+  COMMA_PROFILE,
+  RUNS,
+  type RunName,
+  runSweepHere,
+  SWEEP_FIDELITY,
+  SWEEP_NDR,
+  SWEEP_STEERING,
+} from "./acceptance-runs.ts";
 
 const cache = new Map<string, Promise<string>>();
 function output(argv: readonly string[]): Promise<string> {
@@ -257,6 +265,28 @@ describe("sweep merge --csv", () => {
         "bottleneck",
       ])
         expect(r[c], c).not.toBe("");
+  });
+
+  it.each([
+    ["steering", SWEEP_STEERING, "results"],
+    ["fidelity", SWEEP_FIDELITY, "cases"],
+  ] as const)("of a %s sweep: a row per point and result, figures as merged", async (_name, text, key) => {
+    const d = await runSweepHere(text);
+    const csv = await iovsim(["sweep", "merge", d, "--csv"]);
+    expect(csv.code, csv.err).toBe(0);
+    const merged = JSON.parse((await iovsim(["sweep", "merge", d, "--json"])).out);
+    const entries = merged.points.flatMap(
+      (p: { index: number; result: Record<string, Array<Record<string, unknown>>> }) =>
+        p.result[key].map((e) => [p.index, e] as const),
+    );
+    const rows = records(csv.out);
+    expect(rows).toHaveLength(entries.length);
+    expect(unitInCells(csv.out)).toEqual([]);
+    entries.forEach(([index, e]: readonly [number, Record<string, unknown>], i: number) => {
+      expect(Number(rows[i].index)).toBe(index);
+      const figure = key === "results" ? "ndr_mpps" : "simulated";
+      expect(Number(rows[i][figure]), `row ${i + 1} ${figure}`).toBe(e[figure]);
+    });
   });
 
   it("--json and --csv together are refused, naming both", async () => {
