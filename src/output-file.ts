@@ -70,6 +70,12 @@ export function checkOutputFile(file: string, option: string): void {
 export function htmlOutputFile(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   if (v === "") throw new UserError("E_USAGE", "--html needs a file name");
+  // Standard output carries the text, --json or --csv: "-" would become a file named "-".
+  if (v === "-")
+    throw new UserError(
+      "E_USAGE",
+      "--html -: the report goes to a file, not standard output; name one (e.g. --html report.html, or ./- for a file named '-')",
+    );
   checkOutputFile(v, "--html");
   return v;
 }

@@ -11,17 +11,29 @@ import { sweepConditionRows } from "./conditions.ts";
 import { type MergedSweep, mergedRows, type PointSpeed, rowColumns } from "./merge.ts";
 
 export function renderSweepSvg(spec: TopLevelSpec): Promise<string> {
-  return renderSvg(spec, "NDR against frame size, one panel per value of the other axes (simulated)");
+  return renderSvg(spec, spec.description ?? "small multiples (simulated)");
 }
+
+/** The figure a paths sweep's panels show: NDR where a search ran, else p99 at the one load. */
+const PANEL_FIGURES = [
+  { field: "ndr_mpps", title: "NDR (Mpps, simulated)", what: "NDR" },
+  { field: "p99_us_mid_load", title: "p99 latency at the load (µs, simulated)", what: "p99 latency" },
+] as const;
 
 export function smallMultiplesSpec(m: MergedSweep): TopLevelSpec | undefined {
   const rows = mergedRows(m);
-  if (m.experiment !== "paths" || rows.length === 0 || !("ndr_mpps" in rows[0])) return undefined;
+  if (m.experiment !== "paths") return undefined;
+  // A sweep at a fixed offered load (--rate) searched no NDR: its null NDR would draw empty
+  // panels under an NDR axis, so the panels show the latency at that load instead.
+  const figure = PANEL_FIGURES.find((f) => rows.some((r) => typeof r[f.field] === "number"));
+  if (!figure) return undefined;
   // Panels: every axis other than the ones on the chart (path, size).
   const panelAxes = m.axes.filter((a) => a !== "path" && a !== "size");
-  const data = rows.map((r) => ({ ...r, panel: panelAxes.map((a) => `${a}=${r[a]}`).join(" ") || m.sweep }));
+  const data = rows
+    .filter((r) => typeof r[figure.field] === "number")
+    .map((r) => ({ ...r, panel: panelAxes.map((a) => `${a}=${r[a]}`).join(" ") || m.sweep }));
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    description: `${figure.what} against frame size, one panel per value of the other axes (simulated)`,
     data: { values: data },
     facet: { field: "panel", type: "nominal", title: null },
     columns: 3,
@@ -31,7 +43,7 @@ export function smallMultiplesSpec(m: MergedSweep): TopLevelSpec | undefined {
       mark: { type: "line", point: true },
       encoding: {
         x: { field: "size", type: "quantitative", title: "frame size (B)", scale: { type: "log" } },
-        y: { field: "ndr_mpps", type: "quantitative", title: "NDR (Mpps, simulated)" },
+        y: { field: figure.field, type: "quantitative", title: figure.title },
         color: { field: "path", type: "nominal" },
         strokeDash: { field: "direction", type: "nominal" },
       },

@@ -2,10 +2,10 @@
 // engine that hands out an index (Slurm job arrays, Kubernetes Indexed Jobs) runs its shards.
 
 import { join } from "node:path";
-import { Command as Commander, CommanderError } from "commander";
+import { Command as Commander, CommanderError, Option } from "commander";
 import { UserError } from "../../errors.ts";
-import { writeFileAtomic } from "../../fs-atomic.ts";
-import { asWriteError, samePathKey } from "../../output-file.ts";
+import { replaceFileSync } from "../../fs-atomic.ts";
+import { asWriteError, htmlOutputFile, samePathKey } from "../../output-file.ts";
 import { commandLine } from "../../report/output-format.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
@@ -190,13 +190,26 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .argument("<dir>", "results directory")
     .option("--json", "the merged results as JSON (default)")
     .option("--csv", "one row per point (and path) as CSV")
-    .option("--html <file>", "write an HTML report")
+    .addOption(
+      new Option("--html <file>", "write an HTML report").argParser((v: string, prev: unknown) => {
+        // A second --html would silently win over the first, as in every other command: refused.
+        if (prev !== undefined)
+          throw usageError(
+            "sweep merge",
+            `option '--html' given twice ('${prev}' and '${v}'); it takes one value`,
+          );
+        return v;
+      }),
+    )
     .option("--partial", "merge even with points missing (they are listed)")
     .description("gather every point into one table; refuses mixed sweeps or tool versions")
     .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (dir: string, o: { json?: boolean; csv?: boolean; html?: string; partial?: boolean }) => {
       if (o.json && o.csv) throw new UserError("E_USAGE", "sweep merge: --json and --csv exclude each other");
-      if (o.html) refuseHtmlInResults(o.html, dir);
+      // Checked before the merge as every --html is ("", "-", a missing directory), then kept off
+      // the results the merge reads.
+      const html = htmlOutputFile(o.html);
+      if (html !== undefined) refuseHtmlInResults(html, dir);
       const { merged, missing, plan, text, speeds } = await mergeSweep(dir, { partial: o.partial });
       if (missing.length > 0)
         ctx.err(`sweep merge: ${missing.length} points missing: ${missing.join(", ")}\n`);
@@ -204,28 +217,29 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         const { renderSweepHtml, renderSweepSvg, smallMultiplesSpec } = await import("../../sweep/html.ts");
         const spec = smallMultiplesSpec(merged);
         const svg = spec ? await renderSweepSvg(spec) : undefined;
-        await writeFileAtomic(
-          o.html,
-          renderSweepHtml(
-            merged,
-            {
-              sweepText: text,
+        const page = renderSweepHtml(
+          merged,
+          {
+            sweepText: text,
+            dir,
+            merge: commandLine("sweep", [
+              "merge",
               dir,
-              merge: commandLine("sweep", [
-                "merge",
-                dir,
-                "--html",
-                o.html,
-                ...(o.partial ? ["--partial"] : []),
-              ]),
-              pointArgs: new Map(plan.points.map((p) => [p.index, p.args])),
-            },
-            svg,
-            speeds,
-          ),
-        ).catch((e) => {
-          throw asWriteError(e, o.html!, "--html");
-        });
+              "--html",
+              o.html,
+              ...(o.partial ? ["--partial"] : []),
+            ]),
+            pointArgs: new Map(plan.points.map((p) => [p.index, p.args])),
+          },
+          svg,
+          speeds,
+        );
+        // As every other --html: atomic, a link followed, a FIFO or device written in place.
+        try {
+          replaceFileSync(o.html, page);
+        } catch (e) {
+          throw asWriteError(e, o.html, "--html");
+        }
         ctx.err(`sweep merge: wrote ${o.html}\n`);
       }
       if (o.csv) ctx.out(rowsToCsv(mergedRows(merged)));

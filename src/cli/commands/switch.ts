@@ -249,6 +249,12 @@ function switchArgs(opts: Opts): SwitchArgs {
         "E_USAGE",
         `option '--mtu ${m.port}=${m.mtu}': ${m.port} already has an MTU (--mtu given twice for one port)`,
       );
+  // --out is a directory of captures and counters.json: "-" would become a directory named "-".
+  if (out === "-")
+    throw new UserError(
+      "E_USAGE",
+      "option '--out -': --out is a directory (captures and counters.json), not standard output; use --json or --csv for stdout, or ./- for a directory named '-'",
+    );
   refuseHtmlOverOutputs(html, out);
   // A report inside an --out DIR this run creates is checked when it is written.
   if (!(html && out && resolve(dirname(html)) === resolve(out) && !existsSync(out))) htmlOutputFile(html);

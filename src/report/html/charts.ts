@@ -341,7 +341,8 @@ export function cyclesChart(p: PathResult, kinds: string[] = eventKinds([p])): C
           field: "cycles",
           type: "quantitative",
           aggregate: "sum",
-          title: "cycles per packet (simulated)",
+          // A resource without a clock (wire, NIC, PCIe) works in ns: its rows say "(ns)".
+          title: "work per packet: CPU cycles, ns on rows marked (ns) (simulated)",
         },
         // Past 10 kinds the default palette repeats (two kinds, one colour): a run over every
         // path has some 26 kinds, so the 40 colours of EVENT_COLOURS then.
