@@ -7,6 +7,7 @@ import { costProfileNames, loadCosts, variantBase } from "../../model/costs.ts";
 import { loadHost } from "../../nic/index.ts";
 import { getProfile, requireInnerRss } from "../../nic/profile.ts";
 import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
+import { linkGbpsOf } from "../../paths/setup.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
 import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
@@ -377,7 +378,8 @@ export const command = defineCommand({
       if (rules.length === 0)
         throw new UserError("E_USAGE", `--port ${o.port}: no flow rules (iovsim flow create ...)`);
     }
-    const linkGbps = 10;
+    // The X710 model's own link speed (its NIC profile), as the paths take theirs.
+    const linkGbps = linkGbpsOf("ixl");
     let ratePps: number | null = null;
     if (o.rate) {
       const mean = meanFrameBytes(mixes[0]!, o.frames, o.seed);
