@@ -80,6 +80,24 @@ function resumeFrames(g: BuiltGraph, gens: number[], window: number): number {
   return Number.isFinite(limit) ? Math.max(window, Math.floor(limit / 2)) : window;
 }
 
+/** The out-ring head at which generator `c` has room for `frames` more (its tail is still: the
+ *  source waits). Ring indices wrap at 2^32: compared by difference (headsReached). */
+function headWithRoom(g: BuiltGraph, c: number, frames: number): number {
+  const u32 = g.ctx.u32;
+  const out = u32[(c + P.G_OUT) >>> 2];
+  return (Atomics.load(u32, (out + R_TAIL) >>> 2) + frames - u32[(out + R_LIMIT) >>> 2]) >>> 0;
+}
+
+/** Every generator's out-ring head has reached its `roomHead` (this thread moves the heads). */
+function headsReached(g: BuiltGraph, gens: number[], roomHead: Float64Array): boolean {
+  const u32 = g.ctx.u32;
+  for (let i = 0; i < gens.length; i++) {
+    const out = u32[(gens[i] + P.G_OUT) >>> 2];
+    if (((u32[(out + R_HEAD) >>> 2] - roomHead[i]) | 0) < 0) return false;
+  }
+  return true;
+}
+
 function sourceGenerators(g: BuiltGraph, split: Split): number[] {
   return [...split.source]
     .map((i) => g.specs[i].name)
@@ -153,6 +171,9 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
   const state = startGraph(g, (i) => !split.source.has(i));
   const gens = sourceGenerators(g, split);
   const resume = resumeFrames(g, gens, g.ctx.costs.c.nic_window_frames);
+  // While the source waits for room: each generator's out-ring head at which it has `resume`.
+  const roomHead = new Float64Array(gens.length);
+  let roomWanted = false;
   // The source's progress as last read: it only grows, so it is read again only when the next
   // event lies beyond it (a load and a BigInt per event saved).
   let src = ch.progress(SOURCE);
@@ -183,15 +204,23 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
     }
     // This side's promise (every event before t has run) matters to the source only while it
     // waits (short of room): published then, and before this side waits (above). A promise
-    // published late is still a true one, only a smaller one.
-    if (ch.waiting(SOURCE) !== 0) ch.setProgress(CONSUMER, t);
+    // published late is still a true one, only a smaller one. (One load of the source's wait
+    // word per event: the source waits for room most of the time, so this runs hot.)
+    const why = ch.waiting(SOURCE);
+    if (why !== 0) ch.setProgress(CONSUMER, t);
     if (t > stopNs) break;
     state.endNs = t;
     q.runNext();
-    // The source sleeps for room this run has made: wake it.
-    // (Only when it sleeps: a source still polling finds the room itself.)
-    if (ch.asleep(SOURCE) && ch.waiting(SOURCE) === WAIT_GENERATOR_ROOM && generatorsCanRun(g, gens, resume))
-      ch.wake();
+    // The source sleeps for room this run has made: wake it. Its out rings' heads (written on
+    // this thread) are compared with the heads at which they have the room it waits for; only
+    // then are its buffers counted (generatorsCanRun reads lines the source writes).
+    if (why === WAIT_GENERATOR_ROOM) {
+      if (!roomWanted) {
+        roomWanted = true;
+        for (let i = 0; i < gens.length; i++) roomHead[i] = headWithRoom(g, gens[i], resume);
+      }
+      if (headsReached(g, gens, roomHead) && generatorsCanRun(g, gens, resume)) ch.wake();
+    } else roomWanted = false;
   }
   ch.setProgress(CONSUMER, Number.POSITIVE_INFINITY);
   state.settle?.();
