@@ -142,6 +142,14 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
     }
     expect(tx.hasRoom()).toBe(false);
     const got: number[][] = [];
+    // The consumer sees the records below the tail it read with the source's progress.
+    rx.receive(
+      () => 15,
+      (l, t, r) => got.push([l, t, r]),
+    );
+    expect(got).toEqual([]);
+    tx.setProgress(0, 40);
+    expect(rx.sourceProgress()).toBe(40);
     rx.receive(
       () => 15,
       (l, t, r) => got.push([l, t, r]),
@@ -174,6 +182,7 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
     const tx = new Channel(block);
     const rx = new Channel(block);
     for (let i = 0; i < 5; i++) tx.send(0, i + 1, 10 * i + 5, 10 * i);
+    rx.sourceProgress();
     rx.receive(
       () => 25,
       () => {},

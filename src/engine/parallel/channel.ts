@@ -94,6 +94,8 @@ export class Channel {
   private readonly rec: Float64Array;
   readonly capacity: number;
   private readonly mask: number;
+  /** Consumer: the tail as of its last sourceProgress(). */
+  private tailSeen = 0;
   /** This thread's counters (each thread has its own Channel over the one block). */
   readonly stats: SyncStats = emptySyncStats();
 
@@ -124,6 +126,18 @@ export class Channel {
       const t = this.f64[LINE_F64 * p + PROGRESS];
       if ((s & 1) === 0 && Atomics.load(this.i32, seq) === s) return t;
     }
+  }
+
+  /**
+   * Consumer: the source's progress, and with it the ring's tail as it was after that progress
+   * was published (read in that order): every record of an event before the progress is then
+   * below the tail receive() uses, so the source's line is read once per progress read, not once
+   * per event (each read of a line the other core writes is a cache miss).
+   */
+  sourceProgress(): number {
+    const t = this.progress(0);
+    this.tailSeen = Atomics.load(this.i32, TAIL);
+    return t;
   }
 
   /** Why partition p waits, spinning or asleep (0: it does not). */
@@ -224,11 +238,12 @@ export class Channel {
 
   /**
    * Consumer: takes, oldest first, each record published by an event before `before()` (asked
-   * again after each record: taking one may schedule an earlier event).
+   * again after each record: taking one may schedule an earlier event), of those below the tail
+   * its last sourceProgress() saw (`before()` must not exceed that progress).
    */
   receive(before: () => number, take: (link: number, tail: number, ready: number) => void): void {
     const h0 = this.i32[HEAD];
-    const t = Atomics.load(this.i32, TAIL);
+    const t = this.tailSeen;
     if (h0 === t) return;
     let h = h0;
     while (h !== t) {

@@ -105,6 +105,54 @@ function sourceGenerators(g: BuiltGraph, split: Split): number[] {
     .map((n) => g.ctx.built.ctx.get(n)!);
 }
 
+/**
+ * The source's view of its generators' free buffers (stack + returned) and out-ring room. The
+ * indices the consumer moves (out-ring head, return-ring tails) only grow, so values read
+ * earlier give lower bounds: a check on them that passes is the answer the current values give
+ * (at least `budget`); only one that falls short reads them again (each read of a line the
+ * consumer's core writes is a cache miss, and the source checks before every event).
+ */
+class SourceRoom {
+  private readonly outHead: Float64Array;
+  private readonly retTail: Float64Array[];
+
+  constructor(
+    private readonly g: BuiltGraph,
+    private readonly gens: number[],
+  ) {
+    const u32 = g.ctx.u32;
+    this.outHead = new Float64Array(gens.length);
+    this.retTail = gens.map((c) => new Float64Array(u32[(c + P.G_NRET) >>> 2]));
+    this.check(0, true);
+  }
+
+  canRun(budget: number): boolean {
+    return this.check(budget, false) || this.check(budget, true);
+  }
+
+  private check(budget: number, reload: boolean): boolean {
+    const u32 = this.g.ctx.u32;
+    const gens = this.gens;
+    let ok = true;
+    for (let k = 0; k < gens.length; k++) {
+      const c = gens[k];
+      let free = u32[u32[(c + P.G_FREE) >>> 2] >>> 2];
+      const tails = this.retTail[k];
+      for (let i = 0; i < tails.length; i++) {
+        const r = u32[(c + genRetSlot(i)) >>> 2];
+        if (reload) tails[i] = Atomics.load(u32, (r + R_TAIL) >>> 2);
+        // This thread moves the head (drains returns onto the stack): past a stale tail, none left.
+        free += Math.max(0, (tails[i] - u32[(r + R_HEAD) >>> 2]) | 0);
+      }
+      const out = u32[(c + P.G_OUT) >>> 2];
+      if (reload) this.outHead[k] = Atomics.load(u32, (out + R_HEAD) >>> 2);
+      const used = (u32[(out + R_TAIL) >>> 2] - this.outHead[k]) >>> 0;
+      if (free < budget || used + budget > u32[(out + R_LIMIT) >>> 2]) ok = false;
+    }
+    return ok;
+  }
+}
+
 /** Free buffers (stack + returned) and out-ring room of every source generator, at least `budget`? */
 function generatorsCanRun(g: BuiltGraph, gens: number[], budget: number): boolean {
   const u32 = g.ctx.u32;
@@ -138,16 +186,17 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
   const gens = sourceGenerators(g, split);
   const budget = g.ctx.costs.c.nic_window_frames;
   const resume = resumeFrames(g, gens, budget);
+  const room = new SourceRoom(g, gens);
   for (;;) {
     const t = q.peekTime();
     if (t > stopNs) break;
     ch.setProgress(SOURCE, t);
     // Short of room: wait until the ring has half drained (resumeFrames), or the consumer has run
     // every event before t (then both runs see the same room).
-    if (!generatorsCanRun(g, gens, budget))
+    if (!room.canRun(budget))
       ch.waitUntil(
         SOURCE,
-        () => ch.progress(CONSUMER) >= t || generatorsCanRun(g, gens, resume),
+        () => ch.progress(CONSUMER) >= t || room.canRun(resume),
         WAIT_GENERATOR_ROOM,
         t,
         true, // the consumer re-publishes its progress with this source's
@@ -176,13 +225,13 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
   let roomWanted = false;
   // The source's progress as last read: it only grows, so it is read again only when the next
   // event lies beyond it (a load and a BigInt per event saved).
-  let src = ch.progress(SOURCE);
+  let src = ch.sourceProgress();
   const before = () => Math.min(q.peekTime(), src);
   for (;;) {
     // Take what the source published before min(next event, source progress); that may bring
     // an earlier event. Run the next event once the source has passed it.
     let t = q.peekTime();
-    if (src < t) src = ch.progress(SOURCE);
+    if (src < t) src = ch.sourceProgress();
     for (;;) {
       ch.receive(before, take);
       t = q.peekTime();
@@ -200,7 +249,7 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
         WAIT_PROGRESS,
         t,
       );
-      src = ch.progress(SOURCE);
+      src = ch.sourceProgress();
     }
     // This side's promise (every event before t has run) matters to the source only while it
     // waits (short of room): published then, and before this side waits (above). A promise
