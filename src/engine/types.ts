@@ -199,6 +199,7 @@ export interface SimResult {
       sleeps: number;
       wait_ms: number;
       notifies: number;
+      naps: number;
       records: number;
       exchanges: number;
       events: number;

@@ -22,8 +22,13 @@ const LINE_I32 = 16;
 const INDEX = 0;
 /** Why it waits (WAIT_*), 0 when it does not. */
 const WAIT = 1;
-/** Set while it is in (or about to enter) Atomics.wait. */
+/** ASLEEP while it is in (or about to enter) Atomics.wait, NAPPING in a timed sleep that only
+ *  an urgent wake-up cuts short; 0 when awake. */
 const SLEEP = 2;
+const ASLEEP = 1;
+const NAPPING = 2;
+/** The longest nap (ms): a wrong estimate costs at most this. */
+const NAP_MAX_MS = 2;
 /** Sequence word of its progress (odd while being written). */
 const SEQ = 3;
 /** Float64 words of partition p's line: LINE_F64 * p + ... (bytes 16 and 24 of the line). */
@@ -78,6 +83,8 @@ export interface SyncStats {
   wait_ms: number;
   /** Atomics.notify calls this side made (each wakes the other side from a sleep). */
   notifies: number;
+  /** Timed sleeps (naps) this side took before a wait it expected to last (no notify needed). */
+  naps: number;
   /** Link records this side sent (source) or took (consumer). */
   records: number;
   /** Consumer: exchanges (receive calls that took at least one record). */
@@ -85,7 +92,7 @@ export interface SyncStats {
 }
 
 export function emptySyncStats(): SyncStats {
-  return { waits: 0, sleeps: 0, wait_ms: 0, notifies: 0, records: 0, exchanges: 0 };
+  return { waits: 0, sleeps: 0, wait_ms: 0, notifies: 0, naps: 0, records: 0, exchanges: 0 };
 }
 
 export class Channel {
@@ -152,14 +159,20 @@ export class Channel {
 
   /** Wakes the other partition (after publishing something it may wait for). The counter moves
    *  always (a side about to sleep sees it moved and does not); the notify, a futex call, only
-   *  when a side sleeps. */
-  wake(): void {
+   *  when a side sleeps, or, `urgent`, naps. */
+  wake(urgent = true): void {
     Atomics.add(this.i32, WAKE, 1);
     // Clearing a sleep word claims its wake-up: later calls find it clear and skip the notify.
-    if (Atomics.exchange(this.i32, SLEEP, 0) !== 0 || Atomics.exchange(this.i32, LINE_I32 + SLEEP, 0) !== 0) {
+    if (this.claim(SLEEP, urgent) || this.claim(LINE_I32 + SLEEP, urgent)) {
       this.stats.notifies++;
       Atomics.notify(this.i32, WAKE);
     }
+  }
+
+  private claim(word: number, urgent: boolean): boolean {
+    return urgent
+      ? Atomics.exchange(this.i32, word, 0) !== 0
+      : Atomics.compareExchange(this.i32, word, ASLEEP, 0) === ASLEEP;
   }
 
   /** The other partition must stop: this one failed. */
@@ -184,6 +197,10 @@ export class Channel {
     spinMs = SPIN_MS,
     /** Longest single sleep (ms): a side that wakes itself on a timer needs no notify. */
     sleepMs = 50,
+    /** First sleep this long on a timer (the wait's expected length): only an urgent wake-up
+     *  (the other side's progress reached `need`) cuts it short, so the other side pays no
+     *  futex wake-up for what the nap covers. */
+    napMs = 0,
   ): void {
     if (ready()) return;
     const line = LINE_I32 * p;
@@ -194,6 +211,15 @@ export class Channel {
     st.waits++;
     const w0 = performance.now();
     try {
+      if (napMs > 0) {
+        Atomics.store(this.i32, line + SLEEP, NAPPING);
+        const seen = Atomics.load(this.i32, WAKE);
+        if (ready()) return;
+        st.naps++;
+        Atomics.wait(this.i32, WAKE, seen, Math.min(napMs, NAP_MAX_MS));
+        Atomics.store(this.i32, line + SLEEP, 0);
+        if (ready()) return;
+      }
       const spinUntil = w0 + spinMs;
       for (let i = 1; spinMs > 0; i++) {
         if (ready()) return;
@@ -204,7 +230,7 @@ export class Channel {
       }
       for (;;) {
         if (Atomics.load(this.i32, ABORT) !== 0) throw new Error("the other partition of this run failed");
-        Atomics.store(this.i32, line + SLEEP, 1);
+        Atomics.store(this.i32, line + SLEEP, ASLEEP);
         const seen = Atomics.load(this.i32, WAKE);
         if (ready()) return;
         st.sleeps++;

@@ -126,6 +126,18 @@ class SourceRoom {
     this.check(0, true);
   }
 
+  /** Generator k's out-ring head and room, read now. */
+  headNow(k: number): number {
+    const u32 = this.g.ctx.u32;
+    return Atomics.load(u32, (u32[(this.gens[k] + P.G_OUT) >>> 2] + R_HEAD) >>> 2);
+  }
+
+  outRoom(k: number): number {
+    const u32 = this.g.ctx.u32;
+    const out = u32[(this.gens[k] + P.G_OUT) >>> 2];
+    return u32[(out + R_LIMIT) >>> 2] - ((u32[(out + R_TAIL) >>> 2] - this.headNow(k)) >>> 0);
+  }
+
   canRun(budget: number): boolean {
     return this.check(budget, false) || this.check(budget, true);
   }
@@ -187,13 +199,22 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
   const budget = g.ctx.costs.c.nic_window_frames;
   const resume = resumeFrames(g, gens, budget);
   const room = new SourceRoom(g, gens);
+  // Descriptors the consumer drains from the first generator's out ring per wall ms (a moving
+  // average over past waits): a wait for room first naps until the ring should have drained to
+  // `resume`, so that the consumer, the busier thread, need not wake this one (a futex wake-up
+  // cost it tens of µs of wall time per hand-off on this shared VM). Only when it wakes, and
+  // never what it computes, depends on this.
+  let drainPerMs = 0;
   for (;;) {
     const t = q.peekTime();
     if (t > stopNs) break;
     ch.setProgress(SOURCE, t);
     // Short of room: wait until the ring has half drained (resumeFrames), or the consumer has run
     // every event before t (then both runs see the same room).
-    if (!room.canRun(budget))
+    if (!room.canRun(budget)) {
+      const h0 = room.headNow(0);
+      const w0 = performance.now();
+      const short = resume - room.outRoom(0);
       ch.waitUntil(
         SOURCE,
         () => ch.progress(CONSUMER) >= t || room.canRun(resume),
@@ -203,7 +224,16 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
         // No polling: the room comes after the consumer has worked through most of the ring
         // (tens of microseconds at least), and a poll here takes CPU the consumer may need.
         0,
+        50,
+        drainPerMs > 0 && short > 0 ? short / drainPerMs : 0,
       );
+      const ms = performance.now() - w0;
+      const drained = (room.headNow(0) - h0) >>> 0;
+      if (ms > 0 && drained > 0) {
+        const r = drained / ms;
+        drainPerMs = drainPerMs === 0 ? r : drainPerMs + (r - drainPerMs) / 4;
+      }
+    }
     state.endNs = t;
     q.runNext();
   }
@@ -268,7 +298,8 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
         roomWanted = true;
         for (let i = 0; i < gens.length; i++) roomHead[i] = headWithRoom(g, gens[i], resume);
       }
-      if (headsReached(g, gens, roomHead) && generatorsCanRun(g, gens, resume)) ch.wake();
+      // Not urgent: a source napping until its estimate of this moment wakes itself.
+      if (headsReached(g, gens, roomHead) && generatorsCanRun(g, gens, resume)) ch.wake(false);
     } else roomWanted = false;
   }
   ch.setProgress(CONSUMER, Number.POSITIVE_INFINITY);
