@@ -54,6 +54,8 @@ export interface SyncSummary {
   sleeps: [number, number];
   /** Atomics.notify calls (both threads): each a futex wake-up of the other. */
   notifies: number;
+  /** The source's naps (timed sleeps until its estimate of the room; no notify needed). */
+  naps: number;
   /** Link records (one per write-back window) and exchanges (consumer takes that found some). */
   records: number;
   exchanges: number;
@@ -78,6 +80,7 @@ function syncSummary(runs: Array<{ sync: Sync; frames: number; virtualMs: number
     waits: both((s) => s.waits),
     sleeps: both((s) => s.sleeps),
     notifies: m((r) => r.sync[0].notifies + r.sync[1].notifies),
+    naps: m((r) => r.sync[1].naps),
     records: m((r) => r.sync[1].records),
     exchanges: m((r) => r.sync[0].exchanges),
     handoffs_per_virtual_us: m((r) => handoffs(r) / (r.virtualMs * 1e3)),
@@ -93,7 +96,7 @@ function syncText(s: SyncSummary): string {
   const pair = (x: [number, number], d = 0) => `${x[0].toFixed(d)} / ${x[1].toFixed(d)}`;
   return (
     `synchronization per run (consumer / source thread): waits ${pair(s.waits)}, of them asleep ` +
-    `${pair(s.sleeps)}, ${s.notifies.toFixed(0)} notifies; ${s.handoffs_per_virtual_us.toFixed(3)} hand-offs per ` +
+    `${pair(s.sleeps)}, source naps ${s.naps.toFixed(0)}, ${s.notifies.toFixed(0)} notifies; ${s.handoffs_per_virtual_us.toFixed(3)} hand-offs per ` +
     `virtual µs (${s.frames_per_handoff.toFixed(0)} frames each); ${s.records.toFixed(0)} link records in ` +
     `${s.exchanges.toFixed(0)} exchanges; waiting ${pair(s.wait_ms, 1)} ms wall` +
     (s.runnable_ms ? `; runnable without a CPU (machine load) ${pair(s.runnable_ms, 1)} ms` : "")

@@ -205,5 +205,11 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
     rx.waitUntil(1, () => ++polls > 3, 1);
     expect(rx.stats.waits).toBe(1);
     expect(rx.waiting(1)).toBe(0);
+    // A wait expected to last naps first on a timer, and is still a wait.
+    const until = performance.now() + 2;
+    rx.waitUntil(1, () => performance.now() >= until, 1, Number.POSITIVE_INFINITY, false, 0, 50, 1);
+    expect(rx.stats.naps).toBe(1);
+    expect(rx.stats.waits).toBe(2);
+    expect(rx.asleep(1)).toBe(false);
   });
 });
