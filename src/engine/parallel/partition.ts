@@ -254,7 +254,7 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
   const roomHead = new Float64Array(gens.length);
   let roomWanted = false;
   // The source's progress as last read: it only grows, so it is read again only when the next
-  // event lies beyond it (a load and a BigInt per event saved).
+  // event lies beyond it (with the record ring's tail: the source's line is read once per read).
   let src = ch.sourceProgress();
   const before = () => Math.min(q.peekTime(), src);
   for (;;) {
