@@ -7,6 +7,9 @@
 // the wall time of the event loop (setup apart) and the factor × real time (virtual ÷ wall), and
 // the CPU time of the threads that ran the event loop (SimResult.simulator.cpu_ms, Linux) with
 // virtual ÷ CPU: on a machine shared with other work the CPU figure is the steadier one. The
+// 1-thread and partitioned runs alternate, and the partitioned line adds the two threads'
+// synchronization (waits, sleeps, notifies, hand-offs per virtual µs, link records per exchange,
+// wall time waiting and runnable without a CPU) and its ratio to the 1-thread line. The
 // issue's target is > 1× at 10 GbE line rate, the moonshot 40 GbE line rate (59.52 Mpps).
 // Run: `npx tsx bench/engine-speed.bench.ts [--trial-ms N] [--repeat N]` or via bench/run.ts.
 import { performance } from "node:perf_hooks";
@@ -39,7 +42,65 @@ export interface EngineSpeedLine {
   x_realtime_cpu?: number;
   setup_ms: number;
   runs: number;
+  /** Partitioned: how the two threads synchronized (medians; simulator speed, wall clock). */
+  sync?: SyncSummary;
   text: string;
+}
+
+/** A partitioned run's synchronization, per run (medians over the runs). */
+export interface SyncSummary {
+  /** Times each thread (consumer, source) waited for the other, and slept in Atomics.wait. */
+  waits: [number, number];
+  sleeps: [number, number];
+  /** Atomics.notify calls (both threads): each a futex wake-up of the other. */
+  notifies: number;
+  /** The source's naps (timed sleeps until its estimate of the room; no notify needed). */
+  naps: number;
+  /** Link records (one per write-back window) and exchanges (consumer takes that found some). */
+  records: number;
+  exchanges: number;
+  /** Hand-offs (waits of both threads) per µs of virtual time, and frames per hand-off. */
+  handoffs_per_virtual_us: number;
+  frames_per_handoff: number;
+  /** Wall ms each thread waited (consumer, source), and was runnable without a CPU (load). */
+  wait_ms: [number, number];
+  runnable_ms?: [number, number];
+}
+
+type Sync = NonNullable<SimResult["simulator"]["sync"]>;
+
+function syncSummary(runs: Array<{ sync: Sync; frames: number; virtualMs: number }>): SyncSummary {
+  const m = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
+  const handoffs = (r: (typeof runs)[number]) => r.sync[0].waits + r.sync[1].waits;
+  const both = (f: (s: Sync[number]) => number): [number, number] => [
+    m((r) => f(r.sync[0])),
+    m((r) => f(r.sync[1])),
+  ];
+  return {
+    waits: both((s) => s.waits),
+    sleeps: both((s) => s.sleeps),
+    notifies: m((r) => r.sync[0].notifies + r.sync[1].notifies),
+    naps: m((r) => r.sync[1].naps),
+    records: m((r) => r.sync[1].records),
+    exchanges: m((r) => r.sync[0].exchanges),
+    handoffs_per_virtual_us: m((r) => handoffs(r) / (r.virtualMs * 1e3)),
+    frames_per_handoff: m((r) => r.frames / Math.max(1, handoffs(r))),
+    wait_ms: both((s) => s.wait_ms),
+    ...(runs.every((r) => r.sync.every((s) => s.runnable_ms !== undefined))
+      ? { runnable_ms: both((s) => s.runnable_ms as number) }
+      : {}),
+  };
+}
+
+function syncText(s: SyncSummary): string {
+  const pair = (x: [number, number], d = 0) => `${x[0].toFixed(d)} / ${x[1].toFixed(d)}`;
+  return (
+    `synchronization per run (consumer / source thread): waits ${pair(s.waits)}, of them asleep ` +
+    `${pair(s.sleeps)}, source naps ${s.naps.toFixed(0)}, ${s.notifies.toFixed(0)} notifies; ${s.handoffs_per_virtual_us.toFixed(3)} hand-offs per ` +
+    `virtual µs (${s.frames_per_handoff.toFixed(0)} frames each); ${s.records.toFixed(0)} link records in ` +
+    `${s.exchanges.toFixed(0)} exchanges; waiting ${pair(s.wait_ms, 1)} ms wall` +
+    (s.runnable_ms ? `; runnable without a CPU (machine load) ${pair(s.runnable_ms, 1)} ms` : "")
+  );
 }
 
 function spec(trialMs: number, seed: number): ScenarioSpec {
@@ -74,6 +135,7 @@ function line(
     threadCpuMs?: number[];
     setupMs: number;
     aggregateMs?: number;
+    sync?: Sync;
   }>,
 ): EngineSpeedLine {
   const wall = median(rows.map((r) => r.wallMs));
@@ -102,6 +164,9 @@ function line(
     `${cpuText}; setup ${setup.toFixed(0)} ms apart` +
     `${agg !== undefined ? `; aggregate ${((virtualMs * simulations) / agg).toFixed(3)}× real time submit to last result, setup included` : ""}` +
     `; median of ${rows.length})`;
+  const sync = rows.every((r) => r.sync !== undefined)
+    ? syncSummary(rows.map((r) => ({ sync: r.sync as Sync, frames: r.frames, virtualMs: r.virtualMs })))
+    : undefined;
   return {
     suite: "simulator speed",
     case: c,
@@ -115,7 +180,8 @@ function line(
     ...(cpu !== undefined ? { cpu_ms: cpu, x_realtime_cpu: virtualMs / cpu } : {}),
     setup_ms: setup,
     runs: rows.length,
-    text,
+    ...(sync ? { sync } : {}),
+    text: sync ? `${text}\n    ${syncText(sync)}` : text,
   };
 }
 
@@ -125,32 +191,32 @@ async function measurePartitions(trialMs: number, repeat: number): Promise<Engin
   try {
     // Warm-up (not timed): the worker starts, and both threads run the trial a few times, so
     // the JIT's optimized code (JavaScript and the Wasm kernels' top tier) is what is timed.
-    for (let i = 0; i < 2; i++) await runner.simulate(spec(trialMs, 100));
+    for (let i = 0; i < 4; i++) await runner.simulate(spec(trialMs, 100));
     for (let i = 0; i < 4; i++) simulate(spec(trialMs, 100));
-    const out: EngineSpeedLine[] = [];
-    for (const threads of [1, 2]) {
-      const rows = [];
-      for (let i = 0; i < repeat; i++) {
+    // The two alternate run by run, so that a change in the machine's load between them (other
+    // programs on the cores) falls on both alike.
+    const rows: Array<Array<Parameters<typeof line>[3][number]>> = [[], []];
+    for (let i = 0; i < repeat; i++)
+      for (const threads of [1, 2]) {
         const r = threads === 1 ? simulate(spec(trialMs, 1)) : await runner.simulate(spec(trialMs, 1));
-        rows.push({
+        rows[threads - 1].push({
           frames: r.simulator.frames,
           virtualMs: r.virtual_ns / 1e6,
           wallMs: runMs(r),
           cpuMs: r.simulator.cpu_ms,
           ...(r.simulator.partition_cpu_ms ? { threadCpuMs: r.simulator.partition_cpu_ms } : {}),
+          ...(r.simulator.sync ? { sync: r.simulator.sync } : {}),
           setupMs: r.simulator.setup_ms ?? 0,
         });
       }
-      out.push(
-        line(
-          threads === 1 ? "one simulation, 1 thread" : "one simulation, 2 threads (partitioned)",
-          threads,
-          1,
-          rows,
-        ),
-      );
-    }
-    return out;
+    const one = line("one simulation, 1 thread", 1, 1, rows[0]);
+    const two = line("one simulation, 2 threads (partitioned)", 2, 1, rows[1]);
+    const ratio =
+      `partitioned ÷ 1 thread, same run (runs alternating): ${(two.frames_per_s / one.frames_per_s).toFixed(2)}× the frames/s` +
+      (one.cpu_ms !== undefined && two.cpu_ms !== undefined
+        ? `, ${(two.cpu_ms / one.cpu_ms).toFixed(2)}× the event-loop CPU`
+        : "");
+    return [one, { ...two, text: `${two.text}\n    ${ratio}` }];
   } finally {
     await runner.close();
   }

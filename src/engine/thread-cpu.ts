@@ -23,3 +23,16 @@ export function threadCpuSince(from: number | undefined): number | undefined {
   const now = threadCpuMs();
   return from === undefined || now === undefined ? undefined : now - from;
 }
+
+/** Milliseconds this thread has been runnable but waiting for a CPU (schedstat's second field:
+ *  the machine's load, not this program's work), or undefined. */
+export function threadRunDelayMs(): number | undefined {
+  if (!readable) return undefined;
+  try {
+    const ns = Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ", 2)[1]);
+    if (Number.isFinite(ns)) return ns / 1e6;
+  } catch {
+    // fall through: not available here
+  }
+  return undefined;
+}

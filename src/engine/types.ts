@@ -191,5 +191,20 @@ export interface SimResult {
     cpu_ms?: number;
     /** Partitioned runs: CPU ms of the calling thread (consumer) and of the worker (source). */
     partition_cpu_ms?: number[];
+    /** Partitioned runs: each thread's synchronization (consumer, source): waits, sleeps, wall
+     *  ms waiting, notifies, link records and exchanges, events, event-loop wall ms, and wall ms
+     *  runnable without a CPU (the machine's load). */
+    sync?: Array<{
+      waits: number;
+      sleeps: number;
+      wait_ms: number;
+      notifies: number;
+      naps: number;
+      records: number;
+      exchanges: number;
+      events: number;
+      loop_ms: number;
+      runnable_ms?: number;
+    }>;
   };
 }

@@ -227,6 +227,20 @@ export const simulatorSchema = z.object({
   workers: z.number().int().positive(),
   /** 2 with --partitions 2: each simulation ran on two threads (absent: one). */
   partitions: z.literal(2).optional(),
+  /** --partitions 2: how the two threads of the simulations synchronized, summed (wall clock). */
+  sync: z
+    .object({
+      /** Times a thread waited for the other (consumer, source), and slept in Atomics.wait. */
+      waits: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
+      sleeps: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
+      notifies: z.number().int().nonnegative(),
+      /** Link records (write-back windows) the source sent, and consumer takes that found some. */
+      records: z.number().int().nonnegative(),
+      exchanges: z.number().int().nonnegative(),
+      /** Wall seconds each thread waited (consumer, source). */
+      wait_s: z.tuple([z.number().nonnegative(), z.number().nonnegative()]),
+    })
+    .optional(),
   /** Idle pings, apart: their virtual time is mostly idle gaps between echoes. */
   ping: z.object({
     simulations: z.number().int().nonnegative(),
@@ -530,6 +544,8 @@ export interface SimulatorPart {
   frames: number;
   events: number;
   virtual_ns: number;
+  /** A partitioned run's threads (consumer, source): SimResult.simulator.sync. */
+  sync?: SimResult["simulator"]["sync"];
 }
 
 /**
@@ -556,6 +572,7 @@ export function simulatorJson(
     frames_per_wall_s: wallS > 0 ? frames / wallS : 0,
     workers,
     ...(partitions === 2 ? { partitions: 2 as const } : {}),
+    ...(partitions === 2 ? { sync: syncTotals(parts) } : {}),
     ping: {
       simulations: pings.length,
       frames: pings.reduce((a, s) => a + s.frames, 0),
@@ -564,9 +581,28 @@ export function simulatorJson(
   };
 }
 
+/** The partitioned simulations' synchronization, summed over them. */
+function syncTotals(parts: SimulatorPart[]): NonNullable<SimulatorJson["sync"]> {
+  const sides = parts.flatMap((p) => (p.sync ? [p.sync] : []));
+  const sum = (f: (s: NonNullable<SimulatorPart["sync"]>) => number) => sides.reduce((a, s) => a + f(s), 0);
+  return {
+    waits: [sum((s) => s[0].waits), sum((s) => s[1].waits)],
+    sleeps: [sum((s) => s[0].sleeps), sum((s) => s[1].sleeps)],
+    notifies: sum((s) => s[0].notifies + s[1].notifies),
+    records: sum((s) => s[1].records),
+    exchanges: sum((s) => s[0].exchanges),
+    wait_s: [sum((s) => s[0].wait_ms) / 1e3, sum((s) => s[1].wait_ms) / 1e3],
+  };
+}
+
 /** A SimResult's cost to the simulator. */
 export function simulatorPart(r: SimResult): SimulatorPart {
-  return { frames: r.simulator.frames, events: r.simulator.events, virtual_ns: r.virtual_ns };
+  return {
+    frames: r.simulator.frames,
+    events: r.simulator.events,
+    virtual_ns: r.virtual_ns,
+    ...(r.simulator.sync ? { sync: r.simulator.sync } : {}),
+  };
 }
 
 export interface PathsMeta {

@@ -284,6 +284,11 @@ export function simulatorLine(s: SimulatorJson): string {
     `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulations, ` +
     `${si(s.frames)} frames, ${s.virtual_s.toFixed(4)} s of virtual time in ${s.wall_s.toFixed(2)} s wall = ` +
     `${s.realtime_factor.toFixed(3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.partitions === 2 ? " (each simulation on 2 threads, --partitions 2)" : ""}` +
+    (s.sync
+      ? `; the threads waited for each other ${s.sync.waits[0]} + ${s.sync.waits[1]} times (consumer + source), ` +
+        `${s.sync.wait_s[0].toFixed(2)} + ${s.sync.wait_s[1].toFixed(2)} s wall, ${s.sync.notifies} wake-ups, ` +
+        `${s.sync.records} link records in ${s.sync.exchanges} exchanges`
+      : "") +
     (s.ping.simulations > 0
       ? ` (plus ${s.ping.simulations} idle pings: ${si(s.ping.frames)} frames, ${s.ping.virtual_s.toFixed(1)} s virtual)\n`
       : "\n")

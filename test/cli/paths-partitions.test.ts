@@ -25,7 +25,33 @@ describe("paths --partitions", () => {
     expect(doc.paths[0].load_points.length).toBeGreaterThan(0);
     expect(doc.simulator.partitions).toBe(2);
     expect(JSON.parse(one.out).simulator.partitions).toBeUndefined();
+    // The threads' synchronization, in the simulator-speed block only: every link record the
+    // source threads sent was taken in an exchange.
+    const sync = doc.simulator.sync!;
+    expect(sync.records).toBeGreaterThan(0);
+    expect(sync.exchanges).toBeGreaterThan(0);
+    expect(sync.exchanges).toBeLessThanOrEqual(sync.records);
+    expect(JSON.parse(one.out).simulator.sync).toBeUndefined();
   }, 120_000);
+
+  it("prints the threads' synchronization on the simulator-speed line", async () => {
+    const r = await cli([
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--rate",
+      "1mpps",
+      "--partitions",
+      "2",
+    ]);
+    expect(r.code).toBe(0);
+    const line = r.out.split("\n").find((l) => l.startsWith("simulator speed"));
+    expect(line).toMatch(
+      /--partitions 2\); the threads waited for each other \d+ \+ \d+ times \(consumer \+ source\), [\d.]+ \+ [\d.]+ s wall, \d+ wake-ups, [1-9]\d* link records in [1-9]\d* exchanges/,
+    );
+  }, 60_000);
 
   it("refuses what it cannot cut or does not carry, naming --partitions", async () => {
     const cases: Array<[string[], RegExp]> = [

@@ -61,6 +61,28 @@ describe("one simulation on two threads (conservative synchronization)", () => {
     expect(two.simulator.cpu_ms).toBeCloseTo(consumer + source, 9);
   });
 
+  it("reports each thread's synchronization (records, exchanges, waits) apart from the simulated figures", async () => {
+    const over = { ratePps: 14.88e6, durationNs: 2e6, warmupNs: 0 };
+    const two = await runner.simulate(spec(over));
+    const [consumer, source] = two.simulator.sync!;
+    // Every record the source sent was taken, each exchange took at least one, and the events of
+    // the two loops add up to the run's.
+    expect(source.records).toBeGreaterThan(0);
+    expect(consumer.records).toBe(source.records);
+    expect(consumer.exchanges).toBeGreaterThan(0);
+    expect(consumer.exchanges).toBeLessThanOrEqual(consumer.records);
+    expect(source.exchanges).toBe(0);
+    expect(consumer.events + source.events).toBe(two.simulator.events);
+    for (const side of [consumer, source]) {
+      expect(side.wait_ms).toBeGreaterThanOrEqual(0);
+      expect(side.loop_ms).toBeGreaterThanOrEqual(side.wait_ms);
+    }
+    // At line rate the wire ring (1,024 descriptors) bounds the source's lead: it waits for room.
+    expect(source.waits).toBeGreaterThan(0);
+    expect(simulated(two)).toEqual(simulated(simulate(spec(over))));
+    expect(simulate(spec(over)).simulator.sync).toBeUndefined();
+  });
+
   it("refuses a graph without a cut (transmit only: the generator shares the sender's core)", async () => {
     await expect(runner.simulate(spec({ direction: "tx" }))).rejects.toThrow(/no cut/);
   });
@@ -120,6 +142,14 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
     }
     expect(tx.hasRoom()).toBe(false);
     const got: number[][] = [];
+    // The consumer sees the records below the tail it read with the source's progress.
+    rx.receive(
+      () => 15,
+      (l, t, r) => got.push([l, t, r]),
+    );
+    expect(got).toEqual([]);
+    tx.setProgress(0, 40);
+    expect(rx.sourceProgress()).toBe(40);
     rx.receive(
       () => 15,
       (l, t, r) => got.push([l, t, r]),
@@ -142,5 +172,44 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
     ch.setProgress(1, Number.POSITIVE_INFINITY);
     expect(ch.progress(0)).toBe(1234.5678);
     expect(ch.progress(1)).toBe(Number.POSITIVE_INFINITY);
+    ch.setProgress(0, 2 ** 40 + 0.125);
+    expect(ch.progress(0)).toBe(2 ** 40 + 0.125);
+    expect(ch.progress(1)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("counts what each side sent and took (simulator-speed statistics)", () => {
+    const block = createChannel(8);
+    const tx = new Channel(block);
+    const rx = new Channel(block);
+    for (let i = 0; i < 5; i++) tx.send(0, i + 1, 10 * i + 5, 10 * i);
+    rx.sourceProgress();
+    rx.receive(
+      () => 25,
+      () => {},
+    );
+    rx.receive(
+      () => 25,
+      () => {},
+    );
+    rx.receive(
+      () => Number.POSITIVE_INFINITY,
+      () => {},
+    );
+    expect(tx.stats.records).toBe(5);
+    expect(rx.stats.records).toBe(5);
+    expect(rx.stats.exchanges).toBe(2); // the second call took nothing
+    // A wait whose condition holds at once is no wait.
+    rx.waitUntil(1, () => true, 1);
+    expect(rx.stats.waits).toBe(0);
+    let polls = 0;
+    rx.waitUntil(1, () => ++polls > 3, 1);
+    expect(rx.stats.waits).toBe(1);
+    expect(rx.waiting(1)).toBe(0);
+    // A wait expected to last naps first on a timer, and is still a wait.
+    const until = performance.now() + 2;
+    rx.waitUntil(1, () => performance.now() >= until, 1, Number.POSITIVE_INFINITY, false, 0, 50, 1);
+    expect(rx.stats.naps).toBe(1);
+    expect(rx.stats.waits).toBe(2);
+    expect(rx.asleep(1)).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
 // The shared block two partitions of one simulation synchronize through (one SharedArrayBuffer):
 // - each partition's progress: a virtual time before which it has run every event (its promise),
-//   stored as the f64's bits in a BigInt64 word (an atomic store of the whole value);
+//   a double under a sequence word (a seqlock: the writer makes the word odd, writes the double,
+//   makes it even again; a reader retries on an odd or moved word), so publishing it allocates
+//   nothing (a BigInt64 word did: a BigInt per event);
 // - a wait word per partition (set while it waits, spinning or asleep: the other then publishes
 //   its progress) and a sleep word (set only around Atomics.wait: the other notifies only then,
 //   once per sleep);
@@ -8,18 +10,40 @@
 //   published it) from the producer partition to the consumer partition, netmap/DPDK style:
 //   capacity separate from the mask, head written only by the consumer, tail only by the producer,
 //   each published with an atomic store after the record it covers is written.
-// Ownership: slot contents and TAIL belong to the producer, HEAD to the consumer; progress word p
-// and wait word p to partition p.
+// Ownership: each partition writes only its own 64-byte line (ring index: TAIL for the source,
+// HEAD for the consumer; its wait, sleep and sequence words; its progress and its need), so a
+// write on one side never invalidates the line the other side writes (rte_ring keeps its
+// producer and consumer heads on separate cache lines for the same reason); the wake-up counter
+// and the abort flag share a third line; slot contents belong to the producer.
 
-/** Int32 word indices. */
-const HEAD = 0;
-const TAIL = 1;
-const WAIT0 = 2; // WAIT0 + p; WAIT0 + 2 is the wake-up counter both sleep on
+/** Int32 words of partition p's line: LINE_I32 * p + ... */
+const LINE_I32 = 16;
+/** The source's TAIL, the consumer's HEAD. */
+const INDEX = 0;
+/** Why it waits (WAIT_*), 0 when it does not. */
+const WAIT = 1;
+/** ASLEEP while it is in (or about to enter) Atomics.wait, NAPPING in a timed sleep that only
+ *  an urgent wake-up cuts short; 0 when awake. */
+const SLEEP = 2;
+const ASLEEP = 1;
+const NAPPING = 2;
+/** The longest nap (ms): a wrong estimate costs at most this. */
+const NAP_MAX_MS = 2;
+/** Sequence word of its progress (odd while being written). */
+const SEQ = 3;
+/** Float64 words of partition p's line: LINE_F64 * p + ... (bytes 16 and 24 of the line). */
+const LINE_F64 = 8;
+const PROGRESS = 2;
+/** The other side's progress this partition waits for (wake it only once that is reached). */
+const NEED = 3;
+/** Shared line: the wake-up counter both sides sleep on, and the abort flag. */
+const WAKE = 2 * LINE_I32;
 /** Set when either side failed: the other stops waiting (and throws) instead of hanging. */
-const ABORT = 5;
-/** SLEEP0 + p: partition p is in (or about to enter) Atomics.wait. */
-const SLEEP0 = 6;
-const INTS = 8;
+const ABORT = WAKE + 1;
+const HEADER_BYTES = 3 * 64;
+const TAIL = LINE_I32 * 0 + INDEX; // the source (producer) is partition 0
+const HEAD = LINE_I32 * 1 + INDEX; // the consumer is partition 1
+
 /** Wall time a waiting partition polls before it sleeps in Atomics.wait (ms). On a core of its
  *  own the other side often delivers within microseconds, and a sleep costs a futex wake-up and
  *  a thread switch on both sides; on an oversubscribed machine a long poll takes the core from
@@ -27,16 +51,11 @@ const INTS = 8;
  *  2-core machine, 0.1 ms no faster than none). An assumption, not a model constant: it changes
  *  when a thread runs, never what it computes. */
 const SPIN_MS = 0.05;
-/** BigInt64 word indices (after the Int32 words): progress of partition p; the other side's
- *  progress partition p waits for (wake it only once that is reached). */
-const PROGRESS0 = 0;
-const NEED0 = 2;
 
 /** Why a partition sleeps (its wait word): the other's progress, record room, or generator room. */
 export const WAIT_PROGRESS = 1;
 export const WAIT_RECORD_ROOM = 2;
 export const WAIT_GENERATOR_ROOM = 3;
-const BIGS = 4;
 /** Doubles per record: link index, tail, ready time, publishing event's time. */
 export const RECORD_WORDS = 4;
 
@@ -48,64 +67,112 @@ export interface ChannelBlock {
 export function createChannel(capacity = 4096): ChannelBlock {
   if (capacity & (capacity - 1)) throw new Error("channel capacity must be a power of two");
   return {
-    sab: new SharedArrayBuffer((INTS + 2 * BIGS) * 4 + capacity * RECORD_WORDS * 8),
+    sab: new SharedArrayBuffer(HEADER_BYTES + capacity * RECORD_WORDS * 8),
     capacity,
   };
 }
 
-const bits = new BigInt64Array(1);
-const asF64 = new Float64Array(bits.buffer);
+/** What one partition's side of the channel did (simulator speed, wall clock; never a simulated
+ *  figure): kept by that thread in plain fields, read once the run is over. */
+export interface SyncStats {
+  /** Times this partition could not go on and waited for the other. */
+  waits: number;
+  /** Of those, the waits that slept in Atomics.wait (the rest ended while polling). */
+  sleeps: number;
+  /** Wall ms spent waiting (polling or asleep). */
+  wait_ms: number;
+  /** Atomics.notify calls this side made (each wakes the other side from a sleep). */
+  notifies: number;
+  /** Timed sleeps (naps) this side took before a wait it expected to last (no notify needed). */
+  naps: number;
+  /** Link records this side sent (source) or took (consumer). */
+  records: number;
+  /** Consumer: exchanges (receive calls that took at least one record). */
+  exchanges: number;
+}
+
+export function emptySyncStats(): SyncStats {
+  return { waits: 0, sleeps: 0, wait_ms: 0, notifies: 0, naps: 0, records: 0, exchanges: 0 };
+}
 
 export class Channel {
   readonly i32: Int32Array;
-  private readonly i64: BigInt64Array;
+  private readonly f64: Float64Array;
   private readonly rec: Float64Array;
   readonly capacity: number;
   private readonly mask: number;
+  /** Consumer: the tail as of its last sourceProgress(). */
+  private tailSeen = 0;
+  /** This thread's counters (each thread has its own Channel over the one block). */
+  readonly stats: SyncStats = emptySyncStats();
 
   constructor(b: ChannelBlock) {
-    this.i32 = new Int32Array(b.sab, 0, INTS);
-    this.i64 = new BigInt64Array(b.sab, INTS * 4, BIGS);
-    this.rec = new Float64Array(b.sab, (INTS + 2 * BIGS) * 4, b.capacity * RECORD_WORDS);
+    this.i32 = new Int32Array(b.sab, 0, HEADER_BYTES / 4);
+    this.f64 = new Float64Array(b.sab, 0, HEADER_BYTES / 8);
+    this.rec = new Float64Array(b.sab, HEADER_BYTES, b.capacity * RECORD_WORDS);
     this.capacity = b.capacity;
     this.mask = b.capacity - 1;
   }
 
-  /** Partition p has run every event before `t` (and will never run one earlier). */
+  /** Partition p has run every event before `t` (and will never run one earlier). Only
+   *  partition p's thread calls this (the sequence word has one writer). */
   setProgress(p: number, t: number): void {
-    asF64[0] = t;
-    Atomics.store(this.i64, PROGRESS0 + p, bits[0]);
-    if (Atomics.load(this.i32, SLEEP0 + (1 - p)) !== 0 && t >= this.need(1 - p)) this.wake();
+    const seq = LINE_I32 * p + SEQ;
+    const s = this.i32[seq];
+    Atomics.store(this.i32, seq, s + 1);
+    this.f64[LINE_F64 * p + PROGRESS] = t;
+    Atomics.store(this.i32, seq, s + 2);
+    const o = 1 - p;
+    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED]) this.wake();
   }
 
-  private need(p: number): number {
-    bits[0] = Atomics.load(this.i64, NEED0 + p);
-    return asF64[0];
+  progress(p: number): number {
+    const seq = LINE_I32 * p + SEQ;
+    for (;;) {
+      const s = Atomics.load(this.i32, seq);
+      const t = this.f64[LINE_F64 * p + PROGRESS];
+      if ((s & 1) === 0 && Atomics.load(this.i32, seq) === s) return t;
+    }
+  }
+
+  /**
+   * Consumer: the source's progress, and with it the ring's tail as it was after that progress
+   * was published (read in that order): every record of an event before the progress is then
+   * below the tail receive() uses, so the source's line is read once per progress read, not once
+   * per event (each read of a line the other core writes is a cache miss).
+   */
+  sourceProgress(): number {
+    const t = this.progress(0);
+    this.tailSeen = Atomics.load(this.i32, TAIL);
+    return t;
   }
 
   /** Why partition p waits, spinning or asleep (0: it does not). */
   waiting(p: number): number {
-    return Atomics.load(this.i32, WAIT0 + p);
+    return Atomics.load(this.i32, LINE_I32 * p + WAIT);
   }
 
   /** Partition p sleeps in Atomics.wait (only then does it need a wake()). */
   asleep(p: number): boolean {
-    return Atomics.load(this.i32, SLEEP0 + p) !== 0;
-  }
-
-  progress(p: number): number {
-    bits[0] = Atomics.load(this.i64, PROGRESS0 + p);
-    return asF64[0];
+    return Atomics.load(this.i32, LINE_I32 * p + SLEEP) !== 0;
   }
 
   /** Wakes the other partition (after publishing something it may wait for). The counter moves
    *  always (a side about to sleep sees it moved and does not); the notify, a futex call, only
-   *  when a side sleeps. */
-  wake(): void {
-    Atomics.add(this.i32, WAIT0 + 2, 1);
+   *  when a side sleeps, or, `urgent`, naps. */
+  wake(urgent = true): void {
+    Atomics.add(this.i32, WAKE, 1);
     // Clearing a sleep word claims its wake-up: later calls find it clear and skip the notify.
-    if (Atomics.exchange(this.i32, SLEEP0, 0) !== 0 || Atomics.exchange(this.i32, SLEEP0 + 1, 0) !== 0)
-      Atomics.notify(this.i32, WAIT0 + 2);
+    if (this.claim(SLEEP, urgent) || this.claim(LINE_I32 + SLEEP, urgent)) {
+      this.stats.notifies++;
+      Atomics.notify(this.i32, WAKE);
+    }
+  }
+
+  private claim(word: number, urgent: boolean): boolean {
+    return urgent
+      ? Atomics.exchange(this.i32, word, 0) !== 0
+      : Atomics.compareExchange(this.i32, word, ASLEEP, 0) === ASLEEP;
   }
 
   /** The other partition must stop: this one failed. */
@@ -116,8 +183,8 @@ export class Channel {
 
   /**
    * Waits (partition p) until `ready()` holds: polls for `spinMs` of wall time, then sleeps. The
-   * other side wakes a sleeper when its progress reaches `need`, or (`why` = record or generator
-   * room) when it made that room.
+   * other side wakes a sleeper when its progress reaches `need`, or when it made the record room
+   * a producer waits for; a sleep ends by itself after `sleepMs`, and `ready()` is asked again.
    */
   waitUntil(
     p: number,
@@ -128,14 +195,32 @@ export class Channel {
     wakeOther = false,
     /** Poll this long before sleeping (a wait expected to be long sleeps at once: 0). */
     spinMs = SPIN_MS,
+    /** Longest single sleep (ms): a side that wakes itself on a timer needs no notify. */
+    sleepMs = 50,
+    /** First sleep this long on a timer (the wait's expected length): only an urgent wake-up
+     *  (the other side's progress reached `need`) cuts it short, so the other side pays no
+     *  futex wake-up for what the nap covers. */
+    napMs = 0,
   ): void {
     if (ready()) return;
-    asF64[0] = need;
-    Atomics.store(this.i64, NEED0 + p, bits[0]);
-    Atomics.store(this.i32, WAIT0 + p, why);
+    const line = LINE_I32 * p;
+    this.f64[LINE_F64 * p + NEED] = need; // read by the other side only once it sees the words below
+    Atomics.store(this.i32, line + WAIT, why);
     if (wakeOther) this.wake();
+    const st = this.stats;
+    st.waits++;
+    const w0 = performance.now();
     try {
-      const spinUntil = performance.now() + spinMs;
+      if (napMs > 0) {
+        Atomics.store(this.i32, line + SLEEP, NAPPING);
+        const seen = Atomics.load(this.i32, WAKE);
+        if (ready()) return;
+        st.naps++;
+        Atomics.wait(this.i32, WAKE, seen, Math.min(napMs, NAP_MAX_MS));
+        Atomics.store(this.i32, line + SLEEP, 0);
+        if (ready()) return;
+      }
+      const spinUntil = w0 + spinMs;
       for (let i = 1; spinMs > 0; i++) {
         if (ready()) return;
         if ((i & 63) === 0) {
@@ -145,22 +230,24 @@ export class Channel {
       }
       for (;;) {
         if (Atomics.load(this.i32, ABORT) !== 0) throw new Error("the other partition of this run failed");
-        Atomics.store(this.i32, SLEEP0 + p, 1);
-        const seen = Atomics.load(this.i32, WAIT0 + 2);
+        Atomics.store(this.i32, line + SLEEP, ASLEEP);
+        const seen = Atomics.load(this.i32, WAKE);
         if (ready()) return;
-        Atomics.wait(this.i32, WAIT0 + 2, seen, 50);
-        Atomics.store(this.i32, SLEEP0 + p, 0);
+        st.sleeps++;
+        Atomics.wait(this.i32, WAKE, seen, sleepMs);
+        Atomics.store(this.i32, line + SLEEP, 0);
         if (ready()) return;
       }
     } finally {
-      Atomics.store(this.i32, SLEEP0 + p, 0);
-      Atomics.store(this.i32, WAIT0 + p, 0);
+      st.wait_ms += performance.now() - w0;
+      Atomics.store(this.i32, line + SLEEP, 0);
+      Atomics.store(this.i32, line + WAIT, 0);
     }
   }
 
   /** Producer: room for one more record? */
   hasRoom(): boolean {
-    return Atomics.load(this.i32, TAIL) - Atomics.load(this.i32, HEAD) < this.capacity;
+    return this.i32[TAIL] - Atomics.load(this.i32, HEAD) < this.capacity;
   }
 
   /** Producer: appends a record (hasRoom() must hold) and publishes it. */
@@ -172,25 +259,30 @@ export class Channel {
     this.rec[o + 2] = ready;
     this.rec[o + 3] = pushT;
     Atomics.store(this.i32, TAIL, t + 1);
+    this.stats.records++;
   }
 
   /**
    * Consumer: takes, oldest first, each record published by an event before `before()` (asked
-   * again after each record: taking one may schedule an earlier event).
+   * again after each record: taking one may schedule an earlier event), of those below the tail
+   * its last sourceProgress() saw (`before()` must not exceed that progress).
    */
   receive(before: () => number, take: (link: number, tail: number, ready: number) => void): void {
-    let h = this.i32[HEAD];
-    const t = Atomics.load(this.i32, TAIL);
-    if (h === t) return;
+    const h0 = this.i32[HEAD];
+    const t = this.tailSeen;
+    if (h0 === t) return;
+    let h = h0;
     while (h !== t) {
       const o = (h & this.mask) * RECORD_WORDS;
       if (!(this.rec[o + 3] < before())) break;
       take(this.rec[o], this.rec[o + 1], this.rec[o + 2]);
       h++;
     }
-    if (h !== this.i32[HEAD]) {
+    if (h !== h0) {
+      this.stats.records += (h - h0) | 0;
+      this.stats.exchanges++;
       Atomics.store(this.i32, HEAD, h);
-      if (Atomics.load(this.i32, SLEEP0) !== 0 && Atomics.load(this.i32, WAIT0) === WAIT_RECORD_ROOM)
+      if (Atomics.load(this.i32, SLEEP) !== 0 && Atomics.load(this.i32, WAIT) === WAIT_RECORD_ROOM)
         this.wake();
     }
   }

@@ -80,11 +80,89 @@ function resumeFrames(g: BuiltGraph, gens: number[], window: number): number {
   return Number.isFinite(limit) ? Math.max(window, Math.floor(limit / 2)) : window;
 }
 
+/** The out-ring head at which generator `c` has room for `frames` more (its tail is still: the
+ *  source waits). Ring indices wrap at 2^32: compared by difference (headsReached). */
+function headWithRoom(g: BuiltGraph, c: number, frames: number): number {
+  const u32 = g.ctx.u32;
+  const out = u32[(c + P.G_OUT) >>> 2];
+  return (Atomics.load(u32, (out + R_TAIL) >>> 2) + frames - u32[(out + R_LIMIT) >>> 2]) >>> 0;
+}
+
+/** Every generator's out-ring head has reached its `roomHead` (this thread moves the heads). */
+function headsReached(g: BuiltGraph, gens: number[], roomHead: Float64Array): boolean {
+  const u32 = g.ctx.u32;
+  for (let i = 0; i < gens.length; i++) {
+    const out = u32[(gens[i] + P.G_OUT) >>> 2];
+    if (((u32[(out + R_HEAD) >>> 2] - roomHead[i]) | 0) < 0) return false;
+  }
+  return true;
+}
+
 function sourceGenerators(g: BuiltGraph, split: Split): number[] {
   return [...split.source]
     .map((i) => g.specs[i].name)
     .filter((n) => g.ctx.built.gens.includes(n))
     .map((n) => g.ctx.built.ctx.get(n)!);
+}
+
+/**
+ * The source's view of its generators' free buffers (stack + returned) and out-ring room. The
+ * indices the consumer moves (out-ring head, return-ring tails) only grow, so values read
+ * earlier give lower bounds: a check on them that passes is the answer the current values give
+ * (at least `budget`); only one that falls short reads them again (each read of a line the
+ * consumer's core writes is a cache miss, and the source checks before every event).
+ */
+class SourceRoom {
+  private readonly outHead: Float64Array;
+  private readonly retTail: Float64Array[];
+
+  constructor(
+    private readonly g: BuiltGraph,
+    private readonly gens: number[],
+  ) {
+    const u32 = g.ctx.u32;
+    this.outHead = new Float64Array(gens.length);
+    this.retTail = gens.map((c) => new Float64Array(u32[(c + P.G_NRET) >>> 2]));
+    this.check(0, true);
+  }
+
+  /** Generator k's out-ring head and room, read now. */
+  headNow(k: number): number {
+    const u32 = this.g.ctx.u32;
+    return Atomics.load(u32, (u32[(this.gens[k] + P.G_OUT) >>> 2] + R_HEAD) >>> 2);
+  }
+
+  outRoom(k: number): number {
+    const u32 = this.g.ctx.u32;
+    const out = u32[(this.gens[k] + P.G_OUT) >>> 2];
+    return u32[(out + R_LIMIT) >>> 2] - ((u32[(out + R_TAIL) >>> 2] - this.headNow(k)) >>> 0);
+  }
+
+  canRun(budget: number): boolean {
+    return this.check(budget, false) || this.check(budget, true);
+  }
+
+  private check(budget: number, reload: boolean): boolean {
+    const u32 = this.g.ctx.u32;
+    const gens = this.gens;
+    let ok = true;
+    for (let k = 0; k < gens.length; k++) {
+      const c = gens[k];
+      let free = u32[u32[(c + P.G_FREE) >>> 2] >>> 2];
+      const tails = this.retTail[k];
+      for (let i = 0; i < tails.length; i++) {
+        const r = u32[(c + genRetSlot(i)) >>> 2];
+        if (reload) tails[i] = Atomics.load(u32, (r + R_TAIL) >>> 2);
+        // This thread moves the head (drains returns onto the stack): past a stale tail, none left.
+        free += Math.max(0, (tails[i] - u32[(r + R_HEAD) >>> 2]) | 0);
+      }
+      const out = u32[(c + P.G_OUT) >>> 2];
+      if (reload) this.outHead[k] = Atomics.load(u32, (out + R_HEAD) >>> 2);
+      const used = (u32[(out + R_TAIL) >>> 2] - this.outHead[k]) >>> 0;
+      if (free < budget || used + budget > u32[(out + R_LIMIT) >>> 2]) ok = false;
+    }
+    return ok;
+  }
 }
 
 /** Free buffers (stack + returned) and out-ring room of every source generator, at least `budget`? */
@@ -120,23 +198,42 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
   const gens = sourceGenerators(g, split);
   const budget = g.ctx.costs.c.nic_window_frames;
   const resume = resumeFrames(g, gens, budget);
+  const room = new SourceRoom(g, gens);
+  // Descriptors the consumer drains from the first generator's out ring per wall ms (a moving
+  // average over past waits): a wait for room first naps until the ring should have drained to
+  // `resume`, so that the consumer, the busier thread, need not wake this one (a futex wake-up
+  // cost it tens of µs of wall time per hand-off on this shared VM). Only when it wakes, and
+  // never what it computes, depends on this.
+  let drainPerMs = 0;
   for (;;) {
     const t = q.peekTime();
     if (t > stopNs) break;
     ch.setProgress(SOURCE, t);
     // Short of room: wait until the ring has half drained (resumeFrames), or the consumer has run
     // every event before t (then both runs see the same room).
-    if (!generatorsCanRun(g, gens, budget))
+    if (!room.canRun(budget)) {
+      const h0 = room.headNow(0);
+      const w0 = performance.now();
+      const short = resume - room.outRoom(0);
       ch.waitUntil(
         SOURCE,
-        () => ch.progress(CONSUMER) >= t || generatorsCanRun(g, gens, resume),
+        () => ch.progress(CONSUMER) >= t || room.canRun(resume),
         WAIT_GENERATOR_ROOM,
         t,
         true, // the consumer re-publishes its progress with this source's
         // No polling: the room comes after the consumer has worked through most of the ring
         // (tens of microseconds at least), and a poll here takes CPU the consumer may need.
         0,
+        50,
+        drainPerMs > 0 && short > 0 ? short / drainPerMs : 0,
       );
+      const ms = performance.now() - w0;
+      const drained = (room.headNow(0) - h0) >>> 0;
+      if (ms > 0 && drained > 0) {
+        const r = drained / ms;
+        drainPerMs = drainPerMs === 0 ? r : drainPerMs + (r - drainPerMs) / 4;
+      }
+    }
     state.endNs = t;
     q.runNext();
   }
@@ -153,15 +250,18 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
   const state = startGraph(g, (i) => !split.source.has(i));
   const gens = sourceGenerators(g, split);
   const resume = resumeFrames(g, gens, g.ctx.costs.c.nic_window_frames);
+  // While the source waits for room: each generator's out-ring head at which it has `resume`.
+  const roomHead = new Float64Array(gens.length);
+  let roomWanted = false;
   // The source's progress as last read: it only grows, so it is read again only when the next
-  // event lies beyond it (a load and a BigInt per event saved).
-  let src = ch.progress(SOURCE);
+  // event lies beyond it (with the record ring's tail: the source's line is read once per read).
+  let src = ch.sourceProgress();
   const before = () => Math.min(q.peekTime(), src);
   for (;;) {
     // Take what the source published before min(next event, source progress); that may bring
     // an earlier event. Run the next event once the source has passed it.
     let t = q.peekTime();
-    if (src < t) src = ch.progress(SOURCE);
+    if (src < t) src = ch.sourceProgress();
     for (;;) {
       ch.receive(before, take);
       t = q.peekTime();
@@ -179,19 +279,28 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
         WAIT_PROGRESS,
         t,
       );
-      src = ch.progress(SOURCE);
+      src = ch.sourceProgress();
     }
     // This side's promise (every event before t has run) matters to the source only while it
     // waits (short of room): published then, and before this side waits (above). A promise
-    // published late is still a true one, only a smaller one.
-    if (ch.waiting(SOURCE) !== 0) ch.setProgress(CONSUMER, t);
+    // published late is still a true one, only a smaller one. (One load of the source's wait
+    // word per event: the source waits for room most of the time, so this runs hot.)
+    const why = ch.waiting(SOURCE);
+    if (why !== 0) ch.setProgress(CONSUMER, t);
     if (t > stopNs) break;
     state.endNs = t;
     q.runNext();
-    // The source sleeps for room this run has made: wake it.
-    // (Only when it sleeps: a source still polling finds the room itself.)
-    if (ch.asleep(SOURCE) && ch.waiting(SOURCE) === WAIT_GENERATOR_ROOM && generatorsCanRun(g, gens, resume))
-      ch.wake();
+    // The source sleeps for room this run has made: wake it. Its out rings' heads (written on
+    // this thread) are compared with the heads at which they have the room it waits for; only
+    // then are its buffers counted (generatorsCanRun reads lines the source writes).
+    if (why === WAIT_GENERATOR_ROOM) {
+      if (!roomWanted) {
+        roomWanted = true;
+        for (let i = 0; i < gens.length; i++) roomHead[i] = headWithRoom(g, gens[i], resume);
+      }
+      // Not urgent: a source napping until its estimate of this moment wakes itself.
+      if (headsReached(g, gens, roomHead) && generatorsCanRun(g, gens, resume)) ch.wake(false);
+    } else roomWanted = false;
   }
   ch.setProgress(CONSUMER, Number.POSITIVE_INFINITY);
   state.settle?.();

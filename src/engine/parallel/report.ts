@@ -5,6 +5,7 @@
 import type { BuiltGraph } from "../graph.ts";
 import type { RunState } from "../run.ts";
 import type { EventTotals } from "../types.ts";
+import type { SyncStats } from "./channel.ts";
 import type { Split } from "./partition.ts";
 
 export interface PartitionReport {
@@ -27,13 +28,26 @@ export interface PartitionReport {
   busyAtOfferEnd?: Array<[string, { busy: number; poll: number }]>;
   /** CPU ms of the source's thread over its event loop (simulator speed; Linux only). */
   cpuMs?: number;
+  /** The source's side of the synchronization (simulator speed). */
+  sync: PartitionSync;
+}
+
+/** One partition's synchronization figures (simulator speed, wall clock; never simulated). */
+export interface PartitionSync extends SyncStats {
+  /** Events this partition ran. */
+  events: number;
+  /** Wall ms of its event loop. */
+  loop_ms: number;
+  /** Wall ms the thread was runnable but had no CPU (the machine's load; Linux only). */
+  runnable_ms?: number;
 }
 
 export function reportPartition(
   g: BuiltGraph,
   split: Split,
   state: RunState,
-  cpuMs?: number,
+  cpuMs: number | undefined,
+  sync: PartitionSync,
 ): PartitionReport {
   const own = (m?: Map<string, { busy: number; poll: number }>) =>
     m ? [...m].filter(([name]) => split.sourceResources.has(name)) : undefined;
@@ -62,6 +76,7 @@ export function reportPartition(
     busyAtWarmup: own(state.busyAtWarmup),
     busyAtOfferEnd: own(state.busyAtOfferEnd),
     ...(cpuMs !== undefined ? { cpuMs } : {}),
+    sync,
   };
 }
 

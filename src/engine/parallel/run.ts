@@ -10,7 +10,7 @@ import { createMemory } from "../../switch/wasm.ts";
 import { buildGraph } from "../graph.ts";
 import { DRAIN_NS } from "../run.ts";
 import { collectRun, scenarioGraphOptions } from "../simulate.ts";
-import { threadCpuMs, threadCpuSince } from "../thread-cpu.ts";
+import { threadCpuMs, threadCpuSince, threadRunDelayMs } from "../thread-cpu.ts";
 import type { ScenarioSpec, SimResult } from "../types.ts";
 import { ESM_ENTRY, esmEntryData, workerExecArgv } from "../worker-thread.ts";
 import { Channel, createChannel } from "./channel.ts";
@@ -87,6 +87,8 @@ export class PartitionedRunner {
       const ch = new Channel(block);
       let state: ReturnType<typeof runConsumer>;
       const c1 = threadCpuMs();
+      const d1 = threadRunDelayMs();
+      const w1 = performance.now();
       try {
         state = runConsumer(g, split, ch, stopNs);
       } catch (e) {
@@ -94,13 +96,25 @@ export class PartitionedRunner {
         await doneP;
         throw e;
       }
+      const loopMs = performance.now() - w1;
       const cpu = threadCpuSince(c1);
+      const d2 = threadRunDelayMs();
+      const consumerEvents = g.ctx.q.popped;
       const reply = await doneP;
       if (reply.type !== "done")
         throw new Error(`partition worker: ${reply.type === "error" ? reply.message : "no result"}`);
       mergePartition(g, state, reply.report);
       const r = collectRun(g, spec, state, t0, t1);
       r.simulator.partitions = 2;
+      r.simulator.sync = [
+        {
+          ...ch.stats,
+          events: consumerEvents,
+          loop_ms: loopMs,
+          ...(d1 !== undefined && d2 !== undefined ? { runnable_ms: d2 - d1 } : {}),
+        },
+        reply.report.sync,
+      ];
       if (cpu !== undefined && reply.report.cpuMs !== undefined) {
         r.simulator.cpu_ms = cpu + reply.report.cpuMs;
         r.simulator.partition_cpu_ms = [cpu, reply.report.cpuMs];

@@ -5,7 +5,7 @@
 import { parentPort } from "node:worker_threads";
 import { buildGraph } from "../graph.ts";
 import { scenarioGraphOptions } from "../simulate.ts";
-import { threadCpuMs, threadCpuSince } from "../thread-cpu.ts";
+import { threadCpuMs, threadCpuSince, threadRunDelayMs } from "../thread-cpu.ts";
 import type { ScenarioSpec } from "../types.ts";
 import { Channel, type ChannelBlock } from "./channel.ts";
 import { runSource, splitGraph } from "./partition.ts";
@@ -30,11 +30,21 @@ parentPort?.on("message", (task: SourceTask) => {
     const split = splitGraph(g);
     parentPort?.postMessage({ type: "built" } satisfies SourceReply);
     const c0 = threadCpuMs();
+    const d0 = threadRunDelayMs();
+    const w0 = performance.now();
     const state = runSource(g, split, ch, task.stopNs);
+    const loopMs = performance.now() - w0;
     const cpu = threadCpuSince(c0);
+    const d1 = threadRunDelayMs();
+    const sync = {
+      ...ch.stats,
+      events: g.ctx.q.popped,
+      loop_ms: loopMs,
+      ...(d0 !== undefined && d1 !== undefined ? { runnable_ms: d1 - d0 } : {}),
+    };
     parentPort?.postMessage({
       type: "done",
-      report: reportPartition(g, split, state, cpu),
+      report: reportPartition(g, split, state, cpu, sync),
     } satisfies SourceReply);
   } catch (e) {
     ch.abort();
