@@ -1,7 +1,7 @@
 // The engine's side of capture replay (src/traffic/replay.ts): the generator's templates from a
 // capture (destinations rewritten on request), the switch set up for it (--promisc), and the
 // arrival times of the NIC's replication copies. Captured bytes are never stamped: the generator
-// writes each frame's arrival into a side table per buffer (assembly/gen.ts G_SIDE) and the sinks
+// writes each frame's arrival into a side table per buffer (assembly/elements/gen.ts G_SIDE) and the sinks
 // read it (S_SIDE). A broadcast or multicast frame the switch copies to several pools reaches the
 // consumer either in its own buffer (the entry is there) or in a fresh copy: the switch's
 // per-frame trace says which frames reached the consumer's pool, in order, so each copy gets the

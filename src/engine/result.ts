@@ -19,7 +19,7 @@ import type {
   SimResult,
 } from "./types.ts";
 
-/** Lower bound (ns) of a histogram bucket (mirror of assembly/sink.ts latBucket). */
+/** Lower bound (ns) of a histogram bucket (mirror of assembly/elements/sink.ts latBucket). */
 export function bucketLow(b: number): number {
   const S = P.HIST_SUB;
   if (b < S) return b;

@@ -631,7 +631,7 @@ export function buildPath(
   }
 
   function programMac(table: number, slots: number, mac: string, port: number): void {
-    // Same hash and probing as assembly/bridge.ts.
+    // Same hash and probing as assembly/elements/bridge.ts.
     const [lo, hi] = macWords(mac);
     let h = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> 0;
     h = (h ^ (h >>> 15)) >>> 0;

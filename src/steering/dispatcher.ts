@@ -3,7 +3,7 @@
 // (the project's Wasm parser and Toeplitz code; RSS key and RETA like a NIC's), and fans the
 // descriptors out to n worker rings in the shared memory (SPSC rings, zero copy: the buffer
 // travels, not the bytes). The dispatcher is the Wasm kernel `dispatchBurst`
-// (assembly/dispatch.ts), one JS->Wasm call per burst; its context block (input ring, worker
+// (assembly/elements/dispatch.ts), one JS->Wasm call per burst; its context block (input ring, worker
 // rings, RETA, counters) is written here, in TypeScript, which owns the memory layout. The
 // engine element that runs it in virtual time is in src/steering/elements.ts.
 import * as A from "../../assembly/abi.ts";

@@ -5,7 +5,7 @@
 // (runts, oversize, filters). Pacing: re-paced at the offered rate (the RFC 2544 search and the
 // load points work on replayed traffic as on generated traffic) or at the capture's own
 // timestamps. Latency: the generator writes each frame's arrival into a side table per buffer
-// (assembly/gen.ts G_SIDE), never into the captured bytes.
+// (assembly/elements/gen.ts G_SIDE), never into the captured bytes.
 import { readFileSync, statSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { type CaptureFormat, CaptureFormatError, LINKTYPE_ETHERNET } from "./capture.ts";

@@ -1,5 +1,5 @@
 // The minimum latency (latency_us.min) is exact: the sinks keep the smallest latency they
-// measured (assembly/sink.ts S_LAT_MIN), not a histogram bucket. At idle with constant arrivals
+// measured (assembly/elements/sink.ts S_LAT_MIN), not a histogram bucket. At idle with constant arrivals
 // every frame crosses an empty path, so each one's latency is the same: the exact minimum, the
 // exact maximum and the mean are one figure. Over random scenarios the minimum bounds every
 // percentile and the mean from below, and is 0 only where no frame was measured.

@@ -1,4 +1,4 @@
-// The generator's one-size constant-rate loop (assembly/gen.ts genFixed: the engine's common case,
+// The generator's one-size constant-rate loop (assembly/elements/gen.ts genFixed: the engine's common case,
 // its per-frame work hoisted and its arithmetic rewritten for speed) must build exactly what the
 // general loop builds: the same bytes (flow id, stamp, incremental L4 checksum), descriptors and
 // times. The general loop is forced by a G_UNTIL_NS beyond genFixed's range (FIXED_MAX_PS); the

@@ -1,9 +1,9 @@
 // Hop element: moves descriptors from one ring to another without touching the frame (tap
 // queue, epair, PF queue hand-off). Back-pressure: a full out ring leaves frames in the in ring.
-import { DESC_BYTES, R_TAIL } from "./abi";
-import { H_IN, H_OUT, H_IRQ, H_IOTLB, H_FRAMES, H_DONE, H_LAST_HEAD, S_CLOCK, S_TPL, S_NTPL, S_IOTLB_LOOKUPS } from "./pathabi";
+import { DESC_BYTES, R_TAIL } from "../abi";
+import { H_IN, H_OUT, H_IRQ, H_IOTLB, H_FRAMES, H_DONE, H_LAST_HEAD, S_CLOCK, S_TPL, S_NTPL, S_IOTLB_LOOKUPS } from "../pathabi";
 import { driverFrames, frameInterrupt, frameStamp } from "./sink";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "../pathring";
 
 /** A host driver's receive (or transmit) work on `n` frames just placed at `ring[from..]`: doorbells
  *  per batch, interrupts under moderation keyed on each frame's stamp (deterministic). */

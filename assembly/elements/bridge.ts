@@ -4,12 +4,12 @@
 // stack; no buffer left: the copy is dropped and counted), filters frames whose destination
 // sits on the ingress port. Optional ageing: an entry not refreshed for B_AGE_NS of simulator
 // time is forgotten (the frame is then flooded). Nothing allocated; one thread per bridge.
-import { R_TAIL, D_BUF, D_OFF, D_LEN, DESC_BYTES } from "./abi";
+import { R_TAIL, D_BUF, D_OFF, D_LEN, DESC_BYTES } from "../abi";
 import {
   B_TABLE, B_MASK, B_NPORTS, B_RET, B_OUTS, B_FREE, B_COUNTS, B_AGE_NS, B_CLOCK, B_LOOKUPS, B_LEARNED,
   B_FLOODED, B_FILTERED, B_FORWARDED, B_COPIES, B_NOBUF, B_AGED, B_FRET, B_NFRET, BRIDGE_ENTRY_BYTES,
-} from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
+} from "../pathabi";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "../pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 

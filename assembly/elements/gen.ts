@@ -2,13 +2,13 @@
 // pop a free buffer, copy the template chosen by the size sequence, patch the flow id (chosen by
 // the popularity table), the stamp (sequence number + simulator timestamp), fix the L4 checksum
 // incrementally (RFC 1624), enqueue. One burst per call; nothing allocated.
-import { R_TAIL, R_DESC, R_MASK, D_BUF, DF_EOP, H_BUF_HEADROOM } from "./abi";
+import { R_TAIL, R_DESC, R_MASK, D_BUF, DF_EOP, H_BUF_HEADROOM } from "../abi";
 import {
   X_HDR, G_OUT, G_FREE, G_RET0, G_RET4, G_NRET, G_TPL, G_SEQ, G_NSEQ, G_FLOWS, G_FLOW_MASK, G_PS_PER_BYTE, G_FLAGS,
   G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, GF_TIMED, GF_POISSON, G_GAP_PS, G_UNTIL_NS, G_NEXT_PS, G_WIRE_PS, G_RNG2, G_LAST_NS, G_SIDE, G_GAPS, T_ADDR, T_LEN, T_PAY,
   T_FLOW, T_CSUM, T_CSUM_KIND, TPL_BYTES, STAMP_MAGIC,
-} from "./pathabi";
-import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, bufStride } from "./pathring";
+} from "../pathabi";
+import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, bufStride } from "../pathring";
 
 @inline function bswap16(v: u32): u32 { return ((v & 0xff) << 8) | ((v >> 8) & 0xff); }
 /** Bytes a frame occupies on the wire before its FCS: Ethernet pads a shorter one to 60 (the

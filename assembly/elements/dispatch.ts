@@ -7,11 +7,11 @@ import {
   R_HEAD, R_TAIL, R_MASK, R_DESC, R_LIMIT, D_BUF, D_OFF, D_LEN, D_HASH, DF_EOP, D_FLAGS,
   DX_IN, DX_NOUT, DX_TABLE, DX_REC, DX_RETA_MASK, DX_TYPES, DX_TAKEN, DX_OUTS, DXW_RING, DXW_FRAMES, DXW_PEND, DXW_BYTES,
   DX_RETA, DX_SPRAY, DX_NEXT,
-} from "./abi";
-import { gBufBase, gBufStride, ringAt } from "./mem";
-import { parse } from "./parse";
-import { rssSummary, gRssHash } from "./rss";
-import { bufFree } from "./switch/buffers";
+} from "../abi";
+import { gBufBase, gBufStride, ringAt } from "../mem";
+import { parse } from "../parse";
+import { rssSummary, gRssHash } from "../rss";
+import { bufFree } from "../switch/buffers";
 
 @inline function descAt(r: usize, idx: u32): usize {
   return <usize>load<u32>(r + R_DESC) + (<usize>(idx & load<u32>(r + R_MASK)) << 4);

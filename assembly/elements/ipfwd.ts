@@ -4,9 +4,9 @@
 // (destination <- the next hop's MAC, source <- the egress interface's). Frames it cannot forward
 // (a link-layer group address, not IPv4, a bad header or checksum, a TTL that would expire) are
 // counted, dropped and their buffers returned. Nothing allocated.
-import { R_TAIL, D_BUF, DESC_BYTES } from "./abi";
-import { F_IN, F_OUT, F_RET, F_NH_LO, F_NH_HI, F_SRC_LO, F_SRC_HI, F_FORWARDED, F_DROPPED } from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
+import { R_TAIL, D_BUF, DESC_BYTES } from "../abi";
+import { F_IN, F_OUT, F_RET, F_NH_LO, F_NH_HI, F_SRC_LO, F_SRC_HI, F_FORWARDED, F_DROPPED } from "../pathabi";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "../pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 

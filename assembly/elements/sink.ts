@@ -3,13 +3,13 @@
 // latency in simulator time (generator clock now - stamp) in a log-linear histogram, raises
 // interrupts under moderation (ITR, in simulator time), rings the refill doorbell once per burst
 // and returns the buffers to their owner.
-import { R_TAIL, R_DESC, R_MASK, D_BUF } from "./abi";
+import { R_TAIL, R_DESC, R_MASK, D_BUF } from "../abi";
 import {
   S_IN, S_RET, S_TPL, S_NTPL, S_CLOCK, S_ITR_NS, S_IOTLB, S_FLOWS, S_FLAGS, SF_NO_SEQ, S_HINT, S_OWN_LO, S_OWN_HI, S_RET2, S_PACKETS, S_BYTES, S_BAD, S_REORDER, S_GAP,
   S_PKT_PS, S_WARMUP_US, S_MEASURED, S_SIDE, HIST_SUB, S_DOORBELLS, S_INTERRUPTS, S_IOTLB_LOOKUPS, S_LAST_IRQ, S_EXPECT, S_LAT_SUM, S_LAT_MAX, S_LAT_MIN, S_HIST, HIST_BUCKETS,
   T_ADDR, T_LEN, T_PAY, TPL_BYTES, STAMP_MAGIC, STAMP_BYTES,
-} from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
+} from "../pathabi";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "../pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 

@@ -7,14 +7,14 @@
 // set by the device while it works): a side then signals on every index move while the other's
 // flag is clear, not only on the first one past the event index. Counts copies, bytes, kicks and
 // notifications.
-import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_BUF_HEADROOM } from "./abi";
+import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_BUF_HEADROOM } from "../abi";
 import {
   V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
   V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
   V_PEND_USED, V_PEND_REFILL,
   S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES, V_RSIDE, V_GSIDE,
-} from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
+} from "../pathabi";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "../pathring";
 import { sinkCheck, sinkReplayed } from "./sink";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }

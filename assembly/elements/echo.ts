@@ -3,9 +3,9 @@
 // request in place (swap MACs and IPv4 addresses, type 8 ->
 // 0, checksum fixed incrementally, RFC 1624) and sends the reply back toward us (the switch's
 // wire-in ring). Anything else is counted, dropped and its buffer returned. Nothing allocated.
-import { R_TAIL, D_BUF, DESC_BYTES } from "./abi";
-import { E_IN, E_OUT, E_RET, E_ECHOED, E_DROPPED } from "./pathabi";
-import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "./pathring";
+import { R_TAIL, D_BUF, DESC_BYTES } from "../abi";
+import { E_IN, E_OUT, E_RET, E_ECHOED, E_DROPPED } from "../pathabi";
+import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "../pathring";
 
 @inline function bump(ctx: usize, off: usize, v: u64): void { store<u64>(ctx + off, load<u64>(ctx + off) + v); }
 
