@@ -3,10 +3,10 @@
 // owner's pid (stale locks of dead processes are taken over; waiting is bounded). A corrupt or
 // unknown-version state file is reported, never silently replaced.
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { link, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { link, lstat, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { makeDirs, writeFileAtomic } from "../fs-atomic.ts";
@@ -90,16 +90,46 @@ function problemPath(problem: string): Array<string | number> {
   );
 }
 
+/** The nearest existing part of `path`'s directories when it is not a directory (ENOTDIR's culprit). */
+function fileOnTheWay(path: string): string | undefined {
+  for (let d = dirname(resolve(path)); ; d = dirname(d)) {
+    try {
+      const st = statSync(d, { throwIfNoEntry: false });
+      if (st) return st.isDirectory() ? undefined : d;
+    } catch {
+      // ENOTDIR further up: keep climbing
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** Why state.json cannot be read, naming the file (and the file in the way of its directory). */
+function unreadable(path: string, e: unknown): UserError {
+  const inTheWay = (e as NodeJS.ErrnoException).code === "ENOTDIR" ? fileOnTheWay(path) : undefined;
+  const why = inTheWay ? `${inTheWay} is a file, not a directory` : fsStrerror(e);
+  return new UserError("E_STATE_READ", `cannot read state file ${path}: ${why}`);
+}
+
 /** The saved host, or undefined when none was saved yet (the caller uses the default host). */
 export async function readState(dir: string): Promise<HostState | undefined> {
   const path = statePath(dir);
   let text: string;
   try {
+    // A FIFO or a device is never read: a FIFO without a writer would block forever.
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st && !st.isFile() && !st.isDirectory())
+      throw new UserError(
+        "E_STATE_READ",
+        `cannot read state file ${path}: not a regular file; remove it, or run 'iovsim reset'`,
+      );
     text = await readFile(path, "utf8");
   } catch (e) {
+    if (e instanceof UserError) throw e;
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UserError("E_STATE_READ", `cannot read state file ${path}: ${fsStrerror(e)}`);
+    throw unreadable(path, e);
   }
+  // A byte-order mark some editors add is not JSON's concern (RFC 8259 §8.1 lets a parser skip it).
+  text = text.replace(/^\uFEFF/, "");
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -109,6 +139,12 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   const v = (json as { version?: unknown } | null)?.version;
   if (json === null || typeof json !== "object") throw corrupt(path, "not a JSON object");
   if (v === undefined) throw corrupt(path, 'no "version" field');
+  // A newer iovsim's state is not corrupt: say so, and that reset would discard it.
+  if (typeof v === "number" && Number.isInteger(v) && v > STATE_VERSION)
+    throw new UserError(
+      "E_STATE_VERSION",
+      `state file ${path} was written by a newer iovsim (state version ${v}; this one reads version ${STATE_VERSION}): run that iovsim, use another --state directory, or run 'iovsim reset' to discard it and start from a clean host`,
+    );
   if (v !== STATE_VERSION)
     throw corrupt(
       path,
@@ -306,7 +342,10 @@ async function removeLeftovers(dir: string): Promise<void> {
 /** Runs fn while holding <dir>/state.lock (created with O_EXCL). */
 export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   await makeDirs(dir).catch((e: NodeJS.ErrnoException) => {
-    throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${fsStrerror(e)}`);
+    // mkdir's EEXIST and ENOTDIR both mean a file is where a directory should be: name it.
+    const inTheWay = e.code === "EEXIST" ? dir : e.code === "ENOTDIR" ? fileOnTheWay(join(dir, LOCK_FILE)) : undefined;
+    const why = inTheWay ? `${inTheWay} is a file, not a directory` : fsStrerror(e);
+    throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${why}`);
   });
   const lockPath = join(dir, LOCK_FILE);
   const deadline = Date.now() + waitMs;
@@ -317,6 +356,14 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
     } catch (e) {
       throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${fsStrerror(e)}`);
     }
+    // iovsim's lock is always a regular file: a directory or a FIFO there is no other command's
+    // lock (reading a FIFO would block forever, waiting on a directory never ends well).
+    const held = await lstat(lockPath).catch(() => undefined);
+    if (held && !held.isFile())
+      throw new UserError(
+        "E_STATE_DIR",
+        `cannot lock state directory ${dir}: ${lockPath} is not a regular file (iovsim never makes one like it); remove it`,
+      );
     const stale = await staleText(lockPath);
     if (stale !== undefined && (await removeStaleLock(lockPath, stale))) continue;
     if (Date.now() >= deadline) {
