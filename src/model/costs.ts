@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { isSpecialFile } from "../input-file.ts";
-import { jsonErrorOffset, jsonPathOffset, lineColumn } from "../nic/json-locate.ts";
+import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn, refuseDuplicateKey } from "../nic/json-locate.ts";
 import { COST_SWITCHES, switchList } from "./cost-switches.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
@@ -259,8 +259,9 @@ export function loadCosts(nameOrFile = "bhyve", option = "--profile"): Costs {
   } catch (e) {
     const off = jsonErrorOffset(text);
     const { line, column } = lineColumn(text, Math.max(0, off));
-    throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${(e as Error).message}`);
+    throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${jsonSyntaxReason(e)}`);
   }
+  refuseDuplicateKey(text, where);
   const extendsFrom = (name = "bhyve") => {
     const base = variantBase(name);
     return loadCosts(builtin.includes(base) || isAbsolute(base) ? name : join(dirname(file), name));

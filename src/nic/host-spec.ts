@@ -7,7 +7,7 @@ import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { isSpecialFile } from "../input-file.ts";
 import { fsStrerror } from "./errno.ts";
-import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
+import { jsonErrorOffset, jsonPathOffset, lineColumn, refuseDuplicateKey } from "./json-locate.ts";
 import { parseSelector, planVfRids, ridOf } from "./pci.ts";
 import { getProfile } from "./profile.ts";
 
@@ -259,6 +259,7 @@ export function loadHostSpecFile(file: string): HostSpec {
     }
     throw new UserError("E_HOST_FILE", `${file}: invalid JSON: ${msg}`);
   }
+  refuseDuplicateKey(text, file);
   return validateHostSpec(json, file, text);
 }
 

@@ -1,5 +1,7 @@
-// Finds where a JSON text stops being valid (V8's messages do not always give a position), so
-// host-file syntax errors can be reported as file:line:column.
+// Locates faults in the JSON files a user gives (host files, cost profiles) and in state.json:
+// where the text stops being valid (V8's messages do not always give a position), where a
+// value named by its JSON path is, a repeated key; each as file:line:column.
+import { UserError } from "../errors.ts";
 
 /** A JSON literal at lastIndex (sticky: never copies the rest of the text). */
 const LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -206,4 +208,60 @@ export function jsonPathOffset(text: string, path: ReadonlyArray<PropertyKey>): 
   };
   value(0);
   return best;
+}
+
+/**
+ * A JSON.parse error in words, without V8's excerpt of the text (which may span lines or quote
+ * binary bytes) nor its "at position N" (a UTF-16 offset): the caller names file:line:column.
+ */
+export function jsonSyntaxReason(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message
+    .replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, "")
+    .replace(/\s*\(line \d+ column \d+\)$/, "")
+    .replace(/ (?:in JSON )?at position \d+$/, "");
+}
+
+/**
+ * The first key repeated within one object of a valid JSON `text` (JSON.parse keeps the last
+ * copy and drops the others unseen), with the offsets of both copies; undefined when none.
+ */
+export function jsonDuplicateKey(text: string): { key: string; at: number; first: number } | undefined {
+  // One map of keys per open container (undefined for an array), so nesting costs no recursion.
+  const open: Array<Map<string, number> | undefined> = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "{") {
+      open.push(new Map());
+      expectKey = true;
+    } else if (c === "[") open.push(undefined);
+    else if (c === "}" || c === "]") open.pop();
+    else if (c === ",") expectKey = open.at(-1) !== undefined;
+    else if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      const keys = open.at(-1);
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        const first = keys.get(key);
+        if (first !== undefined) return { key, at: start, first };
+        keys.set(key, start);
+      }
+      expectKey = false;
+    }
+  }
+  return undefined;
+}
+
+/** Refuses a JSON file (already parsed) that repeats a key: `file:line:column: duplicate key`. */
+export function refuseDuplicateKey(text: string, file: string): void {
+  const dup = jsonDuplicateKey(text);
+  if (!dup) return;
+  const at = lineColumn(text, dup.at);
+  const first = lineColumn(text, dup.first);
+  throw new UserError(
+    "E_JSON_DUPLICATE",
+    `${file}:${at.line}:${at.column}: duplicate key ${JSON.stringify(dup.key)} (first at line ${first.line}, column ${first.column}): JSON keeps only the last copy; remove one`,
+  );
 }

@@ -13,7 +13,7 @@ import { makeDirs, writeFileAtomic } from "../fs-atomic.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
-import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
+import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
 import { invariantProblems } from "./state-invariants.ts";
 
 export const STATE_FILE = "state.json";
@@ -134,7 +134,7 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw corrupt(path, `not valid JSON (${(e as Error).message})`, text, jsonErrorOffset(text));
+    throw corrupt(path, `not valid JSON (${jsonSyntaxReason(e)})`, text, jsonErrorOffset(text));
   }
   const v = (json as { version?: unknown } | null)?.version;
   if (json === null || typeof json !== "object") throw corrupt(path, "not a JSON object");
