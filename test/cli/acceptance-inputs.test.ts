@@ -304,7 +304,7 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
     );
     const host = file(d, "host.json", '{"devices": [{"name": "ixl0", "selector": "pci0:1:0:0", "profile": "ixl", "profile": "ix"}]}');
     expect((await iovsim(["reset", "--host", host])).err).toBe(
-      `iovsim: ${host}:1:75: duplicate key "profile" (first at line 1, column 58): JSON keeps only the last copy; remove one\n`,
+      `iovsim: ${host}:1:75: duplicate key "profile" (first at line 1, column 57): JSON keeps only the last copy; remove one\n`,
     );
   });
 
