@@ -9,7 +9,13 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { isSpecialFile } from "../input-file.ts";
-import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn, refuseDuplicateKey } from "../nic/json-locate.ts";
+import {
+  jsonErrorOffset,
+  jsonPathOffset,
+  jsonSyntaxReason,
+  lineColumn,
+  refuseDuplicateKey,
+} from "../nic/json-locate.ts";
 import { COST_SWITCHES, switchList } from "./cost-switches.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;

@@ -236,7 +236,8 @@ export const DEFAULT_HOST: HostSpec = {
 /** Loads and validates a user's host file; every mistake is a UserError naming file and JSON path. */
 export function loadHostSpecFile(file: string): HostSpec {
   // A FIFO or a device is never read whole (a FIFO without a writer blocks forever).
-  if (isSpecialFile(file)) throw new UserError("E_HOST_FILE", `cannot read host file '${file}': not a regular file`);
+  if (isSpecialFile(file))
+    throw new UserError("E_HOST_FILE", `cannot read host file '${file}': not a regular file`);
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -343,7 +343,8 @@ async function removeLeftovers(dir: string): Promise<void> {
 export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   await makeDirs(dir).catch((e: NodeJS.ErrnoException) => {
     // mkdir's EEXIST and ENOTDIR both mean a file is where a directory should be: name it.
-    const inTheWay = e.code === "EEXIST" ? dir : e.code === "ENOTDIR" ? fileOnTheWay(join(dir, LOCK_FILE)) : undefined;
+    const inTheWay =
+      e.code === "EEXIST" ? dir : e.code === "ENOTDIR" ? fileOnTheWay(join(dir, LOCK_FILE)) : undefined;
     const why = inTheWay ? `${inTheWay} is a file, not a directory` : fsStrerror(e);
     throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${why}`);
   });

@@ -12,7 +12,13 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { replaceFileSync } from "../fs-atomic.ts";
-import { type CaptureFormat, CaptureFormatError, detectFormat, notACaptureReason, type PacketRecord } from "./capture.ts";
+import {
+  type CaptureFormat,
+  CaptureFormatError,
+  detectFormat,
+  notACaptureReason,
+  type PacketRecord,
+} from "./capture.ts";
 import { type PcapWriteOptions, readPcap, writePcap } from "./pcap.ts";
 import { type PcapngWriteOptions, readPcapng, writePcapng } from "./pcapng.ts";
 

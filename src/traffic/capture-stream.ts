@@ -161,7 +161,7 @@ export function* streamCapture(fd: number, file: string): Generator<PacketRecord
   const format = detectFormat(first);
   if (format === undefined) {
     if (have < 4) throw new CaptureFormatError(file, have, "file too short for a capture header");
-      throw new CaptureFormatError(file, 0, notACaptureReason(first));
+    throw new CaptureFormatError(file, 0, notACaptureReason(first));
   }
   yield* format === "pcap" ? streamPcap(src, file) : streamPcapng(src, file);
 }

@@ -106,19 +106,31 @@ describe("the state directory", () => {
     const text = readFileSync(st, "utf8").slice(0, 300);
     writeFileSync(st, text);
     const line = text.split("\n").length;
-    await refusedRead(s, new RegExp(`is corrupt: not valid JSON \\(Unterminated string\\), at ${st}:${line}:\\d+; run`));
+    await refusedRead(
+      s,
+      new RegExp(`is corrupt: not valid JSON \\(Unterminated string\\), at ${st}:${line}:\\d+; run`),
+    );
     await resetRecovers(s);
   });
 
   it("valid JSON of the wrong shape (an array, null, binary bytes): corrupt, named", async () => {
     const s = dir();
     const st = file(s, "state.json", "[1, 2]");
-    await refusedRead(s, `state file ${st} is corrupt: no "version" field; run 'iovsim reset' to start from a clean host`);
+    await refusedRead(
+      s,
+      `state file ${st} is corrupt: no "version" field; run 'iovsim reset' to start from a clean host`,
+    );
     writeFileSync(st, "null");
-    await refusedRead(s, `state file ${st} is corrupt: not a JSON object; run 'iovsim reset' to start from a clean host`);
+    await refusedRead(
+      s,
+      `state file ${st} is corrupt: not a JSON object; run 'iovsim reset' to start from a clean host`,
+    );
     // V8's excerpt of the text is left out: no raw bytes, no line break inside the message.
     writeFileSync(st, Buffer.from([0x3d, 0x53, 0x07, 0x6d, 0x0a, 0xff, 0x39]));
-    await refusedRead(s, /^iovsim: state file \S+ is corrupt: not valid JSON \(Unexpected token '='\), at \S+:1:1; run 'iovsim reset' to start from a clean host\n$/);
+    await refusedRead(
+      s,
+      /^iovsim: state file \S+ is corrupt: not valid JSON \(Unexpected token '='\), at \S+:1:1; run 'iovsim reset' to start from a clean host\n$/,
+    );
     await resetRecovers(s);
   });
 
@@ -147,7 +159,11 @@ describe("the state directory", () => {
     await refusedRead(s, `cannot read state file ${join(s, "state.json")}: Is a directory`);
     const before = snapshot(s);
     const r = await iovsim(["--state", s, "iovctl", "-C", "-f", ixl0Conf]);
-    expect(r).toEqual({ code: 1, out: "", err: `iovsim: cannot read state file ${join(s, "state.json")}: Is a directory\n` });
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err: `iovsim: cannot read state file ${join(s, "state.json")}: Is a directory\n`,
+    });
     expect(snapshot(s)).toEqual(before);
   });
 
@@ -220,12 +236,18 @@ describe("the state directory", () => {
 
   it("two iovctl -C processes at once: one consistent state with both PFs' VFs, no temporary left", async () => {
     const s = dir();
-    expect((await iovsim(["--state", s, "reset", "--host", join(examples, "hosts", "two-x710.json")])).code).toBe(0);
+    expect(
+      (await iovsim(["--state", s, "reset", "--host", join(examples, "hosts", "two-x710.json")])).code,
+    ).toBe(0);
     const run = (conf: string) =>
       new Promise<number>((done) => {
-        const p = spawn(process.execPath, [join(root, "bin", "iovsim.js"), "--state", s, "iovctl", "-C", "-f", conf], {
-          stdio: "ignore",
-        });
+        const p = spawn(
+          process.execPath,
+          [join(root, "bin", "iovsim.js"), "--state", s, "iovctl", "-C", "-f", conf],
+          {
+            stdio: "ignore",
+          },
+        );
         p.on("exit", (code) => done(code ?? 1));
       });
     expect(await Promise.all([run(ixl0Conf), run(join(examples, "ixl1.conf"))])).toEqual([0, 0]);
@@ -239,7 +261,11 @@ describe("the state directory", () => {
 describe("iovctl.conf columns: characters, a tab is one, CRLF ends a line", () => {
   it("CRLF line ends and tabs: the column of the value at fault", async () => {
     const d = dir();
-    const conf = file(d, "crlf.conf", 'PF {\r\n\tdevice : "ixl0";\r\n\tnum_vfs : 4;\r\n}\r\nVF-0 {\r\n\tpassthrough : maybe;\r\n}\r\n');
+    const conf = file(
+      d,
+      "crlf.conf",
+      'PF {\r\n\tdevice : "ixl0";\r\n\tnum_vfs : 4;\r\n}\r\nVF-0 {\r\n\tpassthrough : maybe;\r\n}\r\n',
+    );
     const r = await iovsim(["validate", "-f", conf]);
     expect(r.code).toBe(1);
     expect(r.err).toBe(`${conf}:6:16: error: Value 'maybe' of key 'passthrough' is not of type bool\n`);
@@ -265,7 +291,11 @@ describe("iovctl.conf columns: characters, a tab is one, CRLF ends a line", () =
 
   it("nesting 100,000 levels deep: located at the 65th level, no stack overflow", async () => {
     const d = dir();
-    const conf = file(d, "deep.conf", `PF { device : "ixl0"; num_vfs : 4; }\nVF-0 ${"{ a ".repeat(100_000)}${"}".repeat(100_000)}\n`);
+    const conf = file(
+      d,
+      "deep.conf",
+      `PF { device : "ixl0"; num_vfs : 4; }\nVF-0 ${"{ a ".repeat(100_000)}${"}".repeat(100_000)}\n`,
+    );
     const r = await iovsim(["validate", "-f", conf]);
     expect(r.code).toBe(1);
     expect(r.err).toBe(`${conf}:2:262: error: objects nested deeper than 64 levels\n`);
@@ -275,13 +305,22 @@ describe("iovctl.conf columns: characters, a tab is one, CRLF ends a line", () =
 describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host FILE)", () => {
   const constant = (value: string) =>
     `{\n  "name": "t",\n  "description": "t",\n  "extends": "bhyve",\n  "constants": {\n    "cpu_ghz": {\n      "value": ${value},\n      "unit": "GHz", "range": [2, 3.5], "tag": "assumption",\n      "source": "at least ten characters", "use": "the clock"\n    }\n  }\n}\n`;
-  const profile = (d: string, name: string, text: string) => ["model", "show", "--profile", file(d, name, text)];
+  const profile = (d: string, name: string, text: string) => [
+    "model",
+    "show",
+    "--profile",
+    file(d, name, text),
+  ];
 
   it("NaN and Infinity are not JSON: located, V8's multi-line excerpt left out", async () => {
     const d = dir();
     for (const v of ["NaN", "Infinity"]) {
       const r = await iovsim(profile(d, `${v}.json`, constant(v)));
-      expect(r).toEqual({ code: 1, out: "", err: `iovsim: ${join(d, `${v}.json`)}:7:16: not valid JSON: Unexpected token '${v[0]}'\n` });
+      expect(r).toEqual({
+        code: 1,
+        out: "",
+        err: `iovsim: ${join(d, `${v}.json`)}:7:16: not valid JSON: Unexpected token '${v[0]}'\n`,
+      });
     }
   });
 
@@ -292,7 +331,9 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
       `iovsim: invalid cost profile\n${join(d, "big.json")}:7:16: $.constants.cpu_ghz.value: Invalid input: expected number, received Infinity\n`,
     );
     const out = await iovsim(profile(d, "out.json", constant("9")));
-    expect(out.err).toBe(`iovsim: invalid cost profile\n${join(d, "out.json")}:7:16: $.constants.cpu_ghz.value: value outside its range\n`);
+    expect(out.err).toBe(
+      `iovsim: invalid cost profile\n${join(d, "out.json")}:7:16: $.constants.cpu_ghz.value: value outside its range\n`,
+    );
   });
 
   it("a repeated key (JSON keeps the last copy unseen) is refused at the copy, naming the first", async () => {
@@ -302,7 +343,11 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
     expect(r.err).toBe(
       `iovsim: ${join(d, "dup.json")}:8:22: duplicate key "value" (first at line 7, column 7): JSON keeps only the last copy; remove one\n`,
     );
-    const host = file(d, "host.json", '{"devices": [{"name": "ixl0", "selector": "pci0:1:0:0", "profile": "ixl", "profile": "ix"}]}');
+    const host = file(
+      d,
+      "host.json",
+      '{"devices": [{"name": "ixl0", "selector": "pci0:1:0:0", "profile": "ixl", "profile": "ix"}]}',
+    );
     expect((await iovsim(["reset", "--host", host])).err).toBe(
       `iovsim: ${host}:1:75: duplicate key "profile" (first at line 1, column 57): JSON keeps only the last copy; remove one\n`,
     );
@@ -311,7 +356,9 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
   it("an astral character before a syntax error counts one column", async () => {
     const d = dir();
     const r = await iovsim(profile(d, "emoji.json", '{\n  "name": "😀😀", "description": "t",, "x": 1\n}\n'));
-    expect(r.err).toBe(`iovsim: ${join(d, "emoji.json")}:2:36: not valid JSON: Expected double-quoted property name\n`);
+    expect(r.err).toBe(
+      `iovsim: ${join(d, "emoji.json")}:2:36: not valid JSON: Expected double-quoted property name\n`,
+    );
   });
 
   it("nested 100,000 levels deep, valid or not: located, never an internal error", async () => {
@@ -355,28 +402,38 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
 
   it("a host file with a byte-order mark is read", async () => {
     const d = dir();
-    const host = file(d, "bom.json", `\uFEFF${readFileSync(join(examples, "hosts", "two-x710.json"), "utf8")}`);
+    const host = file(
+      d,
+      "bom.json",
+      `\uFEFF${readFileSync(join(examples, "hosts", "two-x710.json"), "utf8")}`,
+    );
     const r = await iovsim(["--state", dir(), "reset", "--host", host]);
     expect(r).toMatchObject({ code: 0, err: "" });
   });
 
-  it.skipIf(!hasMkfifo)("a FIFO as host file is refused at once (reading it blocked forever)", () => {
-    const d = dir();
-    const fifo = join(d, "host.fifo");
-    mkfifo(fifo);
-    const r = child("--state", join(d, "state"), "reset", "--host", fifo);
-    expect(r.signal).toBeNull();
-    expect({ status: r.status, stderr: r.stderr }).toEqual({
-      status: 1,
-      stderr: `iovsim: cannot read host file '${fifo}': not a regular file\n`,
-    });
-    expect(existsSync(join(d, "state", "state.json"))).toBe(false);
-  }, 40_000);
+  it.skipIf(!hasMkfifo)(
+    "a FIFO as host file is refused at once (reading it blocked forever)",
+    () => {
+      const d = dir();
+      const fifo = join(d, "host.fifo");
+      mkfifo(fifo);
+      const r = child("--state", join(d, "state"), "reset", "--host", fifo);
+      expect(r.signal).toBeNull();
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 1,
+        stderr: `iovsim: cannot read host file '${fifo}': not a regular file\n`,
+      });
+      expect(existsSync(join(d, "state", "state.json"))).toBe(false);
+    },
+    40_000,
+  );
 });
 
 describe("captures", () => {
   const eth = Buffer.from(
-    "0200000000100200000000990800" + "4500001c000100004011f9c40a0000010a000002" + "04d2162e00080000".padEnd(52, "0"),
+    "0200000000100200000000990800" +
+      "4500001c000100004011f9c40a0000010a000002" +
+      "04d2162e00080000".padEnd(52, "0"),
     "hex",
   );
   const pcapHeader = () => {
@@ -438,10 +495,22 @@ describe("captures", () => {
 
   it("unknown pcapng blocks are skipped; a zero-length packet is counted as truncated, the next one read", async () => {
     const d = dir();
-    const f = file(d, "odd.pcapng", Buffer.concat([shb(), idb(), block(0x0badbeef, Buffer.from("hello!!!")), epb(Buffer.alloc(0)), epb(eth)]));
+    const f = file(
+      d,
+      "odd.pcapng",
+      Buffer.concat([
+        shb(),
+        idb(),
+        block(0x0badbeef, Buffer.from("hello!!!")),
+        epb(Buffer.alloc(0)),
+        epb(eth),
+      ]),
+    );
     const r = await iovsim(["decode", f]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^ {4}1 {6}0B .*TRUNCATED eth\n {4}2 {5}60B {2}02:00:00:00:00:99 > 02:00:00:00:00:10 .*\n2 frames, 1 truncated\n$/);
+    expect(r.out).toMatch(
+      /^ {4}1 {6}0B .*TRUNCATED eth\n {4}2 {5}60B {2}02:00:00:00:00:99 > 02:00:00:00:00:10 .*\n2 frames, 1 truncated\n$/,
+    );
   });
 
   it("a record length of 4 GB and an interface id out of range: named with the byte offset", async () => {
@@ -455,7 +524,9 @@ describe("captures", () => {
       `iovsim: ${f}: record caplen 4294967295 exceeds the largest this reader buffers (67108864) at byte 100 (after 1 good frames)\n`,
     );
     const g = file(d, "iface.pcapng", Buffer.concat([shb(), idb(), epb(eth, 5)]));
-    expect((await iovsim(["decode", g])).err).toBe(`iovsim: ${g}: packet block names unknown interface 5 at byte 48\n`);
+    expect((await iovsim(["decode", g])).err).toBe(
+      `iovsim: ${g}: packet block names unknown interface 5 at byte 48\n`,
+    );
   });
 
   it("steering --mix pcap:FILE with no whole record: the error says where the file breaks", async () => {
@@ -463,7 +534,18 @@ describe("captures", () => {
     const bad = Buffer.concat([shb(), idb(), epb(eth)]);
     bad.writeUInt32LE(7, 48 + 4); // a block length that is no multiple of 4
     const f = file(d, "bad.pcapng", bad);
-    const r = await iovsim(["steering", "--mix", `pcap:${f}`, "--queues", "1", "--frames", "500", "--no-ndr", "--rate", "1Mpps"]);
+    const r = await iovsim([
+      "steering",
+      "--mix",
+      `pcap:${f}`,
+      "--queues",
+      "1",
+      "--frames",
+      "500",
+      "--no-ndr",
+      "--rate",
+      "1Mpps",
+    ]);
     expect(r).toEqual({
       code: 1,
       out: "",
@@ -473,7 +555,14 @@ describe("captures", () => {
 });
 
 describe("output files", () => {
-  const sw = (...extra: string[]) => ["switch", "-f", ixl0Conf, "--in", `wire=${join(examples, "in.pcap")}`, ...extra];
+  const sw = (...extra: string[]) => [
+    "switch",
+    "-f",
+    ixl0Conf,
+    "--in",
+    `wire=${join(examples, "in.pcap")}`,
+    ...extra,
+  ];
 
   it("switch --out below a regular file: a clear refusal (was an internal error), the file kept", async () => {
     const d = dir();
@@ -501,9 +590,12 @@ describe("output files", () => {
     }
   });
 
-  it.skipIf(!existsSync("/dev/full"))("--html /dev/full (a write that fails): named with the reason, exit 1", async () => {
-    const r = await iovsim(sw("--json", "--html", "/dev/full"));
-    expect(r.code).toBe(1);
-    expect(r.err).toBe("iovsim: --html /dev/full: cannot write (no space left on device)\n");
-  });
+  it.skipIf(!existsSync("/dev/full"))(
+    "--html /dev/full (a write that fails): named with the reason, exit 1",
+    async () => {
+      const r = await iovsim(sw("--json", "--html", "/dev/full"));
+      expect(r.code).toBe(1);
+      expect(r.err).toBe("iovsim: --html /dev/full: cannot write (no space left on device)\n");
+    },
+  );
 });
