@@ -290,7 +290,7 @@ export function variantBase(name: string): string {
   return cut > 0 ? name.slice(0, cut) : name;
 }
 
-const NUMBER = /^(0|[1-9][0-9]*)(\.[0-9]+)?(e[-+]?[0-9]+)?$/i;
+const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?(e[-+]?[0-9]+)?$/i;
 
 /** `ref`'s base profile with its variant steps (from `cut` on) applied, checked like a file. */
 function loadVariant(ref: string, cut: number, option: string): Costs {
@@ -325,7 +325,9 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
         throw bad(`'{${m[2]}}': each entry is constant=value`);
       if (!(COST_NAMES as readonly string[]).includes(k))
         throw bad(`unknown constant '${k}' (known: ${COST_NAMES.join(", ")})`);
+      // A negative value is a number (its range refuses it below); 1e999 is none that fits.
       if (!NUMBER.test(v)) throw bad(`${k}=${v}: not a number`);
+      if (!Number.isFinite(Number(v))) throw bad(`${k}=${v}: not a finite number`);
       if (seenConstants.has(k)) throw bad(`constant '${k}' is given twice`);
       seenConstants.add(k);
       changes[k as CostName] = Number(v);

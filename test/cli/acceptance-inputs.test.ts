@@ -336,6 +336,19 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
     );
   });
 
+  it("--profile NAME{constant=value}: a negative value is out of range (was 'not a number'), 1e999 not finite", async () => {
+    const show = async (p: string) => (await iovsim(["model", "show", "--profile", p])).err;
+    expect(await show("bhyve{cpu_ghz=-1}")).toBe(
+      "iovsim: --profile bhyve{cpu_ghz=-1}: cpu_ghz = -1 lies outside its range [2, 3.5]\n",
+    );
+    expect(await show("bhyve{cpu_ghz=1e999}")).toBe(
+      "iovsim: --profile bhyve{cpu_ghz=1e999}: cpu_ghz=1e999: not a finite number\n",
+    );
+    expect(await show("bhyve{cpu_ghz=NaN}")).toBe(
+      "iovsim: --profile bhyve{cpu_ghz=NaN}: cpu_ghz=NaN: not a number\n",
+    );
+  });
+
   it("a repeated key (JSON keeps the last copy unseen) is refused at the copy, naming the first", async () => {
     const d = dir();
     const text = constant("3").replace('"unit": "GHz"', '"unit": "GHz", "value": 3.4');
