@@ -8,7 +8,7 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import { isSpecialFile } from "../input-file.ts";
+import { isSpecialFile, readErrorReason } from "../input-file.ts";
 import {
   jsonErrorOffset,
   jsonPathOffset,
@@ -250,9 +250,7 @@ export function loadCosts(nameOrFile = "bhyve", option = "--profile"): Costs {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    const why = readErrorReason(e);
     throw new UserError(
       "E_PROFILE",
       `${option} ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")}; a variant is NAME!SWITCH or NAME{constant=value})`,

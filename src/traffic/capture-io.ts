@@ -12,6 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { replaceFileSync } from "../fs-atomic.ts";
+import { readErrorReason } from "../input-file.ts";
 import {
   type CaptureFormat,
   CaptureFormatError,
@@ -95,9 +96,7 @@ export function isCaptureStream(path: string): boolean {
 export function readCaptureBytes(path: string): Uint8Array {
   const cannot = (e: unknown): never => {
     if (e instanceof CaptureFormatError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String(code ?? e);
-    throw new CaptureFormatError(path, -1, `cannot read (${why})`);
+    throw new CaptureFormatError(path, -1, `cannot read (${readErrorReason(e)})`);
   };
   try {
     if (!isCaptureStream(path)) return readFileSync(path);

@@ -603,6 +603,27 @@ describe("output files", () => {
     }
   });
 
+  it("a symbolic-link loop, read or written: said in words (was 'ELOOP' or Node's raw message)", async () => {
+    const d = dir();
+    symlinkSync(join(d, "b"), join(d, "a"));
+    symlinkSync(join(d, "a"), join(d, "b"));
+    const loop = join(d, "a");
+    const words = "too many levels of symbolic links";
+    expect((await iovsim(["decode", loop])).err).toBe(`iovsim: ${loop}: cannot read (${words})\n`);
+    expect(
+      (await iovsim(["switch", "-f", loop, "--in", `wire=${join(examples, "in.pcap")}`, "--json"])).err,
+    ).toBe(`iovsim: ${loop}: cannot read (${words})\n`);
+    expect((await iovsim(["switch", "-f", ixl0Conf, "--in", `wire=${loop}`, "--json"])).err).toBe(
+      `iovsim: ${loop}: cannot read (${words})\n`,
+    );
+    expect((await iovsim(["model", "show", "--profile", loop])).err).toMatch(
+      new RegExp(`^iovsim: --profile ${loop}: ${words} \\(built-in`),
+    );
+    expect((await iovsim(sw("--json", "--html", loop))).err).toBe(
+      `iovsim: --html ${loop}: cannot write (${words})\n`,
+    );
+  });
+
   it.skipIf(!existsSync("/dev/full"))(
     "--html /dev/full (a write that fails): named with the reason, exit 1",
     async () => {
