@@ -21,52 +21,62 @@ export const LOCK_FILE = "state.lock";
 /** How long a command waits for another one to finish before giving up. */
 export const LOCK_WAIT_MS = 15_000;
 
-const vfConfigSchema = z.object({
-  passthrough: z.boolean(),
-  macAddr: z.string().nullable(),
-  macAntiSpoof: z.boolean(),
-  allowSetMac: z.boolean(),
-  allowPromisc: z.boolean(),
-  numQueues: z.number().int(),
-  vlan: z.number().int().nullable(),
-  vlanQos: z.number().int().min(0).max(7).optional(),
-  extra: z.record(z.string(), z.union([z.boolean(), z.number(), z.string()])),
-});
+const vfConfigSchema = z
+  .object({
+    passthrough: z.boolean(),
+    macAddr: z.string().nullable(),
+    macAntiSpoof: z.boolean(),
+    allowSetMac: z.boolean(),
+    allowPromisc: z.boolean(),
+    numQueues: z.number().int(),
+    vlan: z.number().int().nullable(),
+    vlanQos: z.number().int().min(0).max(7).optional(),
+    extra: z.record(z.string(), z.union([z.boolean(), z.number(), z.string()])),
+  })
+  .strict();
 
-const vfRecordSchema = z.object({
-  index: z.number().int().min(0),
-  name: z.string(),
-  driver: z.string(),
-  rid: z.number().int().min(0).max(0xffff),
-  selector: z.string(),
-  effectiveMac: z.string(),
-  config: vfConfigSchema,
-  attachedVm: z.string().nullable(),
-  attached: z.boolean().optional(),
-});
+const vfRecordSchema = z
+  .object({
+    index: z.number().int().min(0),
+    name: z.string(),
+    driver: z.string(),
+    rid: z.number().int().min(0).max(0xffff),
+    selector: z.string(),
+    effectiveMac: z.string(),
+    config: vfConfigSchema,
+    attachedVm: z.string().nullable(),
+    attached: z.boolean().optional(),
+  })
+  .strict();
 
-const stateSchema = z.object({
-  version: z.literal(STATE_VERSION),
-  hostSource: z.string(),
-  spec: HostSpecSchema,
-  pfs: z.record(
-    z.string(),
-    z.object({
-      sriovEnabled: z.boolean(),
-      numVfs: z.number().int().min(0).optional(),
-      vfs: z.array(vfRecordSchema),
-      driverState: z.record(z.string(), z.number()),
-      configuredBy: z.enum(["iovctl", "sysfs"]).optional(),
-      vfListOrder: z.number().int().min(1).optional(),
-      attached: z.boolean().optional(),
-    }),
-  ),
-  dmesg: z.array(z.string()),
-  // Validated in detail by src/nic/linux/state.ts when the Linux view reads it.
-  linux: z.unknown().optional(),
-  // Flow rules per port (iovsim flow); validated by src/steering/flow-state.ts when read.
-  flow: z.unknown().optional(),
-});
+// Strict at every level: a key this version does not know (a newer iovsim's, or a typo made by
+// hand) is reported, never dropped unseen by the next write.
+const stateSchema = z
+  .object({
+    version: z.literal(STATE_VERSION),
+    hostSource: z.string(),
+    spec: HostSpecSchema,
+    pfs: z.record(
+      z.string(),
+      z
+        .object({
+          sriovEnabled: z.boolean(),
+          numVfs: z.number().int().min(0).optional(),
+          vfs: z.array(vfRecordSchema),
+          driverState: z.record(z.string(), z.number()),
+          configuredBy: z.enum(["iovctl", "sysfs"]).optional(),
+          vfListOrder: z.number().int().min(1).optional(),
+          attached: z.boolean().optional(),
+        })
+        .strict(),
+    ),
+    dmesg: z.array(z.string()),
+    // Validated in detail by src/nic/linux/state.ts when the Linux view reads it.
+    linux: z.unknown().optional(),
+    // Flow rules per port (iovsim flow); validated by src/steering/flow-state.ts when read.
+    flow: z.unknown().optional(),
+  })
+  .strict();
 
 export function statePath(dir: string): string {
   return join(dir, STATE_FILE);
@@ -155,11 +165,15 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   const r = stateSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
+    // An unknown key is located at itself, not at the object holding it.
+    const unknown = i.code === "unrecognized_keys" ? i.keys[0] : undefined;
+    const at = unknown === undefined ? i.path : [...i.path, unknown];
+    const reason = unknown === undefined ? i.message : "a key this iovsim does not know";
     throw corrupt(
       path,
-      `${["$", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${i.message}`,
+      `${["$", ...at.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${reason}`,
       text,
-      jsonPathOffset(text, i.path),
+      jsonPathOffset(text, at),
     );
   }
   // Records the kernel could not have built: reported, never used (later steps would crash).

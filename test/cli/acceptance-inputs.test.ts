@@ -134,6 +134,34 @@ describe("the state directory", () => {
     await resetRecovers(s);
   });
 
+  it("a key this iovsim does not know (top level or in a VF's config) is refused, not dropped by the next write", async () => {
+    const s = await configuredState();
+    const st = join(s, "state.json");
+    const state = JSON.parse(readFileSync(st, "utf8"));
+    state.future = { x: 1 };
+    writeFileSync(st, JSON.stringify(state, null, 1));
+    const line =
+      readFileSync(st, "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes('"future"')) + 1;
+    const before = snapshot(s);
+    const r = await iovsim(["--state", s, "vm", "attach", "vm1", "ppt0"]);
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err: `iovsim: state file ${st} is corrupt: $.future: a key this iovsim does not know, at ${st}:${line}:12; run 'iovsim reset' to start from a clean host\n`,
+    });
+    expect(snapshot(s)).toEqual(before);
+    delete state.future;
+    state.pfs.ixl0.vfs[1].config.trusted = true;
+    writeFileSync(st, JSON.stringify(state));
+    await refusedRead(
+      s,
+      /is corrupt: \$\.pfs\.ixl0\.vfs\[1\]\.config\.trusted: a key this iovsim does not know, at \S+:1:\d+; run/,
+    );
+    await resetRecovers(s);
+  });
+
   it("a state.json of a newer iovsim is not called corrupt: what to do is said; reset recovers", async () => {
     const s = dir();
     const st = file(s, "state.json", '{\n "version": 7,\n "pfs": {}\n}\n');
