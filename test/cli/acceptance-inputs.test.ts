@@ -162,6 +162,25 @@ describe("the state directory", () => {
     await resetRecovers(s);
   });
 
+  it("the Linux view's section is strict too: an unknown key there is named when `ip` reads it", async () => {
+    const s = dir();
+    expect(
+      (await iovsim(["--state", s, "sysfs", "write", "/sys/class/net/ixl0/device/sriov_numvfs", "2"])).code,
+    ).toBe(0);
+    const st = join(s, "state.json");
+    const state = JSON.parse(readFileSync(st, "utf8"));
+    state.linux.pfs.ixl0.vfs[0].rate = 5;
+    writeFileSync(st, JSON.stringify(state));
+    const before = snapshot(s);
+    expect(await iovsim(["--state", s, "ip", "link", "show"])).toEqual({
+      code: 1,
+      out: "",
+      err: `iovsim: state file ${st} is corrupt: $.linux.pfs.ixl0.vfs[0].rate: a key this iovsim does not know; run 'iovsim reset' to start from a clean host\n`,
+    });
+    expect(snapshot(s)).toEqual(before);
+    await resetRecovers(s);
+  });
+
   it("a state.json of a newer iovsim is not called corrupt: what to do is said; reset recovers", async () => {
     const s = dir();
     const st = file(s, "state.json", '{\n "version": 7,\n "pfs": {}\n}\n');
