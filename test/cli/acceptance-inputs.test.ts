@@ -281,6 +281,19 @@ describe("the state directory", () => {
     expect(snapshot(s)).toEqual({ "state.lock": "<dir>" });
   });
 
+  // Root writes anywhere chmod can forbid, but not into sysfs: it stands in for a read-only place.
+  it.skipIf(!existsSync("/sys/kernel"))(
+    "a state directory nobody may write (sysfs): named, nothing created",
+    async () => {
+      const r = await iovsim(["--state", "/sys/kernel", "iovctl", "-C", "-f", ixl0Conf]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(
+        /^iovsim: cannot lock state directory \/sys\/kernel: (Permission denied|Read-only file system|Operation not permitted)\n$/,
+      );
+      expect(existsSync("/sys/kernel/state.json")).toBe(false);
+    },
+  );
+
   it("two iovctl -C processes at once: one consistent state with both PFs' VFs, no temporary left", async () => {
     const s = dir();
     expect(
