@@ -12,3 +12,31 @@ export function isSpecialFile(path: string): boolean {
     return false; // unreadable: reading it says why
   }
 }
+
+/** Why a file could not be read, in words (the errno's code when there are none). */
+export function readErrorReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file";
+    case "EISDIR":
+      return "is a directory";
+    case "ENOTDIR":
+      return "a file is in the way of its directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ELOOP":
+      return "too many levels of symbolic links";
+    case "ENAMETOOLONG":
+      return "file name too long";
+    default:
+      return code ?? (e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** How a failed read of a file is said after its name: `no such file`, `is a directory`, or `cannot read (why)`. */
+export function readFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "EISDIR" ? readErrorReason(e) : `cannot read (${readErrorReason(e)})`;
+}

@@ -21,6 +21,10 @@ export function writeErrorReason(code: string | undefined): string {
       return "read-only file system";
     case "ENOSPC":
       return "no space left on device";
+    case "ELOOP":
+      return "too many levels of symbolic links";
+    case "ENAMETOOLONG":
+      return "file name too long";
     default:
       return code ?? "unknown error";
   }

@@ -4,7 +4,7 @@
 // collect what each function received and what left on the wire.
 import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
-import { isSpecialFile } from "../input-file.ts";
+import { isSpecialFile, readFailure } from "../input-file.ts";
 import { Host, KernelError, loadHost } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { getProfile, requireInnerRss } from "../nic/profile.ts";
@@ -223,11 +223,7 @@ export async function configureHost(
   try {
     text = readFileSync(confFile, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      "E_READ",
-      `${confFile}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`}`,
-    );
+    throw new UserError("E_READ", `${confFile}: ${readFailure(e)}`);
   }
   // The user's host description (PFs, NICs), but none of its VFs: a private, in-memory host.
   const userHost = await loadHost(stateDir);

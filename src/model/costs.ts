@@ -8,8 +8,14 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import { isSpecialFile } from "../input-file.ts";
-import { jsonErrorOffset, jsonPathOffset, lineColumn } from "../nic/json-locate.ts";
+import { isSpecialFile, readErrorReason } from "../input-file.ts";
+import {
+  jsonErrorOffset,
+  jsonPathOffset,
+  jsonSyntaxReason,
+  lineColumn,
+  refuseDuplicateKey,
+} from "../nic/json-locate.ts";
 import { COST_SWITCHES, switchList } from "./cost-switches.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
@@ -244,9 +250,7 @@ export function loadCosts(nameOrFile = "bhyve", option = "--profile"): Costs {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    const why = readErrorReason(e);
     throw new UserError(
       "E_PROFILE",
       `${option} ${nameOrFile}: ${why} (built-in profiles: ${builtin.join(", ")}; a variant is NAME!SWITCH or NAME{constant=value})`,
@@ -259,8 +263,9 @@ export function loadCosts(nameOrFile = "bhyve", option = "--profile"): Costs {
   } catch (e) {
     const off = jsonErrorOffset(text);
     const { line, column } = lineColumn(text, Math.max(0, off));
-    throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${(e as Error).message}`);
+    throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${jsonSyntaxReason(e)}`);
   }
+  refuseDuplicateKey(text, where);
   const extendsFrom = (name = "bhyve") => {
     const base = variantBase(name);
     return loadCosts(builtin.includes(base) || isAbsolute(base) ? name : join(dirname(file), name));
@@ -283,7 +288,7 @@ export function variantBase(name: string): string {
   return cut > 0 ? name.slice(0, cut) : name;
 }
 
-const NUMBER = /^(0|[1-9][0-9]*)(\.[0-9]+)?(e[-+]?[0-9]+)?$/i;
+const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?(e[-+]?[0-9]+)?$/i;
 
 /** `ref`'s base profile with its variant steps (from `cut` on) applied, checked like a file. */
 function loadVariant(ref: string, cut: number, option: string): Costs {
@@ -318,7 +323,9 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
         throw bad(`'{${m[2]}}': each entry is constant=value`);
       if (!(COST_NAMES as readonly string[]).includes(k))
         throw bad(`unknown constant '${k}' (known: ${COST_NAMES.join(", ")})`);
+      // A negative value is a number (its range refuses it below); 1e999 is none that fits.
       if (!NUMBER.test(v)) throw bad(`${k}=${v}: not a number`);
+      if (!Number.isFinite(Number(v))) throw bad(`${k}=${v}: not a finite number`);
       if (seenConstants.has(k)) throw bad(`constant '${k}' is given twice`);
       seenConstants.add(k);
       changes[k as CostName] = Number(v);

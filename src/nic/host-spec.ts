@@ -1,12 +1,13 @@
 // The description of a simulated host: its PCI devices (SR-IOV PFs that use a NIC profile,
 // and ordinary devices such as bridges so pciconf looks real). The embedded default host is
 // here; `iovsim reset --host FILE` loads a user's file, validated with zod, errors naming the
-// file and the JSON path.
+// file:line:column and the JSON path.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { isSpecialFile } from "../input-file.ts";
 import { fsStrerror } from "./errno.ts";
-import { jsonErrorOffset, lineColumn } from "./json-locate.ts";
+import { jsonErrorOffset, jsonPathOffset, lineColumn, refuseDuplicateKey } from "./json-locate.ts";
 import { parseSelector, planVfRids, ridOf } from "./pci.ts";
 import { getProfile } from "./profile.ts";
 
@@ -234,12 +235,16 @@ export const DEFAULT_HOST: HostSpec = {
 
 /** Loads and validates a user's host file; every mistake is a UserError naming file and JSON path. */
 export function loadHostSpecFile(file: string): HostSpec {
+  // A FIFO or a device is never read whole (a FIFO without a writer blocks forever).
+  if (isSpecialFile(file))
+    throw new UserError("E_HOST_FILE", `cannot read host file '${file}': not a regular file`);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     throw new UserError("E_HOST_FILE", `cannot read host file '${file}': ${fsStrerror(e)}`);
   }
+  text = text.replace(/^\uFEFF/, ""); // an editor's byte-order mark is not JSON's concern
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -255,13 +260,20 @@ export function loadHostSpecFile(file: string): HostSpec {
     }
     throw new UserError("E_HOST_FILE", `${file}: invalid JSON: ${msg}`);
   }
-  return validateHostSpec(json, file);
+  refuseDuplicateKey(text, file);
+  return validateHostSpec(json, file, text);
 }
 
-export function validateHostSpec(json: unknown, file: string): HostSpec {
+/** `text` (the file's JSON): each error is also located, `file:line:column: $.path: message`. */
+export function validateHostSpec(json: unknown, file: string, text?: string): HostSpec {
   const r = HostSpecSchema.safeParse(json);
   if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => `${file}: ${formatJsonPath(i.path)}: ${i.message}`);
+  const where = (path: ReadonlyArray<PropertyKey>) => {
+    if (text === undefined) return file;
+    const { line, column } = lineColumn(text, jsonPathOffset(text, path));
+    return `${file}:${line}:${column}`;
+  };
+  const lines = r.error.issues.map((i) => `${where(i.path)}: ${formatJsonPath(i.path)}: ${i.message}`);
   throw new UserError("E_HOST_FILE", `invalid host file:\n  ${lines.join("\n  ")}`);
 }
 

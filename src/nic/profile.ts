@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
+import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
 import { type ParamSpec, SCHEMA_TYPES } from "./types.ts";
 
 /** A register-sized hex string ("0x" and 1 to `digits` hex digits), read as a number. */
@@ -236,7 +236,7 @@ export function parseNicProfile(text: string, where: string): NicProfile {
     data = JSON.parse(text);
   } catch (e) {
     const { line, column } = lineColumn(text, Math.max(0, jsonErrorOffset(text)));
-    throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${(e as Error).message}`);
+    throw new UserError("E_PROFILE", `${where}:${line}:${column}: not valid JSON: ${jsonSyntaxReason(e)}`);
   }
   const r = NicProfileSchema.safeParse(data);
   if (!r.success) {

@@ -3,17 +3,17 @@
 // owner's pid (stale locks of dead processes are taken over; waiting is bounded). A corrupt or
 // unknown-version state file is reported, never silently replaced.
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { link, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { link, lstat, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { makeDirs, writeFileAtomic } from "../fs-atomic.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
-import { jsonErrorOffset, jsonPathOffset, lineColumn } from "./json-locate.ts";
+import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
 import { invariantProblems } from "./state-invariants.ts";
 
 export const STATE_FILE = "state.json";
@@ -21,52 +21,62 @@ export const LOCK_FILE = "state.lock";
 /** How long a command waits for another one to finish before giving up. */
 export const LOCK_WAIT_MS = 15_000;
 
-const vfConfigSchema = z.object({
-  passthrough: z.boolean(),
-  macAddr: z.string().nullable(),
-  macAntiSpoof: z.boolean(),
-  allowSetMac: z.boolean(),
-  allowPromisc: z.boolean(),
-  numQueues: z.number().int(),
-  vlan: z.number().int().nullable(),
-  vlanQos: z.number().int().min(0).max(7).optional(),
-  extra: z.record(z.string(), z.union([z.boolean(), z.number(), z.string()])),
-});
+const vfConfigSchema = z
+  .object({
+    passthrough: z.boolean(),
+    macAddr: z.string().nullable(),
+    macAntiSpoof: z.boolean(),
+    allowSetMac: z.boolean(),
+    allowPromisc: z.boolean(),
+    numQueues: z.number().int(),
+    vlan: z.number().int().nullable(),
+    vlanQos: z.number().int().min(0).max(7).optional(),
+    extra: z.record(z.string(), z.union([z.boolean(), z.number(), z.string()])),
+  })
+  .strict();
 
-const vfRecordSchema = z.object({
-  index: z.number().int().min(0),
-  name: z.string(),
-  driver: z.string(),
-  rid: z.number().int().min(0).max(0xffff),
-  selector: z.string(),
-  effectiveMac: z.string(),
-  config: vfConfigSchema,
-  attachedVm: z.string().nullable(),
-  attached: z.boolean().optional(),
-});
+const vfRecordSchema = z
+  .object({
+    index: z.number().int().min(0),
+    name: z.string(),
+    driver: z.string(),
+    rid: z.number().int().min(0).max(0xffff),
+    selector: z.string(),
+    effectiveMac: z.string(),
+    config: vfConfigSchema,
+    attachedVm: z.string().nullable(),
+    attached: z.boolean().optional(),
+  })
+  .strict();
 
-const stateSchema = z.object({
-  version: z.literal(STATE_VERSION),
-  hostSource: z.string(),
-  spec: HostSpecSchema,
-  pfs: z.record(
-    z.string(),
-    z.object({
-      sriovEnabled: z.boolean(),
-      numVfs: z.number().int().min(0).optional(),
-      vfs: z.array(vfRecordSchema),
-      driverState: z.record(z.string(), z.number()),
-      configuredBy: z.enum(["iovctl", "sysfs"]).optional(),
-      vfListOrder: z.number().int().min(1).optional(),
-      attached: z.boolean().optional(),
-    }),
-  ),
-  dmesg: z.array(z.string()),
-  // Validated in detail by src/nic/linux/state.ts when the Linux view reads it.
-  linux: z.unknown().optional(),
-  // Flow rules per port (iovsim flow); validated by src/steering/flow-state.ts when read.
-  flow: z.unknown().optional(),
-});
+// Strict at every level: a key this version does not know (a newer iovsim's, or a typo made by
+// hand) is reported, never dropped unseen by the next write.
+const stateSchema = z
+  .object({
+    version: z.literal(STATE_VERSION),
+    hostSource: z.string(),
+    spec: HostSpecSchema,
+    pfs: z.record(
+      z.string(),
+      z
+        .object({
+          sriovEnabled: z.boolean(),
+          numVfs: z.number().int().min(0).optional(),
+          vfs: z.array(vfRecordSchema),
+          driverState: z.record(z.string(), z.number()),
+          configuredBy: z.enum(["iovctl", "sysfs"]).optional(),
+          vfListOrder: z.number().int().min(1).optional(),
+          attached: z.boolean().optional(),
+        })
+        .strict(),
+    ),
+    dmesg: z.array(z.string()),
+    // Validated in detail by src/nic/linux/state.ts when the Linux view reads it.
+    linux: z.unknown().optional(),
+    // Flow rules per port (iovsim flow); validated by src/steering/flow-state.ts when read.
+    flow: z.unknown().optional(),
+  })
+  .strict();
 
 export function statePath(dir: string): string {
   return join(dir, STATE_FILE);
@@ -90,25 +100,61 @@ function problemPath(problem: string): Array<string | number> {
   );
 }
 
+/** The nearest existing part of `path`'s directories when it is not a directory (ENOTDIR's culprit). */
+function fileOnTheWay(path: string): string | undefined {
+  for (let d = dirname(resolve(path)); ; d = dirname(d)) {
+    try {
+      const st = statSync(d, { throwIfNoEntry: false });
+      if (st) return st.isDirectory() ? undefined : d;
+    } catch {
+      // ENOTDIR further up: keep climbing
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** Why state.json cannot be read, naming the file (and the file in the way of its directory). */
+function unreadable(path: string, e: unknown): UserError {
+  const inTheWay = (e as NodeJS.ErrnoException).code === "ENOTDIR" ? fileOnTheWay(path) : undefined;
+  const why = inTheWay ? `${inTheWay} is a file, not a directory` : fsStrerror(e);
+  return new UserError("E_STATE_READ", `cannot read state file ${path}: ${why}`);
+}
+
 /** The saved host, or undefined when none was saved yet (the caller uses the default host). */
 export async function readState(dir: string): Promise<HostState | undefined> {
   const path = statePath(dir);
   let text: string;
   try {
+    // A FIFO or a device is never read: a FIFO without a writer would block forever.
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st && !st.isFile() && !st.isDirectory())
+      throw new UserError(
+        "E_STATE_READ",
+        `cannot read state file ${path}: not a regular file; remove it, or run 'iovsim reset'`,
+      );
     text = await readFile(path, "utf8");
   } catch (e) {
+    if (e instanceof UserError) throw e;
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UserError("E_STATE_READ", `cannot read state file ${path}: ${fsStrerror(e)}`);
+    throw unreadable(path, e);
   }
+  // A byte-order mark some editors add is not JSON's concern (RFC 8259 §8.1 lets a parser skip it).
+  text = text.replace(/^\uFEFF/, "");
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw corrupt(path, `not valid JSON (${(e as Error).message})`, text, jsonErrorOffset(text));
+    throw corrupt(path, `not valid JSON (${jsonSyntaxReason(e)})`, text, jsonErrorOffset(text));
   }
   const v = (json as { version?: unknown } | null)?.version;
   if (json === null || typeof json !== "object") throw corrupt(path, "not a JSON object");
   if (v === undefined) throw corrupt(path, 'no "version" field');
+  // A newer iovsim's state is not corrupt: say so, and that reset would discard it.
+  if (typeof v === "number" && Number.isInteger(v) && v > STATE_VERSION)
+    throw new UserError(
+      "E_STATE_VERSION",
+      `state file ${path} was written by a newer iovsim (state version ${v}; this one reads version ${STATE_VERSION}): run that iovsim, use another --state directory, or run 'iovsim reset' to discard it and start from a clean host`,
+    );
   if (v !== STATE_VERSION)
     throw corrupt(
       path,
@@ -119,11 +165,15 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   const r = stateSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
+    // An unknown key is located at itself, not at the object holding it.
+    const unknown = i.code === "unrecognized_keys" ? i.keys[0] : undefined;
+    const at = unknown === undefined ? i.path : [...i.path, unknown];
+    const reason = unknown === undefined ? i.message : "a key this iovsim does not know";
     throw corrupt(
       path,
-      `${["$", ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${i.message}`,
+      `${["$", ...at.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("")}: ${reason}`,
       text,
-      jsonPathOffset(text, i.path),
+      jsonPathOffset(text, at),
     );
   }
   // Records the kernel could not have built: reported, never used (later steps would crash).
@@ -306,7 +356,11 @@ async function removeLeftovers(dir: string): Promise<void> {
 /** Runs fn while holding <dir>/state.lock (created with O_EXCL). */
 export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   await makeDirs(dir).catch((e: NodeJS.ErrnoException) => {
-    throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${fsStrerror(e)}`);
+    // mkdir's EEXIST and ENOTDIR both mean a file is where a directory should be: name it.
+    const inTheWay =
+      e.code === "EEXIST" ? dir : e.code === "ENOTDIR" ? fileOnTheWay(join(dir, LOCK_FILE)) : undefined;
+    const why = inTheWay ? `${inTheWay} is a file, not a directory` : fsStrerror(e);
+    throw new UserError("E_STATE_DIR", `cannot create state directory ${dir}: ${why}`);
   });
   const lockPath = join(dir, LOCK_FILE);
   const deadline = Date.now() + waitMs;
@@ -317,6 +371,14 @@ export async function withStateLock<T>(dir: string, fn: () => Promise<T>, waitMs
     } catch (e) {
       throw new UserError("E_STATE_DIR", `cannot lock state directory ${dir}: ${fsStrerror(e)}`);
     }
+    // iovsim's lock is always a regular file: a directory or a FIFO there is no other command's
+    // lock (reading a FIFO would block forever, waiting on a directory never ends well).
+    const held = await lstat(lockPath).catch(() => undefined);
+    if (held && !held.isFile())
+      throw new UserError(
+        "E_STATE_DIR",
+        `cannot lock state directory ${dir}: ${lockPath} is not a regular file (iovsim never makes one like it); remove it`,
+      );
     const stale = await staleText(lockPath);
     if (stale !== undefined && (await removeStaleLock(lockPath, stale))) continue;
     if (Date.now() >= deadline) {

@@ -231,7 +231,30 @@ class Parser {
 
   private pos(): Pos {
     const file = this.file;
-    return { line: this.line, column: this.i - this.lineStart + 1, ...(file !== undefined ? { file } : {}) };
+    return { line: this.line, column: this.column(), ...(file !== undefined ? { file } : {}) };
+  }
+
+  /** Surrogate pairs on this line before `pairsUpTo` (an astral character is one column). */
+  private pairs = 0;
+  private pairsUpTo = 0;
+
+  /**
+   * The column of `i`, in characters (code points; a tab is one), as lineColumn counts them
+   * (docs/reliability.md, "Line and column"): counted incrementally, so a long line costs once.
+   */
+  private column(): number {
+    if (this.pairsUpTo < this.lineStart || this.pairsUpTo > this.i) {
+      this.pairs = 0;
+      this.pairsUpTo = this.lineStart;
+    }
+    for (; this.pairsUpTo < this.i; this.pairsUpTo++) {
+      const c = this.s.charCodeAt(this.pairsUpTo);
+      if (c >= 0xdc00 && c <= 0xdfff && this.pairsUpTo > this.lineStart) {
+        const h = this.s.charCodeAt(this.pairsUpTo - 1);
+        if (h >= 0xd800 && h <= 0xdbff) this.pairs++;
+      }
+    }
+    return this.i - this.lineStart + 1 - this.pairs;
   }
 
   private peek(k = 0): string {

@@ -12,7 +12,14 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { replaceFileSync } from "../fs-atomic.ts";
-import { type CaptureFormat, CaptureFormatError, detectFormat, type PacketRecord } from "./capture.ts";
+import { readErrorReason } from "../input-file.ts";
+import {
+  type CaptureFormat,
+  CaptureFormatError,
+  detectFormat,
+  notACaptureReason,
+  type PacketRecord,
+} from "./capture.ts";
 import { type PcapWriteOptions, readPcap, writePcap } from "./pcap.ts";
 import { type PcapngWriteOptions, readPcapng, writePcapng } from "./pcapng.ts";
 
@@ -23,8 +30,7 @@ export function iterateCapture(bytes: Uint8Array, file: string): Generator<Packe
   if (format === "pcapng") return readPcapng(bytes, file);
   if (bytes.length < 4)
     throw new CaptureFormatError(file, bytes.length, "file too short for a capture header");
-  const magic = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
-  throw new CaptureFormatError(file, 0, `not a pcap or pcapng file (magic 0x${magic})`);
+  throw new CaptureFormatError(file, 0, notACaptureReason(bytes));
 }
 
 export interface CaptureContents {
@@ -90,9 +96,7 @@ export function isCaptureStream(path: string): boolean {
 export function readCaptureBytes(path: string): Uint8Array {
   const cannot = (e: unknown): never => {
     if (e instanceof CaptureFormatError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String(code ?? e);
-    throw new CaptureFormatError(path, -1, `cannot read (${why})`);
+    throw new CaptureFormatError(path, -1, `cannot read (${readErrorReason(e)})`);
   };
   try {
     if (!isCaptureStream(path)) return readFileSync(path);

@@ -5,7 +5,7 @@
 // pcapng.ts), so both paths accept and refuse exactly the same bytes.
 import { readSync } from "node:fs";
 import { concatBytes } from "../bytes.ts";
-import { CaptureFormatError, detectFormat, type PacketRecord } from "./capture.ts";
+import { CaptureFormatError, detectFormat, notACaptureReason, type PacketRecord } from "./capture.ts";
 import { readPcap, readPcapHeader } from "./pcap.ts";
 import { readPcapng } from "./pcapng.ts";
 
@@ -161,8 +161,7 @@ export function* streamCapture(fd: number, file: string): Generator<PacketRecord
   const format = detectFormat(first);
   if (format === undefined) {
     if (have < 4) throw new CaptureFormatError(file, have, "file too short for a capture header");
-    const magic = Array.from(first.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
-    throw new CaptureFormatError(file, 0, `not a pcap or pcapng file (magic 0x${magic})`);
+    throw new CaptureFormatError(file, 0, notACaptureReason(first));
   }
   yield* format === "pcap" ? streamPcap(src, file) : streamPcapng(src, file);
 }

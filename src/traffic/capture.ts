@@ -87,3 +87,23 @@ export function detectFormat(bytes: Uint8Array): CaptureFormat | undefined {
   if (magics.includes(be)) return "pcap";
   return undefined;
 }
+
+/** Compressed containers a capture is often kept in, by their magic bytes. */
+const COMPRESSED: Array<{ magic: number[]; name: string; tool: string }> = [
+  { magic: [0x1f, 0x8b], name: "gzip", tool: "gunzip" },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], name: "xz", tool: "unxz" },
+  { magic: [0x42, 0x5a, 0x68], name: "bzip2", tool: "bunzip2" },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], name: "zstd", tool: "unzstd" },
+];
+
+/**
+ * Why the first bytes of a file are no capture: `not a pcap or pcapng file (magic 0x…)`, with
+ * a compressed file's tool to unpack it (tcpdump -r and Wireshark read gzip'ed captures
+ * themselves; iovsim reads only the uncompressed formats).
+ */
+export function notACaptureReason(first: Uint8Array): string {
+  const magic = Array.from(first.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+  const packed = COMPRESSED.find((c) => c.magic.every((b, i) => first[i] === b));
+  const hint = packed ? `, ${packed.name}-compressed: uncompress it first with ${packed.tool}` : "";
+  return `not a pcap or pcapng file (magic 0x${magic}${hint})`;
+}

@@ -320,7 +320,7 @@ describe("state directory and host files", () => {
     const code = await runCli(["--state", file, "reset"], { out: () => {}, err: (t) => (err += t) });
     expect({ code, err }).toEqual({
       code: 1,
-      err: `iovsim: cannot create state directory ${file}: File exists\n`,
+      err: `iovsim: cannot create state directory ${file}: ${file} is a file, not a directory\n`,
     });
   });
 
@@ -356,7 +356,7 @@ describe("state directory and host files", () => {
       const r = await cli("reset", "--host", h);
       expect(r.code, sel).toBe(1);
       expect(r.err, sel).toBe(
-        `iovsim: invalid host file:\n  ${h}: $.devices[0].selector: expected a selector like pci0:1:0:0 (bus 0-255, slot 0-31, function 0-7)\n`,
+        `iovsim: invalid host file:\n  ${h}:1:39: $.devices[0].selector: expected a selector like pci0:1:0:0 (bus 0-255, slot 0-31, function 0-7)\n`,
       );
     }
   });
@@ -374,7 +374,7 @@ describe("state directory and host files", () => {
     const r = await cli("reset", "--host", overlap);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      `iovsim: invalid host file:\n  ${overlap}: $.devices[1].sriov: VF 0 of ixl1 would take routing ID 0x0111, already used by ixl0 VF 1; set sriov.firstVfOffset/vfStride so the PFs' VFs do not overlap\n`,
+      `iovsim: invalid host file:\n  ${overlap}:1:69: $.devices[1].sriov: VF 0 of ixl1 would take routing ID 0x0111, already used by ixl0 VF 1; set sriov.firstVfOffset/vfStride so the PFs' VFs do not overlap\n`,
     );
     // The 82599's two ports: offset 128, stride 2 each, so PF 1's VFs take the odd functions.
     const dual = conf(

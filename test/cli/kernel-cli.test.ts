@@ -170,7 +170,7 @@ describe("reset and state errors", () => {
     );
     const r = await cli(state, "reset", "--host", bad);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${bad}: $.devices[0].mac: a PF MAC must be unicast`);
+    expect(r.err).toContain(`${bad}:1:72: $.devices[0].mac: a PF MAC must be unicast`);
     expect((await cli(state, "reset", "--bogus")).err).toBe(
       "iovsim: reset: unknown option '--bogus' (see iovsim reset --help)\n",
     );

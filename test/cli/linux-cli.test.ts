@@ -497,7 +497,7 @@ describe("state file", () => {
     const r = await cli(s, "sysfs", "read", `${NSIM}/sriov_numvfs`);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
-      /^iovsim: state file \S+state\.json is corrupt: \$\.linux\.netdevsim\.0\.numVfs: .*run 'iovsim reset'/,
+      /^iovsim: state file \S+state\.json is corrupt: \$\.linux\.netdevsim\[0\]\.numVfs: .*run 'iovsim reset'/,
     );
     expect((await cli(s, "reset")).code).toBe(0);
     expect((await cli(s, "sysfs", "read", `${IXL}/sriov_numvfs`)).out).toBe("0\n");

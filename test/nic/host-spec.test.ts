@@ -49,7 +49,7 @@ describe("host file", () => {
     expect(h.pf("ixl1")!.vfs[0].selector).toBe("pci0:2:0:17"); // RID 0x201 + 16
   });
 
-  it("schema errors name the file and JSON path", () => {
+  it("schema errors name file:line:column and JSON path", () => {
     const f = file(
       JSON.stringify({
         devices: [
@@ -58,9 +58,9 @@ describe("host file", () => {
         ],
       }),
     );
-    expect(() => loadHostSpecFile(f)).toThrow(`${f}: $.devices[0].sriov.totalVfs:`);
+    expect(() => loadHostSpecFile(f)).toThrow(`${f}:1:88: $.devices[0].sriov.totalVfs:`);
     expect(() => loadHostSpecFile(f)).toThrow(
-      `${f}: $.devices[1].selector: expected a selector like pci0:1:0:0`,
+      `${f}:1:118: $.devices[1].selector: expected a selector like pci0:1:0:0`,
     );
   });
 

@@ -2,6 +2,7 @@
 // frame of a pcap or pcapng file. Output format: docs/decode-json.md.
 import { closeSync, openSync } from "node:fs";
 import { UserError } from "../../errors.ts";
+import { readFailure } from "../../input-file.ts";
 import { parseFrame } from "../../switch/reference/parse.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET, linktypeLabel } from "../../traffic/capture.ts";
 import { STDIN_NAME } from "../../traffic/capture-io.ts";
@@ -58,12 +59,7 @@ export const command = defineCommand({
   operands: "any",
   async run({ opts, operands }, ctx) {
     const { file, json, vxlanPorts } = decodeArgs(opts, operands);
-    const cannotRead = (e: unknown) => {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why =
-        code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code})`;
-      return new UserError("E_CAPTURE", `${file}: ${why}`);
-    };
+    const cannotRead = (e: unknown) => new UserError("E_CAPTURE", `${file}: ${readFailure(e)}`);
     let fd: number;
     try {
       fd = file === "-" ? 0 : openSync(file, "r"); // "-": standard input (tcpdump -w - | ...)

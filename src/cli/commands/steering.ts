@@ -290,7 +290,14 @@ function captureFrames(
 
 function captureMix(file: string, readStdin: () => Uint8Array): SteeringTraffic {
   const { frames, nonEthernet, tail } = captureFrames(file, readStdin);
-  const mix = mixFromCapture(frames, file, nonEthernet);
+  let mix: SteeringTraffic;
+  try {
+    mix = mixFromCapture(frames, file, nonEthernet);
+  } catch (e) {
+    // No frame to replay: where the file stops being a capture may be why (a bad block at byte 48).
+    if (e instanceof UserError && tail) throw new UserError(e.code, `${e.message}; ${tail}`, e.exitCode);
+    throw e;
+  }
   return tail ? { ...mix, note: `${mix.note}; ${tail}` } : mix;
 }
 

@@ -338,15 +338,26 @@ function makeDirs(dir: string): string[] {
   return created;
 }
 
+/** True when `p` is a directory; false when it is not, is missing, or a file is on its way (ENOTDIR). */
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Creates the output directory up front, so a bad --out fails before any work; returns the
  * directories it created, for removeCreatedDirs when the run fails before writing anything.
+ * A directory under an output's name there (wire.pcap/, counters.json/) would stop the writes
+ * half way, after some files were replaced: refused now, before the run.
  */
 function ensureOutDir(dir: string): string[] {
+  let created: string[];
   try {
-    const created = makeDirs(dir);
+    created = makeDirs(dir);
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
-    return created;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
@@ -359,6 +370,14 @@ function ensureOutDir(dir: string): string[] {
             : (e as Error).message;
     throw new UserError("E_OUT", `option '--out': cannot use '${dir}' as a directory (${why})`);
   }
+  for (const name of readdirSync(dir)) {
+    if ((OUTPUT_CAPTURE.test(name) || name === "counters.json") && isDirectory(join(dir, name)))
+      throw new UserError(
+        "E_OUT",
+        `option '--out': ${join(dir, name)} is a directory named like the outputs (captures, counters.json) that --out replaces or removes; remove or rename it`,
+      );
+  }
+  return created;
 }
 
 /** Removes the (still empty) directories ensureOutDir created, deepest first: a failed run leaves nothing. */
@@ -483,7 +502,7 @@ function refuseHtmlOverOutputs(html: string | undefined, out: string | undefined
  * through a symbolic link): it is read first, but the user's file would be gone afterwards.
  */
 function checkInputsSurvive(opts: SwitchArgs): void {
-  if (!opts.out || !statSync(opts.out, { throwIfNoEntry: false })?.isDirectory()) return;
+  if (!opts.out || !isDirectory(opts.out)) return; // ensureOutDir says why it cannot be used
   const real = (p: string) => {
     try {
       return realpathSync(p);

@@ -88,7 +88,7 @@ export interface LinuxState {
 }
 
 const u32 = z.number().int().min(0).max(0xffffffff);
-const dynId = z.object({
+const dynId = z.strictObject({
   vendor: u32,
   device: u32,
   subvendor: u32,
@@ -97,7 +97,7 @@ const dynId = z.object({
   classMask: u32,
 });
 
-const vfLinuxConfig = z.object({
+const vfLinuxConfig = z.strictObject({
   mac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/),
   vlan: z.number().int().min(0).max(4095),
   qos: z.number().int().min(0).max(7),
@@ -110,11 +110,12 @@ const vfLinuxConfig = z.object({
   linkState: z.union([z.literal(0), z.literal(1), z.literal(2)]),
 });
 
-const linuxStateSchema = z.object({
+// Strict: a key this version does not know is reported, never dropped by the next write.
+const linuxStateSchema = z.strictObject({
   version: z.literal(1),
   pfs: z.record(
     z.string(),
-    z.object({
+    z.strictObject({
       autoprobe: z.boolean(),
       vfs: z.array(vfLinuxConfig),
       failVfAdd: z.number().int(),
@@ -128,7 +129,7 @@ const linuxStateSchema = z.object({
     }),
   ),
   netdevsim: z.array(
-    z.object({
+    z.strictObject({
       id: z.number().int().min(0),
       ports: z.number().int().min(0),
       maxVfs: z.number().int().min(0),
@@ -139,7 +140,7 @@ const linuxStateSchema = z.object({
     }),
   ),
   nextIfindex: z.number().int().min(0),
-  vfioPci: z.object({ loaded: z.literal(true) }).optional(),
+  vfioPci: z.strictObject({ loaded: z.literal(true) }).optional(),
   dynids: z.record(z.string(), z.array(dynId)).optional(),
 });
 
@@ -190,9 +191,14 @@ export function linuxOf(state: HostState): LinuxState {
   if (!r.success) {
     const i = r.error.issues[0];
     const file = stateFileOf(state);
+    // An unknown key is named as the state loader names it: at its own path.
+    const unknown = i.code === "unrecognized_keys" ? i.keys[0] : undefined;
+    const at = unknown === undefined ? i.path : [...i.path, unknown];
+    const why = unknown === undefined ? i.message : "a key this iovsim does not know";
+    const path = at.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     throw new UserError(
       "E_STATE_CORRUPT",
-      `state file ${file ? `${file} ` : ""}is corrupt: $.linux.${i.path.join(".")}: ${i.message}; run 'iovsim reset' to start from a clean host`,
+      `state file ${file ? `${file} ` : ""}is corrupt: $.linux${path}: ${why}; run 'iovsim reset' to start from a clean host`,
     );
   }
   state.linux = r.data;
