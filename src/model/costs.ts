@@ -112,7 +112,12 @@ const WHOLE: CostName[] = ["napi_budget", "nic_window_frames"];
 
 const fileSchema = z
   .object({
-    name: z.string().min(1),
+    // One line of printable text: the name heads the terminal's report line and the CSV rows
+    // (a line end in it split the header in two).
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[^\p{Cc}]+$/u, "a name is one line of printable characters (no tab, line end or control character)"),
     description: z.string().min(1),
     extends: z.string().optional(),
     constants: z.record(z.string(), constantSchema),

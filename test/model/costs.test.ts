@@ -165,6 +165,17 @@ describe("cost profiles", () => {
     expect(loadCosts(file("bom.json", `\uFEFF${bhyveText}`)).c).toEqual(loadCosts("bhyve").c);
   });
 
+  it("a name with a line end or another control character is refused, located (it split the report's header)", () => {
+    for (const bad of ["two\nlines", "tab\there", "bell\u0007"]) {
+      const text = bhyveText.replace(/"name": "[^"]*"/, `"name": ${JSON.stringify(bad)}`);
+      const p = file("control.json", text);
+      const line = text.split("\n").findIndex((l) => l.includes('"name"')) + 1;
+      expect(() => loadCosts(p)).toThrow(new RegExp(`${p}:${line}:\\d+: \\$\\.name: a name is one line of printable characters`));
+    }
+    const ok = file("unicode.json", bhyveText.replace(/"name": "[^"]*"/, '"name": "bhyve – 3.5 GHz, µ-tuned"'));
+    expect(loadCosts(ok).name).toBe("bhyve – 3.5 GHz, µ-tuned");
+  });
+
   it("a variant moves one constant inside its range and refuses one outside", () => {
     const n = costVariant("bhyve", { itr_us: 2 });
     expect(loadCosts(n).c.itr_us).toBe(2);
