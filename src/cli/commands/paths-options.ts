@@ -616,11 +616,15 @@ function refuseAboveLineRate(rate: RateSpec, cases: ExperimentCase[], ph: PathHo
       resolveRate(rate, c.frameBytes, c.linkGbps as number);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      const nic = enginePath(c.path)?.nic;
-      const onLink = [...new Set(cases.filter((x) => x.linkGbps === c.linkGbps).map((x) => x.path))];
+      // The paths on this case's port (not every path at the same speed: two ports may have it).
+      const port = (path: string) => {
+        const nic = enginePath(path)?.nic;
+        return nic ? portOf(ph, nic) : ph.pf;
+      };
+      const onLink = [...new Set(cases.filter((x) => port(x.path) === port(c.path)).map((x) => x.path))];
       throw new UserError(
         e.code,
-        `${e.message}: ${nic ? portOf(ph, nic) : ph.pf}'s link, which ${onLink.join(", ")} ${onLink.length === 1 ? "crosses" : "cross"} (give a lower --rate or a % of line rate, or choose other paths with --path)`,
+        `${e.message}: ${port(c.path)}'s link, which ${onLink.join(", ")} ${onLink.length === 1 ? "crosses" : "cross"} (give a lower --rate or a % of line rate, or choose other paths with --path)`,
       );
     }
   }
