@@ -39,7 +39,7 @@ export function retaSizeFor(profile: string, kind: "pf" | "vf"): number {
 
 /** Queues of the PF's pool when not given: the pool mode's queues for this many VFs (ix: 4, or 2
  *  with >= 32 VFs), else the profile's `switch.defaultPfQueues`. */
-function defaultPfQueues(profile: string, numVfs: number): number {
+export function defaultPfQueues(profile: string, numVfs: number): number {
   const p = getProfile(profile);
   if (!p) return FALLBACK_PF_QUEUES;
   const mode = p.limits.poolModes?.find((m) => numVfs >= m.minVfs);

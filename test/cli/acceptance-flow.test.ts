@@ -129,6 +129,24 @@ describe("flow create: the action's queue against the port's receive queues", ()
     if (code) expect(r.err).toContain(msg);
   });
 
+  it("ix0 with 32 VFs or more: the 64-pool mode leaves the PF 2 queues (ixgbe), so queue 2 is refused", async () => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const conf = join(dir, "ix.conf");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    for (const [vfs, ok, bad] of [
+      [31, 3, 4],
+      [40, 1, 2],
+    ] as const) {
+      writeFileSync(conf, `PF { device : "ix0"; num_vfs : ${vfs}; }\n`);
+      await run(["iovctl", "-D", "-d", "ix0"]);
+      expect((await run(["iovctl", "-C", "-f", conf])).code).toBe(0);
+      await run(words("flow flush ix0"));
+      expect((await run(rule("ix0", "udp dst 53", `queue index ${ok}`))).code).toBe(0);
+      const r = await run(rule("ix0", "udp dst 54", `queue index ${bad}`));
+      refused(r, `queue ${bad} out of range: ix0 (ix) has ${ok + 1} receive queues per function (0..${ok})`);
+    }
+  });
+
   it("queue -1 (ethtool's drop) is not a queue index", async () => {
     refused(await host()(rule("ixl0", "gtpu teid 1", "queue index -1")), "expected a queue index");
   });

@@ -3,6 +3,7 @@
 // `iovsim steering --strategy flow-rules --port P` runs the port's rules.
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
+import { getProfile } from "../../nic/profile.ts";
 import {
   checkRules,
   cNumber,
@@ -14,6 +15,7 @@ import {
 } from "../../steering/flow-rules.ts";
 import { portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
+import { defaultPfQueues } from "../../switch/program.ts";
 import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / end actions queue index Q / end
@@ -122,11 +124,16 @@ export const command = defineCommand({
         const pf = await pfOf(port);
         const lim = nicLimits(pf.profile);
         // The rules steer to the receive queues of one function of the port: at most the
-        // profile's queues per VF (what steering --strategy flow-rules can run on). Past them
-        // the kernel (ethtool_set_rxnfc) and the drivers return EINVAL, which ethtool -N prints
-        // as "rmgr: Cannot insert RX class rule: Invalid argument".
-        if (rule.queue >= lim.queuesPerVf)
-          throw located(rest, queueToken, queueOutOfRange(rule.queue, port, pf.profile, lim.queuesPerVf));
+        // profile's queues per VF (what steering --strategy flow-rules can run on); on a NIC
+        // with pool modes (82599), what the mode for the VFs there now leaves the PF (ixgbe:
+        // 4 queues, 2 from 32 VFs on). Past them the kernel (ethtool_set_rxnfc) and the drivers
+        // return EINVAL, which ethtool -N prints as "rmgr: Cannot insert RX class rule: Invalid
+        // argument".
+        const queues = getProfile(pf.profile)?.limits.poolModes
+          ? Math.min(lim.queuesPerVf, defaultPfQueues(pf.profile, pf.sriovEnabled ? pf.vfs.length : 0))
+          : lim.queuesPerVf;
+        if (rule.queue >= queues)
+          throw located(rest, queueToken, queueOutOfRange(rule.queue, port, pf.profile, queues));
         const id = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, port);
           const clash = overlappingRule(rules, rule);
