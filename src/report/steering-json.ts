@@ -1,5 +1,5 @@
 // The zod schema of `iovsim steering --json` (schema iovsim.steering/2, written by
-// src/steering/format.ts steeringJson; documented in docs/steering-json.md). Figures in
+// src/report/steering-table.ts steeringJson; documented in docs/steering-json.md). Figures in
 // `results` are simulated (virtual time); `simulator` is wall clock.
 import { z } from "zod";
 import { faultRecord } from "./paths-json.ts";

@@ -1,7 +1,7 @@
 // Charts for a terminal: line charts drawn by asciichart (latency against load, `paths
 // --chart`), and the rule deciding whether a progress bar may be shown. Plain strings, so they
 // can be tested and piped. Steering's per-queue bars and NDR plot are its own
-// (src/steering/format.ts), drawn with its table.
+// (src/report/steering-table.ts), drawn with its table.
 import * as asciichart from "asciichart";
 import type { PathResult } from "./html/types.ts";
 

@@ -3,12 +3,14 @@
 // on many machines merges to the same bytes as the same sweep run on one.
 import { UserError } from "../errors.ts";
 import { toCsv } from "../report/csv.ts";
-import { STEERING_CSV_COLUMNS, type SteeringCsvSource, steeringCsvCells } from "../steering/format.ts";
+import { STEERING_CSV_COLUMNS, type SteeringCsvSource, steeringCsvCells } from "../report/steering-table.ts";
+import { SWEEP_MERGE_SCHEMA } from "../report/sweep-json.ts";
 import { planSweep, type SweepPlan } from "./plan.ts";
 import { parseSweep } from "./spec.ts";
 import { type PointResult, readFailures, readManifest, readResults, type SweepManifest } from "./store.ts";
 
-export const MERGE_SCHEMA = "iovsim.sweep.merge/1";
+/** The merged document's schema id, written once (src/report/sweep-json.ts validates it). */
+export const MERGE_SCHEMA = SWEEP_MERGE_SCHEMA;
 
 export interface MergedSweep {
   schema: typeof MERGE_SCHEMA;
@@ -232,7 +234,7 @@ function steeringPointColumns(base: Row): Row {
 
 /**
  * One steering result (a strategy x mix x core count, at --rate or at NDR): exactly
- * `iovsim steering --csv`'s columns and cells (src/steering/format.ts STEERING_CSV_COLUMNS, the
+ * `iovsim steering --csv`'s columns and cells (src/report/steering-table.ts STEERING_CSV_COLUMNS, the
  * one list), the profile and seed from the point's own document. Before, the merge kept its own
  * 14 of them under partly other names; docs/sweeps.md says what changed.
  */

@@ -138,7 +138,15 @@ describe("a link speed per path", () => {
 
   it("--rate above two ports of the same speed: the refusal names the paths of the port at fault only", async () => {
     // ixl0 and ix0 are both 10 GbE: passthrough (ix0) is not on ixl0's link.
-    const r = await iovsim(["paths", "--path", "native,passthrough,vm-vf", "--size", "64", "--rate", "20Mpps"]);
+    const r = await iovsim([
+      "paths",
+      "--path",
+      "native,passthrough,vm-vf",
+      "--size",
+      "64",
+      "--rate",
+      "20Mpps",
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toContain("(14.881 Mpps): ixl0's link, which native, vm-vf cross (");
     const alone = await iovsim(["paths", "--path", "passthrough", "--size", "64", "--rate", "20Mpps"]);

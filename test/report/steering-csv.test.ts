@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
+import { STEERING_CSV_HEADER, steeringCsv } from "../../src/report/steering-table.ts";
 import type { MatrixResult, SteeringResult } from "../../src/steering/compare.ts";
-import { STEERING_CSV_HEADER, steeringCsv } from "../../src/steering/format.ts";
 
 const LABELS = new Set([
   "traffic",

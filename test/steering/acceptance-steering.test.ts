@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { STEERING_CSV_HEADER } from "../../src/steering/format.ts";
+import { STEERING_CSV_HEADER } from "../../src/report/steering-table.ts";
 import { type CliRun, iovsim, iovsimJson, tempDir } from "../helpers/cli.ts";
 
 const SHORT = ["--frames", "500", "--precision", "5"];

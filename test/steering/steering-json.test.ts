@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
 import { STEERING_SCHEMA_ID, steeringJsonSchema } from "../../src/report/steering-json.ts";
-import { STEERING_SCHEMA } from "../../src/steering/format.ts";
+import { STEERING_SCHEMA } from "../../src/report/steering-table.ts";
 import { iovsim } from "../helpers/cli.ts";
 
 const cli = (argv: string[]) => iovsim(argv);

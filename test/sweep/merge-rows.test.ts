@@ -2,8 +2,8 @@
 // figures (the merge gave only each document's header fields: schema, version, profile, nic);
 // a steering row's figures are exactly `steering --csv`'s columns.
 import { describe, expect, it } from "vitest";
+import { STEERING_CSV_HEADER, steeringCsv } from "../../src/report/steering-table.ts";
 import type { SteeringResult } from "../../src/steering/compare.ts";
-import { STEERING_CSV_HEADER, steeringCsv } from "../../src/steering/format.ts";
 import { MERGE_SCHEMA, type MergedSweep, mergedRows, rowsToCsv } from "../../src/sweep/merge.ts";
 
 const sweep = (experiment: string, axes: string[], points: MergedSweep["points"]): MergedSweep => ({

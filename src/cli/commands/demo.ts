@@ -3,6 +3,7 @@
 // another command.
 import Table from "cli-table3";
 import { formatPciconf } from "../../nic/index.ts";
+import { linkGbpsOf } from "../../paths/setup.ts";
 import {
   DEMO_SCHEMA,
   type DemoJson,
@@ -144,7 +145,8 @@ function runSteeringPart(o: PathsOptions): { runs: DemoSteeringRun[]; problems: 
         portRules: null,
         precision: 0.05,
         ndr: true,
-        linkGbps: o.trial.linkGbps,
+        // The X710 model's own link (its NIC profile), as `iovsim steering` takes it.
+        linkGbps: linkGbpsOf("ixl"),
       });
       problems.push(...m.problems);
       for (const r of m.results)

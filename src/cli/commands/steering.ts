@@ -10,9 +10,6 @@ import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
 import { linkGbpsOf } from "../../paths/setup.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
-import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
-import type { FlowRule } from "../../steering/flow-rules.ts";
-import { portRules, unboundPortReason } from "../../steering/flow-state.ts";
 import {
   faultLines,
   ndrChart,
@@ -21,7 +18,10 @@ import {
   steeringCsv,
   steeringJson,
   steeringTable,
-} from "../../steering/format.ts";
+} from "../../report/steering-table.ts";
+import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
+import type { FlowRule } from "../../steering/flow-rules.ts";
+import { portRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { mixFrameSize, mixFrameSizeNote } from "../../steering/frame-size.ts";
 import { lineRatePps, meanFrameBytes } from "../../steering/ndr.ts";
 import {

@@ -3,9 +3,9 @@
 // JSON (schema iovsim.steering/2) and CSV. Every figure is simulated (virtual time); the
 // simulator's own speed is a separate block / line.
 import Table from "cli-table3";
-import { type CsvValue, toCsv } from "../report/csv.ts";
-import type { MatrixResult, SteeringResult } from "./compare.ts";
-import type { MixFrameSize } from "./frame-size.ts";
+import type { MatrixResult, SteeringResult } from "../steering/compare.ts";
+import type { MixFrameSize } from "../steering/frame-size.ts";
+import { type CsvValue, toCsv } from "./csv.ts";
 
 export const STEERING_SCHEMA = "iovsim.steering/2";
 
