@@ -83,11 +83,7 @@ export const TX_REPLAY_PATHS: readonly string[] = ENGINE_PATHS.filter(txReplayab
  * A capture replays in one direction: rx (from the wire to the path's consumer) or tx (the
  * consumer sends it to the wire). Options of the other direction are refused, naming them.
  */
-export function checkReplayDirection(
-  spec: ReplaySpec,
-  direction: string,
-  path?: string | EnginePath,
-): void {
+export function checkReplayDirection(spec: ReplaySpec, direction: string, path?: string | EnginePath): void {
   if (direction === "both")
     throw new UserError(
       "E_USAGE",
