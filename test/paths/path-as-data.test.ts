@@ -2,8 +2,12 @@
 // source file, runs through the generic machinery: its layout graph, the engine (simulate), the
 // VF needs the options check against a configuration, and whether a capture replays on transmit,
 // all read from the path's data rather than from a switch on its name.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkConfigPaths } from "../../src/cli/commands/paths-options.ts";
+import { simulatePing } from "../../src/engine/ping.ts";
 import { checkReplayDirection } from "../../src/engine/replay.ts";
 import { ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";
 import { UserError } from "../../src/errors.ts";
@@ -123,5 +127,37 @@ describe("a path defined as data only", () => {
     expect(r.conservation.ok).toBe(true);
     expect(r.conservation.sent).toBe(200);
     expect(r.conservation.delivered).toBe(200);
+  });
+
+  it("pings as the path it copies, and an extra hop lengthens the round trip", () => {
+    const ping = (path: EnginePath | string) =>
+      typeof path === "string"
+        ? simulatePing({ path, count: 4, seed: 1, profile: "bhyve" })
+        : simulatePing({ path: path.name, count: 4, seed: 1, profile: "bhyve" }, path);
+    const copy = ping(jailCopy);
+    expect(copy.received).toBe(4);
+    expect(copy.rtt_us).toEqual(ping("jail-vf").rtt_us);
+    const extra = ping(withSecondEpair());
+    expect(extra.received).toBe(4);
+    expect(Math.min(...extra.rtt_us)).toBeGreaterThan(Math.max(...ping("jail-epair").rtt_us));
+  });
+});
+
+describe("principle 5 stays true", () => {
+  it("no source outside the path data and the named fidelity cases compares a path's name", () => {
+    const names = ENGINE_PATHS.map((p) => p.name);
+    const src = join(dirname(fileURLToPath(import.meta.url)), "../../src");
+    const offenders: string[] = [];
+    for (const file of readdirSync(src, { recursive: true, encoding: "utf8" })) {
+      if (!file.endsWith(".ts") || file.startsWith("fidelity") || file === join("paths", "path-graphs.ts"))
+        continue;
+      const text = readFileSync(join(src, file), "utf8");
+      text.split("\n").forEach((line, i) => {
+        for (const n of names)
+          if (line.includes(`=== "${n}"`) || line.includes(`!== "${n}"`))
+            offenders.push(`src/${file}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(offenders).toEqual([]);
   });
 });
