@@ -10,7 +10,7 @@
 // and report them; every fault is applied by the element or runner it concerns.
 import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
-import { type EngineElement, enginePath } from "../paths/path-graphs.ts";
+import { type EngineElement, type EnginePath, enginePath } from "../paths/path-graphs.ts";
 import { readCounters } from "../switch/counters-view.ts";
 import type { Work } from "./activation.ts";
 import { type SimContext, setU64, u64 } from "./context.ts";
@@ -403,7 +403,7 @@ export function consumerQueues(ctx: SimContext): number {
 export function checkStallQueues(ctx: SimContext): void {
   const n = consumerQueues(ctx);
   for (const f of ctx.faults ?? [])
-    if (f.kind === "sink-stall") checkFaultsApply([f], ctx.path.name, n > 0, true, n);
+    if (f.kind === "sink-stall") checkFaultsApply([f], ctx.path, n > 0, true, n);
 }
 
 /** What the faults did in a paths-engine run (after it ended). */
@@ -449,8 +449,8 @@ export function faultRecords(ctx: SimContext, overrun: Array<{ record(): FaultRe
 
 /** Why a sink-stall has no consumer to stall: another direction has one, or none has (a path
  *  that forwards back to the wire, where --direction rx is no way out). */
-function noConsumerWhy(path: string): string {
-  const p = enginePath(path);
+function noConsumerWhy(path: string | EnginePath): string {
+  const p = typeof path === "string" ? enginePath(path) : path;
   const onCpu = (els: readonly EngineElement[] | null | undefined) =>
     (els ?? []).some(
       (e) => CONSUMER_KINDS.includes(e.kind) && p?.resources.find((r) => r.name === e.on)?.kind !== "wire",
@@ -463,23 +463,24 @@ function noConsumerWhy(path: string): string {
 /** Throws a located error when a path cannot take a fault (checked before anything runs). */
 export function checkFaultsApply(
   faults: readonly FaultSpec[],
-  path: string,
+  path: string | EnginePath,
   hasConsumerSink: boolean,
   hasWireGenerator: boolean,
   queues = 64,
 ): void {
+  const name = typeof path === "string" ? path : path.name;
   for (const f of faults) {
     if (f.kind === "sink-stall" && !hasConsumerSink)
-      throw new UserError("E_USAGE", `--inject-fault ${faultText(f)}: path ${path} ${noConsumerWhy(path)}`);
+      throw new UserError("E_USAGE", `--inject-fault ${faultText(f)}: path ${name} ${noConsumerWhy(path)}`);
     if (f.kind === "sink-stall" && f.queue >= queues)
       throw new UserError(
         "E_USAGE",
-        `--inject-fault ${faultText(f)}: the consumer of path ${path} has ${queues} receive queue(s) (queue 0..${queues - 1})`,
+        `--inject-fault ${faultText(f)}: the consumer of path ${name} has ${queues} receive queue(s) (queue 0..${queues - 1})`,
       );
     if (f.kind === "generator-overrun" && !hasWireGenerator)
       throw new UserError(
         "E_USAGE",
-        `--inject-fault ${faultText(f)}: path ${path} has no generator on the wire in this direction (use --direction rx or both)`,
+        `--inject-fault ${faultText(f)}: path ${name} has no generator on the wire in this direction (use --direction rx or both)`,
       );
   }
 }

@@ -7,7 +7,7 @@
 import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
-import type { EngineElement } from "../paths/path-graphs.ts";
+import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../paths/path-graphs.ts";
 import type { PathHost } from "../paths/setup.ts";
 import { defaultProfile } from "../traffic/profiles.ts";
@@ -49,11 +49,19 @@ export interface PingResult {
   simulator: { frames: number; events: number; wall_ms: number };
 }
 
-/** Requests out through the transmit elements, the echo peer on the wire, replies back in. */
-export function pingElements(name: string): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
+/** The path named `name` (a user error naming the known ones when there is none). */
+function knownPath(name: string): EnginePath {
   const path = enginePath(name);
   if (!path)
     throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  return path;
+}
+
+/** Requests out through the transmit elements, the echo peer on the wire, replies back in: a
+ *  path of ENGINE_PATHS by name, or any EnginePath. */
+export function pingElements(named: string | EnginePath): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
+  const path = typeof named === "string" ? knownPath(named) : named;
+  const name = path.name;
   const rx = path.rx;
   const tx = path.tx;
   if (!tx)
@@ -79,17 +87,19 @@ export function pingElements(name: string): Array<{ dir: "rx" | "tx"; el: Engine
   ];
 }
 
-export function simulatePing(spec: PingSpec): PingResult {
+/** Pings over `spec.path`; `graph`: the EnginePath to run instead of spec.path's of
+ *  ENGINE_PATHS (named spec.path), so a path defined as data elsewhere pings the same way. */
+export function simulatePing(spec: PingSpec, graph?: EnginePath): PingResult {
   const t0 = performance.now();
-  const path = enginePath(spec.path);
-  if (!path)
-    throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  if (graph && graph.name !== spec.path)
+    throw new Error(`simulatePing: spec.path '${spec.path}' is not the graph's '${graph.name}'`);
+  const path = graph ?? knownPath(spec.path);
   if (!Number.isInteger(spec.count) || spec.count < 1)
     throw new UserError("E_USAGE", "ping count must be >= 1");
   const interval = spec.intervalNs ?? 1e9;
   const g = buildGraph({
     path,
-    elements: pingElements(spec.path),
+    elements: pingElements(path),
     traffic: defaultProfile({ l4: "icmp", flows: 1, sizes: { kind: "fixed", size: PING_FRAME_SIZE } }),
     costs: loadCosts(spec.profile),
     ratePps: 1e9 / interval,

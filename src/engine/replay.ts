@@ -8,6 +8,7 @@
 // arrival time of the frame it was made from.
 import * as A from "../../assembly/abi.ts";
 import { UserError } from "../errors.ts";
+import { ENGINE_PATHS, type EnginePath, enginePath, txReplayable } from "../paths/path-graphs.ts";
 import { macToBytes, type SwitchConfig } from "../switch/config.ts";
 import { applyPromisc, portMac, type VfSource } from "../switch/replay-ports.ts";
 import type { TemplateSet } from "../traffic/profiles.ts";
@@ -75,18 +76,14 @@ export function replayNic(
   };
 }
 
-/** Paths whose transmit side brings each frame to the peer on the wire in the buffer it was
- *  generated in, so the side table times it: the driver paths, virtio (the guest copies into its
- *  transmit buffer and vhost back into the frame's own buffer, paired with the descriptor) and
- *  jail-epair (epair and bridge move descriptors). vf-loopback's peer may receive the NIC's
- *  copies, which the side table does not follow on transmit (not implemented). */
-export const TX_REPLAY_PATHS = ["native", "jail-vf", "vm-vf", "passthrough", "virtio", "jail-epair"] as const;
+/** The paths a capture replays on when their consumer sends it (EnginePath.txReplay says why). */
+export const TX_REPLAY_PATHS: readonly string[] = ENGINE_PATHS.filter(txReplayable).map((p) => p.name);
 
 /**
  * A capture replays in one direction: rx (from the wire to the path's consumer) or tx (the
  * consumer sends it to the wire). Options of the other direction are refused, naming them.
  */
-export function checkReplayDirection(spec: ReplaySpec, direction: string, path?: string): void {
+export function checkReplayDirection(spec: ReplaySpec, direction: string, path?: string | EnginePath): void {
   if (direction === "both")
     throw new UserError(
       "E_USAGE",
@@ -111,10 +108,11 @@ export function checkReplayDirection(spec: ReplaySpec, direction: string, path?:
       "E_USAGE",
       "--promisc applies to receiving (--direction rx); with --direction tx the consumer sends the capture",
     );
-  if (path !== undefined && !(TX_REPLAY_PATHS as readonly string[]).includes(path))
+  const graph = typeof path === "string" ? enginePath(path) : path;
+  if (path !== undefined && !(graph && txReplayable(graph)))
     throw new UserError(
       "E_USAGE",
-      `--pcap --direction tx: path '${path}' is not supported (the looped-back peer may receive the NIC's copies, and the replay's timing does not follow them); tx replay runs on ${TX_REPLAY_PATHS.join(", ")}`,
+      `--pcap --direction tx: path '${typeof path === "string" ? path : path.name}' is not supported (the looped-back peer may receive the NIC's copies, and the replay's timing does not follow them); tx replay runs on ${TX_REPLAY_PATHS.join(", ")}`,
     );
 }
 

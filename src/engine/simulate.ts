@@ -3,7 +3,7 @@
 // `await ensureKernels()` once (the CLI and tests do), or `npm run build:wasm`.
 import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
-import { ENGINE_PATH_NAMES, type EngineElement, enginePath } from "../paths/path-graphs.ts";
+import { ENGINE_PATH_NAMES, type EngineElement, type EnginePath, enginePath } from "../paths/path-graphs.ts";
 import { loadModule } from "../switch/wasm.ts";
 import { DEFAULT_ACK_EVERY } from "./application.ts";
 import { checkStallQueues, faultRecords, faultWindow, simulatedFaults, WorkerExitFault } from "./faults.ts";
@@ -19,13 +19,21 @@ export async function ensureKernels(): Promise<void> {
   await loadModule();
 }
 
-export function pathElements(
-  name: string,
-  direction: Direction,
-): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
+/** The path named `name` (a user error naming the known ones when there is none). */
+function knownPath(name: string): EnginePath {
   const path = enginePath(name);
   if (!path)
     throw new UserError("E_USAGE", `unknown path '${name}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+  return path;
+}
+
+/** The elements `direction` of a path runs: a path of ENGINE_PATHS by name, or any EnginePath. */
+export function pathElements(
+  named: string | EnginePath,
+  direction: Direction,
+): Array<{ dir: "rx" | "tx"; el: EngineElement }> {
+  const path = typeof named === "string" ? knownPath(named) : named;
+  const name = path.name;
   if (direction !== "tx" && !path.rx)
     throw new UserError("E_USAGE", `path ${name} only transmits (direction tx), not ${direction}`);
   if (direction !== "rx" && !path.tx)
@@ -45,15 +53,17 @@ export interface SimulateHooks {
   onWorkerExit?: (atNs: number) => void;
 }
 
-/** The graph a scenario runs (validated): shared by simulate() and the partitioned run. */
-export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
-  const path = enginePath(spec.path);
-  if (!path)
-    throw new UserError("E_USAGE", `unknown path '${spec.path}' (paths: ${ENGINE_PATH_NAMES.join(", ")})`);
+/** The graph a scenario runs (validated): shared by simulate() and the partitioned run. The
+ *  path is spec.path's of ENGINE_PATHS, or `graph` (any EnginePath named spec.path: a path that
+ *  is data only, e.g. a test's). */
+export function scenarioGraphOptions(spec: ScenarioSpec, graph?: EnginePath): GraphOptions {
+  if (graph && graph.name !== spec.path)
+    throw new Error(`scenarioGraphOptions: spec.path '${spec.path}' is not the graph's '${graph.name}'`);
+  const path = graph ?? knownPath(spec.path);
   if (!(spec.ratePps > 0)) throw new UserError("E_USAGE", `rate must be > 0 frames/s (got ${spec.ratePps})`);
   if (!(spec.durationNs > 0))
     throw new UserError("E_USAGE", `duration must be > 0 ns (got ${spec.durationNs})`);
-  if (spec.replay) checkReplayDirection(spec.replay, spec.direction, spec.path);
+  if (spec.replay) checkReplayDirection(spec.replay, spec.direction, path);
   if (spec.window !== undefined) {
     if (!Number.isInteger(spec.window) || spec.window < 1)
       throw new UserError("E_USAGE", `window must be a whole number of frames >= 1 (got ${spec.window})`);
@@ -76,7 +86,7 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
   return {
     path,
     // The receiver's ACKs travel the path's transmit direction: both directions are built.
-    elements: pathElements(spec.path, ackEvery > 0 ? "both" : spec.direction),
+    elements: pathElements(path, ackEvery > 0 ? "both" : spec.direction),
     traffic: spec.traffic,
     costs: loadCosts(spec.profile),
     ratePps: spec.ratePps,
@@ -96,7 +106,7 @@ export function scenarioGraphOptions(spec: ScenarioSpec): GraphOptions {
 }
 
 /** Frames per ACK of a closed loop (0: none simulated, or no closed loop), validated. */
-function closedLoopAcks(spec: ScenarioSpec, path: NonNullable<ReturnType<typeof enginePath>>): number {
+function closedLoopAcks(spec: ScenarioSpec, path: EnginePath): number {
   if (spec.ackEvery === undefined) {
     if (spec.window === undefined) return 0;
   } else {
@@ -127,9 +137,11 @@ function closedLoopAcks(spec: ScenarioSpec, path: NonNullable<ReturnType<typeof 
   return every;
 }
 
-export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}): SimResult {
+/** Runs `spec`; `graph`: the EnginePath to run instead of spec.path's of ENGINE_PATHS (named
+ *  spec.path), so a path defined as data elsewhere runs through the same machinery. */
+export function simulate(spec: ScenarioSpec, hooks: SimulateHooks = {}, graph?: EnginePath): SimResult {
   const t0 = performance.now();
-  const g = buildGraph(scenarioGraphOptions(spec));
+  const g = buildGraph(scenarioGraphOptions(spec, graph));
   returnBuffersOnThisThread(g);
   checkStallQueues(g.ctx);
   for (const f of spec.faults ?? [])

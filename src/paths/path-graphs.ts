@@ -54,6 +54,12 @@ export interface EnginePath {
   /** Transmit direction: the consumer sends (null: the path forwards what it receives and has
    *  no consumer of its own, so it only runs rx). */
   tx: EngineElement[] | null;
+  /** A capture replays on transmit (paths --pcap --direction tx): the transmit side brings each
+   *  frame to the peer on the wire in the buffer it was generated in, so the side table times it
+   *  (drivers, epair and bridge move descriptors; virtio's guest copies into its transmit buffer
+   *  and vhost back into the frame's own buffer, paired with the descriptor). Not vf-loopback:
+   *  its peer may receive the NIC's copies, which the side table does not follow on transmit. */
+  txReplay?: true;
 }
 
 const RX_DRIVER: ElementCosts = {
@@ -256,6 +262,7 @@ const directPath = (p: {
     nic: p.nic,
     rx: [wireGen, vebRx(pool), directSink(p.rxName, pool, cpu, p.role, irqHost)],
     tx: driverTx(p.txName, cpu, irqHost),
+    txReplay: true,
   };
 };
 
@@ -290,13 +297,19 @@ const VIRTIO_TX: EngineElement[] = [
 ];
 
 /** A VM with a virtio NIC behind the host's bridge: `rxFront` feeds the tap's queue. */
-const virtioPath = (name: string, summary: string, rxFront: EngineElement[]): EnginePath => ({
+const virtioPath = (
+  name: string,
+  summary: string,
+  rxFront: EngineElement[],
+  txReplay?: true,
+): EnginePath => ({
   name,
   summary,
   resources: [...WITH_VM, { name: "vhost0", kind: "vhost" }],
   nic: bridgedPf("58:9c:fc:00:00:01"),
   rx: [...rxFront, ...VIRTIO_RX],
   tx: VIRTIO_TX,
+  ...(txReplay ? { txReplay } : {}),
 });
 
 /** Without RSS, if_epair runs every epair's deliveries on one unpinned taskqueue thread (if_epair.c
@@ -387,6 +400,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
       ...wireToHostBridge(hostBridge("tap.in")),
       softHop("tap", "tap.in", "tap.q", "tap", "host-core0", ["tap_cycles"]),
     ],
+    true,
   ),
   virtioPath(
     "virtio-tap",
@@ -428,6 +442,7 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
       softHop("epair-tx", "jail.tx", "bridge.tx", "epair", "host-core0", ["epair_cycles"]),
       ...bridgeToWire("bridge-tx", "bridge.tx", "uplink.tx", "epair.back", "host-core0"),
     ],
+    txReplay: true,
   },
   {
     // FreeBSD D33731's setup B (cc0 - bridge0 - epair0a) (epair0b - vnet jail - epair1a)
@@ -523,6 +538,21 @@ export function noWire(name: string, direction: "rx" | "tx" | "both"): string | 
 
 export function enginePath(name: string): EnginePath | undefined {
   return ENGINE_PATHS.find((p) => p.name === name);
+}
+
+/** The VF roles a path's NIC binding uses: "host-vf" (a VF with its host driver, moved into a
+ *  jail) and "ppt-vf" (a VF passed through to a VM), as its consumer's pool or loopback peer. */
+export type VfRole = "host-vf" | "ppt-vf";
+export function vfRolesOf(p: EnginePath): VfRole[] {
+  const roles: VfRole[] = [];
+  for (const pool of [p.nic.pool, p.nic.peer])
+    if ((pool === "host-vf" || pool === "ppt-vf") && !roles.includes(pool)) roles.push(pool);
+  return roles;
+}
+
+/** Whether a capture replays on the path's transmit side (EnginePath.txReplay, and it has one). */
+export function txReplayable(p: EnginePath): boolean {
+  return p.txReplay === true && p.tx !== null;
 }
 
 /** The layout view of a path (src/paths/build.ts lays out rings and contexts from it). */

@@ -17,7 +17,7 @@ import {
 import { formatLinkShow } from "../../nic/linux/iplink.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
-import { enginePath } from "../../paths/path-graphs.ts";
+import { enginePath, vfRolesOf } from "../../paths/path-graphs.ts";
 import { type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
 import type { CommandContext } from "../context.ts";
 
@@ -81,8 +81,11 @@ export function checkStateHost(conf: PathConfig, runs: PathRun[]): PathHost {
         `path '${p}' needs ${ph.pf}'s PF driver (${facts.pfDriver}), and it is ${vfio ? "unbound (the PF is bound to vfio-pci)" : "unbound"} on the simulated host (${conf.file}): bind it again with ${rebindAdvice(ph.host.state, unboundPf)}, or choose other paths with --path`,
       );
     }
-    const needsJail = p === "jail-vf" || p === "vf-loopback";
-    const needsVm = p === "vm-vf" || p === "vf-loopback";
+    // The VF roles the path's NIC binding uses (its consumer's pool, its loopback peer).
+    const path = enginePath(p);
+    const roles = path ? vfRolesOf(path) : [];
+    const needsJail = roles.includes("host-vf");
+    const needsVm = roles.includes("ppt-vf");
     if (needsJail && !ph.jailVf) {
       const driverless = ph.vfs.filter((v) => !v.config.passthrough && v.attached === false);
       if (driverless.length > 0) {

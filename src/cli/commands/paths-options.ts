@@ -12,7 +12,7 @@ import { isSpecialFile } from "../../input-file.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
 import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
-import { ENGINE_PATH_NAMES, enginePath } from "../../paths/path-graphs.ts";
+import { ENGINE_PATH_NAMES, type EnginePath, enginePath, vfRolesOf } from "../../paths/path-graphs.ts";
 import { portVlanNote, VLAN_TAG_BYTES, wireVlanOf } from "../../paths/port-vlan.ts";
 import {
   type PathConfig,
@@ -339,8 +339,9 @@ function setupConfigHost(conf: PathConfig): PathHost {
   return ph;
 }
 
-/** Refuses the first of `paths` that needs a VF the configuration's host does not have. */
-function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: string[]): void {
+/** Refuses the first of `paths` (names of ENGINE_PATHS, or any EnginePath) that needs a VF the
+ *  configuration's host does not have. */
+export function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: Array<string | EnginePath>): void {
   // A VF the driver refused (ix `vlan : 0`: a warning, iovctl -C still exits 0) is not on the
   // host: say so, or "has none" reads wrong for a file that declares one.
   const asked = ph.vfsAsked ?? ph.vfs.length;
@@ -355,10 +356,14 @@ function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: string[]): void
         `${conf.file}: path '${path}' needs ${what}, and ${has} (choose other paths with --path)`,
       );
   };
-  for (const p of paths) {
-    if (p === "jail-vf" || p === "vf-loopback")
+  for (const named of paths) {
+    // The VF roles the path's NIC binding uses (its consumer's pool, its loopback peer).
+    const path = typeof named === "string" ? enginePath(named) : named;
+    const p = typeof named === "string" ? named : named.name;
+    const roles = path ? vfRolesOf(path) : [];
+    if (roles.includes("host-vf"))
       need(p, "a VF with 'passthrough : false' (for the jail)", ph.jailVf !== undefined);
-    if (p === "vm-vf" || p === "vf-loopback")
+    if (roles.includes("ppt-vf"))
       need(p, "a VF with 'passthrough : true' (for the VM)", ph.vmVf !== undefined);
   }
 }

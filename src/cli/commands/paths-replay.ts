@@ -59,7 +59,7 @@ export function checkReplayOptionUse(v: Values): void {
  * The runs a capture replays on. rx: from the wire to each path's consumer (a transmit-only path
  * such as vf-loopback is left out by the direction, or refused when named). tx: each path's
  * consumer sends it to the wire, on the paths that support it (src/engine/replay.ts
- * TX_REPLAY_PATHS): one named is refused with the reason, the others are left out with a note.
+ * TX_REPLAY_PATHS, from each path's txReplay): one named is refused with the reason, the others are left out with a note.
  * both: refused.
  */
 export function replayRuns(
@@ -69,7 +69,7 @@ export function replayRuns(
 ): { runs: Array<{ path: string; direction: Direction }>; notes: string[] } {
   if (direction === "both") checkReplayDirection({ file: "", timing: "paced" }, "both");
   if (direction !== "tx") return selected;
-  const ok = (p: string) => (TX_REPLAY_PATHS as readonly string[]).includes(p);
+  const ok = (p: string) => TX_REPLAY_PATHS.includes(p);
   if (named) for (const r of selected.runs) checkReplayDirection({ file: "", timing: "paced" }, "tx", r.path);
   const left = selected.runs.filter((r) => !ok(r.path)).map((r) => r.path);
   return {
