@@ -85,7 +85,9 @@ export function lineChart(series: LineSeries[], opts: LineChartOptions): string 
   const xTitle = `${pad}${opts.xLabel}`;
   const byEnd = usable
     .map((s, i) => ({ s, i, end: sampled[i][sampled[i].length - 1] }))
-    .sort((a, b) => b.end - a.end);
+    // Lines that end together: the series given later first (latency's p99.9 above its p99,
+    // which it can only equal, never undercut).
+    .sort((a, b) => b.end - a.end || b.i - a.i);
   const legend = opts.color
     ? usable.map((s, i) => asciichart.colored(`── ${s.name}`, COLORS[i % COLORS.length])).join("  ")
     : `lines ending top to bottom: ${byEnd.map((e) => e.s.name).join(", ")}`;

@@ -44,23 +44,24 @@ const portRulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
 });
 const flowStateSchema = z.record(z.string(), portRulesSchema);
 
-export function readFlowState(state: HostState): Record<string, FlowRule[]> {
+/** `file`: the state file's path, named in the error (the caller knows its directory). */
+export function readFlowState(state: HostState, file = "state.json"): Record<string, FlowRule[]> {
   if (state.flow === undefined) return {};
   const r = flowStateSchema.safeParse(state.flow);
   if (!r.success)
     throw new UserError(
       "E_STATE",
-      `state.json: $.flow${(r.error.issues[0]?.path ?? []).map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("")}: invalid flow rules (${r.error.issues[0]?.message ?? "?"})`,
+      `${file}: $.flow${(r.error.issues[0]?.path ?? []).map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("")}: invalid flow rules (${r.error.issues[0]?.message ?? "?"})`,
     );
   return r.data;
 }
 
-export function portRules(state: HostState, port: string): FlowRule[] {
-  return readFlowState(state)[port] ?? [];
+export function portRules(state: HostState, port: string, file?: string): FlowRule[] {
+  return readFlowState(state, file)[port] ?? [];
 }
 
-export function setPortRules(state: HostState, port: string, rules: FlowRule[]): void {
-  const all = readFlowState(state);
+export function setPortRules(state: HostState, port: string, rules: FlowRule[], file?: string): void {
+  const all = readFlowState(state, file);
   if (rules.length === 0) delete all[port];
   else all[port] = rules;
   state.flow = all;

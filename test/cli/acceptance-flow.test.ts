@@ -346,7 +346,7 @@ describe("flow rules in a hand-edited state file", () => {
     writeFileSync(file, JSON.stringify(state));
     const l = await run(words("flow list ixl0"));
     expect(l.code).toBe(1);
-    expect(l.err).toContain(`state.json: ${where}: `);
+    expect(l.err).toContain(`${file}: ${where}: `);
     expect(l.err).toContain(msg);
   });
 
@@ -361,7 +361,8 @@ describe("flow rules in a hand-edited state file", () => {
     writeFileSync(file, JSON.stringify(state));
     const l = await run(words("flow list ixl0"));
     expect(l.code).toBe(1);
-    expect(l.err).toContain("state.json: $.flow.ixl0[1].id: invalid flow rules (rule id 0 twice)");
+    // The state file by its path, as every other state error names it.
+    expect(l.err).toContain(`${file}: $.flow.ixl0[1].id: invalid flow rules (rule id 0 twice)`);
   });
 });
 

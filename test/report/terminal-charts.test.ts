@@ -123,9 +123,26 @@ describe("paths --chart", () => {
     }),
   } as typeof base;
 
-  it("draws one chart per result, labelled simulated", () => {
-    const out = pathsLatencyCharts([base]);
-    expect(out).toBe(`${latencyVsLoadChart(base)}\n`);
+  it("draws one chart per result: its title, the load points' x range, the four percentiles", () => {
+    const lines = pathsLatencyCharts([base]).split("\n");
+    expect(lines[0]).toBe("vm-vf rx 64 B: one-way latency, µs (simulated) (log scale)");
+    const xs = base.load_points.map((lp) => lp.offered_mpps);
+    const axis = lines.at(-4)!.trim().split(/\s+/).map(Number);
+    expect(axis).toEqual([Math.min(...xs), Math.max(...xs)].map((v) => Number(v.toPrecision(4))));
+    expect(lines.at(-3)!.trim()).toBe("offered load, Mpps");
+    expect(lines.at(-2)!.trim()).toBe("lines ending top to bottom: p99.9, p99, p90, p50");
+    expect(lines.at(-1)).toBe("");
+  });
+
+  it("lists lines that end together with the higher percentile first", () => {
+    const flat = {
+      ...base,
+      load_points: base.load_points.map((lp) => ({
+        ...lp,
+        latency_us: lp.latency_us && { ...lp.latency_us, p99: lp.latency_us.p999 },
+      })),
+    };
+    expect(pathsLatencyCharts([flat])).toContain("lines ending top to bottom: p99.9, p99, p90, p50");
   });
 
   it("draws a --direction both result three times: both, then rx and tx on their own figures", () => {

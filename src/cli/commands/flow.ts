@@ -2,7 +2,7 @@
 // kept in the simulated host's state and checked against the NIC profile's rule table.
 // `iovsim steering --strategy flow-rules --port P` runs the port's rules.
 import { UserError } from "../../errors.ts";
-import { loadHost, withHost } from "../../nic/index.ts";
+import { loadHost, statePath, withHost } from "../../nic/index.ts";
 import { getProfile } from "../../nic/profile.ts";
 import {
   checkRules,
@@ -96,6 +96,7 @@ export const command = defineCommand({
     if (args.length === 0)
       throw new UserError("E_USAGE", `flow: missing subcommand (create, list, destroy or flush)\n${HELP}`);
     const [sub, ...rest] = args;
+    const stateFile = statePath(ctx.stateDir);
     const pfOf = async (port: string | undefined) => {
       if (!port) throw new UserError("E_USAGE", `flow ${sub}: missing PORT\n${HELP}`);
       const host = await loadHost(ctx.stateDir);
@@ -135,7 +136,7 @@ export const command = defineCommand({
         if (rule.queue >= queues)
           throw located(rest, queueToken, queueOutOfRange(rule.queue, port, pf.profile, queues));
         const id = await withHost(ctx.stateDir, (h) => {
-          const rules = portRules(h.state, port);
+          const rules = portRules(h.state, port, stateFile);
           const clash = overlappingRule(rules, rule);
           if (clash)
             throw located(
@@ -149,7 +150,7 @@ export const command = defineCommand({
             patterns: lim.patterns,
           });
           const next = rules.reduce((m, r) => Math.max(m, r.id + 1), 0);
-          setPortRules(h.state, port, [...rules, { ...rule, id: next }]);
+          setPortRules(h.state, port, [...rules, { ...rule, id: next }], stateFile);
           return next;
         });
         ctx.out(`Flow rule #${id} created\n`);
@@ -159,7 +160,7 @@ export const command = defineCommand({
         if (rest.length !== 1) throw new UserError("E_USAGE", `flow list takes one PORT\n${HELP}`);
         const pf = await pfOf(rest[0]);
         const host = await loadHost(ctx.stateDir);
-        const rules = portRules(host.state, pf.name);
+        const rules = portRules(host.state, pf.name, stateFile);
         const lim = nicLimits(pf.profile);
         const used = rules.reduce((a, r) => a + r.hi - r.lo + 1, 0);
         ctx.out(`ID\tPORT\tRULE\n`);
@@ -175,7 +176,7 @@ export const command = defineCommand({
           throw new UserError("E_USAGE", `flow flush takes one PORT (unexpected '${words[0]}')`);
         const ids = sub === "flush" ? "all" : destroyIds(pf.name, words);
         const removed = await withHost(ctx.stateDir, (h) => {
-          const rules = portRules(h.state, pf.name);
+          const rules = portRules(h.state, pf.name, stateFile);
           if (ids !== "all") {
             const missing = ids.filter((id) => !rules.some((r) => r.id === id));
             if (missing.length > 0)
@@ -189,6 +190,7 @@ export const command = defineCommand({
             h.state,
             pf.name,
             rules.filter((r) => !gone.includes(r)),
+            stateFile,
           );
           return gone;
         });
