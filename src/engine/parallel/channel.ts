@@ -2,7 +2,10 @@
 // - each partition's progress: a virtual time before which it has run every event (its promise),
 //   a double under a sequence word (a seqlock: the writer makes the word odd, writes the double,
 //   makes it even again; a reader retries on an odd or moved word), so publishing it allocates
-//   nothing (a BigInt64 word did: a BigInt per event);
+//   nothing (a BigInt64 word did: a BigInt per event). Every access, the double's two 32-bit
+//   halves included, is an Atomics one: the JS memory model lets a plain access to shared memory
+//   tear and does not order it against Atomics, so a plain double there could pair a new
+//   progress with an old ring tail on a weakly ordered CPU (ARM64; x86-64 hides it);
 // - a wait word per partition (set while it waits, spinning or asleep: the other then publishes
 //   its progress) and a sleep word (set only around Atomics.wait: the other notifies only then,
 //   once per sleep);
@@ -33,7 +36,9 @@ const NAP_MAX_MS = 2;
 const SEQ = 3;
 /** Float64 words of partition p's line: LINE_F64 * p + ... (bytes 16 and 24 of the line). */
 const LINE_F64 = 8;
-const PROGRESS = 2;
+/** Its progress, bytes 16-23: written and read as two Int32 halves (PROGRESS_I32, + 1), each
+ *  with Atomics, through the scratch pair below. */
+const PROGRESS_I32 = 4;
 /** The other side's progress this partition waits for (wake it only once that is reached). */
 const NEED = 3;
 /** Shared line: the wake-up counter both sides sleep on, and the abort flag. */
@@ -51,6 +56,11 @@ const HEAD = LINE_I32 * 1 + INDEX; // the consumer is partition 1
  *  2-core machine, 0.1 ms no faster than none). An assumption, not a model constant: it changes
  *  when a thread runs, never what it computes. */
 const SPIN_MS = 0.05;
+
+/** This thread's scratch (not shared; one pair per thread, as each worker loads its own copy of
+ *  this module): a double's bits as two Int32 halves, with no allocation per call. */
+const scratchF64 = new Float64Array(1);
+const scratchI32 = new Int32Array(scratchF64.buffer);
 
 /** Why a partition sleeps (its wait word): the other's progress, record room, or generator room. */
 export const WAIT_PROGRESS = 1;
@@ -117,21 +127,33 @@ export class Channel {
   /** Partition p has run every event before `t` (and will never run one earlier). Only
    *  partition p's thread calls this (the sequence word has one writer). */
   setProgress(p: number, t: number): void {
+    const i32 = this.i32;
     const seq = LINE_I32 * p + SEQ;
-    const s = this.i32[seq];
-    Atomics.store(this.i32, seq, s + 1);
-    this.f64[LINE_F64 * p + PROGRESS] = t;
-    Atomics.store(this.i32, seq, s + 2);
+    const word = LINE_I32 * p + PROGRESS_I32;
+    const s = Atomics.load(i32, seq);
+    scratchF64[0] = t;
+    Atomics.store(i32, seq, s + 1);
+    Atomics.store(i32, word, scratchI32[0]);
+    Atomics.store(i32, word + 1, scratchI32[1]);
+    Atomics.store(i32, seq, s + 2);
     const o = 1 - p;
     if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED]) this.wake();
   }
 
+  /** Partition p's progress: a consistent value (retried while p's thread writes it). */
   progress(p: number): number {
+    const i32 = this.i32;
     const seq = LINE_I32 * p + SEQ;
+    const word = LINE_I32 * p + PROGRESS_I32;
     for (;;) {
-      const s = Atomics.load(this.i32, seq);
-      const t = this.f64[LINE_F64 * p + PROGRESS];
-      if ((s & 1) === 0 && Atomics.load(this.i32, seq) === s) return t;
+      const s = Atomics.load(i32, seq);
+      const lo = Atomics.load(i32, word);
+      const hi = Atomics.load(i32, word + 1);
+      if ((s & 1) === 0 && Atomics.load(i32, seq) === s) {
+        scratchI32[0] = lo;
+        scratchI32[1] = hi;
+        return scratchF64[0];
+      }
     }
   }
 
