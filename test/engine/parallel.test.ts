@@ -138,9 +138,12 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
     const rx = new Channel(block);
     for (let i = 0; i < 4; i++) {
       expect(tx.hasRoom()).toBe(true);
+      expect(rx.ringFull()).toBe(false);
       tx.send(i % 2, 100 + i, 10 * i + 5, 10 * i);
     }
     expect(tx.hasRoom()).toBe(false);
+    // The consumer's view of the same (it reads the producer's tail, the producer its head).
+    expect(rx.ringFull()).toBe(true);
     const got: number[][] = [];
     // The consumer sees the records below the tail it read with the source's progress.
     rx.receive(
@@ -159,6 +162,7 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
       [1, 101, 15],
     ]);
     expect(tx.hasRoom()).toBe(true);
+    expect(rx.ringFull()).toBe(false);
     rx.receive(
       () => Number.POSITIVE_INFINITY,
       (l, t, r) => got.push([l, t, r]),

@@ -267,9 +267,15 @@ export class Channel {
     }
   }
 
-  /** Producer: room for one more record? */
+  /** Producer: room for one more record? (Its own TAIL read plainly: only this thread writes it.) */
   hasRoom(): boolean {
     return this.i32[TAIL] - Atomics.load(this.i32, HEAD) < this.capacity;
+  }
+
+  /** Consumer: is the ring full (the producer waits for room)? The producer's TAIL is read with
+   *  Atomics (the other thread writes it); its own HEAD plainly. */
+  ringFull(): boolean {
+    return Atomics.load(this.i32, TAIL) - this.i32[HEAD] >= this.capacity;
   }
 
   /** Producer: appends a record (hasRoom() must hold) and publishes it. */

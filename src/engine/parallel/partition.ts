@@ -274,7 +274,7 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
         CONSUMER,
         () =>
           ch.progress(SOURCE) >= t ||
-          !ch.hasRoom() ||
+          ch.ringFull() ||
           (ch.waiting(SOURCE) !== 0 && ch.progress(SOURCE) > seen),
         WAIT_PROGRESS,
         t,
