@@ -137,7 +137,7 @@ export class Channel {
     Atomics.store(i32, word + 1, scratchI32[1]);
     Atomics.store(i32, seq, s + 2);
     const o = 1 - p;
-    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED]) this.wake();
+    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED]) this.wake(o);
   }
 
   /** Partition p's progress: a consistent value (retried while p's thread writes it). */
@@ -179,28 +179,35 @@ export class Channel {
     return Atomics.load(this.i32, LINE_I32 * p + SLEEP) !== 0;
   }
 
-  /** Wakes the other partition (after publishing something it may wait for). The counter moves
+  /** How many times partition p has published its progress, times two (its sequence word): a
+   *  new value means a new promise, so a wait of p that follows is a new wait. */
+  published(p: number): number {
+    return Atomics.load(this.i32, LINE_I32 * p + SEQ);
+  }
+
+  /** Wakes partition `other` (after publishing something it may wait for). The counter moves
    *  always (a side about to sleep sees it moved and does not); the notify, a futex call, only
-   *  when a side sleeps, or, `urgent`, naps. */
-  wake(urgent = true): void {
+   *  when that side sleeps, or, `urgent`, naps. Of the partitions' lines it touches only the
+   *  other side's sleep word (and the shared wake-up line). */
+  wake(other: number, urgent = true): void {
     Atomics.add(this.i32, WAKE, 1);
-    // Clearing a sleep word claims its wake-up: later calls find it clear and skip the notify.
-    if (this.claim(SLEEP, urgent) || this.claim(LINE_I32 + SLEEP, urgent)) {
+    // Clearing the sleep word claims its wake-up: later calls find it clear and skip the notify.
+    const word = LINE_I32 * other + SLEEP;
+    const claimed = urgent
+      ? Atomics.exchange(this.i32, word, 0) !== 0
+      : Atomics.compareExchange(this.i32, word, ASLEEP, 0) === ASLEEP;
+    if (claimed) {
       this.stats.notifies++;
       Atomics.notify(this.i32, WAKE);
     }
   }
 
-  private claim(word: number, urgent: boolean): boolean {
-    return urgent
-      ? Atomics.exchange(this.i32, word, 0) !== 0
-      : Atomics.compareExchange(this.i32, word, ASLEEP, 0) === ASLEEP;
-  }
-
-  /** The other partition must stop: this one failed. */
+  /** The other partition must stop: this one failed. (Once per run, on failure: the notify wakes
+   *  whichever side sleeps on the shared word, no sleep word claimed.) */
   abort(): void {
     Atomics.store(this.i32, ABORT, 1);
-    this.wake();
+    Atomics.add(this.i32, WAKE, 1);
+    Atomics.notify(this.i32, WAKE);
   }
 
   /**
@@ -228,7 +235,7 @@ export class Channel {
     const line = LINE_I32 * p;
     this.f64[LINE_F64 * p + NEED] = need; // read by the other side only once it sees the words below
     Atomics.store(this.i32, line + WAIT, why);
-    if (wakeOther) this.wake();
+    if (wakeOther) this.wake(1 - p);
     const st = this.stats;
     st.waits++;
     const w0 = performance.now();
@@ -310,8 +317,9 @@ export class Channel {
       this.stats.records += (h - h0) | 0;
       this.stats.exchanges++;
       Atomics.store(this.i32, HEAD, h);
+      // The source (partition 0) waits for record room: its words are at the start of its line.
       if (Atomics.load(this.i32, SLEEP) !== 0 && Atomics.load(this.i32, WAIT) === WAIT_RECORD_ROOM)
-        this.wake();
+        this.wake(0);
     }
   }
 }

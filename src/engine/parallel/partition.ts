@@ -250,9 +250,14 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
   const state = startGraph(g, (i) => !split.source.has(i));
   const gens = sourceGenerators(g, split);
   const resume = resumeFrames(g, gens, g.ctx.costs.c.nic_window_frames);
-  // While the source waits for room: each generator's out-ring head at which it has `resume`.
+  // While the source waits for room: each generator's out-ring head at which it has `resume`,
+  // computed for the source's wait that followed its publication `waitSeq` (its sequence word;
+  // -1: none), and whether this side woke that wait already (once per wait: the source, napping
+  // or asleep, checks its room before each sleep, so a second wake-up would find nothing new and
+  // would only write the source's line and the shared one at every event).
   const roomHead = new Float64Array(gens.length);
-  let roomWanted = false;
+  let waitSeq = -1;
+  let woke = false;
   // The source's progress as last read: it only grows, so it is read again only when the next
   // event lies beyond it (with the record ring's tail: the source's line is read once per read).
   let src = ch.sourceProgress();
@@ -294,13 +299,19 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
     // this thread) are compared with the heads at which they have the room it waits for; only
     // then are its buffers counted (generatorsCanRun reads lines the source writes).
     if (why === WAIT_GENERATOR_ROOM) {
-      if (!roomWanted) {
-        roomWanted = true;
+      // Same line as the wait word read above: no further cache miss.
+      const seq = ch.published(SOURCE);
+      if (seq !== waitSeq) {
+        waitSeq = seq;
+        woke = false;
         for (let i = 0; i < gens.length; i++) roomHead[i] = headWithRoom(g, gens[i], resume);
       }
       // Not urgent: a source napping until its estimate of this moment wakes itself.
-      if (headsReached(g, gens, roomHead) && generatorsCanRun(g, gens, resume)) ch.wake(false);
-    } else roomWanted = false;
+      if (!woke && headsReached(g, gens, roomHead) && generatorsCanRun(g, gens, resume)) {
+        woke = true;
+        ch.wake(SOURCE, false);
+      }
+    } else waitSeq = -1;
   }
   ch.setProgress(CONSUMER, Number.POSITIVE_INFINITY);
   state.settle?.();
