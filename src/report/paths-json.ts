@@ -2,6 +2,7 @@
 // docs/paths-json.md documents and test/cli/paths-json.test.ts checks real output against.
 // Everything but `simulator` is simulated (virtual time); `simulator` is wall clock.
 import { z } from "zod";
+import { sumSync } from "../engine/parallel/report.ts";
 import { perPacketUnit } from "../engine/resource.ts";
 import type { DirectionFigures, SimResult } from "../engine/types.ts";
 import type { AboveCapacity } from "../experiment/capacity.ts";
@@ -583,15 +584,14 @@ export function simulatorJson(
 
 /** The partitioned simulations' synchronization, summed over them. */
 function syncTotals(parts: SimulatorPart[]): NonNullable<SimulatorJson["sync"]> {
-  const sides = parts.flatMap((p) => (p.sync ? [p.sync] : []));
-  const sum = (f: (s: NonNullable<SimulatorPart["sync"]>) => number) => sides.reduce((a, s) => a + f(s), 0);
+  const t = sumSync(parts.flatMap((p) => (p.sync ? [p.sync] : [])));
   return {
-    waits: [sum((s) => s[0].waits), sum((s) => s[1].waits)],
-    sleeps: [sum((s) => s[0].sleeps), sum((s) => s[1].sleeps)],
-    notifies: sum((s) => s[0].notifies + s[1].notifies),
-    records: sum((s) => s[1].records),
-    exchanges: sum((s) => s[0].exchanges),
-    wait_s: [sum((s) => s[0].wait_ms) / 1e3, sum((s) => s[1].wait_ms) / 1e3],
+    waits: t.waits,
+    sleeps: t.sleeps,
+    notifies: t.notifies,
+    records: t.records,
+    exchanges: t.exchanges,
+    wait_s: [t.wait_ms[0] / 1e3, t.wait_ms[1] / 1e3],
   };
 }
 

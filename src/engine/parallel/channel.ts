@@ -19,6 +19,8 @@
 // producer and consumer heads on separate cache lines for the same reason); the wake-up counter
 // and the abort flag share a third line; slot contents belong to the producer.
 
+import type { SyncStats } from "../types.ts";
+
 /** Int32 words of partition p's line: LINE_I32 * p + ... */
 const LINE_I32 = 16;
 /** The source's TAIL, the consumer's HEAD. */
@@ -82,25 +84,6 @@ export function createChannel(capacity = 4096): ChannelBlock {
   };
 }
 
-/** What one partition's side of the channel did (simulator speed, wall clock; never a simulated
- *  figure): kept by that thread in plain fields, read once the run is over. */
-export interface SyncStats {
-  /** Times this partition could not go on and waited for the other. */
-  waits: number;
-  /** Of those, the waits that slept in Atomics.wait (the rest ended while polling). */
-  sleeps: number;
-  /** Wall ms spent waiting (polling or asleep). */
-  wait_ms: number;
-  /** Atomics.notify calls this side made (each wakes the other side from a sleep). */
-  notifies: number;
-  /** Timed sleeps (naps) this side took before a wait it expected to last (no notify needed). */
-  naps: number;
-  /** Link records this side sent (source) or took (consumer). */
-  records: number;
-  /** Consumer: exchanges (receive calls that took at least one record). */
-  exchanges: number;
-}
-
 export function emptySyncStats(): SyncStats {
   return { waits: 0, sleeps: 0, wait_ms: 0, notifies: 0, naps: 0, records: 0, exchanges: 0 };
 }
@@ -137,7 +120,8 @@ export class Channel {
     Atomics.store(i32, word + 1, scratchI32[1]);
     Atomics.store(i32, seq, s + 2);
     const o = 1 - p;
-    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED]) this.wake(o);
+    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED])
+      this.wake(o);
   }
 
   /** Partition p's progress: a consistent value (retried while p's thread writes it). */
