@@ -231,9 +231,14 @@ export const simulatorSchema = z.object({
   /** --partitions 2: how the two threads of the simulations synchronized, summed (wall clock). */
   sync: z
     .object({
-      /** Times a thread waited for the other (consumer, source), and slept in Atomics.wait. */
+      /** Times a thread waited for the other (consumer, source); of them, times it slept in
+       *  Atomics.wait until woken (or a long timeout). */
       waits: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
       sleeps: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
+      /** Naps (consumer, source): timed sleeps, also in Atomics.wait, that a wait expected to last
+       *  took first, counted apart from `sleeps` (no notify needed). Optional: documents written
+       *  before it was reported lack it. */
+      naps: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).optional(),
       notifies: z.number().int().nonnegative(),
       /** Link records (write-back windows) the source sent, and consumer takes that found some. */
       records: z.number().int().nonnegative(),
@@ -588,6 +593,7 @@ function syncTotals(parts: SimulatorPart[]): NonNullable<SimulatorJson["sync"]> 
   return {
     waits: t.waits,
     sleeps: t.sleeps,
+    naps: t.naps,
     notifies: t.notifies,
     records: t.records,
     exchanges: t.exchanges,
