@@ -32,7 +32,11 @@ const WAIT = 1;
 const SLEEP = 2;
 const ASLEEP = 1;
 const NAPPING = 2;
-/** The longest nap (ms): a wrong estimate costs at most this. */
+/** The longest nap (ms): a wrong estimate costs at most this. Wall-clock tuning, an assumption
+ *  (no simulated figure depends on it): an expected nap, half the 1,024-descriptor wire ring
+ *  drained at the consumer's 3-6 M frames/s on one thread, lasts 0.1-0.2 ms, so 2 ms (about ten
+ *  times that) cuts only estimates gone wrong (a drain rate measured while the consumer had no
+ *  CPU) and bounds what one costs; other caps were not compared. */
 const NAP_MAX_MS = 2;
 /** Sequence word of its progress (odd while being written). */
 const SEQ = 3;
@@ -51,12 +55,12 @@ const HEADER_BYTES = 3 * 64;
 const TAIL = LINE_I32 * 0 + INDEX; // the source (producer) is partition 0
 const HEAD = LINE_I32 * 1 + INDEX; // the consumer is partition 1
 
-/** Wall time a waiting partition polls before it sleeps in Atomics.wait (ms). On a core of its
- *  own the other side often delivers within microseconds, and a sleep costs a futex wake-up and
- *  a thread switch on both sides; on an oversubscribed machine a long poll takes the core from
- *  the very thread it waits for (2 ms of polling made runs 5-10 times slower on this shared
- *  2-core machine, 0.1 ms no faster than none). An assumption, not a model constant: it changes
- *  when a thread runs, never what it computes. */
+/** Wall time a waiting partition polls before it sleeps in Atomics.wait (ms). Wall-clock
+ *  tuning, an assumption (it changes when a thread runs, never what it computes): on a core of
+ *  its own the other side often delivers within microseconds, and a sleep costs a futex wake-up
+ *  and a thread switch on both sides; on an oversubscribed machine a long poll takes the core
+ *  from the very thread it waits for (2 ms of polling made runs 5-10 times slower on this shared
+ *  2-core machine, 0.1 ms no faster than none), so 0.05 ms, between the two. */
 const SPIN_MS = 0.05;
 
 /** This thread's scratch (not shared; one pair per thread, as each worker loads its own copy of
