@@ -117,7 +117,10 @@ const fileSchema = z
     name: z
       .string()
       .min(1)
-      .regex(/^[^\p{Cc}]+$/u, "a name is one line of printable characters (no tab, line end or control character)"),
+      .regex(
+        /^[^\p{Cc}]+$/u,
+        "a name is one line of printable characters (no tab, line end or control character)",
+      ),
     description: z.string().min(1),
     extends: z.string().optional(),
     constants: z.record(z.string(), constantSchema),

@@ -170,9 +170,14 @@ describe("cost profiles", () => {
       const text = bhyveText.replace(/"name": "[^"]*"/, `"name": ${JSON.stringify(bad)}`);
       const p = file("control.json", text);
       const line = text.split("\n").findIndex((l) => l.includes('"name"')) + 1;
-      expect(() => loadCosts(p)).toThrow(new RegExp(`${p}:${line}:\\d+: \\$\\.name: a name is one line of printable characters`));
+      expect(() => loadCosts(p)).toThrow(
+        new RegExp(`${p}:${line}:\\d+: \\$\\.name: a name is one line of printable characters`),
+      );
     }
-    const ok = file("unicode.json", bhyveText.replace(/"name": "[^"]*"/, '"name": "bhyve – 3.5 GHz, µ-tuned"'));
+    const ok = file(
+      "unicode.json",
+      bhyveText.replace(/"name": "[^"]*"/, '"name": "bhyve – 3.5 GHz, µ-tuned"'),
+    );
     expect(loadCosts(ok).name).toBe("bhyve – 3.5 GHz, µ-tuned");
   });
 
