@@ -13,6 +13,7 @@
 // issue's target is > 1× at 10 GbE line rate, the moonshot 40 GbE line rate (59.52 Mpps).
 // Run: `npx tsx bench/engine-speed.bench.ts [--trial-ms N] [--repeat N]` or via bench/run.ts.
 import { performance } from "node:perf_hooks";
+import { sumSync } from "../src/engine/parallel/report.ts";
 import { PartitionedRunner } from "../src/engine/parallel/run.ts";
 import { simulate } from "../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../src/engine/types.ts";
@@ -70,24 +71,26 @@ export interface SyncSummary {
 type Sync = NonNullable<SimResult["simulator"]["sync"]>;
 
 function syncSummary(runs: Array<{ sync: Sync; frames: number; virtualMs: number }>): SyncSummary {
-  const m = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
-  const handoffs = (r: (typeof runs)[number]) => r.sync[0].waits + r.sync[1].waits;
-  const both = (f: (s: Sync[number]) => number): [number, number] => [
-    m((r) => f(r.sync[0])),
-    m((r) => f(r.sync[1])),
+  // Each run's figures (the same sums `paths --json` reports), then their medians.
+  const per = runs.map((r) => ({ ...r, t: sumSync([r.sync]) }));
+  const m = (f: (r: (typeof per)[number]) => number) => median(per.map(f));
+  const handoffs = (r: (typeof per)[number]) => r.t.waits[0] + r.t.waits[1];
+  const both = (f: (r: (typeof per)[number]) => [number, number]): [number, number] => [
+    m((r) => f(r)[0]),
+    m((r) => f(r)[1]),
   ];
   return {
-    waits: both((s) => s.waits),
-    sleeps: both((s) => s.sleeps),
-    notifies: m((r) => r.sync[0].notifies + r.sync[1].notifies),
-    naps: m((r) => r.sync[1].naps),
-    records: m((r) => r.sync[1].records),
-    exchanges: m((r) => r.sync[0].exchanges),
+    waits: both((r) => r.t.waits),
+    sleeps: both((r) => r.t.sleeps),
+    notifies: m((r) => r.t.notifies),
+    naps: m((r) => r.t.naps[1]),
+    records: m((r) => r.t.records),
+    exchanges: m((r) => r.t.exchanges),
     handoffs_per_virtual_us: m((r) => handoffs(r) / (r.virtualMs * 1e3)),
     frames_per_handoff: m((r) => r.frames / Math.max(1, handoffs(r))),
-    wait_ms: both((s) => s.wait_ms),
-    ...(runs.every((r) => r.sync.every((s) => s.runnable_ms !== undefined))
-      ? { runnable_ms: both((s) => s.runnable_ms as number) }
+    wait_ms: both((r) => r.t.wait_ms),
+    ...(per.every((r) => r.t.runnable_ms !== undefined)
+      ? { runnable_ms: both((r) => r.t.runnable_ms as [number, number]) }
       : {}),
   };
 }

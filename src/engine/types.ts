@@ -191,20 +191,39 @@ export interface SimResult {
     cpu_ms?: number;
     /** Partitioned runs: CPU ms of the calling thread (consumer) and of the worker (source). */
     partition_cpu_ms?: number[];
-    /** Partitioned runs: each thread's synchronization (consumer, source): waits, sleeps, wall
-     *  ms waiting, notifies, link records and exchanges, events, event-loop wall ms, and wall ms
-     *  runnable without a CPU (the machine's load). */
-    sync?: Array<{
-      waits: number;
-      sleeps: number;
-      wait_ms: number;
-      notifies: number;
-      naps: number;
-      records: number;
-      exchanges: number;
-      events: number;
-      loop_ms: number;
-      runnable_ms?: number;
-    }>;
+    /** Partitioned runs: each thread's synchronization, [consumer, source] (PartitionSync). */
+    sync?: PartitionSync[];
   };
+}
+
+/** What one partition's side of the channel did (simulator speed, wall clock; never a simulated
+ *  figure): kept by that thread in plain fields (src/engine/parallel/channel.ts), read once the
+ *  run is over. */
+export interface SyncStats {
+  /** Times this partition could not go on and waited for the other. */
+  waits: number;
+  /** Of those, the waits that slept in Atomics.wait untimed by an estimate (until the other side
+   *  notifies, or a long timeout); naps, though also in Atomics.wait, are counted apart. */
+  sleeps: number;
+  /** Wall ms spent waiting (polling, napping or asleep). */
+  wait_ms: number;
+  /** Atomics.notify calls this side made (each wakes the other side from a sleep). */
+  notifies: number;
+  /** Timed sleeps (naps, in Atomics.wait on a timer) this side took first in a wait it expected
+   *  to last (no notify needed; only an urgent wake-up cuts one short). */
+  naps: number;
+  /** Link records this side sent (source) or took (consumer). */
+  records: number;
+  /** Consumer: exchanges (receive calls that took at least one record). */
+  exchanges: number;
+}
+
+/** One partition's synchronization figures (simulator speed, wall clock; never simulated). */
+export interface PartitionSync extends SyncStats {
+  /** Events this partition ran. */
+  events: number;
+  /** Wall ms of its event loop. */
+  loop_ms: number;
+  /** Wall ms the thread was runnable but had no CPU (the machine's load; Linux only). */
+  runnable_ms?: number;
 }

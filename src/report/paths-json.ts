@@ -2,6 +2,7 @@
 // docs/paths-json.md documents and test/cli/paths-json.test.ts checks real output against.
 // Everything but `simulator` is simulated (virtual time); `simulator` is wall clock.
 import { z } from "zod";
+import { sumSync } from "../engine/parallel/report.ts";
 import { perPacketUnit } from "../engine/resource.ts";
 import type { DirectionFigures, SimResult } from "../engine/types.ts";
 import type { AboveCapacity } from "../experiment/capacity.ts";
@@ -230,9 +231,14 @@ export const simulatorSchema = z.object({
   /** --partitions 2: how the two threads of the simulations synchronized, summed (wall clock). */
   sync: z
     .object({
-      /** Times a thread waited for the other (consumer, source), and slept in Atomics.wait. */
+      /** Times a thread waited for the other (consumer, source); of them, times it slept in
+       *  Atomics.wait until woken (or a long timeout). */
       waits: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
       sleeps: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
+      /** Naps (consumer, source): timed sleeps, also in Atomics.wait, that a wait expected to last
+       *  took first, counted apart from `sleeps` (no notify needed). Optional: documents written
+       *  before it was reported lack it. */
+      naps: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).optional(),
       notifies: z.number().int().nonnegative(),
       /** Link records (write-back windows) the source sent, and consumer takes that found some. */
       records: z.number().int().nonnegative(),
@@ -583,15 +589,15 @@ export function simulatorJson(
 
 /** The partitioned simulations' synchronization, summed over them. */
 function syncTotals(parts: SimulatorPart[]): NonNullable<SimulatorJson["sync"]> {
-  const sides = parts.flatMap((p) => (p.sync ? [p.sync] : []));
-  const sum = (f: (s: NonNullable<SimulatorPart["sync"]>) => number) => sides.reduce((a, s) => a + f(s), 0);
+  const t = sumSync(parts.flatMap((p) => (p.sync ? [p.sync] : [])));
   return {
-    waits: [sum((s) => s[0].waits), sum((s) => s[1].waits)],
-    sleeps: [sum((s) => s[0].sleeps), sum((s) => s[1].sleeps)],
-    notifies: sum((s) => s[0].notifies + s[1].notifies),
-    records: sum((s) => s[1].records),
-    exchanges: sum((s) => s[0].exchanges),
-    wait_s: [sum((s) => s[0].wait_ms) / 1e3, sum((s) => s[1].wait_ms) / 1e3],
+    waits: t.waits,
+    sleeps: t.sleeps,
+    naps: t.naps,
+    notifies: t.notifies,
+    records: t.records,
+    exchanges: t.exchanges,
+    wait_s: [t.wait_ms[0] / 1e3, t.wait_ms[1] / 1e3],
   };
 }
 

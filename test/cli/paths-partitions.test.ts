@@ -31,6 +31,13 @@ describe("paths --partitions", () => {
     expect(sync.records).toBeGreaterThan(0);
     expect(sync.exchanges).toBeGreaterThan(0);
     expect(sync.exchanges).toBeLessThanOrEqual(sync.records);
+    // Naps, counted apart from sleeps: only the source's wait for room naps.
+    expect(sync.naps).toHaveLength(2);
+    expect(sync.naps![0]).toBe(0);
+    // A document written before `naps` was reported still validates.
+    const older = JSON.parse(two.out);
+    delete older.simulator.sync.naps;
+    expect(pathsJsonSchema.parse(older).simulator.sync!.naps).toBeUndefined();
     expect(JSON.parse(one.out).simulator.sync).toBeUndefined();
   }, 120_000);
 

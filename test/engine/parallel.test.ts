@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Channel, createChannel } from "../../src/engine/parallel/channel.ts";
+import { sumSync } from "../../src/engine/parallel/report.ts";
 import { PartitionedRunner } from "../../src/engine/parallel/run.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec } from "../../src/engine/types.ts";
@@ -138,9 +139,12 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
     const rx = new Channel(block);
     for (let i = 0; i < 4; i++) {
       expect(tx.hasRoom()).toBe(true);
+      expect(rx.ringFull()).toBe(false);
       tx.send(i % 2, 100 + i, 10 * i + 5, 10 * i);
     }
     expect(tx.hasRoom()).toBe(false);
+    // The consumer's view of the same (it reads the producer's tail, the producer its head).
+    expect(rx.ringFull()).toBe(true);
     const got: number[][] = [];
     // The consumer sees the records below the tail it read with the source's progress.
     rx.receive(
@@ -159,6 +163,7 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
       [1, 101, 15],
     ]);
     expect(tx.hasRoom()).toBe(true);
+    expect(rx.ringFull()).toBe(false);
     rx.receive(
       () => Number.POSITIVE_INFINITY,
       (l, t, r) => got.push([l, t, r]),
@@ -211,5 +216,39 @@ describe("partition channel (SharedArrayBuffer SPSC ring of link records)", () =
     expect(rx.stats.naps).toBe(1);
     expect(rx.stats.waits).toBe(2);
     expect(rx.asleep(1)).toBe(false);
+  });
+});
+
+describe("sumSync (the synchronization figures paths --json and the bench report)", () => {
+  const side = (n: number, runnable?: number) => ({
+    waits: n,
+    sleeps: n + 1,
+    wait_ms: n + 2,
+    notifies: n + 3,
+    naps: n + 4,
+    records: n + 5,
+    exchanges: n + 6,
+    events: 0,
+    loop_ms: 0,
+    ...(runnable !== undefined ? { runnable_ms: runnable } : {}),
+  });
+  it("sums each figure per thread [consumer, source] over the runs", () => {
+    const t = sumSync([
+      [side(0, 1), side(10, 2)],
+      [side(100, 3), side(1000, 4)],
+    ]);
+    expect(t).toEqual({
+      waits: [100, 1010],
+      sleeps: [102, 1012],
+      naps: [108, 1018],
+      notifies: 3 + 13 + 103 + 1003,
+      records: 15 + 1005,
+      exchanges: 6 + 106,
+      wait_ms: [104, 1014],
+      runnable_ms: [4, 6],
+    });
+  });
+  it("leaves runnable_ms out unless every thread reported it", () => {
+    expect(sumSync([[side(0, 1), side(0)]]).runnable_ms).toBeUndefined();
   });
 });

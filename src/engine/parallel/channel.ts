@@ -2,7 +2,10 @@
 // - each partition's progress: a virtual time before which it has run every event (its promise),
 //   a double under a sequence word (a seqlock: the writer makes the word odd, writes the double,
 //   makes it even again; a reader retries on an odd or moved word), so publishing it allocates
-//   nothing (a BigInt64 word did: a BigInt per event);
+//   nothing (a BigInt64 word did: a BigInt per event). Every access, the double's two 32-bit
+//   halves included, is an Atomics one: the JS memory model lets a plain access to shared memory
+//   tear and does not order it against Atomics, so a plain double there could pair a new
+//   progress with an old ring tail on a weakly ordered CPU (ARM64; x86-64 hides it);
 // - a wait word per partition (set while it waits, spinning or asleep: the other then publishes
 //   its progress) and a sleep word (set only around Atomics.wait: the other notifies only then,
 //   once per sleep);
@@ -16,6 +19,8 @@
 // producer and consumer heads on separate cache lines for the same reason); the wake-up counter
 // and the abort flag share a third line; slot contents belong to the producer.
 
+import type { SyncStats } from "../types.ts";
+
 /** Int32 words of partition p's line: LINE_I32 * p + ... */
 const LINE_I32 = 16;
 /** The source's TAIL, the consumer's HEAD. */
@@ -27,13 +32,19 @@ const WAIT = 1;
 const SLEEP = 2;
 const ASLEEP = 1;
 const NAPPING = 2;
-/** The longest nap (ms): a wrong estimate costs at most this. */
+/** The longest nap (ms): a wrong estimate costs at most this. Wall-clock tuning, an assumption
+ *  (no simulated figure depends on it): an expected nap, half the 1,024-descriptor wire ring
+ *  drained at the consumer's 3-6 M frames/s on one thread, lasts 0.1-0.2 ms, so 2 ms (about ten
+ *  times that) cuts only estimates gone wrong (a drain rate measured while the consumer had no
+ *  CPU) and bounds what one costs; other caps were not compared. */
 const NAP_MAX_MS = 2;
 /** Sequence word of its progress (odd while being written). */
 const SEQ = 3;
 /** Float64 words of partition p's line: LINE_F64 * p + ... (bytes 16 and 24 of the line). */
 const LINE_F64 = 8;
-const PROGRESS = 2;
+/** Its progress, bytes 16-23: written and read as two Int32 halves (PROGRESS_I32, + 1), each
+ *  with Atomics, through the scratch pair below. */
+const PROGRESS_I32 = 4;
 /** The other side's progress this partition waits for (wake it only once that is reached). */
 const NEED = 3;
 /** Shared line: the wake-up counter both sides sleep on, and the abort flag. */
@@ -44,13 +55,18 @@ const HEADER_BYTES = 3 * 64;
 const TAIL = LINE_I32 * 0 + INDEX; // the source (producer) is partition 0
 const HEAD = LINE_I32 * 1 + INDEX; // the consumer is partition 1
 
-/** Wall time a waiting partition polls before it sleeps in Atomics.wait (ms). On a core of its
- *  own the other side often delivers within microseconds, and a sleep costs a futex wake-up and
- *  a thread switch on both sides; on an oversubscribed machine a long poll takes the core from
- *  the very thread it waits for (2 ms of polling made runs 5-10 times slower on this shared
- *  2-core machine, 0.1 ms no faster than none). An assumption, not a model constant: it changes
- *  when a thread runs, never what it computes. */
+/** Wall time a waiting partition polls before it sleeps in Atomics.wait (ms). Wall-clock
+ *  tuning, an assumption (it changes when a thread runs, never what it computes): on a core of
+ *  its own the other side often delivers within microseconds, and a sleep costs a futex wake-up
+ *  and a thread switch on both sides; on an oversubscribed machine a long poll takes the core
+ *  from the very thread it waits for (2 ms of polling made runs 5-10 times slower on this shared
+ *  2-core machine, 0.1 ms no faster than none), so 0.05 ms, between the two. */
 const SPIN_MS = 0.05;
+
+/** This thread's scratch (not shared; one pair per thread, as each worker loads its own copy of
+ *  this module): a double's bits as two Int32 halves, with no allocation per call. */
+const scratchF64 = new Float64Array(1);
+const scratchI32 = new Int32Array(scratchF64.buffer);
 
 /** Why a partition sleeps (its wait word): the other's progress, record room, or generator room. */
 export const WAIT_PROGRESS = 1;
@@ -70,25 +86,6 @@ export function createChannel(capacity = 4096): ChannelBlock {
     sab: new SharedArrayBuffer(HEADER_BYTES + capacity * RECORD_WORDS * 8),
     capacity,
   };
-}
-
-/** What one partition's side of the channel did (simulator speed, wall clock; never a simulated
- *  figure): kept by that thread in plain fields, read once the run is over. */
-export interface SyncStats {
-  /** Times this partition could not go on and waited for the other. */
-  waits: number;
-  /** Of those, the waits that slept in Atomics.wait (the rest ended while polling). */
-  sleeps: number;
-  /** Wall ms spent waiting (polling or asleep). */
-  wait_ms: number;
-  /** Atomics.notify calls this side made (each wakes the other side from a sleep). */
-  notifies: number;
-  /** Timed sleeps (naps) this side took before a wait it expected to last (no notify needed). */
-  naps: number;
-  /** Link records this side sent (source) or took (consumer). */
-  records: number;
-  /** Consumer: exchanges (receive calls that took at least one record). */
-  exchanges: number;
 }
 
 export function emptySyncStats(): SyncStats {
@@ -117,21 +114,34 @@ export class Channel {
   /** Partition p has run every event before `t` (and will never run one earlier). Only
    *  partition p's thread calls this (the sequence word has one writer). */
   setProgress(p: number, t: number): void {
+    const i32 = this.i32;
     const seq = LINE_I32 * p + SEQ;
-    const s = this.i32[seq];
-    Atomics.store(this.i32, seq, s + 1);
-    this.f64[LINE_F64 * p + PROGRESS] = t;
-    Atomics.store(this.i32, seq, s + 2);
+    const word = LINE_I32 * p + PROGRESS_I32;
+    const s = Atomics.load(i32, seq);
+    scratchF64[0] = t;
+    Atomics.store(i32, seq, s + 1);
+    Atomics.store(i32, word, scratchI32[0]);
+    Atomics.store(i32, word + 1, scratchI32[1]);
+    Atomics.store(i32, seq, s + 2);
     const o = 1 - p;
-    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED]) this.wake();
+    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED])
+      this.wake(o);
   }
 
+  /** Partition p's progress: a consistent value (retried while p's thread writes it). */
   progress(p: number): number {
+    const i32 = this.i32;
     const seq = LINE_I32 * p + SEQ;
+    const word = LINE_I32 * p + PROGRESS_I32;
     for (;;) {
-      const s = Atomics.load(this.i32, seq);
-      const t = this.f64[LINE_F64 * p + PROGRESS];
-      if ((s & 1) === 0 && Atomics.load(this.i32, seq) === s) return t;
+      const s = Atomics.load(i32, seq);
+      const lo = Atomics.load(i32, word);
+      const hi = Atomics.load(i32, word + 1);
+      if ((s & 1) === 0 && Atomics.load(i32, seq) === s) {
+        scratchI32[0] = lo;
+        scratchI32[1] = hi;
+        return scratchF64[0];
+      }
     }
   }
 
@@ -157,28 +167,35 @@ export class Channel {
     return Atomics.load(this.i32, LINE_I32 * p + SLEEP) !== 0;
   }
 
-  /** Wakes the other partition (after publishing something it may wait for). The counter moves
+  /** How many times partition p has published its progress, times two (its sequence word): a
+   *  new value means a new promise, so a wait of p that follows is a new wait. */
+  published(p: number): number {
+    return Atomics.load(this.i32, LINE_I32 * p + SEQ);
+  }
+
+  /** Wakes partition `other` (after publishing something it may wait for). The counter moves
    *  always (a side about to sleep sees it moved and does not); the notify, a futex call, only
-   *  when a side sleeps, or, `urgent`, naps. */
-  wake(urgent = true): void {
+   *  when that side sleeps, or, `urgent`, naps. Of the partitions' lines it touches only the
+   *  other side's sleep word (and the shared wake-up line). */
+  wake(other: number, urgent = true): void {
     Atomics.add(this.i32, WAKE, 1);
-    // Clearing a sleep word claims its wake-up: later calls find it clear and skip the notify.
-    if (this.claim(SLEEP, urgent) || this.claim(LINE_I32 + SLEEP, urgent)) {
+    // Clearing the sleep word claims its wake-up: later calls find it clear and skip the notify.
+    const word = LINE_I32 * other + SLEEP;
+    const claimed = urgent
+      ? Atomics.exchange(this.i32, word, 0) !== 0
+      : Atomics.compareExchange(this.i32, word, ASLEEP, 0) === ASLEEP;
+    if (claimed) {
       this.stats.notifies++;
       Atomics.notify(this.i32, WAKE);
     }
   }
 
-  private claim(word: number, urgent: boolean): boolean {
-    return urgent
-      ? Atomics.exchange(this.i32, word, 0) !== 0
-      : Atomics.compareExchange(this.i32, word, ASLEEP, 0) === ASLEEP;
-  }
-
-  /** The other partition must stop: this one failed. */
+  /** The other partition must stop: this one failed. (Once per run, on failure: the notify wakes
+   *  whichever side sleeps on the shared word, no sleep word claimed.) */
   abort(): void {
     Atomics.store(this.i32, ABORT, 1);
-    this.wake();
+    Atomics.add(this.i32, WAKE, 1);
+    Atomics.notify(this.i32, WAKE);
   }
 
   /**
@@ -206,7 +223,7 @@ export class Channel {
     const line = LINE_I32 * p;
     this.f64[LINE_F64 * p + NEED] = need; // read by the other side only once it sees the words below
     Atomics.store(this.i32, line + WAIT, why);
-    if (wakeOther) this.wake();
+    if (wakeOther) this.wake(1 - p);
     const st = this.stats;
     st.waits++;
     const w0 = performance.now();
@@ -245,9 +262,15 @@ export class Channel {
     }
   }
 
-  /** Producer: room for one more record? */
+  /** Producer: room for one more record? (Its own TAIL read plainly: only this thread writes it.) */
   hasRoom(): boolean {
     return this.i32[TAIL] - Atomics.load(this.i32, HEAD) < this.capacity;
+  }
+
+  /** Consumer: is the ring full (the producer waits for room)? The producer's TAIL is read with
+   *  Atomics (the other thread writes it); its own HEAD plainly. */
+  ringFull(): boolean {
+    return Atomics.load(this.i32, TAIL) - this.i32[HEAD] >= this.capacity;
   }
 
   /** Producer: appends a record (hasRoom() must hold) and publishes it. */
@@ -282,8 +305,9 @@ export class Channel {
       this.stats.records += (h - h0) | 0;
       this.stats.exchanges++;
       Atomics.store(this.i32, HEAD, h);
+      // The source (partition 0) waits for record room: its words are at the start of its line.
       if (Atomics.load(this.i32, SLEEP) !== 0 && Atomics.load(this.i32, WAIT) === WAIT_RECORD_ROOM)
-        this.wake();
+        this.wake(0);
     }
   }
 }

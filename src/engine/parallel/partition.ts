@@ -105,16 +105,52 @@ function sourceGenerators(g: BuiltGraph, split: Split): number[] {
     .map((n) => g.ctx.built.ctx.get(n)!);
 }
 
+/** How a thread reads the ring indices of the source's generators that the rule below needs:
+ *  of generator k, return ring i's tail and head (at `ring`) and the out ring's head (at `out`). */
+interface RoomIndices {
+  retTail(k: number, i: number, ring: number): number;
+  retHead(ring: number): number;
+  outHead(k: number, out: number): number;
+}
+
 /**
- * The source's view of its generators' free buffers (stack + returned) and out-ring room. The
- * indices the consumer moves (out-ring head, return-ring tails) only grow, so values read
- * earlier give lower bounds: a check on them that passes is the answer the current values give
- * (at least `budget`); only one that falls short reads them again (each read of a line the
- * consumer's core writes is a cache miss, and the source checks before every event).
+ * The rule for a source generator's room: every one of them has at least `budget` free buffers
+ * (stack + returned) and out-ring room for `budget` more frames. Both threads ask it (the source
+ * before an event, the consumer before it wakes a waiting source); they differ only in how they
+ * read the indices the other thread moves (`read`).
+ */
+function generatorsHaveRoom(g: BuiltGraph, gens: number[], budget: number, read: RoomIndices): boolean {
+  const u32 = g.ctx.u32;
+  for (let k = 0; k < gens.length; k++) {
+    const c = gens[k];
+    let free = u32[u32[(c + P.G_FREE) >>> 2] >>> 2];
+    const nret = u32[(c + P.G_NRET) >>> 2];
+    for (let i = 0; i < nret; i++) {
+      const r = u32[(c + genRetSlot(i)) >>> 2];
+      // A stale (lower) tail may lie below the head: none left then.
+      free += Math.max(0, (read.retTail(k, i, r) - read.retHead(r)) | 0);
+    }
+    const out = u32[(c + P.G_OUT) >>> 2];
+    const used = (u32[(out + R_TAIL) >>> 2] - read.outHead(k, out)) >>> 0;
+    if (free < budget || used + budget > u32[(out + R_LIMIT) >>> 2]) return false;
+  }
+  return true;
+}
+
+/**
+ * The source's view of its generators' free buffers and out-ring room. The indices the consumer
+ * moves (out-ring head, return-ring tails) only grow, so values read earlier give lower bounds: a
+ * check on them that passes is the answer the current values give (at least `budget`); only one
+ * that falls short reads them again (each read of a line the consumer's core writes is a cache
+ * miss, and the source checks before every event).
  */
 class SourceRoom {
   private readonly outHead: Float64Array;
   private readonly retTail: Float64Array[];
+  /** The values read earlier (lower bounds); this thread moves the return rings' heads. */
+  private readonly cached: RoomIndices;
+  /** The values now, kept as the new lower bounds. */
+  private readonly fresh: RoomIndices;
 
   constructor(
     private readonly g: BuiltGraph,
@@ -123,7 +159,24 @@ class SourceRoom {
     const u32 = g.ctx.u32;
     this.outHead = new Float64Array(gens.length);
     this.retTail = gens.map((c) => new Float64Array(u32[(c + P.G_NRET) >>> 2]));
-    this.check(0, true);
+    const retHead = (ring: number) => u32[(ring + R_HEAD) >>> 2];
+    this.cached = {
+      retTail: (k, i) => this.retTail[k][i],
+      retHead,
+      outHead: (k) => this.outHead[k],
+    };
+    this.fresh = {
+      retTail: (k, i, ring) => {
+        this.retTail[k][i] = Atomics.load(u32, (ring + R_TAIL) >>> 2);
+        return this.retTail[k][i];
+      },
+      retHead,
+      outHead: (k, out) => {
+        this.outHead[k] = Atomics.load(u32, (out + R_HEAD) >>> 2);
+        return this.outHead[k];
+      },
+    };
+    generatorsHaveRoom(g, gens, 0, this.fresh);
   }
 
   /** Generator k's out-ring head and room, read now. */
@@ -139,48 +192,21 @@ class SourceRoom {
   }
 
   canRun(budget: number): boolean {
-    return this.check(budget, false) || this.check(budget, true);
-  }
-
-  private check(budget: number, reload: boolean): boolean {
-    const u32 = this.g.ctx.u32;
-    const gens = this.gens;
-    let ok = true;
-    for (let k = 0; k < gens.length; k++) {
-      const c = gens[k];
-      let free = u32[u32[(c + P.G_FREE) >>> 2] >>> 2];
-      const tails = this.retTail[k];
-      for (let i = 0; i < tails.length; i++) {
-        const r = u32[(c + genRetSlot(i)) >>> 2];
-        if (reload) tails[i] = Atomics.load(u32, (r + R_TAIL) >>> 2);
-        // This thread moves the head (drains returns onto the stack): past a stale tail, none left.
-        free += Math.max(0, (tails[i] - u32[(r + R_HEAD) >>> 2]) | 0);
-      }
-      const out = u32[(c + P.G_OUT) >>> 2];
-      if (reload) this.outHead[k] = Atomics.load(u32, (out + R_HEAD) >>> 2);
-      const used = (u32[(out + R_TAIL) >>> 2] - this.outHead[k]) >>> 0;
-      if (free < budget || used + budget > u32[(out + R_LIMIT) >>> 2]) ok = false;
-    }
-    return ok;
+    return (
+      generatorsHaveRoom(this.g, this.gens, budget, this.cached) ||
+      generatorsHaveRoom(this.g, this.gens, budget, this.fresh)
+    );
   }
 }
 
-/** Free buffers (stack + returned) and out-ring room of every source generator, at least `budget`? */
-function generatorsCanRun(g: BuiltGraph, gens: number[], budget: number): boolean {
+/** The consumer's reads for the same rule: every index the source moves, and its own, now. */
+function consumerRoomIndices(g: BuiltGraph): RoomIndices {
   const u32 = g.ctx.u32;
-  for (const c of gens) {
-    let free = u32[u32[(c + P.G_FREE) >>> 2] >>> 2];
-    const nret = u32[(c + P.G_NRET) >>> 2];
-    for (let i = 0; i < nret; i++) {
-      const r = u32[(c + genRetSlot(i)) >>> 2];
-      free += (Atomics.load(u32, (r + R_TAIL) >>> 2) - Atomics.load(u32, (r + R_HEAD) >>> 2)) >>> 0;
-    }
-    if (free < budget) return false;
-    const out = u32[(c + P.G_OUT) >>> 2];
-    const used = (u32[(out + R_TAIL) >>> 2] - Atomics.load(u32, (out + R_HEAD) >>> 2)) >>> 0;
-    if (used + budget > u32[(out + R_LIMIT) >>> 2]) return false;
-  }
-  return true;
+  return {
+    retTail: (_k, _i, ring) => Atomics.load(u32, (ring + R_TAIL) >>> 2),
+    retHead: (ring) => Atomics.load(u32, (ring + R_HEAD) >>> 2),
+    outHead: (_k, out) => Atomics.load(u32, (out + R_HEAD) >>> 2),
+  };
 }
 
 /** The source partition's loop (its own thread): runs until `stopNs`, sending the cut links' records. */
@@ -231,6 +257,9 @@ export function runSource(g: BuiltGraph, split: Split, ch: Channel, stopNs: numb
       const drained = (room.headNow(0) - h0) >>> 0;
       if (ms > 0 && drained > 0) {
         const r = drained / ms;
+        // Weight 1/4: wall-clock tuning, an assumption (it only times the nap): the estimate
+        // follows a change in the machine's load within a few waits (hundreds per run) while one
+        // odd wait (the consumer preempted) moves it by a quarter; other weights were not compared.
         drainPerMs = drainPerMs === 0 ? r : drainPerMs + (r - drainPerMs) / 4;
       }
     }
@@ -250,9 +279,15 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
   const state = startGraph(g, (i) => !split.source.has(i));
   const gens = sourceGenerators(g, split);
   const resume = resumeFrames(g, gens, g.ctx.costs.c.nic_window_frames);
-  // While the source waits for room: each generator's out-ring head at which it has `resume`.
+  // While the source waits for room: each generator's out-ring head at which it has `resume`,
+  // computed for the source's wait that followed its publication `waitSeq` (its sequence word;
+  // -1: none), and whether this side woke that wait already (once per wait: the source, napping
+  // or asleep, checks its room before each sleep, so a second wake-up would find nothing new and
+  // would only write the source's line and the shared one at every event).
   const roomHead = new Float64Array(gens.length);
-  let roomWanted = false;
+  const roomIndices = consumerRoomIndices(g);
+  let waitSeq = -1;
+  let woke = false;
   // The source's progress as last read: it only grows, so it is read again only when the next
   // event lies beyond it (with the record ring's tail: the source's line is read once per read).
   let src = ch.sourceProgress();
@@ -274,7 +309,7 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
         CONSUMER,
         () =>
           ch.progress(SOURCE) >= t ||
-          !ch.hasRoom() ||
+          ch.ringFull() ||
           (ch.waiting(SOURCE) !== 0 && ch.progress(SOURCE) > seen),
         WAIT_PROGRESS,
         t,
@@ -292,15 +327,21 @@ export function runConsumer(g: BuiltGraph, split: Split, ch: Channel, stopNs: nu
     q.runNext();
     // The source sleeps for room this run has made: wake it. Its out rings' heads (written on
     // this thread) are compared with the heads at which they have the room it waits for; only
-    // then are its buffers counted (generatorsCanRun reads lines the source writes).
+    // then are its buffers counted (generatorsHaveRoom reads lines the source writes).
     if (why === WAIT_GENERATOR_ROOM) {
-      if (!roomWanted) {
-        roomWanted = true;
+      // Same line as the wait word read above: no further cache miss.
+      const seq = ch.published(SOURCE);
+      if (seq !== waitSeq) {
+        waitSeq = seq;
+        woke = false;
         for (let i = 0; i < gens.length; i++) roomHead[i] = headWithRoom(g, gens[i], resume);
       }
       // Not urgent: a source napping until its estimate of this moment wakes itself.
-      if (headsReached(g, gens, roomHead) && generatorsCanRun(g, gens, resume)) ch.wake(false);
-    } else roomWanted = false;
+      if (!woke && headsReached(g, gens, roomHead) && generatorsHaveRoom(g, gens, resume, roomIndices)) {
+        woke = true;
+        ch.wake(SOURCE, false);
+      }
+    } else waitSeq = -1;
   }
   ch.setProgress(CONSUMER, Number.POSITIVE_INFINITY);
   state.settle?.();

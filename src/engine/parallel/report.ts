@@ -4,8 +4,7 @@
 // its generators' count at the warm-up and its resources' busy time at the snapshots.
 import type { BuiltGraph } from "../graph.ts";
 import type { RunState } from "../run.ts";
-import type { EventTotals } from "../types.ts";
-import type { SyncStats } from "./channel.ts";
+import type { EventTotals, PartitionSync } from "../types.ts";
 import type { Split } from "./partition.ts";
 
 export interface PartitionReport {
@@ -32,14 +31,41 @@ export interface PartitionReport {
   sync: PartitionSync;
 }
 
-/** One partition's synchronization figures (simulator speed, wall clock; never simulated). */
-export interface PartitionSync extends SyncStats {
-  /** Events this partition ran. */
-  events: number;
-  /** Wall ms of its event loop. */
-  loop_ms: number;
-  /** Wall ms the thread was runnable but had no CPU (the machine's load; Linux only). */
-  runnable_ms?: number;
+/** Partitioned runs' synchronization summed over them (simulator speed, wall clock): pairs are
+ *  [consumer, source]; records are the source's (sent), exchanges the consumer's. */
+export interface SyncTotals {
+  waits: [number, number];
+  sleeps: [number, number];
+  naps: [number, number];
+  /** Both threads together. */
+  notifies: number;
+  records: number;
+  exchanges: number;
+  wait_ms: [number, number];
+  /** Only when every thread of every run reported it (Linux). */
+  runnable_ms?: [number, number];
+}
+
+/** Sums the synchronization of partitioned runs (each [consumer, source]): the figures both the
+ *  `paths --json` document and the engine-speed bench report. */
+export function sumSync(runs: ReadonlyArray<readonly PartitionSync[]>): SyncTotals {
+  const sum = (f: (run: readonly PartitionSync[]) => number) => runs.reduce((a, r) => a + f(r), 0);
+  const pair = (f: (s: PartitionSync) => number): [number, number] => [
+    sum((r) => f(r[0])),
+    sum((r) => f(r[1])),
+  ];
+  return {
+    waits: pair((s) => s.waits),
+    sleeps: pair((s) => s.sleeps),
+    naps: pair((s) => s.naps),
+    notifies: sum((r) => r[0].notifies + r[1].notifies),
+    records: sum((r) => r[1].records),
+    exchanges: sum((r) => r[0].exchanges),
+    wait_ms: pair((s) => s.wait_ms),
+    ...(runs.every((r) => r.every((s) => s.runnable_ms !== undefined))
+      ? { runnable_ms: pair((s) => s.runnable_ms as number) }
+      : {}),
+  };
 }
 
 export function reportPartition(
