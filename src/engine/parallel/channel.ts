@@ -40,13 +40,14 @@ const NAPPING = 2;
 const NAP_MAX_MS = 2;
 /** Sequence word of its progress (odd while being written). */
 const SEQ = 3;
-/** Float64 words of partition p's line: LINE_F64 * p + ... (bytes 16 and 24 of the line). */
-const LINE_F64 = 8;
 /** Its progress, bytes 16-23: written and read as two Int32 halves (PROGRESS_I32, + 1), each
  *  with Atomics, through the scratch pair below. */
 const PROGRESS_I32 = 4;
-/** The other side's progress this partition waits for (wake it only once that is reached). */
-const NEED = 3;
+/** The other side's progress this partition waits for (wake it only once that is reached),
+ *  bytes 24-31: two Int32 halves (NEED_I32, + 1) with Atomics, as the progress. Written before
+ *  the wait words, read by the other side only after it saw them (so never torn by a write in
+ *  progress); it decides only whether a wake-up is urgent, never what a partition computes. */
+const NEED_I32 = 6;
 /** Shared line: the wake-up counter both sides sleep on, and the abort flag. */
 const WAKE = 2 * LINE_I32;
 /** Set when either side failed: the other stops waiting (and throws) instead of hanging. */
@@ -94,7 +95,6 @@ export function emptySyncStats(): SyncStats {
 
 export class Channel {
   readonly i32: Int32Array;
-  private readonly f64: Float64Array;
   private readonly rec: Float64Array;
   readonly capacity: number;
   private readonly mask: number;
@@ -105,10 +105,23 @@ export class Channel {
 
   constructor(b: ChannelBlock) {
     this.i32 = new Int32Array(b.sab, 0, HEADER_BYTES / 4);
-    this.f64 = new Float64Array(b.sab, 0, HEADER_BYTES / 8);
     this.rec = new Float64Array(b.sab, HEADER_BYTES, b.capacity * RECORD_WORDS);
     this.capacity = b.capacity;
     this.mask = b.capacity - 1;
+  }
+
+  /** A double as two Int32 halves, each stored with Atomics (no plain shared access). */
+  private storeF64(word: number, v: number): void {
+    scratchF64[0] = v;
+    Atomics.store(this.i32, word, scratchI32[0]);
+    Atomics.store(this.i32, word + 1, scratchI32[1]);
+  }
+
+  /** A double stored by storeF64; consistent only where the writer cannot be between halves. */
+  private loadF64(word: number): number {
+    scratchI32[0] = Atomics.load(this.i32, word);
+    scratchI32[1] = Atomics.load(this.i32, word + 1);
+    return scratchF64[0];
   }
 
   /** Partition p has run every event before `t` (and will never run one earlier). Only
@@ -118,13 +131,11 @@ export class Channel {
     const seq = LINE_I32 * p + SEQ;
     const word = LINE_I32 * p + PROGRESS_I32;
     const s = Atomics.load(i32, seq);
-    scratchF64[0] = t;
     Atomics.store(i32, seq, s + 1);
-    Atomics.store(i32, word, scratchI32[0]);
-    Atomics.store(i32, word + 1, scratchI32[1]);
+    this.storeF64(word, t);
     Atomics.store(i32, seq, s + 2);
     const o = 1 - p;
-    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.f64[LINE_F64 * o + NEED])
+    if (Atomics.load(this.i32, LINE_I32 * o + SLEEP) !== 0 && t >= this.loadF64(LINE_I32 * o + NEED_I32))
       this.wake(o);
   }
 
@@ -221,7 +232,7 @@ export class Channel {
   ): void {
     if (ready()) return;
     const line = LINE_I32 * p;
-    this.f64[LINE_F64 * p + NEED] = need; // read by the other side only once it sees the words below
+    this.storeF64(line + NEED_I32, need); // read by the other side only once it sees the words below
     Atomics.store(this.i32, line + WAIT, why);
     if (wakeOther) this.wake(1 - p);
     const st = this.stats;
