@@ -1,4 +1,4 @@
-// Exact-match flow rules to queues (Flow Director perfect filters, rte_flow, ethtool ntuple):
+// Exact-match flow rules to queues or to drop (Flow Director perfect filters, rte_flow, ethtool ntuple):
 // the command syntax (in the spirit of testpmd's `flow create`), capacity checks against the NIC
 // profile, and matching on a frame's parsed headers. A range of values is that many exact-match
 // entries (the hardware has no ranges): it counts that many against the rule table.
