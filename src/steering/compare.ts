@@ -187,8 +187,8 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
               results.push({ ...base, ...empty(), skipped: (e as Error).message });
               continue;
             }
-          } else if (rules.some((r) => r.queue >= n)) {
-            const r = rules.find((x) => x.queue >= n)!;
+          } else if (rules.some((r) => r.queue !== undefined && r.queue >= n)) {
+            const r = rules.find((x) => x.queue !== undefined && x.queue >= n)!;
             results.push({
               ...base,
               ...empty(),

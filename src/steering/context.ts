@@ -13,6 +13,8 @@ export interface SteeringKernels {
   vebRunAll(budget: number): number;
   ringRecycle(id: number, budget: number): number;
   dispatchBurst(ctx: number, budget: number): number;
+  /** Returns a buffer to its free stack (a frame the NIC discards). */
+  bufFree(idx: number): void;
 }
 
 export interface SteerContext {

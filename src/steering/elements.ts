@@ -2,7 +2,7 @@
 // arrive at the offered rate, serialized at line rate, handed to the NIC in write-back windows),
 // the NIC (the Wasm switch parses, selects the pool and the queue, on the real bytes; priced on
 // the NIC pipeline and the PCIe link; exact-match flow rules and symmetric hashing pick a queue
-// on the parsed frame, the switch delivers), a receive core (driver + stack under NAPI/ITR),
+// on the parsed frame, or a drop rule discards it, the switch delivers), a receive core (driver + stack under NAPI/ITR),
 // the software dispatcher (the Wasm dispatchBurst kernel: deep parse, inner hash, hand-off to a
 // worker ring) and a worker core. Timing comes from the engine's resources, links and
 // activation (src/engine), costs from the cost profile, as for the packet paths.

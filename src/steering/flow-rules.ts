@@ -1,9 +1,10 @@
-// Exact-match flow rules to queues (Flow Director perfect filters, rte_flow, ethtool ntuple):
+// Exact-match flow rules to queues or to drop (Flow Director perfect filters, rte_flow, ethtool ntuple):
 // the command syntax (in the spirit of testpmd's `flow create`), capacity checks against the NIC
 // profile, and matching on a frame's parsed headers. A range of values is that many exact-match
 // entries (the hardware has no ranges): it counts that many against the rule table.
 //
 //   flow create PORT ingress pattern gtpu teid 100-199 / end actions queue index 3 / end
+//   flow create PORT ingress pattern esp spi 7 / end actions drop / end
 //   pattern items: eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M]
 //                  | esp spi N[-M] ; exactly one keyed item (teid, vni, spi, ipv4 dst, udp dst)
 import { UserError } from "../errors.ts";
@@ -11,12 +12,35 @@ import type { ParsedFrame } from "../switch/reference/parsed.ts";
 
 export type MatchField = "gtpu-teid" | "vxlan-vni" | "esp-spi" | "ipv4-dst" | "udp-dport";
 
-export interface FlowRule {
-  id: number;
+/** The value(s) a rule matches. */
+export interface FlowKey {
   field: MatchField;
   lo: number;
   hi: number;
-  queue: number;
+}
+
+/**
+ * A rule without its id: a key and what the NIC does with a matching frame, send it to receive
+ * queue `queue`, or discard it (`action: "drop"`). The drop action is rte_flow's
+ * RTE_FLOW_ACTION_TYPE_DROP (testpmd cmdline_flow.c: `drop`, "drop packets (note: passthru has
+ * priority)") and ethtool -N's `action -1` (RX_CLS_FLOW_DISC): i40e_add_fdir_ethtool programs
+ * it as I40E_FILTER_PROGRAM_DESC_DEST_DROP_PACKET, ixgbe_add_ethtool_fdir_entry as
+ * IXGBE_FDIR_DROP_QUEUE, igb's ethtool filters accept it too. The NIC discards the frame after
+ * its parser: it takes the wire and the NIC pipeline, never a descriptor, PCIe or a core.
+ */
+export type FlowRuleSpec = FlowKey &
+  ({ queue: number; action?: undefined } | { action: "drop"; queue?: undefined });
+
+export type FlowRule = FlowRuleSpec & { id: number };
+
+/** What matching frames get: a queue index, or "drop". */
+export function ruleTarget(r: FlowRuleSpec): number | "drop" {
+  return r.action === "drop" ? "drop" : r.queue;
+}
+
+/** A rule's action in testpmd's syntax: `queue index 3` or `drop`. */
+export function ruleAction(r: FlowRuleSpec): string {
+  return r.action === "drop" ? "drop" : `queue index ${r.queue}`;
 }
 
 /** Exact-match entries a rule takes in the NIC's table. */
@@ -118,7 +142,6 @@ const UNSUPPORTED_ITEMS = new Set([
 
 /** Actions rte_flow has that iovsim does not run (the data plane would have to). */
 const UNSUPPORTED_ACTIONS = new Set([
-  "drop",
   "vf",
   "pf",
   "rss",
@@ -131,13 +154,13 @@ const UNSUPPORTED_ACTIONS = new Set([
 ]);
 
 /**
- * Parses `PORT ingress pattern ITEMS / end actions queue index Q / end` (the words after
- * `flow create`). Returns the port and the rule (without an id).
+ * Parses `PORT ingress pattern ITEMS / end actions queue index Q / end` (or `actions drop /
+ * end`; the words after `flow create`). Returns the port and the rule (without an id).
  */
 export function parseFlowCreate(tokens: readonly string[]): {
   port: string;
-  rule: Omit<FlowRule, "id">;
-  /** Index of the queue's token (for an error located at it once the port is known). */
+  rule: FlowRuleSpec;
+  /** Index of the queue's token (for an error located at it once the port is known; -1 for drop). */
   queueToken: number;
   /** Index of the matched value's token (an overlap with an existing rule is located there). */
   keyToken: number;
@@ -237,18 +260,27 @@ export function parseFlowCreate(tokens: readonly string[]): {
     throw located(
       tokens,
       i,
-      `action '${tokens[i]}' is not supported: the only action is 'queue index Q' (i40e and ixgbe flow directors can also drop or steer to a VF; docs/divergences.md)`,
+      `action '${tokens[i]}' is not supported: the actions are 'queue index Q' and 'drop' (i40e and ixgbe flow directors can also steer to a VF; docs/divergences.md)`,
     );
-  expect("queue");
-  expect("index");
-  const queueToken = i;
-  const queue = num(tokens, i, "a queue index", 255);
-  i++;
+  const k = key as FlowKey;
+  let rule: FlowRuleSpec;
+  let queueToken = -1;
+  if (tokens[i] === "drop") {
+    i++;
+    rule = { ...k, action: "drop" };
+  } else {
+    if (tokens[i] !== "queue") throw located(tokens, i, "expected 'queue' or 'drop'");
+    i++;
+    expect("index");
+    queueToken = i;
+    const queue = num(tokens, i, "a queue index", 255);
+    i++;
+    rule = { ...k, queue };
+  }
   if (tokens[i] === "/") i++;
   expect("end");
   if (i < tokens.length) throw located(tokens, i, "unexpected text after the rule");
-  const k = key as { field: MatchField; lo: number; hi: number };
-  return { port, rule: { ...k, queue }, queueToken, keyToken };
+  return { port, rule, queueToken, keyToken };
 }
 
 /**
@@ -256,10 +288,7 @@ export function parseFlowCreate(tokens: readonly string[]): {
  * value once, so the driver refuses a second filter on it (i40e: "Conflict with existing flow
  * director rules!") rather than keep one that could never match.
  */
-export function overlappingRule<R extends Omit<FlowRule, "id">>(
-  rules: readonly R[],
-  rule: Omit<FlowRule, "id">,
-): R | undefined {
+export function overlappingRule<R extends FlowKey>(rules: readonly R[], rule: FlowKey): R | undefined {
   return rules.find((r) => r.field === rule.field && r.lo <= rule.hi && rule.lo <= r.hi);
 }
 
@@ -279,7 +308,7 @@ export function ruleItem(r: Pick<FlowRule, "field" | "lo" | "hi">): string {
 
 /** Checks a rule set against the NIC: patterns it can match, rule-table capacity, queue count. */
 export function checkRules(
-  rules: readonly Omit<FlowRule, "id">[],
+  rules: readonly FlowRuleSpec[],
   nic: { id: string; rules: number; patterns: readonly string[] },
   queues?: number,
 ): void {
@@ -290,7 +319,7 @@ export function checkRules(
         "E_USAGE",
         `flow: the ${nic.id} NIC cannot match ${r.field} (it matches: ${nic.patterns.join(", ") || "nothing"})`,
       );
-    if (queues !== undefined && r.queue >= queues)
+    if (queues !== undefined && r.queue !== undefined && r.queue >= queues)
       throw new UserError("E_USAGE", `flow: rule to queue ${r.queue}, but the port has ${queues} queue(s)`);
     used += ruleEntries(r);
   }
@@ -331,17 +360,34 @@ export function fieldOf(frame: Uint8Array, p: ParsedFrame, field: MatchField): n
   }
 }
 
-/** The queue the first matching rule sends the frame to, or -1 (no rule: RSS decides). */
-export function matchRules(frame: Uint8Array, p: ParsedFrame, rules: readonly FlowRule[]): number {
+/** The first rule that matches the frame, or undefined (no rule: RSS decides). */
+export function matchRule<R extends FlowKey>(
+  frame: Uint8Array,
+  p: ParsedFrame,
+  rules: readonly R[],
+): R | undefined {
   for (const r of rules) {
     const v = fieldOf(frame, p, r.field);
-    if (v !== undefined && v >= r.lo && v <= r.hi) return r.queue;
+    if (v !== undefined && v >= r.lo && v <= r.hi) return r;
   }
-  return -1;
+  return undefined;
 }
 
+/**
+ * The queue the first matching rule sends the frame to, MATCH_DROP when that rule drops it, or
+ * -1 (no rule: RSS decides).
+ */
+export function matchRules(frame: Uint8Array, p: ParsedFrame, rules: readonly FlowRuleSpec[]): number {
+  const r = matchRule(frame, p, rules);
+  if (!r) return -1;
+  return r.action === "drop" ? MATCH_DROP : r.queue;
+}
+
+/** matchRules' answer for a frame a drop rule matched. */
+export const MATCH_DROP = -3;
+
 export function formatRule(r: FlowRule, port: string): string {
-  return `${r.id}\t${port}\tingress pattern ${ruleItem(r)} / end actions queue index ${r.queue} / end`;
+  return `${r.id}\t${port}\tingress pattern ${ruleItem(r)} / end actions ${ruleAction(r)} / end`;
 }
 
 /**

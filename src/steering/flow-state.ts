@@ -7,13 +7,17 @@ import { VFIO_PCI } from "../nic/linux/drivers.ts";
 import { findPciPf, pfBoundDriver, rebindAdvice } from "../nic/linux/index.ts";
 import type { FlowRule } from "./flow-rules.ts";
 
+// A queue rule keeps the shape state files had before drop rules (`queue`, no `action`); a drop
+// rule is `action: "drop"` with no queue: one of the two (checked below, where the error can
+// name the rule's place).
 const ruleSchema = z
   .object({
     id: z.number().int().min(0),
     field: z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport"]),
     lo: z.number().int().min(0),
     hi: z.number().int().min(0),
-    queue: z.number().int().min(0).max(255),
+    queue: z.number().int().min(0).max(255).optional(),
+    action: z.literal("drop").optional(),
   })
   .strict();
 /** The largest value of each field (VNI 24 bits, UDP port 16, the rest 32). */
@@ -38,6 +42,12 @@ const portRulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
         path: [i, "hi"],
         message: `${r.field} must be at most ${FIELD_MAX[r.field]}`,
       });
+    if ((r.action === "drop") === (r.queue !== undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: `a rule has 'queue' (to a queue) or 'action: "drop"', one of the two`,
+      });
     if (seen.has(r.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `rule id ${r.id} twice` });
     seen.add(r.id);
   });
@@ -53,7 +63,8 @@ export function readFlowState(state: HostState, file = "state.json"): Record<str
       "E_STATE",
       `${file}: $.flow${(r.error.issues[0]?.path ?? []).map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("")}: invalid flow rules (${r.error.issues[0]?.message ?? "?"})`,
     );
-  return r.data;
+  // The refinement above admits exactly the shapes of FlowRule (a queue, or action "drop").
+  return r.data as Record<string, FlowRule[]>;
 }
 
 export function portRules(state: HostState, port: string, file?: string): FlowRule[] {

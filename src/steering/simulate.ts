@@ -30,7 +30,7 @@ import type { SteerContext, SteeringKernels } from "./context.ts";
 import { addDispatchContext } from "./dispatcher.ts";
 import { steeringKind } from "./elements.ts";
 import { jain, maxOverMean } from "./fairness.ts";
-import { matchRules } from "./flow-rules.ts";
+import { MATCH_DROP, matchRules } from "./flow-rules.ts";
 import type { SteeringGraph } from "./strategies.ts";
 import { symmetricHash } from "./symmetric.ts";
 import { flowSequence, type SteeringTraffic } from "./traffic.ts";
@@ -73,6 +73,7 @@ export interface SteeringSim {
   /** Conversations (flow pairs) whose two directions were handled by different cores. */
   splitPairs: number;
   drops: Record<string, number>;
+  /** 1 - delivered / frames the rules did not drop (a drop rule's frames are not loss). */
   lossRatio: number;
   /** min exact (the smallest measured; 0 with none), percentiles nearest-rank. */
   latencyUs: { p50: number; p99: number; min: number };
@@ -96,6 +97,9 @@ export interface SteeringSim {
   faults?: FaultRecord[];
   simulator: { frames: number; events: number; wall_ms: number };
 }
+
+/** The drops entry of frames a flow rule's drop action discarded (configured, not loss). */
+export const RULE_DROP = "flow-rule drop";
 
 const RX_RING = 1024;
 const WORKER_RING = 1024;
@@ -337,9 +341,21 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
             qi
         )
           j++;
-        setReta(qi);
-        const took = k.vebRunAll(j - i);
-        if (took !== j - i) throw new Error(`switch took ${took} of ${j - i} frames`);
+        if (qi === MATCH_DROP) {
+          // A drop rule's frames: the NIC discards them after its parser (i40e programs the
+          // filter with I40E_FILTER_PROGRAM_DESC_DEST_DROP_PACKET, ixgbe steers to
+          // IXGBE_FDIR_DROP_QUEUE): no descriptor, no DMA, no core. Their buffers go back and
+          // the wire ring's head moves past them, as the switch does for the frames it takes.
+          for (let x = i; x < j; x++)
+            k.bufFree(u32[(desc + ((head + x) & mask) * A.DESC_BYTES + A.D_BUF) >>> 2]!);
+          const headWord = (ring + A.R_HEAD) >>> 2;
+          Atomics.store(i32, headWord, (u32[headWord]! + (j - i)) | 0);
+          drops[RULE_DROP] = (drops[RULE_DROP] ?? 0) + (j - i);
+        } else {
+          setReta(qi);
+          const took = k.vebRunAll(j - i);
+          if (took !== j - i) throw new Error(`switch took ${took} of ${j - i} frames`);
+        }
         i = j;
       }
       setReta(-1);
@@ -385,6 +401,10 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     inFlight += l.pending();
   }
   const dropped = Object.values(drops).reduce((a, b) => a + b, 0);
+  // Frames the rules were configured to drop are not loss (RFC 1242 3.6: frame loss is frames
+  // that should have been forwarded and were not, for lack of resources): the loss ratio and
+  // the NDR search that reads it count the frames the rules let through.
+  const forwardable = s.frames - (drops[RULE_DROP] ?? 0);
   const problems: string[] = [];
   if (delivered + dropped + inFlight !== s.frames)
     problems.push(
@@ -436,7 +456,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     splitPairs,
     ruleFlows: ruleHits,
     drops,
-    lossRatio: 1 - delivered / s.frames,
+    lossRatio: forwardable > 0 ? 1 - delivered / forwardable : 0,
     latencyUs: {
       p50: percentile(sorted, 0.5) / 1000,
       p99: percentile(sorted, 0.99) / 1000,

@@ -151,9 +151,80 @@ describe("flow create: the action's queue against the port's receive queues", ()
     refused(await host()(rule("ixl0", "gtpu teid 1", "queue index -1")), "expected a queue index");
   });
 
-  it.each(["drop", "vf id 1", "rss", "mark id 3"])("action '%s' is refused by name", async (a) => {
+  it.each(["vf id 1", "rss", "mark id 3"])("action '%s' is refused by name", async (a) => {
     const r = await host()(rule("ixl0", "gtpu teid 1", a));
-    refused(r, `action '${a.split(" ")[0]}' is not supported: the only action is 'queue index Q'`);
+    refused(r, `action '${a.split(" ")[0]}' is not supported: the actions are 'queue index Q' and 'drop'`);
+  });
+
+  it("an unknown action names the two there are", async () => {
+    refused(await host()(rule("ixl0", "gtpu teid 1", "discard")), "expected 'queue' or 'drop'");
+    refused(await host()(rule("ixl0", "gtpu teid 1", "drop index 1")), "expected 'end'");
+  });
+});
+
+// testpmd's `drop` (cmdline_flow.c ACTION_DROP, RTE_FLOW_ACTION_TYPE_DROP) and ethtool -N's
+// `action -1` (RX_CLS_FLOW_DISC): i40e_add_fdir_ethtool programs the filter with
+// I40E_FILTER_PROGRAM_DESC_DEST_DROP_PACKET, ixgbe_add_ethtool_fdir_entry with
+// IXGBE_FDIR_DROP_QUEUE. A drop filter is a filter like any other: one table entry per value,
+// one value per filter.
+describe("flow create: the drop action", () => {
+  it("is created, listed back as written, and takes its entries", async () => {
+    const run = host();
+    expect(await run(rule("ixl0", "eth / ipv4 / esp spi 0x10-0x13", "drop"))).toMatchObject({
+      code: 0,
+      out: "Flow rule #0 created\n",
+    });
+    expect((await run(rule("ixl0", "gtpu teid 5"))).code).toBe(0);
+    const l = await run(words("flow list ixl0"));
+    expect(l.out).toBe(
+      "ID\tPORT\tRULE\n" +
+        "0\tixl0\tingress pattern esp spi 16-19 / end actions drop / end\n" +
+        "1\tixl0\tingress pattern gtpu teid 5 / end actions queue index 1 / end\n" +
+        "2 rule(s), 5 of 8192 exact-match entries\n",
+    );
+  });
+
+  it("overlaps with queue rules are refused both ways, naming what the other rule does", async () => {
+    const run = host();
+    await run(rule("ixl0", "gtpu teid 100-199", "drop"));
+    refused(await run(rule("ixl0", "gtpu teid 150")), "overlaps rule #0 (gtpu teid 100-199 -> drop)");
+    await run(rule("ixl0", "udp dst 53"));
+    refused(await run(rule("ixl0", "udp dst 53", "drop")), "overlaps rule #1 (udp dst 53 -> queue 1)");
+  });
+
+  it("counts against the rule table like a queue rule", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", "gtpu teid 0-8190", "drop"))).code).toBe(0);
+    expect((await run(rule("ixl0", "udp dst 1", "drop"))).code).toBe(0);
+    refused(
+      await run(rule("ixl0", "udp dst 2")),
+      "8193 exact-match entries needed, the ixl0 (ixl) rule table holds 8192",
+    );
+  });
+
+  it("needs no queue: on an 82599 (ix) with 4 queues per function it is taken", async () => {
+    const run = host();
+    expect((await run(rule("ix0", "ipv4 dst 10.0.0.1", "drop"))).code).toBe(0);
+    refused(await run(rule("ix0", "ipv4 dst 10.0.0.2", "queue index 4")), "queue 4 out of range");
+  });
+
+  it("steering --port runs it: the frames are dropped by the NIC, not counted as loss", async () => {
+    const run = host();
+    // The first subscriber block's TEIDs (the gtpu mix numbers them from 0x10000000).
+    expect((await run(rule("ixl0", "gtpu teid 0x10000000-0x1000007f", "drop"))).code).toBe(0);
+    const s = await run(
+      words(
+        "steering --strategy flow-rules --port ixl0 --queues 2 --flows 512 --tunnels 1 --rate 1Mpps --no-ndr --frames 2000 --json",
+      ),
+    );
+    expect(s.code).toBe(0);
+    const r = JSON.parse(s.out).results[0];
+    const dropped = r.drops["flow-rule drop"];
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeLessThan(2000);
+    expect(r.per_queue[0] + r.per_queue[1] + dropped).toBe(2000);
+    expect(r.conservation_ok).toBe(true);
+    expect(r.loss_ratio).toBe(0);
   });
 });
 
@@ -348,6 +419,39 @@ describe("flow rules in a hand-edited state file", () => {
     expect(l.code).toBe(1);
     expect(l.err).toContain(`${file}: ${where}: `);
     expect(l.err).toContain(msg);
+  });
+
+  it("a state file written before drop rules (queue rules only) still reads", async () => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    await run(rule("ixl0", "udp dst 5"));
+    const file = join(dir, "state.json");
+    const state = JSON.parse(readFileSync(file, "utf8"));
+    expect(state.flow.ixl0).toEqual([{ id: 0, field: "udp-dport", lo: 5, hi: 5, queue: 1 }]);
+    await run(rule("ixl0", "udp dst 6", "drop"));
+    expect(JSON.parse(readFileSync(file, "utf8")).flow.ixl0[1]).toEqual({
+      id: 1,
+      field: "udp-dport",
+      lo: 6,
+      hi: 6,
+      action: "drop",
+    });
+  });
+
+  it.each([
+    [{ id: 1, field: "udp-dport", lo: 9, hi: 9, queue: 1, action: "drop" }],
+    [{ id: 1, field: "udp-dport", lo: 9, hi: 9 }],
+  ])("a rule with both a queue and a drop, or neither, is reported: %j", async (bad) => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    await run(rule("ixl0", "udp dst 5"));
+    const file = join(dir, "state.json");
+    const state = JSON.parse(readFileSync(file, "utf8"));
+    state.flow.ixl0.push(bad);
+    writeFileSync(file, JSON.stringify(state));
+    const l = await run(words("flow list ixl0"));
+    expect(l.code).toBe(1);
+    expect(l.err).toContain(`${file}: $.flow.ixl0[1]: invalid flow rules (a rule has 'queue'`);
   });
 
   it("two rules with one id are reported", async () => {

@@ -18,18 +18,20 @@ import { nicLimits } from "../../steering/strategies.ts";
 import { defaultPfQueues } from "../../switch/program.ts";
 import { defineCommand } from "../registry.ts";
 
-const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / end actions queue index Q / end
+const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / end actions ACTION / end
        iovsim flow list PORT
        iovsim flow destroy PORT rule ID [rule ID]... | all
        iovsim flow flush PORT
 
-Exact-match rules that send matching frames to a receive queue (Flow Director perfect filters,
-rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern items:
+Exact-match rules that send matching frames to a receive queue or drop them (Flow Director
+perfect filters, rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern items:
   eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
+ACTION: 'queue index Q' (to receive queue Q), or 'drop' (the NIC discards matching frames:
+ethtool -N's action -1; steering counts them as 'flow-rule drop', not as loss).
 (testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id;
-no 'spec', 'last' or 'mask': a range is N-M; the only action is 'queue index Q'; numbers as
-testpmd reads them: 0x1F hexadecimal, a leading 0 octal). Not supported, refused by name: ipv6
-and other items, ipv4/udp fields but dst, actions drop/vf/rss/mark, egress/transfer/group/priority.
+no 'spec', 'last' or 'mask': a range is N-M; numbers as testpmd reads them: 0x1F hexadecimal,
+a leading 0 octal). Not supported, refused by name: ipv6 and other items, ipv4/udp fields but
+dst, actions vf/rss/mark, egress/transfer/group/priority.
 PORT is a PF (a VF such as iavf0 is refused: its driver offers no flow director).
 One keyed field per rule; Q is a receive queue of the port, 0 up to its NIC profile's queues per
 function minus one (ixl: 0..15). A range N-M takes M-N+1 entries of the NIC's table (hardware matches
@@ -40,6 +42,7 @@ The rules are the PF driver's: unbinding it (Linux view) frees them, and the por
 until it is bound again (no netdev: ethtool's "No such device").
 -h, --help prints this text. More, and where it differs from testpmd: docs/steering.md.
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
+         iovsim flow create ixl0 ingress pattern eth / ipv4 / esp spi 7 / end actions drop / end
 `;
 
 type FlowSub = "create" | "list" | "destroy" | "flush";
@@ -86,7 +89,7 @@ export function queueOutOfRange(queue: number, port: string, profile: string, qu
 
 export const command = defineCommand({
   name: "flow",
-  summary: "flow create|list|destroy: exact-match rules to queues on a port",
+  summary: "flow create|list|destroy: exact-match rules to queues (or drop) on a port",
   help: HELP,
   options: [],
   operands: "any",
@@ -133,7 +136,9 @@ export const command = defineCommand({
         const queues = getProfile(pf.profile)?.limits.poolModes
           ? Math.min(lim.queuesPerVf, defaultPfQueues(pf.profile, pf.sriovEnabled ? pf.vfs.length : 0))
           : lim.queuesPerVf;
-        if (rule.queue >= queues)
+        // A drop rule names no queue (ethtool's action -1, RX_CLS_FLOW_DISC, passes the drivers'
+        // queue check: i40e_add_fdir_ethtool tests ring_cookie != RX_CLS_FLOW_DISC first).
+        if (rule.queue !== undefined && rule.queue >= queues)
           throw located(rest, queueToken, queueOutOfRange(rule.queue, port, pf.profile, queues));
         const id = await withHost(ctx.stateDir, (h) => {
           const rules = portRules(h.state, port, stateFile);
@@ -142,7 +147,7 @@ export const command = defineCommand({
             throw located(
               rest,
               keyToken,
-              `${ruleItem(rule)} overlaps rule #${clash.id} (${ruleItem(clash)} -> queue ${clash.queue}): Conflict with existing flow director rules (a perfect filter holds each value once; destroy rule #${clash.id} first)`,
+              `${ruleItem(rule)} overlaps rule #${clash.id} (${ruleItem(clash)} -> ${clash.action === "drop" ? "drop" : `queue ${clash.queue}`}): Conflict with existing flow director rules (a perfect filter holds each value once; destroy rule #${clash.id} first)`,
             );
           checkRules([...rules, rule], {
             id: `${port} (${pf.profile})`,

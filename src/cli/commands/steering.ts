@@ -80,7 +80,8 @@ Options:
   --port PORT         flow-rules uses this port's rules (iovsim flow; an ixl port: the runs
                       are on the X710 model); default: a rule set derived from the traffic
                       (TEID / VNI / SPI blocks per core). A rule to a queue past every
-                      --queues leaves nothing to simulate: an error
+                      --queues leaves nothing to simulate: an error. A drop rule's frames
+                      are dropped by the NIC ('flow-rule drop'), not counted as loss
   --profile P         cost profile (${costProfileNames().join(", ")}) or a JSON file (default bhyve;
                       the format: docs/formats/cost-profile.md); a variant: P!SWITCH
                       (iovsim model list) or P{constant=value,...}
