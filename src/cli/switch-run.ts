@@ -27,7 +27,7 @@ import {
   linktypeLabel,
   type PacketRecord,
 } from "../traffic/capture.ts";
-import { corruptTailNote, readCaptureInput } from "../traffic/capture-io.ts";
+import { corruptTailNote, droppedRecordsNote, readCaptureInput } from "../traffic/capture-io.ts";
 import { rewriteDestination, stampedOutOfOrder } from "../traffic/replay.ts";
 
 /** One switch implementation behind the runner (the Wasm kernels, or the TypeScript reference). */
@@ -411,6 +411,8 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     snaplenCut += cut.length;
     const name = `--in ${input.port}=${input.file}`;
     inputNotes.push(...captureNotes(name, contents.records, skipped, cut, !!contents.error));
+    const dropped = droppedRecordsNote(name, contents.dropped);
+    if (dropped) inputNotes.push(dropped);
     const backwards = stampedOutOfOrder(events.map((e) => e.ts));
     if (backwards > 0)
       inputNotes.push(
