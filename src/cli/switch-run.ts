@@ -191,6 +191,8 @@ export interface RunResult {
   skippedNonEthernet: number;
   /** Replayed frames the capture had cut (caplen < wire length): replayed as captured. */
   snaplenCut: number;
+  /** Records the capture readers dropped (a pcapng interface no IDB declared), all inputs. */
+  recordsDropped: number;
   /** Per input, in words: records skipped (link type), frames cut by a snaplen, no frames at all. */
   inputNotes: string[];
   /** VFs of the configuration the PF driver refused: they have no pool. */
@@ -375,6 +377,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const perInput: ReplayEvent[][] = [];
   let skippedNonEthernet = 0;
   let snaplenCut = 0;
+  let recordsDropped = 0;
   const inputNotes: string[] = [];
   const corruptTails: CorruptTail[] = [];
   opts.inputs.forEach((input, order) => {
@@ -409,6 +412,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     perInput.push(events);
     skippedNonEthernet += skipped.length;
     snaplenCut += cut.length;
+    recordsDropped += contents.dropped.length;
     const name = `--in ${input.port}=${input.file}`;
     inputNotes.push(...captureNotes(name, contents.records, skipped, cut, !!contents.error));
     const dropped = droppedRecordsNote(name, contents.dropped);
@@ -471,6 +475,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     conservation: engine.conservation(),
     skippedNonEthernet,
     snaplenCut,
+    recordsDropped,
     inputNotes,
     refused,
     corruptTails,

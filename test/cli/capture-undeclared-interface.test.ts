@@ -101,6 +101,7 @@ describe("a pcapng packet block on an undeclared interface", () => {
     expect(r.err).toContain(`iovsim: note: --in wire=${capture}: dropped 1 record: ${dropText}\n`);
     const j = JSON.parse(r.out);
     expect(j.functions.find((f: { name: string }) => f.name === "wire").offered).toBe(good.length);
+    expect(j.records_dropped).toBe(1);
   });
 
   it("paths --pcap: replays every good record, the drop counted by reason and noted", async () => {

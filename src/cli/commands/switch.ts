@@ -453,6 +453,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     conservation: r.conservation.length === 0 ? "ok" : r.conservation,
     skippedNonEthernet: r.skippedNonEthernet,
     snaplenCut: r.snaplenCut,
+    recordsDropped: r.recordsDropped,
     corruptTails: r.corruptTails.map(({ note: _, ...t }) => t),
     counters: {
       port: r.counters.port,
