@@ -73,6 +73,19 @@ export function droppedRecordsNote(file: string, dropped: readonly CaptureDrop[]
   return `${file}: dropped ${dropped.length} record${dropped.length === 1 ? "" : "s"}: ${named}${more}`;
 }
 
+/**
+ * The 1-based number in the file (as `decode` numbers records, dropped ones included) of the
+ * record at index `seq` of a reader's kept records, given the records it dropped (ascending).
+ */
+export function recordOrdinal(seq: number, dropped: readonly CaptureDrop[]): number {
+  let n = seq + 1;
+  for (const d of dropped) {
+    if (d.record > n) break;
+    n++;
+  }
+  return n;
+}
+
 /** Reads every usable record; a corrupt tail is reported in `error`, not thrown. A bad header throws. */
 export function readCapture(bytes: Uint8Array, file: string): CaptureContents {
   const format = detectFormat(bytes);

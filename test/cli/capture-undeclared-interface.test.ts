@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CaptureDrop, PacketRecord } from "../../src/traffic/capture.ts";
-import { readCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
+import { readCapture, readCaptureFile, recordOrdinal } from "../../src/traffic/capture-io.ts";
 import { streamCapture } from "../../src/traffic/capture-stream.ts";
 import { writePcapng } from "../../src/traffic/pcapng.ts";
 import { iovsim } from "../helpers/cli.ts";
@@ -76,6 +76,13 @@ describe("a pcapng packet block on an undeclared interface", () => {
     expect(c.error).toBeUndefined();
     expect(c.records).toEqual([]);
     expect(c.dropped).toEqual([{ record: 1, offset: blocks[1]!, reason: "interface id 0 not declared" }]);
+  });
+
+  it("a kept record's number in the file counts the dropped records before it, as decode numbers them", () => {
+    const at = (...records: number[]) => records.map((record) => ({ record, offset: 0, reason: "" }));
+    expect([0, 1, 2, 3].map((s) => recordOrdinal(s, at(3)))).toEqual([1, 2, 4, 5]);
+    expect([0, 1, 2].map((s) => recordOrdinal(s, at(1, 2, 4)))).toEqual([3, 5, 6]);
+    expect(recordOrdinal(5, [])).toBe(6);
   });
 
   it("decode: lists the dropped record in its place, decodes the rest, exit 0", async () => {
