@@ -116,3 +116,117 @@ export function replaceFileSync(file: string, data: string | Uint8Array): void {
     throw e;
   }
 }
+
+/** A write of replaceFilesSync that failed: `file` is the target as the caller named it, `cause` the errno error. */
+export class FileSetWriteError extends Error {
+  readonly file: string;
+  readonly code: string | undefined;
+  constructor(file: string, cause: unknown) {
+    super(`${file}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = "FileSetWriteError";
+    this.file = file;
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
+/** One file of a set replaceFilesSync writes. */
+export interface FileToReplace {
+  path: string;
+  data: string | Uint8Array;
+}
+
+/**
+ * Replaces a set of files (a run's captures and counters) all or none, as far as a file system
+ * allows: every file is first written to a temporary beside its target; only when all were
+ * written are they renamed into place. A write that fails (a full disk, a name that cannot be
+ * created) removes the temporaries written so far and throws: every old file is left as it was.
+ * (A rename that fails half way through the second phase can still leave a mix; renames in
+ * one directory fail only when the directory itself changed under the run.)
+ * Targets are resolved as replaceFileSync resolves them: a symbolic link is followed, and a
+ * target that is no regular file (a FIFO, /dev/null) is written in place, before the renames.
+ * `write` is the file-writing call (injected by tests to make one write fail).
+ */
+export function replaceFilesSync(
+  files: readonly FileToReplace[],
+  write: (path: string, data: string | Uint8Array) => void = writeFileSync,
+): void {
+  const staged: Array<{ tmp: string; target: string; file: string }> = [];
+  const inPlace: Array<{ target: string; data: string | Uint8Array; file: string }> = [];
+  const removeStaged = () => {
+    for (const s of staged) {
+      try {
+        rmSync(s.tmp, { force: true });
+      } catch {
+        // not a plain file of ours: leave it
+      }
+    }
+  };
+  try {
+    for (const f of files) {
+      let target = f.path;
+      try {
+        target = realpathSync(f.path);
+      } catch {
+        // not there yet (or a dangling link): the name itself is written
+      }
+      let st: ReturnType<typeof statSync>;
+      try {
+        st = statSync(target, { throwIfNoEntry: false });
+        // A directory under the name would refuse the rename, after others were renamed.
+        if (st?.isDirectory())
+          throw Object.assign(new Error(`EISDIR: illegal operation on a directory, '${target}'`), {
+            code: "EISDIR",
+          });
+      } catch (e) {
+        throw new FileSetWriteError(f.path, e);
+      }
+      if (st && !st.isFile()) {
+        inPlace.push({ target, data: f.data, file: f.path });
+        continue;
+      }
+      const tmp = join(
+        dirname(target),
+        `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+      );
+      // Listed before the write: a write that fails part way leaves a temporary to remove.
+      staged.push({ tmp, target, file: f.path });
+      try {
+        write(tmp, f.data);
+      } catch (e) {
+        throw new FileSetWriteError(f.path, e);
+      }
+    }
+  } catch (e) {
+    removeStaged();
+    throw e;
+  }
+  // A target that cannot be staged (a FIFO, a device) is written before any rename: its failure
+  // (/dev/full) still leaves every other file as it was.
+  try {
+    for (const p of inPlace) {
+      try {
+        write(p.target, p.data);
+      } catch (e) {
+        throw new FileSetWriteError(p.file, e);
+      }
+    }
+  } catch (e) {
+    removeStaged();
+    throw e;
+  }
+  let renamed = 0;
+  try {
+    for (const s of staged) {
+      try {
+        renameSync(s.tmp, s.target);
+      } catch (e) {
+        throw new FileSetWriteError(s.file, e);
+      }
+      renamed++;
+    }
+  } catch (e) {
+    staged.splice(0, renamed); // those are in place now: only the others are temporaries
+    removeStaged();
+    throw e;
+  }
+}

@@ -22,12 +22,18 @@ import { programSwitch, setPoolMtu } from "../switch/program.ts";
 import { ReferenceSwitch } from "../switch/reference/veb.ts";
 import { applyPromisc, inputPool, poolOfPort, portMac, type RefusedVf } from "../switch/replay-ports.ts";
 import {
+  type CaptureDrop,
   CaptureFormatError,
   LINKTYPE_ETHERNET,
   linktypeLabel,
   type PacketRecord,
 } from "../traffic/capture.ts";
-import { corruptTailNote, readCaptureInput } from "../traffic/capture-io.ts";
+import {
+  corruptTailNote,
+  droppedRecordsNote,
+  readCaptureInput,
+  recordOrdinal,
+} from "../traffic/capture-io.ts";
 import { rewriteDestination, stampedOutOfOrder } from "../traffic/replay.ts";
 
 /** One switch implementation behind the runner (the Wasm kernels, or the TypeScript reference). */
@@ -191,6 +197,8 @@ export interface RunResult {
   skippedNonEthernet: number;
   /** Replayed frames the capture had cut (caplen < wire length): replayed as captured. */
   snaplenCut: number;
+  /** Records the capture readers dropped (a pcapng interface no IDB declared), all inputs. */
+  recordsDropped: number;
   /** Per input, in words: records skipped (link type), frames cut by a snaplen, no frames at all. */
   inputNotes: string[];
   /** VFs of the configuration the PF driver refused: they have no pool. */
@@ -294,8 +302,8 @@ function rewriteMac(pf: PfRecord, port: string, refused: readonly RefusedVf[]): 
 }
 
 /** Record numbers as a reader finds them again (1-based, as `decode` numbers frames): the first few. */
-function recordList(seqs: number[]): string {
-  const shown = seqs.slice(0, 3).map((s) => s + 1);
+function recordList(seqs: number[], dropped: readonly CaptureDrop[]): string {
+  const shown = seqs.slice(0, 3).map((s) => recordOrdinal(s, dropped));
   return `record${seqs.length === 1 ? "" : "s"} ${shown.join(", ")}${seqs.length > 3 ? ", ..." : ""}`;
 }
 
@@ -309,19 +317,20 @@ function captureNotes(
   skipped: number[],
   cut: number[],
   corrupt: boolean,
+  dropped: readonly CaptureDrop[],
 ): string[] {
   const notes: string[] = [];
   if (records.length === 0 && !corrupt) notes.push(`${input}: the capture holds no frames`);
   if (skipped.length > 0) {
     const types = [...new Set(skipped.map((s) => records[s]!.linktype))].map(linktypeLabel);
     notes.push(
-      `${input}: skipped ${skipped.length} record${skipped.length === 1 ? "" : "s"} of link type ${types.join(", ")}, not Ethernet (${recordList(skipped)})`,
+      `${input}: skipped ${skipped.length} record${skipped.length === 1 ? "" : "s"} of link type ${types.join(", ")}, not Ethernet (${recordList(skipped, dropped)})`,
     );
   }
   if (cut.length > 0) {
     const first = records[cut[0]!]!;
     notes.push(
-      `${input}: ${cut.length} frame${cut.length === 1 ? " was" : "s were"} cut by the capture's snaplen (${recordList(cut)}; the first has ${first.data.length} of ${first.origLen} bytes); replayed as captured (shorter than on the wire)`,
+      `${input}: ${cut.length} frame${cut.length === 1 ? " was" : "s were"} cut by the capture's snaplen (${recordList(cut, dropped)}; the first has ${first.data.length} of ${first.origLen} bytes); replayed as captured (shorter than on the wire)`,
     );
   }
   return notes;
@@ -375,6 +384,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
   const perInput: ReplayEvent[][] = [];
   let skippedNonEthernet = 0;
   let snaplenCut = 0;
+  let recordsDropped = 0;
   const inputNotes: string[] = [];
   const corruptTails: CorruptTail[] = [];
   opts.inputs.forEach((input, order) => {
@@ -409,8 +419,13 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     perInput.push(events);
     skippedNonEthernet += skipped.length;
     snaplenCut += cut.length;
+    recordsDropped += contents.dropped.length;
     const name = `--in ${input.port}=${input.file}`;
-    inputNotes.push(...captureNotes(name, contents.records, skipped, cut, !!contents.error));
+    inputNotes.push(
+      ...captureNotes(name, contents.records, skipped, cut, !!contents.error, contents.dropped),
+    );
+    const dropped = droppedRecordsNote(name, contents.dropped);
+    if (dropped) inputNotes.push(dropped);
     const backwards = stampedOutOfOrder(events.map((e) => e.ts));
     if (backwards > 0)
       inputNotes.push(
@@ -469,6 +484,7 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     conservation: engine.conservation(),
     skippedNonEthernet,
     snaplenCut,
+    recordsDropped,
     inputNotes,
     refused,
     corruptTails,

@@ -94,6 +94,10 @@ export function oneCapture(bytes: Uint8Array, name: string, i: number, log: Fail
       if (typeof rec.ts !== "bigint" || !Number.isInteger(rec.origLen))
         log.fail("bad-record", i, "record fields", repro);
     }
+    // A dropped record is located like an error: a byte offset inside the file, a 1-based ordinal.
+    for (const d of c.dropped)
+      if (!(d.offset >= 0 && d.offset < bytes.length && Number.isInteger(d.record) && d.record >= 1))
+        log.fail("unlocated", i, `dropped record not located in the file: ${JSON.stringify(d)}`, repro);
     if (c.error) {
       const bad = checkError(c.error, bytes, name);
       if (bad) log.fail("unlocated", i, bad, repro);

@@ -61,6 +61,8 @@ export const switchJsonSchema = z.strictObject({
   copy_drops: counterSet,
   skipped_non_ethernet: count,
   snaplen_cut: count,
+  /** Records the capture readers counted and dropped (a pcapng interface no IDB declared). */
+  records_dropped: count,
   conservation: z.strictObject({ ok: z.boolean(), violations: z.array(z.string()) }),
   counters: z.strictObject({
     /** Port counters; rx_size is an object of size buckets. */
@@ -93,6 +95,7 @@ export interface SwitchRunLike {
   conservation: string[];
   skippedNonEthernet: number;
   snaplenCut: number;
+  recordsDropped: number;
 }
 
 export interface SwitchMeta {
@@ -138,6 +141,7 @@ export function buildSwitchJson(r: SwitchRunLike, meta: SwitchMeta): SwitchJson 
     copy_drops: { ...r.copyDropReasons },
     skipped_non_ethernet: r.skippedNonEthernet,
     snaplen_cut: r.snaplenCut,
+    records_dropped: r.recordsDropped,
     conservation: { ok: r.conservation.length === 0, violations: [...r.conservation] },
     counters: {
       port: structuredClone(r.counters.port) as Record<string, number | Counters>,

@@ -15,6 +15,9 @@ export interface ShardRun {
   /** Extra arguments every point gets (e.g. --workers N). */
   extraArgs?: string[];
   onPoint?: (p: SweepPoint, status: "done" | "skipped" | "failed", message?: string) => void;
+  /** Called once the results directory is open and read, before the first point: a header
+   *  printed here is never followed by "cannot use DIR" (an --out below a regular file). */
+  onStart?: () => void;
 }
 
 export interface ShardSummary {
@@ -28,6 +31,7 @@ export async function runShard(o: ShardRun): Promise<ShardSummary> {
   const manifest = manifestFor(o.plan, o.version, o.text);
   await openResultsDir(o.dir, manifest);
   const done = await readResults(o.dir, manifest);
+  o.onStart?.();
   const mine = shardPoints(o.plan.points, o.shard.k, o.shard.n);
   const sum: ShardSummary = { points: mine.length, ran: 0, skipped: 0, failed: 0 };
   for (const p of mine) {

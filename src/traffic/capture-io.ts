@@ -14,9 +14,12 @@ import { join } from "node:path";
 import { replaceFileSync } from "../fs-atomic.ts";
 import { readErrorReason } from "../input-file.ts";
 import {
+  type CaptureDrop,
   type CaptureFormat,
   CaptureFormatError,
+  type DropSink,
   detectFormat,
+  dropLabel,
   notACaptureReason,
   type PacketRecord,
 } from "./capture.ts";
@@ -24,10 +27,10 @@ import { type PcapWriteOptions, readPcap, writePcap } from "./pcap.ts";
 import { type PcapngWriteOptions, readPcapng, writePcapng } from "./pcapng.ts";
 
 /** Streams the records of an in-memory capture; throws CaptureFormatError where it is corrupt. */
-export function iterateCapture(bytes: Uint8Array, file: string): Generator<PacketRecord> {
+export function iterateCapture(bytes: Uint8Array, file: string, onDrop?: DropSink): Generator<PacketRecord> {
   const format = detectFormat(bytes);
   if (format === "pcap") return readPcap(bytes, file);
-  if (format === "pcapng") return readPcapng(bytes, file);
+  if (format === "pcapng") return readPcapng(bytes, file, onDrop);
   if (bytes.length < 4)
     throw new CaptureFormatError(file, bytes.length, "file too short for a capture header");
   throw new CaptureFormatError(file, 0, notACaptureReason(bytes));
@@ -38,6 +41,8 @@ export interface CaptureContents {
   records: PacketRecord[];
   /** Set when the file is corrupt after `records.length` good records. */
   error?: CaptureFormatError;
+  /** Records counted and dropped, reading on after each (a pcapng interface no IDB declared). */
+  dropped: CaptureDrop[];
   /** Bytes in the capture (what a corrupt tail left out is measured against). */
   size: number;
 }
@@ -55,19 +60,47 @@ export function corruptTailNote(c: CaptureContents): string | undefined {
   return `${c.error.message}: read the ${n} whole record${n === 1 ? "" : "s"} before it; the last ${left} byte${left === 1 ? "" : "s"} (from byte ${c.error.offset}) were left out`;
 }
 
+/**
+ * The records a reader dropped, in words, for the notes a command prints:
+ * `FILE: dropped 1 record: interface id 7 not declared (record 2, at byte 120)`; the first
+ * few are named, the rest counted.
+ */
+export function droppedRecordsNote(file: string, dropped: readonly CaptureDrop[]): string | undefined {
+  if (dropped.length === 0) return undefined;
+  const SHOWN = 3;
+  const named = dropped.slice(0, SHOWN).map(dropLabel).join("; ");
+  const more = dropped.length > SHOWN ? `; and ${dropped.length - SHOWN} more` : "";
+  return `${file}: dropped ${dropped.length} record${dropped.length === 1 ? "" : "s"}: ${named}${more}`;
+}
+
+/**
+ * The 1-based number in the file (as `decode` numbers records, dropped ones included) of the
+ * record at index `seq` of a reader's kept records, given the records it dropped (ascending).
+ */
+export function recordOrdinal(seq: number, dropped: readonly CaptureDrop[]): number {
+  let n = seq + 1;
+  for (const d of dropped) {
+    if (d.record > n) break;
+    n++;
+  }
+  return n;
+}
+
 /** Reads every usable record; a corrupt tail is reported in `error`, not thrown. A bad header throws. */
 export function readCapture(bytes: Uint8Array, file: string): CaptureContents {
   const format = detectFormat(bytes);
-  const it = iterateCapture(bytes, file); // throws for an unknown container
+  const dropped: CaptureDrop[] = [];
+  const it = iterateCapture(bytes, file, (d) => dropped.push(d)); // throws for an unknown container
   const records: PacketRecord[] = [];
   try {
     for (const r of it) records.push(r);
   } catch (e) {
     if (!(e instanceof CaptureFormatError)) throw e;
-    if (records.length === 0 && e.offset < 24) throw e; // nothing usable: the header itself is bad
-    return { format: format!, records, error: e, size: bytes.length };
+    // nothing usable: the header itself is bad
+    if (records.length === 0 && dropped.length === 0 && e.offset < 24) throw e;
+    return { format: format!, records, error: e, dropped, size: bytes.length };
   }
-  return { format: format!, records, size: bytes.length };
+  return { format: format!, records, dropped, size: bytes.length };
 }
 
 /** Reads a capture file from disk; errors name the file as the user gave it. */

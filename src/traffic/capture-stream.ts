@@ -5,7 +5,13 @@
 // pcapng.ts), so both paths accept and refuse exactly the same bytes.
 import { readSync } from "node:fs";
 import { concatBytes } from "../bytes.ts";
-import { CaptureFormatError, detectFormat, notACaptureReason, type PacketRecord } from "./capture.ts";
+import {
+  CaptureFormatError,
+  type DropSink,
+  detectFormat,
+  notACaptureReason,
+  type PacketRecord,
+} from "./capture.ts";
 import { readPcap, readPcapHeader } from "./pcap.ts";
 import { readPcapng } from "./pcapng.ts";
 
@@ -126,9 +132,15 @@ function* streamPcap(src: ByteSource, file: string): Generator<PacketRecord> {
   }
 }
 
-function* streamPcapng(src: ByteSource, file: string): Generator<PacketRecord> {
+/** EPB, SPB or the obsolete PB: the blocks that carry one packet record each. */
+function isPacketBlock(type: number): boolean {
+  return type === 6 || type === 3 || type === 2;
+}
+
+function* streamPcapng(src: ByteSource, file: string, onDrop?: DropSink): Generator<PacketRecord> {
   let context: Uint8Array[] = []; // this section's header block and interface blocks
   let le = true;
+  let packets = 0; // packet records so far (yielded or dropped): a drop's `record N`
   while (src.ensure(1) > 0) {
     const base = src.consumed;
     const have = src.ensure(12);
@@ -143,7 +155,18 @@ function* streamPcapng(src: ByteSource, file: string): Generator<PacketRecord> {
     const unitLen = len >= 12 && len % 4 === 0 ? len : have; // a bad length: let the reader say so
     const n = src.ensure(unitLen);
     const unit = src.take(Math.min(n, unitLen));
-    yield* decodeUnit(readPcapng, concatBytes(...context), unit, base, file);
+    const prefix = concatBytes(...context);
+    // The unit is read on its own: its drop's offset and ordinal are moved to the stream's.
+    const read = (bytes: Uint8Array, name: string) =>
+      readPcapng(bytes, name, (d) =>
+        onDrop?.({ ...d, record: packets + d.record, offset: base + d.offset - prefix.length }),
+      );
+    const before = packets;
+    for (const r of decodeUnit(read, prefix, unit, base, file)) {
+      packets++;
+      yield r;
+    }
+    if (packets === before && isPacketBlock(u32(unit, 0, le))) packets++; // dropped
     const type = u32(unit, 0, le);
     if (type === PCAPNG_SHB || type === PCAPNG_IDB) context.push(unit);
   }
@@ -154,7 +177,7 @@ function* streamPcapng(src: ByteSource, file: string): Generator<PacketRecord> {
  * CaptureFormatError as soon as the first bytes show no pcap/pcapng header, or where the stream
  * becomes corrupt (the records before it have been yielded).
  */
-export function* streamCapture(fd: number, file: string): Generator<PacketRecord> {
+export function* streamCapture(fd: number, file: string, onDrop?: DropSink): Generator<PacketRecord> {
   const src = new ByteSource(fd);
   const have = src.ensure(4);
   const first = src.peek(have);
@@ -163,5 +186,5 @@ export function* streamCapture(fd: number, file: string): Generator<PacketRecord
     if (have < 4) throw new CaptureFormatError(file, have, "file too short for a capture header");
     throw new CaptureFormatError(file, 0, notACaptureReason(first));
   }
-  yield* format === "pcap" ? streamPcap(src, file) : streamPcapng(src, file);
+  yield* format === "pcap" ? streamPcap(src, file) : streamPcapng(src, file, onDrop);
 }

@@ -52,6 +52,25 @@ export function withoutFcs(
 
 export type CaptureFormat = "pcap" | "pcapng";
 
+/**
+ * One record a reader counted and dropped, reading on with the next (a malformed frame is
+ * counted and dropped): its ordinal among the file's packet records (1-based), its byte offset
+ * and why.
+ */
+export interface CaptureDrop {
+  record: number;
+  offset: number;
+  reason: string;
+}
+
+/** Receives the records a reader drops, as it drops them. */
+export type DropSink = (drop: CaptureDrop) => void;
+
+/** A dropped record in words: `interface id 7 not declared (record 2, at byte 120)`. */
+export function dropLabel(d: CaptureDrop): string {
+  return `${d.reason} (record ${d.record}, at byte ${d.offset})`;
+}
+
 /** A corrupt or unsupported capture file: names the file and the byte offset at fault (-1: none, e.g. unreadable). */
 export class CaptureFormatError extends Error {
   readonly file: string;

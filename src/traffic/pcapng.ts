@@ -4,6 +4,7 @@
 import {
   type ByteOrder,
   CaptureFormatError,
+  type DropSink,
   LINKTYPE_ETHERNET,
   type PacketRecord,
   u16,
@@ -84,14 +85,19 @@ function parseIdb(view: DataView, body: number, end: number, order: ByteOrder): 
 
 /**
  * Yields every packet of a pcapng file. Throws CaptureFormatError at the first corrupt block;
- * the packets yielded before it remain valid.
+ * the packets yielded before it remain valid. A packet block whose interface no IDB of its
+ * section declared is whole as a block: it is given to `onDrop` and reading goes on (Wireshark
+ * stops there; iovsim counts and drops the one record).
  */
-export function* readPcapng(bytes: Uint8Array, file: string): Generator<PacketRecord> {
+export function* readPcapng(bytes: Uint8Array, file: string, onDrop?: DropSink): Generator<PacketRecord> {
   const view = viewOf(bytes);
   let order: ByteOrder = "le";
   let ifaces: Interface[] = [];
   let off = 0;
   let sawShb = false;
+  let packets = 0; // packet blocks seen (yielded or dropped): the `record N` of a drop
+  const undeclared = (ifIndex: number, at: number) =>
+    onDrop?.({ record: packets, offset: at, reason: `interface id ${ifIndex} not declared` });
   while (off < bytes.length) {
     if (off + 12 > bytes.length) throw new CaptureFormatError(file, off, "truncated block header");
     const typeBe = view.getUint32(off, false);
@@ -137,8 +143,11 @@ export function* readPcapng(bytes: Uint8Array, file: string): Generator<PacketRe
         if (len < 32) throw new CaptureFormatError(file, off, "truncated packet block");
         const ifIndex = type === BT_EPB ? u32(view, body, order) : u16(view, body, order);
         const iface = ifaces[ifIndex];
-        if (!iface)
-          throw new CaptureFormatError(file, off, `packet block names unknown interface ${ifIndex}`);
+        packets++;
+        if (!iface) {
+          undeclared(ifIndex, off);
+          break;
+        }
         const units = (BigInt(u32(view, body + 4, order)) << 32n) | BigInt(u32(view, body + 8, order));
         const caplen = u32(view, body + 12, order);
         const origLen = u32(view, body + 16, order);
@@ -171,7 +180,11 @@ export function* readPcapng(bytes: Uint8Array, file: string): Generator<PacketRe
       case BT_SPB: {
         if (len < 16) throw new CaptureFormatError(file, off, "truncated simple packet block");
         const iface = ifaces[0];
-        if (!iface) throw new CaptureFormatError(file, off, "simple packet block before any interface");
+        packets++;
+        if (!iface) {
+          undeclared(0, off); // an SPB belongs to interface 0
+          break;
+        }
         const origLen = u32(view, body, order);
         const room = end - (body + 4);
         let caplen = Math.min(origLen, room);

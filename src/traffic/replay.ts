@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { type CaptureFormat, CaptureFormatError, LINKTYPE_ETHERNET } from "./capture.ts";
-import { corruptTailNote, readCapture, readCaptureFile } from "./capture-io.ts";
+import { corruptTailNote, droppedRecordsNote, readCapture, readCaptureFile } from "./capture-io.ts";
 import type { Template, TemplateSet } from "./profiles.ts";
 
 export type ReplayTiming = "paced" | "capture";
@@ -96,7 +96,10 @@ function readReplay(path: string): ReplayCapture {
   };
   const notes: string[] = [];
   const tail = corruptTailNote(contents);
+  const droppedNote = droppedRecordsNote(file, contents.dropped);
+  if (droppedNote) notes.push(droppedNote);
   if (tail) notes.push(tail);
+  for (const d of contents.dropped) drop(d.reason);
   const frames: Uint8Array[] = [];
   const ts: bigint[] = [];
   let snaplenCut = 0;
@@ -115,13 +118,13 @@ function readReplay(path: string): ReplayCapture {
   if (frames.length === 0)
     throw new UserError(
       "E_CAPTURE",
-      `--pcap ${file}: no frame to replay (${contents.records.length} records read${Object.keys(dropped).length ? `; dropped: ${describeDrops(dropped)}` : ""})`,
+      `--pcap ${file}: no frame to replay (${contents.records.length + contents.dropped.length} records read${Object.keys(dropped).length ? `; dropped: ${describeDrops(dropped)}` : ""})`,
     );
   const t0 = ts[0];
   return {
     file,
     format: contents.format,
-    records: contents.records.length + (contents.error ? 1 : 0),
+    records: contents.records.length + contents.dropped.length + (contents.error ? 1 : 0),
     frames,
     tsNs: ts.map((t) => Number(t - t0)),
     dropped,

@@ -1,6 +1,6 @@
 // Option parsing of paths / ping / demo (issue 9 items 6 and 7): each defect pinned without
 // running a simulation.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,10 +9,12 @@ import {
   directionsOf,
   parseCommandArgs,
   parsePathsOptions,
+  readConfig,
   selectPaths,
 } from "../../src/cli/commands/paths-options.ts";
 import { UserError } from "../../src/errors.ts";
 import { TALK_IOVCTL_CONF } from "../../src/paths/setup.ts";
+import { iovsim } from "../helpers/cli.ts";
 
 const rx = (...paths: string[]) => paths.map((path) => ({ path, direction: "rx" as const }));
 const parse = (args: string[]) => parsePathsOptions(parseCommandArgs("paths", args));
@@ -259,5 +261,37 @@ describe("paths without --path: paths left out", () => {
     expect(o.paths).toContain("native");
     expect(o.paths).not.toContain("vf-loopback");
     expect(o.notes.join("\n")).toMatch(/--partitions 2: vf-loopback left out/);
+  });
+});
+
+describe("-f FILE that cannot be read: the reason in words, never Node's message", () => {
+  const d = mkdtempSync(join(tmpdir(), "iovsim-conf-"));
+  const missing = join(d, "missing.conf");
+  const dir = join(d, "conf.d");
+  mkdirSync(dir);
+  const loop = join(d, "loop.conf");
+  symlinkSync(loop, loop); // a link to itself: ELOOP, a code readConfig used to print raw
+
+  it("readConfig: a missing file, a directory, a symbolic-link loop", () => {
+    expect(userError(() => readConfig(missing)).message).toBe(`-f ${missing}: no such file`);
+    expect(userError(() => readConfig(dir)).message).toBe(`-f ${dir}: is a directory`);
+    expect(userError(() => readConfig(loop)).message).toBe(
+      `-f ${loop}: cannot read (too many levels of symbolic links)`,
+    );
+  });
+
+  it("paths -f and ping -f: one line naming the option and the file, exit 1, nothing on stdout", async () => {
+    const state = join(d, "state");
+    for (const [argv, file, why] of [
+      [["paths", "--path", "native", "-f", dir], dir, "is a directory"],
+      [["ping", "--path", "native", "-c", "1", "-f", missing], missing, "no such file"],
+      [["paths", "--path", "native", "-f", loop], loop, "cannot read (too many levels of symbolic links)"],
+    ] as const) {
+      expect(await iovsim(["--state", state, ...argv])).toEqual({
+        code: 1,
+        out: "",
+        err: `iovsim: -f ${file}: ${why}\n`,
+      });
+    }
   });
 });

@@ -117,6 +117,17 @@ describe("sweep run and merge", () => {
       );
   });
 
+  it("sweep run --out below a regular file: only the error, naming the path (no header first), exit 1", async () => {
+    const d = await tmp();
+    const file = join(d, "a-file");
+    await writeFile(file, "x");
+    const spec = join(d, "m.yaml");
+    await writeFile(spec, TEXT);
+    const out = join(file, "sub");
+    const r = await iovsim(["sweep", "run", spec, "--out", out, "--shard", "0/1"]);
+    expect(r).toEqual({ code: 1, out: "", err: `iovsim: ${out}: not a directory (a file is in the way)\n` });
+  });
+
   it("a foreign result file is refused by merge", async () => {
     const dir = await tmp();
     await run(dir, 0, 1, fakeExperiment());

@@ -231,12 +231,23 @@ describe("pcapng blocks", () => {
     expect(r.error).toBeUndefined();
     expect(r.records.map((x) => x.ts)).toEqual([100_000_007_000n, 100_000_005_000n]); // µs units + 100 s
   });
-  it("a packet block naming an interface that does not exist is an error with its offset", () => {
-    const bytes = Uint8Array.from([...shb(true), ...idb(true, 1, 0), ...epb(true, 3, 0n, frame)]);
+  it("a packet block naming an interface that does not exist is dropped with its offset; the next one is read", () => {
+    const bytes = Uint8Array.from([
+      ...shb(true),
+      ...idb(true, 1, 0),
+      ...epb(true, 3, 0n, frame),
+      ...epb(true, 0, 0n, frame),
+    ]);
     const r = readCapture(bytes, "c.pcapng");
-    expect(r.error?.message).toBe(
-      `c.pcapng: packet block names unknown interface 3 at byte ${shb(true).length + idb(true, 1, 0).length}`,
-    );
+    expect(r.error).toBeUndefined();
+    expect(r.records).toHaveLength(1);
+    expect(r.dropped).toEqual([
+      {
+        record: 1,
+        offset: shb(true).length + idb(true, 1, 0).length,
+        reason: "interface id 3 not declared",
+      },
+    ]);
   });
 });
 

@@ -4,7 +4,13 @@ import { closeSync, openSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { readFailure } from "../../input-file.ts";
 import { parseFrame } from "../../switch/reference/parse.ts";
-import { CaptureFormatError, LINKTYPE_ETHERNET, linktypeLabel } from "../../traffic/capture.ts";
+import {
+  type CaptureDrop,
+  CaptureFormatError,
+  dropLabel,
+  LINKTYPE_ETHERNET,
+  linktypeLabel,
+} from "../../traffic/capture.ts";
 import { STDIN_NAME } from "../../traffic/capture-io.ts";
 import { streamCapture } from "../../traffic/capture-stream.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
@@ -21,7 +27,9 @@ the RSS hashes (Microsoft key; outer, and tunnel-aware inner).
   --vxlan-port N    also decode UDP destination port N as VXLAN (repeatable; 4789 always is)
   -h, --help        this text
 
-Frames whose link type is not Ethernet are listed and skipped. An FCS the capture says its
+Frames whose link type is not Ethernet are listed and skipped. A pcapng packet block naming an
+interface no interface block declared is listed as dropped, with its byte offset, and decoding
+goes on. An FCS the capture says its
 frames end in (pcap link-type FCS bits, pcapng if_fcslen or epb_flags) is not part of the frame,
 as in a NIC. A corrupt file is decoded up to the corrupt record, then reported with its byte
 offset (exit status 1).
@@ -69,6 +77,7 @@ export const command = defineCommand({
     let frames = 0;
     let truncated = 0;
     let skipped = 0;
+    let dropped = 0;
     let buf: string[] = [];
     const flush = () => {
       if (buf.length) ctx.out(`${buf.join("\n")}\n`);
@@ -78,7 +87,18 @@ export const command = defineCommand({
       // Streamed: the header is checked from the first bytes read (a non-capture fails at once),
       // and each frame is printed as it arrives (a live `tcpdump -w -` pipe works too).
       // Messages name standard input as switch --in PORT=- and paths --pcap - do.
-      for (const rec of streamCapture(fd, file === "-" ? STDIN_NAME : file)) {
+      // A record the reader drops (an undeclared pcapng interface) keeps its number, as
+      // skipped ones do, is listed where it was and counted; reading goes on.
+      const onDrop = (d: CaptureDrop) => {
+        frames++;
+        dropped++;
+        buf.push(
+          json
+            ? JSON.stringify({ frame: frames, offset: d.offset, dropped: d.reason })
+            : `${String(frames).padStart(5)}  dropped: ${dropLabel(d)}`,
+        );
+      };
+      for (const rec of streamCapture(fd, file === "-" ? STDIN_NAME : file, onDrop)) {
         frames++;
         if (rec.linktype !== LINKTYPE_ETHERNET) {
           skipped++;
@@ -114,7 +134,7 @@ export const command = defineCommand({
     if (fd !== 0) closeSync(fd);
     if (!json) {
       ctx.out(
-        `${frames} frames${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}\n`,
+        `${frames} frames${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${dropped ? `, ${dropped} dropped` : ""}\n`,
       );
     }
     return 0;

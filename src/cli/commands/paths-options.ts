@@ -8,7 +8,7 @@ import type { Arrival, Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.ts";
 import { parseRate, type RateSpec, resolveRate } from "../../experiment/rate.ts";
-import { isSpecialFile } from "../../input-file.ts";
+import { isSpecialFile, readFailure } from "../../input-file.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { KernelError } from "../../nic/index.ts";
 import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
@@ -265,11 +265,9 @@ export function readConfig(file: string | undefined): { text: string; file: stri
   try {
     return { text: readFileSync(file, "utf8"), file, fromFile: true };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      "E_USAGE",
-      `-f ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}`,
-    );
+    // In words, as the other inputs say it (`cannot read (permission denied)`), never Node's message.
+    if (typeof (e as NodeJS.ErrnoException).code !== "string") throw e;
+    throw new UserError("E_USAGE", `-f ${file}: ${readFailure(e)}`);
   }
 }
 

@@ -39,7 +39,12 @@ import {
   type SteeringTraffic,
 } from "../../steering/traffic.ts";
 import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
-import { corruptTailNote, readAllStdin, readCaptureInput } from "../../traffic/capture-io.ts";
+import {
+  corruptTailNote,
+  droppedRecordsNote,
+  readAllStdin,
+  readCaptureInput,
+} from "../../traffic/capture-io.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
@@ -285,7 +290,11 @@ function captureFrames(
   return {
     frames: ethernet.map((r) => r.data),
     nonEthernet: contents.records.length - ethernet.length,
-    tail: corruptTailNote(contents),
+    // Records dropped on the way (an undeclared pcapng interface), then where the file breaks.
+    tail:
+      [droppedRecordsNote(`--mix pcap:${file}`, contents.dropped), corruptTailNote(contents)]
+        .filter((n) => n !== undefined)
+        .join("; ") || undefined,
   };
 }
 

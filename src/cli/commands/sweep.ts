@@ -168,8 +168,9 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       }
       if (o.workers !== undefined) await checkWorkers(plan, o.workers);
       const extraArgs = o.workers !== undefined ? ["--workers", o.workers] : [];
-      ctx.err(`sweep ${plan.name}: shard ${shard.k}/${shard.n} (${from}) -> ${o.out}\n`);
       const sum = await runShard({
+        // Said once --out is known to be usable: a bad one is the only line printed.
+        onStart: () => ctx.err(`sweep ${plan.name}: shard ${shard.k}/${shard.n} (${from}) -> ${o.out}\n`),
         plan,
         text: f.text,
         version: await version(),

@@ -15,8 +15,8 @@ import {
 import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
-import { replaceFileSync } from "../../fs-atomic.ts";
-import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
+import { FileSetWriteError, type FileToReplace, replaceFilesSync } from "../../fs-atomic.ts";
+import { htmlOutputFile, refuseOutputOverInputs, writeErrorReason } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
 import {
@@ -29,7 +29,8 @@ import {
 import type { SwitchConfig } from "../../switch/config.ts";
 import { MAX_JUMBO_FRAME, MAX_MTU, MIN_MTU } from "../../switch/program.ts";
 import { canonicalPortName, refusedVfText } from "../../switch/replay-ports.ts";
-import { type WriteFormat, writeCaptureFile } from "../../traffic/capture-io.ts";
+import type { PacketRecord } from "../../traffic/capture.ts";
+import { encodeCapture, type WriteFormat } from "../../traffic/capture-io.ts";
 import type { CommandContext } from "../context.ts";
 import { refuseRepeatedValues } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
@@ -391,29 +392,33 @@ function removeCreatedDirs(created: string[]): void {
   }
 }
 
-/** Runs one output write; a file-system refusal becomes a user error naming the file. */
-function writeOrExplain(path: string, write: () => void): void {
+/**
+ * Writes the run's files as one set (replaceFilesSync): all replaced, or, when one write fails
+ * (a full disk), none; a file-system refusal becomes a user error naming the file.
+ */
+function writeSetOrExplain(files: FileToReplace[]): void {
   try {
-    write();
+    replaceFilesSync(files);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (!code) throw e;
+    if (!(e instanceof FileSetWriteError) || !e.code) throw e;
+    const code = e.code;
     const why =
       code === "EISDIR"
         ? "a directory is in the way"
         : code === "EACCES" || code === "EPERM"
           ? "permission denied"
-          : code;
-    throw new UserError("E_OUT", `${path}: cannot write (${why})`);
+          : writeErrorReason(code);
+    throw new UserError("E_OUT", `${e.file}: cannot write (${why}); no file of --out was replaced`);
   }
 }
 
 function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
   const written: string[] = [];
+  const files: FileToReplace[] = [];
   const ext = opts.format === "pcapng" ? "pcapng" : "pcap";
-  const write = (name: string, recs: Parameters<typeof writeCaptureFile>[1]) => {
+  const write = (name: string, recs: PacketRecord[]) => {
     const p = join(dir, `${name}.${ext}`);
-    writeOrExplain(p, () => writeCaptureFile(p, recs, { format: opts.format }));
+    files.push({ path: p, data: encodeCapture(recs, { format: opts.format }) });
     written.push(p);
   };
   write("wire", r.wire);
@@ -448,6 +453,7 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     conservation: r.conservation.length === 0 ? "ok" : r.conservation,
     skippedNonEthernet: r.skippedNonEthernet,
     snaplenCut: r.snaplenCut,
+    recordsDropped: r.recordsDropped,
     corruptTails: r.corruptTails.map(({ note: _, ...t }) => t),
     counters: {
       port: r.counters.port,
@@ -463,8 +469,9 @@ function writeOutputs(dir: string, r: RunResult, opts: SwitchArgs): string[] {
     },
   };
   const cpath = join(dir, "counters.json");
-  writeOrExplain(cpath, () => replaceFileSync(cpath, `${JSON.stringify(counters, null, 2)}\n`));
+  files.push({ path: cpath, data: `${JSON.stringify(counters, null, 2)}\n` });
   written.push(cpath);
+  writeSetOrExplain(files);
   removeStaleOutputs(dir, written);
   return written;
 }
