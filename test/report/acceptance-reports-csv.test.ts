@@ -145,10 +145,12 @@ describe("one CSV row per result, with the --json figures (same seed)", () => {
     for (const r of records(text)) expect(r.profile).toBe(COMMA_PROFILE);
   });
 
-  it("paths: a profile named with a quote, a comma and a line end reads back whole from its quoted cell", async () => {
+  // A line end in a profile name is refused when the profile is read (test/model/costs.test.ts);
+  // csv.ts's quoting of CR/LF is pinned by its own tests.
+  it("paths: a profile named with a quote, a comma and non-ASCII text reads back whole from its quoted cell", async () => {
     const file = join(tempDir("iovsim-report-acc-"), "q.json");
     const profile = JSON.parse(readFileSync("examples/profiles/bhyve-3.5ghz.json", "utf8"));
-    profile.name = 'q"uote,new\nline';
+    profile.name = 'q"uote,µ-tuned';
     writeFileSync(file, JSON.stringify(profile));
     const text = await output([
       "paths",
@@ -162,10 +164,10 @@ describe("one CSV row per result, with the --json figures (same seed)", () => {
       file,
       "--csv",
     ]);
-    expect(text).toContain('"q""uote,new\nline"');
+    expect(text).toContain('"q""uote,µ-tuned"');
     const rows = records(text);
     expect(rows.length).toBeGreaterThan(0);
-    for (const r of rows) expect(r.profile).toBe('q"uote,new\nline');
+    for (const r of rows) expect(r.profile).toBe('q"uote,µ-tuned');
   });
 
   it("ping: a row per echo reply with its RTT", async () => {
