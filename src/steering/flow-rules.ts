@@ -33,11 +33,6 @@ export type FlowRuleSpec = FlowKey &
 
 export type FlowRule = FlowRuleSpec & { id: number };
 
-/** What matching frames get: a queue index, or "drop". */
-export function ruleTarget(r: FlowRuleSpec): number | "drop" {
-  return r.action === "drop" ? "drop" : r.queue;
-}
-
 /** A rule's action in testpmd's syntax: `queue index 3` or `drop`. */
 export function ruleAction(r: FlowRuleSpec): string {
   return r.action === "drop" ? "drop" : `queue index ${r.queue}`;

@@ -254,9 +254,11 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     if (forced[flow] !== -2) return forced[flow]!;
     const bytes = flowBytes[flow]!;
     let qn = g.rules.length > 0 ? matchRules(bytes, parseFrame(bytes), g.rules) : -1;
-    if (qn >= 0) ruleHits.matched++;
+    // A rule matched: a queue, or MATCH_DROP (the NIC discards the frame: no hash picks a
+    // queue for it, symmetric or not); -1: no rule, RSS decides.
+    if (qn !== -1) ruleHits.matched++;
     else if (g.rules.length > 0) ruleHits.fallback++;
-    if (qn < 0 && g.symmetric)
+    if (qn === -1 && g.symmetric)
       qn = reta[symmetricHash(bytes, g.rssLevel, g.symmetric, RSS_ALL_TYPES) & retaMask]!;
     forced[flow] = qn;
     return qn;

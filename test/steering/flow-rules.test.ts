@@ -152,6 +152,18 @@ describe("a drop rule in the data plane (steering --strategy flow-rules)", () =>
     expect(r.lossRatio).toBe(0);
   });
 
+  it("with symmetric hashing too: a drop rule's frames are dropped, not hashed to a queue; its flows count as matched", () => {
+    for (const symmetric of ["toeplitz", "sorted"] as const) {
+      const graph = strategyGraph("flow-rules", 2, { symmetric, rules, nic: "ixl" });
+      const r = simulateSteering({ ...scenario, graph, ratePps: 1e6 });
+      const plain = simulateSteering({ ...scenario, ratePps: 1e6 });
+      expect(r.drops).toEqual(plain.drops);
+      expect(r.delivered).toBe(plain.delivered);
+      expect(r.ruleFlows.matched).toBe(128); // 64 dropped flows and 64 to queue 1
+      expect(r.ruleFlows.fallback).toBe(128);
+    }
+  });
+
   it("NDR is searched over the frames the rules let through (a drop rule alone does not make every load fail)", () => {
     const s = searchNdr(scenario, 10, 0.1);
     expect(s.ndrPps).toBeGreaterThan(0);
