@@ -277,3 +277,40 @@ describe("inlineSvg", () => {
     expect(() => inlineSvg('<svg width="1"></svg>', "x")).toThrow(/viewBox/);
   });
 });
+
+describe("HTML steering table: dropped frames", () => {
+  const row = {
+    strategy: "flow-rules",
+    traffic: "gtpu",
+    queues: 2,
+    per_queue: [993, 493],
+    jain: 0.9,
+    max_over_mean: 1.3,
+    ndr_mpps: null,
+    at: "rate" as const,
+  };
+
+  it("has a column of drops by reason where a result carries them (per_queue counts only the delivered)", async () => {
+    const st = section(
+      await renderHtmlReport({
+        ...minimal,
+        steering: {
+          results: [
+            { ...row, drops: { "flow-rule drop": 514 } },
+            { ...row, queues: 1, drops: {} },
+          ],
+        },
+      }),
+      "steering",
+    );
+    expect(st).toContain("Per-queue share of the delivered frames");
+    expect(st).toContain("dropped frames (simulated)");
+    expect(st).toContain('<td class="text">514 flow-rule drop</td>');
+    expect(st).toContain('<td class="text">0</td>');
+  });
+
+  it("has no such column for results without drops (older input)", async () => {
+    const st = section(await renderHtmlReport({ ...minimal, steering: { results: [row] } }), "steering");
+    expect(st).not.toContain("dropped frames");
+  });
+});

@@ -379,6 +379,14 @@ function pingSection(input: ReportInput): Section | null {
   };
 }
 
+/** "514 flow-rule drop, 96 ring full"; "0" when nothing was dropped. */
+function dropsText(drops: Record<string, number> | undefined): string {
+  const parts = Object.entries(drops ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([why, n]) => `${formatNumber(n)} ${why}`);
+  return parts.length > 0 ? parts.join(", ") : "0";
+}
+
 function steeringSection(input: ReportInput): Section | null {
   const results = input.steering?.results ?? [];
   if (results.length === 0) return null;
@@ -388,13 +396,14 @@ function steeringSection(input: ReportInput): Section | null {
   const hasAt = results.some((r) => r.at !== undefined);
   // Reordering is what the spraying dispatcher costs: the terminal, JSON and CSV give it.
   const hasReordered = results.some((r) => r.reordered !== undefined);
+  const hasDrops = results.some((r) => r.drops !== undefined);
   return {
     id: "steering",
     title: "Steering: per-queue load, fairness, scaling",
     badge: "simulated",
     parts: [
       p(
-        `Per-queue share of the frames for the run with the most queues of each strategy; Jain's fairness index (1 = perfectly even, 1/n = all on one queue); NDR against the number of queues, one core per queue.${hasAt ? " In the table, 'at' says which operating point the per-queue load, latency and bottleneck are from: the NDR or the --rate." : ""}`,
+        `Per-queue share of the delivered frames (dropped ones, by reason, in the table) for the run with the most queues of each strategy; Jain's fairness index (1 = perfectly even, 1/n = all on one queue); NDR against the number of queues, one core per queue.${hasAt ? " In the table, 'at' says which operating point the per-queue load, latency and bottleneck are from: the NDR or the --rate." : ""}`,
       ),
       ...(conditions.length > 0
         ? [
@@ -412,6 +421,7 @@ function steeringSection(input: ReportInput): Section | null {
             "Jain",
             "max/mean",
             ...(hasReordered ? ["reordered frames"] : []),
+            ...(hasDrops ? [{ head: "dropped frames (simulated)", text: true }] : []),
             "NDR Mpps (simulated)",
             ...(hasGbps ? ["NDR Gbit/s L1 (simulated)"] : []),
             ...(hasAt ? [{ head: "at", text: true }] : []),
@@ -427,6 +437,7 @@ function steeringSection(input: ReportInput): Section | null {
             r.jain,
             r.max_over_mean,
             ...(hasReordered ? [r.reordered ?? "—"] : []),
+            ...(hasDrops ? [dropsText(r.drops)] : []),
             r.ndr_mpps ?? "—",
             ...(hasGbps ? [r.ndr_gbps ?? "—"] : []),
             ...(hasAt ? [r.at === "rate" ? "--rate" : r.at === "ndr" ? "NDR" : "—"] : []),

@@ -111,6 +111,9 @@ export const SteeringResultSchema = z.object({
   max_over_mean: nonneg,
   /** Frames overtaken by a later frame of their flow (0 for every flow-affine strategy). */
   reordered: z.number().int().min(0).optional(),
+  /** Frames dropped, by reason (a flow rule's drop, a full ring, ...): per_queue counts only the
+   *  delivered ones, so offered = sum(per_queue) + drops. */
+  drops: z.record(z.string(), z.number().int().min(0)).optional(),
   /** null: simulated at a given rate only (`steering --no-ndr --rate R`). */
   ndr_mpps: nonneg.nullable(),
   /** NDR in Gbit/s at Layer 1 (frame + 20 B preamble and inter-frame gap). */
