@@ -117,10 +117,13 @@ export function replaceFileSync(file: string, data: string | Uint8Array): void {
   }
 }
 
-/** A write of replaceFilesSync that failed: `file` is the target as the caller named it, `cause` the errno error. */
+/** A write of replaceFilesSync that failed: `file` is the target as the caller named it, `cause`
+ *  the errno error, `replaced` the files of the set already replaced when it failed (empty but
+ *  for a device target written in place, or a rename failing half way). */
 export class FileSetWriteError extends Error {
   readonly file: string;
   readonly code: string | undefined;
+  replaced: readonly string[] = [];
   constructor(file: string, cause: unknown) {
     super(`${file}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
     this.name = "FileSetWriteError";
@@ -202,6 +205,7 @@ export function replaceFilesSync(
   }
   // A target that cannot be staged (a FIFO, a device) is written before any rename: its failure
   // (/dev/full) still leaves every other file as it was.
+  const replaced: string[] = [];
   try {
     for (const p of inPlace) {
       try {
@@ -209,9 +213,11 @@ export function replaceFilesSync(
       } catch (e) {
         throw new FileSetWriteError(p.file, e);
       }
+      replaced.push(p.file);
     }
   } catch (e) {
     removeStaged();
+    if (e instanceof FileSetWriteError) e.replaced = replaced;
     throw e;
   }
   let renamed = 0;
@@ -222,11 +228,13 @@ export function replaceFilesSync(
       } catch (e) {
         throw new FileSetWriteError(s.file, e);
       }
+      replaced.push(s.file);
       renamed++;
     }
   } catch (e) {
     staged.splice(0, renamed); // those are in place now: only the others are temporaries
     removeStaged();
+    if (e instanceof FileSetWriteError) e.replaced = replaced;
     throw e;
   }
 }

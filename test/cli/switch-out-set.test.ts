@@ -36,6 +36,25 @@ function snapshot(d: string): Record<string, string> {
 }
 
 describe("replaceFilesSync", () => {
+  it("a failure after a device target was written says which files were already replaced", () => {
+    writeFileSync(join(dir, "a"), "old a");
+    symlinkSync("/dev/null", join(dir, "null"));
+    symlinkSync("/dev/full", join(dir, "full"));
+    const files = ["a", "null", "full"].map((n) => ({ path: join(dir, n), data: `new ${n}` }));
+    let err: unknown;
+    try {
+      replaceFilesSync(files);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FileSetWriteError);
+    expect((err as FileSetWriteError).file).toBe(join(dir, "full"));
+    // /dev/null took its bytes in place before /dev/full failed; the regular file kept its own.
+    expect((err as FileSetWriteError).replaced).toEqual([join(dir, "null")]);
+    expect(readFileSync(join(dir, "a"), "utf8")).toBe("old a");
+    expect(readdirSync(dir).sort()).toEqual(["a", "full", "null"]);
+  });
+
   it("replaces every file when every write succeeds, and leaves no temporary", () => {
     writeFileSync(join(dir, "a"), "old a");
     replaceFilesSync([

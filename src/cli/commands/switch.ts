@@ -401,14 +401,13 @@ function writeSetOrExplain(files: FileToReplace[]): void {
     replaceFilesSync(files);
   } catch (e) {
     if (!(e instanceof FileSetWriteError) || !e.code) throw e;
-    const code = e.code;
-    const why =
-      code === "EISDIR"
-        ? "a directory is in the way"
-        : code === "EACCES" || code === "EPERM"
-          ? "permission denied"
-          : writeErrorReason(code);
-    throw new UserError("E_OUT", `${e.file}: cannot write (${why}); no file of --out was replaced`);
+    // What the set left behind, as it is: none replaced, or (a device target written in place,
+    // a rename failing half way) the ones that were.
+    const left =
+      e.replaced.length === 0
+        ? "no file of --out was replaced"
+        : `already replaced: ${e.replaced.join(", ")}; the others were not`;
+    throw new UserError("E_OUT", `${e.file}: cannot write (${writeErrorReason(e.code)}); ${left}`);
   }
 }
 
@@ -597,7 +596,15 @@ export const command = defineCommand({
       removeCreatedDirs(createdDirs);
       throw e;
     }
-    if (opts.out) writeOutputs(opts.out, result, opts);
+    if (opts.out)
+      try {
+        writeOutputs(opts.out, result, opts);
+      } catch (e) {
+        // Nothing of the set was written into a directory this run made: it goes too (rmdir
+        // keeps it if anything is in it).
+        removeCreatedDirs(createdDirs);
+        throw e;
+      }
     const j = buildSwitchJson(result, {
       version: await toolVersion(),
       config: opts.conf,
