@@ -30,6 +30,11 @@ export function readErrorReason(e: unknown): string {
       return "too many levels of symbolic links";
     case "ENAMETOOLONG":
       return "file name too long";
+    case "EIO":
+      return "input/output error";
+    case "ENXIO":
+    case "ENODEV":
+      return "no such device";
     default:
       return code ?? (e instanceof Error ? e.message : String(e));
   }

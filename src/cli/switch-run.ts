@@ -320,7 +320,10 @@ function captureNotes(
   dropped: readonly CaptureDrop[],
 ): string[] {
   const notes: string[] = [];
-  if (records.length === 0 && !corrupt) notes.push(`${input}: the capture holds no frames`);
+  if (records.length === 0 && !corrupt)
+    notes.push(
+      `${input}: the capture holds no frames${dropped.length > 0 ? ` it could carry (${dropped.length} record${dropped.length === 1 ? "" : "s"} dropped, below)` : ""}`,
+    );
   if (skipped.length > 0) {
     const types = [...new Set(skipped.map((s) => records[s]!.linktype))].map(linktypeLabel);
     notes.push(

@@ -45,8 +45,10 @@ const SEQ = 3;
 const PROGRESS_I32 = 4;
 /** The other side's progress this partition waits for (wake it only once that is reached),
  *  bytes 24-31: two Int32 halves (NEED_I32, + 1) with Atomics, as the progress. Written before
- *  the wait words, read by the other side only after it saw them (so never torn by a write in
- *  progress); it decides only whether a wake-up is urgent, never what a partition computes. */
+ *  the wait words and read by the other side after it saw them; a reader holding a stale
+ *  SLEEP may still meet the next wait's rewrite half way (no sequence word guards it). That
+ *  costs at most a missed or needless urgent wake-up, bounded by the sleep and nap caps: it
+ *  decides only when a thread wakes, never what a partition computes. */
 const NEED_I32 = 6;
 /** Shared line: the wake-up counter both sides sleep on, and the abort flag. */
 const WAKE = 2 * LINE_I32;
