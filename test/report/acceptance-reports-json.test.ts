@@ -23,6 +23,7 @@ import {
   SWEEP_NDR,
   SWEEP_RATE,
   SWEEP_STEERING,
+  VARIANT_RUNS,
   withoutWallClock,
 } from "./acceptance-runs.ts";
 
@@ -331,80 +332,7 @@ describe("sweep merge --json", () => {
 });
 
 describe("--json of other kinds of run", () => {
-  const VARIANTS: Array<[string, RunName, string[], number]> = [
-    [
-      "paths --direction both",
-      "paths",
-      ["paths", "--path", "native,vm-vf", "--size", "64", "--count", "300", "--direction", "both"],
-      0,
-    ],
-    [
-      "paths --rate on imix",
-      "paths",
-      ["paths", "--path", "native", "--size", "64,imix", "--count", "300", "--rate", "20%"],
-      0,
-    ],
-    [
-      "paths --application --window",
-      "paths",
-      ["paths", "--path", "vm-vf", "--trial-ms", "0.2", "--application", "--window", "32"],
-      0,
-    ],
-    [
-      "paths --pcap",
-      "paths",
-      [
-        "paths",
-        "--path",
-        "native",
-        "--pcap",
-        "examples/in.pcap",
-        "--count",
-        "300",
-        "--rewrite-dst",
-        "consumer",
-      ],
-      0,
-    ],
-    [
-      "paths --inject-fault",
-      "paths",
-      [
-        "paths",
-        "--path",
-        "native",
-        "--size",
-        "64",
-        "--count",
-        "300",
-        "--inject-fault",
-        "sink-stall,generator-overrun",
-      ],
-      3,
-    ],
-    [
-      "steering --rate --inject-fault",
-      "steering",
-      [
-        "steering",
-        "--mix",
-        "mix,plain",
-        "--strategy",
-        "sw-dispatch,flow-rules",
-        "--queues",
-        "2,4",
-        "--frames",
-        "500",
-        "--rate",
-        "10%",
-        "--no-ndr",
-        "--inject-fault",
-        "sink-stall",
-      ],
-      3,
-    ],
-    ["ping -c 1 on virtio", "ping", ["ping", "--path", "virtio", "-c", "1"], 0],
-  ];
+  const VARIANTS = VARIANT_RUNS;
 
   it.each(VARIANTS)(
     "%s: its schema, every key documented, units named, wall clock apart",

@@ -126,3 +126,83 @@ experiment: fidelity
 axes:
   case: [talk-ping-jail]
 `;
+
+/**
+ * Other kinds of run than RUNS' (both directions, --rate on IMIX, a closed loop, a capture,
+ * injected faults, ping on virtio): what, which command's schema, argv, exit status. The JSON
+ * and CSV acceptance tests each run those their output applies to.
+ */
+export const VARIANT_RUNS: Array<[string, RunName, string[], number]> = [
+  [
+    "paths --direction both",
+    "paths",
+    ["paths", "--path", "native,vm-vf", "--size", "64", "--count", "300", "--direction", "both"],
+    0,
+  ],
+  [
+    "paths --rate on imix",
+    "paths",
+    ["paths", "--path", "native", "--size", "64,imix", "--count", "300", "--rate", "20%"],
+    0,
+  ],
+  [
+    "paths --application --window",
+    "paths",
+    ["paths", "--path", "vm-vf", "--trial-ms", "0.2", "--application", "--window", "32"],
+    0,
+  ],
+  [
+    "paths --pcap",
+    "paths",
+    [
+      "paths",
+      "--path",
+      "native",
+      "--pcap",
+      "examples/in.pcap",
+      "--count",
+      "300",
+      "--rewrite-dst",
+      "consumer",
+    ],
+    0,
+  ],
+  [
+    "paths --inject-fault",
+    "paths",
+    [
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--count",
+      "300",
+      "--inject-fault",
+      "sink-stall,generator-overrun",
+    ],
+    3,
+  ],
+  [
+    "steering --rate --inject-fault",
+    "steering",
+    [
+      "steering",
+      "--mix",
+      "mix,plain",
+      "--strategy",
+      "sw-dispatch,flow-rules",
+      "--queues",
+      "2,4",
+      "--frames",
+      "500",
+      "--rate",
+      "10%",
+      "--no-ndr",
+      "--inject-fault",
+      "sink-stall",
+    ],
+    3,
+  ],
+  ["ping -c 1 on virtio", "ping", ["ping", "--path", "virtio", "-c", "1"], 0],
+];
