@@ -259,6 +259,7 @@ describe("the outputs tell the same figures", () => {
     expect(h.code, h.err).toBe(0);
     const html = readFileSync(file, "utf8");
     expect(html).toContain('<th scope="col">reordered frames</th>');
+    expect(html).toMatch(/<th scope="col"[^>]*>dropped frames \(simulated\)<\/th>/);
     const rows = [...html.matchAll(/<tr><th scope="row" class="text">([a-z-]+)<\/th>(.*?)<\/tr>/g)].filter(
       (m) => (STRATEGIES as readonly string[]).includes(m[1]!),
     );
@@ -266,12 +267,13 @@ describe("the outputs tell the same figures", () => {
     rows.forEach((m, i) => {
       const r = json.results[i]!;
       const cells = [...m[2]!.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((x) => x[1]!);
-      // traffic, queues, Jain, max/mean, reordered, NDR Mpps, ...
+      // traffic, queues, Jain, max/mean, reordered, dropped frames, NDR Mpps, ...
       expect(m[1]).toBe(r.strategy);
       expect(Number(cells[1])).toBe(r.queues);
       expect(Number(cells[2])).toBeCloseTo(r.jain, 3);
       expect(Number(cells[4])).toBe(r.reordered);
-      expect(Number(cells[5])).toBeCloseTo(r.ndr_mpps!, 2);
+      if (!Object.values(r.drops).some((n) => n > 0)) expect(cells[5]).toBe("0");
+      expect(Number(cells[6])).toBeCloseTo(r.ndr_mpps!, 2);
     });
   });
 });
