@@ -42,6 +42,7 @@ type Result = {
   line_rate_mpps: number;
   conservation_ok: boolean;
   utilization: { busiest_core: number; wire: number };
+  drops: Record<string, number>;
 };
 
 function refused(r: CliRun, ...what: string[]) {
