@@ -7,19 +7,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STEERING_CSV_HEADER } from "../../src/report/steering-table.ts";
+import { STRATEGY_IDS } from "../../src/steering/strategies.ts";
 import { type CliRun, iovsim, iovsimJson, tempDir } from "../helpers/cli.ts";
 
 const SHORT = ["--frames", "500", "--precision", "5"];
-const STRATEGIES = [
-  "single",
-  "outer-rss",
-  "inner-rss",
-  "mac-vf",
-  "mac-vf-instance",
-  "sw-dispatch",
-  "sw-spray",
-  "flow-rules",
-] as const;
+// Every strategy the command offers (the one list, src/steering/strategies.ts).
+const STRATEGIES = STRATEGY_IDS;
 /** Every strategy but the spraying dispatcher keeps a flow on one core. */
 const FLOW_AFFINE = STRATEGIES.filter((s) => s !== "sw-spray");
 const CAPTURES = "test/fixtures/captures/tcpdump";
