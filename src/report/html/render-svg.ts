@@ -1,8 +1,8 @@
 // Renders a Vega-Lite spec to an SVG string in Node (no browser, no canvas), then makes it fit
 // to be inlined in HTML: no namespace URLs, and it scales to its container through its viewBox.
-import * as vega from "vega";
+// vega and vega-lite are loaded on the first chart only: importing them takes 0.6-1 s of every
+// CLI start (measured, docs/engine.md "Start-up"), and most runs draw no chart.
 import type { TopLevelSpec } from "vega-lite";
-import * as vl from "vega-lite";
 
 /**
  * Without a canvas, vega estimates a text's width as 0.8 em per character, about 45 % more than
@@ -23,17 +23,30 @@ export function estimateTextWidth(text: string, fontSize: number): number {
 }
 
 type TextItem = { text?: unknown; fontSize?: number };
-// vega exports textMetrics at run time; its type declarations omit it.
-const metrics = (vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } })
-  .textMetrics;
-metrics.width = (item: TextItem, text?: unknown) => {
-  const value = text ?? item.text;
-  const str = Array.isArray(value) ? value.join(" ") : value == null ? "" : String(value);
-  return estimateTextWidth(str, item.fontSize ?? 11);
-};
+
+type Renderers = { vega: typeof import("vega"); vl: typeof import("vega-lite") };
+let renderers: Promise<Renderers> | undefined;
+
+/** vega and vega-lite, imported once, with the text-width estimate installed. */
+function loadRenderers(): Promise<Renderers> {
+  renderers ??= Promise.all([import("vega"), import("vega-lite")]).then(([vega, vl]) => {
+    // vega exports textMetrics at run time; its type declarations omit it.
+    const metrics = (
+      vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } }
+    ).textMetrics;
+    metrics.width = (item: TextItem, text?: unknown) => {
+      const value = text ?? item.text;
+      const str = Array.isArray(value) ? value.join(" ") : value == null ? "" : String(value);
+      return estimateTextWidth(str, item.fontSize ?? 11);
+    };
+    return { vega, vl };
+  });
+  return renderers;
+}
 
 /** The SVG of `spec`, ready to inline (width 100 %, height from the viewBox). */
 export async function renderSvg(spec: TopLevelSpec, label: string): Promise<string> {
+  const { vega, vl } = await loadRenderers();
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: "none" });
   try {
     return inlineSvg(await view.toSVG(), label);
