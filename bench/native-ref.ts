@@ -1,8 +1,8 @@
 // Native C references of the hot kernels (bench/native/*.c): built with gcc at run time into
 // build/native/, fed an image of the Wasm memory the bench set up (same frames, tables and
 // rings), checked against the Wasm kernel by a checksum of what both computed, and timed by
-// the C program itself (median and best of N rounds). Used by switch.bench.ts, parser.bench.ts and
-// test/bench/native-agreement.test.ts.
+// the C program itself (median and best of N rounds). Used by switch.bench.ts, parser.bench.ts,
+// toeplitz.bench.ts and test/bench/native-agreement.test.ts.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,7 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const srcDir = join(root, "bench", "native");
 const outDir = join(root, "build", "native");
 
-export type NativeKernel = "switch" | "parser";
+export type NativeKernel = "switch" | "parser" | "toeplitz";
 
 export interface NativeBuild {
   /** Path of the executable. */

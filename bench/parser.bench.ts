@@ -57,9 +57,10 @@ export function frameMix(): Uint8Array[] {
   return out;
 }
 
-/** The parser bench's memory: the frame mix, its lengths, a parse record, the MS-key table. */
-export async function prepareParser() {
-  const inst = instantiateKernels(await loadModule(), createMemory(8));
+/** The parser bench's memory: the frame mix, its lengths, a parse record, the MS-key table
+ *  (`module`: another build of the kernels, for an A/B of two builds in one process). */
+export async function prepareParser(module?: WebAssembly.Module) {
+  const inst = instantiateKernels(module ?? (await loadModule()), createMemory(8));
   const layout = new Layout(inst.memory, inst.heapBase);
   const table = layout.addRegion("toeplitz", A.TOEPLITZ_TABLE_BYTES).offset;
   layout.u32().set(toeplitzTable(MS_RSS_KEY), table >>> 2);

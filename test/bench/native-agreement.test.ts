@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { buildNative, nativeUnavailable, runNative } from "../../bench/native-ref.ts";
 import { prepareParser } from "../../bench/parser.bench.ts";
 import { firstBurst, prepareSwitch } from "../../bench/switch.bench.ts";
+import { prepareToeplitz } from "../../bench/toeplitz.bench.ts";
 import { loadModule } from "../../src/switch/wasm.ts";
 
 const noGcc = nativeUnavailable() !== null;
@@ -35,5 +36,19 @@ describe.skipIf(noGcc)("native C references agree with the Wasm kernels", () => 
     const image = p.writeParserImage();
     p.poke(3, 29); // last byte of the 4th frame's outer IPv4 source (VXLAN): changes its outer hash
     expect(runNative(buildNative("parser"), image, 1, 1).checksum).not.toBe(p.checksum());
+  });
+
+  it("toeplitz batch over the bench's 1024 IPv4 tuples: same hash for every tuple", async () => {
+    const t = await prepareToeplitz();
+    const r = runNative(buildNative("toeplitz"), t.writeToeplitzImage(), 1, 1);
+    expect(r.checksum).toBe(t.checksum());
+    expect(r.xor).toBe(t.batch() >>> 0);
+  });
+
+  it("the toeplitz checksum sees a one-bit change in one tuple", async () => {
+    const t = await prepareToeplitz();
+    const image = t.writeToeplitzImage();
+    t.poke(700, 11); // last byte of tuple 700's destination port
+    expect(runNative(buildNative("toeplitz"), image, 1, 1).checksum).not.toBe(t.checksum());
   });
 });
