@@ -22,42 +22,31 @@ export function toeplitz(table: usize, data: usize, n: u32): u32 {
     tz(table, pos + 2, (w >> 16) & 0xff) ^ tz(table, pos + 3, w >> 24);
 }
 
-// Byte k of a little-endian word w, pre-scaled to a table index (4-byte entries): the input
-// position goes into the load's constant offset (position << 10), so each byte costs a shift,
-// a mask, an add and a load.
-@inline function b0(w: u32): usize {
-  return <usize>((w << 2) & 0x3fc);
-}
-@inline function b1(w: u32): usize {
-  return <usize>((w >> 6) & 0x3fc);
-}
-@inline function b2(w: u32): usize {
-  return <usize>((w >> 14) & 0x3fc);
-}
-@inline function b3(w: u32): usize {
-  return <usize>((w >> 22) & 0x3fc);
+// Byte k of `p`, pre-scaled to a table index (4-byte entries); the input position goes into
+// the table load's constant offset (position << 10).
+@inline function at(p: usize, k: usize): usize {
+  return <usize>load<u8>(p + k) << 2;
 }
 
-/** IPv4 2-tuple (addrs = 8 bytes src, dst) plus, when ports != 0, the 4 port bytes at `ports`. */
+/** IPv4 2-tuple (addrs = 8 bytes src, dst) plus, when ports != 0, the 4 port bytes at `ports`.
+ *  Each input byte is loaded on its own (one zero-extending load): the same look-ups as
+ *  extracting bytes from 32-bit words, in fewer instructions of V8's code (no copy, no mask). */
 @inline export function hashV4(table: usize, addrs: usize, ports: usize): u32 {
-  const a = load<u32>(addrs);
-  const b = load<u32>(addrs, 4);
-  let h = load<u32>(table + b0(a)) ^ load<u32>(table + b1(a), 1024) ^
-    load<u32>(table + b2(a), 2048) ^ load<u32>(table + b3(a), 3072) ^
-    load<u32>(table + b0(b), 4096) ^ load<u32>(table + b1(b), 5120) ^
-    load<u32>(table + b2(b), 6144) ^ load<u32>(table + b3(b), 7168);
+  let h = load<u32>(table + at(addrs, 0)) ^ load<u32>(table + at(addrs, 1), 1024) ^
+    load<u32>(table + at(addrs, 2), 2048) ^ load<u32>(table + at(addrs, 3), 3072) ^
+    load<u32>(table + at(addrs, 4), 4096) ^ load<u32>(table + at(addrs, 5), 5120) ^
+    load<u32>(table + at(addrs, 6), 6144) ^ load<u32>(table + at(addrs, 7), 7168);
   if (ports) {
-    const c = load<u32>(ports);
-    h ^= load<u32>(table + b0(c), 8192) ^ load<u32>(table + b1(c), 9216) ^
-      load<u32>(table + b2(c), 10240) ^ load<u32>(table + b3(c), 11264);
+    h ^= load<u32>(table + at(ports, 0), 8192) ^ load<u32>(table + at(ports, 1), 9216) ^
+      load<u32>(table + at(ports, 2), 10240) ^ load<u32>(table + at(ports, 3), 11264);
   }
   return h;
 }
 
-/** Toeplitz of one memory word `w` at the positions of `t` = table + position * 1024. */
-@inline function tzAt(t: usize, w: u32): u32 {
-  return load<u32>(t + b0(w)) ^ load<u32>(t + b1(w), 1024) ^ load<u32>(t + b2(w), 2048) ^
-    load<u32>(t + b3(w), 3072);
+/** Toeplitz of the 4 bytes at `p` at the positions of `t` = table + position * 1024. */
+@inline function tzAt(t: usize, p: usize): u32 {
+  return load<u32>(t + at(p, 0)) ^ load<u32>(t + at(p, 1), 1024) ^ load<u32>(t + at(p, 2), 2048) ^
+    load<u32>(t + at(p, 3), 3072);
 }
 
 /** IPv6: src (16 bytes at src), dst (16 bytes at dst), optional ports. */
@@ -67,11 +56,10 @@ export function hashV6(table: usize, src: usize, dst: usize, ports: usize): u32 
 
 /** hashV6, inlined into rssLayers (its one caller on the parse path). */
 @inline export function hashV6Inline(table: usize, src: usize, dst: usize, ports: usize): u32 {
-  let h = tzAt(table, load<u32>(src)) ^ tzAt(table + 4096, load<u32>(src, 4)) ^
-    tzAt(table + 8192, load<u32>(src, 8)) ^ tzAt(table + 12288, load<u32>(src, 12)) ^
-    tzAt(table + 16384, load<u32>(dst)) ^ tzAt(table + 20480, load<u32>(dst, 4)) ^
-    tzAt(table + 24576, load<u32>(dst, 8)) ^ tzAt(table + 28672, load<u32>(dst, 12));
-  if (ports) h ^= tzAt(table + 32768, load<u32>(ports));
+  let h = tzAt(table, src) ^ tzAt(table + 4096, src + 4) ^ tzAt(table + 8192, src + 8) ^
+    tzAt(table + 12288, src + 12) ^ tzAt(table + 16384, dst) ^ tzAt(table + 20480, dst + 4) ^
+    tzAt(table + 24576, dst + 8) ^ tzAt(table + 28672, dst + 12);
+  if (ports) h ^= tzAt(table + 32768, ports);
   return h;
 }
 
