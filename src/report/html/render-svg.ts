@@ -1,7 +1,8 @@
 // Renders a Vega-Lite spec to an SVG string in Node (no browser, no canvas), then makes it fit
 // to be inlined in HTML: no namespace URLs, and it scales to its container through its viewBox.
 // vega and vega-lite are loaded on the first chart only: importing them takes 0.6-1 s of every
-// CLI start (measured, docs/engine.md "Start-up"), and most runs draw no chart.
+// CLI start (docs/engine.md, "Start-up and where a CLI run's time goes"), and most runs draw
+// no chart.
 import type { TopLevelSpec } from "vega-lite";
 
 /**
