@@ -19,6 +19,13 @@ function table(head: string[]): Table.Table {
   return new Table({ head, style: { head: [], border: [] } });
 }
 
+/** A run's cost profile as the header and the CSV name it: a user's file with its path after
+ *  the name (a copy of `bhyve.json` keeps the name `bhyve`; its rows must not pass for the
+ *  built-in's). `quote` goes around the name. */
+function profileLabel(p: { name: string; origin: string }, quote = ""): string {
+  return `${quote}${p.name}${quote}${p.origin === "builtin" ? "" : ` (${p.origin})`}`;
+}
+
 /** How long the trials were: the given length, or short search trials and then final ones. */
 export function trialText(j: PathsJson): string {
   const finals = j.paths.map((p) => p.final_trial_ms).filter((x): x is number => x !== null);
@@ -40,7 +47,7 @@ export function describeRun(j: PathsJson): string {
           ? "one load point at the capture's own timestamps"
           : `one load point at --rate ${j.rate}`;
   return (
-    `Simulated in virtual time: cost profile '${j.profile.name}'${j.profile.origin === "builtin" ? "" : ` (${j.profile.origin})`}, ${linkText(j)}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
+    `Simulated in virtual time: cost profile ${profileLabel(j.profile, "'")}, ${linkText(j)}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
     (j.replay ? describeReplay(j.replay, j.direction) : "")
   );
@@ -547,7 +554,7 @@ export function pathsCsv(j: PathsJson): string {
         lp.latency_us?.p90 ?? null,
         lp.latency_us?.p99 ?? null,
         lp.latency_us?.p999 ?? null,
-        j.profile.name,
+        profileLabel(j.profile),
         j.seed,
         lp.faults ? faultsField(lp.faults) : "",
         p.frame_bytes,
