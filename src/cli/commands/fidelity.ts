@@ -34,6 +34,9 @@ options:
                   range, one at a time (minutes), and say which verdicts hold
   -h, --help      this text
 
+There is no --profile: each case runs the profile of the host its publication measured (the
+table's profile line). To run your own profile, give it to paths, ping or steering --profile.
+
 Exit status 0 when every case passes, 1 when one fails (the table says which).
 `;
 
@@ -43,6 +46,8 @@ const OPTIONS: OptionDecl[] = [
   { flags: "--html <file>", description: "a self-contained HTML report" },
   { flags: "--case <name>", description: "run one case" },
   { flags: "--sensitivity", description: "each constant at both ends of its range" },
+  // Declared only to refuse it with the reason (an unknown option would not say why).
+  { flags: "--profile <p>", description: "refused: each case runs its publication's profile" },
 ];
 
 export const command = defineCommand({
@@ -58,6 +63,11 @@ export const command = defineCommand({
       caseName: opts.case as string | undefined,
       html: htmlOutputFile(opts.html as string | undefined),
     };
+    if (opts.profile !== undefined)
+      throw new UserError(
+        "E_USAGE",
+        "fidelity: --profile: each case runs the profile of the host its publication measured (the table's profile line), so a profile of yours would not reproduce it; give yours to paths, ping or steering --profile",
+      );
     const format = outputFormat("fidelity", o);
     if (format === "csv" && o.sensitivity)
       throw new UserError(
