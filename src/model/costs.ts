@@ -146,7 +146,9 @@ const fileSchema = z
     // (a line end in it split the header in two).
     name: z.string().min(1).regex(ONE_LINE, `a name is ${ONE_LINE_MESSAGE}`),
     description: z.string().min(1),
-    extends: z.string().optional(),
+    // "" is no profile: without this it read as no `extends` at all, and the file was refused
+    // for the 51 constants it then lacked rather than for the empty name.
+    extends: z.string().min(1, "name a built-in profile or a file (or leave extends out)").optional(),
     constants: z.record(z.string(), constantSchema),
   })
   .strict();

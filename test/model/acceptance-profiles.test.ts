@@ -304,6 +304,12 @@ const BAD: Bad[] = [
     says: /cpu_ghz\.unit: a unit is one line/,
     at: /"unit"/,
   },
+  {
+    what: "extends an empty name (read as no extends: 51 constants missing)",
+    text: one("cpu_ghz", {}, { extends: "" }),
+    says: /\$\.extends: name a built-in profile or a file/,
+    at: /"extends"/,
+  },
 ];
 
 describe("a user's profile file: refused, located, before anything runs", () => {
