@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkPointArgs } from "../../src/cli/commands/sweep-check.ts";
 import { COST_NAMES } from "../../src/model/costs.ts";
 import { fidelityJsonSchema } from "../../src/report/fidelity-json.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
@@ -643,6 +644,15 @@ describe("fidelity: options, exit status, schema", () => {
     expect(r.out).toBe("");
     expect(r.err).toMatch(says);
     expect(r.err).not.toMatch(noStack);
+  });
+
+  // Declaring --profile (to refuse it with its reason) made it parse: sweep plan must still
+  // refuse a fidelity sweep with a profile axis before any point runs.
+  it("sweep plan refuses a fidelity point with --profile, with the same reason", async () => {
+    await expect(checkPointArgs(["fidelity", "--profile", "bhyve", "--json"])).rejects.toThrow(
+      /^fidelity: --profile: each case runs the profile/,
+    );
+    await expect(checkPointArgs(["fidelity", "--case", "talk-ping-jail", "--json"])).resolves.toBeUndefined();
   });
 
   it("--case NAME --json: one case, valid iovsim.fidelity/1, exit 0 when it passes", async () => {

@@ -50,36 +50,45 @@ const OPTIONS: OptionDecl[] = [
   { flags: "--profile <p>", description: "refused: each case runs its publication's profile" },
 ];
 
+/**
+ * The options of a fidelity run, checked before anything runs (here and by `sweep plan` for each
+ * point): a refused option throws the UserError the run would.
+ */
+export function parseFidelityOptions(opts: Record<string, unknown>) {
+  const o = {
+    json: opts.json === true,
+    csv: opts.csv === true,
+    sensitivity: opts.sensitivity === true,
+    caseName: opts.case as string | undefined,
+    html: htmlOutputFile(opts.html as string | undefined),
+  };
+  if (opts.profile !== undefined)
+    throw new UserError(
+      "E_USAGE",
+      "fidelity: --profile: each case runs the profile of the host its publication measured (the table's profile line), so a profile of yours would not reproduce it; give yours to paths, ping or steering --profile",
+    );
+  const format = outputFormat("fidelity", o);
+  if (format === "csv" && o.sensitivity)
+    throw new UserError(
+      "E_USAGE",
+      "fidelity: --csv has one row per case; the --sensitivity findings are in --json or the table",
+    );
+  const cases = selectCases(o.caseName);
+  if (cases.length === 0)
+    throw new UserError(
+      "E_USAGE",
+      `--case: unknown case '${o.caseName}' (cases: ${CASES.map((c) => c.name).join(", ")})`,
+    );
+  return { o, format, cases };
+}
+
 export const command = defineCommand({
   name: "fidelity",
   summary: "published results reproduced by simulation: published vs simulated, error, pass/fail",
   help: HELP,
   options: OPTIONS,
   async run({ opts, argv: args }, ctx) {
-    const o = {
-      json: opts.json === true,
-      csv: opts.csv === true,
-      sensitivity: opts.sensitivity === true,
-      caseName: opts.case as string | undefined,
-      html: htmlOutputFile(opts.html as string | undefined),
-    };
-    if (opts.profile !== undefined)
-      throw new UserError(
-        "E_USAGE",
-        "fidelity: --profile: each case runs the profile of the host its publication measured (the table's profile line), so a profile of yours would not reproduce it; give yours to paths, ping or steering --profile",
-      );
-    const format = outputFormat("fidelity", o);
-    if (format === "csv" && o.sensitivity)
-      throw new UserError(
-        "E_USAGE",
-        "fidelity: --csv has one row per case; the --sensitivity findings are in --json or the table",
-      );
-    const cases = selectCases(o.caseName);
-    if (cases.length === 0)
-      throw new UserError(
-        "E_USAGE",
-        `--case: unknown case '${o.caseName}' (cases: ${CASES.map((c) => c.name).join(", ")})`,
-      );
+    const { o, format, cases } = parseFidelityOptions(opts);
     await ensureKernels();
     const status = statusLine(ctx, "fidelity");
     const report = await runFidelity({ cases, sensitivity: o.sensitivity, onProgress: status.update });
