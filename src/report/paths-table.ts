@@ -4,6 +4,7 @@ import Table from "cli-table3";
 import { perPacketUnit, type ResourceKind } from "../engine/resource.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
 import { otherLinks, type PathsJson, type PingJson, type SimulatorJson } from "./paths-json.ts";
+import { profileLabel } from "./profile-label.ts";
 
 const f = (x: number | null, d = 2) => (x === null ? "-" : x.toFixed(d));
 const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
@@ -17,13 +18,6 @@ function si(x: number): string {
 
 function table(head: string[]): Table.Table {
   return new Table({ head, style: { head: [], border: [] } });
-}
-
-/** A run's cost profile as the header and the CSV name it: a user's file with its path after
- *  the name (a copy of `bhyve.json` keeps the name `bhyve`; its rows must not pass for the
- *  built-in's). `quote` goes around the name. */
-function profileLabel(p: { name: string; origin: string }, quote = ""): string {
-  return `${quote}${p.name}${quote}${p.origin === "builtin" ? "" : ` (${p.origin})`}`;
 }
 
 /** How long the trials were: the given length, or short search trials and then final ones. */

@@ -628,6 +628,17 @@ describe("an accepted profile changes the figures that depend on the changed con
   });
 });
 
+describe("ping --csv labels its rows", () => {
+  it("ping --csv has the profile and seed on every row, a user's file named after its name", async () => {
+    const f = file(bhyveText.replace('"value": 2.93', '"value": 3.5'));
+    const r = await iovsim(["ping", "--path", "native", "-c", "2", "--seed", "3", "--csv", "--profile", f]);
+    const [head, ...rows] = r.out.trimEnd().split("\r\n");
+    expect(head).toBe("path,seq,rtt_us,profile,seed");
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.split(",").slice(3)).toEqual([`bhyve (${f})`, "3"]);
+  });
+});
+
 describe("fidelity: options, exit status, schema", () => {
   it.each([
     [["--profile", "bhyve"], /fidelity: --profile: .*each case runs the profile/],
