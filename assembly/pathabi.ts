@@ -77,7 +77,7 @@ export const S_OWN_LO = 40; // buffers in [S_OWN_LO, S_OWN_HI) belong to a bridg
 export const S_OWN_HI = 44; //   they go home on S_RET2 instead of S_RET
 export const S_RET2 = 48;
 export const S_HINT = 52; // u32 template index of the last good frame (where the sink looks first)
-export const S_PKT_PS = 56; // u32 ps of consumer work per frame: frame k of a burst finishes at clock + (k+1) x this
+// 56: unused (S_PKT_PS was a u32 there: a frame's work past 4.29 ms of virtual time wrapped)
 export const S_WARMUP_US = 60; // u32 frames stamped before this (us) are counted but not measured
 export const S_PACKETS = 64; // u64 counters from here
 export const S_BYTES = 72;
@@ -94,6 +94,7 @@ export const S_LAT_MAX = 152;
 export const S_MEASURED = 160; // u64 frames whose latency was recorded (stamped after the warm-up)
 export const S_SIDE = 168; // u32 address of the replay side table (u64 arrival ns per buffer; 0 = none)
 export const S_LAT_MIN = 176; // u64 smallest latency (ns); TypeScript sets it to u64 max (none yet) when it lays the sink out
+export const S_PKT_PS = 184; // u64 ps of consumer work per frame: frame k of a burst finishes at clock + (k+1) x this
 export const S_HIST = 256; // HIST_BUCKETS u64
 // Log-linear: exact below 16 ns, then 16 sub-buckets per power of two (bucket width <= 6.25 %).
 export const HIST_SUB = 16;

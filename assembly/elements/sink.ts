@@ -156,7 +156,7 @@ export function sinkBurst(ctx: usize, budget: u32): u32 {
   const clockAt = <usize>load<u32>(ctx + S_CLOCK);
   const now0 = clockAt != 0 ? atomic.load<u64>(clockAt) : 0;
   // Virtual-time engine: frame k of the burst is done at clock + (k+1) x S_PKT_PS.
-  const pktPs = <u64>load<u32>(ctx + S_PKT_PS);
+  const pktPs = load<u64>(ctx + S_PKT_PS);
   const warm = <u64>load<u32>(ctx + S_WARMUP_US) * 1000;
   let measured = load<u64>(ctx + S_MEASURED);
   const base = bufBase(ctx);

@@ -219,7 +219,7 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
     const ue = usedElem(used, lastUsed + k, mask);
     const id = load<u32>(ue);
     const flen = frameBytes(load<u32>(ue + 4));
-    const fnow = now + (<u64>(k + 1) * <u64>load<u32>(sink + S_PKT_PS)) / 1000;
+    const fnow = now + (<u64>(k + 1) * load<u64>(sink + S_PKT_PS)) / 1000;
     if (gside != 0) sinkReplayed(sink, flen, load<u64>(arrivalSlot(gside, id, mask)), fnow);
     else sinkCheck(sink, <usize>load<u64>(descAt(descT, id, mask)) + VNET_HDR_BYTES, flen, fnow);
     store<u16>(availSlot(avail, availIdx + k, mask), <u16>id); // refill

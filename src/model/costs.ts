@@ -20,18 +20,24 @@ import { COST_SWITCHES, switchList } from "./cost-switches.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
 
+/** One line of printable text: each of these fields is one cell of `model show`'s table (a line
+ *  end in it split the row in two). */
+const ONE_LINE = /^[^\p{Cc}]+$/u;
+const ONE_LINE_MESSAGE = "one line of printable characters (no tab, line end or control character)";
+
 const constantSchema = z
   .object({
     value: z.number().finite().nonnegative(),
-    unit: z.string().min(1),
+    unit: z.string().min(1).regex(ONE_LINE, `a unit is ${ONE_LINE_MESSAGE}`),
     range: z.tuple([z.number().finite(), z.number().finite()]),
     tag: z.enum(COST_TAGS),
     source: z
       .string()
       .min(10, "a source names the publication")
+      .regex(ONE_LINE, `a source is ${ONE_LINE_MESSAGE}`)
       // A source names the publication itself, never a private summary of it.
       .refine((s) => !/anchors\.md/i.test(s), "cite the publication itself, not a summary file"),
-    use: z.string().min(5),
+    use: z.string().min(5).regex(ONE_LINE, `a use is ${ONE_LINE_MESSAGE}`),
   })
   .strict()
   .refine((c) => c.range[0] <= c.range[1], { message: "range low > high", path: ["range"] })
@@ -109,20 +115,40 @@ const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "co
 /** Counts the engine loops over (frames per poll, descriptors per write-back): a fraction has no
  *  meaning there (a budget of 64.5 frames). */
 const WHOLE: CostName[] = ["napi_budget", "nic_window_frames"];
+/** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
+const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
+/** The largest value (and range end) of any constant, in its unit: 10^9 cycles is a third of a
+ *  second of one core's work per event, 10^9 ns a second, 10^9 us a quarter of an hour. Beyond it
+ *  one event outlasts any run (a trial drains for 50 ms of virtual time) many times over, and
+ *  virtual time, ns in a double, loses the resolution the figures are printed to. */
+export const COST_MAX = 1e9;
+/** The smallest clock (GHz) and copy rate (GB/s): below, one cycle or byte outlasts COST_MAX ns. */
+export const COST_MIN_POSITIVE = 1e-3;
+
+/**
+ * Why `v` cannot be constant `k`'s value, or an end of its range (`fidelity --sensitivity` runs
+ * each end, a `{k=v}` variant may set any value inside it): undefined when it can.
+ */
+function domainProblem(k: CostName, v: number, unit: string): string | undefined {
+  if (v < 0) return "must be >= 0";
+  if (FLAGS.includes(k) && v !== 0 && v !== 1) return "a flag is 0 or 1";
+  if (POSITIVE.includes(k) && v <= 0) return "must be > 0";
+  if (POSITIVE.includes(k) && v < COST_MIN_POSITIVE) return `must be at least ${COST_MIN_POSITIVE}`;
+  if (WHOLE.includes(k) && !Number.isInteger(v)) return `a count of ${unit}, a whole number`;
+  if (FRACTIONS.includes(k) && v > 1) return "a fraction of the look-ups, at most 1";
+  if (v > COST_MAX) return "at most 10^9 (the largest value the engine takes for any constant)";
+  return undefined;
+}
 
 const fileSchema = z
   .object({
     // One line of printable text: the name heads the terminal's report line and the CSV rows
     // (a line end in it split the header in two).
-    name: z
-      .string()
-      .min(1)
-      .regex(
-        /^[^\p{Cc}]+$/u,
-        "a name is one line of printable characters (no tab, line end or control character)",
-      ),
+    name: z.string().min(1).regex(ONE_LINE, `a name is ${ONE_LINE_MESSAGE}`),
     description: z.string().min(1),
-    extends: z.string().optional(),
+    // "" is no profile: without this it read as no `extends` at all, and the file was refused
+    // for the 51 constants it then lacked rather than for the empty name.
+    extends: z.string().min(1, "name a built-in profile or a file (or leave extends out)").optional(),
     constants: z.record(z.string(), constantSchema),
   })
   .strict();
@@ -205,11 +231,14 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
       problems.push(`${at(["constants", k])}: missing`);
       continue;
     }
-    if (FLAGS.includes(k) && v.value !== 0 && v.value !== 1)
-      problems.push(`${at(["constants", k, "value"])}: a flag is 0 or 1`);
-    if (POSITIVE.includes(k) && v.value <= 0) problems.push(`${at(["constants", k, "value"])}: must be > 0`);
-    if (WHOLE.includes(k) && !Number.isInteger(v.value))
-      problems.push(`${at(["constants", k, "value"])}: a count of ${v.unit}, a whole number`);
+    const why = domainProblem(k, v.value, v.unit);
+    if (why) problems.push(`${at(["constants", k, "value"])}: ${why}`);
+    // The ends of a range are values too: a variant may take any value inside it.
+    if (k in r.data.constants)
+      v.range.forEach((end, i) => {
+        const bad = domainProblem(k, end, v.unit);
+        if (bad) problems.push(`${at(["constants", k, "range", i])}: ${bad}`);
+      });
     c[k] = v.value;
   }
   if (problems.length > 0) throw new UserError("E_PROFILE", `invalid cost profile\n${problems.join("\n")}`);
@@ -345,10 +374,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
     const rec = constants[k]!;
     if (v < rec.range[0] || v > rec.range[1])
       throw bad(`${k} = ${v} lies outside its range [${rec.range.join(", ")}]`);
-    if (FLAGS.includes(k) && v !== 0 && v !== 1) throw bad(`${k} = ${v}: a flag is 0 or 1`);
-    if (POSITIVE.includes(k) && v <= 0) throw bad(`${k} = ${v}: must be > 0`);
-    if (WHOLE.includes(k) && !Number.isInteger(v))
-      throw bad(`${k} = ${v}: a count of ${rec.unit}, a whole number`);
+    const why = domainProblem(k, v, rec.unit);
+    if (why) throw bad(`${k} = ${v}: ${why}`);
     constants[k] = { ...rec, value: v };
   }
   return { ...p, name: p.name + suffix, ref: p.ref + suffix, c: { ...p.c, ...changes }, constants };

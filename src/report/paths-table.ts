@@ -4,6 +4,7 @@ import Table from "cli-table3";
 import { perPacketUnit, type ResourceKind } from "../engine/resource.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
 import { otherLinks, type PathsJson, type PingJson, type SimulatorJson } from "./paths-json.ts";
+import { profileLabel } from "./profile-label.ts";
 
 const f = (x: number | null, d = 2) => (x === null ? "-" : x.toFixed(d));
 const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
@@ -40,7 +41,7 @@ export function describeRun(j: PathsJson): string {
           ? "one load point at the capture's own timestamps"
           : `one load point at --rate ${j.rate}`;
   return (
-    `Simulated in virtual time: cost profile '${j.profile.name}'${j.profile.origin === "builtin" ? "" : ` (${j.profile.origin})`}, ${linkText(j)}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
+    `Simulated in virtual time: cost profile ${profileLabel(j.profile, "'")}, ${linkText(j)}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
     (j.replay ? describeReplay(j.replay, j.direction) : "")
   );
@@ -547,7 +548,7 @@ export function pathsCsv(j: PathsJson): string {
         lp.latency_us?.p90 ?? null,
         lp.latency_us?.p99 ?? null,
         lp.latency_us?.p999 ?? null,
-        j.profile.name,
+        profileLabel(j.profile),
         j.seed,
         lp.faults ? faultsField(lp.faults) : "",
         p.frame_bytes,

@@ -14,6 +14,7 @@ import {
   simulatorSchema,
   toolSchema,
 } from "./paths-json.ts";
+import { profileLabel } from "./profile-label.ts";
 
 export const PING_SCHEMA = "iovsim.ping/1";
 
@@ -92,13 +93,14 @@ export function buildPingJson(r: PingRunResult, meta: PingMeta, simulator: Simul
   };
 }
 
-export const PING_CSV_HEADER = ["path", "seq", "rtt_us"] as const;
+export const PING_CSV_HEADER = ["path", "seq", "rtt_us", "profile", "seed"] as const;
 
-/** One row per echo reply (simulated round-trip time, µs). */
+/** One row per echo reply (simulated round-trip time, µs); the profile and seed on every row,
+ *  as paths and steering have them, so rows of several runs stay told apart. */
 export function pingCsv(j: PingCommandJson): string {
   return toCsv(
     PING_CSV_HEADER,
-    j.echoes.map((e) => [j.path, e.seq, e.rtt_us]),
+    j.echoes.map((e) => [j.path, e.seq, e.rtt_us, profileLabel(j.profile), j.seed]),
   );
 }
 

@@ -536,7 +536,7 @@ describe("output: schemas, CSV shape, one figure in every format, determinism", 
     const args = ["ping", "--path", "virtio", "-c", "3", "--interval-ms", "10"];
     const j = pingJsonSchema.parse(JSON.parse((await cli([...args, "--json"])).out));
     const csv = parseCsv((await cli([...args, "--csv"])).out);
-    expect(csv[0]).toEqual(["path", "seq", "rtt_us"]);
+    expect(csv[0]).toEqual(["path", "seq", "rtt_us", "profile", "seed"]);
     expect(csv.slice(1).map((r) => Number(r[2]))).toEqual(j.echoes.map((e) => e.rtt_us));
     const text = (await cli(args)).out;
     const times = [...text.matchAll(/time=([\d.]+) ms \(simulated\)/g)].map((m) => Number(m[1]));

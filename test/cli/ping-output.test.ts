@@ -58,7 +58,9 @@ describe("iovsim ping: machine-readable output", () => {
     expect(r.err).toMatch(/^simulator speed \(wall clock/);
     const rows = parseCsv(r.out);
     expect(rows[0]).toEqual([...PING_CSV_HEADER]);
-    expect(rows.slice(1)).toEqual(j.echoes.map((e) => ["native", String(e.seq), String(e.rtt_us)]));
+    expect(rows.slice(1)).toEqual(
+      j.echoes.map((e) => ["native", String(e.seq), String(e.rtt_us), "bhyve", "7"]),
+    );
   });
 
   it("--html writes a report with the RTT of every echo; --json with --csv is refused", async () => {

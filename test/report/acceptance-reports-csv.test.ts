@@ -165,10 +165,11 @@ describe("one CSV row per result, with the --json figures (same seed)", () => {
       file,
       "--csv",
     ]);
-    expect(text).toContain('"q""uote,µ-tuned"');
+    // A user's file: its path after the name, as the table's first line has it.
+    expect(text).toContain(`"q""uote,µ-tuned (${file})"`);
     const rows = records(text);
     expect(rows.length).toBeGreaterThan(0);
-    for (const r of rows) expect(r.profile).toBe('q"uote,µ-tuned');
+    for (const r of rows) expect(r.profile).toBe(`q"uote,µ-tuned (${file})`);
   });
 
   it("ping: a row per echo reply with its RTT", async () => {

@@ -34,6 +34,9 @@ options:
                   range, one at a time (minutes), and say which verdicts hold
   -h, --help      this text
 
+There is no --profile: each case runs the profile of the host its publication measured (the
+table's profile line). To run your own profile, give it to paths, ping or steering --profile.
+
 Exit status 0 when every case passes, 1 when one fails (the table says which).
 `;
 
@@ -43,7 +46,41 @@ const OPTIONS: OptionDecl[] = [
   { flags: "--html <file>", description: "a self-contained HTML report" },
   { flags: "--case <name>", description: "run one case" },
   { flags: "--sensitivity", description: "each constant at both ends of its range" },
+  // Declared only to refuse it with the reason (an unknown option would not say why).
+  { flags: "--profile <p>", description: "refused: each case runs its publication's profile" },
 ];
+
+/**
+ * The options of a fidelity run, checked before anything runs (here and by `sweep plan` for each
+ * point): a refused option throws the UserError the run would.
+ */
+export function parseFidelityOptions(opts: Record<string, unknown>) {
+  const o = {
+    json: opts.json === true,
+    csv: opts.csv === true,
+    sensitivity: opts.sensitivity === true,
+    caseName: opts.case as string | undefined,
+    html: htmlOutputFile(opts.html as string | undefined),
+  };
+  if (opts.profile !== undefined)
+    throw new UserError(
+      "E_USAGE",
+      "fidelity: --profile: each case runs the profile of the host its publication measured (the table's profile line), so a profile of yours would not reproduce it; give yours to paths, ping or steering --profile",
+    );
+  const format = outputFormat("fidelity", o);
+  if (format === "csv" && o.sensitivity)
+    throw new UserError(
+      "E_USAGE",
+      "fidelity: --csv has one row per case; the --sensitivity findings are in --json or the table",
+    );
+  const cases = selectCases(o.caseName);
+  if (cases.length === 0)
+    throw new UserError(
+      "E_USAGE",
+      `--case: unknown case '${o.caseName}' (cases: ${CASES.map((c) => c.name).join(", ")})`,
+    );
+  return { o, format, cases };
+}
 
 export const command = defineCommand({
   name: "fidelity",
@@ -51,25 +88,7 @@ export const command = defineCommand({
   help: HELP,
   options: OPTIONS,
   async run({ opts, argv: args }, ctx) {
-    const o = {
-      json: opts.json === true,
-      csv: opts.csv === true,
-      sensitivity: opts.sensitivity === true,
-      caseName: opts.case as string | undefined,
-      html: htmlOutputFile(opts.html as string | undefined),
-    };
-    const format = outputFormat("fidelity", o);
-    if (format === "csv" && o.sensitivity)
-      throw new UserError(
-        "E_USAGE",
-        "fidelity: --csv has one row per case; the --sensitivity findings are in --json or the table",
-      );
-    const cases = selectCases(o.caseName);
-    if (cases.length === 0)
-      throw new UserError(
-        "E_USAGE",
-        `--case: unknown case '${o.caseName}' (cases: ${CASES.map((c) => c.name).join(", ")})`,
-      );
+    const { o, format, cases } = parseFidelityOptions(opts);
     await ensureKernels();
     const status = statusLine(ctx, "fidelity");
     const report = await runFidelity({ cases, sensitivity: o.sensitivity, onProgress: status.update });

@@ -55,7 +55,7 @@ are simulated; a last line reports how fast the simulator ran (wall clock).
              (switches: iovsim model list) or P{constant=value,...}
 --seed N     seed of the run's generators (default 1); a run is deterministic for a given seed
 --json       one JSON document (schema iovsim.ping/1, docs/ping-json.md)
---csv        one row per echo reply: path,seq,rtt_us (simulated)
+--csv        one row per echo reply: path,seq,rtt_us (simulated),profile,seed
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
              and cost profile; charts as SVG, no network; docs/reports.md)
 exit status: 0 every echo answered, 1 bad usage, 2 an echo unanswered (ping(8) exits 0 when

@@ -3,10 +3,9 @@
 // not hours of failed points on a batch engine. The options are parsed as the experiment parses
 // them; nothing is simulated.
 import { UserError } from "../../errors.ts";
-import { CASES } from "../../fidelity/cases.ts";
-import { selectCases } from "../../fidelity/run.ts";
 import type { SweepPlan, SweepPoint } from "../../sweep/plan.ts";
 import { parseArgv } from "../registry.ts";
+import { parseFidelityOptions } from "./fidelity.ts";
 import { loadCommand } from "./index.ts";
 import { parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
 import { parseSteeringArgs, traffics } from "./steering.ts";
@@ -41,14 +40,7 @@ export async function checkPointArgs(args: readonly string[]): Promise<void> {
       throw noStdin(`--mix pcap:-`);
     });
   }
-  if (experiment === "fidelity") {
-    const name = parsed.opts.case as string | undefined;
-    if (selectCases(name).length === 0)
-      throw new UserError(
-        "E_USAGE",
-        `--case: unknown case '${name}' (cases: ${CASES.map((c) => c.name).join(", ")})`,
-      );
-  }
+  if (experiment === "fidelity") parseFidelityOptions(parsed.opts);
 }
 
 /**

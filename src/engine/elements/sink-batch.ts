@@ -18,11 +18,10 @@ export function pricedSinkWork(
   app: Application | null,
   burst: (n: number) => number,
 ): Work {
-  const u32 = ctx.u32;
   return (start: number, n: number, done: WorkEnd): number => {
     const end = pricer.price(start, n);
     setU64(ctx, clock, start + pricer.batchNs);
-    u32[(sinkCtx + P.S_PKT_PS) >>> 2] = Math.round(pricer.perPacketNs * 1000);
+    setU64(ctx, sinkCtx + P.S_PKT_PS, pricer.perPacketNs * 1000);
     const bytes0 = app ? u64(ctx, sinkCtx + P.S_BYTES) : 0;
     const taken = burst(n);
     app?.deliver(end, taken, u64(ctx, sinkCtx + P.S_BYTES) - bytes0);

@@ -85,7 +85,7 @@ function queueConsumer(
       const bytes = wireRingBytes(ctx, input.ring, u32[(input.ring + R_HEAD) >>> 2], n);
       const ns = ((bytes + 24 * n) * 8) / ctx.linkGbps;
       setU64(ctx, clock, start);
-      u32[(c + P.S_PKT_PS) >>> 2] = Math.round((ns / n) * 1000);
+      setU64(ctx, c + P.S_PKT_PS, (ns / n) * 1000);
       const taken = sinkBurst(c, n);
       const end = res.charge(start, ns, wireAcc);
       loop?.acksIn(end, taken);
