@@ -237,10 +237,14 @@ describe("flow create: what a NIC can match", () => {
     refused(await host()(rule("igb0", "udp dst 53", "queue index 0")), "(it matches: nothing)");
   });
 
-  it("IPv6 is refused by name, and an IPv6 address is not an ipv4 dst", async () => {
+  it("an IPv6 address is not an ipv4 dst, nor an IPv4 address an ipv6 dst", async () => {
     const run = host();
-    refused(await run(rule("ixl0", "ipv6 dst 2001:db8::1")), "pattern item 'ipv6' is not supported");
     refused(await run(rule("ixl0", "ipv4 dst 2001:db8::1")), "expected an IPv4 address");
+    refused(await run(rule("ixl0", "ipv6 dst 192.0.2.1")), "expected an IPv6 address");
+  });
+
+  it("ix (82599) has no IPv6 exact match (ixgbe: IPv6 fdir in signature mode only)", async () => {
+    refused(await host()(rule("ix0", "ipv6 dst 2001:db8::1", "queue index 0")), "cannot match ipv6-dst");
   });
 
   it("ipv4/udp fields other than dst are refused by name", async () => {
@@ -404,7 +408,11 @@ describe("flow rules in a hand-edited state file", () => {
       "$.flow.ixl0[0].hi",
       "udp-dport must be at most 65535",
     ],
-    [{ id: 0, field: "ipv6-dst", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].field", "invalid flow rules"],
+    [{ id: 0, field: "ipv6-dst", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].lo", "has 'addr', not 'lo'/'hi'"],
+    [{ id: 0, field: "ipv6-dst", queue: 1 }, "$.flow.ixl0[0].addr", "needs 'addr'"],
+    [{ id: 0, field: "ipv6-src", addr: "fe80::1%eth0", queue: 1 }, "$.flow.ixl0[0].addr", "inet_pton"],
+    [{ id: 0, field: "udp-dport", addr: "::1", queue: 1 }, "$.flow.ixl0[0].addr", "not 'addr'"],
+    [{ id: 0, field: "ipv4-src", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].field", "invalid flow rules"],
   ])("%j is reported where it is, never listed or run", async (bad, where, msg) => {
     const dir = tempDir("iovsim-flow-acc-");
     const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
