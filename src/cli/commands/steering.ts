@@ -362,7 +362,7 @@ function refuseTrafficOptionsNotUsed(mixes: string[], str: (k: string) => string
         `--${k} shapes generated traffic, and --mix ${mixes.join(",")} replays captures (their flows and popularity are as captured): leave out --${k}`,
       );
   const ip = str("ip") !== undefined ? IP_CHOICES[str("ip")!] : undefined;
-  if (ip && generated.length > 0) {
+  if (ip && ip !== IP_CHOICES["4"] && generated.length > 0) {
     // An underlay family changes no plain/mpls/qinq frame, a user-packet family no esp frame.
     const changes = (m: string) =>
       (ip.inner === 6 && m !== "esp") || (ip.outer === 6 && !["plain", "mpls", "qinq"].includes(m));
