@@ -32,6 +32,8 @@ ADDR: an IPv6 address as inet_pton(AF_INET6) reads it (2001:db8::1, ::ffff:192.0
 id, brackets or prefix length), listed as inet_ntop prints it (RFC 5952: 2001:DB8:0:0::1 is
 2001:db8::1). ipv4/ipv6 keys match the outermost IP header; an IPv6 rule takes one table entry
 on ixl (X710); ix (82599) matches IPv6 in signature mode only, so it has no IPv6 exact match.
+Plain items (eth, ipv4, ipv6, udp) are not matched: 'ipv4 / udp / gtpu teid 5' matches GTP-U
+over IPv6 too (i40e keeps an input set per packet type; docs/divergences.md).
 ACTION: 'queue index Q' (to receive queue Q), or 'drop' (the NIC discards matching frames:
 ethtool -N's action -1; steering counts them as 'flow-rule drop', not as loss).
 (testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id;
