@@ -4,9 +4,15 @@
 // same lookup as the IPv4 ones.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureKernels } from "../../src/engine/simulate.ts";
-import { type FlowRule, type FlowRuleSpec, parseFlowCreate } from "../../src/steering/flow-rules.ts";
+import {
+  checkRules,
+  type FlowRule,
+  type FlowRuleSpec,
+  parseFlowCreate,
+  ruleEntries,
+} from "../../src/steering/flow-rules.ts";
 import { RULE_DROP, simulateSteering } from "../../src/steering/simulate.ts";
-import { type StrategyId, type Symmetric, strategyGraph } from "../../src/steering/strategies.ts";
+import { nicLimits, type StrategyId, type Symmetric, strategyGraph } from "../../src/steering/strategies.ts";
 import { buildMix, flowSequence, IP_CHOICES, type MixName } from "../../src/steering/traffic.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 
@@ -132,5 +138,24 @@ describe("IPv6 flow rules run by the data plane (--strategy flow-rules)", () => 
     });
     expect(r.ruleFlows.matched).toBe(0);
     expect(r.drops[RULE_DROP] ?? 0).toBe(0);
+  });
+});
+
+describe("IPv6 rules in the NIC's table (the profile's flow.ipv6)", () => {
+  it("ixl matches IPv6 addresses, one entry a rule; ix has no IPv6 exact match", () => {
+    const ixl = nicLimits("ixl");
+    expect(ixl.patterns).toEqual(expect.arrayContaining(["ipv6-src", "ipv6-dst"]));
+    expect(ixl.ipv6Entries).toBe(1);
+    expect(nicLimits("ix").patterns).not.toContain("ipv6-dst");
+  });
+
+  it("an IPv6 rule counts the profile's entries per rule against the table", () => {
+    const r = rule(0, "ipv6 dst ::1 / end actions drop");
+    expect(ruleEntries(r, 1)).toBe(1);
+    expect(ruleEntries(r, 2)).toBe(2);
+    const full = [rule(0, "gtpu teid 0-8190 / end actions drop"), r];
+    const ixl = { id: "ixl0", rules: 8192, patterns: nicLimits("ixl").patterns };
+    expect(() => checkRules(full, { ...ixl, ipv6Entries: 1 })).not.toThrow();
+    expect(() => checkRules(full, { ...ixl, ipv6Entries: 2 })).toThrow(/8193 exact-match entries needed/);
   });
 });
