@@ -91,6 +91,9 @@ describe("RSS strategies on IPv6 traffic (GTP-U, one gNB/UPF pair, --ip 6)", () 
     expect(plain.splitPairs).toBeGreaterThan(0);
     expect(sym.splitPairs).toBe(0);
     expect(nonZero(sym.perQueue)).toBe(4);
+    const sorted = run("inner-rss", 4, t6, { symmetric: "sorted" });
+    expect(sorted.splitPairs).toBe(0);
+    expect(nonZero(sorted.perQueue)).toBe(4);
   });
 });
 
