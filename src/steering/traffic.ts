@@ -179,7 +179,7 @@ const NOTES: Record<MixName, string> = {
   gtpu: "N3: gNB/UPF pairs, UDP 2152->2152, TEID per subscriber and direction, uplink+downlink, PDU session container on 1/3",
   gre: "GRE tunnels, key per tunnel",
   mpls: "MPLS over Ethernet, 2-3 label stacks",
-  qinq: "QinQ S-tag 0x88a8 + C-tag, plain IP/UDP behind",
+  qinq: "QinQ S-tag 0x88a8 + C-tag, plain IPv4/UDP behind",
   esp: "IPsec ESP tunnel mode: gateway pairs, SPI per SA, no inner visibility",
   mix: "every mix above, interleaved",
 };
@@ -232,7 +232,7 @@ export function buildMix(spec: MixSpec): SteeringTraffic {
     pairOf,
     cdf: popularity(flows, spec.zipfS, spec.seed),
     // Plain traffic has no tunnel: its frames do not depend on spec.tunnels.
-    note: `${NOTES[spec.mix]}; ${flows} flows${spec.mix === "plain" ? "" : `, ${spec.tunnels} tunnel endpoint pair(s)`}${pop}${familyNote(spec.mix, spec.ip ?? IPV4_ONLY)}`,
+    note: `${spec.mix === "qinq" && spec.ip?.inner === 6 ? NOTES.qinq.replace("IPv4", "IPv6") : NOTES[spec.mix]}; ${flows} flows${spec.mix === "plain" ? "" : `, ${spec.tunnels} tunnel endpoint pair(s)`}${pop}${familyNote(spec.mix, spec.ip ?? IPV4_ONLY)}`,
     payloadBytes: spec.mix === "esp" || spec.mix === "mix" ? null : PAYLOAD,
     ip: familiesOf(spec.mix, spec.ip ?? IPV4_ONLY),
   };
