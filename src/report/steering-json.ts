@@ -88,8 +88,8 @@ export const steeringJsonSchema = z.strictObject({
        *  mix has no such header, the whole field null for a capture; absent before --ip. */
       ip: z
         .strictObject({
-          inner: z.union([z.literal(4), z.literal(6)]).nullable(),
-          outer: z.union([z.literal(4), z.literal(6)]).nullable(),
+          inner: z.enum(["ipv4", "ipv6"]).nullable(),
+          outer: z.enum(["ipv4", "ipv6"]).nullable(),
         })
         .nullable()
         .optional(),

@@ -23,6 +23,9 @@ export type MixName = "plain" | "vxlan" | "gtpu" | "gre" | "mpls" | "qinq" | "es
 export const MIX_NAMES: readonly MixName[] = ["plain", "vxlan", "gtpu", "gre", "mpls", "qinq", "esp", "mix"];
 const SINGLE_MIXES = MIX_NAMES.filter((m) => m !== "mix") as Exclude<MixName, "mix">[];
 
+/** An IP version as the parser and `decode --json` name it. */
+export type IpName = "ipv4" | "ipv6";
+
 /** IP version of the user's packets (inner) and of the tunnel underlay (outer). */
 export interface IpFamilies {
   inner: 4 | 6;
@@ -64,7 +67,7 @@ export interface SteeringTraffic {
   payloadBytes: number | null;
   /** IP version of the user's packets (inner) and of the underlay (outer) in the frames; null
    *  where a mix has no such header (plain's underlay, esp's ciphertext) or for a capture. */
-  ip: { inner: 4 | 6 | null; outer: 4 | 6 | null } | null;
+  ip: { inner: IpName | null; outer: IpName | null } | null;
 }
 
 /** The tunnel endpoint's (or receiving host's) MAC: every mix is addressed to it. */
@@ -241,7 +244,8 @@ export function buildMix(spec: MixSpec): SteeringTraffic {
 /** The IP versions a mix's frames carry: no underlay for plain, mpls, qinq; esp shows none inside. */
 function familiesOf(mix: MixName, ip: IpFamilies): SteeringTraffic["ip"] {
   const noUnderlay = mix === "plain" || mix === "mpls" || mix === "qinq";
-  return { inner: mix === "esp" ? null : ip.inner, outer: noUnderlay ? null : ip.outer };
+  const name = (v: 4 | 6): IpName => (v === 4 ? "ipv4" : "ipv6");
+  return { inner: mix === "esp" ? null : name(ip.inner), outer: noUnderlay ? null : name(ip.outer) };
 }
 
 /** What --ip changed in a mix ("" for IPv4 only, as before --ip). */

@@ -572,6 +572,6 @@ describe("flow create: IPv6 (testpmd's ipv6 item, inet_pton addresses)", () => {
     expect(r.per_queue[2]).toBeGreaterThan(250);
     expect(r.per_queue[3]).toBeGreaterThan(250);
     expect(r.per_queue[2] + r.per_queue[3]).toBe(1000);
-    expect(j.mixes[0].ip).toEqual({ inner: 6, outer: 6 });
+    expect(j.mixes[0].ip).toEqual({ inner: "ipv6", outer: "ipv6" });
   });
 });

@@ -35,7 +35,7 @@ describe("a steering mix's frame size", () => {
       min_bytes: 128,
       max_bytes: 128,
       payload_bytes: 32,
-      ip: { inner: 4, outer: 4 },
+      ip: { inner: "ipv4", outer: "ipv4" },
     });
     expect(mixFrameSizeNote(m)).toBe(
       "vxlan frames: 128 B with FCS (92 B of headers, 32 B of payload, 4 B FCS)",
@@ -75,7 +75,7 @@ describe("a steering mix's frame size", () => {
         min_bytes: 128,
         max_bytes: 128,
         payload_bytes: 32,
-        ip: { inner: 4, outer: 4 },
+        ip: { inner: "ipv4", outer: "ipv4" },
       },
     ]);
     expect(j.notes).toContain("vxlan frames: 128 B with FCS (92 B of headers, 32 B of payload, 4 B FCS)");

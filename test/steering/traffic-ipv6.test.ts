@@ -81,7 +81,10 @@ describe("--ip: the address families of the generated mixes", () => {
         if (HAS_UNDERLAY(m)) expect(p.l3?.proto).toBe(`ipv${f.outer}`);
         if (HAS_USER(m)) expect(user?.l3?.proto).toBe(`ipv${f.inner}`);
       });
-      expect(t.ip).toEqual({ inner: HAS_USER(m) ? f.inner : null, outer: HAS_UNDERLAY(m) ? f.outer : null });
+      expect(t.ip).toEqual({
+        inner: HAS_USER(m) ? `ipv${f.inner}` : null,
+        outer: HAS_UNDERLAY(m) ? `ipv${f.outer}` : null,
+      });
     },
   );
 
