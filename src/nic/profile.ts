@@ -186,8 +186,15 @@ export const NicProfileSchema = z
     flow: z
       .object({
         rules: z.number().int().min(0),
-        patterns: z.array(z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport"])),
+        patterns: z.array(
+          z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport", "ipv6-src", "ipv6-dst"]),
+        ),
         source: z.string().min(10),
+        /** What an IPv6 rule costs in the table (entries per rule), with where that comes from. */
+        ipv6: z
+          .object({ entriesPerRule: z.number().int().min(1), source: z.string().min(10) })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

@@ -84,6 +84,15 @@ export const steeringJsonSchema = z.strictObject({
       /** Payload inside the innermost headers (generated mixes: 32), null where it is not one
        *  figure (esp's opaque body, the interleaved mix, a capture). */
       payload_bytes: z.number().int().nonnegative().nullable(),
+      /** IP version of the user's packets (inner) and of the underlay (outer), --ip; null where a
+       *  mix has no such header, the whole field null for a capture; absent before --ip. */
+      ip: z
+        .strictObject({
+          inner: z.enum(["ipv4", "ipv6"]).nullable(),
+          outer: z.enum(["ipv4", "ipv6"]).nullable(),
+        })
+        .nullable()
+        .optional(),
     }),
   ),
   results: z.array(steeringResult),

@@ -5,7 +5,7 @@ import { type FaultRecord, type FaultSpec, withWorkerExitRetrySync } from "../en
 import { UserError } from "../errors.ts";
 import { loadCosts } from "../model/costs.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
-import { checkRules, deriveRules, type FlowRule } from "./flow-rules.ts";
+import { checkRules, deriveRules, type FlowRule, ruleEntries } from "./flow-rules.ts";
 import { searchNdr } from "./ndr.ts";
 import { type SteeringScenario, type SteeringSim, simulateSteering } from "./simulate.ts";
 import {
@@ -157,7 +157,13 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
       });
     return result;
   };
-  if (o.portRules) checkRules(o.portRules, { id: o.nic, rules: lim.flowRules, patterns: lim.patterns });
+  if (o.portRules)
+    checkRules(o.portRules, {
+      id: o.nic,
+      rules: lim.flowRules,
+      patterns: lim.patterns,
+      ipv6Entries: lim.ipv6Entries,
+    });
   for (const traffic of o.traffics)
     for (const strategy of o.strategies)
       for (const n of o.queues) {
@@ -179,10 +185,14 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           rules =
             o.portRules ??
             deriveRules(traffic.flowFrames, traffic.pairOf, n, lim.patterns, (f) => parseFrame(f));
-          const entries = rules.reduce((a, r) => a + r.hi - r.lo + 1, 0);
+          const entries = rules.reduce((a, r) => a + ruleEntries(r, lim.ipv6Entries), 0);
           if (o.portRules === null) {
             try {
-              checkRules(rules, { id: o.nic, rules: lim.flowRules, patterns: lim.patterns }, n);
+              checkRules(
+                rules,
+                { id: o.nic, rules: lim.flowRules, patterns: lim.patterns, ipv6Entries: lim.ipv6Entries },
+                n,
+              );
             } catch (e) {
               results.push({ ...base, ...empty(), skipped: (e as Error).message });
               continue;

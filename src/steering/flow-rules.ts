@@ -5,19 +5,31 @@
 //
 //   flow create PORT ingress pattern gtpu teid 100-199 / end actions queue index 3 / end
 //   flow create PORT ingress pattern esp spi 7 / end actions drop / end
-//   pattern items: eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M]
-//                  | esp spi N[-M] ; exactly one keyed item (teid, vni, spi, ipv4 dst, udp dst)
+//   pattern items: eth | ipv4 [dst A.B.C.D] | ipv6 [src|dst ADDRESS] | udp [dst PORT]
+//                  | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
+//   exactly one keyed field (teid, vni, spi, ipv4 dst, ipv6 src/dst, udp dst)
 import { UserError } from "../errors.ts";
 import type { ParsedFrame } from "../switch/reference/parsed.ts";
+import { canonicalIpv6 } from "./ipv6-text.ts";
 
-export type MatchField = "gtpu-teid" | "vxlan-vni" | "esp-spi" | "ipv4-dst" | "udp-dport";
+/** Fields matched on a number or a range of numbers. */
+export type NumericField = "gtpu-teid" | "vxlan-vni" | "esp-spi" | "ipv4-dst" | "udp-dport";
+/** Fields matched on one IPv6 address (128 bits: kept as its RFC 5952 text, not a number). */
+export type AddressField = "ipv6-src" | "ipv6-dst";
+export type MatchField = NumericField | AddressField;
 
-/** The value(s) a rule matches. */
-export interface FlowKey {
-  field: MatchField;
-  lo: number;
-  hi: number;
+export const ADDRESS_FIELDS: readonly AddressField[] = ["ipv6-src", "ipv6-dst"];
+export function isAddressField(f: string): f is AddressField {
+  return f === "ipv6-src" || f === "ipv6-dst";
 }
+
+/**
+ * The value(s) a rule matches: a range lo..hi of a numeric field, or one IPv6 address `addr`
+ * (inet_ntop's text: one spelling per address, so text equality is address equality).
+ */
+export type FlowKey =
+  | { field: NumericField; lo: number; hi: number; addr?: undefined }
+  | { field: AddressField; addr: string; lo?: undefined; hi?: undefined };
 
 /**
  * A rule without its id: a key and what the NIC does with a matching frame, send it to receive
@@ -38,9 +50,12 @@ export function ruleAction(r: FlowRuleSpec): string {
   return r.action === "drop" ? "drop" : `queue index ${r.queue}`;
 }
 
-/** Exact-match entries a rule takes in the NIC's table. */
-export function ruleEntries(r: Pick<FlowRule, "lo" | "hi">): number {
-  return r.hi - r.lo + 1;
+/**
+ * Exact-match entries a rule takes in the NIC's table: one per value of a range; an IPv6 rule
+ * takes the profile's `ipv6Entries` (flow.ipv6.entriesPerRule in src/nic/profiles/*.json).
+ */
+export function ruleEntries(r: FlowKey, ipv6Entries = 1): number {
+  return r.addr !== undefined ? ipv6Entries : r.hi - r.lo + 1;
 }
 
 /** An error at token `i` of a `flow create` (its number, text and column, and a caret under it). */
@@ -113,9 +128,28 @@ function ipv4(tokens: readonly string[], i: number): number {
   return m.slice(1).reduce((a, x) => a * 256 + Number(x), 0);
 }
 
+function ipv6(tokens: readonly string[], i: number): string {
+  refuseSpecWords(tokens, i);
+  const t = tokens[i] ?? "";
+  const addr = canonicalIpv6(t);
+  if (addr !== undefined) return addr;
+  // What inet_pton(AF_INET6) refuses and people write: say which part is at fault.
+  const why = t.includes("%")
+    ? " (a zone id '%...' is not an address: inet_pton refuses it)"
+    : t.startsWith("[")
+      ? " (no brackets: they belong to URLs, inet_pton refuses them)"
+      : t.includes("/")
+        ? " (no prefix length: a rule matches one whole address)"
+        : "";
+  throw located(
+    tokens,
+    i,
+    `expected an IPv6 address as inet_pton(AF_INET6) reads it (e.g. 2001:db8::1, ::ffff:192.0.2.1)${why}`,
+  );
+}
+
 /** Pattern items rte_flow has that iovsim's flow tables do not match (refused by name). */
 const UNSUPPORTED_ITEMS = new Set([
-  "ipv6",
   "tcp",
   "sctp",
   "icmp",
@@ -176,11 +210,15 @@ export function parseFlowCreate(tokens: readonly string[]): {
     );
   expect("ingress");
   expect("pattern");
-  let key: { field: MatchField; lo: number; hi: number } | null = null;
+  let key: FlowKey | null = null;
   let keyToken = 0;
   const setKey = (at: number, k: NonNullable<typeof key>) => {
     if (key)
-      throw located(tokens, at, "a rule matches one keyed field (teid, vni, spi, ipv4 dst or udp dst)");
+      throw located(
+        tokens,
+        at,
+        "a rule matches one keyed field (teid, vni, spi, ipv4 dst, ipv6 src or dst, or udp dst)",
+      );
     key = k;
     keyToken = valueAt(at + 2);
   };
@@ -217,6 +255,33 @@ export function parseFlowCreate(tokens: readonly string[]): {
           i = afterValue(i + 1);
         }
         break;
+      case "ipv6": {
+        const f = tokens[i];
+        if (f === "src" || f === "dst") {
+          const addr = ipv6(tokens, valueAt(i + 1));
+          setKey(at, { field: f === "src" ? "ipv6-src" : "ipv6-dst", addr });
+          i = afterValue(i + 1);
+          // testpmd takes several fields in one item (`src is A dst is B`): one keyed field here.
+          if (["src", "dst", "proto", "tc", "hop"].includes(tokens[i] ?? ""))
+            throw located(
+              tokens,
+              i,
+              `ipv6 ${tokens[i]}: a rule matches one keyed field, and this one has 'ipv6 ${f}' already (docs/divergences.md)`,
+            );
+        } else if (["proto", "tc", "hop"].includes(f ?? ""))
+          throw located(
+            tokens,
+            i,
+            `ipv6 ${f}: not supported: i40e's flow director can match it beside the addresses (I40E_INSET_IPV6_${f === "proto" ? "NEXT_HDR" : f === "tc" ? "TC" : "HOP_LIMIT"}), iovsim's rules match one keyed field (ipv6 src or dst; docs/divergences.md)`,
+          );
+        else if (f !== undefined && f !== "/" && f !== "end")
+          throw located(
+            tokens,
+            i,
+            `ipv6 ${f}: not supported (an ipv6 item matches 'src' or 'dst', or nothing as a plain item)`,
+          );
+        break;
+      }
       case "udp":
         refuseField(at, "udp");
         if (tokens[i] === "dst") {
@@ -232,7 +297,7 @@ export function parseFlowCreate(tokens: readonly string[]): {
         if (tokens[i] !== word) throw located(tokens, i, `expected '${word}' after '${item}'`);
         const max = item === "vxlan" ? 0xffffff : 0xffffffff;
         const [lo, hi] = range(tokens, valueAt(i + 1), word.toUpperCase(), max);
-        setKey(at, { field: `${item}-${word}` as MatchField, lo, hi });
+        setKey(at, { field: `${item}-${word}` as NumericField, lo, hi });
         i = afterValue(i + 1);
         break;
       }
@@ -241,15 +306,19 @@ export function parseFlowCreate(tokens: readonly string[]): {
           throw located(
             tokens,
             at,
-            `pattern item '${item}' is not supported: iovsim's flow tables match ipv4 dst, udp dst, gtpu teid, vxlan vni and esp spi (eth, ipv4, udp as plain items; docs/divergences.md)`,
+            `pattern item '${item}' is not supported: iovsim's flow tables match ipv4 dst, ipv6 src/dst, udp dst, gtpu teid, vxlan vni and esp spi (eth, ipv4, ipv6, udp as plain items; docs/divergences.md)`,
           );
-        throw located(tokens, at, "unknown pattern item (eth, ipv4, udp, gtpu, vxlan, esp, end)");
+        throw located(tokens, at, "unknown pattern item (eth, ipv4, ipv6, udp, gtpu, vxlan, esp, end)");
     }
     if (tokens[i] === "/") i++;
     else if (tokens[i] !== "end") throw located(tokens, i, "expected '/' or 'end' after a pattern item");
   }
   if (!key)
-    throw located(tokens, i - 1, "the pattern matches no keyed field (teid, vni, spi, ipv4 dst or udp dst)");
+    throw located(
+      tokens,
+      i - 1,
+      "the pattern matches no keyed field (teid, vni, spi, ipv4 dst, ipv6 src or dst, or udp dst)",
+    );
   expect("actions");
   if (UNSUPPORTED_ACTIONS.has(tokens[i] ?? ""))
     throw located(
@@ -284,11 +353,18 @@ export function parseFlowCreate(tokens: readonly string[]): {
  * director rules!") rather than keep one that could never match.
  */
 export function overlappingRule<R extends FlowKey>(rules: readonly R[], rule: FlowKey): R | undefined {
-  return rules.find((r) => r.field === rule.field && r.lo <= rule.hi && rule.lo <= r.hi);
+  return rules.find((r) => keysOverlap(r, rule));
+}
+
+function keysOverlap(a: FlowKey, b: FlowKey): boolean {
+  if (a.field !== b.field) return false;
+  if (a.addr !== undefined || b.addr !== undefined) return a.addr === b.addr;
+  return a.lo <= b.hi && b.lo <= a.hi;
 }
 
 /** A rule's pattern item as written in testpmd's syntax: `gtpu teid 100-199`, `ipv4 dst 10.0.0.1`. */
-export function ruleItem(r: Pick<FlowRule, "field" | "lo" | "hi">): string {
+export function ruleItem(r: FlowKey): string {
+  if (r.addr !== undefined) return `ipv6 ${r.field === "ipv6-src" ? "src" : "dst"} ${r.addr}`;
   const v = r.lo === r.hi ? `${r.lo}` : `${r.lo}-${r.hi}`;
   return r.field === "gtpu-teid"
     ? `gtpu teid ${v}`
@@ -304,7 +380,7 @@ export function ruleItem(r: Pick<FlowRule, "field" | "lo" | "hi">): string {
 /** Checks a rule set against the NIC: patterns it can match, rule-table capacity, queue count. */
 export function checkRules(
   rules: readonly FlowRuleSpec[],
-  nic: { id: string; rules: number; patterns: readonly string[] },
+  nic: { id: string; rules: number; patterns: readonly string[]; ipv6Entries?: number },
   queues?: number,
 ): void {
   let used = 0;
@@ -316,11 +392,19 @@ export function checkRules(
       );
     if (queues !== undefined && r.queue !== undefined && r.queue >= queues)
       throw new UserError("E_USAGE", `flow: rule to queue ${r.queue}, but the port has ${queues} queue(s)`);
-    used += ruleEntries(r);
+    used += ruleEntries(r, nic.ipv6Entries);
   }
   // A value in two rules (a state written before flow create refused overlaps): the second
   // rule could never match; sorted by field and value, neighbours are enough to compare.
-  const sorted = [...rules].sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : a.lo - b.lo));
+  const sorted = [...rules].sort((a, b) =>
+    a.field !== b.field
+      ? a.field < b.field
+        ? -1
+        : 1
+      : a.addr !== undefined || b.addr !== undefined
+        ? (a.addr ?? "").localeCompare(b.addr ?? "")
+        : a.lo - b.lo,
+  );
   for (let i = 1; i < sorted.length; i++)
     if (overlappingRule([sorted[i - 1]], sorted[i]))
       throw new UserError(
@@ -334,8 +418,18 @@ export function checkRules(
     );
 }
 
+/**
+ * The IPv6 address `field` names in a parsed frame, as inet_ntop prints it (undefined: the
+ * outermost IP header is not IPv6). Like `ipv4 dst`, the outermost IP header: a tunnel's inner
+ * addresses are not matched.
+ */
+export function addressOf(p: ParsedFrame, field: AddressField): string | undefined {
+  if (p.l3?.proto !== "ipv6") return undefined;
+  return field === "ipv6-src" ? p.l3.src : p.l3.dst;
+}
+
 /** The value of `field` in a parsed frame (undefined: the frame has no such field). */
-export function fieldOf(frame: Uint8Array, p: ParsedFrame, field: MatchField): number | undefined {
+export function fieldOf(frame: Uint8Array, p: ParsedFrame, field: NumericField): number | undefined {
   switch (field) {
     case "gtpu-teid":
       return p.tunnel?.type === "gtpu" ? p.tunnel.id : undefined;
@@ -362,6 +456,10 @@ export function matchRule<R extends FlowKey>(
   rules: readonly R[],
 ): R | undefined {
   for (const r of rules) {
+    if (r.addr !== undefined) {
+      if (addressOf(p, r.field) === r.addr) return r;
+      continue;
+    }
     const v = fieldOf(frame, p, r.field);
     if (v !== undefined && v >= r.lo && v <= r.hi) return r;
   }
@@ -399,7 +497,7 @@ export function deriveRules(
   patterns: readonly string[],
   parse: (f: Uint8Array) => ParsedFrame,
 ): FlowRule[] {
-  const fields: MatchField[] = (["gtpu-teid", "vxlan-vni", "esp-spi"] as const).filter((f) =>
+  const fields: NumericField[] = (["gtpu-teid", "vxlan-vni", "esp-spi"] as const).filter((f) =>
     patterns.includes(f),
   );
   // Union-find over "field:value" keys.

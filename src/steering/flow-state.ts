@@ -5,23 +5,27 @@ import { UserError } from "../errors.ts";
 import type { HostState } from "../nic/host-model.ts";
 import { VFIO_PCI } from "../nic/linux/drivers.ts";
 import { findPciPf, pfBoundDriver, rebindAdvice } from "../nic/linux/index.ts";
-import type { FlowRule } from "./flow-rules.ts";
+import { type FlowRule, isAddressField, type NumericField } from "./flow-rules.ts";
+import { canonicalIpv6 } from "./ipv6-text.ts";
 
 // A queue rule keeps the shape state files had before drop rules (`queue`, no `action`); a drop
 // rule is `action: "drop"` with no queue: one of the two (checked below, where the error can
-// name the rule's place).
+// name the rule's place). A numeric field has `lo` and `hi`; an IPv6 field (`ipv6-src`,
+// `ipv6-dst`) has `addr` instead (the address as inet_ntop prints it), so state files written
+// before IPv6 rules read unchanged.
 const ruleSchema = z
   .object({
     id: z.number().int().min(0),
-    field: z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport"]),
-    lo: z.number().int().min(0),
-    hi: z.number().int().min(0),
+    field: z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport", "ipv6-src", "ipv6-dst"]),
+    lo: z.number().int().min(0).optional(),
+    hi: z.number().int().min(0).optional(),
+    addr: z.string().optional(),
     queue: z.number().int().min(0).max(255).optional(),
     action: z.literal("drop").optional(),
   })
   .strict();
-/** The largest value of each field (VNI 24 bits, UDP port 16, the rest 32). */
-const FIELD_MAX: Record<FlowRule["field"], number> = {
+/** The largest value of each numeric field (VNI 24 bits, UDP port 16, the rest 32). */
+const FIELD_MAX: Record<NumericField, number> = {
   "gtpu-teid": 0xffffffff,
   "vxlan-vni": 0xffffff,
   "esp-spi": 0xffffffff,
@@ -34,21 +38,26 @@ const FIELD_MAX: Record<FlowRule["field"], number> = {
 const portRulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
   const seen = new Set<number>();
   rules.forEach((r, i) => {
-    if (r.hi < r.lo)
-      ctx.addIssue({ code: "custom", path: [i, "hi"], message: `range ${r.lo}-${r.hi} runs backwards` });
-    if (r.hi > FIELD_MAX[r.field])
-      ctx.addIssue({
-        code: "custom",
-        path: [i, "hi"],
-        message: `${r.field} must be at most ${FIELD_MAX[r.field]}`,
-      });
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: "custom", path: [i, ...path], message });
+    if (isAddressField(r.field)) {
+      if (r.lo !== undefined || r.hi !== undefined)
+        issue([r.lo !== undefined ? "lo" : "hi"], `an ${r.field} rule has 'addr', not 'lo'/'hi'`);
+      if (r.addr === undefined) issue(["addr"], `an ${r.field} rule needs 'addr' (an IPv6 address)`);
+      else if (canonicalIpv6(r.addr) === undefined)
+        issue(["addr"], `'${r.addr}' is not an IPv6 address inet_pton(AF_INET6) reads`);
+    } else {
+      if (r.addr !== undefined) issue(["addr"], `a ${r.field} rule has 'lo' and 'hi', not 'addr'`);
+      if (r.lo === undefined || r.hi === undefined)
+        issue([r.lo === undefined ? "lo" : "hi"], `a ${r.field} rule needs 'lo' and 'hi'`);
+      else {
+        if (r.hi < r.lo) issue(["hi"], `range ${r.lo}-${r.hi} runs backwards`);
+        if (r.hi > FIELD_MAX[r.field]) issue(["hi"], `${r.field} must be at most ${FIELD_MAX[r.field]}`);
+      }
+    }
     if ((r.action === "drop") === (r.queue !== undefined))
-      ctx.addIssue({
-        code: "custom",
-        path: [i],
-        message: `a rule has 'queue' (to a queue) or 'action: "drop"', one of the two`,
-      });
-    if (seen.has(r.id)) ctx.addIssue({ code: "custom", path: [i, "id"], message: `rule id ${r.id} twice` });
+      issue([], `a rule has 'queue' (to a queue) or 'action: "drop"', one of the two`);
+    if (seen.has(r.id)) issue(["id"], `rule id ${r.id} twice`);
     seen.add(r.id);
   });
 });
@@ -63,8 +72,15 @@ export function readFlowState(state: HostState, file = "state.json"): Record<str
       "E_STATE",
       `${file}: $.flow${(r.error.issues[0]?.path ?? []).map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("")}: invalid flow rules (${r.error.issues[0]?.message ?? "?"})`,
     );
-  // The refinement above admits exactly the shapes of FlowRule (a queue, or action "drop").
-  return r.data as Record<string, FlowRule[]>;
+  // The refinement above admits exactly the shapes of FlowRule (a queue, or action "drop"; a
+  // range, or an address). An address is kept as inet_ntop prints it (a hand-written
+  // "2001:DB8::1" matches what the frame's "2001:db8::1" is).
+  const out: Record<string, FlowRule[]> = {};
+  for (const [port, rules] of Object.entries(r.data))
+    out[port] = rules.map((x) =>
+      x.addr !== undefined ? ({ ...x, addr: canonicalIpv6(x.addr)! } as FlowRule) : (x as FlowRule),
+    );
+  return out;
 }
 
 export function portRules(state: HostState, port: string, file?: string): FlowRule[] {

@@ -16,6 +16,8 @@ export interface MixFrameSize {
   max_bytes: number;
   /** Payload inside the innermost headers of every frame (null: not one figure). */
   payload_bytes: number | null;
+  /** IP version of the user's packets and of the underlay (--ip); null: a capture. */
+  ip: SteeringTraffic["ip"];
 }
 
 export function mixFrameSize(t: SteeringTraffic, frames: number, seed: number): MixFrameSize {
@@ -31,6 +33,7 @@ export function mixFrameSize(t: SteeringTraffic, frames: number, seed: number): 
     min_bytes: min,
     max_bytes: max,
     payload_bytes: t.payloadBytes,
+    ip: t.ip,
   };
 }
 

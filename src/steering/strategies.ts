@@ -103,6 +103,8 @@ export interface StrategyLimits {
   vfs: number;
   flowRules: number;
   patterns: readonly string[];
+  /** Table entries an IPv6 rule takes (the profile's flow.ipv6.entriesPerRule; 1 without it). */
+  ipv6Entries: number;
 }
 
 /** What the NIC profile allows: queues per VF, VFs (pools), flow-rule capacity. */
@@ -122,6 +124,7 @@ export function nicLimits(nic: string): StrategyLimits {
     vfs: Math.min(p.sriov.totalVfs, p.limits.driverMaxVfs),
     flowRules: p.flow?.rules ?? 0,
     patterns: p.flow?.patterns ?? [],
+    ipv6Entries: p.flow?.ipv6?.entriesPerRule ?? 1,
   };
 }
 

@@ -11,6 +11,10 @@
 //   mix   : all of the above, interleaved;
 //   pcap  : any capture, flows from its parsed 5-tuples (src/cli reads the file).
 // Popularity: uniform (round robin over flows) or Zipf (elephant flows), seeded.
+// Address families (`ip`, the CLI's --ip): the user's packets (the inner headers of a tunnel, the
+// only IP header of plain, mpls and qinq) and the underlay (the outer IP header of vxlan, gtpu,
+// gre and esp) are IPv4 or IPv6 each. An IPv6 address is the mix's IPv4 address a.b.c.d written
+// 2001:db8:a:b::c:d (the documentation prefix, RFC 3849), so both families have the same flows.
 import { UserError } from "../errors.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { eth, type FrameBuilder } from "../traffic/frames.ts";
@@ -19,8 +23,27 @@ export type MixName = "plain" | "vxlan" | "gtpu" | "gre" | "mpls" | "qinq" | "es
 export const MIX_NAMES: readonly MixName[] = ["plain", "vxlan", "gtpu", "gre", "mpls", "qinq", "esp", "mix"];
 const SINGLE_MIXES = MIX_NAMES.filter((m) => m !== "mix") as Exclude<MixName, "mix">[];
 
+/** An IP version as the parser and `decode --json` name it. */
+export type IpName = "ipv4" | "ipv6";
+
+/** IP version of the user's packets (inner) and of the tunnel underlay (outer). */
+export interface IpFamilies {
+  inner: 4 | 6;
+  outer: 4 | 6;
+}
+export const IPV4_ONLY: IpFamilies = { inner: 4, outer: 4 };
+/** --ip values: `4` and `6` everywhere, `6in4` IPv6 users over an IPv4 underlay, `4in6` the reverse. */
+export const IP_CHOICES: Record<string, IpFamilies> = {
+  "4": IPV4_ONLY,
+  "6": { inner: 6, outer: 6 },
+  "6in4": { inner: 6, outer: 4 },
+  "4in6": { inner: 4, outer: 6 },
+};
+
 export interface MixSpec {
   mix: MixName;
+  /** Address families (default IPv4 only). */
+  ip?: IpFamilies;
   /** Flows (directional streams); bidirectional mixes pair flows 2u, 2u+1. */
   flows: number;
   /** Tunnel endpoint pairs (gNBs per UPF, VTEP pairs, GRE tunnels, IPsec gateway pairs). */
@@ -42,6 +65,9 @@ export interface SteeringTraffic {
   /** Bytes of payload inside the innermost headers of every frame, or null where that is not
    *  one figure (ESP's opaque body, the interleaved mix, a capture). */
   payloadBytes: number | null;
+  /** IP version of the user's packets (inner) and of the underlay (outer) in the frames; null
+   *  where a mix has no such header (plain's underlay, esp's ciphertext) or for a capture. */
+  ip: { inner: IpName | null; outer: IpName | null } | null;
 }
 
 /** The tunnel endpoint's (or receiving host's) MAC: every mix is addressed to it. */
@@ -69,25 +95,44 @@ const ip = (a: number, b: number, c: number) => `${a}.${(b >> 8) & 0xff}.${b & 0
 const ueAddr = (u: number) => `10.${64 + ((u >> 16) & 0x3f)}.${(u >> 8) & 0xff}.${u & 0xff}`;
 const port = (u: number) => 1024 + (u % 60000);
 
-function udpIn(b: FrameBuilder, src: string, dst: string, sport: number, dport: number): Uint8Array {
-  return b.ipv4({ src, dst, ttl: 64 }).udp({ sport, dport }).payload(PAYLOAD).build();
+/** The IPv6 address standing for IPv4 address a.b.c.d in a mix: 2001:db8:a:b::c:d. */
+export function v6Of(v4: string): string {
+  const [a, b, c, d] = v4.split(".");
+  return `2001:db8:${a}:${b}::${c}:${d}`;
+}
+
+/** An IP header of family `fam` from src to dst (given as IPv4 text), TTL / hop limit 64. */
+function ipHeader(b: FrameBuilder, fam: 4 | 6, src: string, dst: string, proto?: number): FrameBuilder {
+  return fam === 4
+    ? b.ipv4({ src, dst, ttl: 64, ...(proto === undefined ? {} : { proto }) })
+    : b.ipv6({
+        src: v6Of(src),
+        dst: v6Of(dst),
+        hopLimit: 64,
+        ...(proto === undefined ? {} : { nextHeader: proto }),
+      });
 }
 
 /** Frame of flow f (of `flows`) in a single mix. */
-function frameOf(mix: Exclude<MixName, "mix">, f: number, tunnels: number): Uint8Array {
+function frameOf(mix: Exclude<MixName, "mix">, f: number, tunnels: number, fam: IpFamilies): Uint8Array {
   const outer = eth({ dst: ENDPOINT_MAC, src: PEER_MAC });
   const u = f >> 1; // subscriber / inner conversation
   const down = (f & 1) === 1;
   const t = u % tunnels; // tunnel endpoint pair
   const a = ueAddr(u);
   const srv = "198.51.100.10";
+  const udpIn = (b: FrameBuilder, src: string, dst: string, sport: number, dport: number) =>
+    ipHeader(b, fam.inner, src, dst).udp({ sport, dport }).payload(PAYLOAD).build();
   const inner = (b: FrameBuilder) => (down ? udpIn(b, srv, a, 443, port(u)) : udpIn(b, a, srv, port(u), 443));
+  // The underlay's header between tunnel endpoints x (uplink source) and y.
+  const under = (x: string, y: string, proto?: number) =>
+    down ? ipHeader(outer, fam.outer, y, x, proto) : ipHeader(outer, fam.outer, x, y, proto);
   const innerEth = (b: FrameBuilder) => b.eth({ dst: "02:00:00:00:01:01", src: "02:00:00:00:01:02" });
   switch (mix) {
     case "plain": {
       const hostA = ip(172, 16 + u, 1 + (u % 200));
       const hostB = ip(172, 31, 1 + ((u >> 3) % 200));
-      const l3 = outer.ipv4(down ? { src: hostB, dst: hostA, ttl: 64 } : { src: hostA, dst: hostB, ttl: 64 });
+      const l3 = down ? ipHeader(outer, fam.inner, hostB, hostA) : ipHeader(outer, fam.inner, hostA, hostB);
       const [sp, dp] = down ? [80, port(u)] : [port(u), 80];
       return (u % 2 === 0 ? l3.udp({ sport: sp, dport: dp }) : l3.tcp({ sport: sp, dport: dp, flags: 0x10 }))
         .payload(PAYLOAD)
@@ -99,17 +144,17 @@ function frameOf(mix: Exclude<MixName, "mix">, f: number, tunnels: number): Uint
       const upf = "203.0.113.1";
       const ext = u % 3 === 0 ? { ext: [{ type: 0x85, content: [down ? 0x00 : 0x10, 0x09] }] } : {};
       const teid = down ? 0x20000000 + u : 0x10000000 + u;
-      const l3 = outer.ipv4(down ? { src: upf, dst: gnb, ttl: 64 } : { src: gnb, dst: upf, ttl: 64 });
+      const l3 = under(gnb, upf);
       return inner(l3.udp({ sport: 2152, dport: 2152, checksum: false }).gtpu(teid, ext));
     }
     case "vxlan": {
       const [va, vb] = [ip(192, 0 * 256 + 2, 1 + t), ip(192, 0 * 256 + 2, 101 + t)];
-      const l3 = outer.ipv4(down ? { src: vb, dst: va, ttl: 64 } : { src: va, dst: vb, ttl: 64 });
+      const l3 = under(va, vb);
       return inner(innerEth(l3.udp({ sport: 49152, checksum: false }).vxlan(100 + (u % 4))));
     }
     case "gre": {
       const [ga, gb] = [ip(198, 18 * 256, 1 + t), ip(198, 18 * 256, 101 + t)];
-      const l3 = outer.ipv4(down ? { src: gb, dst: ga, ttl: 64 } : { src: ga, dst: gb, ttl: 64 });
+      const l3 = under(ga, gb);
       return inner(l3.gre({ key: 100 + t }));
     }
     case "mpls": {
@@ -126,10 +171,7 @@ function frameOf(mix: Exclude<MixName, "mix">, f: number, tunnels: number): Uint
       new DataView(body.buffer).setUint32(0, spi);
       new DataView(body.buffer).setUint32(4, 1);
       for (let i = 8; i < body.length; i++) body[i] = (i * 31 + f) & 0xff;
-      return outer
-        .ipv4(down ? { src: sb, dst: sa, ttl: 64, proto: 50 } : { src: sa, dst: sb, ttl: 64, proto: 50 })
-        .payload(body)
-        .build();
+      return under(sa, sb, 50).payload(body).build();
     }
   }
 }
@@ -182,7 +224,7 @@ export function buildMix(spec: MixSpec): SteeringTraffic {
   for (let f = 0; f < flows; f++) {
     const mix = spec.mix === "mix" ? SINGLE_MIXES[(f >> 1) % SINGLE_MIXES.length]! : spec.mix;
     const g = spec.mix === "mix" ? 2 * Math.floor(f / (2 * SINGLE_MIXES.length)) + (f & 1) : f;
-    flowFrames.push(frameOf(mix, g, spec.tunnels));
+    flowFrames.push(frameOf(mix, g, spec.tunnels, spec.ip ?? IPV4_ONLY));
   }
   const pairOf = new Int32Array(flows);
   for (let f = 0; f < flows; f++) pairOf[f] = f ^ 1;
@@ -193,9 +235,35 @@ export function buildMix(spec: MixSpec): SteeringTraffic {
     pairOf,
     cdf: popularity(flows, spec.zipfS, spec.seed),
     // Plain traffic has no tunnel: its frames do not depend on spec.tunnels.
-    note: `${NOTES[spec.mix]}; ${flows} flows${spec.mix === "plain" ? "" : `, ${spec.tunnels} tunnel endpoint pair(s)`}${pop}`,
+    note: `${spec.mix === "qinq" && spec.ip?.inner === 6 ? NOTES.qinq.replace("IPv4", "IPv6") : NOTES[spec.mix]}; ${flows} flows${spec.mix === "plain" ? "" : `, ${spec.tunnels} tunnel endpoint pair(s)`}${pop}${familyNote(spec.mix, spec.ip ?? IPV4_ONLY)}`,
     payloadBytes: spec.mix === "esp" || spec.mix === "mix" ? null : PAYLOAD,
+    ip: familiesOf(spec.mix, spec.ip ?? IPV4_ONLY),
   };
+}
+
+/** The IP versions a mix's frames carry: no underlay for plain, mpls, qinq; esp shows none inside. */
+function familiesOf(mix: MixName, ip: IpFamilies): SteeringTraffic["ip"] {
+  const noUnderlay = mix === "plain" || mix === "mpls" || mix === "qinq";
+  const name = (v: 4 | 6): IpName => (v === 4 ? "ipv4" : "ipv6");
+  return { inner: mix === "esp" ? null : name(ip.inner), outer: noUnderlay ? null : name(ip.outer) };
+}
+
+/** What --ip changed in a mix ("" for IPv4 only, as before --ip). */
+function familyNote(mix: MixName, ip: IpFamilies): string {
+  if (ip.inner === 4 && ip.outer === 4) return "";
+  const v = (f: 4 | 6) => `IPv${f}`;
+  switch (mix) {
+    case "plain":
+    case "mpls":
+    case "qinq":
+      return `; ${v(ip.inner)} (no underlay)`;
+    case "esp":
+      return `; ${v(ip.outer)} underlay (the inner packets are ciphertext)`;
+    case "mix":
+      return `; ${v(ip.inner)} user packets, ${v(ip.outer)} underlay`;
+    default:
+      return `; ${v(ip.inner)} inside, ${v(ip.outer)} underlay`;
+  }
 }
 
 /** Replayable frame sizes: an Ethernet header at least, a standard (non-jumbo) frame at most. */
@@ -265,6 +333,7 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     cdf,
     note: `${usable.length} frames replayed, ${flowFrames.length} flows (popularity as captured)${leftOutNote}`,
     payloadBytes: null,
+    ip: null,
   };
 }
 

@@ -237,10 +237,14 @@ describe("flow create: what a NIC can match", () => {
     refused(await host()(rule("igb0", "udp dst 53", "queue index 0")), "(it matches: nothing)");
   });
 
-  it("IPv6 is refused by name, and an IPv6 address is not an ipv4 dst", async () => {
+  it("an IPv6 address is not an ipv4 dst, nor an IPv4 address an ipv6 dst", async () => {
     const run = host();
-    refused(await run(rule("ixl0", "ipv6 dst 2001:db8::1")), "pattern item 'ipv6' is not supported");
     refused(await run(rule("ixl0", "ipv4 dst 2001:db8::1")), "expected an IPv4 address");
+    refused(await run(rule("ixl0", "ipv6 dst 192.0.2.1")), "expected an IPv6 address");
+  });
+
+  it("ix (82599) has no IPv6 exact match (ixgbe: IPv6 fdir in signature mode only)", async () => {
+    refused(await host()(rule("ix0", "ipv6 dst 2001:db8::1", "queue index 0")), "cannot match ipv6-dst");
   });
 
   it("ipv4/udp fields other than dst are refused by name", async () => {
@@ -404,7 +408,11 @@ describe("flow rules in a hand-edited state file", () => {
       "$.flow.ixl0[0].hi",
       "udp-dport must be at most 65535",
     ],
-    [{ id: 0, field: "ipv6-dst", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].field", "invalid flow rules"],
+    [{ id: 0, field: "ipv6-dst", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].lo", "has 'addr', not 'lo'/'hi'"],
+    [{ id: 0, field: "ipv6-dst", queue: 1 }, "$.flow.ixl0[0].addr", "needs 'addr'"],
+    [{ id: 0, field: "ipv6-src", addr: "fe80::1%eth0", queue: 1 }, "$.flow.ixl0[0].addr", "inet_pton"],
+    [{ id: 0, field: "udp-dport", addr: "::1", queue: 1 }, "$.flow.ixl0[0].addr", "not 'addr'"],
+    [{ id: 0, field: "ipv4-src", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].field", "invalid flow rules"],
   ])("%j is reported where it is, never listed or run", async (bad, where, msg) => {
     const dir = tempDir("iovsim-flow-acc-");
     const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
@@ -484,5 +492,86 @@ describe("flow: options it does not take, and usage", () => {
     refused(await run(words("flow show ixl0")), "unknown subcommand 'show'");
     refused(await run(words("flow list")), "flow list takes one PORT");
     refused(await run(words("flow destroy")), "flow destroy: missing PORT");
+  });
+});
+
+describe("flow create: IPv6 (testpmd's ipv6 item, inet_pton addresses)", () => {
+  it.each([
+    ["eth / ipv6 dst is 2001:DB8:0:0::1", "ipv6 dst 2001:db8::1"],
+    ["eth / ipv6 src 2001:0db8:0000:0000:0000:0000:0000:0001 / udp", "ipv6 src 2001:db8::1"],
+    ["ipv6 dst ::ffff:192.0.2.1", "ipv6 dst ::ffff:192.0.2.1"],
+    ["ipv6 dst ::ffff:c000:201", "ipv6 dst ::ffff:192.0.2.1"],
+    ["ipv6 src 1:2:3:4:5:6:7::", "ipv6 src 1:2:3:4:5:6:7:0"],
+    ["eth / ipv6 / udp / gtpu teid 5", "gtpu teid 5"],
+  ])("%s is listed back as inet_ntop prints it: %s, one table entry", async (pattern, listed) => {
+    const run = host();
+    expect(await run(rule("ixl0", pattern))).toEqual({ code: 0, out: "Flow rule #0 created\n", err: "" });
+    expect((await run(words("flow list ixl0"))).out).toBe(
+      `ID\tPORT\tRULE\n0\tixl0\tingress pattern ${listed} / end actions queue index 1 / end\n1 rule(s), 1 of 8192 exact-match entries\n`,
+    );
+  });
+
+  it.each([
+    ["ipv6 dst fe80::1%eth0", 6, "a zone id"],
+    ["ipv6 dst [2001:db8::1]", 6, "no brackets"],
+    ["ipv6 dst 2001:db8::/32", 6, "no prefix length"],
+    ["ipv6 dst 1::2::3", 6, "expected an IPv6 address"],
+    ["ipv6 dst ::ffff:01.2.3.4", 6, "expected an IPv6 address"],
+    ["ipv6 src is 12345::", 7, "expected an IPv6 address"],
+    ["ipv6 dst", 6, "expected an IPv6 address"],
+    ["ipv6 dst spec ::1", 6, "testpmd's 'spec' is not supported"],
+    ["ipv6 proto is 17", 5, "ipv6 proto: not supported: i40e's flow director can match it"],
+    ["ipv6 tc is 4", 5, "I40E_INSET_IPV6_TC"],
+    ["ipv6 hop is 64", 5, "I40E_INSET_IPV6_HOP_LIMIT"],
+    ["ipv6 flow is 5", 5, "ipv6 flow: not supported"],
+    ["ipv6 src is ::1 dst is ::2", 8, "a rule matches one keyed field"],
+    ["ipv6 dst ::1 / udp / gtpu teid 5", 10, "a rule matches one keyed field"],
+  ])("%s is refused at token %i", async (pattern, token, what) => {
+    const r = await host()(rule("ixl0", pattern));
+    refused(r, `token ${token} (`, what);
+  });
+
+  it("the same address written two ways overlaps (one filter per address); src and dst do not", async () => {
+    const run = host();
+    await run(rule("ixl0", "ipv6 dst 2001:db8::1"));
+    refused(
+      await run(rule("ixl0", "ipv6 dst 2001:DB8:0::1", "drop")),
+      "ipv6 dst 2001:db8::1 overlaps rule #0 (ipv6 dst 2001:db8::1 -> queue 1)",
+    );
+    expect((await run(rule("ixl0", "ipv6 src 2001:db8::1", "drop"))).code).toBe(0);
+  });
+
+  it("is kept in the state file with its address as inet_ntop prints it", async () => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    await run(rule("ixl0", "ipv6 dst 2001:DB8::0:1"));
+    await run(rule("ixl0", "ipv6 src ::1", "drop"));
+    const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
+    expect(state.flow.ixl0).toEqual([
+      { id: 0, field: "ipv6-dst", addr: "2001:db8::1", queue: 1 },
+      { id: 1, field: "ipv6-src", addr: "::1", action: "drop" },
+    ]);
+  });
+
+  it("steering --port runs it on IPv6 traffic: uplink to the UPF on queue 2, downlink on 3", async () => {
+    const run = host();
+    // The gtpu mix's UPF, 203.0.113.1, is 2001:db8:203::113:1 with --ip 6.
+    expect(
+      (await run(rule("ixl0", "eth / ipv6 dst is 2001:db8:203::113:1 / udp", "queue index 2"))).code,
+    ).toBe(0);
+    expect((await run(rule("ixl0", "eth / ipv6 src is 2001:db8:203::113:1", "queue index 3"))).code).toBe(0);
+    const s = await run(
+      words(
+        "steering --mix gtpu --ip 6 --strategy flow-rules --port ixl0 --queues 4 --flows 256 --tunnels 1 --rate 1Mpps --no-ndr --frames 1000 --json",
+      ),
+    );
+    expect(s.code, s.err).toBe(0);
+    const j = JSON.parse(s.out);
+    const r = j.results[0];
+    expect(r.per_queue[0] + r.per_queue[1]).toBe(0);
+    expect(r.per_queue[2]).toBeGreaterThan(250);
+    expect(r.per_queue[3]).toBeGreaterThan(250);
+    expect(r.per_queue[2] + r.per_queue[3]).toBe(1000);
+    expect(j.mixes[0].ip).toEqual({ inner: "ipv6", outer: "ipv6" });
   });
 });

@@ -35,6 +35,7 @@ describe("a steering mix's frame size", () => {
       min_bytes: 128,
       max_bytes: 128,
       payload_bytes: 32,
+      ip: { inner: "ipv4", outer: "ipv4" },
     });
     expect(mixFrameSizeNote(m)).toBe(
       "vxlan frames: 128 B with FCS (92 B of headers, 32 B of payload, 4 B FCS)",
@@ -68,7 +69,14 @@ describe("a steering mix's frame size", () => {
     expect(r.code, r.err).toBe(0);
     const j = steeringJsonSchema.parse(JSON.parse(r.out));
     expect(j.mixes).toEqual([
-      { traffic: "vxlan", mean_bytes: 128, min_bytes: 128, max_bytes: 128, payload_bytes: 32 },
+      {
+        traffic: "vxlan",
+        mean_bytes: 128,
+        min_bytes: 128,
+        max_bytes: 128,
+        payload_bytes: 32,
+        ip: { inner: "ipv4", outer: "ipv4" },
+      },
     ]);
     expect(j.notes).toContain("vxlan frames: 128 B with FCS (92 B of headers, 32 B of payload, 4 B FCS)");
   });

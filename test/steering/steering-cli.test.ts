@@ -190,6 +190,12 @@ describe("iovsim steering", () => {
         ["--mix", "plain", "--tunnels", "3"],
         /--tunnels applies to tunnelled traffic \(every mix but plain\), and --mix plain has none/,
       ],
+      // --ip: a version it does not generate, or one that changes no frame of the mixes asked.
+      [["--ip", "5"], /--ip: '5' is not an IP version \(4, 6, 6in4/],
+      [["--ip", "v6"], /--ip: 'v6' is not an IP version/],
+      [["--mix", "pcap:x.pcap", "--ip", "6"], /--ip shapes generated traffic/],
+      [["--mix", "plain,mpls,qinq", "--ip", "4in6"], /--ip 4in6: changes no frame of --mix plain,mpls,qinq/],
+      [["--mix", "esp", "--ip", "6in4"], /--ip 6in4: changes no frame of --mix esp/],
       [["--queues", "0"], /--queues: '0' is not an integer in 1..64/],
       [["--rate", "fast"], /--rate: 'fast' is not a rate/],
       [["--rate", "20Mpps", "--no-ndr"], /above the 10 Gbit\/s line rate/],

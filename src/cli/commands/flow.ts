@@ -11,6 +11,7 @@ import {
   located,
   overlappingRule,
   parseFlowCreate,
+  ruleEntries,
   ruleItem,
 } from "../../steering/flow-rules.ts";
 import { portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
@@ -25,13 +26,21 @@ const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / 
 
 Exact-match rules that send matching frames to a receive queue or drop them (Flow Director
 perfect filters, rte_flow, ethtool -N), in the syntax of DPDK testpmd's flow command. Pattern items:
-  eth | ipv4 [dst A.B.C.D] | udp [dst PORT] | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
+  eth | ipv4 [dst A.B.C.D] | ipv6 [src ADDR | dst ADDR] | udp [dst PORT] | gtpu teid N[-M]
+  | vxlan vni N[-M] | esp spi N[-M]
+ADDR: an IPv6 address as inet_pton(AF_INET6) reads it (2001:db8::1, ::ffff:192.0.2.1; no zone
+id, brackets or prefix length), listed as inet_ntop prints it (RFC 5952: 2001:DB8:0:0::1 is
+2001:db8::1). ipv4/ipv6 keys match the outermost IP header; an IPv6 rule takes one table entry
+on ixl (X710); ix (82599) matches IPv6 in signature mode only, so it has no IPv6 exact match.
+Plain items (eth, ipv4, ipv6, udp) are not matched: 'ipv4 / udp / gtpu teid 5' matches GTP-U
+over IPv6 too (i40e keeps an input set per packet type; docs/divergences.md).
 ACTION: 'queue index Q' (to receive queue Q), or 'drop' (the NIC discards matching frames:
 ethtool -N's action -1; steering counts them as 'flow-rule drop', not as loss).
 (testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id;
 no 'spec', 'last' or 'mask': a range is N-M; numbers as testpmd reads them: 0x1F hexadecimal,
-a leading 0 octal). Not supported, refused by name: ipv6 and other items, ipv4/udp fields but
-dst, actions vf/rss/mark, egress/transfer/group/priority.
+a leading 0 octal). Not supported, refused by name: items tcp, sctp, vlan, gre, ...; ipv4/udp
+fields but dst; ipv6 fields but src/dst (proto, tc, hop); actions vf/rss/mark;
+egress/transfer/group/priority.
 PORT is a PF (a VF such as iavf0 is refused: its driver offers no flow director).
 One keyed field per rule; Q is a receive queue of the port, 0 up to its NIC profile's queues per
 function minus one (ixl: 0..15). A range N-M takes M-N+1 entries of the NIC's table (hardware matches
@@ -43,6 +52,7 @@ until it is bound again (no netdev: ethtool's "No such device").
 -h, --help prints this text. More, and where it differs from testpmd: docs/steering.md.
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
          iovsim flow create ixl0 ingress pattern eth / ipv4 / esp spi 7 / end actions drop / end
+         iovsim flow create ixl0 ingress pattern eth / ipv6 dst is 2001:db8::1 / end actions queue index 2 / end
 `;
 
 type FlowSub = "create" | "list" | "destroy" | "flush";
@@ -153,6 +163,7 @@ export const command = defineCommand({
             id: `${port} (${pf.profile})`,
             rules: lim.flowRules,
             patterns: lim.patterns,
+            ipv6Entries: lim.ipv6Entries,
           });
           const next = rules.reduce((m, r) => Math.max(m, r.id + 1), 0);
           setPortRules(h.state, port, [...rules, { ...rule, id: next }], stateFile);
@@ -167,7 +178,7 @@ export const command = defineCommand({
         const host = await loadHost(ctx.stateDir);
         const rules = portRules(host.state, pf.name, stateFile);
         const lim = nicLimits(pf.profile);
-        const used = rules.reduce((a, r) => a + r.hi - r.lo + 1, 0);
+        const used = rules.reduce((a, r) => a + ruleEntries(r, lim.ipv6Entries), 0);
         ctx.out(`ID\tPORT\tRULE\n`);
         for (const r of rules) ctx.out(`${formatRule(r, pf.name)}\n`);
         ctx.out(`${rules.length} rule(s), ${used} of ${lim.flowRules} exact-match entries\n`);

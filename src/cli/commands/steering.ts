@@ -33,6 +33,7 @@ import {
 } from "../../steering/strategies.ts";
 import {
   buildMix,
+  IP_CHOICES,
   MIX_NAMES,
   type MixName,
   mixFromCapture,
@@ -79,7 +80,15 @@ Options:
   --tunnels N         tunnel endpoint pairs (gNBs, VTEPs, gateways), 1..250 (default 4);
                       not with plain traffic only (no tunnel)
   --zipf S            Zipf flow popularity with exponent S (elephant flows); default uniform
-                      (--flows, --tunnels, --zipf: generated mixes only, not with pcap: alone)
+  --ip V              IP version of the generated frames: 4 (default), 6 (IPv6 inside and
+                      underlay), 6in4 (IPv6 user packets over an IPv4 underlay: GTP-U with
+                      IPv6 UEs), 4in6 (IPv4 user packets over an IPv6 underlay). The user
+                      packets are the inner headers of vxlan, gtpu, gre, and the only IP header
+                      of plain, mpls, qinq; the underlay is the outer header of vxlan, gtpu,
+                      gre, esp. IPv6 addresses are 2001:db8:a:b::c:d for a.b.c.d; each IPv6
+                      header makes a frame 20 B longer (the line rate follows)
+                      (--flows, --tunnels, --zipf, --ip: generated mixes only, not with pcap:
+                      alone)
   --frames N          frames per simulation, 500..1000000 (default 8000)
   --precision P       NDR resolution, % of line rate (default 2)
   --port PORT         flow-rules uses this port's rules (iovsim flow; an ixl port: the runs
@@ -134,6 +143,8 @@ export interface SteeringArgs {
   flows: number;
   tunnels: number;
   zipf: number;
+  /** --ip: address families of generated traffic (a key of IP_CHOICES). */
+  ip: string;
   frames: number;
   precision: number;
   port: string | null;
@@ -160,6 +171,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
     flows: 1024,
     tunnels: 4,
     zipf: 0,
+    ip: "4",
     frames: 8000,
     precision: 2,
     port: null,
@@ -209,6 +221,15 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
       `--flows: '${o.flows}' is odd: flows come in pairs (each conversation's two directions); give ${o.flows - 1} or ${o.flows + 1}`,
     );
   if (str("tunnels") !== undefined) o.tunnels = int("--tunnels", str("tunnels")!, 1, 250);
+  const ipOpt = str("ip");
+  if (ipOpt !== undefined) {
+    if (!Object.hasOwn(IP_CHOICES, ipOpt))
+      throw new UserError(
+        "E_USAGE",
+        `--ip: '${ipOpt}' is not an IP version (4, 6, 6in4: IPv6 inside an IPv4 underlay, 4in6: IPv4 inside an IPv6 underlay)`,
+      );
+    o.ip = ipOpt;
+  }
   const zipf = str("zipf");
   if (zipf !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(zipf) || Number(zipf) > 10)
@@ -316,7 +337,14 @@ export async function traffics(o: SteeringArgs, readStdin: () => Uint8Array): Pr
   return o.mixes.map((m) =>
     m.startsWith("pcap:")
       ? captureMix(m.slice(5), readStdin)
-      : buildMix({ mix: m as MixName, flows: o.flows, tunnels: o.tunnels, zipfS: o.zipf, seed: o.seed }),
+      : buildMix({
+          mix: m as MixName,
+          flows: o.flows,
+          tunnels: o.tunnels,
+          zipfS: o.zipf,
+          seed: o.seed,
+          ip: IP_CHOICES[o.ip],
+        }),
   );
 }
 
@@ -327,12 +355,23 @@ export async function traffics(o: SteeringArgs, readStdin: () => Uint8Array): Pr
  */
 function refuseTrafficOptionsNotUsed(mixes: string[], str: (k: string) => string | undefined): void {
   const generated = mixes.filter((m) => !m.startsWith("pcap:"));
-  for (const k of ["flows", "zipf", "tunnels"])
+  for (const k of ["flows", "zipf", "tunnels", "ip"])
     if (str(k) !== undefined && generated.length === 0)
       throw new UserError(
         "E_USAGE",
         `--${k} shapes generated traffic, and --mix ${mixes.join(",")} replays captures (their flows and popularity are as captured): leave out --${k}`,
       );
+  const ip = str("ip") !== undefined ? IP_CHOICES[str("ip")!] : undefined;
+  if (ip && ip !== IP_CHOICES["4"] && generated.length > 0) {
+    // An underlay family changes no plain/mpls/qinq frame, a user-packet family no esp frame.
+    const changes = (m: string) =>
+      (ip.inner === 6 && m !== "esp") || (ip.outer === 6 && !["plain", "mpls", "qinq"].includes(m));
+    if (!generated.some(changes))
+      throw new UserError(
+        "E_USAGE",
+        `--ip ${str("ip")}: changes no frame of --mix ${mixes.join(",")} (plain, mpls and qinq have no underlay; esp shows no user packet): leave out --ip or pick another version`,
+      );
+  }
   if (str("tunnels") !== undefined && generated.every((m) => m === "plain"))
     throw new UserError(
       "E_USAGE",
@@ -352,6 +391,7 @@ const OPTIONS: OptionDecl[] = [
   { flags: "--flows <n>", description: "flows, 2..65536" },
   { flags: "--tunnels <n>", description: "tunnel endpoint pairs, 1..250" },
   { flags: "--zipf <s>", description: "Zipf flow popularity exponent" },
+  { flags: "--ip <v>", description: "IP version of generated frames: 4, 6, 6in4, 4in6" },
   { flags: "--frames <n>", description: "frames per simulation" },
   { flags: "--precision <p>", description: "NDR resolution, % of line rate" },
   { flags: "--port <port>", description: "flow-rules uses this port's rules" },
