@@ -42,6 +42,9 @@ export interface SteeringTraffic {
   /** Bytes of payload inside the innermost headers of every frame, or null where that is not
    *  one figure (ESP's opaque body, the interleaved mix, a capture). */
   payloadBytes: number | null;
+  /** A capture's records and frames left out before the engine, by reason (the note says
+   *  them in words); absent for generated mixes, which leave nothing out. */
+  droppedBeforeEngine?: Record<string, number>;
 }
 
 /** The tunnel endpoint's (or receiving host's) MAC: every mix is addressed to it. */
@@ -221,12 +224,16 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     p.set(f);
     return p;
   });
-  const leftOut = [
-    runts ? `${runts} shorter than an Ethernet header (${MIN_REPLAY_BYTES} B)` : "",
-    oversize ? `${oversize} longer than ${MAX_REPLAY_BYTES} B` : "",
-    nonEthernet ? `${nonEthernet} of another link type than Ethernet` : "",
-    beyond ? `${beyond} beyond the first ${MAX_REPLAY_FRAMES}` : "",
-  ].filter(Boolean);
+  // Left out by reason: the note's words and --json's mixes[].dropped_before_engine.
+  const droppedBeforeEngine: Record<string, number> = {};
+  for (const [n, reason] of [
+    [runts, `shorter than an Ethernet header (${MIN_REPLAY_BYTES} B)`],
+    [oversize, `longer than ${MAX_REPLAY_BYTES} B`],
+    [nonEthernet, "of another link type than Ethernet"],
+    [beyond, `beyond the first ${MAX_REPLAY_FRAMES}`],
+  ] as const)
+    if (n > 0) droppedBeforeEngine[reason] = n;
+  const leftOut = Object.entries(droppedBeforeEngine).map(([reason, n]) => `${n} ${reason}`);
   const leftOutNote = leftOut.length ? `; left out: ${leftOut.join(", ")}` : "";
   if (usable.length === 0)
     throw new UserError(
@@ -265,6 +272,7 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     cdf,
     note: `${usable.length} frames replayed, ${flowFrames.length} flows (popularity as captured)${leftOutNote}`,
     payloadBytes: null,
+    droppedBeforeEngine,
   };
 }
 
