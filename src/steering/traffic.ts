@@ -12,6 +12,7 @@
 //   pcap  : any capture, flows from its parsed 5-tuples (src/cli reads the file).
 // Popularity: uniform (round robin over flows) or Zipf (elephant flows), seeded.
 import { UserError } from "../errors.ts";
+import { mulberry32 } from "../prng.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { eth, type FrameBuilder } from "../traffic/frames.ts";
 
@@ -56,16 +57,9 @@ export function instanceMac(k: number): string {
 const PEER_MAC = "02:5e:00:00:ff:fe";
 const PAYLOAD = 32;
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic PRNG (mulberry32, src/prng.ts). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 const ip = (a: number, b: number, c: number) => `${a}.${(b >> 8) & 0xff}.${b & 0xff}.${c}`;

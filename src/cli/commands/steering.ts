@@ -45,6 +45,7 @@ import {
   readAllStdin,
   readCaptureInput,
 } from "../../traffic/capture-io.ts";
+import { faultExit } from "../fault-exit.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
@@ -568,12 +569,6 @@ export const command = defineCommand({
     }
     for (const p of m.problems) ctx.err(`iovsim: ${p}\n`);
     if (m.problems.length > 0) return 2;
-    if (o.faults.length > 0) {
-      ctx.err(
-        `iovsim: completed with injected fault(s): ${o.faults.map(faultText).join(", ")} (exit ${FAULT_EXIT_STATUS})\n`,
-      );
-      return FAULT_EXIT_STATUS;
-    }
-    return 0;
+    return faultExit(o.faults, ctx);
   },
 });
