@@ -1,7 +1,7 @@
 // Atomic file replacement: a reader sees the old file or the new one, never a torn one, and a
 // process killed mid-write leaves only a hidden temp file (named so it can be cleaned up).
 import { randomBytes } from "node:crypto";
-import { constants, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { constants, realpathSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from "node:fs";
 import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
@@ -84,6 +84,21 @@ export async function removeStaleTemps(dir: string): Promise<number> {
 }
 
 /**
+ * The file a write to `file` replaces, as replaceFileSync and replaceFilesSync resolve it: a
+ * symbolic link followed to its target, a name not there yet (or a dangling link) as it is;
+ * with what is there now (undefined: nothing). Throws the stat's errno error (EACCES, ELOOP...).
+ */
+function replaceTarget(file: string): { target: string; st: Stats | undefined } {
+  let target = file;
+  try {
+    target = realpathSync(file);
+  } catch {
+    // not there yet (or a dangling link): the name itself is written
+  }
+  return { target, st: statSync(target, { throwIfNoEntry: false }) };
+}
+
+/**
  * Writes a file a user named (a report, a capture) so that a reader sees the old contents or
  * the new, never a torn file: a temp file beside it, renamed over it. Two kinds of name are not
  * replaced: a symbolic link is followed (the file it points to is replaced, the link stays),
@@ -92,13 +107,7 @@ export async function removeStaleTemps(dir: string): Promise<number> {
  * pipe or device was, and as root replace /dev/null itself.
  */
 export function replaceFileSync(file: string, data: string | Uint8Array): void {
-  let target = file;
-  try {
-    target = realpathSync(file);
-  } catch {
-    // not there yet (or a dangling link): the name itself is written
-  }
-  const st = statSync(target, { throwIfNoEntry: false });
+  const { target, st } = replaceTarget(file);
   if (st && !st.isFile() && !st.isDirectory()) {
     writeFileSync(target, data);
     return;
@@ -166,15 +175,10 @@ export function replaceFilesSync(
   };
   try {
     for (const f of files) {
-      let target = f.path;
+      let target: string;
+      let st: Stats | undefined;
       try {
-        target = realpathSync(f.path);
-      } catch {
-        // not there yet (or a dangling link): the name itself is written
-      }
-      let st: ReturnType<typeof statSync>;
-      try {
-        st = statSync(target, { throwIfNoEntry: false });
+        ({ target, st } = replaceTarget(f.path));
         // A directory under the name would refuse the rename, after others were renamed.
         if (st?.isDirectory())
           throw Object.assign(new Error(`EISDIR: illegal operation on a directory, '${target}'`), {

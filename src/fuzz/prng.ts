@@ -1,16 +1,10 @@
 // Seeded randomness for the fuzz campaigns. Every case draws from its own generator, derived
 // from (campaign seed, stream, case index), so one case reproduces alone from its seed and index.
+import { mulberry32 } from "../prng.ts";
 
-/** mulberry32: small, fast, deterministic; good enough to drive mutations (not cryptographic). */
+/** Draws of mulberry32 (src/prng.ts), the simulator's generator: good enough to drive mutations. */
 export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
   return {
     next,

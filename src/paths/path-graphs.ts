@@ -417,6 +417,9 @@ export const ENGINE_PATHS: readonly EnginePath[] = [
         costs: { packet: ["pktgen_tap_cycles"] },
       },
     ],
+    // Its transmit side is virtio's (VIRTIO_TX: guest virtio-net, vhost-copy, tap, bridge, PF
+    // to the wire), so a capture replays on it as on virtio's.
+    true,
   ),
   {
     name: "jail-epair",

@@ -3,6 +3,7 @@
 import Table from "cli-table3";
 import { perPacketUnit, type ResourceKind } from "../engine/resource.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
+import { otherLinkText } from "./link-text.ts";
 import { otherLinks, type PathsJson, type PingJson, type SimulatorJson } from "./paths-json.ts";
 import { profileLabel } from "./profile-label.ts";
 
@@ -64,12 +65,7 @@ export function mixedLinks(j: PathsJson): boolean {
  */
 export function linkText(j: PathsJson): string {
   const main = `${j.link_gbps} Gbit/s link${j.nic ? ` (PF ${j.nic})` : ""}`;
-  return [
-    main,
-    ...otherLinks(j).map(
-      (o) => `${o.paths.join(", ")} on a ${o.link_gbps} Gbit/s link${o.port ? ` (${o.port})` : ""}`,
-    ),
-  ].join(", ");
+  return [main, ...otherLinks(j).map(otherLinkText)].join(", ");
 }
 
 /** A path's line rate cell; where links differ, with the link it is the line rate of. */

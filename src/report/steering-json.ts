@@ -45,6 +45,9 @@ const steeringResult = z.strictObject({
       entries: z.number().int().nonnegative(),
       matched_flows: z.number().int().nonnegative(),
       fallback_flows: z.number().int().nonnegative(),
+      /** Of matched_flows, those a drop rule matched (optional: absent in files written before
+       *  it was counted). */
+      dropped_flows: z.number().int().nonnegative().optional(),
     })
     .nullable(),
   at: z.enum(["rate", "ndr"]),
@@ -93,6 +96,9 @@ export const steeringJsonSchema = z.strictObject({
         })
         .nullable()
         .optional(),
+      /** A capture (pcap:FILE): its records the reader dropped and frames left out before the
+       *  engine, by reason (`{}`: none); absent for generated mixes and in older files. */
+      dropped_before_engine: z.record(z.string(), z.number().int().positive()).optional(),
     }),
   ),
   results: z.array(steeringResult),

@@ -17,6 +17,12 @@ function dropsText(d: Record<string, number>): string {
   return e.length === 0 ? "0" : e.map(([k, v]) => `${v} ${k}`).join("; ");
 }
 
+/** The table's drops cell, with the flows a drop rule matched: "640 flow-rule drop; 64 flows dropped". */
+function dropsCell(r: SteeringResult): string {
+  const flows = r.rules?.dropped_flows ?? 0;
+  return `${dropsText(r.drops)}${flows > 0 ? `; ${flows} flow${flows === 1 ? "" : "s"} dropped` : ""}`;
+}
+
 export function steeringTable(
   rows: readonly SteeringResult[],
   _opts: { regimeColumn?: boolean } = {},
@@ -60,7 +66,7 @@ export function steeringTable(
       `${r.latency_us.min.toFixed(1)}/${r.latency_us.p50.toFixed(1)}/${r.latency_us.p99.toFixed(1)}`,
       `${(r.utilization.busiest_core * 100).toFixed(0)}%`,
       r.utilization.dispatcher === null ? "-" : `${(r.utilization.dispatcher * 100).toFixed(0)}%`,
-      dropsText(r.drops),
+      dropsCell(r),
     ]);
   }
   return `${t.toString()}\n`;
@@ -137,8 +143,9 @@ export function steeringJson(
     frames: number;
     seed: number;
     notes: string[];
-    /** Each mix's frame size (src/steering/frame-size.ts). */
-    mixes: MixFrameSize[];
+    /** Each mix's frame size (src/steering/frame-size.ts); a capture's, what was left out of
+     *  it before the engine, by reason. */
+    mixes: Array<MixFrameSize & { dropped_before_engine?: Record<string, number> }>;
     /** --inject-fault as given (canonical text). */
     faults?: string[];
   },
@@ -208,6 +215,9 @@ export const STEERING_CSV_COLUMNS: readonly CsvColumn[] = [
   { name: "offered_mpps", of: (r) => (r.skipped ? null : r.offered_mpps) },
   // Appended (columns above keep their places): the exact smallest latency.
   { name: "latency_min_us", of: (r) => (r.skipped ? null : r.latency_us?.min) },
+  // Flows a drop rule matched (flow-rules; `drops` counts their frames); empty without rules
+  // and in documents written before it was counted.
+  { name: "dropped_flows_count", of: (r) => (r.skipped ? null : r.rules?.dropped_flows) },
 ];
 
 export const STEERING_CSV_HEADER: readonly string[] = STEERING_CSV_COLUMNS.map((c) => c.name);

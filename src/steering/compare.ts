@@ -72,6 +72,8 @@ export interface SteeringResult {
     /** Offered flows a rule matched, and those left to RSS. */
     matched_flows: number;
     fallback_flows: number;
+    /** Of matched_flows, those a drop rule matched: the NIC discards their frames. */
+    dropped_flows: number;
   } | null;
   /** Which operating point per_queue..utilization describe. */
   at: "rate" | "ndr";
@@ -212,6 +214,7 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
             entries,
             matched_flows: 0,
             fallback_flows: 0,
+            dropped_flows: 0,
           };
         }
         const graph = strategyGraph(strategy, n, { symmetric: o.symmetric, rules, nic: o.nic });
@@ -252,6 +255,7 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
         if (ruleInfo && shown) {
           ruleInfo.matched_flows = shown.ruleFlows.matched;
           ruleInfo.fallback_flows = shown.ruleFlows.fallback;
+          ruleInfo.dropped_flows = shown.ruleFlows.dropped ?? 0;
         }
         const frameBytes = (atRate ?? atNdr)?.meanFrameBytes ?? 0;
         if (!linePps && shown) linePps = (o.linkGbps * 1e9) / ((shown.meanFrameBytes + 20) * 8);

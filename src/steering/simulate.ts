@@ -68,8 +68,9 @@ export interface SteeringSim {
   maxUtil: number;
   /** Frames that arrived after a later frame of their own flow. */
   reordered: number;
-  /** Flows (that were offered) matched by a flow rule / left to RSS (flow-rules only). */
-  ruleFlows: { matched: number; fallback: number };
+  /** Flows (that were offered) matched by a flow rule / left to RSS (flow-rules only); with
+   *  rules, `dropped`: those of `matched` a drop rule matched. */
+  ruleFlows: { matched: number; fallback: number; dropped?: number };
   /** Conversations (flow pairs) whose two directions were handled by different cores. */
   splitPairs: number;
   drops: Record<string, number>;
@@ -249,7 +250,8 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const retaMask = u32[(sw.sl.poolCfg + pool0 * A.POOL_CFG_BYTES + A.PC_RETA_MASK) >>> 2]!;
   const reta = Uint8Array.from(u8.subarray(retaAt, retaAt + retaMask + 1));
   const forced = new Int32Array(t.flowFrames.length).fill(-2);
-  const ruleHits = { matched: 0, fallback: 0 };
+  const ruleHits: SteeringSim["ruleFlows"] =
+    g.rules.length > 0 ? { matched: 0, fallback: 0, dropped: 0 } : { matched: 0, fallback: 0 };
   const decide = (flow: number): number => {
     if (forced[flow] !== -2) return forced[flow]!;
     const bytes = flowBytes[flow]!;
@@ -258,6 +260,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     // queue for it, symmetric or not); -1: no rule, RSS decides.
     if (qn !== -1) ruleHits.matched++;
     else if (g.rules.length > 0) ruleHits.fallback++;
+    if (qn === MATCH_DROP) ruleHits.dropped!++;
     if (qn === -1 && g.symmetric)
       qn = reta[symmetricHash(bytes, g.rssLevel, g.symmetric, RSS_ALL_TYPES) & retaMask]!;
     forced[flow] = qn;

@@ -16,6 +16,7 @@
 // gre and esp) are IPv4 or IPv6 each. An IPv6 address is the mix's IPv4 address a.b.c.d written
 // 2001:db8:a:b::c:d (the documentation prefix, RFC 3849), so both families have the same flows.
 import { UserError } from "../errors.ts";
+import { mulberry32 } from "../prng.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { eth, type FrameBuilder } from "../traffic/frames.ts";
 
@@ -68,6 +69,9 @@ export interface SteeringTraffic {
   /** IP version of the user's packets (inner) and of the underlay (outer) in the frames; null
    *  where a mix has no such header (plain's underlay, esp's ciphertext) or for a capture. */
   ip: { inner: IpName | null; outer: IpName | null } | null;
+  /** A capture's records and frames left out before the engine, by reason (the note says
+   *  them in words); absent for generated mixes, which leave nothing out. */
+  droppedBeforeEngine?: Record<string, number>;
 }
 
 /** The tunnel endpoint's (or receiving host's) MAC: every mix is addressed to it. */
@@ -79,16 +83,9 @@ export function instanceMac(k: number): string {
 const PEER_MAC = "02:5e:00:00:ff:fe";
 const PAYLOAD = 32;
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic PRNG (mulberry32, src/prng.ts). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 const ip = (a: number, b: number, c: number) => `${a}.${(b >> 8) & 0xff}.${b & 0xff}.${c}`;
@@ -289,12 +286,16 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     p.set(f);
     return p;
   });
-  const leftOut = [
-    runts ? `${runts} shorter than an Ethernet header (${MIN_REPLAY_BYTES} B)` : "",
-    oversize ? `${oversize} longer than ${MAX_REPLAY_BYTES} B` : "",
-    nonEthernet ? `${nonEthernet} of another link type than Ethernet` : "",
-    beyond ? `${beyond} beyond the first ${MAX_REPLAY_FRAMES}` : "",
-  ].filter(Boolean);
+  // Left out by reason: the note's words and --json's mixes[].dropped_before_engine.
+  const droppedBeforeEngine: Record<string, number> = {};
+  for (const [n, reason] of [
+    [runts, `shorter than an Ethernet header (${MIN_REPLAY_BYTES} B)`],
+    [oversize, `longer than ${MAX_REPLAY_BYTES} B`],
+    [nonEthernet, "of another link type than Ethernet"],
+    [beyond, `beyond the first ${MAX_REPLAY_FRAMES}`],
+  ] as const)
+    if (n > 0) droppedBeforeEngine[reason] = n;
+  const leftOut = Object.entries(droppedBeforeEngine).map(([reason, n]) => `${n} ${reason}`);
   const leftOutNote = leftOut.length ? `; left out: ${leftOut.join(", ")}` : "";
   if (usable.length === 0)
     throw new UserError(
@@ -334,6 +335,7 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     note: `${usable.length} frames replayed, ${flowFrames.length} flows (popularity as captured)${leftOutNote}`,
     payloadBytes: null,
     ip: null,
+    droppedBeforeEngine,
   };
 }
 

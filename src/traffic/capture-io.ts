@@ -1,18 +1,9 @@
 // Reading and writing capture files whatever their container (pcap µs/ns, pcapng).
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { replaceFileSync } from "../fs-atomic.ts";
-import { readErrorReason } from "../input-file.ts";
+import { isSpecialFile, readErrorReason } from "../input-file.ts";
 import {
   type CaptureDrop,
   type CaptureFormat,
@@ -113,12 +104,7 @@ export function readCaptureFile(path: string): CaptureContents {
  * process substitution (`--pcap <(tcpdump -w - ...)`). It can be read once, and maybe never ends.
  */
 export function isCaptureStream(path: string): boolean {
-  try {
-    const st = statSync(path, { throwIfNoEntry: false });
-    return st !== undefined && !st.isFile() && !st.isDirectory();
-  } catch {
-    return false; // unreadable: reading it says why
-  }
+  return isSpecialFile(path); // the same test that refuses such a file as a text input
 }
 
 /**

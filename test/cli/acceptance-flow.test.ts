@@ -225,6 +225,20 @@ describe("flow create: the drop action", () => {
     expect(r.per_queue[0] + r.per_queue[1] + dropped).toBe(2000);
     expect(r.conservation_ok).toBe(true);
     expect(r.loss_ratio).toBe(0);
+    // The flows the rule dropped: counted among the matched ones, in JSON, CSV and the table.
+    const flows = r.rules.dropped_flows;
+    expect(flows).toBeGreaterThan(0);
+    expect(flows).toBeLessThanOrEqual(r.rules.matched_flows);
+    const argv =
+      "steering --strategy flow-rules --port ixl0 --queues 2 --flows 512 --tunnels 1 --rate 1Mpps --no-ndr --frames 2000";
+    const csv = await run(words(`${argv} --csv`));
+    const [head, row] = csv.out
+      .trimEnd()
+      .split("\r\n")
+      .map((l) => l.split(","));
+    expect(row![head!.indexOf("dropped_flows_count")]).toBe(String(flows));
+    const table = await run(words(argv));
+    expect(table.out).toContain(`${dropped} flow-rule drop; ${flows} flows dropped`);
   });
 });
 

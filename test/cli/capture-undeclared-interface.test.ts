@@ -91,7 +91,8 @@ describe("a pcapng packet block on an undeclared interface", () => {
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split("\n");
     expect(lines[2]).toBe(`    3  dropped: ${dropText}`);
-    expect(lines.at(-1)).toBe(`${good.length + 1} frames, 1 dropped`);
+    // the dropped record is a record, not a frame: counted apart, by reason
+    expect(lines.at(-1)).toBe(`${good.length} frames, 1 record dropped (interface id 7 not declared: 1)`);
     const j = await cli("decode", capture, "--json");
     expect(JSON.parse(j.out.split("\n")[2]!)).toEqual({
       frame: 3,
@@ -125,7 +126,10 @@ describe("a pcapng packet block on an undeclared interface", () => {
     const r = await cli("steering", "--mix", `pcap:${capture}`, ...QUICK_STEERING);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    const notes: string[] = JSON.parse(r.out).notes;
+    const j = JSON.parse(r.out);
+    // Counted by reason beside the mix's size, as paths --pcap counts it (dropped_before_engine).
+    expect(j.mixes[0].dropped_before_engine).toEqual({ "interface id 7 not declared": 1 });
+    const notes: string[] = j.notes;
     const note = notes.find((n) => n.startsWith(`pcap:${capture}: `));
     expect(note).toMatch(
       new RegExp(

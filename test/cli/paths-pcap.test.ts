@@ -186,14 +186,15 @@ describe("paths --pcap", () => {
       "vm-vf",
       "passthrough",
       "virtio",
+      "virtio-tap",
       "jail-epair",
     ]);
-    expect(j.notes.join("\n")).toMatch(/--direction tx runs on .*; left out: virtio-tap, vf-loopback/);
+    expect(j.notes.join("\n")).toMatch(/--direction tx runs on .*; left out: vf-loopback \(/);
     expect(j.replay?.rewrite_src).toBeNull();
     const byPath = Object.fromEntries(j.paths.map((p) => [p.name, p.load_points[0]]));
     // The PF sends foreign sources; the VFs' anti-spoof drops them; behind the host bridge
     // (virtio, jail-epair) the capture's answer is for a source learned on the sending port.
-    for (const p of ["native", "passthrough", "virtio", "jail-epair"]) {
+    for (const p of ["native", "passthrough", "virtio", "virtio-tap", "jail-epair"]) {
       expect(byPath[p].replay?.to_consumer, p).toBeGreaterThan(0);
       expect(byPath[p].loss_ratio, p).toBe(0);
     }
@@ -201,10 +202,13 @@ describe("paths --pcap", () => {
       expect(byPath[p].replay?.all_filtered, p).toBe(true);
       expect(byPath[p].conservation.ok, p).toBe(true);
     }
-    expect(j.warnings).toHaveLength(4);
+    expect(j.warnings).toHaveLength(5);
     expect(j.warnings[2]).toMatch(
       /^virtio: the host bridge dropped \d+ of \d+ replayed frames: .*--rewrite-src consumer/,
     );
+    // virtio-tap transmits as virtio does (the same graph): the same bridge, the same figures.
+    expect(j.warnings[3]).toBe(j.warnings[2]!.replace(/^virtio:/, "virtio-tap:"));
+    expect(byPath["virtio-tap"]).toEqual(byPath.virtio);
     expect(j.warnings[0]).toMatch(
       /^jail-vf: no replayed frame reached the wire .*anti-spoof.*--rewrite-src consumer/,
     );

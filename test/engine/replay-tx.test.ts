@@ -4,9 +4,10 @@
 // conservation with broadcast copies, the Tx checks' drops counted as policy (anti-spoof, MDD),
 // malformed records counted and dropped, and the options of the other direction refused.
 import { beforeAll, describe, expect, it } from "vitest";
-import { TX_REPLAY_PATHS } from "../../src/engine/replay.ts";
+import { checkReplayDirection, TX_REPLAY_PATHS } from "../../src/engine/replay.ts";
 import { ensureKernels } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
+import { ENGINE_PATHS } from "../../src/paths/path-graphs.ts";
 import { type ReplaySpec, rewriteSource } from "../../src/traffic/replay.ts";
 import { conserves, DNS, pcapOf, QINQ, replayRun, sum, unicastFrame } from "./replay-fixtures.ts";
 
@@ -23,6 +24,16 @@ beforeAll(async () => {
 });
 
 describe("tx replay: the consumer sends the capture to the wire", () => {
+  it("runs on every path with a transmit side but vf-loopback (the refusal's reason is its own)", () => {
+    // virtio-tap transmits as virtio does (VIRTIO_TX): a capture replays there too.
+    expect(TX_REPLAY_PATHS).toContain("virtio-tap");
+    const withTx = ENGINE_PATHS.filter((p) => p.tx !== null).map((p) => p.name);
+    expect(withTx.filter((p) => !TX_REPLAY_PATHS.includes(p))).toEqual(["vf-loopback"]);
+    expect(() => checkReplayDirection({ file: "f", timing: "paced" }, "tx", "vf-loopback")).toThrow(
+      /path 'vf-loopback' is not supported \(the looped-back peer may receive the NIC's copies/,
+    );
+  });
+
   it("every supported path: every frame reaches the wire, timed, conserved, loss 0", () => {
     for (const path of TX_REPLAY_PATHS) {
       const r = run(path, { file: DNS, rewriteSrc: "consumer" });

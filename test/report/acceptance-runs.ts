@@ -204,5 +204,25 @@ export const VARIANT_RUNS: Array<[string, RunName, string[], number]> = [
     ],
     3,
   ],
+  [
+    // A capture with frames left out before the engine (37 records cut to 0 bytes).
+    "steering --mix pcap:",
+    "steering",
+    [
+      "steering",
+      "--mix",
+      "pcap:test/fixtures/captures/tcpdump/malformed/bgp_vpn_rt-oobr.pcap",
+      "--strategy",
+      "single",
+      "--queues",
+      "1",
+      "--frames",
+      "500",
+      "--rate",
+      "10%",
+      "--no-ndr",
+    ],
+    0,
+  ],
   ["ping -c 1 on virtio", "ping", ["ping", "--path", "virtio", "-c", "1"], 0],
 ];

@@ -105,7 +105,10 @@ describe("a link speed per path", () => {
       conditions: c,
       paths: j.paths,
     });
-    expect(html).toMatch(/1 Gbit\/s Ethernet \(igb0\); passthrough: 10 Gbit\/s Ethernet \(ix0\); Gbit\/s/);
+    // The terminal header's wording (one formatter, src/report/link-text.ts), in the conditions
+    // row and in the page header.
+    expect(html).toMatch(/1 Gbit\/s Ethernet \(igb0\); passthrough on a 10 Gbit\/s link \(ix0\); Gbit\/s/);
+    expect(html).toContain("1 Gbit/s link (igb0); passthrough on a 10 Gbit/s link (ix0)");
   });
 
   it("a merged sweep's link condition lists every path's link speed", () => {

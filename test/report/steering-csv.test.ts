@@ -86,8 +86,8 @@ describe("steering --csv", () => {
     ]);
     expect(col(rows[0], "per_queue")).toBe("600 400");
     expect(col(rows[0], "jain")).toBe("0.96");
-    // The exact minimum latency, appended last; none for a skipped row.
-    expect(STEERING_CSV_HEADER.at(-1)).toBe("latency_min_us");
+    // The exact minimum latency, appended, then the flows a drop rule matched; none for a skipped row.
+    expect(STEERING_CSV_HEADER.slice(-2)).toEqual(["latency_min_us", "dropped_flows_count"]);
     expect(rows.map((r) => col(r, "latency_min_us"))).toEqual(["12.5", "12.5", ""]);
     const html = await renderHtmlReport({
       version: "0.1.0",

@@ -150,6 +150,20 @@ describe("a drop rule in the data plane (steering --strategy flow-rules)", () =>
     expect(r.perQueue[0]! + r.perQueue[1]!).toBe(frames - toDrop);
     // Configured drops are not loss (RFC 1242 3.6): the loss ratio counts the frames let through.
     expect(r.lossRatio).toBe(0);
+    // The flows the drop rule matched: the lowest quarter of the TEIDs, every one offered.
+    const droppedFlows = new Set(
+      [...seq].filter(
+        (f) => matchRules(traffic.flowFrames[f]!, parseFrame(traffic.flowFrames[f]!), rules) === MATCH_DROP,
+      ),
+    );
+    expect(droppedFlows.size).toBe(64);
+    expect(r.ruleFlows.dropped).toBe(droppedFlows.size);
+  });
+
+  it("without rules no flow is counted dropped (the key is absent, as in the golden scenarios)", () => {
+    const graph = strategyGraph("flow-rules", 2, { symmetric: null, rules: [], nic: "ixl" });
+    const r = simulateSteering({ ...scenario, graph, ratePps: 1e6 });
+    expect(r.ruleFlows).toEqual({ matched: 0, fallback: 0 });
   });
 
   it("with symmetric hashing too: a drop rule's frames are dropped, not hashed to a queue; its flows count as matched", () => {
@@ -161,6 +175,7 @@ describe("a drop rule in the data plane (steering --strategy flow-rules)", () =>
       expect(r.delivered).toBe(plain.delivered);
       expect(r.ruleFlows.matched).toBe(128); // 64 dropped flows and 64 to queue 1
       expect(r.ruleFlows.fallback).toBe(128);
+      expect(r.ruleFlows.dropped).toBe(64);
     }
   });
 

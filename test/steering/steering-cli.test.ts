@@ -144,6 +144,10 @@ describe("iovsim steering", () => {
     expect(JSON.parse(r.out).notes).toContain(
       `pcap:${pcap}: 1 frames replayed, 1 flows (popularity as captured); left out: 37 shorter than an Ethernet header (14 B)`,
     );
+    // The same count by reason beside the mix's size, where a program reads it.
+    expect(JSON.parse(r.out).mixes[0].dropped_before_engine).toEqual({
+      "shorter than an Ethernet header (14 B)": 37,
+    });
   });
 
   it("an NDR at line rate is the line rate, never above it (Mpps and Gbit/s)", async () => {

@@ -62,7 +62,15 @@ describe("steering --json schema", () => {
     const [head, ...rows] = parseCsv(c.out); // strict RFC 4180: CRLF, header first, no comments
     expect(c.out.endsWith("\r\n")).toBe(true);
     expect(head.slice(0, 3)).toEqual(["traffic", "strategy", "queues"]);
-    expect(head.slice(-6)).toEqual(["profile", "seed", "faults", "at", "offered_mpps", "latency_min_us"]);
+    expect(head.slice(-7)).toEqual([
+      "profile",
+      "seed",
+      "faults",
+      "at",
+      "offered_mpps",
+      "latency_min_us",
+      "dropped_flows_count",
+    ]);
     const s = (v: unknown) => (v === null || v === undefined ? "" : String(v));
     const col = (row: string[], name: string) => row[head.indexOf(name)];
     expect(rows).toHaveLength(j.results.length);

@@ -29,10 +29,10 @@ the RSS hashes (Microsoft key; outer, and tunnel-aware inner).
 
 Frames whose link type is not Ethernet are listed and skipped. A pcapng packet block naming an
 interface no interface block declared is listed as dropped, with its byte offset, and decoding
-goes on. An FCS the capture says its
-frames end in (pcap link-type FCS bits, pcapng if_fcslen or epb_flags) is not part of the frame,
-as in a NIC. A corrupt file is decoded up to the corrupt record, then reported with its byte
-offset (exit status 1).
+goes on; the summary line counts it as a record dropped, by reason, not as a frame. An FCS
+the capture says its frames end in (pcap link-type FCS bits, pcapng if_fcslen or epb_flags) is
+not part of the frame, as in a NIC. A corrupt file is decoded up to the corrupt record, then
+reported with its byte offset (exit status 1).
 `;
 
 interface DecodeArgs {
@@ -56,6 +56,19 @@ function decodeArgs(opts: Opts, operands: string[]): DecodeArgs {
   return { file, json: opts.json === true, vxlanPorts };
 }
 
+/**
+ * The records the reader dropped, for the summary line: `, 1 record dropped (interface id 7 not
+ * declared: 1)`. They are records, not frames (no frame was read from them), counted by reason
+ * as `paths --pcap` counts them (`replay.dropped_before_engine`); empty when none was dropped.
+ */
+function droppedSummary(byReason: ReadonlyMap<string, number>): string {
+  let n = 0;
+  for (const count of byReason.values()) n += count;
+  if (n === 0) return "";
+  const reasons = [...byReason].map(([reason, count]) => `${reason}: ${count}`).join("; ");
+  return `, ${n} record${n === 1 ? "" : "s"} dropped (${reasons})`;
+}
+
 export const command = defineCommand({
   name: "decode",
   summary: "decode FILE [--json]: what the parser finds in each frame of a pcap/pcapng",
@@ -74,10 +87,11 @@ export const command = defineCommand({
     } catch (e) {
       throw cannotRead(e);
     }
-    let frames = 0;
+    let records = 0; // the file's packet records, dropped ones included: what `frame` numbers
+    let frames = 0; // the records read as frames (decoded or skipped), dropped ones not
     let truncated = 0;
     let skipped = 0;
-    let dropped = 0;
+    const droppedByReason = new Map<string, number>();
     let buf: string[] = [];
     const flush = () => {
       if (buf.length) ctx.out(`${buf.join("\n")}\n`);
@@ -90,32 +104,33 @@ export const command = defineCommand({
       // A record the reader drops (an undeclared pcapng interface) keeps its number, as
       // skipped ones do, is listed where it was and counted; reading goes on.
       const onDrop = (d: CaptureDrop) => {
-        frames++;
-        dropped++;
+        records++;
+        droppedByReason.set(d.reason, (droppedByReason.get(d.reason) ?? 0) + 1);
         buf.push(
           json
-            ? JSON.stringify({ frame: frames, offset: d.offset, dropped: d.reason })
-            : `${String(frames).padStart(5)}  dropped: ${dropLabel(d)}`,
+            ? JSON.stringify({ frame: records, offset: d.offset, dropped: d.reason })
+            : `${String(records).padStart(5)}  dropped: ${dropLabel(d)}`,
         );
       };
       for (const rec of streamCapture(fd, file === "-" ? STDIN_NAME : file, onDrop)) {
+        records++;
         frames++;
         if (rec.linktype !== LINKTYPE_ETHERNET) {
           skipped++;
           buf.push(
             json
               ? JSON.stringify({
-                  frame: frames,
+                  frame: records,
                   len: rec.data.length,
                   linktype: rec.linktype,
                   skipped: "not Ethernet",
                 })
-              : `${String(frames).padStart(5)}  ${String(rec.data.length).padStart(5)}B  link type ${linktypeLabel(rec.linktype)}: not Ethernet, skipped`,
+              : `${String(records).padStart(5)}  ${String(rec.data.length).padStart(5)}B  link type ${linktypeLabel(rec.linktype)}: not Ethernet, skipped`,
           );
         } else {
           const p = parseFrame(rec.data, { vxlanPorts });
           if (p.truncated) truncated++;
-          buf.push(json ? JSON.stringify(decodeJson(frames, p, rec.data)) : decodeLine(frames, p));
+          buf.push(json ? JSON.stringify(decodeJson(records, p, rec.data)) : decodeLine(records, p));
         }
         if (buf.length >= 512) flush();
       }
@@ -134,7 +149,7 @@ export const command = defineCommand({
     if (fd !== 0) closeSync(fd);
     if (!json) {
       ctx.out(
-        `${frames} frames${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${dropped ? `, ${dropped} dropped` : ""}\n`,
+        `${frames} frames${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${droppedSummary(droppedByReason)}\n`,
       );
     }
     return 0;

@@ -1,7 +1,7 @@
 // `iovsim paths`: per packet path and frame size, the RFC 2544 throughput (NDR, PDR) and the
 // latency, loss, CPU and events at load points, all simulated in virtual time by the engine;
 // the simulator's own speed (wall clock) on one separate line.
-import { FAULT_EXIT_STATUS, faultHelp, faultText } from "../../engine/faults.ts";
+import { FAULT_EXIT_STATUS, faultHelp } from "../../engine/faults.ts";
 import { costProfileNames } from "../../model/costs.ts";
 import { cachedPathHost } from "../../paths/setup.ts";
 import { pathsConditions } from "../../report/html/conditions.ts";
@@ -19,6 +19,7 @@ import {
 import { ENCAPS } from "../../traffic/profiles.ts";
 import { nameCaptureFile } from "../../traffic/replay.ts";
 import type { CommandContext } from "../context.ts";
+import { faultExit } from "../fault-exit.ts";
 import { defineCommand } from "../registry.ts";
 import { reportConfig, stateConfig } from "./paths-host.ts";
 import {
@@ -235,11 +236,5 @@ async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Pro
   }
   for (const v of violations) ctx.err(`iovsim: ${v}\n`);
   if (violations.length > 0) return 2;
-  if (o.faults.length > 0) {
-    ctx.err(
-      `iovsim: completed with injected fault(s): ${o.faults.map(faultText).join(", ")} (exit ${FAULT_EXIT_STATUS})\n`,
-    );
-    return FAULT_EXIT_STATUS;
-  }
-  return 0;
+  return faultExit(o.faults, ctx);
 }

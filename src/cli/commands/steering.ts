@@ -39,13 +39,14 @@ import {
   mixFromCapture,
   type SteeringTraffic,
 } from "../../steering/traffic.ts";
-import { CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
+import { type CaptureDrop, CaptureFormatError, LINKTYPE_ETHERNET } from "../../traffic/capture.ts";
 import {
   corruptTailNote,
   droppedRecordsNote,
   readAllStdin,
   readCaptureInput,
 } from "../../traffic/capture-io.ts";
+import { faultExit } from "../fault-exit.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
@@ -294,7 +295,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
 function captureFrames(
   file: string,
   readStdin: () => Uint8Array,
-): { frames: Uint8Array[]; nonEthernet: number; tail?: string } {
+): { frames: Uint8Array[]; nonEthernet: number; dropped: readonly CaptureDrop[]; tail?: string } {
   // `pcap:-` is standard input, as `decode -`, `switch --in PORT=-` and `paths --pcap -` read it.
   const bad = (message: string) =>
     new UserError("E_CAPTURE", file === "-" ? `--mix pcap:-: ${message}` : `--mix pcap:${message}`);
@@ -311,6 +312,7 @@ function captureFrames(
   return {
     frames: ethernet.map((r) => r.data),
     nonEthernet: contents.records.length - ethernet.length,
+    dropped: contents.dropped,
     // Records dropped on the way (an undeclared pcapng interface), then where the file breaks.
     tail:
       [droppedRecordsNote(`--mix pcap:${file}`, contents.dropped), corruptTailNote(contents)]
@@ -320,7 +322,7 @@ function captureFrames(
 }
 
 function captureMix(file: string, readStdin: () => Uint8Array): SteeringTraffic {
-  const { frames, nonEthernet, tail } = captureFrames(file, readStdin);
+  const { frames, nonEthernet, dropped, tail } = captureFrames(file, readStdin);
   let mix: SteeringTraffic;
   try {
     mix = mixFromCapture(frames, file, nonEthernet);
@@ -329,7 +331,11 @@ function captureMix(file: string, readStdin: () => Uint8Array): SteeringTraffic 
     if (e instanceof UserError && tail) throw new UserError(e.code, `${e.message}; ${tail}`, e.exitCode);
     throw e;
   }
-  return tail ? { ...mix, note: `${mix.note}; ${tail}` } : mix;
+  // The records the reader dropped, by reason, before the frames the mix left out.
+  const droppedBeforeEngine: Record<string, number> = {};
+  for (const d of dropped) droppedBeforeEngine[d.reason] = (droppedBeforeEngine[d.reason] ?? 0) + 1;
+  Object.assign(droppedBeforeEngine, mix.droppedBeforeEngine);
+  return { ...mix, ...(tail ? { note: `${mix.note}; ${tail}` } : {}), droppedBeforeEngine };
 }
 
 /** The traffic mixes of a run: generated, or read from the captures (`pcap:-`: from `readStdin`). */
@@ -566,7 +572,11 @@ export const command = defineCommand({
           frames: o.frames,
           seed: o.seed,
           notes,
-          mixes: sizes,
+          // A capture's records and frames left out before the engine, by reason, beside its size.
+          mixes: sizes.map((size, i) => {
+            const dropped = mixes[i]!.droppedBeforeEngine;
+            return dropped ? { ...size, dropped_before_engine: dropped } : size;
+          }),
           ...(o.faults.length > 0 ? { faults: o.faults.map(faultText) } : {}),
         }),
       );
@@ -599,12 +609,6 @@ export const command = defineCommand({
     }
     for (const p of m.problems) ctx.err(`iovsim: ${p}\n`);
     if (m.problems.length > 0) return 2;
-    if (o.faults.length > 0) {
-      ctx.err(
-        `iovsim: completed with injected fault(s): ${o.faults.map(faultText).join(", ")} (exit ${FAULT_EXIT_STATUS})\n`,
-      );
-      return FAULT_EXIT_STATUS;
-    }
-    return 0;
+    return faultExit(o.faults, ctx);
   },
 });

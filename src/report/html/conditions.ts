@@ -1,6 +1,7 @@
 // The test conditions of a run, as a benchmark report states them beside its NDR/PDR figures
 // (FD.io CSIT: loss tolerance, search resolution, trial duration, frame size, link), and where
 // they come from: the `paths --json` document's top-level fields.
+import { otherLinkText } from "../link-text.ts";
 import { otherLinks, type PathsJson } from "../paths-json.ts";
 import { formatNumber } from "./format.ts";
 import type { Conditions, PathResult } from "./types.ts";
@@ -41,14 +42,9 @@ function trialText(c: Conditions, paths: PathResult[]): string | null {
   return `${base ? `search: ${base}; ` : ""}NDR, PDR and the load points from final trials of ${range} ms of virtual time (each path and size's in the table below)`;
 }
 
-/** "; passthrough: 10 Gbit/s Ethernet (ix0)" per link of another speed some paths crossed. */
-function otherLinksText(c: Conditions, what: string): string {
-  return (c.other_links ?? [])
-    .map(
-      (o) =>
-        `; ${o.paths.join(", ")}: ${formatNumber(o.link_gbps)} Gbit/s ${what}${o.port ? ` (${o.port})` : ""}`,
-    )
-    .join("");
+/** "; passthrough on a 10 Gbit/s link (ix0)" per link of another speed some paths crossed. */
+function otherLinksText(c: Conditions): string {
+  return (c.other_links ?? []).map((o) => `; ${otherLinkText(o)}`).join("");
 }
 
 /** The conditions as (what, value) rows: the table under the throughput heading. */
@@ -79,7 +75,7 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
   if (c.link_gbps !== undefined)
     rows.push([
       "link",
-      `${formatNumber(c.link_gbps)} Gbit/s Ethernet${c.nic ? ` (${c.nic})` : ""}${otherLinksText(c, "Ethernet")}; Gbit/s figures are Layer 1: frame + 20 B of preamble and inter-frame gap`,
+      `${formatNumber(c.link_gbps)} Gbit/s Ethernet${c.nic ? ` (${c.nic})` : ""}${otherLinksText(c)}; Gbit/s figures are Layer 1: frame + 20 B of preamble and inter-frame gap`,
     ]);
   else if (c.nic) rows.push(["NIC", c.nic]);
   if (c.arrival) rows.push(["arrivals", c.arrival]);
@@ -92,9 +88,7 @@ export function conditionsMeta(c: Conditions | undefined): string[] {
   if (!c) return [];
   const out: string[] = [];
   if (c.link_gbps !== undefined)
-    out.push(
-      `${formatNumber(c.link_gbps)} Gbit/s link${c.nic ? ` (${c.nic})` : ""}${otherLinksText(c, "link")}`,
-    );
+    out.push(`${formatNumber(c.link_gbps)} Gbit/s link${c.nic ? ` (${c.nic})` : ""}${otherLinksText(c)}`);
   else if (c.nic) out.push(`NIC ${c.nic}`);
   if (c.seed !== undefined) out.push(`seed ${c.seed}`);
   return out;

@@ -1,0 +1,15 @@
+// Seeded randomness: one generator for the simulator's draws (steering's flows and popularity)
+// and the fuzz campaigns' cases, so a seed means the same sequence wherever it is given.
+
+/** mulberry32: uniform draws in [0, 1) from a 32-bit seed; small, fast, deterministic (not
+ *  cryptographic). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
