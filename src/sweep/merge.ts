@@ -53,7 +53,11 @@ export async function sweepStatus(dir: string): Promise<SweepStatus> {
   const coordsOf = (index: number) => {
     if (planned === undefined)
       try {
-        planned = planSweep({ file: "sweep.json", text: manifest.text, spec: parseSweep(manifest.text, "sweep.json") });
+        planned = planSweep({
+          file: "sweep.json",
+          text: manifest.text,
+          spec: parseSweep(manifest.text, "sweep.json"),
+        });
       } catch {
         planned = null; // a manifest whose text no longer parses: merge says so
       }

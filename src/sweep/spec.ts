@@ -77,11 +77,9 @@ export const sweepSchema = z
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, "a sweep name is letters, digits, '.', '_' and '-'"),
     experiment: z.enum(EXPERIMENTS),
     /** Every axis is crossed with every other (the product). */
-    axes: z
-      .record(optionName, axisSchema)
-      .refine((a) => Object.keys(a).length > 0, {
-        message: "a sweep needs at least one axis",
-      }),
+    axes: z.record(optionName, axisSchema).refine((a) => Object.keys(a).length > 0, {
+      message: "a sweep needs at least one axis",
+    }),
     seed: z
       .object({
         /** fixed: every point runs with `value`; per-point: `value` + a hash of the point's coordinates. */
@@ -251,7 +249,8 @@ function located(issue: z.core.$ZodIssue, input: unknown, prefix: Path = []): Lo
 
 function valueAt(input: unknown, path: Path): unknown {
   let v = input;
-  for (const p of path) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[p] : undefined;
+  for (const p of path)
+    v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[p] : undefined;
   return v;
 }
 

@@ -147,7 +147,10 @@ export async function readPointFiles(
       r = JSON.parse(await readFile(file, "utf8")) as PointResult;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      unreadable.set(index, `${file}: ${code ? `cannot read: ${code}` : "not a point result (invalid JSON)"}`);
+      unreadable.set(
+        index,
+        `${file}: ${code ? `cannot read: ${code}` : "not a point result (invalid JSON)"}`,
+      );
       continue;
     }
     if (r === null || typeof r !== "object" || Array.isArray(r) || typeof r.hash !== "string") {

@@ -92,7 +92,11 @@ export async function checkPlan(plan: SweepPlan, f: SweepFile): Promise<void> {
  * (the longest, so --trial-ms is not --trial), else the one whose value it quotes ('yes' from
  * `host: yes`); undefined when the message names neither (the file alone is named then).
  */
-function culprit(message: string, p: SweepPoint, f: SweepFile): { name: string; value?: AxisValue } | undefined {
+function culprit(
+  message: string,
+  p: SweepPoint,
+  f: SweepFile,
+): { name: string; value?: AxisValue } | undefined {
   const set: Array<[string, AxisValue]> = [...Object.entries(f.spec.options), ...Object.entries(p.coords)];
   const byName = set
     .filter(([k]) => new RegExp(`--${k}(?![a-z0-9-])`).test(message))

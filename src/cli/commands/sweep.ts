@@ -100,6 +100,22 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       const n = o.shards === undefined ? 1 : parseShardCount(o.shards);
       const owners = shardOwners(plan.points, n);
       const shardOf = new Map(plan.points.map((p) => [p.index, owners[p.index]]));
+      const total = plan.points.reduce((s, p) => s + p.cost, 0);
+      // Each shard's points and share of the cost: how balanced the split is (the longest shard
+      // is the sweep's wall time on a cluster). Shards past the points' count stay empty.
+      const shards =
+        o.shards === undefined
+          ? undefined
+          : Array.from({ length: Math.min(n, plan.points.length) }, (_, k) => {
+              const mine = plan.points.filter((p) => owners[p.index] === k);
+              const cost = mine.reduce((sum, p) => sum + p.cost, 0);
+              return {
+                shard: k,
+                points: mine.length,
+                cost_share: Number((cost / total).toFixed(4)),
+                estimate_s: estimate(cost),
+              };
+            });
       if (o.json) {
         const points = plan.points.map((p) => ({
           ...p,
@@ -107,13 +123,12 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
           shard: o.shards === undefined ? undefined : shardOf.get(p.index),
         }));
         ctx.out(
-          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points }, null, 1)}\n`,
+          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points, shards }, null, 1)}\n`,
         );
         return;
       }
-      const total = plan.points.reduce((s, p) => s + p.cost, 0);
       ctx.out(
-        `sweep ${plan.name}: ${plan.points.length} points of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
+        `sweep ${plan.name}: ${plan.points.length} point${plan.points.length === 1 ? "" : "s"} of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
       );
       for (const p of plan.points) {
         const coords = Object.entries(p.coords)
@@ -126,12 +141,22 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
           `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
         );
       }
+      for (const sh of shards ?? [])
+        ctx.out(
+          `shard ${sh.shard}: ${sh.points} point${sh.points === 1 ? "" : "s"}, cost ${(sh.cost_share * 100).toFixed(1)} %${sh.estimate_s === undefined ? "" : `, ~${sh.estimate_s} s`}\n`,
+        );
+      if (n > plan.points.length)
+        ctx.out(
+          `shard${n - plan.points.length === 1 ? "" : "s"} ${plan.points.length}${n - plan.points.length === 1 ? "" : `..${n - 1}`}: no points (more shards than points; harmless)\n`,
+        );
       if (perCost !== undefined)
         ctx.out(
           `estimated wall time on this machine: ~${estimate(total)} s in one shard (from one calibration run)\n`,
         );
       ctx.out(
-        "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n",
+        plan.experiment === "paths"
+          ? "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n"
+          : `cost: every point of \`iovsim ${plan.experiment}\` counts the same (its work is not estimated from its options)\n`,
       );
     });
   program
