@@ -30,9 +30,12 @@ A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or 
   options: { trial-ms: 2 }
 
 Each point runs \`iovsim <experiment> [options] --seed S --json\`; its result goes to
-DIR/points/NNNNNN.json (atomically). Shards: --shard K/N (0 <= K < N), or from the batch
-engine: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (use --array=0-(N-1)), or
-JOB_COMPLETION_INDEX with IOVSIM_SHARDS=N (Kubernetes Indexed Job). See docs/sweeps.md.
+DIR/points/NNNNNN.json (atomically). Shards: --shard K/N (0 <= K < N; the environment is then
+not read), or from the batch engine: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (less
+SLURM_ARRAY_TASK_MIN, divided by SLURM_ARRAY_TASK_STEP: --array=0-(N-1)), or
+JOB_COMPLETION_INDEX with IOVSIM_SHARDS=N (Kubernetes Indexed Job); half of a pair is an error.
+SIGTERM, SIGINT or SIGHUP ends the running point unrecorded and exits 128 + the signal; the
+same command resumes. See docs/sweeps.md.
 `;
 
 /**
