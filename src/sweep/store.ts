@@ -192,10 +192,22 @@ async function listPoints(dir: string): Promise<string[]> {
 }
 
 export async function writeResult(dir: string, r: PointResult): Promise<void> {
-  await writeFileAtomic(join(pointsDir(dir), pointName(r.index)), `${JSON.stringify(r)}\n`);
+  await writePointFile(join(pointsDir(dir), pointName(r.index)), `${JSON.stringify(r)}\n`);
   await unlink(join(pointsDir(dir), failedName(r.index))).catch(() => {});
 }
 
 export async function writeFailure(dir: string, f: PointFailure): Promise<void> {
-  await writeFileAtomic(join(pointsDir(dir), failedName(f.index)), `${JSON.stringify(f, null, 1)}\n`);
+  await writePointFile(join(pointsDir(dir), failedName(f.index)), `${JSON.stringify(f, null, 1)}\n`);
+}
+
+/**
+ * A point's file, atomically. A write the system refuses (a full or read-only file system, a
+ * file named `points` in the way) is the user's to fix, named by path: it was an internal error.
+ */
+async function writePointFile(file: string, text: string): Promise<void> {
+  await writeFileAtomic(file, text).catch((e) => {
+    // mkdir of points/ over a regular file says EEXIST: a file in the way of the directory.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw asWriteError(code === "EEXIST" ? Object.assign(new Error(), { code: "ENOTDIR" }) : e, file);
+  });
 }

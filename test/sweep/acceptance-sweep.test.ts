@@ -10,11 +10,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FAULT_EXIT_STATUS } from "../../src/engine/faults.ts";
+import { UserError } from "../../src/errors.ts";
 import type { PointExecutor } from "../../src/sweep/execute.ts";
 import { mergedRows, mergeSweep, sweepStatus } from "../../src/sweep/merge.ts";
 import { chooseShard, planSweep, type SweepPlan } from "../../src/sweep/plan.ts";
 import { runShard } from "../../src/sweep/run.ts";
 import { RESULT_STATUSES, readSweepFile } from "../../src/sweep/spec.ts";
+import { manifestFor } from "../../src/sweep/store.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const dir = tempDir("iovsim-sweep-acceptance-");
@@ -628,6 +630,18 @@ describe("sweep run and merge: sharded runs, resumed runs, the merged figures", 
       expect(readFileSync(m, "utf8")).toBe(bytes);
     },
   );
+
+  it("a point file the system will not write (a file named points in the way) is the user's error, by path", async () => {
+    const blocked = join(dir, "blocked");
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, "sweep.json"), JSON.stringify(manifestFor(p, VERSION, SMALL)));
+    writeFileSync(join(blocked, "points"), "x");
+    const err = await shard(p, SMALL, blocked, 0, 1).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toBe(
+      `${join(blocked, "points", "000000.json")}: cannot write (a file is in the way of its directory)`,
+    );
+  });
 
   it("status and merge of an empty, a missing, a foreign directory and a file", async () => {
     const empty = join(dir, "empty");
