@@ -12,11 +12,15 @@ export interface PointOutcome {
   stderr: string;
 }
 
-export type PointExecutor = (args: string[]) => Promise<PointOutcome>;
+/**
+ * Runs one point. `stop`, once aborted (the shard was told to stop: SIGTERM from a batch
+ * engine, Ctrl-C), ends the point's process; its outcome is then not a result.
+ */
+export type PointExecutor = (args: string[], stop?: AbortSignal) => Promise<PointOutcome>;
 
 const BIN = fileURLToPath(new URL("../../bin/iovsim.js", import.meta.url));
 
-export const runCliPoint: PointExecutor = async (args) => {
+export const runCliPoint: PointExecutor = async (args, stop) => {
   const state = await mkdtemp(join(tmpdir(), "iovsim-sweep-"));
   try {
     return await new Promise<PointOutcome>((resolve, reject) => {
@@ -29,11 +33,12 @@ export const runCliPoint: PointExecutor = async (args) => {
       child.stdout.on("data", (b: Buffer) => out.push(b));
       child.stderr.on("data", (b: Buffer) => err.push(b));
       child.on("error", reject);
-      // A sweep killed by its batch engine takes its point with it.
-      const stop = () => child.kill("SIGTERM");
-      process.once("SIGTERM", stop);
+      // A shard told to stop takes its point with it (and then removes its state directory).
+      const end = () => child.kill("SIGTERM");
+      if (stop?.aborted) end();
+      stop?.addEventListener("abort", end);
       child.on("close", (code) => {
-        process.off("SIGTERM", stop);
+        stop?.removeEventListener("abort", end);
         resolve({
           exitCode: code,
           stdout: Buffer.concat(out).toString("utf8"),

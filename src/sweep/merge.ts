@@ -1,13 +1,21 @@
 // Gathers a sweep's point results into one document, in sweep order. Only simulated figures
 // go in: each experiment's wall-clock `simulator` block is left out, so a sweep run in shards
 // on many machines merges to the same bytes as the same sweep run on one.
+import { existsSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { toCsv } from "../report/csv.ts";
 import { STEERING_CSV_COLUMNS, type SteeringCsvSource, steeringCsvCells } from "../report/steering-table.ts";
 import { SWEEP_MERGE_SCHEMA } from "../report/sweep-json.ts";
 import { planSweep, type SweepPlan } from "./plan.ts";
 import { parseSweep } from "./spec.ts";
-import { type PointResult, readFailures, readManifest, readResults, type SweepManifest } from "./store.ts";
+import {
+  type PointResult,
+  readFailures,
+  readManifest,
+  readPointFiles,
+  readResults,
+  type SweepManifest,
+} from "./store.ts";
 
 /** The merged document's schema id, written once (src/report/sweep-json.ts validates it). */
 export const MERGE_SCHEMA = SWEEP_MERGE_SCHEMA;
@@ -32,9 +40,29 @@ export interface SweepStatus {
 
 export async function sweepStatus(dir: string): Promise<SweepStatus> {
   const manifest = await readManifest(dir);
-  if (!manifest) throw new UserError("E_SWEEP_DIR", `${dir}: no sweep results here (no sweep.json)`);
-  const results = await readResults(dir, manifest);
+  if (!manifest)
+    throw new UserError(
+      "E_SWEEP_DIR",
+      existsSync(dir)
+        ? `${dir}: no sweep results here (no sweep.json)`
+        : `${dir}: no such directory (no sweep results)`,
+    );
+  const { results, unreadable } = await readPointFiles(dir, manifest);
   const failures = await readFailures(dir);
+  let planned: SweepPlan | null | undefined;
+  const coordsOf = (index: number) => {
+    if (planned === undefined)
+      try {
+        planned = planSweep({
+          file: "sweep.json",
+          text: manifest.text,
+          spec: parseSweep(manifest.text, "sweep.json"),
+        });
+      } catch {
+        planned = null; // a manifest whose text no longer parses: merge says so
+      }
+    return planned?.points[index]?.coords ?? {};
+  };
   const done: number[] = [];
   const missing: number[] = [];
   const failed: SweepStatus["failed"] = [];
@@ -43,7 +71,10 @@ export async function sweepStatus(dir: string): Promise<SweepStatus> {
     else {
       missing.push(i);
       const f = failures.get(i);
-      if (f) failed.push({ index: i, message: f.message, coords: f.coords });
+      const torn = unreadable.get(i);
+      // A point file that is no result: 'sweep run' runs the point again and replaces it.
+      if (torn) failed.push({ index: i, message: `${torn}; sweep run runs it again`, coords: coordsOf(i) });
+      else if (f) failed.push({ index: i, message: f.message, coords: f.coords });
     }
   }
   return { manifest, done, missing, failed };

@@ -7,6 +7,7 @@ import {
   type AxisValue,
   axisValues,
   type Experiment,
+  MAX_POINTS,
   type SweepFile,
   type SweepSpec,
   TAKES_SEED,
@@ -33,8 +34,7 @@ export interface SweepPlan {
   points: SweepPoint[];
 }
 
-/** Sweeps larger than this are almost certainly a mistake in a range. */
-export const MAX_POINTS = 100_000;
+export { MAX_POINTS };
 
 export function planSweep(f: SweepFile): SweepPlan {
   const s = f.spec;
@@ -80,11 +80,20 @@ function commandLine(experiment: Experiment, options: Record<string, AxisValue>,
   for (const [k, v] of Object.entries(options)) {
     if (v === false) continue; // a switched-off flag is left out
     args.push(`--${k}`);
-    if (v !== true) args.push(String(v));
+    if (v !== true) args.push(optionText(v));
   }
   if (TAKES_SEED[experiment]) args.push("--seed", String(seed));
   args.push("--json");
   return args;
+}
+
+/**
+ * A value as its option's text. A number is written out in decimal: String(1e-7) is "1e-7",
+ * which the experiments' options (a rate, a loss percentage) refuse as not a number.
+ */
+export function optionText(v: string | number): string {
+  if (typeof v === "string" || !/e/i.test(String(v))) return String(v);
+  return v.toLocaleString("en-US", { useGrouping: false, maximumSignificantDigits: 21 });
 }
 
 /**
@@ -106,32 +115,72 @@ export function pointCost(experiment: string, o: Record<string, AxisValue>): num
  * index), then the shard's points in sweep order. Every point is in exactly one shard.
  */
 export function shardPoints(points: SweepPoint[], k: number, n: number): SweepPoint[] {
-  if (!Number.isInteger(n) || n < 1)
+  if (!Number.isSafeInteger(n) || n < 1)
     throw new UserError("E_USAGE", `shard count ${n} must be a whole number >= 1`);
   if (!Number.isInteger(k) || k < 0 || k >= n)
     throw new UserError("E_USAGE", `shard ${k} is not in 0..${n - 1} (shards are numbered from 0 to N-1)`);
-  const load = new Array<number>(n).fill(0);
+  const owner = shardOwners(points, n);
+  return points.filter((p) => owner[p.index] === k);
+}
+
+/** The shard (0..n-1) of every point, by index: the partition `shardPoints` cuts. */
+export function shardOwners(points: SweepPoint[], n: number): number[] {
+  // Only the first min(n, points) shards can receive a point (each of the costliest points
+  // goes to an empty one first): a huge N (a typo, 0/99999999999) allocates no more than that.
+  const load = new Array<number>(Math.min(n, points.length)).fill(0);
   const owner = new Array<number>(points.length);
   const order = [...points].sort((a, b) => b.cost - a.cost || a.index - b.index);
   for (const p of order) {
     let best = 0;
-    for (let s = 1; s < n; s++) if (load[s] < load[best]) best = s;
+    for (let s = 1; s < load.length; s++) if (load[s] < load[best]) best = s;
     owner[p.index] = best;
     load[best] += p.cost;
   }
-  return points.filter((p) => owner[p.index] === k);
+  return owner;
 }
 
 /** K/N from a `--shard K/N` text. */
 export function parseShard(text: string): { k: number; n: number } {
   const m = /^(\d+)\/(\d+)$/.exec(text);
-  if (!m) throw new UserError("E_USAGE", `sweep: option '--shard' takes K/N (e.g. 0/4), not '${text}'`);
+  if (!m || !Number.isSafeInteger(Number(m[1])) || !Number.isSafeInteger(Number(m[2])))
+    throw new UserError("E_USAGE", `sweep: option '--shard' takes K/N (e.g. 0/4), not '${text}'`);
   return { k: Number(m[1]), n: Number(m[2]) };
+}
+
+/** Which shard a `sweep run` is, and where that came from (for its header and its errors). */
+export interface ShardChoice {
+  k: number;
+  n: number;
+  /** "--shard", "Slurm job array", "Kubernetes Indexed Job" or "default". */
+  source: string;
+  /** The option or variables it was read from, as an error names them. */
+  detail: string;
+}
+
+/**
+ * The shard to run: --shard K/N when given (the environment is then not read at all), else the
+ * batch engine's environment, else 0/1 (the whole sweep). K and N are checked against each
+ * other here, so an error names the option or the variables at fault.
+ */
+export function chooseShard(flag: string | undefined, env: NodeJS.ProcessEnv): ShardChoice {
+  const choice: ShardChoice =
+    flag !== undefined
+      ? { ...parseShard(flag), source: "--shard", detail: `--shard ${flag}` }
+      : (shardFromEnv(env) ?? { k: 0, n: 1, source: "default", detail: "the default shard 0/1" });
+  const { k, n, detail } = choice;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UserError("E_USAGE", `${detail}: the shard count N must be a whole number >= 1, not ${n}`);
+  if (!Number.isSafeInteger(k) || k < 0 || k >= n)
+    throw new UserError(
+      "E_USAGE",
+      `${detail}: shard ${k} is not in 0..${n - 1} (shards are numbered from 0 to N-1)`,
+    );
+  return choice;
 }
 
 /** N from `sweep plan --shards N`: a whole number >= 1 (0 shards would place no point). */
 export function parseShardCount(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1)
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
     throw new UserError(
       "E_USAGE",
       `sweep plan: option '--shards' takes a whole number >= 1 (e.g. 4), not '${text}'`,
@@ -140,33 +189,66 @@ export function parseShardCount(text: string): number {
 }
 
 /**
- * K and N from a batch engine's environment: Slurm job arrays (SLURM_ARRAY_TASK_ID, offset by
- * SLURM_ARRAY_TASK_MIN, out of SLURM_ARRAY_TASK_COUNT) or Kubernetes Indexed Jobs
- * (JOB_COMPLETION_INDEX, out of IOVSIM_SHARDS, which the Job sets to its `completions`).
+ * K and N from a batch engine's environment: Slurm job arrays (SLURM_ARRAY_TASK_ID, less
+ * SLURM_ARRAY_TASK_MIN, divided by SLURM_ARRAY_TASK_STEP, out of SLURM_ARRAY_TASK_COUNT) or
+ * Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX, out of IOVSIM_SHARDS, which the Job sets to its
+ * `completions`). Half of a pair is an error, never the whole sweep in every task: a Job that is
+ * not Indexed sets IOVSIM_SHARDS alone, and each of its pods would run every point.
  */
-export function shardFromEnv(env: NodeJS.ProcessEnv): { k: number; n: number; source: string } | undefined {
+export function shardFromEnv(env: NodeJS.ProcessEnv): ShardChoice | undefined {
   const int = (name: string) => {
     const v = env[name];
     if (v === undefined || v === "") return undefined;
-    if (!/^\d+$/.test(v)) throw new UserError("E_USAGE", `sweep: ${name}='${v}' is not a whole number`);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+      throw new UserError("E_USAGE", `sweep: ${name}='${v}' is not a whole number`);
     return Number(v);
   };
-  const slurmId = int("SLURM_ARRAY_TASK_ID");
-  if (slurmId !== undefined) {
-    const n = int("SLURM_ARRAY_TASK_COUNT");
-    if (n === undefined)
-      throw new UserError("E_USAGE", "sweep: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not");
-    return { k: slurmId - (int("SLURM_ARRAY_TASK_MIN") ?? 0), n, source: "Slurm job array" };
-  }
-  const k8s = int("JOB_COMPLETION_INDEX");
-  if (k8s !== undefined) {
-    const n = int("IOVSIM_SHARDS");
-    if (n === undefined)
+  const pair = (index: string, count: string, why: string) => {
+    const k = int(index);
+    const n = int(count);
+    if (k !== undefined && n === undefined)
+      throw new UserError("E_USAGE", `sweep: ${index} is set but ${count} is not${why}`);
+    if (k === undefined && n !== undefined)
+      throw new UserError("E_USAGE", `sweep: ${count} is set but ${index} is not${why}`);
+    return k === undefined || n === undefined ? undefined : { k, n };
+  };
+  let slurm: ShardChoice | undefined;
+  const s = pair("SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "");
+  if (s) {
+    const min = int("SLURM_ARRAY_TASK_MIN") ?? 0;
+    const step = int("SLURM_ARRAY_TASK_STEP") ?? 1;
+    const vars = [
+      `SLURM_ARRAY_TASK_ID=${s.k}`,
+      `SLURM_ARRAY_TASK_COUNT=${s.n}`,
+      ...(env.SLURM_ARRAY_TASK_MIN ? [`SLURM_ARRAY_TASK_MIN=${min}`] : []),
+      ...(env.SLURM_ARRAY_TASK_STEP ? [`SLURM_ARRAY_TASK_STEP=${step}`] : []),
+    ].join(", ");
+    const detail = `Slurm job array (${vars})`;
+    // --array=0-6:2 numbers its tasks 0, 2, 4, 6: shards 0..3. A list (--array=1,3,7) has no
+    // such rule: a task off the steps is refused (give --shard).
+    if (step < 1 || (s.k - min) % step !== 0)
       throw new UserError(
         "E_USAGE",
-        "sweep: JOB_COMPLETION_INDEX is set but IOVSIM_SHARDS (the Job's completions) is not",
+        `${detail}: the task is not MIN + a multiple of STEP; use a contiguous array (--array=0-${s.n - 1}) or --shard K/N`,
       );
-    return { k: k8s, n, source: "Kubernetes Indexed Job" };
+    slurm = { k: (s.k - min) / step, n: s.n, source: "Slurm job array", detail };
   }
-  return undefined;
+  let k8s: ShardChoice | undefined;
+  const j = pair(
+    "JOB_COMPLETION_INDEX",
+    "IOVSIM_SHARDS",
+    " (a Kubernetes Job sharding a sweep is an Indexed Job, completionMode: Indexed, with IOVSIM_SHARDS = its completions)",
+  );
+  if (j)
+    k8s = {
+      ...j,
+      source: "Kubernetes Indexed Job",
+      detail: `Kubernetes Indexed Job (JOB_COMPLETION_INDEX=${j.k}, IOVSIM_SHARDS=${j.n})`,
+    };
+  if (slurm && k8s && (slurm.k !== k8s.k || slurm.n !== k8s.n))
+    throw new UserError(
+      "E_USAGE",
+      `sweep: two batch engines' shards disagree: ${slurm.detail} is ${slurm.k}/${slurm.n}, ${k8s.detail} is ${k8s.k}/${k8s.n}; give --shard K/N`,
+    );
+  return slurm ?? k8s;
 }

@@ -15,6 +15,9 @@ export interface ShardRun {
   /** Extra arguments every point gets (e.g. --workers N). */
   extraArgs?: string[];
   onPoint?: (p: SweepPoint, status: "done" | "skipped" | "failed", message?: string) => void;
+  /** Aborted when the shard must stop (a signal): the running point ends, is not recorded as
+   *  failed, and no further point starts; the same command resumes later. */
+  stop?: AbortSignal;
   /** Called once the results directory is open and read, before the first point: a header
    *  printed here is never followed by "cannot use DIR" (an --out below a regular file). */
   onStart?: () => void;
@@ -25,6 +28,8 @@ export interface ShardSummary {
   ran: number;
   skipped: number;
   failed: number;
+  /** Set when `stop` ended the shard early: the points not run are left for a re-run. */
+  interrupted?: boolean;
 }
 
 export async function runShard(o: ShardRun): Promise<ShardSummary> {
@@ -35,13 +40,17 @@ export async function runShard(o: ShardRun): Promise<ShardSummary> {
   const mine = shardPoints(o.plan.points, o.shard.k, o.shard.n);
   const sum: ShardSummary = { points: mine.length, ran: 0, skipped: 0, failed: 0 };
   for (const p of mine) {
+    if (o.stop?.aborted) {
+      sum.interrupted = true;
+      break;
+    }
     if (done.has(p.index)) {
       sum.skipped++;
       o.onPoint?.(p, "skipped");
       continue;
     }
     const args = [...p.args, ...(o.extraArgs ?? [])];
-    const r = await o.execute(args);
+    const r = await o.execute(args, o.stop);
     let result: unknown;
     let message: string | undefined;
     const failedRun = () => lastLines(r.stderr) || `exit status ${r.exitCode}`;
@@ -53,6 +62,11 @@ export async function runShard(o: ShardRun): Promise<ShardSummary> {
       } catch {
         message = r.exitCode === 0 ? "the experiment printed no JSON" : failedRun();
       }
+    }
+    // A point ended by the stop is not the point's failure: it is left for the re-run.
+    if (message !== undefined && o.stop?.aborted) {
+      sum.interrupted = true;
+      break;
     }
     if (message !== undefined) {
       sum.failed++;

@@ -66,11 +66,37 @@ export async function readManifest(dir: string): Promise<SweepManifest | undefin
       throw new UserError("E_SWEEP_DIR", `${dir}: not a directory (a file is in the way)`);
     throw new UserError("E_SWEEP_DIR", `${join(dir, "sweep.json")}: ${(e as Error).message}`);
   }
+  let m: unknown;
   try {
-    return JSON.parse(text) as SweepManifest;
+    m = JSON.parse(text);
   } catch {
     throw new UserError("E_SWEEP_DIR", `${join(dir, "sweep.json")}: not a sweep manifest (invalid JSON)`);
   }
+  // A hand-edited or foreign sweep.json: refused by name, never read field by field (a `null`
+  // one was "no sweep.json" and was overwritten by `run`; `{}` an internal error).
+  const missing = MANIFEST_FIELDS.filter(([k, type]) => !hasField(m, k, type)).map(([k]) => k);
+  if (missing.length > 0)
+    throw new UserError(
+      "E_SWEEP_DIR",
+      `${join(dir, "sweep.json")}: not a sweep manifest (${m !== null && typeof m === "object" && !Array.isArray(m) ? `no valid ${missing.join(", ")}` : "not a JSON object"})`,
+    );
+  return m as SweepManifest;
+}
+
+const MANIFEST_FIELDS: ReadonlyArray<[keyof SweepManifest, "string" | "number" | "array"]> = [
+  ["name", "string"],
+  ["experiment", "string"],
+  ["hash", "string"],
+  ["version", "string"],
+  ["count", "number"],
+  ["axes", "array"],
+  ["text", "string"],
+];
+
+function hasField(o: unknown, key: string, type: "string" | "number" | "array"): boolean {
+  if (o === null || typeof o !== "object" || Array.isArray(o)) return false;
+  const v = (o as Record<string, unknown>)[key];
+  return type === "array" ? Array.isArray(v) : typeof v === type;
 }
 
 /**
@@ -99,28 +125,52 @@ export async function openResultsDir(dir: string, m: SweepManifest): Promise<voi
   await removeStaleTemps(pointsDir(dir));
 }
 
-/** Index -> parsed result for every complete point file (a torn or foreign file is an error). */
-export async function readResults(dir: string, m: SweepManifest): Promise<Map<number, PointResult>> {
-  const out = new Map<number, PointResult>();
+/**
+ * Index -> parsed result for every complete point file. A result of another sweep or tool
+ * version is refused (two sweeps never mix); a file that is not a point result at all (torn by
+ * a copy, emptied by a full disk, edited) is in `unreadable` with the reason, and counts as not
+ * done: `run` runs that point again and replaces it, `status` and `merge` name it.
+ */
+export async function readPointFiles(
+  dir: string,
+  m: SweepManifest,
+): Promise<{ results: Map<number, PointResult>; unreadable: Map<number, string> }> {
+  const results = new Map<number, PointResult>();
+  const unreadable = new Map<number, string>();
   for (const name of await listPoints(dir)) {
     const m2 = /^(\d{6})\.json$/.exec(name);
     if (!m2) continue;
+    const index = Number(m2[1]);
     const file = join(pointsDir(dir), name);
     let r: PointResult;
     try {
       r = JSON.parse(await readFile(file, "utf8")) as PointResult;
-    } catch {
-      throw new UserError("E_SWEEP_DIR", `${file}: not a point result (invalid JSON)`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      unreadable.set(
+        index,
+        `${file}: ${code ? `cannot read: ${code}` : "not a point result (invalid JSON)"}`,
+      );
+      continue;
+    }
+    if (r === null || typeof r !== "object" || Array.isArray(r) || typeof r.hash !== "string") {
+      unreadable.set(index, `${file}: not a point result (no sweep hash)`);
+      continue;
     }
     if (r.hash !== m.hash || r.version !== m.version)
       throw new UserError(
         "E_SWEEP_MIXED",
         `${file}: a result of another sweep or tool version (${r.sweep} ${r.version})`,
       );
-    if (r.index !== Number(m2[1])) throw new UserError("E_SWEEP_DIR", `${file}: holds point ${r.index}`);
-    out.set(r.index, r);
+    if (r.index !== index) throw new UserError("E_SWEEP_DIR", `${file}: holds point ${r.index}`);
+    results.set(r.index, r);
   }
-  return out;
+  return { results, unreadable };
+}
+
+/** Index -> parsed result for every complete point file (see readPointFiles). */
+export async function readResults(dir: string, m: SweepManifest): Promise<Map<number, PointResult>> {
+  return (await readPointFiles(dir, m)).results;
 }
 
 export async function readFailures(dir: string): Promise<Map<number, PointFailure>> {
@@ -142,10 +192,22 @@ async function listPoints(dir: string): Promise<string[]> {
 }
 
 export async function writeResult(dir: string, r: PointResult): Promise<void> {
-  await writeFileAtomic(join(pointsDir(dir), pointName(r.index)), `${JSON.stringify(r)}\n`);
+  await writePointFile(join(pointsDir(dir), pointName(r.index)), `${JSON.stringify(r)}\n`);
   await unlink(join(pointsDir(dir), failedName(r.index))).catch(() => {});
 }
 
 export async function writeFailure(dir: string, f: PointFailure): Promise<void> {
-  await writeFileAtomic(join(pointsDir(dir), failedName(f.index)), `${JSON.stringify(f, null, 1)}\n`);
+  await writePointFile(join(pointsDir(dir), failedName(f.index)), `${JSON.stringify(f, null, 1)}\n`);
+}
+
+/**
+ * A point's file, atomically. A write the system refuses (a full or read-only file system, a
+ * file named `points` in the way) is the user's to fix, named by path: it was an internal error.
+ */
+async function writePointFile(file: string, text: string): Promise<void> {
+  await writeFileAtomic(file, text).catch((e) => {
+    // mkdir of points/ over a regular file says EEXIST: a file in the way of the directory.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw asWriteError(code === "EEXIST" ? Object.assign(new Error(), { code: "ENOTDIR" }) : e, file);
+  });
 }

@@ -265,7 +265,7 @@ describe("sweep run: a shard from the batch engine's environment", () => {
       const r = await cli(["sweep", "run", sweep("env", "{ path: [native] }"), "--out", out]);
       expect(r.code).toBe(1);
       expect(r.err).toBe(
-        "iovsim: Slurm job array: shard 5 is not in 0..1 (shards are numbered from 0 to N-1)\n",
+        "iovsim: Slurm job array (SLURM_ARRAY_TASK_ID=5, SLURM_ARRAY_TASK_COUNT=2): shard 5 is not in 0..1 (shards are numbered from 0 to N-1)\n",
       );
       expect(existsSync(out)).toBe(false);
     } finally {

@@ -3,7 +3,8 @@
 // not hours of failed points on a batch engine. The options are parsed as the experiment parses
 // them; nothing is simulated.
 import { UserError } from "../../errors.ts";
-import type { SweepPlan, SweepPoint } from "../../sweep/plan.ts";
+import { optionText, type SweepPlan, type SweepPoint } from "../../sweep/plan.ts";
+import { type AxisValue, optionLocation, type SweepFile } from "../../sweep/spec.ts";
 import { parseArgv } from "../registry.ts";
 import { parseFidelityOptions } from "./fidelity.ts";
 import { loadCommand } from "./index.ts";
@@ -60,7 +61,7 @@ export function pointsToCheck(plan: SweepPlan): SweepPoint[] {
 }
 
 /** Refuses a plan with a point its experiment would refuse, naming the point and the reason. */
-export async function checkPlan(plan: SweepPlan, file: string): Promise<void> {
+export async function checkPlan(plan: SweepPlan, f: SweepFile): Promise<void> {
   for (const p of pointsToCheck(plan)) {
     try {
       await checkPointArgs(p.args);
@@ -69,12 +70,32 @@ export async function checkPlan(plan: SweepPlan, file: string): Promise<void> {
       const coords = Object.entries(p.coords)
         .map(([k, v]) => `${k}=${v}`)
         .join(" ");
+      const at = culprit(e.message, p, f);
       throw new UserError(
         "E_SWEEP_FILE",
-        `${file}: point ${p.index} (${coords}) would fail: iovsim ${p.args[0]} refuses it: ${e.message}`,
+        `${at ? optionLocation(f, at.name, at.value) : f.file}: point ${p.index} (${coords}) would fail: iovsim ${p.args[0]} refuses it: ${e.message}`,
       );
     }
   }
+}
+
+/**
+ * The option of the sweep file an experiment's refusal is about: the one whose --NAME it names
+ * (the longest, so --trial-ms is not --trial), else the one whose value it quotes ('yes' from
+ * `host: yes`); undefined when the message names neither (the file alone is named then).
+ */
+function culprit(
+  message: string,
+  p: SweepPoint,
+  f: SweepFile,
+): { name: string; value?: AxisValue } | undefined {
+  const set: Array<[string, AxisValue]> = [...Object.entries(f.spec.options), ...Object.entries(p.coords)];
+  const byName = set
+    .filter(([k]) => new RegExp(`--${k}(?![a-z0-9-])`).test(message))
+    .sort((a, b) => b[0].length - a[0].length)[0];
+  const byValue = set.find(([, v]) => typeof v !== "boolean" && message.includes(`'${optionText(v)}'`));
+  const hit = byName ?? byValue;
+  return hit && { name: hit[0], value: hit[1] };
 }
 
 /**

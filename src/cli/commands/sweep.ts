@@ -1,6 +1,7 @@
 // `iovsim sweep plan|run|merge|status`: a sweep crosses an experiment's options; any batch
 // engine that hands out an index (Slurm job arrays, Kubernetes Indexed Jobs) runs its shards.
 
+import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { Command as Commander, CommanderError, Option } from "commander";
 import { UserError } from "../../errors.ts";
@@ -9,14 +10,7 @@ import { asWriteError, htmlOutputFile, samePathKey } from "../../output-file.ts"
 import { commandLine } from "../../report/output-format.ts";
 import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
-import {
-  parseShard,
-  parseShardCount,
-  planSweep,
-  type SweepPlan,
-  shardFromEnv,
-  shardPoints,
-} from "../../sweep/plan.ts";
+import { chooseShard, parseShardCount, planSweep, type SweepPlan, shardOwners } from "../../sweep/plan.ts";
 import { runShard } from "../../sweep/run.ts";
 import { readSweepFile } from "../../sweep/spec.ts";
 import { pointsDir } from "../../sweep/store.ts";
@@ -36,9 +30,12 @@ A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or 
   options: { trial-ms: 2 }
 
 Each point runs \`iovsim <experiment> [options] --seed S --json\`; its result goes to
-DIR/points/NNNNNN.json (atomically). Shards: --shard K/N (0 <= K < N), or from the batch
-engine: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (use --array=0-(N-1)), or
-JOB_COMPLETION_INDEX with IOVSIM_SHARDS=N (Kubernetes Indexed Job). See docs/sweeps.md.
+DIR/points/NNNNNN.json (atomically). Shards: --shard K/N (0 <= K < N; the environment is then
+not read), or from the batch engine: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (less
+SLURM_ARRAY_TASK_MIN, divided by SLURM_ARRAY_TASK_STEP: --array=0-(N-1)), or
+JOB_COMPLETION_INDEX with IOVSIM_SHARDS=N (Kubernetes Indexed Job); half of a pair is an error.
+SIGTERM, SIGINT or SIGHUP ends the running point unrecorded and exits 128 + the signal; the
+same command resumes. See docs/sweeps.md.
 `;
 
 /**
@@ -58,6 +55,9 @@ async function calibrate(plan: SweepPlan, ctx: CommandContext): Promise<number |
   }
   return wall / cheapest.cost;
 }
+
+/** Signals that stop a shard between points (the launcher bin/iovsim.js forwards them). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Every subcommand's help ends with where the sweep file and its results are explained. */
 const SUBCOMMAND_FOOTER = "\nThe sweep file, shards, batch launchers and results: docs/sweeps.md.";
@@ -96,13 +96,29 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
       const f = readSweepFile(file);
       const plan = planSweep(f);
-      await checkPlan(plan, file);
+      await checkPlan(plan, f);
       const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
       const estimate = (cost: number) =>
         perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
       const n = o.shards === undefined ? 1 : parseShardCount(o.shards);
-      const shardOf = new Map<number, number>();
-      for (let k = 0; k < n; k++) for (const p of shardPoints(plan.points, k, n)) shardOf.set(p.index, k);
+      const owners = shardOwners(plan.points, n);
+      const shardOf = new Map(plan.points.map((p) => [p.index, owners[p.index]]));
+      const total = plan.points.reduce((s, p) => s + p.cost, 0);
+      // Each shard's points and share of the cost: how balanced the split is (the longest shard
+      // is the sweep's wall time on a cluster). Shards past the points' count stay empty.
+      const shards =
+        o.shards === undefined
+          ? undefined
+          : Array.from({ length: Math.min(n, plan.points.length) }, (_, k) => {
+              const mine = plan.points.filter((p) => owners[p.index] === k);
+              const cost = mine.reduce((sum, p) => sum + p.cost, 0);
+              return {
+                shard: k,
+                points: mine.length,
+                cost_share: Number((cost / total).toFixed(4)),
+                estimate_s: estimate(cost),
+              };
+            });
       if (o.json) {
         const points = plan.points.map((p) => ({
           ...p,
@@ -110,13 +126,12 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
           shard: o.shards === undefined ? undefined : shardOf.get(p.index),
         }));
         ctx.out(
-          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points }, null, 1)}\n`,
+          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points, shards }, null, 1)}\n`,
         );
         return;
       }
-      const total = plan.points.reduce((s, p) => s + p.cost, 0);
       ctx.out(
-        `sweep ${plan.name}: ${plan.points.length} points of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
+        `sweep ${plan.name}: ${plan.points.length} point${plan.points.length === 1 ? "" : "s"} of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
       );
       for (const p of plan.points) {
         const coords = Object.entries(p.coords)
@@ -129,12 +144,22 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
           `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
         );
       }
+      for (const sh of shards ?? [])
+        ctx.out(
+          `shard ${sh.shard}: ${sh.points} point${sh.points === 1 ? "" : "s"}, cost ${(sh.cost_share * 100).toFixed(1)} %${sh.estimate_s === undefined ? "" : `, ~${sh.estimate_s} s`}\n`,
+        );
+      if (n > plan.points.length)
+        ctx.out(
+          `shard${n - plan.points.length === 1 ? "" : "s"} ${plan.points.length}${n - plan.points.length === 1 ? "" : `..${n - 1}`}: no points (more shards than points; harmless)\n`,
+        );
       if (perCost !== undefined)
         ctx.out(
           `estimated wall time on this machine: ~${estimate(total)} s in one shard (from one calibration run)\n`,
         );
       ctx.out(
-        "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n",
+        plan.experiment === "paths"
+          ? "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n"
+          : `cost: every point of \`iovsim ${plan.experiment}\` counts the same (its work is not estimated from its options)\n`,
       );
     });
   program
@@ -154,20 +179,18 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .action(async (file: string, o: { out: string; shard?: string; workers?: string }) => {
       const f = readSweepFile(file);
       const plan = planSweep(f);
-      const env = shardFromEnv(process.env);
-      const shard = o.shard !== undefined ? parseShard(o.shard) : (env ?? { k: 0, n: 1 });
-      const from = o.shard !== undefined ? "--shard" : env ? env.source : "default";
       // Checked before anything is written or said: a shard from the batch engine's
       // environment out of range created DIR/sweep.json and announced 'shard 5/2' first.
-      try {
-        shardPoints(plan.points, shard.k, shard.n);
-      } catch (e) {
-        if (e instanceof UserError && o.shard === undefined)
-          throw new UserError(e.code, `${from}: ${e.message}`);
-        throw e;
-      }
+      const shard = chooseShard(o.shard, process.env);
+      const from = shard.source;
       if (o.workers !== undefined) await checkWorkers(plan, o.workers);
       const extraArgs = o.workers !== undefined ? ["--workers", o.workers] : [];
+      // A batch engine stops a shard with SIGTERM (pre-emption, scancel, a pod deleted), a user
+      // with Ctrl-C: the running point ends, is not recorded as failed, no other starts, and
+      // the exit status says which signal (128 + its number); the same command resumes.
+      const stopper = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => stopper.abort(sig);
+      for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
       const sum = await runShard({
         // Said once --out is known to be usable: a bad one is the only line printed.
         onStart: () => ctx.err(`sweep ${plan.name}: shard ${shard.k}/${shard.n} (${from}) -> ${o.out}\n`),
@@ -178,9 +201,20 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         shard,
         execute: runCliPoint,
         extraArgs,
+        stop: stopper.signal,
         onPoint: (p, st, msg) =>
           ctx.err(`  point ${p.index}: ${st}${msg ? `: ${msg.split("\n").pop()}` : ""}\n`),
+      }).finally(() => {
+        for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
       });
+      if (sum.interrupted) {
+        const sig = String(stopper.signal.reason) as NodeJS.Signals;
+        ctx.err(
+          `sweep ${plan.name}: shard ${shard.k}/${shard.n} stopped by ${sig}: ${sum.ran} run, ${sum.skipped} already done, ${sum.failed} failed; the same command runs the rest\n`,
+        );
+        status.code = 128 + (osConstants.signals[sig] ?? 15);
+        return;
+      }
       ctx.out(
         `shard ${shard.k}/${shard.n}: ${sum.points} points, ${sum.ran} run, ${sum.skipped} already done, ${sum.failed} failed\n`,
       );
