@@ -295,6 +295,18 @@ export function simulatorLine(s: SimulatorJson): string {
   );
 }
 
+/** A VF's transmit rate limit as the run applied it: what ip link set, what the NIC programs,
+ *  what it counts (the transmit direction's frames wait for it; receive is not limited). */
+function maxTxRateText(
+  vf: number,
+  m: { asked_mbps: number; programmed_mbps: number; counts: "layer1" | "frame"; burst_bytes: number },
+): string {
+  const mbps = (x: number) => `${Number(x.toFixed(3))} Mbit/s`;
+  const programmed =
+    Math.abs(m.programmed_mbps - m.asked_mbps) > 1e-9 ? ` (the NIC programs ${mbps(m.programmed_mbps)})` : "";
+  return `VF ${vf} max_tx_rate ${mbps(m.asked_mbps)}${programmed}: its transmit is limited (${m.counts === "layer1" ? "Layer 1 bytes" : "frame bytes"}, burst ${m.burst_bytes} B)`;
+}
+
 /** Where the run's VFs came from and the PF or VF each path's consumer used (one line each). */
 export function configurationText(c: NonNullable<PathsJson["configuration"]>): string {
   const where =
@@ -309,7 +321,7 @@ export function configurationText(c: NonNullable<PathsJson["configuration"]>): s
   let out = `Configuration: ${where}: ${c.pf} with ${c.vf_count} VF${c.vf_count === 1 ? "" : "s"}${unused}\n`;
   type Vf = NonNullable<(typeof c.paths)[number]["vf"]>;
   const vf = (v: Vf) =>
-    `VF-${v.index} ${v.device} (${v.selector}), MAC ${v.mac}, ${v.vlan === null ? "no port VLAN" : v.vlan === "trunk" ? "VLAN trunk" : `port VLAN ${v.vlan}`}`;
+    `VF-${v.index} ${v.device} (${v.selector}), MAC ${v.mac}, ${v.vlan === null ? "no port VLAN" : v.vlan === "trunk" ? "VLAN trunk" : `port VLAN ${v.vlan}`}${v.max_tx_rate ? `, ${maxTxRateText(v.index, v.max_tx_rate)}` : ""}`;
   for (const p of c.paths)
     out += `  ${p.name}: ${p.vf ? vf(p.vf) : `the PF ${p.port}${p.port !== c.pf ? ", passed through whole" : ""}`}${p.peer_vf ? `, looped back to ${vf(p.peer_vf)}` : ""}\n`;
   return out;
