@@ -3,6 +3,7 @@
 import Table from "cli-table3";
 import { perPacketUnit, type ResourceKind } from "../engine/resource.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
+import { maxTxRateText } from "./max-tx-rate-text.ts";
 import { otherLinks, type PathsJson, type PingJson, type SimulatorJson } from "./paths-json.ts";
 
 const f = (x: number | null, d = 2) => (x === null ? "-" : x.toFixed(d));
@@ -293,18 +294,6 @@ export function simulatorLine(s: SimulatorJson): string {
       ? ` (plus ${s.ping.simulations} idle pings: ${si(s.ping.frames)} frames, ${s.ping.virtual_s.toFixed(1)} s virtual)\n`
       : "\n")
   );
-}
-
-/** A VF's transmit rate limit as the run applied it: what ip link set, what the NIC programs,
- *  what it counts (the transmit direction's frames wait for it; receive is not limited). */
-function maxTxRateText(
-  vf: number,
-  m: { asked_mbps: number; programmed_mbps: number; counts: "layer1" | "frame"; burst_bytes: number },
-): string {
-  const mbps = (x: number) => `${Number(x.toFixed(3))} Mbit/s`;
-  const programmed =
-    Math.abs(m.programmed_mbps - m.asked_mbps) > 1e-9 ? ` (the NIC programs ${mbps(m.programmed_mbps)})` : "";
-  return `VF ${vf} max_tx_rate ${mbps(m.asked_mbps)}${programmed}: its transmit is limited (${m.counts === "layer1" ? "Layer 1 bytes" : "frame bytes"}, burst ${m.burst_bytes} B)`;
 }
 
 /** Where the run's VFs came from and the PF or VF each path's consumer used (one line each). */

@@ -3,8 +3,11 @@
 // programmed rate (the search's NDR lands at the limit, never above, the limiter named the
 // bottleneck); a limit above what the path carries changes nothing; a limit on one VF leaves the
 // others alone; a VF forced link-down carries nothing and the run says so.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliIn } from "../helpers/cli.ts";
+import { cliIn, tempDir } from "../helpers/cli.ts";
 import { pfWithVfs } from "../helpers/linux-host.ts";
 
 const PF = "/sys/class/net/ixl0/device";
@@ -111,6 +114,34 @@ describe("VF max_tx_rate in the data plane (paths --host)", () => {
     const shaper = lp.cpu.find((c: { resource: string }) => c.resource === "vf0-max-tx-rate");
     // 1,344 ns per 64 B frame at 500 Mbit/s; at 50 Mbit/s ten times that.
     expect(shaper.cycles_per_packet).toBeGreaterThan(13_000);
+  });
+
+  it("the HTML report's test conditions name the limit", async () => {
+    const s = await limitedHost(["0", "max_tx_rate", "500"]);
+    const html = join(tempDir("iovsim-vf-rate-html-"), "r.html");
+    const r = await cliIn(
+      s,
+      "paths",
+      "--host",
+      "--path",
+      "jail-vf",
+      "--direction",
+      "tx",
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--count",
+      "200",
+      "--html",
+      html,
+    );
+    expect(r.code, r.err).toBe(0);
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain("VF transmit limits");
+    expect(page).toContain(
+      "jail-vf: VF 0 max_tx_rate 500 Mbit/s: its transmit is limited (Layer 1 bytes, burst 4096 B)",
+    );
   });
 
   it("the legacy `rate` is the same maximum", async () => {
