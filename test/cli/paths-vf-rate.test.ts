@@ -144,6 +144,16 @@ describe("VF max_tx_rate in the data plane (paths --host)", () => {
     );
   });
 
+  it("a limit under two steps of the search is noted, with the --precision that resolves it", async () => {
+    const s = await limitedHost(["0", "max_tx_rate", "50"]);
+    const j = await txRun(s, "jail-vf", "--count", "200");
+    expect(j.notes).toContain(
+      "jail-vf tx 64: VF 0's max_tx_rate (50 Mbit/s: 0.074 Mpps of 64 B frames) is under two steps of the search (0.149 Mpps), so NDR and PDR resolve it coarsely; --precision 0.05 resolves it to a tenth",
+    );
+    const wide = await txRun(await limitedHost(["0", "max_tx_rate", "500"]), "jail-vf", "--count", "200");
+    expect(wide.notes.join("\n")).not.toContain("max_tx_rate");
+  });
+
   it("the legacy `rate` is the same maximum", async () => {
     const a = await txRun(
       await limitedHost(["0", "rate", "500"]),
