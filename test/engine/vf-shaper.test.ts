@@ -45,6 +45,11 @@ describe("a VF's max_tx_rate in the engine", () => {
     expect(r.loss_ratio).toBeGreaterThan(0.2);
     expect(Object.keys(r.conservation.dropped)).toEqual(["stack.tx: queue full (tail drop)"]);
     expect(r.conservation.ok).toBe(true);
+    // While the ring is full the driver's retries post nothing and ring no doorbell: the core is
+    // charged one doorbell per batch that posted frames (doorbell_cycles 300), no more.
+    const core = r.resources.find((x) => x.resource === "host-core0")!;
+    const drv = r.elements!.find((e) => e.name === "iavf-tx")!;
+    expect(core.by_event.doorbell * r.conservation.delivered).toBeCloseTo(300 * drv.batches, 3);
   });
 
   it("below the limit nothing waits for it: no loss, the limiter's share is the load's", () => {
