@@ -6,7 +6,7 @@ import * as A from "../../assembly/abi.ts";
 import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
 import type { Costs } from "../model/costs.ts";
-import { type VfTxShaping, vfTxShaping } from "../model/vf-rate.ts";
+import { vfTxShaping } from "../model/vf-rate.ts";
 import type { HostSpec } from "../nic/host-spec.ts";
 import { getProfile } from "../nic/profile.ts";
 import type { BuiltPath } from "../paths/build.ts";
@@ -365,6 +365,3 @@ export function returnBuffersOnThisThread(g: BuiltGraph): void {
 export function vfLinkDownMessage(path: string, pf: string, vf: number): string {
   return `path '${path}' goes through VF ${vf} of ${pf}, whose link is forced down (ip link set ${pf} vf ${vf} state disable): the VF's driver has no carrier and the path carries nothing; restore it with iovsim ip link set ${pf} vf ${vf} state auto (or enable)`;
 }
-
-/** The rate limit of the VF whose transmit a run shapes (for reports), or null. */
-export type BoundShaping = VfTxShaping & { vf: number };
