@@ -14,6 +14,9 @@ import type { Resource } from "./resource.ts";
 /** Where a Work call leaves the time its work ends (one per activation, reused: no object per call). */
 export interface WorkEnd {
   end: number;
+  /** A Work that took nothing because it may not before this time (a VF's rate limiter): the
+   *  Stage runs again then instead of RETRY_NS later. */
+  retryAt?: number;
 }
 
 /** Does the work on `n` descriptors starting at `start`; returns how many it took and leaves when
@@ -87,7 +90,7 @@ export class Stage {
     const taken = this.work(start, n, this.done);
     const end = this.done.end;
     countBatch(this.stats, taken);
-    if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : end + RETRY_NS);
+    if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : (this.done.retryAt ?? end + RETRY_NS));
     else if (this.halts || this.res.background !== undefined) idle(this.ctx, this.res, end);
   };
 }

@@ -17,6 +17,7 @@ const RANK: Record<ResourceUse["kind"], number> = {
   dispatcher: 0,
   nic: 1,
   pcie: 1,
+  shaper: 1,
   wire: 2,
 };
 

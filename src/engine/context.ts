@@ -48,6 +48,9 @@ export interface SimContext {
   application?: boolean;
   /** The sender on the wire waits for the applications' reads (ScenarioSpec.window). */
   closedLoop?: import("./application.ts").ClosedLoop;
+  /** The consumer's VF has a transmit rate limit (ip link ... max_tx_rate): its NIC-side
+   *  scheduler (elements/vf-shaper.ts); absent without one (the unlimited path runs as ever). */
+  vfTxShaper?: import("./elements/vf-shaper.ts").VfShaper;
 }
 
 /** A u64 word of the shared memory (8-byte aligned, below 2^53) as a number: two u32 reads. */

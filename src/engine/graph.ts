@@ -6,14 +6,23 @@ import * as A from "../../assembly/abi.ts";
 import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
 import type { Costs } from "../model/costs.ts";
+import { vfTxShaping } from "../model/vf-rate.ts";
 import type { HostSpec } from "../nic/host-spec.ts";
+import { getProfile } from "../nic/profile.ts";
 import type { BuiltPath } from "../paths/build.ts";
 import type { PathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
 import { wireVlanOf } from "../paths/port-vlan.ts";
 import { type NicChoice, type PathMemory, preparePath } from "../paths/prepare.ts";
-import { cachedPathHost, linkGbpsOf, type PathConfig, type PathHost, portOf } from "../paths/setup.ts";
+import {
+  cachedPathHost,
+  linkGbpsOf,
+  type PathConfig,
+  type PathHost,
+  portOf,
+  vfSettingsOf,
+} from "../paths/setup.ts";
 import { instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
 import {
   buildTemplates,
@@ -25,6 +34,7 @@ import type { ReplaySpec } from "../traffic/replay.ts";
 import { ACK_FRAME_BYTES, ClosedLoop } from "./application.ts";
 import type { SimContext } from "./context.ts";
 import type { ElementRuntime } from "./elements/common.ts";
+import { shaperResourceName, VfShaper } from "./elements/vf-shaper.ts";
 import type { FaultSpec } from "./faults.ts";
 import { preparedLayout } from "./layout-cache.ts";
 import { Link, type Notify } from "./link.ts";
@@ -128,7 +138,18 @@ function bindNic(path: EnginePath, config?: PathConfig, host?: HostSpec, pathHos
   };
   // A port-VLAN VF: the wire between the port and its peer carries the VF's tag.
   const wireVlan = wireVlanOf(path, ph);
+  // A VF whose link the PF forced down carries nothing: refused here, so no run prints figures
+  // for it (paths and ping leave such a path out with a note first: src/cli/commands/paths-host.ts).
+  for (const v of [consumer, peer?.index]) {
+    if (typeof v !== "number" || vfSettingsOf(ph, v).linkState !== 2) continue;
+    throw new UserError("E_CONFIG", vfLinkDownMessage(path.name, ph.pf, v));
+  }
+  // The consumer's VF transmits through its rate limit, if it has one (src/model/vf-rate.ts).
+  const maxTx = typeof consumer === "number" ? vfSettingsOf(ph, consumer).maxTxRateMbps : 0;
+  const profile = maxTx > 0 ? getProfile(pf.profile) : undefined;
+  const shaping = profile ? vfTxShaping(profile, maxTx) : null;
   return {
+    ...(shaping ? { shaping: { vf: consumer as number, ...shaping } } : {}),
     nic,
     mac,
     peerMac: peer?.effectiveMac ?? WIRE_PEER_MAC,
@@ -258,6 +279,13 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     ...(o.application ? { application: true } : {}),
     ...(o.window ? { closedLoop: closedLoopOf(o) } : {}),
   };
+  // The VF's transmit limiter, where this run's frames leave through its NIC queue (veb-tx).
+  if (bound.shaping && o.elements.some((e) => e.el.kind === "veb-tx")) {
+    const name = shaperResourceName(bound.shaping.vf);
+    const res = new Resource(name, "shaper", 1);
+    resources.set(name, res);
+    ctx.vfTxShaper = new VfShaper(ctx, bound.shaping, res);
+  }
   const runtimes = o.elements.map(({ el }) => elementKind(el.kind).create(el, ctx));
   return { ctx, runtimes, specs: o.elements.map((e) => e.el), templates };
 }
@@ -331,4 +359,9 @@ export function returnBuffersOnThisThread(g: BuiltGraph): void {
           u32[(e + A.SO_STACK) >>> 2] = u32[(gen + P.G_FREE) >>> 2];
     }
   }
+}
+
+/** Why a path through a VF whose link is forced down carries nothing, and how to restore it. */
+export function vfLinkDownMessage(path: string, pf: string, vf: number): string {
+  return `path '${path}' goes through VF ${vf} of ${pf}, whose link is forced down (ip link set ${pf} vf ${vf} state disable): the VF's driver has no carrier and the path carries nothing; restore it with iovsim ip link set ${pf} vf ${vf} state auto (or enable)`;
 }

@@ -93,9 +93,11 @@ export interface EventTotals {
 }
 
 export interface ResourceUse {
-  /** e.g. "wire", "nic", "pcie", "host-core0", "guest-vcpu0", "vhost0", "dispatcher". */
+  /** e.g. "wire", "nic", "pcie", "host-core0", "guest-vcpu0", "vhost0", "dispatcher", and a
+   *  rate-limited VF's transmit limiter "vf0-max-tx-rate" (kind "shaper": busy while the NIC's
+   *  scheduler holds the VF's queue back, so 100 % is the VF's max_tx_rate). */
   resource: string;
-  kind: "wire" | "nic" | "pcie" | "core" | "vcpu" | "vhost" | "dispatcher";
+  kind: "wire" | "nic" | "pcie" | "core" | "vcpu" | "vhost" | "dispatcher" | "shaper";
   /** Busy virtual time / measured virtual time, 0..1. */
   utilization: number;
   /** The same without time spent polling for work that yields to it at once (KVM halt-polling):

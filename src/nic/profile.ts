@@ -182,6 +182,35 @@ export const NicProfileSchema = z
         vfLinkState: z.boolean().optional(),
       })
       .strict(),
+    /** The transmit rate limiter `ip link set DEV vf N max_tx_rate R` programs: how the NIC's
+     *  scheduler serves a VF's transmit queue no faster than R (src/model/vf-rate.ts, the
+     *  engine's veb-tx). Optional: a NIC without it has no VF rate limit in the data plane. */
+    vfTxShaper: z
+      .object({
+        /** How the rate asked for becomes the rate programmed: i40e's 50 Mb/s BW credits
+         *  (rounded down, at least one), or ixgbe/igb's rate factor link/R with `fractionBits`
+         *  fractional bits (RTTBCNRC). */
+        granularity: z.discriminatedUnion("kind", [
+          z.object({ kind: z.literal("credits"), creditMbps: z.number().positive() }).strict(),
+          z
+            .object({ kind: z.literal("rate-factor"), fractionBits: z.number().int().min(0).max(31) })
+            .strict(),
+        ]),
+        /** What a frame costs the limiter: its bytes on the wire with preamble and inter-frame
+         *  gap (layer1: frame + FCS + 20 B), or the frame with its FCS alone (frame). */
+        counts: z.enum(["layer1", "frame"]),
+        countsTag: z.enum(["verified", "secondary", "derived", "assumption"]),
+        /** Bytes the limiter lets through back to back after an idle spell (its bucket). */
+        burstBytes: z.number().int().positive(),
+        burstBytesRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+        burstTag: z.enum(["verified", "secondary", "derived", "assumption"]),
+        /** The limit is programmed per transmit queue of the VF (ixgbe, igb: RTTDQSEL per
+         *  queue), not once per VF (i40e: the VF's VSI). */
+        perQueue: z.boolean(),
+        sources: z.array(z.string().min(10)).min(1),
+      })
+      .strict()
+      .optional(),
     /** Exact-match flow rules to queues (Flow Director / rte_flow / ethtool ntuple). */
     flow: z
       .object({

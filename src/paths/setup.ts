@@ -5,6 +5,7 @@ import { UserError } from "../errors.ts";
 import type { HostState } from "../nic/host-model.ts";
 import { getProfile, Host, type HostSpec, type VfRecord } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
+import { type VfDataPlaneSettings, vfDataPlaneSettings } from "../nic/linux/index.ts";
 import { uclFileSource } from "../nic/ucl-include.ts";
 import type { NicBinding } from "./path-graphs.ts";
 
@@ -50,6 +51,15 @@ export interface PathHost {
   /** The VFs the iovctl.conf asks for (PF num_vfs), when it came from one: the driver may
    *  have created fewer (ix refuses a VF with `vlan : 0`, and iovctl -C still exits 0). */
   vfsAsked?: number;
+  /** VFs (by index) whose `ip link set ... vf N` settings reach the data plane beyond the
+   *  switch's: a transmit rate limit, a link state other than auto. Absent: none has any (an
+   *  iovctl.conf has no such parameters). */
+  vfSettings?: ReadonlyMap<number, VfDataPlaneSettings>;
+}
+
+/** VF `index`'s transmit rate limit and link state on this host (none: 0 and auto). */
+export function vfSettingsOf(ph: PathHost, index: number): VfDataPlaneSettings {
+  return ph.vfSettings?.get(index) ?? { maxTxRateMbps: 0, linkState: 0 };
 }
 
 /** Creates the VFs of `confText` on a fresh host (the embedded default, or `spec`). Config
@@ -158,6 +168,11 @@ export function pathHostFromState(state: HostState): PathHost {
     vfs.find((v) => v.config.passthrough) ??
     vfs.find((v) => v.attached === false) ??
     vfs.find((v) => jailVf !== undefined && v.index > jailVf.index);
+  const vfSettings = new Map<number, VfDataPlaneSettings>();
+  for (const v of vfs) {
+    const s = vfDataPlaneSettings(host.state, rec.name, v.index);
+    if (s.maxTxRateMbps > 0 || s.linkState !== 0) vfSettings.set(v.index, s);
+  }
   return {
     host,
     pf: rec.name,
@@ -166,6 +181,7 @@ export function pathHostFromState(state: HostState): PathHost {
     vmVf,
     pfMac: rec.mac,
     linkGbps: linkGbpsOf(rec.profile),
+    ...(vfSettings.size > 0 ? { vfSettings } : {}),
   };
 }
 

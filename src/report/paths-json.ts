@@ -266,6 +266,19 @@ const vfUse = z.object({
   mac: z.string(),
   /** Port (access) VLAN the NIC tags the VF's frames with, "trunk", or null: none. */
   vlan: z.union([z.number().int().nonnegative(), z.literal("trunk")]).nullable(),
+  /** The VF's transmit rate limit (ip link ... max_tx_rate), as the NIC runs it; absent: none. */
+  max_tx_rate: z
+    .object({
+      /** What ip link set (Mb/s). */
+      asked_mbps: z.number().positive(),
+      /** What the hardware runs after its granularity (i40e 50 Mb/s credits, ixgbe/igb rate factor). */
+      programmed_mbps: z.number().positive(),
+      /** What a frame costs the limiter: "layer1" (frame + FCS + 20 B preamble and IFG) or "frame". */
+      counts: z.enum(["layer1", "frame"]),
+      /** Bytes it lets through back to back after an idle spell. */
+      burst_bytes: z.number().int().positive(),
+    })
+    .optional(),
 });
 
 /** Where the run's VFs came from and which port or VF each path used (text: the header). */

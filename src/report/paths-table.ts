@@ -4,6 +4,7 @@ import Table from "cli-table3";
 import { perPacketUnit, type ResourceKind } from "../engine/resource.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
 import { otherLinkText } from "./link-text.ts";
+import { maxTxRateText } from "./max-tx-rate-text.ts";
 import { otherLinks, type PathsJson, type PingJson, type SimulatorJson } from "./paths-json.ts";
 import { profileLabel } from "./profile-label.ts";
 
@@ -306,7 +307,7 @@ export function configurationText(c: NonNullable<PathsJson["configuration"]>): s
   let out = `Configuration: ${where}: ${c.pf} with ${c.vf_count} VF${c.vf_count === 1 ? "" : "s"}${unused}\n`;
   type Vf = NonNullable<(typeof c.paths)[number]["vf"]>;
   const vf = (v: Vf) =>
-    `VF-${v.index} ${v.device} (${v.selector}), MAC ${v.mac}, ${v.vlan === null ? "no port VLAN" : v.vlan === "trunk" ? "VLAN trunk" : `port VLAN ${v.vlan}`}`;
+    `VF-${v.index} ${v.device} (${v.selector}), MAC ${v.mac}, ${v.vlan === null ? "no port VLAN" : v.vlan === "trunk" ? "VLAN trunk" : `port VLAN ${v.vlan}`}${v.max_tx_rate ? `, ${maxTxRateText(v.index, v.max_tx_rate)}` : ""}`;
   for (const p of c.paths)
     out += `  ${p.name}: ${p.vf ? vf(p.vf) : `the PF ${p.port}${p.port !== c.pf ? ", passed through whole" : ""}`}${p.peer_vf ? `, looped back to ${vf(p.peer_vf)}` : ""}\n`;
   return out;

@@ -127,6 +127,11 @@ The zero MAC is accepted and means "unset". Like the kernel, settings before a r
 in the same command stay applied. Several "vf N ..." groups in one command are all checked,
 but only the last one is applied (the kernel keeps the last IFLA_VFINFO_LIST), as on Linux.
 
+What reaches the data plane of paths/ping --host: mac, vlan/qos, spoofchk and trust program
+the NIC's switch; rate/max_tx_rate limit the VF's transmit in the NIC's scheduler (i40e: in
+50 Mbps credits; ixgbe/igb: a rate factor); state disable makes a path through the VF carry
+nothing (docs/linux-mode.md, What reaches the data plane).
+
 Divergences: only "link set ... vf" and "link show" are simulated; the interface lines of
 'show' (flags, qdisc, ifindex) are representative; -d leaves out what iovsim does not model
 (minmtu/maxmtu, addrgenmode, numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, switchid);

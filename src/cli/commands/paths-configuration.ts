@@ -3,23 +3,37 @@
 // selector, MAC, port VLAN) each path's consumer used. The JSON carries it as `configuration`;
 // the text prints it as a short header (src/report/paths-table.ts configurationText).
 import { SECOND_PORT } from "../../engine/graph.ts";
+import { vfTxShaping } from "../../model/vf-rate.ts";
+import { getProfile } from "../../nic/profile.ts";
 import { VF_VLAN_TRUNK, type VfRecord } from "../../nic/types.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
-import { type PathConfig, type PathHost, TALK_IOVCTL_CONF } from "../../paths/setup.ts";
+import { type PathConfig, type PathHost, TALK_IOVCTL_CONF, vfSettingsOf } from "../../paths/setup.ts";
 import type { ConfigurationJson } from "../../report/paths-json.ts";
 import { type PathRun, throughNic } from "./paths-host.ts";
 import { EMBEDDED_CONFIG_NAME } from "./paths-options.ts";
 
 type VfUse = NonNullable<ConfigurationJson["paths"][number]["vf"]>;
 
-function vfUse(vf: VfRecord): VfUse {
+function vfUse(vf: VfRecord, ph: PathHost): VfUse {
   const vlan = vf.config.vlan;
+  const profile = getProfile(ph.host.pf(ph.pf)?.profile ?? "");
+  const shaping = profile ? vfTxShaping(profile, vfSettingsOf(ph, vf.index).maxTxRateMbps) : null;
   return {
     index: vf.index,
     device: vf.name,
     selector: vf.selector,
     mac: vf.effectiveMac,
     vlan: vlan === null ? null : vlan === VF_VLAN_TRUNK ? "trunk" : vlan,
+    ...(shaping
+      ? {
+          max_tx_rate: {
+            asked_mbps: shaping.askedMbps,
+            programmed_mbps: shaping.programmedMbps,
+            counts: shaping.counts,
+            burst_bytes: shaping.burstBytes,
+          },
+        }
+      : {}),
   };
 }
 
@@ -59,8 +73,8 @@ export function configurationJson(
       return {
         name,
         port: b?.port === "second" ? SECOND_PORT : ph.pf,
-        vf: vf ? vfUse(vf) : null,
-        ...(peer ? { peer_vf: vfUse(peer) } : {}),
+        vf: vf ? vfUse(vf, ph) : null,
+        ...(peer ? { peer_vf: vfUse(peer, ph) } : {}),
       };
     }),
   };

@@ -1,7 +1,7 @@
 // `paths` and `ping` with --host (the state in --state DIR, $IOVSIM_STATE or the default): measure the VFs that exist on the
 // simulated host now, made through either view (sysfs / `ip link` / devlink, or iovctl -C),
 // instead of those of an iovctl.conf on a fresh host. Read-only: the state is never written.
-import { SECOND_PORT } from "../../engine/graph.ts";
+import { SECOND_PORT, vfLinkDownMessage } from "../../engine/graph.ts";
 import type { Direction } from "../../engine/types.ts";
 import { UserError } from "../../errors.ts";
 import type { HostState } from "../../nic/host-model.ts";
@@ -18,7 +18,7 @@ import { formatLinkShow } from "../../nic/linux/iplink.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
 import { enginePath, vfRolesOf } from "../../paths/path-graphs.ts";
-import { type PathConfig, type PathHost, pathHostFromState } from "../../paths/setup.ts";
+import { type PathConfig, type PathHost, pathHostFromState, vfSettingsOf } from "../../paths/setup.ts";
 import type { CommandContext } from "../context.ts";
 
 /**
@@ -114,6 +114,10 @@ export function checkStateHost(conf: PathConfig, runs: PathRun[]): PathHost {
         "E_CONFIG",
         `path '${p}' needs a VF for the VM (the first 'passthrough : true' VF, else the first VF without a host driver, else the VF after the jail's: VF 1 of VFs made on Linux), and ${has}: ${make(2)}`,
       );
+    // A VF whose link the PF forced down (ip link ... state disable) carries nothing.
+    for (const vf of [needsJail ? ph.jailVf : undefined, needsVm ? ph.vmVf : undefined])
+      if (vf && vfSettingsOf(ph, vf.index).linkState === 2)
+        throw new UserError("E_CONFIG", vfLinkDownMessage(p, ph.pf, vf.index));
     const second = ph.host.pf(SECOND_PORT);
     if (enginePath(p)?.nic.port === "second" && second && second.vfs.length > 0)
       throw new UserError(

@@ -10,7 +10,8 @@ import type { ExperimentCase, TrialSettings } from "../../experiment/experiment.
 import { parseRate, type RateSpec, resolveRate } from "../../experiment/rate.ts";
 import { isSpecialFile, readFailure } from "../../input-file.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
-import { KernelError } from "../../nic/index.ts";
+import { vfTxShaping } from "../../model/vf-rate.ts";
+import { getProfile, KernelError } from "../../nic/index.ts";
 import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
 import { ENGINE_PATH_NAMES, type EnginePath, enginePath, vfRolesOf } from "../../paths/path-graphs.ts";
 import { portVlanNote, VLAN_TAG_BYTES, wireVlanOf } from "../../paths/port-vlan.ts";
@@ -21,6 +22,7 @@ import {
   portOf,
   setupHost,
   TALK_IOVCTL_CONF,
+  vfSettingsOf,
 } from "../../paths/setup.ts";
 import {
   averageSize,
@@ -567,6 +569,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     checkPartitioned(v, runs, faults.length > 0, replay !== undefined, names.length > 0, notes);
   // --window and --partitions 2 drop the paths they cannot run (when none was named): the cases too.
   const closed = cases.filter((c) => runs.some((r) => r.path === c.path));
+  const precision = percent(v.precision, "--precision", defaults.precision, 0.01, 50);
+  if (rate === undefined) notes.push(...limitBelowStepNotes(closed, pathHost, precision));
   return {
     cases: closed,
     paths: runs.map((r) => r.path),
@@ -585,7 +589,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       ...(values.application ? { application: true } : {}),
       ...(window !== undefined ? { window } : {}),
     },
-    precision: percent(v.precision, "--precision", defaults.precision, 0.01, 50),
+    precision,
     pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),
     workers:
       partitions === 2 ? 1 : num(v.workers, "--workers", defaultWorkers(availableCores()), 1, 64, true),
@@ -837,4 +841,30 @@ export function htmlFile(v: string | undefined, inputs: RunInput[] = []): string
 
 function availableCores(): number {
   return availableParallelism();
+}
+
+/**
+ * A VF transmit limit (ip link ... max_tx_rate) the search cannot resolve: when the frames the
+ * limit lets through per second (at Layer 1, the case's frame size) are under two resolution
+ * steps, NDR lands on 0 or one step, so a note says which --precision would show it.
+ */
+export function limitBelowStepNotes(cases: ExperimentCase[], ph: PathHost, precision: number): string[] {
+  const notes: string[] = [];
+  const profile = getProfile(ph.host.pf(ph.pf)?.profile ?? "");
+  for (const c of cases) {
+    if (c.direction === "rx" || typeof c.size !== "number") continue;
+    const b = enginePath(c.path)?.nic;
+    const vf = b?.pool === "host-vf" ? ph.jailVf : b?.pool === "ppt-vf" ? ph.vmVf : undefined;
+    const shaping = vf && profile ? vfTxShaping(profile, vfSettingsOf(ph, vf.index).maxTxRateMbps) : null;
+    if (!vf || !shaping) continue;
+    const l1Bits = (c.frameBytes + 20) * 8;
+    const limitPps = (shaping.programmedMbps * 1e6) / l1Bits;
+    const stepPps = (precision * (c.linkGbps ?? ph.linkGbps) * 1e9) / l1Bits;
+    if (limitPps >= 2 * stepPps) continue;
+    const finer = Math.max(0.01, Math.floor((limitPps / stepPps / 10) * precision * 1e4) / 100);
+    notes.push(
+      `${c.path} ${c.direction} ${c.size}: VF ${vf.index}'s max_tx_rate (${shaping.programmedMbps} Mbit/s: ${(limitPps / 1e6).toFixed(3)} Mpps of ${c.size} B frames) is under two steps of the search (${(stepPps / 1e6).toFixed(3)} Mpps), so NDR and PDR resolve it coarsely; --precision ${finer} resolves it to a tenth`,
+    );
+  }
+  return notes;
 }

@@ -103,7 +103,10 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              the jail gets the first VF not 'passthrough : true' with its driver
              (VF 0), the VM the first passthrough VF, else the first without a host driver
              (sriov_drivers_autoprobe 0), else the next one (VF 1); their MAC, port VLAN, spoof
-             checking and trust program the switch. Read only; exclusive with -f. Without --host, --state
+             checking and trust program the switch; a VF's max_tx_rate (or rate) limits its
+             transmit in the NIC (the header names it; the limiter vfN-max-tx-rate can be the
+             bottleneck), and a path through a VF with 'state disable' carries nothing: left out
+             with a note, refused when named. Read only; exclusive with -f. Without --host, --state
              only says where the state lives and the run does not read it (docs/linux-mode.md,
              Measuring what you configured)
 --pcap F     replay a pcap/pcapng capture (F - : standard input; it and a FIFO or <(tcpdump ...)

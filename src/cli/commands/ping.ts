@@ -49,7 +49,8 @@ are simulated; a last line reports how fast the simulator ran (wall clock).
              $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or iovctl -C:
              the jail's is the first VF not 'passthrough : true' with its driver (VF 0), the
              VM's the first passthrough VF, else the first without a host driver, else the next
-             (VF 1). Read only; exclusive with -f (docs/linux-mode.md)
+             (VF 1); a VF with 'state disable' carries nothing (refused, with the command that
+             restores it). Read only; exclusive with -f (docs/linux-mode.md)
 --profile P  cost profile: a built-in name (default bhyve; iovsim model list) or a JSON file
              (docs/formats/cost-profile.md); the PING line names it. A variant: P!SWITCH
              (switches: iovsim model list) or P{constant=value,...}

@@ -47,6 +47,10 @@ export const gen: ElementKind = {
       ctx.q.push(t, window);
     };
     const tailDrop = !onWire && (spec as { tailDrop?: boolean }).tailDrop === true;
+    // A sender whose VF is rate limited: when the driver's queue is full (the NIC's scheduler
+    // holds the VF's ring back, the driver cannot post) the frames due are dropped there, as a
+    // full interface queue answers ENOBUFS, instead of being sent late: the loss is the queue's.
+    const dropsWhenFull = tailDrop || (!onWire && ctx.vfTxShaper !== undefined);
     const gapPs = 1e12 / ctx.ratePps;
     let bytes = 0;
     const serialize = res.account("serialize");
@@ -114,14 +118,14 @@ export const gen: ElementKind = {
       const until = Math.min(t + Q, offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
       overrun?.before(t);
-      const full0 = tailDrop ? u64(ctx, c + P.G_RINGFULL) : 0;
+      const full0 = dropsWhenFull ? u64(ctx, c + P.G_RINGFULL) : 0;
       // A sending thread builds each frame when its slot comes: its work starts at the first slot.
       const firstSlot = u64(ctx, c + P.G_NEXT_PS) / 1000;
       const n = burst(until, budget);
       // The device's queue was full: the frames due in this window are built, handed over and
       // dropped (constant gaps; Poisson arrivals use the mean gap for them).
       let drops = 0;
-      if (tailDrop && u64(ctx, c + P.G_RINGFULL) > full0) {
+      if (dropsWhenFull && u64(ctx, c + P.G_RINGFULL) > full0) {
         let next = u64(ctx, c + P.G_NEXT_PS);
         while (next <= until * 1000 && drops < W - n) {
           next += gapPs;

@@ -16,8 +16,16 @@ export const txdrv: ElementKind = {
     const pcie = pcieOf(ctx);
     // The kernel, looked up once (the exports object is a dictionary).
     const txDriverBurst = ctx.k.txDriverBurst;
+    // Behind a VF's rate limiter the NIC's ring is full for as long as the load is above the
+    // limit: a drain that finds no room posts nothing and writes no doorbell (iflib rings the
+    // doorbell only after posting), so it is not charged the per-batch doorbell each retry.
+    const shaped = ctx.vfTxShaper !== undefined;
     const work = (start: number, n: number, done: WorkEnd): number => {
       const taken = txDriverBurst(c, n);
+      if (taken === 0 && shaped) {
+        done.end = start;
+        return 0;
+      }
       const end = pricer.price(start, taken);
       // The doorbell reaches the NIC after half a round trip; the NIC then fetches the descriptors
       // and the frames (two round trips) before its switch can take them (veb-tx prices the transfer).

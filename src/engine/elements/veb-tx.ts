@@ -2,9 +2,11 @@
 // descriptors and the frames over PCIe (two round trips, in the ready time, plus the transfer on
 // the PCIe downstream resource), the embedded switch
 // (vebTxBurst: Tx gates, anti-spoof, loopback or wire) runs on the NIC pipeline, the frames go to
-// the wire or, looped back, are DMA'd into the peer pool's ring.
+// the wire or, looped back, are DMA'd into the peer pool's ring. A VF with a transmit rate limit
+// (ip link ... max_tx_rate) has its ring served no faster than that rate (vf-shaper.ts): the
+// NIC takes only the frames its scheduler admits, the rest wait in the ring.
 import { R_HEAD } from "../../../assembly/abi.ts";
-import { Stage, type WorkEnd } from "../activation.ts";
+import { Stage, type Work, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import {
   type ElementKind,
@@ -15,6 +17,7 @@ import {
   specResource,
   switchTimeNs,
 } from "./common.ts";
+import type { VfShaper } from "./vf-shaper.ts";
 
 export const vebTx: ElementKind = {
   kind: "veb-tx",
@@ -59,7 +62,29 @@ export const vebTx: ElementKind = {
       done.end = e1;
       return taken;
     };
-    const act = new Stage(ctx, nic, input, 1 << 16, work);
+    const shaper = ctx.vfTxShaper;
+    const act = new Stage(ctx, nic, input, 1 << 16, shaper ? shaped(shaper, input.ring, work) : work);
     return { name: spec.name, stats: act.stats };
   },
 };
+
+/** `work` behind the VF's rate limiter: it takes only the frames the scheduler admits at `start`;
+ *  the next batch waits until the limiter has room again (the Stage re-runs then, not 1 µs
+ *  later as after back-pressure). */
+function shaped(shaper: VfShaper, ring: number, work: Work): Work {
+  return (start: number, n: number, done: WorkEnd): number => {
+    const k = shaper.admissible(start, ring, n);
+    if (k === 0) {
+      done.end = start;
+      done.retryAt = shaper.nextStart();
+      return 0;
+    }
+    const from = shaper.ctxHead(ring);
+    const taken = work(start, k, done);
+    shaper.commit(start, ring, from, taken);
+    // Back-pressure downstream (no room out) retries as before; a limited queue when it may go.
+    done.retryAt = undefined;
+    if (taken > 0 && taken < n) done.end = Math.max(done.end, shaper.nextStart());
+    return taken;
+  };
+}

@@ -26,5 +26,13 @@ export {
 } from "./pci-sriov.ts";
 export { linuxOf, type VfLinuxConfig } from "./state.ts";
 export { type LsEntry, sysfsLs, sysfsRead, sysfsWrite } from "./sysfs-ops.ts";
-export { ownedByIovctl, setVf, type VfRequest, vfConfigOf, vfCount } from "./vf-config.ts";
+export {
+  ownedByIovctl,
+  setVf,
+  type VfDataPlaneSettings,
+  type VfRequest,
+  vfConfigOf,
+  vfCount,
+  vfDataPlaneSettings,
+} from "./vf-config.ts";
 export { linuxVmRefusal, vfHostDriverState } from "./vm-refusal.ts";

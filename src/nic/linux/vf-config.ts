@@ -93,6 +93,21 @@ function isMulticast(mac: string): boolean {
   return (Number.parseInt(mac.slice(0, 2), 16) & 1) === 1;
 }
 
+/** What the data plane runs of VF i's settings beyond the switch's (src/paths/setup.ts): its
+ *  transmit rate limit (Mb/s, 0: none) and link state (0 auto, 1 enable, 2 disable). VFs made
+ *  by iovctl -C have neither (their FreeBSD configuration has no such parameters). */
+export interface VfDataPlaneSettings {
+  maxTxRateMbps: number;
+  linkState: LinkState;
+}
+
+export function vfDataPlaneSettings(state: HostState, pfName: string, i: number): VfDataPlaneSettings {
+  const rt = state.pfs[pfName];
+  if (rt?.sriovEnabled !== true || rt.configuredBy !== "sysfs") return { maxTxRateMbps: 0, linkState: 0 };
+  const c = pfLinuxOf(state, pfName).vfs[i];
+  return { maxTxRateMbps: c?.maxTxRate ?? 0, linkState: c?.linkState ?? 0 };
+}
+
 /** ndo_set_vf_rate: netdevsim refuses it in switchdev mode; PCI drivers have no min rate and cap max at link speed. */
 function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: number): LinuxErrno | undefined {
   // rtnl_set_vf_rate(): the kernel refuses a maximum below the minimum before any driver sees it.

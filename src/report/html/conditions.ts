@@ -2,6 +2,7 @@
 // (FD.io CSIT: loss tolerance, search resolution, trial duration, frame size, link), and where
 // they come from: the `paths --json` document's top-level fields.
 import { otherLinkText } from "../link-text.ts";
+import { maxTxRateText } from "../max-tx-rate-text.ts";
 import { otherLinks, type PathsJson } from "../paths-json.ts";
 import { formatNumber } from "./format.ts";
 import type { Conditions, PathResult } from "./types.ts";
@@ -9,6 +10,7 @@ import type { Conditions, PathResult } from "./types.ts";
 /** The report's `conditions` from a `paths --json` document. */
 export function pathsConditions(j: PathsJson): Conditions {
   const others = otherLinks(j);
+  const limits = vfTxLimits(j);
   return {
     link_gbps: j.link_gbps,
     ...(j.nic ? { nic: j.nic } : {}),
@@ -21,7 +23,17 @@ export function pathsConditions(j: PathsJson): Conditions {
       ? { precision_of_line_rate: j.search.precision_of_line_rate, pdr_loss: j.search.pdr_loss }
       : {}),
     rate: j.rate,
+    ...(limits.length > 0 ? { vf_tx_limits: limits } : {}),
   };
+}
+
+/** "jail-vf: VF 0 max_tx_rate 500 Mbit/s ..." for each path whose VF (or loopback VF) has a limit. */
+function vfTxLimits(j: PathsJson): string[] {
+  const out: string[] = [];
+  for (const p of j.configuration?.paths ?? [])
+    for (const v of [p.vf, p.peer_vf])
+      if (v?.max_tx_rate) out.push(`${p.name}: ${maxTxRateText(v.index, v.max_tx_rate)}`);
+  return out;
 }
 
 const pct = (fraction: number) => `${Number((fraction * 100).toPrecision(4))} %`;
@@ -79,6 +91,7 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
     ]);
   else if (c.nic) rows.push(["NIC", c.nic]);
   if (c.arrival) rows.push(["arrivals", c.arrival]);
+  if (c.vf_tx_limits) rows.push(["VF transmit limits", c.vf_tx_limits.join("; ")]);
   if (c.seed !== undefined) rows.push(["seed", String(c.seed)]);
   return rows;
 }

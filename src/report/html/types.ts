@@ -227,6 +227,9 @@ export const ConditionsSchema = z.object({
     )
     .optional(),
   arrival: z.string().min(1).optional(),
+  /** VFs whose transmit the NIC limited (ip link ... max_tx_rate, --host), one line each, e.g.
+   *  "jail-vf: VF 0 max_tx_rate 500 Mbit/s ..."; absent: none. */
+  vf_tx_limits: z.array(z.string().min(1)).optional(),
   seed: z.number().int().optional(),
   /** Virtual ms of each search trial; null: trials of a frame count instead. */
   trial_ms: finite.positive().nullable().optional(),
