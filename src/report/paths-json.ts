@@ -498,7 +498,8 @@ export function directionLossNotes(exp: ExperimentResult): string[] {
             ? "in tx only"
             : "in neither direction";
     const busy = t.saturated !== null ? `; ${t.saturated} was busy for the whole trial` : "";
-    return `the trial just above ${name} (${m(t.ratePps)} Mpps) lost ${which}: rx ${p(rx)}, tx ${p(tx)}${busy}`;
+    const short = t.senderShort ? "; its senders offered less than that load (pushed back)" : "";
+    return `the trial just above ${name} (${m(t.ratePps)} Mpps) lost ${which}: rx ${p(rx)}, tx ${p(tx)}${busy}${short}`;
   };
   for (const c of exp.cases) {
     if (c.case.direction !== "both") continue;

@@ -10,8 +10,9 @@ import {
   runExperiment,
   trialSpec,
 } from "../../experiment/experiment.ts";
-import { lineRatePps } from "../../experiment/rate.ts";
+import { lineRatePps, resolveRate } from "../../experiment/rate.ts";
 import { createRunner } from "../../experiment/runners.ts";
+import { senderShortfall } from "../../experiment/shortfall.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import { portLinkGbps } from "../../paths/setup.ts";
 import {
@@ -140,11 +141,20 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
   for (const c of exp.cases)
     for (const lp of c.loadPoints) {
       const a = aboveCapacity(lp.result, o.profile.c.cpu_ghz, o.precision);
-      if (a === null) continue;
-      const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
       // Engine rates of direction both are already summed over the two directions.
       const m = (pps: number) => (pps / 1e6).toFixed(3);
       const at = `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text}`;
+      const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
+      const short = senderShortfall(lp.result, asked, o.precision / 2, o.trial.arrival === "poisson");
+      const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
+      if (short !== null) {
+        // A sender pushed back offers less and loses nothing: no trial length shows a loss.
+        notes.push(
+          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load; the ${loss} % loss shown stays with --trial-ms, while the latency (from each frame's due time) grows with it`,
+        );
+        continue;
+      }
+      if (a === null) continue;
       const cost =
         a.nsPerPacket === null
           ? ""
