@@ -285,6 +285,31 @@ describe("paths: relations between runs", () => {
     }
   });
 
+  // A capacity below the search's resolution step read as a bare "NDR 0.000" with no word why.
+  it("an NDR of 0 (the capacity below one resolution step) is explained, with the option that resolves it", async () => {
+    const argv = [
+      "--path",
+      "virtio-tap",
+      "--size",
+      "64",
+      "--direction",
+      "both",
+      "--trial-ms",
+      "0.5",
+      "--workers",
+      "1",
+    ];
+    const coarse = await paths([...argv, "--precision", "5"]);
+    expect(pathsViolations(coarse)).toEqual([]);
+    expect(coarse.paths[0]!.ndr_mpps).toBe(0);
+    expect(coarse.notes.join("\n")).toMatch(
+      /virtio-tap both 64: NDR 0: every load the search tried failed NDR's limit, the lowest at [\d.]+ Mpps; the path's capacity is below the search's resolution step \(1\.488 Mpps, --precision 5 % of line rate\): a finer --precision finds it/,
+    );
+    const fine = await paths([...argv, "--precision", "1"]);
+    expect(fine.paths[0]!.ndr_mpps).toBeGreaterThan(0);
+    expect(fine.notes.join("\n")).not.toMatch(/NDR 0:/);
+  });
+
   it("both directions together carry no more than rx and tx alone", async () => {
     const argv = ["--path", "native,vm-vf,jail-epair", "--size", "64", ...QUICK];
     const [rx, tx, both] = await Promise.all(

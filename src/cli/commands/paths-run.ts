@@ -96,7 +96,13 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       rate: o.rate?.text ?? null,
       ...(o.window !== undefined ? { window: o.window } : {}),
       seed: o.trial.seed,
-      notes: [...o.notes, ...shortTrialNotes, ...unfaultedCases(o, exp), ...aboveCapacityAtRate(o, exp)],
+      notes: [
+        ...o.notes,
+        ...shortTrialNotes,
+        ...unfaultedCases(o, exp),
+        ...aboveCapacityAtRate(o, exp),
+        ...belowResolution(o, exp),
+      ],
       warnings: o.replay ? replayWarnings(exp) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
       faults: o.faults.map(faultText),
@@ -172,6 +178,25 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
 
 /** A --trial-ms shorter than a case's queues need to overflow one resolution step above
  *  capacity: the user's length is kept, and said (one note) to be able to overstate NDR. */
+/** A case whose every trial failed: NDR 0 says only that the path's capacity is below the
+ *  search's resolution step, which a bare 0.000 in the table does not. */
+function belowResolution(o: PathsOptions, exp: ExperimentResult): string[] {
+  if (o.rate !== undefined) return [];
+  const notes: string[] = [];
+  const m = (pps: number) => (pps / 1e6).toFixed(3);
+  for (const c of exp.cases) {
+    if (c.ndrPps !== 0) continue;
+    const k = c.case.direction === "both" ? 2 : 1;
+    const final = c.finalTrialNs !== null;
+    const tried = c.trials.filter((t) => t.final === final).map((t) => t.ratePps);
+    const lowest = Math.min(...tried);
+    notes.push(
+      `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0: every load the search tried failed NDR's limit, the lowest at ${m(k * lowest)} Mpps; the path's capacity is below the search's resolution step (${m(k * o.precision * c.lineRatePps)} Mpps, --precision ${+(o.precision * 100).toFixed(4)} % of line rate): a finer --precision finds it`,
+    );
+  }
+  return notes;
+}
+
 function shortTrials(o: PathsOptions, buffering: (c: ExperimentCase) => number): string[] {
   if (o.trial.count !== undefined) return [];
   const short: string[] = [];
