@@ -225,6 +225,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
         trial: trialOf(undefined),
         ...(finalNs !== undefined ? { finalTrial: trialAt } : {}),
         verify: { fractions, belowSteps: VERIFY_BELOW_STEPS },
+        poisson: o.trial.arrival === "poisson",
       });
       // No load point can be offered below a zero NDR: the case reports the search only.
       const points =

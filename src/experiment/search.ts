@@ -22,6 +22,7 @@
 // count for the answers (a short pass is not trusted, nor a short failure: a long trial can
 // dilute an early loss below PDR's limit). docs/experiments.md, "Trial length".
 import type { SimResult } from "../engine/types.ts";
+import { senderShortfall } from "./shortfall.ts";
 
 export interface SearchOptions {
   lineRatePps: number;
@@ -37,6 +38,8 @@ export interface SearchOptions {
   /** Loads below each answer x to trial too: round(f × x) for each fraction and x − k × the
    *  resolution for k = 1..belowSteps. Default: none (the plain binary search). */
   verify?: { fractions: readonly number[]; belowSteps: number };
+  /** Poisson arrivals: a trial's frame count varies, which the sender check allows for. */
+  poisson?: boolean;
 }
 
 /** The verification points below an answer `x` (pps, rounded, above 0, below x, ascending). */
@@ -54,6 +57,9 @@ export interface Trial {
   bottleneck: string;
   /** A resource other than the wire that was busy all the trial (within half the resolution). */
   saturated: string | null;
+  /** The sender offered less than the trial's rate (pushed back: src/experiment/shortfall.ts);
+   *  a trial that did not offer its load cannot pass it. Absent: it offered the load. */
+  senderShort?: boolean;
   /** A final (long) trial; false: a search trial (short, when a final phase follows). */
   final: boolean;
   /** Delivered over offered frames (where a failing trial's load would pass, roughly). */
@@ -81,13 +87,19 @@ export interface SearchResult {
 
 /** A pass above a failure for `limit` among the trials (lowest failing and highest passing above it). */
 export function inversion(trials: Trial[], limit: number): { failedPps: number; passedPps: number } | null {
-  const fails = (t: Trial) => t.lossRatio > limit || t.saturated !== null;
+  const fails = (t: Trial) => trialFails(t, limit);
   let lowestFail = Number.POSITIVE_INFINITY;
   for (const t of trials) if (fails(t) && t.ratePps < lowestFail) lowestFail = t.ratePps;
   let highestPass = -1;
   for (const t of trials)
     if (!fails(t) && t.ratePps > lowestFail && t.ratePps > highestPass) highestPass = t.ratePps;
   return highestPass < 0 ? null : { failedPps: lowestFail, passedPps: highestPass };
+}
+
+/** A trial fails a loss limit: it lost more, a resource was saturated, or its sender did not
+ *  offer the load (each grows for as long as the load lasts). */
+export function trialFails(t: Trial, limit: number): boolean {
+  return t.lossRatio > limit || t.saturated !== null || t.senderShort === true;
 }
 
 /** Loss as the search sees it: a result that delivered more than offered (copies) lost nothing. */
@@ -137,8 +149,9 @@ async function searchPhase(
   const record = (key: number, r: SimResult): number => {
     const loss = lossOf(r);
     const saturated = saturatedResource(r, o.precision);
-    // A saturated trial counts as failing at any loss limit.
-    const verdict = saturated === null ? loss : Number.POSITIVE_INFINITY;
+    const senderShort = senderShortfall(r, key, o.precision / 2, o.poisson === true) !== null;
+    // A saturated trial, or one whose sender fell short of the load, fails at any loss limit.
+    const verdict = saturated === null && !senderShort ? loss : Number.POSITIVE_INFINITY;
     seen.set(key, verdict);
     const deliveredShare = r.offered_pps > 0 ? Math.min(1, r.delivered_pps / r.offered_pps) : 1;
     trials.push({
@@ -146,6 +159,7 @@ async function searchPhase(
       lossRatio: loss,
       bottleneck: r.bottleneck,
       saturated,
+      ...(senderShort ? { senderShort } : {}),
       final,
       deliveredShare,
       ...(r.per_direction
@@ -167,7 +181,7 @@ async function searchPhase(
     const results = await Promise.all(todo.map((r) => trial(r)));
     for (let i = 0; i < todo.length; i++) record(todo[i], results[i]);
   };
-  const fails = (t: Trial, limit: number) => t.lossRatio > limit || t.saturated !== null;
+  const fails = trialFails;
   // The answer for a loss limit from every trial so far: the highest passing rate below the
   // lowest failing one (a pass above a failure, possible when loss is not monotonic in short
   // trials, is not trusted), and that lowest failing rate (Infinity when none failed).

@@ -397,11 +397,19 @@ export type SimulatorJson = z.infer<typeof simulatorSchema>;
 
 const mpps = (pps: number) => pps / 1e6;
 
-function loadPointJson(fraction: number | null, r: SimResult, above: AboveCapacity | null) {
+/** `wireFrameBytes`: the case's mean frame on the wire (frame_bytes), which line rate and NDR's
+ *  Gbit/s count too. Not the generator's frames (r.frameBytes): a port-VLAN VF's transmitted
+ *  frames get their 802.1Q tag in the NIC, after the generator. */
+function loadPointJson(
+  fraction: number | null,
+  r: SimResult,
+  above: AboveCapacity | null,
+  wireFrameBytes: number,
+) {
   return {
     fraction_of_ndr: fraction,
     offered_mpps: mpps(r.offered_pps),
-    offered_gbps: l1Gbps(r.offered_pps, r.frameBytes),
+    offered_gbps: l1Gbps(r.offered_pps, wireFrameBytes),
     delivered_mpps: mpps(r.delivered_pps),
     loss_ratio: Math.min(1, Math.max(0, r.loss_ratio)),
     // No frame delivered, no latency: null, never a 0 that reads as a measurement.
@@ -503,7 +511,8 @@ export function directionLossNotes(exp: ExperimentResult): string[] {
             ? "in tx only"
             : "in neither direction";
     const busy = t.saturated !== null ? `; ${t.saturated} was busy for the whole trial` : "";
-    return `the trial just above ${name} (${m(t.ratePps)} Mpps) lost ${which}: rx ${p(rx)}, tx ${p(tx)}${busy}`;
+    const short = t.senderShort ? "; its senders offered less than that load (pushed back)" : "";
+    return `the trial just above ${name} (${m(t.ratePps)} Mpps) lost ${which}: rx ${p(rx)}, tx ${p(tx)}${busy}${short}`;
   };
   for (const c of exp.cases) {
     if (c.case.direction !== "both") continue;
@@ -554,7 +563,9 @@ export function pathEntryJson(c: CaseResult, above: (r: SimResult) => AboveCapac
     final_trial_ms: c.finalTrialNs === null ? null : c.finalTrialNs / 1e6,
     short_trial_ndr_mpps: mppsOf(c.shortNdrPps),
     short_trial_pdr_mpps: mppsOf(c.shortPdrPps),
-    load_points: c.loadPoints.map((p) => loadPointJson(p.fractionOfNdr, p.result, above(p.result))),
+    load_points: c.loadPoints.map((p) =>
+      loadPointJson(p.fractionOfNdr, p.result, above(p.result), c.case.frameBytes),
+    ),
   };
 }
 

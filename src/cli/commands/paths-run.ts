@@ -10,8 +10,9 @@ import {
   runExperiment,
   trialSpec,
 } from "../../experiment/experiment.ts";
-import { lineRatePps } from "../../experiment/rate.ts";
+import { lineRatePps, resolveRate } from "../../experiment/rate.ts";
 import { createRunner } from "../../experiment/runners.ts";
+import { senderShortfall } from "../../experiment/shortfall.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import { portLinkGbps } from "../../paths/setup.ts";
 import {
@@ -95,7 +96,13 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       rate: o.rate?.text ?? null,
       ...(o.window !== undefined ? { window: o.window } : {}),
       seed: o.trial.seed,
-      notes: [...o.notes, ...shortTrialNotes, ...unfaultedCases(o, exp), ...aboveCapacityAtRate(o, exp)],
+      notes: [
+        ...o.notes,
+        ...shortTrialNotes,
+        ...unfaultedCases(o, exp),
+        ...aboveCapacityAtRate(o, exp),
+        ...belowResolution(o, exp),
+      ],
       warnings: o.replay ? replayWarnings(exp) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
       faults: o.faults.map(faultText),
@@ -140,11 +147,20 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
   for (const c of exp.cases)
     for (const lp of c.loadPoints) {
       const a = aboveCapacity(lp.result, o.profile.c.cpu_ghz, o.precision);
-      if (a === null) continue;
-      const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
       // Engine rates of direction both are already summed over the two directions.
       const m = (pps: number) => (pps / 1e6).toFixed(3);
       const at = `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text}`;
+      const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
+      const short = senderShortfall(lp.result, asked, o.precision / 2, o.trial.arrival === "poisson");
+      const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
+      if (short !== null) {
+        // A sender pushed back offers less and loses nothing: no trial length shows a loss.
+        notes.push(
+          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load; the ${loss} % loss shown stays with --trial-ms, while the latency (from each frame's due time) grows with it`,
+        );
+        continue;
+      }
+      if (a === null) continue;
       const cost =
         a.nsPerPacket === null
           ? ""
@@ -162,6 +178,25 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
 
 /** A --trial-ms shorter than a case's queues need to overflow one resolution step above
  *  capacity: the user's length is kept, and said (one note) to be able to overstate NDR. */
+/** A case whose every trial failed: NDR 0 says only that the path's capacity is below the
+ *  search's resolution step, which a bare 0.000 in the table does not. */
+function belowResolution(o: PathsOptions, exp: ExperimentResult): string[] {
+  if (o.rate !== undefined) return [];
+  const notes: string[] = [];
+  const m = (pps: number) => (pps / 1e6).toFixed(3);
+  for (const c of exp.cases) {
+    if (c.ndrPps !== 0) continue;
+    const k = c.case.direction === "both" ? 2 : 1;
+    const final = c.finalTrialNs !== null;
+    const tried = c.trials.filter((t) => t.final === final).map((t) => t.ratePps);
+    const lowest = Math.min(...tried);
+    notes.push(
+      `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0: every load the search tried failed NDR's limit, the lowest at ${m(k * lowest)} Mpps; the path's capacity is below the search's resolution step (${m(k * o.precision * c.lineRatePps)} Mpps, --precision ${+(o.precision * 100).toFixed(4)} % of line rate): a finer --precision finds it`,
+    );
+  }
+  return notes;
+}
+
 function shortTrials(o: PathsOptions, buffering: (c: ExperimentCase) => number): string[] {
   if (o.trial.count !== undefined) return [];
   const short: string[] = [];

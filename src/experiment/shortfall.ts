@@ -1,0 +1,36 @@
+// Whether a trial's sender offered the load it was asked for. A sender on a CPU (the consumer's
+// application transmitting, pktgen writing into a tap) is pushed back when the path cannot take
+// its frames: it waits for room in its stack and ring (the engine's generator keeps its frames
+// due and sends them late) or skips the slots it missed while busy, so it offers less than asked
+// and loses nothing. Such a trial measured a lower load than the one it was run at: it cannot
+// pass that load (the search), and its offered figure must not be read as the one asked (--rate).
+import type { SimResult } from "../engine/types.ts";
+
+export interface Shortfall {
+  /** The load asked, summed over both directions of a `both` trial (pps). */
+  askedPps: number;
+  /** What the trial offered (pps, as SimResult.offered_pps). */
+  offeredPps: number;
+}
+
+/**
+ * The trial at `ratePps` (per direction) offered less than asked, beyond one frame, `tolerance`
+ * (a ratio of the asked load) and, with `poisson` arrivals, what their frame count varies by
+ * (5 standard deviations): the asked and offered rates, else null.
+ */
+export function senderShortfall(
+  r: SimResult,
+  ratePps: number,
+  tolerance: number,
+  poisson: boolean,
+): Shortfall | null {
+  const askedPps = ratePps * (r.direction === "both" ? 2 : 1);
+  if (!(askedPps > 0)) return null;
+  // The measured window's length, from the frames it counted (none: nothing to judge by).
+  const windowS = r.offered_pps > 0 ? r.conservation.sent / r.offered_pps : 0;
+  if (!(windowS > 0)) return null;
+  const askedFrames = askedPps * windowS;
+  const missing = askedFrames - r.offered_pps * windowS;
+  const allowance = 1 + tolerance * askedFrames + (poisson ? 5 * Math.sqrt(askedFrames) : 0);
+  return missing > allowance ? { askedPps, offeredPps: r.offered_pps } : null;
+}
