@@ -16,20 +16,24 @@ export const txdrv: ElementKind = {
     const pcie = pcieOf(ctx);
     // The kernel, looked up once (the exports object is a dictionary).
     const txDriverBurst = ctx.k.txDriverBurst;
-    // Behind a VF's rate limiter the NIC's ring is full for as long as the load is above the
-    // limit: a drain that finds no room posts nothing and writes no doorbell (iflib rings the
-    // doorbell only after posting), so it is not charged the per-batch doorbell each retry.
-    const shaped = ctx.vfTxShaper !== undefined;
     const work = (start: number, n: number, done: WorkEnd): number => {
       const taken = txDriverBurst(c, n);
-      if (taken === 0 && shaped) {
+      // A drain that finds the NIC's ring full posts nothing and is charged nothing: no doorbell
+      // (iflib writes the tail only from iflib_txd_db_check, and a stalled ring is drained only
+      // once iflib_txq_can_drain sees the NIC's head move; Linux i40e returns NETDEV_TX_BUSY
+      // before i40e_tx_map, the only tail write). The check itself reads the head write-back
+      // word, which stays in the core's cache until the NIC reports progress: no cost-profile
+      // entry prices it, so it is charged zero (docs/engine.md, "A retry that posts nothing").
+      // The ring fills behind a VF's rate limiter, a NIC or wire slower than the sender, or a
+      // looped-back peer that does not take its frames.
+      if (taken === 0) {
         done.end = start;
         return 0;
       }
       const end = pricer.price(start, taken);
       // The doorbell reaches the NIC after half a round trip; the NIC then fetches the descriptors
       // and the frames (two round trips) before its switch can take them (veb-tx prices the transfer).
-      if (taken > 0) pcie?.doorbell(end);
+      pcie?.doorbell(end);
       out.publish(end + costs.pcie_rtt_ns / 2 + 2 * costs.pcie_rtt_ns);
       done.end = end;
       return taken;
