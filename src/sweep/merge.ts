@@ -97,7 +97,7 @@ export async function mergeSweep(
     const list = st.missing.slice(0, 20).join(", ") + (st.missing.length > 20 ? ", ..." : "");
     throw new UserError(
       "E_SWEEP_MISSING",
-      `${dir}: ${st.missing.length} of ${m.count} points missing (${list}); run the missing shards, or merge with --partial`,
+      `${dir}: ${st.missing.length} of ${m.count} point${m.count === 1 ? "" : "s"} missing (${list}); run the missing shards, or merge with --partial`,
     );
   }
   // The manifest's own sweep text must still describe the points (guards a hand-edited manifest).
