@@ -10,8 +10,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
+import { PATHS_CSV_HEADER } from "../../src/report/paths-csv.ts";
 import { type PathsJson, pathsJsonSchema } from "../../src/report/paths-json.ts";
-import { PATHS_CSV_HEADER } from "../../src/report/paths-table.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 import { layer1Bits, pathsViolations } from "../helpers/paths-invariants.ts";
 
@@ -352,7 +352,7 @@ describe("paths: relations between runs", () => {
     expect(csv.code).toBe(0);
     const rows = parseCsv(csv.out);
     expect(rows[0]).toEqual(PATHS_CSV_HEADER);
-    const col = (name: string) => PATHS_CSV_HEADER.indexOf(name as (typeof PATHS_CSV_HEADER)[number]);
+    const col = (name: string) => PATHS_CSV_HEADER.indexOf(name);
     const points = j.paths.flatMap((p) => p.load_points.map((lp) => ({ p, lp })));
     expect(rows.length - 1).toBe(points.length);
     points.forEach(({ p, lp }, i) => {
