@@ -186,6 +186,7 @@ describe("paths: each invariant can fail (doctored documents)", () => {
     ["NDR above PDR", (j: PathsJson) => (p0(j).ndr_mpps = p0(j).pdr_mpps! + 0.1), /NDR .* above PDR/],
     ["Gbit/s", (j: PathsJson) => (p0(j).ndr_gbps! *= 1.05), /NDR .* Gbit\/s/],
     ["offered above line rate", (j: PathsJson) => (lp0(j).offered_mpps = 40), /above/],
+    ["delivered Gbit/s", (j: PathsJson) => (lp0(j).delivered_gbps! *= 1.05), /delivered .* Gbit\/s, not/],
     ["conservation", (j: PathsJson) => (lp0(j).conservation.delivered -= 1), /sent .* ≠ delivered/],
     ["loss", (j: PathsJson) => (lp0(j).loss_ratio = 0.01), /loss/],
     ["latency order", (j: PathsJson) => (lp0(j).latency_us!.p99 = lp0(j).latency_us!.max + 1), /not ordered/],
