@@ -520,6 +520,20 @@ describe("sweep merge --csv", () => {
       const figure = key === "results" ? "ndr_mpps" : "simulated";
       expect(Number(rows[i][figure]), `row ${i + 1} ${figure}`).toBe(e[figure]);
     });
+    // A steering row's mix columns come from its own point's `mixes` (vxlan: IPv4 in IPv4).
+    if (key === "results")
+      merged.points.forEach((p: Doc) =>
+        p.result.results.forEach((e: Doc) => {
+          const mix = p.result.mixes.find((m: Doc) => m.traffic === e.traffic);
+          const row = rows.find((r) => Number(r.index) === p.index && Number(r.queues) === e.queues);
+          expect([row?.ip_inner, row?.ip_outer, row?.mean_frame_bytes]).toEqual([
+            asCell(mix.ip.inner),
+            asCell(mix.ip.outer),
+            asCell(mix.mean_bytes),
+          ]);
+          expect(row?.delivered_mpps).toBe(asCell(e.delivered_mpps));
+        }),
+      );
   });
 
   it("--json and --csv together are refused, naming both", async () => {
