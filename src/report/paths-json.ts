@@ -90,6 +90,9 @@ const loadPoint = z.object({
   offered_mpps: z.number().nonnegative(),
   offered_gbps: z.number().nonnegative(),
   delivered_mpps: z.number().nonnegative(),
+  /** Layer 1, at the case's mean frame on the wire as offered_gbps (absent in documents written
+   *  before it was reported: offered_gbps × delivered_mpps / offered_mpps). */
+  delivered_gbps: z.number().nonnegative().optional(),
   loss_ratio: z.number().min(0).max(1),
   /** null when no frame was delivered in the measured window: no latency to give (not 0). */
   latency_us: latency.nullable(),
@@ -411,6 +414,7 @@ function loadPointJson(
     offered_mpps: mpps(r.offered_pps),
     offered_gbps: l1Gbps(r.offered_pps, wireFrameBytes),
     delivered_mpps: mpps(r.delivered_pps),
+    delivered_gbps: l1Gbps(r.delivered_pps, wireFrameBytes),
     loss_ratio: Math.min(1, Math.max(0, r.loss_ratio)),
     // No frame delivered, no latency: null, never a 0 that reads as a measurement.
     latency_us: r.delivered_pps > 0 ? r.latency_us : null,

@@ -2,7 +2,6 @@
 // time) and its column says so; how fast the simulator ran is one separate footer line.
 import Table from "cli-table3";
 import { perPacketUnit, type ResourceKind } from "../engine/resource.ts";
-import { type CsvValue, toCsv } from "./csv.ts";
 import { otherLinkText } from "./link-text.ts";
 import { maxTxRateText } from "./max-tx-rate-text.ts";
 import { otherLinks, type PathsJson, type PingJson, type SimulatorJson } from "./paths-json.ts";
@@ -228,6 +227,16 @@ export function loadPointTable(j: PathsJson): string {
 }
 
 type LoadPointJson = PathsJson["paths"][number]["load_points"][number];
+
+/** Delivered Gbit/s (Layer 1) of a load point: the document's own figure; one written before it
+ *  was reported, the offered Gbit/s scaled by the delivered share (the same mean frame). */
+export function deliveredGbps(
+  lp: Pick<LoadPointJson, "offered_mpps" | "offered_gbps" | "delivered_mpps" | "delivered_gbps">,
+): number {
+  if (lp.delivered_gbps !== undefined) return lp.delivered_gbps;
+  return lp.offered_mpps > 0 ? (lp.offered_gbps * lp.delivered_mpps) / lp.offered_mpps : 0;
+}
+
 type DirectionJson = NonNullable<LoadPointJson["per_direction"]>["rx"];
 
 /** Direction both: the point's rx and tx figures (none for one direction). */
@@ -331,7 +340,7 @@ export function atRateTable(j: PathsJson): string {
   for (const p of j.paths)
     for (const lp of p.load_points) {
       const b = lp.cpu.find((c) => c.resource === lp.bottleneck);
-      const gbps = lp.offered_mpps > 0 ? (lp.offered_gbps * lp.delivered_mpps) / lp.offered_mpps : 0;
+      const gbps = deliveredGbps(lp);
       t.push([
         p.name,
         p.direction,
@@ -410,164 +419,4 @@ export function faultsText(j: PathsJson, prefix = ""): string {
     out += `${prefix}  ${r.kind} on ${r.path} ${r.direction} ${Math.round(r.frame_bytes)} B at ${f(r.offered_mpps, 3)} Mpps: ${r.effect}${drops ? ` [dropped: ${drops}]` : ""}\n`;
   }
   return out;
-}
-
-/** One direction's columns (direction both), in the order directionFields writes them. */
-function directionColumns<D extends "rx" | "tx">(d: D) {
-  return [
-    `${d}_offered_mpps`,
-    `${d}_delivered_mpps`,
-    `${d}_loss_ratio`,
-    `${d}_min_us`,
-    `${d}_mean_us`,
-    `${d}_p50_us`,
-    `${d}_p90_us`,
-    `${d}_p99_us`,
-    `${d}_p999_us`,
-    `${d}_max_us`,
-  ] as const;
-}
-
-function directionFields(d: DirectionJson | undefined): CsvValue[] {
-  if (!d) return Array(10).fill(null);
-  const l = d.latency_us;
-  return [
-    d.offered_mpps,
-    d.delivered_mpps,
-    d.loss_ratio,
-    l?.min ?? null,
-    l?.mean ?? null,
-    l?.p50 ?? null,
-    l?.p90 ?? null,
-    l?.p99 ?? null,
-    l?.p999 ?? null,
-    l?.max ?? null,
-  ];
-}
-
-export const PATHS_CSV_HEADER = [
-  "path",
-  "direction",
-  "size",
-  "ndr_mpps",
-  "ndr_gbps",
-  "pdr_mpps",
-  "pdr_gbps",
-  "bottleneck",
-  "load_fraction_of_ndr",
-  "offered_mpps",
-  "delivered_mpps",
-  "loss_ratio",
-  "p50_us",
-  "p90_us",
-  "p99_us",
-  "p999_us",
-  "profile",
-  "seed",
-  "faults",
-  // Appended (columns above keep their places): the frame size and the test conditions that
-  // qualify each NDR/PDR, the load point's own bottleneck and its cost, average and maximum latency.
-  "frame_bytes",
-  "line_rate_mpps",
-  "pdr_loss_ratio",
-  "precision_of_line_rate",
-  "trial_ms",
-  "trial_frames",
-  "final_trial_ms",
-  "link_gbps",
-  "arrival",
-  "point_bottleneck",
-  "point_bottleneck_utilization",
-  "point_bottleneck_cycles_per_packet",
-  "mean_us",
-  "max_us",
-  // Appended: what point_bottleneck_cycles_per_packet counts (cycles, or ns: no clock).
-  "point_bottleneck_per_packet_unit",
-  // Appended: the smallest latency (exact; empty in files from before it was reported).
-  "min_us",
-  // Appended: direction both, each direction's own figures (empty for rx or tx runs).
-  ...directionColumns("rx"),
-  ...directionColumns("tx"),
-] as const;
-
-/** A load point's injected faults in one field: "kind (spec): effect [dropped: ...]; ...". */
-function faultsField(
-  records: NonNullable<PathsJson["paths"][number]["load_points"][number]["faults"]>,
-): string {
-  return records
-    .map((r) => {
-      const drops = Object.entries(r.dropped)
-        .map(([why, n]) => `${n} ${why}`)
-        .join(", ");
-      return `${r.kind} (${r.spec}): ${r.effect}${drops ? ` [dropped: ${drops}]` : ""}`;
-    })
-    .join("; ");
-}
-
-/** The load point's bottleneck resource: its utilization, cycles (or ns) per packet and that
- *  figure's unit (null: not a resource of the list). */
-function bottleneckUse(lp: PathsJson["paths"][number]["load_points"][number]): {
-  utilization: number | null;
-  perPacket: number | null;
-  unit: string | null;
-} {
-  const c = lp.cpu.find((u) => u.resource === lp.bottleneck);
-  return c
-    ? { utilization: c.utilization, perPacket: c.cycles_per_packet, unit: unitOf(c) }
-    : { utilization: null, perPacket: null, unit: null };
-}
-
-/**
- * RFC 4180, one row per load point (docs/paths-json.md "CSV"): every figure is simulated; the
- * cost profile and seed repeat on each row, and a row's faults column says what an injected
- * fault did in that load point's simulation. The simulator's speed (wall clock) is not a row:
- * it goes to stderr and into --json.
- */
-export function pathsCsv(j: PathsJson): string {
-  const rows: CsvValue[][] = [];
-  for (const p of j.paths)
-    for (const lp of p.load_points) {
-      const use = bottleneckUse(lp);
-      rows.push([
-        p.name,
-        p.direction,
-        p.size,
-        p.ndr_mpps,
-        p.ndr_gbps,
-        p.pdr_mpps,
-        p.pdr_gbps,
-        p.bottleneck,
-        lp.fraction_of_ndr,
-        lp.offered_mpps,
-        lp.delivered_mpps,
-        lp.loss_ratio,
-        lp.latency_us?.p50 ?? null,
-        lp.latency_us?.p90 ?? null,
-        lp.latency_us?.p99 ?? null,
-        lp.latency_us?.p999 ?? null,
-        profileLabel(j.profile),
-        j.seed,
-        lp.faults ? faultsField(lp.faults) : "",
-        p.frame_bytes,
-        p.line_rate_mpps,
-        j.search?.pdr_loss ?? null,
-        j.search?.precision_of_line_rate ?? null,
-        j.trial.virtual_ms,
-        j.trial.count,
-        p.final_trial_ms,
-        // The link this row's path crossed (its line rate's): the run's unless it ran on another port.
-        entryLinkGbps(j, p),
-        j.arrival,
-        lp.bottleneck,
-        use.utilization,
-        use.perPacket,
-        lp.latency_us?.mean ?? null,
-        lp.latency_us?.max ?? null,
-        use.unit,
-        lp.latency_us?.min ?? null,
-        ...directionFields(lp.per_direction?.rx),
-        ...directionFields(lp.per_direction?.tx),
-      ]);
-    }
-  return toCsv(PATHS_CSV_HEADER, rows);
 }

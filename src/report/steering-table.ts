@@ -177,10 +177,27 @@ export function steeringJson(
  */
 export type SteeringCsvSource = { [K in keyof SteeringResult]?: SteeringResult[K] | null };
 
+/** A mix as a row reads it (the document's `mixes[]`; older documents lack `ip`). */
+export type SteeringCsvMix = { traffic?: unknown; mean_bytes?: unknown; ip?: MixFrameSize["ip"] };
+
+/** What every row of a run shares: the cost profile, the seed and each mix's frame size and IP
+ *  versions (JSON `mixes`, matched to a row by its traffic). */
+export type SteeringCsvMeta = { profile: string; seed: number; mixes?: readonly SteeringCsvMix[] };
+
 type CsvColumn = {
   name: string;
-  of: (r: SteeringCsvSource, meta: { profile: string; seed: number }) => CsvValue;
+  of: (r: SteeringCsvSource, meta: SteeringCsvMeta) => CsvValue;
 };
+
+const mixOf = (r: SteeringCsvSource, meta: SteeringCsvMeta) =>
+  meta.mixes?.find((m) => m.traffic === r.traffic);
+
+/** A row's IP version as JSON `mixes[].ip` says it: "ipv4", "ipv6", or empty (no such header, a
+ *  capture, a document from before --ip). */
+const ipOf = (r: SteeringCsvSource, meta: SteeringCsvMeta, layer: "inner" | "outer") =>
+  mixOf(r, meta)?.ip?.[layer] ?? null;
+
+const numberOrNull = (v: unknown) => (typeof v === "number" ? v : null);
 
 /**
  * `steering --csv`'s columns and what each holds: the one list (sweep merge's steering rows
@@ -218,12 +235,23 @@ export const STEERING_CSV_COLUMNS: readonly CsvColumn[] = [
   // Flows a drop rule matched (flow-rules; `drops` counts their frames); empty without rules
   // and in documents written before it was counted.
   { name: "dropped_flows_count", of: (r) => (r.skipped ? null : r.rules?.dropped_flows) },
+  // Appended: the IP versions of the row's mix (--ip; JSON mixes[].ip), its mean frame, and the
+  // rest of the operating point `at` describes (delivered, offered Gbit/s = JSON wire_gbps, the
+  // NIC's and the wire's utilization, the bottleneck), so a load sweep is plotted from the CSV.
+  { name: "ip_inner", of: (r, meta) => ipOf(r, meta, "inner") },
+  { name: "ip_outer", of: (r, meta) => ipOf(r, meta, "outer") },
+  { name: "mean_frame_bytes", of: (r, meta) => numberOrNull(mixOf(r, meta)?.mean_bytes) },
+  { name: "delivered_mpps", of: (r) => (r.skipped ? null : r.delivered_mpps) },
+  { name: "offered_gbps", of: (r) => (r.skipped ? null : r.wire_gbps) },
+  { name: "nic_util", of: (r) => (r.skipped ? null : r.utilization?.nic) },
+  { name: "wire_util", of: (r) => (r.skipped ? null : r.utilization?.wire) },
+  { name: "bottleneck", of: (r) => (r.skipped ? null : r.bottleneck) },
 ];
 
 export const STEERING_CSV_HEADER: readonly string[] = STEERING_CSV_COLUMNS.map((c) => c.name);
 
 /** One result's cells, in STEERING_CSV_HEADER's order. */
-export function steeringCsvCells(r: SteeringCsvSource, meta: { profile: string; seed: number }): CsvValue[] {
+export function steeringCsvCells(r: SteeringCsvSource, meta: SteeringCsvMeta): CsvValue[] {
   return STEERING_CSV_COLUMNS.map((c) => c.of(r, meta));
 }
 
@@ -242,7 +270,7 @@ export function faultLines(m: MatrixResult): string[] {
  * profile and seed repeat on each row, and the faults column says what an injected fault did in
  * that result's simulation. The simulator's speed (wall clock) is not a row (stderr, --json).
  */
-export function steeringCsv(m: MatrixResult, meta: { profile: string; seed: number }): string {
+export function steeringCsv(m: MatrixResult, meta: SteeringCsvMeta): string {
   return toCsv(
     STEERING_CSV_HEADER,
     m.results.map((r) => steeringCsvCells(r, meta)),

@@ -4,7 +4,13 @@
 import { existsSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { toCsv } from "../report/csv.ts";
-import { STEERING_CSV_COLUMNS, type SteeringCsvSource, steeringCsvCells } from "../report/steering-table.ts";
+import { LOAD_POINT_CSV_COLUMNS, type LoadPointSource, loadPointCells } from "../report/paths-csv.ts";
+import {
+  STEERING_CSV_COLUMNS,
+  type SteeringCsvMix,
+  type SteeringCsvSource,
+  steeringCsvCells,
+} from "../report/steering-table.ts";
 import { SWEEP_MERGE_SCHEMA } from "../report/sweep-json.ts";
 import { planSweep, type SweepPlan } from "./plan.ts";
 import { parseSweep } from "./spec.ts";
@@ -97,7 +103,7 @@ export async function mergeSweep(
     const list = st.missing.slice(0, 20).join(", ") + (st.missing.length > 20 ? ", ..." : "");
     throw new UserError(
       "E_SWEEP_MISSING",
-      `${dir}: ${st.missing.length} of ${m.count} points missing (${list}); run the missing shards, or merge with --partial`,
+      `${dir}: ${st.missing.length} of ${m.count} point${m.count === 1 ? "" : "s"} missing (${list}); run the missing shards, or merge with --partial`,
     );
   }
   // The manifest's own sweep text must still describe the points (guards a hand-edited manifest).
@@ -160,10 +166,7 @@ export function withoutSimulatorSpeed(result: unknown): unknown {
 }
 
 type Row = Record<string, string | number | boolean>;
-type LoadPointJson = {
-  latency_us?: { p99?: number } | null;
-  per_direction?: Record<"rx" | "tx", { loss_ratio?: number; latency_us?: { p99?: number } | null }>;
-};
+type LoadPointJson = LoadPointSource;
 
 /**
  * Per-direction columns of a paths sweep with a `--direction both` point, after every other
@@ -190,6 +193,35 @@ function perDirectionCells(mid: LoadPointJson | undefined): Row {
       [`${dir}_p99_us_mid_load`, d?.[dir]?.latency_us?.p99 ?? ""],
     ]),
   );
+}
+
+/**
+ * The path entry's figures besides NDR/PDR in Mpps: NDR/PDR in Gbit/s and what qualifies them,
+ * appended after the columns above (docs/sweeps.md). Not the run's own options (rate, profile):
+ * a sweep sets those as axes, and an axis column holds them already.
+ */
+const ENTRY_FIGURES = ["ndr_gbps", "pdr_gbps", "frame_bytes", "line_rate_mpps", "link_gbps"] as const;
+
+function entryFigureCells(e: Record<string, unknown>): Row {
+  return Object.fromEntries(ENTRY_FIGURES.map((k) => [k, cell(e[k])]));
+}
+
+/**
+ * The middle load point's figures as `paths --csv` names them (LOAD_POINT_CSV_COLUMNS), each
+ * with `_mid_load` after it; at a fixed --rate the one load point is the middle one. p99 is
+ * `p99_us_mid_load`, the column the rows had before, in its old place.
+ */
+export const MID_LOAD_COLUMNS = LOAD_POINT_CSV_COLUMNS.map((c) => `${c.name}_mid_load`);
+
+/** What a paths row has after its old columns (and the per-direction ones, when written). */
+export const PATHS_APPENDED_COLUMNS = [
+  ...ENTRY_FIGURES,
+  ...MID_LOAD_COLUMNS.filter((c) => c !== "p99_us_mid_load"),
+];
+
+function midLoadCells(mid: LoadPointJson | undefined): Row {
+  const cells = loadPointCells(mid ?? {});
+  return Object.fromEntries(Object.entries(cells).map(([k, v]) => [`${k}_mid_load`, cell(v)]));
 }
 
 const pathEntries = (p: MergedSweep["points"][number]): Array<Record<string, unknown>> | undefined => {
@@ -223,6 +255,8 @@ export function mergedRows(m: MergedSweep): Row[] {
           bottleneck: String(e.bottleneck),
           p99_us_mid_load: mid?.latency_us?.p99 ?? "",
           ...(perDirection ? perDirectionCells(mid) : {}),
+          ...entryFigureCells(e),
+          ...midLoadCells(mid),
         });
       }
     } else if (m.experiment === "steering" && Array.isArray((p.result as SteeringLike)?.results)) {
@@ -241,7 +275,12 @@ export function mergedRows(m: MergedSweep): Row[] {
   return rows;
 }
 
-type SteeringLike = { results: SteeringCsvSource[]; profile?: unknown; seed?: unknown };
+type SteeringLike = {
+  results: SteeringCsvSource[];
+  profile?: unknown;
+  seed?: unknown;
+  mixes?: SteeringCsvMix[];
+};
 type FidelityLike = { cases: Array<Record<string, unknown>> };
 type Cell = string | number | boolean;
 
@@ -270,7 +309,11 @@ function steeringPointColumns(base: Row): Row {
  * 14 of them under partly other names; docs/sweeps.md says what changed.
  */
 function steeringRow(e: SteeringCsvSource, doc: SteeringLike): Record<string, Cell> {
-  const meta = { profile: String(cell(doc.profile)), seed: doc.seed as number };
+  const meta = {
+    profile: String(cell(doc.profile)),
+    seed: doc.seed as number,
+    ...(Array.isArray(doc.mixes) ? { mixes: doc.mixes } : {}),
+  };
   const cells = steeringCsvCells(e, meta);
   return Object.fromEntries(STEERING_CSV_COLUMNS.map((c, i) => [c.name, cell(cells[i])]));
 }

@@ -10,8 +10,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
+import { PATHS_CSV_HEADER } from "../../src/report/paths-csv.ts";
 import { type PathsJson, pathsJsonSchema } from "../../src/report/paths-json.ts";
-import { PATHS_CSV_HEADER } from "../../src/report/paths-table.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 import { layer1Bits, pathsViolations } from "../helpers/paths-invariants.ts";
 
@@ -186,6 +186,7 @@ describe("paths: each invariant can fail (doctored documents)", () => {
     ["NDR above PDR", (j: PathsJson) => (p0(j).ndr_mpps = p0(j).pdr_mpps! + 0.1), /NDR .* above PDR/],
     ["Gbit/s", (j: PathsJson) => (p0(j).ndr_gbps! *= 1.05), /NDR .* Gbit\/s/],
     ["offered above line rate", (j: PathsJson) => (lp0(j).offered_mpps = 40), /above/],
+    ["delivered Gbit/s", (j: PathsJson) => (lp0(j).delivered_gbps! *= 1.05), /delivered .* Gbit\/s, not/],
     ["conservation", (j: PathsJson) => (lp0(j).conservation.delivered -= 1), /sent .* ≠ delivered/],
     ["loss", (j: PathsJson) => (lp0(j).loss_ratio = 0.01), /loss/],
     ["latency order", (j: PathsJson) => (lp0(j).latency_us!.p99 = lp0(j).latency_us!.max + 1), /not ordered/],
@@ -352,7 +353,7 @@ describe("paths: relations between runs", () => {
     expect(csv.code).toBe(0);
     const rows = parseCsv(csv.out);
     expect(rows[0]).toEqual(PATHS_CSV_HEADER);
-    const col = (name: string) => PATHS_CSV_HEADER.indexOf(name as (typeof PATHS_CSV_HEADER)[number]);
+    const col = (name: string) => PATHS_CSV_HEADER.indexOf(name);
     const points = j.paths.flatMap((p) => p.load_points.map((lp) => ({ p, lp })));
     expect(rows.length - 1).toBe(points.length);
     points.forEach(({ p, lp }, i) => {

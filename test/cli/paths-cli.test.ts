@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
+import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-csv.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
-import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
 import { iovsim } from "../helpers/cli.ts";
 
 const cli = (argv: string[]) => iovsim(argv);

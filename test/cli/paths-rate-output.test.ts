@@ -4,8 +4,8 @@
 // configuration file and the PF or VF each path used.
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
+import { PATHS_CSV_HEADER } from "../../src/report/paths-csv.ts";
 import { pathsJsonSchema } from "../../src/report/paths-json.ts";
-import { PATHS_CSV_HEADER } from "../../src/report/paths-table.ts";
 import { iovsim } from "../helpers/cli.ts";
 
 /** `paths ...argv`, which must succeed: its stdout. */

@@ -142,6 +142,10 @@ export function pathsViolations(j: PathsJson): string[] {
         out.push(`${t}: offered ${lp.offered_mpps} above ${ceiling}`);
       const g = (lp.offered_mpps * layer1Bits(p.frame_bytes)) / 1e3;
       if (!near(lp.offered_gbps, g, 1e-6)) out.push(`${t}: offered ${lp.offered_gbps} Gbit/s, not ${g}`);
+      // Delivered Gbit/s at the same frame (absent in documents from before it was reported).
+      const dg = (lp.delivered_mpps * layer1Bits(p.frame_bytes)) / 1e3;
+      if (lp.delivered_gbps !== undefined && !near(lp.delivered_gbps, dg, 1e-6))
+        out.push(`${t}: delivered ${lp.delivered_gbps} Gbit/s, not ${dg}`);
       if (lp.fraction_of_ndr !== null && p.ndr_mpps !== null && lp.loss_ratio > 0)
         out.push(`${t}: ${lp.loss_ratio} loss at ${lp.fraction_of_ndr} of NDR`);
       out.push(

@@ -16,6 +16,7 @@ import {
   runSweepHere,
   SWEEP_FIDELITY,
   SWEEP_NDR,
+  SWEEP_RATE,
   SWEEP_STEERING,
   VARIANT_RUNS,
 } from "./acceptance-runs.ts";
@@ -58,6 +59,135 @@ function unitInCells(text: string): string[] {
   });
   return bad;
 }
+
+/** A cell as the JSON value reads in CSV: a number or text as written, null/absent empty. */
+const asCell = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
+
+// biome-ignore lint/suspicious/noExplicitAny: a parsed --json document, walked by key
+type Doc = any;
+
+/**
+ * What each `paths --csv` column must hold for one load point, read from the --json document
+ * here (not from the code that writes the CSV): every column of the header but `faults` (prose).
+ */
+function pathsExpected(j: Doc, p: Doc, lp: Doc): Record<string, unknown> {
+  const b = lp.cpu.find((c: Doc) => c.resource === lp.bottleneck);
+  const l = lp.latency_us ?? {};
+  const dir = (d: "rx" | "tx") => {
+    const x = lp.per_direction?.[d];
+    const xl = x?.latency_us ?? {};
+    return {
+      [`${d}_offered_mpps`]: x?.offered_mpps,
+      [`${d}_delivered_mpps`]: x?.delivered_mpps,
+      [`${d}_loss_ratio`]: x?.loss_ratio,
+      ...Object.fromEntries(
+        ["min", "mean", "p50", "p90", "p99", "p999", "max"].map((k) => [`${d}_${k}_us`, xl[k]]),
+      ),
+    };
+  };
+  const ac = lp.above_capacity ?? {};
+  return {
+    path: p.name,
+    direction: p.direction,
+    size: p.size,
+    ndr_mpps: p.ndr_mpps,
+    ndr_gbps: p.ndr_gbps,
+    pdr_mpps: p.pdr_mpps,
+    pdr_gbps: p.pdr_gbps,
+    bottleneck: p.bottleneck,
+    load_fraction_of_ndr: lp.fraction_of_ndr,
+    offered_mpps: lp.offered_mpps,
+    delivered_mpps: lp.delivered_mpps,
+    loss_ratio: lp.loss_ratio,
+    p50_us: l.p50,
+    p90_us: l.p90,
+    p99_us: l.p99,
+    p999_us: l.p999,
+    profile: j.profile.name,
+    seed: j.seed,
+    frame_bytes: p.frame_bytes,
+    line_rate_mpps: p.line_rate_mpps,
+    pdr_loss_ratio: j.search?.pdr_loss,
+    precision_of_line_rate: j.search?.precision_of_line_rate,
+    trial_ms: j.trial.virtual_ms,
+    trial_frames: j.trial.count,
+    final_trial_ms: p.final_trial_ms,
+    link_gbps: p.link_gbps ?? j.link_gbps,
+    arrival: j.arrival,
+    point_bottleneck: lp.bottleneck,
+    point_bottleneck_utilization: b?.utilization,
+    point_bottleneck_cycles_per_packet: b?.cycles_per_packet,
+    mean_us: l.mean,
+    max_us: l.max,
+    point_bottleneck_per_packet_unit: b?.cycles_per_packet_unit,
+    min_us: l.min,
+    ...dir("rx"),
+    ...dir("tx"),
+    rate: j.rate,
+    offered_gbps: lp.offered_gbps,
+    delivered_gbps: lp.delivered_gbps,
+    sent_frames: lp.conservation.sent,
+    delivered_frames: lp.conservation.delivered,
+    dropped_frames: Object.values(lp.conservation.dropped as Record<string, number>).reduce(
+      (a, n) => a + n,
+      0,
+    ),
+    in_flight_frames: lp.conservation.in_flight,
+    point_bottleneck_work_utilization: b?.work_utilization,
+    above_capacity_resource: ac.resource,
+    above_capacity_basis: ac.basis,
+    above_capacity_work_share_ratio: ac.work_share,
+    capacity_mpps: ac.capacity_mpps,
+    ...Object.fromEntries(
+      ["interrupts", "vm_exits", "injections", "wakeups", "kicks", "notifications"].map((e) => [
+        `${e}_per_s`,
+        lp.events_per_s[e],
+      ]),
+    ),
+  };
+}
+
+/** Every column of a paths CSV against the JSON of the same run: none missing, none extra, equal. */
+function expectPathsCsvIsJson(text: string, j: Doc): void {
+  const [header] = parseCsv(text);
+  const rows = records(text);
+  const points = j.paths.flatMap((p: Doc) => p.load_points.map((lp: Doc) => [p, lp]));
+  expect(rows).toHaveLength(points.length);
+  points.forEach(([p, lp]: [Doc, Doc], i: number) => {
+    const want = pathsExpected(j, p, lp);
+    expect([...header].sort()).toEqual([...Object.keys(want), "faults"].sort());
+    for (const [c, v] of Object.entries(want)) expect(rows[i][c], `row ${i + 1} ${c}`).toBe(asCell(v));
+    expect(rows[i].faults !== "", `row ${i + 1} faults`).toBe(lp.faults !== undefined);
+  });
+}
+
+/** paths --csv columns of the run, not of a load point: a sweep's point has them as axes or
+ *  in its JSON, not as merged columns. */
+const NOT_PER_POINT = new Set([
+  "profile",
+  "seed",
+  "pdr_loss_ratio",
+  "precision_of_line_rate",
+  "trial_ms",
+  "trial_frames",
+  "final_trial_ms",
+  "arrival",
+  "rate",
+]);
+
+/** paths at a fixed offered load, given as a share of line rate and in Mpps. */
+const RATE_RUNS: Array<[string, string[]]> = [
+  ["50%", ["paths", "--path", "native,vm-vf", "--size", "64", "--trial-ms", "0.2", "--rate", "50%"]],
+  ["5Mpps", ["paths", "--path", "native,vm-vf", "--size", "64", "--trial-ms", "0.2", "--rate", "5Mpps"]],
+];
+
+/** What a throughput/latency-against-load plot reads: filled on every row of a --rate run. */
+const LOAD_FIGURES = [
+  ...["rate", "offered_mpps", "offered_gbps", "delivered_mpps", "delivered_gbps", "loss_ratio"],
+  ...["sent_frames", "delivered_frames", "dropped_frames", "in_flight_frames"],
+  ...["min_us", "mean_us", "p50_us", "p90_us", "p99_us", "p999_us", "max_us"],
+  ...["point_bottleneck", "point_bottleneck_utilization", "point_bottleneck_work_utilization"],
+];
 
 /** Columns every row of these runs fills (the others are empty where they do not apply). */
 const FILLED: Record<RunName, string[] | "all"> = {
@@ -129,6 +259,26 @@ describe("one CSV row per result, with the --json figures (same seed)", () => {
     );
   });
 
+  it("paths: every column is its load point's --json figure (searched run)", async () => {
+    expectPathsCsvIsJson(await csvOf("paths"), await jsonOf("paths"));
+  });
+
+  it.each(RATE_RUNS)(
+    "paths at a fixed --rate %s: offered, delivered, loss, latency and the bottleneck on every row, as the JSON has them",
+    async (_rate, argv) => {
+      const [text, j] = [await output([...argv, "--csv"]), JSON.parse(await output([...argv, "--json"]))];
+      expect(j.search).toBeNull();
+      expectPathsCsvIsJson(text, j);
+      const rows = records(text);
+      for (const [i, r] of rows.entries())
+        for (const c of LOAD_FIGURES) expect(r[c], `row ${i + 1} ${c}`).not.toBe("");
+      expect(unitInCells(text)).toEqual([]);
+      // The run is above what 64 B frames sustain: frames lost, and the CSV says by whom.
+      expect(Number(rows[0].dropped_frames)).toBeGreaterThan(0);
+      expect(rows[0].above_capacity_resource).toBe(rows[0].point_bottleneck);
+    },
+  );
+
   it("paths: a profile name with a comma is one quoted cell that reads back whole", async () => {
     const text = await output([
       "paths",
@@ -190,6 +340,43 @@ describe("one CSV row per result, with the --json figures (same seed)", () => {
       expect(Number(c.busiest_core_util)).toBe((r.utilization as { busiest_core: number }).busiest_core);
       expect(c.per_queue.split(" ").map(Number)).toEqual(r.per_queue);
     });
+  });
+
+  it("steering --rate --ip 6in4: the operating point and the mix's IP versions, as the JSON has them", async () => {
+    const argv = [
+      ...["steering", "--mix", "vxlan,plain", "--ip", "6in4", "--strategy", "single,outer-rss"],
+      ...["--queues", "1,2", "--frames", "500", "--rate", "30%"],
+    ];
+    const [text, j] = [await output([...argv, "--csv"]), JSON.parse(await output([...argv, "--json"]))];
+    const rows = records(text);
+    expect(rows).toHaveLength(j.results.length);
+    expect(unitInCells(text)).toEqual([]);
+    j.results.forEach((r: Doc, i: number) => {
+      const mix = j.mixes.find((m: Doc) => m.traffic === r.traffic);
+      const want: Record<string, unknown> = {
+        traffic: r.traffic,
+        at: r.at,
+        offered_mpps: r.offered_mpps,
+        delivered_mpps: r.delivered_mpps,
+        offered_gbps: r.wire_gbps,
+        loss_ratio: r.loss_ratio,
+        latency_min_us: r.latency_us.min,
+        latency_p50_us: r.latency_us.p50,
+        latency_p99_us: r.latency_us.p99,
+        busiest_core_util: r.utilization.busiest_core,
+        nic_util: r.utilization.nic,
+        wire_util: r.utilization.wire,
+        bottleneck: r.bottleneck,
+        ip_inner: mix.ip?.inner,
+        ip_outer: mix.ip?.outer,
+        mean_frame_bytes: mix.mean_bytes,
+      };
+      for (const [c, v] of Object.entries(want)) expect(rows[i][c], `row ${i + 1} ${c}`).toBe(asCell(v));
+    });
+    expect(rows.map((r) => `${r.traffic} ${r.ip_inner} ${r.ip_outer}`)).toContain("vxlan ipv6 ipv4");
+    // plain has no underlay: its outer IP version is empty, as JSON's null.
+    expect(rows.find((r) => r.traffic === "plain")?.ip_outer).toBe("");
+    expect(rows.every((r) => r.at === "rate")).toBe(true);
   });
 
   it("fidelity: a row per case with published, tolerance, simulated and the verdict", async () => {
@@ -271,6 +458,48 @@ describe("sweep merge --csv", () => {
         expect(r[c], c).not.toBe("");
   });
 
+  it("of a sweep at a fixed --rate: every paths column of the middle (only) load point, as merged", async () => {
+    const d = await runSweepHere(SWEEP_RATE);
+    const csv = await iovsim(["sweep", "merge", d, "--csv"]);
+    expect(csv.code, csv.err).toBe(0);
+    const merged = JSON.parse((await iovsim(["sweep", "merge", d, "--json"])).out);
+    const rows = records(csv.out);
+    const entries = merged.points.flatMap((p: Doc) => p.result.paths.map((e: Doc) => [p, e]));
+    expect(rows).toHaveLength(entries.length);
+    expect(unitInCells(csv.out)).toEqual([]);
+    const [header] = parseCsv(csv.out);
+    entries.forEach(([p, e]: [Doc, Doc], i: number) => {
+      expect(e.load_points).toHaveLength(1);
+      const point = pathsExpected(p.result, e, e.load_points[0]);
+      // The load point's columns, each with _mid_load; the entry's own under their names.
+      const entry = [
+        "path",
+        "direction",
+        "size",
+        "ndr_mpps",
+        "ndr_gbps",
+        "pdr_mpps",
+        "pdr_gbps",
+        "bottleneck",
+      ];
+      const conditions = ["frame_bytes", "line_rate_mpps", "link_gbps"];
+      const want: Record<string, unknown> = {
+        index: p.index,
+        size: p.coords.size,
+        rate: p.coords.rate,
+        seed: p.seed,
+        ...Object.fromEntries([...entry, ...conditions].map((c) => [c, point[c]])),
+      };
+      for (const c of Object.keys(point))
+        if (!entry.includes(c) && !conditions.includes(c) && !/^(rx|tx)_/.test(c) && !NOT_PER_POINT.has(c))
+          want[`${c}_mid_load`] = point[c];
+      expect([...header].sort()).toEqual(Object.keys(want).sort());
+      for (const [c, v] of Object.entries(want)) expect(rows[i][c], `row ${i + 1} ${c}`).toBe(asCell(v));
+      for (const c of LOAD_FIGURES.filter((f) => f !== "rate"))
+        expect(rows[i][`${c}_mid_load`], `row ${i + 1} ${c}`).not.toBe("");
+    });
+  });
+
   it.each([
     ["steering", SWEEP_STEERING, "results"],
     ["fidelity", SWEEP_FIDELITY, "cases"],
@@ -291,6 +520,20 @@ describe("sweep merge --csv", () => {
       const figure = key === "results" ? "ndr_mpps" : "simulated";
       expect(Number(rows[i][figure]), `row ${i + 1} ${figure}`).toBe(e[figure]);
     });
+    // A steering row's mix columns come from its own point's `mixes` (vxlan: IPv4 in IPv4).
+    if (key === "results")
+      merged.points.forEach((p: Doc) =>
+        p.result.results.forEach((e: Doc) => {
+          const mix = p.result.mixes.find((m: Doc) => m.traffic === e.traffic);
+          const row = rows.find((r) => Number(r.index) === p.index && Number(r.queues) === e.queues);
+          expect([row?.ip_inner, row?.ip_outer, row?.mean_frame_bytes]).toEqual([
+            asCell(mix.ip.inner),
+            asCell(mix.ip.outer),
+            asCell(mix.mean_bytes),
+          ]);
+          expect(row?.delivered_mpps).toBe(asCell(e.delivered_mpps));
+        }),
+      );
   });
 
   it("--json and --csv together are refused, naming both", async () => {
@@ -332,6 +575,7 @@ describe("--csv of other kinds of run", () => {
         ? j.paths.reduce((n: number, p: { load_points: unknown[] }) => n + p.load_points.length, 0)
         : j.results.length;
       expect(rows).toHaveLength(expected);
+      if (j.paths) expectPathsCsvIsJson(csv.out, j);
       // What each fault did is in the faults column (prose: one quoted cell when it holds a comma).
       if (argv.includes("--inject-fault")) expect(rows.some((r) => r.faults !== "")).toBe(true);
     },

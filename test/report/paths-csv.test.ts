@@ -4,7 +4,7 @@
 // latency besides the percentiles.
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
-import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
+import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-csv.ts";
 import { pathsDoc } from "./paths-doc.ts";
 
 /** Columns that hold names or flags, not quantities. */
@@ -19,9 +19,12 @@ const LABELS = new Set([
   "arrival",
   "point_bottleneck",
   "point_bottleneck_per_packet_unit",
+  "rate",
+  "above_capacity_resource",
+  "above_capacity_basis",
 ]);
 /** A quantity's column ends with its unit. */
-const UNIT = /_(mpps|gbps|us|ms|bytes|ratio|of_ndr|of_line_rate|utilization|cycles_per_packet|frames)$/;
+const UNIT = /_(mpps|gbps|us|ms|bytes|ratio|of_ndr|of_line_rate|utilization|cycles_per_packet|frames|per_s)$/;
 
 describe("paths --csv", () => {
   it("names one unit per quantity column", () => {
@@ -48,6 +51,27 @@ describe("paths --csv", () => {
     lp.per_direction = {
       rx: { offered_mpps: 0.46, delivered_mpps: 0.44, loss_ratio: 0.04, latency_us: latency(10) },
       tx: { offered_mpps: 0.4635, delivered_mpps: 0.46, loss_ratio: 0.0075, latency_us: latency(20) },
+    };
+    // The figures a load sweep plots, each distinct.
+    lp.offered_gbps = 0.62;
+    lp.delivered_gbps = 0.6048;
+    lp.conservation = {
+      sent: 1000,
+      delivered: 974,
+      dropped: { "NIC switch: no descriptor": 20, "ring full": 5 },
+      in_flight: 1,
+      copies: 0,
+      ok: true,
+    };
+    lp.cpu = [{ ...lp.cpu[0]!, work_utilization: 0.45 }];
+    lp.events_per_s = { interrupts: 1, vm_exits: 2, injections: 3, wakeups: 4, kicks: 5, notifications: 6 };
+    lp.above_capacity = {
+      resource: "host-core0",
+      basis: "work",
+      work_share: 1.25,
+      ns_per_packet: 500,
+      cycles_per_packet: 1500,
+      capacity_mpps: 1.95,
     };
     const [head, ...rows] = parseCsv(pathsCsv(d));
     expect(head).toEqual([...PATHS_CSV_HEADER]);
@@ -108,7 +132,38 @@ describe("paths --csv", () => {
       tx_p99_us: "24",
       tx_p999_us: "25",
       tx_max_us: "26",
+      rate: "",
+      offered_gbps: "0.62",
+      delivered_gbps: "0.6048",
+      sent_frames: "1000",
+      delivered_frames: "974",
+      dropped_frames: "25",
+      in_flight_frames: "1",
+      point_bottleneck_work_utilization: "0.45",
+      above_capacity_resource: "host-core0",
+      above_capacity_basis: "work",
+      above_capacity_work_share_ratio: "1.25",
+      capacity_mpps: "1.95",
+      interrupts_per_s: "1",
+      vm_exits_per_s: "2",
+      injections_per_s: "3",
+      wakeups_per_s: "4",
+      kicks_per_s: "5",
+      notifications_per_s: "6",
     });
+  });
+
+  it("a document from before delivered_gbps: the offered Gbit/s scaled by the delivered share", () => {
+    const d = pathsDoc();
+    const lp = d.paths[0].load_points[1];
+    lp.offered_mpps = 2;
+    lp.offered_gbps = 1.5;
+    lp.delivered_mpps = 1;
+    const [head, , row] = parseCsv(pathsCsv(d));
+    expect(row[head.indexOf("delivered_gbps")]).toBe("0.75");
+    // No above-capacity verdict: its cells are empty, not 0.
+    expect(row[head.indexOf("capacity_mpps")]).toBe("");
+    expect(row[head.indexOf("dropped_frames")]).toBe("0");
   });
 
   it("appends min_us after the columns before it (empty when the results do not carry it)", () => {

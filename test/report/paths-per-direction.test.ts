@@ -13,13 +13,14 @@ import { parseCsv } from "../../src/report/csv.ts";
 import { pathsConditions } from "../../src/report/html/conditions.ts";
 import { formatNumber } from "../../src/report/html/format.ts";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
+import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-csv.ts";
 import {
   buildPathsJson,
   type PathsJson,
   pathsJsonSchema,
   simulatorJson,
 } from "../../src/report/paths-json.ts";
-import { loadPointTable, PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-table.ts";
+import { loadPointTable } from "../../src/report/paths-table.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 
 const nativeBoth: ExperimentCase = {
@@ -143,7 +144,7 @@ describe("paths --direction both, per direction", () => {
         ",",
       );
     expect(PATHS_CSV_HEADER.slice(0, OLD.length)).toEqual(OLD);
-    expect(PATHS_CSV_HEADER.slice(OLD.length)).toEqual(
+    expect(PATHS_CSV_HEADER.slice(OLD.length, OLD.length + 20)).toEqual(
       ["rx", "tx"].flatMap((d) =>
         [
           "offered_mpps",
@@ -162,7 +163,10 @@ describe("paths --direction both, per direction", () => {
     const oneWay = structuredClone(searched);
     for (const lp of oneWay.paths[0].load_points) delete lp.per_direction;
     const [head, ...rows] = parseCsv(pathsCsv(oneWay));
-    for (const r of rows) for (const c of head.slice(OLD.length)) expect(r[head.indexOf(c)], c).toBe("");
+    // Appended after them: the --rate text and the rest of the load point (paths-csv.test.ts).
+    expect(PATHS_CSV_HEADER[OLD.length + 20]).toBe("rate");
+    for (const r of rows)
+      for (const c of head.slice(OLD.length, OLD.length + 20)) expect(r[head.indexOf(c)], c).toBe("");
   });
 
   it("HTML: rx and tx rows under each load point's combined one in the latency table; the notes under the test conditions", async () => {

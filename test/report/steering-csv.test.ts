@@ -17,8 +17,11 @@ const LABELS = new Set([
   "profile",
   "seed",
   "faults",
+  "ip_inner",
+  "ip_outer",
+  "bottleneck",
 ]);
-const UNIT = /_(mpps|gbps|us|ratio|index|frames|count|utilization)$/;
+const UNIT = /_(mpps|gbps|us|ratio|index|frames|count|utilization|bytes)$/;
 // Columns named before units were (kept so consumers keep working); docs/steering-json.md gives
 // each one's unit.
 const LEGACY = new Set([
@@ -29,6 +32,9 @@ const LEGACY = new Set([
   "busiest_core_util",
   "dispatcher_util",
   "per_queue",
+  // Appended later, named as the busiest_core_util beside them (a utilization, 0..1).
+  "nic_util",
+  "wire_util",
 ]);
 
 function result(over: Partial<SteeringResult>): SteeringResult {
@@ -71,6 +77,21 @@ const matrix: MatrixResult = {
 };
 
 describe("steering --csv", () => {
+  it("gives each row its mix's IP versions and mean frame, matched by traffic (JSON mixes[])", () => {
+    const mixes = [
+      { traffic: "vxlan", mean_bytes: 148, ip: { inner: "ipv6" as const, outer: "ipv4" as const } },
+      { traffic: "gtpu", mean_bytes: 130, ip: { inner: "ipv4" as const, outer: "ipv6" as const } },
+    ];
+    const [head, row] = parseCsv(steeringCsv(matrix, { profile: "bhyve", seed: 1, mixes }));
+    const col = (name: string) => row[head.indexOf(name)];
+    expect([col("traffic"), col("ip_inner"), col("ip_outer"), col("mean_frame_bytes")]).toEqual([
+      "gtpu",
+      "ipv4",
+      "ipv6",
+      "130",
+    ]);
+  });
+
   it("names one unit per quantity column, but for the earlier columns the docs give units for", () => {
     for (const c of STEERING_CSV_HEADER) if (!LABELS.has(c) && !LEGACY.has(c)) expect(c, c).toMatch(UNIT);
   });
@@ -87,8 +108,31 @@ describe("steering --csv", () => {
     expect(col(rows[0], "per_queue")).toBe("600 400");
     expect(col(rows[0], "jain")).toBe("0.96");
     // The exact minimum latency, appended, then the flows a drop rule matched; none for a skipped row.
-    expect(STEERING_CSV_HEADER.slice(-2)).toEqual(["latency_min_us", "dropped_flows_count"]);
+    const minAt = STEERING_CSV_HEADER.indexOf("latency_min_us");
+    expect(STEERING_CSV_HEADER.slice(minAt, minAt + 2)).toEqual(["latency_min_us", "dropped_flows_count"]);
+    expect(STEERING_CSV_HEADER.indexOf("offered_mpps")).toBe(minAt - 1);
     expect(rows.map((r) => col(r, "latency_min_us"))).toEqual(["12.5", "12.5", ""]);
+    // Appended last: the mix's IP versions and mean frame (none given: empty), then the rest of
+    // the operating point; a skipped row has no operating point.
+    expect(STEERING_CSV_HEADER.slice(minAt + 2)).toEqual([
+      "ip_inner",
+      "ip_outer",
+      "mean_frame_bytes",
+      "delivered_mpps",
+      "offered_gbps",
+      "nic_util",
+      "wire_util",
+      "bottleneck",
+    ]);
+    expect(
+      rows.map((r) =>
+        ["ip_inner", "delivered_mpps", "offered_gbps", "nic_util", "bottleneck"].map((c) => col(r, c)),
+      ),
+    ).toEqual([
+      ["", "1", "0.672", "0.1", "core0"],
+      ["", "2.5", "0.672", "0.1", "core0"],
+      ["", "", "", "", ""],
+    ]);
     const html = await renderHtmlReport({
       version: "0.1.0",
       command: "iovsim steering --rate 1Mpps --html s.html",

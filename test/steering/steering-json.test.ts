@@ -62,7 +62,8 @@ describe("steering --json schema", () => {
     const [head, ...rows] = parseCsv(c.out); // strict RFC 4180: CRLF, header first, no comments
     expect(c.out.endsWith("\r\n")).toBe(true);
     expect(head.slice(0, 3)).toEqual(["traffic", "strategy", "queues"]);
-    expect(head.slice(-7)).toEqual([
+    const at = head.indexOf("profile");
+    expect(head.slice(at, at + 7)).toEqual([
       "profile",
       "seed",
       "faults",
@@ -70,6 +71,17 @@ describe("steering --json schema", () => {
       "offered_mpps",
       "latency_min_us",
       "dropped_flows_count",
+    ]);
+    // Appended after those: the mix's IP versions and the rest of the operating point.
+    expect(head.slice(at + 7)).toEqual([
+      "ip_inner",
+      "ip_outer",
+      "mean_frame_bytes",
+      "delivered_mpps",
+      "offered_gbps",
+      "nic_util",
+      "wire_util",
+      "bottleneck",
     ]);
     const s = (v: unknown) => (v === null || v === undefined ? "" : String(v));
     const col = (row: string[], name: string) => row[head.indexOf(name)];

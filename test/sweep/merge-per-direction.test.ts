@@ -10,6 +10,7 @@ import {
   type MergedSweep,
   mergedRows,
   mergeSweep,
+  PATHS_APPENDED_COLUMNS,
   PER_DIRECTION_COLUMNS,
   rowsToCsv,
 } from "../../src/sweep/merge.ts";
@@ -72,13 +73,15 @@ describe("sweep merge rows per direction", () => {
   it("CSV: the old columns first, unchanged, then rx and tx loss and p99 at the middle load", () => {
     const [head, rx, both] = parseCsv(rowsToCsv(mergedRows(merged)));
     expect(head.slice(0, OLD.length)).toEqual(OLD);
-    expect(head.slice(OLD.length)).toEqual([
+    expect(head.slice(OLD.length, OLD.length + 4)).toEqual([
       "rx_loss_ratio_mid_load",
       "rx_p99_us_mid_load",
       "tx_loss_ratio_mid_load",
       "tx_p99_us_mid_load",
     ]);
-    expect(PER_DIRECTION_COLUMNS).toEqual(head.slice(OLD.length));
+    expect(PER_DIRECTION_COLUMNS).toEqual(head.slice(OLD.length, OLD.length + 4));
+    // The middle load point's other figures come after those (test/report/acceptance-reports-csv).
+    expect(head.slice(OLD.length + 4)).toEqual(PATHS_APPENDED_COLUMNS);
     const cell = (row: string[], c: string) => row[head.indexOf(c)];
     expect(cell(rx, "direction")).toBe("rx");
     expect(cell(both, "direction")).toBe("both");
@@ -95,10 +98,10 @@ describe("sweep merge rows per direction", () => {
     expect(d.rx.latency_us!.p99).not.toBe(d.tx.latency_us!.p99);
   });
 
-  it("a sweep with no both point keeps the old header exactly", () => {
+  it("a sweep with no both point keeps the old columns in their places, no per-direction ones", () => {
     const oneWay = { ...merged, points: merged.points.filter((p) => p.coords.direction === "rx") };
     const [head] = parseCsv(rowsToCsv(mergedRows(oneWay)));
-    expect(head).toEqual(OLD);
+    expect(head).toEqual([...OLD, ...PATHS_APPENDED_COLUMNS]);
   });
 
   it("the CLI's --csv and --html carry the same columns; the JSON keeps each point's per_direction", async () => {
@@ -112,10 +115,12 @@ describe("sweep merge rows per direction", () => {
     const html = renderSweepHtml(merged, { sweepText: TEXT, dir, merge: "m", pointArgs: new Map() });
     const results = html.slice(html.indexOf('<h2 id="results"'), html.indexOf('<h2 id="simulator-speed"'));
     const heads = [...results.matchAll(/<th scope="col">([^<]*)<\/th>/g)].map((m) => m[1]);
-    expect(heads).toEqual([...OLD, ...PER_DIRECTION_COLUMNS]);
+    expect(heads).toEqual([...OLD, ...PER_DIRECTION_COLUMNS, ...PATHS_APPENDED_COLUMNS]);
+    // The rx point's per-direction cells: empty, just after its p99.
     const rxRow = results.match(/<tr><th scope="row">0<\/th>.*?<\/tr>/)?.[0] ?? "";
-    expect(rxRow).toMatch(/(<td class="text"><\/td>){4}<\/tr>$/);
+    const mid = midPoint(merged, 0).latency_us!.p99;
+    expect(rxRow).toMatch(new RegExp(`<td>${mid}</td>(<td class="text"></td>){4}<td`));
     const p99 = midPoint(merged, 1).per_direction!.tx.latency_us!.p99;
-    expect(results).toMatch(new RegExp(`<tr><th scope="row">1</th>.*<td>${p99}</td></tr>`));
+    expect(results).toMatch(new RegExp(`<tr><th scope="row">1</th>.*<td>${p99}</td><td`));
   });
 });

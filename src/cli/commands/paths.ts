@@ -7,7 +7,8 @@ import { cachedPathHost } from "../../paths/setup.ts";
 import { pathsConditions } from "../../report/html/conditions.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
-import { faultsText, pathsCsv, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
+import { pathsCsv } from "../../report/paths-csv.ts";
+import { faultsText, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import { pathsLatencyCharts } from "../../report/terminal-charts.ts";
 import {
   isCaptureStream,

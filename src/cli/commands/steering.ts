@@ -582,7 +582,7 @@ export const command = defineCommand({
       );
     } else if (o.format === "csv") {
       // Rows only on stdout; the notes and the simulator's speed (wall clock) go to stderr.
-      ctx.out(steeringCsv(m, { profile: o.profile, seed: o.seed }));
+      ctx.out(steeringCsv(m, { profile: o.profile, seed: o.seed, mixes: sizes }));
       for (const n of notes) ctx.err(`iovsim: note: ${n}\n`);
       ctx.err(simulatorLine(m));
     } else {

@@ -216,7 +216,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         return;
       }
       ctx.out(
-        `shard ${shard.k}/${shard.n}: ${sum.points} points, ${sum.ran} run, ${sum.skipped} already done, ${sum.failed} failed\n`,
+        `shard ${shard.k}/${shard.n}: ${sum.points} point${sum.points === 1 ? "" : "s"}, ${sum.ran} run, ${sum.skipped} already done, ${sum.failed} failed\n`,
       );
       if (sum.failed > 0) status.code = 1;
     });
@@ -247,7 +247,9 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       if (html !== undefined) refuseHtmlInResults(html, dir);
       const { merged, missing, plan, text, speeds } = await mergeSweep(dir, { partial: o.partial });
       if (missing.length > 0)
-        ctx.err(`sweep merge: ${missing.length} points missing: ${missing.join(", ")}\n`);
+        ctx.err(
+          `sweep merge: ${missing.length} point${missing.length === 1 ? "" : "s"} missing: ${missing.join(", ")}\n`,
+        );
       if (o.html) {
         const { renderSweepHtml, renderSweepSvg, smallMultiplesSpec } = await import("../../sweep/html.ts");
         const spec = smallMultiplesSpec(merged);
