@@ -12,7 +12,7 @@ import {
   overlappingRule,
   parseFlowCreate,
   ruleEntries,
-  ruleItem,
+  rulePattern,
 } from "../../steering/flow-rules.ts";
 import { portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
@@ -157,7 +157,7 @@ export const command = defineCommand({
             throw located(
               rest,
               keyToken,
-              `${ruleItem(rule)} overlaps rule #${clash.id} (${ruleItem(clash)} -> ${clash.action === "drop" ? "drop" : `queue ${clash.queue}`}): Conflict with existing flow director rules (a perfect filter holds each value once; destroy rule #${clash.id} first)`,
+              `${rulePattern(rule)} overlaps rule #${clash.id} (${rulePattern(clash)} -> ${clash.action === "drop" ? "drop" : `queue ${clash.queue}`}): Conflict with existing flow director rules (a perfect filter holds each value once; destroy rule #${clash.id} first)`,
             );
           checkRules([...rules, rule], {
             id: `${port} (${pf.profile})`,
