@@ -7,7 +7,8 @@
 //   flow create PORT ingress pattern esp spi 7 / end actions drop / end
 //   pattern items: eth | ipv4 [dst A.B.C.D] | ipv6 [src|dst ADDRESS] | udp [dst PORT]
 //                  | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
-//   exactly one keyed field (teid, vni, spi, ipv4 dst, ipv6 src/dst, udp dst)
+//   exactly one keyed field (teid, vni, spi, ipv4 dst, ipv6 src/dst, udp dst); the items, in
+//   i40e's order, are the rule's packet type: a frame is matched only against rules of its type.
 import { UserError } from "../errors.ts";
 import type { ParsedFrame } from "../switch/reference/parsed.ts";
 import { canonicalIpv6 } from "./ipv6-text.ts";

@@ -15,7 +15,7 @@ import {
 import { searchNdr } from "../../src/steering/ndr.ts";
 import { RULE_DROP, simulateSteering } from "../../src/steering/simulate.ts";
 import { strategyGraph } from "../../src/steering/strategies.ts";
-import { buildMix, flowSequence } from "../../src/steering/traffic.ts";
+import { buildMix, flowSequence, IP_CHOICES } from "../../src/steering/traffic.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { iovsim } from "../helpers/cli.ts";
 
@@ -35,6 +35,17 @@ describe("flow rule syntax (testpmd style)", () => {
     ["ipv4 / udp / esp spi 5", 8, "ESP in UDP"],
   ])("the item chain '%s' is refused at token %i", (pattern, token, msg) => {
     expect(() => spec(pattern)).toThrow(new RegExp(`token ${token} .*${msg.replace(/[()]/g, "\\$&")}`));
+  });
+
+  it("an address rule with a udp item matches UDP frames only (ESP is another packet type)", () => {
+    const t = buildMix({ mix: "esp", flows: 2, tunnels: 1, zipfS: 0, seed: 1, ip: IP_CHOICES["6"] });
+    const frame = t.flowFrames[0]!;
+    const p = parseFrame(frame);
+    expect(p.l4?.proto).toBe("esp");
+    const src = p.l3?.proto === "ipv6" ? p.l3.src : "";
+    const rules = (s: string) => [{ ...spec(s), id: 0 }];
+    expect(matchRules(frame, p, rules(`eth / ipv6 src ${src}`))).toBe(3);
+    expect(matchRules(frame, p, rules(`eth / ipv6 src ${src} / udp`))).toBe(-1);
   });
 
   it("a rule keeps its items: its packet type", () => {
