@@ -474,10 +474,13 @@ function keysOverlap(a: FlowKey, b: FlowKey): boolean {
   return a.lo <= b.hi && b.lo <= a.hi;
 }
 
-/** A rule's pattern item as written in testpmd's syntax: `gtpu teid 100-199`, `ipv4 dst 10.0.0.1`. */
+/**
+ * A rule's pattern item as testpmd writes it: `gtpu teid is 5`, `ipv4 dst is 10.0.0.1` (testpmd's
+ * fields take `is`, cmdline_flow.c item_param); a range is iovsim's `gtpu teid 100-199`.
+ */
 export function ruleItem(r: FlowKey): string {
-  if (r.addr !== undefined) return `ipv6 ${r.field === "ipv6-src" ? "src" : "dst"} ${r.addr}`;
-  const v = r.lo === r.hi ? `${r.lo}` : `${r.lo}-${r.hi}`;
+  if (r.addr !== undefined) return `ipv6 ${r.field === "ipv6-src" ? "src" : "dst"} is ${r.addr}`;
+  const v = r.lo === r.hi ? `is ${r.lo}` : `${r.lo}-${r.hi}`;
   return r.field === "gtpu-teid"
     ? `gtpu teid ${v}`
     : r.field === "vxlan-vni"
@@ -486,7 +489,7 @@ export function ruleItem(r: FlowKey): string {
         ? `esp spi ${v}`
         : r.field === "udp-dport"
           ? `udp dst ${v}`
-          : `ipv4 dst ${[24, 16, 8, 0].map((s) => Math.floor(r.lo / 2 ** s) % 256).join(".")}`;
+          : `ipv4 dst is ${[24, 16, 8, 0].map((s) => Math.floor(r.lo / 2 ** s) % 256).join(".")}`;
 }
 
 /**

@@ -34,13 +34,13 @@ function refused(r: CliRun, ...what: string[]) {
 describe("flow create: every field, listed back as written", () => {
   it.each([
     ["eth / ipv4 / udp / gtpu teid 100-199", "eth / ipv4 / udp / gtpu teid 100-199", 100],
-    ["eth / ipv4 / udp / vxlan vni 7", "eth / ipv4 / udp / vxlan vni 7", 1],
+    ["eth / ipv4 / udp / vxlan vni 7", "eth / ipv4 / udp / vxlan vni is 7", 1],
     ["eth / ipv4 / esp spi 0x1000-0x1003", "eth / ipv4 / esp spi 4096-4099", 4],
-    ["eth / ipv4 dst 192.0.2.1", "eth / ipv4 dst 192.0.2.1", 1],
-    ["eth / ipv4 / udp dst 4789", "eth / ipv4 / udp dst 4789", 1],
-    ["eth / ipv4 / udp / gtpu teid is 5", "eth / ipv4 / udp / gtpu teid 5", 1],
-    ["ipv6 / udp / gtpu teid 0x10", "ipv6 / udp / gtpu teid 16", 1],
-    ["gtpu teid 5", "gtpu teid 5", 1],
+    ["eth / ipv4 dst 192.0.2.1", "eth / ipv4 dst is 192.0.2.1", 1],
+    ["eth / ipv4 / udp dst 4789", "eth / ipv4 / udp dst is 4789", 1],
+    ["eth / ipv4 / udp / gtpu teid is 5", "eth / ipv4 / udp / gtpu teid is 5", 1],
+    ["ipv6 / udp / gtpu teid 0x10", "ipv6 / udp / gtpu teid is 16", 1],
+    ["gtpu teid 5", "gtpu teid is 5", 1],
   ])("%s", async (pattern, listed, entries) => {
     const run = host();
     const c = await run(rule("ixl0", pattern));
@@ -107,7 +107,7 @@ describe("flow create: numbers as testpmd reads them (strtoumax, base 0)", () =>
     const run = host();
     expect((await run(rule("ixl0", "gtpu teid 010", "queue index 0X0F"))).code).toBe(0);
     expect((await run(words("flow list ixl0"))).out).toContain(
-      "ingress pattern gtpu teid 8 / end actions queue index 15 / end",
+      "ingress pattern gtpu teid is 8 / end actions queue index 15 / end",
     );
   });
 
@@ -189,7 +189,7 @@ describe("flow create: the drop action", () => {
     expect(l.out).toBe(
       "ID\tPORT\tRULE\n" +
         "0\tixl0\tingress pattern eth / ipv4 / esp spi 16-19 / end actions drop / end\n" +
-        "1\tixl0\tingress pattern gtpu teid 5 / end actions queue index 1 / end\n" +
+        "1\tixl0\tingress pattern gtpu teid is 5 / end actions queue index 1 / end\n" +
         "2 rule(s), 5 of 8192 exact-match entries\n",
     );
   });
@@ -199,7 +199,7 @@ describe("flow create: the drop action", () => {
     await run(rule("ixl0", "gtpu teid 100-199", "drop"));
     refused(await run(rule("ixl0", "gtpu teid 150")), "overlaps rule #0 (gtpu teid 100-199 -> drop)");
     await run(rule("ixl0", "udp dst 53"));
-    refused(await run(rule("ixl0", "udp dst 53", "drop")), "overlaps rule #1 (udp dst 53 -> queue 1)");
+    refused(await run(rule("ixl0", "udp dst 53", "drop")), "overlaps rule #1 (udp dst is 53 -> queue 1)");
   });
 
   it("counts against the rule table like a queue rule", async () => {
@@ -292,7 +292,7 @@ describe("flow create: one rule per value (duplicate locations)", () => {
     const r = await run(rule("ixl0", "udp dst 53", "queue index 2"));
     refused(
       r,
-      "udp dst 53 overlaps rule #0 (udp dst 53 -> queue 1): Conflict with existing flow director rules",
+      "udp dst is 53 overlaps rule #0 (udp dst is 53 -> queue 1): Conflict with existing flow director rules",
     );
     expect((await run(words("flow list ixl0"))).out).toContain("1 rule(s), 1 of 8192");
   });
@@ -366,7 +366,7 @@ describe("flow list", () => {
     expect((await run(words("flow list ixl0"))).out).toBe(
       "ID\tPORT\tRULE\n" +
         "0\tixl0\tingress pattern gtpu teid 1-4 / end actions queue index 2 / end\n" +
-        "1\tixl0\tingress pattern ipv4 dst 10.0.0.9 / end actions queue index 0 / end\n" +
+        "1\tixl0\tingress pattern ipv4 dst is 10.0.0.9 / end actions queue index 0 / end\n" +
         "2 rule(s), 5 of 8192 exact-match entries\n",
     );
   });
@@ -537,12 +537,12 @@ describe("flow: options it does not take, and usage", () => {
 
 describe("flow create: IPv6 (testpmd's ipv6 item, inet_pton addresses)", () => {
   it.each([
-    ["eth / ipv6 dst is 2001:DB8:0:0::1", "eth / ipv6 dst 2001:db8::1"],
-    ["eth / ipv6 src 2001:0db8:0000:0000:0000:0000:0000:0001 / udp", "eth / ipv6 src 2001:db8::1 / udp"],
-    ["ipv6 dst ::ffff:192.0.2.1", "ipv6 dst ::ffff:192.0.2.1"],
-    ["ipv6 dst ::ffff:c000:201", "ipv6 dst ::ffff:192.0.2.1"],
-    ["ipv6 src 1:2:3:4:5:6:7::", "ipv6 src 1:2:3:4:5:6:7:0"],
-    ["eth / ipv6 / udp / gtpu teid 5", "eth / ipv6 / udp / gtpu teid 5"],
+    ["eth / ipv6 dst is 2001:DB8:0:0::1", "eth / ipv6 dst is 2001:db8::1"],
+    ["eth / ipv6 src 2001:0db8:0000:0000:0000:0000:0000:0001 / udp", "eth / ipv6 src is 2001:db8::1 / udp"],
+    ["ipv6 dst ::ffff:192.0.2.1", "ipv6 dst is ::ffff:192.0.2.1"],
+    ["ipv6 dst ::ffff:c000:201", "ipv6 dst is ::ffff:192.0.2.1"],
+    ["ipv6 src 1:2:3:4:5:6:7::", "ipv6 src is 1:2:3:4:5:6:7:0"],
+    ["eth / ipv6 / udp / gtpu teid 5", "eth / ipv6 / udp / gtpu teid is 5"],
   ])("%s is listed back as inet_ntop prints it: %s, one table entry", async (pattern, listed) => {
     const run = host();
     expect(await run(rule("ixl0", pattern))).toEqual({ code: 0, out: "Flow rule #0 created\n", err: "" });
@@ -576,7 +576,7 @@ describe("flow create: IPv6 (testpmd's ipv6 item, inet_pton addresses)", () => {
     await run(rule("ixl0", "ipv6 dst 2001:db8::1"));
     refused(
       await run(rule("ixl0", "ipv6 dst 2001:DB8:0::1", "drop")),
-      "ipv6 dst 2001:db8::1 overlaps rule #0 (ipv6 dst 2001:db8::1 -> queue 1)",
+      "ipv6 dst is 2001:db8::1 overlaps rule #0 (ipv6 dst is 2001:db8::1 -> queue 1)",
     );
     expect((await run(rule("ixl0", "ipv6 src 2001:db8::1", "drop"))).code).toBe(0);
   });
@@ -665,11 +665,11 @@ describe("flow rules match their own packet type only", () => {
     expect((await run(rule("ixl0", "eth / ipv6 / udp / gtpu teid 3-7", "drop"))).code).toBe(0);
     refused(
       await run(rule("ixl0", "eth / ipv4 / udp / gtpu teid 4-6")),
-      "eth / ipv4 / udp / gtpu teid 4-6 overlaps rule #0 (eth / ipv4 / udp / gtpu teid 5 -> queue 1)",
+      "eth / ipv4 / udp / gtpu teid 4-6 overlaps rule #0 (eth / ipv4 / udp / gtpu teid is 5 -> queue 1)",
     );
     refused(
       await run(rule("ixl0", "gtpu teid 7")),
-      "gtpu teid 7 overlaps rule #1 (eth / ipv6 / udp / gtpu teid 3-7 -> drop)",
+      "gtpu teid is 7 overlaps rule #1 (eth / ipv6 / udp / gtpu teid 3-7 -> drop)",
     );
     expect((await run(words("flow list ixl0"))).out).toContain("2 rule(s), 6 of 8192");
   });
@@ -693,7 +693,7 @@ describe("flow rules match their own packet type only", () => {
       "ID\tPORT\tRULE\n" +
         "0\tixl0\tingress pattern eth / ipv4 / udp / gtpu teid 536870912-536871039 / end actions drop / end\n" +
         "1\tixl0\tingress pattern gtpu teid 268435456-268435583 / end actions drop / end\n" +
-        "2\tixl0\tingress pattern ipv4 dst 192.0.2.1 / end actions queue index 1 / end\n" +
+        "2\tixl0\tingress pattern ipv4 dst is 192.0.2.1 / end actions queue index 1 / end\n" +
         "3 rule(s), 257 of 8192 exact-match entries\n",
     );
     // Over IPv6 only the old uplink rule matches (it names no IP version); over IPv4 both.

@@ -70,7 +70,7 @@ describe("flow rule syntax (testpmd style)", () => {
         ],
         nic,
       ),
-    ).toThrow("eth / ipv4 / udp / gtpu teid 4-6 and eth / ipv4 / udp / gtpu teid 6 overlap");
+    ).toThrow("eth / ipv4 / udp / gtpu teid 4-6 and eth / ipv4 / udp / gtpu teid is 6 overlap");
     // A rule naming no IP version is in both sets.
     expect(() => checkRules([r(0, "eth / ipv6 / udp / gtpu teid 5"), r(1, "gtpu teid 5")], nic)).toThrow(
       "overlap",
@@ -144,7 +144,7 @@ describe("flow rule syntax (testpmd style)", () => {
     const r = { field: "gtpu-teid" as const, lo: 100, hi: 199, queue: 3 };
     const nic = { id: "ixl", rules: 8192, patterns: ["gtpu-teid", "vxlan-vni"] };
     expect(() => checkRules([r, { ...r, lo: 150, hi: 150, queue: 4 }], nic)).toThrow(
-      /gtpu teid 100-199 and gtpu teid 150 overlap: Conflict with existing flow director rules/,
+      /gtpu teid 100-199 and gtpu teid is 150 overlap: Conflict with existing flow director rules/,
     );
     expect(() =>
       checkRules([{ ...r, lo: 200, hi: 300 }, r, { ...r, field: "vxlan-vni" }], nic),
@@ -311,7 +311,7 @@ describe("iovsim flow and steering --port", () => {
     );
     expect(clash.code).toBe(1);
     expect(clash.err).toMatch(
-      /^iovsim: flow: token 6 \('0x10000005', column 32\): gtpu teid 268435461 overlaps rule #0 \(gtpu teid 268435456-268435583 -> queue 1\): Conflict with existing flow director rules/,
+      /^iovsim: flow: token 6 \('0x10000005', column 32\): gtpu teid is 268435461 overlaps rule #0 \(gtpu teid 268435456-268435583 -> queue 1\): Conflict with existing flow director rules/,
     );
     expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
     // steering uses the port's rules: half the subscribers to queue 1, the rest by outer RSS.

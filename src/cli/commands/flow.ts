@@ -37,7 +37,7 @@ rule its packet type, as i40e keeps its filters per packet type: 'ipv4 / udp / g
 matches GTP-U over IPv4 only, 'ipv6 / udp / gtpu teid 5' over IPv6 only (the same TEID on both is
 two rules), 'ipv6 dst ADDR / udp' UDP only. A rule naming no ipv4/ipv6 item ('gtpu teid 5')
 matches either IP version (i40e refuses such a pattern; docs/divergences.md). flow list prints
-the whole pattern, which flow create takes again.
+the whole pattern, a single value after 'is' as testpmd writes it; flow create takes it again.
 ACTION: 'queue index Q' (to receive queue Q), or 'drop' (the NIC discards matching frames:
 ethtool -N's action -1; steering counts them as 'flow-rule drop', not as loss).
 (testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id;
