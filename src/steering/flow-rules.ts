@@ -7,7 +7,8 @@
 //   flow create PORT ingress pattern esp spi 7 / end actions drop / end
 //   pattern items: eth | ipv4 [dst A.B.C.D] | ipv6 [src|dst ADDRESS] | udp [dst PORT]
 //                  | gtpu teid N[-M] | vxlan vni N[-M] | esp spi N[-M]
-//   exactly one keyed field (teid, vni, spi, ipv4 dst, ipv6 src/dst, udp dst)
+//   exactly one keyed field (teid, vni, spi, ipv4 dst, ipv6 src/dst, udp dst); the items, in
+//   i40e's order, are the rule's packet type: a frame is matched only against rules of its type.
 import { UserError } from "../errors.ts";
 import type { ParsedFrame } from "../switch/reference/parsed.ts";
 import { canonicalIpv6 } from "./ipv6-text.ts";
@@ -27,9 +28,110 @@ export function isAddressField(f: string): f is AddressField {
  * The value(s) a rule matches: a range lo..hi of a numeric field, or one IPv6 address `addr`
  * (inet_ntop's text: one spelling per address, so text equality is address equality).
  */
-export type FlowKey =
+export type FlowKey = (
   | { field: NumericField; lo: number; hi: number; addr?: undefined }
-  | { field: AddressField; addr: string; lo?: undefined; hi?: undefined };
+  | { field: AddressField; addr: string; lo?: undefined; hi?: undefined }
+) & {
+  /**
+   * The pattern's items in order, the keyed one included (`["eth", "ipv4", "udp", "gtpu"]`):
+   * they give the rule its packet type, and `flow list` prints them back. Absent (a derived
+   * rule, a rule of an older state file once read): the keyed item alone.
+   */
+  items?: readonly PatternItem[];
+};
+
+/** Pattern items a rule can hold: the plain ones and the one keyed by the rule's field. */
+export const PATTERN_ITEMS = ["eth", "ipv4", "ipv6", "udp", "gtpu", "vxlan", "esp"] as const;
+export type PatternItem = (typeof PATTERN_ITEMS)[number];
+
+/** The item that carries a field (`gtpu teid`, `ipv6 dst`, ...). */
+export function keyItem(field: MatchField): PatternItem {
+  switch (field) {
+    case "gtpu-teid":
+      return "gtpu";
+    case "vxlan-vni":
+      return "vxlan";
+    case "esp-spi":
+      return "esp";
+    case "ipv4-dst":
+      return "ipv4";
+    case "udp-dport":
+      return "udp";
+    case "ipv6-src":
+    case "ipv6-dst":
+      return "ipv6";
+  }
+}
+
+/** A rule's items: as written, or the keyed item alone. */
+export function itemsOf(r: FlowKey): readonly PatternItem[] {
+  return r.items ?? [keyItem(r.field)];
+}
+
+/**
+ * The layer of each item in i40e's pattern order (i40e_flow.c i40e_supported_patterns:
+ * ETH, IPV4|IPV6, UDP, GTPU|VXLAN|ESP): a chain climbs it, one item a layer.
+ */
+const ITEM_LAYER: Record<PatternItem, number> = {
+  eth: 0,
+  ipv4: 1,
+  ipv6: 1,
+  udp: 2,
+  gtpu: 3,
+  vxlan: 3,
+  esp: 3,
+};
+
+/**
+ * What is wrong with an item chain (the index of the item at fault and why), or undefined. The
+ * chain must climb eth / ipv4|ipv6 / udp / gtpu|vxlan|esp, each layer at most once (a second IP
+ * item would be an inner header, which the rules do not match), and hold the rule's keyed item.
+ */
+export function chainError(
+  items: readonly PatternItem[],
+  field?: MatchField,
+): { index: number; message: string } | undefined {
+  for (let i = 1; i < items.length; i++) {
+    const [prev, item] = [items[i - 1]!, items[i]!];
+    if (item === "esp" && prev === "udp")
+      return {
+        index: i,
+        message:
+          "ESP in UDP (NAT-T; i40e's ESP_IPV4_UDP packet type) is not modelled: write 'ipv4 / esp spi N' or 'ipv6 / esp spi N' (ESP as IP protocol 50)",
+      };
+    if (ITEM_LAYER[item] <= ITEM_LAYER[prev])
+      return {
+        index: i,
+        message:
+          ITEM_LAYER[prev] === 3
+            ? `'${item}' after '${prev}': headers inside a tunnel are not matched (the items are the outer packet's: eth / ipv4|ipv6 / udp / gtpu|vxlan|esp)`
+            : `'${item}' cannot follow '${prev}': the items go eth / ipv4|ipv6 / udp / gtpu|vxlan|esp, one of each at most (as i40e's patterns)`,
+      };
+  }
+  if (field !== undefined && !items.includes(keyItem(field)))
+    return { index: items.length, message: `the items have no '${keyItem(field)}' item for ${field}` };
+  return undefined;
+}
+
+/**
+ * The outer IP version a rule's packet type names: its ipv4/ipv6 item (plain or keyed), or
+ * undefined when it names none (the rule then matches either: see docs/divergences.md).
+ */
+export function ruleIpVersion(r: FlowKey): "ipv4" | "ipv6" | undefined {
+  return itemsOf(r).find((x): x is "ipv4" | "ipv6" => x === "ipv4" || x === "ipv6");
+}
+
+/**
+ * Whether a frame is of the rule's packet type, as i40e matches a frame only against the
+ * filters of its own packet classifier type (PCTYPE): the outer IP version the rule names and,
+ * where it names a `udp` item, outer UDP. The keyed field checks the rest (a gtpu/vxlan key
+ * needs that tunnel, an esp key IP protocol 50, a udp key UDP).
+ */
+function ofRuleType(p: ParsedFrame, r: FlowKey): boolean {
+  const ip = ruleIpVersion(r);
+  if (ip !== undefined && p.l3?.proto !== ip) return false;
+  return !itemsOf(r).includes("udp") || p.l4?.proto === "udp";
+}
 
 /**
  * A rule without its id: a key and what the NIC does with a matching frame, send it to receive
@@ -212,6 +314,7 @@ export function parseFlowCreate(tokens: readonly string[]): {
   expect("pattern");
   let key: FlowKey | null = null;
   let keyToken = 0;
+  const items: PatternItem[] = [];
   const setKey = (at: number, k: NonNullable<typeof key>) => {
     if (key)
       throw located(
@@ -244,6 +347,11 @@ export function parseFlowCreate(tokens: readonly string[]): {
     }
     const at = i;
     i++;
+    if ((PATTERN_ITEMS as readonly string[]).includes(item ?? "")) {
+      items.push(item as PatternItem);
+      const bad = chainError(items);
+      if (bad) throw located(tokens, at, bad.message);
+    }
     switch (item) {
       case "eth":
         break;
@@ -326,7 +434,7 @@ export function parseFlowCreate(tokens: readonly string[]): {
       i,
       `action '${tokens[i]}' is not supported: the actions are 'queue index Q' and 'drop' (i40e and ixgbe flow directors can also steer to a VF; docs/divergences.md)`,
     );
-  const k = key as FlowKey;
+  const k: FlowKey = { ...(key as FlowKey), items };
   let rule: FlowRuleSpec;
   let queueToken = -1;
   if (tokens[i] === "drop") {
@@ -358,14 +466,21 @@ export function overlappingRule<R extends FlowKey>(rules: readonly R[], rule: Fl
 
 function keysOverlap(a: FlowKey, b: FlowKey): boolean {
   if (a.field !== b.field) return false;
+  // Filters of two packet types never see the same frame (i40e keeps them per PCTYPE): the
+  // same TEID over IPv4 and over IPv6 is two filters. A rule naming no IP version meets both.
+  const [va, vb] = [ruleIpVersion(a), ruleIpVersion(b)];
+  if (va !== undefined && vb !== undefined && va !== vb) return false;
   if (a.addr !== undefined || b.addr !== undefined) return a.addr === b.addr;
   return a.lo <= b.hi && b.lo <= a.hi;
 }
 
-/** A rule's pattern item as written in testpmd's syntax: `gtpu teid 100-199`, `ipv4 dst 10.0.0.1`. */
+/**
+ * A rule's pattern item as testpmd writes it: `gtpu teid is 5`, `ipv4 dst is 10.0.0.1` (testpmd's
+ * fields take `is`, cmdline_flow.c item_param); a range is iovsim's `gtpu teid 100-199`.
+ */
 export function ruleItem(r: FlowKey): string {
-  if (r.addr !== undefined) return `ipv6 ${r.field === "ipv6-src" ? "src" : "dst"} ${r.addr}`;
-  const v = r.lo === r.hi ? `${r.lo}` : `${r.lo}-${r.hi}`;
+  if (r.addr !== undefined) return `ipv6 ${r.field === "ipv6-src" ? "src" : "dst"} is ${r.addr}`;
+  const v = r.lo === r.hi ? `is ${r.lo}` : `${r.lo}-${r.hi}`;
   return r.field === "gtpu-teid"
     ? `gtpu teid ${v}`
     : r.field === "vxlan-vni"
@@ -374,7 +489,18 @@ export function ruleItem(r: FlowKey): string {
         ? `esp spi ${v}`
         : r.field === "udp-dport"
           ? `udp dst ${v}`
-          : `ipv4 dst ${[24, 16, 8, 0].map((s) => Math.floor(r.lo / 2 ** s) % 256).join(".")}`;
+          : `ipv4 dst is ${[24, 16, 8, 0].map((s) => Math.floor(r.lo / 2 ** s) % 256).join(".")}`;
+}
+
+/**
+ * A rule's whole pattern as `flow create` takes it again: its items in order, the keyed one
+ * with its value (`eth / ipv4 / udp / gtpu teid 100-199`).
+ */
+export function rulePattern(r: FlowKey): string {
+  const k = keyItem(r.field);
+  return itemsOf(r)
+    .map((x) => (x === k ? ruleItem(r) : x))
+    .join(" / ");
 }
 
 /** Checks a rule set against the NIC: patterns it can match, rule-table capacity, queue count. */
@@ -395,22 +521,27 @@ export function checkRules(
     used += ruleEntries(r, nic.ipv6Entries);
   }
   // A value in two rules (a state written before flow create refused overlaps): the second
-  // rule could never match; sorted by field and value, neighbours are enough to compare.
-  const sorted = [...rules].sort((a, b) =>
-    a.field !== b.field
-      ? a.field < b.field
-        ? -1
-        : 1
-      : a.addr !== undefined || b.addr !== undefined
-        ? (a.addr ?? "").localeCompare(b.addr ?? "")
-        : a.lo - b.lo,
-  );
-  for (let i = 1; i < sorted.length; i++)
-    if (overlappingRule([sorted[i - 1]], sorted[i]))
-      throw new UserError(
-        "E_USAGE",
-        `flow: ${ruleItem(sorted[i - 1])} and ${ruleItem(sorted[i])} overlap: Conflict with existing flow director rules (destroy one with iovsim flow destroy)`,
+  // rule could never match. Per outer IP version (a rule naming none is in both), sorted by
+  // field and value, neighbours are enough to compare.
+  for (const ip of ["ipv4", "ipv6"] as const) {
+    const sorted = rules
+      .filter((r) => (ruleIpVersion(r) ?? ip) === ip)
+      .sort((a, b) =>
+        a.field !== b.field
+          ? a.field < b.field
+            ? -1
+            : 1
+          : a.addr !== undefined || b.addr !== undefined
+            ? (a.addr ?? "").localeCompare(b.addr ?? "")
+            : a.lo - b.lo,
       );
+    for (let i = 1; i < sorted.length; i++)
+      if (overlappingRule([sorted[i - 1]!], sorted[i]!))
+        throw new UserError(
+          "E_USAGE",
+          `flow: ${rulePattern(sorted[i - 1]!)} and ${rulePattern(sorted[i]!)} overlap: Conflict with existing flow director rules (destroy one with iovsim flow destroy)`,
+        );
+  }
   if (used > nic.rules)
     throw new UserError(
       "E_USAGE",
@@ -456,6 +587,7 @@ export function matchRule<R extends FlowKey>(
   rules: readonly R[],
 ): R | undefined {
   for (const r of rules) {
+    if (!ofRuleType(p, r)) continue;
     if (r.addr !== undefined) {
       if (addressOf(p, r.field) === r.addr) return r;
       continue;
@@ -480,7 +612,7 @@ export function matchRules(frame: Uint8Array, p: ParsedFrame, rules: readonly Fl
 export const MATCH_DROP = -3;
 
 export function formatRule(r: FlowRule, port: string): string {
-  return `${r.id}\t${port}\tingress pattern ${ruleItem(r)} / end actions ${ruleAction(r)} / end`;
+  return `${r.id}\t${port}\tingress pattern ${rulePattern(r)} / end actions ${ruleAction(r)} / end`;
 }
 
 /**

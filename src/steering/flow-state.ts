@@ -5,14 +5,24 @@ import { UserError } from "../errors.ts";
 import type { HostState } from "../nic/host-model.ts";
 import { VFIO_PCI } from "../nic/linux/drivers.ts";
 import { findPciPf, pfBoundDriver, rebindAdvice } from "../nic/linux/index.ts";
-import { type FlowRule, isAddressField, type NumericField } from "./flow-rules.ts";
+import {
+  chainError,
+  type FlowRule,
+  isAddressField,
+  itemsOf,
+  type NumericField,
+  PATTERN_ITEMS,
+} from "./flow-rules.ts";
 import { canonicalIpv6 } from "./ipv6-text.ts";
 
 // A queue rule keeps the shape state files had before drop rules (`queue`, no `action`); a drop
 // rule is `action: "drop"` with no queue: one of the two (checked below, where the error can
 // name the rule's place). A numeric field has `lo` and `hi`; an IPv6 field (`ipv6-src`,
 // `ipv6-dst`) has `addr` instead (the address as inet_ntop prints it), so state files written
-// before IPv6 rules read unchanged.
+// before IPv6 rules read unchanged. `items` is the pattern's item chain (its packet type, and
+// what `flow list` prints back); a state file written before it has none: such a rule is read
+// as the rule its listing showed then (`gtpu teid 5`, the keyed item alone), which names no IP
+// version and so matches either, as it did.
 const ruleSchema = z
   .object({
     id: z.number().int().min(0),
@@ -22,6 +32,7 @@ const ruleSchema = z
     addr: z.string().optional(),
     queue: z.number().int().min(0).max(255).optional(),
     action: z.literal("drop").optional(),
+    items: z.array(z.enum(PATTERN_ITEMS)).optional(),
   })
   .strict();
 /** The largest value of each numeric field (VNI 24 bits, UDP port 16, the rest 32). */
@@ -55,6 +66,10 @@ const portRulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
         if (r.hi > FIELD_MAX[r.field]) issue(["hi"], `${r.field} must be at most ${FIELD_MAX[r.field]}`);
       }
     }
+    if (r.items !== undefined) {
+      const bad = chainError(r.items, r.field);
+      if (bad) issue(bad.index < r.items.length ? ["items", bad.index] : ["items"], bad.message);
+    }
     if ((r.action === "drop") === (r.queue !== undefined))
       issue([], `a rule has 'queue' (to a queue) or 'action: "drop"', one of the two`);
     if (seen.has(r.id)) issue(["id"], `rule id ${r.id} twice`);
@@ -77,9 +92,10 @@ export function readFlowState(state: HostState, file = "state.json"): Record<str
   // "2001:DB8::1" matches what the frame's "2001:db8::1" is).
   const out: Record<string, FlowRule[]> = {};
   for (const [port, rules] of Object.entries(r.data))
-    out[port] = rules.map((x) =>
-      x.addr !== undefined ? ({ ...x, addr: canonicalIpv6(x.addr)! } as FlowRule) : (x as FlowRule),
-    );
+    out[port] = rules.map((x) => {
+      const rule = (x.addr !== undefined ? { ...x, addr: canonicalIpv6(x.addr)! } : x) as FlowRule;
+      return { ...rule, items: itemsOf(rule) };
+    });
   return out;
 }
 

@@ -28,23 +28,33 @@ function refused(r: CliRun, ...what: string[]) {
   for (const w of what) expect(r.err).toContain(w);
 }
 
+// The whole pattern is listed, its plain items included (they are the rule's packet type:
+// without them `eth / ipv6 / udp / gtpu teid 5` was listed as `gtpu teid 5`, a rule for both IP
+// versions), so a listed rule entered again is the same rule.
 describe("flow create: every field, listed back as written", () => {
   it.each([
-    ["eth / ipv4 / udp / gtpu teid 100-199", "gtpu teid 100-199", 100],
-    ["eth / ipv4 / udp / vxlan vni 7", "vxlan vni 7", 1],
-    ["eth / ipv4 / esp spi 0x1000-0x1003", "esp spi 4096-4099", 4],
-    ["eth / ipv4 dst 192.0.2.1", "ipv4 dst 192.0.2.1", 1],
-    ["eth / ipv4 / udp dst 4789", "udp dst 4789", 1],
-    ["eth / ipv4 / udp / gtpu teid is 5", "gtpu teid 5", 1],
+    ["eth / ipv4 / udp / gtpu teid 100-199", "eth / ipv4 / udp / gtpu teid 100-199", 100],
+    ["eth / ipv4 / udp / vxlan vni 7", "eth / ipv4 / udp / vxlan vni is 7", 1],
+    ["eth / ipv4 / esp spi 0x1000-0x1003", "eth / ipv4 / esp spi 4096-4099", 4],
+    ["eth / ipv4 dst 192.0.2.1", "eth / ipv4 dst is 192.0.2.1", 1],
+    ["eth / ipv4 / udp dst 4789", "eth / ipv4 / udp dst is 4789", 1],
+    ["eth / ipv4 / udp / gtpu teid is 5", "eth / ipv4 / udp / gtpu teid is 5", 1],
+    ["ipv6 / udp / gtpu teid 0x10", "ipv6 / udp / gtpu teid is 16", 1],
+    ["gtpu teid 5", "gtpu teid is 5", 1],
   ])("%s", async (pattern, listed, entries) => {
     const run = host();
     const c = await run(rule("ixl0", pattern));
     expect(c).toEqual({ code: 0, out: "Flow rule #0 created\n", err: "" });
     const l = await run(words("flow list ixl0"));
     expect(l.code).toBe(0);
-    expect(l.out).toBe(
-      `ID\tPORT\tRULE\n0\tixl0\tingress pattern ${listed} / end actions queue index 1 / end\n1 rule(s), ${entries} of 8192 exact-match entries\n`,
-    );
+    const line = `0\tixl0\tingress pattern ${listed} / end actions queue index 1 / end\n`;
+    expect(l.out).toBe(`ID\tPORT\tRULE\n${line}1 rule(s), ${entries} of 8192 exact-match entries\n`);
+    // Round trip: the listed rule, entered on another host, is listed the same (and on this
+    // one it is the same filter: an overlap).
+    const again = host();
+    expect((await again(words(`flow create ixl0 ${line.split("\t")[2]!.trim()}`))).code).toBe(0);
+    expect((await again(words("flow list ixl0"))).out).toBe(l.out);
+    refused(await run(words(`flow create ixl0 ${line.split("\t")[2]!.trim()}`)), "overlaps rule #0");
   });
 });
 
@@ -97,7 +107,7 @@ describe("flow create: numbers as testpmd reads them (strtoumax, base 0)", () =>
     const run = host();
     expect((await run(rule("ixl0", "gtpu teid 010", "queue index 0X0F"))).code).toBe(0);
     expect((await run(words("flow list ixl0"))).out).toContain(
-      "ingress pattern gtpu teid 8 / end actions queue index 15 / end",
+      "ingress pattern gtpu teid is 8 / end actions queue index 15 / end",
     );
   });
 
@@ -178,8 +188,8 @@ describe("flow create: the drop action", () => {
     const l = await run(words("flow list ixl0"));
     expect(l.out).toBe(
       "ID\tPORT\tRULE\n" +
-        "0\tixl0\tingress pattern esp spi 16-19 / end actions drop / end\n" +
-        "1\tixl0\tingress pattern gtpu teid 5 / end actions queue index 1 / end\n" +
+        "0\tixl0\tingress pattern eth / ipv4 / esp spi 16-19 / end actions drop / end\n" +
+        "1\tixl0\tingress pattern gtpu teid is 5 / end actions queue index 1 / end\n" +
         "2 rule(s), 5 of 8192 exact-match entries\n",
     );
   });
@@ -189,7 +199,7 @@ describe("flow create: the drop action", () => {
     await run(rule("ixl0", "gtpu teid 100-199", "drop"));
     refused(await run(rule("ixl0", "gtpu teid 150")), "overlaps rule #0 (gtpu teid 100-199 -> drop)");
     await run(rule("ixl0", "udp dst 53"));
-    refused(await run(rule("ixl0", "udp dst 53", "drop")), "overlaps rule #1 (udp dst 53 -> queue 1)");
+    refused(await run(rule("ixl0", "udp dst 53", "drop")), "overlaps rule #1 (udp dst is 53 -> queue 1)");
   });
 
   it("counts against the rule table like a queue rule", async () => {
@@ -282,7 +292,7 @@ describe("flow create: one rule per value (duplicate locations)", () => {
     const r = await run(rule("ixl0", "udp dst 53", "queue index 2"));
     refused(
       r,
-      "udp dst 53 overlaps rule #0 (udp dst 53 -> queue 1): Conflict with existing flow director rules",
+      "udp dst is 53 overlaps rule #0 (udp dst is 53 -> queue 1): Conflict with existing flow director rules",
     );
     expect((await run(words("flow list ixl0"))).out).toContain("1 rule(s), 1 of 8192");
   });
@@ -356,7 +366,7 @@ describe("flow list", () => {
     expect((await run(words("flow list ixl0"))).out).toBe(
       "ID\tPORT\tRULE\n" +
         "0\tixl0\tingress pattern gtpu teid 1-4 / end actions queue index 2 / end\n" +
-        "1\tixl0\tingress pattern ipv4 dst 10.0.0.9 / end actions queue index 0 / end\n" +
+        "1\tixl0\tingress pattern ipv4 dst is 10.0.0.9 / end actions queue index 0 / end\n" +
         "2 rule(s), 5 of 8192 exact-match entries\n",
     );
   });
@@ -427,6 +437,21 @@ describe("flow rules in a hand-edited state file", () => {
     [{ id: 0, field: "ipv6-src", addr: "fe80::1%eth0", queue: 1 }, "$.flow.ixl0[0].addr", "inet_pton"],
     [{ id: 0, field: "udp-dport", addr: "::1", queue: 1 }, "$.flow.ixl0[0].addr", "not 'addr'"],
     [{ id: 0, field: "ipv4-src", lo: 1, hi: 1, queue: 1 }, "$.flow.ixl0[0].field", "invalid flow rules"],
+    [
+      { id: 0, field: "gtpu-teid", lo: 9, hi: 9, queue: 1, items: ["udp", "ipv4", "gtpu"] },
+      "$.flow.ixl0[0].items[1]",
+      "'ipv4' cannot follow 'udp'",
+    ],
+    [
+      { id: 0, field: "gtpu-teid", lo: 9, hi: 9, queue: 1, items: ["eth", "ipv4"] },
+      "$.flow.ixl0[0].items",
+      "the items have no 'gtpu' item for gtpu-teid",
+    ],
+    [
+      { id: 0, field: "gtpu-teid", lo: 9, hi: 9, queue: 1, items: ["eth", "tcp", "gtpu"] },
+      "$.flow.ixl0[0].items[1]",
+      "invalid flow rules",
+    ],
   ])("%j is reported where it is, never listed or run", async (bad, where, msg) => {
     const dir = tempDir("iovsim-flow-acc-");
     const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
@@ -449,7 +474,7 @@ describe("flow rules in a hand-edited state file", () => {
     await run(rule("ixl0", "udp dst 5"));
     const file = join(dir, "state.json");
     const state = JSON.parse(readFileSync(file, "utf8"));
-    expect(state.flow.ixl0).toEqual([{ id: 0, field: "udp-dport", lo: 5, hi: 5, queue: 1 }]);
+    expect(state.flow.ixl0).toEqual([{ id: 0, field: "udp-dport", lo: 5, hi: 5, queue: 1, items: ["udp"] }]);
     await run(rule("ixl0", "udp dst 6", "drop"));
     expect(JSON.parse(readFileSync(file, "utf8")).flow.ixl0[1]).toEqual({
       id: 1,
@@ -457,6 +482,7 @@ describe("flow rules in a hand-edited state file", () => {
       lo: 6,
       hi: 6,
       action: "drop",
+      items: ["udp"],
     });
   });
 
@@ -511,12 +537,12 @@ describe("flow: options it does not take, and usage", () => {
 
 describe("flow create: IPv6 (testpmd's ipv6 item, inet_pton addresses)", () => {
   it.each([
-    ["eth / ipv6 dst is 2001:DB8:0:0::1", "ipv6 dst 2001:db8::1"],
-    ["eth / ipv6 src 2001:0db8:0000:0000:0000:0000:0000:0001 / udp", "ipv6 src 2001:db8::1"],
-    ["ipv6 dst ::ffff:192.0.2.1", "ipv6 dst ::ffff:192.0.2.1"],
-    ["ipv6 dst ::ffff:c000:201", "ipv6 dst ::ffff:192.0.2.1"],
-    ["ipv6 src 1:2:3:4:5:6:7::", "ipv6 src 1:2:3:4:5:6:7:0"],
-    ["eth / ipv6 / udp / gtpu teid 5", "gtpu teid 5"],
+    ["eth / ipv6 dst is 2001:DB8:0:0::1", "eth / ipv6 dst is 2001:db8::1"],
+    ["eth / ipv6 src 2001:0db8:0000:0000:0000:0000:0000:0001 / udp", "eth / ipv6 src is 2001:db8::1 / udp"],
+    ["ipv6 dst ::ffff:192.0.2.1", "ipv6 dst is ::ffff:192.0.2.1"],
+    ["ipv6 dst ::ffff:c000:201", "ipv6 dst is ::ffff:192.0.2.1"],
+    ["ipv6 src 1:2:3:4:5:6:7::", "ipv6 src is 1:2:3:4:5:6:7:0"],
+    ["eth / ipv6 / udp / gtpu teid 5", "eth / ipv6 / udp / gtpu teid is 5"],
   ])("%s is listed back as inet_ntop prints it: %s, one table entry", async (pattern, listed) => {
     const run = host();
     expect(await run(rule("ixl0", pattern))).toEqual({ code: 0, out: "Flow rule #0 created\n", err: "" });
@@ -550,7 +576,7 @@ describe("flow create: IPv6 (testpmd's ipv6 item, inet_pton addresses)", () => {
     await run(rule("ixl0", "ipv6 dst 2001:db8::1"));
     refused(
       await run(rule("ixl0", "ipv6 dst 2001:DB8:0::1", "drop")),
-      "ipv6 dst 2001:db8::1 overlaps rule #0 (ipv6 dst 2001:db8::1 -> queue 1)",
+      "ipv6 dst is 2001:db8::1 overlaps rule #0 (ipv6 dst is 2001:db8::1 -> queue 1)",
     );
     expect((await run(rule("ixl0", "ipv6 src 2001:db8::1", "drop"))).code).toBe(0);
   });
@@ -562,8 +588,8 @@ describe("flow create: IPv6 (testpmd's ipv6 item, inet_pton addresses)", () => {
     await run(rule("ixl0", "ipv6 src ::1", "drop"));
     const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
     expect(state.flow.ixl0).toEqual([
-      { id: 0, field: "ipv6-dst", addr: "2001:db8::1", queue: 1 },
-      { id: 1, field: "ipv6-src", addr: "::1", action: "drop" },
+      { id: 0, field: "ipv6-dst", addr: "2001:db8::1", queue: 1, items: ["ipv6"] },
+      { id: 1, field: "ipv6-src", addr: "::1", action: "drop", items: ["ipv6"] },
     ]);
   });
 
@@ -587,5 +613,104 @@ describe("flow create: IPv6 (testpmd's ipv6 item, inet_pton addresses)", () => {
     expect(r.per_queue[3]).toBeGreaterThan(250);
     expect(r.per_queue[2] + r.per_queue[3]).toBe(1000);
     expect(j.mixes[0].ip).toEqual({ inner: "ipv6", outer: "ipv6" });
+  });
+});
+
+// i40e keeps its flow director filters per packet classifier type (PCTYPE), which
+// i40e_flow.c i40e_flow_parse_fdir_pattern derives from the plain items (IPV4 then UDP:
+// I40E_FILTER_PCTYPE_NONF_IPV4_UDP; IPV6: ..._IPV6_...; GTPU over either: the GTP profile's
+// pctype), and a frame is looked up among the filters of its own type only.
+describe("flow rules match their own packet type only", () => {
+  // The gtpu mix's uplink TEIDs with 256 flows: 128 subscribers from 0x10000000.
+  const UPLINK = "gtpu teid is 0x10000000-0x1000007f";
+  const steer = async (run: ReturnType<typeof host>, ip: string) => {
+    const s = await run(
+      words(
+        `steering --mix gtpu --ip ${ip} --strategy flow-rules --port ixl0 --queues 2 --flows 256 --tunnels 1 --rate 1Mpps --no-ndr --frames 1000 --json`,
+      ),
+    );
+    expect(s.code, s.err).toBe(0);
+    const r = JSON.parse(s.out).results[0];
+    return {
+      matched: r.rules.matched_flows as number,
+      fallback: r.rules.fallback_flows as number,
+      dropped: (r.drops["flow-rule drop"] ?? 0) as number,
+    };
+  };
+
+  it("ipv4 / udp / gtpu steers GTP-U over IPv4, not GTP-U over IPv6 (--ip 4in6)", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", `eth / ipv4 / udp / ${UPLINK}`, "drop"))).code).toBe(0);
+    // Every uplink flow the run offered (about half of them), and no downlink one.
+    const v4 = await steer(run, "4");
+    expect(v4.matched).toBeGreaterThan(100);
+    expect(v4.fallback).toBeGreaterThan(100);
+    expect(v4.dropped).toBeGreaterThan(0);
+    const v6 = await steer(run, "4in6");
+    expect(v6).toMatchObject({ matched: 0, dropped: 0 });
+    expect(v6.fallback).toBe(v4.matched + v4.fallback);
+  });
+
+  it("an IPv6 rule does not match IPv4 (--ip 4, nor IPv6 users over IPv4, --ip 6in4)", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", `eth / ipv6 / udp / ${UPLINK}`, "drop"))).code).toBe(0);
+    expect(await steer(run, "4")).toMatchObject({ matched: 0, dropped: 0 });
+    expect(await steer(run, "6in4")).toMatchObject({ matched: 0, dropped: 0 });
+    expect((await steer(run, "4in6")).matched).toBeGreaterThan(100);
+  });
+
+  it("the same TEID over IPv4 and over IPv6 is two filters; a rule naming no IP version meets both", async () => {
+    const run = host();
+    expect((await run(rule("ixl0", "eth / ipv4 / udp / gtpu teid 5"))).code).toBe(0);
+    expect((await run(rule("ixl0", "eth / ipv6 / udp / gtpu teid 3-7", "drop"))).code).toBe(0);
+    refused(
+      await run(rule("ixl0", "eth / ipv4 / udp / gtpu teid 4-6")),
+      "eth / ipv4 / udp / gtpu teid 4-6 overlaps rule #0 (eth / ipv4 / udp / gtpu teid is 5 -> queue 1)",
+    );
+    refused(
+      await run(rule("ixl0", "gtpu teid 7")),
+      "gtpu teid is 7 overlaps rule #1 (eth / ipv6 / udp / gtpu teid 3-7 -> drop)",
+    );
+    expect((await run(words("flow list ixl0"))).out).toContain("2 rule(s), 6 of 8192");
+  });
+
+  it("a state file written before items: the keyed item alone, either IP version, as it ran", async () => {
+    const dir = tempDir("iovsim-flow-acc-");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: dir });
+    expect((await run(rule("ixl0", "eth / ipv4 / udp / gtpu teid 0x20000000-0x2000007f", "drop"))).code).toBe(
+      0,
+    );
+    const file = join(dir, "state.json");
+    const state = JSON.parse(readFileSync(file, "utf8"));
+    expect(state.flow.ixl0[0].items).toEqual(["eth", "ipv4", "udp", "gtpu"]);
+    // Rules as a state file before items held them: no items.
+    state.flow.ixl0.push(
+      { id: 1, field: "gtpu-teid", lo: 0x10000000, hi: 0x1000007f, action: "drop" },
+      { id: 2, field: "ipv4-dst", lo: 0xc0000201, hi: 0xc0000201, queue: 1 },
+    );
+    writeFileSync(file, JSON.stringify(state));
+    expect((await run(words("flow list ixl0"))).out).toBe(
+      "ID\tPORT\tRULE\n" +
+        "0\tixl0\tingress pattern eth / ipv4 / udp / gtpu teid 536870912-536871039 / end actions drop / end\n" +
+        "1\tixl0\tingress pattern gtpu teid 268435456-268435583 / end actions drop / end\n" +
+        "2\tixl0\tingress pattern ipv4 dst is 192.0.2.1 / end actions queue index 1 / end\n" +
+        "3 rule(s), 257 of 8192 exact-match entries\n",
+    );
+    // Over IPv6 only the old uplink rule matches (it names no IP version); over IPv4 both.
+    const v6 = await steer(run, "4in6");
+    expect(v6.matched).toBeGreaterThan(100);
+    expect(v6.fallback).toBeGreaterThan(100);
+    expect(await steer(run, "4")).toMatchObject({ fallback: 0, dropped: 1000 });
+    // The old rule, once the state is written again, keeps the items its listing shows.
+    expect((await run(words("flow destroy ixl0 rule 2"))).code).toBe(0);
+    const after = JSON.parse(readFileSync(file, "utf8")).flow.ixl0;
+    expect(after[1]).toEqual({
+      id: 1,
+      field: "gtpu-teid",
+      lo: 0x10000000,
+      hi: 0x1000007f,
+      action: "drop",
+      items: ["gtpu"],
+    });
   });
 });

@@ -15,19 +15,80 @@ import {
 import { searchNdr } from "../../src/steering/ndr.ts";
 import { RULE_DROP, simulateSteering } from "../../src/steering/simulate.ts";
 import { strategyGraph } from "../../src/steering/strategies.ts";
-import { buildMix, flowSequence } from "../../src/steering/traffic.ts";
+import { buildMix, flowSequence, IP_CHOICES } from "../../src/steering/traffic.ts";
 import { parseFrame } from "../../src/switch/reference/parse.ts";
 import { iovsim } from "../helpers/cli.ts";
 
 const words = (s: string) => s.split(" ");
 
 describe("flow rule syntax (testpmd style)", () => {
+  const spec = (s: string) =>
+    parseFlowCreate(words(`ixl0 ingress pattern ${s} / end actions queue index 3 / end`)).rule;
+
+  // i40e_supported_patterns: ETH, IPV4|IPV6, UDP, GTPU|VXLAN|ESP in that order; a second IP
+  // item is an inner header (iovsim matches the outer one); ESP in UDP is another packet type.
+  it.each([
+    ["udp / ipv4 dst 192.0.2.1", 6, "'ipv4' cannot follow 'udp'"],
+    ["eth / ipv4 / ipv6 / udp / gtpu teid 5", 8, "'ipv6' cannot follow 'ipv4'"],
+    ["eth / eth / ipv4 dst 192.0.2.1", 6, "'eth' cannot follow 'eth'"],
+    ["ipv4 / udp / gtpu teid 5 / ipv4", 12, "headers inside a tunnel are not matched"],
+    ["ipv4 / udp / esp spi 5", 8, "ESP in UDP"],
+  ])("the item chain '%s' is refused at token %i", (pattern, token, msg) => {
+    expect(() => spec(pattern)).toThrow(new RegExp(`token ${token} .*${msg.replace(/[()]/g, "\\$&")}`));
+  });
+
+  it("an address rule with a udp item matches UDP frames only (ESP is another packet type)", () => {
+    const t = buildMix({ mix: "esp", flows: 2, tunnels: 1, zipfS: 0, seed: 1, ip: IP_CHOICES["6"] });
+    const frame = t.flowFrames[0]!;
+    const p = parseFrame(frame);
+    expect(p.l4?.proto).toBe("esp");
+    const src = p.l3?.proto === "ipv6" ? p.l3.src : "";
+    const rules = (s: string) => [{ ...spec(s), id: 0 }];
+    expect(matchRules(frame, p, rules(`eth / ipv6 src ${src}`))).toBe(3);
+    expect(matchRules(frame, p, rules(`eth / ipv6 src ${src} / udp`))).toBe(-1);
+  });
+
+  it("a rule keeps its items: its packet type", () => {
+    expect(spec("eth / ipv6 / udp / gtpu teid 5").items).toEqual(["eth", "ipv6", "udp", "gtpu"]);
+    expect(spec("ipv6 dst ::1 / udp").items).toEqual(["ipv6", "udp"]);
+    expect(spec("esp spi 7").items).toEqual(["esp"]);
+  });
+
+  it("the same TEID on IPv4 and IPv6 rules is two filters; on one IP version an overlap", () => {
+    const nic = { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] };
+    const r = (id: number, s: string): FlowRule => ({ ...spec(s), id });
+    expect(() =>
+      checkRules([r(0, "eth / ipv4 / udp / gtpu teid 5"), r(1, "eth / ipv6 / udp / gtpu teid 5")], nic),
+    ).not.toThrow();
+    // Two IPv4 rules on one value with an IPv6 rule sorted between them (a hand-edited state).
+    expect(() =>
+      checkRules(
+        [
+          r(0, "eth / ipv4 / udp / gtpu teid 4-6"),
+          r(1, "eth / ipv6 / udp / gtpu teid 5"),
+          r(2, "eth / ipv4 / udp / gtpu teid 6"),
+        ],
+        nic,
+      ),
+    ).toThrow("eth / ipv4 / udp / gtpu teid 4-6 and eth / ipv4 / udp / gtpu teid is 6 overlap");
+    // A rule naming no IP version is in both sets.
+    expect(() => checkRules([r(0, "eth / ipv6 / udp / gtpu teid 5"), r(1, "gtpu teid 5")], nic)).toThrow(
+      "overlap",
+    );
+  });
+
   it("parses a GTP-U TEID range to a queue", () => {
     const { port, rule } = parseFlowCreate(
       words("ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end"),
     );
     expect(port).toBe("ixl0");
-    expect(rule).toEqual({ field: "gtpu-teid", lo: 100, hi: 199, queue: 3 });
+    expect(rule).toEqual({
+      field: "gtpu-teid",
+      lo: 100,
+      hi: 199,
+      queue: 3,
+      items: ["eth", "ipv4", "udp", "gtpu"],
+    });
   });
 
   // testpmd writes the value after `is` (`gtpu teid is 100`): a testpmd user's rule was refused
@@ -40,6 +101,7 @@ describe("flow rule syntax (testpmd style)", () => {
       lo: 100,
       hi: 100,
       queue: 3,
+      items: ["eth", "ipv4", "udp", "gtpu"],
     });
     expect(rule("eth / ipv4 dst is 10.0.0.1").rule).toMatchObject({ field: "ipv4-dst", lo: 0x0a000001 });
     expect(rule("udp dst is 53").rule).toMatchObject({ field: "udp-dport", lo: 53 });
@@ -82,7 +144,7 @@ describe("flow rule syntax (testpmd style)", () => {
     const r = { field: "gtpu-teid" as const, lo: 100, hi: 199, queue: 3 };
     const nic = { id: "ixl", rules: 8192, patterns: ["gtpu-teid", "vxlan-vni"] };
     expect(() => checkRules([r, { ...r, lo: 150, hi: 150, queue: 4 }], nic)).toThrow(
-      /gtpu teid 100-199 and gtpu teid 150 overlap: Conflict with existing flow director rules/,
+      /gtpu teid 100-199 and gtpu teid is 150 overlap: Conflict with existing flow director rules/,
     );
     expect(() =>
       checkRules([{ ...r, lo: 200, hi: 300 }, r, { ...r, field: "vxlan-vni" }], nic),
@@ -249,7 +311,7 @@ describe("iovsim flow and steering --port", () => {
     );
     expect(clash.code).toBe(1);
     expect(clash.err).toMatch(
-      /^iovsim: flow: token 6 \('0x10000005', column 32\): gtpu teid 268435461 overlaps rule #0 \(gtpu teid 268435456-268435583 -> queue 1\): Conflict with existing flow director rules/,
+      /^iovsim: flow: token 6 \('0x10000005', column 32\): gtpu teid is 268435461 overlaps rule #0 \(gtpu teid 268435456-268435583 -> queue 1\): Conflict with existing flow director rules/,
     );
     expect((await cli(dir, words("flow list ixl0"))).out).toContain("2 rule(s)");
     // steering uses the port's rules: half the subscribers to queue 1, the rest by outer RSS.

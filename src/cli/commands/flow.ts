@@ -12,7 +12,7 @@ import {
   overlappingRule,
   parseFlowCreate,
   ruleEntries,
-  ruleItem,
+  rulePattern,
 } from "../../steering/flow-rules.ts";
 import { portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
@@ -32,8 +32,12 @@ ADDR: an IPv6 address as inet_pton(AF_INET6) reads it (2001:db8::1, ::ffff:192.0
 id, brackets or prefix length), listed as inet_ntop prints it (RFC 5952: 2001:DB8:0:0::1 is
 2001:db8::1). ipv4/ipv6 keys match the outermost IP header; an IPv6 rule takes one table entry
 on ixl (X710); ix (82599) matches IPv6 in signature mode only, so it has no IPv6 exact match.
-Plain items (eth, ipv4, ipv6, udp) are not matched: 'ipv4 / udp / gtpu teid 5' matches GTP-U
-over IPv6 too (i40e keeps an input set per packet type; docs/divergences.md).
+Items go in the order eth / ipv4|ipv6 / udp / gtpu|vxlan|esp, one of each at most, and give the
+rule its packet type, as i40e keeps its filters per packet type: 'ipv4 / udp / gtpu teid 5'
+matches GTP-U over IPv4 only, 'ipv6 / udp / gtpu teid 5' over IPv6 only (the same TEID on both is
+two rules), 'ipv6 dst ADDR / udp' UDP only. A rule naming no ipv4/ipv6 item ('gtpu teid 5')
+matches either IP version (i40e refuses such a pattern; docs/divergences.md). flow list prints
+the whole pattern, a single value after 'is' as testpmd writes it; flow create takes it again.
 ACTION: 'queue index Q' (to receive queue Q), or 'drop' (the NIC discards matching frames:
 ethtool -N's action -1; steering counts them as 'flow-rule drop', not as loss).
 (testpmd's 'FIELD is VALUE' is accepted too; PORT is a name, e.g. ixl0, not a port id;
@@ -157,7 +161,7 @@ export const command = defineCommand({
             throw located(
               rest,
               keyToken,
-              `${ruleItem(rule)} overlaps rule #${clash.id} (${ruleItem(clash)} -> ${clash.action === "drop" ? "drop" : `queue ${clash.queue}`}): Conflict with existing flow director rules (a perfect filter holds each value once; destroy rule #${clash.id} first)`,
+              `${rulePattern(rule)} overlaps rule #${clash.id} (${rulePattern(clash)} -> ${clash.action === "drop" ? "drop" : `queue ${clash.queue}`}): Conflict with existing flow director rules (a perfect filter holds each value once; destroy rule #${clash.id} first)`,
             );
           checkRules([...rules, rule], {
             id: `${port} (${pf.profile})`,
