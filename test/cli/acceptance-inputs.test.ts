@@ -600,7 +600,7 @@ describe("captures", () => {
     const dropped = await iovsim(["decode", g]);
     expect(dropped).toMatchObject({ code: 0, err: "" });
     expect(dropped.out).toBe(
-      "    1  dropped: interface id 5 not declared (record 1, at byte 48)\n1 frames, 1 dropped\n",
+      "    1  dropped: interface id 5 not declared (record 1, at byte 48)\n0 frames, 1 record dropped (interface id 5 not declared: 1)\n",
     );
   });
 

@@ -224,9 +224,9 @@ const REFUSED_FILES: Array<[string, string | Buffer, RegExp]> = [
     /F:4:10: point 0 \(case=nope\) would fail: .*unknown case 'nope'/,
   ],
   [
-    "fidelity given a seed option",
+    "fidelity given a profile option",
     "name: a\nexperiment: fidelity\naxes:\n  case: [eli-exits]\noptions: {profile: bhyve}\n",
-    /F:5:11: point 0 .*unknown option '--profile'/,
+    /F:5:11: point 0 .*iovsim fidelity refuses it: fidelity: --profile: each case runs the profile of the host its publication measured/,
   ],
 ];
 
