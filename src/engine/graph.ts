@@ -147,14 +147,19 @@ function bindNic(path: EnginePath, config?: PathConfig, host?: HostSpec, pathHos
   // The consumer's VF transmits through its rate limit, if it has one (src/model/vf-rate.ts).
   const maxTx = typeof consumer === "number" ? vfSettingsOf(ph, consumer).maxTxRateMbps : 0;
   const profile = maxTx > 0 ? getProfile(pf.profile) : undefined;
-  const shaping = profile ? vfTxShaping(profile, maxTx) : null;
+  const limit = profile ? vfTxShaping(profile, maxTx) : null;
+  const linkGbps = linkGbpsOf(pf.profile);
+  // A limit at or above the link's speed cannot bind where the frames leave on the wire (a frame
+  // costs the limiter no more bytes than the wire): no limiter, so it is never the one named
+  // saturated at line rate. Looped back inside the NIC (a peer VF) the wire does not cap them.
+  const shaping = limit && (peer || limit.programmedMbps < linkGbps * 1000) ? limit : null;
   return {
     ...(shaping ? { shaping: { vf: consumer as number, ...shaping } } : {}),
     nic,
     mac,
     peerMac: peer?.effectiveMac ?? WIRE_PEER_MAC,
     // The wire of the port the path crosses: that port's NIC profile's speed.
-    linkGbps: linkGbpsOf(pf.profile),
+    linkGbps,
     ...(wireVlan ? { wireVlan } : {}),
   };
 }

@@ -24,6 +24,9 @@ export interface ExperimentCase {
   size: number | "imix" | "pcap";
   /** Mean frame size on the wire (with FCS): line rate and Gbps are computed from it. */
   frameBytes: number;
+  /** Bytes the NIC adds to each frame the generator made before the wire (a port VLAN's tag on
+   *  transmit), counted in frameBytes and in a load point's Gbit/s. */
+  wireTagBytes?: number;
   traffic: TrafficProfile;
   /** Replay this capture instead of generating `traffic` (paths --pcap). */
   replay?: ReplaySpec;

@@ -400,9 +400,20 @@ export type SimulatorJson = z.infer<typeof simulatorSchema>;
 
 const mpps = (pps: number) => pps / 1e6;
 
-/** `wireFrameBytes`: the case's mean frame on the wire (frame_bytes), which line rate and NDR's
- *  Gbit/s count too. Not the generator's frames (r.frameBytes): a port-VLAN VF's transmitted
- *  frames get their 802.1Q tag in the NIC, after the generator. */
+/**
+ * The mean frame on the wire that a load point's Gbit/s counts. A fixed size: the case's
+ * (frame_bytes, as line rate and NDR count it, a port VLAN's tag included). imix or a capture:
+ * the trial's own draw (r.frameBytes, which varies from trial to trial), plus the tag the NIC adds
+ * to the frames the consumer transmits (the wire peer's frames are generated tagged): all of them
+ * for tx, half for both (its two generators offer the same rate).
+ */
+function loadPointFrameBytes(c: CaseResult, r: SimResult): number {
+  if (typeof c.case.size === "number") return c.case.frameBytes;
+  const txShare = c.case.direction === "tx" ? 1 : c.case.direction === "both" ? 0.5 : 0;
+  return r.frameBytes + (c.case.wireTagBytes ?? 0) * txShare;
+}
+
+/** `wireFrameBytes`: loadPointFrameBytes. */
 function loadPointJson(
   fraction: number | null,
   r: SimResult,
@@ -568,7 +579,7 @@ export function pathEntryJson(c: CaseResult, above: (r: SimResult) => AboveCapac
     short_trial_ndr_mpps: mppsOf(c.shortNdrPps),
     short_trial_pdr_mpps: mppsOf(c.shortPdrPps),
     load_points: c.loadPoints.map((p) =>
-      loadPointJson(p.fractionOfNdr, p.result, above(p.result), c.case.frameBytes),
+      loadPointJson(p.fractionOfNdr, p.result, above(p.result), loadPointFrameBytes(c, p.result)),
     ),
   };
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliIn, tempDir } from "../helpers/cli.ts";
 import { pfWithVfs } from "../helpers/linux-host.ts";
+import { pathsViolations } from "../helpers/paths-invariants.ts";
 
 const PF = "/sys/class/net/ixl0/device";
 /** 64 B frames at Layer 1 (64 + 20 B preamble and gap) in bits. */
@@ -45,6 +46,26 @@ async function txRun(s: string, path: string, ...extra: string[]) {
   return JSON.parse(r.out);
 }
 
+/** `paths --host` JSON of jail-vf's transmit at 1518 B (line rate on 10 GbE). */
+async function tx1518(s: string) {
+  const r = await cliIn(
+    s,
+    "paths",
+    "--host",
+    "--path",
+    "jail-vf",
+    "--direction",
+    "tx",
+    "--size",
+    "1518",
+    "--workers",
+    "1",
+    "--json",
+  );
+  expect(r.code, r.err).toBe(0);
+  return JSON.parse(r.out);
+}
+
 /** A document without its wall-clock block and the configuration header (which names the limit). */
 const figures = (j: Record<string, unknown>) => {
   const { simulator: _s, configuration: _c, ...rest } = j;
@@ -62,6 +83,8 @@ describe("VF max_tx_rate in the data plane (paths --host)", () => {
     expect(p.ndr_mpps * 1e6).toBeGreaterThanOrEqual(limitPps - step);
     expect(p.ndr_gbps).toBeLessThanOrEqual(0.5);
     expect(p.bottleneck).toBe("vf0-max-tx-rate");
+    // The acceptance invariants (line rate, conservation, units per resource kind) hold with it.
+    expect(pathsViolations(j)).toEqual([]);
     // The limiter's own utilization at 90 % of NDR is that share of its rate (simulated).
     const lp = p.load_points.find((l: { fraction_of_ndr: number }) => l.fraction_of_ndr === 0.9);
     const shaper = lp.cpu.find((c: { resource: string }) => c.resource === "vf0-max-tx-rate");
@@ -193,6 +216,15 @@ describe("VF max_tx_rate in the data plane (paths --host)", () => {
         b.latency_us,
       ]);
     }
+  });
+
+  it("a limit at the link's speed (max_tx_rate 10000) cannot bind on the wire: line rate, the wire the bottleneck, as without a limit", async () => {
+    const none = await tx1518(await limitedHost());
+    const atLink = await tx1518(await limitedHost(["0", "max_tx_rate", "10000"]));
+    const [p, q] = [atLink.paths[0], none.paths[0]];
+    expect(q.bottleneck).toBe("wire");
+    expect([p.ndr_mpps, p.pdr_mpps, p.bottleneck]).toEqual([q.ndr_mpps, q.pdr_mpps, q.bottleneck]);
+    expect(figures(atLink)).toEqual(figures(none));
   });
 
   it("a cleared limit (max_tx_rate 0) runs exactly as a VF never limited; receive is never limited", async () => {

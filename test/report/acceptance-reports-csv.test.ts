@@ -522,7 +522,7 @@ describe("sweep merge --csv", () => {
     });
     // A steering row's mix columns come from its own point's `mixes` (vxlan: IPv4 in IPv4).
     if (key === "results")
-      merged.points.forEach((p: Doc) =>
+      merged.points.forEach((p: Doc) => {
         p.result.results.forEach((e: Doc) => {
           const mix = p.result.mixes.find((m: Doc) => m.traffic === e.traffic);
           const row = rows.find((r) => Number(r.index) === p.index && Number(r.queues) === e.queues);
@@ -532,8 +532,8 @@ describe("sweep merge --csv", () => {
             asCell(mix.mean_bytes),
           ]);
           expect(row?.delivered_mpps).toBe(asCell(e.delivered_mpps));
-        }),
-      );
+        });
+      });
   });
 
   it("--json and --csv together are refused, naming both", async () => {

@@ -380,7 +380,10 @@ export function addWireVlanBytes(cases: ExperimentCase[], ph: PathHost, file: st
     const path = enginePath(c.path);
     if (!path || !wireVlanOf(path, ph)) continue;
     const replayedFromWire = c.replay !== undefined && c.direction === "rx";
-    if (!replayedFromWire) c.frameBytes += VLAN_TAG_BYTES;
+    if (!replayedFromWire) {
+      c.frameBytes += VLAN_TAG_BYTES;
+      c.wireTagBytes = VLAN_TAG_BYTES;
+    }
     const note = portVlanNote(path, ph, file, replayedFromWire);
     if (note && !notes.includes(note)) notes.push(note);
   }
