@@ -315,10 +315,11 @@ export function configurationText(c: NonNullable<PathsJson["configuration"]>): s
     c.paths.length > 0 && c.paths.every((p) => p.port !== c.pf) ? " (no path that ran uses it)" : "";
   let out = `Configuration: ${where}: ${c.pf} with ${c.vf_count} VF${c.vf_count === 1 ? "" : "s"}${unused}\n`;
   type Vf = NonNullable<(typeof c.paths)[number]["vf"]>;
-  const vf = (v: Vf) =>
-    `VF-${v.index} ${v.device} (${v.selector}), MAC ${v.mac}, ${v.vlan === null ? "no port VLAN" : v.vlan === "trunk" ? "VLAN trunk" : `port VLAN ${v.vlan}`}${v.max_tx_rate ? `, ${maxTxRateText(v.index, v.max_tx_rate)}` : ""}`;
+  // A limit is named on the VF that sends: a loopback peer only receives, so its limit is unused.
+  const vf = (v: Vf, sends = true) =>
+    `VF-${v.index} ${v.device} (${v.selector}), MAC ${v.mac}, ${v.vlan === null ? "no port VLAN" : v.vlan === "trunk" ? "VLAN trunk" : `port VLAN ${v.vlan}`}${v.max_tx_rate && sends ? `, ${maxTxRateText(v.index, v.max_tx_rate)}` : ""}`;
   for (const p of c.paths)
-    out += `  ${p.name}: ${p.vf ? vf(p.vf) : `the PF ${p.port}${p.port !== c.pf ? ", passed through whole" : ""}`}${p.peer_vf ? `, looped back to ${vf(p.peer_vf)}` : ""}\n`;
+    out += `  ${p.name}: ${p.vf ? vf(p.vf) : `the PF ${p.port}${p.port !== c.pf ? ", passed through whole" : ""}`}${p.peer_vf ? `, looped back to ${vf(p.peer_vf, false)}` : ""}\n`;
   return out;
 }
 

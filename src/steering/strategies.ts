@@ -40,7 +40,8 @@ export const STRATEGY_SUMMARY: Record<StrategyId, string> = {
   "sw-dispatch": "one queue to a dispatcher core that parses deeply and hands frames to worker cores",
   "sw-spray":
     "one queue to a dispatcher core that sprays frames round robin to worker cores (no flow affinity)",
-  "flow-rules": "exact-match rules (TEID / VNI / SPI) to queues, the rest by outer RSS",
+  "flow-rules":
+    "exact-match rules (TEID / VNI / SPI; with --port, also IPv4/IPv6 addresses, UDP ports) to queues or drop, the rest by outer RSS",
 };
 
 import type { Symmetric } from "./symmetric.ts";

@@ -176,8 +176,6 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
   return notes;
 }
 
-/** A --trial-ms shorter than a case's queues need to overflow one resolution step above
- *  capacity: the user's length is kept, and said (one note) to be able to overstate NDR. */
 /** A case whose every trial failed: NDR 0 says only that the path's capacity is below the
  *  search's resolution step, which a bare 0.000 in the table does not. */
 function belowResolution(o: PathsOptions, exp: ExperimentResult): string[] {
@@ -197,6 +195,8 @@ function belowResolution(o: PathsOptions, exp: ExperimentResult): string[] {
   return notes;
 }
 
+/** A --trial-ms shorter than a case's queues need to overflow one resolution step above
+ *  capacity: the user's length is kept, and said (one note) to be able to overstate NDR. */
 function shortTrials(o: PathsOptions, buffering: (c: ExperimentCase) => number): string[] {
   if (o.trial.count !== undefined) return [];
   const short: string[] = [];

@@ -27,12 +27,12 @@ export function pathsConditions(j: PathsJson): Conditions {
   };
 }
 
-/** "jail-vf: VF 0 max_tx_rate 500 Mbit/s ..." for each path whose VF (or loopback VF) has a limit. */
+/** "jail-vf: VF 0 max_tx_rate 500 Mbit/s ..." for each path whose sending VF has a limit (a
+ *  loopback peer only receives: its limit does not apply). */
 function vfTxLimits(j: PathsJson): string[] {
   const out: string[] = [];
   for (const p of j.configuration?.paths ?? [])
-    for (const v of [p.vf, p.peer_vf])
-      if (v?.max_tx_rate) out.push(`${p.name}: ${maxTxRateText(v.index, v.max_tx_rate)}`);
+    if (p.vf?.max_tx_rate) out.push(`${p.name}: ${maxTxRateText(p.vf.index, p.vf.max_tx_rate)}`);
   return out;
 }
 
