@@ -3,7 +3,7 @@
 // 50 Mb/s BW credits, ixgbe/igb's RTTBCNRC rate factor), and the NIC profile's `vfTxShaper`
 // says what a frame costs the limiter and how much it lets through after an idle spell. The
 // engine's veb-tx serves the VF's transmit ring through it (src/engine/elements/vf-shaper.ts).
-import type { NicProfile } from "../nic/profile.ts";
+import { linkSpeedMbpsOf, type NicProfile } from "../nic/profile.ts";
 
 /** Bytes of preamble, start delimiter and inter-frame gap around each frame on the wire. */
 const LAYER1_OVERHEAD_BYTES = 20;
@@ -43,7 +43,7 @@ export function programmedMbps(
 export function vfTxShaping(profile: NicProfile, askedMbps: number): VfTxShaping | null {
   const s = profile.vfTxShaper;
   if (!s || !(askedMbps > 0)) return null;
-  const link = profile.linux.linkSpeedMbps || 10_000;
+  const link = linkSpeedMbpsOf(profile);
   return {
     askedMbps,
     programmedMbps: programmedMbps(s.granularity, askedMbps, link),

@@ -266,6 +266,12 @@ export function getProfile(id: string): NicProfile | undefined {
  * Validates a NIC profile written as JSON text; every problem is reported as
  * file:line:column: $.json.path: message.
  */
+/** A port's link speed in Mb/s: its profile's, else 10 GbE (a profile without one, as netdevsim's
+ *  0, which only means "no max_tx_rate check"). */
+export function linkSpeedMbpsOf(profile: NicProfile | undefined): number {
+  return profile?.linux.linkSpeedMbps || 10_000;
+}
+
 export function parseNicProfile(text: string, where: string): NicProfile {
   let data: unknown;
   try {

@@ -6,6 +6,7 @@ import type { HostState } from "../nic/host-model.ts";
 import { getProfile, Host, type HostSpec, type VfRecord } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { type VfDataPlaneSettings, vfDataPlaneSettings } from "../nic/linux/index.ts";
+import { linkSpeedMbpsOf } from "../nic/profile.ts";
 import { uclFileSource } from "../nic/ucl-include.ts";
 import type { NicBinding } from "./path-graphs.ts";
 
@@ -110,7 +111,7 @@ export function setupHost(
 
 /** A NIC profile's link speed in Gbit/s (its Linux view's Mb/s); 10 GbE when it gives none. */
 export function linkGbpsOf(profile: string): number {
-  return (getProfile(profile)?.linux.linkSpeedMbps || 10_000) / 1000;
+  return linkSpeedMbpsOf(getProfile(profile)) / 1000;
 }
 
 /** The port a path's NIC binding puts its frames on: the SR-IOV PF (its VFs, the PF itself, a

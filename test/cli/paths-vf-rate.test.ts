@@ -25,8 +25,8 @@ async function limitedHost(...settings: string[][]): Promise<string> {
   return s;
 }
 
-/** `paths --host` JSON of one path's transmit at 64 B (extra options appended). */
-async function txRun(s: string, path: string, ...extra: string[]) {
+/** `paths --host` JSON of one path's transmit at `size` bytes (extra options appended). */
+async function txRunAt(s: string, path: string, size: string, ...extra: string[]) {
   const r = await cliIn(
     s,
     "paths",
@@ -36,7 +36,7 @@ async function txRun(s: string, path: string, ...extra: string[]) {
     "--direction",
     "tx",
     "--size",
-    "64",
+    size,
     "--workers",
     "1",
     "--json",
@@ -46,25 +46,11 @@ async function txRun(s: string, path: string, ...extra: string[]) {
   return JSON.parse(r.out);
 }
 
-/** `paths --host` JSON of jail-vf's transmit at 1518 B (line rate on 10 GbE). */
-async function tx1518(s: string) {
-  const r = await cliIn(
-    s,
-    "paths",
-    "--host",
-    "--path",
-    "jail-vf",
-    "--direction",
-    "tx",
-    "--size",
-    "1518",
-    "--workers",
-    "1",
-    "--json",
-  );
-  expect(r.code, r.err).toBe(0);
-  return JSON.parse(r.out);
-}
+/** The same at 64 B. */
+const txRun = (s: string, path: string, ...extra: string[]) => txRunAt(s, path, "64", ...extra);
+
+/** jail-vf's transmit at 1518 B (line rate on 10 GbE). */
+const tx1518 = (s: string) => txRunAt(s, "jail-vf", "1518");
 
 /** A document without its wall-clock block and the configuration header (which names the limit). */
 const figures = (j: Record<string, unknown>) => {
