@@ -162,6 +162,7 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
   if (o.portRules)
     checkRules(o.portRules, {
       id: o.nic,
+      profile: o.nic,
       rules: lim.flowRules,
       patterns: lim.patterns,
       ipv6Entries: lim.ipv6Entries,
@@ -192,7 +193,13 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
             try {
               checkRules(
                 rules,
-                { id: o.nic, rules: lim.flowRules, patterns: lim.patterns, ipv6Entries: lim.ipv6Entries },
+                {
+                  id: o.nic,
+                  profile: o.nic,
+                  rules: lim.flowRules,
+                  patterns: lim.patterns,
+                  ipv6Entries: lim.ipv6Entries,
+                },
                 n,
               );
             } catch (e) {

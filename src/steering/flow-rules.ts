@@ -503,19 +503,47 @@ export function rulePattern(r: FlowKey): string {
     .join(" / ");
 }
 
+/** A NIC's flow-rule table as its profile states it ("flow": rules, patterns, ipv6). */
+export interface FlowTable {
+  /** How errors name the table's owner: a port with its profile (`ix0 (ix)`), or the profile. */
+  id: string;
+  /** The NIC profile the figures come from (src/nic/profiles/PROFILE.json, "flow"). */
+  profile: string;
+  rules: number;
+  patterns: readonly string[];
+  ipv6Entries?: number;
+}
+
+/** A field as a pattern names it (`gtpu teid`, `udp dst`, `ipv6 src`), not its internal name. */
+export function fieldWords(f: MatchField): string {
+  return `${keyItem(f)} ${f === "udp-dport" || f === "ipv4-dst" || f === "ipv6-dst" ? "dst" : f === "ipv6-src" ? "src" : f.split("-")[1]}`;
+}
+
+/** Why the table cannot hold a rule keyed by `field` (undefined: it can match the field). */
+export function unmatchableField(field: MatchField, nic: FlowTable): string | undefined {
+  if (nic.patterns.includes(field)) return undefined;
+  const can = nic.patterns.map((f) => fieldWords(f as MatchField));
+  return can.length > 0
+    ? `${nic.id} cannot match ${fieldWords(field)}: its flow director matches ${can.join(", ")} (NIC profile ${nic.profile}, flow.patterns)`
+    : `${nic.id} cannot match ${fieldWords(field)}: it has no exact-match flow table (NIC profile ${nic.profile} has no flow.patterns)`;
+}
+
+/** Why `used` entries do not fit the table (undefined: they do); `rule`: the rule that is added. */
+export function overCapacity(used: number, nic: FlowTable, rule?: FlowKey): string | undefined {
+  if (used <= nic.rules) return undefined;
+  const table = `${nic.id}'s flow-rule table holds ${nic.rules} exact-match entries (NIC profile ${nic.profile}, flow.rules)`;
+  if (!rule) return `${used} exact-match entries needed: ${table}`;
+  const n = ruleEntries(rule, nic.ipv6Entries);
+  const left = nic.rules - (used - n);
+  return `${rulePattern(rule)} needs ${n} ${n === 1 ? "entry" : "entries"} (a range takes one per value), ${left} left: ${table}`;
+}
+
 /** Checks a rule set against the NIC: patterns it can match, rule-table capacity, queue count. */
-export function checkRules(
-  rules: readonly FlowRuleSpec[],
-  nic: { id: string; rules: number; patterns: readonly string[]; ipv6Entries?: number },
-  queues?: number,
-): void {
+export function checkRules(rules: readonly FlowRuleSpec[], nic: FlowTable, queues?: number): void {
   let used = 0;
   for (const r of rules) {
-    if (!nic.patterns.includes(r.field))
-      throw new UserError(
-        "E_USAGE",
-        `flow: the ${nic.id} NIC cannot match ${r.field} (it matches: ${nic.patterns.join(", ") || "nothing"})`,
-      );
+    const unmatchable = unmatchableField(r.field, nic);
+    if (unmatchable) throw new UserError("E_USAGE", `flow: ${unmatchable}`);
     if (queues !== undefined && r.queue !== undefined && r.queue >= queues)
       throw new UserError("E_USAGE", `flow: rule to queue ${r.queue}, but the port has ${queues} queue(s)`);
     used += ruleEntries(r, nic.ipv6Entries);
@@ -542,11 +570,8 @@ export function checkRules(
           `flow: ${rulePattern(sorted[i - 1]!)} and ${rulePattern(sorted[i]!)} overlap: Conflict with existing flow director rules (destroy one with iovsim flow destroy)`,
         );
   }
-  if (used > nic.rules)
-    throw new UserError(
-      "E_USAGE",
-      `flow: ${used} exact-match entries needed, the ${nic.id} rule table holds ${nic.rules} (a range counts one entry per value)`,
-    );
+  const full = overCapacity(used, nic);
+  if (full) throw new UserError("E_USAGE", `flow: ${full}`);
 }
 
 /**

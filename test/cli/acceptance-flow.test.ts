@@ -72,16 +72,20 @@ describe("flow create: masks and ranges (hardware matches exact values)", () => 
     const run = host();
     expect((await run(rule("ixl0", "gtpu teid 0-8190"))).code).toBe(0);
     expect((await run(rule("ixl0", "vxlan vni 1"))).code).toBe(0);
+    // At the rule's value, naming the limit and the NIC profile it comes from.
     refused(
       await run(rule("ixl0", "esp spi 1")),
-      "8193 exact-match entries needed, the ixl0 (ixl) rule table holds 8192",
+      "flow: token 6 ('1', column 30): esp spi is 1 needs 1 entry (a range takes one per value), 0 left: ixl0 (ixl)'s flow-rule table holds 8192 exact-match entries (NIC profile ixl, flow.rules)\n  ixl0 ingress pattern esp spi 1 /",
     );
     expect((await run(words("flow list ixl0"))).out).toContain("2 rule(s), 8192 of 8192 exact-match entries");
   });
 
   it("a range needs one table entry per value: more than the table holds is refused", async () => {
     const r = await host()(rule("ixl0", "gtpu teid 0-8192"));
-    refused(r, "8193 exact-match entries needed, the ixl0 (ixl) rule table holds 8192");
+    refused(
+      r,
+      "token 6 ('0-8192', column 32): gtpu teid 0-8192 needs 8193 entries (a range takes one per value), 8192 left: ixl0 (ixl)'s flow-rule table holds 8192",
+    );
   });
 });
 
@@ -208,7 +212,7 @@ describe("flow create: the drop action", () => {
     expect((await run(rule("ixl0", "udp dst 1", "drop"))).code).toBe(0);
     refused(
       await run(rule("ixl0", "udp dst 2")),
-      "8193 exact-match entries needed, the ixl0 (ixl) rule table holds 8192",
+      "udp dst is 2 needs 1 entry (a range takes one per value), 0 left",
     );
   });
 
@@ -254,11 +258,17 @@ describe("flow create: the drop action", () => {
 
 describe("flow create: what a NIC can match", () => {
   it("ix (82599) matches no tunnel field", async () => {
-    refused(await host()(rule("ix0", "gtpu teid 1", "queue index 0")), "cannot match gtpu-teid");
+    refused(
+      await host()(rule("ix0", "gtpu teid 1", "queue index 0")),
+      "flow: token 6 ('1', column 31): ix0 (ix) cannot match gtpu teid: its flow director matches ipv4 dst, udp dst (NIC profile ix, flow.patterns)",
+    );
   });
 
   it("igb (82576) has no exact-match table for these fields", async () => {
-    refused(await host()(rule("igb0", "udp dst 53", "queue index 0")), "(it matches: nothing)");
+    refused(
+      await host()(rule("igb0", "udp dst 53", "queue index 0")),
+      "igb0 (igb) cannot match udp dst: it has no exact-match flow table (NIC profile igb has no flow.patterns)",
+    );
   });
 
   it("an IPv6 address is not an ipv4 dst, nor an IPv4 address an ipv6 dst", async () => {
@@ -268,7 +278,10 @@ describe("flow create: what a NIC can match", () => {
   });
 
   it("ix (82599) has no IPv6 exact match (ixgbe: IPv6 fdir in signature mode only)", async () => {
-    refused(await host()(rule("ix0", "ipv6 dst 2001:db8::1", "queue index 0")), "cannot match ipv6-dst");
+    refused(
+      await host()(rule("ix0", "ipv6 dst 2001:db8::1", "queue index 0")),
+      "ix0 (ix) cannot match ipv6 dst: its flow director matches ipv4 dst, udp dst",
+    );
   });
 
   it("ipv4/udp fields other than dst are refused by name", async () => {

@@ -55,7 +55,7 @@ describe("flow rule syntax (testpmd style)", () => {
   });
 
   it("the same TEID on IPv4 and IPv6 rules is two filters; on one IP version an overlap", () => {
-    const nic = { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] };
+    const nic = { id: "ixl", profile: "ixl", rules: 8192, patterns: ["gtpu-teid"] };
     const r = (id: number, s: string): FlowRule => ({ ...spec(s), id });
     expect(() =>
       checkRules([r(0, "eth / ipv4 / udp / gtpu teid 5"), r(1, "eth / ipv6 / udp / gtpu teid 5")], nic),
@@ -131,18 +131,28 @@ describe("flow rule syntax (testpmd style)", () => {
 
   it("checks capacity (a range is one entry per value) and the fields a NIC can match", () => {
     const r = { field: "gtpu-teid" as const, lo: 0, hi: 8191, queue: 0 };
-    expect(() => checkRules([r], { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] })).not.toThrow();
     expect(() =>
-      checkRules([r, { ...r, lo: 9000, hi: 9000 }], { id: "ixl", rules: 8192, patterns: ["gtpu-teid"] }),
-    ).toThrow(/8193 exact-match entries needed, the ixl rule table holds 8192/);
-    expect(() => checkRules([r], { id: "ix", rules: 8190, patterns: ["udp-dport"] })).toThrow(
-      /cannot match gtpu-teid/,
+      checkRules([r], { id: "ixl", profile: "ixl", rules: 8192, patterns: ["gtpu-teid"] }),
+    ).not.toThrow();
+    expect(() =>
+      checkRules([r, { ...r, lo: 9000, hi: 9000 }], {
+        id: "ixl",
+        profile: "ixl",
+        rules: 8192,
+        patterns: ["gtpu-teid"],
+      }),
+    ).toThrow(
+      "8193 exact-match entries needed: ixl's flow-rule table holds 8192 exact-match entries (NIC profile ixl, flow.rules)",
+    );
+    // The fields in the pattern's words (gtpu teid, udp dst), not the internal names.
+    expect(() => checkRules([r], { id: "ix", profile: "ix", rules: 8190, patterns: ["udp-dport"] })).toThrow(
+      "ix cannot match gtpu teid: its flow director matches udp dst (NIC profile ix, flow.patterns)",
     );
   });
 
   it("refuses rules that share a value (the later one could never match)", () => {
     const r = { field: "gtpu-teid" as const, lo: 100, hi: 199, queue: 3 };
-    const nic = { id: "ixl", rules: 8192, patterns: ["gtpu-teid", "vxlan-vni"] };
+    const nic = { id: "ixl", profile: "ixl", rules: 8192, patterns: ["gtpu-teid", "vxlan-vni"] };
     expect(() => checkRules([r, { ...r, lo: 150, hi: 150, queue: 4 }], nic)).toThrow(
       /gtpu teid 100-199 and gtpu teid is 150 overlap: Conflict with existing flow director rules/,
     );

@@ -157,8 +157,10 @@ describe("IPv6 rules in the NIC's table (the profile's flow.ipv6)", () => {
     expect(ruleEntries(r, 1)).toBe(1);
     expect(ruleEntries(r, 2)).toBe(2);
     const full = [rule(0, "gtpu teid 0-8190 / end actions drop"), r];
-    const ixl = { id: "ixl0", rules: 8192, patterns: nicLimits("ixl").patterns };
+    const ixl = { id: "ixl0", profile: "ixl", rules: 8192, patterns: nicLimits("ixl").patterns };
     expect(() => checkRules(full, { ...ixl, ipv6Entries: 1 })).not.toThrow();
-    expect(() => checkRules(full, { ...ixl, ipv6Entries: 2 })).toThrow(/8193 exact-match entries needed/);
+    expect(() => checkRules(full, { ...ixl, ipv6Entries: 2 })).toThrow(
+      /8193 exact-match entries needed: ixl0.s flow-rule table holds 8192/,
+    );
   });
 });

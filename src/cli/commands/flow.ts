@@ -9,10 +9,12 @@ import {
   cNumber,
   formatRule,
   located,
+  overCapacity,
   overlappingRule,
   parseFlowCreate,
   ruleEntries,
   rulePattern,
+  unmatchableField,
 } from "../../steering/flow-rules.ts";
 import { portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
@@ -163,12 +165,20 @@ export const command = defineCommand({
               keyToken,
               `${rulePattern(rule)} overlaps rule #${clash.id} (${rulePattern(clash)} -> ${clash.action === "drop" ? "drop" : `queue ${clash.queue}`}): Conflict with existing flow director rules (a perfect filter holds each value once; destroy rule #${clash.id} first)`,
             );
-          checkRules([...rules, rule], {
+          const table = {
             id: `${port} (${pf.profile})`,
+            profile: pf.profile,
             rules: lim.flowRules,
             patterns: lim.patterns,
             ipv6Entries: lim.ipv6Entries,
-          });
+          };
+          // The new rule's own refusals point at its keyed value, like flow create's others.
+          const unmatchable = unmatchableField(rule.field, table);
+          if (unmatchable) throw located(rest, keyToken, unmatchable);
+          const used = [...rules, rule].reduce((n, r) => n + ruleEntries(r, lim.ipv6Entries), 0);
+          const full = overCapacity(used, table, rule);
+          if (full) throw located(rest, keyToken, full);
+          checkRules([...rules, rule], table);
           const next = rules.reduce((m, r) => Math.max(m, r.id + 1), 0);
           setPortRules(h.state, port, [...rules, { ...rule, id: next }], stateFile);
           return next;
