@@ -96,9 +96,17 @@ export function optionText(v: string | number): string {
   return v.toLocaleString("en-US", { useGrouping: false, maximumSignificantDigits: 21 });
 }
 
+/** Frames a virtual ms of trial carries at 10 GbE line rate with 64 B frames: what a --count
+ *  trial's frames weigh against a --trial-ms one's. Every point of a sweep gives the same
+ *  options, so one sweep's points all count frames or all count ms; the unit only has to be
+ *  the same across them. */
+const FRAMES_PER_TRIAL_MS = 14_881;
+
 /**
  * Relative cost of a point, for balancing only. For `paths`: paths x sizes x simulations x
- * virtual ms per trial (a throughput search runs about 12 trials, a fixed --rate one).
+ * the work of one trial (a throughput search runs about 12 trials, a fixed --rate one): its
+ * virtual ms (--trial-ms), or with --count its frames, which the trial offers whatever its
+ * rate (src/experiment/experiment.ts trialSpec), in ms at line rate.
  * Other experiments: 1 per point. Never measured, so every machine computes the same shards.
  */
 export function pointCost(experiment: string, o: Record<string, AxisValue>): number {
@@ -106,8 +114,9 @@ export function pointCost(experiment: string, o: Record<string, AxisValue>): num
   const list = (v: AxisValue | undefined, dflt: number) =>
     v === undefined ? dflt : String(v).split(",").length;
   const trials = o.rate === undefined ? 12 : 1;
-  const ms = Number(o["trial-ms"] ?? 10) || 10;
-  return list(o.path, 7) * list(o.size, 3) * trials * ms;
+  const count = Number(o.count);
+  const perTrial = count > 0 ? count / FRAMES_PER_TRIAL_MS : Number(o["trial-ms"] ?? 10) || 10;
+  return list(o.path, 7) * list(o.size, 3) * trials * perTrial;
 }
 
 /**

@@ -50,6 +50,21 @@ describe("sweep plans", () => {
     expect(plan().hash).not.toBe(plan(text().replace("trial-ms: 2", "trial-ms: 3")).hash);
   });
 
+  it("a point's cost follows --count (frames per trial) as it follows --trial-ms", () => {
+    const counted = (counts: string) =>
+      plan(`name: c\nexperiment: paths\naxes:\n  count: [${counts}]\noptions: { path: native, size: 64 }\n`);
+    const [small, large] = counted("1000, 100000").points;
+    expect(large.cost / small.cost).toBeCloseTo(100, 9);
+    // A shard of the large point alone and one of the small point: the large one's shard is
+    // the costly one, as its run simulates 100 times the frames.
+    expect(shardPoints(counted("1000, 100000").points, 0, 2).map((p) => p.index)).toEqual([1]);
+    // With a fixed --rate a count is one trial of those frames; a search runs about twelve.
+    const rated = plan(
+      "name: c\nexperiment: paths\naxes:\n  rate: [10%]\noptions: { path: native, size: 64, count: 1000 }\n",
+    ).points[0];
+    expect(small.cost / rated.cost).toBe(12);
+  });
+
   it("shards partition the points, every one exactly once, balanced by cost", () => {
     const p = plan();
     fc.assert(
