@@ -3,7 +3,7 @@
 // (LOAD_POINT_CSV_COLUMNS) that `sweep merge --csv` writes too, for a path's middle load point.
 import { type CsvValue, toCsv } from "./csv.ts";
 import type { PathsJson } from "./paths-json.ts";
-import { deliveredGbps, entryLinkGbps, unitOf } from "./paths-table.ts";
+import { deliveredGbps, unitOf } from "./paths-table.ts";
 import { profileLabel } from "./profile-label.ts";
 
 type PathEntry = PathsJson["paths"][number];
@@ -189,31 +189,50 @@ function faultsField(records: NonNullable<LoadPointJson["faults"]>): string {
     .join("; ");
 }
 
-/** The path entry's and the run's cells (the same on each of the entry's load points). */
-function entryCells(j: PathsJson, p: PathEntry): Record<string, CsvValue> {
-  return {
-    path: p.name,
-    direction: p.direction,
-    size: p.size,
-    ndr_mpps: p.ndr_mpps,
-    ndr_gbps: p.ndr_gbps,
-    pdr_mpps: p.pdr_mpps,
-    pdr_gbps: p.pdr_gbps,
-    bottleneck: p.bottleneck,
-    profile: profileLabel(j.profile),
-    seed: j.seed,
-    frame_bytes: p.frame_bytes,
-    line_rate_mpps: p.line_rate_mpps,
-    pdr_loss_ratio: j.search?.pdr_loss ?? null,
-    precision_of_line_rate: j.search?.precision_of_line_rate ?? null,
-    trial_ms: j.trial.virtual_ms,
-    trial_frames: j.trial.count,
-    final_trial_ms: p.final_trial_ms,
-    // The link this row's path crossed (its line rate's): the run's unless it ran on another port.
-    link_gbps: entryLinkGbps(j, p),
-    arrival: j.arrival,
-    rate: j.rate ?? null,
-  };
+/**
+ * A paths document and one path entry as a row reads them: a document's, or ones parsed back
+ * from a sweep's results file, where a field a later version added is missing (empty cell).
+ */
+export type RunSource = { [K in keyof PathsJson]?: PathsJson[K] | null };
+export type EntrySource = { [K in keyof PathEntry]?: PathEntry[K] | null };
+
+export interface EntryCsvColumn {
+  name: string;
+  of: (j: RunSource, p: EntrySource) => CsvValue | undefined;
+}
+
+/**
+ * The path entry's and the run's columns, the same on each of the entry's load points, in
+ * PATHS_CSV_HEADER's order. `sweep merge --csv` writes them too (src/sweep/merge.ts).
+ */
+export const ENTRY_CSV_COLUMNS: readonly EntryCsvColumn[] = [
+  { name: "path", of: (_j, p) => p.name },
+  { name: "direction", of: (_j, p) => p.direction },
+  { name: "size", of: (_j, p) => p.size },
+  { name: "ndr_mpps", of: (_j, p) => p.ndr_mpps },
+  { name: "ndr_gbps", of: (_j, p) => p.ndr_gbps },
+  { name: "pdr_mpps", of: (_j, p) => p.pdr_mpps },
+  { name: "pdr_gbps", of: (_j, p) => p.pdr_gbps },
+  { name: "bottleneck", of: (_j, p) => p.bottleneck },
+  { name: "profile", of: (j) => (j.profile ? profileLabel(j.profile) : null) },
+  { name: "seed", of: (j) => j.seed },
+  { name: "frame_bytes", of: (_j, p) => p.frame_bytes },
+  { name: "line_rate_mpps", of: (_j, p) => p.line_rate_mpps },
+  { name: "pdr_loss_ratio", of: (j) => j.search?.pdr_loss },
+  { name: "precision_of_line_rate", of: (j) => j.search?.precision_of_line_rate },
+  { name: "trial_ms", of: (j) => j.trial?.virtual_ms },
+  { name: "trial_frames", of: (j) => j.trial?.count },
+  { name: "final_trial_ms", of: (_j, p) => p.final_trial_ms },
+  // The link this row's path crossed (its line rate's): the run's unless it ran on another port
+  // (entryLinkGbps).
+  { name: "link_gbps", of: (j, p) => p.link_gbps ?? j.link_gbps },
+  { name: "arrival", of: (j) => j.arrival },
+  { name: "rate", of: (j) => j.rate },
+];
+
+/** The path entry's and the run's cells by column name (an absent figure: null). */
+export function entryCells(j: RunSource, p: EntrySource): Record<string, CsvValue> {
+  return Object.fromEntries(ENTRY_CSV_COLUMNS.map((c) => [c.name, c.of(j, p) ?? null]));
 }
 
 function directionCells(lp: LoadPointJson): Record<string, CsvValue> {

@@ -4,7 +4,14 @@
 import { existsSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { toCsv } from "../report/csv.ts";
-import { LOAD_POINT_CSV_COLUMNS, type LoadPointSource, loadPointCells } from "../report/paths-csv.ts";
+import {
+  ENTRY_CSV_COLUMNS,
+  type EntrySource,
+  LOAD_POINT_CSV_COLUMNS,
+  type LoadPointSource,
+  loadPointCells,
+  type RunSource,
+} from "../report/paths-csv.ts";
 import {
   STEERING_CSV_COLUMNS,
   type SteeringCsvMix,
@@ -197,10 +204,37 @@ function perDirectionCells(mid: LoadPointJson | undefined): Row {
 
 /**
  * The path entry's figures besides NDR/PDR in Mpps: NDR/PDR in Gbit/s and what qualifies them,
- * appended after the columns above (docs/sweeps.md). Not the run's own options (rate, profile):
- * a sweep sets those as axes, and an axis column holds them already.
+ * appended after the columns above (docs/sweeps.md).
  */
 const ENTRY_FIGURES = ["ndr_gbps", "pdr_gbps", "frame_bytes", "line_rate_mpps", "link_gbps"] as const;
+
+/** The columns of a paths row before the run's own (the point's index and seed, the entry's). */
+const PATHS_ROW_COLUMNS = new Set([
+  "index",
+  "seed",
+  "path",
+  "direction",
+  "size",
+  "ndr_mpps",
+  "pdr_mpps",
+  "bottleneck",
+  ...ENTRY_FIGURES,
+]);
+
+/**
+ * The run's own columns a `paths --csv` row has and the ones above lack (cost profile, search
+ * settings, trial length, arrival, --rate), in its order (ENTRY_CSV_COLUMNS, the one list), so
+ * a merged row says how its point ran wherever the sweep set it: as an axis or a fixed option,
+ * or by default. An axis of the same name keeps its place and the value the sweep gave it.
+ */
+const RUN_COLUMNS = ENTRY_CSV_COLUMNS.filter((c) => !PATHS_ROW_COLUMNS.has(c.name));
+
+function runCells(result: unknown, e: Record<string, unknown>, point: Row): Row {
+  const cells: Row = {};
+  for (const c of RUN_COLUMNS)
+    if (!(c.name in point)) cells[c.name] = cell(c.of((result ?? {}) as RunSource, e as EntrySource));
+  return cells;
+}
 
 function entryFigureCells(e: Record<string, unknown>): Row {
   return Object.fromEntries(ENTRY_FIGURES.map((k) => [k, cell(e[k])]));
@@ -217,6 +251,7 @@ export const MID_LOAD_COLUMNS = LOAD_POINT_CSV_COLUMNS.map((c) => `${c.name}_mid
 export const PATHS_APPENDED_COLUMNS = [
   ...ENTRY_FIGURES,
   ...MID_LOAD_COLUMNS.filter((c) => c !== "p99_us_mid_load"),
+  ...RUN_COLUMNS.map((c) => c.name),
 ];
 
 function midLoadCells(mid: LoadPointJson | undefined): Row {
@@ -257,6 +292,7 @@ export function mergedRows(m: MergedSweep): Row[] {
           ...(perDirection ? perDirectionCells(mid) : {}),
           ...entryFigureCells(e),
           ...midLoadCells(mid),
+          ...runCells(p.result, e, base),
         });
       }
     } else if (m.experiment === "steering" && Array.isArray((p.result as SteeringLike)?.results)) {

@@ -161,8 +161,8 @@ function expectPathsCsvIsJson(text: string, j: Doc): void {
   });
 }
 
-/** paths --csv columns of the run, not of a load point: a sweep's point has them as axes or
- *  in its JSON, not as merged columns. */
+/** paths --csv columns of the run, not of a load point: a merged row has them under their own
+ *  names (not with _mid_load), after the load point's, unless an axis of that name holds them. */
 const NOT_PER_POINT = new Set([
   "profile",
   "seed",
@@ -493,6 +493,22 @@ describe("sweep merge --csv", () => {
       for (const c of Object.keys(point))
         if (!entry.includes(c) && !conditions.includes(c) && !/^(rx|tx)_/.test(c) && !NOT_PER_POINT.has(c))
           want[`${c}_mid_load`] = point[c];
+      // The run's own columns, as the point's single `paths --csv` row has them (the rate, an
+      // axis here, keeps the axis's value and place), in that row's order at the end.
+      const run = [...NOT_PER_POINT].filter((c) => !(c in want));
+      for (const c of run) want[c] = point[c];
+      expect(header.slice(-run.length)).toEqual(run);
+      expect(run).toEqual([
+        "profile",
+        "pdr_loss_ratio",
+        "precision_of_line_rate",
+        "trial_ms",
+        "trial_frames",
+        "final_trial_ms",
+        "arrival",
+      ]);
+      expect(rows[i].profile).toBe("bhyve");
+      expect(rows[i].trial_frames).toBe("300");
       expect([...header].sort()).toEqual(Object.keys(want).sort());
       for (const [c, v] of Object.entries(want)) expect(rows[i][c], `row ${i + 1} ${c}`).toBe(asCell(v));
       for (const c of LOAD_FIGURES.filter((f) => f !== "rate"))
