@@ -4,6 +4,7 @@
 // says what a frame costs the limiter and how much it lets through after an idle spell. The
 // engine's veb-tx serves the VF's transmit ring through it (src/engine/elements/vf-shaper.ts).
 import { linkSpeedMbpsOf, type NicProfile } from "../nic/profile.ts";
+import type { CostConstant } from "./costs.ts";
 
 /** Bytes of preamble, start delimiter and inter-frame gap around each frame on the wire. */
 const LAYER1_OVERHEAD_BYTES = 20;
@@ -20,6 +21,9 @@ export interface VfTxShaping {
   /** Bytes it lets through back to back after an idle spell. */
   burstBytes: number;
   counts: "layer1" | "frame";
+  /** How sure the profile is of `counts` and of `burstBytes` (both assumptions today). */
+  countsTag: CostConstant["tag"];
+  burstTag: CostConstant["tag"];
 }
 
 /**
@@ -47,8 +51,66 @@ export function vfTxShaping(profile: NicProfile, askedMbps: number): VfTxShaping
   return {
     askedMbps,
     programmedMbps: programmedMbps(s.granularity, askedMbps, link),
-    perFrameBytes: FCS_BYTES + (s.counts === "layer1" ? LAYER1_OVERHEAD_BYTES : 0),
-    burstBytes: s.burstBytes,
-    counts: s.counts,
+    perFrameBytes: countedBytes(s.counts.value),
+    burstBytes: s.burstBytes.value,
+    counts: s.counts.value,
+    countsTag: s.counts.tag,
+    burstTag: s.burstBytes.tag,
+  };
+}
+
+/** Bytes a frame costs the limiter beyond its bytes in the ring. */
+function countedBytes(counts: "layer1" | "frame"): number {
+  return FCS_BYTES + (counts === "layer1" ? LAYER1_OVERHEAD_BYTES : 0);
+}
+
+export const VF_TX_SHAPER_NAMES = ["vf_tx_granularity", "vf_tx_counted_bytes", "vf_tx_burst_bytes"] as const;
+export type VfTxShaperName = (typeof VF_TX_SHAPER_NAMES)[number];
+
+/**
+ * The limiter's figures as constants with provenance (value, unit, range, tag, source, use), as
+ * `iovsim model show --nic ID` lists them beside the hardware limits; null: the NIC has none.
+ * What a frame costs spans frame bytes (FCS only) to Layer 1 bytes: the two ways to count.
+ */
+export function vfTxShaperConstants(profile: NicProfile): Record<VfTxShaperName, CostConstant> | null {
+  const s = profile.vfTxShaper;
+  if (!s) return null;
+  const g = s.granularity;
+  const counted = countedBytes(s.counts.value);
+  return {
+    vf_tx_granularity:
+      g.kind === "credits"
+        ? {
+            value: g.creditMbps,
+            unit: "Mbit/s per credit",
+            range: [g.creditMbps, g.creditMbps],
+            tag: g.tag,
+            source: g.source,
+            use: "ip link's max_tx_rate becomes this many whole credits (rounded down, at least one): the rate the limiter runs at.",
+          }
+        : {
+            value: g.fractionBits,
+            unit: "fraction bits",
+            range: [g.fractionBits, g.fractionBits],
+            tag: g.tag,
+            source: g.source,
+            use: "ip link's max_tx_rate becomes the factor link speed / rate in fixed point with this many fractional bits, truncated: the rate the limiter runs at.",
+          },
+    vf_tx_counted_bytes: {
+      value: counted,
+      unit: "bytes/frame",
+      range: [countedBytes("frame"), countedBytes("layer1")],
+      tag: s.counts.tag,
+      source: `counts ${s.counts.value}: ${s.counts.source}`,
+      use: "What a frame costs the limiter beyond its bytes in the ring: the FCS, and counting Layer 1 bytes the preamble, start delimiter and inter-frame gap (20 B).",
+    },
+    vf_tx_burst_bytes: {
+      value: s.burstBytes.value,
+      unit: "bytes",
+      range: s.burstBytes.range,
+      tag: s.burstBytes.tag,
+      source: s.burstBytes.source,
+      use: "Bytes the limiter lets through back to back after an idle spell (its bucket): a frame may start once the time the frames before it end at the rate, less this, has come.",
+    },
   };
 }

@@ -43,6 +43,11 @@ const vfBar = z
   })
   .strict();
 
+/** How sure a figure of the profile is, as cost constants are tagged (docs/model.md). */
+const Tag = z.enum(["verified", "secondary", "derived", "assumption"]);
+/** Where a figure comes from (driver function, datasheet section, ...). */
+const Source = z.string().min(10);
+
 export const NicProfileSchema = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9_-]*$/),
@@ -189,25 +194,44 @@ export const NicProfileSchema = z
       .object({
         /** How the rate asked for becomes the rate programmed: i40e's 50 Mb/s BW credits
          *  (rounded down, at least one), or ixgbe/igb's rate factor link/R with `fractionBits`
-         *  fractional bits (RTTBCNRC). */
+         *  fractional bits (RTTBCNRC). Each fact below carries its tag and source, like a cost
+         *  constant (`iovsim model show --nic ID` lists them). */
         granularity: z.discriminatedUnion("kind", [
-          z.object({ kind: z.literal("credits"), creditMbps: z.number().positive() }).strict(),
           z
-            .object({ kind: z.literal("rate-factor"), fractionBits: z.number().int().min(0).max(31) })
+            .object({
+              kind: z.literal("credits"),
+              creditMbps: z.number().positive(),
+              tag: Tag,
+              source: Source,
+            })
+            .strict(),
+          z
+            .object({
+              kind: z.literal("rate-factor"),
+              fractionBits: z.number().int().min(0).max(31),
+              tag: Tag,
+              source: Source,
+            })
             .strict(),
         ]),
         /** What a frame costs the limiter: its bytes on the wire with preamble and inter-frame
          *  gap (layer1: frame + FCS + 20 B), or the frame with its FCS alone (frame). */
-        counts: z.enum(["layer1", "frame"]),
-        countsTag: z.enum(["verified", "secondary", "derived", "assumption"]),
+        counts: z.object({ value: z.enum(["layer1", "frame"]), tag: Tag, source: Source }).strict(),
         /** Bytes the limiter lets through back to back after an idle spell (its bucket). */
-        burstBytes: z.number().int().positive(),
-        burstBytesRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
-        burstTag: z.enum(["verified", "secondary", "derived", "assumption"]),
+        burstBytes: z
+          .object({
+            value: z.number().int().positive(),
+            range: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+            tag: Tag,
+            source: Source,
+          })
+          .strict()
+          .refine((b) => b.range[0] <= b.value && b.value <= b.range[1], {
+            message: "value must lie inside its range [low, high]",
+          }),
         /** The limit is programmed per transmit queue of the VF (ixgbe, igb: RTTDQSEL per
          *  queue), not once per VF (i40e: the VF's VSI). */
         perQueue: z.boolean(),
-        sources: z.array(z.string().min(10)).min(1),
       })
       .strict()
       .optional(),

@@ -280,6 +280,10 @@ const vfUse = z.object({
       counts: z.enum(["layer1", "frame"]),
       /** Bytes it lets through back to back after an idle spell. */
       burst_bytes: z.number().int().positive(),
+      /** How sure the NIC profile is of `counts` and of `burst_bytes` (verified, secondary,
+       *  derived, assumption); absent in documents from before they were reported. */
+      counts_tag: z.enum(["verified", "secondary", "derived", "assumption"]).optional(),
+      burst_tag: z.enum(["verified", "secondary", "derived", "assumption"]).optional(),
     })
     .optional(),
 });

@@ -81,6 +81,10 @@ describe("VF max_tx_rate in the data plane (paths --host)", () => {
       programmed_mbps: 500,
       counts: "layer1",
       burst_bytes: 4096,
+      // The profile only assumes both (iovsim model show --nic ixl: vf_tx_counted_bytes and
+      // vf_tx_burst_bytes with their ranges), and the document says so where it names them.
+      counts_tag: "assumption",
+      burst_tag: "assumption",
     });
   });
 
@@ -115,8 +119,9 @@ describe("VF max_tx_rate in the data plane (paths --host)", () => {
       "1",
     );
     expect(r.code, r.err).toBe(0);
+    // The header names the limit, and that what it counts and its burst are assumptions.
     expect(r.out).toContain(
-      "VF 0 max_tx_rate 75 Mbit/s (the NIC programs 50 Mbit/s): its transmit is limited",
+      "VF 0 max_tx_rate 75 Mbit/s (the NIC programs 50 Mbit/s): its transmit is limited (Layer 1 bytes, burst 4096 B; both assumptions of the NIC profile, ranges in iovsim model show --nic)",
     );
     const j = await txRun(s, "jail-vf", "--rate", "1Mpps", "--trial-ms", "20");
     const lp = j.paths[0].load_points[0];
@@ -149,7 +154,7 @@ describe("VF max_tx_rate in the data plane (paths --host)", () => {
     const page = readFileSync(html, "utf8");
     expect(page).toContain("VF transmit limits");
     expect(page).toContain(
-      "jail-vf: VF 0 max_tx_rate 500 Mbit/s: its transmit is limited (Layer 1 bytes, burst 4096 B)",
+      "jail-vf: VF 0 max_tx_rate 500 Mbit/s: its transmit is limited (Layer 1 bytes, burst 4096 B; both assumptions of the NIC profile, ranges in iovsim model show --nic)",
     );
   });
 

@@ -11,6 +11,7 @@ import {
   variantBase,
 } from "../../model/costs.ts";
 import { HW_NAMES, type HwLimits, hwLimits } from "../../model/hw-limits.ts";
+import { VF_TX_SHAPER_NAMES, type VfTxShaperName, vfTxShaperConstants } from "../../model/vf-rate.ts";
 import { allProfiles, getProfile } from "../../nic/profile.ts";
 import { defineCommand, usageError } from "../registry.ts";
 
@@ -20,7 +21,8 @@ const HELP = `usage: iovsim model show [PROFILE] [--profile FILE] [--nic ID] [--
 show   every constant of a cost profile: value, unit, range [low, high], tag
        (verified | secondary | derived | assumption) and source; --json adds how each is used
        then the hardware limits of a NIC (--nic ID, default ixl: the talk's X710) from its
-       profile (src/nic/profiles/ID.json): switch capacity, PCIe per direction, TLP overhead
+       profile (src/nic/profiles/ID.json): switch capacity, PCIe per direction, TLP overhead,
+       and its VF transmit rate limiter (max_tx_rate): granularity, bytes counted, burst
 list   the built-in profiles and the switches a variant may add (NAME!SWITCH)
 -h, --help   this text
 
@@ -44,12 +46,23 @@ function table(names: readonly string[], constants: Record<string, CostConstant>
   return [line(head), ...rows.map(line)];
 }
 
-function showHw(h: HwLimits): string {
+function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null): string {
   return [
     `hardware limits of NIC ${h.nic} (src/nic/profiles/${h.nic}.json; the engine's switch and PCIe resources)`,
     "",
     ...table(HW_NAMES, h.entries),
     "",
+    ...(shaper
+      ? [
+          `VF transmit rate limiter of NIC ${h.nic} (its vfTxShaper: what ip link set DEV vf N max_tx_rate R programs; the engine's vfN-max-tx-rate)`,
+          "",
+          ...table(VF_TX_SHAPER_NAMES, shaper),
+          "",
+        ]
+      : [
+          `NIC ${h.nic} has no VF transmit rate limiter in its profile (max_tx_rate limits nothing in the data plane)`,
+          "",
+        ]),
   ].join("\n");
 }
 
@@ -137,13 +150,14 @@ export const command = defineCommand({
     }
     const p = loadCosts(name ?? "bhyve", opts.profile !== undefined ? "--profile" : "model show");
     const hw = hwLimits(getProfile(nic)!);
+    const shaper = vfTxShaperConstants(getProfile(nic)!);
     if (json) {
       const constants = Object.fromEntries(COST_NAMES.map((k) => [k, p.constants[k]]));
-      const hardware = { nic: hw.nic, limits: hw.entries };
+      const hardware = { nic: hw.nic, limits: hw.entries, vf_tx_shaper: shaper };
       ctx.out(
         `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, ...(moved(p) ? { variant: moved(p) } : {}), constants, hardware }, null, 2)}\n`,
       );
-    } else ctx.out(`${show(p)}\n${showHw(hw)}`);
+    } else ctx.out(`${show(p)}\n${showHw(hw, shaper)}`);
     return 0;
   },
 });

@@ -31,6 +31,8 @@ function vfUse(vf: VfRecord, ph: PathHost): VfUse {
             programmed_mbps: shaping.programmedMbps,
             counts: shaping.counts,
             burst_bytes: shaping.burstBytes,
+            counts_tag: shaping.countsTag,
+            burst_tag: shaping.burstTag,
           },
         }
       : {}),
