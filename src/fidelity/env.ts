@@ -35,6 +35,10 @@ export type Changes = (base: string) => Partial<Record<CostName, number>>;
 
 export class CaseEnv {
   private readonly memo = new Map<string, unknown>();
+  /** The kinds of resource the simulations handed out since the caller last cleared it (a
+   *  case's runs: a VF transmit limiter is kind "shaper"), memoized runs included. Pings
+   *  report no resources: a ping case adds nothing (no fidelity scenario limits a VF). */
+  readonly resourceKinds = new Set<string>();
   constructor(
     readonly trials: TrialOptions,
     readonly changes: Changes = () => ({}),
@@ -56,13 +60,20 @@ export class CaseEnv {
     return this.memo.get(key) as T;
   }
 
+  /** A simulation run once, its resources' kinds noted on every use. */
+  private seen(key: string, f: () => SimResult): SimResult {
+    const r = this.once(key, f);
+    for (const u of r.resources) this.resourceKinds.add(u.kind);
+    return r;
+  }
+
   /** One simulation at `ratePps` (constant arrivals, 64 flows, fixed frame size). */
   run(s: Scenario, ratePps: number): SimResult {
     const profile = this.profile(s.profile);
     const direction = s.direction ?? "rx";
     const trialNs = s.trialNs ?? this.trials.trialNs;
     const key = `run|${s.path}|${profile}|${s.size}|${direction}|${ratePps}|${trialNs}`;
-    return this.once(key, () =>
+    return this.seen(key, () =>
       simulate({
         path: s.path,
         direction,
@@ -115,7 +126,7 @@ export class CaseEnv {
   private applicationRun(s: Scenario, ratePps: number, window?: number): SimResult {
     const profile = this.profile(s.profile);
     const key = `app|${s.path}|${profile}|${s.size}|${ratePps}|${window ?? "open"}`;
-    return this.once(key, () =>
+    return this.seen(key, () =>
       simulate({
         path: s.path,
         direction: "rx",

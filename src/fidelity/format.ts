@@ -72,6 +72,11 @@ export function formatFidelity(r: FidelityReport): string {
       "",
       `${r.sensitivity.length - dep.length} of ${r.sensitivity.length} (case, constant) pairs hold across the range.`,
     );
+    // What the study leaves out, said rather than implied (constants with ranges of their own).
+    if (r.notMoved && r.notMoved.length > 0) {
+      out.push("", "Not moved (NIC profile constants, iovsim model show --nic):");
+      for (const n of r.notMoved) out.push(`  ${n.constants.join(", ")}: ${n.reason}`);
+    }
   }
   return `${out.join("\n")}\n`;
 }

@@ -1,6 +1,8 @@
 // Runs the fidelity cases (and, with sensitivity, every case again with each constant it
 // depends on at both ends of its range, one at a time) and tabulates published vs simulated.
 import { type CostName, loadCosts } from "../model/costs.ts";
+import { HW_NAMES } from "../model/hw-limits.ts";
+import { VF_TX_SHAPER_NAMES } from "../model/vf-rate.ts";
 import { CASES, type FidelityCase } from "./cases.ts";
 import { CaseEnv, DEFAULT_TRIALS, type TrialOptions } from "./env.ts";
 
@@ -35,10 +37,40 @@ export interface SensitivityRow {
   holds: boolean;
 }
 
+/** Constants with a range that --sensitivity does not move, and why. */
+export interface NotMoved {
+  constants: string[];
+  reason: string;
+}
+
 export interface FidelityReport {
   cases: CaseRow[];
   trials: TrialOptions;
   sensitivity?: SensitivityRow[];
+  /** With sensitivity: the NIC profile's constants, which it does not move, and why. */
+  notMoved?: NotMoved[];
+}
+
+/**
+ * The NIC profile's constants (`model show --nic`) are not moved: the hardware limits are the
+ * engine's NIC resources, studied apart (docs/model.md); the VF transmit limiter's apply only
+ * to a case that limits a VF's max_tx_rate, which `limited` lists (none today).
+ */
+function nicConstantsNotMoved(limited: readonly string[]): NotMoved[] {
+  return [
+    {
+      constants: [...VF_TX_SHAPER_NAMES],
+      reason:
+        limited.length === 0
+          ? "no case limits a VF's transmit (max_tx_rate), so no case depends on the VF transmit limiter's constants"
+          : `not moved, though ${limited.join(", ")} ran a VF transmit limiter: ${limited.length === 1 ? "its verdict is" : "their verdicts are"} not checked across these constants' ranges`,
+    },
+    {
+      constants: [...HW_NAMES],
+      reason:
+        "the NIC's hardware limits (switch, PCIe, receive packet buffer) are not moved by --sensitivity (docs/model.md, What the failures say)",
+    },
+  ];
 }
 
 export function selectCases(name?: string): FidelityCase[] {
@@ -80,9 +112,12 @@ export async function runFidelity(o: {
   const trials = o.trials ?? DEFAULT_TRIALS;
   const env = new CaseEnv(trials);
   const rows: CaseRow[] = [];
+  const limited: string[] = [];
   for (const c of o.cases) {
     o.onProgress?.(c.name);
+    env.resourceKinds.clear();
     rows.push(await runCase(c, env));
+    if (env.resourceKinds.has("shaper")) limited.push(c.name);
   }
   const report: FidelityReport = { cases: rows, trials };
   if (!o.sensitivity) return report;
@@ -128,5 +163,6 @@ export async function runFidelity(o: {
     }
   }
   report.sensitivity = sens;
+  report.notMoved = nicConstantsNotMoved(limited);
   return report;
 }

@@ -56,6 +56,12 @@ export const fidelityJsonSchema = z.strictObject({
   cases: z.array(caseSchema),
   /** With --sensitivity: each constant a case depends on, at both ends of its range; else null. */
   sensitivity: z.array(sensitivitySchema).nullable(),
+  /** With --sensitivity: the constants with ranges it does not move (the NIC profile's), and
+   *  why; else null. Absent in documents from before it was reported. */
+  sensitivity_not_moved: z
+    .array(z.strictObject({ constants: z.array(z.string().min(1)), reason: z.string().min(1) }))
+    .nullable()
+    .optional(),
 });
 
 export type FidelityJson = z.infer<typeof fidelityJsonSchema>;
@@ -65,6 +71,7 @@ export interface FidelityReportLike {
   cases: FidelityJson["cases"];
   trials: FidelityJson["trials"];
   sensitivity?: Array<z.infer<typeof sensitivitySchema>>;
+  notMoved?: Array<{ constants: string[]; reason: string }>;
 }
 
 export function buildFidelityJson(r: FidelityReportLike, version: string): FidelityJson {
@@ -87,6 +94,9 @@ export function buildFidelityJson(r: FidelityReportLike, version: string): Fidel
       details: c.details,
     })),
     sensitivity: r.sensitivity ? r.sensitivity.map((s) => ({ ...s })) : null,
+    sensitivity_not_moved: r.sensitivity
+      ? (r.notMoved ?? []).map((n) => ({ constants: [...n.constants], reason: n.reason }))
+      : null,
   };
 }
 

@@ -31,7 +31,9 @@ options:
                   with --sensitivity, its findings (no network; docs/reports.md)
   --case NAME     run one case (${CASES.map((c) => c.name).join(", ")})
   --sensitivity   re-run every case with each constant it depends on at both ends of its
-                  range, one at a time (minutes), and say which verdicts hold
+                  range, one at a time (minutes), and say which verdicts hold; the
+                  NIC profile's constants (model show --nic) are not moved, and it says why
+                  (no case limits a VF's max_tx_rate, so none uses the VF limiter's)
   -h, --help      this text
 
 There is no --profile: each case runs the profile of the host its publication measured (the
