@@ -178,6 +178,22 @@ describe("fidelity --sensitivity in the HTML report", () => {
     expect(trs[1]).toContain('<td class="text">holds</td>');
   });
 
+  it("says which constants it did not move and why, as the terminal does", async () => {
+    const notMoved = [
+      { constants: ["vf_tx_burst_bytes"], reason: "no case limits a VF's transmit (max_tx_rate)" },
+    ];
+    const fid = section(
+      await renderHtmlReport({
+        ...minimal,
+        fidelity: { rows, sensitivity, sensitivity_not_moved: notMoved },
+      }),
+      "fidelity",
+    );
+    expect(fid).toContain(
+      "<p>Not moved (NIC profile constants, iovsim model show --nic): vf_tx_burst_bytes: no case limits a VF&#39;s transmit (max_tx_rate).</p>",
+    );
+  });
+
   it("is absent without --sensitivity, and its rows are validated", async () => {
     const fid = section(await renderHtmlReport({ ...minimal, fidelity: { rows } }), "fidelity");
     expect(fid).not.toContain("Sensitivity");

@@ -105,7 +105,11 @@ export const command = defineCommand({
         schema: j.schema,
         version: j.tool.version,
         command: commandLine("fidelity", args),
-        fidelity: { rows: fidelityReportRows(j), ...(j.sensitivity ? { sensitivity: j.sensitivity } : {}) },
+        fidelity: {
+          rows: fidelityReportRows(j),
+          ...(j.sensitivity ? { sensitivity: j.sensitivity } : {}),
+          ...(j.sensitivity_not_moved ? { sensitivity_not_moved: j.sensitivity_not_moved } : {}),
+        },
       });
       ctx.err(`iovsim: wrote ${o.html}\n`);
     }

@@ -548,6 +548,12 @@ function fidelitySection(input: ReportInput): Section | null {
         ),
       },
       ...sensitivityParts(input.fidelity?.sensitivity ?? null, rows),
+      // What the study leaves where it is, as the terminal says it after its table.
+      ...(input.fidelity?.sensitivity_not_moved ?? []).map((n) =>
+        p(
+          `Not moved (NIC profile constants, iovsim model show --nic): ${n.constants.join(", ")}: ${n.reason}.`,
+        ),
+      ),
     ],
   };
 }

@@ -262,7 +262,14 @@ export const ReportInputSchema = z.object({
   steering: z.object({ results: z.array(SteeringResultSchema) }).optional(),
   counters: SwitchCountersSchema.optional(),
   fidelity: z
-    .object({ rows: z.array(FidelityRowSchema), sensitivity: z.array(SensitivityRowSchema).optional() })
+    .object({
+      rows: z.array(FidelityRowSchema),
+      sensitivity: z.array(SensitivityRowSchema).optional(),
+      /** The constants with ranges --sensitivity does not move, and why (fidelity --json). */
+      sensitivity_not_moved: z
+        .array(z.object({ constants: z.array(z.string()), reason: z.string() }))
+        .optional(),
+    })
     .optional(),
   config: z.object({ file: z.string().min(1), text: z.string() }).optional(),
   cost_profile: CostProfileSchema.optional(),
