@@ -317,6 +317,15 @@ describe("sweep plan: sweep files it reads, and the points they give", () => {
     expect(plan(sweepFile(text("per-point"))).points.map((p) => p.seed)).toEqual(a);
   });
 
+  it("plan with --count: each point's share follows its frames per trial, and the legend says so", async () => {
+    const file = sweepFile(`${HEAD}axes:\n  count: [1000, 3000]\noptions: {path: native, size: 64}\n`);
+    const r = await iovsim(["sweep", "plan", file, "--no-calibrate"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/count=1000 .* cost 25\.0 %/);
+    expect(r.out).toMatch(/count=3000 .* cost 75\.0 %/);
+    expect(r.out).toContain("(paths x sizes x trials x frames per trial)");
+  });
+
   it("plan --shards shows each shard's points and share of the cost; more shards than points are empty", async () => {
     const file = sweepFile(`${HEAD}axes:\n  size: [64, 128, 256]\noptions: {path: native}\n`);
     const two = await iovsim(["sweep", "plan", file, "--no-calibrate", "--shards", "2"]);

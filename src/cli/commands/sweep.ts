@@ -158,7 +158,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         );
       ctx.out(
         plan.experiment === "paths"
-          ? "cost: each point's share of the sweep's simulated work (paths x sizes x trials x virtual ms), the same on every machine\n"
+          ? `cost: each point's share of the sweep's simulated work (paths x sizes x trials x ${plan.points[0]?.args.includes("--count") ? "frames per trial" : "virtual ms"}), the same on every machine\n`
           : `cost: every point of \`iovsim ${plan.experiment}\` counts the same (its work is not estimated from its options)\n`,
       );
     });
