@@ -9,6 +9,17 @@ function fmt(v: number): string {
   return v.toFixed(3);
 }
 
+/** A head, a rule of dashes and the rows, each column as wide as its widest cell. */
+function columns(head: string[], rows: string[][]): string[] {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((x, i) => x.padEnd(w[i]))
+      .join("  ")
+      .trimEnd();
+  return [line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)];
+}
+
 export function formatFidelity(r: FidelityReport): string {
   const head = ["case", "published", "tolerance", "simulated", "error", "result"];
   const rows = r.cases.map((c) => [
@@ -19,18 +30,10 @@ export function formatFidelity(r: FidelityReport): string {
     `${c.error >= 0 ? "+" : ""}${(c.error * 100).toFixed(1)} %`,
     c.pass ? "pass" : "FAIL",
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((x, i) => x.padEnd(w[i]))
-      .join("  ")
-      .trimEnd();
   const out = [
     "Published results reproduced by simulation (virtual time; every figure from full engine runs)",
     "",
-    line(head),
-    line(w.map((n) => "-".repeat(n))),
-    ...rows.map(line),
+    ...columns(head, rows),
     "",
   ];
   for (const c of r.cases) {
@@ -60,13 +63,7 @@ export function formatFidelity(r: FidelityReport): string {
         s.holds ? "holds" : "DEPENDS",
       ];
     });
-    const sw = sh.map((h, i) => Math.max(h.length, ...srows.map((x) => x[i].length)));
-    const sl = (cells: string[]) =>
-      cells
-        .map((x, i) => x.padEnd(sw[i]))
-        .join("  ")
-        .trimEnd();
-    out.push(sl(sh), sl(sw.map((n) => "-".repeat(n))), ...srows.map(sl));
+    out.push(...columns(sh, srows));
     const dep = r.sensitivity.filter((s) => !s.holds);
     out.push(
       "",
