@@ -44,6 +44,9 @@ export interface SimContext {
   notes: string[];
   /** Faults injected into this run (src/engine/faults.ts); elements apply their own. */
   faults?: readonly FaultSpec[];
+  /** The consumer's sender sleeps between its frames (ping(8)) instead of busy-waiting for
+   *  them as a paced traffic generator does (elements/gen.ts). */
+  senderSleeps?: boolean;
   /** Consumers on a CPU hand their frames to an application there (src/engine/application.ts). */
   application?: boolean;
   /** The sender on the wire waits for the applications' reads (ScenarioSpec.window). */

@@ -70,6 +70,8 @@ export interface GraphOptions {
   pathHost?: PathHost;
   /** One receive queue on the consumer's pool (ping: one flow); default: the pool's num-queues, RSS. */
   singleQueue?: boolean;
+  /** The consumer's sender sleeps between frames (ping(8)); default: it busy-waits for them. */
+  senderSleeps?: boolean;
   /** Lay the graph out in this memory (a partition's thread rebuilds the same bytes there). */
   memory?: WebAssembly.Memory;
   /** Replay a capture from the wire instead of generating frames. */
@@ -281,6 +283,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     },
     notes: [],
     ...(o.faults && o.faults.length > 0 ? { faults: o.faults } : {}),
+    ...(o.senderSleeps ? { senderSleeps: true } : {}),
     ...(o.application ? { application: true } : {}),
     ...(o.window ? { closedLoop: closedLoopOf(o) } : {}),
   };

@@ -5,9 +5,11 @@
 // into the guest's vLAPIC (injection cost); a halted vCPU must be woken (wake-up latency, unless
 // the host is still halt-polling); a running one takes it posted (APICv, residual cost) or through
 // an exit; then the guest's handler, and an EOI exit where the profile has one.
-// A vCPU with nothing left to do halts (HLT exit), unless its application has work.
+// A vCPU with nothing left to do halts (HLT exit), unless its application has work, a paced
+// sender on it busy-waits for its next frame, or its guest's idle thread spins first (idle()).
 import { resourceOf, type SimContext } from "./context.ts";
 import type { Resource } from "./resource.ts";
+import { SwitchCount } from "./switch-count.ts";
 
 /** A guest interrupt vector: until when its last interrupt waits in the vLAPIC (set in IRR,
  *  injected at the next VM entry). */
@@ -28,6 +30,7 @@ export function wake(ctx: SimContext, r: Resource, t: number): number {
       r.pollNs += polled;
       r.addCycles(r.account("halt_poll"), polled * r.ghz);
     }
+    r.switches?.add(t); // the guest's idle thread gives the vCPU to the work that woke it
     if (t - r.sleptAt < c.halt_poll_ns) return t; // still polling: no trip through the scheduler
     ctx.events.wakeups++;
     return r.stall(t, c.wakeup_ns, "wakeup");
@@ -125,11 +128,12 @@ export function deviceInterrupt(
 }
 
 /** The element on `r` has no more work at `t`: the resource's background work (the
- *  application) runs if it has some, else a vCPU with nothing else pending halts. */
+ *  application) runs if it has some; else a CPU whose paced sender busy-waits for its next frame
+ *  spins until work comes, and a vCPU with nothing pending idles as its guest does (guestIdle). */
 export function idle(ctx: SimContext, r: Resource, t: number): void {
-  if (r.kind !== "vcpu" && r.kind !== "vhost" && !r.background) return;
+  if (r.kind !== "vcpu" && r.kind !== "vhost" && !r.background && r.busyWaitingSenders === 0) return;
   const check = (now: number): void => {
-    if (r.sleeping || r.active > 0) return;
+    if (r.sleeping || r.active > 0 || r.spinFrom >= 0) return;
     // The application has frames queued: it runs (and calls idle() when they are read).
     if (r.background?.resume(now)) return;
     if (r.busyUntil > now) {
@@ -140,15 +144,63 @@ export function idle(ctx: SimContext, r: Resource, t: number): void {
       ctx.q.push(r.busyUntil, check);
       return;
     }
-    if (r.kind === "vcpu") {
-      ctx.events.vm_exits++;
-      const end = r.run(now, ctx.costs.c.exit_cycles, "exit"); // HLT exit
-      r.sleeping = true;
-      r.sleptAt = end;
-    } else if (r.kind === "vhost") {
+    if (r.busyWaitingSenders > 0) {
+      // A paced sender polls the clock for its next frame's time (FreeBSD's netsend: wait_time
+      // spins on clock_gettime): the CPU runs it until work comes, its next frame or an interrupt.
+      r.startSpin(now, Number.POSITIVE_INFINITY, r.account("send_wait"), false);
+      return;
+    }
+    if (r.kind === "vcpu") guestIdle(ctx, r, now);
+    else if (r.kind === "vhost") {
       r.sleeping = true; // a backend thread blocks until the next wake-up
       r.sleptAt = now;
     }
   };
   ctx.q.push(t, check);
+}
+
+/** A paced sender on `r` has sent its last frame at `t`: a CPU it kept busy-waiting idles. */
+export function senderDone(ctx: SimContext, r: Resource, t: number): void {
+  r.busyWaitingSenders--;
+  if (r.busyWaitingSenders > 0 || r.spinFrom < 0) return;
+  r.endSpin(t, false);
+  idle(ctx, r, t);
+}
+
+/**
+ * The guest's idle thread on vCPU `r`, idle from `now`. FreeBSD's ULE (sched_idletd,
+ * sys/kern/sched_ule.c): when the CPU switched threads more than guest_idle_spin_threshold times
+ * in this stat tick and the last, it spins guest_idle_spins times checking for work before it
+ * halts; work in that time runs at once (no HLT exit, no wake-up, an interrupt to a running
+ * vCPU). Otherwise, and for a guest that does not spin (guest_idle_spins 0: Linux without
+ * cpuidle-haltpoll), it halts at once: a HLT exit, then asleep until an interrupt wakes it.
+ */
+function guestIdle(ctx: SimContext, r: Resource, now: number): void {
+  const c = ctx.costs.c;
+  const spinNs = (c.guest_idle_spins * c.guest_idle_spin_cycles) / r.ghz;
+  if (spinNs > 0) {
+    r.switches ??= new SwitchCount(1e9 / c.guest_stathz);
+    r.switches.add(now); // the work's thread gives the vCPU to the idle thread
+    if (r.switches.total(now) > c.guest_idle_spin_threshold) {
+      const until = now + spinNs;
+      r.startSpin(now, until, r.account("idle_spin"), true);
+      const seq = r.spinSeq;
+      ctx.q.push(until, (t) => {
+        if (r.spinSeq !== seq || r.spinFrom < 0) return; // work ended this spin
+        r.endSpin(t, false);
+        if (r.active > 0) return; // an element's work is due now: it calls idle() when done
+        halt(ctx, r, t);
+      });
+      return;
+    }
+  }
+  halt(ctx, r, now);
+}
+
+/** The vCPU halts at `t`: a HLT exit, then asleep until an interrupt wakes it (wake()). */
+function halt(ctx: SimContext, r: Resource, t: number): void {
+  ctx.events.vm_exits++;
+  const end = r.run(t, ctx.costs.c.exit_cycles, "exit"); // HLT exit
+  r.sleeping = true;
+  r.sleptAt = end;
 }

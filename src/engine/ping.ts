@@ -111,6 +111,7 @@ export function simulatePing(spec: PingSpec, graph?: EnginePath): PingResult {
     config: spec.config,
     ...(spec.pathHost ? { pathHost: spec.pathHost } : {}),
     singleQueue: true, // one flow: one queue
+    senderSleeps: true, // ping(8) waits for its next request in select(), asleep
   });
   const { ctx } = g;
   const consumer = ctx.built.sinks

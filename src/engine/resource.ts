@@ -4,6 +4,7 @@
 // accumulated per event kind (stack, driver, irq, exit, injection, wakeup, copy, ...).
 // Hot paths hold an Account per event kind (no string look-up, no object per charge); the
 // report reads `cycles` by event kind in the order the kinds were first charged.
+import type { SwitchCount } from "./switch-count.ts";
 import type { ResourceUse } from "./types.ts";
 
 export type ResourceKind = ResourceUse["kind"];
@@ -17,6 +18,17 @@ export function isClocked(kind: ResourceKind): boolean {
 /** What a resource's cycles_per_packet counts: CPU clock cycles, or ns for a resource with no clock. */
 export function perPacketUnit(kind: ResourceKind): "cycles" | "ns" {
   return isClocked(kind) ? "cycles" : "ns";
+}
+
+/** Event kinds that are polling which yields at once to work (busy, but not work): KVM's halt
+ *  polling, a guest idle thread's spin, a paced sender's busy-wait. */
+export const POLL_EVENTS = ["halt_poll", "idle_spin", "send_wait"] as const;
+
+/** Cycles of `by_event` (a resource's cycles by event kind) that are polling, not work. */
+export function pollCycles(byEvent: Readonly<Record<string, number>>): number {
+  let s = 0;
+  for (const k of POLL_EVENTS) s += byEvent[k] ?? 0;
+  return s;
 }
 
 /** Cycles of one event kind on one resource. */
@@ -53,6 +65,21 @@ export class Resource {
   private charged: Account[] = [];
   /** Work it runs when no element has any (the application), before halting. */
   background?: Background;
+  /** Spinning since this time (a guest's idle loop, a paced sender's busy-wait), or -1: busy
+   *  time that yields at once to work, accounted (busy and poll) when work or `endSpin` ends it. */
+  spinFrom = -1;
+  /** A spin ends by itself here at the latest (Infinity: only work ends it). */
+  private spinUntil = Number.POSITIVE_INFINITY;
+  /** The account the spin is charged to, and whether it is the guest's idle thread spinning
+   *  (work that ends it is a context switch out of the idle thread). */
+  private spinAccount: Account | undefined;
+  private spinIsIdle = false;
+  /** Bumped at each spin's start: an expiry scheduled for an earlier spin sees it moved on. */
+  spinSeq = 0;
+  /** Senders on this CPU that busy-wait for their next frame and have frames left to send. */
+  busyWaitingSenders = 0;
+  /** The guest scheduler's context switches (vCPU, when its idle thread may spin). */
+  switches?: SwitchCount;
 
   constructor(
     readonly name: string,
@@ -80,9 +107,32 @@ export class Resource {
     a.cycles += cycles;
   }
 
+  /** Starts a spin at `t` that ends by itself at `until` (Infinity: only work ends it). */
+  startSpin(t: number, until: number, a: Account, idleThread: boolean): void {
+    this.spinFrom = t;
+    this.spinUntil = until;
+    this.spinAccount = a;
+    this.spinIsIdle = idleThread;
+    this.spinSeq++;
+  }
+
+  /** Ends the spin under way at `t` (work starts, or it runs out): its time up to then, at most
+   *  its end, is busy time spent polling. `switched`: the idle thread gives the CPU to work. */
+  endSpin(t: number, switched: boolean): void {
+    const ns = Math.max(0, Math.min(t, this.spinUntil) - this.spinFrom);
+    this.spinFrom = -1;
+    if (ns > 0) {
+      this.busyNs += ns;
+      this.pollNs += ns;
+      this.addCycles(this.spinAccount as Account, ns * this.ghz);
+    }
+    if (switched && this.spinIsIdle) this.switches?.add(t);
+  }
+
   /** Runs `ns` of work of account `a` no earlier than `at`; returns when it ends. */
   charge(at: number, ns: number, a: Account): number {
     const start = Math.max(at, this.busyUntil);
+    if (this.spinFrom >= 0) this.endSpin(start, true); // work ends a spin: it yields at once
     const end = start + ns;
     this.lastStart = start;
     this.busyUntil = end;

@@ -3,6 +3,7 @@
 // simulation to), which profile and scenario runs, and why that scenario matches the
 // publication's setup. A case that does not reproduce is reported failing, never tuned.
 
+import { pollCycles } from "../engine/resource.ts";
 import type { SimResult } from "../engine/types.ts";
 import type { CostName } from "../model/costs.ts";
 import type { CaseEnv } from "./env.ts";
@@ -101,6 +102,14 @@ const HOST_RX: CostName[] = [
 ];
 const HOST_TX: CostName[] = ["stack_tx_cycles", "drv_tx_pkt_cycles", "tx_reap_pkt_cycles", "doorbell_cycles"];
 const WIRE_PCIE: CostName[] = ["nic_window_ns", "pcie_rtt_ns", "peer_turnaround_ns"];
+/** How an idle FreeBSD guest vCPU idles (ULE's spin before it halts): the cases on bhyve whose
+ *  guest idles between interrupts (the idle ping must still find it halted). */
+const GUEST_IDLE: CostName[] = [
+  "guest_idle_spins",
+  "guest_idle_spin_cycles",
+  "guest_idle_spin_threshold",
+  "guest_stathz",
+];
 const VM_IRQ: CostName[] = [
   "host_irq_on_vcpu",
   "exit_cycles",
@@ -172,7 +181,7 @@ export const CASES: readonly FidelityCase[] = [
     scenario:
       "ping (98-byte frames, one request per second of virtual time, median of the run) on vm-vf and native",
     why: "the talk pinged an idle host: one request a second finds the guest's vCPU halted (bhyve sleeps at once, no halt-polling), so each reply pays the host interrupt, the injection and the wake-up, as in the talk.",
-    dependsOn: [...HOST_RX, ...HOST_TX, ...WIRE_PCIE, ...VM_IRQ, "wakeup_ns"],
+    dependsOn: [...HOST_RX, ...HOST_TX, ...WIRE_PCIE, ...VM_IRQ, "wakeup_ns", ...GUEST_IDLE],
     run: async (env) => rttOverNative(env, "vm-vf"),
   },
   {
@@ -371,7 +380,7 @@ export const CASES: readonly FidelityCase[] = [
       const fast = stream("kvm-exits").delivered_pps / stream("kvm-exits!no-event-idx").delivered_pps;
       const guest = (r: SimResult) => {
         const g = r.resources.find((x) => x.resource === "guest-vcpu0");
-        return Math.round((g?.cycles_per_packet ?? 0) - (g?.by_event.halt_poll ?? 0));
+        return Math.round((g?.cycles_per_packet ?? 0) - pollCycles(g?.by_event ?? {}));
       };
       const gbps = (r: SimResult) => `${((r.delivered_pps * STREAM_BYTES * 8) / 1e9).toFixed(2)} Gbit/s`;
       const ev = (r: SimResult) =>
@@ -394,7 +403,7 @@ export const CASES: readonly FidelityCase[] = [
     profiles: ["bhyve"],
     scenario: `64 B receive at ${mpps(OVERLOAD_PPS)} offered on native, vm-vf, virtio; idle pings on native, jail-vf, vm-vf`,
     why: "the orderings compare the paths of one host (the talk's bhyve) on the same load; each relation is checked on simulated figures.",
-    dependsOn: [...HOST_RX, ...VM_IRQ, "wakeup_ns", ...VIRTIO],
+    dependsOn: [...HOST_RX, ...VM_IRQ, "wakeup_ns", ...VIRTIO, ...GUEST_IDLE],
     async run(env) {
       const t = (path: string) => env.run({ path, profile: "bhyve", size: 64 }, OVERLOAD_PPS).delivered_pps;
       const rtt = (path: string) => env.pingMedianUs(path, "bhyve");

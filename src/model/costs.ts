@@ -77,6 +77,10 @@ export const COST_NAMES = [
   "eoi_exits",
   "wakeup_ns",
   "halt_poll_ns",
+  "guest_idle_spins",
+  "guest_idle_spin_cycles",
+  "guest_idle_spin_threshold",
+  "guest_stathz",
   "thread_wakeup_ns",
   "kick_exit_cycles",
   "vhost_batch_cycles",
@@ -111,10 +115,21 @@ const FLAGS: CostName[] = [
   "vhost_signal_per_packet",
   "irqfd_msi_fastpath",
 ];
-const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
+const POSITIVE: CostName[] = [
+  "cpu_ghz",
+  "napi_budget",
+  "nic_window_frames",
+  "copy_gbytes_per_s",
+  "guest_stathz",
+];
 /** Counts the engine loops over (frames per poll, descriptors per write-back): a fraction has no
  *  meaning there (a budget of 64.5 frames). */
-const WHOLE: CostName[] = ["napi_budget", "nic_window_frames"];
+const WHOLE: CostName[] = [
+  "napi_budget",
+  "nic_window_frames",
+  "guest_idle_spins",
+  "guest_idle_spin_threshold",
+];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
 /** The largest value (and range end) of any constant, in its unit: 10^9 cycles is a third of a
@@ -147,7 +162,7 @@ const fileSchema = z
     name: z.string().min(1).regex(ONE_LINE, `a name is ${ONE_LINE_MESSAGE}`),
     description: z.string().min(1),
     // "" is no profile: without this it read as no `extends` at all, and the file was refused
-    // for the 51 constants it then lacked rather than for the empty name.
+    // for the 55 constants it then lacked rather than for the empty name.
     extends: z.string().min(1, "name a built-in profile or a file (or leave extends out)").optional(),
     constants: z.record(z.string(), constantSchema),
   })

@@ -5,12 +5,17 @@
 // (`tailDrop`: pktgen into a tap). Such a thread sends at the offered rate or as fast as its core
 // allows, whichever is lower (pktgen does not catch up on slots it missed while busy), and its
 // device drops what its queue cannot take (tun_net_xmit on a full ring): those frames were built
-// and handed over (charged), then dropped and counted (G_TAILDROP). The Wasm kernel paces,
-// stamps (arrival ns) and builds the frames.
+// and handed over (charged), then dropped and counted (G_TAILDROP). A sender on a vCPU
+// busy-waits between its frames (FreeBSD's netsend spins on the clock; netmap's pkt-gen below
+// 1 ms, Linux pktgen below 100 us, TRex and DPDK poll), so its vCPU never halts while it has
+// frames to send (irq.ts idle(), the busy-wait counted as polling); ping(8) sleeps between its
+// requests instead (ctx.senderSleeps). The Wasm kernel paces, stamps (arrival ns) and builds the
+// frames.
 import * as P from "../../../assembly/pathabi.ts";
 import { countBatch } from "../activation.ts";
 import { measureFromNs as measureFrom, setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
+import { senderDone } from "../irq.ts";
 import { ackGenerator } from "./ack-gen.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
@@ -90,9 +95,19 @@ export const gen: ElementKind = {
       settled = true; // it stopped at the threshold: every frame stamped before it is made
       return n1 + genBurst(c, budget - n1);
     };
+    // A sender on a vCPU keeps it busy-waiting until its last frame is sent.
+    let busyWaits = !onWire && res.kind === "vcpu" && !ctx.senderSleeps;
+    if (busyWaits) res.busyWaitingSenders++;
+    const finished = (t: number): void => {
+      if (!busyWaits) return;
+      busyWaits = false;
+      senderDone(ctx, res, t);
+    };
     const window = (t: number): void => {
-      if (t >= offerUntilNs) return;
-      if (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count) return;
+      if (t >= offerUntilNs || (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count)) {
+        finished(t);
+        return;
+      }
       if (tailDrop && res.busyUntil > t) {
         q.push(res.busyUntil, window); // the thread is still sending what it built
         return;
