@@ -168,6 +168,47 @@ describe("iovsim steering", () => {
     expect(x.ndr_gbps).toBeLessThanOrEqual(10);
   });
 
+  it("--rate in Gbit/s is that rate for every mix, each at its own frame size", async () => {
+    const r = await cli([
+      "steering",
+      "--mix",
+      "plain,vxlan",
+      "--strategy",
+      "inner-rss",
+      "--queues",
+      "4",
+      "--frames",
+      "2000",
+      "--rate",
+      "9Gbps",
+      "--no-ndr",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out).results as Array<{
+      traffic: string;
+      wire_gbps: number;
+      offered_mpps: number;
+    }>;
+    expect(rows.map((x) => x.traffic)).toEqual(["plain", "vxlan"]);
+    // Each mix's frames have their own size, so the same Gbit/s is a different Mpps for each.
+    for (const x of rows) expect(x.wire_gbps).toBeCloseTo(9, 6);
+    expect(rows[1]!.offered_mpps).toBeLessThan(rows[0]!.offered_mpps);
+    // Above one mix's line rate is refused naming that mix.
+    const over = await cli([
+      "steering",
+      "--mix",
+      "vxlan,plain",
+      "--queues",
+      "4",
+      "--rate",
+      "10Mpps",
+      "--no-ndr",
+    ]);
+    expect(over.code).toBe(1);
+    expect(over.err).toMatch(/--rate: above the 10 Gbit\/s line rate of mix vxlan/);
+  });
+
   it("options it does not support are errors naming the option", async () => {
     for (const [argv, msg] of [
       [["--pcap", "x.pcap"], /unknown option '--pcap'/],
