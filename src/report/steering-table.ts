@@ -69,7 +69,14 @@ export function steeringTable(
       dropsCell(r),
     ]);
   }
-  return `${t.toString()}\n`;
+  // NDR is a search's answer; the other figures come from one trial, at --rate when given (a row
+  // may then show an NDR beside drops), else at NDR: the caption says which.
+  const at = rows.find((r) => !r.skipped)?.at;
+  const caption =
+    at === undefined
+      ? ""
+      : `Jain to drops: ${at === "rate" ? "at --rate (the offered load asked for)" : "at NDR (the highest load with no loss)"}\n`;
+  return `${t.toString()}\n${caption}`;
 }
 
 /** Per-queue load of each result: one bar per queue, scaled to the busiest queue of the row. */
