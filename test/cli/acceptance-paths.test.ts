@@ -311,6 +311,29 @@ describe("paths: relations between runs", () => {
     expect(fine.notes.join("\n")).not.toMatch(/NDR 0:/);
   });
 
+  // VF-0 (VLAN 100) looped back to VF-1 (VLAN 4094): the switch delivers none at any load, and
+  // the note once sent the user to a finer --precision, which finds nothing.
+  it("an NDR of 0 where nothing is delivered at any load says so, not 'a finer --precision finds it'", async () => {
+    const j = await paths([
+      "-f",
+      IX_VLAN,
+      "--path",
+      "vf-loopback",
+      "--direction",
+      "tx",
+      "--size",
+      "64",
+      ...QUICK,
+    ]);
+    expect(pathsViolations(j)).toEqual([]);
+    expect(j.paths[0]!.ndr_mpps).toBe(0);
+    const notes = j.notes.join("\n");
+    expect(notes).toMatch(
+      /vf-loopback tx 64: NDR 0: no load the search tried delivered a frame \(the lowest at [\d.]+ Mpps\): the path drops every frame, at any load, which no --precision changes/,
+    );
+    expect(notes).not.toMatch(/a finer --precision finds it/);
+  });
+
   it("both directions together carry no more than rx and tx alone", async () => {
     const argv = ["--path", "native,vm-vf,jail-epair", "--size", "64", ...QUICK];
     const [rx, tx, both] = await Promise.all(

@@ -188,6 +188,14 @@ function belowResolution(o: PathsOptions, exp: ExperimentResult): string[] {
     const final = c.finalTrialNs !== null;
     const tried = c.trials.filter((t) => t.final === final).map((t) => t.ratePps);
     const lowest = Math.min(...tried);
+    // Nothing delivered at any load (e.g. a loopback between VFs in different VLANs: the switch
+    // drops every frame): a finer resolution finds nothing, the drop reason is what to look at.
+    if (c.trials.every((t) => t.deliveredShare === 0)) {
+      notes.push(
+        `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0: no load the search tried delivered a frame (the lowest at ${m(k * lowest)} Mpps): the path drops every frame, at any load, which no --precision changes; --rate (e.g. --rate 1%) shows where they are dropped`,
+      );
+      continue;
+    }
     notes.push(
       `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0: every load the search tried failed NDR's limit, the lowest at ${m(k * lowest)} Mpps; the path's capacity is below the search's resolution step (${m(k * o.precision * c.lineRatePps)} Mpps, --precision ${+(o.precision * 100).toFixed(4)} % of line rate): a finer --precision finds it`,
     );
