@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim } from "../helpers/cli.ts";
+import { eth } from "../../src/traffic/frames.ts";
+import { writeFrames } from "../helpers/captures.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const cli = (argv: string[]) => iovsim(argv);
 
@@ -119,6 +121,31 @@ describe("iovsim steering", () => {
     expect(x.traffic).toBe(`pcap:${pcap}`);
     expect(x.per_queue.reduce((a: number, b: number) => a + b, 0)).toBe(800);
     expect(x.conservation_ok).toBe(true);
+  });
+
+  // A user's capture of tagged frames: the steering VFs join no VLAN, so the switch's VLAN filter
+  // drops them. They were once counted nowhere: conservation failed and the run exited 2.
+  it("a capture's VLAN-tagged frames the switch filters are dropped with their reason, conservation kept", async () => {
+    const pcap = writeFrames(join(tempDir("iovsim-steering-vlan-"), "tagged.pcap"), [
+      eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" })
+        .vlan(100)
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+        .udp({ sport: 1234, dport: 5678 })
+        .build(),
+    ]);
+    const r = await cli(
+      ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1", "--rate", "1%"].concat([
+        "--no-ndr",
+        "--frames",
+        "500",
+        "--json",
+      ]),
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const x = JSON.parse(r.out).results[0];
+    expect(x.conservation_ok).toBe(true);
+    expect(x.drops).toEqual({ "nic: VLAN filter": 500 });
   });
 
   it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {
