@@ -51,6 +51,8 @@ export function steeringTable(
       t.push([r.traffic, r.strategy, r.queues, { colSpan: 11, content: `n/a: ${r.skipped}` }]);
       continue;
     }
+    // No frame delivered (the switch dropped them all): no spread and no latency to show, not 0.
+    const none = r.delivered_mpps === 0;
     t.push([
       r.traffic,
       r.strategy,
@@ -58,12 +60,14 @@ export function steeringTable(
       r.ndr_mpps === null ? "-" : f2(r.ndr_mpps),
       r.ndr_gbps === null ? "-" : f2(r.ndr_gbps),
       f2(r.line_rate_mpps),
-      f3(r.jain),
-      f2(r.max_over_mean),
+      none ? "-" : f3(r.jain),
+      none ? "-" : f2(r.max_over_mean),
       r.reordered,
       r.split_pairs,
       // min is exact (the fastest frame), as steering's JSON and CSV give it; p50/p99 from the histogram.
-      `${r.latency_us.min.toFixed(1)}/${r.latency_us.p50.toFixed(1)}/${r.latency_us.p99.toFixed(1)}`,
+      none
+        ? "- (none delivered)"
+        : `${r.latency_us.min.toFixed(1)}/${r.latency_us.p50.toFixed(1)}/${r.latency_us.p99.toFixed(1)}`,
       `${(r.utilization.busiest_core * 100).toFixed(0)}%`,
       r.utilization.dispatcher === null ? "-" : `${(r.utilization.dispatcher * 100).toFixed(0)}%`,
       dropsCell(r),

@@ -146,6 +146,18 @@ describe("iovsim steering", () => {
     const x = JSON.parse(r.out).results[0];
     expect(x.conservation_ok).toBe(true);
     expect(x.drops).toEqual({ "nic: VLAN filter": 500 });
+    // The table shows no latency or spread for a row that delivered nothing (not 0.0 us).
+    const table = await cli(
+      ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1"].concat([
+        "--rate",
+        "1%",
+        "--no-ndr",
+        "--frames",
+        "500",
+      ]),
+    );
+    const row = table.out.split("\n").find((l) => /│ single\s*│ 1\s*│/.test(l)) ?? "";
+    expect(row, table.out).toMatch(/│ - +│ - +│ 0 +│ 0 +│ - \(none delivered\) +│/);
   });
 
   it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {
