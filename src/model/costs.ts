@@ -33,11 +33,14 @@ const constantSchema = z
     tag: z.enum(COST_TAGS),
     source: z
       .string()
-      .min(10, "a source names the publication")
+      .min(10, "a source names the publication (at least 10 characters)")
       .regex(ONE_LINE, `a source is ${ONE_LINE_MESSAGE}`)
       // A source names the publication itself, never a private summary of it.
       .refine((s) => !/anchors\.md/i.test(s), "cite the publication itself, not a summary file"),
-    use: z.string().min(5).regex(ONE_LINE, `a use is ${ONE_LINE_MESSAGE}`),
+    use: z
+      .string()
+      .min(5, "a use says what the engine charges it for (at least 5 characters)")
+      .regex(ONE_LINE, `a use is ${ONE_LINE_MESSAGE}`),
   })
   .strict()
   .refine((c) => c.range[0] <= c.range[1], { message: "range low > high", path: ["range"] })

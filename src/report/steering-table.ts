@@ -51,6 +51,8 @@ export function steeringTable(
       t.push([r.traffic, r.strategy, r.queues, { colSpan: 11, content: `n/a: ${r.skipped}` }]);
       continue;
     }
+    // No frame delivered (the switch dropped them all): no spread and no latency to show, not 0.
+    const none = r.delivered_mpps === 0;
     t.push([
       r.traffic,
       r.strategy,
@@ -58,18 +60,27 @@ export function steeringTable(
       r.ndr_mpps === null ? "-" : f2(r.ndr_mpps),
       r.ndr_gbps === null ? "-" : f2(r.ndr_gbps),
       f2(r.line_rate_mpps),
-      f3(r.jain),
-      f2(r.max_over_mean),
+      none ? "-" : f3(r.jain),
+      none ? "-" : f2(r.max_over_mean),
       r.reordered,
       r.split_pairs,
       // min is exact (the fastest frame), as steering's JSON and CSV give it; p50/p99 from the histogram.
-      `${r.latency_us.min.toFixed(1)}/${r.latency_us.p50.toFixed(1)}/${r.latency_us.p99.toFixed(1)}`,
+      none
+        ? "- (none delivered)"
+        : `${r.latency_us.min.toFixed(1)}/${r.latency_us.p50.toFixed(1)}/${r.latency_us.p99.toFixed(1)}`,
       `${(r.utilization.busiest_core * 100).toFixed(0)}%`,
       r.utilization.dispatcher === null ? "-" : `${(r.utilization.dispatcher * 100).toFixed(0)}%`,
       dropsCell(r),
     ]);
   }
-  return `${t.toString()}\n`;
+  // NDR is a search's answer; the other figures come from one trial, at --rate when given (a row
+  // may then show an NDR beside drops), else at NDR: the caption says which.
+  const at = rows.find((r) => !r.skipped)?.at;
+  const caption =
+    at === undefined
+      ? ""
+      : `Jain to drops: ${at === "rate" ? "at --rate (the offered load asked for)" : "at NDR (the highest load with no loss)"}\n`;
+  return `${t.toString()}\n${caption}`;
 }
 
 /** Per-queue load of each result: one bar per queue, scaled to the busiest queue of the row. */

@@ -22,8 +22,9 @@ export interface MatrixOptions {
   traffics: SteeringTraffic[];
   strategies: StrategyId[];
   queues: number[];
-  /** Offered load in frames/s, or null: results at NDR only. */
-  ratePps: number | null;
+  /** Offered load in frames/s, or null: results at NDR only. A function gives each traffic its
+   *  own (a rate in Gbit/s or % of line rate is a different frame rate for each mix's frames). */
+  ratePps: number | null | ((traffic: SteeringTraffic) => number);
   frames: number;
   seed: number;
   profile: string;
@@ -234,10 +235,11 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           linkGbps: o.linkGbps,
         };
         let atRate: SteeringSim | null = null;
-        if (o.ratePps !== null) {
+        const ratePps = typeof o.ratePps === "function" ? o.ratePps(traffic) : o.ratePps;
+        if (ratePps !== null) {
           atRate = sim({
             ...scenario,
-            ratePps: o.ratePps,
+            ratePps,
             ...(atRateFaults.length > 0 ? { faults: atRateFaults } : {}),
           });
           frames += atRate.simulator.frames;

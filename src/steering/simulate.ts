@@ -397,6 +397,9 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const p = sc.port;
   const portDrops: Record<string, number> = {
     "nic: no pool (MAC filter)": p.rx_no_pool + p.rx_l2_filtered,
+    // A tagged frame of a VLAN no pool joined (the steering VFs join none), and a truncated tag.
+    "nic: VLAN filter": p.rx_vlan_filtered,
+    "nic: malformed (truncated VLAN tag)": p.rx_errors,
     "nic: runt/oversize": p.rx_runt_dropped + p.roc,
   };
   for (const [kk, v] of Object.entries(portDrops)) if (v > 0) drops[kk] = v;

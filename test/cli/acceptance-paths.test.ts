@@ -311,6 +311,42 @@ describe("paths: relations between runs", () => {
     expect(fine.notes.join("\n")).not.toMatch(/NDR 0:/);
   });
 
+  // --count 300: a trial of 300 frames passes a load the queues only absorb (NDR 50 % high at
+  // 1000 frames), and --count has no final trials; --trial-ms said so, --count did not.
+  it("--count too small for the path's queues says its NDR may be overstated; enough frames do not", async () => {
+    const argv = ["--path", "native", "--size", "64", "--precision", "5", "--workers", "1"];
+    const few = await paths([...argv, "--count", "300"]);
+    expect(few.notes.join("\n")).toMatch(
+      /--count 300 is fewer frames than the queues of every case need to overflow one resolution step above the NDR found \(native rx 64 \d+ frames\), so their NDR and PDR may be overstated/,
+    );
+    const enough = await paths([...argv, "--count", "20000"]);
+    expect(enough.notes.join("\n")).not.toMatch(/--count/);
+    expect(ndrOf(enough, "native")).toBeLessThan(ndrOf(few, "native"));
+  });
+
+  // VF-0 (VLAN 100) looped back to VF-1 (VLAN 4094): the switch delivers none at any load, and
+  // the note once sent the user to a finer --precision, which finds nothing.
+  it("an NDR of 0 where nothing is delivered at any load says so, not 'a finer --precision finds it'", async () => {
+    const j = await paths([
+      "-f",
+      IX_VLAN,
+      "--path",
+      "vf-loopback",
+      "--direction",
+      "tx",
+      "--size",
+      "64",
+      ...QUICK,
+    ]);
+    expect(pathsViolations(j)).toEqual([]);
+    expect(j.paths[0]!.ndr_mpps).toBe(0);
+    const notes = j.notes.join("\n");
+    expect(notes).toMatch(
+      /vf-loopback tx 64: NDR 0: no load the search tried delivered a frame \(the lowest at [\d.]+ Mpps\): the path drops every frame, at any load, which no --precision changes/,
+    );
+    expect(notes).not.toMatch(/a finer --precision finds it/);
+  });
+
   it("both directions together carry no more than rx and tx alone", async () => {
     const argv = ["--path", "native,vm-vf,jail-epair", "--size", "64", ...QUICK];
     const [rx, tx, both] = await Promise.all(

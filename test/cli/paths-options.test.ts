@@ -75,6 +75,10 @@ describe("paths options (issue 9 item 7)", () => {
     expect(() => selectPaths(["vf-loopback"], "rx")).toThrow(
       /--direction rx: path 'vf-loopback' runs only tx/,
     );
+    // Without --direction, the error does not quote an option the user never gave.
+    expect(userError(() => parse(["--path", "vf-loopback"])).message).toBe(
+      "path 'vf-loopback' runs only tx, and --direction is rx by default: add --direction tx",
+    );
   });
 
   it("a forwarding path (jail-epair-fwd) runs rx only: rx under --direction both, with a note; tx is refused", () => {

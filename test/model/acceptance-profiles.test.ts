@@ -159,8 +159,15 @@ const BAD: Bad[] = [
   {
     what: "a source of one character",
     text: one("cpu_ghz", { source: "x" }),
-    says: /cpu_ghz\.source: a source names the publication/,
+    // The message gives the rule: a user's "what-if" (7 characters) is refused, saying why.
+    says: /cpu_ghz\.source: a source names the publication \(at least 10 characters\)/,
     at: /"source": "x"/,
+  },
+  {
+    what: "a use of two characters",
+    text: one("cpu_ghz", { use: "x2" }),
+    says: /cpu_ghz\.use: a use says what the engine charges it for \(at least 5 characters\)/,
+    at: /"use": "x2"/,
   },
   {
     what: "an unknown constant",

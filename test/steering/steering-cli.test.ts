@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { iovsim } from "../helpers/cli.ts";
+import { eth } from "../../src/traffic/frames.ts";
+import { writeFrames } from "../helpers/captures.ts";
+import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const cli = (argv: string[]) => iovsim(argv);
 
@@ -83,6 +85,8 @@ describe("iovsim steering", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("n/a: ixl: at most 16 cores (16 queues per VF)");
     expect(r.out).toContain("per-queue load (at --rate)");
+    // The table's per-trial columns say at which load they were measured.
+    expect(r.out).toContain("Jain to drops: at --rate (the offered load asked for)");
     expect(r.out).toMatch(/simulator speed \(wall clock on this machine, not a simulated figure\)/);
     // Latency: the exact minimum (as --json and --csv give it) before p50 and p99.
     expect(r.out).toContain("lat min/p50/p99 us");
@@ -117,6 +121,43 @@ describe("iovsim steering", () => {
     expect(x.traffic).toBe(`pcap:${pcap}`);
     expect(x.per_queue.reduce((a: number, b: number) => a + b, 0)).toBe(800);
     expect(x.conservation_ok).toBe(true);
+  });
+
+  // A user's capture of tagged frames: the steering VFs join no VLAN, so the switch's VLAN filter
+  // drops them. They were once counted nowhere: conservation failed and the run exited 2.
+  it("a capture's VLAN-tagged frames the switch filters are dropped with their reason, conservation kept", async () => {
+    const pcap = writeFrames(join(tempDir("iovsim-steering-vlan-"), "tagged.pcap"), [
+      eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" })
+        .vlan(100)
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+        .udp({ sport: 1234, dport: 5678 })
+        .build(),
+    ]);
+    const r = await cli(
+      ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1", "--rate", "1%"].concat([
+        "--no-ndr",
+        "--frames",
+        "500",
+        "--json",
+      ]),
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const x = JSON.parse(r.out).results[0];
+    expect(x.conservation_ok).toBe(true);
+    expect(x.drops).toEqual({ "nic: VLAN filter": 500 });
+    // The table shows no latency or spread for a row that delivered nothing (not 0.0 us).
+    const table = await cli(
+      ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1"].concat([
+        "--rate",
+        "1%",
+        "--no-ndr",
+        "--frames",
+        "500",
+      ]),
+    );
+    const row = table.out.split("\n").find((l) => /│ single\s*│ 1\s*│/.test(l)) ?? "";
+    expect(row, table.out).toMatch(/│ - +│ - +│ 0 +│ 0 +│ - \(none delivered\) +│/);
   });
 
   it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {
@@ -166,6 +207,47 @@ describe("iovsim steering", () => {
     const [x] = JSON.parse(r.out).results;
     expect(x.ndr_mpps).toBe(x.line_rate_mpps);
     expect(x.ndr_gbps).toBeLessThanOrEqual(10);
+  });
+
+  it("--rate in Gbit/s is that rate for every mix, each at its own frame size", async () => {
+    const r = await cli([
+      "steering",
+      "--mix",
+      "plain,vxlan",
+      "--strategy",
+      "inner-rss",
+      "--queues",
+      "4",
+      "--frames",
+      "2000",
+      "--rate",
+      "9Gbps",
+      "--no-ndr",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out).results as Array<{
+      traffic: string;
+      wire_gbps: number;
+      offered_mpps: number;
+    }>;
+    expect(rows.map((x) => x.traffic)).toEqual(["plain", "vxlan"]);
+    // Each mix's frames have their own size, so the same Gbit/s is a different Mpps for each.
+    for (const x of rows) expect(x.wire_gbps).toBeCloseTo(9, 6);
+    expect(rows[1]!.offered_mpps).toBeLessThan(rows[0]!.offered_mpps);
+    // Above one mix's line rate is refused naming that mix.
+    const over = await cli([
+      "steering",
+      "--mix",
+      "vxlan,plain",
+      "--queues",
+      "4",
+      "--rate",
+      "10Mpps",
+      "--no-ndr",
+    ]);
+    expect(over.code).toBe(1);
+    expect(over.err).toMatch(/--rate: above the 10 Gbit\/s line rate of mix vxlan/);
   });
 
   it("options it does not support are errors naming the option", async () => {

@@ -236,6 +236,7 @@ export function parsePathNames(given: string[] | undefined): string[] {
 export function selectPaths(
   names: string[],
   direction: Direction,
+  directionGiven = true,
 ): { runs: Array<{ path: string; direction: Direction }>; notes: string[] } {
   const notes: string[] = [];
   const runs: Array<{ path: string; direction: Direction }> = [];
@@ -251,7 +252,13 @@ export function selectPaths(
         `${n} only forwards what it receives (no consumer that sends): run as rx under --direction both`,
       );
     } else if (names.length > 0) {
-      throw new UserError("E_USAGE", `--direction ${direction}: path '${n}' runs only ${dirs.join(", ")}`);
+      // Without --direction the user asked for no direction: say rx is the default, and what to add.
+      throw new UserError(
+        "E_USAGE",
+        directionGiven
+          ? `--direction ${direction}: path '${n}' runs only ${dirs.join(", ")}`
+          : `path '${n}' runs only ${dirs.join(", ")}, and --direction is ${direction} by default: add --direction ${dirs[0]}`,
+      );
     }
   }
   return { runs, notes };
@@ -452,7 +459,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     throw new UserError("E_USAGE", `--direction: '${direction}' is not rx, tx or both`);
   checkReplayOptionUse(v);
   const names = parsePathNames(v.path);
-  const selected = selectPaths(names, direction);
+  const selected = selectPaths(names, direction, v.direction !== undefined);
   // --pcap: one direction; tx on the paths whose timing follows the frames (paths-replay.ts).
   const chosen = v.pcap !== undefined ? replayRuns(selected, direction, names.length > 0) : selected;
   const notes = chosen.notes;

@@ -102,6 +102,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
         ...unfaultedCases(o, exp),
         ...aboveCapacityAtRate(o, exp),
         ...belowResolution(o, exp),
+        ...shortCounts(o, exp, buffering),
       ],
       warnings: o.replay ? replayWarnings(exp) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
@@ -188,11 +189,43 @@ function belowResolution(o: PathsOptions, exp: ExperimentResult): string[] {
     const final = c.finalTrialNs !== null;
     const tried = c.trials.filter((t) => t.final === final).map((t) => t.ratePps);
     const lowest = Math.min(...tried);
+    // Nothing delivered at any load (e.g. a loopback between VFs in different VLANs: the switch
+    // drops every frame): a finer resolution finds nothing, the drop reason is what to look at.
+    if (c.trials.every((t) => t.deliveredShare === 0)) {
+      notes.push(
+        `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0: no load the search tried delivered a frame (the lowest at ${m(k * lowest)} Mpps): the path drops every frame, at any load, which no --precision changes; --rate (e.g. --rate 1%) shows where they are dropped`,
+      );
+      continue;
+    }
     notes.push(
       `${c.case.path} ${c.case.direction} ${c.case.size}: NDR 0: every load the search tried failed NDR's limit, the lowest at ${m(k * lowest)} Mpps; the path's capacity is below the search's resolution step (${m(k * o.precision * c.lineRatePps)} Mpps, --precision ${+(o.precision * 100).toFixed(4)} % of line rate): a finer --precision finds it`,
     );
   }
   return notes;
+}
+
+/** --count N: a trial of N frames one resolution step above capacity C lasts N / (C + step)
+ *  and overflows the path's B buffered frames only if N >= B (C + step) / step. Fewer frames pass
+ *  a load the queues merely absorb (a 1000-frame trial gave native 64 B an NDR 50 % high), as a
+ *  short --trial-ms does, and --count has no final trials: said per case, at the NDR found. */
+function shortCounts(
+  o: PathsOptions,
+  exp: ExperimentResult,
+  buffering: (c: ExperimentCase) => number,
+): string[] {
+  const count = o.trial.count;
+  if (count === undefined || o.rate !== undefined) return [];
+  const short: string[] = [];
+  for (const c of exp.cases) {
+    if (c.ndrPps === null) continue;
+    const step = o.precision * c.lineRatePps;
+    const need = Math.ceil((buffering(c.case) * (c.ndrPps + step)) / step);
+    if (count < need) short.push(`${c.case.path} ${c.case.direction} ${c.case.size} ${need}`);
+  }
+  if (short.length === 0) return [];
+  return [
+    `--count ${count} is fewer frames than the queues of ${short.length === exp.cases.length ? "every case" : "some cases"} need to overflow one resolution step above the NDR found (${short.join(", ")} frames), so their NDR and PDR may be overstated: a trial that short passes a load the queues only absorb (without --count the search ends with trials long enough; docs/experiments.md, Trial length)`,
+  ];
 }
 
 /** A --trial-ms shorter than a case's queues need to overflow one resolution step above

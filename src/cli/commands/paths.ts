@@ -84,7 +84,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              length (a note says when it is shorter than the path's queues need)
 --count N    frames each trial offers instead: the trial lasts N / the load's rate of virtual
              time, the time offering them takes (Poisson arrivals: about N, never more);
-             exclusive with --trial-ms; no final trials
+             exclusive with --trial-ms; no final trials (a note says when N is too few for
+             the path's queues to overflow above the NDR found)
 --pdr-loss   PDR's loss limit in percent (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 --profile P  cost profile: ${costProfileNames().join(", ")} (default bhyve), or a JSON

@@ -443,22 +443,26 @@ export const command = defineCommand({
     }
     // The X710 model's own link speed (its NIC profile), as the paths take theirs.
     const linkGbps = linkGbpsOf("ixl");
-    let ratePps: number | null = null;
-    if (o.rate) {
-      const mean = meanFrameBytes(mixes[0]!, o.frames, o.seed);
-      const line = lineRatePps(mean, linkGbps);
-      ratePps =
-        o.rate.kind === "pps"
-          ? o.rate.v
-          : o.rate.kind === "pct"
-            ? (line * o.rate.v) / 100
-            : (o.rate.v * 1e9) / ((mean + 20) * 8);
-      if (ratePps > line * (1 + 1e-9))
-        throw new UserError(
-          "E_USAGE",
-          `--rate: above the ${linkGbps} Gbit/s line rate of this mix (${(line / 1e6).toFixed(3)} Mpps)`,
-        );
-    }
+    // --rate in Gbit/s or % of line rate is a frame rate of each mix's own mean frame size.
+    const rateByMix = new Map<SteeringTraffic, number>();
+    if (o.rate)
+      for (const mix of mixes) {
+        const mean = meanFrameBytes(mix, o.frames, o.seed);
+        const line = lineRatePps(mean, linkGbps);
+        const pps =
+          o.rate.kind === "pps"
+            ? o.rate.v
+            : o.rate.kind === "pct"
+              ? (line * o.rate.v) / 100
+              : (o.rate.v * 1e9) / ((mean + 20) * 8);
+        if (pps > line * (1 + 1e-9))
+          throw new UserError(
+            "E_USAGE",
+            `--rate: above the ${linkGbps} Gbit/s line rate of ${mixes.length > 1 ? `mix ${mix.name}` : "this mix"} (${(line / 1e6).toFixed(3)} Mpps)`,
+          );
+        rateByMix.set(mix, pps);
+      }
+    const ratePps = o.rate ? (t: SteeringTraffic) => rateByMix.get(t) as number : null;
     // The strategies run on the X710 model (ixl); inner-rss asks its RSS for the inner headers,
     // which only a NIC profile with switch.innerRss has (the same check as switch --rss inner).
     if (o.strategies.includes("inner-rss"))
