@@ -229,6 +229,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
         ...(finalNs !== undefined ? { finalTrial: trialAt } : {}),
         verify: { fractions, belowSteps: VERIFY_BELOW_STEPS },
         poisson: o.trial.arrival === "poisson",
+        trialNs: (pps, final) => trialSpec(c, o.trial, pps, false, final ? finalNs : undefined).durationNs,
       });
       // No load point can be offered below a zero NDR: the case reports the search only.
       const points =
