@@ -9,6 +9,7 @@ import type { ReplaySpec } from "../traffic/replay.ts";
 import { lineRatePps, type RateSpec, resolveRate } from "./rate.ts";
 import type { TrialRunner } from "./runner.ts";
 import { searchThroughput, type Trial } from "./search.ts";
+import { SETTLE_NS } from "./trial-length.ts";
 
 /** The load points of CSIT's latency tests, as fractions of NDR. */
 export const LOAD_FRACTIONS: readonly number[] = [0.1, 0.5, 0.9];
@@ -147,7 +148,11 @@ export function trialSpec(
     ratePps,
     arrival: t.arrival,
     durationNs,
-    ...(t.warmupNs !== undefined ? { warmupNs: t.warmupNs } : {}),
+    ...(t.warmupNs !== undefined
+      ? { warmupNs: t.warmupNs }
+      : finalNs !== undefined
+        ? { warmupNs: Math.min(SETTLE_NS, Math.floor(finalNs / 2)) }
+        : {}),
     ...(t.count !== undefined ? { count: t.count } : {}),
     seed: t.seed,
     profile: t.profile,
