@@ -37,7 +37,7 @@ import type { ElementRuntime } from "./elements/common.ts";
 import { shaperResourceName, VfShaper } from "./elements/vf-shaper.ts";
 import type { FaultSpec } from "./faults.ts";
 import { preparedLayout } from "./layout-cache.ts";
-import { wireLineRatePps } from "./line-rate.ts";
+import { wireLineRates } from "./line-rate.ts";
 import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
@@ -273,11 +273,10 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
       return clocks + 8 * nClocks++;
     },
     count: o.count,
-    // Every sender at most at the wire's line rate (src/engine/line-rate.ts); a capture keeps
-    // its own pacing (the paths command caps it).
-    ratePps: o.replay
-      ? o.ratePps
-      : Math.min(o.ratePps, wireLineRatePps(o.path, o.elements, templates, linkGbps) ?? o.ratePps),
+    ratePps: o.ratePps,
+    // Each direction's senders at most at its wire's line rate (src/engine/line-rate.ts); a
+    // capture keeps its own pacing (the paths command caps it).
+    lineRatePps: o.replay ? {} : wireLineRates(o.path, o.elements, templates, linkGbps),
     poisson: o.poisson,
     seed: (name: string) => {
       let h = (o.seed ^ 0x9e3779b9) >>> 0;

@@ -13,17 +13,19 @@ import { averageSize, type TemplateSet } from "../traffic/profiles.ts";
 const PREAMBLE_IFG_BYTES = 20;
 
 /**
- * The line rate (frames/s per direction) of the run's frames (their mean size on the wire, FCS
- * and any port VLAN tag included) on its `linkGbps` wire, or null when none of the run's
- * elements is on a wire (VF to VF inside the NIC, pktgen into a tap): nothing caps it there.
+ * The line rate (frames/s) of the run's frames (their mean size on the wire, FCS and any port
+ * VLAN tag included) on its `linkGbps` wire, for each direction with an element on a wire; a
+ * direction without one (VF to VF inside the NIC, pktgen into a tap) is absent: nothing caps it.
  */
-export function wireLineRatePps(
+export function wireLineRates(
   path: EnginePath,
-  elements: ReadonlyArray<{ el: { on: string } }>,
+  elements: ReadonlyArray<{ dir: "rx" | "tx"; el: { on: string } }>,
   templates: TemplateSet,
   linkGbps: number,
-): number | null {
-  const onWire = elements.some(({ el }) => path.resources.find((r) => r.name === el.on)?.kind === "wire");
-  if (!onWire) return null;
-  return (linkGbps * 1e9) / ((averageSize(templates) + PREAMBLE_IFG_BYTES) * 8);
+): Partial<Record<"rx" | "tx", number>> {
+  const line = (linkGbps * 1e9) / ((averageSize(templates) + PREAMBLE_IFG_BYTES) * 8);
+  const out: Partial<Record<"rx" | "tx", number>> = {};
+  for (const { dir, el } of elements)
+    if (path.resources.find((r) => r.name === el.on)?.kind === "wire") out[dir] = line;
+  return out;
 }
