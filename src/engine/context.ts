@@ -37,6 +37,9 @@ export interface SimContext {
   count: number;
   /** Offered rate (frames/s) and arrival process, per direction. */
   ratePps: number;
+  /** The line rate (frames/s) of each direction whose frames cross a wire: a generator of that
+   *  direction sends at most at it (src/engine/line-rate.ts); absent: nothing caps it. */
+  lineRatePps: Partial<Record<"rx" | "tx", number>>;
   poisson: boolean;
   /** A seed for an element's own random stream (arrival process). */
   seed(name: string): number;

@@ -37,6 +37,7 @@ import type { ElementRuntime } from "./elements/common.ts";
 import { shaperResourceName, VfShaper } from "./elements/vf-shaper.ts";
 import type { FaultSpec } from "./faults.ts";
 import { preparedLayout } from "./layout-cache.ts";
+import { wireLineRates } from "./line-rate.ts";
 import { Link, type Notify } from "./link.ts";
 import { EventQueue } from "./queue.ts";
 import { elementKind } from "./registry.ts";
@@ -275,6 +276,9 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     },
     count: o.count,
     ratePps: o.ratePps,
+    // Each direction's senders at most at its wire's line rate (src/engine/line-rate.ts); a
+    // capture keeps its own pacing (the paths command caps it).
+    lineRatePps: o.replay ? {} : wireLineRates(o.path, o.elements, templates, linkGbps),
     poisson: o.poisson,
     seed: (name: string) => {
       let h = (o.seed ^ 0x9e3779b9) >>> 0;

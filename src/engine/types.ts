@@ -17,7 +17,9 @@ export interface ScenarioSpec {
   direction: Direction;
   /** Frames offered (sizes, flows, encapsulation, L4); a capture is replayed with `replay`. */
   traffic: TrafficProfile;
-  /** Offered load per direction in frames per second of virtual time (capped by the wire). */
+  /** Offered load per direction in frames per second of virtual time, capped at the line rate
+   *  of the wire the run crosses, for a sender on the wire and on a CPU alike
+   *  (src/engine/line-rate.ts). */
   ratePps: number;
   arrival: Arrival;
   /** Virtual time to offer traffic for (ns); the run then drains what is in flight. */

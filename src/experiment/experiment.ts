@@ -9,6 +9,7 @@ import type { ReplaySpec } from "../traffic/replay.ts";
 import { lineRatePps, type RateSpec, resolveRate } from "./rate.ts";
 import type { TrialRunner } from "./runner.ts";
 import { searchThroughput, type Trial } from "./search.ts";
+import { SETTLE_NS } from "./trial-length.ts";
 
 /** The load points of CSIT's latency tests, as fractions of NDR. */
 export const LOAD_FRACTIONS: readonly number[] = [0.1, 0.5, 0.9];
@@ -147,7 +148,11 @@ export function trialSpec(
     ratePps,
     arrival: t.arrival,
     durationNs,
-    ...(t.warmupNs !== undefined ? { warmupNs: t.warmupNs } : {}),
+    ...(t.warmupNs !== undefined
+      ? { warmupNs: t.warmupNs }
+      : finalNs !== undefined
+        ? { warmupNs: Math.min(SETTLE_NS, Math.floor(finalNs / 2)) }
+        : {}),
     ...(t.count !== undefined ? { count: t.count } : {}),
     seed: t.seed,
     profile: t.profile,
@@ -229,6 +234,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
         ...(finalNs !== undefined ? { finalTrial: trialAt } : {}),
         verify: { fractions, belowSteps: VERIFY_BELOW_STEPS },
         poisson: o.trial.arrival === "poisson",
+        trialNs: (pps, final) => trialSpec(c, o.trial, pps, false, final ? finalNs : undefined).durationNs,
       });
       // No load point can be offered below a zero NDR: the case reports the search only.
       const points =

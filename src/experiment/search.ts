@@ -40,6 +40,9 @@ export interface SearchOptions {
   verify?: { fractions: readonly number[]; belowSteps: number };
   /** Poisson arrivals: a trial's frame count varies, which the sender check allows for. */
   poisson?: boolean;
+  /** Virtual time a trial at `ratePps` offers its load for (ns), short or final: recorded with
+   *  each trial (a note says how long the trial that bounded NDR was). Default: not recorded. */
+  trialNs?: (ratePps: number, final: boolean) => number;
 }
 
 /** The verification points below an answer `x` (pps, rounded, above 0, below x, ascending). */
@@ -66,6 +69,8 @@ export interface Trial {
   deliveredShare: number;
   /** Direction "both": each direction's loss (the verdict stays on the loss over both). */
   lossByDirection?: { rx: number; tx: number };
+  /** Virtual time the trial offered its load for (ns), when the search was told it. */
+  lengthNs?: number;
 }
 
 export interface SearchResult {
@@ -165,6 +170,7 @@ async function searchPhase(
       ...(r.per_direction
         ? { lossByDirection: { rx: r.per_direction.rx.loss_ratio, tx: r.per_direction.tx.loss_ratio } }
         : {}),
+      ...(o.trialNs ? { lengthNs: o.trialNs(key, final) } : {}),
     });
     return verdict;
   };

@@ -65,6 +65,10 @@ function entry(
 
 const round = (x: number, d = 4) => Number(x.toFixed(d));
 
+/** Directions a port's line rate counts in (receive and transmit at once): the pipeline's
+ *  capacity is the datasheet's per-direction figure times this. */
+export const FULL_DUPLEX = 2;
+
 const RX_BUFFER_USE =
   "Frames from the wire wait in the NIC's receive packet buffer until the switch pipeline has taken them and their DMA to host memory is done; a frame that finds it full is dropped (\"rx packet buffer full\", the 82599's RXMPC missed packets). Frame bytes, checked per burst the pipeline takes.";
 
@@ -72,12 +76,16 @@ const RX_BUFFER_USE =
 export function hwLimits(p: NicProfile): HwLimits {
   const sw = p.switch;
   const swSource = sw.sources[0] ?? `${p.id} profile`;
-  // The datasheet promises line rate on every port at every frame size: the pipeline forwards
-  // (frame + 20 B of preamble and gap) x 8 bits at capacityGbps, i.e. 160 bits of fixed time
-  // per frame and 8 bits per byte; at 64 B that is capacityMpps. It may have headroom beyond
-  // what the datasheet promises (not published): the range goes down to half the time.
-  const byteNs = 8 / sw.capacityGbps;
-  const pktNs = (20 * 8) / sw.capacityGbps;
+  // The datasheet promises line rate on every port at every frame size: capacityGbps (and
+  // capacityMpps at 64 B) is every port's line rate in one direction. An Ethernet port's line
+  // rate is full duplex, and the engine's one pipeline carries both directions (and VF-to-VF
+  // loopback), so it forwards (frame + 20 B of preamble and gap) x 8 bits at twice capacityGbps:
+  // one port at line rate both ways leaves the other ports their line rate. (Charged at
+  // capacityGbps alone, one 82599 port both ways at line rate filled the whole pipeline.) It may
+  // have headroom beyond what the datasheet promises (not published): the range goes down to half.
+  const pipelineGbps = FULL_DUPLEX * sw.capacityGbps;
+  const byteNs = 8 / pipelineGbps;
+  const pktNs = (20 * 8) / pipelineGbps;
   const pcie = p.pcie;
   const enc = encoding(pcie.generation);
   const raw = pcie.gts * pcie.lanes * enc.factor;
@@ -89,7 +97,7 @@ export function hwLimits(p: NicProfile): HwLimits {
       "ns/packet",
       [round(pktNs / 2), round(pktNs)],
       "derived",
-      `${swSource} (${sw.capacityMpps} Mpps at 64 B, ${sw.capacityGbps} Gbit/s: line rate on all ports; the time per frame that is not per byte, i.e. the preamble and inter-frame gap at that rate). Headroom beyond the datasheet is not published: down to half assumed`,
+      `${swSource} (${sw.capacityMpps} Mpps at 64 B, ${sw.capacityGbps} Gbit/s: line rate on all ports, each direction; full duplex, so ${FULL_DUPLEX * sw.capacityGbps} Gbit/s through the pipeline; the time per frame that is not per byte, i.e. the preamble and inter-frame gap at that rate). Headroom beyond the datasheet is not published: down to half assumed`,
       "Per frame the embedded switch is busy (parse, pool look-up, RSS, Tx gates), one pipeline shared by wire receive, wire transmit and VF-to-VF loopback.",
     ),
     switch_byte_ns: entry(
@@ -97,7 +105,7 @@ export function hwLimits(p: NicProfile): HwLimits {
       "ns/byte",
       [round(byteNs / 2), round(byteNs)],
       "derived",
-      `${swSource} (${sw.capacityGbps} Gbit/s through the pipeline, all ports)`,
+      `${swSource} (${sw.capacityGbps} Gbit/s: all ports, each direction; ${FULL_DUPLEX * sw.capacityGbps} Gbit/s through the pipeline, receive and transmit together)`,
       "Per byte of a frame the embedded switch is busy (same shared pipeline).",
     ),
     pcie_gbps: entry(

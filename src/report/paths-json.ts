@@ -510,37 +510,44 @@ function failureAbove(c: CaseResult, pps: number | null): Trial | undefined {
 }
 
 /**
- * Direction both: which way the trials that stopped the search lost (the lowest trial above NDR,
- * and above PDR where PDR is higher). The search judges the loss over both directions together;
- * a path can lose in one direction only, which this says (or that a trial lost nothing and failed
- * on a saturated resource).
+ * Direction both: what decided NDR (and PDR, where higher): the lowest trial above it, which
+ * failed (the search's answer is the highest pass below the lowest failure), with its length
+ * (a final trial's, when the search had a final phase) and its loss in each direction. The
+ * search judges the loss over both directions together; a path can lose in one direction only,
+ * which this says, and a trial can fail without losing anything within its length (a resource
+ * busy for the whole trial, a sender pushed back), which this says too rather than leave a
+ * failure that lost nothing looking like a pass.
  */
 export function directionLossNotes(exp: ExperimentResult): string[] {
   const notes: string[] = [];
   const m = (pps: number) => ((2 * pps) / 1e6).toFixed(3);
   const p = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 2)} %`;
-  const lost = (name: string, t: Trial): string => {
+  const ms = (ns: number) => `${+(ns / 1e6).toFixed(ns < 1e7 ? 2 : 1)} ms`;
+  const decided = (name: string, c: CaseResult, t: Trial): string => {
     const { rx, tx } = t.lossByDirection as { rx: number; tx: number };
-    const which =
-      rx > 0 && tx > 0
-        ? "in both directions"
-        : rx > 0
-          ? "in rx only"
-          : tx > 0
-            ? "in tx only"
-            : "in neither direction";
-    const busy = t.saturated !== null ? `; ${t.saturated} was busy for the whole trial` : "";
-    const short = t.senderShort ? "; its senders offered less than that load (pushed back)" : "";
-    return `the trial just above ${name} (${m(t.ratePps)} Mpps) lost ${which}: rx ${p(rx)}, tx ${p(tx)}${busy}${short}`;
+    const kind = c.finalTrialNs !== null ? "final trial" : "trial";
+    const length = t.lengthNs !== undefined ? `, ${ms(t.lengthNs)}` : "";
+    const what = `the ${kind} that failed just above ${name} (${m(t.ratePps)} Mpps${length})`;
+    const why: string[] = [];
+    if (t.saturated !== null)
+      why.push(
+        `${t.saturated} was busy for the whole trial, so its backlog grows for as long as the load lasts`,
+      );
+    if (t.senderShort) why.push("its senders offered less than that load (pushed back)");
+    // Nothing lost within the trial's length: it failed on the resource or the sender alone.
+    if (!(rx > 0 || tx > 0))
+      return `${what} lost nothing in either direction (rx ${p(rx)}, tx ${p(tx)}) but failed because ${why.join(", and ")}`;
+    const which = rx > 0 && tx > 0 ? "in both directions" : rx > 0 ? "in rx only" : "in tx only";
+    return `${what} lost ${which}: rx ${p(rx)}, tx ${p(tx)}${why.length > 0 ? `; ${why.join("; ")}` : ""}`;
   };
   for (const c of exp.cases) {
     if (c.case.direction !== "both") continue;
     const parts: string[] = [];
     const ndr = failureAbove(c, c.ndrPps);
-    if (ndr?.lossByDirection) parts.push(lost("NDR", ndr));
+    if (ndr?.lossByDirection) parts.push(decided("NDR", c, ndr));
     if (c.pdrPps !== null && c.pdrPps !== c.ndrPps) {
       const pdr = failureAbove(c, c.pdrPps);
-      if (pdr?.lossByDirection) parts.push(lost("PDR", pdr));
+      if (pdr?.lossByDirection) parts.push(decided("PDR", c, pdr));
     }
     if (parts.length === 0) continue;
     notes.push(

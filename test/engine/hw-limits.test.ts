@@ -7,6 +7,7 @@ import { collect, RX_BUFFER_FULL } from "../../src/engine/result.ts";
 import { runGraph } from "../../src/engine/run.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
+import { lineRatePps } from "../../src/experiment/rate.ts";
 import { saturatedResource, searchThroughput } from "../../src/experiment/search.ts";
 import { costVariant, loadCosts, withCosts } from "../../src/model/costs.ts";
 import { hwLimits, pcieRxBits, pcieTxBits } from "../../src/model/hw-limits.ts";
@@ -48,10 +49,11 @@ const nic = (id: string): NicProfile => {
 describe("hardware limits come from the NIC profile", () => {
   it("switch and PCIe figures with their provenance; what a profile lacks is an assumption", () => {
     const ixl = hwLimits(nic("ixl"));
-    // X710: line rate on 4x10 GbE: 0.2 ns per byte, 4 ns per frame (59.52 Mpps at 64 B).
-    expect(ixl.v.switch_byte_ns).toBeCloseTo(0.2, 6);
-    expect(ixl.v.switch_pkt_ns).toBeCloseTo(4, 6);
-    expect(1000 / (ixl.v.switch_pkt_ns + 64 * ixl.v.switch_byte_ns)).toBeCloseTo(59.52, 1);
+    // X710: line rate on 4x10 GbE (59.52 Mpps at 64 B each way), full duplex through the one
+    // pipeline: 0.1 ns per byte, 2 ns per frame (119.05 Mpps at 64 B, receive and transmit).
+    expect(ixl.v.switch_byte_ns).toBeCloseTo(0.1, 6);
+    expect(ixl.v.switch_pkt_ns).toBeCloseTo(2, 6);
+    expect(1000 / (ixl.v.switch_pkt_ns + 64 * ixl.v.switch_byte_ns)).toBeCloseTo(2 * 59.52, 1);
     // PCIe 3.0 x8: 8 GT/s x 8 x 128/130.
     expect(ixl.v.pcie_gbps).toBeCloseTo(63.015, 2);
     expect(hwLimits(nic("igb")).v.pcie_gbps).toBeCloseTo(8, 6); // 2.5 GT/s x 4 x 8/10
@@ -246,7 +248,9 @@ function runWireAndLoopback(withLoopback: boolean) {
     ],
     traffic: defaultProfile({ sizes: { kind: "fixed", size: 1518 } }),
     costs: withCosts(loadCosts("bhyve"), {}),
-    ratePps: 120_000, // each direction: the 1 GbE wire is full at 81 Kpps of 1518 B; the loopback takes 120 Kpps
+    // Each direction: the 1 GbE wire is full at 81 Kpps of 1518 B; the loopback takes 300 Kpps
+    // (3.7 Gbit/s): with the wire's 1 Gbit/s, more than the pipeline's 4 (2x1 GbE, full duplex).
+    ratePps: 300_000,
     poisson: false,
     offerUntilNs: 10e6,
     warmupNs: 1e6,
@@ -268,7 +272,7 @@ function runWireAndLoopback(withLoopback: boolean) {
 }
 
 describe("the embedded switch is one pipeline for the wire and VF-to-VF loopback", () => {
-  it("heavy loopback on an 82576 (2 Gbit/s of switch for 2x1 GbE) takes capacity from the wire", () => {
+  it("heavy loopback on an 82576 (4 Gbit/s of switch for 2x1 GbE, full duplex) takes capacity from the wire", () => {
     const alone = runWireAndLoopback(false);
     const shared = runWireAndLoopback(true);
     const nicUse = (r: SimResult) => r.resources.find((x) => x.resource === "nic")!.utilization;
@@ -288,5 +292,30 @@ describe("the embedded switch is one pipeline for the wire and VF-to-VF loopback
     // The RFC 2544 verdict on the wire's line rate: passes alone, fails with the loopback.
     expect(saturatedResource(alone, 0.01)).toBeNull();
     expect(saturatedResource(shared, 0.01)).toBe("nic");
+  });
+});
+
+describe("the pipeline's capacity is every port's line rate in both directions (full duplex)", () => {
+  it("one 82599 port (whole-PF passthrough) at line rate both ways fills half its pipeline, not all of it", () => {
+    // The datasheet's 2x10 GbE at line rate is 20 Gbit/s each way: one port receiving and
+    // transmitting 1518 B at 10 Gbit/s is 20 of the pipeline's 40. (Charged against 20 alone,
+    // this port filled the pipeline and passthrough's NDR in --direction both fell to 1.108
+    // Mpps while vm-vf, on an X710 with 4 ports, reached 1.451.)
+    const line = Math.round(lineRatePps(1518, 10));
+    const r = simulate({
+      path: "passthrough",
+      direction: "both",
+      traffic: defaultProfile({ sizes: { kind: "fixed", size: 1518 } }),
+      ratePps: line,
+      arrival: "constant",
+      durationNs: 2e6,
+      warmupNs: 4e5,
+      seed: 1,
+      profile: "bhyve",
+    });
+    const nicUse = r.resources.find((x) => x.resource === "nic")!.utilization;
+    expect(nicUse).toBeGreaterThan(0.45);
+    expect(nicUse).toBeLessThan(0.55);
+    expect(saturatedResource(r, 0.01)).not.toBe("nic");
   });
 });

@@ -23,7 +23,8 @@ describe("a transmit driver's retry on a full ring (no VF limit)", () => {
     // FreeBSD's costs, passthrough at line rate (a load `paths --rate 100%` offers): the guest's
     // driver outruns the NIC's pipeline for a while and finds its ring full.
     { path: "passthrough", profile: "freebsd", size: 512, factor: 1, cpu: "guest-vcpu0" },
-    // Overload (the engine's own scenarios): the NIC's pipeline is the bottleneck ...
+    // Asked at twice line rate (the engine gives a sender at most the wire's line rate:
+    // src/engine/line-rate.ts) ...
     { path: "passthrough", profile: "bhyve", size: 1518, factor: 2, cpu: "guest-vcpu0" },
     // ... and the host's PF driver behind the bridge, its core the bottleneck.
     { path: "jail-epair", profile: "bhyve", size: 1518, factor: 2, cpu: "host-core0" },

@@ -336,7 +336,7 @@ describe("cost profiles", () => {
     const hw = await cli(["model", "show", "--nic", "igb"]);
     expect(hw.out).toMatch(/hardware limits of NIC igb/);
     expect(hw.out).toMatch(/pcie_gbps\s+8\s+Gbit\/s per direction/);
-    expect(hw.out).toMatch(/switch_pkt_ns\s+80\s+ns\/packet/);
+    expect(hw.out).toMatch(/switch_pkt_ns\s+40\s+ns\/packet/); // 2x1 GbE, full duplex: 4 Gbit/s
     expect(hw.out).toMatch(/rx_buffer_bytes\s+65536\s+bytes\s+\[34816, 65536\]\s+assumption/);
     expect(JSON.parse((await cli(["model", "show", "--json"])).out).hardware.limits.pcie_tlp_bytes.tag).toBe(
       "secondary",

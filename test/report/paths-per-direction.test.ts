@@ -16,6 +16,7 @@ import { renderHtmlReport } from "../../src/report/html/index.ts";
 import { PATHS_CSV_HEADER, pathsCsv } from "../../src/report/paths-csv.ts";
 import {
   buildPathsJson,
+  directionLossNotes,
   type PathsJson,
   pathsJsonSchema,
   simulatorJson,
@@ -102,9 +103,53 @@ describe("paths --direction both, per direction", () => {
   });
 
   it("a note says which direction the trial just above NDR lost in; NDR itself is judged on both", () => {
-    const note = searched.notes.find((n) => n.startsWith("native both 64: the trial just above NDR"));
+    const note = searched.notes.find((n) =>
+      n.startsWith("native both 64: the trial that failed just above NDR"),
+    );
+    // Its rate, its length (1 ms trials, no final phase here) and its loss per direction.
     expect(note).toMatch(
-      /lost in (rx only|tx only|both directions|neither direction): rx [\d.]+ %, tx [\d.]+ %/,
+      /just above NDR \([\d.]+ Mpps, 1 ms\) lost (in (rx only|tx only|both directions): rx [\d.]+ %, tx [\d.]+ %|nothing in either direction)/,
+    );
+  });
+
+  it("a failure that lost nothing says why it failed, and that it was the final trial of its length", () => {
+    // vm-vf both 64 (simulated): the final trial at 1.544 Mpps lost nothing in its 28.5 ms but
+    // its vCPU was busy all the trial; the note read "lost in neither direction" and nothing
+    // said it was a failure, so NDR below a trial that lost nothing looked contradictory.
+    const trialAt = (pps: number, saturated: string | null) => ({
+      ratePps: pps,
+      lossRatio: 0,
+      bottleneck: "guest-vcpu0",
+      saturated,
+      final: true,
+      deliveredShare: 1,
+      lossByDirection: { rx: 0, tx: 0 },
+      lengthNs: 28_518_400,
+    });
+    const c = {
+      case: { ...nativeBoth, path: "vm-vf" },
+      linkGbps: 10,
+      lineRatePps: 14_880_952,
+      ndrPps: 697_545,
+      pdrPps: 697_545,
+      searchNdrPps: 697_545,
+      searchPdrPps: 697_545,
+      nonMonotonic: false,
+      inversion: null,
+      trials: [
+        { ...trialAt(930_060, "guest-vcpu0"), final: false, lengthNs: 1e6 },
+        trialAt(697_545, null),
+        trialAt(846_355, "guest-vcpu0"),
+        trialAt(771_950, "guest-vcpu0"),
+      ],
+      loadPoints: [],
+      finalTrialNs: 28_518_400,
+      shortNdrPps: 697_545,
+      shortPdrPps: 697_545,
+    };
+    const [note] = directionLossNotes({ cases: [c], simulations: [], violations: [] });
+    expect(note).toBe(
+      "vm-vf both 64: the final trial that failed just above NDR (1.544 Mpps, 28.5 ms) lost nothing in either direction (rx 0.00 %, tx 0.00 %) but failed because guest-vcpu0 was busy for the whole trial, so its backlog grows for as long as the load lasts (Mpps of both directions together; NDR and PDR judge the loss over both)",
     );
   });
 
@@ -190,6 +235,8 @@ describe("paths --direction both, per direction", () => {
     );
     expect(rxRow).toContain(`<td>${formatNumber(rx.latency_us!.max)}</td></tr>`);
     const throughput = html.match(/<section id="throughput"[\s\S]*?<\/section>/)?.[0] ?? "";
-    expect(throughput).toMatch(/<h3 id="notes">Notes<\/h3>[\s\S]*native both 64: the trial just above NDR/);
+    expect(throughput).toMatch(
+      /<h3 id="notes">Notes<\/h3>[\s\S]*native both 64: the trial that failed just above NDR/,
+    );
   });
 });

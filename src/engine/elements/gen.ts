@@ -36,7 +36,12 @@ export const gen: ElementKind = {
     u32[(c + P.G_FLAGS) >>> 2] |= P.GF_TIMED | (ctx.poisson ? P.GF_POISSON : 0);
     u32[(c + P.G_PS_PER_BYTE) >>> 2] = Math.round(psPerByte);
     u32[(c + P.G_RNG2) >>> 2] = (ctx.seed(spec.name) * 2246822519) >>> 0 || 1;
-    setU64(ctx, c + P.G_GAP_PS, 1e12 / ctx.ratePps);
+    // At most the line rate of the wire this generator's direction crosses (src/engine/line-rate.ts).
+    const ratePps = Math.min(
+      ctx.ratePps,
+      ctx.lineRatePps[ctx.built.dirOf.get(spec.name) ?? "rx"] ?? Infinity,
+    );
+    setU64(ctx, c + P.G_GAP_PS, 1e12 / ratePps);
     setU64(ctx, c + P.G_LIMIT, ctx.count);
     setU64(ctx, c + P.G_NEXT_PS, 0);
     setU64(ctx, c + P.G_WIRE_PS, 0);
@@ -56,7 +61,7 @@ export const gen: ElementKind = {
     // holds the VF's ring back, the driver cannot post) the frames due are dropped there, as a
     // full interface queue answers ENOBUFS, instead of being sent late: the loss is the queue's.
     const dropsWhenFull = tailDrop || (!onWire && ctx.vfTxShaper !== undefined);
-    const gapPs = 1e12 / ctx.ratePps;
+    const gapPs = 1e12 / ratePps;
     let bytes = 0;
     const serialize = res.account("serialize");
     const pricer = onWire ? null : new BatchPricer(ctx, res, spec);

@@ -275,8 +275,8 @@ export const ReportInputSchema = z.object({
   cost_profile: CostProfileSchema.optional(),
   /** Injected faults (--inject-fault): one line each saying what it did. */
   faults: z.array(z.string()).optional(),
-  /** The run's notes (`paths --json` notes: what qualifies its figures, e.g. which direction
-   *  the trial just above NDR lost in), shown under the test conditions. */
+  /** The run's notes (`paths --json` notes: what qualifies its figures, e.g. the trial that
+   *  failed just above NDR and which direction it lost in), shown under the test conditions. */
   notes: z.array(z.string()).optional(),
 });
 
