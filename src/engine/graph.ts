@@ -94,19 +94,31 @@ export interface BuiltGraph {
   templates: TemplateSet;
 }
 
+/** This thread's instance on each memory given (a partitioned runner's, which lays out run
+ *  after run in the same memory), and how many runs it has laid out there. */
+const givenEngines = new WeakMap<WebAssembly.Memory, { kernels: KernelInstance; uses: number }>();
+
 /** The memory and kernels a run lays its graph out in: this thread's warm engine
  *  (src/engine/warm.ts), or a memory given (a partition's thread rebuilds the same bytes there)
- *  with an instance of its own. One compiled module per process. */
+ *  with an instance of its own, kept for the next run in that memory: a later run there is warm
+ *  by the warm engine's rules (regions zeroed as laid out, a kept layout written back; frames
+ *  written before they are read). One compiled module per process. */
 function engineMemory(shared?: WebAssembly.Memory): PathMemory & { kernels: KernelInstance; k: PathKernels } {
   if (shared) {
     const module = loadModuleSync();
-    const kernels = instantiateKernels(module, shared);
+    let e = givenEngines.get(shared);
+    if (!e) {
+      e = { kernels: instantiateKernels(module, shared), uses: 0 };
+      givenEngines.set(shared, e);
+    }
+    const warm = e.uses++ > 0;
     return {
       memory: shared,
       module,
-      heapBase: kernels.heapBase,
-      kernels,
-      k: kernels.exports as unknown as PathKernels,
+      heapBase: e.kernels.heapBase,
+      kernels: e.kernels,
+      k: e.kernels.exports as unknown as PathKernels,
+      warm,
     };
   }
   const e = threadEngine();

@@ -18,7 +18,12 @@ interface Prepared {
   extra: unknown;
 }
 
-const ENTRIES = 24;
+/** Layouts kept per thread, the least recently used dropped first. A pool worker serves every
+ *  case of a run in turn (the default `paths`: 27 path x size cases, each its own key), so
+ *  fewer entries than cases means a layout and a copy again at almost every trial (24 entries,
+ *  cleared when full, cost each worker ~0.3 s of copying and more of GC in that run). Each
+ *  entry holds about 0.8-1.6 MiB of bytes: at most ~80 MiB per thread. */
+export const ENTRIES = 48;
 const prepared = new Map<string, Prepared>();
 /** Layouts written back from a copy, and laid out (tests). */
 export const preparedStats = { reused: 0, laidOut: 0 };
@@ -50,6 +55,9 @@ export function preparedLayout<E>(
     const u8 = new Uint8Array(memory.buffer);
     for (const [at, bytes] of have.bytes) u8.set(bytes, at);
     preparedStats.reused++;
+    // Most recently used last (a Map keeps insertion order).
+    prepared.delete(key as string);
+    prepared.set(key as string, have);
     return { built: have.built, extra: have.extra as E };
   }
   const made = prepare();
@@ -57,7 +65,8 @@ export function preparedLayout<E>(
   if (key !== null) {
     const u8 = new Uint8Array(memory.buffer);
     const bytes = ranges(made.built).map(([a, b]) => [a, u8.slice(a, b)] as [number, Uint8Array]);
-    if (prepared.size >= ENTRIES) prepared.clear();
+    prepared.delete(key); // a stale entry (another memory) gives its place
+    while (prepared.size >= ENTRIES) prepared.delete(prepared.keys().next().value as string);
     prepared.set(key, { built: made.built, memory, bytes, extra: made.extra });
   }
   return made;

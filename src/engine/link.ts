@@ -162,9 +162,21 @@ export class Link {
     const head = this.head();
     this.trim(head, this.dist(this.tail(), head));
     const r = this.rec;
-    let tail = -1;
-    for (let i = r.lo; i < r.hi && r.time[i] <= t; i++) tail = r.idx[i];
-    return tail < 0 ? 0 : this.dist(tail, head);
+    const time = r.time;
+    if (r.lo === r.hi || time[r.lo] > t) return 0;
+    // Ready times never go back (record: max(t, lastReady)), so the last record ready by t is
+    // the newest one when all are (a backlog: every descriptor ready), else found by bisection:
+    // scanning from the oldest cost one step per record waiting, on every call.
+    let lo = r.lo;
+    let hi = r.hi - 1;
+    if (time[hi] <= t) return this.dist(r.idx[hi], head);
+    // time[lo] <= t < time[hi]
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (time[mid] <= t) lo = mid;
+      else hi = mid;
+    }
+    return this.dist(r.idx[lo], head);
   }
 
   /** Ready time of the next descriptor not yet taken (Infinity when none). */

@@ -70,6 +70,31 @@ describe("link", () => {
   });
 });
 
+describe("link with many records waiting", () => {
+  // One record per descriptor, some at equal times, then reads at every time around them: the
+  // count must be every descriptor whose record is ready by then (the newest such record's tail),
+  // with a consumer behind by any amount (the last record ready, one in the middle, none).
+  it("counts the descriptors ready by each time, whichever record is the last ready", () => {
+    const ring = 256;
+    const u32 = new Uint32Array(256);
+    u32[(ring + R_LIMIT) >>> 2] = 64;
+    const link = Link.ring("l", u32, ring, () => {});
+    link.consumer = () => {};
+    const times = [10, 20, 20, 30, 45, 45, 45, 50, 70, 71, 90, 90, 100, 130, 131, 160, 200];
+    times.forEach((t, i) => {
+      u32[(ring + R_TAIL) >>> 2] = i + 1;
+      link.publish(t);
+    });
+    for (const head of [0, 3, 9, 16]) {
+      u32[(ring + R_HEAD) >>> 2] = head;
+      for (let t = 0; t <= 210; t++) {
+        const ready = times.filter((x) => x <= t).length;
+        expect(link.readyCount(t), `head ${head}, t ${t}`).toBe(Math.max(0, ready - head));
+      }
+    }
+  });
+});
+
 describe("cost profiles", () => {
   it("every built-in profile has every constant with a range, a tag and a source", () => {
     for (const name of ["bhyve", "kvm-exits", "kvm-posted"]) {

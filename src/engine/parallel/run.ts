@@ -20,8 +20,15 @@ import type { SourceReply, SourceTask } from "./worker.ts";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
+/** Numbers the runners' memories, so that a worker knows one it has seen (a memory posted
+ *  again arrives as a new object on the worker's side). */
+let memoriesMade = 0;
+
 export class PartitionedRunner {
   private worker: Worker | null = null;
+  /** The memory every run of this runner lays out in (runs are one at a time), and its number. */
+  private memory: WebAssembly.Memory | null = null;
+  private memoryId = 0;
   /** The run in progress: one worker serves one simulation at a time, so calls queue here. */
   private last: Promise<unknown> = Promise.resolve();
 
@@ -50,8 +57,14 @@ export class PartitionedRunner {
       throw new UserError("E_USAGE", "a closed-loop window runs on one thread (no --partitions 2)");
     const t0 = performance.now();
     // A memory of its own, not this thread's warm one (src/engine/warm.ts): the main thread may
-    // simulate something else while this run awaits its worker.
-    const g = buildGraph({ ...scenarioGraphOptions(spec), memory: createMemory(512) });
+    // simulate something else while this run awaits its worker. Kept for the runner's next run:
+    // a fresh memory each time cost both threads a cold layout and an instance (tens of ms per
+    // run, more than a 1 ms trial's event loop); runs after the first are warm on both threads.
+    if (!this.memory) {
+      this.memory = createMemory(512);
+      this.memoryId = ++memoriesMade;
+    }
+    const g = buildGraph({ ...scenarioGraphOptions(spec), memory: this.memory });
     const split = splitGraph(g);
     const block = createChannel();
     const stopNs = g.ctx.offerUntilNs + DRAIN_NS;
@@ -81,7 +94,13 @@ export class PartitionedRunner {
     w.on("error", onError);
     w.ref(); // keeps the process alive while a run waits for the worker (unref'd between runs)
     try {
-      w.postMessage({ spec, memory: g.ctx.mem, channel: block, stopNs } satisfies SourceTask);
+      w.postMessage({
+        spec,
+        memory: g.ctx.mem,
+        memoryId: this.memoryId,
+        channel: block,
+        stopNs,
+      } satisfies SourceTask);
       await builtP;
       const t1 = performance.now();
       const ch = new Channel(block);

@@ -14,6 +14,8 @@ import { type PartitionReport, reportPartition } from "./report.ts";
 export interface SourceTask {
   spec: ScenarioSpec;
   memory: WebAssembly.Memory;
+  /** The runner's number for `memory`: the same number, the same memory as an earlier task. */
+  memoryId: number;
   channel: ChannelBlock;
   stopNs: number;
 }
@@ -23,10 +25,25 @@ export type SourceReply =
   | { type: "done"; report: PartitionReport }
   | { type: "error"; message: string };
 
+/** The memory of the last task: a posted memory arrives as a new object each time, and the
+ *  thread's instance and kept layouts are found by the object (src/engine/graph.ts). */
+let kept: { id: number; memory: WebAssembly.Memory } | undefined;
+
+/** The task's memory as this thread first received it (the same object, so its instance and
+ *  layouts are reused), unless it is another memory or its size differs. */
+function taskMemory(task: SourceTask): WebAssembly.Memory {
+  const same =
+    kept !== undefined &&
+    kept.id === task.memoryId &&
+    kept.memory.buffer.byteLength === task.memory.buffer.byteLength;
+  if (!same) kept = { id: task.memoryId, memory: task.memory };
+  return (kept as { memory: WebAssembly.Memory }).memory;
+}
+
 parentPort?.on("message", (task: SourceTask) => {
   const ch = new Channel(task.channel);
   try {
-    const g = buildGraph({ ...scenarioGraphOptions(task.spec), memory: task.memory });
+    const g = buildGraph({ ...scenarioGraphOptions(task.spec), memory: taskMemory(task) });
     const split = splitGraph(g);
     parentPort?.postMessage({ type: "built" } satisfies SourceReply);
     const c0 = threadCpuMs();
