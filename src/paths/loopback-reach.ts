@@ -49,9 +49,14 @@ const WHY: Partial<Record<string, string>> = {
 
 /**
  * Why a path that loops the consumer's VF back to a peer VF carries nothing on `ph`, or null when
- * the switch delivers the consumer's frame to the peer (or the path has no peer VF).
+ * the switch delivers the consumer's frame to the peer (or the path has no peer VF). `from_`:
+ * where the VFs were configured (the saved host, or an iovctl.conf), for the advice.
  */
-export function loopbackUnreachable(path: EnginePath, ph: PathHost): string | null {
+export function loopbackUnreachable(
+  path: EnginePath,
+  ph: PathHost,
+  from_: "host" | "file" = "host",
+): string | null {
   const b = path.nic;
   if (b.peer === undefined || b.port !== "main" || b.mac !== "pool") return null;
   const vfOf = (role: "pf" | "host-vf" | "ppt-vf") =>
@@ -68,5 +73,5 @@ export function loopbackUnreachable(path: EnginePath, ph: PathHost): string | nu
     (reason === "to-wire"
       ? "the switch sends it to the wire instead of looping it back"
       : `the switch drops it (${reason})`);
-  return `path '${path.name}' loops VF ${from.index} of ${ph.pf} (${vlanText(from)}) back to VF ${to.index} (${vlanText(to)}), and the NIC's switch cannot connect them: ${why}; the path would carry nothing. Put both VFs in one VLAN (iovsim ip link set ${ph.pf} vf N vlan V), or choose other paths with --path`;
+  return `path '${path.name}' loops VF ${from.index} of ${ph.pf} (${vlanText(from)}) back to VF ${to.index} (${vlanText(to)}), and the NIC's switch cannot connect them: ${why}; the path would carry nothing. Put both VFs in one VLAN (${from_ === "host" ? `iovsim ip link set ${ph.pf} vf N vlan V` : "the same 'vlan' for both in the file"}), or choose other paths with --path`;
 }

@@ -2,8 +2,10 @@
 // nothing: `paths --host` leaves it out of the default list with a note naming both VFs' VLANs
 // and the switch's rule, and refuses it when --path names it; VFs in one VLAN still run.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliIn } from "../helpers/cli.ts";
+import { cliIn, iovsim, tempDir } from "../helpers/cli.ts";
 import { pfWithVfs } from "../helpers/linux-host.ts";
 
 const PF = "/sys/class/net/ixl0/device";
@@ -47,5 +49,19 @@ describe("vf-loopback between VFs the switch cannot connect", () => {
     expect(ok.code, ok.err).toBe(0);
     const lp = JSON.parse(ok.out).paths[0].load_points[0];
     expect(lp.loss_ratio).toBe(0);
+  });
+
+  it("-f: an iovctl.conf with VF 0 in VLAN 100 and VF 1 a trunk is refused the same way, with the file's advice", async () => {
+    const conf = join(tempDir("iovsim-loopback-reach-conf-"), "ix0.conf");
+    writeFileSync(
+      conf,
+      'PF {\n\tdevice : "ix0";\n\tnum_vfs : 2;\n}\n\nVF-0 {\n\tpassthrough : false;\n\tvlan : 100;\n}\n\nVF-1 {\n\tpassthrough : true;\n\tvlan : "trunk";\n}\n',
+    );
+    const r = await iovsim(["paths", "-f", conf, "--path", "vf-loopback", ...RUN]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${conf}: path 'vf-loopback' loops VF 0 of ix0 (port VLAN 100) back to VF 1 (VLAN trunk), and the NIC's switch cannot connect them`,
+    );
+    expect(r.err).toContain("the same 'vlan' for both in the file");
   });
 });

@@ -374,7 +374,7 @@ export function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: Array<st
     if (roles.includes("ppt-vf"))
       need(p, "a VF with 'passthrough : true' (for the VM)", ph.vmVf !== undefined);
     // VF-to-VF loopback between VFs the NIC's switch cannot connect (their VLANs...) carries nothing.
-    const unreachable = path ? loopbackUnreachable(path, ph) : null;
+    const unreachable = path ? loopbackUnreachable(path, ph, "file") : null;
     if (unreachable) throw new UserError("E_CONFIG", `${conf.file}: ${unreachable}`);
   }
 }
