@@ -211,55 +211,87 @@ function locate(where: string, text: string | undefined, path: ReadonlyArray<Pro
  * file's `text`, every problem is reported as file:line:column of the entry at fault.
  */
 export function parseCosts(data: unknown, where: string, load = loadCosts, text?: string): Costs {
+  // Every problem of the file is reported in one run, in file order: the fields of each
+  // constant (the schema), then what can still be checked of the rest (names, units, values and
+  // range ends of the entries that have them), not only after the first kind is fixed.
+  const problems: Array<{ path: PropertyKey[]; message: string }> = [];
   const r = fileSchema.safeParse(data);
-  if (!r.success) {
-    const lines = r.error.issues.map(
-      (i) => `${locate(where, text, i.path)}: ${jsonPath(i.path)}: ${i.message}`,
-    );
-    throw new UserError("E_PROFILE", `invalid cost profile\n${lines.join("\n")}`);
-  }
+  if (!r.success) for (const i of r.error.issues) problems.push({ path: i.path, message: i.message });
+  const file = (r.success ? r.data : data) as Partial<{ extends: unknown; constants: unknown }> | null;
+  const isObject = (x: unknown): x is Record<string, unknown> =>
+    typeof x === "object" && x !== null && !Array.isArray(x);
+  const own: Record<string, unknown> = isObject(file) && isObject(file.constants) ? file.constants : {};
   let base: Record<string, CostConstant> = {};
-  if (r.data.extends) {
+  let baseKnown = true;
+  const ext = isObject(file) ? file.extends : undefined;
+  if (typeof ext === "string" && ext.length > 0) {
     try {
-      base = load(r.data.extends).constants;
+      base = load(ext).constants;
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new UserError("E_PROFILE", `${locate(where, text, ["extends"])}: $.extends: ${why}`);
+      problems.push({ path: ["extends"], message: why });
+      baseKnown = false;
     }
-  }
-  const constants: Record<string, CostConstant> = { ...base, ...r.data.constants };
-  const problems: string[] = [];
-  const at = (path: PropertyKey[]) => `${locate(where, text, path)}: ${jsonPath(path)}`;
+  } else if (ext !== undefined) baseKnown = false;
   // The engine reads each value in one unit (bhyve's, which every profile extends or restates):
   // a value in another unit would be taken as if it were in that one.
   const units =
     where === `costs/${UNIT_REFERENCE}.json` ? base : { ...load(UNIT_REFERENCE).constants, ...base };
-  for (const [k, v] of Object.entries(r.data.constants)) {
+  for (const [k, v] of Object.entries(own)) {
+    const unit = isObject(v) ? v.unit : undefined;
     if (!(COST_NAMES as readonly string[]).includes(k))
-      problems.push(`${at(["constants", k])}: unknown constant (known: ${COST_NAMES.join(", ")})`);
-    else if (units[k] && units[k].unit !== v.unit)
-      problems.push(
-        `${at(["constants", k, "unit"])}: unit '${v.unit}' is not the one the engine reads ${k} in ('${units[k].unit}'): convert the value and range`,
-      );
+      problems.push({
+        path: ["constants", k],
+        message: `unknown constant (known: ${COST_NAMES.join(", ")})`,
+      });
+    else if (units[k] && typeof unit === "string" && units[k].unit !== unit)
+      problems.push({
+        path: ["constants", k, "unit"],
+        message: `unit '${unit}' is not the one the engine reads ${k} in ('${units[k].unit}'): convert the value and range`,
+      });
   }
   const c = {} as Record<CostName, number>;
   for (const k of COST_NAMES) {
-    const v = constants[k];
-    if (!v) {
-      problems.push(`${at(["constants", k])}: missing`);
+    const mine = own[k];
+    const v = (mine ?? base[k]) as Partial<Record<keyof CostConstant, unknown>> | undefined;
+    if (!isObject(v)) {
+      // Missing only when the whole chain is known (a broken `extends` is reported once, above).
+      if (v === undefined && baseKnown && isObject(file) && isObject(file.constants))
+        problems.push({ path: ["constants", k], message: "missing" });
       continue;
     }
-    const why = domainProblem(k, v.value, v.unit);
-    if (why) problems.push(`${at(["constants", k, "value"])}: ${why}`);
+    const unit = typeof v.unit === "string" ? v.unit : "";
+    const value = typeof v.value === "number" && Number.isFinite(v.value) ? v.value : undefined;
+    const why = value === undefined ? undefined : domainProblem(k, value, unit);
+    if (why) problems.push({ path: ["constants", k, "value"], message: why });
     // The ends of a range are values too: a variant may take any value inside it.
-    if (k in r.data.constants)
-      v.range.forEach((end, i) => {
-        const bad = domainProblem(k, end, v.unit);
-        if (bad) problems.push(`${at(["constants", k, "range", i])}: ${bad}`);
+    const range = Array.isArray(v.range) ? v.range : [];
+    // The schema's own range checks (constantSchema) do not run on an entry with another
+    // problem (a missing source): the same checks, so both are reported at once.
+    const [low, high] = range;
+    if (mine !== undefined && range.length === 2 && typeof low === "number" && typeof high === "number") {
+      if (low > high) problems.push({ path: ["constants", k, "range"], message: "range low > high" });
+      else if (value !== undefined && (value < low || value > high))
+        problems.push({ path: ["constants", k, "value"], message: "value outside its range" });
+    }
+    if (mine !== undefined)
+      range.forEach((end, i) => {
+        const bad = typeof end === "number" && Number.isFinite(end) ? domainProblem(k, end, unit) : undefined;
+        if (bad) problems.push({ path: ["constants", k, "range", i], message: bad });
       });
-    c[k] = v.value;
+    if (value !== undefined) c[k] = value;
   }
-  if (problems.length > 0) throw new UserError("E_PROFILE", `invalid cost profile\n${problems.join("\n")}`);
+  if (problems.length > 0) {
+    // In file order (the schema and the checks after it each go entry by entry); once each.
+    const offset = (path: PropertyKey[]) => (text === undefined ? 0 : jsonPathOffset(text, path));
+    const lines = problems
+      .map((p, i) => ({ ...p, i, at: offset(p.path) }))
+      .sort((a, b) => a.at - b.at || a.i - b.i)
+      .map((p) => `${locate(where, text, p.path)}: ${jsonPath(p.path)}: ${p.message}`);
+    throw new UserError("E_PROFILE", `invalid cost profile\n${[...new Set(lines)].join("\n")}`);
+  }
+  if (!r.success) throw new Error("unreachable: a schema problem is a problem");
+  const constants: Record<string, CostConstant> = { ...base, ...r.data.constants };
   return { name: r.data.name, description: r.data.description, origin: where, ref: where, c, constants };
 }
 

@@ -33,7 +33,7 @@ import { jain, maxOverMean } from "./fairness.ts";
 import { MATCH_DROP, matchRules } from "./flow-rules.ts";
 import type { SteeringGraph } from "./strategies.ts";
 import { symmetricHash } from "./symmetric.ts";
-import { flowSequence, type SteeringTraffic } from "./traffic.ts";
+import { flowCount, flowOfFrame, flowSequence, type SteeringTraffic } from "./traffic.ts";
 
 export interface SteeringScenario {
   graph: SteeringGraph;
@@ -191,13 +191,14 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const u8 = new Uint8Array(sw.memory.buffer);
   const i32 = new Int32Array(sw.memory.buffer);
 
-  // The offered frames: the flow of each, its per-flow sequence number, its bytes.
+  // The offered frames: which of the mix's frames each is (flowOf: one frame per flow, except a
+  // capture's flow whose frames differ), its per-flow sequence number, its bytes.
   const t = s.traffic;
   const flowOf = flowSequence(t, s.frames, s.seed);
   const seqOf = new Int32Array(s.frames);
-  const nextSeq = new Int32Array(t.flowFrames.length);
-  for (let i = 0; i < s.frames; i++) seqOf[i] = nextSeq[flowOf[i]!]!++;
-  const flowBytes = t.flowFrames.map((f, i) => setMac(f, g.macOfFlow(i)));
+  const nextSeq = new Int32Array(flowCount(t));
+  for (let i = 0; i < s.frames; i++) seqOf[i] = nextSeq[flowOfFrame(t, flowOf[i]!)]!++;
+  const flowBytes = t.flowFrames.map((f, i) => setMac(f, g.macOfFlow(flowOfFrame(t, i))));
   let bytesSum = 0;
   for (let i = 0; i < s.frames; i++) bytesSum += flowBytes[flowOf[i]!]!.length;
 
@@ -238,7 +239,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   let nLat = 0;
   let delivered = 0;
   let reordered = 0;
-  const lastSeq = new Int32Array(t.flowFrames.length).fill(-1);
+  const lastSeq = new Int32Array(flowCount(t)).fill(-1);
   const coreOfFlow = new Int32Array(t.flowFrames.length).fill(-1);
   const drops: Record<string, number> = {};
   const arrival = new Float64Array(s.frames);
@@ -327,8 +328,10 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
       if (frame >= warm) lat[nLat++] = at - arrival[frame]!;
       const flow = flowOf[frame]!;
       const seq = seqOf[frame]!;
-      if (seq < lastSeq[flow]!) reordered++;
-      else lastSeq[flow] = seq;
+      // Order is the flow's: its frames of every shape share one sequence.
+      const inOrder = flowOfFrame(t, flow);
+      if (seq < lastSeq[inOrder]!) reordered++;
+      else lastSeq[inOrder] = seq;
       coreOfFlow[flow] = core;
     },
     classifyAndSwitch(ring, head, n) {

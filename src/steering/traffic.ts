@@ -56,11 +56,15 @@ export interface MixSpec {
 
 export interface SteeringTraffic {
   name: string;
-  /** One frame per flow (the generator sends it again for each of the flow's packets). */
+  /** The frames the generator sends (each again for each of its packets): one per flow, or for a
+   *  capture each distinct frame, several for a flow whose frames differ (see flowOfFrame). */
   flowFrames: Uint8Array[];
-  /** The partner flow of each flow (the other direction), or -1. */
+  /** The flow (5-tuple) of each frame of flowFrames, where a flow has several; absent: frame i
+   *  is flow i. Order (reordering) and the core a flow ran on are per flow. */
+  flowOfFrame?: Int32Array;
+  /** The partner of each frame's flow (the other direction), or -1. */
   pairOf: Int32Array;
-  /** Flow popularity: cumulative weights (sampled by the generator). */
+  /** Frame popularity: cumulative weights (sampled by the generator). */
   cdf: Float64Array;
   note: string;
   /** Bytes of payload inside the innermost headers of every frame, or null where that is not
@@ -307,17 +311,30 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     const l = p.inner?.l3 ? p.inner : p;
     return `${p.tunnel?.id ?? ""}|${l.l3?.src}|${l.l3?.dst}|${l.l4?.sport}|${l.l4?.dport}|${l.l4?.proto}`;
   };
-  const ids = new Map<string, number>();
+  // Each distinct frame is replayed with its weight (the frames of one flow may differ: tagged and
+  // untagged, other sizes); its flow (the 5-tuple) keeps the per-flow order and pairing figures.
+  const flowIds = new Map<string, number>();
+  const byHash = new Map<number, number[]>();
   const flowFrames: Uint8Array[] = [];
+  const flowOfFrame: number[] = [];
   const weight: number[] = [];
   for (const fr of usable) {
-    const k = key(fr);
-    let id = ids.get(k);
+    const h = frameHash(fr);
+    const same = byHash.get(h) ?? [];
+    let id = same.find((i) => sameBytes(flowFrames[i]!, fr));
     if (id === undefined) {
       id = flowFrames.length;
-      ids.set(k, id);
+      same.push(id);
+      byHash.set(h, same);
       flowFrames.push(fr);
       weight.push(0);
+      const k = key(fr);
+      let flow = flowIds.get(k);
+      if (flow === undefined) {
+        flow = flowIds.size;
+        flowIds.set(k, flow);
+      }
+      flowOfFrame.push(flow);
     }
     weight[id]!++;
   }
@@ -327,16 +344,44 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     acc += w;
     cdf[i] = acc;
   });
+  const distinct = flowFrames.length > flowIds.size ? `, ${flowFrames.length} distinct frames` : "";
   return {
     name: `pcap:${file}`,
     flowFrames,
+    ...(flowFrames.length > flowIds.size ? { flowOfFrame: Int32Array.from(flowOfFrame) } : {}),
     pairOf: new Int32Array(flowFrames.length).fill(-1),
     cdf,
-    note: `${usable.length} frames replayed, ${flowFrames.length} flows (popularity as captured)${leftOutNote}`,
+    note: `${usable.length} frames replayed, ${flowIds.size} flows${distinct} (popularity as captured)${leftOutNote}`,
     payloadBytes: null,
     ip: null,
     droppedBeforeEngine,
   };
+}
+
+/** FNV-1a over a frame's bytes: finds frames replayed more than once without a key per byte. */
+function frameHash(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The flow frame `i` of `t.flowFrames` belongs to (its own index unless a flow has several). */
+export function flowOfFrame(t: SteeringTraffic, i: number): number {
+  return t.flowOfFrame ? t.flowOfFrame[i]! : i;
+}
+
+/** How many flows `t` has (frames that share a flow count once). */
+export function flowCount(t: SteeringTraffic): number {
+  if (!t.flowOfFrame) return t.flowFrames.length;
+  let n = 0;
+  for (const f of t.flowOfFrame) n = Math.max(n, f + 1);
+  return n;
 }
 
 /** The flow of each of `count` frames, drawn from the popularity (seeded, deterministic). */

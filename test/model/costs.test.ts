@@ -19,6 +19,43 @@ const bhyveText = readFileSync(new URL("../../src/model/costs/bhyve.json", impor
 
 const cli = (args: string[]) => iovsim(args);
 
+describe("a profile file's problems: every one in one run, located, in file order", () => {
+  // One file with a format error (no source), values outside their ranges (one on the entry
+  // without a source), a range end out of the domain and an unknown constant: each reported at
+  // once, not the format errors first and the rest only after they are fixed.
+  const text = `{
+  "name": "many",
+  "description": "Several mistakes at once.",
+  "extends": "bhyve",
+  "constants": {
+    "cpu_ghz": { "value": 4.2, "unit": "GHz", "range": [2.0, 3.5], "tag": "assumption",
+      "source": "A faster machine than any measured", "use": "Clock of every core." },
+    "l3_cache_mb": { "value": 32, "unit": "MiB", "range": [8, 64], "tag": "assumption",
+      "source": "The engine has no cache model", "use": "Nothing reads it." },
+    "itr_us": { "value": 100, "unit": "us", "range": [5, 18], "tag": "assumption",
+      "use": "Interrupt moderation." },
+    "iotlb_miss_rate": { "value": 0.5, "unit": "fraction", "range": [0, 2], "tag": "assumption",
+      "source": "An assumption for this test", "use": "IOTLB misses." }
+  }
+}
+`;
+  it("lists the schema's, the range's and the names' problems together, each file:line:column", async () => {
+    const p = file("many.json", text);
+    const r = await cli(["model", "show", "--profile", p]);
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split("\n");
+    expect(lines[0]).toBe("iovsim: invalid cost profile");
+    const got = lines.slice(1).map((l) => l.slice(p.length + 1).replace(/ \(known: .*\)$/, ""));
+    expect(got).toEqual([
+      "6:27: $.constants.cpu_ghz.value: value outside its range",
+      "8:20: $.constants.l3_cache_mb: unknown constant",
+      "10:15: $.constants.itr_us.source: Invalid input: expected string, received undefined",
+      "10:26: $.constants.itr_us.value: value outside its range",
+      "12:73: $.constants.iotlb_miss_rate.range[1]: a fraction of the look-ups, at most 1",
+    ]);
+  });
+});
+
 describe("cost profiles", () => {
   it("has the four profiles: bhyve, KVM without and with posted interrupts, FreeBSD bare metal", () => {
     expect(costProfileNames()).toEqual(["bhyve", "freebsd", "kvm-exits", "kvm-posted"]);

@@ -160,6 +160,49 @@ describe("iovsim steering", () => {
     expect(row, table.out).toMatch(/│ - +│ - +│ 0 +│ 0 +│ - \(none delivered\) +│/);
   });
 
+  // One 5-tuple captured untagged (3 small frames) and VLAN-tagged (1 larger frame): the replay
+  // offers every frame with its weight, not the flow's first frame for all of them, so a quarter
+  // of the offered frames are tagged (the switch's VLAN filter drops those) and the sizes vary.
+  it("a flow whose captured frames differ (tagged, untagged, sizes) replays each frame with its weight", async () => {
+    const frame = (tagged: boolean, payload: number) => {
+      const b = eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" });
+      return (tagged ? b.vlan(100) : b)
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+        .udp({ sport: 1234, dport: 5678 })
+        .payload(payload)
+        .build();
+    };
+    const small = frame(false, 18);
+    const big = frame(true, 900);
+    const pcap = writeFrames(join(tempDir("iovsim-steering-shapes-"), "shapes.pcap"), [
+      small,
+      small,
+      big,
+      small,
+    ]);
+    const r = await cli(
+      ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1", "--rate", "1%"].concat([
+        "--no-ndr",
+        "--frames",
+        "2000",
+        "--json",
+      ]),
+    );
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.notes).toContain(
+      `pcap:${pcap}: 4 frames replayed, 1 flows, 2 distinct frames (popularity as captured)`,
+    );
+    expect(j.mixes[0].min_bytes).toBe(small.length + 4);
+    expect(j.mixes[0].max_bytes).toBe(big.length + 4);
+    const x = j.results[0];
+    expect(x.conservation_ok).toBe(true);
+    // A seeded draw of weights 3:1 over 2000 frames: about 500 tagged ones filtered.
+    const filtered = x.drops["nic: VLAN filter"] ?? 0;
+    expect(filtered).toBeGreaterThan(400);
+    expect(filtered).toBeLessThan(600);
+  });
+
   it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {
     // 38 records: one 255-byte frame, 37 cut to 0 bytes by the capture (a tcpdump fuzz case).
     const pcap = join(

@@ -817,3 +817,44 @@ describe("sweep run stopped by a signal (a batch engine's SIGTERM, Ctrl-C)", () 
     expect(st.out).toMatch(/0 failed/);
   }, 120_000);
 });
+
+describe("sweep plan: every point the experiment would refuse, listed at once", () => {
+  it("lists each bad axis value, located, in file order, then exits 1", async () => {
+    // Two bad sizes and a bad rate: the points (size=9000 rate=bogus) would hide one of them
+    // behind the other; each is still reached through a point without the other.
+    const file = sweepFile(`${HEAD}axes:\n  size: [64, 9000, 128, 10]\n  rate: [1Mpps, bogus, 2Mpps]\n`);
+    const r = await iovsim(["sweep", "plan", file, "--no-calibrate"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).not.toMatch(STACK);
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      new RegExp(`^iovsim: ${file}:4:14: point \\d+ \\(size=9000 rate=1Mpps\\) would fail: .*--size: '9000'`),
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(`^${file}:4:25: point \\d+ \\(size=10 rate=1Mpps\\) would fail: .*--size: '10'`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(`^${file}:5:17: point \\d+ \\(size=64 rate=bogus\\) would fail: .*--rate: 'bogus'`),
+    );
+  });
+
+  it("a huge list is capped: the first 20 and '... and N more'", async () => {
+    // 101 sizes above the largest frame, each refused for its own value.
+    const file = sweepFile(`${HEAD}axes:\n  size: {from: 2000, to: 3000, step: 10}\n`);
+    const r = await iovsim(["sweep", "plan", file, "--no-calibrate"]);
+    expect(r.code).toBe(1);
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines).toHaveLength(21);
+    expect(lines.slice(0, 20).every((l) => l.includes("would fail"))).toBe(true);
+    expect(lines[20]).toBe("... and 81 more points it would refuse");
+  });
+
+  it("a fixed option every point fails on is said once", async () => {
+    const file = sweepFile(`${HEAD}axes:\n  size: [64, 128]\noptions:\n  colour: red\n`);
+    const r = await iovsim(["sweep", "plan", file, "--no-calibrate"]);
+    expect(r.code).toBe(1);
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+  });
+});

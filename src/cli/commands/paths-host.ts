@@ -17,6 +17,7 @@ import {
 import { formatLinkShow } from "../../nic/linux/iplink.ts";
 import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
+import { loopbackUnreachable } from "../../paths/loopback-reach.ts";
 import { enginePath, vfRolesOf } from "../../paths/path-graphs.ts";
 import { type PathConfig, type PathHost, pathHostFromState, vfSettingsOf } from "../../paths/setup.ts";
 import type { CommandContext } from "../context.ts";
@@ -118,6 +119,9 @@ export function checkStateHost(conf: PathConfig, runs: PathRun[]): PathHost {
     for (const vf of [needsJail ? ph.jailVf : undefined, needsVm ? ph.vmVf : undefined])
       if (vf && vfSettingsOf(ph, vf.index).linkState === 2)
         throw new UserError("E_CONFIG", vfLinkDownMessage(p, ph.pf, vf.index));
+    // VF-to-VF loopback between VFs the NIC's switch cannot connect (port VLANs...) carries nothing.
+    const unreachable = path ? loopbackUnreachable(path, ph) : null;
+    if (unreachable) throw new UserError("E_CONFIG", unreachable);
     const second = ph.host.pf(SECOND_PORT);
     if (enginePath(p)?.nic.port === "second" && second && second.vfs.length > 0)
       throw new UserError(

@@ -13,6 +13,7 @@ import { type Costs, loadCosts } from "../../model/costs.ts";
 import { vfTxShaping } from "../../model/vf-rate.ts";
 import { getProfile, KernelError } from "../../nic/index.ts";
 import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
+import { loopbackUnreachable } from "../../paths/loopback-reach.ts";
 import { ENGINE_PATH_NAMES, type EnginePath, enginePath, vfRolesOf } from "../../paths/path-graphs.ts";
 import { portVlanNote, VLAN_TAG_BYTES, wireVlanOf } from "../../paths/port-vlan.ts";
 import {
@@ -372,6 +373,9 @@ export function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: Array<st
       need(p, "a VF with 'passthrough : false' (for the jail)", ph.jailVf !== undefined);
     if (roles.includes("ppt-vf"))
       need(p, "a VF with 'passthrough : true' (for the VM)", ph.vmVf !== undefined);
+    // VF-to-VF loopback between VFs the NIC's switch cannot connect (their VLANs...) carries nothing.
+    const unreachable = path ? loopbackUnreachable(path, ph, "file") : null;
+    if (unreachable) throw new UserError("E_CONFIG", `${conf.file}: ${unreachable}`);
   }
 }
 

@@ -108,8 +108,9 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              checking and trust program the switch; a VF's max_tx_rate (or rate) limits its
              transmit in the NIC (the header names it; the limiter vfN-max-tx-rate can be the
              bottleneck), and a path through a VF with 'state disable' carries nothing: left out
-             with a note, refused when named. Read only; exclusive with -f. Without --host, --state
-             only says where the state lives and the run does not read it (docs/linux-mode.md,
+             with a note, refused when named; so is vf-loopback between VFs the NIC's switch
+             cannot connect (its own forwarding decision: e.g. different port VLANs). Read only;
+             exclusive with -f. Without --host, --state only says where the state lives and the run does not read it (docs/linux-mode.md,
              Measuring what you configured)
 --pcap F     replay a pcap/pcapng capture (F - : standard input; it and a FIFO or <(tcpdump ...)
              are copied to a private temporary file that the worker threads read, removed

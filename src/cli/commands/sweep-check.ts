@@ -60,23 +60,59 @@ export function pointsToCheck(plan: SweepPlan): SweepPoint[] {
   return [...chosen.values()];
 }
 
-/** Refuses a plan with a point its experiment would refuse, naming the point and the reason. */
+/** The most refused points `sweep plan` lists; the rest are counted ("... and N more"). */
+export const MAX_REFUSED_POINTS = 20;
+
+/**
+ * Refuses a plan with points its experiment would refuse: every one checked, as a compiler
+ * lists its errors, each located and in file order; a refusal that repeats at the same place
+ * (an option every point shares) is listed once, for its first point.
+ */
 export async function checkPlan(plan: SweepPlan, f: SweepFile): Promise<void> {
-  for (const p of pointsToCheck(plan)) {
+  const refused: Array<{ at: string; order: number[]; text: string }> = [];
+  const seen = new Set<string>();
+  // Each axis value is tried until a point with it passes (cleared) or it is the one a refusal
+  // names (bad: points with it are not parsed again, so a second bad value is still reached
+  // through a point without the first). Each check clears or condemns a value, or stops: at
+  // most one check per distinct value, whatever the product's size.
+  const cleared = new Set<string>();
+  const bad = new Set<string>();
+  for (const p of plan.points) {
+    const values = Object.entries(p.coords).map(([k, v]) => `${k}=${v}`);
+    if (values.some((v) => bad.has(v))) continue;
+    if (refused.length + cleared.size > 0 && values.every((v) => cleared.has(v))) continue;
     try {
       await checkPointArgs(p.args);
+      for (const v of values) cleared.add(v);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      const coords = Object.entries(p.coords)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(" ");
-      const at = culprit(e.message, p, f);
-      throw new UserError(
-        "E_SWEEP_FILE",
-        `${at ? optionLocation(f, at.name, at.value) : f.file}: point ${p.index} (${coords}) would fail: iovsim ${p.args[0]} refuses it: ${e.message}`,
-      );
+      const hit = culprit(e.message, p, f);
+      const at = hit ? optionLocation(f, hit.name, hit.value) : f.file;
+      const axisValue = hit && hit.name in p.coords ? `${hit.name}=${p.coords[hit.name]}` : undefined;
+      // Not one axis value at fault (a fixed option, or unnamed): every point with these values
+      // would say the same; those not yet cleared are not tried again.
+      if (axisValue) bad.add(axisValue);
+      else for (const v of values) if (!cleared.has(v)) bad.add(v);
+      const once = `${at}\0${e.message}`;
+      if (seen.has(once)) continue;
+      seen.add(once);
+      // file:line:column sorts by line, then column; the file alone (no place) goes last.
+      const m = /:(\d+):(\d+)$/.exec(at);
+      refused.push({
+        at,
+        order: m ? [Number(m[1]), Number(m[2]), p.index] : [Number.MAX_SAFE_INTEGER, 0, p.index],
+        text: `${at}: point ${p.index} (${values.join(" ")}) would fail: iovsim ${p.args[0]} refuses it: ${e.message}`,
+      });
+      // A fixed option at fault fails every point the same way: said once, nothing more to learn.
+      if (hit && !axisValue) break;
     }
   }
+  if (refused.length === 0) return;
+  refused.sort((a, b) => a.order[0]! - b.order[0]! || a.order[1]! - b.order[1]! || a.order[2]! - b.order[2]!);
+  const shown = refused.slice(0, MAX_REFUSED_POINTS).map((r) => r.text);
+  const more = refused.length - shown.length;
+  if (more > 0) shown.push(`... and ${more} more point${more === 1 ? "" : "s"} it would refuse`);
+  throw new UserError("E_SWEEP_FILE", shown.join("\n"));
 }
 
 /**
