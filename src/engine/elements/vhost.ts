@@ -27,7 +27,10 @@ export const vhost: ElementKind = {
     const input = ctx.link(s.in);
     const used = ctx.link(`${s.vq}.used`);
     const c = ctx.costs.c;
-    used.kick = (t) => input.consumer?.(t); // the guest posted buffers: try again
+    // Out of guest buffers the thread waits for the guest's kick alone: handle_rx leaves the tap
+    // socket's poll disabled (vhost_net_disable_vq, not re-enabled on that path), so frames the
+    // tap queues meanwhile do not wake it.
+    let waitingForKick = false;
     const pricer = new BatchPricer(ctx, res, spec);
     // The kernels, looked up once (the exports object is a dictionary).
     const vhostRxBurst = ctx.k.vhostRxBurst;
@@ -74,7 +77,12 @@ export const vhost: ElementKind = {
     const work = (start: number, n: number, done: WorkEnd): number => {
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const begin = Math.max(start, res.busyUntil);
+      const noAvail0 = u64(ctx, vq + P.V_NO_AVAIL);
       const taken = vhostRxBurst(vq, n);
+      // Out of guest buffers, it asked for a kick and sleeps until it comes (handle_rx: no
+      // heads, vhost_enable_notify, "wait for eventfd"; busyloop_timeout 0): no timed re-poll.
+      done.parked = u64(ctx, vq + P.V_NO_AVAIL) > noAvail0;
+      waitingForKick = done.parked;
       let end = pricer.price(start, taken);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
@@ -91,6 +99,14 @@ export const vhost: ElementKind = {
       return taken;
     };
     const act = new Stage(ctx, res, input, c.napi_budget, work, true);
+    const onTap = input.consumer;
+    input.consumer = (t) => {
+      if (!waitingForKick) onTap?.(t);
+    };
+    used.kick = (t) => {
+      waitingForKick = false; // the guest posted buffers: handle_rx_kick
+      onTap?.(t);
+    };
     return { name: spec.name, stats: act.stats };
   },
 };
