@@ -24,6 +24,10 @@ export const COST_SWITCHES: Readonly<Record<string, CostSwitch>> = {
     set: { tap_lock_lines: 2 },
     why: "the tap before 1576d986 (2016): sk_receive_queue and its lock shared with the producer",
   },
+  "guest-refill-half": {
+    set: { virtio_rx_refill_free: 128 },
+    why: "a Linux guest before 2019: virtio-net re-posts receive buffers only when more than half its ring is free",
+  },
   "irqfd-2010": {
     set: { irqfd_msi_fastpath: 0 },
     why: "KVM before irqfd's MSI fast path (bd2b53b20fcd, 2010): signals bounce through a kernel thread",

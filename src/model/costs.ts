@@ -93,6 +93,7 @@ export const COST_NAMES = [
   "pktgen_tap_cycles",
   "peer_turnaround_ns",
   "virtio_event_idx",
+  "virtio_rx_refill_free",
   "vhost_signal_per_packet",
   "irqfd_msi_fastpath",
   "irqfd_bounce_cycles",
@@ -114,7 +115,7 @@ const FLAGS: CostName[] = [
 const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
 /** Counts the engine loops over (frames per poll, descriptors per write-back): a fraction has no
  *  meaning there (a budget of 64.5 frames). */
-const WHOLE: CostName[] = ["napi_budget", "nic_window_frames"];
+const WHOLE: CostName[] = ["napi_budget", "nic_window_frames", "virtio_rx_refill_free"];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
 /** The largest value (and range end) of any constant, in its unit: 10^9 cycles is a third of a
