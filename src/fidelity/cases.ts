@@ -295,7 +295,7 @@ export const CASES: readonly FidelityCase[] = [
       const part = (k: string) => Math.round(by[k] ?? 0);
       return {
         simulated: r.delivered_pps,
-        details: `${tapDetails(r)}; vhost ${Math.round(vhost?.cycles_per_packet ?? 0)} cycles/packet (work ${part("vhost_pkt")}, copy ${part("copy")}, hand-off from pktgen's core ${part("xcore_handoff")}, used-index publication ${part("used_publish")}); before the skb_array (the tap's queue lock shared with pktgen: 2 more lines per frame) ${mpps(before.delivered_pps)}, after/before ${(r.delivered_pps / before.delivered_pps).toFixed(3)} (the commit: ~1.3 -> ~1.5 Mpps, 1.153); with today's once-per-batch publication and guest ${mpps(now.delivered_pps)}`,
+        details: `${tapDetails(r)}; vhost ${Math.round(vhost?.cycles_per_packet ?? 0)} cycles/packet (work ${part("vhost_pkt")}, copy ${part("copy")}, hand-off from pktgen's core ${part("xcore_handoff")}, used-index publication ${part("used_publish")}); before the skb_array (the tap's queue lock shared with pktgen: 2 more lines per frame) ${mpps(before.delivered_pps)}, after/before ${(r.delivered_pps / before.delivered_pps).toFixed(3)} (the commit: ~1.3 -> ~1.5 Mpps, 1.153); with today's guest and once-per-batch publication ${mpps(now.delivered_pps)}`,
       };
     },
   },
