@@ -81,6 +81,7 @@ export const COST_NAMES = [
   "kick_exit_cycles",
   "vhost_batch_cycles",
   "vhost_pkt_cycles",
+  "vhost_pkt_weight",
   "tap_handoff_lines",
   "tap_lock_lines",
   "vhost_publish_cycles",
@@ -115,7 +116,7 @@ const FLAGS: CostName[] = [
 const POSITIVE: CostName[] = ["cpu_ghz", "napi_budget", "nic_window_frames", "copy_gbytes_per_s"];
 /** Counts the engine loops over (frames per poll, descriptors per write-back): a fraction has no
  *  meaning there (a budget of 64.5 frames). */
-const WHOLE: CostName[] = ["napi_budget", "nic_window_frames", "virtio_rx_refill_free"];
+const WHOLE: CostName[] = ["napi_budget", "nic_window_frames", "virtio_rx_refill_free", "vhost_pkt_weight"];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
 /** The largest value (and range end) of any constant, in its unit: 10^9 cycles is a third of a

@@ -74,7 +74,13 @@ export const vhost: ElementKind = {
         used.notify?.(t + injectionNs);
       }
     };
+    // One handle_rx call loops over Stage batches until the tap runs dry, the guest's buffers run
+    // out or vhost_pkt_weight packets are done (vhost_exceeds_weight: it re-queues itself): its
+    // per-call cost (vhost_batch_cycles) is paid once per call, not per batch.
+    let inCall = -1; // packets of the running call; -1: none running
     const work = (start: number, n: number, done: WorkEnd): number => {
+      const entry = inCall < 0 || inCall >= c.vhost_pkt_weight;
+      if (entry) inCall = 0;
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const begin = Math.max(start, res.busyUntil);
       const noAvail0 = u64(ctx, vq + P.V_NO_AVAIL);
@@ -83,7 +89,7 @@ export const vhost: ElementKind = {
       // heads, vhost_enable_notify, "wait for eventfd"; busyloop_timeout 0): no timed re-poll.
       done.parked = u64(ctx, vq + P.V_NO_AVAIL) > noAvail0;
       waitingForKick = done.parked;
-      let end = pricer.price(start, taken);
+      let end = pricer.price(start, taken, entry);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
       if (taken > 0) {
@@ -96,6 +102,7 @@ export const vhost: ElementKind = {
         } else ctx.q.push(end, flush);
       }
       done.end = end;
+      inCall = taken > 0 && input.readyCount(end) > 0 ? inCall + taken : -1;
       return taken;
     };
     const act = new Stage(ctx, res, input, c.napi_budget, work, true);
