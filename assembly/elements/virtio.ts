@@ -110,13 +110,13 @@ const F_NO_SIGNAL: u16 = 1;
 /** Replay: a frame's arrival time (u64 ns) in the guest side table, per descriptor id. */
 @inline function arrivalSlot(gside: usize, id: u32, mask: u32): usize { return gside + (<usize>(id & mask) << 3); }
 
-/** Backend, end of a burst: `n` avail entries taken (`copied` frame bytes); once it has caught up
- *  with the driver's avail index it asks for a kick again (vhost_enable_notify). */
-@inline function backendTook(vq: usize, lastAvail: u32, availIdx: u32, n: u32, copied: u64): void {
+/** Backend, end of a burst: `n` avail entries taken (`copied` frame bytes); with `rearm`, once it
+ *  has caught up with the driver's avail index it asks for a kick again (vhost_enable_notify). */
+@inline function backendTook(vq: usize, lastAvail: u32, availIdx: u32, n: u32, copied: u64, rearm: bool): void {
   store<u32>(vq + V_LAST_AVAIL, lastAvail + n);
   bump(vq, V_COPIES, n);
   bump(vq, V_BYTES_COPIED, copied);
-  if (((lastAvail + n) & 0xffff) == availIdx) deviceWantsKicks(vq, true, lastAvail + n);
+  if (rearm && ((lastAvail + n) & 0xffff) == availIdx) deviceWantsKicks(vq, true, lastAvail + n);
 }
 
 /** Backend (vhost-copy): up to `budget` frames from the tap ring into guest buffers. The used
@@ -168,7 +168,9 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
   rPublishHead(inr, n);
   if (ret != 0) rPublishTail(ret, n);
   store<u32>(vq + V_PEND_USED, pend + n);
-  backendTook(vq, lastAvail, availIdx, n, copied);
+  // Receive asks for kicks only when a frame finds no buffer (handle_rx: vhost_enable_notify when
+  // get_rx_bufs returns no heads); a batch that ends because the tap ran dry leaves them off.
+  backendTook(vq, lastAvail, availIdx, n, copied, false);
   return n;
 }
 
@@ -229,14 +231,15 @@ export function vqGuestRxBurst(vq: usize, budget: u32): u32 {
   return n;
 }
 
-/** Guest driver, end of a poll: re-posts the buffers it took (avail index; kick unless
- *  avail_event, or the device's NO_NOTIFY flag without EVENT_IDX, suppresses it: try_fill_recv),
- *  and when the poll `complete`s under budget re-enables the interrupt (virtqueue_enable_cb_prepare:
+/** Guest driver, end of a poll: once more than `refillFree` buffers are free (taken and not yet
+ *  re-posted: num_free) it re-posts them all (virtnet_receive -> try_fill_recv: avail index; kick
+ *  unless avail_event, or the device's NO_NOTIFY flag without EVENT_IDX, suppresses it), and when
+ *  the poll `complete`s under budget re-enables the interrupt (virtqueue_enable_cb_prepare:
  *  used_event = last used, or the NO_INTERRUPT flag cleared) and returns 1 when used buffers
  *  arrived meanwhile (virtqueue_poll: poll again), else 0. */
-export function vqGuestRxDone(vq: usize, complete: u32): u32 {
+export function vqGuestRxDone(vq: usize, complete: u32, refillFree: u32): u32 {
   const refill = load<u32>(vq + V_PEND_REFILL);
-  if (refill != 0) {
+  if (refill > refillFree) {
     const avail = availRing(vq);
     const availIdx = ownIdx(avail);
     publishIdx(avail, availIdx + refill);
@@ -366,6 +369,7 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
   rPublishTail(out, n);
   publishIdx(used, usedIdx + n);
   countUsedNotify(vq, usedIdx, n);
-  backendTook(vq, lastAvail, availIdx, n, copied);
+  // Transmit: handle_tx's loop goes on to the next descriptor, finds none and re-enables kicks.
+  backendTook(vq, lastAvail, availIdx, n, copied, true);
   return n;
 }

@@ -17,6 +17,9 @@ export interface WorkEnd {
   /** A Work that took nothing because it may not before this time (a VF's rate limiter): the
    *  Stage runs again then instead of RETRY_NS later. */
   retryAt?: number;
+  /** A Work that took nothing and waits for its peer's notification (vhost out of guest buffers
+   *  asked for the guest's kick: vhost_enable_notify): the Stage idles instead of retrying. */
+  parked?: boolean;
 }
 
 /** Does the work on `n` descriptors starting at `start`; returns how many it took and leaves when
@@ -90,6 +93,10 @@ export class Stage {
     const taken = this.work(start, n, this.done);
     const end = this.done.end;
     countBatch(this.stats, taken);
+    if (taken === 0 && this.done.parked) {
+      if (this.halts) idle(this.ctx, this.res, end);
+      return;
+    }
     if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : (this.done.retryAt ?? end + RETRY_NS));
     else if (this.halts || this.res.background !== undefined) idle(this.ctx, this.res, end);
   };

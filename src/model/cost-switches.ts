@@ -17,12 +17,16 @@ export const COST_SWITCHES: Readonly<Record<string, CostSwitch>> = {
     why: "virtio without VIRTIO_RING_F_EVENT_IDX (before 2011): the ring flags suppress notifications and kicks",
   },
   "vhost-2016": {
-    set: { vhost_signal_per_packet: 1 },
-    why: "Linux 4.8's vhost-net (2016): handle_rx publishes the used index after every packet",
+    set: { vhost_signal_per_packet: 1, vhost_pkt_weight: 8192 },
+    why: "Linux 4.8's vhost-net (2016): handle_rx publishes the used index after every packet; only the byte weight (VHOST_NET_WEIGHT) ends a call",
   },
   "tun-queue-lock": {
     set: { tap_lock_lines: 2 },
     why: "the tap before 1576d986 (2016): sk_receive_queue and its lock shared with the producer",
+  },
+  "guest-refill-half": {
+    set: { virtio_rx_refill_free: 128 },
+    why: "a Linux guest before 2019: virtio-net re-posts receive buffers only when more than half its ring is free",
   },
   "irqfd-2010": {
     set: { irqfd_msi_fastpath: 0 },

@@ -88,6 +88,7 @@ export const COST_NAMES = [
   "kick_exit_cycles",
   "vhost_batch_cycles",
   "vhost_pkt_cycles",
+  "vhost_pkt_weight",
   "tap_handoff_lines",
   "tap_lock_lines",
   "vhost_publish_cycles",
@@ -100,6 +101,7 @@ export const COST_NAMES = [
   "pktgen_tap_cycles",
   "peer_turnaround_ns",
   "virtio_event_idx",
+  "virtio_rx_refill_free",
   "vhost_signal_per_packet",
   "irqfd_msi_fastpath",
   "irqfd_bounce_cycles",
@@ -132,6 +134,8 @@ const WHOLE: CostName[] = [
   "nic_window_frames",
   "guest_idle_spins",
   "guest_idle_spin_threshold",
+  "virtio_rx_refill_free",
+  "vhost_pkt_weight",
 ];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];

@@ -231,7 +231,7 @@ describe("cost profiles", () => {
     expect(v.name).toBe("kvm-posted!vhost-2016!tun-queue-lock");
     expect(v.origin).toBe("builtin");
     expect(v.ref).toBe("kvm-posted!vhost-2016!tun-queue-lock");
-    expect(v.c).toEqual({ ...base.c, vhost_signal_per_packet: 1, tap_lock_lines: 2 });
+    expect(v.c).toEqual({ ...base.c, vhost_signal_per_packet: 1, vhost_pkt_weight: 8192, tap_lock_lines: 2 });
     // The records keep their provenance; only the value moves.
     expect(v.constants.tap_lock_lines).toEqual({ ...base.constants.tap_lock_lines, value: 2 });
     expect(loadCosts("kvm-exits!irqfd-2010").c.irqfd_msi_fastpath).toBe(0);
@@ -273,7 +273,7 @@ describe("cost profiles", () => {
       throw new Error(`${name} was accepted`);
     };
     expect(msg("kvm-exits!irqfd-2011")).toBe(
-      "--profile kvm-exits!irqfd-2011: unknown switch 'irqfd-2011' (switches: no-event-idx (virtio_event_idx=0), vhost-2016 (vhost_signal_per_packet=1), tun-queue-lock (tap_lock_lines=2), irqfd-2010 (irqfd_msi_fastpath=0))",
+      "--profile kvm-exits!irqfd-2011: unknown switch 'irqfd-2011' (switches: no-event-idx (virtio_event_idx=0), vhost-2016 (vhost_signal_per_packet=1, vhost_pkt_weight=8192), tun-queue-lock (tap_lock_lines=2), guest-refill-half (virtio_rx_refill_free=128), irqfd-2010 (irqfd_msi_fastpath=0))",
     );
     expect(msg("kvm-exits!", "model show")).toMatch(/^model show kvm-exits!: unknown switch ''/);
     expect(msg("bhyve{l3_cache_mb=4}")).toMatch(
@@ -344,7 +344,11 @@ describe("cost profiles", () => {
     );
     expect(j.variant).toEqual({
       base: "kvm-posted",
-      changed: { tap_lock_lines: { from: 0, to: 2 }, vhost_signal_per_packet: { from: 0, to: 1 } },
+      changed: {
+        tap_lock_lines: { from: 0, to: 2 },
+        vhost_pkt_weight: { from: 256, to: 8192 },
+        vhost_signal_per_packet: { from: 0, to: 1 },
+      },
     });
     expect(j.constants.tap_lock_lines.value).toBe(2);
     const bad = await cli(["model", "show", "kvm-exits!nope"]);

@@ -97,12 +97,13 @@ export class BatchPricer {
     this.perPacketNs = perCycles / res.ghz;
   }
 
-  /** Charges a batch of `n` packets from `start`; returns when it ends (also in `end`). */
-  price(start: number, n: number): number {
+  /** Charges a batch of `n` packets from `start` (its per-batch entries only when `batch`: a
+   *  vhost loop pays them once per handle_rx/handle_tx call); returns when it ends (also in `end`). */
+  price(start: number, n: number, batch = true): number {
     const res = this.res;
     let at = start;
     let batchNs = 0;
-    for (let i = 0; i < this.batchCycles.length; i++) {
+    for (let i = 0; batch && i < this.batchCycles.length; i++) {
       const end = res.chargeCycles(at, this.batchCycles[i], this.batchAcc[i]);
       batchNs += end - res.lastStart;
       at = end;

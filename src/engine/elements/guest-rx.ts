@@ -1,8 +1,8 @@
 // Guest virtio-net receive (virtnet_poll): the backend's notification (injected) starts a NAPI
 // poll on the vCPU that takes up to a budget of used buffers (the Wasm kernel checks each frame;
 // the NO_INTERRUPT flag is set while it polls, without EVENT_IDX). At the end of the poll the
-// guest re-posts the buffers (try_fill_recv: a kick, a VM exit, unless the backend suppresses
-// it) and, under budget, re-enables its interrupt (virtqueue_napi_complete: used_event or the
+// guest re-posts the buffers once more than virtio_rx_refill_free are free (virtnet_receive ->
+// try_fill_recv: a kick, a VM exit, unless the backend suppresses it) and, under budget, re-enables its interrupt (virtqueue_napi_complete: used_event or the
 // flag) and polls again only if used buffers were published meanwhile (virtqueue_poll); else it
 // waits for the next notification. What it sees is what the backend has published by then.
 import * as P from "../../../assembly/pathabi.ts";
@@ -32,6 +32,8 @@ export const guestRx: ElementKind = {
     const pricer = new BatchPricer(ctx, res, spec);
     // The kernel, looked up once (the exports object is a dictionary).
     const vqGuestRxBurst = ctx.k.vqGuestRxBurst;
+    const vqGuestRxDone = ctx.k.vqGuestRxDone;
+    const refillFree = c.virtio_rx_refill_free;
     const app = applicationOn(ctx, res); // ScenarioSpec.application, or none
     const work = pricedSinkWork(ctx, pricer, clock, sinkCtx, app, (n) => vqGuestRxBurst(vq, n));
     // An injected sink-stall (queue 0: a virtio queue): inside the window it takes nothing.
@@ -58,7 +60,7 @@ export const guestRx: ElementKind = {
     };
     const done = (t: number, complete: boolean): void => {
       const kicks0 = u64(ctx, vq + P.V_KICKS);
-      const more = ctx.k.vqGuestRxDone(vq, complete ? 1 : 0);
+      const more = vqGuestRxDone(vq, complete ? 1 : 0, refillFree);
       let end = t;
       const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
       if (kicks > 0) {

@@ -20,11 +20,16 @@ export const vhostTx: ElementKind = {
     const bounce = irqfdBounce(ctx, res); // KVM before irqfd's MSI fast path (2010), else null
     // The kernel, looked up once (the exports object is a dictionary).
     const vhostTxBurst = ctx.k.vhostTxBurst;
+    // One handle_tx call loops until the avail ring is empty or vhost_pkt_weight packets are done
+    // (vhost_exceeds_weight): vhost_batch_cycles once per call, as on receive.
+    let inCall = -1; // packets of the running call; -1: none running
     const work = (start: number, n: number, done: WorkEnd): number => {
+      const entry = inCall < 0 || inCall >= c.vhost_pkt_weight;
+      if (entry) inCall = 0;
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       const taken = vhostTxBurst(vq, n);
-      let end = pricer.price(start, taken);
+      let end = pricer.price(start, taken, entry);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
       out.publish(end);
@@ -40,6 +45,7 @@ export const vhostTx: ElementKind = {
         }
       }
       done.end = end;
+      inCall = taken > 0 && avail.readyCount(end) > 0 ? inCall + taken : -1;
       return taken;
     };
     const act = new Stage(ctx, res, avail, c.napi_budget, work, true);

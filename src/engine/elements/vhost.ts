@@ -27,7 +27,10 @@ export const vhost: ElementKind = {
     const input = ctx.link(s.in);
     const used = ctx.link(`${s.vq}.used`);
     const c = ctx.costs.c;
-    used.kick = (t) => input.consumer?.(t); // the guest posted buffers: try again
+    // Out of guest buffers the thread waits for the guest's kick alone: handle_rx leaves the tap
+    // socket's poll disabled (vhost_net_disable_vq, not re-enabled on that path), so frames the
+    // tap queues meanwhile do not wake it.
+    let waitingForKick = false;
     const pricer = new BatchPricer(ctx, res, spec);
     // The kernels, looked up once (the exports object is a dictionary).
     const vhostRxBurst = ctx.k.vhostRxBurst;
@@ -71,11 +74,22 @@ export const vhost: ElementKind = {
         used.notify?.(t + injectionNs);
       }
     };
+    // One handle_rx call loops over Stage batches until the tap runs dry, the guest's buffers run
+    // out or vhost_pkt_weight packets are done (vhost_exceeds_weight: it re-queues itself): its
+    // per-call cost (vhost_batch_cycles) is paid once per call, not per batch.
+    let inCall = -1; // packets of the running call; -1: none running
     const work = (start: number, n: number, done: WorkEnd): number => {
+      const entry = inCall < 0 || inCall >= c.vhost_pkt_weight;
+      if (entry) inCall = 0;
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const begin = Math.max(start, res.busyUntil);
+      const noAvail0 = u64(ctx, vq + P.V_NO_AVAIL);
       const taken = vhostRxBurst(vq, n);
-      let end = pricer.price(start, taken);
+      // Out of guest buffers, it asked for a kick and sleeps until it comes (handle_rx: no
+      // heads, vhost_enable_notify, "wait for eventfd"; busyloop_timeout 0): no timed re-poll.
+      done.parked = u64(ctx, vq + P.V_NO_AVAIL) > noAvail0;
+      waitingForKick = done.parked;
+      let end = pricer.price(start, taken, entry);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
       if (taken > 0) {
@@ -88,9 +102,18 @@ export const vhost: ElementKind = {
         } else ctx.q.push(end, flush);
       }
       done.end = end;
+      inCall = taken > 0 && input.readyCount(end) > 0 ? inCall + taken : -1;
       return taken;
     };
     const act = new Stage(ctx, res, input, c.napi_budget, work, true);
+    const onTap = input.consumer;
+    input.consumer = (t) => {
+      if (!waitingForKick) onTap?.(t);
+    };
+    used.kick = (t) => {
+      waitingForKick = false; // the guest posted buffers: handle_rx_kick
+      onTap?.(t);
+    };
     return { name: spec.name, stats: act.stats };
   },
 };
