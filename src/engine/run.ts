@@ -48,8 +48,9 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
   // sinks measure): their sent frames are left out of the snapshot below.
   const counting = g.runtimes.filter((r, i) => mine(i) && r.sentBeforeMeasured !== undefined);
   const counted = new Set(counting.map((r) => r.name));
-  const busy = () =>
-    new Map([...ctx.resources.values()].map((r) => [r.name, { busy: r.busyNs, poll: r.pollNs }]));
+  // With the polling under way at `t` (credited only when it ends).
+  const busy = (t: number) =>
+    new Map([...ctx.resources.values()].map((r) => [r.name, r.busyAt(t, ctx.costs.c.halt_poll_ns)]));
   ctx.q.push(ctx.warmupNs, (t) => {
     // Offered = generated + dropped by an injected generator overrun (0 without the fault) + dropped
     // by a source's device on a full queue (0 unless the source tail-drops).
@@ -61,7 +62,7 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
         u64(ctx, c + P.G_OVERRUN) +
         u64(ctx, c + P.G_TAILDROP);
     }
-    state.busyAtWarmup = busy();
+    state.busyAtWarmup = busy(t);
     state.eventsAtWarmup = { ...ctx.events };
   });
   state.settle = () => {
@@ -76,7 +77,7 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
   // saturated resource's 100 % (work a resource has already taken on counts, so a resource with
   // a growing backlog reads 100 %).
   ctx.q.push(ctx.offerUntilNs, (t) => {
-    state.busyAtOfferEnd = busy();
+    state.busyAtOfferEnd = busy(t);
     state.eventsAtOfferEnd = { ...ctx.events };
   });
   g.runtimes.forEach((r, i) => {

@@ -36,3 +36,16 @@ describe("events per second are over the measured window", () => {
     }
   });
 });
+
+describe("busy time is over the measured window, with the polling under way at its ends", () => {
+  it("a paced sender at 1 kpps busy-waits the whole window: its vCPU is busy all of it, nearly all polling", () => {
+    // Without a warm-up the spin under way at the window's end is its last gap (1 ms of 20); with
+    // one, a spin begun before it must count only from the warm-up on.
+    for (const warmupNs of [0, 1e6, 1.5e6]) {
+      const r = tx("vm-vf", 1e3, 20e6, warmupNs);
+      const vcpu = r.resources.find((x) => x.resource === "guest-vcpu0")!;
+      expect(vcpu.utilization, `warm-up ${warmupNs} ns`).toBeGreaterThan(0.99);
+      expect(vcpu.work_utilization, `warm-up ${warmupNs} ns`).toBeLessThan(0.01);
+    }
+  });
+});
