@@ -129,6 +129,21 @@ export class Resource {
     if (switched && this.spinIsIdle) this.switches?.add(t);
   }
 
+  /**
+   * Busy and polling time up to `t`, for a snapshot: polling is credited when it ends (a spin
+   * when work or its end stops it, KVM's halt polling, up to `haltPollNs` after a halt, when the
+   * vCPU is woken), so the part of one under way that falls before `t` is added here; a
+   * snapshot without it would miss a spin that spans the window's end and put one begun before
+   * the window wholly inside it.
+   */
+  busyAt(t: number, haltPollNs = 0): { busy: number; poll: number } {
+    let polling = 0;
+    if (this.spinFrom >= 0) polling = Math.max(0, Math.min(t, this.spinUntil) - this.spinFrom);
+    else if (this.sleeping && this.kind === "vcpu" && haltPollNs > 0)
+      polling = Math.min(Math.max(0, t - this.sleptAt), haltPollNs);
+    return { busy: this.busyNs + polling, poll: this.pollNs + polling };
+  }
+
   /** Runs `ns` of work of account `a` no earlier than `at`; returns when it ends. */
   charge(at: number, ns: number, a: Account): number {
     const start = Math.max(at, this.busyUntil);

@@ -155,6 +155,8 @@ export function collect(
     wallMs: number;
     busyAtWarmup?: RunState["busyAtWarmup"];
     busyAtOfferEnd?: RunState["busyAtOfferEnd"];
+    eventsAtWarmup?: RunState["eventsAtWarmup"];
+    eventsAtOfferEnd?: RunState["eventsAtOfferEnd"];
     elements?: Array<{ spec: EngineElement; runtime: ElementRuntime }>;
   },
 ): SimResult {
@@ -204,7 +206,13 @@ export function collect(
   const bottleneck = pickBottleneck(resources);
   const ev = ctx.events;
   const eps = {} as EventTotals;
-  for (const k of Object.keys(ev) as (keyof EventTotals)[]) eps[k] = (ev[k] * 1e9) / virtualNs;
+  // Over the measured window, as busy time, when the run recorded it: a halt after the sender
+  // stopped (the run's tail) is no part of the steady state. Else over the whole run (ping).
+  const evFrom = o.eventsAtWarmup;
+  const evTo = o.eventsAtOfferEnd;
+  for (const k of Object.keys(ev) as (keyof EventTotals)[])
+    eps[k] =
+      windowed && evFrom && evTo ? ((evTo[k] - evFrom[k]) * 1e9) / measuredNs : (ev[k] * 1e9) / virtualNs;
   const cons = conservation(ctx);
   const replay = ctx.built.replaySide !== undefined ? replayOutcome(sent, sinks.packets, cons) : undefined;
   const perDirection = o.perDirection

@@ -4,6 +4,7 @@
 import * as P from "../../assembly/pathabi.ts";
 import { u64 } from "./context.ts";
 import type { BuiltGraph } from "./graph.ts";
+import type { EventTotals } from "./types.ts";
 
 /** After offering stops, the run drains for at most this much virtual time. */
 export const DRAIN_NS = 50_000_000;
@@ -16,6 +17,10 @@ export interface RunState {
   /** Each resource's busy time at the start and at the end of the measured window. */
   busyAtWarmup?: Map<string, { busy: number; poll: number }>;
   busyAtOfferEnd?: Map<string, { busy: number; poll: number }>;
+  /** The event totals at the same two instants: events per second are over that window too
+   *  (a guest's halt after its sender stopped is no part of the steady state). */
+  eventsAtWarmup?: EventTotals;
+  eventsAtOfferEnd?: EventTotals;
   /** Adds the generators' frames stamped before the measured window, made at any time (a burst
    *  reaches ahead of the warm-up's event, a held-back sender stamps in the past): call once,
    *  when the run is over. */
@@ -43,9 +48,10 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
   // sinks measure): their sent frames are left out of the snapshot below.
   const counting = g.runtimes.filter((r, i) => mine(i) && r.sentBeforeMeasured !== undefined);
   const counted = new Set(counting.map((r) => r.name));
-  const busy = () =>
-    new Map([...ctx.resources.values()].map((r) => [r.name, { busy: r.busyNs, poll: r.pollNs }]));
-  ctx.q.push(ctx.warmupNs, () => {
+  // With the polling under way at `t` (credited only when it ends).
+  const busy = (t: number) =>
+    new Map([...ctx.resources.values()].map((r) => [r.name, r.busyAt(t, ctx.costs.c.halt_poll_ns)]));
+  ctx.q.push(ctx.warmupNs, (t) => {
     // Offered = generated + dropped by an injected generator overrun (0 without the fault) + dropped
     // by a source's device on a full queue (0 unless the source tail-drops).
     const byGen = state.sentAtWarmupByGen;
@@ -56,7 +62,8 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
         u64(ctx, c + P.G_OVERRUN) +
         u64(ctx, c + P.G_TAILDROP);
     }
-    state.busyAtWarmup = busy();
+    state.busyAtWarmup = busy(t);
+    state.eventsAtWarmup = { ...ctx.events };
   });
   state.settle = () => {
     const byGen = state.sentAtWarmupByGen;
@@ -69,8 +76,9 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
   // Utilization is measured over the offered window: the drain that follows would dilute a
   // saturated resource's 100 % (work a resource has already taken on counts, so a resource with
   // a growing backlog reads 100 %).
-  ctx.q.push(ctx.offerUntilNs, () => {
-    state.busyAtOfferEnd = busy();
+  ctx.q.push(ctx.offerUntilNs, (t) => {
+    state.busyAtOfferEnd = busy(t);
+    state.eventsAtOfferEnd = { ...ctx.events };
   });
   g.runtimes.forEach((r, i) => {
     if (mine(i)) r.start?.();

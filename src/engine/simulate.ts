@@ -181,6 +181,8 @@ export function collectRun(
     wallMs: performance.now() - t0,
     busyAtWarmup: state.busyAtWarmup,
     busyAtOfferEnd: state.busyAtOfferEnd,
+    eventsAtWarmup: state.eventsAtWarmup,
+    eventsAtOfferEnd: state.eventsAtOfferEnd,
     elements: g.specs.map((s, i) => ({ spec: s, runtime: g.runtimes[i] })),
   });
   r.simulator.setup_ms = t1 - t0;

@@ -156,7 +156,10 @@ export interface SimResult {
   resources: ResourceUse[];
   /** The resource with the highest utilization (or "wire" when the link is full). */
   bottleneck: string;
+  /** Events of the whole run (warm-up and drain included). */
   events: EventTotals;
+  /** Events per second over the measured window (warm-up end to end of the offered window),
+   *  as utilization; over the whole run where there is none (ping). */
   events_per_s: EventTotals;
   conservation: Conservation;
   /** Replay only: to the consumer, lost by it, filtered (loss_ratio = consumer_lost /

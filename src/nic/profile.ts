@@ -46,7 +46,7 @@ const vfBar = z
 /** How sure a figure of the profile is, as cost constants are tagged (docs/model.md). */
 const Tag = z.enum(["verified", "secondary", "derived", "assumption"]);
 /** Where a figure comes from (driver function, datasheet section, ...). */
-const Source = z.string().min(10);
+const Source = z.string().min(10, "a source names the publication (at least 10 characters)");
 
 export const NicProfileSchema = z
   .object({
@@ -143,7 +143,7 @@ export const NicProfileSchema = z
         capacityMpps: z.number().positive(),
         /** Bits per second it forwards, all ports (Gbit/s). */
         capacityGbps: z.number().positive(),
-        sources: z.array(z.string().min(10)).min(1),
+        sources: z.array(Source).min(1),
       })
       .strict(),
     pcie: z
@@ -152,7 +152,7 @@ export const NicProfileSchema = z
         lanes: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(16)]),
         /** Transfer rate per lane (GT/s). */
         gts: z.number().positive(),
-        source: z.string().min(10),
+        source: Source,
       })
       .strict(),
     /** The on-chip receive packet buffer: frames wait there for the switch pipeline and the
@@ -166,7 +166,7 @@ export const NicProfileSchema = z
         rxBytesRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
         /** How sure the figure is (as a cost constant's tag); default "secondary". */
         tag: z.enum(["verified", "secondary", "derived", "assumption"]).optional(),
-        source: z.string().min(10),
+        source: Source,
       })
       .strict()
       .optional(),
@@ -242,10 +242,10 @@ export const NicProfileSchema = z
         patterns: z.array(
           z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport", "ipv6-src", "ipv6-dst"]),
         ),
-        source: z.string().min(10),
+        source: Source,
         /** What an IPv6 rule costs in the table (entries per rule), with where that comes from. */
         ipv6: z
-          .object({ entriesPerRule: z.number().int().min(1), source: z.string().min(10) })
+          .object({ entriesPerRule: z.number().int().min(1), source: Source })
           .strict()
           .optional(),
       })

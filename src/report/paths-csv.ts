@@ -5,6 +5,7 @@ import { type CsvValue, toCsv } from "./csv.ts";
 import type { PathsJson } from "./paths-json.ts";
 import { deliveredGbps, unitOf } from "./paths-table.ts";
 import { profileLabel } from "./profile-label.ts";
+import { type ResourceWork, resourceWork } from "./resource-work.ts";
 
 type PathEntry = PathsJson["paths"][number];
 type LoadPointJson = PathEntry["load_points"][number];
@@ -23,6 +24,12 @@ export interface LoadPointCsvColumn {
 
 /** The load point's bottleneck resource among its resources (none: not in the list). */
 const bottleneckOf = (lp: LoadPointSource) => lp.cpu?.find((c) => c.resource === lp.bottleneck);
+
+/** A figure of the bottleneck's work/polling split (none without a bottleneck row). */
+function bottleneckPart(lp: LoadPointSource, of: (w: ResourceWork) => number): number | null {
+  const c = bottleneckOf(lp);
+  return c ? of(resourceWork(c)) : null;
+}
 
 const EVENTS = ["interrupts", "vm_exits", "injections", "wakeups", "kicks", "notifications"] as const;
 
@@ -83,6 +90,16 @@ export const LOAD_POINT_CSV_COLUMNS: readonly LoadPointCsvColumn[] = [
   { name: "above_capacity_work_share_ratio", of: (lp) => lp.above_capacity?.work_share },
   { name: "capacity_mpps", of: (lp) => lp.above_capacity?.capacity_mpps },
   ...EVENTS.map((e) => ({ name: `${e}_per_s`, of: (lp: LoadPointSource) => lp.events_per_s?.[e] })),
+  // Appended: the bottleneck's cycles_per_packet split into work and polling (a busy-wait, an
+  // idle spin, halt polling: busy time that yields at once to work), as the table prints them.
+  {
+    name: "point_bottleneck_work_cycles_per_packet",
+    of: (lp) => bottleneckPart(lp, (w) => w.workPerPacket),
+  },
+  {
+    name: "point_bottleneck_poll_cycles_per_packet",
+    of: (lp) => bottleneckPart(lp, (w) => w.pollPerPacket),
+  },
 ];
 
 /** The load point's cells by column name (an absent figure: null, an empty cell). */

@@ -6,6 +6,7 @@ import { otherLinkText } from "./link-text.ts";
 import { maxTxRateText } from "./max-tx-rate-text.ts";
 import { otherLinks, type PathsJson, type PingJson, type SimulatorJson } from "./paths-json.ts";
 import { profileLabel } from "./profile-label.ts";
+import { resourceWork } from "./resource-work.ts";
 
 const f = (x: number | null, d = 2) => (x === null ? "-" : x.toFixed(d));
 const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
@@ -173,6 +174,14 @@ export function unitOf(c: CpuRow): "cycles" | "ns" {
   return c.cycles_per_packet_unit ?? perPacketUnit(c.kind as ResourceKind);
 }
 
+/** A resource's work utilization and work per packet; polling (a busy-wait, an idle spin, halt
+ *  polling) beside them, as it is busy time but not work. */
+function resourceCell(c: CpuRow): string {
+  const w = resourceWork(c);
+  const poll = w.pollUtilization > 0 ? ` work (+${pct(w.pollUtilization)} polling)` : "";
+  return `${c.resource} ${pct(w.workUtilization)}${poll}, ${w.workPerPacket.toFixed(0)} ${unitOf(c)}`;
+}
+
 /** Latency, loss, CPU per resource and events per second at each load point. */
 export function loadPointTable(j: PathsJson): string {
   const t = table([
@@ -183,14 +192,14 @@ export function loadPointTable(j: PathsJson): string {
     "offered /\ndelivered Mpps\n(simulated)",
     "loss\n(simulated)",
     "latency µs (simulated)\np50 / p90 / p99 / p99.9\nmin, avg, max",
-    "resources (simulated)\nutilization, work per packet\n(CPU cycles; ns without a clock)",
+    "resources (simulated)\nwork utilization (+polling),\nwork per packet (CPU cycles;\nns without a clock)",
     "events/s\n(simulated)",
   ]);
   for (const p of j.paths)
     for (const lp of p.load_points) {
       const cpu = lp.cpu
         .filter((c) => c.utilization > 0 || c.cycles_per_packet > 0)
-        .map((c) => `${c.resource} ${pct(c.utilization)}, ${c.cycles_per_packet.toFixed(0)} ${unitOf(c)}`)
+        .map((c) => resourceCell(c))
         .join("\n");
       const ev = EVENT_LABELS.filter(([k]) => lp.events_per_s[k] > 0)
         .map(([k, label]) => `${label} ${si(lp.events_per_s[k])}`)
@@ -335,7 +344,7 @@ export function atRateTable(j: PathsJson): string {
     "delivered Gbps\n(simulated)",
     "loss\n(simulated)",
     "line rate\nMpps",
-    "bottleneck at this load\n(simulated, utilization)",
+    "bottleneck at this load\n(simulated, work utilization)",
   ]);
   const mixed = mixedLinks(j);
   for (const p of j.paths)
@@ -351,7 +360,7 @@ export function atRateTable(j: PathsJson): string {
         f(gbps),
         lossCell(lp),
         lineRateCell(j, p, mixed),
-        `${lp.bottleneck}${b ? ` ${pct(b.utilization)}` : ""}${lp.above_capacity ? `\nabove capacity (${lp.above_capacity.resource}: see note)` : ""}`,
+        `${lp.bottleneck}${b ? ` ${pct(resourceWork(b).workUtilization)}` : ""}${lp.above_capacity ? `\nabove capacity (${lp.above_capacity.resource}: see note)` : ""}`,
       ]);
       for (const [dir, d] of directions(lp)) {
         const g = lp.offered_mpps > 0 ? (lp.offered_gbps * d.delivered_mpps) / lp.offered_mpps : 0;

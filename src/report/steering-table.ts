@@ -75,12 +75,28 @@ export function steeringTable(
   }
   // NDR is a search's answer; the other figures come from one trial, at --rate when given (a row
   // may then show an NDR beside drops), else at NDR: the caption says which.
-  const at = rows.find((r) => !r.skipped)?.at;
-  const caption =
-    at === undefined
-      ? ""
-      : `Jain to drops: ${at === "rate" ? "at --rate (the offered load asked for)" : "at NDR (the highest load with no loss)"}\n`;
-  return `${t.toString()}\n${caption}`;
+  return `${t.toString()}\n${operatingPointCaption(rows)}`;
+}
+
+/** The columns measured at one trial rather than searched for. */
+const TRIAL_COLUMNS = "Jain, max/mean, reord, split pairs, latency, busiest core, dispatcher and drops";
+
+/** Which load the one-trial columns were measured at: --rate, with each mix's offered Mpps, or
+ *  each row's own NDR. */
+function operatingPointCaption(rows: readonly SteeringResult[]): string {
+  const measured = rows.filter((r) => !r.skipped);
+  const at = measured[0]?.at;
+  if (at === undefined) return "";
+  if (at !== "rate")
+    return `${TRIAL_COLUMNS} are measured at each row's NDR (the highest load with no loss: its NDR Mpps offered)\n`;
+  const byMix = new Map<string, Set<string>>();
+  for (const r of measured) {
+    const set = byMix.get(r.traffic) ?? new Set<string>();
+    set.add(f3(r.offered_mpps));
+    byMix.set(r.traffic, set);
+  }
+  const mixes = [...byMix].map(([mix, mpps]) => `${mix} ${[...mpps].join(" / ")} Mpps`).join(", ");
+  return `${TRIAL_COLUMNS} are measured at --rate, the offered load asked for (simulated, offered: ${mixes})\n`;
 }
 
 /** Per-queue load of each result: one bar per queue, scaled to the busiest queue of the row. */

@@ -101,6 +101,17 @@ describe("a fourth NIC written only as JSON", () => {
     );
   });
 
+  it("a figure's source too short to name a publication is refused with why, at its line", () => {
+    const original = readFileSync(FIXTURE, "utf8");
+    const text = original.replace('"X550 datasheet: PCI Express 3.0 x4 (8 GT/s)"', '"datasheet"');
+    const line = text.split("\n").findIndex((l) => l.includes('"datasheet"')) + 1;
+    expect(() => parseNicProfile(text, "x550.json")).toThrow(
+      new RegExp(
+        `x550\\.json:${line}:\\d+: .*source: a source names the publication \\(at least 10 characters\\)`,
+      ),
+    );
+  });
+
   it("a hex field takes as many digits as its register has: 2 for a revision, 6 for a class, 8 for page sizes", () => {
     const original = readFileSync(FIXTURE, "utf8");
     const edited = (from: string, to: string) => () =>

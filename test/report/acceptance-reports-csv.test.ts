@@ -144,8 +144,15 @@ function pathsExpected(j: Doc, p: Doc, lp: Doc): Record<string, unknown> {
         lp.events_per_s[e],
       ]),
     ),
+    // The bottleneck's cycles per packet split into work and its polling kinds of by_event.
+    point_bottleneck_work_cycles_per_packet: b ? b.cycles_per_packet - pollOf(b) : undefined,
+    point_bottleneck_poll_cycles_per_packet: b ? pollOf(b) : undefined,
   };
 }
+
+/** A resource row's polling cycles per packet (halt polling, idle spin, busy-wait). */
+const pollOf = (c: Doc): number =>
+  ["halt_poll", "idle_spin", "send_wait"].reduce((a, k) => a + (c.by_event?.[k] ?? 0), 0);
 
 /** Every column of a paths CSV against the JSON of the same run: none missing, none extra, equal. */
 function expectPathsCsvIsJson(text: string, j: Doc): void {

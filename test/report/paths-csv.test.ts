@@ -150,6 +150,8 @@ describe("paths --csv", () => {
       wakeups_per_s: "4",
       kicks_per_s: "5",
       notifications_per_s: "6",
+      point_bottleneck_work_cycles_per_packet: "1500",
+      point_bottleneck_poll_cycles_per_packet: "0",
     });
   });
 

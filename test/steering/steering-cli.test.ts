@@ -86,7 +86,10 @@ describe("iovsim steering", () => {
     expect(r.out).toContain("n/a: ixl: at most 16 cores (16 queues per VF)");
     expect(r.out).toContain("per-queue load (at --rate)");
     // The table's per-trial columns say at which load they were measured.
-    expect(r.out).toContain("Jain to drops: at --rate (the offered load asked for)");
+    // The table's per-trial columns are named, with the load each mix was offered.
+    expect(r.out).toMatch(
+      /Jain, max\/mean, reord, split pairs, latency, busiest core, dispatcher and drops are measured at --rate, the offered load asked for \(simulated, offered: vxlan \d+\.\d{3} Mpps\)/,
+    );
     expect(r.out).toMatch(/simulator speed \(wall clock on this machine, not a simulated figure\)/);
     // Latency: the exact minimum (as --json and --csv give it) before p50 and p99.
     expect(r.out).toContain("lat min/p50/p99 us");

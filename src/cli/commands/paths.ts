@@ -52,8 +52,9 @@ every element on a modeled resource priced by the cost profile) and reports, per
                the loads below each answer are checked (a failure there moves it down; a pass
                above a failure is flagged: pass/fail not monotonic, see the notes)
   load points  at 10 %, 50 % and 90 % of NDR (as FD.io CSIT): offered and delivered rate, loss,
-               latency p50/p90/p99/p99.9, each resource's utilization and work per packet
-               (cycles on a CPU, ns on the wire, the NIC and PCIe, which have no clock),
+               latency p50/p90/p99/p99.9, each resource's work utilization and work per packet
+               (cycles on a CPU, ns on the wire, the NIC and PCIe, which have no clock), with
+               polling (a paced sender's busy-wait, a guest's idle spin) shown apart as +polling,
                events per second (interrupts, VM exits, injections, wake-ups, kicks,
                notifications), the bottleneck
   ping         ICMP echo round trips through each path that has both directions (idle)

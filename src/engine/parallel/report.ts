@@ -1,7 +1,8 @@
 // What the source partition hands back at the end (plain data), and how the main thread folds it
 // into its own copy of the graph before reading the result: the source's resources (clock, busy
 // time, cycles by event kind in their order), its elements' batch statistics, its event totals,
-// its generators' count at the warm-up and its resources' busy time at the snapshots.
+// its generators' count at the warm-up and its resources' busy time and its event totals at the
+// snapshots.
 import type { BuiltGraph } from "../graph.ts";
 import type { RunState } from "../run.ts";
 import type { EventTotals, PartitionSync } from "../types.ts";
@@ -25,6 +26,9 @@ export interface PartitionReport {
   sentAtWarmupByGen: Record<string, number>;
   busyAtWarmup?: Array<[string, { busy: number; poll: number }]>;
   busyAtOfferEnd?: Array<[string, { busy: number; poll: number }]>;
+  /** The source's event totals at the snapshots (added to the consumer's). */
+  eventsAtWarmup?: EventTotals;
+  eventsAtOfferEnd?: EventTotals;
   /** CPU ms of the source's thread over its event loop (simulator speed; Linux only). */
   cpuMs?: number;
   /** The source's side of the synchronization (simulator speed). */
@@ -101,6 +105,8 @@ export function reportPartition(
     sentAtWarmupByGen: state.sentAtWarmupByGen,
     busyAtWarmup: own(state.busyAtWarmup),
     busyAtOfferEnd: own(state.busyAtOfferEnd),
+    ...(state.eventsAtWarmup ? { eventsAtWarmup: state.eventsAtWarmup } : {}),
+    ...(state.eventsAtOfferEnd ? { eventsAtOfferEnd: state.eventsAtOfferEnd } : {}),
     ...(cpuMs !== undefined ? { cpuMs } : {}),
     sync,
   };
@@ -134,4 +140,12 @@ export function mergePartition(g: BuiltGraph, state: RunState, rep: PartitionRep
   for (const [name, n] of Object.entries(rep.sentAtWarmupByGen)) byGen[name] = (byGen[name] ?? 0) + n;
   for (const [name, v] of rep.busyAtWarmup ?? []) state.busyAtWarmup?.set(name, v);
   for (const [name, v] of rep.busyAtOfferEnd ?? []) state.busyAtOfferEnd?.set(name, v);
+  addEvents(state.eventsAtWarmup, rep.eventsAtWarmup);
+  addEvents(state.eventsAtOfferEnd, rep.eventsAtOfferEnd);
+}
+
+/** Adds the source's event totals at a snapshot to the consumer's (both took it). */
+function addEvents(mine: EventTotals | undefined, theirs: EventTotals | undefined): void {
+  if (!mine || !theirs) return;
+  for (const k of Object.keys(mine) as Array<keyof EventTotals>) mine[k] += theirs[k];
 }

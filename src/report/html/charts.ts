@@ -222,7 +222,8 @@ export function cpuChart(p: PathResult): ChartDef {
     lp.cpu.map((c) => ({
       resource: c.resource,
       load: loadLabel(lp),
-      utilization: c.utilization,
+      // Work: polling (a busy-wait, an idle spin) keeps a CPU busy but yields at once to work.
+      utilization: c.work_utilization ?? c.utilization,
     })),
   );
   return {
@@ -239,7 +240,7 @@ export function cpuChart(p: PathResult): ChartDef {
         x: {
           field: "utilization",
           type: "quantitative",
-          title: "utilization (simulated)",
+          title: "work utilization (simulated)",
           scale: { domain: [0, 1] },
           axis: { format: "%" },
         },

@@ -1,5 +1,7 @@
 // The report's sections as data: headings, tables (HTML strings) and chart definitions. A
 // section exists only when its data does. Rendering the charts and the page is index.ts's job.
+
+import { resourceWork } from "../resource-work.ts";
 import {
   type ChartDef,
   countersChart,
@@ -238,6 +240,21 @@ function latencySection(paths: PathResult[]): Section {
   };
 }
 
+/** Work utilization, and the polling share (busy but yielding at once to work) after it. */
+function utilizationCell(c: CpuUse): string {
+  const w = resourceWork(c);
+  const work = formatPercent(w.workUtilization);
+  return w.pollUtilization > 0 ? `${work} (+${formatPercent(w.pollUtilization)} polling)` : work;
+}
+
+/** Work per packet, and the polling per packet after it. */
+function workPerPacketCell(c: CpuUse): string | number {
+  const w = resourceWork(c);
+  return w.pollPerPacket > 0
+    ? `${formatNumber(w.workPerPacket)} (+${formatNumber(w.pollPerPacket)} polling)`
+    : w.workPerPacket;
+}
+
 function cpuSection(paths: PathResult[]): Section {
   const resources = [
     ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource)))),
@@ -290,13 +307,13 @@ function cpuSection(paths: PathResult[]): Section {
   ];
   const parts: SectionPart[] = [
     p(
-      "Busy virtual time of each modeled resource over the measured window, and its work per delivered packet, at each load point: CPU cycles for a resource with a clock, ns for one without (the wire, a DMA engine), as each column says. The bottleneck is the resource that limits the point.",
+      "Busy virtual time of each modeled resource over the measured window doing work (polling apart: a paced sender's busy-wait, a guest's idle spin, halt polling, busy but yielding at once to work), and its work per delivered packet, at each load point: CPU cycles for a resource with a clock, ns for one without (the wire, a DMA engine), as each column says. The bottleneck is the resource that limits the point.",
     ),
     { charts: paths.filter((x) => x.load_points.some((lp) => lp.cpu.length > 0)).map(cpuChart) },
-    { html: "<h3>Utilization (simulated)</h3>" },
-    { html: pivot((c) => formatPercent(c.utilization)) },
+    { html: "<h3>Work utilization, polling apart (simulated)</h3>" },
+    { html: pivot(utilizationCell) },
     { html: "<h3>Work per delivered packet: cycles or ns (simulated)</h3>" },
-    { html: pivot((c) => c.cycles_per_packet, true) },
+    { html: pivot(workPerPacketCell, true) },
   ];
   if (eventKeys.length > 0) {
     parts.push({ html: "<h3>Events per second (simulated)</h3>" });

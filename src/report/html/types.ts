@@ -12,6 +12,9 @@ export const CpuUseSchema = z.object({
   resource: z.string().min(1),
   /** Busy virtual time / measured virtual time, 0..1. */
   utilization: nonneg,
+  /** The busy share without polling (a busy-wait, an idle spin, halt polling); absent in
+   *  results from before it was given (then all of it is work). */
+  work_utilization: nonneg.optional(),
   cycles_per_packet: nonneg,
   /** What cycles_per_packet counts: CPU cycles, or ns for a resource without a clock (wire, DMA
    *  engine); absent in results from before it was given. */
