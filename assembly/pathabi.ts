@@ -184,7 +184,6 @@ export const V_BYTES_COPIED = 80;
 export const V_USED_NOTIFY = 88;
 export const V_USED_SUPPRESSED = 96;
 export const V_NO_AVAIL = 104; // bursts that found no guest buffer (backpressure)
-export const V_TX_DROPPED = 112; // u64, transmit: frames the host stack behind the tap dropped (full)
 // guest-owned (own cache lines)
 export const V_LAST_USED = 128; // u32
 export const V_KICKS = 136; // u64

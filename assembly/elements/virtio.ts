@@ -11,7 +11,7 @@ import { R_TAIL, D_BUF, D_OFF, D_LEN, D_HASH, D_TCI, D_FLAGS, D_INFO, DF_EOP, H_
 import {
   V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
   V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
-  V_PEND_USED, V_PEND_REFILL, V_TX_DROPPED,
+  V_PEND_USED, V_PEND_REFILL,
   S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES, V_RSIDE, V_GSIDE,
 } from "../pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "../pathring";
@@ -334,12 +334,9 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
   const out = <usize>load<u32>(vq + V_OUT);
   const lastAvail = load<u32>(vq + V_LAST_AVAIL);
   const availIdx = peerIdx(avail);
-  const n = takeUpTo(availIdx, lastAvail, budget);
-  // handle_tx hands each buffer to the tap inline (tun_sendmsg -> tun_get_user, which returns
-  // the length whatever the stack behind it did): it never waits for room there. What finds the
-  // ring toward the host stack full is dropped (counted) and its descriptor completed all the same.
+  let n = takeUpTo(availIdx, lastAvail, budget);
   const s = rSpace(out);
-  const sent = n > s ? s : n;
+  if (n > s) n = s;
   if (n == 0) {
     deviceWantsKicks(vq, true, lastAvail); // kick me when the guest posts
     return 0;
@@ -359,9 +356,6 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
     const id = <u32>load<u16>(availSlot(avail, lastAvail + k, mask)) & mask;
     const de = descAt(descT, id, mask);
     const len = frameBytes(load<u32>(de + 8));
-    putUsed(used, usedIdx + k, mask, id, 0);
-    copied += <u64>len; // tun_get_user copied it into an skb before the stack dropped it
-    if (k >= sent) continue;
     const buf = load<u32>(tapBufSlot(side, id));
     memory.copy(base + <usize>(buf * bstride) + <usize>headroom, <usize>load<u64>(de) + VNET_HDR_BYTES, len);
     const o = rDesc(out, tail + k);
@@ -372,9 +366,10 @@ export function vhostTxBurst(vq: usize, budget: u32): u32 {
     store<u16>(o + D_TCI, 0);
     store<u8>(o + D_FLAGS, DF_EOP);
     store<u8>(o + D_INFO, 0);
+    putUsed(used, usedIdx + k, mask, id, 0);
+    copied += <u64>len;
   }
-  rPublishTail(out, sent);
-  if (sent < n) bump(vq, V_TX_DROPPED, <u64>(n - sent));
+  rPublishTail(out, n);
   publishIdx(used, usedIdx + n);
   countUsedNotify(vq, usedIdx, n);
   // Transmit: handle_tx's loop goes on to the next descriptor, finds none and re-enables kicks.

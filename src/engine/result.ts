@@ -423,11 +423,6 @@ export function countFrames(built: BuiltPath): FrameCount {
       inFlight += (used - (u32(vq + P.V_LAST_USED) & 0xffff)) & 0xffff;
       inFlight += u32(vq + P.V_PEND_USED); // copied, used index not published yet (batch running)
     }
-    if (el.kind === "vhost-tx")
-      add(
-        `${el.name}: host stack behind the tap full (dropped, descriptor completed)`,
-        u64(built.ctx.get(el.vq)! + P.V_TX_DROPPED),
-      );
     if (el.kind === "guest-tx") {
       // Posted by the guest, not yet copied out by the backend.
       const vq = built.ctx.get(el.vq)!;
