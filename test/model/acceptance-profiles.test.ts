@@ -464,7 +464,7 @@ describe("variants, through --profile", () => {
     const t = await iovsim(["model", "show", "bhyve!no-event-idx{cpu_ghz=3}!vhost-2016"]);
     expect(t.code).toBe(0);
     expect(t.out).toMatch(
-      /^variant of bhyve: cpu_ghz 2\.93 -> 3, virtio_event_idx 1 -> 0, vhost_signal_per_packet 0 -> 1$/m,
+      /^variant of bhyve: cpu_ghz 2\.93 -> 3, vhost_pkt_weight 256 -> 8192, virtio_event_idx 1 -> 0, vhost_signal_per_packet 0 -> 1$/m,
     );
     const f = file(bhyveText.replace('"name": "bhyve"', '"name": "lab"'));
     const j = JSON.parse((await iovsim(["model", "show", "--json", "--profile", `${f}{itr_us=10}`])).out);
