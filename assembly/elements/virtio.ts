@@ -282,7 +282,10 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
   const free = size - ((availIdx - nowUsed) & 0xffff);
   let n = rAvail(inr);
   if (n > budget) n = budget;
-  if (n > free) n = free;
+  // start_xmit posts one skb while the queue runs, and stops the queue as soon as fewer than
+  // TX_STOP_FREE descriptors are free: it never posts into the last TX_STOP_FREE - 1.
+  const room = free >= TX_STOP_FREE ? free - TX_STOP_FREE + 1 : 0;
+  if (n > room) n = room;
   if (n == 0) {
     txStopped(vq, nowUsed, availIdx, free);
     return reaped;

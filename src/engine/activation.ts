@@ -15,10 +15,11 @@ import type { Resource } from "./resource.ts";
 export interface WorkEnd {
   end: number;
   /** A Work that took nothing because it may not before this time (a VF's rate limiter): the
-   *  Stage runs again then instead of RETRY_NS later. */
+   *  Stage runs again then instead of backpressure_retry_ns later. */
   retryAt?: number;
   /** A Work that took nothing and waits for its peer's notification (vhost out of guest buffers
-   *  asked for the guest's kick: vhost_enable_notify): the Stage idles instead of retrying. */
+   *  asked for the guest's kick: vhost_enable_notify; a stopped virtio-net transmit queue; vhost's
+   *  transmit behind the tap's full ring): the Stage idles instead of retrying. */
   parked?: boolean;
 }
 
@@ -40,9 +41,6 @@ export function countBatch(s: BatchStats, taken: number): void {
   s.packets += taken;
   if (taken > s.maxBatch) s.maxBatch = taken;
 }
-
-/** Back-pressure: a consumer that could take nothing although input was ready retries this much later. */
-const RETRY_NS = 1000;
 
 export class Stage {
   private scheduled = false;
@@ -93,11 +91,13 @@ export class Stage {
     const taken = this.work(start, n, this.done);
     const end = this.done.end;
     countBatch(this.stats, taken);
+    if (taken > 0) this.input.taken?.(end);
     if (taken === 0 && this.done.parked) {
       if (this.halts) idle(this.ctx, this.res, end);
       return;
     }
-    if (this.input.readyCount(end) > 0) this.onInput(taken > 0 ? end : (this.done.retryAt ?? end + RETRY_NS));
+    if (this.input.readyCount(end) > 0)
+      this.onInput(taken > 0 ? end : (this.done.retryAt ?? end + this.ctx.costs.c.backpressure_retry_ns));
     else if (this.halts || this.res.background !== undefined) idle(this.ctx, this.res, end);
   };
 }

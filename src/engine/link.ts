@@ -49,6 +49,9 @@ export class Link {
   notify: ((t: number) => void) | null = null;
   /** A virtqueue's kick (the guest posted buffers) wakes the backend through this. */
   kick: ((t: number) => void) | null = null;
+  /** The consumer took descriptors (room for the producer) at this time: a producer parked on
+   *  the full ring resumes through this (vhost's transmit behind the tap's hand-off). */
+  taken: ((t: number) => void) | null = null;
   /** Doorbells on their way to the NIC: (head value, time visible). */
   private readonly refills = new Records();
   private visibleHead: number;

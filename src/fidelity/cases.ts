@@ -129,6 +129,8 @@ const VIRTIO: CostName[] = [
   "bridge_cycles",
   "thread_wakeup_ns",
   "kick_exit_cycles",
+  "vhost_pkt_weight",
+  "virtio_rx_refill_free",
 ];
 
 /** The vhost thread's receive work (copy into the guest's buffers, wake-ups, the guest's kicks). */
@@ -139,6 +141,10 @@ const VHOST_RX: CostName[] = [
   "copy_gbytes_per_s",
   "thread_wakeup_ns",
   "kick_exit_cycles",
+  // How many packets one handle_rx call moves, and when the guest re-posts receive buffers (a
+  // case's era switch may pin either: then only its comparison runs move with them).
+  "vhost_pkt_weight",
+  "virtio_rx_refill_free",
 ];
 
 /** The virtio-tap path's receive side: pktgen into the tap, one vhost thread, the guest. */

@@ -108,6 +108,7 @@ export const COST_NAMES = [
   "dispatch_parse_cycles",
   "xcore_transfer_cycles",
   "app_rx_cycles",
+  "backpressure_retry_ns",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 const FLAGS: CostName[] = [
@@ -122,6 +123,7 @@ const FLAGS: CostName[] = [
 ];
 const POSITIVE: CostName[] = [
   "cpu_ghz",
+  "backpressure_retry_ns",
   "napi_budget",
   "nic_window_frames",
   "copy_gbytes_per_s",

@@ -1,6 +1,6 @@
 // A transmit driver's retry that posts nothing costs nothing (src/engine/elements/txdrv.ts): with
 // no VF rate limit, a sender faster than its NIC fills the NIC's transmit ring, and the driver's
-// drains that find it full (the Stage retries every microsecond) post no descriptor and write no
+// drains that find it full (the Stage retries every backpressure_retry_ns) post no descriptor and write no
 // doorbell. The CPU the driver runs on is charged, for the driver's event kinds, exactly the
 // per-event costs of what it posted: drv_tx_pkt and tx_reap_pkt per frame, doorbell per batch that
 // posted at least one frame. (Before the fix these runs charged a doorbell per empty retry too:

@@ -46,8 +46,8 @@ export function ackGenerator(spec: EngineElement, ctx: SimContext, loop: ClosedL
       out.publish(pricer.price(t, n));
     }
     // A full ring (or no free buffer) holds the rest back: try again once the CPU is free, at
-    // least a microsecond on (a retry interval of the engine's, not a measured figure).
-    if (pending > 0) later(Math.max(res.busyUntil, t + 1000));
+    // least backpressure_retry_ns on (an interval of the engine's, an assumption).
+    if (pending > 0) later(Math.max(res.busyUntil, t + ctx.costs.c.backpressure_retry_ns));
   };
   const later = (t: number): void => {
     if (scheduled) return;

@@ -69,7 +69,7 @@ export const vebTx: ElementKind = {
 };
 
 /** `work` behind the VF's rate limiter: it takes only the frames the scheduler admits at `start`;
- *  the next batch waits until the limiter has room again (the Stage re-runs then, not 1 µs
+ *  the next batch waits until the limiter has room again (the Stage re-runs then, not backpressure_retry_ns
  *  later as after back-pressure). */
 function shaped(shaper: VfShaper, ring: number, work: Work): Work {
   return (start: number, n: number, done: WorkEnd): number => {

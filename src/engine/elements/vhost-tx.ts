@@ -23,12 +23,24 @@ export const vhostTx: ElementKind = {
     // One handle_tx call loops until the avail ring is empty or vhost_pkt_weight packets are done
     // (vhost_exceeds_weight): vhost_batch_cycles once per call, as on receive.
     let inCall = -1; // packets of the running call; -1: none running
+    // handle_tx hands each buffer to the tap inline (tun_sendmsg -> tun_get_user -> the bridge and
+    // dev_queue_xmit, all on this thread, rx_batched 0): it never waits on a timer. The model
+    // splits that call into stages on this thread; with the ring toward the tap's hand-off full,
+    // the thread's work there comes first: vhost resumes when that stage takes from the ring.
+    let waitingRoom = false;
+    out.taken = (t) => {
+      if (!waitingRoom) return;
+      waitingRoom = false;
+      act.onInput(t);
+    };
     const work = (start: number, n: number, done: WorkEnd): number => {
       const entry = inCall < 0 || inCall >= c.vhost_pkt_weight;
       if (entry) inCall = 0;
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       const taken = vhostTxBurst(vq, n);
+      waitingRoom = taken === 0 && out.pending() > 0;
+      done.parked = waitingRoom;
       let end = pricer.price(start, taken, entry);
       const copied = u64(ctx, vq + P.V_BYTES_COPIED) - bytes0;
       end = res.runNs(end, taken * c.copy_fixed_ns + copied / c.copy_gbytes_per_s, "copy");
