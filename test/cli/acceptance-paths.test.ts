@@ -32,6 +32,7 @@ const IX_VLAN = conf(
 
 /** Short trials: the search's own trials, no final phase. */
 const QUICK = ["--count", "300", "--precision", "5", "--workers", "1"];
+const DNS_PCAP = join(import.meta.dirname, "../fixtures/captures/tcpdump/dns_udp.pcap");
 
 async function paths(argv: string[]): Promise<PathsJson> {
   const r = await iovsim(["paths", ...argv, "--json"]);
@@ -324,25 +325,16 @@ describe("paths: relations between runs", () => {
     expect(ndrOf(enough, "native")).toBeLessThan(ndrOf(few, "native"));
   });
 
-  // VF-0 (VLAN 100) looped back to VF-1 (VLAN 4094): the switch delivers none at any load, and
-  // the note once sent the user to a finer --precision, which finds nothing.
+  // A capture taken elsewhere, replayed without --rewrite-dst: the switch's L2 filter drops every
+  // frame at any load, and the note once sent the user to a finer --precision, which finds nothing.
+  // (VFs the switch cannot connect are no longer run at all: paths-loopback-reach.test.ts.)
   it("an NDR of 0 where nothing is delivered at any load says so, not 'a finer --precision finds it'", async () => {
-    const j = await paths([
-      "-f",
-      IX_VLAN,
-      "--path",
-      "vf-loopback",
-      "--direction",
-      "tx",
-      "--size",
-      "64",
-      ...QUICK,
-    ]);
+    const j = await paths(["--pcap", DNS_PCAP, "--path", "jail-vf", ...QUICK]);
     expect(pathsViolations(j)).toEqual([]);
     expect(j.paths[0]!.ndr_mpps).toBe(0);
     const notes = j.notes.join("\n");
     expect(notes).toMatch(
-      /vf-loopback tx 64: NDR 0: no load the search tried delivered a frame \(the lowest at [\d.]+ Mpps\): the path drops every frame, at any load, which no --precision changes/,
+      /jail-vf rx pcap: NDR 0: no load the search tried delivered a frame \(the lowest at [\d.]+ Mpps\): the path drops every frame, at any load, which no --precision changes/,
     );
     expect(notes).not.toMatch(/a finer --precision finds it/);
   });

@@ -251,7 +251,10 @@ describe("paths --pcap", () => {
         ["--pcap", DNS, "--direction", "tx", "--rewrite-src", "VF-9"],
         /option '--rewrite-src': no port 'VF-9'/,
       ],
-      [["--pcap", DNS, "--path", "vf-loopback"], /--direction rx: path 'vf-loopback' runs only tx/],
+      [
+        ["--pcap", DNS, "--path", "vf-loopback"],
+        /path 'vf-loopback' runs only tx, and --direction is rx by default: add --direction tx/,
+      ],
       [["--pcap", DNS, "--pcap-timing", "capture", "--rate", "1Mpps"], /exclusive/],
       [["--pcap", DNS, "--pcap-timing", "fast"], /--pcap-timing: 'fast' is not paced or capture/],
       [["--pcap", DNS, "--rewrite-dst", "VF-9"], /option '--rewrite-dst': no port 'VF-9' on ixl0/],

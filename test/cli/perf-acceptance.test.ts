@@ -605,7 +605,9 @@ describe("output: schemas, CSV shape, one figure in every format, determinism", 
     }
     const v = await cli(["model", "show", "kvm-posted!vhost-2016{itr_us=10}"]);
     expect(v.code, v.err).toBe(0);
-    expect(v.out).toMatch(/^variant of kvm-posted: itr_us 6.7 -> 10, vhost_signal_per_packet 0 -> 1$/m);
+    expect(v.out).toMatch(
+      /^variant of kvm-posted: itr_us 6.7 -> 10, vhost_pkt_weight 256 -> 8192, vhost_signal_per_packet 0 -> 1$/m,
+    );
   });
 
   it("fidelity --case talk-ping-jail: the JSON validates and names one case", async () => {

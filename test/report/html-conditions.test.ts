@@ -173,7 +173,10 @@ describe("minimum latency and per-resource units", () => {
       /<th scope="col">host-core0 \(cycles\)<\/th><th scope="col">wire \(ns\)<\/th><th scope="col" class="text">bottleneck<\/th>/,
     );
     // Utilization is a share: its columns carry no unit.
-    const util = c.slice(c.indexOf("Utilization (simulated)"), c.indexOf("Work per delivered packet"));
+    const util = c.slice(
+      c.indexOf("Work utilization, polling apart (simulated)"),
+      c.indexOf("Work per delivered packet"),
+    );
     expect(util).toContain('<th scope="col">host-core0</th><th scope="col">wire</th>');
   });
 
