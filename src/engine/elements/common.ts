@@ -15,6 +15,7 @@ import type { EngineElement } from "../../paths/path-graphs.ts";
 import { type BatchStats, Stage, type Work } from "../activation.ts";
 import { resourceOf, type SimContext } from "../context.ts";
 import type { Link } from "../link.ts";
+import type { EventQueue } from "../queue.ts";
 import type { Account, Resource } from "../resource.ts";
 
 /** One element kind: its ports and how it reacts to events (its context is laid out by src/paths/build.ts). */
@@ -162,12 +163,14 @@ export class PcieLink {
   private readonly readReq: Account;
   private readonly dmaDown: Account;
   private readonly bell: Account;
+  private readonly q: EventQueue;
 
   constructor(
     ctx: SimContext,
     readonly up: Resource,
     readonly down: Resource,
   ) {
+    this.q = ctx.q;
     this.h = hwOf(ctx);
     this.descFetch = down.account("desc-fetch");
     this.dmaUp = up.account("dma");
@@ -196,11 +199,27 @@ export class PcieLink {
     return this.down.charge(at, b.down / h.v.pcie_gbps, this.dmaDown);
   }
 
-  /** A doorbell (tail write) on the downstream direction of the link. */
+  /** A transmit doorbell (tail write) on the downstream direction of the link at `at`. A driver
+   *  rings it at the end of its CPU batch, ahead of the event time: it is charged by an event
+   *  then, so DMA asked for before it is not held behind it (docs/engine.md, "How a resource
+   *  places work"). */
   doorbell(at: number): void {
+    if (at > this.q.now) this.q.push(at, this.ring);
+    else this.ring(at);
+  }
+
+  /** A receive refill's doorbell, booked at once at `at` (the end of the driver's batch, ahead of
+   *  the event time). Not deferred like `doorbell`: charged by an event at its time, it moved
+   *  the eli-baseline closed loop (test/engine/closed-loop-regimes.test.ts) back to a second
+   *  operating point after a 2 µs stall (docs/engine.md, "How a resource places work"). */
+  refillDoorbell(at: number): void {
+    this.ring(at);
+  }
+
+  private readonly ring = (at: number): void => {
     const h = this.h;
     this.down.charge(at, doorbellBits(h) / h.v.pcie_gbps, this.bell);
-  }
+  };
 }
 
 /** The path's PCIe link, or null on a path without one (no "pcie-down": doorbells cost nothing there). */

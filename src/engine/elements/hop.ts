@@ -20,7 +20,7 @@ export const hop: ElementKind = {
       out.publish(end);
       if (s.interrupts && taken > 0) {
         end = res.chargeCycles(end, costs.doorbell_cycles, doorbellAcc);
-        pcie?.doorbell(end);
+        pcie?.refillDoorbell(end);
         input.refill(end + costs.pcie_rtt_ns / 2);
       }
       done.end = end;

@@ -101,7 +101,7 @@ function queueConsumer(
     if (interrupts && taken > 0) {
       // Refill: write the tail register; the NIC sees the new descriptors half a round trip later.
       end = res.chargeCycles(end, costs.doorbell_cycles, doorbellAcc);
-      pcie?.doorbell(end);
+      pcie?.refillDoorbell(end);
       input.refill(end + costs.pcie_rtt_ns / 2);
     }
     done.end = end;
