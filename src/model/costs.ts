@@ -90,6 +90,7 @@ export const COST_NAMES = [
   "vhost_batch_cycles",
   "vhost_pkt_cycles",
   "vhost_pkt_weight",
+  "vhost_byte_weight",
   "tap_handoff_lines",
   "tap_lock_lines",
   "vhost_publish_cycles",
@@ -139,6 +140,7 @@ const WHOLE: CostName[] = [
   "guest_idle_spin_threshold",
   "virtio_rx_refill_free",
   "vhost_pkt_weight",
+  "vhost_byte_weight",
 ];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
