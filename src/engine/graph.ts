@@ -13,7 +13,7 @@ import type { BuiltPath } from "../paths/build.ts";
 import type { PathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
-import { wireVlanOf } from "../paths/port-vlan.ts";
+import { VLAN_TAG_BYTES, wireVlanOf } from "../paths/port-vlan.ts";
 import { type NicChoice, type PathMemory, preparePath } from "../paths/prepare.ts";
 import {
   cachedPathHost,
@@ -25,6 +25,7 @@ import {
 } from "../paths/setup.ts";
 import { instantiateKernels, type KernelInstance, loadModuleSync } from "../switch/wasm.ts";
 import {
+  averageSize,
   buildTemplates,
   defaultProfile,
   type TemplateSet,
@@ -224,8 +225,11 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
           bound.nic, // the PF record (its VFs, MACs, queues), the consumer and peer pools
         ])
       : null;
-  const { built, extra: templates } = preparedLayout(key, eng.memory, () => {
+  const { built, extra } = preparedLayout(key, eng.memory, () => {
     const templates = o.replay && !replayTx ? replayTemplateSet(o.replay, bound) : buildTemplates(traffic);
+    // The transmit direction's frames on the wire: the consumer's own (a closed loop's ACKs),
+    // which the NIC tags with the port VLAN; the wire caps them at their own size's line rate.
+    const txWireBytes = averageSize(buildTemplates(txTraffic)) + (bound.wireVlan ? VLAN_TAG_BYTES : 0);
     if (o.replay && !replayTx)
       Object.assign(bound.nic, replayNic(o.replay, bound, o.config ?? { file: "iovctl.conf" }), {
         traceCapacity: REPLAY_TRACE_CAPACITY,
@@ -243,8 +247,9 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     });
     // The engine's clock words, zeroed here and kept with the layout's bytes.
     built.layout.addRegion("engine:clocks", 64 * 8, 64);
-    return { built, extra: templates };
+    return { built, extra: { templates, txWireBytes } };
   });
+  const { templates, txWireBytes } = extra;
   if (o.txTemplates) throw new Error("txTemplates: not supported yet");
   const k = eng.k;
   if (built.nic && k.init(built.layout.header) !== 0)
@@ -290,7 +295,9 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     ratePps: o.ratePps,
     // Each direction's senders at most at its wire's line rate (src/engine/line-rate.ts); a
     // capture keeps its own pacing (the paths command caps it).
-    lineRatePps: o.replay ? {} : wireLineRates(o.path, o.elements, templates, linkGbps),
+    lineRatePps: o.replay
+      ? {}
+      : wireLineRates(o.path, o.elements, { rx: averageSize(templates), tx: txWireBytes }, linkGbps),
     poisson: o.poisson,
     seed: (name: string) => {
       let h = (o.seed ^ 0x9e3779b9) >>> 0;

@@ -22,7 +22,10 @@ interface Prepared {
  *  case of a run in turn (the default `paths`: 27 path x size cases, each its own key), so
  *  fewer entries than cases means a layout and a copy again at almost every trial (24 entries,
  *  cleared when full, cost each worker ~0.3 s of copying and more of GC in that run). Each
- *  entry holds about 0.8-1.6 MiB of bytes: at most ~80 MiB per thread. */
+ *  entry holds about 0.8-1.6 MiB of bytes: at most ~80 MiB per thread, and a reference to the
+ *  WebAssembly.Memory it was laid out in (only that one can take it back). An entry of another
+ *  memory is never reused, and would keep that memory alive: keeping a layout made in a new
+ *  memory drops them all, so the cache holds one memory besides its copies. */
 export const ENTRIES = 48;
 const prepared = new Map<string, Prepared>();
 /** Layouts written back from a copy, and laid out (tests). */
@@ -65,7 +68,8 @@ export function preparedLayout<E>(
   if (key !== null) {
     const u8 = new Uint8Array(memory.buffer);
     const bytes = ranges(made.built).map(([a, b]) => [a, u8.slice(a, b)] as [number, Uint8Array]);
-    prepared.delete(key); // a stale entry (another memory) gives its place
+    // Entries of an older memory can never be written back, and would pin it.
+    for (const [k, e] of prepared) if (e.memory !== memory) prepared.delete(k);
     while (prepared.size >= ENTRIES) prepared.delete(prepared.keys().next().value as string);
     prepared.set(key, { built: made.built, memory, bytes, extra: made.extra });
   }
@@ -75,4 +79,9 @@ export function preparedLayout<E>(
 /** Forgets every kept layout (tests: a cold start). */
 export function clearPreparedLayouts(): void {
   prepared.clear();
+}
+
+/** How many layouts this thread keeps (tests). */
+export function keptLayouts(): number {
+  return prepared.size;
 }

@@ -7,25 +7,25 @@
 // search never asks more than Math.round(line rate); simulate() caps every sender as the wire
 // caps the one on it, so offered_pps says what was offered.
 import type { EnginePath } from "../paths/path-graphs.ts";
-import { averageSize, type TemplateSet } from "../traffic/profiles.ts";
 
 /** Preamble (7) + start delimiter (1) + minimum inter-frame gap (12) per frame, IEEE 802.3. */
 const PREAMBLE_IFG_BYTES = 20;
 
 /**
- * The line rate (frames/s) of the run's frames (their mean size on the wire, FCS and any port
- * VLAN tag included) on its `linkGbps` wire, for each direction with an element on a wire; a
- * direction without one (VF to VF inside the NIC, pktgen into a tap) is absent: nothing caps it.
+ * The line rate (frames/s) of each direction's own frames (`meanWireBytes`: their mean size on
+ * the wire, FCS and any VLAN tag included; transmit's are the consumer's, a closed loop's ACKs)
+ * on its `linkGbps` wire, for each direction with an element on a wire; a direction without one
+ * (VF to VF inside the NIC, pktgen into a tap) is absent: nothing caps it.
  */
 export function wireLineRates(
   path: EnginePath,
   elements: ReadonlyArray<{ dir: "rx" | "tx"; el: { on: string } }>,
-  templates: TemplateSet,
+  meanWireBytes: Record<"rx" | "tx", number>,
   linkGbps: number,
 ): Partial<Record<"rx" | "tx", number>> {
-  const line = (linkGbps * 1e9) / ((averageSize(templates) + PREAMBLE_IFG_BYTES) * 8);
   const out: Partial<Record<"rx" | "tx", number>> = {};
   for (const { dir, el } of elements)
-    if (path.resources.find((r) => r.name === el.on)?.kind === "wire") out[dir] = line;
+    if (path.resources.find((r) => r.name === el.on)?.kind === "wire")
+      out[dir] = (linkGbps * 1e9) / ((meanWireBytes[dir] + PREAMBLE_IFG_BYTES) * 8);
   return out;
 }

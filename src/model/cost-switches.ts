@@ -17,6 +17,8 @@ export const COST_SWITCHES: Readonly<Record<string, CostSwitch>> = {
     why: "virtio without VIRTIO_RING_F_EVENT_IDX (before 2011): the ring flags suppress notifications and kicks",
   },
   "vhost-2016": {
+    // 8192, the packet weight's range end, lies above what the byte weight lets one call move
+    // at any frame size (0x80000 / 76 B = 6,898), so the byte weight (vhost_byte_weight) ends it.
     set: { vhost_signal_per_packet: 1, vhost_pkt_weight: 8192 },
     why: "Linux 4.8's vhost-net (2016): handle_rx publishes the used index after every packet; only the byte weight (VHOST_NET_WEIGHT) ends a call",
   },

@@ -17,6 +17,7 @@ import {
   refuseDuplicateKey,
 } from "../nic/json-locate.ts";
 import { COST_SWITCHES, switchList } from "./cost-switches.ts";
+import { VIRTIO_RING_SIZE } from "./virtio-ring.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
 
@@ -89,6 +90,7 @@ export const COST_NAMES = [
   "vhost_batch_cycles",
   "vhost_pkt_cycles",
   "vhost_pkt_weight",
+  "vhost_byte_weight",
   "tap_handoff_lines",
   "tap_lock_lines",
   "vhost_publish_cycles",
@@ -138,6 +140,7 @@ const WHOLE: CostName[] = [
   "guest_idle_spin_threshold",
   "virtio_rx_refill_free",
   "vhost_pkt_weight",
+  "vhost_byte_weight",
 ];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
@@ -160,6 +163,11 @@ function domainProblem(k: CostName, v: number, unit: string): string | undefined
   if (POSITIVE.includes(k) && v < COST_MIN_POSITIVE) return `must be at least ${COST_MIN_POSITIVE}`;
   if (WHOLE.includes(k) && !Number.isInteger(v)) return `a count of ${unit}, a whole number`;
   if (FRACTIONS.includes(k) && v > 1) return "a fraction of the look-ups, at most 1";
+  // The guest re-posts once MORE than this many buffers are free: at the ring's size or above it
+  // never does, and receive stops after one ring's worth (Linux bounds it by the ring itself:
+  // num_free > min(budget, vring size) / 2).
+  if (k === "virtio_rx_refill_free" && v >= VIRTIO_RING_SIZE)
+    return `must stay below the virtio ring size (${VIRTIO_RING_SIZE} entries), or the guest never re-posts its receive buffers`;
   if (v > COST_MAX) return "at most 10^9 (the largest value the engine takes for any constant)";
   return undefined;
 }

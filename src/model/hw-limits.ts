@@ -97,7 +97,7 @@ export function hwLimits(p: NicProfile): HwLimits {
       "ns/packet",
       [round(pktNs / 2), round(pktNs)],
       "derived",
-      `${swSource} (${sw.capacityMpps} Mpps at 64 B, ${sw.capacityGbps} Gbit/s: line rate on all ports, each direction; full duplex, so ${FULL_DUPLEX * sw.capacityGbps} Gbit/s through the pipeline; the time per frame that is not per byte, i.e. the preamble and inter-frame gap at that rate). Headroom beyond the datasheet is not published: down to half assumed`,
+      `${swSource} (${sw.capacityMpps} Mpps at 64 B, ${sw.capacityGbps} Gbit/s: line rate on all ports, each direction; full duplex, so ${FULL_DUPLEX * sw.capacityGbps} Gbit/s through the pipeline; the time per frame that is not per byte, i.e. the preamble and inter-frame gap at that rate). The range sits on that doubled, full-duplex figure: headroom beyond it is not published, so down to half (a pipeline twice as fast) is assumed`,
       "Per frame the embedded switch is busy (parse, pool look-up, RSS, Tx gates), one pipeline shared by wire receive, wire transmit and VF-to-VF loopback.",
     ),
     switch_byte_ns: entry(

@@ -3,6 +3,7 @@
 // workers execute. TypeScript owns the layout (src/switch/layout.ts); kernels allocate nothing.
 import * as A from "../../assembly/abi.ts";
 import * as P from "../../assembly/pathabi.ts";
+import { VIRTIO_RING_SIZE } from "../model/virtio-ring.ts";
 import { bufferStride, Layout } from "../switch/layout.ts";
 import type { WasmSwitch } from "../switch/nic.ts";
 import type { TemplateSet } from "../traffic/profiles.ts";
@@ -102,7 +103,7 @@ export function genRetSlot(i: number): number {
 export const BUF_SIZE = 2048;
 export const BUF_HEADROOM = 64;
 export const RING_CAPACITY = 1024;
-export const VQ_SIZE = 256;
+export const VQ_SIZE = VIRTIO_RING_SIZE;
 /** Buffers a bridge with more than two ports keeps for flood copies. */
 export const BRIDGE_FLOOD_BUFFERS = 512;
 

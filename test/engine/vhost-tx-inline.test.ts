@@ -4,26 +4,14 @@
 // into stages on the vhost thread (src/engine/elements/vhost-tx.ts): with the ring toward the tap's
 // hand-off full, vhost parks until that stage takes from it (Link.taken), no timed retry.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
-import { costVariant } from "../../src/model/costs.ts";
-import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { ensureKernels } from "../../src/engine/simulate.ts";
+import { virtioTxOverload } from "../helpers/virtio-tx-overload.ts";
 
 beforeAll(async () => {
   await ensureKernels();
 }, 120_000);
 
-const run = (retryNs: number) =>
-  simulate({
-    path: "virtio",
-    direction: "tx",
-    traffic: defaultProfile({ sizes: { kind: "fixed", size: 64 } }),
-    ratePps: 14_880_000,
-    arrival: "constant",
-    durationNs: 2_000_000,
-    warmupNs: 400_000,
-    seed: 1,
-    profile: costVariant("kvm-posted", { backpressure_retry_ns: retryNs }),
-  });
+const run = (retryNs: number) => virtioTxOverload({ backpressure_retry_ns: retryNs });
 
 describe("vhost transmit behind the tap", () => {
   it("64 B above what vhost takes: nothing waits on the engine's back-pressure timer (its range ends give one result)", () => {

@@ -4,26 +4,14 @@
 // 3/4 of the pending completions with EVENT_IDX, the next one without); skb_xmit_done wakes the
 // queue. No timed retry: while stopped the driver posts and reaps nothing and the vCPU idles.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
-import { costVariant } from "../../src/model/costs.ts";
-import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { ensureKernels } from "../../src/engine/simulate.ts";
+import { virtioTxOverload } from "../helpers/virtio-tx-overload.ts";
 
 beforeAll(async () => {
   await ensureKernels();
 }, 120_000);
 
-const run = (eventIdx: number) =>
-  simulate({
-    path: "virtio",
-    direction: "tx",
-    traffic: defaultProfile({ sizes: { kind: "fixed", size: 64 } }),
-    ratePps: 14_880_000,
-    arrival: "constant",
-    durationNs: 2_000_000,
-    warmupNs: 400_000,
-    seed: 1,
-    profile: costVariant("kvm-posted", { virtio_event_idx: eventIdx }),
-  });
+const run = (eventIdx: number) => virtioTxOverload({ virtio_event_idx: eventIdx });
 
 describe("virtio-net transmit: a full ring stops the queue until the completion interrupt", () => {
   it.each([1, 0])("event_idx %i: while the queue is stopped the vCPU idles as its guest does", (eventIdx) => {

@@ -5,13 +5,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureKernels } from "../../src/engine/simulate.ts";
 import type { SimResult } from "../../src/engine/types.ts";
-import { CASES, ELI_WINDOW } from "../../src/fidelity/cases.ts";
+import { CASES, ELI_WINDOW, EVENT_IDX_HOST } from "../../src/fidelity/cases.ts";
 import { CaseEnv, DEFAULT_TRIALS } from "../../src/fidelity/env.ts";
 
 beforeAll(async () => {
   await ensureKernels();
 }, 120_000);
 
+const EVENT_IDX_CASE = CASES.find((x) => x.name === "virtio-event-idx")!;
 const LINE_1514 = 10e9 / ((1514 + 20) * 8);
 const stream = (env: CaseEnv, profile: string, window = ELI_WINDOW) =>
   env.closedLoop({ path: "virtio", profile, size: 1514 }, window, LINE_1514);
@@ -39,22 +40,24 @@ describe("virtio event index on a full-size stream (2010's KVM)", () => {
     const ratio = (w: number) =>
       stream(env, "kvm-exits", w).delivered_pps / stream(env, "kvm-exits!no-event-idx", w).delivered_pps;
     expect(Math.abs(ratio(ELI_WINDOW) - ratio(4 * ELI_WINDOW))).toBeLessThan(0.01);
-    // On the case's host (2010's irqfd bounce) too, within what its text says (1.085 at 64, 1.060
-    // at 256 frames since the NIC pipeline counts full duplex; 1.078 and 1.063 before).
-    const ratio2010 = (w: number) =>
-      stream(env, "kvm-exits!irqfd-2010", w).delivered_pps /
-      stream(env, "kvm-exits!irqfd-2010!no-event-idx", w).delivered_pps;
-    expect(Math.abs(ratio2010(ELI_WINDOW) - ratio2010(4 * ELI_WINDOW))).toBeLessThan(0.03);
+    // On the case's host too (2010's irqfd bounce and guest refill). The bound is fixed, not the
+    // last measurement: a workload choice (the window) must not move the ratio by more than a
+    // tenth of the case's tolerance band, which the case's text states.
+    const [lo, hi] = EVENT_IDX_CASE.published.tolerance;
+    const ratioHost = (w: number) =>
+      stream(env, EVENT_IDX_HOST, w).delivered_pps /
+      stream(env, `${EVENT_IDX_HOST}!no-event-idx`, w).delivered_pps;
+    expect(Math.abs(ratioHost(ELI_WINDOW) - ratioHost(4 * ELI_WINDOW))).toBeLessThan((hi - lo) / 10);
   }, 60_000);
 
   it("the case reports that ratio and the rates behind it", async () => {
-    const c = CASES.find((x) => x.name === "virtio-event-idx")!;
+    const c = EVENT_IDX_CASE;
     const env = new CaseEnv(DEFAULT_TRIALS);
     const o = await c.run(env);
-    // The case's host: 2010's KVM, whose irqfd bounced each signal through a kernel thread.
+    // The case's host: 2010's KVM, whose irqfd bounced each signal through a kernel thread,
+    // and its guest, which re-posted receive buffers once half its ring was free.
     const ratio =
-      stream(env, "kvm-exits!irqfd-2010").delivered_pps /
-      stream(env, "kvm-exits!irqfd-2010!no-event-idx").delivered_pps;
+      stream(env, EVENT_IDX_HOST).delivered_pps / stream(env, `${EVENT_IDX_HOST}!no-event-idx`).delivered_pps;
     expect(o.simulated).toBeCloseTo(ratio, 9);
     expect(o.details).toMatch(/with irqfd's later MSI fast path .* on\/off [\d.]+$/);
     expect(o.details).toMatch(/on [\d.]+ Mpps = [\d.]+ Gbit\/s .*notifications.*injected.*exits/);

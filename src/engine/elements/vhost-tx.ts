@@ -20,9 +20,11 @@ export const vhostTx: ElementKind = {
     const bounce = irqfdBounce(ctx, res); // KVM before irqfd's MSI fast path (2010), else null
     // The kernel, looked up once (the exports object is a dictionary).
     const vhostTxBurst = ctx.k.vhostTxBurst;
-    // One handle_tx call loops until the avail ring is empty or vhost_pkt_weight packets are done
+    // One handle_tx call loops until the avail ring is empty or vhost_pkt_weight packets (or
+    // vhost_byte_weight bytes) are done
     // (vhost_exceeds_weight): vhost_batch_cycles once per call, as on receive.
     let inCall = -1; // packets of the running call; -1: none running
+    let inCallBytes = 0; // bytes (frames with their virtio-net header) of the running call
     // handle_tx hands each buffer to the tap inline (tun_sendmsg -> tun_get_user -> the bridge and
     // dev_queue_xmit, all on this thread, rx_batched 0): it never waits on a timer. The model
     // splits that call into stages on this thread; with the ring toward the tap's hand-off full,
@@ -34,8 +36,11 @@ export const vhostTx: ElementKind = {
       act.onInput(t);
     };
     const work = (start: number, n: number, done: WorkEnd): number => {
-      const entry = inCall < 0 || inCall >= c.vhost_pkt_weight;
-      if (entry) inCall = 0;
+      const entry = inCall < 0 || inCall >= c.vhost_pkt_weight || inCallBytes >= c.vhost_byte_weight;
+      if (entry) {
+        inCall = 0;
+        inCallBytes = 0;
+      }
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const notes0 = u64(ctx, vq + P.V_USED_NOTIFY);
       const taken = vhostTxBurst(vq, n);
@@ -58,6 +63,7 @@ export const vhostTx: ElementKind = {
       }
       done.end = end;
       inCall = taken > 0 && avail.readyCount(end) > 0 ? inCall + taken : -1;
+      inCallBytes += copied + taken * P.VNET_HDR_BYTES;
       return taken;
     };
     const act = new Stage(ctx, res, avail, c.napi_budget, work, true);

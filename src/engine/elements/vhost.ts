@@ -75,12 +75,17 @@ export const vhost: ElementKind = {
       }
     };
     // One handle_rx call loops over Stage batches until the tap runs dry, the guest's buffers run
-    // out or vhost_pkt_weight packets are done (vhost_exceeds_weight: it re-queues itself): its
+    // out, or vhost_pkt_weight packets or vhost_byte_weight bytes are done (vhost_exceeds_weight;
+    // Linux 4.8 had the byte weight only): it re-queues itself. Its
     // per-call cost (vhost_batch_cycles) is paid once per call, not per batch.
     let inCall = -1; // packets of the running call; -1: none running
+    let inCallBytes = 0; // bytes (frames with their virtio-net header) of the running call
     const work = (start: number, n: number, done: WorkEnd): number => {
-      const entry = inCall < 0 || inCall >= c.vhost_pkt_weight;
-      if (entry) inCall = 0;
+      const entry = inCall < 0 || inCall >= c.vhost_pkt_weight || inCallBytes >= c.vhost_byte_weight;
+      if (entry) {
+        inCall = 0;
+        inCallBytes = 0;
+      }
       const bytes0 = u64(ctx, vq + P.V_BYTES_COPIED);
       const begin = Math.max(start, res.busyUntil);
       const noAvail0 = u64(ctx, vq + P.V_NO_AVAIL);
@@ -103,6 +108,7 @@ export const vhost: ElementKind = {
       }
       done.end = end;
       inCall = taken > 0 && input.readyCount(end) > 0 ? inCall + taken : -1;
+      inCallBytes += copied + taken * P.VNET_HDR_BYTES;
       return taken;
     };
     const act = new Stage(ctx, res, input, c.napi_budget, work, true);
