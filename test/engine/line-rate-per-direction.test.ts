@@ -35,3 +35,42 @@ describe("line-rate cap per direction", () => {
     expect(tagged.offered_pps).toBeGreaterThan(line(1522) + 300);
   });
 });
+
+// A sender on a CPU held back by its stack (native tx at 64 B) falls behind its slots and makes
+// their frames late, stamped at their past slots: far enough behind (14.5 Mpps and up), every
+// frame it made was stamped before the measured window and the run reported 0 offered and 0
+// delivered. The slots due in the window that it never reached are offered (and lost).
+describe("64 B at and above the line rate: offered at the cap, never 0", () => {
+  beforeAll(async () => {
+    await ensureKernels();
+  });
+
+  const run = (direction: "rx" | "tx" | "both", ratePps: number) =>
+    simulate({
+      path: "native",
+      direction,
+      traffic: defaultProfile({ sizes: { kind: "fixed", size: 64 } }),
+      ratePps,
+      arrival: "constant",
+      durationNs: 1_000_000,
+      warmupNs: 200_000,
+      seed: 1,
+      profile: "bhyve",
+    });
+
+  for (const direction of ["tx", "rx", "both"] as const)
+    for (const ratePps of [14_500_000, 14_881_000, 20_000_000])
+      it(`native ${direction} 64 B at ${ratePps / 1e6} Mpps offers min(rate, line rate) per direction`, () => {
+        const r = run(direction, ratePps);
+        const perDirection = direction === "both" ? [r.per_direction?.rx, r.per_direction?.tx] : [r];
+        for (const d of perDirection) {
+          if (d === undefined) throw new Error("no per-direction figures");
+          // Within 0.1 % (the window counts whole frames).
+          expect(d.offered_pps).toBeGreaterThan(Math.min(ratePps, line(64)) * 0.999);
+          expect(d.offered_pps).toBeLessThan(Math.min(ratePps, line(64)) * 1.001);
+          // What was offered is delivered or lost.
+          expect(d.delivered_pps).toBeLessThanOrEqual(d.offered_pps);
+          expect(d.delivered_pps + d.loss_ratio * d.offered_pps).toBeCloseTo(d.offered_pps, 0);
+        }
+      });
+});
