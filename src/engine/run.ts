@@ -69,9 +69,7 @@ export function startGraph(g: BuiltGraph, mine: (element: number) => boolean = (
     const byGen = state.sentAtWarmupByGen;
     for (const r of counting) {
       const n = (r.sentBeforeMeasured as () => number)();
-      // Frames due in the window that a sender held back never made are offered too (and lost):
-      // offered = sent - before, so they are taken off `before`.
-      byGen[r.name] = (byGen[r.name] ?? 0) + n - (r.dueNotSent?.() ?? 0);
+      byGen[r.name] = (byGen[r.name] ?? 0) + n;
     }
     state.settle = undefined;
   };

@@ -33,8 +33,6 @@ export interface ElementRuntime {
   start?(): void;
   /** Generators: frames made so far stamped before the measured window (not offered in it). */
   sentBeforeMeasured?(): number;
-  /** Generators: frames due in the measured window that its sender never made (offered, lost). */
-  dueNotSent?(): number;
   /** Batches it ran and frames it moved (batch sizes are outcomes of the load). */
   stats?: BatchStats;
   /** An element applying an injected fault: what it did (src/engine/faults.ts). */

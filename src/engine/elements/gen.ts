@@ -108,26 +108,8 @@ export const gen: ElementKind = {
       busyWaits = false;
       senderDone(ctx, res, t);
     };
-    // A sender on a CPU whose downstream queue holds it back falls behind its slots and makes
-    // their frames late, stamped at their (past) slots. At the offer's end the slots it had not
-    // reached were offered all the same: counted here, as lost (else a sender far behind, native
-    // tx at 64 B above ~14.5 Mpps, stamped every frame it made before the window and reported
-    // 0 offered). A capture's own pacing (G_GAPS) is not a rate: nothing is counted for it.
-    let dueNotSent = 0;
-    const countDueNotSent = (): void => {
-      if (onWire || tailDrop || u32[(c + P.G_GAPS) >>> 2] !== 0) return;
-      const endPs = offerUntilNs * 1000;
-      const fromPs = measureFromNs * 1000;
-      let next = u64(ctx, c + P.G_NEXT_PS);
-      // Constant gaps; Poisson arrivals use the mean gap (as the tail drops above).
-      if (next < fromPs) next += Math.ceil((fromPs - next) / gapPs) * gapPs;
-      let n = next < endPs ? Math.ceil((endPs - next) / gapPs) : 0;
-      if (count > 0) n = Math.min(n, Math.max(0, count - u64(ctx, c + P.G_SENT) - u64(ctx, c + P.G_OVERRUN)));
-      dueNotSent = n;
-    };
     const window = (t: number): void => {
       if (t >= offerUntilNs || (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count)) {
-        if (t >= offerUntilNs) countDueNotSent();
         finished(t);
         return;
       }
@@ -224,7 +206,6 @@ export const gen: ElementKind = {
       stats,
       start: () => ctx.q.push(0, window),
       sentBeforeMeasured: () => unmeasured,
-      dueNotSent: () => dueNotSent,
       ...(overrun ? { faultRecord: () => overrun.record() } : {}),
     };
   },
