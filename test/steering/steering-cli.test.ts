@@ -6,6 +6,17 @@ import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const cli = (argv: string[]) => iovsim(argv);
 
+/** One queue, no NDR search, --rate 1 % of the capture's frames, as JSON. */
+const steerCapture = (pcap: string, frames: number) =>
+  cli(
+    ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1", "--rate", "1%"].concat([
+      "--no-ndr",
+      "--frames",
+      String(frames),
+      "--json",
+    ]),
+  );
+
 describe("iovsim steering", () => {
   it("--json: results per strategy and core count, NDR, latency, profile, version, simulator apart", async () => {
     const r = await cli([
@@ -136,14 +147,7 @@ describe("iovsim steering", () => {
         .udp({ sport: 1234, dport: 5678 })
         .build(),
     ]);
-    const r = await cli(
-      ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1", "--rate", "1%"].concat([
-        "--no-ndr",
-        "--frames",
-        "500",
-        "--json",
-      ]),
-    );
+    const r = await steerCapture(pcap, 500);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const x = JSON.parse(r.out).results[0];
@@ -183,14 +187,7 @@ describe("iovsim steering", () => {
       big,
       small,
     ]);
-    const r = await cli(
-      ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1", "--rate", "1%"].concat([
-        "--no-ndr",
-        "--frames",
-        "2000",
-        "--json",
-      ]),
-    );
+    const r = await steerCapture(pcap, 2000);
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.notes).toContain(
