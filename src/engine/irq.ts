@@ -4,7 +4,8 @@
 // vCPU's own core, which exits (KVM as ELI measured it: host_irq_on_vcpu), is injected
 // into the guest's vLAPIC (injection cost); a halted vCPU must be woken (wake-up latency, unless
 // the host is still halt-polling); a running one takes it posted (APICv, residual cost) or through
-// an exit; then the guest's handler, and an EOI exit where the profile has one.
+// an exit, one already out in a kick's exit at that exit's entry; then the guest's handler, and an
+// EOI exit where the profile has one.
 // A vCPU with nothing left to do halts (HLT exit), unless its application has work, a paced
 // sender on it busy-waits for its next frame, or its guest's idle thread spins first (idle()).
 import { resourceOf, type SimContext } from "./context.ts";
@@ -72,7 +73,12 @@ export function inject(
   if (vcpu.sleeping) at = wake(ctx, vcpu, t);
   else if (atEntry) at = t;
   else if (c.posted_interrupts) at = vcpu.run(t, c.posted_injection_cycles, "injection");
-  else {
+  else if (t >= vcpu.exitFrom && t < vcpu.exitUntil) {
+    // Out of guest mode in a kick's exit: KVM sends no IPI to a vCPU that is not IN_GUEST_MODE
+    // (kvm_vcpu_kick, kvm_arch_vcpu_should_kick); __apic_accept_irq's KVM_REQ_EVENT has
+    // vcpu_enter_guest inject the vector at that exit's VM entry: no exit of its own.
+    at = vcpu.exitUntil;
+  } else {
     ctx.events.vm_exits++;
     at = vcpu.run(t, c.exit_cycles, "exit");
   }
@@ -84,6 +90,19 @@ export function inject(
     at = vcpu.run(at, c.exit_cycles, "exit");
   }
   ctx.q.push(at, then);
+}
+
+/** The guest on `vcpu` kicks a virtqueue `kicks` times at `at` (an I/O write that exits:
+ *  kick_exit_cycles each, the exit, KVM's ioeventfd and the VM entry); returns when it is back
+ *  in the guest. The vCPU is out of guest mode meanwhile: an interrupt raised then is injected
+ *  at the entry (inject). */
+export function kickExit(ctx: SimContext, vcpu: Resource, at: number, kicks: number): number {
+  ctx.events.kicks += kicks;
+  ctx.events.vm_exits += kicks;
+  const end = vcpu.run(at, ctx.costs.c.kick_exit_cycles * kicks, "kick");
+  vcpu.exitFrom = vcpu.lastStart;
+  vcpu.exitUntil = end;
+  return end;
 }
 
 /** A device interrupt for an element running on `on`, raised at `t`. */

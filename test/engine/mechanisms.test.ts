@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SimContext } from "../../src/engine/context.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
-import { inject, type Vector } from "../../src/engine/irq.ts";
+import { inject, kickExit, type Vector } from "../../src/engine/irq.ts";
 import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";
 import { ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";
@@ -118,6 +118,37 @@ describe("an interrupt raised later than now", () => {
     while (q.runNext()) {}
     expect(handled).toEqual(["rx", "tx", "rx later"]);
     expect(ctx.events.injections).toBe(3);
+  });
+});
+
+describe("an interrupt to a vCPU in a kick's exit", () => {
+  it("is injected at that exit's entry without an exit of its own at that exit's entry without an exit of its own", () => {
+    // KVM kicks (IPI) only a vCPU IN_GUEST_MODE (kvm_vcpu_kick); KVM_REQ_EVENT has
+    // vcpu_enter_guest inject the vector when the kick's exit re-enters. Raised during the
+    // guest's own work before the kick, it still takes an exit.
+    const { q, costs, ctx, vcpu } = kvmVcpu();
+    const ns = (cycles: number) => cycles / costs.c.cpu_ghz;
+    const handled: number[] = [];
+    let kickEnd = -1;
+    q.push(0, (t) => {
+      const work = vcpu.run(t, 1000, "stack_tx"); // the ACK's transmit, then its kick
+      kickEnd = kickExit(ctx, vcpu, work, 1);
+    });
+    const inKick = ns(1000) + ns(costs.c.kick_exit_cycles) / 2;
+    q.push(inKick, (t) => inject(ctx, vcpu, t, (te) => handled.push(te)));
+    while (q.runNext()) {}
+    const handler = ns(costs.c.guest_irq_cycles + costs.c.exit_cycles); // + EOI exit
+    expect(handled).toEqual([expect.closeTo(kickEnd + handler, 6)]);
+    expect(ctx.events.vm_exits).toBe(2); // the kick and the EOI
+    expect(vcpu.cyclesByKind().exit).toBeCloseTo(costs.c.exit_cycles, 6);
+
+    // The same interrupt raised during the guest's work before the kick: an exit of its own.
+    const b = kvmVcpu();
+    b.q.push(0, (t) => kickExit(b.ctx, b.vcpu, b.vcpu.run(t, 1000, "stack_tx"), 1));
+    b.q.push(ns(500), (t) => inject(b.ctx, b.vcpu, t, () => {}));
+    while (b.q.runNext()) {}
+    expect(b.ctx.events.vm_exits).toBe(3);
+    expect(b.vcpu.cyclesByKind().exit).toBeCloseTo(2 * costs.c.exit_cycles, 6);
   });
 });
 

@@ -118,7 +118,9 @@ describe("virtio notification suppression: ring flags vs event index (receive)",
     expect(off.events.notifications).toBeGreaterThan(1.5 * on.events.notifications);
     expect(off.events.injections).toBeLessThan(off.events.notifications);
     expect(off.events.injections).toBeGreaterThan(on.events.injections);
-    expect(on.delivered_pps).toBeGreaterThan(off.delivered_pps);
+    // Not the bandwidth: on today's irqfd the two modes deliver about the same since an
+    // interrupt raised in a kick's exit takes no exit of its own (docs/model.md, "The window on
+    // today's irqfd"); 2010's irqfd, where the event index gains, is test/fidelity/event-idx.test.ts.
   });
 
   it("at saturation neither the backend nor the guest is notified more than once per poll cycle either way", () => {

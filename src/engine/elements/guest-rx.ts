@@ -10,7 +10,7 @@ import { type BatchStats, countBatch, type WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
 import { u64 } from "../context.ts";
 import { sinkStallWindow, stalledWork } from "../faults.ts";
-import { idle, inject, type Vector } from "../irq.ts";
+import { idle, inject, kickExit, type Vector } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 import { pricedSinkWork } from "./sink-batch.ts";
 
@@ -64,9 +64,7 @@ export const guestRx: ElementKind = {
       let end = t;
       const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
       if (kicks > 0) {
-        ctx.events.kicks += kicks;
-        ctx.events.vm_exits += kicks;
-        end = res.run(end, c.kick_exit_cycles * kicks, "kick");
+        end = kickExit(ctx, res, end, kicks);
         used.kick?.(end);
       }
       if (!complete) {

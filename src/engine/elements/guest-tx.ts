@@ -6,7 +6,7 @@ import { R_HEAD } from "../../../assembly/abi.ts";
 import * as P from "../../../assembly/pathabi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
-import { idle, inject, type Vector } from "../irq.ts";
+import { idle, inject, kickExit, type Vector } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
 
 /** Descriptors one transmit may need (virtio_net start_xmit: 2 + MAX_SKB_FRAGS, MAX_SKB_FRAGS
@@ -69,9 +69,7 @@ export const guestTx: ElementKind = {
       end = res.runNs(end, taken * c.copy_fixed_ns + (bytes * taken) / n / c.copy_gbytes_per_s, "copy");
       const kicks = u64(ctx, vq + P.V_KICKS) - kicks0;
       if (kicks > 0) {
-        ctx.events.kicks += kicks;
-        ctx.events.vm_exits += kicks;
-        end = res.run(end, c.kick_exit_cycles * kicks, "kick");
+        end = kickExit(ctx, res, end, kicks);
       }
       avail.publish(end);
       done.end = end;
