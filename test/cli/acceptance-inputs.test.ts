@@ -118,7 +118,7 @@ describe("the state directory", () => {
     const st = file(s, "state.json", "[1, 2]");
     await refusedRead(
       s,
-      `state file ${st} is corrupt: no "version" field; run 'iovsim reset' to start from a clean host`,
+      `state file ${st} is corrupt: not a JSON object; run 'iovsim reset' to start from a clean host`,
     );
     writeFileSync(st, "null");
     await refusedRead(
