@@ -466,7 +466,7 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
         "iovsim: invalid host file:",
         `  ${host}:8:21: $.devices[0].sriov.totalVfs: Invalid input: expected number, received string`,
         `  ${host}:9:21: $.devices[0].sriov.vfStride: Too small: expected number to be >=1`,
-        `  ${host}:3:5: $.devices[0]: Unrecognized key: "speed"`,
+        `  ${host}:11:16: $.devices[0].speed: Unrecognized key: "speed"`,
         "",
       ].join("\n"),
     });
