@@ -9,6 +9,7 @@ import { Host, KernelError, loadHost } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { getProfile, requireInnerRss } from "../nic/profile.ts";
 import type { PfRecord } from "../nic/types.ts";
+import type { Pos } from "../nic/ucl.ts";
 import { uclFileSource } from "../nic/ucl-include.ts";
 import type {
   CopyDrop,
@@ -247,6 +248,8 @@ export async function configureHost(
     },
     uclFileSource(confFile),
   );
+  // file:line:column of a value (in an included file, that file's name).
+  const where = (at: Pos | undefined) => `${at?.file ?? confFile}:${at?.line ?? 1}:${at?.column ?? 1}`;
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     const d = errors[0];
@@ -260,7 +263,7 @@ export async function configureHost(
     const names = host.pfs().map((p) => p.name);
     throw new UserError(
       "E_CONFIG",
-      `${confFile}: no SR-IOV device '${loaded.device}' on this host (PFs: ${names.join(", ") || "none"})`,
+      `${where(loaded.devicePos)}: no SR-IOV device '${loaded.device}' on this host (PFs: ${names.join(", ") || "none"})`,
     );
   }
   if (!loaded.config) throw new UserError("E_CONFIG", `${confFile}: the configuration is incomplete`);
@@ -275,7 +278,7 @@ export async function configureHost(
     if (e instanceof KernelError) {
       throw new UserError(
         "E_CONFIG",
-        `${confFile}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
+        `${where(loaded.source.locatePf("num_vfs"))}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
       );
     }
     throw e;

@@ -76,9 +76,16 @@ const DeviceSchema = z.unknown().transform((v, ctx): PfDeviceSpec | PlainDeviceS
   const r = schema.safeParse(v);
   if (r.success) return r.data;
   for (const issue of r.error.issues)
-    ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+    ctx.addIssue({ code: "custom", message: issue.message, path: atUnknownKey(issue) });
   return z.NEVER;
 });
+
+/** An issue's path; an unknown key is located at itself (its first), not at the object holding it. */
+function atUnknownKey(issue: z.core.$ZodIssue): PropertyKey[] {
+  return issue.code === "unrecognized_keys" && issue.keys.length > 0
+    ? [...issue.path, issue.keys[0]]
+    : [...issue.path];
+}
 
 export type PlainDeviceSpec = z.output<typeof PlainDeviceSchema>;
 
@@ -273,7 +280,10 @@ export function validateHostSpec(json: unknown, file: string, text?: string): Ho
     const { line, column } = lineColumn(text, jsonPathOffset(text, path));
     return `${file}:${line}:${column}`;
   };
-  const lines = r.error.issues.map((i) => `${where(i.path)}: ${formatJsonPath(i.path)}: ${i.message}`);
+  const lines = r.error.issues.map((i) => {
+    const path = atUnknownKey(i);
+    return `${where(path)}: ${formatJsonPath(path)}: ${i.message}`;
+  });
   throw new UserError("E_HOST_FILE", `invalid host file:\n  ${lines.join("\n  ")}`);
 }
 

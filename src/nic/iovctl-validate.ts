@@ -163,6 +163,8 @@ export interface LoadedConfig extends ValidateResult {
   root?: UclObject;
   /** PF.device as found by find_device, if found. */
   device?: string;
+  /** Where that PF.device value is (to locate "no such device" when the host lacks it). */
+  devicePos?: Pos;
 }
 
 /**
@@ -196,10 +198,12 @@ export function loadIovConfig(
   const dev = findDevice(parsed.root);
   if (!dev.ok) return { root: parsed.root, source: empty, diagnostics: [dev.diagnostic] };
   const schema = schemaFor(dev.device);
-  if (!schema) return { root: parsed.root, device: dev.device, source: empty, diagnostics: [] };
+  if (!schema)
+    return { root: parsed.root, device: dev.device, devicePos: dev.pos, source: empty, diagnostics: [] };
   return {
     root: parsed.root,
     device: dev.device,
+    devicePos: dev.pos,
     ...validateSections(parseSections(parsed.root, schema), schema),
   };
 }

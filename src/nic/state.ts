@@ -147,7 +147,9 @@ export async function readState(dir: string): Promise<HostState | undefined> {
     throw corrupt(path, `not valid JSON (${jsonSyntaxReason(e)})`, text, jsonErrorOffset(text));
   }
   const v = (json as { version?: unknown } | null)?.version;
-  if (json === null || typeof json !== "object") throw corrupt(path, "not a JSON object");
+  // An array is an object to typeof, but it is no state either.
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw corrupt(path, "not a JSON object");
   if (v === undefined) throw corrupt(path, 'no "version" field');
   // A newer iovsim's state is not corrupt: say so, and that reset would discard it.
   if (typeof v === "number" && Number.isInteger(v) && v > STATE_VERSION)

@@ -3,10 +3,11 @@
 // a whole PF passed through can belong to one VM only.
 import { UserError } from "../errors.ts";
 import type { HostState } from "../nic/host-model.ts";
-import { getProfile, Host, type HostSpec, type VfRecord } from "../nic/index.ts";
+import { getProfile, Host, type HostSpec, KernelError, type VfRecord } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { type VfDataPlaneSettings, vfDataPlaneSettings } from "../nic/linux/index.ts";
 import { linkSpeedMbpsOf } from "../nic/profile.ts";
+import type { Pos } from "../nic/ucl.ts";
 import { uclFileSource } from "../nic/ucl-include.ts";
 import type { NicBinding } from "./path-graphs.ts";
 
@@ -85,13 +86,25 @@ export function setupHost(
     const d = errors[0];
     const where = d
       ? `${d.file ?? file}:${d.line ?? 1}:${d.column ?? 1}: ${d.message}`
-      : `${file}: no PF device found`;
+      : loaded.device !== undefined
+        ? noSuchPf(host, loaded.device, file, loaded.devicePos, spec === undefined)
+        : `${file}: no PF device found`;
     throw new UserError("E_CONFIG", `invalid iovctl.conf: ${where}`);
   }
   const pf = loaded.device.replace(/^\/dev\/iov\//, "");
   const rec = host.pf(pf);
   if (!rec) throw new UserError("E_CONFIG", `${file}: no PF '${pf}' on the simulated host`);
-  host.iovConfig(pf, loaded.config);
+  try {
+    host.iovConfig(pf, loaded.config);
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    // A refusal of the whole configuration is about num_vfs (TotalVFs, the driver's limit, the bus).
+    const at = loaded.source.locatePf("num_vfs");
+    throw new UserError(
+      "E_CONFIG",
+      `${at.file ?? file}:${at.line}:${at.column}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
+    );
+  }
   const vfs = host.listVfs(pf);
   const jailVf = vfs.find((v) => !v.config.passthrough);
   const vmVf = vfs.find((v) => v.config.passthrough);
@@ -107,6 +120,20 @@ export function setupHost(
     linkGbps: linkGbpsOf(rec.profile),
     vfsAsked: loaded.config.vfs.length,
   };
+}
+
+/**
+ * PF.device names no PF of the host the file runs on: located at the value, in iovctl's words
+ * (open of /dev/iov/<device>), with the PFs there are. Without a host spec that host is the
+ * embedded default, not the state's (a host file's PFs are measured with --host).
+ */
+function noSuchPf(host: Host, device: string, file: string, at: Pos | undefined, embedded: boolean): string {
+  const pfs = host.pfs().map((p) => p.name);
+  const which = embedded
+    ? `the PFs of the embedded default host, which -f runs on: ${pfs.join(", ")}; for a PF of your host file, create the VFs with 'iovsim iovctl -C -f ${file}' and measure them with --host`
+    : `this host's PFs: ${pfs.join(", ") || "none"}`;
+  const loc = `${at?.file ?? file}:${at?.line ?? 1}:${at?.column ?? 1}`;
+  return `${loc}: Could not open device '/dev/iov/${device}': No such file or directory (${which})`;
 }
 
 /** A NIC profile's link speed in Gbit/s (its Linux view's Mb/s); 10 GbE when it gives none. */

@@ -118,7 +118,7 @@ describe("the state directory", () => {
     const st = file(s, "state.json", "[1, 2]");
     await refusedRead(
       s,
-      `state file ${st} is corrupt: no "version" field; run 'iovsim reset' to start from a clean host`,
+      `state file ${st} is corrupt: not a JSON object; run 'iovsim reset' to start from a clean host`,
     );
     writeFileSync(st, "null");
     await refusedRead(
@@ -466,7 +466,7 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
         "iovsim: invalid host file:",
         `  ${host}:8:21: $.devices[0].sriov.totalVfs: Invalid input: expected number, received string`,
         `  ${host}:9:21: $.devices[0].sriov.vfStride: Too small: expected number to be >=1`,
-        `  ${host}:3:5: $.devices[0]: Unrecognized key: "speed"`,
+        `  ${host}:11:16: $.devices[0].speed: Unrecognized key: "speed"`,
         "",
       ].join("\n"),
     });

@@ -94,7 +94,9 @@ describe("iovsim sysfs", () => {
     const s = tmpState();
     await cli(s, "sysfs", "write", `${IXL}/sriov_numvfs`, "2");
     const ls = await cli(s, "sysfs", "ls", "-l", IXL);
-    expect(ls.out).toContain("-rw-rw-r-- sriov_numvfs\n");
+    // drivers/pci/iov.c DEVICE_ATTR_RW(sriov_numvfs): 0644, as sriov_drivers_autoprobe.
+    expect(ls.out).toContain("-rw-r--r-- sriov_numvfs\n");
+    expect(ls.out).toContain("-rw-r--r-- sriov_drivers_autoprobe\n");
     expect(ls.out).toContain("-r--r--r-- sriov_totalvfs\n");
     expect(ls.out).toContain("lrwxrwxrwx virtfn1 -> ../0000:01:02.1\n");
     expect((await cli(s, "sysfs", "ls", "/sys/bus/pci/devices/0000:01:02.1")).out).toContain("physfn\n");

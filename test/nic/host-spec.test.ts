@@ -32,6 +32,15 @@ describe("NIC profiles", () => {
 });
 
 describe("host file", () => {
+  it("an unknown key is located at itself, not at the object holding it", () => {
+    const p = file(
+      '{\n "devices": [\n  { "name": "ixl0", "selector": "pci0:1:0:0", "profile": "ixl",\n    "colour": "blue" }\n ],\n "kernel": { "strict": true }\n}\n',
+    );
+    expect(() => loadHostSpecFile(p)).toThrow(
+      `invalid host file:\n  ${p}:6:24: $.kernel.strict: Unrecognized key: "strict"\n  ${p}:4:15: $.devices[0].colour: Unrecognized key: "colour"`,
+    );
+  });
+
   it("a valid file builds a host with its own PFs and overrides", () => {
     const spec = loadHostSpecFile(
       file(

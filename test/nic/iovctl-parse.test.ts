@@ -298,6 +298,15 @@ describe("§8 parse-phase rules", () => {
     expect(errorOf(`${pf}VF-0 = 5`)).toBe("VF-0: Invalid config key 'VF-0'");
     expect(errorOf(`${pf}VF-0 = [1]`)).toBe("VF-0: section must be an object, not an array");
   });
+
+  it("a top-level array is refused at its bracket (documented divergence: FreeBSD's iovctl crashes)", () => {
+    // libucl accepts it; iovctl's find_device then calls strcasecmp() on an element's NULL key.
+    expect(run(`[ ${pf.trim()} ]`)).toEqual({
+      error: "the top level must be an object, not an array",
+      at: "1:1",
+    });
+    expect(run("\n  []")).toEqual({ error: "the top level must be an object, not an array", at: "2:3" });
+  });
 });
 
 describe("§8 validate-phase rules and precedence", () => {

@@ -11,7 +11,7 @@ import { parseRate, type RateSpec, resolveRate } from "../../experiment/rate.ts"
 import { isSpecialFile, readFailure } from "../../input-file.ts";
 import { type Costs, loadCosts } from "../../model/costs.ts";
 import { vfTxShaping } from "../../model/vf-rate.ts";
-import { getProfile, KernelError } from "../../nic/index.ts";
+import { getProfile } from "../../nic/index.ts";
 import { htmlOutputFile, type RunInput, refuseOutputOverInputs } from "../../output-file.ts";
 import { loopbackUnreachable } from "../../paths/loopback-reach.ts";
 import { ENGINE_PATH_NAMES, type EnginePath, enginePath, vfRolesOf } from "../../paths/path-graphs.ts";
@@ -281,16 +281,6 @@ export function readConfig(file: string | undefined): { text: string; file: stri
   }
 }
 
-/** The line:column of `key` in an iovctl.conf (for a kernel refusal that names it). */
-function locateKey(text: string, key: string): string {
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const c = lines[i].search(new RegExp(`\\b${key}\\b`));
-    if (c >= 0 && !lines[i].trimStart().startsWith("#")) return `${i + 1}:${c + 1}`;
-  }
-  return "1:1";
-}
-
 /**
  * Creates the VFs on a fresh in-memory host, on this thread, before any simulation: a kernel
  * refusal or a configuration that lacks what a chosen path needs is a located user error here,
@@ -333,18 +323,7 @@ export function checkHostLeavingOut(
 
 /** The VFs of an iovctl.conf, created on a fresh in-memory host (a kernel refusal: located). */
 function setupConfigHost(conf: PathConfig): PathHost {
-  let ph: PathHost;
-  try {
-    ph = setupHost(conf.text, conf.file, undefined, conf.fromFile === true);
-  } catch (e) {
-    if (!(e instanceof KernelError)) throw e;
-    const key = /\b(num_vfs|num-queues|mac-addr|vlan)\b/.exec(e.detail)?.[1];
-    throw new UserError(
-      "E_CONFIG",
-      `${conf.file}:${key ? locateKey(conf.text, key) : "1:1"}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
-    );
-  }
-  return ph;
+  return setupHost(conf.text, conf.file, undefined, conf.fromFile === true);
 }
 
 /** Refuses the first of `paths` (names of ENGINE_PATHS, or any EnginePath) that needs a VF the

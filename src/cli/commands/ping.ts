@@ -60,7 +60,7 @@ are simulated; a last line reports how fast the simulator ran (wall clock).
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
              and cost profile; charts as SVG, no network; docs/reports.md)
 exit status: 0 every echo answered, 1 bad usage, 2 an echo unanswered (ping(8) exits 0 when
-any reply came) or conservation violated
+any reply came; a note then says where the simulation dropped the frames) or conservation violated
 paths: ${PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both")).join(", ")}
 `;
 
@@ -153,6 +153,15 @@ export const command = defineCommand({
     else pingText(j, ctx);
     if (r.grouped) {
       const note = `${r.grouped} replies reached the consumer together, in one poll (--interval-ms ${intervalMs} is shorter than the round trip): each of a group is given the group's mean RTT`;
+      if (format === "text") ctx.out(`note: ${note}\n`);
+      else ctx.err(`iovsim: note: ${note}\n`);
+    }
+    // Echoes without a reply: say where the simulation dropped them (a VF's MAC filter, its
+    // link state...), not only the loss, so an odd configuration that runs is not a mystery.
+    const drops = Object.entries(j.conservation.dropped);
+    if (j.received < j.transmitted && drops.length > 0 && format !== "json") {
+      const where = drops.map(([why, n]) => `${why} ${n}`).join(", ");
+      const note = `${j.transmitted - j.received} of ${j.transmitted} echoes got no reply; frames dropped on the path (simulated): ${where}`;
       if (format === "text") ctx.out(`note: ${note}\n`);
       else ctx.err(`iovsim: note: ${note}\n`);
     }

@@ -117,7 +117,9 @@ function pfDir(state: HostState, pf: LinuxPciPf): SysNode {
         "sriov_numvfs",
         {
           kind: "file",
-          mode: 0o664,
+          // drivers/pci/iov.c: DEVICE_ATTR_RW(sriov_numvfs), 0644 (0664 before Linux 5.x's
+          // conversion; netdevsim's own sriov_numvfs below is still 0664).
+          mode: 0o644,
           read: () => `${currentNumVfs(state, info.name)}\n`,
           write: (b) => storeSriovNumvfs(state, pf, b),
         },
