@@ -238,6 +238,22 @@ describe("iovsim steering", () => {
     expect(x.ndr_mpps).toBeGreaterThan(0);
   });
 
+  // --mix is a comma list: a capture whose name holds a comma was once split into 'pcap:run' and
+  // an unknown mix '2.pcap'. A typo after a capture is still an unknown mix.
+  it("--mix pcap:FILE whose file name holds a comma is that file", async () => {
+    const frame = eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" })
+      .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+      .udp({ sport: 1234, dport: 5678 })
+      .build();
+    const pcap = writeFrames(join(tempDir("iovsim-steering-comma-"), "run,2.pcap"), [frame]);
+    const r = await steerCapture(pcap, 500);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).results[0].traffic).toBe(`pcap:${pcap}`);
+    const typo = await cli(["steering", "--mix", `pcap:${pcap},vxaln`, "--strategy", "single"]);
+    expect(typo.code).toBe(1);
+    expect(typo.err).toMatch(/^iovsim: --mix: unknown mix 'vxaln'/);
+  });
+
   it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {
     // 38 records: one 255-byte frame, 37 cut to 0 bytes by the capture (a tcpdump fuzz case).
     const pcap = join(

@@ -1,5 +1,6 @@
 // `iovsim steering`: steering strategies as graphs on the virtual-time engine (docs/steering.md).
 // Every figure is simulated; the simulator's own speed is printed apart.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } from "../../engine/faults.ts";
 import { UserError } from "../../errors.ts";
@@ -187,7 +188,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const mixOpt = str("mix") !== undefined ? "--mix" : "--encap";
   const mix = str("mix") ?? str("encap");
   if (mix !== undefined) {
-    o.mixes = mix.split(",").map((s) => s.trim());
+    o.mixes = splitMixes(mix);
     refuseRepeatedItems(mixOpt, o.mixes);
     for (const m of o.mixes) {
       if (m === "pcap:") throw new UserError("E_USAGE", `${mixOpt}: 'pcap:' needs a file name (pcap:FILE)`);
@@ -616,3 +617,25 @@ export const command = defineCommand({
     return faultExit(o.faults, ctx);
   },
 });
+
+/**
+ * The --mix list, split at its commas, except a comma inside a capture's file name: a piece
+ * after `pcap:FILE` that is not a mix and makes `FILE,piece` a file that exists belongs to
+ * that file name (`pcap:run,2.pcap`), which a plain split once refused as an unknown mix.
+ */
+export function splitMixes(value: string): string[] {
+  const out: string[] = [];
+  for (const piece of value.split(",")) {
+    const last = out[out.length - 1];
+    const joined = `${last},${piece}`;
+    if (
+      last?.startsWith("pcap:") &&
+      !piece.trim().startsWith("pcap:") &&
+      !(MIX_NAMES as readonly string[]).includes(piece.trim()) &&
+      existsSync(joined.slice("pcap:".length))
+    )
+      out[out.length - 1] = joined;
+    else out.push(piece);
+  }
+  return out.map((m) => m.trim());
+}
