@@ -212,6 +212,7 @@ export function switchReportCounters(j: SwitchJson): SwitchCountersJson {
     pf: j.pf,
     conservation: j.conservation,
     frameDrops: j.frame_drops,
+    copyDrops: j.copy_drops,
     per_function: j.functions,
     counters: j.counters,
   };
