@@ -254,6 +254,18 @@ describe("iovsim steering", () => {
     expect(typo.err).toMatch(/^iovsim: --mix: unknown mix 'vxaln'/);
   });
 
+  // A run whose search found no lossless load once printed the per-queue heading over blank lines
+  // (and a blank NDR chart): there is nothing to draw.
+  it("no NDR found: no empty per-queue or NDR chart sections", async () => {
+    const r = await cli(
+      ["steering", "--strategy", "single", "--queues", "1"].concat(["--precision", "50", "--frames", "500"]),
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/n\/a: no lossless load found/);
+    expect(r.out).not.toMatch(/per-queue load/);
+    expect(r.out).not.toMatch(/\n\n\n/);
+  });
+
   it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {
     // 38 records: one 255-byte frame, 37 cut to 0 bytes by the capture (a tcpdump fuzz case).
     const pcap = join(

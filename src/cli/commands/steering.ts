@@ -594,17 +594,17 @@ export const command = defineCommand({
       ctx.out(`steering (simulated, virtual time; cost profile ${o.profile}, ixl0 at ${linkGbps} Gbit/s)\n`);
       for (const n of notes) ctx.out(`  ${n}\n`);
       ctx.out(steeringTable(m.results));
-      ctx.out(`\nper-queue load (${ratePps !== null ? "at --rate" : "at NDR"}):\n`);
-      ctx.out(
-        perQueueBars(
-          m.results.filter(
-            (r) =>
-              r.queues ===
-              Math.max(...o.queues.filter((q) => m.results.some((x) => x.queues === q && !x.skipped))),
-          ),
+      const bars = perQueueBars(
+        m.results.filter(
+          (r) =>
+            r.queues ===
+            Math.max(...o.queues.filter((q) => m.results.some((x) => x.queues === q && !x.skipped))),
         ),
       );
-      if (o.ndr) ctx.out(`\n${ndrChart(m.results)}`);
+      // Where no NDR was found, no row has a load to draw: the sections are left out.
+      if (bars) ctx.out(`\nper-queue load (${ratePps !== null ? "at --rate" : "at NDR"}):\n${bars}`);
+      const chart = o.ndr ? ndrChart(m.results) : "";
+      if (chart) ctx.out(`\n${chart}`);
       if (o.faults.length > 0) {
         ctx.out(`\ninjected faults (simulated): ${o.faults.map(faultText).join(", ")}\n`);
         ctx.out("  sink-stall and generator-overrun at --rate; NDR searched fault-free\n");
