@@ -158,7 +158,7 @@ export function ndrChart(rows: readonly SteeringResult[], height = 10): string {
 
 export function simulatorLine(m: MatrixResult): string {
   const s = m.simulator;
-  return `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulations, ${s.frames} frames in ${s.wall_s.toFixed(1)} s (${(s.frames / Math.max(1e-9, s.wall_s) / 1e3).toFixed(0)} k frames/s)\n`;
+  return `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulation${s.simulations === 1 ? "" : "s"}, ${s.frames} frames in ${s.wall_s.toFixed(1)} s (${(s.frames / Math.max(1e-9, s.wall_s) / 1e3).toFixed(0)} k frames/s)\n`;
 }
 
 export function steeringJson(
