@@ -191,7 +191,7 @@ describe("iovsim steering", () => {
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.notes).toContain(
-      `pcap:${pcap}: 4 frames replayed, 1 flows, 2 distinct frames (popularity as captured)`,
+      `pcap:${pcap}: 4 frames replayed, 1 flow, 2 distinct frames (popularity as captured)`,
     );
     expect(j.mixes[0].min_bytes).toBe(small.length + 4);
     expect(j.mixes[0].max_bytes).toBe(big.length + 4);
@@ -289,7 +289,7 @@ describe("iovsim steering", () => {
     );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).notes).toContain(
-      `pcap:${pcap}: 1 frames replayed, 1 flows (popularity as captured); left out: 37 shorter than an Ethernet header (14 B)`,
+      `pcap:${pcap}: 1 frame replayed, 1 flow (popularity as captured); left out: 37 shorter than an Ethernet header (14 B)`,
     );
     // The same count by reason beside the mix's size, where a program reads it.
     expect(JSON.parse(r.out).mixes[0].dropped_before_engine).toEqual({
