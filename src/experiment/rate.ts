@@ -68,8 +68,18 @@ export function resolveRate(r: RateSpec, frameBytes: number, linkGbps: number, o
   if (pps > line * (1 + 1e-9) && !(r.kind === "pps" && r.upToLine)) {
     throw new UserError(
       "E_USAGE",
-      `${option} ${r.text}: above the line rate of ${Number(frameBytes.toFixed(1))}-byte frames on a ${linkGbps} Gbit/s link (${(line / 1e6).toFixed(3)} Mpps)`,
+      `${option} ${r.text}: above the line rate of ${Number(frameBytes.toFixed(1))}-byte frames on a ${linkGbps} Gbit/s link (${mppsBelow(line, pps)} Mpps)`,
     );
   }
   return Math.min(pps, line);
+}
+
+/**
+ * The line rate in Mpps with enough decimals to read below the rate asked for: 14881kpps is
+ * above 14.880952 Mpps, which three decimals wrote as 14.881, the rate refused.
+ */
+function mppsBelow(linePps: number, askedPps: number): string {
+  let text = (linePps / 1e6).toFixed(3);
+  for (let d = 4; d <= 6 && Number(text) >= askedPps / 1e6; d++) text = (linePps / 1e6).toFixed(d);
+  return text;
 }

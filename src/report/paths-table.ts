@@ -297,7 +297,7 @@ export function pingTable(ping: PingJson[]): string {
 /** The one line about the simulator itself (wall clock), kept apart from simulated figures. */
 export function simulatorLine(s: SimulatorJson): string {
   return (
-    `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulations, ` +
+    `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulation${s.simulations === 1 ? "" : "s"}, ` +
     `${si(s.frames)} frames, ${s.virtual_s.toFixed(4)} s of virtual time in ${s.wall_s.toFixed(2)} s wall = ` +
     `${s.realtime_factor.toFixed(3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.partitions === 2 ? " (each simulation on 2 threads, --partitions 2)" : ""}` +
     (s.sync
@@ -306,7 +306,7 @@ export function simulatorLine(s: SimulatorJson): string {
         `${s.sync.records} link records in ${s.sync.exchanges} exchanges`
       : "") +
     (s.ping.simulations > 0
-      ? ` (plus ${s.ping.simulations} idle pings: ${si(s.ping.frames)} frames, ${s.ping.virtual_s.toFixed(1)} s virtual)\n`
+      ? ` (plus ${s.ping.simulations} idle ping${s.ping.simulations === 1 ? "" : "s"}: ${si(s.ping.frames)} frames, ${s.ping.virtual_s.toFixed(1)} s virtual)\n`
       : "\n")
   );
 }

@@ -114,7 +114,8 @@ export function perQueueBars(rows: readonly SteeringResult[], width = 40): strin
       out.push(`  q${String(q).padEnd(3)} ${"#".repeat(n).padEnd(width)} ${((100 * v) / total).toFixed(1)}%`);
     });
   }
-  return `${out.join("\n")}\n`;
+  // Nothing to draw (no row measured a load): nothing, not blank lines under a heading.
+  return out.length > 0 ? `${out.join("\n")}\n` : "";
 }
 
 /** NDR against cores, one line of marks per strategy, for each traffic (a text plot). */
@@ -152,12 +153,12 @@ export function ndrChart(rows: readonly SteeringResult[], height = 10): string {
     out.push(`${" ".repeat(8)}${cores.map((c) => String(c).padEnd(col)).join("")} cores`);
     out.push(`        ${strategies.map((s, si) => `${marks[si % marks.length]} ${s}`).join("  ")}`);
   }
-  return `${out.join("\n")}\n`;
+  return out.length > 0 ? `${out.join("\n")}\n` : "";
 }
 
 export function simulatorLine(m: MatrixResult): string {
   const s = m.simulator;
-  return `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulations, ${s.frames} frames in ${s.wall_s.toFixed(1)} s (${(s.frames / Math.max(1e-9, s.wall_s) / 1e3).toFixed(0)} k frames/s)\n`;
+  return `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulation${s.simulations === 1 ? "" : "s"}, ${s.frames} frames in ${s.wall_s.toFixed(1)} s (${(s.frames / Math.max(1e-9, s.wall_s) / 1e3).toFixed(0)} k frames/s)\n`;
 }
 
 export function steeringJson(

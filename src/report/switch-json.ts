@@ -63,6 +63,17 @@ export const switchJsonSchema = z.strictObject({
   snaplen_cut: count,
   /** Records the capture readers counted and dropped (a pcapng interface no IDB declared). */
   records_dropped: count,
+  /** Inputs cut short (a killed tcpdump): their whole records were replayed, the rest left out. */
+  corrupt_tails: z.array(
+    z.strictObject({
+      port: z.string().min(1),
+      file: z.string().min(1),
+      /** Byte offset where the capture stops being whole. */
+      offset: count,
+      bytes_left_out: count,
+      whole_records: count,
+    }),
+  ),
   conservation: z.strictObject({ ok: z.boolean(), violations: z.array(z.string()) }),
   counters: z.strictObject({
     /** Port counters; rx_size is an object of size buckets. */
@@ -96,6 +107,13 @@ export interface SwitchRunLike {
   skippedNonEthernet: number;
   snaplenCut: number;
   recordsDropped: number;
+  corruptTails: ReadonlyArray<{
+    port: string;
+    file: string;
+    offset: number;
+    bytesLeftOut: number;
+    wholeRecords: number;
+  }>;
 }
 
 export interface SwitchMeta {
@@ -142,6 +160,13 @@ export function buildSwitchJson(r: SwitchRunLike, meta: SwitchMeta): SwitchJson 
     skipped_non_ethernet: r.skippedNonEthernet,
     snaplen_cut: r.snaplenCut,
     records_dropped: r.recordsDropped,
+    corrupt_tails: r.corruptTails.map((t) => ({
+      port: t.port,
+      file: t.file,
+      offset: t.offset,
+      bytes_left_out: t.bytesLeftOut,
+      whole_records: t.wholeRecords,
+    })),
     conservation: { ok: r.conservation.length === 0, violations: [...r.conservation] },
     counters: {
       port: structuredClone(r.counters.port) as Record<string, number | Counters>,
@@ -187,6 +212,7 @@ export function switchReportCounters(j: SwitchJson): SwitchCountersJson {
     pf: j.pf,
     conservation: j.conservation,
     frameDrops: j.frame_drops,
+    copyDrops: j.copy_drops,
     per_function: j.functions,
     counters: j.counters,
   };

@@ -351,7 +351,7 @@ export function mixFromCapture(frames: Uint8Array[], file: string, nonEthernet =
     ...(flowFrames.length > flowIds.size ? { flowOfFrame: Int32Array.from(flowOfFrame) } : {}),
     pairOf: new Int32Array(flowFrames.length).fill(-1),
     cdf,
-    note: `${usable.length} frames replayed, ${flowIds.size} flows${distinct} (popularity as captured)${leftOutNote}`,
+    note: `${plural(usable.length, "frame")} replayed, ${plural(flowIds.size, "flow")}${distinct} (popularity as captured)${leftOutNote}`,
     payloadBytes: null,
     ip: null,
     droppedBeforeEngine,
@@ -407,4 +407,9 @@ export function flowSequence(t: SteeringTraffic, count: number, seed: number): I
     out[i] = lo;
   }
   return out;
+}
+
+/** "1 frame", "2 frames". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -57,6 +57,10 @@ describe("a capture with a corrupt tail", () => {
     const j = await cli("switch", "-f", conf, "--in", `wire=${truncated}`, "--promisc", "PF", "--json");
     expect(j.code).toBe(0);
     expect(j.err).toMatch(new RegExp(`^iovsim: note: --in wire=${tailNote.source}\\n$`));
+    // The JSON document says it too (it once had it only on stderr, counters.json apart).
+    expect(JSON.parse(j.out).corrupt_tails).toEqual([
+      { port: "wire", file: truncated, offset: lastAt, bytes_left_out: leftOut, whole_records: whole },
+    ]);
   });
 
   it("steering --mix pcap: uses the whole records and notes the rest", async () => {

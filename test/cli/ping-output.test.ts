@@ -13,6 +13,15 @@ const tmp = mkdtempSync(join(tmpdir(), "iovsim-ping-out-"));
 const cli = (argv: string[]) => iovsim(argv, { stateDir: join(tmp, "state") });
 
 describe("iovsim ping: machine-readable output", () => {
+  // An unknown path once listed every path, paths ping then refused among them (vf-loopback, ...).
+  it("--path with an unknown name lists the paths ping can take", async () => {
+    const r = await cli(["ping", "--path", "nope"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      "iovsim: --path: unknown path 'nope' (paths: native, jail-vf, vm-vf, passthrough, virtio, jail-epair)\n",
+    );
+  });
+
   it("--json validates against iovsim.ping/1: every echo, its summary, conservation", async () => {
     const r = await cli(["ping", "--path", "vm-vf", "-c", "4", "--interval-ms", "10", "--json"]);
     expect(r.err).toBe("");

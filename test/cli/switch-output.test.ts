@@ -137,4 +137,24 @@ describe("iovsim switch: machine-readable output", () => {
     }
     expect(existsSync(join(tmp, "state"))).toBe(false);
   });
+
+  // The page once showed the counts without what qualifies them: an input cut short (the note the
+  // summary prints) and the copies of a replicated frame a pool dropped (copy drops).
+  it("--html has the run's notes and the copies dropped by reason", async () => {
+    const bytes = readFileSync(
+      writeFrames(join(tmp, "jumbo-bcast.pcap"), [
+        eth({ dst: "ff:ff:ff:ff:ff:ff", src: EXT }).ipv4().udp().build({ padTo: 1600 }),
+        eth({ dst: "02:00:00:00:00:10", src: EXT }).ipv4().tcp().build({ padTo: 60 }),
+      ]),
+    );
+    const cut = join(tmp, "cut.pcap");
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    const html = join(tmp, "notes.html");
+    const r = await run("-f", conf, "--in", `wire=${cut}`, "--mtu", "VF-0=9000", "--html", html);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/copy drops: oversize 2/);
+    const page = readFileSync(html, "utf8");
+    expect(page).toMatch(/<h3>Copies dropped, by reason<\/h3>[\s\S]*<th[^>]*>oversize<\/th><td>2<\/td>/);
+    expect(page).toMatch(/<h3 id="notes">Notes<\/h3>[\s\S]*cut\.pcap: [^<]*the last 66 bytes/);
+  });
 });

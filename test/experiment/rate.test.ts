@@ -23,5 +23,8 @@ describe("line rate and --rate", () => {
     expect(() => resolveRate(parseRate("5Mpps"), 1518, 10)).toThrow(
       /--rate 5Mpps: above the line rate of 1518-byte frames/,
     );
+    // The line rate is written with the decimals that show it below the rate refused.
+    expect(() => resolveRate(parseRate("5Mpps"), 64, 1)).toThrow(/1 Gbit\/s link \(1\.488 Mpps\)/);
+    expect(() => resolveRate(parseRate("14881kpps"), 64, 10)).toThrow(/10 Gbit\/s link \(14\.88095 Mpps\)/);
   });
 });

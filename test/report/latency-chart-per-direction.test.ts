@@ -76,4 +76,13 @@ describe("latency chart per direction", () => {
     const l = rxOnly.load_points[0].latency_us!;
     expect(rows.map((r) => r.us)).toEqual([l.p50, l.p90, l.p99, l.p999]);
   });
+
+  // One load point (--rate 1Mpps) makes an x domain of one value, whose tick vega wrote with six
+  // decimals ("1.000000"); the axis says the load as the tables do.
+  it("a one-point chart labels its offered load without trailing zeros", async () => {
+    const svg = await renderSvg(latencyChart(rxOnly).spec, "t");
+    expect(svg).toMatch(/offered load, Mpps/);
+    expect(svg).not.toMatch(/>1\.0+</);
+    expect(svg).toMatch(/>1</);
+  });
 });

@@ -1,7 +1,7 @@
 // The ping table of `paths` and the demo: a path whose echoes all went unanswered has no
 // round-trip time, so its RTT cells are a dash, never 0.0 (which would read as a figure).
 import { describe, expect, it } from "vitest";
-import { pingTable } from "../../src/report/paths-table.ts";
+import { pingTable, simulatorLine } from "../../src/report/paths-table.ts";
 
 const rtt = { min: 9.8, avg: 9.8, max: 9.8, stddev: 0, p50: 9.8, p99: 9.8 };
 const zeros = { min: 0, avg: 0, max: 0, stddev: 0, p50: 0, p99: 0 };
@@ -16,5 +16,29 @@ describe("pingTable", () => {
     const t = pingTable([{ path: "jail-vf", transmitted: 10, received: 0, rtt_us: zeros }]);
     expect(t).toMatch(/jail-vf\s+│ 10 \/ 0\s+│ -\s+│ -\s+│ -\s+│/);
     expect(t).not.toMatch(/0\.0/);
+  });
+});
+
+describe("simulatorLine", () => {
+  const speed = { frames: 6000, events: 1, virtual_s: 0.001, wall_s: 0.3, realtime_factor: 0.004 };
+  it("counts one simulation and one idle ping in the singular", () => {
+    const line = simulatorLine({
+      ...speed,
+      simulations: 1,
+      frames_per_wall_s: 2e4,
+      workers: 1,
+      ping: { simulations: 1, frames: 10, virtual_s: 10 },
+    });
+    expect(line).toMatch(/: 1 simulation, .* 1 worker \(plus 1 idle ping: 10 frames/);
+  });
+  it("and more in the plural", () => {
+    const line = simulatorLine({
+      ...speed,
+      simulations: 4,
+      frames_per_wall_s: 2e4,
+      workers: 2,
+      ping: { simulations: 2, frames: 20, virtual_s: 20 },
+    });
+    expect(line).toMatch(/: 4 simulations, .* 2 workers \(plus 2 idle pings: 20 frames/);
   });
 });

@@ -437,7 +437,7 @@ describe("captures with malformed frames", () => {
     expect(r.code, r.err).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.notes[0]).toContain(
-      "1 frames replayed, 1 flows (popularity as captured); left out: 37 shorter than an Ethernet header (14 B)",
+      "1 frame replayed, 1 flow (popularity as captured); left out: 37 shorter than an Ethernet header (14 B)",
     );
     checkRow(j.results[0]);
   });

@@ -218,15 +218,21 @@ export function directionsOf(path: string): Direction[] {
   return p?.rx ? ["rx"] : ["tx"];
 }
 
-/** `--path a,b` (repeatable): names checked, empty names refused. Empty list = every path. */
-export function parsePathNames(given: string[] | undefined): string[] {
+/**
+ * `--path a,b` (repeatable): names checked, empty names refused. Empty list = every path.
+ * `listed`: the paths an error lists (a command that takes fewer, as ping, names only those).
+ */
+export function parsePathNames(
+  given: string[] | undefined,
+  listed: readonly string[] = PATH_NAMES,
+): string[] {
   if (given === undefined) return [];
   const names = given.flatMap((s) => s.split(","));
   for (const n of names) {
     if (n.trim() === "")
-      throw new UserError("E_USAGE", `--path: empty path name (paths: ${PATH_NAMES.join(", ")})`);
+      throw new UserError("E_USAGE", `--path: empty path name (paths: ${listed.join(", ")})`);
     if (!enginePath(n))
-      throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${PATH_NAMES.join(", ")})`);
+      throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${listed.join(", ")})`);
   }
   refuseRepeatedItems("--path", names);
   return names;

@@ -31,6 +31,9 @@ import {
 import { pingCount, pingIntervalMs } from "./ping-numbers.ts";
 import { pingPart, runPing } from "./ping-run.ts";
 
+/** The paths ping can send through: a consumer that sends and a wire that answers. */
+const PING_PATHS = PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both"));
+
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
                    [-f iovctl.conf | --host] [--seed N] [--json | --csv] [--html FILE]
 
@@ -61,7 +64,7 @@ are simulated; a last line reports how fast the simulator ran (wall clock).
              and cost profile; charts as SVG, no network; docs/reports.md)
 exit status: 0 every echo answered, 1 bad usage, 2 an echo unanswered (ping(8) exits 0 when
 any reply came; a note then says where the simulation dropped the frames) or conservation violated
-paths: ${PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both")).join(", ")}
+paths: ${PING_PATHS.join(", ")}
 `;
 
 /** ping(8)'s lines, every time labelled simulated. */
@@ -97,7 +100,7 @@ export const command = defineCommand({
   hints: RENAMED,
   async run({ opts, argv: args }, ctx) {
     const v = opts as Values;
-    const names = parsePathNames(v.path as string[] | undefined);
+    const names = parsePathNames(v.path as string[] | undefined, PING_PATHS);
     if (names.length === 0) throw new UserError("E_USAGE", "ping: --path NAME is required (see --help)");
     if (names.length !== 1) throw new UserError("E_USAGE", "ping: give exactly one --path");
     const path = names[0];

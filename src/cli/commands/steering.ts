@@ -1,5 +1,6 @@
 // `iovsim steering`: steering strategies as graphs on the virtual-time engine (docs/steering.md).
 // Every figure is simulated; the simulator's own speed is printed apart.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } from "../../engine/faults.ts";
 import { UserError } from "../../errors.ts";
@@ -187,7 +188,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   const mixOpt = str("mix") !== undefined ? "--mix" : "--encap";
   const mix = str("mix") ?? str("encap");
   if (mix !== undefined) {
-    o.mixes = mix.split(",").map((s) => s.trim());
+    o.mixes = splitMixes(mix);
     refuseRepeatedItems(mixOpt, o.mixes);
     for (const m of o.mixes) {
       if (m === "pcap:") throw new UserError("E_USAGE", `${mixOpt}: 'pcap:' needs a file name (pcap:FILE)`);
@@ -593,17 +594,17 @@ export const command = defineCommand({
       ctx.out(`steering (simulated, virtual time; cost profile ${o.profile}, ixl0 at ${linkGbps} Gbit/s)\n`);
       for (const n of notes) ctx.out(`  ${n}\n`);
       ctx.out(steeringTable(m.results));
-      ctx.out(`\nper-queue load (${ratePps !== null ? "at --rate" : "at NDR"}):\n`);
-      ctx.out(
-        perQueueBars(
-          m.results.filter(
-            (r) =>
-              r.queues ===
-              Math.max(...o.queues.filter((q) => m.results.some((x) => x.queues === q && !x.skipped))),
-          ),
+      const bars = perQueueBars(
+        m.results.filter(
+          (r) =>
+            r.queues ===
+            Math.max(...o.queues.filter((q) => m.results.some((x) => x.queues === q && !x.skipped))),
         ),
       );
-      if (o.ndr) ctx.out(`\n${ndrChart(m.results)}`);
+      // Where no NDR was found, no row has a load to draw: the sections are left out.
+      if (bars) ctx.out(`\nper-queue load (${ratePps !== null ? "at --rate" : "at NDR"}):\n${bars}`);
+      const chart = o.ndr ? ndrChart(m.results) : "";
+      if (chart) ctx.out(`\n${chart}`);
       if (o.faults.length > 0) {
         ctx.out(`\ninjected faults (simulated): ${o.faults.map(faultText).join(", ")}\n`);
         ctx.out("  sink-stall and generator-overrun at --rate; NDR searched fault-free\n");
@@ -616,3 +617,25 @@ export const command = defineCommand({
     return faultExit(o.faults, ctx);
   },
 });
+
+/**
+ * The --mix list, split at its commas, except a comma inside a capture's file name: a piece
+ * after `pcap:FILE` that is not a mix and makes `FILE,piece` a file that exists belongs to
+ * that file name (`pcap:run,2.pcap`), which a plain split once refused as an unknown mix.
+ */
+export function splitMixes(value: string): string[] {
+  const out: string[] = [];
+  for (const piece of value.split(",")) {
+    const last = out[out.length - 1];
+    const joined = `${last},${piece}`;
+    if (
+      last?.startsWith("pcap:") &&
+      !piece.trim().startsWith("pcap:") &&
+      !(MIX_NAMES as readonly string[]).includes(piece.trim()) &&
+      existsSync(joined.slice("pcap:".length))
+    )
+      out[out.length - 1] = joined;
+    else out.push(piece);
+  }
+  return out.map((m) => m.trim());
+}

@@ -636,6 +636,7 @@ export const command = defineCommand({
         version: j.tool.version,
         command: commandLine("switch", args),
         counters: switchReportCounters(j),
+        notes: switchNotes(j, opts.conf, runNotes),
         config: { file: opts.conf, text: readFileSync(opts.conf, "utf8") },
       });
       ctx.err(`iovsim: wrote ${opts.html}\n`);

@@ -87,6 +87,9 @@ const latencyY = (positive: boolean, title = "one-way latency, µs (simulated)")
   scale: positive ? { type: "log" } : {},
   axis: { tickCount: 5, format: "~s" },
 });
+/** Offered-load ticks without trailing zeros: one load point (--rate) is a domain of one value,
+ *  whose tick vega's default format wrote with six decimals (1.488000). */
+const offeredAxis = { format: "~g" };
 const percentileColour = { field: "percentile", type: "nominal", sort: [...PERCENTILES], title: null };
 
 export function latencyChart(p: PathResult): ChartDef {
@@ -108,7 +111,7 @@ function combinedLatencyChart(p: PathResult): ChartDef {
         {
           mark: { type: "line", point: true, tooltip: true },
           encoding: {
-            x: { field: "offered", type: "quantitative", title: "offered load, Mpps" },
+            x: { field: "offered", type: "quantitative", title: "offered load, Mpps", axis: offeredAxis },
             y: latencyY(positive),
             color: percentileColour,
           },
@@ -197,7 +200,12 @@ function perDirectionLatencyChart(p: PathResult): ChartDef {
           {
             mark: { type: "line", point: true, tooltip: true },
             encoding: {
-              x: { field: "offered", type: "quantitative", title: "offered load, both directions, Mpps" },
+              x: {
+                field: "offered",
+                type: "quantitative",
+                title: "offered load, both directions, Mpps",
+                axis: offeredAxis,
+              },
               y: latencyY(positive, "one-way µs (simulated)"),
               color: percentileColour,
             },

@@ -522,6 +522,18 @@ function countersSection(input: ReportInput): Section | null {
     parts.push({ html: "<h3>Frames dropped, by reason</h3>" });
     parts.push({ html: table([{ head: "reason", text: true }, "frames"], drops) });
   }
+  const copyDrops = Object.entries(c.copyDrops ?? {});
+  if (copyDrops.length > 0) {
+    parts.push({ html: "<h3>Copies dropped, by reason</h3>" });
+    parts.push({ html: table([{ head: "reason", text: true }, "copies"], copyDrops) });
+  }
+  // What the summary says beside the table (an input cut short, records skipped, a VF the driver
+  // refused): the counts above are read with it.
+  const notes = input.notes ?? [];
+  if (notes.length > 0)
+    parts.push({
+      html: `<h3 id="notes">Notes</h3>\n<ul>\n${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("\n")}\n</ul>`,
+    });
   return { id: "counters", title: "Counters per VF", badge: null, parts };
 }
 

@@ -134,6 +134,8 @@ export const SwitchCountersSchema = z.object({
   pf: z.string().optional(),
   conservation: z.unknown().optional(),
   frameDrops: z.record(z.string(), nonneg).optional(),
+  /** Single copies dropped (one pool's copy of a replicated frame), by reason. */
+  copyDrops: z.record(z.string(), nonneg).optional(),
   /**
    * Frames per input port / function (`switch --json` functions[]); not counters.json's
    * `functions`, which has another shape and is ignored here.
