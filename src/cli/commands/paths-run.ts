@@ -157,7 +157,7 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
       if (short !== null) {
         // A sender pushed back offers less and loses nothing: no trial length shows a loss.
         notes.push(
-          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load; the ${loss} % loss shown stays with --trial-ms, while the latency (from each frame's due time) grows with it`,
+          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load; the ${loss} % loss shown stays with --trial-ms, and the latency runs from when it made each frame (late, never back-dated to its slot)`,
         );
         continue;
       }
