@@ -68,8 +68,17 @@ export function resolveRate(r: RateSpec, frameBytes: number, linkGbps: number, o
   if (pps > line * (1 + 1e-9) && !(r.kind === "pps" && r.upToLine)) {
     throw new UserError(
       "E_USAGE",
-      `${option} ${r.text}: above the line rate of ${Number(frameBytes.toFixed(1))}-byte frames on a ${linkGbps} Gbit/s link (${(line / 1e6).toFixed(3)} Mpps)`,
+      `${option} ${r.text}: above the line rate of ${Number(frameBytes.toFixed(1))}-byte frames on a ${linkGbps} Gbit/s link (${lineMpps(line, pps)} Mpps)`,
     );
   }
   return Math.min(pps, line);
+}
+
+/** The line rate in Mpps to as many decimals (3 to 6) as show it below the rate asked: the rate
+ *  everyone quotes for 64 B at 10 GbE, 14.881 Mpps, is 14.880952 and above it, and "14.881Mpps:
+ *  above the line rate (14.881 Mpps)" read as a contradiction. */
+function lineMpps(linePps: number, askedPps: number): string {
+  let digits = 3;
+  while (digits < 6 && Number((linePps / 1e6).toFixed(digits)) >= askedPps / 1e6) digits++;
+  return (linePps / 1e6).toFixed(digits);
 }
