@@ -115,3 +115,36 @@ describe("paths: the configuration and each path's PF or VF", () => {
     expect(out).toMatch(/^ {2}vm-vf: VF-1 ppt0 \(pci0:\d+:\d+:\d+\), MAC 02:01:00:00:00:11, no port VLAN$/m);
   });
 });
+
+// Under --count N the trial lasts N / the rate; the above-capacity notes said "grows with
+// --trial-ms", an option that --count excludes.
+describe("paths --rate --count: the notes name the option that sets the trial's length", () => {
+  it("above capacity with --count: 'grows with --count', not --trial-ms", async () => {
+    const out = await cli("--path", "native", "--size", "64", "--rate", "100%", "--count", "3000", "--json");
+    const notes = pathsJsonSchema
+      .parse(JSON.parse(out))
+      .notes.filter((n) => n.startsWith("native rx 64: at --rate"));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /loss shown is what its queues did not absorb in this trial, and grows with --count$/,
+    );
+  });
+
+  it("a sender held back under --count: its loss 'stays with --count'", async () => {
+    const argv = [
+      "--path",
+      "native",
+      "--direction",
+      "tx",
+      "--size",
+      "64",
+      "--rate",
+      "100%",
+      "--count",
+      "20000",
+    ];
+    const notes = pathsJsonSchema.parse(JSON.parse(await cli(...argv, "--json"))).notes;
+    const note = notes.find((n) => n.startsWith("native tx 64: at --rate 100% the sender offered"));
+    expect(note).toMatch(/loss shown stays with --count, and the latency runs from when it made each frame/);
+  });
+});

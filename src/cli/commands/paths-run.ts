@@ -154,10 +154,12 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
       const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
       const short = senderShortfall(lp.result, asked, o.precision / 2, o.trial.arrival === "poisson");
       const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
+      // The option that sets the trial's length: --count N frames lasts N / the rate.
+      const length = o.trial.count === undefined ? "--trial-ms" : "--count";
       if (short !== null) {
         // A sender pushed back offers less and loses nothing: no trial length shows a loss.
         notes.push(
-          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load; the ${loss} % loss shown stays with --trial-ms, and the latency runs from when it made each frame (late, never back-dated to its slot)`,
+          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load; the ${loss} % loss shown stays with ${length}, and the latency runs from when it made each frame (late, never back-dated to its slot)`,
         );
         continue;
       }
@@ -171,7 +173,7 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
           ? `${a.resource} was busy for the whole trial`
           : `${a.resource}'s work for the frames offered${cost} takes ${((a.workShare as number) * 100).toFixed(1)} % of the time they were offered in`;
       notes.push(
-        `${at} ${why}: the path does not sustain this load (${a.basis === "busy" ? "the search fails it at any loss" : "its queues fill for as long as the load lasts"}); the ${loss} % loss shown is what its queues did not absorb in this trial, and grows with --trial-ms`,
+        `${at} ${why}: the path does not sustain this load (${a.basis === "busy" ? "the search fails it at any loss" : "its queues fill for as long as the load lasts"}); the ${loss} % loss shown is what its queues did not absorb in this trial, and grows with ${length}`,
       );
     }
   return notes;
