@@ -148,3 +148,29 @@ describe("paths --rate --count: the notes name the option that sets the trial's 
     expect(note).toMatch(/loss shown stays with --count, and the latency runs from when it made each frame/);
   });
 });
+
+// --direction both: native's transmit sender is held back by its core while the receive
+// direction, sent by the wire, offers its all and loses. The note said "the sender offered 16.032
+// of the 29.760 Mpps asked" (the sum) and that the 82.8 % loss (the receive side's) "stays".
+describe("paths --rate --direction both: each direction's sender and loss on its own", () => {
+  it("the transmit sender's shortfall with its own loss; the receive loss grows", async () => {
+    const argv = ["--path", "native", "--direction", "both", "--size", "64", "--rate", "100%", "--json"];
+    const j = pathsJsonSchema.parse(JSON.parse(await cli(...argv)));
+    const lp = j.paths[0]!.load_points[0]!;
+    const tx = lp.per_direction!.tx;
+    const rx = lp.per_direction!.rx;
+    expect(tx.offered_mpps).toBeLessThan(0.5 * rx.offered_mpps);
+    expect(tx.loss_ratio).toBe(0);
+    expect(rx.loss_ratio).toBeGreaterThan(0);
+    const notes = j.notes.filter((n) => n.startsWith("native both 64: at --rate 100%"));
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toContain(
+      `its tx sender offered ${tx.offered_mpps.toFixed(3)} of the 14.881 Mpps asked`,
+    );
+    expect(notes[0]).toContain("the 0.0 % tx loss shown stays with --trial-ms");
+    expect(notes[1]).toContain(
+      `the ${(rx.loss_ratio * 100).toFixed(1)} % rx loss shown is what its queues did not absorb`,
+    );
+    expect(notes.join("\n")).not.toMatch(/the sender offered/);
+  });
+});
