@@ -174,3 +174,25 @@ describe("paths --rate --direction both: each direction's sender and loss on its
     expect(notes.join("\n")).not.toMatch(/the sender offered/);
   });
 });
+
+// A 1 ms trial at 1500 pps holds 1.5 frames; the sender makes 2 (the first at the trial's start)
+// and the offered rate read 0.002 Mpps, a third above the rate asked, without a word.
+describe("paths --rate whose trial holds a fraction of a frame", () => {
+  it("says the offered rate reads above the one asked, and the way to the exact rate", async () => {
+    const base = ["--path", "native", "--size", "64", "--json"];
+    const j = pathsJsonSchema.parse(JSON.parse(await cli(...base, "--rate", "1500pps")));
+    expect(j.paths[0]!.load_points[0]!.offered_mpps).toBe(0.002);
+    expect(j.notes).toContain(
+      "--rate 1500pps: a 1 ms trial holds 1.5 frames of 64 bytes at that rate; its sender makes whole frames, the first at the trial's start (2), so the offered rate reads 33 % above the rate asked (give --count N frames for the rate asked exactly, or a longer --trial-ms)",
+    );
+    // Whole frames (2 in 1 ms), or --count: the rate asked, nothing to say.
+    const whole = pathsJsonSchema.parse(JSON.parse(await cli(...base, "--rate", "2kpps")));
+    expect(whole.paths[0]!.load_points[0]!.offered_mpps).toBe(0.002);
+    expect(whole.notes.join("\n")).not.toMatch(/whole frames/);
+    const counted = pathsJsonSchema.parse(
+      JSON.parse(await cli(...base, "--rate", "1500pps", "--count", "3")),
+    );
+    expect(counted.paths[0]!.load_points[0]!.offered_mpps).toBe(0.0015);
+    expect(counted.notes.join("\n")).not.toMatch(/whole frames/);
+  });
+});
