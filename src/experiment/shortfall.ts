@@ -34,3 +34,27 @@ export function senderShortfall(
   const allowance = 1 + tolerance * askedFrames + (poisson ? 5 * Math.sqrt(askedFrames) : 0);
   return missing > allowance ? { askedPps, offeredPps: r.offered_pps } : null;
 }
+
+/**
+ * One direction of a `both` trial whose sender offered less than the `ratePps` asked of it (the
+ * same test as senderShortfall, on that direction's own offered rate over the trial's window),
+ * else null. Summed over the two directions, a transmit sender held back hid behind a receive
+ * direction that offered its all, and the note spoke of "the sender" and of the receive loss.
+ */
+export function directionShortfall(
+  r: SimResult,
+  direction: "rx" | "tx",
+  ratePps: number,
+  tolerance: number,
+  poisson: boolean,
+): Shortfall | null {
+  const d = r.per_direction?.[direction];
+  if (d === undefined || !(ratePps > 0)) return null;
+  // Both directions share the measured window: its length from the frames the trial counted.
+  const windowS = r.offered_pps > 0 ? r.conservation.sent / r.offered_pps : 0;
+  if (!(windowS > 0)) return null;
+  const askedFrames = ratePps * windowS;
+  const missing = askedFrames - d.offered_pps * windowS;
+  const allowance = 1 + tolerance * askedFrames + (poisson ? 5 * Math.sqrt(askedFrames) : 0);
+  return missing > allowance ? { askedPps: ratePps, offeredPps: d.offered_pps } : null;
+}

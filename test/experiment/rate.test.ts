@@ -27,4 +27,14 @@ describe("line rate and --rate", () => {
     expect(() => resolveRate(parseRate("5Mpps"), 64, 1)).toThrow(/1 Gbit\/s link \(1\.488 Mpps\)/);
     expect(() => resolveRate(parseRate("14881kpps"), 64, 10)).toThrow(/10 Gbit\/s link \(14\.88095 Mpps\)/);
   });
+
+  // 14.881 Mpps is how 64 B at 10 GbE is quoted; the line rate is 14.880952 Mpps, and the error
+  // read "14.881Mpps: above the line rate ... (14.881 Mpps)".
+  it("a rate just above line rate is refused with the line rate to the digits that show it", () => {
+    expect(() => resolveRate(parseRate("14.881Mpps"), 64, 10)).toThrow(
+      "--rate 14.881Mpps: above the line rate of 64-byte frames on a 10 Gbit/s link (14.88095 Mpps)",
+    );
+    expect(() => resolveRate(parseRate("14.89Mpps"), 64, 10)).toThrow(/\(14\.881 Mpps\)$/);
+    expect(resolveRate(parseRate("14.880952Mpps"), 64, 10)).toBe(14_880_952);
+  });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
 import { lineRatePps } from "../../src/experiment/rate.ts";
 import { searchThroughput } from "../../src/experiment/search.ts";
-import { senderShortfall } from "../../src/experiment/shortfall.ts";
+import { directionShortfall, senderShortfall } from "../../src/experiment/shortfall.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { simulateQueue } from "./queue-double.ts";
 
@@ -57,5 +57,32 @@ describe("a sender that falls short of the trial's rate", () => {
     expect(s.ndrPps).toBeGreaterThan(3e6 - 0.01 * LINE);
     expect(s.pdrPps).toBeLessThanOrEqual(3e6 * 1.005);
     expect(s.trials.find((t) => t.ratePps > 3.2e6)?.senderShort).toBe(true);
+  });
+});
+
+// Direction both: a transmit sender held back (native at 64 B: 1.15 of 14.88 Mpps) next to a
+// receive direction that offered its all was judged on the sum, and the note spoke of "the
+// sender" and the receive loss. Each direction is judged on its own offered rate.
+describe("a both trial: each direction's sender on its own", () => {
+  const both = (rxPps: number, txPps: number): SimResult => {
+    const r = pushedBack(rxPps + txPps, 1e12);
+    const figures = (pps: number) => ({
+      offered_pps: pps,
+      delivered_pps: pps,
+      loss_ratio: 0,
+      latency_us: r.latency_us,
+    });
+    return { ...r, direction: "both", per_direction: { rx: figures(rxPps), tx: figures(txPps) } };
+  };
+
+  it("the short direction is found, the full one is not", () => {
+    const r = both(2e6, 1e6);
+    expect(directionShortfall(r, "tx", 2e6, 0.005, false)).toEqual({ askedPps: 2e6, offeredPps: 1e6 });
+    expect(directionShortfall(r, "rx", 2e6, 0.005, false)).toBeNull();
+    expect(directionShortfall(both(2e6, 2e6), "tx", 2e6, 0.005, false)).toBeNull();
+  });
+
+  it("no per-direction figures (a one-direction trial): null", () => {
+    expect(directionShortfall(pushedBack(2e6, 1e6), "tx", 2e6, 0.005, false)).toBeNull();
   });
 });

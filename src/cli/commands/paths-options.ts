@@ -538,6 +538,14 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   if (rate && v.rate !== undefined) refuseAboveLineRate(rate, cases, pathHost);
   if (rate && v.rate !== undefined && count === undefined)
     for (const c of cases) checkTrialOffersFrames(rate, c, durationNs);
+  if (rate && v.rate !== undefined && count === undefined && arrival === "constant") {
+    const said = new Set<string>();
+    for (const c of cases) {
+      const note = wholeFramesNote(rate, c, durationNs);
+      if (note !== undefined && !said.has(note)) notes.push(note);
+      if (note !== undefined) said.add(note);
+    }
+  }
   if (replay?.rate?.kind === "pps" && count === undefined) {
     const note = shortCaptureTrialNote(replay.rate.pps, durationNs);
     if (note) notes.push(note);
@@ -674,6 +682,22 @@ function checkTrialOffersFrames(rate: RateSpec, c: ExperimentCase, durationNs: n
     "E_USAGE",
     `--rate ${rate.text}: a ${durationNs / 1e6} ms trial offers ${Number(frames.toPrecision(2))} frames of ${c.size === "imix" ? "the imix" : `${c.size} bytes`}, less than one (give --count N frames, or a longer --trial-ms)`,
   );
+}
+
+/**
+ * A --rate whose trial holds a fraction of a frame beyond whole ones (1500pps for 1 ms: 1.5):
+ * the sender makes whole frames, the first at the trial's start (2 there), so the offered rate
+ * reads above the one asked (0.002 Mpps, 33 % more). Said when that is more than 1 %, with the
+ * way to the rate asked (--count N: the trial then lasts N / the rate).
+ */
+function wholeFramesNote(rate: RateSpec, c: ExperimentCase, durationNs: number): string | undefined {
+  const pps = resolveRate(rate, c.frameBytes, c.linkGbps as number);
+  const frames = (pps * durationNs) / 1e9;
+  // Constant gaps from 0: the slots in [0, trial) are ceil(frames), within rounding of a whole.
+  const whole = Math.abs(frames - Math.round(frames)) < 1e-6 ? Math.round(frames) : Math.ceil(frames);
+  const over = whole / frames - 1;
+  if (!(over > 0.01)) return undefined;
+  return `--rate ${rate.text}: a ${durationNs / 1e6} ms trial holds ${Number(frames.toPrecision(3))} frames of ${c.size === "imix" ? "the imix" : `${c.size} bytes`} at that rate; its sender makes whole frames, the first at the trial's start (${whole}), so the offered rate reads ${(over * 100).toFixed(0)} % above the rate asked (give --count N frames for the rate asked exactly, or a longer --trial-ms)`;
 }
 
 /**

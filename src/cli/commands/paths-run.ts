@@ -12,7 +12,7 @@ import {
 } from "../../experiment/experiment.ts";
 import { lineRatePps, resolveRate } from "../../experiment/rate.ts";
 import { createRunner } from "../../experiment/runners.ts";
-import { senderShortfall } from "../../experiment/shortfall.ts";
+import { directionShortfall, senderShortfall } from "../../experiment/shortfall.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import { portLinkGbps } from "../../paths/setup.ts";
 import {
@@ -154,10 +154,36 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
       const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
       const short = senderShortfall(lp.result, asked, o.precision / 2, o.trial.arrival === "poisson");
       const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
-      if (short !== null) {
+      // The option that sets the trial's length: --count N frames lasts N / the rate.
+      const length = o.trial.count === undefined ? "--trial-ms" : "--count";
+      let lossShown = `${loss} % loss`;
+      const held = `the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load`;
+      const made = "the latency runs from when it made each frame (late, never back-dated to its slot)";
+      const perDirection = lp.result.per_direction;
+      if (c.case.direction === "both" && perDirection !== undefined) {
+        // Each direction's own sender, with its own loss: summed, a transmit sender held back
+        // was read against the receive direction's loss (which grows with the trial).
+        const dirs = ["rx", "tx"] as const;
+        const poisson = o.trial.arrival === "poisson";
+        const shorts = dirs.map((dir) => directionShortfall(lp.result, dir, asked, o.precision / 2, poisson));
+        dirs.forEach((dir, i) => {
+          const s = shorts[i];
+          if (s === null) return;
+          const dirLoss = (Math.max(0, perDirection[dir].loss_ratio) * 100).toFixed(1);
+          notes.push(
+            `${at} its ${dir} sender offered ${m(s.offeredPps)} of the ${m(s.askedPps)} Mpps asked: ${held}; the ${dirLoss} % ${dir} loss shown stays with ${length}, and ${made}`,
+          );
+        });
+        // The other direction's loss, when it has any, is the above-capacity note's.
+        if (shorts.some((x) => x !== null)) {
+          const other = dirs.find((dir, i) => shorts[i] === null && perDirection[dir].loss_ratio > 0);
+          if (other === undefined) continue;
+          lossShown = `${(perDirection[other].loss_ratio * 100).toFixed(1)} % ${other} loss`;
+        }
+      } else if (short !== null) {
         // A sender pushed back offers less and loses nothing: no trial length shows a loss.
         notes.push(
-          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load; the ${loss} % loss shown stays with --trial-ms, while the latency (from each frame's due time) grows with it`,
+          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: ${held}; the ${loss} % loss shown stays with ${length}, and ${made}`,
         );
         continue;
       }
@@ -171,7 +197,7 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
           ? `${a.resource} was busy for the whole trial`
           : `${a.resource}'s work for the frames offered${cost} takes ${((a.workShare as number) * 100).toFixed(1)} % of the time they were offered in`;
       notes.push(
-        `${at} ${why}: the path does not sustain this load (${a.basis === "busy" ? "the search fails it at any loss" : "its queues fill for as long as the load lasts"}); the ${loss} % loss shown is what its queues did not absorb in this trial, and grows with --trial-ms`,
+        `${at} ${why}: the path does not sustain this load (${a.basis === "busy" ? "the search fails it at any loss" : "its queues fill for as long as the load lasts"}); the ${lossShown} shown is what its queues did not absorb in this trial, and grows with ${length}`,
       );
     }
   return notes;

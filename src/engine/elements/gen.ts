@@ -137,6 +137,19 @@ export const gen: ElementKind = {
       }
       const until = Math.min(t + Q, offerUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
+      // A sender on a CPU behind its slots (its queue was full: its stack held it back) makes
+      // the frames it owes when it gets to them, once its core has done the work already given
+      // it, and stamps them then, not back-dated to their slots: it offers what it made, when it
+      // made it (the measured window counts frames by stamp), and their latency runs from then.
+      // Its slots stay where they were: it keeps sending as fast as its core allows. A sender on
+      // time (every frame below capacity) is untouched: its frames are stamped at their slots.
+      if (!onWire) {
+        const nowPs = Math.floor(t * 1000); // t can be a slot's ps / 1000: never past that slot
+        if (u64(ctx, c + P.G_NEXT_PS) < nowPs) {
+          const madePs = Math.floor(Math.max(t, res.busyUntil) * 1000);
+          if (u64(ctx, c + P.G_WIRE_PS) < madePs) setU64(ctx, c + P.G_WIRE_PS, madePs);
+        }
+      }
       overrun?.before(t);
       const full0 = dropsWhenFull ? u64(ctx, c + P.G_RINGFULL) : 0;
       // A sending thread builds each frame when its slot comes: its work starts at the first slot.
