@@ -13,6 +13,7 @@ import { Link } from "../../src/engine/link.ts";
 import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { limitedHost } from "../helpers/limited-vf-host.ts";
 import { baseSpec } from "./base-spec.ts";
 
@@ -178,5 +179,26 @@ describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
     // driver re-draining on a timer posted what the NIC had taken since, about one frame.
     expect(drv.max_batch).toBeGreaterThanOrEqual(22);
     expect(drv.max_batch).toBeLessThanOrEqual(23);
+  });
+
+  // Passthrough transmit of 512 B frames at line rate with the freebsd profile: the guest's vCPU
+  // is the bottleneck and a backlog drains after the offer ends, the sender done. While the queue
+  // is stopped the vCPU idles as its guest does (a HLT exit); the completion that wakes the queue
+  // then reaches it as an interrupt (iflib's IPI_TX_INTR at the bound), priced as one, not as
+  // work on a halted vCPU.
+  it("a vCPU that halted while its queue was stopped is woken by the completion interrupt", () => {
+    const r = simulate(
+      baseSpec({
+        path: "passthrough",
+        direction: "tx",
+        profile: "freebsd",
+        ratePps: 10e9 / ((512 + 20) * 8),
+        traffic: defaultProfile({ sizes: { kind: "fixed", size: 512 } }),
+      }),
+    );
+    expect(r.conservation.ok).toBe(true);
+    const vcpu = r.resources.find((x) => x.resource === "guest-vcpu0")!;
+    expect(vcpu.by_event.exit ?? 0).toBeGreaterThan(0);
+    expect(vcpu.by_event.irq ?? 0).toBeGreaterThan(0);
   });
 });

@@ -48,14 +48,20 @@ export class TxQueueStop {
   /**
    * Wires the queue to its ring: the NIC completes descriptors as it fetches their frames' data
    * (the ring's `completed`); once `wakeFree` are free, at the time the completion that frees the
-   * last of them is done, the queue wakes and `stage` runs.
+   * last of them is done, the queue wakes and `stage` runs, through `deliver` when given (which
+   * may first take an interrupt to a halted CPU).
    */
-  wakeOnCompletion(ctx: SimContext, stage: Stage): void {
+  wakeOnCompletion(
+    ctx: SimContext,
+    stage: Stage,
+    deliver?: (t: number, then: (t: number) => void) => void,
+  ): void {
     const wake = (t: number): void => {
       this.waking = false;
       this.stopped = false;
       this.wakes++;
-      stage.onInput(t);
+      if (deliver) deliver(t, stage.onInput);
+      else stage.onInput(t);
     };
     this.ring.completed = (from: number, to: number, n: number): void => {
       if (!this.stopped || this.waking) return;

@@ -8,6 +8,7 @@
 // tx_stop_free_desc, tx_wake_free_desc), with no timed retry in between.
 import { UserError } from "../../errors.ts";
 import type { WorkEnd } from "../activation.ts";
+import { deviceInterrupt } from "../irq.ts";
 import { type ElementKind, inToOut, pcieOf, pricedInToOut, softwareStage } from "./common.ts";
 import { TxQueueStop } from "./tx-queue-stop.ts";
 
@@ -56,7 +57,18 @@ export const txdrv: ElementKind = {
       return taken;
     };
     const act = softwareStage(ctx, res, input, work);
-    queue.wakeOnCompletion(ctx, act);
+    // A vCPU that halted while the queue was stopped (its sender done, frames left in the stack's
+    // queue) is woken by the completion interrupt the driver asked for (iflib_encap sets
+    // IPI_TX_INTR on the descriptor that reaches the bound; Linux's transmit interrupt): priced
+    // as any device interrupt. A CPU still running sees the completion without one.
+    queue.wakeOnCompletion(ctx, act, (t, then) => {
+      if (res.kind !== "vcpu" || !res.sleeping) return then(t);
+      res.active++;
+      deviceInterrupt(ctx, res, spec.irqHost, t, (at) => {
+        res.active--;
+        then(at);
+      });
+    });
     return { name: spec.name, stats: act.stats };
   },
 };
