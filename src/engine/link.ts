@@ -52,6 +52,10 @@ export class Link {
   /** The consumer took descriptors (room for the producer) at this time: a producer parked on
    *  the full ring resumes through this (vhost's transmit behind the tap's hand-off). */
   taken: ((t: number) => void) | null = null;
+  /** The NIC completed `n` descriptors of its transmit ring, their frames' data fetched one after
+   *  the other from `from` to `to` (each descriptor is done, and its slot the driver's again, once
+   *  its data is in the NIC): a driver's stopped queue wakes through this (tx-queue-stop.ts). */
+  completed: ((from: number, to: number, n: number) => void) | null = null;
   /** Doorbells on their way to the NIC: (head value, time visible). */
   private readonly refills = new Records();
   private visibleHead: number;
@@ -114,6 +118,15 @@ export class Link {
   /** Descriptors waiting (ready or not). */
   pending(): number {
     return this.dist(this.tail(), this.head());
+  }
+
+  /** A ring's room for its producer: its limit (R_LIMIT) less the descriptors outstanding, the
+   *  same rule as the kernels' rSpace (assembly/pathring.ts). */
+  room(): number {
+    if (!this.ring) throw new Error(`link ${this.name}: room() needs a ring`);
+    const limit = this.u32[(this.ring + R_LIMIT) >>> 2];
+    const used = this.pending();
+    return used >= limit ? 0 : limit - used;
   }
 
   /** Producer: everything up to the current tail is ready at `t` (times never go back). */

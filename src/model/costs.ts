@@ -17,6 +17,7 @@ import {
   refuseDuplicateKey,
 } from "../nic/json-locate.ts";
 import { COST_SWITCHES, switchList } from "./cost-switches.ts";
+import { NIC_TX_RING_SIZE } from "./nic-tx-ring.ts";
 import { VIRTIO_RING_SIZE } from "./virtio-ring.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
@@ -110,6 +111,8 @@ export const COST_NAMES = [
   "dispatch_parse_cycles",
   "xcore_transfer_cycles",
   "app_rx_cycles",
+  "tx_stop_free_desc",
+  "tx_wake_free_desc",
   "backpressure_retry_ns",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
@@ -125,6 +128,8 @@ const FLAGS: CostName[] = [
 ];
 const POSITIVE: CostName[] = [
   "cpu_ghz",
+  "tx_stop_free_desc",
+  "tx_wake_free_desc",
   "backpressure_retry_ns",
   "napi_budget",
   "nic_window_frames",
@@ -141,6 +146,8 @@ const WHOLE: CostName[] = [
   "virtio_rx_refill_free",
   "vhost_pkt_weight",
   "vhost_byte_weight",
+  "tx_stop_free_desc",
+  "tx_wake_free_desc",
 ];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
@@ -168,8 +175,21 @@ function domainProblem(k: CostName, v: number, unit: string): string | undefined
   // num_free > min(budget, vring size) / 2).
   if (k === "virtio_rx_refill_free" && v >= VIRTIO_RING_SIZE)
     return `must stay below the virtio ring size (${VIRTIO_RING_SIZE} entries), or the guest never re-posts its receive buffers`;
+  // A driver posts while this many descriptors of the NIC's transmit ring are free, and is woken
+  // once this many are: more than the ring holds and it never posts, or is never woken.
+  if ((k === "tx_stop_free_desc" || k === "tx_wake_free_desc") && v > NIC_TX_RING_SIZE)
+    return `must be at most the NIC transmit ring's ${NIC_TX_RING_SIZE} descriptors, or the transmit queue never posts or is never woken`;
   if (v > COST_MAX) return "at most 10^9 (the largest value the engine takes for any constant)";
   return undefined;
+}
+
+/** A transmit queue woken with fewer descriptors free than it stops at would stop again at once:
+ *  why the pair cannot be, or undefined (either missing: reported on its own). */
+function wakeBelowStop(c: Partial<Record<CostName, number>>): string | undefined {
+  const stop = c.tx_stop_free_desc;
+  const wake = c.tx_wake_free_desc;
+  if (stop === undefined || wake === undefined || wake >= stop) return undefined;
+  return `must be at least tx_stop_free_desc (${stop}): a transmit queue woken with fewer free would stop again at once`;
 }
 
 const fileSchema = z
@@ -295,6 +315,8 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
       });
     if (value !== undefined) c[k] = value;
   }
+  const pair = wakeBelowStop(c);
+  if (pair) problems.push({ path: ["constants", "tx_wake_free_desc", "value"], message: pair });
   if (problems.length > 0) {
     // In file order (the schema and the checks after it each go entry by entry); once each.
     const offset = (path: PropertyKey[]) => (text === undefined ? 0 : jsonPathOffset(text, path));
@@ -442,6 +464,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
     if (why) throw bad(`${k} = ${v}: ${why}`);
     constants[k] = { ...rec, value: v };
   }
+  const pair = wakeBelowStop({ ...p.c, ...changes });
+  if (pair) throw bad(`tx_wake_free_desc = ${constants.tx_wake_free_desc!.value}: ${pair}`);
   return { ...p, name: p.name + suffix, ref: p.ref + suffix, c: { ...p.c, ...changes }, constants };
 }
 

@@ -1,10 +1,11 @@
-// A transmit driver's retry that posts nothing costs nothing (src/engine/elements/txdrv.ts): with
-// no VF rate limit, a sender faster than its NIC fills the NIC's transmit ring, and the driver's
-// drains that find it full (the Stage retries every backpressure_retry_ns) post no descriptor and write no
-// doorbell. The CPU the driver runs on is charged, for the driver's event kinds, exactly the
-// per-event costs of what it posted: drv_tx_pkt and tx_reap_pkt per frame, doorbell per batch that
-// posted at least one frame. (Before the fix these runs charged a doorbell per empty retry too:
-// 49, 127 and 7 more doorbells than batches.)
+// A transmit driver's drain that posts nothing costs nothing (src/engine/elements/txdrv.ts): with
+// no VF rate limit, a sender faster than its NIC fills the NIC's transmit ring; the driver's queue
+// stops there (tx_stop_free_desc) until the NIC's completions wake it (tx-queue-stop.ts), and a
+// stopped queue posts no descriptor and writes no doorbell. The CPU the driver runs on is charged,
+// for the driver's event kinds, exactly the per-event costs of what it posted: drv_tx_pkt and
+// tx_reap_pkt per frame, doorbell per batch that posted at least one frame. (Before the first fix
+// these runs charged a doorbell per empty drain, then retried every backpressure_retry_ns: 49,
+// 127 and 7 more doorbells than batches.)
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import { loadCosts } from "../../src/model/costs.ts";

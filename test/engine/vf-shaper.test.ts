@@ -5,20 +5,8 @@
 // the graph has no limiter at all.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
-import type { ScenarioSpec } from "../../src/engine/types.ts";
-import { Host } from "../../src/nic/index.ts";
-import { findNetdev, setVf, sysfsWrite } from "../../src/nic/linux/index.ts";
+import { limitedHost } from "../helpers/limited-vf-host.ts";
 import { baseSpec } from "./base-spec.ts";
-
-/** A saved host with ixl0's two VFs, VF 0 limited to `mbps` (0: none), as a path configuration. */
-function limitedHost(mbps: number): ScenarioSpec["config"] {
-  const host = Host.fresh();
-  expect(sysfsWrite(host.state, "/sys/class/net/ixl0/device/sriov_numvfs", "2").ok).toBe(true);
-  if (mbps > 0)
-    expect(setVf(host.state, findNetdev(host.state, "ixl0")!, { vf: 0, maxTxRate: mbps }).ok).toBe(true);
-  const conf = { text: JSON.stringify(host.state), file: "test host", hostState: true as const };
-  return conf;
-}
 
 const txSpec = (mbps: number, ratePps: number, path = "jail-vf") =>
   baseSpec({ path, direction: "tx", ratePps, durationNs: 10e6, warmupNs: 1e6, config: limitedHost(mbps) });

@@ -4,8 +4,13 @@
 // ixl_if_msix_intr_assign: iflib_softirq_alloc_generic(..., IFLIB_INTR_TX, ...)): completed
 // descriptors are reclaimed on the transmit path, so each posted frame is charged its reclaim
 // (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised.
+// When the NIC's ring fills the queue stops and the NIC's completions wake it (tx-queue-stop.ts:
+// tx_stop_free_desc, tx_wake_free_desc), with no timed retry in between.
+import { UserError } from "../../errors.ts";
 import type { WorkEnd } from "../activation.ts";
+import { deviceInterrupt } from "../irq.ts";
 import { type ElementKind, inToOut, pcieOf, pricedInToOut, softwareStage } from "./common.ts";
+import { TxQueueStop } from "./tx-queue-stop.ts";
 
 export const txdrv: ElementKind = {
   kind: "txdrv",
@@ -14,18 +19,31 @@ export const txdrv: ElementKind = {
     const { c, res, input, out, pricer } = pricedInToOut(spec, ctx);
     const costs = ctx.costs.c;
     const pcie = pcieOf(ctx);
+    const queue = new TxQueueStop(out, costs.tx_stop_free_desc, costs.tx_wake_free_desc);
+    // A queue woken only with more free than the ring holds would never post again.
+    const ringRoom = out.room();
+    if (costs.tx_wake_free_desc > ringRoom)
+      throw new UserError(
+        "E_PROFILE",
+        `cost profile '${ctx.costs.name}': tx_wake_free_desc = ${costs.tx_wake_free_desc} is more than the NIC's transmit ring holds (${ringRoom} descriptors): a stopped queue would never be woken`,
+      );
     // The kernel, looked up once (the exports object is a dictionary).
     const txDriverBurst = ctx.k.txDriverBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
-      const taken = txDriverBurst(c, n);
-      // A drain that finds the NIC's ring full posts nothing and is charged nothing: no doorbell
-      // (iflib writes the tail only from iflib_txd_db_check, and a stalled ring is drained only
-      // once iflib_txq_can_drain sees the NIC's head move; Linux i40e returns NETDEV_TX_BUSY
-      // before i40e_tx_map, the only tail write). The check itself reads the head write-back
-      // word, which stays in the core's cache until the NIC reports progress: no cost-profile
-      // entry prices it, so it is charged zero (docs/engine.md, "A retry that posts nothing").
-      // The ring fills behind a VF's rate limiter, a NIC or wire slower than the sender, or a
-      // looped-back peer that does not take its frames.
+      // A stopped queue is handed nothing (the frames wait in the stack's queue) until the NIC's
+      // completions wake it: no drain, no retry, nothing charged. Real drivers write the tail
+      // only after posting (iflib_txd_db_check from iflib_txq_drain; i40e_tx_map), so neither
+      // doorbell_cycles nor a doorbell TLP either.
+      const k = queue.postable(n);
+      if (k === 0) {
+        queue.check();
+        done.parked = true;
+        done.end = start;
+        return 0;
+      }
+      done.parked = false;
+      const taken = txDriverBurst(c, k);
+      queue.check();
       if (taken === 0) {
         done.end = start;
         return 0;
@@ -39,6 +57,18 @@ export const txdrv: ElementKind = {
       return taken;
     };
     const act = softwareStage(ctx, res, input, work);
+    // A vCPU that halted while the queue was stopped (its sender done, frames left in the stack's
+    // queue) is woken by the completion interrupt the driver asked for (iflib_encap sets
+    // IPI_TX_INTR on the descriptor that reaches the bound; Linux's transmit interrupt): priced
+    // as any device interrupt. A CPU still running sees the completion without one.
+    queue.wakeOnCompletion(ctx, act, (t, then) => {
+      if (res.kind !== "vcpu" || !res.sleeping) return then(t);
+      res.active++;
+      deviceInterrupt(ctx, res, spec.irqHost, t, (at) => {
+        res.active--;
+        then(at);
+      });
+    });
     return { name: spec.name, stats: act.stats };
   },
 };

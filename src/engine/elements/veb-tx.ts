@@ -47,6 +47,9 @@ export const vebTx: ElementKind = {
       if (out.ring) out.applyLimit(fetched);
       const before = out.tail();
       const taken = vebTxBurst(pool, 0, n);
+      // Each descriptor is done once its frame's data is in the NIC: the driver's slots come back
+      // over the transfer (a stopped transmit queue wakes on them).
+      if (taken > 0) input.completed?.(start, fetched, taken);
       const e1 = nic.runNs(fetched, switchTimeNs(ctx, n, bytes), "switch");
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {

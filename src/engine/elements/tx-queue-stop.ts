@@ -1,0 +1,75 @@
+// A driver's transmit queue in front of the NIC's transmit ring, stopped and woken as drivers
+// do when that ring fills, not retried on a timer: the driver posts while at least `stopFree`
+// descriptors are free (a frame takes one in this model), stops once fewer are, and is handed
+// nothing until the NIC's completions leave `wakeFree` free again; the frames wait in the
+// stack's queue meanwhile.
+// - FreeBSD iflib (sys/net/iflib.c @6d13bb0e): iflib_txq_drain posts while TXQ_AVAIL(txq) >=
+//   MAX_TX_DESC(ctx) + 2, else the mp_ring stalls (sys/net/mp_ring.c drain_ring_lockless: STALLED);
+//   a drain restarts it (ifmp_ring_check_drainage, iflib_txq_can_drain) once
+//   iflib_completed_tx_reclaim has reclaimed the completed descriptors: the same bound.
+// - Linux ixgbe (drivers/net/ethernet/intel/ixgbe/ixgbe_main.c): ixgbe_maybe_stop_tx stops the
+//   queue below DESC_NEEDED free, ixgbe_clean_tx_irq wakes it at TX_WAKE_THRESHOLD (DESC_NEEDED * 2).
+// A descriptor completes once the NIC has fetched its frame's data (Link.completed, from veb-tx);
+// the write-back, and the interrupt or send that lets the driver see it, are not priced
+// (docs/model.md).
+import type { Stage } from "../activation.ts";
+import type { SimContext } from "../context.ts";
+import type { Link } from "../link.ts";
+
+export class TxQueueStop {
+  /** The queue is stopped (netif_tx_stop_queue; iflib: the mp_ring is STALLED). */
+  stopped = false;
+  /** A completion left `wakeFree` free; the wake runs at its time. */
+  private waking = false;
+  /** How often the queue stopped and was woken (outcomes of the load). */
+  stops = 0;
+  wakes = 0;
+
+  constructor(
+    private readonly ring: Link,
+    readonly stopFree: number,
+    readonly wakeFree: number,
+  ) {}
+
+  /** Frames the driver may post now out of `n`: one descriptor each while `stopFree` stay free. */
+  postable(n: number): number {
+    if (this.stopped) return 0;
+    return Math.max(0, Math.min(n, this.ring.room() - this.stopFree + 1));
+  }
+
+  /** After a post (or a drain that could post nothing): stops the queue when fewer than
+   *  `stopFree` descriptors are free. */
+  check(): void {
+    if (this.stopped || this.ring.room() >= this.stopFree) return;
+    this.stopped = true;
+    this.stops++;
+  }
+
+  /**
+   * Wires the queue to its ring: the NIC completes descriptors as it fetches their frames' data
+   * (the ring's `completed`); once `wakeFree` are free, at the time the completion that frees the
+   * last of them is done, the queue wakes and `stage` runs, through `deliver` when given (which
+   * may first take an interrupt to a halted CPU).
+   */
+  wakeOnCompletion(
+    ctx: SimContext,
+    stage: Stage,
+    deliver?: (t: number, then: (t: number) => void) => void,
+  ): void {
+    const wake = (t: number): void => {
+      this.waking = false;
+      this.stopped = false;
+      this.wakes++;
+      if (deliver) deliver(t, stage.onInput);
+      else stage.onInput(t);
+    };
+    this.ring.completed = (from: number, to: number, n: number): void => {
+      if (!this.stopped || this.waking) return;
+      // The ring's room already counts all `n` (the NIC moved its head): before them it was `n` less.
+      const short = this.wakeFree - (this.ring.room() - n);
+      if (short > n) return;
+      this.waking = true;
+      ctx.q.push(short <= 0 ? from : from + ((to - from) * short) / n, wake);
+    };
+  }
+}
