@@ -8,7 +8,7 @@
 // A vCPU with nothing left to do halts (HLT exit), unless its application has work, a paced
 // sender on it busy-waits for its next frame, or its guest's idle thread spins first (idle()).
 import { resourceOf, type SimContext } from "./context.ts";
-import type { Resource } from "./resource.ts";
+import type { Account, Resource } from "./resource.ts";
 import { SwitchCount } from "./switch-count.ts";
 
 /** A guest interrupt vector: until when its last interrupt waits in the vLAPIC (set in IRR,
@@ -132,6 +132,15 @@ export function deviceInterrupt(
  *  spins until work comes, and a vCPU with nothing pending idles as its guest does (guestIdle). */
 export function idle(ctx: SimContext, r: Resource, t: number): void {
   if (r.kind !== "vcpu" && r.kind !== "vhost" && !r.background && r.busyWaitingSenders === 0) return;
+  r.idleCheck ??= idleCheck(ctx, r); // one per resource: idle() runs after every batch
+  ctx.q.push(t, r.idleCheck);
+}
+
+/** idle()'s look at `r` when its work may have ended (made once per resource, with the accounts
+ *  its spins are charged to, so neither a closure nor an account look-up is made per call). */
+function idleCheck(ctx: SimContext, r: Resource): (now: number) => void {
+  const sendWait = r.account("send_wait");
+  const idleSpin = r.account("idle_spin");
   const check = (now: number): void => {
     if (r.sleeping || r.active > 0 || r.spinFrom >= 0) return;
     // The application has frames queued: it runs (and calls idle() when they are read).
@@ -147,16 +156,16 @@ export function idle(ctx: SimContext, r: Resource, t: number): void {
     if (r.busyWaitingSenders > 0) {
       // A paced sender polls the clock for its next frame's time (FreeBSD's netsend: wait_time
       // spins on clock_gettime): the CPU runs it until work comes, its next frame or an interrupt.
-      r.startSpin(now, Number.POSITIVE_INFINITY, r.account("send_wait"), false);
+      r.startSpin(now, Number.POSITIVE_INFINITY, sendWait, false);
       return;
     }
-    if (r.kind === "vcpu") guestIdle(ctx, r, now);
+    if (r.kind === "vcpu") guestIdle(ctx, r, now, idleSpin);
     else if (r.kind === "vhost") {
       r.sleeping = true; // a backend thread blocks until the next wake-up
       r.sleptAt = now;
     }
   };
-  ctx.q.push(t, check);
+  return check;
 }
 
 /** A paced sender on `r` has sent its last frame at `t`: a CPU it kept busy-waiting idles. */
@@ -175,7 +184,7 @@ export function senderDone(ctx: SimContext, r: Resource, t: number): void {
  * vCPU). Otherwise, and for a guest that does not spin (guest_idle_spins 0: Linux without
  * cpuidle-haltpoll), it halts at once: a HLT exit, then asleep until an interrupt wakes it.
  */
-function guestIdle(ctx: SimContext, r: Resource, now: number): void {
+function guestIdle(ctx: SimContext, r: Resource, now: number, idleSpin: Account): void {
   const c = ctx.costs.c;
   const spinNs = (c.guest_idle_spins * c.guest_idle_spin_cycles) / r.ghz;
   if (spinNs > 0) {
@@ -183,7 +192,7 @@ function guestIdle(ctx: SimContext, r: Resource, now: number): void {
     r.switches.add(now); // the work's thread gives the vCPU to the idle thread
     if (r.switches.total(now) > c.guest_idle_spin_threshold) {
       const until = now + spinNs;
-      r.startSpin(now, until, r.account("idle_spin"), true);
+      r.startSpin(now, until, idleSpin, true);
       const seq = r.spinSeq;
       ctx.q.push(until, (t) => {
         if (r.spinSeq !== seq || r.spinFrom < 0) return; // work ended this spin
