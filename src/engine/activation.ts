@@ -85,7 +85,7 @@ export class Stage {
     const ready = this.input.readyCount(start);
     const n = Math.min(ready, this.budget);
     if (n === 0) {
-      if (this.halts || this.res.background !== undefined) idle(this.ctx, this.res, start);
+      if (this.idles()) idle(this.ctx, this.res, start);
       return;
     }
     const taken = this.work(start, n, this.done);
@@ -93,13 +93,19 @@ export class Stage {
     countBatch(this.stats, taken);
     if (taken > 0) this.input.taken?.(end);
     if (taken === 0 && this.done.parked) {
-      if (this.halts) idle(this.ctx, this.res, end);
+      if (this.halts || this.res.busyWaitingSenders > 0) idle(this.ctx, this.res, end);
       return;
     }
     if (this.input.readyCount(end) > 0)
       this.onInput(taken > 0 ? end : (this.done.retryAt ?? end + this.ctx.costs.c.backpressure_retry_ns));
-    else if (this.halts || this.res.background !== undefined) idle(this.ctx, this.res, end);
+    else if (this.idles()) idle(this.ctx, this.res, end);
   };
+
+  /** idle() has something to do on its resource when this stage's work ends: it halts or
+   *  sleeps, runs the application, or has a paced sender busy-waiting on it. */
+  private idles(): boolean {
+    return this.halts || this.res.background !== undefined || this.res.busyWaitingSenders > 0;
+  }
 }
 
 export class Napi {
