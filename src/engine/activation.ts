@@ -45,7 +45,8 @@ export function countBatch(s: BatchStats, taken: number): void {
 export class Stage {
   private scheduled = false;
   private readonly done: WorkEnd = { end: 0 };
-  /** Its resource halts or sleeps when idle (vCPU, backend thread): idle() has work to do. */
+  /** Its resource halts or sleeps when idle (vCPU, backend thread, a host core whose idle thread
+   *  may spin first): idle() has work to do. */
   private readonly halts: boolean;
   readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
 
@@ -58,7 +59,8 @@ export class Stage {
     private readonly thread = false,
   ) {
     input.consumer = this.onLinkEvent;
-    this.halts = res.kind === "vcpu" || res.kind === "vhost";
+    this.halts =
+      res.kind === "vcpu" || res.kind === "vhost" || (res.kind === "core" && ctx.costs.c.host_idle_spins > 0);
   }
 
   /** The link's ready event: already at time t, so run now (saves one event per batch). */

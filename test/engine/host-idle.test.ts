@@ -1,9 +1,13 @@
 // How a host core idles (src/engine/irq.ts idle()): a paced sender on a host core (the native
 // and jail paths' application, pktgen into the tap) busy-waits between its frames as the same
-// sender on a vCPU does, shown as busy time spent polling (send_wait), not work.
+// sender on a vCPU does, shown as busy time spent polling (send_wait), not work; a FreeBSD host's
+// idle thread spins before it halts once the core switches often (host_idle_spins), as a
+// FreeBSD guest's does, and its halt is free.
 import { beforeAll, describe, expect, it } from "vitest";
+import { simulatePing } from "../../src/engine/ping.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { SimResult } from "../../src/engine/types.ts";
+import { costVariant } from "../../src/model/costs.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 
 beforeAll(async () => {
@@ -45,5 +49,57 @@ describe("a paced sender on a host core", () => {
     expect(slow.conservation.sent).toBeGreaterThan(50);
     expect(core(slow).by_event.send_wait ?? 0).toBe(0);
     expect(core(slow).utilization).toBeLessThan(0.05);
+  });
+});
+
+const rx = (profile: string, ratePps: number, durationNs = 20e6): SimResult =>
+  simulate({
+    path: "native",
+    direction: "rx",
+    traffic: defaultProfile({ sizes: { kind: "fixed", size: 64 } }),
+    ratePps,
+    arrival: "constant",
+    durationNs,
+    warmupNs: 2e5,
+    seed: 1,
+    profile,
+  });
+
+describe("a FreeBSD host core's idle thread (ULE sched_idletd on bare metal)", () => {
+  it("spins before halting once the core switches threads often: 20K interrupts a second", () => {
+    const r = rx("bhyve", 1e5);
+    const c = core(r);
+    expect(r.events.interrupts).toBeGreaterThan(300); // 20 ms at 20K/s (ITR 50 us)
+    expect(c.by_event.idle_spin).toBeGreaterThan(0);
+    // Busy time spent polling, not work: the work is that of a core that does not spin.
+    const none = rx(costVariant("bhyve", { host_idle_spins: 0 }), 1e5);
+    const n = core(none);
+    expect(n.by_event.idle_spin ?? 0).toBe(0);
+    expect(c.utilization).toBeGreaterThan(n.utilization + 0.3);
+    expect(c.work_utilization).toBeCloseTo(n.work_utilization ?? 0, 6);
+    // Its halt is free (leaving it is not priced), so spinning changes no latency.
+    expect(r.latency_us).toEqual(none.latency_us);
+  });
+
+  it("halts at once while it switches rarely: 1,000 interrupts a second", () => {
+    const r = rx("bhyve", 1e3);
+    expect(r.conservation.delivered).toBeGreaterThan(10);
+    expect(core(r).by_event.idle_spin ?? 0).toBe(0);
+  });
+
+  it("a Linux host (kvm-posted: cpuidle not modelled) halts at once", () => {
+    expect(core(rx("kvm-posted", 1e5)).by_event.idle_spin ?? 0).toBe(0);
+  });
+
+  it("ping(8) once a second finds the host core halted: no spin, no figure of the ping moves", () => {
+    const p = simulatePing({ path: "native", count: 5, seed: 1, profile: "bhyve" });
+    const q = simulatePing({
+      path: "native",
+      count: 5,
+      seed: 1,
+      profile: costVariant("bhyve", { host_idle_spins: 0 }),
+    });
+    expect(p.received).toBe(5);
+    expect(p.rtt_us).toEqual(q.rtt_us);
   });
 });
