@@ -41,6 +41,14 @@ describe("a paced sender on a host core", () => {
       expect(c.utilization - (c.work_utilization ?? 1)).toBeGreaterThan(0.4); // the wait: polling
     });
 
+  it("busy-waits up to its core's limit: at 1.2 and 1.5 Mpps its frames' work is booked at their slots ahead, and the wait before them is polling too", () => {
+    for (const rate of [1.2e6, 1.5e6]) {
+      const c = core(run("native", "tx", rate));
+      expect(c.utilization, `${rate}`).toBeGreaterThan(0.99);
+      expect(c.work_utilization, `${rate}`).toBeLessThan(0.75);
+    }
+  });
+
   it("pktgen into the tap spins for gaps below 100 us and sleeps for longer ones (pktgen.c spin())", () => {
     const fast = run("virtio-tap", "rx", 0.5e6);
     expect(core(fast).by_event.send_wait).toBeGreaterThan(0);
