@@ -194,9 +194,10 @@ export const gen: ElementKind = {
         // The application's frames go through its stack as they are sent.
         res.sleeping = false;
         end = (pricer as BatchPricer).price(tailDrop ? firstSlot : last, n);
-        // Busy-waiting from the burst's end to its next slot (pktgen's core has no other element
-        // that would start the wait).
-        if (busyWaits) idle(ctx, res, end);
+        // Busy-waiting from the burst's end to its next slot: pktgen's tap is read on another
+        // core, so nothing on its own starts the wait (an application's frames go to a driver
+        // stage on its CPU, which calls idle() when done).
+        if (busyWaits && tailDrop) idle(ctx, res, end);
       }
       const next = Math.max(onWire ? end : last, nextStart, t + 1);
       const ready = out.record(end);
