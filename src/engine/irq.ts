@@ -8,8 +8,10 @@
 // EOI exit where the profile has one.
 // A vCPU with nothing left to do halts (HLT exit), unless its application has work, a paced
 // sender on it busy-waits for its next frame, or its guest's idle thread spins first (idle()).
+// A host core idles the same way (a paced sender busy-waits, a FreeBSD host's idle thread
+// spins first), but halts for free: leaving the halt is not priced.
 import { resourceOf, type SimContext } from "./context.ts";
-import type { Resource } from "./resource.ts";
+import type { Account, Resource } from "./resource.ts";
 import { SwitchCount } from "./switch-count.ts";
 
 /** A guest interrupt vector: until when its last interrupt waits in the vLAPIC (set in IRR,
@@ -148,9 +150,33 @@ export function deviceInterrupt(
 
 /** The element on `r` has no more work at `t`: the resource's background work (the
  *  application) runs if it has some; else a CPU whose paced sender busy-waits for its next frame
- *  spins until work comes, and a vCPU with nothing pending idles as its guest does (guestIdle). */
+ *  spins until work comes, and a vCPU or host core with nothing pending idles as its kernel does
+ *  (idleThread). */
 export function idle(ctx: SimContext, r: Resource, t: number): void {
-  if (r.kind !== "vcpu" && r.kind !== "vhost" && !r.background && r.busyWaitingSenders === 0) return;
+  if (!idles(ctx, r)) return;
+  r.idleCheck ??= idleCheck(ctx, r); // one per resource: idle() runs after every batch
+  ctx.q.push(t, r.idleCheck);
+}
+
+/** Whether idle() has anything to do on `r` when its work ends: a vCPU halts, a backend thread
+ *  sleeps, a host core whose kernel's idle thread may spin (host_idle_spins) does so, the
+ *  application runs, or a paced sender busy-waits; otherwise the CPU idles for free. */
+export function idles(ctx: SimContext, r: Resource): boolean {
+  return (
+    r.kind === "vcpu" ||
+    r.kind === "vhost" ||
+    r.background !== undefined ||
+    r.busyWaitingSenders > 0 ||
+    (r.kind === "core" && ctx.costs.c.host_idle_spins > 0)
+  );
+}
+
+/** idle()'s look at `r` when its work may have ended (made once per resource, with the accounts
+ *  its spins are charged to, so neither a closure nor an account look-up is made per call). */
+function idleCheck(ctx: SimContext, r: Resource): (now: number) => void {
+  const c = ctx.costs.c;
+  const sendWait = r.account("send_wait");
+  const idleSpin = r.account("idle_spin");
   const check = (now: number): void => {
     if (r.sleeping || r.active > 0 || r.spinFrom >= 0) return;
     // The application has frames queued: it runs (and calls idle() when they are read).
@@ -166,16 +192,17 @@ export function idle(ctx: SimContext, r: Resource, t: number): void {
     if (r.busyWaitingSenders > 0) {
       // A paced sender polls the clock for its next frame's time (FreeBSD's netsend: wait_time
       // spins on clock_gettime): the CPU runs it until work comes, its next frame or an interrupt.
-      r.startSpin(now, Number.POSITIVE_INFINITY, r.account("send_wait"), false);
+      r.startSpin(now, Number.POSITIVE_INFINITY, sendWait, false);
       return;
     }
-    if (r.kind === "vcpu") guestIdle(ctx, r, now);
+    if (r.kind === "vcpu") idleThread(ctx, r, now, idleSpin, c.guest_idle_spins, haltVcpu);
+    else if (r.kind === "core") idleThread(ctx, r, now, idleSpin, c.host_idle_spins, haltCore);
     else if (r.kind === "vhost") {
       r.sleeping = true; // a backend thread blocks until the next wake-up
       r.sleptAt = now;
     }
   };
-  ctx.q.push(t, check);
+  return check;
 }
 
 /** A paced sender on `r` has sent its last frame at `t`: a CPU it kept busy-waiting idles. */
@@ -187,39 +214,53 @@ export function senderDone(ctx: SimContext, r: Resource, t: number): void {
 }
 
 /**
- * The guest's idle thread on vCPU `r`, idle from `now`. FreeBSD's ULE (sched_idletd,
- * sys/kern/sched_ule.c): when the CPU switched threads more than guest_idle_spin_threshold times
- * in this stat tick and the last, it spins guest_idle_spins times checking for work before it
- * halts; work in that time runs at once (no HLT exit, no wake-up, an interrupt to a running
- * vCPU). Otherwise, and for a guest that does not spin (guest_idle_spins 0: Linux without
- * cpuidle-haltpoll), it halts at once: a HLT exit, then asleep until an interrupt wakes it.
+ * The idle thread of a FreeBSD kernel on CPU `r` (a guest's vCPU, or a host core), idle from
+ * `now`. ULE's sched_idletd (sys/kern/sched_ule.c): when the CPU switched threads more than
+ * guest_idle_spin_threshold times in this stat tick and the last, it spins `spins` times checking
+ * for work before cpu_idle(); work in that time runs at once (on a vCPU: no HLT exit, no
+ * wake-up, an interrupt to a running vCPU). Otherwise, and with `spins` 0 (a Linux guest without
+ * cpuidle-haltpoll, a Linux host), it halts at once (`halt`).
  */
-function guestIdle(ctx: SimContext, r: Resource, now: number): void {
+function idleThread(
+  ctx: SimContext,
+  r: Resource,
+  now: number,
+  idleSpin: Account,
+  spins: number,
+  halt: (ctx: SimContext, r: Resource, t: number, idleSpin: Account) => void,
+): void {
   const c = ctx.costs.c;
-  const spinNs = (c.guest_idle_spins * c.guest_idle_spin_cycles) / r.ghz;
+  const spinNs = (spins * c.guest_idle_spin_cycles) / r.ghz;
   if (spinNs > 0) {
     r.switches ??= new SwitchCount(1e9 / c.guest_stathz);
-    r.switches.add(now); // the work's thread gives the vCPU to the idle thread
+    r.switches.add(now); // the work's thread gives the CPU to the idle thread
     if (r.switches.total(now) > c.guest_idle_spin_threshold) {
       const until = now + spinNs;
-      r.startSpin(now, until, r.account("idle_spin"), true);
+      r.startSpin(now, until, idleSpin, true);
       const seq = r.spinSeq;
       ctx.q.push(until, (t) => {
         if (r.spinSeq !== seq || r.spinFrom < 0) return; // work ended this spin
         r.endSpin(t, false);
         if (r.active > 0) return; // an element's work is due now: it calls idle() when done
-        halt(ctx, r, t);
+        halt(ctx, r, t, idleSpin);
       });
       return;
     }
   }
-  halt(ctx, r, now);
+  halt(ctx, r, now, idleSpin);
 }
 
 /** The vCPU halts at `t`: a HLT exit, then asleep until an interrupt wakes it (wake()). */
-function halt(ctx: SimContext, r: Resource, t: number): void {
+function haltVcpu(ctx: SimContext, r: Resource, t: number): void {
   ctx.events.vm_exits++;
   const end = r.run(t, ctx.costs.c.exit_cycles, "exit"); // HLT exit
   r.sleeping = true;
   r.sleptAt = end;
+}
+
+/** A host core halts at `t` (cpu_idle: HLT or MWAIT), for free: leaving the C-state is not
+ *  priced (docs/model.md). Held as a spin that has already run out, so the work that takes the
+ *  core back is counted as the switch out of the idle thread, as a vCPU's wake-up is. */
+function haltCore(_ctx: SimContext, r: Resource, t: number, idleSpin: Account): void {
+  r.startSpin(t, t, idleSpin, true);
 }

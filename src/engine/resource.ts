@@ -83,6 +83,8 @@ export class Resource {
   spinSeq = 0;
   /** Senders on this CPU that busy-wait for their next frame and have frames left to send. */
   busyWaitingSenders = 0;
+  /** idle()'s look at this resource (irq.ts: made at its first idle(), then reused). */
+  idleCheck?: (t: number) => void;
   /** The guest scheduler's context switches (vCPU, when its idle thread may spin). */
   switches?: SwitchCount;
 
@@ -134,6 +136,18 @@ export class Resource {
     if (switched && this.spinIsIdle) this.switches?.add(t);
   }
 
+  /** Work booked ahead, at `start`, on a CPU whose paced sender busy-waits (a sender prices the
+   *  frames of its window at their slot, before the CPU reaches it): the CPU polled for it from
+   *  the end of its last work, where idle()'s look, which found the booking, started no spin. */
+  private waitedFor(start: number): void {
+    const ns = start - this.busyUntil;
+    this.busyNs += ns;
+    this.pollNs += ns;
+    this.sendWait ??= this.account("send_wait");
+    this.addCycles(this.sendWait, ns * this.ghz);
+  }
+  private sendWait: Account | undefined;
+
   /**
    * Busy and polling time up to `t`, for a snapshot: polling is credited when it ends (a spin
    * when work or its end stops it, KVM's halt polling, up to `haltPollNs` after a halt, when the
@@ -152,7 +166,9 @@ export class Resource {
   /** Runs `ns` of work of account `a` no earlier than `at`; returns when it ends. */
   charge(at: number, ns: number, a: Account): number {
     const start = Math.max(at, this.busyUntil);
-    if (this.spinFrom >= 0) this.endSpin(start, true); // work ends a spin: it yields at once
+    if (this.spinFrom >= 0)
+      this.endSpin(start, true); // work ends a spin: it yields at once
+    else if (start > this.busyUntil && this.busyWaitingSenders > 0) this.waitedFor(start);
     const end = start + ns;
     this.lastStart = start;
     this.busyUntil = end;

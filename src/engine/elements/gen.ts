@@ -5,19 +5,24 @@
 // (`tailDrop`: pktgen into a tap). Such a thread sends at the offered rate or as fast as its core
 // allows, whichever is lower (pktgen does not catch up on slots it missed while busy), and its
 // device drops what its queue cannot take (tun_net_xmit on a full ring): those frames were built
-// and handed over (charged), then dropped and counted (G_TAILDROP). A sender on a vCPU
-// busy-waits between its frames (FreeBSD's netsend spins on the clock; netmap's pkt-gen below
-// 1 ms, Linux pktgen below 100 us, TRex and DPDK poll), so its vCPU never halts while it has
-// frames to send (irq.ts idle(), the busy-wait counted as polling); ping(8) sleeps between its
+// and handed over (charged), then dropped and counted (G_TAILDROP). A sender on a CPU
+// (a vCPU or a host core) busy-waits between its frames (FreeBSD's netsend spins on the clock;
+// netmap's pkt-gen below 1 ms, Linux pktgen below 100 us, TRex and DPDK poll), so its CPU never
+// idles while it has frames to send (irq.ts idle(), the busy-wait counted as polling); ping(8) sleeps between its
 // requests instead (ctx.senderSleeps). The Wasm kernel paces, stamps (arrival ns) and builds the
 // frames.
 import * as P from "../../../assembly/pathabi.ts";
 import { countBatch } from "../activation.ts";
 import { measureFromNs as measureFrom, setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
-import { senderDone } from "../irq.ts";
+import { idle, senderDone } from "../irq.ts";
 import { ackGenerator } from "./ack-gen.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
+
+/** pktgen busy-waits for its next frame only when it is due within this (Linux
+ *  net/core/pktgen.c spin(): "for small delays (<100us), just loop until limit is reached";
+ *  longer ones sleep on an hrtimer, schedule()). */
+const PKTGEN_SPIN_BELOW_NS = 100_000;
 
 export const gen: ElementKind = {
   kind: "gen",
@@ -100,8 +105,10 @@ export const gen: ElementKind = {
       settled = true; // it stopped at the threshold: every frame stamped before it is made
       return n1 + genBurst(c, budget - n1);
     };
-    // A sender on a vCPU keeps it busy-waiting until its last frame is sent.
-    let busyWaits = !onWire && res.kind === "vcpu" && !ctx.senderSleeps;
+    // A sender on a CPU (a vCPU, or a host core on the native and jail paths) keeps it
+    // busy-waiting until its last frame is sent; pktgen only while its gap is shorter than
+    // PKTGEN_SPIN_BELOW_NS (longer ones it sleeps on an hrtimer).
+    let busyWaits = !onWire && !ctx.senderSleeps && (!tailDrop || 1e9 / ratePps < PKTGEN_SPIN_BELOW_NS);
     if (busyWaits) res.busyWaitingSenders++;
     const finished = (t: number): void => {
       if (!busyWaits) return;
@@ -171,6 +178,7 @@ export const gen: ElementKind = {
       if (drops > 0) {
         res.sleeping = false;
         const end = (pricer as BatchPricer).price(firstSlot, n + drops);
+        if (busyWaits) idle(ctx, res, end);
         if (n > 0) out.publish(end);
         if (n > 0) {
           countBatch(stats, n);
@@ -199,6 +207,10 @@ export const gen: ElementKind = {
         // The application's frames go through its stack as they are sent.
         res.sleeping = false;
         end = (pricer as BatchPricer).price(tailDrop ? firstSlot : last, n);
+        // Busy-waiting from the burst's end to its next slot: pktgen's tap is read on another
+        // core, so nothing on its own starts the wait (an application's frames go to a driver
+        // stage on its CPU, which calls idle() when done).
+        if (busyWaits && tailDrop) idle(ctx, res, end);
       }
       const next = Math.max(onWire ? end : last, nextStart, t + 1);
       const ready = out.record(end);

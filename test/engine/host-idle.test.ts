@@ -1,0 +1,113 @@
+// How a host core idles (src/engine/irq.ts idle()): a paced sender on a host core (the native
+// and jail paths' application, pktgen into the tap) busy-waits between its frames as the same
+// sender on a vCPU does, shown as busy time spent polling (send_wait), not work; a FreeBSD host's
+// idle thread spins before it halts once the core switches often (host_idle_spins), as a
+// FreeBSD guest's does, and its halt is free.
+import { beforeAll, describe, expect, it } from "vitest";
+import { simulatePing } from "../../src/engine/ping.ts";
+import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import type { SimResult } from "../../src/engine/types.ts";
+import { costVariant } from "../../src/model/costs.ts";
+import { defaultProfile } from "../../src/traffic/profiles.ts";
+
+beforeAll(async () => {
+  await ensureKernels();
+}, 120_000);
+
+const run = (path: string, direction: "rx" | "tx", ratePps: number, durationNs = 2e6): SimResult =>
+  simulate({
+    path,
+    direction,
+    traffic: defaultProfile({ sizes: { kind: "fixed", size: 64 } }),
+    ratePps,
+    arrival: "constant",
+    durationNs,
+    warmupNs: 2e5,
+    seed: 1,
+    profile: "bhyve",
+  });
+
+const core = (r: SimResult, name = "host-core0") => r.resources.find((x) => x.resource === name)!;
+
+describe("a paced sender on a host core", () => {
+  for (const path of ["native", "jail-vf", "jail-epair"])
+    it(`busy-waits between its frames (${path} tx at 0.5 Mpps): its core is busy, polling, not working`, () => {
+      const r = run(path, "tx", 0.5e6);
+      expect(r.loss_ratio).toBe(0);
+      const c = core(r);
+      expect(c.by_event.send_wait).toBeGreaterThan(0);
+      expect(c.utilization).toBeGreaterThan(0.99);
+      expect(c.work_utilization).toBeLessThan(0.6);
+      expect(c.utilization - (c.work_utilization ?? 1)).toBeGreaterThan(0.4); // the wait: polling
+    });
+
+  it("busy-waits up to its core's limit: at 1.2 and 1.5 Mpps its frames' work is booked at their slots ahead, and the wait before them is polling too", () => {
+    for (const rate of [1.2e6, 1.5e6]) {
+      const c = core(run("native", "tx", rate));
+      expect(c.utilization, `${rate}`).toBeGreaterThan(0.99);
+      expect(c.work_utilization, `${rate}`).toBeLessThan(0.75);
+    }
+  });
+
+  it("pktgen into the tap spins for gaps below 100 us and sleeps for longer ones (pktgen.c spin())", () => {
+    const fast = run("virtio-tap", "rx", 0.5e6);
+    expect(core(fast).by_event.send_wait).toBeGreaterThan(0);
+    // 5 kpps: 200 us between frames, pktgen sleeps on an hrtimer: its core is not shown busy.
+    const slow = run("virtio-tap", "rx", 5e3, 20e6);
+    expect(slow.conservation.sent).toBeGreaterThan(50);
+    expect(core(slow).by_event.send_wait ?? 0).toBe(0);
+    expect(core(slow).utilization).toBeLessThan(0.05);
+  });
+});
+
+const rx = (profile: string, ratePps: number, durationNs = 20e6): SimResult =>
+  simulate({
+    path: "native",
+    direction: "rx",
+    traffic: defaultProfile({ sizes: { kind: "fixed", size: 64 } }),
+    ratePps,
+    arrival: "constant",
+    durationNs,
+    warmupNs: 2e5,
+    seed: 1,
+    profile,
+  });
+
+describe("a FreeBSD host core's idle thread (ULE sched_idletd on bare metal)", () => {
+  it("spins before halting once the core switches threads often: 20K interrupts a second", () => {
+    const r = rx("bhyve", 1e5);
+    const c = core(r);
+    expect(r.events.interrupts).toBeGreaterThan(300); // 20 ms at 20K/s (ITR 50 us)
+    expect(c.by_event.idle_spin).toBeGreaterThan(0);
+    // Busy time spent polling, not work: the work is that of a core that does not spin.
+    const none = rx(costVariant("bhyve", { host_idle_spins: 0 }), 1e5);
+    const n = core(none);
+    expect(n.by_event.idle_spin ?? 0).toBe(0);
+    expect(c.utilization).toBeGreaterThan(n.utilization + 0.3);
+    expect(c.work_utilization).toBeCloseTo(n.work_utilization ?? 0, 6);
+    // Its halt is free (leaving it is not priced), so spinning changes no latency.
+    expect(r.latency_us).toEqual(none.latency_us);
+  });
+
+  it("halts at once while it switches rarely: 1,000 interrupts a second", () => {
+    const r = rx("bhyve", 1e3);
+    expect(r.conservation.delivered).toBeGreaterThan(10);
+    expect(core(r).by_event.idle_spin ?? 0).toBe(0);
+  });
+
+  it("a Linux host (kvm-posted: cpuidle not modelled) halts at once", () => {
+    expect(core(rx("kvm-posted", 1e5)).by_event.idle_spin ?? 0).toBe(0);
+  });
+
+  it("ping(8) once a second finds the host core halted: no spin, no figure of the ping moves", () => {
+    const p = simulatePing({ path: "native", count: 5, seed: 1, profile: "bhyve" });
+    const q = simulatePing({
+      path: "native",
+      count: 5,
+      seed: 1,
+      profile: costVariant("bhyve", { host_idle_spins: 0 }),
+    });
+    expect(p.received).toBe(5);
+    expect(p.rtt_us).toEqual(q.rtt_us);
+  });
+});
