@@ -27,8 +27,26 @@ const CACHE = join(root, "build", "cli");
  *  a command's chunk from it). */
 const KEEP = 3;
 
-/** The bundle's entry: what src/cli/main.ts does when run as the program. */
-const ENTRY = `import { runAsProgram } from ${JSON.stringify(join(SRC, "cli", "main.ts"))};\nrunAsProgram();\n`;
+/** Worker threads' modules, bundled beside the entry (name in the bundle -> source). */
+const WORKERS = {
+  "workers/simulate": join(SRC, "workers", "simulate-worker.ts"),
+  "workers/partition": join(SRC, "engine", "parallel", "worker.ts"),
+};
+
+/**
+ * The bundle's entry: lists the bundled workers for src/engine/worker-thread.ts (so that the
+ * pool's threads skip tsx too), then does what src/cli/main.ts does when run as the program.
+ */
+const ENTRY = [
+  `globalThis[Symbol.for("iovsim.bundled-workers")] = {`,
+  ...Object.entries(WORKERS).map(
+    ([name, src]) => `  ${JSON.stringify(src)}: new URL(${JSON.stringify(`./${name}.js`)}, import.meta.url).href,`,
+  ),
+  "};",
+  `import { runAsProgram } from ${JSON.stringify(join(SRC, "cli", "main.ts"))};`,
+  "runAsProgram();",
+  "",
+].join("\n");
 
 function filesUnder(dir, out) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -80,7 +98,7 @@ async function build(dir) {
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
     await esbuild.build({
-      entryPoints: { main: "iovsim-entry" },
+      entryPoints: { main: "iovsim-entry", ...WORKERS },
       bundle: true,
       splitting: true,
       format: "esm",

@@ -44,6 +44,30 @@ describe("the bundled CLI", () => {
     }
   });
 
+  it("runs its worker threads from the bundle too, with the same simulated results", async () => {
+    const dir = dirname((await bundle())!);
+    const main = readFileSync(join(dir, "main.js"), "utf8");
+    // Each bundled worker is listed under its source, which src/engine/worker-thread.ts looks up.
+    for (const [src, js] of [
+      ["src/workers/simulate-worker.ts", "workers/simulate.js"],
+      ["src/engine/parallel/worker.ts", "workers/partition.js"],
+    ]) {
+      expect(main).toContain(`${JSON.stringify(join(root, src))}: new URL("./${js}", import.meta.url).href`);
+      expect(statSync(join(dir, js)).isFile()).toBe(true);
+    }
+    // The partition worker always starts: its run prints what the sources print, bar the
+    // simulator block (wall clock and the threads' synchronisation counts vary run to run).
+    const args = ["--state", tempDir("iovsim-bundle-"), "paths", "--path", "native", "--size", "64"];
+    const simulated = (r: ReturnType<typeof run>) => {
+      expect(r.code, r.err).toBe(0);
+      const { simulator, ...rest } = JSON.parse(r.out);
+      expect(simulator.partitions).toBe(2);
+      return rest;
+    };
+    const argv = [...args, "--partitions", "2", "--json"];
+    expect(simulated(run(argv))).toEqual(simulated(run(argv, { IOVSIM_TSX: "1" })));
+  });
+
   it("is rebuilt when a source changes: a new bundle, never the stale one", async () => {
     const source = join(root, "src", "errors.ts");
     const before = statSync(source);
