@@ -125,8 +125,8 @@ export async function version(): Promise<string> {
   return `iovsim ${await toolVersion()}`;
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
-if (isMain) {
+/** The process's own run: this file as the program, or the launcher's bundle (bin/cli-bundle.js). */
+export function runAsProgram(): void {
   // `iovsim decode big.pcap | head` closes the pipe early: that is not an error.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(0);
@@ -136,3 +136,6 @@ if (isMain) {
     process.exitCode = code;
   });
 }
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/"));
+if (isMain) runAsProgram();

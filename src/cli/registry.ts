@@ -17,7 +17,8 @@
  *     },
  *   });
  *
- * and is listed once in src/cli/commands/index.ts (name -> lazy import).
+ * and is listed once in src/cli/commands/index.ts (name -> lazy import, and its summary, which
+ * `iovsim --help` prints without loading the module).
  *
  * Options use commander's flag syntax: "--json" (boolean), "--host <file>" (takes a value),
  * "-f, --config <file>" (short and long), "--no-ndr" (a negation; opts["no-ndr"] is true when

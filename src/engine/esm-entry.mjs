@@ -8,9 +8,13 @@
 // keyed load on the exporting module's exports object (esbuild's __copyProps), on every event:
 // the same simulation took ~2.2x the CPU of the main thread (ESM). Plain JavaScript, so that it
 // loads before any TypeScript loader exists.
+// A program run from the launcher's bundle (bin/cli-bundle.js) names the module's bundled
+// JavaScript as workerData.jsEntry: that is imported as is, with no loader to start.
 import { workerData } from "node:worker_threads";
-import { register } from "tsx/esm/api";
 
-register();
-const mod = await import(workerData.tsEntry);
+if (!workerData.jsEntry) {
+  const { register } = await import("tsx/esm/api");
+  register();
+}
+const mod = await import(workerData.jsEntry ?? workerData.tsEntry);
 export default mod.default;

@@ -7,9 +7,19 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 /** The plain-JavaScript entry every TypeScript worker thread starts from. */
 export const ESM_ENTRY = fileURLToPath(new URL("./esm-entry.mjs", import.meta.url));
 
-/** workerData for ESM_ENTRY: the TypeScript module it imports (an absolute file path). */
-export function esmEntryData(tsFile: string): { tsEntry: string } {
-  return { tsEntry: pathToFileURL(tsFile).href };
+/**
+ * Worker modules the running program carries as bundled JavaScript, by TypeScript source path:
+ * the launcher's bundle (bin/cli-bundle.js) lists its own here, so that its worker threads
+ * start without tsx's loader, as its main thread did.
+ */
+const BUNDLED_WORKERS = Symbol.for("iovsim.bundled-workers");
+
+/** workerData for ESM_ENTRY: the TypeScript module it imports (an absolute file path), and the
+ *  bundled JavaScript of that module when the program has it (imported instead, without tsx). */
+export function esmEntryData(tsFile: string): { tsEntry: string; jsEntry?: string } {
+  const bundled = (globalThis as { [BUNDLED_WORKERS]?: Record<string, string> })[BUNDLED_WORKERS];
+  const jsEntry = bundled && Object.hasOwn(bundled, tsFile) ? bundled[tsFile] : undefined;
+  return { tsEntry: pathToFileURL(tsFile).href, ...(jsEntry ? { jsEntry } : {}) };
 }
 
 /** The parent's execArgv minus tsx's loader flags (--import/--require/--loader tsx...). */

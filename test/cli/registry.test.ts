@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commandReference } from "../../src/cli/command-docs.ts";
-import { COMMAND_NAMES, loadCommand } from "../../src/cli/commands/index.ts";
+import { COMMAND_NAMES, loadCommand, SUMMARIES } from "../../src/cli/commands/index.ts";
 import { runCli } from "../../src/cli/main.ts";
 import { isRegistered, parseArgv } from "../../src/cli/registry.ts";
 import { iovsim } from "../helpers/cli.ts";
@@ -94,6 +94,11 @@ describe("every registered command", () => {
       expect(isRegistered(c), name).toBe(!NOT_YET_CONVERTED.includes(name));
       if (isRegistered(c)) expect(Boolean(c.rawArgv), name).toBe(name in RAW);
     }
+  });
+
+  it("has its summary listed beside its loader, word for word (iovsim --help loads no module)", async () => {
+    expect(Object.keys(SUMMARIES)).toEqual(COMMAND_NAMES);
+    for (const name of COMMAND_NAMES) expect(SUMMARIES[name], name).toBe((await loadCommand(name))!.summary);
   });
 
   it("iovsim --help lists every command with its summary", async () => {

@@ -28,6 +28,35 @@ export const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
+/**
+ * Each command's one-line summary, as its module declares it: `iovsim --help` (and every usage
+ * error that prints it) lists the commands from here without loading their modules, which
+ * would load nearly the whole simulator. test/cli/registry.test.ts fails when a module's
+ * `summary` differs from its line here: change both.
+ */
+export const SUMMARIES: Readonly<Record<string, string>> = {
+  iovctl: "FreeBSD iovctl(8): -C/-D/-S/-L/-n on the simulated host",
+  pciconf: "pciconf -l [-v] [-c] [-e] / -a: the simulated PCI bus",
+  dmesg: "kernel and driver log lines produced by the SR-IOV lifecycle",
+  validate: "validate -f FILE: offline check of an iovctl.conf against every limit",
+  vm: "vm attach|detach|list: give a passthrough VF to a named bhyve VM",
+  reset: "return the simulated host to its clean state",
+  decode: "decode FILE [--json]: what the parser finds in each frame of a pcap/pcapng",
+  switch: "switch -f iov.conf --in wire=in.pcap --out DIR: run frames through the NIC's switch",
+  paths: "compare packet paths: simulated NDR/PDR, latency at load points, CPU, events",
+  ping: "ICMP echo through a path: simulated round-trip times",
+  demo: "the talk's setup end to end",
+  sysfs: "sysfs read|write|ls PATH: the Linux view (sriov_numvfs, netdevsim) of the host",
+  ip: "ip link set DEV vf N ... / ip [-d] [-j [-p]] link show: Linux VF settings (iproute2)",
+  devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode (PCI PFs: the driver's answer)",
+  modprobe: "modprobe [-r] vfio-pci [ids=...]: load the VFIO PCI driver on the Linux view",
+  steering: "steering strategies as graphs on the engine: per-core load, reordering, NDR vs cores",
+  sweep: "sweep plan|run|merge|status: an experiment over axes, sharded by index",
+  model: "model show [PROFILE]: cost-profile constants with range, tag and source",
+  fidelity: "published results reproduced by simulation: published vs simulated, error, pass/fail",
+  flow: "flow create|list|destroy: exact-match rules to queues (or drop) on a port",
+};
+
 export async function loadCommand(name: string): Promise<Command | undefined> {
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   return load ? (await load()).command : undefined;

@@ -1,0 +1,173 @@
+// The CLI compiled ahead of its run, so that a command starts without tsx's loader.
+//
+// Why: under `node --import tsx` every process first starts tsx's module-hooks thread and then
+// sends each module it loads (zod alone is 95 files) across to that thread to be resolved and
+// compiled; for `iovsim --version` that was ~0.4 s of CPU out of ~0.55 s, and every command paid
+// it. Here src/cli/main.ts and everything it imports (node_modules excepted) is bundled by
+// esbuild, the transpiler tsx itself uses, with the same tsconfig, into build/cli/<key>/: one
+// file for the entry and one chunk per lazily imported command, so a command still loads only
+// its own modules. <key> is a hash of every file's path, size and modification time under src/
+// (and of the things that change the output: package.json, tsconfig.json, this file, Node's
+// version), so an edited source is rebuilt on its next run, never run stale.
+//
+// Paths stay the sources' own: each `import.meta.url` in src/ is replaced by its file's URL, so
+// the cost profiles, package.json, the Wasm module and the worker entry points are found where
+// they always were (worker threads still load TypeScript through src/engine/esm-entry.mjs).
+// Anything that fails here (no esbuild, a syntax error) returns undefined: the launcher then
+// runs the sources through tsx exactly as before, which also reports the error as before.
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const SRC = join(root, "src");
+const CACHE = join(root, "build", "cli");
+/** Bundles kept besides the current one (a process started from an older one may still load
+ *  a command's chunk from it). */
+const KEEP = 3;
+
+/** node_modules packages left out of the bundle: every dependency but zod (pure ESM, bundled). */
+const EXTERNAL = Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies)
+  .filter((name) => name !== "zod")
+  .flatMap((name) => [name, `${name}/*`]);
+
+/** Worker threads' modules, bundled beside the entry (name in the bundle -> source). */
+const WORKERS = {
+  "workers/simulate": join(SRC, "workers", "simulate-worker.ts"),
+  "workers/partition": join(SRC, "engine", "parallel", "worker.ts"),
+};
+
+/**
+ * The bundle's entry: lists the bundled workers for src/engine/worker-thread.ts (so that the
+ * pool's threads skip tsx too), then does what src/cli/main.ts does when run as the program.
+ */
+const ENTRY = [
+  `globalThis[Symbol.for("iovsim.bundled-workers")] = {`,
+  ...Object.entries(WORKERS).map(
+    ([name, src]) => `  ${JSON.stringify(src)}: new URL(${JSON.stringify(`./${name}.js`)}, import.meta.url).href,`,
+  ),
+  "};",
+  `import { runAsProgram } from ${JSON.stringify(join(SRC, "cli", "main.ts"))};`,
+  "runAsProgram();",
+  "",
+].join("\n");
+
+function filesUnder(dir, out) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) filesUnder(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** What the bundle depends on, as one hash: cheap enough (~10 ms of CPU) to check on every run. */
+function sourceKey() {
+  const files = [
+    ...filesUnder(SRC, []),
+    join(root, "package.json"),
+    join(root, "tsconfig.json"),
+    fileURLToPath(import.meta.url),
+  ];
+  const h = createHash("sha256").update(`${process.version}\n`);
+  for (const f of files) {
+    const s = statSync(f);
+    h.update(`${f}\0${s.size}\0${Math.floor(s.mtimeMs)}\n`);
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+/** Replaces `import.meta.url` in every source under src/ by that source's own URL. */
+const sourceUrls = {
+  name: "iovsim-source-urls",
+  setup(build) {
+    build.onResolve({ filter: /^iovsim-entry$/ }, () => ({ path: "iovsim-entry", namespace: "iovsim" }));
+    build.onLoad({ filter: /.*/, namespace: "iovsim" }, () => ({
+      contents: ENTRY,
+      resolveDir: join(SRC, "cli"),
+      loader: "js",
+    }));
+    build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+      if (!args.path.startsWith(SRC)) return undefined;
+      const url = JSON.stringify(pathToFileURL(args.path).href);
+      const text = readFileSync(args.path, "utf8").replace(/\bimport\.meta\.url\b/g, url);
+      return { contents: text, loader: "ts" };
+    });
+  },
+};
+
+async function build(dir) {
+  const esbuild = await import("esbuild");
+  // Unique even across hosts sharing the checkout (a sweep on a cluster).
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    await esbuild.build({
+      entryPoints: { main: "iovsim-entry", ...WORKERS },
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "node",
+      target: `node${process.versions.node}`,
+      // Packages load from node_modules as under tsx, except zod: every schema module imports
+      // it, and as one chunk it is ~100 files fewer to resolve and compile on each start.
+      external: EXTERNAL,
+      // Class and function names as in the sources (esbuild may rename to avoid clashes).
+      keepNames: true,
+      // For --debug's stack traces (node --enable-source-maps): src/ file and line.
+      sourcemap: "linked",
+      sourcesContent: false,
+      chunkNames: "chunks/[name]-[hash]",
+      outdir: tmp,
+      absWorkingDir: root,
+      logLevel: "silent",
+      plugins: [sourceUrls],
+    });
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      // Another process published the same bundle first: use it.
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Removes all but the newest KEEP bundles besides `current` (and any abandoned temporary). */
+function prune(current) {
+  const old = [];
+  for (const name of readdirSync(CACHE)) {
+    if (name === current) continue;
+    const p = join(CACHE, name);
+    const mtime = statSync(p).mtimeMs;
+    if (name.includes(".tmp-")) {
+      if (Date.now() - mtime > 10 * 60_000) rmSync(p, { recursive: true, force: true });
+    } else old.push({ p, mtime });
+  }
+  old.sort((a, b) => b.mtime - a.mtime);
+  for (const { p } of old.slice(KEEP)) rmSync(p, { recursive: true, force: true });
+}
+
+/** The bundled entry point (a file path), built first when the sources changed; undefined if it
+ *  cannot be had (the caller then runs the sources through tsx). */
+export async function bundledCli() {
+  try {
+    const key = sourceKey();
+    const dir = join(CACHE, key);
+    const main = join(dir, "main.js");
+    try {
+      statSync(main);
+      return main;
+    } catch {
+      /* not built yet */
+    }
+    await build(dir);
+    prune(key);
+    statSync(main);
+    return main;
+  } catch {
+    return undefined;
+  }
+}
