@@ -29,7 +29,7 @@ const heldBack = (r: SimResult, asked: number) => {
   expect(r.conservation.ok).toBe(true);
   // It offered less than asked (its stack held it back), but not nothing.
   expect(r.offered_pps).toBeGreaterThan(0.02 * asked);
-  expect(r.offered_pps).toBeLessThan(0.5 * asked);
+  expect(r.offered_pps).toBeLessThan(0.9 * asked);
   // Pushed back, not dropped: what it offered was delivered.
   expect(r.loss_ratio).toBe(0);
   expect(r.delivered_pps).toBe(r.offered_pps);
