@@ -78,7 +78,9 @@ describe("the bundled CLI", () => {
       expect(second).toBeDefined();
       expect(dirname(second!)).not.toBe(dirname(first!));
     } finally {
-      utimesSync(source, before.atime, before.mtime);
+      // In seconds, not Dates: a Date rounds a fresh clone's sub-millisecond mtime to the
+      // nearest millisecond, which can change the bundle's key (it floors mtimeMs).
+      utimesSync(source, before.atimeMs / 1000, before.mtimeMs / 1000);
     }
     expect(await bundle()).toBe(first);
   });
