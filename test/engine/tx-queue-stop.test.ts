@@ -59,15 +59,9 @@ describe("TxQueueStop: stop below tx_stop_free_desc, wake by completion at tx_wa
     // The driver's drains: each posts what the queue allows (100 ns per batch).
     const drains: Array<{ t: number; posted: number; free: number }> = [];
     const driver = new Stage(ctx, core, stack, 64, (start: number, n: number, done: WorkEnd) => {
-      const k = queue.postable(n);
+      const k = queue.admit(n, start, done);
       drains.push({ t: start, posted: k, free: nic.room() });
-      if (k === 0) {
-        queue.check();
-        done.parked = true;
-        done.end = start;
-        return 0;
-      }
-      done.parked = false;
+      if (k === 0) return 0;
       stackRing.head += k;
       nicRing.tail += k;
       queue.check();
@@ -118,14 +112,8 @@ describe("TxQueueStop: stop below tx_stop_free_desc, wake by completion at tx_wa
     const posts: number[] = [];
     const drainTimes: number[] = [];
     const driver = new Stage(ctx, new Resource("c", "core", 3), stack, 64, (start, n, done: WorkEnd) => {
-      const k = queue.postable(n);
-      if (k === 0) {
-        queue.check();
-        done.parked = true;
-        done.end = start;
-        return 0;
-      }
-      done.parked = false;
+      const k = queue.admit(n, start, done);
+      if (k === 0) return 0;
       posts.push(k);
       drainTimes.push(start);
       stackRing.head += k;

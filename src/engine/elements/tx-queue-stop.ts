@@ -12,7 +12,7 @@
 // A descriptor completes once the NIC has fetched its frame's data (Link.completed, from veb-tx);
 // the write-back, and the interrupt or send that lets the driver see it, are not priced
 // (docs/model.md).
-import type { Stage } from "../activation.ts";
+import type { Stage, WorkEnd } from "../activation.ts";
 import type { SimContext } from "../context.ts";
 import type { Link } from "../link.ts";
 
@@ -35,6 +35,18 @@ export class TxQueueStop {
   postable(n: number): number {
     if (this.stopped) return 0;
     return Math.max(0, Math.min(n, this.ring.room() - this.stopFree + 1));
+  }
+
+  /** A drain's admission of `n` frames: how many it may post now; 0 parks the stage (`done`
+   *  parked at `start`: no retry, nothing charged) until a completion wakes the queue. */
+  admit(n: number, start: number, done: WorkEnd): number {
+    const k = this.postable(n);
+    done.parked = k === 0;
+    if (k === 0) {
+      this.check();
+      done.end = start;
+    }
+    return k;
   }
 
   /** After a post (or a drain that could post nothing): stops the queue when fewer than

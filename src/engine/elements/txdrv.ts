@@ -34,14 +34,8 @@ export const txdrv: ElementKind = {
       // completions wake it: no drain, no retry, nothing charged. Real drivers write the tail
       // only after posting (iflib_txd_db_check from iflib_txq_drain; i40e_tx_map), so neither
       // doorbell_cycles nor a doorbell TLP either.
-      const k = queue.postable(n);
-      if (k === 0) {
-        queue.check();
-        done.parked = true;
-        done.end = start;
-        return 0;
-      }
-      done.parked = false;
+      const k = queue.admit(n, start, done);
+      if (k === 0) return 0;
       const taken = txDriverBurst(c, k);
       queue.check();
       if (taken === 0) {
