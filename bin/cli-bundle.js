@@ -6,23 +6,27 @@
 // it. Here src/cli/main.ts and everything it imports (node_modules excepted) is bundled by
 // esbuild, the transpiler tsx itself uses, with the same tsconfig, into build/cli/<key>/: one
 // file for the entry and one chunk per lazily imported command, so a command still loads only
-// its own modules. <key> is a hash of every file's path, size and modification time under src/
-// (and of the things that change the output: package.json, tsconfig.json, this file, Node's
-// version), so an edited source is rebuilt on its next run, never run stale.
+// its own modules. <key> is a hash of every file's path and contents under src/ (and of the things
+// that change the output: package.json, tsconfig.json, this file, Node's version), so an edited
+// source is rebuilt on its next run, never run stale: contents, not modification times, which
+// a second edit within the file system's timestamp granularity, or a copy that keeps them
+// (cp -p, rsync -a, tar), leaves unchanged.
 //
 // Paths stay the sources' own: each `import.meta.url` in src/ is replaced by its file's URL, so
 // the cost profiles, package.json, the Wasm module and the worker entry points are found where
 // they always were (worker threads still load TypeScript through src/engine/esm-entry.mjs).
-// Anything that fails here (no esbuild, a syntax error) returns undefined: the launcher then
+// Anything that fails here (no esbuild, a syntax error, a build/ that cannot be written: a
+// read-only checkout, an install owned by another user) returns undefined: the launcher then
 // runs the sources through tsx exactly as before, which also reports the error as before.
-import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const SRC = join(root, "src");
-const CACHE = join(root, "build", "cli");
+/** Where bundles are kept, one folder per key. */
+export const CACHE = join(root, "build", "cli");
 /** Bundles kept besides the current one (a process started from an older one may still load
  *  a command's chunk from it). */
 const KEEP = 3;
@@ -62,18 +66,23 @@ function filesUnder(dir, out) {
   return out;
 }
 
-/** What the bundle depends on, as one hash: cheap enough (~10 ms of CPU) to check on every run. */
-function sourceKey() {
+/**
+ * What the bundle depends on, as one hash: the path and contents of every file under
+ * `dir`/src/ and of its package.json and tsconfig.json, this file and Node's version. Paths
+ * count because the bundle holds the sources' absolute URLs (a moved checkout is rebuilt).
+ * Reading ~300 files costs a few ms more than stat'ing them, and no edit can go unseen.
+ */
+export function sourceKey(dir = root) {
   const files = [
-    ...filesUnder(SRC, []),
-    join(root, "package.json"),
-    join(root, "tsconfig.json"),
+    ...filesUnder(join(dir, "src"), []).sort(),
+    join(dir, "package.json"),
+    join(dir, "tsconfig.json"),
     fileURLToPath(import.meta.url),
   ];
   const h = createHash("sha256").update(`${process.version}\n`);
   for (const f of files) {
-    const s = statSync(f);
-    h.update(`${f}\0${s.size}\0${Math.floor(s.mtimeMs)}\n`);
+    const text = readFileSync(f);
+    h.update(`${f}\0${text.length}\0`).update(text);
   }
   return h.digest("hex").slice(0, 16);
 }
@@ -97,10 +106,10 @@ const sourceUrls = {
   },
 };
 
-async function build(dir) {
+/** Bundles the sources into `tmp` (an empty folder), then publishes it as `dir` in one rename:
+ *  a process never sees a half-written bundle. */
+async function build(tmp, dir) {
   const esbuild = await import("esbuild");
-  // Unique even across hosts sharing the checkout (a sweep on a cluster).
-  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
     await esbuild.build({
       entryPoints: { main: "iovsim-entry", ...WORKERS },
@@ -123,51 +132,74 @@ async function build(dir) {
       logLevel: "silent",
       plugins: [sourceUrls],
     });
-    try {
-      renameSync(tmp, dir);
-    } catch {
-      // Another process published the same bundle first: use it.
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  } catch (e) {
+  } finally {
+    // esbuild's service process would otherwise idle beside the launcher for the whole run.
+    await esbuild.stop();
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    // Another process published the same bundle first (a rename onto a folder that is not
+    // empty fails): use that one.
     rmSync(tmp, { recursive: true, force: true });
-    throw e;
   }
 }
 
-/** Removes all but the newest KEEP bundles besides `current` (and any abandoned temporary). */
-function prune(current) {
+/** Removes all but the newest KEEP bundles besides `current` (and any abandoned temporary).
+ *  Best effort: another process may be pruning, or publishing, the same folder meanwhile. */
+function prune(cache, current) {
   const old = [];
-  for (const name of readdirSync(CACHE)) {
+  for (const name of readdirSync(cache)) {
     if (name === current) continue;
-    const p = join(CACHE, name);
-    const mtime = statSync(p).mtimeMs;
-    if (name.includes(".tmp-")) {
-      if (Date.now() - mtime > 10 * 60_000) rmSync(p, { recursive: true, force: true });
-    } else old.push({ p, mtime });
+    const p = join(cache, name);
+    try {
+      const mtime = statSync(p).mtimeMs;
+      if (name.includes(".tmp-")) {
+        if (Date.now() - mtime > 10 * 60_000) rmSync(p, { recursive: true, force: true });
+      } else old.push({ p, mtime });
+    } catch {
+      /* gone meanwhile, or not ours to remove */
+    }
   }
   old.sort((a, b) => b.mtime - a.mtime);
-  for (const { p } of old.slice(KEEP)) rmSync(p, { recursive: true, force: true });
+  for (const { p } of old.slice(KEEP)) {
+    try {
+      rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* as above */
+    }
+  }
 }
 
-/** The bundled entry point (a file path), built first when the sources changed; undefined if it
- *  cannot be had (the caller then runs the sources through tsx). */
-export async function bundledCli() {
+/**
+ * The bundled entry point (a file path), built first when the sources changed; undefined if it
+ * cannot be had (the caller then runs the sources through tsx). `cache`: where bundles are kept
+ * (tests give their own).
+ */
+export async function bundledCli({ cache = CACHE } = {}) {
+  let tmp;
   try {
     const key = sourceKey();
-    const dir = join(CACHE, key);
+    const dir = join(cache, key);
     const main = join(dir, "main.js");
-    try {
-      statSync(main);
-      return main;
-    } catch {
-      /* not built yet */
-    }
-    await build(dir);
-    prune(key);
+    if (existsSync(main)) return main;
+    // The temporary folder first: where build/ cannot be written (a read-only checkout, an
+    // install owned by another user) this fails at once, instead of after esbuild has spent a
+    // second bundling what it cannot write, on every run. Unique even across hosts sharing
+    // the checkout (mkdtemp creates it exclusively).
+    mkdirSync(cache, { recursive: true });
+    tmp = mkdtempSync(join(cache, `${key}.tmp-`));
+    await build(tmp, dir);
+    tmp = undefined;
+    prune(cache, key);
     statSync(main);
     return main;
   } catch {
+    try {
+      if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      /* left for a later prune */
+    }
     return undefined;
   }
 }

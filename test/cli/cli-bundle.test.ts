@@ -1,18 +1,33 @@
 // The launcher runs the CLI bundled ahead by esbuild (bin/cli-bundle.js) instead of the sources
 // under tsx: the same program, only faster to start. These pin that it prints exactly what the
-// sources print, that an edited source is rebuilt rather than run stale, and that the bundle's
-// entry still loads no command, zod, engine or Wasm before it knows the command.
-import { spawnSync } from "node:child_process";
-import { readFileSync, statSync, utimesSync } from "node:fs";
+// sources print, that an edited source is rebuilt rather than run stale, that an unwritable
+// build/ or a concurrent build costs nothing and breaks nothing, and that the bundle's entry
+// still loads no command, zod, engine or Wasm before it knows the command.
+import { spawn, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript beside the launcher (no declarations)
-import { bundledCli } from "../../bin/cli-bundle.js";
+import { bundledCli, sourceKey as bundleKey } from "../../bin/cli-bundle.js";
 import { tempDir } from "../helpers/cli.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "bin", "iovsim.js");
 const bundle = bundledCli as () => Promise<string | undefined>;
+const sourceKey = bundleKey as (dir?: string) => string;
 
 function run(argv: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [bin, ...argv], {
@@ -68,21 +83,89 @@ describe("the bundled CLI", () => {
     expect(simulated(run(argv))).toEqual(simulated(run(argv, { IOVSIM_TSX: "1" })));
   });
 
-  it("is rebuilt when a source changes: a new bundle, never the stale one", async () => {
-    const source = join(root, "src", "errors.ts");
-    const before = statSync(source);
-    const first = await bundle();
-    try {
-      utimesSync(source, before.atime, new Date(before.mtimeMs + 2000));
-      const second = await bundle();
-      expect(second).toBeDefined();
-      expect(dirname(second!)).not.toBe(dirname(first!));
-    } finally {
-      // In seconds, not Dates: a Date rounds a fresh clone's sub-millisecond mtime to the
-      // nearest millisecond, which can change the bundle's key (it floors mtimeMs).
-      utimesSync(source, before.atimeMs / 1000, before.mtimeMs / 1000);
-    }
-    expect(await bundle()).toBe(first);
+  it("is keyed by the sources' contents: an edit that keeps the size and the modification time is seen", () => {
+    const dir = tempDir("iovsim-bundle-key-");
+    mkdirSync(join(dir, "src"));
+    writeFileSync(join(dir, "package.json"), "{}\n");
+    writeFileSync(join(dir, "tsconfig.json"), "{}\n");
+    const source = join(dir, "src", "costs.ts");
+    // Whole seconds: the same time exactly, whatever the file system's precision.
+    const when = 1_700_000_000;
+    writeFileSync(source, "export const SPIN = 10000;\n");
+    utimesSync(source, when, when);
+    const first = sourceKey(dir);
+    // A second edit within the file system's timestamp granularity (or a copy made with cp -p,
+    // rsync -a, tar): same size, same modification time, other code.
+    writeFileSync(source, "export const SPIN = 20000;\n");
+    utimesSync(source, when, when);
+    const edited = sourceKey(dir);
+    expect(edited).not.toBe(first);
+    // Only the contents count: touching a file (git checkout back and forth) rebuilds nothing.
+    utimesSync(source, when + 5, when + 5);
+    expect(sourceKey(dir)).toBe(edited);
+    // A file added or removed is a new key.
+    writeFileSync(join(dir, "src", "new.ts"), "");
+    expect(sourceKey(dir)).not.toBe(edited);
+    rmSync(join(dir, "src", "new.ts"));
+    expect(sourceKey(dir)).toBe(edited);
+  });
+
+  it("where build/ cannot be written, gives up at once: esbuild is never started, the launcher runs the sources", () => {
+    const dir = tempDir("iovsim-bundle-ro-");
+    // A file where the cache's parent folder should be: mkdir fails for every user, root too
+    // (a read-only checkout or a root-owned install fails the same way, with EACCES or EROFS).
+    writeFileSync(join(dir, "build"), "");
+    const cache = join(dir, "build", "cli");
+    // esbuild's binary, as esbuild finds it: a stand-in that records that it was started.
+    const started = join(dir, "esbuild-started");
+    const fake = join(dir, "esbuild");
+    writeFileSync(fake, `#!/bin/sh\necho "$@" >> '${started}'\nexit 1\n`);
+    chmodSync(fake, 0o755);
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { bundledCli } = await import(${JSON.stringify(pathToFileURL(join(root, "bin", "cli-bundle.js")).href)});
+         process.stdout.write(String(await bundledCli({ cache: ${JSON.stringify(cache)} })));`,
+      ],
+      { env: { ...process.env, ESBUILD_BINARY_PATH: fake }, encoding: "utf8" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("undefined");
+    expect(existsSync(started)).toBe(false);
+  });
+
+  it("two processes building at once on a fresh clone publish one whole bundle, and both run it", () => {
+    // Inside the checkout, as build/cli is: the bundle finds its packages in node_modules above it.
+    mkdirSync(join(root, "build"), { recursive: true });
+    const cache = mkdtempSync(join(root, "build", "cli-race-"));
+    // What another process may leave there meanwhile (a folder it is removing): no reason to
+    // give up the bundle just built.
+    symlinkSync(join(cache, "gone"), join(cache, "0000000000000000"));
+    const script = `const { bundledCli } = await import(${JSON.stringify(pathToFileURL(join(root, "bin", "cli-bundle.js")).href)});
+      process.stdout.write(String(await bundledCli({ cache: ${JSON.stringify(cache)} })));`;
+    const builders = [0, 1].map(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(process.execPath, ["--input-type=module", "-e", script]);
+          let out = "";
+          child.stdout.on("data", (b) => (out += b));
+          child.on("error", reject);
+          child.on("exit", () => resolve(out));
+        }),
+    );
+    return Promise.all(builders)
+      .then(([a, b]) => {
+        expect(a).toBe(join(cache, sourceKey(), "main.js"));
+        expect(b).toBe(a);
+        // One bundle, no temporary left behind.
+        expect(readdirSync(cache).sort()).toEqual(["0000000000000000", sourceKey()]);
+        const r = spawnSync(process.execPath, [a, "--version"], { encoding: "utf8" });
+        expect(r.stderr).toBe("");
+        expect(r.stdout).toMatch(/^iovsim \d+\.\d+\.\d+\n$/);
+      })
+      .finally(() => rmSync(cache, { recursive: true, force: true }));
   });
 
   it("loads nothing heavy before the command is known: the entry's static imports hold no zod, engine or Wasm", async () => {
