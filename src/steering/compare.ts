@@ -141,6 +141,8 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
   const atRateFaults = (o.faults ?? []).filter((f) => f.kind !== "worker-exit");
   const faultLog: NonNullable<MatrixResult["faults"]> = [];
   let firstSim = true;
+  /** The last simulation run (a row with no lossless load says why when its filters took all). */
+  let lastSim: SteeringSim | null = null;
   // Every simulation goes through here: the first one takes the injected worker exit (this
   // thread is the matrix's only worker: the exit is simulated, the run abandoned and redone).
   const sim = (sc: SteeringScenario): SteeringSim => {
@@ -158,6 +160,7 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
         queues: sc.graph.cores,
         rate_mpps: sc.ratePps / 1e6,
       });
+    lastSim = result;
     return result;
   };
   if (o.portRules)
@@ -275,7 +278,7 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           ...base,
           skipped: null,
           ...(shown ? fromSim(shown) : empty()),
-          ...(atRate === null && atNdr === null ? { skipped: "no lossless load found" } : {}),
+          ...(atRate === null && atNdr === null ? { skipped: noLosslessLoad(lastSim) } : {}),
           ndr_mpps: ndrPps === null ? null : ndrPps / 1e6,
           ndr_gbps: ndrPps === null ? null : l1Gbps(ndrPps, frameBytes),
           line_rate_mpps: linePps / 1e6,
@@ -348,3 +351,12 @@ export const DEFAULT_STEERING = {
   frames: 4096,
   seed: 1,
 };
+
+/** Why a row has no NDR: no lossless load, or (the last trial says) no frame the NIC let through. */
+function noLosslessLoad(last: SteeringSim | null): string {
+  if (!last?.allFiltered) return "no lossless load found";
+  const drops = Object.entries(last.drops)
+    .map(([why, n]) => `${why} ${n}`)
+    .join(", ");
+  return `the NIC's filters dropped every frame (${drops}): no load reaches a core, no NDR`;
+}

@@ -74,8 +74,12 @@ export interface SteeringSim {
   /** Conversations (flow pairs) whose two directions were handled by different cores. */
   splitPairs: number;
   drops: Record<string, number>;
-  /** 1 - delivered / frames the rules and the NIC's filters let through (their drops are not loss). */
+  /** 1 - delivered / frames the rules and the NIC's filters let through (their drops are not loss);
+   *  1 when the NIC's filters let none through (allFiltered). */
   lossRatio: number;
+  /** The NIC's filters dropped every frame the rules did not: no load reached a core, so no
+   *  trial of this traffic measures anything (not a lossless one: no NDR). */
+  allFiltered: boolean;
   /** min exact (the smallest measured; 0 with none), percentiles nearest-rank. */
   latencyUs: { p50: number; p99: number; min: number };
   offeredMpps: number;
@@ -421,6 +425,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   // Counting them made one tagged frame in a capture fail every load: no NDR at all.
   const policyDropped = Object.keys(portDrops).reduce((a, k) => a + (drops[k] ?? 0), 0);
   const forwardable = s.frames - (drops[RULE_DROP] ?? 0) - policyDropped;
+  const allFiltered = forwardable <= 0 && policyDropped > 0;
   const problems: string[] = [];
   if (delivered + dropped + inFlight !== s.frames)
     problems.push(
@@ -472,7 +477,10 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     splitPairs,
     ruleFlows: ruleHits,
     drops,
-    lossRatio: forwardable > 0 ? 1 - delivered / forwardable : 0,
+    // Nothing let through is no measurement: counted lossless, a capture whose every frame the
+    // filters drop had its NDR at line rate with no frame delivered.
+    lossRatio: forwardable > 0 ? 1 - delivered / forwardable : allFiltered ? 1 : 0,
+    allFiltered,
     latencyUs: {
       p50: percentile(sorted, 0.5) / 1000,
       p99: percentile(sorted, 0.99) / 1000,

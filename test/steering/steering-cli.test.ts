@@ -266,6 +266,27 @@ describe("iovsim steering", () => {
     expect(r.out).not.toMatch(/\n\n\n/);
   });
 
+  // ...but a capture whose every frame the filters drop measures nothing: no frame reaches a
+  // core at any load. Counted lossless, it had an NDR at line rate with none delivered.
+  it("a capture whose every frame the NIC filters has no NDR, and says why", async () => {
+    const tagged = () =>
+      eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" })
+        .vlan(100)
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+        .udp({ sport: 1234, dport: 5678 })
+        .build();
+    const pcap = writeFrames(join(tempDir("iovsim-steering-filtered-"), "tagged.pcap"), [tagged(), tagged()]);
+    const argv = ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1"];
+    const r = await cli([...argv, "--frames", "500", "--precision", "10", "--json"]);
+    expect(r.code, r.err).toBe(0);
+    const x = JSON.parse(r.out).results[0];
+    // As every row with no lossless load: skipped, with no NDR above zero.
+    expect(x.ndr_mpps).toBe(0);
+    expect(x.skipped).toBe(
+      "the NIC's filters dropped every frame (nic: VLAN filter 500): no load reaches a core, no NDR",
+    );
+  });
+
   it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {
     // 38 records: one 255-byte frame, 37 cut to 0 bytes by the capture (a tcpdump fuzz case).
     const pcap = join(
