@@ -57,18 +57,23 @@ const ENTRY = [
   "",
 ].join("\n");
 
+/** Names a bundle can be made of: sources and JSON, not an editor's hidden files (vim's
+ *  .x.ts.swp, rewritten as one types; Emacs's .#x.ts lock, a link to nowhere) or docs. */
+const BUNDLED_NAME = /^[^.].*\.(?:[cm]?ts|[cm]?js|json)$/;
+
 function filesUnder(dir, out) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith(".")) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) filesUnder(p, out);
-    else out.push(p);
+    else if (BUNDLED_NAME.test(e.name)) out.push(p);
   }
   return out;
 }
 
 /**
- * What the bundle depends on, as one hash: the path and contents of every file under
- * `dir`/src/ and of its package.json and tsconfig.json, this file and Node's version. Paths
+ * What the bundle depends on, as one hash: the path and contents of every source and JSON
+ * file under `dir`/src/ and of its package.json and tsconfig.json, this file and Node's version. Paths
  * count because the bundle holds the sources' absolute URLs (a moved checkout is rebuilt).
  * Reading ~300 files costs a few ms more than stat'ing them, and no edit can go unseen.
  */

@@ -108,6 +108,13 @@ describe("the bundled CLI", () => {
     expect(sourceKey(dir)).not.toBe(edited);
     rmSync(join(dir, "src", "new.ts"));
     expect(sourceKey(dir)).toBe(edited);
+    // An editor's files beside a source are no part of it: vim's swap file (rewritten as one
+    // types: a rebuild on every run) and Emacs's lock (a link to nowhere, which cannot be read:
+    // the launcher fell back to tsx while a buffer was modified); nor are the docs.
+    writeFileSync(join(dir, "src", ".costs.ts.swp"), "swap");
+    symlinkSync("user@host.1234:1700000000", join(dir, "src", ".#costs.ts"));
+    writeFileSync(join(dir, "src", "README.md"), "# costs");
+    expect(sourceKey(dir)).toBe(edited);
   });
 
   it("where build/ cannot be written, gives up at once: esbuild is never started, the launcher runs the sources", () => {
