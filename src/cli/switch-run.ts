@@ -9,8 +9,8 @@ import { Host, KernelError, loadHost } from "../nic/index.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { getProfile, requireInnerRss } from "../nic/profile.ts";
 import type { PfRecord } from "../nic/types.ts";
-import type { Pos } from "../nic/ucl.ts";
 import { uclFileSource } from "../nic/ucl-include.ts";
+import { kernelRefusal, noSuchPf } from "../paths/setup.ts";
 import type {
   CopyDrop,
   FrameDropReason,
@@ -248,8 +248,6 @@ export async function configureHost(
     },
     uclFileSource(confFile),
   );
-  // file:line:column of a value (in an included file, that file's name).
-  const where = (at: Pos | undefined) => `${at?.file ?? confFile}:${at?.line ?? 1}:${at?.column ?? 1}`;
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     const d = errors[0];
@@ -260,11 +258,7 @@ export async function configureHost(
   try {
     pfName = host.openIovDevice(`/dev/iov/${loaded.device}`);
   } catch {
-    const names = host.pfs().map((p) => p.name);
-    throw new UserError(
-      "E_CONFIG",
-      `${where(loaded.devicePos)}: no SR-IOV device '${loaded.device}' on this host (PFs: ${names.join(", ") || "none"})`,
-    );
+    throw new UserError("E_CONFIG", noSuchPf(host, loaded.device, confFile, loaded.devicePos, false));
   }
   if (!loaded.config) throw new UserError("E_CONFIG", `${confFile}: the configuration is incomplete`);
   let refused: RefusedVf[];
@@ -275,12 +269,7 @@ export async function configureHost(
       reason: d.reason,
     }));
   } catch (e) {
-    if (e instanceof KernelError) {
-      throw new UserError(
-        "E_CONFIG",
-        `${where(loaded.source.locatePf("num_vfs"))}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
-      );
-    }
+    if (e instanceof KernelError) throw new UserError("E_CONFIG", kernelRefusal(e, loaded, confFile));
     throw e;
   }
   const pf = host.pf(pfName);

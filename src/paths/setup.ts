@@ -4,7 +4,7 @@
 import { UserError } from "../errors.ts";
 import type { HostState } from "../nic/host-model.ts";
 import { getProfile, Host, type HostSpec, KernelError, type VfRecord } from "../nic/index.ts";
-import { loadIovConfig } from "../nic/iovctl-validate.ts";
+import { type LoadedConfig, loadIovConfig } from "../nic/iovctl-validate.ts";
 import { type VfDataPlaneSettings, vfDataPlaneSettings } from "../nic/linux/index.ts";
 import { linkSpeedMbpsOf } from "../nic/profile.ts";
 import type { Pos } from "../nic/ucl.ts";
@@ -98,12 +98,7 @@ export function setupHost(
     host.iovConfig(pf, loaded.config);
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
-    // A refusal of the whole configuration is about num_vfs (TotalVFs, the driver's limit, the bus).
-    const at = loaded.source.locatePf("num_vfs");
-    throw new UserError(
-      "E_CONFIG",
-      `${at.file ?? file}:${at.line}:${at.column}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`,
-    );
+    throw new UserError("E_CONFIG", kernelRefusal(e, loaded, file));
   }
   const vfs = host.listVfs(pf);
   const jailVf = vfs.find((v) => !v.config.passthrough);
@@ -123,11 +118,28 @@ export function setupHost(
 }
 
 /**
- * PF.device names no PF of the host the file runs on: located at the value, in iovctl's words
- * (open of /dev/iov/<device>), with the PFs there are. Without a host spec that host is the
- * embedded default, not the state's (a host file's PFs are measured with --host).
+ * The kernel refused a whole configuration (ENOSPC, EINVAL...): that is about num_vfs (TotalVFs,
+ * the driver's limit, the bus), so it is located at num_vfs's value (in an included file, that
+ * file's). For every command that applies an iovctl.conf to a fresh host (paths, ping, switch).
  */
-function noSuchPf(host: Host, device: string, file: string, at: Pos | undefined, embedded: boolean): string {
+export function kernelRefusal(e: KernelError, loaded: LoadedConfig, file: string): string {
+  const at = loaded.source.locatePf("num_vfs");
+  return `${at.file ?? file}:${at.line}:${at.column}: the simulated kernel refused the configuration: ${e.message}${e.detail ? ` (${e.detail})` : ""}`;
+}
+
+/**
+ * PF.device names no PF of the host the file runs on: located at the value, in iovctl's words
+ * (open of /dev/iov/<device>), with the PFs there are. `embedded`: that host is the embedded
+ * default, not the state's (paths -f and ping -f without a host spec: a host file's PFs are
+ * measured with --host); else the host's own (switch -f runs on the state's host).
+ */
+export function noSuchPf(
+  host: Host,
+  device: string,
+  file: string,
+  at: Pos | undefined,
+  embedded: boolean,
+): string {
   const pfs = host.pfs().map((p) => p.name);
   const which = embedded
     ? `the PFs of the embedded default host, which -f runs on: ${pfs.join(", ")}; for a PF of your host file, create the VFs with 'iovsim iovctl -C -f ${file}' and measure them with --host`

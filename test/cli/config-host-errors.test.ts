@@ -28,12 +28,14 @@ describe("a PF.device the host lacks", () => {
     expect(paths.err).toBe(ping.err);
   });
 
-  it("switch -f names it at its value", async () => {
+  it("switch -f names it at its value, in the same words, with the PFs of the state's host", async () => {
     const dir = tempDir("iovsim-conf-");
     const conf = confIn(dir, "em0.conf", "PF {\n  device = em0\n  num_vfs = 1\n}\n");
     const r = await iovsim(["switch", "-f", conf, "--in", `wire=${join(examples, "in.pcap")}`, "--json"]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`iovsim: ${conf}:2:12: no SR-IOV device 'em0' on this host (PFs: ixl0, ix0, igb0)\n`);
+    expect(r.err).toBe(
+      `iovsim: ${conf}:2:12: Could not open device '/dev/iov/em0': No such file or directory (this host's PFs: ixl0, ix0, igb0)\n`,
+    );
   });
 });
 
