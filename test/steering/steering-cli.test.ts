@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { splitMixes } from "../../src/cli/commands/steering.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import { writeFrames } from "../helpers/captures.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
@@ -252,6 +253,14 @@ describe("iovsim steering", () => {
     const typo = await cli(["steering", "--mix", `pcap:${pcap},vxaln`, "--strategy", "single"]);
     expect(typo.code).toBe(1);
     expect(typo.err).toMatch(/^iovsim: --mix: unknown mix 'vxaln'/);
+  });
+
+  it("--mix 'imix, pcap:FILE' (a space after the comma) keeps a comma in FILE's name too", () => {
+    const pcap = writeFrames(join(tempDir("iovsim-steering-comma-"), "run,2.pcap"), [
+      eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" }).ipv4().udp().build(),
+    ]);
+    expect(splitMixes(`imix, pcap:${pcap}`)).toEqual(["imix", `pcap:${pcap}`]);
+    expect(splitMixes(`pcap:${pcap}, imix`)).toEqual([`pcap:${pcap}`, "imix"]);
   });
 
   // A run whose search found no lossless load once printed the per-queue heading over blank lines

@@ -627,12 +627,13 @@ export function splitMixes(value: string): string[] {
   const out: string[] = [];
   for (const piece of value.split(",")) {
     const last = out[out.length - 1];
-    const joined = `${last},${piece}`;
+    // The list's items are trimmed ("imix, pcap:FILE"): a capture after a space is one too.
+    const joined = `${last?.trimStart()},${piece}`;
     if (
-      last?.startsWith("pcap:") &&
+      last?.trimStart().startsWith("pcap:") &&
       !piece.trim().startsWith("pcap:") &&
       !(MIX_NAMES as readonly string[]).includes(piece.trim()) &&
-      existsSync(joined.slice("pcap:".length))
+      existsSync(joined.slice("pcap:".length).trimEnd())
     )
       out[out.length - 1] = joined;
     else out.push(piece);
