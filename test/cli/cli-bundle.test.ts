@@ -83,6 +83,48 @@ describe("the bundled CLI", () => {
     expect(simulated(run(argv))).toEqual(simulated(run(argv, { IOVSIM_TSX: "1" })));
   });
 
+  it("starts its worker threads without tsx: each imports its bundled module (the module log of a real run)", async () => {
+    const main = (await bundle())!;
+    // Every module the process loads, its worker threads' too (they inherit the --import).
+    const loadedBy = (status: number, ...argv: string[]) => {
+      const dir = tempDir("iovsim-bundle-workers-");
+      const log = join(dir, "modules.txt");
+      const hooks = join(root, "test", "helpers", "module-log", "register.mjs");
+      const r = spawnSync(process.execPath, ["--import", hooks, main, "--state", dir, ...argv], {
+        env: { ...process.env, IOVSIM_MODULE_LOG: log },
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(status);
+      return readFileSync(log, "utf8").trim().split("\n");
+    };
+    const trial = [
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--trial-ms",
+      "1",
+      "--json",
+    ];
+    for (const [argv, worker, status] of [
+      [[...trial, "--partitions", "2"], "workers/partition.js", 0],
+      // A short run never starts the pool (src/experiment/hybrid.ts); a worker-exit fault always
+      // runs there, on a real thread (exit status 3: completed with an injected fault).
+      [[...trial, "--workers", "2", "--inject-fault", "worker-exit"], "workers/simulate.js", 3],
+    ] as const) {
+      const loaded = loadedBy(status, ...argv);
+      expect(loaded, argv.join(" ")).toContain(pathToFileURL(join(dirname(main), worker)).href);
+      // A worker that missed its bundled module registers tsx and loads the sources instead.
+      expect(
+        loaded.filter((u) => u.includes("/node_modules/tsx/") || u.endsWith(".ts")),
+        argv.join(" "),
+      ).toEqual([]);
+    }
+  });
+
   it("is keyed by the sources' contents: an edit that keeps the size and the modification time is seen", () => {
     const dir = tempDir("iovsim-bundle-key-");
     mkdirSync(join(dir, "src"));
