@@ -63,7 +63,8 @@ are simulated; a last line reports how fast the simulator ran (wall clock).
 --html FILE  also write one self-contained HTML report (RTT per echo, summary, configuration
              and cost profile; charts as SVG, no network; docs/reports.md)
 exit status: 0 every echo answered, 1 bad usage, 2 an echo unanswered (ping(8) exits 0 when
-any reply came; a note then says where the simulation dropped the frames) or conservation violated
+any reply came) or conservation violated; echoes without a reply: a note names where the
+simulation dropped the frames (--json: conservation.dropped)
 paths: ${PING_PATHS.join(", ")}
 `;
 
