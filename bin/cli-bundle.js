@@ -20,7 +20,7 @@
 // runs the sources through tsx exactly as before, which also reports the error as before.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -31,9 +31,10 @@ export const CACHE = join(root, "build", "cli");
  *  a command's chunk from it). */
 const KEEP = 3;
 
-/** node_modules packages left out of the bundle: every dependency but zod (pure ESM, bundled). */
+/** node_modules packages bundled (pure ESM); every other dependency is left out (external). */
+const BUNDLED_PACKAGES = ["zod"];
 const EXTERNAL = Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies)
-  .filter((name) => name !== "zod")
+  .filter((name) => !BUNDLED_PACKAGES.includes(name))
   .flatMap((name) => [name, `${name}/*`]);
 
 /** Worker threads' modules, bundled beside the entry (name in the bundle -> source). */
@@ -73,7 +74,8 @@ function filesUnder(dir, out) {
 
 /**
  * What the bundle depends on, as one hash: the path and contents of every source and JSON
- * file under `dir`/src/ and of its package.json and tsconfig.json, this file and Node's version. Paths
+ * file under `dir`/src/ and of its package.json and tsconfig.json, the installed versions of
+ * the bundled packages and of esbuild, this file and Node's version. Paths
  * count because the bundle holds the sources' absolute URLs (a moved checkout is rebuilt).
  * Reading ~300 files costs a few ms more than stat'ing them, and no edit can go unseen.
  */
@@ -83,6 +85,9 @@ export function sourceKey(dir = root) {
     join(dir, "package.json"),
     join(dir, "tsconfig.json"),
     fileURLToPath(import.meta.url),
+    // What is installed, not only what package.json asks for: `git pull` then a run (bundling
+    // the old zod) then `npm ci` changes node_modules alone. esbuild's version shapes the output.
+    ...[...BUNDLED_PACKAGES, "esbuild"].map((name) => installedManifest(dir, name)),
   ];
   const h = createHash("sha256").update(`${process.version}\n`);
   for (const f of files) {
@@ -90,6 +95,15 @@ export function sourceKey(dir = root) {
     h.update(`${f}\0${text.length}\0`).update(text);
   }
   return h.digest("hex").slice(0, 16);
+}
+
+/** A package's package.json as Node finds it from `dir`: the nearest node_modules above (an
+ *  install as another project's dependency may hoist it). */
+function installedManifest(dir, name) {
+  for (let d = dir; ; d = dirname(d)) {
+    const manifest = join(d, "node_modules", name, "package.json");
+    if (existsSync(manifest) || dirname(d) === d) return manifest;
+  }
 }
 
 /** Replaces `import.meta.url` in every source under src/ by that source's own URL. */

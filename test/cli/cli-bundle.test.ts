@@ -130,6 +130,10 @@ describe("the bundled CLI", () => {
     mkdirSync(join(dir, "src"));
     writeFileSync(join(dir, "package.json"), "{}\n");
     writeFileSync(join(dir, "tsconfig.json"), "{}\n");
+    for (const name of ["zod", "esbuild"]) {
+      mkdirSync(join(dir, "node_modules", name), { recursive: true });
+      writeFileSync(join(dir, "node_modules", name, "package.json"), `{"version":"1.0.0"}\n`);
+    }
     const source = join(dir, "src", "costs.ts");
     // Whole seconds: the same time exactly, whatever the file system's precision.
     const when = 1_700_000_000;
@@ -157,6 +161,10 @@ describe("the bundled CLI", () => {
     symlinkSync("user@host.1234:1700000000", join(dir, "src", ".#costs.ts"));
     writeFileSync(join(dir, "src", "README.md"), "# costs");
     expect(sourceKey(dir)).toBe(edited);
+    // zod is bundled: another version installed (npm ci after a pull) is a new bundle, though
+    // package.json, read before it was installed, is the same.
+    writeFileSync(join(dir, "node_modules", "zod", "package.json"), `{"version":"1.0.1"}\n`);
+    expect(sourceKey(dir)).not.toBe(edited);
   });
 
   it("where build/ cannot be written, gives up at once: esbuild is never started, the launcher runs the sources", () => {
