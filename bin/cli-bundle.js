@@ -6,15 +6,17 @@
 // it. Here src/cli/main.ts and everything it imports (node_modules excepted) is bundled by
 // esbuild, the transpiler tsx itself uses, with the same tsconfig, into build/cli/<key>/: one
 // file for the entry and one chunk per lazily imported command, so a command still loads only
-// its own modules. <key> is a hash of every file's path and contents under src/ (and of the things
-// that change the output: package.json, tsconfig.json, this file, Node's version), so an edited
+// its own modules. <key> is a hash of every source's path and contents under src/ (and of the
+// things that change the output: package.json, tsconfig.json, the installed zod and esbuild,
+// this file, Node's version), so an edited
 // source is rebuilt on its next run, never run stale: contents, not modification times, which
 // a second edit within the file system's timestamp granularity, or a copy that keeps them
 // (cp -p, rsync -a, tar), leaves unchanged.
 //
 // Paths stay the sources' own: each `import.meta.url` in src/ is replaced by its file's URL, so
 // the cost profiles, package.json, the Wasm module and the worker entry points are found where
-// they always were (worker threads still load TypeScript through src/engine/esm-entry.mjs).
+// they always were (worker threads start from src/engine/esm-entry.mjs, which imports their
+// bundled module: WORKERS below).
 // Anything that fails here (no esbuild, a syntax error, a build/ that cannot be written: a
 // read-only checkout, an install owned by another user) returns undefined: the launcher then
 // runs the sources through tsx exactly as before, which also reports the error as before.
@@ -26,7 +28,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const SRC = join(root, "src");
 /** Where bundles are kept, one folder per key. */
-export const CACHE = join(root, "build", "cli");
+const CACHE = join(root, "build", "cli");
 /** Bundles kept besides the current one (a process started from an older one may still load
  *  a command's chunk from it). */
 const KEEP = 3;
