@@ -138,6 +138,57 @@ describe("TxQueueStop: stop below tx_stop_free_desc, wake by completion at tx_wa
   });
 });
 
+describe("a CPU whose transmit queue stopped runs its application meanwhile", () => {
+  // A host core that halts at once (host_idle_spins 0: a Linux host) with an application behind
+  // a socket (Resource.background) and a driver whose queue stopped: the application's read gave
+  // way to the driver's drain (scheduled, so the CPU was not idle), and that drain parks. The
+  // CPU is free until the NIC's completions wake the queue: the application must run there, not
+  // wait for the wake (nothing else on the core may call idle() before it).
+  it("the drain that parks gives the CPU back to the application (idle())", () => {
+    const q = new EventQueue();
+    const stackRing = new FakeRing("stack.tx", 4096, q);
+    stackRing.tail = 200;
+    const nicRing = new FakeRing("nic.tx", 32, q);
+    const ctx = {
+      q,
+      costs: { c: { backpressure_retry_ns: 1000, host_idle_spins: 0 } },
+      events: {},
+    } as unknown as SimContext;
+    const core = new Resource("host-core0", "core", 3);
+    const resumed: number[] = [];
+    core.background = {
+      resume: (t: number) => {
+        resumed.push(t);
+        return false;
+      },
+    };
+    const queue = new TxQueueStop(nicRing.link, 8, 8);
+    const driver = new Stage(ctx, core, stackRing.link, 64, (start: number, n: number, done: WorkEnd) => {
+      const k = queue.admit(n, start, done);
+      if (k === 0) return 0;
+      stackRing.head += k;
+      nicRing.tail += k;
+      queue.check();
+      done.end = core.runNs(start, 100, "driver");
+      return k;
+    });
+    queue.wakeOnCompletion(ctx, driver);
+    // The NIC completes the whole ring at 10 µs.
+    q.push(10_000, (t: number) => {
+      const n = nicRing.tail - nicRing.head;
+      nicRing.head = nicRing.tail;
+      nicRing.link.completed?.(t, t + 10, n);
+    });
+    stackRing.link.publish(0);
+    while (q.runNext()) {}
+    expect(queue.stops).toBeGreaterThanOrEqual(2);
+    // The first drain posts 32 - 8 + 1 = 25 frames and stops the queue (0-100 ns); the drain
+    // right after it parks at 100 ns: the application is looked at then, long before the wake.
+    expect(resumed[0]).toBe(100);
+    expect(resumed.filter((t) => t < 10_000).length).toBeGreaterThan(0);
+  });
+});
+
 describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
   beforeAll(async () => {
     await ensureKernels();
