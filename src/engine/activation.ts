@@ -45,9 +45,6 @@ export function countBatch(s: BatchStats, taken: number): void {
 export class Stage {
   private scheduled = false;
   private readonly done: WorkEnd = { end: 0 };
-  /** Its resource halts or sleeps when idle (vCPU, backend thread, a host core whose idle thread
-   *  may spin first): idle() has work to do. */
-  private readonly halts: boolean;
   readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
 
   constructor(
@@ -59,8 +56,6 @@ export class Stage {
     private readonly thread = false,
   ) {
     input.consumer = this.onLinkEvent;
-    this.halts =
-      res.kind === "vcpu" || res.kind === "vhost" || (res.kind === "core" && ctx.costs.c.host_idle_spins > 0);
   }
 
   /** The link's ready event: already at time t, so run now (saves one event per batch). */
@@ -87,7 +82,7 @@ export class Stage {
     const ready = this.input.readyCount(start);
     const n = Math.min(ready, this.budget);
     if (n === 0) {
-      if (this.idles()) idle(this.ctx, this.res, start);
+      idle(this.ctx, this.res, start); // does nothing where the CPU idles for free
       return;
     }
     const taken = this.work(start, n, this.done);
@@ -95,19 +90,15 @@ export class Stage {
     countBatch(this.stats, taken);
     if (taken > 0) this.input.taken?.(end);
     if (taken === 0 && this.done.parked) {
-      if (this.halts || this.res.busyWaitingSenders > 0) idle(this.ctx, this.res, end);
+      // Parked until its peer's event: the CPU idles meanwhile (its application, if it has one,
+      // runs: its read gave way to this stage, which was scheduled, and waits for this idle()).
+      idle(this.ctx, this.res, end);
       return;
     }
     if (this.input.readyCount(end) > 0)
       this.onInput(taken > 0 ? end : (this.done.retryAt ?? end + this.ctx.costs.c.backpressure_retry_ns));
-    else if (this.idles()) idle(this.ctx, this.res, end);
+    else idle(this.ctx, this.res, end);
   };
-
-  /** idle() has something to do on its resource when this stage's work ends: it halts or
-   *  sleeps, runs the application, or has a paced sender busy-waiting on it. */
-  private idles(): boolean {
-    return this.halts || this.res.background !== undefined || this.res.busyWaitingSenders > 0;
-  }
 }
 
 export class Napi {

@@ -186,12 +186,28 @@ function domainProblem(k: CostName, v: number, unit: string): string | undefined
 }
 
 /** A transmit queue woken with fewer descriptors free than it stops at would stop again at once:
- *  why the pair cannot be, or undefined (either missing: reported on its own). */
-function wakeBelowStop(c: Partial<Record<CostName, number>>): string | undefined {
+ *  which of the pair is at fault and why, or undefined (either missing: reported on its own).
+ *  The one `set` here (by the file or the variant) is blamed; the wake bound when both or
+ *  neither were (the one extended from keeps a valid pair). */
+function wakeBelowStop(
+  c: Partial<Record<CostName, number>>,
+  set: (k: CostName) => boolean,
+): { at: CostName; value: number; why: string } | undefined {
   const stop = c.tx_stop_free_desc;
   const wake = c.tx_wake_free_desc;
   if (stop === undefined || wake === undefined || wake >= stop) return undefined;
-  return `must be at least tx_stop_free_desc (${stop}): a transmit queue woken with fewer free would stop again at once`;
+  const again = "a transmit queue woken with fewer free would stop again at once";
+  if (set("tx_stop_free_desc") && !set("tx_wake_free_desc"))
+    return {
+      at: "tx_stop_free_desc",
+      value: stop,
+      why: `must be at most tx_wake_free_desc (${wake}): ${again}`,
+    };
+  return {
+    at: "tx_wake_free_desc",
+    value: wake,
+    why: `must be at least tx_stop_free_desc (${stop}): ${again}`,
+  };
 }
 
 const fileSchema = z
@@ -317,8 +333,8 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
       });
     if (value !== undefined) c[k] = value;
   }
-  const pair = wakeBelowStop(c);
-  if (pair) problems.push({ path: ["constants", "tx_wake_free_desc", "value"], message: pair });
+  const pair = wakeBelowStop(c, (k) => own[k] !== undefined);
+  if (pair) problems.push({ path: ["constants", pair.at, "value"], message: pair.why });
   if (problems.length > 0) {
     // In file order (the schema and the checks after it each go entry by entry); once each.
     const offset = (path: PropertyKey[]) => (text === undefined ? 0 : jsonPathOffset(text, path));
@@ -466,8 +482,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
     if (why) throw bad(`${k} = ${v}: ${why}`);
     constants[k] = { ...rec, value: v };
   }
-  const pair = wakeBelowStop({ ...p.c, ...changes });
-  if (pair) throw bad(`tx_wake_free_desc = ${constants.tx_wake_free_desc!.value}: ${pair}`);
+  const pair = wakeBelowStop({ ...p.c, ...changes }, (k) => changes[k] !== undefined);
+  if (pair) throw bad(`${pair.at} = ${pair.value}: ${pair.why}`);
   return { ...p, name: p.name + suffix, ref: p.ref + suffix, c: { ...p.c, ...changes }, constants };
 }
 

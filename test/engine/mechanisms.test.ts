@@ -122,7 +122,7 @@ describe("an interrupt raised later than now", () => {
 });
 
 describe("an interrupt to a vCPU in a kick's exit", () => {
-  it("is injected at that exit's entry without an exit of its own at that exit's entry without an exit of its own", () => {
+  it("is injected at that exit's entry without an exit of its own", () => {
     // KVM kicks (IPI) only a vCPU IN_GUEST_MODE (kvm_vcpu_kick); KVM_REQ_EVENT has
     // vcpu_enter_guest inject the vector when the kick's exit re-enters. Raised during the
     // guest's own work before the kick, it still takes an exit.

@@ -9,10 +9,12 @@ import { R_HEAD, R_LIMIT, R_TAIL } from "../../assembly/abi.ts";
 import { Stage, type WorkEnd } from "../../src/engine/activation.ts";
 import type { SimContext } from "../../src/engine/context.ts";
 import { TxQueueStop } from "../../src/engine/elements/tx-queue-stop.ts";
+import { buildGraph } from "../../src/engine/graph.ts";
 import { Link } from "../../src/engine/link.ts";
 import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";
-import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import { runGraph } from "../../src/engine/run.ts";
+import { ensureKernels, scenarioGraphOptions, simulate } from "../../src/engine/simulate.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { limitedHost } from "../helpers/limited-vf-host.ts";
 import { baseSpec } from "./base-spec.ts";
@@ -138,6 +140,57 @@ describe("TxQueueStop: stop below tx_stop_free_desc, wake by completion at tx_wa
   });
 });
 
+describe("a CPU whose transmit queue stopped runs its application meanwhile", () => {
+  // A host core that halts at once (host_idle_spins 0: a Linux host) with an application behind
+  // a socket (Resource.background) and a driver whose queue stopped: the application's read gave
+  // way to the driver's drain (scheduled, so the CPU was not idle), and that drain parks. The
+  // CPU is free until the NIC's completions wake the queue: the application must run there, not
+  // wait for the wake (nothing else on the core may call idle() before it).
+  it("the drain that parks gives the CPU back to the application (idle())", () => {
+    const q = new EventQueue();
+    const stackRing = new FakeRing("stack.tx", 4096, q);
+    stackRing.tail = 200;
+    const nicRing = new FakeRing("nic.tx", 32, q);
+    const ctx = {
+      q,
+      costs: { c: { backpressure_retry_ns: 1000, host_idle_spins: 0 } },
+      events: {},
+    } as unknown as SimContext;
+    const core = new Resource("host-core0", "core", 3);
+    const resumed: number[] = [];
+    core.background = {
+      resume: (t: number) => {
+        resumed.push(t);
+        return false;
+      },
+    };
+    const queue = new TxQueueStop(nicRing.link, 8, 8);
+    const driver = new Stage(ctx, core, stackRing.link, 64, (start: number, n: number, done: WorkEnd) => {
+      const k = queue.admit(n, start, done);
+      if (k === 0) return 0;
+      stackRing.head += k;
+      nicRing.tail += k;
+      queue.check();
+      done.end = core.runNs(start, 100, "driver");
+      return k;
+    });
+    queue.wakeOnCompletion(ctx, driver);
+    // The NIC completes the whole ring at 10 µs.
+    q.push(10_000, (t: number) => {
+      const n = nicRing.tail - nicRing.head;
+      nicRing.head = nicRing.tail;
+      nicRing.link.completed?.(t, t + 10, n);
+    });
+    stackRing.link.publish(0);
+    while (q.runNext()) {}
+    expect(queue.stops).toBeGreaterThanOrEqual(2);
+    // The first drain posts 32 - 8 + 1 = 25 frames and stops the queue (0-100 ns); the drain
+    // right after it parks at 100 ns: the application is looked at then, long before the wake.
+    expect(resumed[0]).toBe(100);
+    expect(resumed.filter((t) => t < 10_000).length).toBeGreaterThan(0);
+  });
+});
+
 describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
   beforeAll(async () => {
     await ensureKernels();
@@ -167,6 +220,41 @@ describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
     // driver re-draining on a timer posted what the NIC had taken since, about one frame.
     expect(drv.max_batch).toBeGreaterThanOrEqual(22);
     expect(drv.max_batch).toBeLessThanOrEqual(23);
+  });
+
+  // A descriptor is done once the NIC has its frame's data (Link.completed): the completions of
+  // a batch run over the transfer of its data on the PCIe link, from when that transfer starts.
+  // Native, both directions at 1.4 Mpps each (the host core overloaded): its receive refill
+  // doorbells are booked on the link tens of µs ahead (PcieLink.refillDoorbell), and 32 of the
+  // NIC's 72 transmit transfers waited behind them, up to 77 µs; their completions were dated
+  // from the NIC's start instead, spread over that wait, so a stopped queue could wake before
+  // the transfer that frees its slots had begun.
+  it("the NIC's completions run over its transfer of the frames' data, from the transfer's start", () => {
+    const g = buildGraph(
+      scenarioGraphOptions(baseSpec({ path: "native", direction: "both", ratePps: 1.4e6 })),
+    );
+    const down = g.ctx.resources.get("pcie-down")!;
+    const dma = down.account("dma");
+    const charge = down.charge.bind(down);
+    let transfer = { from: -1, to: -1 };
+    down.charge = (at: number, ns: number, a) => {
+      const end = charge(at, ns, a);
+      if (a === dma) transfer = { from: down.lastStart, to: end };
+      return end;
+    };
+    const ring = g.ctx.link("nic.tx");
+    const wake = ring.completed!;
+    const late: number[] = [];
+    let batches = 0;
+    ring.completed = (from: number, to: number, n: number) => {
+      batches++;
+      expect(to).toBeGreaterThanOrEqual(transfer.to); // the transfer (and its IOTLB misses)
+      if (from !== transfer.from) late.push(transfer.from - from);
+      wake(from, to, n);
+    };
+    runGraph(g);
+    expect(batches).toBeGreaterThan(50);
+    expect(late).toEqual([]);
   });
 
   // Passthrough transmit of 512 B frames at line rate with the freebsd profile: the guest's vCPU

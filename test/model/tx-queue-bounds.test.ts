@@ -17,10 +17,12 @@ beforeAll(async () => {
 
 const dir = mkdtempSync(join(tmpdir(), "iovsim-txq-"));
 const bhyve = loadCosts("bhyve").constants;
-function profile(name: string, stop: number, wake: number, range: [number, number]): string {
+/** A profile extending bhyve that sets the stop bound and, unless `wake` is undefined, the wake
+ *  bound, both with `range`. */
+function profile(name: string, stop: number, wake: number | undefined, range: [number, number]): string {
   const constants = {
     tx_stop_free_desc: { ...bhyve.tx_stop_free_desc, value: stop, range },
-    tx_wake_free_desc: { ...bhyve.tx_wake_free_desc, value: wake, range },
+    ...(wake === undefined ? {} : { tx_wake_free_desc: { ...bhyve.tx_wake_free_desc, value: wake, range } }),
   };
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify({ name, description: "d", extends: "bhyve", constants }, null, 2));
@@ -49,6 +51,16 @@ describe("a transmit queue's stop and wake bounds", () => {
     expect(message(() => loadCosts("bhyve{tx_wake_free_desc=42}"))).toBe(
       "--profile bhyve{tx_wake_free_desc=42}: tx_wake_free_desc = 42: must be at least tx_stop_free_desc (130): a transmit queue woken with fewer free would stop again at once",
     );
+    // A file that raises only the stop bound above the wake bound it extends: located at what it
+    // set, not at a wake bound it never wrote.
+    expect(message(() => loadCosts(profile("high-stop", 200, undefined, [21, 200])))).toMatch(
+      /high-stop\.json:\d+:\d+: \$\.constants\.tx_stop_free_desc\.value: must be at most tx_wake_free_desc \(130\)/,
+    );
+    // A variant that moves only the stop bound past its profile's wake bound: the stop bound.
+    const linuxPair = profile("linux-pair", 21, 42, [21, 130]);
+    expect(message(() => loadCosts(`${linuxPair}{tx_stop_free_desc=100}`))).toMatch(
+      /: tx_stop_free_desc = 100: must be at most tx_wake_free_desc \(42\)/,
+    );
     // Linux ixgbe's pair (DESC_NEEDED 21, TX_WAKE_THRESHOLD 42) is a variant of the built-in one.
     expect(loadCosts("bhyve{tx_stop_free_desc=21,tx_wake_free_desc=42}").c.tx_wake_free_desc).toBe(42);
   });
@@ -67,6 +79,13 @@ describe("a transmit queue's stop and wake bounds", () => {
       baseSpec({ path: "native", direction: "tx", profile: atRing, durationNs: 2e5, warmupNs: 0 }),
     );
     expect(r.conservation.ok).toBe(true);
-    expect(r.conservation.delivered).toBeGreaterThan(0);
+    // Woken only with the whole ring free, the driver posts one frame a wake: every frame the
+    // sender made (one every 1 µs at 1 Mpps) is delivered, each its own batch. A queue never
+    // woken would have delivered its first frame only.
+    expect(r.conservation.sent).toBeGreaterThan(100);
+    expect(r.conservation.delivered).toBe(r.conservation.sent);
+    const drv = r.elements!.find((e) => e.kind === "txdrv")!;
+    expect(drv.max_batch).toBe(1);
+    expect(drv.batches).toBe(r.conservation.sent);
   });
 });

@@ -3,9 +3,10 @@
 // trip later; the NIC then fetches descriptors and frames: two round trips). iflib gives Tx queues no interrupt vector of their own (if_ixl.c / if_iavf.c
 // ixl_if_msix_intr_assign: iflib_softirq_alloc_generic(..., IFLIB_INTR_TX, ...)): completed
 // descriptors are reclaimed on the transmit path, so each posted frame is charged its reclaim
-// (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised.
-// When the NIC's ring fills the queue stops and the NIC's completions wake it (tx-queue-stop.ts:
-// tx_stop_free_desc, tx_wake_free_desc), with no timed retry in between.
+// (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised, but one:
+// when the NIC's ring fills the queue stops and the NIC's completions wake it (tx-queue-stop.ts:
+// tx_stop_free_desc, tx_wake_free_desc), with no timed retry in between, and a vCPU that halted
+// meanwhile is woken by the completion interrupt the driver asked for at the bound (below).
 import { UserError } from "../../errors.ts";
 import type { WorkEnd } from "../activation.ts";
 import { deviceInterrupt } from "../irq.ts";

@@ -41,6 +41,7 @@ export const vebTx: ElementKind = {
       const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
       // The fetch round trips are in the ready time (txdrv); here the transfer itself.
       let fetched = pcie.tx(start, bytes, n);
+      const dmaFrom = down.lastStart; // the transfer starts once the link is free, not at `start`
       if (readIotlb) fetched = down.runNs(fetched, readIotlb.missNs(n), "iotlb");
       // A ring's room is what its consumer has handed back: a looped-back peer's driver by refill
       // doorbells, the wire peer as it serializes (sink.ts refills wire.out).
@@ -49,7 +50,7 @@ export const vebTx: ElementKind = {
       const taken = vebTxBurst(pool, 0, n);
       // Each descriptor is done once its frame's data is in the NIC: the driver's slots come back
       // over the transfer (a stopped transmit queue wakes on them).
-      if (taken > 0) input.completed?.(start, fetched, taken);
+      if (taken > 0) input.completed?.(dmaFrom, fetched, taken);
       const e1 = nic.runNs(fetched, switchTimeNs(ctx, n, bytes), "switch");
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {
