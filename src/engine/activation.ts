@@ -7,7 +7,8 @@
 //   interrupt is re-enabled (so at high load polling takes over and interrupts per packet fall).
 //   A virtio queue's "interrupt" is the backend's used-buffer notification instead (`raise`).
 import type { SimContext } from "./context.ts";
-import { deviceInterrupt, idle, wake } from "./irq.ts";
+import { idle, wake } from "./idle.ts";
+import { deviceInterrupt } from "./irq.ts";
 import type { Link } from "./link.ts";
 import type { Resource } from "./resource.ts";
 

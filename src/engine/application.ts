@@ -10,7 +10,7 @@
 // every `ackEvery`-th read sends an ACK through the path's transmit direction; the sender on the
 // wire sends again when it arrives (ClosedLoop).
 import type { SimContext } from "./context.ts";
-import { idle } from "./irq.ts";
+import { idle } from "./idle.ts";
 import type { Background, Resource } from "./resource.ts";
 
 /** Ethernet, IPv4 and UDP headers: what the stack strips before the payload the read copies. */

@@ -83,7 +83,7 @@ export class Resource {
   spinSeq = 0;
   /** Senders on this CPU that busy-wait for their next frame and have frames left to send. */
   busyWaitingSenders = 0;
-  /** idle()'s look at this resource (irq.ts: made at its first idle(), then reused). */
+  /** idle()'s look at this resource (idle.ts: made at its first idle(), then reused). */
   idleCheck?: (t: number) => void;
   /** The guest scheduler's context switches (vCPU, when its idle thread may spin). */
   switches?: SwitchCount;

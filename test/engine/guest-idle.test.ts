@@ -1,9 +1,10 @@
-// How an idle guest vCPU idles (src/engine/irq.ts idle(), guestIdle): a FreeBSD guest's ULE idle
+// How an idle guest vCPU idles (src/engine/idle.ts idle(), guestIdle): a FreeBSD guest's ULE idle
 // thread spins before it halts once its vCPU switches threads often (guest_idle_spin_threshold
 // over two stat ticks), a paced sender on a vCPU busy-waits between its frames, ping(8) sleeps.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SimContext } from "../../src/engine/context.ts";
-import { idle, inject } from "../../src/engine/irq.ts";
+import { idle } from "../../src/engine/idle.ts";
+import { inject } from "../../src/engine/irq.ts";
 import { simulatePing } from "../../src/engine/ping.ts";
 import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";

@@ -1,4 +1,4 @@
-// How a host core idles (src/engine/irq.ts idle()): a paced sender on a host core (the native
+// How a host core idles (src/engine/idle.ts idle()): a paced sender on a host core (the native
 // and jail paths' application, pktgen into the tap) busy-waits between its frames as the same
 // sender on a vCPU does, shown as busy time spent polling (send_wait), not work; a FreeBSD host's
 // idle thread spins before it halts once the core switches often (host_idle_spins), as a
@@ -93,7 +93,7 @@ describe("a FreeBSD host core's idle thread (ULE sched_idletd on bare metal)", (
     // Each interrupt is two context switches (the idle thread gives the core to the work, the
     // work gives it back): 6,000 a second are 189 in two ticks of stathz 127, above the
     // threshold (157); 3,000 are 94. Counted once per idle period, as when the switch out of a
-    // halted core (irq.ts haltCore) is missed, 6,000 a second would also stay below it.
+    // halted core (idle.ts haltCore) is missed, 6,000 a second would also stay below it.
     const at6k = rx("bhyve", 6e3, 40e6);
     expect(at6k.events.interrupts).toBeGreaterThan(200);
     expect(core(at6k).by_event.idle_spin ?? 0).toBeGreaterThan(0);

@@ -8,14 +8,14 @@
 // and handed over (charged), then dropped and counted (G_TAILDROP). A sender on a CPU
 // (a vCPU or a host core) busy-waits between its frames (FreeBSD's netsend spins on the clock;
 // netmap's pkt-gen below 1 ms, Linux pktgen below 100 us, TRex and DPDK poll), so its CPU never
-// idles while it has frames to send (irq.ts idle(), the busy-wait counted as polling); ping(8) sleeps between its
+// idles while it has frames to send (idle.ts idle(), the busy-wait counted as polling); ping(8) sleeps between its
 // requests instead (ctx.senderSleeps). The Wasm kernel paces, stamps (arrival ns) and builds the
 // frames.
 import * as P from "../../../assembly/pathabi.ts";
 import { countBatch } from "../activation.ts";
 import { measureFromNs as measureFrom, setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
-import { idle, senderDone } from "../irq.ts";
+import { idle, senderDone } from "../idle.ts";
 import { ackGenerator } from "./ack-gen.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 

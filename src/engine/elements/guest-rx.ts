@@ -10,7 +10,8 @@ import { type BatchStats, countBatch, type WorkEnd } from "../activation.ts";
 import { applicationOn } from "../application.ts";
 import { u64 } from "../context.ts";
 import { sinkStallWindow, stalledWork } from "../faults.ts";
-import { idle, inject, kickExit, type Vector } from "../irq.ts";
+import { idle } from "../idle.ts";
+import { inject, kickExit, type Vector } from "../irq.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 import { pricedSinkWork } from "./sink-batch.ts";
 
