@@ -3,12 +3,12 @@
 //   netisr or in-thread hand-off: bridge, epair, tap, a driver's transmit, the NIC pipeline,
 //   the wire). A backend thread (`thread`) sleeps when idle and pays a wake-up when work comes.
 // - Napi: a device interrupt under moderation (ITR: no sooner than the last + itr), delivered
-//   through irq.ts, then polls with a budget: a full budget polls again, otherwise the
+//   through interrupt-delivery.ts, then polls with a budget: a full budget polls again, otherwise the
 //   interrupt is re-enabled (so at high load polling takes over and interrupts per packet fall).
 //   A virtio queue's "interrupt" is the backend's used-buffer notification instead (`raise`).
 import type { SimContext } from "./context.ts";
 import { idle, wake } from "./idle.ts";
-import { deviceInterrupt } from "./irq.ts";
+import { deviceInterrupt } from "./interrupt-delivery.ts";
 import type { Link } from "./link.ts";
 import type { Resource } from "./resource.ts";
 

@@ -54,7 +54,7 @@ export class Resource {
   /** Start of the work the last charge placed (max(at, busyUntil) at that call). */
   lastStart = 0;
   /** vCPU: its last kick's exit, [exitFrom, exitUntil) (out of guest mode): an interrupt raised
-   *  inside it is injected at that exit's VM entry, with no exit of its own (irq.ts kickExit,
+   *  inside it is injected at that exit's VM entry, with no exit of its own (interrupt-delivery.ts kickExit,
    *  inject). -1: none. */
   exitFrom = -1;
   exitUntil = -1;

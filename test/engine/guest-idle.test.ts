@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SimContext } from "../../src/engine/context.ts";
 import { idle } from "../../src/engine/idle.ts";
-import { inject } from "../../src/engine/irq.ts";
+import { inject } from "../../src/engine/interrupt-delivery.ts";
 import { simulatePing } from "../../src/engine/ping.ts";
 import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";

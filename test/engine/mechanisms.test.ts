@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SimContext } from "../../src/engine/context.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
-import { inject, kickExit, type Vector } from "../../src/engine/irq.ts";
+import { inject, kickExit, type Vector } from "../../src/engine/interrupt-delivery.ts";
 import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";
 import { ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";

@@ -20,7 +20,7 @@ describe("virtio-net transmit: a full ring stops the queue until the completion 
     // vhost (the bottleneck) fills the ring: the queue stops and completions wake it.
     expect(r.events.notifications).toBeGreaterThan(0);
     expect(r.events.injections).toBeGreaterThanOrEqual(r.events.notifications);
-    // Idle per the idle model (irq.ts idle): the paced sender busy-waits for its next frame's time.
+    // Idle per the idle model (idle.ts idle): the paced sender busy-waits for its next frame's time.
     // A timed re-poll of the ring kept the vCPU active instead, so it never idled (no send_wait).
     const vcpu = r.resources.find((x) => x.resource === "guest-vcpu0")!;
     expect(vcpu.by_event.send_wait ?? 0).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ import { applicationOn } from "../application.ts";
 import { u64 } from "../context.ts";
 import { sinkStallWindow, stalledWork } from "../faults.ts";
 import { idle } from "../idle.ts";
-import { inject, kickExit, type Vector } from "../irq.ts";
+import { inject, kickExit, type Vector } from "../interrupt-delivery.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 import { pricedSinkWork } from "./sink-batch.ts";
 

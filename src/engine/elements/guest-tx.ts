@@ -7,7 +7,7 @@ import * as P from "../../../assembly/pathabi.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { u64 } from "../context.ts";
 import { idle } from "../idle.ts";
-import { inject, kickExit, type Vector } from "../irq.ts";
+import { inject, kickExit, type Vector } from "../interrupt-delivery.ts";
 import { BatchPricer, ctxOf, type ElementKind, ringBytes, specResource } from "./common.ts";
 
 /** Descriptors one transmit may need (virtio_net start_xmit: 2 + MAX_SKB_FRAGS, MAX_SKB_FRAGS

@@ -9,7 +9,7 @@
 // meanwhile is woken by the completion interrupt the driver asked for at the bound (below).
 import { UserError } from "../../errors.ts";
 import type { WorkEnd } from "../activation.ts";
-import { deviceInterrupt } from "../irq.ts";
+import { deviceInterrupt } from "../interrupt-delivery.ts";
 import { type ElementKind, inToOut, pcieOf, pricedInToOut, softwareStage } from "./common.ts";
 import { TxQueueStop } from "./tx-queue-stop.ts";
 
