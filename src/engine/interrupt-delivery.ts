@@ -8,6 +8,7 @@
 // EOI exit where the profile has one. How a CPU idles and is woken: idle.ts.
 import { resourceOf, type SimContext } from "./context.ts";
 import { wake } from "./idle.ts";
+import { KickExits } from "./kick-exits.ts";
 import type { Resource } from "./resource.ts";
 
 /** A guest interrupt vector: until when its last interrupt waits in the vLAPIC (set in IRR,
@@ -49,14 +50,15 @@ export function inject(
   if (vcpu.sleeping) at = wake(ctx, vcpu, t);
   else if (atEntry) at = t;
   else if (c.posted_interrupts) at = vcpu.run(t, c.posted_injection_cycles, "injection");
-  else if (t >= vcpu.exitFrom && t < vcpu.exitUntil) {
+  else {
     // Out of guest mode in a kick's exit: KVM sends no IPI to a vCPU that is not IN_GUEST_MODE
     // (kvm_vcpu_kick, kvm_arch_vcpu_should_kick); __apic_accept_irq's KVM_REQ_EVENT has
     // vcpu_enter_guest inject the vector at that exit's VM entry: no exit of its own.
-    at = vcpu.exitUntil;
-  } else {
-    ctx.events.vm_exits++;
-    at = vcpu.run(t, c.exit_cycles, "exit");
+    at = kickEntry(vcpu, t);
+    if (at < 0) {
+      ctx.events.vm_exits++;
+      at = vcpu.run(t, c.exit_cycles, "exit");
+    }
   }
   if (vector) vector.pendingUntil = at; // taken at this entry: a later one is a new interrupt
   if (accepted) ctx.q.push(at, accepted);
@@ -76,9 +78,14 @@ export function kickExit(ctx: SimContext, vcpu: Resource, at: number, kicks: num
   ctx.events.kicks += kicks;
   ctx.events.vm_exits += kicks;
   const end = vcpu.run(at, ctx.costs.c.kick_exit_cycles * kicks, "kick");
-  vcpu.exitFrom = vcpu.lastStart;
-  vcpu.exitUntil = end;
+  vcpu.kickExits ??= new KickExits();
+  vcpu.kickExits.record(vcpu.lastStart, end, ctx.q.now);
   return end;
+}
+
+/** The VM entry ending the kick exit `vcpu` is out in at `t`, or -1 (in guest mode, or halted). */
+function kickEntry(vcpu: Resource, t: number): number {
+  return vcpu.kickExits ? vcpu.kickExits.entryAfter(t) : -1;
 }
 
 /** A device interrupt for an element running on `on`, raised at `t`. */

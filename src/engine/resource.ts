@@ -4,6 +4,7 @@
 // accumulated per event kind (stack, driver, irq, exit, injection, wakeup, copy, ...).
 // Hot paths hold an Account per event kind (no string look-up, no object per charge); the
 // report reads `cycles` by event kind in the order the kinds were first charged.
+import type { KickExits } from "./kick-exits.ts";
 import type { SwitchCount } from "./switch-count.ts";
 import type { ResourceUse } from "./types.ts";
 
@@ -53,11 +54,9 @@ export class Resource {
   pollNs = 0;
   /** Start of the work the last charge placed (max(at, busyUntil) at that call). */
   lastStart = 0;
-  /** vCPU: its last kick's exit, [exitFrom, exitUntil) (out of guest mode): an interrupt raised
-   *  inside it is injected at that exit's VM entry, with no exit of its own (interrupt-delivery.ts kickExit,
-   *  inject). -1: none. */
-  exitFrom = -1;
-  exitUntil = -1;
+  /** vCPU: its kick exits (out of guest mode): an interrupt raised inside one is injected at that
+   *  exit's VM entry, with no exit of its own (interrupt-delivery.ts kickExit, inject). */
+  kickExits?: KickExits;
   /** vCPU: halted (HLT exit taken, waiting for an interrupt); thread: asleep. */
   sleeping = false;
   sleptAt = 0;

@@ -150,6 +150,48 @@ describe("an interrupt to a vCPU in a kick's exit", () => {
     expect(b.ctx.events.vm_exits).toBe(3);
     expect(b.vcpu.cyclesByKind().exit).toBeCloseTo(2 * costs.c.exit_cycles, 6);
   });
+
+  it("is injected at an earlier kick's entry when a later kick is already booked", () => {
+    // The guest books two kicks ahead in one event (work, kick, work, kick); an interrupt raised
+    // in the first kick's exit is taken at that exit's entry (only the last kick's exit was
+    // recorded before: an exit of its own). Raised between the kicks: an exit of its own.
+    const setup = () => {
+      const k = kvmVcpu();
+      const kicks: number[] = [];
+      k.q.push(0, (t) => {
+        kicks.push(kickExit(k.ctx, k.vcpu, k.vcpu.run(t, 1000, "stack_tx"), 1));
+        kicks.push(kickExit(k.ctx, k.vcpu, k.vcpu.run(kicks[0], 1000, "stack_tx"), 1));
+      });
+      return { ...k, kicks };
+    };
+    const a = setup();
+    const costs = a.costs;
+    const ns = (cycles: number) => cycles / costs.c.cpu_ghz;
+    let taken = -1;
+    const inFirstKick = ns(1000) + ns(costs.c.kick_exit_cycles) / 2;
+    a.q.push(inFirstKick, (t) =>
+      inject(
+        a.ctx,
+        a.vcpu,
+        t,
+        () => {},
+        false,
+        (te) => (taken = te),
+      ),
+    );
+    while (a.q.runNext()) {}
+    expect(taken).toBeCloseTo(a.kicks[0], 6); // the first kick's entry
+    expect(a.ctx.events.vm_exits).toBe(3); // the two kicks and the EOI
+    expect(a.vcpu.cyclesByKind().exit).toBeCloseTo(costs.c.exit_cycles, 6);
+
+    const b = setup();
+    const between = ns(2000 + costs.c.kick_exit_cycles) - 1; // in the second work, before its kick
+    b.q.push(between, (t) => inject(b.ctx, b.vcpu, t, () => {}));
+    while (b.q.runNext()) {}
+    expect(between).toBeGreaterThan(b.kicks[0]);
+    expect(b.ctx.events.vm_exits).toBe(4); // its own exit too
+    expect(b.vcpu.cyclesByKind().exit).toBeCloseTo(2 * costs.c.exit_cycles, 6);
+  });
 });
 
 describe("virtio signal suppression without EVENT_IDX: the ring flags", () => {
