@@ -106,10 +106,11 @@ export function deviceInterrupt(
   if (irqHost && c.device_irq_via_host && c.host_irq_on_vcpu) {
     // The MSI targets the physical core the vCPU runs on (KVM device assignment as ELI measured
     // it): a running guest takes an external-interrupt exit, the host's handler and the
-    // injection run on that core, and the vector is injected at the next VM entry.
+    // injection run on that core, and the vector is injected at the next VM entry. A vCPU out in
+    // a kick's exit (KickExits) is already in the host: no exit of its own.
     let at = t;
     if (on.sleeping) at = wake(ctx, on, t);
-    else {
+    else if (kickEntry(on, t) < 0) {
       ctx.events.vm_exits++;
       at = on.run(t, c.exit_cycles, "exit");
     }

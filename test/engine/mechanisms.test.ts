@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SimContext } from "../../src/engine/context.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
-import { inject, kickExit, type Vector } from "../../src/engine/interrupt-delivery.ts";
+import { deviceInterrupt, inject, kickExit, type Vector } from "../../src/engine/interrupt-delivery.ts";
 import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";
 import { ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";
@@ -191,6 +191,25 @@ describe("an interrupt to a vCPU in a kick's exit", () => {
     expect(between).toBeGreaterThan(b.kicks[0]);
     expect(b.ctx.events.vm_exits).toBe(4); // its own exit too
     expect(b.vcpu.cyclesByKind().exit).toBeCloseTo(2 * costs.c.exit_cycles, 6);
+  });
+
+  it("an assigned device's MSI on the vCPU's own core (host_irq_on_vcpu) takes no exit in a kick's exit", () => {
+    // The core is already in the host: its handler and the injection run there, the vector is
+    // injected at that exit's entry. In guest mode the MSI forces an external-interrupt exit.
+    const exits = (raisedAt: (kickEnd: number) => number) => {
+      const { q, costs, ctx, vcpu } = kvmVcpu();
+      expect(costs.c.device_irq_via_host && costs.c.host_irq_on_vcpu).toBe(1);
+      let kickEnd = -1;
+      q.push(0, (t) => (kickEnd = kickExit(ctx, vcpu, vcpu.run(t, 1000, "stack_tx"), 1)));
+      const inKick = (1000 + costs.c.kick_exit_cycles / 2) / costs.c.cpu_ghz;
+      q.push(raisedAt(inKick), (t) => deviceInterrupt(ctx, vcpu, "host-core0", t, () => {}));
+      while (q.runNext()) {}
+      expect(kickEnd).toBeGreaterThan(inKick);
+      expect(vcpu.cyclesByKind()["host-irq"]).toBeCloseTo(costs.c.host_irq_cycles, 6);
+      return ctx.events.vm_exits;
+    };
+    expect(exits((inKick) => inKick)).toBe(2); // the kick and the EOI
+    expect(exits(() => 100)).toBe(3); // raised during the guest's work: an exit of its own
   });
 });
 
