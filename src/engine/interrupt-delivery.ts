@@ -120,10 +120,12 @@ export function deviceInterrupt(
     return;
   }
   if (irqHost && c.device_irq_via_host) {
-    // pptintr on the host core, then lapic_intr_msi into the guest's vLAPIC.
+    // pptintr on the host core, then lapic_intr_msi into the guest's vLAPIC: an interrupt filter
+    // (sys/amd64/vmm/io/ppt.c bus_setup_intr(..., pptintr, NULL, ...)), no thread switch: a host
+    // core spinning or halted in its idle thread goes back to it (Resource.runFilter).
     const host = resourceOf(ctx, irqHost);
-    const a = host.run(t, c.host_irq_cycles, "irq");
-    const b = host.run(a, c.injection_cycles, "injection");
+    const a = host.runFilter(t, c.host_irq_cycles, "irq");
+    const b = host.runFilter(a, c.injection_cycles, "injection");
     inject(ctx, on, b, then);
     return;
   }

@@ -168,6 +168,28 @@ export class Resource {
     if (this.spinFrom >= 0)
       this.endSpin(start, true); // work ends a spin: it yields at once
     else if (start > this.busyUntil && this.busyWaitingSenders > 0) this.waitedFor(start);
+    return this.place(start, ns, a);
+  }
+
+  /**
+   * Runs `cycles` of an interrupt filter of kind `what` no earlier than `at` (a handler that runs
+   * in the interrupted thread's context, with no thread switch: bhyve's pptintr); returns when
+   * it ends. A spin under way (the idle thread's, a paced sender's busy-wait, a halt) is not
+   * ended by it, as work ends one: it is suspended for the filter (its time so far is polling)
+   * and resumes where the filter returns, the same spin (its end and expiry kept), with no
+   * switch counted.
+   */
+  runFilter(at: number, cycles: number, what: string): number {
+    if (this.spinFrom < 0) return this.run(at, cycles, what);
+    const start = Math.max(at, this.busyUntil);
+    this.endSpin(start, false);
+    const end = this.place(start, cycles / this.ghz, this.account(what));
+    this.spinFrom = end; // resumed (a spin already run out stays so: endSpin credits nothing)
+    return end;
+  }
+
+  /** Places `ns` of work of account `a` at `start` (the resource is free then). */
+  private place(start: number, ns: number, a: Account): number {
     const end = start + ns;
     this.lastStart = start;
     this.busyUntil = end;

@@ -4,10 +4,16 @@
 // idle thread spins before it halts once the core switches often (host_idle_spins), as a
 // FreeBSD guest's does, and its halt is free.
 import { beforeAll, describe, expect, it } from "vitest";
+import type { SimContext } from "../../src/engine/context.ts";
+import { idle } from "../../src/engine/idle.ts";
+import { deviceInterrupt } from "../../src/engine/interrupt-delivery.ts";
 import { simulatePing } from "../../src/engine/ping.ts";
+import { EventQueue } from "../../src/engine/queue.ts";
+import { Resource } from "../../src/engine/resource.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
+import { SwitchCount } from "../../src/engine/switch-count.ts";
 import type { SimResult } from "../../src/engine/types.ts";
-import { costVariant } from "../../src/model/costs.ts";
+import { costVariant, loadCosts } from "../../src/model/costs.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 
 beforeAll(async () => {
@@ -120,5 +126,69 @@ describe("a FreeBSD host core's idle thread (ULE sched_idletd on bare metal)", (
     });
     expect(p.received).toBe(5);
     expect(p.rtt_us).toEqual(q.rtt_us);
+  });
+});
+
+/** A bhyve host core whose idle thread spins (its switch count primed above the threshold), and
+ *  the vCPU whose assigned device's interrupts take pptintr on that core. */
+function spinningHostCore() {
+  const costs = loadCosts("bhyve");
+  const c = costs.c;
+  const q = new EventQueue();
+  const host = new Resource("host-core0", "core", c.cpu_ghz);
+  const vcpu = new Resource("guest-vcpu0", "vcpu", c.cpu_ghz);
+  const ctx = {
+    q,
+    costs,
+    resources: new Map([
+      ["host-core0", host],
+      ["guest-vcpu0", vcpu],
+    ]),
+    events: { interrupts: 0, vm_exits: 0, injections: 0, wakeups: 0, kicks: 0, notifications: 0 },
+  } as unknown as SimContext;
+  host.switches = new SwitchCount(1e9 / c.guest_stathz);
+  for (let i = 0; i < c.guest_idle_spin_threshold; i++) host.switches.add(0);
+  q.push(0, (t) => idle(ctx, host, t));
+  const spinNs = (c.host_idle_spins * c.guest_idle_spin_cycles) / c.cpu_ghz;
+  const filterNs = (c.host_irq_cycles + c.injection_cycles) / c.cpu_ghz;
+  return { q, c, ctx, host, vcpu, spinNs, filterNs };
+}
+
+describe("bhyve's pptintr on a host core (an interrupt filter: no thread switch)", () => {
+  it("leaves the idle thread spinning: the spin resumes after the filter, no switch is counted, and it halts at the spin's end", () => {
+    const { q, c, ctx, host, vcpu, spinNs, filterNs } = spinningHostCore();
+    expect(c.device_irq_via_host).toBe(1);
+    expect(c.host_irq_on_vcpu).toBe(0);
+    const raised = spinNs / 4;
+    let during = { spinFrom: -1, switches: -1 };
+    q.push(raised, (t) => deviceInterrupt(ctx, vcpu, "host-core0", t, () => {}));
+    q.push(raised + filterNs + 1, () => {
+      during = { spinFrom: host.spinFrom, switches: host.switches?.total(raised) ?? -1 };
+    });
+    while (q.runNext()) {}
+    expect(during.spinFrom).toBeCloseTo(raised + filterNs, 6); // spinning again where it returned
+    expect(during.switches).toBe(c.guest_idle_spin_threshold + 1); // the idle thread's own only
+    const by = host.cyclesByKind();
+    expect(by.irq).toBeCloseTo(c.host_irq_cycles, 6);
+    expect(by.injection).toBeCloseTo(c.injection_cycles, 6);
+    // Polling is the spin less the filter's time; the core halted at the spin's end.
+    expect(by.idle_spin).toBeCloseTo((spinNs - filterNs) * c.cpu_ghz, 3);
+    expect(host.busyNs).toBeCloseTo(spinNs, 3);
+    expect(host.spinFrom).toBeCloseTo(spinNs, 6); // the free halt, held as a spin run out
+  });
+
+  it("leaves a halted core halted: work after it is the switch out of the idle thread, not the filter", () => {
+    const { q, c, ctx, host, vcpu, spinNs, filterNs } = spinningHostCore();
+    const raised = spinNs * 2; // after the spin: halted
+    let afterFilter = -1;
+    q.push(raised, (t) => deviceInterrupt(ctx, vcpu, "host-core0", t, () => {}));
+    q.push(raised + filterNs + 1, (t) => {
+      afterFilter = host.switches?.total(t) ?? -1;
+      host.run(t, 1000, "work"); // a thread takes the core
+    });
+    while (q.runNext()) {}
+    expect(afterFilter).toBe(c.guest_idle_spin_threshold + 1);
+    expect(host.switches?.total(raised + filterNs + 1)).toBe(c.guest_idle_spin_threshold + 2);
+    expect(host.cyclesByKind().idle_spin).toBeCloseTo(spinNs * c.cpu_ghz, 3); // no more polling
   });
 });
