@@ -32,6 +32,11 @@ export function pollCycles(byEvent: Readonly<Record<string, number>>): number {
   return s;
 }
 
+/** A resource's work per delivered packet: its cycles_per_packet less polling (POLL_EVENTS). */
+export function workPerPacket(use: Pick<ResourceUse, "cycles_per_packet" | "by_event">): number {
+  return use.cycles_per_packet - pollCycles(use.by_event);
+}
+
 /** Cycles of one event kind on one resource. */
 export class Account {
   cycles = 0;

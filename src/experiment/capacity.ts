@@ -5,7 +5,7 @@
 // for. The second catches a short trial whose queues absorbed the excess: that work runs past
 // the offered window, so the backlog grows for as long as the load lasts, though the trial shows
 // no loss.
-import { isClocked, pollCycles } from "../engine/resource.ts";
+import { isClocked, workPerPacket } from "../engine/resource.ts";
 import type { ResourceUse, SimResult } from "../engine/types.ts";
 import { saturatedResource } from "./search.ts";
 
@@ -28,7 +28,7 @@ export interface AboveCapacity {
  *  work) and its share of the offered time, or nulls when nothing was delivered. */
 function workOf(r: SimResult, u: ResourceUse, cpuGhz: number): Omit<AboveCapacity, "resource" | "basis"> {
   const { sent, delivered } = r.conservation;
-  const cycles = u.cycles_per_packet - pollCycles(u.by_event);
+  const cycles = workPerPacket(u);
   if (sent <= 0 || delivered <= 0 || cycles <= 0)
     return { workShare: null, nsPerPacket: null, cyclesPerPacket: null, capacityPps: null };
   const clocked = isClocked(u.kind);

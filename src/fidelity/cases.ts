@@ -3,7 +3,7 @@
 // simulation to), which profile and scenario runs, and why that scenario matches the
 // publication's setup. A case that does not reproduce is reported failing, never tuned.
 
-import { pollCycles } from "../engine/resource.ts";
+import { workPerPacket } from "../engine/resource.ts";
 import type { SimResult } from "../engine/types.ts";
 import type { CostName } from "../model/costs.ts";
 import type { CaseEnv } from "./env.ts";
@@ -390,7 +390,7 @@ export const CASES: readonly FidelityCase[] = [
       const fast = stream("kvm-exits").delivered_pps / stream("kvm-exits!no-event-idx").delivered_pps;
       const guest = (r: SimResult) => {
         const g = r.resources.find((x) => x.resource === "guest-vcpu0");
-        return Math.round((g?.cycles_per_packet ?? 0) - pollCycles(g?.by_event ?? {}));
+        return Math.round(g ? workPerPacket(g) : 0);
       };
       const gbps = (r: SimResult) => `${((r.delivered_pps * STREAM_BYTES * 8) / 1e9).toFixed(2)} Gbit/s`;
       const ev = (r: SimResult) =>

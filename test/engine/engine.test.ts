@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildGraph } from "../../src/engine/graph.ts";
 import { simulatePing } from "../../src/engine/ping.ts";
-import { pollCycles } from "../../src/engine/resource.ts";
+import { workPerPacket } from "../../src/engine/resource.ts";
 import { collect } from "../../src/engine/result.ts";
 import { runGraph } from "../../src/engine/run.ts";
 import { ensureKernels, pathElements, simulate } from "../../src/engine/simulate.ts";
@@ -308,10 +308,7 @@ describe("virtual-time engine", () => {
       simulate(spec({ path: "jail-epair-fwd", ratePps, durationNs: 20e6, warmupNs: 4e6, profile }));
     // Work per packet: without the idle thread's spin (polling), which a lightly loaded FreeBSD
     // core runs between its interrupts.
-    const cpp = (r: SimResult, name: string) => {
-      const x = r.resources.find((y) => y.resource === name)!;
-      return x.cycles_per_packet - pollCycles(x.by_event);
-    };
+    const cpp = (r: SimResult, name: string) => workPerPacket(r.resources.find((y) => y.resource === name)!);
     const light = fwd(2e5);
     expect(light.conservation).toMatchObject({ delivered: light.conservation.sent, dropped: {}, ok: true });
     // Per packet, the taskqueue core runs two epair inputs (the first handed over from the

@@ -5,7 +5,7 @@
 // the jail's forwarding and the second epair, and nothing else differs.
 import { beforeAll, describe, expect, it } from "vitest";
 import { simulatePing } from "../../src/engine/ping.ts";
-import { pollCycles } from "../../src/engine/resource.ts";
+import { workPerPacket } from "../../src/engine/resource.ts";
 import { ensureKernels, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec, SimResult } from "../../src/engine/types.ts";
 import { costVariant, loadCosts } from "../../src/model/costs.ts";
@@ -29,10 +29,7 @@ const run = (path: string, ratePps: number, profile = "freebsd"): SimResult =>
     profile,
   } satisfies ScenarioSpec);
 /** Work per packet: without the idle thread's spin (polling) a lightly loaded FreeBSD core runs. */
-const cpp = (r: SimResult, name: string) => {
-  const x = r.resources.find((y) => y.resource === name)!;
-  return x.cycles_per_packet - pollCycles(x.by_event);
-};
+const cpp = (r: SimResult, name: string) => workPerPacket(r.resources.find((y) => y.resource === name)!);
 
 describe("D33731 setups A and B", () => {
   it("setup A's graph: bridge0 on the receive core; epair0, bridge1 and the transmit on the taskqueue's core", () => {
