@@ -1,4 +1,4 @@
-// How an idle guest vCPU idles (src/engine/idle.ts idle(), guestIdle): a FreeBSD guest's ULE idle
+// How an idle guest vCPU idles (src/engine/idle.ts idle(), idleThread): a FreeBSD guest's ULE idle
 // thread spins before it halts once its vCPU switches threads often (guest_idle_spin_threshold
 // over two stat ticks), a paced sender on a vCPU busy-waits between its frames, ping(8) sleeps.
 import { beforeAll, describe, expect, it } from "vitest";
