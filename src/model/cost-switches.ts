@@ -34,6 +34,12 @@ export const COST_SWITCHES: Readonly<Record<string, CostSwitch>> = {
     set: { irqfd_msi_fastpath: 0 },
     why: "KVM before irqfd's MSI fast path (bd2b53b20fcd, 2010): signals bounce through a kernel thread",
   },
+  ixgbe: {
+    // Linux's Intel drivers for the 82599 (X520; NIC profile ix): a KVM profile's host (ixgbe)
+    // or guest (ixgbevf) on that NIC. The profiles' own pair is i40e/iavf's (X710, NIC ixl).
+    set: { tx_stop_free_desc: 21, tx_wake_free_desc: 42, tx_ring_unused_desc: 1 },
+    why: "Linux ixgbe / ixgbevf (82599, X520: NIC ix): DESC_NEEDED = MAX_SKB_FRAGS + 4 = 21, TX_WAKE_THRESHOLD = 42, one descriptor kept back (ixgbe_desc_unused); for a Linux host or guest, a KVM profile (FreeBSD's iflib keeps none back: refused on bhyve, freebsd)",
+  },
 };
 
 /** `name (constant=value, ...)` for each switch, for error messages. */

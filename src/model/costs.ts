@@ -114,6 +114,7 @@ export const COST_NAMES = [
   "app_rx_cycles",
   "tx_stop_free_desc",
   "tx_wake_free_desc",
+  "tx_ring_unused_desc",
   "backpressure_retry_ns",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
@@ -150,6 +151,7 @@ const WHOLE: CostName[] = [
   "vhost_byte_weight",
   "tx_stop_free_desc",
   "tx_wake_free_desc",
+  "tx_ring_unused_desc",
 ];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
@@ -181,32 +183,66 @@ function domainProblem(k: CostName, v: number, unit: string): string | undefined
   // once this many are: more than the ring holds and it never posts, or is never woken.
   if ((k === "tx_stop_free_desc" || k === "tx_wake_free_desc") && v > NIC_TX_RING_SIZE)
     return `must be at most the NIC transmit ring's ${NIC_TX_RING_SIZE} descriptors, or the transmit queue never posts or is never woken`;
+  // A driver that kept the whole ring unused could never post.
+  if (k === "tx_ring_unused_desc" && v >= NIC_TX_RING_SIZE)
+    return `must be less than the NIC transmit ring's ${NIC_TX_RING_SIZE} descriptors, or the driver could post nothing`;
   if (v > COST_MAX) return "at most 10^9 (the largest value the engine takes for any constant)";
   return undefined;
 }
 
-/** A transmit queue woken with fewer descriptors free than it stops at would stop again at once:
- *  which of the pair is at fault and why, or undefined (either missing: reported on its own).
- *  The one `set` here (by the file or the variant) is blamed; the wake bound when both or
- *  neither were (the one extended from keeps a valid pair). */
-function wakeBelowStop(
+/** What is wrong with a transmit queue's bounds, at which constant, or undefined. */
+export interface TxQueueBoundsProblem {
+  at: "tx_stop_free_desc" | "tx_wake_free_desc" | "tx_ring_unused_desc";
+  value: number;
+  why: string;
+}
+
+/**
+ * Whether a transmit queue's bounds fit together and in its ring of `ringSize` descriptors (the
+ * one check every loader runs: a profile file, a variant, and the engine's driver on the ring it
+ * was built with). The driver sees `ringSize - tx_ring_unused_desc` descriptors at most (Linux's
+ * I40E_DESC_UNUSED keeps one back); a queue woken with fewer free than it stops at would stop
+ * again at once, one woken with more than it can ever see free is never woken (a stop bound no
+ * higher than the wake bound then fits too). Undefined when they fit, or when one is missing
+ * (reported on its own). The constant `set` here (by the file or the variant) is blamed: the stop bound
+ * when only it moved, the unused count when only it moved, else the wake bound.
+ */
+export function txQueueBoundsProblem(
   c: Partial<Record<CostName, number>>,
   set: (k: CostName) => boolean,
-): { at: CostName; value: number; why: string } | undefined {
+  ringSize = NIC_TX_RING_SIZE,
+): TxQueueBoundsProblem | undefined {
   const stop = c.tx_stop_free_desc;
   const wake = c.tx_wake_free_desc;
-  if (stop === undefined || wake === undefined || wake >= stop) return undefined;
-  const again = "a transmit queue woken with fewer free would stop again at once";
-  if (set("tx_stop_free_desc") && !set("tx_wake_free_desc"))
+  const unused = c.tx_ring_unused_desc;
+  if (stop === undefined || wake === undefined || unused === undefined) return undefined;
+  if (wake < stop) {
+    const again = "a transmit queue woken with fewer free would stop again at once";
+    if (set("tx_stop_free_desc") && !set("tx_wake_free_desc"))
+      return {
+        at: "tx_stop_free_desc",
+        value: stop,
+        why: `must be at most tx_wake_free_desc (${wake}): ${again}`,
+      };
     return {
-      at: "tx_stop_free_desc",
-      value: stop,
-      why: `must be at most tx_wake_free_desc (${wake}): ${again}`,
+      at: "tx_wake_free_desc",
+      value: wake,
+      why: `must be at least tx_stop_free_desc (${stop}): ${again}`,
+    };
+  }
+  const usable = ringSize - unused;
+  if (wake <= usable) return undefined;
+  const never = "a stopped transmit queue would never be woken";
+  if (set("tx_ring_unused_desc") && !set("tx_wake_free_desc"))
+    return {
+      at: "tx_ring_unused_desc",
+      value: unused,
+      why: `must be at most ${ringSize - wake} (the NIC transmit ring's ${ringSize} descriptors less tx_wake_free_desc, ${wake}): ${never}`,
     };
   return {
     at: "tx_wake_free_desc",
     value: wake,
-    why: `must be at least tx_stop_free_desc (${stop}): ${again}`,
+    why: `must be at most ${usable} (the NIC transmit ring's ${ringSize} descriptors less the tx_ring_unused_desc ${unused} the driver keeps back): ${never}`,
   };
 }
 
@@ -333,8 +369,10 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
       });
     if (value !== undefined) c[k] = value;
   }
-  const pair = wakeBelowStop(c, (k) => own[k] !== undefined);
-  if (pair) problems.push({ path: ["constants", pair.at, "value"], message: pair.why });
+  // Once per constant: a bound past the ring itself is already refused above.
+  const txq = txQueueBoundsProblem(c, (k) => own[k] !== undefined);
+  const at = (p: { path: PropertyKey[] }) => p.path[1] === txq?.at && p.path[2] === "value";
+  if (txq && !problems.some(at)) problems.push({ path: ["constants", txq.at, "value"], message: txq.why });
   if (problems.length > 0) {
     // In file order (the schema and the checks after it each go entry by entry); once each.
     const offset = (path: PropertyKey[]) => (text === undefined ? 0 : jsonPathOffset(text, path));
@@ -482,8 +520,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
     if (why) throw bad(`${k} = ${v}: ${why}`);
     constants[k] = { ...rec, value: v };
   }
-  const pair = wakeBelowStop({ ...p.c, ...changes }, (k) => changes[k] !== undefined);
-  if (pair) throw bad(`${pair.at} = ${pair.value}: ${pair.why}`);
+  const txq = txQueueBoundsProblem({ ...p.c, ...changes }, (k) => changes[k] !== undefined);
+  if (txq) throw bad(`${txq.at} = ${txq.value}: ${txq.why}`);
   return { ...p, name: p.name + suffix, ref: p.ref + suffix, c: { ...p.c, ...changes }, constants };
 }
 

@@ -2,7 +2,8 @@
 // used by txdrv.ts): it posts while at least tx_stop_free_desc descriptors are free, stops once
 // fewer are, and stays stopped, handed nothing and retrying nothing, until the NIC's completions
 // (Link.completed: a descriptor is done once the NIC has its frame's data) leave
-// tx_wake_free_desc free (Linux ixgbe: DESC_NEEDED 21, TX_WAKE_THRESHOLD 42).
+// tx_wake_free_desc free (Linux ixgbe: DESC_NEEDED 21, TX_WAKE_THRESHOLD 42; iavf/i40e, the KVM
+// profiles: 23 and 46, counted on the ring less the one descriptor they keep back).
 // Before, a driver behind a full ring re-drained every backpressure_retry_ns.
 import { beforeAll, describe, expect, it } from "vitest";
 import { R_HEAD, R_LIMIT, R_TAIL } from "../../assembly/abi.ts";
@@ -99,6 +100,59 @@ describe("TxQueueStop: stop below tx_stop_free_desc, wake by completion at tx_wa
     // at that completion's end, and posts down to the stop bound again.
     const wakeTake = WAKE - (STOP - 1);
     expect(drains[2]).toEqual({ t: 5000 + (wakeTake - 1) * 1000 + 10, posted: WAKE - STOP + 1, free: WAKE });
+    expect(queue.wakes).toBe(1);
+  });
+
+  it("at Linux iavf's bounds (stop below 23, wake at 46) it counts one descriptor fewer than the ring's room", () => {
+    // IAVF_DESC_UNUSED keeps one descriptor back (tx_ring_unused_desc 1): the driver compares the
+    // ring's room less one with DESC_NEEDED and TX_WAKE_THRESHOLD.
+    const STOP = 23;
+    const WAKE = 46;
+    const RING = 64;
+    const q = new EventQueue();
+    const stackRing = new FakeRing("stack.tx", 4096, q);
+    stackRing.tail = 1000;
+    const nicRing = new FakeRing("nic.tx", RING, q);
+    const nic = nicRing.link;
+    const ctx = { q, costs: { c: { backpressure_retry_ns: 1000 } }, events: {} } as unknown as SimContext;
+    const queue = new TxQueueStop(nic, STOP, WAKE, 1);
+    const drains: Array<{ t: number; posted: number; room: number }> = [];
+    const driver = new Stage(
+      ctx,
+      new Resource("c", "core", 3),
+      stackRing.link,
+      64,
+      (start, n, done: WorkEnd) => {
+        const k = queue.admit(n, start, done);
+        drains.push({ t: start, posted: k, room: nic.room() });
+        if (k === 0) return 0;
+        stackRing.head += k;
+        nicRing.tail += k;
+        queue.check();
+        done.end = start + 100;
+        return k;
+      },
+    );
+    queue.wakeOnCompletion(ctx, driver);
+    for (let i = 0; i < 40; i++)
+      q.push(5000 + i * 1000, (t: number) => {
+        if (nicRing.tail === nicRing.head) return;
+        nicRing.head++;
+        nic.completed?.(t, t + 10, 1);
+      });
+    stackRing.link.publish(0);
+    while (q.runNext()) {}
+    // The empty ring shows RING - 1 free: the first drain posts RING - 1 - STOP + 1 = 41 frames
+    // (an iflib-style count, unused 0, posted 42), leaving the driver 22 free: stopped.
+    expect(drains[0]).toEqual({ t: 0, posted: RING - 1 - STOP + 1, room: RING });
+    expect(drains[1]).toEqual({ t: 100, posted: 0, room: STOP });
+    // The wake comes when the driver sees WAKE free, the ring's room WAKE + 1: NIC take number
+    // WAKE + 1 - STOP; it posts WAKE - STOP + 1 = 24 frames.
+    expect(drains[2]).toEqual({
+      t: 5000 + (WAKE - STOP) * 1000 + 10,
+      posted: WAKE - STOP + 1,
+      room: WAKE + 1,
+    });
     expect(queue.wakes).toBe(1);
   });
 
@@ -220,6 +274,37 @@ describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
     // driver re-draining on a timer posted what the NIC had taken since, about one frame.
     expect(drv.max_batch).toBeGreaterThanOrEqual(22);
     expect(drv.max_batch).toBeLessThanOrEqual(23);
+  });
+
+  // The KVM profiles' drivers are Linux's (iavf in the guest on an X710 VF): stop below
+  // DESC_NEEDED 23 unused, wake at TX_WAKE_THRESHOLD 46, one descriptor kept back; `!ixgbe`
+  // gives the 82599's ixgbevf pair (21, 42). The guest's VF (vm-vf: VF 1) is the limited one.
+  it("a Linux guest's driver at the KVM profiles' bounds posts TX_WAKE_THRESHOLD - DESC_NEEDED + 1 a wake", () => {
+    const run = (profile: string) =>
+      simulate(
+        baseSpec({
+          path: "vm-vf",
+          direction: "tx",
+          ratePps: 1.2e6,
+          durationNs: 10e6,
+          warmupNs: 1e6,
+          config: limitedHost(500, 1),
+          profile,
+        }),
+      );
+    for (const [profile, stop, wake] of [
+      ["kvm-exits", 23, 46],
+      ["kvm-posted", 23, 46],
+      ["kvm-exits!ixgbe", 21, 42],
+    ] as const) {
+      const r = run(profile);
+      expect(r.conservation.ok).toBe(true);
+      expect(r.bottleneck).toBe("vf1-max-tx-rate");
+      const drv = r.elements!.find((e) => e.kind === "txdrv")!;
+      // wake - stop + 1 frames a wake, one more when the NIC took one before the wake ran.
+      expect(drv.max_batch, profile).toBeGreaterThanOrEqual(wake - stop + 1);
+      expect(drv.max_batch, profile).toBeLessThanOrEqual(wake - stop + 2);
+    }
   });
 
   // A descriptor is done once the NIC has its frame's data (Link.completed): the completions of

@@ -2,13 +2,18 @@
 // do when that ring fills, not retried on a timer: the driver posts while at least `stopFree`
 // descriptors are free (a frame takes one in this model), stops once fewer are, and is handed
 // nothing until the NIC's completions leave `wakeFree` free again; the frames wait in the
-// stack's queue meanwhile.
-// - FreeBSD iflib (sys/net/iflib.c @6d13bb0e): iflib_txq_drain posts while TXQ_AVAIL(txq) >=
-//   MAX_TX_DESC(ctx) + 2, else the mp_ring stalls (sys/net/mp_ring.c drain_ring_lockless: STALLED);
-//   a drain restarts it (ifmp_ring_check_drainage, iflib_txq_can_drain) once
-//   iflib_completed_tx_reclaim has reclaimed the completed descriptors: the same bound.
-// - Linux ixgbe (drivers/net/ethernet/intel/ixgbe/ixgbe_main.c): ixgbe_maybe_stop_tx stops the
-//   queue below DESC_NEEDED free, ixgbe_clean_tx_irq wakes it at TX_WAKE_THRESHOLD (DESC_NEEDED * 2).
+// stack's queue meanwhile. "Free" is as the driver counts it: the ring's room less the `unused`
+// descriptors it never posts on (tx_ring_unused_desc).
+// - FreeBSD iflib (sys/net/iflib.c @6d13bb0e; the bhyve and freebsd profiles): iflib_txq_drain
+//   posts while TXQ_AVAIL(txq) >= MAX_TX_DESC(ctx) + 2, else the mp_ring stalls
+//   (sys/net/mp_ring.c drain_ring_lockless: STALLED); a drain restarts it
+//   (ifmp_ring_check_drainage, iflib_txq_can_drain) once iflib_completed_tx_reclaim has reclaimed
+//   the completed descriptors: the same bound. TXQ_AVAIL counts the whole ring (unused 0).
+// - Linux iavf / i40e (the kvm-* profiles): iavf_tx_map -> iavf_maybe_stop_tx(tx_ring,
+//   DESC_NEEDED) stops the queue below DESC_NEEDED (MAX_SKB_FRAGS + 6 = 23) unused descriptors,
+//   iavf_clean_tx_irq wakes it at TX_WAKE_THRESHOLD (DESC_NEEDED * 2 = 46); IAVF_DESC_UNUSED keeps
+//   one descriptor back (unused 1). Linux ixgbe / ixgbevf the same with DESC_NEEDED =
+//   MAX_SKB_FRAGS + 4 = 21 (the `!ixgbe` switch).
 // A descriptor completes once the NIC has fetched its frame's data (Link.completed, from veb-tx);
 // the write-back, and the interrupt or send that lets the driver see it, are not priced
 // (docs/model.md).
@@ -29,12 +34,18 @@ export class TxQueueStop {
     private readonly ring: Link,
     readonly stopFree: number,
     readonly wakeFree: number,
+    readonly unused = 0,
   ) {}
+
+  /** Descriptors free as the driver counts them: the ring's room less those it never uses. */
+  free(): number {
+    return this.ring.room() - this.unused;
+  }
 
   /** Frames the driver may post now out of `n`: one descriptor each while `stopFree` stay free. */
   postable(n: number): number {
     if (this.stopped) return 0;
-    return Math.max(0, Math.min(n, this.ring.room() - this.stopFree + 1));
+    return Math.max(0, Math.min(n, this.free() - this.stopFree + 1));
   }
 
   /** A drain's admission of `n` frames: how many it may post now; 0 parks the stage (`done`
@@ -52,7 +63,7 @@ export class TxQueueStop {
   /** After a post (or a drain that could post nothing): stops the queue when fewer than
    *  `stopFree` descriptors are free. */
   check(): void {
-    if (this.stopped || this.ring.room() >= this.stopFree) return;
+    if (this.stopped || this.free() >= this.stopFree) return;
     this.stopped = true;
     this.stops++;
   }
@@ -78,7 +89,7 @@ export class TxQueueStop {
     this.ring.completed = (from: number, to: number, n: number): void => {
       if (!this.stopped || this.waking) return;
       // The ring's room already counts all `n` (the NIC moved its head): before them it was `n` less.
-      const short = this.wakeFree - (this.ring.room() - n);
+      const short = this.wakeFree - (this.free() - n);
       if (short > n) return;
       this.waking = true;
       ctx.q.push(short <= 0 ? from : from + ((to - from) * short) / n, wake);

@@ -1,13 +1,16 @@
-// Transmit driver (ixl/iavf Tx side under iflib, on the sender's core or vCPU): posts the stack's
-// frames on the NIC's Tx ring and writes the tail (a doorbell, reaching the NIC half a PCIe round
-// trip later; the NIC then fetches descriptors and frames: two round trips). iflib gives Tx queues no interrupt vector of their own (if_ixl.c / if_iavf.c
-// ixl_if_msix_intr_assign: iflib_softirq_alloc_generic(..., IFLIB_INTR_TX, ...)): completed
-// descriptors are reclaimed on the transmit path, so each posted frame is charged its reclaim
-// (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised, but one:
-// when the NIC's ring fills the queue stops and the NIC's completions wake it (tx-queue-stop.ts:
-// tx_stop_free_desc, tx_wake_free_desc), with no timed retry in between, and a vCPU that halted
-// meanwhile is woken by the completion interrupt the driver asked for at the bound (below).
+// Transmit driver (ixl/iavf Tx side under iflib, or Linux's iavf/i40e under a KVM profile, on
+// the sender's core or vCPU): posts the stack's frames on the NIC's Tx ring and writes the tail (a
+// doorbell, reaching the NIC half a PCIe round trip later; the NIC then fetches descriptors and
+// frames: two round trips). iflib gives Tx queues no interrupt vector of their own (if_ixl.c /
+// if_iavf.c ixl_if_msix_intr_assign: iflib_softirq_alloc_generic(..., IFLIB_INTR_TX, ...)):
+// completed descriptors are reclaimed on the transmit path, so each posted frame is charged its
+// reclaim (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised, but
+// one: when the NIC's ring fills the queue stops and the NIC's completions wake it
+// (tx-queue-stop.ts: tx_stop_free_desc, tx_wake_free_desc, tx_ring_unused_desc: each profile's
+// driver's bounds), with no timed retry in between, and a vCPU that halted meanwhile is woken by
+// the completion interrupt the driver asked for at the bound (below).
 import { UserError } from "../../errors.ts";
+import { txQueueBoundsProblem } from "../../model/costs.ts";
 import type { WorkEnd } from "../activation.ts";
 import { deviceInterrupt } from "../interrupt-delivery.ts";
 import { type ElementKind, inToOut, pcieOf, pricedInToOut, softwareStage } from "./common.ts";
@@ -20,14 +23,22 @@ export const txdrv: ElementKind = {
     const { c, res, input, out, pricer } = pricedInToOut(spec, ctx);
     const costs = ctx.costs.c;
     const pcie = pcieOf(ctx);
-    const queue = new TxQueueStop(out, costs.tx_stop_free_desc, costs.tx_wake_free_desc);
-    // A queue woken only with more free than the ring holds would never post again.
+    // The bounds against the ring this driver was built with (the profile loaders checked them
+    // against the switch's default ring): a queue woken only with more free than it can see
+    // would never post again.
     const ringRoom = out.room();
-    if (costs.tx_wake_free_desc > ringRoom)
+    const bad = txQueueBoundsProblem(costs, () => false, ringRoom);
+    if (bad)
       throw new UserError(
         "E_PROFILE",
-        `cost profile '${ctx.costs.name}': tx_wake_free_desc = ${costs.tx_wake_free_desc} is more than the NIC's transmit ring holds (${ringRoom} descriptors): a stopped queue would never be woken`,
+        `cost profile '${ctx.costs.name}': ${bad.at} = ${bad.value}: ${bad.why}`,
       );
+    const queue = new TxQueueStop(
+      out,
+      costs.tx_stop_free_desc,
+      costs.tx_wake_free_desc,
+      costs.tx_ring_unused_desc,
+    );
     // The kernel, looked up once (the exports object is a dictionary).
     const txDriverBurst = ctx.k.txDriverBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
