@@ -16,7 +16,7 @@ import {
   rulePattern,
   unmatchableField,
 } from "../../steering/flow-rules.ts";
-import { portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
+import { FLOW_RULE_ID_MAX, portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
 import { defaultPfQueues } from "../../switch/program.ts";
 import { defineCommand } from "../registry.ts";
@@ -88,6 +88,13 @@ function destroyIds(port: string, words: readonly string[]): number[] | "all" {
       throw new UserError(
         "E_USAGE",
         `flow destroy ${port}: word ${i + 2} ('${id ?? "<end>"}'): expected a rule ID`,
+      );
+    // A rule ID is a location, a u32 (ethtool_rx_flow_spec.location): past it no rule can have
+    // it, and ethtool -N ... delete refuses the number before asking the driver.
+    if (v > FLOW_RULE_ID_MAX)
+      throw new UserError(
+        "E_USAGE",
+        `flow destroy ${port}: word ${i + 2} ('${id}'): a rule ID is at most ${FLOW_RULE_ID_MAX} (a u32; ethtool -N ${port} delete ${id} prints "ethtool: bad command line argument(s)")`,
       );
     if (ids.includes(v)) throw new UserError("E_USAGE", `flow destroy ${port}: rule ${v} is given twice`);
     ids.push(v);
@@ -180,6 +187,12 @@ export const command = defineCommand({
           if (full) throw located(rest, keyToken, full);
           checkRules([...rules, rule], table);
           const next = rules.reduce((m, r) => Math.max(m, r.id + 1), 0);
+          // testpmd numbers a rule after the highest one; past a u32 there is none to give.
+          if (next > FLOW_RULE_ID_MAX)
+            throw new UserError(
+              "E_CONFIG",
+              `flow create: ${port}: Highest rule ID is already assigned, delete it first (rule #${FLOW_RULE_ID_MAX}: iovsim flow destroy ${port} rule ${FLOW_RULE_ID_MAX})`,
+            );
           setPortRules(h.state, port, [...rules, { ...rule, id: next }], stateFile);
           return next;
         });
