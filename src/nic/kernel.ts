@@ -75,7 +75,11 @@ export function preflight(
     errors.push({
       severity: "error",
       errno: "EBUSY",
-      message: `${info.name} already has SR-IOV enabled with ${rt.vfs.length} VF(s); destroy them first (iovctl -D), the kernel accepts one configuration at a time`,
+      // VFs the Linux view enabled are its own: iovctl -D fails on them too (EBUSY, iovDelete).
+      message:
+        rt.configuredBy === "sysfs"
+          ? `${info.name} already has SR-IOV enabled with ${rt.vfs.length} VF(s), through Linux sysfs (sriov_numvfs): iovctl -D cannot destroy them (Device busy); write 0 there first (iovsim sysfs write /sys/class/net/${info.name}/device/sriov_numvfs 0), the kernel accepts one configuration at a time`
+          : `${info.name} already has SR-IOV enabled with ${rt.vfs.length} VF(s); destroy them first (iovctl -D), the kernel accepts one configuration at a time`,
     });
   const checked = checkIovConfig(pfSchemaOf(info), config);
   for (const p of checked.problems) errors.push({ severity: "error", errno: "EINVAL", ...p });
