@@ -103,6 +103,36 @@ describe("state.json's flow section, checked at load; rule IDs are u32", () => {
     );
   });
 
+  it("a rule's queue past the port's receive queues is corrupt, in flow create's words; 82599's pool-mode change is not", async () => {
+    const s = freshState();
+    await cli(s, ...CREATE(7));
+    const text = edit(s, (j) => (j.flow.ixl0[0].queue = 200));
+    // It was listed, then steering --port ixl0 found "nothing to simulate".
+    expect((await cli(s, "flow", "list", "ixl0")).err).toBe(
+      `iovsim: state file ${file(s)} is corrupt: $.flow.ixl0[0].queue: queue 200 out of range: ixl0 (ixl) has 16 receive queues per function (0..15); the driver refuses it with EINVAL (ethtool -N ... action 200: "rmgr: Cannot insert RX class rule: Invalid argument"), at ${at(s, text, "200")}; run 'iovsim reset' to start from a clean host\n`,
+    );
+    // ix0: queue 3 of the PF's 4; 40 VFs (64-pool mode) leave it 2. The rule stays (ixgbe keeps
+    // its filter list), the state loads, and flow create refuses queue 3 now, in the same words.
+    const t = freshState();
+    const rule = (dst: string) =>
+      ["flow", "create", "ix0", "ingress", "pattern", "eth", "/", "ipv4", "/", "udp", "dst", dst].concat([
+        "/",
+        "end",
+        "actions",
+        "queue",
+        "index",
+        "3",
+        "/",
+        "end",
+      ]);
+    expect((await cli(t, ...rule("5"))).code).toBe(0);
+    expect((await cli(t, "sysfs", "write", "/sys/class/net/ix0/device/sriov_numvfs", "40")).code).toBe(0);
+    expect((await cli(t, "flow", "list", "ix0")).code).toBe(0);
+    expect((await cli(t, ...rule("6"))).err).toContain(
+      "queue 3 out of range: ix0 (ix) has 2 receive queues per function (0..1); the driver refuses it with EINVAL",
+    );
+  });
+
   it("destroy refuses an ID past a u32 as ethtool does; create after rule 4294967295 as testpmd does", async () => {
     const s = freshState();
     await cli(s, ...CREATE(7));
