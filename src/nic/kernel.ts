@@ -14,6 +14,7 @@ import {
   namesInUse,
   nextVfListOrder,
   type PfInfo,
+  pfAttached,
   pfInfo,
   runtimeOf,
   vfAddress,
@@ -42,6 +43,21 @@ export function pfSchemaOf(info: PfInfo): PfSchema {
 export function requirePf(state: HostState, name: string): PfInfo {
   const info = pfInfo(state, name);
   if (!info) throw new KernelError("ENXIO", `no SR-IOV PF named '${name}' on this host`);
+  return info;
+}
+
+/**
+ * A PF whose IOV ioctls can be reached: pci_iov_attach made /dev/iov/<pf> when its driver
+ * attached, and its detach removed it. Without its driver (unbound in the Linux view) the open
+ * fails first (ENOENT, what iovctl prints); a library caller that skips the open gets the same.
+ */
+function requireIovDevice(state: HostState, name: string): PfInfo {
+  const info = requirePf(state, name);
+  if (!pfAttached(state, name))
+    throw new KernelError(
+      "ENOENT",
+      `${name} has no driver attached (unbound through Linux sysfs): there is no /dev/iov/${name}`,
+    );
   return info;
 }
 
@@ -161,7 +177,7 @@ export interface ConfigOutcome {
 
 /** IOV_CONFIG. Throws KernelError; on success VFs exist (some may have been dropped by ADD_VF). */
 export function iovConfig(state: HostState, pfName: string, config: IovConfig): ConfigOutcome {
-  const info = requirePf(state, pfName);
+  const info = requireIovDevice(state, pfName);
   const { errors, checked } = preflight(state, info, config);
   if (errors.length > 0) throw new KernelError(errors[0].errno!, errors[0].message);
 
@@ -223,7 +239,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
 
 /** IOV_DELETE. ECHILD without VFs; EBUSY (partial detach kept) when a ppt VF belongs to a VM. */
 export function iovDelete(state: HostState, pfName: string): void {
-  const info = requirePf(state, pfName);
+  const info = requireIovDevice(state, pfName);
   const rt = state.pfs[pfName];
   if (!rt?.sriovEnabled) throw new KernelError("ECHILD", `${pfName} has no VFs`);
   // Shared host: VFs enabled through the Linux view (sysfs sriov_numvfs) belong to it.
