@@ -8,6 +8,7 @@ import type { HostState } from "../../src/nic/host-model.ts";
 import { Host } from "../../src/nic/index.ts";
 import { findNetdev, setVf, sysfsLs, sysfsRead, sysfsWrite } from "../../src/nic/linux/index.ts";
 import { kstrtoul } from "../../src/nic/linux/kstrto.ts";
+import { modprobeLoad, modprobeRemove } from "../../src/nic/linux/modules.ts";
 import { linuxSectionProblems } from "../../src/nic/linux/state.ts";
 import { invariantProblems } from "../../src/nic/state-invariants.ts";
 import { config } from "./kernel-helpers.ts";
@@ -69,8 +70,14 @@ describe("sriov_numvfs sequences", () => {
         "/sys/bus/pci/devices/0000:01:02.0/driver_override",
         "/sys/bus/pci/devices/0000:01:00.0/driver_override",
         "/sys/bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe",
+        "/sys/bus/pci/drivers/vfio-pci/bind",
+        "/sys/bus/pci/drivers/vfio-pci/unbind",
+        "/sys/bus/netdevsim/new_device",
+        "/sys/bus/netdevsim/del_device",
+        "/sys/bus/netdevsim/devices/netdevsim1/sriov_numvfs",
+        "/sys/kernel/debug/netdevsim/netdevsim1/max_vfs",
       ),
-      bdf: fc.constantFrom("0000:01:00.0", "0000:01:02.0", "iavf", "", "0", "1"),
+      bdf: fc.constantFrom("0000:01:00.0", "0000:01:02.0", "iavf", "vfio-pci", "", "0", "1", "2", "1 1", "9"),
     }),
     // The FreeBSD view on the same PF: iovctl -C (VF-1 passthrough) and -D; refused while the
     // Linux view holds the PF (EBUSY, or no /dev/iov node without its driver).
@@ -79,6 +86,7 @@ describe("sriov_numvfs sequences", () => {
       create: fc.boolean(),
       n: fc.integer({ min: 1, max: 3 }),
     }),
+    fc.record({ kind: fc.constant("vfio" as const), load: fc.boolean(), ids: fc.boolean() }),
     fc.record({
       kind: fc.constant("setvf" as const),
       vf: fc.integer({ min: 0, max: 10 }),
@@ -101,7 +109,10 @@ describe("sriov_numvfs sequences", () => {
             if (!r.ok) expect(meaningful(h.state)).toEqual(before);
           } else if (o.kind === "fail")
             sysfsWrite(h.state, "/sys/kernel/debug/iovsim/0000:01:00.0/fail_vf_add", `${o.value}\n`);
-          else if (o.kind === "iovctl") {
+          else if (o.kind === "vfio") {
+            if (o.load) modprobeLoad(h.state, "vfio-pci", o.ids ? ["ids=8086:154c"] : []);
+            else modprobeRemove(h.state, "vfio-pci");
+          } else if (o.kind === "iovctl") {
             try {
               if (o.create)
                 h.iovConfig(
