@@ -223,8 +223,13 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
   if (mac !== undefined)
     steps.push(() => {
       if (i >= n) return invalidVf(state, nd, i);
-      // Only multicast is refused: the zero address means "unset".
-      if (isMulticast(mac)) return "EINVAL";
+      // Only multicast is refused: the zero address means "unset". i40e_ndo_set_vf_mac says why
+      // (dev_err); ixgbe's and igb's refuse it without a word.
+      if (isMulticast(mac)) {
+        if (nd.facts.pfDriver === "i40e")
+          pfDriverLog(state, nd, [`Invalid Ethernet address ${mac} for VF ${i}`]);
+        return "EINVAL";
+      }
       cfg().mac = mac;
       if (mac !== ZERO_MAC) pfDriverLog(state, nd, macSetLines(nd, mac, i));
     });
