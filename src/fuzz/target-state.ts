@@ -203,6 +203,22 @@ export function invariantViolations(state: HostState): Array<{ kind: string; det
       out.push({ kind: "duplicate-mac", detail: `${name}: ${macs.join(",")}` });
     if (!sysfs && (new Set(configured).size !== configured.length || (pfMac && configured.includes(pfMac))))
       out.push({ kind: "duplicate-configured-mac", detail: `${name}: ${configured.join(",")}` });
+    // What the kernel derives from the VF's number: its RID (First VF Offset + n * VF Stride,
+    // here from the host's PF record), its driver (ppt for passthrough), a VM only on a ppt VF.
+    let rec: ReturnType<Host["pf"]>;
+    try {
+      rec = new Host(state).pf(name);
+    } catch {
+      rec = undefined;
+    }
+    for (const v of pf.vfs) {
+      if (rec && v.rid !== rec.rid + rec.firstVfOffset + v.index * rec.vfStride)
+        out.push({ kind: "vf-rid", detail: `${name} VF-${v.index}: rid ${v.rid}` });
+      if (rec && v.driver !== (v.config.passthrough ? "ppt" : rec.vfDriver))
+        out.push({ kind: "vf-driver", detail: `${name} VF-${v.index}: ${v.driver}` });
+      if (v.attachedVm !== null && v.driver !== "ppt")
+        out.push({ kind: "vm-on-non-ppt", detail: `${name} VF-${v.index}: ${v.driver}` });
+    }
     for (const v of pf.vfs) {
       if (v.config.numQueues < 1 || v.config.numQueues > 16)
         out.push({ kind: "num-queues-range", detail: `${name} VF-${v.index}: ${v.config.numQueues}` });
