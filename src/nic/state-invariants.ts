@@ -57,6 +57,10 @@ export function invariantProblems(state: HostState): string[] {
       continue;
     }
     pfProblems(out, at, name, rt, info);
+    // The Linux view keeps a sysfs PF's VF settings in its own section (src/nic/linux/state.ts
+    // checks what it holds): without that section `ip link show` had nothing to print.
+    if (rt.sriovEnabled && rt.configuredBy === "sysfs" && rt.vfs.length > 0 && state.linux === undefined)
+      out.push(`${at}.configuredBy: "sysfs", but the state has no Linux section with its VFs' settings`);
     rt.vfs.forEach((vf, i) => {
       if (vf.attached === false) return;
       const owner = names.get(vf.name);

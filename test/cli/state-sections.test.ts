@@ -39,6 +39,26 @@ describe("state.json's linux section, checked at load", () => {
     expect((await cli(s, "ip", "link", "show", "ix0")).code).toBe(0);
   });
 
+  it("a sysfs PF whose settings are missing altogether (no Linux section, or no entry in it) is corrupt (found by the state fuzz: ip link show crashed)", async () => {
+    for (const [change, message] of [
+      [
+        (j: Json) => delete j.linux,
+        /: \$\.pfs\.ix0\.configuredBy: "sysfs", but the state has no Linux section with its VFs' settings, at /,
+      ],
+      [
+        (j: Json) => delete j.linux.pfs.ix0,
+        /: \$\.linux\.pfs: no entry for ix0, whose 2 VFs sriov_numvfs enabled \(their ip-link settings\), at /,
+      ],
+    ] as const) {
+      const s = freshState();
+      await cli(s, "sysfs", "write", "/sys/class/net/ix0/device/sriov_numvfs", "2");
+      edit(s, change);
+      const r = await cli(s, "ip", "link", "show");
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(message);
+    }
+  });
+
   it("settings of a PF the host lacks, a driver_override of a VF that is gone, netdevsim past max_vfs", async () => {
     const cases: Array<[(j: Json) => void, RegExp]> = [
       [

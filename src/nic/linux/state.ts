@@ -276,6 +276,12 @@ export function linuxSectionProblems(value: unknown, state: HostState): string[]
         `${at}.pfNoDriver: ${p.pfNoDriver === undefined ? "absent" : `"${p.pfNoDriver}"`}, but $.pfs.${name}.attached is ${rt?.attached === false ? "false" : "true"}`,
       );
   }
+  // The other way round: a PF whose VFs sriov_numvfs enabled keeps their settings here.
+  for (const [name, rt] of Object.entries(state.pfs))
+    if (rt.sriovEnabled && rt.configuredBy === "sysfs" && rt.vfs.length > 0 && !lin.pfs[name])
+      out.push(
+        `$.linux.pfs: no entry for ${name}, whose ${rt.vfs.length} VFs sriov_numvfs enabled (their ip-link settings)`,
+      );
   const ids = new Set<number>();
   lin.netdevsim.forEach((d, i) => {
     const at = `$.linux.netdevsim[${i}]`;
