@@ -14,6 +14,7 @@ import { type HostState, ZERO_MAC } from "../nic/host-model.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
 import { formatLinkShow, netdevs, setVf, sysfsLs, sysfsWrite } from "../nic/linux/index.ts";
 import { linuxSectionProblems } from "../nic/linux/state.ts";
+import { formatPciconf } from "../nic/pciconf-format.ts";
 import { readState, statePath } from "../nic/state.ts";
 import { registerStateSection } from "../nic/state-sections.ts";
 import { formatStatus } from "../nic/status-format.ts";
@@ -176,7 +177,9 @@ async function oneState(text: string, dir: string, i: number, log: FailureLog): 
     }
     // The Linux view and the flow rules, as ip link show, sysfs ls and flow list read them.
     for (const nd of netdevs(state)) formatLinkShow(state, nd, { details: true });
-    sysfsLs(state, "/sys/bus/pci/devices/0000:03:00.0", true);
+    formatPciconf(host, { verbose: true, caps: true });
+    for (const dir of ["0000:01:00.0", "0000:03:00.0", "0000:01:02.0", "0000:03:10.0", "0000:03:10.2"])
+      sysfsLs(state, `/sys/bus/pci/devices/${dir}`, true);
     readFlowState(state, path);
   } catch (e) {
     if (!(e instanceof UserError || e instanceof KernelError))
