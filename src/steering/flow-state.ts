@@ -105,6 +105,11 @@ export function flowSectionProblems(value: unknown, state: HostState): string[] 
       out.push(`$.flow.${port}: no PF '${port}' on this host (flow rules live in a PF driver)`);
       continue;
     }
+    // The rules live in the PF driver: unbinding it (the Linux view) freed them.
+    if (rules.length > 0 && state.pfs[port]?.attached === false)
+      out.push(
+        `$.flow.${port}: ${rules.length} rule${rules.length === 1 ? "" : "s"} on ${port}, whose PF driver is unbound (its remove freed them)`,
+      );
     // The most queues the port's function ever has: on 82599 a rule flow create took before
     // VFs took half the PF's queues stays (ixgbe keeps it, and skips it when it restores the
     // filters); past that bound no command makes a rule.

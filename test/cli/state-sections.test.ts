@@ -153,6 +153,17 @@ describe("state.json's flow section, checked at load; rule IDs are u32", () => {
     );
   });
 
+  it("rules on a port whose PF driver is unbound are corrupt: the driver's remove freed them", async () => {
+    const s = freshState();
+    await cli(s, ...CREATE(7));
+    expect((await cli(s, "sysfs", "write", "/sys/bus/pci/drivers/i40e/unbind", "0000:01:00.0")).code).toBe(0);
+    expect(JSON.parse(readFileSync(file(s), "utf8")).flow).toEqual({});
+    edit(s, (j) => (j.flow = { ixl0: [{ id: 0, field: "esp-spi", lo: 7, hi: 7, queue: 3 }] }));
+    expect((await cli(s, "pciconf", "-l")).err).toContain(
+      "is corrupt: $.flow.ixl0: 1 rule on ixl0, whose PF driver is unbound (its remove freed them)",
+    );
+  });
+
   it("destroy refuses an ID past a u32 as ethtool does; create after rule 4294967295 as testpmd does", async () => {
     const s = freshState();
     await cli(s, ...CREATE(7));
