@@ -61,6 +61,17 @@ function requireIovDevice(state: HostState, name: string): PfInfo {
   return info;
 }
 
+/**
+ * The kernel log line that says why IOV_CONFIG / IOV_DELETE found a PF busy when the Linux view
+ * enabled its VFs (iovctl itself prints FreeBSD's bare "Device busy"); nothing for iovctl's own.
+ */
+function noteLinuxOwned(state: HostState, pfName: string): void {
+  if (state.pfs[pfName]?.configuredBy !== "sysfs") return;
+  appendDmesg(state, [
+    `iovsim: ${pfName}: SR-IOV was enabled through Linux sysfs (sriov_numvfs); write 0 there to remove the VFs`,
+  ]);
+}
+
 export function appendDmesg(state: HostState, lines: string[]): void {
   state.dmesg.push(...lines);
   if (state.dmesg.length > DMESG_MAX_LINES) state.dmesg.splice(0, state.dmesg.length - DMESG_MAX_LINES);
@@ -179,7 +190,10 @@ export interface ConfigOutcome {
 export function iovConfig(state: HostState, pfName: string, config: IovConfig): ConfigOutcome {
   const info = requireIovDevice(state, pfName);
   const { errors, checked } = preflight(state, info, config);
-  if (errors.length > 0) throw new KernelError(errors[0].errno!, errors[0].message);
+  if (errors.length > 0) {
+    if (state.pfs[pfName]?.sriovEnabled) noteLinuxOwned(state, pfName);
+    throw new KernelError(errors[0].errno!, errors[0].message);
+  }
 
   const log: string[] = [];
   const rt = runtimeOf(state, pfName);
@@ -243,11 +257,13 @@ export function iovDelete(state: HostState, pfName: string): void {
   const rt = state.pfs[pfName];
   if (!rt?.sriovEnabled) throw new KernelError("ECHILD", `${pfName} has no VFs`);
   // Shared host: VFs enabled through the Linux view (sysfs sriov_numvfs) belong to it.
-  if (rt.configuredBy === "sysfs")
+  if (rt.configuredBy === "sysfs") {
+    noteLinuxOwned(state, pfName);
     throw new KernelError(
       "EBUSY",
       `${pfName}'s VFs were enabled through Linux sysfs (sriov_numvfs); write 0 there to remove them`,
     );
+  }
   for (const vf of rt.vfs) {
     if (vf.attached === false) continue;
     if (vf.driver === "ppt" && vf.attachedVm) {
