@@ -8,6 +8,7 @@ import { topLevelHelp } from "./command-docs.ts";
 import { loadCommand } from "./commands/index.ts";
 import { type CommandContext, defaultStateDir } from "./context.ts";
 import { helpOf } from "./registry.ts";
+import { registerStateSections } from "./state-sections.ts";
 import { toolVersion } from "./version.ts";
 
 /** The top-level help (kept under its old name for callers). */
@@ -44,6 +45,7 @@ export function extractGlobals(argv: string[]): { args: string[]; state?: string
 export async function runCli(argv: string[], partial: Partial<CommandContext> = {}): Promise<number> {
   const err = partial.err ?? ((t: string) => process.stderr.write(t));
   let debug = argv.includes("--debug");
+  registerStateSections();
   try {
     const g = extractGlobals(argv);
     debug = g.debug;

@@ -12,8 +12,13 @@ import { KernelError } from "../nic/errno.ts";
 import { Host } from "../nic/host.ts";
 import { type HostState, ZERO_MAC } from "../nic/host-model.ts";
 import { loadIovConfig } from "../nic/iovctl-validate.ts";
+import { formatLinkShow, netdevs, setVf, sysfsLs, sysfsWrite } from "../nic/linux/index.ts";
+import { linuxSectionProblems } from "../nic/linux/state.ts";
+import { formatPciconf } from "../nic/pciconf-format.ts";
 import { readState, statePath } from "../nic/state.ts";
+import { registerStateSection } from "../nic/state-sections.ts";
 import { formatStatus } from "../nic/status-format.ts";
+import { flowSectionProblems, readFlowState } from "../steering/flow-state.ts";
 import { programSwitch } from "../switch/program.ts";
 import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog } from "./campaign.ts";
 import { caseCount, eachCase } from "./cases.ts";
@@ -38,7 +43,32 @@ export function stateSeeds(): string[] {
       // a fixture the kernel refuses gives no extra seed
     }
   }
+  out.push(JSON.stringify(linuxSeed(), null, 2));
   return out;
+}
+
+/** A host the Linux view has worked on: sysfs VFs with ip-link settings, a VF without its driver,
+ *  a netdevsim device with VFs, and flow rules (what the loader's section checks read). */
+function linuxSeed(): HostState {
+  const host = Host.fresh();
+  const st = host.state;
+  for (const [path, value] of [
+    ["/sys/class/net/ix0/device/sriov_numvfs", "3"],
+    ["/sys/bus/pci/drivers/ixgbevf/unbind", "0000:03:10.2"],
+    ["/sys/bus/pci/devices/0000:03:10.2/driver_override", "ixgbevf"],
+    ["/sys/bus/netdevsim/new_device", "1 2"],
+    ["/sys/bus/netdevsim/devices/netdevsim1/sriov_numvfs", "2"],
+  ])
+    sysfsWrite(st, path, `${value}\n`);
+  const ix0 = netdevs(st).find((n) => n.name === "ix0");
+  if (ix0) setVf(st, ix0, { vf: 1, mac: "02:00:00:00:00:21", trust: true });
+  st.flow = {
+    ixl0: [
+      { id: 0, field: "gtpu-teid", lo: 5, hi: 9, queue: 3, items: ["eth", "ipv4", "udp", "gtpu"] },
+      { id: 4, field: "esp-spi", lo: 7, hi: 7, action: "drop", items: ["esp"] },
+    ],
+  };
+  return st;
 }
 
 const ODD_VALUES: unknown[] = [
@@ -98,6 +128,9 @@ function mutateJson(r: Rng, root: unknown): unknown {
 }
 
 export async function runState(opts: CampaignOptions): Promise<CampaignResult> {
+  // The loader as the CLI runs it: the Linux and flow sections checked too (src/cli/state-sections.ts).
+  registerStateSection("linux", async () => linuxSectionProblems);
+  registerStateSection("flow", async () => flowSectionProblems);
   const log = new FailureLog("state", opts);
   const seeds = stateSeeds();
   const dir = mkdtempSync(join(tmpdir(), "iovsim-fuzz-state-"));
@@ -142,6 +175,12 @@ async function oneState(text: string, dir: string, i: number, log: FailureLog): 
       host.schema(pf.name);
       if (pf.vfs.length > 0) programSwitch(pf);
     }
+    // The Linux view and the flow rules, as ip link show, sysfs ls and flow list read them.
+    for (const nd of netdevs(state)) formatLinkShow(state, nd, { details: true });
+    formatPciconf(host, { verbose: true, caps: true });
+    for (const dir of ["0000:01:00.0", "0000:03:00.0", "0000:01:02.0", "0000:03:10.0", "0000:03:10.2"])
+      sysfsLs(state, `/sys/bus/pci/devices/${dir}`, true);
+    readFlowState(state, path);
   } catch (e) {
     if (!(e instanceof UserError || e instanceof KernelError))
       log.fail("crash-after-load", i, describeThrown(e).slice(0, 300), repro);
@@ -203,6 +242,22 @@ export function invariantViolations(state: HostState): Array<{ kind: string; det
       out.push({ kind: "duplicate-mac", detail: `${name}: ${macs.join(",")}` });
     if (!sysfs && (new Set(configured).size !== configured.length || (pfMac && configured.includes(pfMac))))
       out.push({ kind: "duplicate-configured-mac", detail: `${name}: ${configured.join(",")}` });
+    // What the kernel derives from the VF's number: its RID (First VF Offset + n * VF Stride,
+    // here from the host's PF record), its driver (ppt for passthrough), a VM only on a ppt VF.
+    let rec: ReturnType<Host["pf"]>;
+    try {
+      rec = new Host(state).pf(name);
+    } catch {
+      rec = undefined;
+    }
+    for (const v of pf.vfs) {
+      if (rec && v.rid !== rec.rid + rec.firstVfOffset + v.index * rec.vfStride)
+        out.push({ kind: "vf-rid", detail: `${name} VF-${v.index}: rid ${v.rid}` });
+      if (rec && v.driver !== (v.config.passthrough ? "ppt" : rec.vfDriver))
+        out.push({ kind: "vf-driver", detail: `${name} VF-${v.index}: ${v.driver}` });
+      if (v.attachedVm !== null && v.driver !== "ppt")
+        out.push({ kind: "vm-on-non-ppt", detail: `${name} VF-${v.index}: ${v.driver}` });
+    }
     for (const v of pf.vfs) {
       if (v.config.numQueues < 1 || v.config.numQueues > 16)
         out.push({ kind: "num-queues-range", detail: `${name} VF-${v.index}: ${v.config.numQueues}` });

@@ -14,6 +14,7 @@ import {
   namesInUse,
   nextVfListOrder,
   type PfInfo,
+  pfAttached,
   pfInfo,
   runtimeOf,
   vfAddress,
@@ -43,6 +44,32 @@ export function requirePf(state: HostState, name: string): PfInfo {
   const info = pfInfo(state, name);
   if (!info) throw new KernelError("ENXIO", `no SR-IOV PF named '${name}' on this host`);
   return info;
+}
+
+/**
+ * A PF whose IOV ioctls can be reached: pci_iov_attach made /dev/iov/<pf> when its driver
+ * attached, and its detach removed it. Without its driver (unbound in the Linux view) the open
+ * fails first (ENOENT, what iovctl prints); a library caller that skips the open gets the same.
+ */
+function requireIovDevice(state: HostState, name: string): PfInfo {
+  const info = requirePf(state, name);
+  if (!pfAttached(state, name))
+    throw new KernelError(
+      "ENOENT",
+      `${name} has no driver attached (unbound through Linux sysfs): there is no /dev/iov/${name}`,
+    );
+  return info;
+}
+
+/**
+ * The kernel log line that says why IOV_CONFIG / IOV_DELETE found a PF busy when the Linux view
+ * enabled its VFs (iovctl itself prints FreeBSD's bare "Device busy"); nothing for iovctl's own.
+ */
+function noteLinuxOwned(state: HostState, pfName: string): void {
+  if (state.pfs[pfName]?.configuredBy !== "sysfs") return;
+  appendDmesg(state, [
+    `iovsim: ${pfName}: SR-IOV was enabled through Linux sysfs (sriov_numvfs); write 0 there to remove the VFs`,
+  ]);
 }
 
 export function appendDmesg(state: HostState, lines: string[]): void {
@@ -75,7 +102,11 @@ export function preflight(
     errors.push({
       severity: "error",
       errno: "EBUSY",
-      message: `${info.name} already has SR-IOV enabled with ${rt.vfs.length} VF(s); destroy them first (iovctl -D), the kernel accepts one configuration at a time`,
+      // VFs the Linux view enabled are its own: iovctl -D fails on them too (EBUSY, iovDelete).
+      message:
+        rt.configuredBy === "sysfs"
+          ? `${info.name} already has SR-IOV enabled with ${rt.vfs.length} VF(s), through Linux sysfs (sriov_numvfs): iovctl -D cannot destroy them (Device busy); write 0 there first (iovsim sysfs write /sys/class/net/${info.name}/device/sriov_numvfs 0), the kernel accepts one configuration at a time`
+          : `${info.name} already has SR-IOV enabled with ${rt.vfs.length} VF(s); destroy them first (iovctl -D), the kernel accepts one configuration at a time`,
     });
   const checked = checkIovConfig(pfSchemaOf(info), config);
   for (const p of checked.problems) errors.push({ severity: "error", errno: "EINVAL", ...p });
@@ -157,9 +188,12 @@ export interface ConfigOutcome {
 
 /** IOV_CONFIG. Throws KernelError; on success VFs exist (some may have been dropped by ADD_VF). */
 export function iovConfig(state: HostState, pfName: string, config: IovConfig): ConfigOutcome {
-  const info = requirePf(state, pfName);
+  const info = requireIovDevice(state, pfName);
   const { errors, checked } = preflight(state, info, config);
-  if (errors.length > 0) throw new KernelError(errors[0].errno!, errors[0].message);
+  if (errors.length > 0) {
+    if (state.pfs[pfName]?.sriovEnabled) noteLinuxOwned(state, pfName);
+    throw new KernelError(errors[0].errno!, errors[0].message);
+  }
 
   const log: string[] = [];
   const rt = runtimeOf(state, pfName);
@@ -219,15 +253,17 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
 
 /** IOV_DELETE. ECHILD without VFs; EBUSY (partial detach kept) when a ppt VF belongs to a VM. */
 export function iovDelete(state: HostState, pfName: string): void {
-  const info = requirePf(state, pfName);
+  const info = requireIovDevice(state, pfName);
   const rt = state.pfs[pfName];
   if (!rt?.sriovEnabled) throw new KernelError("ECHILD", `${pfName} has no VFs`);
   // Shared host: VFs enabled through the Linux view (sysfs sriov_numvfs) belong to it.
-  if (rt.configuredBy === "sysfs")
+  if (rt.configuredBy === "sysfs") {
+    noteLinuxOwned(state, pfName);
     throw new KernelError(
       "EBUSY",
       `${pfName}'s VFs were enabled through Linux sysfs (sriov_numvfs); write 0 there to remove them`,
     );
+  }
   for (const vf of rt.vfs) {
     if (vf.attached === false) continue;
     if (vf.driver === "ppt" && vf.attachedVm) {

@@ -3,7 +3,16 @@
 // A state that breaks one of these rules came from a crash, a hand edit or another program, and
 // later steps (the switch programming, the Linux view) would fail on it; it is reported as
 // corrupt instead. Each rule and why it holds: docs/control-plane.md, "State directory".
-import { derivedVfMac, type HostState, type PfRuntime, pfInfo, ZERO_MAC } from "./host-model.ts";
+import {
+  derivedVfMac,
+  type HostState,
+  type PfInfo,
+  type PfRuntime,
+  pfInfo,
+  vfAddress,
+  ZERO_MAC,
+} from "./host-model.ts";
+import { formatSelector } from "./pci.ts";
 import type { NicProfile } from "./profile.ts";
 import { VF_VLAN_TRUNK } from "./types.ts";
 
@@ -36,6 +45,9 @@ export function vfQueueRange(profile: NicProfile, numVfs: number): { min: number
 export function invariantProblems(state: HostState): string[] {
   const out: string[] = [];
   const specs = new Map(state.spec.devices.map((d) => [d.name, d]));
+  // Device names are host-wide (FreeBSD's devclass gives each driver's units across every PF):
+  // two VFs named iavf0, or a VF named like a boot device, would be one device to pciconf.
+  const names = new Map<string, string>(state.spec.devices.map((d) => [d.name, "a device of the host"]));
   for (const [name, rt] of Object.entries(state.pfs)) {
     const at = `$.pfs.${name}`;
     const spec = specs.get(name);
@@ -44,20 +56,24 @@ export function invariantProblems(state: HostState): string[] {
       out.push(`${at}: no SR-IOV device '${name}' in the host description`);
       continue;
     }
-    pfProblems(out, at, name, rt, info.totalVfs, info.mac, info.profile);
+    pfProblems(out, at, name, rt, info);
+    // The Linux view keeps a sysfs PF's VF settings in its own section (src/nic/linux/state.ts
+    // checks what it holds): without that section `ip link show` had nothing to print.
+    if (rt.sriovEnabled && rt.configuredBy === "sysfs" && rt.vfs.length > 0 && state.linux === undefined)
+      out.push(`${at}.configuredBy: "sysfs", but the state has no Linux section with its VFs' settings`);
+    rt.vfs.forEach((vf, i) => {
+      if (vf.attached === false) return;
+      const owner = names.get(vf.name);
+      if (owner !== undefined)
+        out.push(`${at}.vfs[${i}].name: '${vf.name}' is already ${owner} (device names are host-wide)`);
+      else names.set(vf.name, `${name}'s VF ${vf.index}`);
+    });
   }
   return out;
 }
 
-function pfProblems(
-  out: string[],
-  at: string,
-  name: string,
-  rt: PfRuntime,
-  totalVfs: number,
-  pfMac: string,
-  profile: NicProfile,
-): void {
+function pfProblems(out: string[], at: string, name: string, rt: PfRuntime, info: PfInfo): void {
+  const { totalVfs, mac: pfMac, profile } = info;
   const n = rt.numVfs ?? rt.vfs.length;
   const driverMax = profile.limits.driverMaxVfs;
   const sysfs = rt.configuredBy === "sysfs";
@@ -91,6 +107,10 @@ function pfProblems(
       out.push(
         `${where}.index: VF ${vf.index} at position ${i}, but sriov_numvfs creates VF 0..${n - 1} in order`,
       );
+    else if (!sysfs && i > 0 && vf.index < rt.vfs[i - 1].index)
+      out.push(
+        `${where}.index: VF ${vf.index} after VF ${rt.vfs[i - 1].index}, but IOV_CONFIG records VFs in the order ADD_VF made them`,
+      );
     if (seen.index.has(vf.index)) out.push(`${where}.index: VF ${vf.index} is recorded twice`);
     // A VF no driver attached to (sriov_drivers_autoprobe 0) has no device name yet: its name
     // is a placeholder several such VFs share (pciconf shows them as none<N>).
@@ -100,6 +120,7 @@ function pfProblems(
     seen.index.add(vf.index);
     if (named) seen.name.add(vf.name);
     seen.rid.add(vf.rid);
+    identityProblems(out, where, name, vf, info, sysfs);
 
     const badMac = badUnicastMac(vf.effectiveMac);
     if (badMac) out.push(`${where}.effectiveMac: ${badMac}`);
@@ -142,4 +163,45 @@ function pfProblems(
     else if (vlan !== null && (vlan < 0 || vlan > VF_VLAN_TRUNK))
       out.push(`${where}.config.vlan: ${vlan} is not a VLAN ID (0..4095) or trunk (${VF_VLAN_TRUNK})`);
   }
+}
+
+/**
+ * What the kernel derives from a VF's number and configuration, never chosen: its routing ID
+ * (First VF Offset + n * VF Stride), the selector of that RID, its driver (ppt(4) for a
+ * passthrough VF, else the NIC's VF driver), a name of that driver, and a VM only on a ppt VF.
+ */
+function identityProblems(
+  out: string[],
+  where: string,
+  pf: string,
+  vf: PfRuntime["vfs"][number],
+  info: PfInfo,
+  sysfs: boolean,
+): void {
+  const rid = info.rid + info.firstVfOffset + vf.index * info.vfStride;
+  if (vf.rid !== rid)
+    out.push(
+      `${where}.rid: routing ID ${vf.rid}, but VF ${vf.index} of ${pf} is at ${rid} (First VF Offset ${info.firstVfOffset}, VF Stride ${info.vfStride})`,
+    );
+  else {
+    const selector = formatSelector(vfAddress(info, rid));
+    if (vf.selector !== selector)
+      out.push(`${where}.selector: ${JSON.stringify(vf.selector)}, but routing ID ${rid} is ${selector}`);
+  }
+  // Only iovctl's IOV_CONFIG has a passthrough parameter; sriov_numvfs gives every VF its driver.
+  if (sysfs && vf.config.passthrough)
+    out.push(
+      `${where}.config.passthrough: true, but sriov_numvfs has no passthrough VFs (iovctl's parameter)`,
+    );
+  const driver = vf.config.passthrough ? "ppt" : info.profile.vf.driver;
+  if (vf.driver !== driver)
+    out.push(
+      `${where}.driver: ${JSON.stringify(vf.driver)}, but a ${vf.config.passthrough ? "passthrough" : "host"} VF of ${pf} attaches to ${driver}`,
+    );
+  else if (vf.attached !== false && !new RegExp(`^${driver}(?:0|[1-9]\\d*)$`).test(vf.name))
+    out.push(`${where}.name: ${JSON.stringify(vf.name)} is not a ${driver} device name (${driver}<unit>)`);
+  if (vf.attachedVm !== null && (vf.driver !== "ppt" || vf.attached === false))
+    out.push(
+      `${where}.attachedVm: '${vf.attachedVm}', but only an attached ppt(4) VF can be given to a VM (vm attach)`,
+    );
 }

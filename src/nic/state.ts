@@ -15,6 +15,7 @@ import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
 import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
 import { invariantProblems } from "./state-invariants.ts";
+import { stateSectionChecks } from "./state-sections.ts";
 
 export const STATE_FILE = "state.json";
 export const LOCK_FILE = "state.lock";
@@ -180,6 +181,11 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   }
   // Records the kernel could not have built: reported, never used (later steps would crash).
   const broken = invariantProblems(r.data as HostState);
+  if (broken.length === 0)
+    for (const [key, load] of stateSectionChecks()) {
+      const value = (r.data as HostState)[key];
+      if (value !== undefined) broken.push(...(await load())(value, r.data as HostState));
+    }
   if (broken.length > 0)
     throw corrupt(
       path,

@@ -10,8 +10,11 @@
 //   exactly one keyed field (teid, vni, spi, ipv4 dst, ipv6 src/dst, udp dst); the items, in
 //   i40e's order, are the rule's packet type: a frame is matched only against rules of its type.
 import { UserError } from "../errors.ts";
+import { getProfile } from "../nic/profile.ts";
+import { defaultPfQueues } from "../switch/program.ts";
 import type { ParsedFrame } from "../switch/reference/parsed.ts";
 import { canonicalIpv6 } from "./ipv6-text.ts";
+import { nicLimits } from "./strategies.ts";
 
 /** Fields matched on a number or a range of numbers. */
 export type NumericField = "gtpu-teid" | "vxlan-vni" | "esp-spi" | "ipv4-dst" | "udp-dport";
@@ -706,4 +709,26 @@ export function deriveRules(
     }
   }
   return rules;
+}
+
+/**
+ * The receive queues a port's rules can steer to: those of one function of the port, at most
+ * the profile's queues per VF (what steering --strategy flow-rules can run on); on a NIC with
+ * pool modes (82599), what the mode for `numVfs` VFs leaves the PF (ixgbe: 4 queues, 2 from 32
+ * VFs on). `numVfs` undefined: the most any number of VFs leaves (what a rule can ever have).
+ */
+export function portRuleQueues(profile: string, numVfs?: number): number {
+  const perVf = nicLimits(profile).queuesPerVf;
+  if (!getProfile(profile)?.limits.poolModes || numVfs === undefined) return perVf;
+  return Math.min(perVf, defaultPfQueues(profile, numVfs));
+}
+
+/**
+ * A queue index past the port's receive queues per function, worded with the valid range: the
+ * kernel (ethtool_set_rxnfc) and the drivers return EINVAL, which ethtool -N prints. One
+ * wording for every place a rule's queue is checked (flow create, the state file's rules).
+ */
+export function queueOutOfRange(queue: number, port: string, profile: string, queues: number): string {
+  const range = queues === 1 ? "0" : `0..${queues - 1}`;
+  return `queue ${queue} out of range: ${port} (${profile}) has ${queues} receive queue${queues === 1 ? "" : "s"} per function (${range}); the driver refuses it with EINVAL (ethtool -N ... action ${queue}: "rmgr: Cannot insert RX class rule: Invalid argument")`;
 }

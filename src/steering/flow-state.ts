@@ -12,8 +12,13 @@ import {
   itemsOf,
   type NumericField,
   PATTERN_ITEMS,
+  portRuleQueues,
+  queueOutOfRange,
 } from "./flow-rules.ts";
 import { canonicalIpv6 } from "./ipv6-text.ts";
+
+/** The largest rule ID: a rule's location is ethtool_rx_flow_spec.location, a __u32. */
+export const FLOW_RULE_ID_MAX = 0xffffffff;
 
 // A queue rule keeps the shape state files had before drop rules (`queue`, no `action`); a drop
 // rule is `action: "drop"` with no queue: one of the two (checked below, where the error can
@@ -25,7 +30,8 @@ import { canonicalIpv6 } from "./ipv6-text.ts";
 // version and so matches either, as it did.
 const ruleSchema = z
   .object({
-    id: z.number().int().min(0),
+    // ethtool_rx_flow_spec.location: a u32 (ethtool -N ... delete reads it up to INT_MAX).
+    id: z.number().int().min(0).max(FLOW_RULE_ID_MAX),
     field: z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport", "ipv6-src", "ipv6-dst"]),
     lo: z.number().int().min(0).optional(),
     hi: z.number().int().min(0).optional(),
@@ -77,6 +83,44 @@ const portRulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
   });
 });
 const flowStateSchema = z.record(z.string(), portRulesSchema);
+
+/**
+ * Every broken rule of a state file's `flow` section, as "$.flow...: reason" (the state loader
+ * reports the first, located; registered in src/cli/state-sections.ts). Besides the rules' own
+ * shape: their port is a PF of the host (a rule lives in its PF driver).
+ */
+export function flowSectionProblems(value: unknown, state: HostState): string[] {
+  const r = flowStateSchema.safeParse(value);
+  const path = (p: PropertyKey[]) =>
+    p.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("");
+  if (!r.success)
+    return r.error.issues.map((i) => `$.flow${path(i.path)}: invalid flow rules (${i.message})`);
+  const profiles = new Map(
+    state.spec.devices.flatMap((d) => ("profile" in d ? [[d.name, String(d.profile)] as const] : [])),
+  );
+  const out: string[] = [];
+  for (const [port, rules] of Object.entries(r.data)) {
+    const profile = profiles.get(port);
+    if (profile === undefined) {
+      out.push(`$.flow.${port}: no PF '${port}' on this host (flow rules live in a PF driver)`);
+      continue;
+    }
+    // The rules live in the PF driver: unbinding it (the Linux view) freed them.
+    if (rules.length > 0 && state.pfs[port]?.attached === false)
+      out.push(
+        `$.flow.${port}: ${rules.length} rule${rules.length === 1 ? "" : "s"} on ${port}, whose PF driver is unbound (its remove freed them)`,
+      );
+    // The most queues the port's function ever has: on 82599 a rule flow create took before
+    // VFs took half the PF's queues stays (ixgbe keeps it, and skips it when it restores the
+    // filters); past that bound no command makes a rule.
+    const queues = portRuleQueues(profile);
+    rules.forEach((rule, i) => {
+      if (rule.queue !== undefined && rule.queue >= queues)
+        out.push(`$.flow.${port}[${i}].queue: ${queueOutOfRange(rule.queue, port, profile, queues)}`);
+    });
+  }
+  return out;
+}
 
 /** `file`: the state file's path, named in the error (the caller knows its directory). */
 export function readFlowState(state: HostState, file = "state.json"): Record<string, FlowRule[]> {

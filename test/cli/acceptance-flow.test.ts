@@ -477,7 +477,9 @@ describe("flow rules in a hand-edited state file", () => {
     writeFileSync(file, JSON.stringify(state));
     const l = await run(words("flow list ixl0"));
     expect(l.code).toBe(1);
-    expect(l.err).toContain(`${file}: ${where}: `);
+    // As the state loader names every fault: the file, the JSON path, and where it is.
+    expect(l.err).toContain(`state file ${file} is corrupt: ${where}: `);
+    expect(l.err).toMatch(new RegExp(`, at ${file}:\\d+:\\d+; run 'iovsim reset'`));
     expect(l.err).toContain(msg);
   });
 
@@ -512,7 +514,7 @@ describe("flow rules in a hand-edited state file", () => {
     writeFileSync(file, JSON.stringify(state));
     const l = await run(words("flow list ixl0"));
     expect(l.code).toBe(1);
-    expect(l.err).toContain(`${file}: $.flow.ixl0[1]: invalid flow rules (a rule has 'queue'`);
+    expect(l.err).toContain(`${file} is corrupt: $.flow.ixl0[1]: invalid flow rules (a rule has 'queue'`);
   });
 
   it("two rules with one id are reported", async () => {
@@ -527,7 +529,7 @@ describe("flow rules in a hand-edited state file", () => {
     const l = await run(words("flow list ixl0"));
     expect(l.code).toBe(1);
     // The state file by its path, as every other state error names it.
-    expect(l.err).toContain(`${file}: $.flow.ixl0[1].id: invalid flow rules (rule id 0 twice)`);
+    expect(l.err).toContain(`${file} is corrupt: $.flow.ixl0[1].id: invalid flow rules (rule id 0 twice)`);
   });
 });
 

@@ -331,6 +331,20 @@ describe("i40e's log lines for refused VF requests (i40e_virtchnl_pf.c, i40e_mai
     expect((await cli(s, "dmesg")).out).not.toMatch(/ixgbe .*Invalid VF/);
   });
 
+  it("a multicast MAC: i40e_ndo_set_vf_mac's 'Invalid Ethernet address M for VF N' (%pM: lower case); ixgbe and igb say nothing", async () => {
+    const s = tmpState();
+    for (const pf of ["0000:01:00.0", "0000:03:00.0", "0000:05:00.0"])
+      expect((await cli(s, "sysfs", "write", `/sys/bus/pci/devices/${pf}/sriov_numvfs`, "2")).code).toBe(0);
+    for (const dev of ["ixl0", "ix0", "igb0"])
+      expect(await cli(s, "ip", "link", "set", dev, "vf", "1", "mac", "1:AB:0:0:0:1")).toEqual({
+        code: 2,
+        out: "",
+        err: "RTNETLINK answers: Invalid argument\n",
+      });
+    const lines = (await cli(s, "dmesg")).out.split("\n").filter((l) => l.includes("01:ab:00:00:00:01"));
+    expect(lines).toEqual(["i40e 0000:01:00.0: Invalid Ethernet address 01:ab:00:00:00:01 for VF 1"]);
+  });
+
   it("max_tx_rate above the link speed: i40e_set_bw_limit's 'Invalid max tx rate N specified for VSI seid S.'", async () => {
     const s = tmpState();
     expect((await cli(s, "sysfs", "write", "/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs", "2")).code).toBe(

@@ -347,3 +347,31 @@ describe("vm attach of a VF made through sysfs", () => {
     expect((await cli(s, "vm", "list")).out).toBe("no VM holds a VF\n");
   });
 });
+
+describe("a VF iovctl -C made is the FreeBSD view's", () => {
+  it("driver_override, bind, unbind and ip link set vf are refused (EBUSY), each with its dmesg line", async () => {
+    const s = freshState("iovsim-bind-");
+    const conf = join(tempDir("iovsim-conf-"), "iov.conf");
+    writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 2; }\n');
+    expect((await cli(s, "iovctl", "-C", "-f", conf)).code).toBe(0);
+    const why = "SR-IOV was enabled by iovctl -C (FreeBSD view); remove the VFs with iovctl -D";
+    const busy = "bash: echo: write error: Device or resource busy\n";
+    // It was accepted: vfio-pci named as the only driver of a VF iavf holds for FreeBSD.
+    expect(await cli(s, "sysfs", "write", "-v", `${VF0}/driver_override`, "vfio-pci")).toEqual({
+      code: 1,
+      out: "",
+      err: `iovsim: 0000:01:02.0: driver_override: ${why}\n${busy}`,
+    });
+    expect((await cli(s, "sysfs", "read", `${VF0}/driver_override`)).out).toBe("(null)\n");
+    expect((await cli(s, "sysfs", "write", "-v", `${IAVF}/unbind`, "0000:01:02.0")).err).toBe(
+      `iovsim: 0000:01:02.0: unbind from iavf: ${why}\n${busy}`,
+    );
+    expect(await cli(s, "ip", "link", "set", "ixl0", "vf", "1", "trust", "on")).toEqual({
+      code: 2,
+      out: "",
+      err: "RTNETLINK answers: Device or resource busy\n",
+    });
+    expect((await cli(s, "dmesg")).out).toContain(`iovsim: 0000:01:00.0: ip link set ixl0 vf 1: ${why}\n`);
+    expect(await vfNames(s)).toEqual(["iavf0", "iavf1"]);
+  });
+});

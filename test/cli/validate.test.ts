@@ -84,6 +84,25 @@ describe("iovsim validate", () => {
     expect(r.err).toMatch(/error: .*(busy|already)/i);
   });
 
+  it("VFs there from iovctl -C: destroy them with iovctl -D; from Linux sysfs: iovctl -D cannot, write 0 there", async () => {
+    const f = fx("V01-minimal.conf");
+    expect((await cli("iovctl", "-C", "-f", f)).code).toBe(0);
+    expect((await cli("validate", "-f", f)).err).toContain(
+      `${f}:1:33: error: ixl0 already has SR-IOV enabled with 2 VF(s); destroy them first (iovctl -D), the kernel accepts one configuration at a time\n`,
+    );
+    expect((await cli("iovctl", "-D", "-d", "ixl0")).code).toBe(0);
+    expect((await cli("sysfs", "write", "/sys/class/net/ixl0/device/sriov_numvfs", "3")).code).toBe(0);
+    const r = await cli("validate", "-f", f);
+    expect(r.code).toBe(1);
+    // It said 'destroy them first (iovctl -D)', which fails: the Linux view owns these VFs.
+    expect(r.err).toContain(
+      `${f}:1:33: error: ixl0 already has SR-IOV enabled with 3 VF(s), through Linux sysfs (sriov_numvfs): iovctl -D cannot destroy them (Device busy); write 0 there first (iovsim sysfs write /sys/class/net/ixl0/device/sriov_numvfs 0), the kernel accepts one configuration at a time\n`,
+    );
+    expect((await cli("iovctl", "-D", "-d", "ixl0")).err).toBe("iovctl: Failed to delete VFs: Device busy\n");
+    expect((await cli("sysfs", "write", "/sys/class/net/ixl0/device/sriov_numvfs", "0")).code).toBe(0);
+    expect((await cli("validate", "-f", f)).code).toBe(0);
+  });
+
   it("syntax errors and unknown devices are located", async () => {
     const e20 = await cli("validate", "-f", fx("E20.conf"));
     expect(e20.code).toBe(1);

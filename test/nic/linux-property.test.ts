@@ -8,7 +8,10 @@ import type { HostState } from "../../src/nic/host-model.ts";
 import { Host } from "../../src/nic/index.ts";
 import { findNetdev, setVf, sysfsLs, sysfsRead, sysfsWrite } from "../../src/nic/linux/index.ts";
 import { kstrtoul } from "../../src/nic/linux/kstrto.ts";
+import { modprobeLoad, modprobeRemove } from "../../src/nic/linux/modules.ts";
+import { linuxSectionProblems } from "../../src/nic/linux/state.ts";
 import { invariantProblems } from "../../src/nic/state-invariants.ts";
+import { config } from "./kernel-helpers.ts";
 
 const IXL = "/sys/bus/pci/devices/0000:01:00.0";
 
@@ -64,9 +67,26 @@ describe("sriov_numvfs sequences", () => {
         "/sys/bus/pci/drivers_probe",
         "/sys/bus/pci/drivers/iavf/unbind",
         "/sys/bus/pci/drivers/iavf/bind",
+        "/sys/bus/pci/devices/0000:01:02.0/driver_override",
+        "/sys/bus/pci/devices/0000:01:00.0/driver_override",
+        "/sys/bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe",
+        "/sys/bus/pci/drivers/vfio-pci/bind",
+        "/sys/bus/pci/drivers/vfio-pci/unbind",
+        "/sys/bus/netdevsim/new_device",
+        "/sys/bus/netdevsim/del_device",
+        "/sys/bus/netdevsim/devices/netdevsim1/sriov_numvfs",
+        "/sys/kernel/debug/netdevsim/netdevsim1/max_vfs",
       ),
-      bdf: fc.constantFrom("0000:01:00.0", "0000:01:02.0"),
+      bdf: fc.constantFrom("0000:01:00.0", "0000:01:02.0", "iavf", "vfio-pci", "", "0", "1", "2", "1 1", "9"),
     }),
+    // The FreeBSD view on the same PF: iovctl -C (VF-1 passthrough) and -D; refused while the
+    // Linux view holds the PF (EBUSY, or no /dev/iov node without its driver).
+    fc.record({
+      kind: fc.constant("iovctl" as const),
+      create: fc.boolean(),
+      n: fc.integer({ min: 1, max: 3 }),
+    }),
+    fc.record({ kind: fc.constant("vfio" as const), load: fc.boolean(), ids: fc.boolean() }),
     fc.record({
       kind: fc.constant("setvf" as const),
       vf: fc.integer({ min: 0, max: 10 }),
@@ -89,7 +109,21 @@ describe("sriov_numvfs sequences", () => {
             if (!r.ok) expect(meaningful(h.state)).toEqual(before);
           } else if (o.kind === "fail")
             sysfsWrite(h.state, "/sys/kernel/debug/iovsim/0000:01:00.0/fail_vf_add", `${o.value}\n`);
-          else if (o.kind === "limit")
+          else if (o.kind === "vfio") {
+            if (o.load) modprobeLoad(h.state, "vfio-pci", o.ids ? ["ids=8086:154c"] : []);
+            else modprobeRemove(h.state, "vfio-pci");
+          } else if (o.kind === "iovctl") {
+            try {
+              if (o.create)
+                h.iovConfig(
+                  "ixl0",
+                  config("ixl0", o.n, (i) => ({ passthrough: i === 1 })),
+                );
+              else h.iovDelete("ixl0");
+            } catch {
+              /* refused: nothing changed */
+            }
+          } else if (o.kind === "limit")
             sysfsWrite(h.state, "/sys/kernel/debug/iovsim/0000:01:00.0/vf_enable_limit", `${o.value}\n`);
           else {
             const ixl0 = findNetdev(h.state, "ixl0");
@@ -98,6 +132,8 @@ describe("sriov_numvfs sequences", () => {
             if (ixl0) setVf(h.state, ixl0, { vf: o.vf, mac: o.mac, trust: o.trust });
           }
           expect(invariantProblems(h.state)).toEqual([]);
+          // What the state loader checks of the Linux section holds too (a saved state reloads).
+          if (h.state.linux !== undefined) expect(linuxSectionProblems(h.state.linux, h.state)).toEqual([]);
           const pf = h.pf("ixl0")!;
           const r = sysfsRead(h.state, `${IXL}/sriov_numvfs`);
           expect(r.ok && r.text).toBe(`${pf.vfs.length}\n`);
@@ -111,5 +147,20 @@ describe("sriov_numvfs sequences", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("the FreeBSD view's ioctls on a PF the Linux view unbound", () => {
+  it("IOV_CONFIG and IOV_DELETE fail with ENOENT (no /dev/iov node), creating nothing", () => {
+    const h = Host.fresh();
+    expect(sysfsWrite(h.state, "/sys/bus/pci/drivers/i40e/unbind", "0000:01:00.0\n").ok).toBe(true);
+    // The library call skips iovctl's open(): it made 1 VF on a PF without its driver, a state
+    // the loader then called corrupt ("attached: false (no PF driver) while SR-IOV is enabled").
+    expect(() => h.iovConfig("ixl0", config("ixl0", 1))).toThrow(
+      expect.objectContaining({ errno: "ENOENT", message: "No such file or directory" }),
+    );
+    expect(() => h.iovDelete("ixl0")).toThrow(expect.objectContaining({ errno: "ENOENT" }));
+    expect(h.pf("ixl0")!.vfs).toEqual([]);
+    expect(invariantProblems(h.state)).toEqual([]);
   });
 });

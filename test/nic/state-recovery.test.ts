@@ -251,6 +251,43 @@ describe("state invariants on load", () => {
       (s) => Object.assign(s.pfs.ixl0, { sriovEnabled: false, vfs: [] }),
       /\$\.pfs\.ixl0\.numVfs: 2 while SR-IOV is disabled/,
     ],
+    // What the kernel derives, never chooses: a hand edit of one of these loaded, and pciconf,
+    // iovctl -L and vm attach then showed a host no kernel builds.
+    [
+      "a routing ID that is not First VF Offset + n * VF Stride",
+      (s) => (s.pfs.ixl0.vfs[1].rid = 999),
+      /\$\.pfs\.ixl0\.vfs\[1\]\.rid: routing ID 999, but VF 1 of ixl0 is at 273 \(First VF Offset 16, VF Stride 1\)/,
+    ],
+    [
+      "a selector that is not its routing ID's",
+      (s) => (s.pfs.ixl0.vfs[1].selector = "pci0:9:9:9"),
+      /\$\.pfs\.ixl0\.vfs\[1\]\.selector: "pci0:9:9:9", but routing ID 273 is pci0:1:0:17/,
+    ],
+    [
+      "a host VF attached to another driver",
+      (s) => (s.pfs.ixl0.vfs[0].driver = "ppt"),
+      /\$\.pfs\.ixl0\.vfs\[0\]\.driver: "ppt", but a host VF of ixl0 attaches to iavf/,
+    ],
+    [
+      "a name that is not its driver's",
+      (s) => (s.pfs.ixl0.vfs[1].name = "xyz"),
+      /\$\.pfs\.ixl0\.vfs\[1\]\.name: "xyz" is not a iavf device name \(iavf<unit>\)/,
+    ],
+    [
+      "a VF named like a boot device",
+      (s) => (s.pfs.ixl0.vfs[0].name = "ixl0"),
+      /\.vfs\[0\]\.name: "ixl0" is not a iavf device name/,
+    ],
+    [
+      "a VM on a VF that is not ppt(4)",
+      (s) => (s.pfs.ixl0.vfs[0].attachedVm = "vm1"),
+      /\$\.pfs\.ixl0\.vfs\[0\]\.attachedVm: 'vm1', but only an attached ppt\(4\) VF can be given to a VM/,
+    ],
+    [
+      "VF records out of ADD_VF's order",
+      (s) => s.pfs.ixl0.vfs.reverse(),
+      /\$\.pfs\.ixl0\.vfs\[1\]\.index: VF 0 after VF 1, but IOV_CONFIG records VFs in the order ADD_VF made them/,
+    ],
     [
       "every broken rule is counted",
       (s) => {
@@ -275,6 +312,34 @@ describe("state invariants on load", () => {
       expect(err?.message).toContain("run 'iovsim reset'");
     });
   }
+});
+
+describe("state invariants on load: device names are host-wide", () => {
+  it("two PFs' passthrough VFs with one ppt name are refused (FreeBSD's devclass numbers ppt units across the host)", async () => {
+    const dir = tmp();
+    await withHost(dir, (h) => {
+      h.iovConfig(
+        "ixl0",
+        config("ixl0", 1, () => ({ passthrough: true })),
+      );
+      h.iovConfig(
+        "ix0",
+        config("ix0", 1, () => ({ passthrough: true })),
+      );
+    });
+    const s = JSON.parse(readFileSync(statePath(dir), "utf8"));
+    expect([s.pfs.ixl0.vfs[0].name, s.pfs.ix0.vfs[0].name]).toEqual(["ppt0", "ppt1"]);
+    await loadHost(dir); // as saved: loads
+    s.pfs.ix0.vfs[0].name = "ppt0";
+    writeFileSync(statePath(dir), JSON.stringify(s));
+    const err = await loadHost(dir).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(err).toMatch(
+      /\$\.pfs\.ix0\.vfs\[0\]\.name: 'ppt0' is already ixl0's VF 0 \(device names are host-wide\)/,
+    );
+  });
 });
 
 describe("state invariants on load: ix (pool modes, vlan) and sysfs-configured PFs", () => {

@@ -3,7 +3,6 @@
 // `iovsim steering --strategy flow-rules --port P` runs the port's rules.
 import { UserError } from "../../errors.ts";
 import { loadHost, statePath, withHost } from "../../nic/index.ts";
-import { getProfile } from "../../nic/profile.ts";
 import {
   checkRules,
   cNumber,
@@ -12,13 +11,14 @@ import {
   overCapacity,
   overlappingRule,
   parseFlowCreate,
+  portRuleQueues,
+  queueOutOfRange,
   ruleEntries,
   rulePattern,
   unmatchableField,
 } from "../../steering/flow-rules.ts";
-import { portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
+import { FLOW_RULE_ID_MAX, portRules, setPortRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { nicLimits } from "../../steering/strategies.ts";
-import { defaultPfQueues } from "../../switch/program.ts";
 import { defineCommand } from "../registry.ts";
 
 const HELP = `usage: iovsim flow create PORT ingress pattern ITEM [/ ITEM]... / end actions ACTION / end
@@ -89,18 +89,19 @@ function destroyIds(port: string, words: readonly string[]): number[] | "all" {
         "E_USAGE",
         `flow destroy ${port}: word ${i + 2} ('${id ?? "<end>"}'): expected a rule ID`,
       );
+    // A rule ID is a location, a u32 (ethtool_rx_flow_spec.location): past it no rule can have
+    // it, and ethtool -N ... delete refuses the number before asking the driver.
+    if (v > FLOW_RULE_ID_MAX)
+      throw new UserError(
+        "E_USAGE",
+        `flow destroy ${port}: word ${i + 2} ('${id}'): a rule ID is at most ${FLOW_RULE_ID_MAX} (a u32; ethtool -N ${port} delete ${id} prints "ethtool: bad command line argument(s)")`,
+      );
     if (ids.includes(v)) throw new UserError("E_USAGE", `flow destroy ${port}: rule ${v} is given twice`);
     ids.push(v);
   }
   if (ids.length === 0)
     throw new UserError("E_USAGE", `flow destroy: expected 'rule ID' or 'all' after ${port}`);
   return ids;
-}
-
-/** A queue index past the port's receive queues per function, worded with the valid range. */
-export function queueOutOfRange(queue: number, port: string, profile: string, queues: number): string {
-  const range = queues === 1 ? "0" : `0..${queues - 1}`;
-  return `queue ${queue} out of range: ${port} (${profile}) has ${queues} receive queue${queues === 1 ? "" : "s"} per function (${range}); the driver refuses it with EINVAL (ethtool -N ... action ${queue}: "rmgr: Cannot insert RX class rule: Invalid argument")`;
 }
 
 export const command = defineCommand({
@@ -143,15 +144,7 @@ export const command = defineCommand({
         const { port, rule, queueToken, keyToken } = parseFlowCreate(rest);
         const pf = await pfOf(port);
         const lim = nicLimits(pf.profile);
-        // The rules steer to the receive queues of one function of the port: at most the
-        // profile's queues per VF (what steering --strategy flow-rules can run on); on a NIC
-        // with pool modes (82599), what the mode for the VFs there now leaves the PF (ixgbe:
-        // 4 queues, 2 from 32 VFs on). Past them the kernel (ethtool_set_rxnfc) and the drivers
-        // return EINVAL, which ethtool -N prints as "rmgr: Cannot insert RX class rule: Invalid
-        // argument".
-        const queues = getProfile(pf.profile)?.limits.poolModes
-          ? Math.min(lim.queuesPerVf, defaultPfQueues(pf.profile, pf.sriovEnabled ? pf.vfs.length : 0))
-          : lim.queuesPerVf;
+        const queues = portRuleQueues(pf.profile, pf.sriovEnabled ? pf.vfs.length : 0);
         // A drop rule names no queue (ethtool's action -1, RX_CLS_FLOW_DISC, passes the drivers'
         // queue check: i40e_add_fdir_ethtool tests ring_cookie != RX_CLS_FLOW_DISC first).
         if (rule.queue !== undefined && rule.queue >= queues)
@@ -180,6 +173,12 @@ export const command = defineCommand({
           if (full) throw located(rest, keyToken, full);
           checkRules([...rules, rule], table);
           const next = rules.reduce((m, r) => Math.max(m, r.id + 1), 0);
+          // testpmd numbers a rule after the highest one; past a u32 there is none to give.
+          if (next > FLOW_RULE_ID_MAX)
+            throw new UserError(
+              "E_CONFIG",
+              `flow create: ${port}: Highest rule ID is already assigned, delete it first (rule #${FLOW_RULE_ID_MAX}: iovsim flow destroy ${port} rule ${FLOW_RULE_ID_MAX})`,
+            );
           setPortRules(h.state, port, [...rules, { ...rule, id: next }], stateFile);
           return next;
         });

@@ -14,7 +14,14 @@ import { bdfOfRid } from "./bdf.ts";
 import { VFIO_PCI } from "./drivers.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import { sscanfHex } from "./kstrto.ts";
-import { disableSriov, type LinuxPciPf, linuxPciPfs, pfBoundDriver, sriovTotalVfs } from "./pci-sriov.ts";
+import {
+  disableSriov,
+  type LinuxPciPf,
+  linuxPciPfs,
+  noteIovctlOwned,
+  pfBoundDriver,
+  sriovTotalVfs,
+} from "./pci-sriov.ts";
 import { allocIfindex, linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
 
 export { VFIO_PCI };
@@ -95,6 +102,12 @@ export function driverOverrideOf(state: HostState, fn: PciFunction): string | un
 function ownedByIovctl(state: HostState, fn: PciFunction): boolean {
   const rt = state.pfs[fn.pf.info.name];
   return fn.kind === "vf" && rt?.configuredBy !== "sysfs";
+}
+
+/** EBUSY for a VF iovctl -C made, with the kernel log line that says why. */
+function refuseIovctlVf(state: HostState, fn: PciFunction, what: string): SysResult {
+  noteIovctlOwned(state, fn.bdf, what);
+  return fail("EBUSY");
 }
 
 /** What pci_match_one_device compares: a device's IDs (or new_id's dummy device). */
@@ -246,7 +259,7 @@ function probeAndAttach(state: HostState, fn: PciFunction, drv: string): LinuxEr
 export function storeUnbind(state: HostState, drv: string, buf: string): SysResult {
   const fn = findByName(state, buf);
   if (!fn || boundDriver(state, fn) !== drv) return fail("ENODEV");
-  if (ownedByIovctl(state, fn)) return fail("EBUSY");
+  if (ownedByIovctl(state, fn)) return refuseIovctlVf(state, fn, `unbind from ${drv}`);
   if (fn.kind === "pf") return unbindPf(state, fn, drv);
   if (fn.vf.attachedVm) return fail("EBUSY");
   fn.vf.attached = false;
@@ -313,7 +326,7 @@ export function storeBind(state: HostState, drv: string, buf: string): SysResult
   // driver_match_device() first: no match is ENODEV, whether or not a driver is bound.
   if (!fn || !matches(state, fn, drv)) return fail("ENODEV");
   if (boundDriver(state, fn) !== undefined) return fail("EBUSY"); // __driver_probe_device: dev->driver
-  if (ownedByIovctl(state, fn)) return fail("EBUSY");
+  if (ownedByIovctl(state, fn)) return refuseIovctlVf(state, fn, `bind to ${drv}`);
   const e = probeAndAttach(state, fn, drv);
   return e === undefined ? OK : fail(e);
 }
@@ -404,6 +417,10 @@ export function readDriverOverride(state: HostState, fn: PciFunction): string {
 /** echo NAME > driver_override (driver_set_override): up to the first newline; empty clears it. */
 export function storeDriverOverride(state: HostState, fn: PciFunction, buf: string): SysResult {
   if (buf.length >= 4095) return fail("EINVAL"); // count >= PAGE_SIZE - 1
+  // A VF iovctl -C made is the FreeBSD view's: its driver (iavf, ppt) is not Linux's to choose,
+  // as bind and unbind are refused. Linux itself takes any override and applies it at the next
+  // probe; here there is no next probe for it, so the write is refused as bind is (EBUSY).
+  if (ownedByIovctl(state, fn)) return refuseIovctlVf(state, fn, "driver_override");
   const nl = buf.indexOf("\n");
   const name = nl >= 0 ? buf.slice(0, nl) : buf;
   const lin = pfLinuxOf(state, fn.pf.info.name);

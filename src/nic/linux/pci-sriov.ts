@@ -142,6 +142,17 @@ function defaultParams(info: PfInfo): VfParams {
   return params;
 }
 
+/**
+ * The explanation a refusal of the FreeBSD view's VFs leaves in the kernel log (the errno alone,
+ * EBUSY, says nothing of why): `what` is refused at `bdf` (the PF's, or one of its VFs')
+ * because iovctl -C made the VFs.
+ */
+export function noteIovctlOwned(state: HostState, bdf: string, what?: string): void {
+  appendDmesg(state, [
+    `iovsim: ${bdf}: ${what ? `${what}: ` : ""}SR-IOV was enabled by iovctl -C (FreeBSD view); remove the VFs with iovctl -D`,
+  ]);
+}
+
 /** pci_disable_sriov through the PF driver: every VF removed, with its Linux settings and bindings. */
 export function disableSriov(state: HostState, pf: LinuxPciPf): void {
   const rt = runtimeOf(state, pf.info.name);
@@ -279,9 +290,7 @@ export function storeSriovNumvfs(state: HostState, pf: LinuxPciPf, buf: string):
   const ownedByIovctl = rt?.sriovEnabled === true && rt.configuredBy !== "sysfs";
   if (n === 0) {
     if (ownedByIovctl) {
-      appendDmesg(state, [
-        `iovsim: ${pf.bdf}: SR-IOV was enabled by iovctl -C (FreeBSD view); remove the VFs with iovctl -D`,
-      ]);
+      noteIovctlOwned(state, pf.bdf);
       return fail("EBUSY");
     }
     disableSriov(state, pf);

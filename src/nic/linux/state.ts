@@ -3,7 +3,7 @@
 // netdevsim devices, and the interface index counter. Validated with zod on every read.
 import { z } from "zod";
 import { UserError } from "../../errors.ts";
-import { type HostState, stateFileOf, ZERO_MAC } from "../host-model.ts";
+import { type HostState, pfInfo, stateFileOf, ZERO_MAC } from "../host-model.ts";
 
 /** IFLA_VF_LINK_STATE_*: 0 auto, 1 enable, 2 disable. */
 export type LinkState = 0 | 1 | 2;
@@ -189,16 +189,10 @@ export function linuxOf(state: HostState): LinuxState {
     return state.linux as LinuxState;
   const r = linuxStateSchema.safeParse(state.linux);
   if (!r.success) {
-    const i = r.error.issues[0];
     const file = stateFileOf(state);
-    // An unknown key is named as the state loader names it: at its own path.
-    const unknown = i.code === "unrecognized_keys" ? i.keys[0] : undefined;
-    const at = unknown === undefined ? i.path : [...i.path, unknown];
-    const why = unknown === undefined ? i.message : "a key this iovsim does not know";
-    const path = at.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     throw new UserError(
       "E_STATE_CORRUPT",
-      `state file ${file ? `${file} ` : ""}is corrupt: $.linux${path}: ${why}; run 'iovsim reset' to start from a clean host`,
+      `state file ${file ? `${file} ` : ""}is corrupt: ${schemaProblems(r.error.issues)[0]}; run 'iovsim reset' to start from a clean host`,
     );
   }
   state.linux = r.data;
@@ -214,4 +208,89 @@ export function pfLinuxOf(state: HostState, pfName: string): PfLinux {
     l.pfs[pfName] = p;
   }
   return p;
+}
+
+/** zod's issues as "$.linux<path>: reason"; an unknown key at its own path, as the state loader names it. */
+function schemaProblems(issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => {
+    const unknown = i.code === "unrecognized_keys" ? i.keys[0] : undefined;
+    const at = unknown === undefined ? i.path : [...i.path, unknown];
+    const why = unknown === undefined ? i.message : "a key this iovsim does not know";
+    return `$.linux${at.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${why}`;
+  });
+}
+
+/**
+ * Every broken rule of a state file's Linux section (empty when a kernel could have left it),
+ * as "$.linux...: reason": its schema, then what the schema cannot say. The per-VF settings of
+ * a PF are its sysfs VFs' (pci_enable_sriov made exactly numVfs, each with its settings; a
+ * missing one crashed `ip link show`); a driver_override or a missing driver belongs to a VF
+ * that exists; a PF without its driver is one the host records as detached; netdevsim's VFs
+ * fit its max_vfs. Run by the state loader (registered in src/cli/state-sections.ts).
+ */
+export function linuxSectionProblems(value: unknown, state: HostState): string[] {
+  const r = linuxStateSchema.safeParse(value);
+  if (!r.success) return schemaProblems(r.error.issues);
+  const lin = r.data as LinuxState;
+  const out: string[] = [];
+  for (const [name, p] of Object.entries(lin.pfs)) {
+    const at = `$.linux.pfs.${name}`;
+    if (!pfInfo(state, name)) {
+      out.push(`${at}: no SR-IOV device '${name}' in the host description`);
+      continue;
+    }
+    const rt = state.pfs[name];
+    const vfs = rt?.sriovEnabled ? rt.vfs : [];
+    const sysfs = rt?.sriovEnabled === true && rt.configuredBy === "sysfs";
+    const want = sysfs ? vfs.length : 0;
+    if (p.vfs.length !== want)
+      out.push(
+        `${at}.vfs: ${p.vfs.length} VF settings, but ${name} has ${want} VF${want === 1 ? "" : "s"} enabled through sriov_numvfs (one each)`,
+      );
+    p.vfs.forEach((c, i) => {
+      if (c.vlanProto !== ETH_P_8021Q && c.vlanProto !== ETH_P_8021AD)
+        out.push(`${at}.vfs[${i}].vlanProto: ${c.vlanProto} is neither 802.1Q (33024) nor 802.1ad (34984)`);
+      // rtnl_set_vf_rate: a non-zero maximum below the minimum is EINVAL.
+      if (c.maxTxRate !== 0 && c.maxTxRate < c.minTxRate)
+        out.push(
+          `${at}.vfs[${i}].maxTxRate: ${c.maxTxRate} below minTxRate ${c.minTxRate} (the kernel refuses it)`,
+        );
+    });
+    if (p.failVfAdd < -1) out.push(`${at}.failVfAdd: ${p.failVfAdd} (a VF index, or -1 for off)`);
+    const vf = (key: string) => vfs.find((v) => String(v.index) === key);
+    for (const key of Object.keys(p.driverOverride ?? {}))
+      if (key !== "pf" && !vf(key))
+        out.push(
+          `${at}.driverOverride.${key}: ${name} has no VF ${key} (a VF's driver_override goes with it)`,
+        );
+    for (const key of Object.keys(p.noHostDriver ?? {})) {
+      const v = vf(key);
+      if (!v) out.push(`${at}.noHostDriver.${key}: ${name} has no VF ${key}`);
+      else if (v.attached !== false)
+        out.push(
+          `${at}.noHostDriver.${key}: VF ${key} has no host driver here, but $.pfs.${name} records it attached`,
+        );
+    }
+    if ((p.pfNoDriver !== undefined) !== (rt?.attached === false))
+      out.push(
+        `${at}.pfNoDriver: ${p.pfNoDriver === undefined ? "absent" : `"${p.pfNoDriver}"`}, but $.pfs.${name}.attached is ${rt?.attached === false ? "false" : "true"}`,
+      );
+  }
+  // The other way round: a PF whose VFs sriov_numvfs enabled keeps their settings here.
+  for (const [name, rt] of Object.entries(state.pfs))
+    if (rt.sriovEnabled && rt.configuredBy === "sysfs" && rt.vfs.length > 0 && !lin.pfs[name])
+      out.push(
+        `$.linux.pfs: no entry for ${name}, whose ${rt.vfs.length} VFs sriov_numvfs enabled (their ip-link settings)`,
+      );
+  const ids = new Set<number>();
+  lin.netdevsim.forEach((d, i) => {
+    const at = `$.linux.netdevsim[${i}]`;
+    if (ids.has(d.id)) out.push(`${at}.id: netdevsim${d.id} is recorded twice`);
+    ids.add(d.id);
+    // sriov_numvfs refuses more VFs than max_vfs (docs/linux-mode.md, netdevsim).
+    if (d.numVfs > d.maxVfs) out.push(`${at}.numVfs: ${d.numVfs} VFs but max_vfs is ${d.maxVfs}`);
+    for (const key of Object.keys(d.vfconfigs))
+      if (Number(key) >= d.maxVfs) out.push(`${at}.vfconfigs.${key}: VF ${key} but max_vfs is ${d.maxVfs}`);
+  });
+  return out;
 }

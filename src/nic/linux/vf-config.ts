@@ -8,7 +8,7 @@ import { appendDmesg } from "../kernel.ts";
 import type { VfRecord } from "../types.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import type { Netdev } from "./netdevs.ts";
-import { applyToVfRecord, currentNumVfs } from "./pci-sriov.ts";
+import { applyToVfRecord, currentNumVfs, noteIovctlOwned } from "./pci-sriov.ts";
 import {
   ETH_P_8021AD,
   ETH_P_8021Q,
@@ -209,7 +209,11 @@ function logTrust(state: HostState, nd: Netdev, trust: boolean, vf: number): voi
 export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
   // iavf, ixgbevf and igbvf have no ndo_set_vf_*: rtnetlink answers EOPNOTSUPP to the first.
   if (nd.owner.kind === "vf") return fail("EOPNOTSUPP");
-  if (ownedByIovctl(state, nd)) return fail("EBUSY");
+  if (ownedByIovctl(state, nd)) {
+    if (nd.owner.kind === "pci")
+      noteIovctlOwned(state, nd.owner.pf.bdf, `ip link set ${nd.name} vf ${req.vf}`);
+    return fail("EBUSY");
+  }
   const n = vfCount(state, nd);
   const i = req.vf;
   const cfg = () => mutableConfig(state, nd, i);
@@ -219,8 +223,13 @@ export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
   if (mac !== undefined)
     steps.push(() => {
       if (i >= n) return invalidVf(state, nd, i);
-      // Only multicast is refused: the zero address means "unset".
-      if (isMulticast(mac)) return "EINVAL";
+      // Only multicast is refused: the zero address means "unset". i40e_ndo_set_vf_mac says why
+      // (dev_err); ixgbe's and igb's refuse it without a word.
+      if (isMulticast(mac)) {
+        if (nd.facts.pfDriver === "i40e")
+          pfDriverLog(state, nd, [`Invalid Ethernet address ${mac} for VF ${i}`]);
+        return "EINVAL";
+      }
       cfg().mac = mac;
       if (mac !== ZERO_MAC) pfDriverLog(state, nd, macSetLines(nd, mac, i));
     });
