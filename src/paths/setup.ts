@@ -71,8 +71,9 @@ export function setupHost(
   file = "iovctl.conf",
   spec?: HostSpec,
   fromFile = false,
+  hostFile?: string,
 ): PathHost {
-  const host = spec ? Host.fresh(spec, "host spec") : Host.fresh();
+  const host = spec ? Host.fresh(spec, hostFile ?? "host spec") : Host.fresh();
   const loaded = loadIovConfig(
     confText,
     (dev) => {
@@ -87,7 +88,7 @@ export function setupHost(
     const where = d
       ? `${d.file ?? file}:${d.line ?? 1}:${d.column ?? 1}: ${d.message}`
       : loaded.device !== undefined
-        ? noSuchPf(host, loaded.device, file, loaded.devicePos, spec === undefined)
+        ? noSuchPf(host, loaded.device, file, loaded.devicePos, spec === undefined, hostFile)
         : `${file}: no PF device found`;
     throw new UserError("E_CONFIG", `invalid iovctl.conf: ${where}`);
   }
@@ -139,11 +140,12 @@ export function noSuchPf(
   file: string,
   at: Pos | undefined,
   embedded: boolean,
+  hostFile?: string,
 ): string {
   const pfs = host.pfs().map((p) => p.name);
   const which = embedded
-    ? `the PFs of the embedded default host, which -f runs on: ${pfs.join(", ")}; for a PF of your host file, create the VFs with 'iovsim iovctl -C -f ${file}' and measure them with --host`
-    : `this host's PFs: ${pfs.join(", ") || "none"}`;
+    ? `the PFs of the embedded default host: ${pfs.join(", ")}; a host of your own: iovsim reset --host FILE`
+    : `${hostFile ? `the PFs of the host file ${hostFile}` : "this host's PFs"}: ${pfs.join(", ") || "none"}`;
   const loc = `${at?.file ?? file}:${at?.line ?? 1}:${at?.column ?? 1}`;
   return `${loc}: Could not open device '/dev/iov/${device}': No such file or directory (${which})`;
 }
@@ -182,6 +184,9 @@ export interface PathConfig {
   hostState?: true;
   /** The text is the file `file` on disk: its `.include`s are read (relative to the working directory). */
   fromFile?: true;
+  /** The host the iovctl.conf is applied to when it is not the embedded default: the devices of
+   *  the user's host file (`iovsim reset --host FILE`, as the state records them) and its name. */
+  host?: { spec: HostSpec; file: string };
 }
 
 /**
@@ -231,8 +236,9 @@ export function cachedPathHost(config: PathConfig | undefined, spec?: HostSpec):
     return cachedSetupHost(
       config?.text ?? TALK_IOVCTL_CONF,
       config?.file ?? "iovctl.conf",
-      spec,
+      spec ?? config?.host?.spec,
       config?.fromFile,
+      config?.host?.file,
     );
   const key = JSON.stringify(["state", config.text]);
   const have = hostCache.get(key);
@@ -259,11 +265,12 @@ export function cachedSetupHost(
   file = "iovctl.conf",
   spec?: HostSpec,
   fromFile?: true,
+  hostFile?: string,
 ): PathHost {
-  const key = JSON.stringify([confText, file, spec ?? null, fromFile === true]);
+  const key = JSON.stringify([confText, file, spec ?? null, fromFile === true, hostFile ?? null]);
   const have = hostCache.get(key);
   if (have) return have;
-  const ph = setupHost(confText, file, spec, fromFile === true);
+  const ph = setupHost(confText, file, spec, fromFile === true, hostFile);
   if (hostCache.size >= HOST_CACHE_ENTRIES) hostCache.clear();
   hostCache.set(key, ph);
   return ph;

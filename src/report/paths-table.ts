@@ -313,12 +313,15 @@ export function simulatorLine(s: SimulatorJson): string {
 
 /** Where the run's VFs came from and the PF or VF each path's consumer used (one line each). */
 export function configurationText(c: NonNullable<PathsJson["configuration"]>): string {
+  // A host file of the user's (reset --host FILE, as the state records it) is named: its PFs
+  // are the ones the iovctl.conf was applied to.
+  const of = c.host_file ? ` of host file ${c.host_file}` : "";
   const where =
     c.source === "embedded"
-      ? "the talk's iovctl.conf (embedded; -f FILE for yours)"
+      ? `the talk's iovctl.conf (embedded; -f FILE for yours)${c.host_file ? `, on a fresh in-memory host${of}` : ""}`
       : c.source === "file"
-        ? `${c.file} (-f), on a fresh in-memory host`
-        : `the VFs on the simulated host (${c.file})`;
+        ? `${c.file} (-f), on a fresh in-memory host${of}`
+        : `the VFs on the simulated host (${c.file}${of})`;
   // The SR-IOV PF, said unused when every path that ran was on another (only passthrough ran).
   const unused =
     c.paths.length > 0 && c.paths.every((p) => p.port !== c.pf) ? " (no path that ran uses it)" : "";

@@ -21,7 +21,7 @@ describe("a PF.device the host lacks", () => {
     const ping = await iovsim(["ping", "-f", conf, "--path", "jail-vf", "-c", "1"]);
     expect(ping.code).toBe(1);
     expect(ping.err).toBe(
-      `iovsim: invalid iovctl.conf: ${conf}:2:11: Could not open device '/dev/iov/ixl1': No such file or directory (the PFs of the embedded default host, which -f runs on: ixl0, ix0, igb0; for a PF of your host file, create the VFs with 'iovsim iovctl -C -f ${conf}' and measure them with --host)\n`,
+      `iovsim: invalid iovctl.conf: ${conf}:2:11: Could not open device '/dev/iov/ixl1': No such file or directory (the PFs of the embedded default host: ixl0, ix0, igb0; a host of your own: iovsim reset --host FILE)\n`,
     );
     const paths = await iovsim(["paths", "-f", conf, "--path", "jail-vf", "--size", "64", "--rate", "1Mpps"]);
     expect(paths.code).toBe(1);

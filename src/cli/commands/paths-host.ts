@@ -32,7 +32,7 @@ import type { CommandContext } from "../context.ts";
 export async function stateConfig(
   command: "paths" | "ping",
   values: { host?: unknown; config?: unknown },
-  ctx: CommandContext,
+  ctx: Pick<CommandContext, "stateDir" | "stateSource">,
 ): Promise<PathConfig | undefined> {
   if (values.host !== true) return undefined;
   const source = ctx.stateSource;

@@ -329,7 +329,7 @@ export function checkHostLeavingOut(
 
 /** The VFs of an iovctl.conf, created on a fresh in-memory host (a kernel refusal: located). */
 function setupConfigHost(conf: PathConfig): PathHost {
-  return setupHost(conf.text, conf.file, undefined, conf.fromFile === true);
+  return setupHost(conf.text, conf.file, conf.host?.spec, conf.fromFile === true, conf.host?.file);
 }
 
 /** Refuses the first of `paths` (names of ENGINE_PATHS, or any EnginePath) that needs a VF the
@@ -440,7 +440,8 @@ export function defaultWorkers(cores: number): number {
   return Math.max(1, Math.min(2, cores));
 }
 
-/** `hostConf`: the saved host to measure (--state DIR, paths-host.ts) instead of -f/the talk's. */
+/** `hostConf`: the configuration runConfig chose (paths-source.ts: --host, or -f/the talk's on the
+ *  state's host file); without it, -f/the talk's on the embedded default host. */
 export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?: PathConfig): PathsOptions {
   const v = values as Record<string, string | undefined> & { path?: string[] };
   const direction = (v.direction ?? "rx") as Direction;

@@ -22,7 +22,7 @@ import { nameCaptureFile } from "../../traffic/replay.ts";
 import type { CommandContext } from "../context.ts";
 import { faultExit } from "../fault-exit.ts";
 import { defineCommand } from "../registry.ts";
-import { reportConfig, stateConfig } from "./paths-host.ts";
+import { reportConfig } from "./paths-host.ts";
 import {
   commandOptions,
   DEFAULTS,
@@ -32,6 +32,7 @@ import {
   type Values,
 } from "./paths-options.ts";
 import { runPaths } from "./paths-run.ts";
+import { runConfig } from "./paths-source.ts";
 
 const ENCAP_LIST = ENCAPS.join(", ");
 
@@ -99,7 +100,9 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
 --flows N    flows (distinct 5-tuples) the generated frames are spread over, 1..65535 (default 64)
 --proto P    udp (default), tcp or icmp
 -f, --config FILE  iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
-             the VFs are created on a fresh in-memory host: your saved state is not touched
+             the VFs are created on a fresh in-memory copy of the host the state describes
+             (the embedded default, or your iovsim reset --host FILE): its VFs are not read,
+             and the state is not written
 --host       instead, the VFs that exist on the simulated host now (its state in --state DIR,
              else $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or
              iovctl -C, of the first PF that has VFs (a note names other PFs with VFs):
@@ -111,8 +114,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              bottleneck), and a path through a VF with 'state disable' carries nothing: left out
              with a note, refused when named; so is vf-loopback between VFs the NIC's switch
              cannot connect (its own forwarding decision: e.g. different port VLANs). Read only;
-             exclusive with -f. Without --host, --state only says where the state lives and the run does not read it (docs/linux-mode.md,
-             Measuring what you configured)
+             exclusive with -f. Without --host, only the host file the state names is read
+             (docs/linux-mode.md, Measuring what you configured)
 --pcap F     replay a pcap/pcapng capture (F - : standard input; it and a FIFO or <(tcpdump ...)
              are copied to a private temporary file that the worker threads read, removed
              when the run ends) instead of generated frames: from the wire to each
@@ -198,7 +201,7 @@ export const command = defineCommand({
 
 /** The paths command on options whose --pcap (if any) names a file. */
 async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Promise<number> {
-  const o = parsePathsOptions(v, DEFAULTS, await stateConfig("paths", v, ctx));
+  const o = parsePathsOptions(v, DEFAULTS, await runConfig("paths", v, ctx));
   if (o.json && o.csv) {
     ctx.err("iovsim: --json and --csv are exclusive\n");
     return 1;

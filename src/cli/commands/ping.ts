@@ -15,7 +15,8 @@ import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "..
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
-import { reportConfig, stateConfig } from "./paths-host.ts";
+import { hostFileOf } from "./paths-configuration.ts";
+import { reportConfig } from "./paths-host.ts";
 import {
   checkHost,
   commandOptions,
@@ -25,9 +26,9 @@ import {
   PATH_NAMES,
   parsePathNames,
   RENAMED,
-  readConfig,
   type Values,
 } from "./paths-options.ts";
+import { runConfig } from "./paths-source.ts";
 import { pingCount, pingIntervalMs } from "./ping-numbers.ts";
 import { pingPart, runPing } from "./ping-run.ts";
 
@@ -47,7 +48,9 @@ round trip pays the idle wake-up paths. After the last request it waits, as ping
 replies one poll hands over together each get their group's mean RTT (a note says so). Times
 are simulated; a last line reports how fast the simulator ran (wall clock).
 
--f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded)
+-f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded), created
+             on a fresh in-memory copy of the host the state describes (the embedded default,
+             or your iovsim reset --host FILE); the state is not written
 --host       instead, the VFs on the simulated host now (its state in --state DIR, else
              $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or iovctl -C:
              the jail's is the first VF not 'passthrough : true' with its driver (VF 0), the
@@ -120,7 +123,7 @@ export const command = defineCommand({
     const count = pingCount(v.count as string | undefined, 5, 1_000_000);
     const intervalMs = pingIntervalMs(v["interval-ms"] as string | undefined, 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
-    const conf = (await stateConfig("ping", v, ctx)) ?? readConfig(v.config as string | undefined);
+    const conf = await runConfig("ping", v, ctx);
     checkHost(conf, [{ path, direction: "both" }]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
@@ -146,6 +149,7 @@ export const command = defineCommand({
         version: await toolVersion(),
         profile: { name: profile.name, origin: profile.origin },
         config: conf.file,
+        hostFile: hostFileOf(conf),
         count,
         intervalMs,
         seed,

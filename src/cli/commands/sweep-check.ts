@@ -2,13 +2,16 @@
 // experiment would refuse (an unknown option, a bad axis value) is a usage error at plan time,
 // not hours of failed points on a batch engine. The options are parsed as the experiment parses
 // them; nothing is simulated.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { UserError } from "../../errors.ts";
 import { optionText, type SweepPlan, type SweepPoint } from "../../sweep/plan.ts";
 import { type AxisValue, optionLocation, type SweepFile } from "../../sweep/spec.ts";
 import { parseArgv } from "../registry.ts";
 import { parseFidelityOptions } from "./fidelity.ts";
 import { loadCommand } from "./index.ts";
-import { parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import { DEFAULTS, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import { runConfig } from "./paths-source.ts";
 import { parseSteeringArgs, traffics } from "./steering.ts";
 
 /** A point runs as a child process with no standard input: a capture must be a file. */
@@ -19,13 +22,21 @@ function noStdin(option: string): UserError {
   );
 }
 
+/** A point runs with a private, empty state directory (src/sweep/execute.ts): the embedded
+ *  default host, no VFs. Checked the same: a directory that does not exist reads as that. */
+const POINT_STATE = {
+  stateDir: join(tmpdir(), `iovsim-sweep-check-${process.pid}-no-state`),
+  stateSource: "option" as const,
+};
+
 /** Parses one point's arguments as its experiment would; throws the experiment's UserError. */
 export async function checkPointArgs(args: readonly string[]): Promise<void> {
   const [experiment, ...rest] = args;
   if (experiment === "paths") {
     const v = parseCommandArgs("paths", rest);
     if (v.pcap === "-") throw noStdin("--pcap -");
-    parsePathsOptions(v);
+    // The configuration as the point will read it (-f, --host) on the point's own empty state.
+    parsePathsOptions(v, DEFAULTS, await runConfig("paths", v, POINT_STATE));
     return;
   }
   const command = await loadCommand(experiment);

@@ -1,0 +1,94 @@
+// `paths -f FILE` and `ping -f FILE` apply the iovctl.conf to a fresh copy of the host the state
+// describes (src/cli/commands/paths-source.ts): after `iovsim reset --host FILE`, a PF of that
+// host file is there, as it is for `iovctl -C`; the state itself is only read.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { iovsim, tempDir } from "../helpers/cli.ts";
+
+const dir = tempDir("iovsim-paths-source-");
+const hostFile = join(dir, "host.json");
+writeFileSync(
+  hostFile,
+  JSON.stringify({
+    devices: [
+      { name: "ixl5", selector: "pci0:7:0:0", profile: "ixl" },
+      { name: "ix0", selector: "pci0:3:0:0", profile: "ix" },
+    ],
+  }),
+);
+const conf = join(dir, "ixl5.conf");
+writeFileSync(
+  conf,
+  'PF {\n\tdevice : "ixl5";\n\tnum_vfs : 2;\n}\nVF-0 { passthrough : false; }\nVF-1 { passthrough : true; }\n',
+);
+
+async function userHost(): Promise<string> {
+  const state = tempDir("iovsim-paths-source-state-");
+  expect(await iovsim(["reset", "--host", hostFile], { stateDir: state })).toMatchObject({ code: 0 });
+  return state;
+}
+
+const onePoint = ["--size", "64", "--rate", "1Mpps", "--count", "100", "--json"];
+
+describe("paths/ping -f on the host the state describes", () => {
+  it("paths -f runs on the user's host file, names it, and leaves the state as it was", async () => {
+    const state = await userHost();
+    const before = readFileSync(join(state, "state.json"), "utf8");
+    const r = await iovsim(["paths", "-f", conf, "--path", "jail-vf,vm-vf", ...onePoint], {
+      stateDir: state,
+    });
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.configuration).toMatchObject({ source: "file", file: conf, host_file: hostFile, pf: "ixl5" });
+    expect(j.configuration.paths[0].vf.selector).toBe("pci0:7:0:16");
+    expect(readFileSync(join(state, "state.json"), "utf8")).toBe(before);
+    const text = await iovsim(
+      ["paths", "-f", conf, "--path", "jail-vf", "--size", "64", "--rate", "1Mpps", "--count", "100"],
+      {
+        stateDir: state,
+      },
+    );
+    expect(text.out).toContain(
+      `Configuration: ${conf} (-f), on a fresh in-memory host of host file ${hostFile}: ixl5`,
+    );
+  });
+
+  it("ping -f runs on the user's host file and its JSON names it", async () => {
+    const state = await userHost();
+    const r = await iovsim(["ping", "--path", "jail-vf", "-f", conf, "-c", "1", "--json"], {
+      stateDir: state,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ config: conf, host_file: hostFile, received: 1 });
+  });
+
+  it("a state without a host file is the embedded default host: its PFs are named", async () => {
+    const r = await iovsim(["ping", "--path", "jail-vf", "-f", conf, "-c", "1"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /ixl5\.conf:2:11: Could not open device '\/dev\/iov\/ixl5'.*embedded default host.*ixl0, ix0, igb0.*iovsim reset --host FILE/,
+    );
+    const ok = await iovsim(["ping", "--path", "jail-vf", "-c", "1", "--json"]);
+    expect(JSON.parse(ok.out).host_file).toBeNull();
+  });
+
+  it("the embedded iovctl.conf on a host file without its PF names the host file's PFs", async () => {
+    const state = await userHost();
+    const r = await iovsim(["ping", "--path", "jail-vf", "-c", "1"], { stateDir: state });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`the PFs of the host file ${hostFile}: ixl5, ix0`);
+  });
+
+  it("an empty -f is refused, naming the option", async () => {
+    for (const cmd of [
+      ["paths", "--path", "native"],
+      ["ping", "--path", "native"],
+    ]) {
+      const r = await iovsim([...cmd, "-f", ""]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`iovsim: ${cmd[0]}: option '-f, --config' needs a file name\n`);
+    }
+  });
+});
