@@ -50,6 +50,8 @@ export interface PathHost {
   pfMac: string;
   /** Link speed of the SR-IOV PF in Gbit/s (a path on another port has that port's: portLinkGbps). */
   linkGbps: number;
+  /** Where the iovctl.conf names its PF (`device`'s value), when it came from one. */
+  pfPos?: Pos;
   /** The VFs the iovctl.conf asks for (PF num_vfs), when it came from one: the driver may
    *  have created fewer (ix refuses a VF with `vlan : 0`, and iovctl -C still exits 0). */
   vfsAsked?: number;
@@ -115,7 +117,28 @@ export function setupHost(
     pfMac: host.pf(pf)!.mac,
     linkGbps: linkGbpsOf(rec.profile),
     vfsAsked: loaded.config.vfs.length,
+    ...(loaded.devicePos ? { pfPos: loaded.devicePos } : {}),
   };
+}
+
+/**
+ * A path that passes the second port (SECOND_PORT) through to a VM whole, on a configuration
+ * whose iovctl.conf made VFs on that same PF: a PF with VFs cannot be passed through (its VFs
+ * need its driver in the host), so the run would measure a device that cannot exist. The
+ * refusal is located at the file's PF `device` value; undefined when the path can run.
+ */
+export function wholePfRefusal(
+  ph: PathHost,
+  nic: Pick<NicBinding, "port">,
+  path: string,
+  file: string,
+): string | undefined {
+  if (nic.port !== "second" || ph.pf !== SECOND_PORT) return undefined;
+  const n = ph.host.pf(SECOND_PORT)?.vfs.length ?? 0;
+  if (n === 0) return undefined;
+  const at = ph.pfPos;
+  const where = `${at?.file ?? file}:${at?.line ?? 1}:${at?.column ?? 1}`;
+  return `${where}: path '${path}' passes the whole PF ${SECOND_PORT} through to a VM, and this configuration creates ${n} VF${n === 1 ? "" : "s"} on ${SECOND_PORT}: a PF with VFs cannot be passed through (its VFs need its driver in the host); configure the VFs on another PF, or choose other paths with --path`;
 }
 
 /**

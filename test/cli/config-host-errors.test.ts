@@ -73,3 +73,51 @@ describe("a configuration the kernel refuses", () => {
     expect(r.err).toBe(`iovsim: ${at}: ${why}\n`);
   });
 });
+
+describe("whole-PF passthrough of the PF whose VFs the iovctl.conf made", () => {
+  const dir = tempDir("iovsim-conf-");
+  const conf = confIn(
+    dir,
+    "ix0.conf",
+    'PF {\n\tdevice : "ix0";\n\tnum_vfs : 2;\n}\nVF-0 { passthrough : false; }\nVF-1 { passthrough : true; }\n',
+  );
+  const refusal = `${conf}:2:11: path 'passthrough' passes the whole PF ix0 through to a VM, and this configuration creates 2 VFs on ix0: a PF with VFs cannot be passed through (its VFs need its driver in the host); configure the VFs on another PF, or choose other paths with --path`;
+
+  it("named with --path (paths, ping): refused at the PF's device value", async () => {
+    const paths = await iovsim([
+      "paths",
+      "-f",
+      conf,
+      "--path",
+      "passthrough,jail-vf",
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+    ]);
+    expect(paths).toMatchObject({ code: 1, out: "", err: `iovsim: ${refusal}\n` });
+    const ping = await iovsim(["ping", "-f", conf, "--path", "passthrough", "-c", "1"]);
+    expect(ping).toMatchObject({ code: 1, out: "", err: `iovsim: ${refusal}\n` });
+  });
+
+  it("of the default list: left out with the same reason, the VF paths still run", async () => {
+    const r = await iovsim([
+      "paths",
+      "-f",
+      conf,
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--count",
+      "50",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.notes).toContain(`passthrough left out (no --path named it): ${refusal}`);
+    const ran = j.configuration.paths.map((p: { name: string }) => p.name);
+    expect(ran).not.toContain("passthrough");
+    expect(ran).toContain("jail-vf");
+  });
+});

@@ -24,6 +24,7 @@ import {
   setupHost,
   TALK_IOVCTL_CONF,
   vfSettingsOf,
+  wholePfRefusal,
 } from "../../paths/setup.ts";
 import {
   averageSize,
@@ -361,6 +362,9 @@ export function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: Array<st
     // VF-to-VF loopback between VFs the NIC's switch cannot connect (their VLANs...) carries nothing.
     const unreachable = path ? loopbackUnreachable(path, ph, "file") : null;
     if (unreachable) throw new UserError("E_CONFIG", `${conf.file}: ${unreachable}`);
+    // Whole-PF passthrough of the PF whose VFs the file made.
+    const whole = path ? wholePfRefusal(ph, path.nic, p, conf.file) : undefined;
+    if (whole) throw new UserError("E_CONFIG", whole);
   }
 }
 
