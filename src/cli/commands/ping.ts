@@ -169,7 +169,7 @@ export const command = defineCommand({
     const drops = Object.entries(j.conservation.dropped);
     if (j.received < j.transmitted && drops.length > 0 && format !== "json") {
       const where = drops.map(([why, n]) => `${why} ${n}`).join(", ");
-      const note = `${j.transmitted - j.received} of ${j.transmitted} echoes got no reply; frames dropped on the path (simulated): ${where}`;
+      const note = `${j.transmitted - j.received} of ${j.transmitted} ${j.transmitted === 1 ? "echo" : "echoes"} got no reply; frames dropped on the path (simulated): ${where}`;
       if (format === "text") ctx.out(`note: ${note}\n`);
       else ctx.err(`iovsim: note: ${note}\n`);
     }
