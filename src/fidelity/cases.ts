@@ -196,7 +196,9 @@ export const CASES: readonly FidelityCase[] = [
     publication: "the talk's seed result (ICMP ping through a VF moved into a vnet jail vs native)",
     published: { text: "vnet jail RTT about native", value: 1, unit: "x native RTT", tolerance: [0.9, 1.2] },
     profiles: ["bhyve"],
-    scenario: "ping (as above) on jail-vf and native",
+    // Spelled out, not "as above": `fidelity --case talk-ping-jail` prints this case alone.
+    scenario:
+      "ping (98-byte frames, one request per second of virtual time, median of the run) on jail-vf and native",
     why: "the jail shares the host kernel and its cores; the talk's jail owned a VF, so the path differs from native only by the switch pool that receives the frame.",
     dependsOn: [...HOST_RX, ...HOST_TX, ...WIRE_PCIE],
     run: async (env) => rttOverNative(env, "jail-vf"),

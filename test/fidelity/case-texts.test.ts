@@ -49,6 +49,8 @@ describe("fidelity cases: the profile and scenario each one names are the ones i
     it(c.name, async () => {
       const calls = await callsOf(c);
       expect(calls.length).toBeGreaterThan(0);
+      // `fidelity --case NAME` prints one case: its text cannot lean on another's ("as above").
+      expect(c.scenario).not.toMatch(/\bas above\b/);
       // The `profile:` line lists exactly the built-in profiles the runs start from.
       expect([...new Set(calls.map((x) => variantBase(x.profile)))].sort()).toEqual([...c.profiles].sort());
       // Every path the case runs is named in its scenario text ("the NAME scenario": that
