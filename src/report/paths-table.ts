@@ -326,7 +326,7 @@ export function configurationText(c: NonNullable<PathsJson["configuration"]>): s
       ? `the talk's iovctl.conf (embedded; -f FILE for yours)${c.host_file ? `, on a fresh in-memory host${of}` : ""}`
       : c.source === "file"
         ? `${c.file} (-f), on a fresh in-memory host${of}`
-        : `the VFs on the simulated host (${c.file}${of})`;
+        : `the VFs on the simulated host (${c.file}${c.host_file ? `; host file ${c.host_file}` : ""})`;
   // The SR-IOV PF, said unused when every path that ran was on another (only passthrough ran).
   const unused =
     c.paths.length > 0 && c.paths.every((p) => p.port !== c.pf) ? " (no path that ran uses it)" : "";

@@ -55,6 +55,26 @@ describe("paths/ping -f on the host the state describes", () => {
     );
   });
 
+  it("--host names the host file the saved host was made from", async () => {
+    const state = await userHost();
+    expect(await iovsim(["iovctl", "-C", "-f", conf], { stateDir: state })).toMatchObject({ code: 0 });
+    const ping = await iovsim(["ping", "--host", "--path", "jail-vf", "-c", "1", "--json"], {
+      stateDir: state,
+    });
+    expect(JSON.parse(ping.out)).toMatchObject({ host_file: hostFile, received: 1 });
+    const paths = await iovsim(
+      ["paths", "--host", "--path", "jail-vf", "--size", "64", "--rate", "1Mpps", "--count", "10"],
+      {
+        stateDir: state,
+      },
+    );
+    expect(paths.out).toMatch(
+      new RegExp(
+        `Configuration: the VFs on the simulated host \\(.*; host file ${hostFile}\\): ixl5 with 2 VFs`,
+      ),
+    );
+  });
+
   it("ping -f runs on the user's host file and its JSON names it", async () => {
     const state = await userHost();
     const r = await iovsim(["ping", "--path", "jail-vf", "-f", conf, "-c", "1", "--json"], {
