@@ -35,6 +35,12 @@ export async function checkPointArgs(args: readonly string[]): Promise<void> {
   if (experiment === "paths") {
     const v = parseCommandArgs("paths", rest);
     if (v.pcap === "-") throw noStdin("--pcap -");
+    // Each point has a private, empty state (src/sweep/execute.ts): --host would find no VFs.
+    if (v.host === true)
+      throw new UserError(
+        "E_USAGE",
+        "--host: a sweep's points run each on a private, empty simulated host (a sweep never touches yours), so --host has no VFs to measure; give the iovctl.conf instead (config: FILE)",
+      );
     // The configuration as the point will read it (-f, --host) on the point's own empty state.
     parsePathsOptions(v, DEFAULTS, await runConfig("paths", v, POINT_STATE));
     return;
@@ -141,7 +147,14 @@ function culprit(
     .filter(([k]) => new RegExp(`--${k}(?![a-z0-9-])`).test(message))
     .sort((a, b) => b[0].length - a[0].length)[0];
   const byValue = set.find(([, v]) => typeof v !== "boolean" && message.includes(`'${optionText(v)}'`));
-  const hit = byName ?? byValue;
+  // A file the option names, refused at a place inside it (a profile's `extends`, a config's
+  // line): "FILE:LINE:COLUMN: ..." on a line of the message.
+  const byFile = set.find(
+    ([, v]) =>
+      typeof v === "string" &&
+      message.split("\n").some((l) => l.startsWith(`${v}:`) && /^:\d+:\d+:/.test(l.slice(v.length))),
+  );
+  const hit = byName ?? byValue ?? byFile;
   return hit && { name: hit[0], value: hit[1] };
 }
 
