@@ -96,7 +96,7 @@ describe("sweep plan: points on a private host, files refused inside", () => {
     const r = await plan("name: s\nexperiment: paths\naxes: { host: [true], path: [jail-vf] }\n");
     expect(r.code).toBe(1);
     expect(r.err).toContain(
-      `${r.file}:3:15: point 0 (host=true path=jail-vf) would fail: iovsim paths refuses it: --host: a sweep's points run each on a private, empty simulated host`,
+      `${r.file}:3:16: point 0 (host=true path=jail-vf) would fail: iovsim paths refuses it: --host: a sweep's points run each on a private, empty simulated host`,
     );
   });
 
