@@ -212,8 +212,9 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         "worker threads each point's experiment uses (default: the experiment's own, min(2, cores))",
       ),
     )
+    .summary("run one shard; points already done in DIR are skipped, failed ones run again")
     .description(
-      "run one shard; points already done in DIR are skipped. The sweep is first checked as sweep plan checks it (a point its experiment would refuse: exit 1, nothing run). Each option takes one value, given once",
+      "run one shard; points already done in DIR are skipped, failed ones run again (the same command resumes or retries). The sweep is first checked as sweep plan checks it (a point its experiment would refuse: exit 1, nothing run). Each option takes one value, given once",
     )
     .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (file: string, o: { out: string; shard?: string; workers?: string }) => {
