@@ -242,7 +242,7 @@ export const CASES: readonly FidelityCase[] = [
       const { bare, vm, ratio } = eliRatio(env, "kvm-posted");
       return {
         simulated: ratio,
-        details: `closed loop vm-vf ${mpps(vm.delivered_pps)} / native ${mpps(bare.delivered_pps)}; vm-vf: ${kps(vm.events_per_s.interrupts)} interrupts, ${vm.events.vm_exits} VM exits in the whole run`,
+        details: `closed loop vm-vf ${mpps(vm.delivered_pps)} / native ${mpps(bare.delivered_pps)}; vm-vf: ${kps(vm.events_per_s.interrupts)} interrupts, ${vm.events.vm_exits} VM exit${vm.events.vm_exits === 1 ? "" : "s"} in the whole run`,
       };
     },
   },

@@ -70,3 +70,14 @@ describe("fidelity cases: the profile and scenario each one names are the ones i
       }
     });
 });
+
+describe("fidelity case details count in the singular", () => {
+  it("eli-exitless: 1 VM exit in the whole run", async () => {
+    const c = CASES.find((x) => x.name === "eli-exitless")!;
+    const one = new Proxy({}, { get: () => 1 });
+    const result = { ...fakeResult(), events: one } as unknown as SimResult;
+    const env = { closedLoop: () => result } as unknown as CaseEnv;
+    const { details } = await c.run(env);
+    expect(details).toContain("1 VM exit in the whole run");
+  });
+});
