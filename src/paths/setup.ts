@@ -127,6 +127,21 @@ export function setupHost(
  * need its driver in the host), so the run would measure a device that cannot exist. The
  * refusal is located at the file's PF `device` value; undefined when the path can run.
  */
+/**
+ * A path on the second port (whole-PF passthrough of SECOND_PORT) on a host that has no such
+ * PF (a host file of the user's without it): nothing to pass through. Undefined when it has one.
+ */
+export function secondPortMissing(
+  ph: PathHost,
+  nic: Pick<NicBinding, "port">,
+  path: string,
+  hostName: string,
+): string | undefined {
+  if (nic.port !== "second" || ph.host.pf(SECOND_PORT)) return undefined;
+  const pfs = ph.host.pfs().map((p) => p.name);
+  return `path '${path}' passes the whole PF ${SECOND_PORT} through to a VM, and ${hostName} has no ${SECOND_PORT} (its PFs: ${pfs.join(", ") || "none"}): add it to the host file (iovsim reset --host FILE), or choose other paths with --path`;
+}
+
 export function wholePfRefusal(
   ph: PathHost,
   nic: Pick<NicBinding, "port">,

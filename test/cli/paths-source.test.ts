@@ -101,6 +101,42 @@ describe("paths/ping -f on the host the state describes", () => {
     expect(r.err).toContain(`the PFs of the host file ${hostFile}: ixl5, ix0`);
   });
 
+  it("a host file without ix0: passthrough refused when named, left out otherwise (was an internal error)", async () => {
+    const noIx0 = join(dir, "no-ix0.json");
+    writeFileSync(
+      noIx0,
+      JSON.stringify({ devices: [{ name: "ixl5", selector: "pci0:7:0:0", profile: "ixl" }] }),
+    );
+    const state = tempDir("iovsim-paths-source-state-");
+    expect(await iovsim(["reset", "--host", noIx0], { stateDir: state })).toMatchObject({ code: 0 });
+    const why = `path 'passthrough' passes the whole PF ix0 through to a VM, and the host of host file ${noIx0} has no ix0 (its PFs: ixl5): add it to the host file (iovsim reset --host FILE), or choose other paths with --path`;
+    const named = await iovsim(
+      ["paths", "-f", conf, "--path", "passthrough", "--size", "64", "--rate", "1Mpps"],
+      { stateDir: state },
+    );
+    expect(named).toMatchObject({ code: 1, out: "", err: `iovsim: ${why}\n` });
+    const ping = await iovsim(["ping", "-f", conf, "--path", "passthrough", "-c", "1"], { stateDir: state });
+    expect(ping).toMatchObject({ code: 1, err: `iovsim: ${why}\n` });
+    const all = await iovsim(
+      ["paths", "-f", conf, "--size", "64", "--rate", "1Mpps", "--count", "20", "--json"],
+      {
+        stateDir: state,
+      },
+    );
+    expect(all.code, all.err).toBe(0);
+    expect(JSON.parse(all.out).notes).toContain(`passthrough left out (no --path named it): ${why}`);
+    // --host on that host: the same, naming the saved host.
+    expect(await iovsim(["iovctl", "-C", "-f", conf], { stateDir: state })).toMatchObject({ code: 0 });
+    const host = await iovsim(
+      ["paths", "--host", "--path", "passthrough", "--size", "64", "--rate", "1Mpps"],
+      { stateDir: state },
+    );
+    expect(host.code).toBe(1);
+    expect(host.err).toMatch(
+      /path 'passthrough' passes the whole PF ix0 through to a VM, and the simulated host \(.*\) has no ix0 \(its PFs: ixl5\)/,
+    );
+  });
+
   it("an empty -f is refused, naming the option", async () => {
     for (const cmd of [
       ["paths", "--path", "native"],

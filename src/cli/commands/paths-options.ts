@@ -21,6 +21,7 @@ import {
   type PathHost,
   pathLinkGbps,
   portOf,
+  secondPortMissing,
   setupHost,
   TALK_IOVCTL_CONF,
   vfSettingsOf,
@@ -362,7 +363,10 @@ export function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: Array<st
     // VF-to-VF loopback between VFs the NIC's switch cannot connect (their VLANs...) carries nothing.
     const unreachable = path ? loopbackUnreachable(path, ph, "file") : null;
     if (unreachable) throw new UserError("E_CONFIG", `${conf.file}: ${unreachable}`);
-    // Whole-PF passthrough of the PF whose VFs the file made.
+    // Whole-PF passthrough: of a PF the host lacks, or of the PF whose VFs the file made.
+    const hostName = conf.host ? `the host of host file ${conf.host.file}` : "the embedded default host";
+    const missing = path ? secondPortMissing(ph, path.nic, p, hostName) : undefined;
+    if (missing) throw new UserError("E_CONFIG", missing);
     const whole = path ? wholePfRefusal(ph, path.nic, p, conf.file) : undefined;
     if (whole) throw new UserError("E_CONFIG", whole);
   }
