@@ -16,6 +16,12 @@ function count(n: number, noun: string, nouns = `${noun}s`, shown: string = Stri
   return `${shown} ${n === 1 ? noun : nouns}`;
 }
 
+/** `x` to `digits` decimals, or to 3 significant digits when that would print a nonzero x as 0
+ *  (a 100-frame run is 0.0001 s of virtual time, not "0.0000"). */
+function small(x: number, digits: number): string {
+  return x > 0 && x < 10 ** -digits ? x.toPrecision(3) : x.toFixed(digits);
+}
+
 function si(x: number): string {
   if (x >= 1e9) return `${(x / 1e9).toFixed(2)}G`;
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
@@ -303,8 +309,8 @@ export function pingTable(ping: PingJson[]): string {
 export function simulatorLine(s: SimulatorJson): string {
   return (
     `simulator speed (wall clock on this machine, not a simulated figure): ${count(s.simulations, "simulation")}, ` +
-    `${count(s.frames, "frame", "frames", si(s.frames))}, ${s.virtual_s.toFixed(4)} s of virtual time in ${s.wall_s.toFixed(2)} s wall = ` +
-    `${s.realtime_factor.toFixed(3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${count(s.workers, "worker")}${s.partitions === 2 ? " (each simulation on 2 threads, --partitions 2)" : ""}` +
+    `${count(s.frames, "frame", "frames", si(s.frames))}, ${small(s.virtual_s, 4)} s of virtual time in ${s.wall_s.toFixed(2)} s wall = ` +
+    `${small(s.realtime_factor, 3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${count(s.workers, "worker")}${s.partitions === 2 ? " (each simulation on 2 threads, --partitions 2)" : ""}` +
     (s.sync
       ? `; the threads waited for each other ${s.sync.waits[0]} + ${count(s.sync.waits[1], "time")} (consumer + source), ` +
         `${s.sync.wait_s[0].toFixed(2)} + ${s.sync.wait_s[1].toFixed(2)} s wall, ${count(s.sync.notifies, "wake-up")}, ` +

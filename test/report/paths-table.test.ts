@@ -41,6 +41,19 @@ describe("simulatorLine", () => {
     });
     expect(line).toMatch(/: 4 simulations, .* 2 workers \(plus 2 idle pings: 20 frames/);
   });
+  it("a tiny run's virtual time and real-time factor are not printed as 0", () => {
+    const line = simulatorLine({
+      ...speed,
+      frames: 10,
+      virtual_s: 1e-5,
+      realtime_factor: 2e-4,
+      simulations: 1,
+      frames_per_wall_s: 300,
+      workers: 1,
+      ping: { simulations: 0, frames: 0, virtual_s: 0 },
+    });
+    expect(line).toContain("10 frames, 0.0000100 s of virtual time in 0.30 s wall = 0.000200× real time");
+  });
   it("one frame, and one of each --partitions 2 count, in the singular", () => {
     const line = simulatorLine({
       ...speed,
