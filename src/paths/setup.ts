@@ -225,6 +225,9 @@ export interface PathConfig {
   /** The host the iovctl.conf is applied to when it is not the embedded default: the devices of
    *  the user's host file (`iovsim reset --host FILE`, as the state records them) and its name. */
   host?: { spec: HostSpec; file: string };
+  /** The state file the run reads (its host file, or with `hostState` its VFs): a report
+   *  (--html FILE) must not replace it. */
+  stateFile?: string;
 }
 
 /**

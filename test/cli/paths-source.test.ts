@@ -137,6 +137,26 @@ describe("paths/ping -f on the host the state describes", () => {
     );
   });
 
+  it("--html onto the state file the run reads is refused, and the state is left as it was", async () => {
+    const state = await userHost();
+    expect(await iovsim(["iovctl", "-C", "-f", conf], { stateDir: state })).toMatchObject({ code: 0 });
+    const file = join(state, "state.json");
+    const before = readFileSync(file, "utf8");
+    const why = `iovsim: --html ${file}: that is this run's input (the simulated host's state, which the run reads), which the report would replace; choose another file\n`;
+    for (const argv of [
+      ["paths", "--host", "--path", "jail-vf", "--size", "64", "--rate", "1Mpps", "--count", "10"],
+      ["paths", "-f", conf, "--path", "jail-vf", "--size", "64", "--rate", "1Mpps", "--count", "10"],
+      ["ping", "--host", "--path", "jail-vf", "-c", "1"],
+      ["ping", "-f", conf, "--path", "jail-vf", "-c", "1"],
+    ])
+      expect(await iovsim([...argv, "--html", file], { stateDir: state }), argv.join(" ")).toMatchObject({
+        code: 1,
+        out: "",
+        err: why,
+      });
+    expect(readFileSync(file, "utf8")).toBe(before);
+  });
+
   it("an empty -f is refused, naming the option", async () => {
     for (const cmd of [
       ["paths", "--path", "native"],

@@ -619,6 +619,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       { named: `-f ${v.config}`, file: v.config },
       { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
       { named: `--pcap ${v.pcap}`, file: v.pcap },
+      { named: "the simulated host's state, which the run reads", file: conf.stateFile },
     ]),
     config: conf,
     notes,

@@ -5,7 +5,7 @@
 // are read from the state (none of its VFs), and nothing is written.
 import { UserError } from "../../errors.ts";
 import { DEFAULT_HOST_SOURCE } from "../../nic/host.ts";
-import { readState } from "../../nic/state.ts";
+import { readState, statePath } from "../../nic/state.ts";
 import type { PathConfig } from "../../paths/setup.ts";
 import type { CommandContext } from "../context.ts";
 import { stateConfig } from "./paths-host.ts";
@@ -17,13 +17,15 @@ export async function runConfig(
   values: { host?: unknown; config?: unknown },
   ctx: Pick<CommandContext, "stateDir" | "stateSource">,
 ): Promise<PathConfig> {
+  // Where the state lives: read below, so an --html FILE there is refused as an input.
+  const stateFile = statePath(ctx.stateDir);
   const saved = await stateConfig(command, values, ctx);
-  if (saved) return saved;
+  if (saved) return { ...saved, stateFile };
   const file = values.config as string | undefined;
   if (file === "") throw new UserError("E_USAGE", `${command}: option '-f, --config' needs a file name`);
   const conf: PathConfig = readConfig(file);
   // A state directory without state.json is a freshly booted default host.
   const state = await readState(ctx.stateDir);
-  if (!state || state.hostSource === DEFAULT_HOST_SOURCE) return conf;
-  return { ...conf, host: { spec: state.spec, file: state.hostSource } };
+  if (!state || state.hostSource === DEFAULT_HOST_SOURCE) return { ...conf, stateFile };
+  return { ...conf, host: { spec: state.spec, file: state.hostSource }, stateFile };
 }

@@ -130,6 +130,7 @@ export const command = defineCommand({
     const html = htmlFile(v.html as string | undefined, [
       { named: `-f ${v.config}`, file: v.config as string | undefined },
       { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
+      { named: "the simulated host's state, which the run reads", file: conf.stateFile },
     ]);
     await ensureKernels();
     const started = performance.now();
