@@ -27,7 +27,8 @@ export const pingJsonSchema = z
     tool: toolSchema,
     path: z.string().min(1),
     profile: z.strictObject({ name: z.string(), origin: z.string() }),
-    /** The iovctl.conf whose VFs the path uses ("embedded iovctl.conf" or the -f file). */
+    /** The iovctl.conf whose VFs the path uses ("embedded iovctl.conf" or the -f file), or with
+     *  --host where the saved host lives ("--state DIR", "$IOVSIM_STATE (DIR)"). */
     config: z.string().min(1),
     /** The host file (iovsim reset --host FILE) whose devices the run's host has; null: the
      *  embedded default host. Optional: absent in documents from before it was added. */
