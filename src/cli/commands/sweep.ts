@@ -209,7 +209,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       oneValue(
         "sweep run",
         "--workers <n>",
-        "worker threads each point's experiment uses (default: the experiment's own, min(2, cores))",
+        "paths sweeps only: worker threads each point uses, 1..64 (default: min(2, cores)); steering and fidelity take none",
       ),
     )
     .summary("run one shard; points already done in DIR are skipped, failed ones run again")
