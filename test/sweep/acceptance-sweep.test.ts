@@ -890,3 +890,23 @@ describe("sweep run: checked as sweep plan checks it, and each option given once
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("sweep plan: the seed shown only where the experiment takes one", () => {
+  it("fidelity points show no seed (its cases fix their own); paths points do", async () => {
+    const fid = await iovsim([
+      "sweep",
+      "plan",
+      sweepFile("name: f\nexperiment: fidelity\naxes:\n  case: [talk-ping-jail]\n"),
+      "--no-calibrate",
+    ]);
+    expect(fid.code, fid.err).toBe(0);
+    expect(fid.out).toMatch(/^ {5}0 {2}case=talk-ping-jail {2}cost 100\.0 %$/m);
+    const paths = await iovsim([
+      "sweep",
+      "plan",
+      sweepFile(`${HEAD}axes:\n  size: [64]\n`),
+      "--no-calibrate",
+    ]);
+    expect(paths.out).toMatch(/^ {5}0 {2}size=64 {2}seed \d+ {2}cost 100\.0 %$/m);
+  });
+});

@@ -12,7 +12,7 @@ import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
 import { chooseShard, parseShardCount, planSweep, type SweepPlan, shardOwners } from "../../sweep/plan.ts";
 import { runShard } from "../../sweep/run.ts";
-import { readSweepFile } from "../../sweep/spec.ts";
+import { readSweepFile, TAKES_SEED } from "../../sweep/spec.ts";
 import { pointsDir } from "../../sweep/store.ts";
 import { toolVersion as version } from "../../version.ts";
 import type { CommandContext } from "../context.ts";
@@ -166,8 +166,10 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         const shard = o.shards === undefined ? "" : `  shard ${shardOf.get(p.index)}`;
         const est = estimate(p.cost);
         const time = est === undefined ? "" : `  ~${est} s`;
+        // fidelity takes no --seed (its cases fix their own): no seed shown that nothing uses.
+        const seed = TAKES_SEED[plan.experiment] ? `  seed ${p.seed}` : "";
         ctx.out(
-          `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
+          `  ${String(p.index).padStart(4)}  ${coords}${seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
         );
       }
       for (const sh of shards ?? [])
