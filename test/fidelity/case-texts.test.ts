@@ -30,15 +30,18 @@ function fakeResult(): SimResult {
 
 async function callsOf(c: (typeof CASES)[number]): Promise<Call[]> {
   const calls: Call[] = [];
+  const record = (kind: Call["kind"]) => (s: { path: string; profile: string }) => {
+    calls.push({ kind, path: s.path, profile: s.profile });
+    return fakeResult();
+  };
   const env = {
-    run: (s: { path: string; profile: string }) => (calls.push({ kind: "run", ...s }), fakeResult()),
-    closedLoop: (s: { path: string; profile: string }) => (
-      calls.push({ kind: "closedLoop", ...s }), fakeResult()
-    ),
-    withApplication: (s: { path: string; profile: string }) => (
-      calls.push({ kind: "withApplication", ...s }), fakeResult()
-    ),
-    pingMedianUs: (path: string, profile: string) => (calls.push({ kind: "ping", path, profile }), 10),
+    run: record("run"),
+    closedLoop: record("closedLoop"),
+    withApplication: record("withApplication"),
+    pingMedianUs: (path: string, profile: string) => {
+      calls.push({ kind: "ping", path, profile });
+      return 10;
+    },
   } as unknown as CaseEnv;
   await c.run(env);
   return calls;
