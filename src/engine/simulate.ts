@@ -132,7 +132,7 @@ function closedLoopAcks(spec: ScenarioSpec, path: EnginePath): number {
   if (window < every)
     throw new UserError(
       "E_USAGE",
-      `a window of ${window} frames is smaller than one ACK's ${every} frames: the sender would wait forever (no delayed-ACK timer is simulated)`,
+      `a window of ${window} frame${window === 1 ? "" : "s"} is smaller than one ACK's ${every} frames: the sender would wait forever (no delayed-ACK timer is simulated)`,
     );
   return every;
 }

@@ -403,6 +403,12 @@ const loading: string[] = [];
  * name came from in errors.
  */
 export function loadCosts(nameOrFile = "bhyve", option = "--profile"): Costs {
+  // '' names nothing: not "no such file" with an empty name after the option.
+  if (nameOrFile === "")
+    throw new UserError(
+      "E_USAGE",
+      `option '${option}' needs a profile name or a file, not an empty string (built-in profiles: ${costProfileNames().join(", ")})`,
+    );
   const hit = cache.get(nameOrFile);
   if (hit) return hit;
   const cut = nameOrFile.search(/[!{]/);
@@ -447,7 +453,15 @@ export function loadCosts(nameOrFile = "bhyve", option = "--profile"): Costs {
   refuseDuplicateKey(text, where);
   const extendsFrom = (name = "bhyve") => {
     const base = variantBase(name);
-    return loadCosts(builtin.includes(base) || isAbsolute(base) ? name : join(dirname(file), name));
+    const target = builtin.includes(base) || isAbsolute(base) ? name : join(dirname(file), name);
+    // Neither a built-in nor a file: say so in the file's own words (the value as written, the
+    // file it was looked for at), not as if the user had typed --profile.
+    if (!builtin.includes(base) && !existsSync(variantBase(target)))
+      throw new UserError(
+        "E_PROFILE",
+        `'${name}' is neither a built-in profile (${builtin.join(", ")}; a variant is NAME!SWITCH or NAME{constant=value}) nor a file (no ${resolve(variantBase(target))})`,
+      );
+    return loadCosts(target, "extends");
   };
   loading.push(resolve(file));
   let p: Costs;

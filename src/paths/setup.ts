@@ -50,6 +50,8 @@ export interface PathHost {
   pfMac: string;
   /** Link speed of the SR-IOV PF in Gbit/s (a path on another port has that port's: portLinkGbps). */
   linkGbps: number;
+  /** Where the iovctl.conf names its PF (`device`'s value), when it came from one. */
+  pfPos?: Pos;
   /** The VFs the iovctl.conf asks for (PF num_vfs), when it came from one: the driver may
    *  have created fewer (ix refuses a VF with `vlan : 0`, and iovctl -C still exits 0). */
   vfsAsked?: number;
@@ -71,8 +73,9 @@ export function setupHost(
   file = "iovctl.conf",
   spec?: HostSpec,
   fromFile = false,
+  hostFile?: string,
 ): PathHost {
-  const host = spec ? Host.fresh(spec, "host spec") : Host.fresh();
+  const host = spec ? Host.fresh(spec, hostFile ?? "host spec") : Host.fresh();
   const loaded = loadIovConfig(
     confText,
     (dev) => {
@@ -87,7 +90,7 @@ export function setupHost(
     const where = d
       ? `${d.file ?? file}:${d.line ?? 1}:${d.column ?? 1}: ${d.message}`
       : loaded.device !== undefined
-        ? noSuchPf(host, loaded.device, file, loaded.devicePos, spec === undefined)
+        ? noSuchPf(host, loaded.device, file, loaded.devicePos, spec === undefined, hostFile)
         : `${file}: no PF device found`;
     throw new UserError("E_CONFIG", `invalid iovctl.conf: ${where}`);
   }
@@ -114,7 +117,43 @@ export function setupHost(
     pfMac: host.pf(pf)!.mac,
     linkGbps: linkGbpsOf(rec.profile),
     vfsAsked: loaded.config.vfs.length,
+    ...(loaded.devicePos ? { pfPos: loaded.devicePos } : {}),
   };
+}
+
+/**
+ * A path that passes the second port (SECOND_PORT) through to a VM whole, on a configuration
+ * whose iovctl.conf made VFs on that same PF: a PF with VFs cannot be passed through (its VFs
+ * need its driver in the host), so the run would measure a device that cannot exist. The
+ * refusal is located at the file's PF `device` value; undefined when the path can run.
+ */
+/**
+ * A path on the second port (whole-PF passthrough of SECOND_PORT) on a host that has no such
+ * PF (a host file of the user's without it): nothing to pass through. Undefined when it has one.
+ */
+export function secondPortMissing(
+  ph: PathHost,
+  nic: Pick<NicBinding, "port">,
+  path: string,
+  hostName: string,
+): string | undefined {
+  if (nic.port !== "second" || ph.host.pf(SECOND_PORT)) return undefined;
+  const pfs = ph.host.pfs().map((p) => p.name);
+  return `path '${path}' passes the whole PF ${SECOND_PORT} through to a VM, and ${hostName} has no ${SECOND_PORT} (its PFs: ${pfs.join(", ") || "none"}): add it to the host file (iovsim reset --host FILE), or choose other paths with --path`;
+}
+
+export function wholePfRefusal(
+  ph: PathHost,
+  nic: Pick<NicBinding, "port">,
+  path: string,
+  file: string,
+): string | undefined {
+  if (nic.port !== "second" || ph.pf !== SECOND_PORT) return undefined;
+  const n = ph.host.pf(SECOND_PORT)?.vfs.length ?? 0;
+  if (n === 0) return undefined;
+  const at = ph.pfPos;
+  const where = `${at?.file ?? file}:${at?.line ?? 1}:${at?.column ?? 1}`;
+  return `${where}: path '${path}' passes the whole PF ${SECOND_PORT} through to a VM, and this configuration creates ${n} VF${n === 1 ? "" : "s"} on ${SECOND_PORT}: a PF with VFs cannot be passed through (its VFs need its driver in the host); configure the VFs on another PF, or choose other paths with --path`;
 }
 
 /**
@@ -139,11 +178,12 @@ export function noSuchPf(
   file: string,
   at: Pos | undefined,
   embedded: boolean,
+  hostFile?: string,
 ): string {
   const pfs = host.pfs().map((p) => p.name);
   const which = embedded
-    ? `the PFs of the embedded default host, which -f runs on: ${pfs.join(", ")}; for a PF of your host file, create the VFs with 'iovsim iovctl -C -f ${file}' and measure them with --host`
-    : `this host's PFs: ${pfs.join(", ") || "none"}`;
+    ? `the PFs of the embedded default host: ${pfs.join(", ")}; a host of your own: iovsim reset --host FILE`
+    : `${hostFile ? `the PFs of the host file ${hostFile}` : "this host's PFs"}: ${pfs.join(", ") || "none"}`;
   const loc = `${at?.file ?? file}:${at?.line ?? 1}:${at?.column ?? 1}`;
   return `${loc}: Could not open device '/dev/iov/${device}': No such file or directory (${which})`;
 }
@@ -182,6 +222,12 @@ export interface PathConfig {
   hostState?: true;
   /** The text is the file `file` on disk: its `.include`s are read (relative to the working directory). */
   fromFile?: true;
+  /** The host the iovctl.conf is applied to when it is not the embedded default: the devices of
+   *  the user's host file (`iovsim reset --host FILE`, as the state records them) and its name. */
+  host?: { spec: HostSpec; file: string };
+  /** The state file the run reads (its host file, or with `hostState` its VFs): a report
+   *  (--html FILE) must not replace it. */
+  stateFile?: string;
 }
 
 /**
@@ -231,8 +277,9 @@ export function cachedPathHost(config: PathConfig | undefined, spec?: HostSpec):
     return cachedSetupHost(
       config?.text ?? TALK_IOVCTL_CONF,
       config?.file ?? "iovctl.conf",
-      spec,
+      spec ?? config?.host?.spec,
       config?.fromFile,
+      config?.host?.file,
     );
   const key = JSON.stringify(["state", config.text]);
   const have = hostCache.get(key);
@@ -259,11 +306,12 @@ export function cachedSetupHost(
   file = "iovctl.conf",
   spec?: HostSpec,
   fromFile?: true,
+  hostFile?: string,
 ): PathHost {
-  const key = JSON.stringify([confText, file, spec ?? null, fromFile === true]);
+  const key = JSON.stringify([confText, file, spec ?? null, fromFile === true, hostFile ?? null]);
   const have = hostCache.get(key);
   if (have) return have;
-  const ph = setupHost(confText, file, spec, fromFile === true);
+  const ph = setupHost(confText, file, spec, fromFile === true, hostFile);
   if (hostCache.size >= HOST_CACHE_ENTRIES) hostCache.clear();
   hostCache.set(key, ph);
   return ph;

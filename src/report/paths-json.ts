@@ -295,6 +295,9 @@ export const configurationSchema = z.object({
   source: z.enum(["embedded", "file", "host"]),
   /** The file given with -f, or where the saved host lives; null for the embedded one. */
   file: z.string().nullable(),
+  /** The host file (`iovsim reset --host FILE`) the state describes, whose devices the run's
+   *  host has; null: the embedded default host. Optional: absent in documents from before it. */
+  host_file: z.string().nullable().optional(),
   /** The SR-IOV PF the VFs live on, and how many VFs it has. */
   pf: z.string(),
   vf_count: z.number().int().nonnegative(),

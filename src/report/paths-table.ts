@@ -11,6 +11,17 @@ import { resourceWork } from "./resource-work.ts";
 const f = (x: number | null, d = 2) => (x === null ? "-" : x.toFixed(d));
 const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`;
 
+/** `n noun`, the noun plural unless n is 1 ("1 frame", "2 frames", "6.6k frames"). */
+function count(n: number, noun: string, nouns = `${noun}s`, shown: string = String(n)): string {
+  return `${shown} ${n === 1 ? noun : nouns}`;
+}
+
+/** `x` to `digits` decimals, or to 3 significant digits when that would print a nonzero x as 0
+ *  (a 100-frame run is 0.0001 s of virtual time, not "0.0000"). */
+function small(x: number, digits: number): string {
+  return x > 0 && x < 10 ** -digits ? x.toPrecision(3) : x.toFixed(digits);
+}
+
 function si(x: number): string {
   if (x >= 1e9) return `${(x / 1e9).toFixed(2)}G`;
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
@@ -38,7 +49,7 @@ export function describeRun(j: PathsJson): string {
     j.search !== null
       ? `RFC 2544 binary search to ${(100 * j.search.precision_of_line_rate).toFixed(2)} % of line rate: NDR = no loss, PDR = loss ≤ ${(100 * j.search.pdr_loss).toFixed(2)} %; latency at 10/50/90 % of NDR`
       : j.load.loop === "closed"
-        ? `closed loop, one load point: the sender on the wire keeps at most ${j.load.window} frames sent and not yet read by the consumer's application, sending up to ${j.rate}${j.rate?.endsWith("%") ? " of line rate" : ""} (delivered = what the receiver sustains; nothing is lost by construction)`
+        ? `closed loop, one load point: the sender on the wire keeps at most ${count(j.load.window, "frame")} sent and not yet read by the consumer's application, sending up to ${j.rate}${j.rate?.endsWith("%") ? " of line rate" : ""} (delivered = what the receiver sustains; nothing is lost by construction)`
         : j.replay?.timing === "capture"
           ? "one load point at the capture's own timestamps"
           : `one load point at --rate ${j.rate}`;
@@ -96,10 +107,10 @@ function describeReplay(r: NonNullable<PathsJson["replay"]>, direction: PathsJso
         ? "destination MACs as captured"
         : `destination MACs rewritten to ${r.rewrite_dst}${r.rewrite_dst_all ? " (broadcast and multicast too)" : " (unicast only)"}`;
   return (
-    `Replaying ${r.file} (${r.format}): ${r.frames} of ${r.records} records as frames, looped, ${pacing}; ${to}` +
+    `Replaying ${r.file} (${r.format}): ${r.frames} of ${count(r.records, "record")} as ${r.frames === 1 ? "a frame" : "frames"}, looped, ${pacing}; ${to}` +
     `${r.promisc.length > 0 ? `; promiscuous: ${r.promisc.join(", ")}` : ""}` +
     `${dropped.length > 0 ? `; not replayed: ${dropped.join(", ")}` : ""}` +
-    `${r.snaplen_cut > 0 ? `; ${r.snaplen_cut} frames cut by the capture's snaplen (sent as captured)` : ""}.\n`
+    `${r.snaplen_cut > 0 ? `; ${count(r.snaplen_cut, "frame")} cut by the capture's snaplen (sent as captured)` : ""}.\n`
   );
 }
 
@@ -297,28 +308,31 @@ export function pingTable(ping: PingJson[]): string {
 /** The one line about the simulator itself (wall clock), kept apart from simulated figures. */
 export function simulatorLine(s: SimulatorJson): string {
   return (
-    `simulator speed (wall clock on this machine, not a simulated figure): ${s.simulations} simulation${s.simulations === 1 ? "" : "s"}, ` +
-    `${si(s.frames)} frames, ${s.virtual_s.toFixed(4)} s of virtual time in ${s.wall_s.toFixed(2)} s wall = ` +
-    `${s.realtime_factor.toFixed(3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${s.workers} worker${s.workers === 1 ? "" : "s"}${s.partitions === 2 ? " (each simulation on 2 threads, --partitions 2)" : ""}` +
+    `simulator speed (wall clock on this machine, not a simulated figure): ${count(s.simulations, "simulation")}, ` +
+    `${count(s.frames, "frame", "frames", si(s.frames))}, ${small(s.virtual_s, 4)} s of virtual time in ${s.wall_s.toFixed(2)} s wall = ` +
+    `${small(s.realtime_factor, 3)}× real time, ${si(s.frames_per_wall_s)} frames/s, ${count(s.workers, "worker")}${s.partitions === 2 ? " (each simulation on 2 threads, --partitions 2)" : ""}` +
     (s.sync
-      ? `; the threads waited for each other ${s.sync.waits[0]} + ${s.sync.waits[1]} times (consumer + source), ` +
-        `${s.sync.wait_s[0].toFixed(2)} + ${s.sync.wait_s[1].toFixed(2)} s wall, ${s.sync.notifies} wake-ups, ` +
-        `${s.sync.records} link records in ${s.sync.exchanges} exchanges`
+      ? `; the threads waited for each other ${s.sync.waits[0]} + ${count(s.sync.waits[1], "time")} (consumer + source), ` +
+        `${s.sync.wait_s[0].toFixed(2)} + ${s.sync.wait_s[1].toFixed(2)} s wall, ${count(s.sync.notifies, "wake-up")}, ` +
+        `${count(s.sync.records, "link record")} in ${count(s.sync.exchanges, "exchange")}`
       : "") +
     (s.ping.simulations > 0
-      ? ` (plus ${s.ping.simulations} idle ping${s.ping.simulations === 1 ? "" : "s"}: ${si(s.ping.frames)} frames, ${s.ping.virtual_s.toFixed(1)} s virtual)\n`
+      ? ` (plus ${count(s.ping.simulations, "idle ping")}: ${count(s.ping.frames, "frame", "frames", si(s.ping.frames))}, ${s.ping.virtual_s.toFixed(1)} s virtual)\n`
       : "\n")
   );
 }
 
 /** Where the run's VFs came from and the PF or VF each path's consumer used (one line each). */
 export function configurationText(c: NonNullable<PathsJson["configuration"]>): string {
+  // A host file of the user's (reset --host FILE, as the state records it) is named: its PFs
+  // are the ones the iovctl.conf was applied to.
+  const of = c.host_file ? ` of host file ${c.host_file}` : "";
   const where =
     c.source === "embedded"
-      ? "the talk's iovctl.conf (embedded; -f FILE for yours)"
+      ? `the talk's iovctl.conf (embedded; -f FILE for yours)${c.host_file ? `, on a fresh in-memory host${of}` : ""}`
       : c.source === "file"
-        ? `${c.file} (-f), on a fresh in-memory host`
-        : `the VFs on the simulated host (${c.file})`;
+        ? `${c.file} (-f), on a fresh in-memory host${of}`
+        : `the VFs on the simulated host (${c.file}${c.host_file ? `; host file ${c.host_file}` : ""})`;
   // The SR-IOV PF, said unused when every path that ran was on another (only passthrough ran).
   const unused =
     c.paths.length > 0 && c.paths.every((p) => p.port !== c.pf) ? " (no path that ran uses it)" : "";

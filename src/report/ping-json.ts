@@ -27,8 +27,12 @@ export const pingJsonSchema = z
     tool: toolSchema,
     path: z.string().min(1),
     profile: z.strictObject({ name: z.string(), origin: z.string() }),
-    /** The iovctl.conf whose VFs the path uses ("embedded iovctl.conf" or the -f file). */
+    /** The iovctl.conf whose VFs the path uses ("embedded iovctl.conf" or the -f file), or with
+     *  --host where the saved host lives ("--state DIR", "$IOVSIM_STATE (DIR)"). */
     config: z.string().min(1),
+    /** The host file (iovsim reset --host FILE) whose devices the run's host has; null: the
+     *  embedded default host. Optional: absent in documents from before it was added. */
+    host_file: z.string().nullable().optional(),
     count: z.number().int().positive(),
     interval_ms: z.number().positive(),
     seed: z.number().int().nonnegative(),
@@ -64,6 +68,7 @@ export interface PingMeta {
   version: string;
   profile: { name: string; origin: string };
   config: string;
+  hostFile?: string | null;
   count: number;
   intervalMs: number;
   seed: number;
@@ -79,6 +84,7 @@ export function buildPingJson(r: PingRunResult, meta: PingMeta, simulator: Simul
     path: r.path,
     profile: meta.profile,
     config: meta.config,
+    host_file: meta.hostFile ?? null,
     count: meta.count,
     interval_ms: meta.intervalMs,
     seed: meta.seed,

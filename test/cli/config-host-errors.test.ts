@@ -21,7 +21,7 @@ describe("a PF.device the host lacks", () => {
     const ping = await iovsim(["ping", "-f", conf, "--path", "jail-vf", "-c", "1"]);
     expect(ping.code).toBe(1);
     expect(ping.err).toBe(
-      `iovsim: invalid iovctl.conf: ${conf}:2:11: Could not open device '/dev/iov/ixl1': No such file or directory (the PFs of the embedded default host, which -f runs on: ixl0, ix0, igb0; for a PF of your host file, create the VFs with 'iovsim iovctl -C -f ${conf}' and measure them with --host)\n`,
+      `iovsim: invalid iovctl.conf: ${conf}:2:11: Could not open device '/dev/iov/ixl1': No such file or directory (the PFs of the embedded default host: ixl0, ix0, igb0; a host of your own: iovsim reset --host FILE)\n`,
     );
     const paths = await iovsim(["paths", "-f", conf, "--path", "jail-vf", "--size", "64", "--rate", "1Mpps"]);
     expect(paths.code).toBe(1);
@@ -71,5 +71,53 @@ describe("a configuration the kernel refuses", () => {
     const r = await iovsim(["switch", "-f", conf, "--in", `wire=${join(examples, "in.pcap")}`, "--json"]);
     expect(r.code).toBe(1);
     expect(r.err).toBe(`iovsim: ${at}: ${why}\n`);
+  });
+});
+
+describe("whole-PF passthrough of the PF whose VFs the iovctl.conf made", () => {
+  const dir = tempDir("iovsim-conf-");
+  const conf = confIn(
+    dir,
+    "ix0.conf",
+    'PF {\n\tdevice : "ix0";\n\tnum_vfs : 2;\n}\nVF-0 { passthrough : false; }\nVF-1 { passthrough : true; }\n',
+  );
+  const refusal = `${conf}:2:11: path 'passthrough' passes the whole PF ix0 through to a VM, and this configuration creates 2 VFs on ix0: a PF with VFs cannot be passed through (its VFs need its driver in the host); configure the VFs on another PF, or choose other paths with --path`;
+
+  it("named with --path (paths, ping): refused at the PF's device value", async () => {
+    const paths = await iovsim([
+      "paths",
+      "-f",
+      conf,
+      "--path",
+      "passthrough,jail-vf",
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+    ]);
+    expect(paths).toMatchObject({ code: 1, out: "", err: `iovsim: ${refusal}\n` });
+    const ping = await iovsim(["ping", "-f", conf, "--path", "passthrough", "-c", "1"]);
+    expect(ping).toMatchObject({ code: 1, out: "", err: `iovsim: ${refusal}\n` });
+  });
+
+  it("of the default list: left out with the same reason, the VF paths still run", async () => {
+    const r = await iovsim([
+      "paths",
+      "-f",
+      conf,
+      "--size",
+      "64",
+      "--rate",
+      "1Mpps",
+      "--count",
+      "50",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.notes).toContain(`passthrough left out (no --path named it): ${refusal}`);
+    const ran = j.configuration.paths.map((p: { name: string }) => p.name);
+    expect(ran).not.toContain("passthrough");
+    expect(ran).toContain("jail-vf");
   });
 });

@@ -31,7 +31,7 @@ describe("ping --host on a VF whose made-up MAC no filter admits", () => {
     expect(r.code).toBe(2);
     expect(r.out).not.toContain("note");
     expect(r.err).toContain(
-      "iovsim: note: 1 of 1 echoes got no reply; frames dropped on the path (simulated): NIC switch: tx dropped (MDD, oversize or anti-spoof) 1\n",
+      "iovsim: note: 1 of 1 echo got no reply; frames dropped on the path (simulated): NIC switch: tx dropped (MDD, oversize or anti-spoof) 1\n",
     );
   });
 

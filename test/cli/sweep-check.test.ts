@@ -91,6 +91,28 @@ describe("sweep plan refuses points the experiment would refuse", () => {
   });
 });
 
+describe("sweep plan: points on a private host, files refused inside", () => {
+  it("--host is refused: each point's simulated host is private and empty", async () => {
+    const r = await plan("name: s\nexperiment: paths\naxes: { host: [true], path: [jail-vf] }\n");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${r.file}:3:16: point 0 (host=true path=jail-vf) would fail: iovsim paths refuses it: --host: a sweep's points run each on a private, empty simulated host`,
+    );
+  });
+
+  it("a profile file refused at a place inside it is located at the axis value that names it", async () => {
+    const profile = join(dir, "bad-profile.json");
+    writeFileSync(
+      profile,
+      '{\n  "name": "x",\n  "extends": "nosuch",\n  "description": "d",\n  "constants": {}\n}\n',
+    );
+    const r = await plan(`name: s\nexperiment: paths\naxes:\n  profile: [bhyve, ${profile}]\n`);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${r.file}:4:20: point 1 (profile=${profile}) would fail`);
+    expect(r.err).toContain(`${profile}:3:14: $.extends: 'nosuch' is neither a built-in profile`);
+  });
+});
+
 async function sweep(args: string[], text: string) {
   const file = join(dir, "w.yaml");
   writeFileSync(file, text);

@@ -138,7 +138,7 @@ describe("the closed loop's ACKs", () => {
       (extra: Partial<ScenarioSpec>, path = "native") =>
       () =>
         simulate(spec(path, "kvm-exits", extra));
-    expect(bad({ window: 1 })).toThrow(/window of 1 frames is smaller than one ACK's 2 frames/);
+    expect(bad({ window: 1 })).toThrow(/window of 1 frame is smaller than one ACK's 2 frames/);
     expect(bad({ ackEvery: -1 })).toThrow(/ackEvery must be a whole number of frames >= 0/);
     expect(bad({ ackEvery: 1.5 })).toThrow(/ackEvery must be a whole number/);
     expect(bad({ window: undefined, ackEvery: 2 })).toThrow(/ackEvery needs a closed-loop window/);

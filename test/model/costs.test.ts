@@ -154,7 +154,13 @@ describe("cost profiles", () => {
     );
     // A file named by `extends` is looked for beside the profile (not in the current directory).
     expect(() => loadCosts(ext)).toThrow(
-      new RegExp(`ext\\.json:4:\\d+: \\$\\.extends: --profile ${join(dir, "nope")}: no such file`),
+      new RegExp(
+        `ext\\.json:4:\\d+: \\$\\.extends: 'nope' is neither a built-in profile \\(bhyve, freebsd, kvm-exits, kvm-posted; .*\\) nor a file \\(no ${join(dir, "nope")}\\)`,
+      ),
+    );
+    // An empty --profile names the option, not an empty file.
+    expect(() => loadCosts("")).toThrow(
+      /^option '--profile' needs a profile name or a file, not an empty string/,
     );
   });
 
@@ -358,7 +364,19 @@ describe("cost profiles", () => {
       /unknown profile 'nosuch!irqfd-2010'/,
     );
     const list = await cli(["model", "list"]);
-    expect(list.out).toMatch(/^irqfd-2010\s+irqfd_msi_fastpath=0: KVM before/m);
+    expect(list.out).toMatch(/^irqfd-2010\s+sets irqfd_msi_fastpath=0: KVM before/m);
+    // One name column for both sections, as wide as the longest name (guest-refill-half):
+    // every row's text, and every wrapped continuation, starts at the same column, within 100.
+    const lines = list.out.split("\n").filter((l) => l !== "");
+    const col = lines[0]!.indexOf("description");
+    expect(col).toBe("guest-refill-half".length + 2);
+    for (const l of lines) {
+      expect(l.length, l).toBeLessThanOrEqual(100);
+      expect(l.slice(0, col).trimEnd().length < col && l[col] !== " ", l).toBe(true);
+    }
+    expect(lines).toContain(
+      `${"switch".padEnd(col)}what PROFILE!SWITCH sets, and the era it stands for (e.g. kvm-exits!irqfd-2010)`,
+    );
   });
 
   it("`model show` prints every constant with value, unit, range, tag and source; --json; located errors", async () => {

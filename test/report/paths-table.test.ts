@@ -41,4 +41,83 @@ describe("simulatorLine", () => {
     });
     expect(line).toMatch(/: 4 simulations, .* 2 workers \(plus 2 idle pings: 20 frames/);
   });
+  it("a tiny run's virtual time and real-time factor are not printed as 0", () => {
+    const line = simulatorLine({
+      ...speed,
+      frames: 10,
+      virtual_s: 1e-5,
+      realtime_factor: 2e-4,
+      simulations: 1,
+      frames_per_wall_s: 300,
+      workers: 1,
+      ping: { simulations: 0, frames: 0, virtual_s: 0 },
+    });
+    expect(line).toContain("10 frames, 0.0000100 s of virtual time in 0.30 s wall = 0.000200× real time");
+  });
+  it("one frame, and one of each --partitions 2 count, in the singular", () => {
+    const line = simulatorLine({
+      ...speed,
+      frames: 1,
+      simulations: 1,
+      frames_per_wall_s: 3,
+      workers: 1,
+      partitions: 2,
+      sync: {
+        waits: [1, 1],
+        sleeps: [0, 0],
+        naps: [0, 0],
+        notifies: 1,
+        records: 1,
+        exchanges: 1,
+        wait_s: [0, 0],
+      },
+      ping: { simulations: 0, frames: 0, virtual_s: 0 },
+    } as Parameters<typeof simulatorLine>[0]);
+    expect(line).toMatch(/: 1 simulation, 1 frame, /);
+    expect(line).toMatch(
+      /waited for each other 1 \+ 1 time \(consumer \+ source\), .* 1 wake-up, 1 link record in 1 exchange/,
+    );
+    expect(line).not.toMatch(/\b1 (frames|times|wake-ups|link records|exchanges)\b/);
+  });
+});
+
+describe("pathsHuman: counts in the run's description", () => {
+  it("a window of 1 frame; a one-record capture is 1 record as a frame", async () => {
+    const { pathsHuman } = await import("../../src/report/paths-table.ts");
+    const { iovsim } = await import("../helpers/cli.ts");
+    const args = [
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "64",
+      "--application",
+      "--trial-ms",
+      "0.05",
+      "--json",
+    ];
+    const one = await iovsim([...args, "--window", "1"]);
+    expect(one.err).toContain("a window of 1 frame is smaller than one ACK's 2 frames");
+    const r = await iovsim([...args, "--window", "2"]);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(pathsHuman(j, "")).toContain("keeps at most 2 frames sent and not yet read");
+    expect(pathsHuman({ ...j, load: { ...j.load, window: 1 } }, "")).toContain("keeps at most 1 frame sent");
+    const replay = {
+      file: "one.pcap",
+      format: "pcap",
+      frames: 1,
+      records: 1,
+      dropped_before_engine: {},
+      timing: "paced",
+      rewrite_dst: null,
+      rewrite_dst_all: false,
+      rewrite_src: null,
+      promisc: [],
+      snaplen_cut: 1,
+    };
+    const text = pathsHuman({ ...j, replay }, "");
+    expect(text).toContain("Replaying one.pcap (pcap): 1 of 1 record as a frame, looped");
+    expect(text).toContain("; 1 frame cut by the capture's snaplen");
+  });
 });

@@ -858,3 +858,55 @@ describe("sweep plan: every point the experiment would refuse, listed at once", 
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
   });
 });
+
+describe("sweep run: checked as sweep plan checks it, and each option given once", () => {
+  it("refuses a point its experiment would refuse before DIR exists or any point runs", async () => {
+    const file = sweepFile(`${HEAD}axes:\n  path: [native, nosuch]\n  size: [64]\n`);
+    const out = join(dir, "run-refused");
+    await refused(
+      ["sweep", "run", file, "--out", out, "--shard", "0/1"],
+      new RegExp(
+        `^iovsim: ${file}:4:18: point 1 \\(path=nosuch size=64\\) would fail: .*unknown path 'nosuch'`,
+      ),
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("an option given twice, or with an empty value, and an empty operand are usage errors", async () => {
+    const file = sweepFile(`${HEAD}axes:\n  size: [64]\n`);
+    const out = join(dir, "run-twice");
+    await refused(
+      ["sweep", "run", file, "--out", out, "--shard", "0/1", "--shard", "0/2"],
+      /^iovsim: sweep run: option '--shard' given twice \('0\/1' and '0\/2'\); it takes one value/,
+    );
+    await refused(
+      ["sweep", "run", file, "--out", ""],
+      /^iovsim: sweep run: option '--out' needs a directory, not an empty string/,
+    );
+    await refused(["sweep", "plan", file, "--shards", "2", "--shards", "3"], /option '--shards' given twice/);
+    await refused(["sweep", "plan", ""], /^iovsim: sweep plan: the sweep file is an empty string/);
+    await refused(["sweep", "merge", ""], /^iovsim: sweep merge: the results directory is an empty string/);
+    await refused(["sweep", "status", ""], /^iovsim: sweep status: the results directory is an empty string/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("sweep plan: the seed shown only where the experiment takes one", () => {
+  it("fidelity points show no seed (its cases fix their own); paths points do", async () => {
+    const fid = await iovsim([
+      "sweep",
+      "plan",
+      sweepFile("name: f\nexperiment: fidelity\naxes:\n  case: [talk-ping-jail]\n"),
+      "--no-calibrate",
+    ]);
+    expect(fid.code, fid.err).toBe(0);
+    expect(fid.out).toMatch(/^ {5}0 {2}case=talk-ping-jail {2}cost 100\.0 %$/m);
+    const paths = await iovsim([
+      "sweep",
+      "plan",
+      sweepFile(`${HEAD}axes:\n  size: [64]\n`),
+      "--no-calibrate",
+    ]);
+    expect(paths.out).toMatch(/^ {5}0 {2}size=64 {2}seed \d+ {2}cost 100\.0 %$/m);
+  });
+});

@@ -29,7 +29,15 @@ options:
                   --json and the table)
   --html FILE     also write one self-contained HTML report with the fidelity table and,
                   with --sensitivity, its findings (no network; docs/reports.md)
-  --case NAME     run one case (${CASES.map((c) => c.name).join(", ")})
+  --case NAME     run one case: ${CASES.slice(0, 4)
+    .map((c) => c.name)
+    .join(", ")},
+                  ${CASES.slice(4, 7)
+                    .map((c) => c.name)
+                    .join(", ")},
+                  ${CASES.slice(7)
+                    .map((c) => c.name)
+                    .join(", ")}
   --sensitivity   re-run every case with each constant it depends on at both ends of its
                   range, one at a time (minutes), and say which verdicts hold; the
                   NIC profile's constants (model show --nic) are not moved, and it says why

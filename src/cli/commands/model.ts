@@ -95,6 +95,54 @@ function show(p: Costs): string {
   ].join("\n");
 }
 
+/** `model list` is laid out for this many columns (as the help texts). */
+const LIST_WIDTH = 100;
+
+/** `text` in lines of at most `width` columns (a word longer than that gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines;
+}
+
+/**
+ * `model list`: the built-in profiles, then the switches a variant may add, each section under
+ * a heading, names in one column as wide as the longest (of both sections) and the text
+ * wrapped beside them: a name longer than the old fixed pad pushed its row out of line.
+ */
+function listText(): string {
+  const profiles = costProfileNames().map((n) => [n, loadCosts(n).description] as const);
+  const switches = Object.entries(COST_SWITCHES).map(
+    ([n, sw]) =>
+      [
+        n,
+        `sets ${Object.entries(sw.set)
+          .map(([k, x]) => `${k}=${x}`)
+          .join(", ")}: ${sw.why}`,
+      ] as const,
+  );
+  const col = Math.max(...[...profiles, ...switches].map(([n]) => n.length), "profile".length) + 2;
+  const rows = (items: ReadonlyArray<readonly [string, string]>) =>
+    items
+      .map(([n, text]) =>
+        wrap(text, LIST_WIDTH - col)
+          .map((l, i) => `${(i === 0 ? n : "").padEnd(col)}${l}\n`)
+          .join(""),
+      )
+      .join("");
+  return (
+    `${"profile".padEnd(col)}description\n${rows(profiles)}\n` +
+    `${"switch".padEnd(col)}what PROFILE!SWITCH sets, and the era it stands for (e.g. kvm-exits!irqfd-2010)\n${rows(switches)}`
+  );
+}
+
 export const command = defineCommand({
   name: "model",
   summary: "model show [PROFILE]: cost-profile constants with range, tag and source",
@@ -115,12 +163,7 @@ export const command = defineCommand({
       if (rest.length > 0) throw new UserError("E_USAGE", `model list: unknown argument '${rest[0]}'`);
       const given = Object.keys(opts)[0];
       if (given) throw usageError("model", `option '--${given}' applies to model show only`);
-      for (const n of costProfileNames()) ctx.out(`${n.padEnd(12)} ${loadCosts(n).description}\n`);
-      ctx.out("\nswitches (PROFILE!SWITCH, e.g. kvm-exits!irqfd-2010):\n");
-      for (const [n, sw] of Object.entries(COST_SWITCHES)) {
-        const set = Object.entries(sw.set).map(([k, x]) => `${k}=${x}`);
-        ctx.out(`${n.padEnd(15)} ${set.join(", ")}: ${sw.why}\n`);
-      }
+      ctx.out(listText());
       return 0;
     }
     if (sub !== "show") throw new UserError("E_USAGE", `model: unknown subcommand '${sub}' (show, list)`);

@@ -4,6 +4,7 @@
 // the text prints it as a short header (src/report/paths-table.ts configurationText).
 import { SECOND_PORT } from "../../engine/graph.ts";
 import { vfTxShaping } from "../../model/vf-rate.ts";
+import { DEFAULT_HOST_SOURCE } from "../../nic/host.ts";
 import { getProfile } from "../../nic/profile.ts";
 import { VF_VLAN_TRUNK, type VfRecord } from "../../nic/types.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
@@ -50,6 +51,14 @@ export function runPf(ph: PathHost, runs: readonly PathRun[]): string {
   return second ? SECOND_PORT : ph.pf;
 }
 
+/** The user's host file the run's host was made from (the state's `reset --host FILE`), or null
+ *  for the embedded default host. */
+export function hostFileOf(conf: PathConfig): string | null {
+  if (!conf.hostState) return conf.host?.file ?? null;
+  const source = (JSON.parse(conf.text) as { hostSource?: string }).hostSource;
+  return source === undefined || source === DEFAULT_HOST_SOURCE ? null : source;
+}
+
 /** The configuration of a run over `paths` (each name once, in the run's order). */
 export function configurationJson(
   conf: PathConfig,
@@ -66,6 +75,7 @@ export function configurationJson(
   return {
     source,
     file: source === "embedded" ? null : conf.file,
+    host_file: hostFileOf(conf),
     pf: ph.pf,
     vf_count: ph.vfs.length,
     paths: [...new Set(paths)].map((name) => {

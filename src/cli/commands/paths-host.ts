@@ -19,7 +19,13 @@ import { parseSelector } from "../../nic/pci.ts";
 import { readState } from "../../nic/state.ts";
 import { loopbackUnreachable } from "../../paths/loopback-reach.ts";
 import { enginePath, vfRolesOf } from "../../paths/path-graphs.ts";
-import { type PathConfig, type PathHost, pathHostFromState, vfSettingsOf } from "../../paths/setup.ts";
+import {
+  type PathConfig,
+  type PathHost,
+  pathHostFromState,
+  secondPortMissing,
+  vfSettingsOf,
+} from "../../paths/setup.ts";
 import type { CommandContext } from "../context.ts";
 
 /**
@@ -32,7 +38,7 @@ import type { CommandContext } from "../context.ts";
 export async function stateConfig(
   command: "paths" | "ping",
   values: { host?: unknown; config?: unknown },
-  ctx: CommandContext,
+  ctx: Pick<CommandContext, "stateDir" | "stateSource">,
 ): Promise<PathConfig | undefined> {
   if (values.host !== true) return undefined;
   const source = ctx.stateSource;
@@ -123,6 +129,10 @@ export function checkStateHost(conf: PathConfig, runs: PathRun[]): PathHost {
     const unreachable = path ? loopbackUnreachable(path, ph) : null;
     if (unreachable) throw new UserError("E_CONFIG", unreachable);
     const second = ph.host.pf(SECOND_PORT);
+    const missing = path
+      ? secondPortMissing(ph, path.nic, p, `the simulated host (${conf.file})`)
+      : undefined;
+    if (missing) throw new UserError("E_CONFIG", missing);
     if (enginePath(p)?.nic.port === "second" && second && second.vfs.length > 0)
       throw new UserError(
         "E_CONFIG",

@@ -21,9 +21,11 @@ import {
   type PathHost,
   pathLinkGbps,
   portOf,
+  secondPortMissing,
   setupHost,
   TALK_IOVCTL_CONF,
   vfSettingsOf,
+  wholePfRefusal,
 } from "../../paths/setup.ts";
 import {
   averageSize,
@@ -329,7 +331,7 @@ export function checkHostLeavingOut(
 
 /** The VFs of an iovctl.conf, created on a fresh in-memory host (a kernel refusal: located). */
 function setupConfigHost(conf: PathConfig): PathHost {
-  return setupHost(conf.text, conf.file, undefined, conf.fromFile === true);
+  return setupHost(conf.text, conf.file, conf.host?.spec, conf.fromFile === true, conf.host?.file);
 }
 
 /** Refuses the first of `paths` (names of ENGINE_PATHS, or any EnginePath) that needs a VF the
@@ -361,6 +363,12 @@ export function checkConfigPaths(ph: PathHost, conf: PathConfig, paths: Array<st
     // VF-to-VF loopback between VFs the NIC's switch cannot connect (their VLANs...) carries nothing.
     const unreachable = path ? loopbackUnreachable(path, ph, "file") : null;
     if (unreachable) throw new UserError("E_CONFIG", `${conf.file}: ${unreachable}`);
+    // Whole-PF passthrough: of a PF the host lacks, or of the PF whose VFs the file made.
+    const hostName = conf.host ? `the host of host file ${conf.host.file}` : "the embedded default host";
+    const missing = path ? secondPortMissing(ph, path.nic, p, hostName) : undefined;
+    if (missing) throw new UserError("E_CONFIG", missing);
+    const whole = path ? wholePfRefusal(ph, path.nic, p, conf.file) : undefined;
+    if (whole) throw new UserError("E_CONFIG", whole);
   }
 }
 
@@ -440,7 +448,8 @@ export function defaultWorkers(cores: number): number {
   return Math.max(1, Math.min(2, cores));
 }
 
-/** `hostConf`: the saved host to measure (--state DIR, paths-host.ts) instead of -f/the talk's. */
+/** `hostConf`: the configuration runConfig chose (paths-source.ts: --host, or -f/the talk's on the
+ *  state's host file); without it, -f/the talk's on the embedded default host. */
 export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?: PathConfig): PathsOptions {
   const v = values as Record<string, string | undefined> & { path?: string[] };
   const direction = (v.direction ?? "rx") as Direction;
@@ -610,6 +619,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       { named: `-f ${v.config}`, file: v.config },
       { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
       { named: `--pcap ${v.pcap}`, file: v.pcap },
+      { named: "the simulated host's state, which the run reads", file: conf.stateFile },
     ]),
     config: conf,
     notes,

@@ -22,7 +22,7 @@ import { nameCaptureFile } from "../../traffic/replay.ts";
 import type { CommandContext } from "../context.ts";
 import { faultExit } from "../fault-exit.ts";
 import { defineCommand } from "../registry.ts";
-import { reportConfig, stateConfig } from "./paths-host.ts";
+import { reportConfig } from "./paths-host.ts";
 import {
   commandOptions,
   DEFAULTS,
@@ -32,6 +32,7 @@ import {
   type Values,
 } from "./paths-options.ts";
 import { runPaths } from "./paths-run.ts";
+import { runConfig } from "./paths-source.ts";
 
 const ENCAP_LIST = ENCAPS.join(", ");
 
@@ -64,19 +65,23 @@ passthrough 10 GbE); when they differ the header names each link (docs/paths.md)
 Every figure is simulated; one separate line says how fast the simulator ran (wall clock).
 How to read the output, question by question: docs/questions.md; the method: docs/experiments.md.
 
-paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
-             those the configuration has no VF for are left out with a note, named ones refused;
-             a run left with no path, by this or --partitions/--window, is refused)
+--path LIST  comma-separated, of:
+             ${PATH_NAMES.slice(0, 5).join(", ")},
+             ${PATH_NAMES.slice(5).join(", ")}
+             (default: every path the direction has; those the configuration has no VF for
+             are left out with a note, named ones refused; a run left with no path, by this
+             or --partitions/--window, is refused)
 --direction  rx (default): the wire sends to a consumer on this host; tx: the consumer sends to
              the wire (vf-loopback: jail -> VM inside the NIC); both: the two at once. A
              transmit-only path (vf-loopback) runs tx under 'both', a forwarding path
              (jail-epair-fwd, bridge-epair-fwd: no consumer, frames go back out) rx, with a note
 --size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
              default ${"64,512,1518"}
---rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps, Gbps (Layer 1) or % of
-             the path's line rate, e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR: the output gives what that load
-             measured, and a note where the load is more than the path sustains (a resource
-             busy all the trial, or its work for the frames offered longer than the trial)
+--rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps,
+             Gbps (Layer 1) or % of the path's line rate, e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR:
+             the output gives what that load measured, and a note where the load is more than
+             the path sustains (a resource busy all the trial, or its work for the frames
+             offered longer than the trial)
 --arrival    constant (default) or poisson inter-arrival times (seeded)
 --trial-ms N virtual time each trial offers traffic for. Default: 1 ms search trials, then
              final trials of 1 ms + (frames the path's queues hold) / (the resolution step),
@@ -98,8 +103,10 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              raised, with a note
 --flows N    flows (distinct 5-tuples) the generated frames are spread over, 1..65535 (default 64)
 --proto P    udp (default), tcp or icmp
--f, --config FILE  iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the talk's, embedded);
-             the VFs are created on a fresh in-memory host: your saved state is not touched
+-f, --config FILE  iovctl.conf whose VFs the jail-vf / vm-vf paths use (default: the
+             talk's, embedded); the VFs are created on a fresh in-memory copy of the host
+             the state describes (the embedded default, or your iovsim reset --host FILE):
+             its VFs are not read, and the state is not written
 --host       instead, the VFs that exist on the simulated host now (its state in --state DIR,
              else $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or
              iovctl -C, of the first PF that has VFs (a note names other PFs with VFs):
@@ -111,8 +118,8 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              bottleneck), and a path through a VF with 'state disable' carries nothing: left out
              with a note, refused when named; so is vf-loopback between VFs the NIC's switch
              cannot connect (its own forwarding decision: e.g. different port VLANs). Read only;
-             exclusive with -f. Without --host, --state only says where the state lives and the run does not read it (docs/linux-mode.md,
-             Measuring what you configured)
+             exclusive with -f. Without --host, only the host file the state names is read
+             (docs/linux-mode.md, Measuring what you configured)
 --pcap F     replay a pcap/pcapng capture (F - : standard input; it and a FIFO or <(tcpdump ...)
              are copied to a private temporary file that the worker threads read, removed
              when the run ends) instead of generated frames: from the wire to each
@@ -151,10 +158,10 @@ paths:       ${PATH_NAMES.join(", ")} (default: every path the direction has;
              on the wire keeps at most N frames sent and not yet read by the application, sending
              up to --rate (default 100 % of line rate); one load point per path (no search, so
              no --precision or --pdr-loss; --trial-ms, not --count), receive only; the delivered
-             rate is what the receiver sustains, and nothing is lost by construction. Paths without a sender on
-             the wire or a consumer on a CPU (virtio-tap, jail-epair-fwd, bridge-epair-fwd) are refused when
-             named, left out with a note otherwise. The JSON says "load": {"loop": "closed",
-             "window": N}
+             rate is what the receiver sustains, and nothing is lost by construction. Paths
+             without a sender on the wire or a consumer on a CPU (virtio-tap, jail-epair-fwd,
+             bridge-epair-fwd) are refused when named, left out with a note otherwise. The
+             JSON says "load": {"loop": "closed", "window": N}
 --json       machine-readable report (docs/paths-json.md); --csv one line per load point
 --html FILE  also write one self-contained HTML report (charts as SVG, no network; docs/reports.md)
 --chart      below the table, each path's latency (p50/p90/p99/p99.9, log scale) against the
@@ -198,7 +205,7 @@ export const command = defineCommand({
 
 /** The paths command on options whose --pcap (if any) names a file. */
 async function pathsCommand(v: Values, args: string[], ctx: CommandContext): Promise<number> {
-  const o = parsePathsOptions(v, DEFAULTS, await stateConfig("paths", v, ctx));
+  const o = parsePathsOptions(v, DEFAULTS, await runConfig("paths", v, ctx));
   if (o.json && o.csv) {
     ctx.err("iovsim: --json and --csv are exclusive\n");
     return 1;

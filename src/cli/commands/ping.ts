@@ -15,7 +15,8 @@ import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "..
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
-import { reportConfig, stateConfig } from "./paths-host.ts";
+import { hostFileOf } from "./paths-configuration.ts";
+import { reportConfig } from "./paths-host.ts";
 import {
   checkHost,
   commandOptions,
@@ -25,9 +26,9 @@ import {
   PATH_NAMES,
   parsePathNames,
   RENAMED,
-  readConfig,
   type Values,
 } from "./paths-options.ts";
+import { runConfig } from "./paths-source.ts";
 import { pingCount, pingIntervalMs } from "./ping-numbers.ts";
 import { pingPart, runPing } from "./ping-run.ts";
 
@@ -37,17 +38,19 @@ const PING_PATHS = PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).inclu
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
                    [-f iovctl.conf | --host] [--seed N] [--json | --csv] [--html FILE]
 
-Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through a path in the simulator, in
-virtual time: out through the consumer's driver, the NIC's Tx ring and the switch's transmit
-side to the wire, where an echo responder answers; the reply comes back through the switch's
-receive side to the consumer, which checks it (ICMP type, id, sequence, checksum, payload).
-One echo every --interval-ms of virtual time (default 1000, as ping(8)): an idle pinger, so each
-round trip pays the idle wake-up paths. After the last request it waits, as ping(8) does, up to
-10 s (virtual) for the replies still in flight; with an interval shorter than the round trip,
-replies one poll hands over together each get their group's mean RTT (a note says so). Times
-are simulated; a last line reports how fast the simulator ran (wall clock).
+Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through a path in the
+simulator, in virtual time: out through the consumer's driver, the NIC's Tx ring and the
+switch's transmit side to the wire, where an echo responder answers; the reply comes back
+through the switch's receive side to the consumer, which checks it (ICMP type, id, sequence,
+checksum, payload). One echo every --interval-ms of virtual time (default 1000, as ping(8)): an
+idle pinger, so each round trip pays the idle wake-up paths. After the last request it waits, as
+ping(8) does, up to 10 s (virtual) for the replies still in flight; with an interval shorter
+than the round trip, replies one poll hands over together each get their group's mean RTT (a
+note says so). Times are simulated; a last line reports how fast the simulator ran (wall clock).
 
--f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded)
+-f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded), created
+             on a fresh in-memory copy of the host the state describes (the embedded default,
+             or your iovsim reset --host FILE); the state is not written
 --host       instead, the VFs on the simulated host now (its state in --state DIR, else
              $IOVSIM_STATE, else the default), made with sysfs / ip link / devlink or iovctl -C:
              the jail's is the first VF not 'passthrough : true' with its driver (VF 0), the
@@ -120,13 +123,14 @@ export const command = defineCommand({
     const count = pingCount(v.count as string | undefined, 5, 1_000_000);
     const intervalMs = pingIntervalMs(v["interval-ms"] as string | undefined, 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
-    const conf = (await stateConfig("ping", v, ctx)) ?? readConfig(v.config as string | undefined);
+    const conf = await runConfig("ping", v, ctx);
     checkHost(conf, [{ path, direction: "both" }]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
     const format = outputFormat("ping", v);
     const html = htmlFile(v.html as string | undefined, [
       { named: `-f ${v.config}`, file: v.config as string | undefined },
       { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },
+      { named: "the simulated host's state, which the run reads", file: conf.stateFile },
     ]);
     await ensureKernels();
     const started = performance.now();
@@ -146,6 +150,7 @@ export const command = defineCommand({
         version: await toolVersion(),
         profile: { name: profile.name, origin: profile.origin },
         config: conf.file,
+        hostFile: hostFileOf(conf),
         count,
         intervalMs,
         seed,
@@ -165,7 +170,7 @@ export const command = defineCommand({
     const drops = Object.entries(j.conservation.dropped);
     if (j.received < j.transmitted && drops.length > 0 && format !== "json") {
       const where = drops.map(([why, n]) => `${why} ${n}`).join(", ");
-      const note = `${j.transmitted - j.received} of ${j.transmitted} echoes got no reply; frames dropped on the path (simulated): ${where}`;
+      const note = `${j.transmitted - j.received} of ${j.transmitted} ${j.transmitted === 1 ? "echo" : "echoes"} got no reply; frames dropped on the path (simulated): ${where}`;
       if (format === "text") ctx.out(`note: ${note}\n`);
       else ctx.err(`iovsim: note: ${note}\n`);
     }

@@ -2,13 +2,16 @@
 // experiment would refuse (an unknown option, a bad axis value) is a usage error at plan time,
 // not hours of failed points on a batch engine. The options are parsed as the experiment parses
 // them; nothing is simulated.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { UserError } from "../../errors.ts";
 import { optionText, type SweepPlan, type SweepPoint } from "../../sweep/plan.ts";
 import { type AxisValue, optionLocation, type SweepFile } from "../../sweep/spec.ts";
 import { parseArgv } from "../registry.ts";
 import { parseFidelityOptions } from "./fidelity.ts";
 import { loadCommand } from "./index.ts";
-import { parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import { DEFAULTS, parseCommandArgs, parsePathsOptions } from "./paths-options.ts";
+import { runConfig } from "./paths-source.ts";
 import { parseSteeringArgs, traffics } from "./steering.ts";
 
 /** A point runs as a child process with no standard input: a capture must be a file. */
@@ -19,13 +22,27 @@ function noStdin(option: string): UserError {
   );
 }
 
+/** A point runs with a private, empty state directory (src/sweep/execute.ts): the embedded
+ *  default host, no VFs. Checked the same: a directory that does not exist reads as that. */
+const POINT_STATE = {
+  stateDir: join(tmpdir(), `iovsim-sweep-check-${process.pid}-no-state`),
+  stateSource: "option" as const,
+};
+
 /** Parses one point's arguments as its experiment would; throws the experiment's UserError. */
 export async function checkPointArgs(args: readonly string[]): Promise<void> {
   const [experiment, ...rest] = args;
   if (experiment === "paths") {
     const v = parseCommandArgs("paths", rest);
     if (v.pcap === "-") throw noStdin("--pcap -");
-    parsePathsOptions(v);
+    // Each point has a private, empty state (src/sweep/execute.ts): --host would find no VFs.
+    if (v.host === true)
+      throw new UserError(
+        "E_USAGE",
+        "--host: a sweep's points run each on a private, empty simulated host (a sweep never touches yours), so --host has no VFs to measure; give the iovctl.conf instead (config: FILE)",
+      );
+    // The configuration as the point will read it (-f, --host) on the point's own empty state.
+    parsePathsOptions(v, DEFAULTS, await runConfig("paths", v, POINT_STATE));
     return;
   }
   const command = await loadCommand(experiment);
@@ -130,7 +147,14 @@ function culprit(
     .filter(([k]) => new RegExp(`--${k}(?![a-z0-9-])`).test(message))
     .sort((a, b) => b[0].length - a[0].length)[0];
   const byValue = set.find(([, v]) => typeof v !== "boolean" && message.includes(`'${optionText(v)}'`));
-  const hit = byName ?? byValue;
+  // A file the option names, refused at a place inside it (a profile's `extends`, a config's
+  // line): "FILE:LINE:COLUMN: ..." on a line of the message.
+  const byFile = set.find(
+    ([, v]) =>
+      typeof v === "string" &&
+      message.split("\n").some((l) => l.startsWith(`${v}:`) && /^:\d+:\d+:/.test(l.slice(v.length))),
+  );
+  const hit = byName ?? byValue ?? byFile;
   return hit && { name: hit[0], value: hit[1] };
 }
 

@@ -12,7 +12,7 @@ import { runCliPoint } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
 import { chooseShard, parseShardCount, planSweep, type SweepPlan, shardOwners } from "../../sweep/plan.ts";
 import { runShard } from "../../sweep/run.ts";
-import { readSweepFile } from "../../sweep/spec.ts";
+import { readSweepFile, TAKES_SEED } from "../../sweep/spec.ts";
 import { pointsDir } from "../../sweep/store.ts";
 import { toolVersion as version } from "../../version.ts";
 import type { CommandContext } from "../context.ts";
@@ -66,6 +66,26 @@ const SUBCOMMAND_FOOTER = "\nThe sweep file, shards, batch launchers and results
 const HELP_WIDTH = 100;
 
 /**
+ * An option that takes one value: given twice, commander would keep the last in silence (a
+ * batch script that appends `--shard` to a line that has one runs the wrong shard): refused,
+ * naming the option.
+ */
+function oneValue(where: string, flags: string, description: string): Option {
+  const name = flags.split(" ")[0]!;
+  return new Option(flags, description).argParser((v: string, prev: unknown) => {
+    if (prev !== undefined)
+      throw usageError(where, `option '${name}' given twice ('${prev}' and '${v}'); it takes one value`);
+    return v;
+  });
+}
+
+/** A file or directory operand given as '' names nothing (it would read the working directory). */
+function operand(where: string, what: string, v: string): string {
+  if (v === "") throw usageError(where, `the ${what} is an empty string`);
+  return v;
+}
+
+/**
  * The sweep program (commander subcommands). `status.code` is the exit status the actions set;
  * `status.where` the (sub)command being parsed, for error messages.
  */
@@ -89,12 +109,18 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .command("plan")
     .argument("<file>", "sweep file")
     .option("--json", "print {count, points: [...]} as JSON")
-    .option("--shards <n>", "also show how N shards would split the points (default: no split shown)")
+    .addOption(
+      oneValue(
+        "sweep plan",
+        "--shards <n>",
+        "also show how N shards would split the points (default: no split shown)",
+      ),
+    )
     .option("--no-calibrate", "skip the calibration run (no wall-time estimate)")
     .description("list the points, their count, their relative cost and a wall-time estimate")
     .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (file: string, o: { json?: boolean; shards?: string; calibrate: boolean }) => {
-      const f = readSweepFile(file);
+      const f = readSweepFile(operand("sweep plan", "sweep file", file));
       const plan = planSweep(f);
       await checkPlan(plan, f);
       const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
@@ -140,8 +166,10 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         const shard = o.shards === undefined ? "" : `  shard ${shardOf.get(p.index)}`;
         const est = estimate(p.cost);
         const time = est === undefined ? "" : `  ~${est} s`;
+        // fidelity takes no --seed (its cases fix their own): no seed shown that nothing uses.
+        const seed = TAKES_SEED[plan.experiment] ? `  seed ${p.seed}` : "";
         ctx.out(
-          `  ${String(p.index).padStart(4)}  ${coords}  seed ${p.seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
+          `  ${String(p.index).padStart(4)}  ${coords}${seed}  cost ${((p.cost / total) * 100).toFixed(1)} %${time}${shard}\n`,
         );
       }
       for (const sh of shards ?? [])
@@ -165,20 +193,41 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
   program
     .command("run")
     .argument("<file>", "sweep file")
-    .requiredOption("--out <dir>", "results directory (shared by every shard; required)")
-    .option(
-      "--shard <k/n>",
-      "run the K-th of N shards (default: from the batch engine's environment, else 0/1)",
+    .addOption(
+      oneValue(
+        "sweep run",
+        "--out <dir>",
+        "results directory (shared by every shard; required)",
+      ).makeOptionMandatory(),
     )
-    .option(
-      "--workers <n>",
-      "worker threads each point's experiment uses (default: the experiment's own, min(2, cores))",
+    .addOption(
+      oneValue(
+        "sweep run",
+        "--shard <k/n>",
+        "run the K-th of N shards (default: from the batch engine's environment, else 0/1)",
+      ),
     )
-    .description("run one shard; points already done in DIR are skipped")
+    .addOption(
+      oneValue(
+        "sweep run",
+        "--workers <n>",
+        "paths sweeps only: worker threads each point uses, 1..64 (default: min(2, cores)); steering and fidelity take none",
+      ),
+    )
+    .summary("run one shard; points already done in DIR are skipped, failed ones run again")
+    .description(
+      "run one shard; points already done in DIR are skipped, failed ones run again (the same command resumes or retries). The sweep is first checked as sweep plan checks it (a point its experiment would refuse: exit 1, nothing run). Each option takes one value, given once",
+    )
     .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (file: string, o: { out: string; shard?: string; workers?: string }) => {
-      const f = readSweepFile(file);
+      const f = readSweepFile(operand("sweep run", "sweep file", file));
       const plan = planSweep(f);
+      // As sweep plan: a point its experiment would refuse is refused now, located, before
+      // DIR is created or any point runs (not a failed point per refusal, hours later).
+      await checkPlan(plan, f);
+      // '' names no directory: the results would land in the working directory.
+      if (o.out === "")
+        throw usageError("sweep run", "option '--out' needs a directory, not an empty string");
       // Checked before anything is written or said: a shard from the batch engine's
       // environment out of range created DIR/sweep.json and announced 'shard 5/2' first.
       const shard = chooseShard(o.shard, process.env);
@@ -225,17 +274,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .argument("<dir>", "results directory")
     .option("--json", "the merged results as JSON (default)")
     .option("--csv", "one row per point (and path) as CSV")
-    .addOption(
-      new Option("--html <file>", "write an HTML report").argParser((v: string, prev: unknown) => {
-        // A second --html would silently win over the first, as in every other command: refused.
-        if (prev !== undefined)
-          throw usageError(
-            "sweep merge",
-            `option '--html' given twice ('${prev}' and '${v}'); it takes one value`,
-          );
-        return v;
-      }),
-    )
+    .addOption(oneValue("sweep merge", "--html <file>", "write an HTML report"))
     .option("--partial", "merge even with points missing (they are listed)")
     .description("gather every point into one table; refuses mixed sweeps or tool versions")
     .addHelpText("after", SUBCOMMAND_FOOTER)
@@ -245,6 +284,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       // the results the merge reads.
       const html = htmlOutputFile(o.html);
       if (html !== undefined) refuseHtmlInResults(html, dir);
+      operand("sweep merge", "results directory", dir);
       const { merged, missing, plan, text, speeds } = await mergeSweep(dir, { partial: o.partial });
       if (missing.length > 0)
         ctx.err(
@@ -289,7 +329,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
     .description("done, missing and failed points, with each failure's message")
     .addHelpText("after", SUBCOMMAND_FOOTER)
     .action(async (dir: string, o: { json?: boolean }) => {
-      const st = await sweepStatus(dir);
+      const st = await sweepStatus(operand("sweep status", "results directory", dir));
       if (o.json) {
         const { text: _t, ...manifest } = st.manifest;
         ctx.out(
