@@ -638,6 +638,7 @@ export const command = defineCommand({
         counters: switchReportCounters(j),
         notes: switchNotes(j, opts.conf, runNotes),
         config: { file: opts.conf, text: readFileSync(opts.conf, "utf8") },
+        prices_nothing: true,
       });
       ctx.err(`iovsim: wrote ${opts.html}\n`);
     }

@@ -676,7 +676,9 @@ function configurationSection(input: ReportInput): Section | null {
     parts.push(p(`Cost profile: ${input.profile} (its constants were not included in this report's input).`));
   }
   if (parts.length === 0) return null;
-  return { id: "configuration", title: "Configuration and cost profile", badge: null, parts };
+  // No cost profile in the input (switch prices nothing): the title names only what is shown.
+  const title = prof || input.profile ? "Configuration and cost profile" : "Configuration";
+  return { id: "configuration", title, badge: null, parts };
 }
 
 function reproduceSection(input: ReportInput): Section {
@@ -692,7 +694,9 @@ function reproduceSection(input: ReportInput): Section {
     badge: null,
     parts: [
       p(
-        "This command, run with the same tool version, configuration, cost profile and seed (below; the command's defaults are this version's), gives the same simulated figures:",
+        input.prices_nothing
+          ? "This command, run with the same tool version, configuration and input files (the command's defaults are this version's), gives the same counts:"
+          : "This command, run with the same tool version, configuration, cost profile and seed (below; the command's defaults are this version's), gives the same simulated figures:",
       ),
       { html: `<pre class="wrap command"><code>${escapeHtml(input.command)}</code></pre>` },
       p(lines.join(" · ")),

@@ -278,6 +278,9 @@ export const ReportInputSchema = z.object({
     .optional(),
   config: z.object({ file: z.string().min(1), text: z.string() }).optional(),
   cost_profile: CostProfileSchema.optional(),
+  /** True for a run that times and prices nothing (switch: counts of the NIC's switch on the
+   *  frames given): the report then says so instead of naming a cost profile. */
+  prices_nothing: z.boolean().optional(),
   /** Injected faults (--inject-fault): one line each saying what it did. */
   faults: z.array(z.string()).optional(),
   /** The run's notes (`paths --json` notes: what qualifies its figures, e.g. the trial that
