@@ -20,7 +20,13 @@ import {
   steeringJson,
   steeringTable,
 } from "../../report/steering-table.ts";
-import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
+import {
+  allFilteredText,
+  type MatrixOptions,
+  parseStrategies,
+  runMatrix,
+  type SteeringResult,
+} from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
 import { portRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { mixFrameSize, mixFrameSizeNote } from "../../steering/frame-size.ts";
@@ -533,13 +539,18 @@ export const command = defineCommand({
       o.symmetric
         ? `symmetric hashing (${o.symmetric}) on outer-rss, inner-rss and flow-rules' fallback`
         : "",
+      ...allFilteredNotes(m.results),
     ].filter((s) => s !== "");
     if (o.html) {
       const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
-      // Runs that were skipped (NIC limits) or found no lossless load have nothing to chart.
+      // Runs that were skipped (NIC limits) or found no lossless load have nothing to chart: the
+      // page lists them with the reason, as the terminal's table does.
       const results = m.results
         .filter((r) => r.skipped === null && r.per_queue.length > 0)
         .map((r) => ({ ...r, traffic: r.traffic }));
+      const notSimulated = m.results
+        .filter((r) => r.skipped !== null)
+        .map((r) => ({ strategy: r.strategy, traffic: r.traffic, queues: r.queues, reason: r.skipped! }));
       await writeHtmlReport(o.html, {
         title: "iovsim steering",
         version: pkg.version,
@@ -553,7 +564,8 @@ export const command = defineCommand({
           // NDR: zero loss; steering searches no PDR.
           ...(o.ndr ? { precision_of_line_rate: o.precision / 100 } : {}),
         },
-        steering: { results },
+        steering: { results, not_simulated: notSimulated },
+        notes,
         simulator: {
           frames: m.simulator.frames,
           simulations: m.simulator.simulations,
@@ -617,6 +629,19 @@ export const command = defineCommand({
     return faultExit(o.faults, ctx);
   },
 });
+
+/**
+ * A --rate row whose every frame the NIC's filters dropped has figures (all 0 delivered) but no
+ * NDR: one note per mix says why (a row without --rate is skipped with the same reason in its
+ * row, so it gets no note: said once).
+ */
+export function allFilteredNotes(results: readonly SteeringResult[]): string[] {
+  const byMix = new Map<string, string>();
+  for (const r of results)
+    if (r.all_filtered && r.skipped === null && !byMix.has(r.traffic))
+      byMix.set(r.traffic, `${r.traffic}: ${allFilteredText(r.drops)}`);
+  return [...byMix.values()];
+}
 
 /**
  * The --mix list, split at its commas, except a comma inside a capture's file name: a piece

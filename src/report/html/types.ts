@@ -264,7 +264,23 @@ export const ReportInputSchema = z.object({
   paths: z.array(PathResultSchema).optional(),
   ping: z.array(PingResultSchema).optional(),
   simulator: SimulatorSpeedSchema.optional(),
-  steering: z.object({ results: z.array(SteeringResultSchema) }).optional(),
+  steering: z
+    .object({
+      results: z.array(SteeringResultSchema),
+      /** Rows with nothing to chart (NIC limits, no lossless load, every frame filtered), each
+       *  with the reason the terminal's table gives in its row. */
+      not_simulated: z
+        .array(
+          z.object({
+            strategy: z.string().min(1),
+            traffic: z.string().min(1),
+            queues: z.number().int().positive(),
+            reason: z.string().min(1),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
   counters: SwitchCountersSchema.optional(),
   fidelity: z
     .object({
