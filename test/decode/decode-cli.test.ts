@@ -150,8 +150,14 @@ describe("decode errors", () => {
     expect(r.code).toBe(1);
     expect(r.out.trim().split("\n")).toHaveLength(1);
     expect(r.err).toBe(
-      `iovsim: ${p}: record caplen ${vx.length} exceeds the ${vx.length - 3} bytes left in the file at byte ${24 + 16 + vx.length} (after 1 good frames)\n`,
+      `iovsim: ${p}: record caplen ${vx.length} exceeds the ${vx.length - 3} bytes left in the file at byte ${24 + 16 + vx.length} (after 1 good frame)\n`,
     );
+  });
+  // "1 frames" in the summary line (a one-frame capture is common: one PPPoE PADI).
+  it("counts one frame in the singular", async () => {
+    const r = await run("decode", capture("one.pcap", [vx]));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim().split("\n").at(-1)).toBe("1 frame");
   });
   it("end to end through bin/iovsim.js", () => {
     const f = capture("e2e.pcap", [vx]);

@@ -80,7 +80,9 @@ export const command = defineCommand({
   operands: "any",
   async run({ opts, operands }, ctx) {
     const { file, json, vxlanPorts } = decodeArgs(opts, operands);
-    const cannotRead = (e: unknown) => new UserError("E_CAPTURE", `${file}: ${readFailure(e)}`);
+    // Standard input is named in words, as the reader's own messages name it (not '-').
+    const cannotRead = (e: unknown) =>
+      new UserError("E_CAPTURE", `${file === "-" ? STDIN_NAME : file}: ${readFailure(e)}`);
     let fd: number;
     try {
       fd = file === "-" ? 0 : openSync(file, "r"); // "-": standard input (tcpdump -w - | ...)
@@ -140,7 +142,7 @@ export const command = defineCommand({
       if (e instanceof CaptureFormatError) {
         throw new UserError(
           "E_CAPTURE",
-          frames > 0 ? `${e.message} (after ${frames} good frames)` : e.message,
+          frames > 0 ? `${e.message} (after ${frames} good frame${frames === 1 ? "" : "s"})` : e.message,
         );
       }
       throw e;
@@ -149,7 +151,7 @@ export const command = defineCommand({
     if (fd !== 0) closeSync(fd);
     if (!json) {
       ctx.out(
-        `${frames} frames${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${droppedSummary(droppedByReason)}\n`,
+        `${frames} frame${frames === 1 ? "" : "s"}${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${droppedSummary(droppedByReason)}\n`,
       );
     }
     return 0;
