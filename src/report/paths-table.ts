@@ -99,7 +99,7 @@ function describeReplay(r: NonNullable<PathsJson["replay"]>, direction: PathsJso
     `Replaying ${r.file} (${r.format}): ${r.frames} of ${r.records} records as frames, looped, ${pacing}; ${to}` +
     `${r.promisc.length > 0 ? `; promiscuous: ${r.promisc.join(", ")}` : ""}` +
     `${dropped.length > 0 ? `; not replayed: ${dropped.join(", ")}` : ""}` +
-    `${r.snaplen_cut > 0 ? `; ${r.snaplen_cut} frames cut by the capture's snaplen (sent as captured)` : ""}.\n`
+    `${r.snaplen_cut > 0 ? `; ${r.snaplen_cut} frame${r.snaplen_cut === 1 ? "" : "s"} cut by the capture's snaplen (sent as captured)` : ""}.\n`
   );
 }
 

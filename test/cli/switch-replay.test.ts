@@ -50,6 +50,30 @@ describe("switch: replaying a foreign capture", () => {
     expect(r.out).toContain("--promisc PORT");
   });
 
+  // It said "all 1 wire frames were dropped ... their destination MACs match".
+  it("one foreign frame: said in the singular", async () => {
+    const one = join(tmp, "one.pcap");
+    const frame = eth({ dst: "02:99:00:00:00:01", src: "02:99:00:00:00:02" }).ipv4().udp().build();
+    writeFileSync(
+      one,
+      encodeCapture([{ ts: 0n, data: frame, origLen: frame.length, iface: 0, linktype: 1 }]),
+    );
+    const r = await iovsim([
+      "--state",
+      join(tmp, "state"),
+      "switch",
+      "-f",
+      ixl,
+      "--in",
+      `wire=${one}`,
+      "--json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(
+      "iovsim: note: the one wire frame was dropped by the MAC filter (l2-filter): its destination MAC matches no PF or VF of",
+    );
+  });
+
   for (const engine of ["wasm", "reference"]) {
     it(`--rewrite-dst VF-0 delivers every frame to VF-0 (${engine})`, async () => {
       const r = await sw(ixl, "--rewrite-dst", "VF-0", "--engine", engine);

@@ -540,7 +540,7 @@ function switchNotes(j: SwitchJson, conf: string, refused: string[]): string[] {
   const filtered = j.frame_drops["l2-filter"] ?? 0;
   if (wireIn && wireIn.offered > 0 && filtered === wireIn.offered)
     notes.push(
-      `all ${filtered} wire frames were dropped by the MAC filter (l2-filter): their destination MACs match no PF or VF of ${conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)`,
+      `${filtered === 1 ? "the one wire frame was" : `all ${filtered} wire frames were`} dropped by the MAC filter (l2-filter): ${filtered === 1 ? "its destination MAC matches" : "their destination MACs match"} no PF or VF of ${conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)`,
     );
   notes.push(...refused);
   return notes;
@@ -561,7 +561,6 @@ function summaryText(j: SwitchJson, opts: SwitchArgs, refused: string[], ctx: Co
   if (reasons.length) ctx.out(`frame drops: ${reasons.join(", ")}\n`);
   if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
   const notes = switchNotes(j, opts.conf, refused);
-  if (notes[0]?.startsWith("all ")) ctx.out(`note: ${notes.shift()}\n`);
   for (const n of notes) ctx.out(`note: ${n}\n`);
   if (opts.out)
     ctx.out(
