@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { linkSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { splitMixes } from "../../src/cli/commands/steering.ts";
@@ -256,6 +256,21 @@ describe("iovsim steering", () => {
     const typo = await cli(["steering", "--mix", `pcap:${pcap},vxaln`, "--strategy", "single"]);
     expect(typo.code).toBe(1);
     expect(typo.err).toMatch(/^iovsim: --mix: unknown mix 'vxaln'/);
+  });
+
+  // pcap:a.pcap,pcap:./a.pcap simulated the one capture twice, as two mixes.
+  it("--mix naming one capture twice (another path, a link, a hard link) is refused", async () => {
+    const dir = tempDir("iovsim-steering-twice-");
+    const a = writeFrames(join(dir, "a.pcap"), [eth({ dst: "02:00:00:00:01:00" }).ipv4().udp().build()]);
+    symlinkSync("a.pcap", join(dir, "sym.pcap"));
+    linkSync(a, join(dir, "hard.pcap"));
+    for (const second of [`${dir}/./a.pcap`, join(dir, "sym.pcap"), join(dir, "hard.pcap")]) {
+      const r = await cli(["steering", "--mix", `pcap:${a},pcap:${second}`, "--strategy", "single"]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        `iovsim: --mix: 'pcap:${second}' is the same capture as 'pcap:${a}' (each item is one case of the run)\n`,
+      );
+    }
   });
 
   it("--mix 'imix, pcap:FILE' (a space after the comma) keeps a comma in FILE's name too", () => {

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } from "../../engine/faults.ts";
 import { UserError } from "../../errors.ts";
+import { sameFileKey } from "../../input-file.ts";
 import { costProfileNames, loadCosts, variantBase } from "../../model/costs.ts";
 import { loadHost, statePath } from "../../nic/index.ts";
 import { getProfile, requireInnerRss } from "../../nic/profile.ts";
@@ -196,6 +197,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (mix !== undefined) {
     o.mixes = splitMixes(mix);
     refuseRepeatedItems(mixOpt, o.mixes);
+    refuseSameCapture(mixOpt, o.mixes);
     for (const m of o.mixes) {
       if (m === "pcap:") throw new UserError("E_USAGE", `${mixOpt}: 'pcap:' needs a file name (pcap:FILE)`);
       if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
@@ -629,6 +631,25 @@ export const command = defineCommand({
     return faultExit(o.faults, ctx);
   },
 });
+
+/**
+ * One capture named twice in --mix (`pcap:a.pcap,pcap:./a.pcap`, a link, a hard link): the same
+ * case simulated twice, as a mix given twice is; refused, naming both items.
+ */
+function refuseSameCapture(option: string, mixes: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const m of mixes) {
+    if (!m.startsWith("pcap:") || m === "pcap:-") continue;
+    const key = sameFileKey(m.slice("pcap:".length).trim());
+    const first = seen.get(key);
+    if (first)
+      throw new UserError(
+        "E_USAGE",
+        `${option}: '${m}' is the same capture as '${first}' (each item is one case of the run)`,
+      );
+    seen.set(key, m);
+  }
+}
 
 /**
  * A --rate row whose every frame the NIC's filters dropped has figures (all 0 delivered) but no

@@ -16,6 +16,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
 import { FileSetWriteError, type FileToReplace, replaceFilesSync } from "../../fs-atomic.ts";
+import { sameFileKey } from "../../input-file.ts";
 import { htmlOutputFile, refuseOutputOverInputs, writeErrorReason } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
@@ -164,15 +165,6 @@ function oneOf<T extends string>(opt: string, v: string | undefined, allowed: re
       `option '${opt}': '${v}' is not ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`,
     );
   return v as T;
-}
-
-/** A file as the file system names it (symbolic links and ./ resolved), or as given if missing. */
-function sameFileKey(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return resolve(file);
-  }
 }
 
 /**
