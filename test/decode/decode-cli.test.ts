@@ -97,6 +97,10 @@ describe("decode --json", () => {
       id: 9,
     });
     expect(JSON.parse((await run("decode", f, "--json", "--vxlan-port=8472")).out).tunnel.id).toBe(9);
+    // 4789, the IANA port, is always VXLAN: naming it is allowed (with another port too).
+    const both = await run("decode", f, "--json", "--vxlan-port", "4789", "--vxlan-port", "8472");
+    expect(both.err).toBe("");
+    expect(JSON.parse(both.out).tunnel.id).toBe(9);
   });
 });
 
@@ -138,6 +142,13 @@ describe("decode errors", () => {
     // A repeatable option's value given twice is a slip: said, not folded away.
     expect((await run("decode", junk, "--vxlan-port", "8472", "--vxlan-port=8472")).err).toBe(
       "iovsim: option '--vxlan-port 8472' is given twice\n",
+    );
+    // One port as two spellings; a comma list read as one bad port ("not a UDP port").
+    expect((await run("decode", junk, "--vxlan-port", "8472", "--vxlan-port", "08472")).err).toBe(
+      "iovsim: option '--vxlan-port 8472' is given twice\n",
+    );
+    expect((await run("decode", junk, "--vxlan-port", "8472,4790")).err).toBe(
+      "iovsim: option '--vxlan-port': '8472,4790' is a list; the option takes one port (repeat it: --vxlan-port 8472 --vxlan-port 4790)\n",
     );
   });
   it("a corrupt record: earlier frames printed, then the error with the byte offset", async () => {

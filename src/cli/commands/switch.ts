@@ -33,7 +33,7 @@ import { canonicalPortName, refusedVfText } from "../../switch/replay-ports.ts";
 import type { PacketRecord } from "../../traffic/capture.ts";
 import { encodeCapture, type WriteFormat } from "../../traffic/capture-io.ts";
 import type { CommandContext } from "../context.ts";
-import { refuseRepeatedValues } from "../list-option.ts";
+import { refuseRepeatedValues, vxlanPortValues } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import {
   type EngineOptions,
@@ -84,8 +84,10 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --per-queue         also write one file per receive queue
   --format F          capture format of the outputs: pcap (default, microsecond timestamps),
                       pcap-ns (nanosecond timestamps) or pcapng
-  --vxlan-port N      also treat UDP destination port N as VXLAN (repeatable, at most 15;
-                      4789 always is), e.g. Linux's 8472, for tunnel-aware RSS (--rss inner)
+  --vxlan-port N      also treat UDP destination port N as VXLAN, e.g. Linux's 8472, for
+                      tunnel-aware RSS (--rss inner): one port per option, repeat it for
+                      more (at most 15); 4789, the IANA port, always is (giving it changes
+                      nothing)
   --engine E          wasm (the Wasm kernels, default) or reference (the TypeScript model);
                       the summary and counters.json name the engine that ran
   --rewrite-dst PORT  replaying a capture taken elsewhere: rewrite the destination MAC of
@@ -211,16 +213,14 @@ function switchArgs(opts: Opts): SwitchArgs {
       "E_USAGE",
       `option '--in': standard input (-) can feed one port, not ${fromStdin.map((i) => i.port).join(" and ")}`,
     );
-  refuseRepeatedValues("--vxlan-port", list("vxlan-port"));
   refuseRepeatedValues("--promisc", list("promisc"));
-  const vxlanPorts: number[] = [];
-  for (const v of list("vxlan-port")) {
-    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
-      throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
-    if (!vxlanPorts.includes(Number(v)) && Number(v) !== 4789) vxlanPorts.push(Number(v));
-    if (vxlanPorts.length > 15)
-      throw new UserError("E_USAGE", "option '--vxlan-port': at most 15 extra VXLAN ports");
-  }
+  const vxlanPorts = vxlanPortValues(list("vxlan-port"));
+  // The NIC model's tunnel-port table has 16 entries, 4789's among them.
+  if (vxlanPorts.length > 15)
+    throw new UserError(
+      "E_USAGE",
+      "option '--vxlan-port': at most 15 extra VXLAN ports (4789 is always one)",
+    );
   // The extra VXLAN ports only tell the parser where an inner packet is, for --rss inner.
   if (list("vxlan-port").length > 0 && opts.rss !== "inner")
     throw new UserError(
