@@ -134,7 +134,10 @@ describe("decode errors", () => {
     expect((await run("decode", junk)).err).toBe(
       `iovsim: ${junk}: not a pcap or pcapng file (magic 0x68656c6c) at byte 0\n`,
     );
-    expect((await run("decode")).err).toMatch(/^iovsim: decode: missing FILE/);
+    // Piping a capture in without '-' (decode < f.pcap) gets the hint.
+    expect((await run("decode")).err).toBe(
+      "iovsim: decode: missing FILE (usage: iovsim decode FILE [--json]; FILE '-' reads standard input)\n",
+    );
     expect((await run("decode", junk, "--vxlan-port", "70000")).err).toBe(
       "iovsim: option '--vxlan-port': '70000' is not a UDP port (1..65535)\n",
     );

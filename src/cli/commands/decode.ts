@@ -48,7 +48,10 @@ function decodeArgs(opts: Opts, operands: string[]): DecodeArgs {
   const [file, extra] = operands;
   if (extra !== undefined) throw new UserError("E_USAGE", `decode: one FILE only ('${extra}' is extra)`);
   if (file === undefined)
-    throw new UserError("E_USAGE", "decode: missing FILE (usage: iovsim decode FILE [--json])");
+    throw new UserError(
+      "E_USAGE",
+      "decode: missing FILE (usage: iovsim decode FILE [--json]; FILE '-' reads standard input)",
+    );
   return { file, json: opts.json === true, vxlanPorts };
 }
 
