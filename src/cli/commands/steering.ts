@@ -547,12 +547,26 @@ export const command = defineCommand({
       const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
       // Runs that were skipped (NIC limits) or found no lossless load have nothing to chart: the
       // page lists them with the reason, as the terminal's table does.
-      const results = m.results
-        .filter((r) => r.skipped === null && r.per_queue.length > 0)
-        .map((r) => ({ ...r, traffic: r.traffic }));
+      // A row that delivered nothing (every frame filtered or dropped at --rate) has no share or
+      // fairness to chart either: the terminal shows '-' there; the page lists it with why.
+      const charted = (r: SteeringResult) =>
+        r.skipped === null && r.per_queue.length > 0 && r.delivered_mpps > 0;
+      const results = m.results.filter(charted).map((r) => ({ ...r, traffic: r.traffic }));
       const notSimulated = m.results
-        .filter((r) => r.skipped !== null)
-        .map((r) => ({ strategy: r.strategy, traffic: r.traffic, queues: r.queues, reason: r.skipped! }));
+        .filter((r) => !charted(r))
+        .map((r) => ({
+          strategy: r.strategy,
+          traffic: r.traffic,
+          queues: r.queues,
+          // At --rate, an all-filtered mix's note says why (once): the row gives its drops.
+          reason:
+            r.skipped ??
+            `no frame delivered at --rate (drops: ${
+              Object.entries(r.drops)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(", ") || "none"
+            })`,
+        }));
       await writeHtmlReport(o.html, {
         title: "iovsim steering",
         version: pkg.version,
