@@ -167,6 +167,20 @@ describe("decode errors", () => {
       `iovsim: ${p}: record caplen ${vx.length} exceeds the ${vx.length - 3} bytes left in the file at byte ${24 + 16 + vx.length} (after 1 good frame)\n`,
     );
   });
+  // An IEEE 802.3 frame (length field, LLC follows): the line named its length an EtherType.
+  it("an 802.3 length is named as one, not as an EtherType", async () => {
+    const llc = Uint8Array.from([
+      ...[2, 0, 0, 0, 0, 0x11, 2, 0, 0, 0, 0, 0x10],
+      0x00,
+      0x26, // length 38
+      ...[0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00],
+      ...new Array(38).fill(0),
+    ]);
+    const r = await run("decode", capture("llc.pcap", [llc]));
+    expect(r.out.split("\n")[0]).toMatch(/ {2}802\.3 length 38 {2}rss 0x00000000/);
+    const j = JSON.parse((await run("decode", capture("llc.pcap", [llc]), "--json")).out);
+    expect(j.eth.length).toBe(38);
+  });
   // "1 frames" in the summary line (a one-frame capture is common: one PPPoE PADI).
   it("counts one frame in the singular", async () => {
     const r = await run("decode", capture("one.pcap", [vx]));
