@@ -74,6 +74,33 @@ describe("switch: replaying a foreign capture", () => {
     );
   });
 
+  // The same capture given as a VF's transmit: anti-spoofing drops every frame, and only the
+  // counters said so (no note, unlike the wire's MAC filter).
+  it("given as a VF's transmit: every frame spoofed, the note says what lets it through", async () => {
+    const argv = ["--state", join(tmp, "state"), "switch", "-f", ixl, "--in", `VF-0=${capture}`, "--json"];
+    const r = await iovsim(argv);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).frame_drops).toEqual({ "mac-spoof": 10 });
+    expect(r.err).toBe(
+      `iovsim: note: all 10 frames VF-0 sent were dropped by anti-spoofing (mac-spoof): their source MACs are not VF-0's. A VF sends only from its own MAC unless its VF-0 section of ${ixl} sets 'mac-anti-spoof: false;'\n`,
+    );
+    // ...and that setting does let them through, to the wire.
+    const open = join(tmp, "no-anti-spoof.conf");
+    writeFileSync(open, 'PF { device: "ixl0"; num_vfs: 1; }\nVF-0 { mac-anti-spoof: false; }\n');
+    const o = await iovsim([
+      "--state",
+      join(tmp, "state"),
+      "switch",
+      "-f",
+      open,
+      "--in",
+      `VF-0=${capture}`,
+      "--json",
+    ]);
+    expect(o.err).toBe("");
+    expect(JSON.parse(o.out).wire_out).toBe(10);
+  });
+
   for (const engine of ["wasm", "reference"]) {
     it(`--rewrite-dst VF-0 delivers every frame to VF-0 (${engine})`, async () => {
       const r = await sw(ixl, "--rewrite-dst", "VF-0", "--engine", engine);

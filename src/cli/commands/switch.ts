@@ -534,6 +534,16 @@ function switchNotes(j: SwitchJson, conf: string, refused: string[]): string[] {
     notes.push(
       `${filtered === 1 ? "the one wire frame was" : `all ${filtered} wire frames were`} dropped by the MAC filter (l2-filter): ${filtered === 1 ? "its destination MAC matches" : "their destination MACs match"} no PF or VF of ${conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)`,
     );
+  // A capture taken elsewhere given as a function's transmit: every frame's source MAC is
+  // another's, so anti-spoofing drops them all. Said with the way out, as for the wire.
+  for (const f of j.functions) {
+    if (f.name === "wire" || f.offered === 0) continue;
+    const spoofed = j.counters.pools[f.name]?.tx_spoofed ?? 0;
+    if (spoofed === f.offered)
+      notes.push(
+        `${spoofed === 1 ? `the one frame ${f.name} sent was` : `all ${spoofed} frames ${f.name} sent were`} dropped by anti-spoofing (mac-spoof): ${spoofed === 1 ? "its source MAC is" : "their source MACs are"} not ${f.name}'s. A VF sends only from its own MAC unless its ${f.name} section of ${conf} sets 'mac-anti-spoof: false;'`,
+      );
+  }
   notes.push(...refused);
   return notes;
 }
