@@ -577,7 +577,8 @@ function countersSection(input: ReportInput): Section | null {
     parts.push({
       html: `<h3 id="notes">Notes</h3>\n<ul>\n${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("\n")}\n</ul>`,
     });
-  return { id: "counters", title: "Counters per VF", badge: null, parts };
+  // Counts of the simulated switch: marked simulated, as the page header says its figures are.
+  return { id: "counters", title: "Counters per VF", badge: "simulated", parts };
 }
 
 function fidelitySection(input: ReportInput): Section | null {
