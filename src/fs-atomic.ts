@@ -89,6 +89,11 @@ export async function removeStaleTemps(dir: string): Promise<number> {
  * with what is there now (undefined: nothing). Throws the stat's errno error (EACCES, ELOOP...).
  */
 function replaceTarget(file: string): { target: string; st: Stats | undefined } {
+  // A name that leads to no regular file (a pipe, a device) is written through as named:
+  // realpath of /dev/stdout on a pipe is /proc/PID/fd/pipe:[N], a name that does not exist,
+  // so the write was staged beside it and failed ('no such directory').
+  const named = statSync(file, { throwIfNoEntry: false });
+  if (named && !named.isFile() && !named.isDirectory()) return { target: file, st: named };
   let target = file;
   try {
     target = realpathSync(file);
@@ -96,6 +101,25 @@ function replaceTarget(file: string): { target: string; st: Stats | undefined } 
     // not there yet (or a dangling link): the name itself is written
   }
   return { target, st: statSync(target, { throwIfNoEntry: false }) };
+}
+
+/**
+ * The descriptor a name of this process's own open files stands for (/dev/stdout, /dev/fd/N,
+ * /proc/self/fd/N), else undefined. Such a name is written through the descriptor: opening it
+ * again fails where it is a socket (ENXIO: a supervisor's or Node's spawn 'pipe' is one).
+ */
+function ownDescriptor(file: string): number | undefined {
+  const named: Record<string, number> = { "/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2 };
+  if (file in named) return named[file];
+  const m = /^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(file);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Writes a target that is no regular file (a pipe, a device) in place, as `> FILE` does. */
+function writeInPlace(target: string, data: string | Uint8Array): void {
+  const fd = ownDescriptor(target);
+  if (fd === undefined) writeFileSync(target, data);
+  else writeFileSync(fd, data);
 }
 
 /**
@@ -109,7 +133,7 @@ function replaceTarget(file: string): { target: string; st: Stats | undefined } 
 export function replaceFileSync(file: string, data: string | Uint8Array): void {
   const { target, st } = replaceTarget(file);
   if (st && !st.isFile() && !st.isDirectory()) {
-    writeFileSync(target, data);
+    writeInPlace(target, data);
     return;
   }
   const tmp = `${target}.${process.pid}.tmp`;
@@ -162,6 +186,9 @@ export function replaceFilesSync(
   files: readonly FileToReplace[],
   write: (path: string, data: string | Uint8Array) => void = writeFileSync,
 ): void {
+  // A target that is one of this process's descriptors is written through it (writeInPlace),
+  // unless a test injected its own write.
+  const writeTarget = write === writeFileSync ? writeInPlace : write;
   const staged: Array<{ tmp: string; target: string; file: string }> = [];
   const inPlace: Array<{ target: string; data: string | Uint8Array; file: string }> = [];
   const removeStaged = () => {
@@ -213,7 +240,7 @@ export function replaceFilesSync(
   try {
     for (const p of inPlace) {
       try {
-        write(p.target, p.data);
+        writeTarget(p.target, p.data);
       } catch (e) {
         throw new FileSetWriteError(p.file, e);
       }

@@ -1,7 +1,8 @@
 // Text inputs a user names (-f iovctl.conf, --profile FILE) are read whole, so only a regular
 // file (or a link to one) is read: a FIFO or a device (/dev/zero never ends) is refused, as
 // libucl refuses it to iovctl -f ("not a regular file"). Directories keep their own message.
-import { statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 
 /** True when `path` exists and is neither a regular file nor a directory. */
 export function isSpecialFile(path: string): boolean {
@@ -44,4 +45,22 @@ export function readErrorReason(e: unknown): string {
 export function readFailure(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return code === "ENOENT" || code === "EISDIR" ? readErrorReason(e) : `cannot read (${readErrorReason(e)})`;
+}
+
+/**
+ * One key per file, whatever path names it: the device and inode of what the path leads to
+ * (`a.pcap`, `./a.pcap`, a symbolic link, a hard link all give one key), else (not there, not
+ * readable) the path resolved. Used to refuse one capture given twice.
+ */
+export function sameFileKey(file: string): string {
+  try {
+    const st = statSync(file);
+    return `ino:${st.dev}:${st.ino}`;
+  } catch {
+    try {
+      return realpathSync(file);
+    } catch {
+      return resolve(file);
+    }
+  }
 }

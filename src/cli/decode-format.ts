@@ -83,7 +83,10 @@ function layersText(l: ParsedLayers): string[] {
       `${v.tpid === 0x8100 ? "vlan" : `tag ${hex16(v.tpid)}`} ${v.vid}${v.pcp ? ` pcp ${v.pcp}` : ""}`,
     );
   if (l.l3) parts.push(`${l.l3.proto} ${l.l3.src} > ${l.l3.dst}${l.l3.fragment ? " frag" : ""}`);
-  else if (l.etherType !== undefined) parts.push(`ethertype ${hex16(l.etherType)}`);
+  // A field of 1500 or less is an IEEE 802.3 length (LLC follows), not an EtherType, as the
+  // JSON's eth.length says: the line printed 'ethertype 0x0026' for a 38-byte LLC frame.
+  else if (l.etherType !== undefined)
+    parts.push(l.etherType <= 1500 ? `802.3 length ${l.etherType}` : `ethertype ${hex16(l.etherType)}`);
   if (l.l4) parts.push(l.l4.sport !== undefined ? `${l.l4.proto} ${l.l4.sport} > ${l.l4.dport}` : l.l4.proto);
   return parts;
 }

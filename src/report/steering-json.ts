@@ -61,6 +61,9 @@ const steeringResult = z.strictObject({
     })
     .optional(),
   conservation_ok: z.boolean(),
+  /** The NIC's filters dropped every frame of the row's trials: no NDR (optional: absent in
+   *  files written before it was reported). */
+  all_filtered: z.boolean().optional(),
   /** With --inject-fault: what each fault did in this row's simulation. */
   faults: z.array(faultRecord).optional(),
 });

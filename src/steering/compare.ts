@@ -87,6 +87,10 @@ export interface SteeringResult {
     dispatcher: number | null;
   };
   conservation_ok: boolean;
+  /** The NIC's filters dropped every frame of this row's trials: no load reaches a core, so
+   *  there is no NDR (a row without --rate is skipped with the reason; with it, a note says so).
+   *  runMatrix always sets it; optional for rows built elsewhere (sweep merges, tests). */
+  all_filtered?: boolean;
   /** Injected faults and what each did in the simulation these figures come from. */
   faults?: FaultRecord[];
 }
@@ -122,6 +126,7 @@ function fromSim(r: SteeringSim) {
     },
     bottleneck: r.bottleneck,
     conservation_ok: r.conservation.ok,
+    all_filtered: r.allFiltered,
     ...(r.faults ? { faults: r.faults } : {}),
   };
 }
@@ -256,7 +261,9 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           const s = searchNdr(scenario, o.linkGbps, o.precision, sim);
           // Whole frames per second: line rate passing came back as Math.round(line rate),
           // up to half a frame per second (and 10.0000003 Gbit/s) above it.
-          ndrPps = Math.min(s.ndrPps, s.linePps);
+          // No lossless load (no trial passed, e.g. the filters took every frame): no NDR, null
+          // as with --no-ndr (docs/steering-json.md), not an NDR of 0 Mpps.
+          ndrPps = s.atNdr ? Math.min(s.ndrPps, s.linePps) : null;
           atNdr = s.atNdr;
           linePps = s.linePps;
           sims += s.trials.length;
@@ -278,7 +285,12 @@ export function runMatrix(o: MatrixOptions): MatrixResult {
           ...base,
           skipped: null,
           ...(shown ? fromSim(shown) : empty()),
-          ...(atRate === null && atNdr === null ? { skipped: noLosslessLoad(lastSim) } : {}),
+          ...(atRate === null && atNdr === null
+            ? {
+                skipped: noLosslessLoad(lastSim),
+                all_filtered: (lastSim as SteeringSim | null)?.allFiltered ?? false,
+              }
+            : {}),
           ndr_mpps: ndrPps === null ? null : ndrPps / 1e6,
           ndr_gbps: ndrPps === null ? null : l1Gbps(ndrPps, frameBytes),
           line_rate_mpps: linePps / 1e6,
@@ -326,6 +338,7 @@ function empty(): Omit<SteeringResult, "strategy" | "traffic" | "queues" | "skip
     rules: null,
     at: "ndr",
     conservation_ok: true,
+    all_filtered: false,
   };
 }
 
@@ -355,8 +368,14 @@ export const DEFAULT_STEERING = {
 /** Why a row has no NDR: no lossless load, or (the last trial says) no frame the NIC let through. */
 function noLosslessLoad(last: SteeringSim | null): string {
   if (!last?.allFiltered) return "no lossless load found";
-  const drops = Object.entries(last.drops)
+  return allFilteredText(last.drops);
+}
+
+/** What a row whose every frame the NIC's filters dropped says (its skipped reason, or the note
+ *  beside a --rate row): the drops by reason, and that there is no NDR. */
+export function allFilteredText(drops: Record<string, number>): string {
+  const by = Object.entries(drops)
     .map(([why, n]) => `${why} ${n}`)
     .join(", ");
-  return `the NIC's filters dropped every frame (${drops}): no load reaches a core, no NDR`;
+  return `the NIC's filters dropped every frame (${by}): no load reaches a core, no NDR`;
 }

@@ -155,7 +155,9 @@ export function readAllStdin(fd = 0, name = STDIN_NAME): Uint8Array {
         continue;
       }
       if (code === "EOF") break; // Windows pipes
-      throw new CaptureFormatError(name, -1, `cannot read (${code ?? e})`);
+      // In words, as a named file's failure is said: 'cannot read (is a directory)' for
+      // `< DIR`, not the errno's code (EISDIR).
+      throw new CaptureFormatError(name, -1, `cannot read (${readErrorReason(e)})`);
     }
     if (got === 0) break;
     parts.push(chunk.subarray(0, got));

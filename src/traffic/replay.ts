@@ -118,7 +118,7 @@ function readReplay(path: string): ReplayCapture {
   if (frames.length === 0)
     throw new UserError(
       "E_CAPTURE",
-      `--pcap ${file}: no frame to replay (${contents.records.length + contents.dropped.length} records read${Object.keys(dropped).length ? `; dropped: ${describeDrops(dropped)}` : ""})`,
+      `--pcap ${file}: no frame to replay (${contents.records.length + contents.dropped.length} record${contents.records.length + contents.dropped.length === 1 ? "" : "s"} read${Object.keys(dropped).length ? `; dropped: ${describeDrops(dropped)}` : ""})`,
     );
   const t0 = ts[0];
   return {

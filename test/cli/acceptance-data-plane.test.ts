@@ -177,6 +177,12 @@ describe("switch --vxlan-port", () => {
     const r = await run(...base, "--vxlan-port", "0");
     expect(r.rc).toBe(1);
     expect(r.err).toBe("iovsim: option '--vxlan-port': '0' is not a UDP port (1..65535)\n");
+    // One port in two spellings was taken once, silently (decode refused it): refused alike.
+    const twice = await run(...base, "--vxlan-port", "8472", "--vxlan-port", "08472");
+    expect(twice.err).toBe("iovsim: option '--vxlan-port 8472' is given twice\n");
+    // 4789 is always VXLAN: it does not count among the 15 extra ports.
+    const fifteen = Array.from({ length: 15 }, (_, i) => ["--vxlan-port", String(10000 + i)]).flat();
+    expect((await run(...base, ...fifteen, "--vxlan-port", "4789")).rc).toBe(0);
     const many = Array.from({ length: 16 }, (_, i) => ["--vxlan-port", String(10000 + i)]).flat();
     const r2 = await run(...base, ...many);
     expect(r2.rc).toBe(1);

@@ -3,7 +3,7 @@
 // several interfaces and link types, snaplen-cut records, empty and zero-byte files, an --in
 // given twice, --out onto a file. A record that is not a replayable Ethernet frame is counted
 // and dropped, or the file refused, with the file and the record named; nothing crashes.
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PacketRecord } from "../../src/traffic/capture.ts";
@@ -260,7 +260,10 @@ describe("switch inputs and outputs", () => {
     const a = capture([udp(VF0)]);
     const link = join(tmp, "same-capture.pcap");
     symlinkSync(a, link);
-    for (const second of [a, link]) {
+    // A hard link is the same file too (its path resolves to itself: it was replayed twice).
+    const hard = join(tmp, "same-capture-hard.pcap");
+    linkSync(a, hard);
+    for (const second of [a, link, hard]) {
       const r = await cli(
         "switch",
         "-f",

@@ -596,7 +596,7 @@ describe("captures", () => {
     const r = await iovsim(["decode", f]);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      `iovsim: ${f}: record caplen 4294967295 exceeds the largest this reader buffers (67108864) at byte 100 (after 1 good frames)\n`,
+      `iovsim: ${f}: record caplen 4294967295 exceeds the largest this reader buffers (67108864) at byte 100 (after 1 good frame)\n`,
     );
     const g = file(d, "iface.pcapng", Buffer.concat([shb(), idb(), epb(eth, 5)]));
     const dropped = await iovsim(["decode", g]);

@@ -3,6 +3,7 @@
 // and the file, status 1, no "internal error" (status 70), refused before the run.
 import { spawn, spawnSync } from "node:child_process";
 import {
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -209,6 +210,43 @@ describe("an output name that is a FIFO, a device or a symbolic link", () => {
     expect(got).toContain("</html>");
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
+
+  // /dev/stdout on a pipe resolves (realpath) to /proc/PID/fd/pipe:[N], a name that does not
+  // exist: the report was staged beside it and refused with 'cannot write (no such directory)'.
+  it.skipIf(!existsSync("/dev/stdout"))(
+    "--html /dev/stdout with stdout a pipe writes the report into the pipe",
+    () => {
+      const argv = [
+        join(import.meta.dirname, "..", "..", "bin", "iovsim.js"),
+        "--state",
+        join(dir, "state"),
+        "switch",
+        "-f",
+        "examples/ixl0.conf",
+        "--in",
+        "wire=examples/in.pcap",
+        "--csv",
+        "--html",
+        "/dev/stdout",
+      ];
+      const r = spawnSync(process.execPath, argv, {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 60_000,
+      });
+      expect(r.stderr).toBe("iovsim: wrote /dev/stdout\n");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^scope,function,queue,counter,value\r\n/);
+      expect(r.stdout).toContain("</html>");
+      // A shell's pipe (Node's spawn 'pipe' above is a socket): the same.
+      const sh = spawnSync("sh", ["-c", '"$0" "$@" | cat', process.execPath, ...argv], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(sh.stderr).toBe("iovsim: wrote /dev/stdout\n");
+      expect(sh.stdout).toContain("</html>");
+    },
+  );
 
   it("/dev/null is written, not replaced", () => {
     replaceFileSync("/dev/null", "x");

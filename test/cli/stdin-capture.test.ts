@@ -2,7 +2,7 @@
 // `switch --in PORT=-` and `paths --pcap -` (spooled to a private file its worker threads
 // read, removed afterwards). In-process with injected bytes, and once through a real pipe.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -215,4 +215,47 @@ describe("a capture that is a FIFO or a device", () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).functions.find((f: { name: string }) => f.name === "wire").offered).toBe(10);
   }, 120_000);
+});
+
+// `iovsim ... - < DIR`: reading standard input fails with EISDIR. decode named it '-', switch and
+// steering said the errno's code ('cannot read (EISDIR)'), and paths --pcap - died with an
+// internal error. Each now says it in words, naming standard input (and the option).
+describe("standard input that is a directory", () => {
+  const bin = join(repoRoot, "bin", "iovsim.js");
+  const fromDir = (...argv: string[]) => {
+    const fd = openSync(tmp, "r");
+    try {
+      return spawnSync(process.execPath, [bin, "--state", join(tmp, "state"), ...argv], {
+        encoding: "utf8",
+        cwd: tmp,
+        stdio: [fd, "pipe", "pipe"],
+        timeout: 60_000,
+        killSignal: "SIGKILL",
+      });
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  it.each([
+    [["decode", "-"], "iovsim: standard input: is a directory\n"],
+    [
+      ["switch", "-f", conf, "--in", "wire=-", "--json"],
+      "iovsim: standard input: cannot read (is a directory)\n",
+    ],
+    [
+      ["steering", "--mix", "pcap:-", ...QUICK_STEERING],
+      "iovsim: --mix pcap:-: standard input: cannot read (is a directory)\n",
+    ],
+    [quickPathsReplay("-"), "iovsim: --pcap -: standard input: cannot read (is a directory)\n"],
+  ])(
+    "%s: one line in words, exit 1",
+    (argv, err) => {
+      const r = fromDir(...argv);
+      expect(r.stderr).toBe(err);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+    },
+    60_000,
+  );
 });

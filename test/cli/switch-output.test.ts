@@ -121,6 +121,12 @@ describe("iovsim switch: machine-readable output", () => {
     expect(page).toMatch(/<figure class="chart" id="chart-counters"/);
     expect(page).toMatch(/VF-1/);
     expect(page).not.toMatch(/https?:\/\//);
+    // The switch prices nothing: the page says so and names no cost profile it did not use.
+    expect(page).not.toMatch(/cost profile|priced by/i);
+    expect(page).toMatch(/nothing is timed or priced/);
+    expect(page).toMatch(/<h2>Configuration<\/h2>/);
+    // The header speaks of figures marked simulated: the counters are the ones so marked.
+    expect(page).toMatch(/<h2>Counters per VF <span class="label simulated">simulated<\/span><\/h2>/);
     for (const [argv, re] of [
       [["-f", conf, "--in", `wire=${wire}`], /--out DIR option is required \(unless --json, --csv or --html/],
       [["-f", conf, "--in", `wire=${wire}`, "--json", "--csv"], /--json and --csv are exclusive/],

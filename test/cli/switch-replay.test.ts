@@ -50,6 +50,57 @@ describe("switch: replaying a foreign capture", () => {
     expect(r.out).toContain("--promisc PORT");
   });
 
+  // It said "all 1 wire frames were dropped ... their destination MACs match".
+  it("one foreign frame: said in the singular", async () => {
+    const one = join(tmp, "one.pcap");
+    const frame = eth({ dst: "02:99:00:00:00:01", src: "02:99:00:00:00:02" }).ipv4().udp().build();
+    writeFileSync(
+      one,
+      encodeCapture([{ ts: 0n, data: frame, origLen: frame.length, iface: 0, linktype: 1 }]),
+    );
+    const r = await iovsim([
+      "--state",
+      join(tmp, "state"),
+      "switch",
+      "-f",
+      ixl,
+      "--in",
+      `wire=${one}`,
+      "--json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(
+      "iovsim: note: the one wire frame was dropped by the MAC filter (l2-filter): its destination MAC matches no PF or VF of",
+    );
+  });
+
+  // The same capture given as a VF's transmit: anti-spoofing drops every frame, and only the
+  // counters said so (no note, unlike the wire's MAC filter).
+  it("given as a VF's transmit: every frame spoofed, the note says what lets it through", async () => {
+    const argv = ["--state", join(tmp, "state"), "switch", "-f", ixl, "--in", `VF-0=${capture}`, "--json"];
+    const r = await iovsim(argv);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).frame_drops).toEqual({ "mac-spoof": 10 });
+    expect(r.err).toBe(
+      `iovsim: note: all 10 frames VF-0 sent were dropped by anti-spoofing (mac-spoof): their source MACs are not VF-0's. A VF sends only from its own MAC unless its VF-0 section of ${ixl} sets 'mac-anti-spoof: false;'\n`,
+    );
+    // ...and that setting does let them through, to the wire.
+    const open = join(tmp, "no-anti-spoof.conf");
+    writeFileSync(open, 'PF { device: "ixl0"; num_vfs: 1; }\nVF-0 { mac-anti-spoof: false; }\n');
+    const o = await iovsim([
+      "--state",
+      join(tmp, "state"),
+      "switch",
+      "-f",
+      open,
+      "--in",
+      `VF-0=${capture}`,
+      "--json",
+    ]);
+    expect(o.err).toBe("");
+    expect(JSON.parse(o.out).wire_out).toBe(10);
+  });
+
   for (const engine of ["wasm", "reference"]) {
     it(`--rewrite-dst VF-0 delivers every frame to VF-0 (${engine})`, async () => {
       const r = await sw(ixl, "--rewrite-dst", "VF-0", "--engine", engine);

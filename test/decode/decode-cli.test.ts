@@ -97,6 +97,10 @@ describe("decode --json", () => {
       id: 9,
     });
     expect(JSON.parse((await run("decode", f, "--json", "--vxlan-port=8472")).out).tunnel.id).toBe(9);
+    // 4789, the IANA port, is always VXLAN: naming it is allowed (with another port too).
+    const both = await run("decode", f, "--json", "--vxlan-port", "4789", "--vxlan-port", "8472");
+    expect(both.err).toBe("");
+    expect(JSON.parse(both.out).tunnel.id).toBe(9);
   });
 });
 
@@ -130,7 +134,10 @@ describe("decode errors", () => {
     expect((await run("decode", junk)).err).toBe(
       `iovsim: ${junk}: not a pcap or pcapng file (magic 0x68656c6c) at byte 0\n`,
     );
-    expect((await run("decode")).err).toMatch(/^iovsim: decode: missing FILE/);
+    // Piping a capture in without '-' (decode < f.pcap) gets the hint.
+    expect((await run("decode")).err).toBe(
+      "iovsim: decode: missing FILE (usage: iovsim decode FILE [--json]; FILE '-' reads standard input)\n",
+    );
     expect((await run("decode", junk, "--vxlan-port", "70000")).err).toBe(
       "iovsim: option '--vxlan-port': '70000' is not a UDP port (1..65535)\n",
     );
@@ -138,6 +145,13 @@ describe("decode errors", () => {
     // A repeatable option's value given twice is a slip: said, not folded away.
     expect((await run("decode", junk, "--vxlan-port", "8472", "--vxlan-port=8472")).err).toBe(
       "iovsim: option '--vxlan-port 8472' is given twice\n",
+    );
+    // One port as two spellings; a comma list read as one bad port ("not a UDP port").
+    expect((await run("decode", junk, "--vxlan-port", "8472", "--vxlan-port", "08472")).err).toBe(
+      "iovsim: option '--vxlan-port 8472' is given twice\n",
+    );
+    expect((await run("decode", junk, "--vxlan-port", "8472,4790")).err).toBe(
+      "iovsim: option '--vxlan-port': '8472,4790' is a list; the option takes one port (repeat it: --vxlan-port 8472 --vxlan-port 4790)\n",
     );
   });
   it("a corrupt record: earlier frames printed, then the error with the byte offset", async () => {
@@ -150,8 +164,28 @@ describe("decode errors", () => {
     expect(r.code).toBe(1);
     expect(r.out.trim().split("\n")).toHaveLength(1);
     expect(r.err).toBe(
-      `iovsim: ${p}: record caplen ${vx.length} exceeds the ${vx.length - 3} bytes left in the file at byte ${24 + 16 + vx.length} (after 1 good frames)\n`,
+      `iovsim: ${p}: record caplen ${vx.length} exceeds the ${vx.length - 3} bytes left in the file at byte ${24 + 16 + vx.length} (after 1 good frame)\n`,
     );
+  });
+  // An IEEE 802.3 frame (length field, LLC follows): the line named its length an EtherType.
+  it("an 802.3 length is named as one, not as an EtherType", async () => {
+    const llc = Uint8Array.from([
+      ...[2, 0, 0, 0, 0, 0x11, 2, 0, 0, 0, 0, 0x10],
+      0x00,
+      0x26, // length 38
+      ...[0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00],
+      ...new Array(38).fill(0),
+    ]);
+    const r = await run("decode", capture("llc.pcap", [llc]));
+    expect(r.out.split("\n")[0]).toMatch(/ {2}802\.3 length 38 {2}rss 0x00000000/);
+    const j = JSON.parse((await run("decode", capture("llc.pcap", [llc]), "--json")).out);
+    expect(j.eth.length).toBe(38);
+  });
+  // "1 frames" in the summary line (a one-frame capture is common: one PPPoE PADI).
+  it("counts one frame in the singular", async () => {
+    const r = await run("decode", capture("one.pcap", [vx]));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim().split("\n").at(-1)).toBe("1 frame");
   });
   it("end to end through bin/iovsim.js", () => {
     const f = capture("e2e.pcap", [vx]);

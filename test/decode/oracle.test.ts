@@ -29,14 +29,18 @@ async function decodeJson(file: string, extra: string[] = []): Promise<DecodeJso
     .map((l) => JSON.parse(l));
 }
 
-async function agree(file: string, opts: { extra?: string[]; decodeAs?: string[]; names?: string[] } = {}) {
+async function agree(
+  file: string,
+  opts: { extra?: string[]; decodeAs?: string[]; names?: string[]; fcs?: number } = {},
+) {
   const ours = await decodeJson(file, opts.extra);
   const theirs = tsharkFrames(file, opts.decodeAs);
   expect(ours.length, `${file}: frame count`).toBe(theirs.length);
   const problems: string[] = [];
   ours.forEach((o, i) => {
     expect(o.frame).toBe(i + 1);
-    expect(o.len).toBe(Number(theirs[i]["frame.cap_len"][0]));
+    // tshark's cap_len counts a declared FCS; decode leaves it out of the frame, as a NIC does.
+    expect(o.len + (opts.fcs ?? 0)).toBe(Number(theirs[i]["frame.cap_len"][0]));
     for (const d of compareFrame(o, theirs[i]))
       problems.push(`frame ${i + 1}${opts.names ? ` (${opts.names[i]})` : ""}: ${d}`);
   });
@@ -132,6 +136,52 @@ oracle("decode agrees with tshark on generated tunnel captures", () => {
     // MPLS over Ethernet has no length field: a frame ending right after the bottom label is
     // an empty payload, not a provable cut.
     expect(notCut.map((o) => cuts[o.frame - 1].name)).toEqual(["mpls-eth@22", "mpls-eth-ipv6@18"]);
+  });
+  // Capture kinds the cases above did not cover: a big-endian microsecond pcap, jumbo frames
+  // (9000 B, as a 9000-MTU VF receives them), and frames that end in an FCS the capture declares.
+  it("every encapsulation in a big-endian microsecond pcap", async () => {
+    const p = join(tmp, "tunnels-be.pcap");
+    writeFileSync(
+      p,
+      encodeCapture(
+        frames.map((f, i) => ({
+          ts: BigInt(i) * 1_000_000n,
+          data: f.frame,
+          origLen: f.frame.length,
+          iface: 0,
+          linktype: 1,
+        })),
+        { format: "pcap", order: "be" },
+      ),
+    );
+    await agree(p, { names: frames.map((f) => f.name) });
+  });
+  it("every encapsulation as a 9000-byte jumbo frame", async () => {
+    const jumbo = TUNNEL_CASES.map(([name, b]) => ({ name, frame: b.build({ padTo: 9000 }) }));
+    expect(jumbo.every((f) => f.frame.length === 9000)).toBe(true);
+    const { ours } = await agree(writeFrames("jumbo", jumbo, "pcapng"), { names: jumbo.map((f) => f.name) });
+    expect(ours.filter((o) => o.tunnel).length).toBeGreaterThan(15);
+  });
+  it("frames ending in an FCS the pcap link-type field declares: the same fields, 4 bytes apart", async () => {
+    const p = join(tmp, "tunnels-fcs.pcap");
+    const withFcs = frames.map((f) => Uint8Array.from([...f.frame, 0xde, 0xad, 0xbe, 0xef]));
+    writeFileSync(
+      p,
+      encodeCapture(
+        withFcs.map((data, i) => ({
+          ts: BigInt(i) * 1000n,
+          data,
+          origLen: data.length,
+          iface: 0,
+          linktype: 1,
+        })),
+        // libpcap's LT_FCS_LENGTH_PRESENT (0x04000000), FCS length 2 x 16 bits in the top nibble.
+        { format: "pcap", linktype: 0x24000001 },
+      ),
+    );
+    const { ours } = await agree(p, { fcs: 4, names: frames.map((f) => f.name) });
+    // decode's frames are the frames without their FCS.
+    expect(ours.map((o) => o.len)).toEqual(frames.map((f) => f.frame.length));
   });
   it("frames we build carry checksums tshark validates as good", () => {
     const p = writeFrames("checksums", frames, "pcap");

@@ -64,7 +64,16 @@ function conservationChecks(lp: LoadPoint, t: string): string[] {
   if (lp.delivered_mpps > lp.offered_mpps * (1 + 1e-9) && c.copies === 0)
     out.push(`${t}: delivered ${lp.delivered_mpps} above offered ${lp.offered_mpps}`);
   if (lp.loss_ratio < 0 || lp.loss_ratio > 1) out.push(`${t}: loss ratio ${lp.loss_ratio}`);
-  if (c.copies === 0 && lp.offered_mpps > 0) {
+  const r = lp.replay;
+  if (r) {
+    // --pcap: the frames the consumer lost over those the switch sent toward it (1 when none
+    // was): frames its filters dropped are policy, not loss (docs/paths-json.md). Checked as
+    // 1 − delivered/offered, a half-filtered capture failed with loss 0.5.
+    const toward = r.to_consumer + r.consumer_lost;
+    const loss = toward > 0 ? r.consumer_lost / toward : 1;
+    if (!near(lp.loss_ratio, loss, 0, 1e-9))
+      out.push(`${t}: loss ${lp.loss_ratio}, not consumer lost/sent toward it ${loss}`);
+  } else if (c.copies === 0 && lp.offered_mpps > 0) {
     const loss = 1 - lp.delivered_mpps / lp.offered_mpps;
     if (!near(lp.loss_ratio, Math.max(0, loss), 0, 1e-9))
       out.push(`${t}: loss ${lp.loss_ratio}, not 1 − delivered/offered ${loss}`);
@@ -119,7 +128,10 @@ function wireChecks(link: number, p: PathEntry, lp: LoadPoint, t: string): strin
   const wire = lp.cpu.find((r) => r.resource === "wire-rx");
   if (wire === undefined) return [];
   const busy = (wire.cycles_per_packet * lp.delivered_mpps) / 1e3;
-  const expectNs = layer1Bits(p.frame_bytes) / link;
+  // Per delivered frame: the wire also carried the frames the switch's filters dropped (--pcap),
+  // offered/delivered of them per delivered one (1 without filtering: this point lost nothing).
+  const perDelivered = (lp.replay?.filtered ?? 0) > 0 ? lp.offered_mpps / lp.delivered_mpps : 1;
+  const expectNs = (layer1Bits(p.frame_bytes) / link) * perDelivered;
   const out: string[] = [];
   if (!near(wire.cycles_per_packet, expectNs, 0.02, 1))
     out.push(`${t}: wire-rx ${wire.cycles_per_packet} ns per frame, not the Layer-1 time ${expectNs} ns`);

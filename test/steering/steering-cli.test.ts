@@ -1,3 +1,4 @@
+import { linkSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { splitMixes } from "../../src/cli/commands/steering.ts";
@@ -6,6 +7,8 @@ import { writeFrames } from "../helpers/captures.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const cli = (argv: string[]) => iovsim(argv);
+const WHY_FILTERED =
+  "the NIC's filters dropped every frame (nic: VLAN filter 500): no load reaches a core, no NDR";
 
 /** One queue, no NDR search, --rate 1 % of the capture's frames, as JSON. */
 const steerCapture = (pcap: string, frames: number) =>
@@ -255,6 +258,21 @@ describe("iovsim steering", () => {
     expect(typo.err).toMatch(/^iovsim: --mix: unknown mix 'vxaln'/);
   });
 
+  // pcap:a.pcap,pcap:./a.pcap simulated the one capture twice, as two mixes.
+  it("--mix naming one capture twice (another path, a link, a hard link) is refused", async () => {
+    const dir = tempDir("iovsim-steering-twice-");
+    const a = writeFrames(join(dir, "a.pcap"), [eth({ dst: "02:00:00:00:01:00" }).ipv4().udp().build()]);
+    symlinkSync("a.pcap", join(dir, "sym.pcap"));
+    linkSync(a, join(dir, "hard.pcap"));
+    for (const second of [`${dir}/./a.pcap`, join(dir, "sym.pcap"), join(dir, "hard.pcap")]) {
+      const r = await cli(["steering", "--mix", `pcap:${a},pcap:${second}`, "--strategy", "single"]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        `iovsim: --mix: 'pcap:${second}' is the same capture as 'pcap:${a}' (each item is one case of the run)\n`,
+      );
+    }
+  });
+
   it("--mix 'imix, pcap:FILE' (a space after the comma) keeps a comma in FILE's name too", () => {
     const pcap = writeFrames(join(tempDir("iovsim-steering-comma-"), "run,2.pcap"), [
       eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" }).ipv4().udp().build(),
@@ -288,12 +306,58 @@ describe("iovsim steering", () => {
     const argv = ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single", "--queues", "1"];
     const r = await cli([...argv, "--frames", "500", "--precision", "10", "--json"]);
     expect(r.code, r.err).toBe(0);
-    const x = JSON.parse(r.out).results[0];
-    // As every row with no lossless load: skipped, with no NDR above zero.
-    expect(x.ndr_mpps).toBe(0);
-    expect(x.skipped).toBe(
-      "the NIC's filters dropped every frame (nic: VLAN filter 500): no load reaches a core, no NDR",
-    );
+    const j = JSON.parse(r.out);
+    const x = j.results[0];
+    // As every row with no lossless load: skipped, with no NDR (null, as docs/steering-json.md
+    // says; it was 0 Mpps), and flagged.
+    expect(x.ndr_mpps).toBeNull();
+    expect(x.all_filtered).toBe(true);
+    expect(x.skipped).toBe(WHY_FILTERED);
+    // Said once, in the row: no note repeats it.
+    expect(j.notes.filter((n: string) => n.includes("dropped every frame"))).toEqual([]);
+    // The HTML report once left such rows out, with the notes: nothing said why it was empty.
+    const html = join(tempDir("iovsim-steering-filtered-html-"), "r.html");
+    const h = await cli([...argv, "--frames", "500", "--precision", "10", "--html", html]);
+    expect(h.code, h.err).toBe(0);
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain("Rows without figures");
+    expect(page).toContain(WHY_FILTERED.replaceAll("'", "&#39;"));
+    expect(page).toContain(`pcap:${pcap}: 2 frames replayed`);
+  });
+
+  // At --rate the row has figures (none delivered) and an NDR search with no lossless load: the
+  // text table showed NDR 0.00 and nothing said why; JSON had no flag.
+  it("at --rate, a capture whose every frame the NIC filters: null NDR, flagged, one note per mix", async () => {
+    const tagged = (sport: number) =>
+      eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" })
+        .vlan(100)
+        .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+        .udp({ sport, dport: 5678 })
+        .build();
+    const dir = tempDir("iovsim-steering-filtered-rate-");
+    const pcap = writeFrames(join(dir, "tagged.pcap"), [tagged(1), tagged(2)]);
+    const argv = ["steering", "--mix", `pcap:${pcap}`, "--strategy", "single,outer-rss", "--queues", "2"];
+    const more = ["--frames", "500", "--precision", "10", "--rate", "5%"];
+    const r = await cli([...argv, ...more, "--json", "--html", join(dir, "r.html")]);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    for (const x of j.results) {
+      expect(x.skipped).toBeNull();
+      expect(x.all_filtered).toBe(true);
+      expect(x.ndr_mpps).toBeNull();
+      expect(x.drops).toEqual({ "nic: VLAN filter": 500 });
+    }
+    const note = `pcap:${pcap}: ${WHY_FILTERED}`;
+    expect(j.notes.filter((n: string) => n.includes("dropped every frame"))).toEqual([note]);
+    // The page charts no share or fairness of a row that delivered nothing (it charted 0 %
+    // shares and a Jain of 0): the row is listed with its drops, the note said once.
+    const page = readFileSync(join(dir, "r.html"), "utf8");
+    expect(page.split(note.replaceAll("'", "&#39;")).length - 1).toBe(1);
+    expect(page).toContain("no frame delivered at --rate (drops: nic: VLAN filter 500)");
+    expect(page).not.toContain('<figure class="chart"');
+    const t = await cli([...argv, ...more]);
+    expect(t.out.split(note).length - 1).toBe(1);
+    expect(t.out).not.toMatch(/│ 0\.00 /);
   });
 
   it("a capture's frames that cannot be replayed are counted with their reason, not dropped silently", async () => {

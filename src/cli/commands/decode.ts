@@ -14,7 +14,7 @@ import {
 import { STDIN_NAME } from "../../traffic/capture-io.ts";
 import { streamCapture } from "../../traffic/capture-stream.ts";
 import { decodeJson, decodeLine } from "../decode-format.ts";
-import { refuseRepeatedValues } from "../list-option.ts";
+import { vxlanPortValues } from "../list-option.ts";
 import { defineCommand, type Opts } from "../registry.ts";
 
 const HELP = `usage: iovsim decode FILE [--json] [--vxlan-port N ...]   (FILE '-': standard input)
@@ -24,7 +24,9 @@ reference parser and prints, per frame, the layers it found, the tunnel, the inn
 the RSS hashes (Microsoft key; outer, and tunnel-aware inner).
 
   --json            one JSON object per line (fields: docs/decode-json.md)
-  --vxlan-port N    also decode UDP destination port N as VXLAN (repeatable; 4789 always is)
+  --vxlan-port N    also decode UDP destination port N (1..65535) as VXLAN: one port per
+                    option, repeat it for more (--vxlan-port 8472 --vxlan-port 4790);
+                    4789, the IANA port, always is (giving it changes nothing)
   -h, --help        this text
 
 Frames whose link type is not Ethernet are listed and skipped. A pcapng packet block naming an
@@ -42,17 +44,14 @@ interface DecodeArgs {
 }
 
 function decodeArgs(opts: Opts, operands: string[]): DecodeArgs {
-  const vxlanPorts = ((opts["vxlan-port"] as string[] | undefined) ?? []).map((v) => {
-    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
-      throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
-    }
-    return Number(v);
-  });
-  refuseRepeatedValues("--vxlan-port", vxlanPorts);
+  const vxlanPorts = vxlanPortValues((opts["vxlan-port"] as string[] | undefined) ?? []);
   const [file, extra] = operands;
   if (extra !== undefined) throw new UserError("E_USAGE", `decode: one FILE only ('${extra}' is extra)`);
   if (file === undefined)
-    throw new UserError("E_USAGE", "decode: missing FILE (usage: iovsim decode FILE [--json])");
+    throw new UserError(
+      "E_USAGE",
+      "decode: missing FILE (usage: iovsim decode FILE [--json]; FILE '-' reads standard input)",
+    );
   return { file, json: opts.json === true, vxlanPorts };
 }
 
@@ -80,7 +79,9 @@ export const command = defineCommand({
   operands: "any",
   async run({ opts, operands }, ctx) {
     const { file, json, vxlanPorts } = decodeArgs(opts, operands);
-    const cannotRead = (e: unknown) => new UserError("E_CAPTURE", `${file}: ${readFailure(e)}`);
+    // Standard input is named in words, as the reader's own messages name it (not '-').
+    const cannotRead = (e: unknown) =>
+      new UserError("E_CAPTURE", `${file === "-" ? STDIN_NAME : file}: ${readFailure(e)}`);
     let fd: number;
     try {
       fd = file === "-" ? 0 : openSync(file, "r"); // "-": standard input (tcpdump -w - | ...)
@@ -140,7 +141,7 @@ export const command = defineCommand({
       if (e instanceof CaptureFormatError) {
         throw new UserError(
           "E_CAPTURE",
-          frames > 0 ? `${e.message} (after ${frames} good frames)` : e.message,
+          frames > 0 ? `${e.message} (after ${frames} good frame${frames === 1 ? "" : "s"})` : e.message,
         );
       }
       throw e;
@@ -149,7 +150,7 @@ export const command = defineCommand({
     if (fd !== 0) closeSync(fd);
     if (!json) {
       ctx.out(
-        `${frames} frames${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${droppedSummary(droppedByReason)}\n`,
+        `${frames} frame${frames === 1 ? "" : "s"}${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${droppedSummary(droppedByReason)}\n`,
       );
     }
     return 0;

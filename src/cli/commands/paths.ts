@@ -1,7 +1,9 @@
 // `iovsim paths`: per packet path and frame size, the RFC 2544 throughput (NDR, PDR) and the
 // latency, loss, CPU and events at load points, all simulated in virtual time by the engine;
 // the simulator's own speed (wall clock) on one separate line.
+
 import { FAULT_EXIT_STATUS, faultHelp } from "../../engine/faults.ts";
+import { UserError } from "../../errors.ts";
 import { costProfileNames } from "../../model/costs.ts";
 import { cachedPathHost } from "../../paths/setup.ts";
 import { pathsConditions } from "../../report/html/conditions.ts";
@@ -10,6 +12,7 @@ import { commandLine } from "../../report/output-format.ts";
 import { pathsCsv } from "../../report/paths-csv.ts";
 import { faultsText, pathsHuman, simulatorLine } from "../../report/paths-table.ts";
 import { pathsLatencyCharts } from "../../report/terminal-charts.ts";
+import { CaptureFormatError } from "../../traffic/capture.ts";
 import {
   isCaptureStream,
   readAllStdin,
@@ -190,9 +193,16 @@ export const command = defineCommand({
     // --pcap - (or a FIFO, /dev/fd/N of `<(tcpdump ...)`): every worker thread reads the capture,
     // and a stream reads once, so it is first copied to a private file (removed when the run
     // ends); messages name it "standard input", or the path the user gave.
-    const spool = spoolStdinCapture(
-      stream ? () => readCaptureBytes(stream) : (ctx.readStdin ?? readAllStdin),
-    );
+    let spool: ReturnType<typeof spoolStdinCapture>;
+    try {
+      spool = spoolStdinCapture(stream ? () => readCaptureBytes(stream) : (ctx.readStdin ?? readAllStdin));
+    } catch (e) {
+      // A read that fails (`--pcap - < DIR`) was an internal error: said as steering --mix
+      // pcap:- says it, naming the option.
+      if (!(e instanceof CaptureFormatError)) throw e;
+      const own = e.file === pcap ? e.message.slice(e.file.length + 2) : e.message;
+      throw new UserError("E_CAPTURE", `--pcap ${pcap}: ${own}`);
+    }
     nameCaptureFile(spool.file, stream ?? STDIN_NAME);
     try {
       return await pathsCommand({ ...v, pcap: spool.file }, args, ctx);

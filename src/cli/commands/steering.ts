@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } from "../../engine/faults.ts";
 import { UserError } from "../../errors.ts";
+import { sameFileKey } from "../../input-file.ts";
 import { costProfileNames, loadCosts, variantBase } from "../../model/costs.ts";
 import { loadHost, statePath } from "../../nic/index.ts";
 import { getProfile, requireInnerRss } from "../../nic/profile.ts";
@@ -20,7 +21,13 @@ import {
   steeringJson,
   steeringTable,
 } from "../../report/steering-table.ts";
-import { type MatrixOptions, parseStrategies, runMatrix } from "../../steering/compare.ts";
+import {
+  allFilteredText,
+  type MatrixOptions,
+  parseStrategies,
+  runMatrix,
+  type SteeringResult,
+} from "../../steering/compare.ts";
 import type { FlowRule } from "../../steering/flow-rules.ts";
 import { portRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { mixFrameSize, mixFrameSizeNote } from "../../steering/frame-size.ts";
@@ -190,6 +197,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (mix !== undefined) {
     o.mixes = splitMixes(mix);
     refuseRepeatedItems(mixOpt, o.mixes);
+    refuseSameCapture(mixOpt, o.mixes);
     for (const m of o.mixes) {
       if (m === "pcap:") throw new UserError("E_USAGE", `${mixOpt}: 'pcap:' needs a file name (pcap:FILE)`);
       if (!m.startsWith("pcap:") && !(MIX_NAMES as readonly string[]).includes(m))
@@ -533,13 +541,32 @@ export const command = defineCommand({
       o.symmetric
         ? `symmetric hashing (${o.symmetric}) on outer-rss, inner-rss and flow-rules' fallback`
         : "",
+      ...allFilteredNotes(m.results),
     ].filter((s) => s !== "");
     if (o.html) {
       const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
-      // Runs that were skipped (NIC limits) or found no lossless load have nothing to chart.
-      const results = m.results
-        .filter((r) => r.skipped === null && r.per_queue.length > 0)
-        .map((r) => ({ ...r, traffic: r.traffic }));
+      // Runs that were skipped (NIC limits) or found no lossless load have nothing to chart: the
+      // page lists them with the reason, as the terminal's table does.
+      // A row that delivered nothing (every frame filtered or dropped at --rate) has no share or
+      // fairness to chart either: the terminal shows '-' there; the page lists it with why.
+      const charted = (r: SteeringResult) =>
+        r.skipped === null && r.per_queue.length > 0 && r.delivered_mpps > 0;
+      const results = m.results.filter(charted).map((r) => ({ ...r, traffic: r.traffic }));
+      const notSimulated = m.results
+        .filter((r) => !charted(r))
+        .map((r) => ({
+          strategy: r.strategy,
+          traffic: r.traffic,
+          queues: r.queues,
+          // At --rate, an all-filtered mix's note says why (once): the row gives its drops.
+          reason:
+            r.skipped ??
+            `no frame delivered at --rate (drops: ${
+              Object.entries(r.drops)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(", ") || "none"
+            })`,
+        }));
       await writeHtmlReport(o.html, {
         title: "iovsim steering",
         version: pkg.version,
@@ -553,7 +580,8 @@ export const command = defineCommand({
           // NDR: zero loss; steering searches no PDR.
           ...(o.ndr ? { precision_of_line_rate: o.precision / 100 } : {}),
         },
-        steering: { results },
+        steering: { results, not_simulated: notSimulated },
+        notes,
         simulator: {
           frames: m.simulator.frames,
           simulations: m.simulator.simulations,
@@ -617,6 +645,38 @@ export const command = defineCommand({
     return faultExit(o.faults, ctx);
   },
 });
+
+/**
+ * One capture named twice in --mix (`pcap:a.pcap,pcap:./a.pcap`, a link, a hard link): the same
+ * case simulated twice, as a mix given twice is; refused, naming both items.
+ */
+function refuseSameCapture(option: string, mixes: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const m of mixes) {
+    if (!m.startsWith("pcap:") || m === "pcap:-") continue;
+    const key = sameFileKey(m.slice("pcap:".length).trim());
+    const first = seen.get(key);
+    if (first)
+      throw new UserError(
+        "E_USAGE",
+        `${option}: '${m}' is the same capture as '${first}' (each item is one case of the run)`,
+      );
+    seen.set(key, m);
+  }
+}
+
+/**
+ * A --rate row whose every frame the NIC's filters dropped has figures (all 0 delivered) but no
+ * NDR: one note per mix says why (a row without --rate is skipped with the same reason in its
+ * row, so it gets no note: said once).
+ */
+export function allFilteredNotes(results: readonly SteeringResult[]): string[] {
+  const byMix = new Map<string, string>();
+  for (const r of results)
+    if (r.all_filtered && r.skipped === null && !byMix.has(r.traffic))
+      byMix.set(r.traffic, `${r.traffic}: ${allFilteredText(r.drops)}`);
+  return [...byMix.values()];
+}
 
 /**
  * The --mix list, split at its commas, except a comma inside a capture's file name: a piece

@@ -16,6 +16,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
 import { UserError } from "../../errors.ts";
 import { FileSetWriteError, type FileToReplace, replaceFilesSync } from "../../fs-atomic.ts";
+import { sameFileKey } from "../../input-file.ts";
 import { htmlOutputFile, refuseOutputOverInputs, writeErrorReason } from "../../output-file.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
@@ -32,7 +33,7 @@ import { canonicalPortName, refusedVfText } from "../../switch/replay-ports.ts";
 import type { PacketRecord } from "../../traffic/capture.ts";
 import { encodeCapture, type WriteFormat } from "../../traffic/capture-io.ts";
 import type { CommandContext } from "../context.ts";
-import { refuseRepeatedValues } from "../list-option.ts";
+import { refuseRepeatedValues, vxlanPortValues } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import {
   type EngineOptions,
@@ -83,8 +84,10 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --per-queue         also write one file per receive queue
   --format F          capture format of the outputs: pcap (default, microsecond timestamps),
                       pcap-ns (nanosecond timestamps) or pcapng
-  --vxlan-port N      also treat UDP destination port N as VXLAN (repeatable, at most 15;
-                      4789 always is), e.g. Linux's 8472, for tunnel-aware RSS (--rss inner)
+  --vxlan-port N      also treat UDP destination port N as VXLAN, e.g. Linux's 8472, for
+                      tunnel-aware RSS (--rss inner): one port per option, repeat it for
+                      more (at most 15); 4789, the IANA port, always is (giving it changes
+                      nothing)
   --engine E          wasm (the Wasm kernels, default) or reference (the TypeScript model);
                       the summary and counters.json name the engine that ran
   --rewrite-dst PORT  replaying a capture taken elsewhere: rewrite the destination MAC of
@@ -166,15 +169,6 @@ function oneOf<T extends string>(opt: string, v: string | undefined, allowed: re
   return v as T;
 }
 
-/** A file as the file system names it (symbolic links and ./ resolved), or as given if missing. */
-function sameFileKey(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return resolve(file);
-  }
-}
-
 /**
  * Refuses one capture given twice for one port (`--in wire=a.pcap --in wire=a.pcap`, also through
  * another path to the same file): every frame would be replayed twice, which no capture recorded.
@@ -219,16 +213,14 @@ function switchArgs(opts: Opts): SwitchArgs {
       "E_USAGE",
       `option '--in': standard input (-) can feed one port, not ${fromStdin.map((i) => i.port).join(" and ")}`,
     );
-  refuseRepeatedValues("--vxlan-port", list("vxlan-port"));
   refuseRepeatedValues("--promisc", list("promisc"));
-  const vxlanPorts: number[] = [];
-  for (const v of list("vxlan-port")) {
-    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
-      throw new UserError("E_USAGE", `option '--vxlan-port': '${v}' is not a UDP port (1..65535)`);
-    if (!vxlanPorts.includes(Number(v)) && Number(v) !== 4789) vxlanPorts.push(Number(v));
-    if (vxlanPorts.length > 15)
-      throw new UserError("E_USAGE", "option '--vxlan-port': at most 15 extra VXLAN ports");
-  }
+  const vxlanPorts = vxlanPortValues(list("vxlan-port"));
+  // The NIC model's tunnel-port table has 16 entries, 4789's among them.
+  if (vxlanPorts.length > 15)
+    throw new UserError(
+      "E_USAGE",
+      "option '--vxlan-port': at most 15 extra VXLAN ports (4789 is always one)",
+    );
   // The extra VXLAN ports only tell the parser where an inner packet is, for --rss inner.
   if (list("vxlan-port").length > 0 && opts.rss !== "inner")
     throw new UserError(
@@ -540,8 +532,18 @@ function switchNotes(j: SwitchJson, conf: string, refused: string[]): string[] {
   const filtered = j.frame_drops["l2-filter"] ?? 0;
   if (wireIn && wireIn.offered > 0 && filtered === wireIn.offered)
     notes.push(
-      `all ${filtered} wire frames were dropped by the MAC filter (l2-filter): their destination MACs match no PF or VF of ${conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)`,
+      `${filtered === 1 ? "the one wire frame was" : `all ${filtered} wire frames were`} dropped by the MAC filter (l2-filter): ${filtered === 1 ? "its destination MAC matches" : "their destination MACs match"} no PF or VF of ${conf}. To replay a capture taken elsewhere, use --rewrite-dst PORT (send them to PF or VF-<n>) or --promisc PORT (see iovsim switch --help)`,
     );
+  // A capture taken elsewhere given as a function's transmit: every frame's source MAC is
+  // another's, so anti-spoofing drops them all. Said with the way out, as for the wire.
+  for (const f of j.functions) {
+    if (f.name === "wire" || f.offered === 0) continue;
+    const spoofed = j.counters.pools[f.name]?.tx_spoofed ?? 0;
+    if (spoofed === f.offered)
+      notes.push(
+        `${spoofed === 1 ? `the one frame ${f.name} sent was` : `all ${spoofed} frames ${f.name} sent were`} dropped by anti-spoofing (mac-spoof): ${spoofed === 1 ? "its source MAC is" : "their source MACs are"} not ${f.name}'s. A VF sends only from its own MAC unless its ${f.name} section of ${conf} sets 'mac-anti-spoof: false;'`,
+      );
+  }
   notes.push(...refused);
   return notes;
 }
@@ -561,7 +563,6 @@ function summaryText(j: SwitchJson, opts: SwitchArgs, refused: string[], ctx: Co
   if (reasons.length) ctx.out(`frame drops: ${reasons.join(", ")}\n`);
   if (copy.length) ctx.out(`copy drops: ${copy.join(", ")}\n`);
   const notes = switchNotes(j, opts.conf, refused);
-  if (notes[0]?.startsWith("all ")) ctx.out(`note: ${notes.shift()}\n`);
   for (const n of notes) ctx.out(`note: ${n}\n`);
   if (opts.out)
     ctx.out(
@@ -638,6 +639,7 @@ export const command = defineCommand({
         counters: switchReportCounters(j),
         notes: switchNotes(j, opts.conf, runNotes),
         config: { file: opts.conf, text: readFileSync(opts.conf, "utf8") },
+        prices_nothing: true,
       });
       ctx.err(`iovsim: wrote ${opts.html}\n`);
     }

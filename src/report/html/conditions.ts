@@ -43,7 +43,7 @@ function trialText(c: Conditions, paths: PathResult[]): string | null {
   const finals = paths.map((p) => p.final_trial_ms).filter((x): x is number => typeof x === "number");
   const base =
     typeof c.trial_frames === "number"
-      ? `${formatNumber(c.trial_frames)} frames offered per trial`
+      ? `${formatNumber(c.trial_frames)} frame${c.trial_frames === 1 ? "" : "s"} offered per trial`
       : typeof c.trial_ms === "number"
         ? `${formatNumber(c.trial_ms)} ms of virtual time per trial`
         : null;

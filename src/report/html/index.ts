@@ -21,6 +21,9 @@ const BADGES = {
   speed: '<span class="label speed">simulator speed · wall clock</span>',
 };
 
+// A run that prices nothing (switch) has no cost profile and no virtual time to speak of.
+const COUNTS_ONLY = `Figures marked ${BADGES.simulated} are counts of the simulated NIC's switch on the frames given: nothing is timed or priced; they are not measurements of this machine.`;
+
 async function renderChart(c: ChartDef, used: Set<string>): Promise<string> {
   let id = `chart-${slug(c.id)}`;
   for (let n = 2; used.has(id); n++) id = `chart-${slug(c.id)}-${n}`;
@@ -81,7 +84,7 @@ export async function renderHtmlReport(input: ReportInputJson | ReportInput): Pr
 <header>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">${meta}</p>
-<p>Figures marked ${BADGES.simulated} come from the simulation in virtual time, priced by the cost profile; they are not measurements of this machine. How fast the simulator itself ran is reported apart, marked ${BADGES.speed}.</p>
+<p>${data.prices_nothing ? COUNTS_ONLY : `Figures marked ${BADGES.simulated} come from the simulation in virtual time, priced by the cost profile; they are not measurements of this machine.`}${data.simulator ? ` How fast the simulator itself ran is reported apart, marked ${BADGES.speed}.` : ""}</p>
 <nav aria-label="sections"><ol>${toc}</ol></nav>
 </header>
 <main>

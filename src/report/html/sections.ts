@@ -404,9 +404,50 @@ function dropsText(drops: Record<string, number> | undefined): string {
   return parts.length > 0 ? parts.join(", ") : "0";
 }
 
+/** Steering rows with no figures, with the reason (the terminal's 'n/a: ...' rows). */
+function notSimulatedPart(input: ReportInput): SectionPart[] {
+  const rows = input.steering?.not_simulated ?? [];
+  if (rows.length === 0) return [];
+  return [
+    { html: '<h3 id="steering-not-simulated">Rows without figures</h3>' },
+    {
+      html: table(
+        [
+          { head: "strategy", text: true },
+          { head: "traffic", text: true },
+          "queues",
+          { head: "why", text: true },
+        ],
+        rows.map((r) => [r.strategy, r.traffic, r.queues, r.reason]),
+      ),
+    },
+  ];
+}
+
+/** The run's notes under its section (steering: the mixes, saturated --rate trials, filters). */
+function notesPart(notes: readonly string[]): SectionPart[] {
+  if (notes.length === 0) return [];
+  return [
+    {
+      html: `<h3 id="notes">Notes</h3>\n<ul>\n${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("\n")}\n</ul>`,
+    },
+  ];
+}
+
 function steeringSection(input: ReportInput): Section | null {
   const results = input.steering?.results ?? [];
-  if (results.length === 0) return null;
+  // The notes go here when no paths or counters section shows them.
+  const notes = (input.paths?.length ?? 0) === 0 && !input.counters ? (input.notes ?? []) : [];
+  if (results.length === 0) {
+    const parts = [...notSimulatedPart(input), ...notesPart(notes)];
+    if (parts.length === 0) return null;
+    return {
+      id: "steering",
+      title: "Steering: per-queue load, fairness, scaling",
+      badge: "simulated",
+      parts: [p("No row has figures to chart:"), ...parts],
+    };
+  }
   const conditions = input.conditions ? conditionRows(input.conditions, []) : [];
   const hasGbps = results.some((r) => r.ndr_gbps !== undefined);
   const hasBottleneck = results.some((r) => r.bottleneck !== undefined);
@@ -465,6 +506,8 @@ function steeringSection(input: ReportInput): Section | null {
           ]),
         ),
       },
+      ...notSimulatedPart(input),
+      ...notesPart(notes),
     ],
   };
 }
@@ -534,7 +577,8 @@ function countersSection(input: ReportInput): Section | null {
     parts.push({
       html: `<h3 id="notes">Notes</h3>\n<ul>\n${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("\n")}\n</ul>`,
     });
-  return { id: "counters", title: "Counters per VF", badge: null, parts };
+  // Counts of the simulated switch: marked simulated, as the page header says its figures are.
+  return { id: "counters", title: "Counters per VF", badge: "simulated", parts };
 }
 
 function fidelitySection(input: ReportInput): Section | null {
@@ -676,7 +720,9 @@ function configurationSection(input: ReportInput): Section | null {
     parts.push(p(`Cost profile: ${input.profile} (its constants were not included in this report's input).`));
   }
   if (parts.length === 0) return null;
-  return { id: "configuration", title: "Configuration and cost profile", badge: null, parts };
+  // No cost profile in the input (switch prices nothing): the title names only what is shown.
+  const title = prof || input.profile ? "Configuration and cost profile" : "Configuration";
+  return { id: "configuration", title, badge: null, parts };
 }
 
 function reproduceSection(input: ReportInput): Section {
@@ -692,7 +738,9 @@ function reproduceSection(input: ReportInput): Section {
     badge: null,
     parts: [
       p(
-        "This command, run with the same tool version, configuration, cost profile and seed (below; the command's defaults are this version's), gives the same simulated figures:",
+        input.prices_nothing
+          ? "This command, run with the same tool version, configuration and input files (the command's defaults are this version's), gives the same counts:"
+          : "This command, run with the same tool version, configuration, cost profile and seed (below; the command's defaults are this version's), gives the same simulated figures:",
       ),
       { html: `<pre class="wrap command"><code>${escapeHtml(input.command)}</code></pre>` },
       p(lines.join(" · ")),

@@ -264,7 +264,23 @@ export const ReportInputSchema = z.object({
   paths: z.array(PathResultSchema).optional(),
   ping: z.array(PingResultSchema).optional(),
   simulator: SimulatorSpeedSchema.optional(),
-  steering: z.object({ results: z.array(SteeringResultSchema) }).optional(),
+  steering: z
+    .object({
+      results: z.array(SteeringResultSchema),
+      /** Rows with nothing to chart (NIC limits, no lossless load, every frame filtered), each
+       *  with the reason the terminal's table gives in its row. */
+      not_simulated: z
+        .array(
+          z.object({
+            strategy: z.string().min(1),
+            traffic: z.string().min(1),
+            queues: z.number().int().positive(),
+            reason: z.string().min(1),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
   counters: SwitchCountersSchema.optional(),
   fidelity: z
     .object({
@@ -278,6 +294,9 @@ export const ReportInputSchema = z.object({
     .optional(),
   config: z.object({ file: z.string().min(1), text: z.string() }).optional(),
   cost_profile: CostProfileSchema.optional(),
+  /** True for a run that times and prices nothing (switch: counts of the NIC's switch on the
+   *  frames given): the report then says so instead of naming a cost profile. */
+  prices_nothing: z.boolean().optional(),
   /** Injected faults (--inject-fault): one line each saying what it did. */
   faults: z.array(z.string()).optional(),
   /** The run's notes (`paths --json` notes: what qualifies its figures, e.g. the trial that
