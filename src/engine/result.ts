@@ -271,6 +271,7 @@ export function collect(
         max_batch: st.maxBatch,
       };
     }),
+    ...receiveFirst(ctx, o.elements ?? []),
     ...(loop
       ? {
           closed_loop: {
@@ -284,6 +285,21 @@ export function collect(
       : {}),
     simulator: { frames: sent + (loop?.acksSent ?? 0), events: ctx.q.popped, wall_ms: o.wallMs },
   };
+}
+
+/** The senders that waited for receive work on their CPU (SimResult.receive_first), if any. */
+function receiveFirst(
+  ctx: SimContext,
+  elements: ReadonlyArray<{ spec: EngineElement; runtime: ElementRuntime }>,
+): Pick<SimResult, "receive_first"> {
+  const held: NonNullable<SimResult["receive_first"]> = [];
+  for (const { spec, runtime } of elements) {
+    const w = runtime.receiveWait?.();
+    if (w === undefined || (w.waits === 0 && w.ns === 0)) continue;
+    const direction = ctx.built.dirOf.get(spec.name) ?? "rx";
+    held.push({ sender: spec.name, direction, resource: spec.on, waits: w.waits, waited_ns: w.ns });
+  }
+  return held.length > 0 ? { receive_first: held } : {};
 }
 
 /**

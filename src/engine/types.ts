@@ -200,6 +200,16 @@ export interface SimResult {
     mean_batch: number;
     max_batch: number;
   }>;
+  /** Senders on a CPU that waited for receive work there (src/engine/receive-first.ts: FreeBSD
+   *  runs receive processing above user threads): each one's waits begun in the measured window
+   *  and their time in it (ns). Absent when no sender waited. */
+  receive_first?: Array<{
+    sender: string;
+    direction: "rx" | "tx";
+    resource: string;
+    waits: number;
+    waited_ns: number;
+  }>;
   /** Closed loop only: frames read, the window, and the ACK frames sent by the receiver and
    *  received by the sender (over the whole run; not counted in delivered_pps or latency). */
   closed_loop?: { window: number; ack_every: number; reads: number; acks_sent: number; acks_arrived: number };
