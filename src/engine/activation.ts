@@ -10,6 +10,7 @@ import type { SimContext } from "./context.ts";
 import { idle, wake } from "./idle.ts";
 import { deviceInterrupt } from "./interrupt-delivery.ts";
 import type { Link } from "./link.ts";
+import { type ReceiveGate, receiveGate, receivesFrom } from "./receive-first.ts";
 import type { Resource } from "./resource.ts";
 
 /** Where a Work call leaves the time its work ends (one per activation, reused: no object per call). */
@@ -47,6 +48,11 @@ export class Stage {
   private scheduled = false;
   private readonly done: WorkEnd = { end: 0 };
   readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
+  /** A receive-direction stage is receive work on its CPU: a sender there waits for it. */
+  private readonly gate: ReceiveGate | null;
+  /** This stage's scheduled run counts as receive work (not while it only retries a full ring:
+   *  the CPU is free for the sender meanwhile). */
+  private holdsGate = false;
 
   constructor(
     private readonly ctx: SimContext,
@@ -57,6 +63,7 @@ export class Stage {
     private readonly thread = false,
   ) {
     input.consumer = this.onLinkEvent;
+    this.gate = receivesFrom(ctx, input.name) ? receiveGate(res) : null;
   }
 
   /** The link's ready event: already at time t, so run now (saves one event per batch). */
@@ -64,6 +71,7 @@ export class Stage {
     if (this.scheduled) return;
     this.scheduled = true;
     this.res.active++;
+    this.holdGate();
     this.tick(t);
   };
 
@@ -71,12 +79,25 @@ export class Stage {
     if (this.scheduled) return;
     this.scheduled = true;
     this.res.active++;
+    this.holdGate();
     this.ctx.q.push(t, this.tick);
   };
+
+  private holdGate(): void {
+    if (this.gate === null) return;
+    this.holdsGate = true;
+    this.gate.begin();
+  }
 
   private readonly tick = (t: number): void => {
     this.scheduled = false;
     this.res.active--;
+    // A sender waiting for receive work resumes after this batch is placed (an event at t: the
+    // batch below reserves the CPU first, and one it queues next begins before the sender looks).
+    if (this.holdsGate) {
+      this.holdsGate = false;
+      (this.gate as ReceiveGate).end(this.ctx, t);
+    }
     let at = t;
     if (this.thread && this.res.sleeping) at = wake(this.ctx, this.res, t);
     const start = Math.max(at, this.res.busyUntil);
@@ -96,10 +117,19 @@ export class Stage {
       idle(this.ctx, this.res, end);
       return;
     }
-    if (this.input.readyCount(end) > 0)
-      this.onInput(taken > 0 ? end : (this.done.retryAt ?? end + this.ctx.costs.c.backpressure_retry_ns));
-    else idle(this.ctx, this.res, end);
+    if (this.input.readyCount(end) > 0) {
+      if (taken > 0) this.onInput(end);
+      else this.retry(this.done.retryAt ?? end + this.ctx.costs.c.backpressure_retry_ns);
+    } else idle(this.ctx, this.res, end);
   };
+
+  /** Runs again at `t`, having taken nothing (its output full, or rate limited): not receive
+   *  work until then. */
+  private retry(t: number): void {
+    this.scheduled = true;
+    this.res.active++;
+    this.ctx.q.push(t, this.tick);
+  }
 }
 
 export class Napi {
@@ -109,6 +139,8 @@ export class Napi {
   private lastIrq = Number.NEGATIVE_INFINITY;
   private readonly done: WorkEnd = { end: 0 };
   readonly stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
+  /** A device interrupt and its polls are receive work on the CPU: a sender there waits. */
+  private readonly gate: ReceiveGate;
 
   constructor(
     private readonly ctx: SimContext,
@@ -128,6 +160,7 @@ export class Napi {
     },
   ) {
     if (!o.raisedBySource) input.consumer = this.onInput;
+    this.gate = receiveGate(res);
   }
 
   /** Descriptors became ready at t (the device wrote them back). */
@@ -144,6 +177,7 @@ export class Napi {
     this.irqEnabled = false;
     this.lastIrq = t;
     this.res.active++;
+    this.gate.begin();
     deviceInterrupt(this.ctx, this.res, this.o.irqHost, t, this.poll);
   };
 
@@ -153,6 +187,7 @@ export class Napi {
     this.polling = true;
     this.irqEnabled = false;
     this.res.active++;
+    this.gate.begin();
     this.ctx.q.push(t, this.poll);
   };
 
@@ -175,6 +210,7 @@ export class Napi {
     this.polling = false;
     this.irqEnabled = true;
     this.res.active--;
+    this.gate.end(this.ctx, end);
     this.o.afterPoll?.(end, taken);
     if (this.o.raisedBySource) {
       // Buffers published but not yet ready when polled: their notification may have been

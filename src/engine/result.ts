@@ -15,8 +15,10 @@ import type {
   DirectionFigures,
   EventTotals,
   LatencyUs,
+  MeasuredWindow,
   ResourceUse,
   SimResult,
+  WindowFrames,
 } from "./types.ts";
 
 /** Lower bound (ns) of a histogram bucket (mirror of assembly/elements/sink.ts latBucket). */
@@ -126,7 +128,7 @@ function directionFigures(
   sinkNames: readonly string[],
   sentAtWarmupByGen: Record<string, number>,
   perS: (n: number) => number,
-): DirectionFigures {
+): { figures: DirectionFigures; frames: WindowFrames } {
   const mine = (n: string) => ctx.built.dirOf.get(n) === dir;
   const gens = genNames.filter(mine);
   const { sent, overrun } = readGens(ctx, gens);
@@ -134,10 +136,13 @@ function directionFigures(
   const offered = sent + overrun - before;
   const sinks = readSinks(ctx, sinkNames.filter(mine));
   return {
-    offered_pps: perS(offered),
-    delivered_pps: perS(sinks.measured),
-    loss_ratio: offered > 0 ? Math.max(0, 1 - sinks.measured / offered) : 0,
-    latency_us: latencyOf(sinks),
+    figures: {
+      offered_pps: perS(offered),
+      delivered_pps: perS(sinks.measured),
+      loss_ratio: offered > 0 ? Math.max(0, 1 - sinks.measured / offered) : 0,
+      latency_us: latencyOf(sinks),
+    },
+    frames: { offered, delivered: sinks.measured },
   };
 }
 
@@ -178,7 +183,8 @@ export function collect(
   for (const r of ctx.resources.values()) lastWorkNs = Math.max(lastWorkNs, r.busyUntil);
   const virtualNs = Math.max(o.endNs, ctx.offerUntilNs, lastWorkNs);
   // Frames offered and delivered are those stamped in [measureFromNs, offerUntilNs].
-  const countedNs = Math.max(1, ctx.offerUntilNs - measureFromNs(ctx.warmupNs));
+  const fromNs = measureFromNs(ctx.warmupNs);
+  const countedNs = Math.max(1, ctx.offerUntilNs - fromNs);
   const perS = (n: number) => (n * 1e9) / countedNs;
   // Over the measured window when the run recorded it (simulate), else over the whole run (ping).
   const windowed = o.busyAtWarmup !== undefined && o.busyAtOfferEnd !== undefined;
@@ -215,12 +221,22 @@ export function collect(
       windowed && evFrom && evTo ? ((evTo[k] - evFrom[k]) * 1e9) / measuredNs : (ev[k] * 1e9) / virtualNs;
   const cons = conservation(ctx);
   const replay = ctx.built.replaySide !== undefined ? replayOutcome(sent, sinks.packets, cons) : undefined;
-  const perDirection = o.perDirection
+  const byDirection = o.perDirection
     ? {
         rx: directionFigures(ctx, "rx", genNames, sinkNames, before, perS),
         tx: directionFigures(ctx, "tx", genNames, sinkNames, before, perS),
       }
     : undefined;
+  const perDirection = byDirection && { rx: byDirection.rx.figures, tx: byDirection.tx.figures };
+  // The window the rates above are over, with its own counts: what judges a trial reads these
+  // (src/experiment/shortfall.ts, capacity.ts), not the whole run's, which hold the warm-up.
+  const window: MeasuredWindow = {
+    from_ns: fromNs,
+    to_ns: ctx.offerUntilNs,
+    offered,
+    delivered: sinks.measured,
+    ...(byDirection ? { per_direction: { rx: byDirection.rx.frames, tx: byDirection.tx.frames } } : {}),
+  };
   return {
     path: o.path,
     direction: o.direction,
@@ -233,6 +249,7 @@ export function collect(
         ? Math.max(0, 1 - sinks.measured / offered)
         : 0,
     latency_us: latencyOf(sinks),
+    window,
     ...(perDirection ? { per_direction: perDirection } : {}),
     resources,
     bottleneck,
@@ -254,6 +271,7 @@ export function collect(
         max_batch: st.maxBatch,
       };
     }),
+    ...receiveFirst(ctx, o.elements ?? []),
     ...(loop
       ? {
           closed_loop: {
@@ -267,6 +285,21 @@ export function collect(
       : {}),
     simulator: { frames: sent + (loop?.acksSent ?? 0), events: ctx.q.popped, wall_ms: o.wallMs },
   };
+}
+
+/** The senders that waited for receive work on their CPU (SimResult.receive_first), if any. */
+function receiveFirst(
+  ctx: SimContext,
+  elements: ReadonlyArray<{ spec: EngineElement; runtime: ElementRuntime }>,
+): Pick<SimResult, "receive_first"> {
+  const held: NonNullable<SimResult["receive_first"]> = [];
+  for (const { spec, runtime } of elements) {
+    const w = runtime.receiveWait?.();
+    if (w === undefined || (w.waits === 0 && w.ns === 0)) continue;
+    const direction = ctx.built.dirOf.get(spec.name) ?? "rx";
+    held.push({ sender: spec.name, direction, resource: spec.on, waits: w.waits, waited_ns: w.ns });
+  }
+  return held.length > 0 ? { receive_first: held } : {};
 }
 
 /**

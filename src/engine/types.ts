@@ -84,6 +84,25 @@ export interface DirectionFigures {
   latency_us: LatencyUs;
 }
 
+/** Frames of the measured window: those offered (stamped) in it, and of them those delivered
+ *  (whenever they arrived, the drain after it included). */
+export interface WindowFrames {
+  offered: number;
+  delivered: number;
+}
+
+/** The measured window of a run (virtual time): the rates, loss and latency are over it, and a
+ *  judgment of a trial (a sender's shortfall, a resource's work against the time) reads its
+ *  length and counts from here, never from whole-run counts (which hold the warm-up too). */
+export interface MeasuredWindow extends WindowFrames {
+  /** Frames stamped from from_ns (the warm-up's end, in whole microseconds, as the sinks
+   *  count) to to_ns (the end of the offered traffic) are measured. */
+  from_ns: number;
+  to_ns: number;
+  /** Direction "both" only: each direction's own frames. */
+  per_direction?: { rx: WindowFrames; tx: WindowFrames };
+}
+
 /** Totals of the events the run simulated (not derived by formulas). */
 export interface EventTotals {
   interrupts: number;
@@ -148,6 +167,8 @@ export interface SimResult {
   /** 1 - delivered/offered over the measured window. */
   loss_ratio: number;
   latency_us: LatencyUs;
+  /** The measured window the figures above are over: its bounds and frame counts. */
+  window: MeasuredWindow;
   /** Direction "both" only: each direction's own figures (its generators and consumers), as
    *  FD.io CSIT reports bidirectional tests. The combined figures above are over both: delivered
    *  and offered are the sums, min and max the extremes of the two, percentiles from the two
@@ -178,6 +199,16 @@ export interface SimResult {
     packets: number;
     mean_batch: number;
     max_batch: number;
+  }>;
+  /** Senders on a CPU that waited for receive work there (src/engine/receive-first.ts: FreeBSD
+   *  runs receive processing above user threads): each one's waits begun in the measured window
+   *  and their time in it (ns). Absent when no sender waited. */
+  receive_first?: Array<{
+    sender: string;
+    direction: "rx" | "tx";
+    resource: string;
+    waits: number;
+    waited_ns: number;
   }>;
   /** Closed loop only: frames read, the window, and the ACK frames sent by the receiver and
    *  received by the sender (over the whole run; not counted in delivered_pps or latency). */

@@ -25,17 +25,19 @@ export interface AboveCapacity {
 }
 
 /** The work `u` did per delivered frame (polling that yields at once to work, POLL_EVENTS, is not
- *  work) and its share of the offered time, or nulls when nothing was delivered. */
+ *  work) and its share of the measured window: that work for the window's frames it delivered
+ *  (SimResult.window, whenever they arrived) over the window's length; nulls when nothing was
+ *  delivered. The window's own counts and bounds: whole-run counts hold the warm-up, whose
+ *  delivery share may differ from the steady state's. */
 function workOf(r: SimResult, u: ResourceUse, cpuGhz: number): Omit<AboveCapacity, "resource" | "basis"> {
-  const { sent, delivered } = r.conservation;
+  const { from_ns, to_ns, delivered } = r.window;
   const cycles = workPerPacket(u);
-  if (sent <= 0 || delivered <= 0 || cycles <= 0)
+  if (!(to_ns > from_ns) || delivered <= 0 || cycles <= 0)
     return { workShare: null, nsPerPacket: null, cyclesPerPacket: null, capacityPps: null };
   const clocked = isClocked(u.kind);
   const ns = cycles / (clocked ? cpuGhz : 1);
-  // Work done for all frames over the time they were offered in: (ns × delivered) / (sent / rate).
   return {
-    workShare: (ns * delivered * r.offered_pps) / (sent * 1e9),
+    workShare: (ns * delivered) / (to_ns - from_ns),
     nsPerPacket: ns,
     cyclesPerPacket: clocked ? cycles : null,
     capacityPps: 1e9 / ns,

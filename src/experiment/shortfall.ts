@@ -16,7 +16,9 @@ export interface Shortfall {
 /**
  * The trial at `ratePps` (per direction) offered less than asked, beyond one frame, `tolerance`
  * (a ratio of the asked load) and, with `poisson` arrivals, what their frame count varies by
- * (5 standard deviations): the asked and offered rates, else null.
+ * (5 standard deviations): the asked and offered rates, else null. Judged on the measured
+ * window's own length and count (SimResult.window): a length derived from whole-run counts
+ * holds the warm-up, whose sender may have kept up where the steady state does not.
  */
 export function senderShortfall(
   r: SimResult,
@@ -26,19 +28,15 @@ export function senderShortfall(
 ): Shortfall | null {
   const askedPps = ratePps * (r.direction === "both" ? 2 : 1);
   if (!(askedPps > 0)) return null;
-  // The measured window's length, from the frames it counted (none: nothing to judge by).
-  const windowS = r.offered_pps > 0 ? r.conservation.sent / r.offered_pps : 0;
-  if (!(windowS > 0)) return null;
-  const askedFrames = askedPps * windowS;
-  const missing = askedFrames - r.offered_pps * windowS;
-  const allowance = 1 + tolerance * askedFrames + (poisson ? 5 * Math.sqrt(askedFrames) : 0);
-  return missing > allowance ? { askedPps, offeredPps: r.offered_pps } : null;
+  return short(r, askedPps, r.window.offered, tolerance, poisson)
+    ? { askedPps, offeredPps: r.offered_pps }
+    : null;
 }
 
 /**
  * One direction of a `both` trial whose sender offered less than the `ratePps` asked of it (the
- * same test as senderShortfall, on that direction's own offered rate over the trial's window),
- * else null. Summed over the two directions, a transmit sender held back hid behind a receive
+ * same test as senderShortfall, on that direction's own frames over the trial's window), else
+ * null. Summed over the two directions, a transmit sender held back hid behind a receive
  * direction that offered its all, and the note spoke of "the sender" and of the receive loss.
  */
 export function directionShortfall(
@@ -49,12 +47,25 @@ export function directionShortfall(
   poisson: boolean,
 ): Shortfall | null {
   const d = r.per_direction?.[direction];
-  if (d === undefined || !(ratePps > 0)) return null;
-  // Both directions share the measured window: its length from the frames the trial counted.
-  const windowS = r.offered_pps > 0 ? r.conservation.sent / r.offered_pps : 0;
-  if (!(windowS > 0)) return null;
-  const askedFrames = ratePps * windowS;
-  const missing = askedFrames - d.offered_pps * windowS;
+  const frames = r.window.per_direction?.[direction];
+  if (d === undefined || frames === undefined || !(ratePps > 0)) return null;
+  return short(r, ratePps, frames.offered, tolerance, poisson)
+    ? { askedPps: ratePps, offeredPps: d.offered_pps }
+    : null;
+}
+
+/** `offered` frames in the window fall short of `askedPps` over its length by more than the
+ *  allowance (one frame, the tolerance, Poisson's spread); a window of no length judges nothing. */
+function short(
+  r: SimResult,
+  askedPps: number,
+  offered: number,
+  tolerance: number,
+  poisson: boolean,
+): boolean {
+  const windowS = (r.window.to_ns - r.window.from_ns) / 1e9;
+  if (!(windowS > 0)) return false;
+  const askedFrames = askedPps * windowS;
   const allowance = 1 + tolerance * askedFrames + (poisson ? 5 * Math.sqrt(askedFrames) : 0);
-  return missing > allowance ? { askedPps: ratePps, offeredPps: d.offered_pps } : null;
+  return askedFrames - offered > allowance;
 }

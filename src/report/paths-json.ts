@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { sumSync } from "../engine/parallel/report.ts";
 import { perPacketUnit } from "../engine/resource.ts";
-import type { DirectionFigures, SimResult } from "../engine/types.ts";
+import type { DirectionFigures, MeasuredWindow, SimResult } from "../engine/types.ts";
 import type { AboveCapacity } from "../experiment/capacity.ts";
 import type { CaseResult, ExperimentResult } from "../experiment/experiment.ts";
 import { l1Gbps } from "../experiment/rate.ts";
@@ -84,6 +84,12 @@ const directionPoint = z.object({
   latency_us: latency.nullable(),
 });
 
+/** Frames of the measured window: offered (stamped) in it, and of them delivered. */
+const windowFrames = z.object({
+  offered: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+});
+
 const loadPoint = z.object({
   /** Fraction of NDR the point was offered at; null for a rate given with --rate. */
   fraction_of_ndr: z.number().nullable(),
@@ -99,6 +105,15 @@ const loadPoint = z.object({
   /** Direction "both" only (absent otherwise, and in documents written before it was added):
    *  each direction's figures; the ones above are over both directions together. */
   per_direction: z.object({ rx: directionPoint, tx: directionPoint }).optional(),
+  /** The measured window (virtual ns) the figures above are over, and its own frame counts
+   *  (SimResult.window; absent in documents written before it was added). */
+  window: windowFrames
+    .extend({
+      from_ns: z.number().nonnegative(),
+      to_ns: z.number().nonnegative(),
+      per_direction: z.object({ rx: windowFrames, tx: windowFrames }).optional(),
+    })
+    .optional(),
   cpu: z.array(cpu),
   bottleneck: z.string(),
   events_per_s: eventsSchema,
@@ -439,6 +454,7 @@ function loadPointJson(
     ...(r.per_direction
       ? { per_direction: { rx: directionJson(r.per_direction.rx), tx: directionJson(r.per_direction.tx) } }
       : {}),
+    window: windowJson(r.window),
     cpu: r.resources.map((u) => ({
       resource: u.resource,
       kind: u.kind,
@@ -464,6 +480,22 @@ function loadPointJson(
             capacity_mpps: above.capacityPps === null ? null : mpps(above.capacityPps),
           },
         }
+      : {}),
+  };
+}
+
+/** The window's bounds and counts, keys in the documented order. */
+function windowJson(w: MeasuredWindow): NonNullable<z.infer<typeof loadPoint>["window"]> {
+  const frames = (f: { offered: number; delivered: number }) => ({
+    offered: f.offered,
+    delivered: f.delivered,
+  });
+  return {
+    from_ns: w.from_ns,
+    to_ns: w.to_ns,
+    ...frames(w),
+    ...(w.per_direction
+      ? { per_direction: { rx: frames(w.per_direction.rx), tx: frames(w.per_direction.tx) } }
       : {}),
   };
 }

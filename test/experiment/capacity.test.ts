@@ -6,10 +6,12 @@ import { aboveCapacity } from "../../src/experiment/capacity.ts";
 
 const GHZ = 2.93;
 
+/** A trial with no warm-up: its window is the time its `sent` frames took at `offeredPps`. */
 function result(offeredPps: number, resources: ResourceUse[], sent = 1000, delivered = 1000): SimResult {
   return {
     offered_pps: offeredPps,
     resources,
+    window: { from_ns: 0, to_ns: (sent / offeredPps) * 1e9, offered: sent, delivered },
     conservation: { sent, delivered, dropped: {}, inFlight: 0, copies: 0, ok: true },
   } as unknown as SimResult;
 }
@@ -57,6 +59,20 @@ describe("aboveCapacity", () => {
     const a = aboveCapacity(result(5.893e6, [core(1512, 0.96)], 1000, 392), GHZ, 0.01);
     expect(a!.workShare).toBeCloseTo(((1512 / GHZ) * 392 * 5.893e6) / (1000 * 1e9), 6);
     expect(a!.capacityPps).toBeCloseTo((GHZ * 1e9) / 1512, 3);
+  });
+
+  it("judged on the measured window, not on a length derived from whole-run counts", () => {
+    // A warm-up of 500 frames at 1 Mpps that delivered none (a transient), then a 1 ms window
+    // that delivered its 1,000 frames at 1,100 ns each: 110 % of the window. Read from the whole
+    // run (1,500 sent, 1,000 delivered, so a 1.5 ms "window") it was 73 %, and not flagged.
+    const r = {
+      ...result(1e6, [core(1100 * GHZ, 0.96)]),
+      window: { from_ns: 500_000, to_ns: 1_500_000, offered: 1000, delivered: 1000 },
+      conservation: { sent: 1500, delivered: 1000, dropped: {}, inFlight: 0, copies: 0, ok: true },
+    } as SimResult;
+    const a = aboveCapacity(r, GHZ, 0.01);
+    expect(a).toMatchObject({ resource: "host-core0", basis: "work" });
+    expect(a!.workShare).toBeCloseTo(1.1, 9);
   });
 
   it("busy for the whole trial: flagged as such", () => {

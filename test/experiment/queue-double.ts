@@ -76,6 +76,8 @@ export function simulateQueue(q: QueueDouble, spec: ScenarioSpec): SimResult {
       min: us(lat[0] ?? 0),
       mean: us(lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length)),
     },
+    // No warm-up: the window is the whole offered time.
+    window: { from_ns: 0, to_ns: spec.durationNs, offered: sent, delivered },
     resources: [
       {
         resource: "host-core0",

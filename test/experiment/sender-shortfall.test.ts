@@ -40,7 +40,11 @@ describe("a sender that falls short of the trial's rate", () => {
     expect(senderShortfall(pushedBack(1e6, 2e6), 1e6, 0.005, false)).toBeNull();
     // 1 % short over 2,000 frames: beyond the tolerance, within Poisson's spread of the count.
     const r = pushedBack(1e6, 2e6);
-    const short = { ...r, offered_pps: r.offered_pps * 0.99 };
+    const short = {
+      ...r,
+      offered_pps: r.offered_pps * 0.99,
+      window: { ...r.window, offered: r.window.offered * 0.99 },
+    };
     expect(senderShortfall(short, 1e6, 0.005, false)).not.toBeNull();
     expect(senderShortfall(short, 1e6, 0.005, true)).toBeNull();
   });
@@ -72,7 +76,14 @@ describe("a both trial: each direction's sender on its own", () => {
       loss_ratio: 0,
       latency_us: r.latency_us,
     });
-    return { ...r, direction: "both", per_direction: { rx: figures(rxPps), tx: figures(txPps) } };
+    const windowS = (r.window.to_ns - r.window.from_ns) / 1e9;
+    const frames = (pps: number) => ({ offered: pps * windowS, delivered: pps * windowS });
+    return {
+      ...r,
+      direction: "both",
+      per_direction: { rx: figures(rxPps), tx: figures(txPps) },
+      window: { ...r.window, per_direction: { rx: frames(rxPps), tx: frames(txPps) } },
+    };
   };
 
   it("the short direction is found, the full one is not", () => {
@@ -84,5 +95,53 @@ describe("a both trial: each direction's sender on its own", () => {
 
   it("no per-direction figures (a one-direction trial): null", () => {
     expect(directionShortfall(pushedBack(2e6, 1e6), "tx", 2e6, 0.005, false)).toBeNull();
+  });
+});
+
+// The window's length was derived as conservation.sent / offered_pps: the whole run's frames
+// (the warm-up's too) over the window's rate. A warm-up whose sender kept up, then a steady
+// state that falls short, made that "window" longer than the real one.
+describe("judged on the measured window (SimResult.window)", () => {
+  /** 9 ms of warm-up at the full 1 Mpps (9,000 frames), then a 1 ms window that offered `inWindow`. */
+  const warmedUp = (inWindow: number, direction: "tx" | "both" = "tx"): SimResult => {
+    const r = pushedBack(1e6, 2e6);
+    const figures = {
+      offered_pps: inWindow * 1e3,
+      delivered_pps: inWindow * 1e3,
+      loss_ratio: 0,
+      latency_us: r.latency_us,
+    };
+    const frames = { offered: inWindow, delivered: inWindow };
+    return {
+      ...r,
+      direction,
+      offered_pps: inWindow * 1e3 * (direction === "both" ? 2 : 1),
+      window: {
+        from_ns: 9_000_000,
+        to_ns: 10_000_000,
+        offered: inWindow * (direction === "both" ? 2 : 1),
+        delivered: inWindow * (direction === "both" ? 2 : 1),
+        ...(direction === "both" ? { per_direction: { rx: frames, tx: frames } } : {}),
+      },
+      ...(direction === "both" ? { per_direction: { rx: figures, tx: figures } } : {}),
+      conservation: { ...r.conservation, sent: 9000 * (direction === "both" ? 2 : 1) + r.conservation.sent },
+    };
+  };
+
+  it("3 frames short of 1,000 is within one frame and 0.2 % (the whole run's counts said short)", () => {
+    // Derived from whole-run counts: (9,000 + 997) / 0.997 Mpps = 10.03 ms, 30 frames short
+    // against an allowance of 21: short. The window: 3 short against 3: not.
+    expect(senderShortfall(warmedUp(997), 1e6, 0.002, false)).toBeNull();
+    expect(directionShortfall(warmedUp(997, "both"), "tx", 1e6, 0.002, false)).toBeNull();
+    expect(senderShortfall(warmedUp(990), 1e6, 0.002, false)).not.toBeNull();
+    expect(directionShortfall(warmedUp(990, "both"), "tx", 1e6, 0.002, false)).not.toBeNull();
+  });
+
+  it("a sender that offered nothing in the window is short (no rate to derive a length from)", () => {
+    expect(senderShortfall(warmedUp(0), 1e6, 0.005, false)).toEqual({ askedPps: 1e6, offeredPps: 0 });
+    expect(directionShortfall(warmedUp(0, "both"), "tx", 1e6, 0.005, false)).toEqual({
+      askedPps: 1e6,
+      offeredPps: 0,
+    });
   });
 });

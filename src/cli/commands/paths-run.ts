@@ -11,6 +11,7 @@ import {
   trialSpec,
 } from "../../experiment/experiment.ts";
 import { lineRatePps, resolveRate } from "../../experiment/rate.ts";
+import { receiveFirstNote, receiveStarved } from "../../experiment/receive-first.ts";
 import { createRunner } from "../../experiment/runners.ts";
 import { directionShortfall, senderShortfall } from "../../experiment/shortfall.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
@@ -101,6 +102,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
         ...shortTrialNotes,
         ...unfaultedCases(o, exp),
         ...aboveCapacityAtRate(o, exp),
+        ...receiveFirstAtRate(o, exp),
         ...belowResolution(o, exp),
         ...shortCounts(o, exp, buffering),
       ],
@@ -199,6 +201,22 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
       notes.push(
         `${at} ${why}: the path does not sustain this load (${a.basis === "busy" ? "the search fails it at any loss" : "its queues fill for as long as the load lasts"}); the ${lossShown} shown is what its queues did not absorb in this trial, and grows with ${length}`,
       );
+    }
+  return notes;
+}
+
+/** A --rate load point whose sender fell short because receive work on its CPU came first
+ *  (src/experiment/receive-first.ts): said, so the shortfall is read as receive livelock. */
+function receiveFirstAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
+  if (!atRateOpenLoop(o) || o.rate === undefined) return [];
+  const notes: string[] = [];
+  for (const c of exp.cases)
+    for (const lp of c.loadPoints) {
+      const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
+      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text}`;
+      const poisson = o.trial.arrival === "poisson";
+      for (const s of receiveStarved(lp.result, asked, o.precision / 2, poisson))
+        notes.push(receiveFirstNote(at, s));
     }
   return notes;
 }

@@ -35,6 +35,9 @@ export interface ElementRuntime {
   sentBeforeMeasured?(): number;
   /** Batches it ran and frames it moved (batch sizes are outcomes of the load). */
   stats?: BatchStats;
+  /** A sender on a CPU: how often it waited for receive work there, and for how long inside the
+   *  measured window (src/engine/receive-first.ts). */
+  receiveWait?(): { waits: number; ns: number };
   /** An element applying an injected fault: what it did (src/engine/faults.ts). */
   faultRecord?(): import("../faults.ts").FaultRecord;
 }

@@ -16,6 +16,7 @@ import { countBatch } from "../activation.ts";
 import { measureFromNs as measureFrom, setU64, u64 } from "../context.ts";
 import { generatorOverrun } from "../faults.ts";
 import { idle, senderDone } from "../idle.ts";
+import { receiveGate } from "../receive-first.ts";
 import { ackGenerator } from "./ack-gen.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 
@@ -74,6 +75,9 @@ export const gen: ElementKind = {
     // The kernel, looked up once (the exports object is a dictionary).
     const genBurst = ctx.k.genBurst;
     const { q, offerUntilNs, count } = ctx; // fixed for the run
+    // ping(8) sends its -c requests however late (held back by the replies' receive work on its
+    // CPU: receive-first.ts); a paced sender offers only until the offered window ends.
+    const sendsUntilNs = ctx.senderSleeps && count > 0 && !onWire ? Number.POSITIVE_INFINITY : offerUntilNs;
     // Frames stamped before the measured window (the sinks measure from whole microseconds,
     // S_WARMUP_US): offered = frames sent minus these. A burst reaches ahead of its event's time
     // (up to nic_window_ns), and a sender held back makes frames stamped in the past, so the
@@ -115,9 +119,28 @@ export const gen: ElementKind = {
       busyWaits = false;
       senderDone(ctx, res, t);
     };
+    // A sender on a CPU that receives too runs only when no receive work is pending there
+    // (receive-first.ts): its frames due meanwhile wait, and it sends them when that work ends.
+    const gate = onWire ? null : receiveGate(res);
+    // Its waits: from when its own work placed on the CPU ends (`busyTo`), so time its last
+    // burst still runs is not counted as waiting.
+    const held = { waits: 0, ns: 0, from: -1, busyTo: 0 };
+    const inWindow = (a: number, b: number) =>
+      Math.max(0, Math.min(b, offerUntilNs) - Math.max(a, measureFromNs));
+    const resume = (t: number): void => {
+      if (t > held.from) held.ns += inWindow(held.from, t);
+      held.from = -1;
+      window(t);
+    };
     const window = (t: number): void => {
-      if (t >= offerUntilNs || (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count)) {
+      if (t >= sendsUntilNs || (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count)) {
         finished(t);
+        return;
+      }
+      if (gate?.busy) {
+        if (t >= measureFromNs) held.waits++;
+        held.from = Math.max(t, held.busyTo);
+        gate.wait(resume);
         return;
       }
       if (tailDrop && res.busyUntil > t) {
@@ -142,7 +165,7 @@ export const gen: ElementKind = {
         if (heldBack) setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
         heldBack = false;
       }
-      const until = Math.min(t + Q, offerUntilNs);
+      const until = Math.min(t + Q, sendsUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
       // A sender on a CPU behind its slots (its queue was full: its stack held it back) makes
       // the frames it owes when it gets to them, once its core has done the work already given
@@ -178,6 +201,7 @@ export const gen: ElementKind = {
       if (drops > 0) {
         res.sleeping = false;
         const end = (pricer as BatchPricer).price(firstSlot, n + drops);
+        held.busyTo = end;
         if (busyWaits) idle(ctx, res, end);
         if (n > 0) out.publish(end);
         if (n > 0) {
@@ -207,6 +231,7 @@ export const gen: ElementKind = {
         // The application's frames go through its stack as they are sent.
         res.sleeping = false;
         end = (pricer as BatchPricer).price(tailDrop ? firstSlot : last, n);
+        held.busyTo = end;
         // Busy-waiting from the burst's end to its next slot: pktgen's tap is read on another
         // core, so nothing on its own starts the wait (an application's frames go to a driver
         // stage on its CPU, which calls idle() when done).
@@ -231,6 +256,12 @@ export const gen: ElementKind = {
       stats,
       start: () => ctx.q.push(0, window),
       sentBeforeMeasured: () => unmeasured,
+      // Its waits for receive work begun inside the measured window, and their time in it (a
+      // wait still open at the run's end counts up to the window's end).
+      receiveWait: () => ({
+        waits: held.waits,
+        ns: held.ns + (held.from >= 0 && held.from < offerUntilNs ? inWindow(held.from, offerUntilNs) : 0),
+      }),
       ...(overrun ? { faultRecord: () => overrun.record() } : {}),
     };
   },

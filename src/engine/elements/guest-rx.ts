@@ -12,6 +12,7 @@ import { u64 } from "../context.ts";
 import { sinkStallWindow, stalledWork } from "../faults.ts";
 import { idle } from "../idle.ts";
 import { inject, kickExit, type Vector } from "../interrupt-delivery.ts";
+import { receiveGate } from "../receive-first.ts";
 import { BatchPricer, ctxOf, type ElementKind, specResource } from "./common.ts";
 import { pricedSinkWork } from "./sink-batch.ts";
 
@@ -41,12 +42,15 @@ export const guestRx: ElementKind = {
     const stall = sinkStallWindow(ctx, 0);
     const consume = stalledWork(work, stall);
     const stats: BatchStats = { batches: 0, packets: 0, maxBatch: 0 };
+    // The poll is receive work on the vCPU: a sender there waits for it (receive-first.ts).
+    const gate = receiveGate(res);
     let polling = false;
     const pollEnd: WorkEnd = { end: 0 };
     const raise = (t: number): void => {
       if (polling) return; // the running poll (or its end) will see the new buffers
       polling = true;
       res.active++;
+      gate.begin();
       ctx.q.push(t, poll);
     };
     const poll = (t: number): void => {
@@ -74,6 +78,7 @@ export const guestRx: ElementKind = {
       }
       polling = false;
       res.active--;
+      gate.end(ctx, end);
       if (more) raise(end);
       else idle(ctx, res, end);
     };

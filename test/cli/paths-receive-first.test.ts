@@ -1,0 +1,56 @@
+// `paths --direction both --rate R` above what the consumer's core can do: the receive path comes
+// first on that core (src/engine/receive-first.ts), the sender there starves, and a note says so
+// (src/experiment/receive-first.ts); the JSON load point's window gives each direction's frames.
+import { describe, expect, it } from "vitest";
+import { pathsJsonSchema } from "../../src/report/paths-json.ts";
+import { iovsim } from "../helpers/cli.ts";
+
+describe("paths both: a sender starved by receive work on its core", () => {
+  it("native both at 14.5 Mpps: rx takes host-core0, tx offers almost nothing, and a note says why", async () => {
+    const r = await iovsim([
+      "paths",
+      "--path",
+      "native",
+      "--direction",
+      "both",
+      "--size",
+      "64",
+      "--rate",
+      "14.5Mpps",
+      "--workers",
+      "1",
+      "--json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const j = pathsJsonSchema.parse(JSON.parse(r.out));
+    const lp = j.paths[0]!.load_points[0]!;
+    const w = lp.window!.per_direction!;
+    expect(w.rx.delivered).toBeGreaterThan(1000);
+    expect(w.tx.offered).toBeLessThan(0.05 * w.rx.delivered);
+    const note = j.notes.find((n) => n.includes("waited for receive work"));
+    expect(note).toMatch(
+      /^native both 64: at --rate 14\.5Mpps its tx sender shares host-core0 with the receive path and waited for receive work there for \d+\.\d % of the measured window/,
+    );
+    expect(note).toContain("receive livelock");
+  });
+
+  it("below capacity: no such note", async () => {
+    const r = await iovsim([
+      "paths",
+      "--path",
+      "native",
+      "--direction",
+      "both",
+      "--size",
+      "64",
+      "--rate",
+      "0.5Mpps",
+      "--workers",
+      "1",
+      "--json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const j = pathsJsonSchema.parse(JSON.parse(r.out));
+    expect(j.notes.some((n) => n.includes("waited for receive work"))).toBe(false);
+  });
+});
