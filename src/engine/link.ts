@@ -135,14 +135,20 @@ export class Link {
     if (ready >= 0) this.schedule(ready, this.consumer as Notify);
   }
 
+  /** Producer: the descriptors up to `tail` (at or behind the current tail) are ready at `t`: a
+   *  burst the producer wrote at once, each frame at its own time (the NIC's transmit, veb-tx). */
+  publishTo(tail: number, t: number): void {
+    const ready = this.record(t, tail);
+    if (ready >= 0) this.schedule(ready, this.consumer as Notify);
+  }
+
   /**
    * publish() without scheduling the consumer's event: returns the time that event is due (the
    * caller schedules it), or -1 when none is (nothing new, nobody takes from the link, or the
    * consumer is on another thread).
    */
-  record(t: number): number {
+  record(t: number, tail = this.tail()): number {
     if (!this.consumer && !this.notify) return -1; // nobody takes from it: frames there left the path
-    const tail = this.tail();
     const r = this.rec;
     if (r.hi > r.lo && r.idx[r.hi - 1] === tail) return -1;
     const ready = Math.max(t, this.lastReady);

@@ -210,6 +210,26 @@ function tlpCount(len: number, size: number): number {
 }
 
 /**
+ * Receive (NIC -> host), upstream in the order it is sent, in bits: the descriptor read requests
+ * (`desc`, per 64 B line), then each frame (its bytes written in TLPs of at most MPS: `frame` bits
+ * of TLP headers per frame, counted at the burst's mean frame size) and the descriptors'
+ * write-back (`writeBack`, per line). PcieLink.rx and rxFrames both price from this.
+ */
+export function pcieRxUp(
+  h: HwLimits,
+  n: number,
+  bytes: number,
+): { desc: number; frame: number; writeBack: number } {
+  const v = h.v;
+  const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
+  return {
+    desc: descLines * v.pcie_tlp_bytes * 8,
+    frame: tlpCount(bytes / n, v.pcie_mps) * v.pcie_tlp_bytes * 8,
+    writeBack: descLines * (LINE + v.pcie_tlp_bytes) * 8,
+  };
+}
+
+/**
  * Receive (NIC -> host): the frames are written upstream in TLPs of at most MPS; the descriptors
  * are fetched (read requests up, completions down, per 64 B line) and written back (up, per
  * line). The model of pcie-bench (Neugebauer et al., SIGCOMM 2018, §3).
@@ -217,20 +237,30 @@ function tlpCount(len: number, size: number): number {
 export function pcieRxBits(h: HwLimits, n: number, bytes: number): PcieBits {
   if (n === 0) return { up: 0, down: 0 };
   const v = h.v;
-  const per = bytes / n;
+  const u = pcieRxUp(h, n, bytes);
   const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
-  const up =
-    bytes +
-    n * tlpCount(per, v.pcie_mps) * v.pcie_tlp_bytes + // payload writes
-    descLines * (LINE + v.pcie_tlp_bytes) + // write-back
-    descLines * v.pcie_tlp_bytes; // descriptor read requests
   const down = n * v.pcie_desc_bytes + descLines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes;
-  return { up: up * 8, down: down * 8 };
+  return { up: bytes * 8 + n * u.frame + u.writeBack + u.desc, down: down * 8 };
+}
+
+/**
+ * Transmit's downstream traffic, in the order the NIC receives it, in bits: the descriptors'
+ * completions (`desc`), then each frame's (its bytes in RCB-sized completions: `frame` bits of
+ * TLP headers per frame, counted at the burst's mean frame size). PcieLink.txFrames prices the
+ * transfer and dates each frame's arrival from this.
+ */
+export function pcieTxDown(h: HwLimits, n: number, bytes: number): { desc: number; frame: number } {
+  const v = h.v;
+  const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
+  return {
+    desc: (n * v.pcie_desc_bytes + descLines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes) * 8,
+    frame: tlpCount(bytes / n, v.pcie_rcb) * v.pcie_tlp_bytes * 8,
+  };
 }
 
 /**
  * Transmit (host -> NIC): the NIC fetches the descriptors and then each frame (read requests up,
- * per MRRS; completions down, per RCB), and writes the descriptors back (up).
+ * per MRRS; completions down, per RCB: pcieTxDown), and writes the descriptors back (up).
  */
 export function pcieTxBits(h: HwLimits, n: number, bytes: number): PcieBits {
   if (n === 0) return { up: 0, down: 0 };
@@ -241,12 +271,8 @@ export function pcieTxBits(h: HwLimits, n: number, bytes: number): PcieBits {
     descLines * v.pcie_tlp_bytes + // descriptor read requests
     n * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes + // frame read requests
     descLines * (LINE + v.pcie_tlp_bytes); // write-back
-  const down =
-    n * v.pcie_desc_bytes +
-    descLines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes + // descriptor completions
-    bytes +
-    n * tlpCount(per, v.pcie_rcb) * v.pcie_tlp_bytes; // frame completions
-  return { up: up * 8, down: down * 8 };
+  const d = pcieTxDown(h, n, bytes);
+  return { up: up * 8, down: d.desc + bytes * 8 + n * d.frame };
 }
 
 /** One doorbell (a tail-register write) on the downstream direction, in bits. */

@@ -16,7 +16,6 @@ import { EventQueue } from "../../src/engine/queue.ts";
 import { Resource } from "../../src/engine/resource.ts";
 import { runGraph } from "../../src/engine/run.ts";
 import { ensureKernels, scenarioGraphOptions, simulate } from "../../src/engine/simulate.ts";
-import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { limitedHost } from "../helpers/limited-vf-host.ts";
 import { baseSpec } from "./base-spec.ts";
 
@@ -342,24 +341,30 @@ describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
     expect(late).toEqual([]);
   });
 
-  // Passthrough transmit of 512 B frames at line rate with the freebsd profile: the guest's vCPU
-  // is the bottleneck and a backlog drains after the offer ends, the sender done. While the queue
-  // is stopped the vCPU idles as its guest does (a HLT exit); the completion that wakes the queue
-  // then reaches it as an interrupt (iflib's IPI_TX_INTR at the bound), priced as one, not as
-  // work on a halted vCPU.
+  // A VM's VF limited to 500 Mbit/s (the VM's is VF 1) with its guest sending 64 B at 1.2 Mpps:
+  // the NIC's scheduler takes one frame every 1.34 µs from the full ring, so the queue stops
+  // and the vCPU (bhyve), with nothing else to run, idles as its guest does (a HLT exit); the completion
+  // that wakes the queue then reaches it as an interrupt (iflib's IPI_TX_INTR at the bound),
+  // priced as one, not as work on a halted vCPU. (This ran passthrough 512 B at line rate, where
+  // one backlog's drain found the vCPU halted once; since the NIC switches each frame as its DMA
+  // ends, that backlog's completions come before the vCPU halts.)
   it("a vCPU that halted while its queue was stopped is woken by the completion interrupt", () => {
     const r = simulate(
       baseSpec({
-        path: "passthrough",
+        path: "vm-vf",
         direction: "tx",
-        profile: "freebsd",
-        ratePps: 10e9 / ((512 + 20) * 8),
-        traffic: defaultProfile({ sizes: { kind: "fixed", size: 512 } }),
+        ratePps: 1.2e6,
+        durationNs: 2e6,
+        warmupNs: 0.5e6,
+        config: limitedHost(500, 1),
+        profile: "bhyve",
       }),
     );
+    expect(r.bottleneck).toBe("vf1-max-tx-rate");
     expect(r.conservation.ok).toBe(true);
     const vcpu = r.resources.find((x) => x.resource === "guest-vcpu0")!;
     expect(vcpu.by_event.exit ?? 0).toBeGreaterThan(0);
     expect(vcpu.by_event.irq ?? 0).toBeGreaterThan(0);
+    expect(r.events.injections).toBeGreaterThan(0);
   });
 });

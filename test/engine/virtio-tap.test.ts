@@ -118,7 +118,12 @@ describe("virtio notification suppression: ring flags vs event index (receive)",
     // Flags: more signals, part of them folded into an interrupt still waiting in the vLAPIC.
     expect(off.events.notifications).toBeGreaterThan(1.5 * on.events.notifications);
     expect(off.events.injections).toBeLessThan(off.events.notifications);
-    expect(off.events.injections).toBeGreaterThan(on.events.injections);
+    // Most of the flags' extra signals fall between a signal and the handler's mask and coalesce
+    // (docs/model.md). Whether the flags then inject more or fewer interrupts than the event index
+    // is the loop's operating point, not the mechanism: before the NIC switched each frame as its
+    // DMA ends, 104.6K vs 90.4K/s at 64 frames but 92.5K vs 100.8K at 96; since, 77.5K vs 85.8K at 64.
+    const extra = off.events.notifications - on.events.notifications;
+    expect(off.events.notifications - off.events.injections).toBeGreaterThan(extra / 2);
     // Not the bandwidth: on today's irqfd the two modes deliver about the same since an
     // interrupt raised in a kick's exit takes no exit of its own (docs/model.md, "The window on
     // today's irqfd"); 2010's irqfd, where the event index gains, is test/fidelity/event-idx.test.ts.

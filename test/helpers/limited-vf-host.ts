@@ -6,8 +6,8 @@ import type { ScenarioSpec } from "../../src/engine/types.ts";
 import { Host } from "../../src/nic/index.ts";
 import { findNetdev, setVf, sysfsWrite } from "../../src/nic/linux/index.ts";
 
-/** A saved host with ixl0's two VFs, VF `vf` (0 unless given: a jail's) limited to `mbps` (0:
- *  none), as a path configuration. */
+/** A saved host with ixl0's two VFs, VF `vf` (0: the jail's, 1: the VM's) limited to `mbps`
+ *  (0: none), as a path configuration. */
 export function limitedHost(mbps: number, vf = 0): ScenarioSpec["config"] {
   const host = Host.fresh();
   expect(sysfsWrite(host.state, "/sys/class/net/ixl0/device/sriov_numvfs", "2").ok).toBe(true);

@@ -7,7 +7,9 @@ import {
   type HwLimits,
   hwLimits,
   pcieRxBits,
+  pcieRxUp,
   pcieTxBits,
+  pcieTxDown,
   switchNs,
 } from "../../model/hw-limits.ts";
 import { getProfile } from "../../nic/profile.ts";
@@ -42,16 +44,35 @@ export interface ElementRuntime {
   faultRecord?(): import("../faults.ts").FaultRecord;
 }
 
-/** Bytes of descriptors [from, from + n) of a ring (the frames' lengths, each at least `minFrame`). */
-export function ringBytes(ctx: SimContext, ring: number, from: number, n: number, minFrame = 0): number {
+/** Bytes of descriptors [from, from + n) of a ring (the frames' lengths, each at least
+ *  `minFrame`); each frame's own in `lens` when given. */
+export function ringBytes(
+  ctx: SimContext,
+  ring: number,
+  from: number,
+  n: number,
+  minFrame = 0,
+  lens?: Float64Array,
+): number {
   const u32 = ctx.u32;
   const mask = u32[(ring + R_MASK) >>> 2];
   const desc = u32[(ring + R_DESC) >>> 2];
   const u16 = ctx.u16;
   let b = 0;
-  for (let i = 0; i < n; i++)
-    b += Math.max(minFrame, u16[(desc + ((from + i) & mask) * DESC_BYTES + 6) >>> 1]);
+  for (let i = 0; i < n; i++) {
+    const len = Math.max(minFrame, u16[(desc + ((from + i) & mask) * DESC_BYTES + 6) >>> 1]);
+    if (lens) lens[i] = len;
+    b += len;
+  }
   return b;
+}
+
+/** A scratch array of at least `n` numbers (grown by doubling; the caller keeps the result). */
+export function scratch(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  if (a.length >= n) return a;
+  let len = Math.max(64, a.length);
+  while (len < n) len *= 2;
+  return new Float64Array(len);
 }
 
 /** Ethernet's minimum frame before the FCS: a shorter frame is padded to it on the wire (IEEE
@@ -157,7 +178,9 @@ export function switchTimeNs(ctx: SimContext, n: number, bytes: number): number 
 
 /**
  * The PCIe link's two directions as one element sees them (limits and accounts looked up once):
- * receive and transmit DMA, doorbells.
+ * receive and transmit DMA, doorbells. The `*Frames` forms date each frame of a burst at its own
+ * completion, from the same arithmetic (pcieRxUp, pcieTxDown in src/model/hw-limits.ts): a NIC
+ * passes a frame on as its data is transferred, not at the end of the burst's DMA.
  */
 export class PcieLink {
   private readonly h: HwLimits;
@@ -166,7 +189,11 @@ export class PcieLink {
   private readonly readReq: Account;
   private readonly dmaDown: Account;
   private readonly bell: Account;
+  private readonly iotlbUp: Account;
+  private readonly iotlbDown: Account;
   private readonly q: EventQueue;
+  /** When the last txFrames' transfer started (the link may have been busy past its `at`). */
+  txFrom = 0;
 
   constructor(
     ctx: SimContext,
@@ -180,6 +207,8 @@ export class PcieLink {
     this.readReq = up.account("read-req");
     this.dmaDown = down.account("dma");
     this.bell = down.account("doorbell");
+    this.iotlbUp = up.account("iotlb");
+    this.iotlbDown = down.account("iotlb");
   }
 
   /**
@@ -194,12 +223,75 @@ export class PcieLink {
     return this.up.charge(at, b.up / h.v.pcie_gbps, this.dmaUp);
   }
 
+  /**
+   * rx, frame by frame: frame i (`lens[i]` bytes, `bytes` in all) is written no earlier than
+   * `ready[i]`, after the frames before it, with its share of the descriptors' write-back (the
+   * first also with the descriptor read requests); an assigned device's IOTLB misses (`iotlb`)
+   * stall the link after the frame that took them. Each frame's end goes to `done[i]`; returns
+   * the last.
+   */
+  rxFrames(
+    ready: Float64Array,
+    lens: Float64Array,
+    n: number,
+    bytes: number,
+    done: Float64Array,
+    iotlb: Iotlb | null,
+  ): number {
+    if (n === 0) return ready[0];
+    const h = this.h;
+    const g = h.v.pcie_gbps;
+    this.down.charge(ready[0], pcieRxBits(h, n, bytes).down / g, this.descFetch);
+    const u = pcieRxUp(h, n, bytes);
+    const share = u.frame + u.writeBack / n;
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      t = this.up.charge(ready[i], (lens[i] * 8 + share + (i === 0 ? u.desc : 0)) / g, this.dmaUp);
+      if (iotlb) t = this.up.charge(t, iotlb.missNs(1), this.iotlbUp);
+      done[i] = t;
+    }
+    return t;
+  }
+
   /** Transmit DMA of `n` frames of `bytes` from host memory: returns when the frames are in the NIC. */
   tx(at: number, bytes: number, n: number): number {
     const h = this.h;
     const b = pcieTxBits(h, n, bytes);
     this.up.charge(at, b.up / h.v.pcie_gbps, this.readReq);
     return this.down.charge(at, b.down / h.v.pcie_gbps, this.dmaDown);
+  }
+
+  /**
+   * tx, with each frame's arrival in the NIC in `done[i]` (frame i of `lens[i]` bytes): the
+   * descriptors' completions come first, then the frames' one after the other (Intel 82598EB
+   * datasheet §3.5.1.1, Transmit Data Flow: the DMA fetches the descriptors, then each packet's
+   * data, which passes from the read completions to the packet buffer and the MAC). An assigned device's IOTLB misses (`iotlb`) delay the
+   * frame that took them and those after it; they are charged on the link after the transfer.
+   * The transfer's start is left in `txFrom`; returns when the last frame is in.
+   */
+  txFrames(
+    at: number,
+    lens: Float64Array,
+    n: number,
+    bytes: number,
+    done: Float64Array,
+    iotlb: Iotlb | null,
+  ): number {
+    let end = this.tx(at, bytes, n);
+    const from = this.down.lastStart;
+    this.txFrom = from;
+    if (n === 0) return end;
+    const g = this.h.v.pcie_gbps;
+    const d = pcieTxDown(this.h, n, bytes);
+    let bits = d.desc;
+    let miss = 0;
+    for (let i = 0; i < n; i++) {
+      bits += lens[i] * 8 + d.frame;
+      if (iotlb) miss += iotlb.missNs(1);
+      done[i] = from + bits / g + miss;
+    }
+    if (iotlb) end = this.down.charge(end, miss, this.iotlbDown);
+    return end;
   }
 
   /** A transmit doorbell (tail write) on the downstream direction of the link at `at`. A driver

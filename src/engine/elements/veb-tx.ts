@@ -2,20 +2,25 @@
 // descriptors and the frames over PCIe (two round trips, in the ready time, plus the transfer on
 // the PCIe downstream resource), the embedded switch
 // (vebTxBurst: Tx gates, anti-spoof, loopback or wire) runs on the NIC pipeline, the frames go to
-// the wire or, looped back, are DMA'd into the peer pool's ring. A VF with a transmit rate limit
+// the wire or, looped back, are DMA'd into the peer pool's ring. A pipeline: each frame is
+// switched once its own data is in the NIC, and leaves then, not when the burst's DMA ends (the
+// transmit DMA fetches the descriptors, then each packet's data: Intel 82598EB datasheet
+// §3.5.1.1). A VF with a transmit rate limit
 // (ip link ... max_tx_rate) has its ring served no faster than that rate (vf-shaper.ts): the
 // NIC takes only the frames its scheduler admits, the rest wait in the ring.
 import { R_HEAD } from "../../../assembly/abi.ts";
+import { switchNs } from "../../model/hw-limits.ts";
 import { Stage, type Work, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import {
   type ElementKind,
+  hwOf,
   Iotlb,
   inToOut,
   PcieLink,
   ringBytes,
+  scratch,
   specResource,
-  switchTimeNs,
 } from "./common.ts";
 import type { VfShaper } from "./vf-shaper.ts";
 
@@ -25,10 +30,13 @@ export const vebTx: ElementKind = {
   create(spec, ctx) {
     const s = spec as unknown as { in: string; out: string };
     const nic = specResource(ctx, spec);
+    const switchAcc = nic.account("switch");
+    const hw = hwOf(ctx);
     const down = resourceOf(ctx, "pcie-down");
     const up = resourceOf(ctx, "pcie-up");
     const input = ctx.link(s.in);
     const out = ctx.link(s.out);
+    const toWire = out.name === "wire.out";
     const pool = ctx.built.nic?.pool ?? 0;
     const readIotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
     const writeIotlb = ctx.path.nic.peerAssigned ? new Iotlb(ctx) : null;
@@ -36,31 +44,51 @@ export const vebTx: ElementKind = {
     const pcie = new PcieLink(ctx, up, down);
     // The kernel, looked up once (the exports object is a dictionary).
     const vebTxBurst = ctx.k.vebTxBurst;
+    // Per frame of a burst (grown as needed): its length, when its data is in the NIC, when the
+    // switch is done with it, and (looped back) the peer ring's lengths and DMA ends.
+    let lens = new Float64Array(64);
+    let fetched = new Float64Array(64);
+    let switched = new Float64Array(64);
+    let outLens = new Float64Array(64);
+    let written = new Float64Array(64);
     const work = (start: number, n: number, done: WorkEnd): number => {
       const ring = input.ring;
-      const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n);
-      // The fetch round trips are in the ready time (txdrv); here the transfer itself.
-      let fetched = pcie.tx(start, bytes, n);
-      const dmaFrom = down.lastStart; // the transfer starts once the link is free, not at `start`
-      if (readIotlb) fetched = down.runNs(fetched, readIotlb.missNs(n), "iotlb");
+      lens = scratch(lens, n);
+      fetched = scratch(fetched, n);
+      switched = scratch(switched, n);
+      const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n, 0, lens);
+      // The fetch round trips are in the ready time (txdrv); here the transfer itself, frame by
+      // frame; the transfer starts once the link is free, not at `start`.
+      const last = pcie.txFrames(start, lens, n, bytes, fetched, readIotlb);
       // A ring's room is what its consumer has handed back: a looped-back peer's driver by refill
-      // doorbells, the wire peer as it serializes (sink.ts refills wire.out).
-      if (out.ring) out.applyLimit(fetched);
+      // doorbells, the wire peer as it serializes (sink.ts refills wire.out). The kernel switches
+      // the burst in one call: the room is read once, when the burst's last frame is in.
+      if (out.ring) out.applyLimit(last);
       const before = out.tail();
       const taken = vebTxBurst(pool, 0, n);
       // Each descriptor is done once its frame's data is in the NIC: the driver's slots come back
       // over the transfer (a stopped transmit queue wakes on them).
-      if (taken > 0) input.completed?.(dmaFrom, fetched, taken);
-      const e1 = nic.runNs(fetched, switchTimeNs(ctx, n, bytes), "switch");
+      if (taken > 0) input.completed?.(pcie.txFrom, last, taken);
+      // The switch takes each frame as its data comes in.
+      let e1 = last;
+      for (let i = 0; i < n; i++)
+        e1 = switched[i] = nic.charge(fetched[i], switchNs(hw, 1, lens[i]), switchAcc);
       const m = (out.tail() - before) >>> 0;
       if (m > 0) {
-        if (out.name === "wire.out") out.publish(e1);
+        // One frame out per frame taken: each leaves at its own time. Otherwise (drops, a frame
+        // over several descriptors) which frame is which is not known here: all when the last is done.
+        if (m !== taken) {
+          switched = scratch(switched, m);
+          switched.fill(e1, 0, m);
+        }
+        if (toWire) for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, switched[j]);
         else {
-          // Looped back: DMA into the peer pool's receive ring.
-          const b = ringBytes(ctx, out.ring, before, m);
-          let e2 = pcie.rx(e1, b, m);
-          if (writeIotlb) e2 = up.runNs(e2, writeIotlb.missNs(m), "iotlb");
-          out.publish(e2 + c.pcie_rtt_ns / 2);
+          // Looped back: DMA into the peer pool's receive ring, each frame once switched.
+          outLens = scratch(outLens, m);
+          written = scratch(written, m);
+          const b = ringBytes(ctx, out.ring, before, m, 0, outLens);
+          pcie.rxFrames(switched, outLens, m, b, written, writeIotlb);
+          for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, written[j] + c.pcie_rtt_ns / 2);
         }
       }
       done.end = e1;
