@@ -2,7 +2,7 @@
 // rules'): their checks are handed to it here, so that a hand-edited or corrupt section is
 // reported at load, located (file:line:column), before any command runs on it. Each module is
 // loaded only when a state file has its section (--version and --help load neither).
-import { registerStateSection } from "../nic/state-sections.ts";
+import { registerStateSection } from "../state-sections.ts";
 
 export function registerStateSections(): void {
   registerStateSection("linux", async () => (await import("../nic/linux/state.ts")).linuxSectionProblems);

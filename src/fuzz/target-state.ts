@@ -16,8 +16,8 @@ import { formatLinkShow, netdevs, setVf, sysfsLs, sysfsWrite } from "../nic/linu
 import { linuxSectionProblems } from "../nic/linux/state.ts";
 import { formatPciconf } from "../nic/pciconf-format.ts";
 import { readState, statePath } from "../nic/state.ts";
-import { registerStateSection } from "../nic/state-sections.ts";
 import { formatStatus } from "../nic/status-format.ts";
+import { registerStateSection } from "../state-sections.ts";
 import { flowSectionProblems, readFlowState } from "../steering/flow-state.ts";
 import { programSwitch } from "../switch/program.ts";
 import { type CampaignOptions, type CampaignResult, describeThrown, FailureLog } from "./campaign.ts";

@@ -10,12 +10,12 @@ import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { makeDirs, writeFileAtomic } from "../fs-atomic.ts";
+import { stateSectionChecks } from "../state-sections.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
 import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
 import { invariantProblems } from "./state-invariants.ts";
-import { stateSectionChecks } from "./state-sections.ts";
 
 export const STATE_FILE = "state.json";
 export const LOCK_FILE = "state.lock";

@@ -163,7 +163,10 @@ describe("paths --rate --direction both: each direction's sender and loss on its
     expect(tx.loss_ratio).toBe(0);
     expect(rx.loss_ratio).toBeGreaterThan(0);
     const notes = j.notes.filter((n) => n.startsWith("native both 64: at --rate 100%"));
-    expect(notes).toHaveLength(2);
+    // The third: receive work first on the shared core (src/experiment/receive-first.ts).
+    expect(notes).toHaveLength(3);
+    expect(notes[2]).toContain(`its tx sender shares`);
+    expect(notes[2]).toContain(`and offered ${tx.offered_mpps.toFixed(3)} of the 14.881 Mpps asked`);
     expect(notes[0]).toContain(
       `its tx sender offered ${tx.offered_mpps.toFixed(3)} of the 14.881 Mpps asked`,
     );

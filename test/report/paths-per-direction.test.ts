@@ -77,7 +77,8 @@ let atRate: PathsJson;
 beforeAll(async () => {
   await ensureKernels();
   searched = await doc();
-  atRate = await doc("1.5Mpps");
+  // 2.5 Mpps: at 1.5 the receive path keeps its load (receive first) and only tx falls short.
+  atRate = await doc("2.5Mpps");
 }, 300_000);
 
 /** The combined point is what its two directions make together. */

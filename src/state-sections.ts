@@ -3,8 +3,9 @@
 // invariantProblems does, and the state loader reports the first one located
 // (file:line:column) before any command runs on the state. The program registers them
 // (src/cli/state-sections.ts): the control plane does not import its users. No imports here:
-// the CLI loads this file at start-up.
-import type { HostState } from "./host-model.ts";
+// the CLI loads this file at start-up, so it lives outside src/nic (whose modules the bundled
+// entry must not hold).
+import type { HostState } from "./nic/host-model.ts";
 
 export type StateSectionCheck = (value: unknown, state: HostState) => string[];
 export type StateSection = "linux" | "flow";
