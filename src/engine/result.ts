@@ -272,6 +272,7 @@ export function collect(
       };
     }),
     ...receiveFirst(ctx, o.elements ?? []),
+    ...pushedBack(ctx, o.elements ?? []),
     ...(loop
       ? {
           closed_loop: {
@@ -300,6 +301,27 @@ function receiveFirst(
     held.push({ sender: spec.name, direction, resource: spec.on, waits: w.waits, waited_ns: w.ns });
   }
   return held.length > 0 ? { receive_first: held } : {};
+}
+
+/** The senders the path pushed back (SimResult.pushed_back), if any. */
+function pushedBack(
+  ctx: SimContext,
+  elements: ReadonlyArray<{ spec: EngineElement; runtime: ElementRuntime }>,
+): Pick<SimResult, "pushed_back"> {
+  const out: NonNullable<SimResult["pushed_back"]> = [];
+  for (const { spec, runtime } of elements) {
+    const p = runtime.pushedBack?.();
+    if (p === undefined || (p.fullNs === 0 && p.busyNs === 0)) continue;
+    const direction = ctx.built.dirOf.get(spec.name) ?? "rx";
+    out.push({
+      sender: spec.name,
+      direction,
+      resource: spec.on,
+      queue_full_ns: p.fullNs,
+      cpu_busy_ns: p.busyNs,
+    });
+  }
+  return out.length > 0 ? { pushed_back: out } : {};
 }
 
 /**

@@ -210,6 +210,17 @@ export interface SimResult {
     waits: number;
     waited_ns: number;
   }>;
+  /** Senders on a CPU that the path pushed back (src/engine/elements/gen.ts): their time inside
+   *  the measured window behind their schedule (ns), their queue full (a burst cut short by
+   *  ring room or buffers: back-pressure) or, not full, their CPU busy with work already placed
+   *  there. Time waiting for receive work is `receive_first`'s, not this. Absent when none was. */
+  pushed_back?: Array<{
+    sender: string;
+    direction: "rx" | "tx";
+    resource: string;
+    queue_full_ns: number;
+    cpu_busy_ns: number;
+  }>;
   /** Closed loop only: frames read, the window, and the ACK frames sent by the receiver and
    *  received by the sender (over the whole run; not counted in delivered_pps or latency). */
   closed_loop?: { window: number; ack_every: number; reads: number; acks_sent: number; acks_arrived: number };

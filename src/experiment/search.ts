@@ -22,7 +22,7 @@
 // count for the answers (a short pass is not trusted, nor a short failure: a long trial can
 // dilute an early loss below PDR's limit). docs/experiments.md, "Trial length".
 import type { SimResult } from "../engine/types.ts";
-import { senderShortfall } from "./shortfall.ts";
+import { senderShortfall, shortSenders } from "./shortfall.ts";
 
 export interface SearchOptions {
   lineRatePps: number;
@@ -60,9 +60,13 @@ export interface Trial {
   bottleneck: string;
   /** A resource other than the wire that was busy all the trial (within half the resolution). */
   saturated: string | null;
-  /** The sender offered less than the trial's rate (pushed back: src/experiment/shortfall.ts);
-   *  a trial that did not offer its load cannot pass it. Absent: it offered the load. */
+  /** The sender offered less than the trial's rate (src/experiment/shortfall.ts); a trial that
+   *  did not offer its load cannot pass it. Absent: it offered the load. */
   senderShort?: boolean;
+  /** With senderShort: each sender that fell short (each direction's own for `both`) and what
+   *  the engine recorded holding it back, as shares of the measured window: receive work on its
+   *  CPU run first (receive first), its queue full or its CPU busy (pushed back). */
+  senderHeld?: SenderHeld[];
   /** A final (long) trial; false: a search trial (short, when a final phase follows). */
   final: boolean;
   /** Delivered over offered frames (where a failing trial's load would pass, roughly). */
@@ -71,6 +75,14 @@ export interface Trial {
   lossByDirection?: { rx: number; tx: number };
   /** Virtual time the trial offered its load for (ns), when the search was told it. */
   lengthNs?: number;
+}
+
+export interface SenderHeld {
+  direction: "rx" | "tx";
+  resource: string | null;
+  receiveFirstShare: number;
+  queueFullShare: number;
+  cpuBusyShare: number;
 }
 
 export interface SearchResult {
@@ -155,6 +167,15 @@ async function searchPhase(
     const loss = lossOf(r);
     const saturated = saturatedResource(r, o.precision);
     const senderShort = senderShortfall(r, key, o.precision / 2, o.poisson === true) !== null;
+    const held: SenderHeld[] = senderShort
+      ? shortSenders(r, key, o.precision / 2, o.poisson === true).map((x) => ({
+          direction: x.direction,
+          resource: x.resource,
+          receiveFirstShare: x.receiveFirstShare,
+          queueFullShare: x.queueFullShare,
+          cpuBusyShare: x.cpuBusyShare,
+        }))
+      : [];
     // A saturated trial, or one whose sender fell short of the load, fails at any loss limit.
     const verdict = saturated === null && !senderShort ? loss : Number.POSITIVE_INFINITY;
     seen.set(key, verdict);
@@ -165,6 +186,7 @@ async function searchPhase(
       bottleneck: r.bottleneck,
       saturated,
       ...(senderShort ? { senderShort } : {}),
+      ...(held.length > 0 ? { senderHeld: held } : {}),
       final,
       deliveredShare,
       ...(r.per_direction

@@ -9,6 +9,7 @@ import type { AboveCapacity } from "../experiment/capacity.ts";
 import type { CaseResult, ExperimentResult } from "../experiment/experiment.ts";
 import { l1Gbps } from "../experiment/rate.ts";
 import type { Trial } from "../experiment/search.ts";
+import { shortfallCauses } from "../experiment/shortfall.ts";
 import { noWire } from "../paths/path-graphs.ts";
 
 export const PATHS_SCHEMA = "iovsim.paths/2";
@@ -115,6 +116,35 @@ const loadPoint = z.object({
     })
     .optional(),
   cpu: z.array(cpu),
+  /** Senders on a CPU that waited there for receive work, run first (SimResult.receive_first:
+   *  FreeBSD runs receive processing above user threads): the CPU, how many waits began in the
+   *  measured window, their time in it (ns) and its share of the window. Absent when none waited
+   *  (and in documents written before it was added). */
+  receive_first: z
+    .array(
+      z.object({
+        sender: z.string(),
+        direction: z.enum(["rx", "tx"]),
+        resource: z.string(),
+        waits: z.number().int().nonnegative(),
+        waited_ns: z.number().nonnegative(),
+        waited_share: z.number().min(0).max(1),
+      }),
+    )
+    .optional(),
+  /** Senders on a CPU the path pushed back (SimResult.pushed_back): time in the measured window
+   *  behind their schedule with their queue full, or with their CPU busy (ns). Absent when none was. */
+  pushed_back: z
+    .array(
+      z.object({
+        sender: z.string(),
+        direction: z.enum(["rx", "tx"]),
+        resource: z.string(),
+        queue_full_ns: z.number().nonnegative(),
+        cpu_busy_ns: z.number().nonnegative(),
+      }),
+    )
+    .optional(),
   bottleneck: z.string(),
   events_per_s: eventsSchema,
   conservation: conservationSchema,
@@ -167,6 +197,22 @@ export const replaySchema = z.object({
 });
 export type ReplayJson = z.infer<typeof replaySchema>;
 
+/** A sender of the trial just above NDR that offered less than its load, and what the engine
+ *  recorded holding it back inside that trial's measured window (shares of its length). */
+const senderShortJson = z.object({
+  direction: z.enum(["rx", "tx"]),
+  /** The CPU it sends on; null when the engine recorded no wait or push-back for it. */
+  resource: z.string().nullable(),
+  /** Waiting for receive work on its CPU, run first (receive first). */
+  receive_first_share: z.number().min(0).max(1),
+  /** Pushed back: its queue full (back-pressure), or behind with its CPU busy. */
+  queue_full_share: z.number().min(0).max(1),
+  cpu_busy_share: z.number().min(0).max(1),
+  /** The causes recorded (a share above 0): "receive first", "pushed back" (either of the two
+   *  above); empty: neither was recorded. */
+  causes: z.array(z.enum(["receive first", "pushed back"])),
+});
+
 const pathEntry = z.object({
   name: z.string(),
   direction: z.enum(["rx", "tx", "both"]),
@@ -201,6 +247,10 @@ const pathEntry = z.object({
   /** What the short search trials alone gave before the final trials (null without them). */
   short_trial_ndr_mpps: z.number().nonnegative().nullable(),
   short_trial_pdr_mpps: z.number().nonnegative().nullable(),
+  /** The trial that failed just above NDR (the search's answer is the highest pass below the
+   *  lowest failure) did not offer its load: its senders and why. Absent when it offered its
+   *  load, or no search ran (--rate). */
+  senders_short_above_ndr: z.array(senderShortJson).optional(),
   load_points: z.array(loadPoint),
 });
 
@@ -464,6 +514,8 @@ function loadPointJson(
       cycles_per_packet_unit: perPacketUnit(u.kind),
       by_event: u.by_event,
     })),
+    ...(r.receive_first ? { receive_first: r.receive_first.map((h) => receiveFirstJson(h, r.window)) } : {}),
+    ...(r.pushed_back ? { pushed_back: r.pushed_back.map((h) => ({ ...h })) } : {}),
     bottleneck: r.bottleneck,
     events_per_s: r.events_per_s,
     conservation: conservationJson(r.conservation),
@@ -481,6 +533,22 @@ function loadPointJson(
           },
         }
       : {}),
+  };
+}
+
+/** One sender's waits for receive work, with their share of the measured window. */
+function receiveFirstJson(
+  h: NonNullable<SimResult["receive_first"]>[number],
+  w: MeasuredWindow,
+): NonNullable<z.infer<typeof loadPoint>["receive_first"]>[number] {
+  const windowNs = w.to_ns - w.from_ns;
+  return {
+    sender: h.sender,
+    direction: h.direction,
+    resource: h.resource,
+    waits: h.waits,
+    waited_ns: h.waited_ns,
+    waited_share: windowNs > 0 ? Math.min(1, h.waited_ns / windowNs) : 0,
   };
 }
 
@@ -544,6 +612,36 @@ function failureAbove(c: CaseResult, pps: number | null): Trial | undefined {
     .sort((a, b) => a.ratePps - b.ratePps)[0];
 }
 
+/** Why a trial's senders offered less than its load, from what the engine recorded for each
+ *  (Trial.senderHeld: receive first, pushed back). */
+function senderShortText(t: Trial): string {
+  const held = t.senderHeld ?? [];
+  if (held.length === 0) return "its senders offered less than that load";
+  return held
+    .map((h) => {
+      const on = h.resource === null ? "" : ` on ${h.resource}`;
+      return `its ${h.direction} sender${on} offered less than that load: it ${shortfallCauses(h)}`;
+    })
+    .join("; ");
+}
+
+/** The trial that bounded NDR from above, when its senders fell short: each one, what held it
+ *  back (shares of the measured window), and the causes recorded. */
+function sendersShortJson(t: Trial | undefined): z.infer<typeof senderShortJson>[] | undefined {
+  if (!t?.senderShort) return undefined;
+  return (t.senderHeld ?? []).map((h) => ({
+    direction: h.direction,
+    resource: h.resource,
+    receive_first_share: h.receiveFirstShare,
+    queue_full_share: h.queueFullShare,
+    cpu_busy_share: h.cpuBusyShare,
+    causes: [
+      ...(h.receiveFirstShare > 0 ? ["receive first" as const] : []),
+      ...(h.queueFullShare + h.cpuBusyShare > 0 ? ["pushed back" as const] : []),
+    ],
+  }));
+}
+
 /**
  * Direction both: what decided NDR (and PDR, where higher): the lowest trial above it, which
  * failed (the search's answer is the highest pass below the lowest failure), with its length
@@ -568,7 +666,7 @@ export function directionLossNotes(exp: ExperimentResult): string[] {
       why.push(
         `${t.saturated} was busy for the whole trial, so its backlog grows for as long as the load lasts`,
       );
-    if (t.senderShort) why.push("its senders offered less than that load (pushed back)");
+    if (t.senderShort) why.push(senderShortText(t));
     // Nothing lost within the trial's length: it failed on the resource or the sender alone.
     if (!(rx > 0 || tx > 0))
       return `${what} lost nothing in either direction (rx ${p(rx)}, tx ${p(tx)}) but failed because ${why.join(", and ")}`;
@@ -624,6 +722,9 @@ export function pathEntryJson(c: CaseResult, above: (r: SimResult) => AboveCapac
     final_trial_ms: c.finalTrialNs === null ? null : c.finalTrialNs / 1e6,
     short_trial_ndr_mpps: mppsOf(c.shortNdrPps),
     short_trial_pdr_mpps: mppsOf(c.shortPdrPps),
+    ...((short) => (short ? { senders_short_above_ndr: short } : {}))(
+      sendersShortJson(failureAbove(c, c.ndrPps)),
+    ),
     load_points: c.loadPoints.map((p) =>
       loadPointJson(p.fractionOfNdr, p.result, above(p.result), loadPointFrameBytes(c, p.result)),
     ),

@@ -40,6 +40,9 @@ export interface ElementRuntime {
   /** A sender on a CPU: how often it waited for receive work there, and for how long inside the
    *  measured window (src/engine/receive-first.ts). */
   receiveWait?(): { waits: number; ns: number };
+  /** A sender on a CPU: its time inside the measured window behind its schedule, its queue full
+   *  (`fullNs`) or, not full, its CPU busy with work already placed (`busyNs`). */
+  pushedBack?(): { fullNs: number; busyNs: number };
   /** An element applying an injected fault: what it did (src/engine/faults.ts). */
   faultRecord?(): import("../faults.ts").FaultRecord;
 }

@@ -132,7 +132,25 @@ export const gen: ElementKind = {
       held.from = -1;
       window(t);
     };
+    // Pushed back by the path (shortfall.ts): from one of its events to the next, it was behind
+    // its schedule because its queue was full (a burst cut short by ring room or buffers, or
+    // dropped into a full queue: `full`) or, its queue not full, because its CPU was still busy
+    // with work already placed there (`busy`). Each interval counts once, by what its first event
+    // found; time waiting for receive work is the gate's (`held`), never these.
+    const pushed = { fullNs: 0, busyNs: 0, from: -1, full: false };
+    const closePushed = (t: number): void => {
+      if (pushed.from < 0) return;
+      const ns = inWindow(pushed.from, t);
+      if (pushed.full) pushed.fullNs += ns;
+      else pushed.busyNs += ns;
+      pushed.from = -1;
+    };
+    const openPushed = (t: number, full: boolean): void => {
+      pushed.from = t;
+      pushed.full = full;
+    };
     const window = (t: number): void => {
+      if (!onWire) closePushed(t);
       if (t >= sendsUntilNs || (count > 0 && u64(ctx, c + P.G_SENT) + u64(ctx, c + P.G_OVERRUN) >= count)) {
         finished(t);
         return;
@@ -143,7 +161,10 @@ export const gen: ElementKind = {
         gate.wait(resume);
         return;
       }
+      // Frames (or, for a sending thread, slots) came due before now that it has not made.
+      const behind = !onWire && u64(ctx, c + P.G_NEXT_PS) < Math.floor(t * 1000);
       if (tailDrop && res.busyUntil > t) {
+        if (behind) openPushed(t, false);
         q.push(res.busyUntil, window); // the thread is still sending what it built
         return;
       }
@@ -182,9 +203,11 @@ export const gen: ElementKind = {
       }
       overrun?.before(t);
       const full0 = dropsWhenFull ? u64(ctx, c + P.G_RINGFULL) : 0;
+      const cut0 = onWire ? 0 : cutShort();
       // A sending thread builds each frame when its slot comes: its work starts at the first slot.
       const firstSlot = u64(ctx, c + P.G_NEXT_PS) / 1000;
       const n = burst(until, budget);
+      if (!onWire && (behind || cutShort() > cut0)) openPushed(t, cutShort() > cut0);
       // The device's queue was full: the frames due in this window are built, handed over and
       // dropped (constant gaps; Poisson arrivals use the mean gap for them).
       let drops = 0;
@@ -262,6 +285,15 @@ export const gen: ElementKind = {
         waits: held.waits,
         ns: held.ns + (held.from >= 0 && held.from < offerUntilNs ? inWindow(held.from, offerUntilNs) : 0),
       }),
+      // Its time pushed back inside the measured window (an interval still open at the run's
+      // end counts up to the window's end).
+      pushedBack: () => {
+        const open = pushed.from >= 0 ? inWindow(pushed.from, offerUntilNs) : 0;
+        return {
+          fullNs: pushed.fullNs + (pushed.full ? open : 0),
+          busyNs: pushed.busyNs + (pushed.full ? 0 : open),
+        };
+      },
       ...(overrun ? { faultRecord: () => overrun.record() } : {}),
     };
   },
