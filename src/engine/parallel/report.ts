@@ -2,7 +2,7 @@
 // into its own copy of the graph before reading the result: the source's resources (clock, busy
 // time, cycles by event kind in their order), its elements' batch statistics, its event totals,
 // its generators' count at the warm-up and its resources' busy time and its event totals at the
-// snapshots.
+// snapshots, and its senders' waits for receive work and push-back.
 import type { BuiltGraph } from "../graph.ts";
 import type { RunState } from "../run.ts";
 import type { EventTotals, PartitionSync } from "../types.ts";
@@ -20,6 +20,9 @@ export interface PartitionReport {
     sleptAt: number;
   }>;
   stats: Array<{ element: number; batches: number; packets: number; maxBatch: number }>;
+  /** The source's senders' own records (SimResult.receive_first, SimResult.pushed_back): kept in
+   *  their generators' closures on this thread, so the consumer's copies know none of them. */
+  senders: Array<{ element: number; waits: number; waitedNs: number; fullNs: number; busyNs: number }>;
   events: EventTotals;
   popped: number;
   endNs: number;
@@ -99,6 +102,13 @@ export function reportPartition(
       const s = g.runtimes[i].stats ?? { batches: 0, packets: 0, maxBatch: 0 };
       return { element: i, batches: s.batches, packets: s.packets, maxBatch: s.maxBatch };
     }),
+    senders: [...split.source].flatMap((i) => {
+      const rt = g.runtimes[i];
+      if (!rt.receiveWait && !rt.pushedBack) return [];
+      const w = rt.receiveWait?.() ?? { waits: 0, ns: 0 };
+      const p = rt.pushedBack?.() ?? { fullNs: 0, busyNs: 0 };
+      return [{ element: i, waits: w.waits, waitedNs: w.ns, fullNs: p.fullNs, busyNs: p.busyNs }];
+    }),
     events: { ...g.ctx.events },
     popped: g.ctx.q.popped,
     endNs: state.endNs,
@@ -131,6 +141,13 @@ export function mergePartition(g: BuiltGraph, state: RunState, rep: PartitionRep
     st.batches = s.batches;
     st.packets = s.packets;
     st.maxBatch = s.maxBatch;
+  }
+  // The source's senders ran on the worker: their records replace those of the copies here
+  // (which never ran), so result.ts reads them whichever partition a sender ran in.
+  for (const s of rep.senders) {
+    const rt = g.runtimes[s.element];
+    rt.receiveWait = () => ({ waits: s.waits, ns: s.waitedNs });
+    rt.pushedBack = () => ({ fullNs: s.fullNs, busyNs: s.busyNs });
   }
   const ev = g.ctx.events;
   for (const k of Object.keys(ev) as Array<keyof EventTotals>) ev[k] += rep.events[k];
