@@ -7,8 +7,10 @@
 // sending application on the same CPU therefore runs only when no receive work is pending: an
 // overloaded core spends itself receiving and its sender starves (receive livelock: Mogul &
 // Ramakrishnan, "Eliminating receive livelock in an interrupt-driven kernel", ACM TOCS 15(3),
-// 1997). Linux differs (softirq work past its budget or time moves to ksoftirqd, a thread CFS
-// shares with the sender): not modelled (docs/model.md, Receive first on a shared CPU).
+// 1997). Linux before 4.9 and from 6.5 runs pending softirqs at every interrupt exit and
+// local_bh_enable, the sender's transmits included, so an overloaded CPU starves its sender too;
+// 4.9 to 6.4 leave softirq work past its budget to ksoftirqd, which the scheduler shares fairly
+// with the sender: not modelled (docs/model.md, Receive first on a Linux CPU).
 //
 // Here: a resource's receive activations (a device interrupt until its NAPI poll ends, a guest's
 // virtio receive poll, a receive-direction software stage) are counted while under way; a sender
