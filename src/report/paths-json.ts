@@ -128,7 +128,7 @@ const loadPoint = z.object({
         resource: z.string(),
         waits: z.number().int().nonnegative(),
         waited_ns: z.number().nonnegative(),
-        waited_share: z.number().min(0).max(1),
+        waited_ratio: z.number().min(0).max(1),
       }),
     )
     .optional(),
@@ -204,10 +204,10 @@ const senderShortJson = z.object({
   /** The CPU it sends on; null when the engine recorded no wait or push-back for it. */
   resource: z.string().nullable(),
   /** Waiting for receive work on its CPU, run first (receive first). */
-  receive_first_share: z.number().min(0).max(1),
+  receive_first_ratio: z.number().min(0).max(1),
   /** Pushed back: its queue full (back-pressure), or behind with its CPU busy. */
-  queue_full_share: z.number().min(0).max(1),
-  cpu_busy_share: z.number().min(0).max(1),
+  queue_full_ratio: z.number().min(0).max(1),
+  cpu_busy_ratio: z.number().min(0).max(1),
   /** The causes recorded (a share above 0): "receive first", "pushed back" (either of the two
    *  above); empty: neither was recorded. */
   causes: z.array(z.enum(["receive first", "pushed back"])),
@@ -548,7 +548,7 @@ function receiveFirstJson(
     resource: h.resource,
     waits: h.waits,
     waited_ns: h.waited_ns,
-    waited_share: windowNs > 0 ? Math.min(1, h.waited_ns / windowNs) : 0,
+    waited_ratio: windowNs > 0 ? Math.min(1, h.waited_ns / windowNs) : 0,
   };
 }
 
@@ -632,9 +632,9 @@ function sendersShortJson(t: Trial | undefined): z.infer<typeof senderShortJson>
   return (t.senderHeld ?? []).map((h) => ({
     direction: h.direction,
     resource: h.resource,
-    receive_first_share: h.receiveFirstShare,
-    queue_full_share: h.queueFullShare,
-    cpu_busy_share: h.cpuBusyShare,
+    receive_first_ratio: h.receiveFirstShare,
+    queue_full_ratio: h.queueFullShare,
+    cpu_busy_ratio: h.cpuBusyShare,
     causes: [
       ...(h.receiveFirstShare > 0 ? ["receive first" as const] : []),
       ...(h.queueFullShare + h.cpuBusyShare > 0 ? ["pushed back" as const] : []),

@@ -35,9 +35,9 @@ describe("paths both: a sender starved by receive work on its core", () => {
     // The JSON load point gives the same waits: the sender, its core, and the share the note prints.
     const [held] = lp.receive_first!;
     expect(held).toMatchObject({ sender: "gen-tx", direction: "tx", resource: "host-core0" });
-    expect(held.waited_share).toBeCloseTo(held.waited_ns / (lp.window!.to_ns - lp.window!.from_ns), 12);
-    expect(held.waited_share).toBeGreaterThan(0.9);
-    expect(note).toContain(`for ${(held.waited_share * 100).toFixed(1)} % of the measured window`);
+    expect(held.waited_ratio).toBeCloseTo(held.waited_ns / (lp.window!.to_ns - lp.window!.from_ns), 12);
+    expect(held.waited_ratio).toBeGreaterThan(0.9);
+    expect(note).toContain(`for ${(held.waited_ratio * 100).toFixed(1)} % of the measured window`);
     // Receive work held it, not the path: little or no push-back recorded.
     const pushed = lp.pushed_back?.find((p) => p.sender === "gen-tx");
     expect((pushed?.queue_full_ns ?? 0) + (pushed?.cpu_busy_ns ?? 0)).toBeLessThan(0.05 * held.waited_ns);
@@ -63,6 +63,6 @@ describe("paths both: a sender starved by receive work on its core", () => {
     expect(j.notes.some((n) => n.includes("waited for receive work"))).toBe(false);
     // Below capacity the sender may wait a little (a poll under way when a frame comes due).
     for (const h of j.paths[0]!.load_points[0]!.receive_first ?? [])
-      expect(h.waited_share).toBeLessThan(0.05);
+      expect(h.waited_ratio).toBeLessThan(0.05);
   });
 });

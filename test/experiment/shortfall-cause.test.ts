@@ -150,9 +150,9 @@ describe("the search, the both note and the JSON", () => {
       {
         direction: "tx",
         resource: "host-core0",
-        receive_first_share: 0.65,
-        queue_full_share: 0,
-        cpu_busy_share: 0,
+        receive_first_ratio: 0.65,
+        queue_full_ratio: 0,
+        cpu_busy_ratio: 0,
         causes: ["receive first"],
       },
     ]);
