@@ -13,7 +13,7 @@ import {
 import { lineRatePps, resolveRate } from "../../experiment/rate.ts";
 import { receiveFirstNote, receiveStarved } from "../../experiment/receive-first.ts";
 import { createRunner } from "../../experiment/runners.ts";
-import { directionShortfall, senderShortfall } from "../../experiment/shortfall.ts";
+import { directionShortfall, senderShortfall, shortSenders } from "../../experiment/shortfall.ts";
 import { finalTrialNs, pathBufferingFrames } from "../../experiment/trial-length.ts";
 import { portLinkGbps } from "../../paths/setup.ts";
 import {
@@ -159,21 +159,33 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
       // The option that sets the trial's length: --count N frames lasts N / the rate.
       const length = o.trial.count === undefined ? "--trial-ms" : "--count";
       let lossShown = `${loss} % loss`;
-      const held = `the path pushes back on it (it waits for room, or skips the slots it missed while busy) instead of dropping${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load`;
+      const poisson = o.trial.arrival === "poisson";
+      const senders = shortSenders(lp.result, asked, o.precision / 2, poisson);
+      // What held the sender back, as the engine recorded it: receive work run first on its CPU,
+      // or the path pushing back (its queue full, its CPU busy).
+      const held = (dir: "rx" | "tx") => {
+        const s = senders.find((x) => x.direction === dir);
+        const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+        const pushed = s === undefined ? 0 : s.queueFullShare + s.cpuBusyShare;
+        const cause =
+          s !== undefined && s.receiveFirstShare > pushed
+            ? `receive work on its CPU comes first: it waited for it ${pct(s.receiveFirstShare)} of the measured window${pushed > 0 ? ` and was pushed back ${pct(pushed)}` : ""}, and offers less instead of dropping`
+            : `the path pushes back on it (it waits for room, or skips the slots it missed while busy${s === undefined ? "" : `: its queue full ${pct(s.queueFullShare)} of the measured window, its CPU busy ${pct(s.cpuBusyShare)}${s.receiveFirstShare > 0 ? `, waiting for receive work ${pct(s.receiveFirstShare)}` : ""}`}) instead of dropping`;
+        return `${cause}${a === null ? "" : `, and ${a.resource} ${a.basis === "busy" ? "was busy for the whole trial" : "has more work than the trial's time"}`}, so the path does not sustain this load`;
+      };
       const made = "the latency runs from when it made each frame (late, never back-dated to its slot)";
       const perDirection = lp.result.per_direction;
       if (c.case.direction === "both" && perDirection !== undefined) {
         // Each direction's own sender, with its own loss: summed, a transmit sender held back
         // was read against the receive direction's loss (which grows with the trial).
         const dirs = ["rx", "tx"] as const;
-        const poisson = o.trial.arrival === "poisson";
         const shorts = dirs.map((dir) => directionShortfall(lp.result, dir, asked, o.precision / 2, poisson));
         dirs.forEach((dir, i) => {
           const s = shorts[i];
           if (s === null) return;
           const dirLoss = (Math.max(0, perDirection[dir].loss_ratio) * 100).toFixed(1);
           notes.push(
-            `${at} its ${dir} sender offered ${m(s.offeredPps)} of the ${m(s.askedPps)} Mpps asked: ${held}; the ${dirLoss} % ${dir} loss shown stays with ${length}, and ${made}`,
+            `${at} its ${dir} sender offered ${m(s.offeredPps)} of the ${m(s.askedPps)} Mpps asked: ${held(dir)}; the ${dirLoss} % ${dir} loss shown stays with ${length}, and ${made}`,
           );
         });
         // The other direction's loss, when it has any, is the above-capacity note's.
@@ -185,7 +197,7 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
       } else if (short !== null) {
         // A sender pushed back offers less and loses nothing: no trial length shows a loss.
         notes.push(
-          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: ${held}; the ${loss} % loss shown stays with ${length}, and ${made}`,
+          `${at} the sender offered ${m(short.offeredPps)} of the ${m(short.askedPps)} Mpps asked: ${held(c.case.direction === "rx" ? "rx" : "tx")}; the ${loss} % loss shown stays with ${length}, and ${made}`,
         );
         continue;
       }
