@@ -41,6 +41,20 @@ describe("paths --partitions", () => {
     expect(JSON.parse(one.out).simulator.sync).toBeUndefined();
   }, 120_000);
 
+  it("a sender's receive-first waits and push-back are the one-thread ones, whichever partition runs it", async () => {
+    // native and vm-vf both: gen-tx waits for receive work on the consumer's CPU (the consumer
+    // partition; the CLI cuts only at a wire generator, so every CPU sender runs there:
+    // test/engine/parallel-senders.test.ts covers pktgen in the source partition).
+    const args = ["paths", "--path", "native,vm-vf", "--direction", "both", "--size", "64"];
+    const one = await cli([...args, "--rate", "100%", "--workers", "1", "--json"]);
+    const two = await cli([...args, "--rate", "100%", "--partitions", "2", "--json"]);
+    expect(one.code, one.err).toBe(0);
+    expect(two.code, two.err).toBe(0);
+    expect(simulated(two.out)).toEqual(simulated(one.out));
+    for (const p of pathsJsonSchema.parse(JSON.parse(two.out)).paths)
+      expect(p.load_points[0].receive_first?.[0]?.waited_ratio).toBeGreaterThan(0.5);
+  }, 120_000);
+
   it("prints the threads' synchronization on the simulator-speed line", async () => {
     const r = await cli([
       "paths",
