@@ -5,7 +5,9 @@
 // free than it stops at would stop again at once, and one that needs more than the ring holds,
 // less the descriptors its driver keeps back, would never wake: the NIC profile refuses both,
 // located, rather than let the data plane run such a driver.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { txQueueOf } from "../../src/engine/elements/txdrv.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
@@ -59,6 +61,21 @@ describe("a transmit queue's bounds, per NIC, OS and function", () => {
     expect(message(() => loadCosts("bhyve{tx_stop_free_desc=21}"))).toMatch(
       /unknown constant 'tx_stop_free_desc'/,
     );
+    // A profile that extends none names both; an OS without drivers in the NIC profiles is refused.
+    const root = JSON.parse(
+      readFileSync(new URL("../../src/model/costs/bhyve.json", import.meta.url), "utf8"),
+    );
+    const dir = mkdtempSync(join(tmpdir(), "iovsim-os-"));
+    const { os: _os, ...noOs } = root;
+    writeFileSync(join(dir, "no-os.json"), JSON.stringify(noOs, null, 2));
+    expect(message(() => loadCosts(join(dir, "no-os.json")))).toMatch(
+      /no-os\.json:1:1: \$\.os: missing: a profile that extends none names the OS of its host and guest/,
+    );
+    writeFileSync(
+      join(dir, "win.json"),
+      JSON.stringify({ ...root, os: { host: "windows", guest: "linux" } }, null, 2),
+    );
+    expect(message(() => loadCosts(join(dir, "win.json")))).toMatch(/win\.json:\d+:\d+: \$\.os\.host: /);
     // The old switch names what replaced it.
     expect(message(() => loadCosts("kvm-exits!ixgbe"))).toMatch(
       /^--profile kvm-exits!ixgbe: the switch 'ixgbe' is gone: .*NIC profile of the port the path crosses.*NIC profile ix/,
