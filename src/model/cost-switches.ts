@@ -34,12 +34,16 @@ export const COST_SWITCHES: Readonly<Record<string, CostSwitch>> = {
     set: { irqfd_msi_fastpath: 0 },
     why: "KVM before irqfd's MSI fast path (bd2b53b20fcd, 2010): signals bounce through a kernel thread",
   },
-  ixgbe: {
-    // Linux's Intel drivers for the 82599 (X520; NIC profile ix): a KVM profile's host (ixgbe)
-    // or guest (ixgbevf) on that NIC. The profiles' own pair is i40e/iavf's (X710, NIC ixl).
-    set: { tx_stop_free_desc: 21, tx_wake_free_desc: 42, tx_ring_unused_desc: 1 },
-    why: "Linux ixgbe / ixgbevf (82599, X520: NIC ix): DESC_NEEDED = MAX_SKB_FRAGS + 4 = 21, TX_WAKE_THRESHOLD = 42, one descriptor kept back (ixgbe_desc_unused); for a Linux host or guest, a KVM profile (FreeBSD's iflib keeps none back: refused on bhyve, freebsd)",
-  },
+};
+
+/**
+ * Switches that are gone, with what replaces them: `ixgbe` set Linux ixgbe/ixgbevf's transmit
+ * queue bounds on a KVM profile; the bounds are now the NIC profile's, for the NIC and OS a path's
+ * driver runs on (src/nic/tx-queue.ts), so naming the 82599 is choosing the NIC.
+ */
+export const REMOVED_SWITCHES: Readonly<Record<string, string>> = {
+  ixgbe:
+    "the switch 'ixgbe' is gone: a transmit queue's bounds (Linux ixgbe/ixgbevf's 21/42 on an 82599) now come from the NIC profile of the port the path crosses and the OS driving it (the cost profile's os): run on a host whose port is an 82599 (NIC profile ix: iovsim reset --host FILE; iovsim model show --nic ix lists its drivers' bounds)",
 };
 
 /** `name (constant=value, ...)` for each switch, for error messages. */

@@ -16,11 +16,13 @@ import {
   lineColumn,
   refuseDuplicateKey,
 } from "../nic/json-locate.ts";
-import { COST_SWITCHES, switchList } from "./cost-switches.ts";
-import { NIC_TX_RING_SIZE } from "./nic-tx-ring.ts";
+import { COST_SWITCHES, REMOVED_SWITCHES, switchList } from "./cost-switches.ts";
 import { VIRTIO_RING_SIZE } from "./virtio-ring.ts";
 
 export const COST_TAGS = ["verified", "secondary", "derived", "assumption"] as const;
+/** The OSes a profile's host and guest may run (whose drivers the NIC profiles describe). */
+export const COST_OSES = ["freebsd", "linux"] as const;
+export type CostOs = (typeof COST_OSES)[number];
 
 /** One line of printable text: each of these fields is one cell of `model show`'s table (a line
  *  end in it split the row in two). */
@@ -112,9 +114,6 @@ export const COST_NAMES = [
   "dispatch_parse_cycles",
   "xcore_transfer_cycles",
   "app_rx_cycles",
-  "tx_stop_free_desc",
-  "tx_wake_free_desc",
-  "tx_ring_unused_desc",
   "backpressure_retry_ns",
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
@@ -130,8 +129,6 @@ const FLAGS: CostName[] = [
 ];
 const POSITIVE: CostName[] = [
   "cpu_ghz",
-  "tx_stop_free_desc",
-  "tx_wake_free_desc",
   "backpressure_retry_ns",
   "napi_budget",
   "nic_window_frames",
@@ -149,9 +146,6 @@ const WHOLE: CostName[] = [
   "virtio_rx_refill_free",
   "vhost_pkt_weight",
   "vhost_byte_weight",
-  "tx_stop_free_desc",
-  "tx_wake_free_desc",
-  "tx_ring_unused_desc",
 ];
 /** Shares of the IOTLB look-ups that miss: more than all of them has no meaning. */
 const FRACTIONS: CostName[] = ["iotlb_miss_rate", "iotlb_miss_rate_hugepage"];
@@ -179,71 +173,8 @@ function domainProblem(k: CostName, v: number, unit: string): string | undefined
   // num_free > min(budget, vring size) / 2).
   if (k === "virtio_rx_refill_free" && v >= VIRTIO_RING_SIZE)
     return `must stay below the virtio ring size (${VIRTIO_RING_SIZE} entries), or the guest never re-posts its receive buffers`;
-  // A driver posts while this many descriptors of the NIC's transmit ring are free, and is woken
-  // once this many are: more than the ring holds and it never posts, or is never woken.
-  if ((k === "tx_stop_free_desc" || k === "tx_wake_free_desc") && v > NIC_TX_RING_SIZE)
-    return `must be at most the NIC transmit ring's ${NIC_TX_RING_SIZE} descriptors, or the transmit queue never posts or is never woken`;
-  // A driver that kept the whole ring unused could never post.
-  if (k === "tx_ring_unused_desc" && v >= NIC_TX_RING_SIZE)
-    return `must be less than the NIC transmit ring's ${NIC_TX_RING_SIZE} descriptors, or the driver could post nothing`;
   if (v > COST_MAX) return "at most 10^9 (the largest value the engine takes for any constant)";
   return undefined;
-}
-
-/** What is wrong with a transmit queue's bounds, at which constant, or undefined. */
-export interface TxQueueBoundsProblem {
-  at: "tx_stop_free_desc" | "tx_wake_free_desc" | "tx_ring_unused_desc";
-  value: number;
-  why: string;
-}
-
-/**
- * Whether a transmit queue's bounds fit together and in its ring of `ringSize` descriptors (the
- * one check every loader runs: a profile file, a variant, and the engine's driver on the ring it
- * was built with). The driver sees `ringSize - tx_ring_unused_desc` descriptors at most (Linux's
- * I40E_DESC_UNUSED keeps one back); a queue woken with fewer free than it stops at would stop
- * again at once, one woken with more than it can ever see free is never woken (a stop bound no
- * higher than the wake bound then fits too). Undefined when they fit, or when one is missing
- * (reported on its own). The constant `set` here (by the file or the variant) is blamed: the stop bound
- * when only it moved, the unused count when only it moved, else the wake bound.
- */
-export function txQueueBoundsProblem(
-  c: Partial<Record<CostName, number>>,
-  set: (k: CostName) => boolean,
-  ringSize = NIC_TX_RING_SIZE,
-): TxQueueBoundsProblem | undefined {
-  const stop = c.tx_stop_free_desc;
-  const wake = c.tx_wake_free_desc;
-  const unused = c.tx_ring_unused_desc;
-  if (stop === undefined || wake === undefined || unused === undefined) return undefined;
-  if (wake < stop) {
-    const again = "a transmit queue woken with fewer free would stop again at once";
-    if (set("tx_stop_free_desc") && !set("tx_wake_free_desc"))
-      return {
-        at: "tx_stop_free_desc",
-        value: stop,
-        why: `must be at most tx_wake_free_desc (${wake}): ${again}`,
-      };
-    return {
-      at: "tx_wake_free_desc",
-      value: wake,
-      why: `must be at least tx_stop_free_desc (${stop}): ${again}`,
-    };
-  }
-  const usable = ringSize - unused;
-  if (wake <= usable) return undefined;
-  const never = "a stopped transmit queue would never be woken";
-  if (set("tx_ring_unused_desc") && !set("tx_wake_free_desc"))
-    return {
-      at: "tx_ring_unused_desc",
-      value: unused,
-      why: `must be at most ${ringSize - wake} (the NIC transmit ring's ${ringSize} descriptors less tx_wake_free_desc, ${wake}): ${never}`,
-    };
-  return {
-    at: "tx_wake_free_desc",
-    value: wake,
-    why: `must be at most ${usable} (the NIC transmit ring's ${ringSize} descriptors less the tx_ring_unused_desc ${unused} the driver keeps back): ${never}`,
-  };
 }
 
 const fileSchema = z
@@ -255,6 +186,13 @@ const fileSchema = z
     // "" is no profile: without this it read as no `extends` at all, and the file was refused
     // for the 55 constants it then lacked rather than for the empty name.
     extends: z.string().min(1, "name a built-in profile or a file (or leave extends out)").optional(),
+    // The OS of the host and of the guest: the transmit drivers of a path are theirs, and run
+    // with the bounds the NIC profile gives that OS's driver (src/nic/tx-queue.ts). Inherited
+    // through `extends`; a profile that extends none names both.
+    os: z
+      .object({ host: z.enum(COST_OSES), guest: z.enum(COST_OSES) })
+      .strict()
+      .optional(),
     constants: z.record(z.string(), constantSchema),
   })
   .strict();
@@ -270,6 +208,8 @@ export interface Costs {
   ref: string;
   c: Record<CostName, number>;
   constants: Record<string, CostConstant>;
+  /** The OS of the host and of the guest (whose drivers' transmit-queue bounds a path takes). */
+  os: { host: CostOs; guest: CostOs };
 }
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "costs");
@@ -305,16 +245,23 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
   const problems: Array<{ path: PropertyKey[]; message: string }> = [];
   const r = fileSchema.safeParse(data);
   if (!r.success) for (const i of r.error.issues) problems.push({ path: i.path, message: i.message });
-  const file = (r.success ? r.data : data) as Partial<{ extends: unknown; constants: unknown }> | null;
+  const file = (r.success ? r.data : data) as Partial<{
+    extends: unknown;
+    constants: unknown;
+    os: unknown;
+  }> | null;
   const isObject = (x: unknown): x is Record<string, unknown> =>
     typeof x === "object" && x !== null && !Array.isArray(x);
   const own: Record<string, unknown> = isObject(file) && isObject(file.constants) ? file.constants : {};
   let base: Record<string, CostConstant> = {};
+  let baseOs: Costs["os"] | undefined;
   let baseKnown = true;
   const ext = isObject(file) ? file.extends : undefined;
   if (typeof ext === "string" && ext.length > 0) {
     try {
-      base = load(ext).constants;
+      const b = load(ext);
+      base = b.constants;
+      baseOs = b.os;
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       problems.push({ path: ["extends"], message: why });
@@ -369,10 +316,13 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
       });
     if (value !== undefined) c[k] = value;
   }
-  // Once per constant: a bound past the ring itself is already refused above.
-  const txq = txQueueBoundsProblem(c, (k) => own[k] !== undefined);
-  const at = (p: { path: PropertyKey[] }) => p.path[1] === txq?.at && p.path[2] === "value";
-  if (txq && !problems.some(at)) problems.push({ path: ["constants", txq.at, "value"], message: txq.why });
+  // A profile that extends none says which OS its host and guest run.
+  if (ext === undefined && isObject(file) && file.os === undefined)
+    problems.push({
+      path: ["os"],
+      message:
+        'missing: a profile that extends none names the OS of its host and guest, e.g. "os": { "host": "freebsd", "guest": "freebsd" }',
+    });
   if (problems.length > 0) {
     // In file order (the schema and the checks after it each go entry by entry); once each.
     const offset = (path: PropertyKey[]) => (text === undefined ? 0 : jsonPathOffset(text, path));
@@ -384,7 +334,9 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
   }
   if (!r.success) throw new Error("unreachable: a schema problem is a problem");
   const constants: Record<string, CostConstant> = { ...base, ...r.data.constants };
-  return { name: r.data.name, description: r.data.description, origin: where, ref: where, c, constants };
+  const os = r.data.os ?? baseOs;
+  if (!os) throw new Error("unreachable: a profile without os extends one that has it");
+  return { name: r.data.name, description: r.data.description, origin: where, ref: where, c, constants, os };
 }
 
 /** The profile whose units are the engine's (every other built-in extends it). */
@@ -504,6 +456,8 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
     at = step.lastIndex;
     if (m[1] !== undefined) {
       const sw = COST_SWITCHES[m[1]];
+      const gone = REMOVED_SWITCHES[m[1]];
+      if (!sw && gone) throw bad(gone);
       if (!sw) throw bad(`unknown switch '${m[1]}' (switches: ${switchList()})`);
       if (seenSwitches.has(m[1])) throw bad(`switch '${m[1]}' is given twice`);
       seenSwitches.add(m[1]);
@@ -534,8 +488,6 @@ function loadVariant(ref: string, cut: number, option: string): Costs {
     if (why) throw bad(`${k} = ${v}: ${why}`);
     constants[k] = { ...rec, value: v };
   }
-  const txq = txQueueBoundsProblem({ ...p.c, ...changes }, (k) => changes[k] !== undefined);
-  if (txq) throw bad(`${txq.at} = ${txq.value}: ${txq.why}`);
   return { ...p, name: p.name + suffix, ref: p.ref + suffix, c: { ...p.c, ...changes }, constants };
 }
 

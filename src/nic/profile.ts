@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
+import { TxQueueSchema, txQueueProblems } from "./tx-queue.ts";
 import { type ParamSpec, SCHEMA_TYPES } from "./types.ts";
 
 /** A register-sized hex string ("0x" and 1 to `digits` hex digits), read as a number. */
@@ -251,8 +252,21 @@ export const NicProfileSchema = z
       })
       .strict()
       .optional(),
+    /** The transmit-queue bounds of the drivers that drive this NIC, for each OS (linux,
+     *  freebsd) and function (pf, vf): `driver`, `stopFree`, `wakeFree`, `unused`, each figure
+     *  with `value`, `tag` and `source` (./tx-queue.ts). The engine's transmit driver runs with
+     *  the entry of the OS driving the queue in its path (the cost profile's `os`). */
+    txQueue: TxQueueSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    const drivers = {
+      linux: { pf: p.linux.pfDriver, vf: p.linux.vfDriver },
+      freebsd: { pf: p.pf.driver, vf: p.vf.driver },
+    };
+    for (const i of txQueueProblems(p.txQueue, drivers))
+      ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+  });
 
 export type NicProfile = z.output<typeof NicProfileSchema>;
 

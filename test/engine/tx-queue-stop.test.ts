@@ -1,9 +1,9 @@
 // A transmit driver's queue in front of the NIC's transmit ring (src/engine/elements/tx-queue-stop.ts,
-// used by txdrv.ts): it posts while at least tx_stop_free_desc descriptors are free, stops once
-// fewer are, and stays stopped, handed nothing and retrying nothing, until the NIC's completions
-// (Link.completed: a descriptor is done once the NIC has its frame's data) leave
-// tx_wake_free_desc free (Linux ixgbe: DESC_NEEDED 21, TX_WAKE_THRESHOLD 42; iavf/i40e, the KVM
-// profiles: 23 and 46, counted on the ring less the one descriptor they keep back).
+// used by txdrv.ts): it posts while at least stopFree descriptors are free, stops once fewer are,
+// and stays stopped, handed nothing and retrying nothing, until the NIC's completions
+// (Link.completed: a descriptor is done once the NIC has its frame's data) leave wakeFree free
+// (the NIC profile's txQueue for the driver: Linux ixgbe DESC_NEEDED 21, TX_WAKE_THRESHOLD 42;
+// iavf/i40e 23 and 46, counted on the ring less the one descriptor they keep back).
 // Before, a driver behind a full ring re-drained every backpressure_retry_ns.
 import { beforeAll, describe, expect, it } from "vitest";
 import { R_HEAD, R_LIMIT, R_TAIL } from "../../assembly/abi.ts";
@@ -43,7 +43,7 @@ class FakeRing {
   }
 }
 
-describe("TxQueueStop: stop below tx_stop_free_desc, wake by completion at tx_wake_free_desc", () => {
+describe("TxQueueStop: stop below stopFree, wake by completion at wakeFree", () => {
   it("stays stopped, with no drain, until the NIC's completions leave the wake threshold free", () => {
     const STOP = 21;
     const WAKE = 42;
@@ -103,7 +103,7 @@ describe("TxQueueStop: stop below tx_stop_free_desc, wake by completion at tx_wa
   });
 
   it("at Linux iavf's bounds (stop below 23, wake at 46) it counts one descriptor fewer than the ring's room", () => {
-    // IAVF_DESC_UNUSED keeps one descriptor back (tx_ring_unused_desc 1): the driver compares the
+    // IAVF_DESC_UNUSED keeps one descriptor back (unused 1): the driver compares the
     // ring's room less one with DESC_NEEDED and TX_WAKE_THRESHOLD.
     const STOP = 23;
     const WAKE = 46;
@@ -250,10 +250,11 @@ describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
   }, 120_000);
 
   // A VF limited to 500 Mbit/s (ip link ... max_tx_rate) with its sender at 1.2 Mpps of 64 B:
-  // the NIC's scheduler takes one frame every 1.34 µs from the full ring. With Linux ixgbe's
-  // thresholds (stop below 21 free, wake at 42) each wake posts 42 - 21 + 1 = 22 frames; a driver
+  // the NIC's scheduler takes one frame every 1.34 µs from the full ring. On an 82599 (ix0) under
+  // a Linux host, the jail's VF is driven by ixgbevf (stop below 21 free, wake at 42: the ix NIC
+  // profile's txQueue.linux.vf), so each wake posts 42 - 21 + 1 = 22 frames; a driver
   // re-draining every backpressure_retry_ns (1 µs) posted about one frame a drain.
-  it("posts tx_wake_free_desc - tx_stop_free_desc + 1 frames a wake once the ring is full", () => {
+  it("posts wakeFree - stopFree + 1 frames a wake once the ring is full", () => {
     const r = simulate(
       baseSpec({
         path: "jail-vf",
@@ -261,8 +262,8 @@ describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
         ratePps: 1.2e6,
         durationNs: 10e6,
         warmupNs: 1e6,
-        config: limitedHost(500),
-        profile: "bhyve{tx_stop_free_desc=21,tx_wake_free_desc=42}",
+        config: limitedHost(500, 0, "ix0"),
+        profile: "kvm-exits",
       }),
     );
     expect(r.conservation.ok).toBe(true);
@@ -275,11 +276,11 @@ describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
     expect(drv.max_batch).toBeLessThanOrEqual(23);
   });
 
-  // The KVM profiles' drivers are Linux's (iavf in the guest on an X710 VF): stop below
-  // DESC_NEEDED 23 unused, wake at TX_WAKE_THRESHOLD 46, one descriptor kept back; `!ixgbe`
-  // gives the 82599's ixgbevf pair (21, 42). The guest's VF (vm-vf: VF 1) is the limited one.
+  // The KVM profiles' guests run Linux: iavf on an X710 VF stops below DESC_NEEDED 23 unused,
+  // wakes at TX_WAKE_THRESHOLD 46, one descriptor kept back; on an 82599 VF (ix0) the guest's
+  // ixgbevf stops below 21 and wakes at 42. The guest's VF (vm-vf: VF 1) is the limited one.
   it("a Linux guest's driver at the KVM profiles' bounds posts TX_WAKE_THRESHOLD - DESC_NEEDED + 1 a wake", () => {
-    const run = (profile: string) =>
+    const run = (profile: string, pf: string) =>
       simulate(
         baseSpec({
           path: "vm-vf",
@@ -287,22 +288,22 @@ describe("the transmit driver behind the NIC's full ring (txdrv)", () => {
           ratePps: 1.2e6,
           durationNs: 10e6,
           warmupNs: 1e6,
-          config: limitedHost(500, 1),
+          config: limitedHost(500, 1, pf),
           profile,
         }),
       );
-    for (const [profile, stop, wake] of [
-      ["kvm-exits", 23, 46],
-      ["kvm-posted", 23, 46],
-      ["kvm-exits!ixgbe", 21, 42],
+    for (const [profile, pf, stop, wake] of [
+      ["kvm-exits", "ixl0", 23, 46],
+      ["kvm-posted", "ixl0", 23, 46],
+      ["kvm-exits", "ix0", 21, 42],
     ] as const) {
-      const r = run(profile);
+      const r = run(profile, pf);
       expect(r.conservation.ok).toBe(true);
       expect(r.bottleneck).toBe("vf1-max-tx-rate");
       const drv = r.elements!.find((e) => e.kind === "txdrv")!;
       // wake - stop + 1 frames a wake, one more when the NIC took one before the wake ran.
-      expect(drv.max_batch, profile).toBeGreaterThanOrEqual(wake - stop + 1);
-      expect(drv.max_batch, profile).toBeLessThanOrEqual(wake - stop + 2);
+      expect(drv.max_batch, `${profile} ${pf}`).toBeGreaterThanOrEqual(wake - stop + 1);
+      expect(drv.max_batch, `${profile} ${pf}`).toBeLessThanOrEqual(wake - stop + 2);
     }
   });
 

@@ -1,6 +1,6 @@
 // A transmit driver's drain that posts nothing costs nothing (src/engine/elements/txdrv.ts): with
 // no VF rate limit, a sender faster than its NIC fills the NIC's transmit ring; the driver's queue
-// stops there (tx_stop_free_desc) until the NIC's completions wake it (tx-queue-stop.ts), and a
+// stops there (its driver's stopFree, the NIC profile's txQueue) until the NIC's completions wake it (tx-queue-stop.ts), and a
 // stopped queue posts no descriptor and writes no doorbell. The CPU the driver runs on is charged,
 // for the driver's event kinds, exactly the per-event costs of what it posted: drv_tx_pkt and
 // tx_reap_pkt per frame, doorbell per batch that posted at least one frame. (Before the first fix

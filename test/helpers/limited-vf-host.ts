@@ -6,13 +6,12 @@ import type { ScenarioSpec } from "../../src/engine/types.ts";
 import { Host } from "../../src/nic/index.ts";
 import { findNetdev, setVf, sysfsWrite } from "../../src/nic/linux/index.ts";
 
-/** A saved host with ixl0's two VFs, VF `vf` (0: the jail's, 1: the VM's) limited to `mbps`
- *  (0: none), as a path configuration. */
-export function limitedHost(mbps: number, vf = 0): ScenarioSpec["config"] {
+/** A saved host with two VFs of `pf` (ixl0, or another PF of the default host: ix0 an 82599), VF
+ *  `vf` (0: the jail's, 1: the VM's) limited to `mbps` (0: none), as a path configuration. */
+export function limitedHost(mbps: number, vf = 0, pf = "ixl0"): ScenarioSpec["config"] {
   const host = Host.fresh();
-  expect(sysfsWrite(host.state, "/sys/class/net/ixl0/device/sriov_numvfs", "2").ok).toBe(true);
-  if (mbps > 0)
-    expect(setVf(host.state, findNetdev(host.state, "ixl0")!, { vf, maxTxRate: mbps }).ok).toBe(true);
+  expect(sysfsWrite(host.state, `/sys/class/net/${pf}/device/sriov_numvfs`, "2").ok).toBe(true);
+  if (mbps > 0) expect(setVf(host.state, findNetdev(host.state, pf)!, { vf, maxTxRate: mbps }).ok).toBe(true);
   const conf = { text: JSON.stringify(host.state), file: "test host", hostState: true as const };
   return conf;
 }

@@ -279,7 +279,7 @@ describe("cost profiles", () => {
       throw new Error(`${name} was accepted`);
     };
     expect(msg("kvm-exits!irqfd-2011")).toBe(
-      "--profile kvm-exits!irqfd-2011: unknown switch 'irqfd-2011' (switches: no-event-idx (virtio_event_idx=0), vhost-2016 (vhost_signal_per_packet=1, vhost_pkt_weight=8192), tun-queue-lock (tap_lock_lines=2), guest-refill-half (virtio_rx_refill_free=128), irqfd-2010 (irqfd_msi_fastpath=0), ixgbe (tx_stop_free_desc=21, tx_wake_free_desc=42, tx_ring_unused_desc=1))",
+      "--profile kvm-exits!irqfd-2011: unknown switch 'irqfd-2011' (switches: no-event-idx (virtio_event_idx=0), vhost-2016 (vhost_signal_per_packet=1, vhost_pkt_weight=8192), tun-queue-lock (tap_lock_lines=2), guest-refill-half (virtio_rx_refill_free=128), irqfd-2010 (irqfd_msi_fastpath=0))",
     );
     expect(msg("kvm-exits!", "model show")).toMatch(/^model show kvm-exits!: unknown switch ''/);
     expect(msg("bhyve{l3_cache_mb=4}")).toMatch(

@@ -14,6 +14,7 @@ import {
   validateHostSpec,
 } from "../../src/nic/index.ts";
 import { linuxDriverFacts } from "../../src/nic/linux/drivers.ts";
+import { findNetdev, setVf, sysfsWrite } from "../../src/nic/linux/index.ts";
 import { parseNicProfile } from "../../src/nic/profile.ts";
 import { setupHost } from "../../src/paths/setup.ts";
 import { programSwitch, retaSizeFor } from "../../src/switch/program.ts";
@@ -88,6 +89,63 @@ describe("a fourth NIC written only as JSON", () => {
       expect(r.conservation.ok, path).toBe(true);
       expect(r.conservation.delivered, path).toBe(r.conservation.sent);
       expect(r.conservation.sent, path).toBeGreaterThan(50);
+    }
+  }, 60_000);
+
+  it("its drivers' transmit-queue bounds are its own: the engine runs the queue at them", () => {
+    // The fixture gives the X550's drivers (ixgbe/ixgbevf, ix/ixv); a copy of it under another
+    // id gives its VF drivers bounds no built-in NIC has, and the queue runs at those.
+    expect(getProfile("x550")?.txQueue.linux.vf).toMatchObject({
+      driver: "ixgbevf",
+      stopFree: { value: 21 },
+    });
+    const q = JSON.parse(readFileSync(FIXTURE, "utf8"));
+    q.id = "x550-txq";
+    // The fixture has no VF transmit limiter; the 82599's (ixgbe's rate factor) fills the ring.
+    q.vfTxShaper = JSON.parse(
+      readFileSync(new URL("../../src/nic/profiles/ix.json", import.meta.url), "utf8"),
+    ).vfTxShaper;
+    q.txQueue.linux.vf.stopFree.value = 30;
+    q.txQueue.linux.vf.wakeFree.value = 90;
+    q.txQueue.freebsd.vf.stopFree.value = 50;
+    q.txQueue.freebsd.vf.wakeFree.value = 80;
+    const file = join(dir, "x550-txq.json");
+    writeFileSync(file, JSON.stringify(q, null, 2));
+    expect(registerNicProfileFile(file)).toBe("x550-txq");
+    const host = Host.fresh(
+      validateHostSpec({ devices: [{ ...HOST_JSON.devices[0], profile: "x550-txq" }] }, "host.json"),
+      "host.json",
+    );
+    // Both VFs limited to 500 Mbit/s, the sender at 1.2 Mpps of 64 B: the NIC's ring fills and
+    // each wake posts wakeFree - stopFree + 1 frames (one more when the NIC took one before the
+    // wake ran). The VM's VF (VF 1) under KVM is the Linux guest's ixgbevf entry; the jail's
+    // (VF 0) on a FreeBSD host the ixv entry (a halted bhyve vCPU wakes ~10 µs late, so the
+    // FreeBSD side runs on the host's core, which does not halt).
+    expect(sysfsWrite(host.state, "/sys/class/net/ix5/device/sriov_numvfs", "2").ok).toBe(true);
+    for (const vf of [0, 1])
+      expect(setVf(host.state, findNetdev(host.state, "ix5")!, { vf, maxTxRate: 500 }).ok).toBe(true);
+    const config = { text: JSON.stringify(host.state), file: "test host", hostState: true as const };
+    for (const [path, profile, stop, wake] of [
+      ["vm-vf", "kvm-exits", 30, 90], // a Linux guest: txQueue.linux.vf
+      ["jail-vf", "freebsd", 50, 80], // a FreeBSD host: txQueue.freebsd.vf
+    ] as const) {
+      const r = simulate({
+        path,
+        direction: "tx",
+        traffic: defaultProfile(),
+        ratePps: 1.2e6,
+        arrival: "constant",
+        durationNs: 10e6,
+        warmupNs: 1e6,
+        seed: 7,
+        profile,
+        config,
+      });
+      expect(r.conservation.ok, profile).toBe(true);
+      expect(r.bottleneck, profile).toBe(path === "vm-vf" ? "vf1-max-tx-rate" : "vf0-max-tx-rate");
+      const drv = r.elements!.find((e) => e.kind === "txdrv")!;
+      expect(drv.max_batch, profile).toBeGreaterThanOrEqual(wake - stop + 1);
+      expect(drv.max_batch, profile).toBeLessThanOrEqual(wake - stop + 2);
     }
   }, 60_000);
 

@@ -12,7 +12,8 @@ import {
 } from "../../model/costs.ts";
 import { HW_NAMES, type HwLimits, hwLimits } from "../../model/hw-limits.ts";
 import { VF_TX_SHAPER_NAMES, type VfTxShaperName, vfTxShaperConstants } from "../../model/vf-rate.ts";
-import { allProfiles, getProfile } from "../../nic/profile.ts";
+import { allProfiles, getProfile, type NicProfile } from "../../nic/profile.ts";
+import { TX_QUEUE_OSES } from "../../nic/tx-queue.ts";
 import { defineCommand, usageError } from "../registry.ts";
 
 const HELP = `usage: iovsim model show [PROFILE] [--profile FILE] [--nic ID] [--json]
@@ -22,7 +23,9 @@ show   every constant of a cost profile: value, unit, range [low, high], tag
        (verified | secondary | derived | assumption) and source; --json adds how each is used
        then the hardware limits of a NIC (--nic ID, default ixl: the talk's X710) from its
        profile (src/nic/profiles/ID.json): switch capacity, PCIe per direction, TLP overhead,
-       and its VF transmit rate limiter (max_tx_rate): granularity, bytes counted, burst
+       and its VF transmit rate limiter (max_tx_rate): granularity, bytes counted, burst,
+       and its drivers' transmit-queue bounds (Linux and FreeBSD, PF and VF): the queue
+       stops below stopFree free descriptors, wakes at wakeFree, never counts unused
 list   the built-in profiles and the switches a variant may add (NAME!SWITCH)
 -h, --help   this text
 
@@ -46,7 +49,24 @@ function table(names: readonly string[], constants: Record<string, CostConstant>
   return [line(head), ...rows.map(line)];
 }
 
-function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null): string {
+/** The NIC's drivers' transmit-queue bounds, one row a figure: `linux.pf.stopFree (i40e)`. */
+function txQueueRows(p: NicProfile): string[] {
+  const names: string[] = [];
+  const rows: Record<string, CostConstant> = {};
+  for (const os of TX_QUEUE_OSES)
+    for (const fn of ["pf", "vf"] as const) {
+      const d = p.txQueue[os][fn];
+      for (const k of ["stopFree", "wakeFree", "unused"] as const) {
+        const name = `${os}.${fn}.${k} (${d.driver})`;
+        const f = d[k];
+        names.push(name);
+        rows[name] = { ...f, unit: "descriptors", range: [f.value, f.value], use: "" };
+      }
+    }
+  return table(names, rows);
+}
+
+function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null, p: NicProfile): string {
   return [
     `hardware limits of NIC ${h.nic} (src/nic/profiles/${h.nic}.json; the engine's switch and PCIe resources)`,
     "",
@@ -63,6 +83,10 @@ function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null
           `NIC ${h.nic} has no VF transmit rate limiter in its profile (max_tx_rate limits nothing in the data plane)`,
           "",
         ]),
+    `transmit-queue bounds of NIC ${h.nic}'s drivers (its txQueue: a path's transmit driver takes the entry of the OS driving it, the cost profile's os, and of its function)`,
+    "",
+    ...txQueueRows(p),
+    "",
   ].join("\n");
 }
 
@@ -80,12 +104,14 @@ function moved(
 
 function show(p: Costs): string {
   const tags = new Map<string, number>();
+  const os = `host OS ${p.os.host}, guest OS ${p.os.guest} (their drivers' transmit-queue bounds come from the NIC profile)`;
   for (const k of COST_NAMES) tags.set(p.constants[k].tag, (tags.get(p.constants[k].tag) ?? 0) + 1);
   const v = moved(p);
   const changes = Object.entries(v?.changed ?? {}).map(([k, c]) => `${k} ${c.from} -> ${c.to}`);
   return [
     `profile ${p.name} (${p.origin})`,
     p.description,
+    os,
     ...(v ? [`variant of ${v.base}: ${changes.length > 0 ? changes.join(", ") : "no constant moved"}`] : []),
     "",
     ...table(COST_NAMES, p.constants),
@@ -196,11 +222,16 @@ export const command = defineCommand({
     const shaper = vfTxShaperConstants(getProfile(nic)!);
     if (json) {
       const constants = Object.fromEntries(COST_NAMES.map((k) => [k, p.constants[k]]));
-      const hardware = { nic: hw.nic, limits: hw.entries, vf_tx_shaper: shaper };
+      const hardware = {
+        nic: hw.nic,
+        limits: hw.entries,
+        vf_tx_shaper: shaper,
+        tx_queue: getProfile(nic)!.txQueue,
+      };
       ctx.out(
-        `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, ...(moved(p) ? { variant: moved(p) } : {}), constants, hardware }, null, 2)}\n`,
+        `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, os: p.os, ...(moved(p) ? { variant: moved(p) } : {}), constants, hardware }, null, 2)}\n`,
       );
-    } else ctx.out(`${show(p)}\n${showHw(hw, shaper)}`);
+    } else ctx.out(`${show(p)}\n${showHw(hw, shaper, getProfile(nic)!)}`);
     return 0;
   },
 });

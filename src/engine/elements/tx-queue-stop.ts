@@ -3,17 +3,18 @@
 // descriptors are free (a frame takes one in this model), stops once fewer are, and is handed
 // nothing until the NIC's completions leave `wakeFree` free again; the frames wait in the
 // stack's queue meanwhile. "Free" is as the driver counts it: the ring's room less the `unused`
-// descriptors it never posts on (tx_ring_unused_desc).
-// - FreeBSD iflib (sys/net/iflib.c @6d13bb0e; the bhyve and freebsd profiles): iflib_txq_drain
+// descriptors it never posts on. The three are the driver's, from the NIC profile's txQueue
+// (src/nic/tx-queue.ts; txdrv.ts picks the entry of the path's NIC, OS and function):
+// - FreeBSD iflib (sys/net/iflib.c @6d13bb0e; a bhyve or freebsd host or guest): iflib_txq_drain
 //   posts while TXQ_AVAIL(txq) >= MAX_TX_DESC(ctx) + 2, else the mp_ring stalls
 //   (sys/net/mp_ring.c drain_ring_lockless: STALLED); a drain restarts it
 //   (ifmp_ring_check_drainage, iflib_txq_can_drain) once iflib_completed_tx_reclaim has reclaimed
 //   the completed descriptors: the same bound. TXQ_AVAIL counts the whole ring (unused 0).
-// - Linux iavf / i40e (the kvm-* profiles): iavf_tx_map -> iavf_maybe_stop_tx(tx_ring,
+// - Linux iavf / i40e (an X710 under a kvm-* profile): iavf_tx_map -> iavf_maybe_stop_tx(tx_ring,
 //   DESC_NEEDED) stops the queue below DESC_NEEDED (MAX_SKB_FRAGS + 6 = 23) unused descriptors,
 //   iavf_clean_tx_irq wakes it at TX_WAKE_THRESHOLD (DESC_NEEDED * 2 = 46); IAVF_DESC_UNUSED keeps
 //   one descriptor back (unused 1). Linux ixgbe / ixgbevf the same with DESC_NEEDED =
-//   MAX_SKB_FRAGS + 4 = 21 (the `!ixgbe` switch).
+//   MAX_SKB_FRAGS + 4 = 21 (an 82599, NIC profile ix).
 // A descriptor completes once the NIC has fetched its frame's data (Link.completed, from veb-tx);
 // the write-back, and the interrupt or send that lets the driver see it, are not priced
 // (docs/model.md).

@@ -6,12 +6,15 @@
 // completed descriptors are reclaimed on the transmit path, so each posted frame is charged its
 // reclaim (tx_reap_pkt_cycles in the graph's costs) and no completion interrupt is raised, but
 // one: when the NIC's ring fills the queue stops and the NIC's completions wake it
-// (tx-queue-stop.ts: tx_stop_free_desc, tx_wake_free_desc, tx_ring_unused_desc: each profile's
-// driver's bounds), with no timed retry in between, and a vCPU that halted meanwhile is woken by
-// the completion interrupt the driver asked for at the bound (below).
+// (tx-queue-stop.ts, at the bounds of the driver that drives this queue: the NIC profile's
+// txQueue entry for the OS and function, txQueueOf below), with no timed retry in between, and
+// a vCPU that halted meanwhile is woken by the completion interrupt the driver asked for at the
+// bound (below).
 import { UserError } from "../../errors.ts";
-import { txQueueBoundsProblem } from "../../model/costs.ts";
+import { getProfile } from "../../nic/profile.ts";
+import { boundsOf, type TxQueueDriver, type TxQueueFn, txQueueBoundsProblem } from "../../nic/tx-queue.ts";
 import type { WorkEnd } from "../activation.ts";
+import { resourceOf, type SimContext } from "../context.ts";
 import { deviceInterrupt } from "../interrupt-delivery.ts";
 import { type ElementKind, inToOut, pcieOf, pricedInToOut, softwareStage } from "./common.ts";
 import { TxQueueStop } from "./tx-queue-stop.ts";
@@ -27,18 +30,15 @@ export const txdrv: ElementKind = {
     // against the switch's default ring): a queue woken only with more free than it can see
     // would never post again.
     const ringRoom = out.room();
-    const bad = txQueueBoundsProblem(costs, () => false, ringRoom);
+    const drv = txQueueOf(ctx, spec.on);
+    const b = boundsOf(drv.entry);
+    const bad = txQueueBoundsProblem(b, ringRoom);
     if (bad)
       throw new UserError(
         "E_PROFILE",
-        `cost profile '${ctx.costs.name}': ${bad.at} = ${bad.value}: ${bad.why}`,
+        `NIC profile '${drv.nic}': txQueue.${drv.at}.${bad.at} = ${bad.value}: ${bad.why}`,
       );
-    const queue = new TxQueueStop(
-      out,
-      costs.tx_stop_free_desc,
-      costs.tx_wake_free_desc,
-      costs.tx_ring_unused_desc,
-    );
+    const queue = new TxQueueStop(out, b.stopFree, b.wakeFree, b.unused);
     // The kernel, looked up once (the exports object is a dictionary).
     const txDriverBurst = ctx.k.txDriverBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {
@@ -78,3 +78,20 @@ export const txdrv: ElementKind = {
     return { name: spec.name, stats: act.stats };
   },
 };
+
+/**
+ * The driver of this path's transmit queue and its bounds: the NIC is the one of the port the
+ * path crosses (its switch's profile), the OS the cost profile's for the side the driver runs on
+ * (a vCPU: the guest; a host core: the host), the function the path's pool (the PF's own, or a
+ * VF: the jail's, the VM's, the loopback sender's).
+ */
+export function txQueueOf(ctx: SimContext, on: string): { nic: string; at: string; entry: TxQueueDriver } {
+  const side = resourceOf(ctx, on).kind === "vcpu" ? "guest" : "host";
+  const id = ctx.built.nic?.sw.config.profile;
+  const p = id === undefined ? undefined : getProfile(id);
+  if (!p)
+    throw new Error(`path ${ctx.path.name}: its transmit driver has no NIC profile (${id ?? "no NIC"})`);
+  const os = ctx.costs.os[side];
+  const fn: TxQueueFn = ctx.path.nic.pool === "pf" ? "pf" : "vf";
+  return { nic: p.id, at: `${os}.${fn}`, entry: p.txQueue[os][fn] };
+}
