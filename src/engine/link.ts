@@ -214,6 +214,13 @@ export class Link {
     this.refills.push(this.head(), t);
   }
 
+  /** When the next refill not yet applied reaches the producer (Infinity: none on its way): until
+   *  then applyLimit gives the producer no more room. */
+  nextRefill(): number {
+    const f = this.refills;
+    return f.lo < f.hi ? f.time[f.lo] : Number.POSITIVE_INFINITY;
+  }
+
   /** Producer (the NIC) at time t: only refills that reached it count as room (R_LIMIT). */
   applyLimit(t: number): void {
     if (!this.ring) return;

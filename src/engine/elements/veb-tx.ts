@@ -5,13 +5,16 @@
 // the wire or, looped back, are DMA'd into the peer pool's ring. A pipeline: each frame is
 // switched once its own data is in the NIC, and leaves then, not when the burst's DMA ends (the
 // transmit DMA fetches the descriptors, then each packet's data: Intel 82598EB datasheet
-// §3.5.1.1). A VF with a transmit rate limit
+// §3.5.1.1), and the DMA engine takes the next burst while the switch is still on this one's
+// last frames. Each frame is judged on its ring's room when it is switched (ring-room.ts).
+// A VF with a transmit rate limit
 // (ip link ... max_tx_rate) has its ring served no faster than that rate (vf-shaper.ts): the
 // NIC takes only the frames its scheduler admits, the rest wait in the ring.
 import { R_HEAD } from "../../../assembly/abi.ts";
 import { switchNs } from "../../model/hw-limits.ts";
 import { Stage, type Work, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
+import { Resource } from "../resource.ts";
 import {
   type ElementKind,
   hwOf,
@@ -22,6 +25,7 @@ import {
   scratch,
   specResource,
 } from "./common.ts";
+import { sameRoomRun } from "./ring-room.ts";
 import type { VfShaper } from "./vf-shaper.ts";
 
 export const vebTx: ElementKind = {
@@ -36,6 +40,7 @@ export const vebTx: ElementKind = {
     const up = resourceOf(ctx, "pcie-up");
     const input = ctx.link(s.in);
     const out = ctx.link(s.out);
+    const outs = [out];
     const toWire = out.name === "wire.out";
     const pool = ctx.built.nic?.pool ?? 0;
     const readIotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
@@ -44,11 +49,22 @@ export const vebTx: ElementKind = {
     const pcie = new PcieLink(ctx, up, down);
     // The kernel, looked up once (the exports object is a dictionary).
     const vebTxBurst = ctx.k.vebTxBurst;
+    // The transmit DMA engine runs apart from the switch: it fetches descriptors into its own
+    // queue as soon as the tail moves (82598EB datasheet §3.5.3.3.2: 64 per queue; 82583V
+    // §7.2.4.1: prefetched below TXDCTL.PTHRESH) and, descriptor after descriptor, asks for the
+    // packets' data (§3.5.1.1 step 7), whatever the switch is doing. So the next burst's transfer
+    // starts once this one's data is in, while the switch is still on its last frames (before,
+    // the Stage ran on `nic` and the next transfer waited for the last frame's switch). Its own
+    // clock, not a reported resource: its time is the link's (pcie-down) and the switch's (nic).
+    const dma = new Resource(`${nic.name}-tx-dma`, nic.kind);
+    const dmaAcc = dma.account("dma");
     // Per frame of a burst (grown as needed): its length, when its data is in the NIC, when the
-    // switch is done with it, and (looped back) the peer ring's lengths and DMA ends.
+    // switch is done with it; per frame the switch wrote to `out`, when it leaves (and, looped
+    // back, the peer ring's lengths and DMA ends).
     let lens = new Float64Array(64);
     let fetched = new Float64Array(64);
     let switched = new Float64Array(64);
+    let outAt = new Float64Array(64);
     let outLens = new Float64Array(64);
     let written = new Float64Array(64);
     const work = (start: number, n: number, done: WorkEnd): number => {
@@ -60,42 +76,53 @@ export const vebTx: ElementKind = {
       // The fetch round trips are in the ready time (txdrv); here the transfer itself, frame by
       // frame; the transfer starts once the link is free, not at `start`.
       const last = pcie.txFrames(start, lens, n, bytes, fetched, readIotlb);
-      // A ring's room is what its consumer has handed back: a looped-back peer's driver by refill
-      // doorbells, the wire peer as it serializes (sink.ts refills wire.out). The kernel switches
-      // the burst in one call: the room is read once, when the burst's last frame is in.
-      if (out.ring) out.applyLimit(last);
+      // The switch takes each frame as its data comes in.
+      for (let i = 0; i < n; i++) switched[i] = nic.charge(fetched[i], switchNs(hw, 1, lens[i]), switchAcc);
+      // Each frame is judged on the room its ring has when it is switched (ring-room.ts): what
+      // the consumer handed back by then (a looped-back peer's driver by refill doorbells, the
+      // wire as it serializes: sink.ts refills wire.out), not once per burst at its last frame's
+      // arrival, which let a burst's first frames use room that came back only after them.
       const before = out.tail();
-      const taken = vebTxBurst(pool, 0, n);
+      let taken = 0;
+      let m = 0;
+      for (let i = 0; i < n; ) {
+        const k = sameRoomRun(outs, switched, i, n);
+        const from = out.tail();
+        const t = vebTxBurst(pool, 0, k);
+        taken += t;
+        // One frame out per frame taken: each leaves at its own time. Otherwise (drops, a frame
+        // over several descriptors) which frame is which is not known here: all when the run's
+        // last is done.
+        const mc = (out.tail() - from) >>> 0;
+        outAt = scratch(outAt, m + mc);
+        for (let j = 0; j < mc; j++) outAt[m + j] = switched[mc === k ? i + j : i + k - 1];
+        m += mc;
+        if (t < k) break; // the ring is not serviced (VFTE off)
+        i += k;
+      }
       // Each descriptor is done once its frame's data is in the NIC: the driver's slots come back
       // over the transfer (a stopped transmit queue wakes on them).
       if (taken > 0) input.completed?.(pcie.txFrom, last, taken);
-      // The switch takes each frame as its data comes in.
-      let e1 = last;
-      for (let i = 0; i < n; i++)
-        e1 = switched[i] = nic.charge(fetched[i], switchNs(hw, 1, lens[i]), switchAcc);
-      const m = (out.tail() - before) >>> 0;
       if (m > 0) {
-        // One frame out per frame taken: each leaves at its own time. Otherwise (drops, a frame
-        // over several descriptors) which frame is which is not known here: all when the last is done.
-        if (m !== taken) {
-          switched = scratch(switched, m);
-          switched.fill(e1, 0, m);
-        }
-        if (toWire) for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, switched[j]);
+        if (toWire) for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, outAt[j]);
         else {
           // Looped back: DMA into the peer pool's receive ring, each frame once switched.
           outLens = scratch(outLens, m);
           written = scratch(written, m);
           const b = ringBytes(ctx, out.ring, before, m, 0, outLens);
-          pcie.rxFrames(switched, outLens, m, b, written, writeIotlb);
+          pcie.rxFrames(outAt, outLens, m, b, written, writeIotlb);
           for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, written[j] + c.pcie_rtt_ns / 2);
         }
       }
-      done.end = e1;
+      // The DMA engine is free for the next burst once this one's data is in and the link can
+      // take its reads (not behind what is booked on it meanwhile).
+      const free = Math.max(last, pcie.down.busyUntil);
+      dma.charge(start, free - start, dmaAcc);
+      done.end = free;
       return taken;
     };
     const shaper = ctx.vfTxShaper;
-    const act = new Stage(ctx, nic, input, 1 << 16, shaper ? shaped(shaper, input.ring, work) : work);
+    const act = new Stage(ctx, dma, input, 1 << 16, shaper ? shaped(shaper, input.ring, work) : work);
     return { name: spec.name, stats: act.stats };
   },
 };

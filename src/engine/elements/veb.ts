@@ -3,16 +3,29 @@
 // shared with transmit and VF-to-VF loopback; capacity from the NIC profile), then DMA to host
 // memory over PCIe (payload TLPs, descriptor fetch and write-back, IOTLB misses for an assigned
 // device; src/model/hw-limits.ts). Descriptors are ready half a PCIe
-// round trip after the DMA. A ring with no room at that time (the driver's refills not yet seen)
-// drops: the switch counts "no descriptor". Before the pipeline, frames wait in the NIC's
-// receive packet buffer (veb-rx-buffer.ts); those that find it full are dropped unparsed.
+// round trip after the DMA. A frame whose ring has no room when it is switched (the driver's
+// refills not yet seen; judged frame by frame, ring-room.ts) is dropped: the switch counts "no
+// descriptor". The DMA runs on the PCIe link's own clock, so the next window's switch does not
+// wait for it (the overlap the transmit side's DMA engine has too, veb-tx.ts). Before the
+// pipeline, frames wait in the NIC's receive packet buffer (veb-rx-buffer.ts); those that find it
+// full are dropped unparsed.
 import { R_HEAD } from "../../../assembly/abi.ts";
 import { switchNs } from "../../model/hw-limits.ts";
 import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
 import { ReplayCopyTimes } from "../replay.ts";
-import { type ElementKind, hwOf, Iotlb, inToOut, PcieLink, ringBytes, specResource } from "./common.ts";
+import {
+  type ElementKind,
+  hwOf,
+  Iotlb,
+  inToOut,
+  PcieLink,
+  ringBytes,
+  scratch,
+  specResource,
+} from "./common.ts";
+import { sameRoomRun } from "./ring-room.ts";
 import { RxPacketBuffer } from "./veb-rx-buffer.ts";
 
 export const veb: ElementKind = {
@@ -41,25 +54,42 @@ export const veb: ElementKind = {
     const wireRxBurst = ctx.k.wireRxBurst;
     const wireRxMiss = ctx.k.wireRxMiss;
     const buffer = new RxPacketBuffer(ctx, hw.v.rx_buffer_bytes);
+    // Per frame of a window (grown as needed): its length and when the switch is done with it.
+    let lens = new Float64Array(64);
+    let switched = new Float64Array(64);
+    const from = new Array<number>(outs.length).fill(0);
     const work = (start: number, ready: number, done: WorkEnd): number => {
       const head = u32[(ring + R_HEAD) >>> 2];
-      const readyBytes = ringBytes(ctx, ring, head, ready);
+      lens = scratch(lens, ready);
+      const readyBytes = ringBytes(ctx, ring, head, ready, 0, lens);
       // Frames beyond the buffer's room found it full: dropped before the pipeline.
       const n = buffer.admit(ring, head, ready, readyBytes, start);
       const bytes = n === ready ? readyBytes : ringBytes(ctx, ring, head, n);
       let taken = 0;
       let e1 = start;
       if (n > 0) {
-        for (let i = 0; i < outs.length; i++) {
-          outs[i].applyLimit(start);
-          before[i] = outs[i].tail();
+        for (let i = 0; i < outs.length; i++) before[i] = outs[i].tail();
+        // The pipeline takes the window's frames one after the other; each is judged on the room
+        // its queue's ring has when it is switched (ring-room.ts).
+        switched = scratch(switched, n);
+        let upTo = 0;
+        for (let i = 0; i < n; i++) {
+          upTo += lens[i];
+          switched[i] = start + switchNs(hw, i + 1, upTo);
         }
-        copyTimes?.before(ring, n);
-        taken = wireRxBurst(n);
-        copyTimes?.after(
-          taken,
-          outs.map((l, i) => ({ ring: l.ring, from: before[i], to: l.tail() })),
-        );
+        for (let i = 0; i < n; ) {
+          const k = sameRoomRun(outs, switched, i, n);
+          for (let o = 0; o < outs.length; o++) from[o] = outs[o].tail();
+          copyTimes?.before(ring, k);
+          const t = wireRxBurst(k);
+          taken += t;
+          copyTimes?.after(
+            t,
+            outs.map((l, o) => ({ ring: l.ring, from: from[o], to: l.tail() })),
+          );
+          if (t < k) break;
+          i += k;
+        }
         e1 = nic.charge(start, switchNs(hw, n, bytes), switchAcc);
         let dmaBytes = 0;
         for (let i = 0; i < outs.length; i++) {

@@ -1,0 +1,52 @@
+// The switch judges each frame on its ring's room at the time it is switched; it takes a burst
+// in runs of frames that room cannot tell apart (src/engine/elements/ring-room.ts).
+import { describe, expect, it } from "vitest";
+import { sameRoomRun } from "../../src/engine/elements/ring-room.ts";
+import type { Link } from "../../src/engine/link.ts";
+
+/** A ring with `room` free slots as the NIC sees it now and refills reaching it later. */
+function ring(room: number, refills: Array<{ at: number; slots: number }>): Link {
+  let free = room;
+  const pending = [...refills];
+  return {
+    ring: 1,
+    applyLimit(t: number) {
+      while (pending.length > 0 && pending[0].at <= t) free += (pending.shift() as { slots: number }).slots;
+    },
+    room: () => free,
+    nextRefill: () => (pending.length > 0 ? pending[0].at : Number.POSITIVE_INFINITY),
+  } as unknown as Link;
+}
+
+const times = (n: number, every: number) => Float64Array.from({ length: n }, (_, i) => (i + 1) * every);
+
+describe("sameRoomRun", () => {
+  it("a burst that fits in the room it finds at its first frame is one run", () => {
+    expect(sameRoomRun([ring(8, [{ at: 25, slots: 4 }])], times(8, 10), 0, 8)).toBe(8);
+  });
+
+  it("a ring short of room: the frames switched before the next refill, whose room they share", () => {
+    // 2 free; 4 more reach the NIC at 35: frames switched at 10, 20, 30 share the 2.
+    const r = ring(2, [{ at: 35, slots: 4 }]);
+    const at = times(8, 10);
+    expect(sameRoomRun([r], at, 0, 8)).toBe(3);
+    // From the frame switched at 40, the refill is in: 6 free for the 5 left.
+    expect(sameRoomRun([r], at, 3, 8)).toBe(5);
+  });
+
+  it("no room and no refill on its way: the rest of the burst finds the ring full together", () => {
+    expect(sameRoomRun([ring(0, [])], times(5, 10), 0, 5)).toBe(5);
+  });
+
+  it("several rings (receive queues): the earliest refill of a ring that is short bounds the run", () => {
+    const a = ring(16, [{ at: 15, slots: 1 }]);
+    const b = ring(1, [{ at: 45, slots: 1 }]);
+    expect(sameRoomRun([a, b], times(6, 10), 0, 6)).toBe(4);
+  });
+
+  it("a frame switched right when a refill arrives already has its room", () => {
+    const r = ring(0, [{ at: 20, slots: 1 }]);
+    expect(sameRoomRun([r], times(3, 10), 0, 3)).toBe(1);
+    expect(sameRoomRun([r], times(3, 10), 1, 3)).toBe(2);
+  });
+});
