@@ -469,7 +469,12 @@ describe("variants, through --profile", () => {
     const f = file(bhyveText.replace('"name": "bhyve"', '"name": "lab"'));
     const j = JSON.parse((await iovsim(["model", "show", "--json", "--profile", `${f}{itr_us=10}`])).out);
     expect(j.name).toBe("lab{itr_us=10}");
-    expect(j.variant).toEqual({ base: "lab", changed: { itr_us: { from: 50, to: 10 } } });
+    expect(j.variant).toEqual({
+      base: "lab",
+      base_origin: f,
+      steps: [{ step: "{itr_us=10}", set: { itr_us: 10 } }],
+      changed: { itr_us: { from: 50, to: 10 } },
+    });
     expect(j.constants.itr_us).toEqual({ ...bhyve.constants.itr_us, value: 10 });
   });
 });
