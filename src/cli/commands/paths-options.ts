@@ -66,6 +66,8 @@ export const ALL_OPTIONS = {
   "trial-ms": { type: "string" },
   count: { type: "string", short: "c", shortIn: ["ping"] },
   "interval-ms": { type: "string" },
+  // ping(8)'s -i WAIT, in seconds (ping only; --interval-ms is the same in milliseconds).
+  interval: { type: "string", short: "i", shortIn: ["ping"] },
   "pdr-loss": { type: "string" },
   precision: { type: "string" },
   profile: { type: "string" },
@@ -132,7 +134,20 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
     "window",
     "help",
   ],
-  ping: ["path", "count", "interval-ms", "profile", "config", "host", "seed", "json", "csv", "html", "help"],
+  ping: [
+    "path",
+    "count",
+    "interval-ms",
+    "interval",
+    "profile",
+    "config",
+    "host",
+    "seed",
+    "json",
+    "csv",
+    "html",
+    "help",
+  ],
   demo: ["size", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
 };
 

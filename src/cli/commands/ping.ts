@@ -29,22 +29,23 @@ import {
   type Values,
 } from "./paths-options.ts";
 import { runConfig } from "./paths-source.ts";
-import { pingCount, pingIntervalMs } from "./ping-numbers.ts";
+import { pingCount, pingIntervalMs, pingIntervalSeconds } from "./ping-numbers.ts";
 import { pingPart, runPing } from "./ping-run.ts";
 
 /** The paths ping can send through: a consumer that sends and a wire that answers. */
 const PING_PATHS = PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both"));
 
-const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
-                   [-f iovctl.conf | --host] [--seed N] [--json | --csv] [--html FILE]
+const HELP = `usage: iovsim ping --path NAME [-c COUNT] [-i WAIT | --interval-ms MS]
+                   [--profile NAME|FILE] [-f iovctl.conf | --host] [--seed N]
+                   [--json | --csv] [--html FILE]
 
 Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through a path in the
 simulator, in virtual time: out through the consumer's driver, the NIC's Tx ring and the
 switch's transmit side to the wire, where an echo responder answers; the reply comes back
 through the switch's receive side to the consumer, which checks it (ICMP type, id, sequence,
-checksum, payload). One echo every --interval-ms of virtual time (default 1000, as ping(8)): an
-idle pinger, so each round trip pays the idle wake-up paths. After the last request it waits, as
-ping(8) does, up to 10 s (virtual) for the replies still in flight; with an interval shorter
+checksum, payload). One echo every -i WAIT seconds (as ping(8); fractional: -i 0.2) or
+--interval-ms MS of virtual time (default 1 s, as ping(8); not both): an idle pinger, so each
+round trip pays the idle wake-up paths. After the last request it waits, as ping(8) does, up to 10 s (virtual) for the replies still in flight; with an interval shorter
 than the round trip, replies one poll hands over together each get their group's mean RTT (a
 note says so). Times are simulated; a last line reports how fast the simulator ran (wall clock).
 
@@ -121,7 +122,15 @@ export const command = defineCommand({
         `ping: path '${path}' does not receive from the wire (its source is pktgen on the host); nothing on the wire can answer`,
       );
     const count = pingCount(v.count as string | undefined, 5, 1_000_000);
-    const intervalMs = pingIntervalMs(v["interval-ms"] as string | undefined, 1000, 0.001, 3_600_000);
+    if (v.interval !== undefined && v["interval-ms"] !== undefined)
+      throw new UserError(
+        "E_USAGE",
+        "ping: -i/--interval and --interval-ms are exclusive: one interval, in seconds (as ping(8)) or in milliseconds",
+      );
+    const intervalMs =
+      v.interval !== undefined
+        ? pingIntervalSeconds(v.interval as string, 0.001, 3_600_000)
+        : pingIntervalMs(v["interval-ms"] as string | undefined, 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf = await runConfig("ping", v, ctx);
     checkHost(conf, [{ path, direction: "both" }]);
