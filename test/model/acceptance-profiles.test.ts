@@ -81,7 +81,7 @@ const BAD: Bad[] = [
   {
     what: "-0 for a clock",
     text: bhyveText.replace('"value": 2.93', '"value": -0'),
-    says: /cpu_ghz\.value: value outside its range/,
+    says: /cpu_ghz\.value: value -?[0-9.]+ outside its range \[2, 3\.5\]/,
     at: /"value": -0/,
   },
   {
@@ -93,7 +93,7 @@ const BAD: Bad[] = [
   {
     what: "a value outside its own range",
     text: one("cpu_ghz", { value: 4 }),
-    says: /cpu_ghz\.value: value outside its range/,
+    says: /cpu_ghz\.value: value -?[0-9.]+ outside its range \[2, 3\.5\]/,
     at: /"value": 4/,
   },
   {

@@ -47,10 +47,11 @@ describe("a profile file's problems: every one in one run, located, in file orde
     expect(lines[0]).toBe("iovsim: invalid cost profile");
     const got = lines.slice(1).map((l) => l.slice(p.length + 1).replace(/ \(known: .*\)$/, ""));
     expect(got).toEqual([
-      "6:27: $.constants.cpu_ghz.value: value outside its range",
+      // The value and the range it left: the user sees what to change without opening the file.
+      "6:27: $.constants.cpu_ghz.value: value 4.2 outside its range [2, 3.5]",
       "8:20: $.constants.l3_cache_mb: unknown constant",
       "10:15: $.constants.itr_us.source: Invalid input: expected string, received undefined",
-      "10:26: $.constants.itr_us.value: value outside its range",
+      "10:26: $.constants.itr_us.value: value 100 outside its range [5, 18]",
       "12:73: $.constants.iotlb_miss_rate.range[1]: a fraction of the look-ups, at most 1",
     ]);
   });
@@ -127,7 +128,7 @@ describe("cost profiles", () => {
       ),
     );
     expect(() => loadCosts(outside)).toThrow(
-      /outside\.json:\d+:\d+: \$\.constants\.cpu_ghz\.value: value outside its range/,
+      /outside\.json:\d+:\d+: \$\.constants\.cpu_ghz\.value: value [0-9.]+ outside its range \[/,
     );
     const unknown = file(
       "unknown.json",
