@@ -208,6 +208,18 @@ function percent(v: string | undefined, opt: string, def: number, min: number, m
   return num(v.replace(/%$/, ""), opt, def, min, max) / 100;
 }
 
+/** --pdr-loss: a loss limit below 100 % (at 100 every load passes, and PDR is line rate
+ *  whatever the path does). */
+function pdrLoss(v: string | undefined, def: number): number {
+  const f = percent(v, "--pdr-loss", def, 0, 100);
+  if (f >= 1)
+    throw new UserError(
+      "E_USAGE",
+      `--pdr-loss: '${v}' lets every load pass (no load loses more than 100 %), so PDR would be line rate whatever the path does; give a limit below 100 (default ${def * 100})`,
+    );
+  return f;
+}
+
 /** `64`, `64,512,1518`, `imix` or a mix (`64,imix`): each item is one case. */
 export function parseSizeList(text: string, option = "--size"): Array<number | "imix"> {
   const items = text.split(",").map((s) => s.trim());
@@ -621,7 +633,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       ...(window !== undefined ? { window } : {}),
     },
     precision,
-    pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),
+    pdrLoss: pdrLoss(v["pdr-loss"] as string | undefined, defaults.pdrLoss),
     workers:
       partitions === 2 ? 1 : num(v.workers, "--workers", defaultWorkers(availableCores()), 1, 64, true),
     partitions,

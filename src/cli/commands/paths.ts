@@ -95,7 +95,7 @@ How to read the output, question by question: docs/questions.md; the method: doc
              time, the time offering them takes (Poisson arrivals: about N, never more);
              exclusive with --trial-ms; no final trials (a note says when N is too few for
              the path's queues to overflow above the NDR found)
---pdr-loss   PDR's loss limit in percent (default 0.5)
+--pdr-loss   PDR's loss limit in percent, 0 <= PCT < 100 (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 --profile P  cost profile: ${costProfileNames().join(", ")} (default bhyve), or a JSON
              file of your own (docs/formats/cost-profile.md); the first output line names it.
