@@ -34,6 +34,11 @@ describe("sweep host: FILE", () => {
     const plan = await iovsim(["sweep", "plan", f, "--no-calibrate"]);
     expect(plan.err).toBe("");
     expect(plan.code).toBe(0);
+    expect(plan.out).toMatch(
+      /^sweep second-port: 1 point of `iovsim paths` over size, each on the host of examples\/hosts\/two-x710\.json$/m,
+    );
+    const json = JSON.parse((await iovsim(["sweep", "plan", f, "--no-calibrate", "--json"])).out);
+    expect(json.host).toBe(TWO_X710);
     const out = join(d, "out");
     const run = await iovsim(["sweep", "run", f, "--out", out]);
     expect(run.code, run.err).toBe(0);

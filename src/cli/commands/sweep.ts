@@ -156,12 +156,12 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
           shard: o.shards === undefined ? undefined : shardOf.get(p.index),
         }));
         ctx.out(
-          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points, shards }, null, 1)}\n`,
+          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, host: plan.host ?? null, count: plan.points.length, points, shards }, null, 1)}\n`,
         );
         return;
       }
       ctx.out(
-        `sweep ${plan.name}: ${plan.points.length} point${plan.points.length === 1 ? "" : "s"} of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
+        `sweep ${plan.name}: ${plan.points.length} point${plan.points.length === 1 ? "" : "s"} of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}${plan.host !== undefined ? `, each on the host of ${plan.host}` : ""}\n`,
       );
       for (const p of plan.points) {
         const coords = Object.entries(p.coords)
