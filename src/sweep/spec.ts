@@ -204,8 +204,8 @@ export function parseSweep(text: string, file: string): SweepSpec {
 
 /**
  * Where option `name` is set in a sweep file, as "file:line:column": the element `value` of its
- * axis list (the whole range for a range), or its value under `options` (`host`: the top-level
- * host file's value); the file alone when it is in neither. For errors found after parsing (a point the experiment refuses).
+ * axis list (the whole range for a range), or its value under `options`; the file alone when
+ * it is in neither. For errors found after parsing (a point the experiment refuses).
  */
 export function optionLocation(f: SweepFile, name: string, value?: AxisValue): string {
   const lines = new LineCounter();
@@ -216,7 +216,17 @@ export function optionLocation(f: SweepFile, name: string, value?: AxisValue): s
   if (i >= 0) offset = nodeOffset(doc, ["axes", name, i]);
   else if (axis) offset = keyOffset(doc, ["axes", name]);
   else if (name in f.spec.options) offset = keyOffset(doc, ["options", name]);
-  else if (name === "host" && f.spec.host !== undefined) offset = nodeOffset(doc, ["host"]);
+  if (offset === undefined) return f.file;
+  const { line, col } = lines.linePos(offset);
+  return `${f.file}:${line}:${col}`;
+}
+
+/** Where the sweep's top-level `host` (its host file) is, as "file:line:column" of its value
+ *  (not `options.host`, paths' --host flag). */
+export function hostLocation(f: SweepFile): string {
+  const lines = new LineCounter();
+  const doc = parseDocument(f.text, { lineCounter: lines });
+  const offset = nodeOffset(doc, ["host"]);
   if (offset === undefined) return f.file;
   const { line, col } = lines.linePos(offset);
   return `${f.file}:${line}:${col}`;

@@ -78,6 +78,10 @@ describe("sweep host: FILE", () => {
       /s\.yaml:3:7: host: invalid host file:\n.*bad\.json:1:14: \$\.devices\[0\]\.selector/,
     );
     expect(broken.err).not.toMatch(/at .*\.ts:\d+/);
+    // Located at the top-level host, not at options' host (paths' --host flag), given too.
+    const both = sweepFile(d, `${ON_IXL1.replace(TWO_X710, "nosuch.json")}  host: false\n`);
+    const r = await iovsim(["sweep", "plan", both, "--no-calibrate"]);
+    expect(r.err).toMatch(/s\.yaml:3:7: host: .*nosuch\.json/);
   });
 
   it("fidelity reads no host: host is refused there, located", async () => {

@@ -9,7 +9,13 @@ import { UserError } from "../../errors.ts";
 import { DEFAULT_HOST_SOURCE, resetHost } from "../../nic/host.ts";
 import { readState } from "../../nic/state.ts";
 import { optionText, type SweepPlan, type SweepPoint } from "../../sweep/plan.ts";
-import { type AxisValue, HOST_EXPERIMENTS, optionLocation, type SweepFile } from "../../sweep/spec.ts";
+import {
+  type AxisValue,
+  HOST_EXPERIMENTS,
+  hostLocation,
+  optionLocation,
+  type SweepFile,
+} from "../../sweep/spec.ts";
 import { parseArgv } from "../registry.ts";
 import { parseFidelityOptions } from "./fidelity.ts";
 import { loadCommand } from "./index.ts";
@@ -50,7 +56,7 @@ async function pointState(
   } catch (e) {
     await done();
     if (!(e instanceof UserError)) throw e;
-    const at = f ? `${optionLocation(f, "host")}: ` : "";
+    const at = f ? `${hostLocation(f)}: ` : "";
     throw new UserError("E_SWEEP_FILE", `${at}host: ${e.message}`);
   }
   return { state: { stateDir: dir, stateSource: "option" }, done };
