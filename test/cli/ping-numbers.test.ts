@@ -101,3 +101,16 @@ describe("ping -i WAIT (seconds), as ping(8)", () => {
     expect(big.err).toBe("iovsim: -i/--interval: '4000' is not a number of seconds in 0.000001..3600\n");
   });
 });
+
+// ping(8)'s -s PACKETSIZE is not simulated (the echo carries ping's default 56 data bytes):
+// refused, as every unsupported option, but saying so and where a frame size is measured.
+describe("ping -s", () => {
+  it("is refused with what the echo carries and where sizes are measured", async () => {
+    const r = await iovsim(["ping", "--path", "native", "-s", "1472"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(
+      "iovsim: ping: unknown option '-s' (the echo carries ping(8)'s default 56 data bytes; other sizes are not simulated by ping: iovsim paths --proto icmp --size N measures a frame size's path)\n",
+    );
+  });
+});

@@ -35,6 +35,12 @@ import { pingPart, runPing } from "./ping-run.ts";
 /** The paths ping can send through: a consumer that sends and a wire that answers. */
 const PING_PATHS = PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both"));
 
+/** Options of ping(8) a user may type that iovsim's ping does not take: said why. */
+const PING_HINTS: Record<string, string> = {
+  ...RENAMED,
+  s: "the echo carries ping(8)'s default 56 data bytes; other sizes are not simulated by ping: iovsim paths --proto icmp --size N measures a frame size's path",
+};
+
 const HELP = `usage: iovsim ping --path NAME [-c COUNT] [-i WAIT | --interval-ms MS]
                    [--profile NAME|FILE] [-f iovctl.conf | --host] [--seed N]
                    [--json | --csv] [--html FILE]
@@ -103,7 +109,7 @@ export const command = defineCommand({
   help: HELP,
   // The rows of COMMAND_OPTIONS.ping (paths-options.ts), as paths and demo declare theirs.
   options: commandOptions("ping"),
-  hints: RENAMED,
+  hints: PING_HINTS,
   async run({ opts, argv: args }, ctx) {
     const v = opts as Values;
     const names = parsePathNames(v.path as string[] | undefined, PING_PATHS);
