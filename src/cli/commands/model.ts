@@ -30,8 +30,9 @@ PROFILE is a built-in name (default bhyve); --profile FILE reads a user's profil
 format as src/model/costs/*.json, docs/formats/cost-profile.md; errors name FILE:LINE:COLUMN
 of the entry at fault). Either may be a variant: NAME!SWITCH (model list shows the switches)
 or NAME{constant=value,...} (inside the constant's range, a plain number: no unit, no
-spaces); show then says which constants moved. A file's values and range ends must be ones the
-engine can charge (0..10^9, flags 0 or 1, miss rates at most 1: the format page lists them).
+spaces); show then names the base profile, what each step sets, and which constants moved.
+A file's values and range ends must be ones the engine can charge (0..10^9, flags 0 or 1,
+miss rates at most 1: the format page lists them).
 Where each constant comes from and what fidelity shows: docs/model.md.
 `;
 
