@@ -1,5 +1,5 @@
 // Offered load: line rate of a link for a frame size, and `--rate` as a user writes it
-// (pps, kpps, Mpps, Gbps or % of line rate). Gbps are Layer-1 bits (frame + 20 B of preamble,
+// (pps, kpps, Mpps, Mbps, Gbps or % of line rate, or line). Gbps are Layer-1 bits (frame + 20 B of preamble,
 // start delimiter and inter-frame gap), so 100 % of a 10 GbE line is 10 Gbps at every size.
 
 import { UserError } from "../errors.ts";
@@ -28,16 +28,22 @@ const UNITS: Record<string, (n: number) => { kind: "pps" | "gbps"; value: number
   pps: (n) => ({ kind: "pps", value: n }),
   kpps: (n) => ({ kind: "pps", value: n * 1e3 }),
   mpps: (n) => ({ kind: "pps", value: n * 1e6 }),
+  mbps: (n) => ({ kind: "gbps", value: n / 1e3 }),
   gbps: (n) => ({ kind: "gbps", value: n }),
+  // As the reports write a link ("10 Gbit/s link"), so the unit can be typed back.
+  "mbit/s": (n) => ({ kind: "gbps", value: n / 1e3 }),
+  "gbit/s": (n) => ({ kind: "gbps", value: n }),
 };
 
-/** Parses `14880952pps`, `500kpps`, `5Mpps`, `2.5Gbps` or `40%` (units case-insensitive). */
+/** Parses `14880952pps`, `500kpps`, `5Mpps`, `2500Mbps`, `2.5Gbps` (or Gbit/s, Mbit/s), `40%`
+ *  or `line` (100 % of line rate: RFC 2544's maximum frame rate); case-insensitive. */
 export function parseRate(text: string, option = "--rate"): RateSpec {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(%|[a-zA-Z]+)\s*$/.exec(text);
+  if (/^\s*line\s*$/i.test(text)) return { kind: "percent", percent: 100, text };
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(%|[a-zA-Z]+(?:\/s)?)\s*$/.exec(text);
   const bad = () =>
     new UserError(
       "E_USAGE",
-      `${option}: '${text}' is not a rate (give a positive number with a unit: pps, kpps, Mpps, Gbps or %, e.g. 5Mpps or 40%)`,
+      `${option}: '${text}' is not a rate (give a positive number with a unit: pps, kpps, Mpps, Mbps, Gbps (or Mbit/s, Gbit/s) or %, or 'line' for line rate; e.g. 5Mpps or 40%)`,
     );
   if (!m) throw bad();
   const n = Number(m[1]);

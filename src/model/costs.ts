@@ -49,9 +49,14 @@ const constantSchema = z
   .strict()
   .refine((c) => c.range[0] <= c.range[1], { message: "range low > high", path: ["range"] })
   .refine((c) => c.value >= c.range[0] && c.value <= c.range[1], {
-    message: "value outside its range",
+    error: (iss) => outsideRange(iss.input as { value: number; range: number[] }),
     path: ["value"],
   });
+
+/** A value outside its range, both named (what to change, without opening the file). */
+function outsideRange(c: { value: number; range: readonly number[] }): string {
+  return `value ${c.value} outside its range [${c.range.join(", ")}]`;
+}
 
 /** The constants the engine reads (every profile, after `extends`, has all of them). */
 export const COST_NAMES = [
@@ -307,7 +312,10 @@ export function parseCosts(data: unknown, where: string, load = loadCosts, text?
     if (mine !== undefined && range.length === 2 && typeof low === "number" && typeof high === "number") {
       if (low > high) problems.push({ path: ["constants", k, "range"], message: "range low > high" });
       else if (value !== undefined && (value < low || value > high))
-        problems.push({ path: ["constants", k, "value"], message: "value outside its range" });
+        problems.push({
+          path: ["constants", k, "value"],
+          message: outsideRange({ value, range: [low, high] }),
+        });
     }
     if (mine !== undefined)
       range.forEach((end, i) => {

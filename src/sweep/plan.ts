@@ -32,6 +32,9 @@ export interface SweepPlan {
   hash: string;
   axes: string[];
   points: SweepPoint[];
+  /** The host file each point's private state is made from (the sweep file's `host`); none:
+   *  the embedded default host. */
+  host?: string;
 }
 
 export { MAX_POINTS };
@@ -63,7 +66,14 @@ export function planSweep(f: SweepFile): SweepPlan {
       cost: pointCost(s.experiment, options),
     });
   }
-  return { name: s.name, experiment: s.experiment, hash: sha256(f.text), axes, points };
+  return {
+    name: s.name,
+    experiment: s.experiment,
+    hash: sha256(f.text),
+    axes,
+    points,
+    ...(s.host !== undefined ? { host: s.host } : {}),
+  };
 }
 
 export function sha256(text: string): string {

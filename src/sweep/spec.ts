@@ -58,6 +58,10 @@ const optionName = z
     "an option name is lower-case letters, digits and '-' (e.g. trial-ms), without '--'",
   );
 
+/** Experiments whose points read the simulated host (paths: the PFs a config names; steering:
+ *  --port): a sweep of these may name a host file. */
+export const HOST_EXPERIMENTS: readonly Experiment[] = ["paths", "steering"];
+
 /** A range longer than this is almost certainly a mistake (a step too small). */
 export const MAX_RANGE_VALUES = 10_000;
 /** Sweeps larger than this are almost certainly a mistake in a range. */
@@ -94,6 +98,9 @@ export const sweepSchema = z
       .default({ policy: "fixed", value: 1 }),
     /** Options every point gets, e.g. { "trial-ms": 2, "direction": "rx" }. */
     options: z.record(optionName, scalar).default({}),
+    /** The host every point's private state is made from (`iovsim reset --host FILE`); none:
+     *  the embedded default host. Relative to the directory `sweep run` starts in. */
+    host: z.string().min(1, "a host file name, not an empty string").optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -119,6 +126,13 @@ export const sweepSchema = z
             });
         });
     }
+    // fidelity's cases build their own hosts: a host it would not read is a mistake.
+    if (s.host !== undefined && !HOST_EXPERIMENTS.includes(s.experiment))
+      ctx.addIssue({
+        code: "custom",
+        message: `'host' is for ${HOST_EXPERIMENTS.join(" and ")} sweeps: ${s.experiment} reads no host`,
+        path: ["host"],
+      });
     for (const k of Object.keys(s.options))
       if (RESERVED.has(k))
         ctx.addIssue({ code: "custom", message: `'${k}' is set by the sweep itself`, path: ["options", k] });
@@ -202,6 +216,17 @@ export function optionLocation(f: SweepFile, name: string, value?: AxisValue): s
   if (i >= 0) offset = nodeOffset(doc, ["axes", name, i]);
   else if (axis) offset = keyOffset(doc, ["axes", name]);
   else if (name in f.spec.options) offset = keyOffset(doc, ["options", name]);
+  if (offset === undefined) return f.file;
+  const { line, col } = lines.linePos(offset);
+  return `${f.file}:${line}:${col}`;
+}
+
+/** Where the sweep's top-level `host` (its host file) is, as "file:line:column" of its value
+ *  (not `options.host`, paths' --host flag). */
+export function hostLocation(f: SweepFile): string {
+  const lines = new LineCounter();
+  const doc = parseDocument(f.text, { lineCounter: lines });
+  const offset = nodeOffset(doc, ["host"]);
   if (offset === undefined) return f.file;
   const { line, col } = lines.linePos(offset);
   return `${f.file}:${line}:${col}`;

@@ -394,7 +394,7 @@ describe("JSON inputs: cost profile (--profile FILE) and host file (reset --host
     );
     const out = await iovsim(profile(d, "out.json", constant("9")));
     expect(out.err).toBe(
-      `iovsim: invalid cost profile\n${join(d, "out.json")}:7:16: $.constants.cpu_ghz.value: value outside its range\n`,
+      `iovsim: invalid cost profile\n${join(d, "out.json")}:7:16: $.constants.cpu_ghz.value: value 9 outside its range [2, 3.5]\n`,
     );
   });
 

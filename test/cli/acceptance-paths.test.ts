@@ -417,6 +417,9 @@ describe("paths: bad options are refused, naming the option, without a stack tra
     [["--count", "10", "--trial-ms", "1"], /--trial-ms and --count/],
     [["--precision", "0"], /--precision: '0'/],
     [["--pdr-loss", "101"], /--pdr-loss: '101'/],
+    // Every load loses at most 100 %: PDR would be line rate whatever the path does.
+    [["--pdr-loss", "100"], /--pdr-loss: '100' lets every load pass/],
+    [["--pdr-loss", "100%"], /--pdr-loss: '100%' lets every load pass/],
     [["--seed", "-1"], /--seed: '-1'/],
     [["--profile", "bhyve{cpu_ghz=0}"], /cpu_ghz = 0 lies outside its range/],
     [["--profile", "bhyve!nosuch"], /unknown switch 'nosuch'/],

@@ -69,3 +69,48 @@ describe("ping --interval-ms as ping.c's strtod for -i", () => {
     );
   });
 });
+
+// ping(8)'s own interval option is -i WAIT, in seconds (fractional): `ping -i 0.2` was
+// "unknown option '-i'". It reads as ping.c reads it (strtod whole, ping's message), in seconds.
+describe("ping -i WAIT (seconds), as ping(8)", () => {
+  it("-i 0.2 is --interval-ms 200: the same run", async () => {
+    const i = await iovsim(["ping", "--path", "native", "-c", "2", "-i", "0.2", "--json"]);
+    const ms = await iovsim(["ping", "--path", "native", "-c", "2", "--interval-ms", "200", "--json"]);
+    expect(i.code, i.err).toBe(0);
+    const strip = (t: string) => {
+      const j = JSON.parse(t);
+      delete j.simulator;
+      return j;
+    };
+    expect(strip(i.out)).toEqual(strip(ms.out));
+    expect(strip(i.out).interval_ms).toBe(200);
+    expect((await iovsim(["ping", "--path", "native", "-c", "1", "--interval", "1.5", "--json"])).code).toBe(
+      0,
+    );
+  });
+
+  it("refuses what ping.c refuses with its message, both forms at once, and an interval out of range", async () => {
+    const bad = await iovsim(["ping", "--path", "native", "-i", "0.2s"]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe("iovsim: ping: invalid timing interval: `0.2s'\n");
+    const both = await iovsim(["ping", "--path", "native", "-i", "1", "--interval-ms", "1000"]);
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(/-i\/--interval and --interval-ms are exclusive/);
+    const big = await iovsim(["ping", "--path", "native", "-i", "4000"]);
+    expect(big.code).toBe(1);
+    expect(big.err).toBe("iovsim: -i/--interval: '4000' is not a number of seconds in 0.000001..3600\n");
+  });
+});
+
+// ping(8)'s -s PACKETSIZE is not simulated (the echo carries ping's default 56 data bytes):
+// refused, as every unsupported option, but saying so and where a frame size is measured.
+describe("ping -s", () => {
+  it("is refused with what the echo carries and where sizes are measured", async () => {
+    const r = await iovsim(["ping", "--path", "native", "-s", "1472"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(
+      "iovsim: ping: unknown option '-s' (the echo carries ping(8)'s default 56 data bytes; other sizes are not simulated by ping: iovsim paths --proto icmp --size N measures a frame size's path)\n",
+    );
+  });
+});

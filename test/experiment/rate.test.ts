@@ -17,6 +17,20 @@ describe("line rate and --rate", () => {
     expect(resolveRate(parseRate("100%"), 64, 10)).toBeCloseTo(lineRatePps(64, 10), 3);
   });
 
+  // The report writes links in Gbit/s ("10 Gbit/s link"): a user who types the unit back, or
+  // Mbit/s, or 'line' (RFC 2544's "maximum frame rate" of the medium), got "not a rate".
+  it("accepts Gbit/s, Mbps, Mbit/s and 'line' (100 % of line rate)", () => {
+    expect(resolveRate(parseRate("5Gbit/s"), 1518, 10)).toBeCloseTo(lineRatePps(1518, 10) / 2, 3);
+    expect(resolveRate(parseRate("2500Mbps"), 64, 10)).toBeCloseTo(lineRatePps(64, 10) / 4, 3);
+    expect(resolveRate(parseRate("2500Mbit/s"), 64, 10)).toBeCloseTo(lineRatePps(64, 10) / 4, 3);
+    expect(resolveRate(parseRate("line"), 64, 10)).toBeCloseTo(lineRatePps(64, 10), 3);
+    expect(resolveRate(parseRate("LINE"), 1518, 1)).toBeCloseTo(lineRatePps(1518, 1), 3);
+    expect(() => parseRate("2line")).toThrow(/is not a rate/);
+    expect(() => parseRate("5Gbit")).toThrow(
+      /is not a rate \(give a positive number with a unit: pps, kpps, Mpps, Mbps, Gbps \(or Mbit\/s, Gbit\/s\) or %, or 'line'/,
+    );
+  });
+
   it("refuses what is not a rate, and a rate the wire cannot carry, naming the option", () => {
     for (const bad of ["", "5", "fast", "-1Mpps", "0pps", "101%", "5 furlongs"])
       expect(() => parseRate(bad)).toThrow(/--rate: .* is not a rate|above 100 %/);

@@ -47,10 +47,11 @@ describe("a profile file's problems: every one in one run, located, in file orde
     expect(lines[0]).toBe("iovsim: invalid cost profile");
     const got = lines.slice(1).map((l) => l.slice(p.length + 1).replace(/ \(known: .*\)$/, ""));
     expect(got).toEqual([
-      "6:27: $.constants.cpu_ghz.value: value outside its range",
+      // The value and the range it left: the user sees what to change without opening the file.
+      "6:27: $.constants.cpu_ghz.value: value 4.2 outside its range [2, 3.5]",
       "8:20: $.constants.l3_cache_mb: unknown constant",
       "10:15: $.constants.itr_us.source: Invalid input: expected string, received undefined",
-      "10:26: $.constants.itr_us.value: value outside its range",
+      "10:26: $.constants.itr_us.value: value 100 outside its range [5, 18]",
       "12:73: $.constants.iotlb_miss_rate.range[1]: a fraction of the look-ups, at most 1",
     ]);
   });
@@ -127,7 +128,7 @@ describe("cost profiles", () => {
       ),
     );
     expect(() => loadCosts(outside)).toThrow(
-      /outside\.json:\d+:\d+: \$\.constants\.cpu_ghz\.value: value outside its range/,
+      /outside\.json:\d+:\d+: \$\.constants\.cpu_ghz\.value: value [0-9.]+ outside its range \[/,
     );
     const unknown = file(
       "unknown.json",
@@ -341,8 +342,33 @@ describe("cost profiles", () => {
   it("`model show NAME!SWITCH` prints the switched constants; model list lists the switches", async () => {
     const t = await cli(["model", "show", "kvm-exits!irqfd-2010"]);
     expect(t.code).toBe(0);
-    expect(t.out).toMatch(/^profile kvm-exits!irqfd-2010 \(builtin\)$/m);
+    // A variant is not itself a built-in: the header names its base and each step says what it
+    // is and sets (it showed '(builtin)' as if kvm-exits!irqfd-2010 were one of model list's).
+    expect(t.out).toMatch(/^profile kvm-exits!irqfd-2010: a variant of the built-in profile kvm-exits$/m);
+    expect(t.out).not.toMatch(/\(builtin\)/);
+    expect(t.out).toMatch(
+      /^!irqfd-2010 sets irqfd_msi_fastpath=0: KVM before irqfd's MSI fast path \(bd2b53b20fcd, 2010\)/m,
+    );
     expect(t.out).toMatch(/^variant of kvm-exits: irqfd_msi_fastpath 1 -> 0$/m);
+    // A {} step that sets a constant to the value the base already has: said, not left out of
+    // the moved list without a word.
+    const ix = await cli(["model", "show", "kvm-exits!irqfd-2010{itr_us=6.7}"]);
+    expect(ix.code).toBe(0);
+    expect(ix.out).toMatch(/^\{itr_us=6.7\} sets itr_us=6.7 \(a value inside its range\)$/m);
+    expect(ix.out).toMatch(/^variant of kvm-exits: irqfd_msi_fastpath 1 -> 0$/m);
+    expect(ix.out).toMatch(/^set to the value kvm-exits has already: itr_us 6.7$/m);
+    const own = file(
+      "own.json",
+      JSON.stringify({ name: "own", description: "mine", extends: "bhyve", constants: {} }),
+    );
+    const fo = await cli(["model", "show", "--profile", `${own}!no-event-idx`]);
+    expect(fo.code).toBe(0);
+    expect(fo.out).toMatch(
+      new RegExp(
+        `^profile own!no-event-idx: a variant of the profile file ${own.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+        "m",
+      ),
+    );
     expect(t.out).toMatch(/^irqfd_msi_fastpath\s+0\s+flag\s+\[0, 1\]/m);
     expect((await cli(["model", "show", "kvm-exits"])).out).toMatch(/^irqfd_msi_fastpath\s+1\s+flag/m);
     const j = JSON.parse(
@@ -350,6 +376,19 @@ describe("cost profiles", () => {
     );
     expect(j.variant).toEqual({
       base: "kvm-posted",
+      base_origin: "builtin",
+      steps: [
+        {
+          step: "!vhost-2016",
+          set: { vhost_signal_per_packet: 1, vhost_pkt_weight: 8192 },
+          why: expect.stringMatching(/^Linux 4\.8's vhost-net/),
+        },
+        {
+          step: "!tun-queue-lock",
+          set: { tap_lock_lines: 2 },
+          why: expect.stringMatching(/^the tap before/),
+        },
+      ],
       changed: {
         tap_lock_lines: { from: 0, to: 2 },
         vhost_pkt_weight: { from: 256, to: 8192 },

@@ -33,8 +33,9 @@ PROFILE is a built-in name (default bhyve); --profile FILE reads a user's profil
 format as src/model/costs/*.json, docs/formats/cost-profile.md; errors name FILE:LINE:COLUMN
 of the entry at fault). Either may be a variant: NAME!SWITCH (model list shows the switches)
 or NAME{constant=value,...} (inside the constant's range, a plain number: no unit, no
-spaces); show then says which constants moved. A file's values and range ends must be ones the
-engine can charge (0..10^9, flags 0 or 1, miss rates at most 1: the format page lists them).
+spaces); show then names the base profile, what each step sets, and which constants moved.
+A file's values and range ends must be ones the engine can charge (0..10^9, flags 0 or 1,
+miss rates at most 1: the format page lists them).
 Where each constant comes from and what fidelity shows: docs/model.md.
 `;
 
@@ -90,16 +91,46 @@ function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null
   ].join("\n");
 }
 
-/** The constants a variant moved from its base profile (none for a profile itself). */
-function moved(
-  p: Costs,
-): { base: string; changed: Record<string, { from: number; to: number }> } | undefined {
+interface VariantStep {
+  /** As written in the name: `!SWITCH` or `{k=v,...}`. */
+  step: string;
+  set: Record<string, number>;
+  /** What a switch stands for (model list's text); none for a `{}` step. */
+  why?: string;
+}
+
+/** The steps of a variant's name, in order (the name was checked by loadCosts). */
+function variantSteps(ref: string, base: string): VariantStep[] {
+  const steps: VariantStep[] = [];
+  for (const m of ref.slice(base.length).matchAll(/!([^!{]*)|\{([^}]*)\}/g)) {
+    if (m[1] !== undefined) {
+      const sw = COST_SWITCHES[m[1]]!;
+      steps.push({ step: m[0], set: { ...sw.set }, why: sw.why });
+    } else
+      steps.push({
+        step: m[0],
+        set: Object.fromEntries(m[2]!.split(",").map((kv) => [kv.split("=")[0]!, Number(kv.split("=")[1])])),
+      });
+  }
+  return steps;
+}
+
+/** What a variant is: its base profile (and where that comes from), its steps, and the
+ *  constants they moved from the base (none for a profile itself). */
+function moved(p: Costs):
+  | {
+      base: string;
+      base_origin: string;
+      steps: VariantStep[];
+      changed: Record<string, { from: number; to: number }>;
+    }
+  | undefined {
   const base = variantBase(p.ref);
   if (base === p.ref) return undefined;
   const b = loadCosts(base);
   const changed: Record<string, { from: number; to: number }> = {};
   for (const k of COST_NAMES) if (b.c[k] !== p.c[k]) changed[k] = { from: b.c[k], to: p.c[k] };
-  return { base: b.name, changed };
+  return { base: b.name, base_origin: b.origin, steps: variantSteps(p.ref, base), changed };
 }
 
 function show(p: Costs): string {
@@ -108,11 +139,36 @@ function show(p: Costs): string {
   for (const k of COST_NAMES) tags.set(p.constants[k].tag, (tags.get(p.constants[k].tag) ?? 0) + 1);
   const v = moved(p);
   const changes = Object.entries(v?.changed ?? {}).map(([k, c]) => `${k} ${c.from} -> ${c.to}`);
+  // Constants a step set to the value the base already had: named, so a switch's effect is
+  // not read as lost.
+  const kept = [...new Set(v?.steps.flatMap((s) => Object.keys(s.set)) ?? [])].filter(
+    (k) => v?.changed[k] === undefined,
+  );
+  const sets = (s: VariantStep) =>
+    Object.entries(s.set)
+      .map(([k, x]) => `${k}=${x}`)
+      .join(", ");
+  // A variant is not one of model list's built-ins: the header says what it is built from.
+  const header = v
+    ? `profile ${p.name}: a variant of ${v.base_origin === "builtin" ? `the built-in profile ${v.base}` : `the profile file ${v.base_origin}`}`
+    : `profile ${p.name} (${p.origin})`;
   return [
-    `profile ${p.name} (${p.origin})`,
+    header,
     p.description,
     os,
-    ...(v ? [`variant of ${v.base}: ${changes.length > 0 ? changes.join(", ") : "no constant moved"}`] : []),
+    ...(v?.steps.map(
+      (s) => `${s.step} sets ${sets(s)}${s.why ? `: ${s.why}` : " (a value inside its range)"}`,
+    ) ?? []),
+    ...(v
+      ? [
+          `variant of ${v.base}: ${changes.length > 0 ? changes.join(", ") : "no constant moved"}`,
+          ...(kept.length > 0
+            ? [
+                `set to the value ${v.base} has already: ${kept.map((k) => `${k} ${p.c[k as keyof Costs["c"]]}`).join(", ")}`,
+              ]
+            : []),
+        ]
+      : []),
     "",
     ...table(COST_NAMES, p.constants),
     "",

@@ -66,6 +66,8 @@ export const ALL_OPTIONS = {
   "trial-ms": { type: "string" },
   count: { type: "string", short: "c", shortIn: ["ping"] },
   "interval-ms": { type: "string" },
+  // ping(8)'s -i WAIT, in seconds (ping only; --interval-ms is the same in milliseconds).
+  interval: { type: "string", short: "i", shortIn: ["ping"] },
   "pdr-loss": { type: "string" },
   precision: { type: "string" },
   profile: { type: "string" },
@@ -132,7 +134,20 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
     "window",
     "help",
   ],
-  ping: ["path", "count", "interval-ms", "profile", "config", "host", "seed", "json", "csv", "html", "help"],
+  ping: [
+    "path",
+    "count",
+    "interval-ms",
+    "interval",
+    "profile",
+    "config",
+    "host",
+    "seed",
+    "json",
+    "csv",
+    "html",
+    "help",
+  ],
   demo: ["size", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
 };
 
@@ -191,6 +206,18 @@ export function num(
 function percent(v: string | undefined, opt: string, def: number, min: number, max: number): number {
   if (v === undefined) return def;
   return num(v.replace(/%$/, ""), opt, def, min, max) / 100;
+}
+
+/** --pdr-loss: a loss limit below 100 % (at 100 every load passes, and PDR is line rate
+ *  whatever the path does). */
+function pdrLoss(v: string | undefined, def: number): number {
+  const f = percent(v, "--pdr-loss", def, 0, 100);
+  if (f >= 1)
+    throw new UserError(
+      "E_USAGE",
+      `--pdr-loss: '${v}' lets every load pass (no load loses more than 100 %), so PDR would be line rate whatever the path does; give a limit below 100 (default ${def * 100})`,
+    );
+  return f;
 }
 
 /** `64`, `64,512,1518`, `imix` or a mix (`64,imix`): each item is one case. */
@@ -606,7 +633,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       ...(window !== undefined ? { window } : {}),
     },
     precision,
-    pdrLoss: percent(v["pdr-loss"], "--pdr-loss", defaults.pdrLoss, 0, 100),
+    pdrLoss: pdrLoss(v["pdr-loss"] as string | undefined, defaults.pdrLoss),
     workers:
       partitions === 2 ? 1 : num(v.workers, "--workers", defaultWorkers(availableCores()), 1, 64, true),
     partitions,

@@ -81,10 +81,10 @@ How to read the output, question by question: docs/questions.md; the method: doc
 --size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
              default ${"64,512,1518"}
 --rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps,
-             Gbps (Layer 1) or % of the path's line rate, e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR:
-             the output gives what that load measured, and a note where the load is more than
-             the path sustains (a resource busy all the trial, or its work for the frames
-             offered longer than the trial)
+             Mbps, Gbps (Layer 1; also Mbit/s, Gbit/s) or % of the path's line rate, or line
+             (100 %), e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR: the output gives what that load
+             measured, and a note where the load is more than the path sustains (a resource
+             busy all the trial, or its work for the frames offered longer than the trial)
 --arrival    constant (default) or poisson inter-arrival times (seeded)
 --trial-ms N virtual time each trial offers traffic for. Default: 1 ms search trials, then
              final trials of 1 ms + (frames the path's queues hold) / (the resolution step),
@@ -95,7 +95,7 @@ How to read the output, question by question: docs/questions.md; the method: doc
              time, the time offering them takes (Poisson arrivals: about N, never more);
              exclusive with --trial-ms; no final trials (a note says when N is too few for
              the path's queues to overflow above the NDR found)
---pdr-loss   PDR's loss limit in percent (default 0.5)
+--pdr-loss   PDR's loss limit in percent, 0 <= PCT < 100 (default 0.5)
 --precision  search resolution in percent of line rate (default 1)
 --profile P  cost profile: ${costProfileNames().join(", ")} (default bhyve), or a JSON
              file of your own (docs/formats/cost-profile.md); the first output line names it.

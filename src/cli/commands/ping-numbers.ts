@@ -60,3 +60,21 @@ export function pingIntervalMs(v: string | undefined, def: number, min: number, 
     throw new UserError("E_USAGE", `--interval-ms: '${v}' is not a number in ${min}..${max}`);
   return n;
 }
+
+/**
+ * -i/--interval WAIT: ping(8)'s own option, in seconds (fractional), read as ping.c reads it
+ * (strtod whole; `invalid timing interval`); iovsim's range is --interval-ms's, in seconds.
+ * Not below 1 s for root only, as ping.c has it: the simulated pinger may send faster.
+ */
+export function pingIntervalSeconds(v: string, minMs: number, maxMs: number): number {
+  const n = strtod(v);
+  if (n === undefined) throw new UserError("E_USAGE", `ping: invalid timing interval: \`${v}'`);
+  const ms = n * 1000;
+  if (!Number.isFinite(ms) || ms < minMs || ms > maxMs)
+    throw new UserError(
+      "E_USAGE",
+      `-i/--interval: '${v}' is not a number of seconds in ${minMs / 1000}..${maxMs / 1000}`,
+    );
+  // Decimal seconds to milliseconds without binary noise (0.2 s is 200 ms, not 200.00000000000003).
+  return Number(ms.toPrecision(12));
+}

@@ -29,24 +29,32 @@ import {
   type Values,
 } from "./paths-options.ts";
 import { runConfig } from "./paths-source.ts";
-import { pingCount, pingIntervalMs } from "./ping-numbers.ts";
+import { pingCount, pingIntervalMs, pingIntervalSeconds } from "./ping-numbers.ts";
 import { pingPart, runPing } from "./ping-run.ts";
 
 /** The paths ping can send through: a consumer that sends and a wire that answers. */
 const PING_PATHS = PATH_NAMES.filter((n) => pingable(n) && directionsOf(n).includes("both"));
 
-const HELP = `usage: iovsim ping --path NAME [-c COUNT] [--interval-ms MS] [--profile NAME|FILE]
-                   [-f iovctl.conf | --host] [--seed N] [--json | --csv] [--html FILE]
+/** Options of ping(8) a user may type that iovsim's ping does not take: said why. */
+const PING_HINTS: Record<string, string> = {
+  ...RENAMED,
+  s: "the echo carries ping(8)'s default 56 data bytes; other sizes are not simulated by ping: iovsim paths --proto icmp --size N measures a frame size's path",
+};
+
+const HELP = `usage: iovsim ping --path NAME [-c COUNT] [-i WAIT | --interval-ms MS]
+                   [--profile NAME|FILE] [-f iovctl.conf | --host] [--seed N]
+                   [--json | --csv] [--html FILE]
 
 Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through a path in the
 simulator, in virtual time: out through the consumer's driver, the NIC's Tx ring and the
 switch's transmit side to the wire, where an echo responder answers; the reply comes back
 through the switch's receive side to the consumer, which checks it (ICMP type, id, sequence,
-checksum, payload). One echo every --interval-ms of virtual time (default 1000, as ping(8)): an
-idle pinger, so each round trip pays the idle wake-up paths. After the last request it waits, as
-ping(8) does, up to 10 s (virtual) for the replies still in flight; with an interval shorter
-than the round trip, replies one poll hands over together each get their group's mean RTT (a
-note says so). Times are simulated; a last line reports how fast the simulator ran (wall clock).
+checksum, payload). One echo every -i WAIT seconds (as ping(8); fractional: -i 0.2) or
+--interval-ms MS of virtual time (default 1 s, as ping(8); not both): an idle pinger, so each
+round trip pays the idle wake-up paths. After the last request it waits, as ping(8) does, up
+to 10 s (virtual) for the replies still in flight; with an interval shorter than the round
+trip, replies one poll hands over together each get their group's mean RTT (a note says so).
+Times are simulated; a last line reports how fast the simulator ran (wall clock).
 
 -f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded), created
              on a fresh in-memory copy of the host the state describes (the embedded default,
@@ -101,7 +109,7 @@ export const command = defineCommand({
   help: HELP,
   // The rows of COMMAND_OPTIONS.ping (paths-options.ts), as paths and demo declare theirs.
   options: commandOptions("ping"),
-  hints: RENAMED,
+  hints: PING_HINTS,
   async run({ opts, argv: args }, ctx) {
     const v = opts as Values;
     const names = parsePathNames(v.path as string[] | undefined, PING_PATHS);
@@ -121,7 +129,15 @@ export const command = defineCommand({
         `ping: path '${path}' does not receive from the wire (its source is pktgen on the host); nothing on the wire can answer`,
       );
     const count = pingCount(v.count as string | undefined, 5, 1_000_000);
-    const intervalMs = pingIntervalMs(v["interval-ms"] as string | undefined, 1000, 0.001, 3_600_000);
+    if (v.interval !== undefined && v["interval-ms"] !== undefined)
+      throw new UserError(
+        "E_USAGE",
+        "ping: -i/--interval and --interval-ms are exclusive: one interval, in seconds (as ping(8)) or in milliseconds",
+      );
+    const intervalMs =
+      v.interval !== undefined
+        ? pingIntervalSeconds(v.interval as string, 0.001, 3_600_000)
+        : pingIntervalMs(v["interval-ms"] as string | undefined, 1000, 0.001, 3_600_000);
     const seed = num(v.seed as string | undefined, "--seed", 1, 0, 2 ** 31 - 1, true);
     const conf = await runConfig("ping", v, ctx);
     checkHost(conf, [{ path, direction: "both" }]);

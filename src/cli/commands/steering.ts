@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { FAULT_EXIT_STATUS, type FaultSpec, faultHelp, faultText, parseFaults } from "../../engine/faults.ts";
 import { UserError } from "../../errors.ts";
+import { parseRate as parseOfferedRate } from "../../experiment/rate.ts";
 import { sameFileKey } from "../../input-file.ts";
 import { costProfileNames, loadCosts, variantBase } from "../../model/costs.ts";
 import { loadHost, statePath } from "../../nic/index.ts";
@@ -79,7 +80,8 @@ Options:
   --strategy LIST     strategies, comma-separated (default all)
   --queues LIST       core counts, e.g. 1,2,4,8,16,64 (default 1,2,4,8,16); limited per strategy
                       by the NIC profile (queues per VF, VFs)
-  --rate R            also simulate this offered load: pps, kpps, Mpps, Gbps or % of line rate
+  --rate R            also simulate this offered load: pps, kpps, Mpps, Mbps, Gbps (Gbit/s)
+                      or % of line rate, or line
   --no-ndr            skip the NDR search (needs --rate)
   --symmetric MODE    symmetric hashing for the RSS strategies: toeplitz (DPDK
                       SYMMETRIC_TOEPLITZ: src and dst replaced by src^dst) or sorted
@@ -128,18 +130,14 @@ function int(opt: string, text: string, min: number, max: number): number {
 
 type Rate = { kind: "pps"; v: number } | { kind: "gbps"; v: number } | { kind: "pct"; v: number };
 
+/** --rate as paths reads it (src/experiment/rate.ts: the same units, 'line' included). */
 function parseRate(text: string): Rate {
-  const m = /^(\d+(?:\.\d+)?)\s*(pps|kpps|mpps|gbps|%)$/i.exec(text.trim());
-  if (!m || !(Number(m[1]) > 0))
-    throw new UserError("E_USAGE", `--rate: '${text}' is not a rate (e.g. 5Mpps, 800kpps, 4Gbps, 40%)`);
-  const n = Number(m[1]);
-  const u = m[2]!.toLowerCase();
-  if (u === "%") {
-    if (n > 100) throw new UserError("E_USAGE", `--rate: '${text}' is above 100 % of line rate`);
-    return { kind: "pct", v: n };
-  }
-  if (u === "gbps") return { kind: "gbps", v: n };
-  return { kind: "pps", v: n * (u === "kpps" ? 1e3 : u === "mpps" ? 1e6 : 1) };
+  const r = parseOfferedRate(text);
+  return r.kind === "percent"
+    ? { kind: "pct", v: r.percent }
+    : r.kind === "gbps"
+      ? { kind: "gbps", v: r.gbps }
+      : { kind: "pps", v: r.pps };
 }
 
 export interface SteeringArgs {

@@ -2,11 +2,20 @@
 // experiment would refuse (an unknown option, a bad axis value) is a usage error at plan time,
 // not hours of failed points on a batch engine. The options are parsed as the experiment parses
 // them; nothing is simulated.
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../errors.ts";
+import { DEFAULT_HOST_SOURCE, resetHost } from "../../nic/host.ts";
+import { readState } from "../../nic/state.ts";
 import { optionText, type SweepPlan, type SweepPoint } from "../../sweep/plan.ts";
-import { type AxisValue, optionLocation, type SweepFile } from "../../sweep/spec.ts";
+import {
+  type AxisValue,
+  HOST_EXPERIMENTS,
+  hostLocation,
+  optionLocation,
+  type SweepFile,
+} from "../../sweep/spec.ts";
 import { parseArgv } from "../registry.ts";
 import { parseFidelityOptions } from "./fidelity.ts";
 import { loadCommand } from "./index.ts";
@@ -29,8 +38,33 @@ const POINT_STATE = {
   stateSource: "option" as const,
 };
 
-/** Parses one point's arguments as its experiment would; throws the experiment's UserError. */
-export async function checkPointArgs(args: readonly string[]): Promise<void> {
+/**
+ * The state a point of `plan` starts from, for the checks: with the sweep file's host file, a
+ * temporary one made from it as the point's is (`reset --host`), so a config naming a PF of
+ * that host passes and a broken host file is refused at the file's `host`, before any point
+ * runs. `done` removes it.
+ */
+async function pointState(
+  plan: SweepPlan,
+  f?: SweepFile,
+): Promise<{ state: typeof POINT_STATE; done: () => Promise<void> }> {
+  if (plan.host === undefined) return { state: POINT_STATE, done: async () => {} };
+  const dir = await mkdtemp(join(tmpdir(), "iovsim-sweep-check-"));
+  const done = () => rm(dir, { recursive: true, force: true });
+  try {
+    await resetHost(dir, plan.host);
+  } catch (e) {
+    await done();
+    if (!(e instanceof UserError)) throw e;
+    const at = f ? `${hostLocation(f)}: ` : "";
+    throw new UserError("E_SWEEP_FILE", `${at}host: ${e.message}`);
+  }
+  return { state: { stateDir: dir, stateSource: "option" }, done };
+}
+
+/** Parses one point's arguments as its experiment would (on the point's `state`: the default
+ *  host's unless the sweep names one); throws the experiment's UserError. */
+export async function checkPointArgs(args: readonly string[], state = POINT_STATE): Promise<void> {
   const [experiment, ...rest] = args;
   if (experiment === "paths") {
     const v = parseCommandArgs("paths", rest);
@@ -39,10 +73,10 @@ export async function checkPointArgs(args: readonly string[]): Promise<void> {
     if (v.host === true)
       throw new UserError(
         "E_USAGE",
-        "--host: a sweep's points run each on a private, empty simulated host (a sweep never touches yours), so --host has no VFs to measure; give the iovctl.conf instead (config: FILE)",
+        "--host: a sweep's points run each on a private, empty simulated host (no VFs; a sweep never touches yours, and the sweep file's host: FILE names only its devices), so --host has no VFs to measure; give the iovctl.conf instead (config: FILE)",
       );
     // The configuration as the point will read it (-f, --host) on the point's own empty state.
-    parsePathsOptions(v, DEFAULTS, await runConfig("paths", v, POINT_STATE));
+    parsePathsOptions(v, DEFAULTS, await runConfig("paths", v, state));
     return;
   }
   const command = await loadCommand(experiment);
@@ -86,6 +120,15 @@ export const MAX_REFUSED_POINTS = 20;
  * (an option every point shares) is listed once, for its first point.
  */
 export async function checkPlan(plan: SweepPlan, f: SweepFile): Promise<void> {
+  const { state, done } = await pointState(plan, f);
+  try {
+    await checkPoints(plan, f, state);
+  } finally {
+    await done();
+  }
+}
+
+async function checkPoints(plan: SweepPlan, f: SweepFile, state: typeof POINT_STATE): Promise<void> {
   const refused: Array<{ at: string; order: number[]; text: string }> = [];
   const seen = new Set<string>();
   // Each axis value is tried until a point with it passes (cleared) or it is the one a refusal
@@ -99,7 +142,7 @@ export async function checkPlan(plan: SweepPlan, f: SweepFile): Promise<void> {
     if (values.some((v) => bad.has(v))) continue;
     if (refused.length + cleared.size > 0 && values.every((v) => cleared.has(v))) continue;
     try {
-      await checkPointArgs(p.args);
+      await checkPointArgs(p.args, state);
       for (const v of values) cleared.add(v);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
@@ -163,16 +206,25 @@ function culprit(
  * anything runs (a bad N, or an experiment without --workers, would fail every point). A point
  * the experiment refuses without it is left to the run, which reports that point's own error.
  */
-export async function checkWorkers(plan: SweepPlan, workers: string): Promise<void> {
+export async function checkWorkers(plan: SweepPlan, workers: string, f?: SweepFile): Promise<void> {
+  const { state, done } = await pointState(plan, f);
+  try {
+    await checkWorkersOn(plan, workers, state);
+  } finally {
+    await done();
+  }
+}
+
+async function checkWorkersOn(plan: SweepPlan, workers: string, state: typeof POINT_STATE): Promise<void> {
   for (const p of pointsToCheck(plan)) {
     try {
-      await checkPointArgs(p.args);
+      await checkPointArgs(p.args, state);
     } catch (e) {
       if (e instanceof UserError) continue;
       throw e;
     }
     try {
-      await checkPointArgs([...p.args, "--workers", workers]);
+      await checkPointArgs([...p.args, "--workers", workers], state);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       throw new UserError(
@@ -181,4 +233,22 @@ export async function checkWorkers(plan: SweepPlan, workers: string): Promise<vo
       );
     }
   }
+}
+
+/**
+ * A line for the user whose own state was made from a host file (`iovsim reset --host FILE`)
+ * while the sweep names none: its points run on the embedded default host, which `paths -f`
+ * in that state would not (it uses the state's host file). Said, not silently different;
+ * undefined when there is nothing to say (or the state cannot be read: a sweep never reads it).
+ */
+export async function stateHostNote(plan: SweepPlan, stateDir: string): Promise<string | undefined> {
+  if (plan.host !== undefined || !HOST_EXPERIMENTS.includes(plan.experiment) || stateDir === "") return;
+  let source: string | undefined;
+  try {
+    source = (await readState(stateDir))?.hostSource;
+  } catch {
+    return;
+  }
+  if (source === undefined || source === DEFAULT_HOST_SOURCE) return;
+  return `sweep ${plan.name}: note: your state's host file ${source} (iovsim reset --host) is not what the points run on: each runs on a private copy of the embedded default host; to run them on yours, name it in the sweep file (host: ${source})\n`;
 }

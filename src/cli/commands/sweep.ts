@@ -8,7 +8,7 @@ import { UserError } from "../../errors.ts";
 import { replaceFileSync } from "../../fs-atomic.ts";
 import { asWriteError, htmlOutputFile, samePathKey } from "../../output-file.ts";
 import { commandLine } from "../../report/output-format.ts";
-import { runCliPoint } from "../../sweep/execute.ts";
+import { cliPointExecutor } from "../../sweep/execute.ts";
 import { mergedRows, mergeSweep, rowsToCsv, sweepStatus } from "../../sweep/merge.ts";
 import { chooseShard, parseShardCount, planSweep, type SweepPlan, shardOwners } from "../../sweep/plan.ts";
 import { runShard } from "../../sweep/run.ts";
@@ -17,7 +17,7 @@ import { pointsDir } from "../../sweep/store.ts";
 import { toolVersion as version } from "../../version.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand, unknownOption, usageError } from "../registry.ts";
-import { checkPlan, checkWorkers } from "./sweep-check.ts";
+import { checkPlan, checkWorkers, stateHostNote } from "./sweep-check.ts";
 
 const HELP_FOOTER = `
 A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or ranges
@@ -28,8 +28,10 @@ A sweep file (YAML or JSON) names an experiment, the axes it crosses (lists, or 
   axes: { path: [native, vm-vf], size: [64, 1518], profile: [bhyve, kvm-posted] }
   seed: { policy: fixed, value: 1 }
   options: { trial-ms: 2 }
+  host: examples/hosts/two-x710.json   # optional: each point's host (as reset --host FILE)
 
-Each point runs \`iovsim <experiment> [options] --seed S --json\`; its result goes to
+Each point runs \`iovsim <experiment> [options] --seed S --json\` on a private host (the
+embedded default, or the sweep's host file; never your state's); its result goes to
 DIR/points/NNNNNN.json (atomically). Shards: --shard K/N (0 <= K < N; the environment is then
 not read), or from the batch engine: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (less
 SLURM_ARRAY_TASK_MIN, divided by SLURM_ARRAY_TASK_STEP: --array=0-(N-1)), or
@@ -45,7 +47,7 @@ same command resumes. See docs/sweeps.md.
 async function calibrate(plan: SweepPlan, ctx: CommandContext): Promise<number | undefined> {
   const cheapest = plan.points.reduce((a, b) => (b.cost < a.cost ? b : a));
   const t0 = performance.now();
-  const r = await runCliPoint(cheapest.args);
+  const r = await cliPointExecutor(plan.host)(cheapest.args);
   const wall = (performance.now() - t0) / 1000;
   if (r.exitCode !== 0) {
     ctx.err(
@@ -123,6 +125,8 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       const f = readSweepFile(operand("sweep plan", "sweep file", file));
       const plan = planSweep(f);
       await checkPlan(plan, f);
+      const note = await stateHostNote(plan, ctx.stateDir);
+      if (note) ctx.err(note);
       const perCost = o.calibrate ? await calibrate(plan, ctx) : undefined;
       const estimate = (cost: number) =>
         perCost === undefined ? undefined : Number((perCost * cost).toFixed(1));
@@ -152,12 +156,12 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
           shard: o.shards === undefined ? undefined : shardOf.get(p.index),
         }));
         ctx.out(
-          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, count: plan.points.length, points, shards }, null, 1)}\n`,
+          `${JSON.stringify({ sweep: plan.name, experiment: plan.experiment, hash: plan.hash, host: plan.host ?? null, count: plan.points.length, points, shards }, null, 1)}\n`,
         );
         return;
       }
       ctx.out(
-        `sweep ${plan.name}: ${plan.points.length} point${plan.points.length === 1 ? "" : "s"} of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}\n`,
+        `sweep ${plan.name}: ${plan.points.length} point${plan.points.length === 1 ? "" : "s"} of \`iovsim ${plan.experiment}\` over ${plan.axes.join(" x ")}${plan.host !== undefined ? `, each on the host of ${plan.host}` : ""}\n`,
       );
       for (const p of plan.points) {
         const coords = Object.entries(p.coords)
@@ -225,6 +229,8 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       // As sweep plan: a point its experiment would refuse is refused now, located, before
       // DIR is created or any point runs (not a failed point per refusal, hours later).
       await checkPlan(plan, f);
+      const note = await stateHostNote(plan, ctx.stateDir);
+      if (note) ctx.err(note);
       // '' names no directory: the results would land in the working directory.
       if (o.out === "")
         throw usageError("sweep run", "option '--out' needs a directory, not an empty string");
@@ -232,7 +238,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
       // environment out of range created DIR/sweep.json and announced 'shard 5/2' first.
       const shard = chooseShard(o.shard, process.env);
       const from = shard.source;
-      if (o.workers !== undefined) await checkWorkers(plan, o.workers);
+      if (o.workers !== undefined) await checkWorkers(plan, o.workers, f);
       const extraArgs = o.workers !== undefined ? ["--workers", o.workers] : [];
       // A batch engine stops a shard with SIGTERM (pre-emption, scancel, a pod deleted), a user
       // with Ctrl-C: the running point ends, is not recorded as failed, no other starts, and
@@ -248,7 +254,7 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
         version: await version(),
         dir: o.out,
         shard,
-        execute: runCliPoint,
+        execute: cliPointExecutor(plan.host),
         extraArgs,
         stop: stopper.signal,
         onPoint: (p, st, msg) =>
