@@ -149,7 +149,7 @@ describe("PCIe prices each write-back event as the policy says", () => {
 describe("a NIC profile's write-back entries are checked, located", () => {
   const text = readFileSync(new URL("../../src/nic/profiles/ixl.json", import.meta.url), "utf8");
   const lineOf = (t: string, needle: string) => t.slice(0, t.indexOf(needle)).split("\n").length;
-  const edit = (f: (p: Record<string, any>) => void): string => {
+  const edit = (f: (p: NicProfile) => void): string => {
     const p = JSON.parse(text);
     f(p);
     return JSON.stringify(p, null, 2);
@@ -187,7 +187,7 @@ describe("a NIC profile's write-back entries are checked, located", () => {
       /\$\.writeBack\.linux\.pf\.tx\.rsEvery\.value: must be at least 1/,
     );
     const missing = edit((p) => {
-      delete p.writeBack;
+      delete (p as Partial<NicProfile>).writeBack;
     });
     expect(message(() => parseNicProfile(missing, "ixl.json"))).toMatch(/\$\.writeBack/);
   });
