@@ -58,7 +58,7 @@ describe("the write-back policy is the NIC's and its driver's", () => {
     expect(policy("ixl", "linux", "pf")).toEqual(["descriptor", 4, 0, 0]);
     expect(policy("ixl", "linux", "vf")).toEqual(["descriptor", 4, 0, 0]);
     expect(policy("ixl", "freebsd", "pf")).toEqual(["head", 1, 0, 0]);
-    expect(policy("ixl", "freebsd", "vf")).toEqual(["descriptor", 2, 0, 0]); // hw.iavf.enable_head_writeback = 0
+    expect(policy("ixl", "freebsd", "vf")).toEqual(["descriptor", 1, 0, 0]); // hw.iavf.enable_head_writeback = 0
     // igb on an 82576 with MSI-X: IGB_TX_WTHRESH = IGB_RX_WTHRESH = 1.
     expect(policy("igb", "linux", "pf")).toEqual(["descriptor", 1, 1, 1]);
     expect(nic("ixl").writeBack.linux.pf.tx.rsEvery.source).toMatch(/WB_STRIDE/);
@@ -73,7 +73,7 @@ describe("the write-back policy is the NIC's and its driver's", () => {
     };
     expect(picked("native", "freebsd")).toEqual(["head", 1]); // ixl on the host
     expect(picked("native", "kvm-exits")).toEqual(["descriptor", 4]); // i40e
-    expect(picked("vm-vf", "bhyve")).toEqual(["descriptor", 2]); // iavf in the FreeBSD guest
+    expect(picked("vm-vf", "bhyve")).toEqual(["descriptor", 1]); // iavf in the FreeBSD guest
     // vf-loopback: the host's VF sends (iavf), the VM's VF receives (its guest's iavf).
     expect(picked("vf-loopback", "kvm-exits", true)).toEqual(["descriptor", 4]);
   });
