@@ -6,6 +6,8 @@
 // the receive packet buffer whose overflow drops);
 // `iovsim model show --nic ID` prints the entries.
 import type { NicProfile } from "../nic/profile.ts";
+import type { TxQueueFn, TxQueueOs } from "../nic/tx-queue.ts";
+import { policyOf, type WriteBackPolicy } from "../nic/write-back.ts";
 import type { CostConstant } from "./costs.ts";
 
 export const HW_NAMES = [
@@ -172,7 +174,7 @@ export function hwLimits(p: NicProfile): HwLimits {
       [16, 32],
       "assumption",
       "Intel 82576/82599/X710 datasheets: 16-byte advanced transmit and receive descriptors (the X710 also offers 32-byte receive descriptors, which i40e uses by default); not in the NIC profile",
-      "Bytes per descriptor the NIC fetches (after the driver posted it) and writes back (when a frame is done), moved in 64 B cache lines.",
+      "Bytes per descriptor the NIC fetches (after the driver posted it; in 64 B cache lines) and writes back (when a frame is done; as many per write-back as the NIC profile's writeBack policy says).",
     ),
     pcie_doorbell_bytes: entry(
       4,
@@ -205,18 +207,62 @@ export interface PcieBits {
 
 const LINE = 64;
 
+/** Bytes of the transmit head index a NIC writes on head write-back: one 32-bit word (FreeBSD
+ *  ixl_get_tx_head reads a __le32 after the ring; 82598EB datasheet §3.5.3.7, TDWBAL/TDWBAH). */
+export const HEAD_WB_BYTES = 4;
+
 function tlpCount(len: number, size: number): number {
   return Math.max(1, Math.ceil(len / size));
+}
+
+/** The write-back policy of the NIC's driver on this OS and function (its profile's writeBack). */
+export function writeBackOf(p: NicProfile, os: TxQueueOs, fn: TxQueueFn): WriteBackPolicy {
+  return policyOf(p.writeBack[os][fn]);
+}
+
+/** One write-back event of `bytes` (descriptors or a head index): a posted write, in TLPs of at
+ *  most MPS, each with its header; in bits. */
+function eventBits(h: HwLimits, bytes: number): number {
+  return (bytes + tlpCount(bytes, h.v.pcie_mps) * h.v.pcie_tlp_bytes) * 8;
+}
+
+/**
+ * A transmit write-back event as the policy says, and how many packets (one descriptor each)
+ * share it. Descriptor write-back with TXDCTL.WTHRESH w > 0: the NIC accumulates w processed
+ * descriptors and writes the w back in one burst (82598EB datasheet §3.5.3.3.4); with w = 0: each
+ * RS descriptor (one every `rsEvery` packets) is written back alone at once. Head write-back: the
+ * NIC writes the 4 B head index once per RS descriptor.
+ */
+export function txWriteBackEvent(h: HwLimits, wb: WriteBackPolicy): { bits: number; packets: number } {
+  const t = wb.tx;
+  if (t.report === "head") return { bits: eventBits(h, HEAD_WB_BYTES), packets: t.rsEvery };
+  if (t.wthresh > 0) return { bits: eventBits(h, t.wthresh * h.v.pcie_desc_bytes), packets: t.wthresh };
+  return { bits: eventBits(h, h.v.pcie_desc_bytes), packets: t.rsEvery };
+}
+
+/** A receive write-back event: RXDCTL.WTHRESH w > 1 writes w descriptors back at once, 0 or 1
+ *  each descriptor as its packet is done. */
+export function rxWriteBackEvent(h: HwLimits, wb: WriteBackPolicy): { bits: number; packets: number } {
+  const w = Math.max(1, wb.rx.wthresh);
+  return { bits: eventBits(h, w * h.v.pcie_desc_bytes), packets: w };
+}
+
+/** Bits of the write-back events `n` packets bring about: each event is charged to the packets it
+ *  reports, 1/packets of it each (a burst of n packets is n/packets events on average). */
+function writeBackBits(e: { bits: number; packets: number }, n: number): number {
+  return (n * e.bits) / e.packets;
 }
 
 /**
  * Receive (NIC -> host), upstream in the order it is sent, in bits: the descriptor read requests
  * (`desc`, per 64 B line), then each frame (its bytes written in TLPs of at most MPS: `frame` bits
  * of TLP headers per frame, counted at the burst's mean frame size) and the descriptors'
- * write-back (`writeBack`, per line). PcieLink.rx and rxFrames both price from this.
+ * write-back (`writeBack`: the burst's share of the write-back events `wb` says). PcieLink.rx and
+ * rxFrames both price from this.
  */
 export function pcieRxUp(
   h: HwLimits,
+  wb: WriteBackPolicy,
   n: number,
   bytes: number,
 ): { desc: number; frame: number; writeBack: number } {
@@ -225,19 +271,20 @@ export function pcieRxUp(
   return {
     desc: descLines * v.pcie_tlp_bytes * 8,
     frame: tlpCount(bytes / n, v.pcie_mps) * v.pcie_tlp_bytes * 8,
-    writeBack: descLines * (LINE + v.pcie_tlp_bytes) * 8,
+    writeBack: writeBackBits(rxWriteBackEvent(h, wb), n),
   };
 }
 
 /**
  * Receive (NIC -> host): the frames are written upstream in TLPs of at most MPS; the descriptors
  * are fetched (read requests up, completions down, per 64 B line) and written back (up, per
- * line). The model of pcie-bench (Neugebauer et al., SIGCOMM 2018, §3).
+ * write-back event of the policy `wb`). The model of pcie-bench (Neugebauer et al., SIGCOMM 2018,
+ * §3).
  */
-export function pcieRxBits(h: HwLimits, n: number, bytes: number): PcieBits {
+export function pcieRxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: number): PcieBits {
   if (n === 0) return { up: 0, down: 0 };
   const v = h.v;
-  const u = pcieRxUp(h, n, bytes);
+  const u = pcieRxUp(h, wb, n, bytes);
   const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
   const down = n * v.pcie_desc_bytes + descLines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes;
   return { up: bytes * 8 + n * u.frame + u.writeBack + u.desc, down: down * 8 };
@@ -260,19 +307,21 @@ export function pcieTxDown(h: HwLimits, n: number, bytes: number): { desc: numbe
 
 /**
  * Transmit (host -> NIC): the NIC fetches the descriptors and then each frame (read requests up,
- * per MRRS; completions down, per RCB: pcieTxDown), and writes the descriptors back (up).
+ * per MRRS; completions down, per RCB: pcieTxDown), and reports completion (up) with the
+ * write-back events of the policy `wb` (descriptors or a head index).
  */
-export function pcieTxBits(h: HwLimits, n: number, bytes: number): PcieBits {
+export function pcieTxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: number): PcieBits {
   if (n === 0) return { up: 0, down: 0 };
   const v = h.v;
   const per = bytes / n;
   const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
   const up =
-    descLines * v.pcie_tlp_bytes + // descriptor read requests
-    n * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes + // frame read requests
-    descLines * (LINE + v.pcie_tlp_bytes); // write-back
+    (descLines * v.pcie_tlp_bytes + // descriptor read requests
+      n * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes) * // frame read requests
+      8 +
+    writeBackBits(txWriteBackEvent(h, wb), n);
   const d = pcieTxDown(h, n, bytes);
-  return { up: up * 8, down: d.desc + bytes * 8 + n * d.frame };
+  return { up, down: d.desc + bytes * 8 + n * d.frame };
 }
 
 /** One doorbell (a tail-register write) on the downstream direction, in bits. */

@@ -6,6 +6,7 @@ import { UserError } from "../errors.ts";
 import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
 import { TxQueueSchema, txQueueProblems } from "./tx-queue.ts";
 import { type ParamSpec, SCHEMA_TYPES } from "./types.ts";
+import { WriteBackSchema, writeBackProblems } from "./write-back.ts";
 
 /** A register-sized hex string ("0x" and 1 to `digits` hex digits), read as a number. */
 const hexOf = (digits: number, example: string) =>
@@ -257,6 +258,11 @@ export const NicProfileSchema = z
      *  with `value`, `tag` and `source` (./tx-queue.ts). The engine's transmit driver runs with
      *  the entry of the OS driving the queue in its path (the cost profile's `os`). */
     txQueue: TxQueueSchema,
+    /** How the NIC reports completions to the drivers that drive it, for each OS and function:
+     *  transmit `report` (descriptor or head write-back), `rsEvery`, `wthresh`; receive
+     *  `wthresh`; each figure with `value`, `tag` and `source` (./write-back.ts). The engine
+     *  prices each write-back event on PCIe with the entry of the OS driving the queue. */
+    writeBack: WriteBackSchema,
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -265,6 +271,8 @@ export const NicProfileSchema = z
       freebsd: { pf: p.pf.driver, vf: p.vf.driver },
     };
     for (const i of txQueueProblems(p.txQueue, drivers))
+      ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+    for (const i of writeBackProblems(p.writeBack, drivers))
       ctx.addIssue({ code: "custom", path: i.path, message: i.message });
   });
 

@@ -18,7 +18,7 @@ import { isClocked, Resource } from "../engine/resource.ts";
 import { warmSwitchMemory } from "../engine/warm.ts";
 import { UserError } from "../errors.ts";
 import { type Costs, loadCosts } from "../model/costs.ts";
-import { hwLimits, pcieRxBits, switchNs } from "../model/hw-limits.ts";
+import { hwLimits, pcieRxBits, switchNs, writeBackOf } from "../model/hw-limits.ts";
 import { getProfile } from "../nic/profile.ts";
 import { cachedSetupHost } from "../paths/setup.ts";
 import { HEADROOM, WasmSwitch } from "../switch/nic.ts";
@@ -155,6 +155,8 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const nicProfile = getProfile(pf.profile);
   if (!nicProfile) throw new Error(`steering: no NIC profile '${pf.profile}'`);
   const hw = hwLimits(nicProfile);
+  // The PF's receive rings, driven by the host (RSS spreads the flows over the PF's queues).
+  const wb = writeBackOf(nicProfile, costs.os.host, "pf");
   const linkGbps = s.linkGbps ?? host.linkGbps;
   const config = programSwitch(pf, { rssLevel: g.rssLevel, ringSize: RX_RING, pfQueues: 1 });
   config.port.maxFrame = STD_MAX_FRAME_FCS;
@@ -373,7 +375,7 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
       setReta(-1);
     },
     // PCIe and switch limits from the NIC profile (src/model/hw-limits.ts), as the paths use.
-    dmaNs: (bytes, n) => pcieRxBits(hw, n, bytes).up / hw.v.pcie_gbps,
+    dmaNs: (bytes, n) => pcieRxBits(hw, wb, n, bytes).up / hw.v.pcie_gbps,
     switchNs: (n, bytes) => switchNs(hw, n, bytes),
     dispatchContext: (input) => {
       const d = dispatchCtx.get(input);

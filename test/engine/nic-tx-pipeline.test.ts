@@ -9,7 +9,7 @@ import type { Account } from "../../src/engine/resource.ts";
 import { collect } from "../../src/engine/result.ts";
 import { runGraph } from "../../src/engine/run.ts";
 import { ensureKernels, scenarioGraphOptions, simulate } from "../../src/engine/simulate.ts";
-import { doorbellBits, hwLimits, pcieTxBits, switchNs } from "../../src/model/hw-limits.ts";
+import { doorbellBits, hwLimits, pcieTxBits, switchNs, writeBackOf } from "../../src/model/hw-limits.ts";
 import { getProfile, type HostSpec, registerNicProfileFile, validateHostSpec } from "../../src/nic/index.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 import { twoVfConf } from "../helpers/two-vf-conf.ts";
@@ -246,7 +246,8 @@ describe("the NIC's transmit DMA overlaps the switch (veb-tx)", () => {
     const len = 1514; // without the FCS, which the MAC appends
     // Per frame on pcie-down (a frame per doorbell at this load): its doorbell, its descriptor's
     // and its data's completions.
-    const transferNs = (doorbellBits(h) + pcieTxBits(h, 1, len).down) / h.v.pcie_gbps;
+    const transferNs =
+      (doorbellBits(h) + pcieTxBits(h, writeBackOf(p, "freebsd", "pf"), 1, len).down) / h.v.pcie_gbps;
     const sw = switchNs(h, 1, len);
     const run = (intervalNs: number) =>
       simulate(

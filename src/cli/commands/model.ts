@@ -67,6 +67,34 @@ function txQueueRows(p: NicProfile): string[] {
   return table(names, rows);
 }
 
+/** The NIC's drivers' completion write-back policy, one row a figure: `linux.pf.tx.rsEvery (i40e)`. */
+function writeBackRows(p: NicProfile): string[] {
+  const names: string[] = [];
+  const rows: Record<string, CostConstant> = {};
+  const row = (
+    name: string,
+    f: { value: number | string; tag: CostConstant["tag"]; source: string },
+    unit: string,
+  ) => {
+    names.push(name);
+    const v = typeof f.value === "number" ? f.value : 0;
+    rows[name] = { value: v, tag: f.tag, source: f.source, unit, range: [v, v], use: "" };
+  };
+  for (const os of TX_QUEUE_OSES)
+    for (const fn of ["pf", "vf"] as const) {
+      const d = p.writeBack[os][fn];
+      const at = (k: string) => `${os}.${fn}.${k} (${d.driver})`;
+      row(at(`tx.report=${d.tx.report.value}`), { ...d.tx.report, value: "" }, "");
+      row(at("tx.rsEvery"), d.tx.rsEvery, "packets");
+      row(at("tx.wthresh"), d.tx.wthresh, "descriptors");
+      row(at("rx.wthresh"), d.rx.wthresh, "descriptors");
+    }
+  // A report is a kind, not a number: its value and range columns are left blank ("-").
+  return table(names, rows).map((l) =>
+    l.replace(/(=\w+ \([a-z0-9_]+\)\s+)0(\s+)(\s)\s*\[0, 0\]/, "$1-$2$3     "),
+  );
+}
+
 function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null, p: NicProfile): string {
   return [
     `hardware limits of NIC ${h.nic} (src/nic/profiles/${h.nic}.json; the engine's switch and PCIe resources)`,
@@ -87,6 +115,10 @@ function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null
     `transmit-queue bounds of NIC ${h.nic}'s drivers (its txQueue: a path's transmit driver takes the entry of the OS driving it, the cost profile's os, and of its function)`,
     "",
     ...txQueueRows(p),
+    "",
+    `completion write-back of NIC ${h.nic}'s drivers (its writeBack: the PCIe link charges each write-back event to the packets it reports; a path takes the entry of the OS driving the ring and of its function)`,
+    "",
+    ...writeBackRows(p),
     "",
   ].join("\n");
 }
@@ -283,6 +315,7 @@ export const command = defineCommand({
         limits: hw.entries,
         vf_tx_shaper: shaper,
         tx_queue: getProfile(nic)!.txQueue,
+        write_back: getProfile(nic)!.writeBack,
       };
       ctx.out(
         `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, os: p.os, ...(moved(p) ? { variant: moved(p) } : {}), constants, hardware }, null, 2)}\n`,

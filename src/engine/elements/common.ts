@@ -11,8 +11,10 @@ import {
   pcieTxBits,
   pcieTxDown,
   switchNs,
+  writeBackOf,
 } from "../../model/hw-limits.ts";
-import { getProfile } from "../../nic/profile.ts";
+import { getProfile, type NicProfile } from "../../nic/profile.ts";
+import type { WriteBackPolicy } from "../../nic/write-back.ts";
 import type { EngineElement } from "../../paths/path-graphs.ts";
 import { type BatchStats, Stage, type Work } from "../activation.ts";
 import { resourceOf, type SimContext } from "../context.ts";
@@ -161,17 +163,39 @@ export class Iotlb {
 
 const hwCache = new WeakMap<SimContext, HwLimits>();
 
+/** The profile of the NIC this run's switch was programmed for. */
+function nicProfileOf(ctx: SimContext): NicProfile {
+  const id = ctx.built.nic?.sw.config.profile ?? "ixl";
+  const p = getProfile(id);
+  if (!p) throw new Error(`no NIC profile '${id}'`);
+  return p;
+}
+
 /** The hardware limits of the NIC this run's switch was programmed for (its profile's facts). */
 export function hwOf(ctx: SimContext): HwLimits {
   let h = hwCache.get(ctx);
   if (!h) {
-    const id = ctx.built.nic?.sw.config.profile ?? "ixl";
-    const p = getProfile(id);
-    if (!p) throw new Error(`no NIC profile '${id}'`);
-    h = hwLimits(p);
+    h = hwLimits(nicProfileOf(ctx));
     hwCache.set(ctx, h);
   }
   return h;
+}
+
+/**
+ * The write-back policy of the driver whose ring a DMA serves (the NIC profile's writeBack): the
+ * path's own pool, or its loopback peer's (`peer`). The function is the pool's (the PF, or a VF);
+ * the OS the cost profile's for the side the driver runs on: a pool assigned to a VM (a ppt VF, a
+ * passed-through PF) is driven by the guest, any other by the host (a jail's VF too).
+ */
+export function writeBackOfPath(ctx: SimContext, peer = false): WriteBackPolicy {
+  const nic = ctx.path.nic;
+  const pool = peer ? (nic.peer ?? nic.pool) : nic.pool;
+  const assigned = peer ? (nic.peerAssigned ?? false) : nic.assigned;
+  return writeBackOf(
+    nicProfileOf(ctx),
+    ctx.costs.os[assigned ? "guest" : "host"],
+    pool === "pf" ? "pf" : "vf",
+  );
 }
 
 /** The switch pipeline's time for `n` frames of `bytes` (shared by receive, transmit, loopback). */
@@ -195,6 +219,10 @@ export class PcieLink {
   private readonly iotlbUp: Account;
   private readonly iotlbDown: Account;
   private readonly q: EventQueue;
+  /** Write-back policies: of the ring this link's transmit reads from (the path's own pool) and
+   *  of the ring its receive writes into (the path's own pool, or its loopback peer's). */
+  private readonly txWb: WriteBackPolicy;
+  private readonly rxWb: WriteBackPolicy;
   /** When the last txFrames' transfer started (the link may have been busy past its `at`). */
   txFrom = 0;
 
@@ -202,9 +230,13 @@ export class PcieLink {
     ctx: SimContext,
     readonly up: Resource,
     readonly down: Resource,
+    /** Receive DMA goes into the loopback peer's ring (veb-tx), not the path's own. */
+    rxToPeer = false,
   ) {
     this.q = ctx.q;
     this.h = hwOf(ctx);
+    this.txWb = writeBackOfPath(ctx);
+    this.rxWb = rxToPeer ? writeBackOfPath(ctx, true) : this.txWb;
     this.descFetch = down.account("desc-fetch");
     this.dmaUp = up.account("dma");
     this.readReq = up.account("read-req");
@@ -221,7 +253,7 @@ export class PcieLink {
    */
   rx(at: number, bytes: number, n: number): number {
     const h = this.h;
-    const b = pcieRxBits(h, n, bytes);
+    const b = pcieRxBits(h, this.rxWb, n, bytes);
     this.down.charge(at, b.down / h.v.pcie_gbps, this.descFetch);
     return this.up.charge(at, b.up / h.v.pcie_gbps, this.dmaUp);
   }
@@ -244,8 +276,8 @@ export class PcieLink {
     if (n === 0) return ready[0];
     const h = this.h;
     const g = h.v.pcie_gbps;
-    this.down.charge(ready[0], pcieRxBits(h, n, bytes).down / g, this.descFetch);
-    const u = pcieRxUp(h, n, bytes);
+    this.down.charge(ready[0], pcieRxBits(h, this.rxWb, n, bytes).down / g, this.descFetch);
+    const u = pcieRxUp(h, this.rxWb, n, bytes);
     const share = u.frame + u.writeBack / n;
     let t = 0;
     for (let i = 0; i < n; i++) {
@@ -259,7 +291,7 @@ export class PcieLink {
   /** Transmit DMA of `n` frames of `bytes` from host memory: returns when the frames are in the NIC. */
   tx(at: number, bytes: number, n: number): number {
     const h = this.h;
-    const b = pcieTxBits(h, n, bytes);
+    const b = pcieTxBits(h, this.txWb, n, bytes);
     this.up.charge(at, b.up / h.v.pcie_gbps, this.readReq);
     return this.down.charge(at, b.down / h.v.pcie_gbps, this.dmaDown);
   }

@@ -46,7 +46,7 @@ export const vebTx: ElementKind = {
     const readIotlb = ctx.path.nic.assigned ? new Iotlb(ctx) : null;
     const writeIotlb = ctx.path.nic.peerAssigned ? new Iotlb(ctx) : null;
     const c = ctx.costs.c;
-    const pcie = new PcieLink(ctx, up, down);
+    const pcie = new PcieLink(ctx, up, down, true);
     // The kernel, looked up once (the exports object is a dictionary).
     const vebTxBurst = ctx.k.vebTxBurst;
     // The transmit DMA engine runs apart from the switch: it fetches descriptors into its own
