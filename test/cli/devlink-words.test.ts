@@ -60,6 +60,10 @@ describe("devlink dev show", () => {
     expect((await cli(s, "devlink", "-j", "dev", "show")).out).toBe(
       `{"dev":{"pci/0000:01:00.0":{},"pci/0000:03:00.0":{},"${NSIM}":{}}}\n`,
     );
+    // The instance is the PF driver's: unbinding i40e takes it away.
+    const unbind = "/sys/bus/pci/devices/0000:01:00.0/driver/unbind";
+    expect((await cli(s, "sysfs", "write", unbind, "0000:01:00.0")).code).toBe(0);
+    expect((await cli(s, "devlink", "dev")).out).toBe(`pci/0000:03:00.0\n${NSIM}\n`);
   });
 
   it("one handle: it alone, or devlink's refusals (no instance, a malformed handle, a word too many)", async () => {
