@@ -14,7 +14,13 @@ import { stateSectionChecks } from "../state-sections.ts";
 import { fsStrerror } from "./errno.ts";
 import { type HostState, noteStateFile, STATE_VERSION } from "./host-model.ts";
 import { HostSpecSchema } from "./host-spec.ts";
-import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
+import {
+  jsonDuplicateKey,
+  jsonErrorOffset,
+  jsonPathOffset,
+  jsonSyntaxReason,
+  lineColumn,
+} from "./json-locate.ts";
 import { invariantProblems } from "./state-invariants.ts";
 
 export const STATE_FILE = "state.json";
@@ -152,6 +158,18 @@ export async function readState(dir: string): Promise<HostState | undefined> {
   if (json === null || typeof json !== "object" || Array.isArray(json))
     throw corrupt(path, "not a JSON object");
   if (v === undefined) throw corrupt(path, 'no "version" field');
+  // JSON.parse keeps a repeated key's last copy and drops the first unseen: a hand edit that
+  // adds a setting already there would be ignored silently. Host files refuse it the same way.
+  const dup = jsonDuplicateKey(text);
+  if (dup) {
+    const first = lineColumn(text, dup.first);
+    throw corrupt(
+      path,
+      `duplicate key ${JSON.stringify(dup.key)} (first at line ${first.line}, column ${first.column}; JSON keeps only the last copy)`,
+      text,
+      dup.at,
+    );
+  }
   // A newer iovsim's state is not corrupt: say so, and that reset would discard it.
   if (typeof v === "number" && Number.isInteger(v) && v > STATE_VERSION)
     throw new UserError(

@@ -49,6 +49,38 @@ describe("devlink's words", () => {
   });
 });
 
+describe("devlink dev show", () => {
+  it("lists every devlink instance, one handle a line (also 'devlink dev', 'dev list', -j); igb has none", async () => {
+    const s = await simHost();
+    // i40e (ixl0) and ixgbe (ix0) register one in probe; igb0 none; then netdevsim0.
+    const list = `pci/0000:01:00.0\npci/0000:03:00.0\n${NSIM}\n`;
+    expect(await cli(s, "devlink", "dev", "show")).toEqual({ code: 0, out: list, err: "" });
+    expect((await cli(s, "devlink", "dev")).out).toBe(list);
+    expect((await cli(s, "devlink", "d", "l")).out).toBe(list);
+    expect((await cli(s, "devlink", "-j", "dev", "show")).out).toBe(
+      `{"dev":{"pci/0000:01:00.0":{},"pci/0000:03:00.0":{},"${NSIM}":{}}}\n`,
+    );
+    // The instance is the PF driver's: unbinding i40e takes it away.
+    const unbind = "/sys/bus/pci/devices/0000:01:00.0/driver/unbind";
+    expect((await cli(s, "sysfs", "write", unbind, "0000:01:00.0")).code).toBe(0);
+    expect((await cli(s, "devlink", "dev")).out).toBe(`pci/0000:03:00.0\n${NSIM}\n`);
+  });
+
+  it("one handle: it alone, or devlink's refusals (no instance, a malformed handle, a word too many)", async () => {
+    const s = await simHost();
+    expect(await cli(s, "devlink", "dev", "show", NSIM)).toEqual({ code: 0, out: `${NSIM}\n`, err: "" });
+    expect(await cli(s, "devlink", "dev", "show", "pci/0000:05:00.0")).toEqual({
+      code: 1,
+      out: "",
+      err: "devlink answers: No such device\n",
+    });
+    expect((await cli(s, "devlink", "dev", "show", "ixl0")).err).toBe(
+      'Devlink identification ("bus_name/dev_name") expected\n',
+    );
+    expect((await cli(s, "devlink", "dev", "show", NSIM, "foo")).err).toBe('Unknown option "foo"\n');
+  });
+});
+
 describe("devlink's options", () => {
   it("-j prints the eswitch as devlink's JSON; -p indents it; options may follow the words", async () => {
     const s = await simHost();

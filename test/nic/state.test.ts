@@ -93,6 +93,26 @@ describe("state directory", () => {
     );
   });
 
+  it("a key written twice in one object is corrupt, located at the second copy (JSON.parse kept it silently)", async () => {
+    const good = tmp();
+    await withHost(good, (h) => h.iovConfig("ixl0", config("ixl0", 2)));
+    const saved = readFileSync(statePath(good), "utf8");
+    const dir = tmp();
+    const file = statePath(dir);
+    // A hand edit that adds a setting the VF already has: the first copy was dropped unseen.
+    const twice = saved.replace('"numQueues": 4', '"numQueues": 2,\n       "numQueues": 4');
+    writeFileSync(file, twice);
+    const line = twice.split("\n").findIndex((l) => l.includes('"numQueues": 4')) + 1;
+    await expect(loadHost(dir)).rejects.toThrow(
+      new RegExp(
+        `is corrupt: duplicate key "numQueues" \\(first at line ${line - 1}, column \\d+; JSON keeps only the last copy\\), at ${file}:${line}:8; run 'iovsim reset'`,
+      ),
+    );
+    // The same key in different objects is no duplicate.
+    writeFileSync(file, saved);
+    expect((await loadHost(dir)).pf("ixl0")?.vfs.length).toBe(2);
+  });
+
   it("unknown version and wrong shapes are corrupt too; reset recovers", async () => {
     const dir = tmp();
     writeFileSync(statePath(dir), JSON.stringify({ version: 99 }));

@@ -1,16 +1,28 @@
 // `iovsim devlink dev eswitch set|show netdevsim/netdevsim<ID> [mode legacy|switchdev]`: the one
-// devlink knob the Linux view needs (netdevsim refuses VF rates in switchdev mode); on a PCI
+// devlink knob the Linux view needs (and `dev show`, the instances, where a user starts) (netdevsim refuses VF rates in switchdev mode); on a PCI
 // PF (pci/<BDF>) the kernel's answer for its driver (src/nic/linux/devlink-pci.ts).
 import { UserError } from "../../errors.ts";
 import { loadHost, withHost } from "../../nic/index.ts";
-import { findNsim, IpJsonWriter, pciDevlink, setEswitchMode } from "../../nic/linux/index.ts";
+import {
+  findNsim,
+  IpJsonWriter,
+  linuxPciPfs,
+  nsimDevices,
+  pciDevlink,
+  setEswitchMode,
+} from "../../nic/linux/index.ts";
 import type { CommandContext } from "../context.ts";
 import { defineRawCommand } from "../registry.ts";
 import { iproute2Help } from "./iproute2-help.ts";
 
-const HELP = `usage: iovsim devlink dev eswitch show netdevsim/netdevsim<ID>|pci/<BDF>
+const HELP = `usage: iovsim devlink dev [show|list] [netdevsim/netdevsim<ID>|pci/<BDF>]
+       iovsim devlink dev eswitch show netdevsim/netdevsim<ID>|pci/<BDF>
        iovsim devlink dev eswitch set netdevsim/netdevsim<ID>|pci/<BDF> mode legacy|switchdev
 
+'dev show' (or 'dev', 'dev list') prints each devlink instance's handle on a line (-j:
+{"dev":{"HANDLE":{}}}): the PCI PFs whose driver registers one, in bus order, then netdevsim
+devices by ID (the kernel lists them in the order they registered: a PF driver bound again
+after a netdevsim device was made would come after it there); with a handle, that one alone.
 The eswitch mode of a netdevsim device (created with
 'iovsim sysfs write /sys/bus/netdevsim/new_device "ID"'). In switchdev mode netdevsim refuses
 'ip link set DEV vf N rate|max_tx_rate|min_tx_rate' with EOPNOTSUPP.
@@ -26,7 +38,7 @@ not found' (exit 1). Options (getopt_long, anywhere on the line): -j/--json prin
 {"dev":{"HANDLE":{"mode":"legacy"}}}, -p/--pretty indents it; -n, -v, -s, -i, -x are accepted
 and change nothing here, as in devlink; -V, -f, -b, -N are not simulated; an unknown one is
 getopt's "devlink: invalid option -- 'Z'", "Unknown option." and devlink's usage (exit 1).
-Divergence: only 'dev eswitch show|set ... mode' is simulated, and switchdev mode creates no
+Divergence: only 'dev show|list' and 'dev eswitch show|set ... mode' are simulated, and switchdev mode creates no
 VF representor netdevs (docs/linux-mode.md).
 -h, --help (or the word help) prints this text.
 `;
@@ -122,7 +134,10 @@ function handle(word: string | undefined): number | undefined {
 }
 
 /** dl_cmd() and cmd_dev(): the object and command words, matched in devlink's order. */
-function route(words: string[], ctx: CommandContext): { rest: string[]; verb: "set" | "show" } | number {
+function route(
+  words: string[],
+  ctx: CommandContext,
+): { rest: string[]; verb: "set" | "show" | "dev-show" } | number {
   const [obj = "", ...afterObj] = words;
   const objects = ["dev", "port", "sb", "monitor", "dpipe", "resource", "region", "health", "trap", "lc"];
   const object = objects.find((o) => strcmpx(obj, o));
@@ -139,10 +154,12 @@ function route(words: string[], ctx: CommandContext): { rest: string[]; verb: "s
     ctx.err(`Command "${cmd}" not found\n`);
     return 1;
   }
+  // cmd_dev(): no word is show; list is its alias.
+  if (command === "show" || command === "list") return { rest: afterCmd, verb: "dev-show" };
   if (command !== "eswitch")
     throw new UserError(
       "E_USAGE",
-      `devlink: only 'dev eswitch show|set' is simulated (got 'dev ${cmd ?? ""}')`,
+      `devlink: only 'dev show|list' and 'dev eswitch show|set' are simulated (got 'dev ${cmd}')`,
     );
   const [verb, ...rest] = afterCmd;
   // cmd_dev_eswitch(): no word (or help) prints the usage; "set" is tried before "show".
@@ -153,9 +170,46 @@ function route(words: string[], ctx: CommandContext): { rest: string[]; verb: "s
   return 1;
 }
 
+/**
+ * The host's devlink instances: the PCI PFs whose driver registers one (pciDevlink), in bus
+ * order, then netdevsim devices by ID. The kernel lists them in the order they registered, so a
+ * PF driver rebound after netdevsim came would come last there (not modelled).
+ */
+function devlinkHandles(state: Parameters<typeof pciDevlink>[0]): string[] {
+  const pci = linuxPciPfs(state)
+    .filter((p) => pciDevlink(state, p.bdf))
+    .map((p) => `pci/${p.bdf}`);
+  return [...pci, ...nsimDevices(state).map((d) => `netdevsim/netdevsim${d.id}`)];
+}
+
+/**
+ * `devlink dev show [HANDLE]` (cmd_dev_show): a dump of every instance, or the one asked for;
+ * each printed as its handle alone (pr_out_handle: no reload failure, no nested instance, no
+ * stats here), with -j as {"dev":{"HANDLE":{}}}.
+ */
+async function devShow(
+  dev: string | undefined,
+  rest: string[],
+  opts: DevlinkOptions,
+  ctx: CommandContext,
+  refuse: (message: string) => number,
+): Promise<number> {
+  if (dev !== undefined && !/^[^/]+\/[^/]+$/.test(dev))
+    return refuse('Devlink identification ("bus_name/dev_name") expected');
+  if (rest.length > 0) return refuse(`Unknown option "${rest[0]}"`);
+  const all = devlinkHandles((await loadHost(ctx.stateDir)).state);
+  const shown = dev === undefined ? all : all.filter((h) => h === dev);
+  if (opts.json) {
+    const w = new IpJsonWriter(opts.pretty).startObject().startObject("dev");
+    for (const h of shown) w.startObject(h).endObject();
+    ctx.out(w.endObject().endObject().done());
+  } else ctx.out(shown.map((h) => `${h}\n`).join(""));
+  return shown.length === 0 && dev !== undefined ? refuse("devlink answers: No such device") : 0;
+}
+
 export const command = defineRawCommand({
   name: "devlink",
-  summary: "devlink dev eswitch show|set: netdevsim's eswitch mode (PCI PFs: the driver's answer)",
+  summary: "devlink dev show | dev eswitch show|set: instances; netdevsim's eswitch mode",
   help: HELP,
   rawArgv:
     "devlink(8)'s getopt_long options anywhere on the line (-j, -p; -n, -v, -s, -i, -x change nothing here) and its prefix-matched words; -h, --help or the word help print this help.",
@@ -178,6 +232,7 @@ export const command = defineRawCommand({
       ctx.err(`${message}\n`);
       return 1;
     };
+    if (verb === "dev-show") return devShow(dev, rest, opts, ctx, refuse);
     if (!/^[^/]+\/[^/]+$/.test(dev ?? ""))
       return refuse('Devlink identification ("bus_name/dev_name") expected');
     const id = handle(dev);

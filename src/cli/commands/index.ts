@@ -48,7 +48,7 @@ export const SUMMARIES: Readonly<Record<string, string>> = {
   demo: "the talk's setup end to end",
   sysfs: "sysfs read|write|ls PATH: the Linux view (sriov_numvfs, netdevsim) of the host",
   ip: "ip link set DEV vf N ... / ip [-d] [-j [-p]] link show: Linux VF settings (iproute2)",
-  devlink: "devlink dev eswitch show|set: netdevsim's eswitch mode (PCI PFs: the driver's answer)",
+  devlink: "devlink dev show | dev eswitch show|set: instances; netdevsim's eswitch mode",
   modprobe: "modprobe [-r] vfio-pci [ids=...]: load the VFIO PCI driver on the Linux view",
   steering: "steering strategies as graphs on the engine: per-core load, reordering, NDR vs cores",
   sweep: "sweep plan|run|merge|status: an experiment over axes, sharded by index",
