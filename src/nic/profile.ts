@@ -193,6 +193,10 @@ export const NicProfileSchema = z
         maxTxRateFloorMbps: z.number().int().min(0).optional(),
         /** The PF driver has ndo_set_vf_link_state (igb has not: `state` is EOPNOTSUPP). Absent: true. */
         vfLinkState: z.boolean().optional(),
+        /** ndo_set_vf_rate applies a VF's min_tx_rate (ice: ice_set_min_bw_limit, refused when the
+         *  VFs' minimums together exceed the link); i40e, ixgbe and igb refuse a non-zero one
+         *  (EINVAL). Absent: false. */
+        minTxRate: z.boolean().optional(),
       })
       .strict(),
     /** The transmit rate limiter `ip link set DEV vf N max_tx_rate R` programs: how the NIC's

@@ -112,3 +112,27 @@ describe("the E810 (ice) profile", () => {
     expect(r.out).toMatch(/vm-vf/);
   }, 120_000);
 });
+
+describe("ice's min_tx_rate (Linux ice_set_vf_bw)", () => {
+  it("is applied and shown, and refused once the VFs' minimums would exceed the 100 Gb/s link", async () => {
+    expect((await cli(["reset", "--host", HOST])).code).toBe(0);
+    expect((await cli(["sysfs", "write", "/sys/class/net/ice0/device/sriov_numvfs", "2"])).code).toBe(0);
+    const a = await cli(["ip", "link", "set", "ice0", "vf", "0", "min_tx_rate", "60000", "max_tx_rate", "0"]);
+    expect(a.code, a.err).toBe(0);
+    expect((await cli(["ip", "link", "show", "ice0"])).out).toMatch(/vf 0 .*min_tx_rate 60000Mbps/);
+    // 60000 + 50000 > 100000: ice_min_tx_rate_oversubscribed refuses VF 1's, by 10000 Mb/s.
+    const b = await cli(["ip", "link", "set", "ice0", "vf", "1", "min_tx_rate", "50000", "max_tx_rate", "0"]);
+    expect(b.code).toBe(2);
+    expect(b.err).toContain("RTNETLINK answers: Invalid argument");
+    expect((await cli(["dmesg"])).out).toContain(
+      "ice 0000:01:00.0: min_tx_rate of 50000 Mbps on VF 1 would cause oversubscription of 10000 Mbps based on the current link speed 100000 Mbps",
+    );
+    // 60000 + 40000 is the link exactly, which is not more than it.
+    const set = (vf: string, min: string) =>
+      cli(["ip", "link", "set", "ice0", "vf", vf, "min_tx_rate", min, "max_tx_rate", "0"]);
+    expect((await set("1", "40000")).code).toBe(0);
+    // A VF's new minimum replaces its old one: VF 0 at 60000 again still fits beside 40000.
+    expect((await set("0", "60000")).code).toBe(0);
+    expect((await set("0", "60001")).code).toBe(2);
+  });
+});
