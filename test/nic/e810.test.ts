@@ -3,11 +3,12 @@
 // (ice_iov.c schema and clamp, ice_resmgr.h ICE_MAX_SCATTERED_QUEUES 16), pci.ids (8086:1592,
 // VF 8086:1889), the E810 datasheet (PCIe 4.0 x16, 100 Gb/s), Linux ice (64-entry VF LUT,
 // 2048-entry PF LUT, DESC_NEEDED 23 / TX_WAKE_THRESHOLD 46).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { getProfile, Host, validateHostSpec } from "../../src/nic/index.ts";
+import { parseNicProfile } from "../../src/nic/profile.ts";
 import { setupHost } from "../../src/paths/setup.ts";
 import { programSwitch } from "../../src/switch/program.ts";
 import { iovsim } from "../helpers/cli.ts";
@@ -134,5 +135,18 @@ describe("ice's min_tx_rate (Linux ice_set_vf_bw)", () => {
     // A VF's new minimum replaces its old one: VF 0 at 60000 again still fits beside 40000.
     expect((await set("0", "60000")).code).toBe(0);
     expect((await set("0", "60001")).code).toBe(2);
+  });
+});
+
+describe("pf.iovModel: a driver that behaves as a modelled one needs no code", () => {
+  const text = readFileSync(new URL("../../src/nic/profiles/ice.json", import.meta.url), "utf8");
+
+  it("ice names the ixl model; a model that does not exist is refused at its line", () => {
+    expect(parseNicProfile(text, "ice.json").pf.iovModel).toBe("ixl");
+    const bad = text.replace('"iovModel": "ixl"', '"iovModel": "mlx5"');
+    const line = bad.split("\n").findIndex((l) => l.includes('"mlx5"')) + 1;
+    expect(() => parseNicProfile(bad, "ice.json")).toThrow(
+      new RegExp(`ice\\.json:${line}:\\d+: \\$\\.pf\\.iovModel`),
+    );
   });
 });
