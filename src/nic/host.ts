@@ -1,7 +1,7 @@
 // The simulated host as a typed object: its PFs and VFs, the /dev/iov nodes, the kernel ioctls,
 // dmesg, and bhyve VM assignments of passthrough VFs. loadHost/withHost tie it to the state dir.
 import { UserError } from "../errors.ts";
-import { pfDriver } from "./drivers/index.ts";
+import { pfDriverOf } from "./drivers/index.ts";
 import { KernelError } from "./errno.ts";
 import { freshState, type HostState, pfAttached, pfInfo, pfRecord, pfSpecs } from "./host-model.ts";
 import { DEFAULT_HOST, type HostSpec, loadHostSpecFile } from "./host-spec.ts";
@@ -267,7 +267,7 @@ export function pfLimits(
   pfName: string,
 ): { totalVfs: number; driverMaxVfs: number; notes: string[] } {
   const info = requirePf(host.state, pfName);
-  const d = pfDriver(info.profile.pf.driver).limits(info.profile);
+  const d = pfDriverOf(info.profile).limits(info.profile);
   // How many VFs fit on the PF's bus with this offset/stride.
   let busMax = 0;
   while (

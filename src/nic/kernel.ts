@@ -3,7 +3,7 @@
 // driver messages go to dmesg in FreeBSD's "<device>: <text>" style.
 import { type CheckedConfig, checkIovConfig } from "./config-check.ts";
 import { type DriverContext, type DriverState, isFailure } from "./drivers/driver.ts";
-import { pfDriver } from "./drivers/index.ts";
+import { pfDriverOf } from "./drivers/index.ts";
 import { type Errno, KernelError } from "./errno.ts";
 import {
   DMESG_MAX_LINES,
@@ -119,7 +119,7 @@ export function preflight(
       message: `num_vfs ${n} exceeds TotalVFs ${info.totalVfs} of ${info.name}'s SR-IOV capability`,
     });
   if (n >= 1) {
-    const init = pfDriver(info.profile.pf.driver).init(driverContext(info, {}, []), n);
+    const init = pfDriverOf(info.profile).init(driverContext(info, {}, []), n);
     if (init)
       errors.push({
         severity: "error",
@@ -197,7 +197,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
 
   const log: string[] = [];
   const rt = runtimeOf(state, pfName);
-  const driver = pfDriver(info.profile.pf.driver);
+  const driver = pfDriverOf(info.profile);
   rt.driverState = {};
   const ctx = driverContext(info, rt.driverState, log);
   const initFailure = driver.init(ctx, checked.numVfs);
@@ -272,7 +272,7 @@ export function iovDelete(state: HostState, pfName: string): void {
     }
     vf.attached = false;
   }
-  pfDriver(info.profile.pf.driver).uninit(driverContext(info, rt.driverState, []));
+  pfDriverOf(info.profile).uninit(driverContext(info, rt.driverState, []));
   rt.vfs = [];
   rt.sriovEnabled = false;
   rt.numVfs = 0;

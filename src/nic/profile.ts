@@ -58,6 +58,10 @@ export const NicProfileSchema = z
     pf: z
       .object({
         driver: z.string().regex(/^[a-z]+$/),
+        /** The pci_iov behaviour model its driver follows (src/nic/drivers/: ixl's queue budget,
+         *  ix's pool modes, igb's fixed queues); absent: the model named like the driver. So a
+         *  driver that behaves as a modelled one (ice as ixl) needs no code. */
+        iovModel: z.enum(["ixl", "ix", "igb"]).optional(),
         vendor: hex16,
         device: hex16,
         subvendor: hex16,
@@ -103,6 +107,9 @@ export const NicProfileSchema = z
       .object({
         driverMaxVfs: z.number().int().min(1),
         queueBudget: z.number().int().positive().optional(),
+        /** The line the driver logs when a VF's queues do not fit the budget, with {queues} and
+         *  {vf}; absent: ixl's "Error allocating {queues} queues for VF {vf}'s VSI". */
+        queueShortLog: z.string().min(1).optional(),
         pfQueuePairs: z.number().int().min(0).optional(),
         minQueuesPerVf: z.number().int().min(1).optional(),
         maxQueuesPerVf: z.number().int().min(1).optional(),
@@ -187,6 +194,10 @@ export const NicProfileSchema = z
         maxTxRateFloorMbps: z.number().int().min(0).optional(),
         /** The PF driver has ndo_set_vf_link_state (igb has not: `state` is EOPNOTSUPP). Absent: true. */
         vfLinkState: z.boolean().optional(),
+        /** ndo_set_vf_rate applies a VF's min_tx_rate (ice: ice_set_min_bw_limit, refused when the
+         *  VFs' minimums together exceed the link); i40e, ixgbe and igb refuse a non-zero one
+         *  (EINVAL). Absent: false. */
+        minTxRate: z.boolean().optional(),
       })
       .strict(),
     /** The transmit rate limiter `ip link set DEV vf N max_tx_rate R` programs: how the NIC's

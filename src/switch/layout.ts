@@ -199,7 +199,7 @@ export interface SwitchLayout {
   tunnelPorts: number;
 }
 
-export const RETA_MAX = 512;
+export const RETA_MAX = 2048;
 
 /** Bytes from one buffer to the next for buffers of `bufSize` bytes of room (assembly/abi.ts
  *  BUF_COLOUR_BYTES: one cache line more, so frames do not all start in the same cache sets). */

@@ -16,7 +16,7 @@ import {
   type SwitchCounters,
 } from "./config.ts";
 import { addCounter, readCounters, readResourceCounters } from "./counters-view.ts";
-import { buildSwitchLayout, Layout, ringsFor, type SwitchLayout } from "./layout.ts";
+import { buildSwitchLayout, Layout, RETA_MAX, ringsFor, type SwitchLayout } from "./layout.ts";
 import { FreeStack, RingView } from "./ring.ts";
 import {
   createMemory,
@@ -356,8 +356,8 @@ export class WasmSwitch {
       pw(A.PC_INSERT_TPID, p.portVlan.tpid);
       pw(A.PC_RSS_TYPES, types);
       const reta = p.reta;
-      if (reta.length === 0 || reta.length > 512 || (reta.length & (reta.length - 1)) !== 0) {
-        throw new Error(`pool ${i}: RETA size ${reta.length} is not a power of two in 1..512`);
+      if (reta.length === 0 || reta.length > RETA_MAX || (reta.length & (reta.length - 1)) !== 0) {
+        throw new Error(`pool ${i}: RETA size ${reta.length} is not a power of two in 1..${RETA_MAX}`);
       }
       pw(A.PC_RETA_MASK, reta.length - 1);
       const ro = this.sl.reta[i];

@@ -233,7 +233,7 @@ describe("switch --rss inner on a NIC whose RSS sees only the outer headers", ()
       expect(r.rc).toBe(1);
       expect(r.out).toBe("");
       expect(r.err).toBe(
-        `iovsim: option '--rss inner': ${device} is an ${model}, whose RSS hashes only the outer headers of tunnelled frames (no VXLAN/GENEVE/GTP-U parsing for RSS); use --rss outer and spread the inner flows in software (iovsim steering --strategy sw-dispatch), or a NIC with tunnel-aware RSS (profile ixl: Intel Ethernet Controller X710 for 10GbE SFP+)\n`,
+        `iovsim: option '--rss inner': ${device} is an ${model}, whose RSS hashes only the outer headers of tunnelled frames (no VXLAN/GENEVE/GTP-U parsing for RSS); use --rss outer and spread the inner flows in software (iovsim steering --strategy sw-dispatch), or a NIC with tunnel-aware RSS (profile ice: Intel Ethernet Controller E810-C for QSFP, profile ixl: Intel Ethernet Controller X710 for 10GbE SFP+)\n`,
       );
       const v = await run(
         "switch",

@@ -226,7 +226,10 @@ const REFUSALS: Array<[string[], RegExp]> = [
   ],
   [["model", "show", "--profile", file("empty.json", "")], /empty\.json:1:1: not valid JSON/],
   [["model", "list", "--json"], /option '--json' applies to model show only/],
-  [["model", "show", "bhyve", "--nic", "nope"], /--nic: unknown NIC profile 'nope' \(known: igb, ix, ixl\)/],
+  [
+    ["model", "show", "bhyve", "--nic", "nope"],
+    /--nic: unknown NIC profile 'nope' \(known: ice, igb, ix, ixl\)/,
+  ],
   // fidelity
   [["fidelity", "--case", ""], /--case: unknown case '' \(cases: /],
   [["fidelity", "--case", "nope"], /--case: unknown case 'nope'/],

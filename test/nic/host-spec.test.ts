@@ -13,9 +13,9 @@ const file = (text: string) => {
 };
 
 describe("NIC profiles", () => {
-  it("ixl, ix and igb load with their capability facts", () => {
+  it("ice, igb, ix and ixl load with their capability facts", () => {
     const p = allProfiles();
-    expect([...p.keys()].sort()).toEqual(["igb", "ix", "ixl"]);
+    expect([...p.keys()].sort()).toEqual(["ice", "igb", "ix", "ixl"]);
     expect(p.get("ixl")!.sriov).toMatchObject({
       totalVfs: 64,
       firstVfOffset: 16,

@@ -80,7 +80,8 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
                       drops by reason, the configuration; no network; docs/reports.md)
   --rss outer|inner   hash tunnelled traffic on the outer headers (default, a plain NIC) or
                       on the encapsulated packet (spec §4.7); inner only on a NIC with
-                      tunnel-aware RSS (the X710 of ixl; refused on the 82599 and 82576)
+                      tunnel-aware RSS (ixl's X710, ice's E810; refused on the 82599
+                      and 82576)
   --per-queue         also write one file per receive queue
   --format F          capture format of the outputs: pcap (default, microsecond timestamps),
                       pcap-ns (nanosecond timestamps) or pcapng

@@ -1,4 +1,6 @@
-// PF drivers by name (a profile's pf.driver). A new NIC that reuses a driver is only a profile file.
+// PF driver models by name (a profile's pf.iovModel, else its pf.driver). A new NIC whose driver
+// behaves as a modelled one is only a profile file (pf.iovModel names the model).
+import type { NicProfile } from "../profile.ts";
 import type { PfDriver } from "./driver.ts";
 import { igbDriver } from "./igb.ts";
 import { ixDriver } from "./ix.ts";
@@ -10,4 +12,9 @@ export function pfDriver(name: string): PfDriver {
   const d = DRIVERS[name];
   if (!d) throw new Error(`no PF driver model named '${name}' (known: ${Object.keys(DRIVERS).join(", ")})`);
   return d;
+}
+
+/** The driver model a profile's PF follows: its `pf.iovModel`, else the one named like its driver. */
+export function pfDriverOf(profile: NicProfile): PfDriver {
+  return pfDriver(profile.pf.iovModel ?? profile.pf.driver);
 }

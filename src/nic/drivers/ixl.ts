@@ -1,6 +1,8 @@
 // ixl(4) (Intel 700 series) SR-IOV: num-queues clamped to 1..16 with log lines, queue pairs
 // taken from a PF-wide budget (768, the PF keeps 4); a VF that does not fit is dropped (ENOSPC).
 // Source: sys/dev/ixl/ixl_pf_iov.c (ixl_if_iov_init, ixl_if_iov_vf_add, queue manager).
+// ice(4) follows the same model (sys/dev/ice/ice_iov.c: the same clamp and wording, queues from
+// the PF's queue manager); its profile names the model (pf.iovModel) and its own figures.
 import type { DriverContext, PfDriver, VfParams } from "./driver.ts";
 import { checkVfMacInUse } from "./vf-policy.ts";
 
@@ -20,7 +22,7 @@ export const ixlDriver: PfDriver = {
     if (numVfs > ctx.profile.limits.driverMaxVfs)
       return {
         errno: "ENOSPC",
-        reason: `the ixl driver supports at most ${ctx.profile.limits.driverMaxVfs} VFs`,
+        reason: `the ${ctx.profile.pf.driver} driver supports at most ${ctx.profile.limits.driverMaxVfs} VFs`,
       };
     ctx.state.queuesUsed = budget(ctx).pf;
     return undefined;
@@ -40,7 +42,8 @@ export const ixlDriver: PfDriver = {
     }
     const used = ctx.state.queuesUsed ?? b.pf;
     if (used + queues > b.total) {
-      ctx.log(`Error allocating ${queues} queues for VF ${index}'s VSI`);
+      const line = ctx.profile.limits.queueShortLog ?? "Error allocating {queues} queues for VF {vf}'s VSI";
+      ctx.log(line.replaceAll("{queues}", String(queues)).replaceAll("{vf}", String(index)));
       return {
         errno: "ENOSPC",
         reason: `needs ${queues} queue pairs but only ${b.total - used} of the PF's ${b.total} are left`,

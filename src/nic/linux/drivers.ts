@@ -17,6 +17,8 @@ export interface LinuxDriverFacts {
   maxTxRateFloorMbps?: number;
   /** ndo_set_vf_link_state exists (igb: no, so `state` is EOPNOTSUPP). Absent: true. */
   vfLinkState?: boolean;
+  /** ndo_set_vf_rate applies min_tx_rate (ice); the others refuse a non-zero one. Absent: false. */
+  minTxRate?: boolean;
 }
 
 /** vfio-pci's driver name (a module loaded with `iovsim modprobe vfio-pci`). */

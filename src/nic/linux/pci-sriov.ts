@@ -5,7 +5,7 @@
 // runtime, so pciconf, iovctl -L and the data plane see them.
 import type { DriverContext, VfParams } from "../drivers/driver.ts";
 import { isFailure } from "../drivers/driver.ts";
-import { pfDriver } from "../drivers/index.ts";
+import { pfDriverOf } from "../drivers/index.ts";
 import type { Errno } from "../errno.ts";
 import {
   derivedVfMac,
@@ -80,7 +80,7 @@ export function rebindAdvice(state: HostState, pf: LinuxPciPf): string {
  */
 export function sriovTotalVfs(state: HostState, pf: LinuxPciPf): number {
   if (pfBoundDriver(state, pf) !== pf.facts.pfDriver) return pf.info.totalVfs;
-  const d = pfDriver(pf.info.profile.pf.driver).limits(pf.info.profile);
+  const d = pfDriverOf(pf.info.profile).limits(pf.info.profile);
   return Math.min(pf.info.totalVfs, d.driverMaxVfs);
 }
 
@@ -163,7 +163,7 @@ export function disableSriov(state: HostState, pf: LinuxPciPf): void {
     state: rt.driverState,
     log: () => {},
   };
-  pfDriver(pf.info.profile.pf.driver).uninit(ctx);
+  pfDriverOf(pf.info.profile).uninit(ctx);
   rt.vfs = [];
   rt.sriovEnabled = false;
   rt.numVfs = 0;
@@ -197,7 +197,7 @@ function sriovConfigure(state: HostState, pf: LinuxPciPf, requested: number): nu
   };
   // A driver that cannot get resources for all VFs enables fewer (fault-injection knob).
   const n = lin.vfEnableLimit > 0 ? Math.min(requested, lin.vfEnableLimit) : requested;
-  const driver = pfDriver(info.profile.pf.driver);
+  const driver = pfDriverOf(info.profile);
   const initFailure = driver.init(ctx, n);
   if (initFailure) {
     appendDmesg(state, log);

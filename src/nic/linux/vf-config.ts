@@ -108,7 +108,8 @@ export function vfDataPlaneSettings(state: HostState, pfName: string, i: number)
   return { maxTxRateMbps: c?.maxTxRate ?? 0, linkState: c?.linkState ?? 0 };
 }
 
-/** ndo_set_vf_rate: netdevsim refuses it in switchdev mode; PCI drivers have no min rate and cap max at link speed. */
+/** ndo_set_vf_rate: netdevsim refuses it in switchdev mode; PCI drivers cap max at link speed and
+ *  have no min rate unless their profile says so (ice: `linux.minTxRate`). */
 function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: number): LinuxErrno | undefined {
   // rtnl_set_vf_rate(): the kernel refuses a maximum below the minimum before any driver sees it.
   if (max !== 0 && max < min) return "EINVAL";
@@ -125,7 +126,19 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
     return undefined;
   }
   if (vf >= vfCount(state, nd)) return invalidVf(state, nd, vf);
-  if (min !== 0) {
+  if (min !== 0 && nd.facts.minTxRate === true) {
+    // ice_min_tx_rate_oversubscribed (ice_sriov.c): the VFs' minimums, this VF's new one in
+    // place of its old, may not exceed the link speed.
+    const link = nd.facts.linkSpeedMbps;
+    let others = 0;
+    for (let j = 0; j < vfCount(state, nd); j++) if (j !== vf) others += vfConfigOf(state, nd, j).minTxRate;
+    if (link > 0 && others + min > link) {
+      pfDriverLog(state, nd, [
+        `min_tx_rate of ${min} Mbps on VF ${vf} would cause oversubscription of ${others + min - link} Mbps based on the current link speed ${link} Mbps`,
+      ]);
+      return "EINVAL";
+    }
+  } else if (min !== 0) {
     // i40e_ndo_set_vf_bw says why; ixgbe and igb refuse it silently.
     if (nd.facts.pfDriver === "i40e")
       pfDriverLog(state, nd, [`Invalid min tx rate (${min}) (greater than 0) specified for VF ${vf}.`]);
@@ -145,7 +158,7 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
   if (nd.facts.pfDriver === "i40e" && max > 0 && max < 50)
     appendDmesg(state, [`i40e ${nd.owner.pf.bdf}: Setting max tx rate to minimum usable value of 50Mbps.`]);
   const c = mutableConfig(state, nd, vf);
-  c.minTxRate = 0;
+  c.minTxRate = nd.facts.minTxRate === true ? min : 0;
   c.maxTxRate = max;
   return undefined;
 }
