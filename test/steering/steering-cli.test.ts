@@ -141,6 +141,51 @@ describe("iovsim steering", () => {
     expect(x.conservation_ok).toBe(true);
   });
 
+  // VXLAN-GPE (UDP 4790) carries one outer tuple per VTEP pair, like VXLAN: the inner headers
+  // are what spreads it. Before the parser knew 4790, inner-rss and sw-dispatch put all on one core.
+  it("a VXLAN-GPE capture (Ethernet, IPv4 and IPv6 payloads) is spread by its inner headers", async () => {
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 96; i++) {
+      const o = eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" })
+        .ipv4({ src: "192.0.2.1", dst: "192.0.2.101" })
+        .udp({ sport: 49152 });
+      const g = [o.vxlanGpe(100).eth({}).ipv4({}), o.vxlanGpe(100).ipv4({}), o.vxlanGpe(100).ipv6({})][i % 3];
+      frames.push(
+        g
+          .tcp({ sport: 1000 + i, dport: 80 })
+          .payload(16)
+          .build(),
+      );
+    }
+    const pcap = writeFrames(join(tempDir("iovsim-steering-gpe-"), "gpe.pcap"), frames);
+    const r = await cli(
+      [
+        "steering",
+        "--mix",
+        `pcap:${pcap}`,
+        "--strategy",
+        "outer-rss,inner-rss,sw-dispatch",
+        "--queues",
+        "4",
+      ].concat(["--rate", "10%", "--no-ndr", "--frames", "960", "--json"]),
+    );
+    expect(r.code, r.err).toBe(0);
+    const by = Object.fromEntries(
+      JSON.parse(r.out).results.map((x: { strategy: string; per_queue: number[] }) => [
+        x.strategy,
+        x.per_queue,
+      ]),
+    );
+    expect(by["outer-rss"].filter((n: number) => n > 0)).toHaveLength(1);
+    for (const s of ["inner-rss", "sw-dispatch"]) {
+      expect(
+        by[s].every((n: number) => n > 120),
+        `${s}: ${by[s]}`,
+      ).toBe(true);
+      expect(by[s].reduce((a: number, b: number) => a + b, 0)).toBe(960);
+    }
+  });
+
   // A user's capture of tagged frames: the steering VFs join no VLAN, so the switch's VLAN filter
   // drops them. They were once counted nowhere: conservation failed and the run exited 2.
   it("a capture's VLAN-tagged frames the switch filters are dropped with their reason, conservation kept", async () => {
