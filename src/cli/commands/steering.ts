@@ -69,7 +69,8 @@ packet paths are. Results at --rate and at NDR (RFC 2544 binary search, zero los
 
 Strategies (--strategy, default all):
 ${STRATEGY_IDS.map((s) => `  ${s.padEnd(16)} ${STRATEGY_SUMMARY[s]}`).join("\n")}
-Traffic (--mix, alias --encap; default gtpu): ${MIX_NAMES.join(", ")}, or pcap:FILE
+Traffic (--mix, alias --encap; default gtpu):
+  ${MIX_NAMES.join(", ")}, or pcap:FILE
 (pcap:- reads standard input: tcpdump -w - | iovsim steering --mix pcap:-; a capture with a
 corrupt tail, e.g. from a killed tcpdump, is used up to its last whole record; a note names
 the file and the byte offset where it stops)
@@ -92,10 +93,11 @@ Options:
   --ip V              IP version of the generated frames: 4 (default), 6 (IPv6 inside and
                       underlay), 6in4 (IPv6 user packets over an IPv4 underlay: GTP-U with
                       IPv6 UEs), 4in6 (IPv4 user packets over an IPv6 underlay). The user
-                      packets are the inner headers of vxlan, gtpu, gre, and the only IP header
-                      of plain, mpls, qinq; the underlay is the outer header of vxlan, gtpu,
-                      gre, esp. IPv6 addresses are 2001:db8:a:b::c:d for a.b.c.d; each IPv6
-                      header makes a frame 20 B longer (the line rate follows)
+                      packets are the inner headers of vxlan, vxlan-gpe, gtpu, gre, and the
+                      only IP header of plain, mpls, qinq; the underlay is the outer header of
+                      vxlan, vxlan-gpe, gtpu, gre, esp. IPv6 addresses are 2001:db8:a:b::c:d
+                      for a.b.c.d; each IPv6 header makes a frame 20 B longer (the line rate
+                      follows)
                       (--flows, --tunnels, --zipf, --ip: generated mixes only, not with pcap:
                       alone)
   --frames N          frames per simulation, 500..1000000 (default 8000)
