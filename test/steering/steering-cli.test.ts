@@ -1,7 +1,8 @@
-import { linkSync, readFileSync, symlinkSync } from "node:fs";
+import { linkSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { splitMixes } from "../../src/cli/commands/steering.ts";
+import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import { writeFrames } from "../helpers/captures.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
@@ -184,6 +185,37 @@ describe("iovsim steering", () => {
       ).toBe(true);
       expect(by[s].reduce((a: number, b: number) => a + b, 0)).toBe(960);
     }
+  });
+
+  // A capture taken with a snaplen (tcpdump -s 96): its frames replay at the captured size, so
+  // the line rate and Gbps count fewer bytes than the wire carried. switch --in said so;
+  // steering said nothing.
+  it("a capture whose frames a snaplen cut says so in the mix's note", async () => {
+    const full = eth({ dst: "02:5e:00:00:00:00", src: "00:11:22:33:44:55" })
+      .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+      .udp({ sport: 1, dport: 2 })
+      .payload(200)
+      .build();
+    const pcap = join(tempDir("iovsim-steering-snaplen-"), "cut.pcap");
+    writeFileSync(
+      pcap,
+      encodeCapture(
+        [0, 1, 2].map((i) => ({
+          ts: BigInt(i) * 1000n,
+          data: i === 1 ? full : full.subarray(0, 96),
+          origLen: full.length,
+          iface: 0,
+          linktype: 1,
+        })),
+        { format: "pcap" },
+      ),
+    );
+    const r = await steerCapture(pcap, 600);
+    expect(r.code, r.err).toBe(0);
+    const note = (JSON.parse(r.out).notes as string[]).join("\n");
+    expect(note).toContain(
+      "2 frames were cut by the capture's snaplen (the first has 96 of 242 bytes): replayed as captured, so frame sizes and line rate count the captured bytes, not the wire's",
+    );
   });
 
   // A user's capture of tagged frames: the steering VFs join no VLAN, so the switch's VLAN filter

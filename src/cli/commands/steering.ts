@@ -324,12 +324,28 @@ function captureFrames(
     frames: ethernet.map((r) => r.data),
     nonEthernet: contents.records.length - ethernet.length,
     dropped: contents.dropped,
-    // Records dropped on the way (an undeclared pcapng interface), then where the file breaks.
+    // Records dropped on the way (an undeclared pcapng interface), frames a snaplen cut, then
+    // where the file breaks.
     tail:
-      [droppedRecordsNote(`--mix pcap:${file}`, contents.dropped), corruptTailNote(contents)]
+      [
+        droppedRecordsNote(`--mix pcap:${file}`, contents.dropped),
+        snaplenNote(ethernet),
+        corruptTailNote(contents),
+      ]
         .filter((n) => n !== undefined)
         .join("; ") || undefined,
   };
+}
+
+/**
+ * Frames a capture's snaplen cut are replayed as captured, so their sizes, the line rate and
+ * the Gbps figures count the captured bytes, not the wire's: said, as switch --in says it.
+ */
+function snaplenNote(records: readonly { data: Uint8Array; origLen: number }[]): string | undefined {
+  const cut = records.filter((r) => r.data.length < r.origLen);
+  if (cut.length === 0) return undefined;
+  const first = cut[0]!;
+  return `${cut.length} frame${cut.length === 1 ? " was" : "s were"} cut by the capture's snaplen (the first has ${first.data.length} of ${first.origLen} bytes): replayed as captured, so frame sizes and line rate count the captured bytes, not the wire's`;
 }
 
 function captureMix(file: string, readStdin: () => Uint8Array): SteeringTraffic {
