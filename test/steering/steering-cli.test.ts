@@ -460,7 +460,7 @@ describe("iovsim steering", () => {
     );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).notes).toContain(
-      `pcap:${pcap}: 1 frame replayed, 1 flow (popularity as captured); left out: 37 shorter than an Ethernet header (14 B)`,
+      `pcap:${pcap}: 1 frame replayed, 1 flow (popularity as captured); left out: 37 shorter than an Ethernet header (14 B); 1 frame was cut by the capture's snaplen (the first has 255 of 262144 bytes): replayed as captured, so frame sizes and line rate count the captured bytes, not the wire's`,
     );
     // The same count by reason beside the mix's size, where a program reads it.
     expect(JSON.parse(r.out).mixes[0].dropped_before_engine).toEqual({

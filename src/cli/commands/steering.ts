@@ -342,7 +342,10 @@ function captureFrames(
  * the Gbps figures count the captured bytes, not the wire's: said, as switch --in says it.
  */
 function snaplenNote(records: readonly { data: Uint8Array; origLen: number }[]): string | undefined {
-  const cut = records.filter((r) => r.data.length < r.origLen);
+  // Only frames the mix replays (14..1514 B); shorter and longer ones are left out and counted.
+  const cut = records.filter(
+    (r) => r.data.length < r.origLen && r.data.length >= 14 && r.data.length <= 1514,
+  );
   if (cut.length === 0) return undefined;
   const first = cut[0]!;
   return `${cut.length} frame${cut.length === 1 ? " was" : "s were"} cut by the capture's snaplen (the first has ${first.data.length} of ${first.origLen} bytes): replayed as captured, so frame sizes and line rate count the captured bytes, not the wire's`;
