@@ -555,6 +555,19 @@ export const command = defineCommand({
           ? `flow-rules: ${rules.length} rule(s) configured on ${o.port}`
           : "flow-rules: no port given, rules derived from the traffic (TEID/VNI/SPI blocks per core)"
         : "",
+      // Rules on the port that no frame of a mix matched steer nothing there: every flow of it
+      // went by the outer-RSS fallback (a 'vxlan vni' rule and --mix vxlan-gpe showed the
+      // fallback's spread with no word of why).
+      ...[
+        ...new Set(
+          m.results
+            .filter((r) => r.skipped === null && r.rules?.source === "port" && r.rules.matched_flows === 0)
+            .map((r) => r.traffic),
+        ),
+      ].map(
+        (t) =>
+          `flow-rules on ${t}: none of the ${rules?.length ?? 0} rule(s) on ${o.port} matched a frame; every flow went by outer RSS`,
+      ),
       ...saturated.map(
         (r) =>
           `at --rate, ${r.strategy}/${r.traffic}/${r.queues} core${r.queues === 1 ? "" : "s"}: ${r.bottleneck} was busy the whole trial and its rings held the backlog (loss 0 over ${o.frames} frames only; a longer trial would drop: the NDR search counts such a trial as a loss)`,
