@@ -297,6 +297,7 @@ export const PS_NLABEL = 7; // MPLS labels (<= 8)
 export const PS_LABELS = 8; // 8 words: 20-bit labels, outermost first
 export const PS_RSS_OUTER = 16; // MS key, all types (only when parse is asked for it)
 export const PS_RSS_INNER = 17;
+export const PS_TUN_GPE = 18; // VXLAN-GPE: flags byte << 8 | Next Protocol (TF_GPE_NEXT: present)
 export const PS_OUTER = 32;
 export const PS_INNER = 64;
 export const PARSE_WORDS = 96;
@@ -304,6 +305,7 @@ export const PARSE_BYTES = 512;
 
 export const TF_ID = 1;
 export const TF_INNER = 2; // inner layers were parsed
+export const TF_GPE_NEXT = 4; // VXLAN-GPE P bit: the Next Protocol in PS_TUN_GPE is present
 
 // Layer-set words (relative to PS_OUTER / PS_INNER)
 export const LS_FLAGS = 0; // LF_*
@@ -352,6 +354,7 @@ export const TUN_NVGRE = 4;
 export const TUN_GTPU = 5;
 export const TUN_MPLS = 6;
 export const TUN_IPIP = 7;
+export const TUN_VXLAN_GPE = 8;
 
 // Layer names for truncated / invalid (reference names; inner ones get "inner-" and TR_INNER)
 export const TR_NONE = 0;
@@ -371,6 +374,7 @@ export const TR_GENEVE = 13;
 export const TR_GRE = 14;
 export const TR_GTPU = 15;
 export const TR_MPLS = 16;
+export const TR_VXLAN_GPE = 17;
 export const TR_INNER = 32;
 
 // Whole-frame drop reasons (FrameDropReason in src/switch/config.ts, same order as DROP_REASONS

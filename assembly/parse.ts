@@ -4,14 +4,14 @@
 // 8 MPLS labels, 8 GTP-U extension headers); one level of tunnel is decoded.
 import {
   PS_LEN, PS_TRUNC, PS_INVALID, PS_TUN, PS_TUN_FLAGS, PS_TUN_ID, PS_TUN_OFF, PS_NLABEL, PS_LABELS,
-  PS_OUTER, PS_INNER, PARSE_BYTES, TF_ID, TF_INNER,
+  PS_OUTER, PS_INNER, PARSE_BYTES, TF_ID, TF_INNER, PS_TUN_GPE, TF_GPE_NEXT,
   LS_FLAGS, LS_ETH_OFF, LS_ETH_TYPE, LS_ETHERTYPE, LS_NVLAN, LS_VLANS, LS_L3, LS_L3_OFF, LS_NEXT,
   LS_FRAG_OFF, LS_HOME, LS_RT2, LS_L4, LS_L4_OFF, LS_PORTS,
   LF_ETH, LF_ETHERTYPE, LF_L3, LF_FRAG, LF_L3_TRUNC, LF_HOME, LF_RT2, LF_L4, LF_PORTS, LF_COMPLETE, LF_HDR_TRUNC,
   L4_TCP, L4_UDP, L4_SCTP, L4_ICMP, L4_ICMPV6, L4_GRE, L4_ESP,
-  TUN_NONE, TUN_VXLAN, TUN_GENEVE, TUN_GRE, TUN_NVGRE, TUN_GTPU, TUN_MPLS, TUN_IPIP,
+  TUN_NONE, TUN_VXLAN, TUN_VXLAN_GPE, TUN_GENEVE, TUN_GRE, TUN_NVGRE, TUN_GTPU, TUN_MPLS, TUN_IPIP,
   TR_ETH, TR_VLAN, TR_IPV4, TR_IPV6, TR_IPV6_EXT, TR_AH, TR_TCP, TR_UDP, TR_SCTP, TR_ICMP, TR_ICMPV6,
-  TR_VXLAN, TR_GENEVE, TR_GRE, TR_GTPU, TR_MPLS, TR_INNER,
+  TR_VXLAN, TR_VXLAN_GPE, TR_GENEVE, TR_GRE, TR_GTPU, TR_MPLS, TR_INNER,
 } from "./abi";
 import { gTunnelPorts } from "./mem";
 
@@ -428,6 +428,7 @@ function byNibble(nibble: u32, at: u32, end: u32): void {
   if (l4off + udpLen > end) cut(TR_UDP, false);
   else end = l4off + udpLen;
   if (isVxlanPort(dport)) vxlan(fr, rec, flen, body, end);
+  else if (dport == 4790) vxlanGpe(body, end);
   else if (dport == 6081) geneve(body, end);
   else if (dport == 2152) gtpu(body, end);
   else if (dport == 6635) mpls(body, end, false);
@@ -441,6 +442,28 @@ function byNibble(nibble: u32, at: u32, end: u32): void {
   tunSet(rec, TUN_VXLAN, off + 8);
   tunId(rec, fb24(fr, off + 4));
   innerAt(off + 8, K_ETH, end);
+}
+
+/** VXLAN-GPE: version 0 only; the payload is entered when P is set and it is IPv4/IPv6/Ethernet. */
+function vxlanGpe(off: u32, end: u32): void {
+  if (!has(off, 8, end)) {
+    cut(TR_VXLAN_GPE, false);
+    return;
+  }
+  const flags = b8(off);
+  if (((flags >> 4) & 0x3) != 0) {
+    bad(TR_VXLAN_GPE, false);
+    return;
+  }
+  const next = b8(off + 3);
+  setTunnel(TUN_VXLAN_GPE, off + 8);
+  setTunnelId(b24(off + 4));
+  setw(PS_TUN_GPE, (flags << 8) | next);
+  if ((flags & 0x04) == 0) return;
+  setw(PS_TUN_FLAGS, getw(PS_TUN_FLAGS) | TF_GPE_NEXT);
+  if (next == 3) innerAt(off + 8, K_ETH, end);
+  else if (next == 1) innerAt(off + 8, K_V4, end);
+  else if (next == 2) innerAt(off + 8, K_V6, end);
 }
 
 function geneve(off: u32, end: u32): void {

@@ -18,7 +18,7 @@ export interface DecodeJsonLayers {
 export interface DecodeJson extends DecodeJsonLayers {
   frame: number;
   len: number;
-  tunnel?: { type: string; id?: number; labels?: number[] };
+  tunnel?: { type: string; id?: number; labels?: number[]; flags?: string; next_protocol?: number };
   inner?: DecodeJsonLayers;
   rss: { outer: string; inner: string };
   /** Symmetric hashes (same key and types as `rss`); only when the frame's bytes are given. */
@@ -59,6 +59,10 @@ export function decodeJson(frameNo: number, p: ParsedFrame, frame?: Uint8Array):
     out.tunnel = { type: p.tunnel.type };
     if (p.tunnel.id !== undefined) out.tunnel.id = p.tunnel.id;
     if (p.tunnel.labels) out.tunnel.labels = [...p.tunnel.labels];
+    if (p.tunnel.gpe) {
+      out.tunnel.flags = `0x${p.tunnel.gpe.flags.toString(16).padStart(2, "0")}`;
+      if (p.tunnel.gpe.nextProtocol !== undefined) out.tunnel.next_protocol = p.tunnel.gpe.nextProtocol;
+    }
   }
   if (p.inner) out.inner = layersJson(p.inner);
   out.rss = { outer: hex32(p.rss.outer), inner: hex32(p.rss.inner) };
@@ -99,11 +103,19 @@ export function decodeLine(frameNo: number, p: ParsedFrame): string {
       : p.tunnel.id !== undefined
         ? ` ${p.tunnel.id}`
         : "";
-    parts.push(`[${p.tunnel.type}${id}]`);
+    parts.push(`[${p.tunnel.type}${id}${p.tunnel.gpe ? gpeText(p.tunnel.gpe) : ""}]`);
     if (p.inner) parts.push(...layersText(p.inner));
   }
   parts.push(`rss ${hex32(p.rss.outer)}/${hex32(p.rss.inner)}`);
   if (p.truncated) parts.push(`TRUNCATED ${p.truncated}`);
   if (p.invalid) parts.push(`INVALID ${p.invalid}`);
   return parts.join("  ");
+}
+
+const GPE_NEXT_NAMES: Record<number, string> = { 1: "ipv4", 2: "ipv6", 3: "eth", 4: "nsh" };
+
+/** " next eth", " next 0x05", or " no next protocol" (P bit clear: the payload type is unknown). */
+function gpeText(g: { flags: number; nextProtocol?: number }): string {
+  if (g.nextProtocol === undefined) return " no next protocol";
+  return ` next ${GPE_NEXT_NAMES[g.nextProtocol] ?? `0x${g.nextProtocol.toString(16).padStart(2, "0")}`}`;
 }

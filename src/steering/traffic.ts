@@ -4,11 +4,13 @@
 // traffic is bidirectional (uplink/downlink of one subscriber: symmetric hashing's case).
 //   plain : UDP and TCP 5-tuples, many hosts (what RSS was made for);
 //   vxlan : few VTEP pairs, fixed outer UDP source port, a VNI per tenant;
+//   vxlan-gpe: the same VTEP pairs on UDP 4790, the user's IP packet directly behind the header
+//           (Next Protocol IPv4/IPv6, no inner Ethernet);
 //   gtpu  : a mobile core's N3: few gNB/UPF pairs, one TEID per direction per subscriber, uplink
 //           and downlink, a PDU session container extension header on a third of the subscribers;
 //   gre   : few GRE tunnels (key per tunnel); mpls: 2-3 label stacks; qinq: S-tag + C-tag;
 //   esp   : IPsec tunnel mode, few gateway pairs, one SPI per SA, nothing visible inside;
-//   mix   : all of the above, interleaved;
+//   mix   : all of the above but vxlan-gpe, interleaved;
 //   pcap  : any capture, flows from its parsed 5-tuples (src/cli reads the file).
 // Popularity: uniform (round robin over flows) or Zipf (elephant flows), seeded.
 // Address families (`ip`, the CLI's --ip): the user's packets (the inner headers of a tunnel, the
@@ -20,9 +22,21 @@ import { mulberry32 } from "../prng.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { eth, type FrameBuilder } from "../traffic/frames.ts";
 
-export type MixName = "plain" | "vxlan" | "gtpu" | "gre" | "mpls" | "qinq" | "esp" | "mix";
-export const MIX_NAMES: readonly MixName[] = ["plain", "vxlan", "gtpu", "gre", "mpls", "qinq", "esp", "mix"];
-const SINGLE_MIXES = MIX_NAMES.filter((m) => m !== "mix") as Exclude<MixName, "mix">[];
+export type MixName = "plain" | "vxlan" | "vxlan-gpe" | "gtpu" | "gre" | "mpls" | "qinq" | "esp" | "mix";
+export const MIX_NAMES: readonly MixName[] = [
+  "plain",
+  "vxlan",
+  "vxlan-gpe",
+  "gtpu",
+  "gre",
+  "mpls",
+  "qinq",
+  "esp",
+  "mix",
+];
+// "mix" interleaves the mixes it had before vxlan-gpe came (its flows, and so every published
+// mix figure, stay as they were); vxlan-gpe is VXLAN's case again with an IP payload.
+const SINGLE_MIXES = MIX_NAMES.filter((m) => m !== "mix" && m !== "vxlan-gpe") as Exclude<MixName, "mix">[];
 
 /** An IP version as the parser and `decode --json` name it. */
 export type IpName = "ipv4" | "ipv6";
@@ -153,6 +167,11 @@ function frameOf(mix: Exclude<MixName, "mix">, f: number, tunnels: number, fam: 
       const l3 = under(va, vb);
       return inner(innerEth(l3.udp({ sport: 49152, checksum: false }).vxlan(100 + (u % 4))));
     }
+    case "vxlan-gpe": {
+      const [va, vb] = [ip(192, 0 * 256 + 2, 1 + t), ip(192, 0 * 256 + 2, 101 + t)];
+      const l3 = under(va, vb);
+      return inner(l3.udp({ sport: 49152, checksum: false }).vxlanGpe(100 + (u % 4)));
+    }
     case "gre": {
       const [ga, gb] = [ip(198, 18 * 256, 1 + t), ip(198, 18 * 256, 101 + t)];
       const l3 = under(ga, gb);
@@ -180,12 +199,14 @@ function frameOf(mix: Exclude<MixName, "mix">, f: number, tunnels: number, fam: 
 const NOTES: Record<MixName, string> = {
   plain: "UDP and TCP 5-tuples between many hosts",
   vxlan: "VTEP pairs with a fixed outer UDP source port, VNI per tenant",
+  "vxlan-gpe":
+    "VXLAN-GPE (UDP 4790): VTEP pairs with a fixed outer UDP source port, VNI per tenant, IP payload",
   gtpu: "N3: gNB/UPF pairs, UDP 2152->2152, TEID per subscriber and direction, uplink+downlink, PDU session container on 1/3",
   gre: "GRE tunnels, key per tunnel",
   mpls: "MPLS over Ethernet, 2-3 label stacks",
   qinq: "QinQ S-tag 0x88a8 + C-tag, plain IPv4/UDP behind",
   esp: "IPsec ESP tunnel mode: gateway pairs, SPI per SA, no inner visibility",
-  mix: "every mix above, interleaved",
+  mix: "every mix above but vxlan-gpe, interleaved",
 };
 
 export function validateMix(spec: MixSpec): void {

@@ -22,6 +22,7 @@ const TR_NAMES: Record<number, string> = {
   [A.TR_ICMP]: "icmp",
   [A.TR_ICMPV6]: "icmpv6",
   [A.TR_VXLAN]: "vxlan",
+  [A.TR_VXLAN_GPE]: "vxlan-gpe",
   [A.TR_GENEVE]: "geneve",
   [A.TR_GRE]: "gre",
   [A.TR_GTPU]: "gtpu",
@@ -38,6 +39,7 @@ const L4_NAMES: Record<number, L4Info["proto"]> = {
 };
 const TUN_NAMES: Record<number, TunnelType> = {
   [A.TUN_VXLAN]: "vxlan",
+  [A.TUN_VXLAN_GPE]: "vxlan-gpe",
   [A.TUN_GENEVE]: "geneve",
   [A.TUN_GRE]: "gre",
   [A.TUN_NVGRE]: "nvgre",
@@ -118,6 +120,11 @@ export function summaryToParsed(w: Uint32Array, frame: Uint8Array): ParsedFrame 
   if (tun !== A.TUN_NONE) {
     parsed.tunnel = { type: TUN_NAMES[tun]!, innerOffset: w[A.PS_TUN_OFF]! };
     if (w[A.PS_TUN_FLAGS]! & A.TF_ID) parsed.tunnel.id = w[A.PS_TUN_ID]! >>> 0;
+    if (tun === A.TUN_VXLAN_GPE) {
+      const g = w[A.PS_TUN_GPE]!;
+      parsed.tunnel.gpe =
+        w[A.PS_TUN_FLAGS]! & A.TF_GPE_NEXT ? { flags: g >>> 8, nextProtocol: g & 0xff } : { flags: g >>> 8 };
+    }
     if (tun === A.TUN_MPLS) {
       parsed.tunnel.labels = Array.from(w.subarray(A.PS_LABELS, A.PS_LABELS + w[A.PS_NLABEL]!));
     }

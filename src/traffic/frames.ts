@@ -101,6 +101,12 @@ export interface GeneveOpts {
   /** Protocol type (default: from the next layer, 0x6558 for Ethernet). */
   protocol?: number;
 }
+export interface VxlanGpeOpts {
+  /** Flags byte R R Ver Ver I P B O (default 0x0c: I and P). */
+  flags?: number;
+  /** Next Protocol (default: from the next layer: IPv4 1, IPv6 2, Ethernet 3). */
+  nextProtocol?: number;
+}
 export interface GreOpts {
   key?: number;
   seq?: number;
@@ -136,6 +142,7 @@ type Layer =
   | { kind: "icmpv6"; o: IcmpOpts }
   | { kind: "arp"; o: ArpOpts }
   | { kind: "vxlan"; vni: number }
+  | { kind: "vxlan-gpe"; vni: number; o: VxlanGpeOpts }
   | { kind: "geneve"; vni: number; o: GeneveOpts }
   | { kind: "gre"; o: GreOpts }
   | { kind: "nvgre"; vsid: number; flowId: number }
@@ -161,10 +168,13 @@ const IPPROTO: Partial<Record<Layer["kind"], number>> = {
 };
 const UDP_PORT: Partial<Record<Layer["kind"], number>> = {
   vxlan: 4789,
+  "vxlan-gpe": 4790,
   geneve: 6081,
   gtpu: 2152,
   mpls: 6635,
 };
+/** VXLAN-GPE Next Protocol of the layer inside (IPv4 1, IPv6 2, Ethernet 3). */
+const GPE_NEXT: Partial<Record<Layer["kind"], number>> = { ipv4: 0x01, ipv6: 0x02, eth: 0x03 };
 const TUNNEL_PROTOCOL: Partial<Record<Layer["kind"], number>> = {
   eth: 0x6558,
   ipv4: 0x0800,
@@ -213,6 +223,10 @@ export class FrameBuilder {
   }
   vxlan(vni: number): FrameBuilder {
     return this.with({ kind: "vxlan", vni });
+  }
+  /** VXLAN-GPE (UDP 4790): I and P set, Next Protocol from the layer that follows unless given. */
+  vxlanGpe(vni: number, o: VxlanGpeOpts = {}): FrameBuilder {
+    return this.with({ kind: "vxlan-gpe", vni, o });
   }
   geneve(vni: number, o: GeneveOpts = {}): FrameBuilder {
     return this.with({ kind: "geneve", vni, o });
@@ -327,6 +341,10 @@ export class FrameBuilder {
       }
       case "vxlan":
         return concat([0x08, 0, 0, 0], be24(l.vni), [0], inner);
+      case "vxlan-gpe": {
+        const next = l.o.nextProtocol ?? GPE_NEXT[this.next(i)?.kind ?? "eth"] ?? 0x03;
+        return concat([l.o.flags ?? 0x0c, 0, 0, next], be24(l.vni), [0], inner);
+      }
       case "geneve": {
         const opts = (l.o.options ?? []).map((o) => {
           const data = Uint8Array.from(o.data);

@@ -203,3 +203,40 @@ describe("decode errors", () => {
     expect(bad.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 });
+
+describe("decode: VXLAN-GPE (UDP 4790)", () => {
+  const o = () => eth().ipv4({ src: "10.1.0.1", dst: "10.1.0.2" }).udp({ sport: 40000 });
+  const frames = [
+    o().vxlanGpe(100).eth().ipv4().tcp({ sport: 1, dport: 2 }).build(),
+    o().vxlanGpe(101).ipv4().udp({ sport: 3, dport: 4 }).build(),
+    o().vxlanGpe(103, { nextProtocol: 4 }).payload(24).build(),
+    o().vxlanGpe(104, { flags: 0x08, nextProtocol: 1 }).ipv4().build(),
+    o().vxlanGpe(105, { flags: 0x1c }).eth().build(),
+  ];
+  it("the line names the VNI and the Next Protocol; the JSON has flags and next_protocol", async () => {
+    const f = capture("gpe.pcap", frames);
+    const text = await run("decode", f);
+    expect(text.code, text.err).toBe(0);
+    const lines = text.out.split("\n");
+    expect(lines[0]).toContain("udp 40000 > 4790  [vxlan-gpe 100 next eth]  ");
+    expect(lines[1]).toContain("[vxlan-gpe 101 next ipv4]  ipv4 10.0.0.1 > 10.0.0.2  udp 3 > 4");
+    expect(lines[2]).toContain("[vxlan-gpe 103 next nsh]  rss");
+    expect(lines[3]).toContain("[vxlan-gpe 104 no next protocol]  rss");
+    expect(lines[4]).toMatch(/udp 40000 > 4790 {2}rss \S+ {2}INVALID vxlan-gpe$/);
+    const json = await run("decode", f, "--json");
+    const tun = json.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).tunnel);
+    expect(tun).toEqual([
+      { type: "vxlan-gpe", id: 100, flags: "0x0c", next_protocol: 3 },
+      { type: "vxlan-gpe", id: 101, flags: "0x0c", next_protocol: 1 },
+      { type: "vxlan-gpe", id: 103, flags: "0x0c", next_protocol: 4 },
+      { type: "vxlan-gpe", id: 104, flags: "0x08" },
+      undefined,
+    ]);
+    // --vxlan-port 4790: the user's word makes it plain VXLAN (Ethernet after 8 bytes).
+    const asVxlan = await run("decode", f, "--json", "--vxlan-port", "4790");
+    expect(JSON.parse(asVxlan.out.split("\n")[0]).tunnel).toEqual({ type: "vxlan", id: 100 });
+  });
+});

@@ -198,6 +198,51 @@ describe("tunnels", () => {
     expect(parseFrame(f).tunnel).toBeUndefined();
     expect(parseFrame(f, { vxlanPorts: [8472] }).tunnel).toMatchObject({ type: "vxlan", id: 5 });
   });
+  it("VXLAN-GPE on 4790: VNI, flags, Next Protocol IPv4 / IPv6 / Ethernet entered, NSH reported", () => {
+    const v4 = parseFrame(inner(outer().udp().vxlanGpe(0x123456)).build());
+    expect(v4.tunnel).toEqual({
+      type: "vxlan-gpe",
+      id: 0x123456,
+      gpe: { flags: 0x0c, nextProtocol: 1 },
+      innerOffset: 14 + 20 + 8 + 8,
+    });
+    expect(v4.inner?.eth).toBeUndefined();
+    expect(v4.inner?.l4).toMatchObject({ proto: "tcp", sport: 2794, dport: 1766 });
+    const v6 = parseFrame(outer().udp().vxlanGpe(7).ipv6({ src: "2001:db8::1" }).udp({ sport: 9 }).build());
+    expect(v6.tunnel?.gpe?.nextProtocol).toBe(2);
+    expect(v6.inner?.l3?.src).toBe("2001:db8::1");
+    const e = parseFrame(inner(outer().udp().vxlanGpe(8).eth({ dst: "02:aa:00:00:00:02" })).build());
+    expect(e.tunnel?.gpe?.nextProtocol).toBe(3);
+    expect(e.inner?.eth?.dst).toBe("02:aa:00:00:00:02");
+    // NSH (0x4) has its own header and next protocol: reported, not entered.
+    const nsh = parseFrame(outer().udp().vxlanGpe(9, { nextProtocol: 4 }).payload(24).build());
+    expect(nsh.tunnel).toMatchObject({ type: "vxlan-gpe", id: 9, gpe: { nextProtocol: 4 } });
+    expect(nsh.inner).toBeUndefined();
+    // An inner hash exists only where the payload was entered.
+    expect(v4.rss.inner).not.toBe(v4.rss.outer);
+    expect(nsh.rss.inner).toBe(nsh.rss.outer);
+  });
+  it("VXLAN-GPE: P clear means no Next Protocol (payload not entered); version != 0 is invalid", () => {
+    const noP = parseFrame(inner(outer().udp().vxlanGpe(5, { flags: 0x08, nextProtocol: 1 })).build());
+    expect(noP.tunnel).toMatchObject({ type: "vxlan-gpe", id: 5, gpe: { flags: 0x08 } });
+    expect(noP.tunnel?.gpe?.nextProtocol).toBeUndefined();
+    expect(noP.inner).toBeUndefined();
+    const v1 = parseFrame(inner(outer().udp().vxlanGpe(5, { flags: 0x1c })).build());
+    expect(v1.tunnel).toBeUndefined();
+    expect(v1.invalid).toBe("vxlan-gpe");
+    const cut = parseFrame(
+      outer()
+        .udp()
+        .vxlanGpe(5)
+        .build()
+        .subarray(0, 14 + 20 + 8 + 5),
+    );
+    expect(cut.truncated).toBe("vxlan-gpe");
+    // --vxlan-port 4790 makes 4790 plain VXLAN (the user's word wins), as a Linux VXLAN device
+    // on 4790 without 'gpe' reads it.
+    const asVxlan = parseFrame(inner(outer().udp().vxlanGpe(5).eth()).build(), { vxlanPorts: [4790] });
+    expect(asVxlan.tunnel?.type).toBe("vxlan");
+  });
   it("GENEVE options are skipped by their length", () => {
     const p = parseFrame(
       inner(

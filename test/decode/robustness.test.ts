@@ -27,7 +27,7 @@ function rng(seed: number) {
 }
 
 const LAYER_NAMES =
-  /^(inner-)?(eth|vlan|ipv4|ipv6|ipv6-ext|ah|tcp|udp|sctp|icmp|icmpv6|vxlan|geneve|gre|gtpu|mpls)$/;
+  /^(inner-)?(eth|vlan|ipv4|ipv6|ipv6-ext|ah|tcp|udp|sctp|icmp|icmpv6|vxlan|vxlan-gpe|geneve|gre|gtpu|mpls)$/;
 
 function checkLayers(l: ParsedLayers, len: number): void {
   for (const off of [l.eth?.offset, l.l3?.offset, l.l4?.offset, l.l3?.homeAddrOffset, l.l3?.rt2DstOffset]) {

@@ -32,6 +32,7 @@ export const TSHARK_FIELDS = [
   "udp.srcport",
   "udp.dstport",
   "vxlan.vni",
+  "vxlan.next_proto",
   "geneve.vni",
   "gtp.teid",
   "gre.key",
@@ -90,6 +91,11 @@ export function ourFields(j: DecodeJson): Record<string, string[]> {
   }
   const t = j.tunnel;
   if (t?.type === "vxlan") push("vxlan.vni", t.id!);
+  // tshark shows VXLAN-GPE under the vxlan fields; it names no 'vxlan' in frame.protocols.
+  if (t?.type === "vxlan-gpe") {
+    push("vxlan.vni", t.id!);
+    if (t.next_protocol !== undefined) push("vxlan.next_proto", t.next_protocol);
+  }
   if (t?.type === "geneve") push("geneve.vni", t.id!);
   if (t?.type === "gtpu") push("gtp.teid", t.id!);
   if (t?.type === "gre" && t.id !== undefined) push("gre.key", t.id);
@@ -133,6 +139,7 @@ const CUT_LAYER_FIELDS: Record<string, string[]> = {
   tcp: ["tcp.srcport", "tcp.dstport"],
   udp: ["udp.srcport", "udp.dstport"],
   vxlan: ["vxlan.vni"],
+  "vxlan-gpe": ["vxlan.vni", "vxlan.next_proto"],
   geneve: ["geneve.vni"],
   gtpu: ["gtp.teid"],
   mpls: ["mpls.label"],
@@ -154,7 +161,8 @@ export function compareFrame(ours: DecodeJson, tshark: TsharkFrame): string[] {
   const t = theirFields(tshark);
   const diffs: string[] = [];
   const protos = (tshark["frame.protocols"] ?? [""])[0];
-  const deeper = /icmp/.test(protos) || countTunnels(protos) > 1;
+  // NSH behind VXLAN-GPE is reported, not entered: tshark goes on into it.
+  const deeper = /icmp|nsh/.test(protos) || countTunnels(protos) > 1;
   const depthLimit = deeper ? valuesBeforeCut(protos) : undefined;
   const cutLayer = ours.truncated?.replace(/^inner-/, "");
   const cutFields = new Set(cutLayer ? (CUT_LAYER_FIELDS[cutLayer] ?? []) : []);
@@ -210,7 +218,7 @@ const FIELD_PROTO: Record<string, string> = {
  */
 function valuesBeforeCut(protos: string): (field: string, available: number) => number {
   const list = protos.split(":");
-  let cut = list.findIndex((p) => p === "icmp" || p === "icmpv6");
+  let cut = list.findIndex((p) => p === "icmp" || p === "icmpv6" || p === "nsh");
   let tunnels = 0;
   list.forEach((p, i) => {
     if (["vxlan", "geneve", "gtp", "gre", "mpls"].includes(p) && ++tunnels === 2 && (cut < 0 || i < cut))
@@ -220,6 +228,8 @@ function valuesBeforeCut(protos: string): (field: string, available: number) => 
   return (field, available) => {
     const proto = FIELD_PROTO[field.split(".")[0]];
     if (proto === "mpls") return prefix.includes("mpls") ? available : 0; // one layer, all labels
+    // VXLAN-GPE is absent from tshark's protocol list (udp:nsh, udp:ip): its one header is ours.
+    if (proto === "vxlan" && !list.includes("vxlan")) return Math.min(available, 1);
     return prefix.filter((p) => p === proto).length;
   };
 }

@@ -93,6 +93,23 @@ export const TUNNEL_CASES: Array<[string, FrameBuilder]> = [
     "vxlan-ipv6-outer",
     eth(A).ipv6(v6).udp({ sport: 51002 }).vxlan(7).eth(B).ipv6(v6in).udp({ sport: 1, dport: 2 }).payload(8),
   ],
+  ["vxlan-gpe-eth", innerTcp(eth(A).ipv4(v4).udp({ sport: 51100 }).vxlanGpe(0x10203).eth(B))],
+  ["vxlan-gpe-ipv4", innerTcp(eth(A).ipv4(v4).udp({ sport: 51101 }).vxlanGpe(4096))],
+  [
+    "vxlan-gpe-ipv6",
+    eth(A).ipv6(v6).udp({ sport: 51102 }).vxlanGpe(1).ipv6(v6in).udp({ sport: 1, dport: 2 }).payload(8),
+  ],
+  // NSH base header (length 6 words: MD type 1), service path 0x000001, then inner IPv4.
+  [
+    "vxlan-gpe-nsh",
+    innerTcp(
+      eth(A)
+        .ipv4(v4)
+        .udp({ sport: 51103 })
+        .vxlanGpe(77, { nextProtocol: 4 })
+        .payload([0x0f, 0xc6, 0x01, 0x01, 0, 0, 1, 0xff, ...new Array(16).fill(0)]),
+    ),
+  ],
   ["geneve", innerTcp(eth(A).ipv4(v4).udp({ sport: 52000 }).geneve(777).eth(B))],
   [
     "geneve-options",

@@ -413,3 +413,31 @@ describe("iovsim flow and steering --port", () => {
     expect((await cli(dir, steer)).err).toMatch(/--port ixl0: no flow rules/);
   });
 });
+
+describe("steering --port: rules that match no frame of a mix", () => {
+  // A 'vxlan vni' rule (UDP 4789 VXLAN, as i40e's item) and the vxlan-gpe mix: the rule steers
+  // nothing there and every flow goes by the outer-RSS fallback. The run showed that spread and
+  // said only '1 rule(s) configured on ixl0'.
+  it("says which mix no rule matched, once per mix, and not for a mix a rule matched", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iovsim-flow-nomatch-"));
+    const made = await cli(
+      dir,
+      words(
+        "flow create ixl0 ingress pattern eth / ipv4 / udp / vxlan vni is 100 / end actions queue index 1 / end",
+      ),
+    );
+    expect(made.code, made.err).toBe(0);
+    const s = await cli(dir, [
+      ...words("steering --mix vxlan,vxlan-gpe --strategy flow-rules --port ixl0 --queues 2,4"),
+      ...words("--frames 1000 --no-ndr --rate 1Mpps --json"),
+    ]);
+    expect(s.code, s.err).toBe(0);
+    const j = JSON.parse(s.out);
+    const notes = (j.notes as string[]).filter((n) => n.startsWith("flow-rules on "));
+    expect(notes).toEqual([
+      "flow-rules on vxlan-gpe: none of the 1 rule(s) on ixl0 matched a frame; every flow went by outer RSS",
+    ]);
+    const gpe = j.results.filter((r: { traffic: string }) => r.traffic === "vxlan-gpe");
+    expect(gpe.map((r: { rules: { matched_flows: number } }) => r.rules.matched_flows)).toEqual([0, 0]);
+  });
+});

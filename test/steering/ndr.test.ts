@@ -52,3 +52,26 @@ describe("NDR on the engine", () => {
     expect(o8.atNdr?.perQueue.filter((x) => x > 0).length).toBeLessThanOrEqual(2);
   });
 });
+
+describe("NDR at line rate", () => {
+  // VXLAN-GPE's 114-byte frames: line rate 9,328,358.21 pps at 10 GbE. The line-rate trial runs
+  // at a whole pps (9,328,358); the NDR it proves is the line rate itself. It was reported as
+  // the rounded 9.328358 Mpps, below line_rate_mpps (ndr_gbps 9.999999776 instead of 10).
+  it("a run that passes at line rate reports NDR = line rate exactly, whichever way the pps rounds", () => {
+    const gpe = buildMix({ mix: "vxlan-gpe", flows: 256, tunnels: 1, zipfS: 0, seed: 1 });
+    const r = searchNdr(
+      {
+        graph: strategyGraph("inner-rss", 8, { symmetric: null, rules: [], nic: "ixl" }),
+        traffic: gpe,
+        frames: 2000,
+        seed: 1,
+        profile: "bhyve",
+      },
+      10,
+      0.04,
+    );
+    expect(r.linePps % 1).toBeLessThan(0.5); // the case Math.round takes down
+    expect(r.trials).toHaveLength(1); // the line-rate trial passed
+    expect(r.ndrPps).toBe(r.linePps);
+  });
+});

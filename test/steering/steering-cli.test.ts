@@ -1,7 +1,8 @@
-import { linkSync, readFileSync, symlinkSync } from "node:fs";
+import { linkSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { splitMixes } from "../../src/cli/commands/steering.ts";
+import { encodeCapture } from "../../src/traffic/capture-io.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import { writeFrames } from "../helpers/captures.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
@@ -139,6 +140,82 @@ describe("iovsim steering", () => {
     expect(x.traffic).toBe(`pcap:${pcap}`);
     expect(x.per_queue.reduce((a: number, b: number) => a + b, 0)).toBe(800);
     expect(x.conservation_ok).toBe(true);
+  });
+
+  // VXLAN-GPE (UDP 4790) carries one outer tuple per VTEP pair, like VXLAN: the inner headers
+  // are what spreads it. Before the parser knew 4790, inner-rss and sw-dispatch put all on one core.
+  it("a VXLAN-GPE capture (Ethernet, IPv4 and IPv6 payloads) is spread by its inner headers", async () => {
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 96; i++) {
+      const o = eth({ dst: "02:00:00:00:01:00", src: "00:11:22:33:44:55" })
+        .ipv4({ src: "192.0.2.1", dst: "192.0.2.101" })
+        .udp({ sport: 49152 });
+      const g = [o.vxlanGpe(100).eth({}).ipv4({}), o.vxlanGpe(100).ipv4({}), o.vxlanGpe(100).ipv6({})][i % 3];
+      frames.push(
+        g
+          .tcp({ sport: 1000 + i, dport: 80 })
+          .payload(16)
+          .build(),
+      );
+    }
+    const pcap = writeFrames(join(tempDir("iovsim-steering-gpe-"), "gpe.pcap"), frames);
+    const r = await cli(
+      [
+        "steering",
+        "--mix",
+        `pcap:${pcap}`,
+        "--strategy",
+        "outer-rss,inner-rss,sw-dispatch",
+        "--queues",
+        "4",
+      ].concat(["--rate", "10%", "--no-ndr", "--frames", "960", "--json"]),
+    );
+    expect(r.code, r.err).toBe(0);
+    const by = Object.fromEntries(
+      JSON.parse(r.out).results.map((x: { strategy: string; per_queue: number[] }) => [
+        x.strategy,
+        x.per_queue,
+      ]),
+    );
+    expect(by["outer-rss"].filter((n: number) => n > 0)).toHaveLength(1);
+    for (const s of ["inner-rss", "sw-dispatch"]) {
+      expect(
+        by[s].every((n: number) => n > 120),
+        `${s}: ${by[s]}`,
+      ).toBe(true);
+      expect(by[s].reduce((a: number, b: number) => a + b, 0)).toBe(960);
+    }
+  });
+
+  // A capture taken with a snaplen (tcpdump -s 96): its frames replay at the captured size, so
+  // the line rate and Gbps count fewer bytes than the wire carried. switch --in said so;
+  // steering said nothing.
+  it("a capture whose frames a snaplen cut says so in the mix's note", async () => {
+    const full = eth({ dst: "02:5e:00:00:00:00", src: "00:11:22:33:44:55" })
+      .ipv4({ src: "10.0.0.1", dst: "10.0.0.2" })
+      .udp({ sport: 1, dport: 2 })
+      .payload(200)
+      .build();
+    const pcap = join(tempDir("iovsim-steering-snaplen-"), "cut.pcap");
+    writeFileSync(
+      pcap,
+      encodeCapture(
+        [0, 1, 2].map((i) => ({
+          ts: BigInt(i) * 1000n,
+          data: i === 1 ? full : full.subarray(0, 96),
+          origLen: full.length,
+          iface: 0,
+          linktype: 1,
+        })),
+        { format: "pcap" },
+      ),
+    );
+    const r = await steerCapture(pcap, 600);
+    expect(r.code, r.err).toBe(0);
+    const note = (JSON.parse(r.out).notes as string[]).join("\n");
+    expect(note).toContain(
+      "2 frames were cut by the capture's snaplen (the first has 96 of 242 bytes): replayed as captured, so frame sizes and line rate count the captured bytes, not the wire's",
+    );
   });
 
   // A user's capture of tagged frames: the steering VFs join no VLAN, so the switch's VLAN filter
@@ -383,7 +460,7 @@ describe("iovsim steering", () => {
     );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).notes).toContain(
-      `pcap:${pcap}: 1 frame replayed, 1 flow (popularity as captured); left out: 37 shorter than an Ethernet header (14 B)`,
+      `pcap:${pcap}: 1 frame replayed, 1 flow (popularity as captured); left out: 37 shorter than an Ethernet header (14 B); 1 frame was cut by the capture's snaplen (the first has 255 of 262144 bytes): replayed as captured, so frame sizes and line rate count the captured bytes, not the wire's`,
     );
     // The same count by reason beside the mix's size, where a program reads it.
     expect(JSON.parse(r.out).mixes[0].dropped_before_engine).toEqual({

@@ -96,6 +96,19 @@ describe("steering strategies on the engine (GTP-U, one gNB/UPF pair)", () => {
     }
   });
 
+  it("VXLAN-GPE (one VTEP pair, IP payload, no inner Ethernet) is steered as VXLAN: inner RSS and the dispatcher balance it, outer RSS cannot", () => {
+    const t = buildMix({ mix: "vxlan-gpe", flows: 8, tunnels: 1, zipfS: 0, seed: 1 });
+    expect(t.flowFrames.map((f) => parseFrame(f).tunnel?.type)).toEqual(new Array(8).fill("vxlan-gpe"));
+    expect(parseFrame(t.flowFrames[0]!).inner?.eth).toBeUndefined();
+    for (const s of ["inner-rss", "sw-dispatch"] as const) {
+      const gpe = run(s, 4, { mix: "vxlan-gpe" });
+      const vx = run(s, 4, { mix: "vxlan" });
+      expect(gpe.jain, s).toBeGreaterThan(0.95);
+      expect(gpe.perQueue, s).toEqual(vx.perQueue); // same inner tuples, same queues
+    }
+    expect(run("outer-rss", 4, { mix: "vxlan-gpe" }).jain).toBeLessThan(0.6);
+  });
+
   it("elephant flows cap inner RSS's balance", () => {
     const uniform = run("inner-rss", 8, { flows: 64 });
     const zipf = run("inner-rss", 8, { flows: 64, zipfS: 1.3 });

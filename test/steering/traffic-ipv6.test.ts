@@ -28,7 +28,7 @@ const mix = (m: MixName, ip: string, flows = 8) =>
   buildMix({ mix: m, flows, tunnels: 2, zipfS: 0, seed: 1, ip: IP_CHOICES[ip] });
 
 /** Which IP headers a mix has: the user's packet (inner) and the underlay (outer). */
-const HAS_UNDERLAY = (m: Single) => ["vxlan", "gtpu", "gre", "esp"].includes(m);
+const HAS_UNDERLAY = (m: Single) => ["vxlan", "vxlan-gpe", "gtpu", "gre", "esp"].includes(m);
 const HAS_USER = (m: Single) => m !== "esp";
 const ipv6Headers = (m: Single, f: IpFamilies) =>
   (HAS_USER(m) && f.inner === 6 ? 1 : 0) + (HAS_UNDERLAY(m) && f.outer === 6 ? 1 : 0);

@@ -79,6 +79,28 @@ describe("Wasm parser vs reference parser", () => {
     );
   });
 
+  it("VXLAN-GPE on 4790: every Next Protocol, P clear, version 1, cut header", () => {
+    for (const [np, b] of [
+      [3, (x: ReturnType<typeof eth>) => x.eth({}).ipv4({}).tcp({})],
+      [1, (x: ReturnType<typeof eth>) => x.ipv4({}).udp({})],
+      [2, (x: ReturnType<typeof eth>) => x.ipv6({}).tcp({})],
+      [4, (x: ReturnType<typeof eth>) => x.payload(24)],
+    ] as const) {
+      for (const flags of [0x0c, 0x08, 0x1c, 0x0d]) {
+        const f = b(eth({}).ipv4({}).udp({}).vxlanGpe(0xabcdef, { flags, nextProtocol: np })).build();
+        agree(f);
+        for (let n = 34; n < f.length; n++) agree(f.subarray(0, n));
+      }
+    }
+    const f = eth({}).ipv4({}).udp({}).vxlanGpe(9).ipv6({}).udp({}).build();
+    expect(parser.parse(f).tunnel).toMatchObject({
+      type: "vxlan-gpe",
+      id: 9,
+      gpe: { flags: 0x0c, nextProtocol: 2 },
+    });
+    expect(parser.parse(f).inner?.l3?.proto).toBe("ipv6");
+  });
+
   it("configurable VXLAN port (8472)", () => {
     const p = new WasmParser({ vxlanPorts: [8472] });
     const f = eth({}).ipv4({}).udp({ dport: 8472 }).payload([8, 0, 0, 0, 0, 0, 1, 0]).build();

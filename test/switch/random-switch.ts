@@ -91,7 +91,7 @@ const IPS6 = ["3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", "fe80::1", "ff02::1
 
 function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
   const sport = r.int(0, 65535);
-  const dport = r.pick([80, 443, 4789, 6081, 2152, 6635, 53, r.int(0, 65535)]);
+  const dport = r.pick([80, 443, 4789, 4790, 6081, 2152, 6635, 53, r.int(0, 65535)]);
   let x: FrameBuilder;
   if (r.bool(0.65)) {
     x = b.ipv4({
@@ -132,6 +132,13 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
     if (t === 1) return randomL3(r, u.geneve(r.int(0, 0xffffff)).eth({}), 1);
     if (t === 2) return randomL3(r, u.gtpu(r.int(0, 0xffffffff)), 1);
     if (t === 3) return randomL3(r, u.mpls([r.int(16, 1000)]), 1);
+    if (t === 4) {
+      // VXLAN-GPE with any flags (version, P clear) and Next Protocol (NSH and unknown ones too).
+      const nextProtocol = r.pick([1, 2, 3, 4, r.int(0, 255)]);
+      const flags = r.pick([0x0c, 0x08, 0x04, 0x1c, 0x0d, r.int(0, 255)]);
+      const g = u.vxlanGpe(r.int(0, 0xffffff), { flags, nextProtocol });
+      return randomL3(r, nextProtocol === 3 ? g.eth({}) : g, 1);
+    }
     return u.payload(r.int(0, 40));
   }
   if (k === 6 && depth === 0)

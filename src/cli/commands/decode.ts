@@ -25,8 +25,9 @@ the RSS hashes (Microsoft key; outer, and tunnel-aware inner).
 
   --json            one JSON object per line (fields: docs/decode-json.md)
   --vxlan-port N    also decode UDP destination port N (1..65535) as VXLAN: one port per
-                    option, repeat it for more (--vxlan-port 8472 --vxlan-port 4790);
-                    4789, the IANA port, always is (giving it changes nothing)
+                    option, repeat it for more (--vxlan-port 8472 --vxlan-port 4788);
+                    4789, the IANA port, always is (giving it changes nothing); 4790 is
+                    VXLAN-GPE unless named here
   -h, --help        this text
 
 Frames whose link type is not Ethernet are listed and skipped. A pcapng packet block naming an

@@ -70,7 +70,8 @@ packet paths are. Results at --rate and at NDR (RFC 2544 binary search, zero los
 
 Strategies (--strategy, default all):
 ${STRATEGY_IDS.map((s) => `  ${s.padEnd(16)} ${STRATEGY_SUMMARY[s]}`).join("\n")}
-Traffic (--mix, alias --encap; default gtpu): ${MIX_NAMES.join(", ")}, or pcap:FILE
+Traffic (--mix, alias --encap; default gtpu):
+  ${MIX_NAMES.join(", ")}, or pcap:FILE
 (pcap:- reads standard input: tcpdump -w - | iovsim steering --mix pcap:-; a capture with a
 corrupt tail, e.g. from a killed tcpdump, is used up to its last whole record; a note names
 the file and the byte offset where it stops)
@@ -94,10 +95,11 @@ Options:
   --ip V              IP version of the generated frames: 4 (default), 6 (IPv6 inside and
                       underlay), 6in4 (IPv6 user packets over an IPv4 underlay: GTP-U with
                       IPv6 UEs), 4in6 (IPv4 user packets over an IPv6 underlay). The user
-                      packets are the inner headers of vxlan, gtpu, gre, and the only IP header
-                      of plain, mpls, qinq; the underlay is the outer header of vxlan, gtpu,
-                      gre, esp. IPv6 addresses are 2001:db8:a:b::c:d for a.b.c.d; each IPv6
-                      header makes a frame 20 B longer (the line rate follows)
+                      packets are the inner headers of vxlan, vxlan-gpe, gtpu, gre, and the
+                      only IP header of plain, mpls, qinq; the underlay is the outer header of
+                      vxlan, vxlan-gpe, gtpu, gre, esp. IPv6 addresses are 2001:db8:a:b::c:d
+                      for a.b.c.d; each IPv6 header makes a frame 20 B longer (the line rate
+                      follows)
                       (--flows, --tunnels, --zipf, --ip: generated mixes only, not with pcap:
                       alone)
   --frames N          frames per simulation, 500..1000000 (default 8000)
@@ -320,12 +322,31 @@ function captureFrames(
     frames: ethernet.map((r) => r.data),
     nonEthernet: contents.records.length - ethernet.length,
     dropped: contents.dropped,
-    // Records dropped on the way (an undeclared pcapng interface), then where the file breaks.
+    // Records dropped on the way (an undeclared pcapng interface), frames a snaplen cut, then
+    // where the file breaks.
     tail:
-      [droppedRecordsNote(`--mix pcap:${file}`, contents.dropped), corruptTailNote(contents)]
+      [
+        droppedRecordsNote(`--mix pcap:${file}`, contents.dropped),
+        snaplenNote(ethernet),
+        corruptTailNote(contents),
+      ]
         .filter((n) => n !== undefined)
         .join("; ") || undefined,
   };
+}
+
+/**
+ * Frames a capture's snaplen cut are replayed as captured, so their sizes, the line rate and
+ * the Gbps figures count the captured bytes, not the wire's: said, as switch --in says it.
+ */
+function snaplenNote(records: readonly { data: Uint8Array; origLen: number }[]): string | undefined {
+  // Only frames the mix replays (14..1514 B); shorter and longer ones are left out and counted.
+  const cut = records.filter(
+    (r) => r.data.length < r.origLen && r.data.length >= 14 && r.data.length <= 1514,
+  );
+  if (cut.length === 0) return undefined;
+  const first = cut[0]!;
+  return `${cut.length} frame${cut.length === 1 ? " was" : "s were"} cut by the capture's snaplen (the first has ${first.data.length} of ${first.origLen} bytes): replayed as captured, so frame sizes and line rate count the captured bytes, not the wire's`;
 }
 
 function captureMix(file: string, readStdin: () => Uint8Array): SteeringTraffic {
@@ -532,6 +553,19 @@ export const command = defineCommand({
           ? `flow-rules: ${rules.length} rule(s) configured on ${o.port}`
           : "flow-rules: no port given, rules derived from the traffic (TEID/VNI/SPI blocks per core)"
         : "",
+      // Rules on the port that no frame of a mix matched steer nothing there: every flow of it
+      // went by the outer-RSS fallback (a 'vxlan vni' rule and --mix vxlan-gpe showed the
+      // fallback's spread with no word of why).
+      ...[
+        ...new Set(
+          m.results
+            .filter((r) => r.skipped === null && r.rules?.source === "port" && r.rules.matched_flows === 0)
+            .map((r) => r.traffic),
+        ),
+      ].map(
+        (t) =>
+          `flow-rules on ${t}: none of the ${rules?.length ?? 0} rule(s) on ${o.port} matched a frame; every flow went by outer RSS`,
+      ),
       ...saturated.map(
         (r) =>
           `at --rate, ${r.strategy}/${r.traffic}/${r.queues} core${r.queues === 1 ? "" : "s"}: ${r.bottleneck} was busy the whole trial and its rings held the backlog (loss 0 over ${o.frames} frames only; a longer trial would drop: the NDR search counts such a trial as a loss)`,

@@ -88,7 +88,7 @@ from them (MAC filters, VLANs, anti-spoofing, queues, RSS), and replays capture 
   --vxlan-port N      also treat UDP destination port N as VXLAN, e.g. Linux's 8472, for
                       tunnel-aware RSS (--rss inner): one port per option, repeat it for
                       more (at most 15); 4789, the IANA port, always is (giving it changes
-                      nothing)
+                      nothing); 4790 is VXLAN-GPE unless named here
   --engine E          wasm (the Wasm kernels, default) or reference (the TypeScript model);
                       the summary and counters.json name the engine that ran
   --rewrite-dst PORT  replaying a capture taken elsewhere: rewrite the destination MAC of

@@ -16,6 +16,13 @@ export interface ParseOptions {
 }
 
 export const VXLAN_PORT = 4789;
+/** VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe-13, still an Internet-Draft; IANA udp 4790, tshark's default). */
+export const VXLAN_GPE_PORT = 4790;
+/** VXLAN-GPE Next Protocol values (the draft's IANA registry; DPDK RTE_VXLAN_GPE_TYPE_*). */
+export const GPE_IPV4 = 0x01;
+export const GPE_IPV6 = 0x02;
+export const GPE_ETHERNET = 0x03;
+export const GPE_NSH = 0x04;
 export const GENEVE_PORT = 6081;
 export const GTPU_PORT = 2152;
 export const MPLS_UDP_PORT = 6635;
@@ -338,7 +345,9 @@ class Parser {
     }
     if (l4.offset + udpLen > end) this.cut("udp", false);
     else end = l4.offset + udpLen;
+    // A port the user named as VXLAN (--vxlan-port) is VXLAN, 4790 included.
     if (this.vxlanPorts.has(dport)) return this.vxlan(body, end);
+    if (dport === VXLAN_GPE_PORT) return this.vxlanGpe(body, end);
     if (dport === GENEVE_PORT) return this.geneve(body, end);
     if (dport === GTPU_PORT) return this.gtpu(body, end);
     if (dport === MPLS_UDP_PORT) return this.mpls(body, end, false);
@@ -349,6 +358,36 @@ class Parser {
     if (!this.fits(off, 8, end, "vxlan", false)) return undefined;
     const tunnel: TunnelInfo = { type: "vxlan", id: this.r.u24(off + 4), innerOffset: off + 8 };
     return { tunnel, innerStart: { at: off + 8, kind: "eth" as const, end } };
+  }
+
+  /**
+   * VXLAN-GPE: flags R R Ver(2) I P B O, 16 reserved bits, Next Protocol, VNI, 8 reserved bits.
+   * A version other than 0 is not decoded (the draft: a receiver MUST drop it, as Linux does).
+   * The payload is decoded only when the P bit says the Next Protocol field is present and
+   * names IPv4, IPv6 or Ethernet; NSH (0x4) and others are reported, not entered.
+   */
+  vxlanGpe(off: number, end: number) {
+    const r = this.r;
+    if (!this.fits(off, 8, end, "vxlan-gpe", false)) return undefined;
+    const flags = r.u8(off);
+    if ((flags >> 4) & 0x3) {
+      this.bad("vxlan-gpe", false);
+      return undefined;
+    }
+    const hasNext = (flags & 0x04) !== 0;
+    const next = r.u8(off + 3);
+    const tunnel: TunnelInfo = {
+      type: "vxlan-gpe",
+      id: r.u24(off + 4),
+      gpe: hasNext ? { flags, nextProtocol: next } : { flags },
+      innerOffset: off + 8,
+    };
+    if (!hasNext) return { tunnel };
+    const at = off + 8;
+    if (next === GPE_ETHERNET) return { tunnel, innerStart: { at, kind: "eth" as const, end } };
+    if (next === GPE_IPV4) return { tunnel, innerStart: { at, kind: "ipv4" as const, end } };
+    if (next === GPE_IPV6) return { tunnel, innerStart: { at, kind: "ipv6" as const, end } };
+    return { tunnel };
   }
 
   geneve(off: number, end: number) {

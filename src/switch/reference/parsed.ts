@@ -1,7 +1,7 @@
 // What the frame parser reports (reference parser, Wasm parser summary, and `decode --json`).
 // Offsets are byte offsets from the start of the frame. Absent layers are undefined.
 
-export type TunnelType = "vxlan" | "geneve" | "gre" | "nvgre" | "gtpu" | "mpls" | "ipip";
+export type TunnelType = "vxlan" | "vxlan-gpe" | "geneve" | "gre" | "nvgre" | "gtpu" | "mpls" | "ipip";
 
 export interface VlanTag {
   tpid: number; // 0x8100, 0x88a8, 0x9100, ...
@@ -46,6 +46,8 @@ export interface TunnelInfo {
   id?: number;
   /** MPLS label stack, outermost first. */
   labels?: number[];
+  /** VXLAN-GPE: the flags byte (R R Ver Ver I P B O) and, when the P bit is set, the Next Protocol. */
+  gpe?: { flags: number; nextProtocol?: number };
   /** Offset where the encapsulated packet starts. */
   innerOffset: number;
 }
@@ -64,7 +66,7 @@ export interface ParsedFrame extends ParsedLayers {
   len: number;
   tunnel?: TunnelInfo;
   inner?: ParsedLayers;
-  /** Name of the layer that was cut short ("eth", "vlan", "ipv4", "ipv6", "ipv6-ext", "tcp", "udp", "vxlan", "geneve", "gre", "gtpu", "mpls", ...). */
+  /** Name of the layer that was cut short ("eth", "vlan", "ipv4", "ipv6", "ipv6-ext", "tcp", "udp", "vxlan", "vxlan-gpe", "geneve", "gre", "gtpu", "mpls", ...). */
   truncated?: string;
   /** Name of a layer whose header failed a sanity check (bad IPv4 version or IHL, GRE version, ...). */
   invalid?: string;
