@@ -3,7 +3,7 @@
 import type { DriverState } from "./drivers/driver.ts";
 import { type HostSpec, isPfSpec, type PfDeviceSpec } from "./host-spec.ts";
 import { addressOfRid, formatSelector, type PciAddress, parseSelector, ridOf } from "./pci.ts";
-import { getProfile, type NicProfile } from "./profile.ts";
+import { defaultFirstVfOffset, getProfile, type NicProfile } from "./profile.ts";
 import type { PfRecord, VfRecord } from "./types.ts";
 
 export const STATE_VERSION = 1;
@@ -88,15 +88,18 @@ export function pfInfo(state: HostState, name: string): PfInfo | undefined {
   if (!profile) throw new Error(`host device ${name}: unknown NIC profile '${spec.profile}'`);
   const address = parseSelector(spec.selector)!;
   const ari = spec.sriov?.ari ?? profile.sriov.ari;
+  const totalVfs = spec.sriov?.totalVfs ?? profile.sriov.totalVfs;
+  const vfStride = spec.sriov?.vfStride ?? profile.sriov.vfStride;
   return {
     name,
     spec,
     profile,
     address,
     rid: ridOf(address, false),
-    totalVfs: spec.sriov?.totalVfs ?? profile.sriov.totalVfs,
-    firstVfOffset: spec.sriov?.firstVfOffset ?? profile.sriov.firstVfOffset,
-    vfStride: spec.sriov?.vfStride ?? profile.sriov.vfStride,
+    totalVfs,
+    firstVfOffset:
+      spec.sriov?.firstVfOffset ?? defaultFirstVfOffset(profile, address.function, totalVfs, vfStride),
+    vfStride,
     ari,
     mac: spec.mac ?? derivedPfMac(profile.pf.macOui, name),
   };

@@ -9,7 +9,7 @@ import { isSpecialFile } from "../input-file.ts";
 import { fsStrerror } from "./errno.ts";
 import { jsonErrorOffset, jsonPathOffset, lineColumn, refuseDuplicateKey } from "./json-locate.ts";
 import { parseSelector, planVfRids, ridOf } from "./pci.ts";
-import { getProfile } from "./profile.ts";
+import { defaultFirstVfOffset, getProfile } from "./profile.ts";
 
 const mac = z
   .string()
@@ -144,7 +144,8 @@ export const HostSpecSchema = z
 
 /**
  * Every routing ID a PF's VFs can take (up to TotalVFs, on the PF's bus) must be free: real
- * cards space their PFs' VFs apart (X710 PF 1: offset 79; 82599: interleaved by stride 2).
+ * cards space their PFs' VFs apart, and so do the profiles' per-function defaults (X710 PF 1:
+ * offset 79; 82599: interleaved by stride 2); an override can still collide.
  */
 function checkVfRidCollisions(devices: Array<PfDeviceSpec | PlainDeviceSpec>, ctx: z.RefinementCtx): void {
   const owner = new Map<string, string>();
@@ -158,12 +159,18 @@ function checkVfRidCollisions(devices: Array<PfDeviceSpec | PlainDeviceSpec>, ct
     const profile = "profile" in d ? getProfile(d.profile) : undefined;
     if (!a || !profile || !("profile" in d)) return;
     const total = d.sriov?.totalVfs ?? profile.sriov.totalVfs;
-    const plan = planVfRids(
-      ridOf(a, false),
-      d.sriov?.firstVfOffset ?? profile.sriov.firstVfOffset,
-      d.sriov?.vfStride ?? profile.sriov.vfStride,
-      total,
-    );
+    const stride = d.sriov?.vfStride ?? profile.sriov.vfStride;
+    const offset = d.sriov?.firstVfOffset ?? defaultFirstVfOffset(profile, a.function, total, stride);
+    if (offset > 0xffff) {
+      // The register is 16 bits: a per-function block this far out does not exist on the card.
+      ctx.addIssue({
+        code: "custom",
+        path: ["devices", i, "sriov"],
+        message: `${d.name} at function ${a.function} would report First VF Offset ${offset} (${total} VFs a PF, stride ${stride}), more than the 16-bit register holds; set sriov.firstVfOffset`,
+      });
+      return;
+    }
+    const plan = planVfRids(ridOf(a, false), offset, stride, total);
     for (let vf = 0; vf < total; vf++) {
       const rid = plan.rid(vf);
       if (rid >> 8 !== ridOf(a, false) >> 8) break; // off the bus: the kernel never creates it

@@ -84,6 +84,17 @@ export const NicProfileSchema = z
         version: z.number().int(),
         totalVfs: z.number().int().min(1).max(65535),
         firstVfOffset: z.number().int().min(1).max(65535),
+        // How the PFs of a multi-function card space their VFs apart (PCIe Base §9.3.3.9: each PF
+        // reports its own First VF Offset): `blocks` gives each PF a block of TotalVFs routing IDs
+        // after the previous PF's, `interleaved` keeps one offset and lets VF Stride interleave them.
+        perFunction: z
+          .object({
+            layout: z.enum(["blocks", "interleaved"]),
+            tag: z.enum(["verified", "secondary", "derived", "assumption"]),
+            source: z.string().min(1),
+          })
+          .strict()
+          .optional(),
         vfStride: z.number().int().min(1).max(65535),
         vfDeviceId: hex16,
         supportedPageSizes: hex32,
@@ -320,15 +331,30 @@ export function getProfile(id: string): NicProfile | undefined {
 }
 
 /**
- * Validates a NIC profile written as JSON text; every problem is reported as
- * file:line:column: $.json.path: message.
+ * The First VF Offset the PF at PCI function `fn` reports unless the host file overrides it:
+ * `blocks` puts VF j of PF f at RID firstVfOffset + f × ((TotalVFs − 1) × stride + 1) + j × stride
+ * (relative to function 0), so PF f's offset is firstVfOffset + f × (TotalVFs − 1) × stride.
  */
+export function defaultFirstVfOffset(
+  profile: NicProfile,
+  fn: number,
+  totalVfs: number,
+  vfStride: number,
+): number {
+  const blocks = profile.sriov.perFunction?.layout === "blocks";
+  return profile.sriov.firstVfOffset + (blocks ? fn * (totalVfs - 1) * vfStride : 0);
+}
+
 /** A port's link speed in Mb/s: its profile's, else 10 GbE (a profile without one, as netdevsim's
  *  0, which only means "no max_tx_rate check"). */
 export function linkSpeedMbpsOf(profile: NicProfile | undefined): number {
   return profile?.linux.linkSpeedMbps || 10_000;
 }
 
+/**
+ * Validates a NIC profile written as JSON text; every problem is reported as
+ * file:line:column: $.json.path: message.
+ */
 export function parseNicProfile(text: string, where: string): NicProfile {
   let data: unknown;
   try {

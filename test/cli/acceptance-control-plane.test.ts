@@ -362,11 +362,25 @@ describe("state directory and host files", () => {
   });
 
   it("reset --host: PFs whose VFs would share routing IDs are refused; interleaved ones are fine", async () => {
-    const overlap = conf(
+    // Both X710 ports with no sriov setting: each reports its own First VF Offset (16, 79).
+    const natural = conf(
       JSON.stringify({
         devices: [
           { name: "ixl0", selector: "pci0:1:0:0", profile: "ixl" },
           { name: "ixl1", selector: "pci0:1:0:1", profile: "ixl" },
+        ],
+      }),
+      "natural.json",
+    );
+    expect((await cli("reset", "--host", natural)).code).toBe(0);
+    expect((await iovctl("-C", "-f", conf("PF { device: ixl1; num_vfs: 1 }", "n.conf"))).code).toBe(0);
+    expect((await cli("pciconf", "-l")).out).toContain("iavf0@pci0:1:0:80:\t");
+    // An override that puts ixl1's VFs on ixl0's is refused, naming the override.
+    const overlap = conf(
+      JSON.stringify({
+        devices: [
+          { name: "ixl0", selector: "pci0:1:0:0", profile: "ixl" },
+          { name: "ixl1", selector: "pci0:1:0:1", profile: "ixl", sriov: { firstVfOffset: 16 } },
         ],
       }),
       "overlap.json",
@@ -374,7 +388,7 @@ describe("state directory and host files", () => {
     const r = await cli("reset", "--host", overlap);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      `iovsim: invalid host file:\n  ${overlap}:1:69: $.devices[1].sriov: VF 0 of ixl1 would take routing ID 0x0111, already used by ixl0 VF 1; set sriov.firstVfOffset/vfStride so the PFs' VFs do not overlap\n`,
+      `iovsim: invalid host file:\n  ${overlap}:1:132: $.devices[1].sriov: VF 0 of ixl1 would take routing ID 0x0111, already used by ixl0 VF 1; set sriov.firstVfOffset/vfStride so the PFs' VFs do not overlap\n`,
     );
     // The 82599's two ports: offset 128, stride 2 each, so PF 1's VFs take the odd functions.
     const dual = conf(

@@ -55,7 +55,8 @@ describe("host file", () => {
     const h = Host.fresh(spec, "host.json");
     expect(h.pfs().map((p) => [p.name, p.selector, p.totalVfs])).toEqual([["ixl1", "pci0:2:0:1", 32]]);
     h.iovConfig("ixl1", config("ixl1", 1));
-    expect(h.pf("ixl1")!.vfs[0].selector).toBe("pci0:2:0:17"); // RID 0x201 + 16
+    // An X710 PF at function 1 reports First VF Offset 16 + (32 - 1) = 47: RID 0x201 + 47.
+    expect(h.pf("ixl1")!.vfs[0].selector).toBe("pci0:2:0:48");
   });
 
   it("schema errors name file:line:column and JSON path", () => {
