@@ -7,15 +7,16 @@ import { ensureKernels } from "../../engine/simulate.ts";
 import { UserError } from "../../errors.ts";
 import { loadCosts } from "../../model/costs.ts";
 import { pingable } from "../../paths/path-graphs.ts";
+import { cachedPathHost } from "../../paths/setup.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
 import { simulatorJson } from "../../report/paths-json.ts";
-import { simulatorLine } from "../../report/paths-table.ts";
+import { configurationText, simulatorLine } from "../../report/paths-table.ts";
 import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "../../report/ping-json.ts";
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
-import { hostFileOf } from "./paths-configuration.ts";
+import { configurationJson, hostFileOf } from "./paths-configuration.ts";
 import { reportConfig } from "./paths-host.ts";
 import {
   checkHost,
@@ -159,7 +160,11 @@ export const command = defineCommand({
     );
     if (format === "json") ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (format === "csv") ctx.out(pingCsv(j));
-    else pingText(j, ctx);
+    else {
+      pingText(j, ctx);
+      // As paths prints it: which PF or VF the echoes crossed (with --host, the one you made).
+      ctx.out(`\n${configurationText(configurationJson(conf, cachedPathHost(conf), [path]))}`);
+    }
     if (r.grouped) {
       const note = `${r.grouped} replies reached the consumer together, in one poll (--interval-ms ${intervalMs} is shorter than the round trip): each of a group is given the group's mean RTT`;
       if (format === "text") ctx.out(`note: ${note}\n`);
