@@ -47,7 +47,8 @@ checksum, payload). One echo every --interval-ms of virtual time (default 1000, 
 idle pinger, so each round trip pays the idle wake-up paths. After the last request it waits, as
 ping(8) does, up to 10 s (virtual) for the replies still in flight; with an interval shorter
 than the round trip, replies one poll hands over together each get their group's mean RTT (a
-note says so). Times are simulated; a last line reports how fast the simulator ran (wall clock).
+note says so). Times are simulated; then the Configuration lines name the PF or VF the echoes
+crossed (as paths prints them), and a last line reports how fast the simulator ran (wall clock).
 
 -f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded), created
              on a fresh in-memory copy of the host the state describes (the embedded default,
