@@ -28,10 +28,10 @@ function pcap(frames: Uint8Array[], linktype = 1): Uint8Array {
   return Buffer.concat(parts);
 }
 
-const mac = "020000000002" + "020000000001";
+const mac = "020000000002 020000000001";
 const hex = (s: string) => Buffer.from(s.replace(/\s/g, ""), "hex");
 // IPv4 (20 B, UDP, 10.0.0.1 > 10.0.0.2, total length 28) + UDP 1000 > 2000.
-const ipv4Udp = "45000028 00000000 4011 0000 0a000001 0a000002" + "03e8 07d0 0014 0000" + "00".repeat(12);
+const ipv4Udp = `45000028 00000000 4011 0000 0a000001 0a000002 03e8 07d0 0014 0000 ${"00".repeat(12)}`;
 const built = [
   hex(`${mac} 0026 ${"aa".repeat(38)}`), // IEEE 802.3: a length, LLC follows
   hex(`${mac} 8847 00064140 ${ipv4Udp}`), // MPLS label 100, bottom of stack, then IPv4
