@@ -91,4 +91,17 @@ describe("iovsim ping: machine-readable output", () => {
     expect(noFile.code).toBe(1);
     expect(noFile.err).toMatch(/--html needs a file name/);
   });
+  it("the text names the VF the echoes went through: with --host the one you configured", async () => {
+    const st = join(tmp, "host-state");
+    const run = (argv: string[]) => iovsim(argv, { stateDir: st });
+    expect((await run(["sysfs", "write", "/sys/class/net/ixl0/device/sriov_numvfs", "2"])).code).toBe(0);
+    expect((await run(["ip", "link", "set", "ixl0", "vf", "0", "vlan", "100", "qos", "3"])).code).toBe(0);
+    const r = await run(["ping", "--path", "jail-vf", "-c", "2", "--host"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^PING jail-vf peer/);
+    expect(r.out).toMatch(/^Configuration: the VFs on the simulated host \(.*\): ixl0 with 2 VFs$/m);
+    expect(r.out).toMatch(/^ {2}jail-vf: VF-0 iavf0 \(pci0:1:0:16\), MAC [0-9a-f:]{17}, port VLAN 100$/m);
+    const f = await cli(["ping", "--path", "vm-vf", "-c", "1"]);
+    expect(f.out).toMatch(/^ {2}vm-vf: VF-1 ppt0 \(pci0:1:0:17\), MAC 02:01:00:00:00:11, no port VLAN$/m);
+  });
 });

@@ -36,6 +36,9 @@ goes on; the summary line counts it as a record dropped, by reason, not as a fra
 the capture says its frames end in (pcap link-type FCS bits, pcapng if_fcslen or epb_flags) is
 not part of the frame, as in a NIC. A corrupt file is decoded up to the corrupt record, then
 reported with its byte offset (exit status 1).
+
+Divergence (docs/divergences.md): a pcap record longer than the file's snaplen is read whole,
+where libpcap cuts it to the snaplen, so nothing in the file is dropped unseen.
 `;
 
 interface DecodeArgs {

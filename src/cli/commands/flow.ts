@@ -55,6 +55,12 @@ exact values); the table size and the fields a NIC can match come from its profi
 (i40e: "Conflict with existing flow director rules"). Frames that match no rule fall back to RSS.
 The rules are the PF driver's: unbinding it (Linux view) frees them, and the port is refused
 until it is bound again (no netdev: ethtool's "No such device").
+Divergences from testpmd and i40e (docs/divergences.md): an ipv4/ipv6 rule without udp matches
+any L4 (i40e: NONF_IPV4_OTHER only), and a udp rule also matches GTP-U and VXLAN (i40e's GTP
+profile gives GTP-U its own packet type); inner headers and ESP in UDP are refused; no VF target
+(ethtool's vf N), no TCP fields, no masks; flow destroy of a rule that does not exist is an
+error (testpmd skips it), flow flush prints 'Flow rule #N destroyed' per rule (testpmd prints
+nothing), flow list prints rules in flow create's syntax, not testpmd's item table.
 -h, --help prints this text. More, and where it differs from testpmd: docs/steering.md.
 Example: iovsim flow create ixl0 ingress pattern eth / ipv4 / udp / gtpu teid 100-199 / end actions queue index 3 / end
          iovsim flow create ixl0 ingress pattern eth / ipv4 / esp spi 7 / end actions drop / end

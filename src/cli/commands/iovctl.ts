@@ -130,7 +130,12 @@ and heredocs are refused with a located error, and $VARIABLES elsewhere are not 
 given twice is refused ('Multiple definitions'), where FreeBSD silently uses the first copy of
 one spelled the same way and fails later on a key spelled two ways; -L (whose kernel side is
 unpublished) lists the VFs that exist, so after an ADD_VF failure it shows vfs=1/64 with VF 1
-alone, a record set FreeBSD's iovctl would itself reject (index not below the count).
+alone, a record set FreeBSD's iovctl would itself reject (index not below the count), and its
+location string is the pciconf selector; -f on a directory or device gets a second line
+'FILE: not a regular file'; a section whose value is an array, or a file that is one array, is
+refused with a message (FreeBSD's iovctl crashes); /dev/iov/ paths resolve as open(2) would on
+a tree holding only the PFs' nodes; 'No error: 0' and -n's packed size follow FreeBSD's
+sources (libucl's errno, libnv's nvlist_size) but were not checked on a FreeBSD system.
 Every one, with its reason: docs/iovctl.md and docs/divergences.md.
 \`iovsim validate -f FILE\` checks a file offline and reports every problem at once.
 `;

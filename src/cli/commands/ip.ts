@@ -133,8 +133,9 @@ the NIC's switch; rate/max_tx_rate limit the VF's transmit in the NIC's schedule
 nothing (docs/linux-mode.md, What reaches the data plane).
 
 Divergences: only "link set ... vf" and "link show" are simulated; the interface lines of
-'show' (flags, qdisc, ifindex) are representative; -d leaves out what iovsim does not model
-(minmtu/maxmtu, addrgenmode, numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, switchid);
+'show' (flags, qdisc, ifindex) are representative, and a VF's own netdev is always down;
+-d leaves out what iovsim does not model (minmtu/maxmtu, addrgenmode,
+numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, portid, switchid);
 "state" also takes a number (iovsim extension, to reach the kernel's EINVAL for an unknown
 link state); -h, --help and the word "help" print this text (ip(8)'s -h means -human); ip's
 other options (-o, -br, -c, -n, ...) are refused as not simulated, exit 1.

@@ -7,15 +7,16 @@ import { ensureKernels } from "../../engine/simulate.ts";
 import { UserError } from "../../errors.ts";
 import { loadCosts } from "../../model/costs.ts";
 import { pingable } from "../../paths/path-graphs.ts";
+import { cachedPathHost } from "../../paths/setup.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
 import { simulatorJson } from "../../report/paths-json.ts";
-import { simulatorLine } from "../../report/paths-table.ts";
+import { configurationText, simulatorLine } from "../../report/paths-table.ts";
 import { buildPingJson, type PingCommandJson, pingCsv, pingReportPart } from "../../report/ping-json.ts";
 import type { CommandContext } from "../context.ts";
 import { defineCommand } from "../registry.ts";
 import { toolVersion } from "../version.ts";
-import { hostFileOf } from "./paths-configuration.ts";
+import { configurationJson, hostFileOf } from "./paths-configuration.ts";
 import { reportConfig } from "./paths-host.ts";
 import {
   checkHost,
@@ -54,7 +55,8 @@ checksum, payload). One echo every -i WAIT seconds (as ping(8); fractional: -i 0
 round trip pays the idle wake-up paths. After the last request it waits, as ping(8) does, up
 to 10 s (virtual) for the replies still in flight; with an interval shorter than the round
 trip, replies one poll hands over together each get their group's mean RTT (a note says so).
-Times are simulated; a last line reports how fast the simulator ran (wall clock).
+Times are simulated; then the Configuration lines name the PF or VF the echoes crossed (as
+paths prints them), and a last line reports how fast the simulator ran (wall clock).
 
 -f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded), created
              on a fresh in-memory copy of the host the state describes (the embedded default,
@@ -175,7 +177,11 @@ export const command = defineCommand({
     );
     if (format === "json") ctx.out(`${JSON.stringify(j, null, 2)}\n`);
     else if (format === "csv") ctx.out(pingCsv(j));
-    else pingText(j, ctx);
+    else {
+      pingText(j, ctx);
+      // As paths prints it: which PF or VF the echoes crossed (with --host, the one you made).
+      ctx.out(`\n${configurationText(configurationJson(conf, cachedPathHost(conf), [path]))}`);
+    }
     if (r.grouped) {
       const note = `${r.grouped} replies reached the consumer together, in one poll (--interval-ms ${intervalMs} is shorter than the round trip): each of a group is given the group's mean RTT`;
       if (format === "text") ctx.out(`note: ${note}\n`);

@@ -122,6 +122,13 @@ ${faultHelp(2, 22)}
   -h, --help          this text
 
 Exit status: 0 done, 1 bad usage, 2 conservation violated, ${FAULT_EXIT_STATUS} done with an injected fault
+
+Divergences (docs/divergences.md): --ip 6 generates IPv6 without extension headers or flow
+labels, one IP version per run (no dual-stack mix); at --rate a short trial is reported as it
+ran, so a core busy the whole trial whose rings held the backlog shows loss 0 (a note says so;
+the NDR search counts it as a loss); flow-rule matching and symmetric hashing are computed on
+the reference parser, then the switch delivers to the chosen queue (the switch has no flow
+director or symmetric mode).
 `;
 
 function int(opt: string, text: string, min: number, max: number): number {

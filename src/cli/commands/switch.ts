@@ -121,7 +121,8 @@ Divergences (docs/divergences.md): the receive size limit is per pool on every N
 82576's VMOLR.RLPML, spec §2.1), with 4 more bytes per VLAN tag as the hardware allows (QEMU's
 igb model does not). An 82599 (ix) has one port-wide limit instead (MAXFRS, raised to the
 largest VF request by Linux ixgbe_set_vf_lpe), so there a 1500-MTU VF beside a 9000-MTU one
-would also receive the jumbo frames; here it drops them.
+would also receive the jumbo frames; here it drops them. A pcap record longer than the file's
+snaplen is replayed whole (libpcap cuts it to the snaplen).
 `;
 
 interface SwitchArgs {

@@ -49,7 +49,12 @@ Errors are printed like bash and coreutils on Linux, exit status 1 (ls: 2):
   cat: /sys/.../nonexistent: No such file or directory
 Divergence: bash names itself "bash" here (an interactive login shell prints "-bash");
 /sys/bus/pci/devices/* are directories, not symlinks into /sys/devices; sriov_vf_total_msix,
-remove, reset and rescan are absent (docs/linux-mode.md, docs/divergences.md).
+remove, reset and rescan are absent, and a driver's directory has no module or uevent; a PF's
+driver will not unbind while iovctl -C VFs exist (EBUSY: they are the FreeBSD view's), and the
+unbind and bind log lines are iovsim's summaries, not the drivers' own; vfio-pci binds on a
+host with an IOMMU (no "no IOMMU group" failure); new_id takes driver_data 0 only; netdevsim's
+new_device is the 2-field version ("ID PORTS"), a third field is read past and ignored
+(docs/linux-mode.md, docs/divergences.md).
 `;
 
 const MODE_CHARS = "rwxrwxrwx";
