@@ -1,7 +1,8 @@
 // docs/decode-json.md documents `iovsim decode --json`: every key the real output has (on the
 // examples' captures, the tcpdump fixtures and a few frames built here for the layers those lack:
-// an IEEE 802.3 length, an MPLS label stack, a truncated and an invalid IPv4 header, a record of
-// another link type) is named on the page, and every field its table lists occurs in that output.
+// an IEEE 802.3 length, an MPLS label stack, a truncated and an invalid IPv4 header, a VXLAN-GPE
+// frame, a record of another link type) is named on the page, and every field its table lists
+// occurs in that output.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -37,6 +38,9 @@ const built = [
   hex(`${mac} 8847 00064140 ${ipv4Udp}`), // MPLS label 100, bottom of stack, then IPv4
   hex(`${mac} 0800 4500000000`), // IPv4 cut after 5 bytes
   hex(`${mac} 0800 ${"4100".padEnd(40, "0")}`), // IPv4 with IHL 1: invalid
+  // VXLAN-GPE (UDP 4790): flags I and P, next protocol 1 (IPv4), VNI 100, then IPv4 + UDP.
+  hex(`${mac} 0800 45000040 00000000 4011 0000 0a000001 0a000002 c000 12b6 002c 0000
+       0c000001 00006400 ${ipv4Udp}`),
 ];
 
 /** Every key path of a JSON value: `a.b`, arrays as `a[]`. */

@@ -50,13 +50,13 @@ Sends COUNT (-c, --count; default 5) ICMP echo requests (56 data bytes) through 
 simulator, in virtual time: out through the consumer's driver, the NIC's Tx ring and the
 switch's transmit side to the wire, where an echo responder answers; the reply comes back
 through the switch's receive side to the consumer, which checks it (ICMP type, id, sequence,
-checksum, payload). One echo every -i WAIT seconds (as ping(8); fractional: -i 0.2) or
---interval-ms MS of virtual time (default 1 s, as ping(8); not both): an idle pinger, so each
-round trip pays the idle wake-up paths. After the last request it waits, as ping(8) does, up
-to 10 s (virtual) for the replies still in flight; with an interval shorter than the round
-trip, replies one poll hands over together each get their group's mean RTT (a note says so).
-Times are simulated; then the Configuration lines name the PF or VF the echoes crossed (as
-paths prints them), and a last line reports how fast the simulator ran (wall clock).
+checksum, payload). One echo every -i, --interval WAIT seconds (as ping(8); fractional:
+-i 0.2) or --interval-ms MS of virtual time (default 1 s, as ping(8); not both): an idle
+pinger, so each round trip pays the idle wake-up paths. After the last request it waits, as
+ping(8) does, up to 10 s (virtual) for the replies still in flight; with an interval shorter
+than the round trip, replies one poll hands over together each get their group's mean RTT (a
+note says so). Times are simulated; then the Configuration lines name the PF or VF the echoes
+crossed (as paths prints them), and a last line reports how fast the simulator ran (wall clock).
 
 -f, --config FILE  iovctl.conf whose VFs the path uses (default: the talk's, embedded), created
              on a fresh in-memory copy of the host the state describes (the embedded default,
