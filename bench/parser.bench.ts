@@ -58,14 +58,17 @@ export function frameMix(): Uint8Array[] {
 }
 
 /** The parser bench's memory: the frame mix, its lengths, a parse record, the MS-key table
- *  (`module`: another build of the kernels, for an A/B of two builds in one process). */
-export async function prepareParser(module?: WebAssembly.Module) {
+ *  (`module`: another build of the kernels, for an A/B of two builds in one process; `mix`:
+ *  other frames of at most 256 bytes, for the agreement test's tunnel kinds). */
+export async function prepareParser(module?: WebAssembly.Module, mix?: Uint8Array[]) {
   const inst = instantiateKernels(module ?? (await loadModule()), createMemory(8));
   const layout = new Layout(inst.memory, inst.heapBase);
   const table = layout.addRegion("toeplitz", A.TOEPLITZ_TABLE_BYTES).offset;
   layout.u32().set(toeplitzTable(MS_RSS_KEY), table >>> 2);
-  const frames = frameMix();
+  const frames = mix ?? frameMix();
   const STRIDE = 256;
+  const long = frames.findIndex((f) => f.length > STRIDE);
+  if (long >= 0) throw new Error(`frame ${long} is ${frames[long].length} bytes; at most ${STRIDE}`);
   const base = layout.addRegion("frames", frames.length * STRIDE).offset;
   const lens = layout.addRegion("lens", frames.length * 2).offset;
   const rec = layout.addRegion("record", A.PARSE_BYTES).offset;
@@ -103,11 +106,17 @@ export async function prepareParser(module?: WebAssembly.Module) {
       table,
       enabled,
     ]);
+  /** Frame `i`'s parse record words after parse + parseRss on the Wasm memory (tests). */
+  const record = (i: number) => {
+    k.parse(base + i * STRIDE, frames[i].length, rec);
+    k.parseRss(rec, base + i * STRIDE, table, enabled);
+    return new Uint32Array(layout.u8().slice(rec, rec + A.PARSE_BYTES).buffer);
+  };
   /** Flips byte `at` of frame `i` in memory (tests: the checksum must see it). */
   const poke = (i: number, at: number) => {
     layout.u8()[base + i * STRIDE + at] ^= 0xff;
   };
-  return { frames, burst, checksum, writeParserImage, poke };
+  return { frames, burst, checksum, writeParserImage, poke, record };
 }
 
 export const suite: Suite = async () => {
@@ -144,7 +153,7 @@ export const suite: Suite = async () => {
     return cases;
   }
   const wasmSum = p.checksum();
-  const wasmXor = p.burst();
+  const wasmXor = p.burst() >>> 0; // Wasm returns an i32; the C program prints it unsigned
   const image = p.writeParserImage();
   cases.push({
     group,

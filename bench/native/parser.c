@@ -283,6 +283,22 @@ static void vxlan(uint32_t off, uint32_t end) {
   innerAt(off + 8, K_ETH, end);
 }
 
+/* VXLAN-GPE: version 0 only; the payload is entered when P is set and it is IPv4/IPv6/Ethernet. */
+static void vxlanGpe(uint32_t off, uint32_t end) {
+  if (!has(off, 8, end)) { cut(TR_VXLAN_GPE, 0); return; }
+  const uint32_t flags = b8(off);
+  if (((flags >> 4) & 0x3) != 0) { bad(TR_VXLAN_GPE, 0); return; }
+  const uint32_t next = b8(off + 3);
+  setTunnel(TUN_VXLAN_GPE, off + 8);
+  setTunnelId(b24(off + 4));
+  setw(PS_TUN_GPE, (flags << 8) | next);
+  if ((flags & 0x04) == 0) return;
+  setw(PS_TUN_FLAGS, getw(PS_TUN_FLAGS) | TF_GPE_NEXT);
+  if (next == 3) innerAt(off + 8, K_ETH, end);
+  else if (next == 1) innerAt(off + 8, K_V4, end);
+  else if (next == 2) innerAt(off + 8, K_V6, end);
+}
+
 static void geneve(uint32_t off, uint32_t end) {
   if (!has(off, 8, end)) { cut(TR_GENEVE, 0); return; }
   if (b8(off) >> 6 != 0) { bad(TR_GENEVE, 0); return; }
@@ -386,6 +402,7 @@ static void tunnel(uint32_t payload, uint32_t endIn) {
   if (l4off + udpLen > end) cut(TR_UDP, 0);
   else end = l4off + udpLen;
   if (isVxlanPort(dport)) vxlan(body, end);
+  else if (dport == 4790) vxlanGpe(body, end);
   else if (dport == 6081) geneve(body, end);
   else if (dport == 2152) gtpu(body, end);
   else if (dport == 6635) mpls(body, end, 0);

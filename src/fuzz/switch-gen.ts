@@ -176,7 +176,7 @@ const IPS6 = ["3ffe:2501:200:1fff::7", "fe80::1", "ff02::1", "2001:db8::5"];
 
 function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
   const sport = r.int(0, 65535);
-  const dport = r.pick([80, 443, 4789, 6081, 2152, 53, r.int(0, 65535)]);
+  const dport = r.pick([80, 443, 4789, 4790, 6081, 2152, 53, r.int(0, 65535)]);
   const x = r.bool(0.65)
     ? b.ipv4({
         src: r.pick(IPS4),
@@ -199,7 +199,7 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
   if (k <= 5) {
     const u = x.udp({ sport, dport });
     if (depth > 0) return u.payload(r.int(0, 40));
-    const t = r.int(0, 4);
+    const t = r.int(0, 5);
     if (t === 0)
       return randomL3(
         r,
@@ -208,12 +208,28 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
       );
     if (t === 1) return randomL3(r, u.geneve(r.int(0, 0xffffff)).eth({}), 1);
     if (t === 2) return randomL3(r, u.gtpu(r.int(0, 0xffffffff)), 1);
+    if (t === 3) return vxlanGpe(r, x, sport);
     return u.payload(r.int(0, 40));
   }
   if (k === 6 && depth === 0)
     return randomL3(r, x.gre({ key: r.bool(0.5) ? r.int(0, 0xffff) : undefined }), 1);
   if (k === 7) return x.icmp({});
   return x.payload(r.int(0, 30));
+}
+
+/** VXLAN-GPE on UDP 4790: valid (P set, IPv4/IPv6/Ethernet inside), NSH and unknown Next
+ *  Protocols, P clear, version != 0, and a header cut short by the UDP length. */
+function vxlanGpe(r: Rng, x: FrameBuilder, sport: number): FrameBuilder {
+  const u = x.udp({ sport, dport: 4790 });
+  if (r.bool(0.1)) return u.payload(r.int(0, 7));
+  const inner = r.pick(["ipv4", "ipv6", "eth", "nsh", "unknown"] as const);
+  const nextProtocol = { ipv4: 1, ipv6: 2, eth: 3, nsh: 4, unknown: r.int(5, 255) }[inner];
+  // I and P (0x0c) mostly; P clear (0x08); version 1..3 (0x1c, 0x2c, 0x3c); any byte.
+  const flags = r.pick([0x0c, 0x0c, 0x0c, 0x08, r.pick([0x1c, 0x2c, 0x3c]), r.int(0, 255)]);
+  const g = u.vxlanGpe(r.int(0, 0xffffff), { flags, nextProtocol });
+  if (inner === "eth") return randomL3(r, g.eth({ dst: "02:aa:00:00:00:01", src: "02:aa:00:00:00:02" }), 1);
+  if (inner === "nsh" || inner === "unknown") return g.payload(r.int(0, 40));
+  return randomL3(r, g, 1);
 }
 
 export interface FrameAim {

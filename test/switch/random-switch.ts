@@ -133,10 +133,13 @@ function randomL3(r: Rng, b: FrameBuilder, depth: number): FrameBuilder {
     if (t === 2) return randomL3(r, u.gtpu(r.int(0, 0xffffffff)), 1);
     if (t === 3) return randomL3(r, u.mpls([r.int(16, 1000)]), 1);
     if (t === 4) {
-      // VXLAN-GPE with any flags (version, P clear) and Next Protocol (NSH and unknown ones too).
+      // VXLAN-GPE with any flags (version, P clear) and Next Protocol (NSH and unknown ones too),
+      // mostly on 4790 (the random port above rarely is), sometimes a header cut short.
+      const gu = r.bool(0.75) ? x.udp({ sport, dport: 4790 }) : u;
+      if (r.bool(0.1)) return gu.payload(r.int(0, 7));
       const nextProtocol = r.pick([1, 2, 3, 4, r.int(0, 255)]);
       const flags = r.pick([0x0c, 0x08, 0x04, 0x1c, 0x0d, r.int(0, 255)]);
-      const g = u.vxlanGpe(r.int(0, 0xffffff), { flags, nextProtocol });
+      const g = gu.vxlanGpe(r.int(0, 0xffffff), { flags, nextProtocol });
       return randomL3(r, nextProtocol === 3 ? g.eth({}) : g, 1);
     }
     return u.payload(r.int(0, 40));
@@ -234,7 +237,7 @@ export function unicastIpv4(r: Rng, b: FrameBuilder): Uint8Array {
     mf: r.bool(0.03),
     options: r.bool(0.03) ? [1, 1, 1, 1] : undefined,
   });
-  const ports = { sport: r.int(0, 65535), dport: r.pick([80, 443, 4789, r.int(0, 65535)]) };
+  const ports = { sport: r.int(0, 65535), dport: r.pick([80, 443, 4789, 4790, r.int(0, 65535)]) };
   let f = (r.bool(0.6) ? ip.tcp(ports) : ip.udp(ports))
     .payload(r.int(0, r.bool(0.1) ? 1600 : r.bool(0.5) ? 200 : 40))
     .build();
