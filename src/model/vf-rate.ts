@@ -37,9 +37,36 @@ export function programmedMbps(
   linkMbps: number,
 ): number {
   if (g.kind === "credits") return Math.max(1, Math.floor(askedMbps / g.creditMbps)) * g.creditMbps;
+  if (g.kind === "mantissa-exponent") return rlProfileMbps(g, askedMbps);
   const one = 2 ** g.fractionBits;
   const factor = Math.floor((linkMbps * one) / askedMbps);
   return (linkMbps * one) / factor;
+}
+
+type MantissaExponent = Extract<
+  NonNullable<NicProfile["vfTxShaper"]>["granularity"],
+  { kind: "mantissa-exponent" }
+>;
+
+/**
+ * ice_sched_bw_to_rl_profile (Linux ice_sched.c) in integer arithmetic: the rate in Kb/s (ice_set_vf_bw
+ * passes max_tx_rate * 1000) as bytes/s; for each exponent e the tick rate clock / (divider x 2^e)
+ * and the mantissa bytes/s / tick, rounded to nearest (round_up_64bit over ICE_RL_PROF_MULTIPLIER);
+ * the first mantissa above `mantissaAbove` is programmed, and the limiter runs at mantissa x tick.
+ */
+function rlProfileMbps(g: MantissaExponent, askedMbps: number): number {
+  const kbps = Math.min(g.maxKbps, Math.max(g.minKbps, Math.round(askedMbps * 1000)));
+  const bytesPerSec = BigInt(Math.floor((kbps * 1000) / 8));
+  const MULT = 10000n; // ICE_RL_PROF_MULTIPLIER: four decimals of the mantissa
+  for (let e = 0n; e < 64n; e++) {
+    const tick = BigInt(g.clockHz) / (BigInt(g.tickDivider) << e);
+    if (tick <= 0n) continue;
+    const mv = ((bytesPerSec * MULT) / tick + MULT / 2n) / MULT;
+    if (mv > BigInt(g.mantissaAbove)) return (Number(mv * tick) * 8) / 1e6;
+  }
+  // No exponent gives the mantissa its precision (a rate below one tick): the driver refuses it
+  // (ENOENT); the control plane never gets here with a whole Mb/s.
+  return askedMbps;
 }
 
 /** The shaping of a VF limited to `askedMbps` on this NIC, or null: no limit (0) or a NIC
@@ -79,23 +106,32 @@ export function vfTxShaperConstants(profile: NicProfile): Record<VfTxShaperName,
   const counted = countedBytes(s.counts.value);
   return {
     vf_tx_granularity:
-      g.kind === "credits"
+      g.kind === "mantissa-exponent"
         ? {
-            value: g.creditMbps,
-            unit: "Mbit/s per credit",
-            range: [g.creditMbps, g.creditMbps],
+            value: g.mantissaAbove,
+            unit: "mantissa floor",
+            range: [g.mantissaAbove, g.mantissaAbove],
             tag: g.tag,
             source: g.source,
-            use: "ip link's max_tx_rate becomes this many whole credits (rounded down, at least one): the rate the limiter runs at.",
+            use: `ip link's max_tx_rate (in Kb/s, ${g.minKbps}..${g.maxKbps}) becomes a mantissa above this times a tick rate of ${g.clockHz} Hz / (${g.tickDivider} x 2^e) bytes/s, rounded to the nearest mantissa: the rate the limiter runs at, within 1/${2 * g.mantissaAbove} of the rate asked.`,
           }
-        : {
-            value: g.fractionBits,
-            unit: "fraction bits",
-            range: [g.fractionBits, g.fractionBits],
-            tag: g.tag,
-            source: g.source,
-            use: "ip link's max_tx_rate becomes the factor link speed / rate in fixed point with this many fractional bits, truncated: the rate the limiter runs at.",
-          },
+        : g.kind === "credits"
+          ? {
+              value: g.creditMbps,
+              unit: "Mbit/s per credit",
+              range: [g.creditMbps, g.creditMbps],
+              tag: g.tag,
+              source: g.source,
+              use: "ip link's max_tx_rate becomes this many whole credits (rounded down, at least one): the rate the limiter runs at.",
+            }
+          : {
+              value: g.fractionBits,
+              unit: "fraction bits",
+              range: [g.fractionBits, g.fractionBits],
+              tag: g.tag,
+              source: g.source,
+              use: "ip link's max_tx_rate becomes the factor link speed / rate in fixed point with this many fractional bits, truncated: the rate the limiter runs at.",
+            },
     vf_tx_counted_bytes: {
       value: counted,
       unit: "bytes/frame",

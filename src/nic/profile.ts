@@ -237,6 +237,25 @@ export const NicProfileSchema = z
               source: Source,
             })
             .strict(),
+          /** A rate-limiter profile in floating point (ice: ice_sched_bw_to_rl_profile): the rate
+           *  (in Kb/s, within [minKbps, maxKbps]) becomes mantissa x (clockHz / (tickDivider x
+           *  2^e)) bytes/s, e the first exponent whose rounded mantissa exceeds mantissaAbove. */
+          z
+            .object({
+              kind: z.literal("mantissa-exponent"),
+              clockHz: z.number().int().positive(),
+              tickDivider: z.number().int().positive(),
+              mantissaAbove: z.number().int().positive(),
+              minKbps: z.number().int().positive(),
+              maxKbps: z.number().int().positive(),
+              tag: Tag,
+              source: Source,
+            })
+            .strict()
+            .refine((g) => g.minKbps <= g.maxKbps, {
+              message: "minKbps must not exceed maxKbps",
+              path: ["minKbps"],
+            }),
         ]),
         /** What a frame costs the limiter: its bytes on the wire with preamble and inter-frame
          *  gap (layer1: frame + FCS + 20 B), or the frame with its FCS alone (frame). */

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { vfTxShaping } from "../../src/model/vf-rate.ts";
 import { getProfile, Host, validateHostSpec } from "../../src/nic/index.ts";
 import { parseNicProfile } from "../../src/nic/profile.ts";
 import { setupHost } from "../../src/paths/setup.ts";
@@ -136,6 +137,85 @@ describe("ice's min_tx_rate (Linux ice_set_vf_bw)", () => {
     expect((await set("0", "60000")).code).toBe(0);
     expect((await set("0", "60001")).code).toBe(2);
   });
+});
+
+describe("ice's VF transmit limit (Linux ice_set_vf_bw -> ice_sched_bw_to_rl_profile)", () => {
+  const text = readFileSync(new URL("../../src/nic/profiles/ice.json", import.meta.url), "utf8");
+
+  it("programs max_tx_rate as the rate-limiter profile's mantissa x tick: 1000 Mbit/s runs at 997.48792", () => {
+    // By hand from ice_sched.c: 1000 Mb/s = 1,000,000 Kb/s = 125,000,000 B/s. Tick rates
+    // 446428571 / (32 x 2^e): e = 3 gives 1,743,861 B/s and a mantissa of round(71.68) = 72, not
+    // above 128; e = 4 gives 871,930 B/s and round(143.36) = 143, the first above 128.
+    const expected = (143 * 871930 * 8) / 1e6;
+    const s = vfTxShaping(getProfile("ice")!, 1000);
+    expect(s?.programmedMbps).toBeCloseTo(expected, 9);
+    expect(s).toMatchObject({ askedMbps: 1000, burstBytes: 15 * 1024, counts: "layer1" });
+    // Every whole-Mb/s limit up to the link lands within half a mantissa step (1/258) of itself.
+    for (const r of [1, 7, 50, 333, 25000, 100000]) {
+      const got = vfTxShaping(getProfile("ice")!, r)?.programmedMbps ?? 0;
+      expect(Math.abs(got - r) / r).toBeLessThan(1 / 258);
+    }
+  });
+
+  it("a mantissa-exponent granularity whose minKbps exceeds maxKbps is refused at the figure", () => {
+    const bad = text.replace('"minKbps": 500', '"minKbps": 200000000');
+    const line = bad.split("\n").findIndex((l) => l.includes('"minKbps": 200000000')) + 1;
+    expect(() => parseNicProfile(bad, "ice.json")).toThrow(
+      new RegExp(
+        `ice\\.json:${line}:\\d+: \\$\\.vfTxShaper\\.granularity\\.minKbps: minKbps must not exceed maxKbps`,
+      ),
+    );
+  });
+
+  it("max_tx_rate above the 100 Gb/s link is refused with ice_set_max_bw_limit's words; the new minimum stays", async () => {
+    expect((await cli(["reset", "--host", HOST])).code).toBe(0);
+    expect((await cli(["sysfs", "write", "/sys/class/net/ice0/device/sriov_numvfs", "2"])).code).toBe(0);
+    const set = (...a: string[]) => cli(["ip", "link", "set", "ice0", "vf", ...a]);
+    expect((await set("1", "max_tx_rate", "100000")).code).toBe(0);
+    const r = await set("1", "min_tx_rate", "10", "max_tx_rate", "100001");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("RTNETLINK answers: Invalid argument");
+    const log = (await cli(["dmesg"])).out;
+    expect(log).toContain(
+      "ice 0000:01:00.0: invalid max Tx rate 100001000 Kbps specified for ICE_VSI_VF 3 is greater than current link speed 100000000 Kbps",
+    );
+    expect(log).toContain("ice 0000:01:00.0: Unable to set max-tx-rate for VF 1");
+    // ice_set_vf_bw applied min_tx_rate before the maximum failed; the old maximum is kept.
+    expect((await cli(["ip", "link", "show", "ice0"])).out).toMatch(
+      /vf 1 .*max_tx_rate 100000Mbps, min_tx_rate 10Mbps/,
+    );
+    // A maximum below the minimum never reaches the driver: ip refuses it (and rtnl_set_vf_rate would).
+    expect(await set("0", "min_tx_rate", "600", "max_tx_rate", "500")).toMatchObject({
+      code: 1,
+      err: "Invalid min_tx_rate 600 - must be <= max_tx_rate 500\n",
+    });
+  });
+
+  it("a VF limited to 1000 Mbit/s delivers no more than the programmed rate (paths --host, 1518 B)", async () => {
+    expect((await cli(["reset", "--host", HOST])).code).toBe(0);
+    expect((await cli(["sysfs", "write", "/sys/class/net/ice0/device/sriov_numvfs", "2"])).code).toBe(0);
+    expect((await cli(["ip", "link", "set", "ice0", "vf", "0", "max_tx_rate", "1000"])).code).toBe(0);
+    const r = await cli([
+      ...["paths", "--host", "--path", "jail-vf", "--direction", "tx", "--size", "1518"],
+      ...["--workers", "1", "--precision", "0.1", "--json"],
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    const p = j.paths[0];
+    // The limiter counts Layer 1 bytes: the 1514 B in the ring + FCS 4 + preamble and gap 20.
+    const programmed = (143 * 871930 * 8) / 1e6;
+    const limitPps = (programmed * 1e6) / (1538 * 8); // 81,070 frames/s
+    const step = 0.001 * p.line_rate_mpps * 1e6; // one search step: 0.1 % of 100 GbE's 8.13 Mpps
+    expect(p.ndr_mpps * 1e6).toBeLessThanOrEqual(limitPps);
+    expect(p.ndr_mpps * 1e6).toBeGreaterThanOrEqual(limitPps - step);
+    expect(p.bottleneck).toBe("vf0-max-tx-rate");
+    expect(j.configuration.paths[0].vf.max_tx_rate).toMatchObject({
+      asked_mbps: 1000,
+      burst_bytes: 15360,
+      burst_tag: "derived",
+    });
+    expect(j.configuration.paths[0].vf.max_tx_rate.programmed_mbps).toBeCloseTo(programmed, 6);
+  }, 120_000);
 });
 
 describe("pf.iovModel: a driver that behaves as a modelled one needs no code", () => {

@@ -145,6 +145,17 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
     return "EINVAL";
   }
   if (nd.facts.linkSpeedMbps > 0 && max > nd.facts.linkSpeedMbps) {
+    if (nd.facts.pfDriver === "ice") {
+      // ice_set_vf_bw sets min_tx_rate before ice_set_max_bw_limit refuses the max (in Kb/s,
+      // against ice_get_link_speed_kbps), so a new minimum stays applied.
+      if (nd.facts.minTxRate === true) mutableConfig(state, nd, vf).minTxRate = min;
+      const link = nd.facts.linkSpeedMbps;
+      pfDriverLog(state, nd, [
+        `invalid max Tx rate ${max * 1000} Kbps specified for ICE_VSI_VF ${iceVfVsiIdx(vf)} is greater than current link speed ${link * 1000} Kbps`,
+        `Unable to set max-tx-rate for VF ${vf}`,
+      ]);
+      return "EINVAL";
+    }
     // i40e_set_bw_limit (i40e_main.c, called by i40e_ndo_set_vf_bw) names the VF's VSI by its
     // switch element ID; ixgbe and igb refuse silently.
     if (nd.facts.pfDriver === "i40e")
@@ -180,6 +191,14 @@ function invalidVf(state: HostState, nd: Netdev, vf: number): LinuxErrno {
  */
 function i40eVfVsiSeid(vf: number): number {
   return 400 + vf;
+}
+
+/** The index (vsi->idx, its slot in pf->vsi[]) ice's messages name a VF's VSI by: ice_vsi_alloc
+ *  takes the next free slot, after the PF's main VSI (0) and the flow director's control VSI (1,
+ *  ice_init_fdir when ICE_FLAG_FD_ENA); VF n's then 2 + n (assumption: VFs made in order, no
+ *  other VSIs such as channels or switchdev representors). */
+function iceVfVsiIdx(vf: number): number {
+  return 2 + vf;
 }
 
 /**
