@@ -11,7 +11,13 @@ function link() {
   const q = new EventQueue();
   const up = new Resource("pcie-up", "pcie");
   const down = new Resource("pcie-down", "pcie");
-  const ctx = { q, built: {} } as unknown as SimContext;
+  // The default NIC's PF driven by a FreeBSD host (the write-back policy PcieLink prices).
+  const ctx = {
+    q,
+    built: {},
+    path: { nic: { pool: "pf", assigned: false } },
+    costs: { os: { host: "freebsd", guest: "freebsd" } },
+  } as unknown as SimContext;
   return { q, up, down, pcie: new PcieLink(ctx, up, down) };
 }
 
