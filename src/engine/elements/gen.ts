@@ -186,7 +186,7 @@ export const gen: ElementKind = {
         if (heldBack) setU64(ctx, c + P.G_NEXT_PS, Math.max(u64(ctx, c + P.G_NEXT_PS), t * 1000));
         heldBack = false;
       }
-      const until = Math.min(t + Q, sendsUntilNs);
+      let until = Math.min(t + Q, sendsUntilNs);
       setU64(ctx, c + P.G_UNTIL_NS, until);
       // A sender on a CPU behind its slots (its queue was full: its stack held it back) makes
       // the frames it owes when it gets to them, once its core has done the work already given
@@ -206,7 +206,20 @@ export const gen: ElementKind = {
       const cut0 = onWire ? 0 : cutShort();
       // A sending thread builds each frame when its slot comes: its work starts at the first slot.
       const firstSlot = u64(ctx, c + P.G_NEXT_PS) / 1000;
-      const n = burst(until, budget);
+      let n: number;
+      if (onWire) {
+        // The write-back window opens when its first frame is in (its last bit: the NIC has
+        // nothing to write back before), as the steering wire and the echo peer open theirs,
+        // not when that frame's first bit starts, which hid its serialization in the window's
+        // timer (a 98 B frame at 1 GbE: 944 of the 1,000 ns). So the first frame is made
+        // alone, up to the end of the offer, and the window closes nic_window_ns after it.
+        setU64(ctx, c + P.G_UNTIL_NS, sendsUntilNs);
+        n = burst(sendsUntilNs, 1);
+        // (A frame made after its arrival, held back by a full ring or no buffers, opens it now.)
+        if (n > 0) until = Math.min(Math.max(u64(ctx, c + P.G_LAST_NS), t) + Q, sendsUntilNs);
+        setU64(ctx, c + P.G_UNTIL_NS, until);
+        if (n > 0 && budget > 1) n += burst(until, budget - 1);
+      } else n = burst(until, budget);
       if (!onWire && (behind || cutShort() > cut0)) openPushed(t, cutShort() > cut0);
       // The device's queue was full: the frames due in this window are built, handed over and
       // dropped (constant gaps; Poisson arrivals use the mean gap for them).
