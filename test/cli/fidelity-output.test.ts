@@ -75,6 +75,34 @@ describe("iovsim fidelity: machine-readable output", () => {
     expect(readFileSync(join(tmp, "plain.html"), "utf8")).not.toContain('id="sensitivity"');
   }, 120_000);
 
+  it("--case takes a list (comma-separated, repeatable, as paths --path); --json and --sensitivity follow it", async () => {
+    const both = ["talk-ping-jail", "ordering-2.3"];
+    const r = await cli(["fidelity", "--case", both.join(","), "--sensitivity", "--json"]);
+    const j = fidelityJsonSchema.parse(JSON.parse(r.out));
+    expect(j.cases.map((c) => c.name)).toEqual(both);
+    expect(j.total).toBe(2);
+    expect(new Set((j.sensitivity ?? []).map((s) => s.case))).toEqual(new Set(both));
+    const repeated = await cli(["fidelity", "--case", both[0], "--case", both[1], "--json"]);
+    expect(fidelityJsonSchema.parse(JSON.parse(repeated.out)).cases.map((c) => c.name)).toEqual(both);
+    expect(repeated.code).toBe(r.code);
+  }, 120_000);
+
+  it("--case: an unknown or empty name is refused naming it and listing the cases; a case given twice too", async () => {
+    const listing = /\(cases: talk-ping-vm-vf, talk-ping-jail, .*ordering-2\.3\)\n$/;
+    const u = await cli(["fidelity", "--case", "talk-ping-jail,no-such-case"]);
+    expect(u.code).toBe(1);
+    expect(u.out).toBe("");
+    expect(u.err).toMatch(/^iovsim: --case: unknown case 'no-such-case' /);
+    expect(u.err).toMatch(listing);
+    const e = await cli(["fidelity", "--case", "talk-ping-jail,", "--csv"]);
+    expect(e.code).toBe(1);
+    expect(e.err).toMatch(/^iovsim: --case: empty case name /);
+    expect(e.err).toMatch(listing);
+    const d = await cli(["fidelity", "--case", "ordering-2.3", "--case", "ordering-2.3"]);
+    expect(d.code).toBe(1);
+    expect(d.err).toMatch(/--case: 'ordering-2\.3' is given twice/);
+  });
+
   it("refuses --json with --csv, and --csv with --sensitivity", async () => {
     const a = await cli(["fidelity", "--json", "--csv"]);
     expect(a.code).toBe(1);

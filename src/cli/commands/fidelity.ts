@@ -1,4 +1,4 @@
-// `iovsim fidelity [--json | --csv] [--html FILE] [--case NAME] [--sensitivity]`: published
+// `iovsim fidelity [--json | --csv] [--html FILE] [--case LIST]... [--sensitivity]`: published
 // results reproduced by full simulations on the engine (src/fidelity), published vs simulated,
 // error, pass/fail.
 
@@ -11,11 +11,12 @@ import { htmlOutputFile } from "../../output-file.ts";
 import { buildFidelityJson, fidelityCsv, fidelityReportRows } from "../../report/fidelity-json.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine, outputFormat } from "../../report/output-format.ts";
+import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl } from "../registry.ts";
 import { toolVersion } from "../version.ts";
 import { statusLine } from "./progress.ts";
 
-const HELP = `usage: iovsim fidelity [--json | --csv] [--html FILE] [--case NAME] [--sensitivity]
+const HELP = `usage: iovsim fidelity [--json | --csv] [--html FILE] [--case LIST]... [--sensitivity]
 
 Runs, as full simulations on the virtual-time engine, the scenarios behind published results
 and prints published vs simulated, the error and pass/fail against each result's tolerance,
@@ -29,9 +30,10 @@ options:
                   --json and the table)
   --html FILE     also write one self-contained HTML report with the fidelity table and,
                   with --sensitivity, its findings (no network; docs/reports.md)
-  --case NAME     run one case: ${CASES.slice(0, 4)
-    .map((c) => c.name)
-    .join(", ")},
+  --case LIST     run these cases only, comma-separated (repeatable; default: every case), of:
+                  ${CASES.slice(0, 4)
+                    .map((c) => c.name)
+                    .join(", ")},
                   ${CASES.slice(4, 7)
                     .map((c) => c.name)
                     .join(", ")},
@@ -54,7 +56,7 @@ const OPTIONS: OptionDecl[] = [
   { flags: "--json", description: "iovsim.fidelity/1 on stdout" },
   { flags: "--csv", description: "one row per case on stdout" },
   { flags: "--html <file>", description: "a self-contained HTML report" },
-  { flags: "--case <name>", description: "run one case" },
+  { flags: "--case <list>", description: "run these cases only", repeatable: true },
   { flags: "--sensitivity", description: "each constant at both ends of its range" },
   // Declared only to refuse it with the reason (an unknown option would not say why).
   { flags: "--profile <p>", description: "refused: each case runs its publication's profile" },
@@ -69,7 +71,7 @@ export function parseFidelityOptions(opts: Record<string, unknown>) {
     json: opts.json === true,
     csv: opts.csv === true,
     sensitivity: opts.sensitivity === true,
-    caseName: opts.case as string | undefined,
+    caseNames: parseCaseNames(opts.case as string[] | undefined),
     html: htmlOutputFile(opts.html as string | undefined),
   };
   if (opts.profile !== undefined)
@@ -83,13 +85,26 @@ export function parseFidelityOptions(opts: Record<string, unknown>) {
       "E_USAGE",
       "fidelity: --csv has one row per case; the --sensitivity findings are in --json or the table",
     );
-  const cases = selectCases(o.caseName);
-  if (cases.length === 0)
-    throw new UserError(
-      "E_USAGE",
-      `--case: unknown case '${o.caseName}' (cases: ${CASES.map((c) => c.name).join(", ")})`,
-    );
+  const cases = o.caseNames === undefined ? selectCases() : o.caseNames.flatMap((n) => selectCases(n));
   return { o, format, cases };
+}
+
+/**
+ * `--case a,b` (repeatable, as paths --path): names checked in the order given, an empty or
+ * unknown one refused naming it and listing the cases, one given twice refused. Absent: every
+ * case (undefined).
+ */
+export function parseCaseNames(given: readonly string[] | undefined): string[] | undefined {
+  if (given === undefined) return undefined;
+  const listed = CASES.map((c) => c.name).join(", ");
+  const names = given.flatMap((s) => s.split(","));
+  for (const n of names) {
+    if (n.trim() === "") throw new UserError("E_USAGE", `--case: empty case name (cases: ${listed})`);
+    if (selectCases(n).length === 0)
+      throw new UserError("E_USAGE", `--case: unknown case '${n}' (cases: ${listed})`);
+  }
+  refuseRepeatedItems("--case", names);
+  return names;
 }
 
 export const command = defineCommand({
