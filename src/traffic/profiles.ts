@@ -179,11 +179,13 @@ export function buildTemplates(p: TrafficProfile): TemplateSet {
       throw new UserError("E_TRAFFIC", `frame size ${s} is outside 64..1518`);
   }
   const templates = mix.map(([s]) => buildTemplate(p, s));
+  // Unencapsulated, it is the L4 header that needs the room (TCP's 20 bytes): named, not "none".
+  const held = p.encap === "none" ? p.l4 : p.encap;
   const notes = templates
     .filter((t) => t.size !== t.requested + tagBytes(p))
     .map(
       (t) =>
-        `${t.requested}-byte frames raised to ${t.size - tagBytes(p)} bytes to hold the ${p.encap} headers and the stamp`,
+        `${t.requested}-byte frames raised to ${t.size - tagBytes(p)} bytes to hold the ${held} headers and the stamp`,
     );
   // Interleave the mix (7:4:1 -> 0,1,0,1,...) so that short windows see every size.
   const sequence: number[] = [];

@@ -58,6 +58,15 @@ describe("paths options (issue 9 item 7)", () => {
     expect(o.notes.join("\n")).toMatch(/64-byte frames raised to \d+ bytes to hold the vxlan headers/);
   });
 
+  it("unencapsulated, a size raised for TCP's header names tcp (not 'none'), with 74 = 14 + 20 + 20 + 16 + 4", () => {
+    const o = parse(["--path", "native", "--size", "64", "--proto", "tcp"]);
+    expect(o.cases[0].frameBytes).toBe(74);
+    expect(o.notes).toContain("64-byte frames raised to 74 bytes to hold the tcp headers and the stamp");
+    expect(parse(["--path", "native", "--size", "64", "--proto", "udp"]).notes.join("\n")).not.toMatch(
+      /raised/,
+    );
+  });
+
   it("--count sets frames per trial and --trial-ms cannot cut it short (they are exclusive)", () => {
     const o = parse(["--path", "native", "--size", "64", "--count", "100000000"]);
     expect(o.trial.count).toBe(100_000_000);
