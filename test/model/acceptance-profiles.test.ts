@@ -657,8 +657,9 @@ describe("fidelity: options, exit status, schema", () => {
   it.each([
     [["--profile", "bhyve"], /fidelity: --profile: .*each case runs the profile/],
     [["--case", "nope"], /--case: unknown case 'nope' \(cases: talk-ping-vm-vf/],
-    [["--case", "talk-ping-jail", "--case", "eli-exits"], /option '--case' given twice/],
-    [["--case", "talk-ping-jail,eli-exits"], /unknown case 'talk-ping-jail,eli-exits'/],
+    // --case takes a list (comma-separated, repeatable): a bad name in it is refused, naming it.
+    [["--case", "talk-ping-jail,nope"], /--case: unknown case 'nope' \(cases: talk-ping-vm-vf/],
+    [["--case", "talk-ping-jail", "--case", "talk-ping-jail"], /--case: 'talk-ping-jail' is given twice/],
     [["--case"], /option '--case' needs a value/],
     [["--csv", "--sensitivity"], /--csv has one row per case/],
     [["--json", "--csv"], /--json and --csv are exclusive/],
@@ -678,6 +679,12 @@ describe("fidelity: options, exit status, schema", () => {
       /^fidelity: --profile: each case runs the profile/,
     );
     await expect(checkPointArgs(["fidelity", "--case", "talk-ping-jail", "--json"])).resolves.toBeUndefined();
+    await expect(
+      checkPointArgs(["fidelity", "--case", "talk-ping-jail,ordering-2.3", "--case", "eli-exits"]),
+    ).resolves.toBeUndefined();
+    await expect(checkPointArgs(["fidelity", "--case", "talk-ping-jail,nope"])).rejects.toThrow(
+      /--case: unknown case 'nope'/,
+    );
   });
 
   it("--case NAME --json: one case, valid iovsim.fidelity/1, exit 0 when it passes", async () => {
