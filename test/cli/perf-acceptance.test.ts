@@ -231,9 +231,10 @@ const REFUSALS: Array<[string[], RegExp]> = [
     /--nic: unknown NIC profile 'nope' \(known: ice, igb, ix, ixl\)/,
   ],
   // fidelity
-  [["fidelity", "--case", ""], /--case: unknown case '' \(cases: /],
+  [["fidelity", "--case", ""], /--case: empty case name \(cases: /],
   [["fidelity", "--case", "nope"], /--case: unknown case 'nope'/],
-  [["fidelity", "--case", "talk-ping-jail", "--case", "eli-exits"], /option '--case' given twice/],
+  [["fidelity", "--case", "eli-exits,nope"], /--case: unknown case 'nope' \(cases: /],
+  [["fidelity", "--case", "eli-exits", "--case", "eli-exits"], /--case: 'eli-exits' is given twice/],
   // sweep
   [
     ["sweep", "plan", sweep("bad-size", "{ path: [native], size: [63, 64] }"), "--no-calibrate"],
