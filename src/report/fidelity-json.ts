@@ -1,4 +1,4 @@
-// `iovsim fidelity --json` (schema iovsim.fidelity/1, docs/fidelity-json.md), its CSV (one row
+// `iovsim fidelity --json` (schema iovsim.fidelity/2, docs/fidelity-json.md), its CSV (one row
 // per case) and the HTML report's fidelity rows. `simulated` figures come from full engine runs
 // in virtual time; `published` ones from the publication named in each case.
 import { z } from "zod";
@@ -6,7 +6,8 @@ import { toCsv } from "./csv.ts";
 import type { FidelityRow } from "./html/types.ts";
 import { toolSchema } from "./paths-json.ts";
 
-export const FIDELITY_SCHEMA = "iovsim.fidelity/1";
+// /2: the `trials` keys are snake_case as in every other document (/1 had trialNs, ndrStepPps).
+export const FIDELITY_SCHEMA = "iovsim.fidelity/2";
 
 const finite = z.number().finite();
 const range = z.tuple([finite, finite]);
@@ -47,8 +48,8 @@ export const fidelityJsonSchema = z.strictObject({
   tool: toolSchema,
   /** Trial settings every case ran with (virtual ns, pps, pings per ping case). */
   trials: z.strictObject({
-    trialNs: z.number().positive(),
-    ndrStepPps: z.number().positive(),
+    trial_ns: z.number().positive(),
+    ndr_step_pps: z.number().positive(),
     pings: z.number().int().positive(),
   }),
   passed: z.number().int().nonnegative(),
@@ -69,7 +70,8 @@ export type FidelityJson = z.infer<typeof fidelityJsonSchema>;
 /** The fidelity run's report (src/fidelity/run.ts FidelityReport), as far as the JSON needs. */
 export interface FidelityReportLike {
   cases: FidelityJson["cases"];
-  trials: FidelityJson["trials"];
+  /** The run's trial settings (src/fidelity/env.ts TrialOptions), written snake_case. */
+  trials: { trialNs: number; ndrStepPps: number; pings: number };
   sensitivity?: Array<z.infer<typeof sensitivitySchema>>;
   notMoved?: Array<{ constants: string[]; reason: string }>;
 }
@@ -78,7 +80,7 @@ export function buildFidelityJson(r: FidelityReportLike, version: string): Fidel
   return {
     schema: FIDELITY_SCHEMA,
     tool: { name: "iovsim", version },
-    trials: { ...r.trials },
+    trials: { trial_ns: r.trials.trialNs, ndr_step_pps: r.trials.ndrStepPps, pings: r.trials.pings },
     passed: r.cases.filter((c) => c.pass).length,
     total: r.cases.length,
     cases: r.cases.map((c) => ({

@@ -1,9 +1,10 @@
-// `iovsim fidelity --json / --csv / --html` (schema iovsim.fidelity/1, docs/fidelity-json.md):
+// `iovsim fidelity --json / --csv / --html` (schema iovsim.fidelity/2, docs/fidelity-json.md):
 // a real case run on the engine, validated against the zod schema; the CSV has one row per case.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_TRIALS } from "../../src/fidelity/env.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { FIDELITY_CSV_HEADER, fidelityJsonSchema } from "../../src/report/fidelity-json.ts";
 import { iovsim } from "../helpers/cli.ts";
@@ -12,13 +13,23 @@ const tmp = mkdtempSync(join(tmpdir(), "iovsim-fidelity-out-"));
 
 const cli = (argv: string[]) => iovsim(argv);
 
+/** Every object key of a JSON document, except the keys of `ranges` (profile names). */
+function fieldNames(v: unknown, parent = ""): string[] {
+  if (Array.isArray(v)) return v.flatMap((x) => fieldNames(x, parent));
+  if (v === null || typeof v !== "object") return [];
+  return Object.entries(v).flatMap(([k, x]) => [
+    ...(parent === "ranges" ? [] : [k]),
+    ...fieldNames(x, parent === "ranges" ? "" : k),
+  ]);
+}
+
 describe("iovsim fidelity: machine-readable output", () => {
-  it("--json validates against iovsim.fidelity/1; --csv has its case; --html its table", async () => {
+  it("--json validates against iovsim.fidelity/2; --csv has its case; --html its table", async () => {
     const html = join(tmp, "fidelity.html");
     const r = await cli(["fidelity", "--case", "talk-ping-jail", "--json", "--html", html]);
     expect(r.err).toBe(`iovsim: wrote ${html}\n`);
     const j = fidelityJsonSchema.parse(JSON.parse(r.out));
-    expect(j.schema).toBe("iovsim.fidelity/1");
+    expect(j.schema).toBe("iovsim.fidelity/2");
     expect(j.cases.map((c) => c.name)).toEqual(["talk-ping-jail"]);
     expect(j.total).toBe(1);
     expect(j.passed).toBe(j.cases.filter((c) => c.pass).length);
@@ -82,6 +93,14 @@ describe("iovsim fidelity: machine-readable output", () => {
     expect(j.cases.map((c) => c.name)).toEqual(both);
     expect(j.total).toBe(2);
     expect(new Set((j.sensitivity ?? []).map((s) => s.case))).toEqual(new Set(both));
+    // iovsim.fidelity/2: every field name snake_case, as the other documents (/1's trials had
+    // trialNs, ndrStepPps); the keys of `ranges` are profile names, not fields.
+    expect(j.trials).toEqual({
+      trial_ns: DEFAULT_TRIALS.trialNs,
+      ndr_step_pps: DEFAULT_TRIALS.ndrStepPps,
+      pings: DEFAULT_TRIALS.pings,
+    });
+    expect(fieldNames(JSON.parse(r.out)).filter((k) => !/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(k))).toEqual([]);
     const repeated = await cli(["fidelity", "--case", both[0], "--case", both[1], "--json"]);
     expect(fidelityJsonSchema.parse(JSON.parse(repeated.out)).cases.map((c) => c.name)).toEqual(both);
     expect(repeated.code).toBe(r.code);

@@ -687,7 +687,7 @@ describe("fidelity: options, exit status, schema", () => {
     );
   });
 
-  it("--case NAME --json: one case, valid iovsim.fidelity/1, exit 0 when it passes", async () => {
+  it("--case NAME --json: one case, valid iovsim.fidelity/2, exit 0 when it passes", async () => {
     const r = await iovsim(["fidelity", "--case", "talk-ping-jail", "--json"]);
     expect(r.code).toBe(0);
     const j = fidelityJsonSchema.parse(JSON.parse(r.out));

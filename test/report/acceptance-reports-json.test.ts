@@ -56,8 +56,7 @@ function jsonText(name: RunName, again = false): Promise<string> {
 
 // A number's unit is named by its key or its parent's (latency_us.p50), or it is a count, a
 // ratio or an index whose name says so, or a unit field stands beside it.
-const UNIT =
-  /(_mpps|_gbps|_pps|Pps|_us|_ms|_ns|Ns|_s|_bytes|_percent|_ratio|_of_ndr|_of_line_rate|_per_s|_factor)$/;
+const UNIT = /(_mpps|_gbps|_pps|_us|_ms|_ns|_s|_bytes|_percent|_ratio|_of_ndr|_of_line_rate|_per_s|_factor)$/;
 const COUNT =
   /^(frames|events|simulations|workers|seed|index|count|trials|transmitted|received|sent|delivered|waits|in_flight|copies|seq|vfs|vf_count|pings|passed|total|queues|cores|flows|reordered|split_pairs|offered|dropped|to_wire|wire_out|skipped_non_ethernet|snaplen_cut|per_queue|per_core_frames|per_queue_delivered|window|queue|records|filtered|to_consumer|consumer_lost|entries|matched_flows|fallback_flows|dropped_flows|frames_per_run|frames_per_trial|size|frame_bytes)$|_(packets|bytes|events|descriptors|dropped|errors|filtered|no_desc|no_pool|no_destination|spoofed|broadcast|multicast|unicast|oversize)$|^r[ou]c$/;
 // Shares of 1: a resource's busy time, Jain's index, a relative error, the PDR loss limit.

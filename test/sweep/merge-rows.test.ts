@@ -138,7 +138,7 @@ describe("sweep merge rows", () => {
           coords: { case: "d33731-vnet-jail" },
           seed: 1,
           result: {
-            schema: "iovsim.fidelity/1",
+            schema: "iovsim.fidelity/2",
             passed: 0,
             total: 1,
             cases: [

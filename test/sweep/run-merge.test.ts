@@ -185,7 +185,7 @@ axes: { case: [talk-ping-jail, eli-exits] }
     const dir = await tmp();
     const execute: PointExecutor = async (args) =>
       args.includes("eli-exits")
-        ? { exitCode: 1, stdout: JSON.stringify({ schema: "iovsim.fidelity/1", passed: 0 }), stderr: "" }
+        ? { exitCode: 1, stdout: JSON.stringify({ schema: "iovsim.fidelity/2", passed: 0 }), stderr: "" }
         : { exitCode: 1, stdout: "", stderr: "iovsim: fidelity: something the user did\n" };
     const sum = await runShard({
       plan: fplan,

@@ -24,7 +24,7 @@ with the profile, the scenario and why it matches the publication. docs/model.md
 cases and what the model does not capture.
 
 options:
-  --json          one JSON document instead of the table (schema iovsim.fidelity/1,
+  --json          one JSON document instead of the table (schema iovsim.fidelity/2,
                   docs/fidelity-json.md)
   --csv           one row per case instead of the table (the sensitivity findings are in
                   --json and the table)
@@ -53,7 +53,7 @@ Exit status 0 when every case passes, 1 when one fails (the table says which).
 `;
 
 const OPTIONS: OptionDecl[] = [
-  { flags: "--json", description: "iovsim.fidelity/1 on stdout" },
+  { flags: "--json", description: "iovsim.fidelity/2 on stdout" },
   { flags: "--csv", description: "one row per case on stdout" },
   { flags: "--html <file>", description: "a self-contained HTML report" },
   { flags: "--case <list>", description: "run these cases only", repeatable: true },
