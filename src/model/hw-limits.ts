@@ -3,7 +3,8 @@
 // capability line pciconf prints, `packetBuffer`) rather than from a cost profile. A figure the NIC profile lacks
 // is an assumption with a range. The engine prices with `HwLimits` (switch pipeline per packet
 // and per byte, PCIe per direction with TLP overhead, descriptor fetch and write-back, doorbells,
-// the receive packet buffer whose overflow drops);
+// the receive packet buffer whose overflow drops); the descriptors' sizes are the driver's, from
+// the profile's `writeBack` (a WriteBackPolicy), not a limit of the NIC;
 // `iovsim model show --nic ID` prints the entries.
 import type { NicProfile } from "../nic/profile.ts";
 import type { TxQueueFn, TxQueueOs } from "../nic/tx-queue.ts";
@@ -18,7 +19,6 @@ export const HW_NAMES = [
   "pcie_mrrs",
   "pcie_rcb",
   "pcie_tlp_bytes",
-  "pcie_desc_bytes",
   "pcie_doorbell_bytes",
   "rx_buffer_bytes",
 ] as const;
@@ -168,14 +168,6 @@ export function hwLimits(p: NicProfile): HwLimits {
       `${PCIE_BENCH}, §2: 20-30 B of TLP header, sequence number, LCRC and framing per TLP on PCIe 3.0 (the 4-byte-longer header of 64-bit addresses at the top)`,
       "Added to every TLP: payload writes, read requests, completions, write-backs, doorbells.",
     ),
-    pcie_desc_bytes: entry(
-      16,
-      "bytes/descriptor",
-      [16, 32],
-      "assumption",
-      "Intel 82576/82599/X710 datasheets: 16-byte advanced transmit and receive descriptors (the X710 also offers 32-byte receive descriptors, which i40e uses by default); not in the NIC profile",
-      "Bytes per descriptor the NIC fetches (after the driver posted it; in 64 B cache lines) and writes back (when a frame is done; as many per write-back as the NIC profile's writeBack policy says).",
-    ),
     pcie_doorbell_bytes: entry(
       4,
       "bytes",
@@ -236,15 +228,26 @@ function eventBits(h: HwLimits, bytes: number): number {
 export function txWriteBackEvent(h: HwLimits, wb: WriteBackPolicy): { bits: number; packets: number } {
   const t = wb.tx;
   if (t.report === "head") return { bits: eventBits(h, HEAD_WB_BYTES), packets: t.rsEvery };
-  if (t.wthresh > 0) return { bits: eventBits(h, t.wthresh * h.v.pcie_desc_bytes), packets: t.wthresh };
-  return { bits: eventBits(h, h.v.pcie_desc_bytes), packets: t.rsEvery };
+  if (t.wthresh > 0) return { bits: eventBits(h, t.wthresh * t.descBytes), packets: t.wthresh };
+  return { bits: eventBits(h, t.descBytes), packets: t.rsEvery };
 }
 
 /** A receive write-back event: RXDCTL.WTHRESH w > 1 writes w descriptors back at once, 0 or 1
  *  each descriptor as its packet is done. */
 export function rxWriteBackEvent(h: HwLimits, wb: WriteBackPolicy): { bits: number; packets: number } {
   const w = Math.max(1, wb.rx.wthresh);
-  return { bits: eventBits(h, w * h.v.pcie_desc_bytes), packets: w };
+  return { bits: eventBits(h, w * wb.rx.descBytes), packets: w };
+}
+
+/** Descriptor fetch of `n` descriptors of `size` bytes: read requests (up) and completions (down),
+ *  one request per 64 B line, its completion in RCB-sized TLPs; in bits. */
+function descFetchBits(h: HwLimits, n: number, size: number): { up: number; down: number } {
+  const v = h.v;
+  const lines = Math.ceil((n * size) / LINE);
+  return {
+    up: lines * v.pcie_tlp_bytes * 8,
+    down: (n * size + lines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes) * 8,
+  };
 }
 
 /** Bits of the write-back events `n` packets bring about: each event is charged to the packets it
@@ -267,9 +270,8 @@ export function pcieRxUp(
   bytes: number,
 ): { desc: number; frame: number; writeBack: number } {
   const v = h.v;
-  const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
   return {
-    desc: descLines * v.pcie_tlp_bytes * 8,
+    desc: descFetchBits(h, n, wb.rx.descBytes).up,
     frame: tlpCount(bytes / n, v.pcie_mps) * v.pcie_tlp_bytes * 8,
     writeBack: writeBackBits(rxWriteBackEvent(h, wb), n),
   };
@@ -283,11 +285,11 @@ export function pcieRxUp(
  */
 export function pcieRxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: number): PcieBits {
   if (n === 0) return { up: 0, down: 0 };
-  const v = h.v;
   const u = pcieRxUp(h, wb, n, bytes);
-  const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
-  const down = n * v.pcie_desc_bytes + descLines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes;
-  return { up: bytes * 8 + n * u.frame + u.writeBack + u.desc, down: down * 8 };
+  return {
+    up: bytes * 8 + n * u.frame + u.writeBack + u.desc,
+    down: descFetchBits(h, n, wb.rx.descBytes).down,
+  };
 }
 
 /**
@@ -296,11 +298,15 @@ export function pcieRxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: n
  * TLP headers per frame, counted at the burst's mean frame size). PcieLink.txFrames prices the
  * transfer and dates each frame's arrival from this.
  */
-export function pcieTxDown(h: HwLimits, n: number, bytes: number): { desc: number; frame: number } {
+export function pcieTxDown(
+  h: HwLimits,
+  wb: WriteBackPolicy,
+  n: number,
+  bytes: number,
+): { desc: number; frame: number } {
   const v = h.v;
-  const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
   return {
-    desc: (n * v.pcie_desc_bytes + descLines * Math.ceil(LINE / v.pcie_rcb) * v.pcie_tlp_bytes) * 8,
+    desc: descFetchBits(h, n, wb.tx.descBytes).down,
     frame: tlpCount(bytes / n, v.pcie_rcb) * v.pcie_tlp_bytes * 8,
   };
 }
@@ -314,13 +320,11 @@ export function pcieTxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: n
   if (n === 0) return { up: 0, down: 0 };
   const v = h.v;
   const per = bytes / n;
-  const descLines = Math.ceil((n * v.pcie_desc_bytes) / LINE);
   const up =
-    (descLines * v.pcie_tlp_bytes + // descriptor read requests
-      n * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes) * // frame read requests
-      8 +
+    descFetchBits(h, n, wb.tx.descBytes).up + // descriptor read requests
+    n * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes * 8 + // frame read requests
     writeBackBits(txWriteBackEvent(h, wb), n);
-  const d = pcieTxDown(h, n, bytes);
+  const d = pcieTxDown(h, wb, n, bytes);
   return { up, down: d.desc + bytes * 8 + n * d.frame };
 }
 

@@ -5,7 +5,9 @@
 //   queue's TXDCTL.WTHRESH (`wthresh`: 0 writes back each RS descriptor at once; above 0 the NIC
 //   accumulates that many processed descriptors and writes them back in one burst);
 // - receive: RXDCTL.WTHRESH (`wthresh`: 0 or 1 writes back each descriptor, above 1 that many at
-//   once).
+//   once);
+// - both: the size of the descriptors the driver sets the ring up with (`descBytes`, 16 or 32: the
+//   X710 and E810 take either for receive, and i40e, iavf, ixl and ice choose 32).
 // Each with its source. src/model/hw-limits.ts prices a write-back event on PCIe from them;
 // `writeBackProblems` is the one check every loader runs.
 import { z } from "zod";
@@ -31,6 +33,19 @@ const count = (min: number, max: number, what: string) =>
     })
     .strict();
 
+/** A descriptor's size: 16 (legacy and advanced descriptors, every transmit descriptor) or 32 B
+ *  (the X710's and E810's 32-byte receive descriptors: RX queue context DSIZE = 1). */
+export const DESC_SIZES = [16, 32] as const;
+const descBytes = z
+  .object({
+    value: z.number().refine((v) => (DESC_SIZES as readonly number[]).includes(v), {
+      message: "must be 16 or 32 (bytes per descriptor: 16 B legacy/advanced, or 32 B receive descriptors)",
+    }),
+    tag: Tag,
+    source: Source,
+  })
+  .strict();
+
 const TxWriteBackSchema = z
   .object({
     /** "descriptor": the NIC writes the descriptors back (DD set); "head": it writes the ring's
@@ -40,6 +55,8 @@ const TxWriteBackSchema = z
     rsEvery: count(1, NIC_TX_RING_SIZE, `the NIC transmit ring's ${NIC_TX_RING_SIZE} descriptors`),
     /** TXDCTL.WTHRESH: 0 writes back each RS descriptor at once; n > 0 every n descriptors. */
     wthresh: count(0, WTHRESH_MAX, "the 64 descriptors a queue's on-chip cache holds"),
+    /** Bytes per transmit descriptor: what the NIC fetches and, with descriptor write-back, writes back. */
+    descBytes,
   })
   .strict();
 
@@ -47,6 +64,8 @@ const RxWriteBackSchema = z
   .object({
     /** RXDCTL.WTHRESH: 0 or 1 writes back each descriptor, n > 1 every n descriptors. */
     wthresh: count(0, WTHRESH_MAX, "the 64 descriptors a queue's on-chip cache holds"),
+    /** Bytes per receive descriptor: what the NIC fetches and writes back. */
+    descBytes,
   })
   .strict();
 
@@ -66,14 +85,19 @@ export type WriteBackFacts = z.output<typeof WriteBackSchema>;
 
 /** A write-back policy as the PCIe pricing needs it (the values of a WriteBackDriver). */
 export interface WriteBackPolicy {
-  tx: { report: "descriptor" | "head"; rsEvery: number; wthresh: number };
-  rx: { wthresh: number };
+  tx: { report: "descriptor" | "head"; rsEvery: number; wthresh: number; descBytes: number };
+  rx: { wthresh: number; descBytes: number };
 }
 
 export function policyOf(d: WriteBackDriver): WriteBackPolicy {
   return {
-    tx: { report: d.tx.report.value, rsEvery: d.tx.rsEvery.value, wthresh: d.tx.wthresh.value },
-    rx: { wthresh: d.rx.wthresh.value },
+    tx: {
+      report: d.tx.report.value,
+      rsEvery: d.tx.rsEvery.value,
+      wthresh: d.tx.wthresh.value,
+      descBytes: d.tx.descBytes.value,
+    },
+    rx: { wthresh: d.rx.wthresh.value, descBytes: d.rx.descBytes.value },
   };
 }
 

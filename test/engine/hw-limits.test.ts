@@ -82,14 +82,15 @@ describe("hardware limits come from the NIC profile", () => {
 
   it("PCIe traffic: TLP headers per MPS (writes) and per RCB (read completions), descriptors both ways", () => {
     const h = hwLimits(nic("ixl"));
-    // FreeBSD ixl: each receive descriptor written back alone; transmit reported by head write-back.
+    // FreeBSD ixl: each 32 B receive descriptor written back alone; transmit (16 B descriptors)
+    // reported by head write-back.
     const wb = writeBackOf(nic("ixl"), "freebsd", "pf");
     const rx = pcieRxBits(h, wb, 1, 1518);
-    // 6 payload TLPs of <= 256 B, the descriptor's write-back (16 B + header), one descriptor read request.
-    expect(rx.up / 8).toBe(1518 + 6 * 24 + (16 + 24) + 24);
-    expect(rx.down / 8).toBe(16 + 24); // the descriptor's completion
+    // 6 payload TLPs of <= 256 B, the descriptor's write-back (32 B + header), one descriptor read request.
+    expect(rx.up / 8).toBe(1518 + 6 * 24 + (32 + 24) + 24);
+    expect(rx.down / 8).toBe(32 + 24); // the descriptor's completion
     const tx = pcieTxBits(h, wb, 1, 1518);
-    // Frames to transmit come down as 64 B completions: 24 headers.
+    // The 16 B descriptor's completion; frames to transmit come down as 64 B completions: 24 headers.
     expect(tx.down / 8).toBe(16 + 24 + 1518 + 24 * 24);
     // Up: the descriptor's and the frame's 3 read requests (MRRS 512), the 4 B head write-back.
     expect(tx.up / 8).toBe(24 + 3 * 24 + (4 + 24));

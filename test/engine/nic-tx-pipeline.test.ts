@@ -3,7 +3,7 @@
 // Intel 82598EB datasheet §3.5.1.1), not when the DMA of the whole burst ends.
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { R_LIMIT } from "../../assembly/abi.ts";
-import { hwOf, PcieLink } from "../../src/engine/elements/common.ts";
+import { hwOf, PcieLink, writeBackOfPath } from "../../src/engine/elements/common.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
 import type { Account } from "../../src/engine/resource.ts";
 import { collect } from "../../src/engine/result.ts";
@@ -39,13 +39,13 @@ describe("the NIC's transmit pipeline (veb-tx)", () => {
       ),
     );
     const v = hwOf(g.ctx).v;
+    // The transmit descriptor's size: the driver's (its NIC profile's writeBack), 16 B.
+    const desc = writeBackOfPath(g.ctx).tx.descBytes;
     // One frame's completions and their time on the link, from the link's bandwidth.
     const frameNs = ((LEN + Math.ceil(LEN / v.pcie_rcb) * v.pcie_tlp_bytes) * 8) / v.pcie_gbps;
     // n descriptors' completions: n x 16 B in one RCB-sized completion per 64 B line.
     const descNs = (n: number) =>
-      ((n * v.pcie_desc_bytes +
-        Math.ceil((n * v.pcie_desc_bytes) / 64) * Math.ceil(64 / v.pcie_rcb) * v.pcie_tlp_bytes) *
-        8) /
+      ((n * desc + Math.ceil((n * desc) / 64) * Math.ceil(64 / v.pcie_rcb) * v.pcie_tlp_bytes) * 8) /
       v.pcie_gbps;
     const switchNs = v.switch_pkt_ns + LEN * v.switch_byte_ns;
 

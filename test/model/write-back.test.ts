@@ -2,8 +2,10 @@
 // driver's transmit report — descriptor or head write-back —, its RS cadence and TXDCTL.WTHRESH,
 // and RXDCTL.WTHRESH), and PCIe prices each write-back event as that policy says: a burst of
 // WTHRESH descriptors in one posted write, one RS descriptor alone, or a 4 B head index, each
-// with its TLP header. The figures below are worked from the link figures (16 B descriptors,
-// 24 B per TLP, MPS 256), not read back from the code.
+// with its TLP header. The descriptors' sizes are the driver's too (`descBytes`: 32 B receive
+// descriptors for i40e, iavf, ixl and ice, 16 B for the rest and for every transmit descriptor).
+// The figures below are worked from the link figures (24 B per TLP, MPS 256, RCB 64) and those
+// sizes, not read back from the code.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +67,34 @@ describe("the write-back policy is the NIC's and its driver's", () => {
     expect(nic("ixl").writeBack.freebsd.pf.tx.report.source).toMatch(/hw\.ixl\.enable_head_writeback/);
   });
 
+  it("each driver's descriptor sizes: 32 B receive descriptors on the X710 and E810 (i40e, iavf, ixl, ice), 16 B elsewhere", () => {
+    const sizes = (id: string) =>
+      (["linux", "freebsd"] as const).flatMap((os) =>
+        (["pf", "vf"] as const).map((fn) => {
+          const w = writeBackOf(nic(id), os, fn);
+          return [w.tx.descBytes, w.rx.descBytes];
+        }),
+      );
+    expect(sizes("ixl")).toEqual([
+      [16, 32],
+      [16, 32],
+      [16, 32],
+      [16, 32],
+    ]);
+    expect(sizes("ice")).toEqual(sizes("ixl"));
+    expect(sizes("ix")).toEqual([
+      [16, 16],
+      [16, 16],
+      [16, 16],
+      [16, 16],
+    ]);
+    expect(sizes("igb")).toEqual(sizes("ix"));
+    expect(nic("ixl").writeBack.linux.pf.rx.descBytes.source).toMatch(/i40e_32byte_rx_desc/);
+    expect(nic("ixl").writeBack.freebsd.pf.rx.descBytes.source).toMatch(/only uses the 32 byte kind/);
+    expect(nic("ice").writeBack.linux.pf.rx.descBytes.source).toMatch(/rlan_ctx\.dsize = 1/);
+    expect(nic("ix").writeBack.linux.pf.rx.descBytes.source).toMatch(/ixgbe_adv_rx_desc/);
+  });
+
   it("the engine picks the policy of the ring's driver: its OS (guest for an assigned pool) and function", () => {
     const picked = (path: string, profile: string, peer = false) => {
       const g = buildGraph(scenarioGraphOptions(baseSpec({ path, direction: "tx", profile })));
@@ -89,14 +119,22 @@ describe("`model show --nic` lists the policy", () => {
     expect(r.out).toMatch(
       /^freebsd\.pf\.tx\.report=head \(ixl\)\s+-\s+verified\s+FreeBSD sys\/dev\/ixl\/if_ixl\.c/m,
     );
+    expect(r.out).toMatch(
+      /^linux\.pf\.rx\.descBytes \(i40e\)\s+32\s+bytes\/descriptor\s+\[32, 32\]\s+verified\s+Linux drivers\/net\/ethernet\/intel\/i40e\/i40e_txrx\.h/m,
+    );
+    expect(r.out).toMatch(/^freebsd\.pf\.tx\.descBytes \(ixl\)\s+16\s+bytes\/descriptor/m);
+    expect(r.out).not.toMatch(/pcie_desc_bytes/);
     const j = JSON.parse((await iovsim(["model", "show", "--json", "--nic", "ix"])).out);
     expect(j.hardware.write_back.linux.pf).toMatchObject({ driver: "ixgbe", tx: { wthresh: { value: 8 } } });
   });
 });
 
 describe("PCIe prices each write-back event as the policy says", () => {
-  const ixl = hwLimits(nic("ixl")); // MPS 256, 16 B descriptors, 24 B per TLP
-  const pol = (tx: WriteBackPolicy["tx"], rx = 0): WriteBackPolicy => ({ tx, rx: { wthresh: rx } });
+  const ixl = hwLimits(nic("ixl")); // MPS 256, 24 B per TLP
+  const pol = (tx: Omit<WriteBackPolicy["tx"], "descBytes">, rx = 0, rxDesc = 16): WriteBackPolicy => ({
+    tx: { ...tx, descBytes: 16 },
+    rx: { wthresh: rx, descBytes: rxDesc },
+  });
 
   it("a transmit write-back: WTHRESH descriptors in one write, one RS descriptor, or a 4 B head", () => {
     // WTHRESH 8: 8 x 16 B = 128 B in one TLP, for 8 packets.
@@ -138,11 +176,45 @@ describe("PCIe prices each write-back event as the policy says", () => {
     expect(up(writeBackOf(nic("ixl"), "freebsd", "pf"))).toBe(24 + 4 * 24 + 4 * 28); // 4 heads
     expect(up(writeBackOf(nic("ix"), "linux", "pf"))).toBe(24 + 4 * 24 + 152 / 2); // half a burst of 8
     // One 1518 B frame received on the X710 under Linux: 6 payload TLPs of <= 256 B, its
-    // descriptor written back alone (16 B + header), one descriptor read request; down, the
-    // descriptor's completion.
+    // 32 B descriptor (i40e) written back alone (32 B + header), one descriptor read request;
+    // down, the descriptor's completion (32 B in one RCB-sized TLP).
     const rx = pcieRxBits(ixl, writeBackOf(nic("ixl"), "linux", "pf"), 1, 1518);
-    expect(rx.up / 8).toBe(1518 + 6 * 24 + (16 + 24) + 24);
-    expect(rx.down / 8).toBe(16 + 24);
+    expect(rx.up / 8).toBe(1518 + 6 * 24 + (32 + 24) + 24);
+    expect(rx.down / 8).toBe(32 + 24);
+  });
+});
+
+describe("PCIe prices descriptor fetch and write-back at the driver's descriptor size", () => {
+  const ixl = hwLimits(nic("ixl")); // MPS 256, RCB 64, 24 B per TLP
+  const pol = (rxDesc: number, txDesc = 16): WriteBackPolicy => ({
+    tx: { report: "descriptor", rsEvery: 1, wthresh: 0, descBytes: txDesc },
+    rx: { wthresh: 0, descBytes: rxDesc },
+  });
+
+  it("a receive burst of 8 x 64 B: 16 B descriptors in 2 lines, 32 B in 4; each written back alone", () => {
+    // Up: 8 frames (one TLP each), 8 write-backs (descriptor + header), one read request per
+    // 64 B line of descriptors. Down: the descriptors, one RCB-sized completion per line.
+    const r16 = pcieRxBits(ixl, pol(16), 8, 8 * 64);
+    expect(r16.up / 8).toBe(8 * (64 + 24) + 8 * (16 + 24) + 2 * 24); // 1,072 B
+    expect(r16.down / 8).toBe(8 * 16 + 2 * 24); // 176 B
+    const r32 = pcieRxBits(ixl, pol(32), 8, 8 * 64);
+    expect(r32.up / 8).toBe(8 * (64 + 24) + 8 * (32 + 24) + 4 * 24); // 1,248 B
+    expect(r32.down / 8).toBe(8 * 32 + 4 * 24); // 352 B
+    // RXDCTL.WTHRESH 4 writes 4 x 32 B = 128 B in one TLP.
+    const w4 = { ...pol(32), rx: { wthresh: 4, descBytes: 32 } };
+    expect(rxWriteBackEvent(ixl, w4)).toEqual({ bits: (128 + 24) * 8, packets: 4 });
+  });
+
+  it("transmit takes the transmit descriptor's size, not the receive one's", () => {
+    // 4 x 64 B to transmit, RS each, WTHRESH 0: up one read request per descriptor line and
+    // per frame, and 4 write-backs; down the descriptors' completions and the frames'.
+    const t = pcieTxBits(ixl, pol(32, 16), 4, 4 * 64);
+    expect(t.up / 8).toBe(24 + 4 * 24 + 4 * (16 + 24));
+    expect(t.down / 8).toBe(4 * 16 + 24 + 4 * (64 + 24));
+    expect(pcieTxBits(ixl, pol(16, 16), 4, 4 * 64)).toEqual(t);
+    const t32 = pcieTxBits(ixl, pol(16, 32), 4, 4 * 64);
+    expect(t32.up / 8).toBe(2 * 24 + 4 * 24 + 4 * (32 + 24));
+    expect(t32.down / 8).toBe(4 * 32 + 2 * 24 + 4 * (64 + 24));
   });
 });
 
@@ -185,6 +257,21 @@ describe("a NIC profile's write-back entries are checked, located", () => {
     });
     expect(message(() => parseNicProfile(noRs, "ixl.json"))).toMatch(
       /\$\.writeBack\.linux\.pf\.tx\.rsEvery\.value: must be at least 1/,
+    );
+    const odd = edit((p) => {
+      p.writeBack.linux.pf.rx.descBytes.value = 24;
+    });
+    const oddLine = lineOf(odd, '"value": 24');
+    expect(message(() => parseNicProfile(odd, "ixl.json"))).toMatch(
+      new RegExp(
+        `ixl\\.json:${oddLine}:\\d+: \\$\\.writeBack\\.linux\\.pf\\.rx\\.descBytes\\.value: must be 16 or 32`,
+      ),
+    );
+    const noTxSize = edit((p) => {
+      delete (p.writeBack.freebsd.vf.tx as Partial<typeof p.writeBack.freebsd.vf.tx>).descBytes;
+    });
+    expect(message(() => parseNicProfile(noTxSize, "ixl.json"))).toMatch(
+      /\$\.writeBack\.freebsd\.vf\.tx\.descBytes/,
     );
     const missing = edit((p) => {
       delete (p as Partial<NicProfile>).writeBack;

@@ -67,7 +67,8 @@ function txQueueRows(p: NicProfile): string[] {
   return table(names, rows);
 }
 
-/** The NIC's drivers' completion write-back policy, one row a figure: `linux.pf.tx.rsEvery (i40e)`. */
+/** The NIC's drivers' completion write-back policy and descriptor sizes, one row a figure:
+ *  `linux.pf.tx.rsEvery (i40e)`, `linux.pf.rx.descBytes (i40e)`. */
 function writeBackRows(p: NicProfile): string[] {
   const names: string[] = [];
   const rows: Record<string, CostConstant> = {};
@@ -87,7 +88,9 @@ function writeBackRows(p: NicProfile): string[] {
       row(at(`tx.report=${d.tx.report.value}`), { ...d.tx.report, value: "" }, "");
       row(at("tx.rsEvery"), d.tx.rsEvery, "packets");
       row(at("tx.wthresh"), d.tx.wthresh, "descriptors");
+      row(at("tx.descBytes"), d.tx.descBytes, "bytes/descriptor");
       row(at("rx.wthresh"), d.rx.wthresh, "descriptors");
+      row(at("rx.descBytes"), d.rx.descBytes, "bytes/descriptor");
     }
   // A report is a kind, not a number: its value and range columns are left blank ("-").
   return table(names, rows).map((l) =>
@@ -116,7 +119,7 @@ function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null
     "",
     ...txQueueRows(p),
     "",
-    `completion write-back of NIC ${h.nic}'s drivers (its writeBack: the PCIe link charges each write-back event to the packets it reports; a path takes the entry of the OS driving the ring and of its function)`,
+    `completion write-back and descriptor sizes of NIC ${h.nic}'s drivers (its writeBack: the PCIe link fetches and writes back descriptors of these sizes and charges each write-back event to the packets it reports; a path takes the entry of the OS driving the ring and of its function)`,
     "",
     ...writeBackRows(p),
     "",

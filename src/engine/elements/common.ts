@@ -317,7 +317,7 @@ export class PcieLink {
     this.txFrom = from;
     if (n === 0) return end;
     const g = this.h.v.pcie_gbps;
-    const d = pcieTxDown(this.h, n, bytes);
+    const d = pcieTxDown(this.h, this.txWb, n, bytes);
     let bits = d.desc;
     let miss = 0;
     for (let i = 0; i < n; i++) {
