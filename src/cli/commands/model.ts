@@ -25,7 +25,9 @@ show   every constant of a cost profile: value, unit, range [low, high], tag
        profile (src/nic/profiles/ID.json): switch capacity, PCIe per direction, TLP overhead,
        and its VF transmit rate limiter (max_tx_rate): granularity, bytes counted, burst,
        and its drivers' transmit-queue bounds (Linux and FreeBSD, PF and VF): the queue
-       stops below stopFree free descriptors, wakes at wakeFree, never counts unused
+       stops below stopFree free descriptors, wakes at wakeFree, never counts unused; and
+       their completion write-back (descriptors or a head index, RS every N packets,
+       WTHRESH) and descriptor sizes, which price the PCIe link's fetches and write-backs
 list   the built-in profiles and the switches a variant may add (NAME!SWITCH)
 -h, --help   this text
 
