@@ -281,7 +281,13 @@ export const NicProfileSchema = z
     /** Exact-match flow rules to queues (Flow Director / rte_flow / ethtool ntuple). */
     flow: z
       .object({
+        /** Exact-match entries the port's rules may take; 0: the NIC has no such table (the
+         *  source says why, and steering refuses flow-rules on it with that reason). */
         rules: z.number().int().min(0),
+        /** The range the sources allow (driver defaults, ports sharing the table). */
+        rulesRange: z.tuple([z.number().int().min(0), z.number().int().min(0)]).optional(),
+        /** How sure `rules` is (as a cost constant's tag). */
+        tag: Tag.optional(),
         patterns: z.array(
           z.enum(["gtpu-teid", "vxlan-vni", "esp-spi", "ipv4-dst", "udp-dport", "ipv6-src", "ipv6-dst"]),
         ),
@@ -293,6 +299,10 @@ export const NicProfileSchema = z
           .optional(),
       })
       .strict()
+      .refine((f) => !f.rulesRange || (f.rulesRange[0] <= f.rules && f.rules <= f.rulesRange[1]), {
+        message: "rules must lie inside rulesRange [low, high]",
+        path: ["rules"],
+      })
       .optional(),
     /** The transmit-queue bounds of the drivers that drive this NIC, for each OS (linux,
      *  freebsd) and function (pf, vf): `driver`, `stopFree`, `wakeFree`, `unused`, each figure

@@ -42,6 +42,11 @@ export interface SteerContext {
   /** Puts frames [from, to) into the NIC's wire-in ring; returns how many fit. */
   inject(from: number, to: number): number;
   drop(where: string, n: number): void;
+  /** Bytes of the NIC's receive packet buffer (the NIC profile's packetBuffer). */
+  rxBufferBytes: number;
+  /** Discards the n frames at the head of the ring (their buffers back), counted at `where`;
+   *  returns n. */
+  discard(ring: number, n: number, where: string): number;
   /** Frame `frame` delivered on core `core` at virtual time t. */
   deliver(frame: number, core: number, t: number): void;
   /** Runs the switch on n frames of the wire ring with a queue chosen per frame (rules, symmetric hash). */

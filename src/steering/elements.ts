@@ -8,6 +8,8 @@
 // activation (src/engine), costs from the cost profile, as for the packet paths.
 import * as A from "../../assembly/abi.ts";
 import { Napi, Stage, type WorkEnd } from "../engine/activation.ts";
+import type { SimContext } from "../engine/context.ts";
+import { RxPacketBuffer } from "../engine/elements/veb-rx-buffer.ts";
 import { faultWindow } from "../engine/faults.ts";
 import type { Link } from "../engine/link.ts";
 import type { Resource } from "../engine/resource.ts";
@@ -152,6 +154,9 @@ const wire: SteeringKind = {
   },
 };
 
+/** The drops entry of frames that found the NIC's receive packet buffer full. */
+export const RX_BUFFER_FULL = "nic: rx packet buffer full";
+
 const nic: SteeringKind = {
   kind: "nic",
   create(el, ctx) {
@@ -162,23 +167,37 @@ const nic: SteeringKind = {
     const c = ctx.costs.c;
     const g = ctx.graph;
     const classify = g.rules.length > 0 || g.symmetric !== null;
-    const work = (start: number, n: number, done: WorkEnd) => {
+    // The NIC profile's receive packet buffer (packetBuffer), as the paths' NIC holds frames in
+    // it (src/engine/elements/veb-rx-buffer.ts): a frame stays until its DMA is done, and the
+    // frames of a burst beyond its room found it full (dropped before the pipeline).
+    const buffer = new RxPacketBuffer(
+      { u32: ctx.u32, u16: ctx.u16 } as unknown as SimContext,
+      ctx.rxBufferBytes,
+    );
+    const work = (start: number, ready: number, done: WorkEnd) => {
       const ring = input.ring;
       const head = ctx.u32[(ring + A.R_HEAD) >>> 2]!;
-      const bytes = ringBytes(ctx, ring, head, n);
+      const readyBytes = ringBytes(ctx, ring, head, ready);
+      const n = buffer.admit(ring, head, ready, readyBytes, start);
+      const bytes = n === ready ? readyBytes : ringBytes(ctx, ring, head, n);
       const before = outs.map((l) => l.tail());
       if (classify) ctx.classifyAndSwitch(ring, head, n);
       else ctx.k.vebRunAll(n);
       const taken = (ctx.u32[(ring + A.R_HEAD) >>> 2]! - head) >>> 0;
       const e1 = res.runNs(start, ctx.switchNs(n, bytes), "switch");
+      let dmaBytes = 0;
       for (const [i, l] of outs.entries()) {
         const m = (l.tail() - before[i]!) >>> 0;
         if (m === 0) continue;
-        const e2 = pcie.runNs(e1, ctx.dmaNs(ringBytes(ctx, l.ring, before[i]!, m), m), "dma");
+        const b = ringBytes(ctx, l.ring, before[i]!, m);
+        const e2 = pcie.runNs(e1, ctx.dmaNs(b, m), "dma");
+        buffer.hold(e2, b);
+        dmaBytes += b;
         l.publish(e2 + c.pcie_rtt_ns / 2);
       }
+      buffer.hold(e1, bytes - dmaBytes);
       done.end = e1;
-      return taken;
+      return taken + (ready > n ? ctx.discard(ring, ready - n, RX_BUFFER_FULL) : 0);
     };
     new Stage(ctx.sim, res, input, 1 << 16, work);
     return {};

@@ -1,6 +1,6 @@
 // One steering simulation: a strategy graph (src/steering/strategies.ts) on a traffic mix at one
 // offered load, in virtual time on real frames. The VFs are created through the control plane
-// (iovctl.conf on ixl0), the Wasm switch is programmed from them and decides pool and queue on
+// (iovctl.conf on the NIC's port, src/steering/nic.ts), the Wasm switch is programmed from them and decides pool and queue on
 // the bytes; the engine's resources, links and NAPI/ITR activation time the wire, the NIC
 // pipeline, the PCIe link and every core from the cost profile. Synchronous and deterministic.
 import * as A from "../../assembly/abi.ts";
@@ -22,7 +22,7 @@ import { hwLimits, pcieRxBits, switchNs, writeBackOf } from "../model/hw-limits.
 import { getProfile } from "../nic/profile.ts";
 import { cachedSetupHost } from "../paths/setup.ts";
 import { HEADROOM, WasmSwitch } from "../switch/nic.ts";
-import { programSwitch } from "../switch/program.ts";
+import { defaultReta, programSwitch } from "../switch/program.ts";
 import { parseFrame } from "../switch/reference/parse.ts";
 import { RSS_ALL_TYPES } from "../switch/reference/rss.ts";
 import { loadModuleSync } from "../switch/wasm.ts";
@@ -31,6 +31,7 @@ import { addDispatchContext } from "./dispatcher.ts";
 import { steeringKind } from "./elements.ts";
 import { jain, maxOverMean } from "./fairness.ts";
 import { MATCH_DROP, matchRules } from "./flow-rules.ts";
+import { type SteeringNic, steeringNic } from "./nic.ts";
 import type { SteeringGraph } from "./strategies.ts";
 import { symmetricHash } from "./symmetric.ts";
 import { flowCount, flowOfFrame, flowSequence, type SteeringTraffic } from "./traffic.ts";
@@ -111,10 +112,13 @@ const WORKER_RING = 1024;
 const DRAIN_NS = 50_000_000;
 const STD_MAX_FRAME_FCS = 1522;
 
-function iovConf(g: SteeringGraph): string {
+function iovConf(g: SteeringGraph, nic: SteeringNic): string {
+  // A VF's queue count is a parameter where the driver has one (ixl, ice: num-queues); ix and igb
+  // give every VF its pool mode's queues, and the VF's RSS spreads over those it uses (below).
+  const numQueues = nic.profile.schema.vf.some((p) => p.name === "num-queues");
   const lines = [
     "PF {",
-    '\tdevice : "ixl0";',
+    `\tdevice : "${nic.port}";`,
     `\tnum_vfs : ${g.vfs.length};`,
     "}",
     "",
@@ -124,7 +128,13 @@ function iovConf(g: SteeringGraph): string {
     "",
   ];
   for (const [i, v] of g.vfs.entries())
-    lines.push(`VF-${i} {`, `\tmac-addr : "${v.mac}";`, `\tnum-queues : ${v.queues};`, "}", "");
+    lines.push(
+      `VF-${i} {`,
+      `\tmac-addr : "${v.mac}";`,
+      ...(numQueues ? [`\tnum-queues : ${v.queues};`] : []),
+      "}",
+      "",
+    );
   return lines.join("\n");
 }
 
@@ -149,7 +159,8 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     throw new UserError("E_USAGE", `frames must be >= 1 (got ${s.frames})`);
   const costs = typeof s.profile === "string" ? loadCosts(s.profile) : s.profile;
   // The NIC: VFs through the control plane, the switch programmed from the PF record.
-  const host = cachedSetupHost(iovConf(g), "steering.conf");
+  const nic = steeringNic(g.nic);
+  const host = cachedSetupHost(iovConf(g, nic), "steering.conf", nic.hostSpec);
   const pf = host.host.pf(host.pf);
   if (!pf) throw new Error(`steering: PF ${host.pf} vanished`);
   const nicProfile = getProfile(pf.profile);
@@ -159,6 +170,14 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
   const wb = writeBackOf(nicProfile, costs.os.host, "pf");
   const linkGbps = s.linkGbps ?? host.linkGbps;
   const config = programSwitch(pf, { rssLevel: g.rssLevel, ringSize: RX_RING, pfQueues: 1 });
+  // A VF whose pool has more queues than the graph uses (an 82599 pool mode's 4, one used by
+  // mac-vf): its RSS spreads over the queues it uses, as the VF driver configures it (the same
+  // table as before where the VF has exactly its queues: ixl, ice).
+  g.vfs.forEach((v, i) => {
+    const pool = config.pools[i];
+    if (pool && pool.kind === "vf" && pool.numRxQueues !== v.queues)
+      pool.reta = defaultReta(pool.reta.length, v.queues);
+  });
   config.port.maxFrame = STD_MAX_FRAME_FCS;
   config.port.txMaxFrame = STD_MAX_FRAME_FCS;
   // Laid out in this thread's warm memory (src/engine/warm.ts): no new memory per simulation.
@@ -327,6 +346,18 @@ export function simulateSteering(s: SteeringScenario): SteeringSim {
     },
     drop(where, n) {
       drops[where] = (drops[where] ?? 0) + n;
+    },
+    rxBufferBytes: hw.v.rx_buffer_bytes,
+    discard(ring, n, where) {
+      const mask = u32[(ring + A.R_MASK) >>> 2]!;
+      const desc = u32[(ring + A.R_DESC) >>> 2]!;
+      const headWord = (ring + A.R_HEAD) >>> 2;
+      const head = u32[headWord]!;
+      for (let x = 0; x < n; x++)
+        k.bufFree(u32[(desc + ((head + x) & mask) * A.DESC_BYTES + A.D_BUF) >>> 2]!);
+      Atomics.store(i32, headWord, (head + n) | 0);
+      drops[where] = (drops[where] ?? 0) + n;
+      return n;
     },
     deliver(frame, core, at) {
       delivered++;

@@ -68,6 +68,8 @@ export interface SteeringElement {
 export interface SteeringGraph {
   strategy: StrategyId;
   cores: number;
+  /** NIC profile id the VFs are created on (src/steering/nic.ts). */
+  nic: string;
   /** VFs created through iovctl on the port (MAC, queues). */
   vfs: Array<{ mac: string; queues: number }>;
   rssLevel: "outer" | "inner";
@@ -189,6 +191,7 @@ export function strategyGraph(
   return {
     strategy: id,
     cores: n,
+    nic: o.nic,
     vfs,
     rssLevel: id === "inner-rss" ? "inner" : "outer",
     symmetric: id === "outer-rss" || id === "inner-rss" || id === "flow-rules" ? o.symmetric : null,

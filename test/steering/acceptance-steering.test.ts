@@ -387,14 +387,23 @@ describe("options at their edges", () => {
 });
 
 describe("flow-rules with a port's rules", () => {
-  it("--port of a port on another NIC is refused (ix0's rules ran on ixl0, labelled ixl0)", async () => {
+  it("--port of another NIC runs on that NIC (its rules, its limits), not on ixl0 under ixl0's name", async () => {
     const dir = tempDir("iovsim-steer-acc-");
-    const create = "flow create ix0 ingress pattern udp dst 2152 / end actions queue index 0 / end";
+    const create = "flow create ix0 ingress pattern udp dst 2152 / end actions queue index 1 / end";
     expect((await iovsim(create.split(" "), { stateDir: dir })).code).toBe(0);
-    const r = await iovsim(["steering", "--strategy", "flow-rules", "--port", "ix0", ...SHORT], {
-      stateDir: dir,
-    });
-    refused(r, "--port ix0: steering runs on the X710 model (ixl0), and ix0 is an ix port");
+    const args = ["steering", "--strategy", "flow-rules", "--port", "ix0", "--queues", "2", ...SHORT];
+    const r = await iovsim([...args, "--json"], { stateDir: dir });
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.nic).toBe("ix");
+    // Every GTP-U frame is UDP to 2152: the one rule takes every flow to queue 1.
+    expect(j.results[0].rules).toMatchObject({ source: "port", count: 1, fallback_flows: 0 });
+    expect(j.results[0].per_queue[0]).toBe(0);
+    // The port's NIC and --nic disagree: refused, naming both.
+    refused(
+      await iovsim([...args, "--nic", "ixl"], { stateDir: dir }),
+      "--port ix0: ix0 is an ix port and --nic is ixl",
+    );
   });
 
   it("a rule to a queue beyond every --queues: nothing simulated is an error, not an empty table", async () => {

@@ -8,9 +8,7 @@ import { parseRate as parseOfferedRate } from "../../experiment/rate.ts";
 import { sameFileKey } from "../../input-file.ts";
 import { costProfileNames, loadCosts, variantBase } from "../../model/costs.ts";
 import { loadHost, statePath } from "../../nic/index.ts";
-import { getProfile, requireInnerRss } from "../../nic/profile.ts";
 import { htmlOutputFile, refuseOutputOverInputs } from "../../output-file.ts";
-import { linkGbpsOf } from "../../paths/setup.ts";
 import { writeHtmlReport } from "../../report/html/index.ts";
 import { commandLine } from "../../report/output-format.ts";
 import {
@@ -34,12 +32,14 @@ import { portRules, unboundPortReason } from "../../steering/flow-state.ts";
 import { mixFrameSize, mixFrameSizeNote } from "../../steering/frame-size.ts";
 import { lineRatePps, meanFrameBytes } from "../../steering/ndr.ts";
 import {
-  coreLimit,
-  nicLimits,
-  STRATEGY_IDS,
-  STRATEGY_SUMMARY,
-  type Symmetric,
-} from "../../steering/strategies.ts";
+  NIC_REFUSED_EXIT,
+  type SteeringNic,
+  steeringNic,
+  strategyRefusal,
+  vectorNote,
+  vfQueueVectors,
+} from "../../steering/nic.ts";
+import { coreLimit, STRATEGY_IDS, STRATEGY_SUMMARY, type Symmetric } from "../../steering/strategies.ts";
 import {
   buildMix,
   IP_CHOICES,
@@ -63,10 +63,11 @@ import { withProgress } from "./progress.ts";
 const HELP = `usage: iovsim steering [options]
 
 Steering strategies as graphs on the virtual-time engine (docs/steering.md). For each traffic
-mix, strategy and core count, the VFs are created through the control plane on ixl0, the NIC's
-switch (Wasm) decides pool and queue on the real frames, and the wire (line rate), the NIC
-pipeline, the PCIe link, every core and the dispatcher are timed by the cost profile, as the
-packet paths are. Results at --rate and at NDR (RFC 2544 binary search, zero loss).
+mix, strategy and core count, the VFs are created through the control plane on the NIC's port
+(--nic; ixl0 by default), the NIC's switch (Wasm) decides pool and queue on the real frames,
+and the wire (the NIC's line rate), the NIC pipeline and receive packet buffer, the PCIe link,
+every core and the dispatcher are timed by the cost profile, as the packet paths are. Results
+at --rate and at NDR (RFC 2544 binary search, zero loss).
 
 Strategies (--strategy, default all):
 ${STRATEGY_IDS.map((s) => `  ${s.padEnd(16)} ${STRATEGY_SUMMARY[s]}`).join("\n")}
@@ -78,7 +79,11 @@ the file and the byte offset where it stops)
 
 Options:
   --mix LIST          traffic mixes, comma-separated (default gtpu)
-  --strategy LIST     strategies, comma-separated (default all)
+  --strategy LIST     strategies, comma-separated (default: all the NIC supports; one it
+                      lacks, e.g. flow-rules on igb, is refused with exit 2)
+  --nic ID            NIC profile to run on: ixl (X710, default), ix (82599), igb (82576),
+                      ice (E810), any src/nic/profiles/ID.json; its limits, line rate,
+                      flow-rule table and packet buffer apply (default: --port's NIC)
   --queues LIST       core counts, e.g. 1,2,4,8,16,64 (default 1,2,4,8,16); limited per strategy
                       by the NIC profile (queues per VF, VFs)
   --rate R            also simulate this offered load: pps, kpps, Mpps, Mbps, Gbps (Gbit/s)
@@ -104,8 +109,8 @@ Options:
                       alone)
   --frames N          frames per simulation, 500..1000000 (default 8000)
   --precision P       NDR resolution, % of line rate (default 2)
-  --port PORT         flow-rules uses this port's rules (iovsim flow; an ixl port: the runs
-                      are on the X710 model); default: a rule set derived from the traffic
+  --port PORT         flow-rules uses this port's rules (iovsim flow; the runs are on the
+                      port's NIC); default: a rule set derived from the traffic
                       (TEID / VNI / SPI blocks per core). A rule to a queue past every
                       --queues leaves nothing to simulate: an error. A drop rule's frames
                       are dropped by the NIC ('flow-rule drop'), not counted as loss
@@ -121,7 +126,8 @@ ${faultHelp(2, 22)}
                       need --rate (the NDR search stays fault-free); docs/reliability.md
   -h, --help          this text
 
-Exit status: 0 done, 1 bad usage, 2 conservation violated, ${FAULT_EXIT_STATUS} done with an injected fault
+Exit status: 0 done, 1 bad usage, 2 conservation violated or a strategy (or a fact of its
+profile) the NIC lacks, ${FAULT_EXIT_STATUS} done with an injected fault
 
 Divergences (docs/divergences.md): --ip 6 generates IPv6 without extension headers or flow
 labels, one IP version per run (no dual-stack mix); at --rate a short trial is reported as it
@@ -164,6 +170,10 @@ export interface SteeringArgs {
   frames: number;
   precision: number;
   port: string | null;
+  /** --nic: the NIC profile (null: --port's, else ixl). */
+  nic: string | null;
+  /** --strategy was given (a strategy the NIC lacks is then refused, not left out). */
+  strategiesGiven: boolean;
   profile: string;
   seed: number;
   format: "table" | "json" | "csv";
@@ -191,6 +201,8 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
     frames: 8000,
     precision: 2,
     port: null,
+    nic: null,
+    strategiesGiven: false,
     profile: "bhyve",
     seed: 1,
     format: "table",
@@ -214,7 +226,11 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
         );
     }
   }
-  if (str("strategy") !== undefined) o.strategies = parseStrategies(str("strategy")!);
+  if (str("strategy") !== undefined) {
+    o.strategies = parseStrategies(str("strategy")!);
+    o.strategiesGiven = true;
+  }
+  if (str("nic") !== undefined) o.nic = str("nic")!;
   refuseRepeatedItems("--strategy", o.strategies);
   if (str("queues") !== undefined)
     o.queues = str("queues")!
@@ -436,6 +452,7 @@ const OPTIONS: OptionDecl[] = [
   { flags: "--frames <n>", description: "frames per simulation" },
   { flags: "--precision <p>", description: "NDR resolution, % of line rate" },
   { flags: "--port <port>", description: "flow-rules uses this port's rules" },
+  { flags: "--nic <id>", description: "NIC profile to run on (default ixl)" },
   { flags: "--profile <p>", description: "cost profile name or JSON file" },
   { flags: "--seed <n>", description: "seed of the flow draws" },
   { flags: "--json", description: "machine-readable output (JSON)" },
@@ -461,13 +478,13 @@ export const command = defineCommand({
       const host = await loadHost(ctx.stateDir);
       const pf = host.pf(o.port);
       if (!pf) throw new UserError("E_USAGE", `--port: no port '${o.port}' on this host`);
-      // The strategies run on the X710 model (ixl0): another NIC's rules would be run by a flow
-      // director they were never checked against (ix0's ran on ixl0, labelled ixl0).
-      if (pf.profile !== "ixl")
+      // The run is on the port's NIC: its rules were checked against that NIC's flow director.
+      if (o.nic !== null && o.nic !== pf.profile)
         throw new UserError(
           "E_USAGE",
-          `--port ${o.port}: steering runs on the X710 model (ixl0), and ${o.port} is an ${pf.profile} port: its rules are for another NIC's flow director; create them on ixl0 (iovsim flow create ixl0 ...)`,
+          `--port ${o.port}: ${o.port} is an ${pf.profile} port and --nic is ${o.nic}: its rules are for the ${pf.profile} flow director; leave out --nic, or give --nic ${pf.profile}`,
         );
+      o.nic = pf.profile;
       // Rules of a PF whose driver the Linux view unbound are not in any hardware (the
       // driver's remove freed them): refused, not run as if programmed.
       const unbound = unboundPortReason(host.state, o.port);
@@ -476,8 +493,21 @@ export const command = defineCommand({
       if (rules.length === 0)
         throw new UserError("E_USAGE", `--port ${o.port}: no flow rules (iovsim flow create ...)`);
     }
-    // The X710 model's own link speed (its NIC profile), as the paths take theirs.
-    const linkGbps = linkGbpsOf("ixl");
+    // The NIC: its profile's facts, port and link speed (as the paths take theirs); a strategy
+    // it lacks is refused when asked for, left out (with a note) when --strategy was not given.
+    const nic = steeringNic(o.nic ?? "ixl", o.strategies);
+    const lacks = o.strategies.flatMap((st) => {
+      const why = strategyRefusal(nic, st);
+      return why ? [{ st, why }] : [];
+    });
+    if (o.strategiesGiven && lacks.length > 0)
+      throw new UserError(
+        "E_NIC_STRATEGY",
+        `--strategy ${lacks.map((l) => l.st).join(",")}: ${lacks.map((l) => l.why).join("; ")}`,
+        NIC_REFUSED_EXIT,
+      );
+    o.strategies = o.strategies.filter((st) => !lacks.some((l) => l.st === st));
+    const linkGbps = nic.linkGbps;
     // --rate in Gbit/s or % of line rate is a frame rate of each mix's own mean frame size.
     const rateByMix = new Map<SteeringTraffic, number>();
     if (o.rate)
@@ -498,17 +528,13 @@ export const command = defineCommand({
         rateByMix.set(mix, pps);
       }
     const ratePps = o.rate ? (t: SteeringTraffic) => rateByMix.get(t) as number : null;
-    // The strategies run on the X710 model (ixl); inner-rss asks its RSS for the inner headers,
-    // which only a NIC profile with switch.innerRss has (the same check as switch --rss inner).
-    if (o.strategies.includes("inner-rss"))
-      requireInnerRss(getProfile("ixl")!, "ixl0", "option '--strategy inner-rss'");
     // Every asked (strategy, cores) beyond the NIC: the run would print an empty table and exit 0.
-    const lim = nicLimits("ixl");
+    const lim = nic.limits;
     const fits = o.strategies.flatMap((st) => o.queues.filter((n) => n <= coreLimit(st, lim).max));
     if (fits.length === 0)
       throw new UserError(
         "E_USAGE",
-        `--queues ${o.queues.join(",")}: beyond ixl0 for every strategy asked (${o.strategies
+        `--queues ${o.queues.join(",")}: beyond ${nic.port} for every strategy asked (${o.strategies
           .map((st) => `${st}: at most ${coreLimit(st, lim).max} cores, ${coreLimit(st, lim).why}`)
           .join("; ")}): nothing to simulate`,
       );
@@ -522,7 +548,7 @@ export const command = defineCommand({
         frames: o.frames,
         seed: o.seed,
         profile: o.profile,
-        nic: "ixl",
+        nic: nic.id,
         symmetric: o.symmetric,
         portRules: rules,
         precision: o.precision / 100,
@@ -554,11 +580,14 @@ export const command = defineCommand({
         Math.max(r.utilization.busiest_core, r.utilization.dispatcher ?? 0, r.utilization.nic) >= busyAll,
     );
     const notes = [
+      ...(nic.id !== "ixl" || lacks.length > 0 ? [nicNote(nic, lacks)] : []),
       ...mixes.flatMap((t, i) => [`${t.name}: ${t.note}`, mixFrameSizeNote(sizes[i]!)]),
       o.strategies.includes("flow-rules")
         ? rules
           ? `flow-rules: ${rules.length} rule(s) configured on ${o.port}`
-          : "flow-rules: no port given, rules derived from the traffic (TEID/VNI/SPI blocks per core)"
+          : (["gtpu-teid", "vxlan-vni", "esp-spi"] as const).some((f) => lim.patterns.includes(f))
+            ? "flow-rules: no port given, rules derived from the traffic (TEID/VNI/SPI blocks per core)"
+            : `flow-rules: no port given, and ${nic.port}'s flow director matches no TEID, VNI or SPI (NIC profile ${nic.id}, flow.patterns: ${lim.patterns.join(", ")}): no rule derived, every flow goes by outer RSS (create rules with iovsim flow and give --port)`
         : "",
       // Rules on the port that no frame of a mix matched steer nothing there: every flow of it
       // went by the outer-RSS fallback (a 'vxlan vni' rule and --mix vxlan-gpe showed the
@@ -581,6 +610,7 @@ export const command = defineCommand({
         ? `symmetric hashing (${o.symmetric}) on outer-rss, inner-rss and flow-rules' fallback`
         : "",
       ...allFilteredNotes(m.results),
+      vectorNote(nic, m.results) ?? "",
     ].filter((s) => s !== "");
     if (o.html) {
       const pkg = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8"));
@@ -613,7 +643,7 @@ export const command = defineCommand({
         profile: o.profile,
         conditions: {
           link_gbps: linkGbps,
-          nic: "ixl0",
+          nic: nic.port,
           seed: o.seed,
           trial_frames: o.frames,
           // NDR: zero loss; steering searches no PDR.
@@ -638,7 +668,7 @@ export const command = defineCommand({
       ctx.out(
         steeringJson(m, {
           profile: o.profile,
-          nic: "ixl",
+          nic: nic.id,
           version: pkg.version,
           link_gbps: linkGbps,
           frames: o.frames,
@@ -658,7 +688,9 @@ export const command = defineCommand({
       for (const n of notes) ctx.err(`iovsim: note: ${n}\n`);
       ctx.err(simulatorLine(m));
     } else {
-      ctx.out(`steering (simulated, virtual time; cost profile ${o.profile}, ixl0 at ${linkGbps} Gbit/s)\n`);
+      ctx.out(
+        `steering (simulated, virtual time; cost profile ${o.profile}, ${nic.port} at ${linkGbps} Gbit/s)\n`,
+      );
       for (const n of notes) ctx.out(`  ${n}\n`);
       ctx.out(steeringTable(m.results));
       const bars = perQueueBars(
@@ -684,6 +716,17 @@ export const command = defineCommand({
     return faultExit(o.faults, ctx);
   },
 });
+
+/** What the run's NIC is and gives each strategy, and the strategies it cannot run (left out). */
+function nicNote(nic: SteeringNic, lacks: ReadonlyArray<{ st: string; why: string }>): string {
+  const l = nic.limits;
+  const pb = nic.profile.packetBuffer;
+  const v = vfQueueVectors(nic.profile);
+  const head = `NIC ${nic.port} (profile ${nic.id}, ${nic.profile.pf.deviceName}): ${nic.linkGbps} Gbit/s, ${l.queuesPerVf} queues per VF${v ? ` (${v.queues} with an interrupt of their own)` : ""}, ${l.vfs} VFs, ${l.flowRules > 0 ? `${l.flowRules} flow-rule entries` : "no flow-rule table"}${pb ? `, ${pb.rxBytes} B receive packet buffer${pb.tag === "assumption" ? " (an assumption)" : ""}` : ""}`;
+  return lacks.length === 0
+    ? head
+    : `${head}; left out (the NIC lacks them): ${lacks.map((x) => `${x.st}: ${x.why}`).join("; ")}`;
+}
 
 /**
  * One capture named twice in --mix (`pcap:a.pcap,pcap:./a.pcap`, a link, a hard link): the same

@@ -1,0 +1,143 @@
+// The NIC a steering run is on, from its profile alone (src/nic/profiles/ID.json): the port its
+// VFs are created on, its line rate, the limits each strategy meets (queues per VF, VFs, the
+// flow-rule table) and the receive packet buffer the NIC element holds frames in. So a new NIC
+// is one JSON file: a profile that lacks a fact steering reads is refused naming the fact, and a
+// strategy the NIC cannot run (no flow director, no tunnel-aware RSS) is refused with the
+// profile's own sourced reason.
+import { UserError } from "../errors.ts";
+import { DEFAULT_HOST, type HostSpec, validateHostSpec } from "../nic/host-spec.ts";
+import { getProfile, type NicProfile } from "../nic/profile.ts";
+import { linkGbpsOf } from "../paths/setup.ts";
+import { nicLimits, type StrategyId, type StrategyLimits } from "./strategies.ts";
+
+/** Exit status of a run the NIC cannot do: a strategy it lacks, a fact its profile lacks. */
+export const NIC_REFUSED_EXIT = 2;
+
+export interface SteeringNic {
+  /** NIC profile id (ixl, ix, igb, ice, ...). */
+  id: string;
+  /** The PF the VFs are created on (ixl0, ice0). */
+  port: string;
+  /** The simulated host: absent, the embedded default host (which has the port); else a host
+   *  with this PF alone. */
+  hostSpec?: HostSpec;
+  linkGbps: number;
+  limits: StrategyLimits;
+  profile: NicProfile;
+}
+
+/** The facts steering reads from a profile beyond the ones every profile must have (RSS, limits). */
+const FACTS = {
+  packetBuffer:
+    "the receive packet buffer (rxBytes, rxBytesRange, tag, source): the NIC element holds frames in it until their DMA is done, for every strategy",
+  flow: "the flow-rule table (rules, patterns, source; rules 0 with the reason when the NIC has none): flow-rules steers by it",
+} as const;
+type Fact = keyof typeof FACTS;
+
+function factsFor(strategies: readonly StrategyId[]): Fact[] {
+  return strategies.includes("flow-rules") ? ["packetBuffer", "flow"] : ["packetBuffer"];
+}
+
+const hostCache = new Map<string, { port: string; spec?: HostSpec }>();
+
+/** The port of a profile's PF: the default host's when it has one (ixl0, ix0, igb0), else
+ *  `<driver>0` on a host of its own (ice0). */
+function portOf(p: NicProfile): { port: string; spec?: HostSpec } {
+  const have = hostCache.get(p.id);
+  if (have) return have;
+  const d = DEFAULT_HOST.devices.find((x) => "profile" in x && x.profile === p.id);
+  const out = d
+    ? { port: d.name }
+    : (() => {
+        const port = `${p.pf.driver}0`;
+        const spec = validateHostSpec(
+          {
+            description: `steering host: ${port} (NIC profile ${p.id})`,
+            devices: [{ name: port, selector: "pci0:1:0:0", profile: p.id, mac: `${p.pf.macOui}:00:00:01` }],
+          },
+          "steering host",
+        );
+        return { port, spec };
+      })();
+  hostCache.set(p.id, out);
+  return out;
+}
+
+/**
+ * The NIC of a steering run. An unknown profile is a usage error; a profile without a fact the
+ * asked strategies read is refused (exit 2) naming the fact and where it goes.
+ */
+export function steeringNic(id: string, strategies: readonly StrategyId[] = []): SteeringNic {
+  const p = getProfile(id);
+  if (!p) throw new UserError("E_USAGE", `--nic: unknown NIC profile '${id}'`);
+  const missing = factsFor(strategies).filter((f) => p[f] === undefined);
+  if (missing.length > 0)
+    throw new UserError(
+      "E_NIC_PROFILE",
+      `--nic ${id}: NIC profile ${id} lacks ${missing.map((f) => `'${f}' (${FACTS[f]})`).join(" and ")}, which steering reads; add ${missing.length === 1 ? "it" : "them"} to the profile with a source (src/nic/profiles/README.md)`,
+      NIC_REFUSED_EXIT,
+    );
+  const { port, spec } = portOf(p);
+  return {
+    id,
+    port,
+    ...(spec ? { hostSpec: spec } : {}),
+    linkGbps: linkGbpsOf(id),
+    limits: nicLimits(id),
+    profile: p,
+  };
+}
+
+const vendor = (p: NicProfile) => `${p.pf.vendorName.replace(/ Corporation$/, "")} ${p.pf.deviceName}`;
+
+/**
+ * Why this NIC cannot run a strategy (null: it can), with the profile's source: flow-rules needs
+ * a flow-rule table, inner-rss tunnel-aware RSS.
+ */
+export function strategyRefusal(nic: SteeringNic, strategy: StrategyId): string | null {
+  const p = nic.profile;
+  if (strategy === "flow-rules" && (p.flow?.rules ?? 0) === 0)
+    return `${strategy} needs a flow-rule table (Flow Director), and ${nic.port} (${vendor(p)}) has none: ${p.flow?.source ?? "no flow entry"} (NIC profile ${nic.id}, flow.rules)`;
+  if (strategy === "inner-rss" && !p.switch.innerRss) {
+    const why = p.switch.sources.find((s) => /\bRSS\b/.test(s));
+    return `${strategy} needs RSS on a tunnel's inner headers, and ${nic.port} (${vendor(p)}) hashes only the outer headers${why ? `: ${why}` : ""} (NIC profile ${nic.id}, switch.innerRss); spread the inner flows in software instead (--strategy sw-dispatch)`;
+  }
+  return null;
+}
+
+/**
+ * The receive queues a VF can give their own interrupt: its MSI-X vectors (the profile's VF
+ * capability line, as pciconf -c prints it) less the one FreeBSD's VF drivers keep for the
+ * admin queue or mailbox (iflib_msix_init: queuemsgs = msgs - admincnt, isc_admin_intrcnt 1;
+ * rx_queues is at most that). Null when the profile has no MSI-X line for its VF.
+ */
+export function vfQueueVectors(p: NicProfile): { msix: number; queues: number } | null {
+  for (const c of p.vf.caps) {
+    const m = /MSI-X supports (\d+) messages?/.exec(c);
+    if (m) return { msix: Number(m[1]), queues: Math.max(1, Number(m[1]) - 1) };
+  }
+  return null;
+}
+
+/** The strategies that spread one VF's traffic over its queues, one core per queue. */
+export const VF_RSS_STRATEGIES: readonly StrategyId[] = ["outer-rss", "inner-rss", "flow-rules"];
+
+/**
+ * The note for rows that give one VF more queues (one core each) than the VF has queue
+ * interrupts: FreeBSD's VF driver would use fewer queues. Said, not applied (the rows stay as
+ * simulated: a poll-mode consumer needs no interrupt per queue); undefined when no row does.
+ */
+export function vectorNote(
+  nic: SteeringNic,
+  rows: ReadonlyArray<{ strategy: StrategyId; queues: number; skipped: string | null }>,
+): string | undefined {
+  const v = vfQueueVectors(nic.profile);
+  if (!v) return undefined;
+  const over = rows.filter(
+    (r) => r.skipped === null && VF_RSS_STRATEGIES.includes(r.strategy) && r.queues > v.queues,
+  );
+  if (over.length === 0) return undefined;
+  const cores = [...new Set(over.map((r) => r.queues))].sort((a, b) => a - b);
+  const strategies = [...new Set(over.map((r) => r.strategy))];
+  return `${nic.port}: a VF has ${v.msix} MSI-X vectors (NIC profile ${nic.id}, vf.caps) and FreeBSD's VF driver keeps one for its admin queue (iflib_msix_init: queuemsgs = msgs - admincnt), so it gives at most ${v.queues} receive queue${v.queues === 1 ? "" : "s"} an interrupt of its own; the ${strategies.join(", ")} rows on ${cores.join(", ")} cores give each queue its own interrupt and core, which a kernel VF driver on this NIC cannot (a poll-mode consumer, as DPDK's, can): not applied, so those figures are above what FreeBSD's driver would reach`;
+}
