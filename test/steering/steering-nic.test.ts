@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { registerNicProfileFile } from "../../src/nic/index.ts";
+import { getProfile, registerNicProfileFile } from "../../src/nic/index.ts";
+import { vfQueueVectors } from "../../src/steering/nic.ts";
 import { iovsim, tempDir } from "../helpers/cli.ts";
 
 const SHORT = ["--mix", "gtpu", "--frames", "1500", "--precision", "5", "--json"];
@@ -83,6 +84,16 @@ describe("steering --nic ix (82599)", () => {
     expect(j.notes.join("\n")).toMatch(
       /ix0: a VF has 3 MSI-X vectors .* at most 2 receive queues .* the outer-rss, flow-rules rows on 4 cores/,
     );
+  });
+});
+
+describe("the VF's queue interrupts (MSI-X vectors less the admin one, from vf.caps)", () => {
+  it("X710 4, 82599 2, 82576 2, E810 16", () => {
+    const q = (id: string) => vfQueueVectors(getProfile(id)!);
+    expect(q("ixl")).toEqual({ msix: 5, queues: 4 });
+    expect(q("ix")).toEqual({ msix: 3, queues: 2 });
+    expect(q("igb")).toEqual({ msix: 3, queues: 2 });
+    expect(q("ice")).toEqual({ msix: 17, queues: 16 });
   });
 });
 
