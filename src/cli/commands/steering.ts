@@ -69,7 +69,7 @@ and the wire (the NIC's line rate), the NIC pipeline and receive packet buffer, 
 every core and the dispatcher are timed by the cost profile, as the packet paths are. Results
 at --rate and at NDR (RFC 2544 binary search, zero loss).
 
-Strategies (--strategy, default all):
+Strategies (--strategy, default: all the NIC supports):
 ${STRATEGY_IDS.map((s) => `  ${s.padEnd(16)} ${STRATEGY_SUMMARY[s]}`).join("\n")}
 Traffic (--mix, alias --encap; default gtpu):
   ${MIX_NAMES.join(", ")}, or pcap:FILE
@@ -108,7 +108,8 @@ Options:
                       (--flows, --tunnels, --zipf, --ip: generated mixes only, not with pcap:
                       alone)
   --frames N          frames per simulation, 500..1000000 (default 8000)
-  --precision P       NDR resolution, % of line rate (default 2)
+  --precision P       NDR resolution, % of the NIC's line rate (default 2; on 100 GbE, 0.2
+                      gives the resolution 2 gives on 10 GbE)
   --port PORT         flow-rules uses this port's rules (iovsim flow; the runs are on the
                       port's NIC); default: a rule set derived from the traffic
                       (TEID / VNI / SPI blocks per core). A rule to a queue past every
