@@ -1,8 +1,8 @@
 // A transmit completion is the driver's once the NIC writes it back: in the events its write-back
 // policy sets (WTHRESH descriptors, or an RS descriptor every rsEvery packets), and, where the NIC
 // flushes at the interrupt throttle timer's expiry (the profile's tx.itrFlush: the 8259x's EITR
-// flush of WTHRESH, the E810's WB_ON_ITR), no later than one ITR interval after the first
-// completion that waits. The flush is one more write-back event on PCIe. Figures are worked from
+// flush of WTHRESH, the X710 family's interrupt and WB_ON_ITR), no later than one ITR interval
+// after the first completion that waits. The flush is one more write-back event on PCIe. Figures are worked from
 // the link figures (24 B per TLP) and the policies, not read back from the code.
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeBackOfPath } from "../../src/engine/elements/common.ts";
@@ -40,14 +40,18 @@ function tracker(id: string, wb: WriteBackPolicy, flushNs: number | null) {
 }
 
 describe("the profiles say which NIC flushes at the ITR timer's expiry", () => {
-  it("ixgbe's WTHRESH 8 and iavf on an E810 VF flush; i40e and iavf on an X710 do not (WB_ON_ITR is the X722's)", () => {
+  it("ixgbe's WTHRESH 8, i40e and iavf (the queue's interrupt, WB_ON_ITR while polling) flush; FreeBSD's ixl, where nothing waits, is not said to", () => {
     const flush = (id: string, os: "linux" | "freebsd", fn: "pf" | "vf") =>
       writeBackOf(nic(id), os, fn).tx.itrFlush;
     expect(flush("ix", "linux", "pf")).toBe(true);
     expect(flush("ix", "freebsd", "pf")).toBe(true);
     expect(flush("ice", "linux", "vf")).toBe(true);
-    expect(flush("ixl", "linux", "pf")).toBe(false);
-    expect(flush("ixl", "linux", "vf")).toBe(false);
+    expect(flush("ixl", "linux", "pf")).toBe(true);
+    expect(flush("ixl", "linux", "vf")).toBe(true);
+    expect(flush("ixl", "freebsd", "pf")).toBe(false);
+    expect(nic("ixl").writeBack.linux.pf.tx.itrFlush.source).toMatch(
+      /interrupts were disabled the service task/,
+    );
     expect(nic("ixl").writeBack.linux.pf.tx.itrFlush.source).toMatch(/I40E_MAC_X722/);
     expect(nic("ice").writeBack.linux.vf.tx.itrFlush.source).toMatch(/VIRTCHNL_VF_OFFLOAD_WB_ON_ITR/);
     expect(nic("ix").writeBack.linux.pf.tx.itrFlush.source).toMatch(/false TX hangs/);
@@ -70,8 +74,17 @@ describe("TxWriteBack: when completions are written back", () => {
     expect(w.flushes).toBe(1);
   });
 
-  it("on i40e over an X710 (no WB_ON_ITR) the lone completion waits for the stride, and no timer flushes it", () => {
-    const wb = writeBackOf(nic("ixl"), "linux", "pf");
+  it("a lone frame's completion on i40e over an X710 (RS every 4) is written back at ITR expiry, not held", () => {
+    const { w, reports, charges, runTimers } = tracker("ixl", writeBackOf(nic("ixl"), "linux", "pf"), ITR);
+    w.complete(Float64Array.of(500), 1);
+    runTimers();
+    expect(reports).toEqual([[500 + ITR, 1]]);
+    expect(charges).toEqual([[500 + ITR, 30 * 8]]);
+  });
+
+  it("without a flush (a policy with itrFlush false) the lone completion waits for the stride, and no timer is armed", () => {
+    const i40e = writeBackOf(nic("ixl"), "linux", "pf");
+    const wb = { ...i40e, tx: { ...i40e.tx, itrFlush: false } };
     const { w, timers, reports, charges } = tracker("ixl", wb, null);
     w.complete(Float64Array.of(1000), 1);
     expect(timers).toEqual([]);
@@ -171,18 +184,22 @@ describe("the engine: a path's transmit completions and the flush's PCIe write",
     expect(wbNs).toBeCloseTo((flushed.length * 21 * 8) / v.pcie_gbps, 6);
   });
 
-  it("native under KVM (i40e on the X710, RS every 4, no flush): completions come four at a time, at the fourth frame", () => {
+  it("native under KVM (i40e on the X710, RS every 4): each lone frame's completion comes one ITR after its data is in", () => {
     const g = lowLoad("native");
     const wb = writeBackOfPath(g.ctx);
-    expect([wb.tx.rsEvery, wb.tx.itrFlush]).toEqual([4, false]);
+    expect([wb.tx.rsEvery, wb.tx.itrFlush]).toEqual([4, true]);
+    const itr = g.ctx.costs.c.itr_us * 1000;
     const { reports, ready } = observe(g);
-    expect(reports.length).toBeGreaterThan(5);
+    expect(reports.length).toBeGreaterThan(30);
     for (const [i, r] of reports.entries()) {
-      expect(r.n).toBe(4);
-      // Written back as the 4th frame's data is in, before it reaches the wire.
-      expect(ready[4 * i + 3] - r.t).toBeGreaterThanOrEqual(0);
-      expect(ready[4 * i + 3] - r.t).toBeLessThan(50);
+      expect(r.n).toBe(1);
+      expect(r.t - ready[i]).toBeLessThanOrEqual(itr);
+      expect(r.t - ready[i]).toBeGreaterThan(itr - 50);
     }
-    expect(g.ctx.resources.get("pcie-up")!.cyclesByKind()["write-back"]).toBeUndefined();
+    // Each flush writes the 16 B descriptor (+ 24 B) where the frame paid a quarter of an RS
+    // write-back (10 B): 30 B more on pcie-up.
+    const v = hwLimits(nic("ixl")).v;
+    const wbNs = g.ctx.resources.get("pcie-up")!.cyclesByKind()["write-back"];
+    expect(wbNs).toBeCloseTo((reports.length * 30 * 8) / v.pcie_gbps, 6);
   });
 });

@@ -126,7 +126,7 @@ describe("`model show --nic` lists the policy", () => {
     expect(r.out).not.toMatch(/pcie_desc_bytes/);
     // Whether what waits below the threshold is flushed at the ITR timer's expiry: a kind, "-".
     expect(r.out).toMatch(
-      /^linux\.pf\.tx\.itrFlush=no \(i40e\)\s+-\s+verified\s+Linux i40e arms write-back on ITR/m,
+      /^linux\.pf\.tx\.itrFlush=yes \(i40e\)\s+-\s+derived\s+Linux i40e: with the queue's interrupt on/m,
     );
     const j = JSON.parse((await iovsim(["model", "show", "--json", "--nic", "ix"])).out);
     expect(j.hardware.write_back.linux.pf).toMatchObject({ driver: "ixgbe", tx: { wthresh: { value: 8 } } });
