@@ -102,6 +102,38 @@ describe("TxQueueStop: stop below stopFree, wake by completion at wakeFree", () 
     expect(queue.wakes).toBe(1);
   });
 
+  it("counts a descriptor in use until its completion is written back, and wakes at the write-back that crosses the bound", () => {
+    // WTHRESH 8 (tx-write-back.ts): the NIC takes 30 descriptors at once, and their completions
+    // reach the driver 8 at a time; the ring's room comes back only with them.
+    const STOP = 21;
+    const WAKE = 42;
+    const q = new EventQueue();
+    const nicRing = new FakeRing("nic.tx", 64, q);
+    const nic = nicRing.link;
+    const ctx = { q } as unknown as SimContext;
+    const queue = new TxQueueStop(nic, STOP, WAKE);
+    let woke = -1;
+    queue.wakeOnCompletion(ctx, {
+      onInput: (t: number) => {
+        woke = t;
+      },
+    } as unknown as Stage);
+    nicRing.tail = 64 - STOP + 1;
+    queue.check();
+    expect(queue.stopped).toBe(true);
+    nicRing.head += 30;
+    nic.unreported += 30;
+    expect(queue.free()).toBe(STOP - 1); // the NIC moved its head, the driver has seen nothing
+    for (const t of [1000, 2000, 3000]) {
+      nic.unreported -= 8;
+      nic.completed?.(t, t, 8);
+    }
+    expect(queue.free()).toBe(STOP - 1 + 24);
+    while (q.runNext()) {}
+    // 20 + 8 + 8 = 36 < 42 after the second event; the third leaves 44: the wake is at its time.
+    expect(woke).toBe(3000);
+  });
+
   it("at Linux iavf's bounds (stop below 23, wake at 46) it counts one descriptor fewer than the ring's room", () => {
     // IAVF_DESC_UNUSED keeps one descriptor back (unused 1): the driver compares the
     // ring's room less one with DESC_NEEDED and TX_WAKE_THRESHOLD.
