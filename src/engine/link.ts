@@ -56,6 +56,9 @@ export class Link {
    *  the other from `from` to `to` (each descriptor is done, and its slot the driver's again, once
    *  its data is in the NIC): a driver's stopped queue wakes through this (tx-queue-stop.ts). */
   completed: ((from: number, to: number, n: number) => void) | null = null;
+  /** Descriptors the NIC has taken from this transmit ring whose completion is not yet written
+   *  back (tx-write-back.ts): the driver cannot reuse their slots yet. */
+  unreported = 0;
   /** Doorbells on their way to the NIC: (head value, time visible). */
   private readonly refills = new Records();
   private visibleHead: number;

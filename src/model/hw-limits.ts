@@ -232,6 +232,22 @@ export function txWriteBackEvent(h: HwLimits, wb: WriteBackPolicy): { bits: numb
   return { bits: eventBits(h, t.descBytes), packets: t.rsEvery };
 }
 
+/**
+ * The extra bits of writing back `k` completed transmit descriptors that wait below the policy's
+ * threshold when the interrupt throttle timer expires (`itrFlush`; 82598EB datasheet §3.5.3.3.4,
+ * I210 datasheet p. 301: the timer's expiry flushes what accumulated; X710/E810 WB_ON_ITR: 'all leftover
+ * completed descriptors are posted'): the flush is one event of the k descriptors (the head
+ * index with head write-back), of which the k packets already paid their share of a full event
+ * (k / packets of txWriteBackEvent) as they went; the rest, in bits. 0 when nothing waits.
+ */
+export function txFlushExtraBits(h: HwLimits, wb: WriteBackPolicy, k: number): number {
+  if (k <= 0) return 0;
+  const t = wb.tx;
+  const flush = eventBits(h, t.report === "head" ? HEAD_WB_BYTES : k * t.descBytes);
+  const full = txWriteBackEvent(h, wb);
+  return Math.max(0, flush - (k * full.bits) / full.packets);
+}
+
 /** A receive write-back event: RXDCTL.WTHRESH w > 1 writes w descriptors back at once, 0 or 1
  *  each descriptor as its packet is done. */
 export function rxWriteBackEvent(h: HwLimits, wb: WriteBackPolicy): { bits: number; packets: number } {

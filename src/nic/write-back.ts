@@ -3,7 +3,9 @@
 // - transmit: whether completions come as descriptor write-back or as a head index the NIC writes
 //   to host memory (`report`), every how many packets the driver sets RS (`rsEvery`), and the
 //   queue's TXDCTL.WTHRESH (`wthresh`: 0 writes back each RS descriptor at once; above 0 the NIC
-//   accumulates that many processed descriptors and writes them back in one burst);
+//   accumulates that many processed descriptors and writes them back in one burst), and whether
+//   the NIC writes back what waits below that threshold when the queue's interrupt throttle timer
+//   expires (`itrFlush`: the 8259x's EITR flush of WTHRESH, the X710/E810's WB_ON_ITR);
 // - receive: RXDCTL.WTHRESH (`wthresh`: 0 or 1 writes back each descriptor, above 1 that many at
 //   once);
 // - both: the size of the descriptors the driver sets the ring up with (`descBytes`, 16 or 32: the
@@ -57,6 +59,9 @@ const TxWriteBackSchema = z
     wthresh: count(0, WTHRESH_MAX, "the 64 descriptors a queue's on-chip cache holds"),
     /** Bytes per transmit descriptor: what the NIC fetches and, with descriptor write-back, writes back. */
     descBytes,
+    /** Completed descriptors waiting below the threshold (WTHRESH, or the RS stride) are written
+     *  back when the queue's interrupt throttle timer, started by the first of them, expires. */
+    itrFlush: z.object({ value: z.boolean(), tag: Tag, source: Source }).strict(),
   })
   .strict();
 
@@ -85,7 +90,13 @@ export type WriteBackFacts = z.output<typeof WriteBackSchema>;
 
 /** A write-back policy as the PCIe pricing needs it (the values of a WriteBackDriver). */
 export interface WriteBackPolicy {
-  tx: { report: "descriptor" | "head"; rsEvery: number; wthresh: number; descBytes: number };
+  tx: {
+    report: "descriptor" | "head";
+    rsEvery: number;
+    wthresh: number;
+    descBytes: number;
+    itrFlush: boolean;
+  };
   rx: { wthresh: number; descBytes: number };
 }
 
@@ -96,6 +107,7 @@ export function policyOf(d: WriteBackDriver): WriteBackPolicy {
       rsEvery: d.tx.rsEvery.value,
       wthresh: d.tx.wthresh.value,
       descBytes: d.tx.descBytes.value,
+      itrFlush: d.tx.itrFlush.value,
     },
     rx: { wthresh: d.rx.wthresh.value, descBytes: d.rx.descBytes.value },
   };

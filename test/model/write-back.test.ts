@@ -124,6 +124,10 @@ describe("`model show --nic` lists the policy", () => {
     );
     expect(r.out).toMatch(/^freebsd\.pf\.tx\.descBytes \(ixl\)\s+16\s+bytes\/descriptor/m);
     expect(r.out).not.toMatch(/pcie_desc_bytes/);
+    // Whether what waits below the threshold is flushed at the ITR timer's expiry: a kind, "-".
+    expect(r.out).toMatch(
+      /^linux\.pf\.tx\.itrFlush=yes \(i40e\)\s+-\s+derived\s+Linux i40e: with the queue's interrupt on/m,
+    );
     const j = JSON.parse((await iovsim(["model", "show", "--json", "--nic", "ix"])).out);
     expect(j.hardware.write_back.linux.pf).toMatchObject({ driver: "ixgbe", tx: { wthresh: { value: 8 } } });
   });
@@ -131,8 +135,12 @@ describe("`model show --nic` lists the policy", () => {
 
 describe("PCIe prices each write-back event as the policy says", () => {
   const ixl = hwLimits(nic("ixl")); // MPS 256, 24 B per TLP
-  const pol = (tx: Omit<WriteBackPolicy["tx"], "descBytes">, rx = 0, rxDesc = 16): WriteBackPolicy => ({
-    tx: { ...tx, descBytes: 16 },
+  const pol = (
+    tx: Omit<WriteBackPolicy["tx"], "descBytes" | "itrFlush">,
+    rx = 0,
+    rxDesc = 16,
+  ): WriteBackPolicy => ({
+    tx: { ...tx, descBytes: 16, itrFlush: false },
     rx: { wthresh: rx, descBytes: rxDesc },
   });
 
@@ -187,7 +195,7 @@ describe("PCIe prices each write-back event as the policy says", () => {
 describe("PCIe prices descriptor fetch and write-back at the driver's descriptor size", () => {
   const ixl = hwLimits(nic("ixl")); // MPS 256, RCB 64, 24 B per TLP
   const pol = (rxDesc: number, txDesc = 16): WriteBackPolicy => ({
-    tx: { report: "descriptor", rsEvery: 1, wthresh: 0, descBytes: txDesc },
+    tx: { report: "descriptor", rsEvery: 1, wthresh: 0, descBytes: txDesc, itrFlush: false },
     rx: { wthresh: 0, descBytes: rxDesc },
   });
 

@@ -118,7 +118,8 @@ describe("a fourth NIC written only as JSON", () => {
     );
     // Both VFs limited to 500 Mbit/s, the sender at 1.2 Mpps of 64 B: the NIC's ring fills and
     // each wake posts wakeFree - stopFree + 1 frames (one more when the NIC took one before the
-    // wake ran). The VM's VF (VF 1) under KVM is the Linux guest's ixgbevf entry; the jail's
+    // wake ran, and up to 7 more that the write-back crossing the bound brings: ixgbevf and ixv
+    // have WTHRESH 8, their completions come 8 at a time, tx-write-back.ts). The VM's VF (VF 1) under KVM is the Linux guest's ixgbevf entry; the jail's
     // (VF 0) on a FreeBSD host the ixv entry (a halted bhyve vCPU wakes ~10 µs late, so the
     // FreeBSD side runs on the host's core, which does not halt).
     expect(sysfsWrite(host.state, "/sys/class/net/ix5/device/sriov_numvfs", "2").ok).toBe(true);
@@ -145,7 +146,7 @@ describe("a fourth NIC written only as JSON", () => {
       expect(r.bottleneck, profile).toBe(path === "vm-vf" ? "vf1-max-tx-rate" : "vf0-max-tx-rate");
       const drv = r.elements!.find((e) => e.kind === "txdrv")!;
       expect(drv.max_batch, profile).toBeGreaterThanOrEqual(wake - stop + 1);
-      expect(drv.max_batch, profile).toBeLessThanOrEqual(wake - stop + 2);
+      expect(drv.max_batch, profile).toBeLessThanOrEqual(wake - stop + 1 + 8);
     }
   }, 60_000);
 

@@ -70,7 +70,7 @@ function txQueueRows(p: NicProfile): string[] {
 }
 
 /** The NIC's drivers' completion write-back policy and descriptor sizes, one row a figure:
- *  `linux.pf.tx.rsEvery (i40e)`, `linux.pf.rx.descBytes (i40e)`. */
+ *  `linux.pf.tx.rsEvery (i40e)`, `linux.pf.tx.itrFlush=no (i40e)`, `linux.pf.rx.descBytes (i40e)`. */
 function writeBackRows(p: NicProfile): string[] {
   const names: string[] = [];
   const rows: Record<string, CostConstant> = {};
@@ -91,10 +91,11 @@ function writeBackRows(p: NicProfile): string[] {
       row(at("tx.rsEvery"), d.tx.rsEvery, "packets");
       row(at("tx.wthresh"), d.tx.wthresh, "descriptors");
       row(at("tx.descBytes"), d.tx.descBytes, "bytes/descriptor");
+      row(at(`tx.itrFlush=${d.tx.itrFlush.value ? "yes" : "no"}`), { ...d.tx.itrFlush, value: "" }, "");
       row(at("rx.wthresh"), d.rx.wthresh, "descriptors");
       row(at("rx.descBytes"), d.rx.descBytes, "bytes/descriptor");
     }
-  // A report is a kind, not a number: its value and range columns are left blank ("-").
+  // A report and a flush are kinds, not numbers: their value and range columns are left blank ("-").
   return table(names, rows).map((l) =>
     l.replace(/(=\w+ \([a-z0-9_]+\)\s+)0(\s+)(\s)\s*\[0, 0\]/, "$1-$2$3     "),
   );

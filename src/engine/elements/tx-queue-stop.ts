@@ -15,8 +15,9 @@
 //   iavf_clean_tx_irq wakes it at TX_WAKE_THRESHOLD (DESC_NEEDED * 2 = 46); IAVF_DESC_UNUSED keeps
 //   one descriptor back (unused 1). Linux ixgbe / ixgbevf the same with DESC_NEEDED =
 //   MAX_SKB_FRAGS + 4 = 21 (an 82599, NIC profile ix).
-// A descriptor completes once the NIC has fetched its frame's data (Link.completed, from veb-tx);
-// the write-back, and the interrupt or send that lets the driver see it, are not priced
+// A descriptor completes once the NIC has fetched its frame's data and written its completion
+// back (Link.completed, from veb-tx: at once, or with the write-back event that carries it,
+// tx-write-back.ts); the interrupt or send that lets the driver see it is not priced
 // (docs/model.md).
 import type { Stage, WorkEnd } from "../activation.ts";
 import type { SimContext } from "../context.ts";
@@ -38,9 +39,10 @@ export class TxQueueStop {
     readonly unused = 0,
   ) {}
 
-  /** Descriptors free as the driver counts them: the ring's room less those it never uses. */
+  /** Descriptors free as the driver counts them: the ring's room less those it never uses and
+   *  those whose completion the NIC has not written back yet. */
   free(): number {
-    return this.ring.room() - this.unused;
+    return this.ring.room() - this.unused - this.ring.unreported;
   }
 
   /** Frames the driver may post now out of `n`: one descriptor each while `stopFree` stay free. */

@@ -11,7 +11,7 @@
 // (ip link ... max_tx_rate) has its ring served no faster than that rate (vf-shaper.ts): the
 // NIC takes only the frames its scheduler admits, the rest wait in the ring.
 import { R_HEAD } from "../../../assembly/abi.ts";
-import { switchNs } from "../../model/hw-limits.ts";
+import { switchNs, txWriteBackEvent } from "../../model/hw-limits.ts";
 import { Stage, type Work, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import { Resource } from "../resource.ts";
@@ -24,8 +24,10 @@ import {
   ringBytes,
   scratch,
   specResource,
+  writeBackOfPath,
 } from "./common.ts";
 import { sameRoomRun } from "./ring-room.ts";
+import { TxWriteBack } from "./tx-write-back.ts";
 import type { VfShaper } from "./vf-shaper.ts";
 
 export const vebTx: ElementKind = {
@@ -47,6 +49,28 @@ export const vebTx: ElementKind = {
     const writeIotlb = ctx.path.nic.peerAssigned ? new Iotlb(ctx) : null;
     const c = ctx.costs.c;
     const pcie = new PcieLink(ctx, up, down, true);
+    // The completions' write-back (tx-write-back.ts): where the driver's policy writes back
+    // several descriptors per event, each is the driver's once its event is written (at the
+    // threshold, or at the interrupt throttle timer's flush where the NIC has one); one per event,
+    // each as its data is in, as before.
+    const txWb = writeBackOfPath(ctx);
+    const wbUp = up.account("write-back");
+    const writeBack =
+      txWriteBackEvent(hw, txWb).packets > 1
+        ? new TxWriteBack(
+            hw,
+            txWb,
+            txWb.tx.itrFlush ? c.itr_us * 1000 : null,
+            (t, f) => ctx.q.push(t, f),
+            (t, k) => {
+              input.unreported -= k;
+              input.completed?.(t, t, k);
+            },
+            (t, bits) => {
+              if (bits > 0) up.charge(t, bits / hw.v.pcie_gbps, wbUp);
+            },
+          )
+        : null;
     // The kernel, looked up once (the exports object is a dictionary).
     const vebTxBurst = ctx.k.vebTxBurst;
     // The transmit DMA engine runs apart from the switch: it fetches descriptors into its own
@@ -100,9 +124,15 @@ export const vebTx: ElementKind = {
         if (t < k) break; // the ring is not serviced (VFTE off)
         i += k;
       }
-      // Each descriptor is done once its frame's data is in the NIC: the driver's slots come back
-      // over the transfer (a stopped transmit queue wakes on them).
-      if (taken > 0) input.completed?.(pcie.txFrom, last, taken);
+      // Each descriptor is done once its frame's data is in the NIC and its completion written
+      // back: the driver's slots come back over the transfer, or event by event (a stopped
+      // transmit queue wakes on them).
+      if (taken > 0) {
+        if (writeBack) {
+          input.unreported += taken;
+          writeBack.complete(fetched, taken);
+        } else input.completed?.(pcie.txFrom, last, taken);
+      }
       if (m > 0) {
         if (toWire) for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, outAt[j]);
         else {
