@@ -23,6 +23,21 @@ describe("ARI Capable Hierarchy from the PF's port", () => {
     // The default host (ports not described): ARI, 128, as before for ix0.
     expect(Host.fresh().pf("ix0")).toMatchObject({ ari: true, firstVfOffset: 128 });
     expect(Host.fresh().pf("igb0")).toMatchObject({ ari: true, firstVfOffset: 128 });
+    // X710: 16 + f x 63 with ARI, 272 + f x 63 without (PF 2 of a 4-port card: 334 with 32 VFs).
+    const x710 = JSON.parse(JSON.stringify(loadHostSpecFile("examples/hosts/no-ari.json")));
+    x710.devices.splice(
+      3,
+      2,
+      { name: "ixl0", selector: "pci0:3:0:0", profile: "ixl" },
+      {
+        name: "ixl2",
+        selector: "pci0:3:0:2",
+        profile: "ixl",
+        sriov: { totalVfs: 32 },
+      },
+    );
+    const x = Host.fresh(validateHostSpec(x710, "h.json"));
+    expect([x.pf("ixl0")!.firstVfOffset, x.pf("ixl2")!.firstVfOffset]).toEqual([272, 334]);
     const text = JSON.parse(JSON.stringify(loadHostSpecFile("examples/hosts/no-ari.json")));
     text.devices[2].ariForwarding = true;
     expect(Host.fresh(validateHostSpec(text, "h.json")).pf("igb0")).toMatchObject({
