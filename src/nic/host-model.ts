@@ -1,7 +1,7 @@
 // The simulated host's persistent data (what state.json holds) and the read-only views over it:
 // resolved PF facts (profile + host-file overrides), PfRecords, device units, boot messages.
 import type { DriverState } from "./drivers/driver.ts";
-import { type HostSpec, isPfSpec, type PfDeviceSpec } from "./host-spec.ts";
+import { type HostSpec, isPfSpec, type PfDeviceSpec, pfHierarchy } from "./host-spec.ts";
 import { addressOfRid, formatSelector, type PciAddress, parseSelector, ridOf } from "./pci.ts";
 import { defaultFirstVfOffset, getProfile, type NicProfile } from "./profile.ts";
 import type { PfRecord, VfRecord } from "./types.ts";
@@ -75,6 +75,9 @@ export interface PfInfo
   spec: PfDeviceSpec;
   profile: NicProfile;
   address: PciAddress;
+  /** The highest bus number the PF's port forwards (its subordinate bus; the PF's own bus when
+   *  the host file describes no port for it): Linux puts VFs up to it, FreeBSD on the PF's bus. */
+  lastBus: number;
 }
 
 export function pfSpecs(state: HostState): PfDeviceSpec[] {
@@ -87,7 +90,8 @@ export function pfInfo(state: HostState, name: string): PfInfo | undefined {
   const profile = getProfile(spec.profile);
   if (!profile) throw new Error(`host device ${name}: unknown NIC profile '${spec.profile}'`);
   const address = parseSelector(spec.selector)!;
-  const ari = spec.sriov?.ari ?? profile.sriov.ari;
+  const place = pfHierarchy(state.spec.devices, spec, address);
+  const ari = place.ari;
   const totalVfs = spec.sriov?.totalVfs ?? profile.sriov.totalVfs;
   const vfStride = spec.sriov?.vfStride ?? profile.sriov.vfStride;
   return {
@@ -98,9 +102,10 @@ export function pfInfo(state: HostState, name: string): PfInfo | undefined {
     rid: ridOf(address, false),
     totalVfs,
     firstVfOffset:
-      spec.sriov?.firstVfOffset ?? defaultFirstVfOffset(profile, address.function, totalVfs, vfStride),
+      spec.sriov?.firstVfOffset ?? defaultFirstVfOffset(profile, address.function, totalVfs, vfStride, ari),
     vfStride,
     ari,
+    lastBus: place.lastBus,
     mac: spec.mac ?? derivedPfMac(profile.pf.macOui, name),
   };
 }

@@ -8,7 +8,7 @@ import { UserError } from "../errors.ts";
 import { isSpecialFile } from "../input-file.ts";
 import { fsStrerror } from "./errno.ts";
 import { jsonErrorOffset, jsonPathOffset, lineColumn, refuseDuplicateKey } from "./json-locate.ts";
-import { parseSelector, planVfRids, ridOf } from "./pci.ts";
+import { type PciAddress, parseSelector, planVfRids, ridOf } from "./pci.ts";
 import { defaultFirstVfOffset, getProfile } from "./profile.ts";
 
 const mac = z
@@ -67,8 +67,41 @@ const PlainDeviceSchema = z
     hdr: hex(2).optional(),
     vendorName: z.string().optional(),
     deviceName: z.string().optional(),
+    /**
+     * A PCI-to-PCI bridge (a root or downstream port) may say what sits below it: the bus
+     * numbers it forwards (secondary .. subordinate) and whether its ARI Forwarding is enabled
+     * (PCIe Device Control 2). A PF on its secondary bus gets ARI Capable Hierarchy from it
+     * (FreeBSD pci_iov_set_ari, Linux sriov_init), and its VFs may take the bus numbers up to
+     * the subordinate one (Linux; FreeBSD keeps them on the PF's bus).
+     */
+    secondaryBus: z.number().int().min(0).max(255).optional(),
+    subordinateBus: z.number().int().min(0).max(255).optional(),
+    ariForwarding: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    const port =
+      d.secondaryBus !== undefined || d.subordinateBus !== undefined || d.ariForwarding !== undefined;
+    if (port && !/^0x0604[0-9a-fA-F]{2}$/.test(d.class))
+      ctx.addIssue({
+        code: "custom",
+        path: ["class"],
+        message: `secondaryBus, subordinateBus and ariForwarding describe a PCI bridge (class 0x0604xx), not class ${d.class}`,
+      });
+    if (port && d.secondaryBus === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [d.subordinateBus !== undefined ? "subordinateBus" : "ariForwarding"],
+        message:
+          "a bridge's subordinateBus or ariForwarding needs its secondaryBus (the bus the port leads to)",
+      });
+    if (d.secondaryBus !== undefined && d.subordinateBus !== undefined && d.subordinateBus < d.secondaryBus)
+      ctx.addIssue({
+        code: "custom",
+        path: ["subordinateBus"],
+        message: `subordinateBus ${d.subordinateBus} is below secondaryBus ${d.secondaryBus}`,
+      });
+  });
 
 /** A device with a "profile" key is an SR-IOV PF, anything else an ordinary device (clear errors, no union noise). */
 const DeviceSchema = z.unknown().transform((v, ctx): PfDeviceSpec | PlainDeviceSpec => {
@@ -160,7 +193,9 @@ function checkVfRidCollisions(devices: Array<PfDeviceSpec | PlainDeviceSpec>, ct
     if (!a || !profile || !("profile" in d)) return;
     const total = d.sriov?.totalVfs ?? profile.sriov.totalVfs;
     const stride = d.sriov?.vfStride ?? profile.sriov.vfStride;
-    const offset = d.sriov?.firstVfOffset ?? defaultFirstVfOffset(profile, a.function, total, stride);
+    const place = pfHierarchy(devices, d, a);
+    const offset =
+      d.sriov?.firstVfOffset ?? defaultFirstVfOffset(profile, a.function, total, stride, place.ari);
     if (offset > 0xffff) {
       // The register is 16 bits: a per-function block this far out does not exist on the card.
       ctx.addIssue({
@@ -173,7 +208,8 @@ function checkVfRidCollisions(devices: Array<PfDeviceSpec | PlainDeviceSpec>, ct
     const plan = planVfRids(ridOf(a, false), offset, stride, total);
     for (let vf = 0; vf < total; vf++) {
       const rid = plan.rid(vf);
-      if (rid >> 8 !== ridOf(a, false) >> 8) break; // off the bus: the kernel never creates it
+      // Past the bus numbers the PF's port forwards: no kernel creates it.
+      if (rid >> 8 > place.lastBus || rid > 0xffff) break;
       const other = owner.get(at(a.domain, rid));
       if (other !== undefined) {
         ctx.addIssue({
@@ -189,6 +225,35 @@ function checkVfRidCollisions(devices: Array<PfDeviceSpec | PlainDeviceSpec>, ct
 }
 
 export type HostSpec = z.output<typeof HostSpecSchema>;
+
+/** Where a PF sits: whether its hierarchy is ARI-capable, the last bus number its VFs may take. */
+export interface PfHierarchy {
+  /** ARI Capable Hierarchy, as the OS sets it: the PF's `sriov.ari` override, else its port's
+   *  ariForwarding, else (no port described) the profile's `ari`. */
+  ari: boolean;
+  /** The bridge whose secondary bus the PF is on (undefined: the host file does not say). */
+  port?: PlainDeviceSpec;
+  /** The highest bus number below the PF's port: its subordinate bus (the PF's own bus when the
+   *  port gives none, or when no port is described). */
+  lastBus: number;
+}
+
+export function pfHierarchy(
+  devices: ReadonlyArray<PfDeviceSpec | PlainDeviceSpec>,
+  pf: PfDeviceSpec,
+  address: PciAddress,
+): PfHierarchy {
+  const port = devices.find(
+    (d): d is PlainDeviceSpec =>
+      !isPfSpec(d) && d.secondaryBus === address.bus && parseSelector(d.selector)?.domain === address.domain,
+  );
+  const profileAri = getProfile(pf.profile)?.sriov.ari ?? false;
+  return {
+    ari: pf.sriov?.ari ?? port?.ariForwarding ?? profileAri,
+    ...(port ? { port } : {}),
+    lastBus: Math.max(address.bus, port?.subordinateBus ?? address.bus),
+  };
+}
 
 export function isPfSpec(d: PfDeviceSpec | PlainDeviceSpec): d is PfDeviceSpec {
   return "profile" in d;

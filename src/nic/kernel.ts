@@ -30,6 +30,8 @@ export interface KernelProblem {
   vf?: number;
   key?: string;
   message: string;
+  /** The line the kernel logs when IOV_CONFIG fails on this problem (device_printf). */
+  kernelLog?: string;
 }
 
 export function pfSchemaOf(info: PfInfo): PfSchema {
@@ -133,7 +135,9 @@ export function preflight(
         severity: "error",
         errno: "ENOSPC",
         key: "num_vfs",
-        message: `num_vfs ${n}: the last VF's RID 0x${plan.lastRid.toString(16)} is not on ${info.name}'s bus ${info.address.bus} (not enough PCIe bus numbers for VFs)`,
+        // pci_iov_config (@10de111e): device_printf before ENOSPC when the VFs need another bus.
+        kernelLog: `${info.name}: not enough PCIe bus numbers for VFs`,
+        message: `num_vfs ${n}: the last VF's RID 0x${plan.lastRid.toString(16)} is not on ${info.name}'s bus ${info.address.bus} (not enough PCIe bus numbers for VFs)${info.ari ? "" : `; ARI Capable Hierarchy is clear (${info.spec.sriov?.ari === false ? "the host file's sriov.ari" : "its port does not forward ARI"}), so ${info.name} reports First VF Offset ${info.firstVfOffset}`}`,
       });
     else if (state.spec.kernel?.strictAriSlotCheck && !info.ari && vfAddress(info, plan.lastRid).slot !== 0)
       errors.push({
@@ -192,6 +196,7 @@ export function iovConfig(state: HostState, pfName: string, config: IovConfig): 
   const { errors, checked } = preflight(state, info, config);
   if (errors.length > 0) {
     if (state.pfs[pfName]?.sriovEnabled) noteLinuxOwned(state, pfName);
+    if (errors[0].kernelLog !== undefined) appendDmesg(state, [errors[0].kernelLog]);
     throw new KernelError(errors[0].errno!, errors[0].message);
   }
 

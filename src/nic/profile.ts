@@ -95,6 +95,18 @@ export const NicProfileSchema = z
           })
           .strict()
           .optional(),
+        // The First VF Offset the PF reports with ARI Capable Hierarchy clear (SR-IOV 1.1 §3.3.10:
+        // First VF Offset may change when ARI Capable Hierarchy is set): `firstVfOffset` is the
+        // value with it set. Absent: no dump of the card without ARI is known, and the ARI value
+        // is kept (an assumption docs/control-plane.md states).
+        withoutAri: z
+          .object({
+            firstVfOffset: z.number().int().min(1).max(65535),
+            tag: z.enum(["verified", "secondary", "derived", "assumption"]),
+            source: z.string().min(1),
+          })
+          .strict()
+          .optional(),
         vfStride: z.number().int().min(1).max(65535),
         vfDeviceId: hex16,
         supportedPageSizes: hex32,
@@ -360,18 +372,23 @@ export function getProfile(id: string): NicProfile | undefined {
 }
 
 /**
- * The First VF Offset the PF at PCI function `fn` reports unless the host file overrides it:
- * `blocks` puts VF j of PF f at RID firstVfOffset + f × ((TotalVFs − 1) × stride + 1) + j × stride
- * (relative to function 0), so PF f's offset is firstVfOffset + f × (TotalVFs − 1) × stride.
+ * The First VF Offset the PF at PCI function `fn` reports unless the host file overrides it,
+ * with ARI Capable Hierarchy set (`ari`) or clear (the profile's `withoutAri` value, when it has
+ * one): `blocks` puts VF j of PF f at RID base + f × ((TotalVFs − 1) × stride + 1) + j × stride
+ * (relative to function 0), so PF f's offset is base + f × (TotalVFs − 1) × stride.
  */
 export function defaultFirstVfOffset(
   profile: NicProfile,
   fn: number,
   totalVfs: number,
   vfStride: number,
+  ari: boolean,
 ): number {
   const blocks = profile.sriov.perFunction?.layout === "blocks";
-  return profile.sriov.firstVfOffset + (blocks ? fn * (totalVfs - 1) * vfStride : 0);
+  const base = ari
+    ? profile.sriov.firstVfOffset
+    : (profile.sriov.withoutAri?.firstVfOffset ?? profile.sriov.firstVfOffset);
+  return base + (blocks ? fn * (totalVfs - 1) * vfStride : 0);
 }
 
 /** A port's link speed in Mb/s: its profile's, else 10 GbE (a profile without one, as netdevsim's

@@ -410,6 +410,17 @@ export const pathsJsonSchema = z.object({
     z.strictObject({ loop: z.literal("closed"), window: z.number().int().positive() }),
   ]),
   seed: z.number().int(),
+  /** --encap, --flows, --proto of the generated frames (defaults filled in); null with --pcap.
+   *  Optional: documents written before it was added have none. */
+  traffic: z
+    .strictObject({
+      // src/traffic/profiles.ts ENCAPS and L4 (src/report does not import src/traffic).
+      encap: z.enum(["none", "vxlan", "geneve", "gre", "nvgre", "gtpu", "mpls", "qinq"]),
+      flows: z.number().int().min(1).max(65535),
+      proto: z.enum(["udp", "tcp", "icmp"]),
+    })
+    .nullable()
+    .optional(),
   paths: z.array(pathEntry),
   ping: z.array(pingEntrySchema),
   notes: z.array(z.string()),
@@ -812,6 +823,8 @@ export interface PathsMeta {
   /** --window: the closed loop's window (frames); absent: open loop. */
   window?: number;
   seed: number;
+  /** The generated frames' --encap/--flows/--proto; null: a capture replayed (absent: not said). */
+  traffic?: { encap: string; flows: number; proto: string } | null;
   notes: string[];
   warnings: string[];
   replay?: ReplayJson;
@@ -870,6 +883,7 @@ export function buildPathsJson(
     rate: meta.rate,
     load: meta.window !== undefined ? { loop: "closed", window: meta.window } : { loop: "open" },
     seed: meta.seed,
+    ...(meta.traffic !== undefined ? { traffic: meta.traffic as PathsJson["traffic"] } : {}),
     paths: exp.cases.map((c) => pathEntryJson(c, meta.aboveCapacity)),
     ...(meta.configuration ? { configuration: meta.configuration } : {}),
     ping,

@@ -27,6 +27,8 @@ export const sweepMergeJsonSchema = z
     hash: z.string().regex(/^[0-9a-f]{64}$/),
     /** The tool that ran every point ("iovsim 0.1.0"). */
     version: z.string().min(1),
+    /** The sweep's host file, as the sweep file gives it; absent: the embedded default host. */
+    host: z.string().min(1).optional(),
     axes: z.array(z.string().min(1)),
     /** Points the sweep has; `points` holds fewer only with --partial. */
     count: index,

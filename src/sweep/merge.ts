@@ -39,6 +39,9 @@ export interface MergedSweep {
   experiment: string;
   hash: string;
   version: string;
+  /** The sweep file's `host` (the host file every point ran on), as it gives it; absent: the
+   *  embedded default host (the document is then as it was before this field existed). */
+  host?: string;
   axes: string[];
   count: number;
   points: Array<Pick<PointResult, "index" | "coords" | "seed" | "result">>;
@@ -137,6 +140,7 @@ export async function mergeSweep(
       experiment: m.experiment,
       hash: m.hash,
       version: m.version,
+      ...(plan.host !== undefined ? { host: plan.host } : {}),
       axes: m.axes,
       count: m.count,
       points,
@@ -265,11 +269,24 @@ const pathEntries = (p: MergedSweep["points"][number]): Array<Record<string, unk
 };
 
 /**
+ * The last column of every row of a sweep that names a host file: which host the row ran on,
+ * so rows of sweeps on different hosts stay apart once their CSVs are put together. Not `host`:
+ * that can be an axis (paths' --host flag). A sweep on the default host has no such column.
+ */
+export const HOST_FILE_COLUMN = "host_file";
+
+/**
  * One CSV row per point and per path entry (paths), result entry (steering) or case (fidelity);
  * per point otherwise. When any point of a paths sweep ran `--direction both`, every paths row
- * ends with PER_DIRECTION_COLUMNS.
+ * ends with PER_DIRECTION_COLUMNS; a sweep with a host file ends every row with HOST_FILE_COLUMN.
  */
 export function mergedRows(m: MergedSweep): Row[] {
+  const rows = pointRows(m);
+  const host = m.host;
+  return host === undefined ? rows : rows.map((r) => ({ ...r, [HOST_FILE_COLUMN]: host }));
+}
+
+function pointRows(m: MergedSweep): Row[] {
   const rows: Row[] = [];
   const paths = m.experiment === "paths";
   const perDirection =

@@ -254,7 +254,7 @@ describe("config variations beyond the fixtures", () => {
 });
 
 describe("kernel behaviour on other PFs", () => {
-  it("igb0: above TotalVFs is EINVAL, above the driver's 7 is ENOSPC, 7 works without ARI", async () => {
+  it("igb0: above TotalVFs is EINVAL, above the driver's 7 is ENOSPC, 7 work (ARI: offset 0x80)", async () => {
     expect((await iovctl("-C", "-f", conf("PF { device: igb0; num_vfs: 9 }"))).err).toBe(
       "iovctl: Failed to configure SR-IOV: Invalid argument\n",
     );
@@ -267,8 +267,8 @@ describe("kernel behaviour on other PFs", () => {
       err: "",
     });
     const l = await cli("pciconf", "-l");
-    expect(l.out).toContain("igbvf0@pci0:5:16:0:\t");
-    expect(l.out).toContain("igbvf6@pci0:5:17:4:\t");
+    expect(l.out).toContain("igbvf0@pci0:5:0:128:\t");
+    expect(l.out).toContain("igbvf6@pci0:5:0:140:\t");
   });
 
   it("-L and -D on a PF without VFs; -D -n does not care", async () => {

@@ -218,13 +218,14 @@ describe("ip link show's filters (ipaddr_list_flush_or_save)", () => {
     ).not.toHaveProperty("vfinfo_list");
     const names = async (...w: string[]) =>
       (await cli(s, "ip", "link", "show", ...w)).out.match(/^\d+: [^:]+/gm)?.map((l) => l.split(" ")[1]);
-    expect(await names("up")).toEqual(["ixl0", "ix0", "igb0"]);
+    expect(await names("up")).toEqual(["lo", "ixl0", "ix0", "igb0"]);
     // Down: the netdevsim port and the VFs' own netdevs (nobody brings them up).
     expect(await names("down")).toEqual(["sim0", "igbvf0", "igbvf1"]);
     expect(await cli(s, "ip", "link", "show", "sim0", "up")).toEqual({ code: 0, out: "", err: "" });
     // JSON: print_linkinfo() returns after its caller opened the link's object: {} stays.
     const json = JSON.parse((await cli(s, "ip", "-j", "link", "show", "up")).out);
     expect(json.map((l: { ifname?: string }) => l.ifname ?? "{}")).toEqual([
+      "lo",
       "ixl0",
       "ix0",
       "igb0",

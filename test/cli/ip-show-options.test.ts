@@ -185,3 +185,47 @@ ${LINK_STATS}${VF0}${VF_STATS}${VF1}${VF_STATS}    altname enp1s0f0
     );
   });
 });
+
+describe("lo", () => {
+  const LO =
+    "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\n" +
+    "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n";
+
+  it("is listed first, ifindex 1, and the PFs follow from 2 as on a real host", async () => {
+    const out = (await cli("ip", "link", "show")).out;
+    expect(out.startsWith(LO)).toBe(true);
+    const heads = out.split("\n").filter((l) => /^\d+: /.test(l));
+    expect(heads.slice(0, 4).map((l) => l.split(" ").slice(0, 2).join(" "))).toEqual([
+      "1: lo:",
+      "2: ixl0:",
+      "3: ix0:",
+      "4: igb0:",
+    ]);
+    expect(await cli("ip", "link", "show", "lo")).toEqual({ code: 0, out: LO, err: "" });
+    expect((await cli("ip", "link", "show", "up")).out.startsWith(LO)).toBe(true);
+    expect((await cli("ip", "link", "show", "down")).out).not.toContain("lo:");
+  });
+
+  it("-d: no parent device; -j: link_type loopback, no vfinfo_list, no altnames", async () => {
+    expect((await cli("ip", "-d", "link", "show", "lo")).out).toBe(
+      LO.replace("00:00:00:00:00:00\n", "00:00:00:00:00:00 promiscuity 0 allmulti 0 \n"),
+    );
+    expect((await cli("ip", "-j", "link", "show", "lo")).out).toBe(
+      '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","operstate":"UNKNOWN","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00","broadcast":"00:00:00:00:00:00"}]\n',
+    );
+    const all = JSON.parse((await cli("ip", "-j", "link", "show")).out) as Array<{
+      ifindex: number;
+      ifname: string;
+    }>;
+    expect(all[0]).toMatchObject({ ifindex: 1, ifname: "lo" });
+    expect(all[1]).toMatchObject({ ifindex: 2, ifname: "ixl0" });
+  });
+
+  it("has no VF operations: ip link set lo vf 0 ... is EOPNOTSUPP", async () => {
+    expect(await cli("ip", "link", "set", "lo", "vf", "0", "mac", "02:00:00:00:00:01")).toEqual({
+      code: 2,
+      out: "",
+      err: "RTNETLINK answers: Operation not supported\n",
+    });
+  });
+});

@@ -125,6 +125,15 @@ describe("/sys/class/net/<dev>: the attributes that agree with ip link show", ()
       await read("ixl0", "addr_len"),
       await read("ixl0", "broadcast"),
     ]).toEqual(["1\n", "6\n", "ff:ff:ff:ff:ff:ff\n"]);
+    // lo: IFF_UP|IFF_LOOPBACK, ARPHRD_LOOPBACK, no parent device (no `device` link).
+    expect((await cli(s, "sysfs", "ls", "/sys/class/net/lo")).out).toBe(
+      "addr_len\naddress\nbroadcast\nflags\nifindex\nmtu\noperstate\ntx_queue_len\ntype\n",
+    );
+    expect(
+      await Promise.all(
+        ["flags", "type", "mtu", "operstate", "ifindex", "broadcast"].map((a) => read("lo", a)),
+      ),
+    ).toEqual(["0x9\n", "772\n", "65536\n", "unknown\n", "1\n", "00:00:00:00:00:00\n"]);
     expect(await cli(s, "sysfs", "write", "/sys/class/net/ixl0/operstate", "up")).toEqual({
       code: 1,
       out: "",

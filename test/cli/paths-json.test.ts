@@ -55,6 +55,20 @@ describe("paths --json", () => {
     expect(l.p50).toBeLessThanOrEqual(l.max);
   });
 
+  it("records --encap, --flows and --proto, so the run can be reproduced from its document", async () => {
+    const argv = ["--path", "native", "--size", "128", "--rate", "1Mpps", "--trial-ms", "0.2"];
+    const given = pathsJsonSchema.parse(
+      await json([...argv, "--encap", "vxlan", "--flows", "7", "--proto", "tcp"]),
+    );
+    expect(given.traffic).toEqual({ encap: "vxlan", flows: 7, proto: "tcp" });
+    // Not given: the defaults the run used, filled in.
+    expect(pathsJsonSchema.parse(await json(argv)).traffic).toEqual({
+      encap: "none",
+      flows: 64,
+      proto: "udp",
+    });
+  });
+
   it("--count offers exactly that many frames: no default duration cuts it short", async () => {
     // 5,000 frames at 1 Mpps take 5 ms of virtual time, five times the default trial.
     const j = pathsJsonSchema.parse(

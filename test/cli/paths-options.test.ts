@@ -308,3 +308,15 @@ describe("-f FILE that cannot be read: the reason in words, never Node's message
     }
   });
 });
+
+describe("traffic recorded for --json", () => {
+  it("--encap/--flows/--proto as given, defaults filled in; null with --pcap (a capture is replayed as is)", () => {
+    expect(parse(["--path", "native", "--encap", "gre", "--flows", "3", "--proto", "icmp"]).traffic).toEqual({
+      encap: "gre",
+      flows: 3,
+      proto: "icmp",
+    });
+    expect(parse(["--path", "native"]).traffic).toEqual({ encap: "none", flows: 64, proto: "udp" });
+    expect(parse(["--path", "native", "--pcap", "examples/capture.pcap"]).traffic).toBeNull();
+  });
+});

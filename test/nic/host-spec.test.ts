@@ -25,7 +25,14 @@ describe("NIC profiles", () => {
     });
     expect(p.get("ix")!.pf).toMatchObject({ device: 0x10fb });
     expect(p.get("ix")!.sriov).toMatchObject({ vfDeviceId: 0x10ed, firstVfOffset: 128, vfStride: 2 });
-    expect(p.get("igb")!.sriov).toMatchObject({ totalVfs: 8, vfDeviceId: 0x10ca, ari: false });
+    // The 82576 has the ARI capability: 128 with ARI Capable Hierarchy set, 384 without.
+    expect(p.get("igb")!.sriov).toMatchObject({
+      totalVfs: 8,
+      vfDeviceId: 0x10ca,
+      ari: true,
+      firstVfOffset: 128,
+      withoutAri: { firstVfOffset: 384 },
+    });
     expect(p.get("igb")!.pf.device).toBe(0x10c9);
     expect(p.get("ixl")!.rss.keyBytes).toBe(52);
   });

@@ -93,21 +93,21 @@ describe("IOV_CONFIG", () => {
     expect(names).toEqual(["iavf0", "ppt0", "iavf1", "ppt1", "ixv0", "ppt2", "ppt3", "igbvf0"]);
   });
 
-  it("ix stride 2 gives pci0:3:0:128, :130; igb without ARI shows slot/function", () => {
+  it("ix stride 2 gives pci0:3:0:128, :130; igb (ARI, offset 0x80) likewise :128, :130, ...", () => {
     const h = Host.fresh();
     h.iovConfig("ix0", config("ix0", 2));
     expect(h.pf("ix0")!.vfs.map((v) => v.selector)).toEqual(["pci0:3:0:128", "pci0:3:0:130"]);
     h.iovConfig("igb0", config("igb0", 7));
     expect(h.pf("igb0")!.vfs.map((v) => v.selector)).toEqual([
-      "pci0:5:16:0",
-      "pci0:5:16:2",
-      "pci0:5:16:4",
-      "pci0:5:16:6",
-      "pci0:5:17:0",
-      "pci0:5:17:2",
-      "pci0:5:17:4",
+      "pci0:5:0:128",
+      "pci0:5:0:130",
+      "pci0:5:0:132",
+      "pci0:5:0:134",
+      "pci0:5:0:136",
+      "pci0:5:0:138",
+      "pci0:5:0:140",
     ]);
-    expect(h.dmesg()).toContain("igbvf0: <Intel(R) 82576 Virtual Function> at device 16.0 on pci5");
+    expect(h.dmesg()).toContain("igbvf0: <Intel(R) 82576 Virtual Function> at device 0.128 on pci5");
   });
 
   it("K01: num_vfs 65 on ixl0 → EINVAL, nothing created", () => {

@@ -168,4 +168,23 @@ describe("sweep merge rows", () => {
       },
     ]);
   });
+
+  it("a sweep with a host file ends every row with host_file; one without has no such column", () => {
+    const point = (index: number, ndr: number) => ({
+      index,
+      coords: { size: 64 },
+      seed: 1,
+      result: {
+        paths: [{ name: "native", direction: "rx", size: 64, ndr_mpps: ndr, pdr_mpps: ndr, load_points: [] }],
+      },
+    });
+    const plain = sweep("paths", ["size"], [point(0, 3.8), point(1, 3.9)]);
+    const onHost: MergedSweep = { ...plain, host: "examples/hosts/two-x710.json" };
+    const without = rowsToCsv(mergedRows(plain)).trimEnd().split(/\r?\n/);
+    const withHost = rowsToCsv(mergedRows(onHost)).trimEnd().split(/\r?\n/);
+    expect(without[0]).not.toContain("host_file");
+    expect(withHost[0]).toBe(`${without[0]},host_file`);
+    for (let i = 1; i < without.length; i++)
+      expect(withHost[i]).toBe(`${without[i]},examples/hosts/two-x710.json`);
+  });
 });

@@ -45,6 +45,11 @@ describe("sweep host: FILE", () => {
     const point = JSON.parse(readFileSync(join(out, "points", "000000.json"), "utf8"));
     expect(point.result.configuration.host_file).toBe(TWO_X710);
     expect(point.result.configuration.pf).toBe("ixl1");
+    // The merged table says which host its rows ran on (last column), and so does the JSON.
+    const csv = (await iovsim(["sweep", "merge", out, "--csv"])).out.trimEnd().split(/\r?\n/);
+    expect(csv[0]!.endsWith(",host_file")).toBe(true);
+    expect(csv[1]!.endsWith(`,${TWO_X710}`)).toBe(true);
+    expect(JSON.parse((await iovsim(["sweep", "merge", out, "--json"])).out).host).toBe(TWO_X710);
   }, 60_000);
 
   it("without it, ixl1 is refused as before (the default host has no ixl1)", async () => {

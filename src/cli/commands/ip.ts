@@ -283,7 +283,7 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
         exists: (name) => findNetdev(host.state, name) !== undefined,
         vfRates: (name, vf) => {
           const nd = findNetdev(host.state, name);
-          if (nd?.owner.kind === "vf") return null;
+          if (nd?.owner.kind === "vf" || nd?.owner.kind === "loopback") return null;
           return nd && vf < vfCount(host.state, nd) ? vfConfigOf(host.state, nd, vf) : undefined;
         },
       };

@@ -466,6 +466,9 @@ export interface PathsOptions {
   finalTrials: boolean;
   /** --window N: a closed loop (the sender keeps at most N frames sent and not yet read). */
   window?: number;
+  /** --encap, --flows, --proto (defaults filled in) of the generated frames; null with --pcap
+   *  (the capture's frames are replayed as they are). */
+  traffic: { encap: Encap; flows: number; proto: L4 } | null;
 }
 
 /** Defaults: short virtual trials, so the whole comparison finishes within a minute. */
@@ -654,6 +657,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     faults,
     finalTrials: v["trial-ms"] === undefined && count === undefined,
     ...(window !== undefined ? { window } : {}),
+    traffic: replay ? null : { encap: base.encap, flows: base.flows, proto: base.l4 },
   };
 }
 

@@ -97,6 +97,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       rate: o.rate?.text ?? null,
       ...(o.window !== undefined ? { window: o.window } : {}),
       seed: o.trial.seed,
+      traffic: o.traffic,
       notes: [
         ...o.notes,
         ...shortTrialNotes,

@@ -14,6 +14,9 @@ $XDG_STATE_HOME/iovsim, else ~/.local/state/iovsim).
                 { "devices": [ { "name": "ixl0", "selector": "pci0:1:0:0", "profile": "ixl" },
                                { "name": "hostb0", "selector": "pci0:0:0:0", "class": "0x060000",
                                  "vendor": "0x8086", "device": "0x6f00" } ] }
+                A bridge may add "secondaryBus", "subordinateBus" and "ariForwarding": a PF
+                on its secondary bus gets ARI from it, and without ARI an 82576 or 82599
+                reports First VF Offset 384, its VFs on the next bus (examples/hosts/no-ari.json).
                 Errors name the file and the JSON path. Without --host: the embedded default
                 host (ixl0 at pci0:1:0:0, ix0 at pci0:3:0:0, igb0 at pci0:5:0:0).
   -h, --help    this text

@@ -359,20 +359,38 @@ export function formatVfLine(state: HostState, nd: Netdev, i: number): string {
 }
 
 /** What iovsim models of a link for `ip link show`: the interface line's fields. */
-interface LinkFacts {
+export interface LinkFacts {
   flags: string[];
+  mtu: number;
   qdisc: string;
   operstate: string;
-  /** IFLA_PARENT_DEV_BUS_NAME / IFLA_PARENT_DEV_NAME, printed by `-d`. */
-  parentbus: string;
-  parentdev: string;
+  /** link/<type> (ARPHRD_ETHER or ARPHRD_LOOPBACK) and the broadcast address beside it. */
+  linkType: "ether" | "loopback";
+  broadcast: string;
+  /** IFLA_PARENT_DEV_BUS_NAME / IFLA_PARENT_DEV_NAME, printed by `-d`; lo has no parent. */
+  parentbus?: string;
+  parentdev?: string;
 }
 
+const ETHER = { mtu: 1500, linkType: "ether", broadcast: "ff:ff:ff:ff:ff:ff" } as const;
+
 export function linkFacts(nd: Netdev): LinkFacts {
+  // loopback_setup(): IFF_LOOPBACK, mtu 64 KiB, no queue (noqueue), no carrier state to report
+  // (UNKNOWN), ARPHRD_LOOPBACK with an all-zero address and broadcast; up from boot.
+  if (nd.owner.kind === "loopback")
+    return {
+      flags: ["LOOPBACK", "UP", "LOWER_UP"],
+      mtu: 65536,
+      qdisc: "noqueue",
+      operstate: "UNKNOWN",
+      linkType: "loopback",
+      broadcast: "00:00:00:00:00:00",
+    };
   // A VF's netdev is not brought up by anyone on the simulated host (ip link set up is not
   // simulated): down, no qdisc yet, as a fresh iavf/ixgbevf/igbvf interface.
   if (nd.owner.kind === "vf")
     return {
+      ...ETHER,
       flags: ["BROADCAST", "MULTICAST"],
       qdisc: "noop",
       operstate: "DOWN",
@@ -381,6 +399,7 @@ export function linkFacts(nd: Netdev): LinkFacts {
     };
   return nd.owner.kind === "pci"
     ? {
+        ...ETHER,
         flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
         qdisc: "mq",
         operstate: "UP",
@@ -388,6 +407,7 @@ export function linkFacts(nd: Netdev): LinkFacts {
         parentdev: nd.owner.pf.bdf,
       }
     : {
+        ...ETHER,
         flags: ["BROADCAST", "NOARP"],
         qdisc: "noop",
         operstate: "DOWN",
@@ -436,22 +456,24 @@ export function isUp(nd: Netdev): boolean {
 function detailFields(nd: Netdev): Array<[string, string | number, string]> {
   const f = linkFacts(nd);
   // promiscuity/allmulti: no user of the simulated host puts the PF in either mode.
-  return [
+  const fields: Array<[string, string | number, string]> = [
     ["promiscuity", 0, " promiscuity %s "],
     ["allmulti", 0, "allmulti %s "],
-    ["parentbus", f.parentbus, "parentbus %s "],
-    ["parentdev", f.parentdev, "parentdev %s "],
   ];
+  // print_linkinfo prints the parent only when the kernel sends it (dev->dev.parent set).
+  if (f.parentbus !== undefined) fields.push(["parentbus", f.parentbus, "parentbus %s "]);
+  if (f.parentdev !== undefined) fields.push(["parentdev", f.parentdev, "parentdev %s "]);
+  return fields;
 }
 
 /** `ip link show DEV`: the link line, link/ether, one line per VF, then altname (iproute2
  *  prints IFLA_PROP_LIST after IFLA_VFINFO_LIST). */
 export function formatLinkShow(state: HostState, nd: Netdev, opts: LinkShowOptions = {}): string {
   const f = linkFacts(nd);
-  let ether = `    link/ether ${nd.mac} brd ff:ff:ff:ff:ff:ff`;
+  let ether = `    link/${f.linkType} ${nd.mac} brd ${f.broadcast}`;
   if (opts.details) for (const [, v, fmt] of detailFields(nd)) ether += fmt.replace("%s", String(v));
   const lines = [
-    `${nd.ifindex}: ${nd.name}: <${f.flags.join(",")}> mtu 1500 qdisc ${f.qdisc} state ${f.operstate} mode DEFAULT group default qlen 1000`,
+    `${nd.ifindex}: ${nd.name}: <${f.flags.join(",")}> mtu ${f.mtu} qdisc ${f.qdisc} state ${f.operstate} mode DEFAULT group default qlen 1000`,
     ether,
   ];
   if (opts.stats) lines.push(...LINK_STATS_TEXT);
@@ -460,7 +482,7 @@ export function formatLinkShow(state: HostState, nd: Netdev, opts: LinkShowOptio
     lines.push(formatVfLine(state, nd, i));
     if (opts.stats) lines.push(...VF_STATS_TEXT);
   }
-  lines.push(`    altname ${nd.altname}`);
+  if (nd.altname !== undefined) lines.push(`    altname ${nd.altname}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -516,9 +538,9 @@ export function linkShowJson(
     w.startArray("flags");
     for (const flag of f.flags) w.value(flag);
     w.endArray();
-    w.value(1500, "mtu").value(f.qdisc, "qdisc").value(f.operstate, "operstate");
+    w.value(f.mtu, "mtu").value(f.qdisc, "qdisc").value(f.operstate, "operstate");
     w.value("DEFAULT", "linkmode").value("default", "group").value(1000, "txqlen");
-    w.value("ether", "link_type").value(nd.mac, "address").value("ff:ff:ff:ff:ff:ff", "broadcast");
+    w.value(f.linkType, "link_type").value(nd.mac, "address").value(f.broadcast, "broadcast");
     if (opts.details) for (const [key, v] of detailFields(nd)) w.value(v, key);
     if (opts.stats) {
       // IFLA_STATS64 is there: print_stats64(..., "stats64").
@@ -531,13 +553,13 @@ export function linkShowJson(
     }
     // ip prints vfinfo_list only when the kernel sent IFLA_NUM_VF (dev->dev.parent: PCI,
     // netdevsim), which it does only when asked (RTEXT_FILTER_VF; not with novf).
-    if (!opts.novf && nd.owner.kind !== "vf") {
+    if (!opts.novf && (nd.owner.kind === "pci" || nd.owner.kind === "nsim")) {
       const n = vfCount(state, nd);
       w.startArray("vfinfo_list");
       for (let i = 0; i < n; i++) vfJson(w, state, nd, i, opts.stats ?? false);
       w.endArray();
     }
-    w.startArray("altnames").value(nd.altname).endArray();
+    if (nd.altname !== undefined) w.startArray("altnames").value(nd.altname).endArray();
     w.endObject();
   }
   w.endArray();

@@ -13,19 +13,42 @@ export type NetdevOwner =
   | { kind: "pci"; pf: LinuxPciPf }
   | { kind: "nsim"; dev: NsimDevice }
   /** A VF's own netdev, from its host driver (iavf, ixgbevf, igbvf): no VFs of its own. */
-  | { kind: "vf"; pf: LinuxPciPf; vf: VfRecord; bdf: string };
+  | { kind: "vf"; pf: LinuxPciPf; vf: VfRecord; bdf: string }
+  /** `lo`: no device under it, no ndo_set_vf_*. */
+  | { kind: "loopback" };
 
 export interface Netdev {
   ifindex: number;
   name: string;
-  altname: string;
+  /** systemd's predictable name; lo has none. */
+  altname?: string;
   mac: string;
   owner: NetdevOwner;
   facts: LinuxDriverFacts;
 }
 
+/** The loopback device: net_ns_init registers it first, so it is ifindex 1 on every Linux host. */
+export const LOOPBACK_IFINDEX = 1;
+
+/** lo has no driver of its own with VF operations: facts that never reach a VF setting. */
+const LOOPBACK_FACTS: LinuxDriverFacts = {
+  pfDriver: "",
+  vfDriver: "",
+  qinq: false,
+  reportsQueryRss: false,
+  linkSpeedMbps: 0,
+};
+
 export function netdevs(state: HostState): Netdev[] {
-  const out: Netdev[] = [];
+  const out: Netdev[] = [
+    {
+      ifindex: LOOPBACK_IFINDEX,
+      name: "lo",
+      mac: "00:00:00:00:00:00",
+      owner: { kind: "loopback" },
+      facts: LOOPBACK_FACTS,
+    },
+  ];
   linuxPciPfs(state).forEach((pf, i) => {
     // The PF driver registers the PF's netdev: none while it is unbound (or on vfio-pci).
     if (pfBoundDriver(state, pf) !== pf.facts.pfDriver) return;

@@ -204,9 +204,17 @@ function sriovConfigure(state: HostState, pf: LinuxPciPf, requested: number): nu
     return toLinuxErrno(initFailure.errno);
   }
   const plan = planVfRids(info.rid, info.firstVfOffset, info.vfStride, n);
-  if (plan.lastRid >> 8 !== info.rid >> 8 || plan.lastRid > 0xffff) {
-    // The host's root ports give each PF one bus: VFs past it have no bus number.
-    klog(state, pf, "SR-IOV: bus number out of range");
+  // sriov_enable(): the last VF's bus (pci_iov_virtfn_bus) must be within the PF's bus range,
+  // [its bus, the port's subordinate bus]; VFs past the PF's own bus go on the buses after it.
+  const busNr = plan.lastRid >> 8;
+  if (n > 0 && busNr > info.lastBus) {
+    const hex = (b: number) => b.toString(16).padStart(2, "0");
+    // %pR of a bus resource: "[bus 05]", or "[bus 05-06]" for a range.
+    const range =
+      info.lastBus > info.address.bus
+        ? `${hex(info.address.bus)}-${hex(info.lastBus)}`
+        : hex(info.address.bus);
+    klog(state, pf, `can't enable ${n} VFs (bus ${hex(busNr)} out of range of [bus ${range}])`);
     return "ENOMEM";
   }
   const params = defaultParams(info);

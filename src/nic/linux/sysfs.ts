@@ -239,7 +239,13 @@ function netdevsimBus(state: HostState): SysNode {
 }
 
 /** net_device flags as dev->flags holds them (sysfs `flags`): LOWER_UP is rtnetlink's, not here. */
-const IFF_BITS: Record<string, number> = { UP: 0x1, BROADCAST: 0x2, NOARP: 0x80, MULTICAST: 0x1000 };
+const IFF_BITS: Record<string, number> = {
+  UP: 0x1,
+  BROADCAST: 0x2,
+  LOOPBACK: 0x8,
+  NOARP: 0x80,
+  MULTICAST: 0x1000,
+};
 
 function classNet(state: HostState): SysNode {
   return dir(() =>
@@ -250,7 +256,7 @@ function classNet(state: HostState): SysNode {
         // addresses, qlen 1000); mtu, flags and tx_queue_len are read-only here.
         ["addr_len", ro(() => "6\n")],
         ["address", ro(() => `${n.mac}\n`)],
-        ["broadcast", ro(() => "ff:ff:ff:ff:ff:ff\n")],
+        ["broadcast", ro(() => `${linkFacts(n).broadcast}\n`)],
         [
           "flags",
           ro(
@@ -260,20 +266,26 @@ function classNet(state: HostState): SysNode {
                 .toString(16)}\n`,
           ),
         ],
-        ["mtu", ro(() => "1500\n")],
+        ["mtu", ro(() => `${linkFacts(n).mtu}\n`)],
         ["operstate", ro(() => `${linkFacts(n).operstate.toLowerCase()}\n`)],
         ["tx_queue_len", ro(() => "1000\n")],
-        ["type", ro(() => "1\n")],
-        [
-          "device",
-          link(
-            n.owner.kind === "pci"
-              ? `../../../bus/pci/devices/${n.owner.pf.bdf}`
-              : n.owner.kind === "vf"
-                ? `../../../bus/pci/devices/${n.owner.bdf}`
-                : `../../../bus/netdevsim/devices/netdevsim${n.owner.dev.id}`,
-          ),
-        ],
+        // ARPHRD_ETHER 1, ARPHRD_LOOPBACK 772 (include/uapi/linux/if_arp.h).
+        ["type", ro(() => (n.owner.kind === "loopback" ? "772\n" : "1\n"))],
+        // lo has no parent device, so no `device` link.
+        ...(n.owner.kind === "loopback"
+          ? []
+          : [
+              [
+                "device",
+                link(
+                  n.owner.kind === "pci"
+                    ? `../../../bus/pci/devices/${n.owner.pf.bdf}`
+                    : n.owner.kind === "vf"
+                      ? `../../../bus/pci/devices/${n.owner.bdf}`
+                      : `../../../bus/netdevsim/devices/netdevsim${n.owner.dev.id}`,
+                ),
+              ] as [string, SysNode],
+            ]),
         ["ifindex", ro(() => `${n.ifindex}\n`)],
       ]),
     ]),

@@ -43,7 +43,7 @@ const MAX_VLAN_LIST_LEN = 1;
 
 /** How many VFs the netdev's device has right now. */
 export function vfCount(state: HostState, nd: Netdev): number {
-  if (nd.owner.kind === "vf") return 0;
+  if (nd.owner.kind === "vf" || nd.owner.kind === "loopback") return 0;
   return nd.owner.kind === "nsim" ? nd.owner.dev.numVfs : currentNumVfs(state, nd.owner.pf.info.name);
 }
 
@@ -57,7 +57,8 @@ export function ownedByIovctl(state: HostState, nd: Netdev): boolean {
 /** What get_vf_config reports for VF i (call only with i < vfCount). */
 export function vfConfigOf(state: HostState, nd: Netdev, i: number): VfLinuxConfig {
   if (nd.owner.kind === "nsim") return nd.owner.dev.vfconfigs[String(i)] ?? zeroVfConfig();
-  if (nd.owner.kind === "vf") throw new Error(`${nd.name} is a VF's netdev: it has no VFs`);
+  if (nd.owner.kind === "vf" || nd.owner.kind === "loopback")
+    throw new Error(`${nd.name} has no VFs (a VF's netdev or lo)`);
   const name = nd.owner.pf.info.name;
   if (!ownedByIovctl(state, nd)) return pfLinuxOf(state, name).vfs[i];
   // iovctl-created VFs: translate their FreeBSD configuration.
@@ -78,7 +79,8 @@ function mutableConfig(state: HostState, nd: Netdev, i: number): VfLinuxConfig {
     nd.owner.dev.vfconfigs[key] ??= zeroVfConfig();
     return nd.owner.dev.vfconfigs[key];
   }
-  if (nd.owner.kind === "vf") throw new Error(`${nd.name} is a VF's netdev: it has no VFs`);
+  if (nd.owner.kind === "vf" || nd.owner.kind === "loopback")
+    throw new Error(`${nd.name} has no VFs (a VF's netdev or lo)`);
   return pfLinuxOf(state, nd.owner.pf.info.name).vfs[i];
 }
 
@@ -166,7 +168,7 @@ function setRate(state: HostState, nd: Netdev, vf: number, min: number, max: num
   if (max !== 0 && max <= (nd.facts.maxTxRateFloorMbps ?? 0)) return "EINVAL";
   // i40e_set_bw_limit(): the hardware's credits are 50 Mb/s, so a lower limit becomes 50 with a
   // warning; i40e_ndo_set_vf_bw still records (and get_vf_config reports) the rate asked for.
-  if (nd.facts.pfDriver === "i40e" && max > 0 && max < 50)
+  if (nd.facts.pfDriver === "i40e" && max > 0 && max < 50 && nd.owner.kind === "pci")
     appendDmesg(state, [`i40e ${nd.owner.pf.bdf}: Setting max tx rate to minimum usable value of 50Mbps.`]);
   const c = mutableConfig(state, nd, vf);
   c.minTxRate = nd.facts.minTxRate === true ? min : 0;
@@ -239,8 +241,8 @@ function logTrust(state: HostState, nd: Netdev, trust: boolean, vf: number): voi
 
 /** Applies one `ip link set DEV vf N ...` request; returns the first error (earlier settings stay). */
 export function setVf(state: HostState, nd: Netdev, req: VfRequest): SysResult {
-  // iavf, ixgbevf and igbvf have no ndo_set_vf_*: rtnetlink answers EOPNOTSUPP to the first.
-  if (nd.owner.kind === "vf") return fail("EOPNOTSUPP");
+  // iavf, ixgbevf, igbvf and lo have no ndo_set_vf_*: rtnetlink answers EOPNOTSUPP to the first.
+  if (nd.owner.kind === "vf" || nd.owner.kind === "loopback") return fail("EOPNOTSUPP");
   if (ownedByIovctl(state, nd)) {
     if (nd.owner.kind === "pci")
       noteIovctlOwned(state, nd.owner.pf.bdf, `ip link set ${nd.name} vf ${req.vf}`);
