@@ -120,11 +120,7 @@ export function vectorNote(
   const v = nic.limits.vfVectors;
   if (!v || v.queues >= nic.limits.queuesPerVf) return undefined;
   const over = rows.filter(
-    (r) =>
-      r.skipped !== null &&
-      VF_RSS_STRATEGIES.includes(r.strategy) &&
-      r.queues > v.queues &&
-      r.queues <= nic.limits.queuesPerVf,
+    (r) => r.skipped !== null && VF_RSS_STRATEGIES.includes(r.strategy) && r.queues > v.queues,
   );
   if (over.length === 0) return undefined;
   const cores = [...new Set(over.map((r) => r.queues))].sort((a, b) => a - b);

@@ -90,9 +90,9 @@ describe("steering --nic ix (82599)", () => {
     expect(m.ndr_mpps!).toBeCloseTo(m.line_rate_mpps, 1);
     // Its flow director matches no TEID: no rule derived, said.
     expect(j.notes.join("\n")).toMatch(/ix0's flow director matches no TEID, VNI or SPI/);
-    // The 4-core RSS rows (within the 4 queues, past the 2 interrupts) are named in a note.
+    // The rows past the 2 interrupts are named in a note.
     expect(j.notes.join("\n")).toMatch(
-      /ix0: outer-rss, flow-rules on 4 cores not run \(n\/a\): .* a VF has 3 MSI-X vectors \(NIC profile ix, vf\.caps\) .* at most 2 receive queues an interrupt of their own \(of the VF's 4;/,
+      /ix0: outer-rss, flow-rules on 4, 8 cores not run \(n\/a\): .* a VF has 3 MSI-X vectors \(NIC profile ix, vf\.caps\) .* at most 2 receive queues an interrupt of their own \(of the VF's 4;/,
     );
   });
 });
