@@ -1,14 +1,17 @@
 // The NIC a steering run is on, from its profile alone (src/nic/profiles/ID.json): the port its
-// VFs are created on, its line rate, the limits each strategy meets (queues per VF, VFs, the
-// flow-rule table) and the receive packet buffer the NIC element holds frames in. So a new NIC
-// is one JSON file: a profile that lacks a fact steering reads is refused naming the fact, and a
+// VFs are created on, its line rate, the limits each strategy meets (queues per VF and their
+// interrupts, VFs, the flow-rule table) and the receive packet buffer the NIC element holds
+// frames in. So a new NIC is one JSON file: a profile that lacks a fact steering reads is refused naming the fact, and a
 // strategy the NIC cannot run (no flow director, no tunnel-aware RSS) is refused with the
 // profile's own sourced reason.
 import { UserError } from "../errors.ts";
 import { DEFAULT_HOST, type HostSpec, validateHostSpec } from "../nic/host-spec.ts";
 import { getProfile, type NicProfile } from "../nic/profile.ts";
 import { linkGbpsOf } from "../paths/setup.ts";
-import { nicLimits, type StrategyId, type StrategyLimits } from "./strategies.ts";
+import { nicLimits, type StrategyId, type StrategyLimits, VF_RSS_STRATEGIES } from "./strategies.ts";
+import { vectorsText } from "./vf-interrupts.ts";
+
+export { vfQueueVectors } from "./vf-interrupts.ts";
 
 /** Exit status of a run the NIC cannot do: a strategy it lacks, a fact its profile lacks. */
 export const NIC_REFUSED_EXIT = 2;
@@ -106,38 +109,21 @@ export function strategyRefusal(nic: SteeringNic, strategy: StrategyId): string 
 }
 
 /**
- * The receive queues a VF can give their own interrupt: its MSI-X vectors (the profile's VF
- * capability line, as pciconf -c prints it) less the one FreeBSD's VF drivers keep for the
- * admin queue or mailbox (iflib_msix_init: queuemsgs = msgs - admincnt, isc_admin_intrcnt 1;
- * rx_queues is at most that). Null when the profile has no MSI-X line for its VF.
- */
-export function vfQueueVectors(p: NicProfile): { msix: number; queues: number } | null {
-  for (const c of p.vf.caps) {
-    const m = /MSI-X supports (\d+) messages?/.exec(c);
-    if (m) return { msix: Number(m[1]), queues: Math.max(1, Number(m[1]) - 1) };
-  }
-  return null;
-}
-
-/** The strategies that spread one VF's traffic over its queues, one core per queue. */
-export const VF_RSS_STRATEGIES: readonly StrategyId[] = ["outer-rss", "inner-rss", "flow-rules"];
-
-/**
- * The note for rows that give one VF more queues (one core each) than the VF has queue
- * interrupts: FreeBSD's VF driver would use fewer queues. Said, not applied (the rows stay as
- * simulated: a poll-mode consumer needs no interrupt per queue); undefined when no row does.
+ * The note for rows left out by the VF's interrupt budget (coreLimit: the RSS and flow-rule
+ * strategies stop at the queues a VF's MSI-X vectors give an interrupt each): what a consumer
+ * that needs none would have, which the model does not price. Undefined when no row was.
  */
 export function vectorNote(
   nic: SteeringNic,
   rows: ReadonlyArray<{ strategy: StrategyId; queues: number; skipped: string | null }>,
 ): string | undefined {
-  const v = vfQueueVectors(nic.profile);
-  if (!v) return undefined;
+  const v = nic.limits.vfVectors;
+  if (!v || v.queues >= nic.limits.queuesPerVf) return undefined;
   const over = rows.filter(
-    (r) => r.skipped === null && VF_RSS_STRATEGIES.includes(r.strategy) && r.queues > v.queues,
+    (r) => r.skipped !== null && VF_RSS_STRATEGIES.includes(r.strategy) && r.queues > v.queues,
   );
   if (over.length === 0) return undefined;
   const cores = [...new Set(over.map((r) => r.queues))].sort((a, b) => a - b);
   const strategies = [...new Set(over.map((r) => r.strategy))];
-  return `${nic.port}: a VF has ${v.msix} MSI-X vectors (NIC profile ${nic.id}, vf.caps) and FreeBSD's VF driver keeps one for its admin queue (iflib_msix_init: queuemsgs = msgs - admincnt), so it gives at most ${v.queues} receive queue${v.queues === 1 ? "" : "s"} an interrupt of its own; the ${strategies.join(", ")} rows on ${cores.join(", ")} cores give each queue its own interrupt and core, which a kernel VF driver on this NIC cannot (a poll-mode consumer, as DPDK's, can): not applied, so those figures are above what FreeBSD's driver would reach`;
+  return `${nic.port}: ${strategies.join(", ")} on ${cores.join(", ")} cores not run (n/a): every consumer core is priced as a kernel thread under interrupts (NAPI), and ${vectorsText(nic.id, v)} (of the VF's ${nic.limits.queuesPerVf}; a poll-mode consumer such as DPDK's needs no interrupt per queue: not modelled)`;
 }

@@ -11,6 +11,7 @@ import type { CostName } from "../model/costs.ts";
 import { getProfile } from "../nic/profile.ts";
 import type { FlowRule } from "./flow-rules.ts";
 import { ENDPOINT_MAC, instanceMac } from "./traffic.ts";
+import { interruptWhy, type VfQueueVectors, vfQueueVectors } from "./vf-interrupts.ts";
 
 export type StrategyId =
   | "single"
@@ -108,6 +109,11 @@ export interface StrategyLimits {
   patterns: readonly string[];
   /** Table entries an IPv6 rule takes (the profile's flow.ipv6.entriesPerRule; 1 without it). */
   ipv6Entries: number;
+  /** The VF's MSI-X vectors and the receive queues a kernel VF driver gives one each (null: the
+   *  profile has no MSI-X line for its VF, no budget applied). */
+  vfVectors: VfQueueVectors | null;
+  /** The profile id, named in the limits' reasons. */
+  nic: string;
 }
 
 /** What the NIC profile allows: queues per VF, VFs (pools), flow-rule capacity. */
@@ -128,14 +134,27 @@ export function nicLimits(nic: string): StrategyLimits {
     flowRules: p.flow?.rules ?? 0,
     patterns: p.flow?.patterns ?? [],
     ipv6Entries: p.flow?.ipv6?.entriesPerRule ?? 1,
+    vfVectors: vfQueueVectors(p),
+    nic,
   };
 }
 
-/** Most cores a strategy can use on this NIC (null: any). */
+/** The strategies that spread one VF's traffic over its queues, one core per queue. */
+export const VF_RSS_STRATEGIES: readonly StrategyId[] = ["outer-rss", "inner-rss", "flow-rules"];
+
+/**
+ * Most cores a strategy can use on this NIC. The strategies over one VF's queues (RSS, flow
+ * rules) stop at its queues per VF, and at the queues its MSI-X vectors give an interrupt of
+ * their own: every consumer core is priced as a kernel thread under interrupts (NAPI), and
+ * FreeBSD's VF driver runs no more queues than it has vectors for (iflib_msix_init). One VF per
+ * core (mac-vf, mac-vf-instance) needs one queue interrupt per VF; the dispatchers one queue.
+ */
 export function coreLimit(id: StrategyId, lim: StrategyLimits): { max: number; why: string } {
   if (id === "mac-vf" || id === "mac-vf-instance") return { max: lim.vfs, why: `${lim.vfs} VFs` };
   if (id === "sw-dispatch" || id === "sw-spray") return { max: 64, why: "64 worker rings" };
   if (id === "single") return { max: 64, why: "" };
+  const v = lim.vfVectors;
+  if (v && v.queues < lim.queuesPerVf) return { max: v.queues, why: interruptWhy(lim.nic, v) };
   return { max: lim.queuesPerVf, why: `${lim.queuesPerVf} queues per VF` };
 }
 

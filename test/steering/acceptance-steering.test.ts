@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STEERING_CSV_HEADER } from "../../src/report/steering-table.ts";
-import { STRATEGY_IDS } from "../../src/steering/strategies.ts";
+import { STRATEGY_IDS, VF_RSS_STRATEGIES } from "../../src/steering/strategies.ts";
 import { eth } from "../../src/traffic/frames.ts";
 import { writeFrames } from "../helpers/captures.ts";
 import { type CliRun, iovsim, iovsimJson, tempDir } from "../helpers/cli.ts";
@@ -19,6 +19,9 @@ const STRATEGIES = STRATEGY_IDS;
 const FLOW_AFFINE = STRATEGIES.filter((s) => s !== "sw-spray");
 const CAPTURES = "test/fixtures/captures/tcpdump";
 const LINK_GBPS = 10;
+/** Why the X710's RSS and flow-rule rows stop at 4 cores: its VF's queue interrupts. */
+const IXL_IRQ_CAP =
+  "ixl: at most 4 cores (4 queue interrupts per VF: 5 MSI-X vectors (NIC profile ixl, vf.caps) less the admin queue's (FreeBSD iflib_msix_init))";
 
 type Result = {
   strategy: string;
@@ -86,9 +89,14 @@ describe("every strategy on 1, 2, 4, 8 cores (NDR search)", () => {
     (s) => {
       const mine = results.filter((r) => r.strategy === s).sort((a, b) => a.queues - b.queues);
       expect(mine.map((r) => r.queues)).toEqual([1, 2, 4, 8]);
-      for (const r of mine) checkRow(r);
-      for (let i = 1; i < mine.length; i++)
-        expect(mine[i]!.ndr_mpps!, `${s} ${mine[i]!.queues}`).toBeGreaterThanOrEqual(mine[i - 1]!.ndr_mpps!);
+      // One VF's queues (RSS, flow rules) stop at the VF's 4 queue interrupts: 8 is left out.
+      const capped = VF_RSS_STRATEGIES.includes(s);
+      for (const r of mine)
+        if (capped && r.queues > 4) expect(r.skipped, `${s} ${r.queues}`).toBe(IXL_IRQ_CAP);
+        else checkRow(r);
+      const run = mine.filter((r) => r.skipped === null);
+      for (let i = 1; i < run.length; i++)
+        expect(run[i]!.ndr_mpps!, `${s} ${run[i]!.queues}`).toBeGreaterThanOrEqual(run[i - 1]!.ndr_mpps!);
     },
   );
 
@@ -120,8 +128,9 @@ describe("NDR against cores with skewed traffic", () => {
       const j = await iovsimJson(["steering", opt, v, ...SHORT, "--queues", "1,2,4,8", "--json"]);
       for (const s of STRATEGIES) {
         const mine = (j.results as Result[])
-          .filter((r) => r.strategy === s)
+          .filter((r) => r.strategy === s && r.skipped === null)
           .sort((a, b) => a.queues - b.queues);
+        expect(mine.length, s).toBe(VF_RSS_STRATEGIES.includes(s) ? 3 : 4);
         for (const r of mine) checkRow(r);
         for (let i = 1; i < mine.length; i++)
           expect(mine[i]!.ndr_mpps!, `${s} ${mine[i]!.queues}`).toBeGreaterThanOrEqual(
@@ -168,7 +177,7 @@ describe("every traffic mix x every strategy on 4 cores (at 30 % of line rate)",
         "--mix",
         "gtpu,vxlan,plain",
         "--queues",
-        "8",
+        "4",
         "--frames",
         "500",
         "--rate",
@@ -185,7 +194,7 @@ describe("every traffic mix x every strategy on 4 cores (at 30 % of line rate)",
         "--mix",
         "plain",
         "--queues",
-        "8",
+        "4",
         "--frames",
         "500",
         "--rate",
@@ -328,14 +337,14 @@ describe("options at their edges", () => {
     expect(Math.min(...r.per_queue)).toBeGreaterThan(0);
   });
 
-  it("--tunnels 1: outer RSS sees one tunnel each way (at most 2 busy cores of 16)", async () => {
-    const r = await one("--tunnels", "1", "--strategy", "outer-rss", "--queues", "16");
+  it("--tunnels 1: outer RSS sees one tunnel each way (at most 2 busy cores of 4)", async () => {
+    const r = await one("--tunnels", "1", "--strategy", "outer-rss", "--queues", "4");
     checkRow(r);
     expect(r.per_queue.filter((n) => n > 0).length).toBeLessThanOrEqual(2);
   });
 
-  it("--tunnels 250: outer RSS has enough tuples to reach every core of 16", async () => {
-    const r = await one("--tunnels", "250", "--strategy", "outer-rss", "--queues", "16");
+  it("--tunnels 250: outer RSS has enough tuples to reach every core of 4", async () => {
+    const r = await one("--tunnels", "250", "--strategy", "outer-rss", "--queues", "4");
     checkRow(r);
     expect(r.per_queue.every((n) => n > 0)).toBe(true);
   });
@@ -350,12 +359,44 @@ describe("options at their edges", () => {
   it("--queues past the NIC for one strategy: that row skipped with the reason, the others run", async () => {
     const j = await iovsimJson(["steering", "--strategy", "single,inner-rss", "--queues", "32", ...rate]);
     const inner = j.results.find((r: Result) => r.strategy === "inner-rss");
-    expect(inner.skipped).toBe("ixl: at most 16 cores (16 queues per VF)");
+    expect(inner.skipped).toBe(IXL_IRQ_CAP);
     checkRow(j.results.find((r: Result) => r.strategy === "single"));
   });
 
+  it("--queues past the VF's queue interrupts (X710: 4 of its 16 queues): RSS rows left out with the interrupt budget and a note", async () => {
+    const j = await iovsimJson([
+      "steering",
+      ...["--strategy", "outer-rss,inner-rss,flow-rules,mac-vf-instance", "--queues", "4,8,16"],
+      ...rate,
+    ]);
+    const at = (s: string, n: number) => j.results.find((r: Result) => r.strategy === s && r.queues === n);
+    for (const s of ["outer-rss", "inner-rss", "flow-rules"]) {
+      checkRow(at(s, 4));
+      for (const n of [8, 16]) expect(at(s, n).skipped, `${s} ${n}`).toBe(IXL_IRQ_CAP);
+    }
+    // One VF per core: each VF's one queue has its interrupt.
+    for (const n of [4, 8, 16]) checkRow(at("mac-vf-instance", n));
+    const note = (j.notes as string[]).find((n) =>
+      n.startsWith("ixl0: outer-rss, inner-rss, flow-rules on 8, 16 cores not run"),
+    );
+    expect(note).toContain(
+      "a VF has 5 MSI-X vectors (NIC profile ixl, vf.caps; the PF's boot line: 'VF MSI-X 5')",
+    );
+    expect(note).toContain("(FreeBSD sys/net/iflib.c, iflib_msix_init: queuemsgs = msgs - admincnt)");
+    expect(note).toContain("at most 4 receive queues an interrupt of their own (of the VF's 16;");
+    expect(j.notes.join("\n")).not.toMatch(/not applied/);
+  });
+
+  it("--queues only past the VF's queue interrupts: refused (exit 1) naming the interrupt budget", async () => {
+    const r = await iovsim(["steering", "--strategy", "inner-rss", "--queues", "8,16", ...rate]);
+    refused(
+      r,
+      "--queues 8,16: beyond ixl0 for every strategy asked (inner-rss: at most 4 cores, 4 queue interrupts per VF: 5 MSI-X vectors (NIC profile ixl, vf.caps) less the admin queue's (FreeBSD iflib_msix_init)): nothing to simulate",
+    );
+  });
+
   it("--rate 100 %: at line rate, still no figure above it", async () => {
-    const j = await iovsimJson(["steering", "--strategy", "inner-rss", "--queues", "16", ...atRate("100%")]);
+    const j = await iovsimJson(["steering", "--strategy", "inner-rss", "--queues", "4", ...atRate("100%")]);
     checkRow(j.results[0]);
   });
 

@@ -28,28 +28,30 @@ describe("NDR on the engine", () => {
     expect(lineRatePps(64, 10) / 1e6).toBeCloseTo(14.88, 2);
   });
 
-  it("the software dispatcher caps NDR as cores grow; inner RSS keeps scaling to line rate", () => {
+  it("the software dispatcher caps NDR as cores grow; inner RSS keeps scaling with its queues", () => {
     const d2 = ndr("sw-dispatch", 2);
     const d8 = ndr("sw-dispatch", 8);
-    const i2 = ndr("inner-rss", 2);
-    const i8 = ndr("inner-rss", 8);
+    // Inner RSS stops at the X710 VF's 4 queue interrupts (coreLimit).
+    const i1 = ndr("inner-rss", 1);
+    const i4 = ndr("inner-rss", 4);
     // Dispatch: from 2 to 8 workers NDR grows by less than a search step or two, and the
-    // dispatcher is the busiest resource at NDR; inner RSS grows by more than 2x (or hits line rate).
+    // dispatcher is the busiest resource at NDR; inner RSS grows by more than 3x from 1 to 4
+    // cores (or hits line rate) and passes the 8-worker dispatcher.
     expect(d8.ndrPps).toBeLessThan(d2.ndrPps * 1.6);
     expect(d8.atNdr?.utilization.dispatcher).toBeGreaterThan(0.9);
     expect(d8.atNdr?.bottleneck).toBe("dispatcher");
-    expect(i8.ndrPps).toBeGreaterThan(Math.min(2 * i2.ndrPps, 0.9 * i8.linePps));
-    expect(i8.ndrPps).toBeGreaterThan(d8.ndrPps);
-    for (const r of [d2, d8, i2, i8]) expect(r.ndrPps).toBeLessThanOrEqual(r.linePps);
+    expect(i4.ndrPps).toBeGreaterThan(Math.min(3 * i1.ndrPps, 0.9 * i4.linePps));
+    expect(i4.ndrPps).toBeGreaterThan(d8.ndrPps);
+    for (const r of [d2, d8, i1, i4]) expect(r.ndrPps).toBeLessThanOrEqual(r.linePps);
   });
 
   it("outer RSS on one tunnel gains nothing from more cores", () => {
     const o1 = ndr("outer-rss", 1);
-    const o8 = ndr("outer-rss", 8);
+    const o4 = ndr("outer-rss", 4);
     // Two directions hash to at most two queues: at most twice one core (plus the search's
     // resolution, 4 % of line rate, on each).
-    expect(o8.ndrPps).toBeLessThanOrEqual(2 * o1.ndrPps + 2 * 0.04 * o1.linePps);
-    expect(o8.atNdr?.perQueue.filter((x) => x > 0).length).toBeLessThanOrEqual(2);
+    expect(o4.ndrPps).toBeLessThanOrEqual(2 * o1.ndrPps + 2 * 0.04 * o1.linePps);
+    expect(o4.atNdr?.perQueue.filter((x) => x > 0).length).toBeLessThanOrEqual(2);
   });
 });
 
@@ -61,7 +63,9 @@ describe("NDR at line rate", () => {
     const gpe = buildMix({ mix: "vxlan-gpe", flows: 256, tunnels: 1, zipfS: 0, seed: 1 });
     const r = searchNdr(
       {
-        graph: strategyGraph("inner-rss", 8, { symmetric: null, rules: [], nic: "ixl" }),
+        // One VF per instance reaches line rate at 8 cores (inner RSS stops at the VF's 4 queue
+        // interrupts, below it).
+        graph: strategyGraph("mac-vf-instance", 8, { symmetric: null, rules: [], nic: "ixl" }),
         traffic: gpe,
         frames: 2000,
         seed: 1,

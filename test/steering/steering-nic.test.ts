@@ -61,6 +61,10 @@ describe("steering --nic ice (E810)", () => {
     expect(row(j.results, "mac-vf-instance", 16).ndr_mpps!).toBeGreaterThan(9.2);
     expect(row(j.results, "outer-rss", 64).skipped).toMatch(/16 queues per VF/);
     expect(row(j.results, "flow-rules", 64).skipped).toMatch(/16 queues per VF/);
+    // Its VF's 17 MSI-X vectors give all 16 queues an interrupt: RSS runs on 16 cores.
+    expect(row(j.results, "outer-rss", 16).skipped).toBeNull();
+    expect(row(j.results, "flow-rules", 16).skipped).toBeNull();
+    expect(j.notes.join("\n")).not.toMatch(/cores not run \(n\/a\)/);
     expect(row(j.results, "mac-vf-instance", 64).skipped).toBeNull();
     expect(j.notes[0]).toMatch(/^NIC ice0 \(profile ice, .*15360 flow-rule entries.*\(an assumption\)/);
   });
@@ -73,16 +77,22 @@ describe("steering --nic ix (82599)", () => {
     withinLine(j.results, 10);
     expect(j.results.some((r) => r.strategy === "inner-rss")).toBe(false);
     expect(j.notes[0]).toMatch(/left out \(the NIC lacks them\): inner-rss: .*hashes only the outer headers/);
-    // Pool mode: 4 queues per VF with one VF.
-    expect(row(j.results, "outer-rss", 8).skipped).toMatch(/4 queues per VF/);
+    // Pool mode gives one VF 4 queues, and its 3 MSI-X vectors 2 of them an interrupt:
+    // outer-rss and flow-rules (its fallback) stop at 2 cores.
+    const irq =
+      "ix: at most 2 cores (2 queue interrupts per VF: 3 MSI-X vectors (NIC profile ix, vf.caps) less the admin queue's (FreeBSD iflib_msix_init))";
+    for (const s of ["outer-rss", "flow-rules"]) {
+      expect(row(j.results, s, 1).skipped, s).toBeNull();
+      for (const n of [4, 8]) expect(row(j.results, s, n).skipped, `${s} ${n}`).toBe(irq);
+    }
     // One VF per instance at 8 cores carries the 82599's line rate and no more.
     const m = row(j.results, "mac-vf-instance", 8);
     expect(m.ndr_mpps!).toBeCloseTo(m.line_rate_mpps, 1);
     // Its flow director matches no TEID: no rule derived, said.
     expect(j.notes.join("\n")).toMatch(/ix0's flow director matches no TEID, VNI or SPI/);
-    // Its VF's 3 MSI-X vectors give 2 queues an interrupt: the 4-core RSS rows are flagged.
+    // The rows past the 2 interrupts are named in a note.
     expect(j.notes.join("\n")).toMatch(
-      /ix0: a VF has 3 MSI-X vectors .* at most 2 receive queues .* the outer-rss, flow-rules rows on 4 cores/,
+      /ix0: outer-rss, flow-rules on 4, 8 cores not run \(n\/a\): .* a VF has 3 MSI-X vectors \(NIC profile ix, vf\.caps\) .* at most 2 receive queues an interrupt of their own \(of the VF's 4;/,
     );
   });
 });
@@ -90,10 +100,10 @@ describe("steering --nic ix (82599)", () => {
 describe("the VF's queue interrupts (MSI-X vectors less the admin one, from vf.caps)", () => {
   it("X710 4, 82599 2, 82576 2, E810 16", () => {
     const q = (id: string) => vfQueueVectors(getProfile(id)!);
-    expect(q("ixl")).toEqual({ msix: 5, queues: 4 });
-    expect(q("ix")).toEqual({ msix: 3, queues: 2 });
-    expect(q("igb")).toEqual({ msix: 3, queues: 2 });
-    expect(q("ice")).toEqual({ msix: 17, queues: 16 });
+    expect(q("ixl")).toEqual({ msix: 5, queues: 4, countSource: "the PF's boot line: 'VF MSI-X 5'" });
+    expect(q("ix")).toEqual({ msix: 3, queues: 2, countSource: "" });
+    expect(q("igb")).toEqual({ msix: 3, queues: 2, countSource: "" });
+    expect(q("ice")).toEqual({ msix: 17, queues: 16, countSource: "an assumption" });
   });
 });
 

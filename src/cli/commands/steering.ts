@@ -37,9 +37,14 @@ import {
   steeringNic,
   strategyRefusal,
   vectorNote,
-  vfQueueVectors,
 } from "../../steering/nic.ts";
-import { coreLimit, STRATEGY_IDS, STRATEGY_SUMMARY, type Symmetric } from "../../steering/strategies.ts";
+import {
+  coreLimit,
+  nicLimits,
+  STRATEGY_IDS,
+  STRATEGY_SUMMARY,
+  type Symmetric,
+} from "../../steering/strategies.ts";
 import {
   buildMix,
   IP_CHOICES,
@@ -59,6 +64,18 @@ import { faultExit } from "../fault-exit.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { defineCommand, type OptionDecl, type Opts } from "../registry.ts";
 import { withProgress } from "./progress.ts";
+
+/** The queues a VF gives an interrupt on the built-in NICs, from their profiles (X710 4, ...). */
+const QUEUE_IRQS = (
+  [
+    ["ixl", "X710"],
+    ["ix", "82599"],
+    ["igb", "82576"],
+    ["ice", "E810"],
+  ] as const
+)
+  .map(([id, name]) => `${name} ${nicLimits(id).vfVectors?.queues ?? "-"}`)
+  .join(", ");
 
 const HELP = `usage: iovsim steering [options]
 
@@ -85,7 +102,9 @@ Options:
                       ice (E810), any src/nic/profiles/ID.json; its limits, line rate,
                       flow-rule table and packet buffer apply (default: --port's NIC)
   --queues LIST       core counts, e.g. 1,2,4,8,16,64 (default 1,2,4,8,16); limited per strategy
-                      by the NIC profile (queues per VF, VFs)
+                      by the NIC profile (queues per VF, VFs) and, for outer-rss,
+                      inner-rss and flow-rules, by the VF's queue interrupts (its MSI-X
+                      vectors less the admin one: ${QUEUE_IRQS})
   --rate R            also simulate this offered load: pps, kpps, Mpps, Mbps, Gbps (Gbit/s)
                       or % of line rate, or line
   --no-ndr            skip the NDR search (needs --rate)
@@ -722,7 +741,7 @@ export const command = defineCommand({
 function nicNote(nic: SteeringNic, lacks: ReadonlyArray<{ st: string; why: string }>): string {
   const l = nic.limits;
   const pb = nic.profile.packetBuffer;
-  const v = vfQueueVectors(nic.profile);
+  const v = l.vfVectors;
   const head = `NIC ${nic.port} (profile ${nic.id}, ${nic.profile.pf.deviceName}): ${nic.linkGbps} Gbit/s, ${l.queuesPerVf} queues per VF${v ? ` (${v.queues} with an interrupt of their own)` : ""}, ${l.vfs} VFs, ${l.flowRules > 0 ? `${l.flowRules} flow-rule entries` : "no flow-rule table"}${pb ? `, ${pb.rxBytes} B receive packet buffer${pb.tag === "assumption" ? " (an assumption)" : ""}` : ""}`;
   return lacks.length === 0
     ? head
