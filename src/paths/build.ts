@@ -144,7 +144,7 @@ export interface BuiltPath {
   queueRings: number[];
   /** Switch receive rings of pools other than the consumer's (frames there left the path). */
   otherRx: Map<string, number>;
-  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
+  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number; txDescsPerFrame?: number };
   /** Replay: the side table of arrival times (u64 ns per buffer index, all ones = none). */
   replaySide?: number;
 }
@@ -173,7 +173,7 @@ export interface BuildOptions {
   guestBuffer?: number;
   /** The NIC's embedded switch (src/switch, Wasm) for the veb-rx element, already laid out in
    *  this memory and programmed; the consumer's pool receives on its queue 0. */
-  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
+  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number; txDescsPerFrame?: number };
 }
 
 const highWater = new WeakMap<WebAssembly.Memory, number>();

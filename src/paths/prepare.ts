@@ -91,7 +91,7 @@ function ringSlots(
   rx: TemplateSet,
   tx: TemplateSet | undefined,
   stripped: number,
-): void {
+): number {
   const u32 = sw.layout.u32();
   const scale = (r: { offset: number; limit: number }, k: number) => {
     if (k <= 1) return;
@@ -102,7 +102,9 @@ function ringSlots(
   for (const r of sw.sl.rxRings[pool]) scale(r, kRx);
   if (peerPool !== undefined)
     scale(sw.sl.rxRings[peerPool][0], descriptorsFor(longest(tx ?? rx, 0), f.peerRxBuffer));
-  scale(sw.sl.txRings[pool][0], descriptorsFor(longest(tx ?? rx, 0), f.txSegment));
+  const kTx = descriptorsFor(longest(tx ?? rx, 0), f.txSegment);
+  scale(sw.sl.txRings[pool][0], kTx);
+  return kTx;
 }
 
 /** Lays out a path (the NIC switch programmed from the PF, rings, element contexts). */
@@ -116,7 +118,9 @@ export function preparePath(
   const txTemplates = o.txTemplates ?? (o.txTraffic ? buildTemplates(o.txTraffic) : undefined);
   const elements = o.elements ?? elementsFor(graph, direction);
   const psPerByte = 8000 / o.traffic.rateGbps;
-  let nic: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number } | undefined;
+  let nic:
+    | { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number; txDescsPerFrame?: number }
+    | undefined;
   let rxQueues = 1;
   if (o.nic) {
     if (!engine.warm) clearPathMemory(engine.memory, engine.heapBase);
@@ -179,8 +183,10 @@ export function preparePath(
       ...(o.nic.traceCapacity ? { traceCapacity: o.nic.traceCapacity } : {}),
     });
     notePathMemory(engine.memory, sw.layout.end);
-    if (o.frames) ringSlots(sw, pool, peerPool, o.frames, templates, txTemplates, o.traffic.vlan ? 4 : 0);
-    nic = { sw, pool, peerPool, rxQueues };
+    const txDescsPerFrame = o.frames
+      ? ringSlots(sw, pool, peerPool, o.frames, templates, txTemplates, o.traffic.vlan ? 4 : 0)
+      : 1;
+    nic = { sw, pool, peerPool, rxQueues, ...(txDescsPerFrame > 1 ? { txDescsPerFrame } : {}) };
   }
   const built = buildPath(engine.memory, engine.heapBase, graph, {
     elements,

@@ -1,7 +1,9 @@
 // Jumbo frames: the NIC profiles' frame facts (src/nic/frames.ts), the descriptors a frame takes
 // on the NIC (ring slots, PCIe), the path MTU (paths --mtu) and its refusals.
 import { describe, expect, it } from "vitest";
+import { TxQueueStop } from "../../src/engine/elements/tx-queue-stop.ts";
 import { buildGraph } from "../../src/engine/graph.ts";
+import type { Link } from "../../src/engine/link.ts";
 import { scenarioGraphOptions, simulate } from "../../src/engine/simulate.ts";
 import type { ScenarioSpec } from "../../src/engine/types.ts";
 import { hwLimits, pcieRxBits, writeBackOf } from "../../src/model/hw-limits.ts";
@@ -76,6 +78,20 @@ describe("a jumbo frame's descriptors in the engine", () => {
     expect(ring(1518, 1500)).toBe(511);
     expect(ring(1518, 9000)).toBe(511);
     expect(ring(9000, 9000)).toBe(Math.floor(511 / 3));
+  });
+
+  it("the transmit ring holds a third as many 9000-byte frames (4 KiB segments), and the queue's stop bound counts 3 descriptors each", () => {
+    const tx = (size: number) => {
+      const g = buildGraph(scenarioGraphOptions(spec(size, 9000, { direction: "tx" })));
+      const nic = g.ctx.built.nic!;
+      return { limit: nic.sw.sl.txRings[nic.pool][0].limit, perFrame: nic.txDescsPerFrame ?? 1 };
+    };
+    expect(tx(1518)).toEqual({ limit: 512, perFrame: 1 });
+    expect(tx(9000)).toEqual({ limit: Math.floor(512 / 3), perFrame: 3 });
+    // 20 frames of room = 60 descriptors: iflib's bound (34 free) lets 9 frames of 3 post.
+    const ring = { room: () => 20 } as unknown as Link;
+    expect(new TxQueueStop(ring, 34, 34, 0, 3).postable(100)).toBe(9);
+    expect(new TxQueueStop(ring, 34, 34, 0, 1).postable(100)).toBe(0);
   });
 
   it("PCIe carries the fetch and write-back of 3 descriptors per 9000-byte frame", () => {

@@ -152,7 +152,7 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
     "html",
     "help",
   ],
-  demo: ["size", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
+  demo: ["size", "mtu", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
 };
 
 /** Options of the old `paths` that moved: a hint instead of the plain "unknown option". */
