@@ -12,6 +12,7 @@ import { allProfiles, getProfile } from "../../src/nic/profile.ts";
 import { pathFrames } from "../../src/paths/frames.ts";
 import { ENGINE_PATH_NAMES, enginePath } from "../../src/paths/path-graphs.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
+import { pcapOf, replayRun, unicastFrame } from "../engine/replay-fixtures.ts";
 import { iovsim, iovsimJson } from "../helpers/cli.ts";
 
 /** Line rate of `size`-byte frames on a 10 GbE wire (20 B of preamble and gap each). */
@@ -127,6 +128,23 @@ describe("a jumbo frame's descriptors in the engine", () => {
     expect(r.delivered_pps).toBe(0);
     expect(r.conservation.dropped["NIC switch: oversize"]).toBe(r.conservation.sent);
     expect(r.conservation.ok).toBe(true);
+  });
+
+  it("a captured 9000-byte frame is replayed: dropped as oversize at MTU 1500, delivered at MTU 9000", () => {
+    const file = pcapOf("jumbo.pcap", [unicastFrame(8996), unicastFrame(1514)], [0, 10]);
+    const at = (mtu: number) =>
+      replayRun(
+        "rx",
+        "native",
+        { file, rewriteDst: "consumer" },
+        { mtu, ratePps: 50_000, durationNs: 400_000 },
+      );
+    const standard = at(1500);
+    expect(standard.conservation.ok).toBe(true);
+    expect(standard.conservation.dropped["NIC switch: oversize"]).toBe(standard.conservation.sent / 2);
+    const jumbo = at(9000);
+    expect(jumbo.conservation.ok).toBe(true);
+    expect(jumbo.conservation.delivered).toBe(jumbo.conservation.sent);
   });
 
   it("a jumbo MTU leaves standard frames as they were: imix at MTU 9000 = imix at MTU 1500", () => {
