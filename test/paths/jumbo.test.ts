@@ -212,3 +212,19 @@ describe("paths --mtu", () => {
     expect(big.err).toMatch(/--size: '9729' is not a valid frame size \(64\.\.9728 bytes/);
   });
 });
+
+describe("model show --nic lists the frame sizes", () => {
+  it("the largest frame, each driver's largest MTU and receive buffers, the OSes' transmit segments", async () => {
+    const t = await iovsim(["model", "show", "--nic", "ixl"]);
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/frames\.maxFrameBytes\s+9728\s+bytes/);
+    expect(t.out).toMatch(/freebsd\.pf\.maxMtu \(ixl\)\s+9706/);
+    expect(t.out).toMatch(/freebsd\.pf\.rxBuffer up to MTU 2026 \(ixl\)\s+2048/);
+    expect(t.out).toMatch(/freebsd\.pf\.rxBuffer above \(ixl\)\s+4096/);
+    expect(t.out).toMatch(/linux\.pf\.rxBuffer above \(i40e\)\s+3072/);
+    expect(t.out).toMatch(/freebsd\.txSegment \(the stack's\)\s+4096/);
+    const j = await iovsimJson(["model", "show", "--nic", "igb", "--json"]);
+    expect(j.hardware.frames.maxFrameBytes.value).toBe(9234);
+    expect(j.hardware.tx_segment.freebsd.bytes).toBe(4096);
+  });
+});
