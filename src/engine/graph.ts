@@ -198,6 +198,7 @@ function framesOfPath(path: EnginePath, costs: Costs, profileId: string, mtu: nu
     { os: side(nic.assigned), fn: nic.pool === "pf" ? "pf" : "vf" },
     nic.peer ? { os: side(nic.peerAssigned ?? false), fn: "vf" } : undefined,
     side(nic.assigned),
+    costs.os.guest,
   );
 }
 

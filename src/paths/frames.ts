@@ -46,12 +46,29 @@ export function vtnetRxCluster(mtu: number): number | undefined {
 /** The largest MTU vtnet(4) can receive without mergeable buffers (9216 - 12 - 18). */
 export const VTNET_MAX_MTU_NOMRG = 9216 - 12 - 18;
 
+/**
+ * A Linux guest's virtio_net receive buffer without mergeable buffers: above a 1500-byte MTU it
+ * posts "big packets", a chain of DIV_ROUND_UP(mtu, PAGE_SIZE) page fragments behind a first
+ * page that holds the header (drivers/net/virtio_net.c virtnet_set_big_packets, add_recvbuf_big:
+ * big_packets_num_skbfrags + 2 scatter entries), one avail entry per frame; at 1500 the model's
+ * 2 KiB buffer as before (small buffers of GOOD_PACKET_LEN).
+ */
+export function linuxBigPacketBuffer(mtu: number): number {
+  return mtu <= STANDARD_MTU ? 2048 : (Math.ceil(mtu / 4096) + 1) * 4096;
+}
+
+/** The guest's virtio receive buffer at `mtu`, by the guest's OS. */
+export function guestBufferOf(os: TxQueueOs, mtu: number): number {
+  return os === "linux" ? linuxBigPacketBuffer(mtu) : (vtnetRxCluster(mtu) ?? vtnetRxCluster(STANDARD_MTU)!);
+}
+
 export function pathFrames(
   p: NicProfile,
   mtu: number,
   rx: { os: TxQueueOs; fn: TxQueueFn },
   peer: { os: TxQueueOs; fn: TxQueueFn } | undefined,
   txOs: TxQueueOs,
+  guestOs: TxQueueOs = "freebsd",
 ): PathFrames {
   const buf = (s: { os: TxQueueOs; fn: TxQueueFn }) => {
     const d = framesDriver(p, s.os, s.fn);
@@ -62,6 +79,6 @@ export function pathFrames(
     rxBuffer: buf(rx),
     peerRxBuffer: buf(peer ?? rx),
     txSegment: TX_SEGMENT[txOs].bytes,
-    guestBuffer: vtnetRxCluster(mtu) ?? vtnetRxCluster(STANDARD_MTU)!,
+    guestBuffer: guestBufferOf(guestOs, mtu),
   };
 }

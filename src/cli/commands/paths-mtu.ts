@@ -68,10 +68,11 @@ export function checkPathMtu(mtu: number, paths: string[], ph: PathHost, costs: 
           `--mtu ${mtu}: path '${name}' runs ${os === "freebsd" ? "FreeBSD" : "Linux"}'s ${d.driver} on ${port}'s ${s.fn.toUpperCase()} (${profile.pf.deviceName}), which takes an MTU of at most ${d.maxMtu} (largest frame ${profile.frames.maxFrameBytes.value} bytes); give --mtu ${d.maxMtu} or less`,
         );
     }
-    if (VIRTIO_PATHS.has(name) && mtu > VTNET_MAX_MTU_NOMRG)
+    // A FreeBSD guest's vtnet; Linux's virtio_net chains pages ("big packets") for any MTU.
+    if (VIRTIO_PATHS.has(name) && costs.os.guest === "freebsd" && mtu > VTNET_MAX_MTU_NOMRG)
       throw new UserError(
         "E_USAGE",
-        `--mtu ${mtu}: path '${name}' ends in the guest's vtnet(4), which without mergeable receive buffers takes each frame into one cluster of at most 9216 bytes (MJUM9BYTES) behind its 12-byte virtio-net header, so its MTU is at most ${VTNET_MAX_MTU_NOMRG} (sys/dev/virtio/network/if_vtnet.c vtnet_rx_cluster_size); give --mtu ${VTNET_MAX_MTU_NOMRG} or less`,
+        `--mtu ${mtu}: path '${name}' ends in the FreeBSD guest's vtnet(4) (cost profile '${costs.name}'), which without mergeable receive buffers takes each frame into one cluster of at most 9216 bytes (MJUM9BYTES) behind its 12-byte virtio-net header, so its MTU is at most ${VTNET_MAX_MTU_NOMRG} (sys/dev/virtio/network/if_vtnet.c vtnet_rx_cluster_size); give --mtu ${VTNET_MAX_MTU_NOMRG} or less`,
       );
   }
 }

@@ -90,7 +90,8 @@ How to read the output, question by question: docs/questions.md; the method: doc
              9000-byte frame takes 3 receive descriptors and 3 transmit ones (4 KiB segments):
              ring slots and PCIe descriptor traffic count them. Refused above what a driver on
              the path takes (X710 ixl 9706, i40e 9702; 82599 9710; E810 9706/9702; 82576
-             9216; virtio: vtnet without mergeable buffers 9186). docs/paths.md, Jumbo frames
+             9216; virtio to a FreeBSD guest: vtnet without mergeable buffers 9186). docs/paths.md,
+             Jumbo frames
 --rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps,
              Mbps, Gbps (Layer 1; also Mbit/s, Gbit/s) or % of the path's line rate, or line
              (100 %), e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR: the output gives what that load
