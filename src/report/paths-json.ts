@@ -394,7 +394,7 @@ export const pathsJsonSchema = z.object({
   nic: z.string().min(1).optional(),
   /** The MTU every interface of the paths ran at (paths --mtu; 1500 by default). Optional:
    *  documents written before it was added have none (they ran at 1500). */
-  mtu: z.number().int().positive().optional(),
+  mtu_bytes: z.number().int().positive().optional(),
   direction: z.enum(["rx", "tx", "both"]),
   arrival: z.enum(["constant", "poisson"]),
   trial: z.object({
@@ -866,7 +866,7 @@ export function buildPathsJson(
     profile: meta.profile,
     link_gbps: meta.linkGbps,
     ...(meta.nic !== undefined ? { nic: meta.nic } : {}),
-    ...(meta.mtu !== undefined ? { mtu: meta.mtu } : {}),
+    ...(meta.mtu !== undefined ? { mtu_bytes: meta.mtu } : {}),
     direction: meta.direction,
     arrival: meta.arrival,
     trial: { virtual_ms: meta.trialMs, count: meta.count },

@@ -172,7 +172,7 @@ describe("paths --mtu", () => {
       "1",
       "--json",
     ]);
-    expect(j.mtu).toBe(9000);
+    expect(j.mtu_bytes).toBe(9000);
     const line = lineRate(9000) / 1e6; // 0.1386 Mpps
     for (const p of j.paths) {
       expect(p.line_rate_mpps, p.name).toBeCloseTo(line, 4);
