@@ -189,6 +189,7 @@ export const V_LAST_USED = 128; // u32
 export const V_KICKS = 136; // u64
 export const V_KICKS_SUPPRESSED = 144;
 export const V_REFILLED = 152;
+export const V_GBUF_LEN = 160; // u32 bytes per guest buffer (set at layout: V_GBUF_BYTES, or larger at a jumbo MTU)
 export const VIRTIO_CTX_BYTES = 192;
 export const V_GBUF_BYTES = 2048;
 export const VNET_HDR_BYTES = 12; // struct virtio_net_hdr_mrg_rxbuf

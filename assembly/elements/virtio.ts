@@ -12,7 +12,7 @@ import {
   V_SIZE, V_DESC, V_AVAIL, V_USED, V_GBUF, V_IN, V_RET, V_SINK, V_EVENT_IDX, V_LAST_AVAIL, V_COPIES, V_BYTES_COPIED,
   V_USED_NOTIFY, V_USED_SUPPRESSED, V_NO_AVAIL, V_LAST_USED, V_KICKS, V_KICKS_SUPPRESSED, V_REFILLED, VNET_HDR_BYTES,
   V_PEND_USED, V_PEND_REFILL,
-  S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_BYTES, V_RSIDE, V_GSIDE,
+  S_CLOCK, S_PKT_PS, X_HDR, V_OUT, V_SIDE, V_GBUF_LEN, V_RSIDE, V_GSIDE,
 } from "../pathabi";
 import { rAvail, rDesc, rSpace, rPublishHead, rPublishTail, bufBase, bufStride, frameAddr, descLen } from "../pathring";
 import { sinkCheck, sinkReplayed } from "./sink";
@@ -159,7 +159,7 @@ export function vhostRxBurst(vq: usize, budget: u32): u32 {
     const de = descAt(descT, id, mask);
     const cap = load<u32>(de + 8);
     let l = descLen(d);
-    if (l + VNET_HDR_BYTES > cap) l = cap - VNET_HDR_BYTES; // truncated (never with 2 KiB buffers)
+    if (l + VNET_HDR_BYTES > cap) l = cap - VNET_HDR_BYTES; // truncated (never: buffers fit the MTU)
     toGuestBuffer(<usize>load<u64>(de), frameAddr(base, bstride, d), l);
     putUsed(used, usedIdx + k, mask, id, l + VNET_HDR_BYTES);
     copied += <u64>l;
@@ -295,7 +295,7 @@ export function vqGuestTxBurst(vq: usize, budget: u32): u32 {
   const base = bufBase(vq);
   const bstride = bufStride(vq);
   const head = load<u32>(inr);
-  const cap = <u32>V_GBUF_BYTES - <u32>VNET_HDR_BYTES;
+  const cap = load<u32>(vq + V_GBUF_LEN) - <u32>VNET_HDR_BYTES;
   for (let k: u32 = 0; k < n; k++) {
     const d = rDesc(inr, head + k);
     const id = (availIdx + k) & mask;

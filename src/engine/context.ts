@@ -31,6 +31,9 @@ export interface SimContext {
   offerUntilNs: number;
   warmupNs: number;
   linkGbps: number;
+  /** The path's MTU and the buffers its drivers post (src/paths/frames.ts): how many descriptors
+   *  a frame takes on the NIC. */
+  frames: import("../paths/frames.ts").PathFrames;
   /** A u64 clock word the engine writes for a consumer (its sink reads it as S_CLOCK). */
   clockWord(owner: string): number;
   /** Frames offered per generator are bounded by this count (0: by time only). */

@@ -7,9 +7,11 @@ import * as P from "../../assembly/pathabi.ts";
 import { UserError } from "../errors.ts";
 import type { Costs } from "../model/costs.ts";
 import { vfTxShaping } from "../model/vf-rate.ts";
+import { STANDARD_MTU } from "../nic/frames.ts";
 import type { HostSpec } from "../nic/host-spec.ts";
 import { getProfile } from "../nic/profile.ts";
 import type { BuiltPath } from "../paths/build.ts";
+import { type PathFrames, pathFrames } from "../paths/frames.ts";
 import type { PathKernels } from "../paths/kernels.ts";
 import type { EngineElement, EnginePath } from "../paths/path-graphs.ts";
 import { layoutGraph } from "../paths/path-graphs.ts";
@@ -86,6 +88,8 @@ export interface GraphOptions {
   window?: number;
   /** Closed loop: frames per ACK sent through the transmit direction (0: no ACK frames). */
   ackEvery?: number;
+  /** The MTU every interface of the path runs at (paths --mtu); default 1500. */
+  mtu?: number;
 }
 
 export interface BuiltGraph {
@@ -180,10 +184,29 @@ function bindNic(path: EnginePath, config?: PathConfig, host?: HostSpec, pathHos
   };
 }
 
+/** The path's frame sizes (src/paths/frames.ts): the receive buffers of the pool the NIC writes
+ *  (and of a looped-back peer's), driven by the guest's OS where the pool is assigned to a VM,
+ *  else the host's; the transmit segments of the consumer's side. */
+function framesOfPath(path: EnginePath, costs: Costs, profileId: string, mtu: number): PathFrames {
+  const p = getProfile(profileId);
+  if (!p) throw new Error(`no NIC profile '${profileId}'`);
+  const side = (assigned: boolean) => costs.os[assigned ? "guest" : "host"];
+  const nic = path.nic;
+  return pathFrames(
+    p,
+    mtu,
+    { os: side(nic.assigned), fn: nic.pool === "pf" ? "pf" : "vf" },
+    nic.peer ? { os: side(nic.peerAssigned ?? false), fn: "vf" } : undefined,
+    side(nic.assigned),
+    costs.os.guest,
+  );
+}
+
 export function buildGraph(o: GraphOptions): BuiltGraph {
   const eng = engineMemory(o.memory);
   const bound = bindNic(o.path, o.config, o.host, o.pathHost);
   const linkGbps = o.linkGbps ?? bound.linkGbps;
+  const frames = framesOfPath(o.path, o.costs, bound.nic.pf.profile, o.mtu ?? STANDARD_MTU);
   // Unicast goes to the path's consumer; a group address (broadcast, multicast) is kept.
   const group = (Number.parseInt(o.traffic.dstMac.slice(0, 2), 16) & 1) === 1;
   // The peer on the wire sends in the consumer VF's port VLAN (a tag given in the traffic puts
@@ -223,6 +246,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
           o.costs.c.virtio_event_idx,
           o.singleQueue ?? false,
           bound.nic, // the PF record (its VFs, MACs, queues), the consumer and peer pools
+          frames, // the MTU and the drivers' buffers (pool limits, ring slots)
         ])
       : null;
   const { built, extra } = preparedLayout(key, eng.memory, () => {
@@ -244,6 +268,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
       nic: bound.nic,
       singleQueue: o.singleQueue ?? false,
       eventIdx: o.costs.c.virtio_event_idx === 1,
+      frames,
     });
     // The engine's clock words, zeroed here and kept with the layout's bytes.
     built.layout.addRegion("engine:clocks", 64 * 8, 64);
@@ -287,6 +312,7 @@ export function buildGraph(o: GraphOptions): BuiltGraph {
     offerUntilNs: o.offerUntilNs,
     warmupNs: o.warmupNs,
     linkGbps,
+    frames,
     clockWord: () => {
       if (nClocks >= 64) throw new Error("more than 64 consumer clocks");
       return clocks + 8 * nClocks++;

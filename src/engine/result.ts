@@ -335,7 +335,12 @@ export function conservation(ctx: SimContext): Conservation {
   if (ctx.built.nic) {
     const sc = readCounters(ctx.built.nic.sw.sl, ctx.built.nic.sw.config);
     const p = sc.port;
-    const copiesMade = sc.pools.reduce((a, q) => a + q.rx_packets + q.rx_dropped, 0) + p.tx_packets;
+    // A pool's oversize drop is not a copy made: a frame every selected pool refused is dropped
+    // once, in ROC (counted below), and a copy one pool refused while another took the frame was
+    // never made (rx_dropped counts both; without this a jumbo frame the consumer's 1500-byte
+    // pool refused counted as a copy and broke the balance).
+    const copiesMade =
+      sc.pools.reduce((a, q) => a + q.rx_packets + q.rx_dropped - q.rx_oversize, 0) + p.tx_packets;
     // A frame the Tx checks drop (MDD, oversize, anti-spoof) is counted in tx_dropped, not in
     // tx_packets (assembly/switch/veb.ts txOne): it entered the switch all the same.
     const framesIn = p.rx_packets + sc.pools.reduce((a, q) => a + q.tx_packets + q.tx_dropped, 0);

@@ -97,6 +97,7 @@ export function scenarioGraphOptions(spec: ScenarioSpec, graph?: EnginePath): Gr
     seed: spec.seed,
     linkGbps: spec.linkGbps,
     config: spec.config,
+    ...(spec.mtu !== undefined ? { mtu: spec.mtu } : {}),
     ...(spec.host ? { host: spec.host } : {}),
     ...(spec.replay ? { replay: spec.replay } : {}),
     faults: simulatedFaults(spec.faults),

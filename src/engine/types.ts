@@ -52,6 +52,10 @@ export interface ScenarioSpec {
    *  RFC 1122 §4.2.3.2, Linux tcp_cleanup_rbuf); 0: a read opens the window at once (the ACK's
    *  way back not simulated). */
   ackEvery?: number;
+  /** The MTU every interface of the path runs at (the consumer's and the PF's drivers, bridge,
+   *  epair, tap, the guest's vtnet): above 1500 the NIC's pools take jumbo frames (long-packet
+   *  enable) and the drivers post larger receive buffers (src/nic/frames.ts). Default 1500. */
+  mtu?: number;
 }
 
 /** Percentiles of one-way latency (frame arrival on the wire -> consumer done), ns. */

@@ -55,6 +55,8 @@ export interface TrialSettings {
   application?: boolean;
   /** Closed loop: frames sent and not yet read by the application (ScenarioSpec.window). */
   window?: number;
+  /** The path's MTU (ScenarioSpec.mtu; paths --mtu). */
+  mtu?: number;
 }
 
 export interface ExperimentOptions {
@@ -162,6 +164,7 @@ export function trialSpec(
     ...(withFaults && t.faults && t.faults.length > 0 ? { faults: t.faults } : {}),
     ...(t.application ? { application: true } : {}),
     ...(t.window !== undefined ? { window: t.window } : {}),
+    ...(t.mtu !== undefined ? { mtu: t.mtu } : {}),
   };
 }
 

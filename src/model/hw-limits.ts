@@ -276,20 +276,24 @@ function writeBackBits(e: { bits: number; packets: number }, n: number): number 
  * Receive (NIC -> host), upstream in the order it is sent, in bits: the descriptor read requests
  * (`desc`, per 64 B line), then each frame (its bytes written in TLPs of at most MPS: `frame` bits
  * of TLP headers per frame, counted at the burst's mean frame size) and the descriptors'
- * write-back (`writeBack`: the burst's share of the write-back events `wb` says). PcieLink.rx and
- * rxFrames both price from this.
+ * write-back (`writeBack`: the burst's share of the write-back events `wb` says). `descs`: the
+ * receive descriptors the n frames took (a frame longer than the driver's buffer takes several,
+ * src/nic/frames.ts; n when each fits one). PcieLink.rx and rxFrames both price from this.
  */
 export function pcieRxUp(
   h: HwLimits,
   wb: WriteBackPolicy,
   n: number,
   bytes: number,
+  descs = n,
 ): { desc: number; frame: number; writeBack: number } {
   const v = h.v;
   return {
-    desc: descFetchBits(h, n, wb.rx.descBytes).up,
-    frame: tlpCount(bytes / n, v.pcie_mps) * v.pcie_tlp_bytes * 8,
-    writeBack: writeBackBits(rxWriteBackEvent(h, wb), n),
+    desc: descFetchBits(h, descs, wb.rx.descBytes).up,
+    // Each receive buffer is written on its own: a frame over d buffers is d writes (d / n of
+    // them per frame on average), each in TLPs of at most MPS.
+    frame: (descs / n) * tlpCount(bytes / descs, v.pcie_mps) * v.pcie_tlp_bytes * 8,
+    writeBack: writeBackBits(rxWriteBackEvent(h, wb), descs),
   };
 }
 
@@ -299,12 +303,12 @@ export function pcieRxUp(
  * write-back event of the policy `wb`). The model of pcie-bench (Neugebauer et al., SIGCOMM 2018,
  * §3).
  */
-export function pcieRxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: number): PcieBits {
+export function pcieRxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: number, descs = n): PcieBits {
   if (n === 0) return { up: 0, down: 0 };
-  const u = pcieRxUp(h, wb, n, bytes);
+  const u = pcieRxUp(h, wb, n, bytes, descs);
   return {
     up: bytes * 8 + n * u.frame + u.writeBack + u.desc,
-    down: descFetchBits(h, n, wb.rx.descBytes).down,
+    down: descFetchBits(h, descs, wb.rx.descBytes).down,
   };
 }
 
@@ -319,28 +323,35 @@ export function pcieTxDown(
   wb: WriteBackPolicy,
   n: number,
   bytes: number,
+  descs = n,
 ): { desc: number; frame: number } {
   const v = h.v;
   return {
-    desc: descFetchBits(h, n, wb.tx.descBytes).down,
-    frame: tlpCount(bytes / n, v.pcie_rcb) * v.pcie_tlp_bytes * 8,
+    desc: descFetchBits(h, descs, wb.tx.descBytes).down,
+    // Each data descriptor's buffer is read on its own (d / n reads per frame on average).
+    frame: (descs / n) * tlpCount(bytes / descs, v.pcie_rcb) * v.pcie_tlp_bytes * 8,
   };
 }
 
 /**
  * Transmit (host -> NIC): the NIC fetches the descriptors and then each frame (read requests up,
  * per MRRS; completions down, per RCB: pcieTxDown), and reports completion (up) with the
- * write-back events of the policy `wb` (descriptors or a head index).
+ * write-back events of the policy `wb` (descriptors or a head index). `descs`: the data
+ * descriptors the n frames took (one per segment of the sender's buffer chain, src/nic/frames.ts
+ * TX_SEGMENT; n when each is one segment).
  */
-export function pcieTxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: number): PcieBits {
+export function pcieTxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: number, descs = n): PcieBits {
   if (n === 0) return { up: 0, down: 0 };
   const v = h.v;
-  const per = bytes / n;
+  const per = bytes / descs;
+  const e = txWriteBackEvent(h, wb);
+  // WTHRESH counts descriptors; RS and head write-back, packets (the RS bit is on a packet's last).
+  const perDescriptor = wb.tx.report === "descriptor" && wb.tx.wthresh > 0;
   const up =
-    descFetchBits(h, n, wb.tx.descBytes).up + // descriptor read requests
-    n * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes * 8 + // frame read requests
-    writeBackBits(txWriteBackEvent(h, wb), n);
-  const d = pcieTxDown(h, wb, n, bytes);
+    descFetchBits(h, descs, wb.tx.descBytes).up + // descriptor read requests
+    descs * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes * 8 + // frame read requests
+    writeBackBits(e, perDescriptor ? descs : n);
+  const d = pcieTxDown(h, wb, n, bytes, descs);
   return { up, down: d.desc + bytes * 8 + n * d.frame };
 }
 

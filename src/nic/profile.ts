@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
+import { FramesSchema, framesProblems } from "./frames.ts";
 import { jsonErrorOffset, jsonPathOffset, jsonSyntaxReason, lineColumn } from "./json-locate.ts";
 import { TxQueueSchema, txQueueProblems } from "./tx-queue.ts";
 import { type ParamSpec, SCHEMA_TYPES } from "./types.ts";
@@ -326,6 +327,10 @@ export const NicProfileSchema = z
      *  `wthresh`; each figure with `value`, `tag` and `source` (./write-back.ts). The engine
      *  prices each write-back event on PCIe with the entry of the OS driving the queue. */
     writeBack: WriteBackSchema,
+    /** Frame sizes: the largest frame the NIC takes, and for each OS and function the driver's
+     *  largest MTU and the receive buffers it posts by MTU (./frames.ts). Optional: a profile
+     *  without it runs at the standard MTU only (paths --mtu above 1500 is refused). */
+    frames: FramesSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -337,6 +342,9 @@ export const NicProfileSchema = z
       ctx.addIssue({ code: "custom", path: i.path, message: i.message });
     for (const i of writeBackProblems(p.writeBack, drivers))
       ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+    if (p.frames)
+      for (const i of framesProblems(p.frames, drivers))
+        ctx.addIssue({ code: "custom", path: i.path, message: i.message });
   });
 
 export type NicProfile = z.output<typeof NicProfileSchema>;

@@ -144,7 +144,7 @@ export interface BuiltPath {
   queueRings: number[];
   /** Switch receive rings of pools other than the consumer's (frames there left the path). */
   otherRx: Map<string, number>;
-  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
+  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number; txDescsPerFrame?: number };
   /** Replay: the side table of arrival times (u64 ns per buffer index, all ones = none). */
   replaySide?: number;
 }
@@ -169,9 +169,11 @@ export interface BuildOptions {
   buffers?: number;
   /** Bridge ageing: entries not refreshed for this long (simulator ns) are forgotten (0: never). */
   bridgeAgeNs?: number;
+  /** Bytes of each virtio guest buffer (default P.V_GBUF_BYTES; larger at a jumbo MTU). */
+  guestBuffer?: number;
   /** The NIC's embedded switch (src/switch, Wasm) for the veb-rx element, already laid out in
    *  this memory and programmed; the consumer's pool receives on its queue 0. */
-  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number };
+  nic?: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number; txDescsPerFrame?: number };
 }
 
 const highWater = new WeakMap<WebAssembly.Memory, number>();
@@ -366,17 +368,19 @@ export function buildPath(
   };
   const vq = (name: string, dir: Dir): number => {
     const n = VQ_SIZE;
+    const gb = o.guestBuffer ?? P.V_GBUF_BYTES;
     const c = layout.addRegion(`ctx:${name}`, P.VIRTIO_CTX_BYTES, 64).offset;
     const desc = layout.addRegion(`${name}:desc`, n * 16, 4096).offset;
     const avail = layout.addRegion(`${name}:avail`, 6 + 2 * n, 64).offset;
     const used = layout.addRegion(`${name}:used`, 6 + 8 * n, 4096).offset;
-    const gbuf = layout.addRegion(`${name}:guest-buffers`, n * P.V_GBUF_BYTES, 4096).offset;
+    const gbuf = layout.addRegion(`${name}:guest-buffers`, n * gb, 4096).offset;
     const dv = layout.dv();
     for (let i = 0; i < n; i++) {
-      dv.setBigUint64(desc + i * 16, BigInt(gbuf + i * P.V_GBUF_BYTES), true);
-      dv.setUint32(desc + i * 16 + 8, P.V_GBUF_BYTES, true);
+      dv.setBigUint64(desc + i * 16, BigInt(gbuf + i * gb), true);
+      dv.setUint32(desc + i * 16 + 8, gb, true);
       if (dir === "rx") {
-        // The guest posts every receive buffer up front (device-writable, 2 KiB each).
+        // The guest posts every receive buffer up front (device-writable, 2 KiB each; at a jumbo
+        // MTU the cluster vtnet picks for it, src/paths/frames.ts vtnetRxCluster).
         dv.setUint16(desc + i * 16 + 12, 2, true); // VRING_DESC_F_WRITE
         dv.setUint16(avail + 4 + 2 * i, i, true);
       }
@@ -389,6 +393,7 @@ export function buildPath(
     set32(c + P.V_AVAIL, avail);
     set32(c + P.V_USED, used);
     set32(c + P.V_GBUF, gbuf);
+    set32(c + P.V_GBUF_LEN, gb);
     set32(c + P.V_EVENT_IDX, o.eventIdx ? 1 : 0);
     ctx.set(name, c);
     return c;

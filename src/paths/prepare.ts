@@ -1,10 +1,12 @@
 // Prepares a path in the engine's shared memory: programs the NIC switch from the PF's VF
 // records (the consumer's pool, its receive queues, promiscuous mode behind a bridge), then lays
 // out the rings and element contexts (src/paths/build.ts).
+import * as A from "../../assembly/abi.ts";
+import { descriptorsFor, STANDARD_MTU } from "../nic/frames.ts";
 import type { PfRecord } from "../nic/types.ts";
 import type { SwitchConfig } from "../switch/config.ts";
 import { WasmSwitch } from "../switch/nic.ts";
-import { programSwitch } from "../switch/program.ts";
+import { programSwitch, setPoolMtu } from "../switch/program.ts";
 import type { KernelInstance } from "../switch/wasm.ts";
 import { buildTemplates, type TemplateSet, type TrafficProfile } from "../traffic/profiles.ts";
 import {
@@ -18,6 +20,7 @@ import {
   notePathMemory,
   type PathGraph,
 } from "./build.ts";
+import type { PathFrames } from "./frames.ts";
 
 /** The shared memory a path is laid out in, with the compiled module and where the heap starts. */
 export interface PathMemory {
@@ -64,6 +67,44 @@ export interface PrepareOptions {
   nic?: NicChoice;
   /** Force one receive queue on the consumer's pool (ping: one exchange, one queue). */
   singleQueue?: boolean;
+  /** The path's MTU and its drivers' buffers (default: MTU 1500, 2 KiB buffers). */
+  frames?: PathFrames;
+}
+
+/** The longest frame of a template set as DMA'd (no FCS), less a tag the NIC strips. */
+function longest(t: TemplateSet | undefined, stripped: number): number {
+  return t ? Math.max(0, ...t.templates.map((x) => x.bytes.length)) - stripped : 0;
+}
+
+/**
+ * A NIC ring of N descriptors holds N / k frames that take k descriptors each: the limits of the
+ * consumer pool's receive rings (and a looped-back peer's ring), and of its transmit ring, are
+ * set in frames from the run's longest frame (every frame of a fixed size takes the same k; a
+ * mix is held to its longest). k is 1 for every frame up to 1518 bytes, so those rings keep
+ * their limits.
+ */
+function ringSlots(
+  sw: WasmSwitch,
+  pool: number,
+  peerPool: number | undefined,
+  f: PathFrames,
+  rx: TemplateSet,
+  tx: TemplateSet | undefined,
+  stripped: number,
+): number {
+  const u32 = sw.layout.u32();
+  const scale = (r: { offset: number; limit: number }, k: number) => {
+    if (k <= 1) return;
+    r.limit = Math.max(1, Math.floor(r.limit / k));
+    u32[(r.offset + A.R_LIMIT) >>> 2] = r.limit;
+  };
+  const kRx = descriptorsFor(longest(rx, stripped), f.rxBuffer);
+  for (const r of sw.sl.rxRings[pool]) scale(r, kRx);
+  if (peerPool !== undefined)
+    scale(sw.sl.rxRings[peerPool][0], descriptorsFor(longest(tx ?? rx, 0), f.peerRxBuffer));
+  const kTx = descriptorsFor(longest(tx ?? rx, 0), f.txSegment);
+  scale(sw.sl.txRings[pool][0], kTx);
+  return kTx;
 }
 
 /** Lays out a path (the NIC switch programmed from the PF, rings, element contexts). */
@@ -77,7 +118,9 @@ export function preparePath(
   const txTemplates = o.txTemplates ?? (o.txTraffic ? buildTemplates(o.txTraffic) : undefined);
   const elements = o.elements ?? elementsFor(graph, direction);
   const psPerByte = 8000 / o.traffic.rateGbps;
-  let nic: { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number } | undefined;
+  let nic:
+    | { sw: WasmSwitch; pool: number; peerPool?: number; rxQueues?: number; txDescsPerFrame?: number }
+    | undefined;
   let rxQueues = 1;
   if (o.nic) {
     if (!engine.warm) clearPathMemory(engine.memory, engine.heapBase);
@@ -124,6 +167,14 @@ export function preparePath(
       config.port.unicastPromisc = true;
       config.pools[pool].flags.upe = true;
     }
+    // The drivers' MTU (paths --mtu): above 1500 each asks its pool for long packets (LPE,
+    // RLPML = MTU + 18), as ifconfig/ip link set mtu make iavf, ixv and the PF drivers do.
+    const mtu = o.frames?.mtu ?? STANDARD_MTU;
+    if (mtu > STANDARD_MTU) for (const p of [pool, peerPool]) if (p !== undefined) setPoolMtu(config, p, mtu);
+    // The engine's rings carry one entry per frame (the switch writes a frame as one descriptor):
+    // the descriptors a frame takes on the NIC are counted apart, from the drivers' buffers
+    // (ring slots below, PCIe in the veb elements).
+    config.port.rxBufferSize = Math.max(config.port.rxBufferSize, config.port.txMaxFrame);
     o.nic.configure?.(config);
     const sw = new WasmSwitch(config, {
       memory: engine.memory,
@@ -132,7 +183,10 @@ export function preparePath(
       ...(o.nic.traceCapacity ? { traceCapacity: o.nic.traceCapacity } : {}),
     });
     notePathMemory(engine.memory, sw.layout.end);
-    nic = { sw, pool, peerPool, rxQueues };
+    const txDescsPerFrame = o.frames
+      ? ringSlots(sw, pool, peerPool, o.frames, templates, txTemplates, o.traffic.vlan ? 4 : 0)
+      : 1;
+    nic = { sw, pool, peerPool, rxQueues, ...(txDescsPerFrame > 1 ? { txDescsPerFrame } : {}) };
   }
   const built = buildPath(engine.memory, engine.heapBase, graph, {
     elements,
@@ -146,6 +200,7 @@ export function preparePath(
     consumerMac: o.traffic.dstMac,
     wirePeerMac: o.traffic.srcMac,
     eventIdx: o.eventIdx ?? true,
+    ...(o.frames ? { guestBuffer: o.frames.guestBuffer } : {}),
   });
   return { built, templates, direction };
 }

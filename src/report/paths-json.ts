@@ -392,6 +392,9 @@ export const pathsJsonSchema = z.object({
   /** The PF (NIC port) the run's VFs live on, e.g. "ixl0"; its driver names the NIC. Optional:
    *  documents written before it was added have none. */
   nic: z.string().min(1).optional(),
+  /** The MTU every interface of the paths ran at (paths --mtu; 1500 by default). Optional:
+   *  documents written before it was added have none (they ran at 1500). */
+  mtu_bytes: z.number().int().positive().optional(),
   direction: z.enum(["rx", "tx", "both"]),
   arrival: z.enum(["constant", "poisson"]),
   trial: z.object({
@@ -814,6 +817,8 @@ export interface PathsMeta {
   linkGbps: number;
   /** The PF the run's VFs live on (absent: not said). */
   nic?: string;
+  /** The paths' MTU (paths --mtu). */
+  mtu?: number;
   direction: "rx" | "tx" | "both";
   arrival: "constant" | "poisson";
   trialMs: number | null;
@@ -874,6 +879,7 @@ export function buildPathsJson(
     profile: meta.profile,
     link_gbps: meta.linkGbps,
     ...(meta.nic !== undefined ? { nic: meta.nic } : {}),
+    ...(meta.mtu !== undefined ? { mtu_bytes: meta.mtu } : {}),
     direction: meta.direction,
     arrival: meta.arrival,
     trial: { virtual_ms: meta.trialMs, count: meta.count },

@@ -54,7 +54,7 @@ export function describeRun(j: PathsJson): string {
           ? "one load point at the capture's own timestamps"
           : `one load point at --rate ${j.rate}`;
   return (
-    `Simulated in virtual time: cost profile ${profileLabel(j.profile, "'")}, ${linkText(j)}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
+    `Simulated in virtual time: cost profile ${profileLabel(j.profile, "'")}, ${linkText(j)}${j.mtu_bytes !== undefined && j.mtu_bytes !== 1500 ? `, MTU ${j.mtu_bytes}` : ""}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
     (j.replay ? describeReplay(j.replay, j.direction) : "")
   );

@@ -29,6 +29,11 @@ export interface TrafficProfile {
   vlan?: { vid: number; pcp: number } | null;
 }
 
+/** The longest frame (with FCS) a generator makes: the largest any modelled NIC takes (9728 B,
+ *  the X710's, 82599's and E810's jumbo limit: src/nic/profiles/*.json frames.maxFrameBytes).
+ *  Whether a path carries it is the path's MTU's business (paths --mtu). */
+export const MAX_FRAME_BYTES = 9728;
+
 export const ENCAPS: readonly Encap[] = ["none", "vxlan", "geneve", "gre", "nvgre", "gtpu", "mpls", "qinq"];
 
 /** Simple IMIX 7:4:1 (frame sizes incl. FCS). */
@@ -175,8 +180,8 @@ export function buildTemplates(p: TrafficProfile): TemplateSet {
         ? p.sizes.sizes.map((s) => [s, 1])
         : [...IMIX];
   for (const [s] of mix) {
-    if (!Number.isInteger(s) || s < 64 || s > 1518)
-      throw new UserError("E_TRAFFIC", `frame size ${s} is outside 64..1518`);
+    if (!Number.isInteger(s) || s < 64 || s > MAX_FRAME_BYTES)
+      throw new UserError("E_TRAFFIC", `frame size ${s} is outside 64..${MAX_FRAME_BYTES}`);
   }
   const templates = mix.map(([s]) => buildTemplate(p, s));
   // Unencapsulated, it is the L4 header that needs the room (TCP's 20 bytes): named, not "none".

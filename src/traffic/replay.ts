@@ -10,7 +10,7 @@ import { readFileSync, statSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { type CaptureFormat, CaptureFormatError, LINKTYPE_ETHERNET } from "./capture.ts";
 import { corruptTailNote, droppedRecordsNote, readCapture, readCaptureFile } from "./capture-io.ts";
-import type { Template, TemplateSet } from "./profiles.ts";
+import { MAX_FRAME_BYTES, type Template, type TemplateSet } from "./profiles.ts";
 
 export type ReplayTiming = "paced" | "capture";
 
@@ -30,8 +30,10 @@ export interface ReplaySpec {
   rewriteSrc?: string;
 }
 
-/** Frames a generator buffer can hold (2048-byte buffers, 64 bytes of headroom). */
-export const REPLAY_MAX_FRAME = 2048 - 64;
+/** The longest captured frame replayed: the largest any modelled NIC takes (MAX_FRAME_BYTES,
+ *  9728 with FCS; a capture's frames have none). The generators' buffers are the NIC switch's,
+ *  which hold it; a path whose MTU is below it drops it as oversize (paths --mtu). */
+export const REPLAY_MAX_FRAME = MAX_FRAME_BYTES - 4;
 /** Frames replayed at most (one template each; looped). */
 export const REPLAY_MAX_FRAMES = 4096;
 
@@ -106,7 +108,8 @@ function readReplay(path: string): ReplayCapture {
   for (const r of contents.records) {
     if (r.linktype !== LINKTYPE_ETHERNET) drop(`not Ethernet (linktype ${r.linktype})`);
     else if (r.data.length === 0) drop("empty record");
-    else if (r.data.length > REPLAY_MAX_FRAME) drop(`longer than a ${REPLAY_MAX_FRAME}-byte buffer`);
+    else if (r.data.length > REPLAY_MAX_FRAME)
+      drop(`longer than ${REPLAY_MAX_FRAME} bytes (the largest frame any modelled NIC takes)`);
     else if (frames.length >= REPLAY_MAX_FRAMES) drop(`beyond the first ${REPLAY_MAX_FRAMES} frames`);
     else {
       if (r.data.length < r.origLen) snaplenCut++;

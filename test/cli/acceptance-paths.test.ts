@@ -403,7 +403,9 @@ describe("paths: relations between runs", () => {
 describe("paths: bad options are refused, naming the option, without a stack trace", () => {
   it.each([
     [["--size", "60"], /--size: '60'/],
-    [["--size", "9000"], /--size: '9000'/],
+    [["--size", "9000"], /--size 9000: a 9000-byte frame needs an MTU of at least 8982 .* add --mtu 8982/],
+    [["--size", "9729"], /--size: '9729'/],
+    [["--mtu", "9000x"], /--mtu: '9000x'/],
     [["--size", "64,,128"], /--size: ''/],
     [["--direction", "up"], /--direction: 'up'/],
     [["--rate", "0"], /--rate: '0'/],

@@ -94,7 +94,12 @@ const REFUSALS: Array<[string[], RegExp]> = [
   ],
   // --size edges and duplicates
   [["paths", "--path", "native", "--size", "63"], /--size: '63' is not a valid frame size/],
-  [["paths", "--path", "native", "--size", "1519"], /--size: '1519' is not a valid frame size/],
+  // 1519 B is a jumbo frame: the default MTU (1500) cannot carry it; 9729 B no NIC takes.
+  [
+    ["paths", "--path", "native", "--size", "1519"],
+    /--size 1519: a 1519-byte frame needs an MTU of at least 1501/,
+  ],
+  [["paths", "--path", "native", "--size", "9729"], /--size: '9729' is not a valid frame size/],
   [["paths", "--path", "native", "--size", "64,64"], /--size: '64' is given twice/],
   [["paths", "--path", "native", "--size", "imix,imix"], /--size: 'imix' is given twice/],
   [["paths", "--path", "native", "--size", ""], /--size: '' is not a valid frame size/],

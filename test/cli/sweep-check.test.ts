@@ -28,7 +28,7 @@ describe("sweep plan refuses points the experiment would refuse", () => {
       "paths",
       "axes: { size: [64, 9000] }",
       "point 1 (size=9000)",
-      "--size: '9000' is not a valid frame size",
+      "--size 9000: a 9000-byte frame needs an MTU of at least 8982",
     ],
     ["paths", "axes: { bogus: [1] }", "point 0 (bogus=1)", "paths: unknown option '--bogus'"],
     [

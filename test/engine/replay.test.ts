@@ -210,7 +210,7 @@ describe("replay: malformed captures", () => {
   it("empty, over-long and unreadable records are counted and dropped; runts go to the switch", () => {
     const file = pcapOf(
       "bad.pcap",
-      [unicastFrame(60), new Uint8Array(0), unicastFrame(3000), new Uint8Array(10), unicastFrame(1514)],
+      [unicastFrame(60), new Uint8Array(0), unicastFrame(9725), new Uint8Array(10), unicastFrame(1514)],
       [0, 1, 2, 3, 4],
       true,
     );
@@ -218,7 +218,7 @@ describe("replay: malformed captures", () => {
     expect(c.frames.length).toBe(3);
     expect(c.dropped).toEqual({
       "empty record": 1,
-      "longer than a 1984-byte buffer": 1,
+      "longer than 9724 bytes (the largest frame any modelled NIC takes)": 1,
       "unreadable (corrupt record)": 1,
     });
     expect(c.notes.join()).toMatch(

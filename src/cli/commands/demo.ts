@@ -74,8 +74,8 @@ const STRATEGY_NAMES: Record<StrategyId, string> = {
   "flow-rules": "flow rules",
 };
 
-const HELP = `usage: iovsim demo [--size LIST|imix] [--trial-ms N] [--profile NAME|FILE] [--seed N]
-                  [--workers N] [--json | --csv] [--html FILE]
+const HELP = `usage: iovsim demo [--size LIST|imix] [--mtu N] [--trial-ms N] [--profile NAME|FILE]
+                  [--seed N] [--workers N] [--json | --csv] [--html FILE]
 
 The talk's setup end to end, on a fresh in-memory host (your saved state is not touched). Its
 output has these sections, in this order:
@@ -94,9 +94,9 @@ output has these sections, in this order:
 and a last line, apart, with the simulator's own speed (wall clock). Next: the README's
 "Three commands to your own HTML report", then docs/questions.md and docs/README.md.
 
---size, --trial-ms, --profile, --seed, --workers  as in iovsim paths --help (here: default size
-             ${DEMO_DEFAULTS.sizes}, profile bhyve, seed 1, workers min(2, cores); your own cost
-             profile: docs/formats/cost-profile.md)
+--size, --mtu, --trial-ms, --profile, --seed, --workers  as in iovsim paths --help (here:
+             default size ${DEMO_DEFAULTS.sizes}, MTU 1500, profile bhyve, seed 1, workers
+             min(2, cores); your own cost profile: docs/formats/cost-profile.md)
 --json       one JSON document instead (schema iovsim.demo/1, docs/demo-json.md)
 --csv        one row per simulated figure instead: section,item,metric,value
 --html FILE  also write one self-contained HTML report (paths, ping, steering, configuration

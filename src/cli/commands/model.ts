@@ -12,6 +12,7 @@ import {
 } from "../../model/costs.ts";
 import { HW_NAMES, type HwLimits, hwLimits } from "../../model/hw-limits.ts";
 import { VF_TX_SHAPER_NAMES, type VfTxShaperName, vfTxShaperConstants } from "../../model/vf-rate.ts";
+import { TX_SEGMENT } from "../../nic/frames.ts";
 import { allProfiles, getProfile, type NicProfile } from "../../nic/profile.ts";
 import { TX_QUEUE_OSES } from "../../nic/tx-queue.ts";
 import { defineCommand, usageError } from "../registry.ts";
@@ -27,7 +28,9 @@ show   every constant of a cost profile: value, unit, range [low, high], tag
        and its drivers' transmit-queue bounds (Linux and FreeBSD, PF and VF): the queue
        stops below stopFree free descriptors, wakes at wakeFree, never counts unused; and
        their completion write-back (descriptors or a head index, RS every N packets,
-       WTHRESH) and descriptor sizes, which price the PCIe link's fetches and write-backs
+       WTHRESH) and descriptor sizes, which price the PCIe link's fetches and write-backs;
+       and its frame sizes (largest frame, drivers' largest MTU and receive buffers by MTU,
+       the OSes' transmit segments), which count a jumbo frame's descriptors (paths --mtu)
 list   the built-in profiles and the switches a variant may add (NAME!SWITCH)
 -h, --help   this text
 
@@ -101,6 +104,46 @@ function writeBackRows(p: NicProfile): string[] {
   );
 }
 
+/** The NIC's frame sizes, one row a figure: `frames.maxFrameBytes`, `freebsd.pf.maxMtu (ixl)`,
+ *  `freebsd.pf.rxBuffer up to MTU 2026 (ixl)`; then the OSes' transmit segments. */
+function framesRows(p: NicProfile): string[] {
+  const names: string[] = [];
+  const rows: Record<string, CostConstant> = {};
+  const row = (
+    name: string,
+    value: number,
+    unit: string,
+    tag: CostConstant["tag"],
+    source: string,
+    range?: [number, number],
+  ) => {
+    names.push(name);
+    rows[name] = { value, tag, source, unit, range: range ?? [value, value], use: "" };
+  };
+  const f = p.frames;
+  if (f) {
+    row("frames.maxFrameBytes", f.maxFrameBytes.value, "bytes", f.maxFrameBytes.tag, f.maxFrameBytes.source);
+    for (const os of TX_QUEUE_OSES)
+      for (const fn of ["pf", "vf"] as const) {
+        const d = f[os][fn];
+        row(`${os}.${fn}.maxMtu (${d.driver})`, d.maxMtu, "bytes", d.tag, d.source);
+        for (const s of d.rxBuffers)
+          row(
+            `${os}.${fn}.rxBuffer ${s.upToMtu === undefined ? "above" : `up to MTU ${s.upToMtu}`} (${d.driver})`,
+            s.bytes,
+            "bytes",
+            d.tag,
+            d.source,
+          );
+      }
+  }
+  for (const os of TX_QUEUE_OSES) {
+    const t = TX_SEGMENT[os];
+    row(`${os}.txSegment (the stack's)`, t.bytes, "bytes/descriptor", t.tag, t.source, t.range);
+  }
+  return table(names, rows);
+}
+
 function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null, p: NicProfile): string {
   return [
     `hardware limits of NIC ${h.nic} (src/nic/profiles/${h.nic}.json; the engine's switch and PCIe resources)`,
@@ -125,6 +168,12 @@ function showHw(h: HwLimits, shaper: Record<VfTxShaperName, CostConstant> | null
     `completion write-back and descriptor sizes of NIC ${h.nic}'s drivers (its writeBack: the PCIe link fetches and writes back descriptors of these sizes and charges each write-back event to the packets it reports; a path takes the entry of the OS driving the ring and of its function)`,
     "",
     ...writeBackRows(p),
+    "",
+    p.frames
+      ? `frame sizes of NIC ${h.nic} (its frames: paths --mtu is refused above a path's drivers' maxMtu; a frame of L bytes takes ceil(L / rxBuffer) receive descriptors at the path's MTU, and ceil(L / txSegment) transmit ones)`
+      : `NIC ${h.nic} has no frames entry in its profile (its paths run at MTU 1500 only); the OSes' transmit segments`,
+    "",
+    ...framesRows(p),
     "",
   ].join("\n");
 }
@@ -322,6 +371,8 @@ export const command = defineCommand({
         vf_tx_shaper: shaper,
         tx_queue: getProfile(nic)!.txQueue,
         write_back: getProfile(nic)!.writeBack,
+        ...(getProfile(nic)!.frames ? { frames: getProfile(nic)!.frames } : {}),
+        tx_segment: TX_SEGMENT,
       };
       ctx.out(
         `${JSON.stringify({ name: p.name, description: p.description, origin: p.origin, os: p.os, ...(moved(p) ? { variant: moved(p) } : {}), constants, hardware }, null, 2)}\n`,

@@ -34,11 +34,13 @@ import {
   ENCAPS,
   type Encap,
   type L4,
+  MAX_FRAME_BYTES,
   type TrafficProfile,
 } from "../../traffic/profiles.ts";
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
 import { checkStateHost, otherPfsNote, type PathRun } from "./paths-host.ts";
+import { checkFramesFitMtu, checkPathMtu, parseMtu } from "./paths-mtu.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -60,6 +62,7 @@ type OptionSpec = {
 export const ALL_OPTIONS = {
   path: { type: "string", multiple: true },
   size: { type: "string" },
+  mtu: { type: "string" },
   direction: { type: "string" },
   rate: { type: "string" },
   arrival: { type: "string" },
@@ -103,6 +106,7 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   paths: [
     "path",
     "size",
+    "mtu",
     "direction",
     "rate",
     "arrival",
@@ -148,7 +152,7 @@ export const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
     "html",
     "help",
   ],
-  demo: ["size", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
+  demo: ["size", "mtu", "trial-ms", "profile", "seed", "workers", "json", "csv", "html", "help"],
 };
 
 /** Options of the old `paths` that moved: a hint instead of the plain "unknown option". */
@@ -226,10 +230,10 @@ export function parseSizeList(text: string, option = "--size"): Array<number | "
   const sizes = items.map((s) => {
     if (s === "imix") return "imix";
     const n = Number(s);
-    if (!/^\d+$/.test(s) || n < 64 || n > 1518)
+    if (!/^\d+$/.test(s) || n < 64 || n > MAX_FRAME_BYTES)
       throw new UserError(
         "E_USAGE",
-        `${option}: '${s}' is not a valid frame size (64..1518 bytes, or 'imix')`,
+        `${option}: '${s}' is not a valid frame size (64..${MAX_FRAME_BYTES} bytes, or 'imix'; above 1518 the path needs --mtu)`,
       );
     return n;
   });
@@ -538,6 +542,16 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   const replay = v.pcap !== undefined ? parseReplayOptions(v, pathHost, runs, conf) : undefined;
   const cases: ExperimentCase[] = replay ? replayCases(runs, base, replay) : [];
   if (replay) notes.push(...replay.notes);
+  // The paths' MTU (--mtu; 1500 by default): one a driver on a path refuses is refused, and so is
+  // a frame size it cannot carry (paths-mtu.ts).
+  const mtu = parseMtu(v.mtu);
+  checkPathMtu(
+    mtu,
+    runs.map((r) => r.path),
+    pathHost,
+    profile,
+  );
+  const longest: Array<{ item: string; longest: number }> = [];
   for (const size of replay ? [] : parseSizeList(v.size ?? defaults.sizes)) {
     const traffic: TrafficProfile = {
       ...base,
@@ -545,10 +559,12 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     };
     const templates = buildTemplates(traffic);
     const frameBytes = averageSize(templates);
+    longest.push({ item: String(size), longest: Math.max(...templates.templates.map((t) => t.size)) });
     // e.g. 64-byte frames raised to hold VXLAN headers: said, never silent.
     for (const n of templates.notes) if (!notes.includes(n)) notes.push(n);
     for (const r of runs) cases.push({ ...r, size, frameBytes, traffic });
   }
+  checkFramesFitMtu(longest, mtu, v.mtu !== undefined);
   notes.push(...addWireVlanBytes(cases, pathHost, conf.file));
   setCaseLinks(cases, pathHost);
   // Cases grouped by path, then size (the order the table shows them).
@@ -634,6 +650,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
       ...(simulated.length > 0 ? { faults: simulated } : {}),
       ...(values.application ? { application: true } : {}),
       ...(window !== undefined ? { window } : {}),
+      ...(mtu !== 1500 ? { mtu } : {}),
     },
     precision,
     pdrLoss: pdrLoss(v["pdr-loss"] as string | undefined, defaults.pdrLoss),

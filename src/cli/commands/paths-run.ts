@@ -89,6 +89,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
       // The document's link is its NIC's (the SR-IOV PF's); each path entry has its own.
       linkGbps: portLinkGbps(o.pathHost, nic),
       nic,
+      mtu: o.trial.mtu ?? 1500,
       direction: o.direction,
       arrival: o.trial.arrival,
       trialMs: o.trial.count === undefined ? o.trial.durationNs / 1e6 : null,

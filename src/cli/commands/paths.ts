@@ -39,7 +39,7 @@ import { runConfig } from "./paths-source.ts";
 
 const ENCAP_LIST = ENCAPS.join(", ");
 
-export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--direction rx|tx|both]
+export const HELP = `usage: iovsim paths [--path LIST] [--size LIST|imix] [--mtu N] [--direction rx|tx|both]
                     [--rate R] [--arrival constant|poisson] [--trial-ms N | --count N]
                     [--pdr-loss PCT] [--precision PCT] [-f FILE | --host]
                     [--profile NAME|FILE] [--encap E] [--flows N] [--proto udp|tcp|icmp]
@@ -78,8 +78,20 @@ How to read the output, question by question: docs/questions.md; the method: doc
              the wire (vf-loopback: jail -> VM inside the NIC); both: the two at once. A
              transmit-only path (vf-loopback) runs tx under 'both', a forwarding path
              (jail-epair-fwd, bridge-epair-fwd: no consumer, frames go back out) rx, with a note
---size       frame sizes with FCS (64..1518), comma-separated, or imix (7:4:1 of 64/594/1518);
-             default ${"64,512,1518"}
+--size       frame sizes with FCS (64..9728), comma-separated, or imix (7:4:1 of 64/594/1518);
+             default ${"64,512,1518"}. A frame above MTU + 18 bytes is refused: jumbo frames
+             (e.g. 9000) need --mtu
+--mtu N      the MTU of every interface on the paths (the PF, the VF in the jail or VM, the
+             bridge and its members, the epair, the tap, the guest's vtnet), as 'ifconfig IF
+             mtu N' (or 'ip link set DEV mtu N') would set it; default 1500. iovctl.conf and
+             the simulated host have no MTU, hence the option. Above 1500 the NIC's pools take
+             long packets (up to N + 18 bytes) and the drivers post larger receive buffers (the
+             NIC profile's frames: FreeBSD iflib 4 KiB clusters, Linux 3 KiB buffers), so a
+             9000-byte frame takes 3 receive descriptors and 3 transmit ones (4 KiB segments):
+             ring slots and PCIe descriptor traffic count them. Refused above what a driver on
+             the path takes (X710 ixl 9706, i40e 9702; 82599 9710; E810 9706/9702; 82576
+             9216; virtio to a FreeBSD guest: vtnet without mergeable buffers 9186). docs/paths.md,
+             Jumbo frames
 --rate R     one load point at R (per direction) instead of the search: pps, kpps, Mpps,
              Mbps, Gbps (Layer 1; also Mbit/s, Gbit/s) or % of the path's line rate, or line
              (100 %), e.g. 5Mpps, 2.5Gbps, 40%; no NDR/PDR: the output gives what that load

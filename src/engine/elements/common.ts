@@ -72,6 +72,25 @@ export function ringBytes(
   return b;
 }
 
+/** Descriptors frames [from, from + n) of a ring take in buffers of `buffer` bytes (each frame
+ *  ceil(length / buffer), at least one: src/nic/frames.ts). */
+export function ringDescriptors(
+  ctx: SimContext,
+  ring: number,
+  from: number,
+  n: number,
+  buffer: number,
+): number {
+  const u32 = ctx.u32;
+  const mask = u32[(ring + R_MASK) >>> 2];
+  const desc = u32[(ring + R_DESC) >>> 2];
+  const u16 = ctx.u16;
+  let d = 0;
+  for (let i = 0; i < n; i++)
+    d += Math.max(1, Math.ceil(u16[(desc + ((from + i) & mask) * DESC_BYTES + 6) >>> 1] / buffer));
+  return d;
+}
+
 /** A scratch array of at least `n` numbers (grown by doubling; the caller keeps the result). */
 export function scratch(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
   if (a.length >= n) return a;
@@ -247,13 +266,13 @@ export class PcieLink {
   }
 
   /**
-   * Receive DMA of `n` frames of `bytes` into host memory: the frames and write-backs upstream,
-   * the descriptor fetch's completions downstream (each direction its own resource). Returns
-   * when the upstream transfer is done.
+   * Receive DMA of `n` frames of `bytes` into host memory over `descs` receive descriptors: the
+   * frames and write-backs upstream, the descriptor fetch's completions downstream (each
+   * direction its own resource). Returns when the upstream transfer is done.
    */
-  rx(at: number, bytes: number, n: number): number {
+  rx(at: number, bytes: number, n: number, descs = n): number {
     const h = this.h;
-    const b = pcieRxBits(h, this.rxWb, n, bytes);
+    const b = pcieRxBits(h, this.rxWb, n, bytes, descs);
     this.down.charge(at, b.down / h.v.pcie_gbps, this.descFetch);
     return this.up.charge(at, b.up / h.v.pcie_gbps, this.dmaUp);
   }
@@ -272,12 +291,13 @@ export class PcieLink {
     bytes: number,
     done: Float64Array,
     iotlb: Iotlb | null,
+    descs = n,
   ): number {
     if (n === 0) return ready[0];
     const h = this.h;
     const g = h.v.pcie_gbps;
-    this.down.charge(ready[0], pcieRxBits(h, this.rxWb, n, bytes).down / g, this.descFetch);
-    const u = pcieRxUp(h, this.rxWb, n, bytes);
+    this.down.charge(ready[0], pcieRxBits(h, this.rxWb, n, bytes, descs).down / g, this.descFetch);
+    const u = pcieRxUp(h, this.rxWb, n, bytes, descs);
     const share = u.frame + u.writeBack / n;
     let t = 0;
     for (let i = 0; i < n; i++) {
@@ -288,10 +308,11 @@ export class PcieLink {
     return t;
   }
 
-  /** Transmit DMA of `n` frames of `bytes` from host memory: returns when the frames are in the NIC. */
-  tx(at: number, bytes: number, n: number): number {
+  /** Transmit DMA of `n` frames of `bytes` over `descs` data descriptors from host memory:
+   *  returns when the frames are in the NIC. */
+  tx(at: number, bytes: number, n: number, descs = n): number {
     const h = this.h;
-    const b = pcieTxBits(h, this.txWb, n, bytes);
+    const b = pcieTxBits(h, this.txWb, n, bytes, descs);
     this.up.charge(at, b.up / h.v.pcie_gbps, this.readReq);
     return this.down.charge(at, b.down / h.v.pcie_gbps, this.dmaDown);
   }
@@ -311,13 +332,14 @@ export class PcieLink {
     bytes: number,
     done: Float64Array,
     iotlb: Iotlb | null,
+    descs = n,
   ): number {
-    let end = this.tx(at, bytes, n);
+    let end = this.tx(at, bytes, n, descs);
     const from = this.down.lastStart;
     this.txFrom = from;
     if (n === 0) return end;
     const g = this.h.v.pcie_gbps;
-    const d = pcieTxDown(this.h, this.txWb, n, bytes);
+    const d = pcieTxDown(this.h, this.txWb, n, bytes, descs);
     let bits = d.desc;
     let miss = 0;
     for (let i = 0; i < n; i++) {

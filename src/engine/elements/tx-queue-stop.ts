@@ -1,6 +1,7 @@
 // A driver's transmit queue in front of the NIC's transmit ring, stopped and woken as drivers
 // do when that ring fills, not retried on a timer: the driver posts while at least `stopFree`
-// descriptors are free (a frame takes one in this model), stops once fewer are, and is handed
+// descriptors are free (a frame takes `perFrame`: one up to a standard frame, more for a jumbo
+// one, src/nic/frames.ts), stops once fewer are, and is handed
 // nothing until the NIC's completions leave `wakeFree` free again; the frames wait in the
 // stack's queue meanwhile. "Free" is as the driver counts it: the ring's room less the `unused`
 // descriptors it never posts on. The three are the driver's, from the NIC profile's txQueue
@@ -37,18 +38,22 @@ export class TxQueueStop {
     readonly stopFree: number,
     readonly wakeFree: number,
     readonly unused = 0,
+    /** Descriptors a frame takes (the ring's room is in frames: src/paths/prepare.ts). */
+    readonly perFrame = 1,
   ) {}
 
   /** Descriptors free as the driver counts them: the ring's room less those it never uses and
    *  those whose completion the NIC has not written back yet. */
   free(): number {
-    return this.ring.room() - this.unused - this.ring.unreported;
+    return (this.ring.room() - this.ring.unreported) * this.perFrame - this.unused;
   }
 
-  /** Frames the driver may post now out of `n`: one descriptor each while `stopFree` stay free. */
+  /** Frames the driver may post now out of `n`: `perFrame` descriptors each, each posted while
+   *  `stopFree` stay free. */
   postable(n: number): number {
     if (this.stopped) return 0;
-    return Math.max(0, Math.min(n, this.free() - this.stopFree + 1));
+    const f = this.free() - this.stopFree;
+    return f < 0 ? 0 : Math.min(n, Math.floor(f / this.perFrame) + 1);
   }
 
   /** A drain's admission of `n` frames: how many it may post now; 0 parks the stage (`done`
@@ -92,10 +97,11 @@ export class TxQueueStop {
     this.ring.completed = (from: number, to: number, n: number): void => {
       if (!this.stopped || this.waking) return;
       // The ring's room already counts all `n` (the NIC moved its head): before them it was `n` less.
-      const short = this.wakeFree - (this.free() - n);
-      if (short > n) return;
+      const d = n * this.perFrame;
+      const short = this.wakeFree - (this.free() - d);
+      if (short > d) return;
       this.waking = true;
-      ctx.q.push(short <= 0 ? from : from + ((to - from) * short) / n, wake);
+      ctx.q.push(short <= 0 ? from : from + ((to - from) * short) / d, wake);
     };
   }
 }

@@ -29,7 +29,9 @@ export const txdrv: ElementKind = {
     // The bounds against the ring this driver was built with (the profile loaders checked them
     // against the switch's default ring): a queue woken only with more free than it can see
     // would never post again.
-    const ringRoom = out.room();
+    // A frame takes this many descriptors of the ring (its room is in frames).
+    const perFrame = ctx.built.nic?.txDescsPerFrame ?? 1;
+    const ringRoom = out.room() * perFrame;
     const drv = txQueueOf(ctx, spec.on);
     const b = boundsOf(drv.entry);
     const bad = txQueueBoundsProblem(b, ringRoom);
@@ -38,7 +40,7 @@ export const txdrv: ElementKind = {
         "E_PROFILE",
         `NIC profile '${drv.nic}': txQueue.${drv.at}.${bad.at} = ${bad.value}: ${bad.why}`,
       );
-    const queue = new TxQueueStop(out, b.stopFree, b.wakeFree, b.unused);
+    const queue = new TxQueueStop(out, b.stopFree, b.wakeFree, b.unused, perFrame);
     // The kernel, looked up once (the exports object is a dictionary).
     const txDriverBurst = ctx.k.txDriverBurst;
     const work = (start: number, n: number, done: WorkEnd): number => {

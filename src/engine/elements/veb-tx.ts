@@ -22,6 +22,7 @@ import {
   inToOut,
   PcieLink,
   ringBytes,
+  ringDescriptors,
   scratch,
   specResource,
   writeBackOfPath,
@@ -73,6 +74,9 @@ export const vebTx: ElementKind = {
         : null;
     // The kernel, looked up once (the exports object is a dictionary).
     const vebTxBurst = ctx.k.vebTxBurst;
+    // A frame leaves the sender's stack as one data descriptor per segment, and a looped-back one
+    // takes the peer driver's receive buffers (src/nic/frames.ts).
+    const { txSegment, peerRxBuffer } = ctx.frames;
     // The transmit DMA engine runs apart from the switch: it fetches descriptors into its own
     // queue as soon as the tail moves (82598EB datasheet §3.5.3.3.2: 64 per queue; 82583V
     // §7.2.4.1: prefetched below TXDCTL.PTHRESH) and, descriptor after descriptor, asks for the
@@ -96,10 +100,12 @@ export const vebTx: ElementKind = {
       lens = scratch(lens, n);
       fetched = scratch(fetched, n);
       switched = scratch(switched, n);
-      const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n, 0, lens);
+      const head = ctx.u32[(ring + R_HEAD) >>> 2];
+      const bytes = ringBytes(ctx, ring, head, n, 0, lens);
       // The fetch round trips are in the ready time (txdrv); here the transfer itself, frame by
       // frame; the transfer starts once the link is free, not at `start`.
-      const last = pcie.txFrames(start, lens, n, bytes, fetched, readIotlb);
+      const descs = ringDescriptors(ctx, ring, head, n, txSegment);
+      const last = pcie.txFrames(start, lens, n, bytes, fetched, readIotlb, descs);
       // The switch takes each frame as its data comes in.
       for (let i = 0; i < n; i++) switched[i] = nic.charge(fetched[i], switchNs(hw, 1, lens[i]), switchAcc);
       // Each frame is judged on the room its ring has when it is switched (ring-room.ts): what
@@ -140,7 +146,8 @@ export const vebTx: ElementKind = {
           outLens = scratch(outLens, m);
           written = scratch(written, m);
           const b = ringBytes(ctx, out.ring, before, m, 0, outLens);
-          pcie.rxFrames(outAt, outLens, m, b, written, writeIotlb);
+          const d = ringDescriptors(ctx, out.ring, before, m, peerRxBuffer);
+          pcie.rxFrames(outAt, outLens, m, b, written, writeIotlb, d);
           for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, written[j] + c.pcie_rtt_ns / 2);
         }
       }

@@ -22,6 +22,7 @@ import {
   inToOut,
   PcieLink,
   ringBytes,
+  ringDescriptors,
   scratch,
   specResource,
 } from "./common.ts";
@@ -54,6 +55,8 @@ export const veb: ElementKind = {
     const wireRxBurst = ctx.k.wireRxBurst;
     const wireRxMiss = ctx.k.wireRxMiss;
     const buffer = new RxPacketBuffer(ctx, hw.v.rx_buffer_bytes);
+    // The driver's receive buffer: a longer frame takes several descriptors (src/nic/frames.ts).
+    const rxBuffer = ctx.frames.rxBuffer;
     // Per frame of a window (grown as needed): its length and when the switch is done with it.
     let lens = new Float64Array(64);
     let switched = new Float64Array(64);
@@ -97,7 +100,7 @@ export const veb: ElementKind = {
           const m = (l.tail() - before[i]) >>> 0;
           if (m === 0) continue;
           const b = ringBytes(ctx, l.ring, before[i], m);
-          let e2 = pcie.rx(e1, b, m);
+          let e2 = pcie.rx(e1, b, m, ringDescriptors(ctx, l.ring, before[i], m, rxBuffer));
           if (iotlb) e2 = pcie.up.charge(e2, iotlb.missNs(m), iotlbAcc);
           // Until its DMA is done a frame still occupies the packet buffer.
           buffer.hold(e2, b);

@@ -15,6 +15,7 @@ export function pathsConditions(j: PathsJson): Conditions {
     link_gbps: j.link_gbps,
     ...(j.nic ? { nic: j.nic } : {}),
     ...(others.length > 0 ? { other_links: others } : {}),
+    ...(j.mtu_bytes !== undefined && j.mtu_bytes !== 1500 ? { mtu_bytes: j.mtu_bytes } : {}),
     arrival: j.arrival,
     seed: j.seed,
     trial_ms: j.trial.virtual_ms,
@@ -90,6 +91,11 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
       `${formatNumber(c.link_gbps)} Gbit/s Ethernet${c.nic ? ` (${c.nic})` : ""}${otherLinksText(c)}; Gbit/s figures are Layer 1: frame + 20 B of preamble and inter-frame gap`,
     ]);
   else if (c.nic) rows.push(["NIC", c.nic]);
+  if (c.mtu_bytes !== undefined)
+    rows.push([
+      "MTU",
+      `${c.mtu_bytes} on every interface of the paths (paths --mtu; frames up to ${c.mtu_bytes + 18} B)`,
+    ]);
   if (c.arrival) rows.push(["arrivals", c.arrival]);
   if (c.vf_tx_limits) rows.push(["VF transmit limits", c.vf_tx_limits.join("; ")]);
   if (c.seed !== undefined) rows.push(["seed", String(c.seed)]);

@@ -232,6 +232,8 @@ export const ConditionsSchema = z.object({
     )
     .optional(),
   arrival: z.string().min(1).optional(),
+  /** The MTU of every interface of the paths (paths --mtu); absent: 1500 (or not said). */
+  mtu_bytes: z.number().int().positive().optional(),
   /** VFs whose transmit the NIC limited (ip link ... max_tx_rate, --host), one line each, e.g.
    *  "jail-vf: VF 0 max_tx_rate 500 Mbit/s ..."; absent: none. */
   vf_tx_limits: z.array(z.string().min(1)).optional(),
