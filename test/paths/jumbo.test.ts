@@ -91,7 +91,7 @@ describe("a jumbo frame's descriptors in the engine", () => {
     expect(tx(1518)).toEqual({ limit: 512, perFrame: 1 });
     expect(tx(9000)).toEqual({ limit: Math.floor(512 / 3), perFrame: 3 });
     // 20 frames of room = 60 descriptors: iflib's bound (34 free) lets 9 frames of 3 post.
-    const ring = { room: () => 20 } as unknown as Link;
+    const ring = { room: () => 20, unreported: 0 } as unknown as Link;
     expect(new TxQueueStop(ring, 34, 34, 0, 3).postable(100)).toBe(9);
     expect(new TxQueueStop(ring, 34, 34, 0, 1).postable(100)).toBe(0);
   });
