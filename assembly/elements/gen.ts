@@ -83,11 +83,6 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   const tail = load<u32>(out + R_TAIL);
   const outDesc = <usize>load<u32>(out + R_DESC);
   const outMask = load<u32>(out + R_MASK);
-  // The simulator clock as ns + ps remainder (clock = ns * 1000 + rem), so a frame's stamp
-  // (clock / 1000) costs no 64-bit division; the wire time per template is divided once.
-  let ns = clock / 1000;
-  let rem = <u32>(clock - ns * 1000);
-  let si = <u32>(seq % <u64>nseq); // position in the size sequence
   // Per-template values, recomputed only when the template changes (fixed sizes: once).
   let cur: u32 = 0xffffffff;
   let tpl: usize = 0;
@@ -131,6 +126,13 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       return made;
     }
   }
+  // The simulator clock as ns + ps remainder (clock = ns * 1000 + rem), so a frame's stamp
+  // (clock / 1000) costs no 64-bit division; the wire time per template is divided once. Only
+  // here, not before the common case above, which needs neither: two 64-bit divisions saved on
+  // every call of that case (the wire generator makes a few per write-back window).
+  let ns = clock / 1000;
+  let rem = <u32>(clock - ns * 1000);
+  let si = <u32>(seq % <u64>nseq); // position in the size sequence
   for (let k: u32 = 0; k < n; k++) {
     const pos = si;
     const ti = <u32>load<u16>(seqTab + (<usize>si << 1));

@@ -2,7 +2,10 @@
 // in runs of frames that room cannot tell apart (src/engine/elements/ring-room.ts).
 import { describe, expect, it } from "vitest";
 import { sameRoomRun } from "../../src/engine/elements/ring-room.ts";
+import { ArrayTimes, PipelineTimes } from "../../src/engine/elements/switch-times.ts";
 import type { Link } from "../../src/engine/link.ts";
+import { hwLimits, switchNs } from "../../src/model/hw-limits.ts";
+import { getProfile, type NicProfile } from "../../src/nic/profile.ts";
 
 /** A ring with `room` free slots as the NIC sees it now and refills reaching it later. */
 function ring(room: number, refills: Array<{ at: number; slots: number }>): Link {
@@ -18,7 +21,8 @@ function ring(room: number, refills: Array<{ at: number; slots: number }>): Link
   } as unknown as Link;
 }
 
-const times = (n: number, every: number) => Float64Array.from({ length: n }, (_, i) => (i + 1) * every);
+const times = (n: number, every: number) =>
+  new ArrayTimes(Float64Array.from({ length: n }, (_, i) => (i + 1) * every));
 
 describe("sameRoomRun", () => {
   it("a burst that fits in the room it finds at its first frame is one run", () => {
@@ -48,5 +52,55 @@ describe("sameRoomRun", () => {
     const r = ring(0, [{ at: 20, slots: 1 }]);
     expect(sameRoomRun([r], times(3, 10), 0, 3)).toBe(1);
     expect(sameRoomRun([r], times(3, 10), 1, 3)).toBe(2);
+  });
+
+  it("a refill due after the burst's last frame: the whole burst is one run, whatever the room", () => {
+    expect(sameRoomRun([ring(1, [{ at: 85, slots: 4 }])], times(8, 10), 0, 8)).toBe(8);
+    expect(sameRoomRun([ring(1, [{ at: 80, slots: 4 }])], times(8, 10), 0, 8)).toBe(7);
+  });
+});
+
+describe("PipelineTimes", () => {
+  const hw = hwLimits(getProfile("ixl") as NicProfile);
+  const lens = Float64Array.from([64, 1518, 60, 590, 64, 9000, 128]);
+  const bytes = lens.reduce((a, b) => a + b, 0);
+  /** Every frame's time worked out up front, as the receive pipeline once did. */
+  const upFront = (start: number) => {
+    let upTo = 0;
+    return Array.from(lens, (len, i) => {
+      upTo += len;
+      return start + switchNs(hw, i + 1, upTo);
+    });
+  };
+
+  it("gives each frame the time worked out up front, in whatever order it is asked", () => {
+    const p = new PipelineTimes(hw);
+    const start = 12_345.678;
+    p.reset(start, lens, lens.length, bytes);
+    const want = upFront(start);
+    for (const j of [0, 6, 3, 4, 1, 6, 2, 5, 0]) expect(p.time(j)).toBe(want[j]);
+    // The next window starts the running sum over.
+    p.reset(20_000, lens, 4, 64 + 1518 + 60 + 590);
+    expect([0, 1, 2, 3].map((j) => p.time(j))).toEqual(upFront(20_000).slice(0, 4));
+  });
+
+  it("ring room judged on it: the same runs as on the times worked out up front", () => {
+    const p = new PipelineTimes(hw);
+    const start = 1000;
+    p.reset(start, lens, lens.length, bytes);
+    const all = new ArrayTimes(Float64Array.from(upFront(start)));
+    const mid = all.time(3);
+    const runs = (at: ArrayTimes | PipelineTimes) => {
+      const r = ring(1, [{ at: mid, slots: 2 }]);
+      const out: number[] = [];
+      for (let i = 0; i < lens.length; ) {
+        const k = sameRoomRun([r], at, i, lens.length);
+        out.push(k);
+        i += k;
+      }
+      return out;
+    };
+    expect(runs(p)).toEqual(runs(all));
+    expect(runs(all)).toEqual([3, 4]);
   });
 });

@@ -26,6 +26,7 @@ import {
   specResource,
 } from "./common.ts";
 import { sameRoomRun } from "./ring-room.ts";
+import { ArrayTimes } from "./switch-times.ts";
 import type { VfShaper } from "./vf-shaper.ts";
 
 export const vebTx: ElementKind = {
@@ -64,6 +65,7 @@ export const vebTx: ElementKind = {
     let lens = new Float64Array(64);
     let fetched = new Float64Array(64);
     let switched = new Float64Array(64);
+    const switchedAt = new ArrayTimes(switched);
     let outAt = new Float64Array(64);
     let outLens = new Float64Array(64);
     let written = new Float64Array(64);
@@ -72,6 +74,7 @@ export const vebTx: ElementKind = {
       lens = scratch(lens, n);
       fetched = scratch(fetched, n);
       switched = scratch(switched, n);
+      switchedAt.a = switched;
       const bytes = ringBytes(ctx, ring, ctx.u32[(ring + R_HEAD) >>> 2], n, 0, lens);
       // The fetch round trips are in the ready time (txdrv); here the transfer itself, frame by
       // frame; the transfer starts once the link is free, not at `start`.
@@ -86,7 +89,7 @@ export const vebTx: ElementKind = {
       let taken = 0;
       let m = 0;
       for (let i = 0; i < n; ) {
-        const k = sameRoomRun(outs, switched, i, n);
+        const k = sameRoomRun(outs, switchedAt, i, n);
         const from = out.tail();
         const t = vebTxBurst(pool, 0, k);
         taken += t;

@@ -26,6 +26,7 @@ import {
   specResource,
 } from "./common.ts";
 import { sameRoomRun } from "./ring-room.ts";
+import { PipelineTimes } from "./switch-times.ts";
 import { RxPacketBuffer } from "./veb-rx-buffer.ts";
 
 export const veb: ElementKind = {
@@ -54,9 +55,9 @@ export const veb: ElementKind = {
     const wireRxBurst = ctx.k.wireRxBurst;
     const wireRxMiss = ctx.k.wireRxMiss;
     const buffer = new RxPacketBuffer(ctx, hw.v.rx_buffer_bytes);
-    // Per frame of a window (grown as needed): its length and when the switch is done with it.
+    // Per frame of a window (grown as needed): its length; when the switch is done with it.
     let lens = new Float64Array(64);
-    let switched = new Float64Array(64);
+    const switched = new PipelineTimes(hw);
     const from = new Array<number>(outs.length).fill(0);
     const work = (start: number, ready: number, done: WorkEnd): number => {
       const head = u32[(ring + R_HEAD) >>> 2];
@@ -71,12 +72,7 @@ export const veb: ElementKind = {
         for (let i = 0; i < outs.length; i++) before[i] = outs[i].tail();
         // The pipeline takes the window's frames one after the other; each is judged on the room
         // its queue's ring has when it is switched (ring-room.ts).
-        switched = scratch(switched, n);
-        let upTo = 0;
-        for (let i = 0; i < n; i++) {
-          upTo += lens[i];
-          switched[i] = start + switchNs(hw, i + 1, upTo);
-        }
+        switched.reset(start, lens, n, bytes);
         for (let i = 0; i < n; ) {
           const k = sameRoomRun(outs, switched, i, n);
           for (let o = 0; o < outs.length; o++) from[o] = outs[o].tail();
