@@ -1,6 +1,8 @@
 // The switch judges each frame on its ring's room at the time it is switched; it takes a burst
 // in runs of frames that room cannot tell apart (src/engine/elements/ring-room.ts).
 import { describe, expect, it } from "vitest";
+import { D_LEN, DESC_BYTES, R_DESC, R_HEAD, R_MASK } from "../../assembly/abi.ts";
+import type { SimContext } from "../../src/engine/context.ts";
 import { sameRoomRun } from "../../src/engine/elements/ring-room.ts";
 import { ArrayTimes, PipelineTimes } from "../../src/engine/elements/switch-times.ts";
 import type { Link } from "../../src/engine/link.ts";
@@ -62,36 +64,48 @@ describe("sameRoomRun", () => {
 
 describe("PipelineTimes", () => {
   const hw = hwLimits(getProfile("ixl") as NicProfile);
-  const lens = Float64Array.from([64, 1518, 60, 590, 64, 9000, 128]);
+  const lens = [64, 1518, 60, 590, 64, 9000, 128];
   const bytes = lens.reduce((a, b) => a + b, 0);
+  /** A ring of 8 descriptors holding `lens` from index 6 on (so the window wraps). */
+  const RING = 0;
+  const DESCS = 256;
+  const HEAD = 6;
+  const mem = new ArrayBuffer(1024);
+  const u32 = new Uint32Array(mem);
+  const u16 = new Uint16Array(mem);
+  u32[(RING + R_MASK) >>> 2] = 7;
+  u32[(RING + R_DESC) >>> 2] = DESCS;
+  u32[(RING + R_HEAD) >>> 2] = HEAD;
+  lens.forEach((len, i) => {
+    u16[(DESCS + ((HEAD + i) & 7) * DESC_BYTES + D_LEN) >>> 1] = len;
+  });
+  const ctx = { u32, u16 } as unknown as SimContext;
   /** Every frame's time worked out up front, as the receive pipeline once did. */
   const upFront = (start: number) => {
     let upTo = 0;
-    return Array.from(lens, (len, i) => {
+    return lens.map((len, i) => {
       upTo += len;
       return start + switchNs(hw, i + 1, upTo);
     });
   };
 
   it("gives each frame the time worked out up front, in whatever order it is asked", () => {
-    const p = new PipelineTimes(hw);
+    const p = new PipelineTimes(ctx, hw);
     const start = 12_345.678;
-    p.reset(start, lens, lens.length, bytes);
+    p.reset(start, RING, HEAD, lens.length, bytes);
     const want = upFront(start);
     for (const j of [0, 6, 3, 4, 1, 6, 2, 5, 0]) expect(p.time(j)).toBe(want[j]);
-    // The next window starts the running sum over.
-    p.reset(20_000, lens, 4, 64 + 1518 + 60 + 590);
-    expect([0, 1, 2, 3].map((j) => p.time(j))).toEqual(upFront(20_000).slice(0, 4));
+    // The next window starts over (its first four frames).
+    p.reset(20_000, RING, HEAD, 4, 64 + 1518 + 60 + 590);
+    expect([3, 0, 1, 2].map((j) => p.time(j))).toEqual([3, 0, 1, 2].map((j) => upFront(20_000)[j]));
   });
 
   it("ring room judged on it: the same runs as on the times worked out up front", () => {
-    const p = new PipelineTimes(hw);
+    const p = new PipelineTimes(ctx, hw);
     const start = 1000;
-    p.reset(start, lens, lens.length, bytes);
     const all = new ArrayTimes(Float64Array.from(upFront(start)));
-    const mid = all.time(3);
     const runs = (at: ArrayTimes | PipelineTimes) => {
-      const r = ring(1, [{ at: mid, slots: 2 }]);
+      const r = ring(1, [{ at: all.time(3), slots: 2 }]);
       const out: number[] = [];
       for (let i = 0; i < lens.length; ) {
         const k = sameRoomRun([r], at, i, lens.length);
@@ -100,7 +114,21 @@ describe("PipelineTimes", () => {
       }
       return out;
     };
+    p.reset(start, RING, HEAD, lens.length, bytes);
     expect(runs(p)).toEqual(runs(all));
     expect(runs(all)).toEqual([3, 4]);
+  });
+
+  it("refuses to read the lengths once the switch has taken frames of the window", () => {
+    const p = new PipelineTimes(ctx, hw);
+    p.reset(0, RING, HEAD, lens.length, bytes);
+    expect(p.time(0)).toBe(upFront(0)[0]); // the first and last need no copy
+    expect(p.time(6)).toBe(upFront(0)[6]);
+    u32[(RING + R_HEAD) >>> 2] = HEAD + 1;
+    try {
+      expect(() => p.time(2)).toThrow(/after the switch took some/);
+    } finally {
+      u32[(RING + R_HEAD) >>> 2] = HEAD;
+    }
   });
 });
