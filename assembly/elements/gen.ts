@@ -42,23 +42,28 @@ export function genBurst(ctx: usize, budget: u32): u32 {
 
 /**
  * A write-back window of the wire generator (timed), opened by its first frame: that frame is
- * made if it arrives by G_UNTIL_NS (the end of the offer); the window then lasts until
- * min(max(its arrival, `atNs`) + `windowNs`, `endNs`), rounded to whole ns as TypeScript's
- * setU64 rounds (Math.round), written to G_UNTIL_NS, and the rest of the `budget` frames are
- * made up to then. The first frame's arrival is left in G_FIRST_NS. Exactly genBurst(ctx, 1),
- * then that G_UNTIL_NS, then genBurst(ctx, budget - 1) if the first frame was made (frames,
- * times, counters): one call instead of two per window (src/engine/elements/gen.ts).
+ * made if it arrives by the end of the offer, `endNs`; the window then lasts until
+ * min(max(its arrival, `atNs`) + `windowNs`, `endNs`), written to G_UNTIL_NS, and the rest of
+ * the `budget` frames are made up to then (times in whole ns as TypeScript's setU64 rounds
+ * them). The first frame's arrival is left in G_FIRST_NS. Exactly genBurst(ctx, 1) with
+ * G_UNTIL_NS = `endNs`, then genBurst(ctx, budget - 1) with G_UNTIL_NS = that window end if the
+ * first frame was made (frames, times, counters): one call instead of two per window
+ * (src/engine/elements/gen.ts). G_UNTIL_NS is not read.
  */
 export function genWindow(ctx: usize, budget: u32, atNs: f64, windowNs: f64, endNs: f64): u32 {
   return gen(ctx, budget, true, atNs, windowNs, endNs);
 }
 
+/** A time (ns, not negative, finite) in whole ns as setU64 stores it (Math.round: halves up). */
+function wholeNs(x: f64): u64 {
+  let r = Math.floor(x);
+  if (x - r >= 0.5) r += 1; // x - floor(x) is exact
+  return r > 0 ? <u64>r : 0;
+}
+
 /** genWindow's end of the window once its first frame arrived at `firstNs`; in ps. */
 function openWindow(ctx: usize, firstNs: u64, atNs: f64, windowNs: f64, endNs: f64): u64 {
-  const x = Math.min(Math.max(<f64>firstNs, atNs) + windowNs, endNs);
-  let r = Math.floor(x);
-  if (x - r >= 0.5) r += 1; // Math.round: halves up (x - floor(x) is exact)
-  const until = r > 0 ? <u64>r : 0;
+  const until = wholeNs(Math.min(Math.max(<f64>firstNs, atNs) + windowNs, endNs));
   store<u64>(ctx + G_UNTIL_NS, until);
   store<u64>(ctx + G_FIRST_NS, firstNs);
   return until * 1000;
@@ -112,7 +117,7 @@ function gen(ctx: usize, budget: u32, opens: bool, atNs: f64, windowNs: f64, end
   const gapPs = load<u64>(ctx + G_GAP_PS);
   const side = <usize>load<u32>(ctx + G_SIDE);
   const gaps = <usize>load<u32>(ctx + G_GAPS);
-  let untilPs = load<u64>(ctx + G_UNTIL_NS) * 1000;
+  let untilPs = (opens ? wholeNs(endNs) : load<u64>(ctx + G_UNTIL_NS)) * 1000;
   let nextPs = load<u64>(ctx + G_NEXT_PS);
   let wirePs = load<u64>(ctx + G_WIRE_PS);
   let rng2 = load<u32>(ctx + G_RNG2);

@@ -59,13 +59,14 @@ async function run(c: Case, windows: number, at: (w: number) => number, oneCall:
     // In the second half the wire ring is emptied before each window but no buffer comes back:
     // the first half fills the ring, the second runs out of buffers.
     if (w >= windows / 2) dv.setUint32(wire + A.R_HEAD, dv.getUint32(wire + A.R_TAIL, true), true);
-    setU64(P.G_UNTIL_NS, c.endNs);
     let n: number;
     let until = Math.min(t + c.windowNs, c.endNs);
     if (oneCall) {
+      setU64(P.G_UNTIL_NS, 0); // not read
       n = k.genWindow(g, W, t, c.windowNs, c.endNs);
       if (n > 0) until = Math.min(Math.max(u64(P.G_FIRST_NS), t) + c.windowNs, c.endNs);
     } else {
+      setU64(P.G_UNTIL_NS, c.endNs);
       n = k.genBurst(g, 1);
       if (n > 0) until = Math.min(Math.max(u64(P.G_LAST_NS), t) + c.windowNs, c.endNs);
       setU64(P.G_UNTIL_NS, until);

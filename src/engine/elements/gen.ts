@@ -188,7 +188,7 @@ export const gen: ElementKind = {
         heldBack = false;
       }
       let until = Math.min(t + Q, sendsUntilNs);
-      setU64(ctx, c + P.G_UNTIL_NS, until);
+      if (!onWire) setU64(ctx, c + P.G_UNTIL_NS, until); // (the wire's window sets its own below)
       // A sender on a CPU behind its slots (its queue was full: its stack held it back) makes
       // the frames it owes when it gets to them, once its core has done the work already given
       // it, and stamps them then, not back-dated to their slots: it offers what it made, when it
@@ -215,13 +215,13 @@ export const gen: ElementKind = {
         // timer (a 98 B frame at 1 GbE: 944 of the 1,000 ns). So the first frame is made
         // alone, up to the end of the offer, and the window closes nic_window_ns after it.
         // (A frame made after its arrival, held back by a full ring or no buffers, opens it now.)
-        setU64(ctx, c + P.G_UNTIL_NS, sendsUntilNs);
         if (settled && Number.isFinite(sendsUntilNs)) {
           // Both in one kernel call (the same frames; a call per window less: simulator speed).
           n = genWindow(c, budget, t, Q, sendsUntilNs);
           if (n > 0) until = Math.min(Math.max(u64(ctx, c + P.G_FIRST_NS), t) + Q, sendsUntilNs);
         } else {
           // Before the measured window a burst may be cut at its threshold (burst()).
+          setU64(ctx, c + P.G_UNTIL_NS, sendsUntilNs);
           n = burst(sendsUntilNs, 1);
           if (n > 0) until = Math.min(Math.max(u64(ctx, c + P.G_LAST_NS), t) + Q, sendsUntilNs);
           setU64(ctx, c + P.G_UNTIL_NS, until);
