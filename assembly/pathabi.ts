@@ -44,6 +44,7 @@ export const G_RET4 = 184; // return rings 4-5 (a path with two bridges, a forwa
 export const G_MAX_RET = 6; // slot i: G_RET0 + 4i below 4, else G_RET4 + 4(i - 4)
 export const G_CLOCK_NS = 192; // u64 published simulator clock in ns (own cache line; atomic)
 export const G_TAILDROP = 256; // u64 frames the device behind the out ring dropped: its queue was full (tun_net_xmit; TypeScript writes it)
+export const G_FIRST_NS = 264; // u64 genWindow: arrival of the window's first frame (ns)
 export const GEN_CTX_BYTES = 320;
 export const GF_PATCH = 1; // patch flow id / stamp / checksum (else replay templates as they are)
 export const GF_TIMED = 2; // virtual-time engine: G_GAP_PS / G_UNTIL_NS pacing (no run-ahead limit)

@@ -5,7 +5,7 @@
 import { R_TAIL, R_DESC, R_MASK, D_BUF, DF_EOP, H_BUF_HEADROOM } from "../abi";
 import {
   X_HDR, G_OUT, G_FREE, G_RET0, G_RET4, G_NRET, G_TPL, G_SEQ, G_NSEQ, G_FLOWS, G_FLOW_MASK, G_PS_PER_BYTE, G_FLAGS,
-  G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, GF_TIMED, GF_POISSON, G_GAP_PS, G_UNTIL_NS, G_NEXT_PS, G_WIRE_PS, G_RNG2, G_LAST_NS, G_SIDE, G_GAPS, T_ADDR, T_LEN, T_PAY,
+  G_LIMIT, G_RNG, G_SENT, G_BYTES, G_CLOCK_PS, G_NOBUF, G_RINGFULL, G_CLOCK_NS, GF_PATCH, GF_TIMED, GF_POISSON, G_GAP_PS, G_UNTIL_NS, G_NEXT_PS, G_WIRE_PS, G_RNG2, G_LAST_NS, G_SIDE, G_GAPS, G_FIRST_NS, T_ADDR, T_LEN, T_PAY,
   T_FLOW, T_CSUM, T_CSUM_KIND, TPL_BYTES, STAMP_MAGIC,
 } from "../pathabi";
 import { rAvail, rDesc, rMask, rSpace, rPublishHead, rPublishTail, bufBase, bufSize, bufStride } from "../pathring";
@@ -37,12 +37,50 @@ function drainReturns(ctx: usize, free: usize): void {
 
 /** Generates up to `budget` frames onto the out ring. Returns the number sent. */
 export function genBurst(ctx: usize, budget: u32): u32 {
+  return gen(ctx, budget, false, 0, 0, 0);
+}
+
+/**
+ * A write-back window of the wire generator (timed), opened by its first frame: that frame is
+ * made if it arrives by the end of the offer, `endNs`; the window then lasts until
+ * min(max(its arrival, `atNs`) + `windowNs`, `endNs`), written to G_UNTIL_NS, and the rest of
+ * the `budget` frames are made up to then (times in whole ns as TypeScript's setU64 rounds
+ * them). The first frame's arrival is left in G_FIRST_NS. Exactly genBurst(ctx, 1) with
+ * G_UNTIL_NS = `endNs`, then genBurst(ctx, budget - 1) with G_UNTIL_NS = that window end if the
+ * first frame was made (frames, times, counters): one call instead of two per window
+ * (src/engine/elements/gen.ts). G_UNTIL_NS is not read.
+ */
+export function genWindow(ctx: usize, budget: u32, atNs: f64, windowNs: f64, endNs: f64): u32 {
+  return gen(ctx, budget, true, atNs, windowNs, endNs);
+}
+
+/** A time (ns, not negative, finite) in whole ns as setU64 stores it (Math.round: halves up). */
+function wholeNs(x: f64): u64 {
+  let r = Math.floor(x);
+  if (x - r >= 0.5) r += 1; // x - floor(x) is exact
+  return r > 0 ? <u64>r : 0;
+}
+
+/** genWindow's end of the window once its first frame arrived at `firstNs`; in ps. */
+function openWindow(ctx: usize, firstNs: u64, atNs: f64, windowNs: f64, endNs: f64): u64 {
+  const until = wholeNs(Math.min(Math.max(<f64>firstNs, atNs) + windowNs, endNs));
+  store<u64>(ctx + G_UNTIL_NS, until);
+  store<u64>(ctx + G_FIRST_NS, firstNs);
+  return until * 1000;
+}
+
+@inline function bump(at: usize): void {
+  store<u64>(at, load<u64>(at) + 1);
+}
+
+function gen(ctx: usize, budget: u32, opens: bool, atNs: f64, windowNs: f64, endNs: f64): u32 {
   const out = <usize>load<u32>(ctx + G_OUT);
   const free = <usize>load<u32>(ctx + G_FREE);
   drainReturns(ctx, free);
   let n = budget;
   let count = load<u32>(free);
-  if (count < n) { n = count; store<u64>(ctx + G_NOBUF, load<u64>(ctx + G_NOBUF) + 1); }
+  const noBuf = count < n;
+  if (noBuf) n = count;
   // Run at most two bursts ahead of the consumer: a deeper queue only spreads the frames in
   // flight over more buffers (cache misses at every stage) without moving more of them.
   const flags = load<u32>(ctx + G_FLAGS);
@@ -51,7 +89,15 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   const used = rMask(out) + 1 - space;
   const lead = budget << 1;
   if (!timed) space = used >= lead ? 0 : space < lead - used ? space : lead - used;
-  if (space < n) { n = space; store<u64>(ctx + G_RINGFULL, load<u64>(ctx + G_RINGFULL) + 1); }
+  const ringFull = space < n;
+  if (ringFull) n = space;
+  // Bursts cut short. An opening window counts as its two calls would: the first frame's now
+  // (only if it cannot be made), the rest's once that frame is made (restCut below).
+  if (!opens) {
+    if (noBuf) bump(ctx + G_NOBUF);
+    if (ringFull) bump(ctx + G_RINGFULL);
+  } else if (count == 0) bump(ctx + G_NOBUF);
+  else if (space == 0) bump(ctx + G_RINGFULL);
   const limit = load<u64>(ctx + G_LIMIT);
   let seq = load<u64>(ctx + G_SENT);
   if (limit != 0 && seq + <u64>n > limit) n = <u32>(limit - seq);
@@ -71,7 +117,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   const gapPs = load<u64>(ctx + G_GAP_PS);
   const side = <usize>load<u32>(ctx + G_SIDE);
   const gaps = <usize>load<u32>(ctx + G_GAPS);
-  const untilPs = load<u64>(ctx + G_UNTIL_NS) * 1000;
+  let untilPs = (opens ? wholeNs(endNs) : load<u64>(ctx + G_UNTIL_NS)) * 1000;
   let nextPs = load<u64>(ctx + G_NEXT_PS);
   let wirePs = load<u64>(ctx + G_WIRE_PS);
   let rng2 = load<u32>(ctx + G_RNG2);
@@ -83,11 +129,6 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   const tail = load<u32>(out + R_TAIL);
   const outDesc = <usize>load<u32>(out + R_DESC);
   const outMask = load<u32>(out + R_MASK);
-  // The simulator clock as ns + ps remainder (clock = ns * 1000 + rem), so a frame's stamp
-  // (clock / 1000) costs no 64-bit division; the wire time per template is divided once.
-  let ns = clock / 1000;
-  let rem = <u32>(clock - ns * 1000);
-  let si = <u32>(seq % <u64>nseq); // position in the size sequence
   // Per-template values, recomputed only when the template changes (fixed sizes: once).
   let cur: u32 = 0xffffffff;
   let tpl: usize = 0;
@@ -112,9 +153,10 @@ export function genBurst(ctx: usize, budget: u32): u32 {
     if (len > 48 && len <= 256) {
       made = genFixed(
         ctx, t, ti, n, free, count, outDesc, outMask, tail, base, stride, headroom, flows, flowMask,
-        psPerByte, gapPs, untilPs, nextPs, wirePs, rng, seq,
+        psPerByte, gapPs, untilPs, nextPs, wirePs, rng, seq, opens, atNs, windowNs, endNs,
       );
       if (made == 0) return 0;
+      if (opens) restCut(ctx, noBuf, ringFull);
       count -= made;
       seq += <u64>made;
       bytes += <u64>made * wireLen(len);
@@ -131,6 +173,13 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       return made;
     }
   }
+  // The simulator clock as ns + ps remainder (clock = ns * 1000 + rem), so a frame's stamp
+  // (clock / 1000) costs no 64-bit division; the wire time per template is divided once. Only
+  // here, not before the common case above, which needs neither: two 64-bit divisions saved on
+  // every call of that case (the wire generator makes one or two per write-back window).
+  let ns = clock / 1000;
+  let rem = <u32>(clock - ns * 1000);
+  let si = <u32>(seq % <u64>nseq); // position in the size sequence
   for (let k: u32 = 0; k < n; k++) {
     const pos = si;
     const ti = <u32>load<u16>(seqTab + (<usize>si << 1));
@@ -156,6 +205,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
       ns = end / 1000;
       rem = <u32>(end - ns * 1000);
       lastNs = ns;
+      if (opens && k == 0) untilPs = openWindow(ctx, ns, atNs, windowNs, endNs);
     }
     made++;
     count--;
@@ -238,6 +288,7 @@ export function genBurst(ctx: usize, budget: u32): u32 {
     store<u32>(ctx + G_RNG2, rng2);
     store<u64>(ctx + G_LAST_NS, lastNs);
     if (n == 0) return 0;
+    if (opens) restCut(ctx, noBuf, ringFull);
   }
   clock = ns * 1000 + <u64>rem;
   rPublishTail(out, n);
@@ -248,6 +299,14 @@ export function genBurst(ctx: usize, budget: u32): u32 {
   store<u64>(ctx + G_CLOCK_PS, clock);
   atomic.store<u64>(ctx + G_CLOCK_NS, clock / 1000);
   return n;
+}
+
+/** An opening window's first frame was made: the rest of it cut short as genBurst(ctx,
+ *  budget - 1) would have counted (no buffers: count - 1 < budget - 1, i.e. count < budget; ring
+ *  room likewise), the same conditions as one call for the whole budget. */
+function restCut(ctx: usize, noBuf: bool, ringFull: bool): void {
+  if (noBuf) bump(ctx + G_NOBUF);
+  if (ringFull) bump(ctx + G_RINGFULL);
 }
 
 // genFixed divides times by 1000 in f64, exact below this (2^50 ps, about 1,126 s of virtual time).
@@ -269,6 +328,7 @@ function genFixed(
   ctx: usize, t: usize, ti: u32, n: u32, free: usize, count: u32, outDesc: usize, outMask: u32,
   tail: u32, base: usize, stride: u32, headroom: u32, flows: usize, flowMask: u32, psPerByte: u64,
   gapPs: u64, untilPs: u64, nextPs: u64, wirePs: u64, rng: u32, seq: u64,
+  opens: bool, atNs: f64, windowNs: f64, endNs: f64,
 ): u32 {
   const tpl = <usize>load<u32>(t + T_ADDR);
   const len = <u32>load<u16>(t + T_LEN);
@@ -311,6 +371,7 @@ function genFixed(
     // rounded quotient of an integer below 2^50 by 1000 never rounds up to the next integer;
     // V8 11 emits a 64-bit divide for the u64 form and fix-ups for unsigned conversions.
     const ns = <u64><i64>(<f64><i64>end / 1000.0);
+    if (opens && made == 0) untilPs = openWindow(ctx, ns, atNs, windowNs, endNs);
     count--;
     const buf = load<u32>(free + 64 + (<usize>count << 2));
     const frame = frames + <usize>(buf * stride);

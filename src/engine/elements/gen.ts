@@ -74,6 +74,7 @@ export const gen: ElementKind = {
     const stats = { batches: 0, packets: 0, maxBatch: 0 };
     // The kernel, looked up once (the exports object is a dictionary).
     const genBurst = ctx.k.genBurst;
+    const genWindow = ctx.k.genWindow;
     const { q, offerUntilNs, count } = ctx; // fixed for the run
     // ping(8) sends its -c requests however late (held back by the replies' receive work on its
     // CPU: receive-first.ts); a paced sender offers only until the offered window ends.
@@ -187,7 +188,7 @@ export const gen: ElementKind = {
         heldBack = false;
       }
       let until = Math.min(t + Q, sendsUntilNs);
-      setU64(ctx, c + P.G_UNTIL_NS, until);
+      if (!onWire) setU64(ctx, c + P.G_UNTIL_NS, until); // (the wire's window sets its own below)
       // A sender on a CPU behind its slots (its queue was full: its stack held it back) makes
       // the frames it owes when it gets to them, once its core has done the work already given
       // it, and stamps them then, not back-dated to their slots: it offers what it made, when it
@@ -213,12 +214,19 @@ export const gen: ElementKind = {
         // not when that frame's first bit starts, which hid its serialization in the window's
         // timer (a 98 B frame at 1 GbE: 944 of the 1,000 ns). So the first frame is made
         // alone, up to the end of the offer, and the window closes nic_window_ns after it.
-        setU64(ctx, c + P.G_UNTIL_NS, sendsUntilNs);
-        n = burst(sendsUntilNs, 1);
         // (A frame made after its arrival, held back by a full ring or no buffers, opens it now.)
-        if (n > 0) until = Math.min(Math.max(u64(ctx, c + P.G_LAST_NS), t) + Q, sendsUntilNs);
-        setU64(ctx, c + P.G_UNTIL_NS, until);
-        if (n > 0 && budget > 1) n += burst(until, budget - 1);
+        if (settled && Number.isFinite(sendsUntilNs)) {
+          // Both in one kernel call (the same frames; a call per window less: simulator speed).
+          n = genWindow(c, budget, t, Q, sendsUntilNs);
+          if (n > 0) until = Math.min(Math.max(u64(ctx, c + P.G_FIRST_NS), t) + Q, sendsUntilNs);
+        } else {
+          // Before the measured window a burst may be cut at its threshold (burst()).
+          setU64(ctx, c + P.G_UNTIL_NS, sendsUntilNs);
+          n = burst(sendsUntilNs, 1);
+          if (n > 0) until = Math.min(Math.max(u64(ctx, c + P.G_LAST_NS), t) + Q, sendsUntilNs);
+          setU64(ctx, c + P.G_UNTIL_NS, until);
+          if (n > 0 && budget > 1) n += burst(until, budget - 1);
+        }
       } else n = burst(until, budget);
       if (!onWire && (behind || cutShort() > cut0)) openPushed(t, cutShort() > cut0);
       // The device's queue was full: the frames due in this window are built, handed over and

@@ -28,6 +28,7 @@ import {
   writeBackOfPath,
 } from "./common.ts";
 import { sameRoomRun } from "./ring-room.ts";
+import { ArrayTimes } from "./switch-times.ts";
 import { TxWriteBack } from "./tx-write-back.ts";
 import type { VfShaper } from "./vf-shaper.ts";
 
@@ -92,6 +93,7 @@ export const vebTx: ElementKind = {
     let lens = new Float64Array(64);
     let fetched = new Float64Array(64);
     let switched = new Float64Array(64);
+    const switchedAt = new ArrayTimes(switched);
     let outAt = new Float64Array(64);
     let outLens = new Float64Array(64);
     let written = new Float64Array(64);
@@ -100,6 +102,7 @@ export const vebTx: ElementKind = {
       lens = scratch(lens, n);
       fetched = scratch(fetched, n);
       switched = scratch(switched, n);
+      switchedAt.a = switched;
       const head = ctx.u32[(ring + R_HEAD) >>> 2];
       const bytes = ringBytes(ctx, ring, head, n, 0, lens);
       // The fetch round trips are in the ready time (txdrv); here the transfer itself, frame by
@@ -116,7 +119,7 @@ export const vebTx: ElementKind = {
       let taken = 0;
       let m = 0;
       for (let i = 0; i < n; ) {
-        const k = sameRoomRun(outs, switched, i, n);
+        const k = sameRoomRun(outs, switchedAt, i, n);
         const from = out.tail();
         const t = vebTxBurst(pool, 0, k);
         taken += t;

@@ -15,18 +15,9 @@ import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
 import { ReplayCopyTimes } from "../replay.ts";
-import {
-  type ElementKind,
-  hwOf,
-  Iotlb,
-  inToOut,
-  PcieLink,
-  ringBytes,
-  ringDescriptors,
-  scratch,
-  specResource,
-} from "./common.ts";
+import { type ElementKind, hwOf, Iotlb, inToOut, PcieLink, ringBytes, ringDescriptors, specResource } from "./common.ts";
 import { sameRoomRun } from "./ring-room.ts";
+import { PipelineTimes } from "./switch-times.ts";
 import { RxPacketBuffer } from "./veb-rx-buffer.ts";
 
 export const veb: ElementKind = {
@@ -57,14 +48,12 @@ export const veb: ElementKind = {
     const buffer = new RxPacketBuffer(ctx, hw.v.rx_buffer_bytes);
     // The driver's receive buffer: a longer frame takes several descriptors (src/nic/frames.ts).
     const rxBuffer = ctx.frames.rxBuffer;
-    // Per frame of a window (grown as needed): its length and when the switch is done with it.
-    let lens = new Float64Array(64);
-    let switched = new Float64Array(64);
+    // When the switch is done with each frame of a window.
+    const switched = new PipelineTimes(ctx, hw);
     const from = new Array<number>(outs.length).fill(0);
     const work = (start: number, ready: number, done: WorkEnd): number => {
       const head = u32[(ring + R_HEAD) >>> 2];
-      lens = scratch(lens, ready);
-      const readyBytes = ringBytes(ctx, ring, head, ready, 0, lens);
+      const readyBytes = ringBytes(ctx, ring, head, ready);
       // Frames beyond the buffer's room found it full: dropped before the pipeline.
       const n = buffer.admit(ring, head, ready, readyBytes, start);
       const bytes = n === ready ? readyBytes : ringBytes(ctx, ring, head, n);
@@ -74,12 +63,7 @@ export const veb: ElementKind = {
         for (let i = 0; i < outs.length; i++) before[i] = outs[i].tail();
         // The pipeline takes the window's frames one after the other; each is judged on the room
         // its queue's ring has when it is switched (ring-room.ts).
-        switched = scratch(switched, n);
-        let upTo = 0;
-        for (let i = 0; i < n; i++) {
-          upTo += lens[i];
-          switched[i] = start + switchNs(hw, i + 1, upTo);
-        }
+        switched.reset(start, ring, head, n, bytes);
         for (let i = 0; i < n; ) {
           const k = sameRoomRun(outs, switched, i, n);
           for (let o = 0; o < outs.length; o++) from[o] = outs[o].tail();
