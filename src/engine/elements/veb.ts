@@ -15,7 +15,16 @@ import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
 import { ReplayCopyTimes } from "../replay.ts";
-import { type ElementKind, hwOf, Iotlb, inToOut, PcieLink, ringBytes, ringDescriptors, specResource } from "./common.ts";
+import {
+  type ElementKind,
+  hwOf,
+  Iotlb,
+  inToOut,
+  PcieLink,
+  ringBytes,
+  ringDescriptors,
+  specResource,
+} from "./common.ts";
 import { sameRoomRun } from "./ring-room.ts";
 import { PipelineTimes } from "./switch-times.ts";
 import { RxPacketBuffer } from "./veb-rx-buffer.ts";
