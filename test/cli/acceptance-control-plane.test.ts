@@ -62,6 +62,40 @@ describe("iovctl device paths (-d)", () => {
     );
   });
 
+  it("a path past PATH_MAX is open_device's 'Provided file name too long', a long name ENAMETOOLONG", async () => {
+    // open_device() builds "/dev/iov/NAME" in a PATH_MAX (1024) buffer and refuses what does not
+    // fit, its NUL included, before open(2): 1015 characters after /dev/iov/ do not, 1014 do.
+    const a = (n: number) => "a".repeat(n);
+    for (const args of [
+      ["-S", "-d", a(1015)],
+      ["-D", "-n", "-d", a(1015)],
+      ["-L", "-d", `/${a(1023)}`],
+      ["-D", "-d", a(2000)],
+    ]) {
+      expect(await iovctl(...args), args[0]).toEqual({
+        code: 1,
+        out: "",
+        err: "iovctl: Provided file name too long\n",
+      });
+    }
+    // Within it, open(2)'s lookup refuses a component over NAME_MAX (255 bytes): ENAMETOOLONG.
+    expect((await iovctl("-S", "-d", a(1014))).err).toBe(
+      `iovctl: Could not open device '/dev/iov/${a(1014)}': File name too long\n`,
+    );
+    expect((await iovctl("-D", "-d", a(256))).err).toBe(
+      `iovctl: Could not open device '/dev/iov/${a(256)}': File name too long\n`,
+    );
+    expect((await iovctl("-S", "-d", a(255))).err).toBe(
+      `iovctl: Could not open device '/dev/iov/${a(255)}': No such file or directory\n`,
+    );
+    // -C opens find_device()'s path as it is: no buffer check, open(2)'s errno.
+    expect(await dryRun(`PF { device: "${a(1100)}"; num_vfs: 1; }`)).toEqual({
+      code: 1,
+      out: "",
+      err: `iovctl: Could not open device '/dev/iov/${a(1100)}': File name too long\n`,
+    });
+  });
+
   it("unknown nodes and a PF.device that is a path are ENOENT with the full path", async () => {
     expect((await iovctl("-S", "-d", "/dev/iov/foo")).err).toBe(
       "iovctl: Could not open device '/dev/iov/foo': No such file or directory\n",
