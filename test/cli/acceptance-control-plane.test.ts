@@ -185,6 +185,37 @@ describe("iovctl -f with something that is not a regular file", () => {
 });
 
 describe("config variations beyond the fixtures", () => {
+  it("a \\u0000 escape ends a key or string as iovctl's C code reads it; validate warns", async () => {
+    // libucl keeps the NUL ("\u0000" unescapes to one byte), iovctl takes char pointers.
+    const text = [
+      'PF { device: "ixl0\\u0000junk"; num_vfs: 1; }',
+      '"VF-0\\u0000x" { "mac-addr\\u0000y": "02:00:00:00:00:01\\u0000zz"; }',
+    ].join("\n");
+    const r = await dryRun(text);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain("\0");
+    expect(r.out).toContain("Would enable SR-IOV on device '/dev/iov/ixl0'.\n");
+    expect(r.out).toContain("        device (STRING): [ixl0]\n");
+    expect(r.out).toContain(
+      "VF-0 (NVLIST):\n    DRIVER (NVLIST):\n        mac-addr (BINARY): 6 020000000001\n",
+    );
+    // A message quotes the C string too: no raw NUL reaches the terminal.
+    const bad = await dryRun('PF { device: "nope\\u0000x"; num_vfs: 1; }');
+    expect(bad.err).toBe("iovctl: Could not open device '/dev/iov/nope': No such file or directory\n");
+    const v = await cli("validate", "-f", conf(text, "nul.conf"));
+    expect(v.code).toBe(0);
+    expect(v.err.split("\n")).toEqual([
+      expect.stringMatching(
+        /nul\.conf:1:14: warning: PF: the value of 'device' holds a NUL character \(\\u0000\): iovctl reads only what precedes it, 'ixl0'$/,
+      ),
+      expect.stringMatching(/nul\.conf:2:1: warning: Section name 'VF-0\\x00x' holds a NUL character/),
+      expect.stringMatching(/nul\.conf:2:17: warning: VF-0: key 'mac-addr\\x00y' holds a NUL character/),
+      expect.stringMatching(/nul\.conf:2:36: warning: VF-0: the value of 'mac-addr' holds a NUL character/),
+      "",
+    ]);
+  });
+
   it("ix0: sections in odd order, '=' and ':', newlines instead of ';', nested comments", async () => {
     const r = await dryRun(
       [
