@@ -679,7 +679,9 @@ class Parser {
         escaped = true;
         continue;
       }
-      if (c === "{" || c === "[" || c === '"' || c === "'") {
+      // A quote inside a bare value is an ordinary character (ucl_parse_string_value); only
+      // a value that starts with one is a quoted string.
+      if (c === "{" || c === "[") {
         this.fail(`unexpected ${show(c)} inside an unquoted value (quote the value)`);
       }
       const code = c.charCodeAt(0);

@@ -216,6 +216,18 @@ describe("config variations beyond the fixtures", () => {
     ]);
   });
 
+  it("a quote inside a bare value is a character of it, as libucl reads it (a typo'd opening quote)", async () => {
+    // ucl_parse_string_value() only ends a bare value at ; , ] } a newline or a comment.
+    expect(await dryRun('PF { device: ixl0"; num_vfs: 1; }')).toEqual({
+      code: 1,
+      out: "",
+      err: "iovctl: Could not open device '/dev/iov/ixl0\"': No such file or directory\n",
+    });
+    expect(
+      (await dryRun("PF { device: ixl0; num_vfs: 1; }\nVF-0 { mac-addr: 02:00:00:00:00:01'; }")).err,
+    ).toBe("iovctl: Value '02:00:00:00:00:01'' of key 'mac-addr' is not of type unicast-mac\n");
+  });
+
   it("ix0: sections in odd order, '=' and ':', newlines instead of ';', nested comments", async () => {
     const r = await dryRun(
       [
