@@ -357,6 +357,9 @@ class Parser {
   private parseObjectBody(open: Pos, depth: number, braced: boolean): UclObject {
     if (depth > MAX_DEPTH) this.fail(`objects nested deeper than ${MAX_DEPTH} levels`, open);
     const obj: UclObject = { kind: "object", entries: [], pos: open };
+    // libucl takes separators after a value only (ucl_parse_after_value); where the first key of
+    // an object or file should start, a ';' or ',' is ucl_parse_key's "invalid character".
+    let afterValue = false;
     for (;;) {
       this.skipSpace(true);
       const c = this.peek();
@@ -373,10 +376,15 @@ class Parser {
         return obj;
       }
       if (c === ";" || c === ",") {
-        // Stray separators (e.g. `};`) are harmless in libucl.
+        // Stray separators after a value (e.g. `};`, `a: 1;;`) are harmless in libucl.
+        if (!afterValue)
+          this.fail(
+            `unexpected '${c}' where a key should start (libucl takes ';' and ',' only after a value)`,
+          );
         this.advance();
         continue;
       }
+      afterValue = true;
       if (c === ".") {
         // ucl_parse_key(): a '.' where a key starts begins a macro.
         obj.entries.push(...this.parseMacro(depth));
@@ -636,6 +644,9 @@ class Parser {
         return arr;
       }
       if (c === "," || c === ";") {
+        // As in objects, only after an item: before the first one libucl reads an empty value.
+        if (arr.items.length === 0)
+          this.fail(`unexpected '${c}' before the first item of the array (libucl: an empty value)`);
         this.advance();
         continue;
       }

@@ -179,6 +179,31 @@ describe("iovctl -f with something that is not a regular file", () => {
     }
   });
 
+  it("';' or ',' before the first key of a section or file is a libucl syntax error; after a value it is not", async () => {
+    // libucl skips separators after a value only (ucl_parse_after_value); where a key starts,
+    // ucl_parse_key refuses them.
+    for (const [text, line, col] of [
+      ['PF { ; device: "ixl0"; num_vfs: 2; }', 1, 6],
+      [';\nPF { device: "ixl0"; num_vfs: 2; }', 1, 1],
+      ['PF { device: "ixl0"; num_vfs: 2; }\nVF-0 {, passthrough: true }', 2, 7],
+    ] as const) {
+      const f = conf(text);
+      const r = await iovctl("-C", "-n", "-f", f);
+      expect(r, text).toEqual({
+        code: 1,
+        out: "",
+        err: `iovctl: Could not open '${f}' for reading: No error: 0\niovctl: ${f}:${line}:${col}: unexpected '${text.includes(",") ? "," : ";"}' where a key should start (libucl takes ';' and ',' only after a value)\n`,
+      });
+    }
+    const ok = await iovctl(
+      "-C",
+      "-n",
+      "-f",
+      conf('PF { device: "ixl0"; num_vfs: 2;; }\n;\nVF-0 { passthrough: true };,'),
+    );
+    expect(ok.code).toBe(0);
+  });
+
   it("an empty regular file parses to an empty object: no device", async () => {
     expect((await iovctl("-C", "-f", conf(""))).err).toBe("iovctl: Config file does not specify device\n");
   });
