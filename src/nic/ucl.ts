@@ -553,11 +553,14 @@ class Parser {
   private parseKey(): { key: string; keyPos: Pos } {
     const keyPos = this.pos();
     const c = this.peek();
-    if (c === '"' || c === "'") {
-      const key = c === '"' ? this.readDoubleQuoted() : this.readSingleQuoted();
+    if (c === '"') {
+      const key = this.readDoubleQuoted();
       if (key === "") this.fail("empty key", keyPos);
       return { key, keyPos };
     }
+    // ucl_parse_key() quotes keys JSON's way only: a single quote is no key start.
+    if (c === "'")
+      this.fail(`invalid character "'" in a key: libucl quotes a key with double quotes only ("key" or key)`);
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();

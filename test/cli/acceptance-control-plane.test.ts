@@ -204,6 +204,16 @@ describe("iovctl -f with something that is not a regular file", () => {
     expect(ok.code).toBe(0);
   });
 
+  it("a single-quoted key is a libucl syntax error (keys take double quotes only)", async () => {
+    const f = conf("PF { 'device': \"ixl0\"; num_vfs: 2; }");
+    expect(await iovctl("-C", "-n", "-f", f)).toEqual({
+      code: 1,
+      out: "",
+      err: `iovctl: Could not open '${f}' for reading: No error: 0\niovctl: ${f}:1:6: invalid character "'" in a key: libucl quotes a key with double quotes only ("key" or key)\n`,
+    });
+    expect((await iovctl("-C", "-n", "-f", conf("PF { \"device\": 'ixl0'; num_vfs: 2; }"))).code).toBe(0);
+  });
+
   it("an empty regular file parses to an empty object: no device", async () => {
     expect((await iovctl("-C", "-f", conf(""))).err).toBe("iovctl: Config file does not specify device\n");
   });
