@@ -160,9 +160,17 @@ export function parseUcl(text: string, source?: UclSource): UclParseResult {
   }
 }
 
-/** True for the characters that end a bare value (besides comments). */
+/** True for the characters that end a bare value (besides comments): libucl's VALUE_END. */
 function endsAtom(c: string): boolean {
-  return c === "\n" || c === ";" || c === "," || c === "}" || c === "]";
+  return isLineEnd(c) || c === ";" || c === "," || c === "}" || c === "]";
+}
+
+/**
+ * A newline for libucl is '\n' or '\r' (both UCL_CHARACTER_VALUE_END): a CR ends a value and
+ * an entry as LF does, so a file with CR line ends (or CRLF) reads as one with LF.
+ */
+function isLineEnd(c: string): boolean {
+  return c === "\n" || c === "\r";
 }
 
 /** libucl's UCL_CHARACTER_KEY_START: so `// text` is the key "//" with the value "text". */
@@ -303,11 +311,11 @@ class Parser {
     return false;
   }
 
-  /** Skips whitespace and comments; newlines too when `newlines`. */
+  /** Skips whitespace and comments; newlines (LF or CR) too when `newlines`. */
   private skipSpace(newlines: boolean): void {
     for (;;) {
       const c = this.peek();
-      if (c === " " || c === "\t" || c === "\r" || c === "\v" || c === "\f" || (newlines && c === "\n")) {
+      if (c === " " || c === "\t" || c === "\v" || c === "\f" || (newlines && isLineEnd(c))) {
         this.advance();
       } else if (!this.skipComment()) return;
     }
@@ -603,7 +611,7 @@ class Parser {
     const composite = value.kind === "object" || value.kind === "array";
     this.skipSpace(false);
     const c = this.peek();
-    if (c === ";" || c === "," || c === "\n") {
+    if (c === ";" || c === "," || isLineEnd(c)) {
       this.advance();
       return;
     }

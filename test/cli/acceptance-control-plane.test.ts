@@ -251,6 +251,36 @@ describe("config variations beyond the fixtures", () => {
     ]);
   });
 
+  it("CR line ends (a classic Mac editor's) read as LF ones: libucl ends a value and an entry at '\\r'", async () => {
+    const lines = [
+      "PF {",
+      '\tdevice : "ixl0";',
+      "\tnum_vfs : 2",
+      "}",
+      "DEFAULT {",
+      "\tpassthrough : true",
+      "}",
+      "VF-1 {",
+      "\tmac-addr : 02:00:00:00:00:21",
+      "}",
+      "",
+    ];
+    const lf = await dryRun(lines.join("\n"));
+    expect(lf.code).toBe(0);
+    for (const eol of ["\r", "\r\n"]) {
+      const r = await dryRun(lines.join(eol));
+      expect(r, JSON.stringify(eol)).toEqual(lf);
+    }
+    // A number, a boolean or a bare word before a lone CR: the next key is not swallowed.
+    const v = await cli(
+      "validate",
+      "-f",
+      conf("PF { device: ixl0\r num_vfs: 2\r}\rVF-0 { passthrough: true\r mac-anti-spoof: off }", "cr.conf"),
+    );
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/: ok \(0 errors, 0 warnings\): ixl0 would get 2 VFs: ppt\d+ iavf\d+\n$/);
+  });
+
   it("a quote inside a bare value is a character of it, as libucl reads it (a typo'd opening quote)", async () => {
     // ucl_parse_string_value() only ends a bare value at ; , ] } a newline or a comment.
     expect(await dryRun('PF { device: ixl0"; num_vfs: 1; }')).toEqual({
