@@ -675,8 +675,10 @@ class Parser {
       else if (c === "'") item = { kind: "string", value: this.readSingleQuoted(), quoted: true, pos: start };
       else item = this.parseAtom(start, true);
       arr.items.push(item);
-      this.skipSpace(true);
+      // After an item a newline separates as ',' does (ucl_parse_after_value).
+      this.skipSpace(false);
       const n = this.peek();
+      if (isLineEnd(n)) continue;
       if (n !== "," && n !== ";" && n !== "]" && n !== "") {
         this.fail(`expected ',' or ']' in array, found ${show(n)}`);
       }
