@@ -111,7 +111,10 @@ export const MAX_INCLUDE_NESTING = 16;
 
 export type UclParseResult = { ok: true; root: UclObject } | { ok: false; error: UclSyntaxError };
 
-/** Deeper nesting than any iovctl.conf needs; keeps recursion bounded on hostile input. */
+/**
+ * Deeper nesting than any iovctl.conf needs; keeps recursion bounded on hostile input. libucl
+ * nests up to 65535 levels ("objects are nesting too deep"): a documented divergence.
+ */
 const MAX_DEPTH = 64;
 
 class SyntaxFailure {
@@ -363,7 +366,8 @@ class Parser {
 
   /** Parses entries up to the matching `}` (braced) or end of file (top level). */
   private parseObjectBody(open: Pos, depth: number, braced: boolean): UclObject {
-    if (depth > MAX_DEPTH) this.fail(`objects nested deeper than ${MAX_DEPTH} levels`, open);
+    if (depth > MAX_DEPTH)
+      this.fail(`objects nested deeper than ${MAX_DEPTH} levels (iovsim's limit; libucl's is 65535)`, open);
     const obj: UclObject = { kind: "object", entries: [], pos: open };
     // libucl takes separators after a value only (ucl_parse_after_value); where the first key of
     // an object or file should start, a ';' or ',' is ucl_parse_key's "invalid character".
@@ -641,7 +645,8 @@ class Parser {
   }
 
   private parseArray(open: Pos, depth: number): UclArray {
-    if (depth > MAX_DEPTH) this.fail(`arrays nested deeper than ${MAX_DEPTH} levels`, open);
+    if (depth > MAX_DEPTH)
+      this.fail(`arrays nested deeper than ${MAX_DEPTH} levels (iovsim's limit; libucl's is 65535)`, open);
     const arr: UclArray = { kind: "array", items: [], pos: open };
     for (;;) {
       this.skipSpace(true);
