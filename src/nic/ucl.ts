@@ -905,9 +905,25 @@ function unescapeJson(text: string): string {
     const e = text[++i];
     const simple: Record<string, string> = { n: "\n", r: "\r", b: "\b", t: "\t", f: "\f" };
     if (e in simple) out += simple[e];
-    else if (e === "u" && /^[0-9A-Fa-f]{4}$/.test(text.slice(i + 1, i + 5))) {
-      out += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 5), 16));
-      i += 4;
+    else if (e === "u") {
+      // libucl's loop, quirks included: with three or more characters after the 'u' it reads
+      // four (the string's NUL terminator being the fourth when only three are left) as hex
+      // until the first that is not (`\u12zz` is U+0120); with fewer it writes 'u' and steps
+      // over the next character (`tr\ue` is "tru").
+      if (text.length - i - 1 >= 3) {
+        let uval = 0;
+        for (let k = 1; k <= 4; k++) {
+          uval *= 16;
+          const d = text[i + k] ?? "";
+          if (!/^[0-9A-Fa-f]$/.test(d)) break;
+          uval += Number.parseInt(d, 16);
+        }
+        out += String.fromCharCode(uval);
+        i += 4;
+      } else {
+        out += "u";
+        i += 1;
+      }
     } else out += e;
   }
   return out;
