@@ -613,15 +613,30 @@ class Parser {
   /** After a value: a terminator, or the end of the enclosing object. */
   private endEntry(value: UclValue, braced: boolean): void {
     const composite = value.kind === "object" || value.kind === "array";
-    this.skipSpace(false);
+    const comment = this.skipAfterValue();
     const c = this.peek();
     if (c === ";" || c === "," || isLineEnd(c)) {
       this.advance();
       return;
     }
     if (c === "" || (c === "}" && braced)) return;
-    if (composite) return; // `PF { } VF-0 { }` on one line is fine
+    // `PF { } VF-0 { }` on one line is fine; so is `device: "ixl0" /* PF */ num_vfs: 2`.
+    if (composite || comment) return;
     this.fail(`expected ';', ',' or a newline after the value, found ${show(c)}`);
+  }
+
+  /**
+   * ucl_parse_after_value(): blanks (space and tab only) and comments; true when a comment was
+   * among them, for libucl takes a comment after a value as a separator.
+   */
+  private skipAfterValue(): boolean {
+    let comment = false;
+    for (;;) {
+      const c = this.peek();
+      if (c === " " || c === "\t") this.advance();
+      else if (this.skipComment()) comment = true;
+      else return comment;
+    }
   }
 
   private parseValue(depth: number): UclValue {
@@ -680,10 +695,10 @@ class Parser {
       else if (c === "'") item = { kind: "string", value: this.readSingleQuoted(), quoted: true, pos: start };
       else item = this.parseAtom(start, true);
       arr.items.push(item);
-      // After an item a newline separates as ',' does (ucl_parse_after_value).
-      this.skipSpace(false);
+      // After an item a newline or a comment separates as ',' does (ucl_parse_after_value).
+      const comment = this.skipAfterValue();
       const n = this.peek();
-      if (isLineEnd(n)) continue;
+      if (isLineEnd(n) || (comment && n !== "")) continue;
       if (n !== "," && n !== ";" && n !== "]" && n !== "") {
         this.fail(`expected ',' or ']' in array, found ${show(n)}`);
       }

@@ -281,6 +281,18 @@ describe("config variations beyond the fixtures", () => {
     expect(v.out).toMatch(/: ok \(0 errors, 0 warnings\): ixl0 would get 2 VFs: ppt\d+ iavf\d+\n$/);
   });
 
+  it("a comment after a value separates it from the next key, as libucl takes it", async () => {
+    // ucl_parse_after_value: "Treat comment as a separator".
+    const one = await dryRun(
+      'PF { device: "ixl0" /* the X710 */ num_vfs: 2 }\nVF-1 { passthrough: true /* VM */ mac-anti-spoof: off }',
+    );
+    const lines = await dryRun(
+      'PF { device: "ixl0"; num_vfs: 2 }\nVF-1 { passthrough: true; mac-anti-spoof: off }',
+    );
+    expect(lines.code).toBe(0);
+    expect(one).toEqual(lines);
+  });
+
   it("a quote inside a bare value is a character of it, as libucl reads it (a typo'd opening quote)", async () => {
     // ucl_parse_string_value() only ends a bare value at ; , ] } a newline or a comment.
     expect(await dryRun('PF { device: ixl0"; num_vfs: 1; }')).toEqual({
