@@ -728,12 +728,13 @@ class Parser {
       if (c === "{" || c === "[") {
         this.fail(`unexpected ${show(c)} inside an unquoted value (quote the value)`);
       }
-      const code = c.charCodeAt(0);
-      if ((code < 0x20 && c !== "\t" && c !== "\r") || code === 0x7f)
-        this.fail(`unexpected ${show(c)} in a value`);
+      // libucl keeps any other control character in a bare value (ucl_parse_string_value);
+      // a NUL byte is a documented divergence: libucl stops reading the file there.
+      if (c === "\0") this.fail(`unexpected ${show(c)} in a value`);
       raw += this.advance();
     }
-    const text = raw.replace(/[ \t\r\v\f]+$/, "");
+    // Only blanks (UCL_CHARACTER_WHITESPACE: space and tab) are cut from the end.
+    const text = raw.replace(/[ \t]+$/, "");
     if (text === "") this.fail("missing value", start);
     const lower = text.toLowerCase();
     if (lower in BOOLEANS) return { kind: "bool", value: BOOLEANS[lower], text, pos: start };

@@ -293,6 +293,27 @@ describe("config variations beyond the fixtures", () => {
     expect(one).toEqual(lines);
   });
 
+  it("a control character inside a bare value is part of it, as libucl reads it (not a syntax error)", async () => {
+    // FreeBSD's iovctl then refuses the value in its own words, the byte as it is.
+    expect(await dryRun("PF { device: ixl0\u0001; num_vfs: 1; }")).toEqual({
+      code: 1,
+      out: "",
+      err: "iovctl: Could not open device '/dev/iov/ixl0\u0001': No such file or directory\n",
+    });
+    expect((await dryRun("PF { device: ixl0; num_vfs: 1; }\nVF-0 { passthrough: true\f }")).err).toBe(
+      "iovctl: Value 'true\f' of key 'passthrough' is not of type bool\n",
+    );
+    // validate shows the byte escaped, so the problem stays one located line.
+    const v = await cli(
+      "validate",
+      "-f",
+      conf("PF { device: ixl0; num_vfs: 1; }\nVF-0 { passthrough: true\f }", "ff.conf"),
+    );
+    expect(v.err).toMatch(
+      /ff\.conf:2:21: error: Value 'true\\x0c' of key 'passthrough' is not of type bool\n/,
+    );
+  });
+
   it("a quote inside a bare value is a character of it, as libucl reads it (a typo'd opening quote)", async () => {
     // ucl_parse_string_value() only ends a bare value at ; , ] } a newline or a comment.
     expect(await dryRun('PF { device: ixl0"; num_vfs: 1; }')).toEqual({
