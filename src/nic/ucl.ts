@@ -588,7 +588,7 @@ class Parser {
     return { key, keyPos };
   }
 
-  private parseEntry(depth: number): UclEntry {
+  private parseEntry(depth: number, inKeyPath = false): UclEntry {
     const { key, keyPos } = this.parseKey();
     // ucl_parse_key(): blanks and comments, with at most one ':' or '=' among them; then the
     // value, which may start on a later line (`PF \n{` is fine once the key has ended).
@@ -598,8 +598,25 @@ class Parser {
       const s = this.peek();
       if (s !== ":" && s !== "=") break;
       if (separator) this.fail(`unexpected '${s}' character (one ':' or '=' between a key and its value)`);
+      // libucl: "key1 key2 ... keyN [:=] value <- we treat that as error" (it reads some such
+      // lines as objects all the same; iovsim refuses each).
+      if (inKeyPath)
+        this.fail(
+          `unexpected '${s}' after '${printable(key)}' in a key path (a b { }: no ':' or '=' inside it)`,
+        );
       separator = true;
       this.advance();
+    }
+    // ucl_parse_key(): with no ':' or '=', a '{' or '[' later on the key's line makes the word
+    // after the key a key too, of an object nested in this one: `VF 0 { }` is VF { 0 { } }.
+    if (!separator && this.keyPathFollows()) {
+      if (depth + 1 > MAX_DEPTH)
+        this.fail(
+          `objects nested deeper than ${MAX_DEPTH} levels (iovsim's limit; libucl's is 65535)`,
+          keyPos,
+        );
+      const inner = this.parseEntry(depth + 1, true);
+      return { key, keyPos, value: { kind: "object", entries: [inner], pos: inner.keyPos } };
     }
     this.skipSpace(true);
     const c = this.peek();
@@ -608,6 +625,22 @@ class Parser {
     }
     const value = this.parseValue(depth);
     return { key, keyPos, value };
+  }
+
+  /**
+   * libucl's key-path test, on the raw text: the next character after blanks is not '{' or '[',
+   * and one of them comes before the line's end or a ';' or ','.
+   */
+  private keyPathFollows(): boolean {
+    let t = this.i;
+    while (this.s[t] === " " || this.s[t] === "\t") t++;
+    if (this.s[t] === "{" || this.s[t] === "[") return false;
+    for (; t < this.s.length; t++) {
+      const c = this.s[t];
+      if (c === "," || c === ";" || isLineEnd(c)) return false;
+      if (c === "{" || c === "[") return true;
+    }
+    return false;
   }
 
   /** After a value: a terminator, or the end of the enclosing object. */

@@ -314,6 +314,13 @@ describe("config variations beyond the fixtures", () => {
     );
   });
 
+  it("'VF 0 {' (a blank for the dash) is a libucl key path, VF { 0 { } }: FreeBSD's unexpected top-level node", async () => {
+    const text = "PF { device: ixl0; num_vfs: 2; }\nVF 1 { passthrough: true }";
+    expect(await dryRun(text)).toEqual({ code: 1, out: "", err: "iovctl: Unexpected top-level node: VF\n" });
+    const v = await cli("validate", "-f", conf(text, "kp.conf"));
+    expect(v.err).toMatch(/kp\.conf:2:1: error: Unexpected top-level node: VF\n/);
+  });
+
   it("a quote inside a bare value is a character of it, as libucl reads it (a typo'd opening quote)", async () => {
     // ucl_parse_string_value() only ends a bare value at ; , ] } a newline or a comment.
     expect(await dryRun('PF { device: ixl0"; num_vfs: 1; }')).toEqual({
