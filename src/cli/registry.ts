@@ -35,7 +35,8 @@
  *                        replaces the "see ... --help" part for options that moved);
  *   a missing value      `iovsim: NAME: option '--host' needs a value (see iovsim NAME --help)`;
  *   an operand where the command takes none: `iovsim: NAME: unexpected argument 'x' (...)`;
- *   a value option given twice (not `repeatable`): `option '--x' given twice ('a' and 'b')`.
+ *   a value option given twice (not `repeatable`): `option '--x' given twice ('a' and 'b')`;
+ *   a flag given a value (`--json=1`): `option '--json' takes no value (got '--json=1')`.
  * Usage errors are UserError "E_USAGE" (exit status 1, as every other usage error in iovsim).
  *
  * Exception: a command that must parse its own argv (iovctl and pciconf follow FreeBSD's
@@ -176,6 +177,10 @@ export function parseArgv(
     if (e.code === "commander.helpDisplayed") return "help";
     const flag = flagIn(e.message);
     if (e.code === "commander.unknownOption") {
+      // `--json=1` is a known flag given a value, not an unknown option.
+      const bare = flag.split("=")[0];
+      if (bare !== flag && parser.options.some((o) => o.long === bare && !o.required && !o.optional))
+        throw usageError(name, `option '${bare}' takes no value (got '${flag}')`);
       throw unknownOption(name, flag, extra.hints?.[flag.replace(/^--?/, "")]);
     }
     if (e.code === "commander.optionMissingArgument") {

@@ -16,9 +16,14 @@ const STRERROR = {
   EISDIR: "Is a directory",
   ENOTDIR: "Not a directory",
   ERANGE: "Result too large",
+  ENAMETOOLONG: "File name too long",
 } as const;
 
 export type Errno = keyof typeof STRERROR;
+
+/** FreeBSD sys/syslimits.h: a path of PATH_MAX (MAXPATHLEN) bytes or more, or a component longer than NAME_MAX, is ENAMETOOLONG. */
+export const PATH_MAX = 1024;
+export const NAME_MAX = 255;
 
 export function strerror(e: Errno): string {
   return STRERROR[e];
@@ -44,8 +49,6 @@ export function fsStrerror(e: unknown): string {
   switch (code) {
     case "EPERM":
       return "Operation not permitted";
-    case "ENAMETOOLONG":
-      return "File name too long";
     case "ELOOP":
       return "Too many levels of symbolic links";
     case "EROFS":

@@ -2,7 +2,7 @@
 // dmesg, and bhyve VM assignments of passthrough VFs. loadHost/withHost tie it to the state dir.
 import { UserError } from "../errors.ts";
 import { pfDriverOf } from "./drivers/index.ts";
-import { KernelError } from "./errno.ts";
+import { KernelError, NAME_MAX, PATH_MAX } from "./errno.ts";
 import { freshState, type HostState, pfAttached, pfInfo, pfRecord, pfSpecs } from "./host-model.ts";
 import { DEFAULT_HOST, type HostSpec, loadHostSpecFile } from "./host-spec.ts";
 import {
@@ -45,6 +45,10 @@ export class Host {
    * e.g. "/dev/iov/") or ENOTDIR ("/dev/iov/ixl0/").
    */
   openIovDevice(path: string): string {
+    // namei(9) copies the path in first: one of PATH_MAX bytes or more (its NUL does not fit) is
+    // ENAMETOOLONG before any lookup.
+    if (Buffer.byteLength(path) >= PATH_MAX)
+      throw new KernelError("ENAMETOOLONG", `path of ${path.length} bytes`);
     // open(2) walks the path: "." and "//" are no-ops, ".." goes up. The simulated tree is just
     // /, /dev, /dev/iov (directories) and one node per PF in /dev/iov; nothing else exists.
     const dirs: string[] = [];
@@ -53,6 +57,9 @@ export class Host {
       // Anything after the node, even a trailing "/", treats the node as a directory.
       if (node !== undefined) throw new KernelError("ENOTDIR", `${node} is not a directory`);
       if (p === "" || p === ".") continue;
+      // lookup() refuses a component longer than NAME_MAX before looking it up (vfs_lookup.c).
+      if (Buffer.byteLength(p) > NAME_MAX)
+        throw new KernelError("ENAMETOOLONG", `a component of ${p.length} bytes`);
       if (p === "..") {
         dirs.pop();
         continue;

@@ -53,6 +53,33 @@ export interface ParsedFile {
 }
 
 const VF_PATTERN = /^VF-([1-9][0-9]*|0)$/i;
+
+/**
+ * A libucl key or string as iovctl's C code reads it: up to its first NUL. libucl keeps a NUL
+ * that a "\u0000" escape makes (the object has its length), but iovctl only ever takes the
+ * char pointer (ucl_object_key, ucl_object_tostring): `"ixl0\u0000x"` is the device ixl0.
+ */
+export function cString(s: string): string {
+  const nul = s.indexOf("\0");
+  return nul < 0 ? s : s.slice(0, nul);
+}
+
+/** ucl_object_tostring() as C reads it: the string up to its first NUL, null for anything else. */
+function tostring(v: UclValue): string | null {
+  const s = uclToString(v);
+  return s === null ? null : cString(s);
+}
+
+/** For `validate`: a key or string that iovctl reads shorter than written, because of a NUL. */
+function nulWarning(pos: Pos, what: string, written: string): Diagnostic | undefined {
+  if (!written.includes("\0")) return undefined;
+  return diag(
+    "parse",
+    pos,
+    `${what} holds a NUL character (\\u0000): iovctl reads only what precedes it, '${cString(written)}'`,
+    "warning",
+  );
+}
 /** FreeBSD's strerror(0); iovctl's err() appends it when errno is 0. (Exact text unverified.) */
 export const STRERROR_ZERO = "No error: 0";
 
@@ -79,10 +106,10 @@ export type FindDeviceResult = { ok: true; device: string; pos: Pos } | { ok: fa
 /** find_device(): the first top-level `PF` (any case), then its first `device` key (any case). */
 export function findDevice(root: UclObject): FindDeviceResult {
   for (const top of libuclOrder(root.entries)) {
-    if (top.key.toUpperCase() !== "PF") continue;
+    if (cString(top.key).toUpperCase() !== "PF") continue;
     for (const e of sectionEntries(top)) {
-      if (e.key.toLowerCase() !== "device") continue;
-      const device = uclToString(e.value);
+      if (cString(e.key).toLowerCase() !== "device") continue;
+      const device = tostring(e.value);
       if (device === null) {
         return {
           ok: false,
@@ -123,7 +150,10 @@ export function parseSections(root: UclObject, schema: PfSchema): ParsedFile {
   const out: ParsedFile = { sections: [], rejectedKeys: new Set(), diagnostics: [] };
   const seen = new Set<string>();
   let processedVf = false;
-  for (const top of libuclOrder(root.entries)) {
+  for (const entry of libuclOrder(root.entries)) {
+    const nul = nulWarning(entry.keyPos, `Section name '${entry.key}'`, entry.key);
+    if (nul) out.diagnostics.push(nul);
+    const top = { ...entry, key: cString(entry.key) };
     const upper = top.key.toUpperCase();
     let kind: ParsedSection["kind"];
     let vfNumber: bigint | undefined;
@@ -169,7 +199,10 @@ function parseDeviceParams(
   out: ParsedFile,
 ): void {
   const taken = new Set<string>();
-  for (const e of sectionEntries(top)) {
+  for (const entry of sectionEntries(top)) {
+    const nul = nulWarning(entry.keyPos, `${section.name}: key '${entry.key}'`, entry.key);
+    if (nul) out.diagnostics.push(nul);
+    const e = { ...entry, key: cString(entry.key) };
     const lower = e.key.toLowerCase();
     let subsystem: "iov" | "driver" = "iov";
     let spec = deviceSchema.iov.find((p) => p.name.toLowerCase() === lower);
@@ -183,6 +216,10 @@ function parseDeviceParams(
       continue;
     }
     const converted = convertValue(e.key, spec.type, e.value);
+    if (converted.ok && e.value.kind === "string") {
+      const cut = nulWarning(e.value.pos, `${section.name}: the value of '${e.key}'`, e.value.value);
+      if (cut) out.diagnostics.push(cut);
+    }
     if (!converted.ok) {
       out.diagnostics.push(diag("parse", e.value.pos, converted.message, "error", converted.detail));
       out.rejectedKeys.add(`${section.kind}:${section.name.toUpperCase()}:${lower}`);
@@ -233,9 +270,9 @@ export function describeValue(v: UclValue): string {
 function typeError(key: string, v: UclValue, type: string): Converted {
   return {
     ok: false,
-    message: `Value '${uclToString(v) ?? "(null)"}' of key '${key}' is not of type ${type}`,
+    message: `Value '${tostring(v) ?? "(null)"}' of key '${key}' is not of type ${type}`,
     // FreeBSD prints '(null)' for a value that is not a string; validate names what it is.
-    ...(uclToString(v) === null
+    ...(tostring(v) === null
       ? { detail: `Value of key '${key}' is not of type ${type}: it is ${describeValue(v)}` }
       : {}),
   };
@@ -262,7 +299,7 @@ export function convertValue(key: string, type: string, v: UclValue): Converted 
     case "bool":
       return v.kind === "bool" ? { ok: true, value: v.value } : typeError(key, v, "bool");
     case "string":
-      return v.kind === "string" ? { ok: true, value: v.value } : typeError(key, v, "string");
+      return v.kind === "string" ? { ok: true, value: cString(v.value) } : typeError(key, v, "string");
     case "uint8_t":
     case "uint16_t":
     case "uint32_t":
@@ -275,7 +312,7 @@ export function convertValue(key: string, type: string, v: UclValue): Converted 
     case "unicast-mac":
       return convertMac(key, v);
     case "vlan": {
-      const s = uclToString(v);
+      const s = tostring(v);
       if (s !== null) {
         if (s.toLowerCase() === "trunk") return { ok: true, value: VF_VLAN_TRUNK };
         return typeError(key, v, "vlan");
@@ -291,7 +328,7 @@ export function convertValue(key: string, type: string, v: UclValue): Converted 
 
 /** add_unicast_mac_config(): strtok_r on ':' (empty fields vanish), strtoul(token, 16) per field. */
 function convertMac(key: string, v: UclValue): Converted {
-  const s = uclToString(v);
+  const s = tostring(v);
   if (s === null) return typeError(key, v, "unicast-mac");
   const tokens = s.split(":").filter((t) => t !== "");
   const mac = new Uint8Array(6);

@@ -111,7 +111,10 @@ export const MAX_INCLUDE_NESTING = 16;
 
 export type UclParseResult = { ok: true; root: UclObject } | { ok: false; error: UclSyntaxError };
 
-/** Deeper nesting than any iovctl.conf needs; keeps recursion bounded on hostile input. */
+/**
+ * Deeper nesting than any iovctl.conf needs; keeps recursion bounded on hostile input. libucl
+ * nests up to 65535 levels ("objects are nesting too deep"): a documented divergence.
+ */
 const MAX_DEPTH = 64;
 
 class SyntaxFailure {
@@ -160,9 +163,17 @@ export function parseUcl(text: string, source?: UclSource): UclParseResult {
   }
 }
 
-/** True for the characters that end a bare value (besides comments). */
+/** True for the characters that end a bare value (besides comments): libucl's VALUE_END. */
 function endsAtom(c: string): boolean {
-  return c === "\n" || c === ";" || c === "," || c === "}" || c === "]";
+  return isLineEnd(c) || c === ";" || c === "," || c === "}" || c === "]";
+}
+
+/**
+ * A newline for libucl is '\n' or '\r' (both UCL_CHARACTER_VALUE_END): a CR ends a value and
+ * an entry as LF does, so a file with CR line ends (or CRLF) reads as one with LF.
+ */
+function isLineEnd(c: string): boolean {
+  return c === "\n" || c === "\r";
 }
 
 /** libucl's UCL_CHARACTER_KEY_START: so `// text` is the key "//" with the value "text". */
@@ -303,11 +314,11 @@ class Parser {
     return false;
   }
 
-  /** Skips whitespace and comments; newlines too when `newlines`. */
+  /** Skips whitespace and comments; newlines (LF or CR) too when `newlines`. */
   private skipSpace(newlines: boolean): void {
     for (;;) {
       const c = this.peek();
-      if (c === " " || c === "\t" || c === "\r" || c === "\v" || c === "\f" || (newlines && c === "\n")) {
+      if (c === " " || c === "\t" || c === "\v" || c === "\f" || (newlines && isLineEnd(c))) {
         this.advance();
       } else if (!this.skipComment()) return;
     }
@@ -355,8 +366,12 @@ class Parser {
 
   /** Parses entries up to the matching `}` (braced) or end of file (top level). */
   private parseObjectBody(open: Pos, depth: number, braced: boolean): UclObject {
-    if (depth > MAX_DEPTH) this.fail(`objects nested deeper than ${MAX_DEPTH} levels`, open);
+    if (depth > MAX_DEPTH)
+      this.fail(`objects nested deeper than ${MAX_DEPTH} levels (iovsim's limit; libucl's is 65535)`, open);
     const obj: UclObject = { kind: "object", entries: [], pos: open };
+    // libucl takes separators after a value only (ucl_parse_after_value); where the first key of
+    // an object or file should start, a ';' or ',' is ucl_parse_key's "invalid character".
+    let afterValue = false;
     for (;;) {
       this.skipSpace(true);
       const c = this.peek();
@@ -373,10 +388,15 @@ class Parser {
         return obj;
       }
       if (c === ";" || c === ",") {
-        // Stray separators (e.g. `};`) are harmless in libucl.
+        // Stray separators after a value (e.g. `};`, `a: 1;;`) are harmless in libucl.
+        if (!afterValue)
+          this.fail(
+            `unexpected '${c}' where a key should start (libucl takes ';' and ',' only after a value)`,
+          );
         this.advance();
         continue;
       }
+      afterValue = true;
       if (c === ".") {
         // ucl_parse_key(): a '.' where a key starts begins a macro.
         obj.entries.push(...this.parseMacro(depth));
@@ -545,11 +565,14 @@ class Parser {
   private parseKey(): { key: string; keyPos: Pos } {
     const keyPos = this.pos();
     const c = this.peek();
-    if (c === '"' || c === "'") {
-      const key = c === '"' ? this.readDoubleQuoted() : this.readSingleQuoted();
+    if (c === '"') {
+      const key = this.readDoubleQuoted();
       if (key === "") this.fail("empty key", keyPos);
       return { key, keyPos };
     }
+    // ucl_parse_key() quotes keys JSON's way only: a single quote is no key start.
+    if (c === "'")
+      this.fail(`invalid character "'" in a key: libucl quotes a key with double quotes only ("key" or key)`);
     if (!isKeyStart(c)) this.fail(`expected a key, found ${show(c)}`, keyPos);
     let key = "";
     while (isKeyChar(this.peek())) key += this.advance();
@@ -565,7 +588,7 @@ class Parser {
     return { key, keyPos };
   }
 
-  private parseEntry(depth: number): UclEntry {
+  private parseEntry(depth: number, inKeyPath = false): UclEntry {
     const { key, keyPos } = this.parseKey();
     // ucl_parse_key(): blanks and comments, with at most one ':' or '=' among them; then the
     // value, which may start on a later line (`PF \n{` is fine once the key has ended).
@@ -575,8 +598,25 @@ class Parser {
       const s = this.peek();
       if (s !== ":" && s !== "=") break;
       if (separator) this.fail(`unexpected '${s}' character (one ':' or '=' between a key and its value)`);
+      // libucl: "key1 key2 ... keyN [:=] value <- we treat that as error" (it reads some such
+      // lines as objects all the same; iovsim refuses each).
+      if (inKeyPath)
+        this.fail(
+          `unexpected '${s}' after '${printable(key)}' in a key path (a b { }: no ':' or '=' inside it)`,
+        );
       separator = true;
       this.advance();
+    }
+    // ucl_parse_key(): with no ':' or '=', a '{' or '[' later on the key's line makes the word
+    // after the key a key too, of an object nested in this one: `VF 0 { }` is VF { 0 { } }.
+    if (!separator && this.keyPathFollows()) {
+      if (depth + 1 > MAX_DEPTH)
+        this.fail(
+          `objects nested deeper than ${MAX_DEPTH} levels (iovsim's limit; libucl's is 65535)`,
+          keyPos,
+        );
+      const inner = this.parseEntry(depth + 1, true);
+      return { key, keyPos, value: { kind: "object", entries: [inner], pos: inner.keyPos } };
     }
     this.skipSpace(true);
     const c = this.peek();
@@ -587,18 +627,49 @@ class Parser {
     return { key, keyPos, value };
   }
 
+  /**
+   * libucl's key-path test, on the raw text: the next character after blanks is not '{' or '[',
+   * and one of them comes before the line's end or a ';' or ','.
+   */
+  private keyPathFollows(): boolean {
+    let t = this.i;
+    while (this.s[t] === " " || this.s[t] === "\t") t++;
+    if (this.s[t] === "{" || this.s[t] === "[") return false;
+    for (; t < this.s.length; t++) {
+      const c = this.s[t];
+      if (c === "," || c === ";" || isLineEnd(c)) return false;
+      if (c === "{" || c === "[") return true;
+    }
+    return false;
+  }
+
   /** After a value: a terminator, or the end of the enclosing object. */
   private endEntry(value: UclValue, braced: boolean): void {
     const composite = value.kind === "object" || value.kind === "array";
-    this.skipSpace(false);
+    const comment = this.skipAfterValue();
     const c = this.peek();
-    if (c === ";" || c === "," || c === "\n") {
+    if (c === ";" || c === "," || isLineEnd(c)) {
       this.advance();
       return;
     }
     if (c === "" || (c === "}" && braced)) return;
-    if (composite) return; // `PF { } VF-0 { }` on one line is fine
+    // `PF { } VF-0 { }` on one line is fine; so is `device: "ixl0" /* PF */ num_vfs: 2`.
+    if (composite || comment) return;
     this.fail(`expected ';', ',' or a newline after the value, found ${show(c)}`);
+  }
+
+  /**
+   * ucl_parse_after_value(): blanks (space and tab only) and comments; true when a comment was
+   * among them, for libucl takes a comment after a value as a separator.
+   */
+  private skipAfterValue(): boolean {
+    let comment = false;
+    for (;;) {
+      const c = this.peek();
+      if (c === " " || c === "\t") this.advance();
+      else if (this.skipComment()) comment = true;
+      else return comment;
+    }
   }
 
   private parseValue(depth: number): UclValue {
@@ -622,7 +693,8 @@ class Parser {
   }
 
   private parseArray(open: Pos, depth: number): UclArray {
-    if (depth > MAX_DEPTH) this.fail(`arrays nested deeper than ${MAX_DEPTH} levels`, open);
+    if (depth > MAX_DEPTH)
+      this.fail(`arrays nested deeper than ${MAX_DEPTH} levels (iovsim's limit; libucl's is 65535)`, open);
     const arr: UclArray = { kind: "array", items: [], pos: open };
     for (;;) {
       this.skipSpace(true);
@@ -636,6 +708,9 @@ class Parser {
         return arr;
       }
       if (c === "," || c === ";") {
+        // As in objects, only after an item: before the first one libucl reads an empty value.
+        if (arr.items.length === 0)
+          this.fail(`unexpected '${c}' before the first item of the array (libucl: an empty value)`);
         this.advance();
         continue;
       }
@@ -653,8 +728,10 @@ class Parser {
       else if (c === "'") item = { kind: "string", value: this.readSingleQuoted(), quoted: true, pos: start };
       else item = this.parseAtom(start, true);
       arr.items.push(item);
-      this.skipSpace(true);
+      // After an item a newline or a comment separates as ',' does (ucl_parse_after_value).
+      const comment = this.skipAfterValue();
       const n = this.peek();
+      if (isLineEnd(n) || (comment && n !== "")) continue;
       if (n !== "," && n !== ";" && n !== "]" && n !== "") {
         this.fail(`expected ',' or ']' in array, found ${show(n)}`);
       }
@@ -679,15 +756,18 @@ class Parser {
         escaped = true;
         continue;
       }
-      if (c === "{" || c === "[" || c === '"' || c === "'") {
+      // A quote inside a bare value is an ordinary character (ucl_parse_string_value); only
+      // a value that starts with one is a quoted string.
+      if (c === "{" || c === "[") {
         this.fail(`unexpected ${show(c)} inside an unquoted value (quote the value)`);
       }
-      const code = c.charCodeAt(0);
-      if ((code < 0x20 && c !== "\t" && c !== "\r") || code === 0x7f)
-        this.fail(`unexpected ${show(c)} in a value`);
+      // libucl keeps any other control character in a bare value (ucl_parse_string_value);
+      // a NUL byte is a documented divergence: libucl stops reading the file there.
+      if (c === "\0") this.fail(`unexpected ${show(c)} in a value`);
       raw += this.advance();
     }
-    const text = raw.replace(/[ \t\r\v\f]+$/, "");
+    // Only blanks (UCL_CHARACTER_WHITESPACE: space and tab) are cut from the end.
+    const text = raw.replace(/[ \t]+$/, "");
     if (text === "") this.fail("missing value", start);
     const lower = text.toLowerCase();
     if (lower in BOOLEANS) return { kind: "bool", value: BOOLEANS[lower], text, pos: start };
@@ -874,9 +954,25 @@ function unescapeJson(text: string): string {
     const e = text[++i];
     const simple: Record<string, string> = { n: "\n", r: "\r", b: "\b", t: "\t", f: "\f" };
     if (e in simple) out += simple[e];
-    else if (e === "u" && /^[0-9A-Fa-f]{4}$/.test(text.slice(i + 1, i + 5))) {
-      out += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 5), 16));
-      i += 4;
+    else if (e === "u") {
+      // libucl's loop, quirks included: with three or more characters after the 'u' it reads
+      // four (the string's NUL terminator being the fourth when only three are left) as hex
+      // until the first that is not (`\u12zz` is U+0120); with fewer it writes 'u' and steps
+      // over the next character (`tr\ue` is "tru").
+      if (text.length - i - 1 >= 3) {
+        let uval = 0;
+        for (let k = 1; k <= 4; k++) {
+          uval *= 16;
+          const d = text[i + k] ?? "";
+          if (!/^[0-9A-Fa-f]$/.test(d)) break;
+          uval += Number.parseInt(d, 16);
+        }
+        out += String.fromCharCode(uval);
+        i += 4;
+      } else {
+        out += "u";
+        i += 1;
+      }
     } else out += e;
   }
   return out;

@@ -62,6 +62,40 @@ describe("iovctl device paths (-d)", () => {
     );
   });
 
+  it("a path past PATH_MAX is open_device's 'Provided file name too long', a long name ENAMETOOLONG", async () => {
+    // open_device() builds "/dev/iov/NAME" in a PATH_MAX (1024) buffer and refuses what does not
+    // fit, its NUL included, before open(2): 1015 characters after /dev/iov/ do not, 1014 do.
+    const a = (n: number) => "a".repeat(n);
+    for (const args of [
+      ["-S", "-d", a(1015)],
+      ["-D", "-n", "-d", a(1015)],
+      ["-L", "-d", `/${a(1023)}`],
+      ["-D", "-d", a(2000)],
+    ]) {
+      expect(await iovctl(...args), args[0]).toEqual({
+        code: 1,
+        out: "",
+        err: "iovctl: Provided file name too long\n",
+      });
+    }
+    // Within it, open(2)'s lookup refuses a component over NAME_MAX (255 bytes): ENAMETOOLONG.
+    expect((await iovctl("-S", "-d", a(1014))).err).toBe(
+      `iovctl: Could not open device '/dev/iov/${a(1014)}': File name too long\n`,
+    );
+    expect((await iovctl("-D", "-d", a(256))).err).toBe(
+      `iovctl: Could not open device '/dev/iov/${a(256)}': File name too long\n`,
+    );
+    expect((await iovctl("-S", "-d", a(255))).err).toBe(
+      `iovctl: Could not open device '/dev/iov/${a(255)}': No such file or directory\n`,
+    );
+    // -C opens find_device()'s path as it is: no buffer check, open(2)'s errno.
+    expect(await dryRun(`PF { device: "${a(1100)}"; num_vfs: 1; }`)).toEqual({
+      code: 1,
+      out: "",
+      err: `iovctl: Could not open device '/dev/iov/${a(1100)}': File name too long\n`,
+    });
+  });
+
   it("unknown nodes and a PF.device that is a path are ENOENT with the full path", async () => {
     expect((await iovctl("-S", "-d", "/dev/iov/foo")).err).toBe(
       "iovctl: Could not open device '/dev/iov/foo': No such file or directory\n",
@@ -145,12 +179,160 @@ describe("iovctl -f with something that is not a regular file", () => {
     }
   });
 
+  it("';' or ',' before the first key of a section or file is a libucl syntax error; after a value it is not", async () => {
+    // libucl skips separators after a value only (ucl_parse_after_value); where a key starts,
+    // ucl_parse_key refuses them.
+    for (const [text, line, col] of [
+      ['PF { ; device: "ixl0"; num_vfs: 2; }', 1, 6],
+      [';\nPF { device: "ixl0"; num_vfs: 2; }', 1, 1],
+      ['PF { device: "ixl0"; num_vfs: 2; }\nVF-0 {, passthrough: true }', 2, 7],
+    ] as const) {
+      const f = conf(text);
+      const r = await iovctl("-C", "-n", "-f", f);
+      expect(r, text).toEqual({
+        code: 1,
+        out: "",
+        err: `iovctl: Could not open '${f}' for reading: No error: 0\niovctl: ${f}:${line}:${col}: unexpected '${text.includes(",") ? "," : ";"}' where a key should start (libucl takes ';' and ',' only after a value)\n`,
+      });
+    }
+    const ok = await iovctl(
+      "-C",
+      "-n",
+      "-f",
+      conf('PF { device: "ixl0"; num_vfs: 2;; }\n;\nVF-0 { passthrough: true };,'),
+    );
+    expect(ok.code).toBe(0);
+  });
+
+  it("a single-quoted key is a libucl syntax error (keys take double quotes only)", async () => {
+    const f = conf("PF { 'device': \"ixl0\"; num_vfs: 2; }");
+    expect(await iovctl("-C", "-n", "-f", f)).toEqual({
+      code: 1,
+      out: "",
+      err: `iovctl: Could not open '${f}' for reading: No error: 0\niovctl: ${f}:1:6: invalid character "'" in a key: libucl quotes a key with double quotes only ("key" or key)\n`,
+    });
+    expect((await iovctl("-C", "-n", "-f", conf("PF { \"device\": 'ixl0'; num_vfs: 2; }"))).code).toBe(0);
+  });
+
   it("an empty regular file parses to an empty object: no device", async () => {
     expect((await iovctl("-C", "-f", conf(""))).err).toBe("iovctl: Config file does not specify device\n");
   });
 });
 
 describe("config variations beyond the fixtures", () => {
+  it("a \\u0000 escape ends a key or string as iovctl's C code reads it; validate warns", async () => {
+    // libucl keeps the NUL ("\u0000" unescapes to one byte), iovctl takes char pointers.
+    const text = [
+      'PF { device: "ixl0\\u0000junk"; num_vfs: 1; }',
+      '"VF-0\\u0000x" { "mac-addr\\u0000y": "02:00:00:00:00:01\\u0000zz"; }',
+    ].join("\n");
+    const r = await dryRun(text);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain("\0");
+    expect(r.out).toContain("Would enable SR-IOV on device '/dev/iov/ixl0'.\n");
+    expect(r.out).toContain("        device (STRING): [ixl0]\n");
+    expect(r.out).toContain(
+      "VF-0 (NVLIST):\n    DRIVER (NVLIST):\n        mac-addr (BINARY): 6 020000000001\n",
+    );
+    // A message quotes the C string too: no raw NUL reaches the terminal.
+    const bad = await dryRun('PF { device: "nope\\u0000x"; num_vfs: 1; }');
+    expect(bad.err).toBe("iovctl: Could not open device '/dev/iov/nope': No such file or directory\n");
+    const v = await cli("validate", "-f", conf(text, "nul.conf"));
+    expect(v.code).toBe(0);
+    expect(v.err.split("\n")).toEqual([
+      expect.stringMatching(
+        /nul\.conf:1:14: warning: PF: the value of 'device' holds a NUL character \(\\u0000\): iovctl reads only what precedes it, 'ixl0'$/,
+      ),
+      expect.stringMatching(/nul\.conf:2:1: warning: Section name 'VF-0\\x00x' holds a NUL character/),
+      expect.stringMatching(/nul\.conf:2:17: warning: VF-0: key 'mac-addr\\x00y' holds a NUL character/),
+      expect.stringMatching(/nul\.conf:2:36: warning: VF-0: the value of 'mac-addr' holds a NUL character/),
+      "",
+    ]);
+  });
+
+  it("CR line ends (a classic Mac editor's) read as LF ones: libucl ends a value and an entry at '\\r'", async () => {
+    const lines = [
+      "PF {",
+      '\tdevice : "ixl0";',
+      "\tnum_vfs : 2",
+      "}",
+      "DEFAULT {",
+      "\tpassthrough : true",
+      "}",
+      "VF-1 {",
+      "\tmac-addr : 02:00:00:00:00:21",
+      "}",
+      "",
+    ];
+    const lf = await dryRun(lines.join("\n"));
+    expect(lf.code).toBe(0);
+    for (const eol of ["\r", "\r\n"]) {
+      const r = await dryRun(lines.join(eol));
+      expect(r, JSON.stringify(eol)).toEqual(lf);
+    }
+    // A number, a boolean or a bare word before a lone CR: the next key is not swallowed.
+    const v = await cli(
+      "validate",
+      "-f",
+      conf("PF { device: ixl0\r num_vfs: 2\r}\rVF-0 { passthrough: true\r mac-anti-spoof: off }", "cr.conf"),
+    );
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/: ok \(0 errors, 0 warnings\): ixl0 would get 2 VFs: ppt\d+ iavf\d+\n$/);
+  });
+
+  it("a comment after a value separates it from the next key, as libucl takes it", async () => {
+    // ucl_parse_after_value: "Treat comment as a separator".
+    const one = await dryRun(
+      'PF { device: "ixl0" /* the X710 */ num_vfs: 2 }\nVF-1 { passthrough: true /* VM */ mac-anti-spoof: off }',
+    );
+    const lines = await dryRun(
+      'PF { device: "ixl0"; num_vfs: 2 }\nVF-1 { passthrough: true; mac-anti-spoof: off }',
+    );
+    expect(lines.code).toBe(0);
+    expect(one).toEqual(lines);
+  });
+
+  it("a control character inside a bare value is part of it, as libucl reads it (not a syntax error)", async () => {
+    // FreeBSD's iovctl then refuses the value in its own words, the byte as it is.
+    expect(await dryRun("PF { device: ixl0\u0001; num_vfs: 1; }")).toEqual({
+      code: 1,
+      out: "",
+      err: "iovctl: Could not open device '/dev/iov/ixl0\u0001': No such file or directory\n",
+    });
+    expect((await dryRun("PF { device: ixl0; num_vfs: 1; }\nVF-0 { passthrough: true\f }")).err).toBe(
+      "iovctl: Value 'true\f' of key 'passthrough' is not of type bool\n",
+    );
+    // validate shows the byte escaped, so the problem stays one located line.
+    const v = await cli(
+      "validate",
+      "-f",
+      conf("PF { device: ixl0; num_vfs: 1; }\nVF-0 { passthrough: true\f }", "ff.conf"),
+    );
+    expect(v.err).toMatch(
+      /ff\.conf:2:21: error: Value 'true\\x0c' of key 'passthrough' is not of type bool\n/,
+    );
+  });
+
+  it("'VF 0 {' (a blank for the dash) is a libucl key path, VF { 0 { } }: FreeBSD's unexpected top-level node", async () => {
+    const text = "PF { device: ixl0; num_vfs: 2; }\nVF 1 { passthrough: true }";
+    expect(await dryRun(text)).toEqual({ code: 1, out: "", err: "iovctl: Unexpected top-level node: VF\n" });
+    const v = await cli("validate", "-f", conf(text, "kp.conf"));
+    expect(v.err).toMatch(/kp\.conf:2:1: error: Unexpected top-level node: VF\n/);
+  });
+
+  it("a quote inside a bare value is a character of it, as libucl reads it (a typo'd opening quote)", async () => {
+    // ucl_parse_string_value() only ends a bare value at ; , ] } a newline or a comment.
+    expect(await dryRun('PF { device: ixl0"; num_vfs: 1; }')).toEqual({
+      code: 1,
+      out: "",
+      err: "iovctl: Could not open device '/dev/iov/ixl0\"': No such file or directory\n",
+    });
+    expect(
+      (await dryRun("PF { device: ixl0; num_vfs: 1; }\nVF-0 { mac-addr: 02:00:00:00:00:01'; }")).err,
+    ).toBe("iovctl: Value '02:00:00:00:00:01'' of key 'mac-addr' is not of type unicast-mac\n");
+  });
+
   it("ix0: sections in odd order, '=' and ':', newlines instead of ';', nested comments", async () => {
     const r = await dryRun(
       [

@@ -313,8 +313,10 @@ describe("switch flags", () => {
       "--per-queue=no",
     );
     expect(r.rc).toBe(1);
-    // The registry's one wording: a flag with a value is not the flag.
-    expect(r.err).toBe("iovsim: switch: unknown option '--per-queue=no' (see iovsim switch --help)\n");
+    // The registry's one wording: a flag takes no value.
+    expect(r.err).toBe(
+      "iovsim: switch: option '--per-queue' takes no value (got '--per-queue=no') (see iovsim switch --help)\n",
+    );
   });
 });
 

@@ -322,7 +322,16 @@ describe("iovsim ip link", () => {
       err: '"zz" is invalid lladdr.\n',
     });
     expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "spoofchk", "yes")).err).toBe(
-      'Error: argument of "spoofchk" must be "on" or "off", not "yes"\n',
+      'Error: argument of "spoofchk" must be one of "off", "on", not "yes"\n',
+    );
+    // parse_on_off() compares with strcmp (iproute2 >= 6.7): no prefix, no other case.
+    expect(await cli(s, "ip", "link", "set", "sim0", "vf", "0", "trust", "o")).toEqual({
+      code: 1,
+      out: "",
+      err: 'Error: argument of "trust" must be one of "off", "on", not "o"\n',
+    });
+    expect((await cli(s, "ip", "link", "set", "sim0", "vf", "0", "query_rss", "ON")).err).toBe(
+      'Error: argument of "query_rss" must be one of "off", "on", not "ON"\n',
     );
     expect(await cli(s, "ip", "link", "set", "nope0", "vf", "0", "trust", "on")).toEqual({
       code: 1,

@@ -49,6 +49,12 @@ describe("the registry's parser", () => {
     expect(() => parseArgv("t", options, ["--host", "--json"])).toThrow("t: option '--host' needs a value");
     expect(() => parseArgv("t", options, ["-c", "-x"])).toThrow("t: option '-c' needs a value");
     expect(parseArgv("t", options, ["--host=--json"])).toEqual({ opts: { host: "--json" }, operands: [] });
+    // A flag given a value with '=' is named as the flag it is, not as an unknown option.
+    expect(() => parseArgv("t", options, ["--json=1"])).toThrow(
+      "t: option '--json' takes no value (got '--json=1') (see iovsim t --help)",
+    );
+    expect(() => parseArgv("t", options, ["--no-ndr=yes"])).toThrow("t: option '--no-ndr' takes no value");
+    expect(() => parseArgv("t", options, ["--bogus=1"])).toThrow("t: unknown option '--bogus=1'");
     expect(() => parseArgv("t", options, ["op"])).toThrow(
       "t: unexpected argument 'op' (see iovsim t --help)",
     );

@@ -135,7 +135,10 @@ describe("iovsim switch: machine-readable output", () => {
         /--per-queue writes files and needs --out/,
       ],
       [["-f", conf, "--in", `wire=${wire}`, "--csv", "--format", "pcap"], /--format .* needs --out/],
-      [["-f", conf, "--in", `wire=${wire}`, "--json=1"], /switch: unknown option '--json=1'/],
+      [
+        ["-f", conf, "--in", `wire=${wire}`, "--json=1"],
+        /switch: option '--json' takes no value \(got '--json=1'\)/,
+      ],
     ] as const) {
       const e = await run(...argv);
       expect(e.code, argv.join(" ")).toBe(1);

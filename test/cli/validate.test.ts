@@ -151,11 +151,12 @@ describe("iovsim validate", () => {
   });
 
   it("user text with control characters is escaped so each problem stays one located line", async () => {
-    // Fuzz config seed 1 cases 6317 and 23592: a single-quoted key spanning lines made iovctl's
-    // "Invalid config key '...'" run over two lines. iovctl keeps FreeBSD's raw text.
+    // Fuzz config seed 1 cases 6317 and 23592: a key holding a newline made iovctl's "Invalid
+    // config key '...'" run over two lines (then single-quoted, which libucl refuses as a key;
+    // a double-quoted key gets one through its escapes). iovctl keeps FreeBSD's raw text.
     const dir = mkdtempSync(join(tmpdir(), "iovsim-validate-esc-"));
     const bad = join(dir, "bad.conf");
-    writeFileSync(bad, `PF { device: "ixl0"; num_vfs: 1; 'a\nb\x01': 1; }\n`);
+    writeFileSync(bad, `PF { device: "ixl0"; num_vfs: 1; "a\\nb\\u0001": 1; }\n`);
     const r = await cli("validate", "-f", bad);
     expect(r.code).toBe(1);
     expect(r.err).toBe(`${bad}:1:34: error: PF: Invalid config key 'a\\nb\\x01'\n`);

@@ -4,6 +4,7 @@
 // (docs/iovctl.md, "The UCL subset") is named in the case.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { cString } from "../../src/nic/iovctl-parse.ts";
 import { libuclIterate, parseUcl, type UclEntry, type UclSource, type UclValue } from "../../src/nic/ucl.ts";
 
 interface OracleCase {
@@ -31,7 +32,8 @@ function show(v: UclValue): string {
     case "time":
       return `${v.kind} ${Number.isNaN(v.value) ? "nan" : v.value === Number.POSITIVE_INFINITY ? "inf" : v.value}`;
     case "string":
-      return `string [${esc(v.value)}]`;
+      // The harness prints the C string, as iovctl reads it: up to a NUL ("\u0000").
+      return `string [${esc(cString(v.value))}]`;
     case "bool":
       return `bool ${v.value ? 1 : 0}`;
     default:
@@ -66,7 +68,7 @@ function ours(text: string): string[] {
   const lines: string[] = [];
   const walk = (entries: UclEntry[], depth: number) => {
     for (const e of libuclIterate(entries)) {
-      lines.push(`${"  ".repeat(depth)}<${e.key}> ${show(e.value)}`);
+      lines.push(`${"  ".repeat(depth)}<${cString(e.key)}> ${show(e.value)}`);
       if (e.value.kind === "object" && depth === 0) walk(e.value.entries, 1);
     }
   };

@@ -146,7 +146,10 @@ function route(
     return 1;
   }
   if (object !== "dev")
-    throw new UserError("E_USAGE", `devlink: only 'dev eswitch show|set' is simulated (got '${obj}')`);
+    throw new UserError(
+      "E_USAGE",
+      `devlink: only 'dev show|list' and 'dev eswitch show|set' are simulated (got '${obj}')`,
+    );
   const [cmd, ...afterCmd] = afterObj;
   const commands = ["show", "list", "eswitch", "reload", "param", "info", "flash", "selftests"];
   const command = cmd === undefined ? "show" : commands.find((c) => strcmpx(cmd, c));

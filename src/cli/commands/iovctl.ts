@@ -5,7 +5,7 @@
 // and a located `file:line:column` line after iovctl's own message for UCL syntax errors.
 import { readFile, stat } from "node:fs/promises";
 import { UserError } from "../../errors.ts";
-import { fsStrerror, strerror } from "../../nic/errno.ts";
+import { fsStrerror, PATH_MAX, strerror } from "../../nic/errno.ts";
 import { findDevice, STRERROR_ZERO } from "../../nic/iovctl-parse.ts";
 import { loadIovConfig } from "../../nic/iovctl-validate.ts";
 import { configToNvList, dumpNvList, packedSize } from "../../nic/nvlist.ts";
@@ -325,8 +325,15 @@ class IovctlIo {
     return `/dev/iov/${found.device}`;
   }
 
-  private static devicePath(devName: string): string {
-    return devName.startsWith("/") ? devName : `/dev/iov/${devName}`;
+  /**
+   * open_device(): the name as a /dev/iov path, refused before open(2) when it does not fit a
+   * buffer of pathconf("/dev", _PC_PATH_MAX) bytes, its NUL included (-D, -S and -L; -C opens
+   * find_device's path as it is, so a long one is open(2)'s ENAMETOOLONG there).
+   */
+  private devicePath(devName: string): string {
+    const path = devName.startsWith("/") ? devName : `/dev/iov/${devName}`;
+    if (Buffer.byteLength(path) >= PATH_MAX) return this.errx("Provided file name too long");
+    return path;
   }
 
   private open(host: IovHost, api: NicApi, path: string): string {
@@ -365,7 +372,7 @@ class IovctlIo {
 
   async deleteAction(devName: string, dryrun: boolean): Promise<void> {
     const api = await this.getApi();
-    const path = IovctlIo.devicePath(devName);
+    const path = this.devicePath(devName);
     if (dryrun) {
       this.open(await api.loadHost(this.ctx.stateDir), api, path);
       this.ctx.out(`Would attempt to delete all VF children of '${devName}'\n`);
@@ -407,7 +414,7 @@ class IovctlIo {
   async printSchema(devName: string, verbose: boolean): Promise<void> {
     const api = await this.getApi();
     const host = await api.loadHost(this.ctx.stateDir);
-    const path = IovctlIo.devicePath(devName);
+    const path = this.devicePath(devName);
     const pf = this.open(host, api, path);
     const schema = host.schema(pf);
     const out = formatSchema(schema, verbose, verbose ? api.pfLimits(host, pf) : undefined);
@@ -418,7 +425,7 @@ class IovctlIo {
   async listStatus(devName: string): Promise<void> {
     const api = await this.getApi();
     const host = await api.loadHost(this.ctx.stateDir);
-    const pf = this.open(host, api, IovctlIo.devicePath(devName));
+    const pf = this.open(host, api, this.devicePath(devName));
     this.ctx.out(api.formatStatus(host, pf));
   }
 }

@@ -125,10 +125,14 @@ function parseVlanProto(word: string): number {
   return id;
 }
 
+/**
+ * parse_on_off() (lib/utils.c): the exact word (strcmp since iproute2 6.7), else
+ * __parse_one_of()'s message listing its values in their order ("off", "on"; since 5.11).
+ */
 function onOff(key: string, word: string | undefined): boolean {
   if (word === "on") return true;
   if (word === "off") return false;
-  throw new IpUsageError(`Error: argument of "${key}" must be "on" or "off", not "${word ?? ""}"\n`, 1);
+  throw new IpUsageError(`Error: argument of "${key}" must be one of "off", "on", not "${word ?? ""}"\n`, 1);
 }
 
 /** ip(8) reads the device while it parses: whether it exists, and a VF's current rates. */
