@@ -200,8 +200,13 @@ const REFUSED_FILES: Array<[string, string | Buffer, RegExp]> = [
   ],
   [
     "a frame size out of range",
+    `${HEAD}axes:\n  size: [64, 20000]\n`,
+    /F:4:14: point 1 \(size=20000\) would fail: .*--size: '20000'/,
+  ],
+  [
+    "a jumbo frame size without the MTU it needs",
     `${HEAD}axes:\n  size: [64, 9000]\n`,
-    /F:4:14: point 1 \(size=9000\) would fail: .*--size: '9000'/,
+    /F:4:14: point 1 \(size=9000\) would fail: .*--size 9000: a 9000-byte frame needs an MTU of at least 8982/,
   ],
   [
     "`host: yes` (YAML 1.2 reads a string, not true)",
@@ -820,9 +825,9 @@ describe("sweep run stopped by a signal (a batch engine's SIGTERM, Ctrl-C)", () 
 
 describe("sweep plan: every point the experiment would refuse, listed at once", () => {
   it("lists each bad axis value, located, in file order, then exits 1", async () => {
-    // Two bad sizes and a bad rate: the points (size=9000 rate=bogus) would hide one of them
+    // Two bad sizes and a bad rate: the points (size=20000 rate=bogus) would hide one of them
     // behind the other; each is still reached through a point without the other.
-    const file = sweepFile(`${HEAD}axes:\n  size: [64, 9000, 128, 10]\n  rate: [1Mpps, bogus, 2Mpps]\n`);
+    const file = sweepFile(`${HEAD}axes:\n  size: [64, 20000, 128, 10]\n  rate: [1Mpps, bogus, 2Mpps]\n`);
     const r = await iovsim(["sweep", "plan", file, "--no-calibrate"]);
     expect(r.code).toBe(1);
     expect(r.out).toBe("");
@@ -830,10 +835,12 @@ describe("sweep plan: every point the experiment would refuse, listed at once", 
     const lines = r.err.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
-      new RegExp(`^iovsim: ${file}:4:14: point \\d+ \\(size=9000 rate=1Mpps\\) would fail: .*--size: '9000'`),
+      new RegExp(
+        `^iovsim: ${file}:4:14: point \\d+ \\(size=20000 rate=1Mpps\\) would fail: .*--size: '20000'`,
+      ),
     );
     expect(lines[1]).toMatch(
-      new RegExp(`^${file}:4:25: point \\d+ \\(size=10 rate=1Mpps\\) would fail: .*--size: '10'`),
+      new RegExp(`^${file}:4:26: point \\d+ \\(size=10 rate=1Mpps\\) would fail: .*--size: '10'`),
     );
     expect(lines[2]).toMatch(
       new RegExp(`^${file}:5:17: point \\d+ \\(size=64 rate=bogus\\) would fail: .*--rate: 'bogus'`),
