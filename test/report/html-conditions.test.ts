@@ -92,6 +92,15 @@ describe("test conditions beside NDR/PDR", () => {
       /frame sizes<\/th><td class="text wrap">a capture&#39;s frames, as captured</,
     );
     expect(t).not.toContain("loss tolerance");
+    // No search ran: the section says so instead of describing one, and the latency charts
+    // have no NDR line for the text to point at.
+    expect(t).toContain("No RFC 2544 throughput search in this run");
+    expect(t).not.toContain("RFC 2544 throughput search on offered load");
+    expect(t).not.toContain("partial-drop threshold");
+    expect(section(html, "latency")).not.toContain("dashed line marks the NDR");
+    expect(section(await renderHtmlReport(reportOf(pathsDoc())), "latency")).toContain(
+      "the dashed line marks the NDR",
+    );
   });
 
   it("are validated like every other input field", () => {

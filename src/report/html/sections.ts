@@ -109,7 +109,11 @@ function throughputSection(
     badge: "simulated",
     parts: [
       p(
-        `RFC 2544 throughput search on offered load: NDR is the highest rate with no loss, PDR the highest with loss ${pdr ? `up to ${pdr}` : "within the partial-drop threshold"}. Figures are simulated (virtual time, cost profile below).`,
+        // A run at --rate (or a closed loop) searched nothing: saying it did would contradict
+        // the conditions' "no throughput search" and the empty NDR and PDR cells below.
+        paths.length > 0 && paths.every((x) => x.ndr_mpps === null && x.pdr_mpps === null)
+          ? "No RFC 2544 throughput search in this run: each path and size ran one load point (the conditions below say which), so NDR and PDR were not measured (—). Figures are simulated (virtual time, cost profile below)."
+          : `RFC 2544 throughput search on offered load: NDR is the highest rate with no loss, PDR the highest with loss ${pdr ? `up to ${pdr}` : "within the partial-drop threshold"}. Figures are simulated (virtual time, cost profile below).`,
       ),
       ...(rows.length > 0
         ? [{ html: '<h3 id="conditions">Test conditions</h3>' }, { html: table(CONDITION_COLUMNS, rows) }]
@@ -213,7 +217,7 @@ function latencySection(paths: PathResult[]): Section {
     badge: "simulated",
     parts: [
       p(
-        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.${hasPerDirection ? " With both directions, a chart has a panel for both together (latency over every frame) above one for rx and one for tx on their own, all against the load offered in both directions together; in the table each load point has a row for both together (rates summed) followed by one for rx and one for tx on their own." : ""}`,
+        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale)${paths.some((x) => x.ndr_mpps !== null) ? "; the dashed line marks the NDR" : ""}.${hasPerDirection ? " With both directions, a chart has a panel for both together (latency over every frame) above one for rx and one for tx on their own, all against the load offered in both directions together; in the table each load point has a row for both together (rates summed) followed by one for rx and one for tx on their own." : ""}`,
       ),
       { charts: paths.map(latencyChart) },
       {
