@@ -103,6 +103,22 @@ describe("test conditions beside NDR/PDR", () => {
     );
   });
 
+  it("say a closed loop's window and sending cap, not 'one load point at 100%' (--window)", async () => {
+    const doc = pathsDoc();
+    const j: PathsJson = {
+      ...doc,
+      rate: "100%",
+      search: null,
+      load: { loop: "closed", window: 8 },
+      paths: doc.paths.map((x) => ({ ...x, ndr_mpps: null, pdr_mpps: null, ndr_gbps: null, pdr_gbps: null })),
+    };
+    const t = section(await renderHtmlReport(reportOf(j)), "throughput");
+    expect(t).toMatch(
+      /method<\/th><td class="text wrap">closed loop \(TCP-like\), one load point: the sender on the wire keeps at most 8 frames sent and not yet read by the consumer&#39;s application, sending up to 100% of line rate; the delivered rate is what the receiver sustains \(no throughput search\)</,
+    );
+    expect(t).not.toContain("one load point at 100%");
+  });
+
   it("are validated like every other input field", () => {
     expect(() =>
       parseReportInput({ version: "1", command: "iovsim paths", conditions: { pdr_loss: 5 } }),

@@ -23,6 +23,7 @@ export function pathsConditions(j: PathsJson): Conditions {
       ? { precision_of_line_rate: j.search.precision_of_line_rate, pdr_loss: j.search.pdr_loss }
       : {}),
     rate: j.rate,
+    ...(j.load?.loop === "closed" ? { window: j.load.window } : {}),
     ...(limits.length > 0 ? { vf_tx_limits: limits } : {}),
   };
 }
@@ -68,7 +69,13 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
     if (c.pdr_loss !== undefined)
       rows.push(["PDR loss tolerance", `${pct(c.pdr_loss)} of the frames offered`]);
     rows.push(["search resolution", `${pct(c.precision_of_line_rate)} of line rate`]);
-  } else if (c.rate) rows.push(["method", `one load point at ${c.rate} (no throughput search)`]);
+  } else if (c.window !== undefined)
+    // A closed loop offers no load of its own: its window and its sending cap say what ran.
+    rows.push([
+      "method",
+      `closed loop (TCP-like), one load point: the sender on the wire keeps at most ${c.window} ${c.window === 1 ? "frame" : "frames"} sent and not yet read by the consumer's application, sending up to ${c.rate ?? "line rate"}${c.rate?.endsWith("%") ? " of line rate" : ""}; the delivered rate is what the receiver sustains (no throughput search)`,
+    ]);
+  else if (c.rate) rows.push(["method", `one load point at ${c.rate} (no throughput search)`]);
   const trial = trialText(c, paths);
   if (trial) rows.push(["trial duration", trial]);
   const sizes = [

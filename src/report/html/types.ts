@@ -246,6 +246,8 @@ export const ConditionsSchema = z.object({
   pdr_loss: z.number().min(0).max(1).optional(),
   /** The one load given with --rate instead of a search. */
   rate: z.string().min(1).nullable().optional(),
+  /** --window: a closed loop's window (frames sent and not yet read); absent: an open loop. */
+  window: z.number().int().positive().optional(),
 });
 
 export const ReportInputSchema = z.object({
