@@ -79,7 +79,10 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
     }),
   );
   const finals = entries.map((e) => num(e?.final_trial_ms)).filter((x): x is number => x !== undefined);
-  const trialParts = trials.length > 0 ? [`search: ${trials.join(", ")}`] : [];
+  // "search:" only where final trials followed it: a sweep at a fixed --rate searched nothing,
+  // and one with --trial-ms ran every trial at that length (as the paths report says it).
+  const trialParts =
+    trials.length === 0 ? [] : [finals.length > 0 ? `search: ${trials.join(", ")}` : trials.join(", ")];
   if (finals.length > 0) {
     const lo = Math.min(...finals);
     const hi = Math.max(...finals);

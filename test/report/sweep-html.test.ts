@@ -86,6 +86,25 @@ describe("sweep merge --html", () => {
     expect(row("seed")).toBe("7");
   });
 
+  it("says 'search:' of the trials only where final trials followed a search (not at --rate)", () => {
+    const m = merged();
+    for (const p of m.points) {
+      const r = p.result as ReturnType<typeof pointResult>;
+      p.result = {
+        ...r,
+        rate: "50%",
+        search: null,
+        paths: r.paths.map((x) => ({ ...x, ndr_mpps: null, pdr_mpps: null, final_trial_ms: null })),
+      };
+    }
+    const c = section(renderSweepHtml(m, reproduce), "conditions");
+    const row = (what: string) =>
+      new RegExp(`<th scope="row">${what}</th><td class="text">([^<]*)</td>`).exec(c)?.[1];
+    expect(row("offered load \\(--rate\\)")).toBe("50%");
+    expect(row("trial duration")).toBe("1 ms of virtual time per trial");
+    expect(c).not.toContain("search:");
+  });
+
   it("labels simulated figures and simulator speed apart", () => {
     expect(section(html, "results")).toMatch(
       /<h2 id="results">Results <span class="label simulated">simulated<\/span>/,
