@@ -144,6 +144,14 @@ function atRateOpenLoop(o: PathsOptions): boolean {
 /** A --rate load point above what the path sustains (src/experiment/capacity.ts): the search
  *  would fail that load (docs/experiments.md), though the trial may show no loss because the
  *  path's queues absorbed the excess for its length. Said, so 0 % loss is not read as NDR. */
+/** The one load a note is about, named by the option that set it: --rate R, or the capture's
+ *  own timestamps (--pcap-timing capture), which no --rate was given for. */
+function atLoad(o: PathsOptions): string {
+  if (o.replay?.rate !== undefined && o.rate === o.replay.rate)
+    return `at the capture's own timestamps (--pcap-timing capture, ${o.rate.text.replace(/^capture timing \((.*)\)$/, "$1")})`;
+  return `at --rate ${o.rate?.text}`;
+}
+
 function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
   if (!atRateOpenLoop(o) || o.rate === undefined) return [];
   const notes: string[] = [];
@@ -152,7 +160,7 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
       const a = aboveCapacity(lp.result, o.profile.c.cpu_ghz, o.precision);
       // Engine rates of direction both are already summed over the two directions.
       const m = (pps: number) => (pps / 1e6).toFixed(3);
-      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text}`;
+      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: ${atLoad(o)}`;
       const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
       const short = senderShortfall(lp.result, asked, o.precision / 2, o.trial.arrival === "poisson");
       const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
@@ -225,7 +233,7 @@ function receiveFirstAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
   for (const c of exp.cases)
     for (const lp of c.loadPoints) {
       const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
-      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text}`;
+      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: ${atLoad(o)}`;
       const poisson = o.trial.arrival === "poisson";
       for (const s of receiveStarved(lp.result, asked, o.precision / 2, poisson))
         notes.push(receiveFirstNote(at, s));
