@@ -223,7 +223,9 @@ export function loadPointTable(j: PathsJson): string {
           ? `${Math.round(100 * lp.fraction_of_ndr)}% NDR`
           : j.load.loop === "closed"
             ? `closed loop\nwindow ${j.load.window}`
-            : "--rate",
+            : j.replay?.timing === "capture"
+              ? "capture\ntiming"
+              : "--rate",
         `${f(lp.offered_mpps, 3)} / ${f(lp.delivered_mpps, 3)}`,
         lossCell(lp),
         latencyCell(lp.latency_us),

@@ -110,9 +110,22 @@ describe("test conditions beside NDR/PDR", () => {
       rate: "100%",
       search: null,
       load: { loop: "closed", window: 8 },
-      paths: doc.paths.map((x) => ({ ...x, ndr_mpps: null, pdr_mpps: null, ndr_gbps: null, pdr_gbps: null })),
+      paths: doc.paths.map((x) => ({
+        ...x,
+        ndr_mpps: null,
+        pdr_mpps: null,
+        ndr_gbps: null,
+        pdr_gbps: null,
+        load_points: x.load_points.slice(0, 1).map((lp) => ({ ...lp, fraction_of_ndr: null })),
+      })),
     };
-    const t = section(await renderHtmlReport(reportOf(j)), "throughput");
+    const html = await renderHtmlReport(reportOf(j));
+    // The load column names the closed loop, not --rate (which the run was not given).
+    for (const id of ["latency", "cpu"]) {
+      expect(section(html, id)).toContain('<td class="text">closed loop, window 8</td>');
+      expect(section(html, id)).not.toContain(">--rate<");
+    }
+    const t = section(html, "throughput");
     expect(t).toMatch(
       /method<\/th><td class="text wrap">closed loop \(TCP-like\), one load point: the sender on the wire keeps at most 8 frames sent and not yet read by the consumer&#39;s application, sending up to 100% of line rate; the delivered rate is what the receiver sustains \(no throughput search\)</,
     );

@@ -37,6 +37,20 @@ describe("load-point table", () => {
   });
 });
 
+describe("load-point table: the load column of a run's one load point", () => {
+  // A replay at the capture's own timestamps was labelled '--rate', an option the run was not
+  // given (the HTML report's load column says the same as this table).
+  it("names --rate, a closed loop's window or the capture's timing, whichever set the load", () => {
+    const at = (extra: Record<string, unknown>) =>
+      loadPointTable({ ...doc(point(0, {})), ...extra } as unknown as PathsJson);
+    expect(at({})).toMatch(/│ --rate /);
+    expect(at({ load: { loop: "closed", window: 8 } })).toMatch(/│ closed loop │[\s\S]*│ window 8/);
+    const capture = at({ replay: { timing: "capture" } });
+    expect(capture).toMatch(/│ capture │[\s\S]*│ timing /);
+    expect(capture).not.toContain("--rate");
+  });
+});
+
 describe("load-point latency", () => {
   it("gives average and maximum under the percentiles, and says so in the header", () => {
     const t = loadPointTable(doc(point(0, {})));

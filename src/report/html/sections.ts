@@ -151,13 +151,22 @@ function throughputSection(
   };
 }
 
-/** "10 % NDR", "--rate", or "—" when the input does not say. */
-function loadText(fraction: number | null | undefined): string {
+/** "10 % NDR", the one load point's own name (`one`), or "—" when the input does not say. */
+function loadText(fraction: number | null | undefined, one: string): string {
   if (fraction === undefined) return "—";
-  return fraction === null ? "--rate" : `${Number((fraction * 100).toPrecision(3))} % NDR`;
+  return fraction === null ? one : `${Number((fraction * 100).toPrecision(3))} % NDR`;
 }
 
-function latencySection(paths: PathResult[]): Section {
+/** What set a run's one load point, as the text table names it: --rate, a closed loop's window
+ *  (--window, which offers no rate of its own) or the capture's timestamps (--pcap-timing). */
+function oneLoadText(c: Conditions | undefined): string {
+  if (c?.window !== undefined) return `closed loop, window ${c.window}`;
+  if (c?.rate?.startsWith("capture timing")) return "capture timing";
+  return "--rate";
+}
+
+function latencySection(paths: PathResult[], conditions: Conditions | undefined): Section {
+  const one = oneLoadText(conditions);
   const hasMean = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.mean !== undefined));
   const hasMin = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.min !== undefined));
   const hasLoad = paths.some((x) => x.load_points.some((lp) => lp.fraction_of_ndr !== undefined));
@@ -179,7 +188,7 @@ function latencySection(paths: PathResult[]): Section {
     return [
       pathLabel(x),
       ...(hasPerDirection ? [dir] : []),
-      ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
+      ...(hasLoad ? [loadText(lp.fraction_of_ndr, one)] : []),
       d.offered_mpps,
       d.delivered_mpps,
       formatPercent(d.loss_ratio, 3),
@@ -259,7 +268,8 @@ function workPerPacketCell(c: CpuUse): string | number {
     : w.workPerPacket;
 }
 
-function cpuSection(paths: PathResult[]): Section {
+function cpuSection(paths: PathResult[], conditions: Conditions | undefined): Section {
+  const one = oneLoadText(conditions);
   const resources = [
     ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource)))),
   ];
@@ -294,7 +304,7 @@ function cpuSection(paths: PathResult[]): Section {
       paths.flatMap((x) =>
         x.load_points.map((lp) => [
           pathLabel(x),
-          ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
+          ...(hasLoad ? [loadText(lp.fraction_of_ndr, one)] : []),
           lp.offered_mpps,
           ...resources.map((r) => {
             const c = lp.cpu.find((u) => u.resource === r);
@@ -332,7 +342,7 @@ function cpuSection(paths: PathResult[]): Section {
         paths.flatMap((x) =>
           x.load_points.map((lp) => [
             pathLabel(x),
-            ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
+            ...(hasLoad ? [loadText(lp.fraction_of_ndr, one)] : []),
             lp.offered_mpps,
             ...eventKeys.map((k) => (lp.events_per_s?.[k] !== undefined ? lp.events_per_s[k] : "—")),
           ]),
@@ -795,8 +805,10 @@ export function buildSections(input: ReportInput): Section[] {
   const sections: Array<Section | null> = [
     faultsSection(input),
     paths.length > 0 ? throughputSection(paths, input.conditions, input.notes ?? []) : null,
-    withLoad.length > 0 ? latencySection(withLoad) : null,
-    withLoad.some((x) => x.load_points.some((lp) => lp.cpu.length > 0)) ? cpuSection(withLoad) : null,
+    withLoad.length > 0 ? latencySection(withLoad, input.conditions) : null,
+    withLoad.some((x) => x.load_points.some((lp) => lp.cpu.length > 0))
+      ? cpuSection(withLoad, input.conditions)
+      : null,
     cyclesSection(withLoad),
     pingSection(input),
     steeringSection(input),
