@@ -152,6 +152,7 @@ export function fidelityReportRows(j: FidelityJson): FidelityRow[] {
       pass: c.pass,
       unit: c.published.unit,
       source: c.publication,
+      profiles: c.profiles,
     };
   });
 }

@@ -43,6 +43,12 @@ describe("iovsim fidelity: machine-readable output", () => {
     expect(page).toMatch(/<section id="fidelity"/);
     expect(page).toMatch(/talk-ping-jail/);
     expect(page).toMatch(/0\.9 – 1\.2/); // the published tolerance range, not a symmetric ±
+    // The profile the case ran on, as the terminal's profile line gives it (fidelity takes no
+    // --profile, so the report was the one output that did not say).
+    expect(page).toMatch(/<th scope="col" class="text">cost profile<\/th>/);
+    expect(page).toContain(
+      `<th scope="row" class="text">talk-ping-jail</th><td class="text">${c.profiles.join(", ")}</td>`,
+    );
     expect(page).not.toMatch(/https?:\/\//);
 
     const csv = await cli(["fidelity", "--case", "talk-ping-jail", "--csv"]);

@@ -599,6 +599,9 @@ function fidelitySection(input: ReportInput): Section | null {
   const rows = input.fidelity?.rows ?? [];
   if (rows.length === 0) return null;
   const passed = rows.filter((r) => r.pass).length;
+  // Which profile each case ran on, as the terminal's profile line says: fidelity takes no
+  // --profile, so the page is the only place a reader of the report learns it.
+  const hasProfiles = rows.some((r) => r.profiles !== undefined);
   return {
     id: "fidelity",
     title: "Fidelity against published results",
@@ -611,6 +614,7 @@ function fidelitySection(input: ReportInput): Section | null {
         html: table(
           [
             { head: "case", text: true },
+            ...(hasProfiles ? [{ head: "cost profile", text: true }] : []),
             "published",
             "simulated",
             { head: "unit", text: true },
@@ -621,6 +625,7 @@ function fidelitySection(input: ReportInput): Section | null {
           ],
           rows.map((r) => [
             r.case,
+            ...(hasProfiles ? [(r.profiles ?? []).join(", ")] : []),
             r.published,
             r.simulated,
             r.unit ?? "",
@@ -631,7 +636,7 @@ function fidelitySection(input: ReportInput): Section | null {
             r.pass ? "pass" : "FAIL",
             r.source ?? "",
           ]),
-          (row, col) => (col === 6 ? (rows[row].pass ? "pass" : "fail") : undefined),
+          (row, col) => (col === (hasProfiles ? 7 : 6) ? (rows[row].pass ? "pass" : "fail") : undefined),
         ),
       },
       ...sensitivityParts(input.fidelity?.sensitivity ?? null, rows),

@@ -172,6 +172,8 @@ export const FidelityRowSchema = z.object({
   pass: z.boolean(),
   unit: z.string().optional(),
   source: z.string().optional(),
+  /** The cost profiles the case ran on (the table's profile line of `iovsim fidelity`). */
+  profiles: z.array(z.string().min(1)).optional(),
 });
 
 const SensitivityEndSchema = z.object({
