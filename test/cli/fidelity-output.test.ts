@@ -46,6 +46,8 @@ describe("iovsim fidelity: machine-readable output", () => {
     // The profile the case ran on, as the terminal's profile line gives it (fidelity takes no
     // --profile, so the report was the one output that did not say).
     expect(page).toMatch(/<th scope="col" class="text">cost profile<\/th>/);
+    // Reproduce names only what the run had: no configuration, profile or seed to match.
+    expect(page).toContain("This command, run with the same tool version (below;");
     expect(page).toContain(
       `<th scope="row" class="text">talk-ping-jail</th><td class="text">${c.profiles.join(", ")}</td>`,
     );

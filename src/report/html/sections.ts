@@ -751,6 +751,15 @@ function reproduceSection(input: ReportInput): Section {
   if (profile) lines.push(`cost profile ${profile}`);
   if (input.conditions?.seed !== undefined) lines.push(`seed ${input.conditions.seed}`);
   if (input.generated_at) lines.push(`generated ${input.generated_at}`);
+  // Only what the run had: fidelity takes no configuration, profile or seed (each case fixes
+  // its own), so its page named three things it then did not show.
+  const same = [
+    "tool version",
+    ...(input.config ? ["configuration"] : []),
+    ...(profile ? ["cost profile"] : []),
+    ...(input.conditions?.seed !== undefined ? ["seed"] : []),
+  ];
+  const sameText = same.length === 1 ? same[0] : `${same.slice(0, -1).join(", ")} and ${same.at(-1)}`;
   return {
     id: "reproduce",
     title: "Reproduce",
@@ -759,7 +768,7 @@ function reproduceSection(input: ReportInput): Section {
       p(
         input.prices_nothing
           ? "This command, run with the same tool version, configuration and input files (the command's defaults are this version's), gives the same counts:"
-          : "This command, run with the same tool version, configuration, cost profile and seed (below; the command's defaults are this version's), gives the same simulated figures:",
+          : `This command, run with the same ${sameText} (below; the command's defaults are this version's), gives the same simulated figures:`,
       ),
       { html: `<pre class="wrap command"><code>${escapeHtml(input.command)}</code></pre>` },
       p(lines.join(" · ")),
