@@ -4,6 +4,7 @@
 // varies it when one does.
 import { formatNumber } from "../report/html/format.ts";
 import type { MergedSweep } from "./merge.ts";
+import { TAKES_SEED } from "./spec.ts";
 
 type Json = Record<string, unknown>;
 
@@ -90,7 +91,9 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
     trialParts.push(`NDR, PDR and the load points from final trials of ${range} ms of virtual time`);
   }
   if (trialParts.length > 0) rows.push(["trial duration", trialParts.join("; ")]);
-  const seeds = distinct(m.points.map((p) => p.seed));
+  // fidelity takes no --seed (its cases fix their own scenarios): no seed row that nothing used.
+  const takesSeed = (TAKES_SEED as Record<string, boolean>)[m.experiment] ?? true;
+  const seeds = takesSeed ? distinct(m.points.map((p) => p.seed)) : [];
   if (seeds.length > 0)
     rows.push([
       "seed",

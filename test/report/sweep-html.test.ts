@@ -105,6 +105,27 @@ describe("sweep merge --html", () => {
     expect(c).not.toContain("search:");
   });
 
+  it("a fidelity sweep's conditions name no seed (fidelity takes none; its cases fix their own)", () => {
+    const m: MergedSweep = {
+      ...merged(),
+      experiment: "fidelity",
+      axes: ["case"],
+      count: 1,
+      points: [
+        {
+          index: 0,
+          coords: { case: "talk-ping-jail" },
+          seed: 1,
+          result: { schema: "iovsim.fidelity/2", passed: 1, total: 1, cases: [] },
+        },
+      ],
+    };
+    // Its only condition was 'seed 1': the page now has no conditions table at all.
+    const page = renderSweepHtml(m, { ...reproduce, pointArgs: new Map() });
+    expect(page).not.toContain('<th scope="row">seed</th>');
+    expect(section(html, "conditions")).toContain('<th scope="row">seed</th>');
+  });
+
   it("labels simulated figures and simulator speed apart", () => {
     expect(section(html, "results")).toMatch(
       /<h2 id="results">Results <span class="label simulated">simulated<\/span>/,
