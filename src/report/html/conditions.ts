@@ -69,6 +69,8 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
     if (c.pdr_loss !== undefined)
       rows.push(["PDR loss tolerance", `${pct(c.pdr_loss)} of the frames offered`]);
     rows.push(["search resolution", `${pct(c.precision_of_line_rate)} of line rate`]);
+    // steering --rate R without --no-ndr runs both: the search and R's load point.
+    if (c.rate) rows.push(["also", `one load point at ${c.rate} (the rows at --rate)`]);
   } else if (c.window !== undefined)
     // A closed loop offers no load of its own: its window and its sending cap say what ran.
     rows.push([
