@@ -496,7 +496,7 @@ export const command = defineCommand({
         if (pps > line * (1 + 1e-9))
           throw new UserError(
             "E_USAGE",
-            `--rate: above the ${linkGbps} Gbit/s line rate of ${mixes.length > 1 ? `mix ${mix.name}` : "this mix"} (${(line / 1e6).toFixed(3)} Mpps)`,
+            `--rate ${o.rate.text}: above the ${linkGbps} Gbit/s line rate of ${mixes.length > 1 ? `mix ${mix.name}` : "this mix"} (${(line / 1e6).toFixed(3)} Mpps)`,
           );
         rateByMix.set(mix, pps);
       }
