@@ -52,7 +52,7 @@ export function describeRun(j: PathsJson): string {
         ? `closed loop, one load point: the sender on the wire keeps at most ${count(j.load.window, "frame")} sent and not yet read by the consumer's application, sending up to ${j.rate}${j.rate?.endsWith("%") ? " of line rate" : ""} (delivered = what the receiver sustains; nothing is lost by construction)`
         : j.replay?.timing === "capture"
           ? "one load point at the capture's own timestamps"
-          : `one load point at --rate ${j.rate}`;
+          : `one load point at --rate ${j.rate}${perDirection(j)}`;
   return (
     `Simulated in virtual time: cost profile ${profileLabel(j.profile, "'")}, ${linkText(j)}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
@@ -397,13 +397,18 @@ export function atRateTable(j: PathsJson): string {
 }
 
 /** The heading of the one-load-point table: which load, and that no search ran. */
+/** --direction both offers --rate in each direction (the 'both' row's offered is the sum). */
+function perDirection(j: PathsJson): string {
+  return j.direction === "both" ? " in each direction" : "";
+}
+
 function atRateHeading(j: PathsJson): string {
   const load =
     j.load.loop === "closed"
       ? `Closed loop, window ${j.load.window}`
       : j.replay?.timing === "capture"
         ? "At the capture's own timestamps"
-        : `At --rate ${j.rate}`;
+        : `At --rate ${j.rate}${perDirection(j)}`;
   return `${load} (one load point, no RFC 2544 search, so no NDR or PDR): what the run measured at this load:\n`;
 }
 

@@ -77,7 +77,11 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
       "method",
       `closed loop (TCP-like), one load point: the sender on the wire keeps at most ${c.window} ${c.window === 1 ? "frame" : "frames"} sent and not yet read by the consumer's application, sending up to ${c.rate ?? "line rate"}${c.rate?.endsWith("%") ? " of line rate" : ""}; the delivered rate is what the receiver sustains (no throughput search)`,
     ]);
-  else if (c.rate) rows.push(["method", `one load point at ${c.rate} (no throughput search)`]);
+  else if (c.rate)
+    rows.push([
+      "method",
+      `one load point at ${c.rate}${paths.some((p) => p.direction === "both") ? " in each direction" : ""} (no throughput search)`,
+    ]);
   const trial = trialText(c, paths);
   if (trial) rows.push(["trial duration", trial]);
   const sizes = [
