@@ -132,7 +132,7 @@ export function throughputTable(j: PathsJson): string {
     t.push([
       p.name,
       p.direction,
-      String(p.size),
+      sizeCell(p),
       f(p.ndr_mpps, 3),
       f(p.ndr_gbps),
       f(p.pdr_mpps, 3),
@@ -218,7 +218,7 @@ export function loadPointTable(j: PathsJson): string {
       t.push([
         p.name,
         p.direction,
-        String(p.size),
+        sizeCell(p),
         lp.fraction_of_ndr !== null
           ? `${Math.round(100 * lp.fraction_of_ndr)}% NDR`
           : j.load.loop === "closed"
@@ -370,7 +370,7 @@ export function atRateTable(j: PathsJson): string {
       t.push([
         p.name,
         p.direction,
-        String(p.size),
+        sizeCell(p),
         f(lp.offered_mpps, 3),
         f(lp.delivered_mpps, 3),
         f(gbps),
@@ -397,6 +397,14 @@ export function atRateTable(j: PathsJson): string {
 }
 
 /** The heading of the one-load-point table: which load, and that no search ran. */
+/** The size column: as asked, and the frames that ran where --encap or --proto raised them
+ *  ("64→112"), so the Gbps columns (of the frames that ran) can be checked against it. */
+function sizeCell(p: { size: number | string; frame_bytes: number }): string {
+  return typeof p.size === "number" && p.frame_bytes !== p.size
+    ? `${p.size}→${p.frame_bytes}`
+    : String(p.size);
+}
+
 /** --direction both offers --rate in each direction (the 'both' row's offered is the sum). */
 function perDirection(j: PathsJson): string {
   return j.direction === "both" ? " in each direction" : "";

@@ -2,7 +2,7 @@
 // (FD.io CSIT: profile, NIC, frame sizes, trial length, NDR/PDR criteria), read from the points'
 // own results. A condition that differs between points lists every value, and says which axis
 // varies it when one does.
-import { formatNumber } from "../report/html/format.ts";
+import { formatNumber, formatRunSize } from "../report/html/format.ts";
 import type { MergedSweep } from "./merge.ts";
 import { TAKES_SEED } from "./spec.ts";
 
@@ -42,7 +42,14 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
   else if (nics.length > 0) rows.push(["NIC (PF)", nics.join(", ")]);
   const sizes = distinct(
     entries.map((e) =>
-      typeof e?.size === "number" ? `${e.size} B` : typeof e?.size === "string" ? e.size : undefined,
+      typeof e?.size === "number"
+        ? formatRunSize({
+            size: e.size,
+            ...(typeof e.frame_bytes === "number" ? { frame_bytes: e.frame_bytes } : {}),
+          })
+        : typeof e?.size === "string"
+          ? e.size
+          : undefined,
     ),
   );
   if (sizes.length > 0)

@@ -4,7 +4,7 @@
 import { otherLinkText } from "../link-text.ts";
 import { maxTxRateText } from "../max-tx-rate-text.ts";
 import { otherLinks, type PathsJson } from "../paths-json.ts";
-import { formatNumber } from "./format.ts";
+import { formatNumber, formatRunSize } from "./format.ts";
 import type { Conditions, PathResult } from "./types.ts";
 
 /** The report's `conditions` from a `paths --json` document. */
@@ -88,7 +88,7 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
     ...new Set(
       paths.map((p) =>
         typeof p.size === "number"
-          ? `${p.size} B`
+          ? formatRunSize(p)
           : p.size === "pcap"
             ? "a capture's frames, as captured"
             : p.size,

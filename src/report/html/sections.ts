@@ -18,7 +18,7 @@ import {
   throughputChart,
 } from "./charts.ts";
 import { conditionRows } from "./conditions.ts";
-import { escapeHtml, formatNumber, formatPercent, formatSize } from "./format.ts";
+import { escapeHtml, formatNumber, formatPercent, formatRunSize } from "./format.ts";
 import type {
   Conditions,
   CpuUse,
@@ -135,7 +135,7 @@ function throughputSection(
             [
               x.name,
               x.direction,
-              formatSize(x.size),
+              formatRunSize(x),
               x.ndr_mpps ?? "—",
               cell(x.ndr_gbps),
               x.pdr_mpps ?? "—",

@@ -63,6 +63,9 @@ export const PathResultSchema = z.object({
   direction: z.string().min(1),
   /** Frame size in bytes, or a mix name such as "imix". */
   size: z.union([z.number().int().positive(), z.string().min(1)]),
+  /** The frames that ran (bytes with FCS; a mix's mean): above `size` where --encap or --proto
+   *  raised it to hold the headers (64 -> 112 with vxlan). */
+  frame_bytes: z.number().positive().optional(),
   /** null: one load point was simulated at a given rate (`paths --rate`), no throughput search. */
   ndr_mpps: nonneg.nullable(),
   pdr_mpps: nonneg.nullable(),
