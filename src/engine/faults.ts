@@ -72,6 +72,7 @@ export function faultHelp(indent: number, col: number): string {
     "  dropped (reason generator-overrun)",
     "worker-exit[:at=50%]: the thread running the first simulation exits mid-run;",
     "  the simulation is rerun on a fresh worker (recorded in the report)",
+    "one of each kind per run (a sink-stall per queue): a second is refused",
   ];
   const first = opt.length < col ? `${opt.padEnd(col)}${lines[0]}` : `${opt}\n${pad}${lines[0]}`;
   return [first, ...lines.slice(1).map((l) => pad + l)].join("\n");
@@ -119,7 +120,7 @@ export function parseFaults(values: readonly string[], opt = "--inject-fault"): 
       last.params.push(item);
       last.text += `,${item}`;
     }
-  return groups.map((g) => {
+  const specs = groups.map((g): FaultSpec => {
     if (!(FAULT_KINDS as readonly string[]).includes(g.kind))
       throw bad(opt, g.text, `unknown fault '${g.kind}' (faults: ${FAULT_KINDS.join(", ")})`);
     const kv = new Map<string, string>();
@@ -159,6 +160,37 @@ export function parseFaults(values: readonly string[], opt = "--inject-fault"): 
     }
     allow(["at"]);
     return { kind: "worker-exit", at: time("at", FAULT_DEFAULTS.workerExit.at) };
+  });
+  refuseSecondFault(specs, groups, opt);
+  return specs;
+}
+
+/**
+ * A run injects one fault of a kind where it applies (one stall per receive queue, one overrun
+ * window per generator, one worker exit: the rerun takes none): a second was listed as injected
+ * while the engine applied only the first (sinkStallWindow and the overrun find the first; the
+ * report still said the second's queue 'took nothing for 400.0 us'). Refused, naming both.
+ */
+function refuseSecondFault(
+  specs: readonly FaultSpec[],
+  groups: ReadonlyArray<{ text: string }>,
+  opt: string,
+): void {
+  const target = (f: FaultSpec) => (f.kind === "sink-stall" ? `sink-stall on queue ${f.queue}` : f.kind);
+  const seen = new Map<string, string>();
+  specs.forEach((f, i) => {
+    const t = target(f);
+    const first = seen.get(t);
+    if (first !== undefined) {
+      const one =
+        f.kind === "sink-stall"
+          ? "one stall per receive queue (the engine applies the first; stall another queue with queue=N)"
+          : f.kind === "generator-overrun"
+            ? "one overrun window per run (the engine applies the first)"
+            : "one per run (the simulation it stops is rerun without it)";
+      throw bad(opt, groups[i].text, `a second ${t} after '${first}': ${one}`);
+    }
+    seen.set(t, groups[i].text);
   });
 }
 

@@ -41,6 +41,8 @@ export interface PingResult {
   rtt_us: number[];
   /** Replies delivered together by one event (one poll): each was given their mean RTT. */
   grouped?: number;
+  /** How many such polls (groups of two or more replies) `grouped` counts the replies of. */
+  groups?: number;
   sent: number;
   received: number;
   events: EventTotals;
@@ -125,6 +127,7 @@ export function simulatePing(spec: PingSpec, graph?: EnginePath): PingResult {
   let packets = 0;
   let latSum = 0;
   let grouped = 0;
+  let groups = 0;
   // Event by event, so that each reply is seen alone even when the next request leaves before
   // it arrives (an interval shorter than the round trip): its RTT is the growth of the sink's
   // latency sum. Replies one event hands over together (one poll) get their mean, counted in
@@ -137,7 +140,10 @@ export function simulatePing(spec: PingSpec, graph?: EnginePath): PingResult {
       if (p === packets) continue;
       const l = u64(ctx, sink + P.S_LAT_SUM);
       for (let k = packets; k < p; k++) rtt.push((l - latSum) / (p - packets) / 1000);
-      if (p > packets + 1) grouped += p - packets;
+      if (p > packets + 1) {
+        grouped += p - packets;
+        groups++;
+      }
       packets = p;
       latSum = l;
     }
@@ -154,7 +160,7 @@ export function simulatePing(spec: PingSpec, graph?: EnginePath): PingResult {
   return {
     path: spec.path,
     rtt_us: rtt,
-    ...(grouped > 0 ? { grouped } : {}),
+    ...(grouped > 0 ? { grouped, groups } : {}),
     sent: r.simulator.frames,
     received: packets,
     events: r.events,

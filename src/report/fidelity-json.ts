@@ -115,23 +115,26 @@ export const FIDELITY_CSV_HEADER = [
   "publication",
 ] as const;
 
+/** The cells of one case's row, in FIDELITY_CSV_HEADER's order (`fidelity --csv` and the rows
+ *  `sweep merge --csv` writes for a fidelity point: one list, so the two cannot drift apart). */
+export function fidelityCsvCells(c: FidelityJson["cases"][number]): Array<string | number | boolean> {
+  return [
+    c.name,
+    c.published.value,
+    c.published.unit,
+    c.published.tolerance[0],
+    c.published.tolerance[1],
+    c.simulated,
+    c.error,
+    c.pass,
+    c.profiles.join(" "),
+    c.publication,
+  ];
+}
+
 /** One row per case; the sensitivity findings stay in --json and the table. */
 export function fidelityCsv(j: FidelityJson): string {
-  return toCsv(
-    FIDELITY_CSV_HEADER,
-    j.cases.map((c) => [
-      c.name,
-      c.published.value,
-      c.published.unit,
-      c.published.tolerance[0],
-      c.published.tolerance[1],
-      c.simulated,
-      c.error,
-      c.pass,
-      c.profiles.join(" "),
-      c.publication,
-    ]),
-  );
+  return toCsv(FIDELITY_CSV_HEADER, j.cases.map(fidelityCsvCells));
 }
 
 /** The HTML report's rows: the tolerance as its published range, not a symmetric ± figure. */
@@ -149,6 +152,7 @@ export function fidelityReportRows(j: FidelityJson): FidelityRow[] {
       pass: c.pass,
       unit: c.published.unit,
       source: c.publication,
+      profiles: c.profiles,
     };
   });
 }

@@ -52,7 +52,7 @@ export function describeRun(j: PathsJson): string {
         ? `closed loop, one load point: the sender on the wire keeps at most ${count(j.load.window, "frame")} sent and not yet read by the consumer's application, sending up to ${j.rate}${j.rate?.endsWith("%") ? " of line rate" : ""} (delivered = what the receiver sustains; nothing is lost by construction)`
         : j.replay?.timing === "capture"
           ? "one load point at the capture's own timestamps"
-          : `one load point at --rate ${j.rate}`;
+          : `one load point at --rate ${j.rate}${perDirection(j)}`;
   return (
     `Simulated in virtual time: cost profile ${profileLabel(j.profile, "'")}, ${linkText(j)}${j.mtu_bytes !== undefined && j.mtu_bytes !== 1500 ? `, MTU ${j.mtu_bytes}` : ""}, ${j.arrival} arrivals, ${trial}, seed ${j.seed}\n` +
     `${how}. Gbps are Layer 1 (frame + 20 B preamble and inter-frame gap).\n` +
@@ -132,7 +132,7 @@ export function throughputTable(j: PathsJson): string {
     t.push([
       p.name,
       p.direction,
-      String(p.size),
+      sizeCell(p),
       f(p.ndr_mpps, 3),
       f(p.ndr_gbps),
       f(p.pdr_mpps, 3),
@@ -218,12 +218,14 @@ export function loadPointTable(j: PathsJson): string {
       t.push([
         p.name,
         p.direction,
-        String(p.size),
+        sizeCell(p),
         lp.fraction_of_ndr !== null
           ? `${Math.round(100 * lp.fraction_of_ndr)}% NDR`
           : j.load.loop === "closed"
             ? `closed loop\nwindow ${j.load.window}`
-            : "--rate",
+            : j.replay?.timing === "capture"
+              ? "capture\ntiming"
+              : "--rate",
         `${f(lp.offered_mpps, 3)} / ${f(lp.delivered_mpps, 3)}`,
         lossCell(lp),
         latencyCell(lp.latency_us),
@@ -368,7 +370,7 @@ export function atRateTable(j: PathsJson): string {
       t.push([
         p.name,
         p.direction,
-        String(p.size),
+        sizeCell(p),
         f(lp.offered_mpps, 3),
         f(lp.delivered_mpps, 3),
         f(gbps),
@@ -395,13 +397,26 @@ export function atRateTable(j: PathsJson): string {
 }
 
 /** The heading of the one-load-point table: which load, and that no search ran. */
+/** The size column: as asked, and the frames that ran where --encap or --proto raised them
+ *  ("64→112"), so the Gbps columns (of the frames that ran) can be checked against it. */
+function sizeCell(p: { size: number | string; frame_bytes: number }): string {
+  return typeof p.size === "number" && p.frame_bytes !== p.size
+    ? `${p.size}→${p.frame_bytes}`
+    : String(p.size);
+}
+
+/** --direction both offers --rate in each direction (the 'both' row's offered is the sum). */
+function perDirection(j: PathsJson): string {
+  return j.direction === "both" ? " in each direction" : "";
+}
+
 function atRateHeading(j: PathsJson): string {
   const load =
     j.load.loop === "closed"
       ? `Closed loop, window ${j.load.window}`
       : j.replay?.timing === "capture"
         ? "At the capture's own timestamps"
-        : `At --rate ${j.rate}`;
+        : `At --rate ${j.rate}${perDirection(j)}`;
   return `${load} (one load point, no RFC 2544 search, so no NDR or PDR): what the run measured at this load:\n`;
 }
 

@@ -2,8 +2,9 @@
 // (FD.io CSIT: profile, NIC, frame sizes, trial length, NDR/PDR criteria), read from the points'
 // own results. A condition that differs between points lists every value, and says which axis
 // varies it when one does.
-import { formatNumber } from "../report/html/format.ts";
+import { formatNumber, formatRunSize } from "../report/html/format.ts";
 import type { MergedSweep } from "./merge.ts";
+import { TAKES_SEED } from "./spec.ts";
 
 type Json = Record<string, unknown>;
 
@@ -41,7 +42,14 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
   else if (nics.length > 0) rows.push(["NIC (PF)", nics.join(", ")]);
   const sizes = distinct(
     entries.map((e) =>
-      typeof e?.size === "number" ? `${e.size} B` : typeof e?.size === "string" ? e.size : undefined,
+      typeof e?.size === "number"
+        ? formatRunSize({
+            size: e.size,
+            ...(typeof e.frame_bytes === "number" ? { frame_bytes: e.frame_bytes } : {}),
+          })
+        : typeof e?.size === "string"
+          ? e.size
+          : undefined,
     ),
   );
   if (sizes.length > 0)
@@ -79,7 +87,10 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
     }),
   );
   const finals = entries.map((e) => num(e?.final_trial_ms)).filter((x): x is number => x !== undefined);
-  const trialParts = trials.length > 0 ? [`search: ${trials.join(", ")}`] : [];
+  // "search:" only where final trials followed it: a sweep at a fixed --rate searched nothing,
+  // and one with --trial-ms ran every trial at that length (as the paths report says it).
+  const trialParts =
+    trials.length === 0 ? [] : [finals.length > 0 ? `search: ${trials.join(", ")}` : trials.join(", ")];
   if (finals.length > 0) {
     const lo = Math.min(...finals);
     const hi = Math.max(...finals);
@@ -87,7 +98,9 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
     trialParts.push(`NDR, PDR and the load points from final trials of ${range} ms of virtual time`);
   }
   if (trialParts.length > 0) rows.push(["trial duration", trialParts.join("; ")]);
-  const seeds = distinct(m.points.map((p) => p.seed));
+  // fidelity takes no --seed (its cases fix their own scenarios): no seed row that nothing used.
+  const takesSeed = (TAKES_SEED as Record<string, boolean>)[m.experiment] ?? true;
+  const seeds = takesSeed ? distinct(m.points.map((p) => p.seed)) : [];
   if (seeds.length > 0)
     rows.push([
       "seed",

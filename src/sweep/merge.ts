@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { toCsv } from "../report/csv.ts";
+import { FIDELITY_CSV_HEADER, type FidelityJson, fidelityCsvCells } from "../report/fidelity-json.ts";
 import {
   ENTRY_CSV_COLUMNS,
   type EntrySource,
@@ -317,7 +318,10 @@ function pointRows(m: MergedSweep): Row[] {
       const point = steeringPointColumns(base);
       for (const e of doc.results) rows.push({ ...point, ...steeringRow(e, doc) });
     } else if (m.experiment === "fidelity" && Array.isArray((p.result as FidelityLike)?.cases)) {
-      for (const c of (p.result as FidelityLike).cases) rows.push({ ...base, ...fidelityRow(c) });
+      // No seed: fidelity takes none (its cases fix their own scenarios), so no cell names one.
+      const { seed: _unused, ...unseeded } = base;
+      const point = pointColumns(unseeded, FIDELITY_COLUMN_NAMES);
+      for (const c of (p.result as FidelityLike).cases) rows.push({ ...point, ...fidelityRow(c) });
     } else {
       const flat: Row = { ...base };
       for (const [k, v] of Object.entries((p.result ?? {}) as Record<string, unknown>))
@@ -350,9 +354,12 @@ const STEERING_COLUMN_NAMES = new Set(STEERING_CSV_COLUMNS.map((c) => c.name));
  * rows with queues 1 and 2).
  */
 function steeringPointColumns(base: Row): Row {
-  return Object.fromEntries(
-    Object.entries(base).map(([k, v]) => [STEERING_COLUMN_NAMES.has(k) ? `point_${k}` : k, v]),
-  );
+  return pointColumns(base, STEERING_COLUMN_NAMES);
+}
+
+/** The point's columns, each named `point_NAME` where the experiment's own CSV has NAME. */
+function pointColumns(base: Row, names: ReadonlySet<string>): Row {
+  return Object.fromEntries(Object.entries(base).map(([k, v]) => [names.has(k) ? `point_${k}` : k, v]));
 }
 
 /**
@@ -371,17 +378,32 @@ function steeringRow(e: SteeringCsvSource, doc: SteeringLike): Record<string, Ce
   return Object.fromEntries(STEERING_CSV_COLUMNS.map((c, i) => [c.name, cell(cells[i])]));
 }
 
-/** One fidelity case: published against simulated and the verdict. */
+const FIDELITY_COLUMN_NAMES: ReadonlySet<string> = new Set(FIDELITY_CSV_HEADER);
+
+/**
+ * One fidelity case: exactly `iovsim fidelity --csv`'s columns and cells (FIDELITY_CSV_HEADER,
+ * the one list): published against simulated, the tolerance the verdict was judged by, the
+ * verdict, the profiles and the publication. Before, the merge kept six of them (no tolerance,
+ * so a row's pass could not be checked from the table). A field an older result lacks is empty.
+ */
 function fidelityRow(c: Record<string, unknown>): Record<string, Cell> {
   const pub = (c.published ?? {}) as Record<string, unknown>;
-  return {
+  const tolerance = Array.isArray(pub.tolerance) ? pub.tolerance : [];
+  const loose = {
     name: cell(c.name),
-    published: cell(pub.value),
-    unit: cell(pub.unit),
+    published: {
+      value: cell(pub.value),
+      unit: cell(pub.unit),
+      tolerance: [cell(tolerance[0]), cell(tolerance[1])],
+    },
     simulated: cell(c.simulated),
     error: cell(c.error),
     pass: cell(c.pass),
-  };
+    profiles: Array.isArray(c.profiles) ? c.profiles.map(String) : [],
+    publication: cell(c.publication),
+  } as unknown as FidelityJson["cases"][number];
+  const cells = fidelityCsvCells(loose);
+  return Object.fromEntries(FIDELITY_CSV_HEADER.map((name, i) => [name, cell(cells[i])]));
 }
 
 /** Every column of the rows, in first-seen order. */

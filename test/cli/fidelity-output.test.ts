@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseCaseNames } from "../../src/cli/commands/fidelity.ts";
 import { DEFAULT_TRIALS } from "../../src/fidelity/env.ts";
 import { parseCsv } from "../../src/report/csv.ts";
 import { FIDELITY_CSV_HEADER, fidelityJsonSchema } from "../../src/report/fidelity-json.ts";
@@ -43,6 +44,14 @@ describe("iovsim fidelity: machine-readable output", () => {
     expect(page).toMatch(/<section id="fidelity"/);
     expect(page).toMatch(/talk-ping-jail/);
     expect(page).toMatch(/0\.9 – 1\.2/); // the published tolerance range, not a symmetric ±
+    // The profile the case ran on, as the terminal's profile line gives it (fidelity takes no
+    // --profile, so the report was the one output that did not say).
+    expect(page).toMatch(/<th scope="col" class="text">cost profile<\/th>/);
+    // Reproduce names only what the run had: no configuration, profile or seed to match.
+    expect(page).toContain("This command, run with the same tool version (below;");
+    expect(page).toContain(
+      `<th scope="row" class="text">talk-ping-jail</th><td class="text">${c.profiles.join(", ")}</td>`,
+    );
     expect(page).not.toMatch(/https?:\/\//);
 
     const csv = await cli(["fidelity", "--case", "talk-ping-jail", "--csv"]);
@@ -117,6 +126,8 @@ describe("iovsim fidelity: machine-readable output", () => {
     expect(e.code).toBe(1);
     expect(e.err).toMatch(/^iovsim: --case: empty case name /);
     expect(e.err).toMatch(listing);
+    // A space after the comma names the same list (it was "unknown case ' talk-ping-jail'").
+    expect(parseCaseNames(["ordering-2.3, talk-ping-jail"])).toEqual(["ordering-2.3", "talk-ping-jail"]);
     const d = await cli(["fidelity", "--case", "ordering-2.3", "--case", "ordering-2.3"]);
     expect(d.code).toBe(1);
     expect(d.err).toMatch(/--case: 'ordering-2\.3' is given twice/);

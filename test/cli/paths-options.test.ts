@@ -8,6 +8,7 @@ import {
   checkHost,
   directionsOf,
   parseCommandArgs,
+  parsePathNames,
   parsePathsOptions,
   readConfig,
   selectPaths,
@@ -33,6 +34,14 @@ describe("paths options (issue 9 item 7)", () => {
   it("--path '' is an error, not 'every path'", () => {
     expect(userError(() => parse(["--path", ""])).message).toMatch(/--path: empty path name/);
     expect(userError(() => parse(["--path", "native,"])).message).toMatch(/--path: empty path name/);
+  });
+
+  // A space after the comma was "unknown path ' vm-vf'"; --size and steering's lists trim it.
+  it("--path 'native, vm-vf' is the two paths; ', ' alone is still an empty name", () => {
+    expect(parsePathNames(["native, vm-vf"])).toEqual(["native", "vm-vf"]);
+    expect(parsePathNames([" native "])).toEqual(["native"]);
+    expect(userError(() => parsePathNames(["native, "])).message).toMatch(/--path: empty path name/);
+    expect(userError(() => parsePathNames(["native, native"])).message).toMatch(/'native' is given twice/);
   });
 
   it("--size -1 says the size is invalid (not 'ambiguous')", () => {

@@ -152,6 +152,12 @@ describe("paths --pcap", () => {
     expect(j.notes.join("\n")).toMatch(
       /--pcap-timing capture: .*fast\.pcap's frames come 2\d\.\d+ Mpps on average, above the 10 Gbit\/s line rate of their sizes \(14\.88 Mpps\): the wire serializes them/,
     );
+    // More than the host core takes: the note on that names the option that set the load
+    // (it said 'at --rate capture timing (...)', an option the user had not given).
+    expect(j.notes.join("\n")).toMatch(
+      /native rx pcap: at the capture's own timestamps \(--pcap-timing capture, 2\.\d+e\+7 frames\/s on average\) host-core0's work/,
+    );
+    expect(j.notes.join("\n")).not.toContain("--rate");
   });
 
   // tcpdump on a sending host captures a short frame before the NIC pads it (an ARP is 42 B):

@@ -197,7 +197,10 @@ const REFUSALS: Array<[string[], RegExp]> = [
     /one-vf\.conf: path 'vm-vf' needs a VF with 'passthrough : true'/,
   ],
   // steering
-  [["steering", "--rate", "20Gbps", "--no-ndr", "--frames", "500"], /--rate: above the 10 Gbit\/s line rate/],
+  [
+    ["steering", "--rate", "20Gbps", "--no-ndr", "--frames", "500"],
+    /--rate 20Gbps: above the 10 Gbit\/s line rate/,
+  ],
   [["steering", "--no-ndr"], /--no-ndr needs --rate/],
   [["steering", "--queues", "1,1"], /--queues: '1' is given twice/],
   [["steering", "--flows", "1"], /--flows: '1' is not an integer in 2\.\.65536/],

@@ -59,6 +59,20 @@ describe("iovsim ping: machine-readable output", () => {
     expect(burst.out).toMatch(/note: \d replies reached the consumer together, in one poll .*mean RTT/);
   });
 
+  // 1 µs apart on native: two polls (seq 0-1, then 2-4: two RTTs printed) were reported as
+  // '5 replies reached the consumer together, in one poll (--interval-ms 0.001 ...)', naming an
+  // option the user had not typed. The note counts the polls and names -i as given.
+  it("the grouped-replies note counts the polls and names the interval option as given", async () => {
+    const r = await cli(["ping", "--path", "native", "-c", "5", "-i", "0.000001", "--json"]);
+    expect(r.code).toBe(0);
+    const j = pingJsonSchema.parse(JSON.parse(r.out));
+    const polls = new Set(j.echoes.map((e) => e.rtt_us)).size;
+    expect(polls).toBe(2);
+    expect(r.err).toContain(
+      `iovsim: note: 5 replies reached the consumer in ${polls} polls of several replies each (-i 0.000001 is shorter than the round trip): each reply of a poll is given the poll's mean RTT\n`,
+    );
+  });
+
   it("--csv: header, then one row per echo with the JSON's RTTs (same seed, same figures)", async () => {
     const argv = ["ping", "--path", "native", "-c", "3", "--seed", "7"];
     const j = pingJsonSchema.parse(JSON.parse((await cli([...argv, "--json"])).out));

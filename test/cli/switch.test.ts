@@ -160,6 +160,13 @@ describe("iovsim switch", () => {
     expect((await run("--in", `wire=${wire}`, "--out", out)).err).toMatch(
       /the -f iov.conf option is required/,
     );
+    // Given but empty: said so, not "required" as if it had been left out.
+    expect((await run("-f", "", "--in", `wire=${wire}`, "--out", out)).err).toBe(
+      "iovsim: switch: option '-f, --file' needs a file name (an iovctl.conf)\n",
+    );
+    expect((await run("-f", conf, "--in", `wire=${wire}`, "--out", "")).err).toBe(
+      "iovsim: switch: option '--out' needs a directory name\n",
+    );
     expect((await run("-f", conf, "--in", `VF-7=${tx}`, "--out", out, "--engine", "reference")).err).toBe(
       "iovsim: option '--in': no port 'VF-7' on ix0 (ports: wire, PF, VF-0, VF-1, VF-2)\n",
     );

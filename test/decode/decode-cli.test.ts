@@ -138,6 +138,12 @@ describe("decode errors", () => {
     expect((await run("decode")).err).toBe(
       "iovsim: decode: missing FILE (usage: iovsim decode FILE [--json]; FILE '-' reads standard input)\n",
     );
+    // An empty operand names no file: it said "iovsim: : no such file".
+    const empty = await run("decode", "");
+    expect(empty.code).toBe(1);
+    expect(empty.err).toBe(
+      "iovsim: decode: FILE is an empty string (give a pcap or pcapng file, or '-' for standard input)\n",
+    );
     expect((await run("decode", junk, "--vxlan-port", "70000")).err).toBe(
       "iovsim: option '--vxlan-port': '70000' is not a UDP port (1..65535)\n",
     );

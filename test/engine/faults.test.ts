@@ -94,6 +94,24 @@ describe("parseFaults", () => {
       /--inject-fault: 'sink-stall:at=20%,at=30%': 'at' is given twice/,
     );
   });
+  // The engine applies the first fault of a kind on a target (sinkStallWindow and the overrun
+  // find the first); a second was listed as injected, its queue said to have 'taken nothing for
+  // 400.0 us', though nothing of it ran. One per target; other queues may each have their own.
+  it("refuses a second fault on the same target: sink-stall per queue, overrun and worker-exit per run", () => {
+    expect(() => parseFaults(["sink-stall:at=10%,for=5%,sink-stall:at=60%,for=40%"])).toThrow(
+      "--inject-fault: 'sink-stall:at=60%,for=40%': a second sink-stall on queue 0 after 'sink-stall:at=10%,for=5%': one stall per receive queue",
+    );
+    expect(() => parseFaults(["sink-stall", "sink-stall:queue=0"])).toThrow(/a second sink-stall on queue 0/);
+    expect(() => parseFaults(["generator-overrun", "generator-overrun:x=3"])).toThrow(
+      /'generator-overrun:x=3': a second generator-overrun after 'generator-overrun': one overrun window per run/,
+    );
+    expect(() => parseFaults(["worker-exit,worker-exit:at=10%"])).toThrow(
+      /a second worker-exit after 'worker-exit'/,
+    );
+    expect(parseFaults(["sink-stall:queue=0,sink-stall:queue=1,generator-overrun,worker-exit"])).toHaveLength(
+      4,
+    );
+  });
 });
 
 describe("sink-stall on a path (native rx, two RSS queues, below saturation)", () => {

@@ -92,6 +92,44 @@ describe("test conditions beside NDR/PDR", () => {
       /frame sizes<\/th><td class="text wrap">a capture&#39;s frames, as captured</,
     );
     expect(t).not.toContain("loss tolerance");
+    // No search ran: the section says so instead of describing one, and the latency charts
+    // have no NDR line for the text to point at.
+    expect(t).toContain("No RFC 2544 throughput search in this run");
+    expect(t).not.toContain("RFC 2544 throughput search on offered load");
+    expect(t).not.toContain("partial-drop threshold");
+    expect(section(html, "latency")).not.toContain("dashed line marks the NDR");
+    expect(section(await renderHtmlReport(reportOf(pathsDoc())), "latency")).toContain(
+      "the dashed line marks the NDR",
+    );
+  });
+
+  it("say a closed loop's window and sending cap, not 'one load point at 100%' (--window)", async () => {
+    const doc = pathsDoc();
+    const j: PathsJson = {
+      ...doc,
+      rate: "100%",
+      search: null,
+      load: { loop: "closed", window: 8 },
+      paths: doc.paths.map((x) => ({
+        ...x,
+        ndr_mpps: null,
+        pdr_mpps: null,
+        ndr_gbps: null,
+        pdr_gbps: null,
+        load_points: x.load_points.slice(0, 1).map((lp) => ({ ...lp, fraction_of_ndr: null })),
+      })),
+    };
+    const html = await renderHtmlReport(reportOf(j));
+    // The load column names the closed loop, not --rate (which the run was not given).
+    for (const id of ["latency", "cpu"]) {
+      expect(section(html, id)).toContain('<td class="text">closed loop, window 8</td>');
+      expect(section(html, id)).not.toContain(">--rate<");
+    }
+    const t = section(html, "throughput");
+    expect(t).toMatch(
+      /method<\/th><td class="text wrap">closed loop \(TCP-like\), one load point: the sender on the wire keeps at most 8 frames sent and not yet read by the consumer&#39;s application, sending up to 100% of line rate; the delivered rate is what the receiver sustains \(no throughput search\)</,
+    );
+    expect(t).not.toContain("one load point at 100%");
   });
 
   it("are validated like every other input field", () => {

@@ -21,7 +21,7 @@ import {
   pathsJsonSchema,
   simulatorJson,
 } from "../../src/report/paths-json.ts";
-import { loadPointTable } from "../../src/report/paths-table.ts";
+import { describeRun, loadPointTable, pathsHuman } from "../../src/report/paths-table.ts";
 import { defaultProfile } from "../../src/traffic/profiles.ts";
 
 const nativeBoth: ExperimentCase = {
@@ -168,6 +168,20 @@ describe("paths --direction both, per direction", () => {
     expect(cell("tx_loss_ratio")).toBe(0);
     expect(cell("rx_delivered_mpps") + cell("tx_delivered_mpps")).toBeCloseTo(cell("delivered_mpps"), 9);
     expect(cell("rx_max_us")).toBe(d.rx.latency_us!.max);
+  });
+
+  // --rate is offered in each direction: the 'both' row's offered is their sum (2.5 + 2.5), and
+  // the heading, the run's description and the HTML method said 'at --rate 2.5Mpps' alone.
+  it("at --rate, the text and the HTML say the rate is offered in each direction", async () => {
+    expect(describeRun(atRate)).toContain(`one load point at --rate ${atRate.rate} in each direction.`);
+    expect(pathsHuman(atRate)).toContain(`At --rate ${atRate.rate} in each direction (one load point`);
+    const html = await renderHtmlReport({
+      version: "test",
+      command: "iovsim paths --direction both --rate 2.5Mpps",
+      conditions: pathsConditions(atRate),
+      paths: atRate.paths,
+    });
+    expect(html).toContain(`one load point at ${atRate.rate} in each direction (no throughput search)`);
   });
 
   it("terminal: an └ rx and an └ tx row under each load point, with their own latency", () => {

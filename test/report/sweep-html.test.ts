@@ -86,6 +86,46 @@ describe("sweep merge --html", () => {
     expect(row("seed")).toBe("7");
   });
 
+  it("says 'search:' of the trials only where final trials followed a search (not at --rate)", () => {
+    const m = merged();
+    for (const p of m.points) {
+      const r = p.result as ReturnType<typeof pointResult>;
+      p.result = {
+        ...r,
+        rate: "50%",
+        search: null,
+        paths: r.paths.map((x) => ({ ...x, ndr_mpps: null, pdr_mpps: null, final_trial_ms: null })),
+      };
+    }
+    const c = section(renderSweepHtml(m, reproduce), "conditions");
+    const row = (what: string) =>
+      new RegExp(`<th scope="row">${what}</th><td class="text">([^<]*)</td>`).exec(c)?.[1];
+    expect(row("offered load \\(--rate\\)")).toBe("50%");
+    expect(row("trial duration")).toBe("1 ms of virtual time per trial");
+    expect(c).not.toContain("search:");
+  });
+
+  it("a fidelity sweep's conditions name no seed (fidelity takes none; its cases fix their own)", () => {
+    const m: MergedSweep = {
+      ...merged(),
+      experiment: "fidelity",
+      axes: ["case"],
+      count: 1,
+      points: [
+        {
+          index: 0,
+          coords: { case: "talk-ping-jail" },
+          seed: 1,
+          result: { schema: "iovsim.fidelity/2", passed: 1, total: 1, cases: [] },
+        },
+      ],
+    };
+    // Its only condition was 'seed 1': the page now has no conditions table at all.
+    const page = renderSweepHtml(m, { ...reproduce, pointArgs: new Map() });
+    expect(page).not.toContain('<th scope="row">seed</th>');
+    expect(section(html, "conditions")).toContain('<th scope="row">seed</th>');
+  });
+
   it("labels simulated figures and simulator speed apart", () => {
     expect(section(html, "results")).toMatch(
       /<h2 id="results">Results <span class="label simulated">simulated<\/span>/,

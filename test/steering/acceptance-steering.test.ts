@@ -321,7 +321,8 @@ describe("options at their edges", () => {
     ["--zipf", "-1", "--zipf: '-1' is not in 0..10"],
     ["--queues", "65", "--queues: '65' is not an integer in 1..64"],
     ["--queues", "2,2", "--queues: '2' is given twice"],
-    ["--rate", "9.2Mpps", "--rate: above the 10 Gbit/s line rate of this mix"],
+    // The value named, as paths names it ('--rate 20Gbps: above the line rate ...').
+    ["--rate", "9.2Mpps", "--rate 9.2Mpps: above the 10 Gbit/s line rate of this mix"],
   ])("%s %s is refused", async (opt, v, msg) => {
     refused(await iovsim(["steering", opt, v]), msg);
   });

@@ -527,7 +527,7 @@ describe("iovsim steering", () => {
       "--no-ndr",
     ]);
     expect(over.code).toBe(1);
-    expect(over.err).toMatch(/--rate: above the 10 Gbit\/s line rate of mix vxlan/);
+    expect(over.err).toMatch(/--rate 10Mpps: above the 10 Gbit\/s line rate of mix vxlan/);
   });
 
   it("options it does not support are errors naming the option", async () => {

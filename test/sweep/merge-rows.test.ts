@@ -2,6 +2,7 @@
 // figures (the merge gave only each document's header fields: schema, version, profile, nic);
 // a steering row's figures are exactly `steering --csv`'s columns.
 import { describe, expect, it } from "vitest";
+import { FIDELITY_CSV_HEADER, fidelityCsv } from "../../src/report/fidelity-json.ts";
 import { STEERING_CSV_HEADER, steeringCsv } from "../../src/report/steering-table.ts";
 import type { SteeringResult } from "../../src/steering/compare.ts";
 import { MERGE_SCHEMA, type MergedSweep, mergedRows, rowsToCsv } from "../../src/sweep/merge.ts";
@@ -128,7 +129,24 @@ describe("sweep merge rows", () => {
     expect(merged[2]).toBe(`3,"2,128",gtpu,9,${own[2]}`);
   });
 
-  it("fidelity: one row per point and case, published against simulated and the verdict", () => {
+  it("fidelity: one row per point and case, exactly fidelity --csv's row (tolerance included), no seed", () => {
+    const c = {
+      name: "d33731-vnet-jail",
+      publication: "FreeBSD review D33731, setup B",
+      published: {
+        text: "1.017 Mpps",
+        value: 1_180_000,
+        unit: "pps",
+        tolerance: [1e6, 1.37e6] as [number, number],
+      },
+      profiles: ["freebsd"],
+      scenario: "path jail-epair-fwd, 64 B",
+      why: "one epair taskqueue",
+      simulated: 836_000,
+      error: -0.29,
+      pass: false,
+      details: "bottleneck host-core1",
+    };
     const m = sweep(
       "fidelity",
       ["case"],
@@ -137,36 +155,44 @@ describe("sweep merge rows", () => {
           index: 1,
           coords: { case: "d33731-vnet-jail" },
           seed: 1,
-          result: {
-            schema: "iovsim.fidelity/2",
-            passed: 0,
-            total: 1,
-            cases: [
-              {
-                name: "d33731-vnet-jail",
-                published: { value: 1_180_000, unit: "pps", tolerance: [1e6, 1.37e6] },
-                simulated: 836_000,
-                error: -0.29,
-                pass: false,
-              },
-            ],
-          },
+          result: { schema: "iovsim.fidelity/2", passed: 0, total: 1, cases: [c] },
         },
       ],
     );
-    expect(mergedRows(m)).toEqual([
+    const rows = mergedRows(m);
+    expect(rows).toEqual([
       {
         index: 1,
+        point_case: "d33731-vnet-jail",
         case: "d33731-vnet-jail",
-        seed: 1,
-        name: "d33731-vnet-jail",
         published: 1_180_000,
         unit: "pps",
+        tolerance_low: 1e6,
+        tolerance_high: 1.37e6,
         simulated: 836_000,
         error: -0.29,
         pass: false,
+        profiles: "freebsd",
+        publication: "FreeBSD review D33731, setup B",
       },
     ]);
+    // The point's columns, then exactly fidelity --csv's header and cells (the one list).
+    const merged = rowsToCsv(rows).trimEnd().split(/\r?\n/);
+    const own = fidelityCsv({
+      schema: "iovsim.fidelity/2",
+      tool: { name: "iovsim", version: "0" },
+      trials: { trial_ns: 1, ndr_step_pps: 1, pings: 1 },
+      passed: 0,
+      total: 1,
+      cases: [c],
+      sensitivity: null,
+      sensitivity_not_moved: null,
+    })
+      .trimEnd()
+      .split(/\r?\n/);
+    expect(merged[0]).toBe(`index,point_case,${FIDELITY_CSV_HEADER.join(",")}`);
+    expect(merged[0]).toBe(`index,point_case,${own[0]}`);
+    expect(merged[1]).toBe(`1,d33731-vnet-jail,${own[1]}`);
   });
 
   it("a sweep with a host file ends every row with host_file; one without has no such column", () => {

@@ -56,6 +56,12 @@ function decodeArgs(opts: Opts, operands: string[]): DecodeArgs {
       "E_USAGE",
       "decode: missing FILE (usage: iovsim decode FILE [--json]; FILE '-' reads standard input)",
     );
+  // '' names no file: not "iovsim: : no such file" with nothing before the colon.
+  if (file === "")
+    throw new UserError(
+      "E_USAGE",
+      "decode: FILE is an empty string (give a pcap or pcapng file, or '-' for standard input)",
+    );
   return { file, json: opts.json === true, vxlanPorts };
 }
 

@@ -97,9 +97,10 @@ export function parseFidelityOptions(opts: Record<string, unknown>) {
 export function parseCaseNames(given: readonly string[] | undefined): string[] | undefined {
   if (given === undefined) return undefined;
   const listed = CASES.map((c) => c.name).join(", ");
-  const names = given.flatMap((s) => s.split(","));
+  // 'a, b' is the list meant (paths --path and steering's lists read it so too).
+  const names = given.flatMap((s) => s.split(",").map((n) => n.trim()));
   for (const n of names) {
-    if (n.trim() === "") throw new UserError("E_USAGE", `--case: empty case name (cases: ${listed})`);
+    if (n === "") throw new UserError("E_USAGE", `--case: empty case name (cases: ${listed})`);
     if (selectCases(n).length === 0)
       throw new UserError("E_USAGE", `--case: unknown case '${n}' (cases: ${listed})`);
   }

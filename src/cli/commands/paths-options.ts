@@ -260,10 +260,11 @@ export function parsePathNames(
   listed: readonly string[] = PATH_NAMES,
 ): string[] {
   if (given === undefined) return [];
-  const names = given.flatMap((s) => s.split(","));
+  // 'native, vm-vf' (a space after the comma) is the list the user meant, as --size and
+  // steering's lists read it: it was "unknown path ' vm-vf'".
+  const names = given.flatMap((s) => s.split(",").map((n) => n.trim()));
   for (const n of names) {
-    if (n.trim() === "")
-      throw new UserError("E_USAGE", `--path: empty path name (paths: ${listed.join(", ")})`);
+    if (n === "") throw new UserError("E_USAGE", `--path: empty path name (paths: ${listed.join(", ")})`);
     if (!enginePath(n))
       throw new UserError("E_USAGE", `--path: unknown path '${n}' (paths: ${listed.join(", ")})`);
   }

@@ -146,6 +146,14 @@ function atRateOpenLoop(o: PathsOptions): boolean {
 /** A --rate load point above what the path sustains (src/experiment/capacity.ts): the search
  *  would fail that load (docs/experiments.md), though the trial may show no loss because the
  *  path's queues absorbed the excess for its length. Said, so 0 % loss is not read as NDR. */
+/** The one load a note is about, named by the option that set it: --rate R, or the capture's
+ *  own timestamps (--pcap-timing capture), which no --rate was given for. */
+function atLoad(o: PathsOptions): string {
+  if (o.replay?.rate !== undefined && o.rate === o.replay.rate)
+    return `at the capture's own timestamps (--pcap-timing capture, ${o.rate.text.replace(/^capture timing \((.*)\)$/, "$1")})`;
+  return `at --rate ${o.rate?.text}`;
+}
+
 function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
   if (!atRateOpenLoop(o) || o.rate === undefined) return [];
   const notes: string[] = [];
@@ -154,7 +162,7 @@ function aboveCapacityAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
       const a = aboveCapacity(lp.result, o.profile.c.cpu_ghz, o.precision);
       // Engine rates of direction both are already summed over the two directions.
       const m = (pps: number) => (pps / 1e6).toFixed(3);
-      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text}`;
+      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: ${atLoad(o)}`;
       const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
       const short = senderShortfall(lp.result, asked, o.precision / 2, o.trial.arrival === "poisson");
       const loss = (Math.max(0, lp.result.loss_ratio) * 100).toFixed(1);
@@ -227,7 +235,7 @@ function receiveFirstAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
   for (const c of exp.cases)
     for (const lp of c.loadPoints) {
       const asked = resolveRate(o.rate, c.case.frameBytes, caseLinkGbps(c.case, o.trial));
-      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: at --rate ${o.rate.text}`;
+      const at = `${c.case.path} ${c.case.direction} ${c.case.size}: ${atLoad(o)}`;
       const poisson = o.trial.arrival === "poisson";
       for (const s of receiveStarved(lp.result, asked, o.precision / 2, poisson))
         notes.push(receiveFirstNote(at, s));
@@ -235,13 +243,36 @@ function receiveFirstAtRate(o: PathsOptions, exp: ExperimentResult): string[] {
   return notes;
 }
 
+/** --precision (percent) of 1, 2 or 5 times a power of ten at most `fraction` of line rate,
+ *  and no finer than the option takes (0.01). */
+function nicePrecisionBelow(fraction: number): number {
+  const pct = fraction * 100;
+  if (pct <= 0.01) return 0.01;
+  const decade = 10 ** Math.floor(Math.log10(pct));
+  const nice = [5, 2, 1].map((f) => f * decade).find((x) => x <= pct) ?? decade;
+  return Math.max(0.01, Number(nice.toPrecision(1)));
+}
+
 /** A case whose every trial failed: NDR 0 says only that the path's capacity is below the
- *  search's resolution step, which a bare 0.000 in the table does not. */
+ *  search's resolution step, which a bare 0.000 in the table does not; and a case whose NDR is
+ *  no more than one step above 0, which the search cannot place any closer than that step. */
 function belowResolution(o: PathsOptions, exp: ExperimentResult): string[] {
   if (o.rate !== undefined) return [];
   const notes: string[] = [];
   const m = (pps: number) => (pps / 1e6).toFixed(3);
   for (const c of exp.cases) {
+    const step = o.precision * c.lineRatePps;
+    // Found, but no further from 0 than one step: the search brackets it only to [NDR, NDR +
+    // step], wider than the figure itself (64 B on a 100 GbE port: step 1.488 Mpps, NDR 1.163
+    // shown, 1.83 at --precision 0.1), and the table's three decimals said nothing of it.
+    if (c.ndrPps !== null && c.ndrPps > 0 && step >= c.ndrPps) {
+      const k = c.case.direction === "both" ? 2 : 1;
+      const finer = nicePrecisionBelow((0.05 * c.ndrPps) / c.lineRatePps);
+      notes.push(
+        `${c.case.path} ${c.case.direction} ${c.case.size}: NDR ${m(k * c.ndrPps)} Mpps is within one search resolution step of 0 (${m(k * step)} Mpps, --precision ${+(o.precision * 100).toFixed(4)} % of the ${m(k * c.lineRatePps)} Mpps line rate): the search places it only between ${m(k * c.ndrPps)} and ${m(k * (c.ndrPps + step))} Mpps; a finer --precision resolves it (e.g. --precision ${finer})`,
+      );
+      continue;
+    }
     if (c.ndrPps !== 0) continue;
     const k = c.case.direction === "both" ? 2 : 1;
     const final = c.finalTrialNs !== null;

@@ -183,7 +183,15 @@ export const command = defineCommand({
       ctx.out(`\n${configurationText(configurationJson(conf, cachedPathHost(conf), [path]))}`);
     }
     if (r.grouped) {
-      const note = `${r.grouped} replies reached the consumer together, in one poll (--interval-ms ${intervalMs} is shorter than the round trip): each of a group is given the group's mean RTT`;
+      // Named as the user gave it (-i in seconds, or --interval-ms), and as many polls as there
+      // were: "5 replies ... in one poll" was said of two polls of 2 and 3 (two RTTs printed).
+      const given = v.interval !== undefined ? `-i ${v.interval as string}` : `--interval-ms ${intervalMs}`;
+      const groups = r.groups ?? 1;
+      const how =
+        groups === 1
+          ? `${r.grouped} replies reached the consumer together, in one poll`
+          : `${r.grouped} replies reached the consumer in ${groups} polls of several replies each`;
+      const note = `${how} (${given} is shorter than the round trip): each reply of a poll is given the poll's mean RTT`;
       if (format === "text") ctx.out(`note: ${note}\n`);
       else ctx.err(`iovsim: note: ${note}\n`);
     }

@@ -163,16 +163,19 @@ function int(opt: string, text: string, min: number, max: number): number {
   return Number(text);
 }
 
-type Rate = { kind: "pps"; v: number } | { kind: "gbps"; v: number } | { kind: "pct"; v: number };
+/** --rate, with the text as given (what the report's test conditions and errors name). */
+type Rate = ({ kind: "pps"; v: number } | { kind: "gbps"; v: number } | { kind: "pct"; v: number }) & {
+  text: string;
+};
 
 /** --rate as paths reads it (src/experiment/rate.ts: the same units, 'line' included). */
 function parseRate(text: string): Rate {
   const r = parseOfferedRate(text);
   return r.kind === "percent"
-    ? { kind: "pct", v: r.percent }
+    ? { kind: "pct", v: r.percent, text }
     : r.kind === "gbps"
-      ? { kind: "gbps", v: r.gbps }
-      : { kind: "pps", v: r.pps };
+      ? { kind: "gbps", v: r.gbps, text }
+      : { kind: "pps", v: r.pps, text };
 }
 
 export interface SteeringArgs {
@@ -543,7 +546,7 @@ export const command = defineCommand({
         if (pps > line * (1 + 1e-9))
           throw new UserError(
             "E_USAGE",
-            `--rate: above the ${linkGbps} Gbit/s line rate of ${mixes.length > 1 ? `mix ${mix.name}` : "this mix"} (${(line / 1e6).toFixed(3)} Mpps)`,
+            `--rate ${o.rate.text}: above the ${linkGbps} Gbit/s line rate of ${mixes.length > 1 ? `mix ${mix.name}` : "this mix"} (${(line / 1e6).toFixed(3)} Mpps)`,
           );
         rateByMix.set(mix, pps);
       }
@@ -668,6 +671,9 @@ export const command = defineCommand({
           trial_frames: o.frames,
           // NDR: zero loss; steering searches no PDR.
           ...(o.ndr ? { precision_of_line_rate: o.precision / 100 } : {}),
+          // The load the rows 'at --rate' ran at: with --no-ndr the only method the run had,
+          // and the conditions said nothing of it (paths --html names its --rate there).
+          ...(o.rate ? { rate: o.rate.text } : {}),
         },
         steering: { results, not_simulated: notSimulated },
         notes,

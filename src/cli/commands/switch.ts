@@ -244,6 +244,10 @@ function switchArgs(opts: Opts): SwitchArgs {
         "E_USAGE",
         `option '--mtu ${m.port}=${m.mtu}': ${m.port} already has an MTU (--mtu given twice for one port)`,
       );
+  // Given but empty names nothing: not "the -f iov.conf option is required" as if left out.
+  if (conf === "")
+    throw new UserError("E_USAGE", "switch: option '-f, --file' needs a file name (an iovctl.conf)");
+  if (out === "") throw new UserError("E_USAGE", "switch: option '--out' needs a directory name");
   // --out is a directory of captures and counters.json: "-" would become a directory named "-".
   if (out === "-")
     throw new UserError(

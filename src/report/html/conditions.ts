@@ -4,7 +4,7 @@
 import { otherLinkText } from "../link-text.ts";
 import { maxTxRateText } from "../max-tx-rate-text.ts";
 import { otherLinks, type PathsJson } from "../paths-json.ts";
-import { formatNumber } from "./format.ts";
+import { formatNumber, formatRunSize } from "./format.ts";
 import type { Conditions, PathResult } from "./types.ts";
 
 /** The report's `conditions` from a `paths --json` document. */
@@ -24,6 +24,7 @@ export function pathsConditions(j: PathsJson): Conditions {
       ? { precision_of_line_rate: j.search.precision_of_line_rate, pdr_loss: j.search.pdr_loss }
       : {}),
     rate: j.rate,
+    ...(j.load?.loop === "closed" ? { window: j.load.window } : {}),
     ...(limits.length > 0 ? { vf_tx_limits: limits } : {}),
   };
 }
@@ -69,14 +70,26 @@ export function conditionRows(c: Conditions, paths: PathResult[]): Array<[string
     if (c.pdr_loss !== undefined)
       rows.push(["PDR loss tolerance", `${pct(c.pdr_loss)} of the frames offered`]);
     rows.push(["search resolution", `${pct(c.precision_of_line_rate)} of line rate`]);
-  } else if (c.rate) rows.push(["method", `one load point at ${c.rate} (no throughput search)`]);
+    // steering --rate R without --no-ndr runs both: the search and R's load point.
+    if (c.rate) rows.push(["also", `one load point at ${c.rate} (the rows at --rate)`]);
+  } else if (c.window !== undefined)
+    // A closed loop offers no load of its own: its window and its sending cap say what ran.
+    rows.push([
+      "method",
+      `closed loop (TCP-like), one load point: the sender on the wire keeps at most ${c.window} ${c.window === 1 ? "frame" : "frames"} sent and not yet read by the consumer's application, sending up to ${c.rate ?? "line rate"}${c.rate?.endsWith("%") ? " of line rate" : ""}; the delivered rate is what the receiver sustains (no throughput search)`,
+    ]);
+  else if (c.rate)
+    rows.push([
+      "method",
+      `one load point at ${c.rate}${paths.some((p) => p.direction === "both") ? " in each direction" : ""} (no throughput search)`,
+    ]);
   const trial = trialText(c, paths);
   if (trial) rows.push(["trial duration", trial]);
   const sizes = [
     ...new Set(
       paths.map((p) =>
         typeof p.size === "number"
-          ? `${p.size} B`
+          ? formatRunSize(p)
           : p.size === "pcap"
             ? "a capture's frames, as captured"
             : p.size,

@@ -33,6 +33,14 @@ export function formatSize(size: number | string): string {
   return typeof size === "number" ? `${size} B` : size;
 }
 
+/** A case's size as asked and, where --encap or --proto raised its frames, what ran: "64 B ->
+ *  112 B" (the line rate and the Gbit/s figures are the 112-byte frames'). */
+export function formatRunSize(p: { size: number | string; frame_bytes?: number }): string {
+  return typeof p.size === "number" && p.frame_bytes !== undefined && p.frame_bytes !== p.size
+    ? `${p.size} B → ${p.frame_bytes} B`
+    : formatSize(p.size);
+}
+
 /** A stable id fragment for anchors and chart ids ("vm-vf 64 B" -> "vm-vf-64-b"). */
 export function slug(text: string): string {
   return (

@@ -18,7 +18,7 @@ import {
   throughputChart,
 } from "./charts.ts";
 import { conditionRows } from "./conditions.ts";
-import { escapeHtml, formatNumber, formatPercent, formatSize } from "./format.ts";
+import { escapeHtml, formatNumber, formatPercent, formatRunSize } from "./format.ts";
 import type {
   Conditions,
   CpuUse,
@@ -109,7 +109,11 @@ function throughputSection(
     badge: "simulated",
     parts: [
       p(
-        `RFC 2544 throughput search on offered load: NDR is the highest rate with no loss, PDR the highest with loss ${pdr ? `up to ${pdr}` : "within the partial-drop threshold"}. Figures are simulated (virtual time, cost profile below).`,
+        // A run at --rate (or a closed loop) searched nothing: saying it did would contradict
+        // the conditions' "no throughput search" and the empty NDR and PDR cells below.
+        paths.length > 0 && paths.every((x) => x.ndr_mpps === null && x.pdr_mpps === null)
+          ? "No RFC 2544 throughput search in this run: each path and size ran one load point (the conditions below say which), so NDR and PDR were not measured (—). Figures are simulated (virtual time, cost profile below)."
+          : `RFC 2544 throughput search on offered load: NDR is the highest rate with no loss, PDR the highest with loss ${pdr ? `up to ${pdr}` : "within the partial-drop threshold"}. Figures are simulated (virtual time, cost profile below).`,
       ),
       ...(rows.length > 0
         ? [{ html: '<h3 id="conditions">Test conditions</h3>' }, { html: table(CONDITION_COLUMNS, rows) }]
@@ -131,7 +135,7 @@ function throughputSection(
             [
               x.name,
               x.direction,
-              formatSize(x.size),
+              formatRunSize(x),
               x.ndr_mpps ?? "—",
               cell(x.ndr_gbps),
               x.pdr_mpps ?? "—",
@@ -147,13 +151,22 @@ function throughputSection(
   };
 }
 
-/** "10 % NDR", "--rate", or "—" when the input does not say. */
-function loadText(fraction: number | null | undefined): string {
+/** "10 % NDR", the one load point's own name (`one`), or "—" when the input does not say. */
+function loadText(fraction: number | null | undefined, one: string): string {
   if (fraction === undefined) return "—";
-  return fraction === null ? "--rate" : `${Number((fraction * 100).toPrecision(3))} % NDR`;
+  return fraction === null ? one : `${Number((fraction * 100).toPrecision(3))} % NDR`;
 }
 
-function latencySection(paths: PathResult[]): Section {
+/** What set a run's one load point, as the text table names it: --rate, a closed loop's window
+ *  (--window, which offers no rate of its own) or the capture's timestamps (--pcap-timing). */
+function oneLoadText(c: Conditions | undefined): string {
+  if (c?.window !== undefined) return `closed loop, window ${c.window}`;
+  if (c?.rate?.startsWith("capture timing")) return "capture timing";
+  return "--rate";
+}
+
+function latencySection(paths: PathResult[], conditions: Conditions | undefined): Section {
+  const one = oneLoadText(conditions);
   const hasMean = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.mean !== undefined));
   const hasMin = paths.some((x) => x.load_points.some((lp) => lp.latency_us?.min !== undefined));
   const hasLoad = paths.some((x) => x.load_points.some((lp) => lp.fraction_of_ndr !== undefined));
@@ -175,7 +188,7 @@ function latencySection(paths: PathResult[]): Section {
     return [
       pathLabel(x),
       ...(hasPerDirection ? [dir] : []),
-      ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
+      ...(hasLoad ? [loadText(lp.fraction_of_ndr, one)] : []),
       d.offered_mpps,
       d.delivered_mpps,
       formatPercent(d.loss_ratio, 3),
@@ -213,7 +226,7 @@ function latencySection(paths: PathResult[]): Section {
     badge: "simulated",
     parts: [
       p(
-        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale); the dashed line marks the NDR.${hasPerDirection ? " With both directions, a chart has a panel for both together (latency over every frame) above one for rx and one for tx on their own, all against the load offered in both directions together; in the table each load point has a row for both together (rates summed) followed by one for rx and one for tx on their own." : ""}`,
+        `One-way latency (frame on the wire to consumer done) ${at}: ${hasMean ? `${hasMin ? "minimum, " : ""}average, percentiles and maximum` : "percentiles"}, simulated. The charts plot the percentiles against the offered load (log scale)${paths.some((x) => x.ndr_mpps !== null) ? "; the dashed line marks the NDR" : ""}.${hasPerDirection ? " With both directions, a chart has a panel for both together (latency over every frame) above one for rx and one for tx on their own, all against the load offered in both directions together; in the table each load point has a row for both together (rates summed) followed by one for rx and one for tx on their own." : ""}`,
       ),
       { charts: paths.map(latencyChart) },
       {
@@ -255,7 +268,8 @@ function workPerPacketCell(c: CpuUse): string | number {
     : w.workPerPacket;
 }
 
-function cpuSection(paths: PathResult[]): Section {
+function cpuSection(paths: PathResult[], conditions: Conditions | undefined): Section {
+  const one = oneLoadText(conditions);
   const resources = [
     ...new Set(paths.flatMap((x) => x.load_points.flatMap((lp) => lp.cpu.map((c) => c.resource)))),
   ];
@@ -290,7 +304,7 @@ function cpuSection(paths: PathResult[]): Section {
       paths.flatMap((x) =>
         x.load_points.map((lp) => [
           pathLabel(x),
-          ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
+          ...(hasLoad ? [loadText(lp.fraction_of_ndr, one)] : []),
           lp.offered_mpps,
           ...resources.map((r) => {
             const c = lp.cpu.find((u) => u.resource === r);
@@ -328,7 +342,7 @@ function cpuSection(paths: PathResult[]): Section {
         paths.flatMap((x) =>
           x.load_points.map((lp) => [
             pathLabel(x),
-            ...(hasLoad ? [loadText(lp.fraction_of_ndr)] : []),
+            ...(hasLoad ? [loadText(lp.fraction_of_ndr, one)] : []),
             lp.offered_mpps,
             ...eventKeys.map((k) => (lp.events_per_s?.[k] !== undefined ? lp.events_per_s[k] : "—")),
           ]),
@@ -585,6 +599,9 @@ function fidelitySection(input: ReportInput): Section | null {
   const rows = input.fidelity?.rows ?? [];
   if (rows.length === 0) return null;
   const passed = rows.filter((r) => r.pass).length;
+  // Which profile each case ran on, as the terminal's profile line says: fidelity takes no
+  // --profile, so the page is the only place a reader of the report learns it.
+  const hasProfiles = rows.some((r) => r.profiles !== undefined);
   return {
     id: "fidelity",
     title: "Fidelity against published results",
@@ -597,6 +614,7 @@ function fidelitySection(input: ReportInput): Section | null {
         html: table(
           [
             { head: "case", text: true },
+            ...(hasProfiles ? [{ head: "cost profile", text: true }] : []),
             "published",
             "simulated",
             { head: "unit", text: true },
@@ -607,6 +625,7 @@ function fidelitySection(input: ReportInput): Section | null {
           ],
           rows.map((r) => [
             r.case,
+            ...(hasProfiles ? [(r.profiles ?? []).join(", ")] : []),
             r.published,
             r.simulated,
             r.unit ?? "",
@@ -617,7 +636,7 @@ function fidelitySection(input: ReportInput): Section | null {
             r.pass ? "pass" : "FAIL",
             r.source ?? "",
           ]),
-          (row, col) => (col === 6 ? (rows[row].pass ? "pass" : "fail") : undefined),
+          (row, col) => (col === (hasProfiles ? 7 : 6) ? (rows[row].pass ? "pass" : "fail") : undefined),
         ),
       },
       ...sensitivityParts(input.fidelity?.sensitivity ?? null, rows),
@@ -732,6 +751,15 @@ function reproduceSection(input: ReportInput): Section {
   if (profile) lines.push(`cost profile ${profile}`);
   if (input.conditions?.seed !== undefined) lines.push(`seed ${input.conditions.seed}`);
   if (input.generated_at) lines.push(`generated ${input.generated_at}`);
+  // Only what the run had: fidelity takes no configuration, profile or seed (each case fixes
+  // its own), so its page named three things it then did not show.
+  const same = [
+    "tool version",
+    ...(input.config ? ["configuration"] : []),
+    ...(profile ? ["cost profile"] : []),
+    ...(input.conditions?.seed !== undefined ? ["seed"] : []),
+  ];
+  const sameText = same.length === 1 ? same[0] : `${same.slice(0, -1).join(", ")} and ${same.at(-1)}`;
   return {
     id: "reproduce",
     title: "Reproduce",
@@ -740,7 +768,7 @@ function reproduceSection(input: ReportInput): Section {
       p(
         input.prices_nothing
           ? "This command, run with the same tool version, configuration and input files (the command's defaults are this version's), gives the same counts:"
-          : "This command, run with the same tool version, configuration, cost profile and seed (below; the command's defaults are this version's), gives the same simulated figures:",
+          : `This command, run with the same ${sameText} (below; the command's defaults are this version's), gives the same simulated figures:`,
       ),
       { html: `<pre class="wrap command"><code>${escapeHtml(input.command)}</code></pre>` },
       p(lines.join(" · ")),
@@ -791,8 +819,10 @@ export function buildSections(input: ReportInput): Section[] {
   const sections: Array<Section | null> = [
     faultsSection(input),
     paths.length > 0 ? throughputSection(paths, input.conditions, input.notes ?? []) : null,
-    withLoad.length > 0 ? latencySection(withLoad) : null,
-    withLoad.some((x) => x.load_points.some((lp) => lp.cpu.length > 0)) ? cpuSection(withLoad) : null,
+    withLoad.length > 0 ? latencySection(withLoad, input.conditions) : null,
+    withLoad.some((x) => x.load_points.some((lp) => lp.cpu.length > 0))
+      ? cpuSection(withLoad, input.conditions)
+      : null,
     cyclesSection(withLoad),
     pingSection(input),
     steeringSection(input),

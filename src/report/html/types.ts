@@ -63,6 +63,9 @@ export const PathResultSchema = z.object({
   direction: z.string().min(1),
   /** Frame size in bytes, or a mix name such as "imix". */
   size: z.union([z.number().int().positive(), z.string().min(1)]),
+  /** The frames that ran (bytes with FCS; a mix's mean): above `size` where --encap or --proto
+   *  raised it to hold the headers (64 -> 112 with vxlan). */
+  frame_bytes: z.number().positive().optional(),
   /** null: one load point was simulated at a given rate (`paths --rate`), no throughput search. */
   ndr_mpps: nonneg.nullable(),
   pdr_mpps: nonneg.nullable(),
@@ -172,6 +175,8 @@ export const FidelityRowSchema = z.object({
   pass: z.boolean(),
   unit: z.string().optional(),
   source: z.string().optional(),
+  /** The cost profiles the case ran on (the table's profile line of `iovsim fidelity`). */
+  profiles: z.array(z.string().min(1)).optional(),
 });
 
 const SensitivityEndSchema = z.object({
@@ -248,6 +253,8 @@ export const ConditionsSchema = z.object({
   pdr_loss: z.number().min(0).max(1).optional(),
   /** The one load given with --rate instead of a search. */
   rate: z.string().min(1).nullable().optional(),
+  /** --window: a closed loop's window (frames sent and not yet read); absent: an open loop. */
+  window: z.number().int().positive().optional(),
 });
 
 export const ReportInputSchema = z.object({
