@@ -228,6 +228,21 @@ export class Link {
     return f.lo < f.hi ? f.time[f.lo] : Number.POSITIVE_INFINITY;
   }
 
+  /** A ring's applyLimit(t), then its room(), in one pass (head read once, the limit not read
+   *  back): the NIC's room for each window (ring-room.ts), the same figures. */
+  roomAt(t: number): number {
+    const f = this.refills;
+    while (f.lo < f.hi && f.time[f.lo] <= t) {
+      this.visibleHead = f.idx[f.lo];
+      f.lo++;
+    }
+    const head = this.head();
+    const limit = Math.max(0, this.baseLimit - this.dist(head, this.visibleHead));
+    this.u32[(this.ring + R_LIMIT) >>> 2] = limit;
+    const used = this.dist(this.tail(), head);
+    return used >= limit ? 0 : limit - used;
+  }
+
   /** Producer (the NIC) at time t: only refills that reached it count as room (R_LIMIT). */
   applyLimit(t: number): void {
     if (!this.ring) return;

@@ -2,11 +2,13 @@
 // functions they stand in for, bit for bit: RxBits (pcieRxBits with its policy's constants worked
 // out once) for every NIC profile's receive policies, and RingLens (a ring's frame lengths, its
 // layout read once) against ringBytes and ringDescriptors, on a ring with lengths from 0 to
-// beyond several buffers and indices wrapping past 2^32.
+// beyond several buffers and indices wrapping past 2^32; Link.roomAt (the NIC's room for a
+// window in one pass) against applyLimit then room().
 import { describe, expect, it } from "vitest";
-import { DESC_BYTES, R_DESC, R_MASK } from "../../assembly/abi.ts";
+import { DESC_BYTES, R_DESC, R_HEAD, R_LIMIT, R_MASK, R_TAIL } from "../../assembly/abi.ts";
 import type { SimContext } from "../../src/engine/context.ts";
 import { RingLens, ringBytes, ringDescriptors } from "../../src/engine/elements/common.ts";
+import { Link } from "../../src/engine/link.ts";
 import { hwLimits, pcieRxBits, RxBits, writeBackOf } from "../../src/model/hw-limits.ts";
 import { allProfiles } from "../../src/nic/profile.ts";
 import { TX_QUEUE_OSES } from "../../src/nic/tx-queue.ts";
@@ -66,5 +68,41 @@ describe("RingLens", () => {
         }
       }
     expect(r.len(2 ** 32 - 1)).toBe(lens[15]);
+  });
+});
+
+describe("Link.roomAt", () => {
+  it("is applyLimit(t) then room(): the same room and the same limit left in the ring", () => {
+    const make = () => {
+      const u32 = new Uint32Array(1024);
+      const RING = 256;
+      u32[(RING + R_LIMIT) >>> 2] = 64;
+      const l = Link.ring("r", u32, RING, () => {});
+      return { u32, l, RING };
+    };
+    const a = make();
+    const b = make();
+    // The consumer takes descriptors and rings doorbells at several times; the producer fills.
+    const steps: Array<[tail: number, head: number, refillAt: number | null, t: number]> = [
+      [40, 0, null, 0],
+      [64, 10, 100, 50],
+      [64, 30, 150, 120],
+      [70, 30, null, 149],
+      [90, 60, 300, 160],
+      [95, 64, 310, 400],
+      [2 ** 32 - 1, 2 ** 32 - 60, 500, 450],
+      [20, 2 ** 32 - 10, 600, 700],
+    ];
+    for (const [tail, head, refillAt, t] of steps) {
+      for (const x of [a, b]) {
+        x.u32[(x.RING + R_TAIL) >>> 2] = tail;
+        x.u32[(x.RING + R_HEAD) >>> 2] = head;
+        if (refillAt !== null) x.l.refill(refillAt);
+      }
+      a.l.applyLimit(t);
+      const want = a.l.room();
+      expect(b.l.roomAt(t)).toBe(want);
+      expect(b.u32[(b.RING + R_LIMIT) >>> 2]).toBe(a.u32[(a.RING + R_LIMIT) >>> 2]);
+    }
   });
 });
