@@ -358,6 +358,12 @@ function genFixed(
   const v3 = v128.load(tpl, 48);
   const longer = len > 64; // bytes past the first 64 (none for a minimum-size frame)
   const zeroSum: u32 = kind == 1 ? 0xffff : 0; // UDP sends a computed 0 as 0xffff (RFC 768)
+  // An opening window: its first frame's arrival, as the loop below works it out, sets the end
+  // of the window before the loop (not a test per frame) if that frame is made (by `endNs`).
+  if (opens && n > 0) {
+    const end = (nextPs > wirePs ? nextPs : wirePs) + wire;
+    if (end <= untilPs) untilPs = openWindow(ctx, <u64><i64>(<f64><i64>end / 1000.0), atNs, windowNs, endNs);
+  }
   let made: u32 = 0;
   for (; made < n; made++) {
     const start = nextPs > wirePs ? nextPs : wirePs;
@@ -371,7 +377,6 @@ function genFixed(
     // rounded quotient of an integer below 2^50 by 1000 never rounds up to the next integer;
     // V8 11 emits a 64-bit divide for the u64 form and fix-ups for unsigned conversions.
     const ns = <u64><i64>(<f64><i64>end / 1000.0);
-    if (opens && made == 0) untilPs = openWindow(ctx, ns, atNs, windowNs, endNs);
     count--;
     const buf = load<u32>(free + 64 + (<usize>count << 2));
     const frame = frames + <usize>(buf * stride);

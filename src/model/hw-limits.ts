@@ -313,6 +313,53 @@ export function pcieRxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: n
 }
 
 /**
+ * pcieRxBits for one write-back policy, what does not change from burst to burst worked out once
+ * (the write-back event, the completions per line): the same arithmetic, the same figures bit for
+ * bit, and no objects per call (the NIC's receive side prices every write-back window: the
+ * objects pcieRxBits and the functions it calls return were a measurable share of the engine's
+ * event loop, simulator speed). After price(), `up` and `down` hold pcieRxBits' two fields.
+ */
+export class RxBits {
+  up = 0;
+  down = 0;
+  private readonly wbBits: number;
+  private readonly wbPackets: number;
+  private readonly descBytes: number;
+  private readonly tlpBytes: number;
+  private readonly mps: number;
+  /** Completion TLPs per 64 B line of descriptors. */
+  private readonly perLine: number;
+
+  constructor(h: HwLimits, wb: WriteBackPolicy) {
+    const e = rxWriteBackEvent(h, wb);
+    this.wbBits = e.bits;
+    this.wbPackets = e.packets;
+    this.descBytes = wb.rx.descBytes;
+    this.tlpBytes = h.v.pcie_tlp_bytes;
+    this.mps = h.v.pcie_mps;
+    this.perLine = Math.ceil(LINE / h.v.pcie_rcb);
+  }
+
+  /** pcieRxBits(h, wb, n, bytes, descs). */
+  price(n: number, bytes: number, descs: number): void {
+    if (n === 0) {
+      this.up = 0;
+      this.down = 0;
+      return;
+    }
+    const tlp = this.tlpBytes;
+    // descFetchBits(h, descs, descBytes)
+    const lines = Math.ceil((descs * this.descBytes) / LINE);
+    const desc = lines * tlp * 8;
+    // pcieRxUp's frame and writeBack (tlpCount: at least one TLP)
+    const frame = (descs / n) * Math.max(1, Math.ceil(bytes / descs / this.mps)) * tlp * 8;
+    const writeBack = (descs * this.wbBits) / this.wbPackets;
+    this.up = bytes * 8 + n * frame + writeBack + desc;
+    this.down = (descs * this.descBytes + lines * this.perLine * tlp) * 8;
+  }
+}
+
+/**
  * Transmit's downstream traffic, in the order the NIC receives it, in bits: the descriptors'
  * completions (`desc`), then each frame's (its bytes in RCB-sized completions: `frame` bits of
  * TLP headers per frame, counted at the burst's mean frame size). PcieLink.txFrames prices the

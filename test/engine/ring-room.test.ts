@@ -13,12 +13,17 @@ import { getProfile, type NicProfile } from "../../src/nic/profile.ts";
 function ring(room: number, refills: Array<{ at: number; slots: number }>): Link {
   let free = room;
   const pending = [...refills];
+  const applyLimit = (t: number) => {
+    while (pending.length > 0 && pending[0].at <= t) free += (pending.shift() as { slots: number }).slots;
+  };
   return {
     ring: 1,
-    applyLimit(t: number) {
-      while (pending.length > 0 && pending[0].at <= t) free += (pending.shift() as { slots: number }).slots;
-    },
+    applyLimit,
     room: () => free,
+    roomAt(t: number) {
+      applyLimit(t);
+      return free;
+    },
     nextRefill: () => (pending.length > 0 ? pending[0].at : Number.POSITIVE_INFINITY),
   } as unknown as Link;
 }

@@ -206,7 +206,8 @@ export const gen: ElementKind = {
       const full0 = dropsWhenFull ? u64(ctx, c + P.G_RINGFULL) : 0;
       const cut0 = onWire ? 0 : cutShort();
       // A sending thread builds each frame when its slot comes: its work starts at the first slot.
-      const firstSlot = u64(ctx, c + P.G_NEXT_PS) / 1000;
+      // (Only a sender on a CPU prices its work: the wire's window needs no read of it.)
+      const firstSlot = onWire ? 0 : u64(ctx, c + P.G_NEXT_PS) / 1000;
       let n: number;
       if (onWire) {
         // The write-back window opens when its first frame is in (its last bit: the NIC has

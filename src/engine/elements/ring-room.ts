@@ -22,8 +22,7 @@ export function sameRoomRun(outs: readonly Link[], times: SwitchTimes, i: number
   for (let o = 0; o < outs.length; o++) {
     const l = outs[o];
     if (!l.ring) continue;
-    l.applyLimit(first);
-    if (l.room() < rest) {
+    if (l.roomAt(first) < rest) {
       short = true;
       next = Math.min(next, l.nextRefill());
     }

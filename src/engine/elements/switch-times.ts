@@ -7,7 +7,7 @@
 import { R_HEAD } from "../../../assembly/abi.ts";
 import type { HwLimits } from "../../model/hw-limits.ts";
 import type { SimContext } from "../context.ts";
-import { ringBytes, scratch } from "./common.ts";
+import { RingLens, scratch } from "./common.ts";
 
 /** Frame j's time (ns); non-decreasing in j. */
 export interface SwitchTimes {
@@ -37,6 +37,8 @@ export class PipelineTimes implements SwitchTimes {
   /** The window's lengths are in `lens`. */
   private copied = false;
   private ring = 0;
+  /** The ring's lengths (its layout read once per ring, not per window). */
+  private ringLens: RingLens | null = null;
   private head = 0;
   private n = 0;
   private start = 0;
@@ -59,6 +61,7 @@ export class PipelineTimes implements SwitchTimes {
   /** A new window: `n` frames at descriptors from `head` of `ring`, `bytes` in all, from `start`. */
   reset(start: number, ring: number, head: number, n: number, bytes: number): void {
     this.start = start;
+    if (ring !== this.ring || this.ringLens === null) this.ringLens = new RingLens(this.ctx, ring);
     this.ring = ring;
     this.head = head;
     this.n = n;
@@ -70,7 +73,7 @@ export class PipelineTimes implements SwitchTimes {
 
   time(j: number): number {
     if (j === this.n - 1) return this.at(this.n, this.bytes);
-    if (j === 0 && !this.copied) return this.at(1, ringBytes(this.ctx, this.ring, this.head, 1));
+    if (j === 0 && !this.copied) return this.at(1, (this.ringLens as RingLens).len(this.head));
     if (!this.copied) this.copy();
     if (j < this.j) {
       this.j = -1;
@@ -89,7 +92,7 @@ export class PipelineTimes implements SwitchTimes {
     if (this.ctx.u32[(this.ring + R_HEAD) >>> 2] !== this.head)
       throw new Error("PipelineTimes: the window's frames were asked for after the switch took some");
     this.lens = scratch(this.lens, this.n);
-    ringBytes(this.ctx, this.ring, this.head, this.n, 0, this.lens);
+    (this.ringLens as RingLens).copy(this.head, this.n, this.lens);
     this.copied = true;
   }
 }

@@ -15,16 +15,7 @@ import { Stage, type WorkEnd } from "../activation.ts";
 import { resourceOf } from "../context.ts";
 import type { Link } from "../link.ts";
 import { ReplayCopyTimes } from "../replay.ts";
-import {
-  type ElementKind,
-  hwOf,
-  Iotlb,
-  inToOut,
-  PcieLink,
-  ringBytes,
-  ringDescriptors,
-  specResource,
-} from "./common.ts";
+import { type ElementKind, hwOf, Iotlb, inToOut, PcieLink, RingLens, specResource } from "./common.ts";
 import { sameRoomRun } from "./ring-room.ts";
 import { PipelineTimes } from "./switch-times.ts";
 import { RxPacketBuffer } from "./veb-rx-buffer.ts";
@@ -60,12 +51,15 @@ export const veb: ElementKind = {
     // When the switch is done with each frame of a window.
     const switched = new PipelineTimes(ctx, hw);
     const from = new Array<number>(outs.length).fill(0);
+    // The rings' frame lengths, their layout read once.
+    const inLens = new RingLens(ctx, ring);
+    const outLens = outs.map((l) => new RingLens(ctx, l.ring));
     const work = (start: number, ready: number, done: WorkEnd): number => {
       const head = u32[(ring + R_HEAD) >>> 2];
-      const readyBytes = ringBytes(ctx, ring, head, ready);
+      const readyBytes = inLens.bytes(head, ready);
       // Frames beyond the buffer's room found it full: dropped before the pipeline.
       const n = buffer.admit(ring, head, ready, readyBytes, start);
-      const bytes = n === ready ? readyBytes : ringBytes(ctx, ring, head, n);
+      const bytes = n === ready ? readyBytes : inLens.bytes(head, n);
       let taken = 0;
       let e1 = start;
       if (n > 0) {
@@ -92,8 +86,9 @@ export const veb: ElementKind = {
           const l = outs[i];
           const m = (l.tail() - before[i]) >>> 0;
           if (m === 0) continue;
-          const b = ringBytes(ctx, l.ring, before[i], m);
-          let e2 = pcie.rx(e1, b, m, ringDescriptors(ctx, l.ring, before[i], m, rxBuffer));
+          const lens = outLens[i];
+          const b = lens.bytesDescs(before[i], m, rxBuffer);
+          let e2 = pcie.rx(e1, b, m, lens.descs);
           if (iotlb) e2 = pcie.up.charge(e2, iotlb.missNs(m), iotlbAcc);
           // Until its DMA is done a frame still occupies the packet buffer.
           buffer.hold(e2, b);
