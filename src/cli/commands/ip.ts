@@ -12,9 +12,10 @@ import {
   type LinkShowOptions,
   linkShowJson,
   linuxStrerror,
+  type MtuResult,
   netdevs,
   parseLinkSet,
-  type SysResult,
+  setMtu,
   setVf,
   vfConfigOf,
   vfCount,
@@ -276,7 +277,7 @@ async function show(words: string[], opts: IpOptions, ctx: CommandContext): Prom
 }
 
 async function set(words: string[], ctx: CommandContext): Promise<number> {
-  let result: SysResult;
+  let result: MtuResult;
   try {
     result = await withHost(ctx.stateDir, (host) => {
       const lookup: LinkSetLookup = {
@@ -289,9 +290,20 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
       };
       // ip(8)'s own refusals are thrown out of withHost, so nothing is written.
       const req = parseLinkSet(words, lookup);
+      const nd = findNetdev(host.state, req.dev)!;
+      // do_setlink applies IFLA_MTU before IFLA_VFINFO_LIST: a refused MTU stops there.
+      if (req.mtu !== undefined) {
+        if (nd.owner.kind === "loopback")
+          throw new UserError(
+            "E_USAGE",
+            `ip link set ${nd.name} mtu: lo's MTU is not simulated (it stays 65536)`,
+          );
+        const r = setMtu(host.state, nd.owner, nd.port, req.mtu);
+        if (!r.ok) return r;
+      }
       // Nothing but the device: ip(8) sends an empty request, which succeeds.
       if (req.vf === undefined) return { ok: true as const };
-      return setVf(host.state, findNetdev(host.state, req.dev)!, req.vf);
+      return setVf(host.state, nd, req.vf);
     });
   } catch (e) {
     if (!(e instanceof IpUsageError)) throw e;
@@ -299,7 +311,9 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
     return e.exitCode;
   }
   if (result.ok) return 0;
-  ctx.err(`RTNETLINK answers: ${linuxStrerror(result.errno)}\n`);
+  // An extack message is printed instead of strerror (lib/libnetlink.c nl_dump_ext_ack adds the '.').
+  if ("extack" in result) ctx.err(`Error: ${result.extack}.\n`);
+  else ctx.err(`RTNETLINK answers: ${linuxStrerror(result.errno)}\n`);
   return 2;
 }
 
