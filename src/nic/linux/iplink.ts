@@ -217,7 +217,10 @@ export function parseLinkSet(words: string[], lookup: LinkSetLookup): LinkSetReq
       last = group.req;
       i = group.next - 1;
     } else if (LINK_SET_EXACT.has(w) || LINK_SET_PREFIX.some((k) => matches(w, k))) {
-      throw new UserError("E_USAGE", `ip link set: '${w}' is not simulated (only 'vf N ...' settings)`);
+      throw new UserError(
+        "E_USAGE",
+        `ip link set: '${w}' is not simulated (only 'vf N ...' settings and 'mtu N')`,
+      );
     } else {
       let name = w;
       if (w === "dev") {
