@@ -1,7 +1,7 @@
 // `ip link set DEV mtu N` and sysfs `mtu` on the Linux view: dev_set_mtu_ext's range checks with
 // the netlink extack message ip(8) prints, each driver's max_mtu from the NIC profile's frames,
 // ixgbe's rule that an 82599 VF goes jumbo only after its PF, and where the MTU is kept.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliIn as cli } from "../helpers/cli.ts";
@@ -104,5 +104,29 @@ describe("ip link set DEV mtu N", () => {
     expect((await cli(s, "sysfs", "write", `${IX}/sriov_numvfs`, "0")).code).toBe(0);
     expect((await cli(s, "sysfs", "write", `${IX}/sriov_numvfs`, "2")).code).toBe(0);
     expect(await linkLine(s, "ixv1")).toMatch(/ mtu 1500 /);
+  });
+
+  it("a PF's MTU goes with its netdev: unbinding and binding its driver gives 1500 again", async () => {
+    const s = freshState("iovsim-mtu-");
+    expect((await cli(s, "ip", "link", "set", "ix0", "mtu", "9000")).code).toBe(0);
+    expect((await cli(s, "sysfs", "write", "/sys/bus/pci/drivers/ixgbe/unbind", "0000:03:00.0")).code).toBe(
+      0,
+    );
+    expect((await cli(s, "sysfs", "write", "/sys/bus/pci/drivers/ixgbe/bind", "0000:03:00.0")).code).toBe(0);
+    expect(await linkLine(s, "ix0")).toMatch(/ mtu 1500 /);
+  });
+
+  it("a state file whose MTU belongs to no netdev, or is out of range, is refused by name", async () => {
+    const s = await pfWithVfs(IX, 1, { prefix: "iovsim-mtu-" });
+    const file = join(s, "state.json");
+    const saved = JSON.parse(readFileSync(file, "utf8"));
+    saved.linux.pfs.ix0.vfMtu = { "3": 9000 };
+    writeFileSync(file, JSON.stringify(saved));
+    const r = await cli(s, "ip", "link", "show", "ix0");
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/\$\.linux\.pfs\.ix0\.vfMtu\.3: ix0 has no VF 3/);
+    saved.linux.pfs.ix0.vfMtu = { "0": 20 };
+    writeFileSync(file, JSON.stringify(saved));
+    expect((await cli(s, "ip", "link", "show", "ix0")).err).toMatch(/vfMtu/);
   });
 });
