@@ -36,12 +36,14 @@ describe("paths --host: the MTU of the saved host's interfaces", () => {
   });
 
   it("the jail VF's own netdev gives jail-vf its MTU; the PF's does not", async () => {
-    const s = await host(["sysfs", "write", NUMVFS, "1"], ["ip", "link", "set", "ixl0", "mtu", "9000"]);
+    const s = await host(["sysfs", "write", NUMVFS, "2"], ["ip", "link", "set", "ixl0", "mtu", "9000"]);
     const refused = await iovsim("--state", s, "paths", "--host", "--path", "jail-vf", ...RUN);
     expect(refused.err).toMatch(/MTU of at least 8982 .* the paths run at MTU 1500/);
     expect((await iovsim("--state", s, "ip", "link", "set", "iavf0", "mtu", "9000")).code).toBe(0);
-    const ok = await iovsim("--state", s, "paths", "--host", "--path", "jail-vf", ...RUN);
+    const ok = await iovsim("--state", s, "paths", "--host", "--path", "jail-vf,vm-vf", ...RUN);
     expect(ok.code, ok.err).toBe(0);
+    // The VM's VF has its MTU in the guest: said, taken as the run's.
+    expect(ok.out).toMatch(/what iavf0 has on the simulated host .*; vm-vf: the guest's interface/);
   });
 
   it("paths whose interfaces disagree are refused, naming each; --mtu runs them with a note", async () => {

@@ -135,7 +135,12 @@ export function stateMtus(ph: PathHost, paths: string[]): StateMtu[] {
  * --host), else with --host the MTU the paths' interfaces have there, else 1500. One run has one
  * MTU, so paths whose interfaces disagree are refused, naming each (a real host runs them apart).
  */
-export function runMtu(given: string | undefined, fromState: StateMtu[], notes: string[]): number {
+export function runMtu(
+  given: string | undefined,
+  fromState: StateMtu[],
+  notes: string[],
+  paths: string[] = [],
+): number {
   if (given !== undefined) {
     const mtu = parseMtu(given);
     const other = fromState.filter((s) => s.mtu !== mtu);
@@ -155,9 +160,13 @@ export function runMtu(given: string | undefined, fromState: StateMtu[], notes: 
     );
   }
   const mtu = mtus[0] ?? STANDARD_MTU;
-  if (mtu !== STANDARD_MTU)
+  if (mtu !== STANDARD_MTU) {
+    const ifaces = [...new Set(fromState.map((s) => s.iface))];
+    // A VM's interface (a passed-through VF or PF) has its MTU in the guest: taken as the same.
+    const guests = [...new Set(paths)].filter((p) => !fromState.some((s) => s.path === p));
     notes.push(
-      `the paths run at MTU ${mtu}, what ${[...new Set(fromState.map((s) => s.iface))].join(" and ")} ${fromState.length === 1 ? "has" : "have"} on the simulated host (ip link set DEV mtu N; --mtu overrides it)`,
+      `the paths run at MTU ${mtu}, what ${ifaces.join(" and ")} ${ifaces.length === 1 ? "has" : "have"} on the simulated host (ip link set DEV mtu N; --mtu overrides it)${guests.length > 0 ? `; ${guests.join(", ")}: the guest's interface, set in the guest, is taken at ${mtu} too` : ""}`,
     );
+  }
   return mtu;
 }

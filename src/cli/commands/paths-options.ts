@@ -544,16 +544,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   if (replay) notes.push(...replay.notes);
   // The paths' MTU (--mtu; 1500 by default): one a driver on a path refuses is refused, and so is
   // a frame size it cannot carry (paths-mtu.ts).
-  const mtu = runMtu(
-    v.mtu,
-    conf.hostState
-      ? stateMtus(
-          pathHost,
-          runs.map((r) => r.path),
-        )
-      : [],
-    notes,
-  );
+  const runPaths = runs.map((r) => r.path);
+  const mtu = runMtu(v.mtu, conf.hostState ? stateMtus(pathHost, runPaths) : [], notes, runPaths);
   checkPathMtu(
     mtu,
     runs.map((r) => r.path),
