@@ -28,6 +28,7 @@ const ITEMS: [string, string, RegExp][] = [
     /other options \(-o, -br, -c, -n, \.\.\.\) are refused/,
   ],
   ["ip", "model: `addrgenmode`, `numtxqueues`", /\(addrgenmode,\s+numtxqueues/],
+  ["ip", "`ip link set lo mtu N` is refused as not simulated", /mtu on lo is refused as not simulated/],
   ["sysfs", "(no `module`, `uevent`)", /no module or uevent/],
   ["sysfs", "except while `iovctl -C` VFs exist", /iovctl -C VFs exist/],
   ["sysfs", "The log lines of the unbind and the bind are iovsim's", /log lines are iovsim's/],

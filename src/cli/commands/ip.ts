@@ -149,6 +149,7 @@ Divergences: only "link set ... vf", "link set ... mtu" and "link show" are simu
 the interface lines of 'show' (flags, qdisc, ifindex) are representative, and a VF's own
 netdev is always down; -d leaves out what iovsim does not model (addrgenmode,
 numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, portid, switchid);
+mtu on lo is refused as not simulated (lo stays 65536);
 "state" also takes a number (iovsim extension, to reach the kernel's EINVAL for an unknown
 link state); -h, --help and the word "help" print this text (ip(8)'s -h means -human); ip's
 other options (-o, -br, -c, -n, ...) are refused as not simulated, exit 1.
