@@ -94,6 +94,14 @@ describe("ip link set DEV mtu N", () => {
     expect(await linkLine(s, "ixv1")).toMatch(/ mtu 1500 /);
   });
 
+  it("model show --nic names the rule with its source on the 82599 only", async () => {
+    const s = freshState("iovsim-mtu-");
+    expect((await cli(s, "model", "show", "--nic", "ix")).out).toMatch(
+      /linux\.vf\.jumboNeedsPfJumbo \(ixgbevf\)\s+1500\s+PF MTU to exceed .* ixgbe_set_vf_lpe/,
+    );
+    expect((await cli(s, "model", "show", "--nic", "ixl")).out).not.toMatch(/jumboNeedsPfJumbo/);
+  });
+
   it("sysfs mtu writes through dev_set_mtu (the errno alone); a VF's MTU goes with its VFs", async () => {
     const s = await pfWithVfs(IX, 2, { prefix: "iovsim-mtu-" });
     expect((await cli(s, "sysfs", "write", "/sys/class/net/ixv1/mtu", "1400")).code).toBe(0);
