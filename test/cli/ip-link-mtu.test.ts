@@ -94,6 +94,26 @@ describe("ip link set DEV mtu N", () => {
     expect(await linkLine(s, "ixv1")).toMatch(/ mtu 1500 /);
   });
 
+  it("do_setlink applies the MTU before the VF settings; a netdevsim port takes up to 65535", async () => {
+    const s = freshState("iovsim-mtu-");
+    // No VFs: the VF setting fails after the MTU was applied.
+    expect(await cli(s, "ip", "link", "set", "ixl0", "vf", "0", "trust", "on", "mtu", "9000")).toEqual({
+      code: 2,
+      out: "",
+      err: "RTNETLINK answers: Invalid argument\n",
+    });
+    expect(await linkLine(s, "ixl0")).toMatch(/ mtu 9000 /);
+    // A refused MTU sends nothing after it.
+    expect((await cli(s, "ip", "link", "set", "ixl0", "mtu", "20000", "vf", "0", "trust", "on")).err).toBe(
+      "Error: mtu greater than device maximum.\n",
+    );
+    expect((await cli(s, "sysfs", "write", "/sys/bus/netdevsim/new_device", "3 2")).code).toBe(0);
+    expect((await cli(s, "ip", "link", "set", "sim3p1", "mtu", "65535")).code).toBe(0);
+    expect((await cli(s, "ip", "link", "set", "sim3", "mtu", "65536")).code).toBe(2);
+    expect(await linkLine(s, "sim3p1")).toMatch(/ mtu 65535 /);
+    expect(await linkLine(s, "sim3")).toMatch(/ mtu 1500 /);
+  });
+
   it("model show --nic names the rule with its source on the 82599 only", async () => {
     const s = freshState("iovsim-mtu-");
     expect((await cli(s, "model", "show", "--nic", "ix")).out).toMatch(
