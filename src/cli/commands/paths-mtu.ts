@@ -162,8 +162,12 @@ export function runMtu(
   const mtu = mtus[0] ?? STANDARD_MTU;
   if (mtu !== STANDARD_MTU) {
     const ifaces = [...new Set(fromState.map((s) => s.iface))];
-    // A VM's interface (a passed-through VF or PF) has its MTU in the guest: taken as the same.
-    const guests = [...new Set(paths)].filter((p) => !fromState.some((s) => s.path === p));
+    // A VM's interface (a passed-through VF or PF, a guest's vtnet) has its MTU set in the
+    // guest, which the state does not hold: taken as the same.
+    const guests = [...new Set(paths)].filter((p) => {
+      const nic = enginePath(p)?.nic;
+      return nic !== undefined && (nic.assigned || nic.peerAssigned === true || VIRTIO_PATHS.has(p));
+    });
     notes.push(
       `the paths run at MTU ${mtu}, what ${ifaces.join(" and ")} ${ifaces.length === 1 ? "has" : "have"} on the simulated host (ip link set DEV mtu N; --mtu overrides it)${guests.length > 0 ? `; ${guests.join(", ")}: the guest's interface, set in the guest, is taken at ${mtu} too` : ""}`,
     );
