@@ -117,7 +117,7 @@ export function stateMtus(ph: PathHost, paths: string[]): StateMtu[] {
   const out: StateMtu[] = [];
   for (const name of new Set(paths)) {
     const path = enginePath(name);
-    if (!path || path.nic.port !== "main") continue;
+    if (path?.nic.port !== "main") continue;
     const iface =
       path.nic.pool === "pf" && !path.nic.assigned
         ? ph.pf
