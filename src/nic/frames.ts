@@ -35,6 +35,9 @@ export const FramesDriverSchema = z
     rxBuffers: z.array(RxBufferStep).min(1),
     tag: Tag,
     source: Source,
+    /** A VF driver's MTU above 1500 needs its PF's above 1500 too (the PF driver refuses the VF's
+     *  larger frames otherwise: ip link set's EINVAL). Absent: the VF's MTU is its own. */
+    jumboNeedsPfJumbo: z.object({ tag: Tag, source: Source }).strict().optional(),
   })
   .strict();
 export type FramesDriver = z.output<typeof FramesDriverSchema>;

@@ -106,7 +106,9 @@ describe("ip link set as iplink_parse() reads it", () => {
       err: 'Error: either "dev" is duplicate, or "extra" is garbage.\n',
     });
     // ip link set's own keywords that iovsim does not simulate are named as such.
-    expect((await cli(s, "ip", "link", "set", "igb0", "mtu", "9000")).err).toMatch(/'mtu' is not simulated/);
+    expect((await cli(s, "ip", "link", "set", "igb0", "txqueuelen", "9000")).err).toMatch(
+      /'txqueuelen' is not simulated/,
+    );
   });
 
   it("max_tx_rate or min_tx_rate alone asks the kernel for the VF's rates first: no such VF or device exits 1", async () => {
@@ -252,7 +254,7 @@ describe("a VF's own netdev (its host driver's interface)", () => {
     expect(show).toEqual({
       code: 0,
       out: `301: igbvf1: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000
-    link/ether 02:45:92:32:00:01 brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 parentbus pci parentdev 0000:05:10.2 
+    link/ether 02:45:92:32:00:01 brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 minmtu 68 maxmtu 9216 parentbus pci parentdev 0000:05:10.2 
     altname enp5s0f0v1
 `,
       err: "",

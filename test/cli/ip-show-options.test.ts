@@ -31,18 +31,23 @@ const VF1 =
 describe("ip -d link show", () => {
   it("adds the details iovsim models to the link/ether line (each field with its trailing space)", async () => {
     const text = `2: ixl0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP mode DEFAULT group default qlen 1000
-    link/ether 3c:fd:fe:9e:a1:00 brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 parentbus pci parentdev 0000:01:00.0 
+    link/ether 3c:fd:fe:9e:a1:00 brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 minmtu 68 maxmtu 9702 parentbus pci parentdev 0000:01:00.0 
 ${VF0}${VF1}    altname enp1s0f0
 `;
     for (const d of ["-d", "-details", "-det", "--details"])
       expect(await cli("ip", d, "link", "show", "ixl0"), d).toEqual({ code: 0, out: text, err: "" });
     const plain = (await cli("ip", "link", "show", "ixl0")).out;
-    expect(plain).toBe(text.replace(" promiscuity 0 allmulti 0 parentbus pci parentdev 0000:01:00.0 ", ""));
+    expect(plain).toBe(
+      text.replace(
+        " promiscuity 0 allmulti 0 minmtu 68 maxmtu 9702 parentbus pci parentdev 0000:01:00.0 ",
+        "",
+      ),
+    );
   });
 
   it("a netdevsim port's parent is its bus device", async () => {
     expect((await cli("ip", "-d", "link", "show", "sim0")).out.split("\n")[1]).toMatch(
-      / brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 parentbus netdevsim parentdev netdevsim0 $/,
+      / brd ff:ff:ff:ff:ff:ff promiscuity 0 allmulti 0 minmtu 68 maxmtu 65535 parentbus netdevsim parentdev netdevsim0 $/,
     );
   });
 });
@@ -72,7 +77,7 @@ describe("ip -j [-p] link show", () => {
       '        "mtu": 1500,',
     ]);
     expect(r.out).toContain(
-      '        "promiscuity": 0,\n        "allmulti": 0,\n        "parentbus": "netdevsim",\n        "parentdev": "netdevsim0",\n        "vfinfo_list": [ ],\n',
+      '        "promiscuity": 0,\n        "allmulti": 0,\n        "min_mtu": 68,\n        "max_mtu": 65535,\n        "parentbus": "netdevsim",\n        "parentdev": "netdevsim0",\n        "vfinfo_list": [ ],\n',
     );
     expect(r.out.endsWith('        "altnames": [ "eni0np1" ]\n    } ]\n')).toBe(true);
     // Pretty or not, the same document.
@@ -208,7 +213,7 @@ describe("lo", () => {
 
   it("-d: no parent device; -j: link_type loopback, no vfinfo_list, no altnames", async () => {
     expect((await cli("ip", "-d", "link", "show", "lo")).out).toBe(
-      LO.replace("00:00:00:00:00:00\n", "00:00:00:00:00:00 promiscuity 0 allmulti 0 \n"),
+      LO.replace("00:00:00:00:00:00\n", "00:00:00:00:00:00 promiscuity 0 allmulti 0 minmtu 0 maxmtu 0 \n"),
     );
     expect((await cli("ip", "-j", "link", "show", "lo")).out).toBe(
       '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","operstate":"UNKNOWN","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00","broadcast":"00:00:00:00:00:00"}]\n',

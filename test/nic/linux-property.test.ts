@@ -87,6 +87,12 @@ describe("sriov_numvfs sequences", () => {
       n: fc.integer({ min: 1, max: 3 }),
     }),
     fc.record({ kind: fc.constant("vfio" as const), load: fc.boolean(), ids: fc.boolean() }),
+    // An interface's MTU (sysfs mtu: dev_set_mtu), kept until its netdev goes.
+    fc.record({
+      kind: fc.constant("mtu" as const),
+      dev: fc.constantFrom("ixl0", "iavf0", "iavf1", "sim1"),
+      value: fc.constantFrom("9000", "1500", "67", "9703", "0x2328", "x"),
+    }),
     fc.record({
       kind: fc.constant("setvf" as const),
       vf: fc.integer({ min: 0, max: 10 }),
@@ -99,12 +105,14 @@ describe("sriov_numvfs sequences", () => {
       fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
         const h = Host.fresh();
         for (const o of ops) {
-          if (o.kind === "numvfs" || o.kind === "driver") {
+          if (o.kind === "numvfs" || o.kind === "driver" || o.kind === "mtu") {
             const before = meaningful(h.state);
             const r =
               o.kind === "numvfs"
                 ? sysfsWrite(h.state, `${IXL}/sriov_numvfs`, `${o.value}\n`)
-                : sysfsWrite(h.state, o.file, `${o.bdf}\n`);
+                : o.kind === "mtu"
+                  ? sysfsWrite(h.state, `/sys/class/net/${o.dev}/mtu`, `${o.value}\n`)
+                  : sysfsWrite(h.state, o.file, `${o.bdf}\n`);
             // A failed write changes nothing but the kernel log.
             if (!r.ok) expect(meaningful(h.state)).toEqual(before);
           } else if (o.kind === "fail")

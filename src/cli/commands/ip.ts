@@ -12,9 +12,10 @@ import {
   type LinkShowOptions,
   linkShowJson,
   linuxStrerror,
+  type MtuResult,
   netdevs,
   parseLinkSet,
-  type SysResult,
+  setMtu,
   setVf,
   vfConfigOf,
   vfCount,
@@ -81,9 +82,11 @@ const HELP = `usage: iovsim ip [OPTIONS] link set [dev] DEV vf N [mac LLADDR]
                                  [rate TXRATE] [max_tx_rate TXRATE] [min_tx_rate TXRATE]
                                  [spoofchk on|off] [state auto|enable|disable]
                                  [trust on|off] [query_rss on|off]
+       iovsim ip link set [dev] DEV mtu N
        iovsim ip [OPTIONS] link show [[dev] DEV] [up|down] [novf]
 OPTIONS (before "link", each a prefix of ip(8)'s word, one or two dashes):
-  -d, -details   the details print_linkinfo adds: promiscuity, allmulti, parentbus, parentdev
+  -d, -details   the details print_linkinfo adds: promiscuity, allmulti, minmtu, maxmtu,
+                 parentbus, parentdev
   -s, -stats     the link's and each VF's counters (print_stats64, print_vf_stats64): all 0,
                  as nothing on the simulated host counts packets; -s -s is not simulated
   -j, -json      iproute2's JSON: one array of links, each with vfinfo_list
@@ -100,7 +103,17 @@ VLAN. New VFs start with anti-spoof on, trust off, no admin MAC (00:00:00:00:00:
 'show' filters as ip(8): up or down (IFF_UP: the PCI PFs are up, netdevsim ports down), novf
 (no VF lines, no vfinfo_list); its other filters (type, group, master, ...) are not simulated.
 
+mtu N sets the MTU of DEV, any netdev (a PF, a VF's own as iavf0 or ixv1, a netdevsim port;
+1500 at boot; lo stays 65536), shown by 'show', -j and sysfs
+/sys/class/net/DEV/mtu (writable too), kept in the state. Its range is the driver's: 68 to
+max_mtu from the NIC profile's frames (i40e/iavf 9702, ixgbe/ixgbevf 9710, igb/igbvf 9216,
+netdevsim 65535). paths --host runs each path at its interface's MTU (docs/linux-mode.md).
+
 Refusals, as ip(8) prints them:
+  mtu above the driver's maximum   Error: mtu greater than device maximum.    exit 2
+  mtu below 68                     Error: mtu less than device minimum.       exit 2
+  an 82599 VF (ixgbevf) above 1500 while its PF is at 1500 (dmesg: VF max_frame N out of
+  range)                           RTNETLINK answers: Invalid argument        exit 2
   VF index >= num_vfs, multicast MAC, qos > 7, a numeric state other than 0/1/2,
   min_tx_rate on a PCI PF, max_tx_rate above link speed (ixgbe: or 1..10)
                                RTNETLINK answers: Invalid argument          exit 2
@@ -128,14 +141,15 @@ in the same command stay applied. Several "vf N ..." groups in one command are a
 but only the last one is applied (the kernel keeps the last IFLA_VFINFO_LIST), as on Linux.
 
 What reaches the data plane of paths/ping --host: mac, vlan/qos, spoofchk and trust program
-the NIC's switch; rate/max_tx_rate limit the VF's transmit in the NIC's scheduler (i40e: in
+the NIC's switch; mtu the paths' MTU (paths --host); rate/max_tx_rate limit the VF's transmit in the NIC's scheduler (i40e: in
 50 Mbps credits; ixgbe/igb: a rate factor); state disable makes a path through the VF carry
 nothing (docs/linux-mode.md, What reaches the data plane).
 
-Divergences: only "link set ... vf" and "link show" are simulated; the interface lines of
-'show' (flags, qdisc, ifindex) are representative, and a VF's own netdev is always down;
--d leaves out what iovsim does not model (minmtu/maxmtu, addrgenmode,
+Divergences: only "link set ... vf", "link set ... mtu" and "link show" are simulated;
+the interface lines of 'show' (flags, qdisc, ifindex) are representative, and a VF's own
+netdev is always down; -d leaves out what iovsim does not model (addrgenmode,
 numtxqueues/numrxqueues, GSO/TSO/GRO sizes, portname, portid, switchid);
+mtu on lo is refused as not simulated (lo stays 65536);
 "state" also takes a number (iovsim extension, to reach the kernel's EINVAL for an unknown
 link state); -h, --help and the word "help" print this text (ip(8)'s -h means -human); ip's
 other options (-o, -br, -c, -n, ...) are refused as not simulated, exit 1.
@@ -276,7 +290,7 @@ async function show(words: string[], opts: IpOptions, ctx: CommandContext): Prom
 }
 
 async function set(words: string[], ctx: CommandContext): Promise<number> {
-  let result: SysResult;
+  let result: MtuResult;
   try {
     result = await withHost(ctx.stateDir, (host) => {
       const lookup: LinkSetLookup = {
@@ -289,9 +303,20 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
       };
       // ip(8)'s own refusals are thrown out of withHost, so nothing is written.
       const req = parseLinkSet(words, lookup);
+      const nd = findNetdev(host.state, req.dev)!;
+      // do_setlink applies IFLA_MTU before IFLA_VFINFO_LIST: a refused MTU stops there.
+      if (req.mtu !== undefined) {
+        if (nd.owner.kind === "loopback")
+          throw new UserError(
+            "E_USAGE",
+            `ip link set ${nd.name} mtu: lo's MTU is not simulated (it stays 65536)`,
+          );
+        const r = setMtu(host.state, nd.owner, nd.port, req.mtu);
+        if (!r.ok) return r;
+      }
       // Nothing but the device: ip(8) sends an empty request, which succeeds.
       if (req.vf === undefined) return { ok: true as const };
-      return setVf(host.state, findNetdev(host.state, req.dev)!, req.vf);
+      return setVf(host.state, nd, req.vf);
     });
   } catch (e) {
     if (!(e instanceof IpUsageError)) throw e;
@@ -299,7 +324,9 @@ async function set(words: string[], ctx: CommandContext): Promise<number> {
     return e.exitCode;
   }
   if (result.ok) return 0;
-  ctx.err(`RTNETLINK answers: ${linuxStrerror(result.errno)}\n`);
+  // An extack message is printed instead of strerror (lib/libnetlink.c nl_dump_ext_ack adds the '.').
+  if ("extack" in result) ctx.err(`Error: ${result.extack}.\n`);
+  else ctx.err(`RTNETLINK answers: ${linuxStrerror(result.errno)}\n`);
   return 2;
 }
 

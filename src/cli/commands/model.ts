@@ -135,6 +135,15 @@ function framesRows(p: NicProfile): string[] {
             d.tag,
             d.source,
           );
+        // The VF may go above MTU 1500 only once its PF has (ip link set answers EINVAL before).
+        if (d.jumboNeedsPfJumbo)
+          row(
+            `${os}.${fn}.jumboNeedsPfJumbo (${d.driver})`,
+            1500,
+            "PF MTU to exceed",
+            d.jumboNeedsPfJumbo.tag,
+            d.jumboNeedsPfJumbo.source,
+          );
       }
   }
   for (const os of TX_QUEUE_OSES) {

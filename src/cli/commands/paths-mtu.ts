@@ -1,12 +1,13 @@
 // `paths --mtu N`: the MTU every interface of the simulated paths runs at, as the administrator
 // sets it with `ifconfig IF mtu N` (FreeBSD) or `ip link set DEV mtu N` (Linux) on the PF, the VF
 // in the jail or VM, the bridge and its members, the epair, the tap and the guest's vtnet. The
-// iovctl.conf has no MTU and neither has the simulated host's state, so the run takes it as an
-// option (1500 by default, every driver's default). A frame longer than the MTU allows is refused
+// iovctl.conf has no MTU, so the run takes it as an option (1500 by default, every driver's
+// default); with --host, the saved host's `ip link set DEV mtu N` gives it (stateMtus). A frame longer than the MTU allows is refused
 // before any simulation, and so is an MTU a driver on the path would refuse.
 import { UserError } from "../../errors.ts";
 import type { Costs } from "../../model/costs.ts";
 import { FRAME_OVERHEAD, STANDARD_MTU } from "../../nic/frames.ts";
+import { findNetdev } from "../../nic/linux/index.ts";
 import { getProfile } from "../../nic/profile.ts";
 import { framesDriver, VTNET_MAX_MTU_NOMRG } from "../../paths/frames.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
@@ -85,7 +86,7 @@ export function checkPathMtu(mtu: number, paths: string[], ph: PathHost, costs: 
 export function checkFramesFitMtu(
   sizes: Array<{ item: string; longest: number }>,
   mtu: number,
-  given: boolean,
+  from: "option" | "state" | "default",
 ): void {
   for (const s of sizes) {
     const need = s.longest - FRAME_OVERHEAD;
@@ -94,7 +95,82 @@ export function checkFramesFitMtu(
       s.item === "imix" ? `imix's ${s.longest}-byte frames need` : `a ${s.longest}-byte frame needs`;
     throw new UserError(
       "E_USAGE",
-      `--size ${s.item}: ${what} an MTU of at least ${need} (the frame with FCS less 14 bytes of Ethernet header and 4 of FCS), and ${given ? `--mtu is ${mtu}` : `the paths run at MTU ${mtu}, every interface's default`}: add --mtu ${need} or more (the MTU 'ifconfig IF mtu N' or 'ip link set DEV mtu N' would set on every interface of the path)`,
+      `--size ${s.item}: ${what} an MTU of at least ${need} (the frame with FCS less 14 bytes of Ethernet header and 4 of FCS), and ${from === "option" ? `--mtu is ${mtu}` : from === "state" ? `the paths' interfaces are at MTU ${mtu} on the simulated host` : `the paths run at MTU ${mtu}, every interface's default`}: add --mtu ${need} or more (the MTU 'ifconfig IF mtu N' or 'ip link set DEV mtu N' would set on every interface of the path)`,
     );
   }
+}
+
+/** One path's interface on the saved host and the MTU it has there. */
+export interface StateMtu {
+  path: string;
+  iface: string;
+  mtu: number;
+}
+
+/**
+ * With --host, the MTU each path's interface has on the saved host (ip link set DEV mtu N,
+ * sysfs mtu): the PF's netdev for the paths on the PF (native, and the bridges it is a member
+ * of), the jail VF's own netdev. A VF or a whole PF given to a VM has its MTU set in the guest,
+ * which the state does not hold: such a path runs at the run's MTU.
+ */
+export function stateMtus(ph: PathHost, paths: string[]): StateMtu[] {
+  const out: StateMtu[] = [];
+  for (const name of new Set(paths)) {
+    const path = enginePath(name);
+    if (path?.nic.port !== "main") continue;
+    const iface =
+      path.nic.pool === "pf" && !path.nic.assigned
+        ? ph.pf
+        : path.nic.pool === "host-vf"
+          ? ph.jailVf?.name
+          : undefined;
+    const nd = iface === undefined ? undefined : findNetdev(ph.host.state, iface);
+    if (nd) out.push({ path: name, iface: nd.name, mtu: nd.mtu.mtu });
+  }
+  return out;
+}
+
+/**
+ * The run's MTU: --mtu when given (a note names the saved host's interfaces it overrides, with
+ * --host), else with --host the MTU the paths' interfaces have there, else 1500. One run has one
+ * MTU, so paths whose interfaces disagree are refused, naming each (a real host runs them apart).
+ */
+export function runMtu(
+  given: string | undefined,
+  fromState: StateMtu[],
+  notes: string[],
+  paths: string[] = [],
+): number {
+  if (given !== undefined) {
+    const mtu = parseMtu(given);
+    const other = fromState.filter((s) => s.mtu !== mtu);
+    const ifaces = [...new Map(other.map((s) => [s.iface, s])).values()];
+    if (ifaces.length > 0)
+      notes.push(
+        `--mtu ${mtu} overrides the MTU of ${ifaces.map((s) => `${s.iface} (${s.mtu})`).join(", ")} on the simulated host: every interface of the paths runs at ${mtu}`,
+      );
+    return mtu;
+  }
+  const mtus = [...new Set(fromState.map((s) => s.mtu))];
+  if (mtus.length > 1) {
+    const each = fromState.map((s) => `'${s.path}' on ${s.iface} at ${s.mtu}`).join(", ");
+    throw new UserError(
+      "E_CONFIG",
+      `the paths' interfaces have different MTUs on the simulated host (${each}), and one run has one MTU: set them alike (iovsim ip link set DEV mtu N), measure them apart with --path, or give --mtu N for all`,
+    );
+  }
+  const mtu = mtus[0] ?? STANDARD_MTU;
+  if (mtu !== STANDARD_MTU) {
+    const ifaces = [...new Set(fromState.map((s) => s.iface))];
+    // A VM's interface (a passed-through VF or PF, a guest's vtnet) has its MTU set in the
+    // guest, which the state does not hold: taken as the same.
+    const guests = [...new Set(paths)].filter((p) => {
+      const nic = enginePath(p)?.nic;
+      return nic !== undefined && (nic.assigned || nic.peerAssigned === true || VIRTIO_PATHS.has(p));
+    });
+    notes.push(
+      `the paths run at MTU ${mtu}, what ${ifaces.join(" and ")} ${ifaces.length === 1 ? "has" : "have"} on the simulated host (ip link set DEV mtu N; --mtu overrides it)${guests.length > 0 ? `; ${guests.join(", ")}: the guest's interface, set in the guest, is taken at ${mtu} too` : ""}`,
+    );
+  }
+  return mtu;
 }

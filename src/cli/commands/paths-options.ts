@@ -40,7 +40,7 @@ import {
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
 import { checkStateHost, otherPfsNote, type PathRun } from "./paths-host.ts";
-import { checkFramesFitMtu, checkPathMtu, parseMtu } from "./paths-mtu.ts";
+import { checkFramesFitMtu, checkPathMtu, runMtu, stateMtus } from "./paths-mtu.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -545,7 +545,8 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
   if (replay) notes.push(...replay.notes);
   // The paths' MTU (--mtu; 1500 by default): one a driver on a path refuses is refused, and so is
   // a frame size it cannot carry (paths-mtu.ts).
-  const mtu = parseMtu(v.mtu);
+  const runPaths = runs.map((r) => r.path);
+  const mtu = runMtu(v.mtu, conf.hostState ? stateMtus(pathHost, runPaths) : [], notes, runPaths);
   checkPathMtu(
     mtu,
     runs.map((r) => r.path),
@@ -565,7 +566,7 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     for (const n of templates.notes) if (!notes.includes(n)) notes.push(n);
     for (const r of runs) cases.push({ ...r, size, frameBytes, traffic });
   }
-  checkFramesFitMtu(longest, mtu, v.mtu !== undefined);
+  checkFramesFitMtu(longest, mtu, v.mtu !== undefined ? "option" : mtu !== 1500 ? "state" : "default");
   notes.push(...addWireVlanBytes(cases, pathHost, conf.file));
   setCaseLinks(cases, pathHost);
   // Cases grouped by path, then size (the order the table shows them).

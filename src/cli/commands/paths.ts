@@ -83,8 +83,11 @@ How to read the output, question by question: docs/questions.md; the method: doc
              (e.g. 9000) need --mtu
 --mtu N      the MTU of every interface on the paths (the PF, the VF in the jail or VM, the
              bridge and its members, the epair, the tap, the guest's vtnet), as 'ifconfig IF
-             mtu N' (or 'ip link set DEV mtu N') would set it; default 1500. iovctl.conf and
-             the simulated host have no MTU, hence the option. Above 1500 the NIC's pools take
+             mtu N' (or 'ip link set DEV mtu N') would set it; default 1500 (an iovctl.conf
+             has no MTU, hence the option). With --host, the default is the MTU the paths'
+             interfaces have on the simulated host (iovsim ip link set DEV mtu N: the PF's for
+             the paths on the PF, the jail VF's own; paths whose interfaces disagree are
+             refused), and --mtu overrides it, with a note. Above 1500 the NIC's pools take
              long packets (up to N + 18 bytes) and the drivers post larger receive buffers (the
              NIC profile's frames: FreeBSD iflib 4 KiB clusters, Linux 3 KiB buffers), so a
              9000-byte frame takes 3 receive descriptors and 3 transmit ones (4 KiB segments):

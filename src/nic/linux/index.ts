@@ -14,6 +14,7 @@ export {
   parseLinkSet,
 } from "./iplink.ts";
 export { type ModprobeResult, modprobeLoad, modprobeRemove } from "./modules.ts";
+export { type MtuFacts, type MtuResult, setMtu } from "./mtu.ts";
 export { findNetdev, type Netdev, netdevs } from "./netdevs.ts";
 export { findNsim, NSIM_DEFAULT_MAX_VFS, nsimDevices, setEswitchMode } from "./netdevsim.ts";
 export {

@@ -154,12 +154,14 @@ export interface LinkSetRequest {
    * (liberal) nla_parse keeps the last attribute of a type, so only that group is applied.
    */
   vf?: VfRequest;
+  /** `mtu N` (IFLA_MTU): get_integer()'s value, sent as the u32 it is. */
+  mtu?: number;
 }
 
 /** ip link set's own keywords (ip/iplink.c iplink_parse) that iovsim does not simulate. */
 const LINK_SET_EXACT = new Set(
   (
-    "up down name index mtu xdp xdpgeneric xdpdrv xdpoffload netns multicast allmulticast promisc " +
+    "up down name index xdp xdpgeneric xdpdrv xdpoffload netns multicast allmulticast promisc " +
     "trailers arp carrier vrf mode state group protodown protodown_reason gso_max_size gso_max_segs " +
     "gro_max_size gso_ipv4_max_size gro_ipv4_max_size parentdev brd qlen inet"
   ).split(" "),
@@ -198,9 +200,19 @@ export function parseLinkSet(words: string[], lookup: LinkSetLookup): LinkSetReq
   const incomplete = () => new IpUsageError(`Command line is not complete. Try option "help"\n`, 255);
   let dev: string | undefined;
   let last: VfRequest | undefined;
+  let mtu: number | undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    if (w === "vf") {
+    if (w === "mtu") {
+      // iplink_parse(): NEXT_ARG, duparg() for a second one, get_integer() (strtol base 0).
+      if (i + 1 >= words.length) throw incomplete();
+      const v = words[++i];
+      if (mtu !== undefined)
+        throw new IpUsageError(`Error: duplicate "mtu": "${v}" is the second value.\n`, 255);
+      const n = getInteger(v);
+      if (n === undefined) invarg('Invalid "mtu" value\n', v);
+      mtu = n;
+    } else if (w === "vf") {
       if (i + 1 >= words.length) throw incomplete();
       const vf = getInteger(words[++i]);
       if (vf === undefined) invarg('Invalid "vf" value\n', words[i]);
@@ -209,7 +221,10 @@ export function parseLinkSet(words: string[], lookup: LinkSetLookup): LinkSetReq
       last = group.req;
       i = group.next - 1;
     } else if (LINK_SET_EXACT.has(w) || LINK_SET_PREFIX.some((k) => matches(w, k))) {
-      throw new UserError("E_USAGE", `ip link set: '${w}' is not simulated (only 'vf N ...' settings)`);
+      throw new UserError(
+        "E_USAGE",
+        `ip link set: '${w}' is not simulated (only 'vf N ...' settings and 'mtu N')`,
+      );
     } else {
       let name = w;
       if (w === "dev") {
@@ -224,7 +239,7 @@ export function parseLinkSet(words: string[], lookup: LinkSetLookup): LinkSetReq
   }
   if (dev === undefined) throw new IpUsageError('Not enough information: "dev" argument is required.\n', 255);
   if (!lookup.exists(dev)) throw new IpUsageError(`Cannot find device "${dev}"\n`, 1);
-  return { dev, vf: last };
+  return { dev, vf: last, ...(mtu !== undefined ? { mtu } : {}) };
 }
 
 /** iplink_parse_vf_vlan_info(): VLANID, then an optional qos, then an optional proto. */
@@ -376,15 +391,18 @@ export interface LinkFacts {
   parentdev?: string;
 }
 
-const ETHER = { mtu: 1500, linkType: "ether", broadcast: "ff:ff:ff:ff:ff:ff" } as const;
+const ETHER = { linkType: "ether", broadcast: "ff:ff:ff:ff:ff:ff" } as const;
 
 export function linkFacts(nd: Netdev): LinkFacts {
+  return { ...ownerFacts(nd), mtu: nd.mtu.mtu };
+}
+
+function ownerFacts(nd: Netdev): Omit<LinkFacts, "mtu"> {
   // loopback_setup(): IFF_LOOPBACK, mtu 64 KiB, no queue (noqueue), no carrier state to report
   // (UNKNOWN), ARPHRD_LOOPBACK with an all-zero address and broadcast; up from boot.
   if (nd.owner.kind === "loopback")
     return {
       flags: ["LOOPBACK", "UP", "LOWER_UP"],
-      mtu: 65536,
       qdisc: "noqueue",
       operstate: "UNKNOWN",
       linkType: "loopback",
@@ -455,14 +473,17 @@ export function isUp(nd: Netdev): boolean {
   return linkFacts(nd).flags.includes("UP");
 }
 
-/** `-d`'s fields, in print_linkinfo's order; the rest (minmtu, addrgenmode, queue counts,
- *  GSO/TSO/GRO sizes, portname, switchid) are not modelled (docs/linux-mode.md). */
+/** `-d`'s fields, in print_linkinfo's order; the rest (addrgenmode, queue counts, GSO/TSO/GRO
+ *  sizes, portname, switchid) are not modelled (docs/linux-mode.md). */
 function detailFields(nd: Netdev): Array<[string, string | number, string]> {
   const f = linkFacts(nd);
   // promiscuity/allmulti: no user of the simulated host puts the PF in either mode.
   const fields: Array<[string, string | number, string]> = [
     ["promiscuity", 0, " promiscuity %s "],
     ["allmulti", 0, "allmulti %s "],
+    // IFLA_MIN_MTU / IFLA_MAX_MTU: the kernel always sends them (lo: 0 and 0).
+    ["min_mtu", nd.mtu.minMtu, "minmtu %s "],
+    ["max_mtu", nd.mtu.maxMtu, "maxmtu %s "],
   ];
   // print_linkinfo prints the parent only when the kernel sends it (dev->dev.parent set).
   if (f.parentbus !== undefined) fields.push(["parentbus", f.parentbus, "parentbus %s "]);

@@ -5,6 +5,7 @@ import { derivedVfMac, type HostState } from "../host-model.ts";
 import type { VfRecord } from "../types.ts";
 import { bdfOfRid, predictableName } from "./bdf.ts";
 import { type LinuxDriverFacts, NETDEVSIM_FACTS } from "./drivers.ts";
+import { type MtuFacts, mtuFacts } from "./mtu.ts";
 import { nsimDevices, nsimPortAltName, nsimPortName } from "./netdevsim.ts";
 import { type LinuxPciPf, linuxPciPfs, pfBoundDriver } from "./pci-sriov.ts";
 import { linuxOf, type NsimDevice } from "./state.ts";
@@ -25,6 +26,10 @@ export interface Netdev {
   mac: string;
   owner: NetdevOwner;
   facts: LinuxDriverFacts;
+  /** IFLA_MTU, IFLA_MIN_MTU, IFLA_MAX_MTU (mtu.ts). */
+  mtu: MtuFacts;
+  /** A netdevsim port's index on its device (0 for every other netdev). */
+  port: number;
 }
 
 /** The loopback device: net_ns_init registers it first, so it is ifindex 1 on every Linux host. */
@@ -40,7 +45,16 @@ const LOOPBACK_FACTS: LinuxDriverFacts = {
 };
 
 export function netdevs(state: HostState): Netdev[] {
-  const out: Netdev[] = [
+  const out = unsortedNetdevs(state).map((n) => ({
+    ...n,
+    port: n.port ?? 0,
+    mtu: mtuFacts(state, n.owner, n.port),
+  }));
+  return out.sort((a, b) => a.ifindex - b.ifindex);
+}
+
+function unsortedNetdevs(state: HostState): Array<Omit<Netdev, "mtu" | "port"> & { port?: number }> {
+  const out: Array<Omit<Netdev, "mtu" | "port"> & { port?: number }> = [
     {
       ifindex: LOOPBACK_IFINDEX,
       name: "lo",
@@ -89,8 +103,9 @@ export function netdevs(state: HostState): Netdev[] {
         mac: derivedVfMac("00:00:00:00:00:00", `netdevsim${dev.id}`, 0x8000 + p),
         owner: { kind: "nsim", dev },
         facts: NETDEVSIM_FACTS,
+        port: p,
       });
-  return out.sort((a, b) => a.ifindex - b.ifindex);
+  return out;
 }
 
 export function findNetdev(state: HostState, name: string): Netdev | undefined {

@@ -22,7 +22,7 @@ import {
   pfBoundDriver,
   sriovTotalVfs,
 } from "./pci-sriov.ts";
-import { allocIfindex, linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
+import { allocIfindex, forgetPfMtu, forgetVfMtu, linuxOf, type PciDynId, pfLinuxOf } from "./state.ts";
 
 export { VFIO_PCI };
 
@@ -265,6 +265,7 @@ export function storeUnbind(state: HostState, drv: string, buf: string): SysResu
   fn.vf.attached = false;
   const lin = pfLinuxOf(state, fn.pf.info.name);
   lin.noHostDriver = { ...lin.noHostDriver, [String(fn.vf.index)]: "unbind" };
+  forgetVfMtu(state, fn.pf.info.name, fn.vf.index);
   return OK;
 }
 
@@ -300,6 +301,7 @@ function unbindPf(state: HostState, fn: PciFunction & { kind: "pf" }, drv: strin
   if (n > 0) disableSriov(state, fn.pf);
   rt.attached = false;
   lin.pfNoDriver = "unbind";
+  forgetPfMtu(state, name);
   const rules = dropFlowRules(state, name);
   appendDmesg(state, [
     `iovsim: ${fn.bdf}: ${drv} unbound: ${n > 0 ? `its remove disabled SR-IOV (${n} VF${n === 1 ? "" : "s"} removed) and ` : ""}unregistered ${name}${rules > 0 ? ` (its ${rules} flow rule${rules === 1 ? "" : "s"} freed)` : ""}`,

@@ -27,7 +27,7 @@ import { bdfOfRid } from "./bdf.ts";
 import { type LinuxDriverFacts, linuxDriverFacts, VFIO_PCI } from "./drivers.ts";
 import { fail, type LinuxErrno, OK, type SysResult } from "./errno.ts";
 import { kstrtobool, kstrtoul } from "./kstrto.ts";
-import { pfLinuxOf, type VfLinuxConfig, zeroVfConfig } from "./state.ts";
+import { forgetVfMtu, pfLinuxOf, type VfLinuxConfig, zeroVfConfig } from "./state.ts";
 
 /** A PCI PF as the Linux view sees it. */
 export interface LinuxPciPf {
@@ -173,6 +173,7 @@ export function disableSriov(state: HostState, pf: LinuxPciPf): void {
   const lin = pfLinuxOf(state, pf.info.name);
   lin.vfs = [];
   delete lin.noHostDriver;
+  forgetVfMtu(state, pf.info.name);
   // A VF's driver_override goes with its struct pci_dev; the PF's stays.
   if (lin.driverOverride)
     for (const key of Object.keys(lin.driverOverride)) if (key !== "pf") delete lin.driverOverride[key];

@@ -47,6 +47,10 @@ export interface PfLinux {
   pfNoDriver?: "unbind" | "vfio-pci";
   /** The PF netdev's ifindex once its driver was bound again (a new netdev, a new index); absent: boot's. */
   ifindex?: number;
+  /** The PF netdev's MTU (ip link set DEV mtu N; mtu.ts); absent: 1500. */
+  mtu?: number;
+  /** VF index -> its own netdev's MTU (the VFs enabled through sysfs); absent: 1500. */
+  vfMtu?: Record<string, number>;
 }
 
 export type NoHostDriver = "unbind" | "autoprobe" | "vfio-pci";
@@ -74,6 +78,8 @@ export interface NsimDevice {
   vfconfigs: Record<string, VfLinuxConfig>;
   /** ifindex of port 0 (port p has ifindex + p). */
   ifindex: number;
+  /** Port -> its netdev's MTU; absent: 1500. */
+  mtu?: Record<string, number>;
 }
 
 export interface LinuxState {
@@ -87,6 +93,8 @@ export interface LinuxState {
   dynids?: Record<string, PciDynId[]>;
 }
 
+/** An Ethernet netdev's MTU: ETH_MIN_MTU..ETH_MAX_MTU (each driver's own bound is checked on set). */
+const mtuValue = z.number().int().min(68).max(65535);
 const u32 = z.number().int().min(0).max(0xffffffff);
 const dynId = z.strictObject({
   vendor: u32,
@@ -126,6 +134,8 @@ const linuxStateSchema = z.strictObject({
         .optional(),
       pfNoDriver: z.enum(["unbind", "vfio-pci"]).optional(),
       ifindex: z.number().int().min(1).optional(),
+      mtu: mtuValue.optional(),
+      vfMtu: z.record(z.string().regex(/^\d+$/), mtuValue).optional(),
     }),
   ),
   netdevsim: z.array(
@@ -137,6 +147,7 @@ const linuxStateSchema = z.strictObject({
       eswitch: z.enum(["legacy", "switchdev"]),
       vfconfigs: z.record(z.string().regex(/^\d+$/), vfLinuxConfig),
       ifindex: z.number().int().min(1),
+      mtu: z.record(z.string().regex(/^\d+$/), mtuValue).optional(),
     }),
   ),
   nextIfindex: z.number().int().min(0),
@@ -210,6 +221,21 @@ export function pfLinuxOf(state: HostState, pfName: string): PfLinux {
   return p;
 }
 
+/** A PF netdev unregistered (its driver unbound): the next one starts at 1500. */
+export function forgetPfMtu(state: HostState, pfName: string): void {
+  delete pfLinuxOf(state, pfName).mtu;
+}
+
+/** VF `index`'s netdev unregistered (its driver unbound); every VF's without an index (VFs removed). */
+export function forgetVfMtu(state: HostState, pfName: string, index?: number): void {
+  const lin = pfLinuxOf(state, pfName);
+  if (index === undefined || lin.vfMtu === undefined) delete lin.vfMtu;
+  else {
+    delete lin.vfMtu[String(index)];
+    if (Object.keys(lin.vfMtu).length === 0) delete lin.vfMtu;
+  }
+}
+
 /** zod's issues as "$.linux<path>: reason"; an unknown key at its own path, as the state loader names it. */
 function schemaProblems(issues: z.core.$ZodIssue[]): string[] {
   return issues.map((i) => {
@@ -270,6 +296,15 @@ export function linuxSectionProblems(value: unknown, state: HostState): string[]
         out.push(
           `${at}.noHostDriver.${key}: VF ${key} has no host driver here, but $.pfs.${name} records it attached`,
         );
+    }
+    // An MTU belongs to a netdev that exists: the PF's with its driver, a sysfs VF's with its own.
+    if (p.mtu !== undefined && p.pfNoDriver !== undefined)
+      out.push(`${at}.mtu: ${name} has no PF driver, so no netdev to have an MTU`);
+    for (const key of Object.keys(p.vfMtu ?? {})) {
+      const v = vf(key);
+      if (!v || !sysfs) out.push(`${at}.vfMtu.${key}: ${name} has no VF ${key} enabled through sriov_numvfs`);
+      else if (v.attached === false)
+        out.push(`${at}.vfMtu.${key}: VF ${key} has no host driver, so no netdev`);
     }
     if ((p.pfNoDriver !== undefined) !== (rt?.attached === false))
       out.push(

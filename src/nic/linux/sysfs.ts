@@ -7,7 +7,9 @@ import { parseSelector } from "../pci.ts";
 import { bdfOfAddress, bdfOfRid } from "./bdf.ts";
 import type { LinuxErrno, SysResult } from "./errno.ts";
 import { linkFacts } from "./iplink.ts";
-import { netdevs } from "./netdevs.ts";
+import { kstrtoul } from "./kstrto.ts";
+import { setMtu } from "./mtu.ts";
+import { type Netdev, netdevs } from "./netdevs.ts";
 import {
   nsimDevices,
   storeDelDevice,
@@ -247,13 +249,21 @@ const IFF_BITS: Record<string, number> = {
   MULTICAST: 0x1000,
 };
 
+/** net-sysfs.c mtu_store: kstrtoul(buf, 0) then dev_set_mtu((int)value); no extack, the errno alone. */
+function storeMtu(state: HostState, n: Netdev, buf: string): SysResult {
+  const v = kstrtoul(buf, 0, 0xffffffff);
+  if (!v.ok) return { ok: false, errno: v.errno };
+  const r = setMtu(state, n.owner, n.port, v.value);
+  return r.ok ? r : { ok: false, errno: r.errno };
+}
+
 function classNet(state: HostState): SysNode {
   return dir(() =>
     netdevs(state).map((n) => [
       n.name,
       dir(() => [
         // net-sysfs.c attributes that agree with `ip link show` (ether_setup: type 1, 6-byte
-        // addresses, qlen 1000); mtu, flags and tx_queue_len are read-only here.
+        // addresses, qlen 1000); flags and tx_queue_len are read-only here, and lo's mtu.
         ["addr_len", ro(() => "6\n")],
         ["address", ro(() => `${n.mac}\n`)],
         ["broadcast", ro(() => `${linkFacts(n).broadcast}\n`)],
@@ -266,7 +276,17 @@ function classNet(state: HostState): SysNode {
                 .toString(16)}\n`,
           ),
         ],
-        ["mtu", ro(() => `${linkFacts(n).mtu}\n`)],
+        n.owner.kind === "loopback"
+          ? ["mtu", ro(() => `${linkFacts(n).mtu}\n`)]
+          : [
+              "mtu",
+              {
+                kind: "file",
+                mode: 0o644,
+                read: () => `${linkFacts(n).mtu}\n`,
+                write: (b) => storeMtu(state, n, b),
+              },
+            ],
         ["operstate", ro(() => `${linkFacts(n).operstate.toLowerCase()}\n`)],
         ["tx_queue_len", ro(() => "1000\n")],
         // ARPHRD_ETHER 1, ARPHRD_LOOPBACK 772 (include/uapi/linux/if_arp.h).
