@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { CaptureDrop, PacketRecord } from "../../src/traffic/capture.ts";
 import { encodeCapture, readCapture, readCaptureFile } from "../../src/traffic/capture-io.ts";
 import { iovsim } from "../helpers/cli.ts";
-import { quickPathsReplay } from "../helpers/quick-replay.ts";
+import { QUICK_STEERING, quickPathsReplay } from "../helpers/quick-replay.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "iovsim-irregular-"));
 const vendored = join(import.meta.dirname, "..", "fixtures", "captures", "tcpdump", "vxlan.pcap");
@@ -84,5 +84,22 @@ describe("an irregular pcap record is read as tshark reads it, and reported", ()
     expect(j.notes).toContain(
       `${file}: 2 records read as tshark reads them though irregular: ${where}; each frame is used as captured, its time as seconds plus the fraction (carried into the seconds)`,
     );
+  });
+
+  it("steering --mix pcap: and switch --in name them too", async () => {
+    const { bytes, found } = irregular(false);
+    const file = join(tmp, "irregular-2.pcap");
+    writeFileSync(file, bytes);
+    const where = found.map((f) => `${f.reason} (record ${f.record}, at byte ${f.offset})`).join("; ");
+    const said = `2 records read as tshark reads them though irregular: ${where}; each frame is used as captured`;
+    const cli = (...argv: string[]) => iovsim(argv, { stateDir: join(tmp, "state") });
+    const s = await cli("steering", "--mix", `pcap:${file}`, ...QUICK_STEERING);
+    expect(s.code, s.err).toBe(0);
+    expect(JSON.parse(s.out).notes.join("\n")).toContain(`--mix pcap:${file}: ${said}`);
+    const conf = join(tmp, "ixl.conf");
+    writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 1; }\n');
+    const w = await cli("switch", "-f", conf, "--in", `wire=${file}`, "--promisc", "PF", "--json");
+    expect(w.code, w.err).toBe(0);
+    expect(w.err).toContain(`iovsim: note: --in wire=${file}: ${said}`);
   });
 });

@@ -57,6 +57,7 @@ import { type CaptureDrop, CaptureFormatError, LINKTYPE_ETHERNET } from "../../t
 import {
   corruptTailNote,
   droppedRecordsNote,
+  irregularRecordsNote,
   readAllStdin,
   readCaptureInput,
 } from "../../traffic/capture-io.ts";
@@ -373,6 +374,7 @@ function captureFrames(
     tail:
       [
         droppedRecordsNote(`--mix pcap:${file}`, contents.dropped),
+        irregularRecordsNote(`--mix pcap:${file}`, contents.irregular),
         snaplenNote(ethernet),
         corruptTailNote(contents),
       ]
