@@ -32,6 +32,7 @@ import {
 import {
   corruptTailNote,
   droppedRecordsNote,
+  irregularRecordsNote,
   readCaptureInput,
   recordOrdinal,
 } from "../traffic/capture-io.ts";
@@ -421,6 +422,8 @@ export async function runSwitch(opts: RunOptions): Promise<RunResult> {
     );
     const dropped = droppedRecordsNote(name, contents.dropped);
     if (dropped) inputNotes.push(dropped);
+    const irregular = irregularRecordsNote(name, contents.irregular);
+    if (irregular) inputNotes.push(irregular);
     const backwards = stampedOutOfOrder(events.map((e) => e.ts));
     if (backwards > 0)
       inputNotes.push(

@@ -4,9 +4,10 @@ import { UserError } from "../errors.ts";
 
 export type OutputFormat = "text" | "json" | "csv";
 
-/** The stdout form asked for; --json with --csv is a usage error naming the command. */
-export function outputFormat(command: string, o: { json?: unknown; csv?: unknown }): OutputFormat {
-  if (o.json && o.csv) throw new UserError("E_USAGE", `${command}: --json and --csv are exclusive`);
+/** The stdout form asked for; --json with --csv is a usage error naming the options, worded as
+ *  every command's option errors are (`iovsim: --opt: ...`, no command name: paths, steering). */
+export function outputFormat(o: { json?: unknown; csv?: unknown }): OutputFormat {
+  if (o.json && o.csv) throw new UserError("E_USAGE", "--json and --csv are exclusive");
   return o.json ? "json" : o.csv ? "csv" : "text";
 }
 

@@ -192,6 +192,9 @@ export const PATHS_CSV_HEADER: readonly string[] = [
   // load point's figures (offered and delivered Gbit/s, frames, above capacity, events).
   "rate",
   ...APPENDED_LOAD_POINT_COLUMNS,
+  // Appended: a closed loop's window (--application --window N; empty for an open loop), whose
+  // rows otherwise read only their `rate` ceiling.
+  "window_frames",
 ];
 
 /** A load point's injected faults in one field: "kind (spec): effect [dropped: ...]; ...". */
@@ -245,6 +248,8 @@ export const ENTRY_CSV_COLUMNS: readonly EntryCsvColumn[] = [
   { name: "link_gbps", of: (j, p) => p.link_gbps ?? j.link_gbps },
   { name: "arrival", of: (j) => j.arrival },
   { name: "rate", of: (j) => j.rate },
+  // A closed loop's window (load.window); empty for an open loop and in documents without `load`.
+  { name: "window_frames", of: (j) => (j.load?.loop === "closed" ? j.load.window : null) },
 ];
 
 /** The path entry's and the run's cells by column name (an absent figure: null). */

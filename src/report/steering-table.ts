@@ -6,6 +6,7 @@ import Table from "cli-table3";
 import type { MatrixResult, SteeringResult } from "../steering/compare.ts";
 import type { MixFrameSize } from "../steering/frame-size.ts";
 import { type CsvValue, toCsv } from "./csv.ts";
+import { figureReplacer, reportFigure } from "./figure.ts";
 
 export const STEERING_SCHEMA = "iovsim.steering/2";
 
@@ -194,7 +195,7 @@ export function steeringJson(
       results: m.results,
       simulator: m.simulator,
     },
-    null,
+    figureReplacer,
     2,
   )}\n`;
 }
@@ -280,7 +281,11 @@ export const STEERING_CSV_HEADER: readonly string[] = STEERING_CSV_COLUMNS.map((
 
 /** One result's cells, in STEERING_CSV_HEADER's order. */
 export function steeringCsvCells(r: SteeringCsvSource, meta: SteeringCsvMeta): CsvValue[] {
-  return STEERING_CSV_COLUMNS.map((c) => c.of(r, meta));
+  // Figures without binary noise (offered_mpps 1.85699, not 1.8569900000000001), as in --json.
+  return STEERING_CSV_COLUMNS.map((c) => {
+    const v = c.of(r, meta);
+    return typeof v === "number" ? reportFigure(v) : v;
+  });
 }
 
 /** One line per fault record (empty without --inject-fault). */

@@ -18,9 +18,14 @@ import { type PcapWriteOptions, readPcap, writePcap } from "./pcap.ts";
 import { type PcapngWriteOptions, readPcapng, writePcapng } from "./pcapng.ts";
 
 /** Streams the records of an in-memory capture; throws CaptureFormatError where it is corrupt. */
-export function iterateCapture(bytes: Uint8Array, file: string, onDrop?: DropSink): Generator<PacketRecord> {
+export function iterateCapture(
+  bytes: Uint8Array,
+  file: string,
+  onDrop?: DropSink,
+  onIrregular?: DropSink,
+): Generator<PacketRecord> {
   const format = detectFormat(bytes);
-  if (format === "pcap") return readPcap(bytes, file);
+  if (format === "pcap") return readPcap(bytes, file, onIrregular);
   if (format === "pcapng") return readPcapng(bytes, file, onDrop);
   if (bytes.length < 4)
     throw new CaptureFormatError(file, bytes.length, "file too short for a capture header");
@@ -34,6 +39,9 @@ export interface CaptureContents {
   error?: CaptureFormatError;
   /** Records counted and dropped, reading on after each (a pcapng interface no IDB declared). */
   dropped: CaptureDrop[];
+  /** Records kept though irregular (a classic pcap record's captured length above its original
+   *  length, or its sub-second field out of range: read as tshark reads them), located. */
+  irregular: CaptureDrop[];
   /** Bytes in the capture (what a corrupt tail left out is measured against). */
   size: number;
 }
@@ -65,6 +73,21 @@ export function droppedRecordsNote(file: string, dropped: readonly CaptureDrop[]
 }
 
 /**
+ * The records kept though irregular, in words, for a replay's notes: `FILE: 2 records read as
+ * tshark reads them though irregular: captured length 92 exceeds the original length 91
+ * (record 2, at byte 160); ...: each frame is used as captured, its time as seconds plus the
+ * fraction (carried into the seconds)`; the first few named, the rest counted.
+ */
+export function irregularRecordsNote(file: string, irregular: readonly CaptureDrop[]): string | undefined {
+  if (irregular.length === 0) return undefined;
+  const SHOWN = 3;
+  const named = irregular.slice(0, SHOWN).map(dropLabel).join("; ");
+  const more = irregular.length > SHOWN ? `; and ${irregular.length - SHOWN} more` : "";
+  const n = irregular.length;
+  return `${file}: ${n} record${n === 1 ? "" : "s"} read as tshark reads ${n === 1 ? "it" : "them"} though irregular: ${named}${more}; each frame is used as captured, its time as seconds plus the fraction (carried into the seconds)`;
+}
+
+/**
  * The 1-based number in the file (as `decode` numbers records, dropped ones included) of the
  * record at index `seq` of a reader's kept records, given the records it dropped (ascending).
  */
@@ -81,7 +104,14 @@ export function recordOrdinal(seq: number, dropped: readonly CaptureDrop[]): num
 export function readCapture(bytes: Uint8Array, file: string): CaptureContents {
   const format = detectFormat(bytes);
   const dropped: CaptureDrop[] = [];
-  const it = iterateCapture(bytes, file, (d) => dropped.push(d)); // throws for an unknown container
+  const irregular: CaptureDrop[] = [];
+  // throws for an unknown container
+  const it = iterateCapture(
+    bytes,
+    file,
+    (d) => dropped.push(d),
+    (d) => irregular.push(d),
+  );
   const records: PacketRecord[] = [];
   try {
     for (const r of it) records.push(r);
@@ -89,9 +119,9 @@ export function readCapture(bytes: Uint8Array, file: string): CaptureContents {
     if (!(e instanceof CaptureFormatError)) throw e;
     // nothing usable: the header itself is bad
     if (records.length === 0 && dropped.length === 0 && e.offset < 24) throw e;
-    return { format: format!, records, error: e, dropped, size: bytes.length };
+    return { format: format!, records, error: e, dropped, irregular, size: bytes.length };
   }
-  return { format: format!, records, dropped, size: bytes.length };
+  return { format: format!, records, dropped, irregular, size: bytes.length };
 }
 
 /** Reads a capture file from disk; errors name the file as the user gave it. */

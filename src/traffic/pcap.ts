@@ -7,6 +7,7 @@
 import {
   type ByteOrder,
   CaptureFormatError,
+  type DropSink,
   LINKTYPE_ETHERNET,
   type PacketRecord,
   u16,
@@ -77,14 +78,37 @@ export function readPcapHeader(bytes: Uint8Array, file: string): PcapHeader {
 }
 
 /**
- * Yields every record of a classic pcap file. Throws CaptureFormatError at the first corrupt
- * record; the records yielded before it remain valid.
+ * What is irregular in a whole record, or null: a captured length above the original length,
+ * or a sub-second field of a second or more (µs >= 10^6, ns >= 10^9). Such records break the
+ * format's rules (draft-ietf-opsawg-pcap, Packet Record), but tshark and tcpdump read them as they are
+ * (tshark: frame.len below frame.cap_len, a time of sec + fraction carried into the seconds),
+ * and so does iovsim, for the same frames as the decode oracle: the record is kept and
+ * reported, never used unsaid (the replay's notes name each, src/traffic/replay.ts).
  */
-export function* readPcap(bytes: Uint8Array, file: string): Generator<PacketRecord> {
+export function irregularRecord(
+  caplen: number,
+  origLen: number,
+  frac: number,
+  nanosecond: boolean,
+): string | null {
+  if (caplen > origLen) return `captured length ${caplen} exceeds the original length ${origLen}`;
+  const limit = nanosecond ? 1_000_000_000 : 1_000_000;
+  if (frac >= limit)
+    return `timestamp ${nanosecond ? "nanoseconds" : "microseconds"} ${frac} out of range (0..${limit - 1})`;
+  return null;
+}
+
+/**
+ * Yields every record of a classic pcap file. Throws CaptureFormatError at the first corrupt
+ * record; the records yielded before it remain valid. A record that is whole but irregular
+ * (irregularRecord) is yielded and also given to `onIrregular`, located.
+ */
+export function* readPcap(bytes: Uint8Array, file: string, onIrregular?: DropSink): Generator<PacketRecord> {
   const hdr = readPcapHeader(bytes, file);
   const view = viewOf(bytes);
   const unit = hdr.nanosecond ? 1n : 1000n;
   let off = FILE_HEADER_LEN;
+  let records = 0; // whole records so far: the `record N` of an irregular one
   while (off < bytes.length) {
     if (off + hdr.recordHeaderLen > bytes.length)
       throw new CaptureFormatError(file, off, "truncated record header");
@@ -100,6 +124,9 @@ export function* readPcap(bytes: Uint8Array, file: string): Generator<PacketReco
         `record caplen ${caplen} exceeds the ${bytes.length - dataOff} bytes left in the file`,
       );
     }
+    records++;
+    const odd = onIrregular && irregularRecord(caplen, origLen, frac, hdr.nanosecond);
+    if (odd) onIrregular({ record: records, offset: off, reason: odd });
     yield {
       ts: BigInt(sec) * 1_000_000_000n + BigInt(frac) * unit,
       ...withoutFcs(bytes.subarray(dataOff, dataOff + caplen), origLen, hdr.fcsBytes),

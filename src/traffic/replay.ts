@@ -9,7 +9,13 @@
 import { readFileSync, statSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { type CaptureFormat, CaptureFormatError, LINKTYPE_ETHERNET } from "./capture.ts";
-import { corruptTailNote, droppedRecordsNote, readCapture, readCaptureFile } from "./capture-io.ts";
+import {
+  corruptTailNote,
+  droppedRecordsNote,
+  irregularRecordsNote,
+  readCapture,
+  readCaptureFile,
+} from "./capture-io.ts";
 import { MAX_FRAME_BYTES, type Template, type TemplateSet } from "./profiles.ts";
 
 export type ReplayTiming = "paced" | "capture";
@@ -100,6 +106,8 @@ function readReplay(path: string): ReplayCapture {
   const tail = corruptTailNote(contents);
   const droppedNote = droppedRecordsNote(file, contents.dropped);
   if (droppedNote) notes.push(droppedNote);
+  const irregularNote = irregularRecordsNote(file, contents.irregular);
+  if (irregularNote) notes.push(irregularNote);
   if (tail) notes.push(tail);
   for (const d of contents.dropped) drop(d.reason);
   const frames: Uint8Array[] = [];

@@ -112,7 +112,12 @@ const REFUSALS: Array<[string[], RegExp]> = [
   [["paths", "--path", "native", "--trial-ms", "1e0"], /--trial-ms: '1e0' is not a number in 0\.01\.\.60000/],
   [["paths", "--path", "native", "--precision", "0"], /--precision: '0' is not a number in 0\.01\.\.50/],
   [["paths", "--path", "native", "--precision", "51"], /--precision: '51' is not a number/],
-  [["paths", "--path", "native", "--pdr-loss", "101"], /--pdr-loss: '101' is not a number in 0\.\.100/],
+  // The range the help gives: 100 is refused with its own reason (acceptance-paths.test.ts).
+  [
+    ["paths", "--path", "native", "--pdr-loss", "101"],
+    /^iovsim: --pdr-loss: '101' is not a number in 0 <= PCT < 100\n$/,
+  ],
+  [["paths", "--path", "native", "--pdr-loss", "-1"], /--pdr-loss: '-1' is not a number in 0 <= PCT < 100/],
   [["paths", "--path", "native", "--pdr-loss", "NaN"], /--pdr-loss: 'NaN' is not a number/],
   // exclusive and dependent options
   [["paths", "--path", "native", "--trial-ms", "1", "--count", "10"], /--trial-ms and --count are exclusive/],

@@ -100,7 +100,7 @@ describe("iovsim ping: machine-readable output", () => {
     expect(page).not.toMatch(/https?:\/\//);
     const bad = await cli(["ping", "--path", "native", "--json", "--csv"]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/ping: --json and --csv are exclusive/);
+    expect(bad.err).toMatch(/^iovsim: --json and --csv are exclusive\n$/);
     const noFile = await cli(["ping", "--path", "native", "--html="]);
     expect(noFile.code).toBe(1);
     expect(noFile.err).toMatch(/--html needs a file name/);

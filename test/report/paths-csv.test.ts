@@ -152,7 +152,21 @@ describe("paths --csv", () => {
       notifications_per_s: "6",
       point_bottleneck_work_cycles_per_packet: "1500",
       point_bottleneck_poll_cycles_per_packet: "0",
+      window_frames: "", // an open loop
     });
+  });
+
+  it("a closed loop's rows say its window, appended last, the columns before it in their places", () => {
+    const open = PATHS_CSV_HEADER.slice(0, -1);
+    expect(PATHS_CSV_HEADER.at(-1)).toBe("window_frames");
+    expect(open.at(-1)).toBe("point_bottleneck_poll_cycles_per_packet");
+    const d = pathsDoc();
+    d.load = { loop: "closed", window: 60 };
+    d.rate = "100%";
+    const [head, ...rows] = parseCsv(pathsCsv(d));
+    expect(rows.map((r) => [r[head.indexOf("rate")], r[head.indexOf("window_frames")]])).toEqual(
+      rows.map(() => ["100%", "60"]),
+    );
   });
 
   it("a document from before delivered_gbps: the offered Gbit/s scaled by the delivered share", () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/report/csv.ts";
 import { renderHtmlReport } from "../../src/report/html/index.ts";
-import { STEERING_CSV_HEADER, steeringCsv } from "../../src/report/steering-table.ts";
+import { STEERING_CSV_HEADER, steeringCsv, steeringJson } from "../../src/report/steering-table.ts";
 import type { MatrixResult, SteeringResult } from "../../src/steering/compare.ts";
 
 const LABELS = new Set([
@@ -147,5 +147,39 @@ describe("steering --csv", () => {
     expect(htmlAt).toEqual(
       rows.filter((r) => col(r, "at") !== "").map((r) => [col(r, "strategy"), col(r, "at")]),
     );
+  });
+
+  it("writes a figure without binary noise, in CSV and JSON alike (8000 frames / 4.308 ms = 1.85699 Mpps)", () => {
+    const offered = (8000 * 1e9) / 4_308_093.77 / 1e6; // frames over the window, as simulate.ts
+    const noisy = 1.8569900000000001;
+    expect(noisy).not.toBe(1.85699); // the case: one unit in the last place off
+    const m: MatrixResult = {
+      ...matrix,
+      results: [result({ offered_mpps: noisy, delivered_mpps: noisy, ndr_mpps: 1.85699, jain: offered })],
+    };
+    const [head, row] = parseCsv(steeringCsv(m, { profile: "bhyve", seed: 1 }));
+    const col = (name: string) => row[head.indexOf(name)];
+    expect([col("offered_mpps"), col("delivered_mpps"), col("ndr_mpps")]).toEqual([
+      "1.85699",
+      "1.85699",
+      "1.85699",
+    ]);
+    // Fifteen significant digits kept: a measured figure loses only the noise.
+    expect(Math.abs(Number(col("jain")) - offered)).toBeLessThan(offered * 1e-14);
+    expect(Number(col("seed"))).toBe(1);
+    const j = JSON.parse(
+      steeringJson(m, {
+        profile: "bhyve",
+        nic: "ixl",
+        version: "0",
+        link_gbps: 10,
+        frames: 8000,
+        seed: 1,
+        notes: [],
+        mixes: [],
+      }),
+    );
+    expect(j.results[0].offered_mpps).toBe(1.85699);
+    expect(j.results[0].delivered_mpps).toBe(1.85699);
   });
 });

@@ -231,7 +231,7 @@ export const command = defineCommand({
   async run({ opts, argv: args }, ctx) {
     const values = opts as Values;
     const o = parsePathsOptions(values, DEMO_DEFAULTS);
-    const format = outputFormat("demo", values);
+    const format = outputFormat(values);
     const version = await toolVersion();
     const { json: paths, violations } = await runPaths(o, ctx);
     const steering = runSteeringPart(o);

@@ -79,7 +79,7 @@ export function parseFidelityOptions(opts: Record<string, unknown>) {
       "E_USAGE",
       "fidelity: --profile: each case runs the profile of the host its publication measured (the table's profile line), so a profile of yours would not reproduce it; give yours to paths, ping or steering --profile",
     );
-  const format = outputFormat("fidelity", o);
+  const format = outputFormat(o);
   if (format === "csv" && o.sensitivity)
     throw new UserError(
       "E_USAGE",

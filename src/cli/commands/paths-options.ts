@@ -215,6 +215,11 @@ function percent(v: string | undefined, opt: string, def: number, min: number, m
 /** --pdr-loss: a loss limit below 100 % (at 100 every load passes, and PDR is line rate
  *  whatever the path does). */
 function pdrLoss(v: string | undefined, def: number): number {
+  // The range says what is accepted (100 itself is refused below, with its own reason), as the
+  // help's "0 <= PCT < 100".
+  const text = v?.replace(/%$/, "");
+  if (text !== undefined && (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || Number(text) > 100))
+    throw new UserError("E_USAGE", `--pdr-loss: '${v}' is not a number in 0 <= PCT < 100`);
   const f = percent(v, "--pdr-loss", def, 0, 100);
   if (f >= 1)
     throw new UserError(

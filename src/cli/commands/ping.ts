@@ -144,7 +144,7 @@ export const command = defineCommand({
     const conf = await runConfig("ping", v, ctx);
     checkHost(conf, [{ path, direction: "both" }]);
     const profile = loadCosts((v.profile as string | undefined) ?? "bhyve");
-    const format = outputFormat("ping", v);
+    const format = outputFormat(v);
     const html = htmlFile(v.html as string | undefined, [
       { named: `-f ${v.config}`, file: v.config as string | undefined },
       { named: `--profile ${v.profile}`, file: profile.origin === "builtin" ? undefined : profile.origin },

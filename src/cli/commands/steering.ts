@@ -57,6 +57,7 @@ import { type CaptureDrop, CaptureFormatError, LINKTYPE_ETHERNET } from "../../t
 import {
   corruptTailNote,
   droppedRecordsNote,
+  irregularRecordsNote,
   readAllStdin,
   readCaptureInput,
 } from "../../traffic/capture-io.ts";
@@ -302,7 +303,7 @@ export function parseSteeringArgs(opts: Opts): SteeringArgs {
   if (str("port") !== undefined) o.port = str("port")!;
   if (str("profile") !== undefined) o.profile = str("profile")!;
   if (str("seed") !== undefined) o.seed = int("--seed", str("seed")!, 0, 2 ** 31 - 1);
-  if (opts.json && opts.csv) throw new UserError("E_USAGE", "--json and --csv cannot be combined");
+  if (opts.json && opts.csv) throw new UserError("E_USAGE", "--json and --csv are exclusive");
   if (opts.json) o.format = "json";
   if (opts.csv) o.format = "csv";
   if (str("html") !== undefined) o.html = htmlOutputFile(str("html"));
@@ -373,6 +374,7 @@ function captureFrames(
     tail:
       [
         droppedRecordsNote(`--mix pcap:${file}`, contents.dropped),
+        irregularRecordsNote(`--mix pcap:${file}`, contents.irregular),
         snaplenNote(ethernet),
         corruptTailNote(contents),
       ]

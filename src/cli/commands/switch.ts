@@ -269,7 +269,7 @@ function switchArgs(opts: Opts): SwitchArgs {
       "E_USAGE",
       "switch: the --out DIR option is required (unless --json, --csv or --html is given)",
     );
-  if (json && csv) throw new UserError("E_USAGE", "switch: --json and --csv are exclusive");
+  if (json && csv) throw new UserError("E_USAGE", "--json and --csv are exclusive");
   if (opts["per-queue"] && !out)
     throw new UserError("E_USAGE", "switch: --per-queue writes files and needs --out DIR");
   if (opts.format !== undefined && !out)
