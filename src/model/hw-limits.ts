@@ -218,9 +218,17 @@ function eventBits(h: HwLimits, bytes: number): number {
   return (bytes + tlpCount(bytes, h.v.pcie_mps) * h.v.pcie_tlp_bytes) * 8;
 }
 
+/** Whether the policy's write-back threshold counts descriptors (TXDCTL.WTHRESH > 0: a jumbo
+ *  frame's every data descriptor counts) rather than packets (RS every rsEvery packets, the RS bit
+ *  on a packet's last descriptor; head write-back, likewise per RS). */
+export function txWriteBackPerDescriptor(wb: WriteBackPolicy): boolean {
+  return wb.tx.report === "descriptor" && wb.tx.wthresh > 0;
+}
+
 /**
- * A transmit write-back event as the policy says, and how many packets (one descriptor each)
- * share it. Descriptor write-back with TXDCTL.WTHRESH w > 0: the NIC accumulates w processed
+ * A transmit write-back event as the policy says, and how many of the policy's units (`packets`:
+ * descriptors where txWriteBackPerDescriptor, else packets; one and the same for a frame of one
+ * descriptor) share it. Descriptor write-back with TXDCTL.WTHRESH w > 0: the NIC accumulates w processed
  * descriptors and writes the w back in one burst (82598EB datasheet §3.5.3.3.4); with w = 0: each
  * RS descriptor (one every `rsEvery` packets) is written back alone at once. Head write-back: the
  * NIC writes the 4 B head index once per RS descriptor.
@@ -233,12 +241,15 @@ export function txWriteBackEvent(h: HwLimits, wb: WriteBackPolicy): { bits: numb
 }
 
 /**
- * The extra bits of writing back `k` completed transmit descriptors that wait below the policy's
+ * The extra bits of writing back the `k` completed transmit units that wait below the policy's
  * threshold when the interrupt throttle timer expires (`itrFlush`; 82598EB datasheet §3.5.3.3.4,
  * I210 datasheet p. 301: the timer's expiry flushes what accumulated; X710/E810 WB_ON_ITR: 'all leftover
- * completed descriptors are posted'): the flush is one event of the k descriptors (the head
- * index with head write-back), of which the k packets already paid their share of a full event
- * (k / packets of txWriteBackEvent) as they went; the rest, in bits. 0 when nothing waits.
+ * completed descriptors are posted'). Units as the threshold counts them (txWriteBackPerDescriptor):
+ * under WTHRESH the k waiting descriptors, a jumbo frame's each; otherwise k packets, each by its
+ * last descriptor (the one the RS bit and the driver's done check are on). The flush is one event
+ * of the k descriptors (the head index with head write-back), of which the k units already paid
+ * their share of a full event (k / packets of txWriteBackEvent) as they went; the rest, in bits.
+ * 0 when nothing waits.
  */
 export function txFlushExtraBits(h: HwLimits, wb: WriteBackPolicy, k: number): number {
   if (k <= 0) return 0;
@@ -393,7 +404,7 @@ export function pcieTxBits(h: HwLimits, wb: WriteBackPolicy, n: number, bytes: n
   const per = bytes / descs;
   const e = txWriteBackEvent(h, wb);
   // WTHRESH counts descriptors; RS and head write-back, packets (the RS bit is on a packet's last).
-  const perDescriptor = wb.tx.report === "descriptor" && wb.tx.wthresh > 0;
+  const perDescriptor = txWriteBackPerDescriptor(wb);
   const up =
     descFetchBits(h, descs, wb.tx.descBytes).up + // descriptor read requests
     descs * tlpCount(per, v.pcie_mrrs) * v.pcie_tlp_bytes * 8 + // frame read requests

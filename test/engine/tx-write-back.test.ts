@@ -117,6 +117,79 @@ describe("TxWriteBack: when completions are written back", () => {
   });
 });
 
+describe("TxWriteBack at jumbo frames: the threshold in the policy's unit", () => {
+  // A 9000-byte frame (8996 B on the ring, no FCS) in 4 KiB segments: 3 data descriptors.
+  const SEG = 4096;
+  const jumbo = (n: number) => new Float64Array(n).fill(8996);
+  const at = (n: number, from = 100) => Float64Array.from({ length: n }, (_, i) => from + i * 1000);
+
+  it("ixgbe's WTHRESH 8 counts descriptors: the first event at the 3rd frame (its 2nd descriptor is the 8th), reporting the 2 frames whose last descriptor it wrote", () => {
+    const wb = writeBackOf(nic("ix"), "linux", "pf");
+    expect(wb.tx.wthresh).toBe(8);
+    const { w, reports } = tracker("ix", wb, null);
+    w.complete(at(2), 2, jumbo(2), SEG);
+    expect(reports).toEqual([]); // 6 descriptors: below 8
+    w.complete(at(1, 2100), 1, jumbo(1), SEG);
+    expect(reports).toEqual([[2100, 2]]); // 9: 8 written back, frame 3's last waits
+    expect([w.pending, w.pendingFrames]).toEqual([1, 1]);
+    // 8 frames are 24 descriptors, 3 events: at frames 3, 6 and 8 (9, 1 + 9, 2 + 6).
+    w.complete(at(5, 3100), 5, jumbo(5), SEG);
+    expect(reports).toEqual([
+      [2100, 2],
+      [5100, 3],
+      [7100, 3],
+    ]);
+    expect(w.pending).toBe(0);
+  });
+
+  it("without lengths, or at frames of one descriptor, ixgbe's event still comes at the 8th frame", () => {
+    const wb = writeBackOf(nic("ix"), "linux", "pf");
+    const { w, reports } = tracker("ix", wb, null);
+    w.complete(at(8), 8, new Float64Array(8).fill(1514), SEG);
+    w.complete(at(8, 9100), 8);
+    expect(reports).toEqual([
+      [7100, 8],
+      [16100, 8],
+    ]);
+  });
+
+  it("RS every 4 (i40e) counts packets: 4 jumbo frames per event, whatever their descriptors", () => {
+    const wb = writeBackOf(nic("ixl"), "linux", "pf");
+    expect([wb.tx.wthresh, wb.tx.rsEvery]).toEqual([0, 4]);
+    const { w, reports } = tracker("ixl", wb, null);
+    w.complete(at(4), 4, jumbo(4), SEG);
+    expect(reports).toEqual([[3100, 4]]);
+  });
+
+  it("the flush of what waits: the frames, and on PCIe the units the policy counts (descriptors under WTHRESH, packets under RS)", () => {
+    const wb = writeBackOf(nic("ix"), "linux", "pf");
+    const { w, reports, charges, runTimers } = tracker("ix", wb, ITR);
+    // Frame 3's last descriptor waits after the event; the timer it restarts flushes it alone.
+    w.complete(at(3), 3, jumbo(3), SEG);
+    runTimers();
+    expect(reports).toEqual([
+      [2100, 2],
+      [2100 + ITR, 1],
+    ]);
+    // One 16 B descriptor (+ 24 B) where it paid an eighth of a burst of 8: 40 - 19 = 21 B.
+    expect(charges).toEqual([[2100 + ITR, 21 * 8]]);
+    expect([w.flushes, w.flushed]).toEqual([1, 1]);
+    // Two whole jumbo frames waiting: 6 descriptors, 96 + 24 = 120 B, of which 6 x 19 B paid.
+    w.complete(at(2, 20000), 2, jumbo(2), SEG);
+    runTimers();
+    expect(reports[2]).toEqual([20000 + ITR, 2]);
+    expect(charges[1]).toEqual([20000 + ITR, (120 - 6 * 19) * 8]);
+    // i40e's RS every 4 counts packets: 2 waiting jumbo frames flush as 2 descriptors (each
+    // packet's last, 32 + 24 = 56 B), where each paid a quarter of an RS write-back (10 B).
+    const i40e = writeBackOf(nic("ixl"), "linux", "pf");
+    const r = tracker("ixl", i40e, ITR);
+    r.w.complete(at(2, 30000), 2, jumbo(2), SEG);
+    r.runTimers();
+    expect(r.reports).toEqual([[30000 + ITR, 2]]);
+    expect(r.charges).toEqual([[30000 + ITR, (56 - 2 * 10) * 8]]);
+  });
+});
+
 describe("the engine: a path's transmit completions and the flush's PCIe write", () => {
   beforeAll(async () => {
     await ensureKernels();
@@ -182,6 +255,46 @@ describe("the engine: a path's transmit completions and the flush's PCIe write",
     const wbNs = up.cyclesByKind()["write-back"];
     const v = hwLimits(nic("ix")).v;
     expect(wbNs).toBeCloseTo((flushed.length * 21 * 8) / v.pcie_gbps, 6);
+  });
+
+  it("passthrough at MTU 9000 (ixgbe's WTHRESH 8, 3 descriptors a frame): the first write-back at the 3rd frame, not the 8th", () => {
+    // Near the 10 GbE line rate (7.7 us apart) with the longest ITR the profile allows (18 us),
+    // so the threshold, not the timer, writes the first completions back.
+    const run = (size: number) => {
+      const g = buildGraph(
+        scenarioGraphOptions(
+          baseSpec({
+            path: "passthrough",
+            direction: "tx",
+            profile: "kvm-exits{itr_us=18}",
+            ratePps: 1.3e5,
+            durationNs: 2e5,
+            warmupNs: 0,
+            mtu: 9000,
+            traffic: defaultProfile({ sizes: { kind: "fixed", size } }),
+          }),
+        ),
+      );
+      expect(writeBackOfPath(g.ctx).tx.wthresh).toBe(8);
+      expect(g.ctx.costs.c.itr_us).toBe(18);
+      return observe(g);
+    };
+    const jumbo = run(9000);
+    // Frames 1-3 are 9 descriptors: the event of 8 comes as the 3rd frame's data is in (before
+    // the switch puts it on the wire), and writes back the 2 frames whose last descriptor it holds.
+    expect(jumbo.reports[0].n).toBe(2);
+    expect(jumbo.reports[0].t).toBeLessThanOrEqual(jumbo.ready[2]);
+    expect(jumbo.reports[0].t).toBeGreaterThan(jumbo.ready[1]);
+    // The 3rd frame's last descriptor waits; the timer it starts flushes it with the 4th and 5th.
+    expect(jumbo.reports[1].t - jumbo.reports[0].t).toBeCloseTo(18000, 6);
+    expect(jumbo.reports[1].n).toBe(3);
+    expect(Math.max(...jumbo.reports.map((r) => r.n))).toBe(3);
+    // Standard frames at the same rate and MTU never fill 8 within 18 us: the timer flushes each 3.
+    const std = run(1500);
+    expect(std.reports[0].n).toBe(3);
+    // (18 us after the first frame's data is in, which the switch puts on the wire a little later)
+    expect(std.reports[0].t - std.ready[0]).toBeGreaterThan(17000);
+    expect(std.reports[0].t - std.ready[0]).toBeLessThanOrEqual(18000);
   });
 
   it("native under KVM (i40e on the X710, RS every 4): each lone frame's completion comes one ITR after its data is in", () => {

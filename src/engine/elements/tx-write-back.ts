@@ -9,15 +9,35 @@
 // descriptors"; the X710 family's and E810's WB_ON_ITR): one more write-back event on PCIe, of the
 // descriptors it carries (txFlushExtraBits). Without it they wait for the packets that fill the
 // event (Linux i40e on an X710: fewer than WB_STRIDE wait for the next RS).
-import { type HwLimits, txFlushExtraBits, txWriteBackEvent } from "../../model/hw-limits.ts";
+// The threshold is in the policy's unit: WTHRESH counts descriptors, so a jumbo frame of three
+// data descriptors (src/nic/frames.ts TX_SEGMENT) counts three toward WTHRESH 8, not one
+// (82598EB datasheet §3.5.3.3.4: 'WTHRESH descriptors have accumulated'); RS every rsEvery and
+// head write-back count packets (the RS bit is on a packet's last descriptor). A driver takes a
+// frame back only once its last descriptor is written back (Linux ixgbe_clean_tx_irq reads DD
+// on the frame's eop_desc; FreeBSD ixgbe_isc_txd_credits_update on its RS, the last
+// descriptor): an event that ends inside a frame reports the frames before it, and the frame's
+// remaining descriptors wait for the next event. The engine times frames, not their segments:
+// the event is at the done time of the frame holding its last descriptor.
+import {
+  type HwLimits,
+  txFlushExtraBits,
+  txWriteBackEvent,
+  txWriteBackPerDescriptor,
+} from "../../model/hw-limits.ts";
 import type { WriteBackPolicy } from "../../nic/write-back.ts";
 
 export class TxWriteBack {
-  /** Descriptors per write-back event (the threshold). */
+  /** The policy's units per write-back event (the threshold): descriptors under WTHRESH, packets
+   *  with RS every rsEvery or head write-back (txWriteBackEvent). */
   readonly perEvent: number;
-  /** Completed descriptors not yet written back. */
+  /** The threshold counts descriptors (txWriteBackPerDescriptor). */
+  readonly perDescriptor: boolean;
+  /** Completed units (descriptors or packets, as perEvent) not yet written back. */
   pending = 0;
-  /** Flushes the timer made, and the descriptors they carried (outcomes of the load). */
+  /** Frames with a completed descriptor not yet written back (the last of them may have had its
+   *  first descriptors written back by an event that ended inside it). */
+  pendingFrames = 0;
+  /** Flushes the timer made, and the units they carried (outcomes of the load). */
   flushes = 0;
   flushed = 0;
   /** Bumped whenever the pending descriptors are written back: a timer armed for earlier ones
@@ -31,23 +51,39 @@ export class TxWriteBack {
      *  completed; null where the policy has no flush (it waits for the event to fill). */
     readonly flushNs: number | null,
     private readonly schedule: (t: number, f: (t: number) => void) => void,
-    /** `k` descriptors' completions written back at `t` (the driver may see them then). */
+    /** `k` frames' completions written back at `t` (the driver may take their slots then). */
     private readonly report: (t: number, k: number) => void,
     /** A flush's PCIe bits beyond what its descriptors already paid, at `t`. */
     private readonly charge: (t: number, bits: number) => void,
   ) {
     this.perEvent = txWriteBackEvent(h, wb).packets;
+    this.perDescriptor = txWriteBackPerDescriptor(wb);
   }
 
-  /** `n` descriptors completed, one after the other, at `done[0..n-1]`. */
-  complete(done: Float64Array, n: number): void {
+  /**
+   * `n` frames completed, one after the other, at `done[0..n-1]`; frame i of `lens[i]` bytes
+   * took max(1, ceil(lens[i] / segment)) data descriptors (ringDescriptors). Without `lens`,
+   * one descriptor each.
+   */
+  complete(done: Float64Array, n: number, lens?: Float64Array, segment = 0): void {
     const per = this.perEvent;
     for (let i = 0; i < n; i++) {
-      if (++this.pending === 1 && this.flushNs !== null) this.arm(done[i] + this.flushNs);
-      if (this.pending === per) {
-        this.pending = 0;
+      const len = lens ? lens[i] : 0;
+      const d = len <= segment ? 1 : Math.ceil(len / segment);
+      if (this.pending === 0 && this.flushNs !== null) this.arm(done[i] + this.flushNs);
+      this.pendingFrames++;
+      this.pending += this.perDescriptor ? d : 1;
+      if (this.pending >= per) {
+        // The events write back per units each; what is left over (fewer than per, all of this
+        // frame's: the count was below per before it) waits with this frame, which stays the
+        // driver's to take back only with its last descriptor.
+        const left = this.pending % per;
+        const frames = left > 0 ? this.pendingFrames - 1 : this.pendingFrames;
+        this.pending = left;
+        this.pendingFrames = left > 0 ? 1 : 0;
         this.gen++;
-        this.report(done[i], per);
+        if (left > 0 && this.flushNs !== null) this.arm(done[i] + this.flushNs);
+        if (frames > 0) this.report(done[i], frames);
       }
     }
   }
@@ -56,12 +92,14 @@ export class TxWriteBack {
     const g = this.gen;
     this.schedule(at, (t) => {
       if (g !== this.gen || this.pending === 0) return;
-      const k = this.pending;
+      const k = this.pendingFrames;
+      const units = this.pending;
       this.pending = 0;
+      this.pendingFrames = 0;
       this.gen++;
       this.flushes++;
-      this.flushed += k;
-      this.charge(t, txFlushExtraBits(this.h, this.wb, k));
+      this.flushed += units;
+      this.charge(t, txFlushExtraBits(this.h, this.wb, units));
       this.report(t, k);
     });
   }

@@ -64,6 +64,7 @@ export const vebTx: ElementKind = {
             txWb,
             txWb.tx.itrFlush ? c.itr_us * 1000 : null,
             (t, f) => ctx.q.push(t, f),
+            // k frames (the ring's room and unreported count frames).
             (t, k) => {
               input.unreported -= k;
               input.completed?.(t, t, k);
@@ -139,7 +140,7 @@ export const vebTx: ElementKind = {
       if (taken > 0) {
         if (writeBack) {
           input.unreported += taken;
-          writeBack.complete(fetched, taken);
+          writeBack.complete(fetched, taken, lens, txSegment);
         } else input.completed?.(pcie.txFrom, last, taken);
       }
       if (m > 0) {
