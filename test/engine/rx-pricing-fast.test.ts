@@ -1,7 +1,7 @@
 // The receive side's per-window helpers (simulator speed) give the figures of the generic
 // functions they stand in for, bit for bit: RxBits (pcieRxBits with its policy's constants worked
 // out once) for every NIC profile's receive policies, and RingLens (a ring's frame lengths, its
-// layout read once) against ringBytes and ringDescriptors, on a ring with lengths from 0 to
+// layout read once; veb's and veb-tx's) against ringBytes and ringDescriptors, on a ring with lengths from 0 to
 // beyond several buffers and indices wrapping past 2^32; Link.roomAt (the NIC's room for a
 // window in one pass) against applyLimit then room().
 import { describe, expect, it } from "vitest";
@@ -62,8 +62,14 @@ describe("RingLens", () => {
         const want = new Float64Array(SIZE);
         expect(r.copy(from, n, out)).toBe(ringBytes(ctx, RING, from, n, 0, want));
         expect(out).toEqual(want);
-        for (const buffer of [512, 2048, 3072, 9216]) {
+        for (const buffer of [512, 2048, 3072, 4096, 9216]) {
           expect(r.bytesDescs(from, n, buffer)).toBe(ringBytes(ctx, RING, from, n));
+          expect(r.descs).toBe(ringDescriptors(ctx, RING, from, n, buffer));
+          // copyDescs (veb-tx): the lengths, their sum and their descriptors in one pass.
+          const both = new Float64Array(SIZE);
+          r.descs = -1;
+          expect(r.copyDescs(from, n, both, buffer)).toBe(ringBytes(ctx, RING, from, n));
+          expect(both).toEqual(want);
           expect(r.descs).toBe(ringDescriptors(ctx, RING, from, n, buffer));
         }
       }

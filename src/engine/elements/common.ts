@@ -94,7 +94,7 @@ export function ringDescriptors(
 
 /**
  * A ring's frame lengths (its descriptors' length fields) with the ring's layout read once: the
- * per-window sums of the NIC's receive side (veb), where ringBytes and ringDescriptors, generic
+ * per-window sums of the NIC's receive side (veb) and transmit side (veb-tx), where ringBytes and ringDescriptors, generic
  * and called from several elements, were left out of line by V8 and read the ring's header on
  * every call (simulator speed). The same figures as ringBytes (minFrame 0) and ringDescriptors.
  */
@@ -138,6 +138,24 @@ export class RingLens {
       lens[i] = len;
       b += len;
     }
+    return b;
+  }
+
+  /** copy(from, n, lens); the descriptors those frames take in buffers of `buffer` bytes
+   *  (ringDescriptors) are left in `descs`: one pass for the lengths and both sums. */
+  copyDescs(from: number, n: number, lens: Float64Array, buffer: number): number {
+    const u16 = this.u16;
+    const at = this.at;
+    const mask = this.mask;
+    let b = 0;
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      const len = u16[at + ((from + i) & mask) * (DESC_BYTES >>> 1)];
+      lens[i] = len;
+      b += len;
+      d += len <= buffer ? 1 : Math.ceil(len / buffer);
+    }
+    this.descs = d;
     return b;
   }
 

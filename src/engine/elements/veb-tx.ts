@@ -21,8 +21,7 @@ import {
   Iotlb,
   inToOut,
   PcieLink,
-  ringBytes,
-  ringDescriptors,
+  RingLens,
   scratch,
   specResource,
   writeBackOfPath,
@@ -98,6 +97,9 @@ export const vebTx: ElementKind = {
     let outAt = new Float64Array(64);
     let outLens = new Float64Array(64);
     let written = new Float64Array(64);
+    // The rings' frame lengths, their layout read once (the input's and, looped back, the peer's).
+    const inLens = new RingLens(ctx, input.ring);
+    const peerLens = toWire ? null : new RingLens(ctx, out.ring);
     const work = (start: number, n: number, done: WorkEnd): number => {
       const ring = input.ring;
       lens = scratch(lens, n);
@@ -105,10 +107,10 @@ export const vebTx: ElementKind = {
       switched = scratch(switched, n);
       switchedAt.a = switched;
       const head = ctx.u32[(ring + R_HEAD) >>> 2];
-      const bytes = ringBytes(ctx, ring, head, n, 0, lens);
+      const bytes = inLens.copyDescs(head, n, lens, txSegment);
       // The fetch round trips are in the ready time (txdrv); here the transfer itself, frame by
       // frame; the transfer starts once the link is free, not at `start`.
-      const descs = ringDescriptors(ctx, ring, head, n, txSegment);
+      const descs = inLens.descs;
       const last = pcie.txFrames(start, lens, n, bytes, fetched, readIotlb, descs);
       // The switch takes each frame as its data comes in.
       for (let i = 0; i < n; i++) switched[i] = nic.charge(fetched[i], switchNs(hw, 1, lens[i]), switchAcc);
@@ -145,13 +147,12 @@ export const vebTx: ElementKind = {
       }
       if (m > 0) {
         if (toWire) for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, outAt[j]);
-        else {
+        else if (peerLens) {
           // Looped back: DMA into the peer pool's receive ring, each frame once switched.
           outLens = scratch(outLens, m);
           written = scratch(written, m);
-          const b = ringBytes(ctx, out.ring, before, m, 0, outLens);
-          const d = ringDescriptors(ctx, out.ring, before, m, peerRxBuffer);
-          pcie.rxFrames(outAt, outLens, m, b, written, writeIotlb, d);
+          const b = peerLens.copyDescs(before, m, outLens, peerRxBuffer);
+          pcie.rxFrames(outAt, outLens, m, b, written, writeIotlb, peerLens.descs);
           for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, written[j] + c.pcie_rtt_ns / 2);
         }
       }
