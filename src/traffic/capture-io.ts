@@ -26,7 +26,7 @@ export function iterateCapture(
 ): Generator<PacketRecord> {
   const format = detectFormat(bytes);
   if (format === "pcap") return readPcap(bytes, file, onIrregular);
-  if (format === "pcapng") return readPcapng(bytes, file, onDrop);
+  if (format === "pcapng") return readPcapng(bytes, file, onDrop, onIrregular);
   if (bytes.length < 4)
     throw new CaptureFormatError(file, bytes.length, "file too short for a capture header");
   throw new CaptureFormatError(file, 0, notACaptureReason(bytes));
@@ -39,8 +39,8 @@ export interface CaptureContents {
   error?: CaptureFormatError;
   /** Records counted and dropped, reading on after each (a pcapng interface no IDB declared). */
   dropped: CaptureDrop[];
-  /** Records kept though irregular (a classic pcap record's captured length above its original
-   *  length, or its sub-second field out of range: read as tshark reads them), located. */
+  /** Records kept though irregular (a captured length above the original length, a classic pcap
+   *  record's sub-second field out of range: read as tshark reads them), located. */
   irregular: CaptureDrop[];
   /** Bytes in the capture (what a corrupt tail left out is measured against). */
   size: number;
@@ -76,7 +76,8 @@ export function droppedRecordsNote(file: string, dropped: readonly CaptureDrop[]
  * The records kept though irregular, in words, for a replay's notes: `FILE: 2 records read as
  * tshark reads them though irregular: captured length 92 exceeds the original length 91
  * (record 2, at byte 160); ...: each frame is used as captured, its time as seconds plus the
- * fraction (carried into the seconds)`; the first few named, the rest counted.
+ * fraction (carried into the seconds)` (the time clause where a timestamp is irregular); the
+ * first few named, the rest counted.
  */
 export function irregularRecordsNote(file: string, irregular: readonly CaptureDrop[]): string | undefined {
   if (irregular.length === 0) return undefined;
@@ -84,7 +85,11 @@ export function irregularRecordsNote(file: string, irregular: readonly CaptureDr
   const named = irregular.slice(0, SHOWN).map(dropLabel).join("; ");
   const more = irregular.length > SHOWN ? `; and ${irregular.length - SHOWN} more` : "";
   const n = irregular.length;
-  return `${file}: ${n} record${n === 1 ? "" : "s"} read as tshark reads ${n === 1 ? "it" : "them"} though irregular: ${named}${more}; each frame is used as captured, its time as seconds plus the fraction (carried into the seconds)`;
+  // The time clause only where a timestamp is what is irregular (pcapng's times are whole).
+  const time = irregular.some((d) => d.reason.startsWith("timestamp "))
+    ? ", its time as seconds plus the fraction (carried into the seconds)"
+    : "";
+  return `${file}: ${n} record${n === 1 ? "" : "s"} read as tshark reads ${n === 1 ? "it" : "them"} though irregular: ${named}${more}; each frame is used as captured${time}`;
 }
 
 /**

@@ -87,9 +87,19 @@ function parseIdb(view: DataView, body: number, end: number, order: ByteOrder): 
  * Yields every packet of a pcapng file. Throws CaptureFormatError at the first corrupt block;
  * the packets yielded before it remain valid. A packet block whose interface no IDB of its
  * section declared is whole as a block: it is given to `onDrop` and reading goes on (Wireshark
- * stops there; iovsim counts and drops the one record).
+ * stops there; iovsim counts and drops the one record). A packet block whose captured length
+ * exceeds its original length is irregular (draft-ietf-opsawg-pcapng, Enhanced Packet Block: the
+ * captured length is the lesser of the original length and the interface's snapshot length) but
+ * is read as tshark reads it (frame.len below frame.cap_len), as the classic pcap reader does:
+ * yielded and also given to `onIrregular`, located as a drop is (the number of its packet block,
+ * dropped ones included, as `decode` numbers records; the block's byte offset).
  */
-export function* readPcapng(bytes: Uint8Array, file: string, onDrop?: DropSink): Generator<PacketRecord> {
+export function* readPcapng(
+  bytes: Uint8Array,
+  file: string,
+  onDrop?: DropSink,
+  onIrregular?: DropSink,
+): Generator<PacketRecord> {
   const view = viewOf(bytes);
   let order: ByteOrder = "le";
   let ifaces: Interface[] = [];
@@ -159,6 +169,12 @@ export function* readPcapng(bytes: Uint8Array, file: string, onDrop?: DropSink):
             `packet caplen ${caplen} exceeds its block (${end - dataOff} bytes)`,
           );
         }
+        if (onIrregular && caplen > origLen)
+          onIrregular({
+            record: packets,
+            offset: off,
+            reason: `captured length ${caplen} exceeds the original length ${origLen}`,
+          });
         // epb_flags bits 5..8: this packet's FCS length in octets, over the interface's (draft §4.3.1).
         let fcs = iface.fcsBytes;
         if (type === BT_EPB) {
