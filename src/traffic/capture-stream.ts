@@ -6,6 +6,7 @@
 import { readSync } from "node:fs";
 import { concatBytes } from "../bytes.ts";
 import {
+  type CaptureDrop,
   CaptureFormatError,
   type DropSink,
   detectFormat,
@@ -112,12 +113,13 @@ function tooLarge(file: string, at: number, what: string, n: number): CaptureFor
   );
 }
 
-function* streamPcap(src: ByteSource, file: string): Generator<PacketRecord> {
+function* streamPcap(src: ByteSource, file: string, onIrregular?: DropSink): Generator<PacketRecord> {
   src.ensure(PCAP_HEADER);
   const header = src.take(PCAP_HEADER);
   yield* decodeUnit(readPcap, new Uint8Array(0), header, 0, file); // validates the header
   const { order, recordHeaderLen } = readPcapHeader(header, file);
   const le = order === "le";
+  let records = 0; // whole records so far: an irregular one's `record N`
   while (src.ensure(1) > 0) {
     const base = src.consumed;
     const have = src.ensure(recordHeaderLen);
@@ -128,7 +130,19 @@ function* streamPcap(src: ByteSource, file: string): Generator<PacketRecord> {
     const caplen = u32(src.peek(recordHeaderLen), 8, le);
     if (caplen > MAX_UNIT_BYTES) throw tooLarge(file, base, "record caplen", caplen);
     const n = src.ensure(recordHeaderLen + caplen);
-    yield* decodeUnit(readPcap, header, src.take(Math.min(n, recordHeaderLen + caplen)), base, file);
+    // The record is read on its own after the header: an irregularity's offset and ordinal are
+    // moved to the stream's.
+    const read = (bytes: Uint8Array, name: string) =>
+      readPcap(
+        bytes,
+        name,
+        onIrregular &&
+          ((d) => onIrregular({ ...d, record: records + d.record, offset: base + d.offset - PCAP_HEADER })),
+      );
+    for (const r of decodeUnit(read, header, src.take(Math.min(n, recordHeaderLen + caplen)), base, file)) {
+      records++;
+      yield r;
+    }
   }
 }
 
@@ -137,7 +151,12 @@ function isPacketBlock(type: number): boolean {
   return type === 6 || type === 3 || type === 2;
 }
 
-function* streamPcapng(src: ByteSource, file: string, onDrop?: DropSink): Generator<PacketRecord> {
+function* streamPcapng(
+  src: ByteSource,
+  file: string,
+  onDrop?: DropSink,
+  onIrregular?: DropSink,
+): Generator<PacketRecord> {
   let context: Uint8Array[] = []; // this section's header block and interface blocks
   let le = true;
   let packets = 0; // packet records so far (yielded or dropped): a drop's `record N`
@@ -156,11 +175,15 @@ function* streamPcapng(src: ByteSource, file: string, onDrop?: DropSink): Genera
     const n = src.ensure(unitLen);
     const unit = src.take(Math.min(n, unitLen));
     const prefix = concatBytes(...context);
-    // The unit is read on its own: its drop's offset and ordinal are moved to the stream's.
+    // The unit is read on its own: its drop's (or irregularity's) offset and ordinal are moved
+    // to the stream's.
+    const moved = (d: CaptureDrop): CaptureDrop => ({
+      ...d,
+      record: packets + d.record,
+      offset: base + d.offset - prefix.length,
+    });
     const read = (bytes: Uint8Array, name: string) =>
-      readPcapng(bytes, name, (d) =>
-        onDrop?.({ ...d, record: packets + d.record, offset: base + d.offset - prefix.length }),
-      );
+      readPcapng(bytes, name, (d) => onDrop?.(moved(d)), onIrregular && ((d) => onIrregular(moved(d))));
     const before = packets;
     for (const r of decodeUnit(read, prefix, unit, base, file)) {
       packets++;
@@ -175,9 +198,16 @@ function* streamPcapng(src: ByteSource, file: string, onDrop?: DropSink): Genera
 /**
  * The records of the capture readable from `fd`, read as they are needed. Throws
  * CaptureFormatError as soon as the first bytes show no pcap/pcapng header, or where the stream
- * becomes corrupt (the records before it have been yielded).
+ * becomes corrupt (the records before it have been yielded). `onDrop` and `onIrregular` are
+ * told, located in the stream, what iterateCapture's are (a record is reported before it is
+ * yielded).
  */
-export function* streamCapture(fd: number, file: string, onDrop?: DropSink): Generator<PacketRecord> {
+export function* streamCapture(
+  fd: number,
+  file: string,
+  onDrop?: DropSink,
+  onIrregular?: DropSink,
+): Generator<PacketRecord> {
   const src = new ByteSource(fd);
   const have = src.ensure(4);
   const first = src.peek(have);
@@ -186,5 +216,7 @@ export function* streamCapture(fd: number, file: string, onDrop?: DropSink): Gen
     if (have < 4) throw new CaptureFormatError(file, have, "file too short for a capture header");
     throw new CaptureFormatError(file, 0, notACaptureReason(first));
   }
-  yield* format === "pcap" ? streamPcap(src, file) : streamPcapng(src, file, onDrop);
+  yield* format === "pcap"
+    ? streamPcap(src, file, onIrregular)
+    : streamPcapng(src, file, onDrop, onIrregular);
 }

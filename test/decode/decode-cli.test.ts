@@ -1,6 +1,6 @@
 // `iovsim decode`: human and JSON output, options, and errors for bad files.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -121,6 +121,82 @@ describe("decode (human output)", () => {
     const r = await run("decode", "--help");
     expect(r.code).toBe(0);
     expect(r.out).toContain("--vxlan-port N");
+  });
+});
+
+describe("decode: records kept though irregular", () => {
+  // Two frames as pcap: record 1's original length one below its captured length, record 2's
+  // microseconds a second; and the same frames as pcapng with packet block 2's lengths so.
+  function odd(format: "pcap" | "pcapng"): { file: string; at: number[] } {
+    const p = capture(`odd.${format}`, [vx, vx], format);
+    const bytes = new Uint8Array(readFileSync(p));
+    const view = new DataView(bytes.buffer);
+    const at: number[] = [];
+    if (format === "pcap") {
+      at.push(24, 24 + 16 + vx.length);
+      view.setUint32(at[0]! + 12, vx.length - 1, true);
+      view.setUint32(at[1]! + 4, 1_000_000, true);
+    } else {
+      for (let o = 0; o < bytes.length; o += view.getUint32(o + 4, true))
+        if (view.getUint32(o, true) === 6) at.push(o);
+      view.setUint32(at[1]! + 24, vx.length - 1, true);
+    }
+    writeFileSync(p, bytes);
+    return { file: p, at };
+  }
+  const L = vx.length;
+
+  it("each is decoded, marked on its line with why and where, and counted in the summary", async () => {
+    const { file, at } = odd("pcap");
+    const r = await run("decode", file);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe("");
+    const lines = r.out.trim().split("\n");
+    expect(lines[0]).toContain("[vxlan 4242]");
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `  IRREGULAR captured length ${L} exceeds the original length ${L - 1} \\(at byte ${at[0]}\\)$`,
+      ),
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `  IRREGULAR timestamp microseconds 1000000 out of range \\(0\\.\\.999999\\) \\(at byte ${at[1]}\\)$`,
+      ),
+    );
+    expect(lines[2]).toBe("2 frames, 2 irregular (read as tshark reads them)");
+  });
+
+  it("--json: an 'irregular' object (reason, offset) on the frame's own object", async () => {
+    const { file, at } = odd("pcapng");
+    const r = await run("decode", file, "--json");
+    expect(r.code, r.err).toBe(0);
+    const [first, second] = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(first.irregular).toBeUndefined();
+    expect(second.frame).toBe(2);
+    expect(second.tunnel.id).toBe(4242);
+    expect(second.irregular).toEqual({
+      reason: `captured length ${L} exceeds the original length ${L - 1}`,
+      offset: at[1],
+    });
+    // From standard input, located alike.
+    const piped = spawnSync(process.execPath, [join(ROOT, "bin", "iovsim.js"), "decode", "-"], {
+      input: readFileSync(file),
+      encoding: "utf8",
+    });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(piped.stdout).toContain(
+      `IRREGULAR captured length ${L} exceeds the original length ${L - 1} (at byte ${at[1]})`,
+    );
+    expect(piped.stdout.trim().split("\n").at(-1)).toBe("2 frames, 1 irregular (read as tshark reads it)");
+  });
+
+  it("a regular capture has no mark", async () => {
+    const r = await run("decode", capture("regular.pcap", [vx]));
+    expect(r.out).not.toContain("IRREGULAR");
+    expect(r.out.trim().split("\n").at(-1)).toBe("1 frame");
   });
 });
 

@@ -1,7 +1,7 @@
 // docs/decode-json.md documents `iovsim decode --json`: every key the real output has (on the
 // examples' captures, the tcpdump fixtures and a few frames built here for the layers those lack:
 // an IEEE 802.3 length, an MPLS label stack, a truncated and an invalid IPv4 header, a VXLAN-GPE
-// frame, a record of another link type) is named on the page, and every field its table lists
+// frame, a record of another link type; a tcpdump capture with an irregular record) is named on the page, and every field its table lists
 // occurs in that output.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -84,6 +84,8 @@ it("docs/decode-json.md names every key of decode --json, and its table lists on
   writeFileSync(join(tmp, "built.pcap"), pcap(built));
   writeFileSync(join(tmp, "sll.pcap"), pcap([hex("0000 0001 0006 020000000001 0000 0800")], 113));
   files.push(join(tmp, "built.pcap"), join(tmp, "sll.pcap"));
+  // A record kept though irregular (its microseconds field a second or more): `irregular`.
+  files.push(join(root, "test", "fixtures", "captures", "tcpdump", "malformed", "aoe-oobr-1.pcap"));
 
   const seen = new Set<string>();
   for (const f of files) {

@@ -34,8 +34,11 @@ Frames whose link type is not Ethernet are listed and skipped. A pcapng packet b
 interface no interface block declared is listed as dropped, with its byte offset, and decoding
 goes on; the summary line counts it as a record dropped, by reason, not as a frame. An FCS
 the capture says its frames end in (pcap link-type FCS bits, pcapng if_fcslen or epb_flags) is
-not part of the frame, as in a NIC. A corrupt file is decoded up to the corrupt record, then
-reported with its byte offset (exit status 1).
+not part of the frame, as in a NIC. A record that breaks the format's rules but is whole (its
+captured length above its original length; a pcap record's microseconds or nanoseconds field
+a second or more) is decoded as tshark reads it and marked on its line (IRREGULAR, why, its
+byte offset; --json: "irregular"); the summary line counts such records. A corrupt file is
+decoded up to the corrupt record, then reported with its byte offset (exit status 1).
 
 Divergence (docs/divergences.md): a pcap record longer than the file's snaplen is read whole,
 where libpcap cuts it to the snaplen, so nothing in the file is dropped unseen.
@@ -102,6 +105,9 @@ export const command = defineCommand({
     let frames = 0; // the records read as frames (decoded or skipped), dropped ones not
     let truncated = 0;
     let skipped = 0;
+    let irregular = 0;
+    // The irregularity of the record the reader yields next (it is reported just before).
+    let odd: CaptureDrop | null = null;
     const droppedByReason = new Map<string, number>();
     let buf: string[] = [];
     const flush = () => {
@@ -123,9 +129,18 @@ export const command = defineCommand({
             : `${String(records).padStart(5)}  dropped: ${dropLabel(d)}`,
         );
       };
-      for (const rec of streamCapture(fd, file === "-" ? STDIN_NAME : file, onDrop)) {
+      // A record kept though irregular (read as tshark reads it) is decoded and marked.
+      const onIrregular = (d: CaptureDrop) => {
+        odd = d;
+        irregular++;
+      };
+      for (const rec of streamCapture(fd, file === "-" ? STDIN_NAME : file, onDrop, onIrregular)) {
         records++;
         frames++;
+        const mark = odd as CaptureDrop | null;
+        odd = null;
+        const jsonMark = mark ? { irregular: { reason: mark.reason, offset: mark.offset } } : {};
+        const textMark = mark ? `  IRREGULAR ${mark.reason} (at byte ${mark.offset})` : "";
         if (rec.linktype !== LINKTYPE_ETHERNET) {
           skipped++;
           buf.push(
@@ -135,13 +150,18 @@ export const command = defineCommand({
                   len: rec.data.length,
                   linktype: rec.linktype,
                   skipped: "not Ethernet",
+                  ...jsonMark,
                 })
-              : `${String(records).padStart(5)}  ${String(rec.data.length).padStart(5)}B  link type ${linktypeLabel(rec.linktype)}: not Ethernet, skipped`,
+              : `${String(records).padStart(5)}  ${String(rec.data.length).padStart(5)}B  link type ${linktypeLabel(rec.linktype)}: not Ethernet, skipped${textMark}`,
           );
         } else {
           const p = parseFrame(rec.data, { vxlanPorts });
           if (p.truncated) truncated++;
-          buf.push(json ? JSON.stringify(decodeJson(records, p, rec.data)) : decodeLine(records, p));
+          buf.push(
+            json
+              ? JSON.stringify({ ...decodeJson(records, p, rec.data), ...jsonMark })
+              : decodeLine(records, p) + textMark,
+          );
         }
         if (buf.length >= 512) flush();
       }
@@ -160,7 +180,7 @@ export const command = defineCommand({
     if (fd !== 0) closeSync(fd);
     if (!json) {
       ctx.out(
-        `${frames} frame${frames === 1 ? "" : "s"}${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${droppedSummary(droppedByReason)}\n`,
+        `${frames} frame${frames === 1 ? "" : "s"}${truncated ? `, ${truncated} truncated` : ""}${skipped ? `, ${skipped} not Ethernet (skipped)` : ""}${irregular ? `, ${irregular} irregular (read as tshark reads ${irregular === 1 ? "it" : "them"})` : ""}${droppedSummary(droppedByReason)}\n`,
       );
     }
     return 0;
