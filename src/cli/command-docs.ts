@@ -63,6 +63,9 @@ export async function commandReference(): Promise<string> {
     parts.push("", `## ${c.name}`, "", c.summary);
     if (isRegistered(c) && c.rawArgv) parts.push("", `Arguments: ${c.rawArgv}`);
     parts.push("", "```text", (await helpOf(c, QUIET)).trimEnd(), "```");
+    if (isRegistered(c) && c.subcommandHelps)
+      for (const sub of c.subcommandHelps())
+        parts.push("", `### ${c.name} ${sub.name}`, "", "```text", sub.help.trimEnd(), "```");
   }
   return `${parts.join("\n")}\n`;
 }

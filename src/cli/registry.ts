@@ -90,6 +90,9 @@ export interface CommandDecl extends Described {
 export interface RawCommandDecl extends Described {
   /** Why this command parses its own argv, and how it treats -h/--help (shown in the docs). */
   rawArgv: string;
+  /** Subcommands with options of their own (`sweep plan`, ...): each one's --help text, which
+   *  docs/commands.md prints after the command's, so the reference lists every option. */
+  subcommandHelps?: () => readonly { name: string; help: string }[];
   run(argv: string[], ctx: CommandContext): Promise<number>;
 }
 
@@ -98,6 +101,8 @@ export interface RegisteredCommand extends Command {
   helpText(): string;
   /** Set when the command parses its own argv (see RawCommandDecl.rawArgv). */
   rawArgv?: string;
+  /** See RawCommandDecl.subcommandHelps. */
+  subcommandHelps?: () => readonly { name: string; help: string }[];
   /** The declared options (empty for a raw command). */
   options: readonly OptionDecl[];
 }
@@ -234,6 +239,7 @@ export function defineRawCommand(decl: RawCommandDecl): RegisteredCommand {
     summary: decl.summary,
     options: [],
     rawArgv: decl.rawArgv,
+    ...(decl.subcommandHelps ? { subcommandHelps: decl.subcommandHelps } : {}),
     helpText: () => textOf(decl.help),
     run: (argv, ctx) => decl.run(argv, ctx),
   };

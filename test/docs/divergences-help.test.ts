@@ -29,6 +29,12 @@ const ITEMS: [string, string, RegExp][] = [
   ],
   ["ip", "model: `addrgenmode`, `numtxqueues`", /\(addrgenmode,\s+numtxqueues/],
   ["ip", "`ip link set lo mtu N` is refused as not simulated", /mtu on lo is refused as not simulated/],
+  [
+    "ip",
+    "its other filters (`type`, `group`, `master`, ...)",
+    /other filters \(type, group, master, \.\.\.\) are not simulated/,
+  ],
+  ["devlink", "`-V`, `-f`, `-b` and `-N` are not simulated", /-V, -f, -b, -N are not simulated/],
   ["sysfs", "(no `module`, `uevent`)", /no module or uevent/],
   ["sysfs", "except while `iovctl -C` VFs exist", /iovctl -C VFs exist/],
   ["sysfs", "The log lines of the unbind and the bind are iovsim's", /log lines are iovsim's/],

@@ -2,7 +2,8 @@
 // in a fenced ```sh block, a line that starts with `$ ` is a command a reader can type. It is
 // `iovsim ARGS` (or `npx iovsim ARGS`) or `cp FROM TO`; a trailing `# ...` is a comment, and a
 // comment containing `exit N` says the command exits with status N (otherwise 0). A line that
-// ends with `\` continues on the next. Lines without `$ ` are output or prose: not run.
+// ends with `\` continues on the next. Lines without `$ ` are output or prose: not run; those
+// right after a command in its block are what the page shows it printing.
 
 export interface DocCommand {
   /** The page's 1-based line number of the `$ ` line. */
@@ -13,6 +14,9 @@ export interface DocCommand {
   program: "iovsim" | "cp";
   argv: string[];
   expectedExit: number;
+  /** The lines right after it in its block, up to the next `$ ` line or the fence: what the
+   *  page shows the command printing (empty when the output is elsewhere or not shown). */
+  shown: string[];
 }
 
 /** Splits a command line into words: whitespace-separated, '...' and "..." quote. */
@@ -91,7 +95,14 @@ export function docCommands(markdown: string, page: string): DocCommand[] {
     else if (words[0] === "cp" && words.length === 3) [program, argv] = ["cp", words.slice(1)];
     else throw new Error(`${where}: '$ ${text}': only iovsim, npx iovsim and cp FROM TO are run`);
     if (/[|<>;&`]|\$\(/.test(text)) throw new Error(`${where}: '$ ${text}': no shell syntax in examples`);
-    out.push({ line: start + 1, text, program, argv, expectedExit: exit ? Number(exit[1]) : 0 });
+    const shown: string[] = [];
+    for (
+      let j = i + 1;
+      j < lines.length && !/^\s*```/.test(lines[j]) && !lines[j].trimStart().startsWith("$ ");
+      j++
+    )
+      shown.push(lines[j]);
+    out.push({ line: start + 1, text, program, argv, expectedExit: exit ? Number(exit[1]) : 0, shown });
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // Every example command of the user documentation runs as written and exits as the page says.
 // Pages: README.md and docs/**/*.md (not docs/spec). Convention (docs/README.md, "Example
 // commands"): in a ```sh block, `$ iovsim ...` (or `$ npx iovsim ...`, `$ cp FROM TO`) is run;
-// `# ... exit N` in its comment means it must exit N, otherwise 0. The commands of one page run
+// `# ... exit N` in its comment means it must exit N, otherwise 0; the lines after it in its
+// block, what the page shows it printing, must be in its output. The commands of one page run
 // in order, in a fresh temporary folder whose `examples` is the repository's examples/ (so
 // `examples/...` resolves as from the repository root and whatever a command writes stays out of
 // the tree), on a fresh --state directory.
@@ -30,6 +31,18 @@ const pages = markdownPages().map((page) => ({
   page,
   commands: docCommands(readFileSync(join(root, page), "utf8"), page),
 }));
+
+const collapse = (t: string) => t.replace(/\s+/g, " ").trim();
+
+/** The fragments of a command's shown output that must occur in what it prints: each line less
+ *  a `# comment` line, split at `...`/`…` (the page's shortening), whitespace collapsed. */
+export function shownFragments(shown: string[]): string[] {
+  return shown
+    .filter((l) => !l.trimStart().startsWith("#"))
+    .flatMap((l) => l.split(/\.\.\.|…/))
+    .map(collapse)
+    .filter((f) => f !== "");
+}
 
 const cwd = process.cwd();
 const temps: string[] = [];
@@ -71,6 +84,21 @@ describe("the convention's parser", () => {
       [12, "cp", ["examples/ixl0.conf", "my.conf"], 0],
     ]);
     expect(shellWords(`a "b c" 'd#e' f`)).toEqual(["a", "b c", "d#e", "f"]);
+    expect(cmds.map((c) => c.shown)).toEqual([
+      ["examples/broken.conf: 3 errors"],
+      ["iovsim paths # not a command: no $"],
+      [],
+    ]);
+  });
+
+  it("reads what a page shows as fragments of the output", () => {
+    expect(
+      shownFragments(["  64 bytes from 10.2.0.1: icmp_seq=0   ... 3 received", "# a comment", "", "..."]),
+    ).toEqual(["64 bytes from 10.2.0.1: icmp_seq=0", "3 received"]);
+    expect(shownFragments(["note: a long line the page", "wraps in two"])).toEqual([
+      "note: a long line the page",
+      "wraps in two",
+    ]);
   });
 
   it("refuses a $ line it would not run (other programs, shell syntax)", () => {
@@ -111,6 +139,12 @@ describe("documentation examples", () => {
           const what = `${page}:${c.line}: $ ${c.text}\n  rc ${r.rc}\n  stdout: ${r.out.slice(0, 600)}\n  stderr: ${r.err.slice(0, 600)}`;
           expect(r.rc, what).toBe(c.expectedExit);
           expect(r.err, what).not.toMatch(/internal error|\n\s+at /);
+          // What the page shows the command printing is printed: each shown line, or each part
+          // of it around a `...` that shortens it, occurs in the output (whitespace collapsed,
+          // so a line the page wraps or aligns differently still matches).
+          const printed = collapse(`${r.out}\n${r.err}`);
+          for (const f of shownFragments(c.shown))
+            expect(printed, `${what}\n  the page shows: ${f}`).toContain(f);
         }
       } finally {
         process.chdir(cwd);

@@ -56,3 +56,17 @@ describe("--help names the documentation", () => {
     expect(missing).toEqual([]);
   });
 });
+
+// docs/commands.md is "every command and option": sweep's options live on its subcommands
+// (plan --shards/--no-calibrate, run --out/--shard/--workers, merge --partial), which the
+// reference left out while it printed only `sweep --help`.
+describe("docs/commands.md: the subcommands' own options", () => {
+  const reference = readFileSync(join(root, "docs", "commands.md"), "utf8");
+  for (const sub of ["plan", "run", "merge", "status"])
+    it(`holds iovsim sweep ${sub} --help as printed`, async () => {
+      const { code, out } = await iovsim(["--state", state, "sweep", sub, "--help"]);
+      expect(code).toBe(0);
+      expect(out).toMatch(/--/);
+      expect(reference).toContain(`### sweep ${sub}\n\n\`\`\`text\n${out.trimEnd()}\n\`\`\``);
+    });
+});

@@ -110,7 +110,10 @@ function sweepProgram(ctx: CommandContext, status: { code: number; where: string
   program
     .command("plan")
     .argument("<file>", "sweep file")
-    .option("--json", "print {count, points: [...]} as JSON")
+    .option(
+      "--json",
+      "print {sweep, experiment, hash, host, count, points} as JSON (and shards with --shards)",
+    )
     .addOption(
       oneValue(
         "sweep plan",
@@ -387,10 +390,28 @@ function sweepHelp(): string {
   return text;
 }
 
+/** Each subcommand's own --help (plan's --shards, run's --out, merge's --partial, ...). */
+function subcommandHelps(): { name: string; help: string }[] {
+  let text = "";
+  const capture: CommandContext = {
+    stateDir: "",
+    debug: false,
+    out: (t) => (text += t),
+    err: () => {},
+    isTTY: false,
+  };
+  return sweepProgram(capture, { code: 0, where: "sweep" }).commands.map((c) => {
+    text = "";
+    c.outputHelp();
+    return { name: c.name(), help: text };
+  });
+}
+
 export const command = defineRawCommand({
   name: "sweep",
   summary: "sweep plan|run|merge|status: an experiment over axes, sharded by index",
   help: sweepHelp,
+  subcommandHelps,
   rawArgv:
     "commander subcommands of its own (plan, run, merge, status), each with -h/--help; unknown options get the registry's wording.",
   async run(args: string[], ctx: CommandContext): Promise<number> {
