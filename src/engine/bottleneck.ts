@@ -4,7 +4,7 @@
 // same work utilization, as several at 100 % in a saturated run) are broken the same way every
 // time: a CPU-like resource (core, vCPU, vhost thread, dispatcher) before the NIC and PCIe, and
 // those before the wire (whose load is the offered load itself, not a limit the path adds); then
-// the order the path declares its resources in. docs/paths.md, "Bottleneck".
+// the order the path declares its resources in. docs/experiments.md, "Bottleneck".
 import type { ResourceUse } from "./types.ts";
 
 /** Work utilizations closer than this are a tie (float noise in busy minus poll time). */

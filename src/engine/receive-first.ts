@@ -10,7 +10,7 @@
 // 1997). Linux before 4.9 and from 6.5 runs pending softirqs at every interrupt exit and
 // local_bh_enable, the sender's transmits included, so an overloaded CPU starves its sender too;
 // 4.9 to 6.4 leave softirq work past its budget to ksoftirqd, which the scheduler shares fairly
-// with the sender: not modelled (docs/model.md, Receive first on a Linux CPU).
+// with the sender: not modelled (docs/model.md, "Receive first on a Linux CPU, what is left out").
 //
 // Here: a resource's receive activations (a device interrupt until its NAPI poll ends, a guest's
 // virtio receive poll, a receive-direction software stage) are counted while under way; a sender
