@@ -245,3 +245,40 @@ describe("model show --nic lists the frame sizes", () => {
     expect(j.hardware.tx_segment.freebsd.bytes).toBe(4096);
   });
 });
+
+describe("paths --pcap of jumbo frames at a smaller MTU", () => {
+  const jumboPcap = new URL("../../examples/jumbo.pcap", import.meta.url).pathname;
+  const run = (...mtu: string[]) =>
+    iovsim([
+      "paths",
+      "--path",
+      "native",
+      "--pcap",
+      jumboPcap,
+      "--rewrite-dst",
+      "consumer",
+      "--rate",
+      "10%",
+      "--trial-ms",
+      "0.2",
+      "--json",
+      ...mtu,
+    ]);
+
+  it("warns that the switch dropped frames as oversize (loss counts none of them), naming the --mtu that carries them", async () => {
+    const r = await run();
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    const lp = j.paths[0].load_points[0];
+    const oversize = lp.conservation.dropped["NIC switch: oversize"];
+    expect(oversize).toBeGreaterThan(0);
+    // The switch's policy drop is not loss: the row reads 0 % beside a fraction delivered.
+    expect(lp.loss_ratio).toBe(0);
+    expect(j.warnings).toEqual([
+      `native: ${oversize} of ${lp.conservation.sent} replayed frames were dropped by the NIC switch as oversize, longer than the path's MTU 1500 allows (1518 bytes with FCS); the capture's longest frame is 9014 bytes without FCS (9018 with it), which needs --mtu 9000; the switch's drops are not counted in loss, which is over the frames it passed toward the consumer`,
+    ]);
+    const jumbo = JSON.parse((await run("--mtu", "9000")).out);
+    expect(jumbo.warnings).toEqual([]);
+    expect(jumbo.paths[0].load_points[0].conservation.dropped["NIC switch: oversize"] ?? 0).toBe(0);
+  }, 60_000);
+});
