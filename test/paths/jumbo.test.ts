@@ -197,6 +197,38 @@ describe("paths --mtu", () => {
     );
   });
 
+  it("a frame no --mtu carries on the paths is refused naming the driver's bound and the largest size, not an MTU it refuses", async () => {
+    // ixl takes 9706 at most, so a 9728-byte frame (MTU 9710) cannot run on native at all: the
+    // message said 'add --mtu 9710 or more', which is then refused by ixl.
+    const ixl = await iovsim(["paths", "--path", "native", "--size", "9728", "--mtu", "9706"]);
+    expect(ixl.code).toBe(1);
+    expect(ixl.err).toBe(
+      "iovsim: --size 9728: a 9728-byte frame needs an MTU of at least 9710 (the frame with FCS less 14 bytes of Ethernet header and 4 of FCS), and no --mtu carries it on these paths: path 'native' runs FreeBSD's ixl on ixl0's PF (Ethernet Controller X710 for 10GbE SFP+), which takes an MTU of at most 9706 (largest frame 9728 bytes); give --size 9724 or less (or leave path 'native' out with --path)\n",
+    );
+    // The smallest bound of the paths named: vtnet's 9186 (9204-byte frames) beside ixl's 9706.
+    const vt = await iovsim(["paths", "--path", "native,virtio", "--size", "9500"]);
+    expect(vt.code).toBe(1);
+    expect(vt.err).toMatch(
+      /no --mtu carries it on these paths: path 'virtio' ends in the FreeBSD guest's vtnet\(4\).* give --size 9204 or less/,
+    );
+    // The largest size that fits is accepted at the driver's largest MTU.
+    const ok = await iovsim([
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "9724",
+      "--mtu",
+      "9706",
+      "--count",
+      "20",
+      "--rate",
+      "10%",
+      "--json",
+    ]);
+    expect(ok.code).toBe(0);
+  }, 60_000);
+
   it("refuses an MTU a driver on the path refuses", async () => {
     // FreeBSD's ixl: IXL_MAX_FRAME 9728 less header, FCS and a VLAN tag.
     const ixl = await iovsim(["paths", "--path", "native", "--size", "9000", "--mtu", "9710"]);

@@ -35,15 +35,22 @@ export function parseMtu(v: string | undefined): number {
 /** Paths whose frames reach a guest's virtio-net (vtnet) receive queue. */
 const VIRTIO_PATHS = new Set(["virtio", "virtio-tap"]);
 
+/** The largest MTU a driver on a path takes, and the refusal of an MTU above it. */
+export interface PathMtuLimit {
+  path: string;
+  max: number;
+  refusal: (mtu: number) => string;
+}
+
 /**
- * Refuses an MTU one of the drivers on a path would refuse: the NIC pool's driver (the consumer's
- * VF or the PF, on the OS the cost profile runs on that side; the looped-back peer's), from the
- * NIC profile's `frames`; and vtnet(4) without mergeable buffers on the virtio paths. Bridges,
- * epairs and taps take any MTU, and the run sets one MTU on every member (if_bridge refuses a
- * member whose MTU differs: "invalid MTU").
+ * The MTU bounds of the drivers on the paths: the NIC pool's driver (the consumer's VF or the PF,
+ * on the OS the cost profile runs on that side; the looped-back peer's), from the NIC profile's
+ * `frames`; and vtnet(4) without mergeable buffers on the virtio paths. Bridges, epairs and taps
+ * take any MTU, and the run sets one MTU on every member (if_bridge refuses a member whose MTU
+ * differs: "invalid MTU"). In path order.
  */
-export function checkPathMtu(mtu: number, paths: string[], ph: PathHost, costs: Costs): void {
-  if (mtu <= STANDARD_MTU) return;
+export function pathMtuLimits(paths: string[], ph: PathHost, costs: Costs): PathMtuLimit[] {
+  const out: PathMtuLimit[] = [];
   for (const name of new Set(paths)) {
     const path = enginePath(name);
     if (!path) continue;
@@ -55,27 +62,44 @@ export function checkPathMtu(mtu: number, paths: string[], ph: PathHost, costs: 
       { fn: path.nic.pool === "pf" ? ("pf" as const) : ("vf" as const), assigned: path.nic.assigned },
       ...(path.nic.peer ? [{ fn: "vf" as const, assigned: path.nic.peerAssigned ?? false }] : []),
     ];
-    if (!profile.frames)
-      throw new UserError(
-        "E_USAGE",
-        `--mtu ${mtu}: path '${name}' crosses ${port}, whose NIC profile '${profile.id}' has no frames entry (its largest frame and its drivers' receive buffers, docs/formats/nic-profile.md), so it runs at MTU ${STANDARD_MTU} only`,
-      );
+    const frames = profile.frames;
+    if (!frames) {
+      out.push({
+        path: name,
+        max: STANDARD_MTU,
+        refusal: (mtu) =>
+          `--mtu ${mtu}: path '${name}' crosses ${port}, whose NIC profile '${profile.id}' has no frames entry (its largest frame and its drivers' receive buffers, docs/formats/nic-profile.md), so it runs at MTU ${STANDARD_MTU} only`,
+      });
+      continue;
+    }
     for (const s of sides) {
       const os = costs.os[s.assigned ? "guest" : "host"];
       const d = framesDriver(profile, os, s.fn);
-      if (d && mtu > d.maxMtu)
-        throw new UserError(
-          "E_USAGE",
-          `--mtu ${mtu}: path '${name}' runs ${os === "freebsd" ? "FreeBSD" : "Linux"}'s ${d.driver} on ${port}'s ${s.fn.toUpperCase()} (${profile.pf.deviceName}), which takes an MTU of at most ${d.maxMtu} (largest frame ${profile.frames.maxFrameBytes.value} bytes); give --mtu ${d.maxMtu} or less`,
-        );
+      if (d)
+        out.push({
+          path: name,
+          max: d.maxMtu,
+          refusal: (mtu) =>
+            `--mtu ${mtu}: path '${name}' runs ${os === "freebsd" ? "FreeBSD" : "Linux"}'s ${d.driver} on ${port}'s ${s.fn.toUpperCase()} (${profile.pf.deviceName}), which takes an MTU of at most ${d.maxMtu} (largest frame ${frames.maxFrameBytes.value} bytes); give --mtu ${d.maxMtu} or less`,
+        });
     }
     // A FreeBSD guest's vtnet; Linux's virtio_net chains pages ("big packets") for any MTU.
-    if (VIRTIO_PATHS.has(name) && costs.os.guest === "freebsd" && mtu > VTNET_MAX_MTU_NOMRG)
-      throw new UserError(
-        "E_USAGE",
-        `--mtu ${mtu}: path '${name}' ends in the FreeBSD guest's vtnet(4) (cost profile '${costs.name}'), which without mergeable receive buffers takes each frame into one cluster of at most 9216 bytes (MJUM9BYTES) behind its 12-byte virtio-net header, so its MTU is at most ${VTNET_MAX_MTU_NOMRG} (sys/dev/virtio/network/if_vtnet.c vtnet_rx_cluster_size); give --mtu ${VTNET_MAX_MTU_NOMRG} or less`,
-      );
+    if (VIRTIO_PATHS.has(name) && costs.os.guest === "freebsd")
+      out.push({
+        path: name,
+        max: VTNET_MAX_MTU_NOMRG,
+        refusal: (mtu) =>
+          `--mtu ${mtu}: path '${name}' ends in the FreeBSD guest's vtnet(4) (cost profile '${costs.name}'), which without mergeable receive buffers takes each frame into one cluster of at most 9216 bytes (MJUM9BYTES) behind its 12-byte virtio-net header, so its MTU is at most ${VTNET_MAX_MTU_NOMRG} (sys/dev/virtio/network/if_vtnet.c vtnet_rx_cluster_size); give --mtu ${VTNET_MAX_MTU_NOMRG} or less`,
+      });
   }
+  return out;
+}
+
+/** Refuses an MTU one of the drivers on a path would refuse (pathMtuLimits), the first in path order. */
+export function checkPathMtu(mtu: number, paths: string[], ph: PathHost, costs: Costs): void {
+  if (mtu <= STANDARD_MTU) return;
+  const over = pathMtuLimits(paths, ph, costs).find((l) => mtu > l.max);
+  if (over) throw new UserError("E_USAGE", over.refusal(mtu));
 }
 
 /**
@@ -87,10 +111,24 @@ export function checkFramesFitMtu(
   sizes: Array<{ item: string; longest: number }>,
   mtu: number,
   from: "option" | "state" | "default",
+  limits: PathMtuLimit[] = [],
 ): void {
   for (const s of sizes) {
     const need = s.longest - FRAME_OVERHEAD;
     if (need <= mtu) continue;
+    // No --mtu carries it: a driver on the paths takes less (ixl: 9706, so 9724-byte frames).
+    const cap = limits.reduce<PathMtuLimit | undefined>((a, l) => (a && a.max <= l.max ? a : l), undefined);
+    if (cap && need > cap.max)
+      throw new UserError(
+        "E_USAGE",
+        `--size ${s.item}: a ${s.longest}-byte frame needs an MTU of at least ${need} (the frame with FCS less 14 bytes of Ethernet header and 4 of FCS), and no --mtu carries it on these paths: ${cap
+          .refusal(need)
+          .replace(/^--mtu \d+: /, "")
+          .replace(
+            /; give --mtu \d+ or less$/,
+            "",
+          )}; give --size ${cap.max + FRAME_OVERHEAD} or less (or leave path '${cap.path}' out with --path)`,
+      );
     const what =
       s.item === "imix" ? `imix's ${s.longest}-byte frames need` : `a ${s.longest}-byte frame needs`;
     throw new UserError(
