@@ -309,6 +309,30 @@ describe("paths --pcap of jumbo frames at a smaller MTU", () => {
     expect(j.warnings).toEqual([
       `native: ${oversize} of ${lp.conservation.sent} replayed frames were dropped by the NIC switch as oversize, longer than the path's MTU 1500 allows (1518 bytes with FCS); the capture's longest frame is 9014 bytes without FCS (9018 with it), which needs --mtu 9000; the switch's drops are not counted in loss, which is over the frames it passed toward the consumer`,
     ]);
+    // A tagged frame needs 4 bytes less MTU (the pools' limit counts a VLAN tag beyond it), and a
+    // capture the MTU cuts wholly gets this warning alone, not the destination-MAC hint.
+    const tagged = unicastFrame(9018);
+    tagged.set([0x81, 0x00, 0x00, 0x00, 0x08, 0x00], 12);
+    const file = pcapOf("tagged-jumbo.pcap", [tagged], [0]);
+    const t = await iovsim([
+      "paths",
+      "--path",
+      "native",
+      "--pcap",
+      file,
+      "--rewrite-dst",
+      "consumer",
+      "--rate",
+      "10%",
+      "--trial-ms",
+      "0.2",
+      "--json",
+    ]);
+    expect(JSON.parse(t.out).warnings).toEqual([
+      expect.stringMatching(
+        /^native: \d+ of \d+ replayed frames were dropped by the NIC switch as oversize, .* the capture's longest frame is 9018 bytes without FCS \(9022 with it, a VLAN tag among them\), which needs --mtu 9000; /,
+      ),
+    ]);
     const jumbo = JSON.parse((await run("--mtu", "9000")).out);
     expect(jumbo.warnings).toEqual([]);
     expect(jumbo.paths[0].load_points[0].conservation.dropped["NIC switch: oversize"] ?? 0).toBe(0);

@@ -218,10 +218,16 @@ const RX_OVERSIZE = "NIC switch: oversize";
  * Names the capture's longest frame and the --mtu that carries it.
  */
 function oversizeWarning(path: string, dropped: number, sent: number, mtu: number, capture?: ReplayCapture) {
-  const longest = capture ? Math.max(...capture.frames.map((f) => f.length)) : undefined;
+  // The MTU each frame needs: its length less the 14-byte header, and less a VLAN tag's 4 bytes
+  // (EtherType 0x8100 at offset 12: the pools' limit counts one tag beyond it).
+  const needOf = (f: Uint8Array) => f.length - 14 - (f.length >= 18 && f[12] === 0x81 && f[13] === 0 ? 4 : 0);
+  const widest = capture?.frames.reduce<Uint8Array | undefined>(
+    (a, f) => (a === undefined || needOf(f) > needOf(a) ? f : a),
+    undefined,
+  );
   const need =
-    longest !== undefined && longest - 14 > mtu
-      ? `; the capture's longest frame is ${longest} bytes without FCS (${longest + 4} with it), which needs --mtu ${longest - 14}`
+    widest !== undefined && needOf(widest) > mtu
+      ? `; the capture's longest frame is ${widest.length} bytes without FCS (${widest.length + 4} with it${needOf(widest) < widest.length - 14 ? ", a VLAN tag among them" : ""}), which needs --mtu ${needOf(widest)}`
       : "";
   return `${path}: ${dropped} of ${sent} replayed frames were dropped by the NIC switch as oversize, longer than the path's MTU ${mtu} allows (${mtu + 18} bytes with FCS)${need}; the switch's drops are not counted in loss, which is over the frames it passed toward the consumer`;
 }
