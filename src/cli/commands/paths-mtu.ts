@@ -143,6 +143,8 @@ export interface StateMtu {
   path: string;
   iface: string;
   mtu: number;
+  /** A VF iovctl -C made (the FreeBSD view's): ip link set DEV mtu N answers EBUSY for it. */
+  iovctlVf?: boolean;
 }
 
 /**
@@ -163,7 +165,10 @@ export function stateMtus(ph: PathHost, paths: string[]): StateMtu[] {
           ? ph.jailVf?.name
           : undefined;
     const nd = iface === undefined ? undefined : findNetdev(ph.host.state, iface);
-    if (nd) out.push({ path: name, iface: nd.name, mtu: nd.mtu.mtu });
+    if (!nd) continue;
+    const rt = nd.owner.kind === "vf" ? ph.host.state.pfs[nd.owner.pf.info.name] : undefined;
+    const iovctlVf = rt?.sriovEnabled === true && rt.configuredBy !== "sysfs";
+    out.push({ path: name, iface: nd.name, mtu: nd.mtu.mtu, ...(iovctlVf ? { iovctlVf } : {}) });
   }
   return out;
 }
@@ -173,6 +178,15 @@ export function stateMtus(ph: PathHost, paths: string[]): StateMtu[] {
  * --host), else with --host the MTU the paths' interfaces have there, else 1500. One run has one
  * MTU, so paths whose interfaces disagree are refused, naming each (a real host runs them apart).
  */
+/** The interfaces ip link cannot set (VFs iovctl -C made: EBUSY), named where the refusal
+ *  tells the user to set the MTUs alike, so the advice is one that can be followed. */
+function fixedNote(fromState: StateMtu[]): string {
+  const fixed = [...new Map(fromState.filter((s) => s.iovctlVf).map((s) => [s.iface, s])).values()];
+  if (fixed.length === 0) return "";
+  const names = fixed.map((s) => `${s.iface} (${s.mtu})`).join(", ");
+  return `; ${names} ${fixed.length === 1 ? "is a VF" : "are VFs"} iovctl -C made, whose MTU ip link cannot change (Device or resource busy): set the others to ${fixed[0].mtu}`;
+}
+
 export function runMtu(
   given: string | undefined,
   fromState: StateMtu[],
@@ -194,7 +208,7 @@ export function runMtu(
     const each = fromState.map((s) => `'${s.path}' on ${s.iface} at ${s.mtu}`).join(", ");
     throw new UserError(
       "E_CONFIG",
-      `the paths' interfaces have different MTUs on the simulated host (${each}), and one run has one MTU: set them alike (iovsim ip link set DEV mtu N), measure them apart with --path, or give --mtu N for all`,
+      `the paths' interfaces have different MTUs on the simulated host (${each}), and one run has one MTU: set them alike (iovsim ip link set DEV mtu N${fixedNote(fromState)}), measure them apart with --path, or give --mtu N for all`,
     );
   }
   const mtu = mtus[0] ?? STANDARD_MTU;
