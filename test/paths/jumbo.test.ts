@@ -337,4 +337,29 @@ describe("paths --pcap of jumbo frames at a smaller MTU", () => {
     expect(jumbo.warnings).toEqual([]);
     expect(jumbo.paths[0].load_points[0].conservation.dropped["NIC switch: oversize"] ?? 0).toBe(0);
   }, 60_000);
+
+  it("a capture the consumers send (--direction tx) is refused above the MTU, as generated frames are", async () => {
+    // The sender's stack refuses a frame above its MTU (EMSGSIZE); 9014-byte frames went to the
+    // wire at MTU 1500 with no word.
+    const tx = [
+      "paths",
+      "--path",
+      "native",
+      "--direction",
+      "tx",
+      "--pcap",
+      jumboPcap,
+      "--rewrite-src",
+      "consumer",
+    ];
+    const r = await iovsim([...tx, "--rate", "10%", "--trial-ms", "0.2"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(
+      `iovsim: --pcap ${jumboPcap}: frame 1 is 9014 bytes without FCS, which needs an MTU of at least 9000 to be sent (the consumers send the capture: a stack refuses a frame above its interface's MTU, EMSGSIZE), and the paths run at MTU 1500, every interface's default: add --mtu 9000 or more\n`,
+    );
+    const ok = await iovsim([...tx, "--mtu", "9000", "--rate", "10%", "--trial-ms", "0.2", "--json"]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out).paths[0].load_points[0].loss_ratio).toBe(0);
+  }, 60_000);
 });

@@ -138,6 +138,42 @@ export function checkFramesFitMtu(
   }
 }
 
+/** The MTU a captured frame (no FCS) needs: its length less the 14-byte header, and less a
+ *  VLAN tag's 4 bytes (EtherType 0x8100 at offset 12). */
+export function captureFrameMtu(f: Uint8Array): number {
+  return f.length - 14 - (f.length >= 18 && f[12] === 0x81 && f[13] === 0 ? 4 : 0);
+}
+
+/**
+ * A capture the consumers send (--direction tx or both) is held to the MTU as generated frames
+ * are: the sender's stack refuses a frame above its interface's MTU (FreeBSD bpf_movein and
+ * Linux packet_snd: EMSGSIZE), so such a replay is refused before any simulation, naming the
+ * capture's frame and the --mtu that carries it. Received frames are not: the wire may bring
+ * them, and the NIC's pool drops them as oversize (a warning counts them).
+ */
+export function checkSentCaptureFitsMtu(
+  file: string,
+  frames: readonly Uint8Array[],
+  mtu: number,
+  from: "option" | "state" | "default",
+): void {
+  let worst = -1;
+  for (let i = 0; i < frames.length; i++)
+    if (
+      worst < 0
+        ? captureFrameMtu(frames[i]) > mtu
+        : captureFrameMtu(frames[i]) > captureFrameMtu(frames[worst])
+    )
+      worst = i;
+  if (worst < 0) return;
+  const f = frames[worst];
+  const need = captureFrameMtu(f);
+  throw new UserError(
+    "E_USAGE",
+    `--pcap ${file}: frame ${worst + 1} is ${f.length} bytes without FCS, which needs an MTU of at least ${need} to be sent (the consumers send the capture: a stack refuses a frame above its interface's MTU, EMSGSIZE), and ${from === "option" ? `--mtu is ${mtu}` : from === "state" ? `the paths' interfaces are at MTU ${mtu} on the simulated host` : `the paths run at MTU ${mtu}, every interface's default`}: add --mtu ${need} or more`,
+  );
+}
+
 /** One path's interface on the saved host and the MTU it has there. */
 export interface StateMtu {
   path: string;

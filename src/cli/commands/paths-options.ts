@@ -40,7 +40,14 @@ import {
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
 import { checkStateHost, otherPfsNote, type PathRun } from "./paths-host.ts";
-import { checkFramesFitMtu, checkPathMtu, pathMtuLimits, runMtu, stateMtus } from "./paths-mtu.ts";
+import {
+  checkFramesFitMtu,
+  checkPathMtu,
+  checkSentCaptureFitsMtu,
+  pathMtuLimits,
+  runMtu,
+  stateMtus,
+} from "./paths-mtu.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -577,6 +584,13 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     v.mtu !== undefined ? "option" : mtu !== 1500 ? "state" : "default",
     pathMtuLimits(runPaths, pathHost, profile),
   );
+  if (replay && runs.some((r) => r.direction !== "rx"))
+    checkSentCaptureFitsMtu(
+      replay.json.file,
+      replay.capture.frames,
+      mtu,
+      v.mtu !== undefined ? "option" : mtu !== 1500 ? "state" : "default",
+    );
   notes.push(...addWireVlanBytes(cases, pathHost, conf.file));
   setCaseLinks(cases, pathHost);
   // Cases grouped by path, then size (the order the table shows them).

@@ -24,6 +24,7 @@ import {
   shownCaptureName,
 } from "../../traffic/replay.ts";
 import { refuseRepeatedValues } from "../list-option.ts";
+import { captureFrameMtu } from "./paths-mtu.ts";
 
 export interface ReplayOptions {
   spec: ReplaySpec;
@@ -218,9 +219,8 @@ const RX_OVERSIZE = "NIC switch: oversize";
  * Names the capture's longest frame and the --mtu that carries it.
  */
 function oversizeWarning(path: string, dropped: number, sent: number, mtu: number, capture?: ReplayCapture) {
-  // The MTU each frame needs: its length less the 14-byte header, and less a VLAN tag's 4 bytes
-  // (EtherType 0x8100 at offset 12: the pools' limit counts one tag beyond it).
-  const needOf = (f: Uint8Array) => f.length - 14 - (f.length >= 18 && f[12] === 0x81 && f[13] === 0 ? 4 : 0);
+  // The MTU each frame needs (the pools' limit counts one VLAN tag beyond it).
+  const needOf = captureFrameMtu;
   const widest = capture?.frames.reduce<Uint8Array | undefined>(
     (a, f) => (a === undefined || needOf(f) > needOf(a) ? f : a),
     undefined,
