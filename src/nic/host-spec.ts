@@ -172,8 +172,53 @@ export const HostSpecSchema = z
         }
       }
     });
+    checkBridgeBusRanges(host.devices, ctx);
     checkVfRidCollisions(host.devices, ctx);
   });
+
+/** [secondary, subordinate] as lspci's bus range reads it (%pR: [bus 05-06], [bus 03]). */
+const busRange = (lo: number, hi: number) =>
+  `[bus ${lo.toString(16).padStart(2, "0")}${hi > lo ? `-${hi.toString(16).padStart(2, "0")}` : ""}]`;
+
+/**
+ * The bus numbers the bridges forward: a bridge leads to buses below its own (its secondary bus
+ * above the one it sits on), and two bridges' ranges are apart unless one bridge sits inside the
+ * other's range (below it), its range within the other's: each bus number is reached through
+ * one bridge of a level (PCI-to-PCI Bridge Architecture 1.2 §3.2.5.3-5, the bus number
+ * registers). Overlapping siblings would give one bus two parents, and a PF's VFs (placed up to
+ * its port's subordinate bus) routing IDs that another port claims.
+ */
+function checkBridgeBusRanges(devices: Array<PfDeviceSpec | PlainDeviceSpec>, ctx: z.RefinementCtx): void {
+  const bridges: Array<{ i: number; name: string; domain: number; bus: number; lo: number; hi: number }> = [];
+  devices.forEach((d, i) => {
+    if (isPfSpec(d) || d.secondaryBus === undefined) return;
+    const a = parseSelector(d.selector);
+    if (!a) return;
+    const lo = d.secondaryBus;
+    const hi = Math.max(lo, d.subordinateBus ?? lo);
+    if (lo <= a.bus) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["devices", i, "secondaryBus"],
+        message: `secondaryBus ${lo} is not above ${d.name}'s own bus ${a.bus}: a bridge leads to a higher bus number than the one it sits on`,
+      });
+      return;
+    }
+    bridges.push({ i, name: d.name, domain: a.domain, bus: a.bus, lo, hi });
+  });
+  for (const [k, b] of bridges.entries())
+    for (const a of bridges.slice(0, k)) {
+      if (a.domain !== b.domain || b.hi < a.lo || a.hi < b.lo) continue;
+      const inside = (x: typeof a, y: typeof a) =>
+        x.bus >= y.lo && x.bus <= y.hi && x.lo >= y.lo && x.hi <= y.hi;
+      if (inside(b, a) || inside(a, b)) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["devices", b.i, "secondaryBus"],
+        message: `${b.name}'s buses ${busRange(b.lo, b.hi)} overlap ${a.name}'s ${busRange(a.lo, a.hi)}, and neither bridge sits below the other: each bus number is reached through one bridge (set secondaryBus/subordinateBus apart)`,
+      });
+    }
+}
 
 /**
  * Every routing ID a PF's VFs can take (up to TotalVFs, on the PF's bus) must be free: real

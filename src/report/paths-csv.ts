@@ -195,6 +195,9 @@ export const PATHS_CSV_HEADER: readonly string[] = [
   // Appended: a closed loop's window (--application --window N; empty for an open loop), whose
   // rows otherwise read only their `rate` ceiling.
   "window_frames",
+  // Appended: the MTU every interface of the paths ran at (--mtu, or the --host state's; 1500
+  // by default), which qualifies a row at a jumbo size as link_gbps does its line rate.
+  "mtu_bytes",
 ];
 
 /** A load point's injected faults in one field: "kind (spec): effect [dropped: ...]; ...". */
@@ -250,6 +253,8 @@ export const ENTRY_CSV_COLUMNS: readonly EntryCsvColumn[] = [
   { name: "rate", of: (j) => j.rate },
   // A closed loop's window (load.window); empty for an open loop and in documents without `load`.
   { name: "window_frames", of: (j) => (j.load?.loop === "closed" ? j.load.window : null) },
+  // The run's MTU (mtu_bytes); empty in documents from before it was recorded.
+  { name: "mtu_bytes", of: (j) => j.mtu_bytes },
 ];
 
 /** The path entry's and the run's cells by column name (an absent figure: null). */

@@ -211,7 +211,14 @@ export type SteeringCsvMix = { traffic?: unknown; mean_bytes?: unknown; ip?: Mix
 
 /** What every row of a run shares: the cost profile, the seed and each mix's frame size and IP
  *  versions (JSON `mixes`, matched to a row by its traffic). */
-export type SteeringCsvMeta = { profile: string; seed: number; mixes?: readonly SteeringCsvMix[] };
+export type SteeringCsvMeta = {
+  profile: string;
+  seed: number;
+  mixes?: readonly SteeringCsvMix[];
+  /** The NIC profile and its line rate (JSON `nic`, `link_gbps`); absent in older documents. */
+  nic?: string;
+  link_gbps?: number;
+};
 
 type CsvColumn = {
   name: string;
@@ -275,6 +282,10 @@ export const STEERING_CSV_COLUMNS: readonly CsvColumn[] = [
   { name: "nic_util", of: (r) => (r.skipped ? null : r.utilization?.nic) },
   { name: "wire_util", of: (r) => (r.skipped ? null : r.utilization?.wire) },
   { name: "bottleneck", of: (r) => (r.skipped ? null : r.bottleneck) },
+  // Appended: the NIC the run was on (--nic, --port) and its line rate, as profile and seed
+  // are, so rows of runs on an X710 and an 82576 (1 Gbit/s) pasted together stay told apart.
+  { name: "nic", of: (_r, meta) => meta.nic ?? null },
+  { name: "link_gbps", of: (_r, meta) => meta.link_gbps ?? null },
 ];
 
 export const STEERING_CSV_HEADER: readonly string[] = STEERING_CSV_COLUMNS.map((c) => c.name);

@@ -9,6 +9,7 @@ import { DEFAULT_HOST, type HostSpec, validateHostSpec } from "../nic/host-spec.
 import { getProfile, type NicProfile } from "../nic/profile.ts";
 import { linkGbpsOf } from "../paths/setup.ts";
 import { nicLimits, type StrategyId, type StrategyLimits, VF_RSS_STRATEGIES } from "./strategies.ts";
+import { unknownNic } from "./unknown-nic.ts";
 import { vectorsText } from "./vf-interrupts.ts";
 
 export { vfQueueVectors } from "./vf-interrupts.ts";
@@ -72,7 +73,7 @@ function portOf(p: NicProfile): { port: string; spec?: HostSpec } {
  */
 export function steeringNic(id: string, strategies: readonly StrategyId[] = []): SteeringNic {
   const p = getProfile(id);
-  if (!p) throw new UserError("E_USAGE", `--nic: unknown NIC profile '${id}'`);
+  if (!p) throw unknownNic(id);
   const missing = factsFor(strategies).filter((f) => p[f] === undefined);
   if (missing.length > 0)
     throw new UserError(

@@ -11,6 +11,7 @@ import type { CostName } from "../model/costs.ts";
 import { getProfile } from "../nic/profile.ts";
 import type { FlowRule } from "./flow-rules.ts";
 import { ENDPOINT_MAC, instanceMac } from "./traffic.ts";
+import { unknownNic } from "./unknown-nic.ts";
 import { interruptWhy, type VfQueueVectors, vfQueueVectors } from "./vf-interrupts.ts";
 
 export type StrategyId =
@@ -119,7 +120,7 @@ export interface StrategyLimits {
 /** What the NIC profile allows: queues per VF, VFs (pools), flow-rule capacity. */
 export function nicLimits(nic: string): StrategyLimits {
   const p = getProfile(nic);
-  if (!p) throw new UserError("E_USAGE", `--nic: unknown NIC profile '${nic}'`);
+  if (!p) throw unknownNic(nic);
   return {
     // A profile with pool modes (82599: 64 pools of 2 queues, or 32 of 4) gives a function the
     // most its modes allow (ixgbe: num_rx_queues_per_pool, 4 with 32 pools); it read 1 for ix.

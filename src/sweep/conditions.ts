@@ -57,6 +57,19 @@ export function sweepConditionRows(m: MergedSweep): Array<[string, string]> {
       "frame sizes",
       listed(sizes, m, "size", sizes.some((s) => s.endsWith(" B")) ? " with FCS" : ""),
     ]);
+  // The paths' MTU (paths --json mtu_bytes), as the paths report states it: only where a point
+  // ran at another than 1500 (a document without it ran at 1500).
+  const mtus = distinct(results.filter((r) => Array.isArray(r.paths)).map((r) => num(r.mtu_bytes) ?? 1500));
+  if (mtus.some((x) => x !== 1500))
+    rows.push([
+      "MTU",
+      listed(
+        mtus.map((x) => String(x)),
+        m,
+        "mtu",
+        " on every interface of the paths (paths --mtu)",
+      ),
+    ]);
   const searches = distinct(
     results.map((r) => {
       const s = obj(r.search);

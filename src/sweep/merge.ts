@@ -337,6 +337,8 @@ type SteeringLike = {
   profile?: unknown;
   seed?: unknown;
   mixes?: SteeringCsvMix[];
+  nic?: unknown;
+  link_gbps?: unknown;
 };
 type FidelityLike = { cases: Array<Record<string, unknown>> };
 type Cell = string | number | boolean;
@@ -373,6 +375,8 @@ function steeringRow(e: SteeringCsvSource, doc: SteeringLike): Record<string, Ce
     profile: String(cell(doc.profile)),
     seed: doc.seed as number,
     ...(Array.isArray(doc.mixes) ? { mixes: doc.mixes } : {}),
+    ...(typeof doc.nic === "string" ? { nic: doc.nic } : {}),
+    ...(typeof doc.link_gbps === "number" ? { link_gbps: doc.link_gbps } : {}),
   };
   const cells = steeringCsvCells(e, meta);
   return Object.fromEntries(STEERING_CSV_COLUMNS.map((c, i) => [c.name, cell(cells[i])]));

@@ -42,4 +42,12 @@ describe("iovsim demo", () => {
     expect(pages).toContain("docs/questions.md");
     for (const p of pages) expect(existsSync(join(import.meta.dirname, "..", "..", p)), p).toBe(true);
   });
+
+  it("--mtu: the paths' heading says the MTU they ran at, as paths' does (not at the default 1500)", async () => {
+    const r = await cli(["demo", "--mtu", "9000", "--size", "9000", "--trial-ms", "0.2", "--workers", "1"]);
+    expect(r.code).toBe(0);
+    const heading = r.out.split("\n").find((l) => l.startsWith("cost profile '")) ?? "";
+    expect(heading).toMatch(/^cost profile 'bhyve', 10 Gbit\/s link, MTU 9000, /);
+    expect(r.out).toMatch(/│ native\s*│ rx\s*│ 9000 │/);
+  });
 });

@@ -68,6 +68,26 @@ describe("paths --host: the MTU of the saved host's interfaces", () => {
     expect(o.out).toMatch(/--mtu 9000 overrides the MTU of iavf0 \(1500\) on the simulated host/);
   });
 
+  it("a jail VF iovctl -C made, whose MTU ip link cannot change (EBUSY): the refusal says so and what can be set", async () => {
+    const conf = join(tempDir("iovsim-paths-mtu-conf-"), "ixl0.conf");
+    writeFileSync(conf, 'PF { device: "ixl0"; num_vfs: 1; }\nVF-0 { passthrough: false; }\n');
+    const s = await host(["iovctl", "-C", "-f", conf], ["ip", "link", "set", "ixl0", "mtu", "9000"]);
+    // The advice 'set them alike (ip link set DEV mtu N)' cannot be followed for iavf0.
+    expect(await iovsim("--state", s, "ip", "link", "set", "iavf0", "mtu", "9000")).toMatchObject({
+      code: 2,
+      err: "RTNETLINK answers: Device or resource busy\n",
+    });
+    const r = await iovsim("--state", s, "paths", "--host", "--path", "native,jail-vf", ...RUN);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      "set them alike (iovsim ip link set DEV mtu N; iavf0 (1500) is a VF iovctl -C made, whose MTU ip link cannot change (Device or resource busy): set the others to 1500)",
+    );
+    // With VFs made through sysfs the advice stands as it was.
+    const l = await host(["sysfs", "write", NUMVFS, "1"], ["ip", "link", "set", "ixl0", "mtu", "9000"]);
+    const q = await iovsim("--state", l, "paths", "--host", "--path", "native,jail-vf", ...RUN);
+    expect(q.err).toContain("set them alike (iovsim ip link set DEV mtu N), measure them apart");
+  });
+
   it("-f measures its iovctl.conf on a fresh host: the saved host's MTU does not apply", async () => {
     const s = await host(["ip", "link", "set", "ixl0", "mtu", "9000"]);
     const conf = join(tempDir("iovsim-paths-mtu-"), "iov.conf");

@@ -72,6 +72,16 @@ describe("sweep plan refuses points the experiment would refuse", () => {
     expect(r.err).toContain(`: ${point} would fail: iovsim ${experiment} refuses it: ${why}`);
   });
 
+  it("a refusal is located at the option it starts with, though it names others (--path, --mtu)", async () => {
+    // '--size 9728: ... no --mtu carries it on these paths ... (or leave path 'native' out with
+    // --path)': the size axis value, not the path one the advice names.
+    const body = "axes: { path: [native], size: [9728] }\noptions: { mtu: 9000 }";
+    const r = await plan(`name: s\nexperiment: paths\n${body}\n`);
+    expect(r.code).toBe(1);
+    const at = `${r.file}:3:`;
+    expect(r.err).toContain(`iovsim: ${at}32: point 0 (path=native size=9728) would fail`);
+  });
+
   it("a valid sweep plans as before", async () => {
     const r = await plan("name: s\nexperiment: paths\naxes: { path: [native, vm-vf], size: [64, 1518] }\n");
     expect(r.code).toBe(0);

@@ -101,4 +101,33 @@ describe("ARI Capable Hierarchy from the PF's port", () => {
       /\$\.devices\[0\]\.class: .*PCI bridge \(class 0x0604xx\), not class 0x060000/,
     );
   });
+
+  it("bridges' bus ranges: apart, or one bridge below the other; a bridge leads to a higher bus", () => {
+    const spec = () => JSON.parse(JSON.stringify(loadHostSpecFile("examples/hosts/no-ari.json")));
+    // pcib1 (on bus 0) claiming 3..6 beside pcib2 (on bus 0) at 5..6: bus 5 would have two parents.
+    const overlap = spec();
+    overlap.devices[1].subordinateBus = 6;
+    expect(() => validateHostSpec(overlap, "h.json")).toThrow(
+      /\$\.devices\[2\]\.secondaryBus: pcib2's buses \[bus 05-06\] overlap pcib1's \[bus 03-06\], and neither bridge sits below the other/,
+    );
+    const same = spec();
+    same.devices[2].secondaryBus = 3;
+    same.devices[2].subordinateBus = 3;
+    expect(() => validateHostSpec(same, "h.json")).toThrow(
+      /pcib2's buses \[bus 03\] overlap pcib1's \[bus 03\]/,
+    );
+    const own = spec();
+    own.devices[2].secondaryBus = 0;
+    own.devices[2].subordinateBus = 0;
+    expect(() => validateHostSpec(own, "h.json")).toThrow(
+      /\$\.devices\[2\]\.secondaryBus: secondaryBus 0 is not above pcib2's own bus 0/,
+    );
+    // A bridge inside another's range (on its bus 3, leading to 5..6) is below it: accepted.
+    const nested = spec();
+    nested.devices[1].subordinateBus = 6;
+    nested.devices[2].selector = "pci0:3:0:1";
+    nested.devices[4].selector = "pci0:5:0:0";
+    nested.devices.splice(3, 1);
+    expect(() => validateHostSpec(nested, "h.json")).not.toThrow();
+  });
 });

@@ -197,6 +197,38 @@ describe("paths --mtu", () => {
     );
   });
 
+  it("a frame no --mtu carries on the paths is refused naming the driver's bound and the largest size, not an MTU it refuses", async () => {
+    // ixl takes 9706 at most, so a 9728-byte frame (MTU 9710) cannot run on native at all: the
+    // message said 'add --mtu 9710 or more', which is then refused by ixl.
+    const ixl = await iovsim(["paths", "--path", "native", "--size", "9728", "--mtu", "9706"]);
+    expect(ixl.code).toBe(1);
+    expect(ixl.err).toBe(
+      "iovsim: --size 9728: a 9728-byte frame needs an MTU of at least 9710 (the frame with FCS less 14 bytes of Ethernet header and 4 of FCS), and no --mtu carries it on these paths: path 'native' runs FreeBSD's ixl on ixl0's PF (Ethernet Controller X710 for 10GbE SFP+), which takes an MTU of at most 9706 (largest frame 9728 bytes); give --size 9724 or less (or leave path 'native' out with --path)\n",
+    );
+    // The smallest bound of the paths named: vtnet's 9186 (9204-byte frames) beside ixl's 9706.
+    const vt = await iovsim(["paths", "--path", "native,virtio", "--size", "9500"]);
+    expect(vt.code).toBe(1);
+    expect(vt.err).toMatch(
+      /no --mtu carries it on these paths: path 'virtio' ends in the FreeBSD guest's vtnet\(4\).* give --size 9204 or less/,
+    );
+    // The largest size that fits is accepted at the driver's largest MTU.
+    const ok = await iovsim([
+      "paths",
+      "--path",
+      "native",
+      "--size",
+      "9724",
+      "--mtu",
+      "9706",
+      "--count",
+      "20",
+      "--rate",
+      "10%",
+      "--json",
+    ]);
+    expect(ok.code).toBe(0);
+  }, 60_000);
+
   it("refuses an MTU a driver on the path refuses", async () => {
     // FreeBSD's ixl: IXL_MAX_FRAME 9728 less header, FCS and a VLAN tag.
     const ixl = await iovsim(["paths", "--path", "native", "--size", "9000", "--mtu", "9710"]);
@@ -244,4 +276,90 @@ describe("model show --nic lists the frame sizes", () => {
     expect(j.hardware.frames.maxFrameBytes.value).toBe(9234);
     expect(j.hardware.tx_segment.freebsd.bytes).toBe(4096);
   });
+});
+
+describe("paths --pcap of jumbo frames at a smaller MTU", () => {
+  const jumboPcap = new URL("../../examples/jumbo.pcap", import.meta.url).pathname;
+  const run = (...mtu: string[]) =>
+    iovsim([
+      "paths",
+      "--path",
+      "native",
+      "--pcap",
+      jumboPcap,
+      "--rewrite-dst",
+      "consumer",
+      "--rate",
+      "10%",
+      "--trial-ms",
+      "0.2",
+      "--json",
+      ...mtu,
+    ]);
+
+  it("warns that the switch dropped frames as oversize (loss counts none of them), naming the --mtu that carries them", async () => {
+    const r = await run();
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    const lp = j.paths[0].load_points[0];
+    const oversize = lp.conservation.dropped["NIC switch: oversize"];
+    expect(oversize).toBeGreaterThan(0);
+    // The switch's policy drop is not loss: the row reads 0 % beside a fraction delivered.
+    expect(lp.loss_ratio).toBe(0);
+    expect(j.warnings).toEqual([
+      `native: ${oversize} of ${lp.conservation.sent} replayed frames were dropped by the NIC switch as oversize, longer than the path's MTU 1500 allows (1518 bytes with FCS); the capture's longest frame is 9014 bytes without FCS (9018 with it), which needs --mtu 9000; the switch's drops are not counted in loss, which is over the frames it passed toward the consumer`,
+    ]);
+    // A tagged frame needs 4 bytes less MTU (the pools' limit counts a VLAN tag beyond it), and a
+    // capture the MTU cuts wholly gets this warning alone, not the destination-MAC hint.
+    const tagged = unicastFrame(9018);
+    tagged.set([0x81, 0x00, 0x00, 0x00, 0x08, 0x00], 12);
+    const file = pcapOf("tagged-jumbo.pcap", [tagged], [0]);
+    const t = await iovsim([
+      "paths",
+      "--path",
+      "native",
+      "--pcap",
+      file,
+      "--rewrite-dst",
+      "consumer",
+      "--rate",
+      "10%",
+      "--trial-ms",
+      "0.2",
+      "--json",
+    ]);
+    expect(JSON.parse(t.out).warnings).toEqual([
+      expect.stringMatching(
+        /^native: \d+ of \d+ replayed frames were dropped by the NIC switch as oversize, .* the capture's longest frame is 9018 bytes without FCS \(9022 with it, a VLAN tag among them\), which needs --mtu 9000; /,
+      ),
+    ]);
+    const jumbo = JSON.parse((await run("--mtu", "9000")).out);
+    expect(jumbo.warnings).toEqual([]);
+    expect(jumbo.paths[0].load_points[0].conservation.dropped["NIC switch: oversize"] ?? 0).toBe(0);
+  }, 60_000);
+
+  it("a capture the consumers send (--direction tx) is refused above the MTU, as generated frames are", async () => {
+    // The sender's stack refuses a frame above its MTU (EMSGSIZE); 9014-byte frames went to the
+    // wire at MTU 1500 with no word.
+    const tx = [
+      "paths",
+      "--path",
+      "native",
+      "--direction",
+      "tx",
+      "--pcap",
+      jumboPcap,
+      "--rewrite-src",
+      "consumer",
+    ];
+    const r = await iovsim([...tx, "--rate", "10%", "--trial-ms", "0.2"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(
+      `iovsim: --pcap ${jumboPcap}: frame 1 is 9014 bytes without FCS, which needs an MTU of at least 9000 to be sent (the consumers send the capture: a stack refuses a frame above its interface's MTU, EMSGSIZE), and the paths run at MTU 1500, every interface's default: add --mtu 9000 or more\n`,
+    );
+    const ok = await iovsim([...tx, "--mtu", "9000", "--rate", "10%", "--trial-ms", "0.2", "--json"]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out).paths[0].load_points[0].loss_ratio).toBe(0);
+  }, 60_000);
 });

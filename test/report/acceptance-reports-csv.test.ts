@@ -148,6 +148,7 @@ function pathsExpected(j: Doc, p: Doc, lp: Doc): Record<string, unknown> {
     point_bottleneck_work_cycles_per_packet: b ? b.cycles_per_packet - pollOf(b) : undefined,
     point_bottleneck_poll_cycles_per_packet: b ? pollOf(b) : undefined,
     window_frames: j.load?.loop === "closed" ? j.load.window : undefined,
+    mtu_bytes: j.mtu_bytes,
   };
 }
 
@@ -182,6 +183,7 @@ const NOT_PER_POINT = new Set([
   "arrival",
   "rate",
   "window_frames",
+  "mtu_bytes",
 ]);
 
 /** paths at a fixed offered load, given as a share of line rate and in Mpps. */

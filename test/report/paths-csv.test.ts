@@ -153,12 +153,12 @@ describe("paths --csv", () => {
       point_bottleneck_work_cycles_per_packet: "1500",
       point_bottleneck_poll_cycles_per_packet: "0",
       window_frames: "", // an open loop
+      mtu_bytes: "", // a document from before the MTU was recorded
     });
   });
 
   it("a closed loop's rows say its window, appended last, the columns before it in their places", () => {
-    const open = PATHS_CSV_HEADER.slice(0, -1);
-    expect(PATHS_CSV_HEADER.at(-1)).toBe("window_frames");
+    const open = PATHS_CSV_HEADER.slice(0, PATHS_CSV_HEADER.indexOf("window_frames"));
     expect(open.at(-1)).toBe("point_bottleneck_poll_cycles_per_packet");
     const d = pathsDoc();
     d.load = { loop: "closed", window: 60 };
@@ -167,6 +167,16 @@ describe("paths --csv", () => {
     expect(rows.map((r) => [r[head.indexOf("rate")], r[head.indexOf("window_frames")]])).toEqual(
       rows.map(() => ["100%", "60"]),
     );
+  });
+
+  it("each row says the MTU the paths ran at (mtu_bytes, appended last), as --json does", () => {
+    // Without it a row at 1518 B from a run at --mtu 9000 read as one at the default 1500.
+    expect(PATHS_CSV_HEADER.at(-1)).toBe("mtu_bytes");
+    expect(PATHS_CSV_HEADER.indexOf("mtu_bytes")).toBe(PATHS_CSV_HEADER.indexOf("window_frames") + 1);
+    const d = pathsDoc();
+    d.mtu_bytes = 9000;
+    const [head, ...rows] = parseCsv(pathsCsv(d));
+    expect(rows.map((r) => r[head.indexOf("mtu_bytes")])).toEqual(rows.map(() => "9000"));
   });
 
   it("a document from before delivered_gbps: the offered Gbit/s scaled by the delivered share", () => {

@@ -20,6 +20,7 @@ const LABELS = new Set([
   "ip_inner",
   "ip_outer",
   "bottleneck",
+  "nic",
 ]);
 const UNIT = /_(mpps|gbps|us|ratio|index|frames|count|utilization|bytes)$/;
 // Columns named before units were (kept so consumers keep working); docs/steering-json.md gives
@@ -123,6 +124,8 @@ describe("steering --csv", () => {
       "nic_util",
       "wire_util",
       "bottleneck",
+      "nic",
+      "link_gbps",
     ]);
     expect(
       rows.map((r) =>
@@ -181,5 +184,16 @@ describe("steering --csv", () => {
     );
     expect(j.results[0].offered_mpps).toBe(1.85699);
     expect(j.results[0].delivered_mpps).toBe(1.85699);
+  });
+
+  it("each row names the NIC it ran on and its line rate (nic, link_gbps; appended), as --json does", () => {
+    // Without them rows of an X710 run and an 82576 run (1 Gbit/s) pasted together looked alike.
+    const one: MatrixResult = { ...matrix, results: [result({})] };
+    const csv = (meta: Parameters<typeof steeringCsv>[1]) => parseCsv(steeringCsv(one, meta));
+    const [head, row] = csv({ profile: "bhyve", seed: 1, nic: "igb", link_gbps: 1 });
+    expect(head.slice(-2)).toEqual(["nic", "link_gbps"]);
+    expect(row.slice(-2)).toEqual(["igb", "1"]);
+    // A document from before they were recorded: empty cells.
+    expect(csv({ profile: "bhyve", seed: 1 })[1].slice(-2)).toEqual(["", ""]);
   });
 });

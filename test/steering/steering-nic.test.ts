@@ -126,10 +126,13 @@ describe("a strategy the NIC lacks", () => {
     expect(r.err).toContain("(NIC profile ix, switch.innerRss)");
   });
 
-  it("an unknown NIC is a usage error", async () => {
+  it("an unknown NIC is a usage error naming the profiles there are, as model show --nic does", async () => {
     const r = await iovsim(["steering", "--nic", "e1000", ...SHORT]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe("iovsim: --nic: unknown NIC profile 'e1000'\n");
+    expect(r.err).toBe("iovsim: --nic: unknown NIC profile 'e1000' (known: ice, igb, ix, ixl)\n");
+    const empty = await iovsim(["steering", "--nic", "", ...SHORT]);
+    expect(empty.code).toBe(1);
+    expect(empty.err).toBe("iovsim: --nic: unknown NIC profile '' (known: ice, igb, ix, ixl)\n");
   });
 });
 

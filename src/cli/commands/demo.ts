@@ -186,7 +186,7 @@ function demoText(j: DemoJson, o: PathsOptions, ctx: CommandContext): void {
   }
   ctx.out("\n== 3. packet paths, simulated (RFC 2544 throughput, then the load points) ==\n");
   ctx.out(
-    `cost profile '${paths.profile.name}'${paths.profile.origin === "builtin" ? "" : ` (${paths.profile.origin})`}, ${mixedLinks(paths) ? linkText(paths) : `${paths.link_gbps} Gbit/s link`}, ${trialText(paths)}; ` +
+    `cost profile '${paths.profile.name}'${paths.profile.origin === "builtin" ? "" : ` (${paths.profile.origin})`}, ${mixedLinks(paths) ? linkText(paths) : `${paths.link_gbps} Gbit/s link`}${paths.mtu_bytes !== undefined && paths.mtu_bytes !== 1500 ? `, MTU ${paths.mtu_bytes}` : ""}, ${trialText(paths)}; ` +
       `NDR = no loss, PDR = loss ≤ ${(100 * (paths.search?.pdr_loss ?? 0)).toFixed(1)} %, Gbps with preamble and IFG\n`,
   );
   ctx.out(throughputTable(paths));

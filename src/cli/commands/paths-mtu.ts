@@ -35,15 +35,22 @@ export function parseMtu(v: string | undefined): number {
 /** Paths whose frames reach a guest's virtio-net (vtnet) receive queue. */
 const VIRTIO_PATHS = new Set(["virtio", "virtio-tap"]);
 
+/** The largest MTU a driver on a path takes, and the refusal of an MTU above it. */
+export interface PathMtuLimit {
+  path: string;
+  max: number;
+  refusal: (mtu: number) => string;
+}
+
 /**
- * Refuses an MTU one of the drivers on a path would refuse: the NIC pool's driver (the consumer's
- * VF or the PF, on the OS the cost profile runs on that side; the looped-back peer's), from the
- * NIC profile's `frames`; and vtnet(4) without mergeable buffers on the virtio paths. Bridges,
- * epairs and taps take any MTU, and the run sets one MTU on every member (if_bridge refuses a
- * member whose MTU differs: "invalid MTU").
+ * The MTU bounds of the drivers on the paths: the NIC pool's driver (the consumer's VF or the PF,
+ * on the OS the cost profile runs on that side; the looped-back peer's), from the NIC profile's
+ * `frames`; and vtnet(4) without mergeable buffers on the virtio paths. Bridges, epairs and taps
+ * take any MTU, and the run sets one MTU on every member (if_bridge refuses a member whose MTU
+ * differs: "invalid MTU"). In path order.
  */
-export function checkPathMtu(mtu: number, paths: string[], ph: PathHost, costs: Costs): void {
-  if (mtu <= STANDARD_MTU) return;
+export function pathMtuLimits(paths: string[], ph: PathHost, costs: Costs): PathMtuLimit[] {
+  const out: PathMtuLimit[] = [];
   for (const name of new Set(paths)) {
     const path = enginePath(name);
     if (!path) continue;
@@ -55,27 +62,44 @@ export function checkPathMtu(mtu: number, paths: string[], ph: PathHost, costs: 
       { fn: path.nic.pool === "pf" ? ("pf" as const) : ("vf" as const), assigned: path.nic.assigned },
       ...(path.nic.peer ? [{ fn: "vf" as const, assigned: path.nic.peerAssigned ?? false }] : []),
     ];
-    if (!profile.frames)
-      throw new UserError(
-        "E_USAGE",
-        `--mtu ${mtu}: path '${name}' crosses ${port}, whose NIC profile '${profile.id}' has no frames entry (its largest frame and its drivers' receive buffers, docs/formats/nic-profile.md), so it runs at MTU ${STANDARD_MTU} only`,
-      );
+    const frames = profile.frames;
+    if (!frames) {
+      out.push({
+        path: name,
+        max: STANDARD_MTU,
+        refusal: (mtu) =>
+          `--mtu ${mtu}: path '${name}' crosses ${port}, whose NIC profile '${profile.id}' has no frames entry (its largest frame and its drivers' receive buffers, docs/formats/nic-profile.md), so it runs at MTU ${STANDARD_MTU} only`,
+      });
+      continue;
+    }
     for (const s of sides) {
       const os = costs.os[s.assigned ? "guest" : "host"];
       const d = framesDriver(profile, os, s.fn);
-      if (d && mtu > d.maxMtu)
-        throw new UserError(
-          "E_USAGE",
-          `--mtu ${mtu}: path '${name}' runs ${os === "freebsd" ? "FreeBSD" : "Linux"}'s ${d.driver} on ${port}'s ${s.fn.toUpperCase()} (${profile.pf.deviceName}), which takes an MTU of at most ${d.maxMtu} (largest frame ${profile.frames.maxFrameBytes.value} bytes); give --mtu ${d.maxMtu} or less`,
-        );
+      if (d)
+        out.push({
+          path: name,
+          max: d.maxMtu,
+          refusal: (mtu) =>
+            `--mtu ${mtu}: path '${name}' runs ${os === "freebsd" ? "FreeBSD" : "Linux"}'s ${d.driver} on ${port}'s ${s.fn.toUpperCase()} (${profile.pf.deviceName}), which takes an MTU of at most ${d.maxMtu} (largest frame ${frames.maxFrameBytes.value} bytes); give --mtu ${d.maxMtu} or less`,
+        });
     }
     // A FreeBSD guest's vtnet; Linux's virtio_net chains pages ("big packets") for any MTU.
-    if (VIRTIO_PATHS.has(name) && costs.os.guest === "freebsd" && mtu > VTNET_MAX_MTU_NOMRG)
-      throw new UserError(
-        "E_USAGE",
-        `--mtu ${mtu}: path '${name}' ends in the FreeBSD guest's vtnet(4) (cost profile '${costs.name}'), which without mergeable receive buffers takes each frame into one cluster of at most 9216 bytes (MJUM9BYTES) behind its 12-byte virtio-net header, so its MTU is at most ${VTNET_MAX_MTU_NOMRG} (sys/dev/virtio/network/if_vtnet.c vtnet_rx_cluster_size); give --mtu ${VTNET_MAX_MTU_NOMRG} or less`,
-      );
+    if (VIRTIO_PATHS.has(name) && costs.os.guest === "freebsd")
+      out.push({
+        path: name,
+        max: VTNET_MAX_MTU_NOMRG,
+        refusal: (mtu) =>
+          `--mtu ${mtu}: path '${name}' ends in the FreeBSD guest's vtnet(4) (cost profile '${costs.name}'), which without mergeable receive buffers takes each frame into one cluster of at most 9216 bytes (MJUM9BYTES) behind its 12-byte virtio-net header, so its MTU is at most ${VTNET_MAX_MTU_NOMRG} (sys/dev/virtio/network/if_vtnet.c vtnet_rx_cluster_size); give --mtu ${VTNET_MAX_MTU_NOMRG} or less`,
+      });
   }
+  return out;
+}
+
+/** Refuses an MTU one of the drivers on a path would refuse (pathMtuLimits), the first in path order. */
+export function checkPathMtu(mtu: number, paths: string[], ph: PathHost, costs: Costs): void {
+  if (mtu <= STANDARD_MTU) return;
+  const over = pathMtuLimits(paths, ph, costs).find((l) => mtu > l.max);
+  if (over) throw new UserError("E_USAGE", over.refusal(mtu));
 }
 
 /**
@@ -87,10 +111,24 @@ export function checkFramesFitMtu(
   sizes: Array<{ item: string; longest: number }>,
   mtu: number,
   from: "option" | "state" | "default",
+  limits: PathMtuLimit[] = [],
 ): void {
   for (const s of sizes) {
     const need = s.longest - FRAME_OVERHEAD;
     if (need <= mtu) continue;
+    // No --mtu carries it: a driver on the paths takes less (ixl: 9706, so 9724-byte frames).
+    const cap = limits.reduce<PathMtuLimit | undefined>((a, l) => (a && a.max <= l.max ? a : l), undefined);
+    if (cap && need > cap.max)
+      throw new UserError(
+        "E_USAGE",
+        `--size ${s.item}: a ${s.longest}-byte frame needs an MTU of at least ${need} (the frame with FCS less 14 bytes of Ethernet header and 4 of FCS), and no --mtu carries it on these paths: ${cap
+          .refusal(need)
+          .replace(/^--mtu \d+: /, "")
+          .replace(
+            /; give --mtu \d+ or less$/,
+            "",
+          )}; give --size ${cap.max + FRAME_OVERHEAD} or less (or leave path '${cap.path}' out with --path)`,
+      );
     const what =
       s.item === "imix" ? `imix's ${s.longest}-byte frames need` : `a ${s.longest}-byte frame needs`;
     throw new UserError(
@@ -100,11 +138,49 @@ export function checkFramesFitMtu(
   }
 }
 
+/** The MTU a captured frame (no FCS) needs: its length less the 14-byte header, and less a
+ *  VLAN tag's 4 bytes (EtherType 0x8100 at offset 12). */
+export function captureFrameMtu(f: Uint8Array): number {
+  return f.length - 14 - (f.length >= 18 && f[12] === 0x81 && f[13] === 0 ? 4 : 0);
+}
+
+/**
+ * A capture the consumers send (--direction tx or both) is held to the MTU as generated frames
+ * are: the sender's stack refuses a frame above its interface's MTU (FreeBSD bpf_movein and
+ * Linux packet_snd: EMSGSIZE), so such a replay is refused before any simulation, naming the
+ * capture's frame and the --mtu that carries it. Received frames are not: the wire may bring
+ * them, and the NIC's pool drops them as oversize (a warning counts them).
+ */
+export function checkSentCaptureFitsMtu(
+  file: string,
+  frames: readonly Uint8Array[],
+  mtu: number,
+  from: "option" | "state" | "default",
+): void {
+  let worst = -1;
+  for (let i = 0; i < frames.length; i++)
+    if (
+      worst < 0
+        ? captureFrameMtu(frames[i]) > mtu
+        : captureFrameMtu(frames[i]) > captureFrameMtu(frames[worst])
+    )
+      worst = i;
+  if (worst < 0) return;
+  const f = frames[worst];
+  const need = captureFrameMtu(f);
+  throw new UserError(
+    "E_USAGE",
+    `--pcap ${file}: frame ${worst + 1} is ${f.length} bytes without FCS, which needs an MTU of at least ${need} to be sent (the consumers send the capture: a stack refuses a frame above its interface's MTU, EMSGSIZE), and ${from === "option" ? `--mtu is ${mtu}` : from === "state" ? `the paths' interfaces are at MTU ${mtu} on the simulated host` : `the paths run at MTU ${mtu}, every interface's default`}: add --mtu ${need} or more`,
+  );
+}
+
 /** One path's interface on the saved host and the MTU it has there. */
 export interface StateMtu {
   path: string;
   iface: string;
   mtu: number;
+  /** A VF iovctl -C made (the FreeBSD view's): ip link set DEV mtu N answers EBUSY for it. */
+  iovctlVf?: boolean;
 }
 
 /**
@@ -125,7 +201,10 @@ export function stateMtus(ph: PathHost, paths: string[]): StateMtu[] {
           ? ph.jailVf?.name
           : undefined;
     const nd = iface === undefined ? undefined : findNetdev(ph.host.state, iface);
-    if (nd) out.push({ path: name, iface: nd.name, mtu: nd.mtu.mtu });
+    if (!nd) continue;
+    const rt = nd.owner.kind === "vf" ? ph.host.state.pfs[nd.owner.pf.info.name] : undefined;
+    const iovctlVf = rt?.sriovEnabled === true && rt.configuredBy !== "sysfs";
+    out.push({ path: name, iface: nd.name, mtu: nd.mtu.mtu, ...(iovctlVf ? { iovctlVf } : {}) });
   }
   return out;
 }
@@ -135,6 +214,15 @@ export function stateMtus(ph: PathHost, paths: string[]): StateMtu[] {
  * --host), else with --host the MTU the paths' interfaces have there, else 1500. One run has one
  * MTU, so paths whose interfaces disagree are refused, naming each (a real host runs them apart).
  */
+/** The interfaces ip link cannot set (VFs iovctl -C made: EBUSY), named where the refusal
+ *  tells the user to set the MTUs alike, so the advice is one that can be followed. */
+function fixedNote(fromState: StateMtu[]): string {
+  const fixed = [...new Map(fromState.filter((s) => s.iovctlVf).map((s) => [s.iface, s])).values()];
+  if (fixed.length === 0) return "";
+  const names = fixed.map((s) => `${s.iface} (${s.mtu})`).join(", ");
+  return `; ${names} ${fixed.length === 1 ? "is a VF" : "are VFs"} iovctl -C made, whose MTU ip link cannot change (Device or resource busy): set the others to ${fixed[0].mtu}`;
+}
+
 export function runMtu(
   given: string | undefined,
   fromState: StateMtu[],
@@ -156,7 +244,7 @@ export function runMtu(
     const each = fromState.map((s) => `'${s.path}' on ${s.iface} at ${s.mtu}`).join(", ");
     throw new UserError(
       "E_CONFIG",
-      `the paths' interfaces have different MTUs on the simulated host (${each}), and one run has one MTU: set them alike (iovsim ip link set DEV mtu N), measure them apart with --path, or give --mtu N for all`,
+      `the paths' interfaces have different MTUs on the simulated host (${each}), and one run has one MTU: set them alike (iovsim ip link set DEV mtu N${fixedNote(fromState)}), measure them apart with --path, or give --mtu N for all`,
     );
   }
   const mtu = mtus[0] ?? STANDARD_MTU;

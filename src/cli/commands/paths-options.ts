@@ -40,7 +40,14 @@ import {
 import { refuseRepeatedItems } from "../list-option.ts";
 import { type OptionDecl, parseArgv } from "../registry.ts";
 import { checkStateHost, otherPfsNote, type PathRun } from "./paths-host.ts";
-import { checkFramesFitMtu, checkPathMtu, runMtu, stateMtus } from "./paths-mtu.ts";
+import {
+  checkFramesFitMtu,
+  checkPathMtu,
+  checkSentCaptureFitsMtu,
+  pathMtuLimits,
+  runMtu,
+  stateMtus,
+} from "./paths-mtu.ts";
 import {
   checkReplayOptionUse,
   parseReplayOptions,
@@ -571,7 +578,19 @@ export function parsePathsOptions(values: Values, defaults = DEFAULTS, hostConf?
     for (const n of templates.notes) if (!notes.includes(n)) notes.push(n);
     for (const r of runs) cases.push({ ...r, size, frameBytes, traffic });
   }
-  checkFramesFitMtu(longest, mtu, v.mtu !== undefined ? "option" : mtu !== 1500 ? "state" : "default");
+  checkFramesFitMtu(
+    longest,
+    mtu,
+    v.mtu !== undefined ? "option" : mtu !== 1500 ? "state" : "default",
+    pathMtuLimits(runPaths, pathHost, profile),
+  );
+  if (replay && runs.some((r) => r.direction !== "rx"))
+    checkSentCaptureFitsMtu(
+      replay.json.file,
+      replay.capture.frames,
+      mtu,
+      v.mtu !== undefined ? "option" : mtu !== 1500 ? "state" : "default",
+    );
   notes.push(...addWireVlanBytes(cases, pathHost, conf.file));
   setCaseLinks(cases, pathHost);
   // Cases grouped by path, then size (the order the table shows them).

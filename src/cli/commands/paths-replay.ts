@@ -1,6 +1,7 @@
 // `iovsim paths --pcap FILE`: the options of a capture replay (timing, destination rewrite,
 // promiscuous ports), checked against the configuration before any simulation, the cases they
-// make, and the warning when the switch filtered everything (with the options that fix it).
+// make, and the warnings when the switch filtered everything (with the options that fix it) or
+// dropped frames longer than the MTU allows.
 import { resolve } from "node:path";
 import { checkReplayDirection, checkReplayPorts, TX_REPLAY_PATHS } from "../../engine/replay.ts";
 import type { Direction } from "../../engine/types.ts";
@@ -23,6 +24,7 @@ import {
   shownCaptureName,
 } from "../../traffic/replay.ts";
 import { refuseRepeatedValues } from "../list-option.ts";
+import { captureFrameMtu } from "./paths-mtu.ts";
 
 export interface ReplayOptions {
   spec: ReplaySpec;
@@ -207,8 +209,31 @@ export const TX_FILTERED_HINT =
 export const FILTERED_HINT =
   "to replay a capture taken elsewhere, rewrite its destination MACs with --rewrite-dst consumer|PF|VF-<n> (add --rewrite-dst-all for broadcast/multicast too) or put a port in promiscuous mode with --promisc PORT (a VF only where its iovctl.conf section allows it)";
 
-/** Warnings for cases whose replayed frames never reached the consumer. */
-export function replayWarnings(exp: ExperimentResult): string[] {
+/** The switch's drop of a received frame longer than the receiving pool's limit (MTU + 18). */
+const RX_OVERSIZE = "NIC switch: oversize";
+
+/**
+ * A received capture's frames the switch dropped as longer than the path's MTU allows: the
+ * switch's policy, so not loss (loss_ratio counts what reached the consumer's side), and
+ * without a word the row read 0.0 % loss beside a delivered rate a fraction of the offered one.
+ * Names the capture's longest frame and the --mtu that carries it.
+ */
+function oversizeWarning(path: string, dropped: number, sent: number, mtu: number, capture?: ReplayCapture) {
+  // The MTU each frame needs (the pools' limit counts one VLAN tag beyond it).
+  const needOf = captureFrameMtu;
+  const widest = capture?.frames.reduce<Uint8Array | undefined>(
+    (a, f) => (a === undefined || needOf(f) > needOf(a) ? f : a),
+    undefined,
+  );
+  const need =
+    widest !== undefined && needOf(widest) > mtu
+      ? `; the capture's longest frame is ${widest.length} bytes without FCS (${widest.length + 4} with it${needOf(widest) < widest.length - 14 ? ", a VLAN tag among them" : ""}), which needs --mtu ${needOf(widest)}`
+      : "";
+  return `${path}: ${dropped} of ${sent} replayed frames were dropped by the NIC switch as oversize, longer than the path's MTU ${mtu} allows (${mtu + 18} bytes with FCS)${need}; the switch's drops are not counted in loss, which is over the frames it passed toward the consumer`;
+}
+
+/** Warnings for cases whose replayed frames never reached the consumer, or were cut by the MTU. */
+export function replayWarnings(exp: ExperimentResult, mtu = 1500, capture?: ReplayCapture): string[] {
   const out: string[] = [];
   for (const c of exp.cases) {
     const results = [...c.loadPoints.map((p) => p.result)];
@@ -221,6 +246,9 @@ export function replayWarnings(exp: ExperimentResult): string[] {
       out.push(
         `${c.case.path}: the host bridge dropped ${learned} of ${last.conservation.sent} replayed frames: it learns the capture's source MACs on the sending port, and a frame addressed to one of them is for its ingress port (if_bridge drops it); --rewrite-src consumer sends every frame from the consumer's own MAC`,
       );
+    const oversize = last.conservation.dropped[RX_OVERSIZE] ?? 0;
+    if (c.case.direction !== "tx" && oversize > 0)
+      out.push(oversizeWarning(c.case.path, oversize, last.conservation.sent, mtu, capture));
     if (sims.some((s) => (s.replay?.to_consumer ?? 0) > 0)) continue;
     const k = last.conservation;
     const filters = Object.entries(k.dropped)
@@ -233,6 +261,8 @@ export function replayWarnings(exp: ExperimentResult): string[] {
       );
       continue;
     }
+    // Every frame cut by the MTU alone: the oversize warning above says so and what fixes it.
+    if (last.replay.all_filtered && oversize >= k.sent) continue;
     out.push(
       last.replay.all_filtered
         ? `${c.case.path}: every replayed frame (${k.sent}) was dropped by the NIC switch's filters (${filters}): their destinations match no port that accepts them; ${FILTERED_HINT}`

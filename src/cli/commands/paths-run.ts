@@ -108,7 +108,7 @@ export async function runPaths(o: PathsOptions, ctx: CommandContext): Promise<Pa
         ...belowResolution(o, exp),
         ...shortCounts(o, exp, buffering),
       ],
-      warnings: o.replay ? replayWarnings(exp) : [],
+      warnings: o.replay ? replayWarnings(exp, o.trial.mtu ?? 1500, o.replay.capture) : [],
       ...(o.replay ? { replay: o.replay.json } : {}),
       faults: o.faults.map(faultText),
       ...(atRateOpenLoop(o)

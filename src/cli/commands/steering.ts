@@ -712,7 +712,9 @@ export const command = defineCommand({
       );
     } else if (o.format === "csv") {
       // Rows only on stdout; the notes and the simulator's speed (wall clock) go to stderr.
-      ctx.out(steeringCsv(m, { profile: o.profile, seed: o.seed, mixes: sizes }));
+      ctx.out(
+        steeringCsv(m, { profile: o.profile, seed: o.seed, mixes: sizes, nic: nic.id, link_gbps: linkGbps }),
+      );
       for (const n of notes) ctx.err(`iovsim: note: ${n}\n`);
       ctx.err(simulatorLine(m));
     } else {

@@ -176,8 +176,8 @@ async function checkPoints(plan: SweepPlan, f: SweepFile, state: typeof POINT_ST
 }
 
 /**
- * The option of the sweep file an experiment's refusal is about: the one whose --NAME it names
- * (the longest, so --trial-ms is not --trial), else the one whose value it quotes ('yes' from
+ * The option of the sweep file an experiment's refusal is about: the one whose --NAME starts it,
+ * else the one whose --NAME it names (the longest, so --trial-ms is not --trial), else the one whose value it quotes ('yes' from
  * `host: yes`); undefined when the message names neither (the file alone is named then).
  */
 function culprit(
@@ -186,6 +186,9 @@ function culprit(
   f: SweepFile,
 ): { name: string; value?: AxisValue } | undefined {
   const set: Array<[string, AxisValue]> = [...Object.entries(f.spec.options), ...Object.entries(p.coords)];
+  // The option a refusal starts with is the one it is about ('--size 9728: ... no --mtu carries
+  // it ... leave path 'native' out with --path' is about --size), whatever else it names.
+  const lead = set.find(([k]) => new RegExp(`^--${k}(?![a-z0-9-])`).test(message));
   const byName = set
     .filter(([k]) => new RegExp(`--${k}(?![a-z0-9-])`).test(message))
     .sort((a, b) => b[0].length - a[0].length)[0];
@@ -197,7 +200,7 @@ function culprit(
       typeof v === "string" &&
       message.split("\n").some((l) => l.startsWith(`${v}:`) && /^:\d+:\d+:/.test(l.slice(v.length))),
   );
-  const hit = byName ?? byValue ?? byFile;
+  const hit = lead ?? byName ?? byValue ?? byFile;
   return hit && { name: hit[0], value: hit[1] };
 }
 
