@@ -377,7 +377,12 @@ function refuseHtmlInResults(html: string, dir: string): void {
     );
 }
 
-function sweepHelp(): string {
+/** The sweep program with its output captured: `text()` is what it printed since the last `clear()`. */
+function capturedProgram(): {
+  program: ReturnType<typeof sweepProgram>;
+  text: () => string;
+  clear: () => void;
+} {
   let text = "";
   const capture: CommandContext = {
     stateDir: "",
@@ -386,24 +391,28 @@ function sweepHelp(): string {
     err: () => {},
     isTTY: false,
   };
-  sweepProgram(capture, { code: 0, where: "sweep" }).outputHelp();
-  return text;
+  return {
+    program: sweepProgram(capture, { code: 0, where: "sweep" }),
+    text: () => text,
+    clear: () => {
+      text = "";
+    },
+  };
+}
+
+function sweepHelp(): string {
+  const c = capturedProgram();
+  c.program.outputHelp();
+  return c.text();
 }
 
 /** Each subcommand's own --help (plan's --shards, run's --out, merge's --partial, ...). */
 function subcommandHelps(): { name: string; help: string }[] {
-  let text = "";
-  const capture: CommandContext = {
-    stateDir: "",
-    debug: false,
-    out: (t) => (text += t),
-    err: () => {},
-    isTTY: false,
-  };
-  return sweepProgram(capture, { code: 0, where: "sweep" }).commands.map((c) => {
-    text = "";
-    c.outputHelp();
-    return { name: c.name(), help: text };
+  const c = capturedProgram();
+  return c.program.commands.map((sub) => {
+    c.clear();
+    sub.outputHelp();
+    return { name: sub.name(), help: c.text() };
   });
 }
 
