@@ -82,6 +82,9 @@ describe("steering --json schema", () => {
       "nic_util",
       "wire_util",
       "bottleneck",
+      // The NIC and its line rate, so rows of different NICs stay apart (nufresh).
+      "nic",
+      "link_gbps",
     ]);
     const s = (v: unknown) => (v === null || v === undefined ? "" : String(v));
     const col = (row: string[], name: string) => row[head.indexOf(name)];
