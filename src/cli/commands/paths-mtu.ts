@@ -12,12 +12,14 @@ import { getProfile } from "../../nic/profile.ts";
 import { framesDriver, VTNET_MAX_MTU_NOMRG } from "../../paths/frames.ts";
 import { enginePath } from "../../paths/path-graphs.ts";
 import { type PathHost, portOf } from "../../paths/setup.ts";
+import { MAX_FRAME_BYTES } from "../../traffic/profiles.ts";
 
 /** IPv4's smallest MTU (RFC 791: every host takes 68-byte datagrams); the drivers' ETHERMIN-based
  *  floors are below the frames the generator makes anyway. */
 export const MIN_MTU = 68;
-/** The largest MTU any modelled driver accepts (ix/ixgbe: 9728 - 18); a path's own is checked after. */
-const MAX_ANY_MTU = 9710;
+/** The largest MTU whose full frame the generator makes (MAX_FRAME_BYTES, the largest any
+ *  modelled NIC takes, less the header and FCS); a path's own drivers are checked after. */
+const MAX_ANY_MTU = MAX_FRAME_BYTES - FRAME_OVERHEAD;
 
 /** --mtu N (default 1500). */
 export function parseMtu(v: string | undefined): number {

@@ -73,37 +73,18 @@ export function ringBytes(
   return b;
 }
 
-/** Descriptors frames [from, from + n) of a ring take in buffers of `buffer` bytes (each frame
- *  ceil(length / buffer), at least one: src/nic/frames.ts). */
-export function ringDescriptors(
-  ctx: SimContext,
-  ring: number,
-  from: number,
-  n: number,
-  buffer: number,
-): number {
-  const u32 = ctx.u32;
-  const mask = u32[(ring + R_MASK) >>> 2];
-  const desc = u32[(ring + R_DESC) >>> 2];
-  const u16 = ctx.u16;
-  let d = 0;
-  for (let i = 0; i < n; i++)
-    d += Math.max(1, Math.ceil(u16[(desc + ((from + i) & mask) * DESC_BYTES + 6) >>> 1] / buffer));
-  return d;
-}
-
 /**
  * A ring's frame lengths (its descriptors' length fields) with the ring's layout read once: the
- * per-window sums of the NIC's receive side (veb) and transmit side (veb-tx), where ringBytes and ringDescriptors, generic
+ * per-window sums of the NIC's receive side (veb) and transmit side (veb-tx), where ringBytes and a generic descriptor count,
  * and called from several elements, were left out of line by V8 and read the ring's header on
- * every call (simulator speed). The same figures as ringBytes (minFrame 0) and ringDescriptors.
+ * every call (simulator speed). The same figures as ringBytes (minFrame 0).
  */
 export class RingLens {
   private readonly u16: Uint16Array;
   /** Index in u16 of descriptor 0's length field. */
   private readonly at: number;
   private readonly mask: number;
-  /** Descriptors the frames of the last bytesDescs take. */
+  /** Descriptors the frames of the last bytes/copy take in buffers of its `buffer` bytes. */
   descs = 0;
 
   constructor(ctx: SimContext, ring: number) {
@@ -117,33 +98,10 @@ export class RingLens {
     return this.u16[this.at + (i & this.mask) * (DESC_BYTES >>> 1)];
   }
 
-  /** Bytes of descriptors [from, from + n): ringBytes(ctx, ring, from, n). */
-  bytes(from: number, n: number): number {
-    const u16 = this.u16;
-    const at = this.at;
-    const mask = this.mask;
-    let b = 0;
-    for (let i = 0; i < n; i++) b += u16[at + ((from + i) & mask) * (DESC_BYTES >>> 1)];
-    return b;
-  }
-
-  /** bytes(from, n), each length also in `lens` (from index 0). */
-  copy(from: number, n: number, lens: Float64Array): number {
-    const u16 = this.u16;
-    const at = this.at;
-    const mask = this.mask;
-    let b = 0;
-    for (let i = 0; i < n; i++) {
-      const len = u16[at + ((from + i) & mask) * (DESC_BYTES >>> 1)];
-      lens[i] = len;
-      b += len;
-    }
-    return b;
-  }
-
-  /** copy(from, n, lens); the descriptors those frames take in buffers of `buffer` bytes
-   *  (ringDescriptors) are left in `descs`: one pass for the lengths and both sums. */
-  copyDescs(from: number, n: number, lens: Float64Array, buffer: number): number {
+  /** Bytes of descriptors [from, from + n) (ringBytes(ctx, ring, from, n)); the descriptors those
+   *  frames take in buffers of `buffer` bytes, each max(1, ceil(length / buffer)), are left in
+   *  `descs` (one per frame without a buffer): one pass over the lengths for both. */
+  bytes(from: number, n: number, buffer = Number.POSITIVE_INFINITY): number {
     const u16 = this.u16;
     const at = this.at;
     const mask = this.mask;
@@ -151,7 +109,6 @@ export class RingLens {
     let d = 0;
     for (let i = 0; i < n; i++) {
       const len = u16[at + ((from + i) & mask) * (DESC_BYTES >>> 1)];
-      lens[i] = len;
       b += len;
       d += len <= buffer ? 1 : Math.ceil(len / buffer);
     }
@@ -159,9 +116,8 @@ export class RingLens {
     return b;
   }
 
-  /** bytes(from, n); the descriptors those frames take in buffers of `buffer` bytes
-   *  (ringDescriptors) are left in `descs`: one pass over the lengths for both. */
-  bytesDescs(from: number, n: number, buffer: number): number {
+  /** bytes(from, n, buffer), each length also in `lens` (from index 0). */
+  copy(from: number, n: number, lens: Float64Array, buffer = Number.POSITIVE_INFINITY): number {
     const u16 = this.u16;
     const at = this.at;
     const mask = this.mask;
@@ -169,8 +125,8 @@ export class RingLens {
     let d = 0;
     for (let i = 0; i < n; i++) {
       const len = u16[at + ((from + i) & mask) * (DESC_BYTES >>> 1)];
+      lens[i] = len;
       b += len;
-      // max(1, ceil(len / buffer)) is 1 for any length up to the buffer (0 included).
       d += len <= buffer ? 1 : Math.ceil(len / buffer);
     }
     this.descs = d;

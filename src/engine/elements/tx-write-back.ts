@@ -62,7 +62,7 @@ export class TxWriteBack {
 
   /**
    * `n` frames completed, one after the other, at `done[0..n-1]`; frame i of `lens[i]` bytes
-   * took max(1, ceil(lens[i] / segment)) data descriptors (ringDescriptors). Without `lens`,
+   * took max(1, ceil(lens[i] / segment)) data descriptors (as RingLens counts them). Without `lens`,
    * one descriptor each.
    */
   complete(done: Float64Array, n: number, lens?: Float64Array, segment = 0): void {

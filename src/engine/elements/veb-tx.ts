@@ -107,7 +107,7 @@ export const vebTx: ElementKind = {
       switched = scratch(switched, n);
       switchedAt.a = switched;
       const head = ctx.u32[(ring + R_HEAD) >>> 2];
-      const bytes = inLens.copyDescs(head, n, lens, txSegment);
+      const bytes = inLens.copy(head, n, lens, txSegment);
       // The fetch round trips are in the ready time (txdrv); here the transfer itself, frame by
       // frame; the transfer starts once the link is free, not at `start`.
       const descs = inLens.descs;
@@ -151,7 +151,7 @@ export const vebTx: ElementKind = {
           // Looped back: DMA into the peer pool's receive ring, each frame once switched.
           outLens = scratch(outLens, m);
           written = scratch(written, m);
-          const b = peerLens.copyDescs(before, m, outLens, peerRxBuffer);
+          const b = peerLens.copy(before, m, outLens, peerRxBuffer);
           pcie.rxFrames(outAt, outLens, m, b, written, writeIotlb, peerLens.descs);
           for (let j = 0; j < m; j++) out.publishTo((before + j + 1) >>> 0, written[j] + c.pcie_rtt_ns / 2);
         }

@@ -87,7 +87,7 @@ export const veb: ElementKind = {
           const m = (l.tail() - before[i]) >>> 0;
           if (m === 0) continue;
           const lens = outLens[i];
-          const b = lens.bytesDescs(before[i], m, rxBuffer);
+          const b = lens.bytes(before[i], m, rxBuffer);
           let e2 = pcie.rx(e1, b, m, lens.descs);
           if (iotlb) e2 = pcie.up.charge(e2, iotlb.missNs(m), iotlbAcc);
           // Until its DMA is done a frame still occupies the packet buffer.

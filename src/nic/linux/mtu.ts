@@ -3,6 +3,7 @@
 // a PF netdev's in its PfLinux entry, a VF netdev's per VF index there, a netdevsim port's in
 // its device; absent = 1500, what every driver here registers its netdev with. Each entry goes
 // with its netdev: a driver unbound, the VFs removed, or the device deleted take it along.
+import { FRAME_OVERHEAD } from "../frames.ts";
 import type { HostState } from "../host-model.ts";
 import { appendDmesg } from "../kernel.ts";
 import type { NicProfile } from "../profile.ts";
@@ -92,11 +93,11 @@ export function setMtu(state: HostState, owner: NetdevOwner, port: number, reque
         noteIovctlOwned(state, owner.bdf, "mtu");
         return fail("EBUSY");
       }
-      const maxFrame = mtu + 14 + 4; // ETH_HLEN + ETH_FCS_LEN
+      const maxFrame = mtu + FRAME_OVERHEAD; // ETH_HLEN + ETH_FCS_LEN
       if (
         owner.pf.info.profile.frames?.linux.vf.jumboNeedsPfJumbo &&
-        maxFrame > 1518 &&
-        (linuxOf(state).pfs[name]?.mtu ?? ETH_DATA_LEN) + 14 <= 1514
+        mtu > ETH_DATA_LEN &&
+        (linuxOf(state).pfs[name]?.mtu ?? ETH_DATA_LEN) <= ETH_DATA_LEN
       ) {
         appendDmesg(state, [
           `${owner.pf.facts.pfDriver} ${owner.pf.bdf} ${name}: VF max_frame ${maxFrame} out of range`,
